@@ -1,0 +1,6 @@
+import type { Command } from './command.js';
+
+export type { Command, CommandIo } from './command.js';
+
+/** Every sub-command, in the order `modctl --help` lists them. Each lives in `src/commands/<name>.ts`. */
+export const commands: readonly Command[] = [];
