@@ -1,1 +1,3 @@
-export {};
+export { ConfigError } from './errors.js';
+export { env, loadConfig, describeConfig, type EnvField, type ConfigOf } from './env.js';
+export { commonSpec } from './common.js';

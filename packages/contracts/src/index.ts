@@ -1,1 +1,15 @@
-export * from './errors.js';
+export { ModError, isModError } from './errors.js';
+export { Topics, topicSpecs, topicNames, type TopicName, type TopicSpec } from './topics.js';
+export {
+  SignalType,
+  MediaSubmitted,
+  Hit,
+  ContentHashes,
+  Verdict,
+  BlockingRequest,
+  DeadLetter,
+  ContractError,
+  Codecs,
+  createCodec,
+  type Codec,
+} from './events.js';

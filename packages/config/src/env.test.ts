@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, commonSpec, env, loadConfig } from './index.js';
+
+describe('loadConfig', () => {
+  const spec = {
+    PORT: env.integer({ default: 8080, min: 1, max: 65535, doc: 'port' }),
+    NAME: env.string({ doc: 'name' }),
+    MODE: env.oneOf(['a', 'b'], { default: 'a', doc: 'mode' }),
+    FLAG: env.boolean({ default: false, doc: 'flag' }),
+  };
+
+  it('applies defaults and parses values into a frozen object', () => {
+    const c = loadConfig(spec, { NAME: 'x', PORT: '9000', FLAG: 'yes' });
+    expect(c).toEqual({ PORT: 9000, NAME: 'x', MODE: 'a', FLAG: true });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reports every problem together', () => {
+    let error: unknown;
+    try {
+      loadConfig(spec, { PORT: '70000', MODE: 'c', FLAG: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/PORT must be <= 65535/);
+    expect(problems.join('\n')).toMatch(/NAME is required/);
+    expect(problems.join('\n')).toMatch(/MODE must be one of a, b/);
+    expect(problems.join('\n')).toMatch(/FLAG must be true or false/);
+    expect((error as ConfigError).code).toBe('MOD_ERR_CONFIG_INVALID');
+  });
+
+  it('validates the shared service settings', () => {
+    expect(() => loadConfig(commonSpec, { DATABASE_URL: 'mysql://x', DATABASE_SCHEMA: 'Bad-Name' })).toThrow(
+      /DATABASE_URL protocol must be postgres: or postgresql:[\s\S]*DATABASE_SCHEMA must match/,
+    );
+    expect(loadConfig(commonSpec, {}).KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+  });
+});

@@ -1,0 +1,183 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ModError } from './errors.js';
+
+const Hex = (bytes: number) => Type.String({ pattern: `^[0-9a-f]{${bytes * 2}}$` });
+const Uuid = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+});
+const IsoTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' });
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+
+export const SignalType = Type.Union([
+  Type.Literal('pdq'),
+  Type.Literal('blockhash'),
+  Type.Literal('md5'),
+  Type.Literal('sha1'),
+  Type.Literal('sha256'),
+]);
+export type SignalType = Static<typeof SignalType>;
+
+/** `mod.media-submitted.v1`: one piece of media to scan, bytes inline (base64). */
+export const MediaSubmitted = Type.Object(
+  {
+    eventId: Uuid,
+    submissionId: Uuid,
+    tenantId: Id,
+    source: Type.Union([Type.Literal('api'), Type.Literal('kafka'), Type.Literal('fetcher')]),
+    externalRef: Type.Optional(Type.String({ maxLength: 500 })),
+    reportedCategory: Type.Optional(Type.String({ maxLength: 100 })),
+    url: Type.Optional(Type.String({ maxLength: 8192 })),
+    contentType: Type.Optional(Type.String({ maxLength: 200 })),
+    /** The media itself, base64. Never stored by consumers: they keep hashes and metadata only. */
+    mediaBase64: Type.String({ maxLength: 22_000_000 }),
+    submittedAt: IsoTime,
+  },
+  { additionalProperties: false },
+);
+export type MediaSubmitted = Static<typeof MediaSubmitted>;
+
+export const Hit = Type.Object(
+  {
+    bankId: Id,
+    bankName: Type.String(),
+    entryId: Id,
+    signal: SignalType,
+    distance: Type.Integer({ minimum: 0, maximum: 256 }),
+    category: Type.Union([Type.String(), Type.Null()]),
+    actionPolicy: Type.Union([Type.Literal('automatic'), Type.Literal('review')]),
+    negative: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type Hit = Static<typeof Hit>;
+
+export const ContentHashes = Type.Object(
+  {
+    sha256: Hex(32),
+    sha1: Hex(20),
+    md5: Hex(16),
+    blockhash: Type.Optional(Hex(32)),
+    pdq: Type.Optional(Hex(32)),
+    pdqQuality: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type ContentHashes = Static<typeof ContentHashes>;
+
+/** `mod.verdicts.v1`: what the scanner decided for one submission, with every hit. */
+export const Verdict = Type.Object(
+  {
+    eventId: Uuid,
+    submissionId: Uuid,
+    tenantId: Id,
+    sourceEventId: Uuid,
+    decision: Type.Union([Type.Literal('match'), Type.Literal('no-match'), Type.Literal('suppressed')]),
+    hashes: ContentHashes,
+    width: Type.Integer({ minimum: 0 }),
+    height: Type.Integer({ minimum: 0 }),
+    hits: Type.Array(Hit),
+    url: Type.Optional(Type.String({ maxLength: 8192 })),
+    externalRef: Type.Optional(Type.String({ maxLength: 500 })),
+    reportedCategory: Type.Optional(Type.String({ maxLength: 100 })),
+    scannedAt: IsoTime,
+    scannerVersion: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type Verdict = Static<typeof Verdict>;
+
+/** `mod.blocking-requests.v1`: an order for one ISP to block a subject. Key: ISP tenant id. */
+export const BlockingRequest = Type.Object(
+  {
+    orderId: Uuid,
+    ispTenantId: Id,
+    subject: Type.Object(
+      {
+        type: Type.Union([Type.Literal('content-hash'), Type.Literal('url'), Type.Literal('host')]),
+        value: Type.String({ minLength: 1, maxLength: 8192 }),
+      },
+      { additionalProperties: false },
+    ),
+    legalBasis: Type.String(),
+    deadlineAt: IsoTime,
+    issuedAt: IsoTime,
+    evidence: Type.Object(
+      { submissionId: Uuid, hits: Type.Array(Hit), policyVersion: Type.String() },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type BlockingRequest = Static<typeof BlockingRequest>;
+
+/** `mod.dlq.v1`: an input that can never succeed. Holds a digest of the original, never media bytes. */
+export const DeadLetter = Type.Object(
+  {
+    eventId: Uuid,
+    sourceTopic: Type.String(),
+    sourcePartition: Type.Integer({ minimum: 0 }),
+    sourceOffset: Type.String(),
+    sourceKey: Type.Union([Type.String(), Type.Null()]),
+    /** SHA-256 of the original message value, so an operator can find it while the source topic keeps it. */
+    valueSha256: Hex(32),
+    valueBytes: Type.Integer({ minimum: 0 }),
+    consumer: Type.String(),
+    reason: Type.Object(
+      { code: Type.String({ pattern: '^MOD_ERR_[A-Z0-9_]+$' }), message: Type.String() },
+      { additionalProperties: false },
+    ),
+    failedAt: IsoTime,
+  },
+  { additionalProperties: false },
+);
+export type DeadLetter = Static<typeof DeadLetter>;
+
+export class ContractError extends ModError {
+  constructor(message: string) {
+    super('MOD_ERR_CONTRACT_INVALID', message, { retriable: false });
+  }
+}
+
+/** A compiled validator: checks plain data against a schema and returns it typed, or throws ContractError. */
+export interface Codec<T> {
+  readonly name: string;
+  parse(value: unknown): T;
+  /** Decode a Kafka message value (UTF-8 JSON) and validate it. */
+  decode(bytes: Uint8Array | Buffer | null): T;
+  encode(value: T): Buffer;
+}
+
+export function createCodec<S extends TSchema>(name: string, schema: S): Codec<Static<S>> {
+  const check = TypeCompiler.Compile(schema);
+  const parse = (value: unknown): Static<S> => {
+    if (check.Check(value)) return value;
+    const problems = [...check.Errors(value)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+    throw new ContractError(`${name}: ${problems.join('; ')}`);
+  };
+  return {
+    name,
+    parse,
+    decode(bytes) {
+      if (bytes === null || bytes.length === 0) throw new ContractError(`${name}: empty message`);
+      let value: unknown;
+      try {
+        value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      } catch (cause) {
+        throw new ContractError(`${name}: not JSON (${(cause as Error).message})`);
+      }
+      return parse(value);
+    },
+    encode(value) {
+      return Buffer.from(JSON.stringify(parse(value)), 'utf8');
+    },
+  };
+}
+
+export const Codecs = {
+  mediaSubmitted: createCodec('media-submitted.v1', MediaSubmitted),
+  verdict: createCodec('verdict.v1', Verdict),
+  blockingRequest: createCodec('blocking-request.v1', BlockingRequest),
+  deadLetter: createCodec('dead-letter.v1', DeadLetter),
+} as const;

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { SignalType } from '@mod/contracts';
+import type { Queryable } from './pool.js';
+
+export interface Bank {
+  id: string;
+  name: string;
+  source: string;
+  licence: string | null;
+  version: string | null;
+  signalTypes: SignalType[];
+  categoryScheme: string | null;
+  enabled: boolean;
+  negative: boolean;
+  pdqThreshold: number;
+  blockhashThreshold: number;
+  actionPolicy: 'automatic' | 'review';
+}
+
+export type NewBank = Omit<
+  Bank,
+  | 'id'
+  | 'licence'
+  | 'version'
+  | 'categoryScheme'
+  | 'enabled'
+  | 'negative'
+  | 'pdqThreshold'
+  | 'blockhashThreshold'
+> &
+  Partial<
+    Pick<
+      Bank,
+      | 'licence'
+      | 'version'
+      | 'categoryScheme'
+      | 'enabled'
+      | 'negative'
+      | 'pdqThreshold'
+      | 'blockhashThreshold'
+    >
+  >;
+
+interface BankRow {
+  id: string;
+  name: string;
+  source: string;
+  licence: string | null;
+  version: string | null;
+  signal_types: SignalType[];
+  category_scheme: string | null;
+  enabled: boolean;
+  negative: boolean;
+  pdq_threshold: number;
+  blockhash_threshold: number;
+  action_policy: 'automatic' | 'review';
+}
+
+const toBank = (r: BankRow): Bank => ({
+  id: r.id,
+  name: r.name,
+  source: r.source,
+  licence: r.licence,
+  version: r.version,
+  signalTypes: r.signal_types,
+  categoryScheme: r.category_scheme,
+  enabled: r.enabled,
+  negative: r.negative,
+  pdqThreshold: r.pdq_threshold,
+  blockhashThreshold: r.blockhash_threshold,
+  actionPolicy: r.action_policy,
+});
+
+/** Creates a bank, or returns the existing one with the same name (idempotent for seeding). */
+export async function ensureBank(db: Queryable, bank: NewBank): Promise<Bank> {
+  const { rows } = await db.query<BankRow>(
+    `/* curator:ensure-bank */ insert into banks (id, name, source, licence, version, signal_types, category_scheme,
+       enabled, negative, pdq_threshold, blockhash_threshold, action_policy)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     on conflict (name) do update set updated_at = banks.updated_at
+     returning *`,
+    [
+      randomUUID(),
+      bank.name,
+      bank.source,
+      bank.licence ?? null,
+      bank.version ?? null,
+      bank.signalTypes,
+      bank.categoryScheme ?? null,
+      bank.enabled ?? true,
+      bank.negative ?? false,
+      bank.pdqThreshold ?? 31,
+      bank.blockhashThreshold ?? 10,
+      bank.actionPolicy,
+    ],
+  );
+  return toBank(rows[0] as BankRow);
+}
+
+export async function listBanks(db: Queryable): Promise<Bank[]> {
+  const { rows } = await db.query<BankRow>(`/* scanner:list-banks */ select * from banks order by name`);
+  return rows.map(toBank);
+}
+
+export interface BankEntryInput {
+  signal: SignalType;
+  value: string;
+  quality?: number | null;
+  category?: string | null;
+  provenance?: string | null;
+  note?: string | null;
+}
+
+/** Adds entries; an entry already live in the bank is left as it is. Returns how many were new. */
+export async function addBankEntries(
+  db: Queryable,
+  bankId: string,
+  entries: readonly BankEntryInput[],
+): Promise<number> {
+  if (entries.length === 0) return 0;
+  const { rowCount } = await db.query(
+    `/* curator:add-entries */ insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
+     select $1, e.signal, lower(e.value), e.quality, e.category, e.provenance, e.note
+     from jsonb_to_recordset($2::jsonb) as e(signal text, value text, quality int, category text, provenance text, note text)
+     on conflict (bank_id, signal, value) where removed_at is null do nothing`,
+    [bankId, JSON.stringify(entries)],
+  );
+  await touchBank(db, bankId);
+  return rowCount ?? 0;
+}
+
+/** Soft-removes a live entry (history is kept). Returns whether one was removed. */
+export async function removeBankEntry(
+  db: Queryable,
+  bankId: string,
+  signal: SignalType,
+  value: string,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* curator:remove-entry */ update bank_entries set removed_at = now()
+     where bank_id = $1 and signal = $2 and value = lower($3) and removed_at is null`,
+    [bankId, signal, value],
+  );
+  await touchBank(db, bankId);
+  return (rowCount ?? 0) > 0;
+}
+
+async function touchBank(db: Queryable, bankId: string): Promise<void> {
+  await db.query(`/* curator:touch-bank */ update banks set updated_at = clock_timestamp() where id = $1`, [
+    bankId,
+  ]);
+}
+
+export interface LiveEntry {
+  entryId: string;
+  bankId: string;
+  signal: SignalType;
+  value: string;
+  quality: number | null;
+  category: string | null;
+}
+
+export async function listLiveEntries(db: Queryable): Promise<LiveEntry[]> {
+  const { rows } = await db.query<{
+    id: number;
+    bank_id: string;
+    signal: SignalType;
+    value: string;
+    quality: number | null;
+    category: string | null;
+  }>(
+    `/* scanner:live-entries */ select id, bank_id, signal, value, quality, category from bank_entries
+     where removed_at is null order by id`,
+  );
+  return rows.map((r) => ({
+    entryId: String(r.id),
+    bankId: r.bank_id,
+    signal: r.signal,
+    value: r.value,
+    quality: r.quality,
+    category: r.category,
+  }));
+}
+
+/** A cheap stamp that changes whenever any bank or entry changes: the scanner polls it to reload. */
+export async function banksStamp(db: Queryable): Promise<string> {
+  const { rows } = await db.query<{ stamp: string }>(
+    `/* scanner:banks-stamp */ select coalesce(max(updated_at)::text, '') || '/' || count(*)::text as stamp from banks`,
+  );
+  return rows[0]?.stamp ?? '';
+}

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addBankEntries,
+  appendAudit,
+  createApiKey,
+  createTestSchema,
+  ensureBank,
+  firstBrokenLink,
+  getOrder,
+  listAudit,
+  listLiveEntries,
+  migrate,
+  openOrder,
+  relayOutbox,
+  enqueueOutbox,
+  removeBankEntry,
+  upsertTenant,
+  verifyApiKey,
+  withTransaction,
+  type OrderInput,
+  type TestDatabase,
+} from './index.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestSchema();
+  await upsertTenant(db.pool, { id: 'isp-a', kind: 'isp', name: 'ISP A', subscribedToBlocking: true });
+  await upsertTenant(db.pool, {
+    id: 'plat-1',
+    kind: 'platform',
+    name: 'Platform',
+    subscribedToBlocking: false,
+  });
+});
+afterAll(async () => db.drop());
+
+describe('migrations', () => {
+  it('are applied once: a second run applies nothing', async () => {
+    expect(await migrate(db.pool, db.schema)).toEqual([]);
+  });
+});
+
+describe('api keys', () => {
+  it('verifies a fresh key and refuses revoked, expired, unknown and malformed ones', async () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    const good = await createApiKey(db.pool, { tenantId: 'isp-a', role: 'isp' });
+    const check = await verifyApiKey(db.pool, good.key, now);
+    expect(check).toMatchObject({
+      ok: true,
+      principal: { tenantId: 'isp-a', role: 'isp', tenantKind: 'isp' },
+    });
+    const expired = await createApiKey(db.pool, {
+      tenantId: 'isp-a',
+      role: 'isp',
+      expiresAt: new Date('2025-12-31T00:00:00Z'),
+    });
+    expect(await verifyApiKey(db.pool, expired.key, now)).toEqual({ ok: false, reason: 'expired' });
+    const revoked = await createApiKey(db.pool, { tenantId: 'isp-a', role: 'isp' });
+    await db.pool.query('update api_keys set revoked_at = now() where id = $1', [revoked.id]);
+    expect(await verifyApiKey(db.pool, revoked.key, now)).toEqual({ ok: false, reason: 'revoked' });
+    const forged = good.key.slice(0, -4) + (good.key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expect(await verifyApiKey(db.pool, forged, now)).toEqual({ ok: false, reason: 'unknown' });
+    expect(await verifyApiKey(db.pool, "' or 1=1 --", now)).toEqual({ ok: false, reason: 'malformed' });
+    const stored = await db.pool.query<{ n: number }>(
+      `select count(*)::int as n from api_keys where encode(key_sha256, 'escape') like '%' || $1 || '%'`,
+      [good.key.slice(20)],
+    );
+    expect(stored.rows[0]?.n).toBe(0);
+  });
+});
+
+describe('banks', () => {
+  it('adds entries idempotently and soft-removes them', async () => {
+    const bank = await ensureBank(db.pool, {
+      name: 'b1',
+      source: 'test',
+      signalTypes: ['sha256'],
+      actionPolicy: 'automatic',
+    });
+    expect(
+      (
+        await ensureBank(db.pool, {
+          name: 'b1',
+          source: 'other',
+          signalTypes: ['md5'],
+          actionPolicy: 'review',
+        })
+      ).id,
+    ).toBe(bank.id);
+    const value = 'ab'.repeat(32);
+    expect(await addBankEntries(db.pool, bank.id, [{ signal: 'sha256', value: value.toUpperCase() }])).toBe(
+      1,
+    );
+    expect(await addBankEntries(db.pool, bank.id, [{ signal: 'sha256', value }])).toBe(0);
+    expect((await listLiveEntries(db.pool)).map((e) => e.value)).toEqual([value]);
+    expect(await removeBankEntry(db.pool, bank.id, 'sha256', value)).toBe(true);
+    expect(await listLiveEntries(db.pool)).toEqual([]);
+    expect(await addBankEntries(db.pool, bank.id, [{ signal: 'sha256', value }])).toBe(1);
+  });
+});
+
+describe('orders', () => {
+  const order: OrderInput = {
+    kind: 'blocking',
+    subjectType: 'content-hash',
+    subjectValue: 'cd'.repeat(32),
+    targetTenantId: 'isp-a',
+    legalBasis: 'test',
+    issuer: { kind: 'policy', id: 'p' },
+    deadlineAt: new Date('2026-01-02T00:00:00Z'),
+    evidence: {},
+    policyVersion: '1',
+    submissionId: null,
+    actor: 'test',
+  };
+
+  it('folds a duplicate into the open order and scopes reads by tenant', async () => {
+    const first = await openOrder(db.pool, order);
+    const second = await openOrder(db.pool, order);
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ id: first.id, created: false });
+    expect(
+      (await getOrder(db.pool, first.id, { all: false, targetTenantId: 'isp-a' }))?.history.map(
+        (h) => h.status,
+      ),
+    ).toEqual(['issued']);
+    expect(await getOrder(db.pool, first.id, { all: false, targetTenantId: 'plat-1' })).toBeNull();
+  });
+});
+
+describe('outbox', () => {
+  it('publishes committed messages once, in order, and keeps them when publishing fails', async () => {
+    await withTransaction(db.pool, async (c) => {
+      await enqueueOutbox(c, 'topic-a', 'k1', { n: 1 });
+      await enqueueOutbox(c, 'topic-a', 'k2', { n: 2 });
+    });
+    await expect(relayOutbox(db.pool, () => Promise.reject(new Error('broker down')))).rejects.toThrow(
+      'broker down',
+    );
+    const seen: unknown[] = [];
+    expect(await relayOutbox(db.pool, async (m) => void seen.push(...m.map((x) => x.payload)))).toBe(2);
+    expect(await relayOutbox(db.pool, async (m) => void seen.push(...m.map((x) => x.payload)))).toBe(0);
+    expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+});
+
+describe('audit log', () => {
+  it('chains records, refuses UPDATE and DELETE, and detects a record altered by the owner', async () => {
+    for (let i = 0; i < 3; i++) {
+      await withTransaction(db.pool, (c) =>
+        appendAudit(c, {
+          actor: { kind: 'service', id: 'test' },
+          action: 'thing.done',
+          subject: { type: 'thing', id: `t${i}` },
+        }),
+      );
+    }
+    const records = await listAudit(db.pool);
+    expect(records.map((r) => r.subject.id)).toEqual(['t0', 't1', 't2']);
+    expect(firstBrokenLink(records)).toBeNull();
+    await expect(db.pool.query(`update audit_log set reason = 'x'`)).rejects.toMatchObject({ code: '42501' });
+    await expect(db.pool.query(`delete from audit_log`)).rejects.toMatchObject({ code: '42501' });
+    // The schema owner can disable the trigger; the chain still shows the change.
+    await withTransaction(db.pool, async (c) => {
+      await c.query('alter table audit_log disable trigger audit_log_append_only');
+      await c.query(`update audit_log set subject_id = 'forged' where subject_id = 't1'`);
+      await c.query('alter table audit_log enable trigger audit_log_append_only');
+    });
+    const tampered = await listAudit(db.pool);
+    expect(firstBrokenLink(tampered)).toBe(tampered[1]?.seq);
+  });
+});

@@ -1,0 +1,41 @@
+import { ModError } from '@mod/contracts';
+
+/**
+ * A database failure. Retriable when the SQLSTATE says the database was unavailable or the transaction lost a
+ * race (connection failures, serialization failures, deadlocks, shutdowns, too many connections); not
+ * retriable when the statement itself is wrong for the data (constraint violations, bad input).
+ * Classified by SQLSTATE, never by message text.
+ */
+export class DatabaseError extends ModError {
+  readonly sqlState: string | undefined;
+  constructor(message: string, sqlState: string | undefined, retriable: boolean, cause?: unknown) {
+    super(retriable ? 'MOD_ERR_DB_UNAVAILABLE' : 'MOD_ERR_DB_REJECTED', message, { retriable, cause });
+    this.sqlState = sqlState;
+  }
+}
+
+export class MigrationError extends ModError {
+  constructor(message: string, cause?: unknown) {
+    super('MOD_ERR_DB_MIGRATION', message, { cause });
+  }
+}
+
+const RETRIABLE_CLASSES = ['08', '53', '57', '58'];
+const RETRIABLE_STATES = new Set(['40001', '40P01', '55P03']);
+
+/** Whether a pg error (or a socket error under it) is worth retrying. */
+export function isRetriablePgError(err: unknown): boolean {
+  const state = (err as { code?: unknown } | null)?.code;
+  if (typeof state !== 'string') return true; // no SQLSTATE: the connection failed before the server answered
+  if (/^[0-9A-Z]{5}$/.test(state)) {
+    return RETRIABLE_STATES.has(state) || RETRIABLE_CLASSES.includes(state.slice(0, 2));
+  }
+  return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT...
+}
+
+export function toDatabaseError(err: unknown, what: string): DatabaseError {
+  if (err instanceof DatabaseError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  return new DatabaseError(`${what}: ${(err as Error).message}`, sqlState, isRetriablePgError(err), err);
+}

@@ -1,0 +1,57 @@
+import type { Pool, Queryable } from './pool.js';
+import { withTransaction } from './pool.js';
+
+/** Adds a message to the outbox inside the caller's transaction, so state and message commit together. */
+export async function enqueueOutbox(
+  db: Queryable,
+  topic: string,
+  key: string | null,
+  payload: unknown,
+): Promise<void> {
+  await db.query(`/* outbox:enqueue */ insert into outbox (topic, key, payload) values ($1, $2, $3)`, [
+    topic,
+    key,
+    JSON.stringify(payload),
+  ]);
+}
+
+export interface OutboxMessage {
+  id: number;
+  topic: string;
+  key: string | null;
+  payload: unknown;
+}
+
+/**
+ * Publishes pending outbox messages in id order, at least once: the batch is locked (`skip locked`, so relays in
+ * several processes share the work), handed to `publish`, and marked published in the same transaction only
+ * after `publish` resolves. A crash between publish and commit re-publishes: consumers are idempotent by id.
+ * Returns how many were published.
+ */
+export async function relayOutbox(
+  pool: Pool,
+  publish: (messages: OutboxMessage[]) => Promise<void>,
+  batchSize = 100,
+): Promise<number> {
+  return withTransaction(pool, async (client) => {
+    const { rows } = await client.query<OutboxMessage>(
+      `/* outbox:claim */ select id, topic, key, payload from outbox where published_at is null
+       order by id limit $1 for update skip locked`,
+      [batchSize],
+    );
+    if (rows.length === 0) return 0;
+    await publish(rows);
+    await client.query(
+      `/* outbox:mark-published */ update outbox set published_at = now() where id = any($1)`,
+      [rows.map((r) => r.id)],
+    );
+    return rows.length;
+  });
+}
+
+export async function countUnpublished(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select count(*)::int as n from outbox where published_at is null`,
+  );
+  return rows[0]?.n ?? 0;
+}

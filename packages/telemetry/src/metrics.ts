@@ -1,0 +1,35 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** A registry per service (injected everywhere; never the global one), with process metrics. */
+export function createRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Metrics every pipeline step runner records: one histogram and one counter, labelled by a small fixed set. */
+export interface StepMetrics {
+  duration: Histogram<'step' | 'outcome'>;
+  outcomes: Counter<'step' | 'outcome'>;
+}
+
+export function createStepMetrics(registry: Registry): StepMetrics {
+  return {
+    duration: new Histogram({
+      name: 'mod_step_duration_seconds',
+      help: 'Time spent in one pipeline step, by outcome',
+      labelNames: ['step', 'outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    outcomes: new Counter({
+      name: 'mod_step_outcomes_total',
+      help: 'Pipeline step outcomes (ok, drop, dlq, retry)',
+      labelNames: ['step', 'outcome'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { Counter, createOpsServer, createRegistry } from './index.js';
+
+describe('ops server', () => {
+  it('serves metrics, liveness and readiness with the failing checks named', async () => {
+    const registry = createRegistry('test');
+    new Counter({ name: 'mod_test_things_total', help: 'things', registers: [registry] }).inc(3);
+    let dbUp = true;
+    const app = createOpsServer({
+      registry,
+      checks: { db: () => Promise.resolve(dbUp), kafka: () => new Promise<boolean>(() => undefined) },
+      checkTimeoutMs: 50,
+    });
+    const metrics = await app.inject('/metrics');
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toMatch(/mod_test_things_total\{service="test"\} 3/);
+    expect((await app.inject('/health/live')).statusCode).toBe(200);
+    const ready = await app.inject('/health/ready');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toEqual({ status: 'not-ready', failing: ['kafka'] });
+    dbUp = false;
+    expect((await app.inject('/health/ready')).json<{ failing: string[] }>().failing).toEqual([
+      'db',
+      'kafka',
+    ]);
+    await app.close();
+  });
+});

@@ -1,0 +1,57 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+
+/** A readiness check: resolves true when the dependency is usable. Must be cheap and time-bounded. */
+export type ReadinessCheck = () => Promise<boolean>;
+
+export interface OpsServerOptions {
+  registry: Registry;
+  checks: Record<string, ReadinessCheck>;
+  /** Milliseconds one readiness check may take before it counts as failed. Default 2000. */
+  checkTimeoutMs?: number;
+}
+
+async function withTimeout(check: ReadinessCheck, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      check().catch(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Routes every service exposes: `/metrics` (Prometheus text), `/health/live` (the process is up),
+ * `/health/ready` (every dependency check passes; 503 with the failing names otherwise).
+ * Registered on an existing fastify app (the api) or on a dedicated one (workers).
+ */
+export function registerOpsRoutes(app: FastifyInstance, options: OpsServerOptions): void {
+  const timeoutMs = options.checkTimeoutMs ?? 2000;
+  app.get('/metrics', async (_req, reply) => {
+    const body = await options.registry.metrics();
+    return reply.type(options.registry.contentType).send(body);
+  });
+  app.get('/health/live', async () => ({ status: 'live' }));
+  app.get('/health/ready', async (_req, reply) => {
+    const entries = Object.entries(options.checks);
+    const results = await Promise.all(
+      entries.map(async ([name, check]) => [name, await withTimeout(check, timeoutMs)] as const),
+    );
+    const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
+    return reply
+      .code(failing.length === 0 ? 200 : 503)
+      .send({ status: failing.length === 0 ? 'ready' : 'not-ready', failing });
+  });
+}
+
+/** A small HTTP server with only the ops routes, for worker services. Listen with `.listen({ host, port })`. */
+export function createOpsServer(options: OpsServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false });
+  registerOpsRoutes(app, options);
+  return app;
+}
