@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Codecs, ModError } from '@mod/contracts';
+import { createLogger, createRegistry, createStepMetrics } from '@mod/telemetry';
+import { createConsumerRunner, createKafka, createProducer, ensureTopics, readTopic, type Producer, type StepOutcome } from './index.js';
+
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+const kafka = createKafka({ brokers, clientId: 'runner-test', logger });
+const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+const topic = `${prefix}in`;
+const dlq = `${prefix}dlq`;
+let producer: Producer;
+
+beforeAll(async () => {
+  await ensureTopics(kafka, [
+    { name: topic, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+    { name: dlq, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+  ]);
+  producer = await createProducer(kafka);
+});
+afterAll(async () => producer.disconnect());
+
+describe('consumer runner (real Kafka)', () => {
+  it('processes, retries outages, dead-letters bad input, and resumes after a restart without reprocessing', async () => {
+    const values = ['a', 'bad', 'b', 'flaky', 'c'];
+    await producer.send({ topic, messages: values.map((v) => ({ key: 'k', value: v })) });
+    const processed: string[] = [];
+    let flakyFailures = 0;
+    const step = async (m: { value: Buffer | null }): Promise<StepOutcome> => {
+      const v = m.value?.toString() ?? '';
+      if (v === 'bad') throw new ModError('MOD_ERR_TEST_BAD_INPUT', 'cannot ever work');
+      if (v === 'flaky' && flakyFailures++ < 2) return { kind: 'retry', error: new Error('db down') };
+      processed.push(v);
+      return { kind: 'ok' };
+    };
+    const registry = createRegistry('test');
+    const metrics = createStepMetrics(registry);
+    const common = { kafka, groupId: `${prefix}g`, topic, stepName: 'test', producer, deadLetterTopic: dlq, logger, metrics, retryDelayMs: 20 };
+    const runner = createConsumerRunner({ ...common, step, maxInFlight: 3 });
+    await runner.start();
+    await waitFor(() => processed.length === 4);
+    await runner.stop();
+    expect([...processed].sort()).toEqual(['a', 'b', 'c', 'flaky']);
+    expect(flakyFailures).toBe(3);
+    expect(await registry.getSingleMetricAsString('mod_step_outcomes_total')).toMatch(/outcome="retry",service="test"} 2\n[\s\S]*outcome="dlq",service="test"} 1/);
+
+    const letters = await readTopic(kafka, dlq, (r) => r.length >= 1, 20_000);
+    expect(letters).toHaveLength(1);
+    const letter = Codecs.deadLetter.decode(letters[0]?.value ?? null);
+    expect(letter.reason.code).toBe('MOD_ERR_TEST_BAD_INPUT');
+    expect(letter.sourceTopic).toBe(topic);
+    expect(letter.valueBytes).toBe(3);
+
+    // A restarted runner in the same group starts after the committed offsets: nothing is processed twice.
+    await producer.send({ topic, messages: [{ key: 'k', value: 'd' }] });
+    const again: string[] = [];
+    const runner2 = createConsumerRunner({ ...common, step: async (m) => (again.push(m.value?.toString() ?? ''), { kind: 'ok' }) });
+    await runner2.start();
+    await waitFor(() => again.length >= 1);
+    await new Promise((r) => setTimeout(r, 500));
+    await runner2.stop();
+    expect(again).toEqual(['d']);
+  });
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

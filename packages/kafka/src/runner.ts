@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Codecs, type DeadLetter, isModError } from '@mod/contracts';
+import type { Logger, StepMetrics } from '@mod/telemetry';
+
+/** What a pipeline step decided for one message. The runner owns offsets, dead letters and retries. */
+export type StepOutcome =
+  | { kind: 'ok' }
+  /** Nothing to do (e.g. a replay already applied); the offset moves on. */
+  | { kind: 'drop'; reason: string }
+  /** The input can never succeed: dead-letter it with a reason code and move on. */
+  | { kind: 'dlq'; code: string; message: string }
+  /** An outage (broker, database): do not commit; back off and try the same message again. */
+  | { kind: 'retry'; error: unknown };
+
+export const ok: StepOutcome = { kind: 'ok' };
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+}
+
+export type Step = (message: ConsumedMessage) => Promise<StepOutcome>;
+
+export interface ConsumerRunnerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  /** Name of the step in metrics and logs (small fixed set: scan, action, ...). */
+  stepName: string;
+  step: Step;
+  producer: Producer;
+  deadLetterTopic: string;
+  logger: Logger;
+  metrics: StepMetrics;
+  /** Messages of one partition processed at once (offsets still commit in order). Default 1. */
+  maxInFlight?: number;
+  /** Partitions processed at once. Default 1. */
+  partitionsConsumedConcurrently?: number;
+  /** Backoff after a retriable failure, doubling up to maxRetryDelayMs. Defaults 200 / 10000. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** Start from the earliest offset when the group has none. Default true. */
+  fromBeginning?: boolean;
+}
+
+export interface ConsumerRunner {
+  start(): Promise<void>;
+  /** Stops fetching, lets in-flight messages finish, commits resolved offsets and disconnects. */
+  stop(): Promise<void>;
+  /** Joined its group and running. */
+  isReady(): boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A thrown error becomes an outcome here, decided once: retriable errors retry, bad input dead-letters. */
+export function outcomeOfError(err: unknown): StepOutcome {
+  if (isModError(err) && !err.retriable) return { kind: 'dlq', code: err.code, message: err.message };
+  return { kind: 'retry', error: err };
+}
+
+export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRunner {
+  const log = options.logger.child({ component: 'consumer', topic: options.topic, groupId: options.groupId });
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+  const baseDelay = options.retryDelayMs ?? 200;
+  const maxDelay = options.maxRetryDelayMs ?? 10_000;
+  let consumer: Consumer | undefined;
+  let stopping = false;
+  let ready = false;
+
+  async function deadLetter(m: ConsumedMessage, code: string, message: string): Promise<void> {
+    const record: DeadLetter = {
+      eventId: crypto.randomUUID(),
+      sourceTopic: m.topic,
+      sourcePartition: m.partition,
+      sourceOffset: m.offset,
+      sourceKey: m.key,
+      valueSha256: createHash('sha256').update(m.value ?? Buffer.alloc(0)).digest('hex'),
+      valueBytes: m.value?.length ?? 0,
+      consumer: options.groupId,
+      reason: { code: /^MOD_ERR_[A-Z0-9_]+$/.test(code) ? code : 'MOD_ERR_UNCLASSIFIED', message: message.slice(0, 2000) },
+      failedAt: new Date().toISOString(),
+    };
+    await options.producer.send({
+      topic: options.deadLetterTopic,
+      messages: [{ key: m.key, value: Codecs.deadLetter.encode(record) }],
+    });
+    log.warn({ partition: m.partition, offset: m.offset, code, reason: message }, 'dead-lettered');
+  }
+
+  /** Runs the step until it yields a final outcome; returns false if stopped before that. */
+  async function process(m: ConsumedMessage, heartbeat: () => Promise<void>): Promise<boolean> {
+    let delay = baseDelay;
+    for (;;) {
+      const started = process_hrtime();
+      let outcome: StepOutcome;
+      try {
+        outcome = await options.step(m);
+      } catch (err) {
+        outcome = outcomeOfError(err);
+      }
+      if (outcome.kind === 'dlq') {
+        try {
+          await deadLetter(m, outcome.code, outcome.message);
+        } catch (err) {
+          outcome = { kind: 'retry', error: err };
+        }
+      }
+      const seconds = Number(process_hrtime() - started) / 1e9;
+      options.metrics.duration.observe({ step: options.stepName, outcome: outcome.kind }, seconds);
+      options.metrics.outcomes.inc({ step: options.stepName, outcome: outcome.kind });
+      if (outcome.kind !== 'retry') return true;
+      log.warn({ partition: m.partition, offset: m.offset, err: outcome.error, delayMs: delay }, 'step failed; retrying');
+      if (stopping) return false;
+      await sleep(delay);
+      delay = Math.min(maxDelay, delay * 2);
+      await heartbeat().catch(() => undefined);
+      if (stopping) return false;
+    }
+  }
+
+  return {
+    isReady: () => ready && !stopping,
+    async start() {
+      consumer = options.kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+        maxBytesPerPartition: 16 * 1024 * 1024,
+        retry: { retries: 10 },
+      });
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        ready = true;
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        ready = false;
+        log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const messages = batch.messages;
+          const done = new Array<boolean>(messages.length).fill(false);
+          let committed = 0; // messages[0..committed) are resolved
+          let next = 0;
+          const advance = () => {
+            while (committed < messages.length && done[committed]) {
+              resolveOffset((messages[committed] as KafkaMessage).offset);
+              committed++;
+            }
+          };
+          const worker = async () => {
+            while (next < messages.length && isRunning() && !isStale() && !stopping) {
+              const index = next++;
+              const raw = messages[index] as KafkaMessage;
+              const m: ConsumedMessage = {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: raw.offset,
+                key: raw.key?.toString('utf8') ?? null,
+                value: raw.value,
+              };
+              if (!(await process(m, heartbeat))) return;
+              done[index] = true;
+              advance();
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(maxInFlight, messages.length) }, worker));
+          await heartbeat().catch(() => undefined);
+        },
+      });
+    },
+    async stop() {
+      stopping = true;
+      ready = false;
+      if (consumer) await consumer.disconnect();
+    },
+  };
+}
+
+function process_hrtime(): bigint {
+  return globalThis.process.hrtime.bigint();
+}
