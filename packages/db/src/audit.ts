@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from './pool.js';
+import { withTransaction, type Pool, type Queryable } from './pool.js';
 
 /** What an audit record says. Digests and ids only: never personal data or media. */
 export interface AuditEntry {
@@ -54,7 +54,7 @@ function recordBody(seq: number, at: string, e: AuditEntry): Record<string, unkn
 }
 
 /**
- * Appends one record inside the caller's transaction. Appends are serialised by an advisory lock held to the end
+ * Appends one record inside the caller's transaction (it must be one: the lock lasts to its end). Appends are serialised by an advisory lock held to the end
  * of the transaction, giving one total order; each record's digest chains the previous record's digest.
  */
 export async function appendAudit(db: Queryable, entry: AuditEntry): Promise<StoredAuditRecord> {
@@ -147,4 +147,9 @@ export function firstBrokenLink(records: readonly StoredAuditRecord[]): number |
     prev = r.recordSha256;
   }
   return null;
+}
+
+/** Appends one record in a transaction of its own (for actions that change nothing else). */
+export async function appendAuditAlone(pool: Pool, entry: AuditEntry): Promise<StoredAuditRecord> {
+  return withTransaction(pool, (c) => appendAudit(c, entry));
 }

@@ -1,1 +1,7 @@
-export {};
+export {
+  evaluateVerdict,
+  defaultPolicy,
+  type PolicyConfig,
+  type PolicyDecision,
+  type PlannedOrder,
+} from './policy.js';
