@@ -31,3 +31,15 @@ ensure_pnpm() {
     npm install -g --no-fund --no-audit "pnpm@$want" >/dev/null
   fi
 }
+
+# Debian tools some tests need (named-checkzone validates the DNS RPZ output). Installed when missing and root.
+ensure_test_tools() {
+  if command -v named-checkzone >/dev/null 2>&1; then return; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing bind9-utils (named-checkzone)"
+    (apt-get install -y -qq bind9-utils >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bind9-utils >/dev/null 2>&1; }) ||
+      log "WARNING: could not install bind9-utils; zone validation tests will be skipped"
+  else
+    log "WARNING: named-checkzone missing and not root; zone validation tests will be skipped"
+  fi
+}

@@ -12,13 +12,14 @@ import {
 } from '@mod/db';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import { evaluateVerdict, type PolicyConfig } from '@mod/policy';
-import type { Counter } from '@mod/telemetry';
+import type { Counter, Logger } from '@mod/telemetry';
 
 export interface ActionStepDeps {
   db: Pool;
   policy: PolicyConfig;
   blockingTopic: string;
   orders: Counter<'kind'>;
+  logger: Logger;
   now?: () => Date;
 }
 
@@ -34,7 +35,7 @@ export function createActionStep(deps: ActionStepDeps) {
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const verdict = Codecs.verdict.decode(m.value);
     try {
-      return await withTransaction(deps.db, async (c): Promise<StepOutcome> => {
+      const outcome = await withTransaction(deps.db, async (c): Promise<StepOutcome> => {
         if (!(await recordVerdict(c, verdict))) return { kind: 'drop', reason: 'verdict already recorded' };
         await markSubmissionScanned(c, {
           id: verdict.submissionId,
@@ -120,8 +121,18 @@ export function createActionStep(deps: ActionStepDeps) {
             versions: { policy: deps.policy.version },
           });
         }
+        deps.logger.info(
+          {
+            submissionId: verdict.submissionId,
+            decision: decision.outcome,
+            hits: verdict.hits.length,
+            orders: decision.orders.length,
+          },
+          'verdict actioned',
+        );
         return { kind: 'ok' };
       });
+      return outcome;
     } catch (err) {
       throw toDatabaseError(err, 'action verdict');
     }

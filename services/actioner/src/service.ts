@@ -78,6 +78,7 @@ export function createActionerService(
           policy: policyFromConfig(config),
           blockingTopic: topics.blockingRequests,
           orders,
+          logger,
         }),
         producer,
         deadLetterTopic: topics.deadLetters,

@@ -70,14 +70,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     req.log.error({ err }, 'request failed');
     const retriable = isModError(err) && err.retriable;
-    return reply
-      .code(retriable ? 503 : 500)
-      .send({
-        error: {
-          code: retriable ? 'MOD_ERR_API_UNAVAILABLE' : 'MOD_ERR_API_INTERNAL',
-          message: 'internal error',
-        },
-      });
+    return reply.code(retriable ? 503 : 500).send({
+      error: {
+        code: retriable ? 'MOD_ERR_API_UNAVAILABLE' : 'MOD_ERR_API_INTERNAL',
+        message: 'internal error',
+      },
+    });
   });
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
