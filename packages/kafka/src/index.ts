@@ -1,4 +1,13 @@
-export { createKafka, createProducer, ensureTopics, pingKafka, type KafkaOptions, type Kafka, type Producer, type Admin } from './client.js';
+export {
+  createKafka,
+  createProducer,
+  ensureTopics,
+  pingKafka,
+  type KafkaOptions,
+  type Kafka,
+  type Producer,
+  type Admin,
+} from './client.js';
 export {
   createConsumerRunner,
   outcomeOfError,

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Codecs, ModError } from '@mod/contracts';
 import { createLogger, createRegistry, createStepMetrics } from '@mod/telemetry';
-import { createConsumerRunner, createKafka, createProducer, ensureTopics, readTopic, type Producer, type StepOutcome } from './index.js';
+import {
+  createConsumerRunner,
+  createKafka,
+  createProducer,
+  ensureTopics,
+  readTopic,
+  type Producer,
+  type StepOutcome,
+} from './index.js';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
@@ -35,14 +43,26 @@ describe('consumer runner (real Kafka)', () => {
     };
     const registry = createRegistry('test');
     const metrics = createStepMetrics(registry);
-    const common = { kafka, groupId: `${prefix}g`, topic, stepName: 'test', producer, deadLetterTopic: dlq, logger, metrics, retryDelayMs: 20 };
+    const common = {
+      kafka,
+      groupId: `${prefix}g`,
+      topic,
+      stepName: 'test',
+      producer,
+      deadLetterTopic: dlq,
+      logger,
+      metrics,
+      retryDelayMs: 20,
+    };
     const runner = createConsumerRunner({ ...common, step, maxInFlight: 3 });
     await runner.start();
     await waitFor(() => processed.length === 4);
     await runner.stop();
     expect([...processed].sort()).toEqual(['a', 'b', 'c', 'flaky']);
     expect(flakyFailures).toBe(3);
-    expect(await registry.getSingleMetricAsString('mod_step_outcomes_total')).toMatch(/outcome="retry",service="test"} 2\n[\s\S]*outcome="dlq",service="test"} 1/);
+    expect(await registry.getSingleMetricAsString('mod_step_outcomes_total')).toMatch(
+      /outcome="retry",service="test"} 2\n[\s\S]*outcome="dlq",service="test"} 1/,
+    );
 
     const letters = await readTopic(kafka, dlq, (r) => r.length >= 1, 20_000);
     expect(letters).toHaveLength(1);
@@ -54,7 +74,10 @@ describe('consumer runner (real Kafka)', () => {
     // A restarted runner in the same group starts after the committed offsets: nothing is processed twice.
     await producer.send({ topic, messages: [{ key: 'k', value: 'd' }] });
     const again: string[] = [];
-    const runner2 = createConsumerRunner({ ...common, step: async (m) => (again.push(m.value?.toString() ?? ''), { kind: 'ok' }) });
+    const runner2 = createConsumerRunner({
+      ...common,
+      step: async (m) => (again.push(m.value?.toString() ?? ''), { kind: 'ok' }),
+    });
     await runner2.start();
     await waitFor(() => again.length >= 1);
     await new Promise((r) => setTimeout(r, 500));

@@ -79,10 +79,15 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       sourcePartition: m.partition,
       sourceOffset: m.offset,
       sourceKey: m.key,
-      valueSha256: createHash('sha256').update(m.value ?? Buffer.alloc(0)).digest('hex'),
+      valueSha256: createHash('sha256')
+        .update(m.value ?? Buffer.alloc(0))
+        .digest('hex'),
       valueBytes: m.value?.length ?? 0,
       consumer: options.groupId,
-      reason: { code: /^MOD_ERR_[A-Z0-9_]+$/.test(code) ? code : 'MOD_ERR_UNCLASSIFIED', message: message.slice(0, 2000) },
+      reason: {
+        code: /^MOD_ERR_[A-Z0-9_]+$/.test(code) ? code : 'MOD_ERR_UNCLASSIFIED',
+        message: message.slice(0, 2000),
+      },
       failedAt: new Date().toISOString(),
     };
     await options.producer.send({
@@ -114,7 +119,10 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       options.metrics.duration.observe({ step: options.stepName, outcome: outcome.kind }, seconds);
       options.metrics.outcomes.inc({ step: options.stepName, outcome: outcome.kind });
       if (outcome.kind !== 'retry') return true;
-      log.warn({ partition: m.partition, offset: m.offset, err: outcome.error, delayMs: delay }, 'step failed; retrying');
+      log.warn(
+        { partition: m.partition, offset: m.offset, err: outcome.error, delayMs: delay },
+        'step failed; retrying',
+      );
       if (stopping) return false;
       await sleep(delay);
       delay = Math.min(maxDelay, delay * 2);
@@ -146,19 +154,21 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         autoCommit: true,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          const heartbeat = () => payload.heartbeat();
           const messages = batch.messages;
           const done = new Array<boolean>(messages.length).fill(false);
           let committed = 0; // messages[0..committed) are resolved
           let next = 0;
           const advance = () => {
             while (committed < messages.length && done[committed]) {
-              resolveOffset((messages[committed] as KafkaMessage).offset);
+              payload.resolveOffset((messages[committed] as KafkaMessage).offset);
               committed++;
             }
           };
           const worker = async () => {
-            while (next < messages.length && isRunning() && !isStale() && !stopping) {
+            while (next < messages.length && payload.isRunning() && !payload.isStale() && !stopping) {
               const index = next++;
               const raw = messages[index] as KafkaMessage;
               const m: ConsumedMessage = {

@@ -26,7 +26,12 @@ export async function readTopic(
       const timer = setTimeout(resolve, timeoutMs);
       void consumer.run({
         eachMessage: async ({ message, partition }) => {
-          records.push({ key: message.key?.toString('utf8') ?? null, value: message.value, partition, offset: message.offset });
+          records.push({
+            key: message.key?.toString('utf8') ?? null,
+            value: message.value,
+            partition,
+            offset: message.offset,
+          });
           if (until(records)) {
             clearTimeout(timer);
             resolve();
