@@ -1,0 +1,83 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { getOrder, listOrders } from '@mod/db';
+import { principalOf } from '../auth.js';
+import { badRequest, notFound } from '../errors.js';
+import { MAX_PAGE, orderScope, Uuid, type RouteDeps, type TypedApp } from './common.js';
+
+/** Orders, scoped: ISPs and platforms see orders addressed to them; authorities and reviewers see all. */
+export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
+  app.get(
+    '/v1/orders/:id',
+    {
+      config: { roles: ['isp', 'platform', 'authority', 'reviewer', 'admin'] },
+      schema: { params: Type.Object({ id: Uuid }) },
+    },
+    async (req) => {
+      const order = await getOrder(deps.db, req.params.id, orderScope(principalOf(req)));
+      if (order === null) throw notFound('order');
+      return order;
+    },
+  );
+
+  app.get(
+    '/v1/orders',
+    {
+      config: { roles: ['isp', 'platform', 'authority', 'reviewer', 'admin'] },
+      schema: {
+        querystring: Type.Object(
+          {
+            kind: Type.Optional(Type.Union([Type.Literal('blocking'), Type.Literal('takedown')])),
+            status: Type.Optional(Type.String({ pattern: '^[a-z-]{1,30}$' })),
+            submissionId: Type.Optional(Uuid),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const limit = q.limit ?? 50;
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      const orders = await listOrders(deps.db, {
+        scope: orderScope(principalOf(req)),
+        limit,
+        ...(q.kind === undefined ? {} : { kind: q.kind }),
+        ...(q.status === undefined ? {} : { status: q.status }),
+        ...(q.submissionId === undefined ? {} : { submissionId: q.submissionId }),
+        ...(after === undefined ? {} : { after }),
+      });
+      const last = orders.at(-1);
+      return {
+        orders,
+        nextCursor:
+          orders.length === limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+      };
+    },
+  );
+}
+
+function encodeCursor(c: { createdAt: string; id: string }): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(s: string): { createdAt: string; id: string } {
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as {
+      createdAt?: unknown;
+      id?: unknown;
+    };
+    if (
+      typeof c.createdAt === 'string' &&
+      !Number.isNaN(Date.parse(c.createdAt)) &&
+      typeof c.id === 'string' &&
+      /^[0-9a-f-]{36}$/.test(c.id)
+    ) {
+      return { createdAt: c.createdAt, id: c.id };
+    }
+  } catch {
+    // fall through to the typed error
+  }
+  throw badRequest('MOD_ERR_API_BAD_CURSOR', 'cursor is not one this API issued');
+}
