@@ -1,1 +1,32 @@
-export {};
+export { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
+export { popcount32, hexToWords, wordsToHex, isHex, parseHexWordsInto, hammingDistanceHex } from './bits.js';
+export { HammingIndex, SearchHits, type HammingIndexOptions } from './hamming-index.js';
+export { ExactHashSet, type ExactHashSetOptions } from './exact-set.js';
+export {
+  BankMatcher,
+  Signal,
+  SIGNAL_HEX_LENGTH,
+  DEFAULT_PDQ_RADIUS,
+  DEFAULT_BLOCKHASH_RADIUS,
+  DEFAULT_MIN_PDQ_QUALITY,
+  validateEntry,
+  type BankEntry,
+  type BankConfig,
+  type BankChange,
+  type MatchSignals,
+  type MatchOptions,
+  type MatchVia,
+  type MatchHit,
+  type MatchResult,
+  type BankMatcherOptions,
+  type BankMatcherStats,
+} from './bank-matcher.js';
+export {
+  parseBankList,
+  BankListErrorCode,
+  type BankListEntry,
+  type BankListRecord,
+  type BankListFormat,
+  type BankListOptions,
+  type BankListInput,
+} from './bank-list-parser.js';

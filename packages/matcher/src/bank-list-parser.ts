@@ -1,0 +1,391 @@
+import { Readable } from 'node:stream';
+import { MatcherError, MatcherErrorCode } from './errors.js';
+import { ExactHashSet } from './exact-set.js';
+import { SIGNAL_HEX_LENGTH, Signal } from './bank-matcher.js';
+
+/** Per-line error codes of {@link parseBankList} (reported, never thrown). */
+export const BankListErrorCode = {
+  /** The line exceeds `maxLineBytes`; it was skipped without being buffered. */
+  LineTooLong: 'MOD_ERR_MATCHER_LIST_LINE_TOO_LONG',
+  /** The line is not valid UTF-8. */
+  BadEncoding: 'MOD_ERR_MATCHER_LIST_BAD_ENCODING',
+  /** Wrong number of columns, unbalanced quotes, or a JSONL line that is not a JSON object. */
+  BadSyntax: 'MOD_ERR_MATCHER_LIST_BAD_SYNTAX',
+  /** Unknown signal type. */
+  BadSignal: 'MOD_ERR_MATCHER_LIST_BAD_SIGNAL',
+  /** The value has a non-hex character. */
+  BadHex: 'MOD_ERR_MATCHER_LIST_BAD_HEX',
+  /** The value has the wrong number of hex digits for its signal. */
+  BadLength: 'MOD_ERR_MATCHER_LIST_BAD_LENGTH',
+  /** Quality is not an integer 0..100, or is given for a signal other than PDQ. */
+  BadQuality: 'MOD_ERR_MATCHER_LIST_BAD_QUALITY',
+  /** Category or note is too long or not a string. */
+  BadField: 'MOD_ERR_MATCHER_LIST_BAD_FIELD',
+  /** The signal is not in `allowedSignals`, or differs from the file's first signal with `rejectMixedSignals`. */
+  MixedSignals: 'MOD_ERR_MATCHER_LIST_MIXED_SIGNALS',
+  /** Same signal and value as an earlier line (named in the message). */
+  Duplicate: 'MOD_ERR_MATCHER_LIST_DUPLICATE',
+} as const;
+export type BankListErrorCode = (typeof BankListErrorCode)[keyof typeof BankListErrorCode];
+
+/** One valid list line. `value` is lowercase hex. */
+export interface BankListEntry {
+  signal: Signal;
+  value: string;
+  quality?: number;
+  category?: string;
+  note?: string;
+}
+
+/** One record per non-blank, non-comment, non-header line, numbered from 1 as in the file. */
+export type BankListRecord =
+  | { lineNumber: number; entry: BankListEntry }
+  | { lineNumber: number; error: { code: BankListErrorCode; message: string } };
+
+export type BankListFormat = 'csv' | 'tsv' | 'jsonl';
+
+export interface BankListOptions {
+  format: BankListFormat;
+  /** Signal of lines that carry only `value[,quality][,category][,note]` (first field not a signal name). */
+  defaultSignal?: Signal;
+  /** Longest accepted line in bytes (longer lines are skipped, streamed, never buffered). Default 8192. */
+  maxLineBytes?: number;
+  /** Only these signals are accepted (e.g. the bank's signal types). Default: all. */
+  allowedSignals?: readonly Signal[];
+  /** Reject lines whose signal differs from the first valid line's. Default false. */
+  rejectMixedSignals?: boolean;
+  /** Report repeated (signal, value) pairs. Exact (full digests kept: ~50 bytes a line). Default true. */
+  detectDuplicates?: boolean;
+}
+
+/** Input: a byte/text stream (`Readable`, or async iterable of byte chunks), or async iterable of lines. */
+export type BankListInput = Readable | AsyncIterable<string | Uint8Array>;
+
+const MAX_CATEGORY = 100;
+const MAX_NOTE = 1000;
+const SIGNAL_NAMES = new Set<string>(Object.values(Signal));
+const COLUMNS = ['signal', 'value', 'quality', 'category', 'note'] as const;
+type Column = (typeof COLUMNS)[number];
+const COLUMN_ALIASES: Readonly<Record<string, Column>> = {
+  signal: 'signal',
+  type: 'signal',
+  signal_type: 'signal',
+  value: 'value',
+  hash: 'value',
+  quality: 'quality',
+  category: 'category',
+  note: 'note',
+};
+
+type RawLine =
+  | { lineNumber: number; text: string }
+  | { lineNumber: number; tooLongBytes: number }
+  | { lineNumber: number; badEncoding: true };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Splits a stream into lines without ever holding more than `maxLineBytes` of one line: a 2 GB line is
+ * counted and skipped as it streams by. Handles CRLF and a UTF-8 BOM. Strings from a non-`Readable`
+ * iterable end a line at their end (they are lines, as from readline); bytes are arbitrary chunks.
+ */
+async function* splitLines(input: BankListInput, maxLineBytes: number): AsyncGenerator<RawLine> {
+  const isStream = input instanceof Readable;
+  let parts: Uint8Array[] = [];
+  let held = 0;
+  let tooLong = 0;
+  let lineNumber = 0;
+
+  const finish = (): RawLine => {
+    lineNumber++;
+    if (tooLong > 0) {
+      const out: RawLine = { lineNumber, tooLongBytes: tooLong };
+      tooLong = 0;
+      return out;
+    }
+    let bytes = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, held);
+    parts = [];
+    held = 0;
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === 0x0d) end--;
+    let start = 0;
+    if (lineNumber === 1 && end >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+      start = 3;
+    bytes = bytes.subarray(start, end);
+    try {
+      let text = decoder.decode(bytes);
+      if (lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      return { lineNumber, text };
+    } catch {
+      return { lineNumber, badEncoding: true };
+    }
+  };
+
+  const take = (seg: Uint8Array): void => {
+    if (seg.length === 0) return;
+    if (tooLong > 0 || held + seg.length > maxLineBytes) {
+      tooLong = (tooLong > 0 ? tooLong : held) + seg.length;
+      parts = [];
+      held = 0;
+      return;
+    }
+    // Copy: the producer may reuse its chunk buffer.
+    parts.push(Uint8Array.prototype.slice.call(seg));
+    held += seg.length;
+  };
+
+  for await (const chunk of input as AsyncIterable<unknown>) {
+    let buf: Uint8Array;
+    if (typeof chunk === 'string') buf = Buffer.from(chunk, 'utf8');
+    else if (chunk instanceof Uint8Array) buf = chunk;
+    else throw new MatcherError(MatcherErrorCode.BadArgument, 'bank list chunks must be strings or bytes');
+    let pos = 0;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, pos);
+      if (nl < 0) break;
+      take(buf.subarray(pos, nl));
+      yield finish();
+      pos = nl + 1;
+    }
+    take(buf.subarray(pos));
+    // A string element is a whole line (readline style) unless it already ended with its newline.
+    if (!isStream && typeof chunk === 'string' && !(buf.length > 0 && buf[buf.length - 1] === 0x0a))
+      yield finish();
+  }
+  if (held > 0 || tooLong > 0) yield finish();
+}
+
+/** Splits one CSV/TSV line into fields; double quotes (RFC 4180, "" escapes) within one line. Null = bad quotes. */
+function splitFields(line: string, sep: string): string[] | null {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line[i] === '"') {
+      let field = '';
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) return null;
+        field += line.slice(i, q);
+        if (line[q + 1] === '"') {
+          field += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      out.push(field);
+      if (i === line.length) return out;
+      if (line[i] !== sep) return null;
+      i++;
+    } else {
+      const s = line.indexOf(sep, i);
+      if (s < 0) {
+        out.push(line.slice(i).trim());
+        return out;
+      }
+      out.push(line.slice(i, s).trim());
+      i = s + 1;
+    }
+  }
+}
+
+function isHexText(v: string): boolean {
+  return /^[0-9a-fA-F]*$/.test(v);
+}
+
+type Fields = Partial<Record<Column, unknown>>;
+type LineResult = { entry: BankListEntry } | { error: { code: BankListErrorCode; message: string } };
+
+function err(code: BankListErrorCode, message: string): LineResult {
+  return { error: { code, message } };
+}
+
+function validateFields(f: Fields): LineResult {
+  const signal = f.signal;
+  if (typeof signal !== 'string' || !SIGNAL_NAMES.has(signal.toLowerCase())) {
+    return err(BankListErrorCode.BadSignal, `unknown signal ${JSON.stringify(String(signal)).slice(0, 40)}`);
+  }
+  const sig = signal.toLowerCase() as Signal;
+  const value = f.value;
+  if (typeof value !== 'string' || !isHexText(value))
+    return err(BankListErrorCode.BadHex, `${sig} value is not hex`);
+  const len = SIGNAL_HEX_LENGTH[sig];
+  if (value.length !== len) {
+    return err(BankListErrorCode.BadLength, `${sig} value must be ${len} hex digits, got ${value.length}`);
+  }
+  const entry: BankListEntry = { signal: sig, value: value.toLowerCase() };
+  const q = f.quality;
+  if (q !== undefined && q !== '' && q !== null) {
+    const n = typeof q === 'string' && /^\d{1,3}$/.test(q) ? Number(q) : q;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 100) {
+      return err(BankListErrorCode.BadQuality, 'quality must be an integer in 0..100');
+    }
+    if (sig !== 'pdq') return err(BankListErrorCode.BadQuality, `quality applies to pdq only, not ${sig}`);
+    entry.quality = n;
+  }
+  for (const [k, max] of [
+    ['category', MAX_CATEGORY],
+    ['note', MAX_NOTE],
+  ] as const) {
+    const v = f[k];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string' || v.length > max) {
+      return err(BankListErrorCode.BadField, `${k} must be a string of at most ${max} characters`);
+    }
+    entry[k] = v;
+  }
+  return { entry };
+}
+
+function parseJsonLine(text: string): LineResult {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch {
+    return err(BankListErrorCode.BadSyntax, 'not valid JSON');
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    return err(BankListErrorCode.BadSyntax, 'a JSONL line must be a JSON object');
+  }
+  const o = obj as Record<string, unknown>;
+  return validateFields({
+    signal: o.signal,
+    value: o.value ?? o.hash,
+    quality: o.quality,
+    category: o.category,
+    note: o.note,
+  });
+}
+
+/**
+ * Streams a bank list (CSV, TSV or JSONL; see README) and yields one record per data line: the validated
+ * entry or a per-line error with a stable code. Blank lines and `#` comments are skipped; a CSV/TSV header
+ * line (first field `signal`/`type`/`value`/`hash`) is skipped and may reorder the columns. Memory stays
+ * bounded by `maxLineBytes` plus the duplicate detector.
+ */
+export async function* parseBankList(
+  input: BankListInput,
+  options: BankListOptions,
+): AsyncGenerator<BankListRecord> {
+  const { format } = options;
+  if (format !== 'csv' && format !== 'tsv' && format !== 'jsonl') {
+    throw new MatcherError(MatcherErrorCode.BadArgument, `format must be csv, tsv or jsonl`);
+  }
+  const maxLineBytes = options.maxLineBytes ?? 8192;
+  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 64) {
+    throw new MatcherError(MatcherErrorCode.BadArgument, 'maxLineBytes must be an integer >= 64');
+  }
+  const defaultSignal = options.defaultSignal;
+  if (defaultSignal !== undefined && !SIGNAL_NAMES.has(defaultSignal)) {
+    throw new MatcherError(MatcherErrorCode.BadArgument, `unknown defaultSignal ${String(defaultSignal)}`);
+  }
+  const allowed = options.allowedSignals ? new Set<string>(options.allowedSignals) : null;
+  const sep = format === 'tsv' ? '\t' : ',';
+  const detect = options.detectDuplicates ?? true;
+  const seen = new Map<Signal, { set: ExactHashSet; lines: number[] }>();
+  let columns: Column[] | null = null;
+  let firstData = true;
+  let firstSignal: Signal | null = null;
+
+  for await (const raw of splitLines(input, maxLineBytes)) {
+    const { lineNumber } = raw;
+    if ('tooLongBytes' in raw) {
+      yield {
+        lineNumber,
+        error: {
+          code: BankListErrorCode.LineTooLong,
+          message: `line of ${raw.tooLongBytes} bytes exceeds ${maxLineBytes}`,
+        },
+      };
+      continue;
+    }
+    if ('badEncoding' in raw) {
+      yield {
+        lineNumber,
+        error: { code: BankListErrorCode.BadEncoding, message: 'line is not valid UTF-8' },
+      };
+      continue;
+    }
+    const text = raw.text.trim();
+    if (text === '' || text.startsWith('#')) continue;
+
+    let result: LineResult;
+    if (format === 'jsonl') result = parseJsonLine(text);
+    else {
+      const fields = splitFields(raw.text, sep);
+      if (!fields) result = err(BankListErrorCode.BadSyntax, 'unbalanced quotes');
+      else {
+        if (firstData) {
+          firstData = false;
+          const names = fields.map((x) => COLUMN_ALIASES[x.toLowerCase()]);
+          if (names[0] !== undefined) {
+            if (
+              names.some((x) => x === undefined) ||
+              new Set(names).size !== names.length ||
+              !names.includes('value')
+            ) {
+              yield {
+                lineNumber,
+                error: {
+                  code: BankListErrorCode.BadSyntax,
+                  message: 'header names an unknown or repeated column, or lacks value',
+                },
+              };
+            } else columns = names as Column[];
+            continue;
+          }
+        }
+        result = fromFields(fields, columns, defaultSignal);
+      }
+    }
+    firstData = false;
+    if ('entry' in result) {
+      const e = result.entry;
+      if (allowed && !allowed.has(e.signal)) {
+        result = err(
+          BankListErrorCode.MixedSignals,
+          `${e.signal} is not accepted here (allowed: ${[...allowed].join(', ')})`,
+        );
+      } else if (options.rejectMixedSignals && firstSignal !== null && firstSignal !== e.signal) {
+        result = err(BankListErrorCode.MixedSignals, `${e.signal} line in a ${firstSignal} list`);
+      } else if (detect) {
+        let d = seen.get(e.signal);
+        if (!d) {
+          const digestBytes = (SIGNAL_HEX_LENGTH[e.signal] / 2) as 16 | 20 | 32;
+          d = { set: new ExactHashSet({ digestBytes, capacity: 1024 }), lines: [] };
+          seen.set(e.signal, d);
+        }
+        const prior = d.set.find(e.value);
+        if (prior.length > 0) {
+          result = err(BankListErrorCode.Duplicate, `duplicate of line ${d.lines[prior[0] ?? 0] ?? '?'}`);
+        } else d.lines[d.set.add(e.value)] = lineNumber;
+      }
+      if ('entry' in result) firstSignal ??= result.entry.signal;
+    }
+    yield { lineNumber, ...result };
+  }
+}
+
+function fromFields(
+  fields: string[],
+  columns: Column[] | null,
+  defaultSignal: Signal | undefined,
+): LineResult {
+  const f: Fields = {};
+  let cols: readonly Column[];
+  if (columns) cols = columns;
+  else if (defaultSignal !== undefined && !SIGNAL_NAMES.has((fields[0] ?? '').toLowerCase())) {
+    cols = COLUMNS.slice(1);
+  } else cols = COLUMNS;
+  if (fields.length > cols.length) {
+    return err(BankListErrorCode.BadSyntax, `expected at most ${cols.length} columns, got ${fields.length}`);
+  }
+  fields.forEach((v, i) => {
+    f[cols[i] as Column] = v;
+  });
+  if (f.signal === undefined) f.signal = defaultSignal;
+  if (f.value === undefined) return err(BankListErrorCode.BadSyntax, 'missing value column');
+  return validateFields(f);
+}

@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { BankMatcher } from './bank-matcher.js';
+import type { BankChange, BankConfig, BankEntry } from './bank-matcher.js';
+import { MatcherError, MatcherErrorCode } from './errors.js';
+
+/** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */
+function expectCode(fn: () => unknown, code: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(MatcherError);
+  expect((caught as MatcherError).code).toBe(code);
+}
+
+const PDQ = 'f'.repeat(16) + '0'.repeat(16) + 'a5'.repeat(16);
+
+/** PDQ with the low `d` bits of the last word flipped (d <= 32). */
+function pdqAt(d: number): string {
+  const last = parseInt(PDQ.slice(56), 16);
+  const flipped = (last ^ (d === 32 ? 0xffffffff : (1 << d) - 1)) >>> 0;
+  return PDQ.slice(0, 56) + flipped.toString(16).padStart(8, '0');
+}
+
+function bank(bankId: string, extra: Partial<BankConfig> = {}): BankChange {
+  return {
+    type: 'bank-upserted',
+    bank: { bankId, enabled: true, negative: false, thresholds: {}, ...extra },
+  };
+}
+
+function entry(
+  bankId: string,
+  entryId: string,
+  signal: BankEntry['signal'],
+  value: string,
+  quality?: number,
+): BankChange {
+  return {
+    type: 'entry-added',
+    entry: { bankId, entryId, signal, value, ...(quality === undefined ? {} : { quality }) },
+  };
+}
+
+const good = { hash: PDQ, quality: 90 };
+
+describe('BankMatcher', () => {
+  it('matches PDQ within the default radius 31, reports distance, and stops at the boundary', () => {
+    const m = new BankMatcher();
+    m.applyChange(bank('iwf'));
+    m.applyChange(entry('iwf', 'e31', 'pdq', pdqAt(31)));
+    m.applyChange(entry('iwf', 'e32', 'pdq', pdqAt(32)));
+    expect(m.match({ pdq: good })).toEqual({
+      hits: [{ bankId: 'iwf', entryId: 'e31', signal: 'pdq', distance: 31, via: 'original' }],
+      negativeHits: [],
+    });
+  });
+
+  it('applies per-bank thresholds, skips disabled banks and reports negative banks apart', () => {
+    const m = new BankMatcher();
+    m.applyChange(bank('strict', { thresholds: { pdq: 4 } }));
+    m.applyChange(bank('benign', { negative: true }));
+    m.applyChange(bank('off', { enabled: false }));
+    for (const b of ['strict', 'benign', 'off']) {
+      m.applyChange(entry(b, `${b}-5`, 'pdq', pdqAt(5)));
+      m.applyChange(entry(b, `${b}-2`, 'pdq', pdqAt(2)));
+    }
+    const r = m.match({ pdq: good });
+    expect(r.hits.map((h) => h.entryId)).toEqual(['strict-2']);
+    expect(r.negativeHits.map((h) => `${h.entryId}@${h.distance}`)).toEqual(['benign-2@2', 'benign-5@5']);
+    m.applyChange(bank('off', { enabled: true }));
+    expect(m.match({ pdq: good }).hits.map((h) => h.entryId)).toEqual(['off-2', 'strict-2', 'off-5']);
+    m.applyChange(bank('strict', { enabled: false }));
+    expect(m.match({ pdq: good }).hits.map((h) => h.entryId)).toEqual(['off-2', 'off-5']);
+  });
+
+  it('does not match PDQ queries below the quality floor unless configured', () => {
+    const m = new BankMatcher();
+    m.applyChange(bank('b'));
+    m.applyChange(entry('b', 'e', 'pdq', PDQ));
+    expect(m.match({ pdq: { hash: PDQ, quality: 49 } }).hits).toEqual([]);
+    expect(m.match({ pdq: { hash: PDQ, quality: 50 } }).hits).toHaveLength(1);
+    expect(m.match({ pdq: { hash: PDQ, quality: 10 } }, { minPdqQuality: 0 }).hits).toHaveLength(1);
+    expect(new BankMatcher({ minPdqQuality: 95 }).match({ pdq: good }).hits).toEqual([]);
+  });
+
+  it('reports the best distance per entry and which variant found it', () => {
+    const m = new BankMatcher();
+    m.applyChange(bank('b'));
+    m.applyChange(entry('b', 'rotated', 'pdq', pdqAt(1)));
+    m.applyChange(entry('b', 'trim', 'pdq', '0'.repeat(64)));
+    const dihedral = [PDQ, pdqAt(3), pdqAt(1), PDQ];
+    const r = m.match({
+      pdq: { hash: pdqAt(9), quality: 80 },
+      pdqDihedral: dihedral,
+      pdqTrimmed: { hash: '0'.repeat(63) + '1', quality: 70 },
+    });
+    expect(r.hits).toEqual([
+      { bankId: 'b', entryId: 'rotated', signal: 'pdq', distance: 0, via: 'dihedral-2' },
+      { bankId: 'b', entryId: 'trim', signal: 'pdq', distance: 1, via: 'trimmed' },
+    ]);
+    // Dihedral variants share the original's quality: a poor original suppresses them too.
+    expect(m.match({ pdq: { hash: pdqAt(9), quality: 20 }, pdqDihedral: dihedral }).hits).toEqual([]);
+  });
+
+  it('matches exact hashes and blockhash with its own radius', () => {
+    const m = new BankMatcher();
+    m.applyChange(bank('b', { thresholds: { blockhash: 3 } }));
+    const md5 = createHash('md5').update('x').digest('hex');
+    const sha1 = createHash('sha1').update('x').digest('hex');
+    const sha256 = createHash('sha256').update('x').digest('hex');
+    m.applyChange(entry('b', 'm', 'md5', md5.toUpperCase()));
+    m.applyChange(entry('b', 's1', 'sha1', sha1));
+    m.applyChange(entry('b', 's2', 'sha256', sha256));
+    m.applyChange(entry('b', 'bh', 'blockhash', pdqAt(3)));
+    m.applyChange(entry('b', 'bh-far', 'blockhash', pdqAt(4)));
+    const r = m.match({ md5, sha1, sha256, blockhash: PDQ });
+    expect(r.hits.map((h) => `${h.entryId}:${h.signal}:${h.distance}`)).toEqual([
+      'm:md5:0',
+      's1:sha1:0',
+      's2:sha256:0',
+      'bh:blockhash:3',
+    ]);
+  });
+
+  it('is idempotent, updates changed entries, and removes entries and banks', () => {
+    const m = new BankMatcher();
+    m.applyChange(bank('b'));
+    const add = entry('b', 'e', 'pdq', PDQ, 80);
+    m.applyChange(add);
+    m.applyChange(add);
+    expect(m.stats().entries.pdq).toBe(1);
+    expect(m.entry('b', 'e')).toEqual({ bankId: 'b', entryId: 'e', signal: 'pdq', value: PDQ, quality: 80 });
+    m.applyChange(entry('b', 'e', 'md5', 'a'.repeat(32)));
+    expect(m.stats().entries).toMatchObject({ pdq: 0, md5: 1 });
+    expect(m.match({ pdq: good }).hits).toEqual([]);
+    m.applyChange({ type: 'entry-removed', bankId: 'b', entryId: 'e' });
+    m.applyChange({ type: 'entry-removed', bankId: 'b', entryId: 'e' });
+    expect(m.match({ md5: 'a'.repeat(32) }).hits).toEqual([]);
+    m.applyChange(entry('b', 'x', 'pdq', PDQ));
+    m.applyChange({ type: 'bank-removed', bankId: 'b' });
+    m.applyChange({ type: 'bank-removed', bankId: 'b' });
+    expect(m.stats()).toEqual({ banks: 0, entries: { pdq: 0, blockhash: 0, md5: 0, sha1: 0, sha256: 0 } });
+  });
+
+  it('does not match entries of a bank whose config has not arrived yet', () => {
+    const m = new BankMatcher();
+    m.applyChange(entry('late', 'e', 'pdq', PDQ));
+    expect(m.match({ pdq: good }).hits).toEqual([]);
+    m.applyChange(bank('late'));
+    expect(m.match({ pdq: good }).hits).toHaveLength(1);
+  });
+
+  it('round-trips a snapshot with banks, entries and settings', () => {
+    const m = new BankMatcher({ minPdqQuality: 60 });
+    m.applyChange(bank('a', { thresholds: { pdq: 10 } }));
+    m.applyChange(bank('neg', { negative: true }));
+    m.applyChange(entry('pending', 'p', 'pdq', PDQ));
+    for (let d = 0; d < 20; d++) m.applyChange(entry(d % 2 ? 'a' : 'neg', `e${d}`, 'pdq', pdqAt(d), d));
+    m.applyChange({ type: 'entry-removed', bankId: 'a', entryId: 'e3' });
+    m.applyChange(entry('a', 'sha', 'sha256', 'c'.repeat(64)));
+    const copy = BankMatcher.fromSnapshot(m.snapshot());
+    const q = { pdq: { hash: PDQ, quality: 70 }, sha256: 'c'.repeat(64) };
+    expect(copy.match(q)).toEqual(m.match(q));
+    expect(copy.match({ pdq: { hash: PDQ, quality: 55 } }).hits).toEqual([]);
+    expect(copy.stats()).toEqual(m.stats());
+    expect(copy.entry('a', 'e5')).toEqual(m.entry('a', 'e5'));
+    const bad = m.snapshot();
+    bad[40] = (bad[40] ?? 0) ^ 0x10;
+    expectCode(() => BankMatcher.fromSnapshot(bad), MatcherErrorCode.CorruptSnapshot);
+  });
+
+  it('rejects malformed changes and queries with typed errors', () => {
+    const m = new BankMatcher();
+    const bad: unknown[] = [
+      null,
+      { type: 'nope' },
+      { type: 'entry-added', entry: { bankId: 'b', entryId: 'e', signal: 'phash', value: PDQ } },
+      { type: 'entry-added', entry: { bankId: '', entryId: 'e', signal: 'pdq', value: PDQ } },
+      { type: 'entry-added', entry: { bankId: 'b', entryId: 'e', signal: 'pdq', value: PDQ, quality: 101 } },
+      { type: 'bank-upserted', bank: { bankId: 'b', enabled: 'yes', negative: false, thresholds: {} } },
+      {
+        type: 'bank-upserted',
+        bank: { bankId: 'b', enabled: true, negative: false, thresholds: { pdq: -1 } },
+      },
+    ];
+    for (const c of bad) {
+      expectCode(() => m.applyChange(c as BankChange), MatcherErrorCode.BadChange);
+    }
+    expectCode(() => m.applyChange(entry('b', 'e', 'md5', 'abc')), MatcherErrorCode.BadHash);
+    expectCode(() => m.match({ pdq: { hash: 'xyz', quality: 99 } }), MatcherErrorCode.BadHash);
+    expectCode(() => m.match({ md5: 'q'.repeat(32) }), MatcherErrorCode.BadHash);
+    expect(m.stats().entries.md5).toBe(0);
+  });
+});

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { MatcherError, MatcherErrorCode } from './errors.js';
+import { ExactHashSet } from './exact-set.js';
+
+/** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */
+function expectCode(fn: () => unknown, code: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(MatcherError);
+  expect((caught as MatcherError).code).toBe(code);
+}
+
+const digest = (alg: string, s: string): string => createHash(alg).update(s).digest('hex');
+
+describe('ExactHashSet', () => {
+  for (const [alg, digestBytes] of [
+    ['md5', 16],
+    ['sha1', 20],
+    ['sha256', 32],
+  ] as const) {
+    it(`adds, finds (any case), removes and grows for ${alg}`, () => {
+      const set = new ExactHashSet({ digestBytes, capacity: 4 });
+      const slots = new Map<string, number>();
+      for (let i = 0; i < 3000; i++) slots.set(digest(alg, `item-${i}`), set.add(digest(alg, `item-${i}`)));
+      expect(set.size).toBe(3000);
+      for (const [hex, slot] of slots) {
+        expect(set.find(hex.toUpperCase())).toEqual([slot]);
+        expect(set.get(slot)).toBe(hex);
+      }
+      expect(set.find(digest(alg, 'absent'))).toEqual([]);
+      const victim = digest(alg, 'item-7');
+      expect(set.remove(slots.get(victim) as number)).toBe(true);
+      expect(set.find(victim)).toEqual([]);
+      expect(set.remove(slots.get(victim) as number)).toBe(false);
+    });
+  }
+
+  it('keeps duplicates as separate slots', () => {
+    const set = new ExactHashSet({ digestBytes: 16 });
+    const h = digest('md5', 'x');
+    const a = set.add(h);
+    const b = set.add(h);
+    expect(set.find(h).sort()).toEqual([a, b].sort());
+    set.remove(a);
+    expect(set.find(h)).toEqual([b]);
+  });
+
+  it('round-trips a snapshot and rejects a corrupt one', () => {
+    const set = new ExactHashSet({ digestBytes: 20 });
+    const hashes = Array.from({ length: 50 }, (_, i) => digest('sha1', String(i)));
+    hashes.forEach((h) => set.add(h));
+    set.remove(10);
+    const copy = ExactHashSet.deserialize(set.serialize());
+    expect(copy.size).toBe(49);
+    for (const [i, h] of hashes.entries()) expect(copy.find(h).length).toBe(i === 10 ? 0 : 1);
+    const bad = set.serialize();
+    bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0xff;
+    expectCode(() => ExactHashSet.deserialize(bad), MatcherErrorCode.CorruptSnapshot);
+  });
+
+  it('rejects malformed digests with a typed error', () => {
+    const set = new ExactHashSet({ digestBytes: 16 });
+    expectCode(() => set.add('abc'), MatcherErrorCode.BadHash);
+    expectCode(() => set.find('z'.repeat(32)), MatcherErrorCode.BadHash);
+  });
+});

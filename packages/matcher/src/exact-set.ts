@@ -1,0 +1,229 @@
+import { parseHexWordsInto, wordsToHex } from './bits.js';
+import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
+import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-io.js';
+
+const EMPTY = -1;
+const MAX_CAPACITY = 2 ** 31 - 1;
+const SNAPSHOT_MAGIC = 'MODEXSET';
+const SNAPSHOT_VERSION = 1;
+
+/** Options of {@link ExactHashSet}. */
+export interface ExactHashSetOptions {
+  /** Digest length in bytes: 16 (MD5), 20 (SHA-1) or 32 (SHA-256). */
+  digestBytes: 16 | 20 | 32;
+  /** Expected number of entries (pre-sizes the table). Default 1024. */
+  capacity?: number;
+}
+
+/**
+ * Multiset of fixed-length digests (MD5, SHA-1, SHA-256) for exact matching, with add and remove.
+ *
+ * Digests are stored as words in one typed array with chained buckets (head array + per-slot next link),
+ * hashed on their first word (digests are already uniform). Duplicate values are separate slots, so two banks
+ * listing the same MD5 each get their hit. No JS object per entry.
+ */
+export class ExactHashSet {
+  readonly digestBytes: 16 | 20 | 32;
+  private readonly words: number;
+  private values: Uint32Array;
+  private next: Int32Array;
+  private heads: Int32Array;
+  private headBits: number;
+  private live: Uint8Array;
+  private freeSlots: Int32Array = new Int32Array(16);
+  private freeCount = 0;
+  private capacity: number;
+  private highWater = 0;
+  private liveCount = 0;
+  private readonly q: Uint32Array;
+
+  constructor(options: ExactHashSetOptions) {
+    const bytes = options.digestBytes;
+    if (bytes !== 16 && bytes !== 20 && bytes !== 32) {
+      throw new MatcherError(MatcherErrorCode.BadArgument, `digestBytes must be 16, 20 or 32`);
+    }
+    const capacity = options.capacity ?? 1024;
+    if (!Number.isInteger(capacity) || capacity < 0 || capacity > MAX_CAPACITY) {
+      throw new MatcherError(MatcherErrorCode.BadArgument, `capacity must be an integer in 0..2^31-1`);
+    }
+    this.digestBytes = bytes;
+    this.words = bytes / 4;
+    this.q = new Uint32Array(this.words);
+    this.capacity = Math.max(16, capacity);
+    this.values = new Uint32Array(this.capacity * this.words);
+    this.next = new Int32Array(this.capacity);
+    this.live = new Uint8Array(this.capacity);
+    this.headBits = Math.max(4, Math.ceil(Math.log2(this.capacity)));
+    this.heads = new Int32Array(2 ** this.headBits).fill(EMPTY);
+  }
+
+  /** Number of live entries. */
+  get size(): number {
+    return this.liveCount;
+  }
+
+  has(slot: number): boolean {
+    return Number.isInteger(slot) && slot >= 0 && slot < this.highWater && this.live[slot] === 1;
+  }
+
+  /** Lowercase hex of the digest in `slot`. */
+  get(slot: number): string {
+    if (!this.has(slot)) throw new MatcherError(MatcherErrorCode.UnknownSlot, `slot ${slot} is not live`);
+    return wordsToHex(this.values, this.words, slot * this.words);
+  }
+
+  /** Live slots in ascending order (the order `serialize` writes). */
+  liveSlots(): Int32Array {
+    const out = new Int32Array(this.liveCount);
+    let n = 0;
+    for (let s = 0; s < this.highWater; s++) if (this.live[s] === 1) out[n++] = s;
+    return out;
+  }
+
+  /** Adds a hex digest (either case); returns its slot. */
+  add(hex: string): number {
+    this.parse(hex);
+    return this.addWords(this.q, 0);
+  }
+
+  /** Adds the digest words at `words[offset..)`; returns its slot. */
+  addWords(words: Uint32Array, offset = 0): number {
+    let slot: number;
+    if (this.freeCount > 0) slot = this.freeSlots[--this.freeCount] ?? 0;
+    else {
+      if (this.highWater === this.capacity) this.grow();
+      slot = this.highWater++;
+    }
+    const W = this.words;
+    for (let w = 0; w < W; w++) this.values[slot * W + w] = words[offset + w] ?? 0;
+    this.live[slot] = 1;
+    this.liveCount++;
+    const b = this.bucket(slot * W, this.values);
+    this.next[slot] = this.heads[b] ?? EMPTY;
+    this.heads[b] = slot;
+    if (this.liveCount > 2 ** this.headBits) this.rehash(this.headBits + 1);
+    return slot;
+  }
+
+  /** Removes `slot`; false if it was not live. */
+  remove(slot: number): boolean {
+    if (!this.has(slot)) return false;
+    const W = this.words;
+    const b = this.bucket(slot * W, this.values);
+    let cur = this.heads[b] ?? EMPTY;
+    if (cur === slot) this.heads[b] = this.next[slot] ?? EMPTY;
+    else {
+      while (cur !== EMPTY) {
+        const nx = this.next[cur] ?? EMPTY;
+        if (nx === slot) {
+          this.next[cur] = this.next[slot] ?? EMPTY;
+          break;
+        }
+        cur = nx;
+      }
+    }
+    this.live[slot] = 0;
+    this.values.fill(0, slot * W, slot * W + W);
+    this.liveCount--;
+    if (this.freeCount === this.freeSlots.length) {
+      const g = new Int32Array(this.freeSlots.length * 2);
+      g.set(this.freeSlots);
+      this.freeSlots = g;
+    }
+    this.freeSlots[this.freeCount++] = slot;
+    return true;
+  }
+
+  /** Every slot holding exactly `hex` (case-insensitive). Throws `MOD_ERR_MATCHER_BAD_HASH` on bad hex. */
+  find(hex: string): number[] {
+    this.parse(hex);
+    const out: number[] = [];
+    const W = this.words;
+    let s = this.heads[this.bucket(0, this.q)] ?? EMPTY;
+    while (s !== EMPTY) {
+      let eq = true;
+      for (let w = 0; w < W; w++) {
+        if (this.values[s * W + w] !== this.q[w]) {
+          eq = false;
+          break;
+        }
+      }
+      if (eq) out.push(s);
+      s = this.next[s] ?? EMPTY;
+    }
+    return out;
+  }
+
+  /** Snapshot: header, digest length, live digests in ascending slot order, CRC-32. */
+  serialize(): Uint8Array {
+    const body = new ByteWriter();
+    body.u32(this.digestBytes);
+    const slots = this.liveSlots();
+    const W = this.words;
+    const packed = new Uint32Array(slots.length * W);
+    for (let j = 0; j < slots.length; j++) {
+      const base = (slots[j] ?? 0) * W;
+      packed.set(this.values.subarray(base, base + W), j * W);
+    }
+    body.words(packed);
+    return sealSnapshot(SNAPSHOT_MAGIC, SNAPSHOT_VERSION, body);
+  }
+
+  /** Rebuilds a set from `serialize` output (slots renumbered 0..n-1). Throws `SnapshotError` if corrupt. */
+  static deserialize(bytes: Uint8Array): ExactHashSet {
+    const r = openSnapshot(bytes, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, 'exact set');
+    const digestBytes = r.u32();
+    const words = r.words();
+    r.end();
+    if (
+      (digestBytes !== 16 && digestBytes !== 20 && digestBytes !== 32) ||
+      words.length % (digestBytes / 4) !== 0
+    ) {
+      throw new SnapshotError(MatcherErrorCode.CorruptSnapshot, 'exact set snapshot has an invalid layout');
+    }
+    const W = digestBytes / 4;
+    const n = words.length / W;
+    const set = new ExactHashSet({ digestBytes, capacity: n });
+    for (let j = 0; j < n; j++) set.addWords(words, j * W);
+    return set;
+  }
+
+  private parse(hex: string): void {
+    if (typeof hex !== 'string' || !parseHexWordsInto(hex, this.words, this.q)) {
+      throw new MatcherError(
+        MatcherErrorCode.BadHash,
+        `expected ${this.digestBytes * 2} hex digits for a ${this.digestBytes}-byte digest`,
+      );
+    }
+  }
+
+  private bucket(base: number, arr: Uint32Array): number {
+    return Math.imul((arr[base] ?? 0) ^ (arr[base + 1] ?? 0), 0x9e3779b1) >>> (32 - this.headBits);
+  }
+
+  private grow(): void {
+    const cap = Math.min(MAX_CAPACITY, Math.ceil(this.capacity * 1.5) + 16);
+    if (cap <= this.capacity) throw new MatcherError(MatcherErrorCode.CapacityExceeded, 'exact set is full');
+    const values = new Uint32Array(cap * this.words);
+    values.set(this.values);
+    this.values = values;
+    const next = new Int32Array(cap);
+    next.set(this.next);
+    this.next = next;
+    const live = new Uint8Array(cap);
+    live.set(this.live);
+    this.live = live;
+    this.capacity = cap;
+  }
+
+  private rehash(bits: number): void {
+    this.headBits = bits;
+    this.heads = new Int32Array(2 ** bits).fill(EMPTY);
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.live[s] !== 1) continue;
+      const b = this.bucket(s * this.words, this.values);
+      this.next[s] = this.heads[b] ?? EMPTY;
+      this.heads[b] = s;
+    }
+  }
+}
