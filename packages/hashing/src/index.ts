@@ -1,1 +1,35 @@
-export {};
+export { hashMedia } from './hash-media.js';
+export type { HashMediaOptions, MediaHashes } from './hash-media.js';
+export { HashingError, HashingErrorCode } from './errors.js';
+export { defaultDecodeLimits, resolveLimits } from './limits.js';
+export type { DecodeLimits } from './limits.js';
+export { ImageFormat, sniffImageFormat } from './sniff.js';
+export { decodeImage } from './decode.js';
+export type { DecodedImage, DecodeOptions } from './decode.js';
+export { exactHashes } from './exact.js';
+export type { ExactHashes } from './exact.js';
+export { blockhash, BlockhashMethod } from './blockhash.js';
+export { cropRaw, defaultTrimOptions, findContentBox } from './trim.js';
+export type { CropBox, TrimOptions } from './trim.js';
+export {
+  dct64To16,
+  downsampleTo64,
+  hammingDistanceHex,
+  jaroszWindowSize,
+  lumaFromRaw,
+  PDQ_DIHEDRAL_ORDER,
+  PDQ_MATCH_DISTANCE,
+  PDQ_MIN_HASHABLE_DIM,
+  PDQ_MIN_QUALITY,
+  PDQ_ZERO_HASH,
+  pdqBitsToHex,
+  pdqDctFromLuma,
+  pdqDihedralFromDct,
+  pdqFromLuma,
+  pdqFromRaw,
+  pdqQuality,
+} from './pdq.js';
+export type { LumaImage, PdqDct, PdqResult, RawImage } from './pdq.js';
+export { createHashPool, hashInPool, hashTaskFilename, isHashPoolSaturated, runHashTask } from './pool.js';
+export type { HashPoolOptions } from './pool.js';
+export type { HashTaskInput, HashTaskOutput } from './task-types.js';

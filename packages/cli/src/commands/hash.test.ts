@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { hashCommand } from './hash.js';
+
+const fixtures = fileURLToPath(new URL('../../../hashing/fixtures/', import.meta.url));
+
+async function run(
+  argv: string[],
+): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await hashCommand.run(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+  return { code, lines: out.map((l) => JSON.parse(l) as Record<string, unknown>), stderr: err };
+}
+
+describe('modctl hash', () => {
+  it('prints one JSON object per file with every hash', async () => {
+    const file = join(fixtures, 'pdq/pytx/rgb.jpeg');
+    const { code, lines } = await run([file]);
+    expect(code).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      file,
+      sha256: 'fbd288882a131f442b8b28c55949c1fb90fb0cc133f2e3fd09054a853738684b',
+      md5: 'fb60d450cda9f6682978cb3c89c59c77',
+      pdq: 'fb4eed46cb8a6c78819ca06b756c541f7b07ef6d02c82fccd00f862166272cda',
+      pdqQuality: 100,
+      width: 256,
+      height: 256,
+    });
+    expect(Object.keys(lines[0]!)).toEqual([
+      'file',
+      'bytes',
+      'sha256',
+      'sha1',
+      'md5',
+      'pdq',
+      'pdqQuality',
+      'blockhash',
+      'width',
+      'height',
+    ]);
+  });
+
+  it('adds the dihedral hashes with --dihedral and the trimmed hash with --trim', async () => {
+    const file = join(fixtures, 'pdq/dih/bridge-1-original.jpg');
+    const { lines } = await run(['--dihedral', '--trim', file]);
+    expect(lines[0]!['pdqDihedral']).toHaveLength(8);
+    expect((lines[0]!['pdqDihedral'] as string[])[0]).toBe(lines[0]!['pdq']);
+    expect(lines[0]!['pdqTrimmed']).toBeNull();
+  });
+
+  it('reports each failing file as an error line and exits non-zero', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modctl-hash-'));
+    const text = join(dir, 'not-an-image.jpg');
+    writeFileSync(text, 'hello');
+    const good = join(fixtures, 'pdq/pytx/rgb.jpeg');
+    const { code, lines } = await run([text, good, join(dir, 'missing.png')]);
+    expect(code).toBe(1);
+    expect(lines.map((l) => l['file'])).toEqual([text, good, join(dir, 'missing.png')]);
+    expect(lines[0]!['error']).toMatchObject({ code: 'MOD_ERR_HASH_UNSUPPORTED_FORMAT' });
+    expect(lines[1]!['pdq']).toBe('fb4eed46cb8a6c78819ca06b756c541f7b07ef6d02c82fccd00f862166272cda');
+    expect(lines[2]!['error']).toMatchObject({ code: 'MOD_ERR_CLI_FILE_UNREADABLE' });
+  });
+
+  it('rejects unknown options and missing files with usage (exit 2)', async () => {
+    expect((await run(['--bogus', 'x'])).code).toBe(2);
+    expect((await run([])).code).toBe(2);
+  });
+});

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { hashMedia, HashingError } from '@mod/hashing';
+import type { MediaHashes } from '@mod/hashing';
+import type { Command, CommandIo } from '../command.js';
+
+const USAGE = 'usage: modctl hash [--dihedral] [--trim] <file...>';
+
+/** One output line: the hashes of a file, in a fixed key order, or its error. */
+function toLine(file: string, h: MediaHashes): string {
+  return JSON.stringify({
+    file,
+    bytes: h.bytes,
+    sha256: h.sha256,
+    sha1: h.sha1,
+    md5: h.md5,
+    pdq: h.pdq,
+    pdqQuality: h.pdqQuality,
+    ...(h.pdqDihedral === undefined ? {} : { pdqDihedral: h.pdqDihedral }),
+    ...(h.pdqTrimmed === undefined ? {} : { pdqTrimmed: h.pdqTrimmed }),
+    blockhash: h.blockhash,
+    width: h.width,
+    height: h.height,
+  });
+}
+
+function errorOf(err: unknown): { code: string; message: string } {
+  if (err instanceof HashingError) return { code: err.code, message: err.message };
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && ['ENOENT', 'EISDIR', 'EACCES'].includes(code)) {
+    return { code: 'MOD_ERR_CLI_FILE_UNREADABLE', message: err instanceof Error ? err.message : String(err) };
+  }
+  return { code: 'MOD_ERR_CLI_UNEXPECTED', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * `modctl hash [--dihedral] [--trim] <file...>`: one JSON object per line per file, in argument order; exit
+ * code 1 if any file failed, 2 on a usage error.
+ */
+export async function runHash(argv: readonly string[], io: CommandIo): Promise<number> {
+  let dihedral = false;
+  let trim = false;
+  const files: string[] = [];
+  let onlyFiles = false;
+  for (const arg of argv) {
+    if (!onlyFiles && arg === '--') onlyFiles = true;
+    else if (!onlyFiles && arg === '--dihedral') dihedral = true;
+    else if (!onlyFiles && arg === '--trim') trim = true;
+    else if (!onlyFiles && (arg === '--help' || arg === '-h')) {
+      io.stdout(USAGE);
+      return 0;
+    } else if (!onlyFiles && arg.startsWith('-')) {
+      io.stderr(`unknown option ${arg}\n${USAGE}`);
+      return 2;
+    } else files.push(arg);
+  }
+  if (files.length === 0) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  let failed = 0;
+  for (const file of files) {
+    try {
+      const bytes = await readFile(file);
+      const hashes = await hashMedia(bytes, { dihedral, trim });
+      io.stdout(toLine(file, hashes));
+    } catch (err) {
+      failed++;
+      io.stdout(JSON.stringify({ file, error: errorOf(err) }));
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+export const hashCommand: Command = {
+  name: 'hash',
+  summary: 'print exact, PDQ and blockhash hashes of image files as JSON lines',
+  run: runHash,
+};

@@ -1,0 +1,192 @@
+import sharp from 'sharp';
+import { HashingError, HashingErrorCode } from './errors.js';
+import type { DecodeLimits } from './limits.js';
+import { sniffImageFormat } from './sniff.js';
+import type { ImageFormat } from './sniff.js';
+import type { RawImage } from './pdq.js';
+
+/** A decoded first frame, in stored (not EXIF-rotated) orientation, as RGBA 8-bit sRGB samples. */
+export interface DecodedImage {
+  format: ImageFormat;
+  /** RGBA, 4 channels, straight (not premultiplied) alpha; opaque images get alpha 255. */
+  pixels: RawImage;
+  /** EXIF orientation 1..8 (1 when absent). */
+  orientation: number;
+  /** Width and height as displayed, i.e. after applying `orientation` (swapped for 5..8). */
+  displayWidth: number;
+  displayHeight: number;
+  /** Number of frames/pages in the file (1 for still images). */
+  frames: number;
+}
+
+/** Decoder hooks that tests and benchmarks may override; production uses the defaults. */
+export interface DecodeOptions {
+  /** Decode at a reduced size (JPEG shrink-on-load): only for the benchmark's drift measurement. */
+  shrinkToWidth?: number;
+}
+
+function classifySharpError(err: unknown): HashingError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(message)) {
+    return new HashingError(HashingErrorCode.TOO_MANY_PIXELS, 'image exceeds the pixel limit', {
+      cause: err,
+    });
+  }
+  if (/timeout/i.test(message)) {
+    return new HashingError(HashingErrorCode.TIMEOUT, 'decoding timed out', { cause: err });
+  }
+  if (/unsupported image format/i.test(message)) {
+    return new HashingError(HashingErrorCode.UNSUPPORTED_FORMAT, 'the decoder does not recognise this file', {
+      cause: err,
+    });
+  }
+  return new HashingError(HashingErrorCode.DECODE_FAILED, `decode failed: ${message.split('\n')[0] ?? ''}`, {
+    cause: err,
+  });
+}
+
+/**
+ * 16-bit greyscale: the reference pipeline (Pillow's I;16 → RGB conversion, used by python-threatexchange)
+ * clips each sample to 255 instead of scaling it, and published hashes depend on that; so do we.
+ */
+async function decodeGrey16Clipped(
+  input: Buffer,
+  sharpOptions: sharp.SharpOptions,
+  seconds: number,
+): Promise<RawImage> {
+  let raw: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    raw = await sharp(input, sharpOptions)
+      .timeout({ seconds })
+      .toColourspace('grey16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw classifySharpError(err);
+  }
+  const samples = new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2);
+  const n = raw.info.width * raw.info.height;
+  const step = raw.info.channels;
+  const data = new Uint8Array(n * 4);
+  for (let p = 0; p < n; p++) {
+    const v = Math.min(255, samples[p * step]!);
+    data[p * 4] = v;
+    data[p * 4 + 1] = v;
+    data[p * 4 + 2] = v;
+    data[p * 4 + 3] = 255;
+  }
+  return { data, width: raw.info.width, height: raw.info.height, channels: 4 };
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new HashingError(HashingErrorCode.TIMEOUT, `decoding took longer than ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Decodes the first frame of an image with every limit enforced: bytes and magic before the decoder runs,
+ * header dimensions and frame count before pixels are decoded, wall-clock time around both steps.
+ * Choices (see README): embedded ICC profiles are ignored and EXIF orientation is not applied, because the
+ * reference PDQ/blockhash tools do neither; everything is converted to 8-bit sRGB with alpha.
+ */
+export async function decodeImage(
+  bytes: Uint8Array,
+  limits: DecodeLimits,
+  options: DecodeOptions = {},
+): Promise<DecodedImage> {
+  if (bytes.byteLength === 0) throw new HashingError(HashingErrorCode.EMPTY, 'input is empty');
+  if (bytes.byteLength > limits.maxBytes) {
+    throw new HashingError(
+      HashingErrorCode.TOO_LARGE,
+      `input is ${bytes.byteLength} bytes, above the limit of ${limits.maxBytes}`,
+    );
+  }
+  const format = sniffImageFormat(bytes);
+  if (format === null) {
+    throw new HashingError(HashingErrorCode.UNSUPPORTED_FORMAT, 'magic bytes match no allowed image format');
+  }
+  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const sharpOptions: sharp.SharpOptions = {
+    failOn: 'error',
+    limitInputPixels: limits.maxPixels,
+    sequentialRead: true,
+    ignoreIcc: true,
+    pages: 1,
+    page: 0,
+  };
+  const seconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000));
+
+  const work = async (): Promise<DecodedImage> => {
+    let meta: sharp.Metadata;
+    try {
+      meta = await sharp(input, sharpOptions).metadata();
+    } catch (err) {
+      throw classifySharpError(err);
+    }
+    const width = meta.width;
+    const height = meta.height;
+    if (!width || !height) {
+      throw new HashingError(HashingErrorCode.DECODE_FAILED, 'image header has no dimensions');
+    }
+    if (width * height > limits.maxPixels) {
+      throw new HashingError(
+        HashingErrorCode.TOO_MANY_PIXELS,
+        `image is ${width}×${height}, above the limit of ${limits.maxPixels} pixels`,
+      );
+    }
+    if (limits.maxDimension !== undefined && Math.max(width, height) > limits.maxDimension) {
+      throw new HashingError(
+        HashingErrorCode.TOO_MANY_PIXELS,
+        `image is ${width}×${height}, a side exceeds ${limits.maxDimension} pixels`,
+      );
+    }
+    const frames = meta.pages ?? 1;
+    if (frames > limits.maxFrames) {
+      throw new HashingError(
+        HashingErrorCode.TOO_MANY_FRAMES,
+        `image has ${frames} frames, above the limit of ${limits.maxFrames}`,
+      );
+    }
+    const orientation = meta.orientation ?? 1;
+    const swapped = orientation >= 5 && orientation <= 8;
+    const base = {
+      format,
+      orientation,
+      displayWidth: swapped ? height : width,
+      displayHeight: swapped ? width : height,
+      frames,
+    };
+    if (meta.depth === 'ushort' && meta.channels === 1 && options.shrinkToWidth === undefined) {
+      return { ...base, pixels: await decodeGrey16Clipped(input, sharpOptions, seconds) };
+    }
+    let pipeline = sharp(input, sharpOptions).timeout({ seconds });
+    if (options.shrinkToWidth !== undefined && options.shrinkToWidth < width) {
+      pipeline = pipeline.resize({ width: options.shrinkToWidth, fastShrinkOnLoad: true });
+    }
+    let raw: { data: Buffer; info: sharp.OutputInfo };
+    try {
+      raw = await pipeline.toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    } catch (err) {
+      throw classifySharpError(err);
+    }
+    return {
+      ...base,
+      pixels: {
+        data: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength),
+        width: raw.info.width,
+        height: raw.info.height,
+        channels: raw.info.channels,
+      },
+    };
+  };
+  return withTimeout(work(), limits.timeoutMs);
+}

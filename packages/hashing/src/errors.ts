@@ -1,0 +1,45 @@
+import { ModError } from '@mod/contracts';
+
+/**
+ * Stable error codes of `@mod/hashing`. Never reuse a retired code; keep README.md in sync (a test checks).
+ * All are bad input (not retriable) except TIMEOUT, which may be a busy machine.
+ */
+export const HashingErrorCode = {
+  /** Zero-byte input. */
+  EMPTY: 'MOD_ERR_HASH_EMPTY',
+  /** Input larger than `limits.maxBytes`. */
+  TOO_LARGE: 'MOD_ERR_HASH_TOO_LARGE',
+  /** Magic bytes are not one of the allowed image formats (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF). */
+  UNSUPPORTED_FORMAT: 'MOD_ERR_HASH_UNSUPPORTED_FORMAT',
+  /** Declared width × height above `limits.maxPixels` (decompression bomb), or a side above `maxDimension`. */
+  TOO_MANY_PIXELS: 'MOD_ERR_HASH_TOO_MANY_PIXELS',
+  /** More frames/pages than `limits.maxFrames`. */
+  TOO_MANY_FRAMES: 'MOD_ERR_HASH_TOO_MANY_FRAMES',
+  /** The decoder rejected the file (truncated, corrupt, inconsistent headers). */
+  DECODE_FAILED: 'MOD_ERR_HASH_DECODE_FAILED',
+  /** Decoding took longer than `limits.timeoutMs`. */
+  TIMEOUT: 'MOD_ERR_HASH_TIMEOUT',
+  /** Options or limits were invalid (a programming error on the caller's side). */
+  INVALID_OPTIONS: 'MOD_ERR_HASH_INVALID_OPTIONS',
+  /** A worker-pool task failed outside hashing itself (worker crashed, queue full, pool closed). */
+  WORKER_FAILED: 'MOD_ERR_HASH_WORKER_FAILED',
+} as const;
+
+export type HashingErrorCode = (typeof HashingErrorCode)[keyof typeof HashingErrorCode];
+
+/** Every failure of this package. `retriable` is true only for timeouts and worker/pool failures. */
+export class HashingError extends ModError {
+  declare readonly code: HashingErrorCode;
+
+  constructor(
+    code: HashingErrorCode,
+    message: string,
+    options: { cause?: unknown; retriable?: boolean } = {},
+  ) {
+    super(code, message, {
+      retriable:
+        options.retriable ?? (code === HashingErrorCode.TIMEOUT || code === HashingErrorCode.WORKER_FAILED),
+      cause: options.cause,
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { HashingError, HashingErrorCode } from './errors.js';
+import { exactHashes } from './exact.js';
+import { fixture } from './fixtures.test-helper.js';
+import { hashMedia } from './hash-media.js';
+import { hammingDistanceHex, PDQ_MATCH_DISTANCE } from './pdq.js';
+import { sniffImageFormat } from './sniff.js';
+
+describe('exact hashes', () => {
+  it('match the FIPS/RFC test vectors for "abc"', () => {
+    expect(exactHashes(new TextEncoder().encode('abc'))).toEqual({
+      sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+      sha1: 'a9993e364706816aba3e25717850c26c9cd0d89d',
+      md5: '900150983cd24fb0d6963f7d28e17f72',
+    });
+  });
+
+  it('are computed over the raw file bytes (values from sha256sum/sha1sum/md5sum)', async () => {
+    const h = await hashMedia(fixture('pdq/pytx/rgb.jpeg'));
+    expect(h.sha256).toBe('fbd288882a131f442b8b28c55949c1fb90fb0cc133f2e3fd09054a853738684b');
+    expect(h.sha1).toBe('e7329919612b2d802b30b51fd26d22dc186ece40');
+    expect(h.md5).toBe('fb60d450cda9f6682978cb3c89c59c77');
+    expect(h.bytes).toBe(fixture('pdq/pytx/rgb.jpeg').byteLength);
+    expect(h.format).toBe('jpeg');
+  });
+});
+
+describe('decoding choices', () => {
+  it('reports displayed (EXIF-oriented) size but hashes stored pixels, as the reference tools do', async () => {
+    const source = fixture('pdq/labelme/q0122.jpg');
+    const pixels = await sharp(source)
+      .resize(200, 120, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const encode = (orientation?: number) => {
+      const s = sharp(pixels.data, { raw: { width: 200, height: 120, channels: 3 } });
+      return (orientation === undefined ? s : s.withMetadata({ orientation }))
+        .jpeg({ quality: 95 })
+        .toBuffer();
+    };
+    const [plain, rotated] = await Promise.all([hashMedia(await encode()), hashMedia(await encode(6))]);
+    expect([plain.width, plain.height]).toEqual([200, 120]);
+    expect([rotated.width, rotated.height]).toEqual([120, 200]);
+    expect(rotated.pdq).toBe(plain.pdq);
+  });
+
+  it('detects formats by magic bytes', async () => {
+    const img = sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } });
+    expect(sniffImageFormat(await img.clone().png().toBuffer())).toBe('png');
+    expect(sniffImageFormat(await img.clone().gif().toBuffer())).toBe('gif');
+    expect(sniffImageFormat(await img.clone().webp().toBuffer())).toBe('webp');
+    expect(sniffImageFormat(await img.clone().tiff().toBuffer())).toBe('tiff');
+    expect(
+      sniffImageFormat(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>')),
+    ).toBeNull();
+  });
+
+  it('hashes greyscale and CMYK saves of one photo close to the RGB original', async () => {
+    const original = await hashMedia(fixture('pdq/modes/original.jpg'));
+    for (const file of ['L.png', 'CMYK.jpg']) {
+      const h = await hashMedia(fixture(`pdq/modes/${file}`));
+      expect(hammingDistanceHex(h.pdq, original.pdq), file).toBeLessThanOrEqual(8);
+    }
+  });
+
+  it('rejects invalid limits with a typed error', async () => {
+    await expect(hashMedia(fixture('pdq/pytx/rgb.jpeg'), { limits: { maxBytes: -1 } })).rejects.toMatchObject(
+      {
+        code: HashingErrorCode.INVALID_OPTIONS,
+      },
+    );
+  });
+});
+
+describe('trimmed PDQ (border removal)', () => {
+  it('recovers the original hash from a letterboxed copy', async () => {
+    const [original, letterboxed] = await Promise.all([
+      hashMedia(fixture('pdq/dih/bridge-1-original.jpg'), { trim: true }),
+      hashMedia(fixture('pdq/pytx/letterboxed_sample-b.jpg'), { trim: true }),
+    ]);
+    expect(original.pdqTrimmed).toBeNull();
+    expect(hammingDistanceHex(letterboxed.pdq, original.pdq)).toBeGreaterThan(PDQ_MATCH_DISTANCE);
+    expect(letterboxed.pdqTrimmed).not.toBeNull();
+    expect(hammingDistanceHex(letterboxed.pdqTrimmed!.pdq, original.pdq)).toBeLessThanOrEqual(8);
+  });
+
+  it('recovers the original hash from a copy padded by 20% of white on every side', async () => {
+    const source = fixture('pdq/labelme/q0746.jpg');
+    const padded = await sharp(source)
+      .extend({ top: 51, bottom: 51, left: 51, right: 51, background: '#ffffff' })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const [original, copy] = await Promise.all([hashMedia(source), hashMedia(padded, { trim: true })]);
+    expect(hammingDistanceHex(copy.pdq, original.pdq)).toBeGreaterThan(PDQ_MATCH_DISTANCE);
+    expect(hammingDistanceHex(copy.pdqTrimmed!.pdq, original.pdq)).toBeLessThanOrEqual(PDQ_MATCH_DISTANCE);
+  });
+
+  it('is not reported unless asked', async () => {
+    const h = await hashMedia(fixture('pdq/pytx/letterboxed_sample-b.jpg'));
+    expect(h.pdqTrimmed).toBeUndefined();
+    expect(h.pdqDihedral).toBeUndefined();
+  });
+
+  it('throws HashingError instances', async () => {
+    await expect(hashMedia(new Uint8Array(0))).rejects.toBeInstanceOf(HashingError);
+  });
+});

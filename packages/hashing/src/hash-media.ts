@@ -1,0 +1,83 @@
+import { blockhash } from './blockhash.js';
+import { decodeImage } from './decode.js';
+import { exactHashes } from './exact.js';
+import { resolveLimits } from './limits.js';
+import type { DecodeLimits } from './limits.js';
+import {
+  lumaFromRaw,
+  pdqBitsToHex,
+  pdqDctFromLuma,
+  pdqDihedralFromDct,
+  pdqFromRaw,
+  PDQ_ZERO_HASH,
+} from './pdq.js';
+import { cropRaw, findContentBox } from './trim.js';
+
+/** Every hash of one media file. Hashes are lowercase hex. */
+export interface MediaHashes {
+  /** File size in bytes. */
+  bytes: number;
+  /** Format detected from magic bytes: 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'avif' | 'heif'. */
+  format: string;
+  /** Displayed size, i.e. after EXIF orientation (perceptual hashes use stored pixels, see README). */
+  width: number;
+  height: number;
+  sha256: string;
+  sha1: string;
+  md5: string;
+  /** PDQ, 64 hex digits, and its quality 0..100 (Meta: do not match below 50). */
+  pdq: string;
+  pdqQuality: number;
+  /** The 8 dihedral PDQ hashes (original, rot90, rot180, rot270, flipX, flipY, flip+1, flip−1) when asked. */
+  pdqDihedral?: string[];
+  /** PDQ of the content area after uniform borders are removed; `null` when there is no border. When asked. */
+  pdqTrimmed?: { pdq: string; pdqQuality: number } | null;
+  /** blockhash 256-bit (16×16), precise method, 64 hex digits. */
+  blockhash: string;
+}
+
+export interface HashMediaOptions {
+  /** Also compute the 8 dihedral PDQ hashes (free: derived from the same DCT). */
+  dihedral?: boolean;
+  /** Also compute PDQ of the content area with uniform borders removed (letterboxing, padding). */
+  trim?: boolean;
+  /** Overrides of `defaultDecodeLimits`. */
+  limits?: Partial<DecodeLimits>;
+}
+
+/**
+ * Decodes `bytes` safely and computes exact, PDQ and blockhash hashes. Throws `HashingError` (stable `code`)
+ * for every bad input; never hangs beyond `limits.timeoutMs`.
+ */
+export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {}): Promise<MediaHashes> {
+  const limits = resolveLimits(options.limits);
+  const decoded = await decodeImage(bytes, limits);
+  const pixels = decoded.pixels;
+  const exact = exactHashes(bytes);
+
+  const dct = pdqDctFromLuma(lumaFromRaw(pixels));
+  const result: MediaHashes = {
+    bytes: bytes.byteLength,
+    format: decoded.format,
+    width: decoded.displayWidth,
+    height: decoded.displayHeight,
+    ...exact,
+    pdq: dct === null ? PDQ_ZERO_HASH : pdqBitsToHex(dct.dct),
+    pdqQuality: dct === null ? 0 : dct.quality,
+    blockhash: blockhash(pixels, 16),
+  };
+  if (options.dihedral === true) {
+    result.pdqDihedral =
+      dct === null ? new Array<string>(8).fill(PDQ_ZERO_HASH) : pdqDihedralFromDct(dct.dct);
+  }
+  if (options.trim === true) {
+    const box = findContentBox(pixels);
+    if (box === null) {
+      result.pdqTrimmed = null;
+    } else {
+      const trimmed = pdqFromRaw(cropRaw(pixels, box));
+      result.pdqTrimmed = { pdq: trimmed.hash, pdqQuality: trimmed.quality };
+    }
+  }
+  return result;
+}

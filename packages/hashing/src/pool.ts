@@ -1,0 +1,84 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { HashingError, HashingErrorCode } from './errors.js';
+import type { HashMediaOptions, MediaHashes } from './hash-media.js';
+import type { HashTaskInput, HashTaskOutput } from './task-types.js';
+
+/** Absolute path of the compiled hash task, for `new Piscina({ filename: hashTaskFilename })`. */
+export const hashTaskFilename: string = fileURLToPath(new URL('./hash-task.js', import.meta.url));
+
+export interface HashPoolOptions {
+  /** Worker threads; default: the number of cores (`os.availableParallelism()`). */
+  maxThreads?: number;
+  /** Tasks waiting for a worker before `run` rejects; default 4 per thread. Pause the consumer when full. */
+  maxQueue?: number;
+}
+
+/** A Piscina pool running the hash task, sized to the machine, with a bounded queue. */
+export function createHashPool(options: HashPoolOptions = {}): Piscina<HashTaskInput, HashTaskOutput> {
+  const maxThreads = options.maxThreads ?? Math.max(1, availableParallelism());
+  const maxQueue = options.maxQueue ?? maxThreads * 4;
+  return new Piscina<HashTaskInput, HashTaskOutput>({
+    filename: hashTaskFilename,
+    maxThreads,
+    minThreads: Math.min(1, maxThreads),
+    maxQueue,
+  });
+}
+
+/**
+ * True when the pool's waiting queue is full, so the next `run` would be rejected: the caller should pause its
+ * source (e.g. the Kafka consumer) and resume once a task settles and this turns false again.
+ */
+export function isHashPoolSaturated(pool: Piscina<HashTaskInput, HashTaskOutput>): boolean {
+  const maxQueue = pool.options.maxQueue;
+  return typeof maxQueue === 'number' && pool.queueSize >= maxQueue;
+}
+
+/**
+ * Hands `bytes` to the pool without copying when it owns its whole ArrayBuffer (it is then detached: do not
+ * use it afterwards); a view into a larger or shared buffer (e.g. a Node Buffer slice) is copied first so
+ * that nothing else is detached. Runs the hash task and returns its output as data (`ok: false` for bad input);
+ * rejects with `HashingError` `MOD_ERR_HASH_WORKER_FAILED` (retriable) when the pool itself fails.
+ */
+export async function runHashTask(
+  pool: Piscina<HashTaskInput, HashTaskOutput>,
+  bytes: Uint8Array,
+  options?: HashMediaOptions,
+): Promise<HashTaskOutput> {
+  const ownsBuffer =
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength;
+  let buffer: ArrayBuffer;
+  if (ownsBuffer) {
+    buffer = bytes.buffer;
+  } else {
+    // Not `bytes.slice()`: on a Node Buffer that is a view, and moving its pooled slab would detach others.
+    const copy = new Uint8Array(bytes.byteLength);
+    copy.set(bytes);
+    buffer = copy.buffer;
+  }
+  const input: HashTaskInput = options === undefined ? { bytes: buffer } : { bytes: buffer, options };
+  try {
+    return await pool.run(input, { transferList: [buffer] });
+  } catch (err) {
+    throw new HashingError(HashingErrorCode.WORKER_FAILED, `hash worker failed: ${String(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Like `runHashTask` but returns the hashes or throws the task's `HashingError`. */
+export async function hashInPool(
+  pool: Piscina<HashTaskInput, HashTaskOutput>,
+  bytes: Uint8Array,
+  options?: HashMediaOptions,
+): Promise<MediaHashes> {
+  const out = await runHashTask(pool, bytes, options);
+  if (out.ok) return out.hashes;
+  throw new HashingError(out.error.code as HashingErrorCode, out.error.message, {
+    retriable: out.error.retriable,
+  });
+}
