@@ -11,6 +11,8 @@ export const Topics = {
   blockingRequests: 'mod.blocking-requests.v1',
   /** Inputs that can never succeed, with a reason code. Key: the original message key. */
   deadLetters: 'mod.dlq.v1',
+  /** Bank changes for every scanner (compacted). Key: `bank:<bankId>` or `entry:<bankId>:<entryId>`. */
+  bankChanges: 'mod.bank-changes.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -53,10 +55,7 @@ export function topicSpecs(prefix = ''): TopicSpec[] {
 
 /** Topic names with an optional prefix (tests use a random prefix per test). */
 export function topicNames(prefix = ''): { [K in keyof typeof Topics]: string } {
-  return {
-    mediaSubmitted: prefix + Topics.mediaSubmitted,
-    verdicts: prefix + Topics.verdicts,
-    blockingRequests: prefix + Topics.blockingRequests,
-    deadLetters: prefix + Topics.deadLetters,
+  return Object.fromEntries(Object.entries(Topics).map(([k, v]) => [k, prefix + v])) as {
+    [K in keyof typeof Topics]: string;
   };
 }
