@@ -50,6 +50,8 @@ export function topicSpecs(prefix = ''): TopicSpec[] {
       retentionMs: 14 * 24 * HOUR_MS,
       cleanupPolicy: 'delete',
     },
+    // One partition: every scanner reads all of it, in order. Compaction keeps the latest change per key.
+    { name: prefix + Topics.bankChanges, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact' },
   ];
 }
 
