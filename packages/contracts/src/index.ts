@@ -13,3 +13,4 @@ export {
   createCodec,
   type Codec,
 } from './events.js';
+export { BankChangeMessage, bankChangeCodec, bankChangeKey } from './banks.js';

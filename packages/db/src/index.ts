@@ -17,3 +17,4 @@ export * from './orders.js';
 export * from './outbox.js';
 export * from './audit.js';
 export { createTestSchema, type TestDatabase } from './testing.js';
+export * from './bank-import.js';

@@ -1,0 +1,160 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestSchema, listLiveEntries, type TestDatabase } from '@mod/db';
+import {
+  CurationErrorCode,
+  createBank,
+  importBankList,
+  updateBankSettings,
+  type LineError,
+} from './index.js';
+
+let db: TestDatabase;
+const topic = 'test.bank-changes';
+const pdq = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
+const sha = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
+
+beforeAll(async () => {
+  db = await createTestSchema();
+  await createBank(
+    db.pool,
+    { name: 'iwf', source: 'test', signalTypes: ['pdq', 'sha256', 'md5'], actionPolicy: 'automatic' },
+    topic,
+  );
+});
+afterAll(async () => db.drop());
+
+async function outbox(): Promise<{ key: string; payload: { type: string } }[]> {
+  const { rows } = await db.pool.query<{ key: string; payload: { type: string } }>(
+    'select key, payload from outbox order by id',
+  );
+  return rows;
+}
+
+describe('bank import', () => {
+  it('imports good lines, reports bad ones by line number, and is idempotent', async () => {
+    const csv = [
+      '\ufeffsignal,value,quality,category',
+      `pdq,${pdq(1)},90,A`,
+      `pdq,${pdq(2).toUpperCase()},80,B\r`,
+      'pdq,zz,90,A',
+      `pdq,${pdq(3).slice(2)},90,A`,
+      `sha1,${'ab'.repeat(20)},,A`,
+      `pdq,${pdq(1)},90,A`,
+      `sha256,${sha(9)},,C`,
+      '',
+    ].join('\n');
+    const errors: LineError[] = [];
+    const report = await importBankList(db.pool, {
+      bankName: 'iwf',
+      format: 'csv',
+      input: Readable.from([csv]),
+      changesTopic: topic,
+      onLineError: (e) => errors.push(e),
+    });
+    expect(report).toMatchObject({ added: 3, removed: 0, unchanged: 0, badLines: 4, resync: false });
+    expect(errors.map((e) => e.lineNumber)).toEqual([4, 5, 6, 7]);
+    expect(errors.map((e) => e.code)).toEqual([
+      'MOD_ERR_MATCHER_LIST_BAD_HEX',
+      'MOD_ERR_MATCHER_LIST_BAD_LENGTH',
+      'MOD_ERR_MATCHER_LIST_MIXED_SIGNALS',
+      'MOD_ERR_MATCHER_LIST_DUPLICATE',
+    ]);
+    const live = await listLiveEntries(db.pool);
+    expect(live.map((e) => e.value).sort()).toEqual([pdq(1), pdq(2), sha(9)].sort());
+    const changes = await outbox();
+    expect(changes.map((c) => c.payload.type)).toEqual([
+      'bank-upserted',
+      'entry-added',
+      'entry-added',
+      'entry-added',
+    ]);
+
+    const again = await importBankList(db.pool, {
+      bankName: 'iwf',
+      format: 'csv',
+      input: Readable.from([csv]),
+      changesTopic: topic,
+    });
+    expect(again).toMatchObject({ added: 0, removed: 0, unchanged: 3 });
+    expect(await outbox()).toHaveLength(4);
+  });
+
+  it('replaces: entries missing from the new list are soft-removed and announced', async () => {
+    const jsonl = [
+      `{"signal":"pdq","value":"${pdq(1)}","quality":90}`,
+      `{"signal":"pdq","value":"${pdq(4)}"}`,
+    ].join('\n');
+    const report = await importBankList(db.pool, {
+      bankName: 'iwf',
+      format: 'jsonl',
+      input: Readable.from([jsonl]),
+      changesTopic: topic,
+    });
+    expect(report).toMatchObject({ added: 1, removed: 2, unchanged: 1 });
+    expect((await listLiveEntries(db.pool)).map((e) => e.value).sort()).toEqual([pdq(1), pdq(4)].sort());
+    expect(
+      (await outbox())
+        .slice(4)
+        .map((c) => c.payload.type)
+        .sort(),
+    ).toEqual(['entry-added', 'entry-removed', 'entry-removed']);
+  });
+
+  it('a strict import with one bad line, or an empty replace, writes nothing', async () => {
+    const tsv = `pdq\t${pdq(5)}\t90\nmd5\tnothex\n`;
+    await expect(
+      importBankList(db.pool, {
+        bankName: 'iwf',
+        format: 'tsv',
+        input: Readable.from([tsv]),
+        strict: true,
+        changesTopic: topic,
+      }),
+    ).rejects.toMatchObject({ code: CurationErrorCode.StrictRejected });
+    await expect(
+      importBankList(db.pool, {
+        bankName: 'iwf',
+        format: 'csv',
+        input: Readable.from(['garbage\n']),
+        changesTopic: topic,
+      }),
+    ).rejects.toMatchObject({ code: CurationErrorCode.EmptyList });
+    expect((await listLiveEntries(db.pool)).map((e) => e.value).sort()).toEqual([pdq(1), pdq(4)].sort());
+    await expect(
+      importBankList(db.pool, {
+        bankName: 'nope',
+        format: 'csv',
+        input: Readable.from(['']),
+        changesTopic: topic,
+      }),
+    ).rejects.toMatchObject({ code: CurationErrorCode.UnknownBank });
+  });
+
+  it('sends one resync instead of per-entry changes for a bulk import, and announces setting changes', async () => {
+    const lines = Array.from(
+      { length: 50 },
+      (_, i) => `sha256,${(i + 1000).toString(16).padStart(64, '0')}`,
+    ).join('\n');
+    const before = (await outbox()).length;
+    const report = await importBankList(db.pool, {
+      bankName: 'iwf',
+      format: 'csv',
+      mode: 'append',
+      input: Readable.from([lines]),
+      changesTopic: topic,
+      bulkThreshold: 10,
+    });
+    expect(report).toMatchObject({ added: 50, removed: 0, resync: true });
+    const after = await outbox();
+    expect(after.slice(before).map((c) => c.payload.type)).toEqual(['bank-resync']);
+    const bank = (await db.pool.query<{ id: string }>('select id from banks')).rows[0]?.id as string;
+    const updated = await updateBankSettings(db.pool, bank, { enabled: false, pdqThreshold: 20 }, topic);
+    expect(updated).toMatchObject({ enabled: false, pdqThreshold: 20 });
+    const last = (await outbox()).at(-1);
+    expect(last?.payload).toMatchObject({
+      type: 'bank-upserted',
+      bank: { enabled: false, thresholds: { pdq: 20 } },
+    });
+  });
+});

@@ -1,0 +1,144 @@
+import type { Readable } from 'node:stream';
+import {
+  enqueueBankUpserted,
+  ensureBank,
+  importBankEntries,
+  listBanks,
+  withTransaction,
+  type Bank,
+  type ImportDiff,
+  type NewBank,
+  type Pool,
+  type StagedEntry,
+} from '@mod/db';
+import { parseBankList, type BankListFormat } from '@mod/matcher';
+import { CurationError, CurationErrorCode } from './errors.js';
+
+export interface LineError {
+  lineNumber: number;
+  code: string;
+  message: string;
+}
+
+export interface ImportRequest {
+  bankName: string;
+  format: BankListFormat;
+  input: Readable | AsyncIterable<string | Uint8Array>;
+  /** Reject the whole file when any line is bad (nothing is written). Default false: good lines are imported. */
+  strict?: boolean;
+  /** replace (default): the file is the whole bank; append: only add. */
+  mode?: 'replace' | 'append';
+  changesTopic: string;
+  /** Called for every bad line, as soon as it is found (so a 10M-line report needs no memory). */
+  onLineError?: (e: LineError) => void;
+  /** Changed entries above which scanners reload the bank instead of receiving one message per entry. */
+  bulkThreshold?: number;
+  provenance?: string;
+}
+
+export interface ImportReport extends ImportDiff {
+  bank: string;
+  lines: number;
+  badLines: number;
+}
+
+export async function findBank(pool: Pool, name: string): Promise<Bank> {
+  const bank = (await listBanks(pool)).find((b) => b.name === name);
+  if (!bank) throw new CurationError(CurationErrorCode.UnknownBank, `no bank named ${JSON.stringify(name)}`);
+  return bank;
+}
+
+/**
+ * Imports a hash list into a bank: streams and validates every line (bad lines reported with line number and
+ * reason), bulk-loads with COPY in one transaction, and returns the diff. Re-importing the same file changes
+ * nothing. A strict import, or a replace import with no valid line, writes nothing.
+ */
+export async function importBankList(pool: Pool, req: ImportRequest): Promise<ImportReport> {
+  const bank = await findBank(pool, req.bankName);
+  let lines = 0;
+  let badLines = 0;
+  const records = parseBankList(req.input, { format: req.format, allowedSignals: bank.signalTypes });
+  async function* good(): AsyncGenerator<StagedEntry> {
+    for await (const r of records) {
+      lines++;
+      if ('error' in r) {
+        badLines++;
+        req.onLineError?.({ lineNumber: r.lineNumber, code: r.error.code, message: r.error.message });
+        continue;
+      }
+      yield {
+        signal: r.entry.signal,
+        value: r.entry.value,
+        quality: r.entry.quality ?? null,
+        category: r.entry.category ?? null,
+        note: r.entry.note ?? null,
+        provenance: req.provenance ?? null,
+      };
+    }
+  }
+  const diff = await importBankEntries(pool, good(), {
+    bankId: bank.id,
+    mode: req.mode ?? 'replace',
+    changesTopic: req.changesTopic,
+    ...(req.bulkThreshold === undefined ? {} : { bulkThreshold: req.bulkThreshold }),
+    beforeApply: () => {
+      if (req.strict && badLines > 0) {
+        throw new CurationError(
+          CurationErrorCode.StrictRejected,
+          `${badLines} bad line(s); strict import rejected the file`,
+        );
+      }
+      if ((req.mode ?? 'replace') === 'replace' && lines - badLines === 0) {
+        throw new CurationError(
+          CurationErrorCode.EmptyList,
+          'the list has no valid line; the bank was left as it is',
+        );
+      }
+    },
+  });
+  return { bank: bank.name, lines, badLines, ...diff };
+}
+
+/** Creates a bank (or finds it) and tells every scanner its settings. */
+export async function createBank(pool: Pool, bank: NewBank, changesTopic: string): Promise<Bank> {
+  return withTransaction(pool, async (c) => {
+    const created = await ensureBank(c, bank);
+    await enqueueBankUpserted(c, created.id, changesTopic);
+    return created;
+  });
+}
+
+export interface BankSettings {
+  enabled?: boolean;
+  negative?: boolean;
+  pdqThreshold?: number;
+  blockhashThreshold?: number;
+  actionPolicy?: 'automatic' | 'review';
+}
+
+/** Changes a bank's settings and tells every scanner, in one transaction. */
+export async function updateBankSettings(
+  pool: Pool,
+  bankId: string,
+  s: BankSettings,
+  changesTopic: string,
+): Promise<Bank | null> {
+  return withTransaction(pool, async (c) => {
+    const { rowCount } = await c.query(
+      `/* curator:update-bank */ update banks set enabled = coalesce($2, enabled), negative = coalesce($3, negative),
+         pdq_threshold = coalesce($4, pdq_threshold), blockhash_threshold = coalesce($5, blockhash_threshold),
+         action_policy = coalesce($6, action_policy), updated_at = clock_timestamp() where id = $1`,
+      [
+        bankId,
+        s.enabled ?? null,
+        s.negative ?? null,
+        s.pdqThreshold ?? null,
+        s.blockhashThreshold ?? null,
+        s.actionPolicy ?? null,
+      ],
+    );
+    if (rowCount !== 1) return null;
+    await enqueueBankUpserted(c, bankId, changesTopic);
+    return (await listBanks(c)).find((b) => b.id === bankId) ?? null;
+  });
+}

@@ -1,0 +1,11 @@
+export { CurationError, CurationErrorCode } from './errors.js';
+export {
+  importBankList,
+  createBank,
+  updateBankSettings,
+  findBank,
+  type ImportRequest,
+  type ImportReport,
+  type LineError,
+  type BankSettings,
+} from './import.js';

@@ -1,0 +1,209 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import copyStreams from 'pg-copy-streams';
+import type { SignalType } from '@mod/contracts';
+import type { Pool, PoolClient } from './pool.js';
+import { withTransaction } from './pool.js';
+
+const { from: copyFrom, to: copyTo } = copyStreams;
+
+export interface StagedEntry {
+  signal: SignalType;
+  value: string;
+  quality?: number | null;
+  category?: string | null;
+  provenance?: string | null;
+  note?: string | null;
+}
+
+export interface ImportOptions {
+  bankId: string;
+  /** replace: the list is the whole bank (entries not in it are soft-removed); append: only add. */
+  mode: 'replace' | 'append';
+  /** Topic the bank changes go to, through the outbox. */
+  changesTopic: string;
+  /** Above this many changed entries one `bank-resync` message replaces per-entry messages. Default 10000. */
+  bulkThreshold?: number;
+  /** Runs after the list is staged and before anything changes; throwing rolls the whole import back. */
+  beforeApply?: () => void;
+}
+
+export interface ImportDiff {
+  added: number;
+  removed: number;
+  unchanged: number;
+  /** Whether scanners were told to reload the bank instead of receiving per-entry changes. */
+  resync: boolean;
+}
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; `\N` is NULL. */
+function copyField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+async function* copyLines(entries: AsyncIterable<StagedEntry>): AsyncGenerator<string> {
+  let batch: string[] = [];
+  for await (const e of entries) {
+    batch.push(
+      [e.signal, e.value.toLowerCase(), e.quality, e.category, e.provenance, e.note]
+        .map(copyField)
+        .join('\t') + '\n',
+    );
+    if (batch.length >= 2000) {
+      yield batch.join('');
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch.join('');
+}
+
+/**
+ * Imports a validated list into a bank in ONE transaction: streams it with COPY into a temporary table (bounded
+ * memory whatever the size), then adds what is new, soft-removes what is gone (replace mode), and enqueues the
+ * bank changes in the outbox so every scanner applies them. Idempotent: importing the same list again changes
+ * nothing. Duplicate lines count once.
+ */
+export async function importBankEntries(
+  pool: Pool,
+  entries: AsyncIterable<StagedEntry>,
+  options: ImportOptions,
+): Promise<ImportDiff> {
+  const threshold = options.bulkThreshold ?? 10_000;
+  return withTransaction(pool, async (c) => {
+    await c.query(`select pg_advisory_xact_lock(hashtext('mod-bank-import:' || $1))`, [options.bankId]);
+    await c.query(
+      `/* curator:stage */ create temp table bank_stage (signal text not null, value text not null, quality int,
+         category text, provenance text, note text) on commit drop`,
+    );
+    await pipeline(
+      Readable.from(copyLines(entries)),
+      c.query(copyFrom('copy bank_stage (signal, value, quality, category, provenance, note) from stdin')),
+    );
+    options.beforeApply?.();
+    await c.query(`create index on bank_stage (signal, value)`);
+    await c.query(`analyze bank_stage`);
+    const added = await c.query<{ id: number }>(
+      `/* curator:import-add */ insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
+       select distinct on (s.signal, s.value) $1::uuid, s.signal, s.value, s.quality, s.category, s.provenance, s.note
+       from bank_stage s
+       where not exists (select 1 from bank_entries e where e.bank_id = $1 and e.removed_at is null
+                         and e.signal = s.signal and e.value = s.value)
+       order by s.signal, s.value
+       returning id`,
+      [options.bankId],
+    );
+    let removedIds: number[] = [];
+    if (options.mode === 'replace') {
+      const removed = await c.query<{ id: number }>(
+        `/* curator:import-remove */ update bank_entries e set removed_at = now()
+         where e.bank_id = $1 and e.removed_at is null
+           and not exists (select 1 from bank_stage s where s.signal = e.signal and s.value = e.value)
+         returning id`,
+        [options.bankId],
+      );
+      removedIds = removed.rows.map((r) => r.id);
+    }
+    const distinct = await c.query<{ n: number }>(
+      `select count(*)::int as n from (select distinct signal, value from bank_stage) d`,
+    );
+    const addedIds = added.rows.map((r) => r.id);
+    const changed = addedIds.length + removedIds.length;
+    const resync = changed > threshold;
+    if (changed > 0) {
+      await c.query(
+        `/* curator:touch-bank */ update banks set updated_at = clock_timestamp() where id = $1`,
+        [options.bankId],
+      );
+      if (resync) await enqueueResync(c, options.bankId, options.changesTopic);
+      else await enqueueEntryChanges(c, options.bankId, addedIds, removedIds, options.changesTopic);
+    }
+    return {
+      added: addedIds.length,
+      removed: removedIds.length,
+      unchanged: (distinct.rows[0]?.n ?? 0) - addedIds.length,
+      resync,
+    };
+  });
+}
+
+async function enqueueResync(c: PoolClient, bankId: string, topic: string): Promise<void> {
+  await c.query(`/* curator:enqueue-resync */ insert into outbox (topic, key, payload) values ($1, $2, $3)`, [
+    topic,
+    `bank:${bankId}`,
+    JSON.stringify({ type: 'bank-resync', bankId }),
+  ]);
+}
+
+/** Entry changes as outbox rows, built in SQL (no round trip per entry). */
+export async function enqueueEntryChanges(
+  c: PoolClient,
+  bankId: string,
+  addedIds: readonly number[],
+  removedIds: readonly number[],
+  topic: string,
+): Promise<void> {
+  if (addedIds.length > 0) {
+    await c.query(
+      `/* curator:enqueue-added */ insert into outbox (topic, key, payload)
+       select $1, 'entry:' || e.bank_id || ':' || e.id,
+         jsonb_build_object('type', 'entry-added', 'entry', jsonb_strip_nulls(jsonb_build_object(
+           'entryId', e.id::text, 'bankId', e.bank_id::text, 'signal', e.signal, 'value', e.value, 'quality', e.quality)))
+       from bank_entries e where e.id = any($2) order by e.id`,
+      [topic, addedIds],
+    );
+  }
+  if (removedIds.length > 0) {
+    await c.query(
+      `/* curator:enqueue-removed */ insert into outbox (topic, key, payload)
+       select $1, 'entry:' || $3 || ':' || r.id,
+         jsonb_build_object('type', 'entry-removed', 'bankId', $3::text, 'entryId', r.id::text)
+       from unnest($2::bigint[]) as r(id) order by r.id`,
+      [topic, removedIds, bankId],
+    );
+  }
+}
+
+/** Enqueues the bank's settings for every scanner (after create or update). */
+export async function enqueueBankUpserted(c: PoolClient, bankId: string, topic: string): Promise<void> {
+  await c.query(
+    `/* curator:enqueue-bank */ insert into outbox (topic, key, payload)
+     select $1, 'bank:' || b.id, jsonb_build_object('type', 'bank-upserted',
+       'bank', jsonb_build_object('bankId', b.id::text, 'enabled', b.enabled, 'negative', b.negative,
+         'thresholds', jsonb_build_object('pdq', b.pdq_threshold, 'blockhash', b.blockhash_threshold)),
+       'meta', jsonb_build_object('name', b.name, 'actionPolicy', b.action_policy))
+     from banks b where b.id = $2`,
+    [topic, bankId],
+  );
+}
+
+export type ExportFormat = 'csv' | 'tsv' | 'jsonl';
+
+/**
+ * Streams a bank's live entries in an import format (the export round-trips through import), via COPY TO so
+ * memory stays bounded. Columns: signal, value, quality, category, note.
+ */
+export async function exportBankEntries(
+  pool: Pool,
+  bankId: string,
+  format: ExportFormat,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    // COPY takes no parameters: the id is checked to be a UUID before it is spliced in.
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(bankId))
+      throw new Error('bank id must be a UUID');
+    const select = `select signal, value, quality, category, note from bank_entries
+      where bank_id = '${bankId}' and removed_at is null order by id`;
+    // JSON lines through CSV mode with quote and delimiter bytes JSON never contains unescaped, so nothing is
+    // escaped twice (text mode would double every backslash).
+    const sql =
+      format === 'jsonl'
+        ? `copy (select jsonb_strip_nulls(to_jsonb(t))::text from (${select}) t) to stdout with (format csv, quote E'\x01', delimiter E'\x02')`
+        : `copy (${select}) to stdout with (format csv, header true${format === 'tsv' ? `, delimiter E'\\t'` : ''})`;
+    await pipeline(client.query(copyTo(sql)), out, { end: false });
+  } finally {
+    client.release();
+  }
+}
