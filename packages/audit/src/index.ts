@@ -1,1 +1,84 @@
-export {};
+export { AuditError, AuditErrorCode, InvalidRecordError } from './errors.js';
+export { CANONICAL_MAX_DEPTH, canonicalJson, canonicalBytes, parseCanonicalJson } from './canonical.js';
+export {
+  ActorKind,
+  RECORD_LIMITS,
+  validateRecord,
+  buildRecord,
+  encodeRecord,
+  decodeRecord,
+  type AuditRecord,
+  type AuditRecordDraft,
+  type EncodedRecord,
+} from './record.js';
+export {
+  HASH_BYTES,
+  EMPTY_ROOT,
+  hashLeaf,
+  hashChildren,
+  splitPoint,
+  rangeNodes,
+  foldNodes,
+  rootPlan,
+  inclusionPlan,
+  consistencyPlan,
+  planNodeIds,
+  assembleProof,
+  hashesEqual,
+  rootFromInclusionProof,
+  verifyInclusion,
+  verifyConsistency,
+  toHex,
+  fromHex,
+  type NodeId,
+  type ProofElement,
+} from './merkle.js';
+export {
+  peakIds,
+  computeAppendNodes,
+  createMemoryMerkleStore,
+  type MerkleStore,
+  type StoredNode,
+  type MemoryMerkleStoreOptions,
+} from './store.js';
+export { createMerkleTree, type MerkleTree } from './tree.js';
+export {
+  TREE_HEAD_FORMAT,
+  KEY_ID_BYTES,
+  SIGNING_KEY_ENV,
+  treeHeadSigningBytes,
+  computeKeyId,
+  publicKeySpkiBase64,
+  generateSigningKeyPair,
+  loadSigningKey,
+  signingKeyFromEnv,
+  loadPublicKey,
+  signTreeHead,
+  verifyTreeHead,
+  isTreeHeadDue,
+  type TreeHead,
+  type SignedTreeHead,
+  type PublicKeyInfo,
+  type SigningKey,
+  type TreeHeadCheck,
+  type TreeHeadSchedule,
+} from './sth.js';
+export {
+  BUNDLE_FORMAT,
+  VerifyReason,
+  createBundle,
+  verifyBundle,
+  type AuditBundle,
+  type BundleEntry,
+  type BundleScope,
+  type BundleVerification,
+  type BadRecord,
+  type CreateBundleInput,
+  type VerifyBundleOptions,
+} from './bundle.js';
+export {
+  prepareRecords,
+  createMemoryAuditLog,
+  type MemoryAuditLog,
+  type MemoryAuditLogOptions,
+} from './log.js';

@@ -1,0 +1,264 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_FORMAT, createBundle, verifyBundle } from './bundle.js';
+import type { AuditBundle } from './bundle.js';
+import { createMemoryAuditLog } from './log.js';
+import { toHex, verifyConsistency } from './merkle.js';
+import type { AuditRecordDraft, EncodedRecord } from './record.js';
+import { generateSigningKeyPair, loadPublicKey, loadSigningKey, signTreeHead } from './sth.js';
+import type { SignedTreeHead } from './sth.js';
+
+const N = 23;
+const draft = (i: number): AuditRecordDraft => ({
+  actor: { kind: i % 3 === 0 ? 'policy' : 'user', id: `actor_${i % 4}` },
+  role: i % 3 === 0 ? null : 'reviewer',
+  tenantId: 'tn_1',
+  action: i % 2 === 0 ? 'verdict.confirmed' : 'order.created',
+  subject: { type: 'content', id: `c_${i}` },
+  reason: `rule ${i}`,
+  evidence: { sha256: i.toString(16).padStart(64, '0') },
+  versions: { policy: '3' },
+});
+
+const pair = generateSigningKeyPair();
+const key = loadSigningKey(pair.privateKeyPem);
+const trusted = [loadPublicKey(pair.publicKeyPem)];
+let clock = Date.parse('2025-03-01T00:00:00.000Z');
+const log = createMemoryAuditLog({ now: () => new Date((clock += 1000)) });
+let head: SignedTreeHead;
+let pristine: AuditBundle;
+
+beforeAll(async () => {
+  await log.append(Array.from({ length: 10 }, (_, i) => draft(i)));
+  for (let i = 10; i < N; i++) await log.append([draft(i)]);
+  head = await log.signHead(key);
+  pristine = await log.exportRange(5, 17, head, trusted);
+});
+
+const copy = (): AuditBundle => structuredClone(pristine);
+const roundTrip = (b: AuditBundle): unknown => JSON.parse(JSON.stringify(b));
+
+describe('verifyBundle', () => {
+  it('accepts an untouched bundle, with and without trusted keys given', () => {
+    const expected = { ok: true, records: 13, treeSize: N, rootHash: head.rootHash, keyId: key.keyId };
+    expect(verifyBundle(roundTrip(pristine), { trustedKeys: trusted })).toMatchObject(expected);
+    expect(verifyBundle(roundTrip(pristine))).toMatchObject(expected);
+  });
+
+  it('proves records against an older head after more appends, and the heads are consistent', async () => {
+    await log.append([draft(100), draft(101), draft(102)]);
+    const newer = await log.signHead(key);
+    expect(newer.treeSize).toBe(N + 3);
+    const bundle = await log.exportRange(0, N - 1, head, trusted);
+    expect(verifyBundle(bundle, { trustedKeys: trusted })).toMatchObject({
+      ok: true,
+      records: N,
+      treeSize: N,
+    });
+    const proof = await log.tree.consistencyProof(head.treeSize, newer.treeSize);
+    const root = (h: SignedTreeHead): Buffer => Buffer.from(h.rootHash, 'hex');
+    expect(verifyConsistency(head.treeSize, newer.treeSize, root(head), root(newer), proof)).toBe(true);
+  });
+
+  it('change one byte of a record: changed, naming it', () => {
+    const b = copy();
+    const e = b.entries[4];
+    if (e === undefined) throw new Error('fixture');
+    e.record = e.record.replace('rule 9', 'rule 8');
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: {
+        code: 'MOD_ERR_AUDIT_RECORD_CHANGED',
+        reason: 'changed',
+        firstBadRecord: { index: 4, seq: 9 },
+      },
+    });
+  });
+
+  it('change a byte so the record is no longer valid: changed', () => {
+    const b = copy();
+    const e = b.entries[2];
+    if (e === undefined) throw new Error('fixture');
+    e.record = e.record.replace('"seq":7', '"seq":7 ');
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', firstBadRecord: { index: 2 } },
+    });
+  });
+
+  it('change a record and its stored leaf hash together: bad proof', async () => {
+    const b = copy();
+    const e = b.entries[6];
+    if (e === undefined) throw new Error('fixture');
+    const { createHash } = await import('node:crypto');
+    e.record = e.record.replace('rule 11', 'rule 99');
+    e.leafHash = createHash('sha256')
+      .update(Buffer.from([0]))
+      .update(e.record)
+      .digest('hex');
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: { reason: 'bad_proof', firstBadRecord: { index: 6, seq: 11 } },
+    });
+  });
+
+  it('delete a record: deleted, naming the missing seq', () => {
+    const b = copy();
+    b.entries.splice(3, 1);
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: {
+        code: 'MOD_ERR_AUDIT_RECORD_DELETED',
+        reason: 'deleted',
+        firstBadRecord: { index: 3, seq: 8 },
+      },
+    });
+  });
+
+  it('delete the last record: deleted', () => {
+    const b = copy();
+    b.entries.pop();
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: { reason: 'deleted', firstBadRecord: { index: 12, seq: 17 } },
+    });
+  });
+
+  it('swap two records: reordered, naming the first', () => {
+    const b = copy();
+    const [x, y] = [b.entries[5], b.entries[8]];
+    if (x === undefined || y === undefined) throw new Error('fixture');
+    b.entries[5] = y;
+    b.entries[8] = x;
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: {
+        code: 'MOD_ERR_AUDIT_RECORD_REORDERED',
+        reason: 'reordered',
+        firstBadRecord: { index: 5, seq: 13 },
+      },
+    });
+  });
+
+  it('swap two records with their leaf indices kept in place: reordered', () => {
+    const b = copy();
+    const [x, y] = [b.entries[1], b.entries[2]];
+    if (x === undefined || y === undefined) throw new Error('fixture');
+    [x.record, y.record] = [y.record, x.record];
+    [x.leafHash, y.leafHash] = [y.leafHash, x.leafHash];
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: { reason: 'reordered', firstBadRecord: { index: 1, seq: 7 } },
+    });
+  });
+
+  it('database owner swaps the contents of two stored rows: the first is named', async () => {
+    // The exporter reads leaf hashes from the tree, so rows changed after append show up as changed.
+    const rows: EncodedRecord[] = log.records(5, 17);
+    const [a, c] = [rows[2], rows[3]];
+    if (a === undefined || c === undefined) throw new Error('fixture');
+    rows[2] = {
+      ...c,
+      record: { ...c.record, seq: a.record.seq },
+      canonical: c.canonical.replace(`"seq":${c.record.seq}`, `"seq":${a.record.seq}`),
+    };
+    const b = await createBundle({
+      scope: { kind: 'range', fromSeq: 5, toSeq: 17 },
+      records: rows,
+      tree: log.tree,
+      treeHead: head,
+      publicKeys: trusted,
+    });
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', firstBadRecord: { index: 2, seq: 7 } },
+    });
+  });
+
+  it('alter a proof: bad proof', () => {
+    const b = copy();
+    const e = b.entries[10];
+    if (e === undefined) throw new Error('fixture');
+    e.inclusionProof = e.inclusionProof.slice(1);
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_BAD_PROOF', firstBadRecord: { index: 10, seq: 15 } },
+    });
+  });
+
+  it('alter the tree head: bad signature', () => {
+    for (const mutate of [
+      (b: AuditBundle) => (b.treeHead.treeSize -= 1),
+      (b: AuditBundle) => (b.treeHead.rootHash = toHex(Buffer.alloc(32))),
+      (b: AuditBundle) => (b.treeHead.timestamp = '2020-01-01T00:00:00.000Z'),
+    ]) {
+      const b = copy();
+      mutate(b);
+      expect(verifyBundle(b)).toMatchObject({
+        ok: false,
+        error: { code: 'MOD_ERR_AUDIT_BAD_SIGNATURE', reason: 'bad_signature', firstBadRecord: null },
+      });
+    }
+  });
+
+  it('a head re-signed with another key: unknown key when trust is given', () => {
+    const b = copy();
+    const forger = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+    b.treeHead = signTreeHead({ ...b.treeHead, rootHash: toHex(Buffer.alloc(32)) }, forger);
+    b.publicKeys = [
+      {
+        keyId: forger.keyId,
+        spki: forger.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+      },
+    ];
+    expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_UNKNOWN_KEY', firstBadRecord: null },
+    });
+    // Trusting the bundle's own keys, the forged head signs fine but no record proves against its root.
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: { reason: 'bad_proof', firstBadRecord: { index: 0, seq: 5 } },
+    });
+  });
+
+  it('records scope: a case bundle with gaps between seqs, and a deletion from it', async () => {
+    const wanted = log.records(0, N - 1).filter((r) => r.record.subject.id.endsWith('1'));
+    const scope = { kind: 'records' as const, seqs: wanted.map((r) => r.record.seq), label: 'case_42' };
+    const b = await createBundle({
+      scope,
+      records: wanted,
+      tree: log.tree,
+      treeHead: head,
+      publicKeys: trusted,
+    });
+    expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({ ok: true, records: wanted.length });
+    b.entries.splice(1, 1);
+    expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({
+      ok: false,
+      error: { reason: 'deleted', firstBadRecord: { index: 1, seq: 11 } },
+    });
+  });
+
+  it.each<[string, unknown]>([
+    ['not an object', 'hello'],
+    ['wrong format', { ...structuredClone({ a: 1 }), format: 'other' }],
+    [
+      'no tree head',
+      { format: BUNDLE_FORMAT, scope: { kind: 'range', fromSeq: 0, toSeq: 0 }, publicKeys: [], entries: [] },
+    ],
+  ])('malformed input (%s) is a typed failure, not a crash', (_, input) => {
+    expect(verifyBundle(input)).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED', firstBadRecord: null },
+    });
+  });
+
+  it('an entry of the wrong shape is malformed and named', () => {
+    const b = copy() as unknown as { entries: unknown[] };
+    b.entries[0] = { leafIndex: 'five' };
+    expect(verifyBundle(b)).toMatchObject({
+      ok: false,
+      error: { reason: 'malformed', firstBadRecord: { index: 0 } },
+    });
+  });
+});

@@ -1,0 +1,114 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryAuditLog, generateSigningKeyPair, loadPublicKey, loadSigningKey } from '@mod/audit';
+import type { AuditBundle } from '@mod/audit';
+import { auditCommand } from './audit.js';
+
+let dir: string;
+let bundle: AuditBundle;
+const pair = generateSigningKeyPair();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'modctl-audit-'));
+  const log = createMemoryAuditLog();
+  await log.append(
+    Array.from({ length: 6 }, (_, i) => ({
+      actor: { kind: 'service' as const, id: 'actioner' },
+      action: 'order.created',
+      subject: { type: 'order', id: `ord_${i}` },
+      evidence: { sha256: String(i).repeat(64) },
+    })),
+  );
+  const key = loadSigningKey(pair.privateKeyPem);
+  bundle = await log.exportRange(0, 5, await log.signHead(key), [loadPublicKey(pair.publicKeyPem)]);
+  await writeFile(join(dir, 'key.pem'), pair.publicKeyPem);
+  await writeFile(join(dir, 'other.pem'), generateSigningKeyPair().publicKeyPem);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await auditCommand.run(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+async function save(name: string, value: unknown): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, JSON.stringify(value));
+  return path;
+}
+
+describe('modctl audit verify', () => {
+  it('prints one JSON line and exits 0 for a good bundle', async () => {
+    const path = await save('good.json', bundle);
+    const { code, out } = await run(['verify', path, '--key', join(dir, 'key.pem')]);
+    expect(code).toBe(0);
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out[0] ?? '')).toEqual({
+      ok: true,
+      records: 6,
+      treeSize: 6,
+      rootHash: bundle.treeHead.rootHash,
+      keyId: pair.keyId,
+    });
+  });
+
+  it('names the first bad record and exits 1 for a tampered bundle', async () => {
+    const tampered = structuredClone(bundle);
+    tampered.entries.splice(2, 1);
+    const { code, out } = await run(['verify', await save('deleted.json', tampered)]);
+    expect(code).toBe(1);
+    expect(JSON.parse(out[0] ?? '')).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_RECORD_DELETED', firstBadRecord: { index: 2, seq: 2 } },
+    });
+  });
+
+  it('rejects a bundle signed by a key that is not trusted', async () => {
+    const { code, out } = await run([
+      'verify',
+      await save('good2.json', bundle),
+      '--key',
+      join(dir, 'other.pem'),
+    ]);
+    expect(code).toBe(1);
+    expect(JSON.parse(out[0] ?? '')).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_UNKNOWN_KEY' },
+    });
+  });
+
+  it('accepts several --key options (rotation)', async () => {
+    const path = await save('good3.json', bundle);
+    const { code } = await run([
+      'verify',
+      path,
+      '--key',
+      join(dir, 'other.pem'),
+      '--key',
+      join(dir, 'key.pem'),
+    ]);
+    expect(code).toBe(0);
+  });
+
+  it('reports unreadable input as JSON, and bad usage with exit 2', async () => {
+    const notJson = join(dir, 'broken.json');
+    await writeFile(notJson, '{ nope');
+    const broken = await run(['verify', notJson]);
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.out[0] ?? '')).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED' },
+    });
+    const missing = await run(['verify', join(dir, 'absent.json')]);
+    expect(missing.code).toBe(1);
+    expect((await run(['verify'])).code).toBe(2);
+    expect((await run(['verify', 'a.json', '--key'])).code).toBe(2);
+    expect((await run(['frobnicate'])).code).toBe(2);
+  });
+});
