@@ -38,7 +38,6 @@ export function createWorld(): World {
     ACTIONER_GROUP_ID: `${prefix}actioner`,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     HASH_THREADS: '2',
-    BANK_RELOAD_INTERVAL_MS: '200',
     OUTBOX_POLL_INTERVAL_MS: '50',
     API_PORT: '0',
   };
@@ -172,4 +171,9 @@ export function read(
 
 export function json<T>(r: ReadRecord): T {
   return JSON.parse(r.value?.toString('utf8') ?? 'null') as T;
+}
+
+/** Entries in the scanner's in-memory bank index. */
+export function indexedEntries(pipeline: Pipeline): number {
+  return Object.values(pipeline.scanner.banks.matcher().stats().entries).reduce((a, b) => a + b, 0);
 }

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Codecs, type DeadLetter, type MediaSubmitted, type Verdict } from '@mod/contracts';
-import { addBankEntries, createApiKey, ensureBank, firstBrokenLink, listAudit, upsertTenant } from '@mod/db';
+import { createApiKey, firstBrokenLink, listAudit, upsertTenant } from '@mod/db';
+import { addEntries, createBank } from '@mod/curation';
 import { createProducer, type Producer } from '@mod/kafka';
 import { hashMedia } from '@mod/hashing';
 import {
   createWorld,
+  indexedEntries,
   json,
   makePhoto,
   multipart,
@@ -59,17 +61,14 @@ beforeAll(async () => {
   // only the perceptual hash can match.
   known = await makePhoto(7);
   const hashes = await hashMedia(known);
-  const bank = await ensureBank(db, {
-    name: 'known-abuse',
-    source: 'e2e',
-    signalTypes: ['blockhash', 'pdq'],
-    actionPolicy: 'automatic',
-  });
-  await addBankEntries(db, bank.id, [{ signal: 'blockhash', value: hashes.blockhash, category: 'A' }]);
-  await waitFor(
-    'the scanner to load the bank',
-    async () => pipeline.scanner.banks.current().entryCount === 1,
+  const changes = world.topics.bankChanges;
+  const bank = await createBank(
+    db,
+    { name: 'known-abuse', source: 'e2e', signalTypes: ['blockhash', 'pdq'], actionPolicy: 'automatic' },
+    changes,
   );
+  await addEntries(db, bank.id, [{ signal: 'blockhash', value: hashes.blockhash, category: 'A' }], changes);
+  await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
 });
 
 afterAll(async () => {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Codecs, type MediaSubmitted } from '@mod/contracts';
-import { addBankEntries, ensureBank, upsertTenant } from '@mod/db';
+import { upsertTenant } from '@mod/db';
+import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing';
 import { createProducer, type Producer } from '@mod/kafka';
-import { createWorld, makePhoto, startPipeline, waitFor, type World } from './helpers.js';
+import { createWorld, indexedEntries, makePhoto, startPipeline, waitFor, type World } from './helpers.js';
 
 let world: World;
 let producer: Producer;
@@ -23,20 +24,17 @@ describe('graceful stop and restart', () => {
     const first = await startPipeline(world);
     await upsertTenant(world.db, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
     const known = await Promise.all([1, 2, 3].map((s) => makePhoto(s)));
-    const bank = await ensureBank(world.db, {
-      name: 'k',
-      source: 'test',
-      signalTypes: ['sha256'],
-      actionPolicy: 'automatic',
-    });
-    await addBankEntries(
+    const changes = world.topics.bankChanges;
+    const bank = await createBank(
       world.db,
-      bank.id,
-      await Promise.all(
-        known.map(async (k) => ({ signal: 'sha256' as const, value: (await hashMedia(k)).sha256 })),
-      ),
+      { name: 'k', source: 'test', signalTypes: ['sha256'], actionPolicy: 'automatic' },
+      changes,
     );
-    await waitFor('bank loaded', async () => first.scanner.banks.current().entryCount === 3);
+    const entries = await Promise.all(
+      known.map(async (k) => ({ signal: 'sha256' as const, value: (await hashMedia(k)).sha256 })),
+    );
+    await addEntries(world.db, bank.id, entries, changes);
+    await waitFor('bank applied', async () => indexedEntries(first) === 3);
 
     // 30 events: each known picture 5 times (as separate submissions), plus 15 unknown pictures.
     const events: MediaSubmitted[] = [];
@@ -74,7 +72,10 @@ describe('graceful stop and restart', () => {
         );
         return r.rows[0]?.n === 0;
       });
-      const outbox = await world.db.query<{ n: number }>(`select count(*)::int as n from outbox`);
+      const outbox = await world.db.query<{ n: number }>(
+        `select count(*)::int as n from outbox where topic = $1`,
+        [world.topics.blockingRequests],
+      );
       expect(outbox.rows[0]?.n).toBe(3);
     } finally {
       await second.stop();

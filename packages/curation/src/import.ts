@@ -1,11 +1,14 @@
 import type { Readable } from 'node:stream';
+import type { SignalType } from '@mod/contracts';
 import {
   enqueueBankUpserted,
+  enqueueEntryChanges,
   ensureBank,
   importBankEntries,
   listBanks,
   withTransaction,
   type Bank,
+  type BankEntryInput,
   type ImportDiff,
   type NewBank,
   type Pool,
@@ -140,5 +143,53 @@ export async function updateBankSettings(
     if (rowCount !== 1) return null;
     await enqueueBankUpserted(c, bankId, changesTopic);
     return (await listBanks(c)).find((b) => b.id === bankId) ?? null;
+  });
+}
+
+/** Adds entries to a bank (already-live ones are left alone) and tells every scanner. Returns the new ids. */
+export async function addEntries(
+  pool: Pool,
+  bankId: string,
+  entries: readonly BankEntryInput[],
+  changesTopic: string,
+): Promise<string[]> {
+  if (entries.length === 0) return [];
+  return withTransaction(pool, async (c) => {
+    const { rows } = await c.query<{ id: number }>(
+      `/* curator:add-entries */ insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
+       select $1, e.signal, lower(e.value), e.quality, e.category, e.provenance, e.note
+       from jsonb_to_recordset($2::jsonb) as e(signal text, value text, quality int, category text, provenance text, note text)
+       on conflict (bank_id, signal, value) where removed_at is null do nothing returning id`,
+      [bankId, JSON.stringify(entries)],
+    );
+    const ids = rows.map((r) => r.id);
+    await enqueueEntryChanges(c, bankId, ids, [], changesTopic);
+    return ids.map(String);
+  });
+}
+
+/** Soft-removes live entries (history is kept) and tells every scanner. Returns how many were removed. */
+export async function removeEntries(
+  pool: Pool,
+  bankId: string,
+  entries: readonly { signal: SignalType; value: string }[],
+  changesTopic: string,
+): Promise<number> {
+  return withTransaction(pool, async (c) => {
+    const { rows } = await c.query<{ id: number }>(
+      `/* curator:remove-entries */ update bank_entries b set removed_at = now()
+       from jsonb_to_recordset($2::jsonb) as e(signal text, value text)
+       where b.bank_id = $1 and b.removed_at is null and b.signal = e.signal and b.value = lower(e.value)
+       returning b.id`,
+      [bankId, JSON.stringify(entries)],
+    );
+    await enqueueEntryChanges(
+      c,
+      bankId,
+      [],
+      rows.map((r) => r.id),
+      changesTopic,
+    );
+    return rows.length;
   });
 }

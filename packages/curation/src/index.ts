@@ -4,6 +4,8 @@ export {
   createBank,
   updateBankSettings,
   findBank,
+  addEntries,
+  removeEntries,
   type ImportRequest,
   type ImportReport,
   type LineError,

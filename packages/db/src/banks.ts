@@ -111,46 +111,6 @@ export interface BankEntryInput {
   note?: string | null;
 }
 
-/** Adds entries; an entry already live in the bank is left as it is. Returns how many were new. */
-export async function addBankEntries(
-  db: Queryable,
-  bankId: string,
-  entries: readonly BankEntryInput[],
-): Promise<number> {
-  if (entries.length === 0) return 0;
-  const { rowCount } = await db.query(
-    `/* curator:add-entries */ insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
-     select $1, e.signal, lower(e.value), e.quality, e.category, e.provenance, e.note
-     from jsonb_to_recordset($2::jsonb) as e(signal text, value text, quality int, category text, provenance text, note text)
-     on conflict (bank_id, signal, value) where removed_at is null do nothing`,
-    [bankId, JSON.stringify(entries)],
-  );
-  await touchBank(db, bankId);
-  return rowCount ?? 0;
-}
-
-/** Soft-removes a live entry (history is kept). Returns whether one was removed. */
-export async function removeBankEntry(
-  db: Queryable,
-  bankId: string,
-  signal: SignalType,
-  value: string,
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `/* curator:remove-entry */ update bank_entries set removed_at = now()
-     where bank_id = $1 and signal = $2 and value = lower($3) and removed_at is null`,
-    [bankId, signal, value],
-  );
-  await touchBank(db, bankId);
-  return (rowCount ?? 0) > 0;
-}
-
-async function touchBank(db: Queryable, bankId: string): Promise<void> {
-  await db.query(`/* curator:touch-bank */ update banks set updated_at = clock_timestamp() where id = $1`, [
-    bankId,
-  ]);
-}
-
 export interface LiveEntry {
   entryId: string;
   bankId: string;
@@ -180,12 +140,4 @@ export async function listLiveEntries(db: Queryable): Promise<LiveEntry[]> {
     quality: r.quality,
     category: r.category,
   }));
-}
-
-/** A cheap stamp that changes whenever any bank or entry changes: the scanner polls it to reload. */
-export async function banksStamp(db: Queryable): Promise<string> {
-  const { rows } = await db.query<{ stamp: string }>(
-    `/* scanner:banks-stamp */ select coalesce(max(updated_at)::text, '') || '/' || count(*)::text as stamp from banks`,
-  );
-  return rows[0]?.stamp ?? '';
 }

@@ -1,19 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addBankEntries,
   appendAudit,
   createApiKey,
   createTestSchema,
-  ensureBank,
   firstBrokenLink,
   getOrder,
   listAudit,
-  listLiveEntries,
   migrate,
   openOrder,
   relayOutbox,
   enqueueOutbox,
-  removeBankEntry,
   upsertTenant,
   verifyApiKey,
   withTransaction,
@@ -66,36 +62,6 @@ describe('api keys', () => {
       [good.key.slice(20)],
     );
     expect(stored.rows[0]?.n).toBe(0);
-  });
-});
-
-describe('banks', () => {
-  it('adds entries idempotently and soft-removes them', async () => {
-    const bank = await ensureBank(db.pool, {
-      name: 'b1',
-      source: 'test',
-      signalTypes: ['sha256'],
-      actionPolicy: 'automatic',
-    });
-    expect(
-      (
-        await ensureBank(db.pool, {
-          name: 'b1',
-          source: 'other',
-          signalTypes: ['md5'],
-          actionPolicy: 'review',
-        })
-      ).id,
-    ).toBe(bank.id);
-    const value = 'ab'.repeat(32);
-    expect(await addBankEntries(db.pool, bank.id, [{ signal: 'sha256', value: value.toUpperCase() }])).toBe(
-      1,
-    );
-    expect(await addBankEntries(db.pool, bank.id, [{ signal: 'sha256', value }])).toBe(0);
-    expect((await listLiveEntries(db.pool)).map((e) => e.value)).toEqual([value]);
-    expect(await removeBankEntry(db.pool, bank.id, 'sha256', value)).toBe(true);
-    expect(await listLiveEntries(db.pool)).toEqual([]);
-    expect(await addBankEntries(db.pool, bank.id, [{ signal: 'sha256', value }])).toBe(1);
   });
 });
 

@@ -2,7 +2,7 @@ import { Kafka, Partitioners, logLevel, type Admin, type Producer, type LogEntry
 import type { TopicSpec } from '@mod/contracts';
 import type { Logger } from '@mod/telemetry';
 
-export type { Kafka, Producer, Admin } from 'kafkajs';
+export type { Kafka, Producer, Admin, Consumer } from 'kafkajs';
 
 export interface KafkaOptions {
   brokers: readonly string[];

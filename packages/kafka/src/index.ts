@@ -7,6 +7,7 @@ export {
   type Kafka,
   type Producer,
   type Admin,
+  type Consumer,
 } from './client.js';
 export {
   createConsumerRunner,

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { commonSpec, env, loadConfig } from '@mod/config';
+import { topicNames } from '@mod/contracts';
 import { createPool, migrate } from '@mod/db';
 import { createLogger } from '@mod/telemetry';
 import { feedItem, upload } from './feed.js';
@@ -21,7 +22,7 @@ const config = loadConfig(spec, process.env);
 const logger = createLogger('demo', config.LOG_LEVEL);
 const db = createPool({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, max: 2 });
 await migrate(db, config.DATABASE_SCHEMA);
-const { keys, bankEntries } = await seedDemo(db);
+const { keys, bankEntries } = await seedDemo(db, topicNames(config.TOPIC_PREFIX).bankChanges);
 await db.end();
 await writeFile(config.DEMO_KEYS_FILE, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
 logger.info({ bankEntries, keysFile: config.DEMO_KEYS_FILE }, 'demo seeded');

@@ -1,4 +1,5 @@
-import { addBankEntries, createApiKey, ensureBank, upsertTenant, type Queryable, type Role } from '@mod/db';
+import { addEntries, createBank } from '@mod/curation';
+import { createApiKey, upsertTenant, type Pool, type Role } from '@mod/db';
 import { hashMedia } from '@mod/hashing';
 import { syntheticPhoto } from './images.js';
 
@@ -12,7 +13,10 @@ export interface DemoKeys {
 }
 
 /** Tenants, one API key per demo user (new keys each run), and a demo bank of stand-in hashes. Idempotent. */
-export async function seedDemo(db: Queryable): Promise<{ keys: DemoKeys; bankEntries: number }> {
+export async function seedDemo(
+  db: Pool,
+  changesTopic: string,
+): Promise<{ keys: DemoKeys; bankEntries: number }> {
   await upsertTenant(db, {
     id: 'demo-platform',
     kind: 'platform',
@@ -35,15 +39,19 @@ export async function seedDemo(db: Queryable): Promise<{ keys: DemoKeys; bankEnt
     isp2: await key('demo-isp-2', 'isp'),
     authority: await key('demo-authority', 'authority'),
   };
-  const bank = await ensureBank(db, {
-    name: 'demo-known-abuse',
-    source: 'demo (synthetic stand-ins, not real material)',
-    licence: 'CC0',
-    version: '1',
-    signalTypes: ['blockhash', 'pdq', 'sha256'],
-    categoryScheme: 'IWF A/B/C',
-    actionPolicy: 'automatic',
-  });
+  const bank = await createBank(
+    db,
+    {
+      name: 'demo-known-abuse',
+      source: 'demo (synthetic stand-ins, not real material)',
+      licence: 'CC0',
+      version: '1',
+      signalTypes: ['blockhash', 'pdq', 'sha256'],
+      categoryScheme: 'IWF A/B/C',
+      actionPolicy: 'automatic',
+    },
+    changesTopic,
+  );
   const entries = [];
   for (const seed of DEMO_KNOWN_SEEDS) {
     const h = await hashMedia(await syntheticPhoto(seed));
@@ -61,6 +69,6 @@ export async function seedDemo(db: Queryable): Promise<{ keys: DemoKeys; bankEnt
       provenance: `demo seed ${seed}`,
     });
   }
-  await addBankEntries(db, bank.id, entries);
+  await addEntries(db, bank.id, entries, changesTopic);
   return { keys, bankEntries: entries.length };
 }

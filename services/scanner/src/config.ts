@@ -16,10 +16,13 @@ export const scannerSpec = {
     max: 256,
     doc: 'media being hashed at once per partition; the consumer pauses beyond it',
   }),
-  BANK_RELOAD_INTERVAL_MS: env.integer({
-    default: 2000,
-    min: 100,
-    doc: 'how often the scanner checks banks for changes',
+  BANK_SNAPSHOT_PATH: env.string({
+    default: '',
+    doc: 'file where the scanner keeps a snapshot of its bank index for a fast restart (empty: none)',
+  }),
+  HASH_DIHEDRAL: env.boolean({
+    default: false,
+    doc: 'also match the 8 rotations/flips and the border-trimmed content (PDQ)',
   }),
   MAX_MEDIA_BYTES: env.integer({
     default: 12 * 1024 * 1024,

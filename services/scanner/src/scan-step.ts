@@ -1,18 +1,21 @@
 import { Codecs, type Hit, type Verdict } from '@mod/contracts';
 import { markSubmissionFailed, toDatabaseError, type Queryable } from '@mod/db';
-import type { HashTaskOutput } from '@mod/hashing';
+import type { HashMediaOptions, HashTaskOutput, MediaHashes } from '@mod/hashing';
+import type { MatchHit } from '@mod/matcher';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
-import type { BankIndex } from './bank-index.js';
+import type { BankSync } from './bank-sync.js';
 import { deterministicUuid } from './ids.js';
 
 export const SCANNER_VERSION = 'scanner/0.1.0';
 
 export interface ScanStepDeps {
   /** Hashes media in the worker pool; the buffer is moved, not copied. */
-  hash: (bytes: Uint8Array) => Promise<HashTaskOutput>;
-  /** The current bank index (swapped whole when banks change). */
-  banks: () => BankIndex;
+  hash: (bytes: Uint8Array, options: HashMediaOptions) => Promise<HashTaskOutput>;
+  /** The bank index, kept current from the bank-changes topic. */
+  banks: BankSync;
+  /** Compute the 8 rotation/flip PDQ hashes and the border-trimmed PDQ, and match them too. */
+  dihedral: boolean;
   producer: Producer;
   verdictsTopic: string;
   db: Queryable;
@@ -51,14 +54,14 @@ export function createScanStep(deps: ScanStepDeps) {
         `media is ${bytes.length} bytes; limit ${deps.maxMediaBytes}`,
       );
     }
-    const result = await deps.hash(bytes);
+    const result = await deps.hash(bytes, deps.dihedral ? { dihedral: true, trim: true } : {});
     if (!result.ok) {
       if (result.error.retriable)
         return { kind: 'retry', error: new Error(`${result.error.code}: ${result.error.message}`) };
       return fail(result.error.code, result.error.message);
     }
     const h = result.hashes;
-    const hits = deps.banks().match(h);
+    const hits = await matchBanks(deps, h);
     for (const hit of hits) deps.hits.inc({ signal: hit.signal });
     const verdict: Verdict = {
       eventId: deterministicUuid(`verdict:${event.eventId}`),
@@ -89,4 +92,47 @@ export function createScanStep(deps: ScanStepDeps) {
     });
     return { kind: 'ok' };
   };
+}
+
+/** Matches every signal of the media against the banks; hits carry bank metadata and entry categories. */
+async function matchBanks(deps: ScanStepDeps, h: MediaHashes): Promise<Hit[]> {
+  const result = deps.banks.matcher().match({
+    pdq: { hash: h.pdq, quality: h.pdqQuality },
+    ...(h.pdqDihedral === undefined ? {} : { pdqDihedral: h.pdqDihedral }),
+    ...(h.pdqTrimmed ? { pdqTrimmed: { hash: h.pdqTrimmed.pdq, quality: h.pdqTrimmed.pdqQuality } } : {}),
+    blockhash: h.blockhash,
+    md5: h.md5,
+    sha1: h.sha1,
+    sha256: h.sha256,
+  });
+  const all: (MatchHit & { negative: boolean })[] = [
+    ...result.hits.map((x) => ({ ...x, negative: false })),
+    ...result.negativeHits.map((x) => ({ ...x, negative: true })),
+  ];
+  if (all.length === 0) return [];
+  // Hits are rare: categories come from PostgreSQL rather than being held in memory for millions of entries.
+  const ids = all.map((x) => x.entryId).filter((id) => /^\d+$/.test(id));
+  const categories = new Map<string, string | null>();
+  try {
+    const { rows } = await deps.db.query<{ id: number; category: string | null }>(
+      `/* scanner:hit-categories */ select id, category from bank_entries where id = any($1::bigint[])`,
+      [ids],
+    );
+    for (const r of rows) categories.set(String(r.id), r.category);
+  } catch (err) {
+    throw toDatabaseError(err, 'hit categories');
+  }
+  return all.map((x) => {
+    const meta = deps.banks.meta(x.bankId);
+    return {
+      bankId: x.bankId,
+      bankName: meta?.name ?? x.bankId,
+      entryId: x.entryId,
+      signal: x.signal,
+      distance: x.distance,
+      category: categories.get(x.entryId) ?? null,
+      actionPolicy: meta?.actionPolicy ?? 'review',
+      negative: x.negative,
+    };
+  });
 }

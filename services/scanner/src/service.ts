@@ -10,8 +10,8 @@ import {
   type ConsumerRunner,
   type Producer,
 } from '@mod/kafka';
-import { Counter, Gauge, createStepMetrics, type Logger, type Registry } from '@mod/telemetry';
-import { createBankLoader, type BankLoader } from './bank-loader.js';
+import { Counter, Gauge, Histogram, createStepMetrics, type Logger, type Registry } from '@mod/telemetry';
+import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
 import { createScanStep } from './scan-step.js';
 
@@ -24,7 +24,7 @@ export interface ScannerService {
   /** Stop consuming, let in-flight media finish, commit, close the pool and connections. */
   stop(): Promise<void>;
   checks: Record<string, () => Promise<boolean>>;
-  banks: BankLoader;
+  banks: BankSync;
 }
 
 export function createScannerService(
@@ -49,18 +49,37 @@ export function createScannerService(
     maxThreads: config.HASH_THREADS,
     maxQueue: config.HASH_MAX_IN_FLIGHT * PARTITIONS_AT_ONCE,
   });
-  const entries = new Gauge({
-    name: 'mod_scanner_bank_entries',
-    help: 'Live bank entries in the index',
-    registers: [registry],
-  });
+  const bankMetrics = {
+    entries: new Gauge({ name: 'mod_scanner_bank_entries', help: 'Live bank entries in the index', registers: [registry] }),
+    applied: new Counter({
+      name: 'mod_scanner_bank_changes_applied_total',
+      help: 'Bank changes applied from the bank-changes topic',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    lag: new Histogram({
+      name: 'mod_scanner_bank_change_lag_seconds',
+      help: 'Time from a bank change being published to this scanner applying it',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+  };
+
   const hits = new Counter({
     name: 'mod_scanner_hits_total',
     help: 'Bank hits by signal',
     labelNames: ['signal'],
     registers: [registry],
   });
-  const banks = createBankLoader(db, logger, (index) => entries.set(index.entryCount));
+  const banks = createBankSync({
+    db,
+    kafka,
+    topic: topics.bankChanges,
+    logger,
+    metrics: bankMetrics,
+    groupPrefix: config.SCANNER_GROUP_ID,
+    ...(config.BANK_SNAPSHOT_PATH === '' ? {} : { snapshotPath: config.BANK_SNAPSHOT_PATH }),
+  });
   let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
 
@@ -68,14 +87,13 @@ export function createScannerService(
     banks,
     checks: {
       database: () => pingDatabase(db),
-      banks: () => Promise.resolve(banks.loaded()),
+      banks: () => Promise.resolve(banks.ready()),
       kafka: () => Promise.resolve(runner?.isReady() ?? false),
     },
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
       await ensureTopics(kafka, topicSpecs(config.TOPIC_PREFIX));
-      await banks.load();
-      banks.start(config.BANK_RELOAD_INTERVAL_MS);
+      await banks.start();
       producer = await createProducer(kafka);
       runner = createConsumerRunner({
         kafka,
@@ -83,8 +101,9 @@ export function createScannerService(
         topic: topics.mediaSubmitted,
         stepName: 'scan',
         step: createScanStep({
-          hash: (bytes) => runHashTask(pool, bytes),
-          banks: () => banks.current(),
+          hash: (bytes, options) => runHashTask(pool, bytes, options),
+          banks,
+          dihedral: config.HASH_DIHEDRAL,
           producer,
           verdictsTopic: topics.verdicts,
           db,
@@ -102,8 +121,8 @@ export function createScannerService(
       logger.info({ topic: topics.mediaSubmitted, threads: config.HASH_THREADS }, 'scanner started');
     },
     async stop() {
-      banks.stop();
       await runner?.stop();
+      await banks.stop();
       await producer?.disconnect();
       await pool.destroy();
       await db.end();

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
+import type { Bank, Queryable } from '@mod/db';
+import { listBanks } from '@mod/db';
+import type { Consumer, Kafka } from '@mod/kafka';
+import { BankMatcher, type BankConfig } from '@mod/matcher';
+import type { Counter, Gauge, Histogram, Logger } from '@mod/telemetry';
+
+/** What a verdict says about a bank beyond what matching needs. */
+export interface BankMeta {
+  name: string;
+  actionPolicy: 'automatic' | 'review';
+}
+
+export interface BankSyncMetrics {
+  entries: Gauge;
+  applied: Counter<'type'>;
+  /** Seconds from a change's publication to its application here: how fast a bank change propagates. */
+  lag: Histogram;
+}
+
+export interface BankSyncOptions {
+  db: Queryable;
+  kafka: Kafka;
+  topic: string;
+  logger: Logger;
+  metrics: BankSyncMetrics;
+  /** Where to keep a snapshot of the index for a fast restart; none when undefined. */
+  snapshotPath?: string;
+  /** Consumer group prefix; each scanner instance reads the whole topic under its own group. */
+  groupPrefix: string;
+}
+
+export interface BankSync {
+  matcher(): BankMatcher;
+  meta(bankId: string): BankMeta | undefined;
+  /** Loads the index (snapshot, else PostgreSQL), then follows the bank-changes topic. */
+  start(): Promise<void>;
+  /** Stops following; writes a snapshot when configured. */
+  stop(): Promise<void>;
+  ready(): boolean;
+}
+
+const PAGE = 50_000;
+const SNAPSHOT_VERSION = 1;
+
+interface SnapshotHeader {
+  version: number;
+  topic: string;
+  offsets: { partition: number; offset: string }[];
+  metas: [string, BankMeta][];
+}
+
+function bankConfig(b: Bank): BankConfig {
+  return {
+    bankId: b.id,
+    enabled: b.enabled,
+    negative: b.negative,
+    thresholds: { pdq: b.pdqThreshold, blockhash: b.blockhashThreshold },
+  };
+}
+
+/**
+ * Keeps the scanner's in-memory index current. A new scanner loads a snapshot (or PostgreSQL) after noting the
+ * topic's end offsets, then applies every change from those offsets on: a change committed before the offsets
+ * were noted is already in PostgreSQL, and applying a change twice is harmless, so nothing is missed.
+ */
+export function createBankSync(options: BankSyncOptions): BankSync {
+  const log = options.logger.child({ component: 'bank-sync' });
+  let matcher = new BankMatcher();
+  const metas = new Map<string, BankMeta>();
+  const nextOffsets = new Map<number, string>();
+  let consumer: Consumer | undefined;
+  let isReady = false;
+  const groupId = `${options.groupPrefix}-banks-${randomUUID()}`;
+
+  const refreshGauge = () => {
+    const s = matcher.stats().entries;
+    options.metrics.entries.set(Object.values(s).reduce((a, b) => a + b, 0));
+  };
+
+  async function loadBank(target: BankMatcher, bank: Bank): Promise<void> {
+    target.applyChange({ type: 'bank-upserted', bank: bankConfig(bank) });
+    metas.set(bank.id, { name: bank.name, actionPolicy: bank.actionPolicy });
+    let after = 0;
+    for (;;) {
+      const { rows } = await options.db.query<{ id: number; signal: string; value: string; quality: number | null }>(
+        `/* scanner:load-bank-page */ select id, signal, value, quality from bank_entries
+         where bank_id = $1 and removed_at is null and id > $2 order by id limit $3`,
+        [bank.id, after, PAGE],
+      );
+      for (const r of rows) {
+        target.applyChange({
+          type: 'entry-added',
+          entry: {
+            entryId: String(r.id),
+            bankId: bank.id,
+            signal: r.signal as never,
+            value: r.value,
+            ...(r.quality === null ? {} : { quality: r.quality }),
+          },
+        });
+      }
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]?.id ?? after;
+    }
+  }
+
+  async function loadFromDatabase(): Promise<void> {
+    const fresh = new BankMatcher();
+    for (const bank of await listBanks(options.db)) await loadBank(fresh, bank);
+    matcher = fresh;
+  }
+
+  async function loadSnapshot(): Promise<boolean> {
+    if (options.snapshotPath === undefined) return false;
+    try {
+      const [header, body] = await Promise.all([
+        readFile(`${options.snapshotPath}.json`, 'utf8'),
+        readFile(options.snapshotPath),
+      ]);
+      const h = JSON.parse(header) as SnapshotHeader;
+      if (h.version !== SNAPSHOT_VERSION || h.topic !== options.topic) return false;
+      matcher = BankMatcher.fromSnapshot(body);
+      for (const [id, m] of h.metas) metas.set(id, m);
+      for (const o of h.offsets) nextOffsets.set(o.partition, o.offset);
+      return true;
+    } catch (err) {
+      log.warn({ err }, 'no usable snapshot; loading banks from PostgreSQL');
+      return false;
+    }
+  }
+
+  async function writeSnapshot(): Promise<void> {
+    if (options.snapshotPath === undefined || !isReady) return;
+    const header: SnapshotHeader = {
+      version: SNAPSHOT_VERSION,
+      topic: options.topic,
+      offsets: [...nextOffsets].map(([partition, offset]) => ({ partition, offset })),
+      metas: [...metas],
+    };
+    await writeFile(`${options.snapshotPath}.tmp`, matcher.snapshot());
+    await writeFile(`${options.snapshotPath}.json.tmp`, JSON.stringify(header));
+    await rename(`${options.snapshotPath}.tmp`, options.snapshotPath);
+    await rename(`${options.snapshotPath}.json.tmp`, `${options.snapshotPath}.json`);
+    log.info({ path: options.snapshotPath }, 'bank snapshot written');
+  }
+
+  async function apply(change: BankChangeMessage): Promise<void> {
+    switch (change.type) {
+      case 'bank-upserted':
+        matcher.applyChange({ type: 'bank-upserted', bank: change.bank });
+        metas.set(change.bank.bankId, change.meta);
+        return;
+      case 'bank-resync': {
+        // A bulk import: reload this bank from PostgreSQL into a fresh copy of its entries.
+        const bank = (await listBanks(options.db)).find((b) => b.id === change.bankId);
+        matcher.applyChange({ type: 'bank-removed', bankId: change.bankId });
+        if (bank) await loadBank(matcher, bank);
+        return;
+      }
+      default:
+        matcher.applyChange(change);
+    }
+  }
+
+  return {
+    matcher: () => matcher,
+    meta: (bankId) => metas.get(bankId),
+    ready: () => isReady,
+    async start() {
+      const admin = options.kafka.admin();
+      await admin.connect();
+      try {
+        if (!(await loadSnapshot())) {
+          for (const p of await admin.fetchTopicOffsets(options.topic)) nextOffsets.set(p.partition, p.high);
+          await loadFromDatabase();
+        }
+      } finally {
+        await admin.disconnect();
+      }
+      refreshGauge();
+      log.info({ stats: matcher.stats(), offsets: [...nextOffsets] }, 'bank index loaded');
+      consumer = options.kafka.consumer({ groupId, sessionTimeout: 30_000, maxBytesPerPartition: 8 * 1024 * 1024 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: options.topic, fromBeginning: false });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ message, partition }) => {
+          if (message.value === null) return;
+          let change: BankChangeMessage;
+          try {
+            change = bankChangeCodec.decode(message.value);
+          } catch (err) {
+            log.error({ err, offset: message.offset }, 'malformed bank change ignored');
+            return;
+          }
+          await apply(change);
+          nextOffsets.set(partition, (BigInt(message.offset) + 1n).toString());
+          options.metrics.applied.inc({ type: change.type });
+          options.metrics.lag.observe(Math.max(0, (Date.now() - Number(message.timestamp)) / 1000));
+          refreshGauge();
+        },
+      });
+      for (const [partition, offset] of nextOffsets) consumer.seek({ topic: options.topic, partition, offset });
+      isReady = true;
+    },
+    async stop() {
+      await consumer?.disconnect();
+      await writeSnapshot().catch((err: unknown) => log.warn({ err }, 'could not write the bank snapshot'));
+      isReady = false;
+      const admin = options.kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
