@@ -138,6 +138,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         groupId: options.groupId,
         sessionTimeout: 30_000,
         heartbeatInterval: 3_000,
+        // Bounds how long stop() waits for an idle fetch to return.
+        maxWaitTimeInMs: 1_000,
         maxBytesPerPartition: 16 * 1024 * 1024,
         retry: { retries: 10 },
       });

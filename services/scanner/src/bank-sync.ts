@@ -40,6 +40,8 @@ export interface BankSync {
   /** Stops following; writes a snapshot when configured. */
   stop(): Promise<void>;
   ready(): boolean;
+  /** Where the index came from at start-up. */
+  loadedFrom(): 'snapshot' | 'database' | null;
 }
 
 const PAGE = 50_000;
@@ -73,6 +75,7 @@ export function createBankSync(options: BankSyncOptions): BankSync {
   const nextOffsets = new Map<number, string>();
   let consumer: Consumer | undefined;
   let isReady = false;
+  let loadedFrom: 'snapshot' | 'database' | null = null;
   const groupId = `${options.groupPrefix}-banks-${randomUUID()}`;
 
   const refreshGauge = () => {
@@ -85,7 +88,12 @@ export function createBankSync(options: BankSyncOptions): BankSync {
     metas.set(bank.id, { name: bank.name, actionPolicy: bank.actionPolicy });
     let after = 0;
     for (;;) {
-      const { rows } = await options.db.query<{ id: number; signal: string; value: string; quality: number | null }>(
+      const { rows } = await options.db.query<{
+        id: number;
+        signal: string;
+        value: string;
+        quality: number | null;
+      }>(
         `/* scanner:load-bank-page */ select id, signal, value, quality from bank_entries
          where bank_id = $1 and removed_at is null and id > $2 order by id limit $3`,
         [bank.id, after, PAGE],
@@ -169,11 +177,14 @@ export function createBankSync(options: BankSyncOptions): BankSync {
     matcher: () => matcher,
     meta: (bankId) => metas.get(bankId),
     ready: () => isReady,
+    loadedFrom: () => loadedFrom,
     async start() {
       const admin = options.kafka.admin();
       await admin.connect();
       try {
+        loadedFrom = 'snapshot';
         if (!(await loadSnapshot())) {
+          loadedFrom = 'database';
           for (const p of await admin.fetchTopicOffsets(options.topic)) nextOffsets.set(p.partition, p.high);
           await loadFromDatabase();
         }
@@ -181,8 +192,14 @@ export function createBankSync(options: BankSyncOptions): BankSync {
         await admin.disconnect();
       }
       refreshGauge();
-      log.info({ stats: matcher.stats(), offsets: [...nextOffsets] }, 'bank index loaded');
-      consumer = options.kafka.consumer({ groupId, sessionTimeout: 30_000, maxBytesPerPartition: 8 * 1024 * 1024 });
+      log.info({ stats: matcher.stats(), offsets: [...nextOffsets], from: loadedFrom }, 'bank index loaded');
+      // A short fetch wait: changes apply quickly and stop() does not wait long for an idle fetch.
+      consumer = options.kafka.consumer({
+        groupId,
+        sessionTimeout: 30_000,
+        maxWaitTimeInMs: 500,
+        maxBytesPerPartition: 8 * 1024 * 1024,
+      });
       await consumer.connect();
       await consumer.subscribe({ topic: options.topic, fromBeginning: false });
       await consumer.run({
@@ -203,7 +220,8 @@ export function createBankSync(options: BankSyncOptions): BankSync {
           refreshGauge();
         },
       });
-      for (const [partition, offset] of nextOffsets) consumer.seek({ topic: options.topic, partition, offset });
+      for (const [partition, offset] of nextOffsets)
+        consumer.seek({ topic: options.topic, partition, offset });
       isReady = true;
     },
     async stop() {

@@ -50,7 +50,11 @@ export function createScannerService(
     maxQueue: config.HASH_MAX_IN_FLIGHT * PARTITIONS_AT_ONCE,
   });
   const bankMetrics = {
-    entries: new Gauge({ name: 'mod_scanner_bank_entries', help: 'Live bank entries in the index', registers: [registry] }),
+    entries: new Gauge({
+      name: 'mod_scanner_bank_entries',
+      help: 'Live bank entries in the index',
+      registers: [registry],
+    }),
     applied: new Counter({
       name: 'mod_scanner_bank_changes_applied_total',
       help: 'Bank changes applied from the bank-changes topic',
@@ -121,8 +125,7 @@ export function createScannerService(
       logger.info({ topic: topics.mediaSubmitted, threads: config.HASH_THREADS }, 'scanner started');
     },
     async stop() {
-      await runner?.stop();
-      await banks.stop();
+      await Promise.all([runner?.stop(), banks.stop()]);
       await producer?.disconnect();
       await pool.destroy();
       await db.end();

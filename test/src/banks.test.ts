@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Codecs, type MediaSubmitted, type Verdict } from '@mod/contracts';
+import { createBank, importBankList, updateBankSettings } from '@mod/curation';
+import { upsertTenant } from '@mod/db';
+import { hashMedia } from '@mod/hashing';
+import { createProducer, type Producer } from '@mod/kafka';
+import {
+  createWorld,
+  indexedEntries,
+  json,
+  makePhoto,
+  read,
+  startPipeline,
+  waitFor,
+  type Pipeline,
+  type World,
+} from './helpers.js';
+
+let world: World;
+let pipeline: Pipeline;
+let producer: Producer;
+let snapshotPath: string;
+
+beforeAll(async () => {
+  world = createWorld();
+  snapshotPath = join(await mkdtemp(join(tmpdir(), 'mod-bank-')), 'index.bin');
+  pipeline = await startPipeline(world, { BANK_SNAPSHOT_PATH: snapshotPath });
+  producer = await createProducer(world.kafka);
+  await upsertTenant(world.db, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+});
+afterAll(async () => {
+  await producer?.disconnect();
+  await pipeline?.stop();
+  await world?.drop();
+});
+
+async function scan(bytes: Buffer): Promise<Verdict> {
+  const event: MediaSubmitted = {
+    eventId: randomUUID(),
+    submissionId: randomUUID(),
+    tenantId: 'platform-1',
+    source: 'kafka',
+    mediaBase64: bytes.toString('base64'),
+    submittedAt: new Date().toISOString(),
+  };
+  await producer.send({
+    topic: world.topics.mediaSubmitted,
+    messages: [{ key: event.submissionId, value: Codecs.mediaSubmitted.encode(event) }],
+  });
+  const records = await read(world, world.topics.verdicts, (r) =>
+    r.some((m) => m.key === event.submissionId),
+  );
+  return json<Verdict>(records.find((m) => m.key === event.submissionId)!);
+}
+
+async function timed(what: string, cond: () => boolean): Promise<number> {
+  const started = Date.now();
+  await waitFor(what, async () => cond(), 30_000);
+  const ms = Date.now() - started;
+  console.log(`[banks] ${what}: ${ms} ms`);
+  return ms;
+}
+
+describe('banks through real Kafka and Postgres', () => {
+  it('imports a list, matches, removes the entry, no longer matches; changes reach the scanner without restart', async () => {
+    const changes = world.topics.bankChanges;
+    const photo = await makePhoto(42);
+    const other = await makePhoto(43);
+    const h = await hashMedia(photo);
+    const bank = await createBank(
+      world.db,
+      {
+        name: 'iwf-test',
+        source: 'e2e',
+        signalTypes: ['pdq', 'md5'],
+        actionPolicy: 'automatic',
+        categoryScheme: 'IWF A/B/C',
+      },
+      changes,
+    );
+    const list = `signal,value,quality,category\npdq,${h.pdq},${h.pdqQuality},B\nmd5,${'0'.repeat(32)},,C\n`;
+    const report = await importBankList(world.db, {
+      bankName: 'iwf-test',
+      format: 'csv',
+      input: Readable.from([list]),
+      changesTopic: changes,
+    });
+    expect(report).toMatchObject({ added: 2, removed: 0, badLines: 0 });
+    await timed('import applied by the scanner', () => indexedEntries(pipeline) === 2);
+
+    const hit = await scan(photo);
+    expect(hit.decision).toBe('match');
+    expect(hit.hits).toEqual([
+      expect.objectContaining({
+        bankName: 'iwf-test',
+        signal: 'pdq',
+        distance: 0,
+        category: 'B',
+        actionPolicy: 'automatic',
+      }),
+    ]);
+    expect((await scan(other)).decision).toBe('no-match');
+
+    // Remove the PDQ entry by importing the list without it (replace mode).
+    const smaller = `signal,value\nmd5,${'0'.repeat(32)}\n`;
+    const removal = await importBankList(world.db, {
+      bankName: 'iwf-test',
+      format: 'csv',
+      input: Readable.from([smaller]),
+      changesTopic: changes,
+    });
+    expect(removal).toMatchObject({ added: 0, removed: 1, unchanged: 1 });
+    await timed('removal applied by the scanner', () => indexedEntries(pipeline) === 1);
+    expect((await scan(photo)).decision).toBe('no-match');
+
+    // Disable and re-enable the bank: a settings change, also live.
+    const again = await importBankList(world.db, {
+      bankName: 'iwf-test',
+      format: 'csv',
+      input: Readable.from([list]),
+      changesTopic: changes,
+    });
+    expect(again.added).toBe(1);
+    await timed('re-added entry applied', () => indexedEntries(pipeline) === 2);
+    await updateBankSettings(world.db, bank.id, { enabled: false }, changes);
+    await timed('disable applied', () => pipeline.scanner.banks.matcher().bank(bank.id)?.enabled === false);
+    expect((await scan(photo)).decision).toBe('no-match');
+    await updateBankSettings(world.db, bank.id, { enabled: true }, changes);
+    await timed('enable applied', () => pipeline.scanner.banks.matcher().bank(bank.id)?.enabled === true);
+    expect((await scan(photo)).decision).toBe('match');
+  });
+
+  it('a restarted scanner starts from its snapshot plus the topic, and sees changes made while it was down', async () => {
+    const changes = world.topics.bankChanges;
+    await pipeline.stop(); // writes the snapshot
+    const added = await makePhoto(77);
+    const h = await hashMedia(added);
+    const report = await importBankList(world.db, {
+      bankName: 'iwf-test',
+      format: 'csv',
+      mode: 'append',
+      input: Readable.from([`pdq,${h.pdq},${h.pdqQuality},A\n`]),
+      changesTopic: changes,
+    });
+    expect(report.added).toBe(1);
+    pipeline = await startPipeline(world, { BANK_SNAPSHOT_PATH: snapshotPath });
+    expect(pipeline.scanner.banks.loadedFrom()).toBe('snapshot');
+    await timed('snapshot + topic applied', () => indexedEntries(pipeline) === 3);
+    expect((await scan(added)).decision).toBe('match');
+  });
+});
