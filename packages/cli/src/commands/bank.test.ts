@@ -1,0 +1,82 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestSchema, listLiveEntries, type TestDatabase } from '@mod/db';
+import { runBank } from './bank.js';
+
+let db: TestDatabase;
+let dir: string;
+const saved = { ...process.env };
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) } };
+}
+
+beforeAll(async () => {
+  db = await createTestSchema();
+  dir = await mkdtemp(join(tmpdir(), 'modctl-bank-'));
+  process.env['DATABASE_URL'] = db.connectionString;
+  process.env['DATABASE_SCHEMA'] = db.schema;
+  process.env['TOPIC_PREFIX'] = 'test.';
+});
+afterAll(async () => {
+  process.env = saved;
+  await db.drop();
+});
+
+describe('modctl bank', () => {
+  it('creates a bank, imports a list with bad lines (exit 3), re-imports idempotently, exports a round-trippable list', async () => {
+    const c = io();
+    expect(
+      await runBank(
+        ['create', '--name', 'ncmec', '--source', 'NCMEC', '--signals', 'md5,pdq', '--policy', 'automatic'],
+        c.io,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(c.out[0] ?? '{}')).toMatchObject({ name: 'ncmec', actionPolicy: 'automatic' });
+
+    const file = join(dir, 'list.tsv');
+    await writeFile(
+      file,
+      `signal\tvalue\tquality\nmd5\t${'a'.repeat(32)}\npdq\t${'f0'.repeat(32)}\t88\nmd5\tnope\n`,
+    );
+    const i = io();
+    expect(await runBank(['import', '--bank', 'ncmec', '--format', 'tsv', file], i.io)).toBe(3);
+    expect(JSON.parse(i.out[0] ?? '{}')).toMatchObject({ added: 2, badLines: 1, lines: 3 });
+    expect(JSON.parse(i.err[0] ?? '{}')).toMatchObject({
+      line: 4,
+      error: { code: 'MOD_ERR_MATCHER_LIST_BAD_HEX' },
+    });
+
+    const strict = io();
+    expect(await runBank(['import', '--bank', 'ncmec', '--format', 'tsv', '--strict', file], strict.io)).toBe(
+      1,
+    );
+    expect(strict.err.at(-1)).toContain('MOD_ERR_CURATION_STRICT_REJECTED');
+
+    const out = join(dir, 'export.jsonl');
+    expect(await runBank(['export', '--bank', 'ncmec', '--format', 'jsonl', '--out', out], io().io)).toBe(0);
+    const exported = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { signal: string });
+    expect(exported.map((e) => e.signal).sort()).toEqual(['md5', 'pdq']);
+
+    const again = io();
+    expect(await runBank(['import', '--bank', 'ncmec', '--format', 'jsonl', out], again.io)).toBe(0);
+    expect(JSON.parse(again.out[0] ?? '{}')).toMatchObject({ added: 0, removed: 0, unchanged: 2 });
+    expect((await listLiveEntries(db.pool)).length).toBe(2);
+  });
+
+  it('refuses bad usage and unknown banks with typed errors', async () => {
+    expect(await runBank(['import', '--bank', 'x', '--format', 'xml', 'f'], io().io)).toBe(2);
+    const c = io();
+    expect(
+      await runBank(['import', '--bank', 'missing', '--format', 'csv', join(dir, 'list.tsv')], c.io),
+    ).toBe(1);
+    expect(c.err.at(-1)).toContain('MOD_ERR_CURATION_UNKNOWN_BANK');
+  });
+});
