@@ -42,9 +42,10 @@ function copyField(v: string | number | null | undefined): string {
   return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-async function* copyLines(entries: AsyncIterable<StagedEntry>): AsyncGenerator<string> {
+async function* copyLines(entries: AsyncIterable<StagedEntry>, counter: { n: number }): AsyncGenerator<string> {
   let batch: string[] = [];
   for await (const e of entries) {
+    counter.n++;
     batch.push(
       [e.signal, e.value.toLowerCase(), e.quality, e.category, e.provenance, e.note]
         .map(copyField)
@@ -62,7 +63,7 @@ async function* copyLines(entries: AsyncIterable<StagedEntry>): AsyncGenerator<s
  * Imports a validated list into a bank in ONE transaction: streams it with COPY into a temporary table (bounded
  * memory whatever the size), then adds what is new, soft-removes what is gone (replace mode), and enqueues the
  * bank changes in the outbox so every scanner applies them. Idempotent: importing the same list again changes
- * nothing. Duplicate lines count once.
+ * nothing. `entries` must hold no two entries with the same signal and value (the list parser reports those).
  */
 export async function importBankEntries(
   pool: Pool,
@@ -76,52 +77,57 @@ export async function importBankEntries(
       `/* curator:stage */ create temp table bank_stage (signal text not null, value text not null, quality int,
          category text, provenance text, note text) on commit drop`,
     );
+    // Hash joins over the staged list; memory for them rather than random index probes. A lost commit is
+    // harmless here (the import is idempotent: run it again), so the transaction does not wait for the flush.
+    await c.query(`set local work_mem = '256MB'`);
+    await c.query(`set local synchronous_commit = off`);
+    const staged = { n: 0 };
     await pipeline(
-      Readable.from(copyLines(entries)),
+      Readable.from(copyLines(entries, staged)),
       c.query(copyFrom('copy bank_stage (signal, value, quality, category, provenance, note) from stdin')),
     );
     options.beforeApply?.();
-    await c.query(`create index on bank_stage (signal, value)`);
     await c.query(`analyze bank_stage`);
-    const added = await c.query<{ id: number }>(
-      `/* curator:import-add */ insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
-       select distinct on (s.signal, s.value) $1::uuid, s.signal, s.value, s.quality, s.category, s.provenance, s.note
-       from bank_stage s
-       where not exists (select 1 from bank_entries e where e.bank_id = $1 and e.removed_at is null
-                         and e.signal = s.signal and e.value = s.value)
-       order by s.signal, s.value
-       returning id`,
+    await c.query(`create temp table import_added (id bigint) on commit drop`);
+    await c.query(`create temp table import_removed (id bigint) on commit drop`);
+    const added = await c.query(
+      `/* curator:import-add */ with ins as (
+         insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
+         select $1::uuid, s.signal, s.value, s.quality, s.category, s.provenance, s.note
+         from bank_stage s
+         where not exists (select 1 from bank_entries e where e.bank_id = $1 and e.removed_at is null
+                           and e.signal = s.signal and e.value = s.value)
+         returning id)
+       insert into import_added select id from ins`,
       [options.bankId],
     );
-    let removedIds: number[] = [];
+    let removed = 0;
     if (options.mode === 'replace') {
-      const removed = await c.query<{ id: number }>(
-        `/* curator:import-remove */ update bank_entries e set removed_at = now()
-         where e.bank_id = $1 and e.removed_at is null
-           and not exists (select 1 from bank_stage s where s.signal = e.signal and s.value = e.value)
-         returning id`,
+      const r = await c.query(
+        `/* curator:import-remove */ with gone as (
+           update bank_entries e set removed_at = now()
+           where e.bank_id = $1 and e.removed_at is null
+             and not exists (select 1 from bank_stage s where s.signal = e.signal and s.value = e.value)
+           returning id)
+         insert into import_removed select id from gone`,
         [options.bankId],
       );
-      removedIds = removed.rows.map((r) => r.id);
+      removed = r.rowCount ?? 0;
     }
-    const distinct = await c.query<{ n: number }>(
-      `select count(*)::int as n from (select distinct signal, value from bank_stage) d`,
-    );
-    const addedIds = added.rows.map((r) => r.id);
-    const changed = addedIds.length + removedIds.length;
+    const addedCount = added.rowCount ?? 0;
+    const changed = addedCount + removed;
     const resync = changed > threshold;
     if (changed > 0) {
-      await c.query(
-        `/* curator:touch-bank */ update banks set updated_at = clock_timestamp() where id = $1`,
-        [options.bankId],
-      );
+      await c.query(`/* curator:touch-bank */ update banks set updated_at = clock_timestamp() where id = $1`, [
+        options.bankId,
+      ]);
       if (resync) await enqueueResync(c, options.bankId, options.changesTopic);
-      else await enqueueEntryChanges(c, options.bankId, addedIds, removedIds, options.changesTopic);
+      else await enqueueStagedChanges(c, options.bankId, options.changesTopic);
     }
     return {
-      added: addedIds.length,
-      removed: removedIds.length,
-      unchanged: (distinct.rows[0]?.n ?? 0) - addedIds.length,
+      added: addedCount,
+      removed,
+      unchanged: staged.n - addedCount,
       resync,
     };
   });
@@ -133,6 +139,19 @@ async function enqueueResync(c: PoolClient, bankId: string, topic: string): Prom
     `bank:${bankId}`,
     JSON.stringify({ type: 'bank-resync', bankId }),
   ]);
+}
+
+/** The changes an import recorded in its temporary tables, as outbox rows. */
+async function enqueueStagedChanges(c: PoolClient, bankId: string, topic: string): Promise<void> {
+  const added = await c.query<{ id: number }>(`select id from import_added order by id`);
+  const removed = await c.query<{ id: number }>(`select id from import_removed order by id`);
+  await enqueueEntryChanges(
+    c,
+    bankId,
+    added.rows.map((r) => r.id),
+    removed.rows.map((r) => r.id),
+    topic,
+  );
 }
 
 /** Entry changes as outbox rows, built in SQL (no round trip per entry). */
