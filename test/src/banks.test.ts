@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Codecs, type MediaSubmitted, type Verdict } from '@mod/contracts';
 import { createBank, importBankList, updateBankSettings } from '@mod/curation';
-import { upsertTenant } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db';
 import { hashMedia } from '@mod/hashing';
 import { createProducer, type Producer } from '@mod/kafka';
 import {
@@ -152,5 +152,84 @@ describe('banks through real Kafka and Postgres', () => {
     expect(pipeline.scanner.banks.loadedFrom()).toBe('snapshot');
     await timed('snapshot + topic applied', () => indexedEntries(pipeline) === 3);
     expect((await scan(added)).decision).toBe('match');
+  });
+
+  it('curators manage banks over the API: create, import a list (bad lines reported), export, change settings', async () => {
+    await upsertTenant(world.db, {
+      id: 'hotline',
+      kind: 'hotline',
+      name: 'Hotline',
+      subscribedToBlocking: false,
+    });
+    const curator = (await createApiKey(world.db, { tenantId: 'hotline', role: 'curator' })).key;
+    const isp = (await createApiKey(world.db, { tenantId: 'isp-1', role: 'isp' })).key;
+    const auth = { authorization: `Bearer ${curator}` };
+    const created = await pipeline.app.inject({
+      method: 'POST',
+      url: '/v1/banks',
+      headers: auth,
+      payload: {
+        name: 'api-bank',
+        source: 'hotline reports',
+        signalTypes: ['sha256'],
+        actionPolicy: 'review',
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const bankId = created.json<{ id: string }>().id;
+    const denied = await pipeline.app.inject({
+      method: 'POST',
+      url: '/v1/banks',
+      headers: { authorization: `Bearer ${isp}` },
+      payload: {},
+    });
+    expect(denied.statusCode).toBe(403);
+
+    const list = `sha256,${'1'.repeat(64)}\nsha256,${'2'.repeat(64)}\nsha256,xyz\n`;
+    const imported = await pipeline.app.inject({
+      method: 'POST',
+      url: `/v1/banks/${bankId}/import?format=csv`,
+      headers: { ...auth, 'content-type': 'text/csv' },
+      payload: list,
+    });
+    expect(imported.statusCode).toBe(200);
+    expect(imported.json()).toMatchObject({
+      added: 2,
+      badLines: 1,
+      lineErrors: [{ lineNumber: 3, code: 'MOD_ERR_MATCHER_LIST_BAD_HEX' }],
+    });
+    await timed('API import applied', () => pipeline.scanner.banks.matcher().stats().entries.sha256 >= 2);
+
+    const exported = await pipeline.app.inject({
+      url: `/v1/banks/${bankId}/export?format=csv`,
+      headers: auth,
+    });
+    expect(exported.statusCode).toBe(200);
+    expect(
+      exported.body
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[1]),
+    ).toEqual(['1'.repeat(64), '2'.repeat(64)]);
+
+    const patched = await pipeline.app.inject({
+      method: 'PATCH',
+      url: `/v1/banks/${bankId}`,
+      headers: auth,
+      payload: { enabled: false },
+    });
+    expect(patched.json()).toMatchObject({ enabled: false });
+    await timed(
+      'API disable applied',
+      () => pipeline.scanner.banks.matcher().bank(bankId)?.enabled === false,
+    );
+    const unknownField = await pipeline.app.inject({
+      method: 'PATCH',
+      url: `/v1/banks/${bankId}`,
+      headers: auth,
+      payload: { enabled: true, drop: 1 },
+    });
+    expect(unknownField.statusCode).toBe(400);
   });
 });

@@ -7,11 +7,16 @@ import type { Producer } from '@mod/kafka';
 import { registerOpsRoutes, type Logger, type ReadinessCheck, type Registry } from '@mod/telemetry';
 import { registerAuth } from './auth.js';
 import { ApiError } from './errors.js';
+import { bankRoutes } from './routes/banks.js';
 import { mediaRoutes } from './routes/media.js';
 import { orderRoutes } from './routes/orders.js';
 import { submissionRoutes } from './routes/submissions.js';
 
 export interface AppDeps {
+  /** Topic every scanner follows for bank changes. */
+  bankChangesTopic: string;
+  /** Largest bank list the import route accepts, bytes. Default 2 GiB. */
+  maxListBytes?: number;
   db: Pool;
   producer: Producer;
   mediaTopic: string;
@@ -82,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   mediaRoutes(app, routeDeps);
   submissionRoutes(app, routeDeps);
   orderRoutes(app, routeDeps);
+  bankRoutes(app, { ...routeDeps, bankChangesTopic: deps.bankChangesTopic, maxListBytes: deps.maxListBytes ?? 2 ** 31 });
 
   return base;
 }

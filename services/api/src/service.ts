@@ -42,6 +42,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         db,
         producer,
         mediaTopic: topicNames(config.TOPIC_PREFIX).mediaSubmitted,
+        bankChangesTopic: topicNames(config.TOPIC_PREFIX).bankChanges,
         logger,
         registry,
         checks: { database: () => pingDatabase(db), kafka: () => pingKafka(probe) },

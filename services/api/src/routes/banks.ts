@@ -1,0 +1,229 @@
+import type { Readable } from 'node:stream';
+import { Type } from '@fastify/type-provider-typebox';
+import { createBank, importBankList, updateBankSettings, type LineError } from '@mod/curation';
+import { appendAuditAlone, exportBankEntries, listBanks } from '@mod/db';
+import { principalOf } from '../auth.js';
+import { notFound } from '../errors.js';
+import { Uuid, type RouteDeps, type TypedApp } from './common.js';
+
+export interface BankRouteDeps extends RouteDeps {
+  /** Topic every scanner follows; bank changes are announced there through the outbox. */
+  bankChangesTopic: string;
+  /** Largest list accepted by the import route, bytes. */
+  maxListBytes: number;
+}
+
+const Signal = Type.Union(['pdq', 'blockhash', 'md5', 'sha1', 'sha256'].map((s) => Type.Literal(s)));
+const Format = Type.Union([Type.Literal('csv'), Type.Literal('tsv'), Type.Literal('jsonl')]);
+const Radius = Type.Integer({ minimum: 0, maximum: 256 });
+const BankBody = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    source: Type.String(),
+    licence: Type.Union([Type.String(), Type.Null()]),
+    version: Type.Union([Type.String(), Type.Null()]),
+    signalTypes: Type.Array(Type.String()),
+    categoryScheme: Type.Union([Type.String(), Type.Null()]),
+    enabled: Type.Boolean(),
+    negative: Type.Boolean(),
+    pdqThreshold: Type.Integer(),
+    blockhashThreshold: Type.Integer(),
+    actionPolicy: Type.String(),
+  },
+  { additionalProperties: false },
+);
+/** Bad lines returned in the import response; the rest are counted. */
+const MAX_REPORTED_LINE_ERRORS = 1000;
+const LIST_TYPES = [
+  'text/csv',
+  'text/tab-separated-values',
+  'application/x-ndjson',
+  'application/jsonl',
+  'text/plain',
+];
+
+/** Curators manage hash banks: create, change settings, import and export lists. Every change is audited. */
+export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
+  // List bodies are streamed straight into the importer, never buffered whole.
+  app.addContentTypeParser(LIST_TYPES, { bodyLimit: deps.maxListBytes }, (_req, payload, done) =>
+    done(null, payload),
+  );
+
+  app.get(
+    '/v1/banks',
+    {
+      config: { roles: ['curator', 'admin', 'authority'] },
+      schema: { response: { 200: Type.Object({ banks: Type.Array(BankBody) }) } },
+    },
+    async () => ({ banks: await listBanks(deps.db) }),
+  );
+
+  app.post(
+    '/v1/banks',
+    {
+      config: { roles: ['curator', 'admin'] },
+      schema: {
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' }),
+            source: Type.String({ minLength: 1, maxLength: 200 }),
+            licence: Type.Optional(Type.String({ maxLength: 200 })),
+            version: Type.Optional(Type.String({ maxLength: 100 })),
+            signalTypes: Type.Array(Signal, { minItems: 1, maxItems: 5, uniqueItems: true }),
+            categoryScheme: Type.Optional(Type.String({ maxLength: 100 })),
+            negative: Type.Optional(Type.Boolean()),
+            pdqThreshold: Type.Optional(Radius),
+            blockhashThreshold: Type.Optional(Radius),
+            actionPolicy: Type.Union([Type.Literal('automatic'), Type.Literal('review')]),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: BankBody },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const b = req.body;
+      const bank = await createBank(
+        deps.db,
+        {
+          name: b.name,
+          source: b.source,
+          licence: b.licence ?? null,
+          version: b.version ?? null,
+          signalTypes: b.signalTypes as never,
+          categoryScheme: b.categoryScheme ?? null,
+          negative: b.negative ?? false,
+          ...(b.pdqThreshold === undefined ? {} : { pdqThreshold: b.pdqThreshold }),
+          ...(b.blockhashThreshold === undefined ? {} : { blockhashThreshold: b.blockhashThreshold }),
+          actionPolicy: b.actionPolicy,
+        },
+        deps.bankChangesTopic,
+      );
+      await appendAuditAlone(deps.db, {
+        actor: { kind: 'user', id: p.keyId },
+        role: p.role,
+        tenantId: p.tenantId,
+        action: 'bank.created',
+        subject: { type: 'bank', id: bank.id },
+        reason: null,
+        evidence: { name: bank.name, actionPolicy: bank.actionPolicy, negative: bank.negative },
+      });
+      return reply.code(201).send(bank);
+    },
+  );
+
+  app.patch(
+    '/v1/banks/:id',
+    {
+      config: { roles: ['curator', 'admin'] },
+      schema: {
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object(
+          {
+            enabled: Type.Optional(Type.Boolean()),
+            negative: Type.Optional(Type.Boolean()),
+            pdqThreshold: Type.Optional(Radius),
+            blockhashThreshold: Type.Optional(Radius),
+            actionPolicy: Type.Optional(Type.Union([Type.Literal('automatic'), Type.Literal('review')])),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: BankBody },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const bank = await updateBankSettings(deps.db, req.params.id, req.body, deps.bankChangesTopic);
+      if (bank === null) throw notFound('bank');
+      await appendAuditAlone(deps.db, {
+        actor: { kind: 'user', id: p.keyId },
+        role: p.role,
+        tenantId: p.tenantId,
+        action: 'bank.settings-changed',
+        subject: { type: 'bank', id: bank.id },
+        evidence: { ...req.body },
+      });
+      return bank;
+    },
+  );
+
+  app.post(
+    '/v1/banks/:id/import',
+    {
+      config: { roles: ['curator', 'admin'] },
+      bodyLimit: deps.maxListBytes,
+      schema: {
+        params: Type.Object({ id: Uuid }),
+        querystring: Type.Object(
+          {
+            format: Format,
+            mode: Type.Optional(Type.Union([Type.Literal('replace'), Type.Literal('append')])),
+            strict: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const bank = (await listBanks(deps.db)).find((b) => b.id === req.params.id);
+      if (!bank) throw notFound('bank');
+      const errors: LineError[] = [];
+      const report = await importBankList(deps.db, {
+        bankName: bank.name,
+        format: req.query.format,
+        mode: req.query.mode ?? 'replace',
+        strict: req.query.strict ?? false,
+        input: req.body as Readable,
+        changesTopic: deps.bankChangesTopic,
+        provenance: `api import by key ${p.keyId}`,
+        onLineError: (e) => {
+          if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push(e);
+        },
+      });
+      await appendAuditAlone(deps.db, {
+        actor: { kind: 'user', id: p.keyId },
+        role: p.role,
+        tenantId: p.tenantId,
+        action: 'bank.imported',
+        subject: { type: 'bank', id: bank.id },
+        evidence: {
+          added: report.added,
+          removed: report.removed,
+          unchanged: report.unchanged,
+          badLines: report.badLines,
+        },
+      });
+      return { ...report, lineErrors: errors, lineErrorsTruncated: report.badLines > errors.length };
+    },
+  );
+
+  app.get(
+    '/v1/banks/:id/export',
+    {
+      config: { roles: ['curator', 'admin'] },
+      schema: {
+        params: Type.Object({ id: Uuid }),
+        querystring: Type.Object({ format: Format }, { additionalProperties: false }),
+      },
+    },
+    async (req, reply) => {
+      const bank = (await listBanks(deps.db)).find((b) => b.id === req.params.id);
+      if (!bank) throw notFound('bank');
+      const type = { csv: 'text/csv', tsv: 'text/tab-separated-values', jsonl: 'application/x-ndjson' }[
+        req.query.format
+      ];
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': type,
+        'content-disposition': `attachment; filename="${bank.name}.${req.query.format}"`,
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+      });
+      await exportBankEntries(deps.db, bank.id, req.query.format, reply.raw);
+      reply.raw.end();
+    },
+  );
+}
