@@ -42,7 +42,10 @@ function copyField(v: string | number | null | undefined): string {
   return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-async function* copyLines(entries: AsyncIterable<StagedEntry>, counter: { n: number }): AsyncGenerator<string> {
+async function* copyLines(
+  entries: AsyncIterable<StagedEntry>,
+  counter: { n: number },
+): AsyncGenerator<string> {
   let batch: string[] = [];
   for await (const e of entries) {
     counter.n++;
@@ -118,9 +121,10 @@ export async function importBankEntries(
     const changed = addedCount + removed;
     const resync = changed > threshold;
     if (changed > 0) {
-      await c.query(`/* curator:touch-bank */ update banks set updated_at = clock_timestamp() where id = $1`, [
-        options.bankId,
-      ]);
+      await c.query(
+        `/* curator:touch-bank */ update banks set updated_at = clock_timestamp() where id = $1`,
+        [options.bankId],
+      );
       if (resync) await enqueueResync(c, options.bankId, options.changesTopic);
       else await enqueueStagedChanges(c, options.bankId, options.changesTopic);
     }

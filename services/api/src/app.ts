@@ -87,7 +87,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   mediaRoutes(app, routeDeps);
   submissionRoutes(app, routeDeps);
   orderRoutes(app, routeDeps);
-  bankRoutes(app, { ...routeDeps, bankChangesTopic: deps.bankChangesTopic, maxListBytes: deps.maxListBytes ?? 2 ** 31 });
+  bankRoutes(app, {
+    ...routeDeps,
+    bankChangesTopic: deps.bankChangesTopic,
+    maxListBytes: deps.maxListBytes ?? 2 ** 31,
+  });
 
   return base;
 }
