@@ -49,6 +49,15 @@ export const env = {
       return n;
     });
   },
+  number(opts: FieldOptions<number> & { min?: number; max?: number }): EnvField<number> {
+    return field('number', opts, (raw) => {
+      const n = Number(raw.trim());
+      if (raw.trim() === '' || !Number.isFinite(n)) return { problem: `must be a number, got "${raw}"` };
+      if (opts.min !== undefined && n < opts.min) return { problem: `must be >= ${opts.min}, got ${n}` };
+      if (opts.max !== undefined && n > opts.max) return { problem: `must be <= ${opts.max}, got ${n}` };
+      return n;
+    });
+  },
   boolean(opts: FieldOptions<boolean>): EnvField<boolean> {
     return field('boolean', opts, (raw) => {
       const v = raw.trim().toLowerCase();

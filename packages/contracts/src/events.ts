@@ -65,6 +65,49 @@ export const ContentHashes = Type.Object(
 );
 export type ContentHashes = Static<typeof ContentHashes>;
 
+const Probability = Type.Number({ minimum: 0, maximum: 1 });
+
+/** What the classifier said about media that matched no list: scores, the risk policy's view, model versions. */
+export const Classification = Type.Object(
+  {
+    scores: Type.Object(
+      {
+        drawing: Probability,
+        hentai: Probability,
+        neutral: Probability,
+        porn: Probability,
+        sexy: Probability,
+      },
+      { additionalProperties: false },
+    ),
+    apparentMinor: Type.Object(
+      {
+        probability: Probability,
+        flagged: Type.Boolean(),
+        facesEvaluated: Type.Boolean(),
+        ageThresholdYears: Type.Number(),
+        probabilityThreshold: Probability,
+      },
+      { additionalProperties: false },
+    ),
+    risk: Type.Object(
+      { score: Probability, reviewRequired: Type.Boolean(), explanation: Type.String({ maxLength: 2000 }) },
+      { additionalProperties: false },
+    ),
+    models: Type.Array(
+      Type.Object(
+        { id: Type.String(), version: Type.String(), sha256: Type.String() },
+        { additionalProperties: false },
+      ),
+    ),
+    backend: Type.String(),
+    /** True when the result came from the cache (the same SHA-256 was classified before). */
+    cached: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type Classification = Static<typeof Classification>;
+
 /** `mod.verdicts.v1`: what the scanner decided for one submission, with every hit. */
 export const Verdict = Type.Object(
   {
@@ -82,6 +125,8 @@ export const Verdict = Type.Object(
     reportedCategory: Type.Optional(Type.String({ maxLength: 100 })),
     scannedAt: IsoTime,
     scannerVersion: Type.String(),
+    /** Present when no list matched and the classifier ran (or its cached result was used). */
+    classification: Type.Optional(Type.Union([Classification, Type.Null()])),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@ export {
   MediaSubmitted,
   Hit,
   ContentHashes,
+  Classification,
   Verdict,
   BlockingRequest,
   DeadLetter,

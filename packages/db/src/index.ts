@@ -18,3 +18,4 @@ export * from './outbox.js';
 export * from './audit.js';
 export { createTestSchema, type TestDatabase } from './testing.js';
 export * from './bank-import.js';
+export * from './classifications.js';

@@ -5,6 +5,7 @@ import type { MatchHit } from '@mod/matcher';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
 import type { BankSync } from './bank-sync.js';
+import type { MediaClassifier } from './classify.js';
 import { deterministicUuid } from './ids.js';
 
 export const SCANNER_VERSION = 'scanner/0.1.0';
@@ -14,6 +15,8 @@ export interface ScanStepDeps {
   hash: (bytes: Uint8Array, options: HashMediaOptions) => Promise<HashTaskOutput>;
   /** The bank index, kept current from the bank-changes topic. */
   banks: BankSync;
+  /** Classifies media that matched no list; absent when the classifier is off. */
+  classifier?: MediaClassifier;
   /** Compute the 8 rotation/flip PDQ hashes and the border-trimmed PDQ, and match them too. */
   dihedral: boolean;
   producer: Producer;
@@ -54,6 +57,8 @@ export function createScanStep(deps: ScanStepDeps) {
         `media is ${bytes.length} bytes; limit ${deps.maxMediaBytes}`,
       );
     }
+    // The hash worker takes ownership of the bytes it gets; the classifier may need them afterwards.
+    const forClassifier = deps.classifier ? Uint8Array.prototype.slice.call(bytes) : undefined;
     const result = await deps.hash(bytes, deps.dihedral ? { dihedral: true, trim: true } : {});
     if (!result.ok) {
       if (result.error.retriable)
@@ -63,6 +68,10 @@ export function createScanStep(deps: ScanStepDeps) {
     const h = result.hashes;
     const hits = await matchBanks(deps, h);
     for (const hit of hits) deps.hits.inc({ signal: hit.signal });
+    const classification =
+      hits.length === 0 && deps.classifier && forClassifier
+        ? await deps.classifier.classify(h.sha256, forClassifier)
+        : undefined;
     const verdict: Verdict = {
       eventId: deterministicUuid(`verdict:${event.eventId}`),
       submissionId: event.submissionId,
@@ -83,6 +92,7 @@ export function createScanStep(deps: ScanStepDeps) {
       ...(event.url === undefined ? {} : { url: event.url }),
       ...(event.externalRef === undefined ? {} : { externalRef: event.externalRef }),
       ...(event.reportedCategory === undefined ? {} : { reportedCategory: event.reportedCategory }),
+      ...(classification === undefined ? {} : { classification }),
       scannedAt: now().toISOString(),
       scannerVersion: SCANNER_VERSION,
     };

@@ -12,6 +12,7 @@ import {
 } from '@mod/kafka';
 import { Counter, Gauge, Histogram, createStepMetrics, type Logger, type Registry } from '@mod/telemetry';
 import { createBankSync, type BankSync } from './bank-sync.js';
+import { createMediaClassifier } from './classify.js';
 import type { scannerSpec } from './config.js';
 import { createScanStep } from './scan-step.js';
 
@@ -84,6 +85,25 @@ export function createScannerService(
     groupPrefix: config.SCANNER_GROUP_ID,
     ...(config.BANK_SNAPSHOT_PATH === '' ? {} : { snapshotPath: config.BANK_SNAPSHOT_PATH }),
   });
+  const classifier = config.CLASSIFIER_ENABLED
+    ? createMediaClassifier({
+        db,
+        modelsDir: config.MODELS_DIR,
+        threads: config.CLASSIFIER_THREADS,
+        thresholds: {
+          reviewThreshold: config.RISK_REVIEW_THRESHOLD,
+          sexyWeight: config.RISK_SEXY_WEIGHT,
+          minorWeight: config.RISK_MINOR_WEIGHT,
+        },
+        logger,
+        outcomes: new Counter({
+          name: 'mod_scanner_classifications_total',
+          help: 'Classifier runs by outcome (classified, cached, failed)',
+          labelNames: ['outcome'],
+          registers: [registry],
+        }),
+      })
+    : undefined;
   let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
 
@@ -108,6 +128,7 @@ export function createScannerService(
           hash: (bytes, options) => runHashTask(pool, bytes, options),
           banks,
           dihedral: config.HASH_DIHEDRAL,
+          ...(classifier === undefined ? {} : { classifier }),
           producer,
           verdictsTopic: topics.verdicts,
           db,
@@ -128,6 +149,7 @@ export function createScannerService(
       await Promise.all([runner?.stop(), banks.stop()]);
       await producer?.disconnect();
       await pool.destroy();
+      await classifier?.close();
       await db.end();
     },
   };

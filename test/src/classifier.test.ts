@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Codecs, type MediaSubmitted, type Verdict } from '@mod/contracts';
+import { createProducer, type Producer } from '@mod/kafka';
+import { createWorld, json, makePhoto, read, startPipeline, type Pipeline, type World } from './helpers.js';
+
+let world: World;
+let producer: Producer;
+
+beforeAll(async () => {
+  world = createWorld();
+  producer = await createProducer(world.kafka);
+});
+afterAll(async () => {
+  await producer?.disconnect();
+  await world?.drop();
+});
+
+async function scan(bytes: Buffer): Promise<Verdict> {
+  const event: MediaSubmitted = {
+    eventId: randomUUID(),
+    submissionId: randomUUID(),
+    tenantId: 'platform-1',
+    source: 'kafka',
+    mediaBase64: bytes.toString('base64'),
+    submittedAt: new Date().toISOString(),
+  };
+  await producer.send({
+    topic: world.topics.mediaSubmitted,
+    messages: [{ key: event.submissionId, value: Codecs.mediaSubmitted.encode(event) }],
+  });
+  const records = await read(world, world.topics.verdicts, (r) =>
+    r.some((m) => m.key === event.submissionId),
+  );
+  return json<Verdict>(records.find((m) => m.key === event.submissionId)!);
+}
+
+describe('classifier in the pipeline (real Kafka and Postgres)', () => {
+  let pipeline: Pipeline;
+  afterAll(async () => pipeline?.stop());
+
+  it('classifies unmatched media once per SHA-256, with scores and model versions, below the review threshold', async () => {
+    pipeline = await startPipeline(world, { CLASSIFIER_THREADS: '1' });
+    const photo = await makePhoto(501);
+    const first = await scan(photo);
+    expect(first.decision).toBe('no-match');
+    const c = first.classification;
+    expect(c).toBeTruthy();
+    expect(c?.cached).toBe(false);
+    expect(c?.models.map((m) => m.id).sort()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/nsfw/)]),
+    );
+    expect(c!.scores.porn + c!.scores.hentai + c!.scores.sexy).toBeLessThan(0.5);
+    expect(c?.risk.reviewRequired).toBe(false);
+
+    const second = await scan(photo);
+    expect(second.classification).toMatchObject({ cached: true, scores: c!.scores });
+    const rows = await world.db.query('select sha256 from classifications');
+    expect(rows.rowCount).toBe(1);
+    await pipeline.stop();
+  });
+
+  it('the same stored scores require review under a lower threshold: the decision follows configuration', async () => {
+    pipeline = await startPipeline(world, { RISK_REVIEW_THRESHOLD: '0.000001' });
+    const verdict = await scan(await makePhoto(501));
+    expect(verdict.classification).toMatchObject({ cached: true, risk: { reviewRequired: true } });
+    expect(verdict.classification?.risk.explanation).toMatch(/\S/);
+  });
+});
