@@ -3,7 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
 import type { Bank, Queryable } from '@mod/db';
 import { listBanks } from '@mod/db';
-import type { Consumer, Kafka } from '@mod/kafka';
+import type { Admin, Consumer, Kafka } from '@mod/kafka';
 import { BankMatcher, type BankConfig } from '@mod/matcher';
 import type { Counter, Gauge, Histogram, Logger } from '@mod/telemetry';
 
@@ -52,6 +52,21 @@ interface SnapshotHeader {
   topic: string;
   offsets: { partition: number; offset: string }[];
   metas: [string, BankMeta][];
+}
+
+/**
+ * End offsets of the topic. Right after the topic is created the broker may not yet lead its partition
+ * ("not the leader"): a retriable condition, retried for a few seconds.
+ */
+async function endOffsets(admin: Admin, topic: string): Promise<{ partition: number; high: string }[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (attempt >= 20 || (err as { retriable?: boolean }).retriable !== true) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 function bankConfig(b: Bank): BankConfig {
@@ -185,7 +200,7 @@ export function createBankSync(options: BankSyncOptions): BankSync {
         loadedFrom = 'snapshot';
         if (!(await loadSnapshot())) {
           loadedFrom = 'database';
-          for (const p of await admin.fetchTopicOffsets(options.topic)) nextOffsets.set(p.partition, p.high);
+          for (const p of await endOffsets(admin, options.topic)) nextOffsets.set(p.partition, p.high);
           await loadFromDatabase();
         }
       } finally {
