@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Codecs, type MediaSubmitted, type Verdict } from '@mod/contracts';
+import type { Verdict } from '@mod/contracts';
 import { createBank, importBankList, updateBankSettings } from '@mod/curation';
 import { createApiKey, upsertTenant } from '@mod/db';
 import { hashMedia } from '@mod/hashing';
@@ -12,9 +11,8 @@ import { createProducer, type Producer } from '@mod/kafka';
 import {
   createWorld,
   indexedEntries,
-  json,
   makePhoto,
-  read,
+  scanViaKafka,
   startPipeline,
   waitFor,
   type Pipeline,
@@ -39,24 +37,7 @@ afterAll(async () => {
   await world?.drop();
 });
 
-async function scan(bytes: Buffer): Promise<Verdict> {
-  const event: MediaSubmitted = {
-    eventId: randomUUID(),
-    submissionId: randomUUID(),
-    tenantId: 'platform-1',
-    source: 'kafka',
-    mediaBase64: bytes.toString('base64'),
-    submittedAt: new Date().toISOString(),
-  };
-  await producer.send({
-    topic: world.topics.mediaSubmitted,
-    messages: [{ key: event.submissionId, value: Codecs.mediaSubmitted.encode(event) }],
-  });
-  const records = await read(world, world.topics.verdicts, (r) =>
-    r.some((m) => m.key === event.submissionId),
-  );
-  return json<Verdict>(records.find((m) => m.key === event.submissionId)!);
-}
+const scan = (bytes: Buffer): Promise<Verdict> => scanViaKafka(world, producer, bytes);
 
 async function timed(what: string, cond: () => boolean): Promise<number> {
   const started = Date.now();

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Codecs, type MediaSubmitted, type Verdict } from '@mod/contracts';
+import type { Verdict } from '@mod/contracts';
 import { createProducer, type Producer } from '@mod/kafka';
-import { createWorld, json, makePhoto, read, startPipeline, type Pipeline, type World } from './helpers.js';
+import { createWorld, makePhoto, scanViaKafka, startPipeline, type Pipeline, type World } from './helpers.js';
 
 let world: World;
 let producer: Producer;
@@ -16,24 +15,7 @@ afterAll(async () => {
   await world?.drop();
 });
 
-async function scan(bytes: Buffer): Promise<Verdict> {
-  const event: MediaSubmitted = {
-    eventId: randomUUID(),
-    submissionId: randomUUID(),
-    tenantId: 'platform-1',
-    source: 'kafka',
-    mediaBase64: bytes.toString('base64'),
-    submittedAt: new Date().toISOString(),
-  };
-  await producer.send({
-    topic: world.topics.mediaSubmitted,
-    messages: [{ key: event.submissionId, value: Codecs.mediaSubmitted.encode(event) }],
-  });
-  const records = await read(world, world.topics.verdicts, (r) =>
-    r.some((m) => m.key === event.submissionId),
-  );
-  return json<Verdict>(records.find((m) => m.key === event.submissionId)!);
-}
+const scan = (bytes: Buffer): Promise<Verdict> => scanViaKafka(world, producer, bytes);
 
 describe('classifier in the pipeline (real Kafka and Postgres)', () => {
   let pipeline: Pipeline;

@@ -4,9 +4,9 @@ import sharp from 'sharp';
 import { actionerSpec, createActionerService, type ActionerService } from '@mod/actioner';
 import { apiSpec, createApiService, type ApiService } from '@mod/api';
 import { loadConfig } from '@mod/config';
-import { topicNames } from '@mod/contracts';
+import { Codecs, topicNames, type MediaSubmitted, type Verdict } from '@mod/contracts';
 import { createPool, type Pool } from '@mod/db';
-import { createKafka, readTopic, type Kafka, type ReadRecord } from '@mod/kafka';
+import { createKafka, readTopic, type Kafka, type Producer, type ReadRecord } from '@mod/kafka';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
 import { createLogger, createRegistry, type Logger, type Registry } from '@mod/telemetry';
 
@@ -176,4 +176,24 @@ export function json<T>(r: ReadRecord): T {
 /** Entries in the scanner's in-memory bank index. */
 export function indexedEntries(pipeline: Pipeline): number {
   return Object.values(pipeline.scanner.banks.matcher().stats().entries).reduce((a, b) => a + b, 0);
+}
+
+/** Publishes media straight to Kafka (as a platform running Kafka would) and waits for its verdict. */
+export async function scanViaKafka(world: World, producer: Producer, bytes: Buffer): Promise<Verdict> {
+  const event: MediaSubmitted = {
+    eventId: randomUUID(),
+    submissionId: randomUUID(),
+    tenantId: 'platform-1',
+    source: 'kafka',
+    mediaBase64: bytes.toString('base64'),
+    submittedAt: new Date().toISOString(),
+  };
+  await producer.send({
+    topic: world.topics.mediaSubmitted,
+    messages: [{ key: event.submissionId, value: Codecs.mediaSubmitted.encode(event) }],
+  });
+  const records = await read(world, world.topics.verdicts, (r) =>
+    r.some((m) => m.key === event.submissionId),
+  );
+  return json<Verdict>(records.find((m) => m.key === event.submissionId)!);
 }
