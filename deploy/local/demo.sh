@@ -12,9 +12,12 @@ mkdir -p "$LOG_DIR"
 export KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT"
 export DATABASE_URL="postgres://$MOD_DB_USER@$PG_HOST:$PG_PORT/$MOD_DB_NAME"
 export API_PORT="${API_PORT:-8080}"
+# Audit tree heads need an Ed25519 key; without one given, an ephemeral key (this run only, never on disk).
+export MOD_AUDIT_SIGNING_KEY_PEM="${MOD_AUDIT_SIGNING_KEY_PEM:-$(node -e "process.stdout.write(require('node:crypto').generateKeyPairSync('ed25519').privateKey.export({type:'pkcs8',format:'pem'}))")}"
 API_URL="http://127.0.0.1:$API_PORT"
 SCANNER_OPS_PORT="${SCANNER_OPS_PORT:-9101}"
 ACTIONER_OPS_PORT="${ACTIONER_OPS_PORT:-9102}"
+FETCHER_OPS_PORT="${FETCHER_OPS_PORT:-9103}"
 
 pids=()
 start_service() { # name, ops port, entry point
@@ -41,6 +44,7 @@ trap stop_all INT TERM EXIT
 start_service api 0 services/api/dist/main.js
 start_service scanner "$SCANNER_OPS_PORT" services/scanner/dist/main.js
 start_service actioner "$ACTIONER_OPS_PORT" services/actioner/dist/main.js
+start_service fetcher "$FETCHER_OPS_PORT" services/fetcher/dist/main.js
 
 wait_ready() { # name, url
   local deadline=$((SECONDS + 60))
@@ -53,6 +57,7 @@ wait_ready() { # name, url
 wait_ready api "$API_URL/health/ready"
 wait_ready scanner "http://127.0.0.1:$SCANNER_OPS_PORT/health/ready"
 wait_ready actioner "http://127.0.0.1:$ACTIONER_OPS_PORT/health/ready"
+wait_ready fetcher "http://127.0.0.1:$FETCHER_OPS_PORT/health/ready"
 
 API_URL="$API_URL" DEMO_KEYS_FILE="$DATA_DIR/demo-keys.json" node services/demo/dist/main.js >"$LOG_DIR/demo.log" 2>&1 &
 pids+=($!)

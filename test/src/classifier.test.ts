@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '@mod/contracts';
 import { createProducer, type Producer } from '@mod/kafka';
-import { createWorld, makePhoto, scanViaKafka, startPipeline, type Pipeline, type World } from './helpers.js';
+import {
+  createWorld,
+  makePhoto,
+  scanViaKafka,
+  startPipeline,
+  waitFor,
+  type Pipeline,
+  type World,
+} from './helpers.js';
 
 let world: World;
 let producer: Producer;
@@ -39,6 +47,15 @@ describe('classifier in the pipeline (real Kafka and Postgres)', () => {
     expect(second.classification).toMatchObject({ cached: true, scores: c!.scores });
     const rows = await world.db.query('select sha256 from classifications');
     expect(rows.rowCount).toBe(1);
+    // Below the threshold: no review case, and never an order.
+    await waitFor('both verdicts recorded', async () => {
+      const v = await world.db.query('select 1 from verdicts where submission_id = any($1)', [
+        [first.submissionId, second.submissionId],
+      ]);
+      return v.rowCount === 2;
+    });
+    expect((await world.db.query(`select 1 from cases where kind = 'review'`)).rowCount).toBe(0);
+    expect((await world.db.query('select 1 from orders')).rowCount).toBe(0);
     await pipeline.stop();
   });
 
@@ -47,5 +64,15 @@ describe('classifier in the pipeline (real Kafka and Postgres)', () => {
     const verdict = await scan(await makePhoto(501));
     expect(verdict.classification).toMatchObject({ cached: true, risk: { reviewRequired: true } });
     expect(verdict.classification?.risk.explanation).toMatch(/\S/);
+    // Above the threshold: a review case opens with the scores and model versions as evidence; no order.
+    const opened = await waitFor('a review case', async () => {
+      const { rows } = await world.db.query<{ evidence: unknown; reason: string }>(
+        `select evidence, reason from cases where kind = 'review' and submission_id = $1`,
+        [verdict.submissionId],
+      );
+      return rows[0];
+    });
+    expect(JSON.stringify(opened.evidence)).toContain(String(verdict.classification?.risk.score));
+    expect((await world.db.query('select 1 from orders')).rowCount).toBe(0);
   });
 });

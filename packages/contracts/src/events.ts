@@ -127,6 +127,19 @@ export const Verdict = Type.Object(
     scannerVersion: Type.String(),
     /** Present when no list matched and the classifier ran (or its cached result was used). */
     classification: Type.Optional(Type.Union([Classification, Type.Null()])),
+    /**
+     * Present when the verdict is about a URL or host rather than fetched content (a URL-list hit, published by
+     * the fetcher): orders should name this subject. `hashes` then digest the canonical URL string.
+     */
+    subject: Type.Optional(
+      Type.Object(
+        {
+          type: Type.Union([Type.Literal('url'), Type.Literal('host')]),
+          value: Type.String({ minLength: 1, maxLength: 8192 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -155,6 +168,71 @@ export const BlockingRequest = Type.Object(
   { additionalProperties: false },
 );
 export type BlockingRequest = Static<typeof BlockingRequest>;
+
+const OrderSubject = Type.Object(
+  {
+    type: Type.Union([Type.Literal('content-hash'), Type.Literal('url'), Type.Literal('host')]),
+    value: Type.String({ minLength: 1, maxLength: 8192 }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * `mod.takedown-requests.v1`: an order for one platform to remove content it hosts. Key: platform tenant id, so
+ * each platform sees its orders in order. Evidence names hits and digests, never media bytes.
+ */
+export const TakedownRequest = Type.Object(
+  {
+    orderId: Uuid,
+    platformTenantId: Id,
+    subject: OrderSubject,
+    /** The URL where the content was seen, when known (verification re-fetches it). */
+    url: Type.Optional(Type.String({ maxLength: 8192 })),
+    legalBasis: Type.String(),
+    deadlineAt: IsoTime,
+    issuedAt: IsoTime,
+    issuer: Type.Object(
+      { kind: Type.Union([Type.Literal('policy'), Type.Literal('authority')]), id: Type.String() },
+      { additionalProperties: false },
+    ),
+    evidence: Type.Object(
+      {
+        submissionId: Type.Optional(Uuid),
+        sha256: Type.Optional(Hex(32)),
+        hits: Type.Array(Hit),
+        policyVersion: Type.String(),
+        note: Type.Optional(Type.String({ maxLength: 2000 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TakedownRequest = Static<typeof TakedownRequest>;
+
+/**
+ * `mod.order-events.v1`: every change of an order's status or clock (delivered, acknowledged, actioned,
+ * disputed, verified, reopened, withdrawn, confirmed, paused, resumed, deadline-extended, renoticed,
+ * escalated). Key: order id, so one order's events stay in order. Escalations name the authority to act.
+ */
+export const OrderEvent = Type.Object(
+  {
+    eventId: Uuid,
+    orderId: Uuid,
+    kind: Type.Union([Type.Literal('takedown'), Type.Literal('blocking')]),
+    targetTenantId: Id,
+    event: Type.String({ pattern: '^[a-z-]{1,40}$' }),
+    status: Type.String({ pattern: '^[a-z-]{1,40}$' }),
+    at: IsoTime,
+    actor: Type.String({ maxLength: 200 }),
+    deadlineAt: IsoTime,
+    note: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+    /** For escalations: the authority the order is escalated to. */
+    escalateTo: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type OrderEvent = Static<typeof OrderEvent>;
 
 /** `mod.dlq.v1`: an input that can never succeed. Holds a digest of the original, never media bytes. */
 export const DeadLetter = Type.Object(
@@ -224,4 +302,6 @@ export const Codecs = {
   verdict: createCodec('verdict.v1', Verdict),
   blockingRequest: createCodec('blocking-request.v1', BlockingRequest),
   deadLetter: createCodec('dead-letter.v1', DeadLetter),
+  takedownRequest: createCodec('takedown-request.v1', TakedownRequest),
+  orderEvent: createCodec('order-event.v1', OrderEvent),
 } as const;

@@ -8,6 +8,8 @@ export {
   Classification,
   Verdict,
   BlockingRequest,
+  TakedownRequest,
+  OrderEvent,
   DeadLetter,
   ContractError,
   Codecs,
@@ -15,3 +17,4 @@ export {
   type Codec,
 } from './events.js';
 export { BankChangeMessage, bankChangeCodec, bankChangeKey } from './banks.js';
+export { UrlObserved, UrlListChange, urlObservedCodec, urlListChangeCodec } from './urls.js';

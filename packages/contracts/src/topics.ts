@@ -13,6 +13,15 @@ export const Topics = {
   deadLetters: 'mod.dlq.v1',
   /** Bank changes for every scanner (compacted). Key: `bank:<bankId>` or `entry:<bankId>:<entryId>`. */
   bankChanges: 'mod.bank-changes.v1',
+  /** Signed audit tree heads for authorities (one partition, kept forever). Key: signing key id. */
+  auditTreeHeads: 'mod.audit-tree-heads.v1',
+  /** URLs ISPs saw (`mod.url-observed.v1`, key: host) and URL-list changes for every fetcher (compacted). */
+  urlObserved: 'mod.url-observed.v1',
+  urlListChanges: 'mod.url-list-changes.v1',
+  /** Takedown orders for platforms. Key: platform tenant id, so each platform sees its orders in order. */
+  takedownRequests: 'mod.takedown-requests.v1',
+  /** Order status and clock changes (incl. re-notices and escalations). Key: order id. */
+  orderEvents: 'mod.order-events.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -52,6 +61,21 @@ export function topicSpecs(prefix = ''): TopicSpec[] {
     },
     // One partition: every scanner reads all of it, in order. Compaction keeps the latest change per key.
     { name: prefix + Topics.bankChanges, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact' },
+    { name: prefix + Topics.auditTreeHeads, partitions: 1, retentionMs: -1, cleanupPolicy: 'delete' },
+    { name: prefix + Topics.urlObserved, partitions: 3, retentionMs: 24 * HOUR_MS, cleanupPolicy: 'delete' },
+    { name: prefix + Topics.urlListChanges, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact' },
+    {
+      name: prefix + Topics.takedownRequests,
+      partitions: 3,
+      retentionMs: 30 * 24 * HOUR_MS,
+      cleanupPolicy: 'delete',
+    },
+    {
+      name: prefix + Topics.orderEvents,
+      partitions: 3,
+      retentionMs: 30 * 24 * HOUR_MS,
+      cleanupPolicy: 'delete',
+    },
   ];
 }
 

@@ -1,155 +1,173 @@
-import { createHash } from 'node:crypto';
+import pg from 'pg';
+import {
+  AuditError,
+  AuditErrorCode,
+  buildRecord,
+  computeAppendNodes,
+  decodeRecord,
+  encodeRecord,
+  peakIds,
+  toHex,
+} from '@mod/audit';
+import type { AuditRecord } from '@mod/audit';
+import { toAuditDraft } from './audit-normalise.js';
+import type { AuditEntry } from './audit-normalise.js';
+import { createPgMerkleStore, nextPeaks } from './audit-store.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
 
-/** What an audit record says. Digests and ids only: never personal data or media. */
-export interface AuditEntry {
-  actor: { kind: 'user' | 'service' | 'policy'; id: string };
-  role?: string | null;
-  tenantId?: string | null;
-  action: string;
-  subject: { type: string; id: string };
-  reason?: string | null;
-  evidence?: Record<string, unknown>;
-  versions?: Record<string, string>;
-}
+export type { AuditEntry } from './audit-normalise.js';
 
-export interface StoredAuditRecord extends AuditEntry {
-  seq: number;
+/** A record as the log holds it: the strict `@mod/audit` record, its canonical text and leaf hash. */
+export interface StoredAuditRecord extends AuditRecord {
+  /** Same as `time` (kept for callers of the former chain log). */
   at: string;
-  recordSha256: string;
-  prevSha256: string;
+  /** Canonical JSON text: the exact bytes hashed into the Merkle leaf. */
+  canonical: string;
+  /** Hex leaf hash SHA-256(0x00 || canonical). */
+  leafHash: string;
 }
 
-/** Deterministic JSON: object keys sorted, no whitespace. The bytes every digest is computed over. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value))
-      throw new Error('non-finite number in audit record');
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
-
-const GENESIS = Buffer.alloc(32);
 const AUDIT_LOCK = 'mod-audit-append';
 
-function recordBody(seq: number, at: string, e: AuditEntry): Record<string, unknown> {
-  return {
-    seq,
-    at,
-    actor: e.actor,
-    role: e.role ?? null,
-    tenantId: e.tenantId ?? null,
-    action: e.action,
-    subject: e.subject,
-    reason: e.reason ?? null,
-    evidence: e.evidence ?? {},
-    versions: e.versions ?? {},
-  };
+/**
+ * Per-connection memory of the tree's right edge, valid only inside the transaction `txid` (which holds the
+ * append lock): the second and later appends of one transaction read nothing from the tree.
+ */
+interface EdgeCache {
+  txid: string;
+  size: number;
+  peaks: Uint8Array[];
+}
+const edges = new WeakMap<object, EdgeCache>();
+
+/**
+ * Appends records as one batch inside the caller's transaction (given a Pool, it opens one). Takes a
+ * transaction-scoped advisory lock (one total order across every process), assigns seq = tree size, turns
+ * each entry into a strict `@mod/audit` record (`toAuditDraft`: evidence documents stored in
+ * `audit_evidence`, their digests in the record), and appends leaves and new subtree hashes through the
+ * Postgres `MerkleStore`: O(log n) node reads for the first append of a transaction, none for later ones,
+ * then two writes. The records become visible, and part of the tree, when the caller commits.
+ */
+export async function appendAuditBatch(
+  db: Queryable,
+  entries: readonly AuditEntry[],
+): Promise<StoredAuditRecord[]> {
+  if (db instanceof pg.Pool) return withTransaction(db, (c) => appendAuditBatch(c, entries));
+  if (entries.length === 0) return [];
+  const { rows } = await db.query<{ txid: string; at: Date }>(
+    `/* audit:lock */ select txid_current()::text as txid, date_trunc('milliseconds', clock_timestamp()) as at
+     from (select pg_advisory_xact_lock(hashtext($1 || ':' || current_schema()))) as locked`,
+    [AUDIT_LOCK],
+  );
+  const txid = rows[0]?.txid ?? '';
+  const at = rows[0]?.at ?? new Date();
+  const store = createPgMerkleStore(db);
+  const normalised = entries.map(toAuditDraft);
+
+  for (let attempt = 0; ; attempt++) {
+    let edge = edges.get(db);
+    if (edge?.txid !== txid) {
+      const size = await store.size();
+      edge = { txid, size, peaks: await store.getNodes(peakIds(size)) };
+    }
+    const first = edge.size;
+    const encoded = normalised.map((n, i) => encodeRecord(buildRecord(n.draft, first + i, () => at)));
+    const nodes = computeAppendNodes(
+      first,
+      edge.peaks,
+      encoded.map((e) => e.leafHash),
+    );
+    const to = first + encoded.length;
+    try {
+      await store.putNodes(nodes, first, to);
+    } catch (err) {
+      // A stale edge (a savepoint rolled back an append of this transaction): re-read once under the lock.
+      edges.delete(db);
+      if (attempt === 0 && err instanceof AuditError && err.code === AuditErrorCode.STORE_CONFLICT) continue;
+      throw err;
+    }
+    edges.set(db, { txid, size: to, peaks: nextPeaks(first, edge.peaks, nodes, to) });
+
+    const evidence = normalised.flatMap((n, i) =>
+      n.documents.map((d) => ({ seq: first + i, name: d.name, document: d.document })),
+    );
+    const refs = normalised.flatMap((n, i) => n.refs.map((ref) => ({ ref, seq: first + i })));
+    await db.query(
+      `/* audit:append */ with r as (
+         insert into audit_records (seq, record, recorded_at)
+         select * from unnest($1::bigint[], $2::text[], $3::timestamptz[])
+       ), e as (
+         insert into audit_evidence (seq, name, document)
+         select * from unnest($4::bigint[], $5::text[], $6::text[])
+       )
+       insert into audit_refs (ref, seq) select * from unnest($7::text[], $8::bigint[]) on conflict do nothing`,
+      [
+        encoded.map((e) => e.record.seq),
+        encoded.map((e) => e.canonical),
+        encoded.map(() => at),
+        evidence.map((e) => e.seq),
+        evidence.map((e) => e.name),
+        evidence.map((e) => e.document),
+        refs.map((r) => r.ref),
+        refs.map((r) => r.seq),
+      ],
+    );
+    return encoded.map((e) => ({
+      ...e.record,
+      at: e.record.time,
+      canonical: e.canonical,
+      leafHash: toHex(e.leafHash),
+    }));
+  }
 }
 
 /**
- * Appends one record inside the caller's transaction (it must be one: the lock lasts to its end). Appends are serialised by an advisory lock held to the end
- * of the transaction, giving one total order; each record's digest chains the previous record's digest.
+ * Appends one record inside the caller's transaction (the append lock lasts to its end, so the action and its
+ * record commit together, in one total order). Several calls in one transaction share the tree reads.
  */
 export async function appendAudit(db: Queryable, entry: AuditEntry): Promise<StoredAuditRecord> {
-  await db.query(`/* audit:lock */ select pg_advisory_xact_lock(hashtext($1))`, [AUDIT_LOCK]);
-  const last = await db.query<{ seq: number; record_sha256: Buffer }>(
-    `/* audit:last */ select seq, record_sha256 from audit_log order by seq desc limit 1`,
-  );
-  const prev = last.rows[0]?.record_sha256 ?? GENESIS;
-  const seqRow = await db.query<{ seq: number; at: Date }>(
-    `/* audit:next-seq */ select nextval(pg_get_serial_sequence('audit_log', 'seq'))::int as seq, date_trunc('milliseconds', clock_timestamp()) as at`,
-  );
-  const seq = seqRow.rows[0]?.seq ?? 0;
-  const at = (seqRow.rows[0]?.at ?? new Date()).toISOString();
-  const digest = createHash('sha256')
-    .update(prev)
-    .update(canonicalJson(recordBody(seq, at, entry)))
-    .digest();
-  await db.query(
-    `/* audit:append */ insert into audit_log (seq, at, actor_kind, actor_id, role, tenant_id, action, subject_type,
-       subject_id, reason, evidence, versions, record_sha256, prev_sha256)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [
-      seq,
-      at,
-      entry.actor.kind,
-      entry.actor.id,
-      entry.role ?? null,
-      entry.tenantId ?? null,
-      entry.action,
-      entry.subject.type,
-      entry.subject.id,
-      entry.reason ?? null,
-      JSON.stringify(entry.evidence ?? {}),
-      JSON.stringify(entry.versions ?? {}),
-      digest,
-      prev,
-    ],
-  );
-  return { ...entry, seq, at, recordSha256: digest.toString('hex'), prevSha256: prev.toString('hex') };
-}
-
-export async function listAudit(
-  db: Queryable,
-  filter: { subjectId?: string; limit?: number } = {},
-): Promise<StoredAuditRecord[]> {
-  const { rows } = await db.query<{
-    seq: number;
-    at: Date;
-    actor_kind: 'user' | 'service' | 'policy';
-    actor_id: string;
-    role: string | null;
-    tenant_id: string | null;
-    action: string;
-    subject_type: string;
-    subject_id: string;
-    reason: string | null;
-    evidence: Record<string, unknown>;
-    versions: Record<string, string>;
-    record_sha256: Buffer;
-    prev_sha256: Buffer;
-  }>(
-    `/* audit:list */ select * from audit_log where ($1::text is null or subject_id = $1) order by seq limit $2`,
-    [filter.subjectId ?? null, filter.limit ?? 1000],
-  );
-  return rows.map((r) => ({
-    seq: r.seq,
-    at: r.at.toISOString(),
-    actor: { kind: r.actor_kind, id: r.actor_id },
-    role: r.role,
-    tenantId: r.tenant_id,
-    action: r.action,
-    subject: { type: r.subject_type, id: r.subject_id },
-    reason: r.reason,
-    evidence: r.evidence,
-    versions: r.versions,
-    recordSha256: r.record_sha256.toString('hex'),
-    prevSha256: r.prev_sha256.toString('hex'),
-  }));
-}
-
-/** Recomputes the chain; returns the seq of the first record whose digest does not hold, or null. */
-export function firstBrokenLink(records: readonly StoredAuditRecord[]): number | null {
-  let prev = GENESIS.toString('hex');
-  for (const r of records) {
-    const digest = createHash('sha256')
-      .update(Buffer.from(prev, 'hex'))
-      .update(canonicalJson(recordBody(r.seq, r.at, r)))
-      .digest('hex');
-    if (r.prevSha256 !== prev || r.recordSha256 !== digest) return r.seq;
-    prev = r.recordSha256;
-  }
-  return null;
+  const [stored] = await appendAuditBatch(db, [entry]);
+  return stored as StoredAuditRecord;
 }
 
 /** Appends one record in a transaction of its own (for actions that change nothing else). */
 export async function appendAuditAlone(pool: Pool, entry: AuditEntry): Promise<StoredAuditRecord> {
   return withTransaction(pool, (c) => appendAudit(c, entry));
+}
+
+/** Filter of `listAudit`. */
+export interface AuditListFilter {
+  /** Records about this subject id (as normalised). */
+  subjectId?: string;
+  /** Records from this seq on. Default 0. */
+  fromSeq?: number;
+  /** At most this many records. Default 1000. */
+  limit?: number;
+}
+
+/**
+ * Committed records in seq order, decoded from their canonical text; `leafHash` is the hash stored in the
+ * tree at append time (a record changed afterwards no longer hashes to it: see `verifyStoredLog`).
+ */
+export async function listAudit(db: Queryable, filter: AuditListFilter = {}): Promise<StoredAuditRecord[]> {
+  const { rows } = await db.query<{ seq: number; record: string; leaf_hash: Buffer | null }>(
+    `/* audit:list */ select r.seq, r.record, n.hash as leaf_hash from audit_records r
+     left join audit_merkle_nodes n on n.level = 0 and n.idx = r.seq
+     where r.seq >= $1
+       and ($2::text is null or (r.seq in (select seq from audit_refs where ref = $2)
+         and r.record::jsonb #>> '{subject,id}' = $2))
+     order by r.seq limit $3`,
+    [filter.fromSeq ?? 0, filter.subjectId ?? null, filter.limit ?? 1000],
+  );
+  const out: StoredAuditRecord[] = [];
+  for (const r of rows) {
+    const decoded = decodeRecord(r.record);
+    out.push({
+      ...decoded.record,
+      at: decoded.record.time,
+      canonical: decoded.canonical,
+      leafHash: r.leaf_hash === null ? '' : toHex(r.leaf_hash),
+    });
+  }
+  return out;
 }

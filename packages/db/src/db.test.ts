@@ -3,7 +3,6 @@ import {
   appendAudit,
   createApiKey,
   createTestSchema,
-  firstBrokenLink,
   getOrder,
   listAudit,
   migrate,
@@ -12,6 +11,7 @@ import {
   enqueueOutbox,
   upsertTenant,
   verifyApiKey,
+  verifyStoredLog,
   withTransaction,
   type OrderInput,
   type TestDatabase,
@@ -111,7 +111,7 @@ describe('outbox', () => {
 });
 
 describe('audit log', () => {
-  it('chains records, refuses UPDATE and DELETE, and detects a record altered by the owner', async () => {
+  it('appends Merkle records, refuses UPDATE and DELETE, and detects a record altered by the owner', async () => {
     for (let i = 0; i < 3; i++) {
       await withTransaction(db.pool, (c) =>
         appendAudit(c, {
@@ -123,16 +123,18 @@ describe('audit log', () => {
     }
     const records = await listAudit(db.pool);
     expect(records.map((r) => r.subject.id)).toEqual(['t0', 't1', 't2']);
-    expect(firstBrokenLink(records)).toBeNull();
-    await expect(db.pool.query(`update audit_log set reason = 'x'`)).rejects.toMatchObject({ code: '42501' });
-    await expect(db.pool.query(`delete from audit_log`)).rejects.toMatchObject({ code: '42501' });
-    // The schema owner can disable the trigger; the chain still shows the change.
-    await withTransaction(db.pool, async (c) => {
-      await c.query('alter table audit_log disable trigger audit_log_append_only');
-      await c.query(`update audit_log set subject_id = 'forged' where subject_id = 't1'`);
-      await c.query('alter table audit_log enable trigger audit_log_append_only');
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 3 });
+    await expect(db.pool.query(`update audit_records set record = 'x'`)).rejects.toMatchObject({
+      code: '42501',
     });
-    const tampered = await listAudit(db.pool);
-    expect(firstBrokenLink(tampered)).toBe(tampered[1]?.seq);
+    await expect(db.pool.query(`delete from audit_records`)).rejects.toMatchObject({ code: '42501' });
+    // The schema owner can disable the trigger; the stored leaf hashes still show the change.
+    await withTransaction(db.pool, async (c) => {
+      await c.query('alter table audit_records disable trigger audit_records_append_only');
+      await c.query(`update audit_records set record = replace(record, '"t1"', '"forged"') where seq = 1`);
+      await c.query('alter table audit_records enable trigger audit_records_append_only');
+    });
+    const result = await verifyStoredLog(db.pool);
+    expect(result).toMatchObject({ ok: false, error: { reason: 'changed', firstBadRecord: { seq: 1 } } });
   });
 });

@@ -16,6 +16,36 @@ export * from './verdicts.js';
 export * from './orders.js';
 export * from './outbox.js';
 export * from './audit.js';
+export {
+  toAuditDraft,
+  normaliseId,
+  normaliseAction,
+  normaliseReason,
+  toJsonValue,
+  type EvidenceDocument,
+  type NormalisedEntry,
+} from './audit-normalise.js';
+export { createPgMerkleStore, nextPeaks } from './audit-store.js';
+export { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
+export * from './audit-proofs.js';
+export * from './audit-signer.js';
+export * from './audit-verify.js';
+export type {
+  AuditBundle,
+  AuditRecord,
+  BundleEntry,
+  PublicKeyInfo,
+  SignedTreeHead,
+  SigningKey,
+  TreeHeadSchedule,
+} from '@mod/audit';
 export { createTestSchema, type TestDatabase } from './testing.js';
 export * from './bank-import.js';
 export * from './classifications.js';
+export * from './urls-lists.js';
+export * from './feeds-store.js';
+export * from './feeds-acks.js';
+export * from './order-machine.js';
+export * from './order-cases.js';
+export * from './order-webhooks.js';
+export * from './order-announce.js';

@@ -1,69 +1,197 @@
 import type { Hit, Verdict } from '@mod/contracts';
 
-/** Versioned policy settings. Legal bases and deadlines are configuration, never code. */
+/** A legal basis as policy cites it, with the time the target has to comply. */
+export interface OrderRule {
+  legalBasis: string;
+  deadlineHours: number;
+}
+
+/**
+ * Versioned policy settings, loaded from configuration (never code): which legal basis and deadline automatic
+ * orders cite, how often a notice is repeated, which authority confirms automatic decisions.
+ */
 export interface PolicyConfig {
   /** Recorded with every decision, so each one is explainable later. */
   version: string;
-  blocking: { legalBasis: string; deadlineHours: number };
+  blocking: OrderRule;
+  takedown: OrderRule;
+  /** Hours between notices until the target acts. Default 24 (Project Arachnid practice). */
+  renoticeIntervalHours: number;
+  /** Authority named on confirmation cases and escalations. */
+  confirmingAuthority: string;
 }
 
 export const defaultPolicy: PolicyConfig = {
-  version: '2026-11-28.1',
+  version: '2026-11-28.2',
   blocking: {
     legalBasis: 'Decree 147/2024/ND-CP (removal within 24 hours of an authority request)',
     deadlineHours: 24,
   },
+  takedown: {
+    legalBasis: 'Decree 147/2024/ND-CP (removal within 24 hours of an authority request)',
+    deadlineHours: 24,
+  },
+  renoticeIntervalHours: 24,
+  confirmingAuthority: 'Ministry of Information and Communications',
 };
 
+export type OrderSubject = { type: 'content-hash' | 'url' | 'host'; value: string };
+
 export interface PlannedOrder {
-  kind: 'blocking';
-  subject: { type: 'content-hash'; value: string };
+  kind: 'blocking' | 'takedown';
+  subject: OrderSubject;
   targetTenantId: string;
   legalBasis: string;
   deadlineAt: Date;
+  renoticeIntervalMs: number;
   bankIds: string[];
+  /** For takedowns of hosted content: the URL verification re-fetches once the platform reports it done. */
+  verifyUrl: string | null;
+}
+
+/** Work for people: an authority confirms an automatic decision; a reviewer looks at a weak signal. */
+export interface PlannedCase {
+  kind: 'confirm' | 'review';
+  reason: string;
+  assignee: string;
+}
+
+/** Evidence recorded with the decision: hits, distances, categories, scores; never media bytes. */
+export interface DecisionEvidence {
+  hits: Hit[];
+  policyVersion: string;
+  sha256: string;
+  classification?: { riskScore: number; reviewRequired: boolean; apparentMinor: boolean };
 }
 
 export interface PolicyDecision {
-  /** block: orders follow; review: a person must look first; none: nothing matched; suppressed: a negative bank hit. */
+  /** block: orders follow; review: a person must look first; none: nothing to do; suppressed: a negative bank hit. */
   outcome: 'block' | 'review' | 'none' | 'suppressed';
   orders: PlannedOrder[];
-  /** Hits that justified the outcome: evidence recorded with the decision (never media bytes). */
-  evidence: { hits: Hit[]; policyVersion: string };
+  cases: PlannedCase[];
+  evidence: DecisionEvidence;
+}
+
+export interface PolicyContext {
+  policy: PolicyConfig;
+  /** ISPs subscribed to blocking requests. */
+  ispSubscribers: readonly string[];
+  /** The platform tenant hosting the content (host → platform mapping), when the URL and its host are known. */
+  hostingPlatformTenantId?: string | null;
+  now: Date;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The lower-cased host of an http(s) URL, or null when the text is not one. */
+export function hostOf(url: string | undefined | null): string | null {
+  if (url === undefined || url === null) return null;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    return u.hostname.toLowerCase().replace(/\.$/, '') || null;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * Which orders a verdict leads to. A hit in a bank whose policy is automatic → a blocking request to every
- * subscribed ISP for the content's SHA-256; hits only in review banks → review; a negative-bank hit suppresses.
+ * Which orders and cases a verdict leads to (pure: the caller resolves subscribers and the hosting platform).
+ * - a negative-bank hit suppresses everything;
+ * - a hit in a bank whose policy is automatic → a blocking request to every subscribed ISP (for the verdict's
+ *   URL/host subject when it has one, else the content's SHA-256), a takedown order to the hosting platform
+ *   when known (for the URL), and a case for the authority to confirm;
+ * - hits only in review banks, or no hit but a classifier that asks for review → a review case, no order;
+ * - otherwise nothing.
  */
 export function evaluateVerdict(
-  verdict: Pick<Verdict, 'hits' | 'hashes'>,
-  context: { policy: PolicyConfig; ispSubscribers: readonly string[]; now: Date },
+  verdict: Pick<Verdict, 'hits' | 'hashes'> & Partial<Pick<Verdict, 'url' | 'subject' | 'classification'>>,
+  context: PolicyContext,
 ): PolicyDecision {
   const { policy } = context;
-  if (verdict.hits.some((h) => h.negative)) {
-    return {
-      outcome: 'suppressed',
-      orders: [],
-      evidence: { hits: verdict.hits, policyVersion: policy.version },
-    };
-  }
+  const classification = verdict.classification
+    ? {
+        riskScore: verdict.classification.risk.score,
+        reviewRequired: verdict.classification.risk.reviewRequired,
+        apparentMinor: verdict.classification.apparentMinor.flagged,
+      }
+    : undefined;
+  const evidenceOf = (hits: Hit[]): DecisionEvidence => ({
+    hits,
+    policyVersion: policy.version,
+    sha256: verdict.hashes.sha256,
+    ...(classification === undefined ? {} : { classification }),
+  });
+  const nothing = (outcome: PolicyDecision['outcome'], hits: Hit[]): PolicyDecision => ({
+    outcome,
+    orders: [],
+    cases: [],
+    evidence: evidenceOf(hits),
+  });
+
+  if (verdict.hits.some((h) => h.negative)) return nothing('suppressed', verdict.hits);
   const automatic = verdict.hits.filter((h) => h.actionPolicy === 'automatic');
   if (automatic.length === 0) {
-    const outcome = verdict.hits.length > 0 ? 'review' : 'none';
-    return { outcome, orders: [], evidence: { hits: verdict.hits, policyVersion: policy.version } };
+    const review = verdict.hits.length > 0 || classification?.reviewRequired === true;
+    if (!review) return nothing('none', verdict.hits);
+    const reason =
+      verdict.hits.length > 0
+        ? `hit in review bank(s) ${[...new Set(verdict.hits.map((h) => h.bankName))].sort().join(', ')}`
+        : `classifier risk ${classification?.riskScore.toFixed(2) ?? '?'} asks for review`;
+    return {
+      outcome: 'review',
+      orders: [],
+      cases: [{ kind: 'review', reason, assignee: 'reviewers' }],
+      evidence: evidenceOf(verdict.hits),
+    };
   }
-  const deadlineAt = new Date(context.now.getTime() + policy.blocking.deadlineHours * 3_600_000);
+
   const bankIds = [...new Set(automatic.map((h) => h.bankId))].sort();
-  const orders = context.ispSubscribers.map(
-    (isp): PlannedOrder => ({
-      kind: 'blocking',
-      subject: { type: 'content-hash', value: verdict.hashes.sha256 },
-      targetTenantId: isp,
-      legalBasis: policy.blocking.legalBasis,
-      deadlineAt,
+  const renoticeIntervalMs = policy.renoticeIntervalHours * HOUR_MS;
+  const deadline = (rule: OrderRule) => new Date(context.now.getTime() + rule.deadlineHours * HOUR_MS);
+  const url = verdict.url ?? (verdict.subject?.type === 'url' ? verdict.subject.value : undefined);
+  const blockingSubject: OrderSubject = verdict.subject ?? {
+    type: 'content-hash',
+    value: verdict.hashes.sha256,
+  };
+  const orders: PlannedOrder[] = context.ispSubscribers.map((isp) => ({
+    kind: 'blocking',
+    subject: blockingSubject,
+    targetTenantId: isp,
+    legalBasis: policy.blocking.legalBasis,
+    deadlineAt: deadline(policy.blocking),
+    renoticeIntervalMs,
+    bankIds,
+    verifyUrl: null,
+  }));
+  const platform = context.hostingPlatformTenantId ?? null;
+  if (platform !== null && url !== undefined && hostOf(url) !== null) {
+    orders.push({
+      kind: 'takedown',
+      subject: { type: 'url', value: url },
+      targetTenantId: platform,
+      legalBasis: policy.takedown.legalBasis,
+      deadlineAt: deadline(policy.takedown),
+      renoticeIntervalMs,
       bankIds,
-    }),
-  );
-  return { outcome: 'block', orders, evidence: { hits: automatic, policyVersion: policy.version } };
+      verifyUrl: url,
+    });
+  }
+  const categories = [
+    ...new Set(automatic.map((h) => h.category).filter((c) => c !== undefined && c !== null)),
+  ];
+  return {
+    outcome: 'block',
+    orders,
+    cases: [
+      {
+        kind: 'confirm',
+        reason: `automatic match in bank(s) ${[...new Set(automatic.map((h) => h.bankName))].sort().join(', ')}${
+          categories.length > 0 ? ` (category ${categories.sort().join(', ')})` : ''
+        }: ${orders.length} order(s) issued`,
+        assignee: policy.confirmingAuthority,
+      },
+    ],
+    evidence: evidenceOf(automatic),
+  };
 }

@@ -1,39 +1,52 @@
-import { Codecs, type BlockingRequest } from '@mod/contracts';
+import { Codecs } from '@mod/contracts';
 import {
   appendAudit,
-  enqueueOutbox,
+  enqueueOrderIssued,
+  getOrder,
   listBlockingSubscribers,
   markSubmissionScanned,
+  openCase,
   openOrder,
+  platformForHost,
   recordVerdict,
   toDatabaseError,
   withTransaction,
+  type OrderTopics,
   type Pool,
 } from '@mod/db';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
-import { evaluateVerdict, type PolicyConfig } from '@mod/policy';
+import { evaluateVerdict, hostOf, type PolicyConfig } from '@mod/policy';
 import type { Counter, Logger } from '@mod/telemetry';
+import { systemClock, type Clock } from './clock.js';
+
+/** Test seams that simulate a crash at a precise point. */
+export interface ActionFaults {
+  /** Runs after the verdict's transaction committed and before the step reports success (a crash there). */
+  afterCommit?: (submissionId: string) => void;
+}
 
 export interface ActionStepDeps {
   db: Pool;
   policy: PolicyConfig;
-  blockingTopic: string;
+  topics: OrderTopics;
   orders: Counter<'kind'>;
   logger: Logger;
-  now?: () => Date;
+  clock?: Clock;
+  faults?: ActionFaults;
 }
 
 const ACTOR = { kind: 'policy', id: 'actioner' } as const;
 
 /**
- * One verdict: in ONE transaction record it, apply policy, open orders (duplicates fold), append audit records
- * and enqueue the outgoing messages. The outbox relay publishes after commit, so a crash at any point neither
- * loses nor duplicates an order. A replayed verdict is dropped.
+ * One verdict: in ONE transaction record it, apply policy, open orders (duplicates fold) and cases, append
+ * audit records and enqueue the outgoing messages (Kafka outbox and webhooks). Publishing happens after commit,
+ * so a crash at any point neither loses nor duplicates an order. A replayed verdict is dropped.
  */
 export function createActionStep(deps: ActionStepDeps) {
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const verdict = Codecs.verdict.decode(m.value);
+    let created = 0;
     try {
       const outcome = await withTransaction(deps.db, async (c): Promise<StepOutcome> => {
         if (!(await recordVerdict(c, verdict))) return { kind: 'drop', reason: 'verdict already recorded' };
@@ -48,10 +61,13 @@ export function createActionStep(deps: ActionStepDeps) {
           decision: verdict.decision,
           scannedAt: verdict.scannedAt,
         });
-        const at = now();
+        const at = clock.now();
+        const actionable = decisionNeedsTargets(verdict);
+        const host = hostOf(verdict.url ?? (verdict.subject?.type === 'url' ? verdict.subject.value : null));
         const decision = evaluateVerdict(verdict, {
           policy: deps.policy,
-          ispSubscribers: decisionNeedsSubscribers(verdict) ? await listBlockingSubscribers(c) : [],
+          ispSubscribers: actionable ? await listBlockingSubscribers(c) : [],
+          hostingPlatformTenantId: actionable && host !== null ? await platformForHost(c, host) : null,
           now: at,
         });
         await appendAudit(c, {
@@ -67,17 +83,23 @@ export function createActionStep(deps: ActionStepDeps) {
               entryId: h.entryId,
               signal: h.signal,
               distance: h.distance,
+              category: h.category,
             })),
+            ...(decision.evidence.classification === undefined
+              ? {}
+              : { classification: decision.evidence.classification }),
           },
           versions: { policy: deps.policy.version, scanner: verdict.scannerVersion },
         });
+        const orderIds: string[] = [];
         for (const planned of decision.orders) {
           const evidence = {
             submissionId: verdict.submissionId,
+            sha256: verdict.hashes.sha256,
             hits: decision.evidence.hits,
             policyVersion: deps.policy.version,
           };
-          const order = await openOrder(c, {
+          const opened = await openOrder(c, {
             kind: planned.kind,
             subjectType: planned.subject.type,
             subjectValue: planned.subject.value,
@@ -89,35 +111,53 @@ export function createActionStep(deps: ActionStepDeps) {
             policyVersion: deps.policy.version,
             submissionId: verdict.submissionId,
             actor: 'actioner',
+            issuedAt: at,
+            renoticeIntervalMs: planned.renoticeIntervalMs,
+            verifyUrl: planned.verifyUrl,
           });
-          if (!order.created) continue;
+          orderIds.push(opened.id);
+          if (!opened.created) continue;
+          created++;
           deps.orders.inc({ kind: planned.kind });
-          const message: BlockingRequest = {
-            orderId: order.id,
-            ispTenantId: planned.targetTenantId,
-            subject: planned.subject,
-            legalBasis: planned.legalBasis,
-            deadlineAt: planned.deadlineAt.toISOString(),
-            issuedAt: at.toISOString(),
-            evidence,
-          };
-          await enqueueOutbox(
-            c,
-            deps.blockingTopic,
-            planned.targetTenantId,
-            Codecs.blockingRequest.parse(message),
-          );
+          const order = await getOrder(c, opened.id, { all: true }, at);
+          if (order === null) throw new Error('order vanished inside its own transaction');
+          await enqueueOrderIssued(c, { topics: deps.topics, order, now: at });
           await appendAudit(c, {
             actor: ACTOR,
             action: 'order.issued',
             tenantId: planned.targetTenantId,
-            subject: { type: 'order', id: order.id },
-            reason: `blocking request for content ${planned.subject.value}`,
+            subject: { type: 'order', id: opened.id },
+            reason: `${planned.kind} order for ${planned.subject.type} ${planned.subject.value}`,
             evidence: {
-              sha256: planned.subject.value,
+              sha256: verdict.hashes.sha256,
               submissionId: verdict.submissionId,
               bankIds: planned.bankIds,
+              legalBasis: planned.legalBasis,
+              deadlineAt: planned.deadlineAt.toISOString(),
             },
+            versions: { policy: deps.policy.version },
+          });
+        }
+        for (const planned of decision.cases) {
+          const opened = await openCase(c, {
+            kind: planned.kind,
+            submissionId: verdict.submissionId,
+            orderIds,
+            reason: planned.reason,
+            evidence: decision.evidence,
+            policyVersion: deps.policy.version,
+            createdAt: at,
+          });
+          if (!opened.created) continue;
+          await appendAudit(c, {
+            actor: ACTOR,
+            action: `case.opened`,
+            tenantId: verdict.tenantId,
+            subject: { type: 'case', id: opened.id },
+            reason: `${planned.kind} case for ${planned.assignee}: ${planned.reason}`,
+            // The case row links the submission; the record names the orders only, so a submission's audit
+            // export stays the verdict and its orders.
+            evidence: { orderIds, policyVersion: deps.policy.version },
             versions: { policy: deps.policy.version },
           });
         }
@@ -127,11 +167,13 @@ export function createActionStep(deps: ActionStepDeps) {
             decision: decision.outcome,
             hits: verdict.hits.length,
             orders: decision.orders.length,
+            cases: decision.cases.length,
           },
           'verdict actioned',
         );
         return { kind: 'ok' };
       });
+      if (created > 0) deps.faults?.afterCommit?.(verdict.submissionId);
       return outcome;
     } catch (err) {
       throw toDatabaseError(err, 'action verdict');
@@ -139,6 +181,6 @@ export function createActionStep(deps: ActionStepDeps) {
   };
 }
 
-function decisionNeedsSubscribers(verdict: { hits: { actionPolicy: string; negative: boolean }[] }): boolean {
+function decisionNeedsTargets(verdict: { hits: { actionPolicy: string; negative: boolean }[] }): boolean {
   return verdict.hits.some((h) => h.actionPolicy === 'automatic') && !verdict.hits.some((h) => h.negative);
 }

@@ -1,9 +1,32 @@
-export { actionerSpec } from './config.js';
+export { actionerSpec, lifecycleSpec } from './config.js';
 export {
   createActionerService,
   policyFromConfig,
   type ActionerService,
   type ActionerConfig,
+  type ActionerOptions,
 } from './service.js';
-export { createActionStep, type ActionStepDeps } from './action-step.js';
+export { createActionStep, type ActionStepDeps, type ActionFaults } from './action-step.js';
 export { createOutboxRelay, type OutboxRelay } from './relay.js';
+export { systemClock, createManualClock, type Clock, type ManualClock } from './clock.js';
+export {
+  createOrderLifecycle,
+  fetchSender,
+  type OrderLifecycle,
+  type LifecycleOptions,
+  type TickReport,
+  type WebhookSender,
+} from './lifecycle.js';
+export { createLifecycleMetrics, type LifecycleMetrics } from './metrics.js';
+export { createFetchVerifier, type Verifier, type VerificationResult, type BodyFetcher } from './verifier.js';
+export {
+  signWebhook,
+  signatureHeader,
+  verifyWebhook,
+  backoffMs,
+  SIGNATURE_HEADER,
+  DELIVERY_HEADER,
+  type WebhookCheck,
+  type BackoffOptions,
+} from './webhook-signing.js';
+export { createSafeBodyFetcher } from './safe-verifier.js';

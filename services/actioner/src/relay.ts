@@ -16,6 +16,7 @@ export function createOutboxRelay(
   producer: Producer,
   logger: Logger,
   intervalMs: number,
+  faults: { beforePublish?: () => void } = {},
 ): OutboxRelay {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
@@ -23,6 +24,8 @@ export function createOutboxRelay(
 
   const once = () =>
     relayOutbox(db, async (messages) => {
+      // Test seam: a crash after the order committed and before its message left.
+      faults.beforePublish?.();
       await producer.sendBatch({
         topicMessages: messages.map((m) => ({
           topic: m.topic,

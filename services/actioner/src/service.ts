@@ -1,6 +1,6 @@
 import { topicNames, topicSpecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
-import { createPool, migrate, pingDatabase } from '@mod/db';
+import { createPool, migrate, pingDatabase, type OrderTopics } from '@mod/db';
 import {
   createConsumerRunner,
   createKafka,
@@ -11,9 +11,14 @@ import {
 } from '@mod/kafka';
 import type { PolicyConfig } from '@mod/policy';
 import { Counter, createStepMetrics, type Logger, type Registry } from '@mod/telemetry';
-import { createActionStep } from './action-step.js';
+import { createActionStep, type ActionFaults } from './action-step.js';
+import { systemClock, type Clock } from './clock.js';
 import type { actionerSpec } from './config.js';
+import { createOrderLifecycle, type OrderLifecycle, type WebhookSender } from './lifecycle.js';
+import { createLifecycleMetrics } from './metrics.js';
 import { createOutboxRelay, type OutboxRelay } from './relay.js';
+import { createFetchVerifier, type Verifier } from './verifier.js';
+import { createSafeBodyFetcher } from './safe-verifier.js';
 
 export type ActionerConfig = ConfigOf<typeof actionerSpec>;
 
@@ -21,12 +26,29 @@ export interface ActionerService {
   start(): Promise<void>;
   stop(): Promise<void>;
   checks: Record<string, () => Promise<boolean>>;
+  /** Deadlines, re-notices, verification, webhooks: runs on a timer, or when tests call `tick()`. */
+  lifecycle: OrderLifecycle;
+  /** Publishes every committed outbox message now. */
+  drainOutbox(): Promise<number>;
+}
+
+/** Seams for tests and for wiring other implementations (e.g. the SSRF-safe fetcher as verifier). */
+export interface ActionerOptions {
+  clock?: Clock;
+  verifier?: Verifier;
+  webhookSender?: WebhookSender;
+  /** Jitter source for webhook backoff. */
+  random?: () => number;
+  faults?: ActionFaults & { beforePublish?: () => void };
 }
 
 export function policyFromConfig(config: ActionerConfig): PolicyConfig {
   return {
     version: config.POLICY_VERSION,
     blocking: { legalBasis: config.BLOCKING_LEGAL_BASIS, deadlineHours: config.BLOCKING_DEADLINE_HOURS },
+    takedown: { legalBasis: config.TAKEDOWN_LEGAL_BASIS, deadlineHours: config.TAKEDOWN_DEADLINE_HOURS },
+    renoticeIntervalHours: config.RENOTICE_INTERVAL_HOURS,
+    confirmingAuthority: config.CONFIRMING_AUTHORITY,
   };
 }
 
@@ -34,8 +56,15 @@ export function createActionerService(
   config: ActionerConfig,
   logger: Logger,
   registry: Registry,
+  options: ActionerOptions = {},
 ): ActionerService {
   const topics = topicNames(config.TOPIC_PREFIX);
+  const orderTopics: OrderTopics = {
+    blockingRequests: topics.blockingRequests,
+    takedownRequests: topics.takedownRequests,
+    orderEvents: topics.orderEvents,
+  };
+  const clock = options.clock ?? systemClock;
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: `${config.KAFKA_CLIENT_ID}-actioner`,
@@ -53,20 +82,61 @@ export function createActionerService(
     labelNames: ['kind'],
     registers: [registry],
   });
+  const policy = policyFromConfig(config);
+  const lifecycle = createOrderLifecycle({
+    db,
+    clock,
+    topics: orderTopics,
+    logger,
+    metrics: createLifecycleMetrics(registry),
+    confirmingAuthority: policy.confirmingAuthority,
+    // Verification re-fetches through the SSRF-safe fetcher unless a test injects its own verifier.
+    verifier: options.verifier ?? createFetchVerifier(createSafeBodyFetcher()),
+    ...(options.webhookSender === undefined ? {} : { sender: options.webhookSender }),
+    webhook: {
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+      backoff: {
+        baseMs: config.WEBHOOK_BACKOFF_BASE_MS,
+        maxMs: config.WEBHOOK_BACKOFF_MAX_MS,
+        ...(options.random === undefined ? {} : { random: options.random }),
+      },
+    },
+  });
   let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
   let relay: OutboxRelay | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  const schedule = () => {
+    if (config.ORDER_SCHEDULER_INTERVAL_MS === 0 || stopped) return;
+    timer = setTimeout(() => {
+      ticking = lifecycle
+        .tick()
+        .catch((err: unknown) => logger.warn({ err }, 'order lifecycle pass failed; will retry'))
+        .finally(schedule);
+    }, config.ORDER_SCHEDULER_INTERVAL_MS);
+  };
 
   return {
+    lifecycle,
+    drainOutbox: () => relay?.drain() ?? Promise.resolve(0),
     checks: {
       database: () => pingDatabase(db),
       kafka: () => Promise.resolve(runner?.isReady() ?? false),
     },
     async start() {
+      stopped = false;
       await migrate(db, config.DATABASE_SCHEMA);
       await ensureTopics(kafka, topicSpecs(config.TOPIC_PREFIX));
       producer = await createProducer(kafka);
-      relay = createOutboxRelay(db, producer, logger, config.OUTBOX_POLL_INTERVAL_MS);
+      relay = createOutboxRelay(db, producer, logger, config.OUTBOX_POLL_INTERVAL_MS, {
+        ...(options.faults?.beforePublish === undefined
+          ? {}
+          : { beforePublish: options.faults.beforePublish }),
+      });
       relay.start();
       runner = createConsumerRunner({
         kafka,
@@ -75,10 +145,12 @@ export function createActionerService(
         stepName: 'action',
         step: createActionStep({
           db,
-          policy: policyFromConfig(config),
-          blockingTopic: topics.blockingRequests,
+          policy,
+          topics: orderTopics,
           orders,
           logger,
+          clock,
+          ...(options.faults === undefined ? {} : { faults: options.faults }),
         }),
         producer,
         deadLetterTopic: topics.deadLetters,
@@ -87,9 +159,13 @@ export function createActionerService(
         partitionsConsumedConcurrently: 3,
       });
       await runner.start();
+      schedule();
       logger.info({ topic: topics.verdicts }, 'actioner started');
     },
     async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await ticking;
       await runner?.stop();
       await relay?.stop();
       await relay?.drain().catch(() => 0);

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ServerOptions } from 'node:https';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isModError } from '@mod/contracts';
@@ -6,11 +7,28 @@ import type { Pool } from '@mod/db';
 import type { Producer } from '@mod/kafka';
 import { registerOpsRoutes, type Logger, type ReadinessCheck, type Registry } from '@mod/telemetry';
 import { registerAuth } from './auth.js';
-import { ApiError } from './errors.js';
+import { ApiError, badRequest, timedOut } from './errors.js';
+import { registerOpenApi } from './openapi.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { accountRoutes } from './routes/account.js';
+import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
 import { bankRoutes } from './routes/banks.js';
+import { ispRoutes } from './routes/isp-routes.js';
 import { mediaRoutes } from './routes/media.js';
 import { orderRoutes } from './routes/orders.js';
+import { orderAuthorityRoutes } from './routes/order-authority.js';
+import { orderResponseRoutes } from './routes/order-responses.js';
+import { orderStatsRoutes } from './routes/order-stats.js';
+import { orderWebhookRoutes } from './routes/order-webhook.js';
 import { submissionRoutes } from './routes/submissions.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Marks a route deliberately public (no `roles`); any other route without `roles` fails at start-up. */
+    public?: true;
+  }
+}
 
 export interface AppDeps {
   /** Topic every scanner follows for bank changes. */
@@ -25,56 +43,117 @@ export interface AppDeps {
   checks: Record<string, ReadinessCheck>;
   /** Largest upload accepted, bytes. */
   maxUploadBytes: number;
+  /** Largest JSON body, bytes (routes may set a larger `bodyLimit` for streamed lists). Default 256 KiB. */
+  maxBodyBytes?: number;
+  /** Milliseconds a request may take before a 503 MOD_ERR_API_TIMEOUT (route `config.timeoutMs` overrides; 0 = none). Default 30000. */
+  requestTimeoutMs?: number;
+  /** Requests per credential. Default 20/s sustained, bursts of 100. */
+  rateLimit?: RateLimitOptions;
+  /** Failed authentications per client address before 429. Default 1/s sustained, bursts of 20. */
+  authFailureLimit?: RateLimitOptions;
+  /** TLS for the listener; with `requestCert`, verified client certificates mapped to ISPs authenticate (mTLS). */
+  tls?: ServerOptions;
   now?: () => Date;
 }
 
-/** Builds the HTTP app without listening (tests use `inject`; server.ts listens). */
+/** A route as registered: what the authorization matrix test and the OpenAPI test enumerate. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  config: Readonly<Record<string, unknown>>;
+  schema: Readonly<Record<string, unknown>>;
+}
+const registered = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route `buildApp` registered (seen by an `onRoute` hook added before any route). */
+export function routesOf(app: FastifyInstance): readonly RegisteredRoute[] {
+  return registered.get(app) ?? [];
+}
+
+/** Routes must be declared with roles or marked public: a forgotten `roles` fails closed, at start-up. */
+function requireAccessDeclaration(method: string | string[], url: string, config: unknown): void {
+  const c = (config ?? {}) as { roles?: unknown; public?: unknown };
+  if (c.roles === undefined && c.public !== true)
+    throw new Error(`route ${String(method)} ${url} declares neither config.roles nor config.public`);
+}
+
+/** Builds the HTTP app without listening (tests use `inject`; main.ts listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());
+  const bodyLimit = deps.maxBodyBytes ?? 256 * 1024;
+  const defaultTimeoutMs = deps.requestTimeoutMs ?? 30_000;
   const base = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: 1024 * 1024,
-    requestTimeout: 30_000,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
-  });
+    bodyLimit,
+    // Time to receive a whole request; 0 for streamed bulk bodies, which the per-route deadline governs.
+    requestTimeout: 0,
+    connectionTimeout: 60_000,
+    exposeHeadRoutes: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    ...(deps.tls === undefined ? {} : { https: deps.tls }),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setErrorHandler((err, req, reply) => {
-    if (err instanceof ApiError)
-      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
-    const e = err as { validation?: unknown; statusCode?: number; code?: string; message: string };
-    if (e.validation !== undefined) {
-      return reply.code(400).send({ error: { code: 'MOD_ERR_API_VALIDATION', message: e.message } });
-    }
-    if (e.statusCode === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE') {
-      return reply
-        .code(413)
-        .send({ error: { code: 'MOD_ERR_API_TOO_LARGE', message: 'request body too large' } });
-    }
-    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
-      return reply
-        .code(e.statusCode)
-        .send({ error: { code: 'MOD_ERR_API_BAD_REQUEST', message: e.message } });
-    }
-    req.log.error({ err }, 'request failed');
-    const retriable = isModError(err) && err.retriable;
-    return reply.code(retriable ? 503 : 500).send({
-      error: {
-        code: retriable ? 'MOD_ERR_API_UNAVAILABLE' : 'MOD_ERR_API_INTERNAL',
-        message: 'internal error',
-      },
-    });
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const { statusCode, body } = errorAnswer(err);
+    if (statusCode >= 500) req.log.error({ err }, 'request failed');
+    if (err instanceof ApiError && err.retryAfterS !== undefined)
+      reply.header('retry-after', String(err.retryAfterS));
+    return reply.code(statusCode).send(body);
   });
+  app.setNotFoundHandler((_req, reply) =>
+    reply.code(404).send({ error: { code: 'MOD_ERR_API_NO_ROUTE', message: 'no such route' } }),
+  );
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('cache-control', 'no-store');
     reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    reply.header('cross-origin-resource-policy', 'same-origin');
+    reply.header('strict-transport-security', 'max-age=31536000');
+  });
+  registerDeadline(base, defaultTimeoutMs);
+  const routes: RegisteredRoute[] = [];
+  registered.set(base, routes);
+  base.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routes.push({
+        method,
+        url: route.url,
+        config: (route.config ?? {}) as Record<string, unknown>,
+        schema: (route.schema ?? {}) as Record<string, unknown>,
+      });
+    }
   });
 
   registerOpsRoutes(base, { registry: deps.registry, checks: deps.checks });
-  registerAuth(base, deps.db, now);
+  base.addHook('onRoute', (route) => {
+    requireAccessDeclaration(route.method, route.url, route.config);
+    // Streamed bulk bodies (route bodyLimit above the default) take as long as the upload takes.
+    if ((route.bodyLimit ?? 0) > bodyLimit && route.config?.timeoutMs === undefined)
+      route.config = { ...route.config, timeoutMs: 0 };
+  });
+  // Routes without a body schema take no JSON body: fields sent anyway are refused, not silently ignored.
+  base.addHook('preValidation', async (req) => {
+    const declared = (req.routeOptions.schema as { body?: unknown } | undefined)?.body;
+    const body: unknown = req.body;
+    if (declared === undefined && isPlainObject(body) && Object.keys(body).length > 0)
+      throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'this route takes no body');
+  });
+  registerAuth(base, {
+    db: deps.db,
+    now,
+    keyLimiter: createRateLimiter(deps.rateLimit ?? { ratePerSecond: 20, burst: 100 }),
+    failureLimiter: createRateLimiter(deps.authFailureLimit ?? { ratePerSecond: 1, burst: 20 }),
+    clientCertificates: deps.tls?.requestCert === true,
+  });
+  await registerOpenApi(base);
   await app.register(multipart, {
-    limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5, fieldSize: 1000 },
+    limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5, fieldSize: 1000, parts: 6 },
   });
 
   const routeDeps = {
@@ -84,14 +163,114 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxUploadBytes: deps.maxUploadBytes,
     now,
   };
+  // Route groups: one line each. Every route declares config.roles (and tenant rule) and gets an entry in
+  // authz-matrix.ts, or the authorization matrix test fails.
   mediaRoutes(app, routeDeps);
   submissionRoutes(app, routeDeps);
   orderRoutes(app, routeDeps);
+  orderResponseRoutes(app, routeDeps);
+  orderAuthorityRoutes(app, routeDeps);
+  orderStatsRoutes(app, routeDeps);
+  orderWebhookRoutes(app, routeDeps);
   bankRoutes(app, {
     ...routeDeps,
     bankChangesTopic: deps.bankChangesTopic,
     maxListBytes: deps.maxListBytes ?? 2 ** 31,
   });
+  accountRoutes(app, routeDeps);
+  adminRoutes(app, routeDeps);
+  auditRoutes(app, routeDeps);
+  await ispRoutes(app, routeDeps);
 
   return base;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
+/** Answers a request still unanswered after its deadline with 503 MOD_ERR_API_TIMEOUT. */
+function registerDeadline(app: FastifyInstance, defaultTimeoutMs: number): void {
+  const timers = new WeakMap<object, NodeJS.Timeout>();
+  const clear = (req: object) => {
+    clearTimeout(timers.get(req));
+    timers.delete(req);
+  };
+  app.addHook('onRequest', async (req, reply) => {
+    const ms = req.routeOptions.config.timeoutMs ?? defaultTimeoutMs;
+    if (ms <= 0) return;
+    const timer = setTimeout(() => {
+      timers.delete(req);
+      if (reply.sent || reply.raw.headersSent) return;
+      const e = timedOut();
+      void reply.code(e.statusCode).send({ error: { code: e.code, message: e.message } });
+    }, ms);
+    timer.unref();
+    timers.set(req, timer);
+    reply.raw.once('close', () => clear(req));
+  });
+  app.addHook('onResponse', async (req) => clear(req));
+  app.addHook('onRequestAbort', async (req) => clear(req));
+}
+
+const FASTIFY_TOO_LARGE = new Set([
+  'FST_ERR_CTP_BODY_TOO_LARGE',
+  'FST_REQ_FILE_TOO_LARGE',
+  'FST_FILES_LIMIT',
+  'FST_PARTS_LIMIT',
+  'FST_FIELDS_LIMIT',
+]);
+const SAFE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Maps any error to a status and a body with a stable code; never a stack trace, SQL or raw client input. */
+export function errorAnswer(err: unknown): {
+  statusCode: number;
+  body: { error: { code: string; message: string } };
+} {
+  const answer = (statusCode: number, code: string, message: string) => ({
+    statusCode,
+    body: { error: { code, message } },
+  });
+  if (err instanceof ApiError) return answer(err.statusCode, err.code, err.message);
+  const e = (err ?? {}) as {
+    validation?: { keyword?: string; params?: { additionalProperty?: unknown } }[];
+    validationContext?: string;
+    statusCode?: number;
+    code?: string;
+    message?: string;
+  };
+  if (Array.isArray(e.validation)) {
+    const unknown = e.validation.find((v) => v.keyword === 'additionalProperties');
+    if (unknown !== undefined) {
+      const property = unknown.params?.additionalProperty;
+      const name = typeof property === 'string' ? property : '';
+      return answer(
+        400,
+        'MOD_ERR_API_UNKNOWN_FIELD',
+        `unknown field in ${e.validationContext ?? 'request'}${SAFE_NAME.test(name) ? `: ${name}` : ''}`,
+      );
+    }
+    return answer(400, 'MOD_ERR_API_VALIDATION', e.message ?? 'invalid request');
+  }
+  if (typeof e.code === 'string' && FASTIFY_TOO_LARGE.has(e.code))
+    return answer(413, 'MOD_ERR_API_TOO_LARGE', 'request body too large');
+  if (e.statusCode === 413) return answer(413, 'MOD_ERR_API_TOO_LARGE', 'request body too large');
+  if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return answer(415, 'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE', 'unsupported content-type');
+  if (
+    err instanceof SyntaxError ||
+    e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
+  )
+    return answer(400, 'MOD_ERR_API_BAD_JSON', 'the body is not valid JSON');
+  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+    // Fastify's own 4xx messages are fixed texts; anything else stays generic.
+    const message =
+      e.code?.startsWith('FST_') === true && e.message !== undefined ? e.message : 'bad request';
+    return answer(e.statusCode, 'MOD_ERR_API_BAD_REQUEST', message);
+  }
+  const retriable = isModError(err) && err.retriable;
+  return retriable
+    ? answer(503, 'MOD_ERR_API_UNAVAILABLE', 'temporarily unavailable; try again')
+    : answer(500, 'MOD_ERR_API_INTERNAL', 'internal error');
 }

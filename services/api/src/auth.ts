@@ -1,46 +1,162 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { appendAuditAlone, verifyApiKey, type Pool, type Principal, type Role } from '@mod/db';
-import { forbidden, unauthenticated } from './errors.js';
+import type { TLSSocket } from 'node:tls';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  apiKeyPrefix,
+  appendAuditAlone,
+  verifyApiKey,
+  verifyClientCertificate,
+  type KeyCheck,
+  type Pool,
+  type Principal,
+  type Role,
+} from '@mod/db';
+import { scopeFor, type TenantRule, type TenantScope } from './authz.js';
+import { forbidden, rateLimited, unauthenticated } from './errors.js';
+import type { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
   interface FastifyContextConfig {
-    /** Roles allowed on this route; absent means the route is public (health, metrics). */
+    /** Roles allowed on this route; absent means the route is public (health, metrics, OpenAPI). */
     roles?: readonly Role[];
+    /** How the tenant scope of the route's data is derived (see authz.ts). Default 'none'. */
+    tenant?: TenantRule;
+    /** With `tenant: 'own'`: roles that also see other tenants' objects. */
+    crossTenant?: readonly Role[];
+    /** Milliseconds the whole request may take before a 503; 0 disables (streamed bulk bodies). */
+    timeoutMs?: number;
   }
 }
 
+export interface AuthOptions {
+  db: Pool;
+  now: () => Date;
+  /** Requests per credential. */
+  keyLimiter: RateLimiter;
+  /** Failed authentications per client address: past the limit, answers 429 without looking keys up. */
+  failureLimiter: RateLimiter;
+  /** Accept verified TLS client certificates (mTLS) mapped to a tenant, when no API key is presented. */
+  clientCertificates: boolean;
+}
+
+/** The bits of a TLS socket the certificate check reads (a plain TCP socket has none of them). */
+export interface PeerSocket {
+  authorized?: boolean;
+  getPeerCertificate?: () => { fingerprint256?: string };
+}
+
 /**
- * Authentication and role checks in one place: every route declares `config.roles`; a request to such a route
- * must carry `Authorization: Bearer <key>` of an allowed role. Failed authentication is audited.
+ * The SHA-256 fingerprint of the client certificate, only when the TLS layer verified it against the configured
+ * client CA (`authorized`); null on plain HTTP or for an unverified or absent certificate.
  */
-export function registerAuth(app: FastifyInstance, db: Pool, now: () => Date): void {
+export function verifiedClientFingerprint(socket: PeerSocket): string | null {
+  if (socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') return null;
+  const cert = socket.getPeerCertificate();
+  return typeof cert.fingerprint256 === 'string' && cert.fingerprint256 !== '' ? cert.fingerprint256 : null;
+}
+
+/**
+ * Authentication, role checks and per-credential rate limits in one place: every non-public route declares
+ * `config.roles`; a request must carry `Authorization: Bearer <key>` (or a mapped, verified client certificate)
+ * of an allowed role. Authentication failures and role denials are audited.
+ */
+export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req: FastifyRequest) => {
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const roles = req.routeOptions.config.roles;
     if (roles === undefined) return;
+    const route = `${req.method} ${req.routeOptions.url ?? ''}`;
+    const nowMs = o.now().getTime();
+    if (!o.failureLimiter.peek(req.ip, nowMs)) throw limited(reply, o.failureLimiter, req.ip, nowMs);
+
     const header = req.headers.authorization;
     const key = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    const check =
-      key === '' ? ({ ok: false, reason: 'missing' } as const) : await verifyApiKey(db, key, now());
+    const fingerprint =
+      key === '' && o.clientCertificates
+        ? verifiedClientFingerprint(req.raw.socket as Partial<TLSSocket>)
+        : null;
+    let check: KeyCheck | { ok: false; reason: 'missing' };
+    if (key !== '') check = await verifyApiKey(o.db, key, o.now());
+    else if (fingerprint !== null) check = await verifyClientCertificate(o.db, fingerprint, o.now());
+    else check = { ok: false, reason: 'missing' };
+
     if (!check.ok) {
-      await appendAuditAlone(db, {
-        actor: { kind: 'user', id: 'anonymous' },
+      o.failureLimiter.take(req.ip, nowMs);
+      await audit(req, o.db, {
+        actorId: key === '' ? (fingerprint ?? 'anonymous') : (apiKeyPrefix(key) ?? 'anonymous'),
         action: 'auth.failed',
-        subject: { type: 'route', id: `${req.method} ${req.routeOptions.url ?? ''}` },
+        route,
         reason: check.reason,
-      }).catch((err: unknown) => req.log.error({ err }, 'could not audit an authentication failure'));
+        credential: key !== '' ? 'api-key' : fingerprint !== null ? 'client-certificate' : 'none',
+      });
       throw unauthenticated();
     }
-    if (!roles.includes(check.principal.role)) throw forbidden();
-    req.principal = check.principal;
+    const p = check.principal;
+    // Limit before the role check: denials are audited, and a key must not be able to flood the log.
+    const decision = o.keyLimiter.take(p.keyId, nowMs);
+    if (!decision.allowed) throw limited(reply, o.keyLimiter, p.keyId, nowMs, decision.retryAfterMs);
+    reply.header('x-ratelimit-remaining', String(decision.remaining));
+    if (!roles.includes(p.role)) {
+      await audit(req, o.db, {
+        actorId: p.keyId,
+        action: 'auth.denied',
+        route,
+        reason: 'role',
+        credential: p.credential,
+        principal: p,
+      });
+      throw forbidden();
+    }
+    req.principal = p;
   });
+}
+
+function limited(
+  reply: FastifyReply,
+  limiter: RateLimiter,
+  key: string,
+  nowMs: number,
+  retryAfterMs?: number,
+) {
+  // Without a known wait (peek refused), one token's refill time is a safe hint.
+  const waitMs = retryAfterMs ?? Math.max(1, limiter.take(key, nowMs).retryAfterMs);
+  const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000));
+  reply.header('retry-after', String(retryAfterS));
+  return rateLimited(retryAfterS);
+}
+
+async function audit(
+  req: FastifyRequest,
+  db: Pool,
+  a: {
+    actorId: string;
+    action: string;
+    route: string;
+    reason: string;
+    credential: string;
+    principal?: Principal;
+  },
+): Promise<void> {
+  await appendAuditAlone(db, {
+    actor: { kind: 'user', id: a.actorId },
+    role: a.principal?.role ?? null,
+    tenantId: a.principal?.tenantId ?? null,
+    action: a.action,
+    subject: { type: 'route', id: a.route },
+    reason: a.reason,
+    evidence: { credential: a.credential },
+  }).catch((err: unknown) => req.log.error({ err }, `could not audit ${a.action}`));
 }
 
 /** The principal of an authenticated route (the hook guarantees it is set). */
 export function principalOf(req: FastifyRequest): Principal {
   if (req.principal === null) throw unauthenticated();
   return req.principal;
+}
+
+/** The tenant scope of this request, derived from the route's declaration and the caller (authz.ts). */
+export function scopeOf(req: FastifyRequest): TenantScope {
+  return scopeFor(req.routeOptions.config, principalOf(req));
 }

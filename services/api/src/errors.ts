@@ -1,17 +1,55 @@
 import { ModError } from '@mod/contracts';
 
+/**
+ * Every code the API answers with, and its HTTP status. Stable: clients branch on them; never reuse one.
+ * README.md lists them with their meaning (a test keeps the two in sync).
+ */
+export const ApiErrorCodes = {
+  MOD_ERR_API_UNAUTHENTICATED: 401,
+  MOD_ERR_API_FORBIDDEN: 403,
+  MOD_ERR_API_NOT_FOUND: 404,
+  MOD_ERR_API_NO_ROUTE: 404,
+  MOD_ERR_API_VALIDATION: 400,
+  MOD_ERR_API_UNKNOWN_FIELD: 400,
+  MOD_ERR_API_BAD_JSON: 400,
+  MOD_ERR_API_BAD_REQUEST: 400,
+  MOD_ERR_API_NOT_MULTIPART: 400,
+  MOD_ERR_API_NO_MEDIA: 400,
+  MOD_ERR_API_BAD_CURSOR: 400,
+  MOD_ERR_API_BAD_FINGERPRINT: 400,
+  MOD_ERR_API_ROLE_NOT_FOR_TENANT: 400,
+  MOD_ERR_API_CONFLICT: 409,
+  MOD_ERR_API_TOO_LARGE: 413,
+  MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE: 415,
+  MOD_ERR_API_RATE_LIMITED: 429,
+  MOD_ERR_API_TIMEOUT: 503,
+  MOD_ERR_API_UNAVAILABLE: 503,
+  MOD_ERR_API_INTERNAL: 500,
+} as const;
+export type ApiErrorCode = keyof typeof ApiErrorCodes;
+
 /** An error answered to the client with an HTTP status and a stable code; never a stack trace or SQL text. */
 export class ApiError extends ModError {
   readonly statusCode: number;
-  constructor(statusCode: number, code: string, message: string) {
-    super(code, message, { retriable: statusCode >= 500 });
+  /** Seconds a rate-limited client should wait (sent as `retry-after`). */
+  readonly retryAfterS: number | undefined;
+  constructor(statusCode: number, code: string, message: string, retryAfterS?: number) {
+    super(code, message, { retriable: statusCode >= 500 || statusCode === 429 });
     this.statusCode = statusCode;
+    this.retryAfterS = retryAfterS;
   }
 }
 
-export const unauthenticated = () =>
-  new ApiError(401, 'MOD_ERR_API_UNAUTHENTICATED', 'a valid API key is required');
-export const forbidden = () => new ApiError(403, 'MOD_ERR_API_FORBIDDEN', 'this role may not use this route');
-export const notFound = (what: string) => new ApiError(404, 'MOD_ERR_API_NOT_FOUND', `${what} not found`);
-export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
-export const unavailable = (message: string) => new ApiError(503, 'MOD_ERR_API_UNAVAILABLE', message);
+const make = (code: ApiErrorCode, message: string) => new ApiError(ApiErrorCodes[code], code, message);
+
+export const unauthenticated = () => make('MOD_ERR_API_UNAUTHENTICATED', 'a valid API key is required');
+export const forbidden = () => make('MOD_ERR_API_FORBIDDEN', 'this role may not use this route');
+export const notFound = (what: string) => make('MOD_ERR_API_NOT_FOUND', `${what} not found`);
+export const badRequest = (code: ApiErrorCode | (string & {}), message: string) =>
+  new ApiError(400, code, message);
+export const conflict = (message: string) => make('MOD_ERR_API_CONFLICT', message);
+export const tooLarge = (message = 'request body too large') => make('MOD_ERR_API_TOO_LARGE', message);
+export const rateLimited = (retryAfterS: number) =>
+  new ApiError(429, 'MOD_ERR_API_RATE_LIMITED', 'too many requests; slow down', retryAfterS);
+export const timedOut = () => make('MOD_ERR_API_TIMEOUT', 'the request took too long; try again');
+export const unavailable = (message: string) => make('MOD_ERR_API_UNAVAILABLE', message);

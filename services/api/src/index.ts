@@ -1,4 +1,23 @@
 export { apiSpec } from './config.js';
-export { buildApp, type AppDeps } from './app.js';
+export { buildApp, errorAnswer, routesOf, type AppDeps, type RegisteredRoute } from './app.js';
+export { ApiErrorCodes, type ApiErrorCode } from './errors.js';
+export {
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimitOptions,
+  type RateDecision,
+} from './rate-limit.js';
+export {
+  inScope,
+  orderScope,
+  scopeFor,
+  ORDER_OVERSIGHT_ROLES,
+  TenantRules,
+  type RouteAccess,
+  type TenantRule,
+  type TenantScope,
+} from './authz.js';
+export { verifiedClientFingerprint, type PeerSocket } from './auth.js';
+export { tlsOptions, type TlsPaths } from './tls.js';
 export { createApiService, type ApiService, type ApiConfig } from './service.js';
 export { ApiError } from './errors.js';

@@ -1,11 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { topicNames, topicSpecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
-import { createPool, migrate, pingDatabase } from '@mod/db';
+import {
+  createPool,
+  createTreeHeadSigner,
+  loadAuditKeys,
+  migrate,
+  pingDatabase,
+  registerAuditPublicKeys,
+  type TreeHeadSigner,
+} from '@mod/db';
 import { createKafka, createProducer, ensureTopics, pingKafka, type Admin, type Producer } from '@mod/kafka';
 import type { Logger, Registry } from '@mod/telemetry';
 import { buildApp } from './app.js';
 import type { apiSpec } from './config.js';
+import { tlsOptions } from './tls.js';
 
 export type ApiConfig = ConfigOf<typeof apiSpec>;
 
@@ -30,6 +39,11 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
   let producer: Producer | undefined;
   let admin: Admin | undefined;
   let app: FastifyInstance | undefined;
+  let signer: TreeHeadSigner | undefined;
+  const auditKeys = loadAuditKeys({
+    signingKeyPem: config.MOD_AUDIT_SIGNING_KEY_PEM,
+    trustedPublicKeysPem: config.AUDIT_TRUSTED_PUBLIC_KEYS_PEM,
+  });
   return {
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
@@ -47,14 +61,46 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         registry,
         checks: { database: () => pingDatabase(db), kafka: () => pingKafka(probe) },
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
+        ...apiLimitsFromConfig(config),
       });
+      await registerAuditPublicKeys(db, auditKeys.trusted);
+      if (auditKeys.signing === null) {
+        logger.warn(
+          'audit tree-head signer off: MOD_AUDIT_SIGNING_KEY_PEM is not set (no signed heads, no exports)',
+        );
+      } else {
+        signer = createTreeHeadSigner({
+          pool: db,
+          key: auditKeys.signing,
+          schedule: { everyRecords: config.AUDIT_SIGN_EVERY_RECORDS, everyMs: config.AUDIT_SIGN_EVERY_MS },
+          topic: topicNames(config.TOPIC_PREFIX).auditTreeHeads,
+          logger,
+        });
+        signer.start();
+      }
       return app;
     },
     async stop() {
       await app?.close();
+      await signer?.stop();
       await producer?.disconnect();
       await admin?.disconnect();
       await db.end();
     },
+  };
+}
+
+/** Body, deadline, rate and TLS settings of `buildApp` from the validated configuration. */
+function apiLimitsFromConfig(config: ApiConfig) {
+  const tls = tlsOptions({
+    certPath: config.API_TLS_CERT_PATH,
+    keyPath: config.API_TLS_KEY_PATH,
+    clientCaPath: config.API_TLS_CLIENT_CA_PATH,
+  });
+  return {
+    maxBodyBytes: config.API_MAX_BODY_BYTES,
+    requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,
+    rateLimit: { ratePerSecond: config.API_RATE_LIMIT_PER_S, burst: config.API_RATE_LIMIT_BURST },
+    ...(tls === undefined ? {} : { tls }),
   };
 }

@@ -1,8 +1,10 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { OrderScope, Pool, Principal } from '@mod/db';
+import type { Pool } from '@mod/db';
 import type { Producer } from '@mod/kafka';
+
+export { orderScope, ORDER_OVERSIGHT_ROLES } from '../authz.js';
 
 /** The fastify instance routes are declared on: TypeBox schemas give validation, types and OpenAPI. */
 export type TypedApp = FastifyInstance<
@@ -23,15 +25,18 @@ export interface RouteDeps {
   now?: () => Date;
 }
 
-export const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { description: 'An error with a stable code (see the README).' },
+);
+/** Error answers every route may give; declared so they appear in the OpenAPI document. */
+export const ErrorResponses = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 export const Uuid = Type.String({
   pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
 });
+/** Free text from clients: bounded, no control characters. */
+export const Text = (maxLength: number) =>
+  Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+/** Timestamps as RFC 3339 strings. */
+export const Timestamp = Type.String({ format: 'date-time' });
 export const MAX_PAGE = 100;
-
-/** Roles that see every order; the others see only orders addressed to their own tenant. */
-export function orderScope(p: Principal): OrderScope {
-  return p.role === 'authority' || p.role === 'admin' || p.role === 'reviewer'
-    ? { all: true }
-    : { all: false, targetTenantId: p.tenantId };
-}

@@ -3,8 +3,15 @@ import { Type } from '@fastify/type-provider-typebox';
 import { Codecs, type MediaSubmitted } from '@mod/contracts';
 import { insertSubmission } from '@mod/db';
 import { principalOf } from '../auth.js';
-import { badRequest, unavailable } from '../errors.js';
-import { ErrorBody, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { badRequest, tooLarge, unavailable } from '../errors.js';
+import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
+
+/** Text fields a multipart upload may carry, and their limits (multipart bodies bypass JSON schemas). */
+const MEDIA_FIELDS: Readonly<Record<string, RegExp>> = {
+  // eslint-disable-next-line no-control-regex
+  externalRef: /^[^\u0000-\u001f\u007f]{1,200}$/u,
+  reportedCategory: /^[A-Za-z0-9._-]{1,50}$/,
+};
 
 /** Platform operators submit media for scanning. */
 export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
@@ -12,8 +19,12 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
   app.post(
     '/v1/media',
     {
-      config: { roles: ['platform', 'admin'] },
+      // Media always belongs to the caller's own tenant.
+      config: { roles: ['platform', 'admin'], tenant: 'own' },
       schema: {
+        consumes: ['multipart/form-data'],
+        description:
+          'multipart/form-data: a `media` file (required), optional `externalRef` (≤ 200 chars) and `reportedCategory` ([A-Za-z0-9._-]{1,50}).',
         response: {
           202: Type.Object({
             submissionId: Uuid,
@@ -22,7 +33,7 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
             status: Type.Literal('received'),
             links: Type.Object({ submission: Type.String(), orders: Type.String() }),
           }),
-          '4xx': ErrorBody,
+          ...ErrorResponses,
         },
       },
     },
@@ -35,13 +46,17 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
       for await (const part of req.parts()) {
         if (part.type === 'file') {
           if (part.fieldname !== 'media')
-            throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', `unknown file field ${part.fieldname}`);
+            throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown file field; send the file as "media"');
           media = await part.toBuffer();
         } else {
-          if (!['externalRef', 'reportedCategory'].includes(part.fieldname)) {
-            throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', `unknown field ${part.fieldname}`);
-          }
-          fields[part.fieldname] = String(part.value);
+          const rule = Object.hasOwn(MEDIA_FIELDS, part.fieldname) ? MEDIA_FIELDS[part.fieldname] : undefined;
+          if (rule === undefined || Object.hasOwn(fields, part.fieldname))
+            throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown or repeated form field');
+          if (part.valueTruncated) throw tooLarge(`form field ${part.fieldname} is too long`);
+          const value = String(part.value);
+          if (!rule.test(value))
+            throw badRequest('MOD_ERR_API_VALIDATION', `form field ${part.fieldname} has an invalid value`);
+          fields[part.fieldname] = value;
         }
       }
       if (media === undefined || media.length === 0)

@@ -6,6 +6,7 @@ import { MAX_PAGE, orderScope, Uuid, type RouteDeps, type TypedApp } from './com
 
 /** Orders, scoped: ISPs and platforms see orders addressed to them; authorities and reviewers see all. */
 export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
+  const now = deps.now ?? (() => new Date());
   app.get(
     '/v1/orders/:id',
     {
@@ -13,7 +14,7 @@ export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
       schema: { params: Type.Object({ id: Uuid }) },
     },
     async (req) => {
-      const order = await getOrder(deps.db, req.params.id, orderScope(principalOf(req)));
+      const order = await getOrder(deps.db, req.params.id, orderScope(principalOf(req)), now());
       if (order === null) throw notFound('order');
       return order;
     },
@@ -42,6 +43,7 @@ export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       const orders = await listOrders(deps.db, {
         scope: orderScope(principalOf(req)),
+        now: now(),
         limit,
         ...(q.kind === undefined ? {} : { kind: q.kind }),
         ...(q.status === undefined ? {} : { status: q.status }),

@@ -1,0 +1,26 @@
+import { ModError } from '@mod/contracts';
+
+/**
+ * Codes of the Postgres audit log (reads, proofs, exports). Stable; never renamed or reused. The Merkle and
+ * bundle codes (`MOD_ERR_AUDIT_*`) come from `@mod/audit`.
+ *
+ * | code | meaning |
+ * |---|---|
+ * | `MOD_ERR_AUDIT_LOG_NO_TREE_HEAD` | no signed tree head yet, or none at the tree size asked for |
+ * | `MOD_ERR_AUDIT_LOG_OUT_OF_RANGE` | a seq or tree size beyond the signed head or the log |
+ * | `MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS` | an export would hold more records than allowed: narrow it |
+ */
+export const AuditLogErrorCode = {
+  NO_TREE_HEAD: 'MOD_ERR_AUDIT_LOG_NO_TREE_HEAD',
+  OUT_OF_RANGE: 'MOD_ERR_AUDIT_LOG_OUT_OF_RANGE',
+  TOO_MANY_RECORDS: 'MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS',
+} as const;
+export type AuditLogErrorCode = (typeof AuditLogErrorCode)[keyof typeof AuditLogErrorCode];
+
+/** A request the audit log cannot answer as asked (never retriable: the input must change). */
+export class AuditLogError extends ModError {
+  declare readonly code: AuditLogErrorCode;
+  constructor(code: AuditLogErrorCode, message: string) {
+    super(code, message, { retriable: false });
+  }
+}

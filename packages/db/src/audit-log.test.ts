@@ -1,0 +1,330 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createMemoryMerkleStore,
+  createMerkleTree,
+  decodeRecord,
+  fromHex,
+  generateSigningKeyPair,
+  loadSigningKey,
+  toHex,
+  verifyBundle,
+  verifyConsistency,
+  verifyInclusion,
+} from '@mod/audit';
+import type { SigningKey } from '@mod/audit';
+import {
+  appendAudit,
+  appendAuditAlone,
+  appendAuditBatch,
+  auditConsistencyProof,
+  auditEvidence,
+  auditInclusionProof,
+  createPgMerkleStore,
+  createTestSchema,
+  exportAuditBundle,
+  latestTreeHead,
+  listAudit,
+  loadAuditKeys,
+  signTreeHeadIfDue,
+  verifyStoredLog,
+  withTransaction,
+  type AuditEntry,
+  type TestDatabase,
+} from './index.js';
+
+let db: TestDatabase;
+let key: SigningKey;
+beforeEach(async () => {
+  db = await createTestSchema();
+  key = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+const entry = (i: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
+  actor: { kind: 'service', id: 'actioner' },
+  action: 'verdict.recorded',
+  subject: { type: 'submission', id: `sub-${i}` },
+  reason: `record ${i}`,
+  evidence: { sha256: (i + 1).toString(16).padStart(64, '0'), hits: [{ bankId: `bank-${i % 3}` }] },
+  versions: { policy: '1' },
+  ...extra,
+});
+
+const sign = (force = true) =>
+  signTreeHeadIfDue(db.pool, {
+    key,
+    schedule: { everyRecords: 1_000_000, everyMs: 3_600_000 },
+    topic: 'mod.audit-tree-heads.v1',
+    force,
+  });
+
+/** As the database owner: run `sql` with the append-only triggers of `table` disabled. */
+async function tamper(table: string, sql: string): Promise<void> {
+  await withTransaction(db.pool, async (c) => {
+    await c.query(`alter table ${table} disable trigger user`);
+    await c.query(sql);
+    await c.query(`alter table ${table} enable trigger user`);
+  });
+}
+
+describe('Postgres audit log', () => {
+  it('appends in one total order and grows the same tree as the reference in-memory tree', async () => {
+    // Several records in one transaction (the edge is read once), others alone, others from concurrent appenders.
+    await withTransaction(db.pool, async (c) => {
+      for (let i = 0; i < 5; i++) await appendAudit(c, entry(i));
+    });
+    await appendAuditBatch(db.pool, [entry(5), entry(6), entry(7)]);
+    await Promise.all(Array.from({ length: 12 }, (_, i) => appendAuditAlone(db.pool, entry(8 + i))));
+    // A savepoint rolled back after an append: the next append of the transaction must not reuse its edge.
+    await withTransaction(db.pool, async (c) => {
+      await appendAudit(c, entry(20));
+      await c.query('savepoint s');
+      await appendAudit(c, entry(21));
+      await c.query('rollback to savepoint s');
+      await appendAudit(c, entry(22));
+    });
+
+    const records = await listAudit(db.pool);
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i));
+    const reference = createMerkleTree(createMemoryMerkleStore());
+    await reference.appendLeafHashes(records.map((r) => decodeRecord(r.canonical).leafHash));
+    const pg = createMerkleTree(createPgMerkleStore(db.pool));
+    expect(await pg.size()).toBe(22);
+    for (const size of [1, 7, 16, 22])
+      expect(toHex(await pg.root(size))).toBe(toHex(await reference.root(size)));
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 22, treeHead: null });
+  });
+
+  it('keeps digests in the record and the evidence documents beside it', async () => {
+    const [stored] = await appendAuditBatch(db.pool, [
+      entry(0, { subject: { type: 'route', id: 'POST /v1/media' }, reason: 'x'.repeat(500) }),
+    ]);
+    expect(stored?.subject.id).toBe('POST_/v1/media');
+    expect(stored?.reason).toHaveLength(280);
+    expect(stored?.canonical).not.toContain('bank-0');
+    const evidence = await auditEvidence(db.pool, 0);
+    expect(evidence).toHaveLength(1);
+    expect(evidence?.[0]).toMatchObject({ name: 'hits', document: '[{"bankId":"bank-0"}]' });
+    expect(evidence?.[0]?.digest).toBe(stored?.evidence['hits']);
+    expect(await auditEvidence(db.pool, 5)).toBeNull();
+  });
+
+  it('refuses UPDATE, DELETE, TRUNCATE and a size moving backwards', async () => {
+    await appendAuditBatch(db.pool, [entry(0), entry(1)]);
+    await sign();
+    for (const table of ['audit_records', 'audit_merkle_nodes', 'audit_evidence', 'audit_tree_heads']) {
+      await expect(db.pool.query(`delete from ${table}`)).rejects.toMatchObject({ code: '42501' });
+      await expect(db.pool.query(`truncate ${table}`)).rejects.toMatchObject({ code: '42501' });
+    }
+    await expect(db.pool.query(`update audit_merkle_nodes set hash = hash`)).rejects.toMatchObject({
+      code: '42501',
+    });
+    await expect(db.pool.query(`update audit_tree_size set size = 1`)).rejects.toMatchObject({
+      code: '42501',
+    });
+    await expect(db.pool.query(`delete from audit_tree_size`)).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      db.pool.query(`insert into audit_log_legacy (actor_kind, actor_id, action, subject_type,
+      subject_id, record_sha256, prev_sha256) values ('user', 'u', 'a.b', 't', 'i', '', '')`),
+    ).rejects.toMatchObject({
+      code: '42501',
+    });
+  });
+
+  it('signs heads on schedule, and serves inclusion and consistency proofs that verify', async () => {
+    expect(await sign()).toBeNull(); // nothing to sign in an empty log
+    await appendAuditBatch(db.pool, [entry(0), entry(1), entry(2)]);
+    const schedule = { everyRecords: 5, everyMs: 3_600_000 };
+    const first = await signTreeHeadIfDue(db.pool, { key, schedule, topic: 'heads' });
+    expect(first).toMatchObject({ treeSize: 3, keyId: key.keyId });
+    await appendAuditBatch(db.pool, [entry(3), entry(4)]);
+    expect(await signTreeHeadIfDue(db.pool, { key, schedule, topic: 'heads' })).toBeNull(); // 2 < 5
+    await appendAuditBatch(db.pool, [entry(5), entry(6), entry(7), entry(8)]);
+    const second = await signTreeHeadIfDue(db.pool, { key, schedule, topic: 'heads' });
+    expect(second?.treeSize).toBe(9);
+    expect(await latestTreeHead(db.pool)).toEqual(second);
+    const outbox = await db.pool.query<{ topic: string; payload: unknown }>(
+      'select topic, payload from outbox',
+    );
+    expect(outbox.rows).toEqual([
+      { topic: 'heads', payload: first },
+      { topic: 'heads', payload: second },
+    ]);
+
+    for (const [seq, size] of [
+      [0, 9],
+      [8, 9],
+      [2, 3],
+    ] as const) {
+      const { treeHead, entry: e } = await auditInclusionProof(db.pool, seq, size === 9 ? undefined : size);
+      expect(treeHead.treeSize).toBe(size);
+      const proof = e.inclusionProof.map((p) => fromHex(p) as Buffer);
+      const root = Buffer.from(treeHead.rootHash, 'hex');
+      expect(verifyInclusion(seq, size, Buffer.from(e.leafHash, 'hex'), proof, root)).toBe(true);
+      expect(verifyInclusion(seq, size, Buffer.alloc(32), proof, root)).toBe(false);
+    }
+    await expect(auditInclusionProof(db.pool, 9)).rejects.toMatchObject({
+      code: 'MOD_ERR_AUDIT_LOG_OUT_OF_RANGE',
+    });
+    await expect(auditInclusionProof(db.pool, 0, 4)).rejects.toMatchObject({
+      code: 'MOD_ERR_AUDIT_LOG_NO_TREE_HEAD',
+    });
+
+    const c = await auditConsistencyProof(db.pool, 3);
+    expect(c).toMatchObject({ size1: 3, size2: 9, rootHash1: first?.rootHash, rootHash2: second?.rootHash });
+    const proof = c.proof.map((p) => fromHex(p) as Buffer);
+    const [r1, r2] = [Buffer.from(c.rootHash1, 'hex'), Buffer.from(c.rootHash2, 'hex')];
+    expect(verifyConsistency(3, 9, r1, r2, proof)).toBe(true);
+    expect(verifyConsistency(3, 9, r2, r1, proof)).toBe(false);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 9, treeHead: second });
+  });
+
+  it('exports case and range bundles that the offline verifier accepts', async () => {
+    await appendAuditBatch(db.pool, [
+      entry(0),
+      entry(1, {
+        action: 'order.issued',
+        subject: { type: 'order', id: 'order-9' },
+        evidence: { submissionId: 'sub-0' },
+      }),
+      entry(2),
+      entry(3, {
+        action: 'order.issued',
+        subject: { type: 'order', id: 'order-8' },
+        evidence: { submissionId: 'sub-2' },
+      }),
+    ]);
+    const head = await sign();
+    await appendAuditBatch(db.pool, [
+      entry(0, { action: 'order.closed', subject: { type: 'order', id: 'order-9' } }),
+    ]);
+
+    const kase = await exportAuditBundle(db.pool, { kind: 'refs', refs: ['sub-0'], label: 'case-1' });
+    expect(kase.scope).toEqual({ kind: 'records', seqs: [0, 1], label: 'case-1' });
+    expect(kase.treeHead).toEqual(head); // record 4 is not signed yet, so not exported
+    expect(verifyBundle(JSON.parse(JSON.stringify(kase)))).toMatchObject({
+      ok: true,
+      records: 2,
+      treeSize: 4,
+    });
+    const { trusted } = loadAuditKeys({
+      signingKeyPem: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
+    expect(verifyBundle(kase, { trustedKeys: trusted })).toMatchObject({ ok: true });
+    expect(verifyBundle(kase, { trustedKeys: loadAuditKeys({}).trusted })).toMatchObject({
+      ok: false,
+      error: { reason: 'unknown_key' },
+    });
+
+    const range = await exportAuditBundle(db.pool, { kind: 'range', fromSeq: 1, toSeq: 3 });
+    expect(verifyBundle(range)).toMatchObject({ ok: true, records: 3 });
+    const all = await exportAuditBundle(db.pool, {
+      kind: 'time',
+      from: new Date(0),
+      to: new Date(Date.now() + 60_000),
+    });
+    expect(all.scope).toEqual({ kind: 'range', fromSeq: 0, toSeq: 3 });
+    expect(verifyBundle(all)).toMatchObject({ ok: true, records: 4 });
+    await expect(exportAuditBundle(db.pool, { kind: 'range', fromSeq: 0, toSeq: 4 })).rejects.toMatchObject({
+      code: 'MOD_ERR_AUDIT_LOG_OUT_OF_RANGE',
+    });
+    await expect(
+      exportAuditBundle(db.pool, { kind: 'range', fromSeq: 0, toSeq: 3 }, { maxRecords: 2 }),
+    ).rejects.toMatchObject({ code: 'MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS' });
+  });
+});
+
+describe('tampering as the database owner', () => {
+  beforeEach(async () => {
+    await appendAuditBatch(
+      db.pool,
+      Array.from({ length: 6 }, (_, i) => entry(i)),
+    );
+    await sign();
+    await appendAuditBatch(
+      db.pool,
+      Array.from({ length: 4 }, (_, i) => entry(6 + i)),
+    );
+    await sign();
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 10 });
+  });
+
+  const rangeBundle = () => exportAuditBundle(db.pool, { kind: 'range', fromSeq: 0, toSeq: 9 });
+
+  it('a changed record is named, in the export and in the stored log', async () => {
+    await tamper(
+      'audit_records',
+      `update audit_records set record = replace(record, 'record 3', 'record X') where seq = 3`,
+    );
+    expect(verifyBundle(await rangeBundle())).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', firstBadRecord: { index: 3, seq: 3 } },
+    });
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', firstBadRecord: { seq: 3 } },
+    });
+  });
+
+  it('a deleted record is named', async () => {
+    await tamper('audit_records', `delete from audit_records where seq = 4`);
+    expect(verifyBundle(await rangeBundle())).toMatchObject({
+      ok: false,
+      error: { reason: 'deleted', firstBadRecord: { seq: 4 } },
+    });
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'deleted', firstBadRecord: { seq: 4 } },
+    });
+  });
+
+  it('reordered records are named', async () => {
+    await tamper(
+      'audit_records',
+      `update audit_records r set record = o.record from audit_records o
+       where (r.seq, o.seq) in ((2, 5), (5, 2))`,
+    );
+    expect(verifyBundle(await rangeBundle())).toMatchObject({
+      ok: false,
+      error: { reason: 'reordered', firstBadRecord: { seq: 5 } },
+    });
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'reordered', firstBadRecord: { seq: 2 } },
+    });
+  });
+
+  it('a record rewritten together with its stored leaf hash is caught by the signed roots', async () => {
+    const forged = (await listAudit(db.pool, { fromSeq: 7, limit: 1 }))[0]?.canonical.replace(
+      'record 7',
+      'record Y',
+    );
+    const leaf = decodeRecord(forged ?? '').leafHash;
+    await tamper('audit_records', `update audit_records set record = '${forged}' where seq = 7`);
+    await tamper(
+      'audit_merkle_nodes',
+      `update audit_merkle_nodes set hash = '\\x${toHex(leaf)}' where level = 0 and idx = 7`,
+    );
+    expect(verifyBundle(await rangeBundle())).toMatchObject({ ok: false, error: { reason: 'bad_proof' } });
+    // Heads at 6 and 10: the rewrite lies after the last head that still verifies.
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'bad_proof', firstBadRecord: { seq: 6 } },
+    });
+  });
+
+  it('a changed evidence document or tree head is caught', async () => {
+    await tamper(
+      'audit_evidence',
+      `update audit_evidence set document = '[{"bankId":"other"}]' where seq = 8`,
+    );
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', firstBadRecord: { seq: 8 } },
+    });
+    await tamper('audit_tree_heads', `update audit_tree_heads set tree_size = 9 where tree_size = 10`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: false, error: { reason: 'bad_signature' } });
+  });
+});

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { buildRecord, canonicalJson } from '@mod/audit';
+import { normaliseAction, normaliseId, normaliseReason, toAuditDraft } from './audit-normalise.js';
+
+const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+describe('toAuditDraft', () => {
+  it('keeps hex digests, moves every other evidence value into a document and carries its SHA-256', () => {
+    const content = 'ab'.repeat(32);
+    const { draft, documents, refs } = toAuditDraft({
+      actor: { kind: 'service', id: 'actioner' },
+      action: 'order.issued',
+      subject: { type: 'order', id: 'o-1' },
+      evidence: {
+        sha256: content,
+        submissionId: '7d1e4c2a-0000-4000-8000-000000000001',
+        bankIds: ['b1', 'b2'],
+        hits: [{ bankId: 'b1', distance: 3, note: undefined }],
+      },
+    });
+    expect(draft.evidence?.['sha256']).toBe(content);
+    expect(documents.map((d) => d.name)).toEqual(['bankIds', 'hits', 'submissionId']);
+    for (const d of documents) {
+      expect(d.digest).toBe(sha(d.document));
+      expect(draft.evidence?.[d.name]).toBe(d.digest);
+    }
+    expect(documents.find((d) => d.name === 'hits')?.document).toBe('[{"bankId":"b1","distance":3}]');
+    expect(refs).toEqual(
+      expect.arrayContaining(['o-1', content, '7d1e4c2a-0000-4000-8000-000000000001', 'b1', 'b2']),
+    );
+    // The draft is a valid strict record.
+    expect(() => buildRecord(draft, 0)).not.toThrow();
+  });
+
+  it('normalises ids, actions, reasons and names the strict format refuses, deterministically', () => {
+    expect(normaliseId('POST /v1/media')).toBe('POST_/v1/media');
+    expect(normaliseId('someone@example.org')).toBe('someone_example.org');
+    expect(normaliseId('')).toBe('unknown');
+    const long = normaliseId('x'.repeat(300));
+    expect(long).toHaveLength(128);
+    expect(long).toBe(normaliseId('x'.repeat(300)));
+    expect(long).not.toBe(normaliseId('x'.repeat(301)));
+    expect(normaliseAction('bank.settings-changed')).toBe('bank.settings_changed');
+    expect(normaliseAction('Login')).toBe('login.done');
+    expect(normaliseReason('a\nb')).toBe('a b');
+    expect(normaliseReason('')).toBeNull();
+    const cut = normaliseReason('é'.repeat(400));
+    expect(cut).toHaveLength(280);
+    expect(cut?.endsWith('…')).toBe(true);
+    // A surrogate pair cut in half would have no UTF-8 form.
+    const emoji = normaliseReason('😀'.repeat(200));
+    expect(() => canonicalJson(emoji)).not.toThrow();
+
+    const many = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]));
+    const { draft, documents } = toAuditDraft({
+      actor: { kind: 'user', id: 'key 1' },
+      role: 'Authority',
+      action: 'case.note-added',
+      subject: { type: 'Route', id: 'GET /v1/x' },
+      reason: 'r'.repeat(1000),
+      evidence: { ...many, Name: 'value', bytes: new Uint8Array([1, 2, 3]), when: new Date(0) },
+      versions: { policy: 'v 1' },
+    });
+    const record = buildRecord(draft, 5, () => new Date(0));
+    expect(record.subject).toEqual({ type: 'route', id: 'GET_/v1/x' });
+    expect(record.role).toBe('authority');
+    expect(Object.keys(record.evidence)).toHaveLength(16);
+    expect(documents.some((d) => d.name === 'more')).toBe(true);
+    expect(record.versions).toEqual({ policy: 'v_1' });
+    expect(JSON.stringify(documents)).not.toContain('[1,2,3]');
+  });
+});

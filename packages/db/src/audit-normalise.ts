@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { RECORD_LIMITS, canonicalJson } from '@mod/audit';
+import type { AuditRecordDraft } from '@mod/audit';
+
+/**
+ * What callers hand to `appendAudit`: ids, digests and small evidence values (never personal data or media).
+ * Looser than the strict `@mod/audit` record: `toAuditDraft` normalises it deterministically.
+ */
+export interface AuditEntry {
+  actor: { kind: 'user' | 'service' | 'policy'; id: string };
+  role?: string | null;
+  tenantId?: string | null;
+  action: string;
+  subject: { type: string; id: string };
+  reason?: string | null;
+  /**
+   * Evidence by name. A lowercase hex digest (16..128 hex characters) is kept as is; any other value is
+   * stored as a canonical JSON document in `audit_evidence` and the record carries its SHA-256.
+   */
+  evidence?: Record<string, unknown>;
+  versions?: Record<string, string>;
+}
+
+/** An evidence value moved out of the record: its canonical JSON text and that text's SHA-256 (hex). */
+export interface EvidenceDocument {
+  name: string;
+  document: string;
+  digest: string;
+}
+
+/** A strict record draft, the documents behind its evidence digests, and the ids it refers to. */
+export interface NormalisedEntry {
+  draft: AuditRecordDraft;
+  documents: EvidenceDocument[];
+  /** Subject id, evidence digests and the short strings inside evidence documents (for case exports). */
+  refs: string[];
+}
+
+const OPAQUE_ID_CHAR = /[^A-Za-z0-9._:/+=-]/g;
+const HEX_DIGEST = /^(?:[0-9a-f]{2})+$/;
+const NAME = /^[a-z][a-zA-Z0-9_.-]{0,31}$/;
+const VERSION_CHAR = /[^A-Za-z0-9._:+/-]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+/** Longest string inside an evidence document that is indexed as a reference. */
+const REF_MAX_CHARS = 128;
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * An opaque id the strict format accepts: every refused character becomes `_` (so `POST /v1/media` becomes
+ * `POST_/v1/media` and an e-mail address loses its `@`); longer than 128 characters: a prefix plus a digest
+ * of the whole; empty: `unknown`.
+ */
+export function normaliseId(id: string): string {
+  if (id === '') return 'unknown';
+  const safe = id.replace(OPAQUE_ID_CHAR, '_');
+  if (safe.length <= RECORD_LIMITS.idMaxChars) return safe;
+  return `${safe.slice(0, RECORD_LIMITS.idMaxChars - 33)}.${sha256Hex(id).slice(0, 32)}`;
+}
+
+function slug(value: string, allowed: RegExp, maxChars: number, prefix: string): string {
+  let s = value.toLowerCase().replace(allowed, '_');
+  if (!/^[a-z]/.test(s)) s = `${prefix}${s}`;
+  return s.slice(0, maxChars);
+}
+
+/** `bank.settings-changed` becomes `bank.settings_changed`; a single word `x` becomes `x.done`. */
+export function normaliseAction(action: string): string {
+  const parts = action
+    .split('.')
+    .filter((p) => p !== '')
+    .map((p) => slug(p, /[^a-z0-9_]/g, 64, 'x'));
+  if (parts.length === 0) return 'unknown.done';
+  if (parts.length === 1) parts.push('done');
+  return parts.join('.');
+}
+
+/** At most 280 characters without control characters (each becomes a space); empty becomes null. */
+export function normaliseReason(reason: string | null | undefined): string | null {
+  if (reason === null || reason === undefined) return null;
+  let s = reason.replace(CONTROL, ' ');
+  if (s.length > RECORD_LIMITS.reasonMaxChars) {
+    s = s.slice(0, RECORD_LIMITS.reasonMaxChars - 1);
+    // Never leave half of a surrogate pair behind (it has no UTF-8 form).
+    if (/[\uD800-\uDBFF]$/.test(s)) s = s.slice(0, -1);
+    s += '…';
+  }
+  return s.trim() === '' ? null : s;
+}
+
+/**
+ * A JSON value with a canonical form: `undefined` members dropped, Dates as ISO strings, bigints as decimal
+ * strings, byte arrays as the SHA-256 of their bytes (media never enters the log), non-finite numbers as
+ * strings, functions and symbols as null.
+ */
+export function toJsonValue(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  if (value instanceof Uint8Array) return { sha256: createHash('sha256').update(value).digest('hex') };
+  if (depth >= 12) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toJsonValue(v, depth + 1)));
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v !== undefined && typeof v !== 'function' && typeof v !== 'symbol')
+        out[k] = toJsonValue(v, depth + 1);
+    }
+    return out;
+  }
+  return null; // undefined, functions and symbols have no JSON form
+}
+
+function isDigest(v: unknown): v is string {
+  return (
+    typeof v === 'string' &&
+    v.length >= RECORD_LIMITS.digestMinHexChars &&
+    v.length <= RECORD_LIMITS.digestMaxHexChars &&
+    HEX_DIGEST.test(v)
+  );
+}
+
+function uniqueName(raw: string, taken: Set<string>): string {
+  let base = raw.replace(/[^a-zA-Z0-9_.-]/g, '_');
+  if (!/^[a-z]/.test(base))
+    base = /^[A-Z]/.test(base) ? base.charAt(0).toLowerCase() + base.slice(1) : `e${base}`;
+  base = base.slice(0, 29);
+  let name = base;
+  for (let i = 2; taken.has(name) || !NAME.test(name); i++) name = `${base}_${i}`;
+  taken.add(name);
+  return name;
+}
+
+function collectStrings(value: unknown, out: Set<string>): void {
+  if (typeof value === 'string') {
+    if (value !== '' && value.length <= REF_MAX_CHARS) out.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectStrings(v, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) collectStrings(v, out);
+  }
+}
+
+/**
+ * Turns a caller's `AuditEntry` into a strict `@mod/audit` draft, deterministically: ids, action, role,
+ * subject type, version strings and evidence names are rewritten into the accepted alphabets, `reason` is
+ * cut to 280 characters, and every evidence value that is not already a lowercase hex digest becomes a
+ * document (canonical JSON) whose SHA-256 the record carries. Beyond 16 evidence names, the rest are folded
+ * into one document named `more`. Never throws for any JSON-like input.
+ */
+export function toAuditDraft(entry: AuditEntry): NormalisedEntry {
+  const documents: EvidenceDocument[] = [];
+  const refs = new Set<string>();
+  const evidence: Record<string, string> = {};
+  const taken = new Set<string>();
+  const entries = Object.entries(entry.evidence ?? {})
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const direct = entries.slice(0, RECORD_LIMITS.maxEvidenceDigests - (entries.length > 16 ? 1 : 0));
+  const rest = entries.slice(direct.length);
+  const items: [string, unknown][] = [...direct];
+  if (rest.length > 0) items.push(['more', Object.fromEntries(rest)]);
+  for (const [rawName, raw] of items) {
+    const name = uniqueName(rawName, taken);
+    if (isDigest(raw)) {
+      evidence[name] = raw;
+      refs.add(raw);
+      continue;
+    }
+    const value = toJsonValue(raw);
+    const document = canonicalJson(value);
+    const digest = sha256Hex(document);
+    evidence[name] = digest;
+    documents.push({ name, document, digest });
+    collectStrings(value, refs);
+  }
+  const versions: Record<string, string> = {};
+  const versionNames = new Set<string>();
+  for (const [rawName, raw] of Object.entries(entry.versions ?? {}).slice(0, RECORD_LIMITS.maxVersions)) {
+    const v = String(raw).replace(VERSION_CHAR, '_').slice(0, RECORD_LIMITS.versionMaxChars);
+    versions[uniqueName(rawName, versionNames)] = v === '' ? 'unknown' : v;
+  }
+  const subjectId = normaliseId(entry.subject.id);
+  refs.add(subjectId);
+  const role = entry.role ?? null;
+  const draft: AuditRecordDraft = {
+    actor: {
+      kind: ['user', 'service', 'policy'].includes(entry.actor.kind) ? entry.actor.kind : 'service',
+      id: normaliseId(entry.actor.id),
+    },
+    role: role === null || role === '' ? null : slug(role, /[^a-z0-9_-]/g, 32, 'r'),
+    tenantId: entry.tenantId === null || entry.tenantId === undefined ? null : normaliseId(entry.tenantId),
+    action: normaliseAction(entry.action),
+    subject: { type: slug(entry.subject.type, /[^a-z0-9_]/g, 32, 't'), id: subjectId },
+    reason: normaliseReason(entry.reason),
+    evidence,
+    versions,
+  };
+  return { draft, documents, refs: [...refs] };
+}

@@ -1,0 +1,313 @@
+import {
+  BUNDLE_FORMAT,
+  assembleProof,
+  createMerkleTree,
+  decodeRecord,
+  inclusionPlan,
+  planNodeIds,
+  toHex,
+} from '@mod/audit';
+import type { AuditBundle, BundleEntry, BundleScope, NodeId, SignedTreeHead } from '@mod/audit';
+import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
+import { createPgMerkleStore } from './audit-store.js';
+import type { Queryable } from './pool.js';
+
+interface HeadRow {
+  tree_size: number;
+  root_hash: Buffer;
+  signed_at: Date;
+  key_id: string;
+  signature: string;
+}
+
+const HEAD_COLUMNS = 'tree_size, root_hash, signed_at, key_id, signature';
+
+function toHead(r: HeadRow): SignedTreeHead {
+  return {
+    treeSize: r.tree_size,
+    rootHash: toHex(r.root_hash),
+    timestamp: r.signed_at.toISOString(),
+    keyId: r.key_id,
+    signature: r.signature,
+  };
+}
+
+/** The newest signed tree head (largest size), or null before the first one. */
+export async function latestTreeHead(db: Queryable): Promise<SignedTreeHead | null> {
+  const { rows } = await db.query<HeadRow>(
+    `/* audit:latest-head */ select ${HEAD_COLUMNS} from audit_tree_heads
+     order by tree_size desc, signed_at desc limit 1`,
+  );
+  return rows[0] === undefined ? null : toHead(rows[0]);
+}
+
+/** The signed head of exactly `treeSize` leaves (the newest if several keys signed it), or null. */
+export async function treeHeadAt(db: Queryable, treeSize: number): Promise<SignedTreeHead | null> {
+  const { rows } = await db.query<HeadRow>(
+    `/* audit:head-at */ select ${HEAD_COLUMNS} from audit_tree_heads where tree_size = $1
+     order by signed_at desc limit 1`,
+    [treeSize],
+  );
+  return rows[0] === undefined ? null : toHead(rows[0]);
+}
+
+/** Signed heads, newest first (at most `limit`, default 100), for authorities that audit the log itself. */
+export async function listTreeHeads(
+  db: Queryable,
+  options: { beforeSize?: number; limit?: number } = {},
+): Promise<SignedTreeHead[]> {
+  const { rows } = await db.query<HeadRow>(
+    `/* audit:list-heads */ select ${HEAD_COLUMNS} from audit_tree_heads
+     where ($1::bigint is null or tree_size < $1) order by tree_size desc, signed_at desc limit $2`,
+    [options.beforeSize ?? null, options.limit ?? 100],
+  );
+  return rows.map(toHead);
+}
+
+/** Public keys that signed tree heads: key id and base64 SPKI DER (what bundles carry). */
+export async function auditPublicKeys(db: Queryable): Promise<{ keyId: string; spki: string }[]> {
+  const { rows } = await db.query<{ key_id: string; spki: string }>(
+    `/* audit:public-keys */ select key_id, spki from audit_signing_keys order by first_used_at, key_id`,
+  );
+  return rows.map((r) => ({ keyId: r.key_id, spki: r.spki }));
+}
+
+async function resolveHead(db: Queryable, treeSize: number | undefined): Promise<SignedTreeHead> {
+  const head = treeSize === undefined ? await latestTreeHead(db) : await treeHeadAt(db, treeSize);
+  if (head === null) {
+    throw new AuditLogError(
+      AuditLogErrorCode.NO_TREE_HEAD,
+      treeSize === undefined ? 'no signed tree head yet' : `no signed tree head of size ${treeSize}`,
+    );
+  }
+  return head;
+}
+
+/**
+ * Bundle entries for stored records, proven against a tree of `size` leaves, with one batched node read
+ * for every proof. Like `@mod/audit` `createBundle`: the leaf index is the seq inside the record text, the
+ * leaf hash is the one stored in the tree (not recomputed), and rows are taken as found, so a record changed,
+ * deleted or moved in the database shows up in verification instead of being repaired here.
+ */
+async function bundleEntries(
+  db: Queryable,
+  rows: readonly { seq: number; record: string }[],
+  size: number,
+): Promise<BundleEntry[]> {
+  const located = rows.map((r) => {
+    let index = r.seq;
+    try {
+      index = decodeRecord(r.record).record.seq;
+    } catch {
+      // Not a valid canonical record any more: prove its row's position; the verifier reports it changed.
+    }
+    return { index: index < size ? index : r.seq, record: r.record };
+  });
+  const plans = located.map((l) => inclusionPlan(l.index, size));
+  const ids: NodeId[] = [...planNodeIds(plans.flat()), ...located.map((l) => ({ level: 0, index: l.index }))];
+  const unique = planNodeIds([ids]);
+  const hashes = await createPgMerkleStore(db).getNodes(unique);
+  const byKey = new Map<string, Uint8Array>();
+  unique.forEach((id, i) => byKey.set(`${id.level}:${id.index}`, hashes[i] as Uint8Array));
+  const lookup = (id: NodeId): Uint8Array => byKey.get(`${id.level}:${id.index}`) as Uint8Array;
+  return located.map((l, i) => ({
+    leafIndex: l.index,
+    leafHash: toHex(lookup({ level: 0, index: l.index })),
+    record: l.record,
+    inclusionProof: assembleProof(plans[i] ?? [], lookup).map(toHex),
+  }));
+}
+
+/** One record with its inclusion proof against a signed head: a one-entry bundle's content. */
+export interface AuditInclusionProof {
+  treeHead: SignedTreeHead;
+  entry: BundleEntry;
+}
+
+/**
+ * Inclusion proof of record `seq` against the signed head of `treeSize` leaves (default: the latest head).
+ * O(log n) node reads in one query.
+ */
+export async function auditInclusionProof(
+  db: Queryable,
+  seq: number,
+  treeSize?: number,
+): Promise<AuditInclusionProof> {
+  const head = await resolveHead(db, treeSize);
+  if (seq >= head.treeSize) {
+    throw new AuditLogError(
+      AuditLogErrorCode.OUT_OF_RANGE,
+      `record ${seq} is not in the signed tree of ${head.treeSize} records`,
+    );
+  }
+  const { rows } = await db.query<{ seq: number; record: string }>(
+    `/* audit:record */ select seq, record from audit_records where seq = $1`,
+    [seq],
+  );
+  if (rows[0] === undefined)
+    throw new AuditLogError(AuditLogErrorCode.OUT_OF_RANGE, `record ${seq} not found`);
+  const [entry] = await bundleEntries(db, rows, head.treeSize);
+  return { treeHead: head, entry: entry as BundleEntry };
+}
+
+/** RFC 9162 consistency proof between the trees of `size1` and `size2` leaves, with both roots. */
+export interface AuditConsistencyProof {
+  size1: number;
+  size2: number;
+  rootHash1: string;
+  rootHash2: string;
+  proof: string[];
+  /** The signed heads of those sizes, when the log signed them. */
+  treeHead1: SignedTreeHead | null;
+  treeHead2: SignedTreeHead | null;
+}
+
+/** Consistency proof from `size1` to `size2` (default: the latest signed head's size). */
+export async function auditConsistencyProof(
+  db: Queryable,
+  size1: number,
+  size2?: number,
+): Promise<AuditConsistencyProof> {
+  const to = size2 ?? (await resolveHead(db, undefined)).treeSize;
+  const tree = createMerkleTree(createPgMerkleStore(db));
+  const current = await tree.size();
+  if (size1 > to || to > current) {
+    throw new AuditLogError(
+      AuditLogErrorCode.OUT_OF_RANGE,
+      `need size1 <= size2 <= ${current}, got ${size1} and ${to}`,
+    );
+  }
+  const [proof, root1, root2, head1, head2] = await Promise.all([
+    tree.consistencyProof(size1, to),
+    tree.root(size1),
+    tree.root(to),
+    treeHeadAt(db, size1),
+    treeHeadAt(db, to),
+  ]);
+  return {
+    size1,
+    size2: to,
+    rootHash1: toHex(root1),
+    rootHash2: toHex(root2),
+    proof: proof.map(toHex),
+    treeHead1: head1,
+    treeHead2: head2,
+  };
+}
+
+/** What to export: a seq range, a time range, or every record referring to one of some ids (a case). */
+export type AuditExportScope =
+  | { kind: 'range'; fromSeq: number; toSeq: number }
+  | { kind: 'time'; from: Date; to: Date }
+  | { kind: 'refs'; refs: readonly string[]; label?: string };
+
+/** Options of `exportAuditBundle`. */
+export interface AuditExportOptions {
+  /** Prove against the signed head of this size (default: the latest signed head). */
+  treeSize?: number;
+  /** Largest number of records in one bundle (default 10,000); more is MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS. */
+  maxRecords?: number;
+}
+
+/**
+ * An export bundle (`mod.audit.bundle.v1`) that `modctl audit verify` checks offline: the records in scope
+ * (only those inside the signed tree), their inclusion proofs, the signed head and the public keys that
+ * signed heads. A case (`refs`) takes every record whose subject id, evidence digest or evidence document
+ * mentions one of the ids (e.g. an order id or a submission id); a time range maps to the seq range of the
+ * records appended in [from, to).
+ */
+export async function exportAuditBundle(
+  db: Queryable,
+  scope: AuditExportScope,
+  options: AuditExportOptions = {},
+): Promise<AuditBundle> {
+  const head = await resolveHead(db, options.treeSize);
+  const max = options.maxRecords ?? 10_000;
+  const last = head.treeSize - 1;
+  let bundleScope: BundleScope;
+  let seqs: number[] | null = null;
+  if (scope.kind === 'refs') {
+    const { rows } = await db.query<{ seq: number }>(
+      `/* audit:case-seqs */ select distinct seq from audit_refs where ref = any($1::text[]) and seq < $2
+       order by seq limit $3`,
+      [scope.refs, head.treeSize, max + 1],
+    );
+    seqs = rows.map((r) => r.seq);
+    bundleScope = { kind: 'records', seqs, label: scope.label ?? scope.refs.join(',') };
+  } else {
+    let from: number;
+    let to: number;
+    if (scope.kind === 'range') {
+      ({ fromSeq: from, toSeq: to } = scope);
+    } else {
+      const { rows } = await db.query<{ lo: number | null; hi: number | null }>(
+        `/* audit:time-range */ select min(seq) as lo, max(seq) as hi from audit_records
+         where recorded_at >= $1 and recorded_at < $2 and seq < $3`,
+        [scope.from, scope.to, head.treeSize],
+      );
+      from = rows[0]?.lo ?? 0;
+      to = rows[0]?.hi ?? -1;
+    }
+    if (to < from) {
+      seqs = [];
+      bundleScope = { kind: 'records', seqs, label: 'empty' };
+    } else {
+      if (from < 0 || to > last) {
+        throw new AuditLogError(
+          AuditLogErrorCode.OUT_OF_RANGE,
+          `seq range ${from}..${to} is not inside the signed tree of ${head.treeSize} records`,
+        );
+      }
+      if (to - from + 1 > max) {
+        throw new AuditLogError(
+          AuditLogErrorCode.TOO_MANY_RECORDS,
+          `${to - from + 1} records exceed the export limit of ${max}`,
+        );
+      }
+      bundleScope = { kind: 'range', fromSeq: from, toSeq: to };
+    }
+  }
+  if (seqs !== null && seqs.length > max) {
+    throw new AuditLogError(
+      AuditLogErrorCode.TOO_MANY_RECORDS,
+      `more than ${max} records match: narrow the export`,
+    );
+  }
+  const { rows } = await db.query<{ seq: number; record: string }>(
+    bundleScope.kind === 'range'
+      ? `/* audit:export-range */ select seq, record from audit_records where seq between $1 and $2 order by seq`
+      : `/* audit:export-seqs */ select seq, record from audit_records where seq = any($1::bigint[]) order by seq`,
+    bundleScope.kind === 'range' ? [bundleScope.fromSeq, bundleScope.toSeq] : [bundleScope.seqs],
+  );
+  return {
+    format: BUNDLE_FORMAT,
+    scope: bundleScope,
+    treeHead: head,
+    publicKeys: await auditPublicKeys(db),
+    entries: await bundleEntries(db, rows, head.treeSize),
+  };
+}
+
+/** An evidence document behind a record's digest: recompute SHA-256(document) to check it. */
+export interface AuditEvidence {
+  name: string;
+  /** The digest the record carries. */
+  digest: string;
+  /** Canonical JSON text whose UTF-8 SHA-256 is `digest`. */
+  document: string;
+}
+
+/** The evidence documents of record `seq` (digests that were hex already have none). */
+export async function auditEvidence(db: Queryable, seq: number): Promise<AuditEvidence[] | null> {
+  const { rows } = await db.query<{ record: string }>(
+    `/* audit:record */ select record from audit_records where seq = $1`,
+    [seq],
+  );
+  if (rows[0] === undefined) return null;
+  const evidence = decodeRecord(rows[0].record).record.evidence;
+  const docs = await db.query<{ name: string; document: string }>(
+    `/* audit:evidence */ select name, document from audit_evidence where seq = $1 order by name`,
+    [seq],
+  );
+  return docs.rows.map((d) => ({ name: d.name, digest: evidence[d.name] ?? '', document: d.document }));
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from './pool.js';
+
+/** A legal basis an order cites: its deadline and re-notice interval are data (table `legal_bases`), not code. */
+export interface LegalBasis {
+  id: string;
+  citation: string;
+  authority: string;
+  deadlineMinutes: number;
+  renoticeMinutes: number;
+}
+
+export async function getLegalBasis(db: Queryable, id: string): Promise<LegalBasis | null> {
+  const { rows } = await db.query<LegalBasis>(
+    `/* orders:get-legal-basis */ select id, citation, authority, deadline_minutes as "deadlineMinutes",
+       renotice_minutes as "renoticeMinutes" from legal_bases where id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+export async function listLegalBases(db: Queryable): Promise<LegalBasis[]> {
+  const { rows } = await db.query<LegalBasis>(
+    `/* orders:list-legal-bases */ select id, citation, authority, deadline_minutes as "deadlineMinutes",
+       renotice_minutes as "renoticeMinutes" from legal_bases order by id`,
+  );
+  return rows;
+}
+
+/** Adds or changes a legal basis (operators' configuration). */
+export async function upsertLegalBasis(db: Queryable, b: LegalBasis): Promise<void> {
+  await db.query(
+    `/* orders:upsert-legal-basis */ insert into legal_bases (id, citation, authority, deadline_minutes, renotice_minutes)
+     values ($1, $2, $3, $4, $5) on conflict (id) do update set citation = excluded.citation,
+       authority = excluded.authority, deadline_minutes = excluded.deadline_minutes,
+       renotice_minutes = excluded.renotice_minutes`,
+    [b.id, b.citation, b.authority, b.deadlineMinutes, b.renoticeMinutes],
+  );
+}
+
+/** Records that content under `host` (and its subdomains) is hosted by a platform tenant. */
+export async function mapHostToPlatform(
+  db: Queryable,
+  host: string,
+  platformTenantId: string,
+): Promise<void> {
+  await db.query(
+    `/* orders:map-host */ insert into platform_hosts (host, platform_tenant_id) values ($1, $2)
+     on conflict (host) do update set platform_tenant_id = excluded.platform_tenant_id`,
+    [host.toLowerCase(), platformTenantId],
+  );
+}
+
+/**
+ * The platform hosting `host`: the mapping of the host itself or of its nearest parent domain
+ * (`cdn.example.com` → `example.com`). Null when unknown.
+ */
+export async function platformForHost(db: Queryable, host: string): Promise<string | null> {
+  const labels = host.toLowerCase().replace(/\.$/, '').split('.');
+  const candidates = labels.map((_, i) => labels.slice(i).join('.')).filter((h) => h.length > 0);
+  if (candidates.length === 0) return null;
+  const { rows } = await db.query<{ platform_tenant_id: string }>(
+    `/* actioner:platform-for-host */ select platform_tenant_id from platform_hosts where host = any($1)
+     order by length(host) desc limit 1`,
+    [candidates],
+  );
+  return rows[0]?.platform_tenant_id ?? null;
+}
+
+export type CaseKind = 'confirm' | 'review';
+
+export interface CaseInput {
+  kind: CaseKind;
+  submissionId: string | null;
+  orderIds: string[];
+  reason: string;
+  /** Hits, distances, categories, scores: never media bytes. */
+  evidence: unknown;
+  policyVersion: string;
+  createdAt: Date;
+}
+
+/**
+ * Opens a case for people (an authority confirms an automatic decision; a reviewer looks at a classifier
+ * signal). One per (submission, kind): a replay folds into the existing case. Returns its id and whether new.
+ */
+export async function openCase(db: Queryable, c: CaseInput): Promise<{ id: string; created: boolean }> {
+  const id = randomUUID();
+  const { rows } = await db.query<{ id: string; created: boolean }>(
+    `/* actioner:open-case */ insert into cases (id, kind, submission_id, order_ids, reason, evidence, policy_version,
+       created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)
+     on conflict (submission_id, kind) where submission_id is not null
+     do update set order_ids = (select array_agg(distinct x) from unnest(cases.order_ids || excluded.order_ids) x)
+     returning id, (xmax = 0) as created`,
+    [
+      id,
+      c.kind,
+      c.submissionId,
+      c.orderIds,
+      c.reason,
+      JSON.stringify(c.evidence),
+      c.policyVersion,
+      c.createdAt,
+    ],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error('case insert returned no row');
+  return row;
+}
+
+export interface Case {
+  id: string;
+  kind: CaseKind;
+  status: 'open' | 'closed';
+  submissionId: string | null;
+  orderIds: string[];
+  reason: string;
+  evidence: unknown;
+  policyVersion: string;
+  createdAt: string;
+}
+
+export async function listCases(
+  db: Queryable,
+  q: { kind?: CaseKind; submissionId?: string; limit: number },
+): Promise<Case[]> {
+  const { rows } = await db.query<{
+    id: string;
+    kind: CaseKind;
+    status: 'open' | 'closed';
+    submission_id: string | null;
+    order_ids: string[];
+    reason: string;
+    evidence: unknown;
+    policy_version: string;
+    created_at: Date;
+  }>(
+    `/* orders:list-cases */ select * from cases where ($1::text is null or kind = $1)
+       and ($2::uuid is null or submission_id = $2) order by created_at desc, id limit $3`,
+    [q.kind ?? null, q.submissionId ?? null, q.limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    submissionId: r.submission_id,
+    orderIds: r.order_ids,
+    reason: r.reason,
+    evidence: r.evidence,
+    policyVersion: r.policy_version,
+    createdAt: r.created_at.toISOString(),
+  }));
+}

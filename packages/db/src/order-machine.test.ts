@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyOrderCommand,
+  dueOrderCommands,
+  initialOrderState,
+  isOverdue,
+  nextNoticeAfter,
+  type OrderClockState,
+  type OrderCommand,
+} from './order-machine.js';
+
+const H = 3_600_000;
+const t0 = new Date('2026-03-01T00:00:00Z');
+const at = (hours: number) => new Date(t0.getTime() + hours * H);
+const fresh = () => initialOrderState({ issuedAt: t0, deadlineAt: at(24), renoticeIntervalMs: 24 * H });
+
+function run(s: OrderClockState, c: OrderCommand, now: Date): OrderClockState {
+  const r = applyOrderCommand(s, c, now);
+  if (!r.ok) throw new Error(r.reason);
+  return r.state;
+}
+
+describe('order lifecycle', () => {
+  it('goes issued → delivered → acknowledged → actioned → verified and then accepts nothing', () => {
+    let s = run(fresh(), { type: 'deliver' }, at(0.1));
+    s = run(s, { type: 'acknowledge' }, at(1));
+    s = run(s, { type: 'action', note: 'removed' }, at(3));
+    expect(s).toMatchObject({ status: 'actioned', nextNoticeAt: null });
+    expect(s.acknowledgedAt).toEqual(at(1));
+    s = run(s, { type: 'verify', note: 'gone' }, at(4));
+    expect(s).toMatchObject({ status: 'verified', closedAt: at(4) });
+    expect(applyOrderCommand(s, { type: 'acknowledge' }, at(5))).toEqual({
+      ok: false,
+      reason: 'order is verified',
+    });
+  });
+
+  it('rejects transitions that do not apply and never mutates its input', () => {
+    const s = fresh();
+    expect(applyOrderCommand(s, { type: 'verify', note: '' }, at(1)).ok).toBe(false);
+    expect(applyOrderCommand(s, { type: 'resume' }, at(1)).ok).toBe(false);
+    const actioned = run(s, { type: 'action', note: 'done' }, at(1));
+    expect(applyOrderCommand(actioned, { type: 'dispute', reason: 'x' }, at(2)).ok).toBe(false);
+    expect(s.status).toBe('issued');
+  });
+
+  it('re-notices every interval until actioned, one notice after downtime, never while paused', () => {
+    let s = fresh();
+    expect(dueOrderCommands(s, at(23))).toEqual([]);
+    s = run(s, { type: 'renotice' }, at(24));
+    expect(s.noticesSent).toBe(2);
+    expect(s.nextNoticeAt).toEqual(at(48));
+    // Scheduler down for three days: one notice, and the schedule keeps its cadence.
+    s = run(s, { type: 'renotice' }, at(24 * 4 + 5));
+    expect(s.nextNoticeAt).toEqual(at(24 * 5));
+    const paused = run(s, { type: 'pause', reason: 'clarification' }, at(24 * 4 + 6));
+    expect(dueOrderCommands(paused, at(24 * 9))).toEqual([]);
+    const actioned = run(s, { type: 'action', note: 'done' }, at(24 * 4 + 7));
+    expect(dueOrderCommands(actioned, at(24 * 9))).toEqual([]);
+    expect(nextNoticeAfter(at(0), 24 * H, at(0))).toEqual(at(24));
+  });
+
+  it('escalates a missed deadline once; extending clears it; the target may still act', () => {
+    let s = run(fresh(), { type: 'acknowledge' }, at(1));
+    expect(isOverdue(s, at(23.9))).toBe(false);
+    expect(dueOrderCommands(s, at(24))).toEqual([{ type: 'escalate' }, { type: 'renotice' }]);
+    s = run(s, { type: 'escalate' }, at(24));
+    expect(s.escalatedAt).toEqual(at(24));
+    expect(applyOrderCommand(s, { type: 'escalate' }, at(25)).ok).toBe(false);
+    const extended = run(s, { type: 'extend', deadlineAt: at(48), reason: 'more time' }, at(25));
+    expect(extended).toMatchObject({ escalatedAt: null, deadlineAt: at(48) });
+    expect(applyOrderCommand(extended, { type: 'extend', deadlineAt: at(30), reason: '' }, at(26)).ok).toBe(
+      false,
+    );
+    expect(run(s, { type: 'action', note: 'late' }, at(26)).status).toBe('actioned');
+  });
+
+  it('pausing stops the clock: resume moves the deadline and the next notice by the paused time', () => {
+    let s = run(fresh(), { type: 'pause', reason: 'awaiting clarification' }, at(10));
+    expect(isOverdue(s, at(100))).toBe(false);
+    expect(applyOrderCommand(s, { type: 'pause', reason: '' }, at(11)).ok).toBe(false);
+    s = run(s, { type: 'resume' }, at(40));
+    expect(s.deadlineAt).toEqual(at(54));
+    expect(s.nextNoticeAt).toEqual(at(54));
+    expect(s.pausedAt).toBeNull();
+  });
+
+  it('a dispute returns to acknowledged or actioned; verification failure reopens with a notice due now', () => {
+    let s = run(fresh(), { type: 'dispute', reason: 'not our content' }, at(2));
+    expect(dueOrderCommands(s, at(25))).toEqual([{ type: 'escalate' }]);
+    s = run(s, { type: 'acknowledge' }, at(3));
+    s = run(s, { type: 'action', note: 'removed' }, at(4));
+    s = run(s, { type: 'reopen', reason: 'still served' }, at(5));
+    expect(s).toMatchObject({ status: 'reopened', verificationFailures: 1, nextNoticeAt: at(5) });
+    expect(dueOrderCommands(s, at(5))).toEqual([{ type: 'renotice' }]);
+    expect(run(s, { type: 'withdraw', reason: 'court order' }, at(6)).status).toBe('withdrawn');
+  });
+});

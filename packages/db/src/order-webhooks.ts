@@ -1,0 +1,171 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Queryable } from './pool.js';
+
+/** Where a target wants its orders pushed. The secret signs every request (HMAC-SHA256). */
+export interface WebhookEndpoint {
+  tenantId: string;
+  url: string;
+  secret: string;
+  enabled: boolean;
+}
+
+/**
+ * Sets a tenant's webhook endpoint; returns the signing secret (a fresh random one unless given). The secret is
+ * shown to the tenant once; it stays in the database only because signing needs it.
+ */
+export async function setWebhookEndpoint(
+  db: Queryable,
+  e: { tenantId: string; url: string; secret?: string; enabled?: boolean },
+): Promise<WebhookEndpoint> {
+  const secret = e.secret ?? randomBytes(32).toString('base64url');
+  await db.query(
+    `/* orders:set-webhook */ insert into webhook_endpoints (tenant_id, url, secret, enabled) values ($1, $2, $3, $4)
+     on conflict (tenant_id) do update set url = excluded.url, secret = excluded.secret, enabled = excluded.enabled,
+       updated_at = now()`,
+    [e.tenantId, e.url, secret, e.enabled ?? true],
+  );
+  return { tenantId: e.tenantId, url: e.url, secret, enabled: e.enabled ?? true };
+}
+
+export async function getWebhookEndpoint(db: Queryable, tenantId: string): Promise<WebhookEndpoint | null> {
+  const { rows } = await db.query<WebhookEndpoint>(
+    `/* orders:get-webhook */ select tenant_id as "tenantId", url, secret, enabled from webhook_endpoints
+     where tenant_id = $1`,
+    [tenantId],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Queues a webhook message for the target of an order, inside the caller's transaction (committed with the
+ * change it announces). Nothing is queued when the tenant has no enabled endpoint. Returns the delivery id.
+ */
+export async function enqueueWebhook(
+  db: Queryable,
+  w: { tenantId: string; orderId: string; event: string; payload: unknown; now: Date },
+): Promise<string | null> {
+  const id = randomUUID();
+  const { rowCount } = await db.query(
+    `/* orders:enqueue-webhook */ insert into webhook_deliveries (id, tenant_id, order_id, event, payload,
+       next_attempt_at, created_at)
+     select $1, $2, $3, $4, $5, $6, $6 from webhook_endpoints where tenant_id = $2 and enabled`,
+    [id, w.tenantId, w.orderId, w.event, JSON.stringify(w.payload), w.now],
+  );
+  return rowCount === 1 ? id : null;
+}
+
+/** A delivery claimed for one attempt, with what is needed to send it. */
+export interface ClaimedDelivery {
+  id: string;
+  tenantId: string;
+  orderId: string;
+  event: string;
+  payload: unknown;
+  attempts: number;
+  url: string;
+  secret: string;
+}
+
+/**
+ * Claims up to `limit` due deliveries for one attempt each: their next attempt moves `leaseMs` ahead, so a
+ * worker that dies mid-request leaves them to be retried after the lease (receivers dedupe by delivery id).
+ * Several workers share the work (`skip locked`).
+ */
+export async function claimDueWebhooks(
+  db: Queryable,
+  a: { now: Date; leaseMs: number; limit: number },
+): Promise<ClaimedDelivery[]> {
+  const { rows } = await db.query<ClaimedDelivery>(
+    `/* actioner:claim-webhooks */ with due as (
+       select d.id from webhook_deliveries d where d.status = 'pending' and d.next_attempt_at <= $1
+       order by d.next_attempt_at, d.id limit $3 for update skip locked
+     )
+     update webhook_deliveries d set next_attempt_at = $1::timestamptz + make_interval(secs => $2::float8 / 1000)
+     from due, webhook_endpoints e where d.id = due.id and e.tenant_id = d.tenant_id
+     returning d.id, d.tenant_id as "tenantId", d.order_id as "orderId", d.event, d.payload, d.attempts,
+       e.url, e.secret`,
+    [a.now, a.leaseMs, a.limit],
+  );
+  return rows;
+}
+
+/**
+ * Records one attempt and the delivery's next state: delivered, retried at `retryAt`, or failed for good
+ * (`retryAt` null after a failed attempt).
+ */
+export async function recordWebhookAttempt(
+  db: Queryable,
+  a: {
+    deliveryId: string;
+    at: Date;
+    statusCode: number | null;
+    error: string | null;
+    durationMs: number;
+    delivered: boolean;
+    retryAt: Date | null;
+  },
+): Promise<void> {
+  await db.query(
+    `/* actioner:webhook-attempt */ with d as (
+       update webhook_deliveries set attempts = attempts + 1,
+         status = case when $6 then 'delivered' when $7::timestamptz is null then 'failed' else 'pending' end,
+         delivered_at = case when $6 then $2::timestamptz else delivered_at end,
+         next_attempt_at = coalesce($7::timestamptz, next_attempt_at)
+       where id = $1 returning attempts
+     )
+     insert into webhook_attempts (delivery_id, attempt, at, status_code, error, duration_ms)
+     select $1, attempts, $2, $3, $4, $5 from d`,
+    [a.deliveryId, a.at, a.statusCode, a.error, Math.round(a.durationMs), a.delivered, a.retryAt],
+  );
+}
+
+/** A delivery and each of its attempts, as shown to the order's parties. */
+export interface WebhookDeliveryView {
+  id: string;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: {
+    attempt: number;
+    at: string;
+    statusCode: number | null;
+    error: string | null;
+    durationMs: number;
+  }[];
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+
+export async function listWebhookDeliveries(db: Queryable, orderId: string): Promise<WebhookDeliveryView[]> {
+  const { rows } = await db.query<{
+    id: string;
+    event: string;
+    status: 'pending' | 'delivered' | 'failed';
+    next_attempt_at: Date;
+    delivered_at: Date | null;
+    created_at: Date;
+    attempts: {
+      attempt: number;
+      at: string;
+      statusCode: number | null;
+      error: string | null;
+      durationMs: number;
+    }[];
+  }>(
+    `/* api:webhook-deliveries */ select d.id, d.event, d.status, d.next_attempt_at, d.delivered_at, d.created_at,
+       coalesce((select json_agg(json_build_object('attempt', a.attempt, 'at', a.at, 'statusCode', a.status_code,
+         'error', a.error, 'durationMs', a.duration_ms) order by a.attempt) from webhook_attempts a
+         where a.delivery_id = d.id), '[]') as attempts
+     from webhook_deliveries d where d.order_id = $1 order by d.created_at, d.id`,
+    [orderId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    event: r.event,
+    status: r.status,
+    attempts: r.attempts.map((x) => ({ ...x, at: new Date(x.at).toISOString() })),
+    nextAttemptAt: r.status === 'pending' ? r.next_attempt_at.toISOString() : null,
+    deliveredAt: r.delivered_at?.toISOString() ?? null,
+    createdAt: r.created_at.toISOString(),
+  }));
+}

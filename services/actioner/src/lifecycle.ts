@@ -1,0 +1,330 @@
+import {
+  appendAudit,
+  claimDueWebhooks,
+  commandOrder,
+  enqueueOrderChange,
+  getOrder,
+  listOrdersDue,
+  listOrdersToVerify,
+  orderStats,
+  recordWebhookAttempt,
+  withTransaction,
+  type ClaimedDelivery,
+  type Order,
+  type OrderCommand,
+  type OrderTopics,
+  type Pool,
+} from '@mod/db';
+import type { Logger } from '@mod/telemetry';
+import type { Clock } from './clock.js';
+import type { LifecycleMetrics } from './metrics.js';
+import type { Verifier } from './verifier.js';
+import {
+  backoffMs,
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  signatureHeader,
+  type BackoffOptions,
+} from './webhook-signing.js';
+
+/** Sends one signed HTTP request; injected so tests and the SSRF-safe fetcher can stand in. */
+export type WebhookSender = (r: {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}) => Promise<{ status: number }>;
+
+/** Node's fetch, without following redirects (a redirect is a failed delivery, never a hop elsewhere). */
+export const fetchSender: WebhookSender = async (r) => {
+  const res = await fetch(r.url, {
+    method: 'POST',
+    body: r.body,
+    headers: r.headers,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(r.timeoutMs),
+  });
+  await res.body?.cancel().catch(() => undefined);
+  return { status: res.status };
+};
+
+export interface LifecycleOptions {
+  db: Pool;
+  clock: Clock;
+  topics: OrderTopics;
+  logger: Logger;
+  metrics: LifecycleMetrics;
+  /** Named on escalations when the order has no issuing authority tenant. */
+  confirmingAuthority: string;
+  /** Re-fetches actioned takedowns; none: orders stay actioned until checked by other means. */
+  verifier?: Verifier;
+  sender?: WebhookSender;
+  webhook?: {
+    timeoutMs?: number;
+    /** Attempts before a delivery is marked failed. Default 12. */
+    maxAttempts?: number;
+    /** Time a claimed delivery is held by one worker, ms. Default 60000. */
+    leaseMs?: number;
+    backoff?: BackoffOptions;
+  };
+  /** Orders handled per pass. Default 200. */
+  batchSize?: number;
+}
+
+export interface TickReport {
+  escalated: number;
+  renoticed: number;
+  verified: number;
+  reopened: number;
+  webhooksDelivered: number;
+  webhooksFailed: number;
+}
+
+/** The scheduler's passes; `tick` runs them all once at the injected clock's time. */
+export interface OrderLifecycle {
+  tick(): Promise<TickReport>;
+  /** Escalations and re-notices due now. */
+  runClock(): Promise<Pick<TickReport, 'escalated' | 'renoticed'>>;
+  /** Re-fetches actioned takedowns through the verifier. */
+  runVerification(): Promise<Pick<TickReport, 'verified' | 'reopened'>>;
+  /** Sends due webhooks, one attempt each. */
+  runWebhooks(): Promise<Pick<TickReport, 'webhooksDelivered' | 'webhooksFailed'>>;
+  /** Refreshes the order gauges (open, overdue, times). */
+  refreshMetrics(): Promise<void>;
+}
+
+const SYSTEM = { kind: 'service', id: 'actioner' } as const;
+
+/**
+ * Deadlines, re-notices, escalation, verification and webhook delivery, driven by an injected clock. Each
+ * change is one transaction: the order's new state, its history event, the outgoing messages and the audit
+ * record commit together (or not at all), so a crash repeats at most a check, never a notice.
+ */
+export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
+  const batch = o.batchSize ?? 200;
+  const send = o.sender ?? fetchSender;
+  const timeoutMs = o.webhook?.timeoutMs ?? 10_000;
+  const maxAttempts = o.webhook?.maxAttempts ?? 12;
+  const leaseMs = o.webhook?.leaseMs ?? 60_000;
+
+  /** Applies a system command in its own transaction; returns the order after it, or null if it no longer applies. */
+  const apply = async (
+    id: string,
+    command: OrderCommand,
+    audit: (order: Order) => { action: string; reason: string; evidence?: Record<string, unknown> },
+    notify: (order: Order) => { tenants: string[]; escalateTo?: string },
+  ): Promise<Order | null> => {
+    const now = o.clock.now();
+    return withTransaction(o.db, async (c) => {
+      const r = await commandOrder(c, { id, scope: { all: true }, command, now, actor: 'actioner' });
+      if (!r.ok) return null;
+      const n = notify(r.order);
+      await enqueueOrderChange(c, {
+        topics: o.topics,
+        order: r.order,
+        event: r.event,
+        actor: 'actioner',
+        note: r.order.history.at(-1)?.note ?? null,
+        now,
+        notify: n.tenants,
+        ...(n.escalateTo === undefined ? {} : { escalateTo: n.escalateTo }),
+      });
+      const a = audit(r.order);
+      await appendAudit(c, {
+        actor: SYSTEM,
+        action: a.action,
+        tenantId: r.order.targetTenantId,
+        subject: { type: 'order', id },
+        reason: a.reason,
+        evidence: { status: r.order.status, deadlineAt: r.order.deadlineAt, ...a.evidence },
+      });
+      o.metrics.transitions.inc({ kind: r.order.kind, event: r.event });
+      return r.order;
+    });
+  };
+
+  const runClock = async () => {
+    let escalated = 0;
+    let renoticed = 0;
+    for (const id of await listOrdersDue(o.db, o.clock.now(), batch)) {
+      const esc = await apply(
+        id,
+        { type: 'escalate' },
+        (order) => ({
+          action: 'order.escalated',
+          reason: `deadline ${order.deadlineAt} missed; escalated to ${order.issuerTenantId ?? o.confirmingAuthority}`,
+        }),
+        (order) => ({
+          tenants: order.issuerTenantId === null ? [] : [order.issuerTenantId],
+          escalateTo: order.issuerTenantId ?? o.confirmingAuthority,
+        }),
+      );
+      if (esc !== null) escalated++;
+      const again = await apply(
+        id,
+        { type: 'renotice' },
+        (order) => ({
+          action: 'order.renoticed',
+          reason: `notice ${order.clock.noticesSent} sent; next at ${order.clock.nextNoticeAt ?? 'none'}`,
+        }),
+        (order) => ({ tenants: [order.targetTenantId] }),
+      );
+      if (again !== null) renoticed++;
+    }
+    return { escalated, renoticed };
+  };
+
+  const runVerification = async () => {
+    let verified = 0;
+    let reopened = 0;
+    const verifier = o.verifier;
+    if (verifier === undefined) return { verified, reopened };
+    for (const t of await listOrdersToVerify(o.db, batch)) {
+      const order = await getOrder(o.db, t.id, { all: true });
+      const ev = (order?.evidence ?? {}) as { sha256?: unknown };
+      const contentSha256 =
+        t.subject.type === 'content-hash'
+          ? t.subject.value
+          : typeof ev.sha256 === 'string'
+            ? ev.sha256
+            : null;
+      const result = await verifier.verify({ orderId: t.id, url: t.verifyUrl, contentSha256 });
+      o.metrics.verifications.inc({ outcome: result.outcome });
+      if (result.outcome === 'unknown') {
+        o.logger.info({ orderId: t.id, detail: result.detail }, 'verification inconclusive; will retry');
+        continue;
+      }
+      const done = result.outcome === 'gone' || result.outcome === 'changed';
+      const after = await apply(
+        t.id,
+        done ? { type: 'verify', note: result.detail } : { type: 'reopen', reason: result.detail },
+        () => ({
+          action: done ? 'order.verified' : 'order.reopened',
+          reason: `re-fetched ${t.verifyUrl}: ${result.outcome} (${result.detail})`,
+          evidence: { verification: result.outcome },
+        }),
+        (ord) => ({ tenants: [ord.targetTenantId] }),
+      );
+      if (after === null) continue;
+      if (done) verified++;
+      else reopened++;
+    }
+    return { verified, reopened };
+  };
+
+  const attempt = async (d: ClaimedDelivery): Promise<boolean> => {
+    const body = JSON.stringify({ deliveryId: d.id, ...(d.payload as object) });
+    const startedAt = o.clock.now();
+    const t0 = performance.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      status = (
+        await send({
+          url: d.url,
+          body,
+          timeoutMs,
+          headers: {
+            'content-type': 'application/json',
+            [SIGNATURE_HEADER]: signatureHeader(d.secret, Math.floor(startedAt.getTime() / 1000), body),
+            [DELIVERY_HEADER]: d.id,
+          },
+        })
+      ).status;
+    } catch (err) {
+      error = ((err as Error).message || 'request failed').slice(0, 500);
+    }
+    const delivered = status !== null && status >= 200 && status < 300;
+    if (!delivered && error === null) error = `HTTP ${status ?? '?'}`;
+    const attempts = d.attempts + 1;
+    const retryAt =
+      delivered || attempts >= maxAttempts
+        ? null
+        : new Date(startedAt.getTime() + backoffMs(attempts, o.webhook?.backoff));
+    await withTransaction(o.db, async (c) => {
+      await recordWebhookAttempt(c, {
+        deliveryId: d.id,
+        at: startedAt,
+        statusCode: status,
+        error,
+        durationMs: performance.now() - t0,
+        delivered,
+        retryAt,
+      });
+      if (!delivered) return;
+      // The first successful delivery of an order's issue message marks it delivered.
+      const r = await commandOrder(c, {
+        id: d.orderId,
+        scope: { all: false, targetTenantId: d.tenantId },
+        command: { type: 'deliver' },
+        now: startedAt,
+        actor: 'actioner',
+      });
+      if (!r.ok) return;
+      await enqueueOrderChange(c, {
+        topics: o.topics,
+        order: r.order,
+        event: r.event,
+        actor: 'actioner',
+        note: `webhook delivery ${d.id}`,
+        now: startedAt,
+      });
+      await appendAudit(c, {
+        actor: SYSTEM,
+        action: 'order.delivered',
+        tenantId: d.tenantId,
+        subject: { type: 'order', id: d.orderId },
+        reason: `webhook delivered (attempt ${attempts})`,
+        evidence: { deliveryId: d.id, statusCode: status },
+      });
+    });
+    o.metrics.webhookAttempts.inc({
+      outcome: delivered ? 'delivered' : retryAt === null ? 'failed' : 'retry',
+    });
+    return delivered;
+  };
+
+  const runWebhooks = async () => {
+    let webhooksDelivered = 0;
+    let webhooksFailed = 0;
+    const claimed = await claimDueWebhooks(o.db, { now: o.clock.now(), leaseMs, limit: batch });
+    for (const d of claimed) {
+      if (await attempt(d)) webhooksDelivered++;
+      else webhooksFailed++;
+    }
+    return { webhooksDelivered, webhooksFailed };
+  };
+
+  const refreshMetrics = async () => {
+    const report = await orderStats(o.db, { scope: { all: true }, now: o.clock.now() });
+    for (const k of report.byKind) {
+      o.metrics.open.set({ kind: k.kind }, k.open);
+      o.metrics.overdue.set({ kind: k.kind }, k.overdue);
+      o.metrics.withinDeadline.set({ kind: k.kind }, k.withinDeadlineShare ?? 0);
+      for (const [quantile, v] of [
+        ['0.5', k.acknowledgeSeconds.median],
+        ['0.9', k.acknowledgeSeconds.p90],
+      ] as const)
+        if (v !== null) o.metrics.acknowledgeSeconds.set({ kind: k.kind, quantile }, v);
+      for (const [quantile, v] of [
+        ['0.5', k.actionSeconds.median],
+        ['0.9', k.actionSeconds.p90],
+      ] as const)
+        if (v !== null) o.metrics.actionSeconds.set({ kind: k.kind, quantile }, v);
+    }
+  };
+
+  return {
+    runClock,
+    runVerification,
+    runWebhooks,
+    refreshMetrics,
+    async tick() {
+      const clockReport = await runClock();
+      const verification = await runVerification();
+      const webhooks = await runWebhooks();
+      await refreshMetrics();
+      return { ...clockReport, ...verification, ...webhooks };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Checks whether content an order named is still served. The actioner depends only on this interface; the
+ * SSRF-safe fetcher of `@mod/urls` is the intended production implementation (wire it in the service),
+ * tests use a loopback server.
+ */
+export interface Verifier {
+  verify(target: { orderId: string; url: string; contentSha256: string | null }): Promise<VerificationResult>;
+}
+
+/**
+ * gone: the URL answers 404/410 (or the like); changed: it serves something else (no longer matches);
+ * present: it still serves the same content; unknown: it could not be checked now (try again later).
+ */
+export type VerificationResult = { outcome: 'gone' | 'changed' | 'present' | 'unknown'; detail: string };
+
+/** Fetches a URL's body: the seam where an SSRF-safe fetcher plugs in. */
+export type BodyFetcher = (url: string) => Promise<{ status: number; body: Buffer }>;
+
+/**
+ * A verifier over any body fetcher: 404 and 410 mean gone; 2xx with the original SHA-256 means present, with
+ * other bytes changed (exact digests only: a perceptual re-check would need the hashing pipeline); other
+ * statuses and errors mean unknown, so a flaky host neither verifies nor reopens an order.
+ */
+export function createFetchVerifier(fetchBody: BodyFetcher): Verifier {
+  return {
+    async verify(t) {
+      let res: { status: number; body: Buffer };
+      try {
+        res = await fetchBody(t.url);
+      } catch (err) {
+        return { outcome: 'unknown', detail: `fetch failed: ${(err as Error).message}`.slice(0, 300) };
+      }
+      if (res.status === 404 || res.status === 410 || res.status === 451)
+        return { outcome: 'gone', detail: `HTTP ${res.status}` };
+      if (res.status < 200 || res.status >= 300) return { outcome: 'unknown', detail: `HTTP ${res.status}` };
+      const sha256 = createHash('sha256').update(res.body).digest('hex');
+      if (t.contentSha256 !== null && sha256 !== t.contentSha256)
+        return { outcome: 'changed', detail: `serves other content (sha256 ${sha256})` };
+      return { outcome: 'present', detail: `HTTP ${res.status}, same content still served` };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
+export const SIGNATURE_HEADER = 'x-mod-signature';
+/** Header carrying the delivery id: the same on every retry, so receivers can drop repeats. */
+export const DELIVERY_HEADER = 'x-mod-delivery';
+
+/** HMAC-SHA256 over `<timestamp>.<body>`, hex. Signing the timestamp makes an old request unusable later. */
+export function signWebhook(secret: string, timestampS: number, body: string): string {
+  return createHmac('sha256', secret).update(`${timestampS}.${body}`).digest('hex');
+}
+
+export function signatureHeader(secret: string, timestampS: number, body: string): string {
+  return `t=${timestampS},v1=${signWebhook(secret, timestampS, body)}`;
+}
+
+export type WebhookCheck =
+  | { ok: true; timestampS: number }
+  | { ok: false; reason: 'malformed' | 'bad-signature' | 'stale' | 'replayed' };
+
+/**
+ * What a receiver does with a request (exported for targets and for tests): parse the signature header,
+ * compare the HMAC in constant time, refuse a timestamp outside `toleranceS` of `nowS` (default 300), and,
+ * given a `seen` set, refuse a delivery id already accepted inside the window (a replay).
+ */
+export function verifyWebhook(a: {
+  secret: string;
+  header: string | undefined;
+  body: string;
+  nowS: number;
+  toleranceS?: number;
+  deliveryId?: string;
+  seen?: Set<string>;
+}): WebhookCheck {
+  const m = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(a.header ?? '');
+  if (!m) return { ok: false, reason: 'malformed' };
+  const timestampS = Number(m[1]);
+  const expected = Buffer.from(signWebhook(a.secret, timestampS, a.body), 'hex');
+  if (!timingSafeEqual(expected, Buffer.from(m[2] ?? '', 'hex')))
+    return { ok: false, reason: 'bad-signature' };
+  if (Math.abs(a.nowS - timestampS) > (a.toleranceS ?? 300)) return { ok: false, reason: 'stale' };
+  if (a.seen !== undefined) {
+    const id = a.deliveryId ?? m[2] ?? '';
+    if (a.seen.has(id)) return { ok: false, reason: 'replayed' };
+    a.seen.add(id);
+  }
+  return { ok: true, timestampS };
+}
+
+export interface BackoffOptions {
+  /** Delay before the second attempt, ms. Default 1000. */
+  baseMs?: number;
+  /** Largest delay, ms. Default 1 h. */
+  maxMs?: number;
+  /** Uniform [0, 1) source for jitter. Default Math.random. */
+  random?: () => number;
+}
+
+/**
+ * Delay after failed attempt number `attempt` (1-based): exponential (base × 2^(attempt-1)), capped, with
+ * "full jitter" in [cap/2, cap) so many failing receivers do not retry in lockstep.
+ */
+export function backoffMs(attempt: number, o: BackoffOptions = {}): number {
+  const cap = Math.min(o.maxMs ?? 3_600_000, (o.baseMs ?? 1000) * 2 ** Math.max(0, attempt - 1));
+  return Math.round(cap / 2 + (o.random ?? Math.random)() * (cap / 2));
+}

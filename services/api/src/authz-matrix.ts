@@ -1,0 +1,357 @@
+/**
+ * THE AUTHORIZATION MATRIX: ONE ENTRY PER ROUTE. ADDING A ROUTE? ADD ITS ENTRY HERE.
+ *
+ * `authz-matrix.test.ts` enumerates every route the app actually registers (fastify `onRoute`) and fails when a
+ * route has no entry here, when an entry names no registered route, or when behaviour differs from the entry:
+ * it calls every route as every role (and anonymously), for an object of the caller's own tenant and of another
+ * tenant, and asserts the exact outcome: 401 without a key, 403 for a role not listed, 2xx for an allowed role,
+ * and for `tenant: 'own'` routes 404 (or absence from a list) for another tenant's object unless the role is in
+ * `crossTenant`.
+ *
+ * Key: `METHOD /url` exactly as registered (`:param` placeholders). `sample` builds a valid request from the
+ * fixtures of one side (own or other tenant of the calling role); `shows` names the id a visible answer
+ * contains (and a hidden one must not). Keep entries consistent with the route's own `config`.
+ */
+import type { Role } from '@mod/db';
+import type { TenantRule } from './authz.js';
+
+/** Fixtures of one side (the caller's own tenant, or another tenant of the same kind) plus shared ones. */
+export interface SampleContext {
+  /** The side's tenant. */
+  tenantId: string;
+  /** An order addressed to the side's tenant. */
+  orderId: string;
+  /** A submission of the side's tenant. */
+  submissionId: string;
+  /** A spare API key of the side's tenant (never the caller's own key). */
+  keyId: string;
+  /** Shared: a hash bank, an ISP tenant, a registered client certificate. */
+  bankId: string;
+  ispTenantId: string;
+  certificateId: string;
+  /** Shared: an audit record's seq and the size of a signed tree head that includes it. */
+  auditSeq: number;
+  auditTreeSize: number;
+  /** Fresh per request: for ids and names that must not repeat. */
+  unique: string;
+}
+
+export interface SampleRequest {
+  url: string;
+  /** JSON (objects) or raw text with `contentType`. */
+  payload?: unknown;
+  contentType?: string;
+  /** multipart/form-data with one file field `media`. */
+  media?: Buffer;
+}
+
+export interface MatrixEntry {
+  /** Roles allowed; 'public' for routes without authentication. */
+  roles: readonly Role[] | 'public';
+  tenant: TenantRule;
+  /** With `tenant: 'own'`: roles that also reach other tenants' objects. */
+  crossTenant?: readonly Role[];
+  /** A valid request (default: the route's url as is, no body; only for routes without params). */
+  sample?: (c: SampleContext) => SampleRequest;
+  /** With `tenant: 'own'`: the id a visible answer contains and a hidden one must not. */
+  shows?: (c: SampleContext) => string;
+}
+
+const EVERY_ROLE: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'];
+const ORDER_READERS: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'admin'];
+const OVERSIGHT: readonly Role[] = ['authority', 'reviewer', 'admin'];
+const tinyPng = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+const hex64 = (unique: string) =>
+  Buffer.from(
+    unique
+      .replace(/[^0-9a-f]/g, '')
+      .padEnd(64, '0')
+      .slice(0, 64),
+    'hex',
+  ).toString('hex');
+
+export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
+  // Operations and documentation: public.
+  'GET /metrics': { roles: 'public', tenant: 'none' },
+  'GET /health/live': { roles: 'public', tenant: 'none' },
+  'GET /health/ready': { roles: 'public', tenant: 'none' },
+  'GET /openapi.json': { roles: 'public', tenant: 'none' },
+
+  // Ingest: media always belongs to the caller's tenant (taken from the credential, never from input).
+  'POST /v1/media': {
+    roles: ['platform', 'admin'],
+    tenant: 'own',
+    sample: () => ({ url: '/v1/media', media: tinyPng }),
+  },
+  'GET /v1/submissions/:id': {
+    roles: ['platform', 'authority', 'reviewer', 'admin'],
+    tenant: 'own',
+    crossTenant: OVERSIGHT,
+    sample: (c) => ({ url: `/v1/submissions/${c.submissionId}` }),
+    shows: (c) => c.submissionId,
+  },
+
+  // Orders: owned by the tenant they are addressed to; authorities (issuers), reviewers and admins see all.
+  'GET /v1/orders': {
+    roles: ORDER_READERS,
+    tenant: 'own',
+    crossTenant: OVERSIGHT,
+    sample: () => ({ url: '/v1/orders?limit=100' }),
+    shows: (c) => c.orderId,
+  },
+  'GET /v1/orders/:id': {
+    roles: ORDER_READERS,
+    tenant: 'own',
+    crossTenant: OVERSIGHT,
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}` }),
+    shows: (c) => c.orderId,
+  },
+
+  // Order lifecycle (registration order matters: each role answers its own side's order once per route).
+  // Targets answer orders addressed to them: dispute, then acknowledge, then report the action.
+  'POST /v1/orders/:id/dispute': {
+    roles: ['isp', 'platform'],
+    tenant: 'own',
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/dispute`, payload: { reason: 'not hosted here' } }),
+    shows: (c) => c.orderId,
+  },
+  'POST /v1/orders/:id/acknowledge': {
+    roles: ['isp', 'platform'],
+    tenant: 'own',
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/acknowledge` }),
+    shows: (c) => c.orderId,
+  },
+  'POST /v1/orders/:id/actioned': {
+    roles: ['isp', 'platform'],
+    tenant: 'own',
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/actioned`, payload: { note: 'removed' } }),
+    shows: (c) => c.orderId,
+  },
+  'GET /v1/orders/:id/deliveries': {
+    roles: ORDER_READERS,
+    tenant: 'own',
+    crossTenant: OVERSIGHT,
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/deliveries` }),
+    shows: (c) => c.orderId,
+  },
+  // Authorities issue orders by hand and steer any order: confirm, extend, pause, resume, withdraw.
+  'POST /v1/orders': {
+    roles: ['authority', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: '/v1/orders',
+      payload: {
+        kind: 'blocking',
+        targetTenantId: c.ispTenantId,
+        subject: { type: 'url', value: `https://bad.example/${c.unique}` },
+        legalBasisId: 'vn-decree-147-request',
+      },
+    }),
+  },
+  'POST /v1/orders/:id/confirm': {
+    roles: ['authority', 'admin'],
+    tenant: 'own',
+    crossTenant: ['authority', 'admin'],
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/confirm`, payload: {} }),
+    shows: (c) => c.orderId,
+  },
+  'POST /v1/orders/:id/extend': {
+    roles: ['authority', 'admin'],
+    tenant: 'own',
+    crossTenant: ['authority', 'admin'],
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/extend`, payload: { hours: 12, reason: 'more time' } }),
+    shows: (c) => c.orderId,
+  },
+  'POST /v1/orders/:id/pause': {
+    roles: ['authority', 'admin'],
+    tenant: 'own',
+    crossTenant: ['authority', 'admin'],
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/pause`, payload: { reason: 'awaiting clarification' } }),
+    shows: (c) => c.orderId,
+  },
+  'POST /v1/orders/:id/resume': {
+    roles: ['authority', 'admin'],
+    tenant: 'own',
+    crossTenant: ['authority', 'admin'],
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/resume` }),
+    shows: (c) => c.orderId,
+  },
+  'POST /v1/orders/:id/withdraw': {
+    roles: ['authority', 'admin'],
+    tenant: 'own',
+    crossTenant: ['authority', 'admin'],
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/withdraw`, payload: { reason: 'issued in error' } }),
+    shows: (c) => c.orderId,
+  },
+  // Compliance statistics: targets see their own figures, oversight roles everyone's.
+  'GET /v1/order-stats': { roles: ORDER_READERS, tenant: 'own', crossTenant: OVERSIGHT },
+  // Where a tenant's orders (and escalations) are pushed: its own endpoint only.
+  'PUT /v1/order-webhook': {
+    roles: ['isp', 'platform', 'authority'],
+    tenant: 'own',
+    sample: (c) => ({ url: '/v1/order-webhook', payload: { url: `https://hooks.example.org/${c.unique}` } }),
+  },
+  'GET /v1/order-webhook': {
+    roles: ['isp', 'platform', 'authority'],
+    tenant: 'own',
+    shows: (c) => c.tenantId,
+  },
+
+  // Hash banks: shared curation data, no tenant.
+  'GET /v1/banks': { roles: ['curator', 'admin', 'authority'], tenant: 'none' },
+  'POST /v1/banks': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: '/v1/banks',
+      payload: {
+        name: `bank-${c.unique}`,
+        source: 'matrix',
+        signalTypes: ['sha256'],
+        actionPolicy: 'review',
+      },
+    }),
+  },
+  'PATCH /v1/banks/:id': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/banks/${c.bankId}`, payload: { enabled: true } }),
+  },
+  'POST /v1/banks/:id/import': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: `/v1/banks/${c.bankId}/import?format=csv&mode=append`,
+      payload: `sha256,${hex64(c.unique)}\n`,
+      contentType: 'text/csv',
+    }),
+  },
+  'GET /v1/banks/:id/export': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/banks/${c.bankId}/export?format=csv` }),
+  },
+
+  // Self-service: the caller's own tenant only, for every role (no oversight here).
+  'GET /v1/me': { roles: EVERY_ROLE, tenant: 'own', shows: (c) => c.tenantId },
+  'GET /v1/keys': { roles: EVERY_ROLE, tenant: 'own', shows: (c) => c.keyId },
+  'POST /v1/keys/:keyId/revoke': {
+    roles: EVERY_ROLE,
+    tenant: 'own',
+    sample: (c) => ({ url: `/v1/keys/${c.keyId}/revoke` }),
+    shows: (c) => c.keyId,
+  },
+
+  // Administration: tenants, keys, roles, client certificates. Admin only; platform-wide.
+  'GET /v1/admin/tenants': { roles: ['admin'], tenant: 'none' },
+  'POST /v1/admin/tenants': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: '/v1/admin/tenants',
+      payload: { id: `t-${c.unique}`, kind: 'platform', name: 'New' },
+    }),
+  },
+  'PATCH /v1/admin/tenants/:tenantId': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/admin/tenants/${c.tenantId}`, payload: { name: 'Renamed' } }),
+  },
+  'GET /v1/admin/tenants/:tenantId/keys': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/admin/tenants/${c.tenantId}/keys` }),
+  },
+  'POST /v1/admin/tenants/:tenantId/keys': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: `/v1/admin/tenants/${c.ispTenantId}/keys`,
+      payload: { role: 'isp', label: 'matrix' },
+    }),
+  },
+  'POST /v1/admin/keys/:keyId/revoke': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/admin/keys/${c.keyId}/revoke` }),
+  },
+  'PATCH /v1/admin/keys/:keyId': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/admin/keys/${c.keyId}`, payload: { role: 'admin' } }),
+  },
+  'POST /v1/admin/tenants/:tenantId/certificates': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: `/v1/admin/tenants/${c.ispTenantId}/certificates`,
+      payload: { fingerprintSha256: hex64(`${c.unique}${c.unique}`) },
+    }),
+  },
+  'POST /v1/admin/certificates/:certificateId/revoke': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/admin/certificates/${c.certificateId}/revoke` }),
+  },
+
+  // The verifiable audit log: authorities and admins; the log belongs to no tenant (records carry ids only).
+  'GET /v1/audit/tree-heads/latest': { roles: ['authority', 'admin'], tenant: 'none' },
+  'GET /v1/audit/tree-heads/:treeSize': {
+    roles: ['authority', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/audit/tree-heads/${c.auditTreeSize}` }),
+  },
+  'GET /v1/audit/records/:seq/inclusion-proof': {
+    roles: ['authority', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/audit/records/${c.auditSeq}/inclusion-proof?treeSize=${c.auditTreeSize}` }),
+  },
+  'GET /v1/audit/records/:seq/evidence': {
+    roles: ['authority', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/audit/records/${c.auditSeq}/evidence` }),
+  },
+  'GET /v1/audit/consistency-proof': {
+    roles: ['authority', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/audit/consistency-proof?fromSize=1&toSize=${c.auditTreeSize}` }),
+  },
+  'GET /v1/audit/export': {
+    roles: ['authority', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: `/v1/audit/export?fromSeq=${c.auditSeq}&toSeq=${c.auditSeq}&treeSize=${c.auditTreeSize}`,
+    }),
+  },
+
+  // ISP integration (routes/isp-*.ts): an ISP uploads its own traffic, reads its own feeds, acknowledges its own
+  // blocking requests; the walled-garden page is public.
+  'POST /v1/isp/traffic-samples': {
+    roles: ['isp'],
+    tenant: 'own',
+    sample: () => ({
+      url: '/v1/isp/traffic-samples',
+      // A line the route rejects (not http): the answer lists it, and nothing needs publishing.
+      payload: '{"url":"ftp://example.org/a.jpg"}\n',
+      contentType: 'application/x-ndjson',
+    }),
+  },
+  'GET /v1/isp/feeds/:format': {
+    roles: ['isp'],
+    tenant: 'own',
+    sample: () => ({ url: '/v1/isp/feeds/url-list' }),
+  },
+  'POST /v1/isp/blocking-requests/:orderId/acknowledgements': {
+    roles: ['isp'],
+    tenant: 'own',
+    sample: (c) => ({
+      url: `/v1/isp/blocking-requests/${c.orderId}/acknowledgements`,
+      payload: { status: 'applied' },
+    }),
+    shows: (c) => c.orderId,
+  },
+  'GET /blocked': { roles: 'public', tenant: 'none', sample: () => ({ url: '/blocked?ref=matrix' }) },
+};

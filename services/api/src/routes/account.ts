@@ -1,0 +1,84 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { listApiKeys } from '@mod/db';
+import { principalOf, scopeOf } from '../auth.js';
+import { KeyBody, KeyIdParams, RoleSchema, TenantId } from './access-schemas.js';
+import { revokeKeyAudited } from './admin.js';
+import { ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
+
+const EVERY_ROLE = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'] as const;
+/** Self-service: every role, own tenant only (no oversight role reaches another tenant's keys here). */
+const OWN = { roles: EVERY_ROLE, tenant: 'own' } as const;
+
+/** What a caller may see and do about its own credentials: who am I, my tenant's keys, revoke a leaked key. */
+export function accountRoutes(app: TypedApp, deps: RouteDeps): void {
+  const now = deps.now ?? (() => new Date());
+
+  app.get(
+    '/v1/me',
+    {
+      config: OWN,
+      schema: {
+        response: {
+          200: Type.Object(
+            {
+              tenantId: TenantId,
+              tenantKind: Type.String(),
+              role: RoleSchema,
+              credential: Type.Union([Type.Literal('api-key'), Type.Literal('client-certificate')]),
+              credentialId: Type.String(),
+            },
+            { additionalProperties: false },
+          ),
+          ...ErrorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return {
+        tenantId: p.tenantId,
+        tenantKind: p.tenantKind,
+        role: p.role,
+        credential: p.credential,
+        credentialId: p.keyId,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/keys',
+    {
+      config: OWN,
+      schema: {
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ keys: Type.Array(KeyBody) }), ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const scope = scopeOf(req);
+      const tenantId = scope.all ? principalOf(req).tenantId : scope.tenantId;
+      return { keys: await listApiKeys(deps.db, tenantId, req.query.limit ?? MAX_PAGE) };
+    },
+  );
+
+  app.post(
+    '/v1/keys/:keyId/revoke',
+    {
+      config: OWN,
+      schema: {
+        description:
+          "Revokes one of the caller's own tenant's keys (e.g. a leaked one). Another tenant's key: 404.",
+        params: KeyIdParams,
+        response: { 200: KeyBody, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const scope = scopeOf(req);
+      return revokeKeyAudited(deps, p, req.params.keyId, now(), scope.all ? null : scope.tenantId);
+    },
+  );
+}

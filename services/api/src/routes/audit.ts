@@ -1,0 +1,216 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { isModError } from '@mod/contracts';
+import {
+  AuditLogErrorCode,
+  auditConsistencyProof,
+  auditEvidence,
+  auditInclusionProof,
+  auditPublicKeys,
+  exportAuditBundle,
+  latestTreeHead,
+  treeHeadAt,
+  type AuditExportScope,
+} from '@mod/db';
+import { badRequest, notFound } from '../errors.js';
+import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
+
+/** Authorities and admins read the audit log's proofs; the log's data belongs to no tenant. */
+const AUDIT_READERS = { roles: ['authority', 'admin'], tenant: 'none' } as const;
+
+const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Size = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/** An id a case refers to (order, submission, content digest): the opaque-id alphabet of audit records. */
+const Ref = Type.String({ pattern: '^[A-Za-z0-9._:/+=-]{1,128}$' });
+
+const Hex = Type.String({ pattern: '^[0-9a-f]*$' });
+const TreeHead = Type.Object({
+  treeSize: Size,
+  rootHash: Hex,
+  timestamp: Type.String(),
+  keyId: Type.String(),
+  signature: Type.String({ description: 'base64 Ed25519 signature over the canonical tree-head bytes' }),
+});
+const PublicKeys = Type.Array(Type.Object({ keyId: Type.String(), spki: Type.String() }));
+const HeadBody = Type.Object({ treeHead: TreeHead, publicKeys: PublicKeys });
+const Entry = Type.Object({
+  leafIndex: Seq,
+  leafHash: Hex,
+  record: Type.String({ description: 'canonical JSON of the record: the exact leaf bytes' }),
+  inclusionProof: Type.Array(Hex),
+});
+const Bundle = Type.Object(
+  {
+    format: Type.Literal('mod.audit.bundle.v1'),
+    scope: Type.Union([
+      Type.Object({ kind: Type.Literal('range'), fromSeq: Seq, toSeq: Seq }),
+      Type.Object({
+        kind: Type.Literal('records'),
+        seqs: Type.Array(Seq),
+        label: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+      }),
+    ]),
+    treeHead: TreeHead,
+    publicKeys: PublicKeys,
+    entries: Type.Array(Entry),
+  },
+  { description: 'export bundle: verify offline with `pnpm -s modctl audit verify FILE`' },
+);
+const Consistency = Type.Object({
+  size1: Size,
+  size2: Size,
+  rootHash1: Hex,
+  rootHash2: Hex,
+  proof: Type.Array(Hex),
+  treeHead1: Type.Union([TreeHead, Type.Null()]),
+  treeHead2: Type.Union([TreeHead, Type.Null()]),
+});
+const Evidence = Type.Object({
+  seq: Seq,
+  evidence: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      digest: Hex,
+      document: Type.String({ description: 'canonical JSON; its UTF-8 SHA-256 is digest' }),
+    }),
+  ),
+});
+
+/** Maps the audit log's typed errors onto API answers with codes the API documents. */
+async function answer<T>(what: () => Promise<T>): Promise<T> {
+  try {
+    return await what();
+  } catch (err) {
+    if (isModError(err)) {
+      if (err.code === AuditLogErrorCode.NO_TREE_HEAD) throw notFound('signed tree head');
+      if (err.code === AuditLogErrorCode.OUT_OF_RANGE || err.code === AuditLogErrorCode.TOO_MANY_RECORDS) {
+        throw badRequest('MOD_ERR_API_BAD_REQUEST', err.message);
+      }
+    }
+    throw err;
+  }
+}
+
+/**
+ * The verifiable audit log for authorities (issue 8): signed tree heads, RFC 9162 inclusion and consistency
+ * proofs, evidence documents behind record digests, and export bundles that `modctl audit verify` checks
+ * offline. Reads only: they are not themselves audited.
+ */
+export function auditRoutes(app: TypedApp, deps: RouteDeps): void {
+  app.get(
+    '/v1/audit/tree-heads/latest',
+    { config: AUDIT_READERS, schema: { response: { 200: HeadBody, ...ErrorResponses } } },
+    async () => {
+      const head = await latestTreeHead(deps.db);
+      if (head === null) throw notFound('signed tree head');
+      return { treeHead: head, publicKeys: await auditPublicKeys(deps.db) };
+    },
+  );
+
+  app.get(
+    '/v1/audit/tree-heads/:treeSize',
+    {
+      config: AUDIT_READERS,
+      schema: { params: Type.Object({ treeSize: Size }), response: { 200: HeadBody, ...ErrorResponses } },
+    },
+    async (req) => {
+      const head = await treeHeadAt(deps.db, req.params.treeSize);
+      if (head === null) throw notFound('signed tree head');
+      return { treeHead: head, publicKeys: await auditPublicKeys(deps.db) };
+    },
+  );
+
+  app.get(
+    '/v1/audit/records/:seq/inclusion-proof',
+    {
+      config: AUDIT_READERS,
+      schema: {
+        params: Type.Object({ seq: Seq }),
+        querystring: Type.Object({ treeSize: Type.Optional(Size) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ treeHead: TreeHead, entry: Entry }), ...ErrorResponses },
+      },
+    },
+    async (req) => answer(() => auditInclusionProof(deps.db, req.params.seq, req.query.treeSize)),
+  );
+
+  app.get(
+    '/v1/audit/records/:seq/evidence',
+    {
+      config: AUDIT_READERS,
+      schema: { params: Type.Object({ seq: Seq }), response: { 200: Evidence, ...ErrorResponses } },
+    },
+    async (req) => {
+      const evidence = await auditEvidence(deps.db, req.params.seq);
+      if (evidence === null) throw notFound('audit record');
+      return { seq: req.params.seq, evidence };
+    },
+  );
+
+  app.get(
+    '/v1/audit/consistency-proof',
+    {
+      config: AUDIT_READERS,
+      schema: {
+        querystring: Type.Object(
+          { fromSize: Size, toSize: Type.Optional(Size) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Consistency, ...ErrorResponses },
+      },
+    },
+    async (req) => answer(() => auditConsistencyProof(deps.db, req.query.fromSize, req.query.toSize)),
+  );
+
+  app.get(
+    '/v1/audit/export',
+    {
+      config: AUDIT_READERS,
+      schema: {
+        querystring: Type.Object(
+          {
+            ref: Type.Optional(Type.Array(Ref, { minItems: 1, maxItems: 20 })),
+            label: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:/+=-]{1,128}$' })),
+            fromSeq: Type.Optional(Seq),
+            toSeq: Type.Optional(Seq),
+            from: Type.Optional(Type.String({ format: 'date-time' })),
+            to: Type.Optional(Type.String({ format: 'date-time' })),
+            treeSize: Type.Optional(Size),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Bundle, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const kinds = [
+        q.ref !== undefined,
+        q.fromSeq !== undefined || q.toSeq !== undefined,
+        q.from !== undefined || q.to !== undefined,
+      ];
+      if (kinds.filter(Boolean).length !== 1) {
+        throw badRequest('MOD_ERR_API_VALIDATION', 'give exactly one of: ref, fromSeq+toSeq, from+to');
+      }
+      let scope: AuditExportScope;
+      if (q.ref !== undefined) {
+        scope = { kind: 'refs', refs: q.ref, ...(q.label === undefined ? {} : { label: q.label }) };
+      } else if (q.fromSeq !== undefined && q.toSeq !== undefined) {
+        scope = { kind: 'range', fromSeq: q.fromSeq, toSeq: q.toSeq };
+      } else if (q.from !== undefined && q.to !== undefined) {
+        scope = { kind: 'time', from: new Date(q.from), to: new Date(q.to) };
+      } else {
+        throw badRequest(
+          'MOD_ERR_API_VALIDATION',
+          'a range needs both ends (fromSeq and toSeq, or from and to)',
+        );
+      }
+      const bundle = await answer(() =>
+        exportAuditBundle(deps.db, scope, q.treeSize === undefined ? {} : { treeSize: q.treeSize }),
+      );
+      void reply.header(
+        'content-disposition',
+        `attachment; filename="audit-bundle-${bundle.treeHead.treeSize}.json"`,
+      );
+      return bundle;
+    },
+  );
+}

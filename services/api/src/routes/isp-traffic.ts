@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Type } from '@fastify/type-provider-typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Topics, urlObservedCodec, type UrlObserved } from '@mod/contracts';
+import { normalizeUrl } from '@mod/urls';
+import { principalOf } from '../auth.js';
+import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
+import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
+
+/** Bounds of one traffic-sample upload. */
+export const TRAFFIC_LIMITS = {
+  /** Bytes on the wire (compressed when gzip). */
+  maxBodyBytes: 8 * 1024 * 1024,
+  /** Bytes after decompression: a gzip bomb stops here. */
+  maxDecodedBytes: 32 * 1024 * 1024,
+  maxLines: 100_000,
+  /** Per-line errors listed in the answer (all are counted). */
+  maxErrorsReported: 100,
+  /** Events per Kafka send. */
+  batchSize: 500,
+} as const;
+
+const SAMPLE_TYPES = ['application/x-ndjson', 'application/jsonl'];
+
+/** One line of a traffic sample. */
+const SampleLine = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 8192 }),
+    observedAt: Type.Optional(
+      Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', maxLength: 40 }),
+    ),
+    contentType: Type.Optional(Type.String({ maxLength: 200, pattern: '^[\\x21-\\x7e][\\x20-\\x7e]*$' })),
+  },
+  { additionalProperties: false },
+);
+const checkLine = TypeCompiler.Compile(SampleLine);
+
+/** Per-line error codes of a traffic-sample answer (plus the MOD_ERR_URL_* codes of @mod/urls). */
+export const TrafficLineError = {
+  Json: 'MOD_ERR_ISP_LINE_JSON',
+  Schema: 'MOD_ERR_ISP_LINE_SCHEMA',
+  TooManyLines: 'MOD_ERR_ISP_TOO_MANY_LINES',
+} as const;
+
+const LineErrorBody = Type.Object({ line: Type.Integer(), code: Type.String(), message: Type.String() });
+
+/** The url-observed topic next to the media topic (same prefix), so app.ts needs no new dependency. */
+export function urlObservedTopicOf(mediaTopic: string): string {
+  const prefix = mediaTopic.endsWith(Topics.mediaSubmitted)
+    ? mediaTopic.slice(0, mediaTopic.length - Topics.mediaSubmitted.length)
+    : '';
+  return prefix + Topics.urlObserved;
+}
+
+async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let wire = 0;
+  let decoded = 0;
+  const source = gzip ? stream.pipe(createGunzip()) : stream;
+  if (gzip) stream.on('data', (c: Buffer) => (wire += c.length));
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      decoded += chunk.length;
+      if (!gzip) wire = decoded;
+      if (wire > TRAFFIC_LIMITS.maxBodyBytes)
+        throw tooLarge(`body exceeds ${TRAFFIC_LIMITS.maxBodyBytes} bytes`);
+      if (decoded > TRAFFIC_LIMITS.maxDecodedBytes)
+        throw tooLarge(`decompressed body exceeds ${TRAFFIC_LIMITS.maxDecodedBytes} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    stream.destroy();
+    if (err instanceof ApiError) throw err;
+    throw badRequest('MOD_ERR_API_BAD_REQUEST', 'body is not valid gzip');
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * ISPs upload traffic samples: JSON lines `{url, observedAt?, contentType?}`, optionally gzip-compressed
+ * (`content-encoding: gzip`). Each line is checked on its own; valid lines go to `mod.url-observed.v1` (key:
+ * host) and invalid ones are reported with their line number. ISPs that run Kafka may publish there directly.
+ */
+export async function ispTrafficRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  const topic = urlObservedTopicOf(deps.mediaTopic);
+  const now = deps.now ?? (() => new Date());
+  await app.register((scoped: TypedApp, _opts, done) => {
+    // The body is read here, within limits (and decompressed), not by a shared parser.
+    for (const type of SAMPLE_TYPES)
+      if (scoped.hasContentTypeParser(type)) scoped.removeContentTypeParser(type);
+    scoped.addContentTypeParser(SAMPLE_TYPES, (_req, payload, next) => next(null, payload));
+    scoped.post(
+      '/v1/isp/traffic-samples',
+      {
+        config: { roles: ['isp'], tenant: 'own' },
+        bodyLimit: TRAFFIC_LIMITS.maxBodyBytes,
+        schema: {
+          consumes: SAMPLE_TYPES,
+          description:
+            'JSON lines (application/x-ndjson), each {url, observedAt?, contentType?}; content-encoding gzip accepted. ' +
+            `At most ${TRAFFIC_LIMITS.maxBodyBytes} bytes on the wire, ${TRAFFIC_LIMITS.maxDecodedBytes} decoded, ${TRAFFIC_LIMITS.maxLines} lines.`,
+          response: {
+            202: Type.Object({
+              accepted: Type.Integer(),
+              rejected: Type.Integer(),
+              errors: Type.Array(LineErrorBody),
+            }),
+            ...ErrorResponses,
+          },
+        },
+      },
+      async (req, reply) => {
+        const p = principalOf(req);
+        const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+        if (encoding !== 'identity' && encoding !== 'gzip')
+          throw new ApiError(
+            415,
+            'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE',
+            'content-encoding must be gzip or identity',
+          );
+        const text = (await readBody(req.body as Readable, encoding === 'gzip')).toString('utf8');
+        const errors: { line: number; code: string; message: string }[] = [];
+        let rejected = 0;
+        const reject = (line: number, code: string, message: string) => {
+          rejected += 1;
+          if (errors.length < TRAFFIC_LIMITS.maxErrorsReported) errors.push({ line, code, message });
+        };
+        const events: { key: string; value: Buffer }[] = [];
+        const lines = text.split('\n');
+        const at = now().toISOString();
+        for (let i = 0; i < lines.length; i++) {
+          const raw = lines[i]!.replace(/\r$/, '');
+          if (raw.trim() === '') continue;
+          const lineNo = i + 1;
+          if (events.length + rejected >= TRAFFIC_LIMITS.maxLines) {
+            reject(
+              lineNo,
+              TrafficLineError.TooManyLines,
+              `at most ${TRAFFIC_LIMITS.maxLines} lines per upload`,
+            );
+            continue;
+          }
+          let value: unknown;
+          try {
+            value = JSON.parse(raw);
+          } catch {
+            reject(lineNo, TrafficLineError.Json, 'not a JSON object');
+            continue;
+          }
+          if (!checkLine.Check(value)) {
+            const first = [...checkLine.Errors(value)][0];
+            reject(lineNo, TrafficLineError.Schema, `${first?.path || '/'}: ${first?.message ?? 'invalid'}`);
+            continue;
+          }
+          const url = normalizeUrl(value.url);
+          if (!url.ok) {
+            reject(lineNo, url.error.code, url.error.message);
+            continue;
+          }
+          const event: UrlObserved = {
+            eventId: randomUUID(),
+            tenantId: p.tenantId,
+            source: 'api',
+            url: url.url.href,
+            observedAt: value.observedAt ?? at,
+            ...(value.contentType === undefined ? {} : { contentType: value.contentType }),
+          };
+          events.push({ key: url.url.host, value: urlObservedCodec.encode(event) });
+        }
+        try {
+          for (let i = 0; i < events.length; i += TRAFFIC_LIMITS.batchSize) {
+            await deps.producer.send({ topic, messages: events.slice(i, i + TRAFFIC_LIMITS.batchSize) });
+          }
+        } catch (err) {
+          req.log.error({ err }, 'could not publish traffic samples');
+          throw unavailable('traffic samples could not be queued; try again');
+        }
+        return reply.code(202).send({ accepted: events.length, rejected, errors });
+      },
+    );
+    done();
+  });
+}

@@ -1,0 +1,135 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { getOrder, listWebhookDeliveries } from '@mod/db';
+import { principalOf } from '../auth.js';
+import { notFound } from '../errors.js';
+import {
+  ErrorResponses,
+  ORDER_OVERSIGHT_ROLES,
+  orderScope,
+  Text,
+  type RouteDeps,
+  type TypedApp,
+} from './common.js';
+import { commandForCaller, OrderBody, OrderParams } from './order-schemas.js';
+
+const TARGETS = ['isp', 'platform'] as const;
+const targetRoute = { roles: [...TARGETS], tenant: 'own' as const };
+/** Issuing authority hears about every target response. */
+const notifyIssuer = (o: { issuerTenantId: string | null }) =>
+  o.issuerTenantId === null ? [] : [o.issuerTenantId];
+
+/**
+ * Targets answer the orders addressed to them: dispute (with a reason), acknowledge, report the action taken
+ * (with a note; a takedown is then re-fetched before it counts as verified). Another tenant's order is 404;
+ * an answer the order's state does not allow is 409.
+ */
+export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
+  app.post(
+    '/v1/orders/:id/dispute',
+    {
+      config: targetRoute,
+      schema: {
+        params: OrderParams,
+        body: Type.Object({ reason: Text(2000) }, { additionalProperties: false }),
+        response: { 200: OrderBody, ...ErrorResponses },
+      },
+    },
+    async (req) =>
+      commandForCaller(deps, principalOf(req), {
+        id: req.params.id,
+        command: { type: 'dispute', reason: req.body.reason },
+        action: 'order.disputed',
+        reason: req.body.reason,
+        notify: notifyIssuer,
+      }),
+  );
+
+  app.post(
+    '/v1/orders/:id/acknowledge',
+    {
+      config: targetRoute,
+      schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
+    },
+    async (req) =>
+      commandForCaller(deps, principalOf(req), {
+        id: req.params.id,
+        command: { type: 'acknowledge' },
+        action: 'order.acknowledged',
+        reason: null,
+        notify: notifyIssuer,
+      }),
+  );
+
+  app.post(
+    '/v1/orders/:id/actioned',
+    {
+      config: targetRoute,
+      schema: {
+        params: OrderParams,
+        body: Type.Object({ note: Text(2000) }, { additionalProperties: false }),
+        response: { 200: OrderBody, ...ErrorResponses },
+      },
+    },
+    async (req) =>
+      commandForCaller(deps, principalOf(req), {
+        id: req.params.id,
+        command: { type: 'action', note: req.body.note },
+        action: 'order.actioned',
+        reason: req.body.note,
+        notify: notifyIssuer,
+      }),
+  );
+
+  app.get(
+    '/v1/orders/:id/deliveries',
+    {
+      config: {
+        roles: [...TARGETS, ...ORDER_OVERSIGHT_ROLES],
+        tenant: 'own',
+        crossTenant: ORDER_OVERSIGHT_ROLES,
+      },
+      schema: {
+        params: OrderParams,
+        response: {
+          200: Type.Object(
+            {
+              orderId: Type.String(),
+              deliveries: Type.Array(
+                Type.Object(
+                  {
+                    id: Type.String(),
+                    event: Type.String(),
+                    status: Type.String(),
+                    attempts: Type.Array(
+                      Type.Object(
+                        {
+                          attempt: Type.Integer(),
+                          at: Type.String(),
+                          statusCode: Type.Union([Type.Integer(), Type.Null()]),
+                          error: Type.Union([Type.String(), Type.Null()]),
+                          durationMs: Type.Integer(),
+                        },
+                        { additionalProperties: false },
+                      ),
+                    ),
+                    nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
+                    deliveredAt: Type.Union([Type.String(), Type.Null()]),
+                    createdAt: Type.String(),
+                  },
+                  { additionalProperties: false },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          ...ErrorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const order = await getOrder(deps.db, req.params.id, orderScope(principalOf(req)));
+      if (order === null) throw notFound('order');
+      return { orderId: order.id, deliveries: await listWebhookDeliveries(deps.db, order.id) };
+    },
+  );
+}

@@ -1,0 +1,221 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { topicNames, topicSpecs } from '@mod/contracts';
+import { createBank } from '@mod/curation';
+import {
+  appendAuditAlone,
+  createApiKey,
+  createTestSchema,
+  insertSubmission,
+  loadAuditKeys,
+  openOrder,
+  registerClientCertificate,
+  Roles,
+  signTreeHeadIfDue,
+  upsertTenant,
+  type Role,
+  type TenantKind,
+  type TestDatabase,
+} from '@mod/db';
+import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from '@mod/kafka';
+import { createLogger, createRegistry } from '@mod/telemetry';
+import { buildApp, type AppDeps } from './app.js';
+import type { SampleContext, SampleRequest } from './authz-matrix.js';
+
+/**
+ * For this package's tests: the API built against a fresh Postgres schema and a real Kafka broker on loopback,
+ * with topics of its own (random prefix), dropped afterwards. Not exported from the package.
+ */
+export interface ApiTestWorld {
+  db: TestDatabase;
+  kafka: Kafka;
+  producer: Producer;
+  topics: ReturnType<typeof topicNames>;
+  build(overrides?: Partial<AppDeps>): Promise<FastifyInstance>;
+  close(): Promise<void>;
+}
+
+const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+
+export async function createApiTestWorld(): Promise<ApiTestWorld> {
+  const db = await createTestSchema();
+  const logger = createLogger('api-test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+  const prefix = `t${randomBytes(4).toString('hex')}.`;
+  const topics = topicNames(prefix);
+  const kafka = createKafka({ brokers: [KAFKA_BROKERS], clientId: 'api-test', logger });
+  const specs = topicSpecs(prefix).filter((s) => s.name === topics.mediaSubmitted);
+  await ensureTopics(kafka, specs);
+  const producer = await createProducer(kafka);
+  const apps: FastifyInstance[] = [];
+  return {
+    db,
+    kafka,
+    producer,
+    topics,
+    async build(overrides = {}) {
+      const app = await buildApp({
+        db: db.pool,
+        producer,
+        mediaTopic: topics.mediaSubmitted,
+        bankChangesTopic: topics.bankChanges,
+        logger,
+        registry: createRegistry('api'),
+        checks: {},
+        maxUploadBytes: 64 * 1024,
+        // Tests issue hundreds of requests per key; the limiter has tests of its own.
+        rateLimit: { ratePerSecond: 1e6, burst: 1e6 },
+        authFailureLimit: { ratePerSecond: 1e6, burst: 1e6 },
+        ...overrides,
+      });
+      apps.push(app);
+      return app;
+    },
+    async close() {
+      for (const app of apps) await app.close();
+      await producer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: specs.map((s) => s.name) }).catch(() => undefined);
+      await admin.disconnect();
+      await db.drop();
+    },
+  };
+}
+
+/** multipart/form-data with one file field `media`. */
+export function multipartBody(file: Buffer): { payload: Buffer; contentType: string } {
+  const boundary = `----matrix${randomUUID()}`;
+  const payload = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\ncontent-disposition: form-data; name="media"; filename="x.png"\r\ncontent-type: image/png\r\n\r\n`,
+    ),
+    file,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Sends a route's sample request as a caller. */
+export async function send(
+  target: FastifyInstance,
+  method: string,
+  req: SampleRequest,
+  key: string | null,
+): Promise<LightMyRequestResponse> {
+  const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
+  let payload: string | Buffer | undefined;
+  if (req.media !== undefined) {
+    const body = multipartBody(req.media);
+    payload = body.payload;
+    headers['content-type'] = body.contentType;
+  } else if (req.payload !== undefined) {
+    payload = typeof req.payload === 'string' ? req.payload : JSON.stringify(req.payload);
+    headers['content-type'] = req.contentType ?? 'application/json';
+  }
+  return target.inject({
+    method: method as 'GET',
+    url: req.url,
+    headers,
+    ...(payload === undefined ? {} : { payload }),
+  });
+}
+
+/** The tenant kind each role's fixture tenants have. */
+export const KIND_OF_ROLE: Record<Role, TenantKind> = {
+  isp: 'isp',
+  platform: 'platform',
+  authority: 'authority',
+  reviewer: 'hotline',
+  curator: 'hotline',
+  admin: 'admin',
+};
+export type Side = 'own' | 'other';
+
+/**
+ * For every role: a caller key of tenant `<role>-tenant-own`, and for both sides (`own`, `other` tenant of the
+ * same kind) an order addressed to it, a submission of it and a spare key; shared: a bank, an ISP tenant with a
+ * client certificate, and a signed audit tree head over one record.
+ */
+export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
+  callerKeys: Record<Role, string>;
+  sides: Record<Role, Record<Side, Omit<SampleContext, 'unique'>>>;
+}> {
+  const callerKeys = {} as Record<Role, string>;
+  const sides = {} as Record<Role, Record<Side, Omit<SampleContext, 'unique'>>>;
+  const db = world.db.pool;
+  await upsertTenant(db, { id: 'isp-shared', kind: 'isp', name: 'Shared ISP', subscribedToBlocking: false });
+  const bank = await createBank(
+    db,
+    { name: 'matrix-bank', source: 'matrix', signalTypes: ['sha256'], actionPolicy: 'review' },
+    world.topics.bankChanges,
+  );
+  const cert = await registerClientCertificate(db, {
+    tenantId: 'isp-shared',
+    fingerprintSha256: randomBytes(32).toString('hex'),
+    role: 'isp',
+  });
+  // A signed tree head over one record, so the audit routes have something to prove.
+  const record = await appendAuditAlone(db, {
+    actor: { kind: 'service', id: 'matrix' },
+    action: 'fixtures.seeded',
+    subject: { type: 'test', id: 'matrix' },
+    evidence: { note: 'seed' },
+  });
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const signing = loadAuditKeys({ signingKeyPem: pem }).signing!;
+  // The signer's lock is database-wide: another test's signer may hold it for a moment, so try again.
+  let head = null;
+  for (let attempt = 0; head === null && attempt < 100; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 50));
+    head = await signTreeHeadIfDue(db, {
+      key: signing,
+      schedule: { everyRecords: 1, everyMs: 0 },
+      topic: null,
+      force: true,
+    });
+  }
+  if (head === null) throw new Error('could not sign an audit tree head for the fixtures');
+  for (const role of Roles) {
+    const kind = KIND_OF_ROLE[role];
+    sides[role] = {} as Record<Side, Omit<SampleContext, 'unique'>>;
+    for (const side of ['own', 'other'] as const) {
+      const tenantId = `${role}-tenant-${side}`;
+      await upsertTenant(db, { id: tenantId, kind, name: tenantId, subscribedToBlocking: false });
+      const submissionId = randomUUID();
+      await insertSubmission(db, {
+        id: submissionId,
+        tenantId,
+        source: 'api',
+        sha256: 'a'.repeat(64),
+        bytes: 1,
+      });
+      const order = await openOrder(db, {
+        kind: role === 'isp' ? 'blocking' : 'takedown',
+        subjectType: 'content-hash',
+        subjectValue: randomBytes(32).toString('hex'),
+        targetTenantId: tenantId,
+        legalBasis: 'test',
+        issuer: { kind: 'policy', id: 'matrix' },
+        deadlineAt: new Date(Date.now() + 86_400_000),
+        evidence: {},
+        policyVersion: 'test',
+        submissionId,
+        actor: 'matrix',
+      });
+      const spare = await createApiKey(db, { tenantId, role, label: 'spare' });
+      sides[role][side] = {
+        tenantId,
+        orderId: order.id,
+        submissionId,
+        keyId: spare.id,
+        bankId: bank.id,
+        ispTenantId: 'isp-shared',
+        certificateId: cert?.id ?? '',
+        auditSeq: record.seq,
+        auditTreeSize: head.treeSize,
+      };
+    }
+    callerKeys[role] = (await createApiKey(db, { tenantId: `${role}-tenant-own`, role })).key;
+  }
+  return { callerKeys, sides };
+}

@@ -1,0 +1,42 @@
+import { commonSpec, env } from '@mod/config';
+
+/** Fetcher settings, validated once at start-up. Fetch bounds default to the SSRF-safe fetcher's own. */
+export const fetcherSpec = {
+  ...commonSpec,
+  FETCHER_GROUP_ID: env.string({ default: 'mod-fetcher', doc: 'Kafka consumer group of the fetchers' }),
+  FETCHER_MAX_IN_FLIGHT: env.integer({
+    default: 8,
+    min: 1,
+    max: 256,
+    doc: 'observed URLs processed at once per partition',
+  }),
+  FETCH_TIMEOUT_MS: env.integer({
+    default: 15_000,
+    min: 100,
+    max: 300_000,
+    doc: 'whole fetch (DNS, redirects, body), milliseconds',
+  }),
+  FETCH_CONNECT_TIMEOUT_MS: env.integer({ default: 5_000, min: 100, max: 60_000, doc: 'TCP connect, ms' }),
+  FETCH_MAX_BYTES: env.integer({
+    default: 12 * 1024 * 1024,
+    min: 1024,
+    max: 16 * 1024 * 1024,
+    doc: 'largest media body fetched, bytes (keep at or below the scanner MAX_MEDIA_BYTES; 16 MiB fits one event)',
+  }),
+  FETCH_MAX_REDIRECTS: env.integer({ default: 5, min: 0, max: 20, doc: 'redirects followed' }),
+  FETCH_MAX_PER_HOST: env.integer({ default: 2, min: 1, max: 64, doc: 'concurrent fetches per host' }),
+  FETCH_ALL_URLS: env.boolean({
+    default: false,
+    doc: 'fetch every observed URL; otherwise only URLs that look like media (image content type or extension)',
+  }),
+  SEEN_TTL_MS: env.integer({
+    default: 6 * 60 * 60 * 1000,
+    min: 1,
+    doc: 'an observed URL is not handled again within this time, milliseconds',
+  }),
+  SEEN_MAX_ENTRIES: env.integer({
+    default: 1_000_000,
+    min: 1,
+    doc: 'recently seen URLs remembered (bounds memory)',
+  }),
+} as const;

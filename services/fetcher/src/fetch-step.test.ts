@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import { Codecs, type UrlObserved } from '@mod/contracts';
+import type { ConsumedMessage, Producer } from '@mod/kafka';
+import { Counter, createRegistry } from '@mod/telemetry';
+import {
+  RecentlySeen,
+  UrlListIndex,
+  normalizeUrlOrThrow,
+  type FetchOutcome,
+  type SafeFetcher,
+} from '@mod/urls';
+import { createFetchStep, looksLikeMedia } from './fetch-step.js';
+import { applyUrlListChange, type UrlBankMeta, type UrlEntryData } from './url-list-sync.js';
+
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0]);
+
+function world(
+  fetchOutcome: (url: string) => FetchOutcome = () => ({
+    ok: false,
+    reason: 'not-media',
+    detail: '',
+    url: '',
+    redirects: [],
+  }),
+) {
+  const index = new UrlListIndex<UrlEntryData>();
+  const banks = new Map<string, UrlBankMeta>();
+  const sent: { topic: string; key: string; value: Buffer }[] = [];
+  const fetched: string[] = [];
+  const producer = {
+    send: ({ topic, messages }: { topic: string; messages: { key: string; value: Buffer }[] }) => {
+      for (const m of messages) sent.push({ topic, key: m.key, value: m.value });
+      return Promise.resolve([]);
+    },
+  } as unknown as Producer;
+  const fetcher: SafeFetcher = {
+    fetch: (url) => {
+      fetched.push(url);
+      return Promise.resolve(fetchOutcome(url));
+    },
+  };
+  let nowMs = 0;
+  const seen = new RecentlySeen({ ttlMs: 1000, maxEntries: 100, now: () => nowMs });
+  const registry = createRegistry('fetcher-test');
+  const observed = new Counter({
+    name: 'observed_total',
+    help: 'x',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const step = createFetchStep({
+    urlLists: { index: () => index, bank: (id) => banks.get(id) },
+    fetcher,
+    seen,
+    producer,
+    verdictsTopic: 'verdicts',
+    mediaTopic: 'media',
+    fetchAllUrls: false,
+    observed,
+    now: () => new Date('2026-11-28T00:00:00Z'),
+  });
+  let n = 0;
+  const observe = (url: string, extra: Partial<UrlObserved> = {}) => {
+    n += 1;
+    const event: UrlObserved = {
+      eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      tenantId: 'isp-1',
+      source: 'kafka',
+      url,
+      observedAt: '2026-11-28T00:00:00Z',
+      ...extra,
+    };
+    const message: ConsumedMessage = {
+      topic: 'obs',
+      partition: 0,
+      offset: String(n),
+      key: null,
+      value: Buffer.from(JSON.stringify(event)),
+    };
+    return step(message);
+  };
+  const count = async (outcome: string) =>
+    (await observed.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  return {
+    index,
+    banks,
+    sent,
+    fetched,
+    observe,
+    count,
+    advance: (ms: number) => (nowMs += ms),
+  };
+}
+
+const bank = (over: Partial<UrlBankMeta> = {}): UrlBankMeta => ({
+  name: 'iwf',
+  enabled: true,
+  negative: false,
+  actionPolicy: 'automatic',
+  ...over,
+});
+
+describe('fetch step', () => {
+  it('drops a URL that does not normalise, and counts it', async () => {
+    const w = world();
+    expect(await w.observe('javascript:alert(1)')).toMatchObject({ kind: 'drop' });
+    expect(await w.count('bad-url')).toBe(1);
+    expect(w.sent).toEqual([]);
+  });
+
+  it('publishes a verdict naming the URL for a URL-list hit, and the host for a dedicated entry', async () => {
+    const w = world();
+    applyUrlListChange(w.index, w.banks, {
+      type: 'url-bank-upserted',
+      bankId: 'b1',
+      name: 'iwf',
+      enabled: true,
+      negative: false,
+      actionPolicy: 'automatic',
+    });
+    applyUrlListChange(w.index, w.banks, {
+      type: 'url-entry-added',
+      entry: {
+        entryId: '7',
+        bankId: 'b1',
+        kind: 'url',
+        pattern: 'bad.example/p/1.html',
+        dedicatedToAbuse: false,
+        category: 'A',
+      },
+    });
+    applyUrlListChange(w.index, w.banks, {
+      type: 'url-entry-added',
+      entry: {
+        entryId: '8',
+        bankId: 'b1',
+        kind: 'domain',
+        pattern: 'worse.example',
+        dedicatedToAbuse: true,
+        category: 'B',
+      },
+    });
+    expect(await w.observe('HTTP://BAD.example:80/p/./1.html#x')).toEqual({ kind: 'ok' });
+    expect(await w.observe('https://cdn.worse.example/a.jpg')).toEqual({ kind: 'ok' });
+    const verdicts = w.sent.map((s) => Codecs.verdict.decode(s.value));
+    expect(w.sent.every((s) => s.topic === 'verdicts')).toBe(true);
+    expect(verdicts[0]).toMatchObject({
+      decision: 'match',
+      tenantId: 'isp-1',
+      subject: { type: 'url', value: 'http://bad.example/p/1.html' },
+      hits: [{ bankId: 'b1', entryId: 'url:7', category: 'A', actionPolicy: 'automatic', negative: false }],
+    });
+    expect(verdicts[1]?.subject).toEqual({ type: 'host', value: 'cdn.worse.example' });
+    expect(w.fetched).toEqual([]);
+    expect(await w.count('url-list-hit')).toBe(2);
+  });
+
+  it('lets a negative list suppress, ignores disabled banks, and forgets removed entries', async () => {
+    const w = world();
+    w.banks.set('neg', bank({ negative: true }));
+    w.banks.set('off', bank({ enabled: false }));
+    w.index.add({
+      id: '1',
+      kind: 'host',
+      pattern: 'benign.example',
+      data: { bankId: 'neg', dedicatedToAbuse: false, category: null },
+    });
+    w.index.add({
+      id: '2',
+      kind: 'host',
+      pattern: 'off.example',
+      data: { bankId: 'off', dedicatedToAbuse: false, category: null },
+    });
+    expect(await w.observe('http://benign.example/x.jpg')).toEqual({
+      kind: 'drop',
+      reason: 'listed in a negative URL list',
+    });
+    await w.observe('http://off.example/x.html');
+    expect(w.sent).toEqual([]);
+    expect(await w.count('not-media-url')).toBe(1);
+    applyUrlListChange(w.index, w.banks, { type: 'url-entry-removed', entryId: '1', bankId: 'neg' });
+    expect(w.index.size).toBe(1);
+  });
+
+  it('fetches media-looking URLs once per TTL and submits the bytes for scanning', async () => {
+    const w = world((url) => ({
+      ok: true,
+      url,
+      redirects: [],
+      address: '192.0.2.1',
+      status: 200,
+      mediaType: 'image/jpeg',
+      contentType: 'image/jpeg',
+      bytes: JPEG,
+    }));
+    expect(await w.observe('http://pics.example/a.JPG')).toEqual({ kind: 'ok' });
+    expect(await w.observe('http://pics.example/a.JPG')).toMatchObject({ kind: 'drop' });
+    expect(await w.observe('http://pics.example/page', { contentType: 'text/html' })).toMatchObject({
+      kind: 'drop',
+    });
+    expect(await w.observe('http://pics.example/raw', { contentType: 'image/webp' })).toEqual({ kind: 'ok' });
+    w.advance(1001);
+    expect(await w.observe('http://pics.example/a.JPG')).toEqual({ kind: 'ok' });
+    expect(w.fetched).toEqual([
+      'http://pics.example/a.JPG',
+      'http://pics.example/raw',
+      'http://pics.example/a.JPG',
+    ]);
+    const media = w.sent.map((s) => Codecs.mediaSubmitted.decode(s.value));
+    expect(media[0]).toMatchObject({
+      tenantId: 'isp-1',
+      source: 'fetcher',
+      url: 'http://pics.example/a.JPG',
+      contentType: 'image/jpeg',
+      mediaBase64: JPEG.toString('base64'),
+    });
+    expect(new Set(media.map((m) => m.submissionId)).size).toBe(3);
+    expect(await w.count('recently-seen')).toBe(1);
+  });
+
+  it('forgets a URL after a transient refusal but remembers a blocked address', async () => {
+    const w = world((url) => ({
+      ok: false,
+      reason: url.includes('flaky') ? 'timeout' : 'blocked-address',
+      detail: '',
+      url,
+      redirects: [],
+    }));
+    await w.observe('http://flaky.example/a.png');
+    await w.observe('http://flaky.example/a.png');
+    await w.observe('http://internal.example/a.png');
+    await w.observe('http://internal.example/a.png');
+    expect(w.fetched).toEqual([
+      'http://flaky.example/a.png',
+      'http://flaky.example/a.png',
+      'http://internal.example/a.png',
+    ]);
+    expect(await w.count('refused')).toBe(3);
+    expect(w.sent).toEqual([]);
+  });
+});
+
+describe('looksLikeMedia', () => {
+  it('trusts an image content type, else the path extension', () => {
+    expect(looksLikeMedia(normalizeUrlOrThrow('http://a.example/x.png?w=1'), undefined)).toBe(true);
+    expect(looksLikeMedia(normalizeUrlOrThrow('http://a.example/x.png'), 'text/html')).toBe(false);
+    expect(looksLikeMedia(normalizeUrlOrThrow('http://a.example/x'), 'Image/AVIF')).toBe(true);
+    expect(looksLikeMedia(normalizeUrlOrThrow('http://a.example/x.html'), undefined)).toBe(false);
+  });
+});

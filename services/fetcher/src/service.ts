@@ -1,0 +1,151 @@
+import type { ConfigOf } from '@mod/config';
+import { topicNames, topicSpecs } from '@mod/contracts';
+import { createPool, migrate, pingDatabase, type Pool } from '@mod/db';
+import {
+  createConsumerRunner,
+  createKafka,
+  createProducer,
+  ensureTopics,
+  type ConsumerRunner,
+  type Producer,
+} from '@mod/kafka';
+import { Counter, Gauge, createStepMetrics, type Logger, type Registry } from '@mod/telemetry';
+import { RecentlySeen, createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls';
+import type { fetcherSpec } from './config.js';
+import { createFetchStep } from './fetch-step.js';
+import { createUrlListSync, type UrlListSync } from './url-list-sync.js';
+
+const PARTITIONS_AT_ONCE = 3;
+
+export type FetcherConfig = ConfigOf<typeof fetcherSpec>;
+
+/**
+ * Seams for tests only. Production passes nothing: the fetcher then resolves with the system resolver and
+ * refuses loopback, private, link-local, CGNAT, multicast and metadata addresses (`defaultAddressPolicy`).
+ */
+export interface FetcherTestSeams {
+  addressPolicy?: AddressPolicy;
+  resolver?: Resolver;
+}
+
+export interface FetcherService {
+  start(): Promise<void>;
+  /** Stop consuming, let in-flight URLs finish, commit, close connections. */
+  stop(): Promise<void>;
+  checks: Record<string, () => Promise<boolean>>;
+  urlLists: UrlListSync;
+}
+
+export function createFetcherService(
+  config: FetcherConfig,
+  logger: Logger,
+  registry: Registry,
+  seams: FetcherTestSeams = {},
+): FetcherService {
+  const topics = topicNames(config.TOPIC_PREFIX);
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${config.KAFKA_CLIENT_ID}-fetcher`,
+    logger,
+  });
+  const db: Pool = createPool({
+    connectionString: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    max: 2,
+    applicationName: 'fetcher',
+  });
+  const fetchOutcomes = new Counter({
+    name: 'mod_fetcher_fetches_total',
+    help: 'Fetches by outcome: ok or the typed refusal (blocked-address, dns-failure, too-large, not-media, ...)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const observed = new Counter({
+    name: 'mod_fetcher_observed_total',
+    help: 'Observed URLs by what happened to them',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const urlLists = createUrlListSync({
+    db,
+    kafka,
+    topic: topics.urlListChanges,
+    logger,
+    groupPrefix: config.FETCHER_GROUP_ID,
+    metrics: {
+      entries: new Gauge({
+        name: 'mod_fetcher_url_list_entries',
+        help: 'URL-list entries in the index',
+        registers: [registry],
+      }),
+      applied: new Counter({
+        name: 'mod_fetcher_url_list_changes_applied_total',
+        help: 'URL-list changes applied from the topic',
+        labelNames: ['type'],
+        registers: [registry],
+      }),
+      invalid: new Counter({
+        name: 'mod_fetcher_url_list_invalid_total',
+        help: 'Stored URL-list patterns the index refused',
+        registers: [registry],
+      }),
+    },
+  });
+  const fetcher = createSafeFetcher({
+    timeoutMs: config.FETCH_TIMEOUT_MS,
+    connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
+    maxBytes: config.FETCH_MAX_BYTES,
+    maxRedirects: config.FETCH_MAX_REDIRECTS,
+    maxConcurrentPerHost: config.FETCH_MAX_PER_HOST,
+    countOutcome: (label) => fetchOutcomes.inc({ outcome: label }),
+    ...(seams.addressPolicy === undefined ? {} : { addressPolicy: seams.addressPolicy }),
+    ...(seams.resolver === undefined ? {} : { resolver: seams.resolver }),
+  });
+  const seen = new RecentlySeen({ ttlMs: config.SEEN_TTL_MS, maxEntries: config.SEEN_MAX_ENTRIES });
+  let producer: Producer | undefined;
+  let runner: ConsumerRunner | undefined;
+
+  return {
+    urlLists,
+    checks: {
+      database: () => pingDatabase(db),
+      urlLists: () => Promise.resolve(urlLists.ready()),
+      kafka: () => Promise.resolve(runner?.isReady() ?? false),
+    },
+    async start() {
+      await migrate(db, config.DATABASE_SCHEMA);
+      await ensureTopics(kafka, topicSpecs(config.TOPIC_PREFIX));
+      await urlLists.start();
+      producer = await createProducer(kafka);
+      runner = createConsumerRunner({
+        kafka,
+        groupId: config.FETCHER_GROUP_ID,
+        topic: topics.urlObserved,
+        stepName: 'fetch',
+        step: createFetchStep({
+          urlLists,
+          fetcher,
+          seen,
+          producer,
+          verdictsTopic: topics.verdicts,
+          mediaTopic: topics.mediaSubmitted,
+          fetchAllUrls: config.FETCH_ALL_URLS,
+          observed,
+        }),
+        producer,
+        deadLetterTopic: topics.deadLetters,
+        logger,
+        metrics: createStepMetrics(registry),
+        maxInFlight: config.FETCHER_MAX_IN_FLIGHT,
+        partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+      });
+      await runner.start();
+      logger.info({ topic: topics.urlObserved }, 'fetcher started');
+    },
+    async stop() {
+      await Promise.all([runner?.stop(), urlLists.stop()]);
+      await producer?.disconnect();
+      await db.end();
+    },
+  };
+}

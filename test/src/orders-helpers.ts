@@ -1,0 +1,304 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import {
+  actionerSpec,
+  createActionerService,
+  createFetchVerifier,
+  createManualClock,
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  verifyWebhook,
+  type ActionerOptions,
+  type ActionerService,
+  type ManualClock,
+} from '@mod/actioner';
+import { buildApp } from '@mod/api';
+import { loadConfig } from '@mod/config';
+import { Codecs, type Hit, type Verdict } from '@mod/contracts';
+import { createApiKey, setWebhookEndpoint, upsertTenant } from '@mod/db';
+import { createProducer, type Producer } from '@mod/kafka';
+import { createRegistry, type Registry } from '@mod/telemetry';
+import { createWorld, logger, type World } from './helpers.js';
+
+/** A request the webhook receiver saw, as sent (so a test can replay or alter it). */
+export interface ReceivedWebhook {
+  headers: Record<string, string>;
+  body: string;
+  accepted: boolean;
+  reason: string;
+}
+
+/**
+ * A target's webhook endpoint on 127.0.0.1: verifies the HMAC signature over timestamp + body against the
+ * shared secret, refuses stale timestamps (300 s window, by the test clock) and replays of a delivery id.
+ * `failNext(n)` answers 503 to the next n valid requests (to exercise retries).
+ */
+export interface WebhookReceiver {
+  url: string;
+  secret: string;
+  requests: ReceivedWebhook[];
+  accepted(): { deliveryId: string; event: string; order: { id: string; status: string } }[];
+  failNext(n: number): void;
+  close(): Promise<void>;
+}
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+const listen = async (server: Server): Promise<string> => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+};
+
+export async function startWebhookReceiver(clock: ManualClock): Promise<WebhookReceiver> {
+  const secret = createHash('sha256').update(randomUUID()).digest('base64url');
+  const seen = new Set<string>();
+  const requests: ReceivedWebhook[] = [];
+  let failing = 0;
+  const server = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      );
+      const deliveryId = headers[DELIVERY_HEADER] ?? '';
+      const check = verifyWebhook({
+        secret,
+        header: headers[SIGNATURE_HEADER],
+        body,
+        nowS: Math.floor(clock.now().getTime() / 1000),
+        toleranceS: 300,
+        deliveryId,
+        seen: failing > 0 ? new Set() : seen,
+      });
+      if (check.ok && failing > 0) {
+        failing--;
+        requests.push({ headers, body, accepted: false, reason: 'told to fail' });
+        res.writeHead(503).end();
+        return;
+      }
+      requests.push({ headers, body, accepted: check.ok, reason: check.ok ? 'ok' : check.reason });
+      res.writeHead(check.ok ? 204 : 401).end();
+    });
+  });
+  const url = `${await listen(server)}/hooks`;
+  return {
+    url,
+    secret,
+    requests,
+    accepted: () =>
+      requests
+        .filter((r) => r.accepted)
+        .map(
+          (r) =>
+            JSON.parse(r.body) as {
+              deliveryId: string;
+              event: string;
+              order: { id: string; status: string };
+            },
+        ),
+    failNext(n) {
+      failing = n;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A platform's content on 127.0.0.1, whose answer per path the test sets (to verify takedowns). */
+export interface ContentServer {
+  base: string;
+  host: string;
+  serve(path: string, answer: { status: number; body: Buffer }): void;
+  close(): Promise<void>;
+}
+
+export async function startContentServer(): Promise<ContentServer> {
+  const answers = new Map<string, { status: number; body: Buffer }>();
+  const server = createServer((req, res) => {
+    const a = answers.get(req.url ?? '') ?? { status: 404, body: Buffer.from('not found') };
+    res.writeHead(a.status, { 'content-type': 'application/octet-stream' }).end(a.body);
+  });
+  const base = await listen(server);
+  return {
+    base,
+    host: '127.0.0.1',
+    serve: (path, answer) => answers.set(path, answer),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The verifier the tests inject: fetches only from loopback (the production one is the SSRF-safe fetcher). */
+export const loopbackVerifier = createFetchVerifier(async (url) => {
+  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`test verifier refuses ${url}`);
+  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
+  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+});
+
+export interface OrdersWorld {
+  world: World;
+  clock: ManualClock;
+  app: FastifyInstance;
+  actioner: ActionerService;
+  registry: Registry;
+  producer: Producer;
+  receiver: WebhookReceiver;
+  keys: Record<'isp-1' | 'isp-2' | 'platform-1' | 'platform-2' | 'authority-1', string>;
+  /** Restarts the actioner (a crash and restart, as far as the database and Kafka can tell). */
+  restartActioner(options?: ActionerOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * API (built on the test clock) and actioner (test clock, loopback verifier, scheduler driven by `tick()`)
+ * against real Kafka and Postgres; tenants isp-1, isp-2 (subscribed to blocking), platform-1 (with a webhook
+ * endpoint on the local receiver), platform-2, authority-1, each with an API key.
+ */
+export async function startOrdersWorld(
+  env: Record<string, string> = {},
+  options: ActionerOptions = {},
+): Promise<OrdersWorld> {
+  const world = createWorld();
+  const clock = createManualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
+  const config = loadConfig(actionerSpec, { ...world.env, ORDER_SCHEDULER_INTERVAL_MS: '0', ...env });
+  let registry = createRegistry('actioner');
+  const make = (o: ActionerOptions) =>
+    createActionerService(
+      config,
+      logger.child({ service: 'actioner' }),
+      (registry = createRegistry('actioner')),
+      {
+        clock,
+        verifier: loopbackVerifier,
+        random: () => 0.5,
+        ...o,
+      },
+    );
+  let actioner = make(options);
+  await actioner.start();
+  const producer = await createProducer(world.kafka);
+  const app = await buildApp({
+    db: world.db,
+    producer,
+    mediaTopic: world.topics.mediaSubmitted,
+    bankChangesTopic: world.topics.bankChanges,
+    logger,
+    registry: createRegistry('api'),
+    checks: {},
+    maxUploadBytes: 1 << 20,
+    rateLimit: { ratePerSecond: 1e6, burst: 1e6 },
+    authFailureLimit: { ratePerSecond: 1e6, burst: 1e6 },
+    now: () => clock.now(),
+  });
+  const db = world.db;
+  for (const [id, kind, subscribed] of [
+    ['isp-1', 'isp', true],
+    ['isp-2', 'isp', true],
+    ['platform-1', 'platform', false],
+    ['platform-2', 'platform', false],
+    ['authority-1', 'authority', false],
+  ] as const) {
+    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: subscribed });
+  }
+  const keys = {} as OrdersWorld['keys'];
+  for (const id of ['isp-1', 'isp-2', 'platform-1', 'platform-2', 'authority-1'] as const) {
+    const role = id.startsWith('isp') ? 'isp' : id.startsWith('platform') ? 'platform' : 'authority';
+    keys[id] = (await createApiKey(db, { tenantId: id, role })).key;
+  }
+  const receiver = await startWebhookReceiver(clock);
+  await setWebhookEndpoint(db, { tenantId: 'platform-1', url: receiver.url, secret: receiver.secret });
+  await setWebhookEndpoint(db, { tenantId: 'authority-1', url: receiver.url, secret: receiver.secret });
+  const ow: OrdersWorld = {
+    world,
+    clock,
+    app,
+    get actioner() {
+      return actioner;
+    },
+    get registry() {
+      return registry;
+    },
+    producer,
+    receiver,
+    keys,
+    async restartActioner(o = {}) {
+      await actioner.stop();
+      actioner = make(o);
+      await actioner.start();
+    },
+    async close() {
+      await app.close();
+      await actioner.stop();
+      await producer.disconnect();
+      await receiver.close();
+      await world.drop();
+    },
+  };
+  return ow;
+}
+
+export const automaticHit = (over: Partial<Hit> = {}): Hit => ({
+  bankId: randomUUID(),
+  bankName: 'known-abuse',
+  entryId: '1',
+  signal: 'pdq',
+  distance: 4,
+  category: 'A',
+  actionPolicy: 'automatic',
+  negative: false,
+  ...over,
+});
+
+/** Publishes a scanner verdict to the verdicts topic (as the scanner would), keyed by submission id. */
+export async function publishVerdict(
+  ow: OrdersWorld,
+  v: { hits: Hit[]; url?: string; sha256?: string; tenantId?: string },
+): Promise<Verdict> {
+  const verdict: Verdict = {
+    eventId: randomUUID(),
+    submissionId: randomUUID(),
+    tenantId: v.tenantId ?? 'platform-2',
+    sourceEventId: randomUUID(),
+    decision: v.hits.length > 0 ? 'match' : 'no-match',
+    hashes: {
+      sha256: v.sha256 ?? createHash('sha256').update(randomUUID()).digest('hex'),
+      sha1: 'b'.repeat(40),
+      md5: 'c'.repeat(32),
+    },
+    width: 320,
+    height: 240,
+    hits: v.hits,
+    ...(v.url === undefined ? {} : { url: v.url }),
+    scannedAt: ow.clock.now().toISOString(),
+    scannerVersion: 'e2e',
+  };
+  await ow.producer.send({
+    topic: ow.world.topics.verdicts,
+    messages: [{ key: verdict.submissionId, value: Codecs.verdict.encode(verdict) }],
+  });
+  return verdict;
+}
+
+/** Calls the API as a tenant on the test clock. */
+export function call(
+  ow: OrdersWorld,
+  key: string,
+  method: 'GET' | 'POST' | 'PUT',
+  url: string,
+  payload?: unknown,
+): Promise<LightMyRequestResponse> {
+  return ow.app.inject({
+    method,
+    url,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+  });
+}
+
+export const HOUR_MS = 3_600_000;
