@@ -1,10 +1,11 @@
-import { bmvbhash } from 'blockhash-core';
+import { bmvbhash, bmvbhashEven } from 'blockhash-core';
 import { describe, expect, it } from 'vitest';
-import { blockhash, BlockhashMethod } from './blockhash.js';
+import { blockhash, blockhashAccumulator, BlockhashMethod } from './blockhash.js';
 import { decodeImage } from './decode.js';
 import { fixture } from './fixtures.test-helper.js';
 import { hashMedia } from './hash-media.js';
 import { defaultDecodeLimits } from './limits.js';
+import { pdqHashesFromRaw } from './pdq.js';
 
 // blockhash-python's published test outputs (16×16 grid), precise then quick, from the issue.
 const CASES: ReadonlyArray<readonly [string, string, string]> = [
@@ -56,13 +57,142 @@ describe('blockhash conformance with blockhash-python', () => {
     const decoded = await decodeImage(fixture('blockhash/clipper_ship.jpg'), defaultDecodeLimits);
     const h64 = blockhash(decoded.pixels, 8);
     expect(h64).toHaveLength(16);
-    expect(h64).toBe(bmvbhash({ ...decoded.pixels }, 8));
+    expect(h64).toBe(bmvbhash(toRgba(decoded.pixels), 8));
   });
 
-  it('refuses pixels without alpha and odd grids', () => {
-    const rgb = { data: new Uint8Array(16 * 16 * 3), width: 16, height: 16, channels: 3 };
-    expect(() => blockhash(rgb)).toThrow(RangeError);
+  it('refuses pixels that are not RGB(A) and odd grids', () => {
+    const grey = { data: new Uint8Array(16 * 16), width: 16, height: 16, channels: 1 };
+    expect(() => blockhash(grey)).toThrow(RangeError);
     const rgba = { data: new Uint8Array(16 * 16 * 4), width: 16, height: 16, channels: 4 };
     expect(() => blockhash(rgba, 7)).toThrow(RangeError);
+  });
+});
+
+/** Deterministic pseudo-random bytes (xorshift32). */
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+describe('fast blockhash equals blockhash-core', () => {
+  it.each(CASES.map((c) => c[0]))('%s: identical for 8×8 and 16×16 grids, both methods', async (file) => {
+    const decoded = await decodeImage(fixture(`blockhash/${file}`), defaultDecodeLimits);
+    const rgba = toRgba(decoded.pixels);
+    for (const bits of [8, 16]) {
+      expect(blockhash(decoded.pixels, bits, BlockhashMethod.PRECISE)).toBe(bmvbhash(rgba, bits));
+      expect(blockhash(decoded.pixels, bits, BlockhashMethod.QUICK)).toBe(bmvbhashEven(rgba, bits));
+    }
+  });
+
+  it('is identical on random images of awkward sizes, with transparent pixels, RGB and RGBA', () => {
+    const sizes: ReadonlyArray<readonly [number, number]> = [
+      [1, 1],
+      [15, 17],
+      [16, 16],
+      [31, 64],
+      [100, 75],
+      [257, 129],
+      [640, 481],
+    ];
+    let seed = 7;
+    for (const [width, height] of sizes) {
+      // Smooth random field plus noise, so that block sums are close to each other and to the medians.
+      const noise = randomBytes(width * height * 4, seed++);
+      const data = new Uint8Array(width * height * 4);
+      for (let p = 0; p < width * height; p++) {
+        const base = ((p % width) * 3 + Math.floor(p / width) * 2) % 256;
+        for (let c = 0; c < 3; c++) data[p * 4 + c] = (base + (noise[p * 4 + c]! & 15)) & 255;
+        data[p * 4 + 3] = noise[p * 4 + 3]! < 20 ? 0 : 255;
+      }
+      const rgba = { data, width, height, channels: 4 };
+      for (const bits of [2, 8, 16, 32]) {
+        expect(blockhash(rgba, bits, BlockhashMethod.PRECISE), `${width}×${height} ${bits}`).toBe(
+          bmvbhash(rgba, bits),
+        );
+        expect(blockhash(rgba, bits, BlockhashMethod.QUICK)).toBe(bmvbhashEven(rgba, bits));
+      }
+      const opaque = { ...rgba, data: data.map((v, k) => (k % 4 === 3 ? 255 : v)) };
+      const rgbBytes = data.filter((_, k) => k % 4 !== 3);
+      // Also from an unaligned view (the byte-wise path instead of 32-bit words).
+      const unaligned = new Uint8Array(rgbBytes.length + 1);
+      unaligned.set(rgbBytes, 1);
+      for (const rgbData of [rgbBytes, unaligned.subarray(1)]) {
+        const rgb = { data: rgbData, width, height, channels: 3 };
+        for (const bits of [8, 16]) {
+          expect(blockhash(rgb, bits)).toBe(bmvbhash(opaque, bits));
+          expect(blockhash(rgb, bits, BlockhashMethod.QUICK)).toBe(bmvbhashEven(opaque, bits));
+        }
+      }
+    }
+  });
+
+  it('falls back to blockhash-core for grids that are not powers of two', () => {
+    const data = randomBytes(99 * 70 * 4, 3).map((v, k) => (k % 4 === 3 ? 255 : v));
+    const rgba = { data, width: 99, height: 70, channels: 4 };
+    expect(blockhash(rgba, 12)).toBe(bmvbhash(rgba, 12));
+  });
+});
+
+function toRgba(image: { data: Uint8Array; width: number; height: number; channels: number }): {
+  data: Uint8Array;
+  width: number;
+  height: number;
+} {
+  if (image.channels === 4) return image;
+  const n = image.width * image.height;
+  const data = new Uint8Array(n * 4);
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < 3; c++) data[p * 4 + c] = image.data[p * 3 + c]!;
+    data[p * 4 + 3] = 255;
+  }
+  return { data, width: image.width, height: image.height };
+}
+
+describe('blockhash from the PDQ pass over the pixels', () => {
+  it.each(CASES)('%s: hashMedia gives the reference precise hash', async (file, precise) => {
+    expect((await hashMedia(fixture(`blockhash/${file}`))).blockhash).toBe(precise);
+  });
+
+  it('equals blockhash-core on random RGB and RGBA images, transparent pixels included', () => {
+    let seed = 11;
+    for (const [width, height] of [
+      [3, 3],
+      [16, 16],
+      [64, 64],
+      [97, 61],
+      [333, 250],
+    ] as const) {
+      const noise = randomBytes(width * height * 4, seed++);
+      const rgba = new Uint8Array(width * height * 4);
+      for (let p = 0; p < width * height; p++) {
+        const base = ((p % width) * 2 + Math.floor(p / width) * 3) % 256;
+        for (let c = 0; c < 3; c++) rgba[p * 4 + c] = (base + (noise[p * 4 + c]! & 31)) & 255;
+        rgba[p * 4 + 3] = noise[p * 4 + 3]! < 30 ? 0 : 200;
+      }
+      const opaque = rgba.map((v, k) => (k % 4 === 3 ? 255 : v));
+      const images = [
+        { raw: { data: rgba, width, height, channels: 4 }, reference: rgba },
+        {
+          raw: { data: opaque.filter((_, k) => k % 4 !== 3), width, height, channels: 3 },
+          reference: opaque,
+        },
+      ];
+      for (const { raw, reference } of images) {
+        for (const method of [BlockhashMethod.PRECISE, BlockhashMethod.QUICK]) {
+          const rows = blockhashAccumulator(width, height, 16, method)!;
+          pdqHashesFromRaw(raw, { rowSums: rows });
+          const core = { data: reference, width, height };
+          const expected = method === BlockhashMethod.PRECISE ? bmvbhash(core, 16) : bmvbhashEven(core, 16);
+          expect(rows.finish(), `${width}×${height}×${raw.channels} ${method}`).toBe(expected);
+        }
+      }
+    }
   });
 });

@@ -8,12 +8,14 @@ export { decodeImage } from './decode.js';
 export type { DecodedImage, DecodeOptions } from './decode.js';
 export { exactHashes } from './exact.js';
 export type { ExactHashes } from './exact.js';
-export { blockhash, BlockhashMethod } from './blockhash.js';
+export { blockhash, BlockhashAccumulator, blockhashAccumulator, BlockhashMethod } from './blockhash.js';
+export type { RowRunSums } from './row-sums.js';
 export { cropRaw, defaultTrimOptions, findContentBox } from './trim.js';
 export type { CropBox, TrimOptions } from './trim.js';
 export {
   dct64To16,
   downsampleTo64,
+  downsampleTo64Js,
   hammingDistanceHex,
   jaroszWindowSize,
   lumaFromRaw,
@@ -25,11 +27,14 @@ export {
   pdqBitsToHex,
   pdqDctFromLuma,
   pdqDihedralFromDct,
+  pdqDihedralFromLuma,
   pdqFromLuma,
   pdqFromRaw,
+  pdqHashesFromRaw,
   pdqQuality,
+  transformLuma,
 } from './pdq.js';
-export type { LumaImage, PdqDct, PdqResult, RawImage } from './pdq.js';
+export type { LumaImage, PdqDct, PdqHashes, PdqHashesOptions, PdqResult, RawImage } from './pdq.js';
 export { createHashPool, hashInPool, hashTaskFilename, isHashPoolSaturated, runHashTask } from './pool.js';
 export type { HashPoolOptions } from './pool.js';
 export type { HashTaskInput, HashTaskOutput } from './task-types.js';

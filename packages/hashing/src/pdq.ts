@@ -3,8 +3,15 @@
  * (facebook/ThreatExchange `pdq/cpp`): float luminance, two passes of a Jarosz box filter (a tent filter),
  * decimation to 64×64, the 16×16 corner of a 64×64 DCT-II, thresholding at the median, and the image-domain
  * quality metric. Arithmetic is rounded to float32 at the same points as the C++ reference so that hashes agree
- * bit for bit. Pure functions over plain arrays: no decoding, no I/O.
+ * bit for bit. Pure functions over plain arrays: no decoding, no I/O. The hot loops run on WebAssembly kernels
+ * (`pdq-kernels.ts`) with reusable memory, one engine per thread; the plain JavaScript implementation below is
+ * the fallback and the tests' reference for the engine.
  */
+
+import { ColsRowMode, createPdqKernels } from './pdq-kernels.js';
+import type { PdqKernels } from './pdq-kernels.js';
+import { feedRowRunSums } from './row-sums.js';
+import type { RowRunSums } from './row-sums.js';
 
 const f = Math.fround;
 
@@ -30,6 +37,13 @@ const DCT_MATRIX: Float32Array = (() => {
     }
   }
   return m;
+})();
+
+/** The DCT matrix transposed (64×16), for the vectorised second product. */
+const DCT_MATRIX_T: Float32Array = (() => {
+  const t = new Float32Array(64 * 16);
+  for (let i = 0; i < 16; i++) for (let j = 0; j < 64; j++) t[j * 16 + i] = DCT_MATRIX[i * 64 + j]!;
+  return t;
 })();
 
 /** A decoded image as interleaved 8-bit samples (1 to 4 channels; the first three are R, G, B when ≥ 3). */
@@ -58,17 +72,28 @@ export interface PdqResult {
   quality: number;
 }
 
+/** f32(coefficient × v) for every 8-bit sample v: exactly the products the reference rounds to float. */
+const lumaTable = (coefficient: number): Float64Array =>
+  Float64Array.from({ length: 256 }, (_, v) => f(coefficient * v));
+const LUMA_R_TABLE = lumaTable(LUMA_R);
+const LUMA_G_TABLE = lumaTable(LUMA_G);
+const LUMA_B_TABLE = lumaTable(LUMA_B);
+
 /**
  * Luminance of each pixel: Y = 0.299 R + 0.587 G + 0.114 B for colour, the sample itself for grey (1-2
- * channels). Any alpha channel is ignored, as the reference tools ignore it.
+ * channels). Any alpha channel is ignored, as the reference tools ignore it. Float32 rounding after each
+ * product and sum, as the reference (the products come from exact tables; the last rounding is the store).
  */
 export function lumaFromRaw(image: RawImage): LumaImage {
   const { data, width, height, channels } = image;
   const n = width * height;
   const luma = new Float32Array(n);
   if (channels >= 3) {
+    const tr = LUMA_R_TABLE;
+    const tg = LUMA_G_TABLE;
+    const tb = LUMA_B_TABLE;
     for (let p = 0, o = 0; p < n; p++, o += channels) {
-      luma[p] = f(f(LUMA_R * data[o]!) + f(LUMA_G * data[o + 1]!)) + f(LUMA_B * data[o + 2]!);
+      luma[p] = f(tr[data[o]!]! + tg[data[o + 1]!]!) + tb[data[o + 2]!]!;
     }
   } else {
     for (let p = 0, o = 0; p < n; p++, o += channels) luma[p] = data[o]!;
@@ -82,60 +107,109 @@ export function jaroszWindowSize(dimension: number): number {
 }
 
 /**
- * One-dimensional box filter with a window centred on each output, shrinking at the edges (the reference's
- * four-phase scheme). Reads `length` samples from `input` at `offset + k*stride`, writes the same slots of `output`.
+ * 1/count for the box filter's divisions. For a float32 sum s and an integer count c < 2²⁶,
+ * f32(s × (1/c)) computed in float64 equals the float32 division f32(s / c): the double product is within
+ * 2⁻⁵¹ (relative) of s/c, while s/c is at least 2⁻²⁵/c (relative) away from any float32 rounding boundary
+ * (s has 24 significant bits, so c × a 25-bit midpoint can never equal it). The test compares both.
  */
-function box1d(
+const reciprocal = (count: number): number => 1 / count;
+
+/** Work buffers reused across calls (hashing is synchronous, so one set per thread is enough). */
+class Scratch {
+  private buffer = new Float32Array(0);
+  get(length: number): Float32Array {
+    if (this.buffer.length < length) this.buffer = new Float32Array(length);
+    return this.buffer;
+  }
+}
+const scratchA = new Scratch();
+const scratchB = new Scratch();
+const scratchColumns = new Scratch();
+const scratchColumnsOut = new Scratch();
+const scratchSums = new Scratch();
+
+/**
+ * The reference's one-dimensional box filter (window centred on each output, shrinking at the edges, in four
+ * phases: accumulate, grow, slide, shrink) applied along every row, float32 running sums. Rows are processed
+ * four at a time: each row's sum is one serial chain of float32 additions, so interleaving four independent
+ * chains lets the CPU overlap them. Every row still sees exactly the reference's operations in its order.
+ */
+export function boxAlongRows(
   input: Float32Array,
   output: Float32Array,
-  offset: number,
-  length: number,
-  stride: number,
+  width: number,
+  height: number,
   window: number,
 ): void {
   const half = Math.floor((window + 2) / 2);
   const phase1 = half - 1;
   const phase2 = window - half + 1;
-  const phase3 = length - window;
+  const phase3 = width - window;
   const phase4 = half - 1;
-  let li = offset;
-  let ri = offset;
-  let oi = offset;
-  let sum = 0;
-  let count = 0;
-  for (let i = 0; i < phase1; i++) {
-    sum = f(sum + input[ri]!);
-    count++;
-    ri += stride;
-  }
-  for (let i = 0; i < phase2; i++) {
-    sum = f(sum + input[ri]!);
-    count++;
-    output[oi] = sum / count;
-    ri += stride;
-    oi += stride;
-  }
-  for (let i = 0; i < phase3; i++) {
-    sum = f(sum + input[ri]!);
-    sum = f(sum - input[li]!);
-    output[oi] = sum / count;
-    li += stride;
-    ri += stride;
-    oi += stride;
-  }
-  for (let i = 0; i < phase4; i++) {
-    sum = f(sum - input[li]!);
-    count--;
-    output[oi] = sum / count;
-    li += stride;
-    oi += stride;
+  const last = height - 1;
+  for (let r = 0; r < height; r += 4) {
+    // A last, partial group repeats the final row: it computes and writes the same values twice.
+    const b0 = r * width;
+    const b1 = Math.min(r + 1, last) * width;
+    const b2 = Math.min(r + 2, last) * width;
+    const b3 = Math.min(r + 3, last) * width;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let count = 0;
+    let ri = 0;
+    let li = 0;
+    let oi = 0;
+    for (let i = 0; i < phase1; i++, ri++) {
+      count++;
+      s0 = f(s0 + input[b0 + ri]!);
+      s1 = f(s1 + input[b1 + ri]!);
+      s2 = f(s2 + input[b2 + ri]!);
+      s3 = f(s3 + input[b3 + ri]!);
+    }
+    for (let i = 0; i < phase2; i++, ri++, oi++) {
+      count++;
+      const inv = reciprocal(count);
+      s0 = f(s0 + input[b0 + ri]!);
+      s1 = f(s1 + input[b1 + ri]!);
+      s2 = f(s2 + input[b2 + ri]!);
+      s3 = f(s3 + input[b3 + ri]!);
+      output[b0 + oi] = s0 * inv;
+      output[b1 + oi] = s1 * inv;
+      output[b2 + oi] = s2 * inv;
+      output[b3 + oi] = s3 * inv;
+    }
+    const inv = reciprocal(count);
+    for (let i = 0; i < phase3; i++, ri++, li++, oi++) {
+      s0 = f(f(s0 + input[b0 + ri]!) - input[b0 + li]!);
+      s1 = f(f(s1 + input[b1 + ri]!) - input[b1 + li]!);
+      s2 = f(f(s2 + input[b2 + ri]!) - input[b2 + li]!);
+      s3 = f(f(s3 + input[b3 + ri]!) - input[b3 + li]!);
+      output[b0 + oi] = s0 * inv;
+      output[b1 + oi] = s1 * inv;
+      output[b2 + oi] = s2 * inv;
+      output[b3 + oi] = s3 * inv;
+    }
+    for (let i = 0; i < phase4; i++, li++, oi++) {
+      count--;
+      const inv4 = reciprocal(count);
+      s0 = f(s0 - input[b0 + li]!);
+      s1 = f(s1 - input[b1 + li]!);
+      s2 = f(s2 - input[b2 + li]!);
+      s3 = f(s3 - input[b3 + li]!);
+      output[b0 + oi] = s0 * inv4;
+      output[b1 + oi] = s1 * inv4;
+      output[b2 + oi] = s2 * inv4;
+      output[b3 + oi] = s3 * inv4;
+    }
   }
 }
 
 /**
- * The same filter as `box1d` applied down every column at once, row by row, so memory is read sequentially.
- * Each column's running sum sees the same additions and subtractions in the same order as `box1d` with
- * stride `width`, so the float32 results are identical (the test compares both).
+ * The same filter applied down every column at once, row by row, so memory is read sequentially and the
+ * columns' running sums are independent. Each column sees the reference's operations in its order, so the
+ * float32 results are identical to the strided filter (the test compares both).
  */
 export function boxAlongColumns(
   input: Float32Array,
@@ -149,7 +223,7 @@ export function boxAlongColumns(
   const phase2 = window - half + 1;
   const phase3 = height - window;
   const phase4 = half - 1;
-  const sums = new Float32Array(width);
+  const sums = scratchSums.get(width).fill(0, 0, width);
   let li = 0;
   let ri = 0;
   let oi = 0;
@@ -159,49 +233,396 @@ export function boxAlongColumns(
   }
   for (let i = 0; i < phase2; i++, ri += width, oi += width) {
     count++;
+    const inv = reciprocal(count);
     for (let c = 0; c < width; c++) {
-      sums[c] = sums[c]! + input[ri + c]!;
-      output[oi + c] = sums[c]! / count;
+      const s = f(sums[c]! + input[ri + c]!);
+      sums[c] = s;
+      output[oi + c] = s * inv;
     }
   }
+  const inv = reciprocal(count);
   for (let i = 0; i < phase3; i++, ri += width, li += width, oi += width) {
     for (let c = 0; c < width; c++) {
-      sums[c] = sums[c]! + input[ri + c]!;
-      sums[c] = sums[c]! - input[li + c]!;
-      output[oi + c] = sums[c]! / count;
+      const s = f(f(sums[c]! + input[ri + c]!) - input[li + c]!);
+      sums[c] = s;
+      output[oi + c] = s * inv;
     }
   }
   for (let i = 0; i < phase4; i++, li += width, oi += width) {
     count--;
+    const inv4 = reciprocal(count);
     for (let c = 0; c < width; c++) {
-      sums[c] = sums[c]! - input[li + c]!;
-      output[oi + c] = sums[c]! / count;
+      const s = f(sums[c]! - input[li + c]!);
+      sums[c] = s;
+      output[oi + c] = s * inv4;
     }
   }
 }
 
+/** Centre of each of the 64 target cells along a dimension, as the reference's decimation computes it. */
+function decimationIndices(dimension: number): Int32Array {
+  const out = new Int32Array(64);
+  for (let i = 0; i < 64; i++) out[i] = Math.trunc(((i + 0.5) * dimension) / 64);
+  return out;
+}
+
 /**
- * Blur (two X,Y passes of box filters) and decimate to 64×64 by sampling the centre of each target cell.
- * `luma` is overwritten (it is the reference's first work buffer).
+ * The last (column) pass on the 64 sampled columns of `filtered` (the first three passes' result), then the
+ * reference's decimation to the centre of each target cell. Columns are filtered independently, so filtering
+ * only the sampled ones gives the same values as filtering all of them.
  */
-export function downsampleTo64(image: LumaImage): Float32Array {
+function finishDownsample(filtered: Float32Array, width: number, height: number): Float32Array {
+  const windowAlongCols = jaroszWindowSize(height);
+  const cols = decimationIndices(width);
+  const rows = decimationIndices(height);
+  const picked = scratchColumns.get(64 * height);
+  for (let y = 0; y < height; y++) {
+    const from = y * width;
+    const to = y * 64;
+    for (let j = 0; j < 64; j++) picked[to + j] = filtered[from + cols[j]!]!;
+  }
+  const out64 = scratchColumnsOut.get(64 * height);
+  boxAlongColumns(picked, out64, 64, height, windowAlongCols);
+  const out = new Float32Array(64 * 64);
+  for (let i = 0; i < 64; i++) out.set(out64.subarray(rows[i]! * 64, rows[i]! * 64 + 64), i * 64);
+  return out;
+}
+
+/** `downsampleTo64` in plain JavaScript (used where WebAssembly SIMD is unavailable; tests compare both). */
+export function downsampleTo64Js(image: LumaImage): Float32Array {
   const { luma, width, height } = image;
   const windowAlongRows = jaroszWindowSize(width);
-  const windowAlongCols = jaroszWindowSize(height);
-  const tmp = new Float32Array(luma.length);
-  for (let rep = 0; rep < 2; rep++) {
-    for (let r = 0; r < height; r++) box1d(luma, tmp, r * width, width, 1, windowAlongRows);
-    boxAlongColumns(tmp, luma, width, height, windowAlongCols);
+  const n = width * height;
+  const a = scratchA.get(n);
+  const b = scratchB.get(n);
+  boxAlongRows(luma, a, width, height, windowAlongRows);
+  boxAlongColumns(a, b, width, height, jaroszWindowSize(height));
+  boxAlongRows(b, a, width, height, windowAlongRows);
+  return finishDownsample(a, width, height);
+}
+
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/** Wasm memory above which the engine is dropped after use, so one huge image does not pin its buffers. */
+const KEEP_MEMORY_BYTES = 256 * 1024 * 1024;
+
+/** Where the first pass reads its rows: decoded pixels (luma computed band by band) or a luma buffer. */
+type Source = { image: RawImage } | { luma: number };
+
+/** Rows per band: the row kernel filters eight rows at a time. */
+const BAND = 8;
+
+/**
+ * The PDQ pipeline on the WebAssembly kernels, streamed through bands of rows so that the working set stays
+ * in the CPU's cache: luma for 8 rows → row filter into a ring of rows → one column-filter step per output
+ * row → every 8 rows, the second row filter, which keeps only the 64 sampled columns → the last column filter
+ * on those 64 columns → the 64 sampled rows. Every value goes through the reference's operations in the
+ * reference's order; only the schedule differs (the tests compare bit for bit with the plain filter).
+ *
+ * Memory: a band of pixels (copied in band by band, so the decoder's buffer is read once); a band of luma;
+ * the ring (the column window plus three bands, so that a band written into it never reaches a row the
+ * column filter still has to subtract); a band of column-filter output; the packed rows of the row kernel;
+ * the 64 sampled columns before and after the last pass; column sums; the sampled column indices; the DCT's
+ * matrices; blockhash's runs and sums; and, for dihedral hashes and luma input, a full luma image and its
+ * transform. Every region has slack for the kernels' whole-vector reads and writes.
+ */
+class WasmPdq {
+  private pixels = 0;
+  private lumaBand = 0;
+  private ring = 0;
+  private ringRows = 0;
+  private band2 = 0;
+  private pack = 0;
+  private outPack = 0;
+  private picked = 0;
+  private pickedOut = 0;
+  private sums = 0;
+  private pick = 0;
+  private luma = 0;
+  private transformed = 0;
+  private dctIn = 0;
+  private dctMatrix = 0;
+  private dctMatrixT = 0;
+  private dctTemp = 0;
+  private dctOut = 0;
+  private runStarts = 0;
+  private runEnds = 0;
+  private runOut = 0;
+  private rowSums: RowRunSums | null = null;
+  private width = 0;
+  private height = 0;
+
+  private byteView = new Uint8Array(0);
+  private intView = new Int32Array(0);
+
+  constructor(private readonly kernels: PdqKernels) {}
+
+  /** Views of the whole memory, renewed when it grows (growing detaches the old buffer). */
+  private bytes(): Uint8Array {
+    const buffer = this.kernels.memory.buffer;
+    if (this.byteView.buffer !== buffer) this.byteView = new Uint8Array(buffer);
+    return this.byteView;
   }
-  const out = new Float32Array(64 * 64);
-  for (let i = 0; i < 64; i++) {
-    const ini = Math.trunc(((i + 0.5) * height) / 64);
-    for (let j = 0; j < 64; j++) {
-      const inj = Math.trunc(((j + 0.5) * width) / 64);
-      out[i * 64 + j] = luma[ini * width + inj]!;
+
+  private ints(): Int32Array {
+    const buffer = this.kernels.memory.buffer;
+    if (this.intView.buffer !== buffer) this.intView = new Int32Array(buffer);
+    return this.intView;
+  }
+
+  get memoryBytes(): number {
+    return this.kernels.memory.buffer.byteLength;
+  }
+
+  /**
+   * Lays out the regions for a `width × height` image (and its transpose), growing memory when needed.
+   * `fullLuma`: also room for a whole luma image and its transform (dihedral hashes, luma input).
+   */
+  prepare(width: number, height: number, fullLuma: boolean, rowSums: RowRunSums | null = null): void {
+    const side = Math.max(width, height);
+    const n = width * height;
+    const rowBytes = side * 4;
+    this.ringRows = Math.ceil((jaroszWindowSize(side) + 3 * BAND) / BAND) * BAND;
+    let at = 0;
+    const take = (bytes: number): number => {
+      const start = at;
+      at += align16(bytes + 64);
+      return start;
+    };
+    this.pixels = take(BAND * rowBytes);
+    this.lumaBand = take(BAND * rowBytes);
+    this.ring = take((this.ringRows + 1) * rowBytes);
+    this.band2 = take((BAND + 1) * rowBytes);
+    this.pack = take((side + 4) * 32);
+    this.outPack = take((side + 4) * 32);
+    this.picked = take(side * 64 * 4);
+    this.pickedOut = take(side * 64 * 4);
+    this.sums = take(rowBytes);
+    this.pick = take(64 * 4);
+    this.luma = fullLuma ? take(n * 4) : 0;
+    this.transformed = fullLuma ? take(n * 4) : 0;
+    this.dctIn = take(64 * 64 * 4);
+    this.dctMatrix = take(16 * 64 * 4);
+    this.dctMatrixT = take(16 * 64 * 4);
+    this.dctTemp = take(16 * 64 * 4);
+    this.dctOut = take(16 * 16 * 4);
+    const runs = rowSums?.starts.length ?? 0;
+    this.runStarts = take(runs * 4);
+    this.runEnds = take(runs * 4);
+    this.runOut = take(BAND * runs * 4);
+    const have = this.kernels.memory.buffer.byteLength;
+    if (have < at) this.kernels.memory.grow(Math.ceil((at - have) / 65536));
+    this.width = width;
+    this.height = height;
+    this.rowSums = rowSums;
+    const memory = this.kernels.memory.buffer;
+    new Float32Array(memory, this.dctMatrix, 16 * 64).set(DCT_MATRIX);
+    new Float32Array(memory, this.dctMatrixT, 16 * 64).set(DCT_MATRIX_T);
+    if (rowSums !== null) {
+      new Int32Array(this.kernels.memory.buffer, this.runStarts, runs).set(rowSums.starts);
+      new Int32Array(this.kernels.memory.buffer, this.runEnds, runs).set(rowSums.ends);
     }
   }
-  return out;
+
+  /** Computes the whole luma image of decoded pixels (3 or 4 channels) into the full-luma region. */
+  loadPixels(image: RawImage): void {
+    for (let row = 0; row < image.height; row += BAND) {
+      this.lumaRows(image, row, this.luma + row * image.width * 4);
+    }
+  }
+
+  /** Luma of up to BAND rows of `image` from `first`, written to `to` (pixels go through the pixel band). */
+  private lumaRows(image: RawImage, first: number, to: number): void {
+    const rows = Math.min(BAND, image.height - first);
+    const rowBytes = image.width * image.channels;
+    const from = first * rowBytes;
+    const bytes = rows * rowBytes;
+    this.bytes().set(image.data.subarray(from, from + bytes), this.pixels);
+    const k = this.kernels;
+    if (image.channels === 4) k.luma4(this.pixels, to, rows * image.width);
+    else k.luma3(this.pixels, to, rows * image.width);
+    const consumer = this.rowSums;
+    if (consumer !== null) {
+      const count = consumer.starts.length;
+      const args = [
+        this.pixels,
+        image.width,
+        rows,
+        this.runStarts,
+        this.runEnds,
+        count,
+        this.runOut,
+      ] as const;
+      if (image.channels === 4) k.runSums4(...args);
+      else k.runSums3(...args);
+      const sums = this.ints();
+      for (let r = 0; r < rows; r++) consumer.addRow(first + r, sums, (this.runOut >> 2) + r * count);
+    }
+  }
+
+  loadLuma(luma: Float32Array): void {
+    const n = this.width * this.height;
+    new Float32Array(this.kernels.memory.buffer, this.luma, n).set(luma.subarray(0, n));
+  }
+
+  /** The 64×64 buffer of an image (the reference copies a 64×64 image unfiltered). */
+  buffer64(source: Source, width: number, height: number): Float32Array {
+    const k = this.kernels;
+    if (width === 64 && height === 64) {
+      if ('luma' in source) return new Float32Array(k.memory.buffer, source.luma, 64 * 64).slice();
+      for (let row = 0; row < 64; row += BAND) this.lumaRows(source.image, row, this.picked + row * 64 * 4);
+      return new Float32Array(k.memory.buffer, this.picked, 64 * 64).slice();
+    }
+    const windowAlongRows = jaroszWindowSize(width);
+    const windowAlongCols = jaroszWindowSize(height);
+    const rowBytes = width * 4;
+    const ringRows = this.ringRows;
+    new Int32Array(k.memory.buffer, this.pick, 64).set(decimationIndices(width));
+
+    // Pass 1 (rows), on demand, a band at a time into the ring.
+    let produced = 0;
+    const ensureRow = (row: number): void => {
+      while (produced <= row) {
+        const rows = Math.min(BAND, height - produced);
+        let from: number;
+        if ('luma' in source) {
+          from = source.luma + produced * rowBytes;
+        } else {
+          this.lumaRows(source.image, produced, this.lumaBand);
+          from = this.lumaBand;
+        }
+        const to = this.ring + (produced % ringRows) * rowBytes;
+        k.rows(from, to, width, rows, windowAlongRows, this.pack, this.outPack, 0, 0, rowBytes);
+        produced += rows;
+      }
+    };
+    const ringRow = (row: number): number => {
+      ensureRow(row);
+      return this.ring + (row % ringRows) * rowBytes;
+    };
+    // Pass 2 (columns), one output row per step into band2; pass 3 (rows, 64 sampled columns) per band.
+    const outRow = (row: number): number => this.band2 + (row % BAND) * rowBytes;
+    const emitted = (row: number): void => {
+      if (row % BAND === BAND - 1 || row === height - 1) {
+        const first = row - (row % BAND);
+        const to = this.picked + first * 64 * 4;
+        k.rowsPick(
+          this.band2,
+          to,
+          width,
+          row - first + 1,
+          windowAlongRows,
+          this.pack,
+          this.outPack,
+          this.pick,
+          64,
+          256,
+        );
+      }
+    };
+    const half = Math.floor((windowAlongCols + 2) / 2);
+    const sums = this.sums;
+    k.colsRow(0, 0, 0, sums, width, 0, ColsRowMode.RESET);
+    let ri = 0;
+    let li = 0;
+    let oi = 0;
+    let count = 0;
+    for (let i = 0; i < half - 1; i++, ri++)
+      k.colsRow(ringRow(ri), 0, 0, sums, width, ++count, ColsRowMode.ADD);
+    for (let i = 0; i < windowAlongCols - half + 1; i++, ri++, oi++) {
+      k.colsRow(ringRow(ri), 0, outRow(oi), sums, width, ++count, ColsRowMode.ADD_OUT);
+      emitted(oi);
+    }
+    for (let i = 0; i < height - windowAlongCols; i++, ri++, li++, oi++) {
+      const added = ringRow(ri); // may produce rows: the ring keeps ≥ window + 2 bands, so li is still there
+      k.colsRow(added, ringRow(li), outRow(oi), sums, width, count, ColsRowMode.ADD_SUB_OUT);
+      emitted(oi);
+    }
+    for (let i = 0; i < half - 1; i++, li++, oi++) {
+      k.colsRow(0, ringRow(li), outRow(oi), sums, width, --count, ColsRowMode.SUB_OUT);
+      emitted(oi);
+    }
+    // Pass 4 (columns) on the 64 sampled columns, then the sampled rows.
+    k.cols(this.picked, this.pickedOut, sums, 64, height, windowAlongCols);
+    const filtered = new Float32Array(k.memory.buffer, this.pickedOut, 64 * height);
+    const out = new Float32Array(64 * 64);
+    const rows = decimationIndices(height);
+    for (let i = 0; i < 64; i++) out.set(filtered.subarray(rows[i]! * 64, rows[i]! * 64 + 64), i * 64);
+    return out;
+  }
+
+  /** `dct64To16` on the kernels (same float32 operations in the same order). */
+  dct(buffer64: Float32Array): Float32Array {
+    const k = this.kernels;
+    new Float32Array(k.memory.buffer, this.dctIn, 64 * 64).set(buffer64);
+    k.dct(this.dctIn, this.dctMatrix, this.dctMatrixT, this.dctTemp, this.dctOut);
+    return new Float32Array(k.memory.buffer, this.dctOut, 256).slice();
+  }
+
+  /** The 64×64 buffer of `image`, or of the full luma when no image is given. */
+  plain(image: RawImage | null): Float32Array {
+    const source: Source = image === null ? { luma: this.luma } : { image };
+    return this.buffer64(source, this.width, this.height);
+  }
+
+  /** Hashes of the 8 transforms of the full luma (see `pdqDihedralFromLuma`); entry 0 from `plain`. */
+  dihedral(plain: Float32Array): string[] {
+    if (this.width < PDQ_MIN_HASHABLE_DIM || this.height < PDQ_MIN_HASHABLE_DIM) {
+      return new Array<string>(8).fill(PDQ_ZERO_HASH);
+    }
+    const out = [pdqBitsToHex(this.dct(plain))];
+    for (let k = 1; k < 8; k++) {
+      const { origin, dx, dy, transposed } = dihedralLayout(k, this.width, this.height);
+      this.kernels.transform(this.luma, this.transformed, this.width, this.height, origin, dx, dy);
+      const [w, h] = transposed ? [this.height, this.width] : [this.width, this.height];
+      out.push(pdqBitsToHex(this.dct(this.buffer64({ luma: this.transformed }, w, h))));
+    }
+    return out;
+  }
+}
+
+let engine: WasmPdq | null | undefined;
+
+/**
+ * Runs `work` on the WebAssembly engine laid out for `width × height` (see `WasmPdq.prepare`), or returns
+ * undefined when WebAssembly SIMD is unavailable or its memory cannot grow that far: the caller then uses
+ * the JavaScript implementation. Nothing has been computed or fed to `rowSums` when undefined is returned.
+ */
+function withEngine<T>(
+  width: number,
+  height: number,
+  fullLuma: boolean,
+  rowSums: RowRunSums | null,
+  work: (e: WasmPdq) => T,
+): T | undefined {
+  if (engine === undefined) {
+    const kernels = createPdqKernels([LUMA_R, LUMA_G, LUMA_B]);
+    engine = kernels === null ? null : new WasmPdq(kernels);
+  }
+  if (engine === null) return undefined;
+  const used = engine;
+  try {
+    try {
+      used.prepare(width, height, fullLuma, rowSums);
+    } catch {
+      return undefined; // RangeError: WebAssembly memory cannot grow to this size
+    }
+    return work(used);
+  } finally {
+    if (used.memoryBytes > KEEP_MEMORY_BYTES) engine = undefined;
+  }
+}
+
+/**
+ * Blur (two X,Y passes of box filters) and decimate to 64×64 by sampling the centre of each target cell, as
+ * the reference does. `luma` is left unchanged.
+ */
+export function downsampleTo64(image: LumaImage): Float32Array {
+  const fast = withEngine(image.width, image.height, true, null, (e) => {
+    e.loadLuma(image.luma);
+    return e.plain(null);
+  });
+  return fast ?? downsampleTo64Js(image);
 }
 
 /** Heuristic quality 0..100: the sum of quantised gradients of the 64×64 image (reference constants). */
@@ -251,7 +672,7 @@ export function dct64To16(a: Float32Array): Float32Array {
 export function pdqDctFromLuma(image: LumaImage): PdqDct | null {
   if (image.width < PDQ_MIN_HASHABLE_DIM || image.height < PDQ_MIN_HASHABLE_DIM) return null;
   const buffer64 =
-    image.width === 64 && image.height === 64 ? Float32Array.from(image.luma) : downsampleTo64(image);
+    image.width === 64 && image.height === 64 ? image.luma.slice(0, 64 * 64) : downsampleTo64(image);
   return { dct: dct64To16(buffer64), quality: pdqQuality(buffer64) };
 }
 
@@ -282,12 +703,55 @@ export function pdqFromLuma(image: LumaImage): PdqResult {
 
 /** PDQ hash and quality of decoded 8-bit pixels. */
 export function pdqFromRaw(image: RawImage): PdqResult {
-  return pdqFromLuma(lumaFromRaw(image));
+  return pdqHashesFromRaw(image).pdq;
+}
+
+/** PDQ of decoded pixels and, when asked, the 8 dihedral hashes (see `pdqDihedralFromLuma`). */
+export interface PdqHashes {
+  pdq: PdqResult;
+  dihedral?: string[];
+}
+
+/** Options of `pdqHashesFromRaw`. */
+export interface PdqHashesOptions {
+  /** Also the 8 dihedral hashes. */
+  dihedral?: boolean;
+  /**
+   * Receives per-row pixel sums over its runs from the same pass over the pixels (blockhash's input), so
+   * the pixels are read once for both hashes. Needs 3 or 4 channels.
+   */
+  rowSums?: RowRunSums;
+}
+
+/**
+ * PDQ hash, quality and optionally the dihedral hashes of decoded 8-bit pixels in one go: the pixels stream
+ * through the WebAssembly engine once (and feed `rowSums` on the way).
+ */
+export function pdqHashesFromRaw(image: RawImage, options: PdqHashesOptions = {}): PdqHashes {
+  const { width, height, channels } = image;
+  const dihedral = options.dihedral === true;
+  const rowSums = options.rowSums ?? null;
+  const tooSmall = width < PDQ_MIN_HASHABLE_DIM || height < PDQ_MIN_HASHABLE_DIM;
+  const fast =
+    tooSmall || (channels !== 3 && channels !== 4)
+      ? undefined
+      : withEngine(width, height, dihedral, rowSums, (e) => {
+          if (dihedral) e.loadPixels(image);
+          const buffer64 = e.plain(dihedral ? null : image);
+          const dct = e.dct(buffer64);
+          const pdq = { hash: pdqBitsToHex(dct), quality: pdqQuality(buffer64) };
+          return dihedral ? { pdq, dihedral: e.dihedral(buffer64) } : { pdq };
+        });
+  if (fast !== undefined) return fast;
+  if (rowSums !== null) feedRowRunSums(image, rowSums);
+  const luma = lumaFromRaw(image);
+  const pdq = pdqFromLuma(luma);
+  return dihedral ? { pdq, dihedral: pdqDihedralFromLuma(luma) } : { pdq };
 }
 
 /**
  * Names of the 8 dihedral transforms, in the reference's output order. Each entry is the hash that the
- * *transformed* image would have: e.g. `rotate90` is the PDQ of the image rotated by 90°.
+ * *transformed* image would have: e.g. `rotate90` is the PDQ of the image rotated by 90° counter-clockwise.
  */
 export const PDQ_DIHEDRAL_ORDER = [
   'original',
@@ -301,8 +765,84 @@ export const PDQ_DIHEDRAL_ORDER = [
 ] as const;
 
 /**
- * The 8 dihedral hashes from one DCT. Flipping the image negates odd-frequency coefficients along that axis
- * (frequency k = index + 1, so even indices), transposing transposes the DCT; rotations combine the two.
+ * Where pixel (x, y) of a `width × height` image lands in the transformed image: index = origin + x·dx + y·dy.
+ * Order as `PDQ_DIHEDRAL_ORDER`; rotations are counter-clockwise, flipX mirrors about the x axis (top ↔ bottom), flipY about the y axis
+ * (left ↔ right),
+ * flip+1 is the transpose (x ↔ y) and flip−1 the anti-transpose.
+ */
+function dihedralLayout(
+  k: number,
+  width: number,
+  height: number,
+): { origin: number; dx: number; dy: number; transposed: boolean } {
+  const w = width;
+  const h = height;
+  switch (k) {
+    case 0:
+      return { origin: 0, dx: 1, dy: w, transposed: false };
+    case 1: // (x, y) → (y, w−1−x) in an h-wide image
+      return { origin: (w - 1) * h, dx: -h, dy: 1, transposed: true };
+    case 2:
+      return { origin: w * h - 1, dx: -1, dy: -w, transposed: false };
+    case 3: // (x, y) → (h−1−y, x)
+      return { origin: h - 1, dx: h, dy: -1, transposed: true };
+    case 4: // about the x axis: top ↔ bottom
+      return { origin: (h - 1) * w, dx: 1, dy: -w, transposed: false };
+    case 5: // about the y axis: left ↔ right
+      return { origin: w - 1, dx: -1, dy: w, transposed: false };
+    case 6: // (x, y) → (y, x)
+      return { origin: 0, dx: h, dy: 1, transposed: true };
+    case 7: // (x, y) → (h−1−y, w−1−x)
+      return { origin: w * h - 1, dx: -h, dy: -1, transposed: true };
+    default:
+      throw new RangeError(`no dihedral transform ${k}`);
+  }
+}
+
+/** The `k`-th transform of a luma image (order as `PDQ_DIHEDRAL_ORDER`), written to `out` when given. */
+export function transformLuma(image: LumaImage, k: number, out?: Float32Array): LumaImage {
+  const { luma, width, height } = image;
+  const { origin, dx, dy, transposed } = dihedralLayout(k, width, height);
+  const target = out ?? new Float32Array(width * height);
+  for (let y = 0, p = 0; y < height; y++) {
+    let o = origin + y * dy;
+    for (let x = 0; x < width; x++, p++, o += dx) target[o] = luma[p]!;
+  }
+  return transposed ? { luma: target, width: height, height: width } : { luma: target, width, height };
+}
+
+const scratchTransform = new Scratch();
+
+/**
+ * The 8 dihedral hashes computed by transforming the luminance and hashing each transform in full: entry k is
+ * exactly `pdqFromLuma(transformLuma(image, k)).hash`, i.e. the hash the rotated or flipped image has, so a
+ * query's 8 hashes can be compared with hashes of stored originals. (The reference derives them from one DCT
+ * by sign changes, which is cheaper but drifts from the transformed image's hash: the decimation grid, even
+ * box windows and float32 running sums are not symmetric, which cost up to 20 bits on small photos.)
+ */
+export function pdqDihedralFromLuma(image: LumaImage): string[] {
+  if (image.width < PDQ_MIN_HASHABLE_DIM || image.height < PDQ_MIN_HASHABLE_DIM) {
+    return new Array<string>(8).fill(PDQ_ZERO_HASH);
+  }
+  const fast = withEngine(image.width, image.height, true, null, (e) => {
+    e.loadLuma(image.luma);
+    return e.dihedral(e.plain(null));
+  });
+  if (fast !== undefined) return fast;
+  const buffer = scratchTransform.get(image.width * image.height);
+  const out: string[] = [];
+  for (let k = 0; k < 8; k++) {
+    const transformed = k === 0 ? image : transformLuma(image, k, buffer);
+    out.push(pdqBitsToHex(pdqDctFromLuma(transformed)!.dct));
+  }
+  return out;
+}
+
+/**
+ * The 8 dihedral hashes derived from one DCT, as Meta's reference does: flipping the image negates
+ * odd-frequency coefficients along that axis (frequency k = index + 1, so even indices), transposing
+ * transposes the DCT. Cheap, but only approximately the hashes of the transformed images (see
+ * `pdqDihedralFromLuma`, which `hashMedia` uses).
  */
 export function pdqDihedralFromDct(dct: Float32Array): string[] {
   const out: string[] = [];
