@@ -84,6 +84,8 @@ export async function importBankEntries(
     // harmless here (the import is idempotent: run it again), so the transaction does not wait for the flush.
     await c.query(`set local work_mem = '256MB'`);
     await c.query(`set local synchronous_commit = off`);
+    // A list of millions of lines takes minutes, not the pool's default statement timeout.
+    await c.query(`set local statement_timeout = '30min'`);
     const staged = { n: 0 };
     await pipeline(
       Readable.from(copyLines(entries, staged)),
