@@ -60,6 +60,8 @@ export const ContentHashes = Type.Object(
     blockhash: Type.Optional(Hex(32)),
     pdq: Type.Optional(Hex(32)),
     pdqQuality: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    /** Present when the perceptual hashes come from a JPEG decoded at 1/2, 1/4 or 1/8 scale (large photos). */
+    decodeScale: Type.Optional(Type.Union([Type.Literal(2), Type.Literal(4), Type.Literal(8)])),
   },
   { additionalProperties: false },
 );

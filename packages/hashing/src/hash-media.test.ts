@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { HashingError, HashingErrorCode } from './errors.js';
+import { reducedJpegScale } from './decode.js';
 import { exactHashes } from './exact.js';
 import { fixture } from './fixtures.test-helper.js';
 import { hashMedia } from './hash-media.js';
@@ -70,6 +71,51 @@ describe('decoding choices', () => {
         code: HashingErrorCode.INVALID_OPTIONS,
       },
     );
+  });
+});
+
+describe('reduced decode of large JPEGs', () => {
+  it('picks the largest exact DCT scaling that keeps the shorter side at least minSide', () => {
+    const on = { minSide: 1000 };
+    expect(reducedJpegScale('jpeg', 4032, 3024, on)).toBe(2);
+    expect(reducedJpegScale('jpeg', 8000, 6000, on)).toBe(4);
+    expect(reducedJpegScale('jpeg', 16000, 12000, on)).toBe(8);
+    expect(reducedJpegScale('jpeg', 4032, 3024, { minSide: 500 })).toBe(4);
+    // Under 2000 px on the shorter side (every conformance image): every pixel.
+    expect(reducedJpegScale('jpeg', 2000, 1404, on)).toBe(1);
+    expect(reducedJpegScale('jpeg', 1999, 3000, on)).toBe(1);
+    // Odd sizes would need a resampling pass after libjpeg's rounded-up output: not reduced.
+    expect(reducedJpegScale('jpeg', 4033, 3024, on)).toBe(1);
+    expect(reducedJpegScale('jpeg', 4036, 3030, on)).toBe(2);
+    expect(reducedJpegScale('png', 4032, 3024, on)).toBe(1);
+    expect(reducedJpegScale('webp', 4032, 3024, on)).toBe(1);
+    expect(reducedJpegScale('jpeg', 4032, 3024, false)).toBe(1);
+  });
+
+  it('hashes a real 12 MP photo at 1/2 scale within a few bits of the full decode', async () => {
+    const bytes = fixture('pdq/exif-rotn/exif-rotn-1.jpg');
+    const full = await hashMedia(bytes, { reducedDecode: false });
+    const reduced = await hashMedia(bytes);
+    expect(full.decodeScale).toBe(1);
+    expect(reduced.decodeScale).toBe(2);
+    // Size and exact hashes describe the file, whatever the decode scale.
+    expect([reduced.width, reduced.height]).toEqual([full.width, full.height]);
+    expect(reduced.sha256).toBe(full.sha256);
+    expect(reduced.pdqQuality).toBeGreaterThanOrEqual(50);
+    expect(hammingDistanceHex(full.pdq, reduced.pdq)).toBeLessThanOrEqual(4);
+    expect(hammingDistanceHex(full.blockhash, reduced.blockhash)).toBeLessThanOrEqual(4);
+  });
+
+  it('never reduces a conformance-size photo', async () => {
+    expect((await hashMedia(fixture('pdq/pytx/letterboxed_sample-b.jpg'))).decodeScale).toBe(1);
+  });
+
+  it('rejects a minSide below 64 with a typed error', async () => {
+    await expect(
+      hashMedia(fixture('pdq/pytx/rgb.jpeg'), { reducedDecode: { minSide: 10 } }),
+    ).rejects.toMatchObject({
+      code: HashingErrorCode.INVALID_OPTIONS,
+    });
   });
 });
 

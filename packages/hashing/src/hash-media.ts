@@ -1,5 +1,6 @@
 import { blockhash, blockhashAccumulator, BlockhashMethod } from './blockhash.js';
 import { decodeImage } from './decode.js';
+import type { ReducedDecode } from './decode.js';
 import { exactHashes } from './exact.js';
 import { resolveLimits } from './limits.js';
 import type { DecodeLimits } from './limits.js';
@@ -27,6 +28,8 @@ export interface MediaHashes {
   pdqTrimmed?: { pdq: string; pdqQuality: number } | null;
   /** blockhash 256-bit (16×16), precise method, 64 hex digits. */
   blockhash: string;
+  /** 1 when perceptual hashes saw every pixel; 2, 4 or 8 when a large JPEG was decoded at that reduction. */
+  decodeScale: number;
 }
 
 export interface HashMediaOptions {
@@ -36,6 +39,11 @@ export interface HashMediaOptions {
   trim?: boolean;
   /** Overrides of `defaultDecodeLimits`. */
   limits?: Partial<DecodeLimits>;
+  /**
+   * Reduced-scale decoding of large JPEGs (default `defaultReducedDecode`: only when the shorter side stays
+   * ≥ 1000 px); `false` decodes every pixel, as the reference tools do.
+   */
+  reducedDecode?: ReducedDecode | false;
 }
 
 /**
@@ -44,7 +52,11 @@ export interface HashMediaOptions {
  */
 export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {}): Promise<MediaHashes> {
   const limits = resolveLimits(options.limits);
-  const decoded = await decodeImage(bytes, limits);
+  const decoded = await decodeImage(
+    bytes,
+    limits,
+    options.reducedDecode === undefined ? {} : { reducedDecode: options.reducedDecode },
+  );
   const pixels = decoded.pixels;
   const exact = exactHashes(bytes);
 
@@ -63,6 +75,7 @@ export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {
     pdq: pdq.pdq.hash,
     pdqQuality: pdq.pdq.quality,
     blockhash: blockhashRows === null ? blockhash(pixels, 16) : blockhashRows.finish(),
+    decodeScale: decoded.decodeScale,
   };
   if (options.dihedral === true) {
     result.pdqDihedral = pdq.dihedral ?? new Array<string>(8).fill(PDQ_ZERO_HASH);

@@ -57,6 +57,11 @@ export const scannerSpec = {
     default: false,
     doc: 'also match the 8 rotations/flips and the border-trimmed content (PDQ)',
   }),
+  HASH_REDUCED_DECODE_MIN_SIDE: env.integer({
+    default: 1000,
+    min: 0,
+    doc: 'decode large JPEGs at 1/2, 1/4 or 1/8 scale when the shorter side stays at least this many pixels (0: decode every pixel)',
+  }),
   MAX_MEDIA_BYTES: env.integer({
     default: 12 * 1024 * 1024,
     min: 1024,

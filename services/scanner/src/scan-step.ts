@@ -1,6 +1,6 @@
 import { Codecs, type Hit, type Verdict } from '@mod/contracts';
 import { markSubmissionFailed, toDatabaseError, type Queryable } from '@mod/db';
-import type { HashMediaOptions, HashTaskOutput, MediaHashes } from '@mod/hashing';
+import type { HashMediaOptions, HashTaskOutput, MediaHashes, ReducedDecode } from '@mod/hashing';
 import type { MatchHit } from '@mod/matcher';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
@@ -19,6 +19,8 @@ export interface ScanStepDeps {
   classifier?: MediaClassifier;
   /** Compute the 8 rotation/flip PDQ hashes and the border-trimmed PDQ, and match them too. */
   dihedral: boolean;
+  /** Reduced-scale decoding of large JPEGs (`@mod/hashing` default when absent); `false` decodes every pixel. */
+  reducedDecode?: ReducedDecode | false;
   producer: Producer;
   verdictsTopic: string;
   db: Queryable;
@@ -59,7 +61,10 @@ export function createScanStep(deps: ScanStepDeps) {
     }
     // The hash worker takes ownership of the bytes it gets; the classifier may need them afterwards.
     const forClassifier = deps.classifier ? Uint8Array.prototype.slice.call(bytes) : undefined;
-    const result = await deps.hash(bytes, deps.dihedral ? { dihedral: true, trim: true } : {});
+    const result = await deps.hash(bytes, {
+      ...(deps.dihedral ? { dihedral: true, trim: true } : {}),
+      ...(deps.reducedDecode === undefined ? {} : { reducedDecode: deps.reducedDecode }),
+    });
     if (!result.ok) {
       if (result.error.retriable)
         return { kind: 'retry', error: new Error(`${result.error.code}: ${result.error.message}`) };
@@ -85,6 +90,9 @@ export function createScanStep(deps: ScanStepDeps) {
         blockhash: h.blockhash,
         pdq: h.pdq,
         pdqQuality: h.pdqQuality,
+        ...(h.decodeScale === 2 || h.decodeScale === 4 || h.decodeScale === 8
+          ? { decodeScale: h.decodeScale }
+          : {}),
       },
       width: h.width,
       height: h.height,

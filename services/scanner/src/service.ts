@@ -128,6 +128,10 @@ export function createScannerService(
           hash: (bytes, options) => runHashTask(pool, bytes, options),
           banks,
           dihedral: config.HASH_DIHEDRAL,
+          reducedDecode:
+            config.HASH_REDUCED_DECODE_MIN_SIDE === 0
+              ? false
+              : { minSide: config.HASH_REDUCED_DECODE_MIN_SIDE },
           ...(classifier === undefined ? {} : { classifier }),
           producer,
           verdictsTopic: topics.verdicts,

@@ -53,6 +53,14 @@ describe('modctl hash', () => {
     expect(lines[0]!['pdqTrimmed']).toBeNull();
   });
 
+  it('decodes every pixel of a 12 MP photo unless --reduced-decode asks for the fast path', async () => {
+    const file = join(fixtures, 'pdq/exif-rotn/exif-rotn-1.jpg');
+    const full = await run([file]);
+    const fast = await run(['--reduced-decode', file]);
+    expect(full.lines[0]).not.toHaveProperty('decodeScale');
+    expect(fast.lines[0]).toMatchObject({ decodeScale: 2, width: 4032, sha256: full.lines[0]?.sha256 });
+  });
+
   it('reports each failing file as an error line and exits non-zero', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modctl-hash-'));
     const text = join(dir, 'not-an-image.jpg');

@@ -3,7 +3,7 @@ import { hashMedia, HashingError } from '@mod/hashing';
 import type { MediaHashes } from '@mod/hashing';
 import type { Command, CommandIo } from '../command.js';
 
-const USAGE = 'usage: modctl hash [--dihedral] [--trim] <file...>';
+const USAGE = 'usage: modctl hash [--dihedral] [--trim] [--reduced-decode] <file...>';
 
 /** One output line: the hashes of a file, in a fixed key order, or its error. */
 function toLine(file: string, h: MediaHashes): string {
@@ -20,6 +20,7 @@ function toLine(file: string, h: MediaHashes): string {
     blockhash: h.blockhash,
     width: h.width,
     height: h.height,
+    ...(h.decodeScale === 1 ? {} : { decodeScale: h.decodeScale }),
   });
 }
 
@@ -33,18 +34,22 @@ function errorOf(err: unknown): { code: string; message: string } {
 }
 
 /**
- * `modctl hash [--dihedral] [--trim] <file...>`: one JSON object per line per file, in argument order; exit
- * code 1 if any file failed, 2 on a usage error.
+ * `modctl hash [--dihedral] [--trim] [--reduced-decode] <file...>`: one JSON object per line per file, in argument
+ * order; exit code 1 if any file failed, 2 on a usage error. Every pixel is decoded, as the reference tools do
+ * (curators build lists with this command); `--reduced-decode` takes the scanner's fast path for large JPEGs
+ * and then reports `decodeScale`.
  */
 export async function runHash(argv: readonly string[], io: CommandIo): Promise<number> {
   let dihedral = false;
   let trim = false;
+  let reduced = false;
   const files: string[] = [];
   let onlyFiles = false;
   for (const arg of argv) {
     if (!onlyFiles && arg === '--') onlyFiles = true;
     else if (!onlyFiles && arg === '--dihedral') dihedral = true;
     else if (!onlyFiles && arg === '--trim') trim = true;
+    else if (!onlyFiles && arg === '--reduced-decode') reduced = true;
     else if (!onlyFiles && (arg === '--help' || arg === '-h')) {
       io.stdout(USAGE);
       return 0;
@@ -61,7 +66,7 @@ export async function runHash(argv: readonly string[], io: CommandIo): Promise<n
   for (const file of files) {
     try {
       const bytes = await readFile(file);
-      const hashes = await hashMedia(bytes, { dihedral, trim });
+      const hashes = await hashMedia(bytes, { dihedral, trim, ...(reduced ? {} : { reducedDecode: false }) });
       io.stdout(toLine(file, hashes));
     } catch (err) {
       failed++;
