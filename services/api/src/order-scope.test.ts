@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, openOrder, upsertTenant, type Order, type OrderStatsReport } from '@mod/db';
+import { createApiKey, getOrder, openOrder, upsertTenant, type Order, type OrderStatsReport } from '@mod/db';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
 /**
@@ -153,5 +153,31 @@ describe('orders an authority sees', () => {
     const all = await stats(keys.reviewer);
     expect(all.overall.received).toBe((await listed(keys.reviewer)).length);
     expect(all.overall.received).toBeGreaterThan(Math.max(a.overall.received, b.overall.received));
+  });
+});
+
+describe('order answers', () => {
+  it('carry every field of the stored order: the response schema drops nothing', async () => {
+    const order = await byHand(keys.authA, 'plat-a');
+    await call(keys.authA, 'POST', `/v1/orders/${order.id}/confirm`, { note: 'checked' });
+    await call(keys.authA, 'POST', `/v1/orders/${order.id}/pause`, { reason: 'clarify' });
+    const at = new Date();
+    const stored = JSON.parse(
+      JSON.stringify(await getOrder(world.db.pool, order.id, { all: true }, at)),
+    ) as Order;
+    const one = (await call(keys.authA, 'GET', `/v1/orders/${order.id}`)).json<Order>();
+    const inList = (await call(keys.authA, 'GET', '/v1/orders?limit=100'))
+      .json<{ orders: Order[] }>()
+      .orders.find((o) => o.id === order.id);
+    for (const answer of [one, inList]) {
+      expect(Object.keys(answer ?? {}).sort()).toEqual(Object.keys(stored).sort());
+      expect(answer).toEqual(stored);
+    }
+    expect(one).toMatchObject({
+      confirmedByTenantId: 'auth-a',
+      issuer: { kind: 'authority', id: 'auth-a' },
+      evidence: { policyVersion: 'manual:vn-decree-147-request' },
+      history: [{ status: 'issued' }, { status: 'confirmed' }, { status: 'paused', note: 'clarify' }],
+    });
   });
 });

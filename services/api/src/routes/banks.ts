@@ -4,7 +4,7 @@ import { createBank, importBankList, updateBankSettings, type LineError } from '
 import { appendAuditAlone, exportBankEntries, listBanks } from '@mod/db';
 import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
-import { Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
 export interface BankRouteDeps extends RouteDeps {
   /** Topic every scanner follows; bank changes are announced there through the outbox. */
@@ -35,6 +35,39 @@ const BankBody = Type.Object(
 );
 /** Bad lines returned in the import response; the rest are counted. */
 const MAX_REPORTED_LINE_ERRORS = 1000;
+const Count = Type.Integer({ minimum: 0 });
+/** What an import did: the curation report (`ImportReport`) plus the first bad lines. */
+const ImportResponse = Type.Object(
+  {
+    bank: Type.String({ description: 'bank name' }),
+    lines: Count,
+    badLines: Count,
+    added: Count,
+    removed: Count,
+    unchanged: Count,
+    resync: Type.Boolean({ description: 'scanners reload the bank instead of receiving each change' }),
+    lineErrors: Type.Array(
+      Type.Object(
+        { lineNumber: Type.Integer({ minimum: 1 }), code: Type.String(), message: Type.String() },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_REPORTED_LINE_ERRORS },
+    ),
+    lineErrorsTruncated: Type.Boolean({ description: 'more bad lines than `lineErrors` lists' }),
+  },
+  { additionalProperties: false },
+);
+/** Media type of each export format. */
+const EXPORT_TYPES = {
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  jsonl: 'application/x-ndjson',
+} as const;
+/** The export is streamed (never buffered, never serialised by fastify): a text body in the asked format. */
+const ExportResponse = {
+  description: "The bank's live entries, one per line, in the format asked for (an attachment).",
+  content: Object.fromEntries(Object.values(EXPORT_TYPES).map((type) => [type, { schema: Type.String() }])),
+};
 const LIST_TYPES = [
   'text/csv',
   'text/tab-separated-values',
@@ -164,6 +197,7 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
           },
           { additionalProperties: false },
         ),
+        response: { 200: ImportResponse, ...ErrorResponses },
       },
     },
     async (req) => {
@@ -207,14 +241,13 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
       schema: {
         params: Type.Object({ id: Uuid }),
         querystring: Type.Object({ format: Format }, { additionalProperties: false }),
+        response: { 200: ExportResponse, ...ErrorResponses },
       },
     },
     async (req, reply) => {
       const bank = (await listBanks(deps.db)).find((b) => b.id === req.params.id);
       if (!bank) throw notFound('bank');
-      const type = { csv: 'text/csv', tsv: 'text/tab-separated-values', jsonl: 'application/x-ndjson' }[
-        req.query.format
-      ];
+      const type = EXPORT_TYPES[req.query.format];
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': type,

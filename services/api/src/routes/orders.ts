@@ -3,6 +3,7 @@ import { getOrder, listOrders } from '@mod/db';
 import { orderScopeOf } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
 import {
+  ErrorResponses,
   MAX_PAGE,
   ORDER_OVERSIGHT_ROLES,
   ORDER_READERS,
@@ -10,6 +11,7 @@ import {
   type RouteDeps,
   type TypedApp,
 } from './common.js';
+import { OrderBody, OrderParams } from './order-schemas.js';
 
 /** Who reads orders, and which (`orderScopeFor`): targets and authorities their own, oversight all. */
 const readers = { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT_ROLES } as const;
@@ -24,7 +26,7 @@ export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
     '/v1/orders/:id',
     {
       config: readers,
-      schema: { params: Type.Object({ id: Uuid }) },
+      schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
     },
     async (req) => {
       const order = await getOrder(deps.db, req.params.id, orderScopeOf(req), now());
@@ -48,6 +50,17 @@ export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
           },
           { additionalProperties: false },
         ),
+        response: {
+          200: Type.Object(
+            {
+              orders: Type.Array(OrderBody),
+              /** Pass as `cursor` for the next page; null on the last page. */
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            },
+            { additionalProperties: false },
+          ),
+          ...ErrorResponses,
+        },
       },
     },
     async (req) => {
