@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, upsertTenant } from '@mod/db';
+import { createApiKey, listAudit, upsertTenant } from '@mod/db';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
 let world: ApiTestWorld;
@@ -90,5 +90,80 @@ describe('bank import and export over the API', () => {
         .split('\n')
         .map((l) => (JSON.parse(l) as { value: string }).value),
     ).toEqual([hex('3'), hex('4')]);
+  });
+});
+
+describe('bank changes over the API', () => {
+  const unknownId = '00000000-0000-4000-8000-000000000000';
+
+  it('answers 404 for an unknown bank on every bank route', async () => {
+    for (const [method, url, payload, type] of [
+      ['PATCH', `/v1/banks/${unknownId}`, { enabled: false }, 'application/json'],
+      ['POST', `/v1/banks/${unknownId}/import?format=csv`, `sha256,${hex('5')}\n`, 'text/csv'],
+      ['GET', `/v1/banks/${unknownId}/export?format=csv`, undefined, undefined],
+    ] as const) {
+      const res = await app.inject({
+        method,
+        url,
+        headers: { ...auth(), ...(type === undefined ? {} : { 'content-type': type }) },
+        ...(payload === undefined ? {} : { payload }),
+      });
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json<{ error: { code: string } }>().error.code).toBe('MOD_ERR_API_NOT_FOUND');
+    }
+  });
+
+  it('audits each change in its own transaction: no change without its record, no record without the change', async () => {
+    const db = world.db.pool;
+    const actions = async (bankId: string) =>
+      (await listAudit(db, { subjectId: bankId, limit: 100 })).map((r) => r.action);
+    const bank = await newBank();
+    const patch = (body: object) =>
+      app.inject({ method: 'PATCH', url: `/v1/banks/${bank.id}`, headers: auth(), payload: body });
+    const importList = (list: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/banks/${bank.id}/import?format=csv&mode=append`,
+        headers: { ...auth(), 'content-type': 'text/csv' },
+        payload: list,
+      });
+    expect((await patch({ pdqThreshold: 12 })).statusCode).toBe(200);
+    expect((await importList(`sha256,${hex('6')}\n`)).statusCode).toBe(200);
+    expect(await actions(bank.id)).toEqual(['bank.created', 'bank.settings_changed', 'bank.imported']);
+
+    // The audit log refuses these records for a moment: each change must then not happen at all.
+    const outboxBefore = (await db.query<{ n: number }>('select count(*)::int as n from outbox')).rows[0]?.n;
+    await db.query(
+      `alter table audit_records add constraint refuse_bank_changes check (
+         (record::jsonb ->> 'action') not in ('bank.created', 'bank.settings_changed', 'bank.imported')) not valid`,
+    );
+    try {
+      const name = `refused-${randomBytes(4).toString('hex')}`;
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/banks',
+        headers: auth(),
+        payload: { name, source: 'test', signalTypes: ['sha256'], actionPolicy: 'review' },
+      });
+      expect(created.statusCode).toBe(500);
+      expect((await patch({ pdqThreshold: 20 })).statusCode).toBe(500);
+      expect((await importList(`sha256,${hex('7')}\n`)).statusCode).toBe(500);
+      expect((await db.query('select 1 from banks where name = $1', [name])).rowCount).toBe(0);
+      const now = (
+        await db.query<{ pdq_threshold: number }>('select pdq_threshold from banks where id = $1', [bank.id])
+      ).rows[0];
+      expect(now?.pdq_threshold).toBe(12);
+      const entries = await db.query<{ value: string }>(
+        'select value from bank_entries where bank_id = $1 and removed_at is null',
+        [bank.id],
+      );
+      expect(entries.rows.map((r) => r.value)).toEqual([hex('6')]);
+      expect((await db.query<{ n: number }>('select count(*)::int as n from outbox')).rows[0]?.n).toBe(
+        outboxBefore,
+      );
+    } finally {
+      await db.query('alter table audit_records drop constraint refuse_bank_changes');
+    }
+    expect(await actions(bank.id)).toEqual(['bank.created', 'bank.settings_changed', 'bank.imported']);
   });
 });
