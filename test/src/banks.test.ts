@@ -213,4 +213,27 @@ describe('banks through real Kafka and Postgres', () => {
     });
     expect(unknownField.statusCode).toBe(400);
   });
+  it('a bulk import reaches the scanner as one resync: it reloads that bank from PostgreSQL', async () => {
+    const changes = world.topics.bankChanges;
+    const bank = await createBank(
+      world.db,
+      { name: 'bulk-test', source: 'e2e', signalTypes: ['md5'], actionPolicy: 'review' },
+      changes,
+    );
+    await timed(
+      'new bank known to the scanner',
+      () => pipeline.scanner.banks.matcher().bank(bank.id) !== undefined,
+    );
+    const before = indexedEntries(pipeline);
+    const list = ['a', 'b', 'c', 'd'].map((c) => `md5,${c.repeat(32)}`).join('\n');
+    const report = await importBankList(world.db, {
+      bankId: bank.id,
+      format: 'csv',
+      input: Readable.from([list]),
+      changesTopic: changes,
+      bulkThreshold: 2,
+    });
+    expect(report).toMatchObject({ added: 4, resync: true });
+    await timed('resync applied by the scanner', () => indexedEntries(pipeline) === before + 4);
+  });
 });

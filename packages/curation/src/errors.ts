@@ -1,7 +1,7 @@
 import { ModError } from '@mod/contracts';
 
 export const CurationErrorCode = {
-  /** No bank of that name. */
+  /** No bank of that name (or id). */
   UnknownBank: 'MOD_ERR_CURATION_UNKNOWN_BANK',
   /** `--strict` import of a file with at least one bad line: nothing was imported. */
   StrictRejected: 'MOD_ERR_CURATION_STRICT_REJECTED',

@@ -4,14 +4,16 @@ import {
   enqueueBankUpserted,
   enqueueEntryChanges,
   ensureBank,
+  getBank,
+  getBankByName,
   importBankEntries,
-  listBanks,
   withTransaction,
   type Bank,
   type BankEntryInput,
   type ImportDiff,
   type NewBank,
   type Pool,
+  type PoolClient,
   type StagedEntry,
 } from '@mod/db';
 import { parseBankList, type BankListFormat } from '@mod/matcher';
@@ -23,8 +25,12 @@ export interface LineError {
   message: string;
 }
 
-export interface ImportRequest {
-  bankName: string;
+/** The bank an import goes to: by name (operators, CLI) or by id (API). */
+export type BankRef = { bankName: string; bankId?: never } | { bankId: string; bankName?: never };
+
+export type ImportRequest = BankRef & ImportListOptions & InTransaction<ImportReport>;
+
+export interface ImportListOptions {
   format: BankListFormat;
   input: Readable | AsyncIterable<string | Uint8Array>;
   /** Reject the whole file when any line is bad (nothing is written). Default false: good lines are imported. */
@@ -39,6 +45,15 @@ export interface ImportRequest {
   provenance?: string;
 }
 
+/**
+ * A step of the caller's run in the transaction of a bank change once the change is made, before the commit,
+ * with its result (e.g. to append the audit record, so that the change and its record commit together).
+ * Throwing rolls the change back.
+ */
+export interface InTransaction<T> {
+  inTransaction?: (c: PoolClient, result: T) => Promise<void>;
+}
+
 export interface ImportReport extends ImportDiff {
   bank: string;
   lines: number;
@@ -46,8 +61,16 @@ export interface ImportReport extends ImportDiff {
 }
 
 export async function findBank(pool: Pool, name: string): Promise<Bank> {
-  const bank = (await listBanks(pool)).find((b) => b.name === name);
+  const bank = await getBankByName(pool, name);
   if (!bank) throw new CurationError(CurationErrorCode.UnknownBank, `no bank named ${JSON.stringify(name)}`);
+  return bank;
+}
+
+async function bankOf(pool: Pool, ref: BankRef): Promise<Bank> {
+  if (ref.bankId === undefined) return findBank(pool, ref.bankName);
+  const bank = await getBank(pool, ref.bankId);
+  if (!bank)
+    throw new CurationError(CurationErrorCode.UnknownBank, `no bank with id ${JSON.stringify(ref.bankId)}`);
   return bank;
 }
 
@@ -57,7 +80,8 @@ export async function findBank(pool: Pool, name: string): Promise<Bank> {
  * nothing. A strict import, or a replace import with no valid line, writes nothing.
  */
 export async function importBankList(pool: Pool, req: ImportRequest): Promise<ImportReport> {
-  const bank = await findBank(pool, req.bankName);
+  const bank = await bankOf(pool, req);
+  const after = req.inTransaction;
   let lines = 0;
   let badLines = 0;
   const records = parseBankList(req.input, { format: req.format, allowedSignals: bank.signalTypes });
@@ -98,15 +122,27 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
         );
       }
     },
+    ...(after === undefined
+      ? {}
+      : { afterApply: (c, d) => after(c, { bank: bank.name, lines, badLines, ...d }) }),
   });
   return { bank: bank.name, lines, badLines, ...diff };
 }
 
-/** Creates a bank (or finds it) and tells every scanner its settings. */
-export async function createBank(pool: Pool, bank: NewBank, changesTopic: string): Promise<Bank> {
+/**
+ * Creates a bank (or finds it) and tells every scanner its settings, in one transaction with the caller's
+ * `inTransaction` step (its audit record).
+ */
+export async function createBank(
+  pool: Pool,
+  bank: NewBank,
+  changesTopic: string,
+  options: InTransaction<Bank> = {},
+): Promise<Bank> {
   return withTransaction(pool, async (c) => {
     const created = await ensureBank(c, bank);
     await enqueueBankUpserted(c, created.id, changesTopic);
+    await options.inTransaction?.(c, created);
     return created;
   });
 }
@@ -119,12 +155,16 @@ export interface BankSettings {
   actionPolicy?: 'automatic' | 'review';
 }
 
-/** Changes a bank's settings and tells every scanner, in one transaction. */
+/**
+ * Changes a bank's settings and tells every scanner, in one transaction with the caller's `inTransaction` step
+ * (its audit record). Null when there is no such bank (nothing runs).
+ */
 export async function updateBankSettings(
   pool: Pool,
   bankId: string,
   s: BankSettings,
   changesTopic: string,
+  options: InTransaction<Bank> = {},
 ): Promise<Bank | null> {
   return withTransaction(pool, async (c) => {
     const { rowCount } = await c.query(
@@ -142,7 +182,10 @@ export async function updateBankSettings(
     );
     if (rowCount !== 1) return null;
     await enqueueBankUpserted(c, bankId, changesTopic);
-    return (await listBanks(c)).find((b) => b.id === bankId) ?? null;
+    const bank = await getBank(c, bankId);
+    if (bank === null) throw new Error('bank vanished inside its own transaction');
+    await options.inTransaction?.(c, bank);
+    return bank;
   });
 }
 

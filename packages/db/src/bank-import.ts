@@ -26,6 +26,11 @@ export interface ImportOptions {
   bulkThreshold?: number;
   /** Runs after the list is staged and before anything changes; throwing rolls the whole import back. */
   beforeApply?: () => void;
+  /**
+   * Runs in the import's transaction after the changes, before the commit (to audit them: the import and its
+   * record commit together); throwing rolls the whole import back.
+   */
+  afterApply?: (c: PoolClient, diff: ImportDiff) => Promise<void>;
 }
 
 export interface ImportDiff {
@@ -130,12 +135,9 @@ export async function importBankEntries(
       if (resync) await enqueueResync(c, options.bankId, options.changesTopic);
       else await enqueueStagedChanges(c, options.bankId, options.changesTopic);
     }
-    return {
-      added: addedCount,
-      removed,
-      unchanged: staged.n - addedCount,
-      resync,
-    };
+    const diff = { added: addedCount, removed, unchanged: staged.n - addedCount, resync };
+    await options.afterApply?.(c, diff);
+    return diff;
   });
 }
 

@@ -102,6 +102,21 @@ export async function listBanks(db: Queryable): Promise<Bank[]> {
   return rows.map(toBank);
 }
 
+/** One bank by id, or null. */
+export async function getBank(db: Queryable, id: string): Promise<Bank | null> {
+  const { rows } = await db.query<BankRow>(`/* curator:get-bank */ select * from banks where id = $1`, [id]);
+  return rows[0] ? toBank(rows[0]) : null;
+}
+
+/** One bank by its (unique) name, or null. */
+export async function getBankByName(db: Queryable, name: string): Promise<Bank | null> {
+  const { rows } = await db.query<BankRow>(
+    `/* curator:get-bank-by-name */ select * from banks where name = $1`,
+    [name],
+  );
+  return rows[0] ? toBank(rows[0]) : null;
+}
+
 export interface BankEntryInput {
   signal: SignalType;
   value: string;

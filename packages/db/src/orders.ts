@@ -56,6 +56,8 @@ export interface Order {
   };
   confirmedAt: string | null;
   confirmedBy: string | null;
+  /** The tenant whose key confirmed the order (an authority; an admin tenant when an admin did). */
+  confirmedByTenantId: string | null;
   deliveredAt: string | null;
   acknowledgedAt: string | null;
   actionedAt: string | null;
@@ -152,6 +154,7 @@ interface OrderRow {
   escalated_at: Date | null;
   confirmed_at: Date | null;
   confirmed_by: string | null;
+  confirmed_by_tenant_id: string | null;
   delivered_at: Date | null;
   acknowledged_at: Date | null;
   actioned_at: Date | null;
@@ -209,6 +212,7 @@ const toOrder = (r: OrderRow, now: Date = new Date()): Order => ({
   },
   confirmedAt: iso(r.confirmed_at),
   confirmedBy: r.confirmed_by,
+  confirmedByTenantId: r.confirmed_by_tenant_id,
   deliveredAt: iso(r.delivered_at),
   acknowledgedAt: iso(r.acknowledged_at),
   actionedAt: iso(r.actioned_at),
@@ -223,8 +227,43 @@ const toOrder = (r: OrderRow, now: Date = new Date()): Order => ({
   history: (r.history ?? []).map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
 });
 
-/** Who may see which orders: everything, or only orders addressed to one tenant. */
-export type OrderScope = { all: true } | { all: false; targetTenantId: string };
+/**
+ * Who may see (and act on) which orders. THE order visibility rule; every order query applies it through
+ * `scopeWhere`:
+ * - `{ all: true }`: every order (reviewers and admins; internal services);
+ * - `{ all: false, targetTenantId }`: the orders addressed to that tenant (an ISP, a platform);
+ * - `{ all: false, authorityTenantId }`: an authority's orders, which are
+ *   1. the orders its tenant issued by hand (`issuerTenantId`),
+ *   2. the orders its tenant confirmed (`confirmedByTenantId`), and
+ *   3. automatic (policy-issued) orders that no authority has confirmed yet, whatever their status: these
+ *      belong to no authority, and any authority may review and confirm them (the confirmation case of an
+ *      automatic decision lists orders the target may already have complied with). Once an authority confirms
+ *      one, only that authority (and oversight) sees it.
+ *   Another authority's hand-issued or confirmed order is outside the scope: reads and commands answer as if
+ *   it did not exist.
+ */
+export type OrderScope =
+  | { all: true }
+  | { all: false; targetTenantId: string }
+  | { all: false; authorityTenantId: string };
+
+/** The two query parameters `scopeWhere` reads: the target tenant and the authority tenant (null: unused). */
+function scopeArgs(scope: OrderScope): [string | null, string | null] {
+  if (scope.all) return [null, null];
+  return 'targetTenantId' in scope ? [scope.targetTenantId, null] : [null, scope.authorityTenantId];
+}
+
+/**
+ * The SQL condition of `OrderScope` over the orders alias `o`, reading the target tenant from parameter
+ * `$t` and the authority tenant from `$a` (both null: every order).
+ */
+function scopeWhere(t: number, a: number): string {
+  const target = `$${t}`;
+  const authority = `$${a}`;
+  return `(${target}::text is null or o.target_tenant_id = ${target})
+    and (${authority}::text is null or o.issuer_tenant_id = ${authority} or o.confirmed_by_tenant_id = ${authority}
+      or (o.issuer ->> 'kind' = 'policy' and o.confirmed_at is null))`;
+}
 
 export async function getOrder(
   db: Queryable,
@@ -233,8 +272,8 @@ export async function getOrder(
   now: Date = new Date(),
 ): Promise<Order | null> {
   const { rows } = await db.query<OrderRow>(
-    `/* api:get-order */ ${ORDER_SELECT} where o.id = $1 and ($2::text is null or o.target_tenant_id = $2)`,
-    [id, scope.all ? null : scope.targetTenantId],
+    `/* api:get-order */ ${ORDER_SELECT} where o.id = $1 and ${scopeWhere(2, 3)}`,
+    [id, ...scopeArgs(scope)],
   );
   return rows[0] ? toOrder(rows[0], now) : null;
 }
@@ -255,18 +294,19 @@ export interface OrderListQuery {
 export async function listOrders(db: Queryable, q: OrderListQuery): Promise<Order[]> {
   const { rows } = await db.query<OrderRow>(
     `/* api:list-orders */ ${ORDER_SELECT}
-     where ($1::text is null or o.target_tenant_id = $1) and ($2::text is null or o.kind = $2)
+     where ${scopeWhere(1, 8)} and ($2::text is null or o.kind = $2)
        and ($3::text is null or o.status = $3) and ($4::uuid is null or o.submission_id = $4)
        and ($5::timestamptz is null or (o.created_at, o.id) < ($5::timestamptz, $6::uuid))
      order by o.created_at desc, o.id desc limit $7`,
     [
-      q.scope.all ? null : q.scope.targetTenantId,
+      scopeArgs(q.scope)[0],
       q.kind ?? null,
       q.status ?? null,
       q.submissionId ?? null,
       q.after?.createdAt ?? null,
       q.after?.id ?? null,
       q.limit,
+      scopeArgs(q.scope)[1],
     ],
   );
   return rows.map((r) => toOrder(r, q.now));
@@ -285,12 +325,19 @@ export type OrderCommandOutcome =
  */
 export async function commandOrder(
   db: Queryable,
-  a: { id: string; scope: OrderScope; command: OrderCommand; now: Date; actor: string },
+  a: {
+    id: string;
+    scope: OrderScope;
+    command: OrderCommand;
+    now: Date;
+    actor: string;
+    /** The acting tenant (recorded as the confirming tenant by a confirmation); null for services. */
+    actorTenantId?: string | null;
+  },
 ): Promise<OrderCommandOutcome> {
   const { rows } = await db.query<OrderRow>(
-    `/* orders:lock-order */ select * from orders where id = $1 and ($2::text is null or target_tenant_id = $2)
-     for update`,
-    [a.id, a.scope.all ? null : a.scope.targetTenantId],
+    `/* orders:lock-order */ select o.* from orders o where o.id = $1 and ${scopeWhere(2, 3)} for update`,
+    [a.id, ...scopeArgs(a.scope)],
   );
   const row = rows[0];
   if (row === undefined) return { ok: false, notFound: true };
@@ -301,6 +348,8 @@ export async function commandOrder(
     `/* orders:apply-command */ update orders set status = $2, deadline_at = $3, next_notice_at = $4,
        notices_sent = $5, paused_at = $6, escalated_at = $7, confirmed_at = $8,
        confirmed_by = case when $8::timestamptz is not null and confirmed_at is null then $9 else confirmed_by end,
+       confirmed_by_tenant_id = case when $8::timestamptz is not null and confirmed_at is null then $17
+         else confirmed_by_tenant_id end,
        delivered_at = $10, acknowledged_at = $11, actioned_at = $12, verified_at = $13, closed_at = $14,
        verification_failures = $15, updated_at = $16
      where id = $1`,
@@ -321,6 +370,7 @@ export async function commandOrder(
       s.closedAt,
       s.verificationFailures,
       a.now,
+      a.actorTenantId ?? null,
     ],
   );
   await db.query(
@@ -425,8 +475,8 @@ export async function orderStats(
 ): Promise<OrderStatsReport> {
   const { rows } = await db.query<StatsRow & { dim: string }>(
     `/* api:order-stats */ with o as (
-       select * from orders where ($1::text is null or target_tenant_id = $1)
-         and ($3::timestamptz is null or issued_at >= $3)
+       select o.* from orders o where ${scopeWhere(1, 4)}
+         and ($3::timestamptz is null or o.issued_at >= $3)
      )
      select case when grouping(target_tenant_id) = 0 then 'target' when grouping(kind) = 0 then 'kind' else 'overall' end as dim,
        coalesce(target_tenant_id, kind) as grp,
@@ -444,7 +494,7 @@ export async function orderStats(
          / nullif(count(*) filter (where actioned_at is not null), 0) as within_share
      from o group by grouping sets ((target_tenant_id), (kind), ())
      order by dim, grp`,
-    [a.scope.all ? null : a.scope.targetTenantId, a.now, a.since ?? null],
+    [scopeArgs(a.scope)[0], a.now, a.since ?? null, scopeArgs(a.scope)[1]],
   );
   const overall = rows.find((r) => r.dim === 'overall');
   return {

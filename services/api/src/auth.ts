@@ -6,11 +6,12 @@ import {
   verifyApiKey,
   verifyClientCertificate,
   type KeyCheck,
+  type OrderScope,
   type Pool,
   type Principal,
   type Role,
 } from '@mod/db';
-import { scopeFor, type TenantRule, type TenantScope } from './authz.js';
+import { orderScopeFor, scopeFor, type TenantRule, type TenantScope } from './authz.js';
 import { forbidden, rateLimited, unauthenticated } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -23,7 +24,7 @@ declare module 'fastify' {
     roles?: readonly Role[];
     /** How the tenant scope of the route's data is derived (see authz.ts). Default 'none'. */
     tenant?: TenantRule;
-    /** With `tenant: 'own'`: roles that also see other tenants' objects. */
+    /** With `tenant: 'own'` or `'order'`: roles that also see other tenants' objects. */
     crossTenant?: readonly Role[];
     /** Milliseconds the whole request may take before a 503; 0 disables (streamed bulk bodies). */
     timeoutMs?: number;
@@ -159,4 +160,9 @@ export function principalOf(req: FastifyRequest): Principal {
 /** The tenant scope of this request, derived from the route's declaration and the caller (authz.ts). */
 export function scopeOf(req: FastifyRequest): TenantScope {
   return scopeFor(req.routeOptions.config, principalOf(req));
+}
+
+/** The orders this request may see and act on, derived from the route's declaration and the caller (authz.ts). */
+export function orderScopeOf(req: FastifyRequest): OrderScope {
+  return orderScopeFor(req.routeOptions.config, principalOf(req));
 }

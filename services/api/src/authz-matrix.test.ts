@@ -78,7 +78,7 @@ describe('authorization matrix', () => {
       const entry = AUTHZ_MATRIX[`${r.method} ${r.url}`];
       if (entry === undefined) continue; // reported by the test above
       for (const caller of ['anonymous', ...Roles] as const) {
-        const callerSides: readonly Side[] = entry.tenant === 'own' ? ['own', 'other'] : ['own'];
+        const callerSides: readonly Side[] = entry.tenant === 'none' ? ['own'] : ['own', 'other'];
         for (const side of callerSides) {
           const base = sides[caller === 'anonymous' ? 'platform' : caller][side];
           const ctx = { ...base, unique: randomBytes(16).toString('hex') };

@@ -5,8 +5,10 @@
  * route has no entry here, when an entry names no registered route, or when behaviour differs from the entry:
  * it calls every route as every role (and anonymously), for an object of the caller's own tenant and of another
  * tenant, and asserts the exact outcome: 401 without a key, 403 for a role not listed, 2xx for an allowed role,
- * and for `tenant: 'own'` routes 404 (or absence from a list) for another tenant's object unless the role is in
- * `crossTenant`.
+ * and for `tenant: 'own'` and `tenant: 'order'` routes 404 (or absence from a list) for another tenant's object
+ * unless the role is in `crossTenant`. For orders, a side's order is one its tenant is party to: addressed to
+ * it (ISPs, platforms, and the fixture tenants of the other roles), or, for authorities, issued by it; so an
+ * authority calling about the other authority's order must get 404.
  *
  * Key: `METHOD /url` exactly as registered (`:param` placeholders). `sample` builds a valid request from the
  * fixtures of one side (own or other tenant of the calling role); `shows` names the id a visible answer
@@ -19,7 +21,10 @@ import type { TenantRule } from './authz.js';
 export interface SampleContext {
   /** The side's tenant. */
   tenantId: string;
-  /** An order addressed to the side's tenant. */
+  /**
+   * An order of the side's tenant: addressed to it, or for authorities one it issued by hand (to a platform), so
+   * that the other authority must not see it.
+   */
   orderId: string;
   /** A submission of the side's tenant. */
   submissionId: string;
@@ -49,17 +54,19 @@ export interface MatrixEntry {
   /** Roles allowed; 'public' for routes without authentication. */
   roles: readonly Role[] | 'public';
   tenant: TenantRule;
-  /** With `tenant: 'own'`: roles that also reach other tenants' objects. */
+  /** With `tenant: 'own'` or `'order'`: roles that also reach other tenants' objects. */
   crossTenant?: readonly Role[];
   /** A valid request (default: the route's url as is, no body; only for routes without params). */
   sample?: (c: SampleContext) => SampleRequest;
-  /** With `tenant: 'own'`: the id a visible answer contains and a hidden one must not. */
+  /** With `tenant: 'own'` or `'order'`: the id a visible answer contains and a hidden one must not. */
   shows?: (c: SampleContext) => string;
 }
 
 const EVERY_ROLE: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'];
 const ORDER_READERS: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'admin'];
-const OVERSIGHT: readonly Role[] = ['authority', 'reviewer', 'admin'];
+const SUBMISSION_OVERSIGHT: readonly Role[] = ['authority', 'reviewer', 'admin'];
+/** Roles that see every order; an authority sees only orders it issued or confirmed (and unconfirmed automatic ones). */
+const ORDER_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
 const tinyPng = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
@@ -89,23 +96,24 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'GET /v1/submissions/:id': {
     roles: ['platform', 'authority', 'reviewer', 'admin'],
     tenant: 'own',
-    crossTenant: OVERSIGHT,
+    crossTenant: SUBMISSION_OVERSIGHT,
     sample: (c) => ({ url: `/v1/submissions/${c.submissionId}` }),
     shows: (c) => c.submissionId,
   },
 
-  // Orders: owned by the tenant they are addressed to; authorities (issuers), reviewers and admins see all.
+  // Orders: a target sees the orders addressed to it, an authority the orders it issued or confirmed (another
+  // authority's answer 404); reviewers and admins see all.
   'GET /v1/orders': {
     roles: ORDER_READERS,
-    tenant: 'own',
-    crossTenant: OVERSIGHT,
+    tenant: 'order',
+    crossTenant: ORDER_OVERSIGHT,
     sample: () => ({ url: '/v1/orders?limit=100' }),
     shows: (c) => c.orderId,
   },
   'GET /v1/orders/:id': {
     roles: ORDER_READERS,
-    tenant: 'own',
-    crossTenant: OVERSIGHT,
+    tenant: 'order',
+    crossTenant: ORDER_OVERSIGHT,
     sample: (c) => ({ url: `/v1/orders/${c.orderId}` }),
     shows: (c) => c.orderId,
   },
@@ -114,30 +122,31 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   // Targets answer orders addressed to them: dispute, then acknowledge, then report the action.
   'POST /v1/orders/:id/dispute': {
     roles: ['isp', 'platform'],
-    tenant: 'own',
+    tenant: 'order',
     sample: (c) => ({ url: `/v1/orders/${c.orderId}/dispute`, payload: { reason: 'not hosted here' } }),
     shows: (c) => c.orderId,
   },
   'POST /v1/orders/:id/acknowledge': {
     roles: ['isp', 'platform'],
-    tenant: 'own',
+    tenant: 'order',
     sample: (c) => ({ url: `/v1/orders/${c.orderId}/acknowledge` }),
     shows: (c) => c.orderId,
   },
   'POST /v1/orders/:id/actioned': {
     roles: ['isp', 'platform'],
-    tenant: 'own',
+    tenant: 'order',
     sample: (c) => ({ url: `/v1/orders/${c.orderId}/actioned`, payload: { note: 'removed' } }),
     shows: (c) => c.orderId,
   },
   'GET /v1/orders/:id/deliveries': {
     roles: ORDER_READERS,
-    tenant: 'own',
-    crossTenant: OVERSIGHT,
+    tenant: 'order',
+    crossTenant: ORDER_OVERSIGHT,
     sample: (c) => ({ url: `/v1/orders/${c.orderId}/deliveries` }),
     shows: (c) => c.orderId,
   },
-  // Authorities issue orders by hand and steer any order: confirm, extend, pause, resume, withdraw.
+  // Authorities issue orders by hand and steer their own orders (confirm, extend, pause, resume, withdraw);
+  // admins steer any order.
   'POST /v1/orders': {
     roles: ['authority', 'admin'],
     tenant: 'none',
@@ -153,41 +162,41 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   },
   'POST /v1/orders/:id/confirm': {
     roles: ['authority', 'admin'],
-    tenant: 'own',
-    crossTenant: ['authority', 'admin'],
+    tenant: 'order',
+    crossTenant: ['admin'],
     sample: (c) => ({ url: `/v1/orders/${c.orderId}/confirm`, payload: {} }),
     shows: (c) => c.orderId,
   },
   'POST /v1/orders/:id/extend': {
     roles: ['authority', 'admin'],
-    tenant: 'own',
-    crossTenant: ['authority', 'admin'],
+    tenant: 'order',
+    crossTenant: ['admin'],
     sample: (c) => ({ url: `/v1/orders/${c.orderId}/extend`, payload: { hours: 12, reason: 'more time' } }),
     shows: (c) => c.orderId,
   },
   'POST /v1/orders/:id/pause': {
     roles: ['authority', 'admin'],
-    tenant: 'own',
-    crossTenant: ['authority', 'admin'],
+    tenant: 'order',
+    crossTenant: ['admin'],
     sample: (c) => ({ url: `/v1/orders/${c.orderId}/pause`, payload: { reason: 'awaiting clarification' } }),
     shows: (c) => c.orderId,
   },
   'POST /v1/orders/:id/resume': {
     roles: ['authority', 'admin'],
-    tenant: 'own',
-    crossTenant: ['authority', 'admin'],
+    tenant: 'order',
+    crossTenant: ['admin'],
     sample: (c) => ({ url: `/v1/orders/${c.orderId}/resume` }),
     shows: (c) => c.orderId,
   },
   'POST /v1/orders/:id/withdraw': {
     roles: ['authority', 'admin'],
-    tenant: 'own',
-    crossTenant: ['authority', 'admin'],
+    tenant: 'order',
+    crossTenant: ['admin'],
     sample: (c) => ({ url: `/v1/orders/${c.orderId}/withdraw`, payload: { reason: 'issued in error' } }),
     shows: (c) => c.orderId,
   },
-  // Compliance statistics: targets see their own figures, oversight roles everyone's.
-  'GET /v1/order-stats': { roles: ORDER_READERS, tenant: 'own', crossTenant: OVERSIGHT },
+  // Compliance statistics over the orders the caller sees: targets and authorities their own, oversight all.
+  'GET /v1/order-stats': { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT },
   // Where a tenant's orders (and escalations) are pushed: its own endpoint only.
   'PUT /v1/order-webhook': {
     roles: ['isp', 'platform', 'authority'],

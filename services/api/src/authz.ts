@@ -7,10 +7,15 @@ import type { OrderScope, Principal, Role } from '@mod/db';
  *   - `'none'`: the data belongs to no tenant (hash banks, tenant administration);
  *   - `'own'`: every object belongs to a tenant; a caller sees its own tenant's objects only, and another
  *     tenant's object answers 404 (not 403: existence is not leaked), unless its role is in `crossTenant`
- *     (oversight roles such as admin and reviewer).
- * The auth hook (auth.ts) enforces `roles`; routes read the derived scope with `scopeOf` and pass it to every query.
+ *     (oversight roles such as admin and reviewer);
+ *   - `'order'`: the objects are orders, which concern more than one tenant; a caller sees the orders its
+ *     tenant is party to (`orderScopeFor`): as the target (ISP, platform), or as the issuing or confirming
+ *     authority (plus automatic orders awaiting an authority's confirmation). Others answer 404 as with
+ *     `'own'`; roles in `crossTenant` see every order.
+ * The auth hook (auth.ts) enforces `roles`; routes read the derived scope with `scopeOf` (or `orderScopeOf`)
+ * and pass it to every query.
  */
-export const TenantRules = ['none', 'own'] as const;
+export const TenantRules = ['none', 'own', 'order'] as const;
 export type TenantRule = (typeof TenantRules)[number];
 
 /** What a route declares about access (its `config`). */
@@ -25,8 +30,17 @@ export type TenantScope = { all: true } | { all: false; tenantId: string };
 
 /** Derives the request's tenant scope from the route's declaration and the caller. */
 export function scopeFor(access: RouteAccess, p: Principal): TenantScope {
-  if (access.tenant !== 'own') return { all: true };
-  return access.crossTenant?.includes(p.role) === true ? { all: true } : { all: false, tenantId: p.tenantId };
+  switch (access.tenant ?? 'none') {
+    case 'none':
+      return { all: true };
+    case 'own':
+      return access.crossTenant?.includes(p.role) === true
+        ? { all: true }
+        : { all: false, tenantId: p.tenantId };
+    case 'order':
+      // Orders are not owned by one tenant: a tenant scope would show an authority nothing, or everything.
+      throw new Error('routes with tenant rule "order" are scoped with orderScopeFor');
+  }
 }
 
 /** Whether an object owned by `ownerTenantId` is inside `scope`. */
@@ -34,16 +48,27 @@ export function inScope(scope: TenantScope, ownerTenantId: string): boolean {
   return scope.all || scope.tenantId === ownerTenantId;
 }
 
-/**
- * Roles that see orders addressed to any tenant. An authority sees the orders it issued or confirmed; until
- * orders record their issuing and confirming authority, that is every order. ISPs and platforms see only orders
- * addressed to them (ISPs only receive blocking requests, platforms takedown orders).
- */
-export const ORDER_OVERSIGHT_ROLES: readonly Role[] = ['authority', 'reviewer', 'admin'];
+/** Roles that read orders: their targets, the authorities that issue and confirm them, oversight. */
+export const ORDER_READERS: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'admin'];
 
-/** Order visibility for a caller (orders are owned by the tenant they are addressed to). */
-export function orderScope(p: Principal): OrderScope {
-  return ORDER_OVERSIGHT_ROLES.includes(p.role) ? { all: true } : { all: false, targetTenantId: p.tenantId };
+/** Roles that see every order (the usual `crossTenant` of `'order'` routes). */
+export const ORDER_OVERSIGHT_ROLES: readonly Role[] = ['reviewer', 'admin'];
+
+/**
+ * The orders a caller may see and act on, on a route with `tenant: 'order'` (the rule itself, and its SQL, are
+ * `OrderScope` in @mod/db):
+ * - a role in the route's `crossTenant`: every order;
+ * - an authority: the orders its tenant issued by hand, the orders its tenant confirmed, and automatic (policy)
+ *   orders no authority has confirmed yet, which any authority may review and confirm; never an order another
+ *   authority issued or confirmed;
+ * - any other role (ISPs, platforms): the orders addressed to its tenant (ISPs get blocking requests,
+ *   platforms takedown orders).
+ */
+export function orderScopeFor(access: RouteAccess, p: Principal): OrderScope {
+  if (access.tenant !== 'order') throw new Error('orderScopeFor is for routes with tenant rule "order"');
+  if (access.crossTenant?.includes(p.role) === true) return { all: true };
+  if (p.role === 'authority') return { all: false, authorityTenantId: p.tenantId };
+  return { all: false, targetTenantId: p.tenantId };
 }
 
 /** Submissions are owned by the submitting tenant; oversight roles read them all. */

@@ -9,9 +9,10 @@ export {
 } from './rate-limit.js';
 export {
   inScope,
-  orderScope,
+  orderScopeFor,
   scopeFor,
   ORDER_OVERSIGHT_ROLES,
+  ORDER_READERS,
   TenantRules,
   type RouteAccess,
   type TenantRule,

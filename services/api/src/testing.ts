@@ -133,8 +133,9 @@ export type Side = 'own' | 'other';
 
 /**
  * For every role: a caller key of tenant `<role>-tenant-own`, and for both sides (`own`, `other` tenant of the
- * same kind) an order addressed to it, a submission of it and a spare key; shared: a bank, an ISP tenant with a
- * client certificate, and a signed audit tree head over one record.
+ * same kind) an order of it (addressed to it; for authorities, issued by it by hand to `platform-shared`), a
+ * submission of it and a spare key; shared: a bank, an ISP and a platform tenant, a client certificate of the
+ * ISP, and a signed audit tree head over one record.
  */
 export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
   callerKeys: Record<Role, string>;
@@ -144,6 +145,12 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
   const sides = {} as Record<Role, Record<Side, Omit<SampleContext, 'unique'>>>;
   const db = world.db.pool;
   await upsertTenant(db, { id: 'isp-shared', kind: 'isp', name: 'Shared ISP', subscribedToBlocking: false });
+  await upsertTenant(db, {
+    id: 'platform-shared',
+    kind: 'platform',
+    name: 'Shared platform',
+    subscribedToBlocking: false,
+  });
   const bank = await createBank(
     db,
     { name: 'matrix-bank', source: 'matrix', signalTypes: ['sha256'], actionPolicy: 'review' },
@@ -189,13 +196,16 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         sha256: 'a'.repeat(64),
         bytes: 1,
       });
+      // An authority's order is one it issued; an unconfirmed automatic order would be every authority's.
+      const byAuthority = role === 'authority';
       const order = await openOrder(db, {
         kind: role === 'isp' ? 'blocking' : 'takedown',
         subjectType: 'content-hash',
         subjectValue: randomBytes(32).toString('hex'),
-        targetTenantId: tenantId,
+        targetTenantId: byAuthority ? 'platform-shared' : tenantId,
         legalBasis: 'test',
-        issuer: { kind: 'policy', id: 'matrix' },
+        issuer: byAuthority ? { kind: 'authority', id: tenantId } : { kind: 'policy', id: 'matrix' },
+        issuerTenantId: byAuthority ? tenantId : null,
         deadlineAt: new Date(Date.now() + 86_400_000),
         evidence: {},
         policyVersion: 'test',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
 import type { Bank, Queryable } from '@mod/db';
-import { listBanks } from '@mod/db';
+import { getBank, listBanks } from '@mod/db';
 import type { Admin, Consumer, Kafka } from '@mod/kafka';
 import { BankMatcher, type BankConfig } from '@mod/matcher';
 import type { Counter, Gauge, Histogram, Logger } from '@mod/telemetry';
@@ -178,7 +178,7 @@ export function createBankSync(options: BankSyncOptions): BankSync {
         return;
       case 'bank-resync': {
         // A bulk import: reload this bank from PostgreSQL into a fresh copy of its entries.
-        const bank = (await listBanks(options.db)).find((b) => b.id === change.bankId);
+        const bank = await getBank(options.db, change.bankId);
         matcher.applyChange({ type: 'bank-removed', bankId: change.bankId });
         if (bank) await loadBank(matcher, bank);
         return;

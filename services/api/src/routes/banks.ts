@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
 import { createBank, importBankList, updateBankSettings, type LineError } from '@mod/curation';
-import { appendAuditAlone, exportBankEntries, listBanks } from '@mod/db';
+import { appendAudit, exportBankEntries, getBank, listBanks, type Principal } from '@mod/db';
 import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
-import { Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
 export interface BankRouteDeps extends RouteDeps {
   /** Topic every scanner follows; bank changes are announced there through the outbox. */
@@ -35,6 +35,39 @@ const BankBody = Type.Object(
 );
 /** Bad lines returned in the import response; the rest are counted. */
 const MAX_REPORTED_LINE_ERRORS = 1000;
+const Count = Type.Integer({ minimum: 0 });
+/** What an import did: the curation report (`ImportReport`) plus the first bad lines. */
+const ImportResponse = Type.Object(
+  {
+    bank: Type.String({ description: 'bank name' }),
+    lines: Count,
+    badLines: Count,
+    added: Count,
+    removed: Count,
+    unchanged: Count,
+    resync: Type.Boolean({ description: 'scanners reload the bank instead of receiving each change' }),
+    lineErrors: Type.Array(
+      Type.Object(
+        { lineNumber: Type.Integer({ minimum: 1 }), code: Type.String(), message: Type.String() },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_REPORTED_LINE_ERRORS },
+    ),
+    lineErrorsTruncated: Type.Boolean({ description: 'more bad lines than `lineErrors` lists' }),
+  },
+  { additionalProperties: false },
+);
+/** Media type of each export format. */
+const EXPORT_TYPES = {
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  jsonl: 'application/x-ndjson',
+} as const;
+/** The export is streamed (never buffered, never serialised by fastify): a text body in the asked format. */
+const ExportResponse = {
+  description: "The bank's live entries, one per line, in the format asked for (an attachment).",
+  content: Object.fromEntries(Object.values(EXPORT_TYPES).map((type) => [type, { schema: Type.String() }])),
+};
 const LIST_TYPES = [
   'text/csv',
   'text/tab-separated-values',
@@ -43,7 +76,17 @@ const LIST_TYPES = [
   'text/plain',
 ];
 
-/** Curators manage hash banks: create, change settings, import and export lists. Every change is audited. */
+/** The audit record's who: the calling key, its role and tenant. */
+const auditActor = (p: Principal) => ({
+  actor: { kind: 'user' as const, id: p.keyId },
+  role: p.role,
+  tenantId: p.tenantId,
+});
+
+/**
+ * Curators manage hash banks: create, change settings, import and export lists. Every change is audited in the
+ * transaction that makes it: the change and its audit record commit together, or neither does.
+ */
 export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
   // List bodies are streamed straight into the importer, never buffered whole.
   app.addContentTypeParser(LIST_TYPES, { bodyLimit: deps.maxListBytes }, (_req, payload, done) =>
@@ -100,16 +143,22 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
           actionPolicy: b.actionPolicy,
         },
         deps.bankChangesTopic,
+        {
+          inTransaction: async (c, created) => {
+            await appendAudit(c, {
+              ...auditActor(p),
+              action: 'bank.created',
+              subject: { type: 'bank', id: created.id },
+              reason: null,
+              evidence: {
+                name: created.name,
+                actionPolicy: created.actionPolicy,
+                negative: created.negative,
+              },
+            });
+          },
+        },
       );
-      await appendAuditAlone(deps.db, {
-        actor: { kind: 'user', id: p.keyId },
-        role: p.role,
-        tenantId: p.tenantId,
-        action: 'bank.created',
-        subject: { type: 'bank', id: bank.id },
-        reason: null,
-        evidence: { name: bank.name, actionPolicy: bank.actionPolicy, negative: bank.negative },
-      });
       return reply.code(201).send(bank);
     },
   );
@@ -135,16 +184,17 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
     },
     async (req) => {
       const p = principalOf(req);
-      const bank = await updateBankSettings(deps.db, req.params.id, req.body, deps.bankChangesTopic);
-      if (bank === null) throw notFound('bank');
-      await appendAuditAlone(deps.db, {
-        actor: { kind: 'user', id: p.keyId },
-        role: p.role,
-        tenantId: p.tenantId,
-        action: 'bank.settings-changed',
-        subject: { type: 'bank', id: bank.id },
-        evidence: { ...req.body },
+      const bank = await updateBankSettings(deps.db, req.params.id, req.body, deps.bankChangesTopic, {
+        inTransaction: async (c, changed) => {
+          await appendAudit(c, {
+            ...auditActor(p),
+            action: 'bank.settings-changed',
+            subject: { type: 'bank', id: changed.id },
+            evidence: { ...req.body },
+          });
+        },
       });
+      if (bank === null) throw notFound('bank');
       return bank;
     },
   );
@@ -164,15 +214,17 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
           },
           { additionalProperties: false },
         ),
+        response: { 200: ImportResponse, ...ErrorResponses },
       },
     },
     async (req) => {
       const p = principalOf(req);
-      const bank = (await listBanks(deps.db)).find((b) => b.id === req.params.id);
-      if (!bank) throw notFound('bank');
+      // Before reading the body: an unknown bank answers 404 without streaming a list into nowhere.
+      const bank = await getBank(deps.db, req.params.id);
+      if (bank === null) throw notFound('bank');
       const errors: LineError[] = [];
       const report = await importBankList(deps.db, {
-        bankName: bank.name,
+        bankId: bank.id,
         format: req.query.format,
         mode: req.query.mode ?? 'replace',
         strict: req.query.strict ?? false,
@@ -182,18 +234,13 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
         onLineError: (e) => {
           if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push(e);
         },
-      });
-      await appendAuditAlone(deps.db, {
-        actor: { kind: 'user', id: p.keyId },
-        role: p.role,
-        tenantId: p.tenantId,
-        action: 'bank.imported',
-        subject: { type: 'bank', id: bank.id },
-        evidence: {
-          added: report.added,
-          removed: report.removed,
-          unchanged: report.unchanged,
-          badLines: report.badLines,
+        inTransaction: async (c, r) => {
+          await appendAudit(c, {
+            ...auditActor(p),
+            action: 'bank.imported',
+            subject: { type: 'bank', id: bank.id },
+            evidence: { added: r.added, removed: r.removed, unchanged: r.unchanged, badLines: r.badLines },
+          });
         },
       });
       return { ...report, lineErrors: errors, lineErrorsTruncated: report.badLines > errors.length };
@@ -207,14 +254,13 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
       schema: {
         params: Type.Object({ id: Uuid }),
         querystring: Type.Object({ format: Format }, { additionalProperties: false }),
+        response: { 200: ExportResponse, ...ErrorResponses },
       },
     },
     async (req, reply) => {
-      const bank = (await listBanks(deps.db)).find((b) => b.id === req.params.id);
-      if (!bank) throw notFound('bank');
-      const type = { csv: 'text/csv', tsv: 'text/tab-separated-values', jsonl: 'application/x-ndjson' }[
-        req.query.format
-      ];
+      const bank = await getBank(deps.db, req.params.id);
+      if (bank === null) throw notFound('bank');
+      const type = EXPORT_TYPES[req.query.format];
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': type,

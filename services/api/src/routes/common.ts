@@ -4,7 +4,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Pool } from '@mod/db';
 import type { Producer } from '@mod/kafka';
 
-export { orderScope, ORDER_OVERSIGHT_ROLES } from '../authz.js';
+export { ORDER_OVERSIGHT_ROLES, ORDER_READERS } from '../authz.js';
 
 /** The fastify instance routes are declared on: TypeBox schemas give validation, types and OpenAPI. */
 export type TypedApp = FastifyInstance<

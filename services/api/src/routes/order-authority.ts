@@ -8,20 +8,23 @@ import {
   openOrder,
   withTransaction,
 } from '@mod/db';
-import { principalOf } from '../auth.js';
-import { badRequest, conflict } from '../errors.js';
+import { orderScopeOf, principalOf } from '../auth.js';
+import { badRequest, conflict, notFound } from '../errors.js';
 import { ErrorResponses, Text, Timestamp, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { commandForCaller, OrderBody, OrderParams, orderTopicsOf } from './order-schemas.js';
 
 const AUTHORITIES = ['authority', 'admin'] as const;
-/** Authorities act on every order (they issue and oversee); targets never reach these routes. */
-const authorityRoute = { roles: [...AUTHORITIES], tenant: 'own' as const, crossTenant: [...AUTHORITIES] };
+/**
+ * Authorities steer the orders in their scope (those they issued or confirmed, and automatic orders awaiting
+ * confirmation: see `orderScopeFor`); admins steer every order; targets never reach these routes.
+ */
+const authorityRoute = { roles: [...AUTHORITIES], tenant: 'order' as const, crossTenant: ['admin' as const] };
 const notifyTarget = (o: { targetTenantId: string }) => [o.targetTenantId];
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
 /**
- * Authorities issue orders by hand and steer every order: confirm an automatic one, extend its deadline,
+ * Authorities issue orders by hand and steer the orders in their scope: confirm an automatic one, extend its deadline,
  * pause and resume its clock (awaiting clarification), withdraw it. Each change is audited and announced to
  * the target (order-events topic and its webhook).
  */
@@ -140,7 +143,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
       },
     },
     async (req) =>
-      commandForCaller(deps, principalOf(req), {
+      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
         id: req.params.id,
         command: { type: 'confirm' },
         action: 'order.confirmed',
@@ -175,12 +178,11 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
       let deadlineAt: Date;
       if (b.deadlineAt !== undefined) deadlineAt = new Date(b.deadlineAt);
       else {
-        const current = await getOrder(deps.db, req.params.id, { all: true });
-        deadlineAt = new Date(
-          Date.parse(current?.deadlineAt ?? '1970-01-01T00:00:00Z') + (b.hours ?? 0) * HOUR_MS,
-        );
+        const current = await getOrder(deps.db, req.params.id, orderScopeOf(req));
+        if (current === null) throw notFound('order');
+        deadlineAt = new Date(Date.parse(current.deadlineAt) + (b.hours ?? 0) * HOUR_MS);
       }
-      return commandForCaller(deps, p, {
+      return commandForCaller(deps, p, orderScopeOf(req), {
         id: req.params.id,
         command: { type: 'extend', deadlineAt, reason: b.reason },
         action: 'order.extended',
@@ -201,7 +203,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
       },
     },
     async (req) =>
-      commandForCaller(deps, principalOf(req), {
+      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
         id: req.params.id,
         command: { type: 'pause', reason: req.body.reason },
         action: 'order.paused',
@@ -217,7 +219,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
       schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
     },
     async (req) =>
-      commandForCaller(deps, principalOf(req), {
+      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
         id: req.params.id,
         command: { type: 'resume' },
         action: 'order.resumed',
@@ -237,7 +239,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
       },
     },
     async (req) =>
-      commandForCaller(deps, principalOf(req), {
+      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
         id: req.params.id,
         command: { type: 'withdraw', reason: req.body.reason },
         action: 'order.withdrawn',

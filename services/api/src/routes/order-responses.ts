@@ -1,11 +1,11 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { getOrder, listWebhookDeliveries } from '@mod/db';
-import { principalOf } from '../auth.js';
+import { orderScopeOf, principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
   ErrorResponses,
   ORDER_OVERSIGHT_ROLES,
-  orderScope,
+  ORDER_READERS,
   Text,
   type RouteDeps,
   type TypedApp,
@@ -13,7 +13,8 @@ import {
 import { commandForCaller, OrderBody, OrderParams } from './order-schemas.js';
 
 const TARGETS = ['isp', 'platform'] as const;
-const targetRoute = { roles: [...TARGETS], tenant: 'own' as const };
+/** Targets answer only orders addressed to them (no oversight role answers for a target). */
+const targetRoute = { roles: [...TARGETS], tenant: 'order' as const };
 /** Issuing authority hears about every target response. */
 const notifyIssuer = (o: { issuerTenantId: string | null }) =>
   o.issuerTenantId === null ? [] : [o.issuerTenantId];
@@ -35,7 +36,7 @@ export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
       },
     },
     async (req) =>
-      commandForCaller(deps, principalOf(req), {
+      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
         id: req.params.id,
         command: { type: 'dispute', reason: req.body.reason },
         action: 'order.disputed',
@@ -51,7 +52,7 @@ export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
       schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
     },
     async (req) =>
-      commandForCaller(deps, principalOf(req), {
+      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
         id: req.params.id,
         command: { type: 'acknowledge' },
         action: 'order.acknowledged',
@@ -71,7 +72,7 @@ export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
       },
     },
     async (req) =>
-      commandForCaller(deps, principalOf(req), {
+      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
         id: req.params.id,
         command: { type: 'action', note: req.body.note },
         action: 'order.actioned',
@@ -83,11 +84,7 @@ export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
   app.get(
     '/v1/orders/:id/deliveries',
     {
-      config: {
-        roles: [...TARGETS, ...ORDER_OVERSIGHT_ROLES],
-        tenant: 'own',
-        crossTenant: ORDER_OVERSIGHT_ROLES,
-      },
+      config: { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT_ROLES },
       schema: {
         params: OrderParams,
         response: {
@@ -127,7 +124,7 @@ export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
       },
     },
     async (req) => {
-      const order = await getOrder(deps.db, req.params.id, orderScope(principalOf(req)));
+      const order = await getOrder(deps.db, req.params.id, orderScopeOf(req));
       if (order === null) throw notFound('order');
       return { orderId: order.id, deliveries: await listWebhookDeliveries(deps.db, order.id) };
     },

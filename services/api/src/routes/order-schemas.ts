@@ -7,11 +7,12 @@ import {
   withTransaction,
   type Order,
   type OrderCommand,
+  type OrderScope,
   type OrderTopics,
   type Principal,
 } from '@mod/db';
 import { conflict, notFound } from '../errors.js';
-import { orderScope, Uuid, type RouteDeps } from './common.js';
+import { Uuid, type RouteDeps } from './common.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const Time = Type.String();
@@ -48,6 +49,7 @@ export const OrderBody = Type.Object(
     ),
     confirmedAt: Nullable(Time),
     confirmedBy: Nullable(Type.String()),
+    confirmedByTenantId: Nullable(Type.String()),
     deliveredAt: Nullable(Time),
     acknowledgedAt: Nullable(Time),
     actionedAt: Nullable(Time),
@@ -85,12 +87,13 @@ export function orderTopicsOf(deps: RouteDeps): OrderTopics {
 
 /**
  * Applies one lifecycle command for a caller, in ONE transaction with its order-events message, the webhook
- * to the other party and the audit record. Another tenant's order answers 404; a command the order's state
- * does not allow answers 409 with the reason.
+ * to the other party and the audit record. An order outside the caller's `scope` (the route's `orderScopeOf`)
+ * answers 404; a command the order's state does not allow answers 409 with the reason.
  */
 export async function commandForCaller(
   deps: RouteDeps,
   p: Principal,
+  scope: OrderScope,
   a: {
     id: string;
     command: OrderCommand;
@@ -102,7 +105,14 @@ export async function commandForCaller(
   const now = (deps.now ?? (() => new Date()))();
   const actor = `${p.role}:${p.tenantId}:${p.keyId}`;
   return withTransaction(deps.db, async (c) => {
-    const r = await commandOrder(c, { id: a.id, scope: orderScope(p), command: a.command, now, actor });
+    const r = await commandOrder(c, {
+      id: a.id,
+      scope,
+      command: a.command,
+      now,
+      actor,
+      actorTenantId: p.tenantId,
+    });
     if (!r.ok && r.notFound) throw notFound('order');
     if (!r.ok) throw conflict(r.reason);
     await enqueueOrderChange(c, {

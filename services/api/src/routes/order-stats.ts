@@ -1,10 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { orderStats } from '@mod/db';
-import { principalOf } from '../auth.js';
+import { orderScopeOf } from '../auth.js';
 import {
   ErrorResponses,
   ORDER_OVERSIGHT_ROLES,
-  orderScope,
+  ORDER_READERS,
   Timestamp,
   type RouteDeps,
   type TypedApp,
@@ -27,19 +27,15 @@ const statsFields = {
 
 /**
  * How fast targets comply: per target, per kind and overall, time to acknowledge and to action (median, p90),
- * share within deadline, open / overdue / paused counts, received versus handled. Targets see their own
- * figures; authorities, reviewers and admins see everyone's.
+ * share within deadline, open / overdue / paused counts, received versus handled, over the orders the caller
+ * sees (`orderScopeFor`): targets their own, an authority its own orders, reviewers and admins everyone's.
  */
 export function orderStatsRoutes(app: TypedApp, deps: RouteDeps): void {
   const now = deps.now ?? (() => new Date());
   app.get(
     '/v1/order-stats',
     {
-      config: {
-        roles: ['isp', 'platform', ...ORDER_OVERSIGHT_ROLES],
-        tenant: 'own',
-        crossTenant: ORDER_OVERSIGHT_ROLES,
-      },
+      config: { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT_ROLES },
       schema: {
         querystring: Type.Object({ since: Type.Optional(Timestamp) }, { additionalProperties: false }),
         response: {
@@ -66,7 +62,7 @@ export function orderStatsRoutes(app: TypedApp, deps: RouteDeps): void {
     async (req) => {
       const at = now();
       const report = await orderStats(deps.db, {
-        scope: orderScope(principalOf(req)),
+        scope: orderScopeOf(req),
         now: at,
         ...(req.query.since === undefined ? {} : { since: new Date(req.query.since) }),
       });

@@ -1,20 +1,35 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { getOrder, listOrders } from '@mod/db';
-import { principalOf } from '../auth.js';
+import { orderScopeOf } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
-import { MAX_PAGE, orderScope, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import {
+  ErrorResponses,
+  MAX_PAGE,
+  ORDER_OVERSIGHT_ROLES,
+  ORDER_READERS,
+  Uuid,
+  type RouteDeps,
+  type TypedApp,
+} from './common.js';
+import { OrderBody, OrderParams } from './order-schemas.js';
 
-/** Orders, scoped: ISPs and platforms see orders addressed to them; authorities and reviewers see all. */
+/** Who reads orders, and which (`orderScopeFor`): targets and authorities their own, oversight all. */
+const readers = { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT_ROLES } as const;
+
+/**
+ * Orders, scoped: ISPs and platforms see orders addressed to them; an authority the orders it issued or
+ * confirmed and automatic orders awaiting confirmation; reviewers and admins all.
+ */
 export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
   const now = deps.now ?? (() => new Date());
   app.get(
     '/v1/orders/:id',
     {
-      config: { roles: ['isp', 'platform', 'authority', 'reviewer', 'admin'] },
-      schema: { params: Type.Object({ id: Uuid }) },
+      config: readers,
+      schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
     },
     async (req) => {
-      const order = await getOrder(deps.db, req.params.id, orderScope(principalOf(req)), now());
+      const order = await getOrder(deps.db, req.params.id, orderScopeOf(req), now());
       if (order === null) throw notFound('order');
       return order;
     },
@@ -23,7 +38,7 @@ export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
   app.get(
     '/v1/orders',
     {
-      config: { roles: ['isp', 'platform', 'authority', 'reviewer', 'admin'] },
+      config: readers,
       schema: {
         querystring: Type.Object(
           {
@@ -35,6 +50,17 @@ export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
           },
           { additionalProperties: false },
         ),
+        response: {
+          200: Type.Object(
+            {
+              orders: Type.Array(OrderBody),
+              /** Pass as `cursor` for the next page; null on the last page. */
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            },
+            { additionalProperties: false },
+          ),
+          ...ErrorResponses,
+        },
       },
     },
     async (req) => {
@@ -42,7 +68,7 @@ export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
       const limit = q.limit ?? 50;
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       const orders = await listOrders(deps.db, {
-        scope: orderScope(principalOf(req)),
+        scope: orderScopeOf(req),
         now: now(),
         limit,
         ...(q.kind === undefined ? {} : { kind: q.kind }),

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, listAudit, upsertTenant } from '@mod/db';
+import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+
+let world: ApiTestWorld;
+let app: FastifyInstance;
+let curator: string;
+
+const auth = () => ({ authorization: `Bearer ${curator}` });
+const hex = (c: string) => c.repeat(64);
+async function newBank(
+  name = `bank-${randomBytes(4).toString('hex')}`,
+): Promise<{ id: string; name: string }> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/banks',
+    headers: auth(),
+    payload: { name, source: 'test', signalTypes: ['sha256', 'md5'], actionPolicy: 'review' },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json();
+}
+
+beforeAll(async () => {
+  world = await createApiTestWorld();
+  app = await world.build();
+  await upsertTenant(world.db.pool, {
+    id: 'hotline',
+    kind: 'hotline',
+    name: 'H',
+    subscribedToBlocking: false,
+  });
+  curator = (await createApiKey(world.db.pool, { tenantId: 'hotline', role: 'curator' })).key;
+});
+afterAll(async () => world?.close());
+
+describe('bank import and export over the API', () => {
+  it('answers an import with the whole report: counts, diff, resync and the bad lines', async () => {
+    const bank = await newBank();
+    const res = await app.inject({
+      method: 'POST',
+      url: `/v1/banks/${bank.id}/import?format=csv&mode=append`,
+      headers: { ...auth(), 'content-type': 'text/csv' },
+      payload: `sha256,${hex('1')}\nsha256,nothex\nmd5,${'2'.repeat(32)}\n`,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const report = res.json<{ lineErrors: { message: string }[] }>();
+    expect(report.lineErrors[0]?.message).toMatch(/hex/i);
+    expect(report).toEqual({
+      bank: bank.name,
+      lines: 3,
+      badLines: 1,
+      added: 2,
+      removed: 0,
+      unchanged: 0,
+      resync: false,
+      lineErrors: [
+        { lineNumber: 2, code: 'MOD_ERR_MATCHER_LIST_BAD_HEX', message: report.lineErrors[0]?.message },
+      ],
+      lineErrorsTruncated: false,
+    });
+  });
+
+  it('streams an export in the format asked for, with its media type', async () => {
+    const bank = await newBank();
+    await app.inject({
+      method: 'POST',
+      url: `/v1/banks/${bank.id}/import?format=csv`,
+      headers: { ...auth(), 'content-type': 'text/csv' },
+      payload: `sha256,${hex('3')}\nsha256,${hex('4')}\n`,
+    });
+    const csv = await app.inject({ url: `/v1/banks/${bank.id}/export?format=csv`, headers: auth() });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv');
+    expect(csv.headers['content-disposition']).toBe(`attachment; filename="${bank.name}.csv"`);
+    expect(
+      csv.body
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',').slice(0, 2).join(',')),
+    ).toEqual([`sha256,${hex('3')}`, `sha256,${hex('4')}`]);
+    const jsonl = await app.inject({ url: `/v1/banks/${bank.id}/export?format=jsonl`, headers: auth() });
+    expect(jsonl.headers['content-type']).toBe('application/x-ndjson');
+    expect(
+      jsonl.body
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { value: string }).value),
+    ).toEqual([hex('3'), hex('4')]);
+  });
+});
+
+describe('bank changes over the API', () => {
+  const unknownId = '00000000-0000-4000-8000-000000000000';
+
+  it('answers 404 for an unknown bank on every bank route', async () => {
+    for (const [method, url, payload, type] of [
+      ['PATCH', `/v1/banks/${unknownId}`, { enabled: false }, 'application/json'],
+      ['POST', `/v1/banks/${unknownId}/import?format=csv`, `sha256,${hex('5')}\n`, 'text/csv'],
+      ['GET', `/v1/banks/${unknownId}/export?format=csv`, undefined, undefined],
+    ] as const) {
+      const res = await app.inject({
+        method,
+        url,
+        headers: { ...auth(), ...(type === undefined ? {} : { 'content-type': type }) },
+        ...(payload === undefined ? {} : { payload }),
+      });
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json<{ error: { code: string } }>().error.code).toBe('MOD_ERR_API_NOT_FOUND');
+    }
+  });
+
+  it('audits each change in its own transaction: no change without its record, no record without the change', async () => {
+    const db = world.db.pool;
+    const actions = async (bankId: string) =>
+      (await listAudit(db, { subjectId: bankId, limit: 100 })).map((r) => r.action);
+    const bank = await newBank();
+    const patch = (body: object) =>
+      app.inject({ method: 'PATCH', url: `/v1/banks/${bank.id}`, headers: auth(), payload: body });
+    const importList = (list: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/banks/${bank.id}/import?format=csv&mode=append`,
+        headers: { ...auth(), 'content-type': 'text/csv' },
+        payload: list,
+      });
+    expect((await patch({ pdqThreshold: 12 })).statusCode).toBe(200);
+    expect((await importList(`sha256,${hex('6')}\n`)).statusCode).toBe(200);
+    expect(await actions(bank.id)).toEqual(['bank.created', 'bank.settings_changed', 'bank.imported']);
+
+    // The audit log refuses these records for a moment: each change must then not happen at all.
+    const outboxBefore = (await db.query<{ n: number }>('select count(*)::int as n from outbox')).rows[0]?.n;
+    await db.query(
+      `alter table audit_records add constraint refuse_bank_changes check (
+         (record::jsonb ->> 'action') not in ('bank.created', 'bank.settings_changed', 'bank.imported')) not valid`,
+    );
+    try {
+      const name = `refused-${randomBytes(4).toString('hex')}`;
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/banks',
+        headers: auth(),
+        payload: { name, source: 'test', signalTypes: ['sha256'], actionPolicy: 'review' },
+      });
+      expect(created.statusCode).toBe(500);
+      expect((await patch({ pdqThreshold: 20 })).statusCode).toBe(500);
+      expect((await importList(`sha256,${hex('7')}\n`)).statusCode).toBe(500);
+      expect((await db.query('select 1 from banks where name = $1', [name])).rowCount).toBe(0);
+      const now = (
+        await db.query<{ pdq_threshold: number }>('select pdq_threshold from banks where id = $1', [bank.id])
+      ).rows[0];
+      expect(now?.pdq_threshold).toBe(12);
+      const entries = await db.query<{ value: string }>(
+        'select value from bank_entries where bank_id = $1 and removed_at is null',
+        [bank.id],
+      );
+      expect(entries.rows.map((r) => r.value)).toEqual([hex('6')]);
+      expect((await db.query<{ n: number }>('select count(*)::int as n from outbox')).rows[0]?.n).toBe(
+        outboxBefore,
+      );
+    } finally {
+      await db.query('alter table audit_records drop constraint refuse_bank_changes');
+    }
+    expect(await actions(bank.id)).toEqual(['bank.created', 'bank.settings_changed', 'bank.imported']);
+  });
+});

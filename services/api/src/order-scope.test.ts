@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, getOrder, openOrder, upsertTenant, type Order, type OrderStatsReport } from '@mod/db';
+import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+
+/**
+ * Which orders an authority sees through the API: the ones its tenant issued or confirmed, and automatic orders
+ * no authority has confirmed yet. Another authority's order answers 404 on every route, as if it did not exist.
+ */
+let world: ApiTestWorld;
+let app: FastifyInstance;
+const keys: Record<'authA' | 'authB' | 'reviewer' | 'platA' | 'platB', string> = {} as never;
+
+const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
+  app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${key}` },
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+const notFound = (res: LightMyRequestResponse) => {
+  expect(res.statusCode, res.body).toBe(404);
+  expect(res.json<{ error: { code: string } }>().error.code).toBe('MOD_ERR_API_NOT_FOUND');
+};
+const listed = async (key: string) => {
+  const res = await call(key, 'GET', '/v1/orders?limit=100');
+  expect(res.statusCode).toBe(200);
+  return res.json<{ orders: Order[] }>().orders.map((o) => o.id);
+};
+const byHand = async (key: string, target: string) => {
+  const res = await call(key, 'POST', '/v1/orders', {
+    kind: 'takedown',
+    targetTenantId: target,
+    subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
+    legalBasisId: 'vn-decree-147-request',
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<Order>();
+};
+const automatic = async (target: string) =>
+  (
+    await openOrder(world.db.pool, {
+      kind: 'takedown',
+      subjectType: 'content-hash',
+      subjectValue: randomBytes(32).toString('hex'),
+      targetTenantId: target,
+      legalBasis: 'test',
+      issuer: { kind: 'policy', id: 'policy-1' },
+      deadlineAt: new Date(Date.now() + 86_400_000),
+      evidence: {},
+      policyVersion: 'p',
+      submissionId: null,
+      actor: 'actioner',
+    })
+  ).id;
+
+beforeAll(async () => {
+  world = await createApiTestWorld();
+  app = await world.build();
+  const db = world.db.pool;
+  for (const [id, kind] of [
+    ['auth-a', 'authority'],
+    ['auth-b', 'authority'],
+    ['hotline-1', 'hotline'],
+    ['plat-a', 'platform'],
+    ['plat-b', 'platform'],
+  ] as const)
+    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
+  keys.authA = (await createApiKey(db, { tenantId: 'auth-a', role: 'authority' })).key;
+  keys.authB = (await createApiKey(db, { tenantId: 'auth-b', role: 'authority' })).key;
+  keys.reviewer = (await createApiKey(db, { tenantId: 'hotline-1', role: 'reviewer' })).key;
+  keys.platA = (await createApiKey(db, { tenantId: 'plat-a', role: 'platform' })).key;
+  keys.platB = (await createApiKey(db, { tenantId: 'plat-b', role: 'platform' })).key;
+});
+afterAll(async () => world?.close());
+
+describe('orders an authority sees', () => {
+  it('never reads, lists or commands an order another authority issued (404), but its own', async () => {
+    const ofB = await byHand(keys.authB, 'plat-b');
+    notFound(await call(keys.authA, 'GET', `/v1/orders/${ofB.id}`));
+    notFound(await call(keys.authA, 'GET', `/v1/orders/${ofB.id}/deliveries`));
+    expect(await listed(keys.authA)).not.toContain(ofB.id);
+    for (const [action, body] of [
+      ['confirm', {}],
+      ['extend', { hours: 1, reason: 'more time' }],
+      ['pause', { reason: 'clarify' }],
+      ['withdraw', { reason: 'not mine to withdraw' }],
+    ] as const)
+      notFound(await call(keys.authA, 'POST', `/v1/orders/${ofB.id}/${action}`, body));
+    notFound(await call(keys.authA, 'POST', `/v1/orders/${ofB.id}/resume`));
+    // Untouched by all of that, and still B's.
+    const asB = await call(keys.authB, 'GET', `/v1/orders/${ofB.id}`);
+    expect(asB.statusCode).toBe(200);
+    expect(asB.json<Order>()).toMatchObject({
+      status: 'issued',
+      confirmedAt: null,
+      deadlineAt: ofB.deadlineAt,
+      clock: { pausedAt: null },
+      history: [{ status: 'issued' }],
+    });
+    expect(await listed(keys.authB)).toContain(ofB.id);
+    // The target and oversight see it as before.
+    expect((await call(keys.platB, 'GET', `/v1/orders/${ofB.id}`)).statusCode).toBe(200);
+    expect((await call(keys.reviewer, 'GET', `/v1/orders/${ofB.id}`)).statusCode).toBe(200);
+  });
+
+  it('lets every authority see and confirm an automatic order until one confirms it; then it is the confirmer’s', async () => {
+    const id = await automatic('plat-a');
+    expect((await call(keys.authA, 'GET', `/v1/orders/${id}`)).json<Order>().confirmedAt).toBeNull();
+    expect(await listed(keys.authA)).toContain(id);
+    expect(await listed(keys.authB)).toContain(id);
+
+    const confirmed = await call(keys.authB, 'POST', `/v1/orders/${id}/confirm`, {});
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    expect(confirmed.json<Order>()).toMatchObject({ confirmedByTenantId: 'auth-b' });
+    expect(confirmed.json<Order>().confirmedBy).toMatch(/^authority:auth-b:/);
+
+    // The confirming authority keeps it (reads, lists, steers it); the other no longer sees it.
+    expect((await call(keys.authB, 'GET', `/v1/orders/${id}`)).statusCode).toBe(200);
+    expect(await listed(keys.authB)).toContain(id);
+    const paused = await call(keys.authB, 'POST', `/v1/orders/${id}/pause`, { reason: 'clarify' });
+    expect(paused.statusCode, paused.body).toBe(200);
+    notFound(await call(keys.authA, 'GET', `/v1/orders/${id}`));
+    expect(await listed(keys.authA)).not.toContain(id);
+    notFound(await call(keys.authA, 'POST', `/v1/orders/${id}/confirm`, {}));
+    notFound(await call(keys.authA, 'POST', `/v1/orders/${id}/resume`));
+  });
+
+  it('keeps seeing an order it issued after another party changed it', async () => {
+    const own = await byHand(keys.authA, 'plat-a');
+    expect((await call(keys.platA, 'POST', `/v1/orders/${own.id}/acknowledge`)).statusCode).toBe(200);
+    const read = await call(keys.authA, 'GET', `/v1/orders/${own.id}`);
+    expect(read.json<Order>()).toMatchObject({ status: 'acknowledged', issuerTenantId: 'auth-a' });
+    notFound(await call(keys.authB, 'GET', `/v1/orders/${own.id}`));
+  });
+
+  it('computes statistics over the same orders it sees', async () => {
+    // plat-b gets only B's orders: A must not hear of that platform at all.
+    await byHand(keys.authB, 'plat-b');
+    const stats = async (key: string) => {
+      const res = await call(key, 'GET', '/v1/order-stats');
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<OrderStatsReport>();
+    };
+    const seenByA = await listed(keys.authA);
+    const a = await stats(keys.authA);
+    expect(a.overall.received).toBe(seenByA.length);
+    expect(a.byTarget.map((t) => t.targetTenantId)).toEqual(['plat-a']);
+    const b = await stats(keys.authB);
+    expect(b.overall.received).toBe((await listed(keys.authB)).length);
+    expect(b.byTarget.map((t) => t.targetTenantId)).toContain('plat-b');
+    const all = await stats(keys.reviewer);
+    expect(all.overall.received).toBe((await listed(keys.reviewer)).length);
+    expect(all.overall.received).toBeGreaterThan(Math.max(a.overall.received, b.overall.received));
+  });
+});
+
+describe('order answers', () => {
+  it('carry every field of the stored order: the response schema drops nothing', async () => {
+    const order = await byHand(keys.authA, 'plat-a');
+    await call(keys.authA, 'POST', `/v1/orders/${order.id}/confirm`, { note: 'checked' });
+    await call(keys.authA, 'POST', `/v1/orders/${order.id}/pause`, { reason: 'clarify' });
+    const at = new Date();
+    const stored = JSON.parse(
+      JSON.stringify(await getOrder(world.db.pool, order.id, { all: true }, at)),
+    ) as Order;
+    const one = (await call(keys.authA, 'GET', `/v1/orders/${order.id}`)).json<Order>();
+    const inList = (await call(keys.authA, 'GET', '/v1/orders?limit=100'))
+      .json<{ orders: Order[] }>()
+      .orders.find((o) => o.id === order.id);
+    for (const answer of [one, inList]) {
+      expect(Object.keys(answer ?? {}).sort()).toEqual(Object.keys(stored).sort());
+      expect(answer).toEqual(stored);
+    }
+    expect(one).toMatchObject({
+      confirmedByTenantId: 'auth-a',
+      issuer: { kind: 'authority', id: 'auth-a' },
+      evidence: { policyVersion: 'manual:vn-decree-147-request' },
+      history: [{ status: 'issued' }, { status: 'confirmed' }, { status: 'paused', note: 'clarify' }],
+    });
+  });
+});
