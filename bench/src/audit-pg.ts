@@ -216,7 +216,9 @@ async function proofs(pool: Pool, base: number): Promise<void> {
       topic: null,
     });
     console.log(
-      `sign a tree head of ${fmt(head?.treeSize ?? 0, 0)} leaves (root from stored peaks): ${fmt(performance.now() - s0, 1)} ms`,
+      head === null
+        ? `the tree of ${fmt(leaves, 0)} leaves is signed already`
+        : `sign a tree head of ${fmt(head.treeSize, 0)} leaves (root from stored peaks): ${fmt(performance.now() - s0, 1)} ms`,
     );
 
     // Records for the sampled seqs (the proof route reads the record row too).

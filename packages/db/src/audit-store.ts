@@ -7,7 +7,8 @@ const NODES_PER_QUERY = 20_000;
 
 /**
  * A `MerkleStore` over Postgres: `audit_merkle_nodes(level, idx, hash)` plus the one-row `audit_tree_size`.
- * Reads are one indexed query each (`getNodes` fetches a whole proof plan at once: O(log n) rows).
+ * Reads are one indexed query each (`getNodes` fetches a whole proof plan at once: O(log n) rows, an index-only
+ * scan of `audit_merkle_nodes_by_position`, which keeps the nodes around a leaf in the same few pages).
  * `putNodes` is one statement: the size moves by compare-and-set and the nodes are inserted only if it
  * did, so it is atomic even outside a transaction and two appenders can never both win
  * (the loser gets MOD_ERR_AUDIT_STORE_CONFLICT, retriable).
@@ -26,7 +27,7 @@ export function createPgMerkleStore(db: Queryable): MerkleStore {
         const { rows } = await db.query<{ level: number; idx: number; hash: Buffer }>(
           `/* audit:get-nodes */ select n.level, n.idx, n.hash
            from unnest($1::smallint[], $2::bigint[]) as q(level, idx)
-           join audit_merkle_nodes n on n.level = q.level and n.idx = q.idx`,
+           join audit_merkle_nodes n on (n.idx << n.level) = (q.idx << q.level) and n.level = q.level`,
           [chunk.map((id) => id.level), chunk.map((id) => id.index)],
         );
         for (const r of rows) byKey.set(`${r.level}:${r.idx}`, r.hash);
