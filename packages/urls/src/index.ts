@@ -53,4 +53,4 @@ export {
   type FullRequired,
   type SkippedEntry,
 } from './feeds.js';
-export { renderSplashPage, escapeHtml, type SplashPageOptions } from './splash.js';
+export { renderSplashPage, escapeHtml, type SplashPageOptions, type SplashTexts } from './splash.js';

@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { bankRoutes } from './routes/banks.js';
 import { ispRoutes } from './routes/isp-routes.js';
+import type { SplashSettings } from './routes/isp-splash.js';
 import { mediaRoutes } from './routes/media.js';
 import { orderRoutes } from './routes/orders.js';
 import { orderAuthorityRoutes } from './routes/order-authority.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   authFailureLimit?: RateLimitOptions;
   /** TLS for the listener; with `requestCert`, verified client certificates mapped to ISPs authenticate (mTLS). */
   tls?: ServerOptions;
+  /** What the walled-garden page says (`SPLASH_*` settings). Default: the built-in texts. */
+  splash?: SplashSettings;
   now?: () => Date;
 }
 
@@ -180,7 +183,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   accountRoutes(app, routeDeps);
   adminRoutes(app, routeDeps);
   auditRoutes(app, routeDeps);
-  await ispRoutes(app, routeDeps);
+  await ispRoutes(app, { ...routeDeps, ...(deps.splash === undefined ? {} : { splash: deps.splash }) });
 
   return base;
 }
