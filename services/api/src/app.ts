@@ -23,6 +23,7 @@ import { orderResponseRoutes } from './routes/order-responses.js';
 import { orderStatsRoutes } from './routes/order-stats.js';
 import { orderWebhookRoutes } from './routes/order-webhook.js';
 import { submissionRoutes } from './routes/submissions.js';
+import { urlListChangesTopicOf, urlListRoutes } from './routes/url-lists.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -36,6 +37,8 @@ export interface AppDeps {
   bankChangesTopic: string;
   /** Largest bank list the import route accepts, bytes. Default 2 GiB. */
   maxListBytes?: number;
+  /** Topic every fetcher follows for URL-list changes. Default: `mod.url-list-changes.v1` next to the media topic. */
+  urlListChangesTopic?: string;
   db: Pool;
   producer: Producer;
   mediaTopic: string;
@@ -178,6 +181,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bankRoutes(app, {
     ...routeDeps,
     bankChangesTopic: deps.bankChangesTopic,
+    maxListBytes: deps.maxListBytes ?? 2 ** 31,
+  });
+  await urlListRoutes(app, {
+    ...routeDeps,
+    urlListChangesTopic: deps.urlListChangesTopic ?? urlListChangesTopicOf(deps.mediaTopic),
     maxListBytes: deps.maxListBytes ?? 2 ** 31,
   });
   accountRoutes(app, routeDeps);

@@ -58,6 +58,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         producer,
         mediaTopic: topicNames(config.TOPIC_PREFIX).mediaSubmitted,
         bankChangesTopic: topicNames(config.TOPIC_PREFIX).bankChanges,
+        urlListChangesTopic: topicNames(config.TOPIC_PREFIX).urlListChanges,
         logger,
         registry,
         checks: { database: () => pingDatabase(db), kafka: () => pingKafka(probe) },

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { topicNames, topicSpecs } from '@mod/contracts';
-import { createBank } from '@mod/curation';
+import { createBank, createUrlList } from '@mod/curation';
 import {
   appendAuditAlone,
   createApiKey,
@@ -133,8 +133,8 @@ export type Side = 'own' | 'other';
 
 /**
  * For every role: a caller key of tenant `<role>-tenant-own`, and for both sides (`own`, `other` tenant of the
- * same kind) an order addressed to it, a submission of it and a spare key; shared: a bank, an ISP tenant with a
- * client certificate, and a signed audit tree head over one record.
+ * same kind) an order addressed to it, a submission of it and a spare key; shared: a bank, a URL list, an ISP
+ * tenant with a client certificate, and a signed audit tree head over one record.
  */
 export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
   callerKeys: Record<Role, string>;
@@ -148,6 +148,12 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
     db,
     { name: 'matrix-bank', source: 'matrix', signalTypes: ['sha256'], actionPolicy: 'review' },
     world.topics.bankChanges,
+  );
+  const urlList = await createUrlList(
+    db,
+    { name: 'matrix-urls', source: 'matrix', actionPolicy: 'review' },
+    world.topics.urlListChanges,
+    { actor: { kind: 'service', id: 'matrix' }, role: null, tenantId: null },
   );
   const cert = await registerClientCertificate(db, {
     tenantId: 'isp-shared',
@@ -209,6 +215,7 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         submissionId,
         keyId: spare.id,
         bankId: bank.id,
+        urlListId: urlList.bank.id,
         ispTenantId: 'isp-shared',
         certificateId: cert?.id ?? '',
         auditSeq: record.seq,
