@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urlListChangeCodec } from '@mod/contracts';
@@ -137,6 +138,16 @@ describe('URL-list curation through PostgreSQL', () => {
     expect(audit.map((a) => [a.action, a.actor.id, a.role])).toEqual([
       ['url_list.entry_added', 'curator-key-1', 'curator'],
     ]);
+    // The address stays out of the log; its digest identifies it.
+    expect(audit[0]?.canonical).not.toContain('abuse.example');
+    expect(audit[0]?.evidence).toMatchObject({
+      keySha256: createHash('sha256').update('abuse.example/gallery/1.html').digest('hex'),
+    });
+    const docs = await db.pool.query<{ document: string }>(
+      'select document from audit_evidence where seq = $1',
+      [audit[0]?.seq],
+    );
+    expect(docs.rows.map((r) => r.document).join(' ')).not.toContain('abuse.example');
 
     // Again: nothing new, nothing announced.
     const mark2 = await lastOutboxId();

@@ -80,6 +80,8 @@ export interface ValidUrlListEntry {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
 function optionalText(value: unknown, name: string, max: number): string | null | { error: string } {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string') return { error: `${name} must be a string` };
@@ -310,10 +312,11 @@ export async function addUrlListPatterns(
           action: 'url_list.entry_added',
           subject: { type: 'url-list-entry', id: e.id },
           reason: e.note,
+          // The address itself stays out of the log (it points at abuse material): its digest identifies it.
           evidence: {
             bankId: a.bankId,
             kind: e.kind,
-            canonicalKey: e.canonicalKey,
+            keySha256: sha256(e.canonicalKey),
             dedicatedToAbuse: e.dedicatedToAbuse,
             block: e.block,
             category: e.category,
@@ -405,7 +408,7 @@ export async function removeUrlListPatterns(
           action: 'url_list.entry_removed',
           subject: { type: 'url-list-entry', id: e.id },
           reason: a.reason,
-          evidence: { bankId: a.bankId, kind: e.kind, canonicalKey: e.canonicalKey },
+          evidence: { bankId: a.bankId, kind: e.kind, keySha256: sha256(e.canonicalKey) },
         }),
       ),
     );
