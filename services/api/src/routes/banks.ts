@@ -5,6 +5,7 @@ import { appendAuditAlone, exportBankEntries, listBanks } from '@mod/db';
 import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import { Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { answering } from './url-lists.js';
 
 export interface BankRouteDeps extends RouteDeps {
   /** Topic every scanner follows; bank changes are announced there through the outbox. */
@@ -171,18 +172,21 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
       const bank = (await listBanks(deps.db)).find((b) => b.id === req.params.id);
       if (!bank) throw notFound('bank');
       const errors: LineError[] = [];
-      const report = await importBankList(deps.db, {
-        bankName: bank.name,
-        format: req.query.format,
-        mode: req.query.mode ?? 'replace',
-        strict: req.query.strict ?? false,
-        input: req.body as Readable,
-        changesTopic: deps.bankChangesTopic,
-        provenance: `api import by key ${p.keyId}`,
-        onLineError: (e) => {
-          if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push(e);
-        },
-      });
+      // A strict file with bad lines, or a replace without a valid line: 400 MOD_ERR_API_LIST_REJECTED.
+      const report = await answering(() =>
+        importBankList(deps.db, {
+          bankName: bank.name,
+          format: req.query.format,
+          mode: req.query.mode ?? 'replace',
+          strict: req.query.strict ?? false,
+          input: req.body as Readable,
+          changesTopic: deps.bankChangesTopic,
+          provenance: `api import by key ${p.keyId}`,
+          onLineError: (e) => {
+            if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push(e);
+          },
+        }),
+      );
       await appendAuditAlone(deps.db, {
         actor: { kind: 'user', id: p.keyId },
         role: p.role,

@@ -113,12 +113,14 @@ const curatorOf = (p: Principal): Curator => ({
   tenantId: p.tenantId,
 });
 
-/** Curation errors as API answers: an unknown list is 404; a refused list file is 400 with its reason. */
-function asApiError(err: unknown): unknown {
+/** Curation errors as API answers: an unknown list or bank is 404; a refused list file is 400 with its reason. */
+export function asApiError(err: unknown): unknown {
   if (!(err instanceof CurationError)) return err;
   switch (err.code) {
     case CurationErrorCode.UnknownUrlList:
       return notFound('URL list');
+    case CurationErrorCode.UnknownBank:
+      return notFound('bank');
     case CurationErrorCode.NotUrlList:
       return conflict(err.message);
     case CurationErrorCode.StrictRejected:
@@ -129,7 +131,8 @@ function asApiError(err: unknown): unknown {
   }
 }
 
-async function answering<T>(fn: () => Promise<T>): Promise<T> {
+/** Runs a curation call, answering its typed errors as API errors. */
+export async function answering<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
