@@ -283,7 +283,7 @@ describe('ISP integration through real Kafka and PostgreSQL', () => {
     expect((await feed(ispA.key, 'zone')).statusCode).toBe(400);
   });
 
-  it('records ISP acknowledgements on the order; another ISP gets 404', async () => {
+  it('ISP acknowledgements drive the order lifecycle (failed: reopened, applied: actioned); another ISP gets 404', async () => {
     const requests = await read(world, world.topics.blockingRequests, (r) =>
       r.some((x) => x.key === 'isp-a'),
     );
@@ -300,15 +300,27 @@ describe('ISP integration through real Kafka and PostgreSQL', () => {
     expect((await ack(ispA.key, { status: 'applied', extra: true })).statusCode).toBe(400);
     const failed = await ack(ispA.key, { status: 'failed', reason: 'resolver rejected the zone' });
     expect(failed.statusCode).toBe(201);
+    expect(failed.json()).toMatchObject({ orderStatus: 'reopened', event: 'action-failed' });
     const applied = await ack(ispA.key, { status: 'applied' });
-    expect(applied.json()).toMatchObject({ orderId: order.orderId, status: 'applied' });
+    expect(applied.statusCode).toBe(201);
+    expect(applied.json()).toMatchObject({
+      orderId: order.orderId,
+      status: 'applied',
+      orderStatus: 'actioned',
+    });
+    // The same acknowledgement again is not an error and records nothing.
+    const again = await ack(ispA.key, { status: 'applied' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ duplicate: true });
     const seen = await pipeline.app.inject({
       method: 'GET',
       url: `/v1/orders/${order.orderId}`,
       headers: auth(ispA.key),
     });
-    const history = seen.json<{ history: { status: string; note: string | null }[] }>().history;
-    expect(history.map((h) => h.status)).toEqual(['issued', 'apply-failed', 'applied']);
+    const seenOrder = seen.json<{ status: string; history: { status: string; note: string | null }[] }>();
+    expect(seenOrder.status).toBe('actioned');
+    const history = seenOrder.history;
+    expect(history.map((h) => h.status)).toEqual(['issued', 'action-failed', 'actioned']);
     expect(history[1]?.note).toBe('resolver rejected the zone');
     const audit = await listAudit(world.db, { subjectId: order.orderId });
     const acks = audit.filter((a) => a.role === 'isp').map((a) => a.action);

@@ -38,4 +38,12 @@ describe('loadConfig', () => {
     );
     expect(loadConfig(commonSpec, {}).KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
   });
+
+  it('reads texts: Unicode counted by characters, control characters and overlong values refused', () => {
+    const textSpec = { T: env.text({ default: 'mặc định', maxLength: 6, doc: 'text' }) };
+    expect(loadConfig(textSpec, {}).T).toBe('mặc định');
+    expect(loadConfig(textSpec, { T: 'Trẻ em' }).T).toBe('Trẻ em');
+    expect(() => loadConfig(textSpec, { T: 'a\u0007b' })).toThrow(/T must not contain control characters/);
+    expect(() => loadConfig(textSpec, { T: 'abcdefg' })).toThrow(/T must be at most 6 characters, got 7/);
+  });
 });

@@ -40,6 +40,17 @@ export const env = {
       opts.pattern && !opts.pattern.test(raw) ? { problem: `must match ${String(opts.pattern)}` } : raw,
     );
   },
+  /** Human-readable text (e.g. shown on a page): at most `maxLength` characters, no control characters. */
+  text(opts: FieldOptions<string> & { maxLength: number }): EnvField<string> {
+    return field('text', opts, (raw) => {
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f]/.test(raw)) return { problem: 'must not contain control characters' };
+      const length = [...raw].length;
+      if (length > opts.maxLength)
+        return { problem: `must be at most ${opts.maxLength} characters, got ${length}` };
+      return raw;
+    });
+  },
   integer(opts: FieldOptions<number> & { min?: number; max?: number }): EnvField<number> {
     return field('integer', opts, (raw) => {
       if (!/^-?\d+$/.test(raw.trim())) return { problem: `must be an integer, got "${raw}"` };

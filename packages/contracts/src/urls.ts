@@ -36,8 +36,8 @@ const UrlListKind = Type.Union([
 
 /**
  * `mod.url-list-changes.v1` (compacted): URL-list changes every fetcher applies to its in-memory index. Key:
- * `url-bank:<bankId>` or `url-entry:<entryId>`. Applying a change twice is a no-op; a tombstone (null value)
- * is ignored.
+ * `url-bank:<bankId>`, `url-entry:<entryId>` or `url-resync:<bankId>`. Applying a change twice is a no-op; a
+ * tombstone (null value) is ignored.
  */
 export const UrlListChange = Type.Union([
   Type.Object(
@@ -72,6 +72,8 @@ export const UrlListChange = Type.Union([
     { type: Type.Literal('url-entry-removed'), entryId: Id, bankId: Id },
     { additionalProperties: false },
   ),
+  /** A bulk change (an import over the threshold) of one bank: reload every URL list from PostgreSQL. */
+  Type.Object({ type: Type.Literal('url-lists-resync'), bankId: Id }, { additionalProperties: false }),
 ]);
 export type UrlListChange = Static<typeof UrlListChange>;
 

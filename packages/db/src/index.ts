@@ -43,6 +43,7 @@ export { createTestSchema, type TestDatabase } from './testing.js';
 export * from './bank-import.js';
 export * from './classifications.js';
 export * from './urls-lists.js';
+export * from './urls-lists-curation.js';
 export * from './feeds-store.js';
 export * from './feeds-acks.js';
 export * from './order-machine.js';

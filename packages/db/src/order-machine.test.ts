@@ -95,4 +95,29 @@ describe('order lifecycle', () => {
     expect(dueOrderCommands(s, at(5))).toEqual([{ type: 'renotice' }]);
     expect(run(s, { type: 'withdraw', reason: 'court order' }, at(6)).status).toBe('withdrawn');
   });
+  it('a reported failure reopens the order (needs action again), from before or after the action', () => {
+    // Before any action: acknowledged implicitly, the re-notice schedule goes on as it was.
+    let s = run(fresh(), { type: 'deliver' }, at(0.1));
+    const failed = applyOrderCommand(s, { type: 'report-failure', reason: 'zone rejected' }, at(1));
+    expect(failed).toMatchObject({ ok: true, event: 'action-failed', note: 'zone rejected' });
+    s = run(s, { type: 'report-failure', reason: 'zone rejected' }, at(1));
+    expect(s).toMatchObject({ status: 'reopened', acknowledgedAt: at(1), nextNoticeAt: at(24) });
+    expect(s.verificationFailures).toBe(0);
+    // A later success moves it on; a failure after the action makes a notice due now.
+    s = run(s, { type: 'action', note: 'applied' }, at(2));
+    expect(s).toMatchObject({ status: 'actioned', nextNoticeAt: null });
+    s = run(s, { type: 'report-failure', reason: 'resolver reload failed' }, at(3));
+    expect(s).toMatchObject({ status: 'reopened', nextNoticeAt: at(3), actionedAt: at(2) });
+    expect(dueOrderCommands(s, at(3))).toEqual([{ type: 'renotice' }]);
+    // A failure report on a reopened order is another report (the machine allows it; callers dedupe).
+    expect(run(s, { type: 'report-failure', reason: 'again' }, at(4)).status).toBe('reopened');
+    // Not while disputed, and never once closed.
+    const disputed = run(fresh(), { type: 'dispute', reason: 'not ours' }, at(1));
+    expect(applyOrderCommand(disputed, { type: 'report-failure', reason: 'x' }, at(2))).toEqual({
+      ok: false,
+      reason: 'cannot report a failed action on an order that is disputed',
+    });
+    const withdrawn = run(fresh(), { type: 'withdraw', reason: 'error' }, at(1));
+    expect(applyOrderCommand(withdrawn, { type: 'report-failure', reason: 'x' }, at(2)).ok).toBe(false);
+  });
 });

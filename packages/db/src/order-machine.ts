@@ -5,6 +5,8 @@
  *   issued → delivered → acknowledged → actioned → verified
  *   (issued | delivered | acknowledged | reopened) → disputed → (acknowledged | actioned)
  *   actioned → reopened (verification failed: the content is still there) → actioned …
+ *   (issued | delivered | acknowledged | reopened | actioned) → reopened (the target reports its action failed,
+ *     e.g. an ISP could not apply a block: the action is owed again and known not to be in effect) → actioned …
  *   any open status → withdrawn (by an authority)
  *
  * The clock is orthogonal to the status: a paused order (awaiting clarification) gets no re-notices and cannot
@@ -54,6 +56,7 @@ export type OrderCommand =
   | { type: 'deliver' }
   | { type: 'acknowledge' }
   | { type: 'action'; note: string }
+  | { type: 'report-failure'; reason: string }
   | { type: 'dispute'; reason: string }
   | { type: 'verify'; note: string }
   | { type: 'reopen'; reason: string }
@@ -71,6 +74,7 @@ export const commandActor: Readonly<Record<OrderCommandType, 'target' | 'authori
   deliver: 'system',
   acknowledge: 'target',
   action: 'target',
+  'report-failure': 'target',
   dispute: 'target',
   verify: 'system',
   reopen: 'system',
@@ -138,6 +142,16 @@ export function applyOrderCommand(s: OrderClockState, c: OrderCommand, now: Date
       next.actionedAt = now;
       next.nextNoticeAt = null;
       return ok('actioned', c.note);
+    case 'report-failure': {
+      const wasActioned = s.status === 'actioned';
+      if (!move('reopened', [...AWAITING_TARGET, 'actioned']))
+        return reject(`cannot report a failed action on an order that is ${s.status}`);
+      next.acknowledgedAt = s.acknowledgedAt ?? now;
+      // Like a failed verification: the target owes the action again. After an action the re-notice clock had
+      // stopped, so the next notice is due now; before one, the schedule goes on as it was.
+      next.nextNoticeAt = wasActioned ? now : (s.nextNoticeAt ?? now);
+      return ok('action-failed', c.reason);
+    }
     case 'dispute':
       if (!move('disputed', AWAITING_TARGET)) return reject(`cannot dispute an order that is ${s.status}`);
       next.acknowledgedAt = s.acknowledgedAt ?? now;

@@ -77,7 +77,8 @@ const COLUMN_ALIASES: Readonly<Record<string, Column>> = {
   note: 'note',
 };
 
-type RawLine =
+/** One line of a list as split from a stream: its text, or why it has none. */
+export type RawLine =
   | { lineNumber: number; text: string }
   | { lineNumber: number; tooLongBytes: number }
   | { lineNumber: number; badEncoding: true };
@@ -89,7 +90,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * counted and skipped as it streams by. Handles CRLF and a UTF-8 BOM. Strings from a non-`Readable`
  * iterable end a line at their end (they are lines, as from readline); bytes are arbitrary chunks.
  */
-async function* splitLines(input: BankListInput, maxLineBytes: number): AsyncGenerator<RawLine> {
+export async function* splitLines(input: BankListInput, maxLineBytes: number): AsyncGenerator<RawLine> {
   const isStream = input instanceof Readable;
   let parts: Uint8Array[] = [];
   let held = 0;

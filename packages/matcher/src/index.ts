@@ -23,10 +23,12 @@ export {
 } from './bank-matcher.js';
 export {
   parseBankList,
+  splitLines,
   BankListErrorCode,
   type BankListEntry,
   type BankListRecord,
   type BankListFormat,
   type BankListOptions,
   type BankListInput,
+  type RawLine,
 } from './bank-list-parser.js';

@@ -6,6 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UrlErrorCode } from './errors.js';
 import {
   etagMatches,
+  feedHead,
+  feedLinesOf,
+  fullFeedEtag,
+  incrementalFromLines,
+  rpzCnameTarget,
+  rpzHostFits,
+  rpzRecordsOf,
   nextSerial,
   planBlocklistChange,
   renderFeed,
@@ -244,5 +251,75 @@ describe('etagMatches', () => {
     expect(etagMatches('*', '"rpz-1-abc"')).toBe(true);
     expect(etagMatches('"rpz-2-abc"', '"rpz-1-abc"')).toBe(false);
     expect(etagMatches(undefined, '"rpz-1-abc"')).toBe(false);
+  });
+});
+
+describe('rendering from stored per-entry lines', () => {
+  /** What a store does: keep each entry's lines, then sort the distinct lines of the live entries. */
+  function fromStore(
+    format: 'rpz' | 'url-list' | 'domain-list',
+    serial: number,
+    list: readonly BlocklistEntry[],
+  ) {
+    const rendered = list.map((e) => feedLinesOf(e));
+    let lines: string[];
+    if (format === 'url-list') lines = rendered.flatMap((r) => (r.urlLine === null ? [] : [r.urlLine]));
+    else if (format === 'domain-list')
+      lines = rendered.flatMap((r) => (r.hostLine === null ? [] : [r.hostLine]));
+    else
+      lines = rendered.flatMap((r) =>
+        r.rpzHost === null || !rpzHostFits(r.rpzHost, rpz)
+          ? []
+          : rpzRecordsOf(r.rpzHost, rpzCnameTarget(rpz)),
+      );
+    const sorted = [...new Set(lines)].sort();
+    return feedHead(format, serial, rpz) + sorted.map((l) => `${l}\n`).join('');
+  }
+
+  it('gives the very bytes renderFeed gives, for every format', () => {
+    const long = {
+      id: 'o9',
+      target: `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(50)}.example`,
+      dedicatedToAbuse: true,
+    };
+    const all = [...entries, long, { ...entries[0]!, id: 'dup' }];
+    for (const format of ['rpz', 'url-list', 'domain-list'] as const) {
+      expect(fromStore(format, 7, all), format).toBe(
+        renderFeed(format, { serial: 7, entries: all }, rpz).body,
+      );
+      expect(fromStore(format, 7, []), format).toBe(renderFeed(format, { serial: 7, entries: [] }, rpz).body);
+    }
+    expect(feedLinesOf(long).rpzHost).not.toBeNull();
+    expect(rpzHostFits(feedLinesOf(long).rpzHost!, rpz)).toBe(false);
+  });
+
+  it('gives the incremental answer renderIncremental gives; full ETags follow serial, scope and options', () => {
+    const before: BlocklistSnapshot = { serial: 5, entries: entries.slice(0, 4) };
+    const plan = planBlocklistChange(before, entries.slice(2))!;
+    for (const format of ['rpz', 'url-list', 'domain-list'] as const) {
+      const expected = renderIncremental(format, plan.snapshot, [plan.change], 5, rpz);
+      const linesAt = (list: readonly BlocklistEntry[]) =>
+        new Set(renderFeed(format, { serial: 9, entries: list }, rpz).lines);
+      const a = linesAt(before.entries);
+      const b = linesAt(plan.snapshot.entries);
+      const got = incrementalFromLines(
+        format,
+        5,
+        plan.snapshot.serial,
+        [...b].filter((l) => !a.has(l)),
+        [...a].filter((l) => !b.has(l)),
+        rpz,
+      );
+      expect(got).toEqual(expected);
+    }
+    const etag = fullFeedEtag('rpz', 3, 'isp-a', rpz);
+    expect(fullFeedEtag('rpz', 3, 'isp-a', rpz)).toBe(etag);
+    expect(fullFeedEtag('rpz', 4, 'isp-a', rpz)).not.toBe(etag);
+    expect(fullFeedEtag('rpz', 3, 'isp-b', rpz)).not.toBe(etag);
+    expect(
+      fullFeedEtag('rpz', 3, 'isp-a', { ...rpz, action: { type: 'walled-garden', host: 'wg.example' } }),
+    ).not.toBe(etag);
+    expect(fullFeedEtag('url-list', 3, 'isp-a')).toMatch(/^"url-list-3-[0-9a-f]{20}"$/);
+    expect(() => incrementalFromLines('url-list', 9, 3, [], [])).toThrow(/fromSerial/);
   });
 });

@@ -175,6 +175,78 @@ function targetOf(entry: BlocklistEntry): Target {
   return result.ok ? { url: result.url } : { skip: `target is not a URL or host: ${result.error.code}` };
 }
 
+/** Bump when the rendering of an entry changes: stores holding rendered lines must render them again. */
+export const FEED_RENDER_VERSION = 1;
+
+/**
+ * What one entry contributes to each feed, rendered once (stores may keep it with the entry): the URL-list line
+ * of a URL-level entry, the domain-list line of a dedicated one, and the host an RPZ may name (a DNS name; the
+ * RPZ also needs {@link rpzHostFits} for its zone). Null where the entry is not listed; `skip` says why an
+ * entry is left out of the feed its flag puts it in.
+ */
+export interface FeedEntryLines {
+  readonly urlLine: string | null;
+  readonly hostLine: string | null;
+  readonly rpzHost: string | null;
+  readonly skip: string | null;
+  readonly rpzSkip: string | null;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+export function feedLinesOf(entry: BlocklistEntry): FeedEntryLines {
+  const target = targetOf(entry);
+  if ('skip' in target)
+    return { urlLine: null, hostLine: null, rpzHost: null, skip: target.skip, rpzSkip: target.skip };
+  const { url } = target;
+  if (!entry.dedicatedToAbuse) {
+    // A line is one line (normalised URLs never carry control characters; stores rely on it).
+    return CONTROL_CHARS.test(url.key)
+      ? { urlLine: null, hostLine: null, rpzHost: null, skip: 'target has control characters', rpzSkip: null }
+      : { urlLine: url.key, hostLine: null, rpzHost: null, skip: null, rpzSkip: null };
+  }
+  if (url.hostType !== HostType.Domain)
+    return {
+      urlLine: null,
+      hostLine: url.host,
+      rpzHost: null,
+      skip: null,
+      rpzSkip: 'IP hosts cannot be listed by name in an RPZ',
+    };
+  const labelsOk = url.host.split('.').every((label) => LABEL.test(label));
+  return labelsOk
+    ? { urlLine: null, hostLine: url.host, rpzHost: url.host, skip: null, rpzSkip: null }
+    : {
+        urlLine: null,
+        hostLine: url.host,
+        rpzHost: null,
+        skip: null,
+        rpzSkip: 'host is not a DNS name that fits the zone',
+      };
+}
+
+/** The RPZ's zone name as records are written relative to (lower case, no trailing dot); checked. */
+export function rpzZoneName(options: RpzOptions): string {
+  return checkName(options.zoneName, 'zoneName');
+}
+
+/** Whether `*.host.zone` fits in a 253-character name (the zone name as given in the options). */
+export function rpzHostFits(host: string, options: RpzOptions): boolean {
+  const zone = checkName(options.zoneName, 'zoneName');
+  return host.length + 2 + zone.length + 1 <= 253;
+}
+
+/** The CNAME target of every RPZ record: `.` (NXDOMAIN) or the walled-garden host, absolute. */
+export function rpzCnameTarget(options: RpzOptions): string {
+  return rpzTarget(options);
+}
+
+/** The two RPZ records of one listed host: the name and every name below it. */
+export function rpzRecordsOf(host: string, cnameTarget: string): [string, string] {
+  return [`${host} CNAME ${cnameTarget}`, `*.${host} CNAME ${cnameTarget}`];
+}
+
 interface Lines {
   readonly lines: string[];
   readonly skipped: SkippedEntry[];
@@ -190,29 +262,23 @@ function rpzTarget(options: RpzOptions): string {
 }
 
 function rpzLines(entries: readonly BlocklistEntry[], options: RpzOptions): Lines {
-  const zone = checkName(options.zoneName, 'zoneName');
+  checkName(options.zoneName, 'zoneName');
   const cname = rpzTarget(options);
   const lines: string[] = [];
   const skipped: SkippedEntry[] = [];
   for (const entry of entries) {
     if (!entry.dedicatedToAbuse) continue; // URL-level: DNS cannot block one page without the whole name.
-    const target = targetOf(entry);
-    if ('skip' in target) {
-      skipped.push({ id: entry.id, reason: target.skip });
+    const rendered = feedLinesOf(entry);
+    if (rendered.rpzHost === null) {
+      skipped.push({ id: entry.id, reason: rendered.rpzSkip ?? 'not a DNS name' });
       continue;
     }
-    const { url } = target;
-    if (url.hostType !== HostType.Domain) {
-      skipped.push({ id: entry.id, reason: 'IP hosts cannot be listed by name in an RPZ' });
-      continue;
-    }
-    const labelsOk = url.host.split('.').every((label) => LABEL.test(label));
     // `*.name.zone` must fit in 253 characters too.
-    if (!labelsOk || url.host.length + 2 + zone.length + 1 > 253) {
+    if (!rpzHostFits(rendered.rpzHost, options)) {
       skipped.push({ id: entry.id, reason: 'host is not a DNS name that fits the zone' });
       continue;
     }
-    lines.push(`${url.host} CNAME ${cname}`, `*.${url.host} CNAME ${cname}`);
+    lines.push(...rpzRecordsOf(rendered.rpzHost, cname));
   }
   return { lines: sortedUnique(lines), skipped };
 }
@@ -222,9 +288,9 @@ function urlLines(entries: readonly BlocklistEntry[]): Lines {
   const skipped: SkippedEntry[] = [];
   for (const entry of entries) {
     if (entry.dedicatedToAbuse) continue; // Listed by host in the domain list instead.
-    const target = targetOf(entry);
-    if ('skip' in target) skipped.push({ id: entry.id, reason: target.skip });
-    else lines.push(target.url.key);
+    const rendered = feedLinesOf(entry);
+    if (rendered.urlLine === null) skipped.push({ id: entry.id, reason: rendered.skip ?? 'not a URL' });
+    else lines.push(rendered.urlLine);
   }
   return { lines: sortedUnique(lines), skipped };
 }
@@ -234,9 +300,9 @@ function domainLines(entries: readonly BlocklistEntry[]): Lines {
   const skipped: SkippedEntry[] = [];
   for (const entry of entries) {
     if (!entry.dedicatedToAbuse) continue;
-    const target = targetOf(entry);
-    if ('skip' in target) skipped.push({ id: entry.id, reason: target.skip });
-    else lines.push(target.url.host);
+    const rendered = feedLinesOf(entry);
+    if (rendered.hostLine === null) skipped.push({ id: entry.id, reason: rendered.skip ?? 'not a host' });
+    else lines.push(rendered.hostLine);
   }
   return { lines: sortedUnique(lines), skipped };
 }
@@ -300,19 +366,8 @@ const CONTENT_TYPES: Readonly<Record<FeedFormat, string>> = {
 export function renderFeed(format: FeedFormat, snapshot: BlocklistSnapshot, rpz?: RpzOptions): RenderedFeed {
   checkSerial(snapshot.serial);
   const { lines, skipped } = linesFor(format, snapshot.entries, rpz);
-  let body: string;
-  if (format === FeedFormat.Rpz) {
-    const options = rpz!;
-    const header = [
-      `; RPZ ${checkName(options.zoneName, 'zoneName')} serial ${snapshot.serial}`,
-      `$TTL ${seconds('ttlSeconds', options.ttlSeconds, 300)}`,
-      soaLine(snapshot.serial, options),
-      `@ NS ${absoluteName(options.primaryNameServer ?? 'localhost.', 'primaryNameServer')}`,
-    ];
-    body = [...header, ...lines].join('\n') + '\n';
-  } else {
-    body = lines.length === 0 ? '' : lines.join('\n') + '\n';
-  }
+  const head = feedHead(format, snapshot.serial, rpz);
+  const body = head + (lines.length === 0 ? '' : lines.join('\n') + '\n');
   return {
     format,
     serial: snapshot.serial,
@@ -321,6 +376,79 @@ export function renderFeed(format: FeedFormat, snapshot: BlocklistSnapshot, rpz?
     etag: `"${format}-${snapshot.serial}-${digest(body)}"`,
     lines,
     skipped,
+  };
+}
+
+/**
+ * What a full feed has before its data lines: for RPZ the comment, `$TTL`, SOA and NS lines (each ending in a
+ * newline); nothing for the lists. A full feed is this head and then every data line, sorted, each followed by
+ * a newline: stores that sort the lines themselves (byte order) stream the same bytes as {@link renderFeed}.
+ */
+export function feedHead(format: FeedFormat, serial: number, rpz?: RpzOptions): string {
+  checkSerial(serial);
+  if (format !== FeedFormat.Rpz) {
+    if (format !== FeedFormat.UrlList && format !== FeedFormat.DomainList)
+      throw feedError(`unknown feed format ${String(format)}`);
+    return '';
+  }
+  if (rpz === undefined) throw feedError('RPZ rendering needs RpzOptions');
+  return (
+    [
+      `; RPZ ${checkName(rpz.zoneName, 'zoneName')} serial ${serial}`,
+      `$TTL ${seconds('ttlSeconds', rpz.ttlSeconds, 300)}`,
+      soaLine(serial, rpz),
+      `@ NS ${absoluteName(rpz.primaryNameServer ?? 'localhost.', 'primaryNameServer')}`,
+    ].join('\n') + '\n'
+  );
+}
+
+/** The content type of a feed format. */
+export function feedContentType(format: FeedFormat): string {
+  const type = CONTENT_TYPES[format];
+  if (type === undefined) throw feedError(`unknown feed format ${String(format)}`);
+  return type;
+}
+
+/**
+ * A strong ETag for a full feed served from a store, known before the body is streamed: the body is a function
+ * of the entries as of `serial` in the feed of `scope` (e.g. the ISP), the RPZ options and
+ * {@link FEED_RENDER_VERSION}, and a serial never names two entry sets in one feed.
+ */
+export function fullFeedEtag(format: FeedFormat, serial: number, scope: string, rpz?: RpzOptions): string {
+  checkSerial(serial);
+  const options = format === FeedFormat.Rpz ? [feedHead(format, 1, rpz), rpzTarget(rpz!)] : [];
+  return `"${format}-${serial}-${digest(JSON.stringify([FEED_RENDER_VERSION, scope, ...options]))}"`;
+}
+
+/**
+ * "Changes since serial N" from the net data-line differences a store computed (lines present at `toSerial`
+ * and not at `fromSerial`, and the reverse): the same answer as {@link renderIncremental}.
+ */
+export function incrementalFromLines(
+  format: FeedFormat,
+  fromSerial: number,
+  toSerial: number,
+  added: readonly string[],
+  removed: readonly string[],
+  rpz?: RpzOptions,
+): IncrementalFeed {
+  checkSerial(toSerial);
+  if (!Number.isInteger(fromSerial) || fromSerial < 0 || fromSerial > toSerial)
+    throw feedError(`fromSerial must be an integer in 0..${toSerial}`);
+  const sortedAdded = [...added].sort();
+  const sortedRemoved = [...removed].sort();
+  if (format === FeedFormat.Rpz && rpz === undefined) throw feedError('RPZ rendering needs RpzOptions');
+  const soa = format === FeedFormat.Rpz ? soaLine(toSerial, rpz!) : null;
+  const etag = `"${format}-${fromSerial}-${toSerial}-${digest(JSON.stringify([sortedAdded, sortedRemoved, soa]))}"`;
+  return {
+    kind: 'incremental',
+    format,
+    fromSerial,
+    toSerial,
+    added: sortedAdded,
+    removed: sortedRemoved,
+    soa,
+    etag,
   };
 }
 

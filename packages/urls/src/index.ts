@@ -38,6 +38,16 @@ export {
 } from './fetcher.js';
 export {
   FeedFormat,
+  FEED_RENDER_VERSION,
+  feedContentType,
+  feedHead,
+  feedLinesOf,
+  fullFeedEtag,
+  incrementalFromLines,
+  rpzCnameTarget,
+  rpzHostFits,
+  rpzRecordsOf,
+  rpzZoneName,
   nextSerial,
   planBlocklistChange,
   renderFeed,
@@ -46,6 +56,7 @@ export {
   type BlocklistEntry,
   type BlocklistSnapshot,
   type BlocklistChange,
+  type FeedEntryLines,
   type RpzAction,
   type RpzOptions,
   type RenderedFeed,
@@ -53,4 +64,4 @@ export {
   type FullRequired,
   type SkippedEntry,
 } from './feeds.js';
-export { renderSplashPage, escapeHtml, type SplashPageOptions } from './splash.js';
+export { renderSplashPage, escapeHtml, type SplashPageOptions, type SplashTexts } from './splash.js';

@@ -53,4 +53,36 @@ describe('renderSplashPage', () => {
     expect(renderSplashPage({ referenceId: 'R1' })).toBe(renderSplashPage({ referenceId: 'R1' }));
     expect(escapeHtml(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
   });
+  it('takes per-language texts, falling back to the shared options, and escapes them all', () => {
+    const custom = renderSplashPage({
+      referenceId: 'R2',
+      appealEmail: 'shared@example.vn',
+      texts: {
+        vi: {
+          operatorName: 'Nhà mạng <VN>',
+          whyBlocked: 'Trang bị chặn theo quyết định số 1 & 2.',
+          howToAppeal: 'Gửi khiếu nại "tại đây":',
+          appealContact: 'Đường dây nóng 111',
+          appealUrl: 'https://appeals.example.vn/vi',
+        },
+        en: {
+          operatorName: 'VN Operator',
+          authorityName: 'the <b>Ministry</b>',
+          appealEmail: 'en@example.vn',
+        },
+      },
+    });
+    const [vi, en] = custom.split('<section lang="en">');
+    expect(vi).toContain('<p>Trang bị chặn theo quyết định số 1 &amp; 2.</p>');
+    expect(vi).toContain('Gửi khiếu nại &quot;tại đây&quot;: <a href="https://appeals.example.vn/vi">');
+    expect(vi).toContain('mailto:shared@example.vn');
+    expect(vi).toContain('Đường dây nóng 111');
+    expect(vi).not.toContain('xâm hại tình dục trẻ em, theo yêu cầu');
+    expect(en).toContain('at the request of the &lt;b&gt;Ministry&lt;/b&gt;');
+    expect(en).toContain('mailto:en@example.vn');
+    expect(en).not.toContain('appeals.example.vn');
+    expect(en).toContain('If you believe this page was blocked in error');
+    expect(custom).toContain('<footer>Nhà mạng &lt;VN&gt; / VN Operator</footer>');
+    expect(custom).not.toMatch(/<(b|VN)>/);
+  });
 });

@@ -1,3 +1,23 @@
+/**
+ * What an operator may say on the page in one language. Plain text (never HTML: everything is escaped); an
+ * absent field falls back to the shared option of the same name, then to the built-in text.
+ */
+export interface SplashTexts {
+  /** Who runs the block (the ISP, or the national operator of the walled garden); shown in the footer. */
+  readonly operatorName?: string;
+  /** Who ordered the block; quoted in the built-in "why" sentence. */
+  readonly authorityName?: string;
+  /** Replaces the built-in paragraph saying why the page is blocked. */
+  readonly whyBlocked?: string;
+  /** Replaces the built-in paragraph saying how to appeal (the links and the reference follow it). */
+  readonly howToAppeal?: string;
+  /** Another way to appeal, as text (e.g. a hotline number), shown after the links. */
+  readonly appealContact?: string;
+  /** Appeal form for readers of this language (http or https only). */
+  readonly appealUrl?: string;
+  readonly appealEmail?: string;
+}
+
 /** What the walled-garden page needs to say. All text is escaped; nothing is loaded from elsewhere. */
 export interface SplashPageOptions {
   /** Shown to the user and quoted in an appeal (e.g. the blocking order id). */
@@ -11,6 +31,8 @@ export interface SplashPageOptions {
   readonly operatorName?: string;
   /** Which language leads the page; both are always shown. Default `vi`. */
   readonly primaryLanguage?: 'vi' | 'en';
+  /** Per-language texts; each field overrides the shared option above for that language. */
+  readonly texts?: { readonly vi?: SplashTexts; readonly en?: SplashTexts };
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -80,25 +102,41 @@ const TEXTS: Readonly<Record<'vi' | 'en', Texts>> = {
   },
 };
 
-function section(texts: Texts, options: SplashPageOptions): string {
-  const authority = options.authorityName === undefined ? undefined : escapeHtml(options.authorityName);
-  const href = options.appealUrl === undefined ? null : safeHref(options.appealUrl);
-  const email =
-    options.appealEmail !== undefined && EMAIL.test(options.appealEmail) ? options.appealEmail : null;
+/** The options for one language: its own texts first, then the shared options. */
+function resolved(options: SplashPageOptions, lang: 'vi' | 'en'): SplashTexts {
+  const own = options.texts?.[lang] ?? {};
+  return {
+    operatorName: own.operatorName ?? options.operatorName,
+    authorityName: own.authorityName ?? options.authorityName,
+    whyBlocked: own.whyBlocked,
+    howToAppeal: own.howToAppeal,
+    appealContact: own.appealContact,
+    appealUrl: own.appealUrl ?? options.appealUrl,
+    appealEmail: own.appealEmail ?? options.appealEmail,
+  };
+}
+
+function section(texts: Texts, referenceId: string, t: SplashTexts): string {
+  const authority = t.authorityName === undefined ? undefined : escapeHtml(t.authorityName);
+  const href = t.appealUrl === undefined ? null : safeHref(t.appealUrl);
+  const email = t.appealEmail !== undefined && EMAIL.test(t.appealEmail) ? t.appealEmail : null;
   const appeal: string[] = [];
   if (href !== null) appeal.push(`<a href="${escapeHtml(href)}">${texts.appealLink}</a>`);
   if (email !== null) {
     appeal.push(`${texts.appealMail} <a href="mailto:${escapeHtml(email)}">${escapeHtml(email)}</a>`);
   }
-  const appealText = appeal.length === 0 ? texts.noAppeal : `${texts.appealIntro} ${appeal.join(' ')}`;
+  if (t.appealContact !== undefined) appeal.push(escapeHtml(t.appealContact));
+  const intro = t.howToAppeal === undefined ? texts.appealIntro : escapeHtml(t.howToAppeal);
+  const appealText = appeal.length === 0 ? texts.noAppeal : `${intro} ${appeal.join(' ')}`;
+  const why = t.whyBlocked === undefined ? texts.why(authority) : escapeHtml(t.whyBlocked);
   return [
     `<section lang="${texts.lang}">`,
     `<h1>${texts.title}</h1>`,
-    `<p>${texts.why(authority)}</p>`,
+    `<p>${why}</p>`,
     `<p>${texts.note}</p>`,
     `<h2>${texts.appealHeading}</h2>`,
     `<p>${appealText}</p>`,
-    `<p class="ref">${texts.reference}: <code>${escapeHtml(options.referenceId)}</code></p>`,
+    `<p class="ref">${texts.reference}: <code>${escapeHtml(referenceId)}</code></p>`,
     `</section>`,
   ].join('\n');
 }
@@ -111,8 +149,13 @@ function section(texts: Texts, options: SplashPageOptions): string {
 export function renderSplashPage(options: SplashPageOptions): string {
   const order: Array<'vi' | 'en'> = options.primaryLanguage === 'en' ? ['en', 'vi'] : ['vi', 'en'];
   const primary = TEXTS[order[0]!];
+  const operators = [...new Set(order.map((lang) => resolved(options, lang).operatorName))].filter(
+    (name): name is string => name !== undefined && name !== '',
+  );
   const footer =
-    options.operatorName === undefined ? '' : `<footer>${escapeHtml(options.operatorName)}</footer>\n`;
+    operators.length === 0
+      ? ''
+      : `<footer>${operators.map((name) => escapeHtml(name)).join(' / ')}</footer>\n`;
   return [
     '<!doctype html>',
     `<html lang="${primary.lang}">`,
@@ -127,7 +170,7 @@ export function renderSplashPage(options: SplashPageOptions): string {
       '.ref code{font-size:1.1rem;background:#f3f3f3;padding:.1rem .3rem}footer{margin-top:2rem;color:#666;font-size:.9rem}</style>',
     '</head>',
     '<body>',
-    ...order.map((lang) => section(TEXTS[lang], options)),
+    ...order.map((lang) => section(TEXTS[lang], options.referenceId, resolved(options, lang))),
     footer + '</body>',
     '</html>',
     '',

@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { bankRoutes } from './routes/banks.js';
 import { ispRoutes } from './routes/isp-routes.js';
+import type { SplashSettings } from './routes/isp-splash.js';
 import { mediaRoutes } from './routes/media.js';
 import { orderRoutes } from './routes/orders.js';
 import { orderAuthorityRoutes } from './routes/order-authority.js';
@@ -22,6 +23,7 @@ import { orderResponseRoutes } from './routes/order-responses.js';
 import { orderStatsRoutes } from './routes/order-stats.js';
 import { orderWebhookRoutes } from './routes/order-webhook.js';
 import { submissionRoutes } from './routes/submissions.js';
+import { urlListChangesTopicOf, urlListRoutes } from './routes/url-lists.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,6 +37,8 @@ export interface AppDeps {
   bankChangesTopic: string;
   /** Largest bank list the import route accepts, bytes. Default 2 GiB. */
   maxListBytes?: number;
+  /** Topic every fetcher follows for URL-list changes. Default: `mod.url-list-changes.v1` next to the media topic. */
+  urlListChangesTopic?: string;
   db: Pool;
   producer: Producer;
   mediaTopic: string;
@@ -53,6 +57,8 @@ export interface AppDeps {
   authFailureLimit?: RateLimitOptions;
   /** TLS for the listener; with `requestCert`, verified client certificates mapped to ISPs authenticate (mTLS). */
   tls?: ServerOptions;
+  /** What the walled-garden page says (`SPLASH_*` settings). Default: the built-in texts. */
+  splash?: SplashSettings;
   now?: () => Date;
 }
 
@@ -177,10 +183,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bankChangesTopic: deps.bankChangesTopic,
     maxListBytes: deps.maxListBytes ?? 2 ** 31,
   });
+  await urlListRoutes(app, {
+    ...routeDeps,
+    urlListChangesTopic: deps.urlListChangesTopic ?? urlListChangesTopicOf(deps.mediaTopic),
+    maxListBytes: deps.maxListBytes ?? 2 ** 31,
+  });
   accountRoutes(app, routeDeps);
   adminRoutes(app, routeDeps);
   auditRoutes(app, routeDeps);
-  await ispRoutes(app, routeDeps);
+  await ispRoutes(app, { ...routeDeps, ...(deps.splash === undefined ? {} : { splash: deps.splash }) });
 
   return base;
 }

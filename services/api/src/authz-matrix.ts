@@ -30,8 +30,9 @@ export interface SampleContext {
   submissionId: string;
   /** A spare API key of the side's tenant (never the caller's own key). */
   keyId: string;
-  /** Shared: a hash bank, an ISP tenant, a registered client certificate. */
+  /** Shared: a hash bank, a URL-list bank, an ISP tenant, a registered client certificate. */
   bankId: string;
+  urlListId: string;
   ispTenantId: string;
   certificateId: string;
   /** Shared: an audit record's seq and the size of a signed tree head that includes it. */
@@ -242,6 +243,52 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     roles: ['curator', 'admin'],
     tenant: 'none',
     sample: (c) => ({ url: `/v1/banks/${c.bankId}/export?format=csv` }),
+  },
+
+  // URL-list banks: shared curation data, no tenant (authorities may see which lists exist, not their entries).
+  'GET /v1/url-lists': { roles: ['curator', 'admin', 'authority'], tenant: 'none' },
+  'POST /v1/url-lists': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: '/v1/url-lists',
+      payload: { name: `urls-${c.unique}`, source: 'matrix', actionPolicy: 'review' },
+    }),
+  },
+  'PATCH /v1/url-lists/:bankId': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/url-lists/${c.urlListId}`, payload: { enabled: true } }),
+  },
+  'GET /v1/url-lists/:bankId/entries': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/url-lists/${c.urlListId}/entries?limit=10` }),
+  },
+  'POST /v1/url-lists/:bankId/entries': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: `/v1/url-lists/${c.urlListId}/entries`,
+      payload: { entries: [{ kind: 'url', pattern: `matrix.example/${c.unique}` }] },
+    }),
+  },
+  'POST /v1/url-lists/:bankId/entries/remove': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: `/v1/url-lists/${c.urlListId}/entries/remove`,
+      payload: { entries: [{ kind: 'url', pattern: `matrix.example/${c.unique}` }], reason: 'matrix' },
+    }),
+  },
+  'POST /v1/url-lists/:bankId/import': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: `/v1/url-lists/${c.urlListId}/import?format=txt&mode=append`,
+      payload: `matrix.example/${c.unique}\n`,
+      contentType: 'text/plain',
+    }),
   },
 
   // Self-service: the caller's own tenant only, for every role (no oversight here).

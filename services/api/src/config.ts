@@ -1,7 +1,76 @@
 import { commonSpec, env } from '@mod/config';
 
+/** The walled-garden page (GET /blocked): every text in Vietnamese and English, plain text (HTML-escaped). */
+export const splashSpec = {
+  SPLASH_PRIMARY_LANGUAGE: env.oneOf(['vi', 'en'], {
+    default: 'vi',
+    doc: 'splash page: language shown first (both are always shown)',
+  }),
+  SPLASH_OPERATOR_NAME_VI: env.text({
+    default: '',
+    maxLength: 200,
+    doc: 'splash page: who operates the block, in Vietnamese (footer; empty: none)',
+  }),
+  SPLASH_OPERATOR_NAME_EN: env.text({
+    default: '',
+    maxLength: 200,
+    doc: 'splash page: who operates the block, in English (footer; empty: none)',
+  }),
+  SPLASH_AUTHORITY_NAME_VI: env.text({
+    default: 'Cục An toàn thông tin',
+    maxLength: 200,
+    doc: 'splash page: who ordered the block, in Vietnamese (quoted in the built-in reason)',
+  }),
+  SPLASH_AUTHORITY_NAME_EN: env.text({
+    default: 'the Authority of Information Security',
+    maxLength: 200,
+    doc: 'splash page: who ordered the block, in English (quoted in the built-in reason)',
+  }),
+  SPLASH_WHY_BLOCKED_VI: env.text({
+    default: '',
+    maxLength: 1000,
+    doc: 'splash page: why the page is blocked, in Vietnamese (empty: the built-in text)',
+  }),
+  SPLASH_WHY_BLOCKED_EN: env.text({
+    default: '',
+    maxLength: 1000,
+    doc: 'splash page: why the page is blocked, in English (empty: the built-in text)',
+  }),
+  SPLASH_HOW_TO_APPEAL_VI: env.text({
+    default: '',
+    maxLength: 1000,
+    doc: 'splash page: how to appeal, in Vietnamese (empty: the built-in text)',
+  }),
+  SPLASH_HOW_TO_APPEAL_EN: env.text({
+    default: '',
+    maxLength: 1000,
+    doc: 'splash page: how to appeal, in English (empty: the built-in text)',
+  }),
+  SPLASH_APPEAL_CONTACT_VI: env.text({
+    default: '',
+    maxLength: 300,
+    doc: 'splash page: another appeal contact as text (e.g. a hotline), in Vietnamese',
+  }),
+  SPLASH_APPEAL_CONTACT_EN: env.text({
+    default: '',
+    maxLength: 300,
+    doc: 'splash page: another appeal contact as text (e.g. a hotline), in English',
+  }),
+  SPLASH_APPEAL_URL: env.url({
+    default: '',
+    protocols: ['https:', 'http:'],
+    doc: 'splash page: appeal form (http or https; empty: none)',
+  }),
+  SPLASH_APPEAL_EMAIL: env.string({
+    default: 'appeals@mod.invalid',
+    pattern: /^[^\s@<>"']{1,64}@[^\s@<>"']{1,255}$/,
+    doc: 'splash page: appeal e-mail address',
+  }),
+} as const;
+
 export const apiSpec = {
   ...commonSpec,
+  ...splashSpec,
   API_HOST: env.string({ default: '127.0.0.1', doc: 'address the API listens on' }),
   API_PORT: env.integer({ default: 8080, min: 0, max: 65535, doc: 'port the API listens on' }),
   MAX_UPLOAD_BYTES: env.integer({ default: 12 * 1024 * 1024, min: 1024, doc: 'largest media upload, bytes' }),

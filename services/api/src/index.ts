@@ -1,4 +1,5 @@
-export { apiSpec } from './config.js';
+export { apiSpec, splashSpec } from './config.js';
+export { splashSettingsFromConfig, SPLASH_DEFAULTS, type SplashSettings } from './routes/isp-splash.js';
 export { buildApp, errorAnswer, routesOf, type AppDeps, type RegisteredRoute } from './app.js';
 export { ApiErrorCodes, type ApiErrorCode } from './errors.js';
 export {

@@ -13,6 +13,7 @@ import {
 import { createKafka, createProducer, ensureTopics, pingKafka, type Admin, type Producer } from '@mod/kafka';
 import type { Logger, Registry } from '@mod/telemetry';
 import { buildApp } from './app.js';
+import { splashSettingsFromConfig } from './routes/isp-splash.js';
 import type { apiSpec } from './config.js';
 import { tlsOptions } from './tls.js';
 
@@ -57,12 +58,18 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         producer,
         mediaTopic: topicNames(config.TOPIC_PREFIX).mediaSubmitted,
         bankChangesTopic: topicNames(config.TOPIC_PREFIX).bankChanges,
+        urlListChangesTopic: topicNames(config.TOPIC_PREFIX).urlListChanges,
         logger,
         registry,
         checks: { database: () => pingDatabase(db), kafka: () => pingKafka(probe) },
         maxUploadBytes: config.MAX_UPLOAD_BYTES,
+        splash: splashSettingsFromConfig(config),
         ...apiLimitsFromConfig(config),
       });
+      if (config.SPLASH_APPEAL_URL === '' && config.SPLASH_APPEAL_EMAIL.endsWith('.invalid'))
+        logger.warn(
+          'splash page: no real appeal address (set SPLASH_APPEAL_URL or SPLASH_APPEAL_EMAIL); blocked users cannot appeal',
+        );
       await registerAuditPublicKeys(db, auditKeys.trusted);
       if (auditKeys.signing === null) {
         logger.warn(

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { topicNames, topicSpecs } from '@mod/contracts';
-import { createBank } from '@mod/curation';
+import { createBank, createUrlList } from '@mod/curation';
 import {
   appendAuditAlone,
   createApiKey,
@@ -134,8 +134,8 @@ export type Side = 'own' | 'other';
 /**
  * For every role: a caller key of tenant `<role>-tenant-own`, and for both sides (`own`, `other` tenant of the
  * same kind) an order of it (addressed to it; for authorities, issued by it by hand to `platform-shared`), a
- * submission of it and a spare key; shared: a bank, an ISP and a platform tenant, a client certificate of the
- * ISP, and a signed audit tree head over one record.
+ * submission of it and a spare key; shared: a bank, a URL list, an ISP and a platform tenant, a client
+ * certificate of the ISP, and a signed audit tree head over one record.
  */
 export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
   callerKeys: Record<Role, string>;
@@ -155,6 +155,12 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
     db,
     { name: 'matrix-bank', source: 'matrix', signalTypes: ['sha256'], actionPolicy: 'review' },
     world.topics.bankChanges,
+  );
+  const urlList = await createUrlList(
+    db,
+    { name: 'matrix-urls', source: 'matrix', actionPolicy: 'review' },
+    world.topics.urlListChanges,
+    { actor: { kind: 'service', id: 'matrix' }, role: null, tenantId: null },
   );
   const cert = await registerClientCertificate(db, {
     tenantId: 'isp-shared',
@@ -219,6 +225,7 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         submissionId,
         keyId: spare.id,
         bankId: bank.id,
+        urlListId: urlList.bank.id,
         ispTenantId: 'isp-shared',
         certificateId: cert?.id ?? '',
         auditSeq: record.seq,

@@ -44,7 +44,10 @@ export interface UrlListSyncOptions {
 
 const PAGE = 20_000;
 
-/** Applies one change to an index and bank table. Idempotent; an invalid pattern is reported, not thrown. */
+/**
+ * Applies one change to an index and bank table. Idempotent; an invalid pattern is reported, not thrown. A
+ * `url-lists-resync` changes nothing here: the caller reloads the index from PostgreSQL.
+ */
 export function applyUrlListChange(
   index: UrlListIndex<UrlEntryData>,
   banks: Map<string, UrlBankMeta>,
@@ -62,6 +65,8 @@ export function applyUrlListChange(
     case 'url-entry-removed':
       index.remove(change.entryId);
       return true;
+    case 'url-lists-resync':
+      return true; // the sync reloads everything from PostgreSQL (see createUrlListSync)
     case 'url-entry-added':
       return addEntry(index, {
         id: change.entry.entryId,
@@ -147,19 +152,25 @@ export function createUrlListSync(options: UrlListSyncOptions): UrlListSync {
       await consumer.subscribe({ topic: options.topic, fromBeginning: false });
       await consumer.run({
         autoCommit: false,
-        eachMessage: ({ message }) => {
-          if (message.value === null) return Promise.resolve();
+        eachMessage: async ({ message }) => {
+          if (message.value === null) return;
           let change: UrlListChange;
           try {
             change = urlListChangeCodec.decode(message.value);
           } catch (err) {
             log.error({ err, offset: message.offset }, 'malformed URL-list change ignored');
-            return Promise.resolve();
+            return;
           }
-          if (!applyUrlListChange(index, banks, change)) options.metrics.invalid.inc();
+          if (change.type === 'url-lists-resync') {
+            // A bulk import: its entries are in PostgreSQL, not on the topic. Later messages re-apply harmlessly.
+            await load();
+            log.info(
+              { entries: index.size, bankId: change.bankId },
+              'URL lists reloaded after a bulk change',
+            );
+          } else if (!applyUrlListChange(index, banks, change)) options.metrics.invalid.inc();
           options.metrics.applied.inc({ type: change.type });
           options.metrics.entries.set(index.size);
-          return Promise.resolve();
         },
       });
       for (const [partition, offset] of offsets) consumer.seek({ topic: options.topic, partition, offset });

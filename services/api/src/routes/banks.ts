@@ -5,6 +5,7 @@ import { appendAudit, exportBankEntries, getBank, listBanks, type Principal } fr
 import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { answering } from './url-lists.js';
 
 export interface BankRouteDeps extends RouteDeps {
   /** Topic every scanner follows; bank changes are announced there through the outbox. */
@@ -223,26 +224,29 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
       const bank = await getBank(deps.db, req.params.id);
       if (bank === null) throw notFound('bank');
       const errors: LineError[] = [];
-      const report = await importBankList(deps.db, {
-        bankId: bank.id,
-        format: req.query.format,
-        mode: req.query.mode ?? 'replace',
-        strict: req.query.strict ?? false,
-        input: req.body as Readable,
-        changesTopic: deps.bankChangesTopic,
-        provenance: `api import by key ${p.keyId}`,
-        onLineError: (e) => {
-          if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push(e);
-        },
-        inTransaction: async (c, r) => {
-          await appendAudit(c, {
-            ...auditActor(p),
-            action: 'bank.imported',
-            subject: { type: 'bank', id: bank.id },
-            evidence: { added: r.added, removed: r.removed, unchanged: r.unchanged, badLines: r.badLines },
-          });
-        },
-      });
+      // A strict file with bad lines, or a replace without a valid line: 400 MOD_ERR_API_LIST_REJECTED.
+      const report = await answering(() =>
+        importBankList(deps.db, {
+          bankId: bank.id,
+          format: req.query.format,
+          mode: req.query.mode ?? 'replace',
+          strict: req.query.strict ?? false,
+          input: req.body as Readable,
+          changesTopic: deps.bankChangesTopic,
+          provenance: `api import by key ${p.keyId}`,
+          onLineError: (e) => {
+            if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push(e);
+          },
+          inTransaction: async (c, r) => {
+            await appendAudit(c, {
+              ...auditActor(p),
+              action: 'bank.imported',
+              subject: { type: 'bank', id: bank.id },
+              evidence: { added: r.added, removed: r.removed, unchanged: r.unchanged, badLines: r.badLines },
+            });
+          },
+        }),
+      );
       return { ...report, lineErrors: errors, lineErrorsTruncated: report.badLines > errors.length };
     },
   );

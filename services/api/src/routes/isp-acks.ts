@@ -1,14 +1,35 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { recordIspAcknowledgement, withTransaction } from '@mod/db';
 import { principalOf } from '../auth.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, conflict, notFound } from '../errors.js';
 import { ErrorResponses, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { orderTopicsOf } from './order-schemas.js';
+
+const AckBody = Type.Object(
+  {
+    orderId: Uuid,
+    /** The acknowledgement as sent. */
+    status: Type.Union([Type.Literal('applied'), Type.Literal('failed')]),
+    /** The order-history event it recorded (`actioned` or `action-failed`). */
+    event: Type.String(),
+    /** The order's status afterwards (`actioned` after applied, `reopened` after failed). */
+    orderStatus: Type.String(),
+    /** True when the order already reflected this acknowledgement: nothing new was recorded. */
+    duplicate: Type.Boolean(),
+    at: Type.String(),
+  },
+  { additionalProperties: false },
+);
 
 /**
- * ISPs acknowledge each blocking request: applied, or failed with a reason. Recorded on the order (an order
- * event and an audit record); another ISP's request, or an order that is not a blocking request, answers 404.
+ * ISPs acknowledge each blocking request: applied, or failed with a reason. The acknowledgement drives the order
+ * lifecycle (applied: `actioned`; failed: `reopened`, the block is owed again), is announced on the order-events
+ * topic and audited. The same acknowledgement again answers 200 with `duplicate: true` and records nothing; one
+ * the order's state does not allow (e.g. a withdrawn request) answers 409. Another ISP's request, or an order
+ * that is not a blocking request, answers 404.
  */
 export function ispAckRoutes(app: TypedApp, deps: RouteDeps): void {
+  const now = deps.now ?? (() => new Date());
   app.post(
     '/v1/isp/blocking-requests/:orderId/acknowledgements',
     {
@@ -18,14 +39,12 @@ export function ispAckRoutes(app: TypedApp, deps: RouteDeps): void {
         body: Type.Object(
           {
             status: Type.Union([Type.Literal('applied'), Type.Literal('failed')]),
+            /** Required with `failed`; an optional note with `applied`. */
             reason: Type.Optional(Text(1000)),
           },
           { additionalProperties: false },
         ),
-        response: {
-          201: Type.Object({ orderId: Uuid, status: Type.String(), at: Type.String() }),
-          ...ErrorResponses,
-        },
+        response: { 200: AckBody, 201: AckBody, ...ErrorResponses },
       },
     },
     async (req, reply) => {
@@ -33,17 +52,21 @@ export function ispAckRoutes(app: TypedApp, deps: RouteDeps): void {
       const { status, reason } = req.body;
       if (status === 'failed' && reason === undefined)
         throw badRequest('MOD_ERR_API_VALIDATION', 'a failed acknowledgement needs a reason');
-      const recorded = await withTransaction(deps.db, (c) =>
+      const outcome = await withTransaction(deps.db, (c) =>
         recordIspAcknowledgement(c, {
           orderId: req.params.orderId,
           ispTenantId: p.tenantId,
           status,
           reason: reason ?? null,
           actorId: p.keyId,
+          now: now(),
+          orderEventsTopic: orderTopicsOf(deps).orderEvents,
         }),
       );
-      if (recorded === null) throw notFound('blocking request');
-      return reply.code(201).send(recorded);
+      if (outcome.kind === 'not-found') throw notFound('blocking request');
+      if (outcome.kind === 'invalid-transition') throw conflict(outcome.reason);
+      const { duplicate, orderId, event, orderStatus, at } = outcome;
+      return reply.code(duplicate ? 200 : 201).send({ orderId, status, event, orderStatus, duplicate, at });
     },
   );
 }

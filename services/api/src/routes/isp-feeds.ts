@@ -1,19 +1,26 @@
 import { Type } from '@fastify/type-provider-typebox';
 import {
   getFeedSettings,
-  listFeedChanges,
-  listWantedBlocklist,
-  lockFeedState,
-  saveFeedChange,
-  withTransaction,
-  type FeedSnapshotRow,
+  listFeedLineChanges,
+  refreshFeedState,
+  streamFeedLines,
+  type FeedLineColumn,
+  type FeedRenderer,
+  type FeedState,
 } from '@mod/db';
 import {
+  FEED_RENDER_VERSION,
   FeedFormat,
   etagMatches,
-  planBlocklistChange,
-  renderFeed,
-  renderIncremental,
+  feedContentType,
+  feedHead,
+  feedLinesOf,
+  fullFeedEtag,
+  incrementalFromLines,
+  nextSerial,
+  rpzCnameTarget,
+  rpzRecordsOf,
+  rpzZoneName,
   type RpzOptions,
 } from '@mod/urls';
 import { principalOf } from '../auth.js';
@@ -25,34 +32,35 @@ const FormatParam = Type.Union([
   Type.Literal(FeedFormat.DomainList),
 ]);
 
+/** How @mod/urls renders entries, for the row store. */
+export const FEED_RENDERER: FeedRenderer = {
+  version: FEED_RENDER_VERSION,
+  nextSerial,
+  linesOf: (entry) => {
+    const { urlLine, hostLine, rpzHost } = feedLinesOf(entry);
+    return { urlLine, hostLine, rpzHost };
+  },
+};
+
+/** The stored line each format lists. */
+const COLUMN: Readonly<Record<FeedFormat, FeedLineColumn>> = {
+  [FeedFormat.Rpz]: 'rpz_host',
+  [FeedFormat.UrlList]: 'url_line',
+  [FeedFormat.DomainList]: 'host_line',
+};
+
 /**
- * Brings the ISP's stored feed up to date with what it must block now, in one transaction that holds the
- * ISP's feed row: the serial rises only when the entries changed, and the change is kept for incremental
- * answers. Returns the current snapshot.
+ * Brings the ISP's stored feed up to date with what it must block now (one transaction holding the ISP's feed
+ * row: the serial rises only when the entries changed). Returns the current serial and history.
  */
-export async function refreshFeed(
-  deps: Pick<RouteDeps, 'db'>,
-  ispTenantId: string,
-): Promise<FeedSnapshotRow> {
-  return withTransaction(deps.db, async (c) => {
-    const current = await lockFeedState(c, ispTenantId);
-    const wanted = await listWantedBlocklist(c, ispTenantId);
-    const plan = planBlocklistChange(current, wanted);
-    if (plan === null) return current;
-    const snapshot = { serial: plan.snapshot.serial, entries: [...plan.snapshot.entries] };
-    await saveFeedChange(c, ispTenantId, snapshot, {
-      fromSerial: plan.change.fromSerial,
-      toSerial: plan.change.toSerial,
-      added: [...plan.change.added],
-      removed: [...plan.change.removed],
-    });
-    return snapshot;
-  });
+export async function refreshFeed(deps: Pick<RouteDeps, 'db'>, ispTenantId: string): Promise<FeedState> {
+  const { serial, historyFrom } = await refreshFeedState(deps.db, ispTenantId, FEED_RENDERER);
+  return { serial, historyFrom };
 }
 
 /**
  * Blocklist feeds for ISPs, each ISP only its own: a DNS RPZ zone, a URL list for proxies and a domain list;
- * full, or incremental with `?since=SERIAL`; ETag / If-None-Match answers 304.
+ * full (streamed from the database), or incremental with `?since=SERIAL`; ETag / If-None-Match answers 304.
  */
 export function ispFeedRoutes(app: TypedApp, deps: RouteDeps): void {
   app.get(
@@ -77,7 +85,7 @@ export function ispFeedRoutes(app: TypedApp, deps: RouteDeps): void {
     async (req, reply) => {
       const isp = principalOf(req).tenantId;
       const format = req.params.format;
-      const snapshot = await refreshFeed(deps, isp);
+      const state = await refreshFeed(deps, isp);
       const settings = await getFeedSettings(deps.db, isp);
       const rpz: RpzOptions = {
         zoneName: settings.zoneName,
@@ -86,28 +94,52 @@ export function ispFeedRoutes(app: TypedApp, deps: RouteDeps): void {
             ? { type: 'nxdomain' }
             : { type: 'walled-garden', host: settings.walledGardenHost },
       };
-      reply.header('x-feed-serial', String(snapshot.serial));
+      const zoneLength = rpzZoneName(rpz).length;
+      const cnameTarget = rpzCnameTarget(rpz);
+      reply.header('x-feed-serial', String(state.serial));
       const since = req.query.since;
-      if (since !== undefined) {
-        const changes = await listFeedChanges(deps.db, isp, since);
-        const inc = renderIncremental(format, snapshot, changes, since, rpz);
-        if (inc.kind === 'incremental') {
-          reply.header('etag', inc.etag).header('x-feed-kind', 'incremental');
-          if (etagMatches(req.headers['if-none-match'], inc.etag)) return reply.code(304).send();
-          const comment = format === FeedFormat.Rpz ? ';' : '#';
-          const body = [
-            `${comment} ${format} changes from serial ${inc.fromSerial} to ${inc.toSerial}`,
-            ...(inc.soa === null ? [] : [`${comment} ${inc.soa}`]),
-            ...inc.removed.map((line) => `-${line}`),
-            ...inc.added.map((line) => `+${line}`),
-          ].join('\n');
-          return reply.type('text/plain; charset=utf-8').send(`${body}\n`);
-        }
+      if (since !== undefined && since >= state.historyFrom && since <= state.serial) {
+        const changes = await listFeedLineChanges(deps.db, {
+          ispTenantId: isp,
+          column: COLUMN[format],
+          fromSerial: since,
+          toSerial: state.serial,
+          rpz: { zoneLength },
+        });
+        const lines = (hosts: string[]) =>
+          format === FeedFormat.Rpz ? hosts.flatMap((h) => rpzRecordsOf(h, cnameTarget)) : hosts;
+        const inc = incrementalFromLines(
+          format,
+          since,
+          state.serial,
+          lines(changes.added),
+          lines(changes.removed),
+          rpz,
+        );
+        reply.header('etag', inc.etag).header('x-feed-kind', 'incremental');
+        if (etagMatches(req.headers['if-none-match'], inc.etag)) return reply.code(304).send();
+        const comment = format === FeedFormat.Rpz ? ';' : '#';
+        const body = [
+          `${comment} ${format} changes from serial ${inc.fromSerial} to ${inc.toSerial}`,
+          ...(inc.soa === null ? [] : [`${comment} ${inc.soa}`]),
+          ...inc.removed.map((line) => `-${line}`),
+          ...inc.added.map((line) => `+${line}`),
+        ].join('\n');
+        return reply.type('text/plain; charset=utf-8').send(`${body}\n`);
       }
-      const feed = renderFeed(format, snapshot, rpz);
-      reply.header('etag', feed.etag).header('x-feed-kind', 'full');
-      if (etagMatches(req.headers['if-none-match'], feed.etag)) return reply.code(304).send();
-      return reply.type(feed.contentType).send(feed.body);
+      const etag = fullFeedEtag(format, state.serial, isp, rpz);
+      reply.header('etag', etag).header('x-feed-kind', 'full');
+      if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send();
+      const body = streamFeedLines(deps.db, {
+        ispTenantId: isp,
+        serial: state.serial,
+        column: COLUMN[format],
+        head: feedHead(format, state.serial, rpz),
+        rpz: { zoneLength, cnameTarget },
+      });
+      body.once('error', (err) => req.log.error({ err }, 'feed stream failed'));
+      // A stream is sent as it is (the string schema documents what it carries).
+      return reply.type(feedContentType(format)).send(body as unknown as string);
     },
   );
 }

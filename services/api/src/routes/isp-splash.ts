@@ -1,22 +1,39 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { renderSplashPage, type SplashPageOptions } from '@mod/urls';
+import { loadConfig, type ConfigOf } from '@mod/config';
+import { renderSplashPage, type SplashPageOptions, type SplashTexts } from '@mod/urls';
+import { splashSpec } from '../config.js';
 import type { RouteDeps, TypedApp } from './common.js';
 
-/**
- * What the walled-garden page says besides the reference. TODO(lead): move into the API configuration
- * (authority name and appeal address are configuration, not code).
- */
-export const SPLASH_DEFAULTS: Omit<SplashPageOptions, 'referenceId'> = {
-  authorityName: 'Cục An toàn thông tin / Authority of Information Security',
-  appealEmail: 'appeals@mod.invalid',
-  primaryLanguage: 'vi',
-};
+/** What the walled-garden page says besides the reference: from the API configuration (`SPLASH_*`). */
+export type SplashSettings = Omit<SplashPageOptions, 'referenceId'>;
+
+/** The page's settings from validated configuration; an empty text means "the built-in text". */
+export function splashSettingsFromConfig(config: ConfigOf<typeof splashSpec>): SplashSettings {
+  const given = (text: string) => (text === '' ? undefined : text);
+  const language = (lang: 'VI' | 'EN'): SplashTexts => ({
+    operatorName: given(config[`SPLASH_OPERATOR_NAME_${lang}`]),
+    authorityName: given(config[`SPLASH_AUTHORITY_NAME_${lang}`]),
+    whyBlocked: given(config[`SPLASH_WHY_BLOCKED_${lang}`]),
+    howToAppeal: given(config[`SPLASH_HOW_TO_APPEAL_${lang}`]),
+    appealContact: given(config[`SPLASH_APPEAL_CONTACT_${lang}`]),
+  });
+  return {
+    primaryLanguage: config.SPLASH_PRIMARY_LANGUAGE,
+    appealUrl: given(config.SPLASH_APPEAL_URL),
+    appealEmail: given(config.SPLASH_APPEAL_EMAIL),
+    texts: { vi: language('VI'), en: language('EN') },
+  };
+}
+
+/** The defaults of every `SPLASH_*` setting. */
+export const SPLASH_DEFAULTS: SplashSettings = splashSettingsFromConfig(loadConfig(splashSpec, {}));
 
 /**
  * The walled-garden page users land on when an RPZ sends a blocked name to it (public: the user's browser has
  * no credentials). Vietnamese and English: why the page is blocked, how to appeal. Nothing loaded from elsewhere.
  */
-export function ispSplashRoutes(app: TypedApp, _deps: RouteDeps): void {
+export function ispSplashRoutes(app: TypedApp, deps: RouteDeps & { splash?: SplashSettings }): void {
+  const settings = deps.splash ?? SPLASH_DEFAULTS;
   app.get(
     '/blocked',
     {
@@ -29,6 +46,7 @@ export function ispSplashRoutes(app: TypedApp, _deps: RouteDeps): void {
           },
           { additionalProperties: false },
         ),
+        response: { 200: Type.String({ description: 'the page (text/html)' }) },
       },
       // The page carries its own inline style; everything else stays forbidden.
       onSend: (_req, reply, payload, done) => {
@@ -41,7 +59,7 @@ export function ispSplashRoutes(app: TypedApp, _deps: RouteDeps): void {
     },
     async (req, reply) => {
       const html = renderSplashPage({
-        ...SPLASH_DEFAULTS,
+        ...settings,
         referenceId: req.query.ref ?? 'none',
         ...(req.query.lang === undefined ? {} : { primaryLanguage: req.query.lang }),
       });

@@ -1,0 +1,179 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestSchema, listAudit, type TestDatabase } from '@mod/db';
+import { runUrlList } from './url-list.js';
+
+let db: TestDatabase;
+let dir: string;
+const saved = { ...process.env };
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) } };
+}
+const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
+
+beforeAll(async () => {
+  db = await createTestSchema();
+  dir = await mkdtemp(join(tmpdir(), 'modctl-url-list-'));
+  process.env['DATABASE_URL'] = db.connectionString;
+  process.env['DATABASE_SCHEMA'] = db.schema;
+  process.env['TOPIC_PREFIX'] = 'test.';
+  process.env['MODCTL_ACTOR'] = 'alice';
+});
+afterAll(async () => {
+  process.env = saved;
+  await db.drop();
+});
+
+/** URL-list changes enqueued for the prefixed topic. */
+const announced = async () =>
+  (
+    await db.pool.query<{ type: string }>(
+      `select payload ->> 'type' as type from outbox where topic = 'test.mod.url-list-changes.v1' order by id`,
+    )
+  ).rows.map((r) => r.type);
+
+describe('modctl url-list', () => {
+  it('creates a list, adds (exit 3 with a bad pattern), lists, removes by pattern, imports; all audited', async () => {
+    const c = io();
+    expect(
+      await runUrlList(['create', '--name', 'hotline', '--source', 'Hotline', '--policy', 'automatic'], c.io),
+    ).toBe(0);
+    const created = json<{ created: boolean; bank: { id: string; name: string } }>(c.out[0]);
+    expect(created).toMatchObject({ created: true, bank: { name: 'hotline', actionPolicy: 'automatic' } });
+
+    const a = io();
+    expect(
+      await runUrlList(
+        [
+          'add',
+          '--list',
+          'hotline',
+          '--kind',
+          'url',
+          '--category',
+          'A',
+          'Abuse.example/a/../b.html',
+          'ftp://x.example/',
+          'abuse.example/c',
+        ],
+        a.io,
+      ),
+    ).toBe(3);
+    expect(json(a.out[0])).toMatchObject({
+      added: [
+        { kind: 'url', canonicalKey: 'abuse.example/b.html' },
+        { kind: 'url', canonicalKey: 'abuse.example/c' },
+      ],
+      errors: 1,
+    });
+    expect(json(a.err[0])).toMatchObject({ index: 1, error: { code: 'MOD_ERR_URL_SCHEME' } });
+
+    const d = io();
+    expect(
+      await runUrlList(['add', '--list', 'hotline', '--kind', 'domain', '--dedicated', 'ring.example'], d.io),
+    ).toBe(0);
+
+    const l = io();
+    expect(await runUrlList(['list', '--list', 'hotline'], l.io)).toBe(0);
+    expect(l.out.map((line) => json<{ canonicalKey: string; dedicatedToAbuse: boolean }>(line))).toEqual([
+      expect.objectContaining({
+        canonicalKey: 'abuse.example/b.html',
+        category: 'A',
+        dedicatedToAbuse: false,
+      }),
+      expect.objectContaining({ canonicalKey: 'abuse.example/c' }),
+      expect.objectContaining({ canonicalKey: 'ring.example', dedicatedToAbuse: true }),
+    ]);
+    const page = io();
+    expect(await runUrlList(['list', '--list', 'hotline', '--limit', '1', '--kind', 'url'], page.io)).toBe(0);
+    expect(page.out).toHaveLength(1);
+
+    const r = io();
+    expect(
+      await runUrlList(
+        [
+          'remove',
+          '--list',
+          'hotline',
+          '--reason',
+          'gone',
+          '--kind',
+          'url',
+          'http://ABUSE.example/c',
+          'abuse.example/zzz',
+        ],
+        r.io,
+      ),
+    ).toBe(3);
+    expect(json(r.out[0])).toMatchObject({ removed: [{ canonicalKey: 'abuse.example/c' }], notFound: 1 });
+    expect(json(r.err[0])).toMatchObject({ index: 1, error: { code: 'MOD_ERR_CLI_NOT_LISTED' } });
+    const removedLines = io();
+    await runUrlList(['list', '--list', 'hotline', '--removed'], removedLines.io);
+    expect(
+      removedLines.out.filter((line) => json<{ removedAt: string | null }>(line).removedAt !== null),
+    ).toHaveLength(1);
+
+    const file = join(dir, 'list.txt');
+    await writeFile(file, '# IWF style\nabuse.example/b.html\nnew.example/x\nhttp://[::1\n');
+    const i = io();
+    expect(
+      await runUrlList(
+        ['import', '--list', 'hotline', '--format', 'txt', '--mode', 'append', '--category', 'A', file],
+        i.io,
+      ),
+    ).toBe(3);
+    expect(json(i.out[0])).toMatchObject({ lines: 3, badLines: 1, added: 1, unchanged: 1, removed: 0 });
+    expect(json(i.err[0])).toMatchObject({ line: 4, error: { code: 'MOD_ERR_URL_INVALID' } });
+
+    expect(await runUrlList(['settings', '--list', 'hotline', '--enabled', 'false'], io().io)).toBe(0);
+
+    expect(await announced()).toEqual([
+      'url-bank-upserted',
+      'url-entry-added',
+      'url-entry-added',
+      'url-entry-added',
+      'url-entry-removed',
+      'url-entry-added',
+      'url-bank-upserted',
+    ]);
+    const actions = (await listAudit(db.pool, {}))
+      .filter((x) => x.actor.id === 'modctl:alice')
+      .map((x) => x.action);
+    expect(actions).toEqual([
+      'url_list.created',
+      'url_list.entry_added',
+      'url_list.entry_added',
+      'url_list.entry_added',
+      'url_list.entry_removed',
+      'url_list.imported',
+      'url_list.settings_changed',
+    ]);
+  });
+
+  it('refuses bad usage (exit 2) and unknown lists (exit 1, typed error)', async () => {
+    expect(await runUrlList(['add', '--list', 'hotline', '--kind', 'regex', 'x'], io().io)).toBe(2);
+    expect(await runUrlList(['add', '--list', 'hotline', '--kind', 'url'], io().io)).toBe(2);
+    expect(await runUrlList(['remove', '--list', 'hotline', '--kind', 'url', 'x.example/'], io().io)).toBe(2);
+    expect(
+      await runUrlList(['remove', '--list', 'hotline', '--reason', 'r', '--id', '1', 'x'], io().io),
+    ).toBe(2);
+    expect(await runUrlList(['import', '--list', 'hotline', '--format', 'csv', 'f'], io().io)).toBe(2);
+    expect(await runUrlList(['settings', '--list', 'hotline'], io().io)).toBe(2);
+    expect(await runUrlList(['list', '--list', 'hotline', '--limit', '0'], io().io)).toBe(2);
+    const c = io();
+    expect(await runUrlList(['list', '--list', 'missing'], c.io)).toBe(1);
+    expect(json(c.err.at(-1))).toMatchObject({ error: { code: 'MOD_ERR_CURATION_UNKNOWN_URL_LIST' } });
+    const s = io();
+    const file = join(dir, 'strict.txt');
+    await writeFile(file, 'ok.example/1\nftp://bad.example/\n');
+    expect(await runUrlList(['import', '--list', 'hotline', '--format', 'txt', '--strict', file], s.io)).toBe(
+      1,
+    );
+    expect(s.err.at(-1)).toContain('MOD_ERR_CURATION_STRICT_REJECTED');
+  });
+});

@@ -1,0 +1,323 @@
+import { createReadStream } from 'node:fs';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { commonSpec, loadConfig } from '@mod/config';
+import { isModError, topicNames } from '@mod/contracts';
+import {
+  addUrlListPatterns,
+  createUrlList,
+  findUrlList,
+  importUrlList,
+  removeUrlListPatterns,
+  updateUrlListSettings,
+  UrlListFormats,
+  type Curator,
+  type EntryError,
+  type UrlListRemoval,
+} from '@mod/curation';
+import { createPool, listUrlListEntries, migrate, UrlListEntryKinds, type Pool } from '@mod/db';
+import type { Command, CommandIo } from '../command.js';
+
+const USAGE = [
+  'usage: modctl url-list create --name NAME --source SOURCE [--policy automatic|review]',
+  '                              [--negative true|false] [--licence L] [--list-version V]',
+  '       modctl url-list add --list NAME --kind url|prefix|host|domain [--dedicated] [--no-block]',
+  '                           [--category C] [--note N] PATTERN...',
+  '       modctl url-list remove --list NAME --reason TEXT (--kind KIND PATTERN... | --id ID ...)',
+  '       modctl url-list list --list NAME [--kind KIND] [--removed] [--limit N] [--after ID]',
+  '       modctl url-list import --list NAME --format txt|jsonl [--mode replace|append] [--strict]',
+  '                              [--kind KIND] [--dedicated] [--no-block] [--category C] FILE',
+  '       modctl url-list settings --list NAME [--enabled true|false] [--negative true|false]',
+  '                                [--policy automatic|review]',
+  'environment: DATABASE_URL, DATABASE_SCHEMA, TOPIC_PREFIX; MODCTL_ACTOR (who the audit log names; default',
+  '             the OS user)',
+  'exit codes: 0 done; 1 failed (nothing changed); 2 usage; 3 done, with bad entries or lines skipped (listed',
+  '            on stderr)',
+].join('\n');
+
+function isOneOf<T extends string>(values: readonly T[], v: unknown): v is T {
+  return typeof v === 'string' && (values as readonly string[]).includes(v);
+}
+
+const BOOLEAN_WORDS = { true: true, false: false } as const;
+
+async function withDatabase<T>(fn: (pool: Pool, changesTopic: string) => Promise<T>): Promise<T> {
+  const config = loadConfig(commonSpec, process.env);
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    max: 2,
+    applicationName: 'modctl',
+  });
+  try {
+    await migrate(pool, config.DATABASE_SCHEMA);
+    return await fn(pool, topicNames(config.TOPIC_PREFIX).urlListChanges);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Who the audit log names for changes made with modctl. */
+function operator(): Curator {
+  let name = process.env['MODCTL_ACTOR'] ?? '';
+  if (name === '') {
+    try {
+      name = userInfo().username;
+    } catch {
+      name = 'unknown';
+    }
+  }
+  return { actor: { kind: 'user', id: `modctl:${name}` }, role: 'curator', tenantId: null };
+}
+
+/** One refused entry (by position among the arguments, from 0) or line (by number, from 1), on stderr. */
+const reportError = (io: CommandIo, where: 'index' | 'line', e: EntryError) =>
+  io.stderr(JSON.stringify({ [where]: e.index, error: { code: e.code, message: e.message } }));
+
+/**
+ * `modctl url-list ...`: curators' URL-list operations (banks of exact-URL, prefix, host and domain entries).
+ * Patterns are normalised with the project's URL normaliser; every refused entry or line is reported on stderr
+ * as JSON with its position (or line number) and code. Changes reach running fetchers and the ISP feeds through
+ * the URL-list changes topic, and are audited in the same transaction.
+ */
+export async function runUrlList(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        list: { type: 'string' },
+        name: { type: 'string' },
+        source: { type: 'string' },
+        policy: { type: 'string' },
+        negative: { type: 'string' },
+        licence: { type: 'string' },
+        'list-version': { type: 'string' },
+        kind: { type: 'string' },
+        dedicated: { type: 'boolean', default: false },
+        'no-block': { type: 'boolean', default: false },
+        category: { type: 'string' },
+        note: { type: 'string' },
+        reason: { type: 'string' },
+        id: { type: 'string', multiple: true },
+        removed: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+        after: { type: 'string' },
+        format: { type: 'string' },
+        mode: { type: 'string', default: 'replace' },
+        strict: { type: 'boolean', default: false },
+        enabled: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  const usage = () => {
+    io.stderr(USAGE);
+    return 2;
+  };
+  const by = operator();
+  try {
+    if (sub === 'create') {
+      const negative = v.negative === undefined ? false : BOOLEAN_WORDS[v.negative as 'true' | 'false'];
+      const policy = v.policy ?? 'review';
+      if (!v.name || !v.source || !isOneOf(['automatic', 'review'] as const, policy)) return usage();
+      if (v.negative !== undefined && !isOneOf(['true', 'false'] as const, v.negative)) return usage();
+      const { name, source } = { name: v.name, source: v.source };
+      const result = await withDatabase((pool, topic) =>
+        createUrlList(
+          pool,
+          {
+            name,
+            source,
+            actionPolicy: policy,
+            negative,
+            licence: v.licence ?? null,
+            version: v['list-version'] ?? null,
+          },
+          topic,
+          by,
+        ),
+      );
+      io.stdout(JSON.stringify(result));
+      return 0;
+    }
+    if (sub === 'add') {
+      if (!v.list || !isOneOf(UrlListEntryKinds, v.kind) || positionals.length === 0) return usage();
+      const { list, kind } = { list: v.list, kind: v.kind };
+      const report = await withDatabase(async (pool, topic) => {
+        const bank = await findUrlList(pool, { name: list });
+        return addUrlListPatterns(pool, {
+          bankId: bank.id,
+          entries: positionals.map((pattern) => ({
+            kind,
+            pattern,
+            dedicatedToAbuse: v.dedicated,
+            block: !v['no-block'],
+            ...(v.category === undefined ? {} : { category: v.category }),
+            ...(v.note === undefined ? {} : { note: v.note }),
+          })),
+          changesTopic: topic,
+          provenance: `modctl add by ${by.actor.id}`,
+          by,
+        });
+      });
+      for (const e of report.errors) reportError(io, 'index', e);
+      io.stdout(
+        JSON.stringify({
+          added: report.added.map((e) => ({ id: e.id, kind: e.kind, canonicalKey: e.canonicalKey })),
+          unchanged: report.unchanged.map((e) => ({ id: e.id, kind: e.kind, canonicalKey: e.canonicalKey })),
+          errors: report.errors.length,
+        }),
+      );
+      return report.errors.length > 0 ? 3 : 0;
+    }
+    if (sub === 'remove') {
+      const ids = v.id ?? [];
+      if (!v.list || !v.reason) return usage();
+      const byPattern = v.kind !== undefined;
+      if (byPattern && (!isOneOf(UrlListEntryKinds, v.kind) || positionals.length === 0 || ids.length > 0))
+        return usage();
+      if (!byPattern && (ids.length === 0 || positionals.length > 0)) return usage();
+      const kind = v.kind;
+      const removals: UrlListRemoval[] = byPattern
+        ? positionals.map((pattern) => ({ kind: kind as (typeof UrlListEntryKinds)[number], pattern }))
+        : ids.map((id) => ({ id }));
+      const { list, reason } = { list: v.list, reason: v.reason };
+      const report = await withDatabase(async (pool, topic) => {
+        const bank = await findUrlList(pool, { name: list });
+        return removeUrlListPatterns(pool, { bankId: bank.id, removals, reason, changesTopic: topic, by });
+      });
+      for (const e of report.errors) reportError(io, 'index', e);
+      for (const index of report.notFound)
+        io.stderr(
+          JSON.stringify({
+            index,
+            error: { code: 'MOD_ERR_CLI_NOT_LISTED', message: 'no live entry of this list matches' },
+          }),
+        );
+      io.stdout(
+        JSON.stringify({
+          removed: report.removed.map((e) => ({ id: e.id, kind: e.kind, canonicalKey: e.canonicalKey })),
+          notFound: report.notFound.length,
+          errors: report.errors.length,
+        }),
+      );
+      return report.errors.length + report.notFound.length > 0 ? 3 : 0;
+    }
+    if (sub === 'list') {
+      if (!v.list || (v.kind !== undefined && !isOneOf(UrlListEntryKinds, v.kind))) return usage();
+      const limit = v.limit === undefined ? Infinity : Number(v.limit);
+      if (!(limit >= 1) || (v.limit !== undefined && !/^\d+$/.test(v.limit))) return usage();
+      if (v.after !== undefined && !/^\d{1,18}$/.test(v.after)) return usage();
+      const { list } = { list: v.list };
+      const kind = v.kind;
+      await withDatabase(async (pool) => {
+        const bank = await findUrlList(pool, { name: list });
+        let after = v.after ?? '0';
+        let printed = 0;
+        // Page through (bounded memory whatever the list's size); one JSON entry per line.
+        while (printed < limit) {
+          const page = await listUrlListEntries(pool, bank.id, {
+            afterId: after,
+            limit: Math.min(1000, limit - printed),
+            includeRemoved: v.removed,
+            ...(kind === undefined ? {} : { kind }),
+          });
+          for (const e of page) io.stdout(JSON.stringify(e));
+          printed += page.length;
+          const last = page.at(-1);
+          if (last === undefined) break;
+          after = last.id;
+        }
+      });
+      return 0;
+    }
+    if (sub === 'import') {
+      const file = positionals[0];
+      if (
+        !v.list ||
+        !isOneOf(UrlListFormats, v.format) ||
+        !file ||
+        positionals.length > 1 ||
+        !isOneOf(['replace', 'append'] as const, v.mode) ||
+        (v.kind !== undefined && !isOneOf(UrlListEntryKinds, v.kind))
+      )
+        return usage();
+      const { list, format, mode } = { list: v.list, format: v.format, mode: v.mode };
+      const kind = v.kind;
+      const report = await withDatabase(async (pool, topic) => {
+        const bank = await findUrlList(pool, { name: list });
+        return importUrlList(pool, {
+          bankId: bank.id,
+          format,
+          mode,
+          strict: v.strict,
+          input: createReadStream(file),
+          defaults: {
+            ...(kind === undefined ? {} : { kind }),
+            dedicatedToAbuse: v.dedicated,
+            block: !v['no-block'],
+            ...(v.category === undefined ? {} : { category: v.category }),
+          },
+          changesTopic: topic,
+          provenance: `modctl import of ${file} by ${by.actor.id}`,
+          by,
+          onLineError: (e) => reportError(io, 'line', e),
+        });
+      });
+      io.stdout(JSON.stringify(report));
+      return report.badLines > 0 ? 3 : 0;
+    }
+    if (sub === 'settings') {
+      const flag = (value: string | undefined) =>
+        value === undefined ? undefined : BOOLEAN_WORDS[value as 'true' | 'false'];
+      if (
+        !v.list ||
+        (v.enabled !== undefined && !isOneOf(['true', 'false'] as const, v.enabled)) ||
+        (v.negative !== undefined && !isOneOf(['true', 'false'] as const, v.negative)) ||
+        (v.policy !== undefined && !isOneOf(['automatic', 'review'] as const, v.policy)) ||
+        (v.enabled === undefined && v.negative === undefined && v.policy === undefined)
+      )
+        return usage();
+      const { list } = { list: v.list };
+      const policy = v.policy;
+      const bank = await withDatabase(async (pool, topic) => {
+        const found = await findUrlList(pool, { name: list });
+        const enabled = flag(v.enabled);
+        const negative = flag(v.negative);
+        return updateUrlListSettings(
+          pool,
+          found.id,
+          {
+            ...(enabled === undefined ? {} : { enabled }),
+            ...(negative === undefined ? {} : { negative }),
+            ...(policy === undefined ? {} : { actionPolicy: policy }),
+          },
+          topic,
+          by,
+        );
+      });
+      io.stdout(JSON.stringify(bank));
+      return 0;
+    }
+    io.stderr(USAGE);
+    return sub === undefined || sub === '--help' ? 0 : 2;
+  } catch (err) {
+    const error = isModError(err)
+      ? err.toJSON()
+      : { code: 'MOD_ERR_CLI_UNEXPECTED', message: (err as Error).message };
+    io.stderr(JSON.stringify({ error }));
+    return 1;
+  }
+}
+
+export const urlListCommand: Command = {
+  name: 'url-list',
+  summary: 'create URL lists; add, remove, list and import their entries',
+  run: runUrlList,
+};

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, upsertTenant } from '@mod/db';
+import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+
+let world: ApiTestWorld;
+let app: FastifyInstance;
+let key: string;
+let bankId: string;
+
+beforeAll(async () => {
+  world = await createApiTestWorld();
+  app = await world.build();
+  await upsertTenant(world.db.pool, {
+    id: 'hotline-1',
+    kind: 'hotline',
+    name: 'h',
+    subscribedToBlocking: false,
+  });
+  key = (await createApiKey(world.db.pool, { tenantId: 'hotline-1', role: 'curator' })).key;
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/banks',
+    headers: { authorization: `Bearer ${key}` },
+    payload: { name: 'strict-bank', source: 'test', signalTypes: ['sha256'], actionPolicy: 'review' },
+  });
+  bankId = res.json<{ id: string }>().id;
+});
+afterAll(async () => world?.close());
+
+const importList = (query: string, payload: string) =>
+  app.inject({
+    method: 'POST',
+    url: `/v1/banks/${bankId}/import?${query}`,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+    payload,
+  });
+
+describe('bank import refusals', () => {
+  it('answers a refused list with 400 MOD_ERR_API_LIST_REJECTED, not a 500', async () => {
+    const strict = await importList('format=csv&strict=true', `sha256,${'a'.repeat(64)}\nsha256,nothex\n`);
+    expect(strict.statusCode).toBe(400);
+    expect(strict.json()).toMatchObject({
+      error: { code: 'MOD_ERR_API_LIST_REJECTED', message: expect.stringContaining('strict') as string },
+    });
+    const empty = await importList('format=csv', 'sha256,nothex\n');
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toMatchObject({ error: { code: 'MOD_ERR_API_LIST_REJECTED' } });
+    const ok = await importList('format=csv&mode=append', `sha256,${'b'.repeat(64)}\n`);
+    expect(ok.json()).toMatchObject({ added: 1 });
+  });
+});

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, getOrder, listAudit, openOrder, upsertTenant } from '@mod/db';
+import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+
+let world: ApiTestWorld;
+let app: FastifyInstance;
+const keys: Record<string, string> = {};
+
+const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+beforeAll(async () => {
+  world = await createApiTestWorld();
+  app = await world.build();
+  const db = world.db.pool;
+  for (const [id, kind] of [
+    ['isp-a', 'isp'],
+    ['isp-b', 'isp'],
+    ['plat-a', 'platform'],
+    ['auth-1', 'authority'],
+  ] as const) {
+    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
+  }
+  keys['isp-a'] = (await createApiKey(db, { tenantId: 'isp-a', role: 'isp' })).key;
+  keys['isp-b'] = (await createApiKey(db, { tenantId: 'isp-b', role: 'isp' })).key;
+  keys['authority'] = (await createApiKey(db, { tenantId: 'auth-1', role: 'authority' })).key;
+});
+afterAll(async () => world?.close());
+
+const newOrder = async (target = 'isp-a', kind: 'blocking' | 'takedown' = 'blocking') =>
+  (
+    await openOrder(world.db.pool, {
+      kind,
+      subjectType: 'url',
+      subjectValue: `http://blocked.example/${randomBytes(6).toString('hex')}`,
+      targetTenantId: target,
+      legalBasis: 'test',
+      issuer: { kind: 'authority', id: 'auth-1' },
+      issuerTenantId: 'auth-1',
+      deadlineAt: new Date(Date.now() + 86_400_000),
+      evidence: {},
+      policyVersion: 't',
+      submissionId: null,
+      actor: 'test',
+    })
+  ).id;
+
+const ack = (orderId: string, body: Record<string, unknown>, key = keys['isp-a']!) =>
+  app.inject({
+    method: 'POST',
+    url: `/v1/isp/blocking-requests/${orderId}/acknowledgements`,
+    headers: auth(key),
+    payload: body,
+  });
+
+const history = async (orderId: string) =>
+  (await getOrder(world.db.pool, orderId, { all: true }))!.history.map((h) => [h.status, h.note]);
+
+/** Messages about an order waiting in the outbox for the order-events topic. */
+async function orderEventMessages(orderId: string): Promise<{ event: string; status: string }[]> {
+  const { rows } = await world.db.pool.query<{ payload: { event: string; status: string } }>(
+    `select payload from outbox where topic = $1 and key = $2 order by id`,
+    [world.topics.orderEvents, orderId],
+  );
+  return rows.map((r) => ({ event: r.payload.event, status: r.payload.status }));
+}
+
+const ackAudit = async (orderId: string) =>
+  (await listAudit(world.db.pool, { subjectId: orderId }))
+    .filter((a) => a.role === 'isp')
+    .map((a) => a.action);
+
+describe('ISP acknowledgements drive the order lifecycle', () => {
+  it('failed reopens the order with the reason; applied actions it; each once, announced and audited', async () => {
+    const id = await newOrder();
+    const missing = await ack(id, { status: 'failed' });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toMatchObject({ error: { code: 'MOD_ERR_API_VALIDATION' } });
+
+    const failed = await ack(id, { status: 'failed', reason: 'resolver rejected the zone' });
+    expect(failed.statusCode).toBe(201);
+    expect(failed.json()).toMatchObject({
+      orderId: id,
+      status: 'failed',
+      event: 'action-failed',
+      orderStatus: 'reopened',
+      duplicate: false,
+    });
+    const order = await getOrder(world.db.pool, id, { all: true });
+    expect(order?.status).toBe('reopened');
+    expect(order?.acknowledgedAt).not.toBeNull();
+
+    // The same report again: 200, nothing new anywhere.
+    const again = await ack(id, { status: 'failed', reason: 'resolver rejected the zone' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({
+      duplicate: true,
+      orderStatus: 'reopened',
+      at: failed.json<{ at: string }>().at,
+    });
+    // Another reason is another report.
+    const other = await ack(id, { status: 'failed', reason: 'zone too large for the resolver' });
+    expect(other.statusCode).toBe(201);
+
+    const applied = await ack(id, { status: 'applied' });
+    expect(applied.statusCode).toBe(201);
+    expect(applied.json()).toMatchObject({ status: 'applied', event: 'actioned', orderStatus: 'actioned' });
+    const appliedAgain = await ack(id, { status: 'applied', reason: 'still applied' });
+    expect(appliedAgain.statusCode).toBe(200);
+    expect(appliedAgain.json()).toMatchObject({ duplicate: true, orderStatus: 'actioned' });
+
+    expect(await history(id)).toEqual([
+      ['issued', null],
+      ['action-failed', 'resolver rejected the zone'],
+      ['action-failed', 'zone too large for the resolver'],
+      ['actioned', 'block applied by the ISP'],
+    ]);
+    expect(await orderEventMessages(id)).toEqual([
+      { event: 'action-failed', status: 'reopened' },
+      { event: 'action-failed', status: 'reopened' },
+      { event: 'actioned', status: 'actioned' },
+    ]);
+    expect(await ackAudit(id)).toEqual(['order.apply_failed', 'order.apply_failed', 'order.applied']);
+
+    // A failure after the block was applied reopens it again.
+    const later = await ack(id, { status: 'failed', reason: 'resolver reload failed' });
+    expect(later.json()).toMatchObject({ orderStatus: 'reopened', duplicate: false });
+    const reopened = await getOrder(world.db.pool, id, { all: true });
+    expect(reopened?.clock.nextNoticeAt).not.toBeNull();
+  });
+
+  it('an acknowledgement the order state forbids is a 409 with a stable code; nothing is recorded', async () => {
+    const id = await newOrder();
+    const withdrawn = await app.inject({
+      method: 'POST',
+      url: `/v1/orders/${id}/withdraw`,
+      headers: auth(keys['authority']!),
+      payload: { reason: 'issued in error' },
+    });
+    expect(withdrawn.statusCode).toBe(200);
+    const before = await history(id);
+    for (const body of [{ status: 'applied' }, { status: 'failed', reason: 'x' }]) {
+      const res = await ack(id, body);
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toEqual({
+        error: { code: 'MOD_ERR_API_CONFLICT', message: 'order is withdrawn' },
+      });
+    }
+    expect(await history(id)).toEqual(before);
+    expect(await ackAudit(id)).toEqual([]);
+  });
+
+  it("another ISP's request and non-blocking orders are 404; concurrent duplicates record once", async () => {
+    const id = await newOrder();
+    expect((await ack(id, { status: 'applied' }, keys['isp-b'])).statusCode).toBe(404);
+    const takedown = await newOrder('isp-a', 'takedown');
+    const res = await ack(takedown, { status: 'applied' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: { code: 'MOD_ERR_API_NOT_FOUND' } });
+
+    const answers = await Promise.all([1, 2, 3].map(() => ack(id, { status: 'applied' })));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 201]);
+    expect((await history(id)).map(([status]) => status)).toEqual(['issued', 'actioned']);
+    expect(await orderEventMessages(id)).toHaveLength(1);
+  });
+});
