@@ -184,7 +184,11 @@ describe('migration 0007', () => {
         byUnknown,
         'authority:gone-tenant:k',
       ]);
-      expect(await migrate(pool, schema)).toEqual([7]);
+      await copyFile(
+        join(migrationsDir, '0007_order_authority_scope.sql'),
+        join(dir, '0007_order_authority_scope.sql'),
+      );
+      expect(await migrate(pool, schema, dir)).toEqual([7]);
       const { rows } = await pool.query<{ id: string; confirmed_by_tenant_id: string | null }>(
         `select id, confirmed_by_tenant_id from orders`,
       );
