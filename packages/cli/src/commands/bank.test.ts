@@ -21,6 +21,7 @@ beforeAll(async () => {
   process.env['DATABASE_URL'] = db.connectionString;
   process.env['DATABASE_SCHEMA'] = db.schema;
   process.env['TOPIC_PREFIX'] = 'test.';
+  process.env['MODCTL_ACTOR'] = 'alice';
 });
 afterAll(async () => {
   process.env = saved;
@@ -69,6 +70,12 @@ describe('modctl bank', () => {
     expect(await runBank(['import', '--bank', 'ncmec', '--format', 'jsonl', out], again.io)).toBe(0);
     expect(JSON.parse(again.out[0] ?? '{}')).toMatchObject({ added: 0, removed: 0, unchanged: 2 });
     expect((await listLiveEntries(db.pool)).length).toBe(2);
+
+    // Every change is audited in its own transaction, naming the operator; the refused strict import is not.
+    const { rows } = await db.pool.query<{ record: string }>('select record from audit_records order by seq');
+    const audited = rows.map((r) => JSON.parse(r.record) as { action: string; actor: { id: string } });
+    expect(audited.map((r) => r.action)).toEqual(['bank.created', 'bank.imported', 'bank.imported']);
+    expect(new Set(audited.map((r) => r.actor.id))).toEqual(new Set(['modctl:alice']));
   });
 
   it('refuses bad usage and unknown banks with typed errors', async () => {

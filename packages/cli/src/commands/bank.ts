@@ -1,42 +1,23 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig, commonSpec } from '@mod/config';
-import { isModError, topicNames } from '@mod/contracts';
+import { isModError } from '@mod/contracts';
 import { createBank, findBank, importBankList } from '@mod/curation';
-import { createPool, exportBankEntries, migrate, type Pool } from '@mod/db';
+import { appendAudit, exportBankEntries } from '@mod/db';
 import type { Command, CommandIo } from '../command.js';
+import { isOneOf, operator, withDatabase } from './curator.js';
 
 const USAGE = [
   'usage: modctl bank import --bank NAME --format csv|tsv|jsonl [--strict] [--mode replace|append] FILE',
   '       modctl bank export --bank NAME --format csv|tsv|jsonl [--out FILE]',
   '       modctl bank create --name NAME --source SOURCE --signals pdq,md5,... [--policy automatic|review]',
   '                          [--negative] [--licence L] [--list-version V] [--category-scheme S]',
-  'environment: DATABASE_URL, DATABASE_SCHEMA, TOPIC_PREFIX',
+  'environment: DATABASE_URL, DATABASE_SCHEMA, TOPIC_PREFIX; MODCTL_ACTOR (who the audit log names; default',
+  '             the OS user)',
   'exit codes: 0 done; 1 failed (nothing changed); 2 usage; 3 imported, with bad lines skipped (listed on stderr)',
 ].join('\n');
 
 const FORMATS = ['csv', 'tsv', 'jsonl'] as const;
 const SIGNALS = ['pdq', 'blockhash', 'md5', 'sha1', 'sha256'] as const;
-
-function isOneOf<T extends string>(values: readonly T[], v: unknown): v is T {
-  return typeof v === 'string' && (values as readonly string[]).includes(v);
-}
-
-async function withDatabase<T>(fn: (pool: Pool, changesTopic: string) => Promise<T>): Promise<T> {
-  const config = loadConfig(commonSpec, process.env);
-  const pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
-    max: 2,
-    applicationName: 'modctl',
-  });
-  try {
-    await migrate(pool, config.DATABASE_SCHEMA);
-    return await fn(pool, topicNames(config.TOPIC_PREFIX).bankChanges);
-  } finally {
-    await pool.end();
-  }
-}
 
 /**
  * `modctl bank ...`: curators' bank operations. Import streams the file (any size, bounded memory), reports every
@@ -71,6 +52,7 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
     return 2;
   }
   const { values: v, positionals } = parsed;
+  const by = operator();
   try {
     if (sub === 'import') {
       const file = positionals[0];
@@ -84,19 +66,28 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
         return 2;
       }
       const { bank, format, mode } = { bank: v.bank, format: v.format, mode: v.mode };
-      const report = await withDatabase((pool, changesTopic) =>
-        importBankList(pool, {
-          bankName: bank,
+      const report = await withDatabase('bankChanges', async (pool, changesTopic) => {
+        const found = await findBank(pool, bank);
+        return importBankList(pool, {
+          bankId: found.id,
           format,
           mode,
           strict: v.strict,
           input: createReadStream(file),
           changesTopic,
-          provenance: `modctl import of ${file}`,
+          provenance: `modctl import of ${file} by ${by.actor.id}`,
           onLineError: (e) =>
             io.stderr(JSON.stringify({ line: e.lineNumber, error: { code: e.code, message: e.message } })),
-        }),
-      );
+          inTransaction: async (c, r) => {
+            await appendAudit(c, {
+              ...by,
+              action: 'bank.imported',
+              subject: { type: 'bank', id: found.id },
+              evidence: { added: r.added, removed: r.removed, unchanged: r.unchanged, badLines: r.badLines },
+            });
+          },
+        });
+      });
       io.stdout(JSON.stringify(report));
       return report.badLines > 0 ? 3 : 0;
     }
@@ -106,7 +97,7 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
         return 2;
       }
       const { bank, format } = { bank: v.bank, format: v.format };
-      await withDatabase(async (pool) => {
+      await withDatabase('bankChanges', async (pool) => {
         const found = await findBank(pool, bank);
         if (v.out === undefined) return exportBankEntries(pool, found.id, format, process.stdout);
         const file = createWriteStream(v.out);
@@ -131,7 +122,7 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
         return 2;
       }
       const { name, source, policy } = { name: v.name, source: v.source, policy: v.policy };
-      const bank = await withDatabase((pool, changesTopic) =>
+      const bank = await withDatabase('bankChanges', (pool, changesTopic) =>
         createBank(
           pool,
           {
@@ -145,6 +136,20 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
             categoryScheme: v['category-scheme'] ?? null,
           },
           changesTopic,
+          {
+            inTransaction: async (c, created) => {
+              await appendAudit(c, {
+                ...by,
+                action: 'bank.created',
+                subject: { type: 'bank', id: created.id },
+                evidence: {
+                  name: created.name,
+                  actionPolicy: created.actionPolicy,
+                  negative: created.negative,
+                },
+              });
+            },
+          },
         ),
       );
       io.stdout(JSON.stringify(bank));

@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { commonSpec, loadConfig } from '@mod/config';
-import { isModError, topicNames } from '@mod/contracts';
+import { isModError } from '@mod/contracts';
 import {
   addUrlListPatterns,
   createUrlList,
@@ -11,12 +9,12 @@ import {
   removeUrlListPatterns,
   updateUrlListSettings,
   UrlListFormats,
-  type Curator,
   type EntryError,
   type UrlListRemoval,
 } from '@mod/curation';
-import { createPool, listUrlListEntries, migrate, UrlListEntryKinds, type Pool } from '@mod/db';
+import { listUrlListEntries, UrlListEntryKinds } from '@mod/db';
 import type { Command, CommandIo } from '../command.js';
+import { isOneOf, operator, withDatabase } from './curator.js';
 
 const USAGE = [
   'usage: modctl url-list create --name NAME --source SOURCE [--policy automatic|review]',
@@ -35,40 +33,7 @@ const USAGE = [
   '            on stderr)',
 ].join('\n');
 
-function isOneOf<T extends string>(values: readonly T[], v: unknown): v is T {
-  return typeof v === 'string' && (values as readonly string[]).includes(v);
-}
-
 const BOOLEAN_WORDS = { true: true, false: false } as const;
-
-async function withDatabase<T>(fn: (pool: Pool, changesTopic: string) => Promise<T>): Promise<T> {
-  const config = loadConfig(commonSpec, process.env);
-  const pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
-    max: 2,
-    applicationName: 'modctl',
-  });
-  try {
-    await migrate(pool, config.DATABASE_SCHEMA);
-    return await fn(pool, topicNames(config.TOPIC_PREFIX).urlListChanges);
-  } finally {
-    await pool.end();
-  }
-}
-
-/** Who the audit log names for changes made with modctl. */
-function operator(): Curator {
-  let name = process.env['MODCTL_ACTOR'] ?? '';
-  if (name === '') {
-    try {
-      name = userInfo().username;
-    } catch {
-      name = 'unknown';
-    }
-  }
-  return { actor: { kind: 'user', id: `modctl:${name}` }, role: 'curator', tenantId: null };
-}
 
 /** One refused entry (by position among the arguments, from 0) or line (by number, from 1), on stderr. */
 const reportError = (io: CommandIo, where: 'index' | 'line', e: EntryError) =>
@@ -128,7 +93,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
       if (!v.name || !v.source || !isOneOf(['automatic', 'review'] as const, policy)) return usage();
       if (v.negative !== undefined && !isOneOf(['true', 'false'] as const, v.negative)) return usage();
       const { name, source } = { name: v.name, source: v.source };
-      const result = await withDatabase((pool, topic) =>
+      const result = await withDatabase('urlListChanges', (pool, topic) =>
         createUrlList(
           pool,
           {
@@ -149,7 +114,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
     if (sub === 'add') {
       if (!v.list || !isOneOf(UrlListEntryKinds, v.kind) || positionals.length === 0) return usage();
       const { list, kind } = { list: v.list, kind: v.kind };
-      const report = await withDatabase(async (pool, topic) => {
+      const report = await withDatabase('urlListChanges', async (pool, topic) => {
         const bank = await findUrlList(pool, { name: list });
         return addUrlListPatterns(pool, {
           bankId: bank.id,
@@ -188,7 +153,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
         ? positionals.map((pattern) => ({ kind: kind as (typeof UrlListEntryKinds)[number], pattern }))
         : ids.map((id) => ({ id }));
       const { list, reason } = { list: v.list, reason: v.reason };
-      const report = await withDatabase(async (pool, topic) => {
+      const report = await withDatabase('urlListChanges', async (pool, topic) => {
         const bank = await findUrlList(pool, { name: list });
         return removeUrlListPatterns(pool, { bankId: bank.id, removals, reason, changesTopic: topic, by });
       });
@@ -216,7 +181,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
       if (v.after !== undefined && !/^\d{1,18}$/.test(v.after)) return usage();
       const { list } = { list: v.list };
       const kind = v.kind;
-      await withDatabase(async (pool) => {
+      await withDatabase('urlListChanges', async (pool) => {
         const bank = await findUrlList(pool, { name: list });
         let after = v.after ?? '0';
         let printed = 0;
@@ -250,7 +215,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
         return usage();
       const { list, format, mode } = { list: v.list, format: v.format, mode: v.mode };
       const kind = v.kind;
-      const report = await withDatabase(async (pool, topic) => {
+      const report = await withDatabase('urlListChanges', async (pool, topic) => {
         const bank = await findUrlList(pool, { name: list });
         return importUrlList(pool, {
           bankId: bank.id,
@@ -286,7 +251,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
         return usage();
       const { list } = { list: v.list };
       const policy = v.policy;
-      const bank = await withDatabase(async (pool, topic) => {
+      const bank = await withDatabase('urlListChanges', async (pool, topic) => {
         const found = await findUrlList(pool, { name: list });
         const enabled = flag(v.enabled);
         const negative = flag(v.negative);

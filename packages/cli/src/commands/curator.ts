@@ -1,0 +1,47 @@
+import { userInfo } from 'node:os';
+import { commonSpec, loadConfig } from '@mod/config';
+import { topicNames } from '@mod/contracts';
+import type { Curator } from '@mod/curation';
+import { createPool, migrate, type Pool } from '@mod/db';
+
+/** Shared by the curator commands (`bank`, `url-list`): argument checks, the database, who acts. */
+
+export function isOneOf<T extends string>(values: readonly T[], v: unknown): v is T {
+  return typeof v === 'string' && (values as readonly string[]).includes(v);
+}
+
+/**
+ * Runs `fn` with a pool on the configured database (migrated first) and the topic that announces changes of
+ * the given kind; the pool is closed afterwards.
+ */
+export async function withDatabase<T>(
+  changes: 'bankChanges' | 'urlListChanges',
+  fn: (pool: Pool, changesTopic: string) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(commonSpec, process.env);
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    max: 2,
+    applicationName: 'modctl',
+  });
+  try {
+    await migrate(pool, config.DATABASE_SCHEMA);
+    return await fn(pool, topicNames(config.TOPIC_PREFIX)[changes]);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Who the audit log names for changes made with modctl: MODCTL_ACTOR, else the OS user. */
+export function operator(): Curator {
+  let name = process.env['MODCTL_ACTOR'] ?? '';
+  if (name === '') {
+    try {
+      name = userInfo().username;
+    } catch {
+      name = 'unknown';
+    }
+  }
+  return { actor: { kind: 'user', id: `modctl:${name}` }, role: 'curator', tenantId: null };
+}
