@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBank, importBankList } from '@mod/curation';
 import { createTestSchema } from '@mod/db';
-import { parseBankList } from '@mod/matcher';
+import { parseBankListBatches } from '@mod/matcher';
 
 const args = process.argv.slice(2);
 const lines = Number(args[args.indexOf('--lines') + 1] ?? 1_000_000) || 1_000_000;
@@ -38,7 +38,8 @@ await writeList(file, lines);
 
 let t = performance.now();
 let parsed = 0;
-for await (const r of parseBankList(createReadStream(file), { format: 'csv' })) if ('entry' in r) parsed++;
+for await (const batch of parseBankListBatches(createReadStream(file), { format: 'csv' }))
+  for (const r of batch) if ('entry' in r) parsed++;
 const parseSeconds = (performance.now() - t) / 1000;
 
 const db = await createTestSchema();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, listLiveEntries, type PoolClient, type TestDatabase } from '@mod/db';
 import {
   CurationErrorCode,
+  addEntries,
   createBank,
   importBankList,
   updateBankSettings,
@@ -156,6 +157,70 @@ describe('bank import', () => {
       type: 'bank-upserted',
       bank: { enabled: false, thresholds: { pdq: 20 } },
     });
+  });
+});
+
+describe('bank import across signals and sizes', () => {
+  const md5 = (n: number) => n.toString(16).padStart(32, '0');
+  const list = (from: number, to: number): string =>
+    Array.from({ length: to - from }, (_, k) => {
+      const i = from + k;
+      return i % 2 === 0 ? `pdq,${i.toString(16).padStart(64, '0')}` : `md5,${md5(i)}`;
+    }).join('\n');
+  const live = async (bankId: string): Promise<string[]> =>
+    (
+      await db.pool.query<{ v: string }>(
+        `select signal || ':' || value as v from bank_entries where bank_id = $1 and removed_at is null order by 1`,
+        [bankId],
+      )
+    ).rows.map((r) => r.v);
+  const expected = (from: number, to: number): string[] =>
+    list(from, to)
+      .split('\n')
+      .map((l) => l.replace(',', ':'))
+      .sort();
+
+  it('replaces a mixed bank: the live entries become exactly the list, whichever way scanners are told', async () => {
+    const bank = await createBank(
+      db.pool,
+      { name: 'mixed', source: 'test', signalTypes: ['pdq', 'md5'], actionPolicy: 'review' },
+      topic,
+    );
+    const run = (from: number, to: number) =>
+      importBankList(db.pool, {
+        bankName: 'mixed',
+        format: 'csv',
+        input: Readable.from([list(from, to)]),
+        changesTopic: topic,
+        bulkThreshold: 30,
+      });
+    const before = (await outbox()).length;
+    // 100 new entries, more than the threshold above the 0 live ones: surely a resync.
+    expect(await run(0, 100)).toMatchObject({ added: 100, removed: 0, unchanged: 0, resync: true });
+    expect(await live(bank.id)).toEqual(expected(0, 100));
+    // Same size, 40 changed: 80 changes, more than the threshold only once counted.
+    expect(await run(40, 140)).toMatchObject({ added: 40, removed: 40, unchanged: 60, resync: true });
+    expect(await live(bank.id)).toEqual(expected(40, 140));
+    // 10 changed: per-entry messages naming exactly the changed entries.
+    const mid = (await outbox()).length;
+    expect(await run(45, 145)).toMatchObject({ added: 5, removed: 5, unchanged: 95, resync: false });
+    expect(await live(bank.id)).toEqual(expected(45, 145));
+    const changes = (await outbox()).slice(mid).map((c) => c.payload.type);
+    expect(changes.filter((t) => t === 'entry-added')).toHaveLength(5);
+    expect(changes.filter((t) => t === 'entry-removed')).toHaveLength(5);
+    expect((await outbox()).slice(before, mid).map((c) => c.payload.type)).toEqual([
+      'bank-resync',
+      'bank-resync',
+    ]);
+  });
+
+  it('a bank is never deleted, and entries cannot be added to a bank that does not exist', async () => {
+    await expect(db.pool.query(`delete from banks where name = 'mixed'`)).rejects.toMatchObject({
+      code: '23001',
+    });
+    await expect(
+      addEntries(db.pool, '00000000-0000-4000-8000-000000000000', [{ signal: 'md5', value: md5(1) }], topic),
+    ).rejects.toMatchObject({ code: CurationErrorCode.UnknownBank });
   });
 });
 

@@ -16,7 +16,7 @@ import {
   type PoolClient,
   type StagedEntry,
 } from '@mod/db';
-import { parseBankList, type BankListFormat } from '@mod/matcher';
+import { parseBankListBatches, type BankListFormat } from '@mod/matcher';
 import { CurationError, CurationErrorCode } from './errors.js';
 
 export interface LineError {
@@ -84,23 +84,28 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
   const after = req.inTransaction;
   let lines = 0;
   let badLines = 0;
-  const records = parseBankList(req.input, { format: req.format, allowedSignals: bank.signalTypes });
-  async function* good(): AsyncGenerator<StagedEntry> {
-    for await (const r of records) {
-      lines++;
-      if ('error' in r) {
-        badLines++;
-        req.onLineError?.({ lineNumber: r.lineNumber, code: r.error.code, message: r.error.message });
-        continue;
+  const batches = parseBankListBatches(req.input, { format: req.format, allowedSignals: bank.signalTypes });
+  const provenance = req.provenance ?? null;
+  async function* good(): AsyncGenerator<StagedEntry[]> {
+    for await (const batch of batches) {
+      const entries: StagedEntry[] = [];
+      for (const r of batch) {
+        lines++;
+        if ('error' in r) {
+          badLines++;
+          req.onLineError?.({ lineNumber: r.lineNumber, code: r.error.code, message: r.error.message });
+          continue;
+        }
+        entries.push({
+          signal: r.entry.signal,
+          value: r.entry.value,
+          quality: r.entry.quality ?? null,
+          category: r.entry.category ?? null,
+          note: r.entry.note ?? null,
+          provenance,
+        });
       }
-      yield {
-        signal: r.entry.signal,
-        value: r.entry.value,
-        quality: r.entry.quality ?? null,
-        category: r.entry.category ?? null,
-        note: r.entry.note ?? null,
-        provenance: req.provenance ?? null,
-      };
+      yield entries;
     }
   }
   const diff = await importBankEntries(pool, good(), {
@@ -198,6 +203,9 @@ export async function addEntries(
 ): Promise<string[]> {
   if (entries.length === 0) return [];
   return withTransaction(pool, async (c) => {
+    // Banks are never deleted (a trigger refuses it), so a bank seen here stays for the insert.
+    if ((await getBank(c, bankId)) === null)
+      throw new CurationError(CurationErrorCode.UnknownBank, `no bank with id ${JSON.stringify(bankId)}`);
     const { rows } = await c.query<{ id: number }>(
       `/* curator:add-entries */ insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
        select $1, e.signal, lower(e.value), e.quality, e.category, e.provenance, e.note
@@ -222,7 +230,7 @@ export async function removeEntries(
     const { rows } = await c.query<{ id: number }>(
       `/* curator:remove-entries */ update bank_entries b set removed_at = now()
        from jsonb_to_recordset($2::jsonb) as e(signal text, value text)
-       where b.bank_id = $1 and b.removed_at is null and b.signal = e.signal and b.value = lower(e.value)
+       where b.bank_id = $1 and b.removed_at is null and b.signal = e.signal and b.value = lower(e.value) collate "C"
        returning b.id`,
       [bankId, JSON.stringify(entries)],
     );

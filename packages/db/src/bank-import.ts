@@ -41,78 +41,93 @@ export interface ImportDiff {
   resync: boolean;
 }
 
-/** COPY text format: backslash, tab, newline and carriage return escaped; `\N` is NULL. */
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
+/** One field in COPY text format: backslash, tab, newline and carriage return escaped; `\N` is NULL. */
 function copyField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '\\N';
-  return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  if (typeof v === 'number') return String(v);
+  if (!NEEDS_ESCAPE.test(v)) return v;
+  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-async function* copyLines(
-  entries: AsyncIterable<StagedEntry>,
-  counter: { n: number },
+/** Each batch of entries as one block of COPY text rows (one string per batch: few, large writes). */
+async function* copyBlocks(
+  batches: AsyncIterable<readonly StagedEntry[]>,
+  counter: { n: number; signals: Set<SignalType> },
 ): AsyncGenerator<string> {
-  let batch: string[] = [];
-  for await (const e of entries) {
-    counter.n++;
-    batch.push(
-      [e.signal, e.value.toLowerCase(), e.quality, e.category, e.provenance, e.note]
-        .map(copyField)
-        .join('\t') + '\n',
-    );
-    if (batch.length >= 2000) {
-      yield batch.join('');
-      batch = [];
+  for await (const batch of batches) {
+    if (batch.length === 0) continue;
+    counter.n += batch.length;
+    let block = '';
+    for (const e of batch) {
+      counter.signals.add(e.signal);
+      block +=
+        copyField(e.signal) +
+        '\t' +
+        copyField(e.value.toLowerCase()) +
+        '\t' +
+        copyField(e.quality) +
+        '\t' +
+        copyField(e.category) +
+        '\t' +
+        copyField(e.provenance) +
+        '\t' +
+        copyField(e.note) +
+        '\n';
     }
+    yield block;
   }
-  if (batch.length > 0) yield batch.join('');
 }
 
 /**
  * Imports a validated list into a bank in ONE transaction: streams it with COPY into a temporary table (bounded
  * memory whatever the size), then adds what is new, soft-removes what is gone (replace mode), and enqueues the
  * bank changes in the outbox so every scanner applies them. Idempotent: importing the same list again changes
- * nothing. `entries` must hold no two entries with the same signal and value (the list parser reports those).
+ * nothing. `entries` comes in batches (one COPY write each) and must hold no two entries with the same signal
+ * and value (the list parser reports those).
  */
 export async function importBankEntries(
   pool: Pool,
-  entries: AsyncIterable<StagedEntry>,
+  entries: AsyncIterable<readonly StagedEntry[]>,
   options: ImportOptions,
 ): Promise<ImportDiff> {
   const threshold = options.bulkThreshold ?? 10_000;
   return withTransaction(pool, async (c) => {
     await c.query(`select pg_advisory_xact_lock(hashtext('mod-bank-import:' || $1))`, [options.bankId]);
+    // value collates as "C", as bank_entries.value does: equal hex sorts and compares byte by byte.
     await c.query(
-      `/* curator:stage */ create temp table bank_stage (signal text not null, value text not null, quality int,
-         category text, provenance text, note text) on commit drop`,
+      `/* curator:stage */ create temp table bank_stage (signal text not null, value text collate "C" not null,
+         quality int, category text, provenance text, note text) on commit drop`,
     );
-    // Hash joins over the staged list; memory for them rather than random index probes. A lost commit is
-    // harmless here (the import is idempotent: run it again), so the transaction does not wait for the flush.
+    // Sorts and hash joins over the staged list get memory rather than many small temporary files. A lost commit
+    // is harmless here (the import is idempotent: run it again), so the transaction does not wait for the flush.
     await c.query(`set local work_mem = '256MB'`);
     await c.query(`set local synchronous_commit = off`);
+    // Plans here run once over millions of rows: compiling them (JIT) costs more than it saves.
+    await c.query(`set local jit = off`);
     // A list of millions of lines takes minutes, not the pool's default statement timeout.
     await c.query(`set local statement_timeout = '30min'`);
-    const staged = { n: 0 };
+    const staged = { n: 0, signals: new Set<SignalType>() };
     await pipeline(
-      Readable.from(copyLines(entries, staged)),
+      Readable.from(copyBlocks(entries, staged)),
       c.query(copyFrom('copy bank_stage (signal, value, quality, category, provenance, note) from stdin')),
     );
     options.beforeApply?.();
     await c.query(`analyze bank_stage`);
-    await c.query(`create temp table import_added (id bigint) on commit drop`);
-    await c.query(`create temp table import_removed (id bigint) on commit drop`);
-    const added = await c.query(
-      `/* curator:import-add */ with ins as (
-         insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
-         select $1::uuid, s.signal, s.value, s.quality, s.category, s.provenance, s.note
-         from bank_stage s
-         where not exists (select 1 from bank_entries e where e.bank_id = $1 and e.removed_at is null
-                           and e.signal = s.signal and e.value = s.value)
-         returning id)
-       insert into import_added select id from ins`,
+    const before = await c.query<{ n: string }>(
+      `/* curator:import-live-count */ select count(*) as n from bank_entries where bank_id = $1 and removed_at is null`,
       [options.bankId],
     );
+    const liveBefore = Number(before.rows[0]?.n ?? 0);
+    // More entries staged than were live, by more than the threshold: at least that many are added, so scanners
+    // will reload the bank and the ids of the changes need not be kept.
+    const surelyResync = staged.n - liveBefore > threshold;
+    await c.query(`create temp table import_added (id bigint) on commit drop`);
+    await c.query(`create temp table import_removed (id bigint) on commit drop`);
+    // Removal first: it then looks only at the entries that were live before, not at those this import adds.
     let removed = 0;
-    if (options.mode === 'replace') {
+    if (options.mode === 'replace' && liveBefore > 0) {
       const r = await c.query(
         `/* curator:import-remove */ with gone as (
            update bank_entries e set removed_at = now()
@@ -124,9 +139,32 @@ export async function importBankEntries(
       );
       removed = r.rowCount ?? 0;
     }
-    const addedCount = added.rowCount ?? 0;
+    // One insert per signal, in the order of the live-entry index (bank, signal, value): each new index entry
+    // lands next to the previous one instead of on a random page of an index larger than the buffer cache.
+    // The ids of new entries are kept only when scanners may get them one by one.
+    const insert = `insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
+      select $1::uuid, s.signal, s.value, s.quality, s.category, s.provenance, s.note
+      from bank_stage s
+      where s.signal = $2
+        and not exists (select 1 from bank_entries e where e.bank_id = $1 and e.removed_at is null
+                        and e.signal = $2 and e.value = s.value)
+      order by s.value`;
+    let addedCount = 0;
+    for (const signal of [...staged.signals].sort()) {
+      if (surelyResync) {
+        const r = await c.query(`/* curator:import-add */ ${insert}`, [options.bankId, signal]);
+        addedCount += r.rowCount ?? 0;
+      } else {
+        const r = await c.query(
+          `/* curator:import-add-tracked */ with ins as (${insert} returning id)
+           insert into import_added select id from ins`,
+          [options.bankId, signal],
+        );
+        addedCount += r.rowCount ?? 0;
+      }
+    }
     const changed = addedCount + removed;
-    const resync = changed > threshold;
+    const resync = surelyResync || changed > threshold;
     if (changed > 0) {
       await c.query(
         `/* curator:touch-bank */ update banks set updated_at = clock_timestamp() where id = $1`,

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { BankListErrorCode, parseBankList } from './bank-list-parser.js';
+import { BankListErrorCode, parseBankList, parseBankListBatches } from './bank-list-parser.js';
 import type { BankListOptions, BankListRecord } from './bank-list-parser.js';
 
 const PDQ = 'ab'.repeat(32);
@@ -116,6 +116,55 @@ describe('parseBankList', () => {
       [2, 'sha1'],
       [3, BankListErrorCode.BadEncoding],
     ]);
+  });
+
+  it('gives the same records whatever the chunking: whole, random cuts, byte by byte, batched', async () => {
+    const long = `md5,${'0'.repeat(200)}`;
+    const text = [
+      '\ufeffsignal,value,quality,category,note',
+      `pdq,${PDQ},90,A,plain`,
+      `md5,${MD5},,B,caf\u00e9 na\u00efve`, // UTF-8 beyond ASCII in an otherwise ASCII list
+      '',
+      `sha1,${SHA1.toUpperCase()},,,\r`,
+      long,
+      `md5,${MD5}`,
+      `pdq,${'cd'.repeat(32)},101`,
+      '# comment',
+      `pdq,${'ef'.repeat(32)},7,"C, quoted","say ""hi"""`,
+    ].join('\r\n');
+    const buf = Buffer.from(text, 'utf8');
+    const options: BankListOptions = { format: 'csv', maxLineBytes: 100 };
+    const whole = await collect(Readable.from([buf]), options);
+    expect(codes(whole)).toEqual([
+      [2, 'pdq'],
+      [3, 'md5'],
+      [5, 'sha1'],
+      [6, BankListErrorCode.LineTooLong],
+      [7, BankListErrorCode.Duplicate],
+      [8, BankListErrorCode.BadQuality],
+      [10, 'pdq'],
+    ]);
+    expect(whole[1]).toMatchObject({ entry: { note: 'caf\u00e9 na\u00efve', category: 'B' } });
+    expect(whole[2]).toMatchObject({ entry: { value: SHA1 } });
+    expect(whole[3]).toMatchObject({ error: { message: `line of ${long.length + 1} bytes exceeds 100` } });
+    expect(whole[6]).toMatchObject({ entry: { quality: 7, category: 'C, quoted', note: 'say "hi"' } });
+
+    let seed = 7;
+    const cuts: Buffer[] = [];
+    for (let at = 0; at < buf.length; ) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const n = 1 + (seed % 97);
+      cuts.push(buf.subarray(at, at + n));
+      at += n;
+    }
+    expect(await collect(Readable.from(cuts), options)).toEqual(whole);
+    expect(await collect(Readable.from(Array.from(buf, (b) => Uint8Array.of(b))), options)).toEqual(whole);
+    const batched: BankListRecord[] = [];
+    for await (const batch of parseBankListBatches(Readable.from(cuts), options)) {
+      expect(batch.length).toBeGreaterThan(0);
+      batched.push(...batch);
+    }
+    expect(batched).toEqual(whole);
   });
 
   it('treats strings of a plain async iterable as lines', async () => {

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { MatcherError, MatcherErrorCode } from './errors.js';
 import { ExactHashSet } from './exact-set.js';
@@ -91,6 +92,18 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * iterable end a line at their end (they are lines, as from readline); bytes are arbitrary chunks.
  */
 export async function* splitLines(input: BankListInput, maxLineBytes: number): AsyncGenerator<RawLine> {
+  for await (const batch of splitLineBatches(input, maxLineBytes)) yield* batch;
+}
+
+/**
+ * {@link splitLines}, one batch of lines per input chunk: the lines of a chunk that is plain ASCII (what hash
+ * lists are) are decoded with one call and split in one pass, and the consumer pays for one await per chunk
+ * rather than per line. Lines that span chunks, hold other UTF-8 or are too long take the careful path.
+ */
+export async function* splitLineBatches(
+  input: BankListInput,
+  maxLineBytes: number,
+): AsyncGenerator<RawLine[]> {
   const isStream = input instanceof Readable;
   let parts: Uint8Array[] = [];
   let held = 0;
@@ -135,29 +148,72 @@ export async function* splitLines(input: BankListInput, maxLineBytes: number): A
     held += seg.length;
   };
 
+  /** Whole lines `buf[from, to)` (newline-separated, the last one ending at `to`), none of them carried over. */
+  const wholeLines = (buf: Uint8Array, from: number, to: number, out: RawLine[]): void => {
+    const region = buf.subarray(from, to);
+    if (isAscii(region)) {
+      // ASCII: one byte per character, so lengths are byte counts; no BOM can be here.
+      const lines = Buffer.from(region.buffer, region.byteOffset, region.length)
+        .toString('latin1')
+        .split('\n');
+      for (const line of lines) {
+        lineNumber++;
+        if (line.length > maxLineBytes) out.push({ lineNumber, tooLongBytes: line.length });
+        else
+          out.push({
+            lineNumber,
+            text: line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line,
+          });
+      }
+      return;
+    }
+    let pos = from;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, pos);
+      if (nl < 0 || nl >= to) break;
+      take(buf.subarray(pos, nl));
+      out.push(finish());
+      pos = nl + 1;
+    }
+    take(buf.subarray(pos, to));
+    out.push(finish());
+  };
+
   for await (const chunk of input as AsyncIterable<unknown>) {
     let buf: Uint8Array;
     if (typeof chunk === 'string') buf = Buffer.from(chunk, 'utf8');
     else if (chunk instanceof Uint8Array) buf = chunk;
     else throw new MatcherError(MatcherErrorCode.BadArgument, 'bank list chunks must be strings or bytes');
+    const out: RawLine[] = [];
     let pos = 0;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, pos);
-      if (nl < 0) break;
-      take(buf.subarray(pos, nl));
-      yield finish();
-      pos = nl + 1;
+    const last = buf.lastIndexOf(0x0a);
+    if (last >= 0) {
+      if (held > 0 || tooLong > 0 || lineNumber === 0) {
+        // The line carried over from the previous chunk (or the first line, which may hold a BOM).
+        const nl = buf.indexOf(0x0a);
+        take(buf.subarray(0, nl));
+        out.push(finish());
+        pos = nl + 1;
+      }
+      if (last >= pos) wholeLines(buf, pos, last, out);
+      pos = last + 1;
     }
     take(buf.subarray(pos));
     // A string element is a whole line (readline style) unless it already ended with its newline.
     if (!isStream && typeof chunk === 'string' && !(buf.length > 0 && buf[buf.length - 1] === 0x0a))
-      yield finish();
+      out.push(finish());
+    if (out.length > 0) yield out;
   }
-  if (held > 0 || tooLong > 0) yield finish();
+  if (held > 0 || tooLong > 0) yield [finish()];
 }
 
 /** Splits one CSV/TSV line into fields; double quotes (RFC 4180, "" escapes) within one line. Null = bad quotes. */
 function splitFields(line: string, sep: string): string[] | null {
+  if (!line.includes('"')) {
+    const fields = line.split(sep);
+    for (let i = 0; i < fields.length; i++) fields[i] = (fields[i] as string).trim();
+    return fields;
+  }
   const out: string[] = [];
   let i = 0;
   for (;;) {
@@ -192,8 +248,21 @@ function splitFields(line: string, sep: string): string[] | null {
   }
 }
 
-function isHexText(v: string): boolean {
-  return /^[0-9a-fA-F]*$/.test(v);
+/** Per ASCII code: 1 for a digit or a-f, 2 for A-F, 0 otherwise. */
+const HEX_CLASS = new Uint8Array(128);
+for (const c of '0123456789abcdef') HEX_CLASS[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEF') HEX_CLASS[c.charCodeAt(0)] = 2;
+
+/** 0 when `v` holds a non-hex character, 1 when it is lowercase hex (or empty), 2 when it has A-F. */
+function hexKind(v: string): 0 | 1 | 2 {
+  let kind: 0 | 1 | 2 = 1;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    const k = c < 128 ? (HEX_CLASS[c] as number) : 0;
+    if (k === 0) return 0;
+    if (k === 2) kind = 2;
+  }
+  return kind;
 }
 
 type Fields = Partial<Record<Column, unknown>>;
@@ -210,13 +279,14 @@ function validateFields(f: Fields): LineResult {
   }
   const sig = signal.toLowerCase() as Signal;
   const value = f.value;
-  if (typeof value !== 'string' || !isHexText(value))
+  const kind = typeof value === 'string' ? hexKind(value) : 0;
+  if (typeof value !== 'string' || kind === 0)
     return err(BankListErrorCode.BadHex, `${sig} value is not hex`);
   const len = SIGNAL_HEX_LENGTH[sig];
   if (value.length !== len) {
     return err(BankListErrorCode.BadLength, `${sig} value must be ${len} hex digits, got ${value.length}`);
   }
-  const entry: BankListEntry = { signal: sig, value: value.toLowerCase() };
+  const entry: BankListEntry = { signal: sig, value: kind === 2 ? value.toLowerCase() : value };
   const q = f.quality;
   if (q !== undefined && q !== '' && q !== null) {
     const n = typeof q === 'string' && /^\d{1,3}$/.test(q) ? Number(q) : q;
@@ -226,18 +296,23 @@ function validateFields(f: Fields): LineResult {
     if (sig !== 'pdq') return err(BankListErrorCode.BadQuality, `quality applies to pdq only, not ${sig}`);
     entry.quality = n;
   }
-  for (const [k, max] of [
-    ['category', MAX_CATEGORY],
-    ['note', MAX_NOTE],
-  ] as const) {
-    const v = f[k];
-    if (v === undefined || v === null || v === '') continue;
-    if (typeof v !== 'string' || v.length > max) {
-      return err(BankListErrorCode.BadField, `${k} must be a string of at most ${max} characters`);
-    }
-    entry[k] = v;
-  }
+  const category = optionalText(f.category, MAX_CATEGORY);
+  if (category === false) return badText('category', MAX_CATEGORY);
+  if (category !== undefined) entry.category = category;
+  const note = optionalText(f.note, MAX_NOTE);
+  if (note === false) return badText('note', MAX_NOTE);
+  if (note !== undefined) entry.note = note;
   return { entry };
+}
+
+/** An optional free-text field: undefined when absent or empty, false when not a string or too long. */
+function optionalText(v: unknown, max: number): string | undefined | false {
+  if (v === undefined || v === null || v === '') return undefined;
+  return typeof v === 'string' && v.length <= max ? v : false;
+}
+
+function badText(field: string, max: number): LineResult {
+  return err(BankListErrorCode.BadField, `${field} must be a string of at most ${max} characters`);
 }
 
 function parseJsonLine(text: string): LineResult {
@@ -270,6 +345,17 @@ export async function* parseBankList(
   input: BankListInput,
   options: BankListOptions,
 ): AsyncGenerator<BankListRecord> {
+  for await (const batch of parseBankListBatches(input, options)) yield* batch;
+}
+
+/**
+ * {@link parseBankList}, one batch of records per input chunk (the same records in the same order): for
+ * consumers of millions of lines, which then pay for one await per chunk rather than per line.
+ */
+export async function* parseBankListBatches(
+  input: BankListInput,
+  options: BankListOptions,
+): AsyncGenerator<BankListRecord[]> {
   const { format } = options;
   if (format !== 'csv' && format !== 'tsv' && format !== 'jsonl') {
     throw new MatcherError(MatcherErrorCode.BadArgument, `format must be csv, tsv or jsonl`);
@@ -290,27 +376,25 @@ export async function* parseBankList(
   let firstData = true;
   let firstSignal: Signal | null = null;
 
-  for await (const raw of splitLines(input, maxLineBytes)) {
+  const parseLine = (raw: RawLine): BankListRecord | null => {
     const { lineNumber } = raw;
     if ('tooLongBytes' in raw) {
-      yield {
+      return {
         lineNumber,
         error: {
           code: BankListErrorCode.LineTooLong,
           message: `line of ${raw.tooLongBytes} bytes exceeds ${maxLineBytes}`,
         },
       };
-      continue;
     }
     if ('badEncoding' in raw) {
-      yield {
+      return {
         lineNumber,
         error: { code: BankListErrorCode.BadEncoding, message: 'line is not valid UTF-8' },
       };
-      continue;
     }
     const text = raw.text.trim();
-    if (text === '' || text.startsWith('#')) continue;
+    if (text === '' || text.startsWith('#')) return null;
 
     let result: LineResult;
     if (format === 'jsonl') result = parseJsonLine(text);
@@ -327,15 +411,16 @@ export async function* parseBankList(
               new Set(names).size !== names.length ||
               !names.includes('value')
             ) {
-              yield {
+              return {
                 lineNumber,
                 error: {
                   code: BankListErrorCode.BadSyntax,
                   message: 'header names an unknown or repeated column, or lacks value',
                 },
               };
-            } else columns = names as Column[];
-            continue;
+            }
+            columns = names as Column[];
+            return null;
           }
         }
         result = fromFields(fields, columns, defaultSignal);
@@ -358,14 +443,23 @@ export async function* parseBankList(
           d = { set: new ExactHashSet({ digestBytes, capacity: 1024 }), lines: [] };
           seen.set(e.signal, d);
         }
-        const prior = d.set.find(e.value);
-        if (prior.length > 0) {
-          result = err(BankListErrorCode.Duplicate, `duplicate of line ${d.lines[prior[0] ?? 0] ?? '?'}`);
-        } else d.lines[d.set.add(e.value)] = lineNumber;
+        const slot = d.set.addUnique(e.value);
+        if (slot < 0) {
+          result = err(BankListErrorCode.Duplicate, `duplicate of line ${d.lines[-1 - slot] ?? '?'}`);
+        } else d.lines[slot] = lineNumber;
       }
       if ('entry' in result) firstSignal ??= result.entry.signal;
     }
-    yield { lineNumber, ...result };
+    return 'entry' in result ? { lineNumber, entry: result.entry } : { lineNumber, error: result.error };
+  };
+
+  for await (const lines of splitLineBatches(input, maxLineBytes)) {
+    const out: BankListRecord[] = [];
+    for (const raw of lines) {
+      const record = parseLine(raw);
+      if (record !== null) out.push(record);
+    }
+    if (out.length > 0) yield out;
   }
 }
 
@@ -374,7 +468,14 @@ function fromFields(
   columns: Column[] | null,
   defaultSignal: Signal | undefined,
 ): LineResult {
-  const f: Fields = {};
+  // Every key present from the start: one object shape for every line, whatever the columns.
+  const f: Fields = {
+    signal: undefined,
+    value: undefined,
+    quality: undefined,
+    category: undefined,
+    note: undefined,
+  };
   let cols: readonly Column[];
   if (columns) cols = columns;
   else if (defaultSignal !== undefined && !SIGNAL_NAMES.has((fields[0] ?? '').toLowerCase())) {
@@ -383,9 +484,7 @@ function fromFields(
   if (fields.length > cols.length) {
     return err(BankListErrorCode.BadSyntax, `expected at most ${cols.length} columns, got ${fields.length}`);
   }
-  fields.forEach((v, i) => {
-    f[cols[i] as Column] = v;
-  });
+  for (let i = 0; i < fields.length; i++) f[cols[i] as Column] = fields[i];
   if (f.signal === undefined) f.signal = defaultSignal;
   if (f.value === undefined) return err(BankListErrorCode.BadSyntax, 'missing value column');
   return validateFields(f);

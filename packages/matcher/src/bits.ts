@@ -7,12 +7,14 @@ export function popcount32(v: number): number {
   return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
+/** Nibble value of each ASCII code, -1 for codes that are not hex digits. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) NIBBLE[48 + c] = c;
+for (let c = 0; c < 6; c++) NIBBLE[97 + c] = NIBBLE[65 + c] = 10 + c;
+
 /** Value of one hex character code, or -1. Accepts upper and lower case. */
 function hexNibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
+  return c < 128 ? (NIBBLE[c] as number) : -1;
 }
 
 /** True when `hex` is exactly `chars` hex digits. */

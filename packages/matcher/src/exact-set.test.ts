@@ -50,6 +50,18 @@ describe('ExactHashSet', () => {
     expect(set.find(h)).toEqual([b]);
   });
 
+  it('addUnique adds a digest once and names the slot that already holds it', () => {
+    const set = new ExactHashSet({ digestBytes: 32, capacity: 4 });
+    const slots = Array.from({ length: 2000 }, (_, i) => set.addUnique(digest('sha256', String(i))));
+    expect(slots.every((s) => s >= 0)).toBe(true);
+    expect(new Set(slots).size).toBe(2000);
+    for (const [i, slot] of slots.entries()) {
+      expect(set.addUnique(digest('sha256', String(i)).toUpperCase())).toBe(-1 - slot);
+    }
+    expect(set.size).toBe(2000);
+    expectCode(() => set.addUnique('0'.repeat(63)), MatcherErrorCode.BadHash);
+  });
+
   it('round-trips a snapshot and rejects a corrupt one', () => {
     const set = new ExactHashSet({ digestBytes: 20 });
     const hashes = Array.from({ length: 50 }, (_, i) => digest('sha1', String(i)));

@@ -134,6 +134,24 @@ export class ExactHashSet {
     return true;
   }
 
+  /**
+   * Adds `hex` unless the set already holds it, parsing it once: returns the new slot, or `-1 - slot` of the
+   * first slot already holding it (so a negative result means "present"). For duplicate detection over
+   * millions of lines. Throws `MOD_ERR_MATCHER_BAD_HASH` on bad hex.
+   */
+  addUnique(hex: string): number {
+    this.parse(hex);
+    const W = this.words;
+    let s = this.heads[this.bucket(0, this.q)] ?? EMPTY;
+    while (s !== EMPTY) {
+      let w = 0;
+      while (w < W && this.values[s * W + w] === this.q[w]) w++;
+      if (w === W) return -1 - s;
+      s = this.next[s] ?? EMPTY;
+    }
+    return this.addWords(this.q, 0);
+  }
+
   /** Every slot holding exactly `hex` (case-insensitive). Throws `MOD_ERR_MATCHER_BAD_HASH` on bad hex. */
   find(hex: string): number[] {
     this.parse(hex);

@@ -24,6 +24,8 @@ export {
 export {
   parseBankList,
   splitLines,
+  splitLineBatches,
+  parseBankListBatches,
   BankListErrorCode,
   type BankListEntry,
   type BankListRecord,
