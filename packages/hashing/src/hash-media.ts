@@ -40,8 +40,8 @@ export interface HashMediaOptions {
   /** Overrides of `defaultDecodeLimits`. */
   limits?: Partial<DecodeLimits>;
   /**
-   * Reduced-scale decoding of large JPEGs (default `defaultReducedDecode`: only when the shorter side stays
-   * ≥ 1000 px); `false` decodes every pixel, as the reference tools do.
+   * Reduced-scale decoding of large JPEGs, e.g. `{ minSide: 1000 }` (default `defaultReducedDecode`: `false`,
+   * every pixel decoded, as the reference tools do).
    */
   reducedDecode?: ReducedDecode | false;
 }

@@ -58,9 +58,9 @@ export const scannerSpec = {
     doc: 'also match the 8 rotations/flips and the border-trimmed content (PDQ)',
   }),
   HASH_REDUCED_DECODE_MIN_SIDE: env.integer({
-    default: 1000,
+    default: 0,
     min: 0,
-    doc: 'decode large JPEGs at 1/2, 1/4 or 1/8 scale when the shorter side stays at least this many pixels (0: decode every pixel)',
+    doc: 'decode large JPEGs at 1/2, 1/4 or 1/8 scale when the shorter side stays at least this many pixels (0, the default: decode every pixel); measure with bench:hashing first',
   }),
   MAX_MEDIA_BYTES: env.integer({
     default: 12 * 1024 * 1024,
