@@ -3,7 +3,7 @@ import type { SignalType } from '@mod/contracts';
 import {
   enqueueBankUpserted,
   enqueueEntryChanges,
-  ensureBank,
+  insertBank,
   getBank,
   getBankByName,
   importBankEntries,
@@ -135,20 +135,29 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
 }
 
 /**
- * Creates a bank (or finds it) and tells every scanner its settings, in one transaction with the caller's
- * `inTransaction` step (its audit record).
+ * Creates a bank and tells every scanner its settings, in one transaction with the caller's `inTransaction` step
+ * (its audit record). A bank of that name that exists already is returned as it is, and nothing runs, or with
+ * `ifExists: 'fail'` is a `BankExists` error.
  */
 export async function createBank(
   pool: Pool,
   bank: NewBank,
   changesTopic: string,
-  options: InTransaction<Bank> = {},
+  options: InTransaction<Bank> & { ifExists?: 'return' | 'fail' } = {},
 ): Promise<Bank> {
   return withTransaction(pool, async (c) => {
-    const created = await ensureBank(c, bank);
-    await enqueueBankUpserted(c, created.id, changesTopic);
-    await options.inTransaction?.(c, created);
-    return created;
+    const { bank: row, created } = await insertBank(c, bank);
+    if (!created) {
+      if (options.ifExists === 'fail')
+        throw new CurationError(
+          CurationErrorCode.BankExists,
+          `a bank named ${JSON.stringify(bank.name)} exists`,
+        );
+      return row;
+    }
+    await enqueueBankUpserted(c, row.id, changesTopic);
+    await options.inTransaction?.(c, row);
+    return row;
   });
 }
 

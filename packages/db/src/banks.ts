@@ -73,12 +73,17 @@ const toBank = (r: BankRow): Bank => ({
 
 /** Creates a bank, or returns the existing one with the same name (idempotent for seeding). */
 export async function ensureBank(db: Queryable, bank: NewBank): Promise<Bank> {
-  const { rows } = await db.query<BankRow>(
+  return (await insertBank(db, bank)).bank;
+}
+
+/** Creates the bank unless one of that name exists; `created` says which (an existing bank is left as it is). */
+export async function insertBank(db: Queryable, bank: NewBank): Promise<{ bank: Bank; created: boolean }> {
+  const { rows } = await db.query<BankRow & { created: boolean }>(
     `/* curator:ensure-bank */ insert into banks (id, name, source, licence, version, signal_types, category_scheme,
        enabled, negative, pdq_threshold, blockhash_threshold, action_policy)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      on conflict (name) do update set updated_at = banks.updated_at
-     returning *`,
+     returning *, (xmax = 0) as created`,
     [
       randomUUID(),
       bank.name,
@@ -94,7 +99,8 @@ export async function ensureBank(db: Queryable, bank: NewBank): Promise<Bank> {
       bank.actionPolicy,
     ],
   );
-  return toBank(rows[0] as BankRow);
+  const row = rows[0] as BankRow & { created: boolean };
+  return { bank: toBank(row), created: row.created };
 }
 
 export async function listBanks(db: Queryable): Promise<Bank[]> {

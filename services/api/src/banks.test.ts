@@ -113,6 +113,25 @@ describe('bank changes over the API', () => {
     }
   });
 
+  it('answers 409 for a name another bank has, changing and auditing nothing', async () => {
+    const bank = await newBank();
+    const again = await app.inject({
+      method: 'POST',
+      url: '/v1/banks',
+      headers: auth(),
+      payload: { name: bank.name, source: 'other', signalTypes: ['md5'], actionPolicy: 'automatic' },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ error: { code: 'MOD_ERR_API_CONFLICT' } });
+    const row = await world.db.pool.query<{ source: string; action_policy: string }>(
+      'select source, action_policy from banks where id = $1',
+      [bank.id],
+    );
+    expect(row.rows).toEqual([{ source: 'test', action_policy: 'review' }]);
+    const actions = (await listAudit(world.db.pool, { subjectId: bank.id, limit: 10 })).map((r) => r.action);
+    expect(actions).toEqual(['bank.created']);
+  });
+
   it('audits each change in its own transaction: no change without its record, no record without the change', async () => {
     const db = world.db.pool;
     const actions = async (bankId: string) =>

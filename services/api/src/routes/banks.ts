@@ -123,42 +123,45 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
           },
           { additionalProperties: false },
         ),
-        response: { 201: BankBody },
+        response: { 201: BankBody, ...ErrorResponses },
       },
     },
     async (req, reply) => {
       const p = principalOf(req);
       const b = req.body;
-      const bank = await createBank(
-        deps.db,
-        {
-          name: b.name,
-          source: b.source,
-          licence: b.licence ?? null,
-          version: b.version ?? null,
-          signalTypes: b.signalTypes as never,
-          categoryScheme: b.categoryScheme ?? null,
-          negative: b.negative ?? false,
-          ...(b.pdqThreshold === undefined ? {} : { pdqThreshold: b.pdqThreshold }),
-          ...(b.blockhashThreshold === undefined ? {} : { blockhashThreshold: b.blockhashThreshold }),
-          actionPolicy: b.actionPolicy,
-        },
-        deps.bankChangesTopic,
-        {
-          inTransaction: async (c, created) => {
-            await appendAudit(c, {
-              ...auditActor(p),
-              action: 'bank.created',
-              subject: { type: 'bank', id: created.id },
-              reason: null,
-              evidence: {
-                name: created.name,
-                actionPolicy: created.actionPolicy,
-                negative: created.negative,
-              },
-            });
+      const bank = await answering(() =>
+        createBank(
+          deps.db,
+          {
+            name: b.name,
+            source: b.source,
+            licence: b.licence ?? null,
+            version: b.version ?? null,
+            signalTypes: b.signalTypes as never,
+            categoryScheme: b.categoryScheme ?? null,
+            negative: b.negative ?? false,
+            ...(b.pdqThreshold === undefined ? {} : { pdqThreshold: b.pdqThreshold }),
+            ...(b.blockhashThreshold === undefined ? {} : { blockhashThreshold: b.blockhashThreshold }),
+            actionPolicy: b.actionPolicy,
           },
-        },
+          deps.bankChangesTopic,
+          {
+            inTransaction: async (c, created) => {
+              await appendAudit(c, {
+                ...auditActor(p),
+                action: 'bank.created',
+                subject: { type: 'bank', id: created.id },
+                reason: null,
+                evidence: {
+                  name: created.name,
+                  actionPolicy: created.actionPolicy,
+                  negative: created.negative,
+                },
+              });
+            },
+            ifExists: 'fail',
+          },
+        ),
       );
       return reply.code(201).send(bank);
     },
