@@ -74,7 +74,7 @@ beforeAll(async () => {
   keys['authority'] = (await createApiKey(db, { tenantId: 'authority-1', role: 'authority' })).key;
   const hashes = await hashMedia(await makePhoto(11));
   const changes = world.topics.bankChanges;
-  const bank = await createBank(
+  const { bank } = await createBank(
     db,
     { name: 'known-abuse', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'automatic' },
     changes,

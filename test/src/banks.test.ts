@@ -53,7 +53,7 @@ describe('banks through real Kafka and Postgres', () => {
     const photo = await makePhoto(42);
     const other = await makePhoto(43);
     const h = await hashMedia(photo);
-    const bank = await createBank(
+    const { bank } = await createBank(
       world.db,
       {
         name: 'iwf-test',
@@ -215,7 +215,7 @@ describe('banks through real Kafka and Postgres', () => {
   });
   it('a bulk import reaches the scanner as one resync: it reloads that bank from PostgreSQL', async () => {
     const changes = world.topics.bankChanges;
-    const bank = await createBank(
+    const { bank } = await createBank(
       world.db,
       { name: 'bulk-test', source: 'e2e', signalTypes: ['md5'], actionPolicy: 'review' },
       changes,

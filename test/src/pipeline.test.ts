@@ -62,7 +62,7 @@ beforeAll(async () => {
   known = await makePhoto(7);
   const hashes = await hashMedia(known);
   const changes = world.topics.bankChanges;
-  const bank = await createBank(
+  const { bank } = await createBank(
     db,
     { name: 'known-abuse', source: 'e2e', signalTypes: ['blockhash', 'pdq'], actionPolicy: 'automatic' },
     changes,

@@ -25,7 +25,7 @@ describe('graceful stop and restart', () => {
     await upsertTenant(world.db, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
     const known = await Promise.all([1, 2, 3].map((s) => makePhoto(s)));
     const changes = world.topics.bankChanges;
-    const bank = await createBank(
+    const { bank } = await createBank(
       world.db,
       { name: 'k', source: 'test', signalTypes: ['sha256'], actionPolicy: 'automatic' },
       changes,

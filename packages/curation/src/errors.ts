@@ -3,8 +3,6 @@ import { ModError } from '@mod/contracts';
 export const CurationErrorCode = {
   /** No bank of that name (or id). */
   UnknownBank: 'MOD_ERR_CURATION_UNKNOWN_BANK',
-  /** A bank of that name exists already (when the caller asked for a new one). */
-  BankExists: 'MOD_ERR_CURATION_BANK_EXISTS',
   /** `--strict` import of a file with at least one bad line: nothing was imported. */
   StrictRejected: 'MOD_ERR_CURATION_STRICT_REJECTED',
   /** The list has no valid line at all; a replace import would empty the bank, so nothing was imported. */

@@ -181,7 +181,7 @@ describe('bank import across signals and sizes', () => {
       .sort();
 
   it('replaces a mixed bank: the live entries become exactly the list, whichever way scanners are told', async () => {
-    const bank = await createBank(
+    const { bank } = await createBank(
       db.pool,
       { name: 'mixed', source: 'test', signalTypes: ['pdq', 'md5'], actionPolicy: 'review' },
       topic,
@@ -245,7 +245,7 @@ describe("the caller's step in a bank change's transaction", () => {
     expect(await count('outbox')).toBe(outboxBefore);
 
     const seen: string[] = [];
-    const bank = await createBank(
+    const { bank } = await createBank(
       db.pool,
       { name: 'kept', source: 't', signalTypes: ['sha256'], actionPolicy: 'review' },
       topic,

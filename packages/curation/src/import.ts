@@ -136,28 +136,21 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
 
 /**
  * Creates a bank and tells every scanner its settings, in one transaction with the caller's `inTransaction` step
- * (its audit record). A bank of that name that exists already is returned as it is, and nothing runs, or with
- * `ifExists: 'fail'` is a `BankExists` error.
+ * (its audit record). A bank of that name that exists already is returned as it is (`created: false`), and
+ * nothing runs.
  */
 export async function createBank(
   pool: Pool,
   bank: NewBank,
   changesTopic: string,
-  options: InTransaction<Bank> & { ifExists?: 'return' | 'fail' } = {},
-): Promise<Bank> {
+  options: InTransaction<Bank> = {},
+): Promise<{ bank: Bank; created: boolean }> {
   return withTransaction(pool, async (c) => {
-    const { bank: row, created } = await insertBank(c, bank);
-    if (!created) {
-      if (options.ifExists === 'fail')
-        throw new CurationError(
-          CurationErrorCode.BankExists,
-          `a bank named ${JSON.stringify(bank.name)} exists`,
-        );
-      return row;
-    }
-    await enqueueBankUpserted(c, row.id, changesTopic);
-    await options.inTransaction?.(c, row);
-    return row;
+    const inserted = await insertBank(c, bank);
+    if (!inserted.created) return inserted;
+    await enqueueBankUpserted(c, inserted.bank.id, changesTopic);
+    await options.inTransaction?.(c, inserted.bank);
+    return inserted;
   });
 }
 

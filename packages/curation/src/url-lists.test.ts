@@ -410,7 +410,7 @@ describe('URL-list curation through PostgreSQL', () => {
         actionPolicy: 'automatic',
       },
     ]);
-    const hashBank = await createBank(
+    const { bank: hashBank } = await createBank(
       db.pool,
       { name: 'hashes', source: 'test', signalTypes: ['sha256'], actionPolicy: 'review' },
       'test.bank-changes',

@@ -5,7 +5,7 @@ import {
   announceUrlBank,
   appendAudit,
   appendAuditBatch,
-  ensureBank,
+  insertBank,
   findLiveUrlListEntries,
   getUrlListBank,
   importUrlListEntries,
@@ -178,9 +178,7 @@ export async function createUrlList(
   by: Curator,
 ): Promise<{ bank: UrlBank; created: boolean }> {
   return withTransaction(pool, async (c) => {
-    const before = await getUrlListBank(c, { name: list.name });
-    if (before !== null) return { bank: before, created: false };
-    const bank = await ensureBank(c, {
+    const { bank, created } = await insertBank(c, {
       name: list.name,
       source: list.source,
       licence: list.licence ?? null,
@@ -191,12 +189,13 @@ export async function createUrlList(
       negative: list.negative ?? false,
       actionPolicy: list.actionPolicy,
     });
-    const created = await getUrlListBank(c, { id: bank.id });
-    if (created === null)
+    const urlBank = await getUrlListBank(c, { id: bank.id });
+    if (urlBank === null)
       throw new CurationError(
         CurationErrorCode.NotUrlList,
         `bank ${JSON.stringify(list.name)} is a hash bank`,
       );
+    if (!created) return { bank: urlBank, created: false };
     await announceUrlBank(c, bank.id, changesTopic);
     await appendAudit(
       c,
@@ -206,7 +205,7 @@ export async function createUrlList(
         evidence: { name: list.name, actionPolicy: list.actionPolicy, negative: list.negative ?? false },
       }),
     );
-    return { bank: created, created: true };
+    return { bank: urlBank, created: true };
   });
 }
 

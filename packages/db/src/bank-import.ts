@@ -149,19 +149,12 @@ export async function importBankEntries(
         and not exists (select 1 from bank_entries e where e.bank_id = $1 and e.removed_at is null
                         and e.signal = $2 and e.value = s.value)
       order by s.value`;
+    const addSql = surelyResync
+      ? `/* curator:import-add */ ${insert}`
+      : `/* curator:import-add-tracked */ with ins as (${insert} returning id) insert into import_added select id from ins`;
     let addedCount = 0;
     for (const signal of [...staged.signals].sort()) {
-      if (surelyResync) {
-        const r = await c.query(`/* curator:import-add */ ${insert}`, [options.bankId, signal]);
-        addedCount += r.rowCount ?? 0;
-      } else {
-        const r = await c.query(
-          `/* curator:import-add-tracked */ with ins as (${insert} returning id)
-           insert into import_added select id from ins`,
-          [options.bankId, signal],
-        );
-        addedCount += r.rowCount ?? 0;
-      }
+      addedCount += (await c.query(addSql, [options.bankId, signal])).rowCount ?? 0;
     }
     const changed = addedCount + removed;
     const resync = surelyResync || changed > threshold;

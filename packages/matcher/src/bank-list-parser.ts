@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
+import { hexNibble } from './bits.js';
 import { MatcherError, MatcherErrorCode } from './errors.js';
 import { ExactHashSet } from './exact-set.js';
 import { SIGNAL_HEX_LENGTH, Signal } from './bank-matcher.js';
@@ -248,19 +249,13 @@ function splitFields(line: string, sep: string): string[] | null {
   }
 }
 
-/** Per ASCII code: 1 for a digit or a-f, 2 for A-F, 0 otherwise. */
-const HEX_CLASS = new Uint8Array(128);
-for (const c of '0123456789abcdef') HEX_CLASS[c.charCodeAt(0)] = 1;
-for (const c of 'ABCDEF') HEX_CLASS[c.charCodeAt(0)] = 2;
-
 /** 0 when `v` holds a non-hex character, 1 when it is lowercase hex (or empty), 2 when it has A-F. */
 function hexKind(v: string): 0 | 1 | 2 {
   let kind: 0 | 1 | 2 = 1;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
-    const k = c < 128 ? (HEX_CLASS[c] as number) : 0;
-    if (k === 0) return 0;
-    if (k === 2) kind = 2;
+    if (hexNibble(c) < 0) return 0;
+    if (c <= 70 && c >= 65) kind = 2; // A-F
   }
   return kind;
 }

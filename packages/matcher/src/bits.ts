@@ -13,7 +13,7 @@ for (let c = 0; c < 10; c++) NIBBLE[48 + c] = c;
 for (let c = 0; c < 6; c++) NIBBLE[97 + c] = NIBBLE[65 + c] = 10 + c;
 
 /** Value of one hex character code, or -1. Accepts upper and lower case. */
-function hexNibble(c: number): number {
+export function hexNibble(c: number): number {
   return c < 128 ? (NIBBLE[c] as number) : -1;
 }
 

@@ -141,13 +141,8 @@ export class ExactHashSet {
    */
   addUnique(hex: string): number {
     this.parse(hex);
-    const W = this.words;
-    let s = this.heads[this.bucket(0, this.q)] ?? EMPTY;
-    while (s !== EMPTY) {
-      let w = 0;
-      while (w < W && this.values[s * W + w] === this.q[w]) w++;
-      if (w === W) return -1 - s;
-      s = this.next[s] ?? EMPTY;
+    for (let s = this.heads[this.bucket(0, this.q)] ?? EMPTY; s !== EMPTY; s = this.next[s] ?? EMPTY) {
+      if (this.holdsQuery(s)) return -1 - s;
     }
     return this.addWords(this.q, 0);
   }
@@ -156,18 +151,8 @@ export class ExactHashSet {
   find(hex: string): number[] {
     this.parse(hex);
     const out: number[] = [];
-    const W = this.words;
-    let s = this.heads[this.bucket(0, this.q)] ?? EMPTY;
-    while (s !== EMPTY) {
-      let eq = true;
-      for (let w = 0; w < W; w++) {
-        if (this.values[s * W + w] !== this.q[w]) {
-          eq = false;
-          break;
-        }
-      }
-      if (eq) out.push(s);
-      s = this.next[s] ?? EMPTY;
+    for (let s = this.heads[this.bucket(0, this.q)] ?? EMPTY; s !== EMPTY; s = this.next[s] ?? EMPTY) {
+      if (this.holdsQuery(s)) out.push(s);
     }
     return out;
   }
@@ -213,6 +198,13 @@ export class ExactHashSet {
         `expected ${this.digestBytes * 2} hex digits for a ${this.digestBytes}-byte digest`,
       );
     }
+  }
+
+  /** Whether `slot` holds the digest last parsed into the query words. */
+  private holdsQuery(slot: number): boolean {
+    const W = this.words;
+    for (let w = 0; w < W; w++) if (this.values[slot * W + w] !== this.q[w]) return false;
+    return true;
   }
 
   private bucket(base: number, arr: Uint32Array): number {

@@ -151,7 +151,7 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
     name: 'Shared platform',
     subscribedToBlocking: false,
   });
-  const bank = await createBank(
+  const { bank } = await createBank(
     db,
     { name: 'matrix-bank', source: 'matrix', signalTypes: ['sha256'], actionPolicy: 'review' },
     world.topics.bankChanges,

@@ -39,7 +39,7 @@ export async function seedDemo(
     isp2: await key('demo-isp-2', 'isp'),
     authority: await key('demo-authority', 'authority'),
   };
-  const bank = await createBank(
+  const { bank } = await createBank(
     db,
     {
       name: 'demo-known-abuse',

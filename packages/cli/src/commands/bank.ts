@@ -122,7 +122,7 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
         return 2;
       }
       const { name, source, policy } = { name: v.name, source: v.source, policy: v.policy };
-      const bank = await withDatabase('bankChanges', (pool, changesTopic) =>
+      const { bank } = await withDatabase('bankChanges', (pool, changesTopic) =>
         createBank(
           pool,
           {

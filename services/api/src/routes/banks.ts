@@ -3,7 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { createBank, importBankList, updateBankSettings, type LineError } from '@mod/curation';
 import { appendAudit, exportBankEntries, getBank, listBanks, type Principal } from '@mod/db';
 import { principalOf } from '../auth.js';
-import { notFound } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { answering } from './url-lists.js';
 
@@ -129,40 +129,38 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
     async (req, reply) => {
       const p = principalOf(req);
       const b = req.body;
-      const bank = await answering(() =>
-        createBank(
-          deps.db,
-          {
-            name: b.name,
-            source: b.source,
-            licence: b.licence ?? null,
-            version: b.version ?? null,
-            signalTypes: b.signalTypes as never,
-            categoryScheme: b.categoryScheme ?? null,
-            negative: b.negative ?? false,
-            ...(b.pdqThreshold === undefined ? {} : { pdqThreshold: b.pdqThreshold }),
-            ...(b.blockhashThreshold === undefined ? {} : { blockhashThreshold: b.blockhashThreshold }),
-            actionPolicy: b.actionPolicy,
+      const { bank, created } = await createBank(
+        deps.db,
+        {
+          name: b.name,
+          source: b.source,
+          licence: b.licence ?? null,
+          version: b.version ?? null,
+          signalTypes: b.signalTypes as never,
+          categoryScheme: b.categoryScheme ?? null,
+          negative: b.negative ?? false,
+          ...(b.pdqThreshold === undefined ? {} : { pdqThreshold: b.pdqThreshold }),
+          ...(b.blockhashThreshold === undefined ? {} : { blockhashThreshold: b.blockhashThreshold }),
+          actionPolicy: b.actionPolicy,
+        },
+        deps.bankChangesTopic,
+        {
+          inTransaction: async (c, made) => {
+            await appendAudit(c, {
+              ...auditActor(p),
+              action: 'bank.created',
+              subject: { type: 'bank', id: made.id },
+              reason: null,
+              evidence: {
+                name: made.name,
+                actionPolicy: made.actionPolicy,
+                negative: made.negative,
+              },
+            });
           },
-          deps.bankChangesTopic,
-          {
-            inTransaction: async (c, created) => {
-              await appendAudit(c, {
-                ...auditActor(p),
-                action: 'bank.created',
-                subject: { type: 'bank', id: created.id },
-                reason: null,
-                evidence: {
-                  name: created.name,
-                  actionPolicy: created.actionPolicy,
-                  negative: created.negative,
-                },
-              });
-            },
-            ifExists: 'fail',
-          },
-        ),
+        },
       );
+      if (!created) throw conflict(`a bank named ${b.name} exists already`);
       return reply.code(201).send(bank);
     },
   );

@@ -113,10 +113,7 @@ const curatorOf = (p: Principal): Curator => ({
   tenantId: p.tenantId,
 });
 
-/**
- * Curation errors as API answers: an unknown list or bank is 404; a name taken by another bank is 409; a refused
- * list file is 400 with its reason.
- */
+/** Curation errors as API answers: an unknown list or bank is 404; a refused list file is 400 with its reason. */
 export function asApiError(err: unknown): unknown {
   if (!(err instanceof CurationError)) return err;
   switch (err.code) {
@@ -125,7 +122,6 @@ export function asApiError(err: unknown): unknown {
     case CurationErrorCode.UnknownBank:
       return notFound('bank');
     case CurationErrorCode.NotUrlList:
-    case CurationErrorCode.BankExists:
       return conflict(err.message);
     case CurationErrorCode.StrictRejected:
     case CurationErrorCode.EmptyList:
