@@ -1,14 +1,27 @@
+import pg from 'pg';
 import {
   BUNDLE_FORMAT,
+  EMPTY_ROOT,
   assembleProof,
-  createMerkleTree,
+  consistencyPlan,
   decodeRecord,
+  foldNodes,
   inclusionPlan,
   planNodeIds,
+  rootPlan,
   toHex,
 } from '@mod/audit';
-import type { AuditBundle, BundleEntry, BundleScope, NodeId, SignedTreeHead } from '@mod/audit';
+import type {
+  AuditBundle,
+  BundleEntry,
+  BundleScope,
+  MerkleStore,
+  NodeId,
+  ProofElement,
+  SignedTreeHead,
+} from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
+import { MerkleNodeCache } from './audit-node-cache.js';
 import { createPgMerkleStore } from './audit-store.js';
 import type { Queryable } from './pool.js';
 
@@ -43,12 +56,20 @@ export async function latestTreeHead(db: Queryable): Promise<SignedTreeHead | nu
 
 /** The signed head of exactly `treeSize` leaves (the newest if several keys signed it), or null. */
 export async function treeHeadAt(db: Queryable, treeSize: number): Promise<SignedTreeHead | null> {
+  return (await treeHeadsAt(db, [treeSize])).get(treeSize) ?? null;
+}
+
+/** `treeHeadAt` for several sizes in one query: the sizes that have a signed head, mapped to it. */
+async function treeHeadsAt(
+  db: Queryable,
+  treeSizes: readonly number[],
+): Promise<Map<number, SignedTreeHead>> {
   const { rows } = await db.query<HeadRow>(
-    `/* audit:head-at */ select ${HEAD_COLUMNS} from audit_tree_heads where tree_size = $1
-     order by signed_at desc limit 1`,
-    [treeSize],
+    `/* audit:heads-at */ select distinct on (tree_size) ${HEAD_COLUMNS} from audit_tree_heads
+     where tree_size = any($1::bigint[]) order by tree_size, signed_at desc`,
+    [treeSizes],
   );
-  return rows[0] === undefined ? null : toHead(rows[0]);
+  return new Map(rows.map((r) => [r.tree_size, toHead(r)]));
 }
 
 /** Signed heads, newest first (at most `limit`, default 100), for authorities that audit the log itself. */
@@ -83,6 +104,49 @@ async function resolveHead(db: Queryable, treeSize: number | undefined): Promise
   return head;
 }
 
+/** Upper-node caches of the pools that served proofs (see `MerkleNodeCache`): one per database schema. */
+const nodeCaches = new WeakMap<pg.Pool, MerkleNodeCache>();
+
+/**
+ * The store proofs in a tree of `size` (committed) leaves read from. Through a pool, the nodes of the upper
+ * levels come from the pool's `MerkleNodeCache`, grown to `size` first, so a proof reads only the lowest
+ * levels from Postgres. Inside a transaction nothing is cached (what it reads could still roll back).
+ */
+async function proofStore(db: Queryable, size: number): Promise<MerkleStore> {
+  const store = createPgMerkleStore(db);
+  if (!(db instanceof pg.Pool)) return store;
+  let cache = nodeCaches.get(db);
+  if (cache === undefined) {
+    cache = new MerkleNodeCache();
+    nodeCaches.set(db, cache);
+  }
+  await cache.cover(db, size);
+  return cache.over(store);
+}
+
+/**
+ * Fills the pool's upper-node cache up to the latest signed head (one query), so that the first proofs a
+ * process serves do not pay for it; returns the number of nodes held (0 before the first head).
+ */
+export async function warmAuditProofCache(db: pg.Pool): Promise<number> {
+  const head = await latestTreeHead(db);
+  if (head === null) return 0;
+  await proofStore(db, head.treeSize);
+  return nodeCaches.get(db)?.nodeCount ?? 0;
+}
+
+/** Reads every node `elements` need with one `getNodes` call; returns a lookup of their hashes. */
+async function readPlan(
+  store: MerkleStore,
+  elements: readonly ProofElement[],
+): Promise<(id: NodeId) => Uint8Array> {
+  const ids = planNodeIds(elements);
+  const hashes = await store.getNodes(ids);
+  const byKey = new Map<string, Uint8Array>();
+  ids.forEach((id, i) => byKey.set(`${id.level}:${id.index}`, hashes[i] as Uint8Array));
+  return (id) => byKey.get(`${id.level}:${id.index}`) as Uint8Array;
+}
+
 /**
  * Bundle entries for stored records, proven against a tree of `size` leaves, with one batched node read
  * for every proof. Like `@mod/audit` `createBundle`: the leaf index is the seq inside the record text, the
@@ -104,12 +168,8 @@ async function bundleEntries(
     return { index: index < size ? index : r.seq, record: r.record };
   });
   const plans = located.map((l) => inclusionPlan(l.index, size));
-  const ids: NodeId[] = [...planNodeIds(plans.flat()), ...located.map((l) => ({ level: 0, index: l.index }))];
-  const unique = planNodeIds([ids]);
-  const hashes = await createPgMerkleStore(db).getNodes(unique);
-  const byKey = new Map<string, Uint8Array>();
-  unique.forEach((id, i) => byKey.set(`${id.level}:${id.index}`, hashes[i] as Uint8Array));
-  const lookup = (id: NodeId): Uint8Array => byKey.get(`${id.level}:${id.index}`) as Uint8Array;
+  const leaves: ProofElement = located.map((l) => ({ level: 0, index: l.index }));
+  const lookup = await readPlan(await proofStore(db, size), [...plans.flat(), leaves]);
   return located.map((l, i) => ({
     leafIndex: l.index,
     leafHash: toHex(lookup({ level: 0, index: l.index })),
@@ -162,36 +222,37 @@ export interface AuditConsistencyProof {
   treeHead2: SignedTreeHead | null;
 }
 
-/** Consistency proof from `size1` to `size2` (default: the latest signed head's size). */
+/**
+ * Consistency proof from `size1` to `size2` (default: the latest signed head's size), with both roots and
+ * the signed heads of those sizes: every node in one read, the heads in one query.
+ */
 export async function auditConsistencyProof(
   db: Queryable,
   size1: number,
   size2?: number,
 ): Promise<AuditConsistencyProof> {
   const to = size2 ?? (await resolveHead(db, undefined)).treeSize;
-  const tree = createMerkleTree(createPgMerkleStore(db));
-  const current = await tree.size();
-  if (size1 > to || to > current) {
+  const current = await createPgMerkleStore(db).size();
+  if (!(size1 >= 0 && size1 <= to && to <= current)) {
     throw new AuditLogError(
       AuditLogErrorCode.OUT_OF_RANGE,
-      `need size1 <= size2 <= ${current}, got ${size1} and ${to}`,
+      `need 0 <= size1 <= size2 <= ${current}, got ${size1} and ${to}`,
     );
   }
-  const [proof, root1, root2, head1, head2] = await Promise.all([
-    tree.consistencyProof(size1, to),
-    tree.root(size1),
-    tree.root(to),
-    treeHeadAt(db, size1),
-    treeHeadAt(db, to),
-  ]);
+  const plan = consistencyPlan(size1, to);
+  const [peaks1, peaks2] = [rootPlan(size1), rootPlan(to)];
+  const lookup = await readPlan(await proofStore(db, to), [...plan, peaks1, peaks2]);
+  const root = (peaks: ProofElement): Buffer =>
+    peaks.length === 0 ? Buffer.from(EMPTY_ROOT) : foldNodes(peaks.map(lookup));
+  const heads = await treeHeadsAt(db, [size1, to]);
   return {
     size1,
     size2: to,
-    rootHash1: toHex(root1),
-    rootHash2: toHex(root2),
-    proof: proof.map(toHex),
-    treeHead1: head1,
-    treeHead2: head2,
+    rootHash1: toHex(root(peaks1)),
+    rootHash2: toHex(root(peaks2)),
+    proof: assembleProof(plan, lookup).map(toHex),
+    treeHead1: heads.get(size1) ?? null,
+    treeHead2: heads.get(to) ?? null,
   };
 }
 

@@ -26,6 +26,7 @@ export {
   type NormalisedEntry,
 } from './audit-normalise.js';
 export { createPgMerkleStore, nextPeaks } from './audit-store.js';
+export { MerkleNodeCache } from './audit-node-cache.js';
 export { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
 export * from './audit-proofs.js';
 export * from './audit-signer.js';

@@ -8,6 +8,7 @@ import {
   migrate,
   pingDatabase,
   registerAuditPublicKeys,
+  warmAuditProofCache,
   type TreeHeadSigner,
 } from '@mod/db';
 import { createKafka, createProducer, ensureTopics, pingKafka, type Admin, type Producer } from '@mod/kafka';
@@ -71,6 +72,13 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
           'splash page: no real appeal address (set SPLASH_APPEAL_URL or SPLASH_APPEAL_EMAIL); blocked users cannot appeal',
         );
       await registerAuditPublicKeys(db, auditKeys.trusted);
+      // The upper Merkle levels every proof shares, read once in the background (proofs also fill it).
+      const warming = performance.now();
+      warmAuditProofCache(db).then(
+        (nodes) =>
+          logger.info({ nodes, ms: Math.round(performance.now() - warming) }, 'audit proof cache warm'),
+        (err: unknown) => logger.warn({ err }, 'audit proof cache not warmed; proofs will fill it'),
+      );
       if (auditKeys.signing === null) {
         logger.warn(
           'audit tree-head signer off: MOD_AUDIT_SIGNING_KEY_PEM is not set (no signed heads, no exports)',
