@@ -229,7 +229,7 @@ const toOrder = (r: OrderRow, now: Date = new Date()): Order => ({
 
 /**
  * Who may see (and act on) which orders. THE order visibility rule; every order query applies it through
- * `scopeWhere`:
+ * `orderScopeWhere`:
  * - `{ all: true }`: every order (reviewers and admins; internal services);
  * - `{ all: false, targetTenantId }`: the orders addressed to that tenant (an ISP, a platform);
  * - `{ all: false, authorityTenantId }`: an authority's orders, which are
@@ -247,8 +247,8 @@ export type OrderScope =
   | { all: false; targetTenantId: string }
   | { all: false; authorityTenantId: string };
 
-/** The two query parameters `scopeWhere` reads: the target tenant and the authority tenant (null: unused). */
-function scopeArgs(scope: OrderScope): [string | null, string | null] {
+/** The two query parameters `orderScopeWhere` reads: the target tenant and the authority tenant (null: unused). */
+export function orderScopeArgs(scope: OrderScope): [string | null, string | null] {
   if (scope.all) return [null, null];
   return 'targetTenantId' in scope ? [scope.targetTenantId, null] : [null, scope.authorityTenantId];
 }
@@ -257,7 +257,7 @@ function scopeArgs(scope: OrderScope): [string | null, string | null] {
  * The SQL condition of `OrderScope` over the orders alias `o`, reading the target tenant from parameter
  * `$t` and the authority tenant from `$a` (both null: every order).
  */
-function scopeWhere(t: number, a: number): string {
+export function orderScopeWhere(t: number, a: number): string {
   const target = `$${t}`;
   const authority = `$${a}`;
   return `(${target}::text is null or o.target_tenant_id = ${target})
@@ -272,8 +272,8 @@ export async function getOrder(
   now: Date = new Date(),
 ): Promise<Order | null> {
   const { rows } = await db.query<OrderRow>(
-    `/* api:get-order */ ${ORDER_SELECT} where o.id = $1 and ${scopeWhere(2, 3)}`,
-    [id, ...scopeArgs(scope)],
+    `/* api:get-order */ ${ORDER_SELECT} where o.id = $1 and ${orderScopeWhere(2, 3)}`,
+    [id, ...orderScopeArgs(scope)],
   );
   return rows[0] ? toOrder(rows[0], now) : null;
 }
@@ -294,19 +294,19 @@ export interface OrderListQuery {
 export async function listOrders(db: Queryable, q: OrderListQuery): Promise<Order[]> {
   const { rows } = await db.query<OrderRow>(
     `/* api:list-orders */ ${ORDER_SELECT}
-     where ${scopeWhere(1, 8)} and ($2::text is null or o.kind = $2)
+     where ${orderScopeWhere(1, 8)} and ($2::text is null or o.kind = $2)
        and ($3::text is null or o.status = $3) and ($4::uuid is null or o.submission_id = $4)
        and ($5::timestamptz is null or (o.created_at, o.id) < ($5::timestamptz, $6::uuid))
      order by o.created_at desc, o.id desc limit $7`,
     [
-      scopeArgs(q.scope)[0],
+      orderScopeArgs(q.scope)[0],
       q.kind ?? null,
       q.status ?? null,
       q.submissionId ?? null,
       q.after?.createdAt ?? null,
       q.after?.id ?? null,
       q.limit,
-      scopeArgs(q.scope)[1],
+      orderScopeArgs(q.scope)[1],
     ],
   );
   return rows.map((r) => toOrder(r, q.now));
@@ -336,8 +336,8 @@ export async function commandOrder(
   },
 ): Promise<OrderCommandOutcome> {
   const { rows } = await db.query<OrderRow>(
-    `/* orders:lock-order */ select o.* from orders o where o.id = $1 and ${scopeWhere(2, 3)} for update`,
-    [a.id, ...scopeArgs(a.scope)],
+    `/* orders:lock-order */ select o.* from orders o where o.id = $1 and ${orderScopeWhere(2, 3)} for update`,
+    [a.id, ...orderScopeArgs(a.scope)],
   );
   const row = rows[0];
   if (row === undefined) return { ok: false, notFound: true };
@@ -475,7 +475,7 @@ export async function orderStats(
 ): Promise<OrderStatsReport> {
   const { rows } = await db.query<StatsRow & { dim: string }>(
     `/* api:order-stats */ with o as (
-       select o.* from orders o where ${scopeWhere(1, 4)}
+       select o.* from orders o where ${orderScopeWhere(1, 4)}
          and ($3::timestamptz is null or o.issued_at >= $3)
      )
      select case when grouping(target_tenant_id) = 0 then 'target' when grouping(kind) = 0 then 'kind' else 'overall' end as dim,
@@ -494,7 +494,7 @@ export async function orderStats(
          / nullif(count(*) filter (where actioned_at is not null), 0) as within_share
      from o group by grouping sets ((target_tenant_id), (kind), ())
      order by dim, grp`,
-    [scopeArgs(a.scope)[0], a.now, a.since ?? null, scopeArgs(a.scope)[1]],
+    [orderScopeArgs(a.scope)[0], a.now, a.since ?? null, orderScopeArgs(a.scope)[1]],
   );
   const overall = rows.find((r) => r.dim === 'overall');
   return {

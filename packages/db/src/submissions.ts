@@ -1,3 +1,4 @@
+import { orderScopeArgs, orderScopeWhere, type OrderScope } from './orders.js';
 import type { Queryable } from './pool.js';
 
 export interface SubmissionInput {
@@ -74,7 +75,15 @@ export interface Submission {
   orderIds: string[];
 }
 
-export async function getSubmission(db: Queryable, id: string): Promise<Submission | null> {
+/**
+ * A submission with the ids of its orders, oldest first; `orders` limits those to the orders a caller may see
+ * (default: all). Whether the caller may see the submission itself is the caller's decision.
+ */
+export async function getSubmission(
+  db: Queryable,
+  id: string,
+  orders: OrderScope = { all: true },
+): Promise<Submission | null> {
   const { rows } = await db.query<{
     id: string;
     tenant_id: string;
@@ -90,8 +99,9 @@ export async function getSubmission(db: Queryable, id: string): Promise<Submissi
     order_ids: string[];
   }>(
     `/* api:get-submission */ select s.*, coalesce(array_agg(o.id order by o.created_at) filter (where o.id is not null), '{}') as order_ids
-     from submissions s left join orders o on o.submission_id = s.id where s.id = $1 group by s.id`,
-    [id],
+     from submissions s left join orders o on o.submission_id = s.id and ${orderScopeWhere(2, 3)}
+     where s.id = $1 group by s.id`,
+    [id, ...orderScopeArgs(orders)],
   );
   const r = rows[0];
   if (!r) return null;

@@ -65,7 +65,8 @@ export interface MatrixEntry {
 
 const EVERY_ROLE: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'];
 const ORDER_READERS: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'admin'];
-const SUBMISSION_OVERSIGHT: readonly Role[] = ['authority', 'reviewer', 'admin'];
+/** An authority also reads the submissions behind orders it may see (tested in order-scope.test.ts). */
+const SUBMISSION_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
 /** Roles that see every order; an authority sees only orders it issued or confirmed (and unconfirmed automatic ones). */
 const ORDER_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
 const tinyPng = Buffer.from(

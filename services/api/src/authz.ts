@@ -71,5 +71,8 @@ export function orderScopeFor(access: RouteAccess, p: Principal): OrderScope {
   return { all: false, targetTenantId: p.tenantId };
 }
 
-/** Submissions are owned by the submitting tenant; oversight roles read them all. */
-export const SUBMISSION_OVERSIGHT_ROLES: readonly Role[] = ['authority', 'reviewer', 'admin'];
+/**
+ * Submissions are owned by the submitting tenant; oversight roles read them all. (An authority reads the
+ * submissions behind the orders it may see: see the submission route.)
+ */
+export const SUBMISSION_OVERSIGHT_ROLES: readonly Role[] = ['reviewer', 'admin'];

@@ -1,7 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, getOrder, openOrder, upsertTenant, type Order, type OrderStatsReport } from '@mod/db';
+import {
+  createApiKey,
+  getOrder,
+  insertSubmission,
+  openOrder,
+  upsertTenant,
+  type Order,
+  type OrderStatsReport,
+} from '@mod/db';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
 /**
@@ -38,7 +46,7 @@ const byHand = async (key: string, target: string) => {
   expect(res.statusCode, res.body).toBe(201);
   return res.json<Order>();
 };
-const automatic = async (target: string) =>
+const automatic = async (target: string, submissionId: string | null = null) =>
   (
     await openOrder(world.db.pool, {
       kind: 'takedown',
@@ -50,7 +58,7 @@ const automatic = async (target: string) =>
       deadlineAt: new Date(Date.now() + 86_400_000),
       evidence: {},
       policyVersion: 'p',
-      submissionId: null,
+      submissionId,
       actor: 'actioner',
     })
   ).id;
@@ -179,5 +187,52 @@ describe('order answers', () => {
       evidence: { policyVersion: 'manual:vn-decree-147-request' },
       history: [{ status: 'issued' }, { status: 'confirmed' }, { status: 'paused', note: 'clarify' }],
     });
+  });
+});
+
+describe('submissions an authority sees', () => {
+  it('reads a submission behind an order it may see, with only those orders; any other answers 404', async () => {
+    const submitted = async () => {
+      const id = randomUUID();
+      await insertSubmission(world.db.pool, {
+        id,
+        tenantId: 'plat-a',
+        source: 'api',
+        sha256: 'b'.repeat(64),
+      });
+      return id;
+    };
+    const read = (key: string, id: string) => call(key, 'GET', `/v1/submissions/${id}`);
+    const orderIds = async (key: string, id: string) => {
+      const res = await read(key, id);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<{ orderIds: string[] }>().orderIds;
+    };
+
+    // No order: only the submitter and oversight see it.
+    const quiet = await submitted();
+    notFound(await read(keys.authA, quiet));
+    notFound(await read(keys.platB, quiet));
+    expect(await orderIds(keys.platA, quiet)).toEqual([]);
+    expect(await orderIds(keys.reviewer, quiet)).toEqual([]);
+
+    // An automatic order awaiting confirmation: every authority sees it, so both see its evidence.
+    const flagged = await submitted();
+    const pending = await automatic('plat-a', flagged);
+    expect(await orderIds(keys.authA, flagged)).toEqual([pending]);
+    expect(await orderIds(keys.authB, flagged)).toEqual([pending]);
+
+    // Once authority B confirms it, A no longer sees the order, nor the submission behind it.
+    expect((await call(keys.authB, 'POST', `/v1/orders/${pending}/confirm`, {})).statusCode).toBe(200);
+    notFound(await read(keys.authA, flagged));
+    expect(await orderIds(keys.authB, flagged)).toEqual([pending]);
+
+    // A second, automatic order on it: A sees the submission again, but only that order's id.
+    const second = await automatic('plat-a', flagged);
+    expect(await orderIds(keys.authA, flagged)).toEqual([second]);
+    expect(await orderIds(keys.authB, flagged)).toEqual([pending, second]);
+    expect(await orderIds(keys.platA, flagged)).toEqual([pending, second]);
+    expect(await orderIds(keys.reviewer, flagged)).toEqual([pending, second]);
+    notFound(await read(keys.platB, flagged));
   });
 });
