@@ -195,7 +195,7 @@ async function appendsAndBuild(pool: Pool): Promise<number> {
     await pool.query('vacuum (analyze) audit_merkle_nodes');
     const buildS = (performance.now() - b0) / 1000;
     // A log grows over months, so its pages were written out long ago; right after a bulk load of gigabytes
-    // the checkpointer is still flushing them, and every read queues behind those writes. Flush now, so
+    // the checkpointer may still be flushing them, and reads may queue behind those writes. Flush now, so
     // that the proofs below see the steady state (needs pg_checkpoint; otherwise say what is measured).
     const c0 = performance.now();
     try {
@@ -250,7 +250,7 @@ async function proofs(pool: Pool, base: number): Promise<void> {
       [[...new Set([...plainSeqs, ...seqs])]],
     );
     // Baseline in the same run: proofs through one connection inside a transaction, where nothing is cached
-    // and every level is read from Postgres (what every proof cost before the cache).
+    // and every level is read from Postgres.
     const rows: [string, number[]][] = [];
     const client = await pool.connect();
     try {
