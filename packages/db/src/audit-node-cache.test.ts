@@ -139,6 +139,22 @@ describe('MerkleNodeCache over the Postgres store', () => {
     expect(proofInner.asked).toEqual(plan.filter((id) => id.level < 5));
   });
 
+  it('queues concurrent growth: each size is read once, and the result matches the table', async () => {
+    const cache = new MerkleNodeCache(64);
+    const counter = counted();
+    await Promise.all([
+      cache.cover(counter.db, 300),
+      cache.cover(counter.db, RECORDS),
+      cache.cover(counter.db, 300),
+    ]);
+    expect(counter.statements()).toBe(2); // 300, then what 700 adds; the second 300 is covered already
+    expect(cache.coveredSize).toBe(RECORDS);
+    const upper = allNodes(RECORDS).filter((id) => id.level >= 5);
+    expect(upper.map((id) => hex(cache.get(id)))).toEqual(
+      hexes(await createPgMerkleStore(db.pool).getNodes(upper)),
+    );
+  });
+
   it('refuses a size the table does not hold and keeps what it had', async () => {
     const cache = new MerkleNodeCache(64);
     await cache.cover(db.pool, 256);
