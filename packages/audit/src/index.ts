@@ -41,7 +41,7 @@ export {
   type StoredNode,
   type MemoryMerkleStoreOptions,
 } from './store.js';
-export { createMerkleTree, type MerkleTree } from './tree.js';
+export { createMerkleTree, readPlanNodes, type MerkleTree } from './tree.js';
 export {
   TREE_HEAD_FORMAT,
   KEY_ID_BYTES,

@@ -48,16 +48,7 @@ export function createMerkleTree(store: MerkleStore): MerkleTree {
   }
 
   async function resolve(elements: readonly ProofElement[]): Promise<Buffer[]> {
-    const ids = planNodeIds(elements);
-    const hashes = await store.getNodes(ids);
-    const byId = new Map<string, Uint8Array>();
-    ids.forEach((id, i) => byId.set(key(id), hashes[i] as Uint8Array));
-    return assembleProof(elements, (id) => {
-      const hash = byId.get(key(id));
-      if (hash === undefined)
-        throw new AuditError(AuditErrorCode.STORE_MISSING_NODE, `node ${key(id)} missing`);
-      return hash;
-    });
+    return assembleProof(elements, await readPlanNodes(store, elements));
   }
 
   async function append(leafHashes: readonly Uint8Array[]): Promise<{ firstIndex: number; size: number }> {
@@ -99,6 +90,26 @@ export function createMerkleTree(store: MerkleStore): MerkleTree {
       await requireSize(size2);
       return resolve(plan);
     },
+  };
+}
+
+/**
+ * Reads every node that `elements` (proof, root or other plans) need with one `getNodes` call, and returns a
+ * lookup of their hashes; looking up a node outside the plans is MOD_ERR_AUDIT_STORE_MISSING_NODE.
+ */
+export async function readPlanNodes(
+  store: MerkleStore,
+  elements: readonly ProofElement[],
+): Promise<(id: NodeId) => Uint8Array> {
+  const ids = planNodeIds(elements);
+  const hashes = await store.getNodes(ids);
+  const byId = new Map<string, Uint8Array>();
+  ids.forEach((id, i) => byId.set(key(id), hashes[i] as Uint8Array));
+  return (id) => {
+    const hash = byId.get(key(id));
+    if (hash === undefined)
+      throw new AuditError(AuditErrorCode.STORE_MISSING_NODE, `node ${key(id)} missing`);
+    return hash;
   };
 }
 

@@ -21,7 +21,7 @@ const FLOOR_LEVEL = 4;
  * only the nodes that size added. Only committed data may be cached: `cover` must be given a size that is
  * committed (a signed head's size, or the committed tree size), read through a pool rather than inside a
  * transaction that might roll back. Served proofs then stay correct against the signed heads even if the
- * database owner later altered a cached node; verifying the stored log (`verifyStoredAuditLog`) reads the
+ * database owner later altered a cached node; verifying the stored log (`verifyStoredLog`) reads the
  * table itself and reports such a change.
  */
 export class MerkleNodeCache {
@@ -80,13 +80,15 @@ export class MerkleNodeCache {
         [wanted.map((w) => w.level), wanted.map((w) => w.from), wanted.map((w) => w.to)],
       );
       // Place every row, check that nothing is missing, then add: a gap leaves the cache as it was.
-      const slots = new Map(wanted.map((w) => [w.level, new Array<Uint8Array>(w.to - w.from)]));
-      const start = new Map(wanted.map((w) => [w.level, w.from]));
+      const read = new Map(
+        wanted.map((w) => [w.level, { ...w, hashes: new Array<Uint8Array>(w.to - w.from) }]),
+      );
       for (const r of rows) {
-        (slots.get(r.level) as Uint8Array[])[r.idx - (start.get(r.level) as number)] = r.hash;
+        const w = read.get(r.level) as { from: number; hashes: Uint8Array[] };
+        w.hashes[r.idx - w.from] = r.hash;
       }
-      for (const w of wanted) {
-        const gap = (slots.get(w.level) as Uint8Array[]).findIndex((hash) => hash === undefined);
+      for (const w of read.values()) {
+        const gap = w.hashes.findIndex((hash) => hash === undefined);
         if (gap >= 0) {
           throw new AuditError(
             AuditErrorCode.STORE_MISSING_NODE,
@@ -94,9 +96,9 @@ export class MerkleNodeCache {
           );
         }
       }
-      for (const w of wanted) {
+      for (const w of read.values()) {
         const level = (this.levels[w.level] ??= []);
-        for (const hash of slots.get(w.level) as Uint8Array[]) level.push(hash);
+        for (const hash of w.hashes) level.push(hash);
       }
     }
     for (let l = this.minLevel; l < minLevel; l++) this.levels[l] = [];

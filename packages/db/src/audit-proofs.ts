@@ -7,7 +7,7 @@ import {
   decodeRecord,
   foldNodes,
   inclusionPlan,
-  planNodeIds,
+  readPlanNodes,
   rootPlan,
   toHex,
 } from '@mod/audit';
@@ -16,7 +16,6 @@ import type {
   BundleEntry,
   BundleScope,
   MerkleStore,
-  NodeId,
   ProofElement,
   SignedTreeHead,
 } from '@mod/audit';
@@ -135,18 +134,6 @@ export async function warmAuditProofCache(db: pg.Pool): Promise<number> {
   return nodeCaches.get(db)?.nodeCount ?? 0;
 }
 
-/** Reads every node `elements` need with one `getNodes` call; returns a lookup of their hashes. */
-async function readPlan(
-  store: MerkleStore,
-  elements: readonly ProofElement[],
-): Promise<(id: NodeId) => Uint8Array> {
-  const ids = planNodeIds(elements);
-  const hashes = await store.getNodes(ids);
-  const byKey = new Map<string, Uint8Array>();
-  ids.forEach((id, i) => byKey.set(`${id.level}:${id.index}`, hashes[i] as Uint8Array));
-  return (id) => byKey.get(`${id.level}:${id.index}`) as Uint8Array;
-}
-
 /**
  * Bundle entries for stored records, proven against a tree of `size` leaves, with one batched node read
  * for every proof. Like `@mod/audit` `createBundle`: the leaf index is the seq inside the record text, the
@@ -169,7 +156,7 @@ async function bundleEntries(
   });
   const plans = located.map((l) => inclusionPlan(l.index, size));
   const leaves: ProofElement = located.map((l) => ({ level: 0, index: l.index }));
-  const lookup = await readPlan(await proofStore(db, size), [...plans.flat(), leaves]);
+  const lookup = await readPlanNodes(await proofStore(db, size), [...plans.flat(), leaves]);
   return located.map((l, i) => ({
     leafIndex: l.index,
     leafHash: toHex(lookup({ level: 0, index: l.index })),
@@ -241,7 +228,7 @@ export async function auditConsistencyProof(
   }
   const plan = consistencyPlan(size1, to);
   const [peaks1, peaks2] = [rootPlan(size1), rootPlan(to)];
-  const lookup = await readPlan(await proofStore(db, to), [...plan, peaks1, peaks2]);
+  const lookup = await readPlanNodes(await proofStore(db, to), [...plan, peaks1, peaks2]);
   const root = (peaks: ProofElement): Buffer =>
     peaks.length === 0 ? Buffer.from(EMPTY_ROOT) : foldNodes(peaks.map(lookup));
   const heads = await treeHeadsAt(db, [size1, to]);
