@@ -168,6 +168,8 @@ describe('blockhash from the PDQ pass over the pixels', () => {
       [64, 64],
       [97, 61],
       [333, 250],
+      // Runs of 1250 px: RGB sums go through 16-bit lanes widened every 2048 bytes (and a tail).
+      [20011, 20],
     ] as const) {
       const noise = randomBytes(width * height * 4, seed++);
       const rgba = new Uint8Array(width * height * 4);

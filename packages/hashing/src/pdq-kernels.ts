@@ -277,10 +277,18 @@ function transpose4(v: number[], t: number[], c: number[]): Bytes {
 }
 
 /**
+ * Vectors of four rows that the row filters run side by side: four independent chains of additions keep the
+ * floating-point adder busy (one chain waits on its own latency twice per step).
+ */
+export const ROW_GROUPS = 4;
+/** Rows that one call of `rows` / `rowsPick` filters (callers feed bands of this many rows). */
+export const ROWS_PER_CALL = 4 * ROW_GROUPS;
+
+/**
  * rows / rowsPick(input, output, width, height, window, pack, outPack, pick, pickCount, outRowBytes): box filter along
- * every row, eight rows at a time. The eight rows are transposed (4×4 blocks) into `pack` so that each x holds
- * two vectors of four rows; the filter then runs two independent vector chains (each lane is one row's running
- * sum, with the reference's operations in its order), and the result is transposed back into the output rows
+ * every row, ROWS_PER_CALL rows at a time. The rows are transposed (4×4 blocks) into `pack` so that each x holds
+ * ROW_GROUPS vectors of four rows; the filter then runs that many independent vector chains (each lane is one row's
+ * running sum, with the reference's operations in its order), and the result is transposed back into the output rows
  * (rows), or only the columns listed in `pick` (pickCount of them, i32) are written, to column j of
  * rows `outRowBytes` apart. A last partial group repeats the final row, which writes the same values again.
  * Whole 4-column blocks are read (slack after each buffer); the last block of a row is written first, so
@@ -303,10 +311,11 @@ function rowsKernel(picking: boolean): FunctionDef {
   const blocks = local();
   const j = local();
   const x = local();
-  const p = Array.from({ length: 8 }, local);
-  const q = Array.from({ length: 8 }, local);
+  const groups = Array.from({ length: ROW_GROUPS }, (_, g) => g);
+  const p = Array.from({ length: ROWS_PER_CALL }, local);
+  const q = Array.from({ length: ROWS_PER_CALL }, local);
   const i32Locals = next - 10;
-  const s = [local(), local()];
+  const s = groups.map(local);
   const v = [local(), local(), local(), local()];
   const t = [local(), local(), local(), local()];
   const c = [local(), local(), local(), local()];
@@ -329,7 +338,7 @@ function rowsKernel(picking: boolean): FunctionDef {
     ...ltS,
     ...selectOp,
   ];
-  const rowPointers = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((m) => [
+  const rowPointers = p.flatMap((_, m) => [
     ...get(input),
     ...clampedRow(m),
     ...get(width),
@@ -345,7 +354,8 @@ function rowsKernel(picking: boolean): FunctionDef {
     ...add,
     ...set(q[m]!),
   ]);
-  // pack/outPack address of (x, group g): base + x·32 + g·16, with x·32 in a local.
+  // pack/outPack address of (x, group g): base + x·xBytes + g·16, with x·xBytes in a local.
+  const xBytes = 16 * ROW_GROUPS;
   const packAt = (base: number, xBytes: Bytes, g: number): Bytes => [
     ...get(base),
     ...xBytes,
@@ -358,7 +368,7 @@ function rowsKernel(picking: boolean): FunctionDef {
     i32(0),
     get(blocks),
     1,
-    [0, 1].flatMap((g) => [
+    groups.flatMap((g) => [
       ...[0, 1, 2, 3].flatMap((k) => [
         ...get(p[4 * g + k]!),
         ...get(b),
@@ -370,7 +380,7 @@ function rowsKernel(picking: boolean): FunctionDef {
       ]),
       ...transpose4(v, t, c),
       ...[0, 1, 2, 3].flatMap((k) => [
-        ...packAt(pack, [...get(b), ...i32(4), ...mul, ...i32(k), ...add, ...i32(32), ...mul], g),
+        ...packAt(pack, [...get(b), ...i32(4), ...mul, ...i32(k), ...add, ...i32(xBytes), ...mul], g),
         ...get(c[k]!),
         ...v128Store,
       ]),
@@ -385,7 +395,7 @@ function rowsKernel(picking: boolean): FunctionDef {
     ...v128Store,
   ];
   const countVector: Bytes = [...get(count), ...f32ConvertI32, ...f32x4Splat, ...set(cv)];
-  const chains = (step: (g: number) => Bytes): Bytes => [0, 1].flatMap(step);
+  const chains = (step: (g: number) => Bytes): Bytes => groups.flatMap(step);
   const filter = boxPhases({
     window,
     length: width,
@@ -395,7 +405,7 @@ function rowsKernel(picking: boolean): FunctionDef {
     oi,
     count,
     half,
-    step: i32(32),
+    step: i32(xBytes),
     accumulate: chains((g) => [...get(s[g]!), ...readPack(ri, g), ...f32x4Add, ...set(s[g]!)]),
     grow: [
       ...countVector,
@@ -426,9 +436,9 @@ function rowsKernel(picking: boolean): FunctionDef {
     ...get(b),
     ...sub,
     ...set(j),
-    ...[0, 1].flatMap((g) => [
+    ...groups.flatMap((g) => [
       ...[0, 1, 2, 3].flatMap((k) => [
-        ...packAt(outPack, [...get(j), ...i32(4), ...mul, ...i32(k), ...add, ...i32(32), ...mul], g),
+        ...packAt(outPack, [...get(j), ...i32(4), ...mul, ...i32(k), ...add, ...i32(xBytes), ...mul], g),
         ...v128Load,
         ...set(v[k]!),
       ]),
@@ -466,10 +476,10 @@ function rowsKernel(picking: boolean): FunctionDef {
     ...f32x4Splat,
     ...set(cv),
     ...get(x),
-    ...i32(32),
+    ...i32(xBytes),
     ...mul,
     ...set(x),
-    ...[0, 1].flatMap((g) => [
+    ...groups.flatMap((g) => [
       ...packAt(outPack, get(x), g),
       ...v128Load,
       ...get(cv),
@@ -493,13 +503,10 @@ function rowsKernel(picking: boolean): FunctionDef {
     ...i32(2),
     0x75, // i32.shr_s
     ...set(blocks),
-    ...loop(r, i32(0), get(height), 8, [
+    ...loop(r, i32(0), get(height), ROWS_PER_CALL, [
       ...rowPointers,
       ...transposeIn,
-      ...v128Zero,
-      ...set(s[0]!),
-      ...v128Zero,
-      ...set(s[1]!),
+      ...s.flatMap((sum) => [...v128Zero, ...set(sum)]),
       ...filter,
       ...(picking ? picked : transposeOut),
     ]),
@@ -730,12 +737,13 @@ function transformKernel(): FunctionDef {
  * runSums(src, width, rows, starts, ends, count, out): for each of `rows` rows of `channels`-byte pixels and
  * each run k of columns [starts[k], ends[k]), out[row·count + k] = Σ R+G+B (765 where alpha is 0): the block
  * sums blockhash needs, taken from the pixel band PDQ has just copied in. RGB sums all bytes of the run,
- * sixteen at a time (pairwise widening adds); RGBA goes pixel by pixel for the alpha test.
+ * sixteen at a time: byte pairs into 16-bit lanes (each gains at most 510 per step, so 128 steps stay below
+ * 2¹⁶), widened into 32-bit lanes once per 128 steps; RGBA goes pixel by pixel for the alpha test.
  */
 function runSumsKernel(channels: 3 | 4): FunctionDef {
   const [src, width, rows, starts, ends, count, out] = [0, 1, 2, 3, 4, 5, 6];
-  const [r, k, rowBase, e, o, total] = [7, 8, 9, 10, 11, 12];
-  const acc = 13;
+  const [r, k, rowBase, e, o, total, chunk, chunkEnd] = [7, 8, 9, 10, 11, 12, 13, 14];
+  const [acc, acc16] = [15, 16];
   const byteAt = (at: Bytes): Bytes => [...at, 0x2d, 0, 0]; // i32.load8_u
   const runBound = (list: number): Bytes => [
     ...get(rowBase),
@@ -749,16 +757,30 @@ function runSumsKernel(channels: 3 | 4): FunctionDef {
     ...mul,
     ...add,
   ];
+  const lastVector = [...get(e), ...i32(-15), ...add];
   const sumRun: Bytes =
     channels === 3
       ? [
           ...v128Zero,
           ...set(acc),
-          ...loop(o, runBound(starts), [...get(e), ...i32(-15), ...add], 16, [
+          ...runBound(starts),
+          ...set(o),
+          // Chunks of 128 vectors; o ends on the first byte the vectors did not cover.
+          ...loop(chunk, get(o), lastVector, 16 * 128, [
+            ...v128Zero,
+            ...set(acc16),
+            ...minI32([...get(chunk), ...i32(16 * 128), ...add], lastVector),
+            ...set(chunkEnd),
+            ...loop(o, get(chunk), get(chunkEnd), 16, [
+              ...get(acc16),
+              ...get(o),
+              ...v128Load,
+              ...simd(0x7d), // i16x8.extadd_pairwise_i8x16_u
+              ...simd(0x8e), // i16x8.add
+              ...set(acc16),
+            ]),
             ...get(acc),
-            ...get(o),
-            ...v128Load,
-            ...simd(0x7d), // i16x8.extadd_pairwise_i8x16_u
+            ...get(acc16),
             ...simd(0x7f), // i32x4.extadd_pairwise_i16x8_u
             ...simd(0xae), // i32x4.add
             ...set(acc),
@@ -812,7 +834,7 @@ function runSumsKernel(channels: 3 | 4): FunctionDef {
       0, // i32.store
     ]),
   ]);
-  return { exportName: `runSums${channels}`, params: 7, locals: { i32: 6, v128: 1 }, body };
+  return { exportName: `runSums${channels}`, params: 7, locals: { i32: 8, v128: 2 }, body };
 }
 
 /**

@@ -8,7 +8,7 @@
  * the fallback and the tests' reference for the engine.
  */
 
-import { ColsRowMode, createPdqKernels } from './pdq-kernels.js';
+import { ColsRowMode, createPdqKernels, ROW_GROUPS, ROWS_PER_CALL } from './pdq-kernels.js';
 import type { PdqKernels } from './pdq-kernels.js';
 import { feedRowRunSums } from './row-sums.js';
 import type { RowRunSums } from './row-sums.js';
@@ -309,8 +309,8 @@ const KEEP_MEMORY_BYTES = 256 * 1024 * 1024;
 /** Where the first pass reads its rows: decoded pixels (luma computed band by band) or a luma buffer. */
 type Source = { image: RawImage } | { luma: number };
 
-/** Rows per band: the row kernel filters eight rows at a time. */
-const BAND = 8;
+/** Rows per band: as many as the row kernels filter in one call. */
+const BAND = ROWS_PER_CALL;
 
 /**
  * The PDQ pipeline on the WebAssembly kernels, streamed through bands of rows so that the working set stays
@@ -393,8 +393,8 @@ class WasmPdq {
     this.lumaBand = take(BAND * rowBytes);
     this.ring = take((this.ringRows + 1) * rowBytes);
     this.band2 = take((BAND + 1) * rowBytes);
-    this.pack = take((side + 4) * 32);
-    this.outPack = take((side + 4) * 32);
+    this.pack = take((side + 4) * 16 * ROW_GROUPS);
+    this.outPack = take((side + 4) * 16 * ROW_GROUPS);
     this.picked = take(side * 64 * 4);
     this.pickedOut = take(side * 64 * 4);
     this.sums = take(rowBytes);
