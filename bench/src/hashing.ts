@@ -2,8 +2,9 @@
  * Hashing benchmark: decode alone (the baseline) vs decode + all hashes (exact, PDQ, blockhash) on generated
  * photo-like JPEGs at 640×480, 1280×960 and 4032×3024, single thread (images/s per core), the ratio; PDQ alone
  * per megapixel from decoded pixels (WebAssembly kernels vs the plain JavaScript filter, measured in the same
- * run), blockhash, exact hashes, peak RSS; the opt-in reduced decode of large JPEGs (`{ minSide: 1000 }`) against
- * full decode, and its hash drift on a real 12 MP photo, generated ones and enlarged bridge-mods. Each figure is the best of 3 rounds; the rounds of decode alone and of
+ * run), blockhash, exact hashes, peak RSS; the opt-in reduced decode of large JPEGs (`recommendedReducedDecode`)
+ * against full decode, and its hash drift on a real 12 MP photo, generated ones and enlarged bridge-mods. Each
+ * figure is the best of 3 rounds; the rounds of decode alone and of
  * decode + all hashes alternate so that their ratio is measured under the same load (the machine is shared).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -25,12 +26,13 @@ import {
   pdqBitsToHex,
   pdqFromRaw,
   pdqHashesFromRaw,
+  recommendedReducedDecode,
 } from '@mod/hashing';
 
 sharp.concurrency(1);
 
-/** The reduced decode the scanner takes with HASH_REDUCED_DECODE_MIN_SIDE=1000. */
-const REDUCED = { minSide: 1000 } as const;
+/** The opt-in reduced decode (the scanner's HASH_REDUCED_DECODE_MIN_SIDE); HASH_BENCH_MIN_SIDE tries another. */
+const REDUCED = { minSide: Number(process.env.HASH_BENCH_MIN_SIDE ?? recommendedReducedDecode.minSide) };
 sharp.cache(false);
 
 /** Photo-like content: smooth gradients, shapes and texture noise, blurred a little, as a JPEG q85. */
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
         sample();
       },
     );
-    // The opt-in reduced decode: large JPEGs decoded at a reduced scale (1/2 for 12 MP photos).
+    // The opt-in reduced decode: large JPEGs decoded at a reduced scale (1/4 for 12 MP photos).
     const scale = (await decodeImage(files[0]!, defaultDecodeLimits, { reducedDecode: REDUCED })).decodeScale;
     const [reducedDecodeMs, defaultMs] =
       scale === 1
@@ -249,9 +251,9 @@ async function compareReduced(
 }
 
 /**
- * Drift of the reduced decode (JPEG DCT scaling when the shorter side stays ≥ 1000 px; opt-in)
- * against full decode: a real 12 MP phone photo, generated 12 MP photo-like JPEGs, and the 12 bridge-mods
- * edits enlarged to 4000×2510 (lanczos, JPEG q90) so that they take the reduced path.
+ * Drift of the opt-in reduced decode (`REDUCED`) against full decode: a real 12 MP phone photo, generated
+ * 12 MP photo-like JPEGs, and the 12 bridge-mods edits enlarged to 4000×2512 (lanczos, JPEG q90) so that they
+ * take the reduced path.
  */
 async function reducedDecodeDrift(): Promise<void> {
   const fixtures = new URL('../../packages/hashing/fixtures/pdq/', import.meta.url);
@@ -262,13 +264,13 @@ async function reducedDecodeDrift(): Promise<void> {
   const mods = new URL('bridge-mods/', fixtures);
   for (const name of readdirSync(mods).sort()) {
     const big = await sharp(readFileSync(new URL(name, mods)))
-      .resize({ width: 4000, height: 2510, fit: 'fill' })
+      .resize({ width: 4000, height: 2512, fit: 'fill' })
       .jpeg({ quality: 90 })
       .toBuffer();
     cases.push([`bridge-mods/${name} ×`, big]);
   }
   console.log(
-    '\nreduced decode (opt-in, for JPEGs whose shorter side stays >= 1000 px) vs every pixel decoded:',
+    `\nreduced decode (opt-in, minSide ${REDUCED.minSide}: JPEGs decoded at 1/4, 1/8 or 1/16) vs every pixel decoded:`,
   );
   const pdqDrift: number[] = [];
   const bhDrift: number[] = [];

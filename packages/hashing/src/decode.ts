@@ -17,7 +17,7 @@ export interface DecodedImage {
   displayHeight: number;
   /** Number of frames/pages in the file (1 for still images). */
   frames: number;
-  /** 1 when every pixel was decoded; 2, 4 or 8 when a large JPEG was decoded at that reduction (`reducedDecode`). */
+  /** 1 when every pixel was decoded; 4, 8 or 16 when a large JPEG was decoded at that reduction (`reducedDecode`). */
   decodeScale: number;
 }
 
@@ -28,13 +28,19 @@ export interface ReducedDecode {
 }
 
 /**
- * Every pixel is decoded by default, as the reference tools do. `{ minSide }` decodes large JPEGs at 1/2, 1/4
- * or 1/8 scale when the shorter side stays at least `minSide` px (libjpeg scales inside the inverse DCT); PDQ
- * drifts 0-4 bits on 12 MP photos and blockhash 0. Whether it is faster depends on the machine: entropy decoding
- * stays whole, and on this project's machine (sharp 0.34.5, libvips 8.17.3) a 12 MP photo took 81 ms in full,
- * 127 ms at 1/2 and 64 ms at 1/8 (see README). Opt in only where `bench:hashing` shows a gain.
+ * Every pixel is decoded by default, as the reference tools do. `{ minSide }` decodes large JPEGs at 1/4, 1/8 or
+ * 1/16 scale when the shorter side stays at least `minSide` px: libjpeg decodes at half that reduction inside its
+ * inverse DCT and libvips halves the result with a Lanczos-3 kernel (see `reducedJpegScale`). PDQ drifts a few
+ * bits on 12 MP photos and blockhash hardly at all (`bench/hashing` prints both). Off by default: lists are built
+ * from full decodes.
  */
 export const defaultReducedDecode: ReducedDecode | false = false;
+
+/**
+ * The reduced decode we measure and suggest (scanner `HASH_REDUCED_DECODE_MIN_SIDE`, `modctl hash
+ * --reduced-decode`): a 12 MP photo (4032×3024) is decoded at 1/4, 1008×756, still 12 times PDQ's 64×64 grid.
+ */
+export const recommendedReducedDecode: ReducedDecode = { minSide: 600 };
 
 /** Decoder choices; production uses the defaults. */
 export interface DecodeOptions {
@@ -42,9 +48,17 @@ export interface DecodeOptions {
   reducedDecode?: ReducedDecode | false;
 }
 
+/** Reductions that libjpeg's DCT scaling (1/2, 1/4, 1/8) plus one 2:1 resampling by sharp produce. */
+const REDUCED_SCALES = [4, 8, 16] as const;
+
 /**
- * The JPEG DCT scaling (1, 2, 4 or 8) that keeps the shorter side of a `width`×`height` image at least
- * `minSide` and divides both sides exactly; 1 for other formats or when reduction is off.
+ * The reduction (1, 4, 8 or 16) at which a `width`×`height` image is decoded: the largest that keeps the shorter
+ * side at least `minSide` and divides both sides exactly; 1 for other formats or when reduction is off.
+ *
+ * There is no 2: sharp never lets libjpeg decode straight to the requested size (it keeps a factor of 2 for its
+ * own resampling, citing libjpeg's rounding), so "1/2" would decode every pixel and then resample them, slower
+ * than a full decode. A reduction by `s` is therefore libjpeg's DCT scaling by `s / 2` followed by a Lanczos-3
+ * halving; exact division keeps that halving exactly 2:1.
  */
 export function reducedJpegScale(
   format: ImageFormat,
@@ -54,10 +68,9 @@ export function reducedJpegScale(
 ): number {
   if (reduced === false || format !== 'jpeg') return 1;
   const shorter = Math.min(width, height);
+  const fits = (s: number) => width % s === 0 && height % s === 0 && shorter / s >= reduced.minSide;
   let scale = 1;
-  // Only exact reductions: libjpeg rounds odd sizes up, and sharp would then add a resampling pass.
-  const next = (s: number) => width % s === 0 && height % s === 0 && shorter / s >= reduced.minSide;
-  while (scale < 8 && next(scale * 2)) scale *= 2;
+  for (const s of REDUCED_SCALES) if (fits(s)) scale = s;
   return scale;
 }
 
@@ -214,7 +227,7 @@ export async function decodeImage(
     }
     let pipeline = sharp(input, sharpOptions).timeout({ seconds });
     if (scale > 1) {
-      // Exactly libjpeg's scaled output size, so that shrink-on-load does all of it and no resampling follows.
+      // sharp has libjpeg decode at scale / 2 (shrink-on-load) and halves that with Lanczos-3.
       pipeline = pipeline.resize({
         width: width / scale,
         height: height / scale,

@@ -40,7 +40,7 @@ export interface HashMediaOptions {
   /** Overrides of `defaultDecodeLimits`. */
   limits?: Partial<DecodeLimits>;
   /**
-   * Reduced-scale decoding of large JPEGs, e.g. `{ minSide: 1000 }` (default `defaultReducedDecode`: `false`,
+   * Reduced-scale decoding of large JPEGs, e.g. `recommendedReducedDecode` (default `defaultReducedDecode`: `false`,
    * every pixel decoded, as the reference tools do).
    */
   reducedDecode?: ReducedDecode | false;

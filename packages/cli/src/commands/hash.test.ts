@@ -58,7 +58,7 @@ describe('modctl hash', () => {
     const full = await run([file]);
     const fast = await run(['--reduced-decode', file]);
     expect(full.lines[0]).not.toHaveProperty('decodeScale');
-    expect(fast.lines[0]).toMatchObject({ decodeScale: 2, width: 4032, sha256: full.lines[0]?.sha256 });
+    expect(fast.lines[0]).toMatchObject({ decodeScale: 4, width: 4032, sha256: full.lines[0]?.sha256 });
   });
 
   it('reports each failing file as an error line and exits non-zero', async () => {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { hashMedia, HashingError } from '@mod/hashing';
+import { hashMedia, HashingError, recommendedReducedDecode } from '@mod/hashing';
 import type { MediaHashes } from '@mod/hashing';
 import type { Command, CommandIo } from '../command.js';
 
@@ -36,9 +36,9 @@ function errorOf(err: unknown): { code: string; message: string } {
 /**
  * `modctl hash [--dihedral] [--trim] [--reduced-decode] <file...>`: one JSON object per line per file, in argument
  * order; exit code 1 if any file failed, 2 on a usage error. Every pixel is decoded, as the reference tools do
- * (curators build lists with this command); `--reduced-decode` decodes large JPEGs at a
- * reduced scale (shorter side kept ≥ 1000 px, as `HASH_REDUCED_DECODE_MIN_SIDE=1000` does in the scanner) and
- * then reports `decodeScale`.
+ * (curators build lists with this command); `--reduced-decode` decodes large JPEGs at a reduced scale
+ * (`recommendedReducedDecode`: shorter side kept ≥ 600 px, as `HASH_REDUCED_DECODE_MIN_SIDE=600` does in the
+ * scanner) and then reports `decodeScale`.
  */
 export async function runHash(argv: readonly string[], io: CommandIo): Promise<number> {
   let dihedral = false;
@@ -70,7 +70,7 @@ export async function runHash(argv: readonly string[], io: CommandIo): Promise<n
       const hashes = await hashMedia(bytes, {
         dihedral,
         trim,
-        reducedDecode: reduced ? { minSide: 1000 } : false,
+        reducedDecode: reduced ? recommendedReducedDecode : false,
       });
       io.stdout(toLine(file, hashes));
     } catch (err) {
