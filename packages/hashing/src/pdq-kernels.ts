@@ -47,7 +47,6 @@ const get = (l: number): Bytes => [0x20, ...uleb(l)];
 const set = (l: number): Bytes => [0x21, ...uleb(l)];
 const i32 = (n: number): Bytes => [0x41, ...sleb(n)];
 const add = [0x6a];
-const sub = [0x6b];
 const mul = [0x6c];
 const geS = [0x4e];
 const ltS = [0x48];
@@ -57,19 +56,15 @@ const minI32 = (a: Bytes, b: Bytes): Bytes => [...a, ...b, ...a, ...b, ...ltS, .
 const f32Load = [0x2a, 2, 0];
 const i32Load = [0x28, 2, 0];
 const f32Store = [0x38, 2, 0];
-const f32ConvertI32 = [0xb2];
 const simd = (op: number, ...imm: number[]): Bytes => [0xfd, ...uleb(op), ...imm];
 const v128Load = simd(0x00, 0, 0);
 const v128Store = simd(0x0b, 0, 0);
+const v128Load32Splat = simd(0x09, 2, 0);
 const v128Zero = simd(0x0c, ...new Array<number>(16).fill(0));
-const shuffle = (lanes: number[]): Bytes => simd(0x0d, ...lanes);
 const swizzle = simd(0x0e);
 const f32x4Splat = simd(0x13);
-const store32Lane = (lane: number): Bytes => simd(0x5a, 2, 0, lane);
 const f32x4Add = simd(0xe4);
-const f32x4Sub = simd(0xe5);
 const f32x4Mul = simd(0xe6);
-const f32x4Div = simd(0xe7);
 const f32x4ConvertI32x4S = simd(0xfa);
 
 /** `for (l = from; l < to; l += step) body`, with `from`/`to` as instruction sequences evaluated once/per turn. */
@@ -186,489 +181,195 @@ function lumaKernel(channels: 3 | 4, coefficients: readonly [number, number, num
 }
 
 /**
- * The four phases of the reference's box filter (accumulate, grow, slide, shrink), generic over how one step
- * reads a vector at a read offset and writes a vector at an output offset.
+ * axpy(src, dst, n, weight): dst[x] += w · src[x] for x < n rounded up to whole vectors, w the float32 at
+ * `weight` (one pass of the separable downsampling: a row of luma into the accumulator of an output row).
  */
-function boxPhases(o: {
-  window: number;
-  length: number;
-  /** Locals: */
-  i: number;
-  ri: number;
-  li: number;
-  oi: number;
-  count: number;
-  half: number;
-  /** Byte distance between successive elements along the filter. */
-  step: Bytes;
-  /** Emits: the running sum(s) += input at `ri` (accumulate only). */
-  accumulate: Bytes;
-  /** Emits: sums += input[ri]; out[oi] = sums / count (count on the stack as f32x4 via `countVector`). */
-  grow: Bytes;
-  slide: Bytes;
-  shrink: Bytes;
-}): Bytes {
-  const inc = (l: number): Bytes => [...get(l), ...o.step, ...add, ...set(l)];
-  const count = (delta: number): Bytes => [...get(o.count), ...i32(delta), ...add, ...set(o.count)];
-  return [
-    ...i32(0),
-    ...set(o.ri),
-    ...i32(0),
-    ...set(o.li),
-    ...i32(0),
-    ...set(o.oi),
-    ...i32(0),
-    ...set(o.count),
-    // half = (window + 2) / 2
-    ...get(o.window),
-    ...i32(2),
-    ...add,
-    ...i32(1),
-    0x75, // i32.shr_s
-    ...set(o.half),
-    ...loop(o.i, i32(0), [...get(o.half), ...i32(-1), ...add], 1, [
-      ...o.accumulate,
-      ...inc(o.ri),
-      ...count(1),
-    ]),
-    ...loop(o.i, i32(0), [...get(o.window), ...get(o.half), ...sub, ...i32(1), ...add], 1, [
-      ...count(1),
-      ...o.grow,
-      ...inc(o.ri),
-      ...inc(o.oi),
-    ]),
-    ...loop(o.i, i32(0), [...get(o.length), ...get(o.window), ...sub], 1, [
-      ...o.slide,
-      ...inc(o.ri),
-      ...inc(o.li),
-      ...inc(o.oi),
-    ]),
-    ...loop(o.i, i32(0), [...get(o.half), ...i32(-1), ...add], 1, [
-      ...count(-1),
-      ...o.shrink,
-      ...inc(o.li),
-      ...inc(o.oi),
-    ]),
-  ];
-}
-
-/** 32-bit lanes [l0..l3] of two vectors (0-3 from the first, 4-7 from the second) as an i8x16.shuffle. */
-const lanes32 = (l: number[]): Bytes =>
-  shuffle(l.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]));
-
-/** Transposes the 4×4 floats in locals v[0..3] into locals c[0..3] (t[0..3] are temporaries). */
-function transpose4(v: number[], t: number[], c: number[]): Bytes {
-  const pair = (a: number, b: number, l: number[], to: number): Bytes => [
-    ...get(a),
-    ...get(b),
-    ...lanes32(l),
-    ...set(to),
-  ];
-  return [
-    ...pair(v[0]!, v[1]!, [0, 4, 1, 5], t[0]!),
-    ...pair(v[0]!, v[1]!, [2, 6, 3, 7], t[1]!),
-    ...pair(v[2]!, v[3]!, [0, 4, 1, 5], t[2]!),
-    ...pair(v[2]!, v[3]!, [2, 6, 3, 7], t[3]!),
-    ...pair(t[0]!, t[2]!, [0, 1, 4, 5], c[0]!),
-    ...pair(t[0]!, t[2]!, [2, 3, 6, 7], c[1]!),
-    ...pair(t[1]!, t[3]!, [0, 1, 4, 5], c[2]!),
-    ...pair(t[1]!, t[3]!, [2, 3, 6, 7], c[3]!),
-  ];
-}
-
-/**
- * Vectors of four rows that the row filters run side by side: four independent chains of additions keep the
- * floating-point adder busy (one chain waits on its own latency twice per step).
- */
-export const ROW_GROUPS = 4;
-/** Rows that one call of `rows` / `rowsPick` filters (callers feed bands of this many rows). */
-export const ROWS_PER_CALL = 4 * ROW_GROUPS;
-
-/**
- * rows / rowsPick(input, output, width, height, window, pack, outPack, pick, pickCount, outRowBytes): box filter along
- * every row, ROWS_PER_CALL rows at a time. The rows are transposed (4×4 blocks) into `pack` so that each x holds
- * ROW_GROUPS vectors of four rows; the filter then runs that many independent vector chains (each lane is one row's
- * running sum, with the reference's operations in its order), and the result is transposed back into the output rows
- * (rows), or only the columns listed in `pick` (pickCount of them, i32) are written, to column j of
- * rows `outRowBytes` apart. A last partial group repeats the final row, which writes the same values again.
- * Whole 4-column blocks are read (slack after each buffer); the last block of a row is written first, so
- * that its spill into the next row is overwritten by that row's own values.
- */
-function rowsKernel(picking: boolean): FunctionDef {
-  const [input, output, width, height, window, pack, outPack, pick, pickCount, outRowBytes] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-  ];
-  let next = 10;
-  const local = (): number => next++;
-  const r = local();
-  const i = local();
-  const ri = local();
-  const li = local();
-  const oi = local();
-  const count = local();
-  const half = local();
-  const b = local();
-  const blocks = local();
-  const j = local();
-  const x = local();
-  const groups = Array.from({ length: ROW_GROUPS }, (_, g) => g);
-  const p = Array.from({ length: ROWS_PER_CALL }, local);
-  const q = Array.from({ length: ROWS_PER_CALL }, local);
-  const i32Locals = next - 10;
-  const s = groups.map(local);
-  const v = [local(), local(), local(), local()];
-  const t = [local(), local(), local(), local()];
-  const c = [local(), local(), local(), local()];
-  const cv = local();
-  const v128Locals = next - 10 - i32Locals;
-
-  const clampedRow = (m: number): Bytes => [
-    ...get(r),
-    ...i32(m),
-    ...add,
-    ...get(height),
-    ...i32(-1),
-    ...add,
-    ...get(r),
-    ...i32(m),
-    ...add,
-    ...get(height),
-    ...i32(-1),
-    ...add,
-    ...ltS,
-    ...selectOp,
-  ];
-  const rowPointers = p.flatMap((_, m) => [
-    ...get(input),
-    ...clampedRow(m),
-    ...get(width),
-    ...mul,
-    ...i32(4),
-    ...mul,
-    ...add,
-    ...set(p[m]!),
-    ...get(output),
-    ...clampedRow(m),
-    ...get(outRowBytes),
-    ...mul,
-    ...add,
-    ...set(q[m]!),
-  ]);
-  // pack/outPack address of (x, group g): base + x·xBytes + g·16, with x·xBytes in a local.
-  const xBytes = 16 * ROW_GROUPS;
-  const packAt = (base: number, xBytes: Bytes, g: number): Bytes => [
-    ...get(base),
-    ...xBytes,
-    ...add,
-    ...i32(16 * g),
-    ...add,
-  ];
-  const transposeIn = loop(
-    b,
-    i32(0),
-    get(blocks),
-    1,
-    groups.flatMap((g) => [
-      ...[0, 1, 2, 3].flatMap((k) => [
-        ...get(p[4 * g + k]!),
-        ...get(b),
-        ...i32(16),
-        ...mul,
-        ...add,
-        ...v128Load,
-        ...set(v[k]!),
-      ]),
-      ...transpose4(v, t, c),
-      ...[0, 1, 2, 3].flatMap((k) => [
-        ...packAt(pack, [...get(b), ...i32(4), ...mul, ...i32(k), ...add, ...i32(xBytes), ...mul], g),
-        ...get(c[k]!),
-        ...v128Store,
-      ]),
-    ]),
-  );
-  const readPack = (at: number, g: number): Bytes => [...packAt(pack, get(at), g), ...v128Load];
-  // Picking stores the running sums and divides only the picked columns (by the count at that column).
-  const writeOut = (g: number): Bytes => [
-    ...packAt(outPack, get(oi), g),
-    ...get(s[g]!),
-    ...(picking ? [] : [...get(cv), ...f32x4Div]),
-    ...v128Store,
-  ];
-  const countVector: Bytes = [...get(count), ...f32ConvertI32, ...f32x4Splat, ...set(cv)];
-  const chains = (step: (g: number) => Bytes): Bytes => groups.flatMap(step);
-  const filter = boxPhases({
-    window,
-    length: width,
-    i,
-    ri,
-    li,
-    oi,
-    count,
-    half,
-    step: i32(xBytes),
-    accumulate: chains((g) => [...get(s[g]!), ...readPack(ri, g), ...f32x4Add, ...set(s[g]!)]),
-    grow: [
-      ...countVector,
-      ...chains((g) => [...get(s[g]!), ...readPack(ri, g), ...f32x4Add, ...set(s[g]!), ...writeOut(g)]),
-    ],
-    slide: [
-      ...countVector,
-      ...chains((g) => [
-        ...get(s[g]!),
-        ...readPack(ri, g),
-        ...f32x4Add,
-        ...readPack(li, g),
-        ...f32x4Sub,
-        ...set(s[g]!),
-        ...writeOut(g),
-      ]),
-    ],
-    shrink: [
-      ...countVector,
-      ...chains((g) => [...get(s[g]!), ...readPack(li, g), ...f32x4Sub, ...set(s[g]!), ...writeOut(g)]),
-    ],
-  });
-  // Full output: blocks from last to first (see above).
-  const transposeOut = loop(b, i32(0), get(blocks), 1, [
-    ...get(blocks),
-    ...i32(-1),
-    ...add,
-    ...get(b),
-    ...sub,
-    ...set(j),
-    ...groups.flatMap((g) => [
-      ...[0, 1, 2, 3].flatMap((k) => [
-        ...packAt(outPack, [...get(j), ...i32(4), ...mul, ...i32(k), ...add, ...i32(xBytes), ...mul], g),
-        ...v128Load,
-        ...set(v[k]!),
-      ]),
-      ...transpose4(v, t, c),
-      ...[0, 1, 2, 3].flatMap((k) => [
-        ...get(q[4 * g + k]!),
-        ...get(j),
-        ...i32(16),
-        ...mul,
-        ...add,
-        ...get(c[k]!),
-        ...v128Store,
-      ]),
-    ]),
-  ]);
-  const picked = loop(j, i32(0), get(pickCount), 1, [
-    ...get(pick),
-    ...get(j),
-    ...i32(4),
-    ...mul,
-    ...add,
-    ...i32Load,
-    ...set(x),
-    // The window's count at column x: min(half + x, window, width − x + window − half).
-    ...minI32(minI32([...get(half), ...get(x), ...add], get(window)), [
-      ...get(width),
-      ...get(x),
-      ...sub,
-      ...get(window),
-      ...add,
-      ...get(half),
-      ...sub,
-    ]),
-    ...f32ConvertI32,
-    ...f32x4Splat,
-    ...set(cv),
-    ...get(x),
-    ...i32(xBytes),
-    ...mul,
-    ...set(x),
-    ...groups.flatMap((g) => [
-      ...packAt(outPack, get(x), g),
-      ...v128Load,
-      ...get(cv),
-      ...f32x4Div,
-      ...set(v[0]!),
-      ...[0, 1, 2, 3].flatMap((k) => [
-        ...get(q[4 * g + k]!),
-        ...get(j),
-        ...i32(4),
-        ...mul,
-        ...add,
-        ...get(v[0]!),
-        ...store32Lane(k),
-      ]),
-    ]),
-  ]);
-  const body = [
-    ...get(width),
-    ...i32(3),
-    ...add,
-    ...i32(2),
-    0x75, // i32.shr_s
-    ...set(blocks),
-    ...loop(r, i32(0), get(height), ROWS_PER_CALL, [
-      ...rowPointers,
-      ...transposeIn,
-      ...s.flatMap((sum) => [...v128Zero, ...set(sum)]),
-      ...filter,
-      ...(picking ? picked : transposeOut),
-    ]),
-  ];
+function axpyKernel(): FunctionDef {
+  const [src, dst, n, weight] = [0, 1, 2, 3];
+  const [b, bytes] = [4, 5];
+  const w = 6;
   return {
-    exportName: picking ? 'rowsPick' : 'rows',
-    params: 10,
-    locals: { i32: i32Locals, v128: v128Locals },
-    body,
-  };
-}
-
-/** Steps of the column filter for `colsRow`, i.e. the reference's four phases (and resetting the sums). */
-export const ColsRowMode = { RESET: 0, ADD: 1, ADD_OUT: 2, ADD_SUB_OUT: 3, SUB_OUT: 4 } as const;
-
-/**
- * colsRow(addRow, subRow, outRow, sums, width, count, mode): one step of the box filter down every column, for
- * streaming the filter through a few rows at a time: sums += addRow (ADD…), sums −= subRow (…SUB…), in that
- * order, then outRow = sums / count (…OUT), four columns per vector (rows rounded up to whole vectors).
- */
-function colsRowKernel(): FunctionDef {
-  const [addRow, subRow, outRow, sums, width, count, mode] = [0, 1, 2, 3, 4, 5, 6];
-  const [c, vecBytes] = [7, 8];
-  const [s, cv] = [9, 10];
-  const acrossRow = (body: Bytes): Bytes => loop(c, i32(0), get(vecBytes), 16, body);
-  const sumAt: Bytes = [...get(sums), ...get(c), ...add];
-  const rowAt = (row: number): Bytes => [...get(row), ...get(c), ...add, ...v128Load];
-  const out: Bytes = [...get(outRow), ...get(c), ...add, ...get(s), ...get(cv), ...f32x4Div, ...v128Store];
-  const keep: Bytes = [...set(s), ...sumAt, ...get(s), ...v128Store];
-  const whenMode = (m: number, body: Bytes): Bytes => [
-    ...get(mode),
-    ...i32(m),
-    0x46 /* i32.eq */,
-    0x04,
-    0x40,
-    ...body,
-    0x0b,
-  ];
-  return {
-    exportName: 'colsRow',
-    params: 7,
-    locals: { i32: 2, v128: 2 },
+    exportName: 'axpy',
+    params: 4,
+    locals: { i32: 2, v128: 1 },
     body: [
-      ...get(width),
+      ...get(weight),
+      ...v128Load32Splat,
+      ...set(w),
+      ...get(n),
       ...i32(3),
       ...add,
       ...i32(-4),
       0x71, // i32.and
       ...i32(4),
       ...mul,
-      ...set(vecBytes),
-      ...get(count),
-      ...f32ConvertI32,
-      ...f32x4Splat,
-      ...set(cv),
-      ...whenMode(ColsRowMode.RESET, acrossRow([...sumAt, ...v128Zero, ...v128Store])),
-      ...whenMode(
-        ColsRowMode.ADD,
-        acrossRow([...sumAt, ...sumAt, ...v128Load, ...rowAt(addRow), ...f32x4Add, ...v128Store]),
-      ),
-      ...whenMode(
-        ColsRowMode.ADD_OUT,
-        acrossRow([...sumAt, ...v128Load, ...rowAt(addRow), ...f32x4Add, ...keep, ...out]),
-      ),
-      ...whenMode(
-        ColsRowMode.ADD_SUB_OUT,
-        acrossRow([
-          ...sumAt,
-          ...v128Load,
-          ...rowAt(addRow),
-          ...f32x4Add,
-          ...rowAt(subRow),
-          ...f32x4Sub,
-          ...keep,
-          ...out,
-        ]),
-      ),
-      ...whenMode(
-        ColsRowMode.SUB_OUT,
-        acrossRow([...sumAt, ...v128Load, ...rowAt(subRow), ...f32x4Sub, ...keep, ...out]),
-      ),
+      ...set(bytes),
+      ...loop(b, i32(0), get(bytes), 16, [
+        ...get(dst),
+        ...get(b),
+        ...add,
+        ...get(dst),
+        ...get(b),
+        ...add,
+        ...v128Load,
+        ...get(src),
+        ...get(b),
+        ...add,
+        ...v128Load,
+        ...get(w),
+        ...f32x4Mul,
+        ...f32x4Add,
+        ...v128Store,
+      ]),
     ],
   };
 }
 
 /**
- * cols(input, output, sums, width, height, window): box filter down every column, four columns per vector.
- * Rows are rounded up to whole vectors: the extra lanes read the next row's first samples and write into the
- * next output row, which is overwritten with its own values afterwards (and the buffers have slack at the end).
+ * lumaAxpy(src, dst, n, weight): dst[x] += w · (299·R + 587·G + 114·B) for n pixels of `channels` 8-bit
+ * samples (n rounded up to whole vectors; reads up to 16 bytes past the end), w the float32 at `weight`: luma
+ * times 1000 in exact integer arithmetic (two i16 dot products), with 1/1000 folded into w by the caller, and
+ * added straight into an accumulator row of the separable downsampling. Every pixel row is read once, with no
+ * luma buffer in between.
  */
-function colsKernel(): FunctionDef {
-  const [input, output, sums, width, height, window] = [0, 1, 2, 3, 4, 5];
-  const [i, ri, li, oi, count, half, c, rowBytes, vecBytes] = [6, 7, 8, 9, 10, 11, 12, 13, 14];
-  const [s, cv] = [15, 16];
-  const acrossRow = (body: Bytes): Bytes => loop(c, i32(0), get(vecBytes), 16, body);
-  const sumAt: Bytes = [...get(sums), ...get(c), ...add];
-  const inputAt = (l: number): Bytes => [...get(input), ...get(l), ...add, ...get(c), ...add, ...v128Load];
-  const store: Bytes = [
-    ...sumAt,
-    ...get(s),
-    ...v128Store,
-    ...get(output),
-    ...get(oi),
-    ...add,
-    ...get(c),
-    ...add,
-    ...get(s),
-    ...get(cv),
-    ...f32x4Div,
-    ...v128Store,
-  ];
-  const countVector: Bytes = [...get(count), ...f32ConvertI32, ...f32x4Splat, ...set(cv)];
-  const body = [
-    ...get(width),
-    ...i32(4),
-    ...mul,
-    ...set(rowBytes),
-    // Whole vectors per row: ceil(width / 4) · 16 bytes.
-    ...get(width),
-    ...i32(3),
-    ...add,
-    ...i32(-4),
-    0x71, // i32.and
-    ...i32(4),
-    ...mul,
-    ...set(vecBytes),
-    ...acrossRow([...sumAt, ...v128Zero, ...v128Store]),
-    ...boxPhases({
-      window,
-      length: height,
-      i,
-      ri,
-      li,
-      oi,
-      count,
-      half,
-      step: get(rowBytes),
-      accumulate: acrossRow([...sumAt, ...sumAt, ...v128Load, ...inputAt(ri), ...f32x4Add, ...v128Store]),
-      grow: [
-        ...countVector,
-        ...acrossRow([...sumAt, ...v128Load, ...inputAt(ri), ...f32x4Add, ...set(s), ...store]),
-      ],
-      slide: [
-        ...countVector,
-        ...acrossRow([
-          ...sumAt,
+function lumaAxpyKernel(channels: 3 | 4): FunctionDef {
+  const [src, dst, n, weight] = [0, 1, 2, 3];
+  const [g, groups] = [4, 5];
+  const [w, rg, b, coefficients, blue, v] = [6, 7, 8, 9, 10, 11];
+  // R and G of each of 4 pixels as 16-bit lanes (R0 G0 R1 G1 …); B of each as a 32-bit lane.
+  const rgMask = [0, 1, 2, 3].flatMap((p) => [p * channels, 0x80, p * channels + 1, 0x80]);
+  const bMask = [0, 1, 2, 3].flatMap((p) => [p * channels + 2, 0x80, 0x80, 0x80]);
+  const i16s = (values: number[]): number[] => values.flatMap((x) => [x & 255, x >> 8]);
+  const i32s = (values: number[]): number[] => values.flatMap((x) => [x & 255, (x >> 8) & 255, 0, 0]);
+  return {
+    exportName: `lumaAxpy${channels}`,
+    params: 4,
+    locals: { i32: 2, v128: 6 },
+    body: [
+      ...get(weight),
+      ...v128Load32Splat,
+      ...set(w),
+      ...simd(0x0c, ...rgMask),
+      ...set(rg),
+      ...simd(0x0c, ...bMask),
+      ...set(b),
+      ...simd(0x0c, ...i16s([299, 587, 299, 587, 299, 587, 299, 587])),
+      ...set(coefficients),
+      ...simd(0x0c, ...i32s([114, 114, 114, 114])),
+      ...set(blue),
+      ...get(n),
+      ...i32(3),
+      ...add,
+      ...i32(-4),
+      0x71, // i32.and
+      ...set(groups),
+      ...loop(g, i32(0), get(groups), 4, [
+        ...get(src),
+        ...get(g),
+        ...i32(channels),
+        ...mul,
+        ...add,
+        ...v128Load,
+        ...set(v),
+        ...get(dst),
+        ...get(g),
+        ...i32(4),
+        ...mul,
+        ...add,
+        ...get(dst),
+        ...get(g),
+        ...i32(4),
+        ...mul,
+        ...add,
+        ...v128Load,
+        ...get(v),
+        ...get(rg),
+        ...swizzle,
+        ...get(coefficients),
+        ...simd(0xba), // i32x4.dot_i16x8_s: 299·R + 587·G per pixel
+        ...get(v),
+        ...get(b),
+        ...swizzle,
+        ...get(blue),
+        ...simd(0xb5), // i32x4.mul
+        ...simd(0xae), // i32x4.add
+        ...f32x4ConvertI32x4S, // at most 255 000: exact
+        ...get(w),
+        ...f32x4Mul,
+        ...f32x4Add,
+        ...v128Store,
+      ]),
+    ],
+  };
+}
+
+/**
+ * dots(acc, accStride, rows, table, out): out[i·64 + j] = Σ_t weights_j[t] · acc[i][lo_j + t] for i < rows and
+ * j < 64, where table[j] = (lo_j in bytes, length in bytes rounded up to whole vectors, byte offset of
+ * weights_j, zero-padded to whole vectors): the other pass of the separable downsampling, on the 64 rows
+ * of accumulators.
+ */
+function dotsKernel(): FunctionDef {
+  const [acc, accStride, rows, table, out] = [0, 1, 2, 3, 4];
+  const [i, j, t, row, lo, len, wts, entry] = [5, 6, 7, 8, 9, 10, 11, 12];
+  const s = 13;
+  const tableAt = (field: number): Bytes => [...get(entry), ...i32(field * 4), ...add, ...i32Load];
+  return {
+    exportName: 'dots',
+    params: 5,
+    locals: { i32: 8, v128: 1 },
+    body: loop(i, i32(0), get(rows), 1, [
+      ...get(acc),
+      ...get(i),
+      ...get(accStride),
+      ...mul,
+      ...add,
+      ...set(row),
+      ...loop(j, i32(0), i32(64), 1, [
+        ...get(table),
+        ...get(j),
+        ...i32(12),
+        ...mul,
+        ...add,
+        ...set(entry),
+        ...tableAt(0),
+        ...get(row),
+        ...add,
+        ...set(lo),
+        ...tableAt(1),
+        ...set(len),
+        ...tableAt(2),
+        ...set(wts),
+        ...v128Zero,
+        ...set(s),
+        ...loop(t, i32(0), get(len), 16, [
+          ...get(s),
+          ...get(lo),
+          ...get(t),
+          ...add,
           ...v128Load,
-          ...inputAt(ri),
+          ...get(wts),
+          ...get(t),
+          ...add,
+          ...v128Load,
+          ...f32x4Mul,
           ...f32x4Add,
-          ...inputAt(li),
-          ...f32x4Sub,
           ...set(s),
-          ...store,
         ]),
-      ],
-      shrink: [
-        ...countVector,
-        ...acrossRow([...sumAt, ...v128Load, ...inputAt(li), ...f32x4Sub, ...set(s), ...store]),
-      ],
-    }),
-  ];
-  return { exportName: 'cols', params: 6, locals: { i32: 9, v128: 2 }, body };
+        ...get(out),
+        ...get(i),
+        ...i32(64),
+        ...mul,
+        ...get(j),
+        ...add,
+        ...i32(4),
+        ...mul,
+        ...add,
+        ...[0, 1, 2, 3].flatMap((lane) => [...get(s), ...simd(0x1f, lane), ...(lane > 0 ? [0x92] : [])]), // f32x4.extract_lane, f32.add
+        ...f32Store,
+      ]),
+    ]),
+  };
 }
 
 /**
@@ -909,31 +610,6 @@ export interface PdqKernels {
   luma3(src: number, dst: number, n: number): void;
   luma4(src: number, dst: number, n: number): void;
   dct(a: number, d: number, dt: number, t: number, b: number): void;
-  rows(
-    input: number,
-    output: number,
-    width: number,
-    height: number,
-    window: number,
-    pack: number,
-    outPack: number,
-    pick: number,
-    pickCount: number,
-    outRowBytes: number,
-  ): void;
-  rowsPick(
-    input: number,
-    output: number,
-    width: number,
-    height: number,
-    window: number,
-    pack: number,
-    outPack: number,
-    pick: number,
-    pickCount: number,
-    outRowBytes: number,
-  ): void;
-  cols(input: number, output: number, sums: number, width: number, height: number, window: number): void;
   runSums3(
     src: number,
     width: number,
@@ -952,15 +628,10 @@ export interface PdqKernels {
     count: number,
     out: number,
   ): void;
-  colsRow(
-    addRow: number,
-    subRow: number,
-    outRow: number,
-    sums: number,
-    width: number,
-    count: number,
-    mode: number,
-  ): void;
+  axpy(src: number, dst: number, n: number, weight: number): void;
+  lumaAxpy3(src: number, dst: number, n: number, weight: number): void;
+  lumaAxpy4(src: number, dst: number, n: number, weight: number): void;
+  dots(acc: number, accStride: number, rows: number, table: number, out: number): void;
   transform(
     src: number,
     dst: number,
@@ -983,14 +654,14 @@ export function createPdqKernels(lumaCoefficients: readonly [number, number, num
     const bytes = assemble([
       lumaKernel(3, lumaCoefficients),
       lumaKernel(4, lumaCoefficients),
-      rowsKernel(false),
-      rowsKernel(true),
-      colsKernel(),
-      colsRowKernel(),
       runSumsKernel(3),
       dctKernel(),
       runSumsKernel(4),
       transformKernel(),
+      axpyKernel(),
+      lumaAxpyKernel(3),
+      lumaAxpyKernel(4),
+      dotsKernel(),
     ]);
     compiled = wasmApi?.validate(bytes) === true ? new wasmApi.Module(bytes) : null;
   }

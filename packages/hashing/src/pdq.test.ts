@@ -11,6 +11,7 @@ import {
   downsampleTo64,
   downsampleTo64Js,
   pdqBitsToHex,
+  pdqQuality,
   pdqHashesFromRaw,
   transformLuma,
   pdqDctFromLuma,
@@ -146,12 +147,18 @@ describe('PDQ building blocks', () => {
 
 /**
  * The reference's Jarosz filter and decimation written plainly (pdqhashing.cpp `box1DFloat`, `jaroszFilterFloat`,
- * `decimateFloat`): one strided pass per row and per column, float32 after every operation, a true division.
+ * `decimateFloat`): one strided pass per row and per column, float32 after every operation (`round`), a true
+ * division. With `round` the identity, the same filter in float64: as good as exact at this size.
  */
-function plainDownsample(luma: Float32Array, width: number, height: number): Float32Array {
+function plainDownsample(
+  luma: Float32Array,
+  width: number,
+  height: number,
+  round: (x: number) => number = Math.fround,
+): Float64Array {
   const box = (
-    input: Float32Array,
-    output: Float32Array,
+    input: Float64Array,
+    output: Float64Array,
     offset: number,
     length: number,
     stride: number,
@@ -164,33 +171,33 @@ function plainDownsample(luma: Float32Array, width: number, height: number): Flo
     let ri = offset;
     let oi = offset;
     for (let i = 0; i < half - 1; i++, ri += stride) {
-      sum = Math.fround(sum + input[ri]!);
+      sum = round(sum + input[ri]!);
       count++;
     }
     for (let i = 0; i < window - half + 1; i++, ri += stride, oi += stride) {
-      sum = Math.fround(sum + input[ri]!);
+      sum = round(sum + input[ri]!);
       count++;
-      output[oi] = Math.fround(sum / count);
+      output[oi] = round(sum / count);
     }
     for (let i = 0; i < length - window; i++, ri += stride, li += stride, oi += stride) {
-      sum = Math.fround(Math.fround(sum + input[ri]!) - input[li]!);
-      output[oi] = Math.fround(sum / count);
+      sum = round(round(sum + input[ri]!) - input[li]!);
+      output[oi] = round(sum / count);
     }
     for (let i = 0; i < half - 1; i++, li += stride, oi += stride) {
-      sum = Math.fround(sum - input[li]!);
+      sum = round(sum - input[li]!);
       count--;
-      output[oi] = Math.fround(sum / count);
+      output[oi] = round(sum / count);
     }
   };
-  const a = Float32Array.from(luma);
-  const b = new Float32Array(a.length);
+  const a = Float64Array.from(luma);
+  const b = new Float64Array(a.length);
   const wx = Math.floor((width + 127) / 128);
   const wy = Math.floor((height + 127) / 128);
   for (let rep = 0; rep < 2; rep++) {
     for (let r = 0; r < height; r++) box(a, b, r * width, width, 1, wx);
     for (let c = 0; c < width; c++) box(b, a, c, height, width, wy);
   }
-  const out = new Float32Array(64 * 64);
+  const out = new Float64Array(64 * 64);
   for (let i = 0; i < 64; i++) {
     for (let j = 0; j < 64; j++) {
       out[i * 64 + j] =
@@ -198,6 +205,29 @@ function plainDownsample(luma: Float32Array, width: number, height: number): Flo
     }
   }
   return out;
+}
+
+/** Largest absolute difference between two 64×64 buffers. */
+const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let max = 0;
+  for (let k = 0; k < 64 * 64; k++) max = Math.max(max, Math.abs(a[k]! - b[k]!));
+  return max;
+};
+
+/**
+ * The engine (separable weights) against the reference's float32 filter, both measured against the same filter
+ * in float64: within 10⁻⁴ of exact (luma spans 0..255) and closer to it than the reference's running float32
+ * sums are (those drift by up to 4·10⁻³ on these images), with the reference's hash and quality.
+ */
+function expectCloseToReference(luma: Float32Array, width: number, height: number): void {
+  const fast = downsampleTo64({ luma, width, height });
+  const reference = plainDownsample(luma, width, height);
+  const exact = plainDownsample(luma, width, height, (x) => x);
+  const fastError = maxDifference(fast, exact);
+  expect(fastError).toBeLessThanOrEqual(1e-4);
+  expect(fastError).toBeLessThanOrEqual(maxDifference(reference, exact));
+  expect(pdqBitsToHex(dct64To16(fast))).toBe(pdqBitsToHex(dct64To16(Float32Array.from(reference))));
+  expect(pdqQuality(fast)).toBe(pdqQuality(Float32Array.from(reference)));
 }
 
 describe('optimised PDQ downsampling', () => {
@@ -209,26 +239,25 @@ describe('optimised PDQ downsampling', () => {
     [255, 256],
     [640, 480],
     [1001, 333],
-  ])('is bit-identical to the plain reference filter on random %i×%i luma', (width, height) => {
+  ])('matches the plain reference filter on random %i×%i luma', (width, height) => {
     let x = width * 7919 + height;
-    const luma = new Float32Array(width * height).map(() => {
+    const luma = new Float32Array(width * height).map((_, k) => {
       x = (x * 1103515245 + 12345) & 0x7fffffff;
-      // Products of 8-bit samples with the luma coefficients, like real luma (not just integers).
-      return Math.fround(Math.fround(0.587) * (x & 255)) + Math.fround(Math.fround(0.114) * ((x >> 8) & 255));
+      // A gradient plus products of 8-bit samples with the luma coefficients, like real luma.
+      const ramp = ((k % width) / width) * 128;
+      return ramp + Math.fround(0.587) * ((x >> 4) & 63) + Math.fround(0.114) * ((x >> 12) & 255);
     });
     const before = luma.slice();
-    expect(Array.from(downsampleTo64({ luma, width, height }))).toEqual(
-      Array.from(plainDownsample(luma, width, height)),
-    );
+    expectCloseToReference(luma, width, height);
     expect(luma).toEqual(before);
   });
 
-  it('is bit-identical to the plain reference filter on a real photo', async () => {
-    const decoded = await decodeImage(fixture('pdq/dih/bridge-1-original.jpg'), defaultDecodeLimits);
-    const { luma, width, height } = lumaFromRaw(decoded.pixels);
-    expect(Array.from(downsampleTo64({ luma, width, height }))).toEqual(
-      Array.from(plainDownsample(luma, width, height)),
-    );
+  it('matches the plain reference filter on real photos', async () => {
+    for (const file of ['pdq/dih/bridge-1-original.jpg', 'blockhash/00011601.jpg']) {
+      const decoded = await decodeImage(fixture(file), defaultDecodeLimits);
+      const { luma, width, height } = lumaFromRaw(decoded.pixels);
+      expectCloseToReference(luma, width, height);
+    }
   });
 });
 

@@ -8,7 +8,7 @@
  * the fallback and the tests' reference for the engine.
  */
 
-import { ColsRowMode, createPdqKernels, ROW_GROUPS, ROWS_PER_CALL } from './pdq-kernels.js';
+import { createPdqKernels } from './pdq-kernels.js';
 import type { PdqKernels } from './pdq-kernels.js';
 import { feedRowRunSums } from './row-sums.js';
 import type { RowRunSums } from './row-sums.js';
@@ -309,35 +309,85 @@ const KEEP_MEMORY_BYTES = 256 * 1024 * 1024;
 /** Where the first pass reads its rows: decoded pixels (luma computed band by band) or a luma buffer. */
 type Source = { image: RawImage } | { luma: number };
 
-/** Rows per band: as many as the row kernels filter in one call. */
-const BAND = ROWS_PER_CALL;
+/** Rows of pixels converted to luma per step (the pixel band is copied into wasm memory at once). */
+const BAND = 16;
+
+/**
+ * The Jarosz filter and decimation along one dimension of `n` samples, as weights: the reference's two box
+ * passes (window `jaroszWindowSize(n)`, shrinking at the edges) followed by sampling at the centre of target
+ * cell k make output k a weighted sum of the samples lo[k] .. lo[k] + length[k] − 1. Both passes are linear,
+ * so the 64×64 buffer is Σ weightsY_i(y) · weightsX_j(x) · luma(x, y), separable. Weights are computed in
+ * float64 (exact sums of 1/(count·count) terms) and rounded to float32 once.
+ */
+export interface AxisWeights {
+  lo: Int32Array;
+  length: Int32Array;
+  /** weights[k] has length[k] entries. */
+  weights: Float32Array[];
+}
+
+const axisWeightsCache = new Map<number, AxisWeights>();
+
+export function jaroszAxisWeights(n: number): AxisWeights {
+  const cached = axisWeightsCache.get(n);
+  if (cached !== undefined) return cached;
+  const window = jaroszWindowSize(n);
+  const half = Math.floor((window + 2) / 2);
+  // The reference's box filter: output o averages the inputs from o − (window − half) to o + half − 1, clipped.
+  const first = (o: number): number => Math.max(0, o - (window - half));
+  const last = (o: number): number => Math.min(n - 1, o + half - 1);
+  const lo = new Int32Array(64);
+  const length = new Int32Array(64);
+  const weights: Float32Array[] = [];
+  const centres = decimationIndices(n);
+  for (let k = 0; k < 64; k++) {
+    const centre = centres[k]!;
+    const [a, b] = [first(centre), last(centre)];
+    const start = first(a);
+    const end = last(b);
+    // Second pass: 1/(b − a + 1) of each first-pass output r in [a, b], itself 1/count(r) of its inputs;
+    // added up through a difference array, one range per r.
+    const diff = new Float64Array(end - start + 2);
+    for (let r = a; r <= b; r++) {
+      const w = 1 / ((b - a + 1) * (last(r) - first(r) + 1));
+      diff[first(r) - start]! += w;
+      diff[last(r) - start + 1]! -= w;
+    }
+    const out = new Float32Array(end - start + 1);
+    let run = 0;
+    for (let t = 0; t < out.length; t++) out[t] = run += diff[t]!;
+    lo[k] = start;
+    length[k] = out.length;
+    weights.push(out);
+  }
+  const result = { lo, length, weights };
+  if (axisWeightsCache.size >= 8) axisWeightsCache.clear();
+  axisWeightsCache.set(n, result);
+  return result;
+}
 
 /**
  * The PDQ pipeline on the WebAssembly kernels, streamed through bands of rows so that the working set stays
- * in the CPU's cache: luma for 8 rows → row filter into a ring of rows → one column-filter step per output
- * row → every 8 rows, the second row filter, which keeps only the 64 sampled columns → the last column filter
- * on those 64 columns → the 64 sampled rows. Every value goes through the reference's operations in the
- * reference's order; only the schedule differs (the tests compare bit for bit with the plain filter).
+ * in the CPU's cache. The Jarosz filter followed by decimation is linear and separable (`jaroszAxisWeights`),
+ * so instead of filtering every pixel four times and keeping 64×64 samples, each luma row is added, weighted,
+ * into the accumulator of the one or two output rows whose support it lies in (`axpy`: one multiply-add per
+ * pixel), and each of the 64 accumulators is then reduced to its 64 outputs (`dots`). The reference's float32
+ * running sums round differently from these float32 weighted sums: the 64×64 buffers agree to about 10⁻⁶ of
+ * the luma range, and hashes and qualities equal the plain filter's on every conformance and test image (see
+ * the tests and `bench/hashing`, which counts disagreements on a larger set).
  *
  * Memory: a band of pixels (copied in band by band, so the decoder's buffer is read once); a band of luma;
- * the ring (the column window plus three bands, so that a band written into it never reaches a row the
- * column filter still has to subtract); a band of column-filter output; the packed rows of the row kernel;
- * the 64 sampled columns before and after the last pass; column sums; the sampled column indices; the DCT's
- * matrices; blockhash's runs and sums; and, for dihedral hashes and luma input, a full luma image and its
- * transform. Every region has slack for the kernels' whole-vector reads and writes.
+ * 64 accumulator rows; the weights of both axes; the 64×64 buffer; the DCT's matrices; blockhash's runs and
+ * sums; and, for dihedral hashes and luma input, a full luma image and its transform. Every region has slack
+ * for the kernels' whole-vector reads and writes.
  */
 class WasmPdq {
   private pixels = 0;
-  private lumaBand = 0;
-  private ring = 0;
-  private ringRows = 0;
-  private band2 = 0;
-  private pack = 0;
-  private outPack = 0;
-  private picked = 0;
-  private pickedOut = 0;
-  private sums = 0;
-  private pick = 0;
+  private acc = 0;
+  private rowWeights = 0;
+  private colWeights = 0;
+  private colTable = 0;
+  private out64 = 0;
   private luma = 0;
   private transformed = 0;
   private dctIn = 0;
@@ -354,6 +404,7 @@ class WasmPdq {
 
   private byteView = new Uint8Array(0);
   private intView = new Int32Array(0);
+  private floatView = new Float32Array(0);
 
   constructor(private readonly kernels: PdqKernels) {}
 
@@ -370,6 +421,12 @@ class WasmPdq {
     return this.intView;
   }
 
+  private floats(): Float32Array {
+    const buffer = this.kernels.memory.buffer;
+    if (this.floatView.buffer !== buffer) this.floatView = new Float32Array(buffer);
+    return this.floatView;
+  }
+
   get memoryBytes(): number {
     return this.kernels.memory.buffer.byteLength;
   }
@@ -382,7 +439,6 @@ class WasmPdq {
     const side = Math.max(width, height);
     const n = width * height;
     const rowBytes = side * 4;
-    this.ringRows = Math.ceil((jaroszWindowSize(side) + 3 * BAND) / BAND) * BAND;
     let at = 0;
     const take = (bytes: number): number => {
       const start = at;
@@ -390,15 +446,12 @@ class WasmPdq {
       return start;
     };
     this.pixels = take(BAND * rowBytes);
-    this.lumaBand = take(BAND * rowBytes);
-    this.ring = take((this.ringRows + 1) * rowBytes);
-    this.band2 = take((BAND + 1) * rowBytes);
-    this.pack = take((side + 4) * 16 * ROW_GROUPS);
-    this.outPack = take((side + 4) * 16 * ROW_GROUPS);
-    this.picked = take(side * 64 * 4);
-    this.pickedOut = take(side * 64 * 4);
-    this.sums = take(rowBytes);
-    this.pick = take(64 * 4);
+    this.acc = take(64 * align16(rowBytes));
+    // Σ length ≤ 64 · (2 · window − 1) ≤ side + 64 per axis, each padded by up to 3 for whole vectors.
+    this.rowWeights = take((side + 64) * 4);
+    this.colWeights = take((side + 64 + 3 * 64) * 4);
+    this.colTable = take(64 * 12);
+    this.out64 = take(64 * 64 * 4);
     this.luma = fullLuma ? take(n * 4) : 0;
     this.transformed = fullLuma ? take(n * 4) : 0;
     this.dctIn = take(64 * 64 * 4);
@@ -427,22 +480,22 @@ class WasmPdq {
   /** Computes the whole luma image of decoded pixels (3 or 4 channels) into the full-luma region. */
   loadPixels(image: RawImage): void {
     for (let row = 0; row < image.height; row += BAND) {
-      this.lumaRows(image, row, this.luma + row * image.width * 4);
+      const rows = this.copyBand(image, row, false);
+      this.lumaOfBand(image, rows, this.luma + row * image.width * 4);
     }
   }
 
-  /** Luma of up to BAND rows of `image` from `first`, written to `to` (pixels go through the pixel band). */
-  private lumaRows(image: RawImage, first: number, to: number): void {
+  /**
+   * Copies up to BAND rows of `image` from `first` into the pixel band and returns how many; `feed`: also
+   * hands their run sums to `rowSums` (blockhash), so that the pixels are read once for both hashes.
+   */
+  private copyBand(image: RawImage, first: number, feed: boolean): number {
     const rows = Math.min(BAND, image.height - first);
     const rowBytes = image.width * image.channels;
     const from = first * rowBytes;
-    const bytes = rows * rowBytes;
-    this.bytes().set(image.data.subarray(from, from + bytes), this.pixels);
-    const k = this.kernels;
-    if (image.channels === 4) k.luma4(this.pixels, to, rows * image.width);
-    else k.luma3(this.pixels, to, rows * image.width);
+    this.bytes().set(image.data.subarray(from, from + rows * rowBytes), this.pixels);
     const consumer = this.rowSums;
-    if (consumer !== null) {
+    if (feed && consumer !== null) {
       const count = consumer.starts.length;
       const args = [
         this.pixels,
@@ -453,11 +506,18 @@ class WasmPdq {
         count,
         this.runOut,
       ] as const;
-      if (image.channels === 4) k.runSums4(...args);
-      else k.runSums3(...args);
+      if (image.channels === 4) this.kernels.runSums4(...args);
+      else this.kernels.runSums3(...args);
       const sums = this.ints();
       for (let r = 0; r < rows; r++) consumer.addRow(first + r, sums, (this.runOut >> 2) + r * count);
     }
+    return rows;
+  }
+
+  /** The reference's float32 luma of the `rows` rows in the pixel band, written to `to`. */
+  private lumaOfBand(image: RawImage, rows: number, to: number): void {
+    if (image.channels === 4) this.kernels.luma4(this.pixels, to, rows * image.width);
+    else this.kernels.luma3(this.pixels, to, rows * image.width);
   }
 
   loadLuma(luma: Float32Array): void {
@@ -465,90 +525,89 @@ class WasmPdq {
     new Float32Array(this.kernels.memory.buffer, this.luma, n).set(luma.subarray(0, n));
   }
 
+  /**
+   * Writes the weights of both axes into memory: the rows' weights, times `rowScale`, one output row after
+   * another (returns each one's byte offset), the columns' as (lo, length, offset) entries for `dots`, each moved left where
+   * needed so that its whole vectors end within the `width` samples rounded up to a vector.
+   */
+  private writeWeights(ky: AxisWeights, kx: AxisWeights, width: number, rowScale: number): Int32Array {
+    const floats = this.floats();
+    const ints = this.ints();
+    const rowOffsets = new Int32Array(64);
+    let at = this.rowWeights;
+    for (let i = 0; i < 64; i++) {
+      rowOffsets[i] = at;
+      const weights = ky.weights[i]!;
+      for (let t = 0; t < weights.length; t++) floats[(at >> 2) + t] = weights[t]! * rowScale;
+      at += weights.length * 4;
+    }
+    const widthVectors = Math.ceil(width / 4) * 4;
+    at = this.colWeights;
+    for (let j = 0; j < 64; j++) {
+      const length = kx.length[j]!;
+      const padded = Math.ceil(length / 4) * 4;
+      const lo = Math.min(kx.lo[j]!, widthVectors - padded);
+      const shift = kx.lo[j]! - lo;
+      floats.fill(0, at >> 2, (at >> 2) + padded);
+      floats.set(kx.weights[j]!, (at >> 2) + shift);
+      const entry = (this.colTable >> 2) + j * 3;
+      ints[entry] = lo * 4;
+      ints[entry + 1] = padded * 4;
+      ints[entry + 2] = at;
+      at += padded * 4;
+    }
+    return rowOffsets;
+  }
+
   /** The 64×64 buffer of an image (the reference copies a 64×64 image unfiltered). */
   buffer64(source: Source, width: number, height: number): Float32Array {
     const k = this.kernels;
     if (width === 64 && height === 64) {
       if ('luma' in source) return new Float32Array(k.memory.buffer, source.luma, 64 * 64).slice();
-      for (let row = 0; row < 64; row += BAND) this.lumaRows(source.image, row, this.picked + row * 64 * 4);
-      return new Float32Array(k.memory.buffer, this.picked, 64 * 64).slice();
+      for (let row = 0; row < 64; row += BAND) {
+        const rows = this.copyBand(source.image, row, true);
+        this.lumaOfBand(source.image, rows, this.out64 + row * 64 * 4);
+      }
+      return new Float32Array(k.memory.buffer, this.out64, 64 * 64).slice();
     }
-    const windowAlongRows = jaroszWindowSize(width);
-    const windowAlongCols = jaroszWindowSize(height);
-    const rowBytes = width * 4;
-    const ringRows = this.ringRows;
-    new Int32Array(k.memory.buffer, this.pick, 64).set(decimationIndices(width));
-
-    // Pass 1 (rows), on demand, a band at a time into the ring.
-    let produced = 0;
-    const ensureRow = (row: number): void => {
-      while (produced <= row) {
-        const rows = Math.min(BAND, height - produced);
-        let from: number;
-        if ('luma' in source) {
-          from = source.luma + produced * rowBytes;
-        } else {
-          this.lumaRows(source.image, produced, this.lumaBand);
-          from = this.lumaBand;
+    const ky = jaroszAxisWeights(height);
+    const kx = jaroszAxisWeights(width);
+    // From pixels, lumaAxpy adds 1000 · luma: the row weights take the 1/1000.
+    const rowOffsets = this.writeWeights(ky, kx, width, 'luma' in source ? 1 : 1 / 1000);
+    const accStride = align16(width * 4);
+    this.floats().fill(0, this.acc >> 2, (this.acc + 64 * accStride) >> 2);
+    let srcRowBytes: number;
+    let add: (src: number, dst: number, n: number, weight: number) => void;
+    if ('luma' in source) {
+      // The last row's whole-vector reads go past the image: keep them finite (0 · NaN would be NaN).
+      this.floats().fill(0, (source.luma >> 2) + width * height, (source.luma >> 2) + width * height + 4);
+      srcRowBytes = width * 4;
+      add = k.axpy;
+    } else {
+      srcRowBytes = width * source.image.channels;
+      add = source.image.channels === 4 ? k.lumaAxpy4 : k.lumaAxpy3;
+    }
+    let next = 0; // first output row whose support has not ended
+    for (let row = 0; row < height; row += BAND) {
+      let from: number;
+      let rows: number;
+      if ('luma' in source) {
+        from = source.luma + row * srcRowBytes;
+        rows = Math.min(BAND, height - row);
+      } else {
+        from = this.pixels;
+        rows = this.copyBand(source.image, row, true);
+      }
+      for (let r = 0; r < rows; r++) {
+        const y = row + r;
+        while (next < 64 && ky.lo[next]! + ky.length[next]! <= y) next++;
+        for (let i = next; i < 64 && ky.lo[i]! <= y; i++) {
+          add(from + r * srcRowBytes, this.acc + i * accStride, width, rowOffsets[i]! + (y - ky.lo[i]!) * 4);
         }
-        const to = this.ring + (produced % ringRows) * rowBytes;
-        k.rows(from, to, width, rows, windowAlongRows, this.pack, this.outPack, 0, 0, rowBytes);
-        produced += rows;
       }
-    };
-    const ringRow = (row: number): number => {
-      ensureRow(row);
-      return this.ring + (row % ringRows) * rowBytes;
-    };
-    // Pass 2 (columns), one output row per step into band2; pass 3 (rows, 64 sampled columns) per band.
-    const outRow = (row: number): number => this.band2 + (row % BAND) * rowBytes;
-    const emitted = (row: number): void => {
-      if (row % BAND === BAND - 1 || row === height - 1) {
-        const first = row - (row % BAND);
-        const to = this.picked + first * 64 * 4;
-        k.rowsPick(
-          this.band2,
-          to,
-          width,
-          row - first + 1,
-          windowAlongRows,
-          this.pack,
-          this.outPack,
-          this.pick,
-          64,
-          256,
-        );
-      }
-    };
-    const half = Math.floor((windowAlongCols + 2) / 2);
-    const sums = this.sums;
-    k.colsRow(0, 0, 0, sums, width, 0, ColsRowMode.RESET);
-    let ri = 0;
-    let li = 0;
-    let oi = 0;
-    let count = 0;
-    for (let i = 0; i < half - 1; i++, ri++)
-      k.colsRow(ringRow(ri), 0, 0, sums, width, ++count, ColsRowMode.ADD);
-    for (let i = 0; i < windowAlongCols - half + 1; i++, ri++, oi++) {
-      k.colsRow(ringRow(ri), 0, outRow(oi), sums, width, ++count, ColsRowMode.ADD_OUT);
-      emitted(oi);
     }
-    for (let i = 0; i < height - windowAlongCols; i++, ri++, li++, oi++) {
-      const added = ringRow(ri); // may produce rows: the ring keeps ≥ window + 2 bands, so li is still there
-      k.colsRow(added, ringRow(li), outRow(oi), sums, width, count, ColsRowMode.ADD_SUB_OUT);
-      emitted(oi);
-    }
-    for (let i = 0; i < half - 1; i++, li++, oi++) {
-      k.colsRow(0, ringRow(li), outRow(oi), sums, width, --count, ColsRowMode.SUB_OUT);
-      emitted(oi);
-    }
-    // Pass 4 (columns) on the 64 sampled columns, then the sampled rows.
-    k.cols(this.picked, this.pickedOut, sums, 64, height, windowAlongCols);
-    const filtered = new Float32Array(k.memory.buffer, this.pickedOut, 64 * height);
-    const out = new Float32Array(64 * 64);
-    const rows = decimationIndices(height);
-    for (let i = 0; i < 64; i++) out.set(filtered.subarray(rows[i]! * 64, rows[i]! * 64 + 64), i * 64);
-    return out;
+    k.dots(this.acc, accStride, 64, this.colTable, this.out64);
+    return new Float32Array(k.memory.buffer, this.out64, 64 * 64).slice();
   }
 
   /** `dct64To16` on the kernels (same float32 operations in the same order). */
@@ -736,11 +795,13 @@ export function pdqHashesFromRaw(image: RawImage, options: PdqHashesOptions = {}
     tooSmall || (channels !== 3 && channels !== 4)
       ? undefined
       : withEngine(width, height, dihedral, rowSums, (e) => {
-          if (dihedral) e.loadPixels(image);
-          const buffer64 = e.plain(dihedral ? null : image);
+          const buffer64 = e.plain(image);
           const dct = e.dct(buffer64);
           const pdq = { hash: pdqBitsToHex(dct), quality: pdqQuality(buffer64) };
-          return dihedral ? { pdq, dihedral: e.dihedral(buffer64) } : { pdq };
+          if (!dihedral) return { pdq };
+          // The other 7 transform the full luma (the pixels' second pass; rowSums already has its sums).
+          e.loadPixels(image);
+          return { pdq, dihedral: e.dihedral(buffer64) };
         });
   if (fast !== undefined) return fast;
   if (rowSums !== null) feedRowRunSums(image, rowSums);
