@@ -28,12 +28,12 @@ export interface MediaHashes {
   pdqTrimmed?: { pdq: string; pdqQuality: number } | null;
   /** blockhash 256-bit (16×16), precise method, 64 hex digits. */
   blockhash: string;
-  /** 1 when perceptual hashes saw every pixel; 2, 4 or 8 when a large JPEG was decoded at that reduction. */
+  /** 1 when perceptual hashes saw every pixel; 4, 8 or 16 when a large JPEG was decoded at that reduction. */
   decodeScale: number;
 }
 
 export interface HashMediaOptions {
-  /** Also compute the 8 dihedral PDQ hashes (each from the rotated/flipped luminance: ~8× the PDQ time). */
+  /** Also compute the 8 dihedral PDQ hashes (each from the rotated/flipped luminance: ~10× the PDQ time). */
   dihedral?: boolean;
   /** Also compute PDQ of the content area with uniform borders removed (letterboxing, padding). */
   trim?: boolean;

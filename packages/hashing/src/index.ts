@@ -4,12 +4,7 @@ export { HashingError, HashingErrorCode } from './errors.js';
 export { defaultDecodeLimits, resolveLimits } from './limits.js';
 export type { DecodeLimits } from './limits.js';
 export { ImageFormat, sniffImageFormat } from './sniff.js';
-export {
-  decodeImage,
-  defaultReducedDecode,
-  recommendedReducedDecode,
-  reducedJpegScale,
-} from './decode.js';
+export { decodeImage, defaultReducedDecode, recommendedReducedDecode, reducedJpegScale } from './decode.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
 export { exactHashes } from './exact.js';
 export type { ExactHashes } from './exact.js';

@@ -1,10 +1,10 @@
 /**
- * The hot loops of PDQ (luminance, the box filter along rows and along columns, dihedral transforms) as a small
- * WebAssembly module with 128-bit SIMD, assembled here from the instruction listing below: there is no binary
- * artefact to trust and no build step. WebAssembly's f32 arithmetic is IEEE single precision, i.e. exactly the
- * float32 operations of Meta's C++ reference (JavaScript can only emulate them with Math.fround round trips,
- * several times slower); every lane does the reference's operations in the reference's order, and the tests
- * compare the results bit for bit with a plain transcription of the reference.
+ * The hot loops of PDQ (luminance, the separable downsampling's weighted row sums and dot products, the DCT,
+ * dihedral transforms) and of blockhash (run sums of pixel rows) as a small WebAssembly module with 128-bit
+ * SIMD, assembled here from the instruction listing below: there is no binary artefact to trust and no build
+ * step. WebAssembly's f32 arithmetic is IEEE single precision, so the luma and DCT kernels perform exactly the
+ * float32 operations of Meta's C++ reference, in its order; the tests compare every kernel's results with the
+ * plain JavaScript implementation.
  */
 
 // --- A minimal WebAssembly binary writer (only what the kernels need). ---
@@ -236,11 +236,10 @@ function lumaAxpyKernel(channels: 3 | 4): FunctionDef {
   const [src, dst, n, weight] = [0, 1, 2, 3];
   const [g, groups] = [4, 5];
   const [w, rg, b, coefficients, blue, v] = [6, 7, 8, 9, 10, 11];
-  // R and G of each of 4 pixels as 16-bit lanes (R0 G0 R1 G1 …); B of each as a 32-bit lane.
+  // R and G of each of 4 pixels as 16-bit lanes (R0 G0 R1 G1 …); B of each as 16-bit lanes (B0 0 B1 0 …).
   const rgMask = [0, 1, 2, 3].flatMap((p) => [p * channels, 0x80, p * channels + 1, 0x80]);
   const bMask = [0, 1, 2, 3].flatMap((p) => [p * channels + 2, 0x80, 0x80, 0x80]);
   const i16s = (values: number[]): number[] => values.flatMap((x) => [x & 255, x >> 8]);
-  const i32s = (values: number[]): number[] => values.flatMap((x) => [x & 255, (x >> 8) & 255, 0, 0]);
   return {
     exportName: `lumaAxpy${channels}`,
     params: 4,
@@ -255,7 +254,7 @@ function lumaAxpyKernel(channels: 3 | 4): FunctionDef {
       ...set(b),
       ...simd(0x0c, ...i16s([299, 587, 299, 587, 299, 587, 299, 587])),
       ...set(coefficients),
-      ...simd(0x0c, ...i32s([114, 114, 114, 114])),
+      ...simd(0x0c, ...i16s([114, 0, 114, 0, 114, 0, 114, 0])),
       ...set(blue),
       ...get(n),
       ...i32(3),
@@ -291,7 +290,7 @@ function lumaAxpyKernel(channels: 3 | 4): FunctionDef {
         ...get(b),
         ...swizzle,
         ...get(blue),
-        ...simd(0xb5), // i32x4.mul
+        ...simd(0xba), // i32x4.dot_i16x8_s again: 114·B (one cheap instruction, unlike i32x4.mul)
         ...simd(0xae), // i32x4.add
         ...f32x4ConvertI32x4S, // at most 255 000: exact
         ...get(w),
@@ -628,9 +627,10 @@ export interface PdqKernels {
     count: number,
     out: number,
   ): void;
-  axpy(src: number, dst: number, n: number, weight: number): void;
-  lumaAxpy3(src: number, dst: number, n: number, weight: number): void;
-  lumaAxpy4(src: number, dst: number, n: number, weight: number): void;
+  /** Plain functions (no `this`), so that the engine can pick one per image. */
+  axpy: (src: number, dst: number, n: number, weight: number) => void;
+  lumaAxpy3: (src: number, dst: number, n: number, weight: number) => void;
+  lumaAxpy4: (src: number, dst: number, n: number, weight: number) => void;
   dots(acc: number, accStride: number, rows: number, table: number, out: number): void;
   transform(
     src: number,

@@ -2,10 +2,12 @@
  * PDQ perceptual hash (Meta, 2017), written from the published algorithm and its reference implementation
  * (facebook/ThreatExchange `pdq/cpp`): float luminance, two passes of a Jarosz box filter (a tent filter),
  * decimation to 64×64, the 16×16 corner of a 64×64 DCT-II, thresholding at the median, and the image-domain
- * quality metric. Arithmetic is rounded to float32 at the same points as the C++ reference so that hashes agree
- * bit for bit. Pure functions over plain arrays: no decoding, no I/O. The hot loops run on WebAssembly kernels
- * (`pdq-kernels.ts`) with reusable memory, one engine per thread; the plain JavaScript implementation below is
- * the fallback and the tests' reference for the engine.
+ * quality metric. The plain JavaScript implementation below rounds to float32 at the same points as the C++
+ * reference and agrees with it bit for bit; it is the fallback and the tests' reference. The engine used in
+ * production (`WasmPdq`, on the WebAssembly kernels of `pdq-kernels.ts`) computes the same linear filter as
+ * separable weights, which rounds differently: its 64×64 buffers are closer to the exact (float64) filter than
+ * the reference's float32 running sums are, and its hashes and qualities equal the reference's on every
+ * conformance and test image. Pure functions over plain arrays: no decoding, no I/O.
  */
 
 import { createPdqKernels } from './pdq-kernels.js';
@@ -319,7 +321,7 @@ const BAND = 16;
  * so the 64×64 buffer is Σ weightsY_i(y) · weightsX_j(x) · luma(x, y), separable. Weights are computed in
  * float64 (exact sums of 1/(count·count) terms) and rounded to float32 once.
  */
-export interface AxisWeights {
+interface AxisWeights {
   lo: Int32Array;
   length: Int32Array;
   /** weights[k] has length[k] entries. */
@@ -328,7 +330,8 @@ export interface AxisWeights {
 
 const axisWeightsCache = new Map<number, AxisWeights>();
 
-export function jaroszAxisWeights(n: number): AxisWeights {
+/** The `AxisWeights` of a dimension of `n` samples (kept for the last few sizes a thread has seen). */
+function jaroszAxisWeights(n: number): AxisWeights {
   const cached = axisWeightsCache.get(n);
   if (cached !== undefined) return cached;
   const window = jaroszWindowSize(n);
