@@ -33,7 +33,7 @@ export interface MediaHashes {
 }
 
 export interface HashMediaOptions {
-  /** Also compute the 8 dihedral PDQ hashes (each from the rotated/flipped luminance: ~10× the PDQ time). */
+  /** Also compute the 8 dihedral PDQ hashes (mirrored filter weights in the same pass: ~2× the PDQ time). */
   dihedral?: boolean;
   /** Also compute PDQ of the content area with uniform borders removed (letterboxing, padding). */
   trim?: boolean;

@@ -372,68 +372,6 @@ function dotsKernel(): FunctionDef {
 }
 
 /**
- * transform(src, dst, width, height, origin, dx, dy): dst[origin + x·dx + y·dy] = src[y·width + x], in 32×32
- * tiles so that both the reads and the (possibly transposed) writes stay in cache.
- */
-function transformKernel(): FunctionDef {
-  const [src, dst, width, height, origin, dx, dy] = [0, 1, 2, 3, 4, 5, 6];
-  const [x, y, tx, ty, xEnd, yEnd, p, o] = [7, 8, 9, 10, 11, 12, 13, 14];
-  const tile = 32;
-  const body = loop(ty, i32(0), get(height), tile, [
-    ...minI32([...get(ty), ...i32(tile), ...add], get(height)),
-    ...set(yEnd),
-    ...loop(tx, i32(0), get(width), tile, [
-      ...minI32([...get(tx), ...i32(tile), ...add], get(width)),
-      ...set(xEnd),
-      ...loop(y, get(ty), get(yEnd), 1, [
-        // p = src + (y·width + tx)·4; o = dst + (origin + tx·dx + y·dy)·4
-        ...get(y),
-        ...get(width),
-        ...mul,
-        ...get(tx),
-        ...add,
-        ...i32(4),
-        ...mul,
-        ...get(src),
-        ...add,
-        ...set(p),
-        ...get(origin),
-        ...get(tx),
-        ...get(dx),
-        ...mul,
-        ...add,
-        ...get(y),
-        ...get(dy),
-        ...mul,
-        ...add,
-        ...i32(4),
-        ...mul,
-        ...get(dst),
-        ...add,
-        ...set(o),
-        ...loop(x, get(tx), get(xEnd), 1, [
-          ...get(o),
-          ...get(p),
-          ...f32Load,
-          ...f32Store,
-          ...get(p),
-          ...i32(4),
-          ...add,
-          ...set(p),
-          ...get(o),
-          ...get(dx),
-          ...i32(4),
-          ...mul,
-          ...add,
-          ...set(o),
-        ]),
-      ]),
-    ]),
-  ]);
-  return { exportName: 'transform', params: 7, locals: { i32: 8 }, body };
-}
-
-/**
  * runSums(src, width, rows, starts, ends, count, out): for each of `rows` rows of `channels`-byte pixels and
  * each run k of columns [starts[k], ends[k]), out[row·count + k] = Σ R+G+B (765 where alpha is 0): the block
  * sums blockhash needs, taken from the pixel band PDQ has just copied in. RGB sums all bytes of the run,
@@ -632,15 +570,6 @@ export interface PdqKernels {
   lumaAxpy3: (src: number, dst: number, n: number, weight: number) => void;
   lumaAxpy4: (src: number, dst: number, n: number, weight: number) => void;
   dots(acc: number, accStride: number, rows: number, table: number, out: number): void;
-  transform(
-    src: number,
-    dst: number,
-    width: number,
-    height: number,
-    origin: number,
-    dx: number,
-    dy: number,
-  ): void;
 }
 
 let compiled: object | null | undefined;
@@ -657,7 +586,6 @@ export function createPdqKernels(lumaCoefficients: readonly [number, number, num
       runSumsKernel(3),
       dctKernel(),
       runSumsKernel(4),
-      transformKernel(),
       axpyKernel(),
       lumaAxpyKernel(3),
       lumaAxpyKernel(4),

@@ -326,6 +326,8 @@ interface AxisWeights {
   length: Int32Array;
   /** weights[k] has length[k] entries. */
   weights: Float32Array[];
+  /** Per sample t: the first output whose support does not end before t (supports are in increasing order). */
+  firstOutput: Int32Array;
 }
 
 const axisWeightsCache = new Map<number, AxisWeights>();
@@ -363,7 +365,12 @@ function jaroszAxisWeights(n: number): AxisWeights {
     length[k] = out.length;
     weights.push(out);
   }
-  const result = { lo, length, weights };
+  const firstOutput = new Int32Array(n);
+  for (let t = 0, k = 0; t < n; t++) {
+    while (k < 64 && lo[k]! + length[k]! <= t) k++;
+    firstOutput[t] = k;
+  }
+  const result = { lo, length, weights, firstOutput };
   if (axisWeightsCache.size >= 8) axisWeightsCache.clear();
   axisWeightsCache.set(n, result);
   return result;
@@ -374,7 +381,9 @@ function jaroszAxisWeights(n: number): AxisWeights {
  * in the CPU's cache. The Jarosz filter followed by decimation is linear and separable (`jaroszAxisWeights`),
  * so instead of filtering every pixel four times and keeping 64×64 samples, each luma row is added, weighted,
  * into the accumulator of the one or two output rows whose support it lies in (`axpy`: one multiply-add per
- * pixel), and each of the 64 accumulators is then reduced to its 64 outputs (`dots`). The reference's float32
+ * pixel), and each of the 64 accumulators is then reduced to its 64 outputs (`dots`). The mirror images come
+ * from the same pass with mirrored weights (a second set of accumulators for the rows, a second table for the
+ * columns), and the transposed ones by transposing a 64×64 buffer: all 8 dihedral hashes cost about 2 PDQs. The reference's float32
  * running sums round differently from these float32 weighted sums: the 64×64 buffers agree to about 10⁻⁶ of
  * the luma range, and hashes and qualities equal the plain filter's on every conformance and test image (see
  * the tests and `bench/hashing`, which counts disagreements on a larger set).
@@ -392,7 +401,6 @@ class WasmPdq {
   private colTable = 0;
   private out64 = 0;
   private luma = 0;
-  private transformed = 0;
   private dctIn = 0;
   private dctMatrix = 0;
   private dctMatrixT = 0;
@@ -435,8 +443,8 @@ class WasmPdq {
   }
 
   /**
-   * Lays out the regions for a `width × height` image (and its transpose), growing memory when needed.
-   * `fullLuma`: also room for a whole luma image and its transform (dihedral hashes, luma input).
+   * Lays out the regions for a `width × height` image, growing memory when needed. `fullLuma`: also room
+   * for a whole luma image (luma input). Room for the mirror images' accumulators and buffers always.
    */
   prepare(width: number, height: number, fullLuma: boolean, rowSums: RowRunSums | null = null): void {
     const side = Math.max(width, height);
@@ -449,14 +457,13 @@ class WasmPdq {
       return start;
     };
     this.pixels = take(BAND * rowBytes);
-    this.acc = take(64 * align16(rowBytes));
+    this.acc = take(2 * 64 * align16(rowBytes));
     // Σ length ≤ 64 · (2 · window − 1) ≤ side + 64 per axis, each padded by up to 3 for whole vectors.
     this.rowWeights = take((side + 64) * 4);
-    this.colWeights = take((side + 64 + 3 * 64) * 4);
-    this.colTable = take(64 * 12);
-    this.out64 = take(64 * 64 * 4);
+    this.colWeights = take(2 * (side + 64 + 3 * 64) * 4);
+    this.colTable = take(2 * 64 * 12);
+    this.out64 = take(4 * 64 * 64 * 4);
     this.luma = fullLuma ? take(n * 4) : 0;
-    this.transformed = fullLuma ? take(n * 4) : 0;
     this.dctIn = take(64 * 64 * 4);
     this.dctMatrix = take(16 * 64 * 4);
     this.dctMatrixT = take(16 * 64 * 4);
@@ -477,14 +484,6 @@ class WasmPdq {
     if (rowSums !== null) {
       new Int32Array(this.kernels.memory.buffer, this.runStarts, runs).set(rowSums.starts);
       new Int32Array(this.kernels.memory.buffer, this.runEnds, runs).set(rowSums.ends);
-    }
-  }
-
-  /** Computes the whole luma image of decoded pixels (3 or 4 channels) into the full-luma region. */
-  loadPixels(image: RawImage): void {
-    for (let row = 0; row < image.height; row += BAND) {
-      const rows = this.copyBand(image, row, false);
-      this.lumaOfBand(image, rows, this.luma + row * image.width * 4);
     }
   }
 
@@ -530,8 +529,9 @@ class WasmPdq {
 
   /**
    * Writes the weights of both axes into memory: the rows' weights, times `rowScale`, one output row after
-   * another (returns each one's byte offset), the columns' as (lo, length, offset) entries for `dots`, each moved left where
-   * needed so that its whole vectors end within the `width` samples rounded up to a vector.
+   * another (returns each one's byte offset), the columns' as (lo, length, offset) entries for `dots`, each
+   * moved left where needed so that its whole vectors end within the `width` samples rounded up to a vector;
+   * then, at `colTable + 64 · 12`, the same for the columns mirrored (x → width − 1 − x).
    */
   private writeWeights(ky: AxisWeights, kx: AxisWeights, width: number, rowScale: number): Int32Array {
     const floats = this.floats();
@@ -546,39 +546,53 @@ class WasmPdq {
     }
     const widthVectors = Math.ceil(width / 4) * 4;
     at = this.colWeights;
-    for (let j = 0; j < 64; j++) {
-      const length = kx.length[j]!;
-      const padded = Math.ceil(length / 4) * 4;
-      const lo = Math.min(kx.lo[j]!, widthVectors - padded);
-      const shift = kx.lo[j]! - lo;
-      floats.fill(0, at >> 2, (at >> 2) + padded);
-      floats.set(kx.weights[j]!, (at >> 2) + shift);
-      const entry = (this.colTable >> 2) + j * 3;
-      ints[entry] = lo * 4;
-      ints[entry + 1] = padded * 4;
-      ints[entry + 2] = at;
-      at += padded * 4;
+    for (let mirrored = 0; mirrored < 2; mirrored++) {
+      for (let j = 0; j < 64; j++) {
+        const length = kx.length[j]!;
+        const weights = kx.weights[j]!;
+        const first = mirrored ? width - kx.lo[j]! - length : kx.lo[j]!;
+        const padded = Math.ceil(length / 4) * 4;
+        const lo = Math.min(first, widthVectors - padded);
+        const base = (at >> 2) + first - lo;
+        floats.fill(0, at >> 2, (at >> 2) + padded);
+        if (mirrored) for (let t = 0; t < length; t++) floats[base + t] = weights[length - 1 - t]!;
+        else floats.set(weights, base);
+        const entry = (this.colTable >> 2) + (mirrored * 64 + j) * 3;
+        ints[entry] = lo * 4;
+        ints[entry + 1] = padded * 4;
+        ints[entry + 2] = at;
+        at += padded * 4;
+      }
     }
     return rowOffsets;
   }
 
-  /** The 64×64 buffer of an image (the reference copies a 64×64 image unfiltered). */
-  buffer64(source: Source, width: number, height: number): Float32Array {
+  /**
+   * The 64×64 buffer of an image and, with `mirrors`, of its mirror images: [image, columns mirrored
+   * (left ↔ right), rows mirrored (top ↔ bottom), both]. The reference copies a 64×64 image unfiltered.
+   */
+  buffers64(source: Source, width: number, height: number, mirrors: boolean): Float32Array[] {
     const k = this.kernels;
     if (width === 64 && height === 64) {
-      if ('luma' in source) return new Float32Array(k.memory.buffer, source.luma, 64 * 64).slice();
-      for (let row = 0; row < 64; row += BAND) {
-        const rows = this.copyBand(source.image, row, true);
-        this.lumaOfBand(source.image, rows, this.out64 + row * 64 * 4);
+      let luma: Float32Array;
+      if ('luma' in source) {
+        luma = new Float32Array(k.memory.buffer, source.luma, 64 * 64).slice();
+      } else {
+        for (let row = 0; row < 64; row += BAND) {
+          const rows = this.copyBand(source.image, row, true);
+          this.lumaOfBand(source.image, rows, this.out64 + row * 64 * 4);
+        }
+        luma = new Float32Array(k.memory.buffer, this.out64, 64 * 64).slice();
       }
-      return new Float32Array(k.memory.buffer, this.out64, 64 * 64).slice();
+      return mirrors ? [0, 1, 2, 3].map((m) => mirror64(luma, (m & 1) !== 0, (m & 2) !== 0)) : [luma];
     }
     const ky = jaroszAxisWeights(height);
     const kx = jaroszAxisWeights(width);
     // From pixels, lumaAxpy adds 1000 · luma: the row weights take the 1/1000.
     const rowOffsets = this.writeWeights(ky, kx, width, 'luma' in source ? 1 : 1 / 1000);
     const accStride = align16(width * 4);
-    this.floats().fill(0, this.acc >> 2, (this.acc + 64 * accStride) >> 2);
+    const accRows = mirrors ? 128 : 64; // accumulators 64..127: the rows mirrored (y → height − 1 − y)
+    this.floats().fill(0, this.acc >> 2, (this.acc + accRows * accStride) >> 2);
     let srcRowBytes: number;
     let add: (src: number, dst: number, n: number, weight: number) => void;
     if ('luma' in source) {
@@ -590,7 +604,12 @@ class WasmPdq {
       srcRowBytes = width * source.image.channels;
       add = source.image.channels === 4 ? k.lumaAxpy4 : k.lumaAxpy3;
     }
-    let next = 0; // first output row whose support has not ended
+    /** Adds source row `from` (sample y of the weights) into the outputs whose support holds y. */
+    const feed = (from: number, y: number, accBase: number): void => {
+      for (let i = ky.firstOutput[y]!; i < 64 && ky.lo[i]! <= y; i++) {
+        add(from, accBase + i * accStride, width, rowOffsets[i]! + (y - ky.lo[i]!) * 4);
+      }
+    };
     for (let row = 0; row < height; row += BAND) {
       let from: number;
       let rows: number;
@@ -602,15 +621,18 @@ class WasmPdq {
         rows = this.copyBand(source.image, row, true);
       }
       for (let r = 0; r < rows; r++) {
-        const y = row + r;
-        while (next < 64 && ky.lo[next]! + ky.length[next]! <= y) next++;
-        for (let i = next; i < 64 && ky.lo[i]! <= y; i++) {
-          add(from + r * srcRowBytes, this.acc + i * accStride, width, rowOffsets[i]! + (y - ky.lo[i]!) * 4);
-        }
+        feed(from + r * srcRowBytes, row + r, this.acc);
+        if (mirrors) feed(from + r * srcRowBytes, height - 1 - row - r, this.acc + 64 * accStride);
       }
     }
-    k.dots(this.acc, accStride, 64, this.colTable, this.out64);
-    return new Float32Array(k.memory.buffer, this.out64, 64 * 64).slice();
+    const out: Float32Array[] = [];
+    for (let m = 0; m < (mirrors ? 4 : 1); m++) {
+      const accBase = this.acc + (m & 2 ? 64 * accStride : 0);
+      const table = this.colTable + (m & 1 ? 64 * 12 : 0);
+      k.dots(accBase, accStride, 64, table, this.out64);
+      out.push(new Float32Array(k.memory.buffer, this.out64, 64 * 64).slice());
+    }
+    return out;
   }
 
   /** `dct64To16` on the kernels (same float32 operations in the same order). */
@@ -623,24 +645,49 @@ class WasmPdq {
 
   /** The 64×64 buffer of `image`, or of the full luma when no image is given. */
   plain(image: RawImage | null): Float32Array {
-    const source: Source = image === null ? { luma: this.luma } : { image };
-    return this.buffer64(source, this.width, this.height);
+    return this.buffers64(
+      image === null ? { luma: this.luma } : { image },
+      this.width,
+      this.height,
+      false,
+    )[0]!;
   }
 
-  /** Hashes of the 8 transforms of the full luma (see `pdqDihedralFromLuma`); entry 0 from `plain`. */
-  dihedral(plain: Float32Array): string[] {
+  /**
+   * The plain 64×64 buffer of `image` (or of the full luma) and the hashes of its 8 dihedral transforms
+   * (see `pdqDihedralFromLuma`), from one pass over the pixels.
+   */
+  withDihedral(image: RawImage | null): { plain: Float32Array; dihedral: string[] } {
+    const source: Source = image === null ? { luma: this.luma } : { image };
+    const mirrors = this.buffers64(source, this.width, this.height, true);
+    const plain = mirrors[0]!;
     if (this.width < PDQ_MIN_HASHABLE_DIM || this.height < PDQ_MIN_HASHABLE_DIM) {
-      return new Array<string>(8).fill(PDQ_ZERO_HASH);
+      return { plain, dihedral: new Array<string>(8).fill(PDQ_ZERO_HASH) };
     }
-    const out = [pdqBitsToHex(this.dct(plain))];
-    for (let k = 1; k < 8; k++) {
-      const { origin, dx, dy, transposed } = dihedralLayout(k, this.width, this.height);
-      this.kernels.transform(this.luma, this.transformed, this.width, this.height, origin, dx, dy);
-      const [w, h] = transposed ? [this.height, this.width] : [this.width, this.height];
-      out.push(pdqBitsToHex(this.dct(this.buffer64({ luma: this.transformed }, w, h))));
-    }
-    return out;
+    const dihedral = PDQ_DIHEDRAL_ORDER.map((_, k) => {
+      // Pixel (x, y) lands at origin + x·dx + y·dy: a negative step mirrors that axis, and a transposed
+      // layout sends x along the transformed image's columns, so its 64×64 buffer is the transpose.
+      const { dx, dy, transposed } = dihedralLayout(k, this.width, this.height);
+      const buffer = mirrors[(dx < 0 ? 1 : 0) + (dy < 0 ? 2 : 0)]!;
+      return pdqBitsToHex(this.dct(transposed ? transpose64(buffer) : buffer));
+    });
+    return { plain, dihedral };
   }
+}
+
+/** A 64×64 buffer with its columns (x) and/or rows (y) in reverse order. */
+function mirror64(buffer: Float32Array, columns: boolean, rows: boolean): Float32Array {
+  const out = new Float32Array(64 * 64);
+  for (let i = 0; i < 64; i++) {
+    for (let j = 0; j < 64; j++) out[i * 64 + j] = buffer[(rows ? 63 - i : i) * 64 + (columns ? 63 - j : j)]!;
+  }
+  return out;
+}
+
+function transpose64(buffer: Float32Array): Float32Array {
+  const out = new Float32Array(64 * 64);
+  for (let i = 0; i < 64; i++) for (let j = 0; j < 64; j++) out[j * 64 + i] = buffer[i * 64 + j]!;
+  return out;
 }
 
 let engine: WasmPdq | null | undefined;
@@ -797,14 +844,11 @@ export function pdqHashesFromRaw(image: RawImage, options: PdqHashesOptions = {}
   const fast =
     tooSmall || (channels !== 3 && channels !== 4)
       ? undefined
-      : withEngine(width, height, dihedral, rowSums, (e) => {
-          const buffer64 = e.plain(image);
-          const dct = e.dct(buffer64);
-          const pdq = { hash: pdqBitsToHex(dct), quality: pdqQuality(buffer64) };
-          if (!dihedral) return { pdq };
-          // The other 7 transform the full luma (the pixels' second pass; rowSums already has its sums).
-          e.loadPixels(image);
-          return { pdq, dihedral: e.dihedral(buffer64) };
+      : withEngine(width, height, false, rowSums, (e) => {
+          const both = dihedral ? e.withDihedral(image) : null;
+          const buffer64 = both?.plain ?? e.plain(image);
+          const pdq = { hash: pdqBitsToHex(e.dct(buffer64)), quality: pdqQuality(buffer64) };
+          return both === null ? { pdq } : { pdq, dihedral: both.dihedral };
         });
   if (fast !== undefined) return fast;
   if (rowSums !== null) feedRowRunSums(image, rowSums);
@@ -878,11 +922,12 @@ export function transformLuma(image: LumaImage, k: number, out?: Float32Array): 
 const scratchTransform = new Scratch();
 
 /**
- * The 8 dihedral hashes computed by transforming the luminance and hashing each transform in full: entry k is
- * exactly `pdqFromLuma(transformLuma(image, k)).hash`, i.e. the hash the rotated or flipped image has, so a
- * query's 8 hashes can be compared with hashes of stored originals. (The reference derives them from one DCT
- * by sign changes, which is cheaper but drifts from the transformed image's hash: the decimation grid, even
- * box windows and float32 running sums are not symmetric, which cost up to 20 bits on small photos.)
+ * The 8 dihedral hashes: entry k is the hash of `transformLuma(image, k)`, i.e. the hash the rotated or flipped
+ * image has, so a query's 8 hashes can be compared with hashes of stored originals. The engine filters once with
+ * mirrored weights and transposes buffers (same values as filtering each transform); the JavaScript fallback
+ * transforms the luma and hashes each transform. (The reference derives them from one DCT by sign changes,
+ * which is cheaper but drifts from the transformed image's hash: the decimation grid, even box windows and
+ * float32 running sums are not symmetric, which cost up to 20 bits on small photos.)
  */
 export function pdqDihedralFromLuma(image: LumaImage): string[] {
   if (image.width < PDQ_MIN_HASHABLE_DIM || image.height < PDQ_MIN_HASHABLE_DIM) {
@@ -890,7 +935,7 @@ export function pdqDihedralFromLuma(image: LumaImage): string[] {
   }
   const fast = withEngine(image.width, image.height, true, null, (e) => {
     e.loadLuma(image.luma);
-    return e.dihedral(e.plain(null));
+    return e.withDihedral(null).dihedral;
   });
   if (fast !== undefined) return fast;
   const buffer = scratchTransform.get(image.width * image.height);
