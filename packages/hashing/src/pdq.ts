@@ -379,19 +379,20 @@ function jaroszAxisWeights(n: number): AxisWeights {
 /**
  * The PDQ pipeline on the WebAssembly kernels, streamed through bands of rows so that the working set stays
  * in the CPU's cache. The Jarosz filter followed by decimation is linear and separable (`jaroszAxisWeights`),
- * so instead of filtering every pixel four times and keeping 64×64 samples, each luma row is added, weighted,
- * into the accumulator of the one or two output rows whose support it lies in (`axpy`: one multiply-add per
- * pixel), and each of the 64 accumulators is then reduced to its 64 outputs (`dots`). The mirror images come
- * from the same pass with mirrored weights (a second set of accumulators for the rows, a second table for the
- * columns), and the transposed ones by transposing a 64×64 buffer: all 8 dihedral hashes cost about 2 PDQs. The reference's float32
- * running sums round differently from these float32 weighted sums: the 64×64 buffers agree to about 10⁻⁶ of
- * the luma range, and hashes and qualities equal the plain filter's on every conformance and test image (see
- * the tests and `bench/hashing`, which counts disagreements on a larger set).
+ * so instead of filtering every pixel four times and keeping 64×64 samples, each row is added, weighted, into
+ * the accumulator of the one or two output rows whose support it lies in (`lumaAxpy` from pixels, computing
+ * luma on the way; `axpy` from luma: one multiply-add per pixel), and each of the 64 accumulators is then
+ * reduced to its 64 outputs (`dots`). The mirror images come from the same pass with mirrored weights (a second
+ * set of accumulators for the rows, a second table for the columns), and the transposed ones by transposing a
+ * 64×64 buffer: all 8 dihedral hashes cost about 2 PDQs. These float32 weighted sums round differently from the
+ * reference's float32 running sums: the engine's buffers stay within 6·10⁻⁵ (luma 0..255) of the exact filter,
+ * the reference's within 4·10⁻³, and hashes and qualities equal the reference's on every conformance and test
+ * image (see the tests, `bench/hashing` and `bench/pdq-agreement`).
  *
- * Memory: a band of pixels (copied in band by band, so the decoder's buffer is read once); a band of luma;
- * 64 accumulator rows; the weights of both axes; the 64×64 buffer; the DCT's matrices; blockhash's runs and
- * sums; and, for dihedral hashes and luma input, a full luma image and its transform. Every region has slack
- * for the kernels' whole-vector reads and writes.
+ * Memory: a band of pixels (copied in band by band, so the decoder's buffer is read once); 128 accumulator rows
+ * (64 for the image, 64 for it mirrored top ↔ bottom); the weights of both axes (the columns' also mirrored);
+ * a 64×64 buffer; the DCT's matrices; blockhash's runs and sums; and, for luma input, the whole luma image.
+ * Every region has slack for the kernels' whole-vector reads and writes.
  */
 class WasmPdq {
   private pixels = 0;
@@ -444,25 +445,24 @@ class WasmPdq {
 
   /**
    * Lays out the regions for a `width × height` image, growing memory when needed. `fullLuma`: also room
-   * for a whole luma image (luma input). Room for the mirror images' accumulators and buffers always.
+   * for a whole luma image (luma input). Room for the mirror images' accumulators and weights always.
    */
   prepare(width: number, height: number, fullLuma: boolean, rowSums: RowRunSums | null = null): void {
-    const side = Math.max(width, height);
     const n = width * height;
-    const rowBytes = side * 4;
     let at = 0;
     const take = (bytes: number): number => {
       const start = at;
       at += align16(bytes + 64);
       return start;
     };
-    this.pixels = take(BAND * rowBytes);
-    this.acc = take(2 * 64 * align16(rowBytes));
-    // Σ length ≤ 64 · (2 · window − 1) ≤ side + 64 per axis, each padded by up to 3 for whole vectors.
-    this.rowWeights = take((side + 64) * 4);
-    this.colWeights = take(2 * (side + 64 + 3 * 64) * 4);
+    this.pixels = take(BAND * width * 4);
+    this.acc = take(2 * 64 * align16(width * 4));
+    // Σ length ≤ 64 · (2 · window − 1) ≤ n + 64 along a dimension of n; columns padded by up to 3 for whole
+    // vectors, twice (mirrored).
+    this.rowWeights = take((height + 64) * 4);
+    this.colWeights = take(2 * (width + 64 + 3 * 64) * 4);
     this.colTable = take(2 * 64 * 12);
-    this.out64 = take(4 * 64 * 64 * 4);
+    this.out64 = take(64 * 64 * 4);
     this.luma = fullLuma ? take(n * 4) : 0;
     this.dctIn = take(64 * 64 * 4);
     this.dctMatrix = take(16 * 64 * 4);
