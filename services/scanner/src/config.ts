@@ -60,7 +60,7 @@ export const scannerSpec = {
   HASH_REDUCED_DECODE_MIN_SIDE: env.integer({
     default: 0,
     min: 0,
-    doc: 'decode large JPEGs at 1/4, 1/8 or 1/16 scale when the shorter side stays at least this many pixels (0, the default: decode every pixel; 600 takes 12 MP photos at 1/4, about 0.45x the time, PDQ within 6 bits)',
+    doc: 'decode large JPEGs at 1/4, 1/8 or 1/16 scale when the shorter side stays at least this many pixels (0, the default: decode every pixel; 600 takes 12 MP photos at 1/4, about half the time, PDQ within 6 bits)',
   }),
   MAX_MEDIA_BYTES: env.integer({
     default: 12 * 1024 * 1024,
