@@ -30,6 +30,7 @@ import {
   recommendedReducedDecode,
 } from '@mod/hashing';
 import type { RawImage } from '@mod/hashing';
+import { photoLikeSvg } from './photo-like.js';
 
 sharp.concurrency(1);
 
@@ -37,16 +38,9 @@ sharp.concurrency(1);
 const REDUCED = { minSide: Number(process.env.HASH_BENCH_MIN_SIDE ?? recommendedReducedDecode.minSide) };
 sharp.cache(false);
 
-/** Photo-like content: smooth gradients, shapes and texture noise, blurred a little, as a JPEG q85. */
+/** Photo-like content (`photoLikeSvg`) with texture noise, blurred a little, as a JPEG q85. */
 async function photoLike(width: number, height: number, seed: number): Promise<Buffer> {
-  const shapes = Array.from({ length: 12 }, (_, k) => {
-    const x = ((seed * 97 + k * 131) % 100) / 100;
-    const y = ((seed * 53 + k * 71) % 100) / 100;
-    const r = 0.05 + ((seed + k * 17) % 20) / 100;
-    const hue = (seed * 40 + k * 33) % 360;
-    return `<circle cx="${x * width}" cy="${y * height}" r="${r * Math.min(width, height)}" fill="hsl(${hue},60%,50%)" fill-opacity="0.7"/>`;
-  }).join('');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${seed * 50},50%,70%)"/><stop offset="1" stop-color="hsl(${seed * 50 + 120},40%,25%)"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>${shapes}</svg>`;
+  const svg = photoLikeSvg(width, height, seed);
   const base = await sharp(Buffer.from(svg)).raw().toBuffer({ resolveWithObject: true });
   const noise = await sharp({
     create: {

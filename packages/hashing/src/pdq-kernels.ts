@@ -93,6 +93,24 @@ function loop(l: number, from: Bytes, to: Bytes, step: number, body: Bytes): Byt
   ];
 }
 
+/** `base + index · scale` (an element's byte address). */
+const addressOf = (base: number, index: number, scale: number): Bytes => [
+  ...get(base),
+  ...get(index),
+  ...i32(scale),
+  ...mul,
+  ...add,
+];
+
+/** `count` rounded up to a multiple of 4 (whole vectors of 32-bit lanes). */
+const wholeVectors = (count: number): Bytes => [
+  ...get(count),
+  ...i32(3),
+  ...add,
+  ...i32(-4),
+  0x71 /* i32.and */,
+];
+
 interface FunctionDef {
   exportName: string;
   params: number;
@@ -157,18 +175,10 @@ function lumaKernel(channels: 3 | 4, coefficients: readonly [number, number, num
         ...set(weights[c]!),
       ]),
       ...loop(g, i32(0), get(n), 4, [
-        ...get(src),
-        ...get(g),
-        ...i32(channels),
-        ...mul,
-        ...add,
+        ...addressOf(src, g, channels),
         ...v128Load,
         ...set(v),
-        ...get(dst),
-        ...get(g),
-        ...i32(4),
-        ...mul,
-        ...add,
+        ...addressOf(dst, g, 4),
         ...channel(0),
         ...channel(1),
         ...f32x4Add,
@@ -196,11 +206,7 @@ function axpyKernel(): FunctionDef {
       ...get(weight),
       ...v128Load32Splat,
       ...set(w),
-      ...get(n),
-      ...i32(3),
-      ...add,
-      ...i32(-4),
-      0x71, // i32.and
+      ...wholeVectors(n),
       ...i32(4),
       ...mul,
       ...set(bytes),
@@ -256,30 +262,14 @@ function lumaAxpyKernel(channels: 3 | 4): FunctionDef {
       ...set(coefficients),
       ...simd(0x0c, ...i16s([114, 0, 114, 0, 114, 0, 114, 0])),
       ...set(blue),
-      ...get(n),
-      ...i32(3),
-      ...add,
-      ...i32(-4),
-      0x71, // i32.and
+      ...wholeVectors(n),
       ...set(groups),
       ...loop(g, i32(0), get(groups), 4, [
-        ...get(src),
-        ...get(g),
-        ...i32(channels),
-        ...mul,
-        ...add,
+        ...addressOf(src, g, channels),
         ...v128Load,
         ...set(v),
-        ...get(dst),
-        ...get(g),
-        ...i32(4),
-        ...mul,
-        ...add,
-        ...get(dst),
-        ...get(g),
-        ...i32(4),
-        ...mul,
-        ...add,
+        ...addressOf(dst, g, 4),
+        ...addressOf(dst, g, 4),
         ...v128Load,
         ...get(v),
         ...get(rg),
