@@ -42,7 +42,8 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 start_service api 0 services/api/dist/main.js
-start_service scanner "$SCANNER_OPS_PORT" services/scanner/dist/main.js
+# Huge pages for the decoder's large buffers (README, Configuration).
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1 start_service scanner "$SCANNER_OPS_PORT" services/scanner/dist/main.js
 start_service actioner "$ACTIONER_OPS_PORT" services/actioner/dist/main.js
 start_service fetcher "$FETCHER_OPS_PORT" services/fetcher/dist/main.js
 
