@@ -315,11 +315,7 @@ function dotsKernel(): FunctionDef {
       ...add,
       ...set(row),
       ...loop(j, i32(0), i32(64), 1, [
-        ...get(table),
-        ...get(j),
-        ...i32(12),
-        ...mul,
-        ...add,
+        ...addressOf(table, j, 12),
         ...set(entry),
         ...tableAt(0),
         ...get(row),
