@@ -102,6 +102,8 @@ describe('reduced decode of large JPEGs', () => {
       reducedDecode: recommendedReducedDecode,
     });
     expect([decoded.pixels.width, decoded.pixels.height, decoded.decodeScale]).toEqual([1008, 756, 4]);
+    const eighth = await decodeImage(bytes, defaultDecodeLimits, { reducedDecode: { minSide: 300 } });
+    expect([eighth.pixels.width, eighth.pixels.height, eighth.decodeScale]).toEqual([504, 378, 8]);
     const full = await hashMedia(bytes);
     const reduced = await hashMedia(bytes, { reducedDecode: recommendedReducedDecode });
     expect(full.decodeScale).toBe(1);
