@@ -3,9 +3,10 @@
  * photo-like JPEGs at 640×480, 1280×960 and 4032×3024, single thread (images/s per core), the ratio; PDQ alone
  * per megapixel from decoded pixels (WebAssembly kernels vs the plain JavaScript filter, measured in the same
  * run), blockhash, exact hashes, peak RSS; the opt-in reduced decode of large JPEGs (`recommendedReducedDecode`)
- * against full decode, and its hash drift on a real 12 MP photo, generated ones and enlarged bridge-mods. Each
- * figure is the best of 3 rounds; the rounds of decode alone and of
- * decode + all hashes alternate so that their ratio is measured under the same load (the machine is shared).
+ * against full decode, and its hash drift on a real 12 MP photo, generated ones and enlarged bridge-mods; how
+ * often the engine's PDQ differs from the plain reference transcription. Each figure is the best of 3 rounds;
+ * the rounds of decode alone and of decode + all hashes alternate so that their ratio is measured under the
+ * same load (the machine is shared).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
