@@ -27,10 +27,9 @@ import {
   pdqBitsToHex,
   pdqFromRaw,
   pdqHashesFromRaw,
-  pdqQuality,
   recommendedReducedDecode,
 } from '@mod/hashing';
-import type { RawImage } from '@mod/hashing';
+import { PdqAgreement } from './pdq-reference.js';
 import { photoLikeSvg } from './photo-like.js';
 
 sharp.concurrency(1);
@@ -182,7 +181,7 @@ async function main(): Promise<void> {
       sync(() => pdqBitsToHex(dct64To16(downsampleTo64Js(lumaFromRaw(decoded.pixels))))),
     );
     for (const file of files) {
-      recordAgreement((await decodeImage(file, defaultDecodeLimits, { reducedDecode: false })).pixels);
+      agreement.record((await decodeImage(file, defaultDecodeLimits, { reducedDecode: false })).pixels);
     }
     const bhMs = await timeEach(
       one,
@@ -224,27 +223,14 @@ async function main(): Promise<void> {
   console.log(`peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
 
   await reducedDecodeDrift();
-  const a = agreement;
   console.log(
-    `\nPDQ engine vs the plain reference transcription, on the ${a.images} images above decoded in full: ` +
-      `same hash on ${a.sameHash} (max distance ${a.maxDistance}), same quality on ${a.sameQuality}`,
+    `\nPDQ engine vs the plain reference transcription, on the ${agreement.images} images above decoded in ` +
+      `full: ${agreement.summary()}`,
   );
 }
 
-/**
- * The engine's PDQ (separable weights) against the plain transcription of the reference (float32 running sums),
- * on every image the benchmark decodes in full: hash distance and quality.
- */
-const agreement = { images: 0, sameHash: 0, maxDistance: 0, sameQuality: 0 };
-function recordAgreement(pixels: RawImage): void {
-  const engine = pdqFromRaw(pixels);
-  const buffer = downsampleTo64Js(lumaFromRaw(pixels));
-  const distance = hammingDistanceHex(engine.hash, pdqBitsToHex(dct64To16(buffer)));
-  agreement.images++;
-  if (distance === 0) agreement.sameHash++;
-  agreement.maxDistance = Math.max(agreement.maxDistance, distance);
-  if (engine.quality === pdqQuality(buffer)) agreement.sameQuality++;
-}
+/** The engine's PDQ against the reference transcription, on every image the benchmark decodes in full. */
+const agreement = new PdqAgreement();
 
 /** Hashes with every pixel decoded vs the reduced decode (large JPEGs), with both times. */
 async function compareReduced(
@@ -292,7 +278,7 @@ async function reducedDecodeDrift(): Promise<void> {
   let fullMs = 0;
   let reducedMs = 0;
   for (const [name, bytes] of cases) {
-    recordAgreement((await decodeImage(bytes, defaultDecodeLimits, { reducedDecode: false })).pixels);
+    agreement.record((await decodeImage(bytes, defaultDecodeLimits, { reducedDecode: false })).pixels);
     await compareReduced(bytes); // warm-up, then the measured call
     const r = await compareReduced(bytes);
     pdqDrift.push(r.dPdq);

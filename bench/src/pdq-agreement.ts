@@ -7,17 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import sharp from 'sharp';
-import {
-  dct64To16,
-  decodeImage,
-  defaultDecodeLimits,
-  downsampleTo64Js,
-  hammingDistanceHex,
-  lumaFromRaw,
-  pdqBitsToHex,
-  pdqFromRaw,
-  pdqQuality,
-} from '@mod/hashing';
+import { decodeImage, defaultDecodeLimits } from '@mod/hashing';
+import { PdqAgreement } from './pdq-reference.js';
 import { photoLikeSvg } from './photo-like.js';
 
 sharp.concurrency(1);
@@ -53,20 +44,17 @@ function imageFiles(dir: URL): URL[] {
   return out;
 }
 
-const tally = { images: 0, sameHash: 0, maxDistance: 0, sameQuality: 0 };
+const tally = new PdqAgreement();
 
 async function compare(bytes: Buffer, label: string): Promise<void> {
   const { pixels } = await decodeImage(bytes, defaultDecodeLimits);
-  const engine = pdqFromRaw(pixels);
-  const buffer = downsampleTo64Js(lumaFromRaw(pixels));
-  const distance = hammingDistanceHex(engine.hash, pdqBitsToHex(dct64To16(buffer)));
-  const quality = pdqQuality(buffer);
-  tally.images++;
-  if (distance === 0) tally.sameHash++;
-  else console.log(`  differs: ${label} (${pixels.width}×${pixels.height}): ${distance} bits`);
-  tally.maxDistance = Math.max(tally.maxDistance, distance);
-  if (engine.quality === quality) tally.sameQuality++;
-  else console.log(`  quality differs: ${label}: ${engine.quality} vs ${quality}`);
+  const r = tally.record(pixels);
+  if (r.distance !== 0) {
+    console.log(`  differs: ${label} (${pixels.width}×${pixels.height}): ${r.distance} bits`);
+  }
+  if (r.engineQuality !== r.referenceQuality) {
+    console.log(`  quality differs: ${label}: ${r.engineQuality} vs ${r.referenceQuality}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -90,8 +78,7 @@ async function main(): Promise<void> {
   }
   console.log(
     `${tally.images} images (${files.length} photos × ${EDITS.length} edits = ${photos}, ${tally.images - photos} generated ` +
-      `200-1600 px): same hash on ${tally.sameHash} (max distance ${tally.maxDistance} bits), ` +
-      `same quality on ${tally.sameQuality}`,
+      `200-1600 px): ${tally.summary()}`,
   );
 }
 
