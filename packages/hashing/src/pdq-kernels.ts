@@ -1,10 +1,10 @@
 /**
- * The hot loops of PDQ (luminance, the separable downsampling's weighted row sums and dot products, the DCT,
- * dihedral transforms) and of blockhash (run sums of pixel rows) as a small WebAssembly module with 128-bit
- * SIMD, assembled here from the instruction listing below: there is no binary artefact to trust and no build
- * step. WebAssembly's f32 arithmetic is IEEE single precision, so the luma and DCT kernels perform exactly the
- * float32 operations of Meta's C++ reference, in its order; the tests compare every kernel's results with the
- * plain JavaScript implementation.
+ * The hot loops of PDQ (luminance, the separable downsampling's weighted row sums and dot products, the DCT)
+ * and of blockhash (run sums of pixel rows) as a small WebAssembly module with 128-bit SIMD, assembled here from
+ * the instruction listing below: there is no binary artefact to trust and no build step. WebAssembly's f32
+ * arithmetic is IEEE single precision, so the luma and DCT kernels perform exactly the float32 operations of
+ * Meta's C++ reference, in its order; the tests compare every kernel's results with the plain JavaScript
+ * implementation.
  */
 
 // --- A minimal WebAssembly binary writer (only what the kernels need). ---

@@ -568,11 +568,14 @@ class WasmPdq {
   }
 
   /**
-   * The 64×64 buffer of an image and, with `mirrors`, of its mirror images: [image, columns mirrored
-   * (left ↔ right), rows mirrored (top ↔ bottom), both]. The reference copies a 64×64 image unfiltered.
+   * The 64×64 buffer of `image` (or of the full luma when null) and, with `mirrors`, of its mirror images:
+   * [image, columns mirrored (left ↔ right), rows mirrored (top ↔ bottom), both]. The reference copies a
+   * 64×64 image unfiltered.
    */
-  buffers64(source: Source, width: number, height: number, mirrors: boolean): Float32Array[] {
+  private buffers64(image: RawImage | null, mirrors: boolean): Float32Array[] {
     const k = this.kernels;
+    const { width, height } = this;
+    const source: Source = image === null ? { luma: this.luma } : { image };
     if (width === 64 && height === 64) {
       let luma: Float32Array;
       if ('luma' in source) {
@@ -645,25 +648,15 @@ class WasmPdq {
 
   /** The 64×64 buffer of `image`, or of the full luma when no image is given. */
   plain(image: RawImage | null): Float32Array {
-    return this.buffers64(
-      image === null ? { luma: this.luma } : { image },
-      this.width,
-      this.height,
-      false,
-    )[0]!;
+    return this.buffers64(image, false)[0]!;
   }
 
   /**
    * The plain 64×64 buffer of `image` (or of the full luma) and the hashes of its 8 dihedral transforms
-   * (see `pdqDihedralFromLuma`), from one pass over the pixels.
+   * (see `pdqDihedralFromLuma`), from one pass over the pixels. Callers handle images too small to hash.
    */
   withDihedral(image: RawImage | null): { plain: Float32Array; dihedral: string[] } {
-    const source: Source = image === null ? { luma: this.luma } : { image };
-    const mirrors = this.buffers64(source, this.width, this.height, true);
-    const plain = mirrors[0]!;
-    if (this.width < PDQ_MIN_HASHABLE_DIM || this.height < PDQ_MIN_HASHABLE_DIM) {
-      return { plain, dihedral: new Array<string>(8).fill(PDQ_ZERO_HASH) };
-    }
+    const mirrors = this.buffers64(image, true);
     const dihedral = PDQ_DIHEDRAL_ORDER.map((_, k) => {
       // Pixel (x, y) lands at origin + x·dx + y·dy: a negative step mirrors that axis, and a transposed
       // layout sends x along the transformed image's columns, so its 64×64 buffer is the transpose.
@@ -671,7 +664,7 @@ class WasmPdq {
       const buffer = mirrors[(dx < 0 ? 1 : 0) + (dy < 0 ? 2 : 0)]!;
       return pdqBitsToHex(this.dct(transposed ? transpose64(buffer) : buffer));
     });
-    return { plain, dihedral };
+    return { plain: mirrors[0]!, dihedral };
   }
 }
 
