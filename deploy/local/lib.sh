@@ -43,3 +43,38 @@ ensure_test_tools() {
     log "WARNING: named-checkzone missing and not root; zone validation tests will be skipped"
   fi
 }
+
+# Kafka security: TLS material and SCRAM credentials, generated once per data directory (never committed).
+KAFKA_TLS_DIR="$DATA_DIR/kafka-tls"
+KAFKA_CA_PEM="$KAFKA_TLS_DIR/ca.pem"
+KAFKA_CREDS_DIR="$DATA_DIR/kafka-credentials"
+KAFKA_ADMIN_PROPS="$DATA_DIR/kafka-admin.properties"
+# One SCRAM user per service (least-privilege ACLs: packages/contracts/src/kafka-access.ts).
+SERVICE_PRINCIPALS="mod-api mod-scanner mod-fetcher mod-actioner"
+
+# A principal's credentials file: KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD lines, readable by root only.
+principal_file() { printf '%s/%s.env' "$KAFKA_CREDS_DIR" "$1"; }
+
+# Prints a principal's password, generating its credentials file on first use.
+principal_password() {
+  local name=$1 file
+  file="$(principal_file "$name")"
+  if [ ! -f "$file" ]; then
+    mkdir -p "$KAFKA_CREDS_DIR"
+    chmod 700 "$KAFKA_CREDS_DIR"
+    (umask 077 && printf 'KAFKA_SASL_USERNAME=%s\nKAFKA_SASL_PASSWORD=%s\n' "$name" \
+      "$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')" > "$file")
+  fi
+  sed -n 's/^KAFKA_SASL_PASSWORD=//p' "$file"
+}
+
+# Exports the Kafka client settings of a principal (for a service started from these scripts).
+export_kafka_client_env() {
+  export KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT"
+  export KAFKA_SASL_MECHANISM=scram-sha-512
+  export KAFKA_SASL_USERNAME="$1"
+  KAFKA_SASL_PASSWORD="$(principal_password "$1")"
+  export KAFKA_SASL_PASSWORD
+  export KAFKA_TLS=true
+  export KAFKA_TLS_CA_PATH="$KAFKA_CA_PEM"
+}

@@ -7,37 +7,44 @@ import type { Verdict } from '@mod/contracts';
 import { createBank, importBankList, updateBankSettings } from '@mod/curation';
 import { createApiKey, upsertTenant } from '@mod/db';
 import { hashMedia } from '@mod/hashing';
-import { createProducer, type Producer } from '@mod/kafka';
 import {
   createWorld,
+  grantPartner,
   indexedEntries,
   makePhoto,
   scanViaKafka,
   startPipeline,
   waitFor,
+  type Partner,
   type Pipeline,
   type World,
 } from './helpers.js';
 
 let world: World;
 let pipeline: Pipeline;
-let producer: Producer;
+let partner: Partner;
 let snapshotPath: string;
 
 beforeAll(async () => {
   world = createWorld();
   snapshotPath = join(await mkdtemp(join(tmpdir(), 'mod-bank-')), 'index.bin');
   pipeline = await startPipeline(world, { BANK_SNAPSHOT_PATH: snapshotPath });
-  producer = await createProducer(world.kafka);
   await upsertTenant(world.db, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+  await upsertTenant(world.db, {
+    id: 'platform-1',
+    kind: 'platform',
+    name: 'P',
+    subscribedToBlocking: false,
+  });
+  partner = await grantPartner(world, 'e2e-partner-a', 'platform-1', 'platform');
 });
 afterAll(async () => {
-  await producer?.disconnect();
+  await partner?.close();
   await pipeline?.stop();
   await world?.drop();
 });
 
-const scan = (bytes: Buffer): Promise<Verdict> => scanViaKafka(world, producer, bytes);
+const scan = (bytes: Buffer): Promise<Verdict> => scanViaKafka(world, partner, bytes);
 
 async function timed(what: string, cond: () => boolean): Promise<number> {
   const started = Date.now();

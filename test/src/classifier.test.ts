@@ -1,29 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '@mod/contracts';
-import { createProducer, type Producer } from '@mod/kafka';
+import { upsertTenant } from '@mod/db';
 import {
   createWorld,
+  grantPartner,
   makePhoto,
   scanViaKafka,
   startPipeline,
   waitFor,
+  type Partner,
   type Pipeline,
   type World,
 } from './helpers.js';
 
 let world: World;
-let producer: Producer;
+let partner: Partner;
 
 beforeAll(async () => {
   world = createWorld();
-  producer = await createProducer(world.kafka);
+  await world.ready;
+  await upsertTenant(world.db, {
+    id: 'platform-1',
+    kind: 'platform',
+    name: 'P',
+    subscribedToBlocking: false,
+  });
+  partner = await grantPartner(world, 'e2e-partner-a', 'platform-1', 'platform');
 });
 afterAll(async () => {
-  await producer?.disconnect();
+  await partner?.close();
   await world?.drop();
 });
 
-const scan = (bytes: Buffer): Promise<Verdict> => scanViaKafka(world, producer, bytes);
+const scan = (bytes: Buffer): Promise<Verdict> => scanViaKafka(world, partner, bytes);
 
 describe('classifier in the pipeline (real Kafka and Postgres)', () => {
   let pipeline: Pipeline;

@@ -4,9 +4,35 @@ import sharp from 'sharp';
 import { actionerSpec, createActionerService, type ActionerService } from '@mod/actioner';
 import { apiSpec, createApiService, type ApiService } from '@mod/api';
 import { loadConfig } from '@mod/config';
-import { Codecs, topicNames, type MediaSubmitted, type Verdict } from '@mod/contracts';
-import { createPool, type Pool } from '@mod/db';
-import { createKafka, readTopic, type Kafka, type Producer, type ReadRecord } from '@mod/kafka';
+import {
+  DefaultServicePrincipals,
+  MEDIA_META_HEADER,
+  partnerAcls,
+  partnerTopic,
+  partnerTopicSpec,
+  partnerTopicSpecs,
+  tenantOfPartnerTopic,
+  serviceAcls,
+  topicNames,
+  topicSpecs,
+  type PartnerKind,
+  type PartnerMediaMeta,
+  type Verdict,
+} from '@mod/contracts';
+import { createPool, migrate, type Pool } from '@mod/db';
+import {
+  applyAcls,
+  createKafka,
+  createProducer,
+  credentialsFromEnvironment,
+  ensureTopics,
+  readTopic,
+  removeAcls,
+  serviceEnvironment,
+  type Kafka,
+  type Producer,
+  type ReadRecord,
+} from '@mod/kafka';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
 import { createLogger, createRegistry, type Logger, type Registry } from '@mod/telemetry';
 
@@ -19,41 +45,80 @@ export interface World {
   prefix: string;
   schema: string;
   topics: ReturnType<typeof topicNames>;
+  /** Settings every service shares (each service adds its own principal: `serviceEnv`). */
   env: Record<string, string>;
+  /** The admin principal's client: tests create topics and ACLs and read every topic. */
   kafka: Kafka;
   db: Pool;
+  /** Resolves once the world's topics exist, the services' ACLs on them are in place and its schema is migrated. */
+  ready: Promise<void>;
   drop(): Promise<void>;
+}
+
+/** Consumer groups of the world's services (the service ACLs are granted on them). */
+export function worldGroups(prefix: string) {
+  return { scanner: `${prefix}scanner`, actioner: `${prefix}actioner`, fetcher: `${prefix}fetcher` };
 }
 
 export function createWorld(): World {
   const id = randomUUID().slice(0, 8);
   const prefix = `t${id}.`;
   const schema = `e2e_${id}`;
+  const groups = worldGroups(prefix);
   const env = {
     KAFKA_BROKERS,
     DATABASE_URL,
     DATABASE_SCHEMA: schema,
     TOPIC_PREFIX: prefix,
-    SCANNER_GROUP_ID: `${prefix}scanner`,
-    ACTIONER_GROUP_ID: `${prefix}actioner`,
+    SCANNER_GROUP_ID: groups.scanner,
+    ACTIONER_GROUP_ID: groups.actioner,
+    FETCHER_GROUP_ID: groups.fetcher,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     HASH_THREADS: '2',
     OUTBOX_POLL_INTERVAL_MS: '50',
+    PARTNER_TOPICS_REFRESH_MS: '300',
     API_PORT: '0',
   };
   const db = createPool({ connectionString: DATABASE_URL, schema, max: 3 });
+  const kafka = createKafka({
+    brokers: [KAFKA_BROKERS],
+    clientId: 'e2e',
+    logger,
+    credentials: credentialsFromEnvironment(),
+  });
+  const acls = serviceAcls({ prefix, groups });
+  // As an operator's `modctl kafka setup`, for this world's prefix; and the world's schema, migrated.
+  const ready = Promise.all([
+    ensureTopics(kafka, topicSpecs(prefix)).then(() => applyAcls(kafka, acls)),
+    migrate(db, schema),
+  ]).then(() => undefined);
+  ready.catch(() => undefined); // awaited by whoever needs it; an unawaited failure is not a crash
   return {
     prefix,
     schema,
     topics: topicNames(prefix),
     env,
-    kafka: createKafka({ brokers: [KAFKA_BROKERS], clientId: 'e2e', logger }),
+    kafka,
     db,
+    ready,
     async drop() {
       await db.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
       await db.end();
+      await removeAcls(kafka, acls).catch(() => undefined);
     },
   };
+}
+
+/** The services' own principals (the SCRAM users `deploy/local/kafka.sh` creates). */
+export const SERVICE_PRINCIPALS = DefaultServicePrincipals;
+
+/** A service's settings in this world: the shared ones plus its own Kafka principal, then `overrides`. */
+export function serviceEnv(
+  world: World,
+  role: keyof typeof SERVICE_PRINCIPALS,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return { ...world.env, ...serviceEnvironment(SERVICE_PRINCIPALS[role]), ...overrides };
 }
 
 export interface Pipeline {
@@ -67,21 +132,25 @@ export interface Pipeline {
 
 /** Starts api, scanner and actioner in this process against real Kafka and Postgres. */
 export async function startPipeline(world: World, overrides: Record<string, string> = {}): Promise<Pipeline> {
-  const env = { ...world.env, ...overrides };
+  await world.ready;
   const registries = {
     scanner: createRegistry('scanner'),
     actioner: createRegistry('actioner'),
     api: createRegistry('api'),
   };
-  const api = createApiService(loadConfig(apiSpec, env), logger.child({ service: 'api' }), registries.api);
+  const api = createApiService(
+    loadConfig(apiSpec, serviceEnv(world, 'api', overrides)),
+    logger.child({ service: 'api' }),
+    registries.api,
+  );
   const app = await api.start();
   const scanner = createScannerService(
-    loadConfig(scannerSpec, env),
+    loadConfig(scannerSpec, serviceEnv(world, 'scanner', overrides)),
     logger.child({ service: 'scanner' }),
     registries.scanner,
   );
   const actioner = createActionerService(
-    loadConfig(actionerSpec, env),
+    loadConfig(actionerSpec, serviceEnv(world, 'actioner', overrides)),
     logger.child({ service: 'actioner' }),
     registries.actioner,
   );
@@ -160,13 +229,36 @@ export async function waitFor<T>(
   }
 }
 
-export function read(
+export async function read(
   world: World,
   topic: string,
   until: (r: readonly ReadRecord[]) => boolean,
   timeoutMs = 60_000,
-) {
+): Promise<ReadRecord[]> {
+  await world.ready;
   return readTopic(world.kafka, topic, until, timeoutMs);
+}
+
+/**
+ * Reads the outbound topics of `base` (requests, order events) of several partners at once, until `until` holds;
+ * each record says whose topic it came from (`tenantId`). The topics are created first if the actioner has not yet.
+ */
+export async function readPartners(
+  world: World,
+  base: 'blockingRequests' | 'takedownRequests' | 'orderEvents',
+  tenants: readonly string[],
+  until: (r: readonly (ReadRecord & { tenantId: string })[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<(ReadRecord & { tenantId: string })[]> {
+  await world.ready;
+  await ensureTopics(
+    world.kafka,
+    tenants.map((t) => partnerTopicSpec(world.prefix, base, t)),
+  );
+  const tagged = (records: readonly ReadRecord[]) =>
+    records.map((r) => ({ ...r, tenantId: tenantOfPartnerTopic(world.prefix, base, r.topic) ?? '' }));
+  const topics = tenants.map((t) => partnerTopic(world.prefix, base, t));
+  return tagged(await readTopic(world.kafka, topics, (r) => until(tagged(r)), timeoutMs));
 }
 
 export function json<T>(r: ReadRecord): T {
@@ -178,22 +270,60 @@ export function indexedEntries(pipeline: Pipeline): number {
   return Object.values(pipeline.scanner.banks.matcher().stats().entries).reduce((a, b) => a + b, 0);
 }
 
-/** Publishes media straight to Kafka (as a platform running Kafka would) and waits for its verdict. */
-export async function scanViaKafka(world: World, producer: Producer, bytes: Buffer): Promise<Verdict> {
-  const event: MediaSubmitted = {
-    eventId: randomUUID(),
-    submissionId: randomUUID(),
-    tenantId: 'platform-1',
-    source: 'kafka',
-    mediaBase64: bytes.toString('base64'),
-    submittedAt: new Date().toISOString(),
-  };
-  await producer.send({
-    topic: world.topics.mediaSubmitted,
-    messages: [{ key: event.submissionId, value: Codecs.mediaSubmitted.encode(event) }],
+/**
+ * Publishes media straight to Kafka as a platform running Kafka would, on its own topic with the producer of
+ * its own principal (a partner granted with `grantPartner`), and waits for its verdict.
+ */
+export async function scanViaKafka(world: World, partner: Partner, bytes: Buffer): Promise<Verdict> {
+  const eventId = randomUUID();
+  const submissionId = randomUUID();
+  const meta: PartnerMediaMeta = { eventId, submissionId, submittedAt: new Date().toISOString() };
+  await partner.producer.send({
+    topic: partnerTopic(world.prefix, 'mediaSubmitted', partner.tenantId),
+    messages: [{ key: submissionId, value: bytes, headers: { [MEDIA_META_HEADER]: JSON.stringify(meta) } }],
   });
-  const records = await read(world, world.topics.verdicts, (r) =>
-    r.some((m) => m.key === event.submissionId),
-  );
-  return json<Verdict>(records.find((m) => m.key === event.submissionId)!);
+  const records = await read(world, world.topics.verdicts, (r) => r.some((m) => m.key === submissionId));
+  return json<Verdict>(records.find((m) => m.key === submissionId)!);
+}
+
+/** A partner principal of the e2e run (`global-setup.ts`), bound to a tenant of this world. */
+export interface Partner {
+  principal: string;
+  tenantId: string;
+  kafka: Kafka;
+  producer: Producer;
+  close(): Promise<void>;
+}
+
+/**
+ * Grants a partner principal Kafka access as tenant `tenantId` of `kind` in this world (its topics and ACLs,
+ * as `modctl kafka partner grant` does) and connects a producer under that principal.
+ */
+export async function grantPartner(
+  world: World,
+  principal: 'e2e-partner-a' | 'e2e-partner-b',
+  tenantId: string,
+  kind: PartnerKind,
+): Promise<Partner> {
+  await world.ready;
+  await ensureTopics(world.kafka, partnerTopicSpecs(world.prefix, kind, tenantId));
+  const acls = partnerAcls({ prefix: world.prefix, kind, tenantId, principal });
+  await applyAcls(world.kafka, acls);
+  const kafka = createKafka({
+    brokers: [KAFKA_BROKERS],
+    clientId: principal,
+    logger,
+    credentials: credentialsFromEnvironment(principal),
+  });
+  const producer = await createProducer(kafka);
+  return {
+    principal,
+    tenantId,
+    kafka,
+    producer,
+    async close() {
+      await producer.disconnect();
+      await removeAcls(world.kafka, acls).catch(() => undefined);
+    },
+  };
 }

@@ -12,7 +12,7 @@ import {
 import { createFetcherService, fetcherSpec, type FetcherService } from '@mod/fetcher';
 import { createRegistry, type Registry } from '@mod/telemetry';
 import { canonicalPatternKey, defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls';
-import { logger, type World } from './helpers.js';
+import { logger, serviceEnv, type World } from './helpers.js';
 
 /** The loopback alias tests treat as a public address; 127.0.0.1 stays refused (the "private" side). */
 export const PUBLIC_TEST_ADDRESS = '127.0.0.2';
@@ -76,7 +76,8 @@ export async function startFetcher(
   names: Readonly<Record<string, string>>,
 ): Promise<StartedFetcher> {
   const registry = createRegistry('fetcher');
-  const config = loadConfig(fetcherSpec, { ...world.env, FETCHER_GROUP_ID: `${world.prefix}fetcher` });
+  await world.ready;
+  const config = loadConfig(fetcherSpec, serviceEnv(world, 'fetcher'));
   const service = createFetcherService(config, logger.child({ service: 'fetcher' }), registry, {
     addressPolicy: testAddressPolicy,
     resolver: testResolver(names),

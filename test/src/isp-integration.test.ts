@@ -11,6 +11,7 @@ import {
   json,
   makePhoto,
   read,
+  readPartners,
   startPipeline,
   waitFor,
   type Pipeline,
@@ -168,10 +169,11 @@ describe('ISP integration through real Kafka and PostgreSQL', () => {
       }),
     ]);
 
-    const requests = await read(world, world.topics.blockingRequests, (r) =>
+    const requests = await readPartners(world, 'blockingRequests', ['isp-a', 'isp-b'], (r) =>
       ['isp-a', 'isp-b'].every((isp) =>
         r.some(
-          (x) => json<BlockingRequest>(x).evidence.submissionId === verdict.submissionId && x.key === isp,
+          (x) =>
+            json<BlockingRequest>(x).evidence.submissionId === verdict.submissionId && x.tenantId === isp,
         ),
       ),
     );
@@ -284,9 +286,7 @@ describe('ISP integration through real Kafka and PostgreSQL', () => {
   });
 
   it('ISP acknowledgements drive the order lifecycle (failed: reopened, applied: actioned); another ISP gets 404', async () => {
-    const requests = await read(world, world.topics.blockingRequests, (r) =>
-      r.some((x) => x.key === 'isp-a'),
-    );
+    const requests = await readPartners(world, 'blockingRequests', ['isp-a'], (r) => r.length > 0);
     const order = requests.map((r) => json<BlockingRequest>(r)).find((b) => b.ispTenantId === 'isp-a')!;
     const ack = (key: string, body: unknown) =>
       pipeline.app.inject({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Codecs } from '@mod/contracts';
 import { countUnpublished } from '@mod/db';
 import { automaticHit, publishVerdict, startOrdersWorld, type OrdersWorld } from './orders-helpers.js';
-import { read, waitFor } from './helpers.js';
+import { readPartners, waitFor } from './helpers.js';
 
 let ow: OrdersWorld;
 /**
@@ -62,11 +62,11 @@ describe('crash safety of order delivery (real Kafka and Postgres)', () => {
 
     expect(await ordersOf()).toEqual(committed);
     const ids = committed.map((o) => o.id);
-    const records = await read(ow.world, ow.world.topics.blockingRequests, (r) =>
+    const records = await readPartners(ow.world, 'blockingRequests', ['isp-1', 'isp-2'], (r) =>
       ids.every((id) => r.some((m) => Codecs.blockingRequest.decode(m.value).orderId === id)),
     );
     const mine = records.filter((m) => ids.includes(Codecs.blockingRequest.decode(m.value).orderId));
-    expect(mine.map((m) => m.key).sort()).toEqual(['isp-1', 'isp-2']);
+    expect(mine.map((m) => m.tenantId).sort()).toEqual(['isp-1', 'isp-2']);
     expect(new Set(mine.map((m) => Codecs.blockingRequest.decode(m.value).orderId)).size).toBe(2);
   });
 });

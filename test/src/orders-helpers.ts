@@ -17,10 +17,17 @@ import {
 import { buildApp } from '@mod/api';
 import { loadConfig } from '@mod/config';
 import { Codecs, type Hit, type Verdict } from '@mod/contracts';
-import { createApiKey, setWebhookEndpoint, upsertTenant } from '@mod/db';
+import {
+  claimSubmission,
+  createApiKey,
+  ensureBank,
+  setWebhookEndpoint,
+  upsertTenant,
+  type Bank,
+} from '@mod/db';
 import { createProducer, type Producer } from '@mod/kafka';
 import { createRegistry, type Registry } from '@mod/telemetry';
-import { createWorld, logger, type World } from './helpers.js';
+import { createWorld, logger, serviceEnv, type World } from './helpers.js';
 
 /** A request the webhook receiver saw, as sent (so a test can replay or alter it). */
 export interface ReceivedWebhook {
@@ -147,6 +154,8 @@ export interface OrdersWorld {
   producer: Producer;
   receiver: WebhookReceiver;
   keys: Record<'isp-1' | 'isp-2' | 'platform-1' | 'platform-2' | 'authority-1', string>;
+  /** Banks the verdicts of `publishVerdict` hit, by policy. */
+  banks: Record<'automatic' | 'review' | 'negative', Bank>;
   /** Restarts the actioner (a crash and restart, as far as the database and Kafka can tell). */
   restartActioner(options?: ActionerOptions): Promise<void>;
   close(): Promise<void>;
@@ -162,8 +171,12 @@ export async function startOrdersWorld(
   options: ActionerOptions = {},
 ): Promise<OrdersWorld> {
   const world = createWorld();
+  await world.ready;
   const clock = createManualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
-  const config = loadConfig(actionerSpec, { ...world.env, ORDER_SCHEDULER_INTERVAL_MS: '0', ...env });
+  const config = loadConfig(
+    actionerSpec,
+    serviceEnv(world, 'actioner', { ORDER_SCHEDULER_INTERVAL_MS: '0', ...env }),
+  );
   let registry = createRegistry('actioner');
   const make = (o: ActionerOptions) =>
     createActionerService(
@@ -183,8 +196,7 @@ export async function startOrdersWorld(
   const app = await buildApp({
     db: world.db,
     producer,
-    mediaTopic: world.topics.mediaSubmitted,
-    bankChangesTopic: world.topics.bankChanges,
+    topicPrefix: world.prefix,
     logger,
     registry: createRegistry('api'),
     checks: {},
@@ -208,6 +220,27 @@ export async function startOrdersWorld(
     const role = id.startsWith('isp') ? 'isp' : id.startsWith('platform') ? 'platform' : 'authority';
     keys[id] = (await createApiKey(db, { tenantId: id, role })).key;
   }
+  const banks = {
+    automatic: await ensureBank(db, {
+      name: 'e2e-automatic',
+      source: 'e2e',
+      signalTypes: ['sha256'],
+      actionPolicy: 'automatic',
+    }),
+    review: await ensureBank(db, {
+      name: 'e2e-review',
+      source: 'e2e',
+      signalTypes: ['sha256'],
+      actionPolicy: 'review',
+    }),
+    negative: await ensureBank(db, {
+      name: 'e2e-negative',
+      source: 'e2e',
+      signalTypes: ['sha256'],
+      actionPolicy: 'review',
+      negative: true,
+    }),
+  };
   const receiver = await startWebhookReceiver(clock);
   await setWebhookEndpoint(db, { tenantId: 'platform-1', url: receiver.url, secret: receiver.secret });
   await setWebhookEndpoint(db, { tenantId: 'authority-1', url: receiver.url, secret: receiver.secret });
@@ -224,6 +257,7 @@ export async function startOrdersWorld(
     producer,
     receiver,
     keys,
+    banks,
     async restartActioner(o = {}) {
       await actioner.stop();
       actioner = make(o);
@@ -240,37 +274,70 @@ export async function startOrdersWorld(
   return ow;
 }
 
+/** A hit in the world's automatic bank (`publishVerdict` makes it real: an entry holding the verdict's digest). */
 export const automaticHit = (over: Partial<Hit> = {}): Hit => ({
   bankId: randomUUID(),
   bankName: 'known-abuse',
   entryId: '1',
-  signal: 'pdq',
-  distance: 4,
+  signal: 'sha256',
+  distance: 0,
   category: 'A',
   actionPolicy: 'automatic',
   negative: false,
   ...over,
 });
 
-/** Publishes a scanner verdict to the verdicts topic (as the scanner would), keyed by submission id. */
+/**
+ * Publishes a verdict to the verdicts topic as the scanner would, for a submission it recorded first (the
+ * actioner believes only verdicts the database confirms). Each hit becomes a real one: an entry holding the
+ * verdict's SHA-256 in the world's bank of the hit's policy (automatic, review, or negative).
+ */
 export async function publishVerdict(
   ow: OrdersWorld,
   v: { hits: Hit[]; url?: string; sha256?: string; tenantId?: string },
 ): Promise<Verdict> {
+  const sha256 = v.sha256 ?? createHash('sha256').update(randomUUID()).digest('hex');
+  const submissionId = randomUUID();
+  const tenantId = v.tenantId ?? 'platform-2';
+  await claimSubmission(ow.world.db, {
+    id: submissionId,
+    tenantId,
+    source: 'kafka',
+    url: v.url ?? null,
+    sha256,
+  });
+  const hits: Hit[] = [];
+  for (const hit of v.hits) {
+    const bank = hit.negative
+      ? ow.banks.negative
+      : hit.actionPolicy === 'automatic'
+        ? ow.banks.automatic
+        : ow.banks.review;
+    const { rows } = await ow.world.db.query<{ id: number }>(
+      `insert into bank_entries (bank_id, signal, value, category) values ($1, 'sha256', $2, $3)
+       on conflict (bank_id, signal, value) where removed_at is null do update set category = excluded.category
+       returning id`,
+      [bank.id, sha256, hit.category],
+    );
+    hits.push({
+      ...hit,
+      bankId: bank.id,
+      bankName: bank.name,
+      entryId: String(rows[0]?.id),
+      signal: 'sha256',
+      distance: 0,
+    });
+  }
   const verdict: Verdict = {
     eventId: randomUUID(),
-    submissionId: randomUUID(),
-    tenantId: v.tenantId ?? 'platform-2',
+    submissionId,
+    tenantId,
     sourceEventId: randomUUID(),
-    decision: v.hits.length > 0 ? 'match' : 'no-match',
-    hashes: {
-      sha256: v.sha256 ?? createHash('sha256').update(randomUUID()).digest('hex'),
-      sha1: 'b'.repeat(40),
-      md5: 'c'.repeat(32),
-    },
+    decision: hits.some((h) => h.negative) ? 'suppressed' : hits.length > 0 ? 'match' : 'no-match',
+    hashes: { sha256, sha1: 'b'.repeat(40), md5: 'c'.repeat(32) },
     width: 320,
     height: 240,
-    hits: v.hits,
+    hits,
     ...(v.url === undefined ? {} : { url: v.url }),
     scannedAt: ow.clock.now().toISOString(),
     scannerVersion: 'e2e',

@@ -12,7 +12,7 @@ import {
   type ContentServer,
   type OrdersWorld,
 } from './orders-helpers.js';
-import { read, waitFor } from './helpers.js';
+import { readPartners, waitFor } from './helpers.js';
 
 let ow: OrdersWorld;
 let content: ContentServer;
@@ -41,8 +41,10 @@ const getOrder = async (id: string, key = ow.keys['authority-1']) => {
   return res.json<Order>();
 };
 const tick = () => ow.actioner.lifecycle.tick();
+/** Every target of this world: each reads its order events on its own topic. */
+const TARGETS = ['isp-1', 'isp-2', 'platform-1', 'platform-2'];
 const eventsFor = async (orderId: string, until: (events: OrderEvent[]) => boolean) => {
-  const records = await read(ow.world, ow.world.topics.orderEvents, (r) =>
+  const records = await readPartners(ow.world, 'orderEvents', TARGETS, (r) =>
     until(r.map((m) => Codecs.orderEvent.decode(m.value)).filter((e) => e.orderId === orderId)),
   );
   return records.map((m) => Codecs.orderEvent.decode(m.value)).filter((e) => e.orderId === orderId);
@@ -98,11 +100,13 @@ describe('orders from decision to done (real Kafka and Postgres, test clock)', (
     });
     expect(Date.parse(order.deadlineAt) - Date.parse(order.issuedAt)).toBe(24 * HOUR_MS);
 
-    const takedowns = await read(ow.world, ow.world.topics.takedownRequests, (r) =>
+    const takedowns = await readPartners(ow.world, 'takedownRequests', ['platform-1', 'platform-2'], (r) =>
       r.some((m) => Codecs.takedownRequest.decode(m.value).orderId === takedown),
     );
     const msg = takedowns.find((m) => Codecs.takedownRequest.decode(m.value).orderId === takedown)!;
-    expect(msg.key).toBe('platform-1');
+    // On the platform's own topic, keyed by order.
+    expect(msg.tenantId).toBe('platform-1');
+    expect(msg.key).toBe(takedown);
     expect(Codecs.takedownRequest.decode(msg.value)).toMatchObject({
       platformTenantId: 'platform-1',
       url: `${content.base}/auto.jpg`,
@@ -111,15 +115,13 @@ describe('orders from decision to done (real Kafka and Postgres, test clock)', (
         submissionId,
       },
     });
-    const blocks = await read(ow.world, ow.world.topics.blockingRequests, (r) =>
+    const blocks = await readPartners(ow.world, 'blockingRequests', ['isp-1', 'isp-2'], (r) =>
       blocking.every((id) => r.some((m) => Codecs.blockingRequest.decode(m.value).orderId === id)),
     );
-    expect(
-      blocks
-        .filter((m) => blocking.includes(Codecs.blockingRequest.decode(m.value).orderId))
-        .map((m) => m.key)
-        .sort(),
-    ).toEqual(['isp-1', 'isp-2']);
+    const mine = blocks.filter((m) => blocking.includes(Codecs.blockingRequest.decode(m.value).orderId));
+    expect(mine.map((m) => m.tenantId).sort()).toEqual(['isp-1', 'isp-2']);
+    // Each ISP's request is on its own topic and names that ISP.
+    expect(mine.every((m) => Codecs.blockingRequest.decode(m.value).ispTenantId === m.tenantId)).toBe(true);
 
     const cases = await ow.world.db.query<{ kind: string; order_ids: string[] }>(
       'select kind, order_ids from cases where submission_id = $1',
@@ -238,12 +240,12 @@ describe('orders from decision to done (real Kafka and Postgres, test clock)', (
       legalBasisId: 'no-such-law',
     });
     expect(unknown.statusCode).toBe(400);
-    const msgs = await read(ow.world, ow.world.topics.takedownRequests, (r) =>
+    const msgs = await readPartners(ow.world, 'takedownRequests', ['platform-1'], (r) =>
       r.some((m) => Codecs.takedownRequest.decode(m.value).orderId === order.id),
     );
     const msg = msgs.filter((m) => Codecs.takedownRequest.decode(m.value).orderId === order.id);
     expect(msg).toHaveLength(1);
-    expect(msg[0]?.key).toBe('platform-1');
+    expect(msg[0]?.tenantId).toBe('platform-1');
     expect(Codecs.takedownRequest.decode(msg[0]!.value).issuer).toEqual({
       kind: 'authority',
       id: 'authority-1',

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Codecs, type DeadLetter, type MediaSubmitted, type Verdict } from '@mod/contracts';
-import { createApiKey, listAudit, upsertTenant, verifyStoredLog } from '@mod/db';
+import { Codecs, partnerTopic, type DeadLetter, type PartnerMediaMeta, type Verdict } from '@mod/contracts';
+import { countPendingMedia, createApiKey, listAudit, upsertTenant, verifyStoredLog } from '@mod/db';
 import { addEntries, createBank } from '@mod/curation';
 import { createProducer, type Producer } from '@mod/kafka';
 import { hashMedia } from '@mod/hashing';
 import {
   createWorld,
+  grantPartner,
   indexedEntries,
   json,
   makePhoto,
   multipart,
   read,
+  readPartners,
   startPipeline,
   waitFor,
   type Pipeline,
@@ -102,13 +104,18 @@ describe('one event end to end (real Kafka and Postgres)', () => {
     const media = await read(world, world.topics.mediaSubmitted, (r) =>
       r.some((m) => m.key === submissionId),
     );
-    const event = Codecs.mediaSubmitted.decode(media.find((m) => m.key === submissionId)?.value ?? null);
+    const message = media.find((m) => m.key === submissionId);
+    const event = Codecs.mediaMeta.decode(message?.headers['mod-meta'] ?? null);
     expect(event).toMatchObject({
       submissionId,
       tenantId: 'platform-1',
       externalRef: 'case-42',
       source: 'api',
+      contentType: 'image/jpeg',
     });
+    // The media travels as bytes (no base64), and left the intake outbox once published.
+    expect(message?.value?.equals(copy)).toBe(true);
+    await waitFor('the intake outbox to empty', async () => (await countPendingMedia(world.db)) === 0);
 
     // Stage 2: the scanner's verdict, with the hit.
     const verdicts = await read(world, world.topics.verdicts, (r) => r.some((m) => m.key === submissionId));
@@ -139,13 +146,21 @@ describe('one event end to end (real Kafka and Postgres)', () => {
     });
     expect(orders.map((o) => o.target_tenant_id)).toEqual(['isp-1', 'isp-2']);
     expect(orders.every((o) => o.subject_value === sha256 && o.status === 'issued')).toBe(true);
-    const blocking = await read(world, world.topics.blockingRequests, (r) => r.length >= 2);
+    const blocking = await readPartners(
+      world,
+      'blockingRequests',
+      ['isp-1', 'isp-2', 'isp-3'],
+      (r) => r.length >= 2,
+    );
     const requests = blocking.map((m) => ({
-      key: m.key,
+      tenantId: m.tenantId,
       body: Codecs.blockingRequest.decode(m.value),
     }));
-    expect(requests.map((r) => r.key).sort()).toEqual(['isp-1', 'isp-2']);
-    expect(requests.every((r) => r.body.ispTenantId === r.key && r.body.subject.value === sha256)).toBe(true);
+    // Each subscribed ISP's request on its own topic (isp-3 is not subscribed).
+    expect(requests.map((r) => r.tenantId).sort()).toEqual(['isp-1', 'isp-2']);
+    expect(requests.every((r) => r.body.ispTenantId === r.tenantId && r.body.subject.value === sha256)).toBe(
+      true,
+    );
     expect(new Set(requests.map((r) => r.body.orderId))).toEqual(new Set(orders.map((o) => o.id)));
 
     // Stage 4: audit records, in the Merkle log.
@@ -203,21 +218,21 @@ describe('one event end to end (real Kafka and Postgres)', () => {
   it('folds the same event published twice, and the same content in a new event, into one order per ISP', async () => {
     const bytes = await makePhoto(7, 320, 240);
     const submissionId = randomUUID();
-    const event: MediaSubmitted = {
+    const event: PartnerMediaMeta = {
       eventId: randomUUID(),
       submissionId,
-      tenantId: 'platform-1',
-      source: 'kafka',
-      mediaBase64: bytes.toString('base64'),
       submittedAt: new Date().toISOString(),
     };
-    const again: MediaSubmitted = { ...event, eventId: randomUUID(), submissionId: randomUUID() };
+    const again: PartnerMediaMeta = { ...event, eventId: randomUUID(), submissionId: randomUUID() };
+    // The platform publishes on its own topic, as its own principal.
+    const partner = await grantPartner(world, 'e2e-partner-a', 'platform-1', 'platform');
     for (const e of [event, event, again]) {
-      await producer.send({
-        topic: world.topics.mediaSubmitted,
-        messages: [{ key: e.submissionId, value: Codecs.mediaSubmitted.encode(e) }],
+      await partner.producer.send({
+        topic: partnerTopic(world.prefix, 'mediaSubmitted', 'platform-1'),
+        messages: [{ key: e.submissionId ?? null, value: bytes, headers: { 'mod-meta': JSON.stringify(e) } }],
       });
     }
+    await partner.close();
     await waitFor('both submissions recorded', async () => {
       const { rows } = await world.db.query<{ n: number }>(
         `select count(distinct submission_id)::int as n from verdicts where submission_id = any($1)`,

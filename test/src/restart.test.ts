@@ -1,21 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Codecs, type MediaSubmitted } from '@mod/contracts';
+import { MEDIA_META_HEADER, partnerTopic, type PartnerMediaMeta } from '@mod/contracts';
 import { upsertTenant } from '@mod/db';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing';
-import { createProducer, type Producer } from '@mod/kafka';
-import { createWorld, indexedEntries, makePhoto, startPipeline, waitFor, type World } from './helpers.js';
+import {
+  createWorld,
+  grantPartner,
+  indexedEntries,
+  makePhoto,
+  startPipeline,
+  waitFor,
+  type Partner,
+  type World,
+} from './helpers.js';
 
 let world: World;
-let producer: Producer;
+let partner: Partner;
 
 beforeAll(async () => {
   world = createWorld();
-  producer = await createProducer(world.kafka);
+  await world.ready;
+  await upsertTenant(world.db, {
+    id: 'platform-1',
+    kind: 'platform',
+    name: 'P',
+    subscribedToBlocking: false,
+  });
+  partner = await grantPartner(world, 'e2e-partner-a', 'platform-1', 'platform');
 });
 afterAll(async () => {
-  await producer?.disconnect();
+  await partner?.close();
   await world?.drop();
 });
 
@@ -37,21 +52,24 @@ describe('graceful stop and restart', () => {
     await waitFor('bank applied', async () => indexedEntries(first) === 3);
 
     // 30 events: each known picture 5 times (as separate submissions), plus 15 unknown pictures.
-    const events: MediaSubmitted[] = [];
+    const messages = [];
     for (let i = 0; i < 30; i++) {
       const bytes = i % 2 === 0 ? (known[i % 3] as Buffer) : await makePhoto(1000 + i);
-      events.push({
+      const meta: PartnerMediaMeta = {
         eventId: randomUUID(),
         submissionId: randomUUID(),
-        tenantId: 'platform-1',
-        source: 'kafka',
-        mediaBase64: bytes.toString('base64'),
         submittedAt: new Date().toISOString(),
+      };
+      messages.push({
+        key: meta.submissionId ?? null,
+        value: bytes,
+        headers: { [MEDIA_META_HEADER]: JSON.stringify(meta) },
       });
     }
-    await producer.send({
-      topic: world.topics.mediaSubmitted,
-      messages: events.map((e) => ({ key: e.submissionId, value: Codecs.mediaSubmitted.encode(e) })),
+    // As the platform, on its own topic.
+    await partner.producer.send({
+      topic: partnerTopic(world.prefix, 'mediaSubmitted', 'platform-1'),
+      messages,
     });
     const verdictCount = async () =>
       (await world.db.query<{ n: number }>('select count(*)::int as n from verdicts')).rows[0]?.n ?? 0;
@@ -74,7 +92,7 @@ describe('graceful stop and restart', () => {
       });
       const outbox = await world.db.query<{ n: number }>(
         `select count(*)::int as n from outbox where topic = $1`,
-        [world.topics.blockingRequests],
+        [partnerTopic(world.prefix, 'blockingRequests', 'isp-1')],
       );
       expect(outbox.rows[0]?.n).toBe(3);
     } finally {

@@ -1,10 +1,45 @@
 import { env } from './env.js';
 
-/** Settings every service shares: where Kafka and Postgres are, where to serve /metrics and /health. */
-export const commonSpec = {
+/** Where the topics are: a prefix of every topic name (tests own theirs; '' in production). */
+export const topicSpec = {
+  TOPIC_PREFIX: env.string({ default: '', pattern: /^[a-zA-Z0-9._-]*$/, doc: 'prefix of every topic name' }),
+} as const;
+
+/** How a service reaches Kafka and who it is there: its own principal, authenticated with SCRAM over TLS. */
+export const kafkaSpec = {
   KAFKA_BROKERS: env.list({ default: ['127.0.0.1:9092'], doc: 'Kafka bootstrap servers, comma-separated' }),
   KAFKA_CLIENT_ID: env.string({ default: 'moderation', doc: 'Kafka client id prefix' }),
-  TOPIC_PREFIX: env.string({ default: '', pattern: /^[a-zA-Z0-9._-]*$/, doc: 'prefix of every topic name' }),
+  KAFKA_SASL_MECHANISM: env.oneOf(['scram-sha-512', 'scram-sha-256'], {
+    default: 'scram-sha-512',
+    doc: 'SASL mechanism the broker accepts',
+  }),
+  KAFKA_SASL_USERNAME: env.string({
+    pattern: /^[A-Za-z0-9._-]{1,200}$/,
+    doc: "this service's own Kafka principal (SCRAM user); its ACLs say what it may read and write",
+  }),
+  KAFKA_SASL_PASSWORD: env.string({ secret: true, doc: "the principal's SCRAM password" }),
+  KAFKA_TLS: env.boolean({
+    default: true,
+    doc: 'TLS to the broker (SASL_SSL); false only for SASL_PLAINTEXT',
+  }),
+  KAFKA_TLS_CA_PATH: env.string({
+    default: '',
+    doc: "PEM file of the CA that signed the broker's certificate (empty: the system's CAs)",
+  }),
+  ...topicSpec,
+} as const;
+
+/** Consumers of partners' own topics (scanner: platforms' media; fetcher: ISPs' observed URLs). */
+export const partnerTopicsSpec = {
+  PARTNER_TOPICS_REFRESH_MS: env.integer({
+    default: 30_000,
+    min: 100,
+    doc: "how often to look for partners' new topics (a partner granted Kafka access is consumed within this)",
+  }),
+} as const;
+
+/** Where PostgreSQL is. */
+export const databaseSpec = {
   DATABASE_URL: env.url({
     default: 'postgres://moderation@127.0.0.1:5432/moderation',
     protocols: ['postgres:', 'postgresql:'],
@@ -12,6 +47,12 @@ export const commonSpec = {
     doc: 'PostgreSQL connection URL',
   }),
   DATABASE_SCHEMA: env.string({ default: 'public', pattern: /^[a-z_][a-z0-9_]*$/, doc: 'PostgreSQL schema' }),
+} as const;
+
+/** Settings every service shares: Kafka, Postgres, where to serve /metrics and /health, logs, shutdown. */
+export const commonSpec = {
+  ...kafkaSpec,
+  ...databaseSpec,
   OPS_HOST: env.string({ default: '127.0.0.1', doc: 'address of the /metrics and /health server' }),
   OPS_PORT: env.integer({ default: 0, min: 0, max: 65535, doc: 'port of the /metrics and /health server' }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

@@ -36,7 +36,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig(commonSpec, { DATABASE_URL: 'mysql://x', DATABASE_SCHEMA: 'Bad-Name' })).toThrow(
       /DATABASE_URL protocol must be postgres: or postgresql:[\s\S]*DATABASE_SCHEMA must match/,
     );
-    expect(loadConfig(commonSpec, {}).KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+    // A service's own Kafka principal is required: credentials come only from the environment.
+    expect(() => loadConfig(commonSpec, {})).toThrow(
+      /KAFKA_SASL_USERNAME is required[\s\S]*KAFKA_SASL_PASSWORD is required/,
+    );
+    const config = loadConfig(commonSpec, { KAFKA_SASL_USERNAME: 'mod-api', KAFKA_SASL_PASSWORD: 'pw' });
+    expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+    expect(config.KAFKA_TLS).toBe(true);
+    expect(config.KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
   });
 
   it('reads texts: Unicode counted by characters, control characters and overlong values refused', () => {

@@ -18,24 +18,45 @@ export const SignalType = Type.Union([
 ]);
 export type SignalType = Static<typeof SignalType>;
 
-/** `mod.media-submitted.v1`: one piece of media to scan, bytes inline (base64). */
-export const MediaSubmitted = Type.Object(
+/** Name of the Kafka header that carries a media message's event (the value is the media itself). */
+export const MEDIA_META_HEADER = 'mod-meta';
+
+const MediaFields = {
+  eventId: Uuid,
+  externalRef: Type.Optional(Type.String({ maxLength: 500 })),
+  reportedCategory: Type.Optional(Type.String({ maxLength: 100 })),
+  url: Type.Optional(Type.String({ maxLength: 8192 })),
+  contentType: Type.Optional(Type.String({ maxLength: 200 })),
+  submittedAt: IsoTime,
+};
+
+/**
+ * `mod.media-submitted.v2`: one piece of media to scan. The message value is the media, as bytes (never
+ * base64); this event travels in the `mod-meta` header as UTF-8 JSON. Written only by the API's intake outbox
+ * and the fetcher, whose principals are trusted to name the tenant. Consumers never store the bytes.
+ */
+export const MediaEventMeta = Type.Object(
   {
-    eventId: Uuid,
+    ...MediaFields,
     submissionId: Uuid,
     tenantId: Id,
-    source: Type.Union([Type.Literal('api'), Type.Literal('kafka'), Type.Literal('fetcher')]),
-    externalRef: Type.Optional(Type.String({ maxLength: 500 })),
-    reportedCategory: Type.Optional(Type.String({ maxLength: 100 })),
-    url: Type.Optional(Type.String({ maxLength: 8192 })),
-    contentType: Type.Optional(Type.String({ maxLength: 200 })),
-    /** The media itself, base64. Never stored by consumers: they keep hashes and metadata only. */
-    mediaBase64: Type.String({ maxLength: 22_000_000 }),
-    submittedAt: IsoTime,
+    source: Type.Union([Type.Literal('api'), Type.Literal('fetcher')]),
   },
   { additionalProperties: false },
 );
-export type MediaSubmitted = Static<typeof MediaSubmitted>;
+export type MediaEventMeta = Static<typeof MediaEventMeta>;
+
+/**
+ * `mod.media-submitted.v2.<tenant>`: media a platform publishes on its own topic. The same value and header as
+ * `MediaEventMeta`, without a tenant (the topic is the tenant: only that tenant's principal may write it) and
+ * without a source. `submissionId` is optional: without one the scanner derives it from the tenant and the event
+ * id; with one, it must be a new id or one of the same tenant's submissions.
+ */
+export const PartnerMediaMeta = Type.Object(
+  { ...MediaFields, submissionId: Type.Optional(Uuid) },
+  { additionalProperties: false },
+);
+export type PartnerMediaMeta = Static<typeof PartnerMediaMeta>;
 
 export const Hit = Type.Object(
   {
@@ -300,7 +321,8 @@ export function createCodec<S extends TSchema>(name: string, schema: S): Codec<S
 }
 
 export const Codecs = {
-  mediaSubmitted: createCodec('media-submitted.v1', MediaSubmitted),
+  mediaMeta: createCodec('media-submitted.v2 mod-meta', MediaEventMeta),
+  partnerMediaMeta: createCodec('partner media-submitted.v2 mod-meta', PartnerMediaMeta),
   verdict: createCodec('verdict.v1', Verdict),
   blockingRequest: createCodec('blocking-request.v1', BlockingRequest),
   deadLetter: createCodec('dead-letter.v1', DeadLetter),

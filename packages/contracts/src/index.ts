@@ -2,7 +2,9 @@ export { ModError, isModError } from './errors.js';
 export { Topics, topicSpecs, topicNames, type TopicName, type TopicSpec } from './topics.js';
 export {
   SignalType,
-  MediaSubmitted,
+  MEDIA_META_HEADER,
+  MediaEventMeta,
+  PartnerMediaMeta,
   Hit,
   ContentHashes,
   Classification,
@@ -18,3 +20,33 @@ export {
 } from './events.js';
 export { BankChangeMessage, bankChangeCodec, bankChangeKey } from './banks.js';
 export { UrlObserved, UrlListChange, urlObservedCodec, urlListChangeCodec } from './urls.js';
+export {
+  PartnerTopics,
+  PartnerTopicsByKind,
+  TENANT_ID_PATTERN,
+  partnerTopic,
+  partnerTopicSpec,
+  partnerTopicSpecs,
+  tenantOfPartnerTopic,
+  type PartnerKind,
+  type PartnerTopicBase,
+} from './topics.js';
+export {
+  DefaultServiceGroups,
+  DefaultServicePrincipals,
+  ServiceRoles,
+  partnerAcls,
+  partnerGroupPrefix,
+  serviceAcls,
+  type AclBinding,
+  type AclOperation,
+  type ServiceAclOptions,
+  type ServiceRole,
+} from './kafka-access.js';
+export {
+  RECORD_BATCH_HEADER_BYTES,
+  largestValueBytes,
+  singleRecordBatchBytes,
+  varintBytes,
+  type RecordShape,
+} from './record-size.js';

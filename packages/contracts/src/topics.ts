@@ -1,30 +1,64 @@
 /**
  * Kafka topics, versioned by name. A breaking change to a message shape is a new topic (`.v2`), never an
  * in-place edit. Keys are chosen so that order matters only where it must.
+ *
+ * Two families share one naming rule:
+ * - **internal topics** (`Topics`): written and read only by the project's own services, each under its own
+ *   authenticated principal with least-privilege ACLs (`kafka-access.ts`);
+ * - **partner topics** (`PartnerTopics`): one per partner tenant, named `<base>.<tenantId>`. A partner's principal
+ *   may write only its own inbound topic and read only its own outbound topics (literal ACLs), so the tenant of a
+ *   partner's event is the topic it arrived on: who authenticated, never a field of the payload.
  */
 export const Topics = {
-  /** Media to scan, bytes inline. Key: content id (submission id). Short retention: it carries media bytes. */
-  mediaSubmitted: 'mod.media-submitted.v1',
-  /** Scanner decisions with every hit. Key: submission id. */
+  /**
+   * Media to scan, from the API's intake outbox and the fetcher. Value: the media bytes; header `mod-meta`: the
+   * event (`MediaEventMeta`). Key: submission id. Short retention: it carries media bytes.
+   */
+  mediaSubmitted: 'mod.media-submitted.v2',
+  /** Scanner and fetcher decisions with every hit. Key: submission id. */
   verdicts: 'mod.verdicts.v1',
-  /** Blocking requests for ISPs. Key: ISP tenant id, so each ISP sees its requests in order. */
-  blockingRequests: 'mod.blocking-requests.v1',
   /** Inputs that can never succeed, with a reason code. Key: the original message key. */
   deadLetters: 'mod.dlq.v1',
   /** Bank changes for every scanner (compacted). Key: `bank:<bankId>` or `entry:<bankId>:<entryId>`. */
   bankChanges: 'mod.bank-changes.v1',
   /** Signed audit tree heads for authorities (one partition, kept forever). Key: signing key id. */
   auditTreeHeads: 'mod.audit-tree-heads.v1',
-  /** URLs ISPs saw (`mod.url-observed.v1`, key: host) and URL-list changes for every fetcher (compacted). */
+  /** URLs ISPs saw through the API (`mod.url-observed.v1`, key: host). */
   urlObserved: 'mod.url-observed.v1',
+  /** URL-list changes for every fetcher (compacted). */
   urlListChanges: 'mod.url-list-changes.v1',
-  /** Takedown orders for platforms. Key: platform tenant id, so each platform sees its orders in order. */
+} as const;
+
+/**
+ * Bases of the per-partner topics; the topic of tenant `t` is `<prefix><base>.<t>` (tenant ids never hold a dot).
+ * Inbound (the partner writes): media from platforms, observed URLs from ISPs. Outbound (the actioner writes,
+ * the partner reads): its blocking or takedown requests and the events of its orders, keyed by order id.
+ */
+export const PartnerTopics = {
+  /** Platform → scanner: media, as `Topics.mediaSubmitted` but with `PartnerMediaMeta` (no tenant, no source). */
+  mediaSubmitted: 'mod.media-submitted.v2',
+  /** ISP → fetcher: observed URLs (`UrlObserved`; its `tenantId`, when given, must be the topic's tenant). */
+  urlObserved: 'mod.url-observed.v1',
+  /** Actioner → ISP: blocking requests. */
+  blockingRequests: 'mod.blocking-requests.v1',
+  /** Actioner → platform: takedown requests. */
   takedownRequests: 'mod.takedown-requests.v1',
-  /** Order status and clock changes (incl. re-notices and escalations). Key: order id. */
+  /** Actioner → target: status and clock changes of its orders (re-notices, escalations, ...). */
   orderEvents: 'mod.order-events.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
+export type PartnerTopicBase = keyof typeof PartnerTopics;
+
+/** Tenant ids as the API and the CLI accept them; no dots, so a partner topic's tenant is unambiguous. */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The kinds of tenant that may hold partner topics, and which: inbound first. */
+export const PartnerTopicsByKind = {
+  platform: { inbound: 'mediaSubmitted', outbound: ['takedownRequests', 'orderEvents'] },
+  isp: { inbound: 'urlObserved', outbound: ['blockingRequests', 'orderEvents'] },
+} as const satisfies Record<string, { inbound: PartnerTopicBase; outbound: readonly PartnerTopicBase[] }>;
+export type PartnerKind = keyof typeof PartnerTopicsByKind;
 
 /** Topic-level settings applied when the project creates its topics. */
 export interface TopicSpec {
@@ -36,23 +70,19 @@ export interface TopicSpec {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+const MEDIA_RETENTION_MS = 6 * HOUR_MS;
+const ORDER_RETENTION_MS = 30 * 24 * HOUR_MS;
 
-/** Default topic layout; `prefix` lets tests own their topics (e.g. `t-3f2a.`). */
+/** Default layout of the internal topics; `prefix` lets tests own their topics (e.g. `t-3f2a.`). */
 export function topicSpecs(prefix = ''): TopicSpec[] {
   return [
     {
       name: prefix + Topics.mediaSubmitted,
       partitions: 3,
-      retentionMs: 6 * HOUR_MS,
+      retentionMs: MEDIA_RETENTION_MS,
       cleanupPolicy: 'delete',
     },
     { name: prefix + Topics.verdicts, partitions: 3, retentionMs: 7 * 24 * HOUR_MS, cleanupPolicy: 'delete' },
-    {
-      name: prefix + Topics.blockingRequests,
-      partitions: 3,
-      retentionMs: 30 * 24 * HOUR_MS,
-      cleanupPolicy: 'delete',
-    },
     {
       name: prefix + Topics.deadLetters,
       partitions: 1,
@@ -64,22 +94,46 @@ export function topicSpecs(prefix = ''): TopicSpec[] {
     { name: prefix + Topics.auditTreeHeads, partitions: 1, retentionMs: -1, cleanupPolicy: 'delete' },
     { name: prefix + Topics.urlObserved, partitions: 3, retentionMs: 24 * HOUR_MS, cleanupPolicy: 'delete' },
     { name: prefix + Topics.urlListChanges, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact' },
-    {
-      name: prefix + Topics.takedownRequests,
-      partitions: 3,
-      retentionMs: 30 * 24 * HOUR_MS,
-      cleanupPolicy: 'delete',
-    },
-    {
-      name: prefix + Topics.orderEvents,
-      partitions: 3,
-      retentionMs: 30 * 24 * HOUR_MS,
-      cleanupPolicy: 'delete',
-    },
   ];
 }
 
-/** Topic names with an optional prefix (tests use a random prefix per test). */
+/** The topic of one partner tenant for one base. */
+export function partnerTopic(prefix: string, base: PartnerTopicBase, tenantId: string): string {
+  if (!TENANT_ID_PATTERN.test(tenantId)) throw new RangeError(`not a tenant id: ${JSON.stringify(tenantId)}`);
+  return `${prefix}${PartnerTopics[base]}.${tenantId}`;
+}
+
+/** The tenant a partner topic belongs to, or null when `topic` is not a partner topic of that base. */
+export function tenantOfPartnerTopic(prefix: string, base: PartnerTopicBase, topic: string): string | null {
+  const head = `${prefix}${PartnerTopics[base]}.`;
+  if (!topic.startsWith(head)) return null;
+  const tenant = topic.slice(head.length);
+  return TENANT_ID_PATTERN.test(tenant) ? tenant : null;
+}
+
+/** The settings of a partner topic: media keeps bytes 6 hours, observed URLs a day, orders 30 days. */
+export function partnerTopicSpec(
+  prefix: string,
+  base: PartnerTopicBase,
+  tenantId: string,
+  partitions = 1,
+): TopicSpec {
+  const retentionMs =
+    base === 'mediaSubmitted'
+      ? MEDIA_RETENTION_MS
+      : base === 'urlObserved'
+        ? 24 * HOUR_MS
+        : ORDER_RETENTION_MS;
+  return { name: partnerTopic(prefix, base, tenantId), partitions, retentionMs, cleanupPolicy: 'delete' };
+}
+
+/** Every partner topic of a tenant of `kind`. */
+export function partnerTopicSpecs(prefix: string, kind: PartnerKind, tenantId: string): TopicSpec[] {
+  const { inbound, outbound } = PartnerTopicsByKind[kind];
+  return [inbound, ...outbound].map((base) => partnerTopicSpec(prefix, base, tenantId));
+}
+
+/** Internal topic names with an optional prefix (tests use a random prefix per test). */
 export function topicNames(prefix = ''): { [K in keyof typeof Topics]: string } {
   return Object.fromEntries(Object.entries(Topics).map(([k, v]) => [k, prefix + v])) as {
     [K in keyof typeof Topics]: string;

@@ -1,5 +1,5 @@
 import { appendAudit } from './audit.js';
-import { enqueueOrderChange } from './order-announce.js';
+import { enqueueOrderChange, type OrderTopics } from './order-announce.js';
 import type { OrderCommand, OrderStatus } from './order-machine.js';
 import { commandOrder } from './orders.js';
 import type { Queryable } from './pool.js';
@@ -18,8 +18,8 @@ export interface IspAcknowledgement {
   actorId: string;
   /** Time of the report (the lifecycle's clock). */
   now: Date;
-  /** Topic order changes are announced on (through the outbox). */
-  orderEventsTopic: string;
+  /** Where order changes are announced (through the outbox). */
+  topics: OrderTopics;
 }
 
 /** The order-history event each acknowledgement records (the lifecycle's own event names). */
@@ -108,7 +108,7 @@ export async function recordIspAcknowledgement(
   if (!r.ok) return { kind: 'invalid-transition', reason: r.reason, orderStatus: r.order.status };
   const note = command.type === 'action' ? command.note : command.reason;
   await enqueueOrderChange(db, {
-    topics: { orderEvents: ack.orderEventsTopic },
+    topics: ack.topics,
     order: r.order,
     event: r.event,
     actor,

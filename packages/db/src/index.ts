@@ -51,3 +51,19 @@ export * from './order-machine.js';
 export * from './order-cases.js';
 export * from './order-webhooks.js';
 export * from './order-announce.js';
+export {
+  claimSubmission,
+  countPendingMedia,
+  createTenantDirectory,
+  receiveMedia,
+  refuseTenant,
+  relayMediaOutbox,
+  tenantStanding,
+  TenantRefusal,
+  type ClaimedSubmission,
+  type PendingMedia,
+  type ReceiveResult,
+  type ReceivedMedia,
+  type TenantDirectory,
+  type TenantStanding,
+} from './intake.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   Codecs,
+  partnerTopic,
   type BlockingRequest,
   type Hit,
   type OrderEvent,
@@ -11,11 +12,13 @@ import { enqueueOutbox } from './outbox.js';
 import { enqueueWebhook } from './order-webhooks.js';
 import type { Queryable } from './pool.js';
 
-/** Topics order messages go to (with the deployment's prefix). */
+/**
+ * Where order messages go: each target's own outbound topics (`mod.blocking-requests.v1.<isp>`,
+ * `mod.takedown-requests.v1.<platform>`, `mod.order-events.v1.<target>`), under the deployment's topic prefix, so
+ * a partner reading Kafka sees its own orders and no one else's.
+ */
 export interface OrderTopics {
-  blockingRequests: string;
-  takedownRequests: string;
-  orderEvents: string;
+  prefix: string;
 }
 
 /** What a target's webhook receives: the event and the order as it stands (no media, no evidence bytes). */
@@ -48,8 +51,8 @@ interface EvidenceLike {
 
 /**
  * Enqueues the request a new order sends, in the caller's transaction (order and message commit together):
- * a blocking request keyed by ISP or a takedown request keyed by platform on Kafka, and a signed webhook when
- * the target has an endpoint.
+ * a blocking request on the ISP's topic or a takedown request on the platform's (key: order id), and a signed
+ * webhook when the target has an endpoint.
  */
 export async function enqueueOrderIssued(
   db: Queryable,
@@ -73,8 +76,8 @@ export async function enqueueOrderIssued(
     };
     await enqueueOutbox(
       db,
-      a.topics.blockingRequests,
-      order.targetTenantId,
+      partnerTopic(a.topics.prefix, 'blockingRequests', order.targetTenantId),
+      order.id,
       Codecs.blockingRequest.parse(message),
     );
   } else {
@@ -101,8 +104,8 @@ export async function enqueueOrderIssued(
     };
     await enqueueOutbox(
       db,
-      a.topics.takedownRequests,
-      order.targetTenantId,
+      partnerTopic(a.topics.prefix, 'takedownRequests', order.targetTenantId),
+      order.id,
       Codecs.takedownRequest.parse(message),
     );
   }
@@ -123,7 +126,7 @@ export async function enqueueOrderIssued(
 export async function enqueueOrderChange(
   db: Queryable,
   a: {
-    topics: Pick<OrderTopics, 'orderEvents'>;
+    topics: OrderTopics;
     order: Order;
     event: string;
     actor: string;
@@ -146,7 +149,12 @@ export async function enqueueOrderChange(
     note: a.note === null ? null : a.note.slice(0, 2000),
     ...(a.escalateTo === undefined ? {} : { escalateTo: a.escalateTo.slice(0, 200) }),
   };
-  await enqueueOutbox(db, a.topics.orderEvents, a.order.id, Codecs.orderEvent.parse(message));
+  await enqueueOutbox(
+    db,
+    partnerTopic(a.topics.prefix, 'orderEvents', a.order.targetTenantId),
+    a.order.id,
+    Codecs.orderEvent.parse(message),
+  );
   for (const tenantId of new Set(a.notify ?? [])) {
     await enqueueWebhook(db, {
       tenantId,

@@ -23,6 +23,17 @@ export interface OutboxMessage {
 }
 
 /**
+ * Which messages a relay publishes: each service publishes only to the topics its Kafka principal may write
+ * (the API the curation and audit topics, the actioner the partners' order topics). Absent: every message.
+ */
+export interface OutboxFilter {
+  /** Exact topic names. */
+  topics?: readonly string[];
+  /** Topic name prefixes (e.g. `mod.blocking-requests.v1.` for every ISP's topic). */
+  topicPrefixes?: readonly string[];
+}
+
+/**
  * Publishes pending outbox messages in id order, at least once: the batch is locked (`skip locked`, so relays in
  * several processes share the work), handed to `publish`, and marked published in the same transaction only
  * after `publish` resolves. A crash between publish and commit re-publishes: consumers are idempotent by id.
@@ -32,12 +43,14 @@ export async function relayOutbox(
   pool: Pool,
   publish: (messages: OutboxMessage[]) => Promise<void>,
   batchSize = 100,
+  filter?: OutboxFilter,
 ): Promise<number> {
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<OutboxMessage>(
       `/* outbox:claim */ select id, topic, key, payload from outbox where published_at is null
+         and ($2::text[] is null or topic = any($2) or exists (select 1 from unnest($3::text[]) p where starts_with(topic, p)))
        order by id limit $1 for update skip locked`,
-      [batchSize],
+      [batchSize, filter === undefined ? null : (filter.topics ?? []), filter?.topicPrefixes ?? []],
     );
     if (rows.length === 0) return 0;
     await publish(rows);
@@ -49,9 +62,11 @@ export async function relayOutbox(
   });
 }
 
-export async function countUnpublished(db: Queryable): Promise<number> {
+export async function countUnpublished(db: Queryable, filter?: OutboxFilter): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
-    `select count(*)::int as n from outbox where published_at is null`,
+    `/* outbox:count-unpublished */ select count(*)::int as n from outbox where published_at is null
+       and ($1::text[] is null or topic = any($1) or exists (select 1 from unnest($2::text[]) p where starts_with(topic, p)))`,
+    [filter === undefined ? null : (filter.topics ?? []), filter?.topicPrefixes ?? []],
   );
   return rows[0]?.n ?? 0;
 }

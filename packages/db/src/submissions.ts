@@ -29,34 +29,32 @@ export async function insertSubmission(db: Queryable, s: SubmissionInput): Promi
   );
 }
 
-/** Records the scan result; creates the row for media published straight to Kafka (no API call before). */
+/**
+ * Records the scan result on a submission that intake or a worker created (`receiveMedia`, `claimSubmission`);
+ * only the submission's own tenant's verdict changes it.
+ */
 export async function markSubmissionScanned(
   db: Queryable,
-  s: SubmissionInput & { decision: string; scannedAt: string },
-): Promise<void> {
-  await db.query(
-    `/* actioner:submission-scanned */ insert into submissions (id, tenant_id, source, external_ref, reported_category,
-       url, sha256, status, decision, scanned_at) values ($1, $2, $3, $4, $5, $6, $7, 'scanned', $8, $9)
-     on conflict (id) do update set status = 'scanned', decision = excluded.decision, scanned_at = excluded.scanned_at,
-       sha256 = coalesce(submissions.sha256, excluded.sha256)`,
-    [
-      s.id,
-      s.tenantId,
-      s.source,
-      s.externalRef ?? null,
-      s.reportedCategory ?? null,
-      s.url ?? null,
-      s.sha256 ?? null,
-      s.decision,
-      s.scannedAt,
-    ],
+  s: { id: string; tenantId: string; sha256: string; decision: string; scannedAt: string },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* actioner:submission-scanned */ update submissions set status = 'scanned', decision = $3, scanned_at = $4,
+       sha256 = coalesce(sha256, $5) where id = $1 and tenant_id = $2`,
+    [s.id, s.tenantId, s.decision, s.scannedAt, s.sha256],
   );
+  return rowCount === 1;
 }
 
-export async function markSubmissionFailed(db: Queryable, id: string, failureCode: string): Promise<void> {
+/** Marks a submission of `tenantId` failed (a worker could not scan it); another tenant's is never touched. */
+export async function markSubmissionFailed(
+  db: Queryable,
+  s: { id: string; tenantId: string },
+  failureCode: string,
+): Promise<void> {
   await db.query(
-    `/* scanner:submission-failed */ update submissions set status = 'failed', failure_code = $2 where id = $1`,
-    [id, failureCode],
+    `/* scanner:submission-failed */ update submissions set status = 'failed', failure_code = $3
+     where id = $1 and tenant_id = $2`,
+    [s.id, s.tenantId, failureCode],
   );
 }
 

@@ -1,6 +1,15 @@
 import type { Verdict } from '@mod/contracts';
 import type { Queryable } from './pool.js';
 
+/** Whether this verdict event was recorded already (a replay). */
+export async function verdictRecorded(db: Queryable, eventId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* actioner:verdict-recorded */ select 1 from verdicts where event_id = $1`,
+    [eventId],
+  );
+  return rowCount === 1;
+}
+
 /** Stores a verdict once. Returns false when this verdict event was already recorded (a replay). */
 export async function recordVerdict(db: Queryable, v: Verdict): Promise<boolean> {
   const { rowCount } = await db.query(

@@ -1,8 +1,19 @@
 export {
+  applyAcls,
   createKafka,
   createProducer,
+  createServiceKafka,
+  credentialsFromConfig,
   ensureTopics,
+  largestMediaBytes,
+  listTopics,
   pingKafka,
+  removeAcls,
+  requireTopics,
+  topicMaxMessageBytes,
+  type EnsureTopicsOptions,
+  type KafkaCredentials,
+  type KafkaEnvConfig,
   type KafkaOptions,
   type Kafka,
   type Producer,
@@ -19,4 +30,5 @@ export {
   type ConsumerRunner,
   type ConsumerRunnerOptions,
 } from './runner.js';
-export { readTopic, type ReadRecord } from './testing.js';
+export { credentialsFromEnvironment, readTopic, serviceEnvironment, type ReadRecord } from './testing.js';
+export { createRelayLoop, type RelayLoop } from './relay.js';

@@ -5,6 +5,7 @@ import {
   createConsumerRunner,
   createKafka,
   createProducer,
+  credentialsFromEnvironment,
   ensureTopics,
   readTopic,
   type Producer,
@@ -13,7 +14,12 @@ import {
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
-const kafka = createKafka({ brokers, clientId: 'runner-test', logger });
+const kafka = createKafka({
+  brokers,
+  clientId: 'runner-test',
+  logger,
+  credentials: credentialsFromEnvironment(),
+});
 const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
 const topic = `${prefix}in`;
 const dlq = `${prefix}dlq`;
@@ -46,7 +52,7 @@ describe('consumer runner (real Kafka)', () => {
     const common = {
       kafka,
       groupId: `${prefix}g`,
-      topic,
+      topics: [topic],
       stepName: 'test',
       producer,
       deadLetterTopic: dlq,

@@ -21,6 +21,8 @@ export interface ConsumedMessage {
   offset: string;
   key: string | null;
   value: Buffer | null;
+  /** Record headers (the first value of a repeated header). */
+  headers: Readonly<Record<string, Buffer>>;
 }
 
 export type Step = (message: ConsumedMessage) => Promise<StepOutcome>;
@@ -28,7 +30,13 @@ export type Step = (message: ConsumedMessage) => Promise<StepOutcome>;
 export interface ConsumerRunnerOptions {
   kafka: Kafka;
   groupId: string;
-  topic: string;
+  /** Topics consumed from the start. */
+  topics: readonly string[];
+  /**
+   * Topics that appear while running (partners' own topics): listed every `intervalMs`; when the set changes, the
+   * runner finishes what it has in flight, commits, and subscribes again with the new set.
+   */
+  discover?: { list: () => Promise<string[]>; intervalMs: number };
   /** Name of the step in metrics and logs (small fixed set: scan, action, ...). */
   stepName: string;
   step: Step;
@@ -53,6 +61,8 @@ export interface ConsumerRunner {
   stop(): Promise<void>;
   /** Joined its group and running. */
   isReady(): boolean;
+  /** The topics of the current subscription. */
+  topics(): readonly string[];
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -64,11 +74,10 @@ export function outcomeOfError(err: unknown): StepOutcome {
 }
 
 export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRunner {
-  const log = options.logger.child({ component: 'consumer', topic: options.topic, groupId: options.groupId });
+  const log = options.logger.child({ component: 'consumer', groupId: options.groupId });
   const maxInFlight = Math.max(1, options.maxInFlight ?? 1);
   const baseDelay = options.retryDelayMs ?? 200;
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
-  let consumer: Consumer | undefined;
   let stopping = false;
   let ready = false;
 
@@ -98,7 +107,11 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   }
 
   /** Runs the step until it yields a final outcome; returns false if stopped before that. */
-  async function process(m: ConsumedMessage, heartbeat: () => Promise<void>): Promise<boolean> {
+  async function process(
+    m: ConsumedMessage,
+    heartbeat: () => Promise<void>,
+    isStopping: () => boolean,
+  ): Promise<boolean> {
     let delay = baseDelay;
     for (;;) {
       const started = process_hrtime();
@@ -123,79 +136,151 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         { partition: m.partition, offset: m.offset, err: outcome.error, delayMs: delay },
         'step failed; retrying',
       );
-      if (stopping) return false;
+      if (isStopping()) return false;
       await sleep(delay);
       delay = Math.min(maxDelay, delay * 2);
       await heartbeat().catch(() => undefined);
-      if (stopping) return false;
+      if (isStopping()) return false;
     }
+  }
+
+  /** One subscription: a consumer, its topics, and whether it is being stopped (global stop or re-subscribe). */
+  interface Session {
+    consumer: Consumer;
+    topics: readonly string[];
+    stopping: boolean;
+  }
+  let session: Session | undefined;
+  let discoverTimer: NodeJS.Timeout | undefined;
+  let discovering: Promise<void> = Promise.resolve();
+
+  async function subscribe(topics: readonly string[]): Promise<Session> {
+    const consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      // Bounds how long stop() waits for an idle fetch to return.
+      maxWaitTimeInMs: 1_000,
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      retry: { retries: 10 },
+    });
+    const s: Session = { consumer, topics, stopping: false };
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (!s.stopping) ready = true;
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      ready = false;
+      log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true });
+    const isStopping = () => stopping || s.stopping;
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const heartbeat = () => payload.heartbeat();
+        const messages = batch.messages;
+        const done = new Array<boolean>(messages.length).fill(false);
+        let committed = 0; // messages[0..committed) are resolved
+        let next = 0;
+        const advance = () => {
+          while (committed < messages.length && done[committed]) {
+            payload.resolveOffset((messages[committed] as KafkaMessage).offset);
+            committed++;
+          }
+        };
+        const worker = async () => {
+          while (next < messages.length && payload.isRunning() && !payload.isStale() && !isStopping()) {
+            const index = next++;
+            const raw = messages[index] as KafkaMessage;
+            const m: ConsumedMessage = {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: raw.offset,
+              key: raw.key?.toString('utf8') ?? null,
+              value: raw.value,
+              headers: headersOf(raw),
+            };
+            if (!(await process(m, heartbeat, isStopping))) return;
+            done[index] = true;
+            advance();
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(maxInFlight, messages.length) }, worker));
+        await heartbeat().catch(() => undefined);
+      },
+    });
+    return s;
+  }
+
+  async function wantedTopics(): Promise<string[]> {
+    const found = options.discover ? await options.discover.list() : [];
+    return [...new Set([...options.topics, ...found])].sort();
+  }
+
+  /** Re-subscribes when the discovered topics changed; a failed listing keeps the current subscription. */
+  async function rediscover(): Promise<void> {
+    if (stopping || session === undefined) return;
+    let topics: string[];
+    try {
+      topics = await wantedTopics();
+    } catch (err) {
+      log.warn({ err }, 'could not list topics; keeping the current subscription');
+      return;
+    }
+    const current = session;
+    if (stopping || topics.join('\n') === current.topics.join('\n')) return;
+    log.info({ topics }, 'topics changed; subscribing again');
+    current.stopping = true;
+    ready = false;
+    await current.consumer.disconnect();
+    if (stopping) return;
+    session = await subscribe(topics);
   }
 
   return {
     isReady: () => ready && !stopping,
     async start() {
-      consumer = options.kafka.consumer({
-        groupId: options.groupId,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
-        // Bounds how long stop() waits for an idle fetch to return.
-        maxWaitTimeInMs: 1_000,
-        maxBytesPerPartition: 16 * 1024 * 1024,
-        retry: { retries: 10 },
-      });
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        ready = true;
-      });
-      consumer.on(consumer.events.CRASH, (e) => {
-        ready = false;
-        log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
-      await consumer.run({
-        autoCommit: true,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-        eachBatch: async (payload) => {
-          const { batch } = payload;
-          const heartbeat = () => payload.heartbeat();
-          const messages = batch.messages;
-          const done = new Array<boolean>(messages.length).fill(false);
-          let committed = 0; // messages[0..committed) are resolved
-          let next = 0;
-          const advance = () => {
-            while (committed < messages.length && done[committed]) {
-              payload.resolveOffset((messages[committed] as KafkaMessage).offset);
-              committed++;
-            }
-          };
-          const worker = async () => {
-            while (next < messages.length && payload.isRunning() && !payload.isStale() && !stopping) {
-              const index = next++;
-              const raw = messages[index] as KafkaMessage;
-              const m: ConsumedMessage = {
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: raw.offset,
-                key: raw.key?.toString('utf8') ?? null,
-                value: raw.value,
-              };
-              if (!(await process(m, heartbeat))) return;
-              done[index] = true;
-              advance();
-            }
-          };
-          await Promise.all(Array.from({ length: Math.min(maxInFlight, messages.length) }, worker));
-          await heartbeat().catch(() => undefined);
-        },
-      });
+      stopping = false;
+      session = await subscribe(await wantedTopics());
+      if (options.discover) {
+        const { intervalMs } = options.discover;
+        const tick = () => {
+          discovering = rediscover()
+            .catch((err: unknown) => log.error({ err }, 'could not subscribe again'))
+            .finally(() => {
+              if (!stopping) discoverTimer = setTimeout(tick, intervalMs);
+            });
+        };
+        discoverTimer = setTimeout(tick, intervalMs);
+      }
+      log.info({ topics: session.topics }, 'consuming');
     },
     async stop() {
       stopping = true;
       ready = false;
-      if (consumer) await consumer.disconnect();
+      clearTimeout(discoverTimer);
+      await discovering;
+      if (session) {
+        session.stopping = true;
+        await session.consumer.disconnect();
+      }
     },
+    topics: () => session?.topics ?? [],
   };
+}
+
+/** Header values as buffers; a repeated header keeps its first value. */
+function headersOf(raw: KafkaMessage): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(raw.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = Buffer.isBuffer(first) ? first : Buffer.from(first, 'utf8');
+  }
+  return out;
 }
 
 function process_hrtime(): bigint {

@@ -1,19 +1,23 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
+import type { KafkaCredentials } from './client.js';
 
 export interface ReadRecord {
+  topic: string;
   key: string | null;
   value: Buffer | null;
   partition: number;
   offset: string;
+  headers: Record<string, Buffer>;
 }
 
 /**
- * Reads a topic from the beginning until `until(records)` holds or `timeoutMs` passes, with a throwaway group.
- * For tests and the demo: returns everything read.
+ * Reads a topic (or several) from the beginning until `until(records)` holds or `timeoutMs` passes, with a
+ * throwaway group. For tests and the demo: returns everything read.
  */
 export async function readTopic(
   kafka: Kafka,
-  topic: string,
+  topic: string | readonly string[],
   until: (records: readonly ReadRecord[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<ReadRecord[]> {
@@ -21,16 +25,26 @@ export async function readTopic(
   const records: ReadRecord[] = [];
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({
+      topics: typeof topic === 'string' ? [topic] : [...topic],
+      fromBeginning: true,
+    });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       void consumer.run({
-        eachMessage: async ({ message, partition }) => {
+        eachMessage: async ({ message, partition, topic: from }) => {
           records.push({
+            topic: from,
             key: message.key?.toString('utf8') ?? null,
             value: message.value,
             partition,
             offset: message.offset,
+            headers: Object.fromEntries(
+              Object.entries(message.headers ?? {}).flatMap(([k, v]) => {
+                const first = Array.isArray(v) ? v[0] : v;
+                return first === undefined ? [] : [[k, Buffer.isBuffer(first) ? first : Buffer.from(first)]];
+              }),
+            ),
           });
           if (until(records)) {
             clearTimeout(timer);
@@ -43,4 +57,56 @@ export async function readTopic(
     await consumer.disconnect();
   }
   return records;
+}
+
+/**
+ * Credentials for tests and tools from an environment: the principal `name`'s file
+ * (`<MOD_KAFKA_CREDENTIALS_DIR>/<name>.env`, as `deploy/local/kafka.sh` writes them), or without a name the
+ * `KAFKA_SASL_*` variables themselves (an admin principal in tests); TLS with `KAFKA_TLS_CA_PATH` unless
+ * `KAFKA_TLS=false`.
+ */
+export function credentialsFromEnvironment(
+  name?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): KafkaCredentials {
+  let username = env['KAFKA_SASL_USERNAME'] ?? '';
+  let password = env['KAFKA_SASL_PASSWORD'] ?? '';
+  if (name !== undefined) {
+    const dir = env['MOD_KAFKA_CREDENTIALS_DIR'] ?? '';
+    const file = `${dir}/${name}.env`;
+    if (dir === '' || !existsSync(file))
+      throw new Error(`no credentials for Kafka principal ${name} (MOD_KAFKA_CREDENTIALS_DIR=${dir})`);
+    const lines = Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .map((l) => /^([A-Z_]+)=(.*)$/.exec(l))
+        .flatMap((m) => (m === null ? [] : [[m[1], m[2]]])),
+    ) as Record<string, string | undefined>;
+    username = lines['KAFKA_SASL_USERNAME'] ?? '';
+    password = lines['KAFKA_SASL_PASSWORD'] ?? '';
+  }
+  const tls = env['KAFKA_TLS'] !== 'false';
+  const caPath = env['KAFKA_TLS_CA_PATH'] ?? '';
+  return {
+    mechanism: env['KAFKA_SASL_MECHANISM'] === 'scram-sha-256' ? 'scram-sha-256' : 'scram-sha-512',
+    username,
+    password,
+    tls,
+    ...(tls && caPath !== '' ? { caPem: readFileSync(caPath, 'utf8') } : {}),
+  };
+}
+
+/** The `KAFKA_*` variables a service needs to run as principal `name` (for tests that start services). */
+export function serviceEnvironment(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const c = credentialsFromEnvironment(name, env);
+  return {
+    KAFKA_SASL_MECHANISM: c.mechanism,
+    KAFKA_SASL_USERNAME: c.username,
+    KAFKA_SASL_PASSWORD: c.password,
+    KAFKA_TLS: String(c.tls),
+    KAFKA_TLS_CA_PATH: env['KAFKA_TLS_CA_PATH'] ?? '',
+  };
 }

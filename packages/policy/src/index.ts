@@ -1,5 +1,7 @@
 export {
   evaluateVerdict,
+  decide,
+  ordersFollow,
   defaultPolicy,
   hostOf,
   type PolicyConfig,

@@ -83,6 +83,17 @@ export interface PolicyContext {
 
 const HOUR_MS = 3_600_000;
 
+/** A verdict's decision from its hits: a negative-bank hit suppresses every other hit. */
+export function decide(hits: readonly Pick<Hit, 'negative'>[]): Verdict['decision'] {
+  if (hits.some((h) => h.negative)) return 'suppressed';
+  return hits.length > 0 ? 'match' : 'no-match';
+}
+
+/** Whether policy will issue orders for these hits (an automatic bank hit, no negative hit): targets are needed. */
+export function ordersFollow(hits: readonly Pick<Hit, 'actionPolicy' | 'negative'>[]): boolean {
+  return decide(hits) === 'match' && hits.some((h) => h.actionPolicy === 'automatic');
+}
+
 /** The lower-cased host of an http(s) URL, or null when the text is not one. */
 export function hostOf(url: string | undefined | null): string | null {
   if (url === undefined || url === null) return null;
@@ -129,7 +140,7 @@ export function evaluateVerdict(
     evidence: evidenceOf(hits),
   });
 
-  if (verdict.hits.some((h) => h.negative)) return nothing('suppressed', verdict.hits);
+  if (decide(verdict.hits) === 'suppressed') return nothing('suppressed', verdict.hits);
   const automatic = verdict.hits.filter((h) => h.actionPolicy === 'automatic');
   if (automatic.length === 0) {
     const review = verdict.hits.length > 0 || classification?.reviewRequired === true;

@@ -10,14 +10,16 @@ import {
   platformForHost,
   recordVerdict,
   toDatabaseError,
+  verdictRecorded,
   withTransaction,
   type OrderTopics,
   type Pool,
 } from '@mod/db';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
-import { evaluateVerdict, hostOf, type PolicyConfig } from '@mod/policy';
+import { evaluateVerdict, hostOf, ordersFollow, type PolicyConfig } from '@mod/policy';
 import type { Counter, Logger } from '@mod/telemetry';
 import { systemClock, type Clock } from './clock.js';
+import { checkVerdict } from './verdict-check.js';
 
 /** Test seams that simulate a crash at a precise point. */
 export interface ActionFaults {
@@ -38,31 +40,33 @@ export interface ActionStepDeps {
 const ACTOR = { kind: 'policy', id: 'actioner' } as const;
 
 /**
- * One verdict: in ONE transaction record it, apply policy, open orders (duplicates fold) and cases, append
+ * One verdict: in ONE transaction check it against the database (`checkVerdict`: a verdict the database does not
+ * confirm is dead-lettered), record it, apply policy, open orders (duplicates fold) and cases, append
  * audit records and enqueue the outgoing messages (Kafka outbox and webhooks). Publishing happens after commit,
  * so a crash at any point neither loses nor duplicates an order. A replayed verdict is dropped.
  */
 export function createActionStep(deps: ActionStepDeps) {
   const clock = deps.clock ?? systemClock;
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
-    const verdict = Codecs.verdict.decode(m.value);
+    const claimed = Codecs.verdict.decode(m.value);
     let created = 0;
     try {
       const outcome = await withTransaction(deps.db, async (c): Promise<StepOutcome> => {
+        if (await verdictRecorded(c, claimed.eventId))
+          return { kind: 'drop', reason: 'verdict already recorded' };
+        const checked = await checkVerdict(c, claimed);
+        if (!checked.ok) return { kind: 'dlq', code: checked.code, message: checked.message };
+        const verdict = checked.verdict;
         if (!(await recordVerdict(c, verdict))) return { kind: 'drop', reason: 'verdict already recorded' };
         await markSubmissionScanned(c, {
           id: verdict.submissionId,
           tenantId: verdict.tenantId,
-          source: 'kafka',
-          externalRef: verdict.externalRef ?? null,
-          reportedCategory: verdict.reportedCategory ?? null,
-          url: verdict.url ?? null,
           sha256: verdict.hashes.sha256,
           decision: verdict.decision,
           scannedAt: verdict.scannedAt,
         });
         const at = clock.now();
-        const actionable = decisionNeedsTargets(verdict);
+        const actionable = ordersFollow(verdict.hits);
         const host = hostOf(verdict.url ?? (verdict.subject?.type === 'url' ? verdict.subject.value : null));
         const decision = evaluateVerdict(verdict, {
           policy: deps.policy,
@@ -173,14 +177,10 @@ export function createActionStep(deps: ActionStepDeps) {
         );
         return { kind: 'ok' };
       });
-      if (created > 0) deps.faults?.afterCommit?.(verdict.submissionId);
+      if (created > 0) deps.faults?.afterCommit?.(claimed.submissionId);
       return outcome;
     } catch (err) {
       throw toDatabaseError(err, 'action verdict');
     }
   };
-}
-
-function decisionNeedsTargets(verdict: { hits: { actionPolicy: string; negative: boolean }[] }): boolean {
-  return verdict.hits.some((h) => h.actionPolicy === 'automatic') && !verdict.hits.some((h) => h.negative);
 }

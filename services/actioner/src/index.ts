@@ -7,7 +7,7 @@ export {
   type ActionerOptions,
 } from './service.js';
 export { createActionStep, type ActionStepDeps, type ActionFaults } from './action-step.js';
-export { createOutboxRelay, type OutboxRelay } from './relay.js';
+export { createOutboxRelay, orderTopicPrefixes } from './relay.js';
 export { systemClock, createManualClock, type Clock, type ManualClock } from './clock.js';
 export {
   createOrderLifecycle,

@@ -1,68 +1,75 @@
-import { relayOutbox, type Pool } from '@mod/db';
-import type { Producer } from '@mod/kafka';
+import {
+  PartnerTopics,
+  partnerTopicSpec,
+  tenantOfPartnerTopic,
+  type PartnerTopicBase,
+  type TopicSpec,
+} from '@mod/contracts';
+import { relayOutbox, type OrderTopics, type Pool } from '@mod/db';
+import { createRelayLoop, ensureTopics, type Kafka, type Producer, type RelayLoop } from '@mod/kafka';
 import type { Logger } from '@mod/telemetry';
 
-export interface OutboxRelay {
-  start(): void;
-  /** Stops polling and finishes the batch in flight. */
-  stop(): Promise<void>;
-  /** Publishes everything pending now (used at shutdown and by tests). */
-  drain(): Promise<number>;
+const ORDER_BASES = [
+  'blockingRequests',
+  'takedownRequests',
+  'orderEvents',
+] as const satisfies readonly PartnerTopicBase[];
+
+/** The outbox rows this relay publishes: the partners' order topics (the actioner's principal may write only those). */
+export function orderTopicPrefixes(topics: OrderTopics): string[] {
+  return ORDER_BASES.map((base) => `${topics.prefix}${PartnerTopics[base]}.`);
 }
 
-/** Publishes committed outbox messages to Kafka, in order, at least once (consumers are idempotent by id). */
-export function createOutboxRelay(
-  db: Pool,
-  producer: Producer,
-  logger: Logger,
-  intervalMs: number,
-  faults: { beforePublish?: () => void } = {},
-): OutboxRelay {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
+/** The topic spec of a partner's order topic, or null when `topic` is not one. */
+function orderTopicSpec(prefix: string, topic: string): TopicSpec | null {
+  for (const base of ORDER_BASES) {
+    const tenant = tenantOfPartnerTopic(prefix, base, topic);
+    if (tenant !== null) return partnerTopicSpec(prefix, base, tenant);
+  }
+  return null;
+}
 
-  const once = () =>
-    relayOutbox(db, async (messages) => {
-      // Test seam: a crash after the order committed and before its message left.
-      faults.beforePublish?.();
-      await producer.sendBatch({
-        topicMessages: messages.map((m) => ({
-          topic: m.topic,
-          messages: [
-            { key: m.key, value: JSON.stringify(m.payload), headers: { 'outbox-id': String(m.id) } },
-          ],
-        })),
-      });
-    });
-
-  const drain = async () => {
-    let total = 0;
-    for (;;) {
-      const n = await once();
-      total += n;
-      if (n === 0) return total;
-    }
-  };
-
-  const tick = () => {
-    running = drain()
-      .catch((err: unknown) => logger.warn({ err }, 'outbox relay failed; will retry'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      });
-  };
-
-  return {
-    start() {
-      stopped = false;
-      timer = setTimeout(tick, 0);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-    drain,
-  };
+/**
+ * Publishes committed order messages (requests, order events: the actioner's own and those the API committed)
+ * to each target's topic, in order, at least once (consumers are idempotent by id). A target's topic is created
+ * the first time it receives a message, so an order to a partner that does not read Kafka yet waits there for it.
+ */
+export function createOutboxRelay(o: {
+  db: Pool;
+  kafka: Kafka;
+  producer: Producer;
+  topics: OrderTopics;
+  logger: Logger;
+  intervalMs: number;
+  faults?: { beforePublish?: () => void };
+}): RelayLoop {
+  const known = new Set<string>();
+  const filter = { topicPrefixes: orderTopicPrefixes(o.topics) };
+  return createRelayLoop({
+    name: 'orders',
+    logger: o.logger,
+    intervalMs: o.intervalMs,
+    once: () =>
+      relayOutbox(
+        o.db,
+        async (messages) => {
+          // Test seam: a crash after the order committed and before its message left.
+          o.faults?.beforePublish?.();
+          const missing = [...new Set(messages.map((m) => m.topic))].filter((t) => !known.has(t));
+          const specs = missing.flatMap((t) => orderTopicSpec(o.topics.prefix, t) ?? []);
+          if (specs.length > 0) await ensureTopics(o.kafka, specs);
+          for (const t of missing) known.add(t);
+          await o.producer.sendBatch({
+            topicMessages: messages.map((m) => ({
+              topic: m.topic,
+              messages: [
+                { key: m.key, value: JSON.stringify(m.payload), headers: { 'outbox-id': String(m.id) } },
+              ],
+            })),
+          });
+        },
+        100,
+        filter,
+      ),
+  });
 }

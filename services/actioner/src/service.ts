@@ -1,13 +1,14 @@
-import { topicNames, topicSpecs } from '@mod/contracts';
+import { topicNames } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { createPool, migrate, pingDatabase, type OrderTopics } from '@mod/db';
 import {
   createConsumerRunner,
-  createKafka,
   createProducer,
-  ensureTopics,
+  createServiceKafka,
+  requireTopics,
   type ConsumerRunner,
   type Producer,
+  type RelayLoop,
 } from '@mod/kafka';
 import type { PolicyConfig } from '@mod/policy';
 import { Counter, createStepMetrics, type Logger, type Registry } from '@mod/telemetry';
@@ -16,7 +17,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { actionerSpec } from './config.js';
 import { createOrderLifecycle, type OrderLifecycle, type WebhookSender } from './lifecycle.js';
 import { createLifecycleMetrics } from './metrics.js';
-import { createOutboxRelay, type OutboxRelay } from './relay.js';
+import { createOutboxRelay } from './relay.js';
 import { createFetchVerifier, type Verifier } from './verifier.js';
 import { createSafeBodyFetcher } from './safe-verifier.js';
 
@@ -59,17 +60,9 @@ export function createActionerService(
   options: ActionerOptions = {},
 ): ActionerService {
   const topics = topicNames(config.TOPIC_PREFIX);
-  const orderTopics: OrderTopics = {
-    blockingRequests: topics.blockingRequests,
-    takedownRequests: topics.takedownRequests,
-    orderEvents: topics.orderEvents,
-  };
+  const orderTopics: OrderTopics = { prefix: config.TOPIC_PREFIX };
   const clock = options.clock ?? systemClock;
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-actioner`,
-    logger,
-  });
+  const kafka = createServiceKafka(config, 'actioner', logger);
   const db = createPool({
     connectionString: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
@@ -105,7 +98,7 @@ export function createActionerService(
   });
   let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
-  let relay: OutboxRelay | undefined;
+  let relay: RelayLoop | undefined;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -130,18 +123,24 @@ export function createActionerService(
     async start() {
       stopped = false;
       await migrate(db, config.DATABASE_SCHEMA);
-      await ensureTopics(kafka, topicSpecs(config.TOPIC_PREFIX));
+      await requireTopics(kafka, [topics.verdicts, topics.deadLetters]);
       producer = await createProducer(kafka);
-      relay = createOutboxRelay(db, producer, logger, config.OUTBOX_POLL_INTERVAL_MS, {
+      relay = createOutboxRelay({
+        db,
+        kafka,
+        producer,
+        topics: orderTopics,
+        logger,
+        intervalMs: config.OUTBOX_POLL_INTERVAL_MS,
         ...(options.faults?.beforePublish === undefined
           ? {}
-          : { beforePublish: options.faults.beforePublish }),
+          : { faults: { beforePublish: options.faults.beforePublish } }),
       });
       relay.start();
       runner = createConsumerRunner({
         kafka,
         groupId: config.ACTIONER_GROUP_ID,
-        topic: topics.verdicts,
+        topics: [topics.verdicts],
         stepName: 'action',
         step: createActionStep({
           db,

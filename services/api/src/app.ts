@@ -23,7 +23,8 @@ import { orderResponseRoutes } from './routes/order-responses.js';
 import { orderStatsRoutes } from './routes/order-stats.js';
 import { orderWebhookRoutes } from './routes/order-webhook.js';
 import { submissionRoutes } from './routes/submissions.js';
-import { urlListChangesTopicOf, urlListRoutes } from './routes/url-lists.js';
+import { urlListRoutes } from './routes/url-lists.js';
+import { apiTopics, type RouteDeps } from './routes/common.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,15 +34,16 @@ declare module 'fastify' {
 }
 
 export interface AppDeps {
-  /** Topic every scanner follows for bank changes. */
-  bankChangesTopic: string;
+  /** Prefix of every topic name ('' in production; tests own theirs). */
+  topicPrefix: string;
   /** Largest bank list the import route accepts, bytes. Default 2 GiB. */
   maxListBytes?: number;
-  /** Topic every fetcher follows for URL-list changes. Default: `mod.url-list-changes.v1` next to the media topic. */
-  urlListChangesTopic?: string;
   db: Pool;
   producer: Producer;
-  mediaTopic: string;
+  /** Publishes committed outbox messages now (the API's relay). */
+  relayNow?: () => void;
+  /** Media messages waiting to be published beyond which uploads answer 503. Default 500. */
+  maxPendingMedia?: number;
   logger: Logger;
   registry: Registry;
   checks: Record<string, ReadinessCheck>;
@@ -162,11 +164,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5, fieldSize: 1000, parts: 6 },
   });
 
-  const routeDeps = {
+  const routeDeps: RouteDeps = {
     db: deps.db,
     producer: deps.producer,
-    mediaTopic: deps.mediaTopic,
+    topics: apiTopics(deps.topicPrefix),
     maxUploadBytes: deps.maxUploadBytes,
+    ...(deps.maxPendingMedia === undefined ? {} : { maxPendingMedia: deps.maxPendingMedia }),
+    ...(deps.relayNow === undefined ? {} : { relayNow: deps.relayNow }),
     now,
   };
   // Route groups: one line each. Every route declares config.roles (and tenant rule) and gets an entry in
@@ -178,16 +182,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   orderAuthorityRoutes(app, routeDeps);
   orderStatsRoutes(app, routeDeps);
   orderWebhookRoutes(app, routeDeps);
-  bankRoutes(app, {
-    ...routeDeps,
-    bankChangesTopic: deps.bankChangesTopic,
-    maxListBytes: deps.maxListBytes ?? 2 ** 31,
-  });
-  await urlListRoutes(app, {
-    ...routeDeps,
-    urlListChangesTopic: deps.urlListChangesTopic ?? urlListChangesTopicOf(deps.mediaTopic),
-    maxListBytes: deps.maxListBytes ?? 2 ** 31,
-  });
+  bankRoutes(app, { ...routeDeps, maxListBytes: deps.maxListBytes ?? 2 ** 31 });
+  await urlListRoutes(app, { ...routeDeps, maxListBytes: deps.maxListBytes ?? 2 ** 31 });
   accountRoutes(app, routeDeps);
   adminRoutes(app, routeDeps);
   auditRoutes(app, routeDeps);

@@ -73,7 +73,21 @@ export const apiSpec = {
   ...splashSpec,
   API_HOST: env.string({ default: '127.0.0.1', doc: 'address the API listens on' }),
   API_PORT: env.integer({ default: 8080, min: 0, max: 65535, doc: 'port the API listens on' }),
-  MAX_UPLOAD_BYTES: env.integer({ default: 12 * 1024 * 1024, min: 1024, doc: 'largest media upload, bytes' }),
+  MAX_UPLOAD_BYTES: env.integer({
+    default: 12 * 1024 * 1024,
+    min: 1024,
+    doc: "largest media upload, bytes; lowered at start-up to what the media topic's max.message.bytes can carry",
+  }),
+  MEDIA_OUTBOX_MAX_PENDING: env.integer({
+    default: 500,
+    min: 1,
+    doc: 'uploads waiting to be published (broker away) beyond which new uploads answer 503',
+  }),
+  OUTBOX_POLL_INTERVAL_MS: env.integer({
+    default: 1000,
+    min: 10,
+    doc: 'how often the outbox relay (intake media, curation changes, tree heads) looks for messages, ms',
+  }),
   API_MAX_BODY_BYTES: env.integer({ default: 256 * 1024, min: 1024, doc: 'largest JSON body, bytes' }),
   API_REQUEST_TIMEOUT_MS: env.integer({ default: 30_000, min: 0, doc: 'request deadline, ms (0: none)' }),
   API_RATE_LIMIT_PER_S: env.number({

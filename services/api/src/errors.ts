@@ -19,7 +19,9 @@ export const ApiErrorCodes = {
   MOD_ERR_API_BAD_FINGERPRINT: 400,
   MOD_ERR_API_ROLE_NOT_FOR_TENANT: 400,
   MOD_ERR_API_LIST_REJECTED: 400,
+  MOD_ERR_API_BAD_IDEMPOTENCY_KEY: 400,
   MOD_ERR_API_CONFLICT: 409,
+  MOD_ERR_API_IDEMPOTENCY_CONFLICT: 409,
   MOD_ERR_API_TOO_LARGE: 413,
   MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE: 415,
   MOD_ERR_API_RATE_LIMITED: 429,
@@ -53,4 +55,5 @@ export const tooLarge = (message = 'request body too large') => make('MOD_ERR_AP
 export const rateLimited = (retryAfterS: number) =>
   new ApiError(429, 'MOD_ERR_API_RATE_LIMITED', 'too many requests; slow down', retryAfterS);
 export const timedOut = () => make('MOD_ERR_API_TIMEOUT', 'the request took too long; try again');
-export const unavailable = (message: string) => make('MOD_ERR_API_UNAVAILABLE', message);
+export const unavailable = (message: string, retryAfterS?: number) =>
+  new ApiError(503, 'MOD_ERR_API_UNAVAILABLE', message, retryAfterS);

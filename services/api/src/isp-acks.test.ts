@@ -1,3 +1,4 @@
+import { partnerTopic } from '@mod/contracts';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,11 +58,14 @@ const ack = (orderId: string, body: Record<string, unknown>, key = keys['isp-a']
 const history = async (orderId: string) =>
   (await getOrder(world.db.pool, orderId, { all: true }))!.history.map((h) => [h.status, h.note]);
 
-/** Messages about an order waiting in the outbox for the order-events topic. */
-async function orderEventMessages(orderId: string): Promise<{ event: string; status: string }[]> {
+/** Messages about an order waiting in the outbox for the target's order-events topic. */
+async function orderEventMessages(
+  orderId: string,
+  target = 'isp-a',
+): Promise<{ event: string; status: string }[]> {
   const { rows } = await world.db.pool.query<{ payload: { event: string; status: string } }>(
     `select payload from outbox where topic = $1 and key = $2 order by id`,
-    [world.topics.orderEvents, orderId],
+    [partnerTopic(world.prefix, 'orderEvents', target), orderId],
   );
   return rows.map((r) => ({ event: r.payload.event, status: r.payload.status }));
 }

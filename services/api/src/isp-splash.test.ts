@@ -10,6 +10,8 @@ let defaults: FastifyInstance;
 let configured: FastifyInstance;
 
 const ENV = {
+  KAFKA_SASL_USERNAME: 'mod-api',
+  KAFKA_SASL_PASSWORD: 'unused',
   SPLASH_PRIMARY_LANGUAGE: 'en',
   SPLASH_OPERATOR_NAME_VI: 'Nhà mạng Ví Dụ',
   SPLASH_OPERATOR_NAME_EN: 'Example <Telecom> & Co',
@@ -75,6 +77,8 @@ describe('walled-garden page texts from configuration', () => {
     let error: unknown;
     try {
       loadConfig(apiSpec, {
+        KAFKA_SASL_USERNAME: 'mod-api',
+        KAFKA_SASL_PASSWORD: 'unused',
         SPLASH_APPEAL_URL: 'javascript:alert(1)',
         SPLASH_APPEAL_EMAIL: 'not an address',
         SPLASH_WHY_BLOCKED_EN: 'line one\nline two',

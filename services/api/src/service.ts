@@ -1,20 +1,36 @@
 import type { FastifyInstance } from 'fastify';
-import { topicNames, topicSpecs } from '@mod/contracts';
+import { MEDIA_META_HEADER, topicNames } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import {
+  countPendingMedia,
+  countUnpublished,
   createPool,
   createTreeHeadSigner,
   loadAuditKeys,
   migrate,
   pingDatabase,
+  relayMediaOutbox,
+  relayOutbox,
   registerAuditPublicKeys,
   warmAuditProofCache,
   type TreeHeadSigner,
 } from '@mod/db';
-import { createKafka, createProducer, ensureTopics, pingKafka, type Admin, type Producer } from '@mod/kafka';
-import type { Logger, Registry } from '@mod/telemetry';
+import {
+  createProducer,
+  createRelayLoop,
+  createServiceKafka,
+  largestMediaBytes,
+  pingKafka,
+  requireTopics,
+  type Admin,
+  type Kafka,
+  type Producer,
+  type RelayLoop,
+} from '@mod/kafka';
+import { Gauge, type Logger, type Registry } from '@mod/telemetry';
 import { buildApp } from './app.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
+import { API_MEDIA_META_MAX_BYTES } from './routes/media.js';
 import type { apiSpec } from './config.js';
 import { tlsOptions } from './tls.js';
 
@@ -27,11 +43,8 @@ export interface ApiService {
 }
 
 export function createApiService(config: ApiConfig, logger: Logger, registry: Registry): ApiService {
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-api`,
-    logger,
-  });
+  const kafka = createServiceKafka(config, 'api', logger);
+  const topics = topicNames(config.TOPIC_PREFIX);
   const db = createPool({
     connectionString: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
@@ -42,6 +55,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
   let admin: Admin | undefined;
   let app: FastifyInstance | undefined;
   let signer: TreeHeadSigner | undefined;
+  let relay: RelayLoop | undefined;
   const auditKeys = loadAuditKeys({
     signingKeyPem: config.MOD_AUDIT_SIGNING_KEY_PEM,
     trustedPublicKeysPem: config.AUDIT_TRUSTED_PUBLIC_KEYS_PEM,
@@ -49,21 +63,77 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
   return {
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
-      await ensureTopics(kafka, topicSpecs(config.TOPIC_PREFIX));
-      producer = await createProducer(kafka);
+      // The API writes intake, curation and tree heads; the operator creates the topics (`modctl kafka setup`).
+      const written = [
+        topics.mediaSubmitted,
+        topics.urlObserved,
+        topics.bankChanges,
+        topics.urlListChanges,
+        topics.auditTreeHeads,
+      ];
+      await requireTopics(kafka, written);
+      const maxUploadBytes = await maxUploadBytesFor(config, kafka, topics.mediaSubmitted, logger);
+      const p = await createProducer(kafka);
+      producer = p;
       admin = kafka.admin();
       await admin.connect();
       const probe = admin;
+      // Curation changes and tree heads committed with their state; intake media committed with its submission.
+      const relayed = { topics: [topics.bankChanges, topics.urlListChanges, topics.auditTreeHeads] };
+      const loop = createRelayLoop({
+        name: 'api',
+        logger,
+        intervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+        once: async () =>
+          (await relayMediaOutbox(db, (m) =>
+            p
+              .send({
+                topic: m.topic,
+                messages: [{ key: m.key, value: m.media, headers: { [MEDIA_META_HEADER]: m.meta } }],
+              })
+              .then(() => undefined),
+          )) +
+          (await relayOutbox(
+            db,
+            async (messages) => {
+              await p.sendBatch({
+                topicMessages: messages.map((m) => ({
+                  topic: m.topic,
+                  messages: [
+                    { key: m.key, value: JSON.stringify(m.payload), headers: { 'outbox-id': String(m.id) } },
+                  ],
+                })),
+              });
+            },
+            100,
+            relayed,
+          )),
+      });
+      relay = loop;
+      new Gauge({
+        name: 'mod_api_outbox_pending',
+        help: 'Messages committed and not yet published (media: intake; outbox: curation and tree heads)',
+        labelNames: ['outbox'],
+        registers: [registry],
+        async collect() {
+          try {
+            this.set({ outbox: 'media' }, await countPendingMedia(db));
+            this.set({ outbox: 'outbox' }, await countUnpublished(db, relayed));
+          } catch {
+            // The database is away: readiness says so; the gauge keeps its last values.
+          }
+        },
+      });
       app = await buildApp({
         db,
-        producer,
-        mediaTopic: topicNames(config.TOPIC_PREFIX).mediaSubmitted,
-        bankChangesTopic: topicNames(config.TOPIC_PREFIX).bankChanges,
-        urlListChangesTopic: topicNames(config.TOPIC_PREFIX).urlListChanges,
+        producer: p,
+        topicPrefix: config.TOPIC_PREFIX,
+        relayNow: () => loop.kick(),
+        maxPendingMedia: config.MEDIA_OUTBOX_MAX_PENDING,
         logger,
         registry,
         checks: { database: () => pingDatabase(db), kafka: () => pingKafka(probe) },
-        maxUploadBytes: config.MAX_UPLOAD_BYTES,
+        maxUploadBytes,
         splash: splashSettingsFromConfig(config),
         ...apiLimitsFromConfig(config),
       });
@@ -93,16 +163,42 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         });
         signer.start();
       }
+      loop.start();
       return app;
     },
     async stop() {
       await app?.close();
       await signer?.stop();
+      // Whatever was committed and can still be published leaves now; the rest waits in the outbox.
+      await relay?.stop();
+      await relay?.drain().catch((err: unknown) => logger.warn({ err }, 'outbox not drained at shutdown'));
       await producer?.disconnect();
       await admin?.disconnect();
       await db.end();
     },
   };
+}
+
+/**
+ * The largest upload: what a media message may carry on the media topic (`largestMediaBytes`: its
+ * `max.message.bytes` less the key, the API's event header at its largest and the record overhead), or
+ * MAX_UPLOAD_BYTES when that is smaller. An upload the API accepts is always one the broker accepts.
+ */
+async function maxUploadBytesFor(
+  config: ApiConfig,
+  kafka: Kafka,
+  mediaTopic: string,
+  logger: Logger,
+): Promise<number> {
+  const fits = await largestMediaBytes(kafka, mediaTopic, API_MEDIA_META_MAX_BYTES);
+  const maxUploadBytes = Math.min(config.MAX_UPLOAD_BYTES, fits);
+  if (fits < config.MAX_UPLOAD_BYTES)
+    logger.warn(
+      { maxUploadBytes, configured: config.MAX_UPLOAD_BYTES },
+      "MAX_UPLOAD_BYTES is over what the media topic's max.message.bytes can carry; uploads are limited to what fits",
+    );
+  else logger.info({ maxUploadBytes }, 'largest upload');
+  return maxUploadBytes;
 }
 
 /** Body, deadline, rate and TLS settings of `buildApp` from the validated configuration. */

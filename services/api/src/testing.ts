@@ -17,7 +17,14 @@ import {
   type TenantKind,
   type TestDatabase,
 } from '@mod/db';
-import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from '@mod/kafka';
+import {
+  createKafka,
+  createProducer,
+  credentialsFromEnvironment,
+  ensureTopics,
+  type Kafka,
+  type Producer,
+} from '@mod/kafka';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import { buildApp, type AppDeps } from './app.js';
 import type { SampleContext, SampleRequest } from './authz-matrix.js';
@@ -30,6 +37,7 @@ export interface ApiTestWorld {
   db: TestDatabase;
   kafka: Kafka;
   producer: Producer;
+  prefix: string;
   topics: ReturnType<typeof topicNames>;
   build(overrides?: Partial<AppDeps>): Promise<FastifyInstance>;
   close(): Promise<void>;
@@ -42,8 +50,15 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
   const logger = createLogger('api-test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
   const prefix = `t${randomBytes(4).toString('hex')}.`;
   const topics = topicNames(prefix);
-  const kafka = createKafka({ brokers: [KAFKA_BROKERS], clientId: 'api-test', logger });
-  const specs = topicSpecs(prefix).filter((s) => s.name === topics.mediaSubmitted);
+  const kafka = createKafka({
+    brokers: [KAFKA_BROKERS],
+    clientId: 'api-test',
+    logger,
+    credentials: credentialsFromEnvironment(),
+  });
+  const specs = topicSpecs(prefix).filter(
+    (s) => s.name === topics.mediaSubmitted || s.name === topics.urlObserved,
+  );
   await ensureTopics(kafka, specs);
   const producer = await createProducer(kafka);
   const apps: FastifyInstance[] = [];
@@ -51,13 +66,13 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
     db,
     kafka,
     producer,
+    prefix,
     topics,
     async build(overrides = {}) {
       const app = await buildApp({
         db: db.pool,
         producer,
-        mediaTopic: topics.mediaSubmitted,
-        bankChangesTopic: topics.bankChanges,
+        topicPrefix: prefix,
         logger,
         registry: createRegistry('api'),
         checks: {},

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { commonSpec, env, loadConfig } from '@mod/config';
+import { databaseSpec, env, loadConfig, topicSpec } from '@mod/config';
 import { topicNames } from '@mod/contracts';
 import { createPool, migrate } from '@mod/db';
 import { createLogger } from '@mod/telemetry';
@@ -7,7 +7,12 @@ import { feedItem, upload } from './feed.js';
 import { seedDemo } from './seed.js';
 
 const spec = {
-  ...commonSpec,
+  ...databaseSpec,
+  ...topicSpec,
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    doc: 'log level',
+  }),
   API_URL: env.url({
     default: 'http://127.0.0.1:8080',
     protocols: ['http:', 'https:'],

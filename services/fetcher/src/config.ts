@@ -1,8 +1,9 @@
-import { commonSpec, env } from '@mod/config';
+import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
 
 /** Fetcher settings, validated once at start-up. Fetch bounds default to the SSRF-safe fetcher's own. */
 export const fetcherSpec = {
   ...commonSpec,
+  ...partnerTopicsSpec,
   FETCHER_GROUP_ID: env.string({ default: 'mod-fetcher', doc: 'Kafka consumer group of the fetchers' }),
   FETCHER_MAX_IN_FLIGHT: env.integer({
     default: 8,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Codecs, type UrlObserved } from '@mod/contracts';
+import type { TenantStanding } from '@mod/db';
 import type { ConsumedMessage, Producer } from '@mod/kafka';
 import { Counter, createRegistry } from '@mod/telemetry';
 import {
@@ -25,14 +26,30 @@ function world(
 ) {
   const index = new UrlListIndex<UrlEntryData>();
   const banks = new Map<string, UrlBankMeta>();
-  const sent: { topic: string; key: string; value: Buffer }[] = [];
+  const sent: { topic: string; key: string; value: Buffer; headers: Record<string, Buffer> }[] = [];
   const fetched: string[] = [];
+  let brokerDown = false;
   const producer = {
-    send: ({ topic, messages }: { topic: string; messages: { key: string; value: Buffer }[] }) => {
-      for (const m of messages) sent.push({ topic, key: m.key, value: m.value });
+    send: ({
+      topic,
+      messages,
+    }: {
+      topic: string;
+      messages: { key: string; value: Buffer; headers?: Record<string, Buffer> }[];
+    }) => {
+      if (brokerDown) return Promise.reject(new Error('broker down'));
+      for (const m of messages) sent.push({ topic, key: m.key, value: m.value, headers: m.headers ?? {} });
       return Promise.resolve([]);
     },
   } as unknown as Producer;
+  // Submissions by id and owner, as `claimSubmission` keeps them in PostgreSQL.
+  const owners = new Map<string, string>();
+  const tenants: Record<string, TenantStanding> = {
+    'isp-1': { kind: 'isp', disabled: false },
+    'isp-2': { kind: 'isp', disabled: false },
+    'isp-off': { kind: 'isp', disabled: true },
+    'plat-1': { kind: 'platform', disabled: false },
+  };
   const fetcher: SafeFetcher = {
     fetch: (url) => {
       fetched.push(url);
@@ -55,12 +72,21 @@ function world(
     producer,
     verdictsTopic: 'verdicts',
     mediaTopic: 'media',
+    urlObservedTopic: 'obs',
+    topicPrefix: '',
+    claimSubmission: (s) => {
+      const owner = owners.get(s.id) ?? s.tenantId;
+      const created = !owners.has(s.id);
+      owners.set(s.id, owner);
+      return Promise.resolve({ created, tenantId: owner, sha256: s.sha256 ?? null });
+    },
+    tenants: { get: (id) => Promise.resolve(tenants[id] ?? null) },
     fetchAllUrls: false,
     observed,
     now: () => new Date('2026-11-28T00:00:00Z'),
   });
   let n = 0;
-  const observe = (url: string, extra: Partial<UrlObserved> = {}) => {
+  const observe = (url: string, extra: Partial<UrlObserved> = {}, topic = 'obs') => {
     n += 1;
     const event: UrlObserved = {
       eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
@@ -71,11 +97,12 @@ function world(
       ...extra,
     };
     const message: ConsumedMessage = {
-      topic: 'obs',
+      topic,
       partition: 0,
       offset: String(n),
       key: null,
       value: Buffer.from(JSON.stringify(event)),
+      headers: {},
     };
     return step(message);
   };
@@ -88,7 +115,9 @@ function world(
     fetched,
     observe,
     count,
+    owners,
     advance: (ms: number) => (nowMs += ms),
+    setBrokerDown: (down: boolean) => (brokerDown = down),
   };
 }
 
@@ -206,14 +235,16 @@ describe('fetch step', () => {
       'http://pics.example/raw',
       'http://pics.example/a.JPG',
     ]);
-    const media = w.sent.map((s) => Codecs.mediaSubmitted.decode(s.value));
+    const media = w.sent.map((s) => Codecs.mediaMeta.decode(s.headers['mod-meta'] ?? null));
     expect(media[0]).toMatchObject({
       tenantId: 'isp-1',
       source: 'fetcher',
       url: 'http://pics.example/a.JPG',
       contentType: 'image/jpeg',
-      mediaBase64: JPEG.toString('base64'),
     });
+    // The media travels as bytes, never base64.
+    expect(w.sent[0]?.value.equals(JPEG)).toBe(true);
+    expect(w.sent.every((s) => s.topic === 'media')).toBe(true);
     expect(new Set(media.map((m) => m.submissionId)).size).toBe(3);
     expect(await w.count('recently-seen')).toBe(1);
   });
@@ -237,6 +268,122 @@ describe('fetch step', () => {
     ]);
     expect(await w.count('refused')).toBe(3);
     expect(w.sent).toEqual([]);
+  });
+});
+
+describe('fetch step: list matching and seen-before', () => {
+  const listHost = (w: ReturnType<typeof world>, entryId: string, host: string) => {
+    w.banks.set('b1', bank());
+    w.index.add({
+      id: entryId,
+      kind: 'host',
+      pattern: host,
+      data: { bankId: 'b1', dedicatedToAbuse: false, category: 'A' },
+    });
+  };
+
+  it('reports a URL that was seen before a curator listed it, once per listing within the TTL', async () => {
+    const w = world();
+    expect(await w.observe('http://later.example/p.html')).toMatchObject({ kind: 'drop' });
+    expect(await w.observe('http://later.example/p.html')).toMatchObject({
+      kind: 'drop',
+      reason: 'seen within the TTL',
+    });
+    listHost(w, '5', 'later.example');
+    expect(await w.observe('http://later.example/p.html')).toEqual({ kind: 'ok' });
+    expect(await w.observe('http://later.example/p.html')).toMatchObject({
+      kind: 'drop',
+      reason: 'listed URL already reported within the TTL',
+    });
+    // A second entry listing it is a new listing: reported again.
+    w.index.add({
+      id: '6',
+      kind: 'domain',
+      pattern: 'later.example',
+      data: { bankId: 'b1', dedicatedToAbuse: false, category: 'B' },
+    });
+    expect(await w.observe('http://later.example/p.html')).toEqual({ kind: 'ok' });
+    const verdicts = w.sent.map((s) => Codecs.verdict.decode(s.value));
+    expect(verdicts.map((v) => v.hits.map((h) => h.entryId).sort())).toEqual([['url:5'], ['url:5', 'url:6']]);
+    // Each verdict's submission was recorded, as the ISP's, before the verdict left.
+    expect(verdicts.every((v) => w.owners.get(v.submissionId) === 'isp-1')).toBe(true);
+  });
+
+  it('reports a listed URL again after a failed publish (the retry is not mistaken for a repeat)', async () => {
+    const w = world();
+    listHost(w, '5', 'retry.example');
+    w.setBrokerDown(true);
+    await expect(w.observe('http://retry.example/x')).rejects.toThrow('broker down');
+    w.setBrokerDown(false);
+    expect(await w.observe('http://retry.example/x')).toEqual({ kind: 'ok' });
+    expect(w.sent).toHaveLength(1);
+  });
+});
+
+describe('fetch step: the ISP of an event', () => {
+  it("takes the tenant from an ISP's own topic, and dead-letters events that name another", async () => {
+    const w = world();
+    w.banks.set('b1', bank());
+    w.index.add({
+      id: '5',
+      kind: 'host',
+      pattern: 'listed.example',
+      data: { bankId: 'b1', dedicatedToAbuse: false, category: 'A' },
+    });
+    expect(
+      await w.observe('http://listed.example/1', { tenantId: 'isp-2' }, 'mod.url-observed.v1.isp-2'),
+    ).toEqual({
+      kind: 'ok',
+    });
+    expect(Codecs.verdict.decode(w.sent[0]?.value ?? null).tenantId).toBe('isp-2');
+    expect(
+      await w.observe('http://listed.example/2', { tenantId: 'isp-1' }, 'mod.url-observed.v1.isp-2'),
+    ).toEqual({
+      kind: 'dlq',
+      code: 'MOD_ERR_FETCH_TENANT_MISMATCH',
+      message: expect.any(String) as string,
+    });
+    expect(await w.count('tenant-refused')).toBe(1);
+    expect(w.sent).toHaveLength(1);
+  });
+
+  it('dead-letters events of unknown, disabled and non-ISP tenants', async () => {
+    const w = world();
+    for (const [tenantId, code] of [
+      ['nobody', 'MOD_ERR_TENANT_UNKNOWN'],
+      ['isp-off', 'MOD_ERR_TENANT_DISABLED'],
+      ['plat-1', 'MOD_ERR_TENANT_KIND'],
+    ] as const) {
+      expect(
+        await w.observe('http://a.example/x.jpg', { tenantId }, `mod.url-observed.v1.${tenantId}`),
+      ).toMatchObject({
+        kind: 'dlq',
+        code,
+      });
+    }
+    expect(await w.observe('http://a.example/x.jpg', { tenantId: 'nobody' })).toMatchObject({
+      kind: 'dlq',
+      code: 'MOD_ERR_TENANT_UNKNOWN',
+    });
+    expect(w.fetched).toEqual([]);
+  });
+
+  it("keeps ISPs' ids apart: the same event id on two ISPs' topics makes two submissions", async () => {
+    const w = world();
+    w.banks.set('b1', bank());
+    w.index.add({
+      id: '5',
+      kind: 'host',
+      pattern: 'both.example',
+      data: { bankId: 'b1', dedicatedToAbuse: false, category: 'A' },
+    });
+    const eventId = '00000000-0000-4000-8000-00000000abcd';
+    await w.observe('http://both.example/1', { eventId, tenantId: 'isp-1' }, 'mod.url-observed.v1.isp-1');
+    await w.observe('http://both.example/2', { eventId, tenantId: 'isp-2' }, 'mod.url-observed.v1.isp-2');
+    const verdicts = w.sent.map((s) => Codecs.verdict.decode(s.value));
+    expect(verdicts.map((v) => v.tenantId)).toEqual(['isp-1', 'isp-2']);
+    expect(new Set(verdicts.map((v) => v.submissionId)).size).toBe(2);
+    expect(new Set(verdicts.map((v) => v.eventId)).size).toBe(2);
   });
 });
 

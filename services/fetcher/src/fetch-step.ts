@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { Codecs, urlObservedCodec, type Hit, type MediaSubmitted, type Verdict } from '@mod/contracts';
+import {
+  Codecs,
+  MEDIA_META_HEADER,
+  tenantOfPartnerTopic,
+  urlObservedCodec,
+  type Hit,
+  type MediaEventMeta,
+  type UrlObserved,
+  type Verdict,
+} from '@mod/contracts';
+import { refuseTenant, type ClaimedSubmission, type claimSubmission, type TenantDirectory } from '@mod/db';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
 import {
@@ -18,6 +28,8 @@ export const FETCHER_VERSION = 'fetcher/0.1.0';
 /** What happened to one observed URL: the label of `mod_fetcher_observed_total`. */
 export const ObservedOutcome = {
   BadUrl: 'bad-url',
+  /** The event's tenant is unknown, disabled or not an ISP, or not the topic's (dead-lettered). */
+  TenantRefused: 'tenant-refused',
   RecentlySeen: 'recently-seen',
   UrlListHit: 'url-list-hit',
   AllowListed: 'allow-listed',
@@ -34,6 +46,14 @@ export interface FetchStepDeps {
   producer: Producer;
   verdictsTopic: string;
   mediaTopic: string;
+  /** The internal observed-URL topic (the API's traffic samples): its events name their ISP. */
+  urlObservedTopic: string;
+  /** Topic prefix: `<prefix>mod.url-observed.v1.<tenant>` is an ISP's own topic. */
+  topicPrefix: string;
+  /** Records the submission of a URL-list hit before its verdict leaves (`@mod/db` `claimSubmission`). */
+  claimSubmission: (s: ClaimedSubmission) => ReturnType<typeof claimSubmission>;
+  /** Who the tenants are (unknown, disabled or non-ISP tenants' events are dead-lettered). */
+  tenants: Pick<TenantDirectory, 'get'>;
   /** Fetch every URL, not only those that look like media. */
   fetchAllUrls: boolean;
   observed: Counter<'outcome'>;
@@ -63,7 +83,8 @@ const digest = (algorithm: string, text: string) => createHash(algorithm).update
  * entry is dedicated to abuse), the hashes digest the canonical URL, and each hit names the list entry.
  */
 export function urlListVerdict(
-  event: { eventId: string; tenantId: string },
+  /** `idName`: what ids derive from (the event id, namespaced by tenant on an ISP's own topic). */
+  event: { eventId: string; tenantId: string; idName?: string },
   url: NormalizedUrl,
   matches: readonly {
     match: UrlListMatch<UrlEntryData>;
@@ -72,7 +93,7 @@ export function urlListVerdict(
   }[],
   at: Date,
 ): Verdict {
-  const submissionId = deterministicUuid(`fetcher:url:${event.eventId}`);
+  const submissionId = deterministicUuid(`fetcher:url:${event.idName ?? event.eventId}`);
   const dedicated = matches.some((m) => m.match.entry.data?.dedicatedToAbuse === true);
   return {
     eventId: deterministicUuid(`verdict:${submissionId}`),
@@ -105,25 +126,67 @@ export function urlListVerdict(
 }
 
 /**
- * One observed URL: normalise; skip if seen within the TTL; match the URL lists (a hit becomes a verdict, so
- * the actioner opens blocking requests); otherwise fetch media-looking URLs through the SSRF-safe fetcher and
- * submit the bytes for scanning. Refusals are outcomes (counted by the fetcher), never exceptions.
+ * The ISP an observed URL comes from, and the name its ids derive from. On the internal topic (the API's traffic
+ * samples) the event names its ISP; on an ISP's own topic the tenant is the topic's, the event's `tenantId` must
+ * say the same, and ids are namespaced by the tenant so that no ISP can collide with another's events.
+ */
+export function observedTenant(
+  m: Pick<ConsumedMessage, 'topic'>,
+  event: UrlObserved,
+  where: { urlObservedTopic: string; topicPrefix: string },
+):
+  | { ok: true; tenantId: string; idName: string; partner: boolean }
+  | { ok: false; code: string; message: string } {
+  if (m.topic === where.urlObservedTopic)
+    return { ok: true, tenantId: event.tenantId, idName: event.eventId, partner: false };
+  const tenantId = tenantOfPartnerTopic(where.topicPrefix, 'urlObserved', m.topic);
+  if (tenantId === null)
+    return {
+      ok: false,
+      code: 'MOD_ERR_FETCH_UNKNOWN_TOPIC',
+      message: `not an observed-URL topic: ${m.topic}`,
+    };
+  if (event.tenantId !== tenantId)
+    return {
+      ok: false,
+      code: 'MOD_ERR_FETCH_TENANT_MISMATCH',
+      message: `an event on ${tenantId}'s topic names tenant ${event.tenantId.slice(0, 64)}`,
+    };
+  return { ok: true, tenantId, idName: `partner:${tenantId}:${event.eventId}`, partner: true };
+}
+
+/**
+ * One observed URL: establish its ISP; normalise; match the URL lists first (a hit becomes a verdict, so the
+ * actioner opens blocking requests, however recently the URL was seen before it was listed); skip if seen within
+ * the TTL; otherwise fetch media-looking URLs through the SSRF-safe fetcher and submit the bytes for scanning.
+ * Refusals are outcomes (counted by the fetcher), never exceptions.
  */
 export function createFetchStep(deps: FetchStepDeps) {
   const now = deps.now ?? (() => new Date());
   const count = (outcome: ObservedOutcome) => deps.observed.inc({ outcome });
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const event = urlObservedCodec.decode(m.value);
+    const origin = observedTenant(m, event, deps);
+    if (!origin.ok) {
+      count(ObservedOutcome.TenantRefused);
+      return { kind: 'dlq', code: origin.code, message: origin.message };
+    }
+    const refused = await refuseTenant(
+      deps.tenants,
+      origin.tenantId,
+      origin.partner ? ['isp'] : ['isp', 'admin'],
+    );
+    if (refused !== null) {
+      count(ObservedOutcome.TenantRefused);
+      return { kind: 'dlq', ...refused };
+    }
+    const { tenantId, idName } = origin;
     const normalized = normalizeUrl(event.url);
     if (!normalized.ok) {
       count(ObservedOutcome.BadUrl);
       return { kind: 'drop', reason: `${normalized.error.code}: ${normalized.error.message}` };
     }
     const url = normalized.url;
-    if (deps.seen.checkAndAdd(url.key)) {
-      count(ObservedOutcome.RecentlySeen);
-      return { kind: 'drop', reason: 'seen within the TTL' };
-    }
     const matches = deps.urlLists
       .index()
       .match(url)
@@ -136,18 +199,44 @@ export function createFetchStep(deps: FetchStepDeps) {
       return { kind: 'drop', reason: 'listed in a negative URL list' };
     }
     if (matches.length > 0) {
+      // Seen-before is per listing: a URL listed after it was last seen is a new hit.
+      const listedKey = `listed:${matches
+        .map((x) => x.match.entry.id)
+        .sort()
+        .join(',')}:${url.key}`;
+      if (deps.seen.checkAndAdd(listedKey)) {
+        count(ObservedOutcome.RecentlySeen);
+        return { kind: 'drop', reason: 'listed URL already reported within the TTL' };
+      }
       const verdict = urlListVerdict(
-        event,
+        { eventId: event.eventId, idName, tenantId },
         url,
         matches.map(({ match, bank }) => ({ match, bankName: bank.name, actionPolicy: bank.actionPolicy })),
         now(),
       );
-      await deps.producer.send({
-        topic: deps.verdictsTopic,
-        messages: [{ key: verdict.submissionId, value: Codecs.verdict.encode(verdict) }],
-      });
+      try {
+        const claimed = await deps.claimSubmission({
+          id: verdict.submissionId,
+          tenantId,
+          source: 'fetcher',
+          url: url.href,
+          sha256: verdict.hashes.sha256,
+        });
+        if (claimed === null || claimed.tenantId !== tenantId) throw new Error('submission claim raced');
+        await deps.producer.send({
+          topic: deps.verdictsTopic,
+          messages: [{ key: verdict.submissionId, value: Codecs.verdict.encode(verdict) }],
+        });
+      } catch (err) {
+        deps.seen.delete(listedKey);
+        throw err;
+      }
       count(ObservedOutcome.UrlListHit);
       return { kind: 'ok' };
+    }
+    if (deps.seen.checkAndAdd(url.key)) {
+      count(ObservedOutcome.RecentlySeen);
+      return { kind: 'drop', reason: 'seen within the TTL' };
     }
     if (!deps.fetchAllUrls && !looksLikeMedia(url, event.contentType)) {
       count(ObservedOutcome.NotMediaUrl);
@@ -159,21 +248,31 @@ export function createFetchStep(deps: FetchStepDeps) {
       count(ObservedOutcome.Refused);
       return { kind: 'drop', reason: `fetch refused: ${fetched.reason}` };
     }
-    const submissionId = deterministicUuid(`fetcher:submission:${event.eventId}`);
-    const media: MediaSubmitted = {
-      eventId: deterministicUuid(`fetcher:media:${event.eventId}`),
+    const submissionId = deterministicUuid(`fetcher:submission:${idName}`);
+    const meta: MediaEventMeta = {
+      eventId: deterministicUuid(`fetcher:media:${idName}`),
       submissionId,
-      tenantId: event.tenantId,
+      tenantId,
       source: 'fetcher',
       url: fetched.url,
       contentType: fetched.mediaType,
-      mediaBase64: fetched.bytes.toString('base64'),
       submittedAt: now().toISOString(),
     };
-    await deps.producer.send({
-      topic: deps.mediaTopic,
-      messages: [{ key: submissionId, value: Codecs.mediaSubmitted.encode(media) }],
-    });
+    try {
+      await deps.producer.send({
+        topic: deps.mediaTopic,
+        messages: [
+          {
+            key: submissionId,
+            value: fetched.bytes,
+            headers: { [MEDIA_META_HEADER]: Codecs.mediaMeta.encode(meta) },
+          },
+        ],
+      });
+    } catch (err) {
+      deps.seen.delete(url.key);
+      throw err;
+    }
     count(ObservedOutcome.Fetched);
     return { kind: 'ok' };
   };

@@ -1,11 +1,20 @@
 import type { ConfigOf } from '@mod/config';
-import { topicNames, topicSpecs } from '@mod/contracts';
-import { createPool, migrate, pingDatabase, type Pool } from '@mod/db';
+import { tenantOfPartnerTopic, topicNames } from '@mod/contracts';
+import {
+  claimSubmission,
+  createPool,
+  createTenantDirectory,
+  migrate,
+  pingDatabase,
+  type Pool,
+} from '@mod/db';
 import {
   createConsumerRunner,
-  createKafka,
   createProducer,
-  ensureTopics,
+  createServiceKafka,
+  largestMediaBytes,
+  listTopics,
+  requireTopics,
   type ConsumerRunner,
   type Producer,
 } from '@mod/kafka';
@@ -16,6 +25,8 @@ import { createFetchStep } from './fetch-step.js';
 import { createUrlListSync, type UrlListSync } from './url-list-sync.js';
 
 const PARTITIONS_AT_ONCE = 3;
+/** Bound of the `mod-meta` header of a fetched item: ids, an ISP id, a URL of up to 8192 characters, a type. */
+const FETCHED_META_MAX_BYTES = 34 * 1024;
 
 export type FetcherConfig = ConfigOf<typeof fetcherSpec>;
 
@@ -43,11 +54,7 @@ export function createFetcherService(
   seams: FetcherTestSeams = {},
 ): FetcherService {
   const topics = topicNames(config.TOPIC_PREFIX);
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-fetcher`,
-    logger,
-  });
+  const kafka = createServiceKafka(config, 'fetcher', logger);
   const db: Pool = createPool({
     connectionString: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
@@ -91,16 +98,18 @@ export function createFetcherService(
       }),
     },
   });
-  const fetcher = createSafeFetcher({
-    timeoutMs: config.FETCH_TIMEOUT_MS,
-    connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
-    maxBytes: config.FETCH_MAX_BYTES,
-    maxRedirects: config.FETCH_MAX_REDIRECTS,
-    maxConcurrentPerHost: config.FETCH_MAX_PER_HOST,
-    countOutcome: (label) => fetchOutcomes.inc({ outcome: label }),
-    ...(seams.addressPolicy === undefined ? {} : { addressPolicy: seams.addressPolicy }),
-    ...(seams.resolver === undefined ? {} : { resolver: seams.resolver }),
-  });
+  /** The safe fetcher, once the largest media the media topic carries is known (at start). */
+  const createFetcher = (maxBytes: number) =>
+    createSafeFetcher({
+      timeoutMs: config.FETCH_TIMEOUT_MS,
+      connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
+      maxBytes,
+      maxRedirects: config.FETCH_MAX_REDIRECTS,
+      maxConcurrentPerHost: config.FETCH_MAX_PER_HOST,
+      countOutcome: (label) => fetchOutcomes.inc({ outcome: label }),
+      ...(seams.addressPolicy === undefined ? {} : { addressPolicy: seams.addressPolicy }),
+      ...(seams.resolver === undefined ? {} : { resolver: seams.resolver }),
+    });
   const seen = new RecentlySeen({ ttlMs: config.SEEN_TTL_MS, maxEntries: config.SEEN_MAX_ENTRIES });
   let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
@@ -114,21 +123,44 @@ export function createFetcherService(
     },
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
-      await ensureTopics(kafka, topicSpecs(config.TOPIC_PREFIX));
+      await requireTopics(kafka, [
+        topics.urlObserved,
+        topics.urlListChanges,
+        topics.verdicts,
+        topics.mediaSubmitted,
+        topics.deadLetters,
+      ]);
+      // A fetched body always fits one media message: the topic's size bounds it (the URL is in the header).
+      const fits = await largestMediaBytes(kafka, topics.mediaSubmitted, FETCHED_META_MAX_BYTES);
+      if (fits < config.FETCH_MAX_BYTES)
+        logger.warn(
+          { maxBytes: fits, configured: config.FETCH_MAX_BYTES },
+          'FETCH_MAX_BYTES lowered to what fits',
+        );
       await urlLists.start();
       producer = await createProducer(kafka);
       runner = createConsumerRunner({
         kafka,
         groupId: config.FETCHER_GROUP_ID,
-        topic: topics.urlObserved,
+        topics: [topics.urlObserved],
+        // Every ISP's own observed-URL topic, as ISPs are granted access.
+        discover: {
+          list: () =>
+            listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, 'urlObserved', t) !== null),
+          intervalMs: config.PARTNER_TOPICS_REFRESH_MS,
+        },
         stepName: 'fetch',
         step: createFetchStep({
           urlLists,
-          fetcher,
+          fetcher: createFetcher(Math.min(fits, config.FETCH_MAX_BYTES)),
           seen,
           producer,
           verdictsTopic: topics.verdicts,
           mediaTopic: topics.mediaSubmitted,
+          urlObservedTopic: topics.urlObserved,
+          topicPrefix: config.TOPIC_PREFIX,
+          claimSubmission: (s) => claimSubmission(db, s),
+          tenants: createTenantDirectory(db),
           fetchAllUrls: config.FETCH_ALL_URLS,
           observed,
         }),
@@ -140,7 +172,7 @@ export function createFetcherService(
         partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       });
       await runner.start();
-      logger.info({ topic: topics.urlObserved }, 'fetcher started');
+      logger.info({ topics: runner.topics() }, 'fetcher started');
     },
     async stop() {
       await Promise.all([runner?.stop(), urlLists.stop()]);

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { commonSpec, env } from '@mod/config';
+import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
 
 export const scannerSpec = {
   ...commonSpec,
+  ...partnerTopicsSpec,
   SCANNER_GROUP_ID: env.string({ default: 'mod-scanner', doc: 'Kafka consumer group of the scanners' }),
   HASH_THREADS: env.integer({
     default: Math.max(1, availableParallelism()),

@@ -1,5 +1,5 @@
 export { scannerSpec } from './config.js';
 export { createScannerService, type ScannerService, type ScannerConfig } from './service.js';
-export { createScanStep, decide, SCANNER_VERSION, type ScanStepDeps } from './scan-step.js';
+export { createScanStep, SCANNER_VERSION, type ScanStepDeps } from './scan-step.js';
 export { createBankSync, type BankSync, type BankMeta } from './bank-sync.js';
 export { deterministicUuid } from './ids.js';

@@ -1,8 +1,23 @@
-import { Codecs, type Hit, type Verdict } from '@mod/contracts';
-import { markSubmissionFailed, toDatabaseError, type Queryable } from '@mod/db';
+import {
+  Codecs,
+  MEDIA_META_HEADER,
+  tenantOfPartnerTopic,
+  type Hit,
+  type MediaEventMeta,
+  type Verdict,
+} from '@mod/contracts';
+import {
+  claimSubmission,
+  markSubmissionFailed,
+  refuseTenant,
+  toDatabaseError,
+  type Queryable,
+  type TenantDirectory,
+} from '@mod/db';
 import type { HashMediaOptions, HashTaskOutput, MediaHashes, ReducedDecode } from '@mod/hashing';
 import type { MatchHit } from '@mod/matcher';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
+import { decide } from '@mod/policy';
 import type { Counter } from '@mod/telemetry';
 import type { BankSync } from './bank-sync.js';
 import type { MediaClassifier } from './classify.js';
@@ -23,36 +38,92 @@ export interface ScanStepDeps {
   reducedDecode?: ReducedDecode | false;
   producer: Producer;
   verdictsTopic: string;
+  /** The internal media topic (API intake, fetcher): its events name their tenant. */
+  mediaTopic: string;
+  /** Topic prefix: `<prefix>mod.media-submitted.v2.<tenant>` is a platform's own topic. */
+  topicPrefix: string;
   db: Queryable;
+  tenants: TenantDirectory;
   maxMediaBytes: number;
   hits: Counter<'signal'>;
   now?: () => Date;
 }
 
-/** Decision from the hits: a negative-bank hit suppresses every other hit. */
-export function decide(hits: readonly Hit[]): Verdict['decision'] {
-  if (hits.some((h) => h.negative)) return 'suppressed';
-  return hits.length > 0 ? 'match' : 'no-match';
-}
+/** The event a media message carries, with its tenant established (never taken from a partner's payload). */
+export type MediaEvent = MediaEventMeta | (Omit<MediaEventMeta, 'source'> & { source: 'kafka' });
 
 /**
- * One media event: validate, hash in the pool, match the banks, publish the verdict. Media bytes live only in
- * memory for the duration of this step.
+ * Reads the `mod-meta` header of a media message. On the internal topic (written only by the API and the
+ * fetcher) the event names its tenant; on a platform's own topic the tenant is the topic's, and the event ids are
+ * namespaced by it, so no platform can reach another's submissions or verdicts by reusing their ids.
+ */
+export function readMediaEvent(
+  m: Pick<ConsumedMessage, 'topic' | 'headers'>,
+  where: { mediaTopic: string; topicPrefix: string },
+): { ok: true; event: MediaEvent } | { ok: false; code: string; message: string } {
+  const header = m.headers[MEDIA_META_HEADER] ?? null;
+  if (m.topic === where.mediaTopic) return { ok: true, event: Codecs.mediaMeta.decode(header) };
+  const tenantId = tenantOfPartnerTopic(where.topicPrefix, 'mediaSubmitted', m.topic);
+  if (tenantId === null)
+    return { ok: false, code: 'MOD_ERR_SCAN_UNKNOWN_TOPIC', message: `not a media topic: ${m.topic}` };
+  const partner = Codecs.partnerMediaMeta.decode(header);
+  const eventId = deterministicUuid(`partner-media:${tenantId}:${partner.eventId}`);
+  return {
+    ok: true,
+    event: {
+      ...partner,
+      eventId,
+      submissionId:
+        partner.submissionId ?? deterministicUuid(`partner-submission:${tenantId}:${partner.eventId}`),
+      tenantId,
+      source: 'kafka',
+    },
+  };
+}
+
+/** Tenant kinds whose media each source carries. */
+const KINDS_OF_SOURCE = { api: ['platform', 'admin'], kafka: ['platform'], fetcher: ['isp'] } as const;
+
+/**
+ * One media event: establish its tenant and submission, hash in the pool, match the banks, publish the
+ * verdict. The submission is created here when the event is the first to name it (media published on Kafka),
+ * and an event naming another tenant's submission is dead-lettered. Media bytes live only in memory for the
+ * duration of this step.
  */
 export function createScanStep(deps: ScanStepDeps) {
   const now = deps.now ?? (() => new Date());
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
-    const event = Codecs.mediaSubmitted.decode(m.value);
-    const bytes = Buffer.from(event.mediaBase64, 'base64');
+    const read = readMediaEvent(m, deps);
+    if (!read.ok) return { kind: 'dlq', code: read.code, message: read.message };
+    const event = read.event;
+    const refused = await refuseTenant(deps.tenants, event.tenantId, KINDS_OF_SOURCE[event.source]);
+    if (refused !== null) return { kind: 'dlq', ...refused };
+    const bytes = m.value ?? Buffer.alloc(0);
+    const claimed = await claimSubmission(deps.db, {
+      id: event.submissionId,
+      tenantId: event.tenantId,
+      source: event.source,
+      externalRef: event.externalRef ?? null,
+      reportedCategory: event.reportedCategory ?? null,
+      url: event.url ?? null,
+      bytes: bytes.length,
+    });
+    if (claimed === null) return { kind: 'retry', error: new Error('submission claim raced; trying again') };
+    if (claimed.tenantId !== event.tenantId)
+      return {
+        kind: 'dlq',
+        code: 'MOD_ERR_SCAN_SUBMISSION_NOT_OWNED',
+        message: `submission ${event.submissionId} belongs to another tenant`,
+      };
     const fail = async (code: string, message: string): Promise<StepOutcome> => {
       try {
-        await markSubmissionFailed(deps.db, event.submissionId, code);
+        await markSubmissionFailed(deps.db, { id: event.submissionId, tenantId: event.tenantId }, code);
       } catch (err) {
         return { kind: 'retry', error: toDatabaseError(err, 'mark submission failed') };
       }
       return { kind: 'dlq', code, message };
     };
-    if (bytes.length === 0) return fail('MOD_ERR_SCAN_EMPTY_MEDIA', 'media is empty or not base64');
+    if (bytes.length === 0) return fail('MOD_ERR_SCAN_EMPTY_MEDIA', 'media is empty');
     if (bytes.length > deps.maxMediaBytes) {
       return fail(
         'MOD_ERR_SCAN_MEDIA_TOO_LARGE',
@@ -71,6 +142,8 @@ export function createScanStep(deps: ScanStepDeps) {
       return fail(result.error.code, result.error.message);
     }
     const h = result.hashes;
+    if (claimed.sha256 !== null && claimed.sha256 !== h.sha256)
+      return fail('MOD_ERR_SCAN_DIGEST_MISMATCH', 'the media is not the content the submission recorded');
     const hits = await matchBanks(deps, h);
     for (const hit of hits) deps.hits.inc({ signal: hit.signal });
     const classification =

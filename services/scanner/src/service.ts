@@ -1,12 +1,13 @@
-import { topicNames, topicSpecs } from '@mod/contracts';
+import { tenantOfPartnerTopic, topicNames } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
-import { createPool, migrate, pingDatabase, type Pool } from '@mod/db';
+import { createPool, createTenantDirectory, migrate, pingDatabase, type Pool } from '@mod/db';
 import { createHashPool, runHashTask } from '@mod/hashing';
 import {
   createConsumerRunner,
-  createKafka,
   createProducer,
-  ensureTopics,
+  createServiceKafka,
+  listTopics,
+  requireTopics,
   type ConsumerRunner,
   type Producer,
 } from '@mod/kafka';
@@ -34,11 +35,7 @@ export function createScannerService(
   registry: Registry,
 ): ScannerService {
   const topics = topicNames(config.TOPIC_PREFIX);
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-scanner`,
-    logger,
-  });
+  const kafka = createServiceKafka(config, 'scanner', logger);
   const db: Pool = createPool({
     connectionString: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
@@ -116,13 +113,24 @@ export function createScannerService(
     },
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
-      await ensureTopics(kafka, topicSpecs(config.TOPIC_PREFIX));
+      await requireTopics(kafka, [
+        topics.mediaSubmitted,
+        topics.bankChanges,
+        topics.verdicts,
+        topics.deadLetters,
+      ]);
       await banks.start();
       producer = await createProducer(kafka);
       runner = createConsumerRunner({
         kafka,
         groupId: config.SCANNER_GROUP_ID,
-        topic: topics.mediaSubmitted,
+        topics: [topics.mediaSubmitted],
+        // Every platform's own media topic, as partners are granted access.
+        discover: {
+          list: () =>
+            listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, 'mediaSubmitted', t) !== null),
+          intervalMs: config.PARTNER_TOPICS_REFRESH_MS,
+        },
         stepName: 'scan',
         step: createScanStep({
           hash: (bytes, options) => runHashTask(pool, bytes, options),
@@ -135,7 +143,10 @@ export function createScannerService(
           ...(classifier === undefined ? {} : { classifier }),
           producer,
           verdictsTopic: topics.verdicts,
+          mediaTopic: topics.mediaSubmitted,
+          topicPrefix: config.TOPIC_PREFIX,
           db,
+          tenants: createTenantDirectory(db),
           maxMediaBytes: config.MAX_MEDIA_BYTES,
           hits,
         }),
@@ -147,7 +158,7 @@ export function createScannerService(
         partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       });
       await runner.start();
-      logger.info({ topic: topics.mediaSubmitted, threads: config.HASH_THREADS }, 'scanner started');
+      logger.info({ topics: runner.topics(), threads: config.HASH_THREADS }, 'scanner started');
     },
     async stop() {
       await Promise.all([runner?.stop(), banks.stop()]);

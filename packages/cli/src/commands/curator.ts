@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { commonSpec, loadConfig } from '@mod/config';
+import { databaseSpec, loadConfig, topicSpec } from '@mod/config';
 import { topicNames } from '@mod/contracts';
 import type { Curator } from '@mod/curation';
 import { createPool, migrate, type Pool } from '@mod/db';
@@ -18,7 +18,7 @@ export async function withDatabase<T>(
   changes: 'bankChanges' | 'urlListChanges',
   fn: (pool: Pool, changesTopic: string) => Promise<T>,
 ): Promise<T> {
-  const config = loadConfig(commonSpec, process.env);
+  const config = loadConfig({ ...databaseSpec, ...topicSpec }, process.env);
   const pool = createPool({
     connectionString: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,

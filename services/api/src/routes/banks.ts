@@ -8,8 +8,6 @@ import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js
 import { answering } from './url-lists.js';
 
 export interface BankRouteDeps extends RouteDeps {
-  /** Topic every scanner follows; bank changes are announced there through the outbox. */
-  bankChangesTopic: string;
   /** Largest list accepted by the import route, bytes. */
   maxListBytes: number;
 }
@@ -143,7 +141,7 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
           ...(b.blockhashThreshold === undefined ? {} : { blockhashThreshold: b.blockhashThreshold }),
           actionPolicy: b.actionPolicy,
         },
-        deps.bankChangesTopic,
+        deps.topics.bankChanges,
         {
           inTransaction: async (c, made) => {
             await appendAudit(c, {
@@ -186,7 +184,7 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
     },
     async (req) => {
       const p = principalOf(req);
-      const bank = await updateBankSettings(deps.db, req.params.id, req.body, deps.bankChangesTopic, {
+      const bank = await updateBankSettings(deps.db, req.params.id, req.body, deps.topics.bankChanges, {
         inTransaction: async (c, changed) => {
           await appendAudit(c, {
             ...auditActor(p),
@@ -233,7 +231,7 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
           mode: req.query.mode ?? 'replace',
           strict: req.query.strict ?? false,
           input: req.body as Readable,
-          changesTopic: deps.bankChangesTopic,
+          changesTopic: deps.topics.bankChanges,
           provenance: `api import by key ${p.keyId}`,
           onLineError: (e) => {
             if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push(e);

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { topicNames } from '@mod/contracts';
 import type { Pool } from '@mod/db';
 import type { Producer } from '@mod/kafka';
 
@@ -15,13 +16,24 @@ export type TypedApp = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** The deployment's topics: every name derives from one prefix (tests own theirs). */
+export type ApiTopics = ReturnType<typeof topicNames> & { prefix: string };
+
+export function apiTopics(prefix: string): ApiTopics {
+  return { ...topicNames(prefix), prefix };
+}
+
 /** What route groups may use. */
 export interface RouteDeps {
   db: Pool;
   producer: Producer;
-  mediaTopic: string;
-  /** Largest upload accepted, bytes. */
+  topics: ApiTopics;
+  /** Largest upload accepted, bytes (derived from the broker's message size at start-up). */
   maxUploadBytes: number;
+  /** Media messages waiting to be published beyond which uploads answer 503. Default 500. */
+  maxPendingMedia?: number;
+  /** Publishes committed outbox messages now (the API's relay); absent, they wait for its next pass. */
+  relayNow?: () => void;
   now?: () => Date;
 }
 

@@ -60,7 +60,7 @@ export function ispAckRoutes(app: TypedApp, deps: RouteDeps): void {
           reason: reason ?? null,
           actorId: p.keyId,
           now: now(),
-          orderEventsTopic: orderTopicsOf(deps).orderEvents,
+          topics: orderTopicsOf(deps),
         }),
       );
       if (outcome.kind === 'not-found') throw notFound('blocking request');

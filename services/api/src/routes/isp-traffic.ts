@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Topics, urlObservedCodec, type UrlObserved } from '@mod/contracts';
+import { urlObservedCodec, type UrlObserved } from '@mod/contracts';
 import { normalizeUrl } from '@mod/urls';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
@@ -47,12 +47,6 @@ export const TrafficLineError = {
 const LineErrorBody = Type.Object({ line: Type.Integer(), code: Type.String(), message: Type.String() });
 
 /** The url-observed topic next to the media topic (same prefix), so app.ts needs no new dependency. */
-export function urlObservedTopicOf(mediaTopic: string): string {
-  const prefix = mediaTopic.endsWith(Topics.mediaSubmitted)
-    ? mediaTopic.slice(0, mediaTopic.length - Topics.mediaSubmitted.length)
-    : '';
-  return prefix + Topics.urlObserved;
-}
 
 async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -84,7 +78,7 @@ async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
  * host) and invalid ones are reported with their line number. ISPs that run Kafka may publish there directly.
  */
 export async function ispTrafficRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
-  const topic = urlObservedTopicOf(deps.mediaTopic);
+  const topic = deps.topics.urlObserved;
   const now = deps.now ?? (() => new Date());
   await app.register((scoped: TypedApp, _opts, done) => {
     // The body is read here, within limits (and decompressed), not by a shared parser.

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@fastify/type-provider-typebox';
-import { Codecs, type MediaSubmitted } from '@mod/contracts';
-import { insertSubmission } from '@mod/db';
+import { Codecs, type MediaEventMeta } from '@mod/contracts';
+import { countPendingMedia, receiveMedia } from '@mod/db';
 import { principalOf } from '../auth.js';
-import { badRequest, tooLarge, unavailable } from '../errors.js';
+import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
 import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
 /** Text fields a multipart upload may carry, and their limits (multipart bodies bypass JSON schemas). */
@@ -12,10 +12,30 @@ const MEDIA_FIELDS: Readonly<Record<string, RegExp>> = {
   externalRef: /^[^\u0000-\u001f\u007f]{1,200}$/u,
   reportedCategory: /^[A-Za-z0-9._-]{1,50}$/,
 };
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+const CONTENT_TYPE = /^[a-z0-9][a-z0-9.+-]{0,49}\/[a-z0-9][a-z0-9.+-]{0,49}$/;
+
+/**
+ * Upper bound of the `mod-meta` header the API writes (ids, tenant, an `externalRef` of 200 characters of up to 4
+ * UTF-8 bytes each, a category, a content type): the largest upload is what the broker's message size leaves
+ * after it (`maxUploadBytesFor`).
+ */
+export const API_MEDIA_META_MAX_BYTES = 2048;
+
+/** Media messages waiting for the relay beyond which uploads are refused with 503 (the broker is away). */
+export const DEFAULT_MAX_PENDING_MEDIA = 500;
 
 /** Platform operators submit media for scanning. */
 export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
   const now = deps.now ?? (() => new Date());
+  const maxPending = deps.maxPendingMedia ?? DEFAULT_MAX_PENDING_MEDIA;
+  const Received = Type.Object({
+    submissionId: Uuid,
+    sha256: Type.String(),
+    bytes: Type.Integer(),
+    status: Type.Union([Type.Literal('received'), Type.Literal('scanned'), Type.Literal('failed')]),
+    links: Type.Object({ submission: Type.String(), orders: Type.String() }),
+  });
   app.post(
     '/v1/media',
     {
@@ -23,31 +43,34 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
       config: { roles: ['platform', 'admin'], tenant: 'own' },
       schema: {
         consumes: ['multipart/form-data'],
-        description:
-          'multipart/form-data: a `media` file (required), optional `externalRef` (≤ 200 chars) and `reportedCategory` ([A-Za-z0-9._-]{1,50}).',
-        response: {
-          202: Type.Object({
-            submissionId: Uuid,
-            sha256: Type.String(),
-            bytes: Type.Integer(),
-            status: Type.Literal('received'),
-            links: Type.Object({ submission: Type.String(), orders: Type.String() }),
-          }),
-          ...ErrorResponses,
-        },
+        description: [
+          'multipart/form-data: a `media` file (required, at most the size this deployment derives from its',
+          "broker's message size: see the 413 message), optional `externalRef` (≤ 200 chars) and",
+          '`reportedCategory` ([A-Za-z0-9._-]{1,50}). An `Idempotency-Key` header (1-200 of A-Za-z0-9._:-)',
+          'makes a retry safe: the same key with the same content answers the first submission again',
+          '(`idempotent-replayed: true`); with other content, 409.',
+        ].join(' '),
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        response: { 202: Received, ...ErrorResponses },
       },
     },
     async (req, reply) => {
       const p = principalOf(req);
+      const idempotencyKey = req.headers['idempotency-key'] ?? null;
+      if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey))
+        throw badRequest('MOD_ERR_API_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-200 of A-Za-z0-9._:-');
       if (!req.isMultipart())
         throw badRequest('MOD_ERR_API_NOT_MULTIPART', 'send multipart/form-data with a "media" file');
       let media: Buffer | undefined;
+      let contentType: string | undefined;
       const fields: Record<string, string> = {};
       for await (const part of req.parts()) {
         if (part.type === 'file') {
           if (part.fieldname !== 'media')
             throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown file field; send the file as "media"');
           media = await part.toBuffer();
+          const mime = part.mimetype.toLowerCase();
+          if (CONTENT_TYPE.test(mime)) contentType = mime;
         } else {
           const rule = Object.hasOwn(MEDIA_FIELDS, part.fieldname) ? MEDIA_FIELDS[part.fieldname] : undefined;
           if (rule === undefined || Object.hasOwn(fields, part.fieldname))
@@ -61,43 +84,52 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
       }
       if (media === undefined || media.length === 0)
         throw badRequest('MOD_ERR_API_NO_MEDIA', 'a non-empty "media" file is required');
+      if (media.length > deps.maxUploadBytes)
+        throw tooLarge(`the media file is over this deployment's limit of ${deps.maxUploadBytes} bytes`);
+      if ((await countPendingMedia(deps.db)) >= maxPending)
+        throw unavailable('media intake is backed up (the broker is away); try again', 30);
       const submissionId = randomUUID();
       const sha256 = createHash('sha256').update(media).digest('hex');
-      const event: MediaSubmitted = {
+      const meta: MediaEventMeta = {
         eventId: randomUUID(),
         submissionId,
         tenantId: p.tenantId,
         source: 'api',
         ...(fields['externalRef'] === undefined ? {} : { externalRef: fields['externalRef'] }),
         ...(fields['reportedCategory'] === undefined ? {} : { reportedCategory: fields['reportedCategory'] }),
-        mediaBase64: media.toString('base64'),
+        ...(contentType === undefined ? {} : { contentType }),
         submittedAt: now().toISOString(),
       };
-      const value = Codecs.mediaSubmitted.encode(event);
-      await insertSubmission(deps.db, {
-        id: submissionId,
+      const metaBytes = Codecs.mediaMeta.encode(meta);
+      if (metaBytes.length > API_MEDIA_META_MAX_BYTES)
+        throw new ApiError(500, 'MOD_ERR_API_INTERNAL', 'media event header over its bound');
+      const result = await receiveMedia(deps.db, {
+        submissionId,
         tenantId: p.tenantId,
-        source: 'api',
         externalRef: fields['externalRef'] ?? null,
         reportedCategory: fields['reportedCategory'] ?? null,
         sha256,
         bytes: media.length,
+        idempotencyKey,
+        topic: deps.topics.mediaSubmitted,
+        meta: metaBytes,
+        media,
       });
-      try {
-        await deps.producer.send({ topic: deps.mediaTopic, messages: [{ key: submissionId, value }] });
-      } catch (err) {
-        req.log.error({ err }, 'could not publish media');
-        throw unavailable('media could not be queued; try again');
-      }
+      if (result.kind === 'key-reused')
+        throw new ApiError(
+          409,
+          'MOD_ERR_API_IDEMPOTENCY_CONFLICT',
+          'this Idempotency-Key was used for other content; use a new key for new media',
+        );
+      if (result.kind === 'received') deps.relayNow?.();
+      else reply.header('idempotent-replayed', 'true');
+      const id = result.submissionId;
       return reply.code(202).send({
-        submissionId,
+        submissionId: id,
         sha256,
         bytes: media.length,
-        status: 'received' as const,
-        links: {
-          submission: `/v1/submissions/${submissionId}`,
-          orders: `/v1/orders?submissionId=${submissionId}`,
-        },
+        status: result.kind === 'received' ? ('received' as const) : (result.status as 'received'),
+        links: { submission: `/v1/submissions/${id}`, orders: `/v1/orders?submissionId=${id}` },
       });
     },
   );

@@ -1,5 +1,4 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { Topics } from '@mod/contracts';
 import {
   appendAudit,
   commandOrder,
@@ -73,16 +72,9 @@ export const OrderBody = Type.Object(
 
 export const OrderParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
-/** The order topics of this deployment: the API knows its prefix through the media topic it publishes to. */
+/** Where this deployment's order messages go (each target's own topics, under the topic prefix). */
 export function orderTopicsOf(deps: RouteDeps): OrderTopics {
-  const prefix = deps.mediaTopic.endsWith(Topics.mediaSubmitted)
-    ? deps.mediaTopic.slice(0, deps.mediaTopic.length - Topics.mediaSubmitted.length)
-    : '';
-  return {
-    blockingRequests: prefix + Topics.blockingRequests,
-    takedownRequests: prefix + Topics.takedownRequests,
-    orderEvents: prefix + Topics.orderEvents,
-  };
+  return { prefix: deps.topics.prefix };
 }
 
 /**

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
-import { Topics } from '@mod/contracts';
 import {
   addUrlListPatterns,
   createUrlList,
@@ -20,18 +19,8 @@ import { ApiError, conflict, notFound } from '../errors.js';
 import { ErrorResponses, MAX_PAGE, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
 export interface UrlListRouteDeps extends RouteDeps {
-  /** Topic every fetcher follows; URL-list changes are announced there through the outbox. */
-  urlListChangesTopic: string;
   /** Largest list the import route accepts, bytes. */
   maxListBytes: number;
-}
-
-/** The URL-list changes topic next to the media topic (same prefix). */
-export function urlListChangesTopicOf(mediaTopic: string): string {
-  const prefix = mediaTopic.endsWith(Topics.mediaSubmitted)
-    ? mediaTopic.slice(0, mediaTopic.length - Topics.mediaSubmitted.length)
-    : '';
-  return prefix + Topics.urlListChanges;
 }
 
 /** Entries per add or remove request. */
@@ -147,7 +136,7 @@ export async function answering<T>(fn: () => Promise<T>): Promise<T> {
  * (compacted `mod.url-list-changes.v1`, through the outbox) and reaches ISP feeds; every change is audited.
  */
 export async function urlListRoutes(app: TypedApp, deps: UrlListRouteDeps): Promise<void> {
-  const topic = deps.urlListChangesTopic;
+  const topic = deps.topics.urlListChanges;
   const curators = { roles: ['curator', 'admin'] as ('curator' | 'admin')[], tenant: 'none' as const };
 
   app.get(

@@ -1,0 +1,196 @@
+import { parseArgs } from 'node:util';
+import { databaseSpec, kafkaSpec, loadConfig } from '@mod/config';
+import {
+  isModError,
+  partnerAcls,
+  partnerGroupPrefix,
+  partnerTopicSpecs,
+  serviceAcls,
+  topicSpecs,
+  TENANT_ID_PATTERN,
+  type PartnerKind,
+} from '@mod/contracts';
+import { appendAuditAlone, createPool, getTenant, migrate } from '@mod/db';
+import {
+  applyAcls,
+  createKafka,
+  credentialsFromConfig,
+  ensureTopics,
+  removeAcls,
+  type Kafka,
+} from '@mod/kafka';
+import { createLogger } from '@mod/telemetry';
+import type { Command, CommandIo } from '../command.js';
+import { operator } from './curator.js';
+
+const USAGE = [
+  'usage: modctl kafka setup [--partitions N] [--replication-factor N] [--max-message-bytes N]',
+  '       modctl kafka partner grant --tenant ID --principal USER',
+  '       modctl kafka partner revoke --tenant ID --principal USER',
+  "       modctl kafka acls          (prints the services' ACLs as JSON lines; changes nothing)",
+  'setup creates the internal topics and gives each service principal (mod-api, mod-scanner, mod-fetcher,',
+  'mod-actioner) its least-privilege ACLs. partner grant creates the topics of an ISP or platform tenant and lets',
+  'the SCRAM user USER write its inbound topic and read its outbound ones (deploy/local/kafka.sh principal USER',
+  'creates the user). Both are idempotent.',
+  'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
+  '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for partner: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
+  'exit codes: 0 done; 1 failed; 2 usage',
+].join('\n');
+
+const positiveInt = (text: string | undefined, fallback: number): number | null => {
+  if (text === undefined) return fallback;
+  return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
+};
+
+function kafkaFromEnv(): { kafka: Kafka; prefix: string } {
+  const config = loadConfig(kafkaSpec, process.env);
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${config.KAFKA_CLIENT_ID}-modctl`,
+    logger: createLogger('modctl', 'warn'),
+    credentials: credentialsFromConfig(config),
+  });
+  return { kafka, prefix: config.TOPIC_PREFIX };
+}
+
+/** `modctl kafka ...`: the operator's broker set-up (topics and ACLs) and partners' access. */
+export async function runKafka(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: sub === 'partner' ? rest.slice(1) : rest,
+      options: {
+        partitions: { type: 'string' },
+        'replication-factor': { type: 'string' },
+        'max-message-bytes': { type: 'string' },
+        tenant: { type: 'string' },
+        principal: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const v = parsed.values;
+  try {
+    if (sub === 'acls') {
+      for (const binding of serviceAcls({ prefix: process.env['TOPIC_PREFIX'] ?? '' }))
+        io.stdout(JSON.stringify(binding));
+      return 0;
+    }
+    if (sub === 'setup') {
+      const partitions = positiveInt(v.partitions, 3);
+      const replicationFactor = positiveInt(v['replication-factor'], 1);
+      const maxMessageBytes = positiveInt(v['max-message-bytes'], 16 * 1024 * 1024);
+      if (partitions === null || replicationFactor === null || maxMessageBytes === null) {
+        io.stderr(
+          `--partitions, --replication-factor and --max-message-bytes take positive integers\n${USAGE}`,
+        );
+        return 2;
+      }
+      const { kafka, prefix } = kafkaFromEnv();
+      const specs = topicSpecs(prefix).map((s) => (s.partitions > 1 ? { ...s, partitions } : s));
+      const created = await ensureTopics(kafka, specs, { replicationFactor, maxMessageBytes });
+      const acls = serviceAcls({ prefix });
+      await applyAcls(kafka, acls);
+      io.stdout(JSON.stringify({ topics: specs.map((s) => s.name), created, acls: acls.length }));
+      return 0;
+    }
+    if (sub === 'partner') {
+      const action = rest[0];
+      if ((action !== 'grant' && action !== 'revoke') || !v.tenant || !v.principal) {
+        io.stderr(USAGE);
+        return 2;
+      }
+      if (!TENANT_ID_PATTERN.test(v.tenant) || !/^[A-Za-z0-9._-]{1,200}$/.test(v.principal)) {
+        io.stderr(`--tenant must be a tenant id and --principal a SCRAM user name\n${USAGE}`);
+        return 2;
+      }
+      return await partner(action, v.tenant, v.principal, io);
+    }
+    io.stderr(USAGE);
+    return 2;
+  } catch (err) {
+    const code = isModError(err) ? err.code : 'MOD_ERR_CLI_KAFKA';
+    io.stderr(JSON.stringify({ error: { code, message: (err as Error).message } }));
+    return 1;
+  }
+}
+
+async function partner(
+  action: 'grant' | 'revoke',
+  tenantId: string,
+  principal: string,
+  io: CommandIo,
+): Promise<number> {
+  const config = loadConfig(databaseSpec, process.env);
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    max: 2,
+    applicationName: 'modctl',
+  });
+  try {
+    await migrate(pool, config.DATABASE_SCHEMA);
+    const tenant = await getTenant(pool, tenantId);
+    if (tenant === null || (tenant.kind !== 'isp' && tenant.kind !== 'platform')) {
+      io.stderr(
+        JSON.stringify({
+          error: {
+            code: 'MOD_ERR_CLI_TENANT_NOT_PARTNER',
+            message: `${tenantId} is not an existing ISP or platform tenant`,
+          },
+        }),
+      );
+      return 1;
+    }
+    if (action === 'grant' && tenant.disabledAt !== null) {
+      io.stderr(
+        JSON.stringify({
+          error: { code: 'MOD_ERR_CLI_TENANT_DISABLED', message: `${tenantId} is disabled` },
+        }),
+      );
+      return 1;
+    }
+    const kind: PartnerKind = tenant.kind;
+    const { kafka, prefix } = kafkaFromEnv();
+    const acls = partnerAcls({ prefix, kind, tenantId, principal });
+    const topics = partnerTopicSpecs(prefix, kind, tenantId);
+    if (action === 'grant') {
+      await ensureTopics(kafka, topics);
+      await applyAcls(kafka, acls);
+    } else {
+      await removeAcls(kafka, acls);
+    }
+    const by = operator();
+    await appendAuditAlone(pool, {
+      actor: by.actor,
+      role: 'admin',
+      tenantId,
+      action: action === 'grant' ? 'kafka.partner.granted' : 'kafka.partner.revoked',
+      subject: { type: 'tenant', id: tenantId },
+      reason: `${action} Kafka access of ${kind} ${tenantId} to principal ${principal}`,
+      evidence: { principal, topics: topics.map((t) => t.name) },
+    });
+    io.stdout(
+      JSON.stringify({
+        tenant: tenantId,
+        kind,
+        principal,
+        action,
+        topics: topics.map((t) => t.name),
+        groupPrefix: partnerGroupPrefix(prefix, tenantId),
+      }),
+    );
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
+
+export const kafkaCommand: Command = {
+  name: 'kafka',
+  summary: "broker set-up: topics and service ACLs; partners' topics and ACLs",
+  run: runKafka,
+};

@@ -1,0 +1,158 @@
+import {
+  PartnerTopics,
+  PartnerTopicsByKind,
+  Topics,
+  partnerTopic,
+  type PartnerKind,
+  type PartnerTopicBase,
+} from './topics.js';
+
+/**
+ * Who may do what on the broker: the least-privilege ACLs of every service principal and of partner principals,
+ * as plain data (applied by `@mod/kafka` `applyAcls`, asserted by tests against a real broker). Nothing here is
+ * allowed by default: the broker runs `StandardAuthorizer` with `allow.everyone.if.no.acl.found=false`, so a
+ * principal without a binding can do nothing, and an unauthenticated client cannot connect at all.
+ */
+export type AclOperation = 'read' | 'write' | 'create' | 'describe' | 'describe-configs' | 'delete';
+
+export interface AclBinding {
+  resourceType: 'topic' | 'group';
+  /** `prefixed` matches every name that starts with `name`. */
+  patternType: 'literal' | 'prefixed';
+  name: string;
+  /** `User:<name>` of a SCRAM user. */
+  principal: string;
+  operation: AclOperation;
+}
+
+/** The services that talk to Kafka, each under its own principal. */
+export const ServiceRoles = ['api', 'scanner', 'fetcher', 'actioner'] as const;
+export type ServiceRole = (typeof ServiceRoles)[number];
+
+/** Default SCRAM user of each service (`KAFKA_SASL_USERNAME`). */
+export const DefaultServicePrincipals: Readonly<Record<ServiceRole, string>> = {
+  api: 'mod-api',
+  scanner: 'mod-scanner',
+  fetcher: 'mod-fetcher',
+  actioner: 'mod-actioner',
+};
+
+/** Default consumer-group id of each consuming service; the service's groups all start with it. */
+export const DefaultServiceGroups = {
+  scanner: 'mod-scanner',
+  fetcher: 'mod-fetcher',
+  actioner: 'mod-actioner',
+} as const;
+
+export interface ServiceAclOptions {
+  /** Topic prefix of the deployment ('' in production; tests use their own). */
+  prefix?: string;
+  /** SCRAM user names (default `DefaultServicePrincipals`). */
+  principals?: Partial<Record<ServiceRole, string>>;
+  /** Consumer-group prefixes (default `DefaultServiceGroups`). */
+  groups?: Partial<Record<keyof typeof DefaultServiceGroups, string>>;
+}
+
+const user = (name: string) => `User:${name}`;
+
+/**
+ * Every ACL the services need, and nothing more:
+ * - api: writes intake (media, observed URLs), curation (bank and URL-list changes) and signed tree heads;
+ *   reads the media topic's configuration (its largest message sets the largest upload);
+ * - scanner: reads media (its own topic and every platform's), bank changes; writes verdicts and dead letters;
+ * - fetcher: reads observed URLs (its own and every ISP's), URL-list changes; writes verdicts, media, dead
+ *   letters;
+ * - actioner: reads verdicts; writes (and creates) the partners' outbound topics and dead letters.
+ * Only the scanner and the fetcher write verdicts, only the actioner writes requests, only curation (the API)
+ * writes bank and URL-list changes.
+ */
+export function serviceAcls(options: ServiceAclOptions = {}): AclBinding[] {
+  const prefix = options.prefix ?? '';
+  const p = { ...DefaultServicePrincipals, ...options.principals };
+  const g = { ...DefaultServiceGroups, ...options.groups };
+  const t = (name: string) => prefix + name;
+  const bindings: AclBinding[] = [];
+  const topic = (
+    role: ServiceRole,
+    name: string,
+    ops: AclOperation[],
+    patternType: AclBinding['patternType'],
+  ) => {
+    for (const operation of ops)
+      bindings.push({ resourceType: 'topic', patternType, name, principal: user(p[role]), operation });
+  };
+  const group = (role: keyof typeof g) => {
+    for (const operation of ['read', 'delete'] as const)
+      bindings.push({
+        resourceType: 'group',
+        patternType: 'prefixed',
+        name: g[role],
+        principal: user(p[role]),
+        operation,
+      });
+  };
+
+  topic('api', t(Topics.mediaSubmitted), ['write', 'describe-configs'], 'literal');
+  for (const name of [Topics.urlObserved, Topics.bankChanges, Topics.urlListChanges, Topics.auditTreeHeads])
+    topic('api', t(name), ['write'], 'literal');
+
+  // Prefixed: the scanner's own media topic and every platform's `mod.media-submitted.v2.<tenant>`.
+  topic('scanner', t(PartnerTopics.mediaSubmitted), ['read'], 'prefixed');
+  topic('scanner', t(Topics.bankChanges), ['read'], 'literal');
+  topic('scanner', t(Topics.verdicts), ['write'], 'literal');
+  topic('scanner', t(Topics.deadLetters), ['write'], 'literal');
+  group('scanner');
+
+  topic('fetcher', t(PartnerTopics.urlObserved), ['read'], 'prefixed');
+  topic('fetcher', t(Topics.urlListChanges), ['read'], 'literal');
+  topic('fetcher', t(Topics.verdicts), ['write'], 'literal');
+  topic('fetcher', t(Topics.mediaSubmitted), ['write', 'describe-configs'], 'literal');
+  topic('fetcher', t(Topics.deadLetters), ['write'], 'literal');
+  group('fetcher');
+
+  topic('actioner', t(Topics.verdicts), ['read'], 'literal');
+  topic('actioner', t(Topics.deadLetters), ['write'], 'literal');
+  for (const base of ['blockingRequests', 'takedownRequests', 'orderEvents'] as const)
+    topic('actioner', `${t(PartnerTopics[base])}.`, ['write', 'create'], 'prefixed');
+  group('actioner');
+  return bindings;
+}
+
+/** Consumer groups of a partner start with this (e.g. `partner.acme-isp.blocking`). */
+export function partnerGroupPrefix(prefix: string, tenantId: string): string {
+  return `${prefix}partner.${tenantId}.`;
+}
+
+/**
+ * A partner's ACLs: write its one inbound topic, read its outbound topics, use its own consumer groups. Literal
+ * topic names, so no partner can reach another's topics by a name that shares a prefix.
+ */
+export function partnerAcls(options: {
+  prefix?: string;
+  kind: PartnerKind;
+  tenantId: string;
+  /** SCRAM user name of the partner. */
+  principal: string;
+}): AclBinding[] {
+  const prefix = options.prefix ?? '';
+  const { inbound, outbound } = PartnerTopicsByKind[options.kind];
+  const principal = user(options.principal);
+  const topic = (base: PartnerTopicBase, operation: AclOperation): AclBinding => ({
+    resourceType: 'topic',
+    patternType: 'literal',
+    name: partnerTopic(prefix, base, options.tenantId),
+    principal,
+    operation,
+  });
+  return [
+    topic(inbound, 'write'),
+    ...outbound.map((base) => topic(base, 'read')),
+    {
+      resourceType: 'group',
+      patternType: 'prefixed',
+      name: partnerGroupPrefix(prefix, options.tenantId),
+      principal,
+      operation: 'read',
+    },
+  ];
+}

@@ -1,0 +1,194 @@
+import type { Hit, SignalType, Verdict } from '@mod/contracts';
+import type { Queryable } from '@mod/db';
+import { decide } from '@mod/policy';
+import { UrlListIndex, normalizeUrl, type UrlListKind } from '@mod/urls';
+
+/**
+ * Why the actioner refuses a verdict: each code dead-letters it, so nothing reaches orders or feeds. Kafka ACLs
+ * already let only the scanner and the fetcher write verdicts; these checks make a verdict believable only as
+ * far as the database confirms it, should a writer be compromised or wrong.
+ */
+export const VerdictRefusal = {
+  /** The verdict names a submission no intake or worker recorded. */
+  UnknownSubmission: 'MOD_ERR_VERDICT_UNKNOWN_SUBMISSION',
+  /** The submission belongs to another tenant than the verdict says. */
+  TenantMismatch: 'MOD_ERR_VERDICT_TENANT_MISMATCH',
+  /** The verdict's SHA-256 or URL is not the one recorded with the submission. */
+  SubmissionMismatch: 'MOD_ERR_VERDICT_SUBMISSION_MISMATCH',
+  /** A hit names a bank that does not exist. */
+  UnknownBank: 'MOD_ERR_VERDICT_UNKNOWN_BANK',
+  /** A hit names an entry that is not in its bank, or an exact hash the entry does not hold, or a URL its pattern does not match. */
+  UnknownEntry: 'MOD_ERR_VERDICT_UNKNOWN_ENTRY',
+  /** The verdict's subject is not what its hits support (a host without a dedicated entry, a URL it does not name). */
+  SubjectInvalid: 'MOD_ERR_VERDICT_SUBJECT_INVALID',
+} as const;
+export type VerdictRefusal = (typeof VerdictRefusal)[keyof typeof VerdictRefusal];
+
+export type VerdictCheck =
+  | { ok: true; verdict: Verdict }
+  | { ok: false; code: VerdictRefusal; message: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const EXACT: ReadonlySet<SignalType> = new Set(['md5', 'sha1', 'sha256']);
+
+const refuse = (code: VerdictRefusal, message: string): VerdictCheck => ({ ok: false, code, message });
+
+interface BankRow {
+  id: string;
+  name: string;
+  action_policy: Hit['actionPolicy'];
+  negative: boolean;
+}
+
+/**
+ * Checks a verdict against what the database knows, inside the caller's transaction, and returns it with every
+ * hit's bank name, action policy, negative flag and category taken from the banks (never from the message) and
+ * the decision recomputed from them:
+ * - its submission exists, belongs to its tenant, and has its SHA-256 and URL (as intake or the worker recorded
+ *   them);
+ * - every hit names an existing bank and an entry of that bank; an exact-hash hit's entry holds the verdict's
+ *   digest; a URL-list hit's pattern matches the verdict's URL;
+ * - a URL or host subject comes only with URL-list hits that support it (a host only from an entry dedicated to
+ *   abuse); content verdicts carry no URL-list hits.
+ * Perceptual distances (PDQ, blockhash) are the scanner's measurement, within its bank's threshold.
+ */
+export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<VerdictCheck> {
+  const { rows: submissions } = await db.query<{
+    tenant_id: string;
+    sha256: string | null;
+    url: string | null;
+  }>(`/* actioner:verdict-submission */ select tenant_id, sha256, url from submissions where id = $1`, [
+    verdict.submissionId,
+  ]);
+  const submission = submissions[0];
+  if (submission === undefined)
+    return refuse(VerdictRefusal.UnknownSubmission, `no submission ${verdict.submissionId}`);
+  if (submission.tenant_id !== verdict.tenantId)
+    return refuse(
+      VerdictRefusal.TenantMismatch,
+      `submission ${verdict.submissionId} is not of ${verdict.tenantId}`,
+    );
+  if (submission.sha256 !== null && submission.sha256 !== verdict.hashes.sha256)
+    return refuse(VerdictRefusal.SubmissionMismatch, 'the SHA-256 is not the submission’s');
+  if ((submission.url ?? null) !== (verdict.url ?? null))
+    return refuse(VerdictRefusal.SubmissionMismatch, 'the URL is not the submission’s');
+  if (verdict.hits.length === 0) return { ok: true, verdict: { ...verdict, decision: decide([]) } };
+
+  const bankIds = [...new Set(verdict.hits.map((h) => h.bankId))];
+  const badBank = bankIds.find((id) => !UUID.test(id));
+  if (badBank !== undefined) return refuse(VerdictRefusal.UnknownBank, `no bank ${badBank.slice(0, 60)}`);
+  const { rows: bankRows } = await db.query<BankRow>(
+    `/* actioner:verdict-banks */ select id, name, action_policy, negative from banks where id = any($1::uuid[])`,
+    [bankIds],
+  );
+  const banks = new Map(bankRows.map((b) => [b.id, b]));
+  const missing = bankIds.find((id) => !banks.has(id));
+  if (missing !== undefined) return refuse(VerdictRefusal.UnknownBank, `no bank ${missing}`);
+
+  const urlHits = verdict.hits.filter((h) => h.entryId.startsWith('url:'));
+  if (verdict.subject === undefined ? urlHits.length > 0 : urlHits.length !== verdict.hits.length)
+    return refuse(
+      VerdictRefusal.SubjectInvalid,
+      'URL-list hits and content hits do not mix with this subject',
+    );
+  const categories =
+    verdict.subject === undefined ? await checkHashHits(db, verdict) : await checkUrlHits(db, verdict);
+  if (!(categories instanceof Map)) return categories;
+  const hits = verdict.hits.map((h): Hit => {
+    const bank = banks.get(h.bankId) as BankRow;
+    return {
+      ...h,
+      bankName: bank.name,
+      actionPolicy: bank.action_policy,
+      negative: bank.negative,
+      category: categories.get(h.entryId) ?? null,
+    };
+  });
+  return { ok: true, verdict: { ...verdict, hits, decision: decide(hits) } };
+}
+
+/** Hash-bank hits: the entry is in the named bank, of the named signal, and an exact one holds the digest. */
+async function checkHashHits(
+  db: Queryable,
+  verdict: Verdict,
+): Promise<Map<string, string | null> | VerdictCheck> {
+  const ids = verdict.hits.map((h) => h.entryId);
+  const bad = ids.find((id) => !/^\d{1,18}$/.test(id));
+  if (bad !== undefined) return refuse(VerdictRefusal.UnknownEntry, `no entry ${bad.slice(0, 60)}`);
+  const { rows } = await db.query<{
+    id: number;
+    bank_id: string;
+    signal: SignalType;
+    value: string;
+    category: string | null;
+  }>(
+    `/* actioner:verdict-entries */ select id, bank_id, signal, value, category from bank_entries
+     where id = any($1::bigint[])`,
+    [ids],
+  );
+  const entries = new Map(rows.map((r) => [String(r.id), r]));
+  for (const h of verdict.hits) {
+    const e = entries.get(h.entryId);
+    if (e === undefined || e.bank_id !== h.bankId || e.signal !== h.signal)
+      return refuse(
+        VerdictRefusal.UnknownEntry,
+        `entry ${h.entryId} is not a ${h.signal} entry of bank ${h.bankId}`,
+      );
+    if (EXACT.has(h.signal) && verdict.hashes[h.signal as 'md5' | 'sha1' | 'sha256'] !== e.value)
+      return refuse(
+        VerdictRefusal.UnknownEntry,
+        `entry ${h.entryId} does not hold the verdict's ${h.signal}`,
+      );
+  }
+  return new Map(rows.map((r) => [String(r.id), r.category]));
+}
+
+/** URL-list hits: each entry is in its bank and its pattern matches the URL; the subject is what they support. */
+async function checkUrlHits(
+  db: Queryable,
+  verdict: Verdict,
+): Promise<Map<string, string | null> | VerdictCheck> {
+  const normalized = normalizeUrl(verdict.url ?? '');
+  if (!normalized.ok) return refuse(VerdictRefusal.SubjectInvalid, 'a URL-list verdict needs a valid URL');
+  const url = normalized.url;
+  const ids = verdict.hits.map((h) => h.entryId.slice('url:'.length));
+  const bad = ids.find((id) => !/^\d{1,18}$/.test(id));
+  if (bad !== undefined) return refuse(VerdictRefusal.UnknownEntry, `no URL-list entry ${bad.slice(0, 60)}`);
+  const { rows } = await db.query<{
+    id: number;
+    bank_id: string;
+    kind: UrlListKind;
+    pattern: string;
+    dedicated_to_abuse: boolean;
+    category: string | null;
+  }>(
+    `/* actioner:verdict-url-entries */ select id, bank_id, kind, pattern, dedicated_to_abuse, category
+     from url_list_entries where id = any($1::bigint[])`,
+    [ids],
+  );
+  const index = new UrlListIndex<{ bankId: string }>();
+  for (const r of rows) {
+    try {
+      index.add({ id: `url:${r.id}`, kind: r.kind, pattern: r.pattern, data: { bankId: r.bank_id } });
+    } catch {
+      // A stored pattern the index refuses matches nothing: its hit is refused below.
+    }
+  }
+  const matched = new Set(index.match(url).map((m) => m.entry.id));
+  for (const h of verdict.hits) {
+    if (!matched.has(h.entryId) || index.get(h.entryId)?.data?.bankId !== h.bankId)
+      return refuse(
+        VerdictRefusal.UnknownEntry,
+        `URL-list entry ${h.entryId} of bank ${h.bankId} does not list this URL`,
+      );
+  }
+  const subject = verdict.subject;
+  const dedicated = rows.some((r) => r.dedicated_to_abuse);
+  const supported =
+    subject === undefined ||
+    (subject.type === 'url' && subject.value === url.href) ||
+    (subject.type === 'host' && dedicated && subject.value === url.host);
+  if (!supported)
+    return refuse(VerdictRefusal.SubjectInvalid, `the hits do not support subject ${subject?.type}`);
+  return new Map(rows.map((r) => [`url:${r.id}`, r.category]));
+}
