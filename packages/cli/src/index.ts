@@ -3,9 +3,12 @@ import { auditCommand } from './commands/audit.js';
 import { bankCommand } from './commands/bank.js';
 import { hashCommand } from './commands/hash.js';
 import { kafkaCommand } from './commands/kafka.js';
+import { keyCommand } from './commands/key.js';
+import { tenantCommand } from './commands/tenant.js';
 import { urlListCommand } from './commands/url-list.js';
 
 export type { Command, CommandIo } from './command.js';
+export { CliError, CliErrorCode } from './errors.js';
 
 /** Every sub-command, in the order `modctl --help` lists them. Each lives in `src/commands/<name>.ts`. */
 export const commands: readonly Command[] = [
@@ -13,5 +16,7 @@ export const commands: readonly Command[] = [
   bankCommand,
   urlListCommand,
   auditCommand,
+  tenantCommand,
+  keyCommand,
   kafkaCommand,
 ];

@@ -13,6 +13,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === undefined) {
     io.stderr('usage: modctl <command> [args...]');
     for (const c of commands) io.stderr(`  ${c.name.padEnd(10)} ${c.summary}`);
+    io.stderr('modctl <command> --help shows its options, environment and exit codes');
     return name === undefined || name === '--help' ? 0 : 2;
   }
   return command.run(rest, io);

@@ -10,6 +10,7 @@ export {
 } from './pool.js';
 export { migrate, readMigrations, migrationsDir, type Migration } from './migrate.js';
 export * from './tenants.js';
+export { TenantFieldRules, satisfiesRule, expiresInFuture, type StringRule } from './tenant-rules.js';
 export * from './banks.js';
 export * from './submissions.js';
 export * from './verdicts.js';

@@ -221,6 +221,36 @@ describe('administration', () => {
     });
     expect((await app.inject({ url: '/v1/me', headers: auth(keys['isp-b']!) })).statusCode).toBe(200);
   });
+
+  it('refuses a key or certificate that would already be expired (MOD_ERR_API_EXPIRY_PAST), issuing nothing', async () => {
+    const admin = auth(keys['admin']!);
+    const db = world.db.pool;
+    const before = (await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount;
+    const key = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/tenants/isp-a/keys',
+      headers: admin,
+      payload: { role: 'isp', expiresAt: new Date(Date.now() - 60_000).toISOString() },
+    });
+    expect(key.statusCode).toBe(400);
+    expect(errorCode(key.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
+    expect((await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount).toBe(before);
+    const cert = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/tenants/isp-a/certificates',
+      headers: admin,
+      payload: { fingerprintSha256: 'ab'.repeat(32), expiresAt: '2000-01-01T00:00:00Z' },
+    });
+    expect(cert.statusCode).toBe(400);
+    expect(errorCode(cert.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
+    const later = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/tenants/isp-a/keys',
+      headers: admin,
+      payload: { role: 'isp', expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    expect(later.statusCode).toBe(201);
+  });
 });
 
 describe('input', () => {

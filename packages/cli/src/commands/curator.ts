@@ -4,7 +4,10 @@ import { topicNames } from '@mod/contracts';
 import type { Curator } from '@mod/curation';
 import { createPool, migrate, type Pool } from '@mod/db';
 
-/** Shared by the curator commands (`bank`, `url-list`): argument checks, the database, who acts. */
+/**
+ * Shared by the commands that change the database (`bank`, `url-list`, `tenant`, `key`): argument checks, the
+ * database, who acts.
+ */
 
 export function isOneOf<T extends string>(values: readonly T[], v: unknown): v is T {
   return typeof v === 'string' && (values as readonly string[]).includes(v);
@@ -18,6 +21,14 @@ export async function withDatabase<T>(
   changes: 'bankChanges' | 'urlListChanges',
   fn: (pool: Pool, changesTopic: string) => Promise<T>,
 ): Promise<T> {
+  return withPool((pool, topicPrefix) => fn(pool, topicNames(topicPrefix)[changes]));
+}
+
+/**
+ * Runs `fn` with a pool on the configured database (migrated first, so an empty database works: the first
+ * tenant and key are made with modctl) and the topic prefix; the pool is closed afterwards.
+ */
+export async function withPool<T>(fn: (pool: Pool, topicPrefix: string) => Promise<T>): Promise<T> {
   const config = loadConfig({ ...databaseSpec, ...topicSpec }, process.env);
   const pool = createPool({
     connectionString: config.DATABASE_URL,
@@ -27,14 +38,17 @@ export async function withDatabase<T>(
   });
   try {
     await migrate(pool, config.DATABASE_SCHEMA);
-    return await fn(pool, topicNames(config.TOPIC_PREFIX)[changes]);
+    return await fn(pool, config.TOPIC_PREFIX);
   } finally {
     await pool.end();
   }
 }
 
-/** Who the audit log names for changes made with modctl: MODCTL_ACTOR, else the OS user. */
-export function operator(): Curator {
+/**
+ * Who the audit log names for changes made with modctl: MODCTL_ACTOR, else the OS user, acting in `role`
+ * (`admin` for tenants and keys). Outside any tenant: whoever runs modctl holds the database itself.
+ */
+export function operator(role: 'curator' | 'admin' = 'curator'): Curator {
   let name = process.env['MODCTL_ACTOR'] ?? '';
   if (name === '') {
     try {
@@ -43,5 +57,5 @@ export function operator(): Curator {
       name = 'unknown';
     }
   }
-  return { actor: { kind: 'user', id: `modctl:${name}` }, role: 'curator', tenantId: null };
+  return { actor: { kind: 'user', id: `modctl:${name}` }, role, tenantId: null };
 }

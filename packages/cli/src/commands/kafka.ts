@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { databaseSpec, kafkaSpec, loadConfig } from '@mod/config';
+import { kafkaSpec, loadConfig } from '@mod/config';
 import {
   isModError,
   partnerAcls,
@@ -10,7 +10,7 @@ import {
   TENANT_ID_PATTERN,
   type PartnerKind,
 } from '@mod/contracts';
-import { appendAuditAlone, createPool, getTenant, migrate } from '@mod/db';
+import { appendAuditAlone, getTenant } from '@mod/db';
 import {
   applyAcls,
   createKafka,
@@ -21,7 +21,8 @@ import {
 } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
 import type { Command, CommandIo } from '../command.js';
-import { operator } from './curator.js';
+import { CliErrorCode } from '../errors.js';
+import { operator, withPool } from './curator.js';
 
 const USAGE = [
   'usage: modctl kafka setup [--partitions N] [--replication-factor N] [--max-message-bytes N]',
@@ -112,7 +113,7 @@ export async function runKafka(argv: readonly string[], io: CommandIo): Promise<
     io.stderr(USAGE);
     return 2;
   } catch (err) {
-    const code = isModError(err) ? err.code : 'MOD_ERR_CLI_KAFKA';
+    const code = isModError(err) ? err.code : CliErrorCode.Kafka;
     io.stderr(JSON.stringify({ error: { code, message: (err as Error).message } }));
     return 1;
   }
@@ -124,36 +125,22 @@ async function partner(
   principal: string,
   io: CommandIo,
 ): Promise<number> {
-  const config = loadConfig(databaseSpec, process.env);
-  const pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
-    max: 2,
-    applicationName: 'modctl',
-  });
-  try {
-    await migrate(pool, config.DATABASE_SCHEMA);
+  return withPool(async (pool) => {
     const tenant = await getTenant(pool, tenantId);
-    if (tenant === null || (tenant.kind !== 'isp' && tenant.kind !== 'platform')) {
-      io.stderr(
-        JSON.stringify({
-          error: {
-            code: 'MOD_ERR_CLI_TENANT_NOT_PARTNER',
+    const refusal =
+      tenant === null || (tenant.kind !== 'isp' && tenant.kind !== 'platform')
+        ? {
+            code: CliErrorCode.TenantNotPartner,
             message: `${tenantId} is not an existing ISP or platform tenant`,
-          },
-        }),
-      );
+          }
+        : action === 'grant' && tenant.disabledAt !== null
+          ? { code: CliErrorCode.TenantDisabled, message: `${tenantId} is disabled` }
+          : null;
+    if (refusal !== null || tenant === null) {
+      io.stderr(JSON.stringify({ error: refusal }));
       return 1;
     }
-    if (action === 'grant' && tenant.disabledAt !== null) {
-      io.stderr(
-        JSON.stringify({
-          error: { code: 'MOD_ERR_CLI_TENANT_DISABLED', message: `${tenantId} is disabled` },
-        }),
-      );
-      return 1;
-    }
-    const kind: PartnerKind = tenant.kind;
+    const kind = tenant.kind as PartnerKind;
     const { kafka, prefix } = kafkaFromEnv();
     const acls = partnerAcls({ prefix, kind, tenantId, principal });
     const topics = partnerTopicSpecs(prefix, kind, tenantId);
@@ -163,10 +150,10 @@ async function partner(
     } else {
       await removeAcls(kafka, acls);
     }
-    const by = operator();
+    const by = operator('admin');
     await appendAuditAlone(pool, {
       actor: by.actor,
-      role: 'admin',
+      role: by.role,
       tenantId,
       action: action === 'grant' ? 'kafka.partner.granted' : 'kafka.partner.revoked',
       subject: { type: 'tenant', id: tenantId },
@@ -184,9 +171,7 @@ async function partner(
       }),
     );
     return 0;
-  } finally {
-    await pool.end();
-  }
+  });
 }
 
 export const kafkaCommand: Command = {

@@ -1,12 +1,16 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { Roles, TenantKinds } from '@mod/db';
-import { Text, Timestamp, Uuid } from './common.js';
+import { Roles, TenantFieldRules, TenantKinds } from '@mod/db';
+import { Timestamp, Uuid } from './common.js';
 
-/** Schemas shared by the tenant, key and certificate routes (admin.ts, account.ts). */
+/**
+ * Schemas shared by the tenant, key and certificate routes (admin.ts, account.ts). Field rules come from
+ * `@mod/db` (`TenantFieldRules`), which modctl checks its arguments against too.
+ */
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
-export const TenantId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'lowercase slug' });
+export const TenantId = Type.String({ ...TenantFieldRules.tenantId, description: 'lowercase slug' });
+export const TenantName = Type.String({ ...TenantFieldRules.tenantName });
 export const RoleSchema = Type.Union(Roles.map((r) => Type.Literal(r)));
 export const TenantKindSchema = Type.Union(TenantKinds.map((k) => Type.Literal(k)));
 
@@ -66,5 +70,5 @@ export const CertificateBody = Type.Object(
 
 export const KeyIdParams = Type.Object({ keyId: Uuid }, { additionalProperties: false });
 export const TenantIdParams = Type.Object({ tenantId: TenantId }, { additionalProperties: false });
-export const Label = Text(100);
+export const Label = Type.String({ ...TenantFieldRules.credentialLabel });
 export const ExpiresAt = Timestamp;

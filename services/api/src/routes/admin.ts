@@ -3,6 +3,7 @@ import {
   appendAudit,
   createApiKey,
   createTenant,
+  expiresInFuture,
   getApiKey,
   getTenant,
   listApiKeys,
@@ -34,8 +35,9 @@ import {
   TenantId,
   TenantIdParams,
   TenantKindSchema,
+  TenantName,
 } from './access-schemas.js';
-import { ErrorResponses, MAX_PAGE, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { ErrorResponses, MAX_PAGE, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
 /** Tenant kinds whose machines may authenticate with a client certificate (mTLS) instead of a key. */
 export const CERTIFICATE_TENANT_KINDS: readonly TenantKind[] = ['isp'];
@@ -70,6 +72,14 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
         'MOD_ERR_API_ROLE_NOT_FOR_TENANT',
         `a ${kind} tenant's credentials may not have role ${role}`,
       );
+  };
+  /** An expiry already past would issue a credential that can never authenticate. */
+  const expiryOrNull = (expiresAt: string | undefined) => {
+    if (expiresAt === undefined) return null;
+    const at = new Date(expiresAt);
+    if (!expiresInFuture(at, now()))
+      throw badRequest('MOD_ERR_API_EXPIRY_PAST', 'expiresAt must be in the future');
+    return at;
   };
 
   app.get(
@@ -112,7 +122,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
           {
             id: TenantId,
             kind: TenantKindSchema,
-            name: Text(200),
+            name: TenantName,
             subscribedToBlocking: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
@@ -146,7 +156,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
         params: TenantIdParams,
         body: Type.Object(
           {
-            name: Type.Optional(Text(200)),
+            name: Type.Optional(TenantName),
             subscribedToBlocking: Type.Optional(Type.Boolean()),
             disabled: Type.Optional(
               Type.Boolean({ description: 'true: none of its credentials authenticate' }),
@@ -209,7 +219,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
     async (req, reply) => {
       const p = principalOf(req);
       const b = req.body;
-      const expiresAt = b.expiresAt === undefined ? null : new Date(b.expiresAt);
+      const expiresAt = expiryOrNull(b.expiresAt);
       const created = await tx(async (c) => {
         const tenant = await getTenant(c, req.params.tenantId);
         if (tenant === null) throw notFound('tenant');
@@ -314,6 +324,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
     async (req, reply) => {
       const p = principalOf(req);
       const b = req.body;
+      const expiresAt = expiryOrNull(b.expiresAt);
       const fingerprint = normaliseFingerprint(b.fingerprintSha256);
       if (fingerprint === null)
         throw badRequest('MOD_ERR_API_BAD_FINGERPRINT', 'fingerprintSha256 must be 32 bytes of hex');
@@ -327,7 +338,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
           fingerprintSha256: fingerprint,
           role: 'isp',
           ...(b.label === undefined ? {} : { label: b.label }),
-          expiresAt: b.expiresAt === undefined ? null : new Date(b.expiresAt),
+          expiresAt,
           createdBy: p.keyId,
         });
         if (registered === null) throw conflict('this certificate is already registered');

@@ -1,0 +1,204 @@
+import { parseArgs } from 'node:util';
+import { isModError } from '@mod/contracts';
+import {
+  appendAudit,
+  createApiKey,
+  expiresInFuture,
+  getTenant,
+  listApiKeys,
+  listTenants,
+  revokeApiKey,
+  Roles,
+  RolesByTenantKind,
+  roleAllowedForTenant,
+  satisfiesRule,
+  TenantFieldRules,
+  withTransaction,
+  type Pool,
+} from '@mod/db';
+import type { Command, CommandIo } from '../command.js';
+import { CliError, CliErrorCode } from '../errors.js';
+import { isOneOf, operator, withPool } from './curator.js';
+
+const USAGE = [
+  `usage: modctl key issue --tenant ID --role ${Roles.join('|')} [--label TEXT] [--expires-at TIME]`,
+  '       modctl key revoke --id KEY_ID [--reason TEXT]',
+  '       modctl key list [--tenant ID] [--limit N]',
+  'issue prints the new key (its secret shown this once, never stored) as JSON on stdout; list never shows',
+  'secrets (all tenants in id order without --tenant, newest key first; --limit: per tenant).',
+  `roles by tenant kind: ${Object.entries(RolesByTenantKind)
+    .map(([kind, roles]) => `${kind}: ${roles.join('|')}`)
+    .join('; ')}`,
+  'TIME: RFC 3339 in the future, e.g. 2027-01-01T00:00:00Z; LABEL: 1-100 characters without control characters.',
+  'environment: DATABASE_URL, DATABASE_SCHEMA; MODCTL_ACTOR (who the audit log names; default the OS user)',
+  'exit codes: 0 done; 1 failed (nothing changed); 2 usage or a value breaking its rule (nothing changed)',
+].join('\n');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** RFC 3339 date-time with an explicit offset, as the admin API's `expiresAt` takes it. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** `key list` without --limit: every key (a tenant has a handful). */
+const ALL = Number.MAX_SAFE_INTEGER;
+
+const invalidValue = (message: string) => new CliError(CliErrorCode.InvalidValue, message);
+
+/** `--expires-at` as a date, or a refusal: unparsable, or not in the future (the key could never work). */
+function parseExpiry(text: string, now: Date): Date | CliError {
+  const at = new Date(text);
+  if (!RFC3339.test(text) || Number.isNaN(at.getTime()))
+    return invalidValue('--expires-at must be an RFC 3339 time, e.g. 2027-01-01T00:00:00Z');
+  if (!expiresInFuture(at, now))
+    return new CliError(CliErrorCode.ExpiryPast, '--expires-at must be in the future');
+  return at;
+}
+
+async function printKeys(pool: Pool, io: CommandIo, tenantId: string, limit: number): Promise<void> {
+  for (const key of await listApiKeys(pool, tenantId, limit)) io.stdout(JSON.stringify(key));
+}
+
+/**
+ * `modctl key ...`: operators issue, revoke and list API keys, including the first admin key of a fresh
+ * installation (no API key is needed: whoever runs modctl holds the database). Values are checked against the
+ * admin API's rules (tenant id, role for the tenant's kind, label, expiry in the future). The plaintext key is
+ * printed once on stdout and nowhere else: the database keeps its SHA-256, the audit log its public prefix.
+ * Every change is audited in its transaction as the operator (MODCTL_ACTOR) in role admin.
+ */
+export async function runKey(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: false,
+      options: {
+        tenant: { type: 'string' },
+        role: { type: 'string' },
+        label: { type: 'string' },
+        'expires-at': { type: 'string' },
+        id: { type: 'string' },
+        reason: { type: 'string' },
+        limit: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values: v } = parsed;
+  const usage = () => {
+    io.stderr(USAGE);
+    return 2;
+  };
+  const invalid = (e: CliError) => {
+    io.stderr(JSON.stringify({ error: e.toJSON() }));
+    return 2;
+  };
+  if (v.tenant !== undefined && !satisfiesRule(TenantFieldRules.tenantId, v.tenant))
+    return invalid(invalidValue('--tenant must be a tenant id (a lowercase slug)'));
+  const by = operator('admin');
+  try {
+    if (sub === 'issue') {
+      if (!v.tenant || !isOneOf(Roles, v.role)) return usage();
+      if (v.label !== undefined && !satisfiesRule(TenantFieldRules.credentialLabel, v.label))
+        return invalid(invalidValue('--label must be 1-100 characters without control characters'));
+      const expiresAt = v['expires-at'] === undefined ? null : parseExpiry(v['expires-at'], new Date());
+      if (expiresAt instanceof CliError) return invalid(expiresAt);
+      const { tenant: tenantId, role, label } = { tenant: v.tenant, role: v.role, label: v.label };
+      const issued = await withPool((pool) =>
+        withTransaction(pool, async (c) => {
+          const tenant = await getTenant(c, tenantId);
+          if (tenant === null) throw new CliError(CliErrorCode.UnknownTenant, `no tenant ${tenantId}`);
+          if (!roleAllowedForTenant(tenant.kind, role))
+            throw new CliError(
+              CliErrorCode.RoleNotForTenant,
+              `a ${tenant.kind} tenant's keys may not have role ${role} (${RolesByTenantKind[tenant.kind].join(', ')} may)`,
+            );
+          const key = await createApiKey(c, {
+            tenantId,
+            role,
+            ...(label === undefined ? {} : { label }),
+            expiresAt,
+            createdBy: by.actor.id,
+          });
+          await appendAudit(c, {
+            ...by,
+            action: 'key.created',
+            subject: { type: 'api_key', id: key.id },
+            evidence: { tenantId, role, prefix: key.prefix, expiresAt: expiresAt?.toISOString() ?? null },
+          });
+          // The shape `POST /v1/admin/tenants/:tenantId/keys` answers with.
+          return {
+            id: key.id,
+            tenantId,
+            role,
+            prefix: key.prefix,
+            key: key.key,
+            expiresAt: expiresAt?.toISOString() ?? null,
+          };
+        }),
+      );
+      io.stdout(JSON.stringify(issued));
+      return 0;
+    }
+    if (sub === 'revoke') {
+      if (!v.id || v.tenant !== undefined) return usage();
+      if (!UUID.test(v.id)) return invalid(invalidValue('--id must be a key id (a UUID, from `key list`)'));
+      const { id, reason } = { id: v.id, reason: v.reason };
+      const key = await withPool((pool) =>
+        withTransaction(pool, async (c) => {
+          const revoked = await revokeApiKey(c, id, new Date());
+          if (revoked === null) throw new CliError(CliErrorCode.UnknownKey, `no key ${id}`);
+          // Revoking a revoked key changes nothing and is not audited again (as over the API).
+          if (revoked.revokedNow) {
+            await appendAudit(c, {
+              ...by,
+              action: 'key.revoked',
+              subject: { type: 'api_key', id },
+              reason: reason ?? null,
+              evidence: { tenantId: revoked.key.tenantId, prefix: revoked.key.prefix },
+            });
+          }
+          return revoked.key;
+        }),
+      );
+      io.stdout(JSON.stringify(key));
+      return 0;
+    }
+    if (sub === 'list') {
+      if (v.limit !== undefined && !/^[1-9]\d{0,8}$/.test(v.limit)) return usage();
+      const limit = v.limit === undefined ? ALL : Number(v.limit);
+      const only = v.tenant;
+      await withPool(async (pool) => {
+        if (only !== undefined) {
+          if ((await getTenant(pool, only)) === null)
+            throw new CliError(CliErrorCode.UnknownTenant, `no tenant ${only}`);
+          return printKeys(pool, io, only, limit);
+        }
+        // Every tenant's keys, tenant by tenant in id order (bounded memory however many tenants).
+        let after: string | undefined;
+        for (;;) {
+          const page = await listTenants(pool, { limit: 1000, ...(after === undefined ? {} : { after }) });
+          for (const t of page) await printKeys(pool, io, t.id, limit);
+          const last = page.at(-1);
+          if (last === undefined) return;
+          after = last.id;
+        }
+      });
+      return 0;
+    }
+    io.stderr(USAGE);
+    return sub === undefined || sub === '--help' ? 0 : 2;
+  } catch (err) {
+    const error = isModError(err)
+      ? err.toJSON()
+      : { code: CliErrorCode.Unexpected, message: (err as Error).message };
+    io.stderr(JSON.stringify({ error }));
+    return 1;
+  }
+}
+
+export const keyCommand: Command = {
+  name: 'key',
+  summary: 'issue, revoke and list API keys (the first admin key too)',
+  run: runKey,
+};

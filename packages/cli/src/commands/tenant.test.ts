@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestSchema, listAudit, listBlockingSubscribers, type TestDatabase } from '@mod/db';
+import { runTenant } from './tenant.js';
+
+let db: TestDatabase;
+const saved = { ...process.env };
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) } };
+}
+const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
+
+beforeAll(async () => {
+  db = await createTestSchema();
+  process.env['DATABASE_URL'] = db.connectionString;
+  process.env['DATABASE_SCHEMA'] = db.schema;
+  process.env['MODCTL_ACTOR'] = 'alice';
+});
+afterAll(async () => {
+  process.env = saved;
+  await db.drop();
+});
+
+const tenantsAudit = async () => (await listAudit(db.pool, {})).filter((a) => a.subject.type === 'tenant');
+
+describe('modctl tenant', () => {
+  it('creates tenants (never overwriting one), lists them in id order page by page, changes, disables and enables; every change audited as the operator', async () => {
+    const empty = io();
+    expect(await runTenant(['list'], empty.io)).toBe(0);
+    expect(empty.out).toEqual([]);
+
+    const ops = io();
+    expect(
+      await runTenant(['create', '--id', 'ops', '--kind', 'admin', '--name', 'Operations'], ops.io),
+    ).toBe(0);
+    expect(json(ops.out[0])).toMatchObject({
+      id: 'ops',
+      kind: 'admin',
+      name: 'Operations',
+      subscribedToBlocking: false,
+      disabledAt: null,
+    });
+    const isp = io();
+    expect(
+      await runTenant(
+        ['create', '--id', 'isp-1', '--kind', 'isp', '--name', 'ISP One', '--subscribed-to-blocking', 'true'],
+        isp.io,
+      ),
+    ).toBe(0);
+    expect(json(isp.out[0])).toMatchObject({ id: 'isp-1', kind: 'isp', subscribedToBlocking: true });
+    expect(
+      await runTenant(['create', '--id', 'auth', '--kind', 'authority', '--name', 'Ministry'], io().io),
+    ).toBe(0);
+    expect(await listBlockingSubscribers(db.pool)).toEqual(['isp-1']);
+
+    // An existing id is refused, not overwritten (an ISP cannot be turned into an authority by a typo).
+    const again = io();
+    expect(await runTenant(['create', '--id', 'isp-1', '--kind', 'authority', '--name', 'X'], again.io)).toBe(
+      1,
+    );
+    expect(json(again.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_TENANT_EXISTS' } });
+
+    const all = io();
+    expect(await runTenant(['list'], all.io)).toBe(0);
+    expect(all.out.map((l) => json<{ id: string; kind: string }>(l))).toEqual([
+      expect.objectContaining({ id: 'auth', kind: 'authority' }),
+      expect.objectContaining({ id: 'isp-1', kind: 'isp' }),
+      expect.objectContaining({ id: 'ops', kind: 'admin' }),
+    ]);
+    const page = io();
+    expect(await runTenant(['list', '--limit', '1', '--after', 'auth'], page.io)).toBe(0);
+    expect(page.out.map((l) => json<{ id: string }>(l).id)).toEqual(['isp-1']);
+
+    const renamed = io();
+    expect(
+      await runTenant(
+        ['settings', '--id', 'isp-1', '--name', 'ISP One JSC', '--subscribed-to-blocking', 'false'],
+        renamed.io,
+      ),
+    ).toBe(0);
+    expect(json(renamed.out[0])).toMatchObject({ name: 'ISP One JSC', subscribedToBlocking: false });
+    expect(await listBlockingSubscribers(db.pool)).toEqual([]);
+
+    const off = io();
+    expect(await runTenant(['disable', '--id', 'isp-1'], off.io)).toBe(0);
+    expect(json<{ disabledAt: string | null }>(off.out[0]).disabledAt).not.toBeNull();
+    const on = io();
+    expect(await runTenant(['enable', '--id', 'isp-1'], on.io)).toBe(0);
+    expect(json(on.out[0])).toMatchObject({ disabledAt: null });
+
+    const audit = await tenantsAudit();
+    expect(audit.map((a) => [a.action, a.subject.id])).toEqual([
+      ['tenant.created', 'ops'],
+      ['tenant.created', 'isp-1'],
+      ['tenant.created', 'auth'],
+      ['tenant.changed', 'isp-1'],
+      ['tenant.changed', 'isp-1'],
+      ['tenant.changed', 'isp-1'],
+    ]);
+    expect(audit.every((a) => a.actor.id === 'modctl:alice' && a.role === 'admin')).toBe(true);
+  });
+
+  it('refuses values the admin API refuses (exit 2, coded), bad usage (exit 2) and unknown tenants (exit 1), changing nothing', async () => {
+    const before = (await tenantsAudit()).length;
+    const refused = async (args: string[], code: string) => {
+      const c = io();
+      expect(await runTenant(args, c.io)).toBe(2);
+      expect(json(c.err[0])).toMatchObject({ error: { code } });
+    };
+    await refused(['create', '--id', 'Ops2', '--kind', 'admin', '--name', 'x'], 'MOD_ERR_CLI_INVALID_VALUE');
+    await refused(
+      ['create', '--id', 'a'.repeat(64), '--kind', 'isp', '--name', 'x'],
+      'MOD_ERR_CLI_INVALID_VALUE',
+    );
+    await refused(
+      ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'a\u0007b'],
+      'MOD_ERR_CLI_INVALID_VALUE',
+    );
+    await refused(['create', '--id', 'isp-2', '--kind', 'isp', '--name', ''], 'MOD_ERR_CLI_INVALID_VALUE');
+    await refused(
+      ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'n'.repeat(201)],
+      'MOD_ERR_CLI_INVALID_VALUE',
+    );
+    await refused(['settings', '--id', 'ops', '--name', 'line\nbreak'], 'MOD_ERR_CLI_INVALID_VALUE');
+    await refused(['list', '--after', 'NOT AN ID'], 'MOD_ERR_CLI_INVALID_VALUE');
+
+    expect(await runTenant(['create', '--id', 'isp-2', '--kind', 'telco', '--name', 'x'], io().io)).toBe(2);
+    expect(await runTenant(['create', '--id', 'isp-2', '--kind', 'isp'], io().io)).toBe(2);
+    expect(
+      await runTenant(
+        ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--subscribed-to-blocking', 'yes'],
+        io().io,
+      ),
+    ).toBe(2);
+    expect(
+      await runTenant(['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--bogus'], io().io),
+    ).toBe(2);
+    expect(await runTenant(['settings', '--id', 'ops'], io().io)).toBe(2);
+    expect(await runTenant(['settings', '--id', 'ops', '--kind', 'isp'], io().io)).toBe(2);
+    expect(await runTenant(['disable', '--id', 'ops', '--name', 'x'], io().io)).toBe(2);
+    expect(await runTenant(['list', '--limit', '0'], io().io)).toBe(2);
+    expect(await runTenant(['rename'], io().io)).toBe(2);
+    expect(await runTenant(['--help'], io().io)).toBe(0);
+
+    const missing = io();
+    expect(await runTenant(['disable', '--id', 'nobody'], missing.io)).toBe(1);
+    expect(json(missing.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
+
+    const ids = (await db.pool.query<{ id: string }>('select id from tenants order by id')).rows.map(
+      (r) => r.id,
+    );
+    expect(ids).toEqual(['auth', 'isp-1', 'ops']);
+    expect((await tenantsAudit()).length).toBe(before);
+  });
+});

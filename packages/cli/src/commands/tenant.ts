@@ -1,0 +1,192 @@
+import { parseArgs } from 'node:util';
+import { isModError } from '@mod/contracts';
+import {
+  appendAudit,
+  createTenant,
+  listTenants,
+  satisfiesRule,
+  TenantFieldRules,
+  TenantKinds,
+  updateTenant,
+  withTransaction,
+  type PoolClient,
+  type StoredTenant,
+} from '@mod/db';
+import type { Command, CommandIo } from '../command.js';
+import { CliError, CliErrorCode } from '../errors.js';
+import { isOneOf, operator, withPool } from './curator.js';
+
+const USAGE = [
+  `usage: modctl tenant create --id ID --kind ${TenantKinds.join('|')} --name NAME`,
+  '                            [--subscribed-to-blocking true|false]',
+  '       modctl tenant list [--limit N] [--after ID]',
+  '       modctl tenant settings --id ID [--name NAME] [--subscribed-to-blocking true|false]',
+  '       modctl tenant disable|enable --id ID',
+  'ID: a lowercase slug (a-z, 0-9 and -, at most 63); NAME: 1-200 characters without control characters.',
+  '--subscribed-to-blocking true: an ISP that receives a blocking request for every automatic match.',
+  "disable: none of the tenant's keys or certificates authenticate any more (enable undoes it).",
+  'On an empty database: `tenant create --id ops --kind admin --name Operations`, then',
+  '`modctl key issue --tenant ops --role admin` gives the first admin key.',
+  'environment: DATABASE_URL, DATABASE_SCHEMA; MODCTL_ACTOR (who the audit log names; default the OS user)',
+  'exit codes: 0 done; 1 failed (nothing changed); 2 usage or a value breaking its rule (nothing changed)',
+].join('\n');
+
+const BOOLEAN_WORDS = { true: true, false: false } as const;
+
+/** A value that breaks its field's rule, or null. The same rules the admin API's schemas are built from. */
+function invalidField(field: 'id' | 'name', value: string): CliError | null {
+  if (field === 'id' && !satisfiesRule(TenantFieldRules.tenantId, value))
+    return new CliError(
+      CliErrorCode.InvalidValue,
+      '--id must be a lowercase slug (a-z, 0-9 and -, at most 63)',
+    );
+  if (field === 'name' && !satisfiesRule(TenantFieldRules.tenantName, value))
+    return new CliError(
+      CliErrorCode.InvalidValue,
+      '--name must be 1-200 characters without control characters',
+    );
+  return null;
+}
+
+/** Changes a tenant and audits the change in one transaction, as `PATCH /v1/admin/tenants/:id` does. */
+async function changeTenant(
+  c: PoolClient,
+  id: string,
+  change: { name?: string; subscribedToBlocking?: boolean; disabled?: boolean },
+): Promise<StoredTenant> {
+  const changed = await updateTenant(c, id, change, new Date());
+  if (changed === null) throw new CliError(CliErrorCode.UnknownTenant, `no tenant ${id}`);
+  await appendAudit(c, {
+    ...operator('admin'),
+    action: 'tenant.changed',
+    subject: { type: 'tenant', id },
+    evidence: { change: { ...change } },
+  });
+  return changed.after;
+}
+
+/**
+ * `modctl tenant ...`: operators' tenant administration, so a fresh installation needs neither the demo seed
+ * nor SQL: create (never overwrites), list in id order, change the name or blocking subscription, switch off
+ * and on. Values are checked against the admin API's rules; every change is audited in its transaction as the
+ * operator (MODCTL_ACTOR) in role admin.
+ */
+export async function runTenant(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: false,
+      options: {
+        id: { type: 'string' },
+        kind: { type: 'string' },
+        name: { type: 'string' },
+        'subscribed-to-blocking': { type: 'string' },
+        limit: { type: 'string' },
+        after: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values: v } = parsed;
+  const usage = () => {
+    io.stderr(USAGE);
+    return 2;
+  };
+  const invalid = (e: CliError) => {
+    io.stderr(JSON.stringify({ error: e.toJSON() }));
+    return 2;
+  };
+  const subscribed = v['subscribed-to-blocking'];
+  if (subscribed !== undefined && !isOneOf(['true', 'false'] as const, subscribed)) return usage();
+  const subscribedToBlocking = subscribed === undefined ? undefined : BOOLEAN_WORDS[subscribed];
+  try {
+    if (sub === 'create') {
+      if (!v.id || !isOneOf(TenantKinds, v.kind) || v.name === undefined) return usage();
+      const bad = invalidField('id', v.id) ?? invalidField('name', v.name);
+      if (bad !== null) return invalid(bad);
+      const tenant = {
+        id: v.id,
+        kind: v.kind,
+        name: v.name,
+        subscribedToBlocking: subscribedToBlocking ?? false,
+      };
+      const created = await withPool((pool) =>
+        withTransaction(pool, async (c) => {
+          const t = await createTenant(c, tenant);
+          if (t === null) throw new CliError(CliErrorCode.TenantExists, `a tenant ${tenant.id} exists`);
+          await appendAudit(c, {
+            ...operator('admin'),
+            action: 'tenant.created',
+            subject: { type: 'tenant', id: t.id },
+            evidence: { kind: t.kind, subscribedToBlocking: t.subscribedToBlocking },
+          });
+          return t;
+        }),
+      );
+      io.stdout(JSON.stringify(created));
+      return 0;
+    }
+    if (sub === 'list') {
+      if (v.limit !== undefined && !/^[1-9]\d{0,8}$/.test(v.limit)) return usage();
+      if (v.after !== undefined) {
+        const bad = invalidField('id', v.after);
+        if (bad !== null) return invalid(bad);
+      }
+      const limit = v.limit === undefined ? Infinity : Number(v.limit);
+      await withPool(async (pool) => {
+        let after = v.after;
+        let printed = 0;
+        // Page through in id order (bounded memory however many tenants); one JSON tenant per line.
+        while (printed < limit) {
+          const page = await listTenants(pool, {
+            limit: Math.min(1000, limit - printed),
+            ...(after === undefined ? {} : { after }),
+          });
+          for (const t of page) io.stdout(JSON.stringify(t));
+          printed += page.length;
+          const last = page.at(-1);
+          if (last === undefined) break;
+          after = last.id;
+        }
+      });
+      return 0;
+    }
+    if (sub === 'settings' || sub === 'disable' || sub === 'enable') {
+      // A tenant's kind never changes: its keys' roles were checked against it.
+      if (!v.id || v.kind !== undefined) return usage();
+      const change =
+        sub === 'settings'
+          ? {
+              ...(v.name === undefined ? {} : { name: v.name }),
+              ...(subscribedToBlocking === undefined ? {} : { subscribedToBlocking }),
+            }
+          : { disabled: sub === 'disable' };
+      if (Object.keys(change).length === 0) return usage();
+      if (sub !== 'settings' && (v.name !== undefined || subscribed !== undefined)) return usage();
+      const bad = invalidField('id', v.id) ?? (v.name === undefined ? null : invalidField('name', v.name));
+      if (bad !== null) return invalid(bad);
+      const id = v.id;
+      const tenant = await withPool((pool) => withTransaction(pool, (c) => changeTenant(c, id, change)));
+      io.stdout(JSON.stringify(tenant));
+      return 0;
+    }
+    io.stderr(USAGE);
+    return sub === undefined || sub === '--help' ? 0 : 2;
+  } catch (err) {
+    const error = isModError(err)
+      ? err.toJSON()
+      : { code: CliErrorCode.Unexpected, message: (err as Error).message };
+    io.stderr(JSON.stringify({ error }));
+    return 1;
+  }
+}
+
+export const tenantCommand: Command = {
+  name: 'tenant',
+  summary: 'create, list, change, disable and enable tenants',
+  run: runTenant,
+};

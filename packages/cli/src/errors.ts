@@ -1,0 +1,41 @@
+import { ModError } from '@mod/contracts';
+
+/**
+ * Codes modctl itself reports on stderr (`{"error":{"code":...,"message":...}}`); the packages it calls add
+ * their own (`MOD_ERR_DB_*`, `MOD_ERR_CURATION_*`, ...). Stable: scripts branch on them; never reuse one.
+ * README.md lists them (a test keeps the two in sync).
+ */
+export const CliErrorCode = {
+  /** A bug or an error without a code of its own. */
+  Unexpected: 'MOD_ERR_CLI_UNEXPECTED',
+  /** `hash`: a file that cannot be read. */
+  FileUnreadable: 'MOD_ERR_CLI_FILE_UNREADABLE',
+  /** `url-list remove`: no live entry of the list matches. */
+  NotListed: 'MOD_ERR_CLI_NOT_LISTED',
+  /** An option's value breaks the rule for its field (tenant id, name, label, timestamp, limit). */
+  InvalidValue: 'MOD_ERR_CLI_INVALID_VALUE',
+  /** `tenant create`: a tenant with this id exists (tenants are never overwritten). */
+  TenantExists: 'MOD_ERR_CLI_TENANT_EXISTS',
+  /** No tenant with this id. */
+  UnknownTenant: 'MOD_ERR_CLI_UNKNOWN_TENANT',
+  /** No API key with this id. */
+  UnknownKey: 'MOD_ERR_CLI_UNKNOWN_KEY',
+  /** `key issue`: the role does not suit the tenant's kind (an ISP's key can never act as an authority). */
+  RoleNotForTenant: 'MOD_ERR_CLI_ROLE_NOT_FOR_TENANT',
+  /** `key issue`: `--expires-at` is not in the future (the key could never authenticate). */
+  ExpiryPast: 'MOD_ERR_CLI_EXPIRY_PAST',
+  /** `kafka partner`: the tenant is not an ISP or a platform (only they have partner topics). */
+  TenantNotPartner: 'MOD_ERR_CLI_TENANT_NOT_PARTNER',
+  /** `kafka partner grant`: the tenant is disabled. */
+  TenantDisabled: 'MOD_ERR_CLI_TENANT_DISABLED',
+  /** `kafka`: the broker refused or failed an operation (no code of its own). */
+  Kafka: 'MOD_ERR_CLI_KAFKA',
+} as const;
+export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
+
+/** A refusal with a stable code; printed on stderr as JSON by the command that catches it. */
+export class CliError extends ModError {
+  constructor(code: CliErrorCode, message: string) {
+    super(code, message, { retriable: false });
+  }
+}
