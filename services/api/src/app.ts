@@ -7,6 +7,7 @@ import type { Pool } from '@mod/db';
 import type { Producer } from '@mod/kafka';
 import { registerOpsRoutes, type Logger, type ReadinessCheck, type Registry } from '@mod/telemetry';
 import { registerAuth } from './auth.js';
+import { handleClientError } from './client-errors.js';
 import { ApiError, badRequest, timedOut } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    clientErrorHandler: handleClientError,
     ...(deps.tls === undefined ? {} : { https: deps.tls }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;

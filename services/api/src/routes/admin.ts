@@ -72,6 +72,15 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
       );
   };
 
+  /** An expiry, if given, must be ahead of now: an already-expired credential is a mistake, never useful. */
+  const futureExpiry = (text: string | undefined): Date | null => {
+    if (text === undefined) return null;
+    const at = new Date(text);
+    if (!(at.getTime() > now().getTime()))
+      throw badRequest('MOD_ERR_API_EXPIRY_NOT_FUTURE', 'expiresAt must be in the future');
+    return at;
+  };
+
   app.get(
     '/v1/admin/tenants',
     {
@@ -209,7 +218,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
     async (req, reply) => {
       const p = principalOf(req);
       const b = req.body;
-      const expiresAt = b.expiresAt === undefined ? null : new Date(b.expiresAt);
+      const expiresAt = futureExpiry(b.expiresAt);
       const created = await tx(async (c) => {
         const tenant = await getTenant(c, req.params.tenantId);
         if (tenant === null) throw notFound('tenant');
@@ -317,6 +326,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
       const fingerprint = normaliseFingerprint(b.fingerprintSha256);
       if (fingerprint === null)
         throw badRequest('MOD_ERR_API_BAD_FINGERPRINT', 'fingerprintSha256 must be 32 bytes of hex');
+      const expiresAt = futureExpiry(b.expiresAt);
       const cert = await tx(async (c) => {
         const tenant = await getTenant(c, req.params.tenantId);
         if (tenant === null) throw notFound('tenant');
@@ -327,7 +337,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
           fingerprintSha256: fingerprint,
           role: 'isp',
           ...(b.label === undefined ? {} : { label: b.label }),
-          expiresAt: b.expiresAt === undefined ? null : new Date(b.expiresAt),
+          expiresAt,
           createdBy: p.keyId,
         });
         if (registered === null) throw conflict('this certificate is already registered');
