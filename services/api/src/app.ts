@@ -54,8 +54,17 @@ export interface AppDeps {
   requestTimeoutMs?: number;
   /** Requests per credential. Default 20/s sustained, bursts of 100. */
   rateLimit?: RateLimitOptions;
-  /** Failed authentications per client address before 429. Default 1/s sustained, bursts of 20. */
+  /**
+   * Failed authentications per client address and per failing credential (key prefix, certificate) before
+   * failures answer 429 and are no longer audited one by one; a valid credential is never refused by it.
+   * Default 1/s sustained, bursts of 20.
+   */
   authFailureLimit?: RateLimitOptions;
+  /**
+   * Proxies (IPs or CIDRs) whose `X-Forwarded-For` names the client (`API_TRUSTED_PROXIES`). Default none: the
+   * header is ignored and the client is the direct peer, so no client can pose as another address.
+   */
+  trustedProxies?: readonly string[];
   /** TLS for the listener; with `requestCert`, verified client certificates mapped to ISPs authenticate (mTLS). */
   tls?: ServerOptions;
   /** What the walled-garden page says (`SPLASH_*` settings). Default: the built-in texts. */
@@ -100,6 +109,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     clientErrorHandler: handleClientError,
+    trustProxy:
+      deps.trustedProxies !== undefined && deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
     ...(deps.tls === undefined ? {} : { https: deps.tls }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
@@ -158,6 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keyLimiter: createRateLimiter(deps.rateLimit ?? { ratePerSecond: 20, burst: 100 }),
     failureLimiter: createRateLimiter(deps.authFailureLimit ?? { ratePerSecond: 1, burst: 20 }),
     clientCertificates: deps.tls?.requestCert === true,
+    registry: deps.registry,
   });
   await registerOpenApi(base);
   await app.register(multipart, {
