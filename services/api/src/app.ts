@@ -22,7 +22,7 @@ import { orderRoutes } from './routes/orders.js';
 import { orderAuthorityRoutes } from './routes/order-authority.js';
 import { orderResponseRoutes } from './routes/order-responses.js';
 import { orderStatsRoutes } from './routes/order-stats.js';
-import { orderWebhookRoutes } from './routes/order-webhook.js';
+import { orderWebhookRoutes, type WebhookTargetCheck } from './routes/order-webhook.js';
 import { submissionRoutes } from './routes/submissions.js';
 import { urlListChangesTopicOf, urlListRoutes } from './routes/url-lists.js';
 
@@ -65,6 +65,8 @@ export interface AppDeps {
    * header is ignored and the client is the direct peer, so no client can pose as another address.
    */
   trustedProxies?: readonly string[];
+  /** How webhook targets are resolved and vetted at registration. Default: system DNS, production policy. */
+  webhookTargets?: WebhookTargetCheck;
   /** TLS for the listener; with `requestCert`, verified client certificates mapped to ISPs authenticate (mTLS). */
   tls?: ServerOptions;
   /** What the walled-garden page says (`SPLASH_*` settings). Default: the built-in texts. */
@@ -191,7 +193,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   orderResponseRoutes(app, routeDeps);
   orderAuthorityRoutes(app, routeDeps);
   orderStatsRoutes(app, routeDeps);
-  orderWebhookRoutes(app, routeDeps);
+  orderWebhookRoutes(app, {
+    ...routeDeps,
+    ...(deps.webhookTargets === undefined ? {} : { webhookTargets: deps.webhookTargets }),
+  });
   bankRoutes(app, {
     ...routeDeps,
     bankChangesTopic: deps.bankChangesTopic,
