@@ -7,6 +7,7 @@ import {
   createActionerService,
   createFetchVerifier,
   createManualClock,
+  createSafeWebhookSender,
   DELIVERY_HEADER,
   SIGNATURE_HEADER,
   verifyWebhook,
@@ -28,6 +29,7 @@ import {
 import { createProducer, type Producer } from '@mod/kafka';
 import { createRegistry, type Registry } from '@mod/telemetry';
 import { createWorld, logger, serviceEnv, type World } from './helpers.js';
+import { loopbackAsPublic, loopbackResolver } from './test-network.js';
 
 /** A request the webhook receiver saw, as sent (so a test can replay or alter it). */
 export interface ReceivedWebhook {
@@ -162,7 +164,8 @@ export interface OrdersWorld {
 }
 
 /**
- * API (built on the test clock) and actioner (test clock, loopback verifier, scheduler driven by `tick()`)
+ * API (built on the test clock) and actioner (test clock, loopback verifier, scheduler driven by `tick()`, webhooks
+ * through the SSRF-safe sender with 127.0.0.1 standing in for a public host, plain http allowed for the receiver)
  * against real Kafka and Postgres; tenants isp-1, isp-2 (subscribed to blocking), platform-1 (with a webhook
  * endpoint on the local receiver), platform-2, authority-1, each with an API key.
  */
@@ -186,6 +189,11 @@ export async function startOrdersWorld(
       {
         clock,
         verifier: loopbackVerifier,
+        webhookSender: createSafeWebhookSender({
+          resolver: loopbackResolver,
+          addressPolicy: loopbackAsPublic,
+          allowPlainHttp: true,
+        }),
         random: () => 0.5,
         ...o,
       },
@@ -203,6 +211,7 @@ export async function startOrdersWorld(
     maxUploadBytes: 1 << 20,
     rateLimit: { ratePerSecond: 1e6, burst: 1e6 },
     authFailureLimit: { ratePerSecond: 1e6, burst: 1e6 },
+    webhookTargets: { resolver: loopbackResolver, addressPolicy: loopbackAsPublic },
     now: () => clock.now(),
   });
   const db = world.db;

@@ -11,7 +11,8 @@ export interface WebhookEndpoint {
 
 /**
  * Sets a tenant's webhook endpoint; returns the signing secret (a fresh random one unless given). The secret is
- * shown to the tenant once; it stays in the database only because signing needs it.
+ * shown to the tenant once; it stays in the database only because signing needs it. The URL is stored as given:
+ * the API vets it first (https, a name resolving to public addresses only), and every delivery vets it again.
  */
 export async function setWebhookEndpoint(
   db: Queryable,

@@ -1,8 +1,8 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { isIPv4, isIPv6, type LookupFunction, type Socket } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { defaultAddressPolicy, parseIpv6, type AddressPolicy } from './address-policy.js';
+import { checkHost, systemResolver, type Resolver } from './host-check.js';
 import { UrlError, UrlErrorCode } from './errors.js';
 import { HostType, normalizeUrl, type NormalizedUrl } from './normalize.js';
 import { SNIFF_BYTES, sniffMedia, type MediaType } from './sniff.js';
@@ -17,7 +17,7 @@ export const FetchRefusal = {
   DnsFailure: 'dns-failure',
   /** More redirects than `maxRedirects`, or a redirect without a Location. */
   TooManyRedirects: 'too-many-redirects',
-  /** Content-Length or the bytes received exceeded `maxBytes`. */
+  /** Content-Length or the bytes received exceeded `maxBytes` (or a POST body exceeded `maxRequestBytes`). */
   TooLarge: 'too-large',
   /** `connectTimeoutMs` or `timeoutMs` elapsed. */
   Timeout: 'timeout',
@@ -63,10 +63,38 @@ export interface FetchFailure {
 
 export type FetchOutcome = FetchSuccess | FetchFailure;
 
-/** Resolves a name to every address it has. Default: `dns.lookup(name, { all: true, verbatim: true })`. */
-export type Resolver = (
-  hostname: string,
-) => Promise<ReadonlyArray<{ readonly address: string; readonly family: number }>>;
+export type { Resolver } from './host-check.js';
+
+/**
+ * The answer to a POST ({@link SafeFetcher.post}): whatever the status, redirects included (never followed).
+ * `bytes` holds at most `maxResponseBytes` of the body; `truncated` says whether more was sent.
+ */
+export interface PostSuccess {
+  readonly ok: true;
+  readonly url: string;
+  /** The vetted IP address the request was sent to. */
+  readonly address: string;
+  readonly status: number;
+  readonly bytes: Buffer;
+  readonly truncated: boolean;
+}
+
+export type PostOutcome = PostSuccess | FetchFailure;
+
+/** A small POST through the fetcher (webhooks): body, headers, and per-call bounds. */
+export interface PostRequest {
+  readonly body: string | Buffer;
+  /**
+   * Sent as given, except the ones the fetcher owns: `host`, `content-length`, `transfer-encoding`,
+   * `connection`, `accept-encoding`, `user-agent`.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Response body bytes kept (the rest is not read). Default 64 KiB. */
+  readonly maxResponseBytes?: number;
+  /** The whole request, in milliseconds. Default: the fetcher's `timeoutMs`. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
 
 /** What is about to be dialled; see {@link SafeFetcherOptions.beforeConnect}. */
 export interface ConnectTarget {
@@ -92,6 +120,8 @@ export interface SafeFetcherOptions {
   readonly connectTimeoutMs?: number;
   /** Concurrent requests to one host; more wait (within `timeoutMs`). Default 2. */
   readonly maxConcurrentPerHost?: number;
+  /** Largest POST body sent, in bytes. Default 1 MiB. */
+  readonly maxRequestBytes?: number;
   /** Default `mod-fetcher/1`. */
   readonly userAgent?: string;
   /**
@@ -114,9 +144,28 @@ export interface SafeFetcher {
   fetch(url: string, options?: { readonly signal?: AbortSignal }): Promise<FetchOutcome>;
 }
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Posts to endpoints callers name (webhooks) without becoming a proxy into private networks. */
+export interface SafePoster {
+  /**
+   * POSTs a small body to `url` with the same vetting as `fetch` (resolve, refuse any non-public address, dial
+   * the vetted address only), and answers with the status whatever it is. Redirects are returned, never
+   * followed. Never rejects (but throws a `UrlError` for out-of-range bounds): refusals and network failures
+   * are a {@link FetchFailure}.
+   */
+  post(url: string, request: PostRequest): Promise<PostOutcome>;
+}
 
-const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+/** Request headers a POST caller may not set: the fetcher owns framing, the Host it dials and what it accepts. */
+const OWNED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'accept-encoding',
+  'user-agent',
+]);
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
@@ -185,8 +234,25 @@ class HostLimiter {
   }
 }
 
+/** What one hop sends: a media GET, or a POST whose answer is read only up to `maxResponseBytes`. */
+type Send =
+  | { readonly method: 'GET' }
+  | {
+      readonly method: 'POST';
+      readonly body: Buffer;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly maxResponseBytes: number;
+    };
+
 type Hop =
   | { readonly kind: 'redirect'; readonly location: string; readonly status: number }
+  | {
+      readonly kind: 'answer';
+      readonly address: string;
+      readonly status: number;
+      readonly bytes: Buffer;
+      readonly truncated: boolean;
+    }
   | {
       readonly kind: 'body';
       readonly address: string;
@@ -222,9 +288,10 @@ function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
  * Creates the SSRF-safe fetcher. It resolves names itself and refuses the whole name if any address is
  * refused by the policy, dials the vetted address only (Host header and TLS SNI keep the name), follows
  * redirects itself re-normalising and re-vetting every hop, and bounds bytes, time and per-host concurrency.
- * Bodies are accepted only when their magic bytes say image.
+ * Fetched bodies are accepted only when their magic bytes say image. `post` sends one request the same way,
+ * without following redirects.
  */
-export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher {
+export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher & SafePoster {
   const resolver = options.resolver ?? systemResolver;
   const policy = options.addressPolicy ?? defaultAddressPolicy;
   const maxRedirects = positiveInt('maxRedirects', options.maxRedirects, 5);
@@ -232,6 +299,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
   const timeoutMs = positiveInt('timeoutMs', options.timeoutMs, 15_000);
   const connectTimeoutMs = positiveInt('connectTimeoutMs', options.connectTimeoutMs, 5_000);
   const maxPerHost = positiveInt('maxConcurrentPerHost', options.maxConcurrentPerHost, 2);
+  const maxRequestBytes = positiveInt('maxRequestBytes', options.maxRequestBytes, 1024 * 1024);
   if (maxPerHost < 1) throw new UrlError(UrlErrorCode.FetcherOptions, 'maxConcurrentPerHost must be >= 1');
   const userAgent = options.userAgent ?? 'mod-fetcher/1';
   const limiter = new HostLimiter(maxPerHost);
@@ -243,45 +311,24 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     url: NormalizedUrl,
     signal: AbortSignal,
   ): Promise<{ address: string; family: 4 | 6 } | { reason: FetchRefusal; detail: string }> {
-    if (url.hostType !== HostType.Domain) {
-      const address = url.hostType === HostType.Ipv6 ? url.host.slice(1, -1) : url.host;
-      const verdict = policy(address);
-      if (verdict !== 'allow')
-        return { reason: FetchRefusal.BlockedAddress, detail: `${address}: ${verdict}` };
-      return { address, family: url.hostType === HostType.Ipv6 ? 6 : 4 };
-    }
-    let answers: ReadonlyArray<{ readonly address: string; readonly family: number }>;
-    try {
-      answers = await new Promise((resolve, reject) => {
-        if (signal.aborted) return reject(new Error('aborted'));
-        const onAbort = (): void => reject(new Error('aborted'));
-        signal.addEventListener('abort', onAbort, { once: true });
-        resolver(url.host)
-          .then(resolve, reject)
-          .finally(() => signal.removeEventListener('abort', onAbort));
-      });
-    } catch (cause) {
-      if (signal.aborted) return { reason: abortReason(signal), detail: 'while resolving' };
-      return {
-        reason: FetchRefusal.DnsFailure,
-        detail: cause instanceof Error ? cause.message : String(cause),
-      };
-    }
-    if (answers.length === 0) return { reason: FetchRefusal.DnsFailure, detail: 'no addresses' };
-    // One refused address refuses the name: an attacker controls which answer a later resolution prefers.
-    for (const answer of answers) {
-      const verdict = policy(answer.address);
-      if (verdict !== 'allow')
-        return { reason: FetchRefusal.BlockedAddress, detail: `${answer.address}: ${verdict}` };
-    }
-    const first = answers[0]!;
-    const family = isIPv4(first.address) ? 4 : isIPv6(first.address) ? 6 : null;
-    if (family === null)
-      return { reason: FetchRefusal.BlockedAddress, detail: `${first.address}: not an IP` };
-    return { address: first.address, family };
+    // IP literals are vetted without DNS; names resolve within the fetch's own deadline (the signal).
+    const checked = await checkHost(url.host, { resolver, addressPolicy: policy, timeoutMs: 0, signal });
+    if (checked.ok) return { address: checked.address, family: checked.family };
+    if (checked.reason === 'aborted' || checked.reason === 'timeout')
+      return { reason: signal.aborted ? abortReason(signal) : FetchRefusal.Timeout, detail: checked.detail };
+    return {
+      reason: checked.reason === 'dns-failure' ? FetchRefusal.DnsFailure : FetchRefusal.BlockedAddress,
+      detail: checked.detail,
+    };
   }
 
-  function requestHop(url: NormalizedUrl, address: string, family: 4 | 6, signal: AbortSignal): Promise<Hop> {
+  function requestHop(
+    url: NormalizedUrl,
+    address: string,
+    family: 4 | 6,
+    signal: AbortSignal,
+    send: Send,
+  ): Promise<Hop> {
     return new Promise<Hop>((resolve) => {
       const secure = url.scheme === 'https';
       const port = url.port ?? (secure ? 443 : 80);
@@ -316,25 +363,44 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
         return;
       }
 
+      const host = url.port === null ? url.host : `${url.host}:${url.port}`;
+      const headers: Record<string, string> =
+        send.method === 'GET'
+          ? { host, 'user-agent': userAgent, accept: 'image/*', 'accept-encoding': 'identity' }
+          : {
+              ...Object.fromEntries(
+                Object.entries(send.headers).filter(([name]) => !OWNED_HEADERS.has(name.toLowerCase())),
+              ),
+              host,
+              'user-agent': userAgent,
+              'content-length': String(send.body.length),
+              'accept-encoding': 'identity',
+            };
       const requestOptions: https.RequestOptions = {
         protocol: secure ? 'https:' : 'http:',
         hostname,
         port,
         path: url.query === '' ? url.path : `${url.path}?${url.query}`,
-        method: 'GET',
-        headers: {
-          host: url.port === null ? url.host : `${url.host}:${url.port}`,
-          'user-agent': userAgent,
-          accept: 'image/*',
-          'accept-encoding': 'identity',
-        },
+        method: send.method,
+        headers,
         agent: false,
         lookup: pinnedLookup(address, family),
         signal,
       };
       if (secure && url.hostType === HostType.Domain) requestOptions.servername = hostname;
       if (secure && options.tlsTrustedCa !== undefined) requestOptions.ca = options.tlsTrustedCa;
-      const req = (secure ? https : http).request(requestOptions);
+      let req: http.ClientRequest;
+      try {
+        req = (secure ? https : http).request(requestOptions);
+      } catch (cause) {
+        // e.g. a header value Node refuses (control characters): nothing was sent.
+        resolve({
+          kind: 'refused',
+          reason: FetchRefusal.BadUrl,
+          detail: `request refused before sending: ${cause instanceof Error ? cause.message : String(cause)}`,
+        });
+        return;
+      }
 
       const connectTimer = setTimeout(
         () => refuse(FetchRefusal.Timeout, `connect took over ${connectTimeoutMs} ms`),
@@ -358,6 +424,32 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
       });
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
+        if (send.method === 'POST') {
+          // Any status is the answer; the body is read only up to the bound (then the request is dropped).
+          res.on('data', (chunk: Buffer) => {
+            if (settled) return;
+            const room = send.maxResponseBytes - received;
+            if (chunk.length > room) {
+              chunks.push(chunk.subarray(0, room));
+              finish({ kind: 'answer', address, status, bytes: Buffer.concat(chunks), truncated: true });
+              return;
+            }
+            received += chunk.length;
+            chunks.push(chunk);
+          });
+          res.on('end', () =>
+            finish({ kind: 'answer', address, status, bytes: Buffer.concat(chunks), truncated: false }),
+          );
+          res.on('error', (error) => {
+            if (signal.aborted) refuse(abortReason(signal), 'answer aborted');
+            else refuse(FetchRefusal.ConnectionFailed, error.message);
+          });
+          res.on('aborted', () => {
+            if (signal.aborted) refuse(abortReason(signal), 'answer aborted');
+            else refuse(FetchRefusal.ConnectionFailed, 'answer cut short');
+          });
+          return;
+        }
         if (REDIRECT_STATUSES.has(status)) {
           const location = res.headers.location;
           if (location === undefined || location === '') {
@@ -407,7 +499,8 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
           else refuse(FetchRefusal.ConnectionFailed, 'body cut short');
         });
       });
-      req.end();
+      if (send.method === 'POST') req.end(send.body);
+      else req.end();
     });
   }
 
@@ -434,11 +527,12 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
       try {
         const vetted = await vet(url, signal);
         if ('reason' in vetted) return fail(vetted.reason, vetted.detail);
-        hop = await requestHop(url, vetted.address, vetted.family, signal);
+        hop = await requestHop(url, vetted.address, vetted.family, signal, { method: 'GET' });
       } finally {
         release();
       }
       if (hop.kind === 'refused') return fail(hop.reason, hop.detail, hop.status);
+      if (hop.kind === 'answer') return fail(FetchRefusal.ConnectionFailed, 'unexpected answer');
       if (hop.kind === 'body') {
         const { address, status, mediaType, contentType, bytes } = hop;
         return { ok: true, url: url.href, redirects, address, status, mediaType, contentType, bytes };
@@ -458,22 +552,79 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     }
   }
 
+  async function runPost(input: string, signal: AbortSignal, request: PostRequest): Promise<PostOutcome> {
+    const normalized = normalizeUrl(input);
+    if (!normalized.ok)
+      return {
+        ok: false,
+        reason: FetchRefusal.BadUrl,
+        detail: normalized.error.message,
+        url: input,
+        redirects: [],
+      };
+    const url = normalized.url;
+    const fail = (reason: FetchRefusal, detail: string): FetchFailure => ({
+      ok: false,
+      reason,
+      detail,
+      url: url.href,
+      redirects: [],
+    });
+    const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
+    if (body.length > maxRequestBytes)
+      return fail(FetchRefusal.TooLarge, `request body ${body.length} > ${maxRequestBytes} bytes`);
+    const maxResponseBytes = positiveInt('maxResponseBytes', request.maxResponseBytes, 64 * 1024);
+    const release = await limiter.acquire(url.host, signal);
+    if (release === null) return fail(abortReason(signal), `waiting for a ${url.host} slot`);
+    let hop: Hop;
+    try {
+      const vetted = await vet(url, signal);
+      if ('reason' in vetted) return fail(vetted.reason, vetted.detail);
+      hop = await requestHop(url, vetted.address, vetted.family, signal, {
+        method: 'POST',
+        body,
+        headers: request.headers ?? {},
+        maxResponseBytes,
+      });
+    } finally {
+      release();
+    }
+    if (hop.kind === 'refused')
+      return hop.status === undefined
+        ? fail(hop.reason, hop.detail)
+        : { ...fail(hop.reason, hop.detail), status: hop.status };
+    if (hop.kind !== 'answer') return fail(FetchRefusal.ConnectionFailed, 'unexpected answer');
+    const { address, status, bytes, truncated } = hop;
+    return { ok: true, url: url.href, address, status, bytes, truncated };
+  }
+
+  /** Runs `work` under a deadline and the caller's signal, and counts its outcome. */
+  async function bounded<T extends FetchOutcome | PostOutcome>(
+    deadlineMs: number,
+    external: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(FetchRefusal.Timeout), deadlineMs);
+    const onExternalAbort = (): void => controller.abort(FetchRefusal.Aborted);
+    if (external?.aborted === true) onExternalAbort();
+    else external?.addEventListener('abort', onExternalAbort, { once: true });
+    try {
+      const outcome = await work(controller.signal);
+      options.countOutcome?.(outcome.ok ? 'ok' : outcome.reason);
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+      external?.removeEventListener('abort', onExternalAbort);
+    }
+  }
+
   return {
-    async fetch(input, fetchOptions = {}) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(FetchRefusal.Timeout), timeoutMs);
-      const external = fetchOptions.signal;
-      const onExternalAbort = (): void => controller.abort(FetchRefusal.Aborted);
-      if (external?.aborted === true) onExternalAbort();
-      else external?.addEventListener('abort', onExternalAbort, { once: true });
-      try {
-        const outcome = await run(input, controller.signal);
-        options.countOutcome?.(outcome.ok ? 'ok' : outcome.reason);
-        return outcome;
-      } finally {
-        clearTimeout(timer);
-        external?.removeEventListener('abort', onExternalAbort);
-      }
-    },
+    fetch: (input, fetchOptions = {}) =>
+      bounded(timeoutMs, fetchOptions.signal, (signal) => run(input, signal)),
+    post: (input, request) =>
+      bounded(positiveInt('timeoutMs', request.timeoutMs, timeoutMs), request.signal, (signal) =>
+        runPost(input, signal, request),
+      ),
   };
 }

@@ -25,15 +25,26 @@ export {
 } from './address-policy.js';
 export { MediaType, SNIFF_BYTES, sniffMedia } from './sniff.js';
 export {
+  checkHost,
+  type HostCheck,
+  type HostCheckOptions,
+  type HostAllowed,
+  type HostRefused,
+} from './host-check.js';
+export {
   FetchRefusal,
   createSafeFetcher,
   type FetchOutcome,
   type FetchOutcomeLabel,
   type FetchSuccess,
   type FetchFailure,
+  type PostOutcome,
+  type PostRequest,
+  type PostSuccess,
   type Resolver,
   type ConnectTarget,
   type SafeFetcher,
+  type SafePoster,
   type SafeFetcherOptions,
 } from './fetcher.js';
 export {

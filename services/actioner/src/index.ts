@@ -11,7 +11,6 @@ export { createOutboxRelay, orderTopicPrefixes } from './relay.js';
 export { systemClock, createManualClock, type Clock, type ManualClock } from './clock.js';
 export {
   createOrderLifecycle,
-  fetchSender,
   type OrderLifecycle,
   type LifecycleOptions,
   type TickReport,
@@ -30,3 +29,4 @@ export {
   type BackoffOptions,
 } from './webhook-signing.js';
 export { createSafeBodyFetcher } from './safe-verifier.js';
+export { createSafeWebhookSender, type SafeWebhookSenderOptions } from './webhook-sender.js';

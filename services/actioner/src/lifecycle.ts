@@ -18,6 +18,7 @@ import {
 import type { Logger } from '@mod/telemetry';
 import type { Clock } from './clock.js';
 import type { LifecycleMetrics } from './metrics.js';
+import { createSafeWebhookSender, type WebhookSender } from './webhook-sender.js';
 import type { Verifier } from './verifier.js';
 import {
   backoffMs,
@@ -27,26 +28,7 @@ import {
   type BackoffOptions,
 } from './webhook-signing.js';
 
-/** Sends one signed HTTP request; injected so tests and the SSRF-safe fetcher can stand in. */
-export type WebhookSender = (r: {
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-}) => Promise<{ status: number }>;
-
-/** Node's fetch, without following redirects (a redirect is a failed delivery, never a hop elsewhere). */
-export const fetchSender: WebhookSender = async (r) => {
-  const res = await fetch(r.url, {
-    method: 'POST',
-    body: r.body,
-    headers: r.headers,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(r.timeoutMs),
-  });
-  await res.body?.cancel().catch(() => undefined);
-  return { status: res.status };
-};
+export type { WebhookSender };
 
 export interface LifecycleOptions {
   db: Pool;
@@ -58,6 +40,7 @@ export interface LifecycleOptions {
   confirmingAuthority: string;
   /** Re-fetches actioned takedowns; none: orders stay actioned until checked by other means. */
   verifier?: Verifier;
+  /** Default: {@link createSafeWebhookSender} with production settings. */
   sender?: WebhookSender;
   webhook?: {
     timeoutMs?: number;
@@ -102,7 +85,7 @@ const SYSTEM = { kind: 'service', id: 'actioner' } as const;
  */
 export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
   const batch = o.batchSize ?? 200;
-  const send = o.sender ?? fetchSender;
+  const send = o.sender ?? createSafeWebhookSender();
   const timeoutMs = o.webhook?.timeoutMs ?? 10_000;
   const maxAttempts = o.webhook?.maxAttempts ?? 12;
   const leaseMs = o.webhook?.leaseMs ?? 60_000;

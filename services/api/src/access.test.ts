@@ -411,7 +411,7 @@ describe('abuse limits', () => {
     }
   });
 
-  it('stops guessing: past the failure limit an address gets 429 without keys being looked up or audited', async () => {
+  it('stops guessing: past the failure limit an address gets 429, and failures are no longer audited', async () => {
     const own = await createApiTestWorld();
     try {
       const guarded = await own.build({

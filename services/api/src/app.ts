@@ -7,6 +7,7 @@ import type { Pool } from '@mod/db';
 import type { Producer } from '@mod/kafka';
 import { registerOpsRoutes, type Logger, type ReadinessCheck, type Registry } from '@mod/telemetry';
 import { registerAuth } from './auth.js';
+import { handleClientError } from './client-errors.js';
 import { ApiError, badRequest, timedOut } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -21,7 +22,7 @@ import { orderRoutes } from './routes/orders.js';
 import { orderAuthorityRoutes } from './routes/order-authority.js';
 import { orderResponseRoutes } from './routes/order-responses.js';
 import { orderStatsRoutes } from './routes/order-stats.js';
-import { orderWebhookRoutes } from './routes/order-webhook.js';
+import { orderWebhookRoutes, type WebhookTargetCheck } from './routes/order-webhook.js';
 import { submissionRoutes } from './routes/submissions.js';
 import { urlListRoutes } from './routes/url-lists.js';
 import { apiTopics, type RouteDeps } from './routes/common.js';
@@ -55,8 +56,19 @@ export interface AppDeps {
   requestTimeoutMs?: number;
   /** Requests per credential. Default 20/s sustained, bursts of 100. */
   rateLimit?: RateLimitOptions;
-  /** Failed authentications per client address before 429. Default 1/s sustained, bursts of 20. */
+  /**
+   * Failed authentications per client address and per failing credential (key prefix, certificate) before
+   * failures answer 429 and are no longer audited one by one; a valid credential is never refused by it.
+   * Default 1/s sustained, bursts of 20.
+   */
   authFailureLimit?: RateLimitOptions;
+  /**
+   * Proxies (IPs or CIDRs) whose `X-Forwarded-For` names the client (`API_TRUSTED_PROXIES`). Default none: the
+   * header is ignored and the client is the direct peer, so no client can pose as another address.
+   */
+  trustedProxies?: readonly string[];
+  /** How webhook targets are resolved and vetted at registration. Default: system DNS, production policy. */
+  webhookTargets?: WebhookTargetCheck;
   /** TLS for the listener; with `requestCert`, verified client certificates mapped to ISPs authenticate (mTLS). */
   tls?: ServerOptions;
   /** What the walled-garden page says (`SPLASH_*` settings). Default: the built-in texts. */
@@ -100,6 +112,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    clientErrorHandler: handleClientError,
+    trustProxy:
+      deps.trustedProxies !== undefined && deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
     ...(deps.tls === undefined ? {} : { https: deps.tls }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
@@ -158,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keyLimiter: createRateLimiter(deps.rateLimit ?? { ratePerSecond: 20, burst: 100 }),
     failureLimiter: createRateLimiter(deps.authFailureLimit ?? { ratePerSecond: 1, burst: 20 }),
     clientCertificates: deps.tls?.requestCert === true,
+    registry: deps.registry,
   });
   await registerOpenApi(base);
   await app.register(multipart, {
@@ -181,7 +197,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   orderResponseRoutes(app, routeDeps);
   orderAuthorityRoutes(app, routeDeps);
   orderStatsRoutes(app, routeDeps);
-  orderWebhookRoutes(app, routeDeps);
+  orderWebhookRoutes(app, {
+    ...routeDeps,
+    ...(deps.webhookTargets === undefined ? {} : { webhookTargets: deps.webhookTargets }),
+  });
   bankRoutes(app, { ...routeDeps, maxListBytes: deps.maxListBytes ?? 2 ** 31 });
   await urlListRoutes(app, { ...routeDeps, maxListBytes: deps.maxListBytes ?? 2 ** 31 });
   accountRoutes(app, routeDeps);

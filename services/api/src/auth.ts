@@ -11,6 +11,7 @@ import {
   type Principal,
   type Role,
 } from '@mod/db';
+import { Counter, type Registry } from '@mod/telemetry';
 import { orderScopeFor, scopeFor, type TenantRule, type TenantScope } from './authz.js';
 import { forbidden, rateLimited, unauthenticated } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -36,10 +37,17 @@ export interface AuthOptions {
   now: () => Date;
   /** Requests per credential. */
   keyLimiter: RateLimiter;
-  /** Failed authentications per client address: past the limit, answers 429 without looking keys up. */
+  /**
+   * Failed authentications, counted per client address (`req.ip`) and per failing credential (the presented
+   * key's public prefix, or the client certificate). Past either limit a failure answers 429 and is counted, not
+   * audited one by one. A credential that verifies is never refused because of failures, its own address's
+   * included: the limit guards the audit log and the guessers' rate, it must not lock tenants out.
+   */
   failureLimiter: RateLimiter;
   /** Accept verified TLS client certificates (mTLS) mapped to a tenant, when no API key is presented. */
   clientCertificates: boolean;
+  /** Where `mod_api_auth_failures_total{reason,outcome}` (outcome: audited, throttled) is registered. */
+  registry: Registry;
 }
 
 /** The bits of a TLS socket the certificate check reads (a plain TCP socket has none of them). */
@@ -61,16 +69,21 @@ export function verifiedClientFingerprint(socket: PeerSocket): string | null {
 /**
  * Authentication, role checks and per-credential rate limits in one place: every non-public route declares
  * `config.roles`; a request must carry `Authorization: Bearer <key>` (or a mapped, verified client certificate)
- * of an allowed role. Authentication failures and role denials are audited.
+ * of an allowed role. Authentication failures (below the failure limits) and role denials are audited.
  */
 export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
   app.decorateRequest('principal', null);
+  const failures = new Counter({
+    name: 'mod_api_auth_failures_total',
+    help: 'Failed authentications by reason; outcome throttled: past the failure limits, answered 429 and not audited',
+    labelNames: ['reason', 'outcome'] as const,
+    registers: [o.registry],
+  });
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const roles = req.routeOptions.config.roles;
     if (roles === undefined) return;
     const route = `${req.method} ${req.routeOptions.url ?? ''}`;
     const nowMs = o.now().getTime();
-    if (!o.failureLimiter.peek(req.ip, nowMs)) throw limited(reply, o.failureLimiter, req.ip, nowMs);
 
     const header = req.headers.authorization;
     const key = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
@@ -78,15 +91,28 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
       key === '' && o.clientCertificates
         ? verifiedClientFingerprint(req.raw.socket as Partial<TLSSocket>)
         : null;
+    // Every credential is looked up, whatever failed before it: refusing without a lookup would lock valid
+    // keys out along with the guessers sharing their address (a NAT, a proxy) or their key prefix.
     let check: KeyCheck | { ok: false; reason: 'missing' };
     if (key !== '') check = await verifyApiKey(o.db, key, o.now());
     else if (fingerprint !== null) check = await verifyClientCertificate(o.db, fingerprint, o.now());
     else check = { ok: false, reason: 'missing' };
 
     if (!check.ok) {
-      o.failureLimiter.take(req.ip, nowMs);
+      const prefix = key === '' ? null : apiKeyPrefix(key);
+      const identity =
+        prefix !== null ? `key:${prefix}` : fingerprint !== null ? `cert:${fingerprint}` : null;
+      const byAddress = o.failureLimiter.take(`ip:${req.ip}`, nowMs);
+      const byIdentity = identity === null ? null : o.failureLimiter.take(identity, nowMs);
+      const refused = [byAddress, byIdentity].filter((d) => d !== null && !d.allowed);
+      if (refused.length > 0) {
+        // A flood: answered and counted, but no longer written to the audit log one by one.
+        failures.inc({ reason: check.reason, outcome: 'throttled' });
+        throw limited(reply, Math.max(...refused.map((d) => d!.retryAfterMs)));
+      }
+      failures.inc({ reason: check.reason, outcome: 'audited' });
       await audit(req, o.db, {
-        actorId: key === '' ? (fingerprint ?? 'anonymous') : (apiKeyPrefix(key) ?? 'anonymous'),
+        actorId: key === '' ? (fingerprint ?? 'anonymous') : (prefix ?? 'anonymous'),
         action: 'auth.failed',
         route,
         reason: check.reason,
@@ -97,7 +123,7 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
     const p = check.principal;
     // Limit before the role check: denials are audited, and a key must not be able to flood the log.
     const decision = o.keyLimiter.take(p.keyId, nowMs);
-    if (!decision.allowed) throw limited(reply, o.keyLimiter, p.keyId, nowMs, decision.retryAfterMs);
+    if (!decision.allowed) throw limited(reply, decision.retryAfterMs);
     reply.header('x-ratelimit-remaining', String(decision.remaining));
     if (!roles.includes(p.role)) {
       await audit(req, o.db, {
@@ -114,16 +140,8 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
   });
 }
 
-function limited(
-  reply: FastifyReply,
-  limiter: RateLimiter,
-  key: string,
-  nowMs: number,
-  retryAfterMs?: number,
-) {
-  // Without a known wait (peek refused), one token's refill time is a safe hint.
-  const waitMs = retryAfterMs ?? Math.max(1, limiter.take(key, nowMs).retryAfterMs);
-  const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000));
+function limited(reply: FastifyReply, retryAfterMs: number) {
+  const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
   reply.header('retry-after', String(retryAfterS));
   return rateLimited(retryAfterS);
 }

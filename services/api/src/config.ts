@@ -1,4 +1,29 @@
-import { commonSpec, env } from '@mod/config';
+import { isIP } from 'node:net';
+import { commonSpec, env, type EnvField } from '@mod/config';
+
+/** An IP address or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`), as proxy-addr reads them. */
+export function isIpOrCidr(text: string): boolean {
+  const [address = '', bits, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const proxyList = env.list({
+  default: [],
+  doc: 'proxies (IPs/CIDRs, comma-separated) whose X-Forwarded-For names the client; empty: the header is ignored',
+});
+/** `API_TRUSTED_PROXIES`: a list whose every entry is an IP or a CIDR (a typo must not trust everyone). */
+const trustedProxies: EnvField<readonly string[]> = {
+  ...proxyList,
+  parse(raw) {
+    const items = proxyList.parse(raw);
+    if ('problem' in items) return items;
+    const bad = items.filter((item) => !isIpOrCidr(item));
+    return bad.length === 0 ? items : { problem: `must be IP addresses or CIDRs, not ${bad.join(', ')}` };
+  },
+};
 
 /** The walled-garden page (GET /blocked): every text in Vietnamese and English, plain text (HTML-escaped). */
 export const splashSpec = {
@@ -96,6 +121,17 @@ export const apiSpec = {
     doc: 'sustained requests per second per credential',
   }),
   API_RATE_LIMIT_BURST: env.integer({ default: 100, min: 1, doc: 'request burst per credential' }),
+  API_AUTH_FAILURE_PER_S: env.number({
+    default: 1,
+    min: 0.001,
+    doc: 'sustained failed authentications per second per client address and per failing credential',
+  }),
+  API_AUTH_FAILURE_BURST: env.integer({
+    default: 20,
+    min: 1,
+    doc: 'failed authentications per address or credential before they answer 429 and are no longer audited',
+  }),
+  API_TRUSTED_PROXIES: trustedProxies,
   API_TLS_CERT_PATH: env.string({
     default: '',
     doc: 'TLS certificate (PEM) for the listener; empty: plain HTTP',

@@ -201,7 +201,7 @@ async function maxUploadBytesFor(
   return maxUploadBytes;
 }
 
-/** Body, deadline, rate and TLS settings of `buildApp` from the validated configuration. */
+/** Body, deadline, rate, client-address and TLS settings of `buildApp` from the validated configuration. */
 function apiLimitsFromConfig(config: ApiConfig) {
   const tls = tlsOptions({
     certPath: config.API_TLS_CERT_PATH,
@@ -212,6 +212,8 @@ function apiLimitsFromConfig(config: ApiConfig) {
     maxBodyBytes: config.API_MAX_BODY_BYTES,
     requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,
     rateLimit: { ratePerSecond: config.API_RATE_LIMIT_PER_S, burst: config.API_RATE_LIMIT_BURST },
+    authFailureLimit: { ratePerSecond: config.API_AUTH_FAILURE_PER_S, burst: config.API_AUTH_FAILURE_BURST },
+    trustedProxies: config.API_TRUSTED_PROXIES,
     ...(tls === undefined ? {} : { tls }),
   };
 }

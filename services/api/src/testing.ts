@@ -26,6 +26,7 @@ import {
   type Producer,
 } from '@mod/kafka';
 import { createLogger, createRegistry } from '@mod/telemetry';
+import type { Resolver } from '@mod/urls';
 import { buildApp, type AppDeps } from './app.js';
 import type { SampleContext, SampleRequest } from './authz-matrix.js';
 
@@ -44,6 +45,15 @@ export interface ApiTestWorld {
 }
 
 const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+
+/**
+ * DNS for webhook registration in these tests (no query leaves the machine): names under `example.org` answer
+ * a public address (registration resolves, it never connects); every other name does not resolve.
+ */
+export const testWebhookResolver: Resolver = (name) =>
+  name === 'example.org' || name.endsWith('.example.org')
+    ? Promise.resolve([{ address: '93.184.215.14', family: 4 }])
+    : Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' }));
 
 export async function createApiTestWorld(): Promise<ApiTestWorld> {
   const db = await createTestSchema();
@@ -80,6 +90,7 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
         // Tests issue hundreds of requests per key; the limiter has tests of its own.
         rateLimit: { ratePerSecond: 1e6, burst: 1e6 },
         authFailureLimit: { ratePerSecond: 1e6, burst: 1e6 },
+        webhookTargets: { resolver: testWebhookResolver },
         ...overrides,
       });
       apps.push(app);

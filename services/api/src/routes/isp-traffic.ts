@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -7,6 +7,7 @@ import { urlObservedCodec, type UrlObserved } from '@mod/contracts';
 import { normalizeUrl } from '@mod/urls';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
+import { discardRest } from './body-drain.js';
 import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
 
 /** Bounds of one traffic-sample upload. */
@@ -48,28 +49,45 @@ const LineErrorBody = Type.Object({ line: Type.Integer(), code: Type.String(), m
 
 /** The url-observed topic next to the media topic (same prefix), so app.ts needs no new dependency. */
 
+/**
+ * Reads the body within the wire and decoded limits. On a refusal (too large, not gzip) the rest of what the
+ * client is sending is read and dropped before the error answers: closing a connection with unread bytes
+ * resets it, and the client would lose the 413 with it.
+ */
 async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let wire = 0;
   let decoded = 0;
-  const source = gzip ? stream.pipe(createGunzip()) : stream;
-  if (gzip) stream.on('data', (c: Buffer) => (wire += c.length));
+  const onWire = (c: Buffer) => (wire += c.length);
+  // The loop below reads `source`; ending it early destroys `source`, never the request (and its socket).
+  const source = gzip ? createGunzip() : new PassThrough();
+  // pipe() passes no errors on: a request cut short must still end the loop.
+  const onAbort = () => source.destroy(new Error('request aborted'));
+  stream.on('data', onWire);
+  stream.once('error', onAbort);
+  stream.once('aborted', onAbort);
+  stream.pipe(source);
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       decoded += chunk.length;
-      if (!gzip) wire = decoded;
       if (wire > TRAFFIC_LIMITS.maxBodyBytes)
         throw tooLarge(`body exceeds ${TRAFFIC_LIMITS.maxBodyBytes} bytes`);
       if (decoded > TRAFFIC_LIMITS.maxDecodedBytes)
         throw tooLarge(`decompressed body exceeds ${TRAFFIC_LIMITS.maxDecodedBytes} bytes`);
       chunks.push(chunk);
     }
+    return Buffer.concat(chunks);
   } catch (err) {
-    stream.destroy();
+    stream.unpipe(source);
+    source.destroy();
+    await discardRest(stream, { maxBytes: TRAFFIC_LIMITS.maxBodyBytes, maxMs: 10_000 });
     if (err instanceof ApiError) throw err;
     throw badRequest('MOD_ERR_API_BAD_REQUEST', 'body is not valid gzip');
+  } finally {
+    stream.off('data', onWire);
+    stream.off('error', onAbort);
+    stream.off('aborted', onAbort);
   }
-  return Buffer.concat(chunks);
 }
 
 /**

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createTestSchema,
+  enqueueWebhook,
+  listWebhookDeliveries,
+  openOrder,
+  setWebhookEndpoint,
+  upsertTenant,
+  type TestDatabase,
+} from '@mod/db';
+import { createLogger, createRegistry } from '@mod/telemetry';
+import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls';
+import { createManualClock } from './clock.js';
+import { createOrderLifecycle, type OrderLifecycle } from './lifecycle.js';
+import { createLifecycleMetrics } from './metrics.js';
+import { SIGNATURE_HEADER } from './webhook-signing.js';
+import { createSafeWebhookSender, type WebhookSender } from './webhook-sender.js';
+
+// Traffic stays on loopback: the receiver listens on 127.0.0.1, and the only sender allowed to reach it is one
+// whose test policy treats 127.0.0.1 as public. The production sender must refuse it.
+let db: TestDatabase;
+let server: Server;
+let port = 0;
+const received: { url: string; headers: IncomingHttpHeaders; body: string }[] = [];
+const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
+
+beforeAll(async () => {
+  db = await createTestSchema();
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await db?.drop();
+});
+beforeEach(() => {
+  received.length = 0;
+});
+
+function lifecycle(sender?: WebhookSender): OrderLifecycle {
+  return createOrderLifecycle({
+    db: db.pool,
+    clock,
+    topics: { prefix: 'x.' },
+    logger: createLogger('actioner-test', 'silent'),
+    metrics: createLifecycleMetrics(createRegistry('actioner-test')),
+    confirmingAuthority: 'test authority',
+    ...(sender === undefined ? {} : { sender }),
+  });
+}
+
+/** A platform tenant with its webhook at `url` and one order whose `order.issued` message is due. */
+async function orderWithWebhook(url: string): Promise<string> {
+  const tenantId = `plat-${randomBytes(4).toString('hex')}`;
+  await upsertTenant(db.pool, {
+    id: tenantId,
+    kind: 'platform',
+    name: tenantId,
+    subscribedToBlocking: false,
+  });
+  await setWebhookEndpoint(db.pool, { tenantId, url });
+  const order = await openOrder(db.pool, {
+    kind: 'takedown',
+    subjectType: 'content-hash',
+    subjectValue: randomBytes(32).toString('hex'),
+    targetTenantId: tenantId,
+    legalBasis: 'test',
+    issuer: { kind: 'policy', id: 'test' },
+    deadlineAt: new Date(clock.now().getTime() + 86_400_000),
+    evidence: {},
+    policyVersion: 't',
+    submissionId: null,
+    actor: 'test',
+  });
+  await enqueueWebhook(db.pool, {
+    tenantId,
+    orderId: order.id,
+    event: 'order.issued',
+    payload: { event: 'order.issued', order: { id: order.id } },
+    now: clock.now(),
+  });
+  return order.id;
+}
+
+const attemptsOf = async (orderId: string) =>
+  (await listWebhookDeliveries(db.pool, orderId)).flatMap((d) =>
+    d.attempts.map((a) => ({ status: d.status, statusCode: a.statusCode, error: a.error })),
+  );
+
+describe('webhook deliveries go through the SSRF-safe fetcher', () => {
+  it('by default (production settings) never reaches a loopback receiver, by IP or by name', async () => {
+    const plain = await orderWithWebhook(`http://127.0.0.1:${port}/hooks`);
+    const byIp = await orderWithWebhook(`https://127.0.0.1:${port}/hooks`);
+    // `localhost` comes from the hosts file, so this asks no DNS server anything.
+    const byName = await orderWithWebhook(`https://localhost:${port}/hooks`);
+    expect(await lifecycle().runWebhooks()).toEqual({ webhooksDelivered: 0, webhooksFailed: 3 });
+    expect(received).toEqual([]);
+    expect(await attemptsOf(plain)).toEqual([
+      { status: 'pending', statusCode: null, error: 'bad-url: webhook targets must be https, not http:' },
+    ]);
+    expect(await attemptsOf(byIp)).toEqual([
+      { status: 'pending', statusCode: null, error: 'blocked-address: 127.0.0.1: refuse:loopback' },
+    ]);
+    expect((await attemptsOf(byName))[0]?.error).toMatch(
+      /^blocked-address: (127\.0\.0\.1|::1): refuse:loopback$/,
+    );
+  });
+
+  it('resolves the target again at every delivery: a name that turned private is refused', async () => {
+    const answers: Record<string, string> = { 'hooks.platform.test': '127.0.0.1' };
+    const lookups: string[] = [];
+    const resolver: Resolver = (name) => {
+      lookups.push(name);
+      const address = answers[name];
+      return address === undefined
+        ? Promise.reject(new Error(`getaddrinfo ENOTFOUND ${name}`))
+        : Promise.resolve([{ address, family: 4 }]);
+    };
+    // 127.0.0.1 plays the tenant's public host; everything else gets the production policy.
+    const policy: AddressPolicy = (a) => (a === '127.0.0.1' ? 'allow' : defaultAddressPolicy(a));
+    const sender = createSafeWebhookSender({
+      resolver,
+      addressPolicy: policy,
+      allowPlainHttp: true,
+      beforeConnect: (t) => {
+        if (t.address !== '127.0.0.1') throw new Error('test guard: loopback only');
+      },
+    });
+    const run = lifecycle(sender);
+    const first = await orderWithWebhook(`http://hooks.platform.test:${port}/hooks`);
+    expect(await run.runWebhooks()).toEqual({ webhooksDelivered: 1, webhooksFailed: 0 });
+    expect(received).toHaveLength(1);
+    expect(received[0]?.headers.host).toBe(`hooks.platform.test:${port}`);
+    expect(received[0]?.headers[SIGNATURE_HEADER]).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(JSON.parse(received[0]!.body)).toMatchObject({ event: 'order.issued', order: { id: first } });
+
+    answers['hooks.platform.test'] = '10.0.0.5';
+    const second = await orderWithWebhook(`http://hooks.platform.test:${port}/hooks`);
+    expect(await run.runWebhooks()).toEqual({ webhooksDelivered: 0, webhooksFailed: 1 });
+    expect(received).toHaveLength(1);
+    expect(await attemptsOf(second)).toEqual([
+      { status: 'pending', statusCode: null, error: 'blocked-address: 10.0.0.5: refuse:private' },
+    ]);
+    expect(lookups).toEqual(['hooks.platform.test', 'hooks.platform.test']);
+  });
+
+  it('does not follow a redirect: a 3xx is a failed delivery', async () => {
+    const redirecting = createServer((_req, res) =>
+      res.writeHead(307, { location: `http://127.0.0.1:${port}/hooks` }).end(),
+    );
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const other = (redirecting.address() as AddressInfo).port;
+      const sender = createSafeWebhookSender({
+        addressPolicy: (a) => (a === '127.0.0.1' ? 'allow' : defaultAddressPolicy(a)),
+        allowPlainHttp: true,
+      });
+      const order = await orderWithWebhook(`http://127.0.0.1:${other}/hooks`);
+      await lifecycle(sender).runWebhooks();
+      expect(await attemptsOf(order)).toEqual([{ status: 'pending', statusCode: 307, error: 'HTTP 307' }]);
+      expect(received).toEqual([]);
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, listAudit, upsertTenant } from '@mod/db';
+import type { Resolver } from '@mod/urls';
+import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+
+// DNS as these tests see it; nothing is ever dialled (registration resolves, it does not connect).
+const zone: Record<string, string[]> = {
+  'hooks.tenant.test': ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'],
+  'internal.tenant.test': ['10.0.0.5'],
+  'office.tenant.test': ['192.168.1.20'],
+  'metadata.tenant.test': ['169.254.169.254'],
+  'linklocal.tenant.test': ['169.254.10.1'],
+  'cgnat.tenant.test': ['100.64.0.9'],
+  'multicast.tenant.test': ['224.0.0.251'],
+  'loopback.tenant.test': ['127.0.0.1', '::1'],
+  'ula.tenant.test': ['fd00::1'],
+  'mapped.tenant.test': ['::ffff:10.0.0.1'],
+  'mixed.tenant.test': ['93.184.215.14', '10.1.1.1'],
+  // Inside a cluster this name resolves to the API server's service address.
+  'kubernetes.default.svc': ['10.96.0.1'],
+};
+const resolver: Resolver = (name) => {
+  const answers = zone[name];
+  return answers === undefined
+    ? Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' }))
+    : Promise.resolve(answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+};
+
+let world: ApiTestWorld;
+let app: FastifyInstance;
+let key: string;
+
+beforeAll(async () => {
+  world = await createApiTestWorld();
+  app = await world.build({ webhookTargets: { resolver } });
+  await upsertTenant(world.db.pool, {
+    id: 'plat-w',
+    kind: 'platform',
+    name: 'W',
+    subscribedToBlocking: false,
+  });
+  key = (await createApiKey(world.db.pool, { tenantId: 'plat-w', role: 'platform' })).key;
+});
+afterAll(async () => world?.close());
+
+const put = (url: string) =>
+  app.inject({
+    method: 'PUT',
+    url: '/v1/order-webhook',
+    headers: { authorization: `Bearer ${key}` },
+    payload: { url },
+  });
+const codeOf = (body: string) => (JSON.parse(body) as { error: { code: string } }).error.code;
+
+describe('webhook targets are resolved and checked at registration', () => {
+  it.each([
+    'https://internal.tenant.test/hooks',
+    'https://office.tenant.test/hooks',
+    'https://metadata.tenant.test/latest/meta-data/',
+    'https://linklocal.tenant.test/',
+    'https://cgnat.tenant.test/',
+    'https://multicast.tenant.test/',
+    'https://loopback.tenant.test/',
+    'https://ula.tenant.test/',
+    'https://mapped.tenant.test/',
+    'https://mixed.tenant.test/',
+    'https://kubernetes.default.svc/',
+    'https://Internal.Tenant.Test./hooks',
+    'https://nowhere.tenant.test/hooks',
+  ])('refuses %s (internal or unresolvable) with MOD_ERR_API_WEBHOOK_TARGET_REFUSED', async (url) => {
+    const res = await put(url);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: {
+        code: 'MOD_ERR_API_WEBHOOK_TARGET_REFUSED',
+        message: 'the webhook host must resolve, and only to public addresses',
+      },
+    });
+  });
+
+  it.each([
+    'https://localhost./',
+    'https://LOCALHOST../hooks',
+    'https://printer.local./',
+    'https://10.0.0.5/hooks',
+    'https://[::1]/hooks',
+    'http://hooks.tenant.test/hooks',
+    'https://user:pw@hooks.tenant.test/hooks',
+  ])('refuses %s by its form, before resolving', async (url) => {
+    const res = await put(url);
+    expect(res.statusCode).toBe(400);
+    expect(codeOf(res.body)).toBe('MOD_ERR_API_VALIDATION');
+  });
+
+  it('stores nothing that was refused, and accepts a name whose every address is public', async () => {
+    expect(
+      (await app.inject({ url: '/v1/order-webhook', headers: { authorization: `Bearer ${key}` } }))
+        .statusCode,
+    ).toBe(404);
+    expect((await listAudit(world.db.pool, { limit: 1000 })).map((a) => a.action)).not.toContain(
+      'webhook.set',
+    );
+    const ok = await put('https://hooks.tenant.test/orders');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json<{ url: string }>().url).toBe('https://hooks.tenant.test/orders');
+  });
+});
