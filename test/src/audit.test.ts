@@ -115,7 +115,11 @@ describe('verifiable audit trail across services (real Kafka and Postgres)', () 
     const bundle = await waitFor('a signed head covering the case', async () => {
       const r = await asAuthority(`/v1/audit/export?ref=${submissionId}&label=case-7`);
       if (r.statusCode !== 200) return undefined;
-      const b = r.json<{ entries: { record: string }[]; treeHead: { treeSize: number } }>();
+      const b = r.json<{
+        entries: { record: string; leafIndex: number }[];
+        treeHead: { treeSize: number };
+        scope: { seqs: number[] };
+      }>();
       return b.entries.length === 2 ? b : undefined;
     });
     const records = bundle.entries.map(
@@ -123,7 +127,26 @@ describe('verifiable audit trail across services (real Kafka and Postgres)', () 
     );
     expect(records.map((r) => r.action)).toEqual(['verdict.recorded', 'order.issued']);
     expect(records[1]?.subject.id).toBe(orderId);
-    expect(await modctlVerify(bundle)).toMatchObject({ exitCode: 0, out: { ok: true, records: 2 } });
+    expect(await modctlVerify(bundle)).toMatchObject({
+      exitCode: 0,
+      out: { ok: true, records: 2, complete: true },
+    });
+
+    // The export's scope is signed: a record removed with the scope edited to match is caught offline, and a
+    // bundle stripped of that signature (the legacy format) no longer passes as complete.
+    const edited = structuredClone(bundle) as typeof bundle & { format: string; scopeSignature?: unknown };
+    const [removed] = edited.entries.splice(0, 1);
+    edited.scope.seqs = edited.scope.seqs.filter((s) => s !== removed?.leafIndex);
+    expect(await modctlVerify(edited)).toMatchObject({
+      exitCode: 1,
+      out: { ok: false, error: { code: 'MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE', firstBadRecord: null } },
+    });
+    delete edited.scopeSignature;
+    edited.format = 'mod.audit.bundle.v1';
+    expect(await modctlVerify(edited)).toMatchObject({
+      exitCode: 1,
+      out: { ok: false, error: { code: 'MOD_ERR_AUDIT_SCOPE_UNSIGNED' } },
+    });
 
     // The same head reached authorities on Kafka.
     const heads = await read(world, world.topics.auditTreeHeads, (r) =>

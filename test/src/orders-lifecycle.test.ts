@@ -218,14 +218,21 @@ describe('orders from decision to done (real Kafka and Postgres, test clock)', (
     const order = await manualOrder({ subject: { type: 'url', value: url }, legalBasisId: 'eu-tco' });
     expect(order).toMatchObject({ kind: 'takedown', issuerTenantId: 'authority-1', verifyUrl: url });
     expect(Date.parse(order.deadlineAt) - Date.parse(order.issuedAt)).toBe(HOUR_MS);
-    // The same order again folds into the open one; targets may not issue; unknown bases are refused.
+    // The same order again is a request folded into the open one (the platform still has one order); targets
+    // may not issue; unknown bases are refused.
     const again = await call(ow, ow.keys['authority-1'], 'POST', '/v1/orders', {
       kind: 'takedown',
       targetTenantId: 'platform-1',
       subject: { type: 'url', value: url },
       legalBasisId: 'eu-tco',
     });
-    expect([again.statusCode, again.json<Order>().id]).toEqual([200, order.id]);
+    expect(again.statusCode).toBe(201);
+    expect(again.json<Order>()).toMatchObject({ folded: true, deadlineAt: order.deadlineAt });
+    expect(again.json<Order>().id).not.toBe(order.id);
+    const platformSees = await call(ow, ow.keys['platform-1'], 'GET', '/v1/orders?limit=100');
+    const seen = platformSees.json<{ orders: Order[] }>().orders.map((o) => o.id);
+    expect(seen).toContain(order.id);
+    expect(seen).not.toContain(again.json<Order>().id);
     const byPlatform = await call(ow, ow.keys['platform-1'], 'POST', '/v1/orders', {
       kind: 'takedown',
       targetTenantId: 'platform-1',

@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_FORMAT, createBundle, verifyBundle } from './bundle.js';
+import {
+  BUNDLE_FORMAT,
+  LEGACY_BUNDLE_FORMAT,
+  createBundle,
+  signBundleScope,
+  verifyBundle,
+} from './bundle.js';
 import type { AuditBundle } from './bundle.js';
 import { createMemoryAuditLog } from './log.js';
 import { toHex, verifyConsistency } from './merkle.js';
@@ -31,7 +37,7 @@ beforeAll(async () => {
   await log.append(Array.from({ length: 10 }, (_, i) => draft(i)));
   for (let i = 10; i < N; i++) await log.append([draft(i)]);
   head = await log.signHead(key);
-  pristine = await log.exportRange(5, 17, head, trusted);
+  pristine = await log.exportRange(5, 17, head, trusted, key);
 });
 
 const copy = (): AuditBundle => structuredClone(pristine);
@@ -39,7 +45,14 @@ const roundTrip = (b: AuditBundle): unknown => JSON.parse(JSON.stringify(b));
 
 describe('verifyBundle', () => {
   it('accepts an untouched bundle, with and without trusted keys given', () => {
-    const expected = { ok: true, records: 13, treeSize: N, rootHash: head.rootHash, keyId: key.keyId };
+    const expected = {
+      ok: true,
+      records: 13,
+      treeSize: N,
+      rootHash: head.rootHash,
+      keyId: key.keyId,
+      complete: true,
+    };
     expect(verifyBundle(roundTrip(pristine), { trustedKeys: trusted })).toMatchObject(expected);
     expect(verifyBundle(roundTrip(pristine))).toMatchObject(expected);
   });
@@ -48,7 +61,7 @@ describe('verifyBundle', () => {
     await log.append([draft(100), draft(101), draft(102)]);
     const newer = await log.signHead(key);
     expect(newer.treeSize).toBe(N + 3);
-    const bundle = await log.exportRange(0, N - 1, head, trusted);
+    const bundle = await log.exportRange(0, N - 1, head, trusted, key);
     expect(verifyBundle(bundle, { trustedKeys: trusted })).toMatchObject({
       ok: true,
       records: N,
@@ -167,6 +180,7 @@ describe('verifyBundle', () => {
       tree: log.tree,
       treeHead: head,
       publicKeys: trusted,
+      signingKey: key,
     });
     expect(verifyBundle(b)).toMatchObject({
       ok: false,
@@ -204,6 +218,7 @@ describe('verifyBundle', () => {
     const b = copy();
     const forger = loadSigningKey(generateSigningKeyPair().privateKeyPem);
     b.treeHead = signTreeHead({ ...b.treeHead, rootHash: toHex(Buffer.alloc(32)) }, forger);
+    b.scopeSignature = signBundleScope(b.scope, b.treeHead, forger);
     b.publicKeys = [
       {
         keyId: forger.keyId,
@@ -230,12 +245,124 @@ describe('verifyBundle', () => {
       tree: log.tree,
       treeHead: head,
       publicKeys: trusted,
+      signingKey: key,
     });
     expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({ ok: true, records: wanted.length });
     b.entries.splice(1, 1);
     expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({
       ok: false,
       error: { reason: 'deleted', firstBadRecord: { index: 1, seq: 11 } },
+    });
+  });
+
+  describe('the signed scope', () => {
+    const caseBundle = async () => {
+      const wanted = log.records(0, N - 1).filter((r) => r.record.subject.id.endsWith('1'));
+      return createBundle({
+        scope: {
+          kind: 'records',
+          seqs: wanted.map((r) => r.record.seq),
+          label: 'order_7',
+          refs: ['order_7'],
+          audience: 'authority:auth-a',
+        },
+        records: wanted,
+        tree: log.tree,
+        treeHead: head,
+        publicKeys: trusted,
+        signingKey: key,
+      });
+    };
+
+    it('a record removed and the scope edited to match: bad scope signature', async () => {
+      const b = await caseBundle();
+      expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({ ok: true, complete: true });
+      const removed = b.entries.splice(1, 1)[0];
+      if (b.scope.kind !== 'records' || removed === undefined) throw new Error('fixture');
+      b.scope.seqs = b.scope.seqs.filter((s) => s !== removed.leafIndex);
+      expect(verifyBundle(roundTrip(b), { trustedKeys: trusted })).toMatchObject({
+        ok: false,
+        error: {
+          code: 'MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE',
+          reason: 'bad_scope_signature',
+          firstBadRecord: null,
+        },
+      });
+    });
+
+    it('a range shortened with its last record dropped: bad scope signature', () => {
+      const b = copy();
+      b.entries.pop();
+      if (b.scope.kind !== 'range') throw new Error('fixture');
+      b.scope.toSeq -= 1;
+      expect(verifyBundle(b)).toMatchObject({ ok: false, error: { reason: 'bad_scope_signature' } });
+    });
+
+    it.each<[string, (b: AuditBundle) => void]>([
+      ['label', (b) => Object.assign(b.scope, { label: 'order_8' })],
+      ['refs', (b) => Object.assign(b.scope, { refs: ['order_8'] })],
+      ['audience', (b) => Object.assign(b.scope, { audience: 'all' })],
+      [
+        'signing time',
+        (b) => Object.assign(b.scopeSignature ?? {}, { signedAt: '2020-01-01T00:00:00.000Z' }),
+      ],
+    ])('what the scope claims (%s) cannot be edited', async (_, edit) => {
+      const b = await caseBundle();
+      edit(b);
+      expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({
+        ok: false,
+        error: { reason: 'bad_scope_signature' },
+      });
+    });
+
+    it('a scope moved onto another signed head (same records, re-proven) does not verify', async () => {
+      await log.append([draft(200)]);
+      const later = await log.signHead(key);
+      const b = copy();
+      const moved = await log.exportRange(5, 17, later, trusted, key);
+      b.treeHead = moved.treeHead;
+      b.entries = moved.entries;
+      expect(verifyBundle(b)).toMatchObject({ ok: false, error: { reason: 'bad_scope_signature' } });
+    });
+
+    it('a scope signed by an untrusted key: unknown key', () => {
+      const b = copy();
+      const other = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+      b.scopeSignature = signBundleScope(b.scope, b.treeHead, other);
+      expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({
+        ok: false,
+        error: { code: 'MOD_ERR_AUDIT_UNKNOWN_KEY', firstBadRecord: null },
+      });
+    });
+
+    it('a legacy bundle (unsigned scope) never verifies as complete', async () => {
+      const legacy = await log.exportRange(5, 17, head, trusted);
+      expect(legacy.format).toBe(LEGACY_BUNDLE_FORMAT);
+      expect(legacy.scopeSignature).toBeUndefined();
+      expect(verifyBundle(legacy, { trustedKeys: trusted })).toMatchObject({
+        ok: false,
+        error: { code: 'MOD_ERR_AUDIT_SCOPE_UNSIGNED', reason: 'scope_unsigned' },
+      });
+      expect(verifyBundle(legacy, { trustedKeys: trusted, allowUnsignedScope: true })).toMatchObject({
+        ok: true,
+        records: 13,
+        complete: false,
+      });
+      // Stripping the signature off a signed bundle makes it a legacy one: no more than that.
+      const stripped = copy() as Partial<AuditBundle>;
+      delete stripped.scopeSignature;
+      stripped.format = LEGACY_BUNDLE_FORMAT;
+      stripped.entries?.pop();
+      if (stripped.scope?.kind === 'range') stripped.scope.toSeq -= 1;
+      expect(verifyBundle(stripped)).toMatchObject({ ok: false, error: { reason: 'scope_unsigned' } });
+      expect(verifyBundle(stripped, { allowUnsignedScope: true })).toMatchObject({
+        ok: true,
+        complete: false,
+      });
+      // A v2 bundle without its signature is malformed.
+      const unsigned = copy() as Partial<AuditBundle>;
+      delete unsigned.scopeSignature;
+      expect(verifyBundle(unsigned)).toMatchObject({ ok: false, error: { reason: 'malformed' } });
     });
   });
 

@@ -1,22 +1,46 @@
-import { AuditErrorCode } from './errors.js';
+import { sign, verify } from 'node:crypto';
+import { AuditError, AuditErrorCode } from './errors.js';
+import { canonicalBytes } from './canonical.js';
 import { fromHex, hashLeaf, hashesEqual, toHex, verifyInclusion, HASH_BYTES } from './merkle.js';
 import { decodeRecord } from './record.js';
 import type { EncodedRecord } from './record.js';
 import { loadPublicKey, publicKeySpkiBase64, verifyTreeHead } from './sth.js';
-import type { PublicKeyInfo, SignedTreeHead } from './sth.js';
+import type { PublicKeyInfo, SignedTreeHead, SigningKey } from './sth.js';
 import type { MerkleTree } from './tree.js';
 
-/** Format tag of export bundles this version writes and reads. */
-export const BUNDLE_FORMAT = 'mod.audit.bundle.v1';
+/** Format tag of the export bundles this version writes: the scope is signed (`scopeSignature`). */
+export const BUNDLE_FORMAT = 'mod.audit.bundle.v2';
+/**
+ * Format tag of bundles written before scopes were signed. Still read, but their scope (which records the
+ * bundle claims to hold) is anyone's word: they verify only with `allowUnsignedScope`, and never as complete.
+ */
+export const LEGACY_BUNDLE_FORMAT = 'mod.audit.bundle.v1';
+/** Domain-separation label inside a scope signature's bytes (never valid as a tree-head signature). */
+export const BUNDLE_SCOPE_FORMAT = 'mod.audit.bundle-scope.v1';
 
 /**
  * Which records a bundle promises to hold. `range`: every seq from `fromSeq` to `toSeq` inclusive (a time
  * range maps to one). `records`: exactly the listed seqs, ascending (e.g. all records of one case).
- * A missing promised record is reported as `deleted`.
+ * A missing promised record is reported as `deleted`. Other fields say what was asked for and for whom, e.g.
+ * `refs` (the ids of a case export) and `audience` (whose view of the log: `all`, or `authority:<tenant>`
+ * for the records that authority may read); they are part of what the scope signature covers.
  */
-export type BundleScope =
+export type BundleScope = (
   | { kind: 'range'; fromSeq: number; toSeq: number }
-  | { kind: 'records'; seqs: number[]; label?: string | null };
+  | { kind: 'records'; seqs: number[]; label?: string | null }
+) & { refs?: string[]; audience?: string; fromSeq?: number; toSeq?: number; from?: string; to?: string };
+
+/**
+ * The log's signature over a bundle's scope, bound to its tree head: removing a record and editing the scope
+ * to match, or moving the scope onto another head, no longer verifies.
+ */
+export interface ScopeSignature {
+  keyId: string;
+  /** When the export was signed (ISO-8601 UTC, milliseconds). */
+  signedAt: string;
+  /** Base64 Ed25519 signature over `bundleScopeSigningBytes`. */
+  signature: string;
+}
 
 /** One record in a bundle, with what proves it is in the signed tree. */
 export interface BundleEntry {
@@ -32,13 +56,21 @@ export interface BundleEntry {
 
 /** An export bundle: one JSON file an authority can check offline with `verifyBundle`. */
 export interface AuditBundle {
-  format: typeof BUNDLE_FORMAT;
+  format: typeof BUNDLE_FORMAT | typeof LEGACY_BUNDLE_FORMAT;
   scope: BundleScope;
+  /** Present in every `mod.audit.bundle.v2` bundle; absent from legacy ones. */
+  scopeSignature?: ScopeSignature;
   treeHead: SignedTreeHead;
   /** The log's public keys: key id and base64 SPKI DER. */
   publicKeys: { keyId: string; spki: string }[];
   entries: BundleEntry[];
 }
+
+/** A bundle as this version writes it: `mod.audit.bundle.v2`, its scope signed. */
+export type SignedAuditBundle = AuditBundle & {
+  format: typeof BUNDLE_FORMAT;
+  scopeSignature: ScopeSignature;
+};
 
 /** Everything `createBundle` needs; the records come from the log's record store, in seq order. */
 export interface CreateBundleInput {
@@ -47,6 +79,55 @@ export interface CreateBundleInput {
   tree: MerkleTree;
   treeHead: SignedTreeHead;
   publicKeys: readonly PublicKeyInfo[];
+  /** The log's signing key, which signs the scope. Without it the bundle is a legacy (unsigned-scope) one. */
+  signingKey?: SigningKey;
+  /** Clock of the scope signature. Default: system time. */
+  now?: () => Date;
+}
+
+/**
+ * The bytes a scope signature covers: UTF-8 of the canonical JSON of `{"format":"mod.audit.bundle-scope.v1",
+ * "keyId":..,"rootHash":..,"scope":{..},"signedAt":..,"treeSize":..}`: the whole scope object (kind, seqs or
+ * range, label, refs, audience, ...) bound to the tree head it is proven against.
+ */
+export function bundleScopeSigningBytes(a: {
+  scope: BundleScope;
+  treeHead: Pick<SignedTreeHead, 'treeSize' | 'rootHash'>;
+  keyId: string;
+  signedAt: string;
+}): Buffer {
+  return canonicalBytes({
+    format: BUNDLE_SCOPE_FORMAT,
+    keyId: a.keyId,
+    rootHash: a.treeHead.rootHash,
+    scope: a.scope,
+    signedAt: a.signedAt,
+    treeSize: a.treeHead.treeSize,
+  });
+}
+
+/** Drops keys whose value is `undefined` (canonical JSON has no undefined; an absent key is the same claim). */
+function definedOnly(scope: BundleScope): BundleScope {
+  return Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)) as BundleScope;
+}
+
+/** Signs a bundle's scope for the tree head it is proven against, with the log's Ed25519 key. */
+export function signBundleScope(
+  scope: BundleScope,
+  treeHead: Pick<SignedTreeHead, 'treeSize' | 'rootHash'>,
+  key: SigningKey,
+  signedAt: Date = new Date(),
+): ScopeSignature {
+  const at = signedAt.toISOString();
+  let bytes: Buffer;
+  try {
+    bytes = bundleScopeSigningBytes({ scope: definedOnly(scope), treeHead, keyId: key.keyId, signedAt: at });
+  } catch (cause) {
+    throw new AuditError(AuditErrorCode.INVALID_ARGUMENT, 'a bundle scope must be plain JSON data', {
+      cause,
+    });
+  }
+  return { keyId: key.keyId, signedAt: at, signature: sign(null, bytes, key.privateKey).toString('base64') };
 }
 
 /**
@@ -69,11 +150,20 @@ export async function createBundle(input: CreateBundleInput): Promise<AuditBundl
       inclusionProof: proof.map(toHex),
     });
   }
+  const scope = definedOnly(input.scope);
+  const publicKeys = input.publicKeys.map((k) => ({
+    keyId: k.keyId,
+    spki: publicKeySpkiBase64(k.publicKey),
+  }));
+  if (input.signingKey === undefined)
+    return { format: LEGACY_BUNDLE_FORMAT, scope, treeHead: { ...input.treeHead }, publicKeys, entries };
+  const signedAt = (input.now ?? (() => new Date()))();
   return {
     format: BUNDLE_FORMAT,
-    scope: input.scope,
+    scope,
+    scopeSignature: signBundleScope(scope, input.treeHead, input.signingKey, signedAt),
     treeHead: { ...input.treeHead },
-    publicKeys: input.publicKeys.map((k) => ({ keyId: k.keyId, spki: publicKeySpkiBase64(k.publicKey) })),
+    publicKeys,
     entries,
   };
 }
@@ -87,6 +177,8 @@ export const VerifyReason = {
   BAD_SIGNATURE: 'bad_signature',
   UNKNOWN_KEY: 'unknown_key',
   MALFORMED: 'malformed',
+  SCOPE_UNSIGNED: 'scope_unsigned',
+  BAD_SCOPE_SIGNATURE: 'bad_scope_signature',
 } as const;
 export type VerifyReason = (typeof VerifyReason)[keyof typeof VerifyReason];
 
@@ -98,6 +190,8 @@ const CODE_OF: Record<VerifyReason, string> = {
   bad_signature: AuditErrorCode.BAD_SIGNATURE,
   unknown_key: AuditErrorCode.UNKNOWN_KEY,
   malformed: AuditErrorCode.BUNDLE_MALFORMED,
+  scope_unsigned: AuditErrorCode.SCOPE_UNSIGNED,
+  bad_scope_signature: AuditErrorCode.BAD_SCOPE_SIGNATURE,
 };
 
 /** The first bad record: its position in `entries` and its seq (for `deleted`, the missing seq). */
@@ -108,7 +202,19 @@ export interface BadRecord {
 
 /** Outcome of `verifyBundle`. Failures about the bundle as a whole (signature, key) have no bad record. */
 export type BundleVerification =
-  | { ok: true; records: number; treeSize: number; rootHash: string; keyId: string; timestamp: string }
+  | {
+      ok: true;
+      records: number;
+      treeSize: number;
+      rootHash: string;
+      keyId: string;
+      timestamp: string;
+      /**
+       * True when the bundle holds every record its signed scope names. False only for a legacy bundle
+       * accepted with `allowUnsignedScope`: each record it holds is proven, but nothing proves none was removed.
+       */
+      complete: boolean;
+    }
   | {
       ok: false;
       error: { code: string; reason: VerifyReason; message: string; firstBadRecord: BadRecord | null };
@@ -122,6 +228,11 @@ export interface VerifyBundleOptions {
    * comparison out of band.
    */
   trustedKeys?: readonly PublicKeyInfo[];
+  /**
+   * Accept a legacy bundle (no scope signature) as proof of the records it holds, reported `complete: false`.
+   * Default false: such a bundle fails with `scope_unsigned`, because records can be removed from it unseen.
+   */
+  allowUnsignedScope?: boolean;
 }
 
 function failure(
@@ -139,7 +250,18 @@ const HASH_HEX = /^[0-9a-f]{64}$/;
 
 function checkShape(b: unknown): string | null {
   if (!isObject(b)) return 'bundle is not a JSON object';
-  if (b.format !== BUNDLE_FORMAT) return `format is not ${BUNDLE_FORMAT}`;
+  if (b.format !== BUNDLE_FORMAT && b.format !== LEGACY_BUNDLE_FORMAT)
+    return `format is not ${BUNDLE_FORMAT} (or the legacy ${LEGACY_BUNDLE_FORMAT})`;
+  if (b.format === BUNDLE_FORMAT) {
+    const g = b.scopeSignature;
+    if (
+      !isObject(g) ||
+      typeof g.keyId !== 'string' ||
+      typeof g.signedAt !== 'string' ||
+      typeof g.signature !== 'string'
+    )
+      return 'scopeSignature needs keyId, signedAt and signature';
+  }
   const h = b.treeHead;
   if (
     !isObject(h) ||
@@ -213,6 +335,17 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions = {}):
           'tree head signature does not verify (tree head altered or wrong key)',
           null,
         );
+  }
+  const signed = bundle.format === BUNDLE_FORMAT;
+  if (signed) {
+    const scopeCheck = verifyScopeSignature(bundle, options.trustedKeys ?? embedded);
+    if (scopeCheck !== null) return scopeCheck;
+  } else if (options.allowUnsignedScope !== true) {
+    return failure(
+      'scope_unsigned',
+      `a ${LEGACY_BUNDLE_FORMAT} bundle's scope is not signed: records may have been removed from it unseen`,
+      null,
+    );
   }
   const root = Buffer.from(head.rootHash, 'hex');
 
@@ -300,5 +433,39 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions = {}):
     rootHash: head.rootHash,
     keyId: head.keyId,
     timestamp: head.timestamp,
+    complete: signed,
   };
+}
+
+/** Checks a v2 bundle's scope signature (shape already checked); null when it verifies. */
+function verifyScopeSignature(
+  bundle: AuditBundle,
+  trusted: readonly PublicKeyInfo[],
+): BundleVerification | null {
+  const g = bundle.scopeSignature as ScopeSignature;
+  const key = trusted.find((k) => k.keyId === g.keyId);
+  if (key === undefined)
+    return failure('unknown_key', `the scope is signed by key ${g.keyId}, which is not trusted`, null);
+  const signature = Buffer.from(g.signature, 'base64');
+  let good = signature.length === 64 && signature.toString('base64') === g.signature;
+  if (good) {
+    try {
+      const bytes = bundleScopeSigningBytes({
+        scope: bundle.scope,
+        treeHead: bundle.treeHead,
+        keyId: g.keyId,
+        signedAt: g.signedAt,
+      });
+      good = verify(null, bytes, key.publicKey, signature);
+    } catch {
+      good = false;
+    }
+  }
+  return good
+    ? null
+    : failure(
+        'bad_scope_signature',
+        'the scope signature does not verify: the scope (which records the bundle claims to hold) was altered',
+        null,
+      );
 }

@@ -32,6 +32,10 @@ export const AuditErrorCode = {
   UNKNOWN_KEY: 'MOD_ERR_AUDIT_UNKNOWN_KEY',
   /** Bundle: the file is not a bundle of a supported format (missing field, wrong type, bad hex). */
   BUNDLE_MALFORMED: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED',
+  /** Bundle: a legacy bundle whose scope is not signed, so records may have been removed from it unseen. */
+  SCOPE_UNSIGNED: 'MOD_ERR_AUDIT_SCOPE_UNSIGNED',
+  /** Bundle: the scope signature does not verify (the scope was altered, or moved onto another head). */
+  BAD_SCOPE_SIGNATURE: 'MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE',
 } as const;
 export type AuditErrorCode = (typeof AuditErrorCode)[keyof typeof AuditErrorCode];
 

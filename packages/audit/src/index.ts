@@ -65,9 +65,15 @@ export {
 } from './sth.js';
 export {
   BUNDLE_FORMAT,
+  LEGACY_BUNDLE_FORMAT,
+  BUNDLE_SCOPE_FORMAT,
   VerifyReason,
+  bundleScopeSigningBytes,
+  signBundleScope,
   createBundle,
   verifyBundle,
+  type ScopeSignature,
+  type SignedAuditBundle,
   type AuditBundle,
   type BundleEntry,
   type BundleScope,

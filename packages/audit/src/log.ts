@@ -43,12 +43,16 @@ export interface MemoryAuditLog {
   records(fromSeq: number, toSeq: number): EncodedRecord[];
   /** Signs the current tree head. */
   signHead(key: SigningKey): Promise<SignedTreeHead>;
-  /** Export bundle of seqs [fromSeq, toSeq] proven against `head`. */
+  /**
+   * Export bundle of seqs [fromSeq, toSeq] proven against `head`, its scope signed with `signingKey` (without
+   * one: a legacy bundle whose scope is unsigned, see `verifyBundle`).
+   */
   exportRange(
     fromSeq: number,
     toSeq: number,
     head: SignedTreeHead,
     keys: readonly PublicKeyInfo[],
+    signingKey?: SigningKey,
   ): Promise<AuditBundle>;
 }
 
@@ -87,7 +91,7 @@ export function createMemoryAuditLog(options: MemoryAuditLogOptions = {}): Memor
       const root = await tree.root(treeSize);
       return signTreeHead({ treeSize, rootHash: toHex(root), timestamp: now().toISOString() }, key);
     },
-    exportRange(fromSeq, toSeq, head, keys) {
+    exportRange(fromSeq, toSeq, head, keys, signingKey) {
       const scope: BundleScope = { kind: 'range', fromSeq, toSeq };
       return createBundle({
         scope,
@@ -95,6 +99,8 @@ export function createMemoryAuditLog(options: MemoryAuditLogOptions = {}): Memor
         tree,
         treeHead: head,
         publicKeys: keys,
+        now,
+        ...(signingKey === undefined ? {} : { signingKey }),
       });
     },
   };

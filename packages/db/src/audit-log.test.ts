@@ -201,8 +201,19 @@ describe('Postgres audit log', () => {
       entry(0, { action: 'order.closed', subject: { type: 'order', id: 'order-9' } }),
     ]);
 
-    const kase = await exportAuditBundle(db.pool, { kind: 'refs', refs: ['sub-0'], label: 'case-1' });
-    expect(kase.scope).toEqual({ kind: 'records', seqs: [0, 1], label: 'case-1' });
+    const kase = await exportAuditBundle(
+      db.pool,
+      { kind: 'refs', refs: ['sub-0'], label: 'case-1' },
+      { signingKey: key },
+    );
+    expect(kase.scope).toEqual({
+      kind: 'records',
+      seqs: [0, 1],
+      label: 'case-1',
+      refs: ['sub-0'],
+      audience: 'all',
+    });
+    expect(kase.scopeSignature?.keyId).toBe(key.keyId);
     expect(kase.treeHead).toEqual(head); // record 4 is not signed yet, so not exported
     expect(verifyBundle(JSON.parse(JSON.stringify(kase)))).toMatchObject({
       ok: true,
@@ -218,20 +229,34 @@ describe('Postgres audit log', () => {
       error: { reason: 'unknown_key' },
     });
 
-    const range = await exportAuditBundle(db.pool, { kind: 'range', fromSeq: 1, toSeq: 3 });
-    expect(verifyBundle(range)).toMatchObject({ ok: true, records: 3 });
-    const all = await exportAuditBundle(db.pool, {
-      kind: 'time',
-      from: new Date(0),
-      to: new Date(Date.now() + 60_000),
+    const range = await exportAuditBundle(
+      db.pool,
+      { kind: 'range', fromSeq: 1, toSeq: 3 },
+      { signingKey: key },
+    );
+    expect(verifyBundle(range)).toMatchObject({ ok: true, records: 3, complete: true });
+    const to = new Date(Date.now() + 60_000);
+    const all = await exportAuditBundle(
+      db.pool,
+      { kind: 'time', from: new Date(0), to },
+      { signingKey: key },
+    );
+    expect(all.scope).toEqual({
+      kind: 'range',
+      fromSeq: 0,
+      toSeq: 3,
+      from: new Date(0).toISOString(),
+      to: to.toISOString(),
+      audience: 'all',
     });
-    expect(all.scope).toEqual({ kind: 'range', fromSeq: 0, toSeq: 3 });
     expect(verifyBundle(all)).toMatchObject({ ok: true, records: 4 });
-    await expect(exportAuditBundle(db.pool, { kind: 'range', fromSeq: 0, toSeq: 4 })).rejects.toMatchObject({
+    await expect(
+      exportAuditBundle(db.pool, { kind: 'range', fromSeq: 0, toSeq: 4 }, { signingKey: key }),
+    ).rejects.toMatchObject({
       code: 'MOD_ERR_AUDIT_LOG_OUT_OF_RANGE',
     });
     await expect(
-      exportAuditBundle(db.pool, { kind: 'range', fromSeq: 0, toSeq: 3 }, { maxRecords: 2 }),
+      exportAuditBundle(db.pool, { kind: 'range', fromSeq: 0, toSeq: 3 }, { signingKey: key, maxRecords: 2 }),
     ).rejects.toMatchObject({ code: 'MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS' });
   });
 });
@@ -251,7 +276,8 @@ describe('tampering as the database owner', () => {
     expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 10 });
   });
 
-  const rangeBundle = () => exportAuditBundle(db.pool, { kind: 'range', fromSeq: 0, toSeq: 9 });
+  const rangeBundle = () =>
+    exportAuditBundle(db.pool, { kind: 'range', fromSeq: 0, toSeq: 9 }, { signingKey: key });
 
   it('a changed record is named, in the export and in the stored log', async () => {
     await tamper(

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import {
   BUNDLE_FORMAT,
+  signBundleScope,
   EMPTY_ROOT,
   assembleProof,
   consistencyPlan,
@@ -12,15 +13,17 @@ import {
   toHex,
 } from '@mod/audit';
 import type {
-  AuditBundle,
   BundleEntry,
   BundleScope,
   MerkleStore,
   ProofElement,
+  SignedAuditBundle,
   SignedTreeHead,
+  SigningKey,
 } from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
 import { MerkleNodeCache } from './audit-node-cache.js';
+import { auditAudience, auditScopeArgs, auditScopeWhere, type AuditScope } from './audit-scope.js';
 import { createPgMerkleStore } from './audit-store.js';
 import type { Queryable } from './pool.js';
 
@@ -251,40 +254,60 @@ export type AuditExportScope =
 
 /** Options of `exportAuditBundle`. */
 export interface AuditExportOptions {
+  /** The log's signing key: it signs the bundle's scope (`mod.audit.bundle.v2`). */
+  signingKey: SigningKey;
+  /** Whose view of the log to export (`AuditScope`): only the records it may see. Default: every record. */
+  reader?: AuditScope;
   /** Prove against the signed head of this size (default: the latest signed head). */
   treeSize?: number;
   /** Largest number of records in one bundle (default 10,000); more is MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS. */
   maxRecords?: number;
+  /** Clock of the scope signature. Default: system time. */
+  now?: () => Date;
 }
 
 /**
- * An export bundle (`mod.audit.bundle.v1`) that `modctl audit verify` checks offline: the records in scope
- * (only those inside the signed tree), their inclusion proofs, the signed head and the public keys that
- * signed heads. A case (`refs`) takes every record whose subject id, evidence digest or evidence document
- * mentions one of the ids (e.g. an order id or a submission id); a time range maps to the seq range of the
- * records appended in [from, to).
+ * An export bundle (`mod.audit.bundle.v2`) that `modctl audit verify` checks offline: the records in scope
+ * (only those inside the signed tree, and only those `reader` may see), their inclusion proofs, the signed
+ * head, the public keys that signed heads, and the log's signature over the scope: which records the bundle
+ * claims to hold (the seqs or the seq range, what was asked for, and for whom: `audience`), bound to the
+ * head, so that none can be removed unseen. A case (`refs`) takes every record whose subject id, evidence
+ * digest or evidence document mentions one of the ids (e.g. an order id or a submission id); a time range maps
+ * to the seq range of the records appended in [from, to). For a reader who may not see every record, a range
+ * becomes the list of the records in it that the reader may see (the scope says so).
  */
 export async function exportAuditBundle(
   db: Queryable,
   scope: AuditExportScope,
-  options: AuditExportOptions = {},
-): Promise<AuditBundle> {
+  options: AuditExportOptions,
+): Promise<SignedAuditBundle> {
   const head = await resolveHead(db, options.treeSize);
+  const reader = options.reader ?? { all: true };
+  const audience = auditAudience(reader);
   const max = options.maxRecords ?? 10_000;
   const last = head.treeSize - 1;
   let bundleScope: BundleScope;
   let seqs: number[] | null = null;
   if (scope.kind === 'refs') {
     const { rows } = await db.query<{ seq: number }>(
-      `/* audit:case-seqs */ select distinct seq from audit_refs where ref = any($1::text[]) and seq < $2
-       order by seq limit $3`,
-      [scope.refs, head.treeSize, max + 1],
+      `/* audit:case-seqs */ select r.seq from audit_records r
+       where r.seq in (select seq from audit_refs where ref = any($1::text[]) and seq < $2)
+         and ${auditScopeWhere(4)}
+       order by r.seq limit $3`,
+      [scope.refs, head.treeSize, max + 1, ...auditScopeArgs(reader)],
     );
     seqs = rows.map((r) => r.seq);
-    bundleScope = { kind: 'records', seqs, label: scope.label ?? scope.refs.join(',') };
+    bundleScope = {
+      kind: 'records',
+      seqs,
+      label: scope.label ?? scope.refs.join(','),
+      refs: [...scope.refs],
+      audience,
+    };
   } else {
     let from: number;
     let to: number;
+    const asked = scope.kind === 'time' ? { from: scope.from.toISOString(), to: scope.to.toISOString() } : {};
     if (scope.kind === 'range') {
       ({ fromSeq: from, toSeq: to } = scope);
     } else {
@@ -298,7 +321,7 @@ export async function exportAuditBundle(
     }
     if (to < from) {
       seqs = [];
-      bundleScope = { kind: 'records', seqs, label: 'empty' };
+      bundleScope = { kind: 'records', seqs, label: 'empty', ...asked, audience };
     } else {
       if (from < 0 || to > last) {
         throw new AuditLogError(
@@ -312,7 +335,16 @@ export async function exportAuditBundle(
           `${to - from + 1} records exceed the export limit of ${max}`,
         );
       }
-      bundleScope = { kind: 'range', fromSeq: from, toSeq: to };
+      if (reader.all) bundleScope = { kind: 'range', fromSeq: from, toSeq: to, ...asked, audience };
+      else {
+        const { rows } = await db.query<{ seq: number }>(
+          `/* audit:range-seqs */ select r.seq from audit_records r where r.seq between $1 and $2
+             and ${auditScopeWhere(3)} order by r.seq`,
+          [from, to, ...auditScopeArgs(reader)],
+        );
+        seqs = rows.map((r) => r.seq);
+        bundleScope = { kind: 'records', seqs, label: null, fromSeq: from, toSeq: to, ...asked, audience };
+      }
     }
   }
   if (seqs !== null && seqs.length > max) {
@@ -327,9 +359,11 @@ export async function exportAuditBundle(
       : `/* audit:export-seqs */ select seq, record from audit_records where seq = any($1::bigint[]) order by seq`,
     bundleScope.kind === 'range' ? [bundleScope.fromSeq, bundleScope.toSeq] : [bundleScope.seqs],
   );
+  const signedAt = (options.now ?? (() => new Date()))();
   return {
     format: BUNDLE_FORMAT,
     scope: bundleScope,
+    scopeSignature: signBundleScope(bundleScope, head, options.signingKey, signedAt),
     treeHead: head,
     publicKeys: await auditPublicKeys(db),
     entries: await bundleEntries(db, rows, head.treeSize),

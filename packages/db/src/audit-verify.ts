@@ -43,7 +43,7 @@ export interface VerifyStoredLogOptions {
   chunkRecords?: number;
 }
 
-const CODE = {
+const CODE: Record<VerifyReason, string> = {
   changed: AuditErrorCode.RECORD_CHANGED,
   deleted: AuditErrorCode.RECORD_DELETED,
   reordered: AuditErrorCode.RECORD_REORDERED,
@@ -51,7 +51,9 @@ const CODE = {
   bad_signature: AuditErrorCode.BAD_SIGNATURE,
   unknown_key: AuditErrorCode.UNKNOWN_KEY,
   malformed: AuditErrorCode.BUNDLE_MALFORMED,
-} as const;
+  scope_unsigned: AuditErrorCode.SCOPE_UNSIGNED,
+  bad_scope_signature: AuditErrorCode.BAD_SCOPE_SIGNATURE,
+};
 
 function fail(reason: VerifyReason, message: string, seq: number | null): StoredLogVerification {
   return {

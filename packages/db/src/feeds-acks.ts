@@ -73,7 +73,7 @@ export async function recordIspAcknowledgement(
 ): Promise<IspAckOutcome> {
   const { rows } = await db.query<{ status: OrderStatus; actioned_at: Date | null }>(
     `/* api:ack-lock-order */ select status, actioned_at from orders
-     where id = $1 and kind = 'blocking' and target_tenant_id = $2 for update`,
+     where id = $1 and kind = 'blocking' and target_tenant_id = $2 and folded_into is null for update`,
     [ack.orderId, ack.ispTenantId],
   );
   const order = rows[0];

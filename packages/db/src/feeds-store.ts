@@ -55,7 +55,7 @@ const CLOSED_ORDER_STATUSES = ['verified', 'withdrawn'];
 
 /**
  * What an ISP must block now: its open blocking orders whose subject is a URL (URL-level) or a host (host-level,
- * a whole name), plus live URL-list entries flagged for blocking in enabled, non-negative banks. Following IWF
+ * a whole name; never an authority's request folded into one of them: the ISP received one order), plus live URL-list entries flagged for blocking in enabled, non-negative banks. Following IWF
  * practice a URL-list host or domain entry is listed only when dedicated to abuse. Ids are stable:
  * `order:<id>`, `url-entry:<id>`. Parameters: $1 the ISP, $2 the closed order statuses.
  */
@@ -63,7 +63,7 @@ const WANTED_SQL = `
      select 'order:' || o.id as id, o.subject_value as target, o.subject_type = 'host' as dedicated
        from orders o
       where o.kind = 'blocking' and o.target_tenant_id = $1 and o.subject_type in ('url', 'host')
-        and o.status <> all($2::text[])
+        and o.status <> all($2::text[]) and o.folded_into is null
      union all
      select 'url-entry:' || e.id, e.pattern, e.dedicated_to_abuse
        from url_list_entries e join banks b on b.id = e.bank_id
@@ -203,7 +203,7 @@ async function feedInputs(c: PoolClient, ispTenantId: string): Promise<string> {
           from banks),
        (select md5(coalesce(string_agg(o.id::text, ',' order by o.id), '')) from orders o
          where o.kind = 'blocking' and o.target_tenant_id = $1 and o.subject_type in ('url', 'host')
-           and o.status <> all($2::text[]))) as inputs`,
+           and o.status <> all($2::text[]) and o.folded_into is null)) as inputs`,
     [ispTenantId, CLOSED_ORDER_STATUSES],
   );
   return rows[0]?.inputs ?? '';

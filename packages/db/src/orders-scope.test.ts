@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,9 +173,20 @@ describe('migration 0007', () => {
       expect(await migrate(pool, schema, dir)).toEqual([1, 2, 3, 4, 5, 6]);
       await upsertTenant(pool, { id: 'auth-a', kind: 'authority', name: 'A', subscribedToBlocking: false });
       await upsertTenant(pool, { id: 'isp-1', kind: 'isp', name: 'I', subscribedToBlocking: false });
-      const confirmed = (await openOrder(pool, order({}))).id;
-      const byUnknown = (await openOrder(pool, order({}))).id;
-      const unconfirmed = (await openOrder(pool, order({}))).id;
+      // Rows as the code of that time wrote them (today's `openOrder` writes columns added later).
+      const old = async () => {
+        const id = randomUUID();
+        await pool.query(
+          `insert into orders (id, kind, subject_type, subject_value, target_tenant_id, status, legal_basis, issuer,
+             deadline_at, evidence, policy_version) values ($1, 'blocking', 'content-hash', $2, 'isp-1', 'issued',
+             'test', '{"kind":"policy","id":"policy-1"}', now() + interval '1 day', '{}', '1')`,
+          [id, randomBytes(32).toString('hex')],
+        );
+        return id;
+      };
+      const confirmed = await old();
+      const byUnknown = await old();
+      const unconfirmed = await old();
       await pool.query(`update orders set confirmed_at = now(), confirmed_by = $2 where id = $1`, [
         confirmed,
         'authority:auth-a:0d6c1e9e-0000-4000-8000-000000000000',

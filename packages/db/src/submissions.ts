@@ -1,4 +1,4 @@
-import { orderScopeArgs, orderScopeWhere, type OrderScope } from './orders.js';
+import { orderScopeWhere } from './orders.js';
 import type { Queryable } from './pool.js';
 
 export interface SubmissionInput {
@@ -74,13 +74,47 @@ export interface Submission {
 }
 
 /**
- * A submission with the ids of its orders, oldest first; `orders` limits those to the orders a caller may see
- * (default: all). Whether the caller may see the submission itself is the caller's decision.
+ * Who may read which submissions. THE submission visibility rule (the API's submission route, the orders an
+ * authority may name as evidence, the audit records about submissions all apply it):
+ * - `{ all: true }`: every submission, with every order on it (oversight: reviewers, admins);
+ * - `{ all: false, tenantId }`: the submitting tenant's own submissions, with the orders on them (the target's
+ *   or not: a submitter follows what its content led to), never a request folded into one of those orders
+ *   (an authority's own request, see `issueOrderRequest`);
+ * - `{ all: false, authorityTenantId }`: the authority tenant's own submissions and the submissions behind an
+ *   order it may see (`OrderScope`: the submission is that order's evidence), with only the orders it may see.
+ */
+export type SubmissionScope =
+  | { all: true }
+  | { all: false; tenantId: string }
+  | { all: false; authorityTenantId: string };
+
+/** The query parameters of `submissionScopeWhere`: the submitting tenant and the authority tenant. */
+export function submissionScopeArgs(scope: SubmissionScope): [string | null, string | null] {
+  if (scope.all) return [null, null];
+  return 'tenantId' in scope ? [scope.tenantId, null] : [null, scope.authorityTenantId];
+}
+
+/**
+ * The SQL condition of `SubmissionScope` over the submissions alias `s`, reading the submitting tenant from
+ * parameter `$t` and the authority tenant from `$a` (both null: every submission; a null parameter number:
+ * that part unused).
+ */
+export function submissionScopeWhere(t: number | null, a: number | null): string {
+  const tenant = t === null ? 'null' : `$${t}`;
+  const authority = a === null ? 'null' : `$${a}`;
+  return `(${tenant}::text is null or s.tenant_id = ${tenant})
+    and (${authority}::text is null or s.tenant_id = ${authority}
+      or exists (select 1 from orders o where o.submission_id = s.id and ${orderScopeWhere(null, a)}))`;
+}
+
+/**
+ * A submission with the ids of its orders, oldest first, as `scope` may read it (`SubmissionScope`); null when
+ * it does not exist or is outside the scope (indistinguishable on purpose).
  */
 export async function getSubmission(
   db: Queryable,
   id: string,
-  orders: OrderScope = { all: true },
+  scope: SubmissionScope,
 ): Promise<Submission | null> {
   const { rows } = await db.query<{
     id: string;
@@ -97,9 +131,10 @@ export async function getSubmission(
     order_ids: string[];
   }>(
     `/* api:get-submission */ select s.*, coalesce(array_agg(o.id order by o.created_at) filter (where o.id is not null), '{}') as order_ids
-     from submissions s left join orders o on o.submission_id = s.id and ${orderScopeWhere(2, 3)}
-     where s.id = $1 group by s.id`,
-    [id, ...orderScopeArgs(orders)],
+     from submissions s left join orders o on o.submission_id = s.id
+       and ($2::text is null or o.folded_into is null) and ${orderScopeWhere(null, 3)}
+     where s.id = $1 and ${submissionScopeWhere(2, 3)} group by s.id`,
+    [id, ...submissionScopeArgs(scope)],
   );
   const r = rows[0];
   if (!r) return null;

@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isModError } from '@mod/contracts';
-import type { Pool } from '@mod/db';
+import type { Pool, SigningKey } from '@mod/db';
 import type { Producer } from '@mod/kafka';
 import { registerOpsRoutes, type Logger, type ReadinessCheck, type Registry } from '@mod/telemetry';
 import { registerAuth } from './auth.js';
@@ -73,6 +73,8 @@ export interface AppDeps {
   tls?: ServerOptions;
   /** What the walled-garden page says (`SPLASH_*` settings). Default: the built-in texts. */
   splash?: SplashSettings;
+  /** The audit log's signing key: audit exports sign their scope with it. Default: none (exports answer 503). */
+  auditSigningKey?: SigningKey | null;
   now?: () => Date;
 }
 
@@ -205,7 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await urlListRoutes(app, { ...routeDeps, maxListBytes: deps.maxListBytes ?? 2 ** 31 });
   accountRoutes(app, routeDeps);
   adminRoutes(app, routeDeps);
-  auditRoutes(app, routeDeps);
+  auditRoutes(app, { ...routeDeps, signingKey: deps.auditSigningKey ?? null });
   await ispRoutes(app, { ...routeDeps, ...(deps.splash === undefined ? {} : { splash: deps.splash }) });
 
   return base;

@@ -35,7 +35,7 @@ export interface SampleContext {
   urlListId: string;
   ispTenantId: string;
   certificateId: string;
-  /** Shared: an audit record's seq and the size of a signed tree head that includes it. */
+  /** An audit record about the side's order, and the size of a signed tree head (shared) that includes it. */
   auditSeq: number;
   auditTreeSize: number;
   /** Fresh per request: for ids and names that must not repeat. */
@@ -166,7 +166,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     roles: ['authority', 'admin'],
     tenant: 'order',
     crossTenant: ['admin'],
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/confirm`, payload: {} }),
+    // No body: the note is optional.
+    sample: (c) => ({ url: `/v1/orders/${c.orderId}/confirm` }),
     shows: (c) => c.orderId,
   },
   'POST /v1/orders/:id/extend': {
@@ -354,7 +355,9 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     sample: (c) => ({ url: `/v1/admin/certificates/${c.certificateId}/revoke` }),
   },
 
-  // The verifiable audit log: authorities and admins; the log belongs to no tenant (records carry ids only).
+  // The verifiable audit log: authorities and admins. Heads and consistency proofs carry no record contents;
+  // records, their evidence and exports are scoped like the orders they describe (an authority reads the
+  // records about its own orders, not about the other authority's; admins read all).
   'GET /v1/audit/tree-heads/latest': { roles: ['authority', 'admin'], tenant: 'none' },
   'GET /v1/audit/tree-heads/:treeSize': {
     roles: ['authority', 'admin'],
@@ -363,13 +366,17 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   },
   'GET /v1/audit/records/:seq/inclusion-proof': {
     roles: ['authority', 'admin'],
-    tenant: 'none',
+    tenant: 'order',
+    crossTenant: ['admin'],
     sample: (c) => ({ url: `/v1/audit/records/${c.auditSeq}/inclusion-proof?treeSize=${c.auditTreeSize}` }),
+    shows: (c) => c.orderId,
   },
   'GET /v1/audit/records/:seq/evidence': {
     roles: ['authority', 'admin'],
-    tenant: 'none',
+    tenant: 'order',
+    crossTenant: ['admin'],
     sample: (c) => ({ url: `/v1/audit/records/${c.auditSeq}/evidence` }),
+    shows: (c) => c.orderId,
   },
   'GET /v1/audit/consistency-proof': {
     roles: ['authority', 'admin'],
@@ -378,10 +385,11 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   },
   'GET /v1/audit/export': {
     roles: ['authority', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({
-      url: `/v1/audit/export?fromSeq=${c.auditSeq}&toSeq=${c.auditSeq}&treeSize=${c.auditTreeSize}`,
-    }),
+    tenant: 'order',
+    crossTenant: ['admin'],
+    sample: (c) => ({ url: `/v1/audit/export?ref=${c.orderId}&treeSize=${c.auditTreeSize}` }),
+    // The scope echoes the ref asked for; only a visible record is an entry.
+    shows: (c) => `"leafIndex":${c.auditSeq},`,
   },
 
   // ISP integration (routes/isp-*.ts): an ISP uploads its own traffic, reads its own feeds, acknowledges its own

@@ -1,4 +1,4 @@
-import type { OrderScope, Principal, Role } from '@mod/db';
+import type { OrderScope, Principal, Role, SubmissionScope } from '@mod/db';
 
 /**
  * Authorisation policy in one place. Every route declares, in its `config`:
@@ -73,6 +73,18 @@ export function orderScopeFor(access: RouteAccess, p: Principal): OrderScope {
 
 /**
  * Submissions are owned by the submitting tenant; oversight roles read them all. (An authority reads the
- * submissions behind the orders it may see: see the submission route.)
+ * submissions behind the orders it may see: see `submissionScopeFor`.)
  */
 export const SUBMISSION_OVERSIGHT_ROLES: readonly Role[] = ['reviewer', 'admin'];
+
+/**
+ * The submissions a caller may read (the rule and its SQL are `SubmissionScope` in @mod/db): oversight all, an
+ * authority its own tenant's and those behind an order it may see, anyone else its own tenant's. The
+ * submission route and every other place that takes a submission id from a caller (an order's evidence, audit
+ * records about submissions) use it, so naming a submission never reads more than this.
+ */
+export function submissionScopeFor(p: Principal): SubmissionScope {
+  if (SUBMISSION_OVERSIGHT_ROLES.includes(p.role)) return { all: true };
+  if (p.role === 'authority') return { all: false, authorityTenantId: p.tenantId };
+  return { all: false, tenantId: p.tenantId };
+}

@@ -5,6 +5,7 @@ import {
   createApiKey,
   getOrder,
   insertSubmission,
+  listAudit,
   openOrder,
   upsertTenant,
   type Order,
@@ -18,7 +19,7 @@ import { createApiTestWorld, type ApiTestWorld } from './testing.js';
  */
 let world: ApiTestWorld;
 let app: FastifyInstance;
-const keys: Record<'authA' | 'authB' | 'reviewer' | 'platA' | 'platB', string> = {} as never;
+const keys: Record<'authA' | 'authB' | 'reviewer' | 'platA' | 'platB' | 'admin', string> = {} as never;
 
 const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
   app.inject({
@@ -73,6 +74,7 @@ beforeAll(async () => {
     ['hotline-1', 'hotline'],
     ['plat-a', 'platform'],
     ['plat-b', 'platform'],
+    ['ops-1', 'admin'],
   ] as const)
     await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
   keys.authA = (await createApiKey(db, { tenantId: 'auth-a', role: 'authority' })).key;
@@ -80,6 +82,7 @@ beforeAll(async () => {
   keys.reviewer = (await createApiKey(db, { tenantId: 'hotline-1', role: 'reviewer' })).key;
   keys.platA = (await createApiKey(db, { tenantId: 'plat-a', role: 'platform' })).key;
   keys.platB = (await createApiKey(db, { tenantId: 'plat-b', role: 'platform' })).key;
+  keys.admin = (await createApiKey(db, { tenantId: 'ops-1', role: 'admin' })).key;
 });
 afterAll(async () => world?.close());
 
@@ -234,5 +237,114 @@ describe('submissions an authority sees', () => {
     expect(await orderIds(keys.platA, flagged)).toEqual([pending, second]);
     expect(await orderIds(keys.reviewer, flagged)).toEqual([pending, second]);
     notFound(await read(keys.platB, flagged));
+  });
+});
+
+describe('a submission named in an order', () => {
+  const submitted = async (tenantId = 'plat-a') => {
+    const id = randomUUID();
+    await insertSubmission(world.db.pool, { id, tenantId, source: 'api', sha256: 'c'.repeat(64) });
+    return id;
+  };
+  const naming = (key: string, submissionId: string) =>
+    call(key, 'POST', '/v1/orders', {
+      kind: 'takedown',
+      targetTenantId: 'plat-b',
+      subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
+      legalBasisId: 'vn-decree-147-request',
+      submissionId,
+    });
+
+  it('must be one the issuer may already read; any other answers exactly as a submission that does not exist', async () => {
+    const secret = await submitted();
+    const unknown = randomUUID();
+    const refused = await naming(keys.authA, secret);
+    const absent = await naming(keys.authA, unknown);
+    notFound(refused);
+    expect([refused.statusCode, refused.body]).toEqual([
+      absent.statusCode,
+      absent.body.replace(unknown, secret),
+    ]);
+    // Naming it opened nothing: the authority still cannot read it, and its owner lists no order on it.
+    notFound(await call(keys.authA, 'GET', `/v1/submissions/${secret}`));
+    const owned = await call(keys.platA, 'GET', `/v1/submissions/${secret}`);
+    expect(owned.json<{ orderIds: string[] }>().orderIds).toEqual([]);
+    expect(
+      (await world.db.pool.query('select 1 from orders where submission_id = $1', [secret])).rowCount,
+    ).toBe(0);
+
+    // The evidence of an order the authority sees (an automatic order awaiting confirmation) it may name.
+    const flagged = await submitted();
+    const pending = await automatic('plat-a', flagged);
+    const named = await naming(keys.authA, flagged);
+    expect(named.statusCode, named.body).toBe(201);
+    expect(named.json<Order>().submissionId).toBe(flagged);
+    // Oversight may name any submission that exists, and no other.
+    expect((await naming(keys.admin, secret)).statusCode).toBe(201);
+    notFound(await naming(keys.admin, randomUUID()));
+    expect(await listed(keys.authA)).toContain(pending);
+  });
+});
+
+describe('order commands without fields', () => {
+  const empty = (key: string, url: string, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${key}`, ...headers },
+      ...(headers['content-type'] ? { payload: '' } : {}),
+    });
+
+  it('take no body, an empty body or {} alike when every field is optional (confirm)', async () => {
+    for (const send of [
+      (id: string) => empty(keys.authA, `/v1/orders/${id}/confirm`),
+      (id: string) => empty(keys.authA, `/v1/orders/${id}/confirm`, { 'content-type': 'application/json' }),
+      (id: string) => call(keys.authA, 'POST', `/v1/orders/${id}/confirm`, {}),
+    ]) {
+      const id = await automatic('plat-a');
+      const res = await send(id);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<Order>()).toMatchObject({
+        confirmedByTenantId: 'auth-a',
+        history: [{}, { status: 'confirmed', note: null }],
+      });
+    }
+    // A note is still taken, and a field the route does not know is still refused.
+    const id = await automatic('plat-a');
+    const noted = await call(keys.authA, 'POST', `/v1/orders/${id}/confirm`, { note: 'checked' });
+    expect(noted.statusCode, noted.body).toBe(200);
+    expect((await listAudit(world.db.pool, { subjectId: id })).at(-1)).toMatchObject({
+      action: 'order.confirmed',
+      reason: 'checked',
+    });
+    const other = await automatic('plat-a');
+    const unknown = await call(keys.authA, 'POST', `/v1/orders/${other}/confirm`, { notes: 'x' });
+    expect([unknown.statusCode, unknown.json<{ error: { code: string } }>().error.code]).toEqual([
+      400,
+      'MOD_ERR_API_UNKNOWN_FIELD',
+    ]);
+  });
+
+  it('answer the command, not the empty body, on the other command routes', async () => {
+    const own = await byHand(keys.authA, 'plat-a');
+    const json = { 'content-type': 'application/json' };
+    // Routes without fields: an empty JSON body is no body.
+    const ack = await empty(keys.platA, `/v1/orders/${own.id}/acknowledge`, json);
+    expect(ack.statusCode, ack.body).toBe(200);
+    const resume = await empty(keys.authA, `/v1/orders/${own.id}/resume`, json);
+    expect([resume.statusCode, resume.json<{ error: { code: string } }>().error.code]).toEqual([
+      409,
+      'MOD_ERR_API_CONFLICT',
+    ]);
+    // Routes with a required field: the missing field is the answer.
+    for (const action of ['extend', 'pause', 'withdraw']) {
+      for (const headers of [{}, json]) {
+        const res = await empty(keys.authA, `/v1/orders/${own.id}/${action}`, headers);
+        expect([res.statusCode, res.json<{ error: { code: string } }>().error.code], action).toEqual([
+          400,
+          'MOD_ERR_API_VALIDATION',
+        ]);
+      }
+    }
   });
 });

@@ -135,6 +135,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         checks: { database: () => pingDatabase(db), kafka: () => pingKafka(probe) },
         maxUploadBytes,
         splash: splashSettingsFromConfig(config),
+        auditSigningKey: auditKeys.signing,
         ...apiLimitsFromConfig(config),
       });
       if (config.SPLASH_APPEAL_URL === '' && config.SPLASH_APPEAL_EMAIL.endsWith('.invalid'))

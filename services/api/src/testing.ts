@@ -14,6 +14,7 @@ import {
   signTreeHeadIfDue,
   upsertTenant,
   type Role,
+  type SigningKey,
   type TenantKind,
   type TestDatabase,
 } from '@mod/db';
@@ -40,6 +41,8 @@ export interface ApiTestWorld {
   producer: Producer;
   prefix: string;
   topics: ReturnType<typeof topicNames>;
+  /** The audit signing key the apps are built with (and fixtures sign tree heads with). */
+  auditKey: SigningKey;
   build(overrides?: Partial<AppDeps>): Promise<FastifyInstance>;
   close(): Promise<void>;
 }
@@ -72,12 +75,15 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
   await ensureTopics(kafka, specs);
   const producer = await createProducer(kafka);
   const apps: FastifyInstance[] = [];
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const auditKey = loadAuditKeys({ signingKeyPem: pem }).signing!;
   return {
     db,
     kafka,
     producer,
     prefix,
     topics,
+    auditKey,
     async build(overrides = {}) {
       const app = await buildApp({
         db: db.pool,
@@ -91,6 +97,7 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
         rateLimit: { ratePerSecond: 1e6, burst: 1e6 },
         authFailureLimit: { ratePerSecond: 1e6, burst: 1e6 },
         webhookTargets: { resolver: testWebhookResolver },
+        auditSigningKey: auditKey,
         ...overrides,
       });
       apps.push(app);
@@ -160,8 +167,8 @@ export type Side = 'own' | 'other';
 /**
  * For every role: a caller key of tenant `<role>-tenant-own`, and for both sides (`own`, `other` tenant of the
  * same kind) an order of it (addressed to it; for authorities, issued by it by hand to `platform-shared`), a
- * submission of it and a spare key; shared: a bank, a URL list, an ISP and a platform tenant, a client
- * certificate of the ISP, and a signed audit tree head over one record.
+ * submission of it, an audit record about its order and a spare key; shared: a bank, a URL list, an ISP and a
+ * platform tenant, a client certificate of the ISP, and a signed audit tree head over every record.
  */
 export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
   callerKeys: Record<Role, string>;
@@ -193,27 +200,6 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
     fingerprintSha256: randomBytes(32).toString('hex'),
     role: 'isp',
   });
-  // A signed tree head over one record, so the audit routes have something to prove.
-  const record = await appendAuditAlone(db, {
-    actor: { kind: 'service', id: 'matrix' },
-    action: 'fixtures.seeded',
-    subject: { type: 'test', id: 'matrix' },
-    evidence: { note: 'seed' },
-  });
-  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const signing = loadAuditKeys({ signingKeyPem: pem }).signing!;
-  // The signer's lock is database-wide: another test's signer may hold it for a moment, so try again.
-  let head = null;
-  for (let attempt = 0; head === null && attempt < 100; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 50));
-    head = await signTreeHeadIfDue(db, {
-      key: signing,
-      schedule: { everyRecords: 1, everyMs: 0 },
-      topic: null,
-      force: true,
-    });
-  }
-  if (head === null) throw new Error('could not sign an audit tree head for the fixtures');
   for (const role of Roles) {
     const kind = KIND_OF_ROLE[role];
     sides[role] = {} as Record<Side, Omit<SampleContext, 'unique'>>;
@@ -245,6 +231,13 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         actor: 'matrix',
       });
       const spare = await createApiKey(db, { tenantId, role, label: 'spare' });
+      // A record about the side's order (its evidence names the order too), for the scoped audit routes.
+      const record = await appendAuditAlone(db, {
+        actor: { kind: 'service', id: 'matrix' },
+        action: 'fixtures.seeded',
+        subject: { type: 'order', id: order.id },
+        evidence: { order: { id: order.id } },
+      });
       sides[role][side] = {
         tenantId,
         orderId: order.id,
@@ -255,10 +248,25 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         ispTenantId: 'isp-shared',
         certificateId: cert?.id ?? '',
         auditSeq: record.seq,
-        auditTreeSize: head.treeSize,
+        auditTreeSize: 0,
       };
     }
     callerKeys[role] = (await createApiKey(db, { tenantId: `${role}-tenant-own`, role })).key;
   }
+  // A signed tree head over every record, so the audit routes have something to prove.
+  // The signer's lock is database-wide: another test's signer may hold it for a moment, so try again.
+  let head = null;
+  for (let attempt = 0; head === null && attempt < 100; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 50));
+    head = await signTreeHeadIfDue(db, {
+      key: world.auditKey,
+      schedule: { everyRecords: 1, everyMs: 0 },
+      topic: null,
+      force: true,
+    });
+  }
+  if (head === null) throw new Error('could not sign an audit tree head for the fixtures');
+  for (const role of Roles)
+    for (const side of ['own', 'other'] as const) sides[role][side].auditTreeSize = head.treeSize;
   return { callerKeys, sides };
 }

@@ -8,6 +8,7 @@ import { auditCommand } from './audit.js';
 
 let dir: string;
 let bundle: AuditBundle;
+let legacy: AuditBundle;
 const pair = generateSigningKeyPair();
 
 beforeAll(async () => {
@@ -22,7 +23,9 @@ beforeAll(async () => {
     })),
   );
   const key = loadSigningKey(pair.privateKeyPem);
-  bundle = await log.exportRange(0, 5, await log.signHead(key), [loadPublicKey(pair.publicKeyPem)]);
+  const head = await log.signHead(key);
+  bundle = await log.exportRange(0, 5, head, [loadPublicKey(pair.publicKeyPem)], key);
+  legacy = await log.exportRange(0, 5, head, [loadPublicKey(pair.publicKeyPem)]);
   await writeFile(join(dir, 'key.pem'), pair.publicKeyPem);
   await writeFile(join(dir, 'other.pem'), generateSigningKeyPair().publicKeyPem);
 });
@@ -55,7 +58,38 @@ describe('modctl audit verify', () => {
       treeSize: 6,
       rootHash: bundle.treeHead.rootHash,
       keyId: pair.keyId,
+      complete: true,
     });
+  });
+
+  it('rejects a bundle whose scope was edited to hide a removed record', async () => {
+    const tampered = structuredClone(bundle);
+    tampered.entries.pop();
+    if (tampered.scope.kind === 'range') tampered.scope.toSeq -= 1;
+    const { code, out } = await run([
+      'verify',
+      await save('rescoped.json', tampered),
+      '--key',
+      join(dir, 'key.pem'),
+    ]);
+    expect(code).toBe(1);
+    expect(JSON.parse(out[0] ?? '')).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE', firstBadRecord: null },
+    });
+  });
+
+  it('never reports a legacy bundle (unsigned scope) as complete', async () => {
+    const path = await save('legacy.json', legacy);
+    const refused = await run(['verify', path, '--key', join(dir, 'key.pem')]);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.out[0] ?? '')).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_SCOPE_UNSIGNED' },
+    });
+    const allowed = await run(['verify', path, '--key', join(dir, 'key.pem'), '--allow-unsigned-scope']);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out[0] ?? '')).toMatchObject({ ok: true, records: 6, complete: false });
   });
 
   it('names the first bad record and exits 1 for a tampered bundle', async () => {

@@ -3,7 +3,7 @@ import { AuditErrorCode, loadPublicKey, verifyBundle } from '@mod/audit';
 import type { PublicKeyInfo } from '@mod/audit';
 import type { Command, CommandIo } from '../command.js';
 
-const USAGE = 'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]...';
+const USAGE = 'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]... [--allow-unsigned-scope]';
 
 /** Exit codes: 0 verified, 1 verification failed (or unreadable input), 2 usage error. */
 export const AuditExit = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -15,10 +15,12 @@ function printFailure(io: CommandIo, code: string, message: string): number {
 
 async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   let bundlePath: string | undefined;
+  let allowUnsignedScope = false;
   const keyPaths: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === '--key') {
+    if (arg === '--allow-unsigned-scope') allowUnsignedScope = true;
+    else if (arg === '--key') {
       const path = args[++i];
       if (path === undefined) {
         io.stderr(USAGE);
@@ -52,10 +54,14 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
     return printFailure(io, AuditErrorCode.BUNDLE_MALFORMED, `${bundlePath}: ${(err as Error).message}`);
   }
   // Without --key the bundle's own keys are used; the printed keyId must then be compared out of band.
-  const result = verifyBundle(bundle, trustedKeys.length > 0 ? { trustedKeys } : {});
+  // A legacy bundle's scope is unsigned: accepted only when asked, and then never reported complete.
+  const result = verifyBundle(bundle, {
+    ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
+    allowUnsignedScope,
+  });
   if (result.ok) {
-    const { records, treeSize, rootHash, keyId } = result;
-    io.stdout(JSON.stringify({ ok: true, records, treeSize, rootHash, keyId }));
+    const { records, treeSize, rootHash, keyId, complete } = result;
+    io.stdout(JSON.stringify({ ok: true, records, treeSize, rootHash, keyId, complete }));
     return AuditExit.OK;
   }
   const { code, message, firstBadRecord } = result.error;
@@ -64,12 +70,15 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
 }
 
 /**
- * `modctl audit verify BUNDLE [--key PEMFILE]...`: checks an export bundle offline (no database, no network)
- * and prints one JSON line. `--key` (repeatable, for key rotation) names the public keys to trust.
+ * `modctl audit verify BUNDLE [--key PEMFILE]... [--allow-unsigned-scope]`: checks an export bundle offline
+ * (no database, no network) and prints one JSON line. `--key` (repeatable, for key rotation) names the public
+ * keys to trust. A bundle's scope (which records it claims to hold) is signed; a legacy bundle without that
+ * signature fails, unless `--allow-unsigned-scope`, which reports its records proven but `complete: false`.
  */
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'verify an audit export bundle offline: audit verify BUNDLE [--key PEMFILE]...',
+  summary:
+    'verify an audit export bundle offline: audit verify BUNDLE [--key PEMFILE]... [--allow-unsigned-scope]',
   run: async (argv, io) => {
     const [sub, ...rest] = argv;
     if (sub === 'verify') return verify(rest, io);

@@ -6,16 +6,41 @@ import {
   auditEvidence,
   auditInclusionProof,
   auditPublicKeys,
+  auditRecordVisible,
   exportAuditBundle,
   latestTreeHead,
   treeHeadAt,
   type AuditExportScope,
+  type AuditScope,
+  type SigningKey,
 } from '@mod/db';
-import { badRequest, notFound } from '../errors.js';
+import type { FastifyRequest } from 'fastify';
+import { orderScopeOf } from '../auth.js';
+import { ApiError, badRequest, notFound } from '../errors.js';
 import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
 
-/** Authorities and admins read the audit log's proofs; the log's data belongs to no tenant. */
+/** Authorities and admins read the log's signed heads and consistency proofs: no record contents in them. */
 const AUDIT_READERS = { roles: ['authority', 'admin'], tenant: 'none' } as const;
+/**
+ * Record contents (a record with its inclusion proof, its evidence documents, exports) are scoped like the
+ * orders and submissions they describe (`AuditScope` in @mod/db): an authority reads the records about what
+ * it may see; admins read every record. A record outside the scope answers 404, as if it did not exist.
+ */
+const RECORD_READERS = { roles: ['authority', 'admin'], tenant: 'order', crossTenant: ['admin'] } as const;
+
+/** The audit scope of a request on a `RECORD_READERS` route. */
+function auditScopeOf(req: FastifyRequest): AuditScope {
+  const scope = orderScopeOf(req);
+  if (scope.all) return { all: true };
+  if ('authorityTenantId' in scope) return { all: false, authorityTenantId: scope.authorityTenantId };
+  throw new Error('audit records are read by authorities and admins only');
+}
+
+/** What the audit routes use: the route deps and the log's signing key (exports sign their scope). */
+export interface AuditRouteDeps extends RouteDeps {
+  /** Null when the API has no signing key (MOD_AUDIT_SIGNING_KEY_PEM): exports then answer 503. */
+  signingKey: SigningKey | null;
+}
 
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Size = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -38,17 +63,42 @@ const Entry = Type.Object({
   record: Type.String({ description: 'canonical JSON of the record: the exact leaf bytes' }),
   inclusionProof: Type.Array(Hex),
 });
+/** What a bundle's scope says besides its records: what was asked for, and whose view of the log it is. */
+const ScopeClaims = {
+  refs: Type.Optional(Type.Array(Type.String())),
+  from: Type.Optional(Type.String()),
+  to: Type.Optional(Type.String()),
+  audience: Type.Optional(
+    Type.String({ description: '`all` (admins), or `authority:<tenant>`: the records it may read' }),
+  ),
+};
 const Bundle = Type.Object(
   {
-    format: Type.Literal('mod.audit.bundle.v1'),
+    format: Type.Literal('mod.audit.bundle.v2'),
     scope: Type.Union([
-      Type.Object({ kind: Type.Literal('range'), fromSeq: Seq, toSeq: Seq }),
+      Type.Object({ kind: Type.Literal('range'), fromSeq: Seq, toSeq: Seq, ...ScopeClaims }),
       Type.Object({
         kind: Type.Literal('records'),
         seqs: Type.Array(Seq),
         label: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+        fromSeq: Type.Optional(Seq),
+        toSeq: Type.Optional(Seq),
+        ...ScopeClaims,
       }),
     ]),
+    scopeSignature: Type.Object(
+      {
+        keyId: Type.String(),
+        signedAt: Type.String(),
+        signature: Type.String({
+          description:
+            'base64 Ed25519 signature over the scope bound to the tree head (mod.audit.bundle-scope.v1)',
+        }),
+      },
+      {
+        description: 'the log key signs which records the bundle claims to hold: none can be removed unseen',
+      },
+    ),
     treeHead: TreeHead,
     publicKeys: PublicKeys,
     entries: Type.Array(Entry),
@@ -93,9 +143,15 @@ async function answer<T>(what: () => Promise<T>): Promise<T> {
 /**
  * The verifiable audit log for authorities (issue 8): signed tree heads, RFC 9162 inclusion and consistency
  * proofs, evidence documents behind record digests, and export bundles that `modctl audit verify` checks
- * offline. Reads only: they are not themselves audited.
+ * offline, with their scope signed. Record contents are scoped (`RECORD_READERS`). Reads only: they are not
+ * themselves audited.
  */
-export function auditRoutes(app: TypedApp, deps: RouteDeps): void {
+export function auditRoutes(app: TypedApp, deps: AuditRouteDeps): void {
+  const visibleOr404 = async (req: FastifyRequest, seq: number) => {
+    const scope = auditScopeOf(req);
+    if (!scope.all && !(await auditRecordVisible(deps.db, seq, scope))) throw notFound('audit record');
+  };
+
   app.get(
     '/v1/audit/tree-heads/latest',
     { config: AUDIT_READERS, schema: { response: { 200: HeadBody, ...ErrorResponses } } },
@@ -122,23 +178,27 @@ export function auditRoutes(app: TypedApp, deps: RouteDeps): void {
   app.get(
     '/v1/audit/records/:seq/inclusion-proof',
     {
-      config: AUDIT_READERS,
+      config: RECORD_READERS,
       schema: {
         params: Type.Object({ seq: Seq }),
         querystring: Type.Object({ treeSize: Type.Optional(Size) }, { additionalProperties: false }),
         response: { 200: Type.Object({ treeHead: TreeHead, entry: Entry }), ...ErrorResponses },
       },
     },
-    async (req) => answer(() => auditInclusionProof(deps.db, req.params.seq, req.query.treeSize)),
+    async (req) => {
+      await visibleOr404(req, req.params.seq);
+      return answer(() => auditInclusionProof(deps.db, req.params.seq, req.query.treeSize));
+    },
   );
 
   app.get(
     '/v1/audit/records/:seq/evidence',
     {
-      config: AUDIT_READERS,
+      config: RECORD_READERS,
       schema: { params: Type.Object({ seq: Seq }), response: { 200: Evidence, ...ErrorResponses } },
     },
     async (req) => {
+      await visibleOr404(req, req.params.seq);
       const evidence = await auditEvidence(deps.db, req.params.seq);
       if (evidence === null) throw notFound('audit record');
       return { seq: req.params.seq, evidence };
@@ -163,7 +223,7 @@ export function auditRoutes(app: TypedApp, deps: RouteDeps): void {
   app.get(
     '/v1/audit/export',
     {
-      config: AUDIT_READERS,
+      config: RECORD_READERS,
       schema: {
         querystring: Type.Object(
           {
@@ -203,8 +263,20 @@ export function auditRoutes(app: TypedApp, deps: RouteDeps): void {
           'a range needs both ends (fromSeq and toSeq, or from and to)',
         );
       }
+      const signingKey = deps.signingKey;
+      if (signingKey === null)
+        throw new ApiError(
+          503,
+          'MOD_ERR_API_AUDIT_KEY_MISSING',
+          'audit exports are signed and this API has no signing key (MOD_AUDIT_SIGNING_KEY_PEM)',
+        );
+      const reader = auditScopeOf(req);
       const bundle = await answer(() =>
-        exportAuditBundle(deps.db, scope, q.treeSize === undefined ? {} : { treeSize: q.treeSize }),
+        exportAuditBundle(deps.db, scope, {
+          signingKey,
+          reader,
+          ...(q.treeSize === undefined ? {} : { treeSize: q.treeSize }),
+        }),
       );
       void reply.header(
         'content-disposition',

@@ -1,17 +1,28 @@
 import { Type } from '@fastify/type-provider-typebox';
 import {
   appendAudit,
+  enqueueOrderChange,
   enqueueOrderIssued,
+  FOLD_ACTOR,
   getLegalBasis,
   getOrder,
+  getSubmission,
   getTenant,
-  openOrder,
+  issueOrderRequest,
   withTransaction,
 } from '@mod/db';
 import { orderScopeOf, principalOf } from '../auth.js';
+import { orderScopeFor, submissionScopeFor } from '../authz.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ErrorResponses, Text, Timestamp, Uuid, type RouteDeps, type TypedApp } from './common.js';
-import { commandForCaller, OrderBody, OrderParams, orderTopicsOf } from './order-schemas.js';
+import {
+  COMMAND_ROUTE_HOOKS,
+  commandForCaller,
+  FOLDING_SERVICE,
+  OrderBody,
+  OrderParams,
+  orderTopicsOf,
+} from './order-schemas.js';
 
 const AUTHORITIES = ['authority', 'admin'] as const;
 /**
@@ -27,6 +38,10 @@ const MINUTE_MS = 60_000;
  * Authorities issue orders by hand and steer the orders in their scope: confirm an automatic one, extend its deadline,
  * pause and resume its clock (awaiting clarification), withdraw it. Each change is audited and announced to
  * the target (order-events topic and its webhook).
+ *
+ * An order asked for while an open order covers the same kind, subject and target is kept as the caller's own
+ * request, folded into that order (`issueOrderRequest` in @mod/db): answered like a fresh order (201, the
+ * request's own fields), never with the other order's note, evidence, issuer or history.
  */
 export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
   const now = deps.now ?? (() => new Date());
@@ -58,7 +73,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
           },
           { additionalProperties: false },
         ),
-        response: { 201: OrderBody, 200: OrderBody, ...ErrorResponses },
+        response: { 201: OrderBody, ...ErrorResponses },
       },
     },
     async (req, reply) => {
@@ -83,8 +98,17 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
       if (deadlineAt <= at) throw badRequest('MOD_ERR_API_VALIDATION', 'the deadline must be in the future');
       const verifyUrl =
         b.verifyUrl ?? (b.kind === 'takedown' && b.subject.type === 'url' ? b.subject.value : null);
-      const result = await withTransaction(deps.db, async (c) => {
-        const opened = await openOrder(c, {
+      // Only a submission the caller may already read can be an order's evidence (naming one must not open
+      // it); any other id answers exactly as an id of no submission.
+      if (
+        b.submissionId !== undefined &&
+        (await getSubmission(deps.db, b.submissionId, submissionScopeFor(p))) === null
+      )
+        throw notFound('submission');
+      const scope = orderScopeFor(authorityRoute, p);
+      const topics = orderTopicsOf(deps);
+      const order = await withTransaction(deps.db, async (c) => {
+        const request = await issueOrderRequest(c, {
           kind: b.kind,
           subjectType: b.subject.type,
           subjectValue: b.subject.value,
@@ -107,38 +131,65 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
           verifyUrl,
           issuerTenantId: p.tenantId,
         });
-        const order = await getOrder(c, opened.id, { all: true }, at);
-        if (order === null) throw conflict('order vanished');
-        if (opened.created) await enqueueOrderIssued(c, { topics: orderTopicsOf(deps), order, now: at });
+        if (request.foldedInto === null) {
+          const issued = await getOrder(c, request.id, { all: true }, at);
+          if (issued === null) throw conflict('order vanished');
+          await enqueueOrderIssued(c, { topics, order: issued, now: at });
+        } else if (request.shortened !== null) {
+          // The target keeps its one order; its deadline is now the stricter one, announced like an extension,
+          // in the name of no authority.
+          const shared = await getOrder(c, request.foldedInto, { all: true }, at);
+          if (shared === null) throw conflict('order vanished');
+          await enqueueOrderChange(c, {
+            topics,
+            order: shared,
+            event: 'deadline-shortened',
+            actor: FOLD_ACTOR,
+            note: null,
+            now: at,
+            notify: [shared.targetTenantId],
+          });
+          await appendAudit(c, {
+            actor: FOLDING_SERVICE,
+            action: 'order.deadline_shortened',
+            subject: { type: 'order', id: shared.id },
+            reason: 'a request folded into this order binds an earlier deadline',
+            evidence: { from: request.shortened.from, to: request.shortened.to },
+          });
+        }
         await appendAudit(c, {
           actor: { kind: 'user', id: p.keyId },
           role: p.role,
           tenantId: p.tenantId,
-          action: opened.created ? 'order.issued' : 'order.folded',
-          subject: { type: 'order', id: opened.id },
+          action: request.foldedInto === null ? 'order.issued' : 'order.folded',
+          subject: { type: 'order', id: request.id },
           reason: b.note ?? `${b.kind} order by hand under ${basis.id}`,
           evidence: {
             target: b.targetTenantId,
             subjectType: b.subject.type,
             legalBasis: basis.id,
             deadlineAt: deadlineAt.toISOString(),
+            ...(b.submissionId === undefined ? {} : { submissionId: b.submissionId }),
           },
         });
-        return { order, created: opened.created };
+        const own = await getOrder(c, request.id, scope, at);
+        if (own === null) throw conflict('order vanished');
+        return own;
       });
-      return reply.code(result.created ? 201 : 200).send(result.order);
+      // 201 either way: whether another order covered the subject is no business of the status code.
+      return reply.code(201).send(order);
     },
   );
 
   app.post(
     '/v1/orders/:id/confirm',
     {
+      ...COMMAND_ROUTE_HOOKS,
       config: authorityRoute,
       schema: {
         params: OrderParams,
-        body: Type.Optional(
-          Type.Object({ note: Type.Optional(Text(2000)) }, { additionalProperties: false }),
-        ),
+        /** Optional: no body, an empty body and `{}` confirm without a note. */
+        body: Type.Object({ note: Type.Optional(Text(2000)) }, { additionalProperties: false }),
         response: { 200: OrderBody, ...ErrorResponses },
       },
     },
@@ -147,7 +198,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
         id: req.params.id,
         command: { type: 'confirm' },
         action: 'order.confirmed',
-        reason: req.body?.note ?? null,
+        reason: req.body.note ?? null,
         notify: () => [],
       }),
   );
@@ -155,6 +206,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
   app.post(
     '/v1/orders/:id/extend',
     {
+      ...COMMAND_ROUTE_HOOKS,
       config: authorityRoute,
       schema: {
         params: OrderParams,
@@ -195,6 +247,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
   app.post(
     '/v1/orders/:id/pause',
     {
+      ...COMMAND_ROUTE_HOOKS,
       config: authorityRoute,
       schema: {
         params: OrderParams,
@@ -215,6 +268,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
   app.post(
     '/v1/orders/:id/resume',
     {
+      ...COMMAND_ROUTE_HOOKS,
       config: authorityRoute,
       schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
     },
@@ -231,6 +285,7 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
   app.post(
     '/v1/orders/:id/withdraw',
     {
+      ...COMMAND_ROUTE_HOOKS,
       config: authorityRoute,
       schema: {
         params: OrderParams,

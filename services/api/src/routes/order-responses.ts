@@ -10,7 +10,7 @@ import {
   type RouteDeps,
   type TypedApp,
 } from './common.js';
-import { commandForCaller, OrderBody, OrderParams } from './order-schemas.js';
+import { COMMAND_ROUTE_HOOKS, commandForCaller, OrderBody, OrderParams } from './order-schemas.js';
 
 const TARGETS = ['isp', 'platform'] as const;
 /** Targets answer only orders addressed to them (no oversight role answers for a target). */
@@ -28,6 +28,7 @@ export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
   app.post(
     '/v1/orders/:id/dispute',
     {
+      ...COMMAND_ROUTE_HOOKS,
       config: targetRoute,
       schema: {
         params: OrderParams,
@@ -48,6 +49,7 @@ export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
   app.post(
     '/v1/orders/:id/acknowledge',
     {
+      ...COMMAND_ROUTE_HOOKS,
       config: targetRoute,
       schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
     },
@@ -64,6 +66,7 @@ export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
   app.post(
     '/v1/orders/:id/actioned',
     {
+      ...COMMAND_ROUTE_HOOKS,
       config: targetRoute,
       schema: {
         params: OrderParams,

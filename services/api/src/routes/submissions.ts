@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { getSubmission } from '@mod/db';
-import { principalOf, scopeOf } from '../auth.js';
-import { inScope, SUBMISSION_OVERSIGHT_ROLES } from '../authz.js';
+import { principalOf } from '../auth.js';
+import { SUBMISSION_OVERSIGHT_ROLES, submissionScopeFor } from '../authz.js';
 import { notFound } from '../errors.js';
 import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
@@ -29,7 +29,7 @@ const SubmissionBody = Type.Object(
  * A submitter follows its submission: status, decision, orders. Another tenant's submission answers 404,
  * except to oversight (reviewers, admins) and to an authority that may see one of its orders (an order it
  * issued or confirmed, or an automatic order awaiting confirmation): the submission is that order's evidence.
- * An authority is shown only the ids of the orders it may see.
+ * An authority is shown only the ids of the orders it may see (`SubmissionScope` in @mod/db).
  */
 export function submissionRoutes(app: TypedApp, deps: RouteDeps): void {
   app.get(
@@ -46,17 +46,8 @@ export function submissionRoutes(app: TypedApp, deps: RouteDeps): void {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      const authority = p.role === 'authority';
-      const s = await getSubmission(
-        deps.db,
-        req.params.id,
-        authority ? { all: false, authorityTenantId: p.tenantId } : { all: true },
-      );
+      const s = await getSubmission(deps.db, req.params.id, submissionScopeFor(principalOf(req)));
       if (s === null) throw notFound('submission');
-      if (!inScope(scopeOf(req), s.tenantId) && !(authority && s.orderIds.length > 0)) {
-        throw notFound('submission');
-      }
       return s;
     },
   );
