@@ -9,7 +9,6 @@ bash deploy/local/up.sh
 
 LOG_DIR="$DATA_DIR/logs"
 mkdir -p "$LOG_DIR"
-export KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT"
 export DATABASE_URL="postgres://$MOD_DB_USER@$PG_HOST:$PG_PORT/$MOD_DB_NAME"
 export API_PORT="${API_PORT:-8080}"
 # Audit tree heads need an Ed25519 key; without one given, an ephemeral key (this run only, never on disk).
@@ -20,11 +19,14 @@ ACTIONER_OPS_PORT="${ACTIONER_OPS_PORT:-9102}"
 FETCHER_OPS_PORT="${FETCHER_OPS_PORT:-9103}"
 
 pids=()
-start_service() { # name, ops port, entry point
+start_service() { # name, ops port, entry point; each service runs as its own Kafka principal (mod-<name>)
   local name=$1 port=$2 entry=$3
-  OPS_PORT="$port" nohup node "$entry" >"$LOG_DIR/$name.log" 2>&1 &
+  (
+    export_kafka_client_env "mod-$name"
+    OPS_PORT="$port" exec nohup node "$entry" >"$LOG_DIR/$name.log" 2>&1
+  ) &
   pids+=($!)
-  log "started $name (pid $!, log $LOG_DIR/$name.log)"
+  log "started $name (pid $!, Kafka principal mod-$name, log $LOG_DIR/$name.log)"
 }
 
 stop_all() {

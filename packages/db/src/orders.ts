@@ -132,7 +132,17 @@ async function insertOrderRow(
     `/* orders:order-event */ insert into order_events (order_id, status, actor, note, at) values ($1, 'issued', $2, null, $3)`,
     [id, o.actor, issuedAt],
   );
+  if (o.submissionId !== null) await linkSubmission(db, id, o.submissionId);
   return true;
+}
+
+/** Records that an order stands for a submission too (idempotent). */
+async function linkSubmission(db: Queryable, orderId: string, submissionId: string): Promise<void> {
+  await db.query(
+    `/* orders:link-submission */ insert into order_submissions (submission_id, order_id) values ($1, $2)
+     on conflict do nothing`,
+    [submissionId, orderId],
+  );
 }
 
 /** The open primary order for (kind, subject, target), locked for the caller's transaction; null if none. */
@@ -160,7 +170,11 @@ export async function openOrder(db: Queryable, o: OrderInput): Promise<{ id: str
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await insertOrderRow(db, id, o, null)) return { id, created: true };
     const found = await lockOpenPrimary(db, o);
-    if (found !== null) return { id: found.id, created: false };
+    if (found !== null) {
+      // The same content again (a re-upload): the order stands for this submission too.
+      if (o.submissionId !== null) await linkSubmission(db, found.id, o.submissionId);
+      return { id: found.id, created: false };
+    }
     // The open order closed between the insert and the select: try the insert again.
   }
   throw new Error('open order vanished between insert and select, three times');
@@ -476,7 +490,7 @@ export async function listOrders(db: Queryable, q: OrderListQuery): Promise<Orde
   const { rows } = await db.query<OrderRow>(
     `/* api:list-orders */ ${ORDER_SELECT}
      where ${orderScopeWhere(1, 8)} and ($2::text is null or o.kind = $2)
-       and ($3::text is null or ${EFFECTIVE_STATUS} = $3) and ($4::uuid is null or o.submission_id = $4)
+       and ($3::text is null or ${EFFECTIVE_STATUS} = $3) and ($4::uuid is null or exists (select 1 from order_submissions l where l.order_id = o.id and l.submission_id = $4))
        and ($5::timestamptz is null or (o.created_at, o.id) < ($5::timestamptz, $6::uuid))
      order by o.created_at desc, o.id desc limit $7`,
     [

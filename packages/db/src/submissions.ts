@@ -104,7 +104,8 @@ export function submissionScopeWhere(t: number | null, a: number | null): string
   const authority = a === null ? 'null' : `$${a}`;
   return `(${tenant}::text is null or s.tenant_id = ${tenant})
     and (${authority}::text is null or s.tenant_id = ${authority}
-      or exists (select 1 from orders o where o.submission_id = s.id and ${orderScopeWhere(null, a)}))`;
+      or exists (select 1 from order_submissions l join orders o on o.id = l.order_id
+        where l.submission_id = s.id and ${orderScopeWhere(null, a)}))`;
 }
 
 /**
@@ -131,7 +132,8 @@ export async function getSubmission(
     order_ids: string[];
   }>(
     `/* api:get-submission */ select s.*, coalesce(array_agg(o.id order by o.created_at) filter (where o.id is not null), '{}') as order_ids
-     from submissions s left join orders o on o.submission_id = s.id
+     from submissions s left join order_submissions l on l.submission_id = s.id
+       left join orders o on o.id = l.order_id
        and ($2::text is null or o.folded_into is null) and ${orderScopeWhere(null, 3)}
      where s.id = $1 and ${submissionScopeWhere(2, 3)} group by s.id`,
     [id, ...submissionScopeArgs(scope)],

@@ -223,6 +223,26 @@ export async function largestMediaBytes(kafka: Kafka, topic: string, metaMaxByte
   );
 }
 
+/** Sets topic-level configuration (operators and tests: e.g. a topic's `max.message.bytes`). Admin principal. */
+export async function alterTopicConfig(
+  kafka: Kafka,
+  topic: string,
+  entries: Readonly<Record<string, string>>,
+): Promise<void> {
+  await withAdmin(kafka, (admin) =>
+    admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: Object.entries(entries).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    }),
+  );
+}
+
 const OPERATIONS: Record<AclBinding['operation'], kafkajs.AclOperationTypes> = {
   read: AclOperationTypes.READ,
   write: AclOperationTypes.WRITE,

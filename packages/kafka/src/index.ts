@@ -1,4 +1,5 @@
 export {
+  alterTopicConfig,
   applyAcls,
   createKafka,
   createProducer,

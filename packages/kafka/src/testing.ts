@@ -20,8 +20,13 @@ export async function readTopic(
   topic: string | readonly string[],
   until: (records: readonly ReadRecord[]) => boolean,
   timeoutMs = 30_000,
+  /** Prefix of the throwaway group's id (a partner may use only groups under its own prefix). */
+  groupPrefix = 'reader-',
 ): Promise<ReadRecord[]> {
-  const consumer = kafka.consumer({ groupId: `reader-${crypto.randomUUID()}`, sessionTimeout: 10_000 });
+  const consumer = kafka.consumer({
+    groupId: `${groupPrefix}${crypto.randomUUID()}`,
+    sessionTimeout: 10_000,
+  });
   const records: ReadRecord[] = [];
   await consumer.connect();
   try {

@@ -23,3 +23,4 @@ export { verifiedClientFingerprint, type PeerSocket } from './auth.js';
 export { tlsOptions, type TlsPaths } from './tls.js';
 export { createApiService, type ApiService, type ApiConfig } from './service.js';
 export { ApiError } from './errors.js';
+export { API_MEDIA_META_MAX_BYTES } from './routes/media.js';
