@@ -7,6 +7,8 @@ import {
   createProducer,
   credentialsFromEnvironment,
   ensureTopics,
+  listTopics,
+  ok,
   readTopic,
   type Producer,
   type StepOutcome,
@@ -99,3 +101,45 @@ async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('consumer runner topic discovery (real Kafka)', () => {
+  it('consumes topics that appear while it runs (a partner granted access), without a restart by hand', async () => {
+    const base = `${prefix}disc.`;
+    const first = `${base}a`;
+    await ensureTopics(kafka, [
+      { name: first, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+    ]);
+    const seen: string[] = [];
+    const runner = createConsumerRunner({
+      kafka,
+      groupId: `${prefix}disc-g`,
+      topics: [first],
+      discover: { list: () => listTopics(kafka, (t) => t.startsWith(base)), intervalMs: 200 },
+      stepName: 'disc',
+      step: async (m) => (seen.push(`${m.topic}:${m.value?.toString() ?? ''}`), ok),
+      producer,
+      deadLetterTopic: dlq,
+      logger,
+      metrics: createStepMetrics(createRegistry('disc')),
+    });
+    await runner.start();
+    try {
+      await producer.send({ topic: first, messages: [{ value: '1' }] });
+      await waitFor(() => seen.length === 1);
+      const later = `${base}b`;
+      await ensureTopics(kafka, [
+        { name: later, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+      ]);
+      await producer.send({ topic: later, messages: [{ value: '2' }] });
+      await waitFor(() => seen.length === 2);
+      expect([...runner.topics()].sort()).toEqual([first, later]);
+      // Nothing consumed twice across the re-subscription.
+      await producer.send({ topic: first, messages: [{ value: '3' }] });
+      await waitFor(() => seen.length === 3);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(seen.sort()).toEqual([`${first}:1`, `${first}:3`, `${later}:2`]);
+    } finally {
+      await runner.stop();
+    }
+  });
+});

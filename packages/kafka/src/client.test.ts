@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEDIA_META_HEADER, largestValueBytes, singleRecordBatchBytes, varintBytes } from '@mod/contracts';
+import { createLogger } from '@mod/telemetry';
+import {
+  alterTopicConfig,
+  createKafka,
+  createProducer,
+  credentialsFromEnvironment,
+  ensureTopics,
+  largestMediaBytes,
+  requireTopics,
+  topicMaxMessageBytes,
+  type Producer,
+} from './index.js';
+
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+const kafka = createKafka({
+  brokers,
+  clientId: 'client-test',
+  logger,
+  credentials: credentialsFromEnvironment(),
+});
+const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+const topic = `${prefix}sized`;
+const MAX = 64 * 1024;
+let producer: Producer;
+
+beforeAll(async () => {
+  await ensureTopics(kafka, [
+    { name: topic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+  ]);
+  await alterTopicConfig(kafka, topic, { 'max.message.bytes': String(MAX) });
+  producer = await createProducer(kafka);
+});
+afterAll(async () => producer?.disconnect());
+
+describe('record sizes (pure)', () => {
+  it('counts zig-zag varints as Kafka writes them', () => {
+    expect([0, 63, 64, 8191, 8192, 1_048_575, 1_048_576].map(varintBytes)).toEqual([1, 1, 2, 2, 3, 3, 4]);
+  });
+
+  it('finds the largest value that fits, across varint boundaries', () => {
+    for (const max of [300, 1000, 70_000, 16 * 1024 * 1024]) {
+      const shape = { keyBytes: 36, headers: [{ keyBytes: 8, valueBytes: 120 }] };
+      const v = largestValueBytes(max, shape);
+      expect(singleRecordBatchBytes({ ...shape, valueBytes: v })).toBeLessThanOrEqual(max);
+      expect(singleRecordBatchBytes({ ...shape, valueBytes: v + 1 })).toBeGreaterThan(max);
+    }
+    expect(largestValueBytes(50, { keyBytes: 36, headers: [] })).toBe(-1);
+  });
+});
+
+describe('record sizes against the real broker', () => {
+  it("accepts a record of exactly the topic's max.message.bytes and refuses one byte more", async () => {
+    expect(await topicMaxMessageBytes(kafka, topic)).toBe(MAX);
+    const key = 'k'.repeat(36);
+    const meta = Buffer.from(JSON.stringify({ eventId: crypto.randomUUID(), pad: 'x'.repeat(100) }));
+    const headers = [{ keyBytes: Buffer.byteLength(MEDIA_META_HEADER), valueBytes: meta.length }];
+    const fits = largestValueBytes(MAX, { keyBytes: 36, headers });
+    expect(singleRecordBatchBytes({ keyBytes: 36, valueBytes: fits, headers })).toBe(MAX);
+    const send = (valueBytes: number) =>
+      producer.send({
+        topic,
+        acks: -1,
+        messages: [{ key, value: randomBytes(valueBytes), headers: { [MEDIA_META_HEADER]: meta } }],
+      });
+    await expect(send(fits)).resolves.toBeDefined();
+    await expect(send(fits + 1)).rejects.toThrow(/too large|larger than/i);
+    // What producers of media size themselves by: the largest value with the largest header they write.
+    expect(await largestMediaBytes(kafka, topic, meta.length)).toBe(fits);
+  });
+
+  it('names every missing topic at once when a service starts without its topics', async () => {
+    await expect(requireTopics(kafka, [topic, `${prefix}nope-1`, `${prefix}nope-2`])).rejects.toMatchObject({
+      code: 'MOD_ERR_KAFKA_TOPIC_MISSING',
+      retriable: true,
+      message: expect.stringMatching(/nope-1, .*nope-2/) as string,
+    });
+  });
+});
