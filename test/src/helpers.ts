@@ -76,6 +76,7 @@ export function createWorld(): World {
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     HASH_THREADS: '2',
     OUTBOX_POLL_INTERVAL_MS: '50',
+    MEDIA_RELAY_GRACE_MS: '500',
     PARTNER_TOPICS_REFRESH_MS: '300',
     API_PORT: '0',
   };

@@ -23,6 +23,7 @@ import {
   largestMediaBytes,
   readTopic,
   removeAcls,
+  topicMaxMessageBytes,
   type Kafka,
   type Producer,
 } from '@mod/kafka';
@@ -426,7 +427,10 @@ describe('Kafka is a trust boundary (real broker: SASL/SCRAM over TLS, ACLs)', (
 
 describe('intake without orphans', () => {
   it('accepts an upload of exactly the largest size the media topic carries, and refuses one byte more', async () => {
-    const limit = await largestMediaBytes(world.kafka, world.topics.mediaSubmitted, API_MEDIA_META_MAX_BYTES);
+    const limit = largestMediaBytes(
+      await topicMaxMessageBytes(world.kafka, world.topics.mediaSubmitted),
+      API_MEDIA_META_MAX_BYTES,
+    );
     expect(limit).toBeGreaterThan(MEDIA_MAX_MESSAGE_BYTES - API_MEDIA_META_MAX_BYTES - 200);
     expect(limit).toBeLessThan(MEDIA_MAX_MESSAGE_BYTES - API_MEDIA_META_MAX_BYTES);
     const photo = await makePhoto(43);

@@ -57,6 +57,7 @@ export {
   claimSubmission,
   countPendingMedia,
   createTenantDirectory,
+  deletePublishedMedia,
   receiveMedia,
   refuseTenant,
   relayMediaOutbox,

@@ -19,7 +19,8 @@ export interface ReceivedMedia {
 }
 
 export type ReceiveResult =
-  | { kind: 'received'; submissionId: string; receivedAt: string }
+  /** `outboxId`: the media message's row, which the API publishes at once and deletes (`deletePublishedMedia`). */
+  | { kind: 'received'; submissionId: string; receivedAt: string; outboxId: number }
   /** The same idempotency key was used before for the same content: the first submission stands. */
   | { kind: 'replayed'; submissionId: string; receivedAt: string; status: string }
   /** The same idempotency key was used before for other content. */
@@ -42,12 +43,17 @@ export async function receiveMedia(pool: Pool, r: ReceivedMedia): Promise<Receiv
     );
     const row = inserted.rows[0];
     if (row === undefined) return previousSubmission(c, r);
-    await c.query(
+    const outbox = await c.query<{ id: number }>(
       `/* api:enqueue-media */ insert into media_outbox (submission_id, topic, key, meta, media)
-       values ($1, $2, $3, $4, $5)`,
+       values ($1, $2, $3, $4, $5) returning id`,
       [r.submissionId, r.topic, r.submissionId, r.meta, r.media],
     );
-    return { kind: 'received', submissionId: r.submissionId, receivedAt: row.received_at.toISOString() };
+    return {
+      kind: 'received',
+      submissionId: r.submissionId,
+      receivedAt: row.received_at.toISOString(),
+      outboxId: outbox.rows[0]?.id ?? 0,
+    };
   });
 }
 
@@ -78,28 +84,47 @@ export interface PendingMedia {
 
 /**
  * Publishes pending media messages in id order, at least once, then deletes them (the bytes leave PostgreSQL as
- * soon as the broker has them). Rows are locked `skip locked`, so several API instances share the work. A crash
- * between publish and delete publishes again: the scanner is idempotent by event id. Returns how many were sent.
+ * soon as the broker has them). Rows are locked `skip locked`, so several API instances share the work; one
+ * pass takes at most `batchSize` messages and, past the first, no more than `maxBytes` of media in memory. A
+ * crash between publish and delete publishes again: the scanner is idempotent by event id. Returns how many
+ * were sent.
  */
 export async function relayMediaOutbox(
   pool: Pool,
-  publish: (message: PendingMedia) => Promise<void>,
-  batchSize = 8,
+  publish: (messages: PendingMedia[]) => Promise<void>,
+  options: { batchSize?: number; maxBytes?: number; minAgeMs?: number } = {},
 ): Promise<number> {
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   return withTransaction(pool, async (c) => {
-    const { rows } = await c.query<PendingMedia>(
-      `/* api:claim-media */ select id, topic, key, meta, media from media_outbox order by id
-       limit $1 for update skip locked`,
-      [batchSize],
+    // Lock first and read only the sizes (uncompressed media are not fetched for their length). Rows younger
+    // than `minAgeMs` are still being published by the API instance that received them.
+    const { rows: claimed } = await c.query<{ id: number; bytes: number }>(
+      `/* api:claim-media */ select id, octet_length(media) as bytes from media_outbox
+       where created_at <= now() - make_interval(secs => $2::double precision / 1000)
+       order by id limit $1 for update skip locked`,
+      [options.batchSize ?? 32, options.minAgeMs ?? 0],
     );
-    if (rows.length === 0) return 0;
-    // One record per request: each media message is sized to fill a record batch on its own.
-    for (const m of rows) await publish(m);
-    await c.query(`/* api:delete-published-media */ delete from media_outbox where id = any($1)`, [
-      rows.map((r) => r.id),
-    ]);
+    const ids: number[] = [];
+    let total = 0;
+    for (const r of claimed) {
+      if (ids.length > 0 && total + r.bytes > maxBytes) break;
+      ids.push(r.id);
+      total += r.bytes;
+    }
+    if (ids.length === 0) return 0;
+    const { rows } = await c.query<PendingMedia>(
+      `/* api:read-media */ select id, topic, key, meta, media from media_outbox where id = any($1) order by id`,
+      [ids],
+    );
+    await publish(rows);
+    await c.query(`/* api:delete-published-media */ delete from media_outbox where id = any($1)`, [ids]);
     return rows.length;
   });
+}
+
+/** Deletes media messages the broker has (the API's immediate publish after commit). */
+export async function deletePublishedMedia(db: Queryable, ids: readonly number[]): Promise<void> {
+  await db.query(`/* api:delete-published-media */ delete from media_outbox where id = any($1)`, [ids]);
 }
 
 /** Media messages waiting for the relay (readiness and back-pressure). */

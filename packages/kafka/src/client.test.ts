@@ -69,7 +69,7 @@ describe('record sizes against the real broker', () => {
     await expect(send(fits)).resolves.toBeDefined();
     await expect(send(fits + 1)).rejects.toThrow(/too large|larger than/i);
     // What producers of media size themselves by: the largest value with the largest header they write.
-    expect(await largestMediaBytes(kafka, topic, meta.length)).toBe(fits);
+    expect(largestMediaBytes(await topicMaxMessageBytes(kafka, topic), meta.length)).toBe(fits);
   });
 
   it('names every missing topic at once when a service starts without its topics', async () => {

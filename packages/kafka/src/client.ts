@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import kafkajs, { type Admin, type Kafka, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import {
   largestValueBytes,
+  singleRecordBatchBytes,
   MEDIA_META_HEADER,
   ModError,
   type AclBinding,
@@ -208,12 +209,11 @@ export async function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise
 }
 
 /**
- * The largest media a message on `topic` can carry: its `max.message.bytes` less the key (a submission id), the
+ * The largest media a message can carry on a topic of `maxMessageBytes` (`topicMaxMessageBytes`) less the key (a submission id), the
  * `mod-meta` header at its largest (`metaMaxBytes`) and the record overhead. Producers that size their uploads
  * or fetches by it never publish a message the broker refuses.
  */
-export async function largestMediaBytes(kafka: Kafka, topic: string, metaMaxBytes: number): Promise<number> {
-  const maxMessageBytes = await topicMaxMessageBytes(kafka, topic);
+export function largestMediaBytes(maxMessageBytes: number, metaMaxBytes: number): number {
   return Math.max(
     0,
     largestValueBytes(maxMessageBytes, {
@@ -241,6 +241,51 @@ export async function alterTopicConfig(
       ],
     }),
   );
+}
+
+/** A media message: the media as the value, the event in the `mod-meta` header. */
+export interface MediaMessage {
+  topic: string;
+  key: string;
+  meta: Buffer;
+  media: Buffer;
+}
+
+/**
+ * Publishes media messages in order, in as few requests as the topic's record-batch limit allows: consecutive
+ * messages of one topic whose records together stay within `maxMessageBytes` go in one send (each partition's
+ * batch is then within the limit too); a message alone always fits, as producers size media by
+ * `largestMediaBytes`.
+ */
+export async function publishMedia(
+  producer: Producer,
+  messages: readonly MediaMessage[],
+  maxMessageBytes: number,
+): Promise<void> {
+  let chunk: MediaMessage[] = [];
+  let chunkBytes = 0;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const topic = (chunk[0] as MediaMessage).topic;
+    await producer.send({
+      topic,
+      messages: chunk.map((m) => ({ key: m.key, value: m.media, headers: { [MEDIA_META_HEADER]: m.meta } })),
+    });
+    chunk = [];
+    chunkBytes = 0;
+  };
+  for (const m of messages) {
+    const bytes = singleRecordBatchBytes({
+      keyBytes: Buffer.byteLength(m.key),
+      valueBytes: m.media.length,
+      headers: [{ keyBytes: Buffer.byteLength(MEDIA_META_HEADER), valueBytes: m.meta.length }],
+    });
+    if (chunk.length > 0 && (chunkBytes + bytes > maxMessageBytes || chunk[0]?.topic !== m.topic))
+      await flush();
+    chunk.push(m);
+    chunkBytes += bytes;
+  }
+  await flush();
 }
 
 const OPERATIONS: Record<AclBinding['operation'], kafkajs.AclOperationTypes> = {

@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isModError } from '@mod/contracts';
-import type { Pool, SigningKey } from '@mod/db';
+import type { PendingMedia, Pool, SigningKey } from '@mod/db';
 import type { Producer } from '@mod/kafka';
 import { registerOpsRoutes, type Logger, type ReadinessCheck, type Registry } from '@mod/telemetry';
 import { registerAuth } from './auth.js';
@@ -41,8 +41,8 @@ export interface AppDeps {
   maxListBytes?: number;
   db: Pool;
   producer: Producer;
-  /** Publishes committed outbox messages now (the API's relay). */
-  relayNow?: () => void;
+  /** Publishes a committed intake media message now (`MediaDispatcher`); absent, it waits for the relay. */
+  dispatchMedia?: (message: PendingMedia) => void;
   /** Media messages waiting to be published beyond which uploads answer 503. Default 500. */
   maxPendingMedia?: number;
   logger: Logger;
@@ -188,7 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     topics: apiTopics(deps.topicPrefix),
     maxUploadBytes: deps.maxUploadBytes,
     ...(deps.maxPendingMedia === undefined ? {} : { maxPendingMedia: deps.maxPendingMedia }),
-    ...(deps.relayNow === undefined ? {} : { relayNow: deps.relayNow }),
+    ...(deps.dispatchMedia === undefined ? {} : { dispatchMedia: deps.dispatchMedia }),
     now,
   };
   // Route groups: one line each. Every route declares config.roles (and tenant rule) and gets an entry in

@@ -108,6 +108,11 @@ export const apiSpec = {
     min: 1,
     doc: 'uploads waiting to be published (broker away) beyond which new uploads answer 503',
   }),
+  MEDIA_RELAY_GRACE_MS: env.integer({
+    default: 10_000,
+    min: 0,
+    doc: 'age after which the relay publishes an intake media message the API did not publish right after its commit',
+  }),
   OUTBOX_POLL_INTERVAL_MS: env.integer({
     default: 1000,
     min: 10,

@@ -24,3 +24,4 @@ export { tlsOptions, type TlsPaths } from './tls.js';
 export { createApiService, type ApiService, type ApiConfig } from './service.js';
 export { ApiError } from './errors.js';
 export { API_MEDIA_META_MAX_BYTES } from './routes/media.js';
+export { createMediaDispatcher, type MediaDispatcher } from './media-dispatch.js';

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { MEDIA_META_HEADER, topicNames } from '@mod/contracts';
+import { topicNames } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import {
   countPendingMedia,
   countUnpublished,
   createPool,
+  deletePublishedMedia,
   createTreeHeadSigner,
   loadAuditKeys,
   migrate,
@@ -13,6 +14,7 @@ import {
   relayOutbox,
   registerAuditPublicKeys,
   warmAuditProofCache,
+  type PendingMedia,
   type TreeHeadSigner,
 } from '@mod/db';
 import {
@@ -21,15 +23,17 @@ import {
   createServiceKafka,
   largestMediaBytes,
   pingKafka,
+  publishMedia,
   requireTopics,
+  topicMaxMessageBytes,
   type Admin,
-  type Kafka,
   type Producer,
   type RelayLoop,
 } from '@mod/kafka';
 import { Gauge, type Logger, type Registry } from '@mod/telemetry';
 import { buildApp } from './app.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
+import { createMediaDispatcher, type MediaDispatcher } from './media-dispatch.js';
 import { API_MEDIA_META_MAX_BYTES } from './routes/media.js';
 import type { apiSpec } from './config.js';
 import { tlsOptions } from './tls.js';
@@ -56,6 +60,8 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
   let app: FastifyInstance | undefined;
   let signer: TreeHeadSigner | undefined;
   let relay: RelayLoop | undefined;
+  let dispatcher: MediaDispatcher | undefined;
+  let stopping = false;
   const auditKeys = loadAuditKeys({
     signingKeyPem: config.MOD_AUDIT_SIGNING_KEY_PEM,
     trustedPublicKeysPem: config.AUDIT_TRUSTED_PUBLIC_KEYS_PEM,
@@ -72,27 +78,29 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         topics.auditTreeHeads,
       ];
       await requireTopics(kafka, written);
-      const maxUploadBytes = await maxUploadBytesFor(config, kafka, topics.mediaSubmitted, logger);
+      const maxMessageBytes = await topicMaxMessageBytes(kafka, topics.mediaSubmitted);
+      const maxUploadBytes = maxUploadBytesFor(config, maxMessageBytes, logger);
       const p = await createProducer(kafka);
       producer = p;
       admin = kafka.admin();
       await admin.connect();
       const probe = admin;
-      // Curation changes and tree heads committed with their state; intake media committed with its submission.
+      // Intake media: published from memory right after their commit; what that misses, the relay publishes.
+      const publish = (messages: PendingMedia[]) => publishMedia(p, messages, maxMessageBytes);
+      const media = createMediaDispatcher({
+        publish,
+        remove: (ids) => deletePublishedMedia(db, ids),
+        logger,
+      });
+      dispatcher = media;
+      // Curation changes and tree heads committed with their state; intake media left to the relay.
       const relayed = { topics: [topics.bankChanges, topics.urlListChanges, topics.auditTreeHeads] };
       const loop = createRelayLoop({
         name: 'api',
         logger,
         intervalMs: config.OUTBOX_POLL_INTERVAL_MS,
         once: async () =>
-          (await relayMediaOutbox(db, (m) =>
-            p
-              .send({
-                topic: m.topic,
-                messages: [{ key: m.key, value: m.media, headers: { [MEDIA_META_HEADER]: m.meta } }],
-              })
-              .then(() => undefined),
-          )) +
+          (await relayMediaOutbox(db, publish, { minAgeMs: stopping ? 0 : config.MEDIA_RELAY_GRACE_MS })) +
           (await relayOutbox(
             db,
             async (messages) => {
@@ -128,7 +136,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         db,
         producer: p,
         topicPrefix: config.TOPIC_PREFIX,
-        relayNow: () => loop.kick(),
+        dispatchMedia: (m) => media.dispatch(m),
         maxPendingMedia: config.MEDIA_OUTBOX_MAX_PENDING,
         logger,
         registry,
@@ -171,6 +179,8 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
       await app?.close();
       await signer?.stop();
       // Whatever was committed and can still be published leaves now; the rest waits in the outbox.
+      stopping = true;
+      await dispatcher?.drain();
       await relay?.stop();
       await relay?.drain().catch((err: unknown) => logger.warn({ err }, 'outbox not drained at shutdown'));
       await producer?.disconnect();
@@ -185,13 +195,8 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
  * `max.message.bytes` less the key, the API's event header at its largest and the record overhead), or
  * MAX_UPLOAD_BYTES when that is smaller. An upload the API accepts is always one the broker accepts.
  */
-async function maxUploadBytesFor(
-  config: ApiConfig,
-  kafka: Kafka,
-  mediaTopic: string,
-  logger: Logger,
-): Promise<number> {
-  const fits = await largestMediaBytes(kafka, mediaTopic, API_MEDIA_META_MAX_BYTES);
+function maxUploadBytesFor(config: ApiConfig, maxMessageBytes: number, logger: Logger): number {
+  const fits = largestMediaBytes(maxMessageBytes, API_MEDIA_META_MAX_BYTES);
   const maxUploadBytes = Math.min(config.MAX_UPLOAD_BYTES, fits);
   if (fits < config.MAX_UPLOAD_BYTES)
     logger.warn(

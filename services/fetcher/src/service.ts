@@ -15,6 +15,7 @@ import {
   largestMediaBytes,
   listTopics,
   requireTopics,
+  topicMaxMessageBytes,
   type ConsumerRunner,
   type Producer,
 } from '@mod/kafka';
@@ -131,7 +132,10 @@ export function createFetcherService(
         topics.deadLetters,
       ]);
       // A fetched body always fits one media message: the topic's size bounds it (the URL is in the header).
-      const fits = await largestMediaBytes(kafka, topics.mediaSubmitted, FETCHED_META_MAX_BYTES);
+      const fits = largestMediaBytes(
+        await topicMaxMessageBytes(kafka, topics.mediaSubmitted),
+        FETCHED_META_MAX_BYTES,
+      );
       if (fits < config.FETCH_MAX_BYTES)
         logger.warn(
           { maxBytes: fits, configured: config.FETCH_MAX_BYTES },

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fasti
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { topicNames } from '@mod/contracts';
-import type { Pool } from '@mod/db';
+import type { PendingMedia, Pool } from '@mod/db';
 import type { Producer } from '@mod/kafka';
 
 export { ORDER_OVERSIGHT_ROLES, ORDER_READERS } from '../authz.js';
@@ -32,8 +32,8 @@ export interface RouteDeps {
   maxUploadBytes: number;
   /** Media messages waiting to be published beyond which uploads answer 503. Default 500. */
   maxPendingMedia?: number;
-  /** Publishes committed outbox messages now (the API's relay); absent, they wait for its next pass. */
-  relayNow?: () => void;
+  /** Publishes a committed intake media message now (`MediaDispatcher`); absent, it waits for the relay. */
+  dispatchMedia?: (message: PendingMedia) => void;
   now?: () => Date;
 }
 

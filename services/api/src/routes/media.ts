@@ -121,7 +121,14 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
           'MOD_ERR_API_IDEMPOTENCY_CONFLICT',
           'this Idempotency-Key was used for other content; use a new key for new media',
         );
-      if (result.kind === 'received') deps.relayNow?.();
+      if (result.kind === 'received')
+        deps.dispatchMedia?.({
+          id: result.outboxId,
+          topic: deps.topics.mediaSubmitted,
+          key: submissionId,
+          meta: metaBytes,
+          media,
+        });
       else reply.header('idempotent-replayed', 'true');
       const id = result.submissionId;
       return reply.code(202).send({
