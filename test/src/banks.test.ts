@@ -9,7 +9,7 @@ import { createApiKey, upsertTenant } from '@mod/db';
 import { hashMedia } from '@mod/hashing';
 import {
   createWorld,
-  grantPartner,
+  kafkaPlatform,
   indexedEntries,
   makePhoto,
   scanViaKafka,
@@ -30,13 +30,7 @@ beforeAll(async () => {
   snapshotPath = join(await mkdtemp(join(tmpdir(), 'mod-bank-')), 'index.bin');
   pipeline = await startPipeline(world, { BANK_SNAPSHOT_PATH: snapshotPath });
   await upsertTenant(world.db, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
-  await upsertTenant(world.db, {
-    id: 'platform-1',
-    kind: 'platform',
-    name: 'P',
-    subscribedToBlocking: false,
-  });
-  partner = await grantPartner(world, 'e2e-partner-a', 'platform-1', 'platform');
+  partner = await kafkaPlatform(world);
 });
 afterAll(async () => {
   await partner?.close();

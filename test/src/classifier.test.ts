@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '@mod/contracts';
-import { upsertTenant } from '@mod/db';
 import {
   createWorld,
-  grantPartner,
+  kafkaPlatform,
   makePhoto,
   scanViaKafka,
   startPipeline,
@@ -19,13 +18,7 @@ let partner: Partner;
 beforeAll(async () => {
   world = createWorld();
   await world.ready;
-  await upsertTenant(world.db, {
-    id: 'platform-1',
-    kind: 'platform',
-    name: 'P',
-    subscribedToBlocking: false,
-  });
-  partner = await grantPartner(world, 'e2e-partner-a', 'platform-1', 'platform');
+  partner = await kafkaPlatform(world);
 });
 afterAll(async () => {
   await partner?.close();

@@ -19,7 +19,7 @@ import {
   type PartnerMediaMeta,
   type Verdict,
 } from '@mod/contracts';
-import { createPool, migrate, type Pool } from '@mod/db';
+import { createPool, migrate, upsertTenant, type Pool } from '@mod/db';
 import {
   applyAcls,
   createKafka,
@@ -294,6 +294,18 @@ export interface Partner {
   kafka: Kafka;
   producer: Producer;
   close(): Promise<void>;
+}
+
+/** A platform tenant of this world that publishes media on its own topic, as `e2e-partner-a`. */
+export async function kafkaPlatform(world: World, tenantId = 'platform-1'): Promise<Partner> {
+  await world.ready;
+  await upsertTenant(world.db, {
+    id: tenantId,
+    kind: 'platform',
+    name: tenantId,
+    subscribedToBlocking: false,
+  });
+  return grantPartner(world, 'e2e-partner-a', tenantId, 'platform');
 }
 
 /**

@@ -6,7 +6,7 @@ import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing';
 import {
   createWorld,
-  grantPartner,
+  kafkaPlatform,
   indexedEntries,
   makePhoto,
   startPipeline,
@@ -21,13 +21,7 @@ let partner: Partner;
 beforeAll(async () => {
   world = createWorld();
   await world.ready;
-  await upsertTenant(world.db, {
-    id: 'platform-1',
-    kind: 'platform',
-    name: 'P',
-    subscribedToBlocking: false,
-  });
-  partner = await grantPartner(world, 'e2e-partner-a', 'platform-1', 'platform');
+  partner = await kafkaPlatform(world);
 });
 afterAll(async () => {
   await partner?.close();

@@ -63,7 +63,6 @@ export {
   relayMediaOutbox,
   tenantStanding,
   TenantRefusal,
-  type ClaimedSubmission,
   type PendingMedia,
   type ReceiveResult,
   type ReceivedMedia,

@@ -1,3 +1,4 @@
+import type { SubmissionInput } from './submissions.js';
 import type { TenantKind } from './tenants.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
 import { withTransaction } from './pool.js';
@@ -168,18 +169,6 @@ export function createTenantDirectory(db: Queryable, ttlMs = 5_000, now: () => n
 }
 export type TenantDirectory = ReturnType<typeof createTenantDirectory>;
 
-/** A submission a worker is about to scan or judge, as it claims it. */
-export interface ClaimedSubmission {
-  id: string;
-  tenantId: string;
-  source: 'api' | 'kafka' | 'fetcher';
-  externalRef?: string | null;
-  reportedCategory?: string | null;
-  url?: string | null;
-  sha256?: string | null;
-  bytes?: number | null;
-}
-
 /**
  * Creates the submission when it does not exist yet (media a platform published on Kafka, media or a URL-list hit
  * the fetcher found), and says who owns it. The caller refuses the event when the owner is another tenant: an
@@ -188,7 +177,7 @@ export interface ClaimedSubmission {
  */
 export async function claimSubmission(
   db: Queryable,
-  s: ClaimedSubmission,
+  s: SubmissionInput,
 ): Promise<{ created: boolean; tenantId: string; sha256: string | null } | null> {
   const { rows } = await db.query<{ created: boolean; tenant_id: string; sha256: string | null }>(
     `/* worker:claim-submission */ with ins as (

@@ -297,42 +297,28 @@ const OPERATIONS: Record<AclBinding['operation'], kafkajs.AclOperationTypes> = {
   delete: AclOperationTypes.DELETE,
 };
 
+/** An ALLOW binding as kafkajs takes it (to create, or as an exact filter to delete). */
+const kafkaAcl = (b: AclBinding) => ({
+  resourceType: b.resourceType === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
+  resourceName: b.name,
+  resourcePatternType:
+    b.patternType === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
+  principal: b.principal,
+  host: '*',
+  operation: OPERATIONS[b.operation],
+  permissionType: AclPermissionTypes.ALLOW,
+});
+
 /** Creates ALLOW bindings (creating an existing binding again changes nothing). Needs the admin principal. */
 export async function applyAcls(kafka: Kafka, bindings: readonly AclBinding[]): Promise<void> {
   if (bindings.length === 0) return;
-  await withAdmin(kafka, (admin) =>
-    admin.createAcls({
-      acl: bindings.map((b) => ({
-        resourceType: b.resourceType === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
-        resourceName: b.name,
-        resourcePatternType:
-          b.patternType === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
-        principal: b.principal,
-        host: '*',
-        operation: OPERATIONS[b.operation],
-        permissionType: AclPermissionTypes.ALLOW,
-      })),
-    }),
-  );
+  await withAdmin(kafka, (admin) => admin.createAcls({ acl: bindings.map(kafkaAcl) }));
 }
 
 /** Deletes bindings (e.g. when a partner's access ends). Needs the admin principal. */
 export async function removeAcls(kafka: Kafka, bindings: readonly AclBinding[]): Promise<void> {
   if (bindings.length === 0) return;
-  await withAdmin(kafka, (admin) =>
-    admin.deleteAcls({
-      filters: bindings.map((b) => ({
-        resourceType: b.resourceType === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
-        resourceName: b.name,
-        resourcePatternType:
-          b.patternType === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
-        principal: b.principal,
-        host: '*',
-        operation: OPERATIONS[b.operation],
-        permissionType: AclPermissionTypes.ALLOW,
-      })),
-    }),
-  );
+  await withAdmin(kafka, (admin) => admin.deleteAcls({ filters: bindings.map(kafkaAcl) }));
 }
 
 /** Readiness: the broker answers a metadata request. */

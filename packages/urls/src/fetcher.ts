@@ -1,4 +1,4 @@
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction, Socket } from 'node:net';
 import { defaultAddressPolicy, parseIpv6, type AddressPolicy } from './address-policy.js';
@@ -418,10 +418,16 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
           }
         });
       });
-      req.on('error', (error) => {
-        if (signal.aborted) refuse(abortReason(signal), 'request aborted');
+      /** A stream that breaks is a refusal: the abort's own reason when the fetch was aborted. */
+      const refuseOnError = (what: string) => (error: Error) => {
+        if (signal.aborted) refuse(abortReason(signal), `${what} aborted`);
         else refuse(FetchRefusal.ConnectionFailed, error.message);
-      });
+      };
+      const refuseWhenCutShort = (res: IncomingMessage, what: string) => {
+        res.on('error', refuseOnError(what));
+        res.on('aborted', () => refuseOnError(what)(new Error(`${what} cut short`)));
+      };
+      req.on('error', refuseOnError('request'));
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         if (send.method === 'POST') {
@@ -440,14 +446,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
           res.on('end', () =>
             finish({ kind: 'answer', address, status, bytes: Buffer.concat(chunks), truncated: false }),
           );
-          res.on('error', (error) => {
-            if (signal.aborted) refuse(abortReason(signal), 'answer aborted');
-            else refuse(FetchRefusal.ConnectionFailed, error.message);
-          });
-          res.on('aborted', () => {
-            if (signal.aborted) refuse(abortReason(signal), 'answer aborted');
-            else refuse(FetchRefusal.ConnectionFailed, 'answer cut short');
-          });
+          refuseWhenCutShort(res, 'answer');
           return;
         }
         if (REDIRECT_STATUSES.has(status)) {
@@ -490,14 +489,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
           if (mediaType === null) refuse(FetchRefusal.NotMedia, 'magic bytes are not an accepted image type');
           else finish({ kind: 'body', address, status, mediaType, contentType, bytes });
         });
-        res.on('error', (error) => {
-          if (signal.aborted) refuse(abortReason(signal), 'body aborted');
-          else refuse(FetchRefusal.ConnectionFailed, error.message);
-        });
-        res.on('aborted', () => {
-          if (signal.aborted) refuse(abortReason(signal), 'body aborted');
-          else refuse(FetchRefusal.ConnectionFailed, 'body cut short');
-        });
+        refuseWhenCutShort(res, 'body');
       });
       if (send.method === 'POST') req.end(send.body);
       else req.end();

@@ -9,7 +9,7 @@ import {
   type UrlObserved,
   type Verdict,
 } from '@mod/contracts';
-import { refuseTenant, type ClaimedSubmission, type claimSubmission, type TenantDirectory } from '@mod/db';
+import { refuseTenant, type SubmissionInput, type claimSubmission, type TenantDirectory } from '@mod/db';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
 import {
@@ -51,7 +51,7 @@ export interface FetchStepDeps {
   /** Topic prefix: `<prefix>mod.url-observed.v1.<tenant>` is an ISP's own topic. */
   topicPrefix: string;
   /** Records the submission of a URL-list hit before its verdict leaves (`@mod/db` `claimSubmission`). */
-  claimSubmission: (s: ClaimedSubmission) => ReturnType<typeof claimSubmission>;
+  claimSubmission: (s: SubmissionInput) => ReturnType<typeof claimSubmission>;
   /** Who the tenants are (unknown, disabled or non-ISP tenants' events are dead-lettered). */
   tenants: Pick<TenantDirectory, 'get'>;
   /** Fetch every URL, not only those that look like media. */

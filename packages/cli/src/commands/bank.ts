@@ -1,9 +1,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isModError } from '@mod/contracts';
 import { createBank, findBank, importBankList } from '@mod/curation';
 import { appendAudit, exportBankEntries } from '@mod/db';
-import type { Command, CommandIo } from '../command.js';
+import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
 const USAGE = [
@@ -26,9 +25,8 @@ const SIGNALS = ['pdq', 'blockhash', 'md5', 'sha1', 'sha256'] as const;
  */
 export async function runBank(argv: readonly string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: rest,
       allowPositionals: true,
       options: {
@@ -46,11 +44,11 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
         'list-version': { type: 'string' },
         'category-scheme': { type: 'string' },
       },
-    });
-  } catch (err) {
-    io.stderr(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+    },
+    USAGE,
+    io,
+  );
+  if (parsed === null) return 2;
   const { values: v, positionals } = parsed;
   const by = operator();
   try {

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { kafkaSpec, loadConfig } from '@mod/config';
 import {
   isModError,
@@ -20,7 +19,7 @@ import {
   type Kafka,
 } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
-import type { Command, CommandIo } from '../command.js';
+import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
 import { CliErrorCode } from '../errors.js';
 import { operator, withPool } from './curator.js';
 
@@ -57,9 +56,8 @@ function kafkaFromEnv(): { kafka: Kafka; prefix: string } {
 /** `modctl kafka ...`: the operator's broker set-up (topics and ACLs) and partners' access. */
 export async function runKafka(argv: readonly string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: sub === 'partner' ? rest.slice(1) : rest,
       options: {
         partitions: { type: 'string' },
@@ -68,11 +66,11 @@ export async function runKafka(argv: readonly string[], io: CommandIo): Promise<
         tenant: { type: 'string' },
         principal: { type: 'string' },
       },
-    });
-  } catch (err) {
-    io.stderr(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+    },
+    USAGE,
+    io,
+  );
+  if (parsed === null) return 2;
   const v = parsed.values;
   try {
     if (sub === 'acls') {

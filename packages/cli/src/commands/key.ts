@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { isModError } from '@mod/contracts';
 import {
   appendAudit,
@@ -16,7 +15,7 @@ import {
   withTransaction,
   type Pool,
 } from '@mod/db';
-import type { Command, CommandIo } from '../command.js';
+import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -65,9 +64,8 @@ async function printKeys(pool: Pool, io: CommandIo, tenantId: string, limit: num
  */
 export async function runKey(argv: readonly string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: rest,
       allowPositionals: false,
       options: {
@@ -79,11 +77,11 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
         reason: { type: 'string' },
         limit: { type: 'string' },
       },
-    });
-  } catch (err) {
-    io.stderr(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+    },
+    USAGE,
+    io,
+  );
+  if (parsed === null) return 2;
   const { values: v } = parsed;
   const usage = () => {
     io.stderr(USAGE);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { isModError } from '@mod/contracts';
 import {
   appendAudit,
@@ -12,7 +11,7 @@ import {
   type PoolClient,
   type StoredTenant,
 } from '@mod/db';
-import type { Command, CommandIo } from '../command.js';
+import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -73,9 +72,8 @@ async function changeTenant(
  */
 export async function runTenant(argv: readonly string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: rest,
       allowPositionals: false,
       options: {
@@ -86,11 +84,11 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
         limit: { type: 'string' },
         after: { type: 'string' },
       },
-    });
-  } catch (err) {
-    io.stderr(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+    },
+    USAGE,
+    io,
+  );
+  if (parsed === null) return 2;
   const { values: v } = parsed;
   const usage = () => {
     io.stderr(USAGE);

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isModError } from '@mod/contracts';
 import {
   addUrlListPatterns,
@@ -13,7 +12,7 @@ import {
   type UrlListRemoval,
 } from '@mod/curation';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db';
-import type { Command, CommandIo } from '../command.js';
+import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
 const USAGE = [
@@ -47,9 +46,8 @@ const reportError = (io: CommandIo, where: 'index' | 'line', e: EntryError) =>
  */
 export async function runUrlList(argv: readonly string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: rest,
       allowPositionals: true,
       options: {
@@ -75,11 +73,11 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
         strict: { type: 'boolean', default: false },
         enabled: { type: 'string' },
       },
-    });
-  } catch (err) {
-    io.stderr(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+    },
+    USAGE,
+    io,
+  );
+  if (parsed === null) return 2;
   const { values: v, positionals } = parsed;
   const usage = () => {
     io.stderr(USAGE);
