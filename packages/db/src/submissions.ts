@@ -1,3 +1,4 @@
+import { claimSubmission } from './intake.js';
 import { orderScopeWhere } from './orders.js';
 import type { Queryable } from './pool.js';
 
@@ -12,21 +13,9 @@ export interface SubmissionInput {
   bytes?: number | null;
 }
 
+/** Inserts a submission unless one with its id exists (`claimSubmission`, without the answer). */
 export async function insertSubmission(db: Queryable, s: SubmissionInput): Promise<void> {
-  await db.query(
-    `/* api:insert-submission */ insert into submissions (id, tenant_id, source, external_ref, reported_category, url,
-       sha256, bytes, status) values ($1, $2, $3, $4, $5, $6, $7, $8, 'received') on conflict (id) do nothing`,
-    [
-      s.id,
-      s.tenantId,
-      s.source,
-      s.externalRef ?? null,
-      s.reportedCategory ?? null,
-      s.url ?? null,
-      s.sha256 ?? null,
-      s.bytes ?? null,
-    ],
-  );
+  await claimSubmission(db, s);
 }
 
 /**
