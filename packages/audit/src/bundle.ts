@@ -352,7 +352,7 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions = {}):
   // Parse every entry first: deciding `deleted` versus `reordered` needs to know which seqs appear later.
   const parsed = bundle.entries.map(
     (e): { entry: BundleEntry; decoded: EncodedRecord | null; problem: string } => {
-      if (!entryShape(e)) return { entry: e as BundleEntry, decoded: null, problem: 'entry is malformed' };
+      if (!entryShape(e)) return { entry: e, decoded: null, problem: 'entry is malformed' };
       try {
         return { entry: e, decoded: decodeRecord(e.record), problem: '' };
       } catch (err) {

@@ -129,7 +129,7 @@ export function createMemoryMerkleStore(options: MemoryMerkleStoreOptions = {}):
       try {
         return Promise.resolve(ids.map((id) => read(id.level, id.index)));
       } catch (err) {
-        return Promise.reject(err as Error);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },
     getLeafHashes: (start, end) => {
@@ -138,7 +138,7 @@ export function createMemoryMerkleStore(options: MemoryMerkleStoreOptions = {}):
         for (let i = start; i < end; i++) out.push(read(0, i));
         return Promise.resolve(out);
       } catch (err) {
-        return Promise.reject(err as Error);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },
     putNodes: (nodes, fromSize, toSize) => {

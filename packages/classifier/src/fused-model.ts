@@ -49,7 +49,7 @@ function prepare(step: PlanStep, weights: tf.NamedTensorMap): Prepared {
       const channels = step.kind === 'depthwise' ? kernel.shape[2] : kernel.shape[3];
       const b =
         step.bias === undefined
-          ? (tf.zeros([channels]) as tf.Tensor1D)
+          ? tf.zeros<tf.Rank.R1>([channels])
           : (weight(weights, step.bias) as tf.Tensor1D);
       if (step.batchNorm === undefined) return [tf.clone(kernel), tf.clone(b)];
       // BN(conv(x) + b) = conv(x) * s + (b * s + offset): fold s into the output channels of the kernel.
@@ -125,7 +125,7 @@ function run(p: Prepared, inputs: tf.Tensor[]): tf.Tensor {
       const a = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [x.shape[0] ?? -1, -1]);
       const fusedAct = step.activation === 'softmax' ? 'linear' : step.activation;
       const y = tf.fused.matMul({
-        a: a as tf.Tensor2D,
+        a: a,
         b: p.matrix as tf.Tensor2D,
         bias: p.bias,
         activation: fusedAct,

@@ -164,7 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Routes without a body schema take no JSON body: fields sent anyway are refused, not silently ignored.
   base.addHook('preValidation', async (req) => {
-    const declared = (req.routeOptions.schema as { body?: unknown } | undefined)?.body;
+    const declared = req.routeOptions.schema?.body;
     const body: unknown = req.body;
     if (declared === undefined && isPlainObject(body) && Object.keys(body).length > 0)
       throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'this route takes no body');
