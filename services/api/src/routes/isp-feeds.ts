@@ -78,6 +78,7 @@ export function ispFeedRoutes(app: TypedApp, deps: RouteDeps): void {
         ),
         response: {
           200: Type.String({ description: 'the feed as text (RPZ master file or one entry per line)' }),
+          304: Type.Null({ description: 'not modified since the ETag in If-None-Match' }),
           ...ErrorResponses,
         },
       },
@@ -117,7 +118,7 @@ export function ispFeedRoutes(app: TypedApp, deps: RouteDeps): void {
           rpz,
         );
         reply.header('etag', inc.etag).header('x-feed-kind', 'incremental');
-        if (etagMatches(req.headers['if-none-match'], inc.etag)) return reply.code(304).send();
+        if (etagMatches(req.headers['if-none-match'], inc.etag)) return reply.code(304).send(null);
         const comment = format === FeedFormat.Rpz ? ';' : '#';
         const body = [
           `${comment} ${format} changes from serial ${inc.fromSerial} to ${inc.toSerial}`,
@@ -129,7 +130,7 @@ export function ispFeedRoutes(app: TypedApp, deps: RouteDeps): void {
       }
       const etag = fullFeedEtag(format, state.serial, isp, rpz);
       reply.header('etag', etag).header('x-feed-kind', 'full');
-      if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send();
+      if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send(null);
       const body = streamFeedLines(deps.db, {
         ispTenantId: isp,
         serial: state.serial,
