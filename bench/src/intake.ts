@@ -31,15 +31,17 @@ import {
 } from '@mod/db';
 import { createMediaDispatcher } from '@mod/api';
 import {
+  createConsumerRunner,
   createKafka,
   createProducer,
   createRelayLoop,
   credentialsFromEnvironment,
   ensureTopics,
+  ok,
   publishMedia,
   type Producer,
 } from '@mod/kafka';
-import { createLogger } from '@mod/telemetry';
+import { createLogger, createRegistry, createStepMetrics } from '@mod/telemetry';
 import { photoLikeSvg } from './photo-like.js';
 
 const N = Number(process.env['INTAKE_BENCH_N'] ?? 300);
@@ -255,28 +257,35 @@ async function main(): Promise<void> {
     done: Promise<{ atMs: number; usPerMessage: number; bytes: number }>;
     stop: () => Promise<void>;
   }> {
-    const consumer = kafka.consumer({ groupId: `${topic}-scanner`, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
     let count = 0;
     let decodeMs = 0;
     let bytes = 0;
     let resolve: (v: { atMs: number; usPerMessage: number; bytes: number }) => void = () => undefined;
     const done = new Promise<{ atMs: number; usPerMessage: number; bytes: number }>((r) => (resolve = r));
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).flatMap(([k, v]) => (Buffer.isBuffer(v) ? [[k, v]] : [])),
-        ) as Record<string, Buffer>;
+    // The scanner's own consumer runner, with a step that only takes the event and the bytes.
+    const runner = createConsumerRunner({
+      kafka,
+      groupId: `${topic}-scanner`,
+      topics: [topic],
+      stepName: 'bench',
+      producer,
+      deadLetterTopic: topic,
+      logger,
+      metrics: createStepMetrics(createRegistry('bench')),
+      maxInFlight: 8,
+      step: (message) => {
         const t = performance.now();
-        if (step({ value: message.value, headers }) === 0) throw new Error('no media decoded');
+        if (step({ value: message.value, headers: { ...message.headers } }) === 0)
+          throw new Error('no media decoded');
         decodeMs += performance.now() - t;
-        bytes += (message.value?.length ?? 0) + (headers[MEDIA_META_HEADER]?.length ?? 0);
+        bytes += (message.value?.length ?? 0) + (message.headers[MEDIA_META_HEADER]?.length ?? 0);
         if (++count === N)
           resolve({ atMs: performance.now(), usPerMessage: (decodeMs * 1000) / N, bytes: bytes / N });
+        return Promise.resolve(ok);
       },
     });
-    return { done, stop: () => consumer.disconnect() };
+    await runner.start();
+    return { done, stop: () => runner.stop() };
   }
 
   function report(

@@ -14,6 +14,7 @@ import {
 import { addEntries, createBank } from '@mod/curation';
 import { createApiKey, updateTenant, upsertTenant } from '@mod/db';
 import { hashMedia } from '@mod/hashing';
+import { Producer as PlatformaticProducer } from '@platformatic/kafka';
 import {
   alterTopicConfig,
   applyAcls,
@@ -139,43 +140,63 @@ function clientOf(principal: string, password?: string): Kafka {
     brokers: [KAFKA_BROKERS],
     clientId: `attacker-${principal}`,
     logger,
+    // A refusal is final: no need to ask again.
+    retries: 1,
     credentials: password === undefined ? own : { ...own, password },
   });
 }
 
+/** Every message of an error and of the errors it wraps (the client reports a refusal inside an aggregate). */
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const nested = (err as { errors?: unknown[] }).errors ?? [];
+  const cause = (err as { cause?: unknown }).cause;
+  return [
+    `${err.name}: ${err.message}`,
+    ...nested.map(errorText),
+    cause === undefined ? '' : errorText(cause),
+  ].join(' | ');
+}
+
 /** Sends one message as `kafka`'s principal; resolves to the broker's refusal, or null when it was accepted. */
 async function trySend(kafka: Kafka, topic: string, value: Buffer | string): Promise<string | null> {
-  const producer = kafka.producer({ retry: { retries: 0 } });
+  let producer: Producer | undefined;
   try {
-    await producer.connect();
+    producer = await createProducer(kafka);
     await producer.send({ topic, messages: [{ key: 'x', value }] });
     return null;
   } catch (err) {
-    return `${(err as Error).name}: ${(err as Error).message}`;
+    return errorText(err);
   } finally {
-    await producer.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
   }
 }
 
 describe('Kafka is a trust boundary (real broker: SASL/SCRAM over TLS, ACLs)', () => {
   it('refuses a client without credentials, with a wrong password, and without TLS', async () => {
-    const anonymous = new (await import('kafkajs')).default.Kafka({
+    // The client library itself, without any SASL mechanism: TLS only.
+    const anonymous = new PlatformaticProducer({
       clientId: 'anonymous',
-      brokers: [KAFKA_BROKERS],
-      ssl: { ca: [credentialsFromEnvironment().caPem ?? ''] },
-      retry: { retries: 0 },
-      logLevel: 0,
+      bootstrapBrokers: [KAFKA_BROKERS],
+      tls: { ca: [credentialsFromEnvironment().caPem ?? ''] },
+      retries: 0,
     });
-    expect(await trySend(anonymous, world.topics.verdicts, 'x')).toMatch(
-      /Connection|closed|SASL|authentication/i,
-    );
+    try {
+      await anonymous.send({ messages: [{ topic: world.topics.verdicts, value: Buffer.from('x') }] });
+      expect.unreachable('an unauthenticated client published');
+    } catch (err) {
+      expect(errorText(err)).toMatch(/closed|network|connection|authenticat|SASL|timed out/i);
+    } finally {
+      await anonymous.close().catch(() => undefined);
+    }
     expect(
       await trySend(clientOf(DefaultServicePrincipals.scanner, 'guess'), world.topics.verdicts, 'x'),
-    ).toMatch(/KafkaJSSASLAuthenticationError/);
+    ).toMatch(/authenticat/i);
     const plaintext = createKafka({
       brokers: [KAFKA_BROKERS],
       clientId: 'plaintext',
       logger,
+      retries: 1,
       credentials: { ...credentialsFromEnvironment(DefaultServicePrincipals.scanner), tls: false },
     });
     expect(await trySend(plaintext, world.topics.verdicts, 'x')).not.toBeNull();
@@ -196,12 +217,16 @@ describe('Kafka is a trust boundary (real broker: SASL/SCRAM over TLS, ACLs)', (
       partnerTopic(world.prefix, 'takedownRequests', 'platform-b'),
       world.topics.verdicts,
     ]) {
-      const consumer = platformA.kafka.consumer({ groupId: `${world.prefix}partner.platform-a.spy` });
-      await consumer.connect();
-      await expect(consumer.subscribe({ topic, fromBeginning: true })).rejects.toThrow(
-        /not authorized|does not host|authorization/i,
+      const spying = readTopic(
+        platformA.kafka,
+        topic,
+        (r) => r.length > 0,
+        10_000,
+        partnerGroupPrefix(world.prefix, 'platform-a'),
       );
-      await consumer.disconnect();
+      await expect(spying.catch((err: unknown) => Promise.reject(new Error(errorText(err))))).rejects.toThrow(
+        /not authorized|authorization/i,
+      );
     }
     // Only the scanner and the fetcher write verdicts; only the actioner writes requests; only curation (the
     // API) writes bank changes.
@@ -593,7 +618,7 @@ describe('partners read their own orders on Kafka', () => {
       expect(own.length).toBeGreaterThan(0);
       expect(own.every((m) => Codecs.blockingRequest.decode(m.value).ispTenantId === 'isp-2')).toBe(true);
       expect(await trySend(isp.kafka, partnerTopic(world.prefix, 'urlObserved', 'isp-1'), 'x')).toMatch(
-        /not authorized/i,
+        /not authorized|authorization failed/i,
       );
     } finally {
       await isp.close();

@@ -1,5 +1,16 @@
 import { readFileSync } from 'node:fs';
-import kafkajs, { type Admin, type Kafka, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import {
+  Admin as PlatformaticAdmin,
+  AclOperations,
+  AclPermissionTypes,
+  ConfigResourceTypes,
+  Producer as PlatformaticProducer,
+  ProduceAcks,
+  ResourcePatternTypes,
+  ResourceTypes,
+  type Acl,
+  type BaseOptions,
+} from '@platformatic/kafka';
 import {
   largestValueBytes,
   singleRecordBatchBytes,
@@ -9,8 +20,6 @@ import {
   type TopicSpec,
 } from '@mod/contracts';
 import type { Logger } from '@mod/telemetry';
-
-export type { Kafka, Producer, Admin, Consumer } from 'kafkajs';
 
 /** How a client authenticates: SCRAM over TLS (the default deployment), or SCRAM over plain TCP. */
 export interface KafkaCredentials {
@@ -29,6 +38,22 @@ export interface KafkaOptions {
   clientId: string;
   logger: Logger;
   credentials: KafkaCredentials;
+  /** Times a failed request is tried again (growing delays up to 5 s). Default 8: about half a minute. */
+  retries?: number;
+}
+
+/**
+ * A connection to the cluster: where it is, who this client is, and the clients made from it (a producer, consumers,
+ * an admin for checks). Clients of the maintained `@platformatic/kafka` (Kafka 3.5 to 4.x, KIP-848, pure
+ * JavaScript); nothing outside this package names it.
+ */
+export interface Kafka {
+  readonly clientId: string;
+  readonly logger: Logger;
+  /** The options every client made from this connection shares (brokers, SASL, TLS, retries). */
+  readonly base: BaseOptions;
+  /** A long-lived admin for frequent checks (readiness); made on first use, closed by `closeKafka`. */
+  shared?: PlatformaticAdmin;
 }
 
 /** The Kafka settings every service reads from its environment (`@mod/config` `commonSpec`). */
@@ -66,71 +91,116 @@ export function credentialsFromConfig(config: KafkaEnvConfig): KafkaCredentials 
   };
 }
 
-// kafkajs is CommonJS: Node's ESM loader sees only its default export.
-const {
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  ConfigResourceTypes,
-  Kafka: KafkaClient,
-  Partitioners,
-  ResourcePatternTypes,
-  logLevel,
-} = kafkajs;
+/**
+ * A connection authenticated with SCRAM (over TLS by default). Requests are retried with a growing delay
+ * (connection failures, a leader moving), so a broker restart or a leader election is ridden out.
+ */
+export function createKafka(options: KafkaOptions): Kafka {
+  const c = options.credentials;
+  const base: BaseOptions = {
+    clientId: options.clientId,
+    bootstrapBrokers: [...options.brokers],
+    sasl: {
+      mechanism: c.mechanism === 'scram-sha-512' ? 'SCRAM-SHA-512' : 'SCRAM-SHA-256',
+      username: c.username,
+      password: c.password,
+    },
+    ...(c.tls ? { tls: c.caPem === undefined ? {} : { ca: [c.caPem] } } : {}),
+    connectTimeout: 5_000,
+    requestTimeout: 30_000,
+    retries: options.retries ?? 8,
+    retryDelay: (_client, _operation, attempt) => Math.min(5_000, 200 * 2 ** (attempt - 1)),
+  };
+  return { clientId: options.clientId, logger: options.logger, base };
+}
 
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
+/** Closes what the connection holds (its shared admin). */
+export async function closeKafka(kafka: Kafka): Promise<void> {
+  const shared = kafka.shared;
+  kafka.shared = undefined;
+  await shared?.close();
+}
+
+/** A message to publish; strings are UTF-8. */
+export interface OutgoingMessage {
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Readonly<Record<string, string | Buffer>>;
+}
+
+/** Publishes messages. Idempotent (no duplicates from its own retries), acks from every in-sync replica. */
+export interface Producer {
+  /** Publishes messages to one topic; resolves once the broker has them all. */
+  send(request: { topic: string; messages: readonly OutgoingMessage[] }): Promise<void>;
+  /** Publishes messages to several topics in one go. */
+  sendBatch(request: {
+    topicMessages: readonly { topic: string; messages: readonly OutgoingMessage[] }[];
+  }): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+const toBuffer = (v: string | Buffer | null | undefined): Buffer | undefined =>
+  v === null || v === undefined ? undefined : typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+
+const toRecord = (topic: string, m: OutgoingMessage) => {
+  const key = toBuffer(m.key);
+  const value = toBuffer(m.value);
+  const headers =
+    m.headers === undefined
+      ? undefined
+      : new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k, 'utf8'), toBuffer(v) as Buffer]));
+  return {
+    topic,
+    ...(key === undefined ? {} : { key }),
+    ...(value === undefined ? {} : { value }),
+    ...(headers === undefined ? {} : { headers }),
+  };
 };
 
-/** A kafkajs client, authenticated with SCRAM (over TLS by default), whose logs go to the service's logger. */
-export function createKafka(options: KafkaOptions): Kafka {
-  const log = options.logger.child({ component: 'kafkajs' });
-  const c = options.credentials;
-  const sasl: SASLOptions =
-    c.mechanism === 'scram-sha-512'
-      ? { mechanism: 'scram-sha-512', username: c.username, password: c.password }
-      : { mechanism: 'scram-sha-256', username: c.username, password: c.password };
-  return new KafkaClient({
-    clientId: options.clientId,
-    brokers: [...options.brokers],
-    sasl,
-    ssl: c.tls ? (c.caPem === undefined ? true : { ca: [c.caPem] }) : false,
-    connectionTimeout: 5_000,
-    authenticationTimeout: 10_000,
-    requestTimeout: 30_000,
-    retry: { initialRetryTime: 200, retries: 8 },
-    logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
-        const { message, ...rest } = entry;
-        log[LEVELS[level] ?? 'info'](rest, message);
-      },
-  });
-}
-
-/** An idempotent producer (no duplicates from its own retries), connected. */
+/** An idempotent producer (no duplicates from its own retries), acks=all. */
 export async function createProducer(kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
-  return producer;
+  // Reach the cluster first, so a service whose broker or credentials are wrong fails at start-up (an
+  // idempotent producer would wait for its producer id instead of failing).
+  await withAdmin(kafka, (admin) => admin.metadata({ topics: [] }));
+  const producer = new PlatformaticProducer({ ...kafka.base, idempotent: true, acks: ProduceAcks.ALL });
+  const sendAll = async (records: ReturnType<typeof toRecord>[]) => {
+    if (records.length === 0) return;
+    try {
+      await producer.send({ messages: records });
+    } catch (err) {
+      // The client wraps the broker's answer (e.g. MESSAGE_TOO_LARGE, TOPIC_AUTHORIZATION_FAILED): say it.
+      throw new ModError('MOD_ERR_KAFKA_PRODUCE', `producing failed: ${errorText(err)}`, {
+        retriable: true,
+        cause: err,
+      });
+    }
+  };
+  return {
+    send: ({ topic, messages }) => sendAll(messages.map((m) => toRecord(topic, m))),
+    sendBatch: ({ topicMessages }) =>
+      sendAll(topicMessages.flatMap((t) => t.messages.map((m) => toRecord(t.topic, m)))),
+    disconnect: () => producer.close(),
+  };
 }
 
-async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka.admin();
-  await admin.connect();
+async function withAdmin<T>(kafka: Kafka, use: (admin: PlatformaticAdmin) => Promise<T>): Promise<T> {
+  const admin = new PlatformaticAdmin(kafka.base);
   try {
     return await use(admin);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
+}
+
+/** Whether an error says the topic exists already (a concurrent creation), in any of the client's forms. */
+const alreadyExists = (err: unknown): boolean => /already exists/i.test(errorText(err));
+
+/** The messages of an error and of everything it wraps. */
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const nested = (err as { errors?: unknown[] }).errors ?? [];
+  const cause = (err as { cause?: unknown }).cause;
+  return [err.message, ...nested.map(errorText), cause === undefined ? '' : errorText(cause)].join(' | ');
 }
 
 export interface EnsureTopicsOptions {
@@ -153,22 +223,41 @@ export async function ensureTopics(
   return withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.name));
-    if (missing.length === 0) return [];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({
-        topic: s.name,
-        numPartitions: s.partitions,
-        replicationFactor: options.replicationFactor ?? 1,
-        configEntries: [
-          { name: 'retention.ms', value: String(s.retentionMs) },
-          { name: 'cleanup.policy', value: s.cleanupPolicy },
-          { name: 'max.message.bytes', value: String(options.maxMessageBytes ?? 16 * 1024 * 1024) },
-        ],
-      })),
-    });
-    return missing.map((s) => s.name);
+    const created: string[] = [];
+    for (const s of missing) {
+      try {
+        await admin.createTopics({
+          topics: [s.name],
+          partitions: s.partitions,
+          replicas: options.replicationFactor ?? 1,
+          configs: [
+            { name: 'retention.ms', value: String(s.retentionMs) },
+            { name: 'cleanup.policy', value: s.cleanupPolicy },
+            { name: 'max.message.bytes', value: String(options.maxMessageBytes ?? 16 * 1024 * 1024) },
+          ],
+        });
+        created.push(s.name);
+      } catch (err) {
+        if (!alreadyExists(err)) throw err;
+      }
+    }
+    if (created.length > 0) await waitForLeaders(admin, created);
+    return created;
   });
+}
+
+/** Waits (up to 10 s) until every partition of the topics has a leader, so the first produce finds one. */
+async function waitForLeaders(admin: PlatformaticAdmin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const metadata = await admin.metadata({ topics, forceUpdate: true });
+    const led = topics.every((t) => {
+      const partitions = metadata.topics.get(t)?.partitions ?? [];
+      return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+    });
+    if (led || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**
@@ -194,11 +283,16 @@ export async function listTopics(kafka: Kafka, keep: (name: string) => boolean):
 /** The largest record batch a topic accepts (`max.message.bytes`, the topic's or the broker's default). */
 export async function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise<number> {
   return withAdmin(kafka, async (admin) => {
-    const { resources } = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    const [description] = await admin.describeConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configurationKeys: ['max.message.bytes'],
+        },
+      ],
     });
-    const value = resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue;
+    const value = description?.configs.find((e) => e.name === 'max.message.bytes')?.value;
     const n = Number(value);
     if (!Number.isInteger(n) || n <= 0)
       throw new ModError('MOD_ERR_KAFKA_TOPIC_CONFIG', `topic ${topic} has no max.message.bytes`, {
@@ -223,20 +317,22 @@ export function largestMediaBytes(maxMessageBytes: number, metaMaxBytes: number)
   );
 }
 
-/** Sets topic-level configuration (operators and tests: e.g. a topic's `max.message.bytes`). Admin principal. */
+/**
+ * Sets topic-level configuration (operators and tests: e.g. a topic's `max.message.bytes`), leaving the topic's
+ * other settings as they are. Admin principal.
+ */
 export async function alterTopicConfig(
   kafka: Kafka,
   topic: string,
   entries: Readonly<Record<string, string>>,
 ): Promise<void> {
   await withAdmin(kafka, (admin) =>
-    admin.alterConfigs({
-      validateOnly: false,
+    admin.incrementalAlterConfigs({
       resources: [
         {
-          type: ConfigResourceTypes.TOPIC,
-          name: topic,
-          configEntries: Object.entries(entries).map(([name, value]) => ({ name, value })),
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: Object.entries(entries).map(([name, value]) => ({ name, configOperation: 0, value })),
         },
       ],
     }),
@@ -288,18 +384,18 @@ export async function publishMedia(
   await flush();
 }
 
-const OPERATIONS: Record<AclBinding['operation'], kafkajs.AclOperationTypes> = {
-  read: AclOperationTypes.READ,
-  write: AclOperationTypes.WRITE,
-  create: AclOperationTypes.CREATE,
-  describe: AclOperationTypes.DESCRIBE,
-  'describe-configs': AclOperationTypes.DESCRIBE_CONFIGS,
-  delete: AclOperationTypes.DELETE,
-};
+const OPERATIONS = {
+  read: AclOperations.READ,
+  write: AclOperations.WRITE,
+  create: AclOperations.CREATE,
+  describe: AclOperations.DESCRIBE,
+  'describe-configs': AclOperations.DESCRIBE_CONFIGS,
+  delete: AclOperations.DELETE,
+} as const satisfies Record<AclBinding['operation'], number>;
 
-/** An ALLOW binding as kafkajs takes it (to create, or as an exact filter to delete). */
-const kafkaAcl = (b: AclBinding) => ({
-  resourceType: b.resourceType === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
+/** An ALLOW binding as the client takes it (to create, or as an exact filter to delete). */
+const kafkaAcl = (b: AclBinding): Acl => ({
+  resourceType: b.resourceType === 'topic' ? ResourceTypes.TOPIC : ResourceTypes.GROUP,
   resourceName: b.name,
   resourcePatternType:
     b.patternType === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
@@ -312,7 +408,7 @@ const kafkaAcl = (b: AclBinding) => ({
 /** Creates ALLOW bindings (creating an existing binding again changes nothing). Needs the admin principal. */
 export async function applyAcls(kafka: Kafka, bindings: readonly AclBinding[]): Promise<void> {
   if (bindings.length === 0) return;
-  await withAdmin(kafka, (admin) => admin.createAcls({ acl: bindings.map(kafkaAcl) }));
+  await withAdmin(kafka, (admin) => admin.createAcls({ creations: bindings.map(kafkaAcl) }));
 }
 
 /** Deletes bindings (e.g. when a partner's access ends). Needs the admin principal. */
@@ -321,14 +417,39 @@ export async function removeAcls(kafka: Kafka, bindings: readonly AclBinding[]):
   await withAdmin(kafka, (admin) => admin.deleteAcls({ filters: bindings.map(kafkaAcl) }));
 }
 
-/** Readiness: the broker answers a metadata request. */
-export async function pingKafka(admin: Admin): Promise<boolean> {
+/** Readiness: the cluster answers a metadata request (through the connection's shared admin). */
+export async function pingKafka(kafka: Kafka): Promise<boolean> {
   try {
-    await admin.describeCluster();
+    kafka.shared ??= new PlatformaticAdmin(kafka.base);
+    await kafka.shared.metadata({ topics: [], forceUpdate: true });
     return true;
   } catch {
     return false;
   }
+}
+
+/** The next offset of every partition of a topic (where a reader that wants only what comes next starts). */
+export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, string>> {
+  return withAdmin(kafka, async (admin) => {
+    const metadata = await admin.metadata({ topics: [topic] });
+    const partitions = metadata.topics.get(topic)?.partitions ?? [];
+    const [listed] = await admin.listOffsets({
+      topics: [
+        { name: topic, partitions: partitions.map((_, i) => ({ partitionIndex: i, timestamp: -1n })) },
+      ],
+    });
+    return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, p.offset.toString()]));
+  });
+}
+
+/** Deletes topics (tests clean up after themselves). Admin principal. */
+export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
+  if (topics.length > 0) await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [...topics] }));
+}
+
+/** Deletes consumer groups (a follower's throwaway group at stop); a group still in use is left alone. */
+export async function deleteGroups(kafka: Kafka, groups: readonly string[]): Promise<void> {
+  await withAdmin(kafka, (admin) => admin.deleteGroups({ groups: [...groups] })).catch(() => undefined);
 }
 
 /** A service's client: its own principal from its validated environment, client id `<KAFKA_CLIENT_ID>-<role>`. */

@@ -1,10 +1,13 @@
 export {
   alterTopicConfig,
   applyAcls,
+  closeKafka,
   createKafka,
   createProducer,
   createServiceKafka,
   credentialsFromConfig,
+  deleteGroups,
+  deleteTopics,
   ensureTopics,
   largestMediaBytes,
   listTopics,
@@ -12,16 +15,16 @@ export {
   publishMedia,
   removeAcls,
   requireTopics,
+  topicEndOffsets,
   topicMaxMessageBytes,
   type EnsureTopicsOptions,
+  type Kafka,
   type KafkaCredentials,
   type KafkaEnvConfig,
   type KafkaOptions,
   type MediaMessage,
-  type Kafka,
+  type OutgoingMessage,
   type Producer,
-  type Admin,
-  type Consumer,
 } from './client.js';
 export {
   createConsumerRunner,
@@ -33,5 +36,6 @@ export {
   type ConsumerRunner,
   type ConsumerRunnerOptions,
 } from './runner.js';
-export { credentialsFromEnvironment, readTopic, serviceEnvironment, type ReadRecord } from './testing.js';
+export { followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
 export { createRelayLoop, type RelayLoop } from './relay.js';
+export { credentialsFromEnvironment, readTopic, serviceEnvironment, type ReadRecord } from './testing.js';

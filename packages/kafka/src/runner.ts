@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import {
+  Consumer as PlatformaticConsumer,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
 import { Codecs, type DeadLetter, isModError } from '@mod/contracts';
 import type { Logger, StepMetrics } from '@mod/telemetry';
+import type { Kafka, Producer } from './client.js';
 
 /** What a pipeline step decided for one message. The runner owns offsets, dead letters and retries. */
 export type StepOutcome =
@@ -23,6 +30,8 @@ export interface ConsumedMessage {
   value: Buffer | null;
   /** Record headers (the first value of a repeated header). */
   headers: Readonly<Record<string, Buffer>>;
+  /** When the record was written, ms since the epoch. */
+  timestamp: number;
 }
 
 export type Step = (message: ConsumedMessage) => Promise<StepOutcome>;
@@ -76,10 +85,11 @@ export function outcomeOfError(err: unknown): StepOutcome {
 export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRunner {
   const log = options.logger.child({ component: 'consumer', groupId: options.groupId });
   const maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+  // Messages handled at once across the subscription (per partition as before, times the partitions at once).
+  const concurrency = maxInFlight * Math.max(1, options.partitionsConsumedConcurrently ?? 1);
   const baseDelay = options.retryDelayMs ?? 200;
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
   let stopping = false;
-  let ready = false;
 
   async function deadLetter(m: ConsumedMessage, code: string, message: string): Promise<void> {
     const record: DeadLetter = {
@@ -107,11 +117,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   }
 
   /** Runs the step until it yields a final outcome; returns false if stopped before that. */
-  async function process(
-    m: ConsumedMessage,
-    heartbeat: () => Promise<void>,
-    isStopping: () => boolean,
-  ): Promise<boolean> {
+  async function process(m: ConsumedMessage, isStopping: () => boolean): Promise<boolean> {
     let delay = baseDelay;
     for (;;) {
       const started = process_hrtime();
@@ -139,81 +145,87 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       if (isStopping()) return false;
       await sleep(delay);
       delay = Math.min(maxDelay, delay * 2);
-      await heartbeat().catch(() => undefined);
       if (isStopping()) return false;
     }
   }
 
-  /** One subscription: a consumer, its topics, and whether it is being stopped (global stop or re-subscribe). */
+  /** One subscription: a group member, its stream, its topics, and whether it is being stopped. */
   interface Session {
-    consumer: Consumer;
+    consumer: PlatformaticConsumer;
+    stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
     topics: readonly string[];
     stopping: boolean;
+    /** Settles when the session has finished its in-flight messages and committed. */
+    done: Promise<void>;
+    /** Set once the session is being closed (`closeSession`). */
+    closed?: Promise<void>;
   }
   let session: Session | undefined;
   let discoverTimer: NodeJS.Timeout | undefined;
   let discovering: Promise<void> = Promise.resolve();
+  let supervising: Promise<void> = Promise.resolve();
 
   async function subscribe(topics: readonly string[]): Promise<Session> {
-    const consumer = options.kafka.consumer({
+    const consumer = new PlatformaticConsumer({
+      ...options.kafka.base,
       groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      autocommit: false,
+      // A member that stops heartbeating (a crash) is replaced within the session timeout.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 30_000,
       // Bounds how long stop() waits for an idle fetch to return.
-      maxWaitTimeInMs: 1_000,
+      maxWaitTime: 1_000,
       maxBytesPerPartition: 16 * 1024 * 1024,
-      retry: { retries: 10 },
+      // Messages buffered ahead of the steps: the in-flight window, so media bytes are not hoarded.
+      highWaterMark: concurrency,
     });
-    const s: Session = { consumer, topics, stopping: false };
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      if (!s.stopping) ready = true;
-    });
-    consumer.on(consumer.events.CRASH, (e) => {
-      ready = false;
-      log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true });
+    try {
+      const stream = await consumer.consume({
+        topics: [...topics],
+        mode: MessagesStreamModes.COMMITTED,
+        fallbackMode:
+          (options.fromBeginning ?? true)
+            ? MessagesStreamFallbackModes.EARLIEST
+            : MessagesStreamFallbackModes.LATEST,
+        autocommit: false,
+      });
+      const s: Session = { consumer, stream, topics, stopping: false, done: Promise.resolve() };
+      s.done = pump(s);
+      return s;
+    } catch (err) {
+      await consumer.close(true).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Feeds the session's messages to the step, `concurrency` at once, and commits per partition only the offsets
+   * below which every message is done (in order, whatever order they finish in). Returns once the stream ended
+   * (closed by stop or a re-subscription, or failed) and everything in flight finished and was committed.
+   */
+  async function pump(s: Session): Promise<void> {
     const isStopping = () => stopping || s.stopping;
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: async (payload) => {
-        const { batch } = payload;
-        const heartbeat = () => payload.heartbeat();
-        const messages = batch.messages;
-        const done = new Array<boolean>(messages.length).fill(false);
-        let committed = 0; // messages[0..committed) are resolved
-        let next = 0;
-        const advance = () => {
-          while (committed < messages.length && done[committed]) {
-            payload.resolveOffset((messages[committed] as KafkaMessage).offset);
-            committed++;
-          }
-        };
-        const worker = async () => {
-          while (next < messages.length && payload.isRunning() && !payload.isStale() && !isStopping()) {
-            const index = next++;
-            const raw = messages[index] as KafkaMessage;
-            const m: ConsumedMessage = {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: raw.offset,
-              key: raw.key?.toString('utf8') ?? null,
-              value: raw.value,
-              headers: headersOf(raw),
-            };
-            if (!(await process(m, heartbeat, isStopping))) return;
-            done[index] = true;
-            advance();
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(maxInFlight, messages.length) }, worker));
-        await heartbeat().catch(() => undefined);
-      },
-    });
-    return s;
+    const commits = createCommitter(s.consumer, log);
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for await (const raw of s.stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
+        if (isStopping()) break;
+        const m = consumedOf(raw);
+        const ticket = commits.track(raw);
+        const task = process(m, isStopping).then((finished) => {
+          if (finished) commits.done(ticket);
+        });
+        const settled = task.finally(() => inFlight.delete(settled));
+        inFlight.add(settled);
+        if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      }
+    } catch (err) {
+      if (!isStopping()) log.error({ err }, 'consumer stream failed');
+    } finally {
+      await Promise.all(inFlight);
+      await commits.flush();
+    }
   }
 
   async function wantedTopics(): Promise<string[]> {
@@ -221,9 +233,45 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     return [...new Set([...options.topics, ...found])].sort();
   }
 
-  /** Re-subscribes when the discovered topics changed; a failed listing keeps the current subscription. */
+  /** Stops a session: its stream ends, its in-flight messages finish and commit, its member leaves the group. */
+  function closeSession(s: Session): Promise<void> {
+    s.closed ??= (async () => {
+      s.stopping = true;
+      await s.stream.close().catch(() => undefined);
+      await s.done;
+      await s.consumer.close(true).catch((err: unknown) => log.warn({ err }, 'consumer not closed cleanly'));
+    })();
+    return s.closed;
+  }
+
+  /**
+   * Keeps a subscription running until stop: when the session ends (closed for new topics by `rediscover`, or
+   * its stream failed after the client's own retries) a new one subscribes to the topics wanted now.
+   */
+  async function supervise(): Promise<void> {
+    for (;;) {
+      const current = session;
+      if (current !== undefined) {
+        await current.done;
+        if (stopping) return;
+        if (!current.stopping) log.warn('consumer stream ended; subscribing again');
+        await closeSession(current);
+      }
+      if (stopping) return;
+      try {
+        session = await subscribe(await wantedTopics());
+      } catch (err) {
+        session = undefined;
+        log.error({ err }, 'could not subscribe; trying again');
+        await sleep(maxDelay);
+      }
+    }
+  }
+
+  /** Closes the session when the discovered topics changed (`supervise` subscribes again). */
   async function rediscover(): Promise<void> {
-    if (stopping || session === undefined) return;
+    const current = session;
+    if (stopping || current === undefined) return;
     let topics: string[];
     try {
       topics = await wantedTopics();
@@ -231,21 +279,18 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       log.warn({ err }, 'could not list topics; keeping the current subscription');
       return;
     }
-    const current = session;
     if (stopping || topics.join('\n') === current.topics.join('\n')) return;
     log.info({ topics }, 'topics changed; subscribing again');
-    current.stopping = true;
-    ready = false;
-    await current.consumer.disconnect();
-    if (stopping) return;
-    session = await subscribe(topics);
+    await closeSession(current);
   }
 
   return {
-    isReady: () => ready && !stopping,
+    isReady: () => !stopping && session !== undefined && !session.stopping && session.consumer.isActive(),
     async start() {
       stopping = false;
-      session = await subscribe(await wantedTopics());
+      const first = await subscribe(await wantedTopics());
+      session = first;
+      supervising = supervise();
       if (options.discover) {
         const { intervalMs } = options.discover;
         const tick = () => {
@@ -257,30 +302,100 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         };
         discoverTimer = setTimeout(tick, intervalMs);
       }
-      log.info({ topics: session.topics }, 'consuming');
+      log.info({ topics: first.topics }, 'consuming');
     },
     async stop() {
       stopping = true;
-      ready = false;
       clearTimeout(discoverTimer);
       await discovering;
-      if (session) {
-        session.stopping = true;
-        await session.consumer.disconnect();
-      }
+      if (session) await closeSession(session);
+      await supervising;
     },
     topics: () => session?.topics ?? [],
   };
 }
 
-/** Header values as buffers; a repeated header keeps its first value. */
-function headersOf(raw: KafkaMessage): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(raw.headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = Buffer.isBuffer(first) ? first : Buffer.from(first, 'utf8');
+/** The runner's view of a record: key as text, the first value of each header. */
+function consumedOf(raw: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedMessage {
+  const headers: Record<string, Buffer> = {};
+  for (const [name, value] of raw.headerEntries) {
+    const key = name.toString('utf8');
+    if (!(key in headers)) headers[key] = value;
   }
-  return out;
+  return {
+    topic: raw.topic,
+    partition: raw.partition,
+    offset: raw.offset.toString(),
+    key: raw.key === undefined || raw.key === null ? null : raw.key.toString('utf8'),
+    value: raw.value === undefined || raw.value === null ? null : raw.value,
+    headers,
+    timestamp: Number(raw.timestamp),
+  };
+}
+
+interface Ticket {
+  key: string;
+  entry: { offset: bigint; leaderEpoch: number; done: boolean };
+}
+
+/**
+ * In-order offset commits per partition: `track` a record as it is handed out, `done` when its step finished;
+ * the offset after the longest finished prefix is committed (batched, every 100 ms, and at `flush`). A record
+ * seen again (a rebalance gave the partition back from its committed offset) starts that partition afresh.
+ */
+function createCommitter(consumer: PlatformaticConsumer, log: Logger) {
+  const partitions = new Map<
+    string,
+    { topic: string; partition: number; pending: Ticket['entry'][]; max: bigint }
+  >();
+  const due = new Map<string, { topic: string; partition: number; offset: bigint; leaderEpoch: number }>();
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+
+  const flush = async (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    await flushing;
+    if (due.size === 0) return;
+    const offsets = [...due.values()];
+    due.clear();
+    flushing = consumer.commit({ offsets }).catch((err: unknown) => {
+      // A rebalance took the partitions: their new owner resumes from the last commit (steps are idempotent).
+      log.warn({ err, offsets: offsets.length }, 'offsets not committed');
+    });
+    await flushing;
+  };
+
+  return {
+    track(raw: Message<Buffer, Buffer, Buffer, Buffer>): Ticket {
+      const key = `${raw.topic}\u0000${raw.partition}`;
+      let p = partitions.get(key);
+      if (p === undefined || raw.offset <= p.max) {
+        p = { topic: raw.topic, partition: raw.partition, pending: [], max: -1n };
+        partitions.set(key, p);
+      }
+      p.max = raw.offset;
+      const entry = { offset: raw.offset, leaderEpoch: raw.leaderEpoch, done: false };
+      p.pending.push(entry);
+      return { key, entry };
+    },
+    done(ticket: Ticket): void {
+      ticket.entry.done = true;
+      const p = partitions.get(ticket.key);
+      if (p === undefined || !p.pending.includes(ticket.entry)) return;
+      let last: Ticket['entry'] | undefined;
+      while (p.pending[0]?.done === true) last = p.pending.shift();
+      if (last === undefined) return;
+      due.set(ticket.key, {
+        topic: p.topic,
+        partition: p.partition,
+        offset: last.offset + 1n,
+        leaderEpoch: last.leaderEpoch,
+      });
+      timer ??= setTimeout(() => void flush(), 100);
+    },
+    flush,
+  };
 }
 
 function process_hrtime(): bigint {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Kafka } from 'kafkajs';
-import type { KafkaCredentials } from './client.js';
+import { Consumer as PlatformaticConsumer, MessagesStreamModes, type Message } from '@platformatic/kafka';
+import type { Kafka, KafkaCredentials } from './client.js';
 
 export interface ReadRecord {
   topic: string;
@@ -23,43 +23,46 @@ export async function readTopic(
   /** Prefix of the throwaway group's id (a partner may use only groups under its own prefix). */
   groupPrefix = 'reader-',
 ): Promise<ReadRecord[]> {
-  const consumer = kafka.consumer({
+  const consumer = new PlatformaticConsumer({
+    ...kafka.base,
     groupId: `${groupPrefix}${crypto.randomUUID()}`,
+    maxWaitTime: 200,
     sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
   });
   const records: ReadRecord[] = [];
-  await consumer.connect();
   try {
-    await consumer.subscribe({
+    const stream = await consumer.consume({
       topics: typeof topic === 'string' ? [topic] : [...topic],
-      fromBeginning: true,
+      mode: MessagesStreamModes.EARLIEST,
+      autocommit: false,
     });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ message, partition, topic: from }) => {
-          records.push({
-            topic: from,
-            key: message.key?.toString('utf8') ?? null,
-            value: message.value,
-            partition,
-            offset: message.offset,
-            headers: Object.fromEntries(
-              Object.entries(message.headers ?? {}).flatMap(([k, v]) => {
-                const first = Array.isArray(v) ? v[0] : v;
-                return first === undefined ? [] : [[k, Buffer.isBuffer(first) ? first : Buffer.from(first)]];
-              }),
-            ),
-          });
-          if (until(records)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
+      stream.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+        const headers: Record<string, Buffer> = {};
+        for (const [k, v] of message.headerEntries) if (!(k.toString() in headers)) headers[k.toString()] = v;
+        records.push({
+          topic: message.topic,
+          key: message.key === undefined || message.key === null ? null : message.key.toString('utf8'),
+          value: message.value ?? null,
+          partition: message.partition,
+          offset: message.offset.toString(),
+          headers,
+        });
+        if (until(records)) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
     });
+    await stream.close();
   } finally {
-    await consumer.disconnect();
+    await consumer.close(true).catch(() => undefined);
   }
   return records;
 }

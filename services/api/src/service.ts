@@ -18,6 +18,7 @@ import {
   type TreeHeadSigner,
 } from '@mod/db';
 import {
+  closeKafka,
   createProducer,
   createRelayLoop,
   createServiceKafka,
@@ -26,7 +27,6 @@ import {
   publishMedia,
   requireTopics,
   topicMaxMessageBytes,
-  type Admin,
   type Producer,
   type RelayLoop,
 } from '@mod/kafka';
@@ -56,7 +56,6 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
     applicationName: 'api',
   });
   let producer: Producer | undefined;
-  let admin: Admin | undefined;
   let app: FastifyInstance | undefined;
   let signer: TreeHeadSigner | undefined;
   let relay: RelayLoop | undefined;
@@ -82,9 +81,6 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
       const maxUploadBytes = maxUploadBytesFor(config, maxMessageBytes, logger);
       const p = await createProducer(kafka);
       producer = p;
-      admin = kafka.admin();
-      await admin.connect();
-      const probe = admin;
       // Intake media: published from memory right after their commit; what that misses, the relay publishes.
       const publish = (messages: PendingMedia[]) => publishMedia(p, messages, maxMessageBytes);
       const media = createMediaDispatcher({
@@ -140,7 +136,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         maxPendingMedia: config.MEDIA_OUTBOX_MAX_PENDING,
         logger,
         registry,
-        checks: { database: () => pingDatabase(db), kafka: () => pingKafka(probe) },
+        checks: { database: () => pingDatabase(db), kafka: () => pingKafka(kafka) },
         maxUploadBytes,
         splash: splashSettingsFromConfig(config),
         auditSigningKey: auditKeys.signing,
@@ -184,7 +180,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
       await relay?.stop();
       await relay?.drain().catch((err: unknown) => logger.warn({ err }, 'outbox not drained at shutdown'));
       await producer?.disconnect();
-      await admin?.disconnect();
+      await closeKafka(kafka);
       await db.end();
     },
   };

@@ -22,6 +22,7 @@ import {
   createKafka,
   createProducer,
   credentialsFromEnvironment,
+  deleteTopics,
   ensureTopics,
   type Kafka,
   type Producer,
@@ -106,10 +107,10 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
     async close() {
       for (const app of apps) await app.close();
       await producer.disconnect();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: specs.map((s) => s.name) }).catch(() => undefined);
-      await admin.disconnect();
+      await deleteTopics(
+        kafka,
+        specs.map((s) => s.name),
+      ).catch(() => undefined);
       await db.drop();
     },
   };

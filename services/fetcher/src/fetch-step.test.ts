@@ -103,6 +103,7 @@ function world(
       key: null,
       value: Buffer.from(JSON.stringify(event)),
       headers: {},
+      timestamp: 0,
     };
     return step(message);
   };

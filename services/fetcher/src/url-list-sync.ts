@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { urlListChangeCodec, type UrlListChange } from '@mod/contracts';
 import { listUrlBanks, listUrlListEntriesPage, type Queryable } from '@mod/db';
-import type { Consumer, Kafka } from '@mod/kafka';
+import { followTopic, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
 import type { Counter, Gauge, Logger } from '@mod/telemetry';
 import { UrlListIndex, type UrlListKind } from '@mod/urls';
 
@@ -112,7 +112,7 @@ export function createUrlListSync(options: UrlListSyncOptions): UrlListSync {
   let index = new UrlListIndex<UrlEntryData>();
   const banks = new Map<string, UrlBankMeta>();
   const offsets = new Map<number, string>();
-  let consumer: Consumer | undefined;
+  let follower: TopicFollower | undefined;
   let isReady = false;
   const groupId = `${options.groupPrefix}-url-lists-${randomUUID()}`;
 
@@ -137,28 +137,24 @@ export function createUrlListSync(options: UrlListSyncOptions): UrlListSync {
     bank: (bankId) => banks.get(bankId),
     ready: () => isReady,
     async start() {
-      const admin = options.kafka.admin();
-      await admin.connect();
-      try {
-        for (const p of await admin.fetchTopicOffsets(options.topic)) offsets.set(p.partition, p.high);
-      } finally {
-        await admin.disconnect();
-      }
+      for (const [partition, offset] of await topicEndOffsets(options.kafka, options.topic))
+        offsets.set(partition, offset);
       await load();
       options.metrics.entries.set(index.size);
       log.info({ entries: index.size, banks: banks.size }, 'URL lists loaded');
-      consumer = options.kafka.consumer({ groupId, sessionTimeout: 30_000, maxWaitTimeInMs: 500 });
-      await consumer.connect();
-      await consumer.subscribe({ topic: options.topic, fromBeginning: false });
-      await consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ message }) => {
-          if (message.value === null) return;
+      follower = await followTopic({
+        kafka: options.kafka,
+        topic: options.topic,
+        groupId,
+        from: offsets,
+        logger: log,
+        onRecord: async (record) => {
+          if (record.value === null) return;
           let change: UrlListChange;
           try {
-            change = urlListChangeCodec.decode(message.value);
+            change = urlListChangeCodec.decode(record.value);
           } catch (err) {
-            log.error({ err, offset: message.offset }, 'malformed URL-list change ignored');
+            log.error({ err, offset: record.offset }, 'malformed URL-list change ignored');
             return;
           }
           if (change.type === 'url-lists-resync') {
@@ -173,16 +169,11 @@ export function createUrlListSync(options: UrlListSyncOptions): UrlListSync {
           options.metrics.entries.set(index.size);
         },
       });
-      for (const [partition, offset] of offsets) consumer.seek({ topic: options.topic, partition, offset });
       isReady = true;
     },
     async stop() {
       isReady = false;
-      await consumer?.disconnect();
-      const admin = options.kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      await admin.disconnect();
+      await follower?.stop();
     },
   };
 }

@@ -3,7 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
 import type { Bank, Queryable } from '@mod/db';
 import { getBank, listBanks } from '@mod/db';
-import type { Admin, Consumer, Kafka } from '@mod/kafka';
+import { followTopic, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
 import { BankMatcher, type BankConfig } from '@mod/matcher';
 import type { Counter, Gauge, Histogram, Logger } from '@mod/telemetry';
 
@@ -54,21 +54,6 @@ interface SnapshotHeader {
   metas: [string, BankMeta][];
 }
 
-/**
- * End offsets of the topic. Right after the topic is created the broker may not yet lead its partition
- * ("not the leader"): a retriable condition, retried for a few seconds.
- */
-async function endOffsets(admin: Admin, topic: string): Promise<{ partition: number; high: string }[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await admin.fetchTopicOffsets(topic);
-    } catch (err) {
-      if (attempt >= 20 || (err as { retriable?: boolean }).retriable !== true) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-
 function bankConfig(b: Bank): BankConfig {
   return {
     bankId: b.id,
@@ -88,7 +73,7 @@ export function createBankSync(options: BankSyncOptions): BankSync {
   let matcher = new BankMatcher();
   const metas = new Map<string, BankMeta>();
   const nextOffsets = new Map<number, string>();
-  let consumer: Consumer | undefined;
+  let follower: TopicFollower | undefined;
   let isReady = false;
   let loadedFrom: 'snapshot' | 'database' | null = null;
   const groupId = `${options.groupPrefix}-banks-${randomUUID()}`;
@@ -194,59 +179,43 @@ export function createBankSync(options: BankSyncOptions): BankSync {
     ready: () => isReady,
     loadedFrom: () => loadedFrom,
     async start() {
-      const admin = options.kafka.admin();
-      await admin.connect();
-      try {
-        loadedFrom = 'snapshot';
-        if (!(await loadSnapshot())) {
-          loadedFrom = 'database';
-          for (const p of await endOffsets(admin, options.topic)) nextOffsets.set(p.partition, p.high);
-          await loadFromDatabase();
-        }
-      } finally {
-        await admin.disconnect();
+      loadedFrom = 'snapshot';
+      if (!(await loadSnapshot())) {
+        loadedFrom = 'database';
+        for (const [partition, offset] of await topicEndOffsets(options.kafka, options.topic))
+          nextOffsets.set(partition, offset);
+        await loadFromDatabase();
       }
       refreshGauge();
       log.info({ stats: matcher.stats(), offsets: [...nextOffsets], from: loadedFrom }, 'bank index loaded');
-      // A short fetch wait: changes apply quickly and stop() does not wait long for an idle fetch.
-      consumer = options.kafka.consumer({
+      follower = await followTopic({
+        kafka: options.kafka,
+        topic: options.topic,
         groupId,
-        sessionTimeout: 30_000,
-        maxWaitTimeInMs: 500,
-        maxBytesPerPartition: 8 * 1024 * 1024,
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topic: options.topic, fromBeginning: false });
-      await consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ message, partition }) => {
-          if (message.value === null) return;
+        from: nextOffsets,
+        logger: log,
+        onRecord: async (record) => {
+          if (record.value === null) return;
           let change: BankChangeMessage;
           try {
-            change = bankChangeCodec.decode(message.value);
+            change = bankChangeCodec.decode(record.value);
           } catch (err) {
-            log.error({ err, offset: message.offset }, 'malformed bank change ignored');
+            log.error({ err, offset: record.offset }, 'malformed bank change ignored');
             return;
           }
           await apply(change);
-          nextOffsets.set(partition, (BigInt(message.offset) + 1n).toString());
+          nextOffsets.set(record.partition, (BigInt(record.offset) + 1n).toString());
           options.metrics.applied.inc({ type: change.type });
-          options.metrics.lag.observe(Math.max(0, (Date.now() - Number(message.timestamp)) / 1000));
+          options.metrics.lag.observe(Math.max(0, (Date.now() - record.timestamp) / 1000));
           refreshGauge();
         },
       });
-      for (const [partition, offset] of nextOffsets)
-        consumer.seek({ topic: options.topic, partition, offset });
       isReady = true;
     },
     async stop() {
-      await consumer?.disconnect();
+      await follower?.stop();
       await writeSnapshot().catch((err: unknown) => log.warn({ err }, 'could not write the bank snapshot'));
       isReady = false;
-      const admin = options.kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      await admin.disconnect();
     },
   };
 }

@@ -1,0 +1,95 @@
+import {
+  Consumer as PlatformaticConsumer,
+  MessagesStreamModes,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import type { Logger } from '@mod/telemetry';
+import { deleteGroups, type Kafka } from './client.js';
+
+/** A record of a followed topic. */
+export interface FollowedRecord {
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** Null for a tombstone. */
+  value: Buffer | null;
+  /** When it was written, ms since the epoch. */
+  timestamp: number;
+}
+
+export interface TopicFollower {
+  /** Stops reading and deletes the follower's group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads every partition of a topic from the given offsets on, one record at a time, in order, without committing
+ * (a follower keeps its own position: the bank and URL-list indexes of each scanner and fetcher, which note the
+ * topic's end before loading PostgreSQL or a snapshot). Uses its own throwaway group (`groupId`), deleted at
+ * stop. A record `onRecord` throws for is logged and skipped: the stream must not stall on one bad change.
+ */
+export async function followTopic(o: {
+  kafka: Kafka;
+  topic: string;
+  groupId: string;
+  /** Next offset per partition; a partition missing here is read from its earliest offset. */
+  from: ReadonlyMap<number, string>;
+  onRecord: (record: FollowedRecord) => Promise<void>;
+  logger: Logger;
+}): Promise<TopicFollower> {
+  const consumer = new PlatformaticConsumer({
+    ...o.kafka.base,
+    groupId: o.groupId,
+    autocommit: false,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    // Changes apply quickly, and stop() does not wait long for an idle fetch.
+    maxWaitTime: 500,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+  });
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  try {
+    stream = await consumer.consume({
+      topics: [o.topic],
+      mode: MessagesStreamModes.MANUAL,
+      offsets: [...o.from].map(([partition, offset]) => ({
+        topic: o.topic,
+        partition,
+        offset: BigInt(offset),
+      })),
+      autocommit: false,
+    });
+  } catch (err) {
+    await consumer.close(true).catch(() => undefined);
+    throw err;
+  }
+  const reading = (async () => {
+    try {
+      for await (const raw of stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
+        const record: FollowedRecord = {
+          partition: raw.partition,
+          offset: raw.offset.toString(),
+          key: raw.key === undefined || raw.key === null ? null : raw.key.toString('utf8'),
+          value: raw.value === undefined || raw.value === null || raw.value.length === 0 ? null : raw.value,
+          timestamp: Number(raw.timestamp),
+        };
+        try {
+          await o.onRecord(record);
+        } catch (err) {
+          o.logger.error({ err, topic: o.topic, offset: record.offset }, 'record not applied; skipped');
+        }
+      }
+    } catch (err) {
+      o.logger.error({ err, topic: o.topic }, 'topic follower stopped');
+    }
+  })();
+  return {
+    async stop() {
+      await stream.close().catch(() => undefined);
+      await reading;
+      await consumer.close(true).catch(() => undefined);
+      await deleteGroups(o.kafka, [o.groupId]);
+    },
+  };
+}
