@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Single-node Apache Kafka (KRaft, no ZooKeeper) on 127.0.0.1:9092, from jars that Maven fetches from Maven Central.
+# Single-node Apache Kafka 4 (KRaft) on 127.0.0.1:9092, from jars that Maven fetches from Maven Central.
 # Every client authenticates: SASL/SCRAM-SHA-512 over TLS (SASL_SSL), and the StandardAuthorizer refuses whatever
 # no ACL allows. The broker's CA and every principal's password are generated on first start under .data/.
 #   deploy/local/kafka.sh start            fetch jars (cached), make TLS material and credentials once, format
@@ -15,9 +15,9 @@ SCRAM_USERS_FILE="$KAFKA_DATA/.scram-users"
 
 fetch_jars() {
   if [ -f "$KAFKA_LIBS/.complete" ] && [ "$KAFKA_LIBS/.complete" -nt "$KAFKA_DIR/pom.xml" ]; then return; fi
-  log "fetching Kafka jars with Maven (deploy/kafka/pom.xml)"
+  log "fetching Kafka $KAFKA_VERSION jars with Maven (deploy/kafka/pom.xml)"
   rm -rf "$KAFKA_LIBS"
-  mvn -q -B -f "$KAFKA_DIR/pom.xml" dependency:copy-dependencies \
+  mvn -q -B -f "$KAFKA_DIR/pom.xml" dependency:copy-dependencies -Dkafka.version="$KAFKA_VERSION" \
     -DoutputDirectory="$KAFKA_LIBS" -DincludeScope=runtime >&2
   touch "$KAFKA_LIBS/.complete"
 }
@@ -123,7 +123,9 @@ format_storage() {
 add_scram_user() {
   local name=$1
   grep -qx -- "$name" "$SCRAM_USERS_FILE" 2>/dev/null && return
-  kafka_java kafka.admin.ConfigCommand --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" \
+  local config_command=org.apache.kafka.tools.ConfigCommand
+  [[ "$KAFKA_VERSION" == 3.* ]] && config_command=kafka.admin.ConfigCommand
+  kafka_java "$config_command" --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" \
     --command-config "$KAFKA_ADMIN_PROPS" --alter --entity-type users --entity-name "$name" \
     --add-config "SCRAM-SHA-512=[password=$(principal_password "$name")]" >/dev/null 2>&1 ||
     die "could not create the SCRAM user $name"

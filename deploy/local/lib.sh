@@ -5,7 +5,10 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DATA_DIR="${MOD_DATA_DIR:-$REPO_ROOT/.data}"
 KAFKA_DIR="$REPO_ROOT/deploy/kafka"
-KAFKA_LIBS="$KAFKA_DIR/libs"
+# The broker's version: pinned in deploy/kafka/pom.xml; MOD_KAFKA_VERSION picks another (e.g. 3.9.1 for
+# bench:kafka-clients, whose kafkajs baseline cannot speak Kafka 4). Jars are kept per version.
+KAFKA_VERSION="${MOD_KAFKA_VERSION:-$(sed -n 's#.*<kafka.version>\(.*\)</kafka.version>.*#\1#p' "$KAFKA_DIR/pom.xml")}"
+KAFKA_LIBS="$KAFKA_DIR/libs/$KAFKA_VERSION"
 KAFKA_HOST="127.0.0.1"
 KAFKA_PORT="${MOD_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${MOD_KAFKA_CONTROLLER_PORT:-9093}"
