@@ -7,6 +7,7 @@ import {
   createBank,
   importBankList,
   updateBankSettings,
+  type ImportProgress,
   type LineError,
 } from './index.js';
 
@@ -211,6 +212,28 @@ describe('bank import across signals and sizes', () => {
     expect((await outbox()).slice(before, mid).map((c) => c.payload.type)).toEqual([
       'bank-resync',
       'bank-resync',
+    ]);
+  });
+
+  it('reports its progress once per parsed chunk, then once when the whole list is staged', async () => {
+    await createBank(
+      db.pool,
+      { name: 'progress', source: 'test', signalTypes: ['pdq', 'md5'], actionPolicy: 'review' },
+      topic,
+    );
+    const events: ImportProgress[] = [];
+    const report = await importBankList(db.pool, {
+      bankName: 'progress',
+      format: 'csv',
+      input: Readable.from([`${list(0, 10)}\n`, `${list(10, 25)}\nmd5,zz\n`]),
+      changesTopic: topic,
+      onProgress: (p) => events.push({ ...p }),
+    });
+    expect(report).toMatchObject({ lines: 26, badLines: 1, added: 25 });
+    expect(events).toEqual([
+      { phase: 'reading', lines: 10, badLines: 0 },
+      { phase: 'reading', lines: 26, badLines: 1 },
+      { phase: 'applying', lines: 26, badLines: 1 },
     ]);
   });
 
