@@ -237,6 +237,31 @@ describe('bank import across signals and sizes', () => {
     ]);
   });
 
+  it("refreshes the planner's statistics after an import that grows the entries by more than a tenth", async () => {
+    await createBank(
+      db.pool,
+      { name: 'grown', source: 'test', signalTypes: ['pdq', 'md5'], actionPolicy: 'review' },
+      topic,
+    );
+    const planned = async () => {
+      const { rows } = await db.pool.query<{ believed: number; n: number }>(
+        `select (select reltuples from pg_class where oid = 'bank_entries'::regclass) as believed,
+                (select count(*)::int from bank_entries) as n`,
+      );
+      return rows[0];
+    };
+    // Without this, the next import of the list would be joined against a table believed nearly empty.
+    await importBankList(db.pool, {
+      bankName: 'grown',
+      format: 'csv',
+      input: Readable.from([list(1000, 6000)]),
+      changesTopic: topic,
+    });
+    const after = await planned();
+    expect(after?.believed).toBe(after?.n);
+    expect(after?.n).toBeGreaterThanOrEqual(5000);
+  });
+
   it('a bank is never deleted, and entries cannot be added to a bank that does not exist', async () => {
     await expect(db.pool.query(`delete from banks where name = 'mixed'`)).rejects.toMatchObject({
       code: '23001',
