@@ -77,7 +77,8 @@ cat >&2 <<MSG
   Stop:      Ctrl-C
 
 MSG
-# Follow decisions as they happen.
-tail -n 0 -F "$LOG_DIR/demo.log" "$LOG_DIR/actioner.log" 2>/dev/null &
+# Follow decisions as they happen, human-readable (pino-pretty); the log files stay JSON. When the tail stops,
+# the printer reads the end of its input and exits.
+tail -q -n 0 -F "$LOG_DIR/demo.log" "$LOG_DIR/actioner.log" 2>/dev/null > >(bash deploy/local/pretty-logs.sh) &
 pids+=($!)
 wait "${pids[0]}"

@@ -50,9 +50,9 @@ describe('operators start from an empty database with modctl alone (no demo seed
     expect(tables.rowCount).toBe(0);
 
     const help = await modctl('--help');
-    expect(help.code).toBe(0);
-    expect(help.stderr).toMatch(/^ {2}tenant /m);
-    expect(help.stderr).toMatch(/^ {2}key /m);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^ {2}tenant /m);
+    expect(help.stdout).toMatch(/^ {2}key /m);
 
     // The first command migrates the empty schema; there is no tenant yet.
     expect(await modctl('tenant', 'list')).toMatchObject({ code: 0, stdout: '' });

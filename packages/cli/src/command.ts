@@ -4,13 +4,49 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 export interface CommandIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
+  /** stderr is a terminal (someone watches): long imports then show their progress without `--progress`. */
+  stderrIsTTY?: boolean;
 }
 
-/** One `modctl` sub-command. `run` returns the process exit code; it never calls `process.exit`. */
+/**
+ * One `modctl` sub-command. `run` returns the process exit code; it never calls `process.exit`. It never sees
+ * `--help`: `runModctl` answers that for every command alike, with `usage` on stdout and exit code 0.
+ */
 export interface Command {
   name: string;
   summary: string;
+  /** The full usage: synopsis of every sub-command, environment, exit codes. */
+  usage: string;
   run: (argv: readonly string[], io: CommandIo) => Promise<number>;
+}
+
+/** The exit code of a usage error (unknown command or option, missing or malformed argument). */
+export const EXIT_USAGE = 2;
+
+/** A usage error: the reason (if any) and the usage on stderr; answers {@link EXIT_USAGE}. */
+export function usageError(io: CommandIo, usage: string, reason?: string): number {
+  io.stderr(reason === undefined ? usage : `${reason}\n${usage}`);
+  return EXIT_USAGE;
+}
+
+/**
+ * A usage error for a sub-command that is missing or unknown (`modctl bank`, `modctl bank frobnicate`), the
+ * last branch of every command that has sub-commands.
+ */
+export function unknownSubcommand(io: CommandIo, usage: string, sub: string | undefined): number {
+  return usageError(io, usage, sub === undefined ? 'missing sub-command' : `unknown sub-command ${sub}`);
+}
+
+/**
+ * The arguments ask for help: `--help` or `-h` anywhere before a `--` (after it, they are operands, e.g. a file
+ * named `--help`).
+ */
+export function asksForHelp(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
 }
 
 /** Parses a command's arguments; on a parse error prints it with the usage and answers null (exit code 2). */
@@ -22,7 +58,7 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
   try {
     return parseArgs(config);
   } catch (err) {
-    io.stderr(`${(err as Error).message}\n${usage}`);
+    usageError(io, usage, (err as Error).message);
     return null;
   }
 }

@@ -8,6 +8,7 @@ import { tenantCommand } from './commands/tenant.js';
 import { urlListCommand } from './commands/url-list.js';
 
 export type { Command, CommandIo } from './command.js';
+export { modctlUsage, modctlVersion, runModctl } from './cli.js';
 export { CliError, CliErrorCode } from './errors.js';
 
 /** Every sub-command, in the order `modctl --help` lists them. Each lives in `src/commands/<name>.ts`. */

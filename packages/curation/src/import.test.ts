@@ -7,6 +7,7 @@ import {
   createBank,
   importBankList,
   updateBankSettings,
+  type ImportProgress,
   type LineError,
 } from './index.js';
 
@@ -212,6 +213,53 @@ describe('bank import across signals and sizes', () => {
       'bank-resync',
       'bank-resync',
     ]);
+  });
+
+  it('reports its progress once per parsed chunk, then once when the whole list is staged', async () => {
+    await createBank(
+      db.pool,
+      { name: 'progress', source: 'test', signalTypes: ['pdq', 'md5'], actionPolicy: 'review' },
+      topic,
+    );
+    const events: ImportProgress[] = [];
+    const report = await importBankList(db.pool, {
+      bankName: 'progress',
+      format: 'csv',
+      input: Readable.from([`${list(0, 10)}\n`, `${list(10, 25)}\nmd5,zz\n`]),
+      changesTopic: topic,
+      onProgress: (p) => events.push({ ...p }),
+    });
+    expect(report).toMatchObject({ lines: 26, badLines: 1, added: 25 });
+    expect(events).toEqual([
+      { phase: 'reading', lines: 10, badLines: 0 },
+      { phase: 'reading', lines: 26, badLines: 1 },
+      { phase: 'applying', lines: 26, badLines: 1 },
+    ]);
+  });
+
+  it("refreshes the planner's statistics after an import that grows the entries by more than a tenth", async () => {
+    await createBank(
+      db.pool,
+      { name: 'grown', source: 'test', signalTypes: ['pdq', 'md5'], actionPolicy: 'review' },
+      topic,
+    );
+    const planned = async () => {
+      const { rows } = await db.pool.query<{ believed: number; n: number }>(
+        `select (select reltuples from pg_class where oid = 'bank_entries'::regclass) as believed,
+                (select count(*)::int from bank_entries) as n`,
+      );
+      return rows[0];
+    };
+    // Without this, the next import of the list would be joined against a table believed nearly empty.
+    await importBankList(db.pool, {
+      bankName: 'grown',
+      format: 'csv',
+      input: Readable.from([list(1000, 6000)]),
+      changesTopic: topic,
+    });
+    const after = await planned();
+    expect(after?.believed).toBe(after?.n);
+    expect(after?.n).toBeGreaterThanOrEqual(5000);
   });
 
   it('a bank is never deleted, and entries cannot be added to a bank that does not exist', async () => {

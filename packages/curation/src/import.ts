@@ -25,6 +25,17 @@ export interface LineError {
   message: string;
 }
 
+/**
+ * Where a long import is, for an operator watching it: `reading` while the file is parsed and staged (lines
+ * counts every entry line read so far, bad ones included), then `applying` once, when the whole file is staged
+ * and the bank is being changed (in one transaction, which can take minutes for millions of lines).
+ */
+export interface ImportProgress {
+  phase: 'reading' | 'applying';
+  lines: number;
+  badLines: number;
+}
+
 /** The bank an import goes to: by name (operators, CLI) or by id (API). */
 export type BankRef = { bankName: string; bankId?: never } | { bankId: string; bankName?: never };
 
@@ -40,6 +51,11 @@ export interface ImportListOptions {
   changesTopic: string;
   /** Called for every bad line, as soon as it is found (so a 10M-line report needs no memory). */
   onLineError?: (e: LineError) => void;
+  /**
+   * Called with the counts after every parsed batch (one input chunk, about a thousand lines; never per line,
+   * so the hot path stays a loop over the batch), then once with phase `applying`.
+   */
+  onProgress?: (p: ImportProgress) => void;
   /** Changed entries above which scanners reload the bank instead of receiving one message per entry. */
   bulkThreshold?: number;
   provenance?: string;
@@ -105,6 +121,7 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
           provenance,
         });
       }
+      req.onProgress?.({ phase: 'reading', lines, badLines });
       yield entries;
     }
   }
@@ -126,6 +143,7 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
           'the list has no valid line; the bank was left as it is',
         );
       }
+      req.onProgress?.({ phase: 'applying', lines, badLines });
     },
     ...(after === undefined
       ? {}

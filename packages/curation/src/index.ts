@@ -10,6 +10,7 @@ export {
   type ImportListOptions,
   type InTransaction,
   type ImportRequest,
+  type ImportProgress,
   type ImportReport,
   type LineError,
   type BankSettings,

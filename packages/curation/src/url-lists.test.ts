@@ -21,6 +21,7 @@ import {
   validateUrlListEntry,
   type Curator,
   type EntryError,
+  type ImportProgress,
 } from './index.js';
 
 let db: TestDatabase;
@@ -392,6 +393,27 @@ describe('URL-list curation through PostgreSQL', () => {
     expect(report).toMatchObject({ added: 30, resync: true });
     expect((await changes(mark)).map((c) => [c.key, c.change])).toEqual([
       [`url-resync:${list.id}`, { type: 'url-lists-resync', bankId: list.id }],
+    ]);
+  });
+
+  it('reports its progress every 1000 lines read, then once when the whole list is staged', async () => {
+    const list = await newList('progress-list');
+    const lines = Array.from({ length: 2500 }, (_, i) => (i === 4 ? 'ftp://x.example/' : `p.example/${i}`));
+    const events: ImportProgress[] = [];
+    const report = await importUrlList(db.pool, {
+      bankId: list.id,
+      format: 'txt',
+      input: Readable.from([Buffer.from(lines.join('\n'))]),
+      changesTopic: topic,
+      provenance: 'test',
+      by,
+      onProgress: (p) => events.push({ ...p }),
+    });
+    expect(report).toMatchObject({ lines: 2500, badLines: 1, added: 2499 });
+    expect(events).toEqual([
+      { phase: 'reading', lines: 1000, badLines: 1 },
+      { phase: 'reading', lines: 2000, badLines: 1 },
+      { phase: 'applying', lines: 2500, badLines: 1 },
     ]);
   });
 

@@ -25,6 +25,7 @@ import { splitLines, type BankListInput } from '@mod/matcher';
 import { isModError } from '@mod/contracts';
 import { canonicalPatternKey } from '@mod/urls';
 import { CurationError, CurationErrorCode } from './errors.js';
+import type { ImportProgress } from './import.js';
 
 /**
  * Curators manage URL-list banks: create, change settings, add, remove and import entries. Every pattern is
@@ -439,6 +440,8 @@ export interface UrlListImportRequest {
   by: Curator;
   /** Called for every bad line as soon as it is found (a 10M-line report needs no memory). */
   onLineError?: (e: EntryError) => void;
+  /** Called with the counts every {@link PROGRESS_EVERY_LINES} lines read, then once with phase `applying`. */
+  onProgress?: (p: ImportProgress) => void;
   /** Changed entries above which fetchers reload instead of receiving one message per entry. Default 10000. */
   bulkThreshold?: number;
 }
@@ -454,6 +457,9 @@ export interface UrlListImportReport extends Omit<UrlListImportDiff, 'addedIds' 
 
 /** Up to this many changed ids are listed in an import's audit record. */
 const AUDITED_IDS_MAX = 1000;
+
+/** How often (in lines read) an import reports its progress: rarely enough to cost nothing per line. */
+const PROGRESS_EVERY_LINES = 1000;
 
 /** Lines of a txt list that are not entries: blank, or a comment. */
 const SKIP = /^\s*(#.*)?$/;
@@ -475,8 +481,13 @@ export async function importUrlList(pool: Pool, req: UrlListImportRequest): Prom
     req.onLineError?.({ index: lineNumber, code, message });
   };
   const defaults = req.defaults ?? {};
+  let nextProgress = PROGRESS_EVERY_LINES;
   async function* good(): AsyncGenerator<StagedUrlEntry> {
     for await (const raw of splitLines(input, MAX_URL_LIST_LINE_BYTES)) {
+      if (lines >= nextProgress) {
+        nextProgress = lines + PROGRESS_EVERY_LINES;
+        req.onProgress?.({ phase: 'reading', lines, badLines });
+      }
       if ('tooLongBytes' in raw) {
         lines++;
         fail(
@@ -534,6 +545,7 @@ export async function importUrlList(pool: Pool, req: UrlListImportRequest): Prom
           CurationErrorCode.EmptyList,
           'the list has no valid line; the list was left as it is',
         );
+      req.onProgress?.({ phase: 'applying', lines, badLines });
     },
   });
   const sha256 = hash.digest('hex');

@@ -1,9 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { AuditErrorCode, loadPublicKey, verifyBundle } from '@mod/audit';
 import type { PublicKeyInfo } from '@mod/audit';
-import type { Command, CommandIo } from '../command.js';
+import { unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
 
-const USAGE = 'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]... [--allow-unsigned-scope]';
+const USAGE = [
+  'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]... [--allow-unsigned-scope]',
+  'checks an audit export bundle offline (no database, no network) and prints one JSON line. --key (repeatable,',
+  "for key rotation) names the public keys to trust; without it the bundle's own keys are used (compare the",
+  'printed keyId out of band). --allow-unsigned-scope accepts a legacy bundle, reported complete: false.',
+  'exit codes: 0 verified; 1 verification failed or unreadable input; 2 usage',
+].join('\n');
 
 /** Exit codes: 0 verified, 1 verification failed (or unreadable input), 2 usage error. */
 export const AuditExit = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -22,22 +28,13 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
     if (arg === '--allow-unsigned-scope') allowUnsignedScope = true;
     else if (arg === '--key') {
       const path = args[++i];
-      if (path === undefined) {
-        io.stderr(USAGE);
-        return AuditExit.USAGE;
-      }
+      if (path === undefined) return usageError(io, USAGE, '--key needs a file');
       keyPaths.push(path);
     } else if (arg !== undefined && !arg.startsWith('--') && bundlePath === undefined) {
       bundlePath = arg;
-    } else {
-      io.stderr(USAGE);
-      return AuditExit.USAGE;
-    }
+    } else return usageError(io, USAGE, `unexpected argument ${arg}`);
   }
-  if (bundlePath === undefined) {
-    io.stderr(USAGE);
-    return AuditExit.USAGE;
-  }
+  if (bundlePath === undefined) return usageError(io, USAGE, 'no bundle');
 
   const trustedKeys: PublicKeyInfo[] = [];
   for (const path of keyPaths) {
@@ -77,12 +74,11 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
  */
 export const auditCommand: Command = {
   name: 'audit',
-  summary:
-    'verify an audit export bundle offline: audit verify BUNDLE [--key PEMFILE]... [--allow-unsigned-scope]',
+  summary: 'verify an audit export bundle offline (no database, no network)',
+  usage: USAGE,
   run: async (argv, io) => {
     const [sub, ...rest] = argv;
     if (sub === 'verify') return verify(rest, io);
-    io.stderr(USAGE);
-    return sub === undefined || sub === '--help' ? AuditExit.OK : AuditExit.USAGE;
+    return unknownSubcommand(io, USAGE, sub);
   },
 };

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,60 @@ describe('modctl bank', () => {
     const audited = rows.map((r) => JSON.parse(r.record) as { action: string; actor: { id: string } });
     expect(audited.map((r) => r.action)).toEqual(['bank.created', 'bank.imported', 'bank.imported']);
     expect(new Set(audited.map((r) => r.actor.id))).toEqual(new Set(['modctl:alice']));
+  });
+
+  it('imports with its progress on stderr when asked (--progress) or watched (a terminal), and only then', async () => {
+    expect(await runBank(['create', '--name', 'big', '--source', 'test', '--signals', 'md5'], io().io)).toBe(
+      0,
+    );
+    // Real digests: uniform, as the lists' are.
+    const md5 = (i: number) => createHash('md5').update(String(i)).digest('hex');
+    const lines = Array.from({ length: 20_000 }, (_, i) => `md5,${md5(i)}`);
+    lines[4] = 'md5,nope';
+    const file = join(dir, 'big.csv');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const size = (await stat(file)).size;
+    type Progress = { progress: Record<string, unknown> };
+    const progressOf = (err: string[]) =>
+      err
+        .map((l) => JSON.parse(l) as Progress | { line: number })
+        .filter((l): l is Progress => 'progress' in l);
+
+    const shown = io();
+    expect(await runBank(['import', '--bank', 'big', '--format', 'csv', '--progress', file], shown.io)).toBe(
+      3,
+    );
+    expect(JSON.parse(shown.out[0] ?? '{}')).toMatchObject({ lines: 20_000, badLines: 1, added: 19_999 });
+    // The bad line is reported as before, first; the progress lines are JSON too, under their own key.
+    expect(JSON.parse(shown.err[0] ?? '{}')).toMatchObject({
+      line: 5,
+      error: { code: 'MOD_ERR_MATCHER_LIST_BAD_HEX' },
+    });
+    const progress = progressOf(shown.err).map((l) => l.progress);
+    expect(progress.length).toBe(shown.err.length - 1);
+    // `reading` while a slow machine reads (every 2 s), then `applying` once the file is staged, then `done`.
+    expect(progress.slice(0, -2).every((p) => p['phase'] === 'reading')).toBe(true);
+    const summary = { lines: 20_000, accepted: 19_999, badLines: 1, bytesRead: size, bytes: size };
+    expect(progress.at(-2)).toMatchObject({ phase: 'applying', ...summary });
+    expect(progress.at(-1)).toMatchObject({ phase: 'done', ...summary });
+    expect(progress.at(-1)?.['linesPerSecond']).toBeGreaterThan(0);
+    expect(progress.at(-1)?.['elapsedSeconds']).toEqual(expect.any(Number));
+
+    // On a terminal it is shown unasked; in a script (stderr not a terminal, no --progress) stderr holds the bad
+    // lines alone, as it always did.
+    const watched = io();
+    expect(
+      await runBank(['import', '--bank', 'big', '--format', 'csv', file], {
+        ...watched.io,
+        stderrIsTTY: true,
+      }),
+    ).toBe(3);
+    expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines: 20_000 });
+    const script = io();
+    expect(await runBank(['import', '--bank', 'big', '--format', 'csv', file], script.io)).toBe(3);
+    expect(script.err.map((l) => JSON.parse(l) as unknown)).toEqual([
+      { line: 5, error: { code: 'MOD_ERR_MATCHER_LIST_BAD_HEX', message: expect.any(String) as string } },
+    ]);
   });
 
   it('refuses bad usage and unknown banks with typed errors', async () => {

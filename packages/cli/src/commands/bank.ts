@@ -2,16 +2,20 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { isModError } from '@mod/contracts';
 import { createBank, findBank, importBankList } from '@mod/curation';
 import { appendAudit, exportBankEntries } from '@mod/db';
-import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
+import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import { withFileImportProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
 const USAGE = [
-  'usage: modctl bank import --bank NAME --format csv|tsv|jsonl [--strict] [--mode replace|append] FILE',
+  'usage: modctl bank import --bank NAME --format csv|tsv|jsonl [--strict] [--mode replace|append] [--progress]',
+  '                          FILE',
   '       modctl bank export --bank NAME --format csv|tsv|jsonl [--out FILE]',
   '       modctl bank create --name NAME --source SOURCE --signals pdq,md5,... [--policy automatic|review]',
   '                          [--negative] [--licence L] [--list-version V] [--category-scheme S]',
   'environment: DATABASE_URL, DATABASE_SCHEMA, TOPIC_PREFIX; MODCTL_ACTOR (who the audit log names; default',
   '             the OS user)',
+  'import reports each bad line on stderr as JSON ({"line":N,"error":{...}}); with --progress, or when stderr is',
+  'a terminal, also its progress every 2 s and a summary ({"progress":{"phase":...,"lines":N,...}}).',
   'exit codes: 0 done; 1 failed (nothing changed); 2 usage; 3 imported, with bad lines skipped (listed on stderr)',
 ].join('\n');
 
@@ -34,6 +38,7 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
         format: { type: 'string' },
         strict: { type: 'boolean', default: false },
         mode: { type: 'string', default: 'replace' },
+        progress: { type: 'boolean', default: false },
         out: { type: 'string' },
         name: { type: 'string' },
         source: { type: 'string' },
@@ -54,46 +59,46 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
   try {
     if (sub === 'import') {
       const file = positionals[0];
-      if (
-        !v.bank ||
-        !isOneOf(FORMATS, v.format) ||
-        !file ||
-        !isOneOf(['replace', 'append'] as const, v.mode)
-      ) {
-        io.stderr(USAGE);
-        return 2;
-      }
+      if (!v.bank || !isOneOf(FORMATS, v.format) || !file || !isOneOf(['replace', 'append'] as const, v.mode))
+        return usageError(io, USAGE);
       const { bank, format, mode } = { bank: v.bank, format: v.format, mode: v.mode };
       const report = await withDatabase('bankChanges', async (pool, changesTopic) => {
         const found = await findBank(pool, bank);
-        return importBankList(pool, {
-          bankId: found.id,
-          format,
-          mode,
-          strict: v.strict,
-          input: createReadStream(file),
-          changesTopic,
-          provenance: `modctl import of ${file} by ${by.actor.id}`,
-          onLineError: (e) =>
-            io.stderr(JSON.stringify({ line: e.lineNumber, error: { code: e.code, message: e.message } })),
-          inTransaction: async (c, r) => {
-            await appendAudit(c, {
-              ...by,
-              action: 'bank.imported',
-              subject: { type: 'bank', id: found.id },
-              evidence: { added: r.added, removed: r.removed, unchanged: r.unchanged, badLines: r.badLines },
-            });
-          },
-        });
+        const input = createReadStream(file);
+        const enabled = v.progress || io.stderrIsTTY === true;
+        return withFileImportProgress(io, { enabled, file, input }, (onProgress) =>
+          importBankList(pool, {
+            bankId: found.id,
+            format,
+            mode,
+            strict: v.strict,
+            input,
+            onProgress,
+            changesTopic,
+            provenance: `modctl import of ${file} by ${by.actor.id}`,
+            onLineError: (e) =>
+              io.stderr(JSON.stringify({ line: e.lineNumber, error: { code: e.code, message: e.message } })),
+            inTransaction: async (c, r) => {
+              await appendAudit(c, {
+                ...by,
+                action: 'bank.imported',
+                subject: { type: 'bank', id: found.id },
+                evidence: {
+                  added: r.added,
+                  removed: r.removed,
+                  unchanged: r.unchanged,
+                  badLines: r.badLines,
+                },
+              });
+            },
+          }),
+        );
       });
       io.stdout(JSON.stringify(report));
       return report.badLines > 0 ? 3 : 0;
     }
     if (sub === 'export') {
-      if (!v.bank || !isOneOf(FORMATS, v.format)) {
-        io.stderr(USAGE);
-        return 2;
-      }
+      if (!v.bank || !isOneOf(FORMATS, v.format)) return usageError(io, USAGE);
       const { bank, format } = { bank: v.bank, format: v.format };
       await withDatabase('bankChanges', async (pool) => {
         const found = await findBank(pool, bank);
@@ -115,10 +120,8 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
         signals.length === 0 ||
         !signals.every((s) => isOneOf(SIGNALS, s)) ||
         !isOneOf(['automatic', 'review'] as const, v.policy)
-      ) {
-        io.stderr(USAGE);
-        return 2;
-      }
+      )
+        return usageError(io, USAGE);
       const { name, source, policy } = { name: v.name, source: v.source, policy: v.policy };
       const { bank } = await withDatabase('bankChanges', (pool, changesTopic) =>
         createBank(
@@ -153,8 +156,7 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
       io.stdout(JSON.stringify(bank));
       return 0;
     }
-    io.stderr(USAGE);
-    return sub === undefined || sub === '--help' ? 0 : 2;
+    return unknownSubcommand(io, USAGE, sub);
   } catch (err) {
     const error = isModError(err)
       ? err.toJSON()
@@ -167,5 +169,6 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
 export const bankCommand: Command = {
   name: 'bank',
   summary: 'import, export and create hash banks',
+  usage: USAGE,
   run: runBank,
 };

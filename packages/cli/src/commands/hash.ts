@@ -1,9 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { hashMedia, HashingError, recommendedReducedDecode } from '@mod/hashing';
 import type { MediaHashes } from '@mod/hashing';
-import type { Command, CommandIo } from '../command.js';
+import { usageError, type Command, type CommandIo } from '../command.js';
 
-const USAGE = 'usage: modctl hash [--dihedral] [--trim] [--reduced-decode] <file...>';
+const USAGE = [
+  'usage: modctl hash [--dihedral] [--trim] [--reduced-decode] [--] FILE...',
+  'prints one JSON line per file, in argument order: its hashes, or its error ({"file":...,"error":{...}}).',
+  '--dihedral adds the PDQ hashes of the 8 rotations and flips; --trim the PDQ hash with uniform borders cut',
+  'off (null when there are none);',
+  '--reduced-decode decodes large JPEGs at a reduced scale (then reports decodeScale).',
+  'exit codes: 0 every file hashed; 1 a file failed (its line carries the error); 2 usage',
+].join('\n');
 
 /** One output line: the hashes of a file, in a fixed key order, or its error. */
 function toLine(file: string, h: MediaHashes): string {
@@ -51,18 +58,10 @@ export async function runHash(argv: readonly string[], io: CommandIo): Promise<n
     else if (!onlyFiles && arg === '--dihedral') dihedral = true;
     else if (!onlyFiles && arg === '--trim') trim = true;
     else if (!onlyFiles && arg === '--reduced-decode') reduced = true;
-    else if (!onlyFiles && (arg === '--help' || arg === '-h')) {
-      io.stdout(USAGE);
-      return 0;
-    } else if (!onlyFiles && arg.startsWith('-')) {
-      io.stderr(`unknown option ${arg}\n${USAGE}`);
-      return 2;
-    } else files.push(arg);
+    else if (!onlyFiles && arg.startsWith('-')) return usageError(io, USAGE, `unknown option ${arg}`);
+    else files.push(arg);
   }
-  if (files.length === 0) {
-    io.stderr(USAGE);
-    return 2;
-  }
+  if (files.length === 0) return usageError(io, USAGE, 'no file');
   let failed = 0;
   for (const file of files) {
     try {
@@ -84,5 +83,6 @@ export async function runHash(argv: readonly string[], io: CommandIo): Promise<n
 export const hashCommand: Command = {
   name: 'hash',
   summary: 'print exact, PDQ and blockhash hashes of image files as JSON lines',
+  usage: USAGE,
   run: runHash,
 };

@@ -19,7 +19,7 @@ import {
   type Kafka,
 } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
-import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
+import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
 import { CliErrorCode } from '../errors.js';
 import { operator, withPool } from './curator.js';
 
@@ -82,12 +82,12 @@ export async function runKafka(argv: readonly string[], io: CommandIo): Promise<
       const partitions = positiveInt(v.partitions, 3);
       const replicationFactor = positiveInt(v['replication-factor'], 1);
       const maxMessageBytes = positiveInt(v['max-message-bytes'], 16 * 1024 * 1024);
-      if (partitions === null || replicationFactor === null || maxMessageBytes === null) {
-        io.stderr(
-          `--partitions, --replication-factor and --max-message-bytes take positive integers\n${USAGE}`,
+      if (partitions === null || replicationFactor === null || maxMessageBytes === null)
+        return usageError(
+          io,
+          USAGE,
+          '--partitions, --replication-factor and --max-message-bytes take positive integers',
         );
-        return 2;
-      }
       const { kafka, prefix } = kafkaFromEnv();
       const specs = topicSpecs(prefix).map((s) => (s.partitions > 1 ? { ...s, partitions } : s));
       const created = await ensureTopics(kafka, specs, { replicationFactor, maxMessageBytes });
@@ -98,18 +98,13 @@ export async function runKafka(argv: readonly string[], io: CommandIo): Promise<
     }
     if (sub === 'partner') {
       const action = rest[0];
-      if ((action !== 'grant' && action !== 'revoke') || !v.tenant || !v.principal) {
-        io.stderr(USAGE);
-        return 2;
-      }
-      if (!TENANT_ID_PATTERN.test(v.tenant) || !/^[A-Za-z0-9._-]{1,200}$/.test(v.principal)) {
-        io.stderr(`--tenant must be a tenant id and --principal a SCRAM user name\n${USAGE}`);
-        return 2;
-      }
+      if ((action !== 'grant' && action !== 'revoke') || !v.tenant || !v.principal)
+        return usageError(io, USAGE);
+      if (!TENANT_ID_PATTERN.test(v.tenant) || !/^[A-Za-z0-9._-]{1,200}$/.test(v.principal))
+        return usageError(io, USAGE, '--tenant must be a tenant id and --principal a SCRAM user name');
       return await partner(action, v.tenant, v.principal, io);
     }
-    io.stderr(USAGE);
-    return 2;
+    return unknownSubcommand(io, USAGE, sub);
   } catch (err) {
     const code = isModError(err) ? err.code : CliErrorCode.Kafka;
     io.stderr(JSON.stringify({ error: { code, message: (err as Error).message } }));
@@ -175,5 +170,6 @@ async function partner(
 export const kafkaCommand: Command = {
   name: 'kafka',
   summary: "broker set-up: topics and service ACLs; partners' topics and ACLs",
+  usage: USAGE,
   run: runKafka,
 };

@@ -15,7 +15,7 @@ import {
   withTransaction,
   type Pool,
 } from '@mod/db';
-import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
+import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -83,10 +83,7 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
   );
   if (parsed === null) return 2;
   const { values: v } = parsed;
-  const usage = () => {
-    io.stderr(USAGE);
-    return 2;
-  };
+  const usage = () => usageError(io, USAGE);
   const invalid = (e: CliError) => {
     io.stderr(JSON.stringify({ error: e.toJSON() }));
     return 2;
@@ -184,8 +181,7 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
       });
       return 0;
     }
-    io.stderr(USAGE);
-    return sub === undefined || sub === '--help' ? 0 : 2;
+    return unknownSubcommand(io, USAGE, sub);
   } catch (err) {
     const error = isModError(err)
       ? err.toJSON()
@@ -198,5 +194,6 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
 export const keyCommand: Command = {
   name: 'key',
   summary: 'issue, revoke and list API keys (the first admin key too)',
+  usage: USAGE,
   run: runKey,
 };

@@ -11,7 +11,7 @@ import {
   type PoolClient,
   type StoredTenant,
 } from '@mod/db';
-import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
+import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -90,10 +90,7 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
   );
   if (parsed === null) return 2;
   const { values: v } = parsed;
-  const usage = () => {
-    io.stderr(USAGE);
-    return 2;
-  };
+  const usage = () => usageError(io, USAGE);
   const invalid = (e: CliError) => {
     io.stderr(JSON.stringify({ error: e.toJSON() }));
     return 2;
@@ -172,8 +169,7 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
       io.stdout(JSON.stringify(tenant));
       return 0;
     }
-    io.stderr(USAGE);
-    return sub === undefined || sub === '--help' ? 0 : 2;
+    return unknownSubcommand(io, USAGE, sub);
   } catch (err) {
     const error = isModError(err)
       ? err.toJSON()
@@ -186,5 +182,6 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
 export const tenantCommand: Command = {
   name: 'tenant',
   summary: 'create, list, change, disable and enable tenants',
+  usage: USAGE,
   run: runTenant,
 };

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,45 @@ describe('modctl url-list', () => {
       'url_list.entry_removed',
       'url_list.imported',
       'url_list.settings_changed',
+    ]);
+  });
+
+  it('imports with its progress on stderr when asked (--progress) or watched (a terminal), and only then', async () => {
+    expect(await runUrlList(['create', '--name', 'big', '--source', 'test'], io().io)).toBe(0);
+    const lines = Array.from({ length: 5000 }, (_, i) => `big.example/page-${i}.html`);
+    lines[9] = 'ftp://big.example/x';
+    const file = join(dir, 'big.txt');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const size = (await stat(file)).size;
+    type Progress = { progress: Record<string, unknown> };
+    const progressOf = (err: string[]) =>
+      err.map((l) => json<Progress | { line: number }>(l)).filter((l): l is Progress => 'progress' in l);
+
+    const shown = io();
+    expect(
+      await runUrlList(['import', '--list', 'big', '--format', 'txt', '--progress', file], shown.io),
+    ).toBe(3);
+    expect(json(shown.out[0])).toMatchObject({ lines: 5000, badLines: 1, added: 4999 });
+    expect(json(shown.err[0])).toMatchObject({ line: 10, error: { code: 'MOD_ERR_URL_SCHEME' } });
+    const progress = progressOf(shown.err).map((l) => l.progress);
+    expect(progress.length).toBe(shown.err.length - 1);
+    expect(progress.slice(0, -2).every((p) => p['phase'] === 'reading')).toBe(true);
+    const summary = { lines: 5000, accepted: 4999, badLines: 1, bytesRead: size, bytes: size };
+    expect(progress.at(-2)).toMatchObject({ phase: 'applying', ...summary });
+    expect(progress.at(-1)).toMatchObject({ phase: 'done', ...summary });
+
+    const watched = io();
+    expect(
+      await runUrlList(['import', '--list', 'big', '--format', 'txt', file], {
+        ...watched.io,
+        stderrIsTTY: true,
+      }),
+    ).toBe(3);
+    expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines: 5000 });
+    const script = io();
+    expect(await runUrlList(['import', '--list', 'big', '--format', 'txt', file], script.io)).toBe(3);
+    expect(script.err.map((l) => json(l))).toEqual([
+      { line: 10, error: { code: 'MOD_ERR_URL_SCHEME', message: expect.any(String) as string } },
     ]);
   });
 

@@ -12,7 +12,8 @@ import {
   type UrlListRemoval,
 } from '@mod/curation';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db';
-import { parseCommandArgs, type Command, type CommandIo } from '../command.js';
+import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import { withFileImportProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
 const USAGE = [
@@ -23,11 +24,14 @@ const USAGE = [
   '       modctl url-list remove --list NAME --reason TEXT (--kind KIND PATTERN... | --id ID ...)',
   '       modctl url-list list --list NAME [--kind KIND] [--removed] [--limit N] [--after ID]',
   '       modctl url-list import --list NAME --format txt|jsonl [--mode replace|append] [--strict]',
-  '                              [--kind KIND] [--dedicated] [--no-block] [--category C] FILE',
+  '                              [--kind KIND] [--dedicated] [--no-block] [--category C] [--progress] FILE',
   '       modctl url-list settings --list NAME [--enabled true|false] [--negative true|false]',
   '                                [--policy automatic|review]',
   'environment: DATABASE_URL, DATABASE_SCHEMA, TOPIC_PREFIX; MODCTL_ACTOR (who the audit log names; default',
   '             the OS user)',
+  'Refused entries and lines are reported on stderr as JSON ({"index":N,...} or {"line":N,...}); import with',
+  '--progress, or when stderr is a terminal, also reports its progress every 2 s and a summary',
+  '({"progress":{"phase":...,"lines":N,...}}).',
   'exit codes: 0 done; 1 failed (nothing changed); 2 usage; 3 done, with bad entries or lines skipped (listed',
   '            on stderr)',
 ].join('\n');
@@ -71,6 +75,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
         format: { type: 'string' },
         mode: { type: 'string', default: 'replace' },
         strict: { type: 'boolean', default: false },
+        progress: { type: 'boolean', default: false },
         enabled: { type: 'string' },
       },
     },
@@ -79,10 +84,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
   );
   if (parsed === null) return 2;
   const { values: v, positionals } = parsed;
-  const usage = () => {
-    io.stderr(USAGE);
-    return 2;
-  };
+  const usage = () => usageError(io, USAGE);
   const by = operator();
   try {
     if (sub === 'create') {
@@ -215,23 +217,28 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
       const kind = v.kind;
       const report = await withDatabase('urlListChanges', async (pool, topic) => {
         const bank = await findUrlList(pool, { name: list });
-        return importUrlList(pool, {
-          bankId: bank.id,
-          format,
-          mode,
-          strict: v.strict,
-          input: createReadStream(file),
-          defaults: {
-            ...(kind === undefined ? {} : { kind }),
-            dedicatedToAbuse: v.dedicated,
-            block: !v['no-block'],
-            ...(v.category === undefined ? {} : { category: v.category }),
-          },
-          changesTopic: topic,
-          provenance: `modctl import of ${file} by ${by.actor.id}`,
-          by,
-          onLineError: (e) => reportError(io, 'line', e),
-        });
+        const input = createReadStream(file);
+        const enabled = v.progress || io.stderrIsTTY === true;
+        return withFileImportProgress(io, { enabled, file, input }, (onProgress) =>
+          importUrlList(pool, {
+            bankId: bank.id,
+            format,
+            mode,
+            strict: v.strict,
+            input,
+            onProgress,
+            defaults: {
+              ...(kind === undefined ? {} : { kind }),
+              dedicatedToAbuse: v.dedicated,
+              block: !v['no-block'],
+              ...(v.category === undefined ? {} : { category: v.category }),
+            },
+            changesTopic: topic,
+            provenance: `modctl import of ${file} by ${by.actor.id}`,
+            by,
+            onLineError: (e) => reportError(io, 'line', e),
+          }),
+        );
       });
       io.stdout(JSON.stringify(report));
       return report.badLines > 0 ? 3 : 0;
@@ -268,8 +275,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
       io.stdout(JSON.stringify(bank));
       return 0;
     }
-    io.stderr(USAGE);
-    return sub === undefined || sub === '--help' ? 0 : 2;
+    return unknownSubcommand(io, USAGE, sub);
   } catch (err) {
     const error = isModError(err)
       ? err.toJSON()
@@ -282,5 +288,6 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
 export const urlListCommand: Command = {
   name: 'url-list',
   summary: 'create URL lists; add, remove, list and import their entries',
+  usage: USAGE,
   run: runUrlList,
 };
