@@ -59,8 +59,10 @@ HELM_VERSION=4.1.4
 HELM_SHA256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
 HELM_BIN="$REPO_ROOT/.tools/helm-v$HELM_VERSION/helm"
 ensure_deploy_tools() {
-  if ! command -v shellcheck >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get install -y -qq shellcheck >/dev/null 2>&1 || log "WARNING: could not install shellcheck"
+  if { ! command -v shellcheck || ! command -v unzip; } >/dev/null 2>&1 && [ "$(id -u)" = "0" ] &&
+      command -v apt-get >/dev/null 2>&1; then
+    (apt-get install -y -qq shellcheck unzip >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 &&
+      apt-get install -y -qq shellcheck unzip >/dev/null 2>&1; }) || log "WARNING: could not install shellcheck, unzip"
   fi
   [ -x "$HELM_BIN" ] && return
   local tmp; tmp="$(mktemp -d)"
