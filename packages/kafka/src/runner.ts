@@ -80,6 +80,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
   let stopping = false;
   let ready = false;
+  // Every outcome's series exists from the start, so the first dead letter is an increase from 0 (alerts see it).
+  for (const outcome of ['ok', 'drop', 'dlq', 'retry'] as const)
+    options.metrics.outcomes.inc({ step: options.stepName, outcome }, 0);
 
   async function deadLetter(m: ConsumedMessage, code: string, message: string): Promise<void> {
     const record: DeadLetter = {
@@ -196,6 +199,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
           while (next < messages.length && payload.isRunning() && !payload.isStale() && !isStopping()) {
             const index = next++;
             const raw = messages[index] as KafkaMessage;
+            options.metrics.messageAge.observe({ step: options.stepName }, messageAgeSeconds(raw.timestamp));
             const m: ConsumedMessage = {
               topic: batch.topic,
               partition: batch.partition,
@@ -281,6 +285,12 @@ function headersOf(raw: KafkaMessage): Record<string, Buffer> {
     if (first !== undefined) out[name] = Buffer.isBuffer(first) ? first : Buffer.from(first, 'utf8');
   }
   return out;
+}
+
+/** Seconds since a record's timestamp (milliseconds, as a string); 0 for a clock ahead of ours or no timestamp. */
+export function messageAgeSeconds(timestampMs: string, nowMs = Date.now()): number {
+  const at = Number.parseInt(timestampMs, 10);
+  return Number.isFinite(at) ? Math.max(0, (nowMs - at) / 1000) : 0;
 }
 
 function process_hrtime(): bigint {
