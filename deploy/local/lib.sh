@@ -79,9 +79,23 @@ ensure_deploy_tools() {
   rm -rf "$tmp"
 }
 
+# promtool and prometheus (Debian `prometheus`) check the alerting rules and scrape the services in a test.
+# Without recommends (node-exporter, a daemon the tests do not need); the tests start their own Prometheus.
+ensure_prometheus_tools() {
+  if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then return; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing prometheus (promtool)"
+    (apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1; }) ||
+      log "WARNING: could not install prometheus; the rule checks and the scrape test will be skipped"
+  else
+    log "WARNING: promtool missing and not root; the rule checks and the scrape test will be skipped"
+  fi
+}
+
 # Debian tools some tests need (named-checkzone validates the DNS RPZ output). Installed when missing and root.
 ensure_test_tools() {
   ensure_deploy_tools
+  ensure_prometheus_tools
   if command -v named-checkzone >/dev/null 2>&1; then return; fi
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     log "installing bind9-utils (named-checkzone)"

@@ -126,6 +126,8 @@ export interface OutgoingMessage {
   key?: string | Buffer | null;
   value: string | Buffer | null;
   headers?: Readonly<Record<string, string | Buffer>>;
+  /** The record's CreateTime, ms since the epoch (default: when it is sent). */
+  timestamp?: number;
 }
 
 /** Publishes messages. Idempotent (no duplicates from its own retries), acks from every in-sync replica. */
@@ -154,6 +156,7 @@ const toRecord = (topic: string, m: OutgoingMessage) => {
     ...(key === undefined ? {} : { key }),
     ...(value === undefined ? {} : { value }),
     ...(headers === undefined ? {} : { headers }),
+    ...(m.timestamp === undefined ? {} : { timestamp: BigInt(m.timestamp) }),
   };
 };
 

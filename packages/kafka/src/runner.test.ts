@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Codecs, ModError } from '@mod/contracts';
-import { createLogger, createRegistry, createStepMetrics } from '@mod/telemetry';
+import { createLogger, createRegistry, createStepMetrics, type Histogram } from '@mod/telemetry';
 import {
   createConsumerRunner,
   createKafka,
@@ -13,6 +13,7 @@ import {
   type Producer,
   type StepOutcome,
 } from './index.js';
+import { messageAgeSeconds } from './runner.js';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
@@ -68,9 +69,9 @@ describe('consumer runner (real Kafka)', () => {
     await runner.stop();
     expect([...processed].sort()).toEqual(['a', 'b', 'c', 'flaky']);
     expect(flakyFailures).toBe(3);
-    expect(await registry.getSingleMetricAsString('mod_step_outcomes_total')).toMatch(
-      /outcome="retry",service="test"} 2\n[\s\S]*outcome="dlq",service="test"} 1/,
-    );
+    const outcomes = await registry.getSingleMetricAsString('mod_step_outcomes_total');
+    expect(outcomes).toContain('outcome="retry",service="test"} 2');
+    expect(outcomes).toContain('outcome="dlq",service="test"} 1');
 
     const letters = await readTopic(kafka, dlq, (r) => r.length >= 1, 20_000);
     expect(letters).toHaveLength(1);
@@ -141,5 +142,63 @@ describe('consumer runner topic discovery (real Kafka)', () => {
     } finally {
       await runner.stop();
     }
+  });
+});
+
+describe('consumer runner metrics (real Kafka)', () => {
+  it("records each message's age from its Kafka timestamp, and every outcome's series from the start", async () => {
+    const ageTopic = `${prefix}age`;
+    await ensureTopics(kafka, [
+      { name: ageTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+    ]);
+    const registry = createRegistry('age');
+    const seen: string[] = [];
+    const runner = createConsumerRunner({
+      kafka,
+      groupId: `${prefix}age-g`,
+      topics: [ageTopic],
+      stepName: 'age',
+      step: async (m) => (seen.push(m.value?.toString() ?? ''), ok),
+      producer,
+      deadLetterTopic: dlq,
+      logger,
+      metrics: createStepMetrics(registry),
+    });
+    // Before any message: a dead-letter count of 0, so the first dead letter shows as an increase.
+    expect(await registry.getSingleMetricAsString('mod_step_outcomes_total')).toContain(
+      'mod_step_outcomes_total{step="age",outcome="dlq",service="age"} 0',
+    );
+    // One record produced two minutes ago (its CreateTime), one now.
+    await producer.send({
+      topic: ageTopic,
+      messages: [
+        { value: 'old', timestamp: Date.now() - 120_000 },
+        { value: 'new', timestamp: Date.now() },
+      ],
+    });
+    await runner.start();
+    try {
+      await waitFor(() => seen.length === 2);
+    } finally {
+      await runner.stop();
+    }
+    const histogram = registry.getSingleMetric('mod_step_message_age_seconds') as
+      | Histogram<'step' | 'le'>
+      | undefined;
+    const age = await histogram?.get();
+    const value = (name: string, le?: number) =>
+      age?.values.find((v) => v.metricName === name && (le === undefined || v.labels['le'] === le))?.value;
+    expect(value('mod_step_message_age_seconds_count')).toBe(2);
+    expect(value('mod_step_message_age_seconds_sum')).toBeGreaterThanOrEqual(120);
+    expect(value('mod_step_message_age_seconds_sum')).toBeLessThan(120 + 60);
+    expect(value('mod_step_message_age_seconds_bucket', 60)).toBe(1);
+    expect(value('mod_step_message_age_seconds_bucket', 300)).toBe(2);
+  });
+
+  it('counts a clock ahead of ours, or a missing timestamp, as age 0', () => {
+    expect(messageAgeSeconds(1000, 3500)).toBe(2.5);
+    expect(messageAgeSeconds(5000, 3500)).toBe(0);
+    expect(messageAgeSeconds(0, 3500)).toBe(0);
+    expect(messageAgeSeconds(Number.NaN, 3500)).toBe(0);
   });
 });

@@ -90,6 +90,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   const baseDelay = options.retryDelayMs ?? 200;
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
   let stopping = false;
+  // Every outcome's series exists from the start, so the first dead letter is an increase from 0 (alerts see it).
+  for (const outcome of ['ok', 'drop', 'dlq', 'retry'] as const)
+    options.metrics.outcomes.inc({ step: options.stepName, outcome }, 0);
 
   async function deadLetter(m: ConsumedMessage, code: string, message: string): Promise<void> {
     const record: DeadLetter = {
@@ -212,6 +215,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       for await (const raw of s.stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
         if (isStopping()) break;
         const m = consumedOf(raw);
+        options.metrics.messageAge.observe({ step: options.stepName }, messageAgeSeconds(m.timestamp));
         const ticket = commits.track(raw);
         const task = process(m, isStopping).then((finished) => {
           if (finished) commits.done(ticket);
@@ -396,6 +400,11 @@ function createCommitter(consumer: PlatformaticConsumer, log: Logger) {
     },
     flush,
   };
+}
+
+/** Seconds since a record's timestamp (ms since the epoch); 0 for a clock ahead of ours or no timestamp. */
+export function messageAgeSeconds(timestampMs: number, nowMs = Date.now()): number {
+  return Number.isFinite(timestampMs) && timestampMs > 0 ? Math.max(0, (nowMs - timestampMs) / 1000) : 0;
 }
 
 function process_hrtime(): bigint {

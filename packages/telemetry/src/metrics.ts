@@ -10,10 +10,12 @@ export function createRegistry(service: string): Registry {
   return registry;
 }
 
-/** Metrics every pipeline step runner records: one histogram and one counter, labelled by a small fixed set. */
+/** Metrics every pipeline step runner records: histograms and a counter, labelled by a small fixed set. */
 export interface StepMetrics {
   duration: Histogram<'step' | 'outcome'>;
   outcomes: Counter<'step' | 'outcome'>;
+  /** Age of each message (its Kafka timestamp) when the step picks it up: the consumer's lag, in time. */
+  messageAge: Histogram<'step'>;
 }
 
 export function createStepMetrics(registry: Registry): StepMetrics {
@@ -29,6 +31,13 @@ export function createStepMetrics(registry: Registry): StepMetrics {
       name: 'mod_step_outcomes_total',
       help: 'Pipeline step outcomes (ok, drop, dlq, retry)',
       labelNames: ['step', 'outcome'],
+      registers: [registry],
+    }),
+    messageAge: new Histogram({
+      name: 'mod_step_message_age_seconds',
+      help: 'Age of a message (now less its Kafka timestamp) when the step picks it up',
+      labelNames: ['step'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 21600],
       registers: [registry],
     }),
   };

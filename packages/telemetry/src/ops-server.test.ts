@@ -23,6 +23,14 @@ describe('ops server', () => {
       'db',
       'kafka',
     ]);
+    // The same checks, as a gauge per check, evaluated when scraped.
+    const scraped = (await app.inject('/metrics')).body;
+    expect(scraped).toContain('mod_readiness_check_success{check="db",service="test"} 0');
+    expect(scraped).toContain('mod_readiness_check_success{check="kafka",service="test"} 0');
+    dbUp = true;
+    expect((await app.inject('/metrics')).body).toContain(
+      'mod_readiness_check_success{check="db",service="test"} 1',
+    );
     await app.close();
   });
 });

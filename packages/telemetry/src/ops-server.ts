@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 
 /** A readiness check: resolves true when the dependency is usable. Must be cheap and time-bounded. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -29,19 +29,34 @@ async function withTimeout(check: ReadinessCheck, timeoutMs: number): Promise<bo
  * Routes every service exposes: `/metrics` (Prometheus text), `/health/live` (the process is up),
  * `/health/ready` (every dependency check passes; 503 with the failing names otherwise).
  * Registered on an existing fastify app (the api) or on a dedicated one (workers).
+ * The checks are also the gauge `mod_readiness_check_success{check}`, run at each scrape, so an alert can name
+ * the dependency a service lost.
  */
 export function registerOpsRoutes(app: FastifyInstance, options: OpsServerOptions): void {
   const timeoutMs = options.checkTimeoutMs ?? 2000;
+  const runChecks = () =>
+    Promise.all(
+      Object.entries(options.checks).map(
+        async ([name, check]) => [name, await withTimeout(check, timeoutMs)] as const,
+      ),
+    );
+  if (options.registry.getSingleMetric('mod_readiness_check_success') === undefined)
+    new Gauge({
+      name: 'mod_readiness_check_success',
+      help: 'Readiness checks when scraped: 1 passing, 0 failing (as /health/ready)',
+      labelNames: ['check'],
+      registers: [options.registry],
+      async collect() {
+        for (const [name, ok] of await runChecks()) this.set({ check: name }, ok ? 1 : 0);
+      },
+    });
   app.get('/metrics', async (_req, reply) => {
     const body = await options.registry.metrics();
     return reply.type(options.registry.contentType).send(body);
   });
   app.get('/health/live', async () => ({ status: 'live' }));
   app.get('/health/ready', async (_req, reply) => {
-    const entries = Object.entries(options.checks);
-    const results = await Promise.all(
-      entries.map(async ([name, check]) => [name, await withTimeout(check, timeoutMs)] as const),
-    );
+    const results = await runChecks();
     const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
     return reply
       .code(failing.length === 0 ? 200 : 503)

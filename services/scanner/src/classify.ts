@@ -26,6 +26,8 @@ export interface MediaClassifier {
    * matching never waits on a broken classifier.
    */
   classify(sha256: string, bytes: Uint8Array): Promise<Classification | null>;
+  /** Media waiting for a classifier thread (not counting the ones being classified). */
+  queueSize(): number;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
       options.outcomes.inc({ outcome: 'classified' });
       return toClassification({ ...stored, classifiedAt: new Date().toISOString() }, false);
     },
+    queueSize: () => pool.queueSize,
     close: () => pool.destroy(),
   };
 }

@@ -101,6 +101,16 @@ export function createScannerService(
         }),
       })
     : undefined;
+  new Gauge({
+    name: 'mod_scanner_pool_queue_size',
+    help: 'Media waiting for a worker thread, by pool (hash, classifier)',
+    labelNames: ['pool'],
+    registers: [registry],
+    collect() {
+      this.set({ pool: 'hash' }, pool.queueSize);
+      if (classifier !== undefined) this.set({ pool: 'classifier' }, classifier.queueSize());
+    },
+  });
   let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
 
