@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# Single-node Apache Kafka 4 (KRaft) on 127.0.0.1:9092, from jars that Maven fetches from Maven Central.
-# Every client authenticates: SASL/SCRAM-SHA-512 over TLS (SASL_SSL), and the StandardAuthorizer refuses whatever
-# no ACL allows. The broker's CA and every principal's password are generated on first start under .data/.
+# Apache Kafka 4 (KRaft) on 127.0.0.1, from jars that Maven fetches from Maven Central: a single node on :9092, or
+# with MOD_KAFKA_NODES=3 a cluster of three (each broker and controller; replication 3, min.insync.replicas 2) on
+# :9092, :9094, :9096 (controllers on the next port of each). Every client authenticates: SASL/SCRAM-SHA-512 over
+# TLS (SASL_SSL), and the StandardAuthorizer refuses whatever no ACL allows. The CA and every principal's password
+# are generated on first start under .data/ (MOD_DATA_DIR).
 #   deploy/local/kafka.sh start            fetch jars (cached), make TLS material and credentials once, format
 #                                          storage once, start, wait until an authenticated client is served
 #   deploy/local/kafka.sh stop             stop cleanly (SIGTERM, then wait)
 #   deploy/local/kafka.sh status
+#   deploy/local/kafka.sh bootstrap        print the bootstrap servers (for KAFKA_BROKERS)
 #   deploy/local/kafka.sh principal NAME   make sure the SCRAM user NAME exists (a partner's, say); prints the
 #                                          file holding its credentials (KAFKA_SASL_USERNAME / _PASSWORD)
-# Idempotent: starting a running broker, or stopping a stopped one, does nothing.
+#   deploy/local/kafka.sh kill-node N      SIGKILL node N (failure tests); start-node N starts it again
+# Idempotent: starting a running cluster, or stopping a stopped one, does nothing.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SCRAM_USERS_FILE="$KAFKA_DATA/.scram-users"
+SCRAM_USERS_FILE="$DATA_DIR/kafka-scram-users"
+
+# Node i's ports, storage, pid file and log; a single node keeps the paths it always had.
+node_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
+node_controller_port() { echo $((KAFKA_CONTROLLER_PORT + 2 * ($1 - 1))); }
+node_suffix() { [ "$KAFKA_NODES" -eq 1 ] && echo "" || echo "-$1"; }
+node_data() { echo "$DATA_DIR/kafka$(node_suffix "$1")"; }
+node_pid_file() { echo "$DATA_DIR/kafka$(node_suffix "$1").pid"; }
+node_log() { echo "$DATA_DIR/kafka$(node_suffix "$1").log"; }
+node_config() { echo "$DATA_DIR/kafka-server$(node_suffix "$1").properties"; }
+nodes() { seq 1 "$KAFKA_NODES"; }
 
 fetch_jars() {
   if [ -f "$KAFKA_LIBS/.complete" ] && [ "$KAFKA_LIBS/.complete" -nt "$KAFKA_DIR/pom.xml" ]; then return; fi
@@ -22,13 +36,14 @@ fetch_jars() {
   touch "$KAFKA_LIBS/.complete"
 }
 
-running_pid() {
-  [ -f "$KAFKA_PID_FILE" ] || return 1
-  local pid; pid="$(cat "$KAFKA_PID_FILE")"
+node_pid() {
+  local file; file="$(node_pid_file "$1")"
+  [ -f "$file" ] || return 1
+  local pid; pid="$(cat "$file")"
   kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-# A private CA and the broker's certificate (SAN 127.0.0.1 and localhost), made once. Clients trust ca.pem.
+# A private CA and the brokers' certificate (SAN 127.0.0.1 and localhost), made once. Clients trust ca.pem.
 ensure_tls() {
   [ -f "$KAFKA_TLS_DIR/broker.pem" ] && return
   log "making the local Kafka CA and broker certificate in $KAFKA_TLS_DIR"
@@ -53,20 +68,25 @@ ensure_tls() {
 }
 
 write_config() {
-  mkdir -p "$KAFKA_DATA"
-  local admin_pw controller_pw
+  local admin_pw controller_pw voters="" i replicas min_isr
   admin_pw="$(principal_password admin)"
   controller_pw="$(principal_password controller)"
-  (umask 077 && cat > "$DATA_DIR/kafka-server.properties" <<PROPS
+  for i in $(nodes); do voters="$voters${voters:+,}$i@$KAFKA_HOST:$(node_controller_port "$i")"; done
+  # One node: replication 1. A cluster: every partition on 3 brokers, a write needs 2 of them.
+  replicas=$((KAFKA_NODES >= 3 ? 3 : 1))
+  min_isr=$((KAFKA_NODES >= 3 ? 2 : 1))
+  for i in $(nodes); do
+    mkdir -p "$(node_data "$i")"
+    (umask 077 && cat > "$(node_config "$i")" <<PROPS
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-listeners=SASL_SSL://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=SASL_SSL://$KAFKA_HOST:$KAFKA_PORT
+node.id=$i
+controller.quorum.voters=$voters
+listeners=SASL_SSL://$KAFKA_HOST:$(node_port "$i"),CONTROLLER://$KAFKA_HOST:$(node_controller_port "$i")
+advertised.listeners=SASL_SSL://$KAFKA_HOST:$(node_port "$i")
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_SSL
 listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT
-# Clients: SCRAM-SHA-512 over TLS. The broker talks to itself as the admin super user.
+# Clients: SCRAM-SHA-512 over TLS. Brokers talk to each other as the admin super user.
 sasl.enabled.mechanisms=SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin_pw";
@@ -78,22 +98,25 @@ ssl.keystore.type=PEM
 ssl.keystore.location=$KAFKA_TLS_DIR/broker.pem
 ssl.truststore.type=PEM
 ssl.truststore.location=$KAFKA_CA_PEM
-# Nothing is allowed that no ACL allows; only the broker itself and the operator's admin are super users.
+# Nothing is allowed that no ACL allows; only the brokers themselves and the operator's admin are super users.
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:admin;User:controller
 allow.everyone.if.no.acl.found=false
-log.dirs=$KAFKA_DATA
+log.dirs=$(node_data "$i")
 num.partitions=3
-offsets.topic.replication.factor=1
+default.replication.factor=$replicas
+min.insync.replicas=$min_isr
+offsets.topic.replication.factor=$replicas
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$replicas
+transaction.state.log.min.isr=$min_isr
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 message.max.bytes=16777216
 log.cleaner.backoff.ms=1000
 PROPS
-  )
+    )
+  done
   (umask 077 && cat > "$KAFKA_ADMIN_PROPS" <<PROPS
 security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512
@@ -106,26 +129,29 @@ PROPS
 
 kafka_java() { java -Dlog4j.configuration=file:/dev/null -cp "$KAFKA_LIBS/*" "$@"; }
 
+# Every node formatted with one cluster id and the same SCRAM users (stored in the metadata log).
 format_storage() {
-  [ -f "$KAFKA_DATA/meta.properties" ] && return
-  log "formatting KRaft storage in $KAFKA_DATA (SCRAM users: admin $SERVICE_PRINCIPALS)"
-  local args=() name
+  [ -f "$(node_data 1)/meta.properties" ] && return
+  log "formatting KRaft storage of $KAFKA_NODES node(s) in $DATA_DIR (SCRAM users: admin $SERVICE_PRINCIPALS)"
+  local args=() name cluster i
   for name in admin $SERVICE_PRINCIPALS; do
     args+=(--add-scram "SCRAM-SHA-512=[name=$name,password=$(principal_password "$name")]")
   done
-  kafka_java kafka.tools.StorageTool format --ignore-formatted \
-    -t "$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)" \
-    -c "$DATA_DIR/kafka-server.properties" "${args[@]}" >/dev/null 2>&1
+  cluster="$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
+  for i in $(nodes); do
+    kafka_java kafka.tools.StorageTool format --ignore-formatted -t "$cluster" -c "$(node_config "$i")" \
+      "${args[@]}" >/dev/null 2>&1 || die "could not format the storage of node $i"
+  done
   printf '%s\n' admin $SERVICE_PRINCIPALS > "$SCRAM_USERS_FILE"
 }
 
-# Adds a SCRAM user to the running broker (credentials generated on first use); no-op when it is known.
+# Adds a SCRAM user to the running cluster (credentials generated on first use); no-op when it is known.
 add_scram_user() {
   local name=$1
   grep -qx -- "$name" "$SCRAM_USERS_FILE" 2>/dev/null && return
   local config_command=org.apache.kafka.tools.ConfigCommand
   [[ "$KAFKA_VERSION" == 3.* ]] && config_command=kafka.admin.ConfigCommand
-  kafka_java "$config_command" --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" \
+  kafka_java "$config_command" --bootstrap-server "$(bootstrap)" \
     --command-config "$KAFKA_ADMIN_PROPS" --alter --entity-type users --entity-name "$name" \
     --add-config "SCRAM-SHA-512=[password=$(principal_password "$name")]" >/dev/null 2>&1 ||
     die "could not create the SCRAM user $name"
@@ -133,60 +159,92 @@ add_scram_user() {
   log "SCRAM user $name created"
 }
 
+start_node() {
+  local i=$1 pid
+  if pid="$(node_pid "$i")"; then log "Kafka node $i already running (pid $pid)"; return; fi
+  if port_open "$KAFKA_HOST" "$(node_port "$i")"; then die "port $(node_port "$i") is taken by another process"; fi
+  log "starting Kafka node $i on $KAFKA_HOST:$(node_port "$i"), SASL_SSL (log: $(node_log "$i"))"
+  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$(node_config "$i")" >"$(node_log "$i")" 2>&1 &
+  echo $! > "$(node_pid_file "$i")"
+}
+
 start() {
-  if pid="$(running_pid)"; then log "Kafka already running (pid $pid)"; wait_ready; return; fi
-  if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then die "port $KAFKA_PORT is taken by another process"; fi
-  if [ -f "$KAFKA_DATA/meta.properties" ] && [ ! -f "$(principal_file admin)" ]; then
-    die "$KAFKA_DATA was formatted with credentials that are gone; remove $KAFKA_DATA to start afresh"
+  if [ -f "$(node_data 1)/meta.properties" ] && [ ! -f "$(principal_file admin)" ]; then
+    die "$(node_data 1) was formatted with credentials that are gone; remove $DATA_DIR/kafka* to start afresh"
   fi
   fetch_jars
   ensure_tls
   write_config
   format_storage
-  log "starting Kafka on $KAFKA_HOST:$KAFKA_PORT, SASL_SSL (log: $KAFKA_LOG)"
-  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    -cp "$KAFKA_LIBS/*" kafka.Kafka "$DATA_DIR/kafka-server.properties" >"$KAFKA_LOG" 2>&1 &
-  echo $! > "$KAFKA_PID_FILE"
+  local i
+  for i in $(nodes); do start_node "$i"; done
   wait_ready
   # Service principals added to the project after this storage was formatted.
   for name in $SERVICE_PRINCIPALS; do add_scram_user "$name"; done
 }
 
-# Ready means the broker answers an authenticated client's metadata request, not merely that its port is open.
+bootstrap() { kafka_bootstrap; }
+
+# Ready means the cluster answers an authenticated client's metadata request, not merely that a port is open.
 wait_ready() {
-  local deadline=$((SECONDS + 90))
-  until kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" \
+  local deadline=$((SECONDS + 120)) i
+  until kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap)" \
       --command-config "$KAFKA_ADMIN_PROPS" --list >/dev/null 2>&1; do
-    if ! running_pid >/dev/null; then tail -n 30 "$KAFKA_LOG" >&2 || true; die "Kafka exited during start-up"; fi
-    [ $SECONDS -lt $deadline ] || die "Kafka not ready after 90 s (see $KAFKA_LOG)"
+    for i in $(nodes); do
+      if ! node_pid "$i" >/dev/null; then
+        tail -n 30 "$(node_log "$i")" >&2 || true
+        die "Kafka node $i exited during start-up"
+      fi
+    done
+    [ $SECONDS -lt $deadline ] || die "Kafka not ready after 120 s (see $DATA_DIR/kafka*.log)"
     sleep 1
   done
-  log "Kafka ready on $KAFKA_HOST:$KAFKA_PORT (SASL_SSL; CA $KAFKA_CA_PEM, credentials in $KAFKA_CREDS_DIR)"
+  log "Kafka ready on $(bootstrap) (SASL_SSL; CA $KAFKA_CA_PEM, credentials in $KAFKA_CREDS_DIR)"
+}
+
+stop_node() {
+  local i=$1 signal=${2:-TERM} pid
+  if ! pid="$(node_pid "$i")"; then rm -f "$(node_pid_file "$i")"; return; fi
+  log "stopping Kafka node $i (pid $pid, SIG$signal)"
+  kill "-$signal" "$pid"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then log "Kafka node $i did not stop in 30 s; killing"; kill -KILL "$pid"; fi
+  rm -f "$(node_pid_file "$i")"
 }
 
 stop() {
-  local pid
-  if ! pid="$(running_pid)"; then log "Kafka not running"; rm -f "$KAFKA_PID_FILE"; return; fi
-  log "stopping Kafka (pid $pid)"
-  kill -TERM "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 "$pid" 2>/dev/null; then log "Kafka did not stop in 30 s; killing"; kill -KILL "$pid"; fi
-  rm -f "$KAFKA_PID_FILE"
+  local i running=0
+  for i in $(nodes); do node_pid "$i" >/dev/null && running=1; done
+  [ "$running" = 1 ] || { log "Kafka not running"; }
+  # The controllers last: brokers shut down cleanly only while a quorum answers.
+  for i in $(nodes | sort -rn); do stop_node "$i" & done
+  wait
 }
 
 principal() {
   local name=${1:-}
   [[ "$name" =~ ^[A-Za-z0-9._-]{1,200}$ ]] || die "usage: $0 principal NAME ([A-Za-z0-9._-], at most 200)"
-  running_pid >/dev/null || die "Kafka is not running (deploy/local/kafka.sh start)"
+  node_pid 1 >/dev/null || die "Kafka is not running (deploy/local/kafka.sh start)"
   add_scram_user "$name"
   principal_file "$name"
+}
+
+node_arg() {
+  [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le "$KAFKA_NODES" ] || die "node: 1 to $KAFKA_NODES"
 }
 
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  status) if pid="$(running_pid)"; then echo "running (pid $pid)"; else echo "stopped"; exit 3; fi ;;
+  status)
+    up=0
+    for i in $(nodes); do if pid="$(node_pid "$i")"; then echo "node $i running (pid $pid)"; up=1; else echo "node $i stopped"; fi; done
+    [ "$up" = 1 ] || exit 3 ;;
+  bootstrap) bootstrap ;;
   principal) principal "${2:-}" ;;
-  *) echo "usage: $0 start|stop|status|principal NAME" >&2; exit 2 ;;
+  kill-node) node_arg "${2:-}"; stop_node "$2" KILL ;;
+  start-node) node_arg "${2:-}"; fetch_jars; start_node "$2" ;;
+  *) echo "usage: $0 start|stop|status|bootstrap|principal NAME|kill-node N|start-node N" >&2; exit 2 ;;
 esac

@@ -12,9 +12,9 @@ KAFKA_LIBS="$KAFKA_DIR/libs/$KAFKA_VERSION"
 KAFKA_HOST="127.0.0.1"
 KAFKA_PORT="${MOD_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${MOD_KAFKA_CONTROLLER_PORT:-9093}"
-KAFKA_DATA="$DATA_DIR/kafka"
-KAFKA_PID_FILE="$DATA_DIR/kafka.pid"
-KAFKA_LOG="$DATA_DIR/kafka.log"
+# One node, or a cluster of MOD_KAFKA_NODES (3: replication 3, min.insync.replicas 2); node i listens on
+# KAFKA_PORT + 2(i-1), its controller on the port after.
+KAFKA_NODES="${MOD_KAFKA_NODES:-1}"
 PG_HOST="${PGHOST:-127.0.0.1}"
 PG_PORT="${PGPORT:-5432}"
 MOD_DB_NAME="${MOD_DB_NAME:-moderation}"
@@ -130,9 +130,17 @@ principal_password() {
   sed -n 's/^KAFKA_SASL_PASSWORD=//p' "$file"
 }
 
+# The bootstrap servers: every node's client listener.
+kafka_bootstrap() {
+  local i out=""
+  for i in $(seq 1 "$KAFKA_NODES"); do out="$out${out:+,}$KAFKA_HOST:$((KAFKA_PORT + 2 * (i - 1)))"; done
+  echo "$out"
+}
+
 # Exports the Kafka client settings of a principal (for a service started from these scripts).
 export_kafka_client_env() {
-  export KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT"
+  export KAFKA_BROKERS
+  KAFKA_BROKERS="$(kafka_bootstrap)"
   export KAFKA_SASL_MECHANISM=scram-sha-512
   export KAFKA_SASL_USERNAME="$1"
   KAFKA_SASL_PASSWORD="$(principal_password "$1")"

@@ -7,6 +7,8 @@ bash "$REPO_ROOT/deploy/local/kafka.sh" start
 [ -f "$REPO_ROOT/packages/cli/dist/main.js" ] || die "modctl is not built: run deploy/local/install.sh first"
 (
   export_kafka_client_env admin
-  node "$REPO_ROOT/packages/cli/dist/main.js" kafka setup >/dev/null
+  replicas=1
+  [ "$KAFKA_NODES" -ge 3 ] && replicas=3
+  node "$REPO_ROOT/packages/cli/dist/main.js" kafka setup --replication-factor "$replicas" >/dev/null
 )
 log "topics and service ACLs in place (modctl kafka setup)"

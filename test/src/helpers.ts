@@ -40,8 +40,26 @@ export const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://moderation@127.0.0.1:5432/moderation';
 export const logger: Logger = createLogger('e2e', process.env['TEST_LOG_LEVEL'] ?? 'silent');
 
+/**
+ * Which Kafka cluster a world uses and how it reaches it: the brokers, the environment holding the admin
+ * principal and the credentials directory of the services' principals (`credentialsFromEnvironment`), and the
+ * replication of the world's topics. Default: the cluster `deploy/local/test.sh` started (this process's env).
+ */
+export interface ClusterAccess {
+  brokers: string;
+  env: NodeJS.ProcessEnv;
+  replicationFactor: number;
+}
+
+export const localCluster = (): ClusterAccess => ({
+  brokers: KAFKA_BROKERS,
+  env: process.env,
+  replicationFactor: 1,
+});
+
 /** One test's own world: random topic prefix, consumer groups and Postgres schema. */
 export interface World {
+  cluster: ClusterAccess;
   prefix: string;
   schema: string;
   topics: ReturnType<typeof topicNames>;
@@ -60,13 +78,13 @@ export function worldGroups(prefix: string) {
   return { scanner: `${prefix}scanner`, actioner: `${prefix}actioner`, fetcher: `${prefix}fetcher` };
 }
 
-export function createWorld(): World {
+export function createWorld(cluster: ClusterAccess = localCluster()): World {
   const id = randomUUID().slice(0, 8);
   const prefix = `t${id}.`;
   const schema = `e2e_${id}`;
   const groups = worldGroups(prefix);
   const env = {
-    KAFKA_BROKERS,
+    KAFKA_BROKERS: cluster.brokers,
     DATABASE_URL,
     DATABASE_SCHEMA: schema,
     TOPIC_PREFIX: prefix,
@@ -82,19 +100,22 @@ export function createWorld(): World {
   };
   const db = createPool({ connectionString: DATABASE_URL, schema, max: 3 });
   const kafka = createKafka({
-    brokers: [KAFKA_BROKERS],
+    brokers: cluster.brokers.split(','),
     clientId: 'e2e',
     logger,
-    credentials: credentialsFromEnvironment(),
+    credentials: credentialsFromEnvironment(undefined, cluster.env),
   });
   const acls = serviceAcls({ prefix, groups });
   // As an operator's `modctl kafka setup`, for this world's prefix; and the world's schema, migrated.
   const ready = Promise.all([
-    ensureTopics(kafka, topicSpecs(prefix)).then(() => applyAcls(kafka, acls)),
+    ensureTopics(kafka, topicSpecs(prefix), { replicationFactor: cluster.replicationFactor }).then(() =>
+      applyAcls(kafka, acls),
+    ),
     migrate(db, schema),
   ]).then(() => undefined);
   ready.catch(() => undefined); // awaited by whoever needs it; an unawaited failure is not a crash
   return {
+    cluster,
     prefix,
     schema,
     topics: topicNames(prefix),
@@ -119,7 +140,7 @@ export function serviceEnv(
   role: keyof typeof SERVICE_PRINCIPALS,
   overrides: Record<string, string> = {},
 ): Record<string, string> {
-  return { ...world.env, ...serviceEnvironment(SERVICE_PRINCIPALS[role]), ...overrides };
+  return { ...world.env, ...serviceEnvironment(SERVICE_PRINCIPALS[role], world.cluster.env), ...overrides };
 }
 
 export interface Pipeline {
@@ -319,14 +340,16 @@ export async function grantPartner(
   kind: PartnerKind,
 ): Promise<Partner> {
   await world.ready;
-  await ensureTopics(world.kafka, partnerTopicSpecs(world.prefix, kind, tenantId));
+  await ensureTopics(world.kafka, partnerTopicSpecs(world.prefix, kind, tenantId), {
+    replicationFactor: world.cluster.replicationFactor,
+  });
   const acls = partnerAcls({ prefix: world.prefix, kind, tenantId, principal });
   await applyAcls(world.kafka, acls);
   const kafka = createKafka({
-    brokers: [KAFKA_BROKERS],
+    brokers: world.cluster.brokers.split(','),
     clientId: principal,
     logger,
-    credentials: credentialsFromEnvironment(principal),
+    credentials: credentialsFromEnvironment(principal, world.cluster.env),
   });
   const producer = await createProducer(kafka);
   return {

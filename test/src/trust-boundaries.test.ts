@@ -137,7 +137,7 @@ async function deadLettersFor(key: string, count = 1): Promise<DeadLetter[]> {
 function clientOf(principal: string, password?: string): Kafka {
   const own = credentialsFromEnvironment(principal);
   return createKafka({
-    brokers: [KAFKA_BROKERS],
+    brokers: KAFKA_BROKERS.split(','),
     clientId: `attacker-${principal}`,
     logger,
     // A refusal is final: no need to ask again.
@@ -177,7 +177,7 @@ describe('Kafka is a trust boundary (real broker: SASL/SCRAM over TLS, ACLs)', (
     // The client library itself, without any SASL mechanism: TLS only.
     const anonymous = new PlatformaticProducer({
       clientId: 'anonymous',
-      bootstrapBrokers: [KAFKA_BROKERS],
+      bootstrapBrokers: KAFKA_BROKERS.split(','),
       tls: { ca: [credentialsFromEnvironment().caPem ?? ''] },
       retries: 0,
     });
@@ -193,7 +193,7 @@ describe('Kafka is a trust boundary (real broker: SASL/SCRAM over TLS, ACLs)', (
       await trySend(clientOf(DefaultServicePrincipals.scanner, 'guess'), world.topics.verdicts, 'x'),
     ).toMatch(/authenticat/i);
     const plaintext = createKafka({
-      brokers: [KAFKA_BROKERS],
+      brokers: KAFKA_BROKERS.split(','),
       clientId: 'plaintext',
       logger,
       retries: 1,

@@ -207,7 +207,7 @@ function errorText(err: unknown): string {
 }
 
 export interface EnsureTopicsOptions {
-  /** Replicas of each new topic's partitions. Default 1 (single broker). */
+  /** Replicas of each new topic's partitions. Default: the cluster's `default.replication.factor`. */
   replicationFactor?: number;
   /** Largest record batch each new topic accepts, bytes. Default 16 MiB. */
   maxMessageBytes?: number;
@@ -232,7 +232,8 @@ export async function ensureTopics(
         await admin.createTopics({
           topics: [s.name],
           partitions: s.partitions,
-          replicas: options.replicationFactor ?? 1,
+          // -1: the cluster's default.replication.factor (1 on one node, 3 on the local cluster).
+          replicas: options.replicationFactor ?? -1,
           configs: [
             { name: 'retention.ms', value: String(s.retentionMs) },
             { name: 'cleanup.policy', value: s.cleanupPolicy },

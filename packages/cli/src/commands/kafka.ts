@@ -28,7 +28,8 @@ const USAGE = [
   '       modctl kafka partner grant --tenant ID --principal USER',
   '       modctl kafka partner revoke --tenant ID --principal USER',
   "       modctl kafka acls          (prints the services' ACLs as JSON lines; changes nothing)",
-  'setup creates the internal topics and gives each service principal (mod-api, mod-scanner, mod-fetcher,',
+  'setup creates the internal topics (replication: the cluster default unless --replication-factor; partitions 3',
+  'unless --partitions) and gives each service principal (mod-api, mod-scanner, mod-fetcher,',
   'mod-actioner) its least-privilege ACLs. partner grant creates the topics of an ISP or platform tenant and lets',
   'the SCRAM user USER write its inbound topic and read its outbound ones (deploy/local/kafka.sh principal USER',
   'creates the user). Both are idempotent.',
@@ -80,7 +81,8 @@ export async function runKafka(argv: readonly string[], io: CommandIo): Promise<
     }
     if (sub === 'setup') {
       const partitions = positiveInt(v.partitions, 3);
-      const replicationFactor = positiveInt(v['replication-factor'], 1);
+      // -1: the cluster's default.replication.factor.
+      const replicationFactor = positiveInt(v['replication-factor'], -1);
       const maxMessageBytes = positiveInt(v['max-message-bytes'], 16 * 1024 * 1024);
       if (partitions === null || replicationFactor === null || maxMessageBytes === null)
         return usageError(
