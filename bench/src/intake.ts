@@ -226,6 +226,7 @@ async function main(): Promise<void> {
         topic,
         meta: Codecs.mediaMeta.encode(meta),
         media,
+        traceparent: null,
       });
       if (received.kind !== 'received') throw new Error('not received');
       dispatcher.dispatch({
@@ -234,6 +235,7 @@ async function main(): Promise<void> {
         key: submissionId,
         meta: Codecs.mediaMeta.encode(meta),
         media,
+        traceparent: null,
       });
     });
     await dispatcher.drain();

@@ -5,8 +5,9 @@
 #   kafka-<principal>.password        SCRAM passwords: admin, controller and the four service principals
 #   postgres.password                 the PostgreSQL superuser's (the image's `postgres` user)
 #   postgres-moderation.password      the application role's
-#   <service>.env                     per service: its Kafka principal, password and DATABASE_URL; the API also
-#                                     its Ed25519 audit signing key; admin.env for the `modctl kafka setup` job
+#   <service>.env                     per service: its Kafka principal, password and DATABASE_URL, the headers of an
+#                                     OTLP collector (empty); the API also its Ed25519 audit signing key; admin.env
+#                                     for the `modctl kafka setup` job
 # Existing files are kept: run it again after adding a principal and only the missing files are made.
 # Needs openssl. Never commit the folder (it is in .gitignore and .dockerignore).
 set -euo pipefail
@@ -78,5 +79,9 @@ env_file scanner.env mod-scanner
 env_file actioner.env mod-actioner
 env_file fetcher.env mod-fetcher
 env_file admin.env admin
+# Headers for an OTLP collector (e.g. its authorization), empty until traces are exported somewhere that needs them.
+for service in api scanner actioner fetcher; do
+  grep -q '^OTEL_EXPORTER_OTLP_HEADERS=' "$service.env" || printf 'OTEL_EXPORTER_OTLP_HEADERS=\n' >> "$service.env"
+done
 
 echo "compose secrets ready in $dir" >&2

@@ -34,7 +34,7 @@ import {
   type ReadRecord,
 } from '@mod/kafka';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
-import { createLogger, createRegistry, type Logger, type Registry } from '@mod/telemetry';
+import { createLogger, createRegistry, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 
 export const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://moderation@127.0.0.1:5432/moderation';
@@ -153,7 +153,15 @@ export interface Pipeline {
 }
 
 /** Starts api, scanner and actioner in this process against real Kafka and Postgres. */
-export async function startPipeline(world: World, overrides: Record<string, string> = {}): Promise<Pipeline> {
+export async function startPipeline(
+  world: World,
+  overrides: Record<string, string> = {},
+  options: { tracing?: Partial<Record<'api' | 'scanner' | 'actioner', Tracing>> } = {},
+): Promise<Pipeline> {
+  const tracing = (role: 'api' | 'scanner' | 'actioner') => {
+    const t = options.tracing?.[role];
+    return t === undefined ? {} : { tracing: t };
+  };
   await world.ready;
   const registries = {
     scanner: createRegistry('scanner'),
@@ -164,17 +172,20 @@ export async function startPipeline(world: World, overrides: Record<string, stri
     loadConfig(apiSpec, serviceEnv(world, 'api', overrides)),
     logger.child({ service: 'api' }),
     registries.api,
+    tracing('api'),
   );
   const app = await api.start();
   const scanner = createScannerService(
     loadConfig(scannerSpec, serviceEnv(world, 'scanner', overrides)),
     logger.child({ service: 'scanner' }),
     registries.scanner,
+    tracing('scanner'),
   );
   const actioner = createActionerService(
     loadConfig(actionerSpec, serviceEnv(world, 'actioner', overrides)),
     logger.child({ service: 'actioner' }),
     registries.actioner,
+    tracing('actioner'),
   );
   await Promise.all([scanner.start(), actioner.start()]);
   return {

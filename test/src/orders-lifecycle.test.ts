@@ -436,6 +436,10 @@ describe('orders from decision to done (real Kafka and Postgres, test clock)', (
     const post = (r: { headers: Record<string, string>; body: string }) =>
       fetch(ow.receiver.url, { method: 'POST', headers: r.headers, body: r.body }).then((res) => res.status);
     expect(latest.body).toContain('"event":"order.');
+    // Each attempt is a span of its own: the platform can quote it when it reports a delivery problem.
+    const attempts = ow.receiver.requests.slice(-2).map((r) => r.headers['traceparent'] ?? '');
+    for (const t of attempts) expect(t).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(new Set(attempts).size).toBe(2);
     expect(await post(latest)).toBe(401);
     expect(
       await post({

@@ -49,10 +49,41 @@ export const databaseSpec = {
   DATABASE_SCHEMA: env.string({ default: 'public', pattern: /^[a-z_][a-z0-9_]*$/, doc: 'PostgreSQL schema' }),
 } as const;
 
-/** Settings every service shares: Kafka, Postgres, where to serve /metrics and /health, logs, shutdown. */
+/**
+ * Traces (OpenTelemetry): the W3C trace context always travels in Kafka headers and outbox rows; spans are
+ * exported over OTLP/HTTP only when an endpoint is set (the standard variable names, so a collector's usual
+ * settings apply).
+ */
+export const tracingSpec = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.string({
+    default: '',
+    pattern: /^$|^https?:\/\/[^\s]+$/,
+    doc: 'OTLP/HTTP collector base URL (spans go to <url>/v1/traces); empty: traces are not exported',
+  }),
+  OTEL_EXPORTER_OTLP_HEADERS: env.string({
+    default: '',
+    secret: true,
+    pattern: /^$|^[^=,\s]+=[^,]*(,[^=,\s]+=[^,]*)*$/,
+    doc: "headers sent to the collector, 'name=value,name2=value2' (e.g. its authorization)",
+  }),
+  OTEL_SERVICE_NAME: env.string({
+    default: '',
+    pattern: /^[A-Za-z0-9._-]{0,100}$/,
+    doc: "service.name of this service's spans (empty: the service's role, e.g. scanner)",
+  }),
+  OTEL_TRACES_SAMPLER_ARG: env.number({
+    default: 1,
+    min: 0,
+    max: 1,
+    doc: 'share of new traces sampled (a message or request that carries a sampled parent is always traced)',
+  }),
+} as const;
+
+/** Settings every service shares: Kafka, Postgres, where to serve /metrics and /health, logs, traces, shutdown. */
 export const commonSpec = {
   ...kafkaSpec,
   ...databaseSpec,
+  ...tracingSpec,
   OPS_HOST: env.string({ default: '127.0.0.1', doc: 'address of the /metrics and /health server' }),
   OPS_PORT: env.integer({ default: 0, min: 0, max: 65535, doc: 'port of the /metrics and /health server' }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

@@ -17,6 +17,8 @@ export interface ReceivedMedia {
   /** The `mod-meta` header (UTF-8 JSON of the event). */
   meta: Buffer;
   media: Buffer;
+  /** The upload's trace context, published with the message (`traceparent` header). */
+  traceparent: string | null;
 }
 
 export type ReceiveResult =
@@ -45,9 +47,9 @@ export async function receiveMedia(pool: Pool, r: ReceivedMedia): Promise<Receiv
     const row = inserted.rows[0];
     if (row === undefined) return previousSubmission(c, r);
     const outbox = await c.query<{ id: number }>(
-      `/* api:enqueue-media */ insert into media_outbox (submission_id, topic, key, meta, media)
-       values ($1, $2, $3, $4, $5) returning id`,
-      [r.submissionId, r.topic, r.submissionId, r.meta, r.media],
+      `/* api:enqueue-media */ insert into media_outbox (submission_id, topic, key, meta, media, traceparent)
+       values ($1, $2, $3, $4, $5, $6) returning id`,
+      [r.submissionId, r.topic, r.submissionId, r.meta, r.media, r.traceparent],
     );
     return {
       kind: 'received',
@@ -81,6 +83,7 @@ export interface PendingMedia {
   key: string;
   meta: Buffer;
   media: Buffer;
+  traceparent: string | null;
 }
 
 /**
@@ -114,7 +117,7 @@ export async function relayMediaOutbox(
     }
     if (ids.length === 0) return 0;
     const { rows } = await c.query<PendingMedia>(
-      `/* api:read-media */ select id, topic, key, meta, media from media_outbox where id = any($1) order by id`,
+      `/* api:read-media */ select id, topic, key, meta, media, traceparent from media_outbox where id = any($1) order by id`,
       [ids],
     );
     await publish(rows);

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { traceparentOf } from '@mod/telemetry/trace-context';
 import type { Queryable } from './pool.js';
 
 /** Where a target wants its orders pushed. The secret signs every request (HMAC-SHA256). */
@@ -48,9 +49,9 @@ export async function enqueueWebhook(
   const id = randomUUID();
   const { rowCount } = await db.query(
     `/* orders:enqueue-webhook */ insert into webhook_deliveries (id, tenant_id, order_id, event, payload,
-       next_attempt_at, created_at)
-     select $1, $2, $3, $4, $5, $6, $6 from webhook_endpoints where tenant_id = $2 and enabled`,
-    [id, w.tenantId, w.orderId, w.event, JSON.stringify(w.payload), w.now],
+       next_attempt_at, created_at, traceparent)
+     select $1, $2, $3, $4, $5, $6, $6, $7 from webhook_endpoints where tenant_id = $2 and enabled`,
+    [id, w.tenantId, w.orderId, w.event, JSON.stringify(w.payload), w.now, traceparentOf()],
   );
   return rowCount === 1 ? id : null;
 }
@@ -65,6 +66,8 @@ export interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
+  /** The trace the delivery was queued in (each attempt is a span of it). */
+  traceparent: string | null;
 }
 
 /**
@@ -84,7 +87,7 @@ export async function claimDueWebhooks(
      update webhook_deliveries d set next_attempt_at = $1::timestamptz + make_interval(secs => $2::float8 / 1000)
      from due, webhook_endpoints e where d.id = due.id and e.tenant_id = d.tenant_id
      returning d.id, d.tenant_id as "tenantId", d.order_id as "orderId", d.event, d.payload, d.attempts,
-       e.url, e.secret`,
+       e.url, e.secret, d.traceparent`,
     [a.now, a.leaseMs, a.limit],
   );
   return rows;

@@ -1,18 +1,21 @@
+import { traceparentOf } from '@mod/telemetry/trace-context';
 import type { Pool, Queryable } from './pool.js';
 import { withTransaction } from './pool.js';
 
-/** Adds a message to the outbox inside the caller's transaction, so state and message commit together. */
+/**
+ * Adds a message to the outbox inside the caller's transaction, so state and message commit together. The
+ * active trace context is kept with it: the relay publishes it later, in the trace that caused it.
+ */
 export async function enqueueOutbox(
   db: Queryable,
   topic: string,
   key: string | null,
   payload: unknown,
 ): Promise<void> {
-  await db.query(`/* outbox:enqueue */ insert into outbox (topic, key, payload) values ($1, $2, $3)`, [
-    topic,
-    key,
-    JSON.stringify(payload),
-  ]);
+  await db.query(
+    `/* outbox:enqueue */ insert into outbox (topic, key, payload, traceparent) values ($1, $2, $3, $4)`,
+    [topic, key, JSON.stringify(payload), traceparentOf()],
+  );
 }
 
 export interface OutboxMessage {
@@ -20,6 +23,8 @@ export interface OutboxMessage {
   topic: string;
   key: string | null;
   payload: unknown;
+  /** The W3C trace context the message was committed in (null outside a trace). */
+  traceparent: string | null;
 }
 
 /**
@@ -47,7 +52,7 @@ export async function relayOutbox(
 ): Promise<number> {
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<OutboxMessage>(
-      `/* outbox:claim */ select id, topic, key, payload from outbox where published_at is null
+      `/* outbox:claim */ select id, topic, key, payload, traceparent from outbox where published_at is null
          and ($2::text[] is null or topic = any($2) or exists (select 1 from unnest($3::text[]) p where starts_with(topic, p)))
        order by id limit $1 for update skip locked`,
       [batchSize, filter === undefined ? null : (filter.topics ?? []), filter?.topicPrefixes ?? []],

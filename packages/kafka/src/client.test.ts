@@ -57,13 +57,20 @@ describe('record sizes against the real broker', () => {
     expect(await topicMaxMessageBytes(kafka, topic)).toBe(MAX);
     const key = 'k'.repeat(36);
     const meta = Buffer.from(JSON.stringify({ eventId: crypto.randomUUID(), pad: 'x'.repeat(100) }));
-    const headers = [{ keyBytes: Buffer.byteLength(MEDIA_META_HEADER), valueBytes: meta.length }];
+    // A media record as producers write it: the event header and the trace context of the upload.
+    const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    const headers = [
+      { keyBytes: Buffer.byteLength(MEDIA_META_HEADER), valueBytes: meta.length },
+      { keyBytes: Buffer.byteLength('traceparent'), valueBytes: traceparent.length },
+    ];
     const fits = largestValueBytes(MAX, { keyBytes: 36, headers });
     expect(singleRecordBatchBytes({ keyBytes: 36, valueBytes: fits, headers })).toBe(MAX);
     const send = (valueBytes: number) =>
       producer.send({
         topic,
-        messages: [{ key, value: randomBytes(valueBytes), headers: { [MEDIA_META_HEADER]: meta } }],
+        messages: [
+          { key, value: randomBytes(valueBytes), headers: { [MEDIA_META_HEADER]: meta, traceparent } },
+        ],
       });
     await expect(send(fits)).resolves.toBeUndefined();
     await expect(send(fits + 1)).rejects.toThrow(/too large|larger than/i);

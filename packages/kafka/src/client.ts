@@ -19,7 +19,7 @@ import {
   type AclBinding,
   type TopicSpec,
 } from '@mod/contracts';
-import type { Logger } from '@mod/telemetry';
+import { TRACEPARENT_HEADER, traceparentOf, type Logger } from '@mod/telemetry';
 
 /** How a client authenticates: SCRAM over TLS (the default deployment), or SCRAM over plain TCP. */
 export interface KafkaCredentials {
@@ -144,13 +144,20 @@ export interface Producer {
 const toBuffer = (v: string | Buffer | null | undefined): Buffer | undefined =>
   v === null || v === undefined ? undefined : typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
 
+/**
+ * A record as the client takes it. A message sent inside a trace (a step, a request) carries its `traceparent`,
+ * unless it names one itself (a relay publishing the context its outbox row was committed in).
+ */
 const toRecord = (topic: string, m: OutgoingMessage) => {
   const key = toBuffer(m.key);
   const value = toBuffer(m.value);
+  const given = Object.entries(m.headers ?? {});
+  const traceparent = m.headers?.[TRACEPARENT_HEADER] === undefined ? traceparentOf() : null;
+  if (traceparent !== null) given.push([TRACEPARENT_HEADER, traceparent]);
   const headers =
-    m.headers === undefined
+    given.length === 0
       ? undefined
-      : new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k, 'utf8'), toBuffer(v) as Buffer]));
+      : new Map(given.map(([k, v]) => [Buffer.from(k, 'utf8'), toBuffer(v) as Buffer]));
   return {
     topic,
     ...(key === undefined ? {} : { key }),
@@ -308,7 +315,7 @@ export async function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise
 
 /**
  * The largest media a message can carry on a topic of `maxMessageBytes` (`topicMaxMessageBytes`) less the key (a submission id), the
- * `mod-meta` header at its largest (`metaMaxBytes`) and the record overhead. Producers that size their uploads
+ * `mod-meta` header at its largest (`metaMaxBytes`), the `traceparent` header and the record overhead. Producers that size their uploads
  * or fetches by it never publish a message the broker refuses.
  */
 export function largestMediaBytes(maxMessageBytes: number, metaMaxBytes: number): number {
@@ -316,7 +323,10 @@ export function largestMediaBytes(maxMessageBytes: number, metaMaxBytes: number)
     0,
     largestValueBytes(maxMessageBytes, {
       keyBytes: 36,
-      headers: [{ keyBytes: Buffer.byteLength(MEDIA_META_HEADER), valueBytes: metaMaxBytes }],
+      headers: [
+        { keyBytes: Buffer.byteLength(MEDIA_META_HEADER), valueBytes: metaMaxBytes },
+        TRACEPARENT_HEADER_SIZE,
+      ],
     }),
   );
 }
@@ -349,7 +359,12 @@ export interface MediaMessage {
   key: string;
   meta: Buffer;
   media: Buffer;
+  /** The trace the upload belongs to (stored with the outbox row), sent as the `traceparent` header. */
+  traceparent?: string | null;
 }
+
+/** Bytes of a `traceparent` header (version 00: 55 characters) and its name: part of every media record's size. */
+const TRACEPARENT_HEADER_SIZE = { keyBytes: TRACEPARENT_HEADER.length, valueBytes: 55 };
 
 /**
  * Publishes media messages in order, in as few requests as the topic's record-batch limit allows: consecutive
@@ -369,7 +384,16 @@ export async function publishMedia(
     const topic = (chunk[0] as MediaMessage).topic;
     await producer.send({
       topic,
-      messages: chunk.map((m) => ({ key: m.key, value: m.media, headers: { [MEDIA_META_HEADER]: m.meta } })),
+      messages: chunk.map((m) => ({
+        key: m.key,
+        value: m.media,
+        headers: {
+          [MEDIA_META_HEADER]: m.meta,
+          ...(m.traceparent === undefined || m.traceparent === null
+            ? {}
+            : { [TRACEPARENT_HEADER]: m.traceparent }),
+        },
+      })),
     });
     chunk = [];
     chunkBytes = 0;
@@ -378,7 +402,10 @@ export async function publishMedia(
     const bytes = singleRecordBatchBytes({
       keyBytes: Buffer.byteLength(m.key),
       valueBytes: m.media.length,
-      headers: [{ keyBytes: Buffer.byteLength(MEDIA_META_HEADER), valueBytes: m.meta.length }],
+      headers: [
+        { keyBytes: Buffer.byteLength(MEDIA_META_HEADER), valueBytes: m.meta.length },
+        TRACEPARENT_HEADER_SIZE,
+      ],
     });
     if (chunk.length > 0 && (chunkBytes + bytes > maxMessageBytes || chunk[0]?.topic !== m.topic))
       await flush();

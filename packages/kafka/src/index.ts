@@ -37,5 +37,5 @@ export {
   type ConsumerRunnerOptions,
 } from './runner.js';
 export { followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
-export { createRelayLoop, type RelayLoop } from './relay.js';
+export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } from './relay.js';
 export { credentialsFromEnvironment, readTopic, serviceEnvironment, type ReadRecord } from './testing.js';

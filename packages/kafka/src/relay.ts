@@ -1,4 +1,80 @@
-import type { Logger } from '@mod/telemetry';
+import {
+  contextOfTraceparent,
+  noTracer,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  traceparentOf,
+  withoutTrace,
+  TRACEPARENT_HEADER,
+  type Logger,
+  type Tracer,
+} from '@mod/telemetry';
+import type { Producer } from './client.js';
+
+/** A committed outbox row (`@mod/db` `OutboxMessage`): published as the JSON of its payload. */
+export interface OutboxRow {
+  id: number;
+  topic: string;
+  key: string | null;
+  payload: unknown;
+  /** The trace context the row was committed in. */
+  traceparent: string | null;
+}
+
+/**
+ * Publishes outbox rows in one batch, in order, each with its `outbox-id` header and in a producer span that
+ * continues the trace its row was committed in (the record's `traceparent` names that span), so the consumer of
+ * a message relayed minutes later still joins the trace that caused it.
+ */
+export async function publishOutboxRows(
+  producer: Producer,
+  rows: readonly OutboxRow[],
+  tracer: Tracer = noTracer,
+): Promise<void> {
+  const spans = rows.map((r) =>
+    tracer.startSpan(
+      'publish',
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': r.topic,
+          'mod.outbox_id': r.id,
+        },
+      },
+      contextOfTraceparent(r.traceparent),
+    ),
+  );
+  try {
+    await producer.sendBatch({
+      topicMessages: rows.map((r, i) => {
+        const span = spans[i];
+        const traceparent = span === undefined ? null : traceparentOf(trace.setSpan(ROOT_CONTEXT, span));
+        return {
+          topic: r.topic,
+          messages: [
+            {
+              key: r.key,
+              value: JSON.stringify(r.payload),
+              headers: {
+                'outbox-id': String(r.id),
+                ...(traceparent === null ? {} : { [TRACEPARENT_HEADER]: traceparent }),
+              },
+            },
+          ],
+        };
+      }),
+    });
+  } catch (err) {
+    for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: 'not published' });
+    throw err;
+  } finally {
+    for (const span of spans) span.end();
+  }
+}
 
 /** Publishes committed outbox messages in the background; `kick` after a commit publishes without waiting. */
 export interface RelayLoop {
@@ -28,7 +104,9 @@ export function createRelayLoop(options: {
   let again = false;
   let stopped = true;
 
-  const drain = async () => {
+  // Outside any trace: a pass kicked from a traced step publishes rows of many traces, each with its own context.
+  const drain = () => withoutTrace(drainAll);
+  const drainAll = async () => {
     let total = 0;
     for (;;) {
       const n = await options.once();

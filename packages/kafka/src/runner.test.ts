@@ -1,6 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { Codecs, ModError } from '@mod/contracts';
-import { createLogger, createRegistry, createStepMetrics, type Histogram } from '@mod/telemetry';
+import {
+  createLogger,
+  createRegistry,
+  createStepMetrics,
+  createTracing,
+  SpanKind,
+  SpanStatusCode,
+  type Histogram,
+} from '@mod/telemetry';
 import {
   createConsumerRunner,
   createKafka,
@@ -200,5 +210,82 @@ describe('consumer runner metrics (real Kafka)', () => {
     expect(messageAgeSeconds(5000, 3500)).toBe(0);
     expect(messageAgeSeconds(0, 3500)).toBe(0);
     expect(messageAgeSeconds(Number.NaN, 3500)).toBe(0);
+  });
+});
+
+describe('consumer runner traces (real Kafka)', () => {
+  it('processes each message in a consumer span under its traceparent; what the step publishes carries the trace on', async () => {
+    const inTopic = `${prefix}trace-in`;
+    const outTopic = `${prefix}trace-out`;
+    await ensureTopics(kafka, [
+      { name: inTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+      { name: outTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+    ]);
+    const exporter = new InMemorySpanExporter();
+    const tracing = createTracing({ service: 'runner-test', exporter });
+    const traceId = randomBytes(16).toString('hex');
+    const upstreamSpan = randomBytes(8).toString('hex');
+    await producer.send({
+      topic: inTopic,
+      messages: [
+        { key: 'traced', value: 'traced', headers: { traceparent: `00-${traceId}-${upstreamSpan}-01` } },
+        { key: 'malformed', value: 'malformed', headers: { traceparent: 'garbage' } },
+        { key: 'bad', value: 'bad' },
+      ],
+    });
+    const seen: string[] = [];
+    const runner = createConsumerRunner({
+      kafka,
+      groupId: `${prefix}trace-g`,
+      topics: [inTopic],
+      stepName: 'relay-test',
+      step: async (m) => {
+        const v = m.value?.toString() ?? '';
+        if (v === 'bad') throw new ModError('MOD_ERR_TEST_BAD_INPUT', 'never works');
+        // Published inside the step, with no trace header of its own.
+        await producer.send({ topic: outTopic, messages: [{ key: v, value: v }] });
+        seen.push(v);
+        return ok;
+      },
+      producer,
+      deadLetterTopic: dlq,
+      logger,
+      metrics: createStepMetrics(createRegistry('trace')),
+      tracer: tracing.tracer,
+    });
+    await runner.start();
+    try {
+      await waitFor(() => seen.length === 2 && exporter.getFinishedSpans().length === 3);
+    } finally {
+      await runner.stop();
+    }
+    const spans = exporter.getFinishedSpans();
+    const span = (key: string) => spans.find((s) => s.attributes['messaging.kafka.message.key'] === key);
+    const traced = span('traced');
+    expect(traced?.name).toBe('relay-test');
+    expect(traced?.kind).toBe(SpanKind.CONSUMER);
+    expect(traced?.spanContext().traceId).toBe(traceId);
+    expect(traced?.parentSpanContext?.spanId).toBe(upstreamSpan);
+    expect(traced?.attributes['messaging.destination.name']).toBe(inTopic);
+    expect(traced?.attributes['mod.outcome']).toBe('ok');
+    // A malformed header starts a trace of its own instead of failing the message.
+    expect(span('malformed')?.parentSpanContext).toBeUndefined();
+    expect(span('malformed')?.spanContext().traceId).not.toBe(traceId);
+    // A dead-lettered message's span says so.
+    expect(span('bad')?.status).toMatchObject({ code: SpanStatusCode.ERROR });
+    expect(span('bad')?.attributes['mod.outcome']).toBe('dlq');
+
+    const out = await readTopic(kafka, outTopic, (r) => r.length >= 2, 20_000);
+    const header = (key: string) => out.find((r) => r.key === key)?.headers['traceparent']?.toString();
+    expect(header('traced')).toBe(`00-${traceId}-${traced?.spanContext().spanId}-01`);
+    expect(header('malformed')).toBe(
+      `00-${span('malformed')?.spanContext().traceId}-${span('malformed')?.spanContext().spanId}-01`,
+    );
+    // The dead letter carries the trace of the message that failed.
+    const letters = await readTopic(kafka, dlq, (r) => r.some((l) => l.key === 'bad'), 20_000);
+    expect(letters.find((l) => l.key === 'bad')?.headers['traceparent']?.toString()).toContain(
+      span('bad')?.spanContext().spanId ?? 'none',
+    );
+    await tracing.shutdown();
   });
 });

@@ -7,7 +7,17 @@ import {
   type MessagesStream,
 } from '@platformatic/kafka';
 import { Codecs, type DeadLetter, isModError } from '@mod/contracts';
-import type { Logger, StepMetrics } from '@mod/telemetry';
+import {
+  contextOfTraceparent,
+  noTracer,
+  SpanKind,
+  SpanStatusCode,
+  TRACEPARENT_HEADER,
+  type Logger,
+  type Span,
+  type StepMetrics,
+  type Tracer,
+} from '@mod/telemetry';
 import type { Kafka, Producer } from './client.js';
 
 /** What a pipeline step decided for one message. The runner owns offsets, dead letters and retries. */
@@ -62,6 +72,11 @@ export interface ConsumerRunnerOptions {
   maxRetryDelayMs?: number;
   /** Start from the earliest offset when the group has none. Default true. */
   fromBeginning?: boolean;
+  /**
+   * Each message is processed in a consumer span, child of the context its `traceparent` header names; what the
+   * step publishes carries it on. Default: no spans of its own (the header's context still passes through).
+   */
+  tracer?: Tracer;
 }
 
 export interface ConsumerRunner {
@@ -89,6 +104,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   const concurrency = maxInFlight * Math.max(1, options.partitionsConsumedConcurrently ?? 1);
   const baseDelay = options.retryDelayMs ?? 200;
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
+  const tracer = options.tracer ?? noTracer;
   let stopping = false;
   // Every outcome's series exists from the start, so the first dead letter is an increase from 0 (alerts see it).
   for (const outcome of ['ok', 'drop', 'dlq', 'retry'] as const)
@@ -119,8 +135,34 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     log.warn({ partition: m.partition, offset: m.offset, code, reason: message }, 'dead-lettered');
   }
 
+  /** Processes a message in its consumer span (the step runs inside it: its logs and messages join the trace). */
+  function traced(m: ConsumedMessage, isStopping: () => boolean): Promise<boolean> {
+    const parent = contextOfTraceparent(m.headers[TRACEPARENT_HEADER]);
+    const attributes = {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': m.topic,
+      'messaging.destination.partition.id': String(m.partition),
+      'messaging.kafka.offset': Number(m.offset),
+      'messaging.consumer.group.name': options.groupId,
+      ...(m.key === null ? {} : { 'messaging.kafka.message.key': m.key }),
+    };
+    return tracer.startActiveSpan(
+      options.stepName,
+      { kind: SpanKind.CONSUMER, attributes },
+      parent,
+      async (span) => {
+        try {
+          return await process(m, isStopping, span);
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
   /** Runs the step until it yields a final outcome; returns false if stopped before that. */
-  async function process(m: ConsumedMessage, isStopping: () => boolean): Promise<boolean> {
+  async function process(m: ConsumedMessage, isStopping: () => boolean, span: Span): Promise<boolean> {
     let delay = baseDelay;
     for (;;) {
       const started = process_hrtime();
@@ -140,7 +182,12 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       const seconds = Number(process_hrtime() - started) / 1e9;
       options.metrics.duration.observe({ step: options.stepName, outcome: outcome.kind }, seconds);
       options.metrics.outcomes.inc({ step: options.stepName, outcome: outcome.kind });
+      span.setAttribute('mod.outcome', outcome.kind);
+      if (outcome.kind === 'dlq')
+        span.setStatus({ code: SpanStatusCode.ERROR, message: `${outcome.code}: dead-lettered` });
+      if (outcome.kind === 'drop') span.setAttribute('mod.drop_reason', outcome.reason);
       if (outcome.kind !== 'retry') return true;
+      span.addEvent('retry', { 'mod.delay_ms': delay, 'mod.error': errorName(outcome.error) });
       log.warn(
         { partition: m.partition, offset: m.offset, err: outcome.error, delayMs: delay },
         'step failed; retrying',
@@ -217,7 +264,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         const m = consumedOf(raw);
         options.metrics.messageAge.observe({ step: options.stepName }, messageAgeSeconds(m.timestamp));
         const ticket = commits.track(raw);
-        const task = process(m, isStopping).then((finished) => {
+        const task = traced(m, isStopping).then((finished) => {
           if (finished) commits.done(ticket);
         });
         const settled = task.finally(() => inFlight.delete(settled));
@@ -400,6 +447,12 @@ function createCommitter(consumer: PlatformaticConsumer, log: Logger) {
     },
     flush,
   };
+}
+
+/** A short, non-sensitive name of a failure for span events (its code, or its class). */
+function errorName(err: unknown): string {
+  if (isModError(err)) return err.code;
+  return err instanceof Error ? err.name : typeof err;
 }
 
 /** Seconds since a record's timestamp (ms since the epoch); 0 for a clock ahead of ours or no timestamp. */

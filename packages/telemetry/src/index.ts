@@ -15,3 +15,30 @@ export {
   type ReadinessCheck,
 } from './ops-server.js';
 export { onShutdown } from './shutdown.js';
+export {
+  createTracing,
+  noTracer,
+  tracingFromConfig,
+  type Tracing,
+  type TracingEnvConfig,
+  type TracingOptions,
+} from './tracing.js';
+export {
+  activeTraceIds,
+  contextOfTraceparent,
+  spanContextOfTraceparent,
+  traceparentOf,
+  withoutTrace,
+  TRACEPARENT_HEADER,
+} from './trace-context.js';
+export {
+  context,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';

@@ -15,7 +15,18 @@ import {
   type OrderTopics,
   type Pool,
 } from '@mod/db';
-import type { Logger } from '@mod/telemetry';
+import {
+  contextOfTraceparent,
+  noTracer,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  traceparentOf,
+  TRACEPARENT_HEADER,
+  type Logger,
+  type Tracer,
+} from '@mod/telemetry';
 import type { Clock } from './clock.js';
 import type { LifecycleMetrics } from './metrics.js';
 import { createSafeWebhookSender, type WebhookSender } from './webhook-sender.js';
@@ -52,6 +63,8 @@ export interface LifecycleOptions {
   };
   /** Orders handled per pass. Default 200. */
   batchSize?: number;
+  /** Each webhook attempt is a client span of the trace its delivery was queued in. */
+  tracer?: Tracer;
 }
 
 export interface TickReport {
@@ -201,6 +214,19 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     const t0 = performance.now();
     let status: number | null = null;
     let error: string | null = null;
+    const span = (o.tracer ?? noTracer).startSpan(
+      'webhook',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': 'POST',
+          'mod.order_id': d.orderId,
+          'mod.attempt': d.attempts + 1,
+        },
+      },
+      contextOfTraceparent(d.traceparent),
+    );
+    const traceparent = traceparentOf(trace.setSpan(ROOT_CONTEXT, span));
     try {
       status = (
         await send({
@@ -211,6 +237,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
             'content-type': 'application/json',
             [SIGNATURE_HEADER]: signatureHeader(d.secret, Math.floor(startedAt.getTime() / 1000), body),
             [DELIVERY_HEADER]: d.id,
+            ...(traceparent === null ? {} : { [TRACEPARENT_HEADER]: traceparent }),
           },
         })
       ).status;
@@ -219,6 +246,9 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     }
     const delivered = status !== null && status >= 200 && status < 300;
     if (!delivered && error === null) error = `HTTP ${status ?? '?'}`;
+    if (status !== null) span.setAttribute('http.response.status_code', status);
+    if (!delivered) span.setStatus({ code: SpanStatusCode.ERROR, message: error ?? 'not delivered' });
+    span.end();
     const attempts = d.attempts + 1;
     const retryAt =
       delivered || attempts >= maxAttempts

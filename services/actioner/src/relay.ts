@@ -6,8 +6,15 @@ import {
   type TopicSpec,
 } from '@mod/contracts';
 import { relayOutbox, type OrderTopics, type Pool } from '@mod/db';
-import { createRelayLoop, ensureTopics, type Kafka, type Producer, type RelayLoop } from '@mod/kafka';
-import type { Logger } from '@mod/telemetry';
+import {
+  createRelayLoop,
+  ensureTopics,
+  publishOutboxRows,
+  type Kafka,
+  type Producer,
+  type RelayLoop,
+} from '@mod/kafka';
+import type { Logger, Tracer } from '@mod/telemetry';
 
 const ORDER_BASES = [
   'blockingRequests',
@@ -40,6 +47,8 @@ export function createOutboxRelay(o: {
   producer: Producer;
   topics: OrderTopics;
   logger: Logger;
+  /** Each request leaves in a producer span of the trace its order was committed in. */
+  tracer?: Tracer;
   intervalMs: number;
   faults?: { beforePublish?: () => void };
 }): RelayLoop {
@@ -59,14 +68,7 @@ export function createOutboxRelay(o: {
           const specs = missing.flatMap((t) => orderTopicSpec(o.topics.prefix, t) ?? []);
           if (specs.length > 0) await ensureTopics(o.kafka, specs);
           for (const t of missing) known.add(t);
-          await o.producer.sendBatch({
-            topicMessages: messages.map((m) => ({
-              topic: m.topic,
-              messages: [
-                { key: m.key, value: JSON.stringify(m.payload), headers: { 'outbox-id': String(m.id) } },
-              ],
-            })),
-          });
+          await publishOutboxRows(o.producer, messages, o.tracer);
         },
         100,
         filter,

@@ -11,7 +11,14 @@ import {
   type RelayLoop,
 } from '@mod/kafka';
 import type { PolicyConfig } from '@mod/policy';
-import { Counter, createStepMetrics, type Logger, type Registry } from '@mod/telemetry';
+import {
+  Counter,
+  createStepMetrics,
+  tracingFromConfig,
+  type Logger,
+  type Registry,
+  type Tracing,
+} from '@mod/telemetry';
 import { createActionStep, type ActionFaults } from './action-step.js';
 import { systemClock, type Clock } from './clock.js';
 import type { actionerSpec } from './config.js';
@@ -41,6 +48,8 @@ export interface ActionerOptions {
   /** Jitter source for webhook backoff. */
   random?: () => number;
   faults?: ActionFaults & { beforePublish?: () => void };
+  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
+  tracing?: Tracing;
 }
 
 export function policyFromConfig(config: ActionerConfig): PolicyConfig {
@@ -63,6 +72,7 @@ export function createActionerService(
   const orderTopics: OrderTopics = { prefix: config.TOPIC_PREFIX };
   const clock = options.clock ?? systemClock;
   const kafka = createServiceKafka(config, 'actioner', logger);
+  const tracing = options.tracing ?? tracingFromConfig(config, 'actioner', logger);
   const db = createPool({
     connectionString: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
@@ -83,6 +93,7 @@ export function createActionerService(
     logger,
     metrics: createLifecycleMetrics(registry),
     confirmingAuthority: policy.confirmingAuthority,
+    tracer: tracing.tracer,
     // Verification re-fetches through the SSRF-safe fetcher unless a test injects its own verifier.
     verifier: options.verifier ?? createFetchVerifier(createSafeBodyFetcher()),
     ...(options.webhookSender === undefined ? {} : { sender: options.webhookSender }),
@@ -131,6 +142,7 @@ export function createActionerService(
         producer,
         topics: orderTopics,
         logger,
+        tracer: tracing.tracer,
         intervalMs: config.OUTBOX_POLL_INTERVAL_MS,
         ...(options.faults?.beforePublish === undefined
           ? {}
@@ -156,6 +168,7 @@ export function createActionerService(
         logger,
         metrics: createStepMetrics(registry),
         partitionsConsumedConcurrently: 3,
+        tracer: tracing.tracer,
       });
       await runner.start();
       schedule();
@@ -170,6 +183,7 @@ export function createActionerService(
       await relay?.drain().catch(() => 0);
       await producer?.disconnect();
       await db.end();
+      await tracing.shutdown();
     },
   };
 }

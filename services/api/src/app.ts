@@ -5,7 +5,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isModError } from '@mod/contracts';
 import type { PendingMedia, Pool, SigningKey } from '@mod/db';
 import type { Producer } from '@mod/kafka';
-import { registerOpsRoutes, type Logger, type ReadinessCheck, type Registry } from '@mod/telemetry';
+import {
+  noTracer,
+  registerOpsRoutes,
+  type Logger,
+  type ReadinessCheck,
+  type Registry,
+  type Tracer,
+} from '@mod/telemetry';
 import { registerAuth } from './auth.js';
 import { handleClientError } from './client-errors.js';
 import { ApiError, badRequest, timedOut } from './errors.js';
@@ -24,6 +31,7 @@ import { orderResponseRoutes } from './routes/order-responses.js';
 import { orderStatsRoutes } from './routes/order-stats.js';
 import { orderWebhookRoutes, type WebhookTargetCheck } from './routes/order-webhook.js';
 import { submissionRoutes } from './routes/submissions.js';
+import { registerTracing } from './tracing.js';
 import { urlListRoutes } from './routes/url-lists.js';
 import { apiTopics, type RouteDeps } from './routes/common.js';
 
@@ -47,6 +55,8 @@ export interface AppDeps {
   maxPendingMedia?: number;
   logger: Logger;
   registry: Registry;
+  /** Server spans of requests (`registerTracing`). Default: none of its own. */
+  tracer?: Tracer;
   checks: Record<string, ReadinessCheck>;
   /** Largest upload accepted, bytes. */
   maxUploadBytes: number;
@@ -121,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  registerTracing(base, deps.tracer ?? noTracer);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { statusCode, body } = errorAnswer(err);

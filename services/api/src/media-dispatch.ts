@@ -1,5 +1,5 @@
 import type { PendingMedia } from '@mod/db';
-import type { Logger } from '@mod/telemetry';
+import { withoutTrace, type Logger } from '@mod/telemetry';
 
 /**
  * Publishes intake media as soon as their transaction committed, from the bytes the API still holds, and then
@@ -45,7 +45,8 @@ export function createMediaDispatcher(o: {
   return {
     dispatch(message) {
       queue.push(message);
-      running ??= run().finally(() => {
+      // Outside the request's trace: each message carries the trace of its own upload.
+      running ??= withoutTrace(run).finally(() => {
         running = undefined;
       });
     },

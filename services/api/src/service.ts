@@ -25,12 +25,13 @@ import {
   largestMediaBytes,
   pingKafka,
   publishMedia,
+  publishOutboxRows,
   requireTopics,
   topicMaxMessageBytes,
   type Producer,
   type RelayLoop,
 } from '@mod/kafka';
-import { Gauge, type Logger, type Registry } from '@mod/telemetry';
+import { Gauge, tracingFromConfig, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { buildApp } from './app.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
 import { createMediaDispatcher, type MediaDispatcher } from './media-dispatch.js';
@@ -46,8 +47,19 @@ export interface ApiService {
   stop(): Promise<void>;
 }
 
-export function createApiService(config: ApiConfig, logger: Logger, registry: Registry): ApiService {
+export interface ApiServiceOptions {
+  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
+  tracing?: Tracing;
+}
+
+export function createApiService(
+  config: ApiConfig,
+  logger: Logger,
+  registry: Registry,
+  options: ApiServiceOptions = {},
+): ApiService {
   const kafka = createServiceKafka(config, 'api', logger);
+  const tracing = options.tracing ?? tracingFromConfig(config, 'api', logger);
   const topics = topicNames(config.TOPIC_PREFIX);
   const db = createPool({
     connectionString: config.DATABASE_URL,
@@ -97,21 +109,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         intervalMs: config.OUTBOX_POLL_INTERVAL_MS,
         once: async () =>
           (await relayMediaOutbox(db, publish, { minAgeMs: stopping ? 0 : config.MEDIA_RELAY_GRACE_MS })) +
-          (await relayOutbox(
-            db,
-            async (messages) => {
-              await p.sendBatch({
-                topicMessages: messages.map((m) => ({
-                  topic: m.topic,
-                  messages: [
-                    { key: m.key, value: JSON.stringify(m.payload), headers: { 'outbox-id': String(m.id) } },
-                  ],
-                })),
-              });
-            },
-            100,
-            relayed,
-          )),
+          (await relayOutbox(db, (messages) => publishOutboxRows(p, messages, tracing.tracer), 100, relayed)),
       });
       relay = loop;
       new Gauge({
@@ -136,6 +134,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
         maxPendingMedia: config.MEDIA_OUTBOX_MAX_PENDING,
         logger,
         registry,
+        tracer: tracing.tracer,
         checks: { database: () => pingDatabase(db), kafka: () => pingKafka(kafka) },
         maxUploadBytes,
         splash: splashSettingsFromConfig(config),
@@ -182,6 +181,7 @@ export function createApiService(config: ApiConfig, logger: Logger, registry: Re
       await producer?.disconnect();
       await closeKafka(kafka);
       await db.end();
+      await tracing.shutdown();
     },
   };
 }

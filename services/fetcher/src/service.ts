@@ -19,7 +19,15 @@ import {
   type ConsumerRunner,
   type Producer,
 } from '@mod/kafka';
-import { Counter, Gauge, createStepMetrics, type Logger, type Registry } from '@mod/telemetry';
+import {
+  Counter,
+  Gauge,
+  createStepMetrics,
+  tracingFromConfig,
+  type Logger,
+  type Registry,
+  type Tracing,
+} from '@mod/telemetry';
 import { RecentlySeen, createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls';
 import type { fetcherSpec } from './config.js';
 import { createFetchStep } from './fetch-step.js';
@@ -38,6 +46,8 @@ export type FetcherConfig = ConfigOf<typeof fetcherSpec>;
 export interface FetcherTestSeams {
   addressPolicy?: AddressPolicy;
   resolver?: Resolver;
+  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
+  tracing?: Tracing;
 }
 
 export interface FetcherService {
@@ -56,6 +66,7 @@ export function createFetcherService(
 ): FetcherService {
   const topics = topicNames(config.TOPIC_PREFIX);
   const kafka = createServiceKafka(config, 'fetcher', logger);
+  const tracing = seams.tracing ?? tracingFromConfig(config, 'fetcher', logger);
   const db: Pool = createPool({
     connectionString: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
@@ -174,6 +185,7 @@ export function createFetcherService(
         metrics: createStepMetrics(registry),
         maxInFlight: config.FETCHER_MAX_IN_FLIGHT,
         partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+        tracer: tracing.tracer,
       });
       await runner.start();
       logger.info({ topics: runner.topics() }, 'fetcher started');
@@ -182,6 +194,7 @@ export function createFetcherService(
       await Promise.all([runner?.stop(), urlLists.stop()]);
       await producer?.disconnect();
       await db.end();
+      await tracing.shutdown();
     },
   };
 }

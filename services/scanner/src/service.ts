@@ -11,7 +11,16 @@ import {
   type ConsumerRunner,
   type Producer,
 } from '@mod/kafka';
-import { Counter, Gauge, Histogram, createStepMetrics, type Logger, type Registry } from '@mod/telemetry';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  createStepMetrics,
+  tracingFromConfig,
+  type Logger,
+  type Registry,
+  type Tracing,
+} from '@mod/telemetry';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import { createMediaClassifier } from './classify.js';
 import type { scannerSpec } from './config.js';
@@ -29,12 +38,19 @@ export interface ScannerService {
   banks: BankSync;
 }
 
+export interface ScannerServiceOptions {
+  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
+  tracing?: Tracing;
+}
+
 export function createScannerService(
   config: ScannerConfig,
   logger: Logger,
   registry: Registry,
+  options: ScannerServiceOptions = {},
 ): ScannerService {
   const topics = topicNames(config.TOPIC_PREFIX);
+  const tracing = options.tracing ?? tracingFromConfig(config, 'scanner', logger);
   const kafka = createServiceKafka(config, 'scanner', logger);
   const db: Pool = createPool({
     connectionString: config.DATABASE_URL,
@@ -166,6 +182,7 @@ export function createScannerService(
         metrics: createStepMetrics(registry),
         maxInFlight: config.HASH_MAX_IN_FLIGHT,
         partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+        tracer: tracing.tracer,
       });
       await runner.start();
       logger.info({ topics: runner.topics(), threads: config.HASH_THREADS }, 'scanner started');
@@ -176,6 +193,7 @@ export function createScannerService(
       await pool.destroy();
       await classifier?.close();
       await db.end();
+      await tracing.shutdown();
     },
   };
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@fastify/type-provider-typebox';
 import { Codecs, type MediaEventMeta } from '@mod/contracts';
 import { countPendingMedia, receiveMedia } from '@mod/db';
+import { traceparentOf } from '@mod/telemetry';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
 import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
@@ -103,6 +104,8 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
       const metaBytes = Codecs.mediaMeta.encode(meta);
       if (metaBytes.length > API_MEDIA_META_MAX_BYTES)
         throw new ApiError(500, 'MOD_ERR_API_INTERNAL', 'media event header over its bound');
+      // The upload's trace goes with its message (and its outbox row): the scan and the orders join it.
+      const traceparent = traceparentOf();
       const result = await receiveMedia(deps.db, {
         submissionId,
         tenantId: p.tenantId,
@@ -114,6 +117,7 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
         topic: deps.topics.mediaSubmitted,
         meta: metaBytes,
         media,
+        traceparent,
       });
       if (result.kind === 'key-reused')
         throw new ApiError(
@@ -128,6 +132,7 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
           key: submissionId,
           meta: metaBytes,
           media,
+          traceparent,
         });
       else reply.header('idempotent-replayed', 'true');
       const id = result.submissionId;
