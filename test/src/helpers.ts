@@ -248,6 +248,28 @@ export function multipart(
   };
 }
 
+/**
+ * Runs clean-up steps in order; a step still running after `warnAfterMs` is named on stderr (it still gets its
+ * time), so a hung shutdown in CI says which part hung.
+ */
+export async function stopInOrder(
+  steps: readonly (readonly [string, () => Promise<unknown> | undefined])[],
+  warnAfterMs = 20_000,
+): Promise<void> {
+  for (const [name, step] of steps) {
+    const started = Date.now();
+    const warn = setInterval(
+      () => console.error(`[clean-up] ${name} still running after ${Date.now() - started} ms`),
+      warnAfterMs,
+    );
+    try {
+      await step();
+    } finally {
+      clearInterval(warn);
+    }
+  }
+}
+
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | null | false>,

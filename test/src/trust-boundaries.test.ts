@@ -40,6 +40,7 @@ import {
   read,
   readPartners,
   startPipeline,
+  stopInOrder,
   waitFor,
   type Partner,
   type Pipeline,
@@ -99,14 +100,18 @@ beforeAll(async () => {
   await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
 });
 
-afterAll(async () => {
-  await admin?.disconnect();
-  await platformA?.close();
-  await platformB?.close();
-  await fetcher?.service.stop();
-  await pipeline?.stop();
-  await world?.drop();
-});
+afterAll(() =>
+  stopInOrder([
+    ['admin producer', () => admin?.disconnect()],
+    ['partner A', () => platformA?.close()],
+    ['partner B', () => platformB?.close()],
+    ['fetcher', () => fetcher?.service.stop()],
+    ['scanner', () => pipeline?.scanner.stop()],
+    ['actioner', () => pipeline?.actioner.stop()],
+    ['api', () => pipeline?.api.stop()],
+    ['world', () => world?.drop()],
+  ]),
+);
 
 const auth = (key: string | undefined) => ({ authorization: `Bearer ${key ?? ''}` });
 
