@@ -78,14 +78,25 @@ export function worldGroups(prefix: string) {
   return { scanner: `${prefix}scanner`, actioner: `${prefix}actioner`, fetcher: `${prefix}fetcher` };
 }
 
-export function createWorld(cluster: ClusterAccess = localCluster()): World {
+/** `DATABASE_URL` naming another database of the same server (tests that fault their own database). */
+export function databaseUrlFor(database: string): string {
+  const url = new URL(DATABASE_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export function createWorld(
+  cluster: ClusterAccess = localCluster(),
+  options: { databaseUrl?: string } = {},
+): World {
+  const databaseUrl = options.databaseUrl ?? DATABASE_URL;
   const id = randomUUID().slice(0, 8);
   const prefix = `t${id}.`;
   const schema = `e2e_${id}`;
   const groups = worldGroups(prefix);
   const env = {
     KAFKA_BROKERS: cluster.brokers,
-    DATABASE_URL,
+    DATABASE_URL: databaseUrl,
     DATABASE_SCHEMA: schema,
     TOPIC_PREFIX: prefix,
     SCANNER_GROUP_ID: groups.scanner,
@@ -98,7 +109,7 @@ export function createWorld(cluster: ClusterAccess = localCluster()): World {
     PARTNER_TOPICS_REFRESH_MS: '300',
     API_PORT: '0',
   };
-  const db = createPool({ connectionString: DATABASE_URL, schema, max: 3 });
+  const db = createPool({ connectionString: databaseUrl, schema, max: 3 });
   const kafka = createKafka({
     brokers: cluster.brokers.split(','),
     clientId: 'e2e',

@@ -2,13 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendAudit,
   createApiKey,
+  createPool,
   createTestSchema,
   getOrder,
+  isRetriablePgError,
   listAudit,
   migrate,
   openOrder,
   relayOutbox,
   enqueueOutbox,
+  toDatabaseError,
   upsertTenant,
   verifyApiKey,
   verifyStoredLog,
@@ -136,5 +139,44 @@ describe('audit log', () => {
     });
     const result = await verifyStoredLog(db.pool);
     expect(result).toMatchObject({ ok: false, error: { reason: 'changed', firstBadRecord: { seq: 1 } } });
+  });
+});
+
+describe('database failures', () => {
+  it('retries any failure to connect, whatever the server answered; a statement wrong for the data is not retried', async () => {
+    // A database that does not exist: the server answers 3D000 at connect. Not the message's fault.
+    const url = new URL(db.connectionString);
+    url.pathname = `/missing_${Date.now()}`;
+    const missing = createPool({ connectionString: url.toString(), max: 1 });
+    try {
+      const viaTransaction = await withTransaction(missing, async () => 1).catch((e: unknown) => e);
+      expect(viaTransaction).toMatchObject({ code: 'MOD_ERR_DB_UNAVAILABLE', retriable: true });
+      const viaQuery = await missing.query('select 1').catch((e: unknown) => e);
+      expect((viaQuery as { code?: string }).code).toBe('3D000');
+      expect(isRetriablePgError(viaQuery)).toBe(true);
+    } finally {
+      await missing.end();
+    }
+    // The same kind of server error from a statement of ours is the statement's: dead-lettered, not retried.
+    const statement = await db.pool.query('select 1 / 0').catch((e: unknown) => e);
+    expect(isRetriablePgError(statement)).toBe(false);
+    expect(toDatabaseError(statement, 'q')).toMatchObject({ code: 'MOD_ERR_DB_REJECTED', retriable: false });
+  });
+
+  it('survives a backend terminated inside a transaction: the transaction fails retriably, the pool goes on', async () => {
+    const pid = await withTransaction(db.pool, async (c) => {
+      const { rows } = await c.query<{ pid: number }>('select pg_backend_pid() as pid');
+      return rows[0]?.pid ?? 0;
+    });
+    const failed = await withTransaction(db.pool, async (c) => {
+      const { rows } = await c.query<{ pid: number }>('select pg_backend_pid() as pid');
+      // Terminated from another connection while this transaction is open (a failover, an operator).
+      await db.pool.query('select pg_terminate_backend($1)', [rows[0]?.pid ?? pid]);
+      await new Promise((r) => setTimeout(r, 100));
+      await c.query('select 1');
+    }).catch((e: unknown) => e);
+    expect(isRetriablePgError(failed)).toBe(true);
+    const { rows } = await db.pool.query<{ one: number }>('select 1 as one');
+    expect(rows[0]?.one).toBe(1);
   });
 });

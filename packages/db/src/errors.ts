@@ -23,8 +23,18 @@ export class MigrationError extends ModError {
 const RETRIABLE_CLASSES = ['08', '53', '57', '58'];
 const RETRIABLE_STATES = new Set(['40001', '40P01', '55P03']);
 
+const CONNECT_FAILURE = Symbol('mod.db.connect-failure');
+
+/** Marks an error as a failure to get a connection (`createPool`): always retriable. */
+export function markConnectFailure<E>(err: E): E {
+  if (typeof err === 'object' && err !== null && !Object.isFrozen(err))
+    Object.defineProperty(err, CONNECT_FAILURE, { value: true });
+  return err;
+}
+
 /** Whether a pg error (or a socket error under it) is worth retrying. */
 export function isRetriablePgError(err: unknown): boolean {
+  if (typeof err === 'object' && err !== null && CONNECT_FAILURE in err) return true;
   const state = (err as { code?: unknown } | null)?.code;
   if (typeof state !== 'string') return true; // no SQLSTATE: the connection failed before the server answered
   if (/^[0-9A-Z]{5}$/.test(state)) {

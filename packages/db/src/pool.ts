@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { toDatabaseError } from './errors.js';
+import { markConnectFailure, toDatabaseError } from './errors.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -32,7 +32,32 @@ export function createPool(options: PoolOptions): Pool {
   });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // Nor may a checked-out client's: a backend terminated between two statements of a transaction emits 'error'
+  // on its client, which has no listener of its own; the statement in flight (or the next) rejects instead.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  markConnectFailures(pool);
   return pool;
+}
+
+/**
+ * Failing to get a connection says nothing about the work that wanted it, whatever the server answered
+ * (refused, too many clients, not accepting connections, starting up): such errors are marked, so they are
+ * retried as the outage they are and never dead-letter a message (`isRetriablePgError`). `pool.query` gets
+ * its connection through `pool.connect`, so both paths are covered.
+ */
+function markConnectFailures(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool) as (
+    cb?: (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void,
+  ) => Promise<pg.PoolClient> | undefined;
+  const replacement = (
+    cb?: (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void,
+  ) => {
+    if (cb !== undefined) return connect((err, client, done) => cb(markConnectFailure(err), client, done));
+    return (connect() as Promise<pg.PoolClient>).catch((err: unknown) => {
+      throw markConnectFailure(err);
+    });
+  };
+  pool.connect = replacement as typeof pool.connect;
 }
 
 /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
@@ -43,17 +68,22 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
   } catch (err) {
     throw toDatabaseError(err, 'connect');
   }
+  let result: T;
   try {
     await client.query('begin');
-    const result = await fn(client);
+    result = await fn(client);
     await client.query('commit');
-    return result;
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+    // A connection that failed (terminated, reset) is not given back to the pool: it would fail the next user.
+    const broken = await client.query('rollback').then(
+      () => false,
+      () => true,
+    );
+    client.release(broken);
     throw err;
-  } finally {
-    client.release();
   }
+  client.release();
+  return result;
 }
 
 /** Readiness probe: the database answers a trivial query. */
