@@ -28,6 +28,7 @@ const invocations: Record<string, string[][]> = {
   tenant: [['create'], ['list'], ['settings'], ['disable'], ['enable']],
   key: [['issue'], ['revoke'], ['list']],
   kafka: [['setup'], ['acls'], ['partner', 'grant'], ['partner', 'revoke']],
+  dlq: [['list'], ['show'], ['replay']],
 };
 
 describe('modctl help and version', () => {

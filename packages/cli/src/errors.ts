@@ -30,6 +30,10 @@ export const CliErrorCode = {
   TenantDisabled: 'MOD_ERR_CLI_TENANT_DISABLED',
   /** `kafka`: the broker refused or failed an operation (no code of its own). */
   Kafka: 'MOD_ERR_CLI_KAFKA',
+  /** `dlq show|replay`: no dead letter with this event id on the dead-letter topic. */
+  UnknownDeadLetter: 'MOD_ERR_CLI_UNKNOWN_DEAD_LETTER',
+  /** `dlq replay`: the source topic no longer keeps the message (retention), or holds other bytes there. */
+  SourceGone: 'MOD_ERR_CLI_DLQ_SOURCE_GONE',
 } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 

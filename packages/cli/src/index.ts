@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 import { auditCommand } from './commands/audit.js';
 import { bankCommand } from './commands/bank.js';
 import { hashCommand } from './commands/hash.js';
+import { dlqCommand } from './commands/dlq.js';
 import { kafkaCommand } from './commands/kafka.js';
 import { keyCommand } from './commands/key.js';
 import { tenantCommand } from './commands/tenant.js';
@@ -10,6 +11,7 @@ import { urlListCommand } from './commands/url-list.js';
 export type { Command, CommandIo } from './command.js';
 export { modctlUsage, modctlVersion, runModctl } from './cli.js';
 export { CliError, CliErrorCode } from './errors.js';
+export { runDlq } from './commands/dlq.js';
 
 /** Every sub-command, in the order `modctl --help` lists them. Each lives in `src/commands/<name>.ts`. */
 export const commands: readonly Command[] = [
@@ -20,4 +22,5 @@ export const commands: readonly Command[] = [
   tenantCommand,
   keyCommand,
   kafkaCommand,
+  dlqCommand,
 ];

@@ -193,7 +193,7 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
   };
 }
 
-async function withAdmin<T>(kafka: Kafka, use: (admin: PlatformaticAdmin) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(kafka: Kafka, use: (admin: PlatformaticAdmin) => Promise<T>): Promise<T> {
   const admin = new PlatformaticAdmin(kafka.base);
   try {
     return await use(admin);
@@ -258,7 +258,7 @@ export async function ensureTopics(
 }
 
 /** Waits (up to 10 s) until every partition of the topics has a leader, so the first produce finds one. */
-async function waitForLeaders(admin: PlatformaticAdmin, topics: string[]): Promise<void> {
+export async function waitForLeaders(admin: PlatformaticAdmin, topics: string[]): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const metadata = await admin.metadata({ topics, forceUpdate: true });
@@ -459,9 +459,14 @@ export async function pingKafka(kafka: Kafka): Promise<boolean> {
   }
 }
 
-/** The next offset of every partition of a topic (where a reader that wants only what comes next starts). */
+/**
+ * The next offset of every partition of a topic (where a reader that wants only what comes next starts). On a
+ * broker that has just started or a topic just created, waits for the partitions' leaders first (a service
+ * started together with its broker, as the demo does, must not exit on NOT_LEADER_OR_FOLLOWER).
+ */
 export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, string>> {
   return withAdmin(kafka, async (admin) => {
+    await waitForLeaders(admin, [topic]);
     const metadata = await admin.metadata({ topics: [topic] });
     const partitions = metadata.topics.get(topic)?.partitions ?? [];
     const [listed] = await admin.listOffsets({

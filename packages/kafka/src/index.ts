@@ -39,3 +39,4 @@ export {
 export { followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
 export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } from './relay.js';
 export { credentialsFromEnvironment, readTopic, serviceEnvironment, type ReadRecord } from './testing.js';
+export { readRecordAt, readToEnd } from './inspect.js';

@@ -43,7 +43,8 @@ const positiveInt = (text: string | undefined, fallback: number): number | null 
   return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
 };
 
-function kafkaFromEnv(): { kafka: Kafka; prefix: string } {
+/** The admin principal's connection and the topic prefix, from the environment. */
+export function kafkaFromEnv(): { kafka: Kafka; prefix: string } {
   const config = loadConfig(kafkaSpec, process.env);
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { Codecs, isModError, topicNames, type DeadLetter } from '@mod/contracts';
+import { appendAuditAlone } from '@mod/db';
+import { createProducer, readRecordAt, readToEnd, type Kafka, type ReadRecord } from '@mod/kafka';
+import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import { CliError, CliErrorCode } from '../errors.js';
+import { operator, withPool } from './curator.js';
+import { kafkaFromEnv } from './kafka.js';
+
+const USAGE = [
+  'usage: modctl dlq list [--code MOD_ERR_...] [--consumer GROUP] [--limit N]',
+  '       modctl dlq show EVENT_ID',
+  '       modctl dlq replay EVENT_ID [EVENT_ID ...]',
+  'list prints the dead letters on the dead-letter topic as JSON lines, oldest first (what failed, where, why);',
+  'show adds whether the source topic still keeps the message. replay publishes the original message again to',
+  'its source topic (same key, value and headers, plus mod-replay-of), once its cause is fixed; the bytes are',
+  'checked against the digest the dead letter recorded, and each replay is an audit record. Consumers are',
+  'idempotent by event id: replaying what was since processed changes nothing.',
+  'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
+  '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for replay: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
+  'exit codes: 0 done; 1 failed (nothing replayed past the first failure); 2 usage',
+].join('\n');
+
+const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The dead letters on the topic, oldest first; records that are not dead letters are skipped. */
+async function deadLetters(kafka: Kafka, prefix: string): Promise<DeadLetter[]> {
+  const records = await readToEnd(kafka, topicNames(prefix).deadLetters);
+  const letters: DeadLetter[] = [];
+  for (const r of records) {
+    try {
+      letters.push(Codecs.deadLetter.decode(r.value));
+    } catch {
+      // Not a dead letter (written by hand?): not ours to list or replay.
+    }
+  }
+  return letters.sort((a, b) => a.failedAt.localeCompare(b.failedAt));
+}
+
+const summary = (l: DeadLetter) => ({
+  eventId: l.eventId,
+  failedAt: l.failedAt,
+  consumer: l.consumer,
+  code: l.reason.code,
+  message: l.reason.message,
+  source: { topic: l.sourceTopic, partition: l.sourcePartition, offset: l.sourceOffset, key: l.sourceKey },
+  bytes: l.valueBytes,
+});
+
+/** The original message of a dead letter, if its topic still keeps it and it is the same bytes. */
+async function original(kafka: Kafka, l: DeadLetter) {
+  const record = await readRecordAt(kafka, l.sourceTopic, l.sourcePartition, l.sourceOffset);
+  if (record === null) return null;
+  const sha256 = createHash('sha256')
+    .update(record.value ?? Buffer.alloc(0))
+    .digest('hex');
+  return sha256 === l.valueSha256 ? record : null;
+}
+
+/** `modctl dlq ...`: what was dead-lettered and why, and replaying it once the cause is fixed. */
+export async function runDlq(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  const parsed = parseCommandArgs(
+    {
+      args: rest,
+      allowPositionals: true,
+      options: { code: { type: 'string' }, consumer: { type: 'string' }, limit: { type: 'string' } },
+    },
+    USAGE,
+    io,
+  );
+  if (parsed === null) return 2;
+  const v = parsed.values;
+  const ids = parsed.positionals;
+  try {
+    if (sub === 'list') {
+      if (ids.length > 0) return usageError(io, USAGE, 'list takes no event ids');
+      const limit = v.limit === undefined ? Infinity : Number(v.limit);
+      if (!(limit === Infinity || (Number.isInteger(limit) && limit > 0)))
+        return usageError(io, USAGE, '--limit takes a positive integer');
+      const { kafka, prefix } = kafkaFromEnv();
+      const letters = (await deadLetters(kafka, prefix)).filter(
+        (l) =>
+          (v.code === undefined || l.reason.code === v.code) &&
+          (v.consumer === undefined || l.consumer === v.consumer),
+      );
+      for (const l of letters.slice(-limit)) io.stdout(JSON.stringify(summary(l)));
+      return 0;
+    }
+    if (sub !== 'show' && sub !== 'replay') return unknownSubcommand(io, USAGE, sub);
+    if (ids.length === 0 || (sub === 'show' && ids.length > 1) || !ids.every((id) => EVENT_ID.test(id)))
+      return usageError(io, USAGE, `${sub} takes ${sub === 'show' ? 'one event id' : 'event ids'} (UUIDs)`);
+    const { kafka, prefix } = kafkaFromEnv();
+    const letters = new Map((await deadLetters(kafka, prefix)).map((l) => [l.eventId, l]));
+    const wanted = ids.map((id) => {
+      const l = letters.get(id);
+      if (l === undefined) throw new CliError(CliErrorCode.UnknownDeadLetter, `no dead letter ${id}`);
+      return l;
+    });
+    if (sub === 'show') {
+      const l = wanted[0] as DeadLetter;
+      const record = await original(kafka, l);
+      io.stdout(
+        JSON.stringify({
+          ...summary(l),
+          valueSha256: l.valueSha256,
+          replayable: record !== null,
+          ...(record === null ? {} : { headers: Object.keys(record.headers).sort() }),
+        }),
+      );
+      return 0;
+    }
+    return await replay(kafka, wanted, io);
+  } catch (err) {
+    const code = isModError(err) ? err.code : CliErrorCode.Kafka;
+    io.stderr(JSON.stringify({ error: { code, message: (err as Error).message } }));
+    return 1;
+  }
+}
+
+async function replay(kafka: Kafka, letters: readonly DeadLetter[], io: CommandIo): Promise<number> {
+  // Every original is found and checked before anything is published.
+  const originals: { letter: DeadLetter; record: ReadRecord }[] = [];
+  for (const l of letters) {
+    const record = await original(kafka, l);
+    if (record === null)
+      throw new CliError(
+        CliErrorCode.SourceGone,
+        `${l.eventId}: ${l.sourceTopic} no longer keeps offset ${l.sourceOffset} of partition ${l.sourcePartition} (or holds other bytes there)`,
+      );
+    originals.push({ letter: l, record });
+  }
+  const producer = await createProducer(kafka);
+  try {
+    return await withPool(async (pool) => {
+      const by = operator('admin');
+      for (const { letter, record } of originals) {
+        await producer.send({
+          topic: letter.sourceTopic,
+          messages: [
+            {
+              key: record.key,
+              value: record.value,
+              headers: { ...record.headers, 'mod-replay-of': letter.eventId },
+            },
+          ],
+        });
+        await appendAuditAlone(pool, {
+          actor: by.actor,
+          role: by.role,
+          tenantId: null,
+          action: 'dlq.replayed',
+          subject: { type: 'dead-letter', id: letter.eventId },
+          reason: `replayed ${letter.sourceTopic}/${letter.sourcePartition}@${letter.sourceOffset} (dead-lettered by ${letter.consumer}: ${letter.reason.code})`,
+          evidence: { source: summary(letter).source, valueSha256: letter.valueSha256 },
+        });
+        io.stdout(JSON.stringify({ replayed: letter.eventId, topic: letter.sourceTopic }));
+      }
+      return 0;
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export const dlqCommand: Command = {
+  name: 'dlq',
+  summary: 'dead letters: list them, show one, replay them once the cause is fixed',
+  usage: USAGE,
+  run: runDlq,
+};

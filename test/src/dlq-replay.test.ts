@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDlq } from '@mod/cli';
+import { MEDIA_META_HEADER, partnerTopic, type DeadLetter, type PartnerMediaMeta } from '@mod/contracts';
+import { listAudit, upsertTenant } from '@mod/db';
+import {
+  DATABASE_URL,
+  createWorld,
+  grantPartner,
+  json,
+  makePhoto,
+  read,
+  startPipeline,
+  stopInOrder,
+  type Partner,
+  type Pipeline,
+  type World,
+} from './helpers.js';
+
+// An operator's day after a fix: media from a platform whose tenant was not created yet is dead-lettered
+// (MOD_ERR_TENANT_UNKNOWN); the operator creates the tenant, finds the dead letter with `modctl dlq list`,
+// checks it with `show` and replays it: the media is scanned, and the replay is in the audit log.
+
+let world: World;
+let pipeline: Pipeline;
+let partner: Partner;
+const saved = { ...process.env };
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) } };
+}
+
+beforeAll(async () => {
+  world = createWorld();
+  pipeline = await startPipeline(world, { CLASSIFIER_ENABLED: 'false' });
+  partner = await grantPartner(world, 'e2e-partner-b', 'late-platform', 'platform');
+  // modctl runs as the operator: the admin principal (this process's KAFKA_SASL_*), the world's prefix and schema.
+  Object.assign(process.env, {
+    TOPIC_PREFIX: world.prefix,
+    DATABASE_URL,
+    DATABASE_SCHEMA: world.schema,
+    MODCTL_ACTOR: 'operator-1',
+  });
+});
+
+afterAll(async () => {
+  process.env = saved;
+  await stopInOrder([
+    ['partner', () => partner?.close()],
+    ['pipeline', () => pipeline?.stop()],
+    ['world', () => world?.drop()],
+  ]);
+});
+
+describe('modctl dlq (real Kafka and Postgres)', () => {
+  it('lists a dead letter, shows it is replayable, and replays it once its cause is fixed', async () => {
+    const meta: PartnerMediaMeta = {
+      eventId: randomUUID(),
+      submissionId: randomUUID(),
+      submittedAt: new Date().toISOString(),
+    };
+    const submissionId = meta.submissionId ?? '';
+    await partner.producer.send({
+      topic: partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform'),
+      messages: [
+        {
+          key: submissionId,
+          value: await makePhoto(91),
+          headers: { [MEDIA_META_HEADER]: JSON.stringify(meta) },
+        },
+      ],
+    });
+    const [letter] = (
+      await read(world, world.topics.deadLetters, (r) => r.some((m) => m.key === submissionId))
+    ).map((m) => json<DeadLetter>(m));
+    expect(letter?.reason.code).toBe('MOD_ERR_TENANT_UNKNOWN');
+    const eventId = letter?.eventId ?? '';
+
+    const listed = io();
+    expect(await runDlq(['list', '--code', 'MOD_ERR_TENANT_UNKNOWN'], listed.io)).toBe(0);
+    expect(listed.out.map((l) => JSON.parse(l) as { eventId: string })).toEqual([
+      expect.objectContaining({
+        eventId,
+        code: 'MOD_ERR_TENANT_UNKNOWN',
+        source: expect.objectContaining({ key: submissionId }) as unknown,
+      }),
+    ]);
+    const none = io();
+    expect(await runDlq(['list', '--code', 'MOD_ERR_NOT_THIS'], none.io)).toBe(0);
+    expect(none.out).toEqual([]);
+    const shown = io();
+    expect(await runDlq(['show', eventId], shown.io)).toBe(0);
+    expect(JSON.parse(shown.out[0] ?? '{}')).toMatchObject({
+      eventId,
+      replayable: true,
+      headers: expect.arrayContaining([MEDIA_META_HEADER]) as unknown,
+    });
+
+    // The fix: the tenant exists now (the scanner's tenant cache forgets an unknown tenant within 5 s).
+    await upsertTenant(world.db, {
+      id: 'late-platform',
+      kind: 'platform',
+      name: 'Late platform',
+      subscribedToBlocking: false,
+    });
+    await new Promise((r) => setTimeout(r, 5_500));
+    const replayed = io();
+    expect(await runDlq(['replay', eventId], replayed.io)).toBe(0);
+    expect(replayed.out.map((l) => JSON.parse(l) as unknown)).toEqual([
+      { replayed: eventId, topic: partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform') },
+    ]);
+    const verdicts = await read(world, world.topics.verdicts, (r) => r.some((m) => m.key === submissionId));
+    expect(verdicts.filter((m) => m.key === submissionId)).toHaveLength(1);
+    const audit = await listAudit(world.db, { subjectId: eventId });
+    expect(audit.map((a) => [a.action, a.actor.id])).toEqual([['dlq.replayed', 'modctl:operator-1']]);
+
+    // Unknown ids and malformed ones are refused with a reason; nothing is published.
+    const unknown = io();
+    expect(await runDlq(['replay', randomUUID()], unknown.io)).toBe(1);
+    expect(JSON.parse(unknown.err[0] ?? '{}')).toMatchObject({
+      error: { code: 'MOD_ERR_CLI_UNKNOWN_DEAD_LETTER' },
+    });
+    const malformed = io();
+    expect(await runDlq(['show', 'not-an-id'], malformed.io)).toBe(2);
+  });
+});
