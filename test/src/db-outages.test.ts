@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addEntries, createBank } from '@mod/curation';
-import { createApiKey, createPool, upsertTenant } from '@mod/db';
-import { hashMedia } from '@mod/hashing';
+import { createPool } from '@mod/db';
 import { topicEndOffsets } from '@mod/kafka';
 import {
   DATABASE_URL,
   createWorld,
   databaseUrlFor,
-  indexedEntries,
   localCluster,
   makePhoto,
   multipart,
+  seedKnownImage,
   startPipeline,
   stopInOrder,
   waitFor,
@@ -36,29 +34,7 @@ beforeAll(async () => {
   await control.query(`create database ${database}`);
   world = createWorld(localCluster(), { databaseUrl: databaseUrlFor(database) });
   pipeline = await startPipeline(world, { CLASSIFIER_ENABLED: 'false' });
-  const db = world.db;
-  for (const id of ISPS) await upsertTenant(db, { id, kind: 'isp', name: id, subscribedToBlocking: true });
-  await upsertTenant(db, {
-    id: 'platform-1',
-    kind: 'platform',
-    name: 'Platform',
-    subscribedToBlocking: false,
-  });
-  platformKey = (await createApiKey(db, { tenantId: 'platform-1', role: 'platform' })).key;
-  known = await makePhoto(71);
-  const changes = world.topics.bankChanges;
-  const { bank } = await createBank(
-    db,
-    { name: 'known', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'automatic' },
-    changes,
-  );
-  await addEntries(
-    db,
-    bank.id,
-    [{ signal: 'blockhash', value: (await hashMedia(known)).blockhash, category: 'A' }],
-    changes,
-  );
-  await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
+  ({ known, platformKey } = await seedKnownImage(world, pipeline, { seed: 71, isps: ISPS }));
 });
 
 afterAll(() =>

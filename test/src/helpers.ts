@@ -19,7 +19,9 @@ import {
   type PartnerMediaMeta,
   type Verdict,
 } from '@mod/contracts';
-import { createPool, migrate, upsertTenant, type Pool } from '@mod/db';
+import { createApiKey, createPool, migrate, upsertTenant, type Pool } from '@mod/db';
+import { addEntries, createBank } from '@mod/curation';
+import { hashMedia } from '@mod/hashing';
 import {
   applyAcls,
   createKafka,
@@ -210,6 +212,37 @@ export async function startPipeline(
       await api.stop();
     },
   };
+}
+
+/**
+ * The common scene of pipeline tests: ISP tenants subscribed to blocking, a platform `platform-1` with an API
+ * key, and an automatic bank holding the blockhash of a known photo, applied by the scanner.
+ */
+export async function seedKnownImage(
+  world: World,
+  pipeline: Pipeline,
+  o: { seed: number; isps: readonly string[] },
+): Promise<{ known: Buffer; platformKey: string }> {
+  const db = world.db;
+  for (const id of o.isps) await upsertTenant(db, { id, kind: 'isp', name: id, subscribedToBlocking: true });
+  await upsertTenant(db, {
+    id: 'platform-1',
+    kind: 'platform',
+    name: 'Platform',
+    subscribedToBlocking: false,
+  });
+  const platformKey = (await createApiKey(db, { tenantId: 'platform-1', role: 'platform' })).key;
+  const known = await makePhoto(o.seed);
+  const changes = world.topics.bankChanges;
+  const { bank } = await createBank(
+    db,
+    { name: 'known-abuse', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'automatic' },
+    changes,
+  );
+  const { blockhash } = await hashMedia(known);
+  await addEntries(db, bank.id, [{ signal: 'blockhash', value: blockhash, category: 'A' }], changes);
+  await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
+  return { known, platformKey };
 }
 
 /** A photo-like JPEG: smooth gradients plus seeded noise, so perceptual hashes are meaningful. */

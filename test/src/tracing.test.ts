@@ -3,16 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { createApiKey, upsertTenant } from '@mod/db';
-import { addEntries, createBank } from '@mod/curation';
-import { hashMedia } from '@mod/hashing';
 import { createTracing, SpanKind, type Tracing } from '@mod/telemetry';
 import {
   createWorld,
-  indexedEntries,
-  makePhoto,
   multipart,
   readPartners,
+  seedKnownImage,
   startPipeline,
   waitFor,
   type Pipeline,
@@ -96,25 +92,7 @@ beforeAll(async () => {
     tracings[service] = createTracing({ service, exporter: memory, otlpEndpoint: collector.url });
   world = createWorld();
   pipeline = await startPipeline(world, {}, { tracing: tracings });
-  const db = world.db;
-  await upsertTenant(db, { id: 'isp-1', kind: 'isp', name: 'ISP One', subscribedToBlocking: true });
-  await upsertTenant(db, {
-    id: 'platform-1',
-    kind: 'platform',
-    name: 'Platform',
-    subscribedToBlocking: false,
-  });
-  platformKey = (await createApiKey(db, { tenantId: 'platform-1', role: 'platform' })).key;
-  known = await makePhoto(11);
-  const changes = world.topics.bankChanges;
-  const { bank } = await createBank(
-    db,
-    { name: 'known-abuse', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'automatic' },
-    changes,
-  );
-  const { blockhash } = await hashMedia(known);
-  await addEntries(db, bank.id, [{ signal: 'blockhash', value: blockhash, category: 'A' }], changes);
-  await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
+  ({ known, platformKey } = await seedKnownImage(world, pipeline, { seed: 11, isps: ['isp-1'] }));
 });
 
 afterAll(async () => {

@@ -310,7 +310,13 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       }
       if (stopping) return;
       try {
-        session = await subscribe(await wantedTopics());
+        const next = await subscribe(await wantedTopics());
+        session = next;
+        // stop() came while subscribing: it closed the session it saw, not this one.
+        if (stopping) {
+          await closeSession(next);
+          return;
+        }
       } catch (err) {
         session = undefined;
         log.error({ err }, 'could not subscribe; trying again');
@@ -361,6 +367,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       await discovering;
       if (session) await closeSession(session);
       await supervising;
+      // Whatever session the supervisor left is closed too (closing is idempotent).
+      if (session) await closeSession(session);
     },
     topics: () => session?.topics ?? [],
   };
