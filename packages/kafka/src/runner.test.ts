@@ -289,3 +289,41 @@ describe('consumer runner traces (real Kafka)', () => {
     await tracing.shutdown();
   });
 });
+
+describe('consumer runner stop (real Kafka)', () => {
+  it('stops promptly even when the stop arrives while it re-subscribes to topics that appeared', async () => {
+    const base = `${prefix}flip.`;
+    await ensureTopics(
+      kafka,
+      ['a', 'b'].map((t) => ({
+        name: `${base}${t}`,
+        partitions: 1,
+        retentionMs: 3_600_000,
+        cleanupPolicy: 'delete' as const,
+      })),
+    );
+    for (let round = 0; round < 6; round++) {
+      // The discovered set changes at every look, so the runner is nearly always re-subscribing.
+      let flip = false;
+      const runner = createConsumerRunner({
+        kafka,
+        groupId: `${prefix}flip-g${round}`,
+        topics: [`${base}a`],
+        discover: { list: async () => ((flip = !flip) ? [`${base}b`] : []), intervalMs: 20 },
+        stepName: 'flip',
+        step: async () => ok,
+        producer,
+        deadLetterTopic: dlq,
+        logger,
+        metrics: createStepMetrics(createRegistry('flip')),
+      });
+      await runner.start();
+      await new Promise((r) => setTimeout(r, 150 + round * 70));
+      const stopped = await Promise.race([
+        runner.stop().then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 20_000)),
+      ]);
+      expect(stopped, `round ${round}: stop() still waiting after 20 s`).toBe(true);
+    }
+  });
+});
