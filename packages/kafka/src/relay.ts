@@ -1,11 +1,8 @@
 import {
-  contextOfTraceparent,
   noTracer,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
-  trace,
-  traceparentOf,
+  startStoredSpan,
   withoutTrace,
   TRACEPARENT_HEADER,
   type Logger,
@@ -33,8 +30,9 @@ export async function publishOutboxRows(
   rows: readonly OutboxRow[],
   tracer: Tracer = noTracer,
 ): Promise<void> {
-  const spans = rows.map((r) =>
-    tracer.startSpan(
+  const sent = rows.map((r) =>
+    startStoredSpan(
+      tracer,
       'publish',
       {
         kind: SpanKind.PRODUCER,
@@ -45,14 +43,13 @@ export async function publishOutboxRows(
           'mod.outbox_id': r.id,
         },
       },
-      contextOfTraceparent(r.traceparent),
+      r.traceparent,
     ),
   );
   try {
     await producer.sendBatch({
       topicMessages: rows.map((r, i) => {
-        const span = spans[i];
-        const traceparent = span === undefined ? null : traceparentOf(trace.setSpan(ROOT_CONTEXT, span));
+        const traceparent = sent[i]?.traceparent ?? null;
         return {
           topic: r.topic,
           messages: [
@@ -69,10 +66,10 @@ export async function publishOutboxRows(
       }),
     });
   } catch (err) {
-    for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: 'not published' });
+    for (const { span } of sent) span.setStatus({ code: SpanStatusCode.ERROR, message: 'not published' });
     throw err;
   } finally {
-    for (const span of spans) span.end();
+    for (const { span } of sent) span.end();
   }
 }
 

@@ -27,6 +27,7 @@ export {
   activeTraceIds,
   contextOfTraceparent,
   spanContextOfTraceparent,
+  startStoredSpan,
   traceparentOf,
   withoutTrace,
   TRACEPARENT_HEADER,

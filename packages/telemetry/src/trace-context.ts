@@ -4,7 +4,10 @@ import {
   ROOT_CONTEXT,
   trace,
   type Context,
+  type Span,
   type SpanContext,
+  type SpanOptions,
+  type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
@@ -41,6 +44,21 @@ export function contextOfTraceparent(value: string | Buffer | null | undefined):
   const text = typeof value === 'string' ? value : value.toString('latin1');
   if (text.length > 128) return ROOT_CONTEXT;
   return propagator.extract(ROOT_CONTEXT, { [TRACEPARENT_HEADER]: text }, getter);
+}
+
+/**
+ * A span continuing the trace a stored `traceparent` names (an outbox row, a queued webhook delivery), for work
+ * done long after that trace's request or step ended; and the `traceparent` naming the new span, for the
+ * message or request the work sends (null when there is no trace to continue and the tracer made none).
+ */
+export function startStoredSpan(
+  tracer: Tracer,
+  name: string,
+  options: SpanOptions,
+  stored: string | null,
+): { span: Span; traceparent: string | null } {
+  const span = tracer.startSpan(name, options, contextOfTraceparent(stored));
+  return { span, traceparent: traceparentOf(trace.setSpan(ROOT_CONTEXT, span)) };
 }
 
 /** The span context a `traceparent` names, or null (for links from an untrusted caller's context). */

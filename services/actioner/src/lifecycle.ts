@@ -16,13 +16,10 @@ import {
   type Pool,
 } from '@mod/db';
 import {
-  contextOfTraceparent,
   noTracer,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
-  trace,
-  traceparentOf,
+  startStoredSpan,
   TRACEPARENT_HEADER,
   type Logger,
   type Tracer,
@@ -214,7 +211,8 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     const t0 = performance.now();
     let status: number | null = null;
     let error: string | null = null;
-    const span = (o.tracer ?? noTracer).startSpan(
+    const { span, traceparent } = startStoredSpan(
+      o.tracer ?? noTracer,
       'webhook',
       {
         kind: SpanKind.CLIENT,
@@ -224,9 +222,8 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
           'mod.attempt': d.attempts + 1,
         },
       },
-      contextOfTraceparent(d.traceparent),
+      d.traceparent,
     );
-    const traceparent = traceparentOf(trace.setSpan(ROOT_CONTEXT, span));
     try {
       status = (
         await send({
