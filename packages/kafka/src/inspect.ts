@@ -1,6 +1,81 @@
-import { ListOffsetTimestamps } from '@platformatic/kafka';
-import { readTopic, type ReadRecord } from './testing.js';
+import {
+  Consumer as PlatformaticConsumer,
+  ListOffsetTimestamps,
+  MessagesStreamModes,
+  type Message,
+} from '@platformatic/kafka';
 import { withAdmin, waitForLeaders, type Kafka } from './client.js';
+
+/** A record as read back by tests and operators' tools: key as text, the first value of each header. */
+export interface ReadRecord {
+  topic: string;
+  key: string | null;
+  value: Buffer | null;
+  partition: number;
+  offset: string;
+  headers: Record<string, Buffer>;
+}
+
+/**
+ * Reads topics with a throwaway group until `until(records)` holds or `timeoutMs` passes, and returns what was
+ * read: from the earliest offsets, or from `from` (every partition of the topics named there, or it is read from
+ * its earliest offset). Never commits.
+ */
+export async function readRecords(
+  kafka: Kafka,
+  topics: readonly string[],
+  o: {
+    until: (records: readonly ReadRecord[]) => boolean;
+    timeoutMs: number;
+    groupPrefix?: string;
+    from?: readonly { topic: string; partition: number; offset: bigint }[];
+  },
+): Promise<ReadRecord[]> {
+  const consumer = new PlatformaticConsumer({
+    ...kafka.base,
+    groupId: `${o.groupPrefix ?? 'reader-'}${crypto.randomUUID()}`,
+    maxWaitTime: 200,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
+  const records: ReadRecord[] = [];
+  try {
+    const stream = await consumer.consume({
+      topics: [...topics],
+      ...(o.from === undefined
+        ? { mode: MessagesStreamModes.EARLIEST }
+        : { mode: MessagesStreamModes.MANUAL, offsets: [...o.from] }),
+      autocommit: false,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, o.timeoutMs);
+      stream.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+        const headers: Record<string, Buffer> = {};
+        for (const [k, v] of message.headerEntries) if (!(k.toString() in headers)) headers[k.toString()] = v;
+        records.push({
+          topic: message.topic,
+          key: message.key === undefined || message.key === null ? null : message.key.toString('utf8'),
+          value: message.value ?? null,
+          partition: message.partition,
+          offset: message.offset.toString(),
+          headers,
+        });
+        if (o.until(records)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    await stream.close();
+  } finally {
+    await consumer.close(true).catch(() => undefined);
+  }
+  return records;
+}
 
 /** The earliest and the next offset of every partition of a topic. */
 async function partitionRanges(
@@ -33,19 +108,20 @@ export async function readToEnd(kafka: Kafka, topic: string, timeoutMs = 30_000)
   const ranges = await partitionRanges(kafka, topic);
   const wanted = [...ranges].filter(([, r]) => r.end > r.earliest);
   if (wanted.length === 0) return [];
-  const records = await readTopic(
-    kafka,
-    topic,
-    (read) =>
+  const records = await readRecords(kafka, [topic], {
+    timeoutMs,
+    until: (read) =>
       wanted.every(([partition, r]) =>
         read.some((x) => x.partition === partition && BigInt(x.offset) >= r.end - 1n),
       ),
-    timeoutMs,
-  );
+  });
   return records.filter((x) => BigInt(x.offset) < (ranges.get(x.partition)?.end ?? 0n));
 }
 
-/** The record at `partition`/`offset` of a topic, or null when the topic no longer keeps it (retention). */
+/**
+ * The record at `partition`/`offset` of a topic, or null when the topic no longer keeps it (retention). Reads
+ * from that offset only (the other partitions from their ends), however much the topic holds before it.
+ */
 export async function readRecordAt(
   kafka: Kafka,
   topic: string,
@@ -53,14 +129,14 @@ export async function readRecordAt(
   offset: string,
   timeoutMs = 30_000,
 ): Promise<ReadRecord | null> {
-  const range = (await partitionRanges(kafka, topic)).get(partition);
+  const ranges = await partitionRanges(kafka, topic);
+  const range = ranges.get(partition);
   const at = BigInt(offset);
   if (range === undefined || at < range.earliest || at >= range.end) return null;
-  const records = await readTopic(
-    kafka,
-    topic,
-    (read) => read.some((x) => x.partition === partition && BigInt(x.offset) >= at),
+  const records = await readRecords(kafka, [topic], {
     timeoutMs,
-  );
+    from: [...ranges].map(([p, r]) => ({ topic, partition: p, offset: p === partition ? at : r.end })),
+    until: (read) => read.some((x) => x.partition === partition && BigInt(x.offset) >= at),
+  });
   return records.find((x) => x.partition === partition && x.offset === offset) ?? null;
 }

@@ -1,21 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Consumer as PlatformaticConsumer, MessagesStreamModes, type Message } from '@platformatic/kafka';
 import type { Kafka, KafkaCredentials } from './client.js';
+import { readRecords, type ReadRecord } from './inspect.js';
 
-export interface ReadRecord {
-  topic: string;
-  key: string | null;
-  value: Buffer | null;
-  partition: number;
-  offset: string;
-  headers: Record<string, Buffer>;
-}
+export type { ReadRecord } from './inspect.js';
 
 /**
  * Reads a topic (or several) from the beginning until `until(records)` holds or `timeoutMs` passes, with a
  * throwaway group. For tests and the demo: returns everything read.
  */
-export async function readTopic(
+export function readTopic(
   kafka: Kafka,
   topic: string | readonly string[],
   until: (records: readonly ReadRecord[]) => boolean,
@@ -23,48 +16,7 @@ export async function readTopic(
   /** Prefix of the throwaway group's id (a partner may use only groups under its own prefix). */
   groupPrefix = 'reader-',
 ): Promise<ReadRecord[]> {
-  const consumer = new PlatformaticConsumer({
-    ...kafka.base,
-    groupId: `${groupPrefix}${crypto.randomUUID()}`,
-    maxWaitTime: 200,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-  });
-  const records: ReadRecord[] = [];
-  try {
-    const stream = await consumer.consume({
-      topics: typeof topic === 'string' ? [topic] : [...topic],
-      mode: MessagesStreamModes.EARLIEST,
-      autocommit: false,
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      stream.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
-        const headers: Record<string, Buffer> = {};
-        for (const [k, v] of message.headerEntries) if (!(k.toString() in headers)) headers[k.toString()] = v;
-        records.push({
-          topic: message.topic,
-          key: message.key === undefined || message.key === null ? null : message.key.toString('utf8'),
-          value: message.value ?? null,
-          partition: message.partition,
-          offset: message.offset.toString(),
-          headers,
-        });
-        if (until(records)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    await stream.close();
-  } finally {
-    await consumer.close(true).catch(() => undefined);
-  }
-  return records;
+  return readRecords(kafka, typeof topic === 'string' ? [topic] : topic, { until, timeoutMs, groupPrefix });
 }
 
 /**
