@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDlq } from '@mod/cli';
+import { bufferedIo, runDlq } from '@mod/cli';
 import { MEDIA_META_HEADER, partnerTopic, type DeadLetter, type PartnerMediaMeta } from '@mod/contracts';
 import { listAudit, upsertTenant } from '@mod/db';
 import {
@@ -25,12 +25,6 @@ let world: World;
 let pipeline: Pipeline;
 let partner: Partner;
 const saved = { ...process.env };
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) } };
-}
 
 beforeAll(async () => {
   world = createWorld();
@@ -78,7 +72,7 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
     expect(letter?.reason.code).toBe('MOD_ERR_TENANT_UNKNOWN');
     const eventId = letter?.eventId ?? '';
 
-    const listed = io();
+    const listed = bufferedIo();
     expect(await runDlq(['list', '--code', 'MOD_ERR_TENANT_UNKNOWN'], listed.io)).toBe(0);
     expect(listed.out.map((l) => JSON.parse(l) as { eventId: string })).toEqual([
       expect.objectContaining({
@@ -87,10 +81,10 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
         source: expect.objectContaining({ key: submissionId }) as unknown,
       }),
     ]);
-    const none = io();
+    const none = bufferedIo();
     expect(await runDlq(['list', '--code', 'MOD_ERR_NOT_THIS'], none.io)).toBe(0);
     expect(none.out).toEqual([]);
-    const shown = io();
+    const shown = bufferedIo();
     expect(await runDlq(['show', eventId], shown.io)).toBe(0);
     expect(JSON.parse(shown.out[0] ?? '{}')).toMatchObject({
       eventId,
@@ -106,7 +100,7 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
       subscribedToBlocking: false,
     });
     await new Promise((r) => setTimeout(r, 5_500));
-    const replayed = io();
+    const replayed = bufferedIo();
     expect(await runDlq(['replay', eventId], replayed.io)).toBe(0);
     expect(replayed.out.map((l) => JSON.parse(l) as unknown)).toEqual([
       { replayed: eventId, topic: partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform') },
@@ -117,12 +111,12 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
     expect(audit.map((a) => [a.action, a.actor.id])).toEqual([['dlq.replayed', 'modctl:operator-1']]);
 
     // Unknown ids and malformed ones are refused with a reason; nothing is published.
-    const unknown = io();
+    const unknown = bufferedIo();
     expect(await runDlq(['replay', randomUUID()], unknown.io)).toBe(1);
     expect(JSON.parse(unknown.err[0] ?? '{}')).toMatchObject({
       error: { code: 'MOD_ERR_CLI_UNKNOWN_DEAD_LETTER' },
     });
-    const malformed = io();
+    const malformed = bufferedIo();
     expect(await runDlq(['show', 'not-an-id'], malformed.io)).toBe(2);
   });
 });

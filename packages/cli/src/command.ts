@@ -1,4 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isModError } from '@mod/contracts';
+import type { CliError } from './errors.js';
 
 /** Where a command writes: injected so commands are testable without a child process. */
 export interface CommandIo {
@@ -6,6 +8,13 @@ export interface CommandIo {
   stderr: (line: string) => void;
   /** stderr is a terminal (someone watches): long imports then show their progress without `--progress`. */
   stderrIsTTY?: boolean;
+}
+
+/** A {@link CommandIo} that keeps what a command writes, line by line (tests; running a command in-process). */
+export function bufferedIo(): { out: string[]; err: string[]; io: CommandIo } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (l) => out.push(l), stderr: (l) => err.push(l) } };
 }
 
 /**
@@ -27,6 +36,28 @@ export const EXIT_USAGE = 2;
 export function usageError(io: CommandIo, usage: string, reason?: string): number {
   io.stderr(reason === undefined ? usage : `${reason}\n${usage}`);
   return EXIT_USAGE;
+}
+
+/** An argument refused with a coded error (a malformed value): the error as JSON on stderr, {@link EXIT_USAGE}. */
+export function invalidArgument(io: CommandIo, error: CliError): number {
+  io.stderr(JSON.stringify({ error: error.toJSON() }));
+  return EXIT_USAGE;
+}
+
+/**
+ * A command that failed: its error as JSON on stderr (a coded error as it is, anything else under
+ * `fallbackCode`), exit code 1.
+ */
+export function commandFailed(io: CommandIo, err: unknown, fallbackCode = 'MOD_ERR_CLI_UNEXPECTED'): number {
+  const error = isModError(err) ? err.toJSON() : { code: fallbackCode, message: (err as Error).message };
+  io.stderr(JSON.stringify({ error }));
+  return 1;
+}
+
+/** A positive integer option (at most 9 digits): its value, `fallback` when absent, null when malformed. */
+export function positiveInt(text: string | undefined, fallback: number): number | null {
+  if (text === undefined) return fallback;
+  return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
 }
 
 /**

@@ -8,7 +8,7 @@ import { keyCommand } from './commands/key.js';
 import { tenantCommand } from './commands/tenant.js';
 import { urlListCommand } from './commands/url-list.js';
 
-export type { Command, CommandIo } from './command.js';
+export { bufferedIo, type Command, type CommandIo } from './command.js';
 export { modctlUsage, modctlVersion, runModctl } from './cli.js';
 export { CliError, CliErrorCode } from './errors.js';
 export { runDlq } from './commands/dlq.js';

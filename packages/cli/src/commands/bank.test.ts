@@ -5,16 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, listLiveEntries, type TestDatabase } from '@mod/db';
 import { runBank } from './bank.js';
+import { bufferedIo } from '../command.js';
 
 let db: TestDatabase;
 let dir: string;
 const saved = { ...process.env };
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) } };
-}
 
 beforeAll(async () => {
   db = await createTestSchema();
@@ -31,7 +26,7 @@ afterAll(async () => {
 
 describe('modctl bank', () => {
   it('creates a bank, imports a list with bad lines (exit 3), re-imports idempotently, exports a round-trippable list', async () => {
-    const c = io();
+    const c = bufferedIo();
     expect(
       await runBank(
         ['create', '--name', 'ncmec', '--source', 'NCMEC', '--signals', 'md5,pdq', '--policy', 'automatic'],
@@ -45,7 +40,7 @@ describe('modctl bank', () => {
       file,
       `signal\tvalue\tquality\nmd5\t${'a'.repeat(32)}\npdq\t${'f0'.repeat(32)}\t88\nmd5\tnope\n`,
     );
-    const i = io();
+    const i = bufferedIo();
     expect(await runBank(['import', '--bank', 'ncmec', '--format', 'tsv', file], i.io)).toBe(3);
     expect(JSON.parse(i.out[0] ?? '{}')).toMatchObject({ added: 2, badLines: 1, lines: 3 });
     expect(JSON.parse(i.err[0] ?? '{}')).toMatchObject({
@@ -53,21 +48,23 @@ describe('modctl bank', () => {
       error: { code: 'MOD_ERR_MATCHER_LIST_BAD_HEX' },
     });
 
-    const strict = io();
+    const strict = bufferedIo();
     expect(await runBank(['import', '--bank', 'ncmec', '--format', 'tsv', '--strict', file], strict.io)).toBe(
       1,
     );
     expect(strict.err.at(-1)).toContain('MOD_ERR_CURATION_STRICT_REJECTED');
 
     const out = join(dir, 'export.jsonl');
-    expect(await runBank(['export', '--bank', 'ncmec', '--format', 'jsonl', '--out', out], io().io)).toBe(0);
+    expect(
+      await runBank(['export', '--bank', 'ncmec', '--format', 'jsonl', '--out', out], bufferedIo().io),
+    ).toBe(0);
     const exported = (await readFile(out, 'utf8'))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { signal: string });
     expect(exported.map((e) => e.signal).sort()).toEqual(['md5', 'pdq']);
 
-    const again = io();
+    const again = bufferedIo();
     expect(await runBank(['import', '--bank', 'ncmec', '--format', 'jsonl', out], again.io)).toBe(0);
     expect(JSON.parse(again.out[0] ?? '{}')).toMatchObject({ added: 0, removed: 0, unchanged: 2 });
     expect((await listLiveEntries(db.pool)).length).toBe(2);
@@ -80,9 +77,9 @@ describe('modctl bank', () => {
   });
 
   it('imports with its progress on stderr when asked (--progress) or watched (a terminal), and only then', async () => {
-    expect(await runBank(['create', '--name', 'big', '--source', 'test', '--signals', 'md5'], io().io)).toBe(
-      0,
-    );
+    expect(
+      await runBank(['create', '--name', 'big', '--source', 'test', '--signals', 'md5'], bufferedIo().io),
+    ).toBe(0);
     // Real digests: uniform, as the lists' are.
     const md5 = (i: number) => createHash('md5').update(String(i)).digest('hex');
     const lines = Array.from({ length: 20_000 }, (_, i) => `md5,${md5(i)}`);
@@ -96,7 +93,7 @@ describe('modctl bank', () => {
         .map((l) => JSON.parse(l) as Progress | { line: number })
         .filter((l): l is Progress => 'progress' in l);
 
-    const shown = io();
+    const shown = bufferedIo();
     expect(await runBank(['import', '--bank', 'big', '--format', 'csv', '--progress', file], shown.io)).toBe(
       3,
     );
@@ -118,7 +115,7 @@ describe('modctl bank', () => {
 
     // On a terminal it is shown unasked; in a script (stderr not a terminal, no --progress) stderr holds the bad
     // lines alone, as it always did.
-    const watched = io();
+    const watched = bufferedIo();
     expect(
       await runBank(['import', '--bank', 'big', '--format', 'csv', file], {
         ...watched.io,
@@ -126,7 +123,7 @@ describe('modctl bank', () => {
       }),
     ).toBe(3);
     expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines: 20_000 });
-    const script = io();
+    const script = bufferedIo();
     expect(await runBank(['import', '--bank', 'big', '--format', 'csv', file], script.io)).toBe(3);
     expect(script.err.map((l) => JSON.parse(l) as unknown)).toEqual([
       { line: 5, error: { code: 'MOD_ERR_MATCHER_LIST_BAD_HEX', message: expect.any(String) as string } },
@@ -134,8 +131,8 @@ describe('modctl bank', () => {
   });
 
   it('refuses bad usage and unknown banks with typed errors', async () => {
-    expect(await runBank(['import', '--bank', 'x', '--format', 'xml', 'f'], io().io)).toBe(2);
-    const c = io();
+    expect(await runBank(['import', '--bank', 'x', '--format', 'xml', 'f'], bufferedIo().io)).toBe(2);
+    const c = bufferedIo();
     expect(
       await runBank(['import', '--bank', 'missing', '--format', 'csv', join(dir, 'list.tsv')], c.io),
     ).toBe(1);

@@ -1,8 +1,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { isModError } from '@mod/contracts';
 import { createBank, findBank, importBankList } from '@mod/curation';
 import { appendAudit, exportBankEntries } from '@mod/db';
-import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import {
+  commandFailed,
+  parseCommandArgs,
+  unknownSubcommand,
+  usageError,
+  type Command,
+  type CommandIo,
+} from '../command.js';
 import { withFileImportProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
@@ -158,11 +164,7 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
     }
     return unknownSubcommand(io, USAGE, sub);
   } catch (err) {
-    const error = isModError(err)
-      ? err.toJSON()
-      : { code: 'MOD_ERR_CLI_UNEXPECTED', message: (err as Error).message };
-    io.stderr(JSON.stringify({ error }));
-    return 1;
+    return commandFailed(io, err);
   }
 }
 

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
-import { Codecs, isModError, topicNames, type DeadLetter } from '@mod/contracts';
+import { Codecs, topicNames, type DeadLetter } from '@mod/contracts';
 import { appendAuditAlone } from '@mod/db';
 import { createProducer, readRecordAt, readToEnd, type Kafka, type ReadRecord } from '@mod/kafka';
-import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import {
+  commandFailed,
+  parseCommandArgs,
+  positiveInt,
+  unknownSubcommand,
+  usageError,
+  type Command,
+  type CommandIo,
+} from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { operator, withPool } from './curator.js';
 import { kafkaFromEnv } from './kafka.js';
@@ -75,9 +83,8 @@ export async function runDlq(argv: readonly string[], io: CommandIo): Promise<nu
   try {
     if (sub === 'list') {
       if (ids.length > 0) return usageError(io, USAGE, 'list takes no event ids');
-      const limit = v.limit === undefined ? Infinity : Number(v.limit);
-      if (!(limit === Infinity || (Number.isInteger(limit) && limit > 0)))
-        return usageError(io, USAGE, '--limit takes a positive integer');
+      const limit = positiveInt(v.limit, Infinity);
+      if (limit === null) return usageError(io, USAGE, '--limit takes a positive integer');
       const { kafka, prefix } = kafkaFromEnv();
       const letters = (await deadLetters(kafka, prefix)).filter(
         (l) =>
@@ -112,9 +119,7 @@ export async function runDlq(argv: readonly string[], io: CommandIo): Promise<nu
     }
     return await replay(kafka, wanted, io);
   } catch (err) {
-    const code = isModError(err) ? err.code : CliErrorCode.Kafka;
-    io.stderr(JSON.stringify({ error: { code, message: (err as Error).message } }));
-    return 1;
+    return commandFailed(io, err, CliErrorCode.Kafka);
   }
 }
 

@@ -19,7 +19,14 @@ import {
   type Kafka,
 } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
-import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import {
+  parseCommandArgs,
+  positiveInt,
+  unknownSubcommand,
+  usageError,
+  type Command,
+  type CommandIo,
+} from '../command.js';
 import { CliErrorCode } from '../errors.js';
 import { operator, withPool } from './curator.js';
 
@@ -37,11 +44,6 @@ const USAGE = [
   '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for partner: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
   'exit codes: 0 done; 1 failed; 2 usage',
 ].join('\n');
-
-const positiveInt = (text: string | undefined, fallback: number): number | null => {
-  if (text === undefined) return fallback;
-  return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
-};
 
 /** The admin principal's connection and the topic prefix, from the environment. */
 export function kafkaFromEnv(): { kafka: Kafka; prefix: string } {

@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, listAudit, upsertTenant, verifyApiKey, type TestDatabase } from '@mod/db';
 import { runKey } from './key.js';
+import { bufferedIo } from '../command.js';
 
 let db: TestDatabase;
 const saved = { ...process.env };
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) } };
-}
 const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
 
 interface Issued {
@@ -48,7 +44,7 @@ const keyAudit = async () => (await listAudit(db.pool, {})).filter((a) => a.subj
 
 describe('modctl key', () => {
   it('issues a key that authenticates, shows its secret once (stdout only), lists keys without secrets, revokes idempotently; audited as the operator', async () => {
-    const first = io();
+    const first = bufferedIo();
     expect(
       await runKey(['issue', '--tenant', 'ops', '--role', 'admin', '--label', 'first admin'], first.io),
     ).toBe(0);
@@ -68,14 +64,14 @@ describe('modctl key', () => {
     expect(await storedText()).not.toContain(secret);
 
     const later = new Date(Date.now() + 86_400_000).toISOString();
-    const isp = io();
+    const isp = bufferedIo();
     expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'isp', '--expires-at', later], isp.io)).toBe(
       0,
     );
     const ispKey = json<Issued>(isp.out[0]);
     expect(ispKey).toMatchObject({ tenantId: 'isp-1', role: 'isp', expiresAt: later });
 
-    const listed = io();
+    const listed = bufferedIo();
     expect(await runKey(['list', '--tenant', 'ops'], listed.io)).toBe(0);
     expect(listed.out.map((l) => json(l))).toEqual([
       expect.objectContaining({
@@ -85,7 +81,7 @@ describe('modctl key', () => {
         createdBy: 'modctl:bob',
       }),
     ]);
-    const every = io();
+    const every = bufferedIo();
     expect(await runKey(['list'], every.io)).toBe(0);
     // Tenants in id order (isp-1 before ops), no secret and no digest anywhere.
     expect(every.out.map((l) => json<{ id: string }>(l).id)).toEqual([ispKey.id, issued.id]);
@@ -93,12 +89,12 @@ describe('modctl key', () => {
     expect(every.out.join('\n')).not.toContain(secret);
     expect(every.out.join('\n')).not.toContain(ispKey.key.slice(17));
 
-    const revoke = io();
+    const revoke = bufferedIo();
     expect(await runKey(['revoke', '--id', ispKey.id, '--reason', 'leaked in a ticket'], revoke.io)).toBe(0);
     const revokedAt = json<{ revokedAt: string | null }>(revoke.out[0]).revokedAt;
     expect(revokedAt).not.toBeNull();
     expect(await verifyApiKey(db.pool, ispKey.key, new Date())).toEqual({ ok: false, reason: 'revoked' });
-    const twice = io();
+    const twice = bufferedIo();
     expect(await runKey(['revoke', '--id', ispKey.id], twice.io)).toBe(0);
     expect(json(twice.out[0])).toMatchObject({ revokedAt });
 
@@ -117,21 +113,21 @@ describe('modctl key', () => {
     const keysBefore = (await db.pool.query('select id from api_keys')).rowCount;
     const auditBefore = (await keyAudit()).length;
 
-    const escalate = io();
+    const escalate = bufferedIo();
     expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'admin'], escalate.io)).toBe(1);
     expect(json(escalate.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_ROLE_NOT_FOR_TENANT' } });
-    const nobody = io();
+    const nobody = bufferedIo();
     expect(await runKey(['issue', '--tenant', 'nobody', '--role', 'isp'], nobody.io)).toBe(1);
     expect(json(nobody.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
-    const noKey = io();
+    const noKey = bufferedIo();
     expect(await runKey(['revoke', '--id', '00000000-0000-4000-8000-000000000000'], noKey.io)).toBe(1);
     expect(json(noKey.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_KEY' } });
-    const noTenant = io();
+    const noTenant = bufferedIo();
     expect(await runKey(['list', '--tenant', 'nobody'], noTenant.io)).toBe(1);
     expect(json(noTenant.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
 
     const refused = async (args: string[], code: string) => {
-      const c = io();
+      const c = bufferedIo();
       expect(await runKey(args, c.io)).toBe(2);
       expect(json(c.err[0])).toMatchObject({ error: { code } });
     };
@@ -155,13 +151,15 @@ describe('modctl key', () => {
     await refused(['issue', '--tenant', 'ISP 1', '--role', 'isp'], 'MOD_ERR_CLI_INVALID_VALUE');
     await refused(['revoke', '--id', 'not-a-uuid'], 'MOD_ERR_CLI_INVALID_VALUE');
 
-    expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'root'], io().io)).toBe(2);
-    expect(await runKey(['issue', '--role', 'isp'], io().io)).toBe(2);
-    expect(await runKey(['revoke'], io().io)).toBe(2);
-    expect(await runKey(['list', '--limit', '-1'], io().io)).toBe(2);
-    expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'isp', '--key', 'x'], io().io)).toBe(2);
-    expect(await runKey(['rotate'], io().io)).toBe(2);
-    expect(await runKey([], io().io)).toBe(2);
+    expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'root'], bufferedIo().io)).toBe(2);
+    expect(await runKey(['issue', '--role', 'isp'], bufferedIo().io)).toBe(2);
+    expect(await runKey(['revoke'], bufferedIo().io)).toBe(2);
+    expect(await runKey(['list', '--limit', '-1'], bufferedIo().io)).toBe(2);
+    expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'isp', '--key', 'x'], bufferedIo().io)).toBe(
+      2,
+    );
+    expect(await runKey(['rotate'], bufferedIo().io)).toBe(2);
+    expect(await runKey([], bufferedIo().io)).toBe(2);
 
     expect((await db.pool.query('select id from api_keys')).rowCount).toBe(keysBefore);
     expect((await keyAudit()).length).toBe(auditBefore);

@@ -1,4 +1,3 @@
-import { isModError } from '@mod/contracts';
 import {
   appendAudit,
   createApiKey,
@@ -15,7 +14,16 @@ import {
   withTransaction,
   type Pool,
 } from '@mod/db';
-import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import {
+  commandFailed,
+  invalidArgument,
+  parseCommandArgs,
+  positiveInt,
+  unknownSubcommand,
+  usageError,
+  type Command,
+  type CommandIo,
+} from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -84,10 +92,7 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
   if (parsed === null) return 2;
   const { values: v } = parsed;
   const usage = () => usageError(io, USAGE);
-  const invalid = (e: CliError) => {
-    io.stderr(JSON.stringify({ error: e.toJSON() }));
-    return 2;
-  };
+  const invalid = (e: CliError) => invalidArgument(io, e);
   if (v.tenant !== undefined && !satisfiesRule(TenantFieldRules.tenantId, v.tenant))
     return invalid(invalidValue('--tenant must be a tenant id (a lowercase slug)'));
   const by = operator('admin');
@@ -160,8 +165,8 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
       return 0;
     }
     if (sub === 'list') {
-      if (v.limit !== undefined && !/^[1-9]\d{0,8}$/.test(v.limit)) return usage();
-      const limit = v.limit === undefined ? ALL : Number(v.limit);
+      const limit = positiveInt(v.limit, ALL);
+      if (limit === null) return usage();
       const only = v.tenant;
       await withPool(async (pool) => {
         if (only !== undefined) {
@@ -183,11 +188,7 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
     }
     return unknownSubcommand(io, USAGE, sub);
   } catch (err) {
-    const error = isModError(err)
-      ? err.toJSON()
-      : { code: CliErrorCode.Unexpected, message: (err as Error).message };
-    io.stderr(JSON.stringify({ error }));
-    return 1;
+    return commandFailed(io, err);
   }
 }
 

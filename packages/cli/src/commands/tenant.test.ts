@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, listAudit, listBlockingSubscribers, type TestDatabase } from '@mod/db';
 import { runTenant } from './tenant.js';
+import { bufferedIo } from '../command.js';
 
 let db: TestDatabase;
 const saved = { ...process.env };
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) } };
-}
 const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
 
 beforeAll(async () => {
@@ -27,11 +23,11 @@ const tenantsAudit = async () => (await listAudit(db.pool, {})).filter((a) => a.
 
 describe('modctl tenant', () => {
   it('creates tenants (never overwriting one), lists them in id order page by page, changes, disables and enables; every change audited as the operator', async () => {
-    const empty = io();
+    const empty = bufferedIo();
     expect(await runTenant(['list'], empty.io)).toBe(0);
     expect(empty.out).toEqual([]);
 
-    const ops = io();
+    const ops = bufferedIo();
     expect(
       await runTenant(['create', '--id', 'ops', '--kind', 'admin', '--name', 'Operations'], ops.io),
     ).toBe(0);
@@ -42,7 +38,7 @@ describe('modctl tenant', () => {
       subscribedToBlocking: false,
       disabledAt: null,
     });
-    const isp = io();
+    const isp = bufferedIo();
     expect(
       await runTenant(
         ['create', '--id', 'isp-1', '--kind', 'isp', '--name', 'ISP One', '--subscribed-to-blocking', 'true'],
@@ -51,29 +47,32 @@ describe('modctl tenant', () => {
     ).toBe(0);
     expect(json(isp.out[0])).toMatchObject({ id: 'isp-1', kind: 'isp', subscribedToBlocking: true });
     expect(
-      await runTenant(['create', '--id', 'auth', '--kind', 'authority', '--name', 'Ministry'], io().io),
+      await runTenant(
+        ['create', '--id', 'auth', '--kind', 'authority', '--name', 'Ministry'],
+        bufferedIo().io,
+      ),
     ).toBe(0);
     expect(await listBlockingSubscribers(db.pool)).toEqual(['isp-1']);
 
     // An existing id is refused, not overwritten (an ISP cannot be turned into an authority by a typo).
-    const again = io();
+    const again = bufferedIo();
     expect(await runTenant(['create', '--id', 'isp-1', '--kind', 'authority', '--name', 'X'], again.io)).toBe(
       1,
     );
     expect(json(again.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_TENANT_EXISTS' } });
 
-    const all = io();
+    const all = bufferedIo();
     expect(await runTenant(['list'], all.io)).toBe(0);
     expect(all.out.map((l) => json<{ id: string; kind: string }>(l))).toEqual([
       expect.objectContaining({ id: 'auth', kind: 'authority' }),
       expect.objectContaining({ id: 'isp-1', kind: 'isp' }),
       expect.objectContaining({ id: 'ops', kind: 'admin' }),
     ]);
-    const page = io();
+    const page = bufferedIo();
     expect(await runTenant(['list', '--limit', '1', '--after', 'auth'], page.io)).toBe(0);
     expect(page.out.map((l) => json<{ id: string }>(l).id)).toEqual(['isp-1']);
 
-    const renamed = io();
+    const renamed = bufferedIo();
     expect(
       await runTenant(
         ['settings', '--id', 'isp-1', '--name', 'ISP One JSC', '--subscribed-to-blocking', 'false'],
@@ -83,10 +82,10 @@ describe('modctl tenant', () => {
     expect(json(renamed.out[0])).toMatchObject({ name: 'ISP One JSC', subscribedToBlocking: false });
     expect(await listBlockingSubscribers(db.pool)).toEqual([]);
 
-    const off = io();
+    const off = bufferedIo();
     expect(await runTenant(['disable', '--id', 'isp-1'], off.io)).toBe(0);
     expect(json<{ disabledAt: string | null }>(off.out[0]).disabledAt).not.toBeNull();
-    const on = io();
+    const on = bufferedIo();
     expect(await runTenant(['enable', '--id', 'isp-1'], on.io)).toBe(0);
     expect(json(on.out[0])).toMatchObject({ disabledAt: null });
 
@@ -105,7 +104,7 @@ describe('modctl tenant', () => {
   it('refuses values the admin API refuses (exit 2, coded), bad usage (exit 2) and unknown tenants (exit 1), changing nothing', async () => {
     const before = (await tenantsAudit()).length;
     const refused = async (args: string[], code: string) => {
-      const c = io();
+      const c = bufferedIo();
       expect(await runTenant(args, c.io)).toBe(2);
       expect(json(c.err[0])).toMatchObject({ error: { code } });
     };
@@ -126,25 +125,30 @@ describe('modctl tenant', () => {
     await refused(['settings', '--id', 'ops', '--name', 'line\nbreak'], 'MOD_ERR_CLI_INVALID_VALUE');
     await refused(['list', '--after', 'NOT AN ID'], 'MOD_ERR_CLI_INVALID_VALUE');
 
-    expect(await runTenant(['create', '--id', 'isp-2', '--kind', 'telco', '--name', 'x'], io().io)).toBe(2);
-    expect(await runTenant(['create', '--id', 'isp-2', '--kind', 'isp'], io().io)).toBe(2);
+    expect(
+      await runTenant(['create', '--id', 'isp-2', '--kind', 'telco', '--name', 'x'], bufferedIo().io),
+    ).toBe(2);
+    expect(await runTenant(['create', '--id', 'isp-2', '--kind', 'isp'], bufferedIo().io)).toBe(2);
     expect(
       await runTenant(
         ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--subscribed-to-blocking', 'yes'],
-        io().io,
+        bufferedIo().io,
       ),
     ).toBe(2);
     expect(
-      await runTenant(['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--bogus'], io().io),
+      await runTenant(
+        ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--bogus'],
+        bufferedIo().io,
+      ),
     ).toBe(2);
-    expect(await runTenant(['settings', '--id', 'ops'], io().io)).toBe(2);
-    expect(await runTenant(['settings', '--id', 'ops', '--kind', 'isp'], io().io)).toBe(2);
-    expect(await runTenant(['disable', '--id', 'ops', '--name', 'x'], io().io)).toBe(2);
-    expect(await runTenant(['list', '--limit', '0'], io().io)).toBe(2);
-    expect(await runTenant(['rename'], io().io)).toBe(2);
-    expect(await runTenant([], io().io)).toBe(2);
+    expect(await runTenant(['settings', '--id', 'ops'], bufferedIo().io)).toBe(2);
+    expect(await runTenant(['settings', '--id', 'ops', '--kind', 'isp'], bufferedIo().io)).toBe(2);
+    expect(await runTenant(['disable', '--id', 'ops', '--name', 'x'], bufferedIo().io)).toBe(2);
+    expect(await runTenant(['list', '--limit', '0'], bufferedIo().io)).toBe(2);
+    expect(await runTenant(['rename'], bufferedIo().io)).toBe(2);
+    expect(await runTenant([], bufferedIo().io)).toBe(2);
 
-    const missing = io();
+    const missing = bufferedIo();
     expect(await runTenant(['disable', '--id', 'nobody'], missing.io)).toBe(1);
     expect(json(missing.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
 

@@ -1,4 +1,3 @@
-import { isModError } from '@mod/contracts';
 import {
   appendAudit,
   createTenant,
@@ -11,7 +10,16 @@ import {
   type PoolClient,
   type StoredTenant,
 } from '@mod/db';
-import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import {
+  commandFailed,
+  invalidArgument,
+  parseCommandArgs,
+  positiveInt,
+  unknownSubcommand,
+  usageError,
+  type Command,
+  type CommandIo,
+} from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -91,10 +99,7 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
   if (parsed === null) return 2;
   const { values: v } = parsed;
   const usage = () => usageError(io, USAGE);
-  const invalid = (e: CliError) => {
-    io.stderr(JSON.stringify({ error: e.toJSON() }));
-    return 2;
-  };
+  const invalid = (e: CliError) => invalidArgument(io, e);
   const subscribed = v['subscribed-to-blocking'];
   if (subscribed !== undefined && !isOneOf(['true', 'false'] as const, subscribed)) return usage();
   const subscribedToBlocking = subscribed === undefined ? undefined : BOOLEAN_WORDS[subscribed];
@@ -126,12 +131,12 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
       return 0;
     }
     if (sub === 'list') {
-      if (v.limit !== undefined && !/^[1-9]\d{0,8}$/.test(v.limit)) return usage();
+      const limit = positiveInt(v.limit, Infinity);
+      if (limit === null) return usage();
       if (v.after !== undefined) {
         const bad = invalidField('id', v.after);
         if (bad !== null) return invalid(bad);
       }
-      const limit = v.limit === undefined ? Infinity : Number(v.limit);
       await withPool(async (pool) => {
         let after = v.after;
         let printed = 0;
@@ -171,11 +176,7 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
     }
     return unknownSubcommand(io, USAGE, sub);
   } catch (err) {
-    const error = isModError(err)
-      ? err.toJSON()
-      : { code: CliErrorCode.Unexpected, message: (err as Error).message };
-    io.stderr(JSON.stringify({ error }));
-    return 1;
+    return commandFailed(io, err);
   }
 }
 

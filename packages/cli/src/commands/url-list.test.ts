@@ -4,16 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, listAudit, type TestDatabase } from '@mod/db';
 import { runUrlList } from './url-list.js';
+import { bufferedIo } from '../command.js';
 
 let db: TestDatabase;
 let dir: string;
 const saved = { ...process.env };
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) } };
-}
 const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
 
 beforeAll(async () => {
@@ -39,14 +35,14 @@ const announced = async () =>
 
 describe('modctl url-list', () => {
   it('creates a list, adds (exit 3 with a bad pattern), lists, removes by pattern, imports; all audited', async () => {
-    const c = io();
+    const c = bufferedIo();
     expect(
       await runUrlList(['create', '--name', 'hotline', '--source', 'Hotline', '--policy', 'automatic'], c.io),
     ).toBe(0);
     const created = json<{ created: boolean; bank: { id: string; name: string } }>(c.out[0]);
     expect(created).toMatchObject({ created: true, bank: { name: 'hotline', actionPolicy: 'automatic' } });
 
-    const a = io();
+    const a = bufferedIo();
     expect(
       await runUrlList(
         [
@@ -73,12 +69,12 @@ describe('modctl url-list', () => {
     });
     expect(json(a.err[0])).toMatchObject({ index: 1, error: { code: 'MOD_ERR_URL_SCHEME' } });
 
-    const d = io();
+    const d = bufferedIo();
     expect(
       await runUrlList(['add', '--list', 'hotline', '--kind', 'domain', '--dedicated', 'ring.example'], d.io),
     ).toBe(0);
 
-    const l = io();
+    const l = bufferedIo();
     expect(await runUrlList(['list', '--list', 'hotline'], l.io)).toBe(0);
     expect(l.out.map((line) => json<{ canonicalKey: string; dedicatedToAbuse: boolean }>(line))).toEqual([
       expect.objectContaining({
@@ -89,11 +85,11 @@ describe('modctl url-list', () => {
       expect.objectContaining({ canonicalKey: 'abuse.example/c' }),
       expect.objectContaining({ canonicalKey: 'ring.example', dedicatedToAbuse: true }),
     ]);
-    const page = io();
+    const page = bufferedIo();
     expect(await runUrlList(['list', '--list', 'hotline', '--limit', '1', '--kind', 'url'], page.io)).toBe(0);
     expect(page.out).toHaveLength(1);
 
-    const r = io();
+    const r = bufferedIo();
     expect(
       await runUrlList(
         [
@@ -112,7 +108,7 @@ describe('modctl url-list', () => {
     ).toBe(3);
     expect(json(r.out[0])).toMatchObject({ removed: [{ canonicalKey: 'abuse.example/c' }], notFound: 1 });
     expect(json(r.err[0])).toMatchObject({ index: 1, error: { code: 'MOD_ERR_CLI_NOT_LISTED' } });
-    const removedLines = io();
+    const removedLines = bufferedIo();
     await runUrlList(['list', '--list', 'hotline', '--removed'], removedLines.io);
     expect(
       removedLines.out.filter((line) => json<{ removedAt: string | null }>(line).removedAt !== null),
@@ -120,7 +116,7 @@ describe('modctl url-list', () => {
 
     const file = join(dir, 'list.txt');
     await writeFile(file, '# IWF style\nabuse.example/b.html\nnew.example/x\nhttp://[::1\n');
-    const i = io();
+    const i = bufferedIo();
     expect(
       await runUrlList(
         ['import', '--list', 'hotline', '--format', 'txt', '--mode', 'append', '--category', 'A', file],
@@ -130,7 +126,9 @@ describe('modctl url-list', () => {
     expect(json(i.out[0])).toMatchObject({ lines: 3, badLines: 1, added: 1, unchanged: 1, removed: 0 });
     expect(json(i.err[0])).toMatchObject({ line: 4, error: { code: 'MOD_ERR_URL_INVALID' } });
 
-    expect(await runUrlList(['settings', '--list', 'hotline', '--enabled', 'false'], io().io)).toBe(0);
+    expect(await runUrlList(['settings', '--list', 'hotline', '--enabled', 'false'], bufferedIo().io)).toBe(
+      0,
+    );
 
     expect(await announced()).toEqual([
       'url-bank-upserted',
@@ -156,7 +154,7 @@ describe('modctl url-list', () => {
   });
 
   it('imports with its progress on stderr when asked (--progress) or watched (a terminal), and only then', async () => {
-    expect(await runUrlList(['create', '--name', 'big', '--source', 'test'], io().io)).toBe(0);
+    expect(await runUrlList(['create', '--name', 'big', '--source', 'test'], bufferedIo().io)).toBe(0);
     const lines = Array.from({ length: 5000 }, (_, i) => `big.example/page-${i}.html`);
     lines[9] = 'ftp://big.example/x';
     const file = join(dir, 'big.txt');
@@ -166,7 +164,7 @@ describe('modctl url-list', () => {
     const progressOf = (err: string[]) =>
       err.map((l) => json<Progress | { line: number }>(l)).filter((l): l is Progress => 'progress' in l);
 
-    const shown = io();
+    const shown = bufferedIo();
     expect(
       await runUrlList(['import', '--list', 'big', '--format', 'txt', '--progress', file], shown.io),
     ).toBe(3);
@@ -179,7 +177,7 @@ describe('modctl url-list', () => {
     expect(progress.at(-2)).toMatchObject({ phase: 'applying', ...summary });
     expect(progress.at(-1)).toMatchObject({ phase: 'done', ...summary });
 
-    const watched = io();
+    const watched = bufferedIo();
     expect(
       await runUrlList(['import', '--list', 'big', '--format', 'txt', file], {
         ...watched.io,
@@ -187,7 +185,7 @@ describe('modctl url-list', () => {
       }),
     ).toBe(3);
     expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines: 5000 });
-    const script = io();
+    const script = bufferedIo();
     expect(await runUrlList(['import', '--list', 'big', '--format', 'txt', file], script.io)).toBe(3);
     expect(script.err.map((l) => json(l))).toEqual([
       { line: 10, error: { code: 'MOD_ERR_URL_SCHEME', message: expect.any(String) as string } },
@@ -195,19 +193,23 @@ describe('modctl url-list', () => {
   });
 
   it('refuses bad usage (exit 2) and unknown lists (exit 1, typed error)', async () => {
-    expect(await runUrlList(['add', '--list', 'hotline', '--kind', 'regex', 'x'], io().io)).toBe(2);
-    expect(await runUrlList(['add', '--list', 'hotline', '--kind', 'url'], io().io)).toBe(2);
-    expect(await runUrlList(['remove', '--list', 'hotline', '--kind', 'url', 'x.example/'], io().io)).toBe(2);
+    expect(await runUrlList(['add', '--list', 'hotline', '--kind', 'regex', 'x'], bufferedIo().io)).toBe(2);
+    expect(await runUrlList(['add', '--list', 'hotline', '--kind', 'url'], bufferedIo().io)).toBe(2);
     expect(
-      await runUrlList(['remove', '--list', 'hotline', '--reason', 'r', '--id', '1', 'x'], io().io),
+      await runUrlList(['remove', '--list', 'hotline', '--kind', 'url', 'x.example/'], bufferedIo().io),
     ).toBe(2);
-    expect(await runUrlList(['import', '--list', 'hotline', '--format', 'csv', 'f'], io().io)).toBe(2);
-    expect(await runUrlList(['settings', '--list', 'hotline'], io().io)).toBe(2);
-    expect(await runUrlList(['list', '--list', 'hotline', '--limit', '0'], io().io)).toBe(2);
-    const c = io();
+    expect(
+      await runUrlList(['remove', '--list', 'hotline', '--reason', 'r', '--id', '1', 'x'], bufferedIo().io),
+    ).toBe(2);
+    expect(await runUrlList(['import', '--list', 'hotline', '--format', 'csv', 'f'], bufferedIo().io)).toBe(
+      2,
+    );
+    expect(await runUrlList(['settings', '--list', 'hotline'], bufferedIo().io)).toBe(2);
+    expect(await runUrlList(['list', '--list', 'hotline', '--limit', '0'], bufferedIo().io)).toBe(2);
+    const c = bufferedIo();
     expect(await runUrlList(['list', '--list', 'missing'], c.io)).toBe(1);
     expect(json(c.err.at(-1))).toMatchObject({ error: { code: 'MOD_ERR_CURATION_UNKNOWN_URL_LIST' } });
-    const s = io();
+    const s = bufferedIo();
     const file = join(dir, 'strict.txt');
     await writeFile(file, 'ok.example/1\nftp://bad.example/\n');
     expect(await runUrlList(['import', '--list', 'hotline', '--format', 'txt', '--strict', file], s.io)).toBe(

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { isModError } from '@mod/contracts';
 import {
   addUrlListPatterns,
   createUrlList,
@@ -12,7 +11,14 @@ import {
   type UrlListRemoval,
 } from '@mod/curation';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db';
-import { parseCommandArgs, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import {
+  commandFailed,
+  parseCommandArgs,
+  unknownSubcommand,
+  usageError,
+  type Command,
+  type CommandIo,
+} from '../command.js';
 import { withFileImportProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
@@ -277,11 +283,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
     }
     return unknownSubcommand(io, USAGE, sub);
   } catch (err) {
-    const error = isModError(err)
-      ? err.toJSON()
-      : { code: 'MOD_ERR_CLI_UNEXPECTED', message: (err as Error).message };
-    io.stderr(JSON.stringify({ error }));
-    return 1;
+    return commandFailed(io, err);
   }
 }
 
