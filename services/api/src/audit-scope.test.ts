@@ -1,18 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendAuditAlone,
-  createApiKey,
   insertSubmission,
   listAudit,
   openOrder,
   signTreeHeadIfDue,
-  upsertTenant,
   type AuditBundle,
   type Order,
 } from '@mod/db';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { callAs, createApiTestWorld, seedCallers, statusAndCode, type ApiTestWorld } from './testing.js';
 
 /**
  * Audit records are scoped like the orders and submissions they describe (issue 17, finding 9): an authority
@@ -23,26 +21,16 @@ let world: ApiTestWorld;
 let app: FastifyInstance;
 const keys: Record<'authA' | 'authB' | 'admin', string> = {} as never;
 
-const get = (key: string, url: string) =>
-  app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
-/** Status and error code of an answer (no code: not an error answer). */
-const code = (res: LightMyRequestResponse) => [
-  res.statusCode,
-  res.json<{ error?: { code: string } }>().error?.code,
-];
+const get = (key: string, url: string) => callAs(app, key, 'GET', url);
+const code = statusAndCode;
 const issue = async (key: string, note: string, extra: Record<string, unknown> = {}) => {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/v1/orders',
-    headers: { authorization: `Bearer ${key}` },
-    payload: {
-      kind: 'takedown',
-      targetTenantId: 'plat-1',
-      subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
-      legalBasisId: 'vn-decree-147-request',
-      note,
-      ...extra,
-    },
+  const res = await callAs(app, key, 'POST', '/v1/orders', {
+    kind: 'takedown',
+    targetTenantId: 'plat-1',
+    subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
+    legalBasisId: 'vn-decree-147-request',
+    note,
+    ...extra,
   });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<Order>();
@@ -74,17 +62,14 @@ const exported = async (key: string, query: string) => {
 beforeAll(async () => {
   world = await createApiTestWorld();
   app = await world.build();
-  const db = world.db.pool;
-  for (const [id, kind] of [
-    ['auth-a', 'authority'],
-    ['auth-b', 'authority'],
-    ['ops', 'admin'],
-    ['plat-1', 'platform'],
-  ] as const)
-    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
-  keys.authA = (await createApiKey(db, { tenantId: 'auth-a', role: 'authority' })).key;
-  keys.authB = (await createApiKey(db, { tenantId: 'auth-b', role: 'authority' })).key;
-  keys.admin = (await createApiKey(db, { tenantId: 'ops', role: 'admin' })).key;
+  Object.assign(
+    keys,
+    await seedCallers(
+      world,
+      { 'auth-a': 'authority', 'auth-b': 'authority', ops: 'admin', 'plat-1': 'platform' },
+      { authA: ['auth-a', 'authority'], authB: ['auth-b', 'authority'], admin: ['ops', 'admin'] },
+    ),
+  );
 });
 afterAll(async () => world?.close());
 

@@ -2,8 +2,8 @@ import { PartnerTopics } from '@mod/contracts';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, listAudit, listWantedBlocklist, upsertTenant, type Order } from '@mod/db';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { listAudit, listWantedBlocklist, type Order } from '@mod/db';
+import { callAs, createApiTestWorld, seedCallers, statusAndCode, type ApiTestWorld } from './testing.js';
 
 /**
  * Folding (issue 17, finding 3): a second authority's order for a subject an open order already covers is kept
@@ -17,21 +17,12 @@ const keys: Record<'authA' | 'authB' | 'authC' | 'admin' | 'plat' | 'isp', strin
 const HOUR_MS = 3_600_000;
 
 const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  app.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${key}` },
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
+  callAs(app, key, method, url, payload);
 const ok = <T>(res: LightMyRequestResponse, status = 200): T => {
   expect(res.statusCode, res.body).toBe(status);
   return res.json<T>();
 };
-/** Status and error code of an answer (no code: not an error answer). */
-const code = (res: LightMyRequestResponse) => [
-  res.statusCode,
-  res.json<{ error?: { code: string } }>().error?.code,
-];
+const code = statusAndCode;
 const subject = () => ({ type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` });
 const issue = (key: string, s: { type: string; value: string }, extra: Record<string, unknown> = {}) =>
   call(key, 'POST', '/v1/orders', {
@@ -62,22 +53,28 @@ const orderEventsFor = async (orderId: string) =>
 beforeAll(async () => {
   world = await createApiTestWorld();
   app = await world.build();
-  const db = world.db.pool;
-  for (const [id, kind] of [
-    ['auth-a', 'authority'],
-    ['auth-b', 'authority'],
-    ['auth-c', 'authority'],
-    ['ops', 'admin'],
-    ['plat-1', 'platform'],
-    ['isp-1', 'isp'],
-  ] as const)
-    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
-  keys.authA = (await createApiKey(db, { tenantId: 'auth-a', role: 'authority' })).key;
-  keys.authB = (await createApiKey(db, { tenantId: 'auth-b', role: 'authority' })).key;
-  keys.authC = (await createApiKey(db, { tenantId: 'auth-c', role: 'authority' })).key;
-  keys.admin = (await createApiKey(db, { tenantId: 'ops', role: 'admin' })).key;
-  keys.plat = (await createApiKey(db, { tenantId: 'plat-1', role: 'platform' })).key;
-  keys.isp = (await createApiKey(db, { tenantId: 'isp-1', role: 'isp' })).key;
+  Object.assign(
+    keys,
+    await seedCallers(
+      world,
+      {
+        'auth-a': 'authority',
+        'auth-b': 'authority',
+        'auth-c': 'authority',
+        ops: 'admin',
+        'plat-1': 'platform',
+        'isp-1': 'isp',
+      },
+      {
+        authA: ['auth-a', 'authority'],
+        authB: ['auth-b', 'authority'],
+        authC: ['auth-c', 'authority'],
+        admin: ['ops', 'admin'],
+        plat: ['plat-1', 'platform'],
+        isp: ['isp-1', 'isp'],
+      },
+    ),
+  );
 });
 afterAll(async () => world?.close());
 

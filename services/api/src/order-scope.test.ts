@@ -1,17 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createApiKey,
-  getOrder,
-  insertSubmission,
-  listAudit,
-  openOrder,
-  upsertTenant,
-  type Order,
-  type OrderStatsReport,
-} from '@mod/db';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { getOrder, insertSubmission, listAudit, openOrder, type Order, type OrderStatsReport } from '@mod/db';
+import { callAs, createApiTestWorld, seedCallers, type ApiTestWorld } from './testing.js';
 
 /**
  * Which orders an authority sees through the API: the ones its tenant issued or confirmed, and automatic orders
@@ -22,12 +13,7 @@ let app: FastifyInstance;
 const keys: Record<'authA' | 'authB' | 'reviewer' | 'platA' | 'platB' | 'admin', string> = {} as never;
 
 const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  app.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${key}` },
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
+  callAs(app, key, method, url, payload);
 const notFound = (res: LightMyRequestResponse) => {
   expect(res.statusCode, res.body).toBe(404);
   expect(res.json<{ error: { code: string } }>().error.code).toBe('MOD_ERR_API_NOT_FOUND');
@@ -67,22 +53,28 @@ const automatic = async (target: string, submissionId: string | null = null) =>
 beforeAll(async () => {
   world = await createApiTestWorld();
   app = await world.build();
-  const db = world.db.pool;
-  for (const [id, kind] of [
-    ['auth-a', 'authority'],
-    ['auth-b', 'authority'],
-    ['hotline-1', 'hotline'],
-    ['plat-a', 'platform'],
-    ['plat-b', 'platform'],
-    ['ops-1', 'admin'],
-  ] as const)
-    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
-  keys.authA = (await createApiKey(db, { tenantId: 'auth-a', role: 'authority' })).key;
-  keys.authB = (await createApiKey(db, { tenantId: 'auth-b', role: 'authority' })).key;
-  keys.reviewer = (await createApiKey(db, { tenantId: 'hotline-1', role: 'reviewer' })).key;
-  keys.platA = (await createApiKey(db, { tenantId: 'plat-a', role: 'platform' })).key;
-  keys.platB = (await createApiKey(db, { tenantId: 'plat-b', role: 'platform' })).key;
-  keys.admin = (await createApiKey(db, { tenantId: 'ops-1', role: 'admin' })).key;
+  Object.assign(
+    keys,
+    await seedCallers(
+      world,
+      {
+        'auth-a': 'authority',
+        'auth-b': 'authority',
+        'hotline-1': 'hotline',
+        'plat-a': 'platform',
+        'plat-b': 'platform',
+        'ops-1': 'admin',
+      },
+      {
+        authA: ['auth-a', 'authority'],
+        authB: ['auth-b', 'authority'],
+        reviewer: ['hotline-1', 'reviewer'],
+        platA: ['plat-a', 'platform'],
+        platB: ['plat-b', 'platform'],
+        admin: ['ops-1', 'admin'],
+      },
+    ),
+  );
 });
 afterAll(async () => world?.close());
 

@@ -129,6 +129,43 @@ export function multipartBody(file: Buffer): { payload: Buffer; contentType: str
   return { payload, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
+/** A request as the holder of `key`, with a JSON body when `payload` is given. */
+export function callAs(
+  app: FastifyInstance,
+  key: string,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: unknown,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${key}` },
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+}
+
+/** Status and error code of an answer (no code: not an error answer). */
+export const statusAndCode = (res: LightMyRequestResponse): [number, string | undefined] => [
+  res.statusCode,
+  res.json<{ error?: { code: string } }>().error?.code,
+];
+
+/** Tenants (id: kind) and an API key for each named caller (its tenant and role); answers the callers' keys. */
+export async function seedCallers<K extends string>(
+  world: ApiTestWorld,
+  tenants: Readonly<Record<string, TenantKind>>,
+  callers: Readonly<Record<K, readonly [tenantId: string, role: Role]>>,
+): Promise<Record<K, string>> {
+  const db = world.db.pool;
+  for (const [id, kind] of Object.entries(tenants))
+    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
+  const keys = {} as Record<K, string>;
+  for (const [name, [tenantId, role]] of Object.entries(callers) as [K, readonly [string, Role]][])
+    keys[name] = (await createApiKey(db, { tenantId, role })).key;
+  return keys;
+}
+
 /** Sends a route's sample request as a caller. */
 export async function send(
   target: FastifyInstance,
