@@ -309,7 +309,13 @@ describe('consumer runner stop (real Kafka)', () => {
         kafka,
         groupId: `${prefix}flip-g${round}`,
         topics: [`${base}a`],
-        discover: { list: async () => ((flip = !flip) ? [`${base}b`] : []), intervalMs: 20 },
+        discover: {
+          list: async () => {
+            flip = !flip;
+            return flip ? [`${base}b`] : [];
+          },
+          intervalMs: 20,
+        },
         stepName: 'flip',
         step: async () => ok,
         producer,
