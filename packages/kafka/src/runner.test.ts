@@ -217,9 +217,11 @@ describe('consumer runner traces (real Kafka)', () => {
   it('processes each message in a consumer span under its traceparent; what the step publishes carries the trace on', async () => {
     const inTopic = `${prefix}trace-in`;
     const outTopic = `${prefix}trace-out`;
+    const partnerTopic = `${prefix}trace-partner`;
     await ensureTopics(kafka, [
       { name: inTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
       { name: outTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+      { name: partnerTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
     ]);
     const exporter = new InMemorySpanExporter();
     const tracing = createTracing({ service: 'runner-test', exporter });
@@ -233,11 +235,19 @@ describe('consumer runner traces (real Kafka)', () => {
         { key: 'bad', value: 'bad' },
       ],
     });
+    // A partner's topic: its writer is outside the system.
+    await producer.send({
+      topic: partnerTopic,
+      messages: [
+        { key: 'partner', value: 'partner', headers: { traceparent: `00-${traceId}-${upstreamSpan}-01` } },
+      ],
+    });
     const seen: string[] = [];
     const runner = createConsumerRunner({
       kafka,
       groupId: `${prefix}trace-g`,
       topics: [inTopic],
+      discover: { list: async () => [partnerTopic], intervalMs: 60_000 },
       stepName: 'relay-test',
       step: async (m) => {
         const v = m.value?.toString() ?? '';
@@ -255,7 +265,7 @@ describe('consumer runner traces (real Kafka)', () => {
     });
     await runner.start();
     try {
-      await waitFor(() => seen.length === 2 && exporter.getFinishedSpans().length === 3);
+      await waitFor(() => seen.length === 3 && exporter.getFinishedSpans().length === 4);
     } finally {
       await runner.stop();
     }
@@ -271,6 +281,13 @@ describe('consumer runner traces (real Kafka)', () => {
     // A malformed header starts a trace of its own instead of failing the message.
     expect(span('malformed')?.parentSpanContext).toBeUndefined();
     expect(span('malformed')?.spanContext().traceId).not.toBe(traceId);
+    // A partner's context is linked, never adopted: its message starts a trace of ours.
+    const partner = span('partner');
+    expect(partner?.parentSpanContext).toBeUndefined();
+    expect(partner?.spanContext().traceId).not.toBe(traceId);
+    expect(partner?.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([
+      [traceId, upstreamSpan],
+    ]);
     // A dead-lettered message's span says so.
     expect(span('bad')?.status).toMatchObject({ code: SpanStatusCode.ERROR });
     expect(span('bad')?.attributes['mod.outcome']).toBe('dlq');

@@ -10,8 +10,10 @@ import { Codecs, type DeadLetter, isModError } from '@mod/contracts';
 import {
   contextOfTraceparent,
   noTracer,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
+  spanContextOfTraceparent,
   TRACEPARENT_HEADER,
   type Logger,
   type Span,
@@ -73,8 +75,9 @@ export interface ConsumerRunnerOptions {
   /** Start from the earliest offset when the group has none. Default true. */
   fromBeginning?: boolean;
   /**
-   * Each message is processed in a consumer span, child of the context its `traceparent` header names; what the
-   * step publishes carries it on. Default: no spans of its own (the header's context still passes through).
+   * Each message is processed in a consumer span, child of the context its `traceparent` header names (on a
+   * discovered partner topic: linked to it, in a trace of its own); what the step publishes carries it on.
+   * Default: no spans of its own (the header's context still passes through).
    */
   tracer?: Tracer;
 }
@@ -137,7 +140,12 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
 
   /** Processes a message in its consumer span (the step runs inside it: its logs and messages join the trace). */
   function traced(m: ConsumedMessage, isStopping: () => boolean): Promise<boolean> {
-    const parent = contextOfTraceparent(m.headers[TRACEPARENT_HEADER]);
+    // Our own topics carry our own trace context: it is the parent. A partner's topic (found by `discover`) is
+    // written outside the system: its context is only linked, as the API links a caller's, so a partner cannot
+    // graft its messages onto our traces (it sees our trace ids in the requests it receives).
+    const internal = options.topics.includes(m.topic);
+    const sent = m.headers[TRACEPARENT_HEADER];
+    const caller = internal ? null : spanContextOfTraceparent(sent);
     const attributes = {
       'messaging.system': 'kafka',
       'messaging.operation.type': 'process',
@@ -149,8 +157,12 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     };
     return tracer.startActiveSpan(
       options.stepName,
-      { kind: SpanKind.CONSUMER, attributes },
-      parent,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes,
+        ...(caller === null ? {} : { links: [{ context: caller, attributes: { 'mod.link': 'partner' } }] }),
+      },
+      internal ? contextOfTraceparent(sent) : ROOT_CONTEXT,
       async (span) => {
         try {
           return await process(m, isStopping, span);
