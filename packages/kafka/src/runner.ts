@@ -13,7 +13,7 @@ import {
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
-  spanContextOfTraceparent,
+  linkToOutside,
   TRACEPARENT_HEADER,
   type Logger,
   type Span,
@@ -145,7 +145,6 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     // graft its messages onto our traces (it sees our trace ids in the requests it receives).
     const internal = options.topics.includes(m.topic);
     const sent = m.headers[TRACEPARENT_HEADER];
-    const caller = internal ? null : spanContextOfTraceparent(sent);
     const attributes = {
       'messaging.system': 'kafka',
       'messaging.operation.type': 'process',
@@ -160,7 +159,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       {
         kind: SpanKind.CONSUMER,
         attributes,
-        ...(caller === null ? {} : { links: [{ context: caller, attributes: { 'mod.link': 'partner' } }] }),
+        ...(internal ? {} : linkToOutside(sent, 'partner')),
       },
       internal ? contextOfTraceparent(sent) : ROOT_CONTEXT,
       async (span) => {
@@ -379,8 +378,6 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       await discovering;
       if (session) await closeSession(session);
       await supervising;
-      // Whatever session the supervisor left is closed too (closing is idempotent).
-      if (session) await closeSession(session);
     },
     topics: () => session?.topics ?? [],
   };

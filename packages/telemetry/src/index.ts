@@ -26,6 +26,7 @@ export {
 export {
   activeTraceIds,
   contextOfTraceparent,
+  linkToOutside,
   spanContextOfTraceparent,
   startStoredSpan,
   traceparentOf,

@@ -4,6 +4,7 @@ import {
   ROOT_CONTEXT,
   trace,
   type Context,
+  type Link,
   type Span,
   type SpanContext,
   type SpanOptions,
@@ -65,6 +66,18 @@ export function startStoredSpan(
 export function spanContextOfTraceparent(value: string | Buffer | null | undefined): SpanContext | null {
   const sc = trace.getSpanContext(contextOfTraceparent(value));
   return sc !== undefined && isSpanContextValid(sc) ? sc : null;
+}
+
+/**
+ * Span options that link to the trace context an outside party sent (a caller of the API, a partner on its own
+ * topic) without adopting it as parent: its requests cannot be grafted onto our traces. Empty when it sent none.
+ */
+export function linkToOutside(
+  value: string | Buffer | null | undefined,
+  who: 'caller' | 'partner',
+): { links?: Link[] } {
+  const sc = spanContextOfTraceparent(value);
+  return sc === null ? {} : { links: [{ context: sc, attributes: { 'mod.link': who } }] };
 }
 
 /** Runs `fn` outside any trace (background loops started from inside a traced request must not join it). */

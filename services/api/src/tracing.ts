@@ -4,7 +4,7 @@ import {
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
-  spanContextOfTraceparent,
+  linkToOutside,
   trace,
   TRACEPARENT_HEADER,
   type Span,
@@ -36,13 +36,12 @@ export function registerTracing(app: FastifyInstance, tracer: Tracer): void {
   app.addHook('onRequest', async (req) => {
     const route = req.routeOptions.url;
     if (route === undefined || UNTRACED.test(route)) return;
-    const caller = spanContextOfTraceparent(headerValue(req.headers[TRACEPARENT_HEADER]));
     const span = tracer.startSpan(
       `${req.method} ${route}`,
       {
         kind: SpanKind.SERVER,
         attributes: { 'http.request.method': req.method, 'http.route': route },
-        ...(caller === null ? {} : { links: [{ context: caller, attributes: { 'mod.link': 'caller' } }] }),
+        ...linkToOutside(headerValue(req.headers[TRACEPARENT_HEADER]), 'caller'),
       },
       ROOT_CONTEXT,
     );
