@@ -1,6 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bufferedIo, runDlq } from '@mod/cli';
 import { MEDIA_META_HEADER, partnerTopic, type DeadLetter, type PartnerMediaMeta } from '@mod/contracts';
 import { listAudit, upsertTenant } from '@mod/db';
 import {
@@ -24,23 +25,37 @@ import {
 let world: World;
 let pipeline: Pipeline;
 let partner: Partner;
-const saved = { ...process.env };
+
+const MODCTL = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
+
+/** `modctl dlq ...` as an operator runs it: the executable, as the admin principal, on the world's topics. */
+function dlq(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const env = {
+    ...process.env,
+    TOPIC_PREFIX: world.prefix,
+    DATABASE_URL,
+    DATABASE_SCHEMA: world.schema,
+    MODCTL_ACTOR: 'operator-1',
+  };
+  const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+  return new Promise((resolve) =>
+    execFile(process.execPath, [MODCTL, 'dlq', ...args], { env }, (error, stdout, stderr) =>
+      resolve({
+        code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+        out: lines(stdout),
+        err: lines(stderr),
+      }),
+    ),
+  );
+}
 
 beforeAll(async () => {
   world = createWorld();
   pipeline = await startPipeline(world, { CLASSIFIER_ENABLED: 'false' });
   partner = await grantPartner(world, 'e2e-partner-b', 'late-platform', 'platform');
-  // modctl runs as the operator: the admin principal (this process's KAFKA_SASL_*), the world's prefix and schema.
-  Object.assign(process.env, {
-    TOPIC_PREFIX: world.prefix,
-    DATABASE_URL,
-    DATABASE_SCHEMA: world.schema,
-    MODCTL_ACTOR: 'operator-1',
-  });
 });
 
 afterAll(async () => {
-  process.env = saved;
   await stopInOrder([
     ['partner', () => partner?.close()],
     ['pipeline', () => pipeline?.stop()],
@@ -72,8 +87,8 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
     expect(letter?.reason.code).toBe('MOD_ERR_TENANT_UNKNOWN');
     const eventId = letter?.eventId ?? '';
 
-    const listed = bufferedIo();
-    expect(await runDlq(['list', '--code', 'MOD_ERR_TENANT_UNKNOWN'], listed.io)).toBe(0);
+    const listed = await dlq('list', '--code', 'MOD_ERR_TENANT_UNKNOWN');
+    expect(listed.code).toBe(0);
     expect(listed.out.map((l) => JSON.parse(l) as { eventId: string })).toEqual([
       expect.objectContaining({
         eventId,
@@ -81,11 +96,11 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
         source: expect.objectContaining({ key: submissionId }) as unknown,
       }),
     ]);
-    const none = bufferedIo();
-    expect(await runDlq(['list', '--code', 'MOD_ERR_NOT_THIS'], none.io)).toBe(0);
+    const none = await dlq('list', '--code', 'MOD_ERR_NOT_THIS');
+    expect(none.code).toBe(0);
     expect(none.out).toEqual([]);
-    const shown = bufferedIo();
-    expect(await runDlq(['show', eventId], shown.io)).toBe(0);
+    const shown = await dlq('show', eventId);
+    expect(shown.code).toBe(0);
     expect(JSON.parse(shown.out[0] ?? '{}')).toMatchObject({
       eventId,
       replayable: true,
@@ -100,8 +115,8 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
       subscribedToBlocking: false,
     });
     await new Promise((r) => setTimeout(r, 5_500));
-    const replayed = bufferedIo();
-    expect(await runDlq(['replay', eventId], replayed.io)).toBe(0);
+    const replayed = await dlq('replay', eventId);
+    expect(replayed.code).toBe(0);
     expect(replayed.out.map((l) => JSON.parse(l) as unknown)).toEqual([
       { replayed: eventId, topic: partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform') },
     ]);
@@ -111,12 +126,11 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
     expect(audit.map((a) => [a.action, a.actor.id])).toEqual([['dlq.replayed', 'modctl:operator-1']]);
 
     // Unknown ids and malformed ones are refused with a reason; nothing is published.
-    const unknown = bufferedIo();
-    expect(await runDlq(['replay', randomUUID()], unknown.io)).toBe(1);
+    const unknown = await dlq('replay', randomUUID());
+    expect(unknown.code).toBe(1);
     expect(JSON.parse(unknown.err[0] ?? '{}')).toMatchObject({
       error: { code: 'MOD_ERR_CLI_UNKNOWN_DEAD_LETTER' },
     });
-    const malformed = bufferedIo();
-    expect(await runDlq(['show', 'not-an-id'], malformed.io)).toBe(2);
+    expect((await dlq('show', 'not-an-id')).code).toBe(2);
   });
 });

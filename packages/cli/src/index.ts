@@ -8,10 +8,9 @@ import { keyCommand } from './commands/key.js';
 import { tenantCommand } from './commands/tenant.js';
 import { urlListCommand } from './commands/url-list.js';
 
-export { bufferedIo, type Command, type CommandIo } from './command.js';
+export type { Command, CommandIo } from './command.js';
 export { modctlUsage, modctlVersion, runModctl } from './cli.js';
 export { CliError, CliErrorCode } from './errors.js';
-export { runDlq } from './commands/dlq.js';
 
 /** Every sub-command, in the order `modctl --help` lists them. Each lives in `src/commands/<name>.ts`. */
 export const commands: readonly Command[] = [
