@@ -154,7 +154,7 @@ describe('BankMatcher', () => {
     expect(m.match({ pdq: good }).hits).toHaveLength(1);
   });
 
-  it('round-trips a snapshot with banks, entries and settings', () => {
+  it('round-trips a snapshot with banks, entries and settings', async () => {
     const m = new BankMatcher({ minPdqQuality: 60 });
     m.applyChange(bank('a', { thresholds: { pdq: 10 } }));
     m.applyChange(bank('neg', { negative: true }));
@@ -162,15 +162,99 @@ describe('BankMatcher', () => {
     for (let d = 0; d < 20; d++) m.applyChange(entry(d % 2 ? 'a' : 'neg', `e${d}`, 'pdq', pdqAt(d), d));
     m.applyChange({ type: 'entry-removed', bankId: 'a', entryId: 'e3' });
     m.applyChange(entry('a', 'sha', 'sha256', 'c'.repeat(64)));
-    const copy = BankMatcher.fromSnapshot(m.snapshot());
+    const copy = await BankMatcher.fromSnapshot(await m.snapshot());
     const q = { pdq: { hash: PDQ, quality: 70 }, sha256: 'c'.repeat(64) };
     expect(copy.match(q)).toEqual(m.match(q));
     expect(copy.match({ pdq: { hash: PDQ, quality: 55 } }).hits).toEqual([]);
     expect(copy.stats()).toEqual(m.stats());
     expect(copy.entry('a', 'e5')).toEqual(m.entry('a', 'e5'));
-    const bad = m.snapshot();
+    const good = await m.snapshot();
+    const bad = good.slice();
     bad[40] = (bad[40] ?? 0) ^ 0x10;
-    expectCode(() => BankMatcher.fromSnapshot(bad), MatcherErrorCode.CorruptSnapshot);
+    const future = good.slice();
+    future[8] = 99;
+    const longer = new Uint8Array(good.length + 1);
+    longer.set(good);
+    for (const [bytes, code] of [
+      [bad, MatcherErrorCode.CorruptSnapshot],
+      [good.subarray(0, good.length - 1), MatcherErrorCode.CorruptSnapshot],
+      [good.subarray(0, 12), MatcherErrorCode.CorruptSnapshot],
+      [longer, MatcherErrorCode.CorruptSnapshot],
+      [future, MatcherErrorCode.SnapshotVersion],
+    ] as const) {
+      await expect(BankMatcher.fromSnapshot(bytes)).rejects.toMatchObject({ code });
+    }
+  });
+
+  it('streams a snapshot through small parts and keeps numeric and named ids, removals and slots', async () => {
+    const m = new BankMatcher({ pdqChunks: 10 });
+    m.applyChange(bank('a'));
+    m.applyChange(bank('b'));
+    for (let d = 0; d < 40; d++)
+      m.applyChange(entry(d % 2 ? 'a' : 'b', String(1000 + d), 'pdq', pdqAt(d % 30)));
+    m.applyChange(entry('a', 'named-1', 'pdq', pdqAt(3)));
+    m.applyChange(entry('b', '007', 'md5', 'd'.repeat(32)));
+    for (const id of ['1001', '1011', '1021'])
+      m.applyChange({ type: 'entry-removed', bankId: 'a', entryId: id });
+    m.applyChange(entry('a', '1003', 'pdq', pdqAt(29))); // replaces 1003's value
+    const parts: Uint8Array[] = [];
+    await m.writeSnapshot((p) => {
+      for (let i = 0; i < p.length; i += 7) parts.push(p.slice(i, i + 7));
+    });
+    let k = 0;
+    let pos = 0;
+    const copy = await BankMatcher.readSnapshot((target) => {
+      let filled = 0;
+      while (filled < target.length) {
+        const part = parts[k] as Uint8Array;
+        const n = Math.min(part.length - pos, target.length - filled);
+        target.set(part.subarray(pos, pos + n), filled);
+        filled += n;
+        pos += n;
+        if (pos === part.length) {
+          k++;
+          pos = 0;
+        }
+      }
+    });
+    expect(k).toBe(parts.length);
+    for (let d = 0; d < 30; d++)
+      expect(copy.match({ pdq: { hash: pdqAt(d), quality: 90 } })).toEqual(
+        m.match({ pdq: { hash: pdqAt(d), quality: 90 } }),
+      );
+    expect(copy.entry('a', '1001')).toBeUndefined();
+    expect(copy.entry('a', '1003')?.value).toBe(pdqAt(29));
+    expect(copy.entry('a', 'named-1')?.value).toBe(pdqAt(3));
+    expect(copy.entry('b', '007')?.signal).toBe('md5');
+    expect(copy.stats()).toEqual(m.stats());
+    // The copy keeps working: adds reuse freed slots, a bank removal takes all its entries.
+    copy.applyChange(entry('a', '5000', 'pdq', pdqAt(1)));
+    expect(copy.entry('a', '5000')?.value).toBe(pdqAt(1));
+    copy.applyChange({ type: 'bank-removed', bankId: 'a' });
+    expect(copy.entry('a', '5000')).toBeUndefined();
+    expect(copy.entry('a', 'named-1')).toBeUndefined();
+    expect(copy.stats().entries.pdq).toBe(20);
+    expect(copy.entry('b', '1000')?.value).toBe(pdqAt(0));
+  });
+
+  it('finds every entry after many adds and removes (ids as numbers and as strings, one bank of many)', () => {
+    const m = new BankMatcher();
+    m.applyChange(bank('x'));
+    const live = new Map<string, string>();
+    for (let i = 0; i < 3000; i++) {
+      const id = i % 3 === 0 ? `id-${i}` : String(i * 7919);
+      const hex = (i.toString(16).padStart(8, '0') + 'ab'.repeat(28)).slice(0, 64);
+      m.applyChange(entry('x', id, 'sha256', hex));
+      live.set(id, hex);
+      if (i % 5 === 4) {
+        const gone = [...live.keys()][Math.floor(live.size / 2)] as string;
+        m.applyChange({ type: 'entry-removed', bankId: 'x', entryId: gone });
+        live.delete(gone);
+      }
+    }
+    expect(m.stats().entries.sha256).toBe(live.size);
+    for (const [id, hex] of live) expect(m.entry('x', id)?.value).toBe(hex);
+    expect(m.entry('x', 'id-1')).toBeUndefined();
   });
 
   it('rejects malformed changes and queries with typed errors', () => {

@@ -2,8 +2,8 @@ import { parseHexWordsInto } from './bits.js';
 import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
 import { ExactHashSet } from './exact-set.js';
 import { HammingIndex, SearchHits } from './hamming-index.js';
-import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-io.js';
-import type { ByteReader } from './snapshot-io.js';
+import { StreamReader, StreamWriter, bytesSource, collectingSink } from './snapshot-io.js';
+import type { SnapshotSink, SnapshotSource } from './snapshot-io.js';
 
 /** Signal types a bank entry can hold (same strings as `SignalType` in `@mod/contracts`). */
 export const Signal = {
@@ -28,8 +28,10 @@ const SIGNALS: readonly Signal[] = ['pdq', 'blockhash', 'md5', 'sha1', 'sha256']
 const MAX_ID_LENGTH = 256;
 const NO_QUALITY = 255;
 const SNAPSHOT_MAGIC = 'MODBANKM';
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 const ENTRY_ID_GROUP = 100_000;
+/** Largest slot a location (signal index + 8 * slot, an int32) can name. */
+const MAX_SLOT = 2 ** 28 - 1;
 
 /** Meta's recommended PDQ match distance. */
 export const DEFAULT_PDQ_RADIUS = 31;
@@ -108,6 +110,8 @@ export interface BankMatcherOptions {
   minPdqQuality?: number;
   /** Expected entries per signal (pre-sizes tables; avoids re-hashing during a bulk load). */
   capacity?: Partial<Record<Signal, number>>;
+  /** Substring count of the PDQ index (see `HammingIndexOptions.chunks`). Default 11. */
+  pdqChunks?: number;
 }
 
 export interface BankMatcherStats {
@@ -120,23 +124,36 @@ interface BankState {
   index: number;
   /** False while the bank is known only through its entries (no `bank-upserted` yet): not matched. */
   declared: boolean;
-  /** entryId -> location (signal index + 8 * slot). */
-  entries: Map<string, number>;
 }
 
-/** Slot-indexed payload next to an index: which bank and entry a slot belongs to. */
+/** The number a canonical decimal id (the database's ids) is stored as; NaN for any other id (kept as a string). */
+function numericId(id: string): number {
+  if (id.length > 16 || !/^(0|[1-9][0-9]*)$/.test(id)) return NaN;
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : NaN;
+}
+
+/**
+ * Slot-indexed payload next to an index: which bank and entry a slot belongs to, in typed arrays (60M entries:
+ * 13 bytes each, no JS object or string per entry). Entry ids that are canonical decimals (every id the database
+ * gives) are stored as numbers; others as strings in a side map.
+ */
 class SignalStore {
   bank: Int32Array;
   quality: Uint8Array;
-  entryIds: (string | undefined)[] = [];
+  idNum: Float64Array;
+  readonly idStr = new Map<number, string>();
 
   constructor(
     readonly signal: Signal,
     readonly hamming: HammingIndex | null,
     readonly exact: ExactHashSet | null,
+    capacity = 16,
   ) {
-    this.bank = new Int32Array(16);
-    this.quality = new Uint8Array(16);
+    const cap = Math.max(16, capacity);
+    this.bank = new Int32Array(cap);
+    this.quality = new Uint8Array(cap);
+    this.idNum = new Float64Array(cap);
   }
 
   get size(): number {
@@ -145,29 +162,50 @@ class SignalStore {
 
   add(value: string, bankIndex: number, entryId: string, quality: number | undefined): number {
     const slot = this.hamming ? this.hamming.add(value) : (this.exact as ExactHashSet).add(value);
+    if (slot > MAX_SLOT) {
+      this.remove(slot);
+      throw new MatcherError(
+        MatcherErrorCode.CapacityExceeded,
+        `more than ${MAX_SLOT} ${this.signal} entries`,
+      );
+    }
     this.setPayload(slot, bankIndex, entryId, quality);
     return slot;
   }
 
+  ensure(slots: number): void {
+    if (slots <= this.bank.length) return;
+    const cap = Math.max(slots, Math.ceil(this.bank.length * 1.5));
+    const bank = new Int32Array(cap);
+    bank.set(this.bank);
+    this.bank = bank;
+    const q = new Uint8Array(cap);
+    q.set(this.quality);
+    this.quality = q;
+    const ids = new Float64Array(cap);
+    ids.set(this.idNum);
+    this.idNum = ids;
+  }
+
   setPayload(slot: number, bankIndex: number, entryId: string, quality: number | undefined): void {
-    if (slot >= this.bank.length) {
-      const cap = Math.max(slot + 1, this.bank.length * 2);
-      const bank = new Int32Array(cap);
-      bank.set(this.bank);
-      this.bank = bank;
-      const q = new Uint8Array(cap);
-      q.set(this.quality);
-      this.quality = q;
-    }
+    this.ensure(slot + 1);
     this.bank[slot] = bankIndex;
     this.quality[slot] = quality ?? NO_QUALITY;
-    this.entryIds[slot] = entryId;
+    const n = numericId(entryId);
+    this.idNum[slot] = n;
+    if (Number.isNaN(n)) this.idStr.set(slot, entryId);
+    else this.idStr.delete(slot);
+  }
+
+  entryId(slot: number): string {
+    const n = this.idNum[slot] ?? NaN;
+    return Number.isNaN(n) ? (this.idStr.get(slot) ?? '') : String(n);
   }
 
   remove(slot: number): void {
     if (this.hamming) this.hamming.remove(slot);
     else this.exact?.remove(slot);
-    this.entryIds[slot] = undefined;
+    this.idStr.delete(slot);
     this.bank[slot] = -1;
   }
 
@@ -180,11 +218,143 @@ class SignalStore {
   }
 }
 
-function createStore(signal: Signal, capacity: number | undefined): SignalStore {
-  if (signal === 'pdq' || signal === 'blockhash')
-    return new SignalStore(signal, new HammingIndex({ capacity }), null);
+const EMPTY_LOC = 0;
+
+/**
+ * (bank, entry id) -> location (signal index + 8 * slot), for every entry of every bank: open addressing with
+ * linear probing over one `Int32Array` (location + 1; 0 is empty), keys read back from the stores' payload. A JS
+ * `Map` stops at 2^24 entries; one list of 60M would not fit in it, nor its 60M id strings in memory.
+ */
+class EntryLocator {
+  private table = new Int32Array(1024);
+  private mask = 1023;
+  private count = 0;
+
+  constructor(private readonly stores: () => readonly SignalStore[]) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Sizes the table for `n` entries at once (bulk loads). */
+  reserve(n: number): void {
+    let size = this.table.length;
+    while (n > size * 0.6) size *= 2;
+    if (size !== this.table.length) this.resize(size);
+  }
+
+  get(bankIndex: number, id: string): number | undefined {
+    const n = numericId(id);
+    const stores = this.stores();
+    for (let i = hashKey(bankIndex, n, id) & this.mask; ; i = (i + 1) & this.mask) {
+      const v = this.table[i] ?? EMPTY_LOC;
+      if (v === EMPTY_LOC) return undefined;
+      if (sameKey(stores, v - 1, bankIndex, n, id)) return v - 1;
+    }
+  }
+
+  /** Adds a location whose key (bank, id) is already in its store's payload and not yet in the table. */
+  insert(loc: number): void {
+    if (this.count + 1 > this.table.length * 0.6) this.resize(this.table.length * 2);
+    this.place(loc);
+    this.count++;
+  }
+
+  /** Removes the entry (bank, id) if present; returns its location. */
+  delete(bankIndex: number, id: string): number | undefined {
+    const n = numericId(id);
+    const stores = this.stores();
+    const mask = this.mask;
+    const table = this.table;
+    let i = hashKey(bankIndex, n, id) & mask;
+    for (; ; i = (i + 1) & mask) {
+      const v = table[i] ?? EMPTY_LOC;
+      if (v === EMPTY_LOC) return undefined;
+      if (sameKey(stores, v - 1, bankIndex, n, id)) break;
+    }
+    const found = (table[i] ?? 1) - 1;
+    // Backward-shift deletion: later members of the run move up if their home allows, so no tombstones.
+    let hole = i;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const v = table[j] ?? EMPTY_LOC;
+      if (v === EMPTY_LOC) break;
+      const home = hashOfLoc(stores, v - 1) & mask;
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        table[hole] = v;
+        hole = j;
+      }
+    }
+    table[hole] = EMPTY_LOC;
+    this.count--;
+    return found;
+  }
+
+  clear(): void {
+    this.table = new Int32Array(1024);
+    this.mask = 1023;
+    this.count = 0;
+  }
+
+  private place(loc: number): void {
+    const mask = this.mask;
+    let i = hashOfLoc(this.stores(), loc) & mask;
+    while ((this.table[i] ?? EMPTY_LOC) !== EMPTY_LOC) i = (i + 1) & mask;
+    this.table[i] = loc + 1;
+  }
+
+  private resize(size: number): void {
+    const old = this.table;
+    this.table = new Int32Array(size);
+    this.mask = size - 1;
+    for (let i = 0; i < old.length; i++) {
+      const v = old[i] ?? EMPTY_LOC;
+      if (v !== EMPTY_LOC) this.place(v - 1);
+    }
+  }
+}
+
+function hashKey(bankIndex: number, n: number, id: string): number {
+  let h: number;
+  if (Number.isNaN(n)) {
+    h = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  } else h = Math.imul(n >>> 0, 0x85ebca6b) ^ Math.imul(Math.floor(n / 2 ** 32), 0xc2b2ae35);
+  h = Math.imul(h ^ Math.imul(bankIndex + 1, 0x27d4eb2f), 0x9e3779b1);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+function hashOfLoc(stores: readonly SignalStore[], loc: number): number {
+  const store = stores[loc & 7] as SignalStore;
+  const slot = loc >>> 3;
+  const n = store.idNum[slot] ?? NaN;
+  return hashKey(store.bank[slot] ?? -1, n, Number.isNaN(n) ? (store.idStr.get(slot) ?? '') : '');
+}
+
+function sameKey(
+  stores: readonly SignalStore[],
+  loc: number,
+  bankIndex: number,
+  n: number,
+  id: string,
+): boolean {
+  const store = stores[loc & 7] as SignalStore;
+  const slot = loc >>> 3;
+  if (store.bank[slot] !== bankIndex) return false;
+  const m = store.idNum[slot] ?? NaN;
+  if (Number.isNaN(n)) return Number.isNaN(m) && store.idStr.get(slot) === id;
+  return m === n;
+}
+
+function createStore(signal: Signal, capacity: number | undefined, chunks: number | undefined): SignalStore {
+  if (signal === 'pdq' || signal === 'blockhash') {
+    const index = new HammingIndex({
+      capacity,
+      ...(signal === 'pdq' && chunks !== undefined ? { chunks } : {}),
+    });
+    return new SignalStore(signal, index, null, capacity);
+  }
   const digestBytes = signal === 'md5' ? 16 : signal === 'sha1' ? 20 : 32;
-  return new SignalStore(signal, null, new ExactHashSet({ digestBytes, capacity }));
+  return new SignalStore(signal, null, new ExactHashSet({ digestBytes, capacity }), capacity);
 }
 
 function badChange(message: string): MatcherError {
@@ -263,9 +433,12 @@ const SIGNAL_INDEX: Readonly<Record<Signal, number>> = { pdq: 0, blockhash: 1, m
  * (a bank's negative flag must be known before its hits mean anything).
  */
 export class BankMatcher {
-  private readonly opts: Required<Omit<BankMatcherOptions, 'capacity'>>;
+  private readonly opts: Required<Omit<BankMatcherOptions, 'capacity' | 'pdqChunks'>> & {
+    pdqChunks?: number;
+  };
   private readonly stores: SignalStore[];
   private readonly banksById = new Map<string, BankState>();
+  private readonly locator = new EntryLocator(() => this.stores);
   private banksByIndex: (BankState | undefined)[] = [];
   private readonly hits = new SearchHits();
   private readonly q = new Uint32Array(8);
@@ -285,7 +458,10 @@ export class BankMatcher {
     }
     checkQuality(minPdqQuality);
     this.opts = { defaultPdqRadius, defaultBlockhashRadius, minPdqQuality };
-    this.stores = SIGNALS.map((s) => createStore(s, options.capacity?.[s]));
+    if (options.pdqChunks !== undefined) this.opts.pdqChunks = options.pdqChunks;
+    this.stores = SIGNALS.map((s) => createStore(s, options.capacity?.[s], options.pdqChunks));
+    const total = Object.values(options.capacity ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+    if (total > 0) this.locator.reserve(total);
   }
 
   /** Applies one bank change. Idempotent; throws `MatcherError` (BAD_CHANGE / BAD_HASH) on malformed input. */
@@ -317,10 +493,11 @@ export class BankMatcher {
 
   /** The entry with this id in this bank, or undefined. */
   entry(bankId: string, entryId: string): BankEntry | undefined {
-    const loc = this.banksById.get(bankId)?.entries.get(entryId);
+    const bank = this.banksById.get(bankId);
+    const loc = bank === undefined ? undefined : this.locator.get(bank.index, entryId);
     if (loc === undefined) return undefined;
-    const store = this.stores[loc % 8] as SignalStore;
-    const slot = Math.floor(loc / 8);
+    const store = this.stores[loc & 7] as SignalStore;
+    const slot = loc >>> 3;
     const out: BankEntry = { bankId, entryId, signal: store.signal, value: store.value(slot) };
     const q = store.quality[slot] ?? NO_QUALITY;
     if (q !== NO_QUALITY) out.quality = q;
@@ -357,8 +534,8 @@ export class BankMatcher {
 
     const result: MatchResult = { hits: [], negativeHits: [] };
     for (const [loc, hit] of best) {
-      const store = this.stores[loc % 8] as SignalStore;
-      const bank = this.banksByIndex[store.bank[Math.floor(loc / 8)] ?? -1];
+      const store = this.stores[loc & 7] as SignalStore;
+      const bank = this.banksByIndex[store.bank[loc >>> 3] ?? -1];
       (bank?.config.negative ? result.negativeHits : result.hits).push(hit);
     }
     const order = (a: MatchHit, b: MatchHit): number =>
@@ -370,48 +547,109 @@ export class BankMatcher {
     return result;
   }
 
-  /** Whole-matcher snapshot: options, banks, then per signal the index snapshot and slot payloads. CRC-32. */
-  snapshot(): Uint8Array {
-    const w = new ByteWriter();
-    w.string(JSON.stringify(this.opts));
-    // Renumber live banks densely.
-    const remap = new Map<number, number>();
-    const banks: { config: BankConfig; declared: boolean }[] = [];
-    for (const b of this.banksById.values()) {
-      remap.set(b.index, banks.length);
-      banks.push({ config: b.config, declared: this.isDeclared(b) });
-    }
-    w.string(JSON.stringify(banks));
-    for (const store of this.stores) {
-      const slots = store.liveSlots();
-      w.bytes(store.hamming ? store.hamming.serialize() : (store.exact as ExactHashSet).serialize());
-      const bankOf = new Uint32Array(slots.length);
-      const quality = new Uint8Array(slots.length);
-      for (let j = 0; j < slots.length; j++) {
-        const s = slots[j] ?? 0;
-        bankOf[j] = remap.get(store.bank[s] ?? -1) ?? 0;
-        quality[j] = store.quality[s] ?? NO_QUALITY;
-      }
-      w.words(bankOf);
-      w.bytes(quality);
-      // Entry ids as JSON arrays of bounded size (a single string of 10M ids would pass V8's string limit).
-      const groups = Math.ceil(slots.length / ENTRY_ID_GROUP);
-      w.u32(groups);
-      for (let g = 0; g < groups; g++) {
-        const ids: string[] = [];
-        const end = Math.min(slots.length, (g + 1) * ENTRY_ID_GROUP);
-        for (let j = g * ENTRY_ID_GROUP; j < end; j++) ids.push(store.entryIds[slots[j] ?? 0] ?? '');
-        w.string(JSON.stringify(ids));
-      }
-    }
-    return sealSnapshot(SNAPSHOT_MAGIC, SNAPSHOT_VERSION, w);
+  /**
+   * Whole-matcher snapshot as bytes in memory (tests, small banks). Scanners with large banks use
+   * `writeSnapshot` / `readSnapshot`, which stream: a 60M-entry matcher is ~5 GB.
+   */
+  async snapshot(): Promise<Uint8Array> {
+    const out = collectingSink();
+    await this.writeSnapshot(out.sink);
+    return out.bytes();
   }
 
-  /** Restores a matcher from `snapshot()`. Throws `SnapshotError` on a corrupt or foreign snapshot. */
-  static fromSnapshot(bytes: Uint8Array): BankMatcher {
-    const r = openSnapshot(bytes, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, 'bank matcher');
+  /** Restores a matcher from `snapshot()`. Rejects with `SnapshotError` on a corrupt or foreign snapshot. */
+  static async fromSnapshot(bytes: Uint8Array): Promise<BankMatcher> {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new SnapshotError(MatcherErrorCode.CorruptSnapshot, 'bank matcher snapshot must be a Uint8Array');
+    }
+    let read = 0;
+    const source = bytesSource(bytes);
+    const matcher = await BankMatcher.readSnapshot((t) => {
+      read += t.length;
+      source(t);
+    });
+    if (read !== bytes.length) {
+      throw new SnapshotError(MatcherErrorCode.CorruptSnapshot, 'bank matcher snapshot has trailing bytes');
+    }
+    return matcher;
+  }
+
+  /**
+   * Streams the whole matcher to `sink`: options, banks, then per signal the index (tables included, so a restart
+   * reads instead of rebuilding), and the per-slot payload (bank, quality, numeric entry id) as typed arrays
+   * written from their own memory; ids that are not decimal numbers as JSON groups. Ends with a CRC-32. The
+   * matcher must not change until the promise resolves.
+   */
+  async writeSnapshot(sink: SnapshotSink): Promise<void> {
+    const w = new StreamWriter(sink);
+    await w.begin(SNAPSHOT_MAGIC, SNAPSHOT_VERSION);
+    await w.string(JSON.stringify(this.opts));
+    // Renumber live banks densely.
+    const remap = new Int32Array(this.banksByIndex.length).fill(-1);
+    const banks: { config: BankConfig; declared: boolean }[] = [];
+    for (const b of this.banksById.values()) {
+      remap[b.index] = banks.length;
+      banks.push({ config: b.config, declared: this.isDeclared(b) });
+    }
+    await w.string(JSON.stringify(banks));
+    for (const store of this.stores) {
+      // Payload by the slot the restored index gives each entry: the same slot for a Hamming index (written
+      // whole), ascending live order for an exact set (its snapshot renumbers).
+      let bankOf: Int32Array;
+      let quality: Uint8Array;
+      let ids: Float64Array;
+      let slotOf: (j: number) => number;
+      if (store.hamming) {
+        await store.hamming.writeTo(w);
+        const limit = store.hamming.slotLimit;
+        bankOf = new Int32Array(limit).fill(-1);
+        for (let s = 0; s < limit; s++) if (store.hamming.has(s)) bankOf[s] = remap[store.bank[s] ?? 0] ?? -1;
+        quality = store.quality.subarray(0, limit);
+        ids = store.idNum.subarray(0, limit);
+        slotOf = (j) => j;
+      } else {
+        const set = store.exact as ExactHashSet;
+        await w.array(set.serialize());
+        const slots = set.liveSlots();
+        bankOf = new Int32Array(slots.length);
+        quality = new Uint8Array(slots.length);
+        ids = new Float64Array(slots.length);
+        for (let j = 0; j < slots.length; j++) {
+          const slot = slots[j] ?? 0;
+          bankOf[j] = remap[store.bank[slot] ?? 0] ?? -1;
+          quality[j] = store.quality[slot] ?? NO_QUALITY;
+          ids[j] = store.idNum[slot] ?? NaN;
+        }
+        slotOf = (j) => slots[j] ?? 0;
+      }
+      await w.array(bankOf);
+      await w.array(quality);
+      await w.array(ids);
+      // Ids that are not numbers, as [restored slot, id] pairs in JSON groups of bounded size.
+      const named: [number, string][] = [];
+      for (let j = 0; j < ids.length; j++) {
+        if (bankOf[j] !== -1 && Number.isNaN(ids[j] ?? NaN))
+          named.push([j, store.idStr.get(slotOf(j)) ?? '']);
+      }
+      const groups = Math.ceil(named.length / ENTRY_ID_GROUP);
+      w.u32(groups);
+      for (let g = 0; g < groups; g++)
+        await w.string(JSON.stringify(named.slice(g * ENTRY_ID_GROUP, (g + 1) * ENTRY_ID_GROUP)));
+    }
+    await w.end();
+  }
+
+  /**
+   * Restores a matcher from what `writeSnapshot` wrote, reading straight into the index's arrays. Throws
+   * `SnapshotError` on a corrupt, truncated or foreign snapshot (the CRC is checked before it is returned).
+   */
+  static async readSnapshot(source: SnapshotSource): Promise<BankMatcher> {
+    const r = new StreamReader(source, 'bank matcher');
     try {
-      return BankMatcher.readBody(r);
+      await r.begin(SNAPSHOT_MAGIC, SNAPSHOT_VERSION);
+      const matcher = await BankMatcher.readBody(r);
+      await r.end();
+      return matcher;
     } catch (cause) {
       if (cause instanceof SnapshotError) throw cause;
       throw new SnapshotError(
@@ -424,46 +662,66 @@ export class BankMatcher {
     }
   }
 
-  private static readBody(r: ByteReader): BankMatcher {
-    const opts = JSON.parse(r.string()) as BankMatcherOptions;
-    const banks = JSON.parse(r.string()) as { config: BankConfig; declared: boolean }[];
+  private static async readBody(r: StreamReader): Promise<BankMatcher> {
+    const opts = JSON.parse(await r.string()) as BankMatcherOptions;
+    const banks = JSON.parse(await r.string()) as { config: BankConfig; declared: boolean }[];
     if (!Array.isArray(banks)) throw new Error('banks is not an array');
     const matcher = new BankMatcher(opts);
     banks.forEach(({ config, declared }, i) => {
       const c = validateBank(config);
-      const state: BankState = { config: c, index: i, declared: declared === true, entries: new Map() };
+      const state: BankState = { config: c, index: i, declared: declared === true };
       matcher.banksById.set(c.bankId, state);
       matcher.banksByIndex[i] = state;
     });
+    let total = 0;
     for (let si = 0; si < SIGNALS.length; si++) {
       const signal = SIGNALS[si] as Signal;
-      const indexBytes = r.bytes();
-      const store =
-        signal === 'pdq' || signal === 'blockhash'
-          ? new SignalStore(signal, HammingIndex.deserialize(indexBytes), null)
-          : new SignalStore(signal, null, ExactHashSet.deserialize(indexBytes));
-      const bankOf = r.words();
-      const quality = r.bytes();
-      const groups = r.u32();
-      const n = store.size;
-      if (bankOf.length !== n || quality.length !== n) throw new Error('payload length mismatch');
-      let slot = 0;
+      let store: SignalStore;
+      let limit: number;
+      if (signal === 'pdq' || signal === 'blockhash') {
+        const index = await HammingIndex.readFrom(r);
+        limit = index.slotLimit;
+        store = new SignalStore(signal, index, null, limit);
+      } else {
+        const set = ExactHashSet.deserialize(await r.array((n) => new Uint8Array(n)));
+        limit = set.size;
+        store = new SignalStore(signal, null, set, limit);
+      }
+      if (limit > MAX_SLOT + 1) r.corrupt('has more entries than a location can name');
+      const bankOf = await r.array((n) => new Int32Array(n), { expected: limit });
+      await r.array((n) => new Uint8Array(n), { expected: limit, into: store.quality });
+      await r.array((n) => new Float64Array(n), { expected: limit, into: store.idNum });
+      const groups = await r.u32();
       for (let g = 0; g < groups; g++) {
-        const ids = JSON.parse(r.string()) as unknown;
-        if (!Array.isArray(ids)) throw new Error('entry ids are not an array');
-        for (const id of ids) {
-          const bank = matcher.banksByIndex[bankOf[slot] ?? -1];
-          if (!bank || typeof id !== 'string' || slot >= n) throw new Error('bad entry payload');
-          const q = quality[slot] ?? NO_QUALITY;
-          store.setPayload(slot, bank.index, id, q === NO_QUALITY ? undefined : q);
-          bank.entries.set(id, si + 8 * slot);
-          slot++;
+        const pairs = JSON.parse(await r.string()) as unknown;
+        if (!Array.isArray(pairs)) throw new Error('entry ids are not an array');
+        for (const p of pairs as unknown[]) {
+          if (!Array.isArray(p) || typeof p[0] !== 'number' || typeof p[1] !== 'string')
+            throw new Error('bad id');
+          if (p[0] < 0 || p[0] >= limit || !Number.isNaN(store.idNum[p[0]] ?? 0))
+            throw new Error('bad id slot');
+          store.idStr.set(p[0], p[1]);
         }
       }
-      if (slot !== n) throw new Error('entry id count mismatch');
+      const live = store.liveSlots();
+      for (const slot of live) {
+        const b = bankOf[slot] ?? -1;
+        if (matcher.banksByIndex[b] === undefined) throw new Error('entry of an unknown bank');
+        const n = store.idNum[slot] ?? NaN;
+        if (Number.isNaN(n) ? !store.idStr.has(slot) : !Number.isSafeInteger(n) || n < 0) {
+          throw new Error('entry without an id');
+        }
+      }
+      store.bank.set(bankOf);
       matcher.stores[si] = store;
+      total += live.length;
     }
-    r.end();
+    // Every store is in place before the locator hashes keys out of them.
+    matcher.locator.reserve(total);
+    for (let si = 0; si < SIGNALS.length; si++) {
+      for (const slot of (matcher.stores[si] as SignalStore).liveSlots())
+        matcher.locator.insert(si + 8 * slot);
+    }
     matcher.recomputeRadii();
     return matcher;
   }
@@ -475,27 +733,26 @@ export class BankMatcher {
   private addEntry(entry: BankEntry): void {
     const bank = this.bankState(entry.bankId);
     const si = SIGNAL_INDEX[entry.signal];
-    const existing = bank.entries.get(entry.entryId);
+    const existing = this.locator.get(bank.index, entry.entryId);
     if (existing !== undefined) {
-      const store = this.stores[existing % 8] as SignalStore;
-      const slot = Math.floor(existing / 8);
+      const store = this.stores[existing & 7] as SignalStore;
+      const slot = existing >>> 3;
       const q = store.quality[slot] ?? NO_QUALITY;
-      if (existing % 8 === si && store.value(slot) === entry.value && q === (entry.quality ?? NO_QUALITY))
+      if ((existing & 7) === si && store.value(slot) === entry.value && q === (entry.quality ?? NO_QUALITY))
         return;
+      this.locator.delete(bank.index, entry.entryId);
       store.remove(slot);
-      bank.entries.delete(entry.entryId);
     }
     const store = this.stores[si] as SignalStore;
     const slot = store.add(entry.value, bank.index, entry.entryId, entry.quality);
-    bank.entries.set(entry.entryId, si + 8 * slot);
+    this.locator.insert(si + 8 * slot);
   }
 
   private removeEntry(bankId: string, entryId: string): void {
     const bank = this.banksById.get(bankId);
-    const loc = bank?.entries.get(entryId);
-    if (!bank || loc === undefined) return;
-    (this.stores[loc % 8] as SignalStore).remove(Math.floor(loc / 8));
-    bank.entries.delete(entryId);
+    const loc = bank === undefined ? undefined : this.locator.delete(bank.index, entryId);
+    if (loc === undefined) return;
+    (this.stores[loc & 7] as SignalStore).remove(loc >>> 3);
   }
 
   private upsertBank(config: BankConfig): void {
@@ -508,8 +765,14 @@ export class BankMatcher {
   private removeBank(bankId: string): void {
     const bank = this.banksById.get(bankId);
     if (!bank) return;
-    for (const loc of bank.entries.values())
-      (this.stores[loc % 8] as SignalStore).remove(Math.floor(loc / 8));
+    // The bank's entries are found by a pass over the payload (a bank removal is rare; its entries may be 60M).
+    for (const store of this.stores) {
+      for (const slot of store.liveSlots()) {
+        if (store.bank[slot] !== bank.index) continue;
+        this.locator.delete(bank.index, store.entryId(slot));
+        store.remove(slot);
+      }
+    }
     this.banksById.delete(bankId);
     this.banksByIndex[bank.index] = undefined;
     this.recomputeRadii();
@@ -523,7 +786,6 @@ export class BankMatcher {
         config: { bankId, enabled: false, negative: false, thresholds: {} },
         index: this.banksByIndex.length,
         declared: false,
-        entries: new Map(),
       };
       this.banksById.set(bankId, bank);
       this.banksByIndex.push(bank);
@@ -571,7 +833,7 @@ export class BankMatcher {
       if (prev && prev.distance <= distance) continue;
       best.set(loc, {
         bankId: bank.config.bankId,
-        entryId: store.entryIds[slot] ?? '',
+        entryId: store.entryId(slot),
         signal: store.signal,
         distance,
         via,
@@ -593,7 +855,7 @@ export class BankMatcher {
       if (!bank || !bank.config.enabled || !this.isDeclared(bank)) continue;
       best.set(si + 8 * slot, {
         bankId: bank.config.bankId,
-        entryId: store.entryIds[slot] ?? '',
+        entryId: store.entryId(slot),
         signal: store.signal,
         distance: 0,
         via: 'original',

@@ -1,6 +1,7 @@
 import { parseHexWordsInto, popcount32, wordsToHex } from './bits.js';
 import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
 import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-io.js';
+import type { StreamReader, StreamWriter } from './snapshot-io.js';
 
 /** Words (32-bit) per 256-bit hash. */
 const WORDS = 8;
@@ -12,6 +13,9 @@ const EMPTY = -1;
 const MAX_CAPACITY = 2 ** 31 - 1;
 const SNAPSHOT_MAGIC = 'MODHAMIX';
 const SNAPSHOT_VERSION = 1;
+/** Streamed form (`writeTo` / `readFrom`): the whole state, tables included, so loading is one read. */
+const STREAM_MAGIC = 'MODHAMST';
+const STREAM_VERSION = 1;
 
 /** Options of {@link HammingIndex}. */
 export interface HammingIndexOptions {
@@ -112,19 +116,25 @@ function checkRadius(radius: number): void {
  * input distribution. Candidates are verified on the full 256 bits; a hit found in table i is reported only if
  * no earlier table would also have found it, so results are unique without a per-query set.
  *
- * Layout (memory access is the cost): hashes live in one `Uint32Array` (8 words per slot); each table is a
- * head array indexed directly by the substring (or by its multiplicative hash while the index is small) plus
- * a per-slot `next` link. No JS objects per entry: 10M entries take ~1.2 GB. Add and remove are O(m) and
- * take effect immediately; removed slots are reused.
+ * Layout (memory access is the cost): one `Int32Array` of slot records, each the 8 hash words followed by the
+ * slot's chain link in every table; each table is a head array indexed directly by the substring (or by its
+ * multiplicative hash while the index is small). No JS objects per entry: 60M entries with m = 11 take ~5 GB.
+ * Add and remove are O(m) and take effect immediately; removed slots are reused.
  */
 export class HammingIndex {
   private readonly m: number;
   private readonly chunkStart: Int32Array;
   private readonly chunkLen: Int32Array;
   private readonly headBits: Int32Array;
+  /** Words per slot record: the 8 hash words, then one `next` link per table. */
+  private readonly stride: number;
   private heads: Int32Array[];
-  private next: Int32Array[];
-  private hashes: Uint32Array;
+  /**
+   * Slot records, `stride` words each: hash words 0..7, then table i's chain link at 8 + i. A candidate's link and
+   * hash sit on the same page (one TLB miss, not two: on a virtual machine a page walk costs more than the cache
+   * miss itself, and at 60M entries nearly every candidate is both).
+   */
+  private rec: Int32Array;
   private live: Uint8Array;
   private freeSlots: Int32Array;
   private freeCount = 0;
@@ -167,15 +177,14 @@ export class HammingIndex {
       this.chunkLen[i] = len;
       start += len;
     }
+    this.stride = WORDS + m;
     this.capacity = Math.max(16, capacity);
-    this.hashes = new Uint32Array(this.capacity * WORDS);
+    this.rec = new Int32Array(this.capacity * this.stride);
     this.live = new Uint8Array(this.capacity);
     this.freeSlots = new Int32Array(16);
-    this.next = [];
     this.heads = [];
     const wanted = Math.max(MIN_HEAD_BITS, Math.ceil(Math.log2(Math.max(2, capacity))));
     for (let i = 0; i < m; i++) {
-      this.next.push(new Int32Array(this.capacity));
       const k = Math.min(this.chunkLen[i] ?? 0, wanted);
       this.headBits[i] = k;
       this.heads.push(new Int32Array(2 ** k).fill(EMPTY));
@@ -185,6 +194,11 @@ export class HammingIndex {
   /** Number of live entries. */
   get size(): number {
     return this.liveCount;
+  }
+
+  /** One past the highest slot ever used (slots are below it; some may be free). */
+  get slotLimit(): number {
+    return this.highWater;
   }
 
   /** Number of substring tables (m). */
@@ -200,7 +214,8 @@ export class HammingIndex {
   /** Lowercase hex of the hash stored in `slot`. */
   get(slot: number): string {
     this.checkSlot(slot);
-    return wordsToHex(this.hashes, WORDS, slot * WORDS);
+    const base = slot * this.stride;
+    return wordsToHex(new Uint32Array(this.rec.buffer, this.rec.byteOffset + base * 4, WORDS), WORDS, 0);
   }
 
   /** Live slots in ascending order: the order `serialize` writes and `deserialize` renumbers to 0..n-1. */
@@ -227,15 +242,15 @@ export class HammingIndex {
       if (this.highWater === this.capacity) this.growSlots();
       slot = this.highWater++;
     }
-    const hashes = this.hashes;
-    const base = slot * WORDS;
-    for (let w = 0; w < WORDS; w++) hashes[base + w] = words[offset + w] ?? 0;
+    const rec = this.rec;
+    const base = slot * this.stride;
+    for (let w = 0; w < WORDS; w++) rec[base + w] = words[offset + w] ?? 0;
     this.live[slot] = 1;
     this.liveCount++;
     for (let i = 0; i < this.m; i++) {
       const heads = this.heads[i] as Int32Array;
-      const b = this.bucketOf(i, this.chunkOf(hashes, base, i));
-      (this.next[i] as Int32Array)[slot] = heads[b] ?? EMPTY;
+      const b = this.bucketOf(i, this.chunkOf(rec, base, i));
+      rec[base + WORDS + i] = heads[b] ?? EMPTY;
       heads[b] = slot;
     }
     this.maybeGrowHeads();
@@ -245,19 +260,20 @@ export class HammingIndex {
   /** Removes the entry in `slot` (its slot may be reused by a later add). Returns false if it was not live. */
   remove(slot: number): boolean {
     if (!this.has(slot)) return false;
-    const hashes = this.hashes;
-    const base = slot * WORDS;
+    const rec = this.rec;
+    const stride = this.stride;
+    const base = slot * stride;
     for (let i = 0; i < this.m; i++) {
       const heads = this.heads[i] as Int32Array;
-      const next = this.next[i] as Int32Array;
-      const b = this.bucketOf(i, this.chunkOf(hashes, base, i));
+      const b = this.bucketOf(i, this.chunkOf(rec, base, i));
+      const link = WORDS + i;
       let cur = heads[b] ?? EMPTY;
-      if (cur === slot) heads[b] = next[slot] ?? EMPTY;
+      if (cur === slot) heads[b] = rec[base + link] ?? EMPTY;
       else {
         while (cur !== EMPTY) {
-          const nx = next[cur] ?? EMPTY;
+          const nx = rec[cur * stride + link] ?? EMPTY;
           if (nx === slot) {
-            next[cur] = next[slot] ?? EMPTY;
+            rec[cur * stride + link] = rec[base + link] ?? EMPTY;
             break;
           }
           cur = nx;
@@ -265,7 +281,7 @@ export class HammingIndex {
       }
     }
     this.live[slot] = 0;
-    for (let w = 0; w < WORDS; w++) hashes[base + w] = 0;
+    for (let w = 0; w < WORDS; w++) rec[base + w] = 0;
     this.liveCount--;
     if (this.freeCount === this.freeSlots.length) {
       const grown = new Int32Array(this.freeSlots.length * 2);
@@ -344,34 +360,34 @@ export class HammingIndex {
         }
       }
     }
-    const hashes = this.hashes;
-    const next = this.next;
+    const rec = this.rec;
+    const stride = this.stride;
     while (n > 0) {
       let n2 = 0;
       for (let x = 0; x < n; x++) {
         const s = front[x]!;
         const i = frontTable[x]!;
         const probe = frontKey[x]!;
-        const nx = next[i]![s]!;
+        const base = s * stride;
+        const nx = rec[base + WORDS + i]!;
         if (nx !== EMPTY) {
           back[n2] = nx;
           backKey[n2] = probe;
           backTable[n2] = i;
           n2++;
         }
-        const base = s << 3;
-        if (probe !== -1 && this.chunkOf(hashes, base, i) !== probe) continue;
+        if (probe !== -1 && this.chunkOf(rec, base, i) !== probe) continue;
         let d =
-          popcount32(q0 ^ hashes[base]!) +
-          popcount32(q1 ^ hashes[base + 1]!) +
-          popcount32(q2 ^ hashes[base + 2]!) +
-          popcount32(q3 ^ hashes[base + 3]!);
+          popcount32(q0 ^ rec[base]!) +
+          popcount32(q1 ^ rec[base + 1]!) +
+          popcount32(q2 ^ rec[base + 2]!) +
+          popcount32(q3 ^ rec[base + 3]!);
         if (d > radius) continue;
         d +=
-          popcount32(q4 ^ hashes[base + 4]!) +
-          popcount32(q5 ^ hashes[base + 5]!) +
-          popcount32(q6 ^ hashes[base + 6]!) +
-          popcount32(q7 ^ hashes[base + 7]!);
+          popcount32(q4 ^ rec[base + 4]!) +
+          popcount32(q5 ^ rec[base + 5]!) +
+          popcount32(q6 ^ rec[base + 6]!) +
+          popcount32(q7 ^ rec[base + 7]!);
         if (d <= radius && !this.foundEarlier(plan, i, base)) hits.push(s, d);
       }
       const ts = front;
@@ -400,20 +416,21 @@ export class HammingIndex {
     const q5 = query[offset + 5] ?? 0;
     const q6 = query[offset + 6] ?? 0;
     const q7 = query[offset + 7] ?? 0;
-    const hashes = this.hashes;
+    const rec = this.rec;
+    const stride = this.stride;
     const live = this.live;
     const end = this.highWater;
     for (let s = 0; s < end; s++) {
-      const base = s << 3;
+      const base = s * stride;
       const d =
-        popcount32(q0 ^ (hashes[base] ?? 0)) +
-        popcount32(q1 ^ (hashes[base + 1] ?? 0)) +
-        popcount32(q2 ^ (hashes[base + 2] ?? 0)) +
-        popcount32(q3 ^ (hashes[base + 3] ?? 0)) +
-        popcount32(q4 ^ (hashes[base + 4] ?? 0)) +
-        popcount32(q5 ^ (hashes[base + 5] ?? 0)) +
-        popcount32(q6 ^ (hashes[base + 6] ?? 0)) +
-        popcount32(q7 ^ (hashes[base + 7] ?? 0));
+        popcount32(q0 ^ (rec[base] ?? 0)) +
+        popcount32(q1 ^ (rec[base + 1] ?? 0)) +
+        popcount32(q2 ^ (rec[base + 2] ?? 0)) +
+        popcount32(q3 ^ (rec[base + 3] ?? 0)) +
+        popcount32(q4 ^ (rec[base + 4] ?? 0)) +
+        popcount32(q5 ^ (rec[base + 5] ?? 0)) +
+        popcount32(q6 ^ (rec[base + 6] ?? 0)) +
+        popcount32(q7 ^ (rec[base + 7] ?? 0));
       if (d <= radius && live[s] === 1) hits.push(s, d);
     }
     return hits.count;
@@ -427,14 +444,11 @@ export class HammingIndex {
     const body = new ByteWriter();
     body.u32(this.m);
     const slots = this.liveSlots();
-    let packed: Uint32Array;
-    if (slots.length === this.highWater) packed = this.hashes.subarray(0, this.highWater * WORDS);
-    else {
-      packed = new Uint32Array(slots.length * WORDS);
-      for (let j = 0; j < slots.length; j++) {
-        const base = (slots[j] ?? 0) * WORDS;
-        packed.set(this.hashes.subarray(base, base + WORDS), j * WORDS);
-      }
+    const packed = new Uint32Array(slots.length * WORDS);
+    const rec = this.rec;
+    for (let j = 0; j < slots.length; j++) {
+      const base = (slots[j] ?? 0) * this.stride;
+      for (let w = 0; w < WORDS; w++) packed[j * WORDS + w] = rec[base + w] ?? 0;
     }
     body.words(packed);
     return sealSnapshot(SNAPSHOT_MAGIC, SNAPSHOT_VERSION, body);
@@ -454,15 +468,74 @@ export class HammingIndex {
     }
     const n = words.length / WORDS;
     const index = new HammingIndex({ chunks: m, capacity: Math.max(n, options.capacity ?? 0) });
-    for (let j = 0; j < n; j++) index.addWords(words, j * WORDS);
+    const rec = index.rec;
+    for (let j = 0; j < n; j++) {
+      const base = j * index.stride;
+      for (let w = 0; w < WORDS; w++) rec[base + w] = words[j * WORDS + w] ?? 0;
+      index.live[j] = 1;
+    }
+    index.highWater = n;
+    index.liveCount = n;
+    index.rebuildTables();
+    return index;
+  }
+
+  /**
+   * Streams the whole state (records with their chain links, head arrays, free list) so `readFrom` restores it
+   * with sequential reads only and slots keep their numbers: at 60M entries, rebuilding the tables would take
+   * ~600M random writes; reading them back is a few GB of sequential I/O. Live views are written: the index must
+   * not change until the returned promise resolves.
+   */
+  async writeTo(w: StreamWriter): Promise<void> {
+    await w.begin(STREAM_MAGIC, STREAM_VERSION);
+    w.u32(this.m);
+    w.u64(this.highWater);
+    w.u64(this.liveCount);
+    for (let i = 0; i < this.m; i++) w.u32(this.headBits[i] ?? 0);
+    for (const h of this.heads) await w.array(h);
+    await w.array(this.rec.subarray(0, this.highWater * this.stride));
+    await w.array(this.live.subarray(0, this.highWater));
+    await w.array(this.freeSlots.subarray(0, this.freeCount));
+  }
+
+  /** Restores what `writeTo` wrote (same slots). The caller checks the stream's CRC (`StreamReader.end`). */
+  static async readFrom(
+    r: StreamReader,
+    options: Omit<HammingIndexOptions, 'chunks'> = {},
+  ): Promise<HammingIndex> {
+    await r.begin(STREAM_MAGIC, STREAM_VERSION);
+    const m = await r.u32();
+    if (m < 9 || m > 32) r.corrupt('has an invalid substring count');
+    const highWater = await r.u64();
+    const liveCount = await r.u64();
+    if (highWater > MAX_CAPACITY || liveCount > highWater) r.corrupt('has invalid counts');
+    const index = new HammingIndex({ chunks: m, capacity: 0 });
+    index.capacity = Math.max(16, highWater, options.capacity ?? 0);
+    index.highWater = highWater;
+    index.liveCount = liveCount;
+    for (let i = 0; i < m; i++) {
+      const k = await r.u32();
+      if (k < MIN_HEAD_BITS || k > (index.chunkLen[i] ?? 0)) r.corrupt('has an invalid table size');
+      index.headBits[i] = k;
+    }
+    for (let i = 0; i < m; i++) {
+      index.heads[i] = await r.array((n) => new Int32Array(n), { expected: 2 ** (index.headBits[i] ?? 0) });
+    }
+    index.rec = new Int32Array(index.capacity * index.stride);
+    await r.array((n) => new Int32Array(n), { expected: highWater * index.stride, into: index.rec });
+    index.live = new Uint8Array(index.capacity);
+    await r.array((n) => new Uint8Array(n), { expected: highWater, into: index.live });
+    const free = await r.array((n) => new Int32Array(n), { expected: highWater - liveCount });
+    index.freeSlots = new Int32Array(Math.max(16, free.length));
+    index.freeSlots.set(free);
+    index.freeCount = free.length;
     return index;
   }
 
   /** Approximate bytes held by typed arrays (for capacity planning and the benchmark). */
   get byteSize(): number {
-    let total = this.hashes.byteLength + this.live.byteLength + this.freeSlots.byteLength;
+    let total = this.rec.byteLength + this.live.byteLength + this.freeSlots.byteLength;
     for (const h of this.heads) total += h.byteLength;
-    for (const n of this.next) total += n.byteLength;
     return total;
   }
 
@@ -485,12 +558,12 @@ export class HammingIndex {
     for (let j = 0; j < i; j++) {
       const t = plan.tableRadius[j] ?? -1;
       if (t < 0) continue;
-      if (popcount32((this.qChunks[j] ?? 0) ^ this.chunkOf(this.hashes, base, j)) <= t) return true;
+      if (popcount32((this.qChunks[j] ?? 0) ^ this.chunkOf(this.rec, base, j)) <= t) return true;
     }
     return false;
   }
 
-  private chunkOf(words: Uint32Array, base: number, i: number): number {
+  private chunkOf(words: Int32Array | Uint32Array, base: number, i: number): number {
     const start = this.chunkStart[i] ?? 0;
     const len = this.chunkLen[i] ?? 0;
     const w = start >>> 5;
@@ -540,17 +613,12 @@ export class HammingIndex {
     if (cap <= this.capacity) {
       throw new MatcherError(MatcherErrorCode.CapacityExceeded, 'hamming index is full (2^31-1 entries)');
     }
-    const hashes = new Uint32Array(cap * WORDS);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
+    const rec = new Int32Array(cap * this.stride);
+    rec.set(this.rec);
+    this.rec = rec;
     const live = new Uint8Array(cap);
     live.set(this.live);
     this.live = live;
-    this.next = this.next.map((n) => {
-      const g = new Int32Array(cap);
-      g.set(n);
-      return g;
-    });
     this.capacity = cap;
   }
 
@@ -569,13 +637,22 @@ export class HammingIndex {
   private rehashTable(i: number, bits: number): void {
     this.headBits[i] = bits;
     const heads = new Int32Array(2 ** bits).fill(EMPTY);
-    const next = this.next[i] as Int32Array;
+    const rec = this.rec;
+    const stride = this.stride;
+    const link = WORDS + i;
     for (let s = 0; s < this.highWater; s++) {
       if (this.live[s] !== 1) continue;
-      const b = this.bucketOf(i, this.chunkOf(this.hashes, s * WORDS, i));
-      next[s] = heads[b] ?? EMPTY;
+      const base = s * stride;
+      const b = this.bucketOf(i, this.chunkOf(rec, base, i));
+      rec[base + link] = heads[b] ?? EMPTY;
       heads[b] = s;
     }
     this.heads[i] = heads;
+  }
+
+  /** Sizes every table for the live count and links every live slot, one table at a time (bulk load). */
+  private rebuildTables(): void {
+    const wanted = Math.max(MIN_HEAD_BITS, Math.ceil(Math.log2(Math.max(2, this.liveCount * 2))));
+    for (let i = 0; i < this.m; i++) this.rehashTable(i, Math.min(this.chunkLen[i] ?? 0, wanted));
   }
 }
