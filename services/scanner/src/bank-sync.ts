@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
 import type { Bank, Queryable } from '@mod/db';
 import { getBank, listBanks } from '@mod/db';
@@ -45,13 +45,54 @@ export interface BankSync {
 }
 
 const PAGE = 50_000;
-const SNAPSHOT_VERSION = 1;
+/** 2: the matcher body is the streamed form (tables included), written and read in parts. */
+const SNAPSHOT_VERSION = 2;
 
 interface SnapshotHeader {
   version: number;
   topic: string;
   offsets: { partition: number; offset: string }[];
   metas: [string, BankMeta][];
+}
+
+/**
+ * Streams the matcher into a file (an index of 60M PDQ entries is ~5 GB: never one buffer), flushed to disk
+ * before the caller renames it into place.
+ */
+export async function writeSnapshotFile(path: string, m: BankMatcher): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    await m.writeSnapshot(async (part) => {
+      for (let off = 0; off < part.length; ) {
+        const { bytesWritten } = await file.write(part, off, part.length - off);
+        off += bytesWritten;
+      }
+    });
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Reads a snapshot file straight into the matcher's arrays (no whole-file buffer; readFile stops at 2 GiB). */
+export async function readSnapshotFile(path: string): Promise<BankMatcher> {
+  const file = await open(path, 'r');
+  try {
+    const size = (await file.stat()).size;
+    let position = 0;
+    const m = await BankMatcher.readSnapshot(async (target) => {
+      for (let off = 0; off < target.length; ) {
+        const { bytesRead } = await file.read(target, off, target.length - off, position);
+        if (bytesRead === 0) throw new Error('snapshot file ends early');
+        off += bytesRead;
+        position += bytesRead;
+      }
+    });
+    if (position !== size) throw new Error('snapshot file has trailing bytes');
+    return m;
+  } finally {
+    await file.close();
+  }
 }
 
 function bankConfig(b: Bank): BankConfig {
@@ -116,7 +157,14 @@ export function createBankSync(options: BankSyncOptions): BankSync {
   }
 
   async function loadFromDatabase(): Promise<void> {
-    const fresh = new BankMatcher();
+    // Sized up front: a bulk load of millions of entries then never regrows or re-hashes its tables.
+    const { rows } = await options.db.query<{ signal: string; n: string }>(
+      `/* scanner:count-live-entries */ select signal, count(*) as n from bank_entries where removed_at is null
+       group by signal`,
+    );
+    const capacity: Record<string, number> = {};
+    for (const r of rows) capacity[r.signal] = Number(r.n);
+    const fresh = new BankMatcher({ capacity });
     for (const bank of await listBanks(options.db)) await loadBank(fresh, bank);
     matcher = fresh;
   }
@@ -124,13 +172,10 @@ export function createBankSync(options: BankSyncOptions): BankSync {
   async function loadSnapshot(): Promise<boolean> {
     if (options.snapshotPath === undefined) return false;
     try {
-      const [header, body] = await Promise.all([
-        readFile(`${options.snapshotPath}.json`, 'utf8'),
-        readFile(options.snapshotPath),
-      ]);
+      const header = await readFile(`${options.snapshotPath}.json`, 'utf8');
       const h = JSON.parse(header) as SnapshotHeader;
       if (h.version !== SNAPSHOT_VERSION || h.topic !== options.topic) return false;
-      matcher = BankMatcher.fromSnapshot(body);
+      matcher = await readSnapshotFile(options.snapshotPath);
       for (const [id, m] of h.metas) metas.set(id, m);
       for (const o of h.offsets) nextOffsets.set(o.partition, o.offset);
       return true;
@@ -148,7 +193,7 @@ export function createBankSync(options: BankSyncOptions): BankSync {
       offsets: [...nextOffsets].map(([partition, offset]) => ({ partition, offset })),
       metas: [...metas],
     };
-    await writeFile(`${options.snapshotPath}.tmp`, matcher.snapshot());
+    await writeSnapshotFile(`${options.snapshotPath}.tmp`, matcher);
     await writeFile(`${options.snapshotPath}.json.tmp`, JSON.stringify(header));
     await rename(`${options.snapshotPath}.tmp`, options.snapshotPath);
     await rename(`${options.snapshotPath}.json.tmp`, `${options.snapshotPath}.json`);
