@@ -1,98 +1,174 @@
 /**
- * Bank import throughput: generates a PDQ list of N lines (CSV), imports it into a fresh schema through the same
- * code path as `modctl bank import` (stream parse + validate → COPY → diff → outbox), then re-imports it (the
- * idempotent no-change path). Baseline in the same run: parsing + validating alone, without the database.
- *   node bench/dist/bank-import.js [--lines N] [--json]
+ * Bank import throughput at list sizes up to the largest shared lists (60M PDQ hashes):
+ *   node bench/dist/bank-import.js [--size N] [--no-reimport] [--no-parse-baseline] [--json]
+ *
+ * Generates a PDQ list of N lines (CSV, streamed to a file under the OS temp directory), imports it into a fresh
+ * bank through the same code path as `modctl bank import` (stream parse + validate → COPY → diff → outbox), then
+ * re-imports it (the idempotent no-change path). Baseline in the same run: parsing + validating alone, without the
+ * database. Reports time, rows/s, the importing process's peak RSS (`process.resourceUsage().maxRSS`) and
+ * PostgreSQL's disk use for the bank's table and indexes.
+ *
+ * Needs PostgreSQL at 127.0.0.1:5432 with trust auth for the `postgres` role (as `deploy/local` sets it up): the
+ * bench creates a database of its own (`mod_bench_import_<random>`, or BENCH_IMPORT_ADMIN_URL's server) and drops
+ * it at the end, so it never touches the pipeline's data.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { cpus, freemem, platform, arch, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createBank, importBankList } from '@mod/curation';
-import { createTestSchema } from '@mod/db';
+import { createPool, createTestSchema } from '@mod/db';
 import { parseBankListBatches } from '@mod/matcher';
 
 const args = process.argv.slice(2);
-const lines = Number(args[args.indexOf('--lines') + 1] ?? 1_000_000) || 1_000_000;
+function numArg(name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer`);
+  return v;
+}
+const lines = numArg('--size', numArg('--lines', 1_000_000));
 const asJson = args.includes('--json');
+const reimport = !args.includes('--no-reimport');
+const parseBaseline = !args.includes('--no-parse-baseline');
+const adminUrl = process.env['BENCH_IMPORT_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** Streams N CSV lines to `path` (64 KiB-ish writes, back-pressure respected: memory stays flat at any N). */
 async function writeList(path: string, n: number): Promise<void> {
-  const out = createWriteStream(path);
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   out.write('signal,value,quality,category\n');
-  for (let i = 0; i < n; i += 10_000) {
-    const chunk: string[] = [];
-    for (let j = i; j < Math.min(n, i + 10_000); j++)
-      chunk.push(`pdq,${randomBytes(32).toString('hex')},${50 + (j % 50)},A\n`);
-    if (!out.write(chunk.join(''))) await new Promise<void>((r) => out.once('drain', () => r()));
+  const per = 10_000;
+  for (let i = 0; i < n; i += per) {
+    const count = Math.min(per, n - i);
+    const hex = randomBytes(32 * count).toString('hex');
+    let chunk = '';
+    for (let j = 0; j < count; j++)
+      chunk += `pdq,${hex.slice(j * 64, j * 64 + 64)},${50 + ((i + j) % 50)},A\n`;
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
-  await new Promise<void>((resolve) => out.end(resolve));
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
 }
 
-let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+function machine(): string {
+  const c = cpus();
+  return `${c[0]?.model ?? 'unknown'}, ${c.length} cores, ${platform()} ${arch()}, Node ${process.version}, ${(
+    totalmem() /
+    2 ** 30
+  ).toFixed(0)} GiB RAM (${(freemem() / 2 ** 30).toFixed(0)} GiB free at start)`;
+}
 
+const maxRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
+
+const dbName = `mod_bench_import_${randomBytes(4).toString('hex')}`;
+const admin = createPool({ connectionString: adminUrl, max: 1, applicationName: 'bench-import-admin' });
+await admin.query(`create database ${dbName}`);
+const benchUrl = new URL(adminUrl);
+benchUrl.pathname = `/${dbName}`;
 const dir = await mkdtemp(join(tmpdir(), 'bank-import-bench-'));
-const file = join(dir, 'list.csv');
-await writeList(file, lines);
-
-let t = performance.now();
-let parsed = 0;
-for await (const batch of parseBankListBatches(createReadStream(file), { format: 'csv' }))
-  for (const r of batch) if ('entry' in r) parsed++;
-const parseSeconds = (performance.now() - t) / 1000;
-
-const db = await createTestSchema();
 try {
-  await createBank(
-    db.pool,
-    { name: 'bench', source: 'bench', signalTypes: ['pdq'], actionPolicy: 'review' },
-    'bench.changes',
-  );
-  t = performance.now();
-  const first = await importBankList(db.pool, {
-    bankName: 'bench',
-    format: 'csv',
-    input: createReadStream(file),
-    changesTopic: 'bench.changes',
-  });
-  const importSeconds = (performance.now() - t) / 1000;
-  t = performance.now();
-  const second = await importBankList(db.pool, {
-    bankName: 'bench',
-    format: 'csv',
-    input: createReadStream(file),
-    changesTopic: 'bench.changes',
-  });
-  const reimportSeconds = (performance.now() - t) / 1000;
-  clearInterval(sampler);
-  const result = {
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
-    lines,
-    parseOnly: { seconds: parseSeconds, linesPerSecond: Math.round(parsed / parseSeconds) },
-    import: { seconds: importSeconds, linesPerSecond: Math.round(lines / importSeconds), diff: first },
-    reimport: { seconds: reimportSeconds, linesPerSecond: Math.round(lines / reimportSeconds), diff: second },
-    importVsParse: Number((importSeconds / parseSeconds).toFixed(2)),
-    peakRssBytes: peakRss,
-  };
-  if (asJson) console.log(JSON.stringify(result));
-  else {
-    console.log(`machine: ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}`);
-    console.log(`lines:           ${lines}`);
-    console.log(
-      `parse only:      ${parseSeconds.toFixed(1)} s  (${result.parseOnly.linesPerSecond} lines/s)`,
+  const file = join(dir, 'list.csv');
+  let t = performance.now();
+  await writeList(file, lines);
+  const generateSeconds = (performance.now() - t) / 1000;
+  const fileBytes = (await stat(file)).size;
+
+  let parseSeconds = 0;
+  if (parseBaseline) {
+    t = performance.now();
+    let parsed = 0;
+    for await (const batch of parseBankListBatches(createReadStream(file), { format: 'csv' }))
+      for (const r of batch) if ('entry' in r) parsed++;
+    parseSeconds = (performance.now() - t) / 1000;
+    if (parsed !== lines) throw new Error(`parsed ${parsed} of ${lines} lines`);
+  }
+  const rssAfterParse = maxRssBytes();
+
+  const db = await createTestSchema(benchUrl.toString());
+  try {
+    await createBank(
+      db.pool,
+      { name: 'bench', source: 'bench', signalTypes: ['pdq'], actionPolicy: 'review' },
+      'bench.changes',
     );
-    console.log(
-      `import:          ${importSeconds.toFixed(1)} s  (${result.import.linesPerSecond} lines/s)  ${JSON.stringify(first)}`,
+    const importOnce = async () => {
+      const t0 = performance.now();
+      const diff = await importBankList(db.pool, {
+        bankName: 'bench',
+        format: 'csv',
+        input: createReadStream(file),
+        changesTopic: 'bench.changes',
+      });
+      return { seconds: (performance.now() - t0) / 1000, diff };
+    };
+    const first = await importOnce();
+    const rssAfterImport = maxRssBytes();
+    const second = reimport ? await importOnce() : null;
+    const { rows } = await db.pool.query<{ table: string; indexes: string; database: string }>(
+      `select pg_table_size('bank_entries') as table, pg_indexes_size('bank_entries') as indexes,
+              pg_database_size(current_database()) as database`,
     );
-    console.log(
-      `re-import:       ${reimportSeconds.toFixed(1)} s  (${result.reimport.linesPerSecond} lines/s)  ${JSON.stringify(second)}`,
-    );
-    console.log(
-      `import / parse:  ${result.importVsParse}x    peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
-    );
+    const disk = {
+      tableBytes: Number(rows[0]?.table ?? 0),
+      indexBytes: Number(rows[0]?.indexes ?? 0),
+      databaseBytes: Number(rows[0]?.database ?? 0),
+    };
+    const result = {
+      machine: machine(),
+      lines,
+      fileBytes,
+      generateSeconds,
+      parseOnly: parseBaseline
+        ? { seconds: parseSeconds, linesPerSecond: Math.round(lines / parseSeconds) }
+        : null,
+      import: {
+        seconds: first.seconds,
+        rowsPerSecond: Math.round(lines / first.seconds),
+        diff: first.diff,
+      },
+      reimport: second
+        ? { seconds: second.seconds, rowsPerSecond: Math.round(lines / second.seconds), diff: second.diff }
+        : null,
+      importVsParse: parseBaseline ? Number((first.seconds / parseSeconds).toFixed(2)) : null,
+      peakRssBytes: maxRssBytes(),
+      peakRssAfterParseBytes: rssAfterParse,
+      peakRssAfterImportBytes: rssAfterImport,
+      postgres: disk,
+    };
+    if (asJson) console.log(JSON.stringify(result));
+    else {
+      const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+      console.log(`machine:         ${result.machine}`);
+      console.log(
+        `lines:           ${lines} (${mib(fileBytes)} CSV, generated in ${generateSeconds.toFixed(1)} s)`,
+      );
+      if (result.parseOnly)
+        console.log(
+          `parse only:      ${parseSeconds.toFixed(1)} s  (${result.parseOnly.linesPerSecond} lines/s)`,
+        );
+      console.log(
+        `import:          ${first.seconds.toFixed(1)} s  (${result.import.rowsPerSecond} rows/s)  ${JSON.stringify(first.diff)}`,
+      );
+      if (second && result.reimport)
+        console.log(
+          `re-import:       ${second.seconds.toFixed(1)} s  (${result.reimport.rowsPerSecond} rows/s)  ${JSON.stringify(second.diff)}`,
+        );
+      if (result.importVsParse !== null) console.log(`import / parse:  ${result.importVsParse}x`);
+      console.log(
+        `peak RSS:        ${mib(result.peakRssBytes)} (after parse ${mib(rssAfterParse)}, after import ${mib(rssAfterImport)})`,
+      );
+      console.log(
+        `PostgreSQL disk: bank_entries ${mib(disk.tableBytes)} + indexes ${mib(disk.indexBytes)}; database ${mib(disk.databaseBytes)}`,
+      );
+    }
+  } finally {
+    await db.drop();
   }
 } finally {
-  await db.drop();
   await rm(dir, { recursive: true, force: true });
+  await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+  await admin.end();
 }
