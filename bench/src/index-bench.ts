@@ -1,5 +1,5 @@
 /**
- * Hamming index benchmark: `pnpm -s bench:index --size N [--queries Q] [--radius R] [--json]`.
+ * Hamming index benchmark: `pnpm -s bench:index --size N [--queries Q] [--radius R] [--chunks M] [--json]`.
  *
  * Generates N PDQ-like hashes (256 bits, exactly 128 set, as PDQ's median threshold gives) and Q query
  * hashes, each with one neighbour planted in the bank at distance (j mod 32) (0..31; odd distances need a
@@ -20,10 +20,19 @@ interface Args {
   json: boolean;
   bruteSamples: number;
   seed: number;
+  chunks: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { size: 1_000_000, queries: 2000, radius: 31, json: false, bruteSamples: -1, seed: 42 };
+  const args: Args = {
+    size: 1_000_000,
+    queries: 2000,
+    radius: 31,
+    json: false,
+    bruteSamples: -1,
+    seed: 42,
+    chunks: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -36,6 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--radius') args.radius = num();
     else if (a === '--brute-samples') args.bruteSamples = num();
     else if (a === '--seed') args.seed = num();
+    else if (a === '--chunks') args.chunks = num();
     else if (a === '--json') args.json = true;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -155,7 +165,10 @@ function main(): void {
   for (const [pos, j] of plantedAt) plantedPos[j] = pos;
 
   // Build: generate in blocks so the bank is never held twice; only the index add is timed.
-  const index = new HammingIndex({ capacity: n });
+  const index = new HammingIndex({
+    capacity: n,
+    ...(args.chunks === undefined ? {} : { chunks: args.chunks }),
+  });
   const block = 65536;
   const buf = new Uint32Array(block * 8);
   const rssBefore = process.memoryUsage().rss;
@@ -230,6 +243,7 @@ function main(): void {
   const result = {
     size: n,
     radius,
+    chunks: index.chunks,
     queries: qn,
     buildSeconds: buildMs / 1000,
     rssBytes: Math.max(rssAfterBuild, rssEnd),
@@ -258,7 +272,9 @@ function main(): void {
   console.log(
     `machine: ${m.cpu}, ${m.cores} cores, ${m.platform}, Node ${m.node}, ${mb(m.totalMemBytes)} RAM`,
   );
-  console.log(`bank: ${n} PDQ-like hashes (128 of 256 bits set), ${qn} queries, radius ${radius}, one core`);
+  console.log(
+    `bank: ${n} PDQ-like hashes (128 of 256 bits set), ${qn} queries, radius ${radius}, ${index.chunks} substrings, one core`,
+  );
   const rows: [string, string][] = [
     ['build', `${result.buildSeconds.toFixed(2)} s`],
     ['RSS (max)', mb(result.rssBytes)],

@@ -1,0 +1,146 @@
+/**
+ * Scanner restart from a snapshot: `pnpm -s bench:index-snapshot --size N [--dir D] [--json]`.
+ *
+ * Builds the matcher a scanner holds (`BankMatcher`, one bank of N random PDQ entries with database-style
+ * numeric ids, loaded through `applyChange` as the scanner's database load does), writes its snapshot to a file
+ * the way `services/scanner` does (streamed parts through a file handle, then fsync), drops it, and times reading
+ * the file back into a new matcher and its first query. Baseline in the same run: the time the first build took
+ * (what a scanner without a snapshot spends, before even reading PostgreSQL). The file is read right after it was
+ * written, so mostly from the page cache: a cold disk adds size / disk bandwidth.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BankMatcher } from '@mod/matcher';
+
+const argv = process.argv.slice(2);
+function numArg(name: string, fallback: number): number {
+  const i = argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer`);
+  return v;
+}
+const size = numArg('--size', 1_000_000);
+const asJson = argv.includes('--json');
+const dirArg = argv.indexOf('--dir') >= 0 ? argv[argv.indexOf('--dir') + 1] : undefined;
+
+async function writeSnapshotFile(path: string, m: BankMatcher): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    await m.writeSnapshot(async (part) => {
+      for (let off = 0; off < part.length; ) {
+        const { bytesWritten } = await file.write(part, off, part.length - off);
+        off += bytesWritten;
+      }
+    });
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+async function readSnapshotFile(path: string): Promise<BankMatcher> {
+  const file = await open(path, 'r');
+  try {
+    let position = 0;
+    return await BankMatcher.readSnapshot(async (target) => {
+      for (let off = 0; off < target.length; ) {
+        const { bytesRead } = await file.read(target, off, target.length - off, position);
+        if (bytesRead === 0) throw new Error('snapshot file ends early');
+        off += bytesRead;
+        position += bytesRead;
+      }
+    });
+  } finally {
+    await file.close();
+  }
+}
+
+function machine(): string {
+  const c = os.cpus();
+  return `${c[0]?.model ?? 'unknown'}, ${c.length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}, ${(
+    os.totalmem() /
+    2 ** 30
+  ).toFixed(0)} GiB RAM`;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const dir = dirArg ?? (await mkdtemp(join(os.tmpdir(), 'index-snapshot-bench-')));
+const path = join(dir, 'bank-index.bin');
+try {
+  let t = performance.now();
+  let m: BankMatcher | undefined = new BankMatcher({ capacity: { pdq: size } });
+  const bankId = '00000000-0000-4000-8000-000000000001';
+  m.applyChange({ type: 'bank-upserted', bank: { bankId, enabled: true, negative: false, thresholds: {} } });
+  const block = 8192;
+  let probe = '';
+  for (let start = 0; start < size; start += block) {
+    const count = Math.min(block, size - start);
+    const hex = randomBytes(32 * count).toString('hex');
+    for (let j = 0; j < count; j++) {
+      const value = hex.slice(j * 64, j * 64 + 64);
+      if (start + j === Math.floor(size / 2)) probe = value;
+      m.applyChange({
+        type: 'entry-added',
+        entry: { bankId, entryId: String(start + j + 1), signal: 'pdq', value, quality: 90 },
+      });
+    }
+  }
+  const buildSeconds = (performance.now() - t) / 1000;
+  const query = { pdq: { hash: probe, quality: 90 } };
+  const before = m.match(query);
+
+  t = performance.now();
+  await writeSnapshotFile(path, m);
+  const writeSeconds = (performance.now() - t) / 1000;
+  const bytes = (await stat(path)).size;
+  m = undefined;
+  gc?.();
+  const rssBeforeRead = process.memoryUsage().rss;
+
+  t = performance.now();
+  const restored = await readSnapshotFile(path);
+  const readSeconds = (performance.now() - t) / 1000;
+  t = performance.now();
+  const after = restored.match(query);
+  const firstQueryMs = performance.now() - t;
+  const same = JSON.stringify(after) === JSON.stringify(before) && after.hits.length >= 1;
+  const result = {
+    machine: machine(),
+    entries: size,
+    buildSeconds,
+    snapshotBytes: bytes,
+    writeSeconds,
+    readSeconds,
+    firstQueryMs,
+    restartSeconds: readSeconds + firstQueryMs / 1000,
+    sameResultAfterRestart: same,
+    rssAfterReadBytes: process.memoryUsage().rss,
+    rssBeforeReadBytes: rssBeforeRead,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+  if (asJson) console.log(JSON.stringify(result));
+  else {
+    const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    console.log(`machine:            ${result.machine}`);
+    console.log(
+      `entries:            ${size} PDQ in one bank (numeric ids), built in ${buildSeconds.toFixed(1)} s`,
+    );
+    console.log(
+      `snapshot:           ${mib(bytes)}, written (streamed + fsync) in ${writeSeconds.toFixed(1)} s`,
+    );
+    console.log(`read back:          ${readSeconds.toFixed(1)} s; first query ${firstQueryMs.toFixed(2)} ms`);
+    console.log(
+      `restart vs build:   ${(result.restartSeconds / buildSeconds).toFixed(3)}x; same hits: ${same}`,
+    );
+    console.log(
+      `RSS:                ${mib(rssBeforeRead)} before read, ${mib(result.rssAfterReadBytes)} after; peak ${mib(result.peakRssBytes)}`,
+    );
+  }
+} finally {
+  if (dirArg === undefined) await rm(dir, { recursive: true, force: true });
+  else await rm(path, { force: true });
+}
