@@ -33,7 +33,7 @@ const ISPS = ['isp-1', 'isp-2'];
 beforeAll(async () => {
   await control.query(`create database ${database}`);
   world = createWorld(localCluster(), { databaseUrl: databaseUrlFor(database) });
-  pipeline = await startPipeline(world, { CLASSIFIER_ENABLED: 'false' });
+  pipeline = await startPipeline(world);
   ({ known, platformKey } = await seedKnownImage(world, pipeline, { seed: 71, isps: ISPS }));
 });
 

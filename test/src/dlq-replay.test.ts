@@ -51,7 +51,7 @@ function dlq(...args: string[]): Promise<{ code: number; out: string[]; err: str
 
 beforeAll(async () => {
   world = createWorld();
-  pipeline = await startPipeline(world, { CLASSIFIER_ENABLED: 'false' });
+  pipeline = await startPipeline(world);
   partner = await grantPartner(world, 'e2e-partner-b', 'late-platform', 'platform');
 });
 

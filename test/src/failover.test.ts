@@ -105,7 +105,7 @@ beforeAll(async () => {
     ),
     changes,
   );
-  const overrides = { CLASSIFIER_ENABLED: 'false', HASH_THREADS: '1' };
+  const overrides = { HASH_THREADS: '1' };
   api = createApiService(
     loadConfig(apiSpec, serviceEnv(world, 'api', overrides)),
     logger,

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { actionerSpec, createActionerService, type ActionerService } from '@mod/actioner';
 import { apiSpec, createApiService, type ApiService } from '@mod/api';
+import { classifierSpec, createClassifierService, type ClassifierService } from '@mod/classifier-service';
 import { loadConfig } from '@mod/config';
 import {
   DefaultServicePrincipals,
@@ -77,7 +78,12 @@ export interface World {
 
 /** Consumer groups of the world's services (the service ACLs are granted on them). */
 export function worldGroups(prefix: string) {
-  return { scanner: `${prefix}scanner`, actioner: `${prefix}actioner`, fetcher: `${prefix}fetcher` };
+  return {
+    scanner: `${prefix}scanner`,
+    classifier: `${prefix}classifier`,
+    actioner: `${prefix}actioner`,
+    fetcher: `${prefix}fetcher`,
+  };
 }
 
 /** `DATABASE_URL` naming another database of the same server (tests that fault their own database). */
@@ -102,6 +108,7 @@ export function createWorld(
     DATABASE_SCHEMA: schema,
     TOPIC_PREFIX: prefix,
     SCANNER_GROUP_ID: groups.scanner,
+    CLASSIFIER_GROUP_ID: groups.classifier,
     ACTIONER_GROUP_ID: groups.actioner,
     FETCHER_GROUP_ID: groups.fetcher,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
@@ -159,25 +166,33 @@ export function serviceEnv(
 export interface Pipeline {
   app: FastifyInstance;
   scanner: ScannerService;
+  /** Present when the pipeline was started with `{ classifier: true }`. */
+  classifier?: ClassifierService;
   actioner: ActionerService;
   api: ApiService;
-  registries: { scanner: Registry; actioner: Registry; api: Registry };
+  registries: { scanner: Registry; classifier: Registry; actioner: Registry; api: Registry };
   stop(): Promise<void>;
 }
 
-/** Starts api, scanner and actioner in this process against real Kafka and Postgres. */
+type PipelineRole = 'api' | 'scanner' | 'classifier' | 'actioner';
+
+/**
+ * Starts api, scanner and actioner (and the classifier stage with `{ classifier: true }`: loading its models costs
+ * seconds, and only tests about classification need it) in this process against real Kafka and Postgres.
+ */
 export async function startPipeline(
   world: World,
   overrides: Record<string, string> = {},
-  options: { tracing?: Partial<Record<'api' | 'scanner' | 'actioner', Tracing>> } = {},
+  options: { tracing?: Partial<Record<PipelineRole, Tracing>>; classifier?: boolean } = {},
 ): Promise<Pipeline> {
-  const tracing = (role: 'api' | 'scanner' | 'actioner') => {
+  const tracing = (role: PipelineRole) => {
     const t = options.tracing?.[role];
     return t === undefined ? {} : { tracing: t };
   };
   await world.ready;
   const registries = {
     scanner: createRegistry('scanner'),
+    classifier: createRegistry('classifier'),
     actioner: createRegistry('actioner'),
     api: createRegistry('api'),
   };
@@ -200,15 +215,24 @@ export async function startPipeline(
     registries.actioner,
     tracing('actioner'),
   );
-  await Promise.all([scanner.start(), actioner.start()]);
+  const classifier = options.classifier
+    ? createClassifierService(
+        loadConfig(classifierSpec, serviceEnv(world, 'classifier', overrides)),
+        logger.child({ service: 'classifier' }),
+        registries.classifier,
+        tracing('classifier'),
+      )
+    : undefined;
+  await Promise.all([scanner.start(), actioner.start(), classifier?.start()]);
   return {
     app,
     scanner,
+    ...(classifier === undefined ? {} : { classifier }),
     actioner,
     api,
     registries,
     async stop() {
-      await Promise.all([scanner.stop(), actioner.stop()]);
+      await Promise.all([scanner.stop(), actioner.stop(), classifier?.stop()]);
       await api.stop();
     },
   };

@@ -40,7 +40,7 @@ const zoneDir = mkdtempSync(join(tmpdir(), 'mod-isp-rpz-'));
 
 beforeAll(async () => {
   world = createWorld();
-  pipeline = await startPipeline(world, { CLASSIFIER_ENABLED: 'false' });
+  pipeline = await startPipeline(world);
   photo = await makePhoto(71);
   media = await startMediaServer(PUBLIC_TEST_ADDRESS, {
     '/img/cat.jpg': { type: 'image/jpeg', body: photo },

@@ -14,7 +14,7 @@ let isp: { id: string; key: string };
 
 beforeAll(async () => {
   world = createWorld();
-  pipeline = await startPipeline(world, { CLASSIFIER_ENABLED: 'false' });
+  pipeline = await startPipeline(world);
   fetcher = await startFetcher(world, {});
   await upsertTenant(world.db, {
     id: 'hotline',

@@ -168,6 +168,27 @@ export const Verdict = Type.Object(
 );
 export type Verdict = Static<typeof Verdict>;
 
+/**
+ * `mod.classifications.v1`: the classifier's result for one submission that matched no list. The verdict went
+ * out before it (matching never waits for a model); the actioner records this against the submission and opens
+ * a review case when the risk policy asks for one.
+ */
+export const Classified = Type.Object(
+  {
+    /** Derived from the submission, so a re-classified submission is recognised and dropped downstream. */
+    eventId: Uuid,
+    submissionId: Uuid,
+    tenantId: Id,
+    /** SHA-256 of the bytes the classifier read (checked against the submission's). */
+    sha256: Hex(32),
+    classification: Classification,
+    classifiedAt: IsoTime,
+    classifierVersion: Type.String({ maxLength: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type Classified = Static<typeof Classified>;
+
 /** `mod.blocking-requests.v1`: an order for one ISP to block a subject. Key: ISP tenant id. */
 export const BlockingRequest = Type.Object(
   {
@@ -324,6 +345,7 @@ export const Codecs = {
   mediaMeta: createCodec('media-submitted.v2 mod-meta', MediaEventMeta),
   partnerMediaMeta: createCodec('partner media-submitted.v2 mod-meta', PartnerMediaMeta),
   verdict: createCodec('verdict.v1', Verdict),
+  classified: createCodec('classified.v1', Classified),
   blockingRequest: createCodec('blocking-request.v1', BlockingRequest),
   deadLetter: createCodec('dead-letter.v1', DeadLetter),
   takedownRequest: createCodec('takedown-request.v1', TakedownRequest),

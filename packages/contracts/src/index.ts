@@ -9,6 +9,7 @@ export {
   ContentHashes,
   Classification,
   Verdict,
+  Classified,
   BlockingRequest,
   TakedownRequest,
   OrderEvent,
@@ -50,3 +51,4 @@ export {
   varintBytes,
   type RecordShape,
 } from './record-size.js';
+export { deterministicUuid, readMediaEvent, type MediaEvent, type MediaEventRead } from './media-events.js';

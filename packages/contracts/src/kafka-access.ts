@@ -26,13 +26,14 @@ export interface AclBinding {
 }
 
 /** The services that talk to Kafka, each under its own principal. */
-export const ServiceRoles = ['api', 'scanner', 'fetcher', 'actioner'] as const;
+export const ServiceRoles = ['api', 'scanner', 'classifier', 'fetcher', 'actioner'] as const;
 export type ServiceRole = (typeof ServiceRoles)[number];
 
 /** Default SCRAM user of each service (`KAFKA_SASL_USERNAME`). */
 export const DefaultServicePrincipals: Readonly<Record<ServiceRole, string>> = {
   api: 'mod-api',
   scanner: 'mod-scanner',
+  classifier: 'mod-classifier',
   fetcher: 'mod-fetcher',
   actioner: 'mod-actioner',
 };
@@ -40,6 +41,7 @@ export const DefaultServicePrincipals: Readonly<Record<ServiceRole, string>> = {
 /** Default consumer-group id of each consuming service; the service's groups all start with it. */
 export const DefaultServiceGroups = {
   scanner: 'mod-scanner',
+  classifier: 'mod-classifier',
   fetcher: 'mod-fetcher',
   actioner: 'mod-actioner',
 } as const;
@@ -60,10 +62,12 @@ const user = (name: string) => `User:${name}`;
  * - api: writes intake (media, observed URLs), curation (bank and URL-list changes) and signed tree heads;
  *   reads the media topic's configuration (its largest message sets the largest upload);
  * - scanner: reads media (its own topic and every platform's), bank changes; writes verdicts and dead letters;
+ * - classifier: reads media (as the scanner, in its own group, so no byte is copied to reach it); writes
+ *   classifications and dead letters;
  * - fetcher: reads observed URLs (its own and every ISP's), URL-list changes; writes verdicts, media, dead
  *   letters;
- * - actioner: reads verdicts; writes (and creates) the partners' outbound topics and dead letters.
- * Only the scanner and the fetcher write verdicts, only the actioner writes requests, only curation (the API)
+ * - actioner: reads verdicts and classifications; writes (and creates) the partners' outbound topics and dead letters.
+ * Only the scanner and the fetcher write verdicts, only the classifier classifications, only the actioner writes requests, only curation (the API)
  * writes bank and URL-list changes.
  */
 export function serviceAcls(options: ServiceAclOptions = {}): AclBinding[] {
@@ -103,6 +107,11 @@ export function serviceAcls(options: ServiceAclOptions = {}): AclBinding[] {
   topic('scanner', t(Topics.deadLetters), ['write'], 'literal');
   group('scanner');
 
+  topic('classifier', t(PartnerTopics.mediaSubmitted), ['read'], 'prefixed');
+  topic('classifier', t(Topics.classifications), ['write'], 'literal');
+  topic('classifier', t(Topics.deadLetters), ['write'], 'literal');
+  group('classifier');
+
   topic('fetcher', t(PartnerTopics.urlObserved), ['read'], 'prefixed');
   topic('fetcher', t(Topics.urlListChanges), ['read'], 'literal');
   topic('fetcher', t(Topics.verdicts), ['write'], 'literal');
@@ -111,6 +120,7 @@ export function serviceAcls(options: ServiceAclOptions = {}): AclBinding[] {
   group('fetcher');
 
   topic('actioner', t(Topics.verdicts), ['read'], 'literal');
+  topic('actioner', t(Topics.classifications), ['read'], 'literal');
   topic('actioner', t(Topics.deadLetters), ['write'], 'literal');
   for (const base of ['blockingRequests', 'takedownRequests', 'orderEvents'] as const)
     topic('actioner', `${t(PartnerTopics[base])}.`, ['write', 'create'], 'prefixed');

@@ -17,6 +17,11 @@ export const Topics = {
   mediaSubmitted: 'mod.media-submitted.v2',
   /** Scanner and fetcher decisions with every hit. Key: submission id. */
   verdicts: 'mod.verdicts.v1',
+  /**
+   * The classifier's result for media that matched no list (`Classified`), published after the verdict, at the
+   * classifier's pace; the actioner turns it into a review case when policy asks. Key: submission id.
+   */
+  classifications: 'mod.classifications.v1',
   /** Inputs that can never succeed, with a reason code. Key: the original message key. */
   deadLetters: 'mod.dlq.v1',
   /** Bank changes for every scanner (compacted). Key: `bank:<bankId>` or `entry:<bankId>:<entryId>`. */
@@ -83,6 +88,12 @@ export function topicSpecs(prefix = ''): TopicSpec[] {
       cleanupPolicy: 'delete',
     },
     { name: prefix + Topics.verdicts, partitions: 3, retentionMs: 7 * 24 * HOUR_MS, cleanupPolicy: 'delete' },
+    {
+      name: prefix + Topics.classifications,
+      partitions: 3,
+      retentionMs: 7 * 24 * HOUR_MS,
+      cleanupPolicy: 'delete',
+    },
     {
       name: prefix + Topics.deadLetters,
       partitions: 1,

@@ -47,6 +47,55 @@ export async function markSubmissionFailed(
   );
 }
 
+/** Where a submission stands for the classifier stage (which runs after the verdict). */
+export interface SubmissionScanState {
+  tenantId: string;
+  status: 'received' | 'scanned' | 'failed';
+  decision: string | null;
+  sha256: string | null;
+  classifiedAt: string | null;
+}
+
+/** A submission's scan state, or null when no intake or worker recorded it (yet). */
+export async function submissionScanState(db: Queryable, id: string): Promise<SubmissionScanState | null> {
+  const { rows } = await db.query<{
+    tenant_id: string;
+    status: SubmissionScanState['status'];
+    decision: string | null;
+    sha256: string | null;
+    classified_at: Date | null;
+  }>(
+    `/* classifier:scan-state */ select tenant_id, status, decision, sha256, classified_at from submissions
+     where id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  if (r === undefined) return null;
+  return {
+    tenantId: r.tenant_id,
+    status: r.status,
+    decision: r.decision,
+    sha256: r.sha256,
+    classifiedAt: r.classified_at?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Records the classifier's result on a scanned submission of `tenantId` whose content is `sha256`, once: false
+ * when it was recorded before (a replay), or the submission is not that tenant's, not scanned, or not that content.
+ */
+export async function recordSubmissionClassification(
+  db: Queryable,
+  c: { id: string; tenantId: string; sha256: string; classification: unknown; classifiedAt: string },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* actioner:submission-classified */ update submissions set classification = $4, classified_at = $5
+     where id = $1 and tenant_id = $2 and sha256 = $3 and status = 'scanned' and classified_at is null`,
+    [c.id, c.tenantId, c.sha256, JSON.stringify(c.classification), c.classifiedAt],
+  );
+  return rowCount === 1;
+}
+
 export interface Submission {
   id: string;
   tenantId: string;

@@ -116,7 +116,9 @@ export function hostOf(url: string | undefined | null): string | null {
  * - otherwise nothing.
  */
 export function evaluateVerdict(
-  verdict: Pick<Verdict, 'hits' | 'hashes'> & Partial<Pick<Verdict, 'url' | 'subject' | 'classification'>>,
+  verdict: Pick<Verdict, 'hits'> & { hashes: Pick<Verdict['hashes'], 'sha256'> } & Partial<
+      Pick<Verdict, 'url' | 'subject' | 'classification'>
+    >,
   context: PolicyContext,
 ): PolicyDecision {
   const { policy } = context;

@@ -14,9 +14,10 @@ import {
   withTransaction,
   type OrderTopics,
   type Pool,
+  type PoolClient,
 } from '@mod/db';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
-import { evaluateVerdict, hostOf, ordersFollow, type PolicyConfig } from '@mod/policy';
+import { evaluateVerdict, hostOf, ordersFollow, type PolicyConfig, type PolicyDecision } from '@mod/policy';
 import type { Counter, Logger } from '@mod/telemetry';
 import { systemClock, type Clock } from './clock.js';
 import { checkVerdict } from './verdict-check.js';
@@ -37,7 +38,48 @@ export interface ActionStepDeps {
   faults?: ActionFaults;
 }
 
-const ACTOR = { kind: 'policy', id: 'actioner' } as const;
+export const ACTOR = { kind: 'policy', id: 'actioner' } as const;
+
+/**
+ * Opens the cases policy planned for a submission (a replay finds them open and adds nothing) and audits each
+ * one, inside the caller's transaction.
+ */
+export async function openPlannedCases(
+  c: PoolClient,
+  o: {
+    cases: PolicyDecision['cases'];
+    evidence: PolicyDecision['evidence'];
+    submissionId: string;
+    tenantId: string;
+    orderIds: string[];
+    policyVersion: string;
+    at: Date;
+  },
+): Promise<void> {
+  for (const planned of o.cases) {
+    const opened = await openCase(c, {
+      kind: planned.kind,
+      submissionId: o.submissionId,
+      orderIds: o.orderIds,
+      reason: planned.reason,
+      evidence: o.evidence,
+      policyVersion: o.policyVersion,
+      createdAt: o.at,
+    });
+    if (!opened.created) continue;
+    await appendAudit(c, {
+      actor: ACTOR,
+      action: `case.opened`,
+      tenantId: o.tenantId,
+      subject: { type: 'case', id: opened.id },
+      reason: `${planned.kind} case for ${planned.assignee}: ${planned.reason}`,
+      // The case row links the submission; the record names the orders only, so a submission's audit
+      // export stays the verdict and its orders.
+      evidence: { orderIds: o.orderIds, policyVersion: o.policyVersion },
+      versions: { policy: o.policyVersion },
+    });
+  }
+}
 
 /**
  * One verdict: in ONE transaction check it against the database (`checkVerdict`: a verdict the database does not
@@ -142,29 +184,15 @@ export function createActionStep(deps: ActionStepDeps) {
             versions: { policy: deps.policy.version },
           });
         }
-        for (const planned of decision.cases) {
-          const opened = await openCase(c, {
-            kind: planned.kind,
-            submissionId: verdict.submissionId,
-            orderIds,
-            reason: planned.reason,
-            evidence: decision.evidence,
-            policyVersion: deps.policy.version,
-            createdAt: at,
-          });
-          if (!opened.created) continue;
-          await appendAudit(c, {
-            actor: ACTOR,
-            action: `case.opened`,
-            tenantId: verdict.tenantId,
-            subject: { type: 'case', id: opened.id },
-            reason: `${planned.kind} case for ${planned.assignee}: ${planned.reason}`,
-            // The case row links the submission; the record names the orders only, so a submission's audit
-            // export stays the verdict and its orders.
-            evidence: { orderIds, policyVersion: deps.policy.version },
-            versions: { policy: deps.policy.version },
-          });
-        }
+        await openPlannedCases(c, {
+          cases: decision.cases,
+          evidence: decision.evidence,
+          submissionId: verdict.submissionId,
+          tenantId: verdict.tenantId,
+          orderIds,
+          policyVersion: deps.policy.version,
+          at,
+        });
         deps.logger.info(
           {
             submissionId: verdict.submissionId,

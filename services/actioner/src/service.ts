@@ -20,6 +20,7 @@ import {
   type Tracing,
 } from '@mod/telemetry';
 import { createActionStep, type ActionFaults } from './action-step.js';
+import { createClassificationStep } from './classification-step.js';
 import { systemClock, type Clock } from './clock.js';
 import type { actionerSpec } from './config.js';
 import { createOrderLifecycle, type OrderLifecycle, type WebhookSender } from './lifecycle.js';
@@ -85,6 +86,13 @@ export function createActionerService(
     labelNames: ['kind'],
     registers: [registry],
   });
+  const classificationOutcomes = new Counter({
+    name: 'mod_actioner_classifications_total',
+    help: 'Classifier results recorded, by what they led to (review, none, matched)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const stepMetrics = createStepMetrics(registry);
   const policy = policyFromConfig(config);
   const lifecycle = createOrderLifecycle({
     db,
@@ -109,6 +117,7 @@ export function createActionerService(
   });
   let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
+  let classifications: ConsumerRunner | undefined;
   let relay: RelayLoop | undefined;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<unknown> = Promise.resolve();
@@ -129,12 +138,12 @@ export function createActionerService(
     drainOutbox: () => relay?.drain() ?? Promise.resolve(0),
     checks: {
       database: () => pingDatabase(db),
-      kafka: () => Promise.resolve(runner?.isReady() ?? false),
+      kafka: () => Promise.resolve((runner?.isReady() ?? false) && (classifications?.isReady() ?? false)),
     },
     async start() {
       stopped = false;
       await migrate(db, config.DATABASE_SCHEMA);
-      await requireTopics(kafka, [topics.verdicts, topics.deadLetters]);
+      await requireTopics(kafka, [topics.verdicts, topics.classifications, topics.deadLetters]);
       producer = await createProducer(kafka);
       relay = createOutboxRelay({
         db,
@@ -166,19 +175,39 @@ export function createActionerService(
         producer,
         deadLetterTopic: topics.deadLetters,
         logger,
-        metrics: createStepMetrics(registry),
+        metrics: stepMetrics,
         partitionsConsumedConcurrently: 3,
         tracer: tracing.tracer,
       });
-      await runner.start();
+      // The classifier's later results, in a group of their own: a slow model never holds verdicts back.
+      classifications = createConsumerRunner({
+        kafka,
+        groupId: `${config.ACTIONER_GROUP_ID}.classifications`,
+        topics: [topics.classifications],
+        stepName: 'classification',
+        step: createClassificationStep({
+          db,
+          policy,
+          outcomes: classificationOutcomes,
+          logger,
+          clock,
+        }),
+        producer,
+        deadLetterTopic: topics.deadLetters,
+        logger,
+        metrics: stepMetrics,
+        partitionsConsumedConcurrently: 3,
+        tracer: tracing.tracer,
+      });
+      await Promise.all([runner.start(), classifications.start()]);
       schedule();
-      logger.info({ topic: topics.verdicts }, 'actioner started');
+      logger.info({ topics: [topics.verdicts, topics.classifications] }, 'actioner started');
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await ticking;
-      await runner?.stop();
+      await Promise.all([runner?.stop(), classifications?.stop()]);
       await relay?.stop();
       await relay?.drain().catch(() => 0);
       await producer?.disconnect();

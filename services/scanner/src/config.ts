@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
 
 export const scannerSpec = {
@@ -21,38 +20,6 @@ export const scannerSpec = {
   BANK_SNAPSHOT_PATH: env.string({
     default: '',
     doc: 'file where the scanner keeps a snapshot of its bank index for a fast restart (empty: none)',
-  }),
-  CLASSIFIER_ENABLED: env.boolean({
-    default: true,
-    doc: 'classify media that matched no list (opens review cases)',
-  }),
-  CLASSIFIER_THREADS: env.integer({
-    default: 1,
-    min: 1,
-    max: 64,
-    doc: 'classifier worker threads (each loads the models)',
-  }),
-  MODELS_DIR: env.string({
-    default: fileURLToPath(new URL('../../../models', import.meta.url)),
-    doc: 'folder holding the classifier models (checksummed at load)',
-  }),
-  RISK_REVIEW_THRESHOLD: env.number({
-    default: 0.7,
-    min: 0,
-    max: 1,
-    doc: 'risk score at or above which a review case opens',
-  }),
-  RISK_SEXY_WEIGHT: env.number({
-    default: 0.5,
-    min: 0,
-    max: 1,
-    doc: "weight of the 'sexy' class in the risk score",
-  }),
-  RISK_MINOR_WEIGHT: env.number({
-    default: 1,
-    min: 0,
-    max: 10,
-    doc: 'how much an apparent minor raises the risk score',
   }),
   HASH_DIHEDRAL: env.boolean({
     default: false,

@@ -1,11 +1,4 @@
-import {
-  Codecs,
-  MEDIA_META_HEADER,
-  tenantOfPartnerTopic,
-  type Hit,
-  type MediaEventMeta,
-  type Verdict,
-} from '@mod/contracts';
+import { Codecs, deterministicUuid, readMediaEvent, type Hit, type Verdict } from '@mod/contracts';
 import {
   claimSubmission,
   markSubmissionFailed,
@@ -20,8 +13,6 @@ import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import { decide } from '@mod/policy';
 import type { Counter } from '@mod/telemetry';
 import type { BankSync } from './bank-sync.js';
-import type { MediaClassifier } from './classify.js';
-import { deterministicUuid } from './ids.js';
 
 export const SCANNER_VERSION = 'scanner/0.1.0';
 
@@ -30,8 +21,6 @@ export interface ScanStepDeps {
   hash: (bytes: Uint8Array, options: HashMediaOptions) => Promise<HashTaskOutput>;
   /** The bank index, kept current from the bank-changes topic. */
   banks: BankSync;
-  /** Classifies media that matched no list; absent when the classifier is off. */
-  classifier?: MediaClassifier;
   /** Compute the 8 rotation/flip PDQ hashes and the border-trimmed PDQ, and match them too. */
   dihedral: boolean;
   /** Reduced-scale decoding of large JPEGs (`@mod/hashing` default when absent); `false` decodes every pixel. */
@@ -49,44 +38,12 @@ export interface ScanStepDeps {
   now?: () => Date;
 }
 
-/** The event a media message carries, with its tenant established (never taken from a partner's payload). */
-export type MediaEvent = MediaEventMeta | (Omit<MediaEventMeta, 'source'> & { source: 'kafka' });
-
-/**
- * Reads the `mod-meta` header of a media message. On the internal topic (written only by the API and the
- * fetcher) the event names its tenant; on a platform's own topic the tenant is the topic's, and the event ids are
- * namespaced by it, so no platform can reach another's submissions or verdicts by reusing their ids.
- */
-export function readMediaEvent(
-  m: Pick<ConsumedMessage, 'topic' | 'headers'>,
-  where: { mediaTopic: string; topicPrefix: string },
-): { ok: true; event: MediaEvent } | { ok: false; code: string; message: string } {
-  const header = m.headers[MEDIA_META_HEADER] ?? null;
-  if (m.topic === where.mediaTopic) return { ok: true, event: Codecs.mediaMeta.decode(header) };
-  const tenantId = tenantOfPartnerTopic(where.topicPrefix, 'mediaSubmitted', m.topic);
-  if (tenantId === null)
-    return { ok: false, code: 'MOD_ERR_SCAN_UNKNOWN_TOPIC', message: `not a media topic: ${m.topic}` };
-  const partner = Codecs.partnerMediaMeta.decode(header);
-  const eventId = deterministicUuid(`partner-media:${tenantId}:${partner.eventId}`);
-  return {
-    ok: true,
-    event: {
-      ...partner,
-      eventId,
-      submissionId:
-        partner.submissionId ?? deterministicUuid(`partner-submission:${tenantId}:${partner.eventId}`),
-      tenantId,
-      source: 'kafka',
-    },
-  };
-}
-
 /** Tenant kinds whose media each source carries. */
 const KINDS_OF_SOURCE = { api: ['platform', 'admin'], kafka: ['platform'], fetcher: ['isp'] } as const;
 
 /**
  * One media event: establish its tenant and submission, hash in the pool, match the banks, publish the
- * verdict. The submission is created here when the event is the first to name it (media published on Kafka),
+ * verdict. The verdict never waits for a model: the classifier is a later stage of its own. The submission is created here when the event is the first to name it (media published on Kafka),
  * and an event naming another tenant's submission is dead-lettered. Media bytes live only in memory for the
  * duration of this step.
  */
@@ -130,8 +87,8 @@ export function createScanStep(deps: ScanStepDeps) {
         `media is ${bytes.length} bytes; limit ${deps.maxMediaBytes}`,
       );
     }
-    // The hash worker takes ownership of the bytes it gets; the classifier may need them afterwards.
-    const forClassifier = deps.classifier ? Uint8Array.prototype.slice.call(bytes) : undefined;
+    // The hash worker takes ownership of the bytes (moved, not copied). Media that matches nothing reaches the
+    // classifier stage through its own consumer group on the same topics, never through this process.
     const result = await deps.hash(bytes, {
       ...(deps.dihedral ? { dihedral: true, trim: true } : {}),
       ...(deps.reducedDecode === undefined ? {} : { reducedDecode: deps.reducedDecode }),
@@ -146,10 +103,6 @@ export function createScanStep(deps: ScanStepDeps) {
       return fail('MOD_ERR_SCAN_DIGEST_MISMATCH', 'the media is not the content the submission recorded');
     const hits = await matchBanks(deps, h);
     for (const hit of hits) deps.hits.inc({ signal: hit.signal });
-    const classification =
-      hits.length === 0 && deps.classifier && forClassifier
-        ? await deps.classifier.classify(h.sha256, forClassifier)
-        : undefined;
     const verdict: Verdict = {
       eventId: deterministicUuid(`verdict:${event.eventId}`),
       submissionId: event.submissionId,
@@ -173,7 +126,6 @@ export function createScanStep(deps: ScanStepDeps) {
       ...(event.url === undefined ? {} : { url: event.url }),
       ...(event.externalRef === undefined ? {} : { externalRef: event.externalRef }),
       ...(event.reportedCategory === undefined ? {} : { reportedCategory: event.reportedCategory }),
-      ...(classification === undefined ? {} : { classification }),
       scannedAt: now().toISOString(),
       scannerVersion: SCANNER_VERSION,
     };

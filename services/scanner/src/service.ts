@@ -22,7 +22,6 @@ import {
   type Tracing,
 } from '@mod/telemetry';
 import { createBankSync, type BankSync } from './bank-sync.js';
-import { createMediaClassifier } from './classify.js';
 import type { scannerSpec } from './config.js';
 import { createScanStep } from './scan-step.js';
 
@@ -98,33 +97,13 @@ export function createScannerService(
     groupPrefix: config.SCANNER_GROUP_ID,
     ...(config.BANK_SNAPSHOT_PATH === '' ? {} : { snapshotPath: config.BANK_SNAPSHOT_PATH }),
   });
-  const classifier = config.CLASSIFIER_ENABLED
-    ? createMediaClassifier({
-        db,
-        modelsDir: config.MODELS_DIR,
-        threads: config.CLASSIFIER_THREADS,
-        thresholds: {
-          reviewThreshold: config.RISK_REVIEW_THRESHOLD,
-          sexyWeight: config.RISK_SEXY_WEIGHT,
-          minorWeight: config.RISK_MINOR_WEIGHT,
-        },
-        logger,
-        outcomes: new Counter({
-          name: 'mod_scanner_classifications_total',
-          help: 'Classifier runs by outcome (classified, cached, failed)',
-          labelNames: ['outcome'],
-          registers: [registry],
-        }),
-      })
-    : undefined;
   new Gauge({
     name: 'mod_scanner_pool_queue_size',
-    help: 'Media waiting for a worker thread, by pool (hash, classifier)',
+    help: 'Media waiting for a hashing thread, by pool (hash)',
     labelNames: ['pool'],
     registers: [registry],
     collect() {
       this.set({ pool: 'hash' }, pool.queueSize);
-      if (classifier !== undefined) this.set({ pool: 'classifier' }, classifier.queueSize());
     },
   });
   let producer: Producer | undefined;
@@ -166,7 +145,6 @@ export function createScannerService(
             config.HASH_REDUCED_DECODE_MIN_SIDE === 0
               ? false
               : { minSide: config.HASH_REDUCED_DECODE_MIN_SIDE },
-          ...(classifier === undefined ? {} : { classifier }),
           producer,
           verdictsTopic: topics.verdicts,
           mediaTopic: topics.mediaSubmitted,
@@ -191,7 +169,6 @@ export function createScannerService(
       await Promise.all([runner?.stop(), banks.stop()]);
       await producer?.disconnect();
       await pool.destroy();
-      await classifier?.close();
       await db.end();
       await tracing.shutdown();
     },

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { Codecs, MEDIA_META_HEADER, type MediaEventMeta } from './events.js';
+import { tenantOfPartnerTopic } from './topics.js';
+
+/**
+ * A UUID derived from a name (SHA-256 based, version 8 per RFC 9562), so that reprocessing the same input
+ * yields the same id and downstream consumers can drop the replay.
+ */
+export function deterministicUuid(name: string): string {
+  const h = createHash('sha256').update(name).digest();
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x80;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The event a media message carries, with its tenant established (never taken from a partner's payload). */
+export type MediaEvent = MediaEventMeta | (Omit<MediaEventMeta, 'source'> & { source: 'kafka' });
+
+export type MediaEventRead =
+  | { ok: true; event: MediaEvent }
+  | { ok: false; code: 'MOD_ERR_SCAN_UNKNOWN_TOPIC'; message: string };
+
+/**
+ * Reads the `mod-meta` header of a media message. On the internal topic (written only by the API and the
+ * fetcher) the event names its tenant; on a platform's own topic the tenant is the topic's, and the event ids are
+ * namespaced by it, so no platform can reach another's submissions or verdicts by reusing their ids. Every stage
+ * that reads media (scanner, classifier) derives the same submission id from the same message. Throws a
+ * `ContractError` when the header is missing or malformed.
+ */
+export function readMediaEvent(
+  m: { topic: string; headers: Readonly<Record<string, Buffer>> },
+  where: { mediaTopic: string; topicPrefix: string },
+): MediaEventRead {
+  const header = m.headers[MEDIA_META_HEADER] ?? null;
+  if (m.topic === where.mediaTopic) return { ok: true, event: Codecs.mediaMeta.decode(header) };
+  const tenantId = tenantOfPartnerTopic(where.topicPrefix, 'mediaSubmitted', m.topic);
+  if (tenantId === null)
+    return { ok: false, code: 'MOD_ERR_SCAN_UNKNOWN_TOPIC', message: `not a media topic: ${m.topic}` };
+  const partner = Codecs.partnerMediaMeta.decode(header);
+  const eventId = deterministicUuid(`partner-media:${tenantId}:${partner.eventId}`);
+  return {
+    ok: true,
+    event: {
+      ...partner,
+      eventId,
+      submissionId:
+        partner.submissionId ?? deterministicUuid(`partner-submission:${tenantId}:${partner.eventId}`),
+      tenantId,
+      source: 'kafka',
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { MEDIA_META_HEADER, deterministicUuid, type Classification, type Classified } from '@mod/contracts';
+import type { SubmissionScanState } from '@mod/db';
+import type { ConsumedMessage } from '@mod/kafka';
+import { Counter, createRegistry } from '@mod/telemetry';
+import {
+  AWAITING_VERDICT,
+  DIGEST_MISMATCH,
+  createClassifyStep,
+  type ClassifyStepDeps,
+} from './classify-step.js';
+import type { ClassifyOutcome } from './media-classifier.js';
+
+const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
+const bytes = Buffer.from('an image, as far as this step is concerned');
+const sha256 = createHash('sha256').update(bytes).digest('hex');
+
+const classification: Classification = {
+  scores: { drawing: 0.1, hentai: 0, neutral: 0.8, porn: 0.05, sexy: 0.05 },
+  apparentMinor: {
+    probability: 0,
+    flagged: false,
+    facesEvaluated: false,
+    ageThresholdYears: 18,
+    probabilityThreshold: 0.5,
+  },
+  risk: { score: 0.1, reviewRequired: false, explanation: 'low' },
+  models: [{ id: 'nsfw-mobilenet-v2', version: '1', sha256: 'x' }],
+  backend: 'wasm',
+  cached: false,
+};
+
+function message(o: {
+  submissionId: string;
+  tenantId?: string;
+  timestamp?: number;
+  value?: Buffer;
+}): ConsumedMessage {
+  const meta = {
+    eventId: randomUUID(),
+    submissionId: o.submissionId,
+    tenantId: o.tenantId ?? 'platform-1',
+    source: 'api',
+    submittedAt: new Date().toISOString(),
+  };
+  return {
+    topic: MEDIA_TOPIC,
+    partition: 0,
+    offset: '0',
+    key: o.submissionId,
+    value: o.value ?? bytes,
+    headers: { [MEDIA_META_HEADER]: Buffer.from(JSON.stringify(meta)) },
+    timestamp: o.timestamp ?? Date.now(),
+  };
+}
+
+/** The step with an in-memory submissions table, a scripted classifier and a list of published results. */
+function harness(states: Map<string, SubmissionScanState>, classify?: () => ClassifyOutcome) {
+  const published: Classified[] = [];
+  const classified: string[] = [];
+  const skipped = new Counter({
+    name: 'skipped',
+    help: 'skipped',
+    labelNames: ['reason'],
+    registers: [createRegistry('test')],
+  });
+  const deps: ClassifyStepDeps = {
+    mediaTopic: MEDIA_TOPIC,
+    topicPrefix: 'p.',
+    scanState: (id) => Promise.resolve(states.get(id) ?? null),
+    classify: (digest) => {
+      classified.push(digest);
+      return Promise.resolve(classify?.() ?? { ok: true, classification });
+    },
+    publish: (c) => {
+      published.push(c);
+      return Promise.resolve();
+    },
+    verdictWaitMs: 60_000,
+    pollBudgetMs: 50,
+    pollIntervalMs: 5,
+    maxMediaBytes: 1024,
+    skipped,
+  };
+  const skips = async (reason: string) =>
+    (await skipped.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+  return { step: createClassifyStep(deps), published, classified, skips };
+}
+
+const scanned = (over: Partial<SubmissionScanState> = {}): SubmissionScanState => ({
+  tenantId: 'platform-1',
+  status: 'scanned',
+  decision: 'no-match',
+  sha256,
+  classifiedAt: null,
+  ...over,
+});
+
+describe('classify step', () => {
+  it('classifies media whose verdict matched nothing and publishes a result keyed by its submission', async () => {
+    const id = randomUUID();
+    const h = harness(new Map([[id, scanned()]]));
+    expect(await h.step(message({ submissionId: id }))).toEqual({ kind: 'ok' });
+    expect(h.classified).toEqual([sha256]);
+    expect(h.published).toEqual([
+      expect.objectContaining({
+        eventId: deterministicUuid(`classified:${id}`),
+        submissionId: id,
+        tenantId: 'platform-1',
+        sha256,
+        classification,
+      }),
+    ]);
+  });
+
+  it('skips (and counts) media a list matched, a failed scan, and media classified before, without running the model', async () => {
+    const [matched, failed, done] = [randomUUID(), randomUUID(), randomUUID()];
+    const h = harness(
+      new Map([
+        [matched, scanned({ decision: 'match' })],
+        [failed, scanned({ status: 'failed', decision: null })],
+        [done, scanned({ classifiedAt: new Date().toISOString() })],
+      ]),
+    );
+    for (const id of [matched, failed, done])
+      expect(await h.step(message({ submissionId: id }))).toMatchObject({ kind: 'drop' });
+    expect(h.classified).toEqual([]);
+    expect(h.published).toEqual([]);
+    expect([
+      await h.skips('matched'),
+      await h.skips('scan-failed'),
+      await h.skips('already-classified'),
+    ]).toEqual([1, 1, 1]);
+  });
+
+  it('waits for the verdict: retries while the submission is unscanned, gives up (counted) only after verdictWaitMs', async () => {
+    const id = randomUUID();
+    const states = new Map([[id, scanned({ status: 'received', decision: null })]]);
+    const h = harness(states);
+    const waiting = await h.step(message({ submissionId: id }));
+    expect(waiting).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
+    states.set(id, scanned());
+    expect(await h.step(message({ submissionId: id }))).toEqual({ kind: 'ok' });
+
+    const never = randomUUID();
+    const old = message({ submissionId: never, timestamp: Date.now() - 61_000 });
+    const gaveUp = await h.step(old);
+    expect(gaveUp.kind === 'drop' && gaveUp.reason).toMatch(/^no-verdict/);
+    expect(await h.skips('no-verdict')).toBe(1);
+  });
+
+  it("never classifies another tenant's submission named in a message", async () => {
+    const id = randomUUID();
+    const h = harness(new Map([[id, scanned({ tenantId: 'platform-2' })]]));
+    expect(await h.step(message({ submissionId: id, timestamp: Date.now() - 61_000 }))).toMatchObject({
+      kind: 'drop',
+    });
+    expect(h.classified).toEqual([]);
+  });
+
+  it('dead-letters bytes that are not the content of the verdict, and bytes the model cannot read', async () => {
+    const id = randomUUID();
+    const h = harness(new Map([[id, scanned()]]));
+    expect(await h.step(message({ submissionId: id, value: Buffer.from('other bytes') }))).toMatchObject({
+      kind: 'dlq',
+      code: DIGEST_MISMATCH,
+    });
+    const broken = harness(new Map([[id, scanned()]]), () => ({
+      ok: false,
+      error: { code: 'MOD_ERR_CLASSIFIER_DECODE', message: 'not an image', retriable: false },
+    }));
+    expect(await broken.step(message({ submissionId: id }))).toMatchObject({
+      kind: 'dlq',
+      code: 'MOD_ERR_CLASSIFIER_DECODE',
+    });
+    const busy = harness(new Map([[id, scanned()]]), () => ({
+      ok: false,
+      error: { code: 'MOD_ERR_CLASSIFIER_BACKEND_UNAVAILABLE', message: 'no backend', retriable: true },
+    }));
+    expect(await busy.step(message({ submissionId: id }))).toMatchObject({ kind: 'retry' });
+  });
+
+  it('drops (counted) a message that is not a media event; the scanner dead-letters it', async () => {
+    const h = harness(new Map());
+    const bad = { ...message({ submissionId: randomUUID() }), headers: {} };
+    expect(await h.step(bad)).toMatchObject({ kind: 'drop' });
+    expect(await h.skips('not-media')).toBe(1);
+  });
+});

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ModError, deterministicUuid, readMediaEvent, isModError, type Classified } from '@mod/contracts';
+import type { SubmissionScanState } from '@mod/db';
+import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
+import type { Counter } from '@mod/telemetry';
+import type { ClassifyOutcome } from './media-classifier.js';
+
+export const CLASSIFIER_VERSION = 'classifier/0.1.0';
+
+/** Why media read from a media topic is not classified (each is counted; none is an error). */
+export const SkipReason = {
+  /** Not a media event the scanner would take (the scanner dead-letters it). */
+  NotMedia: 'not-media',
+  /** It matched a list: the verdict decided, no model is needed. */
+  Matched: 'matched',
+  /** The scanner could not scan it (the submission failed). */
+  ScanFailed: 'scan-failed',
+  /** Classified before (a redelivery or a replay). */
+  AlreadyClassified: 'already-classified',
+  /** No verdict came within `verdictWaitMs` (the scanner refused or dead-lettered it). */
+  NoVerdict: 'no-verdict',
+} as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+
+/** The media's submission is not scanned yet: try again later (the classifier runs behind the scanner). */
+export const AWAITING_VERDICT = 'MOD_ERR_CLASSIFY_AWAITING_VERDICT';
+/** The bytes on the topic are not the content the submission's verdict was about. */
+export const DIGEST_MISMATCH = 'MOD_ERR_CLASSIFY_DIGEST_MISMATCH';
+
+export interface ClassifyStepDeps {
+  /** The internal media topic (API intake, fetcher): its events name their tenant. */
+  mediaTopic: string;
+  /** Topic prefix: `<prefix>mod.media-submitted.v2.<tenant>` is a platform's own topic. */
+  topicPrefix: string;
+  scanState: (submissionId: string) => Promise<SubmissionScanState | null>;
+  classify: (sha256: string, bytes: Uint8Array) => Promise<ClassifyOutcome>;
+  publish: (classified: Classified) => Promise<void>;
+  /** How long media may wait for its verdict (from when it was written) before it is given up (counted). */
+  verdictWaitMs: number;
+  /** How long one attempt polls for the verdict before handing the message back to the runner's backoff. */
+  pollBudgetMs?: number;
+  pollIntervalMs?: number;
+  maxMediaBytes: number;
+  skipped: Counter<'reason'>;
+  now?: () => number;
+}
+
+type Decided = { state: SubmissionScanState } | { outcome: StepOutcome };
+
+/**
+ * One media message, read in the classifier's own consumer group from the topics the scanner reads (so media
+ * reaches the model without being copied anywhere): wait for its submission's verdict, classify it when it
+ * matched nothing, and publish the result for the actioner, which records it and opens a review case when the risk
+ * policy asks. The verdict always went out first; the classifier only adds to it.
+ */
+export function createClassifyStep(deps: ClassifyStepDeps) {
+  const now = deps.now ?? Date.now;
+  const pollBudgetMs = deps.pollBudgetMs ?? 2000;
+  const pollIntervalMs = deps.pollIntervalMs ?? 100;
+  const skip = (reason: SkipReason, detail: string): StepOutcome => {
+    deps.skipped.inc({ reason });
+    return { kind: 'drop', reason: `${reason}: ${detail}` };
+  };
+
+  /** The submission once its verdict is recorded, or what to do with the message meanwhile. */
+  async function verdictOf(m: ConsumedMessage, submissionId: string, tenantId: string): Promise<Decided> {
+    const deadline = now() + pollBudgetMs;
+    for (;;) {
+      const state = await deps.scanState(submissionId);
+      if (state !== null && state.tenantId === tenantId && state.status !== 'received') return { state };
+      if (now() - m.timestamp > deps.verdictWaitMs)
+        return { outcome: skip(SkipReason.NoVerdict, `no verdict for ${submissionId}`) };
+      if (now() >= deadline)
+        return {
+          outcome: {
+            kind: 'retry',
+            error: new ModError(AWAITING_VERDICT, `submission ${submissionId} has no verdict yet`, {
+              retriable: true,
+            }),
+          },
+        };
+      await sleep(pollIntervalMs);
+    }
+  }
+
+  return async (m: ConsumedMessage): Promise<StepOutcome> => {
+    let read;
+    try {
+      read = readMediaEvent(m, deps);
+    } catch (err) {
+      if (isModError(err) && !err.retriable) return skip(SkipReason.NotMedia, err.code);
+      throw err;
+    }
+    if (!read.ok) return skip(SkipReason.NotMedia, read.code);
+    const { submissionId, tenantId } = read.event;
+    const decided = await verdictOf(m, submissionId, tenantId);
+    if ('outcome' in decided) return decided.outcome;
+    const { state } = decided;
+    if (state.status === 'failed') return skip(SkipReason.ScanFailed, submissionId);
+    if (state.decision !== 'no-match') return skip(SkipReason.Matched, `${submissionId}: ${state.decision}`);
+    if (state.classifiedAt !== null) return skip(SkipReason.AlreadyClassified, submissionId);
+    const bytes = m.value ?? Buffer.alloc(0);
+    if (bytes.length === 0 || bytes.length > deps.maxMediaBytes)
+      return skip(SkipReason.ScanFailed, `${submissionId}: ${bytes.length} bytes`);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (state.sha256 !== sha256)
+      return {
+        kind: 'dlq',
+        code: DIGEST_MISMATCH,
+        message: `the media of ${submissionId} is not the content its verdict was about`,
+      };
+    const result = await deps.classify(sha256, bytes);
+    if (!result.ok) {
+      if (result.error.retriable)
+        return { kind: 'retry', error: new Error(`${result.error.code}: ${result.error.message}`) };
+      return { kind: 'dlq', code: result.error.code, message: result.error.message };
+    }
+    await deps.publish({
+      eventId: deterministicUuid(`classified:${submissionId}`),
+      submissionId,
+      tenantId,
+      sha256,
+      classification: result.classification,
+      classifiedAt: new Date(now()).toISOString(),
+      classifierVersion: CLASSIFIER_VERSION,
+    });
+    return { kind: 'ok' };
+  };
+}

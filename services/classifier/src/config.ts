@@ -1,0 +1,62 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
+
+export const classifierSpec = {
+  ...commonSpec,
+  ...partnerTopicsSpec,
+  CLASSIFIER_GROUP_ID: env.string({
+    default: 'mod-classifier',
+    doc: 'Kafka consumer group of the classifiers (reads the media topics beside the scanners, on its own)',
+  }),
+  CLASSIFIER_THREADS: env.integer({
+    default: Math.max(1, availableParallelism()),
+    min: 1,
+    max: 64,
+    doc: 'classifier worker threads (each loads the models); give it the cores it may use',
+  }),
+  CLASSIFIER_BATCH_SIZE: env.integer({
+    default: 4,
+    min: 1,
+    max: 64,
+    doc: 'most images one inference call takes when images queue for a thread (idle, an image goes alone)',
+  }),
+  CLASSIFIER_MAX_IN_FLIGHT: env.integer({
+    default: 8,
+    min: 1,
+    max: 256,
+    doc: 'media held at once per partition (waiting for or in a classifier thread); the consumer pauses beyond it',
+  }),
+  CLASSIFIER_VERDICT_WAIT_MS: env.integer({
+    default: 10 * 60 * 1000,
+    min: 1000,
+    doc: 'how long media may wait for its verdict before the classifier gives up on it (counted, logged)',
+  }),
+  MODELS_DIR: env.string({
+    default: fileURLToPath(new URL('../../../models', import.meta.url)),
+    doc: 'folder holding the classifier models (checksummed at load)',
+  }),
+  RISK_REVIEW_THRESHOLD: env.number({
+    default: 0.7,
+    min: 0,
+    max: 1,
+    doc: 'risk score at or above which a review case opens',
+  }),
+  RISK_SEXY_WEIGHT: env.number({
+    default: 0.5,
+    min: 0,
+    max: 1,
+    doc: "weight of the 'sexy' class in the risk score",
+  }),
+  RISK_MINOR_WEIGHT: env.number({
+    default: 1,
+    min: 0,
+    max: 10,
+    doc: 'how much an apparent minor raises the risk score',
+  }),
+  MAX_MEDIA_BYTES: env.integer({
+    default: 12 * 1024 * 1024,
+    min: 1024,
+    doc: 'largest media classified, in bytes (the scanner refuses larger ones)',
+  }),
+} as const;

@@ -1,0 +1,167 @@
+import { Codecs, tenantOfPartnerTopic, topicNames } from '@mod/contracts';
+import type { ConfigOf } from '@mod/config';
+import { createPool, migrate, pingDatabase, submissionScanState, toDatabaseError, type Pool } from '@mod/db';
+import {
+  createConsumerRunner,
+  createProducer,
+  createServiceKafka,
+  listTopics,
+  requireTopics,
+  type ConsumerRunner,
+  type Producer,
+} from '@mod/kafka';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  createStepMetrics,
+  tracingFromConfig,
+  type Logger,
+  type Registry,
+  type Tracing,
+} from '@mod/telemetry';
+import { createClassifyStep } from './classify-step.js';
+import type { classifierSpec } from './config.js';
+import { createMediaClassifier } from './media-classifier.js';
+
+const PARTITIONS_AT_ONCE = 3;
+
+export type ClassifierConfig = ConfigOf<typeof classifierSpec>;
+
+export interface ClassifierService {
+  start(): Promise<void>;
+  /** Stop consuming, let in-flight media finish, commit, close the pool and connections. */
+  stop(): Promise<void>;
+  checks: Record<string, () => Promise<boolean>>;
+}
+
+export interface ClassifierServiceOptions {
+  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
+  tracing?: Tracing;
+}
+
+/**
+ * The classification stage: its own consumer group on the media topics (the scanner's, and every platform's), as
+ * many model threads as it is given, scaled apart from hashing. Media that matched nothing is classified once
+ * its verdict is recorded; the result goes to the classifications topic for the actioner.
+ */
+export function createClassifierService(
+  config: ClassifierConfig,
+  logger: Logger,
+  registry: Registry,
+  options: ClassifierServiceOptions = {},
+): ClassifierService {
+  const topics = topicNames(config.TOPIC_PREFIX);
+  const tracing = options.tracing ?? tracingFromConfig(config, 'classifier', logger);
+  const kafka = createServiceKafka(config, 'classifier', logger);
+  const db: Pool = createPool({
+    connectionString: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    max: 4,
+    applicationName: 'classifier',
+  });
+  const classifier = createMediaClassifier({
+    db,
+    modelsDir: config.MODELS_DIR,
+    threads: config.CLASSIFIER_THREADS,
+    batchSize: config.CLASSIFIER_BATCH_SIZE,
+    thresholds: {
+      reviewThreshold: config.RISK_REVIEW_THRESHOLD,
+      sexyWeight: config.RISK_SEXY_WEIGHT,
+      minorWeight: config.RISK_MINOR_WEIGHT,
+    },
+    logger,
+    outcomes: new Counter({
+      name: 'mod_classifier_classifications_total',
+      help: 'Classifier runs by outcome (classified, cached, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    batches: new Histogram({
+      name: 'mod_classifier_batch_size',
+      help: 'Images per inference call',
+      buckets: [1, 2, 4, 8, 16, 32],
+      registers: [registry],
+    }),
+  });
+  const skipped = new Counter({
+    name: 'mod_classifier_skipped_total',
+    help: 'Media not classified, by reason (matched a list, scan failed, already classified, no verdict)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'mod_classifier_queue_size',
+    help: 'Images waiting for a classifier thread',
+    registers: [registry],
+    collect() {
+      this.set(classifier.queueSize());
+    },
+  });
+  let producer: Producer | undefined;
+  let runner: ConsumerRunner | undefined;
+
+  return {
+    checks: {
+      database: () => pingDatabase(db),
+      kafka: () => Promise.resolve(runner?.isReady() ?? false),
+    },
+    async start() {
+      await migrate(db, config.DATABASE_SCHEMA);
+      await requireTopics(kafka, [topics.mediaSubmitted, topics.classifications, topics.deadLetters]);
+      const out = await createProducer(kafka);
+      producer = out;
+      runner = createConsumerRunner({
+        kafka,
+        groupId: config.CLASSIFIER_GROUP_ID,
+        topics: [topics.mediaSubmitted],
+        discover: {
+          list: () =>
+            listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, 'mediaSubmitted', t) !== null),
+          intervalMs: config.PARTNER_TOPICS_REFRESH_MS,
+        },
+        stepName: 'classify',
+        step: createClassifyStep({
+          mediaTopic: topics.mediaSubmitted,
+          topicPrefix: config.TOPIC_PREFIX,
+          scanState: async (id) => {
+            try {
+              return await submissionScanState(db, id);
+            } catch (err) {
+              throw toDatabaseError(err, 'submission scan state');
+            }
+          },
+          classify: (sha256, bytes) => classifier.classify(sha256, bytes),
+          publish: async (classified) => {
+            await out.send({
+              topic: topics.classifications,
+              messages: [{ key: classified.submissionId, value: Codecs.classified.encode(classified) }],
+            });
+          },
+          verdictWaitMs: config.CLASSIFIER_VERDICT_WAIT_MS,
+          maxMediaBytes: config.MAX_MEDIA_BYTES,
+          skipped,
+        }),
+        producer: out,
+        deadLetterTopic: topics.deadLetters,
+        logger,
+        metrics: createStepMetrics(registry),
+        maxInFlight: config.CLASSIFIER_MAX_IN_FLIGHT,
+        partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+        tracer: tracing.tracer,
+      });
+      await runner.start();
+      logger.info(
+        { topics: runner.topics(), threads: config.CLASSIFIER_THREADS, batch: config.CLASSIFIER_BATCH_SIZE },
+        'classifier started',
+      );
+    },
+    async stop() {
+      await runner?.stop();
+      await producer?.disconnect();
+      await classifier.close();
+      await db.end();
+      await tracing.shutdown();
+    },
+  };
+}
