@@ -2,7 +2,7 @@
 # Makes the secrets deploy/compose/compose.yaml reads, once, in deploy/compose/secrets/ (or $MOD_COMPOSE_SECRETS_DIR):
 #   kafka-ca.pem, kafka-ca.key        a private CA for the broker (keep the key to issue certificates later)
 #   kafka-broker.pem                  the broker's key and certificate (SAN: kafka, localhost, $KAFKA_EXTERNAL_HOST)
-#   kafka-<principal>.password        SCRAM passwords: admin, controller and the four service principals
+#   kafka-<principal>.password        SCRAM passwords: admin, controller and the five service principals
 #   postgres.password                 the PostgreSQL superuser's (the image's `postgres` user)
 #   postgres-moderation.password      the application role's
 #   <service>.env                     per service: its Kafka principal, password and DATABASE_URL, the headers of an
@@ -55,7 +55,7 @@ if [ ! -s kafka-broker.pem ]; then
   readable kafka-broker.pem
 fi
 
-for principal in admin controller mod-api mod-scanner mod-fetcher mod-actioner; do
+for principal in admin controller mod-api mod-scanner mod-classifier mod-fetcher mod-actioner; do
   make_password "kafka-$principal.password"
 done
 make_password postgres.password
@@ -76,11 +76,12 @@ if [ ! -s api.env ]; then
   env_file api.env mod-api "MOD_AUDIT_SIGNING_KEY_PEM=$signing_key"
 fi
 env_file scanner.env mod-scanner
+env_file classifier.env mod-classifier
 env_file actioner.env mod-actioner
 env_file fetcher.env mod-fetcher
 env_file admin.env admin
 # Headers for an OTLP collector (e.g. its authorization), empty until traces are exported somewhere that needs them.
-for service in api scanner actioner fetcher; do
+for service in api scanner classifier actioner fetcher; do
   grep -q '^OTEL_EXPORTER_OTLP_HEADERS=' "$service.env" || printf 'OTEL_EXPORTER_OTLP_HEADERS=\n' >> "$service.env"
 done
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole pipeline on this machine: Kafka, PostgreSQL, api + scanner + actioner, a demo bank and demo
-# traffic. Ctrl-C (or SIGTERM) stops every service gracefully, then Kafka.
+# Runs the whole pipeline on this machine: Kafka, PostgreSQL, api + scanner + classifier + actioner + fetcher, a
+# demo bank and demo traffic. Ctrl-C (or SIGTERM) stops every service gracefully, then Kafka.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
@@ -17,6 +17,7 @@ API_URL="http://127.0.0.1:$API_PORT"
 SCANNER_OPS_PORT="${SCANNER_OPS_PORT:-9101}"
 ACTIONER_OPS_PORT="${ACTIONER_OPS_PORT:-9102}"
 FETCHER_OPS_PORT="${FETCHER_OPS_PORT:-9103}"
+CLASSIFIER_OPS_PORT="${CLASSIFIER_OPS_PORT:-9104}"
 
 pids=()
 start_service() { # name, ops port, entry point; each service runs as its own Kafka principal (mod-<name>)
@@ -48,6 +49,8 @@ start_service api 0 services/api/dist/main.js
 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 start_service scanner "$SCANNER_OPS_PORT" services/scanner/dist/main.js
 start_service actioner "$ACTIONER_OPS_PORT" services/actioner/dist/main.js
 start_service fetcher "$FETCHER_OPS_PORT" services/fetcher/dist/main.js
+# The classifier decodes with sharp as well; its model threads default to this machine's cores.
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1 start_service classifier "$CLASSIFIER_OPS_PORT" services/classifier/dist/main.js
 
 wait_ready() { # name, url
   local deadline=$((SECONDS + 60))
@@ -61,6 +64,7 @@ wait_ready api "$API_URL/health/ready"
 wait_ready scanner "http://127.0.0.1:$SCANNER_OPS_PORT/health/ready"
 wait_ready actioner "http://127.0.0.1:$ACTIONER_OPS_PORT/health/ready"
 wait_ready fetcher "http://127.0.0.1:$FETCHER_OPS_PORT/health/ready"
+wait_ready classifier "http://127.0.0.1:$CLASSIFIER_OPS_PORT/health/ready"
 
 API_URL="$API_URL" DEMO_KEYS_FILE="$DATA_DIR/demo-keys.json" node services/demo/dist/main.js >"$LOG_DIR/demo.log" 2>&1 &
 pids+=($!)
@@ -71,9 +75,10 @@ cat >&2 <<MSG
   The pipeline is running. Demo uploads arrive every 2 s (a third are copies of "known" pictures).
   Orders (as the demo authority):
     curl -s -H "authorization: Bearer $AUTHORITY_KEY" '$API_URL/v1/orders?limit=5'
-  Metrics:   $API_URL/metrics   http://127.0.0.1:$SCANNER_OPS_PORT/metrics   http://127.0.0.1:$ACTIONER_OPS_PORT/metrics
+  Metrics:   $API_URL/metrics, and http://127.0.0.1:PORT/metrics of the workers' ops servers: scanner
+             $SCANNER_OPS_PORT, actioner $ACTIONER_OPS_PORT, fetcher $FETCHER_OPS_PORT, classifier $CLASSIFIER_OPS_PORT
   Health:    $API_URL/health/ready (and /health/ready on the ports above)
-  Logs:      $LOG_DIR/{api,scanner,actioner,demo}.log     API keys: $DATA_DIR/demo-keys.json
+  Logs:      $LOG_DIR/{api,scanner,classifier,actioner,fetcher,demo}.log     API keys: $DATA_DIR/demo-keys.json
   Stop:      Ctrl-C
 
 MSG

@@ -111,8 +111,10 @@ KAFKA_TLS_DIR="$DATA_DIR/kafka-tls"
 KAFKA_CA_PEM="$KAFKA_TLS_DIR/ca.pem"
 KAFKA_CREDS_DIR="$DATA_DIR/kafka-credentials"
 KAFKA_ADMIN_PROPS="$DATA_DIR/kafka-admin.properties"
-# One SCRAM user per service (least-privilege ACLs: packages/contracts/src/kafka-access.ts).
-SERVICE_PRINCIPALS="mod-api mod-scanner mod-fetcher mod-actioner"
+# One SCRAM user per service (least-privilege ACLs: packages/contracts/src/kafka-access.ts). Storage formatted
+# before a principal was added here lacks its user: `kafka.sh start` adds every missing one through the running
+# broker (add_scram_user, as the admin principal), so an existing .data/ needs no reformat.
+SERVICE_PRINCIPALS="mod-api mod-scanner mod-classifier mod-fetcher mod-actioner"
 
 # A principal's credentials file: KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD lines, readable by root only.
 principal_file() { printf '%s/%s.env' "$KAFKA_CREDS_DIR" "$1"; }

@@ -135,6 +135,8 @@ describe('Grafana dashboard (deploy/observability/grafana)', () => {
       'mod_orders_overdue',
       'mod_scanner_bank_entries',
       'mod_scanner_pool_queue_size',
+      'mod_classifier_queue_size',
+      'mod_classifier_classifications_total',
       'mod_api_outbox_pending',
     ])
       expect(shown, name).toContain(name);
@@ -203,7 +205,7 @@ describe('Prometheus rules and scrape config (deploy/observability/prometheus)',
     expect([...fired].sort()).toEqual(rules.map((r) => r.alert).sort());
   });
 
-  it('scrapes the four services under the job names the rules select (mod-<service>)', () => {
+  it('scrapes the five services under the job names the rules select (mod-<service>)', () => {
     const config = parse(readFileSync(PROMETHEUS_CONFIG_PATH, 'utf8')) as {
       rule_files: string[];
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
@@ -216,6 +218,7 @@ describe('Prometheus rules and scrape config (deploy/observability/prometheus)',
       'mod-scanner': ['127.0.0.1:9101'],
       'mod-actioner': ['127.0.0.1:9102'],
       'mod-fetcher': ['127.0.0.1:9103'],
+      'mod-classifier': ['127.0.0.1:9104'],
     });
   });
 

@@ -3,9 +3,10 @@
 # like deploy/local/kafka.sh: every client authenticates with SASL/SCRAM-SHA-512 over TLS, and the KRaft
 # StandardAuthorizer refuses whatever no ACL allows. Credentials and TLS material come from /run/secrets (compose
 # secrets made by deploy/compose/init-secrets.sh); nothing secret is in the image or in this file.
-#   start.sh                 write the configuration, format the storage once (SCRAM users: admin and the four
+#   start.sh                 write the configuration, format the storage once (SCRAM users: admin and the five
 #                            service principals), then run the broker in the foreground
-#   start.sh check           exit 0 when the broker answers an authenticated client (the compose health check)
+#   start.sh check           exit 0 when the broker answers an authenticated client and every principal above has
+#                            its SCRAM user (the compose health check; it adds those missing, see ensure_users)
 #   start.sh add-user NAME   create or update the SCRAM user NAME (a partner's), password read from stdin
 # Listeners: INTERNAL kafka:9093 (the services, inside the compose network), EXTERNAL on 9094 advertised as
 # $KAFKA_EXTERNAL_HOST:$KAFKA_EXTERNAL_PORT (partners that use Kafka directly), CONTROLLER on loopback only.
@@ -17,7 +18,9 @@ RUN_DIR="${MOD_KAFKA_RUN_DIR:-/tmp/mod-kafka}"
 DATA_DIR="${MOD_KAFKA_DATA_DIR:-/var/lib/kafka/data}"
 EXTERNAL_HOST="${KAFKA_EXTERNAL_HOST:-127.0.0.1}"
 EXTERNAL_PORT="${KAFKA_EXTERNAL_PORT:-9094}"
-PRINCIPALS="admin mod-api mod-scanner mod-fetcher mod-actioner"
+PRINCIPALS="admin mod-api mod-scanner mod-classifier mod-fetcher mod-actioner"
+# The principals whose SCRAM users the health check found or made since the broker started (ensure_users).
+USERS_CHECKED="$RUN_DIR/scram-users-checked"
 
 die() { echo "kafka start: $*" >&2; exit 1; }
 
@@ -90,24 +93,46 @@ format_once() {
   echo "kafka start: storage formatted, SCRAM users: $PRINCIPALS" >&2
 }
 
+configs() {
+  "$KAFKA_HOME/bin/kafka-configs.sh" --bootstrap-server kafka:9093 --command-config "$RUN_DIR/admin.properties" "$@"
+}
+
+# A volume formatted before a principal joined PRINCIPALS (mod-classifier, say) has no SCRAM user for it, and the
+# format step never runs again. The first health check after each start adds every missing one through the running
+# broker, with the password of its secret (existing users are left as they are); kafka-setup and the services wait
+# for the broker to be healthy, so they find their users. Later checks skip this (one JVM run each is enough).
+ensure_users() {
+  [ "$(cat "$USERS_CHECKED" 2>/dev/null)" = "$PRINCIPALS" ] && return
+  local known name user_password
+  known="$(configs --describe --entity-type users)"
+  for name in $PRINCIPALS; do
+    grep -q "user-principal '$name' are SCRAM-SHA-512" <<<"$known" && continue
+    user_password="$(password "$name")"
+    configs --alter --entity-type users --entity-name "$name" \
+      --add-config "SCRAM-SHA-512=[password=$user_password]" >/dev/null
+    echo "kafka start: SCRAM user $name added (the storage was formatted before it existed)" >&2
+  done
+  printf '%s' "$PRINCIPALS" > "$USERS_CHECKED"
+}
+
 case "${1:-start}" in
   start)
     write_config
+    rm -f "$USERS_CHECKED"
     format_once
     exec "$KAFKA_HOME/bin/kafka-server-start.sh" "$RUN_DIR/server.properties"
     ;;
   check)
-    exec "$KAFKA_HOME/bin/kafka-broker-api-versions.sh" --bootstrap-server kafka:9093 \
+    "$KAFKA_HOME/bin/kafka-broker-api-versions.sh" --bootstrap-server kafka:9093 \
       --command-config "$RUN_DIR/admin.properties" >/dev/null
+    ensure_users
     ;;
   add-user)
     name="${2:-}"
     [[ "$name" =~ ^[A-Za-z0-9._-]{1,200}$ ]] || die "usage: start.sh add-user NAME (password on stdin)"
     IFS= read -r user_password || true
     [ -n "$user_password" ] || die "no password on stdin"
-    exec "$KAFKA_HOME/bin/kafka-configs.sh" --bootstrap-server kafka:9093 \
-      --command-config "$RUN_DIR/admin.properties" --alter --entity-type users --entity-name "$name" \
-      --add-config "SCRAM-SHA-512=[password=$user_password]"
+    configs --alter --entity-type users --entity-name "$name" --add-config "SCRAM-SHA-512=[password=$user_password]"
     ;;
   *)
     die "usage: start.sh [start|check|add-user NAME]"

@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -180,6 +180,56 @@ describe('compose secrets (init-secrets.sh)', () => {
       const file = secretPath(`kafka-${DefaultServicePrincipals[role]}.password`);
       expect(envFile(role).get('KAFKA_SASL_PASSWORD')).toBe(readFileSync(file, 'utf8').trim());
     }
+  });
+
+  it('adds the SCRAM users a broker formatted before their principal existed lacks, once per start', () => {
+    // kafka/start.sh `check` with stand-ins for Kafka's scripts: a broker that knows every user but the classifier's.
+    const kafkaHome = join(secretsDir, 'kafka-home');
+    const runDir = join(secretsDir, 'kafka-run');
+    const calls = join(secretsDir, 'kafka-calls');
+    mkdirSync(join(kafkaHome, 'bin'), { recursive: true });
+    mkdirSync(runDir);
+    const principals = ['admin', ...Object.values(DefaultServicePrincipals)];
+    const known = principals
+      .filter((n) => n !== DefaultServicePrincipals.classifier)
+      .map((n) => `SCRAM credential configs for user-principal '${n}' are SCRAM-SHA-512=iterations=4096`)
+      .join('\n');
+    const stub = (name: string, body: string) => {
+      const script = `#!/usr/bin/env bash\necho "${name} $*" >> '${calls}'\n${body}\n`;
+      writeFileSync(join(kafkaHome, 'bin', name), script, { mode: 0o755 });
+    };
+    stub('kafka-broker-api-versions.sh', 'exit 0');
+    stub('kafka-configs.sh', `case "$*" in *--describe*) printf '%s\\n' "${known}" ;; esac`);
+    // The compose secrets as the broker's container sees them (/run/secrets/kafka_<principal>_password).
+    const mounted = join(secretsDir, 'run-secrets');
+    mkdirSync(mounted);
+    for (const principal of principals)
+      copyFileSync(
+        secretPath(`kafka-${principal}.password`),
+        join(mounted, `kafka_${principal.replaceAll('-', '_')}_password`),
+      );
+    const check = () =>
+      execFileSync('bash', [join(deployDir, 'compose/kafka/start.sh'), 'check'], {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          KAFKA_HOME: kafkaHome,
+          MOD_SECRETS_DIR: mounted,
+          MOD_KAFKA_RUN_DIR: runDir,
+        },
+        stdio: 'pipe',
+      });
+    check();
+    const password = readFileSync(secretPath('kafka-mod-classifier.password'), 'utf8').trim();
+    const lines = () => readFileSync(calls, 'utf8').trim().split('\n');
+    expect(lines().filter((line) => line.includes('--alter'))).toEqual([
+      expect.stringContaining(
+        `--entity-name mod-classifier --add-config SCRAM-SHA-512=[password=${password}]`,
+      ),
+    ]);
+    // Later checks of the same broker run only the health probe.
+    const before = lines().length;
+    check();
+    expect(lines().slice(before)).toEqual([expect.stringMatching(/^kafka-broker-api-versions\.sh /)]);
   });
 
   it("makes a broker certificate the services' CA verifies, for the names clients use", () => {

@@ -5,7 +5,7 @@ import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import { migrationsDir } from '@mod/db';
-import { scannerSpec } from '@mod/scanner';
+import { classifierSpec } from '@mod/classifier-service';
 import {
   credentialKeys,
   deployDir,
@@ -81,7 +81,7 @@ describe('Dockerfile', () => {
 
   it('ships what runs: each role, the migrations and the models, where the code looks for them', () => {
     // The workspace layout is kept in /app, so paths the code derives from its own location hold there too.
-    expect(scannerSpec.MODELS_DIR.defaultValue).toBe(join(repoRoot, 'models'));
+    expect(classifierSpec.MODELS_DIR.defaultValue).toBe(join(repoRoot, 'models'));
     expect(migrationsDir).toBe(join(repoRoot, 'packages/db/migrations/'));
     expect(dockerfileText).toContain('cp -a package.json node_modules models /out/');
     expect(dockerfileText).toContain('cp -a packages/db/migrations /out/packages/db/');
@@ -89,7 +89,9 @@ describe('Dockerfile', () => {
       expect(dockerfileText).toContain(`services/${role}`);
       expect(dockerfileText).toContain(`--filter './services/${role}'`);
     }
-    expect(dockerfileText).toContain('tsc -b packages/cli services/api services/scanner services/actioner');
+    expect(dockerfileText).toContain(
+      'tsc -b packages/cli services/api services/scanner services/classifier services/actioner services/fetcher',
+    );
   });
 
   it('keeps local state, credentials and build output out of the build context (.dockerignore)', () => {
@@ -143,6 +145,7 @@ describe('entrypoint.sh', () => {
     expect(entrypointText).toMatch(/scanner\)\n\s+export OPS_PORT="\$\{OPS_PORT:-9101\}"/);
     expect(entrypointText).toMatch(/actioner\)\n\s+export OPS_PORT="\$\{OPS_PORT:-9102\}"/);
     expect(entrypointText).toMatch(/fetcher\)\n\s+export OPS_PORT="\$\{OPS_PORT:-9103\}"/);
+    expect(entrypointText).toMatch(/classifier\)\n\s+export OPS_PORT="\$\{OPS_PORT:-9104\}"/);
   });
 });
 

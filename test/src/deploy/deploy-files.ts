@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { actionerSpec } from '@mod/actioner';
 import { apiSpec } from '@mod/api';
+import { classifierSpec } from '@mod/classifier-service';
 import { databaseSpec, kafkaSpec, type EnvField } from '@mod/config';
 import { ServiceRoles, type ServiceRole } from '@mod/contracts';
 import { fetcherSpec } from '@mod/fetcher';
@@ -24,6 +25,7 @@ export type Spec = Readonly<Record<string, EnvField<unknown>>>;
 export const specs: Readonly<Record<ServiceRole | 'kafka-setup', Spec>> = {
   api: apiSpec,
   scanner: scannerSpec,
+  classifier: classifierSpec,
   actioner: actionerSpec,
   fetcher: fetcherSpec,
   'kafka-setup': { ...kafkaSpec, ...databaseSpec },

@@ -121,7 +121,9 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
         ]),
         ...roles.map((r) => `ConfigMap/mod-moderation-${r}`),
         'ConfigMap/mod-moderation-common',
-        ...['api', 'scanner', 'fetcher'].map((r) => `HorizontalPodAutoscaler/mod-moderation-${r}`),
+        ...['api', 'scanner', 'classifier', 'fetcher'].map(
+          (r) => `HorizontalPodAutoscaler/mod-moderation-${r}`,
+        ),
         'Job/mod-moderation-kafka-setup',
         'Service/mod-moderation-api',
       ].sort(),
@@ -247,11 +249,11 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
     expect(list(obj(service['spec'])['ports']).map(obj)[0]?.['targetPort']).toBe('http');
   });
 
-  it('autoscales the API, the fetchers and the scanners, never beyond the partitions of their topics', () => {
+  it('autoscales the API, the fetchers, the scanners and the classifiers, never beyond their topics partitions', () => {
     const job = ofKind(manifests, 'Job')[0] ?? {};
     const args = list(container(job)['args']).map(str);
     const partitions = Number(args[args.indexOf('--partitions') + 1]);
-    for (const role of ['api', 'scanner', 'fetcher']) {
+    for (const role of ['api', 'scanner', 'classifier', 'fetcher']) {
       const hpa =
         ofKind(manifests, 'HorizontalPodAutoscaler').find((m) => name(m) === `mod-moderation-${role}`) ?? {};
       expect(obj(obj(hpa['spec'])['scaleTargetRef'])).toEqual({
@@ -265,6 +267,18 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
     }
     expect(obj(deployment('actioner')['spec'])['replicas']).toBe(2);
     expect(() => render('scanner.autoscaling.maxReplicas=7')).toThrow(/exceeds kafkaSetup.partitions/);
+    expect(() => render('classifier.autoscaling.maxReplicas=7')).toThrow(/classifier.*exceeds kafkaSetup/);
+  });
+
+  it("keeps the CPU-bound workers' threads at their CPU limit (the default, the node's cores, oversubscribes it)", () => {
+    for (const [role, key] of [
+      ['scanner', 'HASH_THREADS'],
+      ['classifier', 'CLASSIFIER_THREADS'],
+    ] as const) {
+      const limit = str(obj(obj(container(deployment(role))['resources'])['limits'])['cpu']);
+      expect(limit, role).toMatch(/^\d+$/);
+      expect(containerEnv(manifests, deployment(role)).fromConfig.get(key), role).toBe(limit);
+    }
   });
 
   it('sets up the broker before install and upgrade: modctl kafka setup as the admin principal', () => {

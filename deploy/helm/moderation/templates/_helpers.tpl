@@ -1,6 +1,6 @@
 {{/* The roles this chart deploys, each a Deployment of the same image. */}}
 {{- define "moderation.services" -}}
-api scanner actioner fetcher
+api scanner classifier actioner fetcher
 {{- end }}
 
 {{- define "moderation.fullname" -}}
