@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hammingDistanceHex } from './bits.js';
 import { MatcherError, MatcherErrorCode } from './errors.js';
 import { HammingIndex, SearchHits } from './hamming-index.js';
+import { StreamReader, StreamWriter, bytesSource } from './snapshot-io.js';
 
 /** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */
 function expectCode(fn: () => unknown, code: string): void {
@@ -217,5 +218,42 @@ describe('HammingIndex bad input', () => {
     expectCode(() => new HammingIndex({ chunks: 4 }), MatcherErrorCode.BadArgument);
     expectCode(() => index.get(0), MatcherErrorCode.UnknownSlot);
     expect(index.search('0'.repeat(64), 256)).toEqual([]);
+  });
+});
+
+describe('HammingIndex streamed state', () => {
+  it('round-trips tables and free slots: same slots, same results, and keeps serving adds and removes', async () => {
+    const { index, entries, queries } = plantedBank(undefined, 9, 3000);
+    for (const slot of [...entries.keys()].filter((s) => s % 5 === 2)) {
+      index.remove(slot);
+      entries.delete(slot);
+    }
+    const parts: Uint8Array[] = [];
+    const w = new StreamWriter((p) => void parts.push(p.slice()));
+    await index.writeTo(w);
+    await w.end();
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    const source = bytesSource(bytes);
+    const r = new StreamReader(source, 'test');
+    const copy = await HammingIndex.readFrom(r);
+    await r.end();
+    expect(copy.size).toBe(index.size);
+    for (const [slot, hex] of entries) expect(copy.get(slot)).toBe(hex);
+    for (const q of queries) expect(indexResult(copy, q, 31)).toEqual(bruteForce(entries, q, 31));
+    const slot = copy.add(queries[0] as string);
+    entries.set(slot, queries[0] as string);
+    expect(entries.size).toBe(copy.size);
+    expect(indexResult(copy, queries[0] as string, 31)).toEqual(
+      bruteForce(entries, queries[0] as string, 31),
+    );
+    bytes[bytes.length - 9] = (bytes[bytes.length - 9] ?? 0) ^ 1;
+    const bad = new StreamReader(bytesSource(bytes), 'test');
+    await HammingIndex.readFrom(bad);
+    await expect(bad.end()).rejects.toMatchObject({ code: MatcherErrorCode.CorruptSnapshot });
   });
 });
