@@ -26,6 +26,14 @@ export const kafkaSpec = {
     default: '',
     doc: "PEM file of the CA that signed the broker's certificate (empty: the system's CAs)",
   }),
+  KAFKA_GROUP_INSTANCE_ID: env.string({
+    default: '',
+    pattern: /^([A-Za-z0-9._-]{1,200})?$/,
+    doc:
+      "this instance's static membership id in its consumer groups (KIP-345): stable across restarts, unique " +
+      'among live instances; a restarted instance gets its partitions back at once instead of after the ' +
+      "session timeout. Empty: '<hostname>-<role>' (a Kubernetes pod's name); 'none': dynamic membership",
+  }),
   ...topicSpec,
 } as const;
 

@@ -8,6 +8,7 @@ import {
   createProducer,
   credentialsFromEnvironment,
   ensureTopics,
+  groupInstanceIdFor,
   largestMediaBytes,
   requireTopics,
   topicMaxMessageBytes,
@@ -84,5 +85,29 @@ describe('record sizes against the real broker', () => {
       retriable: true,
       message: expect.stringMatching(/nope-1, .*nope-2/) as string,
     });
+  });
+
+  it('waits for topics made after a service started (with its broker and the set-up job), up to waitMs', async () => {
+    const late = `${prefix}late`;
+    const waiting = requireTopics(kafka, [topic, late], { waitMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await ensureTopics(kafka, [
+      { name: late, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+    ]);
+    await expect(waiting).resolves.toBeUndefined();
+    const started = Date.now();
+    await expect(requireTopics(kafka, [`${prefix}never`], { waitMs: 1_000 })).rejects.toMatchObject({
+      code: 'MOD_ERR_KAFKA_TOPIC_MISSING',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+  });
+});
+
+describe('static membership ids', () => {
+  it("derives an instance's id from its host and role, takes a configured one, and 'none' turns it off", () => {
+    expect(groupInstanceIdFor('', 'scanner', 'scanner-0')).toBe('scanner-0-scanner');
+    expect(groupInstanceIdFor('', 'fetcher', 'host name/x')).toBe('host-name-x-fetcher');
+    expect(groupInstanceIdFor('pod-7', 'scanner', 'ignored')).toBe('pod-7');
+    expect(groupInstanceIdFor('none', 'scanner', 'ignored')).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import {
   Admin as PlatformaticAdmin,
   AclOperations,
@@ -40,6 +41,8 @@ export interface KafkaOptions {
   credentials: KafkaCredentials;
   /** Times a failed request is tried again (growing delays up to 5 s). Default 8: about half a minute. */
   retries?: number;
+  /** Static membership id of this connection's consumer groups (`Kafka.groupInstanceId`). Default: none. */
+  groupInstanceId?: string;
 }
 
 /**
@@ -54,6 +57,12 @@ export interface Kafka {
   readonly base: BaseOptions;
   /** A long-lived admin for frequent checks (readiness); made on first use, closed by `closeKafka`. */
   shared?: PlatformaticAdmin;
+  /**
+   * This instance's static membership id (KIP-345) in the consumer groups its runners join: a member that
+   * rejoins with it after a crash gets its partitions back at once, where a new dynamic member waits for the
+   * dead one's session to time out. Undefined: dynamic membership.
+   */
+  readonly groupInstanceId?: string;
 }
 
 /** The Kafka settings every service reads from its environment (`@mod/config` `commonSpec`). */
@@ -64,6 +73,8 @@ export interface KafkaEnvConfig {
   readonly KAFKA_SASL_PASSWORD: string;
   readonly KAFKA_TLS: boolean;
   readonly KAFKA_TLS_CA_PATH: string;
+  /** Static membership id; '' derives one from the host name and role, 'none' turns static membership off. */
+  readonly KAFKA_GROUP_INSTANCE_ID?: string;
 }
 
 /** Credentials from the validated environment; reads the CA file (a public certificate, not a secret). */
@@ -111,7 +122,25 @@ export function createKafka(options: KafkaOptions): Kafka {
     retries: options.retries ?? 8,
     retryDelay: (_client, _operation, attempt) => Math.min(5_000, 200 * 2 ** (attempt - 1)),
   };
-  return { clientId: options.clientId, logger: options.logger, base };
+  return {
+    clientId: options.clientId,
+    logger: options.logger,
+    base,
+    ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
+  };
+}
+
+/**
+ * The static membership id of a service instance: `configured` (`KAFKA_GROUP_INSTANCE_ID`), or for '' the host
+ * name and role (`<hostname>-scanner`: a Kubernetes pod's name, kept when its container restarts; a compose
+ * container's id), or undefined for 'none' (dynamic membership). Two live instances of a role on one host need
+ * ids of their own (set the variable): the broker fences one of two members that share an id, and the runner
+ * then says so and carries on as a dynamic member.
+ */
+export function groupInstanceIdFor(configured: string, role: string, host = hostname()): string | undefined {
+  if (configured === 'none') return undefined;
+  if (configured !== '') return configured;
+  return `${host}-${role}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 200);
 }
 
 /** Closes what the connection holds (its shared admin). */
@@ -273,17 +302,30 @@ export async function waitForLeaders(admin: PlatformaticAdmin, topics: string[])
 
 /**
  * Start-up check of a service: every topic it uses exists (services cannot create internal topics: the operator
- * does, with `modctl kafka setup`). Throws one error naming every missing topic.
+ * does, with `modctl kafka setup`), and has its partitions' leaders. Throws one error naming every missing topic.
+ * With `waitMs`, a service started together with its broker and the set-up job (compose, Kubernetes, the demo)
+ * waits that long for the topics, their leaders and its ACLs, instead of exiting; it says once that it waits.
  */
-export async function requireTopics(kafka: Kafka, names: readonly string[]): Promise<void> {
-  const existing = new Set(await withAdmin(kafka, (admin) => admin.listTopics()));
-  const missing = names.filter((n) => !existing.has(n));
-  if (missing.length > 0)
-    throw new ModError(
-      'MOD_ERR_KAFKA_TOPIC_MISSING',
-      `topics missing or not visible to this principal: ${missing.join(', ')} (create them with \`modctl kafka setup\`)`,
-      { retriable: true },
-    );
+export async function requireTopics(
+  kafka: Kafka,
+  names: readonly string[],
+  o: { waitMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + (o.waitMs ?? 0);
+  for (let attempt = 0; ; attempt++) {
+    const missing = await withAdmin(kafka, async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const absent = names.filter((n) => !existing.has(n));
+      if (absent.length === 0) await waitForLeaders(admin, [...names]);
+      return absent;
+    });
+    if (missing.length === 0) return;
+    const message = `topics missing or not visible to this principal: ${missing.join(', ')} (create them with \`modctl kafka setup\`)`;
+    if (Date.now() >= deadline)
+      throw new ModError('MOD_ERR_KAFKA_TOPIC_MISSING', message, { retriable: true });
+    if (attempt === 0) kafka.logger.warn({ missing, waitMs: o.waitMs }, 'waiting for topics');
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** Topics this principal can see (DESCRIBE), filtered. */
@@ -488,16 +530,21 @@ export async function deleteGroups(kafka: Kafka, groups: readonly string[]): Pro
   await withAdmin(kafka, (admin) => admin.deleteGroups({ groups: [...groups] })).catch(() => undefined);
 }
 
-/** A service's client: its own principal from its validated environment, client id `<KAFKA_CLIENT_ID>-<role>`. */
+/**
+ * A service's client: its own principal from its validated environment, client id `<KAFKA_CLIENT_ID>-<role>`, and
+ * its static membership id (`groupInstanceIdFor`).
+ */
 export function createServiceKafka(
   config: KafkaEnvConfig & { readonly KAFKA_CLIENT_ID: string },
   role: string,
   logger: Logger,
 ): Kafka {
+  const groupInstanceId = groupInstanceIdFor(config.KAFKA_GROUP_INSTANCE_ID ?? '', role);
   return createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: `${config.KAFKA_CLIENT_ID}-${role}`,
     logger,
     credentials: credentialsFromConfig(config),
+    ...(groupInstanceId === undefined ? {} : { groupInstanceId }),
   });
 }

@@ -9,6 +9,7 @@ export {
   deleteGroups,
   deleteTopics,
   ensureTopics,
+  groupInstanceIdFor,
   largestMediaBytes,
   listTopics,
   pingKafka,
@@ -39,4 +40,4 @@ export {
 export { followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
 export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } from './relay.js';
 export { credentialsFromEnvironment, readTopic, serviceEnvironment, type ReadRecord } from './testing.js';
-export { readRecordAt, readToEnd } from './inspect.js';
+export { describeGroupMembers, readRecordAt, readToEnd, type GroupMemberView } from './inspect.js';

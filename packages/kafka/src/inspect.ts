@@ -140,3 +140,32 @@ export async function readRecordAt(
   });
   return records.find((x) => x.partition === partition && x.offset === offset) ?? null;
 }
+
+/** A member of a consumer group as the coordinator sees it, and the partitions assigned to it. */
+export interface GroupMemberView {
+  memberId: string;
+  /** Its static membership id (`KAFKA_GROUP_INSTANCE_ID`), or null for a dynamic member. */
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  assignments: { topic: string; partitions: number[] }[];
+}
+
+/**
+ * The members of a consumer group and what each holds (operators and tests: which instance owns a partition).
+ * Empty when the group has no members (or does not exist).
+ */
+export async function describeGroupMembers(kafka: Kafka, groupId: string): Promise<GroupMemberView[]> {
+  const groups = await withAdmin(kafka, (admin) => admin.describeGroups({ groups: [groupId] }));
+  const group = groups.get(groupId);
+  return [...(group?.members.values() ?? [])].map((m) => ({
+    memberId: m.id,
+    groupInstanceId: m.groupInstanceId ?? null,
+    clientId: m.clientId,
+    clientHost: m.clientHost,
+    assignments: [...(m.assignments?.values() ?? [])].map((a) => ({
+      topic: a.topic,
+      partitions: [...a.partitions],
+    })),
+  }));
+}

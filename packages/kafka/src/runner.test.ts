@@ -16,6 +16,7 @@ import {
   createKafka,
   createProducer,
   credentialsFromEnvironment,
+  describeGroupMembers,
   ensureTopics,
   listTopics,
   ok,
@@ -23,7 +24,7 @@ import {
   type Producer,
   type StepOutcome,
 } from './index.js';
-import { messageAgeSeconds } from './runner.js';
+import { isFencedInstance, messageAgeSeconds } from './runner.js';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
@@ -154,6 +155,77 @@ describe('consumer runner topic discovery (real Kafka)', () => {
     }
   });
 });
+
+describe('consumer runner static membership (real Kafka)', () => {
+  it("joins with the connection's instance id; a second runner of the group in this process takes <id>-2", async () => {
+    const staticTopic = `${prefix}static`;
+    await ensureTopics(kafka, [
+      { name: staticTopic, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+    ]);
+    const instanceKafka = createKafka({
+      brokers,
+      clientId: 'runner-test',
+      logger,
+      credentials: credentialsFromEnvironment(),
+      groupInstanceId: 'pod-0',
+    });
+    const groupId = `${prefix}static-g`;
+    const seen: string[] = [];
+    const make = () =>
+      createConsumerRunner({
+        kafka: instanceKafka,
+        groupId,
+        topics: [staticTopic],
+        stepName: 'static',
+        step: async (m) => (seen.push(m.value?.toString() ?? ''), ok),
+        producer,
+        deadLetterTopic: dlq,
+        logger,
+        metrics: createStepMetrics(createRegistry('static')),
+      });
+    const ids = async () =>
+      (await describeGroupMembers(kafka, groupId)).map((m) => m.groupInstanceId ?? '').sort();
+    const [a, b] = [make(), make()];
+    await a.start();
+    await b.start();
+    try {
+      await waitForAsync(async () => (await ids()).join() === 'pod-0,pod-0-2');
+      await producer.send({
+        topic: staticTopic,
+        messages: ['1', '2', '3', '4'].map((v) => ({ key: v, value: v })),
+      });
+      await waitFor(() => seen.length === 4);
+      // Stopped, the first leaves the group and frees its id: a runner started next takes it again.
+      await a.stop();
+      const c = make();
+      await c.start();
+      await waitForAsync(async () => (await ids()).join() === 'pod-0,pod-0-2');
+      await c.stop();
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+    expect(seen.sort()).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('recognises the broker fencing a member whose instance id another joined with, however wrapped', () => {
+    const fenced = { apiId: 'FENCED_INSTANCE_ID', apiCode: 82 };
+    expect(isFencedInstance(fenced)).toBe(true);
+    expect(isFencedInstance({ message: 'response', errors: [{ apiId: 'NONE' }, fenced] })).toBe(true);
+    expect(isFencedInstance({ message: 'join failed', errors: [{ errors: [{ apiCode: 82 }] }] })).toBe(true);
+    expect(isFencedInstance(new Error('x', { cause: fenced }))).toBe(true);
+    expect(isFencedInstance({ apiId: 'UNKNOWN_MEMBER_ID', apiCode: 25 })).toBe(false);
+    expect(isFencedInstance(undefined)).toBe(false);
+  });
+});
+
+async function waitForAsync(cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 describe('consumer runner metrics (real Kafka)', () => {
   it("records each message's age from its Kafka timestamp, and every outcome's series from the start", async () => {

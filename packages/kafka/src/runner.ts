@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tracingChannel } from 'node:diagnostics_channel';
 import {
   Consumer as PlatformaticConsumer,
   MessagesStreamFallbackModes,
@@ -94,6 +95,42 @@ export interface ConsumerRunner {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Static membership ids in use in this process, per group. Two runners of one group in one process (tests run
+ * two scanners side by side) must not share an id: the second takes `<id>-2`, and so on, in start order.
+ */
+const claimedInstanceIds = new Set<string>();
+
+function claimInstanceId(groupId: string, id: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? id : `${id}-${n}`;
+    const key = `${groupId}\u0000${candidate}`;
+    if (!claimedInstanceIds.has(key)) {
+      claimedInstanceIds.add(key);
+      return candidate;
+    }
+  }
+}
+
+const releaseInstanceId = (groupId: string, id: string | undefined) =>
+  id === undefined ? undefined : claimedInstanceIds.delete(`${groupId}\u0000${id}`);
+
+/**
+ * Every request the client sends, traced by it: a failed one's context names its connection, whose `ownerId` is
+ * the client's `instanceId`. The only place a FENCED_INSTANCE_ID is seen every time: the client retries joins
+ * and rejoins after a fenced heartbeat on its own, without surfacing the error.
+ */
+const requests = tracingChannel('plt:kafka:connections:api');
+
+/** Whether an error (or one it wraps) is the broker's FENCED_INSTANCE_ID (code 82). */
+export function isFencedInstance(err: unknown, depth = 0): boolean {
+  if (depth > 5 || typeof err !== 'object' || err === null) return false;
+  const e = err as { apiId?: unknown; apiCode?: unknown; errors?: unknown; cause?: unknown };
+  if (e.apiId === 'FENCED_INSTANCE_ID' || e.apiCode === 82) return true;
+  const nested = Array.isArray(e.errors) ? (e.errors as unknown[]) : [];
+  return [...nested, e.cause].some((inner) => isFencedInstance(inner, depth + 1));
+}
+
 /** A thrown error becomes an outcome here, decided once: retriable errors retry, bad input dead-letters. */
 export function outcomeOfError(err: unknown): StepOutcome {
   if (isModError(err) && !err.retriable) return { kind: 'dlq', code: err.code, message: err.message };
@@ -109,6 +146,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
   const tracer = options.tracer ?? noTracer;
   let stopping = false;
+  /** This runner's static membership id (claimed at start), dropped if the broker fences it. */
+  let instanceId: string | undefined;
   // Every outcome's series exists from the start, so the first dead letter is an increase from 0 (alerts see it).
   for (const outcome of ['ok', 'drop', 'dlq', 'retry'] as const)
     options.metrics.outcomes.inc({ step: options.stepName, outcome }, 0);
@@ -220,6 +259,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     done: Promise<void>;
     /** Set once the session is being closed (`closeSession`). */
     closed?: Promise<void>;
+    /** Stops watching the client's group operations for fencing. */
+    unwatch: () => void;
   }
   let session: Session | undefined;
   let discoverTimer: NodeJS.Timeout | undefined;
@@ -230,8 +271,10 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     const consumer = new PlatformaticConsumer({
       ...options.kafka.base,
       groupId: options.groupId,
+      // A static member restarted after a crash rejoins with its id and gets its partitions back at once, without
+      // a rebalance; one that does not come back is replaced within the session timeout, as a dynamic one is.
+      ...(instanceId === undefined ? {} : { groupInstanceId: instanceId }),
       autocommit: false,
-      // A member that stops heartbeating (a crash) is replaced within the session timeout.
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
@@ -241,6 +284,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       // Messages buffered ahead of the steps: the in-flight window, so media bytes are not hoarded.
       highWaterMark: concurrency,
     });
+    const unwatch = watchFencing(consumer);
     try {
       const stream = await consumer.consume({
         topics: [...topics],
@@ -251,13 +295,47 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
             : MessagesStreamFallbackModes.LATEST,
         autocommit: false,
       });
-      const s: Session = { consumer, stream, topics, stopping: false, done: Promise.resolve() };
+      const s: Session = { consumer, stream, topics, stopping: false, done: Promise.resolve(), unwatch };
       s.done = pump(s);
       return s;
     } catch (err) {
+      unwatch();
       await consumer.close(true).catch(() => undefined);
+      if (isFencedInstance(err)) dropInstanceId();
       throw err;
     }
+  }
+
+  /**
+   * Another live member joined the group with this runner's instance id (two instances configured alike): the
+   * broker fences the older one, and the client would rejoin with the same id and fence the other in turn, for
+   * ever. Says so once, loudly, and carries on as a dynamic member (the session is closed and `supervise`
+   * subscribes again without the id); messages in flight are redone by whoever owns their partition now.
+   */
+  function dropInstanceId(): void {
+    if (instanceId === undefined) return;
+    log.error(
+      { code: 'MOD_ERR_KAFKA_INSTANCE_FENCED', groupInstanceId: instanceId },
+      'another consumer joined the group with this instance id: KAFKA_GROUP_INSTANCE_ID must be unique per ' +
+        'live instance; continuing as a dynamic member (after a crash, recovery waits for the session timeout)',
+    );
+    releaseInstanceId(options.groupId, instanceId);
+    instanceId = undefined;
+  }
+
+  /** Watches one client's requests (heartbeats, joins, syncs, commits) for FENCED_INSTANCE_ID. */
+  function watchFencing(consumer: PlatformaticConsumer): () => void {
+    if (instanceId === undefined) return () => undefined;
+    const onError = (message: unknown) => {
+      const context = message as { connection?: { ownerId?: unknown }; error?: unknown };
+      if (context.connection?.ownerId !== consumer.instanceId || instanceId === undefined) return;
+      if (!isFencedInstance(context.error)) return;
+      dropInstanceId();
+      const current = session;
+      if (current?.consumer === consumer) void closeSession(current);
+    };
+    requests.error.subscribe(onError);
+    return () => requests.error.unsubscribe(onError);
   }
 
   /**
@@ -302,6 +380,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       await s.stream.close().catch(() => undefined);
       await s.done;
       await s.consumer.close(true).catch((err: unknown) => log.warn({ err }, 'consumer not closed cleanly'));
+      s.unwatch();
     })();
     return s.closed;
   }
@@ -356,6 +435,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     isReady: () => !stopping && session !== undefined && !session.stopping && session.consumer.isActive(),
     async start() {
       stopping = false;
+      const configured = options.kafka.groupInstanceId;
+      if (instanceId === undefined && configured !== undefined)
+        instanceId = claimInstanceId(options.groupId, configured);
       const first = await subscribe(await wantedTopics());
       session = first;
       supervising = supervise();
@@ -378,6 +460,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       await discovering;
       if (session) await closeSession(session);
       await supervising;
+      releaseInstanceId(options.groupId, instanceId);
+      instanceId = undefined;
     },
     topics: () => session?.topics ?? [],
   };
