@@ -34,6 +34,8 @@ import { createFetchStep } from './fetch-step.js';
 import { createUrlListSync, type UrlListSync } from './url-list-sync.js';
 
 const PARTITIONS_AT_ONCE = 3;
+/** How long start-up waits for the topics, their leaders and this principal's ACLs before it gives up. */
+const TOPICS_WAIT_MS = 60_000;
 /** Bound of the `mod-meta` header of a fetched item: ids, an ISP id, a URL of up to 8192 characters, a type. */
 const FETCHED_META_MAX_BYTES = 34 * 1024;
 
@@ -135,13 +137,18 @@ export function createFetcherService(
     },
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
-      await requireTopics(kafka, [
-        topics.urlObserved,
-        topics.urlListChanges,
-        topics.verdicts,
-        topics.mediaSubmitted,
-        topics.deadLetters,
-      ]);
+      // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
+      await requireTopics(
+        kafka,
+        [
+          topics.urlObserved,
+          topics.urlListChanges,
+          topics.verdicts,
+          topics.mediaSubmitted,
+          topics.deadLetters,
+        ],
+        { waitMs: TOPICS_WAIT_MS },
+      );
       // A fetched body always fits one media message: the topic's size bounds it (the URL is in the header).
       const fits = largestMediaBytes(
         await topicMaxMessageBytes(kafka, topics.mediaSubmitted),
