@@ -58,13 +58,14 @@ async function listen(app: FastifyInstance): Promise<string> {
 
 beforeAll(async () => {
   world = createWorld();
-  pipeline = await startPipeline(world);
+  pipeline = await startPipeline(world, {}, { classifier: true });
   fetcher = await startFetcher(world, {});
   targets['mod-api'] = await listen(pipeline.app);
   for (const [job, registry, checks] of [
     ['mod-scanner', pipeline.registries.scanner, pipeline.scanner.checks],
     ['mod-actioner', pipeline.registries.actioner, pipeline.actioner.checks],
     ['mod-fetcher', fetcher.registry, fetcher.service.checks],
+    ['mod-classifier', pipeline.registries.classifier, pipeline.classifier?.checks ?? {}],
   ] as const) {
     const app = createOpsServer({ registry, checks });
     ops.push(app);
@@ -92,6 +93,7 @@ describe('dashboard and rules against the services that really run', () => {
       pipeline.registries.api,
       pipeline.registries.scanner,
       pipeline.registries.actioner,
+      pipeline.registries.classifier,
       fetcher.registry,
     ]);
     const known = (name: string) => registered.has(name) || PROMETHEUS_SERIES.has(name);
