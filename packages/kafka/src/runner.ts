@@ -122,14 +122,29 @@ const releaseInstanceId = (groupId: string, id: string | undefined) =>
  */
 const requests = tracingChannel('plt:kafka:connections:api');
 
-/** Whether an error (or one it wraps) is the broker's FENCED_INSTANCE_ID (code 82). */
-export function isFencedInstance(err: unknown, depth = 0): boolean {
+/** Whether an error (or one it wraps) is the broker's protocol error `apiId` (numeric `code`). */
+function isProtocolError(err: unknown, apiId: string, code: number, depth = 0): boolean {
   if (depth > 5 || typeof err !== 'object' || err === null) return false;
   const e = err as { apiId?: unknown; apiCode?: unknown; errors?: unknown; cause?: unknown };
-  if (e.apiId === 'FENCED_INSTANCE_ID' || e.apiCode === 82) return true;
+  if (e.apiId === apiId || e.apiCode === code) return true;
   const nested = Array.isArray(e.errors) ? (e.errors as unknown[]) : [];
-  return [...nested, e.cause].some((inner) => isFencedInstance(inner, depth + 1));
+  return [...nested, e.cause].some((inner) => isProtocolError(inner, apiId, code, depth + 1));
 }
+
+/** Whether an error (or one it wraps) is the broker's FENCED_INSTANCE_ID (code 82). */
+export const isFencedInstance = (err: unknown): boolean => isProtocolError(err, 'FENCED_INSTANCE_ID', 82);
+
+/** UNKNOWN_MEMBER_ID (code 25): the coordinator no longer has this member id (expired, or replaced). */
+const isUnknownMember = (err: unknown): boolean => isProtocolError(err, 'UNKNOWN_MEMBER_ID', 25);
+
+/**
+ * Replacements of a static member within `REPLACED_WINDOW_MS` that mean another live member shares its id. The
+ * client commits without the instance id, so a member replaced by a twin hears UNKNOWN_MEMBER_ID on its commits
+ * (not FENCED_INSTANCE_ID), rejoins, and replaces the twin in turn, several times a second; a member whose session
+ * merely expired hears it once or twice and rejoins for good.
+ */
+const REPLACED_LIMIT = 4;
+const REPLACED_WINDOW_MS = 10_000;
 
 /** A thrown error becomes an outcome here, decided once: retriable errors retry, bad input dead-letters. */
 export function outcomeOfError(err: unknown): StepOutcome {
@@ -301,21 +316,22 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     } catch (err) {
       unwatch();
       await consumer.close(true).catch(() => undefined);
-      if (isFencedInstance(err)) dropInstanceId();
+      if (isFencedInstance(err)) dropInstanceId('FENCED_INSTANCE_ID');
       throw err;
     }
   }
 
   /**
    * Another live member joined the group with this runner's instance id (two instances configured alike): the
-   * broker fences the older one, and the client would rejoin with the same id and fence the other in turn, for
-   * ever. Says so once, loudly, and carries on as a dynamic member (the session is closed and `supervise`
-   * subscribes again without the id); messages in flight are redone by whoever owns their partition now.
+   * broker replaces (fences) the older one, and the client would rejoin with the same id and replace the other in
+   * turn, for ever, both fetching the same partitions. Says so once, loudly, and carries on as a dynamic member
+   * (the session is closed and `supervise` subscribes again without the id); messages in flight are redone by
+   * whoever owns their partition now (steps are idempotent).
    */
-  function dropInstanceId(): void {
+  function dropInstanceId(evidence: string): void {
     if (instanceId === undefined) return;
     log.error(
-      { code: 'MOD_ERR_KAFKA_INSTANCE_FENCED', groupInstanceId: instanceId },
+      { code: 'MOD_ERR_KAFKA_INSTANCE_FENCED', groupInstanceId: instanceId, evidence },
       'another consumer joined the group with this instance id: KAFKA_GROUP_INSTANCE_ID must be unique per ' +
         'live instance; continuing as a dynamic member (after a crash, recovery waits for the session timeout)',
     );
@@ -323,14 +339,27 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     instanceId = undefined;
   }
 
-  /** Watches one client's requests (heartbeats, joins, syncs, commits) for FENCED_INSTANCE_ID. */
+  /**
+   * Watches one client's requests (heartbeats, joins, syncs, commits) for a twin: FENCED_INSTANCE_ID, or its
+   * member id replaced again and again (UNKNOWN_MEMBER_ID `REPLACED_LIMIT` times within `REPLACED_WINDOW_MS`).
+   */
   function watchFencing(consumer: PlatformaticConsumer): () => void {
     if (instanceId === undefined) return () => undefined;
+    const replaced: number[] = [];
     const onError = (message: unknown) => {
       const context = message as { connection?: { ownerId?: unknown }; error?: unknown };
       if (context.connection?.ownerId !== consumer.instanceId || instanceId === undefined) return;
-      if (!isFencedInstance(context.error)) return;
-      dropInstanceId();
+      let evidence: string | undefined;
+      if (isFencedInstance(context.error)) evidence = 'FENCED_INSTANCE_ID';
+      else if (isUnknownMember(context.error)) {
+        const now = Date.now();
+        replaced.push(now);
+        while ((replaced[0] ?? now) < now - REPLACED_WINDOW_MS) replaced.shift();
+        if (replaced.length >= REPLACED_LIMIT)
+          evidence = `UNKNOWN_MEMBER_ID ${replaced.length} times within ${REPLACED_WINDOW_MS / 1000} s`;
+      }
+      if (evidence === undefined) return;
+      dropInstanceId(evidence);
       const current = session;
       if (current?.consumer === consumer) void closeSession(current);
     };
