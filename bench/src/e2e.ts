@@ -35,7 +35,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { MEDIA_META_HEADER, serviceAcls, topicNames, topicSpecs, type MediaEventMeta } from '@mod/contracts';
+import {
+  Codecs,
+  MEDIA_META_HEADER,
+  serviceAcls,
+  topicNames,
+  topicSpecs,
+  type MediaEventMeta,
+} from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { createPool, migrate, upsertTenant } from '@mod/db';
 import { hashMedia } from '@mod/hashing';
@@ -51,8 +58,13 @@ import {
   serviceEnvironment,
 } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
-import { describeMachine, machineCpuTicks, pidsMatching, processCpuSeconds } from './machine.js';
-import { photoLikeSvg } from './photo-like.js';
+import {
+  describeMachine,
+  machineCpuTicks,
+  pidsMatching,
+  processCpuSeconds,
+  threadCpuSeconds,
+} from './machine.js';
 
 interface Args {
   events: number;
@@ -109,13 +121,39 @@ function parseArgs(argv: string[]): Args {
 }
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const cacheDir = join(os.tmpdir(), 'mod-bench-e2e');
+const cacheDir = join(os.tmpdir(), 'mod-bench-e2e-v2');
 const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 const pct = (sorted: readonly number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A camera-like 1280x960 JPEG (photo-like scene plus sensor-like noise), cached on disk across runs. */
+/** A seeded scene: a gradient and 40 shapes of random kind, place, size, angle and colour (as SVG). */
+function scene(width: number, height: number, seed: number): string {
+  let x = seed >>> 0 || 1;
+  const rand = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+  for (let i = 0; i < 8; i++) rand();
+  const colour = () =>
+    `hsl(${Math.floor(rand() * 360)},${30 + Math.floor(rand() * 60)}%,${15 + Math.floor(rand() * 70)}%)`;
+  const shapes = Array.from({ length: 40 }, () => {
+    const cx = rand() * width;
+    const cy = rand() * height;
+    const w = (0.03 + rand() * 0.3) * width;
+    const h = (0.03 + rand() * 0.3) * height;
+    const angle = Math.floor(rand() * 180);
+    const fill = `fill="${colour()}" fill-opacity="${(0.5 + rand() * 0.5).toFixed(2)}"`;
+    return rand() < 0.5
+      ? `<ellipse cx="${cx}" cy="${cy}" rx="${w / 2}" ry="${h / 2}" transform="rotate(${angle} ${cx} ${cy})" ${fill}/>`
+      : `<rect x="${cx - w / 2}" y="${cy - h / 2}" width="${w}" height="${h}" transform="rotate(${angle} ${cx} ${cy})" ${fill}/>`;
+  }).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g" x1="${rand()}" y1="0" x2="1" y2="${rand()}"><stop offset="0" stop-color="${colour()}"/><stop offset="1" stop-color="${colour()}"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>${shapes}</svg>`;
+}
+
+/** A camera-like 1280x960 JPEG (a random scene plus sensor-like noise), cached on disk across runs. */
 async function cameraJpeg(seed: number): Promise<Buffer> {
   const file = join(cacheDir, `${seed}.jpg`);
   try {
@@ -123,7 +161,7 @@ async function cameraJpeg(seed: number): Promise<Buffer> {
   } catch {
     // not cached yet
   }
-  const { data, info } = await sharp(Buffer.from(photoLikeSvg(1280, 960, seed)))
+  const { data, info } = await sharp(Buffer.from(scene(1280, 960, seed)))
     .raw()
     .toBuffer({ resolveWithObject: true });
   let s = seed >>> 0 || 1;
@@ -210,7 +248,9 @@ async function main(): Promise<void> {
   // Baseline in this run: decode + every hash of (up to) 50 of the same images, one at a time in this thread.
   const sample = events.slice(0, Math.min(50, events.length));
   const cpu0 = process.cpuUsage();
-  for (const e of sample) await hashMedia(e.bytes);
+  const minSide = Number(args.env['HASH_REDUCED_DECODE_MIN_SIDE'] ?? 0);
+  const decode = minSide > 0 ? { reducedDecode: { minSide } } : {};
+  for (const e of sample) await hashMedia(e.bytes, decode);
   const cpu1 = process.cpuUsage(cpu0);
   const baselineMs = (cpu1.user + cpu1.system) / 1000 / sample.length;
 
@@ -248,16 +288,20 @@ async function main(): Promise<void> {
     });
     for (const isp of ['bench-isp-1', 'bench-isp-2'])
       await upsertTenant(db, { id: isp, kind: 'isp', name: isp, subscribedToBlocking: true });
+    // Both perceptual signals, as shared lists carry them: PDQ alone skips low-quality images (quality < 50).
     const { bank } = await createBank(
       db,
-      { name: 'bench-known', source: 'bench', signalTypes: ['pdq'], actionPolicy: 'automatic' },
+      { name: 'bench-known', source: 'bench', signalTypes: ['pdq', 'blockhash'], actionPolicy: 'automatic' },
       topics.bankChanges,
     );
-    const pdqs = await Promise.all(known.map(async (k) => (await hashMedia(k)).pdq));
+    const hashes = await Promise.all(known.map((k) => hashMedia(k)));
     await addEntries(
       db,
       bank.id,
-      pdqs.map((value) => ({ signal: 'pdq' as const, value, category: 'A' })),
+      hashes.flatMap((h) => [
+        { signal: 'pdq' as const, value: h.pdq, category: 'A' },
+        { signal: 'blockhash' as const, value: h.blockhash, category: 'A' },
+      ]),
       topics.bankChanges,
     );
 
@@ -297,6 +341,7 @@ async function main(): Promise<void> {
 
     // What arrives: each verdict and classification, with the time it was read.
     const verdictAt = new Map<string, number>();
+    const matchedIds = new Set<string>();
     const classifiedAt: number[] = [];
     let allVerdicts!: () => void;
     const verdictsIn = new Promise<void>((r) => (allVerdicts = r));
@@ -308,7 +353,10 @@ async function main(): Promise<void> {
         from: new Map(),
         logger,
         onRecord: (r) => {
-          if (r.key !== null && !verdictAt.has(r.key)) verdictAt.set(r.key, performance.now());
+          if (r.key !== null && !verdictAt.has(r.key)) {
+            verdictAt.set(r.key, performance.now());
+            if (Codecs.verdict.decode(r.value).decision === 'match') matchedIds.add(r.key);
+          }
           if (verdictAt.size === args.events) allVerdicts();
           return Promise.resolve();
         },
@@ -334,11 +382,14 @@ async function main(): Promise<void> {
       publisher: [process.pid],
     };
     const cpuOf = (pids: number[]) => pids.reduce((a, p) => a + (processCpuSeconds(p) ?? 0), 0);
+    const scannerPid = services[0]?.child.pid ?? -1;
+    const threadsBefore = threadCpuSeconds(scannerPid);
     const cpuBefore = Object.fromEntries(Object.entries(stagePids).map(([k, v]) => [k, cpuOf(v)]));
     const machineBefore = machineCpuTicks();
 
     // Publish: paced at --rate, or as fast as the broker takes them (a window of sends in flight).
     const publishedAt = new Map<string, number>();
+    const knownIds = new Set<string>();
     const started = performance.now();
     const window = 16;
     let inFlight: Promise<unknown>[] = [];
@@ -357,6 +408,7 @@ async function main(): Promise<void> {
         submittedAt: new Date().toISOString(),
       };
       publishedAt.set(submissionId, performance.now());
+      if (events[i]!.known) knownIds.add(submissionId);
       inFlight.push(
         producer.send({
           topic: topics.mediaSubmitted,
@@ -385,6 +437,13 @@ async function main(): Promise<void> {
     const verdictsS = (Math.max(...verdictAt.values()) - started) / 1000;
     const cpuAtVerdicts = Object.fromEntries(Object.entries(stagePids).map(([k, v]) => [k, cpuOf(v)]));
     const machineAtVerdicts = machineCpuTicks();
+    const threadsAfter = threadCpuSeconds(scannerPid);
+    const scannerThreadsMs = Object.fromEntries(
+      [...threadsAfter].map(([name, s]) => [
+        name,
+        ((s - (threadsBefore.get(name) ?? 0)) * 1000) / args.events,
+      ]),
+    );
     const load = os.loadavg();
 
     // Classifier results: alongside, or on the backlog alone after the verdicts.
@@ -433,8 +492,12 @@ async function main(): Promise<void> {
       p50Ms: pct(latencies, 50),
       p99Ms: pct(latencies, 99),
       maxMs: latencies[latencies.length - 1],
+      copiesMatched: [...knownIds].filter((k) => matchedIds.has(k)).length,
+      copies: knownIds.size,
+      falseMatches: [...matchedIds].filter((k) => !knownIds.has(k)).length,
       baselineHashCpuMs: baselineMs,
       cpuPerEventMs,
+      scannerThreadsMs,
       scannerOverBaseline: (cpuPerEventMs['scanner'] ?? 0) / baselineMs,
       machineUtilisation: utilisation,
       loadAverage1m: load[0],
@@ -453,12 +516,21 @@ async function main(): Promise<void> {
         `hash-and-match: ${fmt(result.eventsPerS)} events/s sustained (published at ${fmt(result.publishedPerS)}/s); publish→verdict p50 ${fmt(result.p50Ms, 0)} ms, p99 ${fmt(result.p99Ms, 0)} ms, max ${fmt(result.maxMs ?? Number.NaN, 0)} ms`,
       );
       console.log(
+        `matches: ${result.copiesMatched} of ${result.copies} copies of bank images matched, ${result.falseMatches} other events matched`,
+      );
+      console.log(
         `CPU-ms per event: ${Object.entries(cpuPerEventMs)
           .map(([k, v]) => `${k} ${fmt(v, 2)}`)
           .join(', ')}; machine ${fmt(utilisation * 100, 0)}% busy, load ${fmt(load[0] ?? 0, 2)}`,
       );
       console.log(
-        `baseline (same run): decode + hashes ${fmt(baselineMs, 2)} CPU-ms per image in one thread; scanner ${fmt(result.scannerOverBaseline, 2)}x of it per event`,
+        `scanner CPU-ms per event by thread: ${Object.entries(scannerThreadsMs)
+          .filter(([, v]) => v >= 0.01)
+          .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+          .join(', ')}`,
+      );
+      console.log(
+        `baseline (same run): decode${minSide > 0 ? ` (reduced, min side ${minSide})` : ''} + hashes ${fmt(baselineMs, 2)} CPU-ms per image in one thread; scanner ${fmt(result.scannerOverBaseline, 2)}x of it per event`,
       );
       if (args.classifierThreads > 0)
         console.log(

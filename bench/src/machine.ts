@@ -10,8 +10,12 @@ export function describeMachine(): string {
 
 /** CPU time (user + system) a process has used, in seconds; null when it is gone. Linux `/proc` only. */
 export function processCpuSeconds(pid: number): number | null {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+function statCpuSeconds(path: string): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of proc(5))
@@ -53,4 +57,19 @@ export function machineCpuTicks(): { busy: number; total: number } {
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
   const total = v.reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
+}
+
+/** CPU seconds of a process's threads, summed by thread name (`/proc/<pid>/task/<tid>/comm`), Linux only. */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSafe(`/proc/${pid}/task`)) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const seconds = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+      if (seconds !== null) out.set(comm, (out.get(comm) ?? 0) + seconds);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }

@@ -23,7 +23,10 @@ export function createHashPool(options: HashPoolOptions = {}): Piscina<HashTaskI
   return new Piscina<HashTaskInput, HashTaskOutput>({
     filename: hashTaskFilename,
     maxThreads,
-    minThreads: Math.min(1, maxThreads),
+    // Every thread stays up: a worker that exits when idle is started again (sharp and the task reloaded) on the
+    // next burst, which cost the scanner about 1 CPU-ms per event under a bursty load (bench:e2e profile).
+    minThreads: maxThreads,
+    idleTimeout: Number.POSITIVE_INFINITY,
     maxQueue,
   });
 }
