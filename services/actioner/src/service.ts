@@ -29,6 +29,9 @@ import { createOutboxRelay } from './relay.js';
 import { createFetchVerifier, type Verifier } from './verifier.js';
 import { createSafeBodyFetcher } from './safe-verifier.js';
 
+/** How long start-up waits for its topics (and their leaders and this principal's ACLs) before giving up. */
+const TOPICS_WAIT_MS = 60_000;
+
 export type ActionerConfig = ConfigOf<typeof actionerSpec>;
 
 export interface ActionerService {
@@ -143,7 +146,10 @@ export function createActionerService(
     async start() {
       stopped = false;
       await migrate(db, config.DATABASE_SCHEMA);
-      await requireTopics(kafka, [topics.verdicts, topics.classifications, topics.deadLetters]);
+      // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
+      await requireTopics(kafka, [topics.verdicts, topics.classifications, topics.deadLetters], {
+        waitMs: TOPICS_WAIT_MS,
+      });
       producer = await createProducer(kafka);
       relay = createOutboxRelay({
         db,

@@ -26,6 +26,9 @@ import { createMediaClassifier } from './media-classifier.js';
 
 const PARTITIONS_AT_ONCE = 3;
 
+/** How long start-up waits for its topics (and their leaders and this principal's ACLs) before giving up. */
+const TOPICS_WAIT_MS = 60_000;
+
 export type ClassifierConfig = ConfigOf<typeof classifierSpec>;
 
 export interface ClassifierService {
@@ -108,7 +111,10 @@ export function createClassifierService(
     },
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
-      await requireTopics(kafka, [topics.mediaSubmitted, topics.classifications, topics.deadLetters]);
+      // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
+      await requireTopics(kafka, [topics.mediaSubmitted, topics.classifications, topics.deadLetters], {
+        waitMs: TOPICS_WAIT_MS,
+      });
       const out = await createProducer(kafka);
       producer = out;
       runner = createConsumerRunner({

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   Codecs,
+  deterministicUuid,
   MEDIA_META_HEADER,
   tenantOfPartnerTopic,
   urlObservedCodec,
@@ -20,7 +21,6 @@ import {
   type SafeFetcher,
   type UrlListMatch,
 } from '@mod/urls';
-import { deterministicUuid } from './ids.js';
 import type { UrlEntryData, UrlLists } from './url-list-sync.js';
 
 export const FETCHER_VERSION = 'fetcher/0.1.0';

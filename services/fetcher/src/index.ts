@@ -21,4 +21,4 @@ export {
   type UrlEntryData,
   type UrlBankMeta,
 } from './url-list-sync.js';
-export { deterministicUuid } from './ids.js';
+export { deterministicUuid } from '@mod/contracts';

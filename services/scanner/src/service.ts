@@ -27,6 +27,9 @@ import { createScanStep } from './scan-step.js';
 
 const PARTITIONS_AT_ONCE = 3;
 
+/** How long start-up waits for its topics (and their leaders and this principal's ACLs) before giving up. */
+const TOPICS_WAIT_MS = 60_000;
+
 export type ScannerConfig = ConfigOf<typeof scannerSpec>;
 
 export interface ScannerService {
@@ -118,12 +121,12 @@ export function createScannerService(
     },
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
-      await requireTopics(kafka, [
-        topics.mediaSubmitted,
-        topics.bankChanges,
-        topics.verdicts,
-        topics.deadLetters,
-      ]);
+      // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
+      await requireTopics(
+        kafka,
+        [topics.mediaSubmitted, topics.bankChanges, topics.verdicts, topics.deadLetters],
+        { waitMs: TOPICS_WAIT_MS },
+      );
       await banks.start();
       producer = await createProducer(kafka);
       runner = createConsumerRunner({
