@@ -448,11 +448,19 @@ async function main(): Promise<void> {
 
     // Classifier results: alongside, or on the backlog alone after the verdicts.
     let classifierStartedAt: number | null = null;
+    const classifierCpuFrom = new Map<string, number>();
     if (args.classifierThreads > 0 && args.classifierAfter) {
       const started2 = startClassifiers();
       await Promise.all(started2.map((s) => waitReady(s)));
       classifierStartedAt = performance.now();
+      for (const s of started2) {
+        stagePids[s.name] = [s.child.pid ?? -1];
+        classifierCpuFrom.set(s.name, processCpuSeconds(s.child.pid ?? -1) ?? 0);
+      }
     }
+    const classifierThreadsFrom = threadCpuSeconds(
+      services.find((s) => s.name.startsWith('classifier'))?.child.pid ?? -1,
+    );
     let classifierRate: number | null = null;
     if (args.classifierThreads > 0) {
       const deadline = performance.now() + Math.max(600_000, unmatched * 1000);
@@ -476,7 +484,19 @@ async function main(): Promise<void> {
     const classifierCpuPerImageMs = Object.fromEntries(
       Object.keys(stagePids)
         .filter((k) => k.startsWith('classifier'))
-        .map((k) => [k, ((cpuAfter[k]! - cpuBefore[k]!) * 1000) / Math.max(1, classifiedAt.length)]),
+        .map((k) => [
+          k,
+          ((cpuAfter[k]! - (classifierCpuFrom.get(k) ?? cpuBefore[k]!)) * 1000) /
+            Math.max(1, classifiedAt.length),
+        ]),
+    );
+    const classifierThreadsMs = Object.fromEntries(
+      [...threadCpuSeconds(services.find((s) => s.name.startsWith('classifier'))?.child.pid ?? -1)].map(
+        ([name, sec]) => [
+          name,
+          ((sec - (classifierThreadsFrom.get(name) ?? 0)) * 1000) / Math.max(1, classifiedAt.length),
+        ],
+      ),
     );
     const utilisation =
       (machineAtVerdicts.busy - machineBefore.busy) /
@@ -506,6 +526,7 @@ async function main(): Promise<void> {
       classified: classifiedAt.length,
       classifierPerS: classifierRate,
       classifierCpuPerImageMs,
+      classifierThreadsMs,
     };
     if (args.json) console.log(JSON.stringify(result));
     else {
@@ -538,6 +559,9 @@ async function main(): Promise<void> {
             classifierCpuPerImageMs,
           )
             .map(([k, v]) => `${k} ${fmt(v, 0)}`)
+            .join(', ')}; first instance by thread: ${Object.entries(classifierThreadsMs)
+            .filter(([, v]) => v >= 0.01)
+            .map(([k, v]) => `${k} ${fmt(v, 1)}`)
             .join(', ')}`,
         );
     }
