@@ -150,13 +150,12 @@ describe('classify step', () => {
     expect(await h.skips('no-verdict')).toBe(1);
   });
 
-  it("never classifies another tenant's submission named in a message", async () => {
+  it("never classifies another tenant's submission named in a message, and does not wait for it", async () => {
     const id = randomUUID();
     const h = harness(new Map([[id, scanned({ tenantId: 'platform-2' })]]));
-    expect(await h.step(message({ submissionId: id, timestamp: Date.now() - 61_000 }))).toMatchObject({
-      kind: 'drop',
-    });
+    expect(await h.step(message({ submissionId: id }))).toMatchObject({ kind: 'drop' });
     expect(h.classified).toEqual([]);
+    expect(await h.skips('not-owned')).toBe(1);
   });
 
   it('dead-letters bytes that are not the content of the verdict, and bytes the model cannot read', async () => {

@@ -18,6 +18,8 @@ export const SkipReason = {
   ScanFailed: 'scan-failed',
   /** Classified before (a redelivery or a replay). */
   AlreadyClassified: 'already-classified',
+  /** The event names another tenant's submission (the scanner dead-letters it). */
+  NotOwned: 'not-owned',
   /** No verdict came within `verdictWaitMs` (the scanner refused or dead-lettered it). */
   NoVerdict: 'no-verdict',
 } as const;
@@ -68,7 +70,9 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
     const deadline = now() + pollBudgetMs;
     for (;;) {
       const state = await deps.scanState(submissionId);
-      if (state !== null && state.tenantId === tenantId && state.status !== 'received') return { state };
+      if (state !== null && state.tenantId !== tenantId)
+        return { outcome: skip(SkipReason.NotOwned, `${submissionId} is not ${tenantId}'s`) };
+      if (state !== null && state.status !== 'received') return { state };
       if (now() - m.timestamp > deps.verdictWaitMs)
         return { outcome: skip(SkipReason.NoVerdict, `no verdict for ${submissionId}`) };
       if (now() >= deadline)

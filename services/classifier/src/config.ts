@@ -28,9 +28,9 @@ export const classifierSpec = {
     doc: 'media held at once per partition (waiting for or in a classifier thread); the consumer pauses beyond it',
   }),
   CLASSIFIER_VERDICT_WAIT_MS: env.integer({
-    default: 10 * 60 * 1000,
+    default: 60 * 60 * 1000,
     min: 1000,
-    doc: 'how long media may wait for its verdict before the classifier gives up on it (counted, logged)',
+    doc: 'how old media may be and still wait for its verdict (scanner or actioner behind) before the classifier gives up on it, counted in mod_classifier_skipped_total{reason="no-verdict"}; keep it under the media retention (6 h)',
   }),
   MODELS_DIR: env.string({
     default: fileURLToPath(new URL('../../../models', import.meta.url)),
