@@ -10,6 +10,7 @@ import {
   ensureTopics,
   groupInstanceIdFor,
   largestMediaBytes,
+  readToEnd,
   requireTopics,
   topicMaxMessageBytes,
   type Producer,
@@ -50,6 +51,24 @@ describe('record sizes (pure)', () => {
       expect(singleRecordBatchBytes({ ...shape, valueBytes: v + 1 })).toBeGreaterThan(max);
     }
     expect(largestValueBytes(50, { keyBytes: 36, headers: [] })).toBe(-1);
+  });
+});
+
+describe('producer', () => {
+  it('coalesces concurrent sends in their order, and a bad message in a coalesced request fails only its sender', async () => {
+    const run = crypto.randomUUID().slice(0, 8);
+    const sends = Array.from({ length: 40 }, (_, i) =>
+      producer.send({ topic, messages: [{ key: `${run}-${i}`, value: `m${i}` }] }),
+    );
+    // Larger than the topic takes: queued among the others, refused alone.
+    const tooLarge = producer.send({ topic, messages: [{ key: `${run}-big`, value: randomBytes(MAX + 1) }] });
+    const more = Array.from({ length: 10 }, (_, i) =>
+      producer.send({ topic, messages: [{ key: `${run}-${40 + i}`, value: `m${40 + i}` }] }),
+    );
+    await expect(tooLarge).rejects.toMatchObject({ code: 'MOD_ERR_KAFKA_PRODUCE', retriable: true });
+    await Promise.all([...sends, ...more]);
+    const mine = (await readToEnd(kafka, topic)).filter((r) => r.key?.startsWith(`${run}-`));
+    expect(mine.map((r) => r.key)).toEqual(Array.from({ length: 50 }, (_, i) => `${run}-${i}`));
   });
 });
 
