@@ -1,9 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { actionerSpec, createActionerService, type ActionerService } from '@mod/actioner';
@@ -23,9 +17,9 @@ import {
   readPartners,
   serviceEnv,
   waitFor,
-  type ClusterAccess,
   type World,
 } from './helpers.js';
+import { ownBroker, type OwnBroker } from './own-broker.js';
 
 /**
  * Scale-out and failover on a real three-broker KRaft cluster (`MOD_KAFKA_NODES=3 deploy/local/kafka.sh`:
@@ -34,7 +28,6 @@ import {
  * must keep up once the cluster has moved its leaders.
  */
 
-const SCRIPT = fileURLToPath(new URL('../../deploy/local/kafka.sh', import.meta.url));
 const PORT = 29092;
 /** Uploads before the kill, then uploads for this long after it (the cluster notices a dead broker in ~9 s). */
 const BEFORE_KILL = 20;
@@ -42,8 +35,7 @@ const AFTER_KILL_MS = 30_000;
 const KNOWN = 6;
 const ISPS = ['isp-1', 'isp-2'];
 
-let dir: string;
-let clusterEnv: NodeJS.ProcessEnv;
+let cluster: OwnBroker | undefined;
 let world: World;
 let api: ApiService;
 let app: FastifyInstance;
@@ -52,39 +44,10 @@ const actioners: ActionerService[] = [];
 let platformKey: string;
 const known: Buffer[] = [];
 
-const kafkaSh = (...args: string[]) =>
-  execFileSync('bash', [SCRIPT, ...args], {
-    env: clusterEnv,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mod-cluster-'));
-  clusterEnv = {
-    ...process.env,
-    MOD_DATA_DIR: dir,
-    MOD_KAFKA_NODES: '3',
-    MOD_KAFKA_PORT: String(PORT),
-    MOD_KAFKA_CONTROLLER_PORT: String(PORT + 1),
-  };
-  kafkaSh('start');
-  const admin = Object.fromEntries(
-    readFileSync(join(dir, 'kafka-credentials', 'admin.env'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split('=', 2) as [string, string]),
-  );
-  const cluster: ClusterAccess = {
-    brokers: kafkaSh('bootstrap').trim(),
-    env: {
-      ...admin,
-      KAFKA_TLS_CA_PATH: join(dir, 'kafka-tls', 'ca.pem'),
-      MOD_KAFKA_CREDENTIALS_DIR: join(dir, 'kafka-credentials'),
-    },
-    replicationFactor: 3,
-  };
-  world = createWorld(cluster);
+  cluster = await ownBroker({ nodes: 3, port: PORT, name: 'mod-cluster' });
+  cluster.kafkaSh('start');
+  world = createWorld(cluster.access());
   await world.ready;
   const db = world.db;
   for (const id of ISPS) await upsertTenant(db, { id, kind: 'isp', name: id, subscribedToBlocking: true });
@@ -140,10 +103,7 @@ afterAll(async () => {
   await Promise.all([...scanners, ...actioners].map((s) => s.stop().catch(() => undefined)));
   await api?.stop().catch(() => undefined);
   await world?.drop();
-  if (dir !== undefined) {
-    kafkaSh('stop');
-    await rm(dir, { recursive: true, force: true });
-  }
+  await cluster?.remove();
 }, 120_000);
 
 const count = async (sql: string, params: unknown[] = []) =>
@@ -156,7 +116,7 @@ describe('a replicated cluster loses a broker mid-stream (real 3-broker KRaft cl
     let knownUploads = 0;
     for (let i = 0; killedAt === 0 || Date.now() - killedAt < AFTER_KILL_MS; i++) {
       if (i === BEFORE_KILL) {
-        kafkaSh('kill-node', '2');
+        cluster!.kafkaSh('kill-node', '2');
         killedAt = Date.now();
       }
       if (i % 2 === 0) knownUploads++;

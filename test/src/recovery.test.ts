@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Codecs,
@@ -39,10 +36,10 @@ import {
   stopInOrder,
   waitFor,
   worldGroups,
-  type ClusterAccess,
   type Partner,
   type World,
 } from './helpers.js';
+import { ownBroker, type OwnBroker } from './own-broker.js';
 import { createIsp } from './isp-helpers.js';
 import { spawnService, type ServiceProcess } from './processes.js';
 
@@ -327,58 +324,26 @@ describe('recovery after a crash (services as processes)', () => {
 });
 
 describe('start-up on a freshly created broker', () => {
-  const SCRIPT = fileURLToPath(new URL('../../deploy/local/kafka.sh', import.meta.url));
   const PORT = 39092;
-  let dir: string | undefined;
-  let brokerEnv: NodeJS.ProcessEnv;
+  let broker: OwnBroker | undefined;
   let world: World | undefined;
   let fetcher: ServiceProcess | undefined;
 
-  const kafkaSh = (...args: string[]) =>
-    execFileSync('bash', [SCRIPT, ...args], {
-      env: brokerEnv,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      encoding: 'utf8',
-    });
-
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'mod-fresh-broker-'));
-    brokerEnv = {
-      ...process.env,
-      MOD_DATA_DIR: dir,
-      MOD_KAFKA_NODES: '1',
-      MOD_KAFKA_PORT: String(PORT),
-      MOD_KAFKA_CONTROLLER_PORT: String(PORT + 1),
-    };
+    broker = await ownBroker({ nodes: 1, port: PORT, name: 'mod-fresh-broker' });
   }, 30_000);
 
   afterAll(async () => {
     await stopInOrder([
       ['fetcher', () => fetcher?.kill('SIGKILL')],
       ['world', () => world?.drop()],
-      ['broker', () => (dir === undefined ? undefined : Promise.resolve(kafkaSh('stop')))],
-      ['data folder', () => (dir === undefined ? undefined : rm(dir, { recursive: true, force: true }))],
+      ['broker', () => broker?.remove()],
     ]);
   }, 120_000);
 
   it('the fetcher started together with its topics becomes ready and processes an event', async () => {
-    kafkaSh('start');
-    const d = dir as string;
-    const admin = Object.fromEntries(
-      readFileSync(join(d, 'kafka-credentials', 'admin.env'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => l.split('=', 2) as [string, string]),
-    );
-    const cluster: ClusterAccess = {
-      brokers: kafkaSh('bootstrap').trim(),
-      env: {
-        ...admin,
-        KAFKA_TLS_CA_PATH: join(d, 'kafka-tls', 'ca.pem'),
-        MOD_KAFKA_CREDENTIALS_DIR: join(d, 'kafka-credentials'),
-      },
-      replicationFactor: 1,
-    };
+    broker!.kafkaSh('start');
+    const cluster = broker!.access();
     // The schema, as a world makes it; the fetcher's topics come later, under a prefix of their own.
     const w = createWorld(cluster);
     world = w;
@@ -392,7 +357,7 @@ describe('start-up on a freshly created broker', () => {
     const f = await spawnService(
       'fetcher',
       serviceEnv(w, 'fetcher', { LOG_LEVEL: 'info', TOPIC_PREFIX: prefix, FETCHER_GROUP_ID: groups.fetcher }),
-      { logDir: d },
+      { logDir: broker!.dir },
     );
     fetcher = f;
     await waitFor('the fetcher to wait for its topics', async () =>

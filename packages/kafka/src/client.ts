@@ -357,6 +357,12 @@ export async function waitForLeaders(admin: PlatformaticAdmin, topics: string[])
 }
 
 /**
+ * How long a service's start-up waits for its topics, their leaders and its ACLs (`requireTopics` `waitMs`): it
+ * may start together with the broker and `modctl kafka setup` (the demo, compose, a fresh cluster).
+ */
+export const STARTUP_TOPICS_WAIT_MS = 60_000;
+
+/**
  * Start-up check of a service: every topic it uses exists (services cannot create internal topics: the operator
  * does, with `modctl kafka setup`), and has its partitions' leaders. Throws one error naming every missing topic.
  * With `waitMs`, a service started together with its broker and the set-up job (compose, Kubernetes, the demo)

@@ -16,6 +16,7 @@ export {
   publishMedia,
   removeAcls,
   requireTopics,
+  STARTUP_TOPICS_WAIT_MS,
   topicEndOffsets,
   topicMaxMessageBytes,
   type EnsureTopicsOptions,

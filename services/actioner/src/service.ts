@@ -6,6 +6,7 @@ import {
   createProducer,
   createServiceKafka,
   requireTopics,
+  STARTUP_TOPICS_WAIT_MS,
   type ConsumerRunner,
   type Producer,
   type RelayLoop,
@@ -28,9 +29,6 @@ import { createLifecycleMetrics } from './metrics.js';
 import { createOutboxRelay } from './relay.js';
 import { createFetchVerifier, type Verifier } from './verifier.js';
 import { createSafeBodyFetcher } from './safe-verifier.js';
-
-/** How long start-up waits for its topics (and their leaders and this principal's ACLs) before giving up. */
-const TOPICS_WAIT_MS = 60_000;
 
 export type ActionerConfig = ConfigOf<typeof actionerSpec>;
 
@@ -148,7 +146,7 @@ export function createActionerService(
       await migrate(db, config.DATABASE_SCHEMA);
       // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
       await requireTopics(kafka, [topics.verdicts, topics.classifications, topics.deadLetters], {
-        waitMs: TOPICS_WAIT_MS,
+        waitMs: STARTUP_TOPICS_WAIT_MS,
       });
       producer = await createProducer(kafka);
       relay = createOutboxRelay({

@@ -7,6 +7,7 @@ import {
   createServiceKafka,
   listTopics,
   requireTopics,
+  STARTUP_TOPICS_WAIT_MS,
   type ConsumerRunner,
   type Producer,
 } from '@mod/kafka';
@@ -25,9 +26,6 @@ import type { classifierSpec } from './config.js';
 import { createMediaClassifier } from './media-classifier.js';
 
 const PARTITIONS_AT_ONCE = 3;
-
-/** How long start-up waits for its topics (and their leaders and this principal's ACLs) before giving up. */
-const TOPICS_WAIT_MS = 60_000;
 
 export type ClassifierConfig = ConfigOf<typeof classifierSpec>;
 
@@ -113,7 +111,7 @@ export function createClassifierService(
       await migrate(db, config.DATABASE_SCHEMA);
       // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
       await requireTopics(kafka, [topics.mediaSubmitted, topics.classifications, topics.deadLetters], {
-        waitMs: TOPICS_WAIT_MS,
+        waitMs: STARTUP_TOPICS_WAIT_MS,
       });
       const out = await createProducer(kafka);
       producer = out;

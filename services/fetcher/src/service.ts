@@ -15,6 +15,7 @@ import {
   largestMediaBytes,
   listTopics,
   requireTopics,
+  STARTUP_TOPICS_WAIT_MS,
   topicMaxMessageBytes,
   type ConsumerRunner,
   type Producer,
@@ -34,8 +35,6 @@ import { createFetchStep } from './fetch-step.js';
 import { createUrlListSync, type UrlListSync } from './url-list-sync.js';
 
 const PARTITIONS_AT_ONCE = 3;
-/** How long start-up waits for the topics, their leaders and this principal's ACLs before it gives up. */
-const TOPICS_WAIT_MS = 60_000;
 /** Bound of the `mod-meta` header of a fetched item: ids, an ISP id, a URL of up to 8192 characters, a type. */
 const FETCHED_META_MAX_BYTES = 34 * 1024;
 
@@ -147,7 +146,7 @@ export function createFetcherService(
           topics.mediaSubmitted,
           topics.deadLetters,
         ],
-        { waitMs: TOPICS_WAIT_MS },
+        { waitMs: STARTUP_TOPICS_WAIT_MS },
       );
       // A fetched body always fits one media message: the topic's size bounds it (the URL is in the header).
       const fits = largestMediaBytes(

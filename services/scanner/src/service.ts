@@ -8,6 +8,7 @@ import {
   createServiceKafka,
   listTopics,
   requireTopics,
+  STARTUP_TOPICS_WAIT_MS,
   type ConsumerRunner,
   type Producer,
 } from '@mod/kafka';
@@ -26,9 +27,6 @@ import type { scannerSpec } from './config.js';
 import { createScanStep } from './scan-step.js';
 
 const PARTITIONS_AT_ONCE = 3;
-
-/** How long start-up waits for its topics (and their leaders and this principal's ACLs) before giving up. */
-const TOPICS_WAIT_MS = 60_000;
 
 export type ScannerConfig = ConfigOf<typeof scannerSpec>;
 
@@ -125,7 +123,7 @@ export function createScannerService(
       await requireTopics(
         kafka,
         [topics.mediaSubmitted, topics.bankChanges, topics.verdicts, topics.deadLetters],
-        { waitMs: TOPICS_WAIT_MS },
+        { waitMs: STARTUP_TOPICS_WAIT_MS },
       );
       await banks.start();
       producer = await createProducer(kafka);
