@@ -43,9 +43,9 @@ const KINDS_OF_SOURCE = { api: ['platform', 'admin'], kafka: ['platform'], fetch
 
 /**
  * One media event: establish its tenant and submission, hash in the pool, match the banks, publish the
- * verdict. The verdict never waits for a model: the classifier is a later stage of its own. The submission is created here when the event is the first to name it (media published on Kafka),
- * and an event naming another tenant's submission is dead-lettered. Media bytes live only in memory for the
- * duration of this step.
+ * verdict. The verdict never waits for a model: the classifier is a later stage of its own. The submission is
+ * created here when the event is the first to name it (media published on Kafka), and an event naming another
+ * tenant's submission is dead-lettered. Media bytes live only in memory for the duration of this step.
  */
 export function createScanStep(deps: ScanStepDeps) {
   const now = deps.now ?? (() => new Date());
