@@ -95,6 +95,9 @@ export interface ConsumerRunner {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** How long closing a session's client may take before the runner moves on without it. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
 /**
  * Static membership ids in use in this process, per group. Two runners of one group in one process (tests run
  * two scanners side by side) must not share an id: the second takes `<id>-2`, and so on, in start order.
@@ -362,6 +365,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       dropInstanceId(evidence);
       const current = session;
       if (current?.consumer === consumer) void closeSession(current);
+      // Fenced while still joining: the client would go on rejoining with the id; closing it makes `subscribe`
+      // fail, and `supervise` subscribes again without the id.
+      else void consumer.close(true).catch(() => undefined);
     };
     requests.error.subscribe(onError);
     return () => requests.error.unsubscribe(onError);
@@ -408,7 +414,24 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       s.stopping = true;
       await s.stream.close().catch(() => undefined);
       await s.done;
-      await s.consumer.close(true).catch((err: unknown) => log.warn({ err }, 'consumer not closed cleanly'));
+      // A client fenced by a twin may never finish leaving: do not let that keep this runner out of the group.
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([
+        s.consumer.close(true).then(
+          () => true,
+          (err: unknown) => {
+            log.warn({ err }, 'consumer not closed cleanly');
+            return true;
+          },
+        ),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!closed)
+        log.warn(
+          { timeoutMs: CLOSE_TIMEOUT_MS },
+          'consumer did not close in time; subscribing again without it',
+        );
       s.unwatch();
     })();
     return s.closed;
