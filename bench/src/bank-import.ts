@@ -15,11 +15,12 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { cpus, freemem, platform, arch, tmpdir, totalmem } from 'node:os';
+import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBank, importBankList } from '@mod/curation';
 import { createPool, createTestSchema } from '@mod/db';
 import { parseBankListBatches } from '@mod/matcher';
+import { describeMachine } from './machine.js';
 
 const args = process.argv.slice(2);
 function numArg(name: string, fallback: number): number {
@@ -54,11 +55,7 @@ async function writeList(path: string, n: number): Promise<void> {
 }
 
 function machine(): string {
-  const c = cpus();
-  return `${c[0]?.model ?? 'unknown'}, ${c.length} cores, ${platform()} ${arch()}, Node ${process.version}, ${(
-    totalmem() /
-    2 ** 30
-  ).toFixed(0)} GiB RAM (${(freemem() / 2 ** 30).toFixed(0)} GiB free at start)`;
+  return `${describeMachine()} (${(freemem() / 2 ** 30).toFixed(0)} GiB free at start)`;
 }
 
 const maxRssBytes = (): number => process.resourceUsage().maxRSS * 1024;

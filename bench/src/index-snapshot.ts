@@ -3,17 +3,19 @@
  *
  * Builds the matcher a scanner holds (`BankMatcher`, one bank of N random PDQ entries with database-style
  * numeric ids, loaded through `applyChange` as the scanner's database load does), writes its snapshot to a file
- * the way `services/scanner` does (streamed parts through a file handle, then fsync), drops it, and times reading
+ * with `services/scanner`'s own functions (streamed parts through a file handle, then fsync), drops it, and times reading
  * the file back into a new matcher and its first query. Baseline in the same run: the time the first build took
  * (what a scanner without a snapshot spends, before even reading PostgreSQL). The file is read right after it was
  * written, so mostly from the page cache: a cold disk adds size / disk bandwidth.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BankMatcher } from '@mod/matcher';
+import { readSnapshotFile, writeSnapshotFile } from '@mod/scanner';
+import { describeMachine } from './machine.js';
 
 const argv = process.argv.slice(2);
 function numArg(name: string, fallback: number): number {
@@ -26,46 +28,6 @@ function numArg(name: string, fallback: number): number {
 const size = numArg('--size', 1_000_000);
 const asJson = argv.includes('--json');
 const dirArg = argv.indexOf('--dir') >= 0 ? argv[argv.indexOf('--dir') + 1] : undefined;
-
-async function writeSnapshotFile(path: string, m: BankMatcher): Promise<void> {
-  const file = await open(path, 'w');
-  try {
-    await m.writeSnapshot(async (part) => {
-      for (let off = 0; off < part.length; ) {
-        const { bytesWritten } = await file.write(part, off, part.length - off);
-        off += bytesWritten;
-      }
-    });
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-}
-
-async function readSnapshotFile(path: string): Promise<BankMatcher> {
-  const file = await open(path, 'r');
-  try {
-    let position = 0;
-    return await BankMatcher.readSnapshot(async (target) => {
-      for (let off = 0; off < target.length; ) {
-        const { bytesRead } = await file.read(target, off, target.length - off, position);
-        if (bytesRead === 0) throw new Error('snapshot file ends early');
-        off += bytesRead;
-        position += bytesRead;
-      }
-    });
-  } finally {
-    await file.close();
-  }
-}
-
-function machine(): string {
-  const c = os.cpus();
-  return `${c[0]?.model ?? 'unknown'}, ${c.length} cores, ${os.platform()} ${os.arch()}, Node ${process.version}, ${(
-    os.totalmem() /
-    2 ** 30
-  ).toFixed(0)} GiB RAM`;
-}
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const dir = dirArg ?? (await mkdtemp(join(os.tmpdir(), 'index-snapshot-bench-')));
@@ -109,7 +71,7 @@ try {
   const firstQueryMs = performance.now() - t;
   const same = JSON.stringify(after) === JSON.stringify(before) && after.hits.length >= 1;
   const result = {
-    machine: machine(),
+    machine: describeMachine(),
     entries: size,
     buildSeconds,
     snapshotBytes: bytes,
