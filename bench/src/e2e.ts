@@ -458,9 +458,9 @@ async function main(): Promise<void> {
         classifierCpuFrom.set(s.name, processCpuSeconds(s.child.pid ?? -1) ?? 0);
       }
     }
-    const classifierThreadsFrom = threadCpuSeconds(
-      services.find((s) => s.name.startsWith('classifier'))?.child.pid ?? -1,
-    );
+    // The first classifier's threads, from now (it has started by now in either mode).
+    const firstClassifierPid = services.find((s) => s.name.startsWith('classifier'))?.child.pid ?? -1;
+    const classifierThreadsFrom = threadCpuSeconds(firstClassifierPid);
     let classifierRate: number | null = null;
     if (args.classifierThreads > 0) {
       const deadline = performance.now() + Math.max(600_000, unmatched * 1000);
@@ -491,12 +491,10 @@ async function main(): Promise<void> {
         ]),
     );
     const classifierThreadsMs = Object.fromEntries(
-      [...threadCpuSeconds(services.find((s) => s.name.startsWith('classifier'))?.child.pid ?? -1)].map(
-        ([name, sec]) => [
-          name,
-          ((sec - (classifierThreadsFrom.get(name) ?? 0)) * 1000) / Math.max(1, classifiedAt.length),
-        ],
-      ),
+      [...threadCpuSeconds(firstClassifierPid)].map(([name, sec]) => [
+        name,
+        ((sec - (classifierThreadsFrom.get(name) ?? 0)) * 1000) / Math.max(1, classifiedAt.length),
+      ]),
     );
     const utilisation =
       (machineAtVerdicts.busy - machineBefore.busy) /
