@@ -31,7 +31,7 @@ import {
   withoutGrafanaVariables,
 } from './observability-helpers.js';
 
-// The services run in this process (api, scanner, actioner, fetcher), each exposing /metrics on a loopback port
+// The services run in this process (api, scanner, actioner, fetcher, classifier), each exposing /metrics on a loopback port
 // as in production (the API on its own app, workers on their ops servers). A real Prometheus (Debian's
 // `prometheus`) scrapes them every second and evaluates the real alerting rules, with every `for` set to 0s.
 
@@ -187,9 +187,9 @@ describe.skipIf(prometheusBinary === null)('a real Prometheus scraping the pipel
 
   it('scrapes every service, loads every rule, and raises ModDeadLetters when the scanner dead-letters', async () => {
     // Every target up, and the scanner's dead-letter count scraped at 0 before anything happens.
-    await waitFor('four targets up', async () => {
+    await waitFor('every target up', async () => {
       const up = await query('up{job=~"mod-.+"} == 1');
-      return up.result.length === 4;
+      return up.result.length === Object.keys(targets).length;
     });
     await waitFor('the dead-letter count scraped at 0', async () => {
       const r = await query('mod_step_outcomes_total{job="mod-scanner",step="scan",outcome="dlq"}');
