@@ -45,7 +45,7 @@ import {
 } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { createPool, migrate, upsertTenant } from '@mod/db';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import {
   applyAcls,
   createKafka,

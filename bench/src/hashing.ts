@@ -17,18 +17,16 @@ import {
   blockhashAccumulator,
   BlockhashMethod,
   dct64To16,
-  decodeImage,
   defaultDecodeLimits,
   downsampleTo64Js,
   exactHashes,
   hammingDistanceHex,
-  hashMedia,
   lumaFromRaw,
   pdqBitsToHex,
   pdqFromRaw,
   pdqHashesFromRaw,
-  recommendedReducedDecode,
 } from '@mod/hashing';
+import { decodeImage, hashMedia, recommendedReducedDecode } from '@mod/hashing/decode';
 import { PdqAgreement } from './pdq-reference.js';
 import { photoLikeSvg } from './photo-like.js';
 

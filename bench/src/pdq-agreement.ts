@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import sharp from 'sharp';
-import { decodeImage, defaultDecodeLimits } from '@mod/hashing';
+import { defaultDecodeLimits } from '@mod/hashing';
+import { decodeImage } from '@mod/hashing/decode';
 import { PdqAgreement } from './pdq-reference.js';
 import { photoLikeSvg } from './photo-like.js';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createBank } from '@mod/curation';
 import { createApiKey, upsertTenant, withTransaction } from '@mod/db';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import {
   createWorld,
   indexedEntries,

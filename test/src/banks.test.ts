@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '@mod/contracts';
 import { createBank, importBankList, updateBankSettings } from '@mod/curation';
 import { createApiKey, upsertTenant } from '@mod/db';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import {
   createWorld,
   kafkaPlatform,

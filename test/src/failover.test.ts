@@ -6,7 +6,7 @@ import { loadConfig } from '@mod/config';
 import { Codecs } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { createApiKey, upsertTenant } from '@mod/db';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
 import { createRegistry } from '@mod/telemetry';
 import {

@@ -22,7 +22,7 @@ import {
 } from '@mod/contracts';
 import { createApiKey, createPool, migrate, upsertTenant, type Pool } from '@mod/db';
 import { addEntries, createBank } from '@mod/curation';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import {
   applyAcls,
   createKafka,

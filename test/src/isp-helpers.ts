@@ -11,7 +11,8 @@ import {
 } from '@mod/db';
 import { createFetcherService, fetcherSpec, type FetcherService } from '@mod/fetcher';
 import { createRegistry, type Registry } from '@mod/telemetry';
-import { canonicalPatternKey, defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls';
+import { canonicalPatternKey } from '@mod/urls';
+import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import { logger, serviceEnv, type World } from './helpers.js';
 
 /** The loopback alias tests treat as a public address; 127.0.0.1 stays refused (the "private" side). */

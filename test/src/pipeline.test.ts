@@ -4,7 +4,7 @@ import { Codecs, partnerTopic, type DeadLetter, type PartnerMediaMeta, type Verd
 import { countPendingMedia, createApiKey, listAudit, upsertTenant, verifyStoredLog } from '@mod/db';
 import { addEntries, createBank } from '@mod/curation';
 import { createProducer, type Producer } from '@mod/kafka';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import {
   createWorld,
   grantPartner,

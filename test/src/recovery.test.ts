@@ -17,7 +17,7 @@ import {
   type Verdict,
 } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import {
   applyAcls,
   createProducer,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, partnerTopic, type PartnerMediaMeta } from '@mod/contracts';
 import { upsertTenant } from '@mod/db';
 import { addEntries, createBank } from '@mod/curation';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import {
   createWorld,
   kafkaPlatform,

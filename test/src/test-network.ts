@@ -1,4 +1,4 @@
-import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls';
+import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 
 /**
  * The network end-to-end tests see, so that no traffic leaves the machine: names under `.test` and `.example`

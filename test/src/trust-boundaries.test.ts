@@ -13,7 +13,7 @@ import {
 } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { createApiKey, updateTenant, upsertTenant } from '@mod/db';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import { Producer as PlatformaticProducer } from '@platformatic/kafka';
 import {
   alterTopicConfig,

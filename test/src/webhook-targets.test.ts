@@ -4,7 +4,7 @@ import { createSafeWebhookSender } from '@mod/actioner';
 import { buildApp } from '@mod/api';
 import type { Order } from '@mod/db';
 import { createRegistry } from '@mod/telemetry';
-import { defaultAddressPolicy, type Resolver } from '@mod/urls';
+import { defaultAddressPolicy, type Resolver } from '@mod/urls/fetch';
 import { logger } from './helpers.js';
 import { call, startOrdersWorld, type OrdersWorld } from './orders-helpers.js';
 

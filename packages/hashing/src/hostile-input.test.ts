@@ -6,7 +6,7 @@ import { hashMedia } from './hash-media.js';
 import { buildHostileCorpus, gifWithFrames } from './hostile-corpus.test-helper.js';
 import { PDQ_ZERO_HASH } from './pdq.js';
 // The pool loads the compiled task file, so the pool comes from the built package (self-reference).
-import { createHashPool, runHashTask } from '@mod/hashing/task';
+import { createHashPool, runHashTask } from '@mod/hashing/pool';
 
 const corpus = await buildHostileCorpus(
   fixture('pdq/labelme/q0003.jpg'),

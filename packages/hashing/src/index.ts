@@ -1,10 +1,13 @@
-export { hashMedia } from './hash-media.js';
+/**
+ * `@mod/hashing`: the pure hash algorithms (PDQ, blockhash, exact digests, format sniffing, trimming) over pixels
+ * and bytes already in memory; no decoder, no threads. Adapters are subpaths: `@mod/hashing/decode` (sharp) and
+ * `@mod/hashing/pool` (the Piscina worker pool).
+ */
 export type { HashMediaOptions, MediaHashes } from './hash-media.js';
 export { HashingError, HashingErrorCode } from './errors.js';
 export { defaultDecodeLimits, resolveLimits } from './limits.js';
 export type { DecodeLimits } from './limits.js';
 export { ImageFormat, sniffImageFormat } from './sniff.js';
-export { decodeImage, defaultReducedDecode, recommendedReducedDecode, reducedJpegScale } from './decode.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
 export { exactHashes } from './exact.js';
 export type { ExactHashes } from './exact.js';
@@ -35,6 +38,4 @@ export {
   transformLuma,
 } from './pdq.js';
 export type { LumaImage, PdqDct, PdqHashes, PdqHashesOptions, PdqResult, RawImage } from './pdq.js';
-export { createHashPool, hashInPool, hashTaskFilename, isHashPoolSaturated, runHashTask } from './pool.js';
-export type { HashPoolOptions } from './pool.js';
 export type { HashTaskInput, HashTaskOutput } from './task-types.js';

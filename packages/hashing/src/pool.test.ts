@@ -8,7 +8,7 @@ import {
   hashTaskFilename,
   isHashPoolSaturated,
   runHashTask,
-} from '@mod/hashing/task';
+} from '@mod/hashing/pool';
 
 describe('hash worker pool', () => {
   const pool = createHashPool({ maxThreads: 2, maxQueue: 2 });

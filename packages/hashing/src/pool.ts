@@ -88,3 +88,5 @@ export async function hashInPool(
     retriable: out.error.retriable,
   });
 }
+
+export type { HashTaskInput, HashTaskOutput } from './task-types.js';

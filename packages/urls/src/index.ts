@@ -1,3 +1,8 @@
+/**
+ * `@mod/urls`: URL normalisation, URL lists and their matching, blocklist feed rendering, media sniffing and the
+ * block page: pure code over strings and bytes. The network side (the SSRF-safe fetcher, its address policy and
+ * host checks) is the subpath `@mod/urls/fetch`.
+ */
 export { UrlError, UrlErrorCode } from './errors.js';
 export {
   MAX_URL_LENGTH,
@@ -17,36 +22,7 @@ export {
   type UrlListMatch,
 } from './url-list.js';
 export { RecentlySeen, type RecentlySeenOptions } from './recently-seen.js';
-export {
-  defaultAddressPolicy,
-  parseIpv6,
-  type AddressPolicy,
-  type AddressVerdict,
-} from './address-policy.js';
 export { MediaType, SNIFF_BYTES, sniffMedia } from './sniff.js';
-export {
-  checkHost,
-  type HostCheck,
-  type HostCheckOptions,
-  type HostAllowed,
-  type HostRefused,
-} from './host-check.js';
-export {
-  FetchRefusal,
-  createSafeFetcher,
-  type FetchOutcome,
-  type FetchOutcomeLabel,
-  type FetchSuccess,
-  type FetchFailure,
-  type PostOutcome,
-  type PostRequest,
-  type PostSuccess,
-  type Resolver,
-  type ConnectTarget,
-  type SafeFetcher,
-  type SafePoster,
-  type SafeFetcherOptions,
-} from './fetcher.js';
 export {
   FeedFormat,
   FEED_RENDER_VERSION,

@@ -1,4 +1,4 @@
-import { createSafeFetcher, type SafeFetcherOptions } from '@mod/urls';
+import { createSafeFetcher, type SafeFetcherOptions } from '@mod/urls/fetch';
 import type { BodyFetcher } from './verifier.js';
 
 /**

@@ -12,7 +12,7 @@ import {
   type TestDatabase,
 } from '@mod/db';
 import { createLogger, createRegistry } from '@mod/telemetry';
-import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls';
+import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import { createManualClock } from './clock.js';
 import { createOrderLifecycle, type OrderLifecycle } from './lifecycle.js';
 import { createLifecycleMetrics } from './metrics.js';

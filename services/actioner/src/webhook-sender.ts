@@ -1,4 +1,4 @@
-import { createSafeFetcher, type SafeFetcherOptions } from '@mod/urls';
+import { createSafeFetcher, type SafeFetcherOptions } from '@mod/urls/fetch';
 
 /**
  * Sends one signed HTTP request. Production: {@link createSafeWebhookSender} (the SSRF-safe fetcher); tests

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, listAudit, upsertTenant } from '@mod/db';
-import type { Resolver } from '@mod/urls';
+import type { Resolver } from '@mod/urls/fetch';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
 // DNS as these tests see it; nothing is ever dialled (registration resolves, it does not connect).

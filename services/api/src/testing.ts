@@ -28,7 +28,7 @@ import {
   type Producer,
 } from '@mod/kafka';
 import { createLogger, createRegistry } from '@mod/telemetry';
-import type { Resolver } from '@mod/urls';
+import type { Resolver } from '@mod/urls/fetch';
 import { buildApp, type AppDeps } from './app.js';
 import type { SampleContext, SampleRequest } from './authz-matrix.js';
 

@@ -1,6 +1,6 @@
 import { addEntries, createBank } from '@mod/curation';
 import { createApiKey, upsertTenant, type Pool, type Role } from '@mod/db';
-import { hashMedia } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
 import { syntheticPhoto } from './images.js';
 
 export const DEMO_KNOWN_SEEDS = [101, 202, 303] as const;

@@ -3,13 +3,8 @@ import { Codecs, type UrlObserved } from '@mod/contracts';
 import type { TenantStanding } from '@mod/db';
 import type { ConsumedMessage, Producer } from '@mod/kafka';
 import { Counter, createRegistry } from '@mod/telemetry';
-import {
-  RecentlySeen,
-  UrlListIndex,
-  normalizeUrlOrThrow,
-  type FetchOutcome,
-  type SafeFetcher,
-} from '@mod/urls';
+import { RecentlySeen, UrlListIndex, normalizeUrlOrThrow } from '@mod/urls';
+import { type FetchOutcome, type SafeFetcher } from '@mod/urls/fetch';
 import { createFetchStep, looksLikeMedia } from './fetch-step.js';
 import { applyUrlListChange, type UrlBankMeta, type UrlEntryData } from './url-list-sync.js';
 

@@ -13,14 +13,8 @@ import {
 import { refuseTenant, type SubmissionInput, type claimSubmission, type TenantDirectory } from '@mod/db';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
-import {
-  FetchRefusal,
-  normalizeUrl,
-  type NormalizedUrl,
-  type RecentlySeen,
-  type SafeFetcher,
-  type UrlListMatch,
-} from '@mod/urls';
+import { normalizeUrl, type NormalizedUrl, type RecentlySeen, type UrlListMatch } from '@mod/urls';
+import { FetchRefusal, type SafeFetcher } from '@mod/urls/fetch';
 import type { UrlEntryData, UrlLists } from './url-list-sync.js';
 
 export const FETCHER_VERSION = 'fetcher/0.1.0';

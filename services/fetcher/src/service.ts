@@ -29,7 +29,8 @@ import {
   type Registry,
   type Tracing,
 } from '@mod/telemetry';
-import { RecentlySeen, createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls';
+import { RecentlySeen } from '@mod/urls';
+import { createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import type { fetcherSpec } from './config.js';
 import { createFetchStep } from './fetch-step.js';
 import { createUrlListSync, type UrlListSync } from './url-list-sync.js';

@@ -1,7 +1,7 @@
 import { tenantOfPartnerTopic, topicNames } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { createPool, createTenantDirectory, migrate, pingDatabase, type Pool } from '@mod/db';
-import { createHashPool, runHashTask } from '@mod/hashing';
+import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import {
   createConsumerRunner,
   createProducer,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { hashMedia, HashingError, recommendedReducedDecode } from '@mod/hashing';
+import { HashingError } from '@mod/hashing';
+import { hashMedia, recommendedReducedDecode } from '@mod/hashing/decode';
 import type { MediaHashes } from '@mod/hashing';
 import { usageError, type Command, type CommandIo } from '../command.js';
 

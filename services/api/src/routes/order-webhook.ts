@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { Type } from '@fastify/type-provider-typebox';
 import { appendAudit, getWebhookEndpoint, setWebhookEndpoint, withTransaction } from '@mod/db';
-import { checkHost, normalizeUrl, type HostCheckOptions } from '@mod/urls';
+import { normalizeUrl } from '@mod/urls';
+import { checkHost, type HostCheckOptions } from '@mod/urls/fetch';
 import { principalOf } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
 import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';

@@ -1,0 +1,33 @@
+/**
+ * Subpath `@mod/urls/fetch`: reaching the network safely. The SSRF-safe fetcher and poster, the address policy
+ * that refuses every non-public address, and the host checks (resolution included) it applies to every hop.
+ */
+export {
+  defaultAddressPolicy,
+  parseIpv6,
+  type AddressPolicy,
+  type AddressVerdict,
+} from './address-policy.js';
+export {
+  checkHost,
+  type HostCheck,
+  type HostCheckOptions,
+  type HostAllowed,
+  type HostRefused,
+} from './host-check.js';
+export {
+  FetchRefusal,
+  createSafeFetcher,
+  type FetchOutcome,
+  type FetchOutcomeLabel,
+  type FetchSuccess,
+  type FetchFailure,
+  type PostOutcome,
+  type PostRequest,
+  type PostSuccess,
+  type Resolver,
+  type ConnectTarget,
+  type SafeFetcher,
+  type SafePoster,
+  type SafeFetcherOptions,
+} from './fetcher.js';
