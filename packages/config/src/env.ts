@@ -9,7 +9,7 @@ export interface EnvField<T> {
   parse(raw: string): T | { problem: string };
 }
 
-type Spec = Record<string, EnvField<unknown>>;
+export type Spec = Record<string, EnvField<unknown>>;
 export type ConfigOf<S extends Spec> = {
   readonly [K in keyof S]: S[K] extends EnvField<infer T> ? T : never;
 };

@@ -1,3 +1,3 @@
 export { ConfigError } from './errors.js';
-export { env, loadConfig, describeConfig, type EnvField, type ConfigOf } from './env.js';
+export { env, loadConfig, describeConfig, type EnvField, type ConfigOf, type Spec } from './env.js';
 export { commonSpec, databaseSpec, kafkaSpec, partnerTopicsSpec, topicSpec, tracingSpec } from './common.js';

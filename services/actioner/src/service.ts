@@ -1,25 +1,9 @@
-import { topicNames } from '@mod/contracts';
+import { createWorker } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
-import { createPool, migrate, pingDatabase, type OrderTopics } from '@mod/db';
-import {
-  createConsumerRunner,
-  createProducer,
-  createServiceKafka,
-  requireTopics,
-  STARTUP_TOPICS_WAIT_MS,
-  type ConsumerRunner,
-  type Producer,
-  type RelayLoop,
-} from '@mod/kafka';
+import type { OrderTopics } from '@mod/db';
+import type { ConsumerRunner, RelayLoop } from '@mod/kafka';
 import type { PolicyConfig } from '@mod/policy';
-import {
-  Counter,
-  createStepMetrics,
-  tracingFromConfig,
-  type Logger,
-  type Registry,
-  type Tracing,
-} from '@mod/telemetry';
+import { Counter, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { createActionStep, type ActionFaults } from './action-step.js';
 import { createClassificationStep } from './classification-step.js';
 import { systemClock, type Clock } from './clock.js';
@@ -70,17 +54,13 @@ export function createActionerService(
   registry: Registry,
   options: ActionerOptions = {},
 ): ActionerService {
-  const topics = topicNames(config.TOPIC_PREFIX);
+  const worker = createWorker(config, 'actioner', logger, registry, {
+    dbConnections: 5,
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+  });
+  const { topics, kafka, db, tracing } = worker;
   const orderTopics: OrderTopics = { prefix: config.TOPIC_PREFIX };
   const clock = options.clock ?? systemClock;
-  const kafka = createServiceKafka(config, 'actioner', logger);
-  const tracing = options.tracing ?? tracingFromConfig(config, 'actioner', logger);
-  const db = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
-    max: 5,
-    applicationName: 'actioner',
-  });
   const orders = new Counter({
     name: 'mod_actioner_orders_total',
     help: 'Orders opened',
@@ -93,7 +73,6 @@ export function createActionerService(
     labelNames: ['outcome'],
     registers: [registry],
   });
-  const stepMetrics = createStepMetrics(registry);
   const policy = policyFromConfig(config);
   const lifecycle = createOrderLifecycle({
     db,
@@ -116,7 +95,6 @@ export function createActionerService(
       },
     },
   });
-  let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
   let classifications: ConsumerRunner | undefined;
   let relay: RelayLoop | undefined;
@@ -138,17 +116,12 @@ export function createActionerService(
     lifecycle,
     drainOutbox: () => relay?.drain() ?? Promise.resolve(0),
     checks: {
-      database: () => pingDatabase(db),
+      database: worker.databaseReady,
       kafka: () => Promise.resolve((runner?.isReady() ?? false) && (classifications?.isReady() ?? false)),
     },
     async start() {
       stopped = false;
-      await migrate(db, config.DATABASE_SCHEMA);
-      // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
-      await requireTopics(kafka, [topics.verdicts, topics.classifications, topics.deadLetters], {
-        waitMs: STARTUP_TOPICS_WAIT_MS,
-      });
-      producer = await createProducer(kafka);
+      const producer = await worker.open([topics.verdicts, topics.classifications, topics.deadLetters]);
       relay = createOutboxRelay({
         db,
         kafka,
@@ -162,8 +135,7 @@ export function createActionerService(
           : { faults: { beforePublish: options.faults.beforePublish } }),
       });
       relay.start();
-      runner = createConsumerRunner({
-        kafka,
+      runner = worker.consume({
         groupId: config.ACTIONER_GROUP_ID,
         topics: [topics.verdicts],
         stepName: 'action',
@@ -176,16 +148,9 @@ export function createActionerService(
           clock,
           ...(options.faults === undefined ? {} : { faults: options.faults }),
         }),
-        producer,
-        deadLetterTopic: topics.deadLetters,
-        logger,
-        metrics: stepMetrics,
-        partitionsConsumedConcurrently: 3,
-        tracer: tracing.tracer,
       });
       // The classifier's later results, in a group of their own: a slow model never holds verdicts back.
-      classifications = createConsumerRunner({
-        kafka,
+      classifications = worker.consume({
         groupId: `${config.ACTIONER_GROUP_ID}.classifications`,
         topics: [topics.classifications],
         stepName: 'classification',
@@ -196,12 +161,6 @@ export function createActionerService(
           logger,
           clock,
         }),
-        producer,
-        deadLetterTopic: topics.deadLetters,
-        logger,
-        metrics: stepMetrics,
-        partitionsConsumedConcurrently: 3,
-        tracer: tracing.tracer,
       });
       await Promise.all([runner.start(), classifications.start()]);
       schedule();
@@ -214,9 +173,7 @@ export function createActionerService(
       await Promise.all([runner?.stop(), classifications?.stop()]);
       await relay?.stop();
       await relay?.drain().catch(() => 0);
-      await producer?.disconnect();
-      await db.end();
-      await tracing.shutdown();
+      await worker.close();
     },
   };
 }

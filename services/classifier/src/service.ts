@@ -1,31 +1,12 @@
-import { Codecs, tenantOfPartnerTopic, topicNames } from '@mod/contracts';
+import { createWorker } from '@mod/bootstrap';
+import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
-import { createPool, migrate, pingDatabase, submissionScanState, toDatabaseError, type Pool } from '@mod/db';
-import {
-  createConsumerRunner,
-  createProducer,
-  createServiceKafka,
-  listTopics,
-  requireTopics,
-  STARTUP_TOPICS_WAIT_MS,
-  type ConsumerRunner,
-  type Producer,
-} from '@mod/kafka';
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  createStepMetrics,
-  tracingFromConfig,
-  type Logger,
-  type Registry,
-  type Tracing,
-} from '@mod/telemetry';
+import { submissionScanState, toDatabaseError } from '@mod/db';
+import type { ConsumerRunner } from '@mod/kafka';
+import { Counter, Gauge, Histogram, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { createClassifyStep } from './classify-step.js';
 import type { classifierSpec } from './config.js';
 import { createMediaClassifier } from './media-classifier.js';
-
-const PARTITIONS_AT_ONCE = 3;
 
 export type ClassifierConfig = ConfigOf<typeof classifierSpec>;
 
@@ -52,15 +33,11 @@ export function createClassifierService(
   registry: Registry,
   options: ClassifierServiceOptions = {},
 ): ClassifierService {
-  const topics = topicNames(config.TOPIC_PREFIX);
-  const tracing = options.tracing ?? tracingFromConfig(config, 'classifier', logger);
-  const kafka = createServiceKafka(config, 'classifier', logger);
-  const db: Pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
-    max: 4,
-    applicationName: 'classifier',
+  const worker = createWorker(config, 'classifier', logger, registry, {
+    dbConnections: 4,
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
   });
+  const { topics, db } = worker;
   const classifier = createMediaClassifier({
     db,
     modelsDir: config.MODELS_DIR,
@@ -99,31 +76,19 @@ export function createClassifierService(
       this.set(classifier.queueSize());
     },
   });
-  let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
 
   return {
     checks: {
-      database: () => pingDatabase(db),
+      database: worker.databaseReady,
       kafka: () => Promise.resolve(runner?.isReady() ?? false),
     },
     async start() {
-      await migrate(db, config.DATABASE_SCHEMA);
-      // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
-      await requireTopics(kafka, [topics.mediaSubmitted, topics.classifications, topics.deadLetters], {
-        waitMs: STARTUP_TOPICS_WAIT_MS,
-      });
-      const out = await createProducer(kafka);
-      producer = out;
-      runner = createConsumerRunner({
-        kafka,
+      const out = await worker.open([topics.mediaSubmitted, topics.classifications, topics.deadLetters]);
+      runner = worker.consume({
         groupId: config.CLASSIFIER_GROUP_ID,
         topics: [topics.mediaSubmitted],
-        discover: {
-          list: () =>
-            listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, 'mediaSubmitted', t) !== null),
-          intervalMs: config.PARTNER_TOPICS_REFRESH_MS,
-        },
+        partnerTopics: { kind: 'mediaSubmitted', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
         stepName: 'classify',
         step: createClassifyStep({
           mediaTopic: topics.mediaSubmitted,
@@ -146,13 +111,7 @@ export function createClassifierService(
           maxMediaBytes: config.MAX_MEDIA_BYTES,
           skipped,
         }),
-        producer: out,
-        deadLetterTopic: topics.deadLetters,
-        logger,
-        metrics: createStepMetrics(registry),
         maxInFlight: config.CLASSIFIER_MAX_IN_FLIGHT,
-        partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
-        tracer: tracing.tracer,
       });
       await runner.start();
       logger.info(
@@ -162,10 +121,8 @@ export function createClassifierService(
     },
     async stop() {
       await runner?.stop();
-      await producer?.disconnect();
       await classifier.close();
-      await db.end();
-      await tracing.shutdown();
+      await worker.close();
     },
   };
 }

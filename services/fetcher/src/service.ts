@@ -1,41 +1,14 @@
+import { createWorker } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
-import { tenantOfPartnerTopic, topicNames } from '@mod/contracts';
-import {
-  claimSubmission,
-  createPool,
-  createTenantDirectory,
-  migrate,
-  pingDatabase,
-  type Pool,
-} from '@mod/db';
-import {
-  createConsumerRunner,
-  createProducer,
-  createServiceKafka,
-  largestMediaBytes,
-  listTopics,
-  requireTopics,
-  STARTUP_TOPICS_WAIT_MS,
-  topicMaxMessageBytes,
-  type ConsumerRunner,
-  type Producer,
-} from '@mod/kafka';
-import {
-  Counter,
-  Gauge,
-  createStepMetrics,
-  tracingFromConfig,
-  type Logger,
-  type Registry,
-  type Tracing,
-} from '@mod/telemetry';
+import { claimSubmission, createTenantDirectory } from '@mod/db';
+import { largestMediaBytes, topicMaxMessageBytes, type ConsumerRunner } from '@mod/kafka';
+import { Counter, Gauge, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { RecentlySeen } from '@mod/urls';
 import { createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import type { fetcherSpec } from './config.js';
 import { createFetchStep } from './fetch-step.js';
 import { createUrlListSync, type UrlListSync } from './url-list-sync.js';
 
-const PARTITIONS_AT_ONCE = 3;
 /** Bound of the `mod-meta` header of a fetched item: ids, an ISP id, a URL of up to 8192 characters, a type. */
 const FETCHED_META_MAX_BYTES = 34 * 1024;
 
@@ -66,15 +39,11 @@ export function createFetcherService(
   registry: Registry,
   seams: FetcherTestSeams = {},
 ): FetcherService {
-  const topics = topicNames(config.TOPIC_PREFIX);
-  const kafka = createServiceKafka(config, 'fetcher', logger);
-  const tracing = seams.tracing ?? tracingFromConfig(config, 'fetcher', logger);
-  const db: Pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
-    max: 2,
-    applicationName: 'fetcher',
+  const worker = createWorker(config, 'fetcher', logger, registry, {
+    dbConnections: 2,
+    ...(seams.tracing === undefined ? {} : { tracing: seams.tracing }),
   });
+  const { topics, kafka, db } = worker;
   const fetchOutcomes = new Counter({
     name: 'mod_fetcher_fetches_total',
     help: 'Fetches by outcome: ok or the typed refusal (blocked-address, dns-failure, too-large, not-media, ...)',
@@ -125,30 +94,23 @@ export function createFetcherService(
       ...(seams.resolver === undefined ? {} : { resolver: seams.resolver }),
     });
   const seen = new RecentlySeen({ ttlMs: config.SEEN_TTL_MS, maxEntries: config.SEEN_MAX_ENTRIES });
-  let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
 
   return {
     urlLists,
     checks: {
-      database: () => pingDatabase(db),
+      database: worker.databaseReady,
       urlLists: () => Promise.resolve(urlLists.ready()),
       kafka: () => Promise.resolve(runner?.isReady() ?? false),
     },
     async start() {
-      await migrate(db, config.DATABASE_SCHEMA);
-      // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
-      await requireTopics(
-        kafka,
-        [
-          topics.urlObserved,
-          topics.urlListChanges,
-          topics.verdicts,
-          topics.mediaSubmitted,
-          topics.deadLetters,
-        ],
-        { waitMs: STARTUP_TOPICS_WAIT_MS },
-      );
+      const producer = await worker.open([
+        topics.urlObserved,
+        topics.urlListChanges,
+        topics.verdicts,
+        topics.mediaSubmitted,
+        topics.deadLetters,
+      ]);
       // A fetched body always fits one media message: the topic's size bounds it (the URL is in the header).
       const fits = largestMediaBytes(
         await topicMaxMessageBytes(kafka, topics.mediaSubmitted),
@@ -160,17 +122,11 @@ export function createFetcherService(
           'FETCH_MAX_BYTES lowered to what fits',
         );
       await urlLists.start();
-      producer = await createProducer(kafka);
-      runner = createConsumerRunner({
-        kafka,
+      runner = worker.consume({
         groupId: config.FETCHER_GROUP_ID,
         topics: [topics.urlObserved],
         // Every ISP's own observed-URL topic, as ISPs are granted access.
-        discover: {
-          list: () =>
-            listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, 'urlObserved', t) !== null),
-          intervalMs: config.PARTNER_TOPICS_REFRESH_MS,
-        },
+        partnerTopics: { kind: 'urlObserved', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
         stepName: 'fetch',
         step: createFetchStep({
           urlLists,
@@ -186,22 +142,14 @@ export function createFetcherService(
           fetchAllUrls: config.FETCH_ALL_URLS,
           observed,
         }),
-        producer,
-        deadLetterTopic: topics.deadLetters,
-        logger,
-        metrics: createStepMetrics(registry),
         maxInFlight: config.FETCHER_MAX_IN_FLIGHT,
-        partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
-        tracer: tracing.tracer,
       });
       await runner.start();
       logger.info({ topics: runner.topics() }, 'fetcher started');
     },
     async stop() {
       await Promise.all([runner?.stop(), urlLists.stop()]);
-      await producer?.disconnect();
-      await db.end();
-      await tracing.shutdown();
+      await worker.close();
     },
   };
 }

@@ -1,32 +1,12 @@
-import { tenantOfPartnerTopic, topicNames } from '@mod/contracts';
+import { createWorker, PARTITIONS_AT_ONCE } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
-import { createPool, createTenantDirectory, migrate, pingDatabase, type Pool } from '@mod/db';
+import { createTenantDirectory } from '@mod/db';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
-import {
-  createConsumerRunner,
-  createProducer,
-  createServiceKafka,
-  listTopics,
-  requireTopics,
-  STARTUP_TOPICS_WAIT_MS,
-  type ConsumerRunner,
-  type Producer,
-} from '@mod/kafka';
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  createStepMetrics,
-  tracingFromConfig,
-  type Logger,
-  type Registry,
-  type Tracing,
-} from '@mod/telemetry';
+import type { ConsumerRunner } from '@mod/kafka';
+import { Counter, Gauge, Histogram, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
 import { createScanStep } from './scan-step.js';
-
-const PARTITIONS_AT_ONCE = 3;
 
 export type ScannerConfig = ConfigOf<typeof scannerSpec>;
 
@@ -49,15 +29,11 @@ export function createScannerService(
   registry: Registry,
   options: ScannerServiceOptions = {},
 ): ScannerService {
-  const topics = topicNames(config.TOPIC_PREFIX);
-  const tracing = options.tracing ?? tracingFromConfig(config, 'scanner', logger);
-  const kafka = createServiceKafka(config, 'scanner', logger);
-  const db: Pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
-    max: 4,
-    applicationName: 'scanner',
+  const worker = createWorker(config, 'scanner', logger, registry, {
+    dbConnections: 4,
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
   });
+  const { topics, kafka, db } = worker;
   // The consumer's in-flight window is the back-pressure; the queue holds all of it so `run` never rejects.
   const pool = createHashPool({
     maxThreads: config.HASH_THREADS,
@@ -107,36 +83,27 @@ export function createScannerService(
       this.set({ pool: 'hash' }, pool.queueSize);
     },
   });
-  let producer: Producer | undefined;
   let runner: ConsumerRunner | undefined;
 
   return {
     banks,
     checks: {
-      database: () => pingDatabase(db),
+      database: worker.databaseReady,
       banks: () => Promise.resolve(banks.ready()),
       kafka: () => Promise.resolve(runner?.isReady() ?? false),
     },
     async start() {
-      await migrate(db, config.DATABASE_SCHEMA);
-      // Started together with the broker and `modctl kafka setup` (the demo, compose): wait for them.
-      await requireTopics(
-        kafka,
-        [topics.mediaSubmitted, topics.bankChanges, topics.verdicts, topics.deadLetters],
-        { waitMs: STARTUP_TOPICS_WAIT_MS },
-      );
+      const producer = await worker.open([
+        topics.mediaSubmitted,
+        topics.bankChanges,
+        topics.verdicts,
+        topics.deadLetters,
+      ]);
       await banks.start();
-      producer = await createProducer(kafka);
-      runner = createConsumerRunner({
-        kafka,
+      runner = worker.consume({
         groupId: config.SCANNER_GROUP_ID,
         topics: [topics.mediaSubmitted],
-        // Every platform's own media topic, as partners are granted access.
-        discover: {
-          list: () =>
-            listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, 'mediaSubmitted', t) !== null),
-          intervalMs: config.PARTNER_TOPICS_REFRESH_MS,
-        },
+        partnerTopics: { kind: 'mediaSubmitted', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
         stepName: 'scan',
         step: createScanStep({
           hash: (bytes, options) => runHashTask(pool, bytes, options),
@@ -155,23 +122,15 @@ export function createScannerService(
           maxMediaBytes: config.MAX_MEDIA_BYTES,
           hits,
         }),
-        producer,
-        deadLetterTopic: topics.deadLetters,
-        logger,
-        metrics: createStepMetrics(registry),
         maxInFlight: config.HASH_MAX_IN_FLIGHT,
-        partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
-        tracer: tracing.tracer,
       });
       await runner.start();
       logger.info({ topics: runner.topics(), threads: config.HASH_THREADS }, 'scanner started');
     },
     async stop() {
       await Promise.all([runner?.stop(), banks.stop()]);
-      await producer?.disconnect();
       await pool.destroy();
-      await db.end();
-      await tracing.shutdown();
+      await worker.close();
     },
   };
 }
