@@ -6,6 +6,8 @@ export {
   Gauge,
   Histogram,
   Registry,
+  stageTimer,
+  type StageTimer,
   type StepMetrics,
 } from './metrics.js';
 export {

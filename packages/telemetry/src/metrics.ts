@@ -16,6 +16,27 @@ export interface StepMetrics {
   outcomes: Counter<'step' | 'outcome'>;
   /** Age of each message (its Kafka timestamp) when the step picks it up: the consumer's lag, in time. */
   messageAge: Histogram<'step'>;
+  /** Time in each stage of a step (`timeStage`): where a step's time goes (scan: claim, hash, match, publish). */
+  stages: Histogram<'step' | 'stage'>;
+}
+
+/** A step's stages, timed by name into `mod_step_stage_duration_seconds{step, stage}`. */
+export interface StageTimer {
+  time<T>(stage: string, run: () => Promise<T>): Promise<T>;
+}
+
+/** Times the stages of `step`; a stage that throws is timed too (its time was spent). */
+export function stageTimer(metrics: Pick<StepMetrics, 'stages'>, step: string): StageTimer {
+  return {
+    async time(stage, run) {
+      const end = metrics.stages.startTimer({ step, stage });
+      try {
+        return await run();
+      } finally {
+        end();
+      }
+    },
+  };
 }
 
 export function createStepMetrics(registry: Registry): StepMetrics {
@@ -38,6 +59,13 @@ export function createStepMetrics(registry: Registry): StepMetrics {
       help: 'Age of a message (now less its Kafka timestamp) when the step picks it up',
       labelNames: ['step'],
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 21600],
+      registers: [registry],
+    }),
+    stages: new Histogram({
+      name: 'mod_step_stage_duration_seconds',
+      help: 'Time spent in one stage of a pipeline step (e.g. scan: claim, hash, match, publish)',
+      labelNames: ['step', 'stage'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
   };

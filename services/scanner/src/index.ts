@@ -8,3 +8,4 @@ export {
   type BankSync,
   type BankMeta,
 } from './bank-sync.js';
+export { createPgScanStore, type ClaimedSubmission, type ScanStore } from './scan-store.js';

@@ -3,10 +3,19 @@ import type { ConfigOf } from '@mod/config';
 import { createTenantDirectory } from '@mod/db';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import type { ConsumerRunner } from '@mod/kafka';
-import { Counter, Gauge, Histogram, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  stageTimer,
+  type Logger,
+  type Registry,
+  type Tracing,
+} from '@mod/telemetry';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
-import { createScanStep } from './scan-step.js';
+import { createScanStep, verdictPublisher } from './scan-step.js';
+import { createPgScanStore } from './scan-store.js';
 
 export type ScannerConfig = ConfigOf<typeof scannerSpec>;
 
@@ -113,14 +122,13 @@ export function createScannerService(
             config.HASH_REDUCED_DECODE_MIN_SIDE === 0
               ? false
               : { minSide: config.HASH_REDUCED_DECODE_MIN_SIDE },
-          producer,
-          verdictsTopic: topics.verdicts,
+          store: createPgScanStore(db, createTenantDirectory(db)),
+          publish: verdictPublisher(producer, topics.verdicts),
           mediaTopic: topics.mediaSubmitted,
           topicPrefix: config.TOPIC_PREFIX,
-          db,
-          tenants: createTenantDirectory(db),
           maxMediaBytes: config.MAX_MEDIA_BYTES,
           hits,
+          stages: stageTimer(worker.stepMetrics, 'scan'),
         }),
         maxInFlight: config.HASH_MAX_IN_FLIGHT,
       });

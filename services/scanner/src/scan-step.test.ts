@@ -1,0 +1,305 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Codecs, MEDIA_META_HEADER, deterministicUuid, type Verdict } from '@mod/contracts';
+import type { SubmissionInput, TenantStanding } from '@mod/db';
+import { HashingError, type HashTaskOutput, type MediaHashes } from '@mod/hashing';
+import { hashMedia } from '@mod/hashing/decode';
+import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
+import { BankMatcher } from '@mod/matcher';
+import { Counter, createRegistry, createStepMetrics, stageTimer } from '@mod/telemetry';
+import type { BankMeta } from './bank-sync.js';
+import { createScanStep, type ScanStepDeps } from './scan-step.js';
+import type { ClaimedSubmission, ScanStore } from './scan-store.js';
+
+// The scan step with an in-memory store and a real matcher, on real images (the hashing package's reference
+// photos: the original of Meta's "bridge" set in a bank, its blurred copy as the upload, an unrelated photo).
+const fixtures = new URL('../../../packages/hashing/fixtures/pdq/', import.meta.url);
+const original = readFileSync(new URL('bridge-mods/aaa-orig.jpg', fixtures));
+const blurredCopy = readFileSync(new URL('bridge-mods/blur-a-little.jpg', fixtures));
+const unrelated = readFileSync(new URL('pen-and-coaster.png', fixtures));
+
+const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
+const PREFIX = 'p.';
+
+/** The hash task as the pool runs it: plain data, a typed failure for bad input. */
+async function hashInProcess(bytes: Uint8Array): Promise<HashTaskOutput> {
+  try {
+    return { ok: true, hashes: await hashMedia(bytes, { dihedral: true, trim: true }) };
+  } catch (err) {
+    if (!(err instanceof HashingError)) throw err;
+    return { ok: false, error: { code: err.code, message: err.message, retriable: err.retriable } };
+  }
+}
+
+const originalHashes: MediaHashes = await hashMedia(original);
+
+interface StoredSubmission {
+  tenantId: string;
+  sha256: string | null;
+  failed: string | null;
+}
+
+/** PostgreSQL's part of the step, in memory; a fault can be set per operation. */
+function memoryStore(
+  o: { tenants?: Record<string, TenantStanding>; categories?: Record<string, string> } = {},
+) {
+  const tenants: Record<string, TenantStanding> = o.tenants ?? {
+    'platform-1': { kind: 'platform', disabled: false },
+    'platform-2': { kind: 'platform', disabled: false },
+    'isp-1': { kind: 'isp', disabled: false },
+    'gone-1': { kind: 'platform', disabled: true },
+  };
+  const submissions = new Map<string, StoredSubmission>();
+  const faults: { claim?: 'raced' | Error; markFailed?: Error; categories?: Error } = {};
+  const store: ScanStore = {
+    tenants: { get: async (id) => tenants[id] ?? null },
+    async claimSubmission(s: SubmissionInput): Promise<ClaimedSubmission | null> {
+      if (faults.claim === 'raced') return null;
+      if (faults.claim) throw faults.claim;
+      const existing = submissions.get(s.id);
+      if (existing !== undefined)
+        return { created: false, tenantId: existing.tenantId, sha256: existing.sha256 };
+      submissions.set(s.id, { tenantId: s.tenantId, sha256: s.sha256 ?? null, failed: null });
+      return { created: true, tenantId: s.tenantId, sha256: s.sha256 ?? null };
+    },
+    async markFailed(s, code) {
+      if (faults.markFailed) throw faults.markFailed;
+      const row = submissions.get(s.id);
+      if (row !== undefined && row.tenantId === s.tenantId) row.failed = code;
+    },
+    async entryCategories(ids) {
+      if (faults.categories) throw faults.categories;
+      return new Map(ids.map((id) => [id, o.categories?.[id] ?? null]));
+    },
+  };
+  return { store, submissions, faults };
+}
+
+/** A matcher holding the original's PDQ in bank `known` (automatic) and, when asked, in negative bank `benign`. */
+function banksWith(o: { negative?: boolean; entries?: boolean } = {}) {
+  const matcher = new BankMatcher();
+  const metas = new Map<string, BankMeta>([
+    ['known', { name: 'Known material', actionPolicy: 'automatic' }],
+    ['benign', { name: 'Known benign', actionPolicy: 'review' }],
+  ]);
+  matcher.applyChange({
+    type: 'bank-upserted',
+    bank: { bankId: 'known', enabled: true, negative: false, thresholds: {} },
+  });
+  matcher.applyChange({
+    type: 'bank-upserted',
+    bank: { bankId: 'benign', enabled: true, negative: true, thresholds: {} },
+  });
+  if (o.entries !== false) {
+    const bank = o.negative ? 'benign' : 'known';
+    matcher.applyChange({
+      type: 'entry-added',
+      entry: { bankId: bank, entryId: '101', signal: 'pdq', value: originalHashes.pdq, quality: 100 },
+    });
+  }
+  return { matcher: () => matcher, meta: (id: string) => metas.get(id) };
+}
+
+function harness(o: { banks?: ScanStepDeps['banks']; store?: ReturnType<typeof memoryStore> } = {}) {
+  const mem = o.store ?? memoryStore({ categories: { '101': 'A1' } });
+  const published: Verdict[] = [];
+  const registry = createRegistry('scanner-test');
+  const metrics = createStepMetrics(registry);
+  const hashCalls: number[] = [];
+  let hashFault: HashTaskOutput | undefined;
+  const deps: ScanStepDeps = {
+    hash: async (bytes) => {
+      hashCalls.push(bytes.byteLength);
+      return hashFault ?? hashInProcess(bytes);
+    },
+    dihedral: true,
+    banks: o.banks ?? banksWith(),
+    store: mem.store,
+    publish: async (v) => {
+      published.push(v);
+    },
+    mediaTopic: MEDIA_TOPIC,
+    topicPrefix: PREFIX,
+    maxMediaBytes: 5 * 1024 * 1024,
+    hits: new Counter({ name: 'hits_total', help: 'h', labelNames: ['signal'], registers: [registry] }),
+    stages: stageTimer(metrics, 'scan'),
+    now: () => new Date('2026-12-05T10:00:00Z'),
+  };
+  const step = createScanStep(deps);
+  return {
+    step,
+    published,
+    mem,
+    hashCalls,
+    failHashWith: (out: HashTaskOutput | undefined) => (hashFault = out),
+    stageCount: async (stage: string) => {
+      const values = (await metrics.stages.get()).values;
+      return values.find((v) => v.metricName?.endsWith('_count') && v.labels['stage'] === stage)?.value ?? 0;
+    },
+  };
+}
+
+function mediaMessage(
+  value: Buffer,
+  o: { tenantId?: string; submissionId?: string; topic?: string; source?: 'api' | 'fetcher' } = {},
+): ConsumedMessage {
+  const topic = o.topic ?? MEDIA_TOPIC;
+  const eventId = randomUUID();
+  const meta =
+    topic === MEDIA_TOPIC
+      ? {
+          eventId,
+          submissionId: o.submissionId ?? randomUUID(),
+          tenantId: o.tenantId ?? 'platform-1',
+          source: o.source ?? 'api',
+          submittedAt: '2026-12-05T09:59:00Z',
+        }
+      : {
+          eventId,
+          submittedAt: '2026-12-05T09:59:00Z',
+          ...(o.submissionId ? { submissionId: o.submissionId } : {}),
+        };
+  return {
+    topic,
+    partition: 0,
+    offset: '0',
+    key: null,
+    value,
+    headers: { [MEDIA_META_HEADER]: Buffer.from(JSON.stringify(meta)) },
+    timestamp: Date.now(),
+  };
+}
+
+const dlq = (code: string) => expect.objectContaining({ kind: 'dlq', code }) as StepOutcome;
+
+describe('scan step (in-memory store, real hashes and matcher)', () => {
+  it('matches a near copy of a bank image: verdict with the hit, its category and bank, no bytes', async () => {
+    const h = harness();
+    const m = mediaMessage(blurredCopy);
+    expect(await h.step(m)).toEqual({ kind: 'ok' });
+    expect(h.published).toHaveLength(1);
+    const v = h.published[0]!;
+    expect(v.decision).toBe('match');
+    expect(v.hits).toEqual([
+      expect.objectContaining({
+        bankId: 'known',
+        bankName: 'Known material',
+        entryId: '101',
+        signal: 'pdq',
+        category: 'A1',
+        actionPolicy: 'automatic',
+        negative: false,
+      }),
+    ]);
+    expect(v.hits[0]!.distance).toBeGreaterThan(0);
+    expect(v.hits[0]!.distance).toBeLessThanOrEqual(31);
+    expect(v.hashes.sha256).toBe(createHash('sha256').update(blurredCopy).digest('hex'));
+    expect(JSON.stringify(v)).not.toContain(blurredCopy.subarray(0, 64).toString('base64'));
+    // The verdict's id derives from the event's: a redelivery yields the same verdict.
+    const header = JSON.parse(m.headers[MEDIA_META_HEADER]!.toString()) as { eventId: string };
+    expect(v.eventId).toBe(deterministicUuid(`verdict:${header.eventId}`));
+    expect(() => Codecs.verdict.encode(v)).not.toThrow();
+    for (const stage of ['accept', 'claim', 'hash', 'match', 'publish'])
+      expect(await h.stageCount(stage)).toBe(1);
+  });
+
+  it('finds nothing in unrelated media: a verdict without hits', async () => {
+    const h = harness();
+    expect(await h.step(mediaMessage(unrelated))).toEqual({ kind: 'ok' });
+    expect(h.published[0]!.hits).toEqual([]);
+    expect(h.published[0]!.decision).not.toBe('match');
+  });
+
+  it('reports a hit in a negative bank as negative (policy suppresses on it)', async () => {
+    const h = harness({ banks: banksWith({ negative: true }) });
+    expect(await h.step(mediaMessage(blurredCopy))).toEqual({ kind: 'ok' });
+    expect(h.published[0]!.hits).toEqual([
+      expect.objectContaining({ bankId: 'benign', negative: true, actionPolicy: 'review' }),
+    ]);
+  });
+
+  it('creates the submission of media a platform published on its own topic, in that platform', async () => {
+    const h = harness();
+    const m = mediaMessage(unrelated, { topic: 'p.mod.media-submitted.v2.platform-2' });
+    expect(await h.step(m)).toEqual({ kind: 'ok' });
+    const v = h.published[0]!;
+    expect(v.tenantId).toBe('platform-2');
+    expect(h.mem.submissions.get(v.submissionId)).toMatchObject({ tenantId: 'platform-2' });
+  });
+
+  it.each([
+    ['an unknown tenant', { tenantId: 'nobody' }, 'MOD_ERR_TENANT_UNKNOWN'],
+    ['a disabled tenant', { tenantId: 'gone-1' }, 'MOD_ERR_TENANT_DISABLED'],
+    ['an ISP sending media as the API', { tenantId: 'isp-1' }, 'MOD_ERR_TENANT_KIND'],
+    ['a topic that is not a media topic', { topic: 'p.mod.verdicts.v1' }, 'MOD_ERR_SCAN_UNKNOWN_TOPIC'],
+  ] as const)('dead-letters %s without hashing', async (_, o, code) => {
+    const h = harness();
+    expect(await h.step(mediaMessage(unrelated, o))).toEqual(dlq(code));
+    expect(h.hashCalls).toEqual([]);
+    expect(h.published).toEqual([]);
+  });
+
+  it("dead-letters an event naming another tenant's submission and leaves that submission alone", async () => {
+    const h = harness();
+    const submissionId = randomUUID();
+    expect(await h.step(mediaMessage(unrelated, { submissionId, tenantId: 'platform-1' }))).toEqual({
+      kind: 'ok',
+    });
+    const m = mediaMessage(blurredCopy, { topic: 'p.mod.media-submitted.v2.platform-2', submissionId });
+    expect(await h.step(m)).toEqual(dlq('MOD_ERR_SCAN_SUBMISSION_NOT_OWNED'));
+    expect(h.mem.submissions.get(submissionId)).toEqual({
+      tenantId: 'platform-1',
+      sha256: null,
+      failed: null,
+    });
+    expect(h.published).toHaveLength(1);
+  });
+
+  it('fails the submission of empty, oversized, undecodable or substituted media and dead-letters the event', async () => {
+    const h = harness();
+    const empty = mediaMessage(Buffer.alloc(0));
+    expect(await h.step(empty)).toEqual(dlq('MOD_ERR_SCAN_EMPTY_MEDIA'));
+    const big = mediaMessage(Buffer.alloc(5 * 1024 * 1024 + 1, 0xff));
+    expect(await h.step(big)).toEqual(dlq('MOD_ERR_SCAN_MEDIA_TOO_LARGE'));
+    const corrupt = mediaMessage(Buffer.concat([original.subarray(0, 300), Buffer.alloc(200, 0x41)]));
+    const outcome = await h.step(corrupt);
+    expect(outcome).toMatchObject({ kind: 'dlq', code: expect.stringMatching(/^MOD_ERR_HASH_/) as string });
+    // Intake recorded another digest for this submission: the bytes are not what was submitted.
+    const submissionId = randomUUID();
+    h.mem.submissions.set(submissionId, { tenantId: 'platform-1', sha256: 'ab'.repeat(32), failed: null });
+    expect(await h.step(mediaMessage(unrelated, { submissionId }))).toEqual(
+      dlq('MOD_ERR_SCAN_DIGEST_MISMATCH'),
+    );
+    const failed = [...h.mem.submissions.values()].map((s) => s.failed).filter((f) => f !== null);
+    expect(failed).toEqual([
+      'MOD_ERR_SCAN_EMPTY_MEDIA',
+      'MOD_ERR_SCAN_MEDIA_TOO_LARGE',
+      (outcome as { code: string }).code,
+      'MOD_ERR_SCAN_DIGEST_MISMATCH',
+    ]);
+    expect(h.published).toEqual([]);
+  });
+
+  it('retries, never dead-letters, what an outage causes', async () => {
+    const h = harness();
+    h.mem.faults.claim = 'raced';
+    expect(await h.step(mediaMessage(unrelated))).toMatchObject({ kind: 'retry' });
+    h.mem.faults.claim = undefined;
+    // A decoder timeout (retriable) is retried.
+    h.failHashWith({ ok: false, error: { code: 'MOD_ERR_HASH_TIMEOUT', message: 'slow', retriable: true } });
+    expect(await h.step(mediaMessage(unrelated))).toMatchObject({ kind: 'retry' });
+    // Bad media whose failure cannot be recorded (database down) is retried, not dead-lettered half-reported.
+    h.mem.faults.markFailed = new Error('connection refused');
+    expect(await h.step(mediaMessage(Buffer.alloc(0)))).toMatchObject({ kind: 'retry' });
+    h.mem.faults.markFailed = undefined;
+    // A database error while claiming or reading categories surfaces as a throw (the runner retries it).
+    h.failHashWith(undefined);
+    h.mem.faults.categories = new Error('connection terminated');
+    await expect(h.step(mediaMessage(blurredCopy))).rejects.toThrow('connection terminated');
+    expect(h.published).toEqual([]);
+    h.mem.faults.categories = undefined;
+    expect(await h.step(mediaMessage(blurredCopy))).toEqual({ kind: 'ok' });
+    expect(h.published).toHaveLength(1);
+  });
+});

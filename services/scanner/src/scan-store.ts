@@ -1,0 +1,61 @@
+import {
+  claimSubmission,
+  markSubmissionFailed,
+  toDatabaseError,
+  type Queryable,
+  type SubmissionInput,
+  type TenantDirectory,
+} from '@mod/db';
+
+/** A submission as the scan step finds it once claimed: who owns it, and the digest intake recorded (if any). */
+export interface ClaimedSubmission {
+  created: boolean;
+  tenantId: string;
+  sha256: string | null;
+}
+
+/**
+ * What the scan step reads and writes outside the message: tenants, submissions, bank entry categories. The
+ * service uses PostgreSQL (`createPgScanStore`); unit tests an in-memory one.
+ */
+export interface ScanStore {
+  tenants: Pick<TenantDirectory, 'get'>;
+  /**
+   * Creates the submission when no event named it before, and says who owns it; `null` when a concurrent insert
+   * is not visible yet (the step retries).
+   */
+  claimSubmission(s: SubmissionInput): Promise<ClaimedSubmission | null>;
+  /** Records why a submission could not be scanned. */
+  markFailed(s: { id: string; tenantId: string }, code: string): Promise<void>;
+  /** The category of each bank entry (hits are rare: categories are not held in memory for millions of entries). */
+  entryCategories(entryIds: readonly string[]): Promise<Map<string, string | null>>;
+}
+
+export function createPgScanStore(db: Queryable, tenants: Pick<TenantDirectory, 'get'>): ScanStore {
+  return {
+    tenants,
+    claimSubmission: (s) => claimSubmission(db, s),
+    async markFailed(s, code) {
+      try {
+        await markSubmissionFailed(db, s, code);
+      } catch (err) {
+        throw toDatabaseError(err, 'mark submission failed');
+      }
+    },
+    async entryCategories(entryIds) {
+      const ids = entryIds.filter((id) => /^\d+$/.test(id));
+      const categories = new Map<string, string | null>();
+      if (ids.length === 0) return categories;
+      try {
+        const { rows } = await db.query<{ id: number; category: string | null }>(
+          `/* scanner:hit-categories */ select id, category from bank_entries where id = any($1::bigint[])`,
+          [ids],
+        );
+        for (const r of rows) categories.set(String(r.id), r.category);
+      } catch (err) {
+        throw toDatabaseError(err, 'hit categories');
+      }
+      return categories;
+    },
+  };
+}

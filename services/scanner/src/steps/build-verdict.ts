@@ -1,0 +1,39 @@
+import { deterministicUuid, type Hit, type MediaEvent, type Verdict } from '@mod/contracts';
+import type { MediaHashes } from '@mod/hashing';
+import { decide } from '@mod/policy';
+
+export const SCANNER_VERSION = 'scanner/0.1.0';
+
+/**
+ * The verdict of one media event: the scanner's decision on its hits, its hashes (never its bytes), and where it
+ * came from. Its id derives from the event's, so a redelivered event yields the same verdict (the actioner drops
+ * the replay).
+ */
+export function buildVerdict(event: MediaEvent, h: MediaHashes, hits: Hit[], scannedAt: Date): Verdict {
+  return {
+    eventId: deterministicUuid(`verdict:${event.eventId}`),
+    submissionId: event.submissionId,
+    tenantId: event.tenantId,
+    sourceEventId: event.eventId,
+    decision: decide(hits),
+    hashes: {
+      sha256: h.sha256,
+      sha1: h.sha1,
+      md5: h.md5,
+      blockhash: h.blockhash,
+      pdq: h.pdq,
+      pdqQuality: h.pdqQuality,
+      ...(h.decodeScale === 2 || h.decodeScale === 4 || h.decodeScale === 8
+        ? { decodeScale: h.decodeScale }
+        : {}),
+    },
+    width: h.width,
+    height: h.height,
+    hits,
+    ...(event.url === undefined ? {} : { url: event.url }),
+    ...(event.externalRef === undefined ? {} : { externalRef: event.externalRef }),
+    ...(event.reportedCategory === undefined ? {} : { reportedCategory: event.reportedCategory }),
+    scannedAt: scannedAt.toISOString(),
+    scannerVersion: SCANNER_VERSION,
+  };
+}
