@@ -3,7 +3,7 @@ import { recordIspAcknowledgement, withTransaction } from '@mod/db';
 import { principalOf } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ErrorResponses, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
-import { orderTopicsOf } from './order-schemas.js';
+import { orderTopicsOf } from './order-commands.js';
 
 const AckBody = Type.Object(
   {

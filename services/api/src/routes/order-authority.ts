@@ -11,18 +11,12 @@ import {
   issueOrderRequest,
   withTransaction,
 } from '@mod/db';
-import { orderScopeOf, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { orderScopeFor, submissionScopeFor } from '../authz.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ErrorResponses, Text, Timestamp, Uuid, type RouteDeps, type TypedApp } from './common.js';
-import {
-  COMMAND_ROUTE_HOOKS,
-  commandForCaller,
-  FOLDING_SERVICE,
-  OrderBody,
-  OrderParams,
-  orderTopicsOf,
-} from './order-schemas.js';
+import { FOLDING_SERVICE, orderCommandRoute, orderTopicsOf, ReasonBody } from './order-commands.js';
+import { OrderBody } from './order-schemas.js';
 
 const AUTHORITIES = ['authority', 'admin'] as const;
 /**
@@ -181,125 +175,63 @@ export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
     },
   );
 
-  app.post(
-    '/v1/orders/:id/confirm',
-    {
-      ...COMMAND_ROUTE_HOOKS,
-      config: authorityRoute,
-      schema: {
-        params: OrderParams,
-        /** Optional: no body, an empty body and `{}` confirm without a note. */
-        body: Type.Object({ note: Type.Optional(Text(2000)) }, { additionalProperties: false }),
-        response: { 200: OrderBody, ...ErrorResponses },
+  orderCommandRoute(app, deps, {
+    verb: 'confirm',
+    access: authorityRoute,
+    /** Optional: no body, an empty body and `{}` confirm without a note. */
+    body: Type.Object({ note: Type.Optional(Text(2000)) }, { additionalProperties: false }),
+    action: 'order.confirmed',
+    notify: () => [],
+    command: (b) => ({ command: { type: 'confirm' }, reason: b.note ?? null }),
+  });
+  orderCommandRoute(app, deps, {
+    verb: 'extend',
+    access: authorityRoute,
+    body: Type.Object(
+      {
+        /** New deadline, or `hours` added to the current one. */
+        deadlineAt: Type.Optional(Timestamp),
+        hours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 90 })),
+        reason: Text(2000),
       },
-    },
-    async (req) =>
-      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
-        id: req.params.id,
-        command: { type: 'confirm' },
-        action: 'order.confirmed',
-        reason: req.body.note ?? null,
-        notify: () => [],
-      }),
-  );
-
-  app.post(
-    '/v1/orders/:id/extend',
-    {
-      ...COMMAND_ROUTE_HOOKS,
-      config: authorityRoute,
-      schema: {
-        params: OrderParams,
-        body: Type.Object(
-          {
-            /** New deadline, or `hours` added to the current one. */
-            deadlineAt: Type.Optional(Timestamp),
-            hours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 90 })),
-            reason: Text(2000),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: OrderBody, ...ErrorResponses },
-      },
-    },
-    async (req) => {
-      const b = req.body;
+      { additionalProperties: false },
+    ),
+    action: 'order.extended',
+    notify: notifyTarget,
+    command: async (b, order) => {
       if ((b.deadlineAt === undefined) === (b.hours === undefined))
         throw badRequest('MOD_ERR_API_VALIDATION', 'give exactly one of deadlineAt or hours');
-      const p = principalOf(req);
       let deadlineAt: Date;
       if (b.deadlineAt !== undefined) deadlineAt = new Date(b.deadlineAt);
       else {
-        const current = await getOrder(deps.db, req.params.id, orderScopeOf(req));
+        const current = await getOrder(deps.db, order.id, order.scope);
         if (current === null) throw notFound('order');
         deadlineAt = new Date(Date.parse(current.deadlineAt) + (b.hours ?? 0) * HOUR_MS);
       }
-      return commandForCaller(deps, p, orderScopeOf(req), {
-        id: req.params.id,
-        command: { type: 'extend', deadlineAt, reason: b.reason },
-        action: 'order.extended',
-        reason: b.reason,
-        notify: notifyTarget,
-      });
+      return { command: { type: 'extend', deadlineAt, reason: b.reason }, reason: b.reason };
     },
-  );
-
-  app.post(
-    '/v1/orders/:id/pause',
-    {
-      ...COMMAND_ROUTE_HOOKS,
-      config: authorityRoute,
-      schema: {
-        params: OrderParams,
-        body: Type.Object({ reason: Text(2000) }, { additionalProperties: false }),
-        response: { 200: OrderBody, ...ErrorResponses },
-      },
-    },
-    async (req) =>
-      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
-        id: req.params.id,
-        command: { type: 'pause', reason: req.body.reason },
-        action: 'order.paused',
-        reason: req.body.reason,
-        notify: notifyTarget,
-      }),
-  );
-
-  app.post(
-    '/v1/orders/:id/resume',
-    {
-      ...COMMAND_ROUTE_HOOKS,
-      config: authorityRoute,
-      schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
-    },
-    async (req) =>
-      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
-        id: req.params.id,
-        command: { type: 'resume' },
-        action: 'order.resumed',
-        reason: null,
-        notify: notifyTarget,
-      }),
-  );
-
-  app.post(
-    '/v1/orders/:id/withdraw',
-    {
-      ...COMMAND_ROUTE_HOOKS,
-      config: authorityRoute,
-      schema: {
-        params: OrderParams,
-        body: Type.Object({ reason: Text(2000) }, { additionalProperties: false }),
-        response: { 200: OrderBody, ...ErrorResponses },
-      },
-    },
-    async (req) =>
-      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
-        id: req.params.id,
-        command: { type: 'withdraw', reason: req.body.reason },
-        action: 'order.withdrawn',
-        reason: req.body.reason,
-        notify: notifyTarget,
-      }),
-  );
+  });
+  orderCommandRoute(app, deps, {
+    verb: 'pause',
+    access: authorityRoute,
+    body: ReasonBody,
+    action: 'order.paused',
+    notify: notifyTarget,
+    command: (b) => ({ command: { type: 'pause', reason: b.reason }, reason: b.reason }),
+  });
+  orderCommandRoute(app, deps, {
+    verb: 'resume',
+    access: authorityRoute,
+    action: 'order.resumed',
+    notify: notifyTarget,
+    command: () => ({ command: { type: 'resume' }, reason: null }),
+  });
+  orderCommandRoute(app, deps, {
+    verb: 'withdraw',
+    access: authorityRoute,
+    body: ReasonBody,
+    action: 'order.withdrawn',
+    notify: notifyTarget,
+    command: (b) => ({ command: { type: 'withdraw', reason: b.reason }, reason: b.reason }),
+  });
 }

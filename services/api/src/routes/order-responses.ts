@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { getOrder, listWebhookDeliveries } from '@mod/db';
-import { orderScopeOf, principalOf } from '../auth.js';
+import { orderScopeOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
   ErrorResponses,
@@ -10,7 +10,8 @@ import {
   type RouteDeps,
   type TypedApp,
 } from './common.js';
-import { COMMAND_ROUTE_HOOKS, commandForCaller, OrderBody, OrderParams } from './order-schemas.js';
+import { orderCommandRoute, ReasonBody } from './order-commands.js';
+import { OrderParams } from './order-schemas.js';
 
 const TARGETS = ['isp', 'platform'] as const;
 /** Targets answer only orders addressed to them (no oversight role answers for a target). */
@@ -25,64 +26,29 @@ const notifyIssuer = (o: { issuerTenantId: string | null }) =>
  * an answer the order's state does not allow is 409.
  */
 export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
-  app.post(
-    '/v1/orders/:id/dispute',
-    {
-      ...COMMAND_ROUTE_HOOKS,
-      config: targetRoute,
-      schema: {
-        params: OrderParams,
-        body: Type.Object({ reason: Text(2000) }, { additionalProperties: false }),
-        response: { 200: OrderBody, ...ErrorResponses },
-      },
-    },
-    async (req) =>
-      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
-        id: req.params.id,
-        command: { type: 'dispute', reason: req.body.reason },
-        action: 'order.disputed',
-        reason: req.body.reason,
-        notify: notifyIssuer,
-      }),
-  );
-
-  app.post(
-    '/v1/orders/:id/acknowledge',
-    {
-      ...COMMAND_ROUTE_HOOKS,
-      config: targetRoute,
-      schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
-    },
-    async (req) =>
-      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
-        id: req.params.id,
-        command: { type: 'acknowledge' },
-        action: 'order.acknowledged',
-        reason: null,
-        notify: notifyIssuer,
-      }),
-  );
-
-  app.post(
-    '/v1/orders/:id/actioned',
-    {
-      ...COMMAND_ROUTE_HOOKS,
-      config: targetRoute,
-      schema: {
-        params: OrderParams,
-        body: Type.Object({ note: Text(2000) }, { additionalProperties: false }),
-        response: { 200: OrderBody, ...ErrorResponses },
-      },
-    },
-    async (req) =>
-      commandForCaller(deps, principalOf(req), orderScopeOf(req), {
-        id: req.params.id,
-        command: { type: 'action', note: req.body.note },
-        action: 'order.actioned',
-        reason: req.body.note,
-        notify: notifyIssuer,
-      }),
-  );
+  orderCommandRoute(app, deps, {
+    verb: 'dispute',
+    access: targetRoute,
+    body: ReasonBody,
+    action: 'order.disputed',
+    notify: notifyIssuer,
+    command: (b) => ({ command: { type: 'dispute', reason: b.reason }, reason: b.reason }),
+  });
+  orderCommandRoute(app, deps, {
+    verb: 'acknowledge',
+    access: targetRoute,
+    action: 'order.acknowledged',
+    notify: notifyIssuer,
+    command: () => ({ command: { type: 'acknowledge' }, reason: null }),
+  });
+  orderCommandRoute(app, deps, {
+    verb: 'actioned',
+    access: targetRoute,
+    body: Type.Object({ note: Text(2000) }, { additionalProperties: false }),
+    action: 'order.actioned',
+    notify: notifyIssuer,
+    command: (b) => ({ command: { type: 'action', note: b.note }, reason: b.note }),
+  });
 
   app.get(
     '/v1/orders/:id/deliveries',
