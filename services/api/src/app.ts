@@ -21,13 +21,11 @@ import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
-import { bankRoutes } from './routes/banks.js';
+import { bankRoutes, streamListBodies } from './routes/banks.js';
 import { ispRoutes } from './routes/isp-routes.js';
-import type { SplashSettings } from './routes/isp-splash.js';
+import { ispSplashRoutes, type SplashSettings } from './routes/isp-splash.js';
 import { mediaRoutes } from './routes/media.js';
 import { orderRoutes } from './routes/orders.js';
-import { orderAuthorityRoutes } from './routes/order-authority.js';
-import { orderResponseRoutes } from './routes/order-responses.js';
 import { orderStatsRoutes } from './routes/order-stats.js';
 import { orderWebhookRoutes, type WebhookTargetCheck } from './routes/order-webhook.js';
 import { submissionRoutes } from './routes/submissions.js';
@@ -202,24 +200,34 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.dispatchMedia === undefined ? {} : { dispatchMedia: deps.dispatchMedia }),
     now,
   };
-  // Route groups: one line each. Every route declares config.roles (and tenant rule) and gets an entry in
-  // authz-matrix.ts, or the authorization matrix test fails.
-  mediaRoutes(app, routeDeps);
-  submissionRoutes(app, routeDeps);
-  orderRoutes(app, routeDeps);
-  orderResponseRoutes(app, routeDeps);
-  orderAuthorityRoutes(app, routeDeps);
-  orderStatsRoutes(app, routeDeps);
-  orderWebhookRoutes(app, {
+  // Route groups: one plugin each, registered under its prefix, in this order. Every route declares
+  // config.roles (and tenant rule) and gets an entry in authz-matrix.ts, or the authorization matrix test fails.
+  const maxListBytes = deps.maxListBytes ?? 2 ** 31;
+  streamListBodies(app, maxListBytes);
+  await app.register(mediaRoutes, { prefix: '/v1/media', ...routeDeps });
+  await app.register(submissionRoutes, { prefix: '/v1/submissions', ...routeDeps });
+  await app.register(orderRoutes, { prefix: '/v1/orders', ...routeDeps });
+  await app.register(orderStatsRoutes, { prefix: '/v1/order-stats', ...routeDeps });
+  await app.register(orderWebhookRoutes, {
+    prefix: '/v1/order-webhook',
     ...routeDeps,
     ...(deps.webhookTargets === undefined ? {} : { webhookTargets: deps.webhookTargets }),
   });
-  bankRoutes(app, { ...routeDeps, maxListBytes: deps.maxListBytes ?? 2 ** 31 });
-  await urlListRoutes(app, { ...routeDeps, maxListBytes: deps.maxListBytes ?? 2 ** 31 });
-  accountRoutes(app, routeDeps);
-  adminRoutes(app, routeDeps);
-  auditRoutes(app, { ...routeDeps, signingKey: deps.auditSigningKey ?? null });
-  await ispRoutes(app, { ...routeDeps, ...(deps.splash === undefined ? {} : { splash: deps.splash }) });
+  await app.register(bankRoutes, { prefix: '/v1/banks', ...routeDeps, maxListBytes });
+  await app.register(urlListRoutes, { prefix: '/v1/url-lists', ...routeDeps, maxListBytes });
+  await app.register(accountRoutes, { prefix: '/v1', ...routeDeps });
+  await app.register(adminRoutes, { prefix: '/v1/admin', ...routeDeps });
+  await app.register(auditRoutes, {
+    prefix: '/v1/audit',
+    ...routeDeps,
+    signingKey: deps.auditSigningKey ?? null,
+  });
+  await app.register(ispRoutes, { prefix: '/v1/isp', ...routeDeps });
+  // The walled-garden page: public, where the ISPs' resolvers send users (no API prefix).
+  await app.register(ispSplashRoutes, {
+    ...routeDeps,
+    ...(deps.splash === undefined ? {} : { splash: deps.splash }),
+  });
 
   return base;
 }

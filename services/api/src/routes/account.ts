@@ -10,11 +10,11 @@ const EVERY_ROLE = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admi
 const OWN = { roles: EVERY_ROLE, tenant: 'own' } as const;
 
 /** What a caller may see and do about its own credentials: who am I, my tenant's keys, revoke a leaked key. */
-export function accountRoutes(app: TypedApp, deps: RouteDeps): void {
-  const now = deps.now ?? (() => new Date());
+export async function accountRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  const { now } = deps;
 
   app.get(
-    '/v1/me',
+    '/me',
     {
       config: OWN,
       schema: {
@@ -46,7 +46,7 @@ export function accountRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.get(
-    '/v1/keys',
+    '/keys',
     {
       config: OWN,
       schema: {
@@ -65,7 +65,7 @@ export function accountRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.post(
-    '/v1/keys/:keyId/revoke',
+    '/keys/:keyId/revoke',
     {
       config: OWN,
       schema: {

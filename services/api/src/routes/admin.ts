@@ -48,8 +48,8 @@ const ADMIN = { roles: ['admin'], tenant: 'none' } as const;
  * Platform administration: tenants, API keys (the secret is shown once), roles and client certificates.
  * Every change is audited in the transaction that makes it.
  */
-export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
-  const now = deps.now ?? (() => new Date());
+export async function adminRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  const { now } = deps;
   const tx = <T>(fn: (c: PoolClient) => Promise<T>) => withTransaction(deps.db, fn);
   const audit = (
     c: PoolClient,
@@ -83,7 +83,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
   };
 
   app.get(
-    '/v1/admin/tenants',
+    '/tenants',
     {
       config: ADMIN,
       schema: {
@@ -114,7 +114,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.post(
-    '/v1/admin/tenants',
+    '/tenants',
     {
       config: ADMIN,
       schema: {
@@ -149,7 +149,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.patch(
-    '/v1/admin/tenants/:tenantId',
+    '/tenants/:tenantId',
     {
       config: ADMIN,
       schema: {
@@ -185,7 +185,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.get(
-    '/v1/admin/tenants/:tenantId/keys',
+    '/tenants/:tenantId/keys',
     {
       config: ADMIN,
       schema: {
@@ -204,7 +204,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.post(
-    '/v1/admin/tenants/:tenantId/keys',
+    '/tenants/:tenantId/keys',
     {
       config: ADMIN,
       schema: {
@@ -257,7 +257,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.post(
-    '/v1/admin/keys/:keyId/revoke',
+    '/keys/:keyId/revoke',
     {
       config: ADMIN,
       schema: { params: KeyIdParams, response: { 200: KeyBody, ...ErrorResponses } },
@@ -266,7 +266,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.patch(
-    '/v1/admin/keys/:keyId',
+    '/keys/:keyId',
     {
       config: ADMIN,
       schema: {
@@ -303,7 +303,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.post(
-    '/v1/admin/tenants/:tenantId/certificates',
+    '/tenants/:tenantId/certificates',
     {
       config: ADMIN,
       schema: {
@@ -359,7 +359,7 @@ export function adminRoutes(app: TypedApp, deps: RouteDeps): void {
   );
 
   app.post(
-    '/v1/admin/certificates/:certificateId/revoke',
+    '/certificates/:certificateId/revoke',
     {
       config: ADMIN,
       schema: {

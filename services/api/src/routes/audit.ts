@@ -146,14 +146,14 @@ async function answer<T>(what: () => Promise<T>): Promise<T> {
  * offline, with their scope signed. Record contents are scoped (`RECORD_READERS`). Reads only: they are not
  * themselves audited.
  */
-export function auditRoutes(app: TypedApp, deps: AuditRouteDeps): void {
+export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<void> {
   const visibleOr404 = async (req: FastifyRequest, seq: number) => {
     const scope = auditScopeOf(req);
     if (!scope.all && !(await auditRecordVisible(deps.db, seq, scope))) throw notFound('audit record');
   };
 
   app.get(
-    '/v1/audit/tree-heads/latest',
+    '/tree-heads/latest',
     { config: AUDIT_READERS, schema: { response: { 200: HeadBody, ...ErrorResponses } } },
     async () => {
       const head = await latestTreeHead(deps.db);
@@ -163,7 +163,7 @@ export function auditRoutes(app: TypedApp, deps: AuditRouteDeps): void {
   );
 
   app.get(
-    '/v1/audit/tree-heads/:treeSize',
+    '/tree-heads/:treeSize',
     {
       config: AUDIT_READERS,
       schema: { params: Type.Object({ treeSize: Size }), response: { 200: HeadBody, ...ErrorResponses } },
@@ -176,7 +176,7 @@ export function auditRoutes(app: TypedApp, deps: AuditRouteDeps): void {
   );
 
   app.get(
-    '/v1/audit/records/:seq/inclusion-proof',
+    '/records/:seq/inclusion-proof',
     {
       config: RECORD_READERS,
       schema: {
@@ -192,7 +192,7 @@ export function auditRoutes(app: TypedApp, deps: AuditRouteDeps): void {
   );
 
   app.get(
-    '/v1/audit/records/:seq/evidence',
+    '/records/:seq/evidence',
     {
       config: RECORD_READERS,
       schema: { params: Type.Object({ seq: Seq }), response: { 200: Evidence, ...ErrorResponses } },
@@ -206,7 +206,7 @@ export function auditRoutes(app: TypedApp, deps: AuditRouteDeps): void {
   );
 
   app.get(
-    '/v1/audit/consistency-proof',
+    '/consistency-proof',
     {
       config: AUDIT_READERS,
       schema: {
@@ -221,7 +221,7 @@ export function auditRoutes(app: TypedApp, deps: AuditRouteDeps): void {
   );
 
   app.get(
-    '/v1/audit/export',
+    '/export',
     {
       config: RECORD_READERS,
       schema: {

@@ -75,6 +75,17 @@ const LIST_TYPES = [
   'text/plain',
 ];
 
+/**
+ * Streams list bodies (the media types of bank lists) into the route as they arrive, never buffered whole. The
+ * parser is the whole app's, registered before the route groups (as it has always been): every route accepts
+ * these media types and gets a stream, which only the import routes read.
+ */
+export function streamListBodies(app: TypedApp, maxListBytes: number): void {
+  app.addContentTypeParser(LIST_TYPES, { bodyLimit: maxListBytes }, (_req, payload, done) =>
+    done(null, payload),
+  );
+}
+
 /** The audit record's who: the calling key, its role and tenant. */
 const auditActor = (p: Principal) => ({
   actor: { kind: 'user' as const, id: p.keyId },
@@ -86,14 +97,9 @@ const auditActor = (p: Principal) => ({
  * Curators manage hash banks: create, change settings, import and export lists. Every change is audited in the
  * transaction that makes it: the change and its audit record commit together, or neither does.
  */
-export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
-  // List bodies are streamed straight into the importer, never buffered whole.
-  app.addContentTypeParser(LIST_TYPES, { bodyLimit: deps.maxListBytes }, (_req, payload, done) =>
-    done(null, payload),
-  );
-
+export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<void> {
   app.get(
-    '/v1/banks',
+    '',
     {
       config: { roles: ['curator', 'admin', 'authority'] },
       schema: { response: { 200: Type.Object({ banks: Type.Array(BankBody) }) } },
@@ -102,7 +108,7 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
   );
 
   app.post(
-    '/v1/banks',
+    '',
     {
       config: { roles: ['curator', 'admin'] },
       schema: {
@@ -164,7 +170,7 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
   );
 
   app.patch(
-    '/v1/banks/:id',
+    '/:id',
     {
       config: { roles: ['curator', 'admin'] },
       schema: {
@@ -200,7 +206,7 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
   );
 
   app.post(
-    '/v1/banks/:id/import',
+    '/:id/import',
     {
       config: { roles: ['curator', 'admin'] },
       bodyLimit: deps.maxListBytes,
@@ -251,7 +257,7 @@ export function bankRoutes(app: TypedApp, deps: BankRouteDeps): void {
   );
 
   app.get(
-    '/v1/banks/:id/export',
+    '/:id/export',
     {
       config: { roles: ['curator', 'admin'] },
       schema: {

@@ -1,6 +1,10 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  Type,
+  type FastifyPluginAsyncTypebox,
+  type TypeBoxTypeProvider,
+} from '@fastify/type-provider-typebox';
 import { topicNames } from '@mod/contracts';
 import type { PendingMedia, Pool } from '@mod/db';
 import type { Producer } from '@mod/kafka';
@@ -34,7 +38,24 @@ export interface RouteDeps {
   maxPendingMedia?: number;
   /** Publishes a committed intake media message now (`MediaDispatcher`); absent, it waits for the relay. */
   dispatchMedia?: (message: PendingMedia) => void;
-  now?: () => Date;
+  now: () => Date;
+}
+
+/**
+ * A route group: a fastify plugin that app.ts registers with its URL prefix and what it uses
+ * (`app.register(group, { prefix, ...deps })`). Its routes are declared relative to that prefix.
+ */
+export type RouteGroup<D extends RouteDeps = RouteDeps> = FastifyPluginAsyncTypebox<D>;
+
+/** Registers the parts of a route group in order, each a plugin under the group's prefix, with the group's deps. */
+export async function registerParts<D extends RouteDeps>(
+  app: TypedApp,
+  deps: D,
+  parts: readonly RouteGroup<D>[],
+): Promise<void> {
+  // fastify hands a plugin its register options, prefix included: passed on as they are, it would apply twice.
+  const { prefix: _prefix, ...partDeps } = deps as D & { prefix?: string };
+  for (const part of parts) await app.register(part, partDeps as D);
 }
 
 export const ErrorBody = Type.Object(

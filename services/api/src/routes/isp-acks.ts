@@ -28,10 +28,10 @@ const AckBody = Type.Object(
  * the order's state does not allow (e.g. a withdrawn request) answers 409. Another ISP's request, or an order
  * that is not a blocking request, answers 404.
  */
-export function ispAckRoutes(app: TypedApp, deps: RouteDeps): void {
-  const now = deps.now ?? (() => new Date());
+export async function ispAckRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  const { now } = deps;
   app.post(
-    '/v1/isp/blocking-requests/:orderId/acknowledgements',
+    '/blocking-requests/:orderId/acknowledgements',
     {
       config: { roles: ['isp'], tenant: 'own' },
       schema: {

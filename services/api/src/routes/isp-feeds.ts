@@ -62,9 +62,9 @@ export async function refreshFeed(deps: Pick<RouteDeps, 'db'>, ispTenantId: stri
  * Blocklist feeds for ISPs, each ISP only its own: a DNS RPZ zone, a URL list for proxies and a domain list;
  * full (streamed from the database), or incremental with `?since=SERIAL`; ETag / If-None-Match answers 304.
  */
-export function ispFeedRoutes(app: TypedApp, deps: RouteDeps): void {
+export async function ispFeedRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   app.get(
-    '/v1/isp/feeds/:format',
+    '/feeds/:format',
     {
       config: { roles: ['isp'], tenant: 'own' },
       schema: {

@@ -32,7 +32,10 @@ export const SPLASH_DEFAULTS: SplashSettings = splashSettingsFromConfig(loadConf
  * The walled-garden page users land on when an RPZ sends a blocked name to it (public: the user's browser has
  * no credentials). Vietnamese and English: why the page is blocked, how to appeal. Nothing loaded from elsewhere.
  */
-export function ispSplashRoutes(app: TypedApp, deps: RouteDeps & { splash?: SplashSettings }): void {
+export async function ispSplashRoutes(
+  app: TypedApp,
+  deps: RouteDeps & { splash?: SplashSettings },
+): Promise<void> {
   const settings = deps.splash ?? SPLASH_DEFAULTS;
   app.get(
     '/blocked',

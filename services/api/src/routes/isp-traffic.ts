@@ -47,8 +47,6 @@ export const TrafficLineError = {
 
 const LineErrorBody = Type.Object({ line: Type.Integer(), code: Type.String(), message: Type.String() });
 
-/** The url-observed topic next to the media topic (same prefix), so app.ts needs no new dependency. */
-
 /**
  * Reads the body within the wire and decoded limits. On a refusal (too large, not gzip) the rest of what the
  * client is sending is read and dropped before the error answers: closing a connection with unread bytes
@@ -97,101 +95,97 @@ async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
  */
 export async function ispTrafficRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   const topic = deps.topics.urlObserved;
-  const now = deps.now ?? (() => new Date());
-  await app.register((scoped: TypedApp, _opts, done) => {
-    // The body is read here, within limits (and decompressed), not by a shared parser.
-    for (const type of SAMPLE_TYPES)
-      if (scoped.hasContentTypeParser(type)) scoped.removeContentTypeParser(type);
-    scoped.addContentTypeParser(SAMPLE_TYPES, (_req, payload, next) => next(null, payload));
-    scoped.post(
-      '/v1/isp/traffic-samples',
-      {
-        config: { roles: ['isp'], tenant: 'own' },
-        bodyLimit: TRAFFIC_LIMITS.maxBodyBytes,
-        schema: {
-          consumes: SAMPLE_TYPES,
-          description:
-            'JSON lines (application/x-ndjson), each {url, observedAt?, contentType?}; content-encoding gzip accepted. ' +
-            `At most ${TRAFFIC_LIMITS.maxBodyBytes} bytes on the wire, ${TRAFFIC_LIMITS.maxDecodedBytes} decoded, ${TRAFFIC_LIMITS.maxLines} lines.`,
-          response: {
-            202: Type.Object({
-              accepted: Type.Integer(),
-              rejected: Type.Integer(),
-              errors: Type.Array(LineErrorBody),
-            }),
-            ...ErrorResponses,
-          },
+  const { now } = deps;
+  // The body is read here, within limits (and decompressed), not by a shared parser.
+  for (const type of SAMPLE_TYPES) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
+  app.addContentTypeParser(SAMPLE_TYPES, (_req, payload, next) => next(null, payload));
+  app.post(
+    '/traffic-samples',
+    {
+      config: { roles: ['isp'], tenant: 'own' },
+      bodyLimit: TRAFFIC_LIMITS.maxBodyBytes,
+      schema: {
+        consumes: SAMPLE_TYPES,
+        description:
+          'JSON lines (application/x-ndjson), each {url, observedAt?, contentType?}; content-encoding gzip accepted. ' +
+          `At most ${TRAFFIC_LIMITS.maxBodyBytes} bytes on the wire, ${TRAFFIC_LIMITS.maxDecodedBytes} decoded, ${TRAFFIC_LIMITS.maxLines} lines.`,
+        response: {
+          202: Type.Object({
+            accepted: Type.Integer(),
+            rejected: Type.Integer(),
+            errors: Type.Array(LineErrorBody),
+          }),
+          ...ErrorResponses,
         },
       },
-      async (req, reply) => {
-        const p = principalOf(req);
-        const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-        if (encoding !== 'identity' && encoding !== 'gzip')
-          throw new ApiError(
-            415,
-            'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE',
-            'content-encoding must be gzip or identity',
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+      if (encoding !== 'identity' && encoding !== 'gzip')
+        throw new ApiError(
+          415,
+          'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE',
+          'content-encoding must be gzip or identity',
+        );
+      const text = (await readBody(req.body as Readable, encoding === 'gzip')).toString('utf8');
+      const errors: { line: number; code: string; message: string }[] = [];
+      let rejected = 0;
+      const reject = (line: number, code: string, message: string) => {
+        rejected += 1;
+        if (errors.length < TRAFFIC_LIMITS.maxErrorsReported) errors.push({ line, code, message });
+      };
+      const events: { key: string; value: Buffer }[] = [];
+      const lines = text.split('\n');
+      const at = now().toISOString();
+      for (let i = 0; i < lines.length; i++) {
+        const raw = lines[i]!.replace(/\r$/, '');
+        if (raw.trim() === '') continue;
+        const lineNo = i + 1;
+        if (events.length + rejected >= TRAFFIC_LIMITS.maxLines) {
+          reject(
+            lineNo,
+            TrafficLineError.TooManyLines,
+            `at most ${TRAFFIC_LIMITS.maxLines} lines per upload`,
           );
-        const text = (await readBody(req.body as Readable, encoding === 'gzip')).toString('utf8');
-        const errors: { line: number; code: string; message: string }[] = [];
-        let rejected = 0;
-        const reject = (line: number, code: string, message: string) => {
-          rejected += 1;
-          if (errors.length < TRAFFIC_LIMITS.maxErrorsReported) errors.push({ line, code, message });
-        };
-        const events: { key: string; value: Buffer }[] = [];
-        const lines = text.split('\n');
-        const at = now().toISOString();
-        for (let i = 0; i < lines.length; i++) {
-          const raw = lines[i]!.replace(/\r$/, '');
-          if (raw.trim() === '') continue;
-          const lineNo = i + 1;
-          if (events.length + rejected >= TRAFFIC_LIMITS.maxLines) {
-            reject(
-              lineNo,
-              TrafficLineError.TooManyLines,
-              `at most ${TRAFFIC_LIMITS.maxLines} lines per upload`,
-            );
-            continue;
-          }
-          let value: unknown;
-          try {
-            value = JSON.parse(raw);
-          } catch {
-            reject(lineNo, TrafficLineError.Json, 'not a JSON object');
-            continue;
-          }
-          if (!checkLine.Check(value)) {
-            const first = [...checkLine.Errors(value)][0];
-            reject(lineNo, TrafficLineError.Schema, `${first?.path || '/'}: ${first?.message ?? 'invalid'}`);
-            continue;
-          }
-          const url = normalizeUrl(value.url);
-          if (!url.ok) {
-            reject(lineNo, url.error.code, url.error.message);
-            continue;
-          }
-          const event: UrlObserved = {
-            eventId: randomUUID(),
-            tenantId: p.tenantId,
-            source: 'api',
-            url: url.url.href,
-            observedAt: value.observedAt ?? at,
-            ...(value.contentType === undefined ? {} : { contentType: value.contentType }),
-          };
-          events.push({ key: url.url.host, value: urlObservedCodec.encode(event) });
+          continue;
         }
+        let value: unknown;
         try {
-          for (let i = 0; i < events.length; i += TRAFFIC_LIMITS.batchSize) {
-            await deps.producer.send({ topic, messages: events.slice(i, i + TRAFFIC_LIMITS.batchSize) });
-          }
-        } catch (err) {
-          req.log.error({ err }, 'could not publish traffic samples');
-          throw unavailable('traffic samples could not be queued; try again');
+          value = JSON.parse(raw);
+        } catch {
+          reject(lineNo, TrafficLineError.Json, 'not a JSON object');
+          continue;
         }
-        return reply.code(202).send({ accepted: events.length, rejected, errors });
-      },
-    );
-    done();
-  });
+        if (!checkLine.Check(value)) {
+          const first = [...checkLine.Errors(value)][0];
+          reject(lineNo, TrafficLineError.Schema, `${first?.path || '/'}: ${first?.message ?? 'invalid'}`);
+          continue;
+        }
+        const url = normalizeUrl(value.url);
+        if (!url.ok) {
+          reject(lineNo, url.error.code, url.error.message);
+          continue;
+        }
+        const event: UrlObserved = {
+          eventId: randomUUID(),
+          tenantId: p.tenantId,
+          source: 'api',
+          url: url.url.href,
+          observedAt: value.observedAt ?? at,
+          ...(value.contentType === undefined ? {} : { contentType: value.contentType }),
+        };
+        events.push({ key: url.url.host, value: urlObservedCodec.encode(event) });
+      }
+      try {
+        for (let i = 0; i < events.length; i += TRAFFIC_LIMITS.batchSize) {
+          await deps.producer.send({ topic, messages: events.slice(i, i + TRAFFIC_LIMITS.batchSize) });
+        }
+      } catch (err) {
+        req.log.error({ err }, 'could not publish traffic samples');
+        throw unavailable('traffic samples could not be queued; try again');
+      }
+      return reply.code(202).send({ accepted: events.length, rejected, errors });
+    },
+  );
 }

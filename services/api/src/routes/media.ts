@@ -27,8 +27,8 @@ export const API_MEDIA_META_MAX_BYTES = 2048;
 export const DEFAULT_MAX_PENDING_MEDIA = 500;
 
 /** Platform operators submit media for scanning. */
-export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
-  const now = deps.now ?? (() => new Date());
+export async function mediaRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  const { now } = deps;
   const maxPending = deps.maxPendingMedia ?? DEFAULT_MAX_PENDING_MEDIA;
   const Received = Type.Object({
     submissionId: Uuid,
@@ -38,7 +38,7 @@ export function mediaRoutes(app: TypedApp, deps: RouteDeps): void {
     links: Type.Object({ submission: Type.String(), orders: Type.String() }),
   });
   app.post(
-    '/v1/media',
+    '',
     {
       // Media always belongs to the caller's own tenant.
       config: { roles: ['platform', 'admin'], tenant: 'own' },

@@ -37,11 +37,11 @@ const MINUTE_MS = 60_000;
  * request, folded into that order (`issueOrderRequest` in @mod/db): answered like a fresh order (201, the
  * request's own fields), never with the other order's note, evidence, issuer or history.
  */
-export function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): void {
-  const now = deps.now ?? (() => new Date());
+export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  const { now } = deps;
 
   app.post(
-    '/v1/orders',
+    '',
     {
       config: { roles: [...AUTHORITIES], tenant: 'none' },
       schema: {

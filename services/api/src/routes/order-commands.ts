@@ -67,7 +67,7 @@ export async function commandForCaller(
     notify: (o: Order) => string[];
   },
 ): Promise<Order> {
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.now();
   const actor = `${p.role}:${p.tenantId}:${p.keyId}`;
   return withTransaction(deps.db, async (c) => {
     const r = await commandOrder(c, {
@@ -133,7 +133,7 @@ export interface AskedCommand {
   reason: string | null;
 }
 
-/** One order command route: `POST /v1/orders/:id/<verb>`. */
+/** One order command route: `POST /:id/<verb>` under the orders prefix (`/v1/orders`). */
 export interface OrderCommandRoute<B extends TSchema> {
   verb: string;
   access: OrderCommandAccess;
@@ -160,7 +160,7 @@ export function orderCommandRoute<B extends TSchema>(
   route: OrderCommandRoute<B>,
 ): void {
   app.post(
-    `/v1/orders/:id/${route.verb}`,
+    `/:id/${route.verb}`,
     {
       ...COMMAND_ROUTE_HOOKS,
       config: route.access,
@@ -173,7 +173,7 @@ export function orderCommandRoute<B extends TSchema>(
     async (req) => {
       const id = req.params.id;
       const scope = orderScopeOf(req);
-      const asked = await route.command(req.body as Static<B>, { id, scope });
+      const asked = await route.command(req.body, { id, scope });
       return commandForCaller(deps, principalOf(req), scope, {
         id,
         ...asked,

@@ -25,7 +25,7 @@ const notifyIssuer = (o: { issuerTenantId: string | null }) =>
  * (with a note; a takedown is then re-fetched before it counts as verified). Another tenant's order is 404;
  * an answer the order's state does not allow is 409.
  */
-export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
+export async function orderResponseRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   orderCommandRoute(app, deps, {
     verb: 'dispute',
     access: targetRoute,
@@ -51,7 +51,7 @@ export function orderResponseRoutes(app: TypedApp, deps: RouteDeps): void {
   });
 
   app.get(
-    '/v1/orders/:id/deliveries',
+    '/:id/deliveries',
     {
       config: { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT_ROLES },
       schema: {

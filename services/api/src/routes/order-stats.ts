@@ -30,10 +30,10 @@ const statsFields = {
  * share within deadline, open / overdue / paused counts, received versus handled, over the orders the caller
  * sees (`orderScopeFor`): targets their own, an authority its own orders, reviewers and admins everyone's.
  */
-export function orderStatsRoutes(app: TypedApp, deps: RouteDeps): void {
-  const now = deps.now ?? (() => new Date());
+export async function orderStatsRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  const { now } = deps;
   app.get(
-    '/v1/order-stats',
+    '',
     {
       config: { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT_ROLES },
       schema: {

@@ -81,9 +81,9 @@ async function requirePublicTarget(
  * new signing secret, shown in this answer only; receivers check HMAC-SHA256 over `<t>.<body>` (header
  * `x-mod-signature: t=…,v1=…`) and drop repeats of `x-mod-delivery`.
  */
-export function orderWebhookRoutes(app: TypedApp, deps: OrderWebhookDeps): void {
+export async function orderWebhookRoutes(app: TypedApp, deps: OrderWebhookDeps): Promise<void> {
   app.put(
-    '/v1/order-webhook',
+    '',
     {
       config: { roles: [...ROLES], tenant: 'own' },
       schema: {
@@ -125,7 +125,7 @@ export function orderWebhookRoutes(app: TypedApp, deps: OrderWebhookDeps): void 
   );
 
   app.get(
-    '/v1/order-webhook',
+    '',
     {
       config: { roles: [...ROLES], tenant: 'own' },
       schema: { response: { 200: EndpointBody, ...ErrorResponses } },

@@ -1,111 +1,13 @@
-import { Type } from '@fastify/type-provider-typebox';
-import { getOrder, listOrders } from '@mod/db';
-import { orderScopeOf } from '../auth.js';
-import { badRequest, notFound } from '../errors.js';
-import {
-  ErrorResponses,
-  MAX_PAGE,
-  ORDER_OVERSIGHT_ROLES,
-  ORDER_READERS,
-  Uuid,
-  type RouteDeps,
-  type TypedApp,
-} from './common.js';
-import { OrderBody, OrderParams } from './order-schemas.js';
-
-/** Who reads orders, and which (`orderScopeFor`): targets and authorities their own, oversight all. */
-const readers = { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT_ROLES } as const;
+import { registerParts, type RouteDeps, type TypedApp } from './common.js';
+import { orderAuthorityRoutes } from './order-authority.js';
+import { orderReadRoutes } from './order-reads.js';
+import { orderResponseRoutes } from './order-responses.js';
 
 /**
- * Orders, scoped: ISPs and platforms see orders addressed to them; an authority the orders it issued or
- * confirmed and automatic orders awaiting confirmation; reviewers and admins all.
+ * Orders (under `/v1/orders`): reading them (scoped to the caller), the targets' answers, and the authorities'
+ * orders by hand and commands. The parts register in this order (the authorization matrix test calls routes
+ * in registration order).
  */
-export function orderRoutes(app: TypedApp, deps: RouteDeps): void {
-  const now = deps.now ?? (() => new Date());
-  app.get(
-    '/v1/orders/:id',
-    {
-      config: readers,
-      schema: { params: OrderParams, response: { 200: OrderBody, ...ErrorResponses } },
-    },
-    async (req) => {
-      const order = await getOrder(deps.db, req.params.id, orderScopeOf(req), now());
-      if (order === null) throw notFound('order');
-      return order;
-    },
-  );
-
-  app.get(
-    '/v1/orders',
-    {
-      config: readers,
-      schema: {
-        querystring: Type.Object(
-          {
-            kind: Type.Optional(Type.Union([Type.Literal('blocking'), Type.Literal('takedown')])),
-            status: Type.Optional(Type.String({ pattern: '^[a-z-]{1,30}$' })),
-            submissionId: Type.Optional(Uuid),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object(
-            {
-              orders: Type.Array(OrderBody),
-              /** Pass as `cursor` for the next page; null on the last page. */
-              nextCursor: Type.Union([Type.String(), Type.Null()]),
-            },
-            { additionalProperties: false },
-          ),
-          ...ErrorResponses,
-        },
-      },
-    },
-    async (req) => {
-      const q = req.query;
-      const limit = q.limit ?? 50;
-      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-      const orders = await listOrders(deps.db, {
-        scope: orderScopeOf(req),
-        now: now(),
-        limit,
-        ...(q.kind === undefined ? {} : { kind: q.kind }),
-        ...(q.status === undefined ? {} : { status: q.status }),
-        ...(q.submissionId === undefined ? {} : { submissionId: q.submissionId }),
-        ...(after === undefined ? {} : { after }),
-      });
-      const last = orders.at(-1);
-      return {
-        orders,
-        nextCursor:
-          orders.length === limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-      };
-    },
-  );
-}
-
-function encodeCursor(c: { createdAt: string; id: string }): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(s: string): { createdAt: string; id: string } {
-  try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as {
-      createdAt?: unknown;
-      id?: unknown;
-    };
-    if (
-      typeof c.createdAt === 'string' &&
-      !Number.isNaN(Date.parse(c.createdAt)) &&
-      typeof c.id === 'string' &&
-      /^[0-9a-f-]{36}$/.test(c.id)
-    ) {
-      return { createdAt: c.createdAt, id: c.id };
-    }
-  } catch {
-    // fall through to the typed error
-  }
-  throw badRequest('MOD_ERR_API_BAD_CURSOR', 'cursor is not one this API issued');
+export async function orderRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  await registerParts(app, deps, [orderReadRoutes, orderResponseRoutes, orderAuthorityRoutes]);
 }

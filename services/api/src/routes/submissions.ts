@@ -31,9 +31,9 @@ const SubmissionBody = Type.Object(
  * issued or confirmed, or an automatic order awaiting confirmation): the submission is that order's evidence.
  * An authority is shown only the ids of the orders it may see (`SubmissionScope` in @mod/db).
  */
-export function submissionRoutes(app: TypedApp, deps: RouteDeps): void {
+export async function submissionRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   app.get(
-    '/v1/submissions/:id',
+    '/:id',
     {
       config: {
         roles: ['platform', 'authority', 'reviewer', 'admin'],

@@ -140,7 +140,7 @@ export async function urlListRoutes(app: TypedApp, deps: UrlListRouteDeps): Prom
   const curators = { roles: ['curator', 'admin'] as ('curator' | 'admin')[], tenant: 'none' as const };
 
   app.get(
-    '/v1/url-lists',
+    '',
     {
       config: { roles: ['curator', 'admin', 'authority'], tenant: 'none' },
       schema: {
@@ -154,7 +154,7 @@ export async function urlListRoutes(app: TypedApp, deps: UrlListRouteDeps): Prom
   );
 
   app.post(
-    '/v1/url-lists',
+    '',
     {
       config: curators,
       schema: {
@@ -195,7 +195,7 @@ export async function urlListRoutes(app: TypedApp, deps: UrlListRouteDeps): Prom
   );
 
   app.patch(
-    '/v1/url-lists/:bankId',
+    '/:bankId',
     {
       config: curators,
       schema: {
@@ -225,7 +225,7 @@ export async function urlListRoutes(app: TypedApp, deps: UrlListRouteDeps): Prom
   );
 
   app.get(
-    '/v1/url-lists/:bankId/entries',
+    '/:bankId/entries',
     {
       config: curators,
       schema: {
@@ -266,7 +266,7 @@ export async function urlListRoutes(app: TypedApp, deps: UrlListRouteDeps): Prom
   );
 
   app.post(
-    '/v1/url-lists/:bankId/entries',
+    '/:bankId/entries',
     {
       config: curators,
       schema: {
@@ -307,7 +307,7 @@ export async function urlListRoutes(app: TypedApp, deps: UrlListRouteDeps): Prom
   );
 
   app.post(
-    '/v1/url-lists/:bankId/entries/remove',
+    '/:bankId/entries/remove',
     {
       config: curators,
       schema: {
@@ -364,7 +364,7 @@ export async function urlListRoutes(app: TypedApp, deps: UrlListRouteDeps): Prom
       next(null, payload),
     );
     scoped.post(
-      '/v1/url-lists/:bankId/import',
+      '/:bankId/import',
       {
         config: curators,
         bodyLimit: deps.maxListBytes,
