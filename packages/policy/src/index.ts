@@ -13,3 +13,13 @@ export {
   type OrderSubject,
   type DecisionEvidence,
 } from './policy.js';
+export {
+  POLICY_ACTOR,
+  caseOpenedRecord,
+  classificationRecordedRecord,
+  orderIssuedRecord,
+  orderToOpen,
+  verdictRecordedRecord,
+  type AuditIntent,
+  type OrderToOpen,
+} from './records.js';

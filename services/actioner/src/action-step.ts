@@ -1,26 +1,20 @@
-import { Codecs } from '@mod/contracts';
-import {
-  appendAudit,
-  enqueueOrderIssued,
-  getOrder,
-  listBlockingSubscribers,
-  markSubmissionScanned,
-  openCase,
-  openOrder,
-  platformForHost,
-  recordVerdict,
-  toDatabaseError,
-  verdictRecorded,
-  withTransaction,
-  type OrderTopics,
-  type Pool,
-  type PoolClient,
-} from '@mod/db';
+import { Codecs, type Verdict } from '@mod/contracts';
+import { toDatabaseError } from '@mod/db';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
-import { evaluateVerdict, hostOf, ordersFollow, type PolicyConfig, type PolicyDecision } from '@mod/policy';
+import {
+  caseOpenedRecord,
+  evaluateVerdict,
+  hostOf,
+  orderIssuedRecord,
+  orderToOpen,
+  ordersFollow,
+  verdictRecordedRecord,
+  type PolicyConfig,
+  type PolicyDecision,
+} from '@mod/policy';
 import type { Counter, Logger } from '@mod/telemetry';
+import type { ActionStore, ActionTx } from './action-store.js';
 import { systemClock, type Clock } from './clock.js';
-import { checkVerdict } from './verdict-check.js';
 
 /** Test seams that simulate a crash at a precise point. */
 export interface ActionFaults {
@@ -29,23 +23,20 @@ export interface ActionFaults {
 }
 
 export interface ActionStepDeps {
-  db: Pool;
+  store: ActionStore;
   policy: PolicyConfig;
-  topics: OrderTopics;
-  orders: Counter<'kind'>;
+  orders: Pick<Counter<'kind'>, 'inc'>;
   logger: Logger;
   clock?: Clock;
   faults?: ActionFaults;
 }
-
-export const ACTOR = { kind: 'policy', id: 'actioner' } as const;
 
 /**
  * Opens the cases policy planned for a submission (a replay finds them open and adds nothing) and audits each
  * one, inside the caller's transaction.
  */
 export async function openPlannedCases(
-  c: PoolClient,
+  tx: Pick<ActionTx, 'openCase' | 'audit'>,
   o: {
     cases: PolicyDecision['cases'];
     evidence: PolicyDecision['evidence'];
@@ -57,7 +48,7 @@ export async function openPlannedCases(
   },
 ): Promise<void> {
   for (const planned of o.cases) {
-    const opened = await openCase(c, {
+    const opened = await tx.openCase({
       kind: planned.kind,
       submissionId: o.submissionId,
       orderIds: o.orderIds,
@@ -66,19 +57,20 @@ export async function openPlannedCases(
       policyVersion: o.policyVersion,
       createdAt: o.at,
     });
-    if (!opened.created) continue;
-    await appendAudit(c, {
-      actor: ACTOR,
-      action: `case.opened`,
-      tenantId: o.tenantId,
-      subject: { type: 'case', id: opened.id },
-      reason: `${planned.kind} case for ${planned.assignee}: ${planned.reason}`,
-      // The case row links the submission; the record names the orders only, so a submission's audit
-      // export stays the verdict and its orders.
-      evidence: { orderIds: o.orderIds, policyVersion: o.policyVersion },
-      versions: { policy: o.policyVersion },
-    });
+    if (opened.created) await tx.audit(caseOpenedRecord(planned, opened.id, o));
   }
+}
+
+/** Policy's decision on a verdict, with the targets it needs (subscribed ISPs, the hosting platform) looked up. */
+async function decideVerdict(tx: ActionTx, verdict: Verdict, policy: PolicyConfig, at: Date) {
+  const actionable = ordersFollow(verdict.hits);
+  const host = hostOf(verdict.url ?? (verdict.subject?.type === 'url' ? verdict.subject.value : null));
+  return evaluateVerdict(verdict, {
+    policy,
+    ispSubscribers: actionable ? await tx.blockingSubscribers() : [],
+    hostingPlatformTenantId: actionable && host !== null ? await tx.platformForHost(host) : null,
+    now: at,
+  });
 }
 
 /**
@@ -89,18 +81,19 @@ export async function openPlannedCases(
  */
 export function createActionStep(deps: ActionStepDeps) {
   const clock = deps.clock ?? systemClock;
+  const { policy } = deps;
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const claimed = Codecs.verdict.decode(m.value);
     let created = 0;
     try {
-      const outcome = await withTransaction(deps.db, async (c): Promise<StepOutcome> => {
-        if (await verdictRecorded(c, claimed.eventId))
+      const outcome = await deps.store.transaction(async (tx): Promise<StepOutcome> => {
+        if (await tx.verdictRecorded(claimed.eventId))
           return { kind: 'drop', reason: 'verdict already recorded' };
-        const checked = await checkVerdict(c, claimed);
+        const checked = await tx.checkVerdict(claimed);
         if (!checked.ok) return { kind: 'dlq', code: checked.code, message: checked.message };
         const verdict = checked.verdict;
-        if (!(await recordVerdict(c, verdict))) return { kind: 'drop', reason: 'verdict already recorded' };
-        await markSubmissionScanned(c, {
+        if (!(await tx.recordVerdict(verdict))) return { kind: 'drop', reason: 'verdict already recorded' };
+        await tx.markSubmissionScanned({
           id: verdict.submissionId,
           tenantId: verdict.tenantId,
           sha256: verdict.hashes.sha256,
@@ -108,89 +101,25 @@ export function createActionStep(deps: ActionStepDeps) {
           scannedAt: verdict.scannedAt,
         });
         const at = clock.now();
-        const actionable = ordersFollow(verdict.hits);
-        const host = hostOf(verdict.url ?? (verdict.subject?.type === 'url' ? verdict.subject.value : null));
-        const decision = evaluateVerdict(verdict, {
-          policy: deps.policy,
-          ispSubscribers: actionable ? await listBlockingSubscribers(c) : [],
-          hostingPlatformTenantId: actionable && host !== null ? await platformForHost(c, host) : null,
-          now: at,
-        });
-        await appendAudit(c, {
-          actor: ACTOR,
-          action: 'verdict.recorded',
-          tenantId: verdict.tenantId,
-          subject: { type: 'submission', id: verdict.submissionId },
-          reason: decision.outcome,
-          evidence: {
-            sha256: verdict.hashes.sha256,
-            hits: decision.evidence.hits.map((h) => ({
-              bankId: h.bankId,
-              entryId: h.entryId,
-              signal: h.signal,
-              distance: h.distance,
-              category: h.category,
-            })),
-            ...(decision.evidence.classification === undefined
-              ? {}
-              : { classification: decision.evidence.classification }),
-          },
-          versions: { policy: deps.policy.version, scanner: verdict.scannerVersion },
-        });
+        const decision = await decideVerdict(tx, verdict, policy, at);
+        await tx.audit(verdictRecordedRecord(verdict, decision, policy));
         const orderIds: string[] = [];
         for (const planned of decision.orders) {
-          const evidence = {
-            submissionId: verdict.submissionId,
-            sha256: verdict.hashes.sha256,
-            hits: decision.evidence.hits,
-            policyVersion: deps.policy.version,
-          };
-          const opened = await openOrder(c, {
-            kind: planned.kind,
-            subjectType: planned.subject.type,
-            subjectValue: planned.subject.value,
-            targetTenantId: planned.targetTenantId,
-            legalBasis: planned.legalBasis,
-            issuer: { kind: 'policy', id: deps.policy.version, bankIds: planned.bankIds },
-            deadlineAt: planned.deadlineAt,
-            evidence,
-            policyVersion: deps.policy.version,
-            submissionId: verdict.submissionId,
-            actor: 'actioner',
-            issuedAt: at,
-            renoticeIntervalMs: planned.renoticeIntervalMs,
-            verifyUrl: planned.verifyUrl,
-          });
+          const opened = await tx.openOrder(orderToOpen(planned, verdict, decision, policy, at));
           orderIds.push(opened.id);
           if (!opened.created) continue;
           created++;
           deps.orders.inc({ kind: planned.kind });
-          const order = await getOrder(c, opened.id, { all: true }, at);
-          if (order === null) throw new Error('order vanished inside its own transaction');
-          await enqueueOrderIssued(c, { topics: deps.topics, order, now: at });
-          await appendAudit(c, {
-            actor: ACTOR,
-            action: 'order.issued',
-            tenantId: planned.targetTenantId,
-            subject: { type: 'order', id: opened.id },
-            reason: `${planned.kind} order for ${planned.subject.type} ${planned.subject.value}`,
-            evidence: {
-              sha256: verdict.hashes.sha256,
-              submissionId: verdict.submissionId,
-              bankIds: planned.bankIds,
-              legalBasis: planned.legalBasis,
-              deadlineAt: planned.deadlineAt.toISOString(),
-            },
-            versions: { policy: deps.policy.version },
-          });
+          await tx.announceOrder(opened.id, at);
+          await tx.audit(orderIssuedRecord(planned, opened.id, verdict, policy));
         }
-        await openPlannedCases(c, {
+        await openPlannedCases(tx, {
           cases: decision.cases,
           evidence: decision.evidence,
           submissionId: verdict.submissionId,
           tenantId: verdict.tenantId,
           orderIds,
-          policyVersion: deps.policy.version,
+          policyVersion: policy.version,
           at,
         });
         deps.logger.info(

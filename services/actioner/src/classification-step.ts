@@ -1,16 +1,10 @@
 import { Codecs, ModError } from '@mod/contracts';
-import {
-  appendAudit,
-  recordSubmissionClassification,
-  submissionScanState,
-  toDatabaseError,
-  withTransaction,
-  type Pool,
-} from '@mod/db';
+import { toDatabaseError } from '@mod/db';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
-import { evaluateVerdict, type PolicyConfig } from '@mod/policy';
+import { classificationRecordedRecord, evaluateVerdict, type PolicyConfig } from '@mod/policy';
 import type { Counter, Logger } from '@mod/telemetry';
-import { ACTOR, openPlannedCases } from './action-step.js';
+import type { ActionStore } from './action-store.js';
+import { openPlannedCases } from './action-step.js';
 import { systemClock, type Clock } from './clock.js';
 
 /** Why the actioner refuses a classification: each code dead-letters it. */
@@ -22,10 +16,10 @@ export const ClassificationRefusal = {
 } as const;
 
 export interface ClassificationStepDeps {
-  db: Pool;
+  store: ActionStore;
   policy: PolicyConfig;
   /** Classifications by what they led to: review (a case), none, replay, matched (the list decided). */
-  outcomes: Counter<'outcome'>;
+  outcomes: Pick<Counter<'outcome'>, 'inc'>;
   logger: Logger;
   clock?: Clock;
 }
@@ -41,8 +35,8 @@ export function createClassificationStep(deps: ClassificationStepDeps) {
     const classified = Codecs.classified.decode(m.value);
     const { submissionId, tenantId, sha256, classification } = classified;
     try {
-      return await withTransaction(deps.db, async (c): Promise<StepOutcome> => {
-        const state = await submissionScanState(c, submissionId);
+      return await deps.store.transaction(async (tx): Promise<StepOutcome> => {
+        const state = await tx.scanState(submissionId);
         if (state === null)
           return {
             kind: 'dlq',
@@ -72,7 +66,7 @@ export function createClassificationStep(deps: ClassificationStepDeps) {
           };
         }
         if (
-          !(await recordSubmissionClassification(c, {
+          !(await tx.recordClassification({
             id: submissionId,
             tenantId,
             sha256,
@@ -86,22 +80,8 @@ export function createClassificationStep(deps: ClassificationStepDeps) {
           { hits: [], hashes: { sha256 }, classification },
           { policy: deps.policy, ispSubscribers: [], hostingPlatformTenantId: null, now: at },
         );
-        await appendAudit(c, {
-          actor: ACTOR,
-          action: 'classification.recorded',
-          tenantId,
-          subject: { type: 'submission', id: submissionId },
-          reason: decision.outcome,
-          evidence: {
-            sha256,
-            ...(decision.evidence.classification === undefined
-              ? {}
-              : { classification: decision.evidence.classification }),
-            models: classification.models.map((x) => ({ id: x.id, version: x.version, sha256: x.sha256 })),
-          },
-          versions: { policy: deps.policy.version, classifier: classified.classifierVersion },
-        });
-        await openPlannedCases(c, {
+        await tx.audit(classificationRecordedRecord(classified, decision, deps.policy));
+        await openPlannedCases(tx, {
           cases: decision.cases,
           evidence: decision.evidence,
           submissionId,

@@ -30,3 +30,4 @@ export {
 } from './webhook-signing.js';
 export { createSafeBodyFetcher } from './safe-verifier.js';
 export { createSafeWebhookSender, type SafeWebhookSenderOptions } from './webhook-sender.js';
+export { createPgActionStore, type ActionStore, type ActionTx } from './action-store.js';

@@ -4,6 +4,7 @@ import type { OrderTopics } from '@mod/db';
 import type { ConsumerRunner, RelayLoop } from '@mod/kafka';
 import type { PolicyConfig } from '@mod/policy';
 import { Counter, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import { createPgActionStore } from './action-store.js';
 import { createActionStep, type ActionFaults } from './action-step.js';
 import { createClassificationStep } from './classification-step.js';
 import { systemClock, type Clock } from './clock.js';
@@ -60,6 +61,7 @@ export function createActionerService(
   });
   const { topics, kafka, db, tracing } = worker;
   const orderTopics: OrderTopics = { prefix: config.TOPIC_PREFIX };
+  const store = createPgActionStore(db, orderTopics);
   const clock = options.clock ?? systemClock;
   const orders = new Counter({
     name: 'mod_actioner_orders_total',
@@ -140,9 +142,8 @@ export function createActionerService(
         topics: [topics.verdicts],
         stepName: 'action',
         step: createActionStep({
-          db,
+          store,
           policy,
-          topics: orderTopics,
           orders,
           logger,
           clock,
@@ -155,7 +156,7 @@ export function createActionerService(
         topics: [topics.classifications],
         stepName: 'classification',
         step: createClassificationStep({
-          db,
+          store,
           policy,
           outcomes: classificationOutcomes,
           logger,

@@ -1,0 +1,97 @@
+import type { Verdict } from '@mod/contracts';
+import {
+  appendAudit,
+  enqueueOrderIssued,
+  getOrder,
+  listBlockingSubscribers,
+  markSubmissionScanned,
+  openCase,
+  openOrder,
+  platformForHost,
+  recordSubmissionClassification,
+  recordVerdict,
+  submissionScanState,
+  verdictRecorded,
+  withTransaction,
+  type CaseInput,
+  type OrderTopics,
+  type Pool,
+  type SubmissionScanState,
+} from '@mod/db';
+import type { AuditIntent, OrderToOpen } from '@mod/policy';
+import { checkVerdict, type VerdictCheck } from './verdict-check.js';
+
+/**
+ * What the actioner's steps read and write, inside one transaction: everything a step does through `tx` commits
+ * together or not at all, and messages to publish are enqueued (outbox), never sent from inside it.
+ */
+export interface ActionTx {
+  verdictRecorded(eventId: string): Promise<boolean>;
+  /** The verdict as far as the database confirms it (hit metadata from the banks, never from the message). */
+  checkVerdict(claimed: Verdict): Promise<VerdictCheck>;
+  /** Records the verdict; false when it was recorded before (a replay). */
+  recordVerdict(verdict: Verdict): Promise<boolean>;
+  markSubmissionScanned(s: {
+    id: string;
+    tenantId: string;
+    sha256: string;
+    decision: string;
+    scannedAt: string;
+  }): Promise<void>;
+  /** ISPs subscribed to blocking requests. */
+  blockingSubscribers(): Promise<string[]>;
+  /** The platform tenant hosting `host`, if one declared it. */
+  platformForHost(host: string): Promise<string | null>;
+  /** Opens the order, or finds the open order it folds into (`created: false`). */
+  openOrder(order: OrderToOpen): Promise<{ id: string; created: boolean }>;
+  /** Enqueues a new order's announcement: the blocking/takedown message and the target's webhook. */
+  announceOrder(orderId: string, at: Date): Promise<void>;
+  /** Opens a case for people, or finds the one of the same submission and kind (`created: false`). */
+  openCase(c: CaseInput): Promise<{ id: string; created: boolean }>;
+  audit(record: AuditIntent): Promise<void>;
+  /** Where a submission stands (null: no intake or worker recorded it). */
+  scanState(submissionId: string): Promise<SubmissionScanState | null>;
+  /** Records a classifier result once; false when one was recorded before. */
+  recordClassification(c: {
+    id: string;
+    tenantId: string;
+    sha256: string;
+    classification: unknown;
+    classifiedAt: string;
+  }): Promise<boolean>;
+}
+
+export interface ActionStore {
+  transaction<T>(work: (tx: ActionTx) => Promise<T>): Promise<T>;
+}
+
+/** The actioner's store on PostgreSQL: one database transaction per `transaction`. */
+export function createPgActionStore(db: Pool, topics: OrderTopics): ActionStore {
+  return {
+    transaction: (work) =>
+      withTransaction(db, (c) =>
+        work({
+          verdictRecorded: (eventId) => verdictRecorded(c, eventId),
+          checkVerdict: (claimed) => checkVerdict(c, claimed),
+          recordVerdict: (verdict) => recordVerdict(c, verdict),
+          markSubmissionScanned: async (s) => {
+            await markSubmissionScanned(c, s);
+          },
+          blockingSubscribers: () => listBlockingSubscribers(c),
+          platformForHost: (host) => platformForHost(c, host),
+          openOrder: (order) => openOrder(c, order),
+          announceOrder: async (orderId, at) => {
+            const order = await getOrder(c, orderId, { all: true }, at);
+            if (order === null) throw new Error('order vanished inside its own transaction');
+            await enqueueOrderIssued(c, { topics, order, now: at });
+          },
+          openCase: (input) => openCase(c, input),
+          audit: async (record) => {
+            await appendAudit(c, record);
+          },
+          scanState: (submissionId) => submissionScanState(c, submissionId),
+          recordClassification: (input) => recordSubmissionClassification(c, input),
+        }),
+      ),
+  };
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { Verdict } from '@mod/contracts';
+import type { CaseInput, SubmissionScanState } from '@mod/db';
+import type { AuditIntent, OrderToOpen } from '@mod/policy';
+import type { ActionStore, ActionTx } from './action-store.js';
+import { VerdictRefusal } from './verdict-check.js';
+
+/** What the in-memory store holds; a transaction works on a copy that replaces it only on success. */
+export interface MemoryState {
+  submissions: Map<string, SubmissionScanState & { classification?: unknown }>;
+  verdicts: Map<string, Verdict>;
+  orders: { id: string; order: OrderToOpen }[];
+  announced: string[];
+  cases: { id: string; input: CaseInput }[];
+  audit: AuditIntent[];
+  subscribers: string[];
+  platformHosts: Map<string, string>;
+}
+
+function copy(s: MemoryState): MemoryState {
+  return {
+    submissions: new Map([...s.submissions].map(([k, v]) => [k, { ...v }])),
+    verdicts: new Map(s.verdicts),
+    orders: [...s.orders],
+    announced: [...s.announced],
+    cases: [...s.cases],
+    audit: [...s.audit],
+    subscribers: [...s.subscribers],
+    platformHosts: new Map(s.platformHosts),
+  };
+}
+
+/**
+ * The actioner's store in memory, for unit tests of its steps: all-or-nothing transactions, orders folding into
+ * the open order of the same kind, subject and target, one case per submission and kind. The verdict check is the
+ * database's first two (the submission exists and is the verdict's tenant's); the rest is tested on PostgreSQL.
+ * `failOn` makes an operation throw, as a database outage would, after the work before it.
+ */
+export function memoryActionStore(initial: Partial<MemoryState> = {}) {
+  let state: MemoryState = {
+    submissions: new Map(),
+    verdicts: new Map(),
+    orders: [],
+    announced: [],
+    cases: [],
+    audit: [],
+    subscribers: [],
+    platformHosts: new Map(),
+    ...initial,
+  };
+  const faults: { failOn?: keyof ActionTx } = {};
+  const fault = (op: keyof ActionTx) => {
+    if (faults.failOn === op) throw new Error(`connection terminated during ${op}`);
+  };
+
+  const store: ActionStore = {
+    async transaction(work) {
+      const s = copy(state);
+      const tx: ActionTx = {
+        verdictRecorded: async (eventId) => (fault('verdictRecorded'), s.verdicts.has(eventId)),
+        async checkVerdict(claimed) {
+          fault('checkVerdict');
+          const sub = s.submissions.get(claimed.submissionId);
+          if (sub === undefined)
+            return { ok: false, code: VerdictRefusal.UnknownSubmission, message: 'no such submission' };
+          if (sub.tenantId !== claimed.tenantId)
+            return { ok: false, code: VerdictRefusal.TenantMismatch, message: 'another tenant' };
+          return { ok: true, verdict: claimed };
+        },
+        async recordVerdict(v) {
+          fault('recordVerdict');
+          if (s.verdicts.has(v.eventId)) return false;
+          s.verdicts.set(v.eventId, v);
+          return true;
+        },
+        async markSubmissionScanned(x) {
+          fault('markSubmissionScanned');
+          const sub = s.submissions.get(x.id);
+          if (sub !== undefined && sub.tenantId === x.tenantId)
+            Object.assign(sub, { status: 'scanned', decision: x.decision, sha256: x.sha256 });
+        },
+        blockingSubscribers: async () => (fault('blockingSubscribers'), [...s.subscribers]),
+        platformForHost: async (host) => (fault('platformForHost'), s.platformHosts.get(host) ?? null),
+        async openOrder(order) {
+          fault('openOrder');
+          const open = s.orders.find(
+            (o) =>
+              o.order.kind === order.kind &&
+              o.order.subjectType === order.subjectType &&
+              o.order.subjectValue === order.subjectValue &&
+              o.order.targetTenantId === order.targetTenantId,
+          );
+          if (open !== undefined) return { id: open.id, created: false };
+          const id = randomUUID();
+          s.orders.push({ id, order });
+          return { id, created: true };
+        },
+        async announceOrder(orderId) {
+          fault('announceOrder');
+          s.announced.push(orderId);
+        },
+        async openCase(input) {
+          fault('openCase');
+          const open = s.cases.find(
+            (c) => c.input.submissionId === input.submissionId && c.input.kind === input.kind,
+          );
+          if (open !== undefined) return { id: open.id, created: false };
+          const id = randomUUID();
+          s.cases.push({ id, input });
+          return { id, created: true };
+        },
+        async audit(record) {
+          fault('audit');
+          s.audit.push(record);
+        },
+        scanState: async (id) => {
+          fault('scanState');
+          const sub = s.submissions.get(id);
+          return sub === undefined ? null : { ...sub };
+        },
+        async recordClassification(x) {
+          fault('recordClassification');
+          const sub = s.submissions.get(x.id);
+          if (sub === undefined || sub.classifiedAt !== null) return false;
+          Object.assign(sub, { classifiedAt: x.classifiedAt, classification: x.classification });
+          return true;
+        },
+      };
+      const result = await work(tx);
+      state = s;
+      return result;
+    },
+  };
+  return { store, state: () => state, faults };
+}
