@@ -3,9 +3,12 @@ import { Roles, TenantFieldRules, TenantKinds } from '@mod/db';
 import { Timestamp, Uuid } from './common.js';
 
 /**
- * Schemas shared by the tenant, key and certificate routes (admin.ts, account.ts). Field rules come from
+ * Schemas shared by the tenant, key and certificate routes (admin-*.ts, account.ts). Field rules come from
  * `@mod/db` (`TenantFieldRules`), which modctl checks its arguments against too.
  */
+
+/** The access rule of every administration route: admins only; the data is no tenant's. */
+export const ADMIN_ROUTE = { roles: ['admin'], tenant: 'none' } as const;
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 

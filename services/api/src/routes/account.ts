@@ -2,8 +2,8 @@ import { Type } from '@fastify/type-provider-typebox';
 import { listApiKeys } from '@mod/db';
 import { principalOf, scopeOf } from '../auth.js';
 import { KeyBody, KeyIdParams, RoleSchema, TenantId } from './access-schemas.js';
-import { revokeKeyAudited } from './admin.js';
 import { ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
+import { revokeKeyAudited } from './credentials.js';
 
 const EVERY_ROLE = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'] as const;
 /** Self-service: every role, own tenant only (no oversight role reaches another tenant's keys here). */

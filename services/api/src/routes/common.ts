@@ -6,7 +6,7 @@ import {
   type TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
 import { topicNames } from '@mod/contracts';
-import type { PendingMedia, Pool } from '@mod/db';
+import type { PendingMedia, Pool, Principal } from '@mod/db';
 import type { Producer } from '@mod/kafka';
 
 export { ORDER_OVERSIGHT_ROLES, ORDER_READERS } from '../authz.js';
@@ -57,6 +57,13 @@ export async function registerParts<D extends RouteDeps>(
   const { prefix: _prefix, ...partDeps } = deps as D & { prefix?: string };
   for (const part of parts) await app.register(part, partDeps as D);
 }
+
+/** Whom an audit record of a caller's change names: the calling key (or certificate), its role and tenant. */
+export const auditActor = (p: Principal) => ({
+  actor: { kind: 'user' as const, id: p.keyId },
+  role: p.role,
+  tenantId: p.tenantId,
+});
 
 export const ErrorBody = Type.Object(
   { error: Type.Object({ code: Type.String(), message: Type.String() }) },

@@ -1,0 +1,94 @@
+import { Type } from '@fastify/type-provider-typebox';
+import {
+  appendAudit,
+  getTenant,
+  normaliseFingerprint,
+  registerClientCertificate,
+  revokeClientCertificate,
+  withTransaction,
+} from '@mod/db';
+import { principalOf } from '../auth.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { ADMIN_ROUTE, CertificateBody, ExpiresAt, Label, TenantIdParams } from './access-schemas.js';
+import { auditActor, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { CERTIFICATE_TENANT_KINDS, expiryOrNull } from './credentials.js';
+
+/** Client certificates (mTLS) of ISP tenants: register one by its fingerprint, revoke it. */
+export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  app.post(
+    '/tenants/:tenantId/certificates',
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        description:
+          'Maps a client certificate (SHA-256 fingerprint of its DER bytes) to an ISP tenant for mTLS.',
+        params: TenantIdParams,
+        body: Type.Object(
+          {
+            fingerprintSha256: Type.String({ minLength: 64, maxLength: 100, pattern: '^[0-9A-Fa-f: ]+$' }),
+            label: Type.Optional(Label),
+            expiresAt: Type.Optional(ExpiresAt),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: CertificateBody, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const b = req.body;
+      const expiresAt = expiryOrNull(b.expiresAt, deps.now());
+      const fingerprint = normaliseFingerprint(b.fingerprintSha256);
+      if (fingerprint === null)
+        throw badRequest('MOD_ERR_API_BAD_FINGERPRINT', 'fingerprintSha256 must be 32 bytes of hex');
+      const cert = await withTransaction(deps.db, async (c) => {
+        const tenant = await getTenant(c, req.params.tenantId);
+        if (tenant === null) throw notFound('tenant');
+        if (!CERTIFICATE_TENANT_KINDS.includes(tenant.kind))
+          throw badRequest('MOD_ERR_API_ROLE_NOT_FOR_TENANT', 'client certificates are for ISP tenants');
+        const registered = await registerClientCertificate(c, {
+          tenantId: tenant.id,
+          fingerprintSha256: fingerprint,
+          role: 'isp',
+          ...(b.label === undefined ? {} : { label: b.label }),
+          expiresAt,
+          createdBy: p.keyId,
+        });
+        if (registered === null) throw conflict('this certificate is already registered');
+        await appendAudit(c, {
+          ...auditActor(p),
+          action: 'certificate.registered',
+          subject: { type: 'client_certificate', id: registered.id },
+          evidence: { tenantId: tenant.id, fingerprintSha256: fingerprint },
+        });
+        return registered;
+      });
+      return reply.code(201).send(cert);
+    },
+  );
+
+  app.post(
+    '/certificates/:certificateId/revoke',
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        params: Type.Object({ certificateId: Uuid }, { additionalProperties: false }),
+        response: { 200: CertificateBody, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return withTransaction(deps.db, async (c) => {
+        const cert = await revokeClientCertificate(c, req.params.certificateId, deps.now());
+        if (cert === null) throw notFound('certificate');
+        await appendAudit(c, {
+          ...auditActor(p),
+          action: 'certificate.revoked',
+          subject: { type: 'client_certificate', id: cert.id },
+          evidence: { tenantId: cert.tenantId },
+        });
+        return cert;
+      });
+    },
+  );
+}

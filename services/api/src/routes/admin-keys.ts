@@ -1,0 +1,139 @@
+import { Type } from '@fastify/type-provider-typebox';
+import {
+  appendAudit,
+  createApiKey,
+  getApiKey,
+  getTenant,
+  listApiKeys,
+  setApiKeyRole,
+  withTransaction,
+} from '@mod/db';
+import { principalOf } from '../auth.js';
+import { notFound } from '../errors.js';
+import {
+  ADMIN_ROUTE,
+  ExpiresAt,
+  KeyBody,
+  KeyIdParams,
+  Label,
+  NewKeyBody,
+  RoleSchema,
+  TenantIdParams,
+} from './access-schemas.js';
+import { auditActor, ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
+import { expiryOrNull, requireRoleFor, revokeKeyAudited } from './credentials.js';
+
+/** API keys of any tenant: list, create (the secret is shown once), revoke, change the role. */
+export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  app.get(
+    '/tenants/:tenantId/keys',
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        params: TenantIdParams,
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ keys: Type.Array(KeyBody) }), ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      if ((await getTenant(deps.db, req.params.tenantId)) === null) throw notFound('tenant');
+      return { keys: await listApiKeys(deps.db, req.params.tenantId, req.query.limit ?? MAX_PAGE) };
+    },
+  );
+
+  app.post(
+    '/tenants/:tenantId/keys',
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        params: TenantIdParams,
+        body: Type.Object(
+          { role: RoleSchema, label: Type.Optional(Label), expiresAt: Type.Optional(ExpiresAt) },
+          { additionalProperties: false },
+        ),
+        response: { 201: NewKeyBody, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const b = req.body;
+      const expiresAt = expiryOrNull(b.expiresAt, deps.now());
+      const created = await withTransaction(deps.db, async (c) => {
+        const tenant = await getTenant(c, req.params.tenantId);
+        if (tenant === null) throw notFound('tenant');
+        requireRoleFor(tenant.kind, b.role);
+        const key = await createApiKey(c, {
+          tenantId: tenant.id,
+          role: b.role,
+          ...(b.label === undefined ? {} : { label: b.label }),
+          expiresAt,
+          createdBy: p.keyId,
+        });
+        await appendAudit(c, {
+          ...auditActor(p),
+          action: 'key.created',
+          subject: { type: 'api_key', id: key.id },
+          evidence: {
+            tenantId: tenant.id,
+            role: b.role,
+            prefix: key.prefix,
+            expiresAt: expiresAt?.toISOString() ?? null,
+          },
+        });
+        return {
+          id: key.id,
+          tenantId: tenant.id,
+          role: b.role,
+          prefix: key.prefix,
+          key: key.key,
+          expiresAt: expiresAt?.toISOString() ?? null,
+        };
+      });
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.post(
+    '/keys/:keyId/revoke',
+    {
+      config: ADMIN_ROUTE,
+      schema: { params: KeyIdParams, response: { 200: KeyBody, ...ErrorResponses } },
+    },
+    async (req) => revokeKeyAudited(deps, principalOf(req), req.params.keyId, deps.now(), null),
+  );
+
+  app.patch(
+    '/keys/:keyId',
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        params: KeyIdParams,
+        body: Type.Object({ role: RoleSchema }, { additionalProperties: false }),
+        response: { 200: KeyBody, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return withTransaction(deps.db, async (c) => {
+        const key = await getApiKey(c, req.params.keyId);
+        const tenant = key === null ? null : await getTenant(c, key.tenantId);
+        if (key === null || tenant === null) throw notFound('key');
+        requireRoleFor(tenant.kind, req.body.role);
+        const changed = await setApiKeyRole(c, key.id, req.body.role);
+        if (changed === null) throw notFound('key');
+        if (changed.previousRole !== changed.key.role) {
+          await appendAudit(c, {
+            ...auditActor(p),
+            action: 'key.role_changed',
+            subject: { type: 'api_key', id: key.id },
+            evidence: { tenantId: key.tenantId, from: changed.previousRole, to: changed.key.role },
+          });
+        }
+        return changed.key;
+      });
+    },
+  );
+}

@@ -1,0 +1,122 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { appendAudit, createTenant, listTenants, updateTenant, withTransaction } from '@mod/db';
+import { principalOf } from '../auth.js';
+import { conflict, notFound } from '../errors.js';
+import {
+  ADMIN_ROUTE,
+  TenantBody,
+  TenantId,
+  TenantIdParams,
+  TenantKindSchema,
+  TenantName,
+} from './access-schemas.js';
+import { auditActor, ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
+
+/** Tenants: list them a page at a time, create one, change its name, blocking subscription or switch it off. */
+export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  app.get(
+    '/tenants',
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+            after: Type.Optional(TenantId),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            tenants: Type.Array(TenantBody),
+            nextAfter: Type.Union([TenantId, Type.Null()]),
+          }),
+          ...ErrorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const limit = req.query.limit ?? 50;
+      const tenants = await listTenants(deps.db, {
+        limit,
+        ...(req.query.after === undefined ? {} : { after: req.query.after }),
+      });
+      return { tenants, nextAfter: tenants.length === limit ? (tenants.at(-1)?.id ?? null) : null };
+    },
+  );
+
+  app.post(
+    '/tenants',
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        body: Type.Object(
+          {
+            id: TenantId,
+            kind: TenantKindSchema,
+            name: TenantName,
+            subscribedToBlocking: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: TenantBody, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const b = req.body;
+      const tenant = await withTransaction(deps.db, async (c) => {
+        const t = await createTenant(c, {
+          id: b.id,
+          kind: b.kind,
+          name: b.name,
+          subscribedToBlocking: b.subscribedToBlocking ?? false,
+        });
+        if (t === null) throw conflict('a tenant with this id exists');
+        await appendAudit(c, {
+          ...auditActor(p),
+          action: 'tenant.created',
+          subject: { type: 'tenant', id: t.id },
+          evidence: { kind: t.kind },
+        });
+        return t;
+      });
+      return reply.code(201).send(tenant);
+    },
+  );
+
+  app.patch(
+    '/tenants/:tenantId',
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        params: TenantIdParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(TenantName),
+            subscribedToBlocking: Type.Optional(Type.Boolean()),
+            disabled: Type.Optional(
+              Type.Boolean({ description: 'true: none of its credentials authenticate' }),
+            ),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: TenantBody, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return withTransaction(deps.db, async (c) => {
+        const changed = await updateTenant(c, req.params.tenantId, req.body, deps.now());
+        if (changed === null) throw notFound('tenant');
+        await appendAudit(c, {
+          ...auditActor(p),
+          action: 'tenant.changed',
+          subject: { type: 'tenant', id: req.params.tenantId },
+          evidence: { change: { ...req.body } },
+        });
+        return changed.after;
+      });
+    },
+  );
+}
