@@ -5,7 +5,8 @@ import {
   type MessagesStream,
 } from '@platformatic/kafka';
 import type { Logger } from '@mod/telemetry';
-import { deleteGroups, type Kafka } from './client.js';
+import { deleteGroups } from './admin.js';
+import type { Kafka } from './client.js';
 
 /** A record of a followed topic. */
 export interface FollowedRecord {

@@ -1,33 +1,31 @@
 export {
-  alterTopicConfig,
-  applyAcls,
   closeKafka,
   createKafka,
-  createProducer,
   createServiceKafka,
   credentialsFromConfig,
+  groupInstanceIdFor,
+  pingKafka,
+  type Kafka,
+  type KafkaCredentials,
+  type KafkaEnvConfig,
+  type KafkaOptions,
+} from './client.js';
+export { createProducer, type OutgoingMessage, type Producer } from './producer.js';
+export {
+  alterTopicConfig,
+  applyAcls,
   deleteGroups,
   deleteTopics,
   ensureTopics,
-  groupInstanceIdFor,
-  largestMediaBytes,
   listTopics,
-  pingKafka,
-  publishMedia,
   removeAcls,
   requireTopics,
   STARTUP_TOPICS_WAIT_MS,
   topicEndOffsets,
   topicMaxMessageBytes,
   type EnsureTopicsOptions,
-  type Kafka,
-  type KafkaCredentials,
-  type KafkaEnvConfig,
-  type KafkaOptions,
-  type MediaMessage,
-  type OutgoingMessage,
-  type Producer,
-} from './client.js';
+} from './admin.js';
+export { largestMediaBytes, publishMedia, type MediaMessage } from './media.js';
 export {
   createConsumerRunner,
   outcomeOfError,

@@ -4,7 +4,8 @@ import {
   MessagesStreamModes,
   type Message,
 } from '@platformatic/kafka';
-import { withAdmin, waitForLeaders, type Kafka } from './client.js';
+import { withAdmin, waitForLeaders } from './admin.js';
+import type { Kafka } from './client.js';
 
 /** A record as read back by tests and operators' tools: key as text, the first value of each header. */
 export interface ReadRecord {

@@ -8,7 +8,7 @@ import {
   type Logger,
   type Tracer,
 } from '@mod/telemetry';
-import type { Producer } from './client.js';
+import type { Producer } from './producer.js';
 
 /** A committed outbox row (`@mod/db` `OutboxMessage`): published as the JSON of its payload. */
 export interface OutboxRow {

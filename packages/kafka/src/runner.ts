@@ -21,7 +21,8 @@ import {
   type StepMetrics,
   type Tracer,
 } from '@mod/telemetry';
-import type { Kafka, Producer } from './client.js';
+import type { Kafka } from './client.js';
+import type { Producer } from './producer.js';
 
 /** What a pipeline step decided for one message. The runner owns offsets, dead letters and retries. */
 export type StepOutcome =

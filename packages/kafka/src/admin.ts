@@ -1,0 +1,228 @@
+import {
+  Admin as PlatformaticAdmin,
+  AclOperations,
+  AclPermissionTypes,
+  ConfigResourceTypes,
+  ResourcePatternTypes,
+  ResourceTypes,
+  type Acl,
+} from '@platformatic/kafka';
+import { ModError, type AclBinding, type TopicSpec } from '@mod/contracts';
+import type { Kafka } from './client.js';
+import { errorText } from './errors.js';
+
+/** A short-lived admin client for one task, closed after it. */
+export async function withAdmin<T>(kafka: Kafka, use: (admin: PlatformaticAdmin) => Promise<T>): Promise<T> {
+  const admin = new PlatformaticAdmin(kafka.base);
+  try {
+    return await use(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Whether an error says the topic exists already (a concurrent creation), in any of the client's forms. */
+const alreadyExists = (err: unknown): boolean => /already exists/i.test(errorText(err));
+
+export interface EnsureTopicsOptions {
+  /** Replicas of each new topic's partitions. Default: the cluster's `default.replication.factor`. */
+  replicationFactor?: number;
+  /** Largest record batch each new topic accepts, bytes. Default 16 MiB. */
+  maxMessageBytes?: number;
+}
+
+/**
+ * Creates missing topics with their retention and cleanup policy; existing topics are left as they are. Needs
+ * the right to create them: the operator's admin principal (`modctl kafka setup`), or the actioner for the
+ * partners' outbound topics.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  specs: readonly TopicSpec[],
+  options: EnsureTopicsOptions = {},
+): Promise<string[]> {
+  return withAdmin(kafka, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    const created: string[] = [];
+    for (const s of missing) {
+      try {
+        await admin.createTopics({
+          topics: [s.name],
+          partitions: s.partitions,
+          // -1: the cluster's default.replication.factor (1 on one node, 3 on the local cluster).
+          replicas: options.replicationFactor ?? -1,
+          configs: [
+            { name: 'retention.ms', value: String(s.retentionMs) },
+            { name: 'cleanup.policy', value: s.cleanupPolicy },
+            { name: 'max.message.bytes', value: String(options.maxMessageBytes ?? 16 * 1024 * 1024) },
+          ],
+        });
+        created.push(s.name);
+      } catch (err) {
+        if (!alreadyExists(err)) throw err;
+      }
+    }
+    if (created.length > 0) await waitForLeaders(admin, created);
+    return created;
+  });
+}
+
+/** Waits (up to 10 s) until every partition of the topics has a leader, so the first produce finds one. */
+export async function waitForLeaders(admin: PlatformaticAdmin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const metadata = await admin.metadata({ topics, forceUpdate: true });
+    const led = topics.every((t) => {
+      const partitions = metadata.topics.get(t)?.partitions ?? [];
+      return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+    });
+    if (led || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * How long a service's start-up waits for its topics, their leaders and its ACLs (`requireTopics` `waitMs`): it
+ * may start together with the broker and `modctl kafka setup` (the demo, compose, a fresh cluster).
+ */
+export const STARTUP_TOPICS_WAIT_MS = 60_000;
+
+/**
+ * Start-up check of a service: every topic it uses exists (services cannot create internal topics: the operator
+ * does, with `modctl kafka setup`), and has its partitions' leaders. Throws one error naming every missing topic.
+ * With `waitMs`, a service started together with its broker and the set-up job (compose, Kubernetes, the demo)
+ * waits that long for the topics, their leaders and its ACLs, instead of exiting; it says once that it waits.
+ */
+export async function requireTopics(
+  kafka: Kafka,
+  names: readonly string[],
+  o: { waitMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + (o.waitMs ?? 0);
+  for (let attempt = 0; ; attempt++) {
+    const missing = await withAdmin(kafka, async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const absent = names.filter((n) => !existing.has(n));
+      if (absent.length === 0) await waitForLeaders(admin, [...names]);
+      return absent;
+    });
+    if (missing.length === 0) return;
+    const message = `topics missing or not visible to this principal: ${missing.join(', ')} (create them with \`modctl kafka setup\`)`;
+    if (Date.now() >= deadline)
+      throw new ModError('MOD_ERR_KAFKA_TOPIC_MISSING', message, { retriable: true });
+    if (attempt === 0) kafka.logger.warn({ missing, waitMs: o.waitMs }, 'waiting for topics');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Topics this principal can see (DESCRIBE), filtered. */
+export async function listTopics(kafka: Kafka, keep: (name: string) => boolean): Promise<string[]> {
+  return (await withAdmin(kafka, (admin) => admin.listTopics())).filter(keep).sort();
+}
+
+/** The largest record batch a topic accepts (`max.message.bytes`, the topic's or the broker's default). */
+export async function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise<number> {
+  return withAdmin(kafka, async (admin) => {
+    const [description] = await admin.describeConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configurationKeys: ['max.message.bytes'],
+        },
+      ],
+    });
+    const value = description?.configs.find((e) => e.name === 'max.message.bytes')?.value;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new ModError('MOD_ERR_KAFKA_TOPIC_CONFIG', `topic ${topic} has no max.message.bytes`, {
+        retriable: true,
+      });
+    return n;
+  });
+}
+
+/**
+ * Sets topic-level configuration (operators and tests: e.g. a topic's `max.message.bytes`), leaving the topic's
+ * other settings as they are. Admin principal.
+ */
+export async function alterTopicConfig(
+  kafka: Kafka,
+  topic: string,
+  entries: Readonly<Record<string, string>>,
+): Promise<void> {
+  await withAdmin(kafka, (admin) =>
+    admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: Object.entries(entries).map(([name, value]) => ({ name, configOperation: 0, value })),
+        },
+      ],
+    }),
+  );
+}
+
+const OPERATIONS = {
+  read: AclOperations.READ,
+  write: AclOperations.WRITE,
+  create: AclOperations.CREATE,
+  describe: AclOperations.DESCRIBE,
+  'describe-configs': AclOperations.DESCRIBE_CONFIGS,
+  delete: AclOperations.DELETE,
+} as const satisfies Record<AclBinding['operation'], number>;
+
+/** An ALLOW binding as the client takes it (to create, or as an exact filter to delete). */
+const kafkaAcl = (b: AclBinding): Acl => ({
+  resourceType: b.resourceType === 'topic' ? ResourceTypes.TOPIC : ResourceTypes.GROUP,
+  resourceName: b.name,
+  resourcePatternType:
+    b.patternType === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
+  principal: b.principal,
+  host: '*',
+  operation: OPERATIONS[b.operation],
+  permissionType: AclPermissionTypes.ALLOW,
+});
+
+/** Creates ALLOW bindings (creating an existing binding again changes nothing). Needs the admin principal. */
+export async function applyAcls(kafka: Kafka, bindings: readonly AclBinding[]): Promise<void> {
+  if (bindings.length === 0) return;
+  await withAdmin(kafka, (admin) => admin.createAcls({ creations: bindings.map(kafkaAcl) }));
+}
+
+/** Deletes bindings (e.g. when a partner's access ends). Needs the admin principal. */
+export async function removeAcls(kafka: Kafka, bindings: readonly AclBinding[]): Promise<void> {
+  if (bindings.length === 0) return;
+  await withAdmin(kafka, (admin) => admin.deleteAcls({ filters: bindings.map(kafkaAcl) }));
+}
+
+/**
+ * The next offset of every partition of a topic (where a reader that wants only what comes next starts). On a
+ * broker that has just started or a topic just created, waits for the partitions' leaders first (a service
+ * started together with its broker, as the demo does, must not exit on NOT_LEADER_OR_FOLLOWER).
+ */
+export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, string>> {
+  return withAdmin(kafka, async (admin) => {
+    await waitForLeaders(admin, [topic]);
+    const metadata = await admin.metadata({ topics: [topic] });
+    const partitions = metadata.topics.get(topic)?.partitions ?? [];
+    const [listed] = await admin.listOffsets({
+      topics: [
+        { name: topic, partitions: partitions.map((_, i) => ({ partitionIndex: i, timestamp: -1n })) },
+      ],
+    });
+    return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, p.offset.toString()]));
+  });
+}
+
+/** Deletes topics (tests clean up after themselves). Admin principal. */
+export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
+  if (topics.length > 0) await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [...topics] }));
+}
+
+/** Deletes consumer groups (a follower's throwaway group at stop); a group still in use is left alone. */
+export async function deleteGroups(kafka: Kafka, groups: readonly string[]): Promise<void> {
+  await withAdmin(kafka, (admin) => admin.deleteGroups({ groups: [...groups] })).catch(() => undefined);
+}
