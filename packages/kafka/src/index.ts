@@ -26,16 +26,8 @@ export {
   type EnsureTopicsOptions,
 } from './admin.js';
 export { largestMediaBytes, publishMedia, type MediaMessage } from './media.js';
-export {
-  createConsumerRunner,
-  outcomeOfError,
-  ok,
-  type StepOutcome,
-  type Step,
-  type ConsumedMessage,
-  type ConsumerRunner,
-  type ConsumerRunnerOptions,
-} from './runner.js';
+export { createConsumerRunner, type ConsumerRunner, type ConsumerRunnerOptions } from './runner.js';
+export { outcomeOfError, ok, type StepOutcome, type Step, type ConsumedMessage } from './step.js';
 export { followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
 export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } from './relay.js';
 export { credentialsFromEnvironment, readTopic, serviceEnvironment, type ReadRecord } from './testing.js';

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { tracingChannel } from 'node:diagnostics_channel';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Consumer as PlatformaticConsumer,
   MessagesStreamFallbackModes,
@@ -7,48 +6,13 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
-import { Codecs, type DeadLetter, isModError } from '@mod/contracts';
-import {
-  contextOfTraceparent,
-  noTracer,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  linkToOutside,
-  TRACEPARENT_HEADER,
-  type Logger,
-  type Span,
-  type StepMetrics,
-  type Tracer,
-} from '@mod/telemetry';
+import type { Logger, StepMetrics, Tracer } from '@mod/telemetry';
 import type { Kafka } from './client.js';
+import { createCommitter } from './committer.js';
+import { claimInstanceId, isFencedInstance, releaseInstanceId, watchFencing } from './membership.js';
+import { createMessageProcessor } from './processing.js';
 import type { Producer } from './producer.js';
-
-/** What a pipeline step decided for one message. The runner owns offsets, dead letters and retries. */
-export type StepOutcome =
-  | { kind: 'ok' }
-  /** Nothing to do (e.g. a replay already applied); the offset moves on. */
-  | { kind: 'drop'; reason: string }
-  /** The input can never succeed: dead-letter it with a reason code and move on. */
-  | { kind: 'dlq'; code: string; message: string }
-  /** An outage (broker, database): do not commit; back off and try the same message again. */
-  | { kind: 'retry'; error: unknown };
-
-export const ok: StepOutcome = { kind: 'ok' };
-
-export interface ConsumedMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  /** Record headers (the first value of a repeated header). */
-  headers: Readonly<Record<string, Buffer>>;
-  /** When the record was written, ms since the epoch. */
-  timestamp: number;
-}
-
-export type Step = (message: ConsumedMessage) => Promise<StepOutcome>;
+import { consumedOf, messageAgeSeconds, type Step } from './step.js';
 
 export interface ConsumerRunnerOptions {
   kafka: Kafka;
@@ -94,179 +58,22 @@ export interface ConsumerRunner {
   topics(): readonly string[];
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** How long closing a session's client may take before the runner moves on without it. */
 const CLOSE_TIMEOUT_MS = 10_000;
-
-/**
- * Static membership ids in use in this process, per group. Two runners of one group in one process (tests run
- * two scanners side by side) must not share an id: the second takes `<id>-2`, and so on, in start order.
- */
-const claimedInstanceIds = new Set<string>();
-
-function claimInstanceId(groupId: string, id: string): string {
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? id : `${id}-${n}`;
-    const key = `${groupId}\u0000${candidate}`;
-    if (!claimedInstanceIds.has(key)) {
-      claimedInstanceIds.add(key);
-      return candidate;
-    }
-  }
-}
-
-const releaseInstanceId = (groupId: string, id: string | undefined) =>
-  id === undefined ? undefined : claimedInstanceIds.delete(`${groupId}\u0000${id}`);
-
-/**
- * Every request the client sends, traced by it: a failed one's context names its connection, whose `ownerId` is
- * the client's `instanceId`. The only place a FENCED_INSTANCE_ID is seen every time: the client retries joins
- * and rejoins after a fenced heartbeat on its own, without surfacing the error.
- */
-const requests = tracingChannel('plt:kafka:connections:api');
-
-/** Whether an error (or one it wraps) is the broker's protocol error `apiId` (numeric `code`). */
-function isProtocolError(err: unknown, apiId: string, code: number, depth = 0): boolean {
-  if (depth > 5 || typeof err !== 'object' || err === null) return false;
-  const e = err as { apiId?: unknown; apiCode?: unknown; errors?: unknown; cause?: unknown };
-  if (e.apiId === apiId || e.apiCode === code) return true;
-  const nested = Array.isArray(e.errors) ? (e.errors as unknown[]) : [];
-  return [...nested, e.cause].some((inner) => isProtocolError(inner, apiId, code, depth + 1));
-}
-
-/** Whether an error (or one it wraps) is the broker's FENCED_INSTANCE_ID (code 82). */
-export const isFencedInstance = (err: unknown): boolean => isProtocolError(err, 'FENCED_INSTANCE_ID', 82);
-
-/** UNKNOWN_MEMBER_ID (code 25): the coordinator no longer has this member id (expired, or replaced). */
-const isUnknownMember = (err: unknown): boolean => isProtocolError(err, 'UNKNOWN_MEMBER_ID', 25);
-
-/**
- * Replacements of a static member within `REPLACED_WINDOW_MS` that mean another live member shares its id. The
- * client commits without the instance id, so a member replaced by a twin hears UNKNOWN_MEMBER_ID on its commits
- * (not FENCED_INSTANCE_ID), rejoins, and replaces the twin in turn, several times a second; a member whose session
- * merely expired hears it once or twice and rejoins for good.
- */
-const REPLACED_LIMIT = 4;
-const REPLACED_WINDOW_MS = 10_000;
-
-/** A thrown error becomes an outcome here, decided once: retriable errors retry, bad input dead-letters. */
-export function outcomeOfError(err: unknown): StepOutcome {
-  if (isModError(err) && !err.retriable) return { kind: 'dlq', code: err.code, message: err.message };
-  return { kind: 'retry', error: err };
-}
 
 export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRunner {
   const log = options.logger.child({ component: 'consumer', groupId: options.groupId });
   const maxInFlight = Math.max(1, options.maxInFlight ?? 1);
   // Messages handled at once across the subscription (per partition as before, times the partitions at once).
   const concurrency = maxInFlight * Math.max(1, options.partitionsConsumedConcurrently ?? 1);
-  const baseDelay = options.retryDelayMs ?? 200;
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
-  const tracer = options.tracer ?? noTracer;
   let stopping = false;
   /** This runner's static membership id (claimed at start), dropped if the broker fences it. */
   let instanceId: string | undefined;
   // Every outcome's series exists from the start, so the first dead letter is an increase from 0 (alerts see it).
   for (const outcome of ['ok', 'drop', 'dlq', 'retry'] as const)
     options.metrics.outcomes.inc({ step: options.stepName, outcome }, 0);
-
-  async function deadLetter(m: ConsumedMessage, code: string, message: string): Promise<void> {
-    const record: DeadLetter = {
-      eventId: crypto.randomUUID(),
-      sourceTopic: m.topic,
-      sourcePartition: m.partition,
-      sourceOffset: m.offset,
-      sourceKey: m.key,
-      valueSha256: createHash('sha256')
-        .update(m.value ?? Buffer.alloc(0))
-        .digest('hex'),
-      valueBytes: m.value?.length ?? 0,
-      consumer: options.groupId,
-      reason: {
-        code: /^MOD_ERR_[A-Z0-9_]+$/.test(code) ? code : 'MOD_ERR_UNCLASSIFIED',
-        message: message.slice(0, 2000),
-      },
-      failedAt: new Date().toISOString(),
-    };
-    await options.producer.send({
-      topic: options.deadLetterTopic,
-      messages: [{ key: m.key, value: Codecs.deadLetter.encode(record) }],
-    });
-    log.warn({ partition: m.partition, offset: m.offset, code, reason: message }, 'dead-lettered');
-  }
-
-  /** Processes a message in its consumer span (the step runs inside it: its logs and messages join the trace). */
-  function traced(m: ConsumedMessage, isStopping: () => boolean): Promise<boolean> {
-    // Our own topics carry our own trace context: it is the parent. A partner's topic (found by `discover`) is
-    // written outside the system: its context is only linked, as the API links a caller's, so a partner cannot
-    // graft its messages onto our traces (it sees our trace ids in the requests it receives).
-    const internal = options.topics.includes(m.topic);
-    const sent = m.headers[TRACEPARENT_HEADER];
-    const attributes = {
-      'messaging.system': 'kafka',
-      'messaging.operation.type': 'process',
-      'messaging.destination.name': m.topic,
-      'messaging.destination.partition.id': String(m.partition),
-      'messaging.kafka.offset': Number(m.offset),
-      'messaging.consumer.group.name': options.groupId,
-      ...(m.key === null ? {} : { 'messaging.kafka.message.key': m.key }),
-    };
-    return tracer.startActiveSpan(
-      options.stepName,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes,
-        ...(internal ? {} : linkToOutside(sent, 'partner')),
-      },
-      internal ? contextOfTraceparent(sent) : ROOT_CONTEXT,
-      async (span) => {
-        try {
-          return await process(m, isStopping, span);
-        } finally {
-          span.end();
-        }
-      },
-    );
-  }
-
-  /** Runs the step until it yields a final outcome; returns false if stopped before that. */
-  async function process(m: ConsumedMessage, isStopping: () => boolean, span: Span): Promise<boolean> {
-    let delay = baseDelay;
-    for (;;) {
-      const started = process_hrtime();
-      let outcome: StepOutcome;
-      try {
-        outcome = await options.step(m);
-      } catch (err) {
-        outcome = outcomeOfError(err);
-      }
-      if (outcome.kind === 'dlq') {
-        try {
-          await deadLetter(m, outcome.code, outcome.message);
-        } catch (err) {
-          outcome = { kind: 'retry', error: err };
-        }
-      }
-      const seconds = Number(process_hrtime() - started) / 1e9;
-      options.metrics.duration.observe({ step: options.stepName, outcome: outcome.kind }, seconds);
-      options.metrics.outcomes.inc({ step: options.stepName, outcome: outcome.kind });
-      span.setAttribute('mod.outcome', outcome.kind);
-      if (outcome.kind === 'dlq')
-        span.setStatus({ code: SpanStatusCode.ERROR, message: `${outcome.code}: dead-lettered` });
-      if (outcome.kind === 'drop') span.setAttribute('mod.drop_reason', outcome.reason);
-      if (outcome.kind !== 'retry') return true;
-      span.addEvent('retry', { 'mod.delay_ms': delay, 'mod.error': errorName(outcome.error) });
-      log.warn(
-        { partition: m.partition, offset: m.offset, err: outcome.error, delayMs: delay },
-        'step failed; retrying',
-      );
-      if (isStopping()) return false;
-      await sleep(delay);
-      delay = Math.min(maxDelay, delay * 2);
-      if (isStopping()) return false;
-    }
-  }
+  const traced = createMessageProcessor(options, log);
 
   /** One subscription: a group member, its stream, its topics, and whether it is being stopped. */
   interface Session {
@@ -303,7 +110,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       // Messages buffered ahead of the steps: the in-flight window, so media bytes are not hoarded.
       highWaterMark: concurrency,
     });
-    const unwatch = watchFencing(consumer);
+    const unwatch = watchTwin(consumer);
     try {
       const stream = await consumer.consume({
         topics: [...topics],
@@ -344,34 +151,22 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   }
 
   /**
-   * Watches one client's requests (heartbeats, joins, syncs, commits) for a twin: FENCED_INSTANCE_ID, or its
-   * member id replaced again and again (UNKNOWN_MEMBER_ID `REPLACED_LIMIT` times within `REPLACED_WINDOW_MS`).
+   * Watches one client's requests for a twin (`watchFencing`): on evidence, drops the instance id and closes the
+   * client's session (or the client, while it is still joining).
    */
-  function watchFencing(consumer: PlatformaticConsumer): () => void {
-    if (instanceId === undefined) return () => undefined;
-    const replaced: number[] = [];
-    const onError = (message: unknown) => {
-      const context = message as { connection?: { ownerId?: unknown }; error?: unknown };
-      if (context.connection?.ownerId !== consumer.instanceId || instanceId === undefined) return;
-      let evidence: string | undefined;
-      if (isFencedInstance(context.error)) evidence = 'FENCED_INSTANCE_ID';
-      else if (isUnknownMember(context.error)) {
-        const now = Date.now();
-        replaced.push(now);
-        while ((replaced[0] ?? now) < now - REPLACED_WINDOW_MS) replaced.shift();
-        if (replaced.length >= REPLACED_LIMIT)
-          evidence = `UNKNOWN_MEMBER_ID ${replaced.length} times within ${REPLACED_WINDOW_MS / 1000} s`;
-      }
-      if (evidence === undefined) return;
-      dropInstanceId(evidence);
-      const current = session;
-      if (current?.consumer === consumer) void closeSession(current);
-      // Fenced while still joining: the client would go on rejoining with the id; closing it makes `subscribe`
-      // fail, and `supervise` subscribes again without the id.
-      else void consumer.close(true).catch(() => undefined);
-    };
-    requests.error.subscribe(onError);
-    return () => requests.error.unsubscribe(onError);
+  function watchTwin(consumer: PlatformaticConsumer): () => void {
+    return watchFencing(
+      consumer,
+      () => instanceId !== undefined,
+      (evidence) => {
+        dropInstanceId(evidence);
+        const current = session;
+        if (current?.consumer === consumer) void closeSession(current);
+        // Fenced while still joining: the client would go on rejoining with the id; closing it makes `subscribe`
+        // fail, and `supervise` subscribes again without the id.
+        else void consumer.close(true).catch(() => undefined);
+      },
+    );
   }
 
   /**
@@ -518,102 +313,4 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     },
     topics: () => session?.topics ?? [],
   };
-}
-
-/** The runner's view of a record: key as text, the first value of each header. */
-function consumedOf(raw: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedMessage {
-  const headers: Record<string, Buffer> = {};
-  for (const [name, value] of raw.headerEntries) {
-    const key = name.toString('utf8');
-    if (!(key in headers)) headers[key] = value;
-  }
-  return {
-    topic: raw.topic,
-    partition: raw.partition,
-    offset: raw.offset.toString(),
-    key: raw.key === undefined || raw.key === null ? null : raw.key.toString('utf8'),
-    value: raw.value === undefined || raw.value === null ? null : raw.value,
-    headers,
-    timestamp: Number(raw.timestamp),
-  };
-}
-
-interface Ticket {
-  key: string;
-  entry: { offset: bigint; leaderEpoch: number; done: boolean };
-}
-
-/**
- * In-order offset commits per partition: `track` a record as it is handed out, `done` when its step finished;
- * the offset after the longest finished prefix is committed (batched, every 100 ms, and at `flush`). A record
- * seen again (a rebalance gave the partition back from its committed offset) starts that partition afresh.
- */
-function createCommitter(consumer: PlatformaticConsumer, log: Logger) {
-  const partitions = new Map<
-    string,
-    { topic: string; partition: number; pending: Ticket['entry'][]; max: bigint }
-  >();
-  const due = new Map<string, { topic: string; partition: number; offset: bigint; leaderEpoch: number }>();
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
-
-  const flush = async (): Promise<void> => {
-    clearTimeout(timer);
-    timer = undefined;
-    await flushing;
-    if (due.size === 0) return;
-    const offsets = [...due.values()];
-    due.clear();
-    flushing = consumer.commit({ offsets }).catch((err: unknown) => {
-      // A rebalance took the partitions: their new owner resumes from the last commit (steps are idempotent).
-      log.warn({ err, offsets: offsets.length }, 'offsets not committed');
-    });
-    await flushing;
-  };
-
-  return {
-    track(raw: Message<Buffer, Buffer, Buffer, Buffer>): Ticket {
-      const key = `${raw.topic}\u0000${raw.partition}`;
-      let p = partitions.get(key);
-      if (p === undefined || raw.offset <= p.max) {
-        p = { topic: raw.topic, partition: raw.partition, pending: [], max: -1n };
-        partitions.set(key, p);
-      }
-      p.max = raw.offset;
-      const entry = { offset: raw.offset, leaderEpoch: raw.leaderEpoch, done: false };
-      p.pending.push(entry);
-      return { key, entry };
-    },
-    done(ticket: Ticket): void {
-      ticket.entry.done = true;
-      const p = partitions.get(ticket.key);
-      if (p === undefined || !p.pending.includes(ticket.entry)) return;
-      let last: Ticket['entry'] | undefined;
-      while (p.pending[0]?.done === true) last = p.pending.shift();
-      if (last === undefined) return;
-      due.set(ticket.key, {
-        topic: p.topic,
-        partition: p.partition,
-        offset: last.offset + 1n,
-        leaderEpoch: last.leaderEpoch,
-      });
-      timer ??= setTimeout(() => void flush(), 100);
-    },
-    flush,
-  };
-}
-
-/** A short, non-sensitive name of a failure for span events (its code, or its class). */
-function errorName(err: unknown): string {
-  if (isModError(err)) return err.code;
-  return err instanceof Error ? err.name : typeof err;
-}
-
-/** Seconds since a record's timestamp (ms since the epoch); 0 for a clock ahead of ours or no timestamp. */
-export function messageAgeSeconds(timestampMs: number, nowMs = Date.now()): number {
-  return Number.isFinite(timestampMs) && timestampMs > 0 ? Math.max(0, (nowMs - timestampMs) / 1000) : 0;
-}
-
-function process_hrtime(): bigint {
-  return globalThis.process.hrtime.bigint();
 }

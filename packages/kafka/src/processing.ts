@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Codecs, type DeadLetter, isModError } from '@mod/contracts';
+import {
+  contextOfTraceparent,
+  noTracer,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  linkToOutside,
+  TRACEPARENT_HEADER,
+  type Logger,
+  type Span,
+  type StepMetrics,
+  type Tracer,
+} from '@mod/telemetry';
+import type { Producer } from './producer.js';
+import { outcomeOfError, type ConsumedMessage, type Step, type StepOutcome } from './step.js';
+
+/** What processing one message needs of the runner's options (`ConsumerRunnerOptions`). */
+export interface MessageProcessingOptions {
+  groupId: string;
+  /** The runner's own topics: their trace context is adopted; any other topic's is only linked. */
+  topics: readonly string[];
+  stepName: string;
+  step: Step;
+  producer: Producer;
+  deadLetterTopic: string;
+  metrics: StepMetrics;
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  tracer?: Tracer;
+}
+
+/**
+ * Processes one message: in its consumer span, runs the step until it yields a final outcome (retrying outages
+ * with a doubling delay, dead-lettering bad input), and records its outcome and duration. The function returned
+ * resolves to false if stopped before a final outcome (the offset must not be committed).
+ */
+export function createMessageProcessor(
+  options: MessageProcessingOptions,
+  log: Logger,
+): (m: ConsumedMessage, isStopping: () => boolean) => Promise<boolean> {
+  const baseDelay = options.retryDelayMs ?? 200;
+  const maxDelay = options.maxRetryDelayMs ?? 10_000;
+  const tracer = options.tracer ?? noTracer;
+
+  async function deadLetter(m: ConsumedMessage, code: string, message: string): Promise<void> {
+    const record: DeadLetter = {
+      eventId: crypto.randomUUID(),
+      sourceTopic: m.topic,
+      sourcePartition: m.partition,
+      sourceOffset: m.offset,
+      sourceKey: m.key,
+      valueSha256: createHash('sha256')
+        .update(m.value ?? Buffer.alloc(0))
+        .digest('hex'),
+      valueBytes: m.value?.length ?? 0,
+      consumer: options.groupId,
+      reason: {
+        code: /^MOD_ERR_[A-Z0-9_]+$/.test(code) ? code : 'MOD_ERR_UNCLASSIFIED',
+        message: message.slice(0, 2000),
+      },
+      failedAt: new Date().toISOString(),
+    };
+    await options.producer.send({
+      topic: options.deadLetterTopic,
+      messages: [{ key: m.key, value: Codecs.deadLetter.encode(record) }],
+    });
+    log.warn({ partition: m.partition, offset: m.offset, code, reason: message }, 'dead-lettered');
+  }
+
+  /** Processes a message in its consumer span (the step runs inside it: its logs and messages join the trace). */
+  function traced(m: ConsumedMessage, isStopping: () => boolean): Promise<boolean> {
+    // Our own topics carry our own trace context: it is the parent. A partner's topic (found by `discover`) is
+    // written outside the system: its context is only linked, as the API links a caller's, so a partner cannot
+    // graft its messages onto our traces (it sees our trace ids in the requests it receives).
+    const internal = options.topics.includes(m.topic);
+    const sent = m.headers[TRACEPARENT_HEADER];
+    const attributes = {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': m.topic,
+      'messaging.destination.partition.id': String(m.partition),
+      'messaging.kafka.offset': Number(m.offset),
+      'messaging.consumer.group.name': options.groupId,
+      ...(m.key === null ? {} : { 'messaging.kafka.message.key': m.key }),
+    };
+    return tracer.startActiveSpan(
+      options.stepName,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes,
+        ...(internal ? {} : linkToOutside(sent, 'partner')),
+      },
+      internal ? contextOfTraceparent(sent) : ROOT_CONTEXT,
+      async (span) => {
+        try {
+          return await process(m, isStopping, span);
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  /** Runs the step until it yields a final outcome; returns false if stopped before that. */
+  async function process(m: ConsumedMessage, isStopping: () => boolean, span: Span): Promise<boolean> {
+    let delay = baseDelay;
+    for (;;) {
+      const started = process_hrtime();
+      let outcome: StepOutcome;
+      try {
+        outcome = await options.step(m);
+      } catch (err) {
+        outcome = outcomeOfError(err);
+      }
+      if (outcome.kind === 'dlq') {
+        try {
+          await deadLetter(m, outcome.code, outcome.message);
+        } catch (err) {
+          outcome = { kind: 'retry', error: err };
+        }
+      }
+      const seconds = Number(process_hrtime() - started) / 1e9;
+      options.metrics.duration.observe({ step: options.stepName, outcome: outcome.kind }, seconds);
+      options.metrics.outcomes.inc({ step: options.stepName, outcome: outcome.kind });
+      span.setAttribute('mod.outcome', outcome.kind);
+      if (outcome.kind === 'dlq')
+        span.setStatus({ code: SpanStatusCode.ERROR, message: `${outcome.code}: dead-lettered` });
+      if (outcome.kind === 'drop') span.setAttribute('mod.drop_reason', outcome.reason);
+      if (outcome.kind !== 'retry') return true;
+      span.addEvent('retry', { 'mod.delay_ms': delay, 'mod.error': errorName(outcome.error) });
+      log.warn(
+        { partition: m.partition, offset: m.offset, err: outcome.error, delayMs: delay },
+        'step failed; retrying',
+      );
+      if (isStopping()) return false;
+      await sleep(delay);
+      delay = Math.min(maxDelay, delay * 2);
+      if (isStopping()) return false;
+    }
+  }
+
+  return traced;
+}
+
+/** A short, non-sensitive name of a failure for span events (its code, or its class). */
+function errorName(err: unknown): string {
+  if (isModError(err)) return err.code;
+  return err instanceof Error ? err.name : typeof err;
+}
+
+function process_hrtime(): bigint {
+  return globalThis.process.hrtime.bigint();
+}

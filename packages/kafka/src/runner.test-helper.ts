@@ -1,0 +1,65 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { TopicSpec } from '@mod/contracts';
+import { createLogger, type Logger } from '@mod/telemetry';
+import {
+  createKafka,
+  createProducer,
+  credentialsFromEnvironment,
+  ensureTopics,
+  type Kafka,
+  type Producer,
+} from './index.js';
+
+/** Shared set-up of the consumer runner's tests against the real broker. */
+export const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+export const logger: Logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+
+export interface RunnerTestKit {
+  kafka: Kafka;
+  /** Prefix of this file's topics and groups. */
+  prefix: string;
+  /** This file's dead-letter topic. */
+  dlq: string;
+  /** A producer made before the file's tests (`beforeAll`), disconnected after them. */
+  producer: Producer;
+}
+
+/**
+ * A connection, a topic prefix of its own, a dead-letter topic (and `topics`, made with it) and a producer, for
+ * the tests of one file: registers the file's `beforeAll` and `afterAll`.
+ */
+export function runnerTestKit(topics: (prefix: string) => TopicSpec[] = () => []): RunnerTestKit {
+  const kafka = createKafka({
+    brokers,
+    clientId: 'runner-test',
+    logger,
+    credentials: credentialsFromEnvironment(),
+  });
+  const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+  const kit = { kafka, prefix, dlq: `${prefix}dlq` } as RunnerTestKit;
+  beforeAll(async () => {
+    await ensureTopics(kafka, [
+      ...topics(prefix),
+      { name: kit.dlq, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+    ]);
+    kit.producer = await createProducer(kafka);
+  });
+  afterAll(async () => kit.producer.disconnect());
+  return kit;
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function waitForAsync(cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

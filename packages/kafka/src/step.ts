@@ -1,0 +1,57 @@
+import type { Message } from '@platformatic/kafka';
+import { isModError } from '@mod/contracts';
+
+/** What a pipeline step decided for one message. The runner owns offsets, dead letters and retries. */
+export type StepOutcome =
+  | { kind: 'ok' }
+  /** Nothing to do (e.g. a replay already applied); the offset moves on. */
+  | { kind: 'drop'; reason: string }
+  /** The input can never succeed: dead-letter it with a reason code and move on. */
+  | { kind: 'dlq'; code: string; message: string }
+  /** An outage (broker, database): do not commit; back off and try the same message again. */
+  | { kind: 'retry'; error: unknown };
+
+export const ok: StepOutcome = { kind: 'ok' };
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  /** Record headers (the first value of a repeated header). */
+  headers: Readonly<Record<string, Buffer>>;
+  /** When the record was written, ms since the epoch. */
+  timestamp: number;
+}
+
+export type Step = (message: ConsumedMessage) => Promise<StepOutcome>;
+
+/** A thrown error becomes an outcome here, decided once: retriable errors retry, bad input dead-letters. */
+export function outcomeOfError(err: unknown): StepOutcome {
+  if (isModError(err) && !err.retriable) return { kind: 'dlq', code: err.code, message: err.message };
+  return { kind: 'retry', error: err };
+}
+
+/** The runner's view of a record: key as text, the first value of each header. */
+export function consumedOf(raw: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedMessage {
+  const headers: Record<string, Buffer> = {};
+  for (const [name, value] of raw.headerEntries) {
+    const key = name.toString('utf8');
+    if (!(key in headers)) headers[key] = value;
+  }
+  return {
+    topic: raw.topic,
+    partition: raw.partition,
+    offset: raw.offset.toString(),
+    key: raw.key === undefined || raw.key === null ? null : raw.key.toString('utf8'),
+    value: raw.value === undefined || raw.value === null ? null : raw.value,
+    headers,
+    timestamp: Number(raw.timestamp),
+  };
+}
+
+/** Seconds since a record's timestamp (ms since the epoch); 0 for a clock ahead of ours or no timestamp. */
+export function messageAgeSeconds(timestampMs: number, nowMs = Date.now()): number {
+  return Number.isFinite(timestampMs) && timestampMs > 0 ? Math.max(0, (nowMs - timestampMs) / 1000) : 0;
+}
