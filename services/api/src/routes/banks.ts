@@ -5,7 +5,7 @@ import { appendAudit, exportBankEntries, getBank, listBanks, type Principal } fr
 import { principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
-import { answering } from './url-lists.js';
+import { answering } from './curation-errors.js';
 
 export interface BankRouteDeps extends RouteDeps {
   /** Largest list accepted by the import route, bytes. */

@@ -77,6 +77,8 @@ export const Uuid = Type.String({
 /** Free text from clients: bounded, no control characters. */
 export const Text = (maxLength: number) =>
   Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+/** A string schema that also takes null. */
+export const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 /** Timestamps as RFC 3339 strings. */
 export const Timestamp = Type.String({ format: 'date-time' });
 export const MAX_PAGE = 100;
