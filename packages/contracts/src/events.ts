@@ -189,7 +189,7 @@ export const Classified = Type.Object(
 );
 export type Classified = Static<typeof Classified>;
 
-/** `mod.blocking-requests.v1`: an order for one ISP to block a subject. Key: ISP tenant id. */
+/** `mod.blocking-requests.v1`: an order for one ISP to block a subject, on that ISP's own topic. Key: order id. */
 export const BlockingRequest = Type.Object(
   {
     orderId: Uuid,

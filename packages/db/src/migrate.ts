@@ -33,8 +33,9 @@ export async function readMigrations(dir = migrationsDir): Promise<Migration[]> 
 }
 
 /**
- * Creates the pool's schema if needed and applies every migration not yet applied, each in its own transaction.
- * Safe when several services start at once: a transaction-scoped advisory lock serialises migrators.
+ * Creates the pool's schema if needed and applies every migration not yet applied, all in one transaction (a
+ * failed migration leaves the schema as it was). Safe when several services start at once: a transaction-scoped
+ * advisory lock serialises migrators.
  * Returns the versions it applied.
  */
 export async function migrate(pool: Pool, schema: string, dir = migrationsDir): Promise<number[]> {
