@@ -15,9 +15,9 @@ export {
   type HostAllowed,
   type HostRefused,
 } from './host-check.js';
+export { createSafeFetcher } from './fetcher.js';
 export {
   FetchRefusal,
-  createSafeFetcher,
   type FetchOutcome,
   type FetchOutcomeLabel,
   type FetchSuccess,
@@ -30,4 +30,4 @@ export {
   type SafeFetcher,
   type SafePoster,
   type SafeFetcherOptions,
-} from './fetcher.js';
+} from './fetcher-types.js';

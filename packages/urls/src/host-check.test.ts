@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkHost } from './host-check.js';
-import type { Resolver } from './fetcher.js';
+import type { Resolver } from './host-check.js';
 
 const zone: Record<string, string[]> = {
   'public.test': ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'],

@@ -1,0 +1,261 @@
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { LookupFunction, Socket } from 'node:net';
+import { parseIpv6 } from './address-policy.js';
+import { FetchRefusal, type SafeFetcherOptions } from './fetcher-types.js';
+import { HostType, type NormalizedUrl } from './normalize.js';
+import { SNIFF_BYTES, sniffMedia, type MediaType } from './sniff.js';
+
+/** Request headers a POST caller may not set: the fetcher owns framing, the Host it dials and what it accepts. */
+const OWNED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'accept-encoding',
+  'user-agent',
+]);
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** What one hop sends: a media GET, or a POST whose answer is read only up to `maxResponseBytes`. */
+export type Send =
+  | { readonly method: 'GET' }
+  | {
+      readonly method: 'POST';
+      readonly body: Buffer;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly maxResponseBytes: number;
+    };
+
+export type Hop =
+  | { readonly kind: 'redirect'; readonly location: string; readonly status: number }
+  | {
+      readonly kind: 'answer';
+      readonly address: string;
+      readonly status: number;
+      readonly bytes: Buffer;
+      readonly truncated: boolean;
+    }
+  | {
+      readonly kind: 'body';
+      readonly address: string;
+      readonly status: number;
+      readonly mediaType: MediaType;
+      readonly contentType: string | null;
+      readonly bytes: Buffer;
+    }
+  | {
+      readonly kind: 'refused';
+      readonly reason: FetchRefusal;
+      readonly detail: string;
+      readonly status?: number;
+    };
+
+function sameAddress(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  if (a === b) return true;
+  const x = parseIpv6(a);
+  const y = parseIpv6(b);
+  return x !== null && y !== null && x.every((byte, i) => byte === y[i]);
+}
+
+/** A `lookup` that answers with the vetted address only, whatever DNS says now (no rebinding window). */
+function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
+  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options.all === true) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  }) as unknown as LookupFunction;
+}
+
+/** What a hop needs of the fetcher's settings. */
+export interface HopSettings extends Pick<SafeFetcherOptions, 'beforeConnect' | 'tlsTrustedCa'> {
+  readonly userAgent: string;
+  readonly maxBytes: number;
+  readonly connectTimeoutMs: number;
+}
+
+/** The refusal of a fetch whose signal aborted: its deadline, or the caller. */
+export const abortReason = (signal: AbortSignal): FetchRefusal =>
+  signal.reason === FetchRefusal.Timeout ? FetchRefusal.Timeout : FetchRefusal.Aborted;
+
+/**
+ * One request to a vetted address: dials `address` only (Host header and TLS SNI keep the name), checks the
+ * socket is on that address, and reads the answer within the bounds: a redirect, a media body (accepted only
+ * when its magic bytes say image), a POST's answer, or a refusal. Never rejects.
+ */
+export function requestHop(
+  settings: HopSettings,
+  url: NormalizedUrl,
+  address: string,
+  family: 4 | 6,
+  signal: AbortSignal,
+  send: Send,
+): Promise<Hop> {
+  const { userAgent, maxBytes, connectTimeoutMs } = settings;
+  return new Promise<Hop>((resolve) => {
+    const secure = url.scheme === 'https';
+    const port = url.port ?? (secure ? 443 : 80);
+    const hostname = url.hostType === HostType.Ipv6 ? url.host.slice(1, -1) : url.host;
+    let settled = false;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let sniffed: MediaType | null = null;
+
+    const finish = (hop: Hop): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      req.destroy();
+      resolve(hop);
+    };
+    const refuse = (reason: FetchRefusal, detail: string, status?: number): void =>
+      finish(
+        status === undefined
+          ? { kind: 'refused', reason, detail }
+          : { kind: 'refused', reason, detail, status },
+      );
+
+    try {
+      settings.beforeConnect?.({ hostname, address, family, port });
+    } catch (cause) {
+      resolve({
+        kind: 'refused',
+        reason: FetchRefusal.BlockedAddress,
+        detail: `beforeConnect refused ${address}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      });
+      return;
+    }
+
+    const host = url.port === null ? url.host : `${url.host}:${url.port}`;
+    const headers: Record<string, string> =
+      send.method === 'GET'
+        ? { host, 'user-agent': userAgent, accept: 'image/*', 'accept-encoding': 'identity' }
+        : {
+            ...Object.fromEntries(
+              Object.entries(send.headers).filter(([name]) => !OWNED_HEADERS.has(name.toLowerCase())),
+            ),
+            host,
+            'user-agent': userAgent,
+            'content-length': String(send.body.length),
+            'accept-encoding': 'identity',
+          };
+    const requestOptions: https.RequestOptions = {
+      protocol: secure ? 'https:' : 'http:',
+      hostname,
+      port,
+      path: url.query === '' ? url.path : `${url.path}?${url.query}`,
+      method: send.method,
+      headers,
+      agent: false,
+      lookup: pinnedLookup(address, family),
+      signal,
+    };
+    if (secure && url.hostType === HostType.Domain) requestOptions.servername = hostname;
+    if (secure && settings.tlsTrustedCa !== undefined) requestOptions.ca = settings.tlsTrustedCa;
+    let req: http.ClientRequest;
+    try {
+      req = (secure ? https : http).request(requestOptions);
+    } catch (cause) {
+      // e.g. a header value Node refuses (control characters): nothing was sent.
+      resolve({
+        kind: 'refused',
+        reason: FetchRefusal.BadUrl,
+        detail: `request refused before sending: ${cause instanceof Error ? cause.message : String(cause)}`,
+      });
+      return;
+    }
+
+    const connectTimer = setTimeout(
+      () => refuse(FetchRefusal.Timeout, `connect took over ${connectTimeoutMs} ms`),
+      connectTimeoutMs,
+    );
+    req.on('socket', (socket: Socket) => {
+      socket.once('connect', () => {
+        clearTimeout(connectTimer);
+        // Belt and braces: the socket must be on the address we vetted.
+        if (!sameAddress(socket.remoteAddress, address)) {
+          refuse(
+            FetchRefusal.BlockedAddress,
+            `connected to ${String(socket.remoteAddress)}, vetted ${address}`,
+          );
+        }
+      });
+    });
+    /** A stream that breaks is a refusal: the abort's own reason when the fetch was aborted. */
+    const refuseOnError = (what: string) => (error: Error) => {
+      if (signal.aborted) refuse(abortReason(signal), `${what} aborted`);
+      else refuse(FetchRefusal.ConnectionFailed, error.message);
+    };
+    const refuseWhenCutShort = (res: IncomingMessage, what: string) => {
+      res.on('error', refuseOnError(what));
+      res.on('aborted', () => refuseOnError(what)(new Error(`${what} cut short`)));
+    };
+    req.on('error', refuseOnError('request'));
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      if (send.method === 'POST') {
+        // Any status is the answer; the body is read only up to the bound (then the request is dropped).
+        res.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          const room = send.maxResponseBytes - received;
+          if (chunk.length > room) {
+            chunks.push(chunk.subarray(0, room));
+            finish({ kind: 'answer', address, status, bytes: Buffer.concat(chunks), truncated: true });
+            return;
+          }
+          received += chunk.length;
+          chunks.push(chunk);
+        });
+        res.on('end', () =>
+          finish({ kind: 'answer', address, status, bytes: Buffer.concat(chunks), truncated: false }),
+        );
+        refuseWhenCutShort(res, 'answer');
+        return;
+      }
+      if (REDIRECT_STATUSES.has(status)) {
+        const location = res.headers.location;
+        if (location === undefined || location === '') {
+          refuse(FetchRefusal.HttpStatus, `${status} without Location`, status);
+        } else {
+          finish({ kind: 'redirect', location, status });
+        }
+        return;
+      }
+      if (status < 200 || status > 299) {
+        refuse(FetchRefusal.HttpStatus, `status ${status}`, status);
+        return;
+      }
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        refuse(FetchRefusal.TooLarge, `Content-Length ${declared} > ${maxBytes}`);
+        return;
+      }
+      const contentType = res.headers['content-type'] ?? null;
+      res.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        received += chunk.length;
+        if (received > maxBytes) {
+          refuse(FetchRefusal.TooLarge, `body over ${maxBytes} bytes`);
+          return;
+        }
+        chunks.push(chunk);
+        if (sniffed === null && received >= SNIFF_BYTES) {
+          sniffed = sniffMedia(Buffer.concat(chunks));
+          // Stop reading as soon as the start says it is not an image.
+          if (sniffed === null) refuse(FetchRefusal.NotMedia, 'magic bytes are not an accepted image type');
+        }
+      });
+      res.on('end', () => {
+        if (settled) return;
+        const bytes = Buffer.concat(chunks);
+        const mediaType = sniffed ?? sniffMedia(bytes);
+        if (mediaType === null) refuse(FetchRefusal.NotMedia, 'magic bytes are not an accepted image type');
+        else finish({ kind: 'body', address, status, mediaType, contentType, bytes });
+      });
+      refuseWhenCutShort(res, 'body');
+    });
+    if (send.method === 'POST') req.end(send.body);
+    else req.end();
+  });
+}
