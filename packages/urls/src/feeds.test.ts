@@ -21,7 +21,7 @@ import {
   type BlocklistEntry,
   type BlocklistSnapshot,
   type RpzOptions,
-} from './feeds.js';
+} from './index.js';
 
 const rpz: RpzOptions = { zoneName: 'rpz.mod.test' };
 

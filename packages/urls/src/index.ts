@@ -24,31 +24,32 @@ export {
 export { RecentlySeen, type RecentlySeenOptions } from './recently-seen.js';
 export { MediaType, SNIFF_BYTES, sniffMedia } from './sniff.js';
 export {
-  FeedFormat,
-  FEED_RENDER_VERSION,
-  feedContentType,
-  feedHead,
-  feedLinesOf,
-  fullFeedEtag,
-  incrementalFromLines,
+  nextSerial,
+  planBlocklistChange,
+  type BlocklistEntry,
+  type BlocklistSnapshot,
+  type BlocklistChange,
+} from './blocklist.js';
+export {
   rpzCnameTarget,
   rpzHostFits,
   rpzRecordsOf,
   rpzZoneName,
-  nextSerial,
-  planBlocklistChange,
+  type RpzAction,
+  type RpzOptions,
+} from './rpz.js';
+export { FEED_RENDER_VERSION, feedLinesOf, type FeedEntryLines, type SkippedEntry } from './feed-lines.js';
+export {
+  FeedFormat,
+  feedContentType,
+  feedHead,
+  fullFeedEtag,
+  incrementalFromLines,
   renderFeed,
   renderIncremental,
   etagMatches,
-  type BlocklistEntry,
-  type BlocklistSnapshot,
-  type BlocklistChange,
-  type FeedEntryLines,
-  type RpzAction,
-  type RpzOptions,
   type RenderedFeed,
   type IncrementalFeed,
   type FullRequired,
-  type SkippedEntry,
 } from './feeds.js';
 export { renderSplashPage, escapeHtml, type SplashPageOptions, type SplashTexts } from './splash.js';
