@@ -79,7 +79,14 @@ function world(initial: Partial<MemoryState> = {}) {
   const orders = counter('kind');
   const classifications = counter('outcome');
   const clock = createManualClock(at);
-  const action = createActionStep({ store: mem.store, policy: defaultPolicy, orders, logger, clock });
+  const action = createActionStep({
+    store: mem.store,
+    policy: defaultPolicy,
+    orders,
+    logger,
+    clock,
+    maxBatch: 8,
+  });
   const classify = createClassificationStep({
     store: mem.store,
     policy: defaultPolicy,
@@ -240,6 +247,40 @@ describe('action step', () => {
     expect(await w.act(v)).toEqual({ kind: 'ok' });
     expect(w.mem.state().orders).toHaveLength(2);
     expect(w.mem.state().announced).toHaveLength(2);
+  });
+});
+
+describe('group commit', () => {
+  it('verdicts that arrive together share a transaction, each with its own outcome', async () => {
+    const w = world();
+    const verdicts = Array.from({ length: 6 }, () => verdictOf(w.submission(), [hit()]));
+    const outcomes = await Promise.all(verdicts.map((v) => w.act(v)));
+    expect(outcomes).toEqual(verdicts.map(() => ({ kind: 'ok' })));
+    // The first runs at once, alone; the five that queued meanwhile share the next transaction.
+    expect(w.mem.counts).toEqual({ transactions: 2, committed: 2 });
+    expect(w.mem.state().orders).toHaveLength(12);
+    expect(w.actions().filter((a) => a === 'verdict.recorded')).toHaveLength(6);
+    expect(await w.orders.counts()).toEqual({ blocking: 12 });
+  });
+
+  it('a failing verdict fails alone: its batch is run again one verdict per transaction', async () => {
+    const w = world();
+    const verdicts = Array.from({ length: 5 }, () => verdictOf(w.submission(), [hit()]));
+    w.mem.faults.failSubmission = verdicts[3]!.submissionId;
+    const outcomes = await Promise.allSettled(verdicts.map((v) => w.act(v)));
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    // 1 alone, a batch of 4 rolled back, then 4 alone (3 committed).
+    expect(w.mem.counts).toEqual({ transactions: 6, committed: 4 });
+    const s = w.mem.state();
+    expect(s.verdicts.size).toBe(4);
+    expect(s.orders).toHaveLength(8);
+    expect(await w.orders.counts()).toEqual({ blocking: 8 });
   });
 });
 

@@ -10,11 +10,13 @@ import {
   ordersFollow,
   verdictRecordedRecord,
   type PolicyConfig,
+  type PlannedOrder,
   type PolicyDecision,
 } from '@mod/policy';
 import type { Counter, Logger } from '@mod/telemetry';
 import type { ActionStore, ActionTx } from './action-store.js';
 import { systemClock, type Clock } from './clock.js';
+import { createGroupCommit } from './group-commit.js';
 
 /** Test seams that simulate a crash at a precise point. */
 export interface ActionFaults {
@@ -29,6 +31,8 @@ export interface ActionStepDeps {
   logger: Logger;
   clock?: Clock;
   faults?: ActionFaults;
+  /** Most verdicts one transaction takes when several wait (group commit). Default 1: a transaction each. */
+  maxBatch?: number;
 }
 
 /**
@@ -73,71 +77,88 @@ async function decideVerdict(tx: ActionTx, verdict: Verdict, policy: PolicyConfi
   });
 }
 
+/** What one verdict led to, known once its transaction committed. */
+interface Actioned {
+  outcome: StepOutcome;
+  /** Kinds of the orders this verdict opened (not those it folded into). */
+  issued: PlannedOrder['kind'][];
+  decision?: PolicyDecision;
+  verdict?: Verdict;
+}
+
+/** One verdict inside a transaction: check, record, decide, open orders and cases, audit. */
+async function actOn(tx: ActionTx, claimed: Verdict, policy: PolicyConfig, at: Date): Promise<Actioned> {
+  if (await tx.verdictRecorded(claimed.eventId))
+    return { outcome: { kind: 'drop', reason: 'verdict already recorded' }, issued: [] };
+  const checked = await tx.checkVerdict(claimed);
+  if (!checked.ok)
+    return { outcome: { kind: 'dlq', code: checked.code, message: checked.message }, issued: [] };
+  const verdict = checked.verdict;
+  if (!(await tx.recordVerdict(verdict)))
+    return { outcome: { kind: 'drop', reason: 'verdict already recorded' }, issued: [] };
+  await tx.markSubmissionScanned({
+    id: verdict.submissionId,
+    tenantId: verdict.tenantId,
+    sha256: verdict.hashes.sha256,
+    decision: verdict.decision,
+    scannedAt: verdict.scannedAt,
+  });
+  const decision = await decideVerdict(tx, verdict, policy, at);
+  await tx.audit(verdictRecordedRecord(verdict, decision, policy));
+  const orderIds: string[] = [];
+  const issued: PlannedOrder['kind'][] = [];
+  for (const planned of decision.orders) {
+    const opened = await tx.openOrder(orderToOpen(planned, verdict, decision, policy, at));
+    orderIds.push(opened.id);
+    if (!opened.created) continue;
+    issued.push(planned.kind);
+    await tx.announceOrder(opened.id, at);
+    await tx.audit(orderIssuedRecord(planned, opened.id, verdict, policy));
+  }
+  await openPlannedCases(tx, {
+    cases: decision.cases,
+    evidence: decision.evidence,
+    submissionId: verdict.submissionId,
+    tenantId: verdict.tenantId,
+    orderIds,
+    policyVersion: policy.version,
+    at,
+  });
+  return { outcome: { kind: 'ok' }, issued, decision, verdict };
+}
+
 /**
  * One verdict: in ONE transaction check it against the database (`checkVerdict`: a verdict the database does not
  * confirm is dead-lettered), record it, apply policy, open orders (duplicates fold) and cases, append
  * audit records and enqueue the outgoing messages (Kafka outbox and webhooks). Publishing happens after commit,
- * so a crash at any point neither loses nor duplicates an order. A replayed verdict is dropped.
+ * so a crash at any point neither loses nor duplicates an order. A replayed verdict is dropped. Verdicts handled
+ * at the same time share a transaction (`createGroupCommit`, up to `maxBatch`); each gets its own outcome.
  */
 export function createActionStep(deps: ActionStepDeps) {
   const clock = deps.clock ?? systemClock;
   const { policy } = deps;
+  const group = createGroupCommit(deps.store, deps.maxBatch ?? 1);
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const claimed = Codecs.verdict.decode(m.value);
-    let created = 0;
+    let done: Actioned;
     try {
-      const outcome = await deps.store.transaction(async (tx): Promise<StepOutcome> => {
-        if (await tx.verdictRecorded(claimed.eventId))
-          return { kind: 'drop', reason: 'verdict already recorded' };
-        const checked = await tx.checkVerdict(claimed);
-        if (!checked.ok) return { kind: 'dlq', code: checked.code, message: checked.message };
-        const verdict = checked.verdict;
-        if (!(await tx.recordVerdict(verdict))) return { kind: 'drop', reason: 'verdict already recorded' };
-        await tx.markSubmissionScanned({
-          id: verdict.submissionId,
-          tenantId: verdict.tenantId,
-          sha256: verdict.hashes.sha256,
-          decision: verdict.decision,
-          scannedAt: verdict.scannedAt,
-        });
-        const at = clock.now();
-        const decision = await decideVerdict(tx, verdict, policy, at);
-        await tx.audit(verdictRecordedRecord(verdict, decision, policy));
-        const orderIds: string[] = [];
-        for (const planned of decision.orders) {
-          const opened = await tx.openOrder(orderToOpen(planned, verdict, decision, policy, at));
-          orderIds.push(opened.id);
-          if (!opened.created) continue;
-          created++;
-          deps.orders.inc({ kind: planned.kind });
-          await tx.announceOrder(opened.id, at);
-          await tx.audit(orderIssuedRecord(planned, opened.id, verdict, policy));
-        }
-        await openPlannedCases(tx, {
-          cases: decision.cases,
-          evidence: decision.evidence,
-          submissionId: verdict.submissionId,
-          tenantId: verdict.tenantId,
-          orderIds,
-          policyVersion: policy.version,
-          at,
-        });
-        deps.logger.info(
-          {
-            submissionId: verdict.submissionId,
-            decision: decision.outcome,
-            hits: verdict.hits.length,
-            orders: decision.orders.length,
-            cases: decision.cases.length,
-          },
-          'verdict actioned',
-        );
-        return { kind: 'ok' };
-      });
-      if (created > 0) deps.faults?.afterCommit?.(claimed.submissionId);
-      return outcome;
+      done = await group.run((tx) => actOn(tx, claimed, policy, clock.now()));
     } catch (err) {
       throw toDatabaseError(err, 'action verdict');
     }
+    for (const kind of done.issued) deps.orders.inc({ kind });
+    if (done.decision !== undefined && done.verdict !== undefined)
+      deps.logger.info(
+        {
+          submissionId: done.verdict.submissionId,
+          decision: done.decision.outcome,
+          hits: done.verdict.hits.length,
+          orders: done.decision.orders.length,
+          cases: done.decision.cases.length,
+        },
+        'verdict actioned',
+      );
+    if (done.issued.length > 0) deps.faults?.afterCommit?.(claimed.submissionId);
+    return done.outcome;
   };
 }

@@ -1,6 +1,6 @@
 import type { Verdict } from '@mod/contracts';
 import {
-  appendAudit,
+  appendAuditBatch,
   enqueueOrderIssued,
   getOrder,
   listBlockingSubscribers,
@@ -48,6 +48,7 @@ export interface ActionTx {
   announceOrder(orderId: string, at: Date): Promise<void>;
   /** Opens a case for people, or finds the one of the same submission and kind (`created: false`). */
   openCase(c: CaseInput): Promise<{ id: string; created: boolean }>;
+  /** Appends an audit record; it commits with the transaction. */
   audit(record: AuditIntent): Promise<void>;
   /** Where a submission stands (null: no intake or worker recorded it). */
   scanState(submissionId: string): Promise<SubmissionScanState | null>;
@@ -65,12 +66,16 @@ export interface ActionStore {
   transaction<T>(work: (tx: ActionTx) => Promise<T>): Promise<T>;
 }
 
-/** The actioner's store on PostgreSQL: one database transaction per `transaction`. */
+/**
+ * The actioner's store on PostgreSQL: one database transaction per `transaction`. Audit records are appended
+ * together just before it commits (`appendAuditBatch`), so the audit log's global lock is held only at the end.
+ */
 export function createPgActionStore(db: Pool, topics: OrderTopics): ActionStore {
   return {
     transaction: (work) =>
-      withTransaction(db, (c) =>
-        work({
+      withTransaction(db, async (c) => {
+        const records: AuditIntent[] = [];
+        const result = await work({
           verdictRecorded: (eventId) => verdictRecorded(c, eventId),
           checkVerdict: (claimed) => checkVerdict(c, claimed),
           recordVerdict: (verdict) => recordVerdict(c, verdict),
@@ -87,11 +92,13 @@ export function createPgActionStore(db: Pool, topics: OrderTopics): ActionStore 
           },
           openCase: (input) => openCase(c, input),
           audit: async (record) => {
-            await appendAudit(c, record);
+            records.push(record);
           },
           scanState: (submissionId) => submissionScanState(c, submissionId),
           recordClassification: (input) => recordSubmissionClassification(c, input),
-        }),
-      ),
+        });
+        await appendAuditBatch(c, records);
+        return result;
+      }),
   };
 }

@@ -45,6 +45,18 @@ export const lifecycleSpec = {
 export const actionerSpec = {
   ...commonSpec,
   ACTIONER_GROUP_ID: env.string({ default: 'mod-actioner', doc: 'Kafka consumer group of the actioners' }),
+  ACTIONER_MAX_IN_FLIGHT: env.integer({
+    default: 16,
+    min: 1,
+    max: 256,
+    doc: 'verdicts of one partition handled at once (offsets still commit in order)',
+  }),
+  ACTIONER_MAX_BATCH: env.integer({
+    default: 32,
+    min: 1,
+    max: 500,
+    doc: 'most verdicts one database transaction takes when several wait (group commit; 1: a transaction each)',
+  }),
   OUTBOX_POLL_INTERVAL_MS: env.integer({
     default: 250,
     min: 10,

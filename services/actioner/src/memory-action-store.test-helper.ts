@@ -48,18 +48,22 @@ export function memoryActionStore(initial: Partial<MemoryState> = {}) {
     platformHosts: new Map(),
     ...initial,
   };
-  const faults: { failOn?: keyof ActionTx } = {};
+  /** `failOn`: every call of that operation throws; `failSubmission`: checking that submission's verdict throws. */
+  const faults: { failOn?: keyof ActionTx; failSubmission?: string } = {};
+  const counts = { transactions: 0, committed: 0 };
   const fault = (op: keyof ActionTx) => {
     if (faults.failOn === op) throw new Error(`connection terminated during ${op}`);
   };
 
   const store: ActionStore = {
     async transaction(work) {
+      counts.transactions++;
       const s = copy(state);
       const tx: ActionTx = {
         verdictRecorded: async (eventId) => (fault('verdictRecorded'), s.verdicts.has(eventId)),
         async checkVerdict(claimed) {
           fault('checkVerdict');
+          if (faults.failSubmission === claimed.submissionId) throw new Error('poison verdict');
           const sub = s.submissions.get(claimed.submissionId);
           if (sub === undefined)
             return { ok: false, code: VerdictRefusal.UnknownSubmission, message: 'no such submission' };
@@ -128,8 +132,9 @@ export function memoryActionStore(initial: Partial<MemoryState> = {}) {
       };
       const result = await work(tx);
       state = s;
+      counts.committed++;
       return result;
     },
   };
-  return { store, state: () => state, faults };
+  return { store, state: () => state, faults, counts };
 }

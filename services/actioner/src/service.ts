@@ -147,8 +147,10 @@ export function createActionerService(
           orders,
           logger,
           clock,
+          maxBatch: config.ACTIONER_MAX_BATCH,
           ...(options.faults === undefined ? {} : { faults: options.faults }),
         }),
+        maxInFlight: config.ACTIONER_MAX_IN_FLIGHT,
       });
       // The classifier's later results, in a group of their own: a slow model never holds verdicts back.
       classifications = worker.consume({
