@@ -1,12 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, insertSubmission, listAudit, openOrder, upsertTenant } from '@mod/db';
-import { createApiTestWorld, multipartBody, type ApiTestWorld } from './testing.js';
+import { createApiKey, insertSubmission, listAudit } from '@mod/db';
+import { callAs, openTestOrder, worldWithCallers, type ApiTestWorld } from './testing.js';
 
+/** Credentials and administration: keys refused and revoked, tenants and keys made and changed, all audited. */
 let world: ApiTestWorld;
 let app: FastifyInstance;
-const keys: Record<string, string> = {};
+let keys: Record<string, string>;
 let orderOfA: string;
 let orderOfB: string;
 
@@ -14,37 +15,17 @@ const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 const errorCode = (body: string) => (JSON.parse(body) as { error?: { code?: string } }).error?.code;
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build({ maxBodyBytes: 4096 });
-  const db = world.db.pool;
-  for (const [id, kind] of [
-    ['isp-a', 'isp'],
-    ['isp-b', 'isp'],
-    ['plat-a', 'platform'],
-    ['admin-1', 'admin'],
-  ] as const) {
-    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
-  }
-  keys['isp-a'] = (await createApiKey(db, { tenantId: 'isp-a', role: 'isp' })).key;
-  keys['isp-b'] = (await createApiKey(db, { tenantId: 'isp-b', role: 'isp' })).key;
-  keys['plat-a'] = (await createApiKey(db, { tenantId: 'plat-a', role: 'platform' })).key;
-  keys['admin'] = (await createApiKey(db, { tenantId: 'admin-1', role: 'admin' })).key;
-  const order = (target: string) =>
-    openOrder(db, {
-      kind: 'blocking',
-      subjectType: 'content-hash',
-      subjectValue: randomBytes(32).toString('hex'),
-      targetTenantId: target,
-      legalBasis: 'test',
-      issuer: { kind: 'policy', id: 'test' },
-      deadlineAt: new Date(Date.now() + 86_400_000),
-      evidence: {},
-      policyVersion: 't',
-      submissionId: null,
-      actor: 'test',
-    });
-  orderOfA = (await order('isp-a')).id;
-  orderOfB = (await order('isp-b')).id;
+  ({ world, app, keys } = await worldWithCallers(
+    {
+      'isp-a': ['isp-a', 'isp'],
+      'isp-b': ['isp-b', 'isp'],
+      'plat-a': ['plat-a', 'platform'],
+      admin: ['admin-1', 'admin'],
+    },
+    { build: { maxBodyBytes: 4096 } },
+  ));
+  orderOfA = await openTestOrder(world, { kind: 'blocking', targetTenantId: 'isp-a' });
+  orderOfB = await openTestOrder(world, { kind: 'blocking', targetTenantId: 'isp-b' });
 });
 afterAll(async () => world?.close());
 
@@ -54,11 +35,7 @@ describe('keys', () => {
     const revoked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
     const ok = await app.inject({ url: '/v1/me', headers: auth(revoked.key) });
     expect(ok.statusCode).toBe(200);
-    const revoke = await app.inject({
-      method: 'POST',
-      url: `/v1/admin/keys/${revoked.id}/revoke`,
-      headers: auth(keys['admin']!),
-    });
+    const revoke = await callAs(app, keys['admin']!, 'POST', `/v1/admin/keys/${revoked.id}/revoke`);
     expect(revoke.statusCode).toBe(200);
     expect(revoke.json<{ revokedAt: string | null }>().revokedAt).not.toBeNull();
     const expired = await createApiKey(db, {
@@ -106,18 +83,10 @@ describe('keys', () => {
     const db = world.db.pool;
     const leaked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
     const other = await createApiKey(db, { tenantId: 'isp-b', role: 'isp' });
-    const cross = await app.inject({
-      method: 'POST',
-      url: `/v1/keys/${other.id}/revoke`,
-      headers: auth(keys['isp-a']!),
-    });
+    const cross = await callAs(app, keys['isp-a']!, 'POST', `/v1/keys/${other.id}/revoke`);
     expect(cross.statusCode).toBe(404);
     expect((await app.inject({ url: '/v1/me', headers: auth(other.key) })).statusCode).toBe(200);
-    const own = await app.inject({
-      method: 'POST',
-      url: `/v1/keys/${leaked.id}/revoke`,
-      headers: auth(keys['isp-a']!),
-    });
+    const own = await callAs(app, keys['isp-a']!, 'POST', `/v1/keys/${leaked.id}/revoke`);
     expect(own.statusCode).toBe(200);
     expect((await app.inject({ url: '/v1/me', headers: auth(leaked.key) })).statusCode).toBe(401);
     const audit = await listAudit(db, { subjectId: leaked.id });
@@ -129,28 +98,24 @@ describe('administration', () => {
   it('creates a tenant and a key shown once, changes its role, revokes it; every change audited', async () => {
     const db = world.db.pool;
     const admin = auth(keys['admin']!);
-    const tenant = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: admin,
-      payload: { id: 'hotline-9', kind: 'hotline', name: 'Hotline 9' },
+    const tenant = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants', {
+      id: 'hotline-9',
+      kind: 'hotline',
+      name: 'Hotline 9',
     });
     expect(tenant.statusCode).toBe(201);
     expect(tenant.json()).toMatchObject({ id: 'hotline-9', kind: 'hotline', disabledAt: null });
-    const again = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: admin,
-      payload: { id: 'hotline-9', kind: 'isp', name: 'Overwrite attempt' },
+    const again = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants', {
+      id: 'hotline-9',
+      kind: 'isp',
+      name: 'Overwrite attempt',
     });
     expect(again.statusCode).toBe(409);
     expect(errorCode(again.body)).toBe('MOD_ERR_API_CONFLICT');
 
-    const created = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants/hotline-9/keys',
-      headers: admin,
-      payload: { role: 'reviewer', label: 'desk 1' },
+    const created = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants/hotline-9/keys', {
+      role: 'reviewer',
+      label: 'desk 1',
     });
     expect(created.statusCode).toBe(201);
     const key = created.json<{ id: string; key: string; prefix: string; role: string }>();
@@ -166,29 +131,19 @@ describe('administration', () => {
     expect(me.json()).toMatchObject({ tenantId: 'hotline-9', role: 'reviewer', credential: 'api-key' });
 
     // A hotline key may not become an ISP's or an admin's.
-    const escalate = await app.inject({
-      method: 'PATCH',
-      url: `/v1/admin/keys/${key.id}`,
-      headers: admin,
-      payload: { role: 'admin' },
+    const escalate = await callAs(app, keys['admin']!, 'PATCH', `/v1/admin/keys/${key.id}`, {
+      role: 'admin',
     });
     expect(escalate.statusCode).toBe(400);
     expect(errorCode(escalate.body)).toBe('MOD_ERR_API_ROLE_NOT_FOR_TENANT');
-    const changed = await app.inject({
-      method: 'PATCH',
-      url: `/v1/admin/keys/${key.id}`,
-      headers: admin,
-      payload: { role: 'curator' },
+    const changed = await callAs(app, keys['admin']!, 'PATCH', `/v1/admin/keys/${key.id}`, {
+      role: 'curator',
     });
     expect(changed.json()).toMatchObject({ id: key.id, role: 'curator' });
     expect((await app.inject({ url: '/v1/orders', headers: auth(key.key) })).statusCode).toBe(403);
     expect((await app.inject({ url: '/v1/banks', headers: auth(key.key) })).statusCode).toBe(200);
 
-    const revoked = await app.inject({
-      method: 'POST',
-      url: `/v1/admin/keys/${key.id}/revoke`,
-      headers: admin,
-    });
+    const revoked = await callAs(app, keys['admin']!, 'POST', `/v1/admin/keys/${key.id}/revoke`);
     expect(revoked.statusCode).toBe(200);
     expect((await app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(401);
 
@@ -204,249 +159,33 @@ describe('administration', () => {
   });
 
   it('switching a tenant off stops all its credentials', async () => {
-    const admin = auth(keys['admin']!);
-    const off = await app.inject({
-      method: 'PATCH',
-      url: '/v1/admin/tenants/isp-b',
-      headers: admin,
-      payload: { disabled: true },
-    });
+    const off = await callAs(app, keys['admin']!, 'PATCH', '/v1/admin/tenants/isp-b', { disabled: true });
     expect(off.json<{ disabledAt: string | null }>().disabledAt).not.toBeNull();
     expect((await app.inject({ url: '/v1/me', headers: auth(keys['isp-b']!) })).statusCode).toBe(401);
-    await app.inject({
-      method: 'PATCH',
-      url: '/v1/admin/tenants/isp-b',
-      headers: admin,
-      payload: { disabled: false },
-    });
+    await callAs(app, keys['admin']!, 'PATCH', '/v1/admin/tenants/isp-b', { disabled: false });
     expect((await app.inject({ url: '/v1/me', headers: auth(keys['isp-b']!) })).statusCode).toBe(200);
   });
 
   it('refuses a key or certificate that would already be expired (MOD_ERR_API_EXPIRY_PAST), issuing nothing', async () => {
-    const admin = auth(keys['admin']!);
     const db = world.db.pool;
     const before = (await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount;
-    const key = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants/isp-a/keys',
-      headers: admin,
-      payload: { role: 'isp', expiresAt: new Date(Date.now() - 60_000).toISOString() },
+    const key = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants/isp-a/keys', {
+      role: 'isp',
+      expiresAt: new Date(Date.now() - 60_000).toISOString(),
     });
     expect(key.statusCode).toBe(400);
     expect(errorCode(key.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
     expect((await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount).toBe(before);
-    const cert = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants/isp-a/certificates',
-      headers: admin,
-      payload: { fingerprintSha256: 'ab'.repeat(32), expiresAt: '2000-01-01T00:00:00Z' },
+    const cert = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants/isp-a/certificates', {
+      fingerprintSha256: 'ab'.repeat(32),
+      expiresAt: '2000-01-01T00:00:00Z',
     });
     expect(cert.statusCode).toBe(400);
     expect(errorCode(cert.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
-    const later = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants/isp-a/keys',
-      headers: admin,
-      payload: { role: 'isp', expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+    const later = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants/isp-a/keys', {
+      role: 'isp',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
     expect(later.statusCode).toBe(201);
-  });
-});
-
-describe('input', () => {
-  it('rejects unknown fields in bodies and query strings with MOD_ERR_API_UNKNOWN_FIELD', async () => {
-    const admin = auth(keys['admin']!);
-    const body = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: admin,
-      payload: { id: 'x-1', kind: 'isp', name: 'X', isAdmin: true },
-    });
-    expect(body.statusCode).toBe(400);
-    expect(body.json()).toEqual({
-      error: { code: 'MOD_ERR_API_UNKNOWN_FIELD', message: 'unknown field in body: isAdmin' },
-    });
-    const query = await app.inject({ url: '/v1/orders?tenant=isp-b', headers: auth(keys['isp-a']!) });
-    expect(query.statusCode).toBe(400);
-    expect(errorCode(query.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
-    const patch = await app.inject({
-      method: 'PATCH',
-      url: '/v1/admin/keys/00000000-0000-4000-8000-000000000000',
-      headers: admin,
-      payload: { role: 'isp', tenantId: 'isp-b' },
-    });
-    expect(errorCode(patch.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
-    // A route that takes no body refuses one with fields rather than ignoring them.
-    const key = await createApiKey(world.db.pool, { tenantId: 'isp-a', role: 'isp' });
-    const bodied = await app.inject({
-      method: 'POST',
-      url: `/v1/keys/${key.id}/revoke`,
-      headers: auth(keys['isp-a']!),
-      payload: { tenantId: 'isp-b' },
-    });
-    expect([bodied.statusCode, errorCode(bodied.body)]).toEqual([400, 'MOD_ERR_API_UNKNOWN_FIELD']);
-    expect((await app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(200);
-  });
-
-  it('rejects oversized bodies with 413 MOD_ERR_API_TOO_LARGE (JSON, multipart file, multipart field)', async () => {
-    const json = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: { ...auth(keys['admin']!), 'content-type': 'application/json' },
-      payload: JSON.stringify({ id: 'big-1', kind: 'isp', name: 'n'.repeat(5000) }),
-    });
-    expect(json.statusCode).toBe(413);
-    expect(errorCode(json.body)).toBe('MOD_ERR_API_TOO_LARGE');
-    const upload = multipartBody(Buffer.alloc(65 * 1024, 1));
-    const file = await app.inject({
-      method: 'POST',
-      url: '/v1/media',
-      headers: { ...auth(keys['plat-a']!), 'content-type': upload.contentType },
-      payload: upload.payload,
-    });
-    expect(file.statusCode).toBe(413);
-    expect(errorCode(file.body)).toBe('MOD_ERR_API_TOO_LARGE');
-  });
-
-  it('answers bad JSON, wrong content types and unknown routes with stable codes', async () => {
-    const admin = auth(keys['admin']!);
-    const badJson = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: { ...admin, 'content-type': 'application/json' },
-      payload: '{"id": ',
-    });
-    expect([badJson.statusCode, errorCode(badJson.body)]).toEqual([400, 'MOD_ERR_API_BAD_JSON']);
-    const xml = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: { ...admin, 'content-type': 'application/xml' },
-      payload: '<tenant/>',
-    });
-    expect([xml.statusCode, errorCode(xml.body)]).toEqual([415, 'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE']);
-    const proto = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: { ...admin, 'content-type': 'application/json' },
-      payload: '{"id":"p-1","kind":"isp","name":"P","__proto__":{"x":1}}',
-    });
-    expect(proto.statusCode).toBe(400);
-    const none = await app.inject({ url: '/v1/nothing-here', headers: admin });
-    expect([none.statusCode, errorCode(none.body)]).toEqual([404, 'MOD_ERR_API_NO_ROUTE']);
-    const bad = await app.inject({ url: '/v1/orders/not-a-uuid', headers: auth(keys['isp-a']!) });
-    expect([bad.statusCode, errorCode(bad.body)]).toEqual([400, 'MOD_ERR_API_VALIDATION']);
-  });
-});
-
-describe('answers', () => {
-  it('carry security headers, on success and on error', async () => {
-    for (const res of [
-      await app.inject({ url: '/v1/me', headers: auth(keys['isp-a']!) }),
-      await app.inject({ url: '/v1/me' }),
-    ]) {
-      expect(res.headers).toMatchObject({
-        'x-content-type-options': 'nosniff',
-        'cache-control': 'no-store',
-        'x-frame-options': 'DENY',
-        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-        'referrer-policy': 'no-referrer',
-      });
-    }
-  });
-
-  it('never carry a stack trace or SQL: a database failure answers 500 with a generic message', async () => {
-    const own = await createApiTestWorld();
-    try {
-      const broken = await own.build();
-      broken.get('/v1/test/broken', { config: { roles: ['admin'] } }, async () =>
-        own.db.pool.query(`select secret_column from no_such_table where x = 'injected'`),
-      );
-      await upsertTenant(own.db.pool, { id: 'adm', kind: 'admin', name: 'A', subscribedToBlocking: false });
-      const key = (await createApiKey(own.db.pool, { tenantId: 'adm', role: 'admin' })).key;
-      const res = await broken.inject({ url: '/v1/test/broken', headers: auth(key) });
-      expect(res.statusCode).toBe(500);
-      expect(res.json()).toEqual({ error: { code: 'MOD_ERR_API_INTERNAL', message: 'internal error' } });
-      expect(res.body).not.toMatch(/no_such_table|select|relation|at .*\.js/i);
-    } finally {
-      await own.close();
-    }
-  });
-
-  it('refuse routes that declare neither roles nor public, at start-up', async () => {
-    const own = await createApiTestWorld();
-    try {
-      const a = await own.build();
-      expect(() => a.get('/v1/test/undeclared', async () => 'open')).toThrow(/declares neither/);
-    } finally {
-      await own.close();
-    }
-  });
-});
-
-describe('abuse limits', () => {
-  it('rate-limits per key with 429 and retry-after; other keys are unaffected', async () => {
-    const own = await createApiTestWorld();
-    try {
-      let nowMs = Date.parse('2026-01-01T00:00:00Z');
-      const limited = await own.build({
-        rateLimit: { ratePerSecond: 1, burst: 3 },
-        now: () => new Date(nowMs),
-      });
-      const db = own.db.pool;
-      await upsertTenant(db, { id: 'i', kind: 'isp', name: 'I', subscribedToBlocking: false });
-      const k1 = (await createApiKey(db, { tenantId: 'i', role: 'isp' })).key;
-      const k2 = (await createApiKey(db, { tenantId: 'i', role: 'isp' })).key;
-      const codes = [];
-      for (let i = 0; i < 4; i++)
-        codes.push((await limited.inject({ url: '/v1/me', headers: auth(k1) })).statusCode);
-      expect(codes).toEqual([200, 200, 200, 429]);
-      const refused = await limited.inject({ url: '/v1/me', headers: auth(k1) });
-      expect(errorCode(refused.body)).toBe('MOD_ERR_API_RATE_LIMITED');
-      expect(refused.headers['retry-after']).toBe('1');
-      expect((await limited.inject({ url: '/v1/me', headers: auth(k2) })).statusCode).toBe(200);
-      nowMs += 1000;
-      expect((await limited.inject({ url: '/v1/me', headers: auth(k1) })).statusCode).toBe(200);
-    } finally {
-      await own.close();
-    }
-  });
-
-  it('stops guessing: past the failure limit an address gets 429, and failures are no longer audited', async () => {
-    const own = await createApiTestWorld();
-    try {
-      const guarded = await own.build({
-        authFailureLimit: { ratePerSecond: 0.001, burst: 3 },
-        now: () => new Date('2026-01-01T00:00:00Z'),
-      });
-      const codes = [];
-      for (let i = 0; i < 5; i++) {
-        const guess = `mod_${randomBytes(9).toString('base64url')}_${randomBytes(24).toString('base64url')}`;
-        codes.push((await guarded.inject({ url: '/v1/me', headers: auth(guess) })).statusCode);
-      }
-      expect(codes).toEqual([401, 401, 401, 429, 429]);
-      const audit = await listAudit(own.db.pool, { limit: 10_000 });
-      expect(audit.filter((a) => a.action === 'auth.failed')).toHaveLength(3);
-    } finally {
-      await own.close();
-    }
-  });
-
-  it('answers a request that outlives its deadline with 503 MOD_ERR_API_TIMEOUT', async () => {
-    const own = await createApiTestWorld();
-    try {
-      const slow = await own.build({ requestTimeoutMs: 50 });
-      let release: () => void = () => undefined;
-      const held = new Promise<void>((r) => (release = r));
-      slow.get('/v1/test/slow', { config: { public: true } }, async () => {
-        await held;
-        return { late: true };
-      });
-      const res = await slow.inject({ url: '/v1/test/slow' });
-      release();
-      expect(res.statusCode).toBe(503);
-      expect(errorCode(res.body)).toBe('MOD_ERR_API_TIMEOUT');
-    } finally {
-      await own.close();
-    }
   });
 });

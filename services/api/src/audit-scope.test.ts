@@ -5,12 +5,11 @@ import {
   appendAuditAlone,
   insertSubmission,
   listAudit,
-  openOrder,
   signTreeHeadIfDue,
   type AuditBundle,
   type Order,
 } from '@mod/db';
-import { callAs, createApiTestWorld, seedCallers, statusAndCode, type ApiTestWorld } from './testing.js';
+import { callAs, openTestOrder, statusAndCode, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 /**
  * Audit records are scoped like the orders and submissions they describe (issue 17, finding 9): an authority
@@ -19,7 +18,7 @@ import { callAs, createApiTestWorld, seedCallers, statusAndCode, type ApiTestWor
  */
 let world: ApiTestWorld;
 let app: FastifyInstance;
-const keys: Record<'authA' | 'authB' | 'admin', string> = {} as never;
+let keys: Record<'authA' | 'authB' | 'admin', string>;
 
 const get = (key: string, url: string) => callAs(app, key, 'GET', url);
 const code = statusAndCode;
@@ -60,16 +59,10 @@ const exported = async (key: string, query: string) => {
 };
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  Object.assign(
-    keys,
-    await seedCallers(
-      world,
-      { 'auth-a': 'authority', 'auth-b': 'authority', ops: 'admin', 'plat-1': 'platform' },
-      { authA: ['auth-a', 'authority'], authB: ['auth-b', 'authority'], admin: ['ops', 'admin'] },
-    ),
-  );
+  ({ world, app, keys } = await worldWithCallers(
+    { authA: ['auth-a', 'authority'], authB: ['auth-b', 'authority'], admin: ['ops', 'admin'] },
+    { tenants: { 'plat-1': 'platform' } },
+  ));
 });
 afterAll(async () => world?.close());
 
@@ -185,19 +178,7 @@ describe('audit records an authority reads', () => {
     ]);
     expect((await get(keys.admin, `/v1/audit/records/${bank.seq}/inclusion-proof`)).statusCode).toBe(200);
     // An automatic order on the submission (awaiting any authority's confirmation): now it is evidence A sees.
-    await openOrder(world.db.pool, {
-      kind: 'takedown',
-      subjectType: 'content-hash',
-      subjectValue: randomBytes(32).toString('hex'),
-      targetTenantId: 'plat-1',
-      legalBasis: 'test',
-      issuer: { kind: 'policy', id: 'p' },
-      deadlineAt: new Date(Date.now() + 86_400_000),
-      evidence: {},
-      policyVersion: 'p',
-      submissionId,
-      actor: 'actioner',
-    });
+    await openTestOrder(world, { targetTenantId: 'plat-1', submissionId });
     expect((await get(keys.authA, `/v1/audit/records/${verdict.seq}/evidence`)).statusCode).toBe(200);
   });
 });

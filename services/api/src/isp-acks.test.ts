@@ -2,50 +2,32 @@ import { partnerTopic } from '@mod/contracts';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, getOrder, listAudit, openOrder, upsertTenant } from '@mod/db';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { getOrder, listAudit } from '@mod/db';
+import { openTestOrder, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 let world: ApiTestWorld;
 let app: FastifyInstance;
-const keys: Record<string, string> = {};
+let keys: Record<string, string>;
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  const db = world.db.pool;
-  for (const [id, kind] of [
-    ['isp-a', 'isp'],
-    ['isp-b', 'isp'],
-    ['plat-a', 'platform'],
-    ['auth-1', 'authority'],
-  ] as const) {
-    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
-  }
-  keys['isp-a'] = (await createApiKey(db, { tenantId: 'isp-a', role: 'isp' })).key;
-  keys['isp-b'] = (await createApiKey(db, { tenantId: 'isp-b', role: 'isp' })).key;
-  keys['authority'] = (await createApiKey(db, { tenantId: 'auth-1', role: 'authority' })).key;
+  ({ world, app, keys } = await worldWithCallers(
+    { 'isp-a': ['isp-a', 'isp'], 'isp-b': ['isp-b', 'isp'], authority: ['auth-1', 'authority'] },
+    { tenants: { 'plat-a': 'platform' } },
+  ));
 });
 afterAll(async () => world?.close());
 
-const newOrder = async (target = 'isp-a', kind: 'blocking' | 'takedown' = 'blocking') =>
-  (
-    await openOrder(world.db.pool, {
-      kind,
-      subjectType: 'url',
-      subjectValue: `http://blocked.example/${randomBytes(6).toString('hex')}`,
-      targetTenantId: target,
-      legalBasis: 'test',
-      issuer: { kind: 'authority', id: 'auth-1' },
-      issuerTenantId: 'auth-1',
-      deadlineAt: new Date(Date.now() + 86_400_000),
-      evidence: {},
-      policyVersion: 't',
-      submissionId: null,
-      actor: 'test',
-    })
-  ).id;
+const newOrder = (target = 'isp-a', kind: 'blocking' | 'takedown' = 'blocking') =>
+  openTestOrder(world, {
+    kind,
+    subjectType: 'url',
+    subjectValue: `http://blocked.example/${randomBytes(6).toString('hex')}`,
+    targetTenantId: target,
+    issuer: { kind: 'authority', id: 'auth-1' },
+    issuerTenantId: 'auth-1',
+  });
 
 const ack = (orderId: string, body: Record<string, unknown>, key = keys['isp-a']!) =>
   app.inject({

@@ -14,7 +14,6 @@ import {
   commandOrder,
   createApiKey,
   listWantedBlocklist,
-  openOrder,
   refreshFeedState,
   setFeedSettings,
   upsertTenant,
@@ -23,7 +22,7 @@ import {
 } from '@mod/db';
 import { renderFeed, type RpzOptions } from '@mod/urls';
 import { FEED_RENDERER } from './routes/isp-feeds.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { createApiTestWorld, openTestOrder, type ApiTestWorld } from './testing.js';
 
 let world: ApiTestWorld;
 let app: FastifyInstance;
@@ -125,32 +124,17 @@ describe('ISP feeds from the row store', () => {
     await expectFeedsMatchReference(s1);
 
     // An order for a URL that a list entry also renders to: one line, and removing one keeps the line.
-    const order = await openOrder(world.db.pool, {
+    const blocking = {
       kind: 'blocking',
+      targetTenantId: ISP,
+      issuer: { kind: 'authority', id: 'a' },
+    } as const;
+    const orderId = await openTestOrder(world, {
+      ...blocking,
       subjectType: 'url',
       subjectValue: 'https://shared.example/gallery/2.jpg',
-      targetTenantId: ISP,
-      legalBasis: 'test',
-      issuer: { kind: 'authority', id: 'a' },
-      deadlineAt: new Date(Date.now() + 86_400_000),
-      evidence: {},
-      policyVersion: 't',
-      submissionId: null,
-      actor: 'test',
     });
-    await openOrder(world.db.pool, {
-      kind: 'blocking',
-      subjectType: 'host',
-      subjectValue: 'whole-host.example',
-      targetTenantId: ISP,
-      legalBasis: 'test',
-      issuer: { kind: 'authority', id: 'a' },
-      deadlineAt: new Date(Date.now() + 86_400_000),
-      evidence: {},
-      policyVersion: 't',
-      submissionId: null,
-      actor: 'test',
-    });
+    await openTestOrder(world, { ...blocking, subjectType: 'host', subjectValue: 'whole-host.example' });
     await add([{ kind: 'host', pattern: 'WHOLE-host.example', dedicatedToAbuse: true }]); // same name as the order
     const s2 = await snapshot();
     expect(s2).toBe(s1 + 1);
@@ -172,7 +156,7 @@ describe('ISP feeds from the row store', () => {
     // Withdrawing the order takes its line out (no list entry renders to it any more).
     await withTransaction(world.db.pool, (c) =>
       commandOrder(c, {
-        id: order.id,
+        id: orderId,
         scope: { all: true },
         command: { type: 'withdraw', reason: 'test' },
         now: new Date(),

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit, listWantedBlocklist, type Order } from '@mod/db';
-import { callAs, createApiTestWorld, seedCallers, statusAndCode, type ApiTestWorld } from './testing.js';
+import { callAs, statusAndCode, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 /**
  * Folding (issue 17, finding 3): a second authority's order for a subject an open order already covers is kept
@@ -13,7 +13,7 @@ import { callAs, createApiTestWorld, seedCallers, statusAndCode, type ApiTestWor
  */
 let world: ApiTestWorld;
 let app: FastifyInstance;
-const keys: Record<'authA' | 'authB' | 'authC' | 'admin' | 'plat' | 'isp', string> = {} as never;
+let keys: Record<'authA' | 'authB' | 'authC' | 'admin' | 'plat' | 'isp', string>;
 const HOUR_MS = 3_600_000;
 
 const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
@@ -51,30 +51,14 @@ const orderEventsFor = async (orderId: string) =>
   ).rows.map((r) => r.payload);
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  Object.assign(
-    keys,
-    await seedCallers(
-      world,
-      {
-        'auth-a': 'authority',
-        'auth-b': 'authority',
-        'auth-c': 'authority',
-        ops: 'admin',
-        'plat-1': 'platform',
-        'isp-1': 'isp',
-      },
-      {
-        authA: ['auth-a', 'authority'],
-        authB: ['auth-b', 'authority'],
-        authC: ['auth-c', 'authority'],
-        admin: ['ops', 'admin'],
-        plat: ['plat-1', 'platform'],
-        isp: ['isp-1', 'isp'],
-      },
-    ),
-  );
+  ({ world, app, keys } = await worldWithCallers({
+    authA: ['auth-a', 'authority'],
+    authB: ['auth-b', 'authority'],
+    authC: ['auth-c', 'authority'],
+    admin: ['ops', 'admin'],
+    plat: ['plat-1', 'platform'],
+    isp: ['isp-1', 'isp'],
+  }));
 });
 afterAll(async () => world?.close());
 

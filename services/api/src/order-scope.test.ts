@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getOrder, insertSubmission, listAudit, openOrder, type Order, type OrderStatsReport } from '@mod/db';
-import { callAs, createApiTestWorld, seedCallers, type ApiTestWorld } from './testing.js';
+import { getOrder, insertSubmission, listAudit, type Order, type OrderStatsReport } from '@mod/db';
+import { callAs, openTestOrder, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 /**
  * Which orders an authority sees through the API: the ones its tenant issued or confirmed, and automatic orders
@@ -10,7 +10,7 @@ import { callAs, createApiTestWorld, seedCallers, type ApiTestWorld } from './te
  */
 let world: ApiTestWorld;
 let app: FastifyInstance;
-const keys: Record<'authA' | 'authB' | 'reviewer' | 'platA' | 'platB' | 'admin', string> = {} as never;
+let keys: Record<'authA' | 'authB' | 'reviewer' | 'platA' | 'platB' | 'admin', string>;
 
 const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
   callAs(app, key, method, url, payload);
@@ -33,48 +33,18 @@ const byHand = async (key: string, target: string) => {
   expect(res.statusCode, res.body).toBe(201);
   return res.json<Order>();
 };
-const automatic = async (target: string, submissionId: string | null = null) =>
-  (
-    await openOrder(world.db.pool, {
-      kind: 'takedown',
-      subjectType: 'content-hash',
-      subjectValue: randomBytes(32).toString('hex'),
-      targetTenantId: target,
-      legalBasis: 'test',
-      issuer: { kind: 'policy', id: 'policy-1' },
-      deadlineAt: new Date(Date.now() + 86_400_000),
-      evidence: {},
-      policyVersion: 'p',
-      submissionId,
-      actor: 'actioner',
-    })
-  ).id;
+const automatic = (target: string, submissionId: string | null = null) =>
+  openTestOrder(world, { targetTenantId: target, submissionId });
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  Object.assign(
-    keys,
-    await seedCallers(
-      world,
-      {
-        'auth-a': 'authority',
-        'auth-b': 'authority',
-        'hotline-1': 'hotline',
-        'plat-a': 'platform',
-        'plat-b': 'platform',
-        'ops-1': 'admin',
-      },
-      {
-        authA: ['auth-a', 'authority'],
-        authB: ['auth-b', 'authority'],
-        reviewer: ['hotline-1', 'reviewer'],
-        platA: ['plat-a', 'platform'],
-        platB: ['plat-b', 'platform'],
-        admin: ['ops-1', 'admin'],
-      },
-    ),
-  );
+  ({ world, app, keys } = await worldWithCallers({
+    authA: ['auth-a', 'authority'],
+    authB: ['auth-b', 'authority'],
+    reviewer: ['hotline-1', 'reviewer'],
+    platA: ['plat-a', 'platform'],
+    platB: ['plat-b', 'platform'],
+    admin: ['ops-1', 'admin'],
+  }));
 });
 afterAll(async () => world?.close());
 

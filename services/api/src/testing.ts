@@ -13,6 +13,7 @@ import {
   Roles,
   signTreeHeadIfDue,
   upsertTenant,
+  type OrderInput,
   type Role,
   type SigningKey,
   type TenantKind,
@@ -151,19 +152,71 @@ export const statusAndCode = (res: LightMyRequestResponse): [number, string | un
   res.json<{ error?: { code: string } }>().error?.code,
 ];
 
-/** Tenants (id: kind) and an API key for each named caller (its tenant and role); answers the callers' keys. */
+/**
+ * An API key for each named caller (`[tenantId, role]`). `tenants` (id: kind) are made first, those without
+ * callers too; a caller's tenant they do not name is made of the kind its role's fixtures have (`KIND_OF_ROLE`).
+ * Answers the callers' keys.
+ */
 export async function seedCallers<K extends string>(
   world: ApiTestWorld,
-  tenants: Readonly<Record<string, TenantKind>>,
   callers: Readonly<Record<K, readonly [tenantId: string, role: Role]>>,
+  tenants: Readonly<Record<string, TenantKind>> = {},
 ): Promise<Record<K, string>> {
   const db = world.db.pool;
-  for (const [id, kind] of Object.entries(tenants))
+  const made = new Set<string>();
+  const make = async (id: string, kind: TenantKind) => {
+    if (made.has(id)) return;
+    made.add(id);
     await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: false });
+  };
+  for (const [id, kind] of Object.entries(tenants)) await make(id, kind);
+  const named = Object.entries(callers) as [K, readonly [string, Role]][];
+  for (const [, [tenantId, role]] of named) await make(tenantId, KIND_OF_ROLE[role]);
   const keys = {} as Record<K, string>;
-  for (const [name, [tenantId, role]] of Object.entries(callers) as [K, readonly [string, Role]][])
-    keys[name] = (await createApiKey(db, { tenantId, role })).key;
+  for (const [name, [tenantId, role]] of named) keys[name] = (await createApiKey(db, { tenantId, role })).key;
   return keys;
+}
+
+/**
+ * A test file's world with its app built (`build`: what to build it with) and its callers' keys (`seedCallers`);
+ * the caller closes the world after its tests.
+ */
+export async function worldWithCallers<K extends string>(
+  callers: Readonly<Record<K, readonly [tenantId: string, role: Role]>>,
+  options: { tenants?: Readonly<Record<string, TenantKind>>; build?: Partial<AppDeps> } = {},
+): Promise<{ world: ApiTestWorld; app: FastifyInstance; keys: Record<K, string> }> {
+  const world = await createApiTestWorld();
+  try {
+    const app = await world.build(options.build);
+    return { world, app, keys: await seedCallers(world, callers, options.tenants) };
+  } catch (err) {
+    await world.close();
+    throw err;
+  }
+}
+
+/**
+ * Opens an order straight in the database, as the actioner does: by default an automatic takedown of a fresh
+ * content hash, due in a day, with no submission. Answers its id.
+ */
+export async function openTestOrder(
+  world: ApiTestWorld,
+  order: Pick<OrderInput, 'targetTenantId'> & Partial<OrderInput>,
+): Promise<string> {
+  const opened = await openOrder(world.db.pool, {
+    kind: 'takedown',
+    subjectType: 'content-hash',
+    subjectValue: randomBytes(32).toString('hex'),
+    legalBasis: 'test',
+    issuer: { kind: 'policy', id: 'test' },
+    deadlineAt: new Date(Date.now() + 86_400_000),
+    evidence: {},
+    policyVersion: 't',
+    submissionId: null,
+    actor: 'test',
+    ...order,
+  });
+  return opened.id;
 }
 
 /** Sends a route's sample request as a caller. */
@@ -254,17 +307,11 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
       });
       // An authority's order is one it issued; an unconfirmed automatic order would be every authority's.
       const byAuthority = role === 'authority';
-      const order = await openOrder(db, {
+      const orderId = await openTestOrder(world, {
         kind: role === 'isp' ? 'blocking' : 'takedown',
-        subjectType: 'content-hash',
-        subjectValue: randomBytes(32).toString('hex'),
         targetTenantId: byAuthority ? 'platform-shared' : tenantId,
-        legalBasis: 'test',
         issuer: byAuthority ? { kind: 'authority', id: tenantId } : { kind: 'policy', id: 'matrix' },
         issuerTenantId: byAuthority ? tenantId : null,
-        deadlineAt: new Date(Date.now() + 86_400_000),
-        evidence: {},
-        policyVersion: 'test',
         submissionId,
         actor: 'matrix',
       });
@@ -273,12 +320,12 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
       const record = await appendAuditAlone(db, {
         actor: { kind: 'service', id: 'matrix' },
         action: 'fixtures.seeded',
-        subject: { type: 'order', id: order.id },
-        evidence: { order: { id: order.id } },
+        subject: { type: 'order', id: orderId },
+        evidence: { order: { id: orderId } },
       });
       sides[role][side] = {
         tenantId,
-        orderId: order.id,
+        orderId,
         submissionId,
         keyId: spare.id,
         bankId: bank.id,

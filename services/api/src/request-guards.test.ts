@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, listAudit, upsertTenant } from '@mod/db';
+import { callAs, createApiTestWorld, multipartBody, worldWithCallers, type ApiTestWorld } from './testing.js';
+
+/**
+ * What every request meets whatever its route: input checks (unknown fields, sizes, JSON, content types),
+ * answers (security headers, no internals, routes declared), abuse limits (rate, failed authentication, time).
+ */
+let world: ApiTestWorld;
+let app: FastifyInstance;
+let keys: Record<string, string>;
+
+const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+const errorCode = (body: string) => (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+
+beforeAll(async () => {
+  ({ world, app, keys } = await worldWithCallers(
+    { 'isp-a': ['isp-a', 'isp'], 'plat-a': ['plat-a', 'platform'], admin: ['admin-1', 'admin'] },
+    { build: { maxBodyBytes: 4096 } },
+  ));
+});
+afterAll(async () => world?.close());
+
+describe('input', () => {
+  it('rejects unknown fields in bodies and query strings with MOD_ERR_API_UNKNOWN_FIELD', async () => {
+    const body = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants', {
+      id: 'x-1',
+      kind: 'isp',
+      name: 'X',
+      isAdmin: true,
+    });
+    expect(body.statusCode).toBe(400);
+    expect(body.json()).toEqual({
+      error: { code: 'MOD_ERR_API_UNKNOWN_FIELD', message: 'unknown field in body: isAdmin' },
+    });
+    const query = await app.inject({ url: '/v1/orders?tenant=isp-b', headers: auth(keys['isp-a']!) });
+    expect(query.statusCode).toBe(400);
+    expect(errorCode(query.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
+    const patch = await callAs(
+      app,
+      keys['admin']!,
+      'PATCH',
+      '/v1/admin/keys/00000000-0000-4000-8000-000000000000',
+      { role: 'isp', tenantId: 'isp-b' },
+    );
+    expect(errorCode(patch.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
+    // A route that takes no body refuses one with fields rather than ignoring them.
+    const key = await createApiKey(world.db.pool, { tenantId: 'isp-a', role: 'isp' });
+    const bodied = await callAs(app, keys['isp-a']!, 'POST', `/v1/keys/${key.id}/revoke`, {
+      tenantId: 'isp-b',
+    });
+    expect([bodied.statusCode, errorCode(bodied.body)]).toEqual([400, 'MOD_ERR_API_UNKNOWN_FIELD']);
+    expect((await app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(200);
+  });
+
+  it('rejects oversized bodies with 413 MOD_ERR_API_TOO_LARGE (JSON, multipart file, multipart field)', async () => {
+    const json = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/tenants',
+      headers: { ...auth(keys['admin']!), 'content-type': 'application/json' },
+      payload: JSON.stringify({ id: 'big-1', kind: 'isp', name: 'n'.repeat(5000) }),
+    });
+    expect(json.statusCode).toBe(413);
+    expect(errorCode(json.body)).toBe('MOD_ERR_API_TOO_LARGE');
+    const upload = multipartBody(Buffer.alloc(65 * 1024, 1));
+    const file = await app.inject({
+      method: 'POST',
+      url: '/v1/media',
+      headers: { ...auth(keys['plat-a']!), 'content-type': upload.contentType },
+      payload: upload.payload,
+    });
+    expect(file.statusCode).toBe(413);
+    expect(errorCode(file.body)).toBe('MOD_ERR_API_TOO_LARGE');
+  });
+
+  it('answers bad JSON, wrong content types and unknown routes with stable codes', async () => {
+    const admin = auth(keys['admin']!);
+    const badJson = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/tenants',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: '{"id": ',
+    });
+    expect([badJson.statusCode, errorCode(badJson.body)]).toEqual([400, 'MOD_ERR_API_BAD_JSON']);
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/tenants',
+      headers: { ...admin, 'content-type': 'application/xml' },
+      payload: '<tenant/>',
+    });
+    expect([xml.statusCode, errorCode(xml.body)]).toEqual([415, 'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE']);
+    const proto = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/tenants',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: '{"id":"p-1","kind":"isp","name":"P","__proto__":{"x":1}}',
+    });
+    expect(proto.statusCode).toBe(400);
+    const none = await app.inject({ url: '/v1/nothing-here', headers: admin });
+    expect([none.statusCode, errorCode(none.body)]).toEqual([404, 'MOD_ERR_API_NO_ROUTE']);
+    const bad = await app.inject({ url: '/v1/orders/not-a-uuid', headers: auth(keys['isp-a']!) });
+    expect([bad.statusCode, errorCode(bad.body)]).toEqual([400, 'MOD_ERR_API_VALIDATION']);
+  });
+});
+
+describe('answers', () => {
+  it('carry security headers, on success and on error', async () => {
+    for (const res of [
+      await app.inject({ url: '/v1/me', headers: auth(keys['isp-a']!) }),
+      await app.inject({ url: '/v1/me' }),
+    ]) {
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+        'x-frame-options': 'DENY',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'referrer-policy': 'no-referrer',
+      });
+    }
+  });
+
+  it('never carry a stack trace or SQL: a database failure answers 500 with a generic message', async () => {
+    const own = await createApiTestWorld();
+    try {
+      const broken = await own.build();
+      broken.get('/v1/test/broken', { config: { roles: ['admin'] } }, async () =>
+        own.db.pool.query(`select secret_column from no_such_table where x = 'injected'`),
+      );
+      await upsertTenant(own.db.pool, { id: 'adm', kind: 'admin', name: 'A', subscribedToBlocking: false });
+      const key = (await createApiKey(own.db.pool, { tenantId: 'adm', role: 'admin' })).key;
+      const res = await broken.inject({ url: '/v1/test/broken', headers: auth(key) });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({ error: { code: 'MOD_ERR_API_INTERNAL', message: 'internal error' } });
+      expect(res.body).not.toMatch(/no_such_table|select|relation|at .*\.js/i);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('refuse routes that declare neither roles nor public, at start-up', async () => {
+    const own = await createApiTestWorld();
+    try {
+      const a = await own.build();
+      expect(() => a.get('/v1/test/undeclared', async () => 'open')).toThrow(/declares neither/);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('abuse limits', () => {
+  it('rate-limits per key with 429 and retry-after; other keys are unaffected', async () => {
+    const own = await createApiTestWorld();
+    try {
+      let nowMs = Date.parse('2026-01-01T00:00:00Z');
+      const limited = await own.build({
+        rateLimit: { ratePerSecond: 1, burst: 3 },
+        now: () => new Date(nowMs),
+      });
+      const db = own.db.pool;
+      await upsertTenant(db, { id: 'i', kind: 'isp', name: 'I', subscribedToBlocking: false });
+      const k1 = (await createApiKey(db, { tenantId: 'i', role: 'isp' })).key;
+      const k2 = (await createApiKey(db, { tenantId: 'i', role: 'isp' })).key;
+      const codes = [];
+      for (let i = 0; i < 4; i++)
+        codes.push((await limited.inject({ url: '/v1/me', headers: auth(k1) })).statusCode);
+      expect(codes).toEqual([200, 200, 200, 429]);
+      const refused = await limited.inject({ url: '/v1/me', headers: auth(k1) });
+      expect(errorCode(refused.body)).toBe('MOD_ERR_API_RATE_LIMITED');
+      expect(refused.headers['retry-after']).toBe('1');
+      expect((await limited.inject({ url: '/v1/me', headers: auth(k2) })).statusCode).toBe(200);
+      nowMs += 1000;
+      expect((await limited.inject({ url: '/v1/me', headers: auth(k1) })).statusCode).toBe(200);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('stops guessing: past the failure limit an address gets 429, and failures are no longer audited', async () => {
+    const own = await createApiTestWorld();
+    try {
+      const guarded = await own.build({
+        authFailureLimit: { ratePerSecond: 0.001, burst: 3 },
+        now: () => new Date('2026-01-01T00:00:00Z'),
+      });
+      const codes = [];
+      for (let i = 0; i < 5; i++) {
+        const guess = `mod_${randomBytes(9).toString('base64url')}_${randomBytes(24).toString('base64url')}`;
+        codes.push((await guarded.inject({ url: '/v1/me', headers: auth(guess) })).statusCode);
+      }
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+      const audit = await listAudit(own.db.pool, { limit: 10_000 });
+      expect(audit.filter((a) => a.action === 'auth.failed')).toHaveLength(3);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('answers a request that outlives its deadline with 503 MOD_ERR_API_TIMEOUT', async () => {
+    const own = await createApiTestWorld();
+    try {
+      const slow = await own.build({ requestTimeoutMs: 50 });
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      slow.get('/v1/test/slow', { config: { public: true } }, async () => {
+        await held;
+        return { late: true };
+      });
+      const res = await slow.inject({ url: '/v1/test/slow' });
+      release();
+      expect(res.statusCode).toBe(503);
+      expect(errorCode(res.body)).toBe('MOD_ERR_API_TIMEOUT');
+    } finally {
+      await own.close();
+    }
+  });
+});
