@@ -16,27 +16,33 @@ export {
   type BankSettings,
 } from './import.js';
 export {
-  addUrlListPatterns,
   createUrlList,
   findUrlList,
-  importUrlList,
-  removeUrlListPatterns,
   updateUrlListSettings,
+  type Curator,
+  type NewUrlList,
+  type UrlListSettings,
+} from './url-lists.js';
+export {
   validateUrlListEntry,
-  UrlListFormats,
   MAX_CATEGORY_CHARS,
   MAX_NOTE_CHARS,
-  MAX_URL_LIST_LINE_BYTES,
-  type AddReport,
-  type Curator,
   type EntryError,
-  type NewUrlList,
-  type RemoveReport,
   type UrlListEntryRequest,
+  type ValidUrlListEntry,
+} from './url-list-entry.js';
+export {
+  addUrlListPatterns,
+  removeUrlListPatterns,
+  type AddReport,
+  type RemoveReport,
+  type UrlListRemoval,
+} from './url-list-patterns.js';
+export {
+  importUrlList,
+  UrlListFormats,
+  MAX_URL_LIST_LINE_BYTES,
   type UrlListFormat,
   type UrlListImportReport,
   type UrlListImportRequest,
-  type UrlListRemoval,
-  type UrlListSettings,
-  type ValidUrlListEntry,
-} from './url-lists.js';
+} from './url-list-import.js';

@@ -1,0 +1,177 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { listAudit, listUrlListEntries } from '@mod/db';
+import { CurationErrorCode, importUrlList, type EntryError, type ImportProgress } from './index.js';
+import {
+  by,
+  changes,
+  db,
+  lastOutboxId,
+  newList,
+  topic,
+  useCurationDatabase,
+} from './url-lists.test-helper.js';
+
+useCurationDatabase();
+
+describe('URL-list curation through PostgreSQL', () => {
+  it('imports txt and jsonl lists: per-line errors, replace and append, flag updates, duplicates, idempotent', async () => {
+    const list = await newList('iwf-import');
+    const errors: EntryError[] = [];
+    const txt = [
+      '# IWF-style list',
+      'abuse.example/a.html',
+      'HTTP://ABUSE.example/a.html', // same key as line 2
+      'ftp://abuse.example/b',
+      '',
+      'abuse.example/c.html\r',
+    ].join('\n');
+    const first = await importUrlList(db.pool, {
+      bankId: list.id,
+      format: 'txt',
+      input: Readable.from([Buffer.from(txt)]),
+      changesTopic: topic,
+      provenance: 'iwf 2026-11-28',
+      by,
+      onLineError: (e) => errors.push(e),
+    });
+    expect(first).toMatchObject({
+      lines: 4,
+      badLines: 1,
+      added: 2,
+      updated: 0,
+      removed: 0,
+      unchanged: 0,
+      duplicates: 1,
+      resync: false,
+    });
+    expect(first.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(errors).toEqual([{ index: 4, code: 'MOD_ERR_URL_SCHEME', message: expect.any(String) as string }]);
+
+    const mark = await lastOutboxId();
+    const jsonl = [
+      JSON.stringify({ kind: 'url', pattern: 'abuse.example/a.html' }),
+      JSON.stringify({ kind: 'url', pattern: 'abuse.example/c.html', category: 'B' }), // flags changed
+      JSON.stringify({ kind: 'domain', pattern: 'only-abuse.example', dedicatedToAbuse: true }),
+      '{broken',
+      JSON.stringify({ kind: 'url', pattern: 'x.example/', unknown: 1 }),
+    ].join('\n');
+    const lineErrors: EntryError[] = [];
+    const second = await importUrlList(db.pool, {
+      bankId: list.id,
+      format: 'jsonl',
+      mode: 'append',
+      input: Readable.from([Buffer.from(jsonl)]),
+      changesTopic: topic,
+      provenance: 'curator',
+      by,
+      onLineError: (e) => lineErrors.push(e),
+    });
+    expect(second).toMatchObject({ added: 1, updated: 1, removed: 0, unchanged: 1, badLines: 2 });
+    expect(lineErrors.map((e) => [e.index, e.code])).toEqual([
+      [4, CurationErrorCode.UrlLineJson],
+      [5, CurationErrorCode.UrlEntryInvalid],
+    ]);
+    const announced = (await changes(mark)).map((c) => c.change.type);
+    expect(announced).toEqual(['url-entry-removed', 'url-entry-added', 'url-entry-added']);
+    const live = await listUrlListEntries(db.pool, list.id, { limit: 100 });
+    expect(live.map((e) => [e.canonicalKey, e.category])).toEqual([
+      ['abuse.example/a.html', null],
+      ['abuse.example/c.html', 'B'],
+      ['only-abuse.example', null],
+    ]);
+
+    // Replace with a list of one: the others are removed. The same list again changes nothing.
+    const replace = async () =>
+      importUrlList(db.pool, {
+        bankId: list.id,
+        format: 'txt',
+        defaults: { kind: 'domain', dedicatedToAbuse: true },
+        input: Readable.from(['only-abuse.example']),
+        changesTopic: topic,
+        provenance: 'curator',
+        by,
+      });
+    expect(await replace()).toMatchObject({ added: 0, updated: 0, removed: 2, unchanged: 1 });
+    const mark2 = await lastOutboxId();
+    expect(await replace()).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: 1 });
+    expect(await changes(mark2)).toEqual([]);
+
+    const audit = (await listAudit(db.pool, { subjectId: list.id })).map((a) => a.action);
+    expect(audit).toEqual([
+      'url_list.created',
+      'url_list.imported',
+      'url_list.imported',
+      'url_list.imported',
+      'url_list.imported',
+    ]);
+  });
+
+  it('refuses strict imports with bad lines and replace imports without a valid line; nothing changes', async () => {
+    const list = await newList('strict-list');
+    const mark = await lastOutboxId();
+    await expect(
+      importUrlList(db.pool, {
+        bankId: list.id,
+        format: 'txt',
+        strict: true,
+        input: Readable.from([Buffer.from('good.example/1\nftp://bad.example/\n')]),
+        changesTopic: topic,
+        provenance: 'test',
+        by,
+      }),
+    ).rejects.toMatchObject({ code: CurationErrorCode.StrictRejected });
+    await expect(
+      importUrlList(db.pool, {
+        bankId: list.id,
+        format: 'txt',
+        input: Readable.from([Buffer.from('# nothing\n\n')]),
+        changesTopic: topic,
+        provenance: 'test',
+        by,
+      }),
+    ).rejects.toMatchObject({ code: CurationErrorCode.EmptyList });
+    expect(await listUrlListEntries(db.pool, list.id, { limit: 10 })).toEqual([]);
+    expect(await changes(mark)).toEqual([]);
+  });
+
+  it('a bulk import announces one resync instead of one message per entry', async () => {
+    const list = await newList('bulk-list');
+    const mark = await lastOutboxId();
+    const lines = Array.from({ length: 30 }, (_, i) => `bulk.example/${i}`).join('\n');
+    const report = await importUrlList(db.pool, {
+      bankId: list.id,
+      format: 'txt',
+      input: Readable.from([Buffer.from(lines)]),
+      changesTopic: topic,
+      provenance: 'test',
+      by,
+      bulkThreshold: 10,
+    });
+    expect(report).toMatchObject({ added: 30, resync: true });
+    expect((await changes(mark)).map((c) => [c.key, c.change])).toEqual([
+      [`url-resync:${list.id}`, { type: 'url-lists-resync', bankId: list.id }],
+    ]);
+  });
+
+  it('reports its progress every 1000 lines read, then once when the whole list is staged', async () => {
+    const list = await newList('progress-list');
+    const lines = Array.from({ length: 2500 }, (_, i) => (i === 4 ? 'ftp://x.example/' : `p.example/${i}`));
+    const events: ImportProgress[] = [];
+    const report = await importUrlList(db.pool, {
+      bankId: list.id,
+      format: 'txt',
+      input: Readable.from([Buffer.from(lines.join('\n'))]),
+      changesTopic: topic,
+      provenance: 'test',
+      by,
+      onProgress: (p) => events.push({ ...p }),
+    });
+    expect(report).toMatchObject({ lines: 2500, badLines: 1, added: 2499 });
+    expect(events).toEqual([
+      { phase: 'reading', lines: 1000, badLines: 1 },
+      { phase: 'reading', lines: 2000, badLines: 1 },
+      { phase: 'applying', lines: 2500, badLines: 1 },
+    ]);
+  });
+});

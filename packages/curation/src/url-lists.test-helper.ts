@@ -1,0 +1,41 @@
+import { afterAll, beforeAll } from 'vitest';
+import { urlListChangeCodec } from '@mod/contracts';
+import { createTestSchema, upsertTenant, type TestDatabase } from '@mod/db';
+import { createUrlList, type Curator } from './index.js';
+
+/** Shared set-up of the URL-list curation tests: a schema of their own in the test PostgreSQL. */
+export let db: TestDatabase;
+export const topic = 'test.url-list-changes';
+export const by: Curator = {
+  actor: { kind: 'user', id: 'curator-key-1' },
+  role: 'curator',
+  tenantId: 'hotline-1',
+};
+
+/** Creates the file's schema (and an ISP subscribed to blocking) before its tests, drops it after. */
+export function useCurationDatabase(): void {
+  beforeAll(async () => {
+    db = await createTestSchema();
+    await upsertTenant(db.pool, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+  });
+  afterAll(async () => db.drop());
+}
+
+/** Outbox messages for the URL-list topic after `afterId`, decoded with the contract codec (as fetchers do). */
+export async function changes(afterId = 0) {
+  const { rows } = await db.pool.query<{ id: number; key: string; payload: unknown }>(
+    'select id, key, payload from outbox where topic = $1 and id > $2 order by id',
+    [topic, afterId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    key: r.key,
+    change: urlListChangeCodec.decode(Buffer.from(JSON.stringify(r.payload))),
+  }));
+}
+export const lastOutboxId = async () =>
+  (await db.pool.query<{ id: number | null }>('select max(id) as id from outbox')).rows[0]?.id ?? 0;
+
+export async function newList(name: string) {
+  return (await createUrlList(db.pool, { name, source: 'test', actionPolicy: 'automatic' }, topic, by)).bank;
+}
