@@ -1,12 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  BUNDLE_FORMAT,
-  LEGACY_BUNDLE_FORMAT,
-  createBundle,
-  signBundleScope,
-  verifyBundle,
-} from './bundle.js';
-import type { AuditBundle } from './bundle.js';
+import { BUNDLE_FORMAT, LEGACY_BUNDLE_FORMAT, type AuditBundle } from './bundle-format.js';
+import { signBundleScope } from './bundle-scope.js';
+import { verifyBundle } from './bundle-verify.js';
+import { createBundle } from './bundle.js';
 import { createMemoryAuditLog } from './log.js';
 import { toHex, verifyConsistency } from './merkle.js';
 import type { AuditRecordDraft, EncodedRecord } from './record.js';

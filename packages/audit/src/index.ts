@@ -67,21 +67,21 @@ export {
   BUNDLE_FORMAT,
   LEGACY_BUNDLE_FORMAT,
   BUNDLE_SCOPE_FORMAT,
-  VerifyReason,
-  bundleScopeSigningBytes,
-  signBundleScope,
-  createBundle,
-  verifyBundle,
   type ScopeSignature,
   type SignedAuditBundle,
   type AuditBundle,
   type BundleEntry,
   type BundleScope,
+} from './bundle-format.js';
+export { bundleScopeSigningBytes, signBundleScope } from './bundle-scope.js';
+export { createBundle, type CreateBundleInput } from './bundle.js';
+export {
+  VerifyReason,
+  verifyBundle,
   type BundleVerification,
   type BadRecord,
-  type CreateBundleInput,
   type VerifyBundleOptions,
-} from './bundle.js';
+} from './bundle-verify.js';
 export {
   prepareRecords,
   createMemoryAuditLog,

@@ -1,5 +1,5 @@
 import { createBundle } from './bundle.js';
-import type { AuditBundle, BundleScope } from './bundle.js';
+import type { AuditBundle, BundleScope } from './bundle-format.js';
 import { AuditError, AuditErrorCode } from './errors.js';
 import { toHex } from './merkle.js';
 import { buildRecord, encodeRecord } from './record.js';

@@ -1,0 +1,66 @@
+import { BUNDLE_FORMAT, LEGACY_BUNDLE_FORMAT, type BundleEntry } from './bundle-format.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const HASH_HEX = /^[0-9a-f]{64}$/;
+
+/** What is wrong with a bundle's structure (format, scope signature, tree head, keys, scope), or null. */
+export function checkShape(b: unknown): string | null {
+  if (!isObject(b)) return 'bundle is not a JSON object';
+  if (b.format !== BUNDLE_FORMAT && b.format !== LEGACY_BUNDLE_FORMAT)
+    return `format is not ${BUNDLE_FORMAT} (or the legacy ${LEGACY_BUNDLE_FORMAT})`;
+  if (b.format === BUNDLE_FORMAT) {
+    const g = b.scopeSignature;
+    if (
+      !isObject(g) ||
+      typeof g.keyId !== 'string' ||
+      typeof g.signedAt !== 'string' ||
+      typeof g.signature !== 'string'
+    )
+      return 'scopeSignature needs keyId, signedAt and signature';
+  }
+  const h = b.treeHead;
+  if (
+    !isObject(h) ||
+    !isIndex(h.treeSize) ||
+    typeof h.rootHash !== 'string' ||
+    !HASH_HEX.test(h.rootHash) ||
+    typeof h.timestamp !== 'string' ||
+    typeof h.keyId !== 'string' ||
+    typeof h.signature !== 'string'
+  ) {
+    return 'treeHead needs treeSize, rootHash (64 hex), timestamp, keyId and signature';
+  }
+  if (
+    !Array.isArray(b.publicKeys) ||
+    !b.publicKeys.every((k) => isObject(k) && typeof k.keyId === 'string' && typeof k.spki === 'string')
+  ) {
+    return 'publicKeys must be a list of {keyId, spki}';
+  }
+  const s = b.scope;
+  if (!isObject(s)) return 'scope missing';
+  if (s.kind === 'range') {
+    if (!isIndex(s.fromSeq) || !isIndex(s.toSeq) || s.fromSeq > s.toSeq)
+      return 'range scope needs fromSeq <= toSeq';
+  } else if (s.kind === 'records') {
+    if (!Array.isArray(s.seqs) || !s.seqs.every(isIndex)) return 'records scope needs a list of seqs';
+    for (let i = 1; i < s.seqs.length; i++) {
+      if ((s.seqs[i] as number) <= (s.seqs[i - 1] as number)) return 'scope seqs must be strictly ascending';
+    }
+  } else return 'scope.kind must be range or records';
+  if (!Array.isArray(b.entries)) return 'entries must be a list';
+  return null;
+}
+
+/** Whether an entry has the shape of a `BundleEntry`. */
+export function entryShape(e: unknown): e is BundleEntry {
+  return (
+    isObject(e) &&
+    isIndex(e.leafIndex) &&
+    typeof e.leafHash === 'string' &&
+    typeof e.record === 'string' &&
+    Array.isArray(e.inclusionProof) &&
+    e.inclusionProof.every((p) => typeof p === 'string')
+  );
+}
