@@ -1,6 +1,6 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { Type, type TProperties } from '@fastify/type-provider-typebox';
 import { Roles, TenantFieldRules, TenantKinds } from '@mod/db';
-import { Timestamp, Uuid } from './common.js';
+import { Nullable, Timestamp, Uuid } from './common.js';
 
 /**
  * Schemas shared by the tenant, key and certificate routes (admin-*.ts, account.ts). Field rules come from
@@ -9,8 +9,6 @@ import { Timestamp, Uuid } from './common.js';
 
 /** The access rule of every administration route: admins only; the data is no tenant's. */
 export const ADMIN_ROUTE = { roles: ['admin'], tenant: 'none' } as const;
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const TenantId = Type.String({ ...TenantFieldRules.tenantId, description: 'lowercase slug' });
 export const TenantName = Type.String({ ...TenantFieldRules.tenantName });
@@ -29,17 +27,26 @@ export const TenantBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A credential's owner and role: its id and tenant, what identifies it to people, its role and label. */
+const credential = <I extends TProperties>(identifiedBy: I) => ({
+  id: Uuid,
+  tenantId: TenantId,
+  ...identifiedBy,
+  role: RoleSchema,
+  label: Nullable(Type.String()),
+});
+/** When a credential was made, and until when it authenticates. */
+const Validity = {
+  createdAt: Type.String(),
+  expiresAt: Nullable(Type.String()),
+  revokedAt: Nullable(Type.String()),
+};
+
 export const KeyBody = Type.Object(
   {
-    id: Uuid,
-    tenantId: TenantId,
-    prefix: Type.String(),
-    role: RoleSchema,
-    label: Nullable(Type.String()),
+    ...credential({ prefix: Type.String() }),
     createdBy: Nullable(Type.String()),
-    createdAt: Type.String(),
-    expiresAt: Nullable(Type.String()),
-    revokedAt: Nullable(Type.String()),
+    ...Validity,
     lastUsedAt: Nullable(Type.String()),
   },
   { additionalProperties: false, description: 'An API key without its secret (never stored).' },
@@ -58,16 +65,7 @@ export const NewKeyBody = Type.Object(
 );
 
 export const CertificateBody = Type.Object(
-  {
-    id: Uuid,
-    tenantId: TenantId,
-    fingerprintSha256: Type.String(),
-    role: RoleSchema,
-    label: Nullable(Type.String()),
-    createdAt: Type.String(),
-    expiresAt: Nullable(Type.String()),
-    revokedAt: Nullable(Type.String()),
-  },
+  { ...credential({ fingerprintSha256: Type.String() }), ...Validity },
   { additionalProperties: false },
 );
 

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
 import { createBank, importBankList, updateBankSettings, type LineError } from '@mod/curation';
-import { appendAudit, exportBankEntries, getBank, listBanks, type Principal } from '@mod/db';
+import { appendAudit, exportBankEntries, getBank, listBanks } from '@mod/db';
 import { principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
-import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { auditActor, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { answering } from './curation-errors.js';
 
 export interface BankRouteDeps extends RouteDeps {
@@ -85,13 +85,6 @@ export function streamListBodies(app: TypedApp, maxListBytes: number): void {
     done(null, payload),
   );
 }
-
-/** The audit record's who: the calling key, its role and tenant. */
-const auditActor = (p: Principal) => ({
-  actor: { kind: 'user' as const, id: p.keyId },
-  role: p.role,
-  tenantId: p.tenantId,
-});
 
 /**
  * Curators manage hash banks: create, change settings, import and export lists. Every change is audited in the

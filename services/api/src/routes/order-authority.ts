@@ -14,7 +14,15 @@ import {
 import { principalOf } from '../auth.js';
 import { orderScopeFor, submissionScopeFor } from '../authz.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import { ErrorResponses, Text, Timestamp, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import {
+  auditActor,
+  ErrorResponses,
+  Text,
+  Timestamp,
+  Uuid,
+  type RouteDeps,
+  type TypedApp,
+} from './common.js';
 import { FOLDING_SERVICE, orderCommandRoute, orderTopicsOf, ReasonBody } from './order-commands.js';
 import { OrderBody } from './order-schemas.js';
 
@@ -152,9 +160,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
           });
         }
         await appendAudit(c, {
-          actor: { kind: 'user', id: p.keyId },
-          role: p.role,
-          tenantId: p.tenantId,
+          ...auditActor(p),
           action: request.foldedInto === null ? 'order.issued' : 'order.folded',
           subject: { type: 'order', id: request.id },
           reason: b.note ?? `${b.kind} order by hand under ${basis.id}`,

@@ -15,7 +15,7 @@ import {
 } from '@mod/db';
 import { orderScopeOf, principalOf } from '../auth.js';
 import { ApiError, conflict, notFound } from '../errors.js';
-import { ErrorResponses, Text, type RouteDeps, type TypedApp } from './common.js';
+import { auditActor, ErrorResponses, Text, type RouteDeps, type TypedApp } from './common.js';
 import { OrderBody, OrderParams } from './order-schemas.js';
 
 /** Where this deployment's order messages go (each target's own topics, under the topic prefix). */
@@ -105,9 +105,7 @@ export async function commandForCaller(
       });
     }
     await appendAudit(c, {
-      actor: { kind: 'user', id: p.keyId },
-      role: p.role,
-      tenantId: p.tenantId,
+      ...auditActor(p),
       action: a.action,
       subject: { type: 'order', id: a.id },
       reason: a.reason,

@@ -1,7 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { Uuid } from './common.js';
+import { Nullable, Uuid } from './common.js';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const Time = Type.String();
 
 /** An order as the API answers it (the full lifecycle view). */

@@ -5,7 +5,7 @@ import { normalizeUrl } from '@mod/urls';
 import { checkHost, type HostCheckOptions } from '@mod/urls/fetch';
 import { principalOf } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
-import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
+import { auditActor, ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
 
 /**
  * How webhook targets are resolved and vetted at registration. Default: the system resolver and the production
@@ -111,9 +111,7 @@ export async function orderWebhookRoutes(app: TypedApp, deps: OrderWebhookDeps):
           enabled: req.body.enabled ?? true,
         });
         await appendAudit(c, {
-          actor: { kind: 'user', id: p.keyId },
-          role: p.role,
-          tenantId: p.tenantId,
+          ...auditActor(p),
           action: 'webhook.set',
           subject: { type: 'tenant', id: p.tenantId },
           reason: null,

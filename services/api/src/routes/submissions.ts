@@ -3,9 +3,7 @@ import { getSubmission } from '@mod/db';
 import { principalOf } from '../auth.js';
 import { SUBMISSION_OVERSIGHT_ROLES, submissionScopeFor } from '../authz.js';
 import { notFound } from '../errors.js';
-import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+import { ErrorResponses, Nullable, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
 const SubmissionBody = Type.Object(
   {
