@@ -85,7 +85,7 @@ function plantedBank(chunks: number | undefined, seed: number, size = 6000) {
 }
 
 describe('HammingIndex exactness', () => {
-  for (const chunks of [undefined, 9, 16, 32]) {
+  for (const chunks of [undefined, 9, 10, 16, 20, 32]) {
     it(`returns exactly the brute-force set at radii 0..40 and 64 (chunks=${chunks ?? 'default'})`, () => {
       const { index, entries, queries } = plantedBank(chunks, 7 + (chunks ?? 0));
       for (const q of queries) {

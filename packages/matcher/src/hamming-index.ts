@@ -9,6 +9,11 @@ const BITS = 256;
 /** Largest per-table probe radius before a full scan is cheaper (C(29,5) probes would be ~118k). */
 const MAX_TABLE_RADIUS = 4;
 const MIN_HEAD_BITS = 6;
+/**
+ * Records touched before they are worked on: enough loads in flight to cover memory latency, few enough that the
+ * lines are still in L1 (and their pages in the TLB) when the block is verified.
+ */
+const BLOCK = 64;
 const EMPTY = -1;
 const MAX_CAPACITY = 2 ** 31 - 1;
 const SNAPSHOT_MAGIC = 'MODHAMIX';
@@ -76,7 +81,10 @@ interface Plan {
 
 const maskCache = new Map<number, Int32Array>();
 
-/** All `bits`-bit masks of popcount <= `radius`, by ascending weight (0 first). */
+/**
+ * All `bits`-bit masks of popcount <= `radius`, in ascending order: probes `key ^ mask` that differ only in low bits
+ * (the same page of a directly addressed head array) come one after another.
+ */
 function flipMasks(bits: number, radius: number): Int32Array {
   const key = bits * 64 + radius;
   const cached = maskCache.get(key);
@@ -93,7 +101,7 @@ function flipMasks(bits: number, radius: number): Int32Array {
     out.push(...nextFrontier);
     frontier = nextFrontier;
   }
-  const arr = Int32Array.from(out);
+  const arr = Int32Array.from(out).sort();
   maskCache.set(key, arr);
   return arr;
 }
@@ -145,13 +153,14 @@ export class HammingIndex {
   private readonly qChunks: Int32Array;
   private readonly qWords = new Uint32Array(WORDS);
   private readonly scratchHits = new SearchHits();
-  // Frontier buffers of the chain traversal (slot, probed key or -1 when direct, table), double-buffered.
+  /** XOR of the touch passes' loads (see `searchWords`). */
+  private touched = 0;
+  // Frontier buffers of one table's chain traversal (slot, and the probed substring while heads are hashed),
+  // double-buffered.
   private frontSlots = new Int32Array(0);
   private frontKeys = new Int32Array(0);
-  private frontTables = new Int32Array(0);
   private backSlots = new Int32Array(0);
   private backKeys = new Int32Array(0);
-  private backTables = new Int32Array(0);
 
   constructor(options: HammingIndexOptions = {}) {
     const capacity = options.capacity ?? 1024;
@@ -329,78 +338,93 @@ export class HammingIndex {
     const qChunks = this.qChunks;
     for (let i = 0; i < this.m; i++) qChunks[i] = this.chunkOf(query, offset, i);
 
-    // Level-by-level traversal: first every probed bucket head of every table, then the chains one link at a
-    // time. Each pass is a tight loop of independent loads, so the CPU keeps many cache misses in flight
-    // (chasing one chain at a time would serialise them: memory latency is the whole cost here).
+    // Table by table: first every probed bucket head, then the chains level by level (one link further each
+    // round). Memory latency is the whole cost (at 60M entries nearly every head and every record is a cache and
+    // TLB miss), so each step is split into passes: a loop of loads only ("touch"), which lets the CPU keep many
+    // misses in flight, then the work on what is now in cache. A loaded value that decides a branch or a store
+    // position would hold up every later load until memory answers, so the passes that wait on memory are
+    // branch-free (an empty head is written and not counted instead of skipped).
     this.ensureFrontier(plan.probes);
-    let front = this.frontSlots;
-    let frontKey = this.frontKeys;
-    let frontTable = this.frontTables;
-    let back = this.backSlots;
-    let backKey = this.backKeys;
-    let backTable = this.backTables;
-    let n = 0;
+    const rec = this.rec;
+    const stride = this.stride;
+    let touched = 0;
     for (let i = 0; i < this.m; i++) {
       const masks = plan.masks[i];
       if (!masks) continue;
+      let front = this.frontSlots;
+      let back = this.backSlots;
+      let frontKey = this.frontKeys;
+      let backKey = this.backKeys;
       const heads = this.heads[i]!;
       const k = this.headBits[i]!;
-      const direct = k === this.chunkLen[i];
-      const shift = 32 - k;
       const key = qChunks[i]!;
       const nMasks = masks.length;
-      for (let p = 0; p < nMasks; p++) {
-        const probe = key ^ masks[p]!;
-        const s = heads[direct ? probe : Math.imul(probe, 0x9e3779b1) >>> shift]!;
-        if (s !== EMPTY) {
+      // Direct addressing (the head array is indexed by the substring itself) once the index is large; a
+      // multiplicative hash of it while small, and then a chain also holds other substrings (checked below).
+      const direct = k === this.chunkLen[i];
+      let n = 0;
+      if (direct) {
+        // Masks ascend, so probes that share a page of heads come one after another.
+        for (let p = 0; p < nMasks; p++) touched ^= heads[key ^ masks[p]!]!;
+        for (let p = 0; p < nMasks; p++) {
+          const s = heads[key ^ masks[p]!]!;
           front[n] = s;
-          frontKey[n] = direct ? -1 : probe;
-          frontTable[n] = i;
-          n++;
+          n += (s >>> 31) ^ 1;
+        }
+      } else {
+        const shift = 32 - k;
+        for (let p = 0; p < nMasks; p++) touched ^= heads[Math.imul(key ^ masks[p]!, 0x9e3779b1) >>> shift]!;
+        for (let p = 0; p < nMasks; p++) {
+          const probe = key ^ masks[p]!;
+          const s = heads[Math.imul(probe, 0x9e3779b1) >>> shift]!;
+          front[n] = s;
+          frontKey[n] = probe;
+          n += (s >>> 31) ^ 1;
         }
       }
-    }
-    const rec = this.rec;
-    const stride = this.stride;
-    while (n > 0) {
-      let n2 = 0;
-      for (let x = 0; x < n; x++) {
-        const s = front[x]!;
-        const i = frontTable[x]!;
-        const probe = frontKey[x]!;
-        const base = s * stride;
-        const nx = rec[base + WORDS + i]!;
-        if (nx !== EMPTY) {
-          back[n2] = nx;
-          backKey[n2] = probe;
-          backTable[n2] = i;
-          n2++;
+      const link = WORDS + i;
+      while (n > 0) {
+        let n2 = 0;
+        for (let start = 0; start < n; start += BLOCK) {
+          const end = Math.min(n, start + BLOCK);
+          // Touch each record's first hash word and its link here (two lines of one page, or one).
+          for (let x = start; x < end; x++) {
+            const base = front[x]! * stride;
+            touched ^= rec[base]! ^ rec[base + link]!;
+          }
+          for (let x = start; x < end; x++) {
+            const s = front[x]!;
+            const base = s * stride;
+            const nx = rec[base + link]!;
+            back[n2] = nx;
+            if (!direct) backKey[n2] = frontKey[x]!;
+            n2 += (nx >>> 31) ^ 1;
+            if (!direct && this.chunkOf(rec, base, i) !== frontKey[x]) continue;
+            let d =
+              popcount32(q0 ^ rec[base]!) +
+              popcount32(q1 ^ rec[base + 1]!) +
+              popcount32(q2 ^ rec[base + 2]!) +
+              popcount32(q3 ^ rec[base + 3]!);
+            if (d > radius) continue;
+            d +=
+              popcount32(q4 ^ rec[base + 4]!) +
+              popcount32(q5 ^ rec[base + 5]!) +
+              popcount32(q6 ^ rec[base + 6]!) +
+              popcount32(q7 ^ rec[base + 7]!);
+            if (d <= radius && !this.foundEarlier(plan, i, base)) hits.push(s, d);
+          }
         }
-        if (probe !== -1 && this.chunkOf(rec, base, i) !== probe) continue;
-        let d =
-          popcount32(q0 ^ rec[base]!) +
-          popcount32(q1 ^ rec[base + 1]!) +
-          popcount32(q2 ^ rec[base + 2]!) +
-          popcount32(q3 ^ rec[base + 3]!);
-        if (d > radius) continue;
-        d +=
-          popcount32(q4 ^ rec[base + 4]!) +
-          popcount32(q5 ^ rec[base + 5]!) +
-          popcount32(q6 ^ rec[base + 6]!) +
-          popcount32(q7 ^ rec[base + 7]!);
-        if (d <= radius && !this.foundEarlier(plan, i, base)) hits.push(s, d);
+        const ts = front;
+        front = back;
+        back = ts;
+        const tk = frontKey;
+        frontKey = backKey;
+        backKey = tk;
+        n = n2;
       }
-      const ts = front;
-      front = back;
-      back = ts;
-      const tk = frontKey;
-      frontKey = backKey;
-      backKey = tk;
-      const tt = frontTable;
-      frontTable = backTable;
-      backTable = tt;
-      n = n2;
     }
+    // Kept so the touch loads are not optimised away.
+    this.touched = touched;
     return hits.count;
   }
 
@@ -543,10 +567,8 @@ export class HammingIndex {
     if (this.frontSlots.length >= size) return;
     this.frontSlots = new Int32Array(size);
     this.frontKeys = new Int32Array(size);
-    this.frontTables = new Int32Array(size);
     this.backSlots = new Int32Array(size);
     this.backKeys = new Int32Array(size);
-    this.backTables = new Int32Array(size);
   }
 
   private checkSlot(slot: number): void {
