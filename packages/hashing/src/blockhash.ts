@@ -1,5 +1,5 @@
 import { bmvbhash, bmvbhashEven } from 'blockhash-core';
-import type { RawImage } from './pdq.js';
+import type { RawImage } from './images.js';
 import { feedRowRunSums } from './row-sums.js';
 import type { RowRunSums } from './row-sums.js';
 

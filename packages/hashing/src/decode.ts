@@ -3,7 +3,7 @@ import { HashingError, HashingErrorCode } from './errors.js';
 import type { DecodeLimits } from './limits.js';
 import { sniffImageFormat } from './sniff.js';
 import type { ImageFormat } from './sniff.js';
-import type { RawImage } from './pdq.js';
+import type { RawImage } from './images.js';
 
 /** A decoded first frame, in stored (not EXIF-rotated) orientation, as RGB or RGBA 8-bit sRGB samples. */
 export interface DecodedImage {

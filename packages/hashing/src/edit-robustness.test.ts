@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { fixture } from './fixtures.test-helper.js';
 import { hashMedia } from './hash-media.js';
 import type { MediaHashes } from './hash-media.js';
-import { hammingDistanceHex, PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY } from './pdq.js';
+import { hammingDistanceHex } from './hamming.js';
+import { PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY } from './pdq.js';
 
 const PHOTOS = [
   'pdq/dih/bridge-1-original.jpg',

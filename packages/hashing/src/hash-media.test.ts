@@ -6,7 +6,8 @@ import { defaultDecodeLimits } from './limits.js';
 import { exactHashes } from './exact.js';
 import { fixture } from './fixtures.test-helper.js';
 import { hashMedia } from './hash-media.js';
-import { hammingDistanceHex, PDQ_MATCH_DISTANCE } from './pdq.js';
+import { hammingDistanceHex } from './hamming.js';
+import { PDQ_MATCH_DISTANCE } from './pdq.js';
 import { sniffImageFormat } from './sniff.js';
 
 describe('exact hashes', () => {

@@ -15,27 +15,24 @@ export { blockhash, BlockhashAccumulator, blockhashAccumulator, BlockhashMethod 
 export type { RowRunSums } from './row-sums.js';
 export { cropRaw, defaultTrimOptions, findContentBox } from './trim.js';
 export type { CropBox, TrimOptions } from './trim.js';
+export type { LumaImage, RawImage } from './images.js';
+export { lumaFromRaw } from './pdq-luma.js';
+export { downsampleTo64Js, jaroszWindowSize } from './pdq-jarosz.js';
+export { dct64To16, pdqBitsToHex } from './pdq-dct.js';
+export { pdqQuality } from './pdq-quality.js';
+export { PDQ_DIHEDRAL_ORDER, pdqDihedralFromDct, transformLuma } from './pdq-dihedral.js';
+export { hammingDistanceHex } from './hamming.js';
 export {
-  dct64To16,
   downsampleTo64,
-  downsampleTo64Js,
-  hammingDistanceHex,
-  jaroszWindowSize,
-  lumaFromRaw,
-  PDQ_DIHEDRAL_ORDER,
   PDQ_MATCH_DISTANCE,
   PDQ_MIN_HASHABLE_DIM,
   PDQ_MIN_QUALITY,
   PDQ_ZERO_HASH,
-  pdqBitsToHex,
   pdqDctFromLuma,
-  pdqDihedralFromDct,
   pdqDihedralFromLuma,
   pdqFromLuma,
   pdqFromRaw,
   pdqHashesFromRaw,
-  pdqQuality,
-  transformLuma,
 } from './pdq.js';
-export type { LumaImage, PdqDct, PdqHashes, PdqHashesOptions, PdqResult, RawImage } from './pdq.js';
+export type { PdqDct, PdqHashes, PdqHashesOptions, PdqResult } from './pdq.js';
 export type { HashTaskInput, HashTaskOutput } from './task-types.js';

@@ -4,21 +4,18 @@ import { decodeImage } from './decode.js';
 import { fixture } from './fixtures.test-helper.js';
 import { hashMedia } from './hash-media.js';
 import { defaultDecodeLimits } from './limits.js';
+import { hammingDistanceHex } from './hamming.js';
+import { dct64To16, pdqBitsToHex } from './pdq-dct.js';
+import { PDQ_DIHEDRAL_ORDER, pdqDihedralFromDct, transformLuma } from './pdq-dihedral.js';
+import { downsampleTo64Js } from './pdq-jarosz.js';
+import { lumaFromRaw } from './pdq-luma.js';
+import { pdqQuality } from './pdq-quality.js';
 import {
-  hammingDistanceHex,
-  lumaFromRaw,
-  dct64To16,
   downsampleTo64,
-  downsampleTo64Js,
-  pdqBitsToHex,
-  pdqQuality,
   pdqHashesFromRaw,
-  transformLuma,
   pdqDctFromLuma,
-  pdqDihedralFromDct,
   pdqDihedralFromLuma,
   pdqFromRaw,
-  PDQ_DIHEDRAL_ORDER,
   PDQ_ZERO_HASH,
 } from './pdq.js';
 

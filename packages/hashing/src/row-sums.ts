@@ -1,4 +1,4 @@
-import type { RawImage } from './pdq.js';
+import type { RawImage } from './images.js';
 
 /** Value of a fully transparent pixel (counted as white, as blockhash does); R+G+B otherwise. */
 export const TRANSPARENT_VALUE = 765;

@@ -1,4 +1,4 @@
-import type { RawImage } from './pdq.js';
+import type { RawImage } from './images.js';
 
 /** A crop rectangle in pixel coordinates of the stored image. */
 export interface CropBox {
