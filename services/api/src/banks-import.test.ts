@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, upsertTenant } from '@mod/db';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { callAs, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 let world: ApiTestWorld;
 let app: FastifyInstance;
@@ -9,20 +8,16 @@ let key: string;
 let bankId: string;
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  await upsertTenant(world.db.pool, {
-    id: 'hotline-1',
-    kind: 'hotline',
-    name: 'h',
-    subscribedToBlocking: false,
-  });
-  key = (await createApiKey(world.db.pool, { tenantId: 'hotline-1', role: 'curator' })).key;
-  const res = await app.inject({
-    method: 'POST',
-    url: '/v1/banks',
-    headers: { authorization: `Bearer ${key}` },
-    payload: { name: 'strict-bank', source: 'test', signalTypes: ['sha256'], actionPolicy: 'review' },
+  ({
+    world,
+    app,
+    keys: { curator: key },
+  } = await worldWithCallers({ curator: ['hotline-1', 'curator'] }));
+  const res = await callAs(app, key, 'POST', '/v1/banks', {
+    name: 'strict-bank',
+    source: 'test',
+    signalTypes: ['sha256'],
+    actionPolicy: 'review',
   });
   bankId = res.json<{ id: string }>().id;
 });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, listAudit, upsertTenant } from '@mod/db';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { listAudit } from '@mod/db';
+import { worldWithCallers, type ApiTestWorld } from './testing.js';
 
 let world: ApiTestWorld;
 let app: FastifyInstance;
@@ -24,15 +24,11 @@ async function newBank(
 }
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  await upsertTenant(world.db.pool, {
-    id: 'hotline',
-    kind: 'hotline',
-    name: 'H',
-    subscribedToBlocking: false,
-  });
-  curator = (await createApiKey(world.db.pool, { tenantId: 'hotline', role: 'curator' })).key;
+  ({
+    world,
+    app,
+    keys: { curator },
+  } = await worldWithCallers({ curator: ['hotline', 'curator'] }));
 });
 afterAll(async () => world?.close());
 

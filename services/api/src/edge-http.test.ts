@@ -2,9 +2,8 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, upsertTenant } from '@mod/db';
 import { TRAFFIC_LIMITS } from './routes/isp-traffic.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { worldWithCallers, type ApiTestWorld } from './testing.js';
 
 // Everything here goes over a real socket on 127.0.0.1 with real clients (fetch, raw TCP): what a client
 // receives when the server refuses mid-body or the HTTP parser refuses is invisible to inject().
@@ -14,10 +13,11 @@ let base: string;
 let ispKey: string;
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  await upsertTenant(world.db.pool, { id: 'isp-e', kind: 'isp', name: 'E', subscribedToBlocking: false });
-  ispKey = (await createApiKey(world.db.pool, { tenantId: 'isp-e', role: 'isp' })).key;
+  ({
+    world,
+    app,
+    keys: { isp: ispKey },
+  } = await worldWithCallers({ isp: ['isp-e', 'isp'] }));
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => world?.close());

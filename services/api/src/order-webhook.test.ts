@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, listAudit, upsertTenant } from '@mod/db';
+import { listAudit } from '@mod/db';
 import type { Resolver } from '@mod/urls/fetch';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { callAs, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 // DNS as these tests see it; nothing is ever dialled (registration resolves, it does not connect).
 const zone: Record<string, string[]> = {
@@ -32,25 +32,18 @@ let app: FastifyInstance;
 let key: string;
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build({ webhookTargets: { resolver } });
-  await upsertTenant(world.db.pool, {
-    id: 'plat-w',
-    kind: 'platform',
-    name: 'W',
-    subscribedToBlocking: false,
-  });
-  key = (await createApiKey(world.db.pool, { tenantId: 'plat-w', role: 'platform' })).key;
+  ({
+    world,
+    app,
+    keys: { platform: key },
+  } = await worldWithCallers(
+    { platform: ['plat-w', 'platform'] },
+    { build: { webhookTargets: { resolver } } },
+  ));
 });
 afterAll(async () => world?.close());
 
-const put = (url: string) =>
-  app.inject({
-    method: 'PUT',
-    url: '/v1/order-webhook',
-    headers: { authorization: `Bearer ${key}` },
-    payload: { url },
-  });
+const put = (url: string) => callAs(app, key, 'PUT', '/v1/order-webhook', { url });
 const codeOf = (body: string) => (JSON.parse(body) as { error: { code: string } }).error.code;
 
 describe('webhook targets are resolved and checked at registration', () => {
