@@ -4,6 +4,7 @@ import copyStreams from 'pg-copy-streams';
 import type { SignalType } from '@mod/contracts';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
+import { DuplicateCandidates } from './bank-import-duplicates.js';
 
 const { from: copyFrom, to: copyTo } = copyStreams;
 
@@ -12,8 +13,14 @@ export interface StagedEntry {
   value: string;
   quality?: number | null;
   category?: string | null;
+  /** Where the entry comes from; default the import's `provenance`. */
   provenance?: string | null;
   note?: string | null;
+  /**
+   * The entry's line in its list, for duplicates to be reported by line (`onDuplicate`). Default: its position
+   * among the entries, from 1.
+   */
+  lineNumber?: number;
 }
 
 export interface ImportOptions {
@@ -24,6 +31,18 @@ export interface ImportOptions {
   changesTopic: string;
   /** Above this many changed entries one `bank-resync` message replaces per-entry messages. Default 10000. */
   bulkThreshold?: number;
+  /** Provenance of the entries that name none. */
+  provenance?: string | null;
+  /**
+   * Called for each entry with the signal and value of an earlier one (the duplicate is left out), with both
+   * line numbers, in line order, once the whole list is staged and before `beforeApply`.
+   */
+  onDuplicate?: (lineNumber: number, firstLineNumber: number) => void;
+  /**
+   * Size of the in-memory filter that picks the lines the database checks for duplicates (DuplicateCandidates).
+   * Default 128 MiB; 0: the database checks every line.
+   */
+  duplicateFilterBytes?: number;
   /** Runs after the list is staged and before anything changes; throwing rolls the whole import back. */
   beforeApply?: () => void;
   /**
@@ -51,21 +70,36 @@ function copyField(v: string | number | null | undefined): string {
   return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-/** Each batch of entries as one block of COPY text rows (one string per batch: few, large writes). */
+interface StagingCounts {
+  /** Entries staged. */
+  n: number;
+  /** Entries the filter found may repeat an earlier one. */
+  candidates: number;
+  signals: Set<SignalType>;
+}
+
+/**
+ * Each batch of entries as one block of COPY text rows (one string per batch: few, large writes), each with its
+ * line number and whether it may repeat an earlier entry.
+ */
 async function* copyBlocks(
   batches: AsyncIterable<readonly StagedEntry[]>,
-  counter: { n: number; signals: Set<SignalType> },
+  counts: StagingCounts,
+  filter: DuplicateCandidates,
 ): AsyncGenerator<string> {
   for await (const batch of batches) {
     if (batch.length === 0) continue;
-    counter.n += batch.length;
     let block = '';
     for (const e of batch) {
-      counter.signals.add(e.signal);
+      counts.n++;
+      counts.signals.add(e.signal);
+      const value = e.value.toLowerCase();
+      const candidate = filter.testAndAdd(e.signal, value);
+      if (candidate) counts.candidates++;
       block +=
         copyField(e.signal) +
         '\t' +
-        copyField(e.value.toLowerCase()) +
+        copyField(value) +
         '\t' +
         copyField(e.quality) +
         '\t' +
@@ -74,7 +108,9 @@ async function* copyBlocks(
         copyField(e.provenance) +
         '\t' +
         copyField(e.note) +
-        '\n';
+        '\t' +
+        String(e.lineNumber ?? counts.n) +
+        (candidate ? '\tt\n' : '\tf\n');
     }
     yield block;
   }
@@ -82,10 +118,14 @@ async function* copyBlocks(
 
 /**
  * Imports a validated list into a bank in ONE transaction: streams it with COPY into a temporary table (bounded
- * memory whatever the size), then adds what is new, soft-removes what is gone (replace mode), and enqueues the
- * bank changes in the outbox so every scanner applies them. Idempotent: importing the same list again changes
- * nothing. `entries` comes in batches (one COPY write each) and must hold no two entries with the same signal
- * and value (the list parser reports those).
+ * memory whatever the size), finds the entries that repeat an earlier one's signal and value there (reported by
+ * line through `onDuplicate`, then left out), then adds what is new, soft-removes what is gone (replace mode),
+ * and enqueues the bank changes in the outbox so every scanner applies them. Idempotent: importing the same list
+ * again changes nothing. `entries` comes in batches (one COPY write each).
+ *
+ * What others see: nothing of the import until it commits, then all of it. `bank_entries` keeps its indexes all
+ * along (dropping and rebuilding them would lock every reader of every bank out for the whole import), so the
+ * time goes to inserting the new rows in the live-entry index's order, one set-based statement per signal.
  */
 export async function importBankEntries(
   pool: Pool,
@@ -95,10 +135,12 @@ export async function importBankEntries(
   const threshold = options.bulkThreshold ?? 10_000;
   const diff = await withTransaction(pool, async (c) => {
     await c.query(`select pg_advisory_xact_lock(hashtext('mod-bank-import:' || $1))`, [options.bankId]);
-    // value collates as "C", as bank_entries.value does: equal hex sorts and compares byte by byte.
+    // value collates as "C", as bank_entries.value does: equal hex sorts and compares byte by byte, and a sort on
+    // value compares the first bytes as one number (abbreviated keys). line: where the entry is in the list;
+    // candidate: whether it may repeat an earlier entry (DuplicateCandidates; false means surely not).
     await c.query(
-      `/* curator:stage */ create temp table bank_stage (signal text not null, value text collate "C" not null,
-         quality int, category text, provenance text, note text) on commit drop`,
+      `/* curator:stage */ create temp table bank_stage (signal text not null, value text collate "C" not null, quality int, category text, provenance text, note text,
+         line bigint not null, candidate boolean not null) on commit drop`,
     );
     // Sorts and hash joins over the staged list get memory rather than many small temporary files. A lost commit
     // is harmless here (the import is idempotent: run it again), so the transaction does not wait for the flush.
@@ -108,21 +150,28 @@ export async function importBankEntries(
     await c.query(`set local jit = off`);
     // A list of millions of lines takes minutes, not the pool's default statement timeout.
     await c.query(`set local statement_timeout = '30min'`);
-    const staged = { n: 0, signals: new Set<SignalType>() };
+    const staged: StagingCounts = { n: 0, candidates: 0, signals: new Set() };
     await pipeline(
-      Readable.from(copyBlocks(entries, staged)),
-      c.query(copyFrom('copy bank_stage (signal, value, quality, category, provenance, note) from stdin')),
+      Readable.from(copyBlocks(entries, staged, new DuplicateCandidates(options.duplicateFilterBytes))),
+      c.query(
+        copyFrom(
+          'copy bank_stage (signal, value, quality, category, provenance, note, line, candidate) from stdin',
+        ),
+      ),
     );
-    options.beforeApply?.();
     await c.query(`analyze bank_stage`);
+    const duplicates = staged.candidates > 0 ? await dropDuplicates(c, options.onDuplicate) : 0;
+    options.beforeApply?.();
+    // The list's distinct entries.
+    const listed = staged.n - duplicates;
     const before = await c.query<{ n: string }>(
       `/* curator:import-live-count */ select count(*) as n from bank_entries where bank_id = $1 and removed_at is null`,
       [options.bankId],
     );
     const liveBefore = Number(before.rows[0]?.n ?? 0);
-    // More entries staged than were live, by more than the threshold: at least that many are added, so scanners
+    // More entries listed than were live, by more than the threshold: at least that many are added, so scanners
     // will reload the bank and the ids of the changes need not be kept.
-    const surelyResync = staged.n - liveBefore > threshold;
+    const surelyResync = listed - liveBefore > threshold;
     await c.query(`create temp table import_added (id bigint) on commit drop`);
     await c.query(`create temp table import_removed (id bigint) on commit drop`);
     // Removal first: it then looks only at the entries that were live before, not at those this import adds.
@@ -141,20 +190,26 @@ export async function importBankEntries(
     }
     // One insert per signal, in the order of the live-entry index (bank, signal, value): each new index entry
     // lands next to the previous one instead of on a random page of an index larger than the buffer cache.
+    // A bank with no live entry (this transaction holds the bank's import lock) needs no look-up of each one.
     // The ids of new entries are kept only when scanners may get them one by one.
     const insert = `insert into bank_entries (bank_id, signal, value, quality, category, provenance, note)
-      select $1::uuid, s.signal, s.value, s.quality, s.category, s.provenance, s.note
+      select $1::uuid, s.signal, s.value, s.quality, s.category, coalesce(s.provenance, $3), s.note
       from bank_stage s
-      where s.signal = $2
+      where s.signal = $2${
+        liveBefore === 0
+          ? ''
+          : `
         and not exists (select 1 from bank_entries e where e.bank_id = $1 and e.removed_at is null
-                        and e.signal = $2 and e.value = s.value)
+                        and e.signal = $2 and e.value = s.value)`
+      }
       order by s.value`;
     const addSql = surelyResync
       ? `/* curator:import-add */ ${insert}`
       : `/* curator:import-add-tracked */ with ins as (${insert} returning id) insert into import_added select id from ins`;
     let addedCount = 0;
     for (const signal of [...staged.signals].sort()) {
-      addedCount += (await c.query(addSql, [options.bankId, signal])).rowCount ?? 0;
+      addedCount +=
+        (await c.query(addSql, [options.bankId, signal, options.provenance ?? null])).rowCount ?? 0;
     }
     const changed = addedCount + removed;
     const resync = surelyResync || changed > threshold;
@@ -166,12 +221,52 @@ export async function importBankEntries(
       if (resync) await enqueueResync(c, options.bankId, options.changesTopic);
       else await enqueueStagedChanges(c, options.bankId, options.changesTopic);
     }
-    const diff = { added: addedCount, removed, unchanged: staged.n - addedCount, resync };
+    const diff = { added: addedCount, removed, unchanged: listed - addedCount, resync };
     await options.afterApply?.(c, diff);
     return diff;
   });
   await analyzeIfGrown(pool, diff.added);
   return diff;
+}
+
+/**
+ * Finds the staged entries that repeat an earlier one's signal and value, reports each with the line of the
+ * first (in line order, streamed: any number of them in bounded memory), and removes them from the stage.
+ * Only the pairs of candidate lines are looked at: a hash of those pairs against one scan of the stage, instead
+ * of a sort of all of it. Returns how many there were.
+ */
+async function dropDuplicates(
+  c: PoolClient,
+  onDuplicate: ((lineNumber: number, firstLineNumber: number) => void) | undefined,
+): Promise<number> {
+  const found = await c.query(
+    `/* curator:import-duplicates */ create temp table import_duplicates on commit drop as
+     select line, first_line from (
+       select s.line, min(s.line) over (partition by s.value, s.signal) as first_line
+       from bank_stage s
+       where (s.value, s.signal) in (select value, signal from bank_stage where candidate)) d
+     where line <> first_line`,
+  );
+  const n = found.rowCount ?? 0;
+  if (n === 0) return 0;
+  let rest = '';
+  const report = (text: string): void => {
+    const tab = text.indexOf('\t');
+    onDuplicate?.(Number(text.slice(0, tab)), Number(text.slice(tab + 1)));
+  };
+  for await (const chunk of c.query(
+    copyTo(`copy (select line, first_line from import_duplicates order by line) to stdout`),
+  ) as AsyncIterable<Buffer>) {
+    const text = rest + chunk.toString('latin1');
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) report(line);
+  }
+  if (rest !== '') report(rest);
+  await c.query(
+    `/* curator:import-drop-duplicates */ delete from bank_stage s using import_duplicates d where s.line = d.line`,
+  );
+  return n;
 }
 
 /**
