@@ -262,6 +262,61 @@ describe('bank import across signals and sizes', () => {
     expect(after?.n).toBeGreaterThanOrEqual(5000);
   });
 
+  it('finds repeated lines in the database: reported after the other bad lines, counted, refused when strict', async () => {
+    const { bank } = await createBank(
+      db.pool,
+      { name: 'repeats', source: 'test', signalTypes: ['pdq', 'md5'], actionPolicy: 'review' },
+      topic,
+    );
+    const csv = [
+      'signal,value',
+      `pdq,${pdq(7)}`,
+      `md5,${md5(7)}`,
+      'md5,nothex',
+      `pdq,${pdq(7)}`,
+      `md5,${md5(8)}`,
+      `PDQ,${pdq(7).toUpperCase()}`,
+      `md5,${md5(7)}`,
+      'pdq,zz',
+    ].join('\n');
+    const strict = (text: string) =>
+      importBankList(db.pool, {
+        bankName: 'repeats',
+        format: 'csv',
+        input: Readable.from([text]),
+        changesTopic: topic,
+        strict: true,
+      });
+    // A strict import of a list whose only bad line is a repeat writes nothing.
+    await expect(strict(`pdq,${pdq(7)}\npdq,${pdq(7)}\n`)).rejects.toMatchObject({
+      code: CurationErrorCode.StrictRejected,
+    });
+    expect(await live(bank.id)).toEqual([]);
+
+    const errors: LineError[] = [];
+    const events: ImportProgress[] = [];
+    const report = await importBankList(db.pool, {
+      bankName: 'repeats',
+      format: 'csv',
+      input: Readable.from([csv]),
+      changesTopic: topic,
+      onLineError: (e) => errors.push(e),
+      onProgress: (p) => events.push({ ...p }),
+    });
+    expect(report).toMatchObject({ lines: 8, badLines: 5, added: 3, unchanged: 0 });
+    expect(errors.map((e) => [e.lineNumber, e.code, e.message])).toEqual([
+      [4, 'MOD_ERR_MATCHER_LIST_BAD_HEX', 'md5 value is not hex'],
+      [9, 'MOD_ERR_MATCHER_LIST_BAD_HEX', 'pdq value is not hex'],
+      [5, 'MOD_ERR_MATCHER_LIST_DUPLICATE', 'duplicate of line 2'],
+      [7, 'MOD_ERR_MATCHER_LIST_DUPLICATE', 'duplicate of line 2'],
+      [8, 'MOD_ERR_MATCHER_LIST_DUPLICATE', 'duplicate of line 3'],
+    ]);
+    // Read with the parser's bad lines; applied with the repeats counted too.
+    expect(events.at(-2)).toEqual({ phase: 'reading', lines: 8, badLines: 2 });
+    expect(events.at(-1)).toEqual({ phase: 'applying', lines: 8, badLines: 5 });
+    expect(await live(bank.id)).toEqual([`md5:${md5(7)}`, `md5:${md5(8)}`, `pdq:${pdq(7)}`]);
+  });
+
   it('a bank is never deleted, and entries cannot be added to a bank that does not exist', async () => {
     await expect(db.pool.query(`delete from banks where name = 'mixed'`)).rejects.toMatchObject({
       code: '23001',

@@ -16,7 +16,7 @@ import {
   type PoolClient,
   type StagedEntry,
 } from '@mod/db';
-import { parseBankListBatches, type BankListFormat } from '@mod/matcher';
+import { BankListErrorCode, parseBankListBatches, type BankListFormat } from '@mod/matcher';
 import { CurationError, CurationErrorCode } from './errors.js';
 
 export interface LineError {
@@ -93,15 +93,21 @@ async function bankOf(pool: Pool, ref: BankRef): Promise<Bank> {
 /**
  * Imports a hash list into a bank: streams and validates every line (bad lines reported with line number and
  * reason), bulk-loads with COPY in one transaction, and returns the diff. Re-importing the same file changes
- * nothing. A strict import, or a replace import with no valid line, writes nothing.
+ * nothing. A strict import, or a replace import with no valid line, writes nothing. Memory stays bounded
+ * whatever the list's length: lines that repeat an earlier line's signal and value are found by the database
+ * once the whole list is staged, so they are reported after the other bad lines (in line order among
+ * themselves), before anything changes.
  */
 export async function importBankList(pool: Pool, req: ImportRequest): Promise<ImportReport> {
   const bank = await bankOf(pool, req);
   const after = req.inTransaction;
   let lines = 0;
   let badLines = 0;
-  const batches = parseBankListBatches(req.input, { format: req.format, allowedSignals: bank.signalTypes });
-  const provenance = req.provenance ?? null;
+  const batches = parseBankListBatches(req.input, {
+    format: req.format,
+    allowedSignals: bank.signalTypes,
+    detectDuplicates: false,
+  });
   async function* good(): AsyncGenerator<StagedEntry[]> {
     for await (const batch of batches) {
       const entries: StagedEntry[] = [];
@@ -118,7 +124,7 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
           quality: r.entry.quality ?? null,
           category: r.entry.category ?? null,
           note: r.entry.note ?? null,
-          provenance,
+          lineNumber: r.lineNumber,
         });
       }
       req.onProgress?.({ phase: 'reading', lines, badLines });
@@ -129,7 +135,17 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
     bankId: bank.id,
     mode: req.mode ?? 'replace',
     changesTopic: req.changesTopic,
+    provenance: req.provenance ?? null,
     ...(req.bulkThreshold === undefined ? {} : { bulkThreshold: req.bulkThreshold }),
+    // The parser's own message for a repeated line, with its code.
+    onDuplicate: (lineNumber, first) => {
+      badLines++;
+      req.onLineError?.({
+        lineNumber,
+        code: BankListErrorCode.Duplicate,
+        message: `duplicate of line ${first}`,
+      });
+    },
     beforeApply: () => {
       if (req.strict && badLines > 0) {
         throw new CurationError(

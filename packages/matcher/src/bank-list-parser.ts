@@ -56,7 +56,11 @@ export interface BankListOptions {
   allowedSignals?: readonly Signal[];
   /** Reject lines whose signal differs from the first valid line's. Default false. */
   rejectMixedSignals?: boolean;
-  /** Report repeated (signal, value) pairs. Exact (full digests kept: ~50 bytes a line). Default true. */
+  /**
+   * Report repeated (signal, value) pairs. Exact, in memory: every digest and its line are kept (~90 bytes a
+   * line, ~5 GB for 60M lines). Default true. The bank importer turns it off and has the database find them
+   * (`importBankEntries`), so its memory does not grow with the list.
+   */
   detectDuplicates?: boolean;
 }
 
@@ -334,7 +338,7 @@ function parseJsonLine(text: string): LineResult {
  * Streams a bank list (CSV, TSV or JSONL; see README) and yields one record per data line: the validated
  * entry or a per-line error with a stable code. Blank lines and `#` comments are skipped; a CSV/TSV header
  * line (first field `signal`/`type`/`value`/`hash`) is skipped and may reorder the columns. Memory stays
- * bounded by `maxLineBytes` plus the duplicate detector.
+ * bounded by `maxLineBytes`, plus the duplicate detector's, which grows with the list (`detectDuplicates`).
  */
 export async function* parseBankList(
   input: BankListInput,

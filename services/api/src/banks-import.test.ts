@@ -44,4 +44,25 @@ describe('bank import refusals', () => {
     const ok = await importList('format=csv&mode=append', `sha256,${'b'.repeat(64)}\n`);
     expect(ok.json()).toMatchObject({ added: 1 });
   });
+
+  it('lists the first bad lines in line order, repeated lines (found last) among them', async () => {
+    const good = (n: number) => `sha256,${n.toString(16).padStart(64, '0')}`;
+    // Line 1 and 3 good, 2 and 4 repeat 1, then 1,000 bad lines: 1,002 bad in all.
+    const list = [good(1), good(1), good(3), good(1), ...Array.from({ length: 1000 }, () => 'sha256,zz')];
+    const res = await importList('format=csv', `${list.join('\n')}\n`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{
+      badLines: number;
+      lineErrors: { lineNumber: number; code: string; message: string }[];
+      lineErrorsTruncated: boolean;
+    }>();
+    expect(body).toMatchObject({ badLines: 1002, added: 2, lineErrorsTruncated: true });
+    expect(body.lineErrors).toHaveLength(1000);
+    expect(body.lineErrors.slice(0, 3)).toEqual([
+      { lineNumber: 2, code: 'MOD_ERR_MATCHER_LIST_DUPLICATE', message: 'duplicate of line 1' },
+      { lineNumber: 4, code: 'MOD_ERR_MATCHER_LIST_DUPLICATE', message: 'duplicate of line 1' },
+      { lineNumber: 5, code: 'MOD_ERR_MATCHER_LIST_BAD_HEX', message: 'sha256 value is not hex' },
+    ]);
+    expect(body.lineErrors.at(-1)?.lineNumber).toBe(1002);
+  });
 });

@@ -34,6 +34,19 @@ const BankBody = Type.Object(
 );
 /** Bad lines returned in the import response; the rest are counted. */
 const MAX_REPORTED_LINE_ERRORS = 1000;
+
+/**
+ * Keeps the `max` bad lines with the lowest numbers, in line order: the importer reports repeated lines after
+ * the others (the database finds them once the whole list is staged), so they may come after higher lines.
+ */
+function keepFirstLines(kept: LineError[], e: LineError, max: number): void {
+  const last = kept.at(-1);
+  if (kept.length === max && last !== undefined && e.lineNumber >= last.lineNumber) return;
+  let at = kept.length;
+  while (at > 0 && (kept[at - 1] as LineError).lineNumber > e.lineNumber) at--;
+  kept.splice(at, 0, e);
+  if (kept.length > max) kept.pop();
+}
 const Count = Type.Integer({ minimum: 0 });
 /** What an import did: the curation report (`ImportReport`) plus the first bad lines. */
 const ImportResponse = Type.Object(
@@ -233,7 +246,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
           changesTopic: deps.topics.bankChanges,
           provenance: `api import by key ${p.keyId}`,
           onLineError: (e) => {
-            if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push(e);
+            keepFirstLines(errors, e, MAX_REPORTED_LINE_ERRORS);
           },
           inTransaction: async (c, r) => {
             await appendAudit(c, {
