@@ -1,0 +1,53 @@
+import type { Role } from '@mod/db';
+import type { TenantRule } from './authz.js';
+
+/*
+ * What an entry of the authorization matrix (authz-matrix.ts) says about a route, and the fixtures its sample
+ * requests are built from (`seedAccessFixtures` in testing.ts).
+ */
+
+/** Fixtures of one side (the caller's own tenant, or another tenant of the same kind) plus shared ones. */
+export interface SampleContext {
+  /** The side's tenant. */
+  tenantId: string;
+  /**
+   * An order of the side's tenant: addressed to it, or for authorities one it issued by hand (to a platform), so
+   * that the other authority must not see it.
+   */
+  orderId: string;
+  /** A submission of the side's tenant. */
+  submissionId: string;
+  /** A spare API key of the side's tenant (never the caller's own key). */
+  keyId: string;
+  /** Shared: a hash bank, a URL-list bank, an ISP tenant, a registered client certificate. */
+  bankId: string;
+  urlListId: string;
+  ispTenantId: string;
+  certificateId: string;
+  /** An audit record about the side's order, and the size of a signed tree head (shared) that includes it. */
+  auditSeq: number;
+  auditTreeSize: number;
+  /** Fresh per request: for ids and names that must not repeat. */
+  unique: string;
+}
+
+export interface SampleRequest {
+  url: string;
+  /** JSON (objects) or raw text with `contentType`. */
+  payload?: unknown;
+  contentType?: string;
+  /** multipart/form-data with one file field `media`. */
+  media?: Buffer;
+}
+
+export interface MatrixEntry {
+  /** Roles allowed; 'public' for routes without authentication. */
+  roles: readonly Role[] | 'public';
+  tenant: TenantRule;
+  /** With `tenant: 'own'` or `'order'`: roles that also reach other tenants' objects. */
+  crossTenant?: readonly Role[];
+  /** A valid request (default: the route's url as is, no body; only for routes without params). */
+  sample?: (c: SampleContext) => SampleRequest;
+  /** With `tenant: 'own'` or `'order'`: the id a visible answer contains and a hidden one must not. */
+  shows?: (c: SampleContext) => string;
+}
