@@ -1,0 +1,124 @@
+import type { FastifyInstance } from 'fastify';
+import { actionerSpec, createActionerService, type ActionerService } from '@mod/actioner';
+import { apiSpec, createApiService, type ApiService } from '@mod/api';
+import { classifierSpec, createClassifierService, type ClassifierService } from '@mod/classifier-service';
+import { loadConfig } from '@mod/config';
+import { createApiKey, upsertTenant } from '@mod/db';
+import { addEntries, createBank } from '@mod/curation';
+import { hashMedia } from '@mod/hashing/decode';
+import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
+import { createRegistry, type Registry, type Tracing } from '@mod/telemetry';
+import { makePhoto } from './test-media.js';
+import { waitFor } from './waiting.js';
+import { logger, serviceEnv, type World } from './world.js';
+
+export interface Pipeline {
+  app: FastifyInstance;
+  scanner: ScannerService;
+  /** Present when the pipeline was started with `{ classifier: true }`. */
+  classifier?: ClassifierService;
+  actioner: ActionerService;
+  api: ApiService;
+  registries: { scanner: Registry; classifier: Registry; actioner: Registry; api: Registry };
+  stop(): Promise<void>;
+}
+
+type PipelineRole = 'api' | 'scanner' | 'classifier' | 'actioner';
+
+/**
+ * Starts api, scanner and actioner (and the classifier stage with `{ classifier: true }`: loading its models costs
+ * seconds, and only tests about classification need it) in this process against real Kafka and Postgres.
+ */
+export async function startPipeline(
+  world: World,
+  overrides: Record<string, string> = {},
+  options: { tracing?: Partial<Record<PipelineRole, Tracing>>; classifier?: boolean } = {},
+): Promise<Pipeline> {
+  const tracing = (role: PipelineRole) => {
+    const t = options.tracing?.[role];
+    return t === undefined ? {} : { tracing: t };
+  };
+  await world.ready;
+  const registries = {
+    scanner: createRegistry('scanner'),
+    classifier: createRegistry('classifier'),
+    actioner: createRegistry('actioner'),
+    api: createRegistry('api'),
+  };
+  const api = createApiService(
+    loadConfig(apiSpec, serviceEnv(world, 'api', overrides)),
+    logger.child({ service: 'api' }),
+    registries.api,
+    tracing('api'),
+  );
+  const app = await api.start();
+  const scanner = createScannerService(
+    loadConfig(scannerSpec, serviceEnv(world, 'scanner', overrides)),
+    logger.child({ service: 'scanner' }),
+    registries.scanner,
+    tracing('scanner'),
+  );
+  const actioner = createActionerService(
+    loadConfig(actionerSpec, serviceEnv(world, 'actioner', overrides)),
+    logger.child({ service: 'actioner' }),
+    registries.actioner,
+    tracing('actioner'),
+  );
+  const classifier = options.classifier
+    ? createClassifierService(
+        loadConfig(classifierSpec, serviceEnv(world, 'classifier', overrides)),
+        logger.child({ service: 'classifier' }),
+        registries.classifier,
+        tracing('classifier'),
+      )
+    : undefined;
+  await Promise.all([scanner.start(), actioner.start(), classifier?.start()]);
+  return {
+    app,
+    scanner,
+    ...(classifier === undefined ? {} : { classifier }),
+    actioner,
+    api,
+    registries,
+    async stop() {
+      await Promise.all([scanner.stop(), actioner.stop(), classifier?.stop()]);
+      await api.stop();
+    },
+  };
+}
+
+/**
+ * The common scene of pipeline tests: ISP tenants subscribed to blocking, a platform `platform-1` with an API
+ * key, and an automatic bank holding the blockhash of a known photo, applied by the scanner.
+ */
+export async function seedKnownImage(
+  world: World,
+  pipeline: Pipeline,
+  o: { seed: number; isps: readonly string[] },
+): Promise<{ known: Buffer; platformKey: string }> {
+  const db = world.db;
+  for (const id of o.isps) await upsertTenant(db, { id, kind: 'isp', name: id, subscribedToBlocking: true });
+  await upsertTenant(db, {
+    id: 'platform-1',
+    kind: 'platform',
+    name: 'Platform',
+    subscribedToBlocking: false,
+  });
+  const platformKey = (await createApiKey(db, { tenantId: 'platform-1', role: 'platform' })).key;
+  const known = await makePhoto(o.seed);
+  const changes = world.topics.bankChanges;
+  const { bank } = await createBank(
+    db,
+    { name: 'known-abuse', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'automatic' },
+    changes,
+  );
+  const { blockhash } = await hashMedia(known);
+  await addEntries(db, bank.id, [{ signal: 'blockhash', value: blockhash, category: 'A' }], changes);
+  await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
+  return { known, platformKey };
+}
+
+/** Entries in the scanner's in-memory bank index. */
+export function indexedEntries(pipeline: Pipeline): number {
+  return Object.values(pipeline.scanner.banks.matcher().stats().entries).reduce((a, b) => a + b, 0);
+}
