@@ -203,6 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Route groups: one plugin each, registered under its prefix, in this order. Every route declares
   // config.roles (and tenant rule) and gets an entry in authz-matrix.ts, or the authorization matrix test fails.
   const maxListBytes = deps.maxListBytes ?? 2 ** 31;
+  // Before the groups, so that every group has it: the bank list body parser is the whole app's.
   streamListBodies(app, maxListBytes);
   await app.register(mediaRoutes, { prefix: '/v1/media', ...routeDeps });
   await app.register(submissionRoutes, { prefix: '/v1/submissions', ...routeDeps });

@@ -38,6 +38,7 @@ export interface RouteDeps {
   maxPendingMedia?: number;
   /** Publishes a committed intake media message now (`MediaDispatcher`); absent, it waits for the relay. */
   dispatchMedia?: (message: PendingMedia) => void;
+  /** The clock (`AppDeps.now`, or the system's). */
   now: () => Date;
 }
 
