@@ -208,6 +208,57 @@ describe('HammingIndex snapshot', () => {
   });
 });
 
+describe('HammingIndex substring lengths', () => {
+  it('is exact with uneven lengths and keeps them through the streamed state', async () => {
+    const chunkBits = [20, 30, 8, 30, 28, 28, 28, 28, 28, 28];
+    const r = rng(21);
+    const index = new HammingIndex({ chunkBits, capacity: 4000 });
+    const entries = new Map<number, string>();
+    const queries = Array.from({ length: 4 }, () => randomHex(r));
+    for (const q of queries) for (let d = 0; d <= 36; d++) entries.set(index.add(flipBits(q, d, r)), '');
+    for (const [slot] of entries) entries.set(slot, index.get(slot));
+    while (entries.size < 4000) {
+      const hex = randomHex(r);
+      entries.set(index.add(hex), hex);
+    }
+    expect(index.chunks).toBe(10);
+    for (const q of queries) {
+      for (const radius of [0, 9, 10, 20, 31, 40]) {
+        expect(indexResult(index, q, radius)).toEqual(bruteForce(entries, q, radius));
+      }
+    }
+    const parts: Uint8Array[] = [];
+    const w = new StreamWriter((p) => void parts.push(p.slice()));
+    await index.writeTo(w);
+    await w.end();
+    const reader = new StreamReader(bytesSource(Buffer.concat(parts)), 'test');
+    const copy = await HammingIndex.readFrom(reader);
+    await reader.end();
+    for (const q of queries) expect(indexResult(copy, q, 31)).toEqual(bruteForce(entries, q, 31));
+    // The byte snapshot keeps m; the lengths come from the caller (the default layout when none is given).
+    const bytes = index.serialize();
+    const again = HammingIndex.deserialize(bytes, { chunkBits });
+    const dense = new Map<number, string>();
+    index.liveSlots().forEach((slot, j) => dense.set(j, entries.get(slot) as string));
+    for (const q of queries) expect(indexResult(again, q, 31)).toEqual(bruteForce(dense, q, 31));
+    expect(indexResult(HammingIndex.deserialize(bytes), queries[0] as string, 31)).toEqual(
+      bruteForce(dense, queries[0] as string, 31),
+    );
+  });
+
+  it('rejects lengths that do not cover 256 bits, are out of range or disagree with chunks', () => {
+    for (const options of [
+      { chunkBits: [26, 26, 26, 26, 26, 26, 25, 25, 25, 24] },
+      { chunkBits: [31, 25, 25, 25, 25, 25, 25, 25, 25, 25] },
+      { chunkBits: [3, 28, 28, 28, 28, 28, 28, 28, 28, 29] },
+      { chunks: 11, chunkBits: [27, 27, 26, 26, 25, 25, 25, 25, 25, 25] },
+      { chunkBits: [128, 128] },
+    ]) {
+      expectCode(() => new HammingIndex(options), MatcherErrorCode.BadArgument);
+    }
+  });
+});
+
 describe('HammingIndex bad input', () => {
   it('raises typed errors for bad hex, radius and options', () => {
     const index = new HammingIndex();

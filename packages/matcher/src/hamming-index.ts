@@ -20,7 +20,24 @@ const SNAPSHOT_MAGIC = 'MODHAMIX';
 const SNAPSHOT_VERSION = 1;
 /** Streamed form (`writeTo` / `readFrom`): the whole state, tables included, so loading is one read. */
 const STREAM_MAGIC = 'MODHAMST';
-const STREAM_VERSION = 1;
+/** 2: substring lengths are written (1 derived them from m). */
+const STREAM_VERSION = 2;
+/** From this capacity on, the default is m = 10 (see `chunks`). */
+const LARGE_CAPACITY = 2 ** 24;
+const MIN_CHUNK_BITS = 4;
+const MAX_CHUNK_BITS = 30;
+
+/**
+ * Substring lengths for m tables. Balanced (longer ones first) except m = 10, which is laid out for radius 31 at
+ * tens of millions of entries: the two tables probed at substring radius 3 (3,304 probes each) get 27 bits, so each
+ * probe there finds 2^27 / N as few candidates, and the tables probed at radius 2 give up the bits (see README).
+ */
+function defaultChunkBits(m: number): number[] {
+  if (m === 10) return [27, 27, 26, 26, 25, 25, 25, 25, 25, 25];
+  const short = Math.floor(BITS / m);
+  const longCount = BITS - short * m;
+  return Array.from({ length: m }, (_, i) => (i < longCount ? short + 1 : short));
+}
 
 /** Options of {@link HammingIndex}. */
 export interface HammingIndexOptions {
@@ -30,10 +47,17 @@ export interface HammingIndexOptions {
    */
   capacity?: number;
   /**
-   * Number of substrings (multi-index hashing tables), 9..32. Default 11: 23/24-bit substrings, the cheapest
-   * split for radius 31 at 1M..10M entries (fewest probes + candidates; see README).
+   * Number of substrings (multi-index hashing tables), 9..32. Default by `capacity`: 11 (23/24-bit substrings, the
+   * cheapest split for radius 31 up to ~20M entries), 10 from 2^24 entries (25..27-bit substrings: at 60M a third
+   * of the work of m = 11 for 1.4 GB more head arrays; see README).
    */
   chunks?: number;
+  /**
+   * Substring lengths in bits, in table order (each 4..30, summing to 256); sets `chunks` to their count. The
+   * first tables get the higher substring radius when the radius does not split evenly. Default: see
+   * `defaultChunkBits`.
+   */
+  chunkBits?: readonly number[];
 }
 
 /**
@@ -106,6 +130,14 @@ function flipMasks(bits: number, radius: number): Int32Array {
   return arr;
 }
 
+/**
+ * Head array bits for `entries`: load factor at most 1/2 (a table reaches direct addressing, one head per substring
+ * value, once its substring has at most that many bits: at 60M entries every substring of up to 27 bits).
+ */
+function headBitsFor(entries: number): number {
+  return Math.max(MIN_HEAD_BITS, Math.min(30, Math.ceil(Math.log2(Math.max(2, entries * 2)))));
+}
+
 function checkRadius(radius: number): void {
   if (!Number.isInteger(radius) || radius < 0 || radius > BITS) {
     throw new MatcherError(
@@ -126,7 +158,7 @@ function checkRadius(radius: number): void {
  *
  * Layout (memory access is the cost): one `Int32Array` of slot records, each the 8 hash words followed by the
  * slot's chain link in every table; each table is a head array indexed directly by the substring (or by its
- * multiplicative hash while the index is small). No JS objects per entry: 60M entries with m = 11 take ~5 GB.
+ * multiplicative hash while the index is small). No JS objects per entry: 60M entries with m = 10 take ~6.6 GB.
  * Add and remove are O(m) and take effect immediately; removed slots are reused.
  */
 export class HammingIndex {
@@ -164,7 +196,8 @@ export class HammingIndex {
 
   constructor(options: HammingIndexOptions = {}) {
     const capacity = options.capacity ?? 1024;
-    const m = options.chunks ?? 11;
+    const bits = options.chunkBits;
+    const m = bits?.length ?? options.chunks ?? (capacity >= LARGE_CAPACITY ? 10 : 11);
     if (!Number.isInteger(m) || m < 9 || m > 32) {
       throw new MatcherError(MatcherErrorCode.BadArgument, `chunks must be an integer in 9..32, got ${m}`);
     }
@@ -176,12 +209,22 @@ export class HammingIndex {
     this.chunkLen = new Int32Array(m);
     this.headBits = new Int32Array(m);
     this.qChunks = new Int32Array(m);
-    // Longer substrings first: the plan gives the extra unit of radius to the first tables.
-    const short = Math.floor(BITS / m);
-    const longCount = BITS - short * m;
+    if (options.chunks !== undefined && bits !== undefined && options.chunks !== bits.length) {
+      throw new MatcherError(MatcherErrorCode.BadArgument, `chunks and chunkBits disagree`);
+    }
+    const lengths = bits ?? defaultChunkBits(m);
+    if (
+      lengths.some((b) => !Number.isInteger(b) || b < MIN_CHUNK_BITS || b > MAX_CHUNK_BITS) ||
+      lengths.reduce((a, b) => a + b, 0) !== BITS
+    ) {
+      throw new MatcherError(
+        MatcherErrorCode.BadArgument,
+        `chunkBits must be integers in ${MIN_CHUNK_BITS}..${MAX_CHUNK_BITS} summing to ${BITS}`,
+      );
+    }
     let start = 0;
     for (let i = 0; i < m; i++) {
-      const len = i < longCount ? short + 1 : short;
+      const len = lengths[i] ?? 0;
       this.chunkStart[i] = start;
       this.chunkLen[i] = len;
       start += len;
@@ -192,7 +235,7 @@ export class HammingIndex {
     this.live = new Uint8Array(this.capacity);
     this.freeSlots = new Int32Array(16);
     this.heads = [];
-    const wanted = Math.max(MIN_HEAD_BITS, Math.ceil(Math.log2(Math.max(2, capacity))));
+    const wanted = headBitsFor(capacity);
     for (let i = 0; i < m; i++) {
       const k = Math.min(this.chunkLen[i] ?? 0, wanted);
       this.headBits[i] = k;
@@ -478,7 +521,10 @@ export class HammingIndex {
     return sealSnapshot(SNAPSHOT_MAGIC, SNAPSHOT_VERSION, body);
   }
 
-  /** Rebuilds an index from `serialize` output. Throws `SnapshotError` on any corruption. */
+  /**
+   * Rebuilds an index from `serialize` output (which keeps m, not the substring lengths: `chunkBits`, if given,
+   * must have m entries; else the default layout for m). Throws `SnapshotError` on any corruption.
+   */
   static deserialize(bytes: Uint8Array, options: Omit<HammingIndexOptions, 'chunks'> = {}): HammingIndex {
     const r = openSnapshot(bytes, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, 'hamming index');
     const m = r.u32();
@@ -491,7 +537,11 @@ export class HammingIndex {
       );
     }
     const n = words.length / WORDS;
-    const index = new HammingIndex({ chunks: m, capacity: Math.max(n, options.capacity ?? 0) });
+    const index = new HammingIndex({
+      chunks: m,
+      capacity: Math.max(n, options.capacity ?? 0),
+      ...(options.chunkBits === undefined ? {} : { chunkBits: options.chunkBits }),
+    });
     const rec = index.rec;
     for (let j = 0; j < n; j++) {
       const base = j * index.stride;
@@ -513,6 +563,7 @@ export class HammingIndex {
   async writeTo(w: StreamWriter): Promise<void> {
     await w.begin(STREAM_MAGIC, STREAM_VERSION);
     w.u32(this.m);
+    for (let i = 0; i < this.m; i++) w.u32(this.chunkLen[i] ?? 0);
     w.u64(this.highWater);
     w.u64(this.liveCount);
     for (let i = 0; i < this.m; i++) w.u32(this.headBits[i] ?? 0);
@@ -525,15 +576,23 @@ export class HammingIndex {
   /** Restores what `writeTo` wrote (same slots). The caller checks the stream's CRC (`StreamReader.end`). */
   static async readFrom(
     r: StreamReader,
-    options: Omit<HammingIndexOptions, 'chunks'> = {},
+    options: Pick<HammingIndexOptions, 'capacity'> = {},
   ): Promise<HammingIndex> {
     await r.begin(STREAM_MAGIC, STREAM_VERSION);
     const m = await r.u32();
     if (m < 9 || m > 32) r.corrupt('has an invalid substring count');
+    const chunkBits: number[] = [];
+    for (let i = 0; i < m; i++) chunkBits.push(await r.u32());
+    if (
+      chunkBits.some((b) => b < MIN_CHUNK_BITS || b > MAX_CHUNK_BITS) ||
+      chunkBits.reduce((a, b) => a + b, 0) !== BITS
+    ) {
+      r.corrupt('has invalid substring lengths');
+    }
     const highWater = await r.u64();
     const liveCount = await r.u64();
     if (highWater > MAX_CAPACITY || liveCount > highWater) r.corrupt('has invalid counts');
-    const index = new HammingIndex({ chunks: m, capacity: 0 });
+    const index = new HammingIndex({ chunkBits, capacity: 0 });
     index.capacity = Math.max(16, highWater, options.capacity ?? 0);
     index.highWater = highWater;
     index.liveCount = liveCount;
@@ -644,15 +703,13 @@ export class HammingIndex {
     this.capacity = cap;
   }
 
-  /** Keeps tables at load factor <= 1 until they reach direct addressing (2^len heads). */
+  /** Keeps tables at load factor <= 1/2 until they reach direct addressing (2^len heads). */
   private maybeGrowHeads(): void {
     for (let i = 0; i < this.m; i++) {
       const k = this.headBits[i] ?? 0;
       const len = this.chunkLen[i] ?? 0;
-      if (k >= len || this.liveCount <= 2 ** k) continue;
-      let nk = k;
-      while (nk < len && 2 ** nk < this.liveCount * 2) nk++;
-      this.rehashTable(i, nk);
+      if (k >= len || this.liveCount * 2 <= 2 ** k) continue;
+      this.rehashTable(i, Math.min(len, headBitsFor(this.liveCount * 2)));
     }
   }
 
@@ -674,7 +731,7 @@ export class HammingIndex {
 
   /** Sizes every table for the live count and links every live slot, one table at a time (bulk load). */
   private rebuildTables(): void {
-    const wanted = Math.max(MIN_HEAD_BITS, Math.ceil(Math.log2(Math.max(2, this.liveCount * 2))));
+    const wanted = headBitsFor(this.liveCount * 2);
     for (let i = 0; i < this.m; i++) this.rehashTable(i, Math.min(this.chunkLen[i] ?? 0, wanted));
   }
 }
