@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BankMatcher } from './bank-matcher.js';
 import type { BankChange, BankConfig, BankEntry } from './bank-matcher.js';
@@ -173,6 +174,8 @@ describe('BankMatcher', () => {
     bad[40] = (bad[40] ?? 0) ^ 0x10;
     const future = good.slice();
     future[8] = 99;
+    const older = good.slice();
+    older[8] = 2; // version 2: tables included, locator rebuilt on load; not read any more
     const longer = new Uint8Array(good.length + 1);
     longer.set(good);
     for (const [bytes, code] of [
@@ -181,6 +184,7 @@ describe('BankMatcher', () => {
       [good.subarray(0, 12), MatcherErrorCode.CorruptSnapshot],
       [longer, MatcherErrorCode.CorruptSnapshot],
       [future, MatcherErrorCode.SnapshotVersion],
+      [older, MatcherErrorCode.SnapshotVersion],
     ] as const) {
       await expect(BankMatcher.fromSnapshot(bytes)).rejects.toMatchObject({ code });
     }
@@ -235,6 +239,48 @@ describe('BankMatcher', () => {
     expect(copy.entry('a', 'named-1')).toBeUndefined();
     expect(copy.stats().entries.pdq).toBe(20);
     expect(copy.entry('b', '1000')?.value).toBe(pdqAt(0));
+  });
+
+  it('restores removed banks as gaps (indices kept) and keeps adding banks and entries after a restore', async () => {
+    const m = new BankMatcher();
+    for (const b of ['a', 'b', 'c']) m.applyChange(bank(b));
+    for (let d = 0; d < 30; d++)
+      m.applyChange(entry(['a', 'b', 'c'][d % 3] as string, `e${d}`, 'pdq', pdqAt(d)));
+    m.applyChange(entry('b', 'sha', 'sha1', 'e'.repeat(40)));
+    m.applyChange({ type: 'bank-removed', bankId: 'a' });
+    const copy = await BankMatcher.fromSnapshot(await m.snapshot());
+    const q = { pdq: { hash: PDQ, quality: 90 }, sha1: 'e'.repeat(40) };
+    expect(copy.match(q)).toEqual(m.match(q));
+    expect(copy.match(q).hits).toHaveLength(21);
+    expect(copy.entry('a', 'e0')).toBeUndefined();
+    expect(copy.entry('b', 'sha')?.signal).toBe('sha1');
+    for (const x of [m, copy]) {
+      x.applyChange(bank('d'));
+      x.applyChange(entry('d', 'new', 'pdq', pdqAt(5)));
+      x.applyChange(entry('a', 'back', 'pdq', pdqAt(6)));
+      x.applyChange(bank('a'));
+      x.applyChange({ type: 'entry-removed', bankId: 'b', entryId: 'e1' });
+    }
+    expect(copy.match(q)).toEqual(m.match(q));
+    expect(copy.stats()).toEqual(m.stats());
+    expect(await copy.snapshot()).toEqual(await m.snapshot());
+  });
+
+  it('refuses a snapshot whose checksum is right but whose locator names no entry (typed error)', async () => {
+    const m = new BankMatcher();
+    m.applyChange(bank('a'));
+    for (let d = 0; d < 10; d++) m.applyChange(entry('a', `e${d}`, 'pdq', pdqAt(d)));
+    const good = await m.snapshot();
+    // The locator table is the last array (1024 int32 entries here) before the CRC: point an entry at slot 999.
+    const table = new Int32Array(good.buffer.slice(good.length - 4 - 4096, good.length - 4));
+    const at = table.findIndex((v) => v !== 0);
+    expect(at).toBeGreaterThanOrEqual(0);
+    const bad = good.slice();
+    new DataView(bad.buffer).setInt32(bad.length - 4 - 4096 + at * 4, 8 * 999 + 1, true);
+    new DataView(bad.buffer).setUint32(bad.length - 4, crc32(bad.subarray(0, bad.length - 4)), true);
+    await expect(BankMatcher.fromSnapshot(bad)).rejects.toMatchObject({
+      code: MatcherErrorCode.CorruptSnapshot,
+    });
   });
 
   it('finds every entry after many adds and removes (ids as numbers and as strings, one bank of many)', () => {

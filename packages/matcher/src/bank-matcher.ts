@@ -28,7 +28,12 @@ const SIGNALS: readonly Signal[] = ['pdq', 'blockhash', 'md5', 'sha1', 'sha256']
 const MAX_ID_LENGTH = 256;
 const NO_QUALITY = 255;
 const SNAPSHOT_MAGIC = 'MODBANKM';
-const SNAPSHOT_VERSION = 2;
+/**
+ * 3: banks keep their indices, exact sets are written whole (slots kept), payload arrays as they are in memory and
+ * the (bank, entry id) locator's table as it is, so loading is reads and one sequential check, no per-entry
+ * rebuild. 2 (tables included, locator rebuilt on load) is refused with `MOD_ERR_MATCHER_SNAPSHOT_VERSION`.
+ */
+const SNAPSHOT_VERSION = 3;
 const ENTRY_ID_GROUP = 100_000;
 /** Largest slot a location (signal index + 8 * slot, an int32) can name. */
 const MAX_SLOT = 2 ** 28 - 1;
@@ -110,7 +115,7 @@ export interface BankMatcherOptions {
   minPdqQuality?: number;
   /** Expected entries per signal (pre-sizes tables; avoids re-hashing during a bulk load). */
   capacity?: Partial<Record<Signal, number>>;
-  /** Substring count of the PDQ index (see `HammingIndexOptions.chunks`). Default 11. */
+  /** Substring count of the PDQ index (see `HammingIndexOptions.chunks`). Default: by `capacity.pdq` (10 or 11). */
   pdqChunks?: number;
 }
 
@@ -158,6 +163,15 @@ class SignalStore {
 
   get size(): number {
     return this.hamming ? this.hamming.size : (this.exact?.size ?? 0);
+  }
+
+  /** One past the highest slot the index has used: the payload arrays' meaningful length. */
+  get slotLimit(): number {
+    return this.hamming ? this.hamming.slotLimit : (this.exact as ExactHashSet).slotLimit;
+  }
+
+  has(slot: number): boolean {
+    return this.hamming ? this.hamming.has(slot) : (this.exact as ExactHashSet).has(slot);
   }
 
   add(value: string, bankIndex: number, entryId: string, quality: number | undefined): number {
@@ -293,6 +307,38 @@ class EntryLocator {
     this.table = new Int32Array(1024);
     this.mask = 1023;
     this.count = 0;
+  }
+
+  /** Writes the table as it is (its positions depend only on the keys, which the snapshot keeps). */
+  async writeTo(w: StreamWriter): Promise<void> {
+    w.u64(this.count);
+    await w.array(this.table);
+  }
+
+  /**
+   * Reads what `writeTo` wrote. Checks in one sequential pass that every location names a live slot of a
+   * signal and that the count is right (`live(signalIndex, slot)`); the positions themselves are trusted to the CRC.
+   */
+  async readFrom(r: StreamReader, live: (signalIndex: number, slot: number) => boolean): Promise<void> {
+    const count = await r.u64();
+    const table = await r.array((n) => new Int32Array(n), { max: 2 ** 31 });
+    const size = table.length;
+    if (size < 1024 || (size & (size - 1)) !== 0 || count > size * 0.6 + 1)
+      r.corrupt('has a bad locator size');
+    let seen = 0;
+    for (let i = 0; i < size; i++) {
+      const v = table[i] ?? EMPTY_LOC;
+      if (v === EMPTY_LOC) continue;
+      const loc = v - 1;
+      if (v < 0 || (loc & 7) >= SIGNALS.length || !live(loc & 7, loc >>> 3)) {
+        r.corrupt('has a locator entry that names no entry');
+      }
+      seen++;
+    }
+    if (seen !== count) r.corrupt('has a locator count that does not match its table');
+    this.table = table;
+    this.mask = size - 1;
+    this.count = count;
   }
 
   private place(loc: number): void {
@@ -584,64 +630,34 @@ export class BankMatcher {
     const w = new StreamWriter(sink);
     await w.begin(SNAPSHOT_MAGIC, SNAPSHOT_VERSION);
     await w.string(JSON.stringify(this.opts));
-    // Renumber live banks densely.
-    const remap = new Int32Array(this.banksByIndex.length).fill(-1);
-    const banks: { config: BankConfig; declared: boolean }[] = [];
-    for (const b of this.banksById.values()) {
-      remap[b.index] = banks.length;
-      banks.push({ config: b.config, declared: this.isDeclared(b) });
-    }
+    // Banks by index, removed ones as null: entries and the locator name banks by index.
+    const banks = this.banksByIndex.map((b) =>
+      b ? { config: b.config, declared: this.isDeclared(b) } : null,
+    );
     await w.string(JSON.stringify(banks));
     for (const store of this.stores) {
-      // Payload by the slot the restored index gives each entry: the same slot for a Hamming index (written
-      // whole), ascending live order for an exact set (its snapshot renumbers).
-      let bankOf: Int32Array;
-      let quality: Uint8Array;
-      let ids: Float64Array;
-      let slotOf: (j: number) => number;
-      if (store.hamming) {
-        await store.hamming.writeTo(w);
-        const limit = store.hamming.slotLimit;
-        bankOf = new Int32Array(limit).fill(-1);
-        for (let s = 0; s < limit; s++) if (store.hamming.has(s)) bankOf[s] = remap[store.bank[s] ?? 0] ?? -1;
-        quality = store.quality.subarray(0, limit);
-        ids = store.idNum.subarray(0, limit);
-        slotOf = (j) => j;
-      } else {
-        const set = store.exact as ExactHashSet;
-        await w.array(set.serialize());
-        const slots = set.liveSlots();
-        bankOf = new Int32Array(slots.length);
-        quality = new Uint8Array(slots.length);
-        ids = new Float64Array(slots.length);
-        for (let j = 0; j < slots.length; j++) {
-          const slot = slots[j] ?? 0;
-          bankOf[j] = remap[store.bank[slot] ?? 0] ?? -1;
-          quality[j] = store.quality[slot] ?? NO_QUALITY;
-          ids[j] = store.idNum[slot] ?? NaN;
-        }
-        slotOf = (j) => slots[j] ?? 0;
-      }
-      await w.array(bankOf);
-      await w.array(quality);
-      await w.array(ids);
-      // Ids that are not numbers, as [restored slot, id] pairs in JSON groups of bounded size.
-      const named: [number, string][] = [];
-      for (let j = 0; j < ids.length; j++) {
-        if (bankOf[j] !== -1 && Number.isNaN(ids[j] ?? NaN))
-          named.push([j, store.idStr.get(slotOf(j)) ?? '']);
-      }
+      // Every index is written whole, so slots keep their numbers and the payload goes as it is in memory.
+      if (store.hamming) await store.hamming.writeTo(w);
+      else await (store.exact as ExactHashSet).writeTo(w);
+      const limit = store.slotLimit;
+      await w.array(store.bank.subarray(0, limit));
+      await w.array(store.quality.subarray(0, limit));
+      await w.array(store.idNum.subarray(0, limit));
+      // Ids that are not numbers, as [slot, id] pairs in JSON groups of bounded size.
+      const named = [...store.idStr].sort((a, b) => a[0] - b[0]);
       const groups = Math.ceil(named.length / ENTRY_ID_GROUP);
       w.u32(groups);
       for (let g = 0; g < groups; g++)
         await w.string(JSON.stringify(named.slice(g * ENTRY_ID_GROUP, (g + 1) * ENTRY_ID_GROUP)));
     }
+    await this.locator.writeTo(w);
     await w.end();
   }
 
   /**
    * Restores a matcher from what `writeSnapshot` wrote, reading straight into the index's arrays. Throws
-   * `SnapshotError` on a corrupt, truncated or foreign snapshot (the CRC is checked before it is returned).
+   * `SnapshotError` on a corrupt, truncated or foreign snapshot (the CRC is checked before it is returned), with
+   * `MOD_ERR_MATCHER_SNAPSHOT_VERSION` for another format version (the caller loads from its source instead).
    */
   static async readSnapshot(source: SnapshotSource): Promise<BankMatcher> {
     const r = new StreamReader(source, 'bank matcher');
@@ -664,31 +680,32 @@ export class BankMatcher {
 
   private static async readBody(r: StreamReader): Promise<BankMatcher> {
     const opts = JSON.parse(await r.string()) as BankMatcherOptions;
-    const banks = JSON.parse(await r.string()) as { config: BankConfig; declared: boolean }[];
+    const banks = JSON.parse(await r.string()) as ({ config: BankConfig; declared: boolean } | null)[];
     if (!Array.isArray(banks)) throw new Error('banks is not an array');
     const matcher = new BankMatcher(opts);
-    banks.forEach(({ config, declared }, i) => {
-      const c = validateBank(config);
-      const state: BankState = { config: c, index: i, declared: declared === true };
+    matcher.banksByIndex = banks.map((b, i) => {
+      if (b === null) return undefined;
+      const c = validateBank(b.config);
+      if (matcher.banksById.has(c.bankId)) throw new Error('a bank is listed twice');
+      const state: BankState = { config: c, index: i, declared: b.declared === true };
       matcher.banksById.set(c.bankId, state);
-      matcher.banksByIndex[i] = state;
+      return state;
     });
+    const bankCount = banks.length;
     let total = 0;
     for (let si = 0; si < SIGNALS.length; si++) {
       const signal = SIGNALS[si] as Signal;
       let store: SignalStore;
-      let limit: number;
       if (signal === 'pdq' || signal === 'blockhash') {
         const index = await HammingIndex.readFrom(r);
-        limit = index.slotLimit;
-        store = new SignalStore(signal, index, null, limit);
+        store = new SignalStore(signal, index, null, index.slotLimit);
       } else {
-        const set = ExactHashSet.deserialize(await r.array((n) => new Uint8Array(n)));
-        limit = set.size;
-        store = new SignalStore(signal, null, set, limit);
+        const set = await ExactHashSet.readFrom(r);
+        store = new SignalStore(signal, null, set, set.slotLimit);
       }
+      const limit = store.slotLimit;
       if (limit > MAX_SLOT + 1) r.corrupt('has more entries than a location can name');
-      const bankOf = await r.array((n) => new Int32Array(n), { expected: limit });
+      await r.array((n) => new Int32Array(n), { expected: limit, into: store.bank });
       await r.array((n) => new Uint8Array(n), { expected: limit, into: store.quality });
       await r.array((n) => new Float64Array(n), { expected: limit, into: store.idNum });
       const groups = await r.u32();
@@ -703,25 +720,27 @@ export class BankMatcher {
           store.idStr.set(p[0], p[1]);
         }
       }
-      const live = store.liveSlots();
-      for (const slot of live) {
-        const b = bankOf[slot] ?? -1;
-        if (matcher.banksByIndex[b] === undefined) throw new Error('entry of an unknown bank');
-        const n = store.idNum[slot] ?? NaN;
+      // One sequential pass: every live slot belongs to a bank and has an id.
+      const bank = store.bank;
+      const ids = store.idNum;
+      let live = 0;
+      for (let slot = 0; slot < limit; slot++) {
+        if (!store.has(slot)) continue;
+        live++;
+        const b = bank[slot] ?? -1;
+        if (b < 0 || b >= bankCount || matcher.banksByIndex[b] === undefined) {
+          throw new Error('entry of an unknown bank');
+        }
+        const n = ids[slot] ?? NaN;
         if (Number.isNaN(n) ? !store.idStr.has(slot) : !Number.isSafeInteger(n) || n < 0) {
           throw new Error('entry without an id');
         }
       }
-      store.bank.set(bankOf);
       matcher.stores[si] = store;
-      total += live.length;
+      total += live;
     }
-    // Every store is in place before the locator hashes keys out of them.
-    matcher.locator.reserve(total);
-    for (let si = 0; si < SIGNALS.length; si++) {
-      for (const slot of (matcher.stores[si] as SignalStore).liveSlots())
-        matcher.locator.insert(si + 8 * slot);
-    }
+    await matcher.locator.readFrom(r, (si, slot) => (matcher.stores[si] as SignalStore).has(slot));
+    if (matcher.locator.size !== total) r.corrupt('has a locator that does not list every entry');
     matcher.recomputeRadii();
     return matcher;
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MatcherError, MatcherErrorCode } from './errors.js';
 import { ExactHashSet } from './exact-set.js';
+import { StreamReader, StreamWriter, bytesSource } from './snapshot-io.js';
 
 /** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */
 function expectCode(fn: () => unknown, code: string): void {
@@ -79,5 +80,38 @@ describe('ExactHashSet', () => {
     const set = new ExactHashSet({ digestBytes: 16 });
     expectCode(() => set.add('abc'), MatcherErrorCode.BadHash);
     expectCode(() => set.find('z'.repeat(32)), MatcherErrorCode.BadHash);
+  });
+});
+
+describe('ExactHashSet streamed state', () => {
+  it('round-trips with the same slots, free list and chains, and keeps serving adds and removes', async () => {
+    const set = new ExactHashSet({ digestBytes: 20, capacity: 8 });
+    const slots = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) slots.set(digest('sha1', `x-${i}`), set.add(digest('sha1', `x-${i}`)));
+    for (let i = 0; i < 2000; i += 3) {
+      const hex = digest('sha1', `x-${i}`);
+      set.remove(slots.get(hex) as number);
+      slots.delete(hex);
+    }
+    const parts: Uint8Array[] = [];
+    const w = new StreamWriter((p) => void parts.push(p.slice()));
+    await set.writeTo(w);
+    await w.end();
+    const bytes = Buffer.concat(parts);
+    const r = new StreamReader(bytesSource(bytes), 'test');
+    const copy = await ExactHashSet.readFrom(r);
+    await r.end();
+    expect(copy.size).toBe(slots.size);
+    expect(copy.slotLimit).toBe(set.slotLimit);
+    for (const [hex, slot] of slots) expect(copy.find(hex)).toEqual([slot]);
+    expect(copy.find(digest('sha1', 'x-0'))).toEqual([]);
+    // Freed slots are reused in the same order as by the original.
+    const again = digest('sha1', 'again');
+    expect(copy.add(again)).toBe(set.add(again));
+    const bad = new Uint8Array(bytes);
+    bad[bad.length - 20] = (bad[bad.length - 20] ?? 0) ^ 1;
+    const rb = new StreamReader(bytesSource(bad), 'test');
+    await ExactHashSet.readFrom(rb).catch(() => undefined);
+    await expect(rb.end()).rejects.toMatchObject({ code: MatcherErrorCode.CorruptSnapshot });
   });
 });

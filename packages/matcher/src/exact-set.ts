@@ -1,11 +1,15 @@
 import { parseHexWordsInto, wordsToHex } from './bits.js';
 import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
 import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-io.js';
+import type { StreamReader, StreamWriter } from './snapshot-io.js';
 
 const EMPTY = -1;
 const MAX_CAPACITY = 2 ** 31 - 1;
 const SNAPSHOT_MAGIC = 'MODEXSET';
 const SNAPSHOT_VERSION = 1;
+/** Streamed form (`writeTo` / `readFrom`): the whole state, so slots keep their numbers and loading is reads only. */
+const STREAM_MAGIC = 'MODEXSST';
+const STREAM_VERSION = 1;
 
 /** Options of {@link ExactHashSet}. */
 export interface ExactHashSetOptions {
@@ -60,6 +64,11 @@ export class ExactHashSet {
   /** Number of live entries. */
   get size(): number {
     return this.liveCount;
+  }
+
+  /** One past the highest slot ever used (slots are below it; some may be free). */
+  get slotLimit(): number {
+    return this.highWater;
   }
 
   has(slot: number): boolean {
@@ -188,6 +197,62 @@ export class ExactHashSet {
     const n = words.length / W;
     const set = new ExactHashSet({ digestBytes, capacity: n });
     for (let j = 0; j < n; j++) set.addWords(words, j * W);
+    return set;
+  }
+
+  /**
+   * Streams the whole state (digests, chain links, heads, live flags, free list) so `readFrom` restores it with
+   * sequential reads and every slot keeps its number. The set must not change until the promise resolves.
+   */
+  async writeTo(w: StreamWriter): Promise<void> {
+    await w.begin(STREAM_MAGIC, STREAM_VERSION);
+    w.u32(this.digestBytes);
+    w.u64(this.highWater);
+    w.u64(this.liveCount);
+    w.u32(this.headBits);
+    await w.array(this.heads);
+    await w.array(this.values.subarray(0, this.highWater * this.words));
+    await w.array(this.next.subarray(0, this.highWater));
+    await w.array(this.live.subarray(0, this.highWater));
+    await w.array(this.freeSlots.subarray(0, this.freeCount));
+  }
+
+  /** Restores what `writeTo` wrote (same slots). The caller checks the stream's CRC (`StreamReader.end`). */
+  static async readFrom(r: StreamReader): Promise<ExactHashSet> {
+    await r.begin(STREAM_MAGIC, STREAM_VERSION);
+    const digestBytes = await r.u32();
+    if (digestBytes !== 16 && digestBytes !== 20 && digestBytes !== 32)
+      r.corrupt('has an invalid digest length');
+    const highWater = await r.u64();
+    const liveCount = await r.u64();
+    const headBits = await r.u32();
+    if (highWater > MAX_CAPACITY || liveCount > highWater || headBits < 4 || headBits > 31) {
+      r.corrupt('has invalid counts');
+    }
+    const set = new ExactHashSet({ digestBytes, capacity: 0 });
+    const W = set.words;
+    set.capacity = Math.max(16, highWater);
+    set.highWater = highWater;
+    set.liveCount = liveCount;
+    set.headBits = headBits;
+    set.heads = await r.array((n) => new Int32Array(n), { expected: 2 ** headBits });
+    set.values = new Uint32Array(set.capacity * W);
+    await r.array((n) => new Uint32Array(n), { expected: highWater * W, into: set.values });
+    set.next = new Int32Array(set.capacity);
+    await r.array((n) => new Int32Array(n), { expected: highWater, into: set.next });
+    set.live = new Uint8Array(set.capacity);
+    await r.array((n) => new Uint8Array(n), { expected: highWater, into: set.live });
+    const free = await r.array((n) => new Int32Array(n), { expected: highWater - liveCount });
+    set.freeSlots = new Int32Array(Math.max(16, free.length));
+    set.freeSlots.set(free);
+    set.freeCount = free.length;
+    // Links and heads are followed by lookups: each must name a slot below the high-water mark (or be empty).
+    for (const links of [set.heads, set.next.subarray(0, highWater)]) {
+      for (let i = 0; i < links.length; i++) {
+        const v = links[i] ?? EMPTY;
+        if (v < EMPTY || v >= highWater) r.corrupt('has a link outside its slots');
+      }
+    }
     return set;
   }
 

@@ -45,8 +45,11 @@ export interface BankSync {
 }
 
 const PAGE = 50_000;
-/** 2: the matcher body is the streamed form (tables included), written and read in parts. */
-const SNAPSHOT_VERSION = 2;
+/**
+ * 3: the matcher's snapshot format 3 (payload and entry locator as they are in memory: loading is reads only).
+ * A header of another version is not read: the scanner loads from PostgreSQL and writes a new snapshot at stop.
+ */
+const SNAPSHOT_VERSION = 3;
 
 interface SnapshotHeader {
   version: number;
