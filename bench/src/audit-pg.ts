@@ -14,19 +14,17 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { generateSigningKeyPair, loadSigningKey } from '@mod/audit';
+import { createPool, withTransaction, type Pool } from '@mod/db';
 import {
   appendAudit,
-  createPool,
   appendAuditBatch,
   auditConsistencyProof,
   auditInclusionProof,
-  createTestSchema,
   signTreeHeadIfDue,
   warmAuditProofCache,
-  withTransaction,
   type AuditEntry,
-  type Pool,
-} from '@mod/db';
+} from '@mod/db/audit';
+import { createTestSchema } from '@mod/db/testing';
 
 const LEAVES = Number(process.env.AUDIT_PG_BENCH_LEAVES ?? 4_194_304);
 const APPEND_RECORDS = 5_000;

@@ -20,7 +20,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBank, importBankList } from '@mod/curation';
-import { createPool, createTestSchema } from '@mod/db';
+import { createPool } from '@mod/db';
+import { createTestSchema } from '@mod/db/testing';
 import { parseBankListBatches } from '@mod/matcher';
 import { describeMachine } from './machine.js';
 

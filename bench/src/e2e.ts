@@ -44,7 +44,8 @@ import {
   type MediaEventMeta,
 } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
-import { createPool, migrate, upsertTenant } from '@mod/db';
+import { createPool, migrate } from '@mod/db';
+import { upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import {
   applyAcls,

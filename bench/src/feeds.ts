@@ -8,14 +8,9 @@
 import { cpus } from 'node:os';
 import { Readable } from 'node:stream';
 import { createUrlList, importUrlList } from '@mod/curation';
-import {
-  createTestSchema,
-  listFeedLineChanges,
-  refreshFeedState,
-  streamFeedLines,
-  upsertTenant,
-  type FeedRenderer,
-} from '@mod/db';
+import { upsertTenant } from '@mod/db/access';
+import { listFeedLineChanges, refreshFeedState, streamFeedLines, type FeedRenderer } from '@mod/db/feeds';
+import { createTestSchema } from '@mod/db/testing';
 import { FEED_RENDER_VERSION, feedHead, feedLinesOf, nextSerial } from '@mod/urls';
 
 const args = process.argv.slice(2);

@@ -22,13 +22,13 @@ import { Type } from '@sinclair/typebox';
 import { Codecs, createCodec, MEDIA_META_HEADER, type MediaEventMeta } from '@mod/contracts';
 import {
   countPendingMedia,
-  createTestSchema,
   deletePublishedMedia,
   insertSubmission,
   receiveMedia,
   relayMediaOutbox,
   type PendingMedia,
-} from '@mod/db';
+} from '@mod/db/submissions';
+import { createTestSchema } from '@mod/db/testing';
 import { createMediaDispatcher } from '@mod/api';
 import {
   createConsumerRunner,

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createBank } from '@mod/curation';
-import { createApiKey, upsertTenant, withTransaction } from '@mod/db';
+import { withTransaction } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import {
   createWorld,

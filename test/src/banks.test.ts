@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '@mod/contracts';
 import { createBank, importBankList, updateBankSettings } from '@mod/curation';
-import { createApiKey, upsertTenant } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import {
   createWorld,

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, partnerTopic, type DeadLetter, type PartnerMediaMeta } from '@mod/contracts';
-import { listAudit, upsertTenant } from '@mod/db';
+import { upsertTenant } from '@mod/db/access';
+import { listAudit } from '@mod/db/audit';
 import {
   DATABASE_URL,
   createWorld,

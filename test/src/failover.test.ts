@@ -5,7 +5,7 @@ import { apiSpec, createApiService, type ApiService } from '@mod/api';
 import { loadConfig } from '@mod/config';
 import { Codecs } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
-import { createApiKey, upsertTenant } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
 import { createRegistry } from '@mod/telemetry';

@@ -1,14 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { loadConfig } from '@mod/config';
-import {
-  addUrlListEntries,
-  announceUrlBank,
-  createApiKey,
-  ensureBank,
-  upsertTenant,
-  withTransaction,
-  type UrlListEntryInput,
-} from '@mod/db';
+import { withTransaction } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
+import { ensureBank } from '@mod/db/banks';
+import { addUrlListEntries, announceUrlBank, type UrlListEntryInput } from '@mod/db/url-lists';
 import { createFetcherService, fetcherSpec, type FetcherService } from '@mod/fetcher';
 import { createRegistry, type Registry } from '@mod/telemetry';
 import { canonicalPatternKey } from '@mod/urls';

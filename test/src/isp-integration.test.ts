@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlockingRequest, UrlObserved, Verdict } from '@mod/contracts';
-import { listAudit, openOrder } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
+import { openOrder } from '@mod/db/orders';
 import {
   createWorld,
   json,

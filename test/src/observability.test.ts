@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createApiKey, upsertTenant } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
 import { createOpsServer } from '@mod/telemetry';
 import {
   createWorld,

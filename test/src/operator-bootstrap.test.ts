@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '@mod/api';
-import { listAudit } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
 import { createProducer, type Producer } from '@mod/kafka';
 import { createRegistry } from '@mod/telemetry';
 import { createWorld, logger, type World } from './helpers.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Codecs } from '@mod/contracts';
-import { countUnpublished } from '@mod/db';
+import { countUnpublished } from '@mod/db/outbox';
 import { automaticHit, publishVerdict, startOrdersWorld, type OrdersWorld } from './orders-helpers.js';
 import { readPartners, waitFor } from './helpers.js';
 

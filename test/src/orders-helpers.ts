@@ -18,14 +18,10 @@ import {
 import { buildApp } from '@mod/api';
 import { loadConfig } from '@mod/config';
 import { Codecs, type Hit, type Verdict } from '@mod/contracts';
-import {
-  claimSubmission,
-  createApiKey,
-  ensureBank,
-  setWebhookEndpoint,
-  upsertTenant,
-  type Bank,
-} from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
+import { ensureBank, type Bank } from '@mod/db/banks';
+import { setWebhookEndpoint } from '@mod/db/orders';
+import { claimSubmission } from '@mod/db/submissions';
 import { createProducer, type Producer } from '@mod/kafka';
 import { createRegistry, type Registry } from '@mod/telemetry';
 import { createWorld, logger, serviceEnv, type World } from './helpers.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Codecs } from '@mod/contracts';
-import { listAudit, type Order } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
+import { type Order } from '@mod/db/orders';
 import { readPartners } from './helpers.js';
 import { call, HOUR_MS } from './orders-helpers.js';
 import {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Codecs, type OrderEvent } from '@mod/contracts';
-import { mapHostToPlatform, type Order } from '@mod/db';
+import { mapHostToPlatform, type Order } from '@mod/db/orders';
 import { readPartners, waitFor } from './helpers.js';
 import {
   automaticHit,

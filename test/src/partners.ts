@@ -8,7 +8,7 @@ import {
   type PartnerMediaMeta,
   type Verdict,
 } from '@mod/contracts';
-import { upsertTenant } from '@mod/db';
+import { upsertTenant } from '@mod/db/access';
 import {
   applyAcls,
   createKafka,

@@ -3,7 +3,7 @@ import { actionerSpec, createActionerService, type ActionerService } from '@mod/
 import { apiSpec, createApiService, type ApiService } from '@mod/api';
 import { classifierSpec, createClassifierService, type ClassifierService } from '@mod/classifier-service';
 import { loadConfig } from '@mod/config';
-import { createApiKey, upsertTenant } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';

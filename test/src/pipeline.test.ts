@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Codecs, partnerTopic, type DeadLetter, type PartnerMediaMeta, type Verdict } from '@mod/contracts';
-import { countPendingMedia, createApiKey, listAudit, upsertTenant, verifyStoredLog } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
+import { listAudit, verifyStoredLog } from '@mod/db/audit';
+import { countPendingMedia } from '@mod/db/submissions';
 import { addEntries, createBank } from '@mod/curation';
 import { createProducer, type Producer } from '@mod/kafka';
 import { hashMedia } from '@mod/hashing/decode';

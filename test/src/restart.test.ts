@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, partnerTopic, type PartnerMediaMeta } from '@mod/contracts';
-import { upsertTenant } from '@mod/db';
+import { upsertTenant } from '@mod/db/access';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { DeadLetter } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
-import { createApiKey, upsertTenant } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import {
   alterTopicConfig,

@@ -9,7 +9,7 @@ import {
   type PartnerMediaMeta,
   type Verdict,
 } from '@mod/contracts';
-import { updateTenant } from '@mod/db';
+import { updateTenant } from '@mod/db/access';
 import { Producer as PlatformaticProducer } from '@platformatic/kafka';
 import { createKafka, credentialsFromEnvironment, readTopic } from '@mod/kafka';
 import { grantPartner, KAFKA_BROKERS, logger, makePhoto, waitFor } from './helpers.js';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importUrlList } from '@mod/curation';
-import { createApiKey, upsertTenant } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
 import { normalizeUrlOrThrow } from '@mod/urls';
 import { createWorld, startPipeline, waitFor, type Pipeline, type World } from './helpers.js';
 import { createIsp, startFetcher, type StartedFetcher } from './isp-helpers.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSafeWebhookSender } from '@mod/actioner';
 import { buildApp } from '@mod/api';
-import type { Order } from '@mod/db';
+import type { Order } from '@mod/db/orders';
 import { createRegistry } from '@mod/telemetry';
 import { defaultAddressPolicy, type Resolver } from '@mod/urls/fetch';
 import { logger } from './helpers.js';

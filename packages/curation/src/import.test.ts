@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, listLiveEntries, type PoolClient, type TestDatabase } from '@mod/db';
+import { type PoolClient } from '@mod/db';
+import { listLiveEntries } from '@mod/db/banks';
+import { createTestSchema, type TestDatabase } from '@mod/db/testing';
 import {
   CurationErrorCode,
   addEntries,

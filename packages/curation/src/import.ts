@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { SignalType } from '@mod/contracts';
+import { withTransaction, type Pool, type PoolClient } from '@mod/db';
 import {
   enqueueBankUpserted,
   enqueueEntryChanges,
@@ -7,15 +8,12 @@ import {
   getBank,
   getBankByName,
   importBankEntries,
-  withTransaction,
   type Bank,
   type BankEntryInput,
   type ImportDiff,
   type NewBank,
-  type Pool,
-  type PoolClient,
   type StagedEntry,
-} from '@mod/db';
+} from '@mod/db/banks';
 import { BankListErrorCode, parseBankListBatches, type BankListFormat } from '@mod/matcher';
 import { CurationError, CurationErrorCode } from './errors.js';
 

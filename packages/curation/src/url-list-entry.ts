@@ -1,4 +1,4 @@
-import { UrlListEntryKinds, type UrlListEntryKind } from '@mod/db';
+import { UrlListEntryKinds, type UrlListEntryKind } from '@mod/db/url-lists';
 import { isModError } from '@mod/contracts';
 import { canonicalPatternKey } from '@mod/urls';
 import { CurationErrorCode } from './errors.js';

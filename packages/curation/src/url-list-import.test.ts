@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { listAudit, listUrlListEntries } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
+import { listUrlListEntries } from '@mod/db/url-lists';
 import { CurationErrorCode, importUrlList, type EntryError, type ImportProgress } from './index.js';
 import {
   by,

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { withTransaction, type Pool } from '@mod/db';
+import { appendAudit } from '@mod/db/audit';
 import {
-  appendAudit,
   importUrlListEntries,
-  withTransaction,
-  type Pool,
   type StagedUrlEntry,
   type UrlListEntryKind,
   type UrlListImportDiff,
-} from '@mod/db';
+} from '@mod/db/url-lists';
 import { splitLines, type BankListInput } from '@mod/matcher';
 import { CurationError, CurationErrorCode } from './errors.js';
 import type { ImportProgress } from './import.js';

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { listAudit, listUrlListEntries, listWantedBlocklist } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
+import { listWantedBlocklist } from '@mod/db/feeds';
+import { listUrlListEntries } from '@mod/db/url-lists';
 import { CurationErrorCode, addUrlListPatterns, removeUrlListPatterns } from './index.js';
 import {
   by,

@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
+import { withTransaction, type Pool } from '@mod/db';
+import { appendAuditBatch } from '@mod/db/audit';
 import {
   addUrlListEntries,
-  appendAuditBatch,
   findLiveUrlListEntries,
   getUrlListBank,
   lockUrlListBank,
   removeUrlListEntries,
-  withTransaction,
-  type Pool,
   type UrlListEntryKind,
   type UrlListEntryRecord,
-} from '@mod/db';
+} from '@mod/db/url-lists';
 import { CurationError, CurationErrorCode } from './errors.js';
 import { validateUrlListEntry, type EntryError, type ValidUrlListEntry } from './url-list-entry.js';
 import { auditOf, findUrlList, type Curator } from './url-lists.js';

@@ -1,13 +1,7 @@
-import {
-  announceUrlBank,
-  appendAudit,
-  insertBank,
-  getUrlListBank,
-  withTransaction,
-  type AuditEntry,
-  type Pool,
-  type UrlBank,
-} from '@mod/db';
+import { withTransaction, type Pool } from '@mod/db';
+import { appendAudit, type AuditEntry } from '@mod/db/audit';
+import { insertBank } from '@mod/db/banks';
+import { announceUrlBank, getUrlListBank, type UrlBank } from '@mod/db/url-lists';
 import { CurationError, CurationErrorCode } from './errors.js';
 
 /**

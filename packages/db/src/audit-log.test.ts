@@ -12,6 +12,7 @@ import {
   verifyInclusion,
 } from '@mod/audit';
 import type { SigningKey } from '@mod/audit';
+import { withTransaction } from './index.js';
 import {
   appendAudit,
   appendAuditAlone,
@@ -20,17 +21,15 @@ import {
   auditEvidence,
   auditInclusionProof,
   createPgMerkleStore,
-  createTestSchema,
   exportAuditBundle,
   latestTreeHead,
   listAudit,
   loadAuditKeys,
   signTreeHeadIfDue,
   verifyStoredLog,
-  withTransaction,
   type AuditEntry,
-  type TestDatabase,
-} from './index.js';
+} from './domains/audit.js';
+import { createTestSchema, type TestDatabase } from './testing.js';
 
 let db: TestDatabase;
 let key: SigningKey;

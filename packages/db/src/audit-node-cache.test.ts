@@ -15,11 +15,10 @@ import {
   auditConsistencyProof,
   auditInclusionProof,
   createPgMerkleStore,
-  createTestSchema,
   signTreeHeadIfDue,
   type AuditEntry,
-  type TestDatabase,
-} from './index.js';
+} from './domains/audit.js';
+import { createTestSchema, type TestDatabase } from './testing.js';
 import type { Queryable } from './pool.js';
 
 const RECORDS = 700;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignalType } from '@mod/contracts';
-import { importBankEntries, insertBank, type ImportOptions, type StagedEntry } from './index.js';
+import { importBankEntries, insertBank, type ImportOptions, type StagedEntry } from './domains/banks.js';
 import { createTestSchema, type TestDatabase } from './testing.js';
 
 let db: TestDatabase;

@@ -1,24 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appendAudit,
-  createApiKey,
-  createPool,
-  createTestSchema,
-  getOrder,
-  isRetriablePgError,
-  listAudit,
-  migrate,
-  openOrder,
-  relayOutbox,
-  enqueueOutbox,
-  toDatabaseError,
-  upsertTenant,
-  verifyApiKey,
-  verifyStoredLog,
-  withTransaction,
-  type OrderInput,
-  type TestDatabase,
-} from './index.js';
+import { createPool, isRetriablePgError, migrate, toDatabaseError, withTransaction } from './index.js';
+import { createApiKey, upsertTenant, verifyApiKey } from './domains/access.js';
+import { appendAudit, listAudit, verifyStoredLog } from './domains/audit.js';
+import { getOrder, openOrder, type OrderInput } from './domains/orders.js';
+import { relayOutbox, enqueueOutbox } from './domains/outbox.js';
+import { createTestSchema, type TestDatabase } from './testing.js';
 
 let db: TestDatabase;
 beforeAll(async () => {

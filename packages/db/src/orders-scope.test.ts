@@ -3,23 +3,19 @@ import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, migrate, migrationsDir, withTransaction } from './index.js';
+import { upsertTenant } from './domains/access.js';
 import {
   commandOrder,
-  createPool,
-  createTestSchema,
   getOrder,
   listOrders,
-  migrate,
-  migrationsDir,
   openOrder,
   orderStats,
-  upsertTenant,
-  withTransaction,
   type OrderCommand,
   type OrderInput,
   type OrderScope,
-  type TestDatabase,
-} from './index.js';
+} from './domains/orders.js';
+import { createTestSchema, type TestDatabase } from './testing.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const A: OrderScope = { all: false, authorityTenantId: 'auth-a' };

@@ -1,23 +1,24 @@
 import type { Verdict } from '@mod/contracts';
+import { withTransaction, type Pool } from '@mod/db';
+import { listBlockingSubscribers } from '@mod/db/access';
+import { appendAuditBatch } from '@mod/db/audit';
 import {
-  appendAuditBatch,
   enqueueOrderIssued,
   getOrder,
-  listBlockingSubscribers,
-  markSubmissionScanned,
   openCase,
   openOrder,
   platformForHost,
+  type CaseInput,
+  type OrderTopics,
+} from '@mod/db/orders';
+import {
+  markSubmissionScanned,
   recordSubmissionClassification,
   recordVerdict,
   submissionScanState,
   verdictRecorded,
-  withTransaction,
-  type CaseInput,
-  type OrderTopics,
-  type Pool,
   type SubmissionScanState,
-} from '@mod/db';
+} from '@mod/db/submissions';
 import type { AuditIntent, OrderToOpen } from '@mod/policy';
 import { checkVerdict, type VerdictCheck } from './verdict-check.js';
 

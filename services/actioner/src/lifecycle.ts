@@ -1,5 +1,6 @@
+import { withTransaction, type Pool } from '@mod/db';
+import { appendAudit } from '@mod/db/audit';
 import {
-  appendAudit,
   claimDueWebhooks,
   commandOrder,
   enqueueOrderChange,
@@ -8,13 +9,11 @@ import {
   listOrdersToVerify,
   orderStats,
   recordWebhookAttempt,
-  withTransaction,
   type ClaimedDelivery,
   type Order,
   type OrderCommand,
   type OrderTopics,
-  type Pool,
-} from '@mod/db';
+} from '@mod/db/orders';
 import {
   noTracer,
   SpanKind,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Verdict } from '@mod/contracts';
-import type { CaseInput, SubmissionScanState } from '@mod/db';
+import type { CaseInput } from '@mod/db/orders';
+import type { SubmissionScanState } from '@mod/db/submissions';
 import type { AuditIntent, OrderToOpen } from '@mod/policy';
 import type { ActionStore, ActionTx } from './action-store.js';
 import { VerdictRefusal } from './verdict-check.js';

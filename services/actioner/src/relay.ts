@@ -5,7 +5,9 @@ import {
   type PartnerTopicBase,
   type TopicSpec,
 } from '@mod/contracts';
-import { relayOutbox, type OrderTopics, type Pool } from '@mod/db';
+import { type Pool } from '@mod/db';
+import { type OrderTopics } from '@mod/db/orders';
+import { relayOutbox } from '@mod/db/outbox';
 import {
   createRelayLoop,
   ensureTopics,

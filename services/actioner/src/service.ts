@@ -1,6 +1,6 @@
 import { createWorker } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
-import type { OrderTopics } from '@mod/db';
+import type { OrderTopics } from '@mod/db/orders';
 import type { ConsumerRunner, RelayLoop } from '@mod/kafka';
 import type { PolicyConfig } from '@mod/policy';
 import { Counter, type Logger, type Registry, type Tracing } from '@mod/telemetry';

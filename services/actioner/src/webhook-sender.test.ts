@@ -2,15 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createTestSchema,
-  enqueueWebhook,
-  listWebhookDeliveries,
-  openOrder,
-  setWebhookEndpoint,
-  upsertTenant,
-  type TestDatabase,
-} from '@mod/db';
+import { upsertTenant } from '@mod/db/access';
+import { enqueueWebhook, listWebhookDeliveries, openOrder, setWebhookEndpoint } from '@mod/db/orders';
+import { createTestSchema, type TestDatabase } from '@mod/db/testing';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import { createManualClock } from './clock.js';

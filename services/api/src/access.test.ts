@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, insertSubmission, listAudit } from '@mod/db';
+import { createApiKey } from '@mod/db/access';
+import { listAudit } from '@mod/db/audit';
+import { insertSubmission } from '@mod/db/submissions';
 import { callAs, openTestOrder, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 /** Credentials and administration: keys refused and revoked, tenants and keys made and changed, all audited. */

@@ -3,7 +3,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isModError } from '@mod/contracts';
-import type { PendingMedia, Pool, SigningKey } from '@mod/db';
+import type { Pool } from '@mod/db';
+import type { SigningKey } from '@mod/db/audit';
+import type { PendingMedia } from '@mod/db/submissions';
 import type { Producer } from '@mod/kafka';
 import {
   noTracer,

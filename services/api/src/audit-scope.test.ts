@@ -1,14 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appendAuditAlone,
-  insertSubmission,
-  listAudit,
-  signTreeHeadIfDue,
-  type AuditBundle,
-  type Order,
-} from '@mod/db';
+import { appendAuditAlone, listAudit, signTreeHeadIfDue, type AuditBundle } from '@mod/db/audit';
+import { type Order } from '@mod/db/orders';
+import { insertSubmission } from '@mod/db/submissions';
 import { callAs, openTestOrder, statusAndCode, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 /**

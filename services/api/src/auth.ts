@@ -1,16 +1,16 @@
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Pool } from '@mod/db';
 import {
   apiKeyPrefix,
-  appendAuditAlone,
   verifyApiKey,
   verifyClientCertificate,
   type KeyCheck,
-  type OrderScope,
-  type Pool,
   type Principal,
   type Role,
-} from '@mod/db';
+} from '@mod/db/access';
+import { appendAuditAlone } from '@mod/db/audit';
+import { type OrderScope } from '@mod/db/orders';
 import { Counter, type Registry } from '@mod/telemetry';
 import { orderScopeFor, scopeFor, type TenantRule, type TenantScope } from './authz.js';
 import { forbidden, rateLimited, unauthenticated } from './errors.js';

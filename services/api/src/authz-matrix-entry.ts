@@ -1,4 +1,4 @@
-import type { Role } from '@mod/db';
+import type { Role } from '@mod/db/access';
 import type { TenantRule } from './authz.js';
 
 /*

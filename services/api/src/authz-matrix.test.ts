@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Roles, type Role } from '@mod/db';
+import { Roles, type Role } from '@mod/db/access';
 import { routesOf } from './app.js';
 import { AUTHZ_MATRIX, type MatrixEntry, type SampleContext, type SampleRequest } from './authz-matrix.js';
 import { createApiTestWorld, seedAccessFixtures, send, type ApiTestWorld, type Side } from './testing.js';

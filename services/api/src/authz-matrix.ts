@@ -14,7 +14,7 @@
  * fixtures of one side (own or other tenant of the calling role); `shows` names the id a visible answer
  * contains (and a hidden one must not). Keep entries consistent with the route's own `config`.
  */
-import type { Role } from '@mod/db';
+import type { Role } from '@mod/db/access';
 import type { MatrixEntry } from './authz-matrix-entry.js';
 
 export type { MatrixEntry, SampleContext, SampleRequest } from './authz-matrix-entry.js';

@@ -1,4 +1,6 @@
-import type { OrderScope, Principal, Role, SubmissionScope } from '@mod/db';
+import type { Principal, Role } from '@mod/db/access';
+import type { OrderScope } from '@mod/db/orders';
+import type { SubmissionScope } from '@mod/db/submissions';
 
 /**
  * Authorisation policy in one place. Every route declares, in its `config`:

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAudit } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
 import { worldWithCallers, type ApiTestWorld } from './testing.js';
 
 let world: ApiTestWorld;

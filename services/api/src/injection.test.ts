@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '@mod/db';
+import type { Role } from '@mod/db/access';
 import { routesOf, type RegisteredRoute } from './app.js';
 import { AUTHZ_MATRIX, type SampleContext, type SampleRequest } from './authz-matrix.js';
 import {

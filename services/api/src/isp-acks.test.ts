@@ -2,7 +2,8 @@ import { partnerTopic } from '@mod/contracts';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getOrder, listAudit } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
+import { getOrder } from '@mod/db/orders';
 import { openTestOrder, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 let world: ApiTestWorld;

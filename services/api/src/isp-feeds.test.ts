@@ -10,16 +10,10 @@ import {
   updateUrlListSettings,
   type Curator,
 } from '@mod/curation';
-import {
-  commandOrder,
-  createApiKey,
-  listWantedBlocklist,
-  refreshFeedState,
-  setFeedSettings,
-  upsertTenant,
-  withTransaction,
-  type FeedEntry,
-} from '@mod/db';
+import { withTransaction } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
+import { listWantedBlocklist, refreshFeedState, setFeedSettings, type FeedEntry } from '@mod/db/feeds';
+import { commandOrder } from '@mod/db/orders';
 import { renderFeed, type RpzOptions } from '@mod/urls';
 import { FEED_RENDERER } from './routes/isp-feeds.js';
 import { createApiTestWorld, openTestOrder, type ApiTestWorld } from './testing.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, listApiKeys, upsertTenant } from '@mod/db';
+import { createApiKey, listApiKeys, upsertTenant } from '@mod/db/access';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');

@@ -1,4 +1,4 @@
-import type { PendingMedia } from '@mod/db';
+import type { PendingMedia } from '@mod/db/submissions';
 import { withoutTrace, type Logger } from '@mod/telemetry';
 
 /**

@@ -11,7 +11,7 @@ import {
   revokeClientCertificate,
   upsertTenant,
   verifyClientCertificate,
-} from '@mod/db';
+} from '@mod/db/access';
 import { verifiedClientFingerprint } from './auth.js';
 import { tlsOptions } from './tls.js';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';

@@ -2,7 +2,9 @@ import { PartnerTopics } from '@mod/contracts';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAudit, listWantedBlocklist, type Order } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
+import { listWantedBlocklist } from '@mod/db/feeds';
+import { type Order } from '@mod/db/orders';
 import { callAs, statusAndCode, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 /**

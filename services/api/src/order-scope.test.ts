@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getOrder, insertSubmission, listAudit, type Order, type OrderStatsReport } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
+import { getOrder, type Order, type OrderStatsReport } from '@mod/db/orders';
+import { insertSubmission } from '@mod/db/submissions';
 import { callAs, openTestOrder, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAudit } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
 import type { Resolver } from '@mod/urls/fetch';
 import { callAs, worldWithCallers, type ApiTestWorld } from './testing.js';
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, listAudit, upsertTenant } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
+import { listAudit } from '@mod/db/audit';
 import { callAs, createApiTestWorld, multipartBody, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 /**

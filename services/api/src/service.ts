@@ -1,22 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { topicNames } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
+import { createPool, migrate, pingDatabase } from '@mod/db';
 import {
-  countPendingMedia,
-  countUnpublished,
-  createPool,
-  deletePublishedMedia,
   createTreeHeadSigner,
   loadAuditKeys,
-  migrate,
-  pingDatabase,
-  relayMediaOutbox,
-  relayOutbox,
   registerAuditPublicKeys,
   warmAuditProofCache,
-  type PendingMedia,
   type TreeHeadSigner,
-} from '@mod/db';
+} from '@mod/db/audit';
+import { countUnpublished, relayOutbox } from '@mod/db/outbox';
+import {
+  countPendingMedia,
+  deletePublishedMedia,
+  relayMediaOutbox,
+  type PendingMedia,
+} from '@mod/db/submissions';
 import {
   closeKafka,
   createProducer,

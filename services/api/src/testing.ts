@@ -3,22 +3,17 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { topicNames, topicSpecs } from '@mod/contracts';
 import { createBank, createUrlList } from '@mod/curation';
 import {
-  appendAuditAlone,
   createApiKey,
-  createTestSchema,
-  insertSubmission,
-  loadAuditKeys,
-  openOrder,
   registerClientCertificate,
   Roles,
-  signTreeHeadIfDue,
   upsertTenant,
-  type OrderInput,
   type Role,
-  type SigningKey,
   type TenantKind,
-  type TestDatabase,
-} from '@mod/db';
+} from '@mod/db/access';
+import { appendAuditAlone, loadAuditKeys, signTreeHeadIfDue, type SigningKey } from '@mod/db/audit';
+import { openOrder, type OrderInput } from '@mod/db/orders';
+import { insertSubmission } from '@mod/db/submissions';
+import { createTestSchema, type TestDatabase } from '@mod/db/testing';
 import {
   createKafka,
   createProducer,

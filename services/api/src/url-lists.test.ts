@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urlListChangeCodec, type UrlListChange } from '@mod/contracts';
-import { createApiKey, listAudit, upsertTenant } from '@mod/db';
+import { createApiKey, upsertTenant } from '@mod/db/access';
+import { listAudit } from '@mod/db/audit';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
 let world: ApiTestWorld;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, deterministicUuid, type Classification, type Classified } from '@mod/contracts';
-import type { SubmissionScanState } from '@mod/db';
+import type { SubmissionScanState } from '@mod/db/submissions';
 import type { ConsumedMessage } from '@mod/kafka';
 import { Counter, createRegistry } from '@mod/telemetry';
 import {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ModError, deterministicUuid, readMediaEvent, isModError, type Classified } from '@mod/contracts';
-import type { SubmissionScanState } from '@mod/db';
+import type { SubmissionScanState } from '@mod/db/submissions';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
 import type { ClassifyOutcome } from './media-classifier.js';

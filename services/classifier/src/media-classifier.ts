@@ -11,13 +11,8 @@ import {
   type RiskThresholds,
 } from '@mod/classifier';
 import type { Classification } from '@mod/contracts';
-import {
-  findClassification,
-  saveClassification,
-  toDatabaseError,
-  type Queryable,
-  type StoredClassification,
-} from '@mod/db';
+import { toDatabaseError, type Queryable } from '@mod/db';
+import { findClassification, saveClassification, type StoredClassification } from '@mod/db/submissions';
 import type { Counter, Histogram, Logger } from '@mod/telemetry';
 
 /** Why the classifier could not classify an input (the bytes themselves, or the models). */

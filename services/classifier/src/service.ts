@@ -1,7 +1,8 @@
 import { createWorker } from '@mod/bootstrap';
 import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
-import { submissionScanState, toDatabaseError } from '@mod/db';
+import { toDatabaseError } from '@mod/db';
+import { submissionScanState } from '@mod/db/submissions';
 import type { ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, Histogram, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { createClassifyStep } from './classify-step.js';

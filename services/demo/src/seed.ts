@@ -1,5 +1,6 @@
 import { addEntries, createBank } from '@mod/curation';
-import { createApiKey, upsertTenant, type Pool, type Role } from '@mod/db';
+import { type Pool } from '@mod/db';
+import { createApiKey, upsertTenant, type Role } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import { syntheticPhoto } from './images.js';
 

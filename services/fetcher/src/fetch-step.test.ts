@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Codecs, type UrlObserved } from '@mod/contracts';
-import type { TenantStanding } from '@mod/db';
+import type { TenantStanding } from '@mod/db/submissions';
 import type { ConsumedMessage, Producer } from '@mod/kafka';
 import { Counter, createRegistry } from '@mod/telemetry';
 import { RecentlySeen, UrlListIndex, normalizeUrlOrThrow } from '@mod/urls';

@@ -10,7 +10,12 @@ import {
   type UrlObserved,
   type Verdict,
 } from '@mod/contracts';
-import { refuseTenant, type SubmissionInput, type claimSubmission, type TenantDirectory } from '@mod/db';
+import {
+  refuseTenant,
+  type SubmissionInput,
+  type claimSubmission,
+  type TenantDirectory,
+} from '@mod/db/submissions';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
 import { normalizeUrl, type NormalizedUrl, type RecentlySeen, type UrlListMatch } from '@mod/urls';

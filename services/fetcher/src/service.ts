@@ -1,6 +1,6 @@
 import { createWorker } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
-import { claimSubmission, createTenantDirectory } from '@mod/db';
+import { claimSubmission, createTenantDirectory } from '@mod/db/submissions';
 import { largestMediaBytes, topicMaxMessageBytes, type ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { RecentlySeen } from '@mod/urls';

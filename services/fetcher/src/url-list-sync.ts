@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { urlListChangeCodec, type UrlListChange } from '@mod/contracts';
-import { listUrlBanks, listUrlListEntriesPage, type Queryable } from '@mod/db';
+import { type Queryable } from '@mod/db';
+import { listUrlBanks, listUrlListEntriesPage } from '@mod/db/url-lists';
 import { followTopic, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
 import type { Counter, Gauge, Logger } from '@mod/telemetry';
 import { UrlListIndex, type UrlListKind } from '@mod/urls';

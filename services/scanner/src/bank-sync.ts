@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
-import type { Bank, Queryable } from '@mod/db';
-import { getBank, listBanks } from '@mod/db';
+import type { Queryable } from '@mod/db';
+import type { Bank } from '@mod/db/banks';
+import { getBank, listBanks } from '@mod/db/banks';
 import { followTopic, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
 import { BankMatcher, type BankConfig } from '@mod/matcher';
 import type { Counter, Gauge, Histogram, Logger } from '@mod/telemetry';

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Codecs, MEDIA_META_HEADER, deterministicUuid, type Verdict } from '@mod/contracts';
-import type { SubmissionInput, TenantStanding } from '@mod/db';
+import type { SubmissionInput, TenantStanding } from '@mod/db/submissions';
 import { HashingError, type HashTaskOutput, type MediaHashes } from '@mod/hashing';
 import { hashMedia } from '@mod/hashing/decode';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';

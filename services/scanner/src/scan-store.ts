@@ -1,11 +1,10 @@
+import { toDatabaseError, type Queryable } from '@mod/db';
 import {
   claimSubmission,
   markSubmissionFailed,
-  toDatabaseError,
-  type Queryable,
   type SubmissionInput,
   type TenantDirectory,
-} from '@mod/db';
+} from '@mod/db/submissions';
 
 /** A submission as the scan step finds it once claimed: who owns it, and the digest intake recorded (if any). */
 export interface ClaimedSubmission {

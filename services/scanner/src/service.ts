@@ -1,6 +1,6 @@
 import { createWorker, PARTITIONS_AT_ONCE } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
-import { createTenantDirectory } from '@mod/db';
+import { createTenantDirectory } from '@mod/db/submissions';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import type { ConsumerRunner } from '@mod/kafka';
 import {

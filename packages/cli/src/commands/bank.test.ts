@@ -3,7 +3,8 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, listLiveEntries, type TestDatabase } from '@mod/db';
+import { listLiveEntries } from '@mod/db/banks';
+import { createTestSchema, type TestDatabase } from '@mod/db/testing';
 import { runBank } from './bank.js';
 import { bufferedIo } from '../command.js';
 

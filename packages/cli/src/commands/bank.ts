@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createBank, findBank, importBankList } from '@mod/curation';
-import { appendAudit, exportBankEntries } from '@mod/db';
+import { appendAudit } from '@mod/db/audit';
+import { exportBankEntries } from '@mod/db/banks';
 import {
   commandFailed,
   parseCommandArgs,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Codecs, topicNames, type DeadLetter } from '@mod/contracts';
-import { appendAuditAlone } from '@mod/db';
+import { appendAuditAlone } from '@mod/db/audit';
 import { createProducer, readRecordAt, readToEnd, type Kafka, type ReadRecord } from '@mod/kafka';
 import {
   commandFailed,

@@ -9,7 +9,8 @@ import {
   TENANT_ID_PATTERN,
   type PartnerKind,
 } from '@mod/contracts';
-import { appendAuditAlone, getTenant } from '@mod/db';
+import { getTenant } from '@mod/db/access';
+import { appendAuditAlone } from '@mod/db/audit';
 import {
   applyAcls,
   createKafka,

@@ -1,5 +1,5 @@
+import { withTransaction, type Pool } from '@mod/db';
 import {
-  appendAudit,
   createApiKey,
   expiresInFuture,
   getTenant,
@@ -11,9 +11,8 @@ import {
   roleAllowedForTenant,
   satisfiesRule,
   TenantFieldRules,
-  withTransaction,
-  type Pool,
-} from '@mod/db';
+} from '@mod/db/access';
+import { appendAudit } from '@mod/db/audit';
 import {
   commandFailed,
   invalidArgument,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, listAudit, listBlockingSubscribers, type TestDatabase } from '@mod/db';
+import { listBlockingSubscribers } from '@mod/db/access';
+import { listAudit } from '@mod/db/audit';
+import { createTestSchema, type TestDatabase } from '@mod/db/testing';
 import { runTenant } from './tenant.js';
 import { bufferedIo } from '../command.js';
 

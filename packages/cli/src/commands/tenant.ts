@@ -1,15 +1,14 @@
+import { withTransaction, type PoolClient } from '@mod/db';
 import {
-  appendAudit,
   createTenant,
   listTenants,
   satisfiesRule,
   TenantFieldRules,
   TenantKinds,
   updateTenant,
-  withTransaction,
-  type PoolClient,
   type StoredTenant,
-} from '@mod/db';
+} from '@mod/db/access';
+import { appendAudit } from '@mod/db/audit';
 import {
   commandFailed,
   invalidArgument,

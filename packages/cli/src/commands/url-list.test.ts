@@ -2,7 +2,8 @@ import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, listAudit, type TestDatabase } from '@mod/db';
+import { listAudit } from '@mod/db/audit';
+import { createTestSchema, type TestDatabase } from '@mod/db/testing';
 import { runUrlList } from './url-list.js';
 import { bufferedIo } from '../command.js';
 

@@ -10,7 +10,7 @@ import {
   type EntryError,
   type UrlListRemoval,
 } from '@mod/curation';
-import { listUrlListEntries, UrlListEntryKinds } from '@mod/db';
+import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
 import {
   commandFailed,
   parseCommandArgs,

@@ -1,5 +1,5 @@
 import { Type, type TProperties } from '@fastify/type-provider-typebox';
-import { Roles, TenantFieldRules, TenantKinds } from '@mod/db';
+import { Roles, TenantFieldRules, TenantKinds } from '@mod/db/access';
 import { Nullable, Timestamp, Uuid } from './common.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { listApiKeys } from '@mod/db';
+import { listApiKeys } from '@mod/db/access';
 import { principalOf, scopeOf } from '../auth.js';
 import { KeyBody, KeyIdParams, RoleSchema, TenantId } from './access-schemas.js';
 import { ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';

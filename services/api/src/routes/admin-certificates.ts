@@ -1,12 +1,12 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { withTransaction } from '@mod/db';
 import {
-  appendAudit,
   getTenant,
   normaliseFingerprint,
   registerClientCertificate,
   revokeClientCertificate,
-  withTransaction,
-} from '@mod/db';
+} from '@mod/db/access';
+import { appendAudit } from '@mod/db/audit';
 import { principalOf } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ADMIN_ROUTE, CertificateBody, ExpiresAt, Label, TenantIdParams } from './access-schemas.js';

@@ -1,13 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
-import {
-  appendAudit,
-  createApiKey,
-  getApiKey,
-  getTenant,
-  listApiKeys,
-  setApiKeyRole,
-  withTransaction,
-} from '@mod/db';
+import { withTransaction } from '@mod/db';
+import { createApiKey, getApiKey, getTenant, listApiKeys, setApiKeyRole } from '@mod/db/access';
+import { appendAudit } from '@mod/db/audit';
 import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {

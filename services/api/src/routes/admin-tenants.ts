@@ -1,5 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { appendAudit, createTenant, listTenants, updateTenant, withTransaction } from '@mod/db';
+import { withTransaction } from '@mod/db';
+import { createTenant, listTenants, updateTenant } from '@mod/db/access';
+import { appendAudit } from '@mod/db/audit';
 import { principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import {

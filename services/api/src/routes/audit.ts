@@ -13,7 +13,7 @@ import {
   type AuditExportScope,
   type AuditScope,
   type SigningKey,
-} from '@mod/db';
+} from '@mod/db/audit';
 import type { FastifyRequest } from 'fastify';
 import { orderScopeOf } from '../auth.js';
 import { ApiError, badRequest, notFound } from '../errors.js';

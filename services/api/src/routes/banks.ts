@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
 import { createBank, importBankList, updateBankSettings, type LineError } from '@mod/curation';
-import { appendAudit, exportBankEntries, getBank, listBanks } from '@mod/db';
+import { appendAudit } from '@mod/db/audit';
+import { exportBankEntries, getBank, listBanks } from '@mod/db/banks';
 import { principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import { auditActor, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';

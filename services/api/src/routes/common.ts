@@ -6,7 +6,9 @@ import {
   type TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
 import { topicNames } from '@mod/contracts';
-import type { PendingMedia, Pool, Principal } from '@mod/db';
+import type { Pool } from '@mod/db';
+import type { Principal } from '@mod/db/access';
+import type { PendingMedia } from '@mod/db/submissions';
 import type { Producer } from '@mod/kafka';
 
 export { ORDER_OVERSIGHT_ROLES, ORDER_READERS } from '../authz.js';

@@ -1,14 +1,14 @@
+import { withTransaction } from '@mod/db';
 import {
-  appendAudit,
   expiresInFuture,
   getApiKey,
   revokeApiKey,
   roleAllowedForTenant,
-  withTransaction,
   type Principal,
   type Role,
   type TenantKind,
-} from '@mod/db';
+} from '@mod/db/access';
+import { appendAudit } from '@mod/db/audit';
 import { badRequest, notFound } from '../errors.js';
 import { auditActor, type RouteDeps } from './common.js';
 

@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { recordIspAcknowledgement, withTransaction } from '@mod/db';
+import { withTransaction } from '@mod/db';
+import { recordIspAcknowledgement } from '@mod/db/feeds';
 import { principalOf } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ErrorResponses, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';

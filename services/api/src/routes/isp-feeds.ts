@@ -7,7 +7,7 @@ import {
   type FeedLineColumn,
   type FeedRenderer,
   type FeedState,
-} from '@mod/db';
+} from '@mod/db/feeds';
 import {
   FEED_RENDER_VERSION,
   FeedFormat,

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@fastify/type-provider-typebox';
 import { Codecs, type MediaEventMeta } from '@mod/contracts';
-import { countPendingMedia, receiveMedia } from '@mod/db';
+import { countPendingMedia, receiveMedia } from '@mod/db/submissions';
 import { traceparentOf } from '@mod/telemetry';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';

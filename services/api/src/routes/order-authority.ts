@@ -1,16 +1,16 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { withTransaction } from '@mod/db';
+import { getTenant } from '@mod/db/access';
+import { appendAudit } from '@mod/db/audit';
 import {
-  appendAudit,
   enqueueOrderChange,
   enqueueOrderIssued,
   FOLD_ACTOR,
   getLegalBasis,
   getOrder,
-  getSubmission,
-  getTenant,
   issueOrderRequest,
-  withTransaction,
-} from '@mod/db';
+} from '@mod/db/orders';
+import { getSubmission } from '@mod/db/submissions';
 import { principalOf } from '../auth.js';
 import { orderScopeFor, submissionScopeFor } from '../authz.js';
 import { badRequest, conflict, notFound } from '../errors.js';

@@ -1,18 +1,17 @@
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { withTransaction } from '@mod/db';
+import { type Principal, type Role } from '@mod/db/access';
+import { appendAudit } from '@mod/db/audit';
 import {
-  appendAudit,
   commandOrder,
   enqueueOrderChange,
   enqueueOrderIssued,
-  withTransaction,
   type Order,
   type OrderCommand,
   type OrderScope,
   type OrderTopics,
-  type Principal,
-  type Role,
-} from '@mod/db';
+} from '@mod/db/orders';
 import { orderScopeOf, principalOf } from '../auth.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { auditActor, ErrorResponses, Text, type RouteDeps, type TypedApp } from './common.js';

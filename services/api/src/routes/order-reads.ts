@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { getOrder, listOrders } from '@mod/db';
+import { getOrder, listOrders } from '@mod/db/orders';
 import { orderScopeOf } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
 import {

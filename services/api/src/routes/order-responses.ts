@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { getOrder, listWebhookDeliveries } from '@mod/db';
+import { getOrder, listWebhookDeliveries } from '@mod/db/orders';
 import { orderScopeOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {

@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { orderStats } from '@mod/db';
+import { orderStats } from '@mod/db/orders';
 import { orderScopeOf } from '../auth.js';
 import {
   ErrorResponses,

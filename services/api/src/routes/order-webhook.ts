@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { Type } from '@fastify/type-provider-typebox';
-import { appendAudit, getWebhookEndpoint, setWebhookEndpoint, withTransaction } from '@mod/db';
+import { withTransaction } from '@mod/db';
+import { appendAudit } from '@mod/db/audit';
+import { getWebhookEndpoint, setWebhookEndpoint } from '@mod/db/orders';
 import { normalizeUrl } from '@mod/urls';
 import { checkHost, type HostCheckOptions } from '@mod/urls/fetch';
 import { principalOf } from '../auth.js';

@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { getSubmission } from '@mod/db';
+import { getSubmission } from '@mod/db/submissions';
 import { principalOf } from '../auth.js';
 import { SUBMISSION_OVERSIGHT_ROLES, submissionScopeFor } from '../authz.js';
 import { notFound } from '../errors.js';

@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { createUrlList, updateUrlListSettings } from '@mod/curation';
-import { listUrlListBanks } from '@mod/db';
+import { listUrlListBanks } from '@mod/db/url-lists';
 import { principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import { auditActor, ErrorResponses, Text, type RouteDeps, type TypedApp } from './common.js';

@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { addUrlListPatterns, removeUrlListPatterns } from '@mod/curation';
-import { getUrlListBank, listUrlListEntries } from '@mod/db';
+import { getUrlListBank, listUrlListEntries } from '@mod/db/url-lists';
 import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {

@@ -1,5 +1,5 @@
 import { readMediaEvent, type MediaEvent } from '@mod/contracts';
-import { refuseTenant } from '@mod/db';
+import { refuseTenant } from '@mod/db/submissions';
 import type { ConsumedMessage } from '@mod/kafka';
 import type { ScanStore } from '../scan-store.js';
 import type { Stage } from './stage.js';

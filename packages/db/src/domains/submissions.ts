@@ -1,0 +1,20 @@
+/** `@mod/db/submissions`: Submissions and what happened to them: intake (with its media outbox), verdicts, classifier results. */
+export * from '../submissions.js';
+export * from '../verdicts.js';
+export {
+  claimSubmission,
+  countPendingMedia,
+  createTenantDirectory,
+  deletePublishedMedia,
+  receiveMedia,
+  refuseTenant,
+  relayMediaOutbox,
+  tenantStanding,
+  TenantRefusal,
+  type PendingMedia,
+  type ReceiveResult,
+  type ReceivedMedia,
+  type TenantDirectory,
+  type TenantStanding,
+} from '../intake.js';
+export * from '../classifications.js';
