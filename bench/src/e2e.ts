@@ -51,13 +51,12 @@ import {
   applyAcls,
   createKafka,
   createProducer,
-  credentialsFromEnvironment,
   deleteTopics,
   ensureTopics,
   followTopic,
   removeAcls,
-  serviceEnvironment,
 } from '@mod/kafka';
+import { credentialsFromEnvironment, serviceEnvironment } from '@mod/kafka/testing';
 import { createLogger } from '@mod/telemetry';
 import {
   describeMachine,

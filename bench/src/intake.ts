@@ -35,12 +35,12 @@ import {
   createKafka,
   createProducer,
   createRelayLoop,
-  credentialsFromEnvironment,
   ensureTopics,
   ok,
   publishMedia,
   type Producer,
 } from '@mod/kafka';
+import { credentialsFromEnvironment } from '@mod/kafka/testing';
 import { createLogger, createRegistry, createStepMetrics } from '@mod/telemetry';
 import { photoLikeSvg } from './photo-like.js';
 

@@ -23,7 +23,8 @@ import {
   Admin as PltAdmin,
 } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
-import { credentialsFromEnvironment, type KafkaCredentials } from '@mod/kafka';
+import { type KafkaCredentials } from '@mod/kafka';
+import { credentialsFromEnvironment } from '@mod/kafka/testing';
 
 const SCALE = Number(process.env['KAFKA_CLIENTS_BENCH_SCALE'] ?? 1);
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');

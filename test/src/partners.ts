@@ -13,12 +13,12 @@ import {
   applyAcls,
   createKafka,
   createProducer,
-  credentialsFromEnvironment,
   ensureTopics,
   removeAcls,
   type Kafka,
   type Producer,
 } from '@mod/kafka';
+import { credentialsFromEnvironment } from '@mod/kafka/testing';
 import { json, read } from './topic-reads.js';
 import { logger, type World } from './world.js';
 

@@ -1,5 +1,6 @@
 import { partnerTopic, partnerTopicSpec, tenantOfPartnerTopic } from '@mod/contracts';
-import { ensureTopics, readTopic, type ReadRecord } from '@mod/kafka';
+import { ensureTopics, type ReadRecord } from '@mod/kafka';
+import { readTopic } from '@mod/kafka/testing';
 import type { World } from './world.js';
 
 export async function read(

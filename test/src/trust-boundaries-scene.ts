@@ -3,14 +3,8 @@ import type { DeadLetter } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
-import {
-  alterTopicConfig,
-  createKafka,
-  createProducer,
-  credentialsFromEnvironment,
-  type Kafka,
-  type Producer,
-} from '@mod/kafka';
+import { alterTopicConfig, createKafka, createProducer, type Kafka, type Producer } from '@mod/kafka';
+import { credentialsFromEnvironment } from '@mod/kafka/testing';
 import {
   KAFKA_BROKERS,
   createWorld,

@@ -11,7 +11,8 @@ import {
 } from '@mod/contracts';
 import { updateTenant } from '@mod/db/access';
 import { Producer as PlatformaticProducer } from '@platformatic/kafka';
-import { createKafka, credentialsFromEnvironment, readTopic } from '@mod/kafka';
+import { createKafka } from '@mod/kafka';
+import { credentialsFromEnvironment, readTopic } from '@mod/kafka/testing';
 import { grantPartner, KAFKA_BROKERS, logger, makePhoto, waitFor } from './helpers.js';
 import { createUrlList } from './isp-helpers.js';
 import {

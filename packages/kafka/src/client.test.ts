@@ -6,7 +6,6 @@ import {
   alterTopicConfig,
   createKafka,
   createProducer,
-  credentialsFromEnvironment,
   ensureTopics,
   groupInstanceIdFor,
   largestMediaBytes,
@@ -15,6 +14,7 @@ import {
   topicMaxMessageBytes,
   type Producer,
 } from './index.js';
+import { credentialsFromEnvironment } from './testing.js';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');

@@ -30,5 +30,10 @@ export { createConsumerRunner, type ConsumerRunner, type ConsumerRunnerOptions }
 export { outcomeOfError, ok, type StepOutcome, type Step, type ConsumedMessage } from './step.js';
 export { followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
 export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } from './relay.js';
-export { credentialsFromEnvironment, readTopic, serviceEnvironment, type ReadRecord } from './testing.js';
-export { describeGroupMembers, readRecordAt, readToEnd, type GroupMemberView } from './inspect.js';
+export {
+  describeGroupMembers,
+  readRecordAt,
+  readToEnd,
+  type GroupMemberView,
+  type ReadRecord,
+} from './inspect.js';

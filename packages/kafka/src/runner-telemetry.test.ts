@@ -10,7 +10,8 @@ import {
   SpanStatusCode,
   type Histogram,
 } from '@mod/telemetry';
-import { createConsumerRunner, ensureTopics, ok, readTopic } from './index.js';
+import { createConsumerRunner, ensureTopics, ok } from './index.js';
+import { readTopic } from './testing.js';
 import { logger, runnerTestKit, waitFor } from './runner.test-helper.js';
 import { messageAgeSeconds } from './step.js';
 

@@ -17,12 +17,12 @@ import { createTestSchema, type TestDatabase } from '@mod/db/testing';
 import {
   createKafka,
   createProducer,
-  credentialsFromEnvironment,
   deleteTopics,
   ensureTopics,
   type Kafka,
   type Producer,
 } from '@mod/kafka';
+import { credentialsFromEnvironment } from '@mod/kafka/testing';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import type { Resolver } from '@mod/urls/fetch';
 import { buildApp, type AppDeps } from './app.js';
