@@ -316,25 +316,27 @@ class EntryLocator {
   }
 
   /**
-   * Reads what `writeTo` wrote. Checks in one sequential pass that every location names a live slot of a
-   * signal and that the count is right (`live(signalIndex, slot)`); the positions themselves are trusted to the CRC.
+   * Reads what `writeTo` wrote. One sequential pass checks that every location names a signal and a slot below
+   * its store's limit (`limits[signal]`) and that the count is right; the positions themselves are trusted to the
+   * CRC (a wrong one makes a look-up miss, never a crash).
    */
-  async readFrom(r: StreamReader, live: (signalIndex: number, slot: number) => boolean): Promise<void> {
+  async readFrom(r: StreamReader, limits: readonly number[]): Promise<void> {
     const count = await r.u64();
     const table = await r.array((n) => new Int32Array(n), { max: 2 ** 31 });
     const size = table.length;
     if (size < 1024 || (size & (size - 1)) !== 0 || count > size * 0.6 + 1)
       r.corrupt('has a bad locator size');
     let seen = 0;
+    let bad = 0;
     for (let i = 0; i < size; i++) {
       const v = table[i] ?? EMPTY_LOC;
       if (v === EMPTY_LOC) continue;
-      const loc = v - 1;
-      if (v < 0 || (loc & 7) >= SIGNALS.length || !live(loc & 7, loc >>> 3)) {
-        r.corrupt('has a locator entry that names no entry');
-      }
       seen++;
+      const loc = v - 1;
+      // Branch-free: a negative term flags a negative entry, an unknown signal or a slot past its store.
+      bad |= v | ((limits[loc & 7] ?? 0) - 1 - (loc >>> 3)) | (SIGNALS.length - 1 - (loc & 7));
     }
+    if (bad < 0) r.corrupt('has a locator entry that names no entry');
     if (seen !== count) r.corrupt('has a locator count that does not match its table');
     this.table = table;
     this.mask = size - 1;
@@ -739,7 +741,10 @@ export class BankMatcher {
       matcher.stores[si] = store;
       total += live;
     }
-    await matcher.locator.readFrom(r, (si, slot) => (matcher.stores[si] as SignalStore).has(slot));
+    await matcher.locator.readFrom(
+      r,
+      matcher.stores.map((store) => store.slotLimit),
+    );
     if (matcher.locator.size !== total) r.corrupt('has a locator that does not list every entry');
     matcher.recomputeRadii();
     return matcher;

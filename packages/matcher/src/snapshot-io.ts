@@ -191,6 +191,11 @@ export type SnapshotSource = (target: Uint8Array) => Promise<void> | void;
 
 /** Largest slice handed to the sink, the source or the CRC at once (file APIs stop at 2 GiB per call). */
 const STREAM_SLICE = 1 << 30;
+/**
+ * Slice an array is read in: while the source fills one slice (a file read runs on libuv's thread pool), the CRC
+ * of the one before runs on this thread, so a multi-GB snapshot costs about its read time, not read plus CRC.
+ */
+const READ_SLICE = 1 << 25;
 
 function requireLittleEndian(): void {
   if (!LITTLE_ENDIAN) {
@@ -348,8 +353,15 @@ export class StreamReader {
       );
     }
     const bytes = bytesOf(out);
-    for (let off = 0; off < bytes.length; off += STREAM_SLICE)
-      await this.fill(bytes.subarray(off, Math.min(bytes.length, off + STREAM_SLICE)));
+    let previous: Uint8Array | undefined;
+    for (let off = 0; off < bytes.length; off += READ_SLICE) {
+      const slice = bytes.subarray(off, Math.min(bytes.length, off + READ_SLICE));
+      const filling = this.request(slice);
+      if (previous !== undefined) this.crc = crc32(previous, this.crc);
+      await filling;
+      previous = slice;
+    }
+    if (previous !== undefined) this.crc = crc32(previous, this.crc);
     return opts.into ?? out;
   }
 
@@ -385,6 +397,12 @@ export class StreamReader {
   }
 
   private async fill(target: Uint8Array): Promise<void> {
+    await this.request(target);
+    this.crc = crc32(target, this.crc);
+  }
+
+  /** Asks the source for the next `target.length` bytes (not yet counted in the CRC). */
+  private async request(target: Uint8Array): Promise<void> {
     try {
       await this.source(target);
     } catch (cause) {
@@ -393,7 +411,6 @@ export class StreamReader {
         cause,
       });
     }
-    this.crc = crc32(target, this.crc);
   }
 }
 
