@@ -1,5 +1,6 @@
 /**
- * Hamming index benchmark: `pnpm -s bench:index --size N [--queries Q] [--radius R] [--chunks M] [--json]`.
+ * Hamming index benchmark: `pnpm -s bench:index --size N [--queries Q] [--radius R] [--chunks M] [--huge-pages]
+ * [--json]`.
  *
  * Generates N PDQ-like hashes (256 bits, exactly 128 set, as PDQ's median threshold gives) and Q query
  * hashes, each with one neighbour planted in the bank at distance (j mod 32) (0..31; odd distances need a
@@ -8,10 +9,13 @@
  * scan over the same layout in the same run as the baseline. Recall is checked two ways: every planted
  * neighbour must come back with its exact distance, and on a sample of queries the index's result set must
  * equal the brute-force result set.
+ *
+ * `--huge-pages` runs the same with the typed arrays in 2 MiB pages (see `index-huge-pages.ts`).
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { HammingIndex, SearchHits } from '@mod/matcher';
+import { describePages, hugePageBytes, rerunWithHugePages } from './index-huge-pages.js';
 
 interface Args {
   size: number;
@@ -21,6 +25,7 @@ interface Args {
   bruteSamples: number;
   seed: number;
   chunks: number | undefined;
+  hugePages: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -32,6 +37,7 @@ function parseArgs(argv: string[]): Args {
     bruteSamples: -1,
     seed: 42,
     chunks: undefined,
+    hugePages: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -47,6 +53,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--seed') args.seed = num();
     else if (a === '--chunks') args.chunks = num();
     else if (a === '--json') args.json = true;
+    else if (a === '--huge-pages') args.hugePages = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (args.size < 1 || args.queries < 1 || args.queries > args.size)
@@ -150,6 +157,11 @@ function machine(): { cpu: string; cores: number; node: string; totalMemBytes: n
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
+  const rerun = rerunWithHugePages(process.argv.slice(2));
+  if (rerun !== undefined) {
+    process.exitCode = rerun;
+    return;
+  }
   const rng = createRng(args.seed);
   const { size: n, queries: qn, radius } = args;
 
@@ -186,6 +198,7 @@ function main(): void {
     buildMs += performance.now() - t0;
   }
   const rssAfterBuild = process.memoryUsage().rss;
+  const hugeBytes = hugePageBytes();
 
   const hits = new SearchHits();
   // Warm-up on fresh random queries (not the measured set).
@@ -260,6 +273,7 @@ function main(): void {
     bruteForceSamples: args.bruteSamples,
     bruteForceQueriesPerSecond,
     speedupVsBruteForce: queriesPerSecond / bruteForceQueriesPerSecond,
+    hugePageBytes: hugeBytes,
     batchedQueriesPerSecond: null,
     machine: machine(),
   };
@@ -275,6 +289,7 @@ function main(): void {
   console.log(
     `bank: ${n} PDQ-like hashes (128 of 256 bits set), ${qn} queries, radius ${radius}, ${index.chunks} substrings, one core`,
   );
+  console.log(`pages: ${describePages(hugeBytes)}; load average ${os.loadavg()[0]?.toFixed(2) ?? '?'}`);
   const rows: [string, string][] = [
     ['build', `${result.buildSeconds.toFixed(2)} s`],
     ['RSS (max)', mb(result.rssBytes)],

@@ -1,12 +1,13 @@
 /**
- * Scanner restart from a snapshot: `pnpm -s bench:index-snapshot --size N [--dir D] [--json]`.
+ * Scanner restart from a snapshot: `pnpm -s bench:index-snapshot --size N [--dir D] [--huge-pages] [--json]`.
  *
  * Builds the matcher a scanner holds (`BankMatcher`, one bank of N random PDQ entries with database-style
  * numeric ids, loaded through `applyChange` as the scanner's database load does), writes its snapshot to a file
  * with `services/scanner`'s own functions (streamed parts through a file handle, then fsync), drops it, and times reading
  * the file back into a new matcher and its first query. Baseline in the same run: the time the first build took
  * (what a scanner without a snapshot spends, before even reading PostgreSQL). The file is read right after it was
- * written, so mostly from the page cache: a cold disk adds size / disk bandwidth.
+ * written, so mostly from the page cache: a cold disk adds size / disk bandwidth. `--huge-pages`: the same with the
+ * typed arrays in 2 MiB pages (see `index-huge-pages.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -15,9 +16,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BankMatcher } from '@mod/matcher';
 import { readSnapshotFile, writeSnapshotFile } from '@mod/scanner';
+import { describePages, hugePageBytes, rerunWithHugePages } from './index-huge-pages.js';
 import { describeMachine } from './machine.js';
 
 const argv = process.argv.slice(2);
+const rerun = rerunWithHugePages(argv);
+if (rerun !== undefined) process.exit(rerun);
 function numArg(name: string, fallback: number): number {
   const i = argv.indexOf(name);
   if (i < 0) return fallback;
@@ -83,11 +87,13 @@ try {
     rssAfterReadBytes: process.memoryUsage().rss,
     rssBeforeReadBytes: rssBeforeRead,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    hugePageBytes: hugePageBytes(),
   };
   if (asJson) console.log(JSON.stringify(result));
   else {
     const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
-    console.log(`machine:            ${result.machine}`);
+    console.log(`machine:            ${result.machine}; load average ${os.loadavg()[0]?.toFixed(2) ?? '?'}`);
+    console.log(`pages:              ${describePages(result.hugePageBytes)}`);
     console.log(
       `entries:            ${size} PDQ in one bank (numeric ids), built in ${buildSeconds.toFixed(1)} s`,
     );
