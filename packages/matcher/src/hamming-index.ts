@@ -22,8 +22,11 @@ const SNAPSHOT_VERSION = 1;
 const STREAM_MAGIC = 'MODHAMST';
 /** 2: substring lengths are written (1 derived them from m). */
 const STREAM_VERSION = 2;
-/** From this capacity on, the default is m = 10 (see `chunks`). */
-const LARGE_CAPACITY = 2 ** 24;
+/**
+ * Above this capacity the default is m = 10 (see `chunks`): its heads then reach 2^27, so every table is directly
+ * addressed (hashed heads lose the probes' page locality: measured, m = 10 is slower than 11 at 30M, faster at 40M).
+ */
+const LARGE_CAPACITY = 2 ** 25;
 const MIN_CHUNK_BITS = 4;
 const MAX_CHUNK_BITS = 30;
 
@@ -48,8 +51,8 @@ export interface HammingIndexOptions {
   capacity?: number;
   /**
    * Number of substrings (multi-index hashing tables), 9..32. Default by `capacity`: 11 (23/24-bit substrings, the
-   * cheapest split for radius 31 up to ~20M entries), 10 from 2^24 entries (25..27-bit substrings: at 60M a third
-   * of the work of m = 11 for 1.4 GB more head arrays; see README).
+   * faster split for radius 31 up to ~33M entries), 10 above 2^25 entries (25..27-bit substrings: at 60M 1.5x the
+   * queries/s of m = 11 for 1.6 GB more head arrays; see README).
    */
   chunks?: number;
   /**
@@ -197,7 +200,7 @@ export class HammingIndex {
   constructor(options: HammingIndexOptions = {}) {
     const capacity = options.capacity ?? 1024;
     const bits = options.chunkBits;
-    const m = bits?.length ?? options.chunks ?? (capacity >= LARGE_CAPACITY ? 10 : 11);
+    const m = bits?.length ?? options.chunks ?? (capacity > LARGE_CAPACITY ? 10 : 11);
     if (!Number.isInteger(m) || m < 9 || m > 32) {
       throw new MatcherError(MatcherErrorCode.BadArgument, `chunks must be an integer in 9..32, got ${m}`);
     }
