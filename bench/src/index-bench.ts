@@ -1,6 +1,6 @@
 /**
- * Hamming index benchmark: `pnpm -s bench:index --size N [--queries Q] [--radius R] [--chunks M] [--huge-pages]
- * [--json]`.
+ * Hamming index benchmark: `pnpm -s bench:index --size N [--queries Q] [--radius R] [--chunks M]
+ * [--chunk-bits 26,26,...] [--huge-pages] [--json]`.
  *
  * Generates N PDQ-like hashes (256 bits, exactly 128 set, as PDQ's median threshold gives) and Q query
  * hashes, each with one neighbour planted in the bank at distance (j mod 32) (0..31; odd distances need a
@@ -25,6 +25,7 @@ interface Args {
   bruteSamples: number;
   seed: number;
   chunks: number | undefined;
+  chunkBits: number[] | undefined;
   hugePages: boolean;
 }
 
@@ -37,6 +38,7 @@ function parseArgs(argv: string[]): Args {
     bruteSamples: -1,
     seed: 42,
     chunks: undefined,
+    chunkBits: undefined,
     hugePages: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -52,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--brute-samples') args.bruteSamples = num();
     else if (a === '--seed') args.seed = num();
     else if (a === '--chunks') args.chunks = num();
+    else if (a === '--chunk-bits') args.chunkBits = String(argv[++i]).split(',').map(Number);
     else if (a === '--json') args.json = true;
     else if (a === '--huge-pages') args.hugePages = true;
     else throw new Error(`unknown argument ${a}`);
@@ -180,6 +183,7 @@ function main(): void {
   const index = new HammingIndex({
     capacity: n,
     ...(args.chunks === undefined ? {} : { chunks: args.chunks }),
+    ...(args.chunkBits === undefined ? {} : { chunkBits: args.chunkBits }),
   });
   const block = 65536;
   const buf = new Uint32Array(block * 8);
