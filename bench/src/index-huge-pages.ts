@@ -34,9 +34,10 @@ export function hugePageBytes(): number {
   }
 }
 
-/** "4 KiB pages" or "N MiB in 2 MiB huge pages", for a result line. */
+/** The pages the typed arrays are in, for a result line (`bytes`: `hugePageBytes()`). */
 export function describePages(bytes: number): string {
-  return bytes > 0
-    ? `${(bytes / 2 ** 20).toFixed(0)} MiB in 2 MiB huge pages (GLIBC_TUNABLES=${HUGE_PAGES_TUNABLE})`
-    : '4 KiB pages (no huge pages)';
+  const mib = (bytes / 2 ** 20).toFixed(0);
+  return (process.env.GLIBC_TUNABLES ?? '').includes(HUGE_PAGES_TUNABLE)
+    ? `2 MiB huge pages (GLIBC_TUNABLES=${HUGE_PAGES_TUNABLE}): ${mib} MiB of the process`
+    : `4 KiB pages (${mib} MiB of the process in huge pages)`;
 }
