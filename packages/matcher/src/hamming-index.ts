@@ -33,7 +33,7 @@ const MAX_CHUNK_BITS = 30;
 /**
  * Substring lengths for m tables. Balanced (longer ones first) except m = 10, which is laid out for radius 31 at
  * tens of millions of entries: the two tables probed at substring radius 3 (3,304 probes each) get 27 bits, so each
- * probe there finds 2^27 / N as few candidates, and the tables probed at radius 2 give up the bits (see README).
+ * probe there finds half as many candidates (N / 2^27), and tables probed at radius 2 give up the bits (see README).
  */
 function defaultChunkBits(m: number): number[] {
   if (m === 10) return [27, 27, 26, 26, 25, 25, 25, 25, 25, 25];
@@ -51,8 +51,8 @@ export interface HammingIndexOptions {
   capacity?: number;
   /**
    * Number of substrings (multi-index hashing tables), 9..32. Default by `capacity`: 11 (23/24-bit substrings, the
-   * faster split for radius 31 up to ~33M entries), 10 above 2^25 entries (25..27-bit substrings: at 60M 1.5x the
-   * queries/s of m = 11 for 1.6 GB more head arrays; see README).
+   * faster split for radius 31 up to ~33M entries), 10 above 2^25 entries (25..27-bit substrings: at 60M ~2x the
+   * queries/s of m = 11 for 1.6 GiB more memory; see README).
    */
   chunks?: number;
   /**
@@ -161,7 +161,7 @@ function checkRadius(radius: number): void {
  *
  * Layout (memory access is the cost): one `Int32Array` of slot records, each the 8 hash words followed by the
  * slot's chain link in every table; each table is a head array indexed directly by the substring (or by its
- * multiplicative hash while the index is small). No JS objects per entry: 60M entries with m = 10 take ~6.6 GB.
+ * multiplicative hash while the index is small). No JS objects per entry: 60M entries with m = 10 take 6.3 GiB.
  * Add and remove are O(m) and take effect immediately; removed slots are reused.
  */
 export class HammingIndex {
