@@ -1,4 +1,4 @@
-import { UrlListEntryKinds, type UrlListEntryKind } from '@mod/db/url-lists';
+import { UrlListEntryKinds, type StagedUrlEntry, type UrlListEntryKind } from '@mod/db/url-lists';
 import { isModError } from '@mod/contracts';
 import { canonicalPatternKey } from '@mod/urls';
 import { CurationErrorCode } from './errors.js';
@@ -27,15 +27,7 @@ export const MAX_CATEGORY_CHARS = 100;
 export const MAX_NOTE_CHARS = 1000;
 
 /** A validated entry: what the store needs (`canonicalKey` from the URL normaliser). */
-export interface ValidUrlListEntry {
-  kind: UrlListEntryKind;
-  pattern: string;
-  canonicalKey: string;
-  dedicatedToAbuse: boolean;
-  block: boolean;
-  category: string | null;
-  note: string | null;
-}
+export type ValidUrlListEntry = Omit<StagedUrlEntry, 'lineNumber' | 'provenance'>;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
