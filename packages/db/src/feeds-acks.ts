@@ -1,6 +1,6 @@
 import { appendAudit } from './audit.js';
 import { enqueueOrderChange, type OrderTopics } from './order-announce.js';
-import type { OrderCommand, OrderStatus } from './order-machine.js';
+import type { OrderCommand, OrderStatus } from '@mod/orders';
 import { commandOrder } from './orders.js';
 import type { Queryable } from './pool.js';
 

@@ -7,7 +7,7 @@ import {
   type OrderClockState,
   type OrderCommand,
   type OrderStatus,
-} from './order-machine.js';
+} from '@mod/orders';
 import type { Queryable } from './pool.js';
 
 export type OrderKind = 'takedown' | 'blocking';
