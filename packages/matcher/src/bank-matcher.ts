@@ -2,8 +2,8 @@ import { parseHexWordsInto } from './bits.js';
 import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
 import { ExactHashSet } from './exact-set.js';
 import { HammingIndex, SearchHits } from './hamming-index.js';
-import { StreamReader, StreamWriter, bytesSource, collectingSink } from './snapshot-io.js';
-import type { SnapshotSink, SnapshotSource } from './snapshot-io.js';
+import { StreamReader, StreamWriter, bytesSource, collectingSink } from './snapshot-stream.js';
+import type { SnapshotSink, SnapshotSource } from './snapshot-stream.js';
 
 /** Signal types a bank entry can hold (same strings as `SignalType` in `@mod/contracts`). */
 export const Signal = {

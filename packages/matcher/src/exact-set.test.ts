@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MatcherError, MatcherErrorCode } from './errors.js';
 import { ExactHashSet } from './exact-set.js';
-import { StreamReader, StreamWriter, bytesSource } from './snapshot-io.js';
+import { StreamReader, StreamWriter, bytesSource } from './snapshot-stream.js';
 
 /** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */
 function expectCode(fn: () => unknown, code: string): void {

@@ -1,7 +1,7 @@
 import { parseHexWordsInto, wordsToHex } from './bits.js';
 import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
-import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-io.js';
-import type { StreamReader, StreamWriter } from './snapshot-io.js';
+import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-bytes.js';
+import type { StreamReader, StreamWriter } from './snapshot-stream.js';
 
 const EMPTY = -1;
 const MAX_CAPACITY = 2 ** 31 - 1;

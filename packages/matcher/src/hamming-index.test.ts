@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hammingDistanceHex } from './bits.js';
 import { MatcherError, MatcherErrorCode } from './errors.js';
 import { HammingIndex, SearchHits } from './hamming-index.js';
-import { StreamReader, StreamWriter, bytesSource } from './snapshot-io.js';
+import { StreamReader, StreamWriter, bytesSource } from './snapshot-stream.js';
 
 /** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */
 function expectCode(fn: () => unknown, code: string): void {

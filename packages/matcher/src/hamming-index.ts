@@ -1,7 +1,7 @@
 import { parseHexWordsInto, popcount32, wordsToHex } from './bits.js';
 import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
-import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-io.js';
-import type { StreamReader, StreamWriter } from './snapshot-io.js';
+import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-bytes.js';
+import type { StreamReader, StreamWriter } from './snapshot-stream.js';
 
 /** Words (32-bit) per 256-bit hash. */
 const WORDS = 8;

@@ -2,7 +2,7 @@ export { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
 export { popcount32, hexToWords, wordsToHex, isHex, parseHexWordsInto, hammingDistanceHex } from './bits.js';
 export { HammingIndex, SearchHits, type HammingIndexOptions } from './hamming-index.js';
 export { ExactHashSet, type ExactHashSetOptions } from './exact-set.js';
-export { StreamReader, StreamWriter, type SnapshotSink, type SnapshotSource } from './snapshot-io.js';
+export { StreamReader, StreamWriter, type SnapshotSink, type SnapshotSource } from './snapshot-stream.js';
 export {
   BankMatcher,
   Signal,
