@@ -11,7 +11,17 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Packages whose main entry is pure computation. */
-const PURE = ['contracts', 'policy', 'orders', 'hashing', 'urls', 'matcher', 'audit', 'config'] as const;
+const PURE = [
+  'contracts',
+  'policy',
+  'orders',
+  'hashing',
+  'urls',
+  'matcher',
+  'audit',
+  'config',
+  'review',
+] as const;
 
 /** Modules that do I/O or start threads (with or without the `node:` prefix). */
 const FORBIDDEN = new Set([

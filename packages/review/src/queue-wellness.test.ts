@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  changeReviewSettings,
+  checkQueueFilter,
+  checkReveal,
+  decodeCursor,
+  defaultReviewSettings,
+  encodeCursor,
+  exposureDay,
+  previewOptions,
+  PREVIEW_BLUR_SIGMA,
+  refusalText,
+  RefusalTexts,
+  ReviewRefusalCode,
+} from './index.js';
+
+describe('queue filters', () => {
+  it('accepts a filter whose ranges hold and whose kind is in the role’s queue', () => {
+    const f = {
+      role: 'reviewer' as const,
+      status: 'open' as const,
+      minScore: 0.5,
+      maxScore: 0.5,
+      kind: 'review' as const,
+    };
+    expect(checkQueueFilter(f)).toBe(f);
+    expect(
+      checkQueueFilter({ role: 'authority', status: 'all', kind: 'escalation', minAgeMinutes: 0 }),
+    ).toMatchObject({
+      role: 'authority',
+    });
+  });
+
+  it.each([
+    [{ kind: 'confirm' as const }],
+    [{ minScore: 1.5 }],
+    [{ maxScore: -0.1 }],
+    [{ minScore: Number.NaN }],
+    [{ minScore: 0.8, maxScore: 0.2 }],
+    [{ minAgeMinutes: -1 }],
+    [{ minAgeMinutes: 60, maxAgeMinutes: 10 }],
+  ])('refuses %j', (bad) => {
+    expect(checkQueueFilter({ role: 'reviewer', status: 'open', ...bad })).toMatchObject({
+      code: ReviewRefusalCode.FilterInvalid,
+    });
+  });
+});
+
+describe('cursors', () => {
+  const position = {
+    createdAt: new Date('2026-03-01T10:00:00.123Z'),
+    id: '0b8e2f4c-1d2a-4f6b-9c3e-5a7d8e9f0a1b',
+  };
+
+  it('round-trips a position', () => {
+    expect(decodeCursor(encodeCursor(position))).toEqual(position);
+  });
+
+  it.each([
+    'not a cursor!',
+    '',
+    Buffer.from('2026-03-01T10:00:00.123Z|not-a-uuid').toString('base64url'),
+    Buffer.from(`yesterday|${position.id}`).toString('base64url'),
+    Buffer.from(`2026-03-01T10:00:00Z|${position.id}`).toString('base64url'),
+    Buffer.from(`2026-03-01T10:00:00.123Z|${position.id}|x`).toString('base64url'),
+  ])('refuses %j', (cursor) => {
+    expect(decodeCursor(cursor)).toMatchObject({ code: ReviewRefusalCode.CursorInvalid });
+  });
+});
+
+describe('review settings and previews', () => {
+  it('blurs, greys and reduces by default; the blur can be turned off, never the greyscale', () => {
+    expect(previewOptions(defaultReviewSettings)).toEqual({
+      greyscale: true,
+      maxSide: 256,
+      blurSigma: PREVIEW_BLUR_SIGMA,
+    });
+    const noBlur = changeReviewSettings(defaultReviewSettings, { previewBlur: false, previewMaxSide: 128 });
+    expect(noBlur).toEqual({ previewBlur: false, previewMaxSide: 128 });
+    expect(previewOptions(noBlur as typeof defaultReviewSettings)).toEqual({
+      greyscale: true,
+      maxSide: 128,
+      blurSigma: 0,
+    });
+  });
+
+  it.each([63, 513, 100.5])('refuses a preview side of %d', (side) => {
+    expect(changeReviewSettings(defaultReviewSettings, { previewMaxSide: side })).toMatchObject({
+      code: ReviewRefusalCode.SettingInvalid,
+    });
+  });
+});
+
+describe('daily exposure', () => {
+  it('counts towards the reviewers’ local day', () => {
+    const lateUtc = new Date('2026-03-01T18:30:00Z');
+    expect(exposureDay(lateUtc, 0)).toBe('2026-03-01');
+    expect(exposureDay(lateUtc, 420)).toBe('2026-03-02');
+  });
+
+  it('allows reveals without a limit, and up to the limit when one is set', () => {
+    expect(checkReveal(10_000, 0)).toEqual({ ok: true });
+    expect(checkReveal(4, 5)).toEqual({ ok: true });
+    expect(checkReveal(5, 5)).toMatchObject({ code: ReviewRefusalCode.ExposureLimit });
+  });
+});
+
+describe('texts', () => {
+  it('has every refusal in Vietnamese (the default) and English', () => {
+    for (const code of Object.values(ReviewRefusalCode)) {
+      expect(RefusalTexts[code].vi.length, code).toBeGreaterThan(5);
+      expect(RefusalTexts[code].en.length, code).toBeGreaterThan(5);
+    }
+    expect(refusalText(ReviewRefusalCode.SamePerson)).toContain('hai người');
+    expect(refusalText(ReviewRefusalCode.SamePerson, 'en')).toContain('two people');
+  });
+});

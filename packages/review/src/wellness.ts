@@ -1,0 +1,64 @@
+import { refuse, ReviewRefusalCode, type ReviewRefusal } from './refusals.js';
+
+/**
+ * A person's review settings, as hotlines give reviewers: the preview the API serves by default is always
+ * greyscale and reduced; the blur can be turned off and the size chosen. The full image is only ever sent on an
+ * explicit reveal, which is audited and counted.
+ */
+export interface ReviewSettings {
+  /** Blur the preview. Default true. */
+  previewBlur: boolean;
+  /** Longest side of the preview, pixels (64..512). Default 256. */
+  previewMaxSide: number;
+}
+
+export const defaultReviewSettings: ReviewSettings = { previewBlur: true, previewMaxSide: 256 };
+export const PREVIEW_MIN_SIDE = 64;
+export const PREVIEW_MAX_SIDE = 512;
+
+/** Blur strength of a blurred preview (Gaussian sigma, pixels of the reduced image). */
+export const PREVIEW_BLUR_SIGMA = 8;
+
+/** Applies a change to a person's settings, or refuses a value out of range. */
+export function changeReviewSettings(
+  current: ReviewSettings,
+  change: Partial<ReviewSettings>,
+): ReviewSettings | ReviewRefusal {
+  const next = { ...current, ...change };
+  if (
+    !Number.isInteger(next.previewMaxSide) ||
+    next.previewMaxSide < PREVIEW_MIN_SIDE ||
+    next.previewMaxSide > PREVIEW_MAX_SIDE
+  )
+    return refuse(
+      ReviewRefusalCode.SettingInvalid,
+      `previewMaxSide is a whole number of pixels from ${PREVIEW_MIN_SIDE} to ${PREVIEW_MAX_SIDE}`,
+    );
+  return next;
+}
+
+/** How the server makes a person's preview: always greyscale and reduced; blurred unless they turned it off. */
+export function previewOptions(s: ReviewSettings): { greyscale: true; maxSide: number; blurSigma: number } {
+  return { greyscale: true, maxSide: s.previewMaxSide, blurSigma: s.previewBlur ? PREVIEW_BLUR_SIGMA : 0 };
+}
+
+/**
+ * The day a reveal counts towards, `YYYY-MM-DD` in the deployment's time zone (offset from UTC in minutes;
+ * Vietnam +420), so "today" ends at the reviewers' midnight, not UTC's.
+ */
+export function exposureDay(now: Date, utcOffsetMinutes: number): string {
+  return new Date(now.getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Whether one more full-image reveal is allowed after `revealedToday` of them; `dailyLimit` 0 means no limit.
+ * Counting is the point (a supervisor sees who looked at how much); a limit is the deployment's choice.
+ */
+export function checkReveal(revealedToday: number, dailyLimit: number): { ok: true } | ReviewRefusal {
+  if (dailyLimit > 0 && revealedToday >= dailyLimit)
+    return refuse(
+      ReviewRefusalCode.ExposureLimit,
+      `you have revealed ${revealedToday} images today, the limit set for reviewers; take a break or ask a colleague`,
+    );
+  return { ok: true };
+}
