@@ -2,8 +2,12 @@ import { canonicalJson, parseCanonicalJson } from './canonical.js';
 import { InvalidRecordError } from './errors.js';
 import { hashLeaf } from './merkle.js';
 
-/** Who acted: a person (by opaque id), a service, or an automatic policy. */
-export const ActorKind = { USER: 'user', SERVICE: 'service', POLICY: 'policy' } as const;
+/**
+ * Who acted: a machine credential (`user`: an API key or client certificate, by id; the name predates staff
+ * accounts and stays so that older records keep verifying), a signed-in person (`person`, by opaque person id),
+ * a service, or an automatic policy.
+ */
+export const ActorKind = { USER: 'user', PERSON: 'person', SERVICE: 'service', POLICY: 'policy' } as const;
 export type ActorKind = (typeof ActorKind)[keyof typeof ActorKind];
 
 /**

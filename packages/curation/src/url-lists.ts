@@ -15,9 +15,11 @@ import { CurationError, CurationErrorCode } from './errors.js';
 
 /** Who makes a change, for the audit log. */
 export interface Curator {
-  actor: { kind: 'user' | 'service'; id: string };
+  actor: { kind: 'user' | 'person' | 'service'; id: string };
   role: string | null;
   tenantId: string | null;
+  /** Evidence every record of this curator's changes carries (e.g. the key a machine acted with). */
+  evidence?: Record<string, unknown>;
 }
 
 /** Settings of a new URL-list bank. */
@@ -36,6 +38,7 @@ export const auditOf = (by: Curator, e: Omit<AuditEntry, 'actor' | 'role' | 'ten
   role: by.role,
   tenantId: by.tenantId,
   ...e,
+  ...(by.evidence === undefined ? {} : { evidence: { ...by.evidence, ...e.evidence } }),
 });
 
 /** The URL-list bank with this id or name, or a typed error. */

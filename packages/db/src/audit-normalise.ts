@@ -7,7 +7,7 @@ import type { AuditRecordDraft } from '@mod/audit';
  * Looser than the strict `@mod/audit` record: `toAuditDraft` normalises it deterministically.
  */
 export interface AuditEntry {
-  actor: { kind: 'user' | 'service' | 'policy'; id: string };
+  actor: { kind: 'user' | 'person' | 'service' | 'policy'; id: string };
   role?: string | null;
   tenantId?: string | null;
   action: string;
@@ -187,7 +187,7 @@ export function toAuditDraft(entry: AuditEntry): NormalisedEntry {
   const role = entry.role ?? null;
   const draft: AuditRecordDraft = {
     actor: {
-      kind: ['user', 'service', 'policy'].includes(entry.actor.kind) ? entry.actor.kind : 'service',
+      kind: ['user', 'person', 'service', 'policy'].includes(entry.actor.kind) ? entry.actor.kind : 'service',
       id: normaliseId(entry.actor.id),
     },
     role: role === null || role === '' ? null : slug(role, /[^a-z0-9_-]/g, 32, 'r'),

@@ -262,13 +262,18 @@ export async function setApiKeyRole(
   return r ? { key: toKeyInfo(r), previousRole: r.previous_role } : null;
 }
 
+/** How a caller authenticated: machines with a key or a client certificate, people with a session. */
+export type CredentialKind = 'api-key' | 'client-certificate' | 'session';
+
 export interface Principal {
-  /** The credential: an API key id, or a client certificate id. */
+  /** The credential: an API key id, a client certificate id, or a person's session id. */
   keyId: string;
+  /** The person acting (signed in with a session); null for machines (keys, certificates). */
+  personId: string | null;
   tenantId: string;
   tenantKind: TenantKind;
   role: Role;
-  credential: 'api-key' | 'client-certificate';
+  credential: CredentialKind;
 }
 
 export type CredentialFailure = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'disabled';
@@ -298,6 +303,7 @@ function checkCredential(row: CredentialRow, now: Date): KeyCheck {
     ok: true,
     principal: {
       keyId: row.id,
+      personId: null,
       tenantId: row.tenant_id,
       tenantKind: row.kind,
       role: row.role,

@@ -112,7 +112,7 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
       }
       failures.inc({ reason: check.reason, outcome: 'audited' });
       await audit(req, o.db, {
-        actorId: key === '' ? (fingerprint ?? 'anonymous') : (prefix ?? 'anonymous'),
+        actor: { kind: 'user', id: key === '' ? (fingerprint ?? 'anonymous') : (prefix ?? 'anonymous') },
         action: 'auth.failed',
         route,
         reason: check.reason,
@@ -127,7 +127,7 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
     reply.header('x-ratelimit-remaining', String(decision.remaining));
     if (!roles.includes(p.role)) {
       await audit(req, o.db, {
-        actorId: p.keyId,
+        actor: auditActorOf(p),
         action: 'auth.denied',
         route,
         reason: 'role',
@@ -150,7 +150,7 @@ async function audit(
   req: FastifyRequest,
   db: Pool,
   a: {
-    actorId: string;
+    actor: AuditActor;
     action: string;
     route: string;
     reason: string;
@@ -159,7 +159,7 @@ async function audit(
   },
 ): Promise<void> {
   await appendAuditAlone(db, {
-    actor: { kind: 'user', id: a.actorId },
+    actor: a.actor,
     role: a.principal?.role ?? null,
     tenantId: a.principal?.tenantId ?? null,
     action: a.action,
@@ -167,6 +167,38 @@ async function audit(
     reason: a.reason,
     evidence: { credential: a.credential },
   }).catch((err: unknown) => req.log.error({ err }, `could not audit ${a.action}`));
+}
+
+/** Whom an audit record names: a person by person id, a machine by the id of its key or certificate. */
+export type AuditActor = { kind: 'person'; id: string } | { kind: 'user'; id: string };
+
+/**
+ * The audit actor of a caller: the person when a person acted (signed in with a session), else the machine's
+ * credential (`user`, the key or certificate id). Every route that audits a caller's action names it so.
+ */
+export function auditActorOf(p: Principal): AuditActor {
+  return p.personId !== null ? { kind: 'person', id: p.personId } : { kind: 'user', id: p.keyId };
+}
+
+/**
+ * Evidence naming the credential a machine acted with (`{ credential: { kind, id } }`), spread into the evidence
+ * of every audited action; nothing for a person, whom the actor already names.
+ */
+export function credentialEvidence(p: Principal): { credential?: { kind: string; id: string } } {
+  return p.personId === null ? { credential: { kind: p.credential, id: p.keyId } } : {};
+}
+
+/**
+ * How order histories and notices name a caller: `role:tenant:who`, `who` the person id for a person and the key
+ * or certificate id for a machine (the tenant stays the second field, which older readers rely on).
+ */
+export function actorLabelOf(p: Principal): string {
+  return `${p.role}:${p.tenantId}:${p.personId ?? p.keyId}`;
+}
+
+/** The caller in provenance notes: `person <id>` or `key <id>` (a certificate id for mTLS callers). */
+export function callerName(p: Principal): string {
+  return p.personId !== null ? `person ${p.personId}` : `key ${p.keyId}`;
 }
 
 /** The principal of an authenticated route (the hook guarantees it is set). */

@@ -24,8 +24,14 @@ export async function accountRoutes(app: TypedApp, deps: RouteDeps): Promise<voi
               tenantId: TenantId,
               tenantKind: Type.String(),
               role: RoleSchema,
-              credential: Type.Union([Type.Literal('api-key'), Type.Literal('client-certificate')]),
+              credential: Type.Union([
+                Type.Literal('api-key'),
+                Type.Literal('client-certificate'),
+                Type.Literal('session'),
+              ]),
               credentialId: Type.String(),
+              /** The signed-in person; null for machines. */
+              personId: Type.Union([Type.String(), Type.Null()]),
             },
             { additionalProperties: false },
           ),
@@ -41,6 +47,7 @@ export async function accountRoutes(app: TypedApp, deps: RouteDeps): Promise<voi
         role: p.role,
         credential: p.credential,
         credentialId: p.keyId,
+        personId: p.personId,
       };
     },
   );

@@ -7,7 +7,7 @@ import {
   revokeClientCertificate,
 } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
-import { principalOf } from '../auth.js';
+import { credentialEvidence, principalOf } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ADMIN_ROUTE, CertificateBody, ExpiresAt, Label, TenantIdParams } from './access-schemas.js';
 import { auditActor, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
@@ -59,7 +59,7 @@ export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Pr
           ...auditActor(p),
           action: 'certificate.registered',
           subject: { type: 'client_certificate', id: registered.id },
-          evidence: { tenantId: tenant.id, fingerprintSha256: fingerprint },
+          evidence: { ...credentialEvidence(p), tenantId: tenant.id, fingerprintSha256: fingerprint },
         });
         return registered;
       });
@@ -85,7 +85,7 @@ export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Pr
           ...auditActor(p),
           action: 'certificate.revoked',
           subject: { type: 'client_certificate', id: cert.id },
-          evidence: { tenantId: cert.tenantId },
+          evidence: { ...credentialEvidence(p), tenantId: cert.tenantId },
         });
         return cert;
       });

@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { createApiKey, getApiKey, getTenant, listApiKeys, setApiKeyRole } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
-import { principalOf } from '../auth.js';
+import { credentialEvidence, principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
   ADMIN_ROUTE,
@@ -71,6 +71,7 @@ export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<vo
           action: 'key.created',
           subject: { type: 'api_key', id: key.id },
           evidence: {
+            ...credentialEvidence(p),
             tenantId: tenant.id,
             role: b.role,
             prefix: key.prefix,
@@ -123,7 +124,12 @@ export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<vo
             ...auditActor(p),
             action: 'key.role_changed',
             subject: { type: 'api_key', id: key.id },
-            evidence: { tenantId: key.tenantId, from: changed.previousRole, to: changed.key.role },
+            evidence: {
+              ...credentialEvidence(p),
+              tenantId: key.tenantId,
+              from: changed.previousRole,
+              to: changed.key.role,
+            },
           });
         }
         return changed.key;

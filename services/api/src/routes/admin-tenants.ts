@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { createTenant, listTenants, updateTenant } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
-import { principalOf } from '../auth.js';
+import { credentialEvidence, principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import {
   ADMIN_ROUTE,
@@ -79,7 +79,7 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
           ...auditActor(p),
           action: 'tenant.created',
           subject: { type: 'tenant', id: t.id },
-          evidence: { kind: t.kind },
+          evidence: { ...credentialEvidence(p), kind: t.kind },
         });
         return t;
       });
@@ -115,7 +115,7 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
           ...auditActor(p),
           action: 'tenant.changed',
           subject: { type: 'tenant', id: req.params.tenantId },
-          evidence: { change: { ...req.body } },
+          evidence: { ...credentialEvidence(p), change: { ...req.body } },
         });
         return changed.after;
       });

@@ -3,7 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { createBank, importBankList, updateBankSettings, type LineError } from '@mod/curation';
 import { appendAudit } from '@mod/db/audit';
 import { exportBankEntries, getBank, listBanks } from '@mod/db/banks';
-import { principalOf } from '../auth.js';
+import { callerName, credentialEvidence, principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import { auditActor, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { answering } from './curation-errors.js';
@@ -163,6 +163,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
               subject: { type: 'bank', id: made.id },
               reason: null,
               evidence: {
+                ...credentialEvidence(p),
                 name: made.name,
                 actionPolicy: made.actionPolicy,
                 negative: made.negative,
@@ -203,7 +204,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
             ...auditActor(p),
             action: 'bank.settings-changed',
             subject: { type: 'bank', id: changed.id },
-            evidence: { ...req.body },
+            evidence: { ...credentialEvidence(p), ...req.body },
           });
         },
       });
@@ -245,7 +246,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
           strict: req.query.strict ?? false,
           input: req.body as Readable,
           changesTopic: deps.topics.bankChanges,
-          provenance: `api import by key ${p.keyId}`,
+          provenance: `api import by ${callerName(p)}`,
           onLineError: (e) => {
             keepFirstLines(errors, e, MAX_REPORTED_LINE_ERRORS);
           },
@@ -254,7 +255,13 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
               ...auditActor(p),
               action: 'bank.imported',
               subject: { type: 'bank', id: bank.id },
-              evidence: { added: r.added, removed: r.removed, unchanged: r.unchanged, badLines: r.badLines },
+              evidence: {
+                ...credentialEvidence(p),
+                added: r.added,
+                removed: r.removed,
+                unchanged: r.unchanged,
+                badLines: r.badLines,
+              },
             });
           },
         }),

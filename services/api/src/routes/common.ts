@@ -10,6 +10,7 @@ import type { Pool } from '@mod/db';
 import type { Principal } from '@mod/db/access';
 import type { PendingMedia } from '@mod/db/submissions';
 import type { Producer } from '@mod/kafka';
+import { auditActorOf, credentialEvidence } from '../auth.js';
 
 export { ORDER_OVERSIGHT_ROLES, ORDER_READERS } from '../authz.js';
 
@@ -61,12 +62,18 @@ export async function registerParts<D extends RouteDeps>(
   for (const part of parts) await app.register(part, partDeps as D);
 }
 
-/** Whom an audit record of a caller's change names: the calling key (or certificate), its role and tenant. */
+/**
+ * Whom an audit record of a caller's change names (`auditActorOf`: the person, or the calling key or
+ * certificate), its role and tenant. Records of a machine's change also carry `credentialEvidence(p)`.
+ */
 export const auditActor = (p: Principal) => ({
-  actor: { kind: 'user' as const, id: p.keyId },
+  actor: auditActorOf(p),
   role: p.role,
   tenantId: p.tenantId,
 });
+
+/** The caller as the curator of a URL-list change (`@mod/curation`): `auditActor` plus `credentialEvidence`. */
+export const curatorOf = (p: Principal) => ({ ...auditActor(p), evidence: credentialEvidence(p) });
 
 export const ErrorBody = Type.Object(
   { error: Type.Object({ code: Type.String(), message: Type.String() }) },

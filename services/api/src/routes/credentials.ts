@@ -9,6 +9,7 @@ import {
   type TenantKind,
 } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
+import { credentialEvidence } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
 import { auditActor, type RouteDeps } from './common.js';
 
@@ -54,7 +55,7 @@ export async function revokeKeyAudited(
         ...auditActor(p),
         action: 'key.revoked',
         subject: { type: 'api_key', id: keyId },
-        evidence: { tenantId: key.tenantId, prefix: key.prefix },
+        evidence: { ...credentialEvidence(p), tenantId: key.tenantId, prefix: key.prefix },
       });
     }
     return revoked.key;

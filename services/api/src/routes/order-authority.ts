@@ -5,13 +5,13 @@ import { appendAudit } from '@mod/db/audit';
 import {
   enqueueOrderChange,
   enqueueOrderIssued,
-  FOLD_ACTOR,
   getLegalBasis,
   getOrder,
   issueOrderRequest,
 } from '@mod/db/orders';
 import { getSubmission } from '@mod/db/submissions';
-import { principalOf } from '../auth.js';
+import { FOLD_ACTOR } from '@mod/orders';
+import { actorLabelOf, credentialEvidence, principalOf } from '../auth.js';
 import { orderScopeFor, submissionScopeFor } from '../authz.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import {
@@ -127,7 +127,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
           },
           policyVersion: `manual:${basis.id}`,
           submissionId: b.submissionId ?? null,
-          actor: `${p.role}:${p.tenantId}:${p.keyId}`,
+          actor: actorLabelOf(p),
           issuedAt: at,
           renoticeIntervalMs: basis.renoticeMinutes * MINUTE_MS,
           verifyUrl,
@@ -165,6 +165,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
           subject: { type: 'order', id: request.id },
           reason: b.note ?? `${b.kind} order by hand under ${basis.id}`,
           evidence: {
+            ...credentialEvidence(p),
             target: b.targetTenantId,
             subjectType: b.subject.type,
             legalBasis: basis.id,

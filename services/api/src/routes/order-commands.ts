@@ -12,7 +12,7 @@ import {
   type OrderScope,
   type OrderTopics,
 } from '@mod/db/orders';
-import { orderScopeOf, principalOf } from '../auth.js';
+import { actorLabelOf, credentialEvidence, orderScopeOf, principalOf } from '../auth.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { auditActor, ErrorResponses, Text, type RouteDeps, type TypedApp } from './common.js';
 import { OrderBody, OrderParams } from './order-schemas.js';
@@ -67,7 +67,7 @@ export async function commandForCaller(
   },
 ): Promise<Order> {
   const now = deps.now();
-  const actor = `${p.role}:${p.tenantId}:${p.keyId}`;
+  const actor = actorLabelOf(p);
   return withTransaction(deps.db, async (c) => {
     const r = await commandOrder(c, {
       id: a.id,
@@ -108,7 +108,13 @@ export async function commandForCaller(
       action: a.action,
       subject: { type: 'order', id: a.id },
       reason: a.reason,
-      evidence: { from: r.before, to: r.order.status, event: r.event, deadlineAt: r.order.deadlineAt },
+      evidence: {
+        ...credentialEvidence(p),
+        from: r.before,
+        to: r.order.status,
+        event: r.event,
+        deadlineAt: r.order.deadlineAt,
+      },
     });
     return r.order;
   });

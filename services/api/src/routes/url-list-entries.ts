@@ -1,10 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { addUrlListPatterns, removeUrlListPatterns } from '@mod/curation';
 import { getUrlListBank, listUrlListEntries } from '@mod/db/url-lists';
-import { principalOf } from '../auth.js';
+import { callerName, principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
-  auditActor,
+  curatorOf,
   ErrorResponses,
   MAX_PAGE,
   Nullable,
@@ -106,8 +106,8 @@ export async function urlListEntryRoutes(app: TypedApp, deps: RouteDeps): Promis
           bankId: req.params.bankId,
           entries: req.body.entries,
           changesTopic: topic,
-          provenance: `api by key ${p.keyId}`,
-          by: auditActor(p),
+          provenance: `api by ${callerName(p)}`,
+          by: curatorOf(p),
         }),
       );
     },
@@ -158,7 +158,7 @@ export async function urlListEntryRoutes(app: TypedApp, deps: RouteDeps): Promis
           removals: req.body.entries,
           reason: req.body.reason,
           changesTopic: topic,
-          by: auditActor(principalOf(req)),
+          by: curatorOf(principalOf(req)),
         }),
       ),
   );

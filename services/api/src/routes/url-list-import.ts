@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
 import { importUrlList, MAX_CATEGORY_CHARS, type EntryError } from '@mod/curation';
-import { principalOf } from '../auth.js';
+import { callerName, principalOf } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { auditActor, ErrorResponses, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { curatorOf, ErrorResponses, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { answering } from './curation-errors.js';
 import { CURATOR_ROUTE, EntryErrorBody, Kind, ListParams } from './url-list-schemas.js';
 
@@ -99,8 +99,8 @@ export async function urlListImportRoutes(app: TypedApp, deps: UrlListImportDeps
           mode: q.mode ?? 'replace',
           strict: q.strict ?? false,
           changesTopic: topic,
-          provenance: `api import by key ${p.keyId}`,
-          by: auditActor(p),
+          provenance: `api import by ${callerName(p)}`,
+          by: curatorOf(p),
           onLineError: (e) => {
             if (errors.length < MAX_REPORTED_LINE_ERRORS) errors.push(e);
           },
