@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Codecs, partnerGroupPrefix, partnerTopic } from '@mod/contracts';
-import { readTopic } from '@mod/kafka/testing';
+import { readTopic } from '@mod/testing';
 import { normalizeUrlOrThrow } from '@mod/urls';
 import { grantPartner, readPartners, waitFor } from './helpers.js';
 import { createUrlList } from './isp-helpers.js';

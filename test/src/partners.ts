@@ -18,7 +18,7 @@ import {
   type Kafka,
   type Producer,
 } from '@mod/kafka';
-import { credentialsFromEnvironment } from '@mod/kafka/testing';
+import { credentialsFromEnvironment } from '@mod/testing';
 import { json, read } from './topic-reads.js';
 import { logger, type World } from './world.js';
 

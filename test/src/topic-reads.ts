@@ -1,6 +1,6 @@
 import { partnerTopic, partnerTopicSpec, tenantOfPartnerTopic } from '@mod/contracts';
 import { ensureTopics, type ReadRecord } from '@mod/kafka';
-import { readTopic } from '@mod/kafka/testing';
+import { readTopic } from '@mod/testing';
 import type { World } from './world.js';
 
 export async function read(

@@ -4,7 +4,7 @@ import { addEntries, createBank } from '@mod/curation';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import { alterTopicConfig, createKafka, createProducer, type Kafka, type Producer } from '@mod/kafka';
-import { credentialsFromEnvironment } from '@mod/kafka/testing';
+import { credentialsFromEnvironment } from '@mod/testing';
 import {
   KAFKA_BROKERS,
   createWorld,

@@ -12,7 +12,7 @@ import {
 import { updateTenant } from '@mod/db/access';
 import { Producer as PlatformaticProducer } from '@platformatic/kafka';
 import { createKafka } from '@mod/kafka';
-import { credentialsFromEnvironment, readTopic } from '@mod/kafka/testing';
+import { credentialsFromEnvironment, readTopic } from '@mod/testing';
 import { grantPartner, KAFKA_BROKERS, logger, makePhoto, waitFor } from './helpers.js';
 import { createUrlList } from './isp-helpers.js';
 import {

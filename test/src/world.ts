@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DefaultServicePrincipals, serviceAcls, topicNames, topicSpecs } from '@mod/contracts';
 import { createPool, migrate, type Pool } from '@mod/db';
 import { applyAcls, createKafka, ensureTopics, removeAcls, type Kafka } from '@mod/kafka';
-import { credentialsFromEnvironment, serviceEnvironment } from '@mod/kafka/testing';
+import { credentialsFromEnvironment, serviceEnvironment } from '@mod/testing';
 import { createLogger, type Logger } from '@mod/telemetry';
 
 export const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PoolClient } from '@mod/db';
 import { listLiveEntries } from '@mod/db/banks';
-import { createTestSchema, type TestDatabase } from '@mod/db/testing';
+import { createTestSchema, type TestDatabase } from '@mod/testing';
 import {
   CurationErrorCode,
   addEntries,

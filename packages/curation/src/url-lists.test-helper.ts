@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { urlListChangeCodec } from '@mod/contracts';
 import { upsertTenant } from '@mod/db/access';
-import { createTestSchema, type TestDatabase } from '@mod/db/testing';
+import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { createUrlList, type Curator } from './index.js';
 
 /** Shared set-up of the URL-list curation tests: a schema of their own in the test PostgreSQL. */

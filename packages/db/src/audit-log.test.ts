@@ -29,7 +29,7 @@ import {
   verifyStoredLog,
   type AuditEntry,
 } from './domains/audit.js';
-import { createTestSchema, type TestDatabase } from './testing.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 let db: TestDatabase;
 let key: SigningKey;

@@ -18,7 +18,7 @@ import {
   signTreeHeadIfDue,
   type AuditEntry,
 } from './domains/audit.js';
-import { createTestSchema, type TestDatabase } from './testing.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 import type { Queryable } from './pool.js';
 
 const RECORDS = 700;

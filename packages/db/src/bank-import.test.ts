@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignalType } from '@mod/contracts';
 import { importBankEntries, insertBank, type ImportOptions, type StagedEntry } from './domains/banks.js';
-import { createTestSchema, type TestDatabase } from './testing.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 let db: TestDatabase;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { createApiKey, upsertTenant, verifyApiKey } from './domains/access.js';
 import { appendAudit, listAudit, verifyStoredLog } from './domains/audit.js';
 import { getOrder, openOrder, type OrderInput } from './domains/orders.js';
 import { relayOutbox, enqueueOutbox } from './domains/outbox.js';
-import { createTestSchema, type TestDatabase } from './testing.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 let db: TestDatabase;
 beforeAll(async () => {

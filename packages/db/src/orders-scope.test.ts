@@ -15,7 +15,7 @@ import {
   type OrderInput,
   type OrderScope,
 } from './domains/orders.js';
-import { createTestSchema, type TestDatabase } from './testing.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const A: OrderScope = { all: false, authorityTenantId: 'auth-a' };

@@ -14,7 +14,7 @@ import {
   topicMaxMessageBytes,
   type Producer,
 } from './index.js';
-import { credentialsFromEnvironment } from './testing.js';
+import { credentialsFromEnvironment } from './testing.test-helper.js';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');

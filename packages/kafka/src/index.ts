@@ -33,6 +33,7 @@ export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } fr
 export {
   describeGroupMembers,
   readRecordAt,
+  readRecords,
   readToEnd,
   type GroupMemberView,
   type ReadRecord,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRegistry, createStepMetrics } from '@mod/telemetry';
 import { createConsumerRunner, createKafka, describeGroupMembers, ensureTopics, ok } from './index.js';
-import { credentialsFromEnvironment } from './testing.js';
+import { credentialsFromEnvironment } from './testing.test-helper.js';
 import { isFencedInstance } from './membership.js';
 import { brokers, logger, runnerTestKit, waitFor, waitForAsync } from './runner.test-helper.js';
 

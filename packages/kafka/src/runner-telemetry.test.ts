@@ -11,7 +11,7 @@ import {
   type Histogram,
 } from '@mod/telemetry';
 import { createConsumerRunner, ensureTopics, ok } from './index.js';
-import { readTopic } from './testing.js';
+import { readTopic } from './testing.test-helper.js';
 import { logger, runnerTestKit, waitFor } from './runner.test-helper.js';
 import { messageAgeSeconds } from './step.js';
 

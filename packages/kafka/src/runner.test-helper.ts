@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { TopicSpec } from '@mod/contracts';
 import { createLogger, type Logger } from '@mod/telemetry';
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from './index.js';
-import { credentialsFromEnvironment } from './testing.js';
+import { credentialsFromEnvironment } from './testing.test-helper.js';
 
 /** Shared set-up of the consumer runner's tests against the real broker. */
 export const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');

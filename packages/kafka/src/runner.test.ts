@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Codecs, ModError } from '@mod/contracts';
 import { createRegistry, createStepMetrics } from '@mod/telemetry';
 import { createConsumerRunner, ensureTopics, listTopics, ok, type StepOutcome } from './index.js';
-import { readTopic } from './testing.js';
+import { readTopic } from './testing.test-helper.js';
 import { logger, runnerTestKit, waitFor } from './runner.test-helper.js';
 
 const kit = runnerTestKit((prefix) => [

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { enqueueWebhook, listWebhookDeliveries, openOrder, setWebhookEndpoint } from '@mod/db/orders';
-import { createTestSchema, type TestDatabase } from '@mod/db/testing';
+import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import { createManualClock } from './clock.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLiveEntries } from '@mod/db/banks';
-import { createTestSchema, type TestDatabase } from '@mod/db/testing';
+import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { runBank } from './bank.js';
 import { bufferedIo } from '../command.js';
 

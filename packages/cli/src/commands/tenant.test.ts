@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBlockingSubscribers } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { createTestSchema, type TestDatabase } from '@mod/db/testing';
+import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { runTenant } from './tenant.js';
 import { bufferedIo } from '../command.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { createTestSchema, type TestDatabase } from '@mod/db/testing';
+import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { runUrlList } from './url-list.js';
 import { bufferedIo } from '../command.js';
 

@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { migrate } from './migrate.js';
+import { createPool, type Pool } from './pool.js';
+
+// This package's tests cannot use @mod/testing (it depends on this package), so they keep its schema helper here.
+
+export interface TestDatabase {
+  pool: Pool;
+  schema: string;
+  connectionString: string;
+  /** Drops the schema and closes the pool. */
+  drop(): Promise<void>;
+}
+
+/** A fresh schema `t_<random>` of its own for one test, migrated unless `migrated` is false. */
+export async function createTestSchema(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const connectionString = process.env['DATABASE_URL'] ?? 'postgres://moderation@127.0.0.1:5432/moderation';
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const pool = createPool({ connectionString, schema, max: 5, applicationName: 'test' });
+  if (options.migrated !== false) await migrate(pool, schema);
+  const drop = async () => {
+    await pool.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
+    await pool.end();
+  };
+  return { pool, schema, connectionString, drop };
+}

@@ -1,0 +1,8 @@
+/**
+ * Test and benchmark support for the whole workspace. Private and never a production dependency: a package
+ * names it in `devDependencies` only, and no `src/` file outside tests imports it.
+ */
+export { createTestSchema, dropSchema, TEST_DATABASE_URL, type TestDatabase } from './test-schema.js';
+export { credentialsFromEnvironment, serviceEnvironment, testBrokers } from './kafka-credentials.js';
+export { readTopic } from './topics.js';
+export type { ReadRecord } from '@mod/kafka';
