@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { Codecs, partnerTopic } from '@mod/contracts';
 import {
-  Codecs,
-  partnerTopic,
-  type BlockingRequest,
-  type Hit,
-  type OrderEvent,
-  type TakedownRequest,
-} from '@mod/contracts';
-import type { Order } from './orders.js';
+  blockingRequestFor,
+  orderEventFor,
+  takedownRequestFor,
+  webhookPayload,
+  type Order,
+} from '@mod/orders';
 import { enqueueOutbox } from './outbox.js';
 import { enqueueWebhook } from './order-webhooks.js';
 import type { Queryable } from './pool.js';
@@ -21,34 +20,6 @@ export interface OrderTopics {
   prefix: string;
 }
 
-/** What a target's webhook receives: the event and the order as it stands (no media, no evidence bytes). */
-export function webhookPayload(event: string, order: Order, note: string | null, at: Date) {
-  return {
-    event: `order.${event}`,
-    at: at.toISOString(),
-    note,
-    order: {
-      id: order.id,
-      kind: order.kind,
-      subject: order.subject,
-      status: order.status,
-      legalBasis: order.legalBasis,
-      issuedAt: order.issuedAt,
-      deadlineAt: order.deadlineAt,
-      noticesSent: order.clock.noticesSent,
-      pausedAt: order.clock.pausedAt,
-    },
-  };
-}
-
-interface EvidenceLike {
-  submissionId?: string;
-  hits?: Hit[];
-  policyVersion?: string;
-  sha256?: string;
-  note?: string;
-}
-
 /**
  * Enqueues the request a new order sends, in the caller's transaction (order and message commit together):
  * a blocking request on the ISP's topic or a takedown request on the platform's (key: order id), and a signed
@@ -59,56 +30,20 @@ export async function enqueueOrderIssued(
   a: { topics: OrderTopics; order: Order; now: Date },
 ): Promise<void> {
   const { order } = a;
-  const ev = (order.evidence ?? {}) as EvidenceLike;
-  if (order.kind === 'blocking') {
-    const message: BlockingRequest = {
-      orderId: order.id,
-      ispTenantId: order.targetTenantId,
-      subject: order.subject,
-      legalBasis: order.legalBasis,
-      deadlineAt: order.deadlineAt,
-      issuedAt: order.issuedAt,
-      evidence: {
-        submissionId: ev.submissionId ?? order.submissionId ?? '00000000-0000-0000-0000-000000000000',
-        hits: ev.hits ?? [],
-        policyVersion: ev.policyVersion ?? order.policyVersion,
-      },
-    };
+  if (order.kind === 'blocking')
     await enqueueOutbox(
       db,
       partnerTopic(a.topics.prefix, 'blockingRequests', order.targetTenantId),
       order.id,
-      Codecs.blockingRequest.parse(message),
+      Codecs.blockingRequest.parse(blockingRequestFor(order)),
     );
-  } else {
-    const issuer = (order.issuer ?? {}) as { kind?: string; id?: string };
-    const message: TakedownRequest = {
-      orderId: order.id,
-      platformTenantId: order.targetTenantId,
-      subject: order.subject,
-      ...(order.verifyUrl === null ? {} : { url: order.verifyUrl }),
-      legalBasis: order.legalBasis,
-      deadlineAt: order.deadlineAt,
-      issuedAt: order.issuedAt,
-      issuer: {
-        kind: issuer.kind === 'authority' ? 'authority' : 'policy',
-        id: String(issuer.id ?? 'unknown'),
-      },
-      evidence: {
-        ...(ev.submissionId === undefined ? {} : { submissionId: ev.submissionId }),
-        ...(ev.sha256 === undefined ? {} : { sha256: ev.sha256 }),
-        hits: ev.hits ?? [],
-        policyVersion: ev.policyVersion ?? order.policyVersion,
-        ...(ev.note === undefined ? {} : { note: ev.note }),
-      },
-    };
+  else
     await enqueueOutbox(
       db,
       partnerTopic(a.topics.prefix, 'takedownRequests', order.targetTenantId),
       order.id,
-      Codecs.takedownRequest.parse(message),
+      Codecs.takedownRequest.parse(takedownRequestFor(order)),
     );
-  }
   await enqueueWebhook(db, {
     tenantId: order.targetTenantId,
     orderId: order.id,
@@ -136,19 +71,7 @@ export async function enqueueOrderChange(
     notify?: readonly string[];
   },
 ): Promise<void> {
-  const message: OrderEvent = {
-    eventId: randomUUID(),
-    orderId: a.order.id,
-    kind: a.order.kind,
-    targetTenantId: a.order.targetTenantId,
-    event: a.event,
-    status: a.order.status,
-    at: a.now.toISOString(),
-    actor: a.actor.slice(0, 200),
-    deadlineAt: a.order.deadlineAt,
-    note: a.note === null ? null : a.note.slice(0, 2000),
-    ...(a.escalateTo === undefined ? {} : { escalateTo: a.escalateTo.slice(0, 200) }),
-  };
+  const message = orderEventFor({ eventId: randomUUID(), ...a });
   await enqueueOutbox(
     db,
     partnerTopic(a.topics.prefix, 'orderEvents', a.order.targetTenantId),

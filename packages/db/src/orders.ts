@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import {
-  applyOrderCommand,
-  ClosedOrderStatuses,
+  applyOrderCommandUnderFolding,
+  FOLD_ACTOR,
+  foldShortensDeadline,
   initialOrderState,
   isOverdue,
+  type Order,
   type OrderClockState,
   type OrderCommand,
+  type OrderKind,
   type OrderStatus,
+  type SubjectType,
 } from '@mod/orders';
 import type { Queryable } from './pool.js';
-
-export type OrderKind = 'takedown' | 'blocking';
-export type SubjectType = 'content-hash' | 'url' | 'host';
 
 export interface OrderInput {
   kind: OrderKind;
@@ -33,53 +34,6 @@ export interface OrderInput {
   verifyUrl?: string | null;
   /** The authority tenant that issued the order by hand. */
   issuerTenantId?: string | null;
-}
-
-export interface Order {
-  id: string;
-  kind: OrderKind;
-  subject: { type: SubjectType; value: string };
-  targetTenantId: string;
-  status: OrderStatus;
-  legalBasis: string;
-  issuer: unknown;
-  issuerTenantId: string | null;
-  issuedAt: string;
-  deadlineAt: string;
-  /** Whether the deadline has passed while the target still owed an action (at read time). */
-  overdue: boolean;
-  clock: {
-    pausedAt: string | null;
-    escalatedAt: string | null;
-    nextNoticeAt: string | null;
-    noticesSent: number;
-    renoticeIntervalMs: number;
-  };
-  confirmedAt: string | null;
-  confirmedBy: string | null;
-  /** The tenant whose key confirmed the order (an authority; an admin tenant when an admin did). */
-  confirmedByTenantId: string | null;
-  deliveredAt: string | null;
-  acknowledgedAt: string | null;
-  actionedAt: string | null;
-  verifiedAt: string | null;
-  verifyUrl: string | null;
-  verificationFailures: number;
-  evidence: unknown;
-  policyVersion: string;
-  submissionId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  /** Its issuer's own events only (a folded request's history never shows the shared order's). */
-  history: { status: string; at: string; actor: string; note: string | null }[];
-  /**
-   * A request folded into an open order for the same kind, subject and target (`issueOrderRequest`): status,
-   * deadline and clock are that order's; everything else (id, issuer, legal basis, evidence, history) is the
-   * request's own.
-   */
-  folded: boolean;
-  /** The order a folded request is folded into: shown to oversight only (null for everyone else). */
-  foldedInto: string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -193,9 +147,6 @@ export interface OrderRequestOutcome {
   shortened: { from: string; to: string } | null;
 }
 
-/** Actor of the changes folding makes to a shared order: no authority's name, no note. */
-export const FOLD_ACTOR = 'service:order-folding';
-
 /**
  * Records an authority's order request, in the caller's transaction. With no open order for the same (kind,
  * subject, target) it becomes that order (the target is notified by the caller). Otherwise it is kept as an
@@ -215,7 +166,8 @@ export async function issueOrderRequest(db: Queryable, o: OrderInput): Promise<O
     const primary = await lockOpenPrimary(db, o);
     if (primary === null) continue; // closed in between: try to become the order again
     await insertOrderRow(db, id, o, primary.id);
-    if (o.deadlineAt >= primary.deadline_at) return { id, foldedInto: primary.id, shortened: null };
+    if (!foldShortensDeadline(o.deadlineAt, primary.deadline_at))
+      return { id, foldedInto: primary.id, shortened: null };
     // An escalation is for a missed deadline: a new, earlier one that has not passed clears it.
     await db.query(
       `/* orders:fold-shorten */ update orders set deadline_at = $2::timestamptz, updated_at = $3::timestamptz,
@@ -572,9 +524,9 @@ async function promoteFoldedRequest(db: Queryable, primaryId: string, now: Date)
 
 /**
  * Applies one lifecycle command to an order inside the caller's transaction: locks the row, runs the pure
- * machine (`applyOrderCommand`), writes the new state and a history event at `now`. The caller audits in the
- * same transaction. An order outside `scope` is reported as not found. The returned order is as `scope`
- * reads it.
+ * machine under the folding rules (`applyOrderCommandUnderFolding`, `@mod/orders`), writes the new state and a
+ * history event at `now`. The caller audits in the same transaction. An order outside `scope` is reported as not
+ * found. The returned order is as `scope` reads it.
  *
  * Folding (`issueOrderRequest`): a folded request takes only `withdraw`, which withdraws that request alone
  * (nothing reaches the target). On a shared order, the binding deadline rule holds: `extend` past the earliest
@@ -633,34 +585,17 @@ export async function commandOrder(
   });
 
   const folded = row.folded_into !== null;
-  let binding: Date | null = null;
-  if (folded) {
-    if (a.command.type !== 'withdraw')
-      return refuse(
-        'this request is folded into an order already addressed to the target for the same subject: ' +
-          'its status and deadline are that order’s, and only withdrawing the request applies to it',
-        'folded',
-      );
-    const shared = row.primary_status;
-    if (row.status !== 'withdrawn' && shared !== null && ClosedOrderStatuses.includes(shared))
-      return refuse(`order is ${shared}`);
-  } else {
-    binding = await bindingDeadline(db, row.id);
-    if (binding !== null && a.command.type === 'pause')
-      return refuse(
-        'another live request folded into this order binds its clock: it cannot be paused',
-        'bound',
-      );
-    if (binding !== null && a.command.type === 'extend' && a.command.deadlineAt > binding)
-      return refuse(
-        `another live request folded into this order binds its deadline: it cannot move past ${binding.toISOString()}`,
-        'bound',
-      );
-  }
-  const result = applyOrderCommand(clockOf(row), a.command, a.now);
-  if (!result.ok) return refuse(result.reason);
+  // A shared order's binding deadline is read only for orders of their own (a folded request has none).
+  const result = applyOrderCommandUnderFolding(
+    clockOf(row),
+    a.command,
+    a.now,
+    folded
+      ? { folded: true, sharedStatus: row.primary_status }
+      : { folded: false, bindingDeadline: await bindingDeadline(db, row.id) },
+  );
+  if (!result.ok) return refuse(result.reason, result.code);
   const s = result.state;
-  if (binding !== null && a.command.type === 'resume' && s.deadlineAt > binding) s.deadlineAt = binding;
   await db.query(
     `/* orders:apply-command */ update orders set status = $2, deadline_at = $3, next_notice_at = $4,
        notices_sent = $5, paused_at = $6, escalated_at = $7, confirmed_at = $8,

@@ -1,7 +1,9 @@
 /**
- * `@mod/orders`: the order domain as pure functions over plain data (no I/O): the lifecycle state machine.
- * `@mod/db/orders` stores orders and runs these rules inside its transactions.
+ * `@mod/orders`: the order domain as pure functions over plain data (no I/O): what an order is, its lifecycle
+ * state machine, the folding rules, and the messages an order sends. `@mod/db/orders` stores orders and runs
+ * these rules inside its transactions.
  */
+export type { Order, OrderKind, SubjectType } from './order.js';
 export {
   OrderStatuses,
   ClosedOrderStatuses,
@@ -17,3 +19,12 @@ export {
   type OrderCommandType,
   type OrderCommandResult,
 } from './order-machine.js';
+export {
+  FOLD_ACTOR,
+  FOLDED_REQUEST_REFUSAL,
+  applyOrderCommandUnderFolding,
+  foldShortensDeadline,
+  type FoldingPosition,
+  type FoldedCommandResult,
+} from './order-folding.js';
+export { blockingRequestFor, takedownRequestFor, orderEventFor, webhookPayload } from './order-messages.js';

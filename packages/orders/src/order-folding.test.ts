@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyOrderCommandUnderFolding,
+  foldShortensDeadline,
+  FOLDED_REQUEST_REFUSAL,
+  type FoldingPosition,
+} from './order-folding.js';
+import {
+  applyOrderCommand,
+  initialOrderState,
+  type OrderClockState,
+  type OrderStatus,
+} from './order-machine.js';
+
+const H = 3_600_000;
+const t0 = new Date('2026-03-01T00:00:00Z');
+const at = (hours: number) => new Date(t0.getTime() + hours * H);
+const fresh = (): OrderClockState =>
+  initialOrderState({ issuedAt: t0, deadlineAt: at(24), renoticeIntervalMs: 24 * H });
+
+const ownOrder: FoldingPosition = { folded: false, bindingDeadline: null };
+const sharedBoundAt = (hours: number): FoldingPosition => ({ folded: false, bindingDeadline: at(hours) });
+const foldedInto = (sharedStatus: OrderStatus | null): FoldingPosition => ({ folded: true, sharedStatus });
+
+describe('commands under the folding rules', () => {
+  it('applies the machine unchanged to an order with no request folded into it', () => {
+    const state = fresh();
+    for (const command of [
+      { type: 'pause', reason: 'clarification' },
+      { type: 'extend', deadlineAt: at(72), reason: 'more time' },
+      { type: 'acknowledge' },
+    ] as const)
+      expect(applyOrderCommandUnderFolding(state, command, at(1), ownOrder)).toEqual(
+        applyOrderCommand(state, command, at(1)),
+      );
+  });
+
+  it('lets a folded request take only withdrawal', () => {
+    const position = foldedInto('acknowledged');
+    expect(applyOrderCommandUnderFolding(fresh(), { type: 'acknowledge' }, at(1), position)).toEqual({
+      ok: false,
+      reason: FOLDED_REQUEST_REFUSAL,
+      code: 'folded',
+    });
+    const withdrawn = applyOrderCommandUnderFolding(
+      fresh(),
+      { type: 'withdraw', reason: 'resolved' },
+      at(1),
+      position,
+    );
+    expect(withdrawn).toMatchObject({ ok: true, event: 'withdrawn', note: 'resolved' });
+    expect(withdrawn.ok && withdrawn.state.status).toBe('withdrawn');
+  });
+
+  it('refuses to withdraw a folded request once its shared order is closed, without a code', () => {
+    const result = applyOrderCommandUnderFolding(
+      fresh(),
+      { type: 'withdraw', reason: 'late' },
+      at(1),
+      foldedInto('verified'),
+    );
+    expect(result).toEqual({ ok: false, reason: 'order is verified' });
+  });
+
+  it('lets the machine answer a folded request already withdrawn', () => {
+    const withdrawn = { ...fresh(), status: 'withdrawn' as const, closedAt: at(1) };
+    const result = applyOrderCommandUnderFolding(
+      withdrawn,
+      { type: 'withdraw', reason: 'again' },
+      at(2),
+      foldedInto('verified'),
+    );
+    expect(result).toEqual({ ok: false, reason: 'order is withdrawn' });
+  });
+
+  it('refuses to pause a shared order whose clock a folded request binds', () => {
+    const result = applyOrderCommandUnderFolding(
+      fresh(),
+      { type: 'pause', reason: 'clarification' },
+      at(1),
+      sharedBoundAt(12),
+    );
+    expect(result).toMatchObject({ ok: false, code: 'bound' });
+  });
+
+  it('extends a shared order up to the binding deadline, never past it', () => {
+    const position = sharedBoundAt(36);
+    expect(
+      applyOrderCommandUnderFolding(
+        fresh(),
+        { type: 'extend', deadlineAt: at(36), reason: 'up to it' },
+        at(1),
+        position,
+      ),
+    ).toMatchObject({ ok: true, event: 'deadline-extended' });
+    const past = applyOrderCommandUnderFolding(
+      fresh(),
+      { type: 'extend', deadlineAt: at(37), reason: 'past it' },
+      at(1),
+      position,
+    );
+    expect(past).toMatchObject({ ok: false, code: 'bound' });
+    expect(!past.ok && past.reason).toContain(at(36).toISOString());
+  });
+
+  it('resumes a shared order with its deadline moved on by the pause, but no further than the binding deadline', () => {
+    // Paused for 10 h before a request bound the clock (a request folding in cannot pause it; it can bind it).
+    const paused = { ...fresh(), pausedAt: at(1) };
+    const unbound = applyOrderCommandUnderFolding(paused, { type: 'resume' }, at(11), ownOrder);
+    expect(unbound.ok && unbound.state.deadlineAt).toEqual(at(34));
+    const bound = applyOrderCommandUnderFolding(paused, { type: 'resume' }, at(11), sharedBoundAt(30));
+    expect(bound.ok && bound.state.deadlineAt).toEqual(at(30));
+    expect(bound.ok && bound.state.pausedAt).toBeNull();
+    const loose = applyOrderCommandUnderFolding(paused, { type: 'resume' }, at(11), sharedBoundAt(40));
+    expect(loose.ok && loose.state.deadlineAt).toEqual(at(34));
+  });
+
+  it('passes the machine’s refusals through without a code', () => {
+    const result = applyOrderCommandUnderFolding(
+      fresh(),
+      { type: 'verify', note: 'gone' },
+      at(1),
+      sharedBoundAt(30),
+    );
+    expect(result).toEqual({ ok: false, reason: 'cannot verify an order that is issued' });
+  });
+});
+
+describe('a request folding into a shared order', () => {
+  it('moves the shared deadline only when its own is earlier', () => {
+    expect(foldShortensDeadline(at(12), at(24))).toBe(true);
+    expect(foldShortensDeadline(at(24), at(24))).toBe(false);
+    expect(foldShortensDeadline(at(36), at(24))).toBe(false);
+  });
+});
