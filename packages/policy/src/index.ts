@@ -1,9 +1,11 @@
 export {
   evaluateVerdict,
+  evaluateConfirmedCase,
   decide,
   ordersFollow,
   defaultPolicy,
   hostOf,
+  type ConfirmedContent,
   type PolicyConfig,
   type PolicyContext,
   type PolicyDecision,
@@ -15,11 +17,23 @@ export {
 } from './policy.js';
 export {
   POLICY_ACTOR,
+  BY_POLICY,
   caseOpenedRecord,
   classificationRecordedRecord,
   orderIssuedRecord,
   orderToOpen,
   verdictRecordedRecord,
+  type AppliedBy,
   type AuditIntent,
+  type AuditIntentActor,
+  type DecidedContent,
   type OrderToOpen,
 } from './records.js';
+export {
+  issuePlannedOrders,
+  openPlannedCases,
+  orderTargets,
+  type CaseToOpen,
+  type DecisionEffects,
+  type TargetLookups,
+} from './apply.js';

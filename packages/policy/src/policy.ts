@@ -62,6 +62,10 @@ export interface DecisionEvidence {
   policyVersion: string;
   sha256: string;
   classification?: { riskScore: number; reviewRequired: boolean; apparentMinor: boolean };
+  /** The URL or host a fetcher's verdict was about (kept on cases, so a confirmation blocks that subject). */
+  subject?: { type: 'url' | 'host'; value: string };
+  /** The category a person confirmed (A, B or C), for decisions a reviewer or an authority made. */
+  confirmedCategory?: string;
 }
 
 export interface PolicyDecision {
@@ -106,6 +110,57 @@ export function hostOf(url: string | undefined | null): string | null {
   }
 }
 
+/** What policy needs to know about the content a decision is about. */
+interface ContentRef {
+  sha256: string;
+  url?: string | null | undefined;
+  subject?: { type: 'url' | 'host'; value: string } | undefined;
+}
+
+/**
+ * The orders for content that must go: a blocking request to every subscribed ISP (for the URL/host subject
+ * when there is one, else the content's SHA-256) and a takedown to the hosting platform when known (for the URL).
+ */
+function plannedOrders(content: ContentRef, bankIds: string[], context: PolicyContext): PlannedOrder[] {
+  const { policy } = context;
+  const renoticeIntervalMs = policy.renoticeIntervalHours * HOUR_MS;
+  const deadline = (rule: OrderRule) => new Date(context.now.getTime() + rule.deadlineHours * HOUR_MS);
+  const url =
+    content.url ?? (content.subject?.type === 'url' ? content.subject.value : undefined) ?? undefined;
+  const blockingSubject: OrderSubject = content.subject ?? { type: 'content-hash', value: content.sha256 };
+  const orders: PlannedOrder[] = context.ispSubscribers.map((isp) => ({
+    kind: 'blocking',
+    subject: blockingSubject,
+    targetTenantId: isp,
+    legalBasis: policy.blocking.legalBasis,
+    deadlineAt: deadline(policy.blocking),
+    renoticeIntervalMs,
+    bankIds,
+    verifyUrl: null,
+  }));
+  const platform = context.hostingPlatformTenantId ?? null;
+  if (platform !== null && url !== undefined && hostOf(url) !== null) {
+    orders.push({
+      kind: 'takedown',
+      subject: { type: 'url', value: url },
+      targetTenantId: platform,
+      legalBasis: policy.takedown.legalBasis,
+      deadlineAt: deadline(policy.takedown),
+      renoticeIntervalMs,
+      bankIds,
+      verifyUrl: url,
+    });
+  }
+  return orders;
+}
+
+/** The authority's confirmation case for orders policy issued. */
+const confirmationCase = (policy: PolicyConfig, why: string, orders: PlannedOrder[]): PlannedCase => ({
+  kind: 'confirm',
+  reason: `${why}: ${orders.length} order(s) issued`,
+  assignee: policy.confirmingAuthority,
+});
+
 /**
  * Which orders and cases a verdict leads to (pure: the caller resolves subscribers and the hosting platform).
  * - a negative-bank hit suppresses everything;
@@ -134,6 +189,7 @@ export function evaluateVerdict(
     policyVersion: policy.version,
     sha256: verdict.hashes.sha256,
     ...(classification === undefined ? {} : { classification }),
+    ...(verdict.subject === undefined ? {} : { subject: verdict.subject }),
   });
   const nothing = (outcome: PolicyDecision['outcome'], hits: Hit[]): PolicyDecision => ({
     outcome,
@@ -160,51 +216,62 @@ export function evaluateVerdict(
   }
 
   const bankIds = [...new Set(automatic.map((h) => h.bankId))].sort();
-  const renoticeIntervalMs = policy.renoticeIntervalHours * HOUR_MS;
-  const deadline = (rule: OrderRule) => new Date(context.now.getTime() + rule.deadlineHours * HOUR_MS);
-  const url = verdict.url ?? (verdict.subject?.type === 'url' ? verdict.subject.value : undefined);
-  const blockingSubject: OrderSubject = verdict.subject ?? {
-    type: 'content-hash',
-    value: verdict.hashes.sha256,
-  };
-  const orders: PlannedOrder[] = context.ispSubscribers.map((isp) => ({
-    kind: 'blocking',
-    subject: blockingSubject,
-    targetTenantId: isp,
-    legalBasis: policy.blocking.legalBasis,
-    deadlineAt: deadline(policy.blocking),
-    renoticeIntervalMs,
+  const orders = plannedOrders(
+    { sha256: verdict.hashes.sha256, url: verdict.url, subject: verdict.subject },
     bankIds,
-    verifyUrl: null,
-  }));
-  const platform = context.hostingPlatformTenantId ?? null;
-  if (platform !== null && url !== undefined && hostOf(url) !== null) {
-    orders.push({
-      kind: 'takedown',
-      subject: { type: 'url', value: url },
-      targetTenantId: platform,
-      legalBasis: policy.takedown.legalBasis,
-      deadlineAt: deadline(policy.takedown),
-      renoticeIntervalMs,
-      bankIds,
-      verifyUrl: url,
-    });
-  }
+    context,
+  );
   const categories = [
     ...new Set(automatic.map((h) => h.category).filter((c) => c !== undefined && c !== null)),
   ];
+  const banks = [...new Set(automatic.map((h) => h.bankName))].sort().join(', ');
   return {
     outcome: 'block',
     orders,
     cases: [
-      {
-        kind: 'confirm',
-        reason: `automatic match in bank(s) ${[...new Set(automatic.map((h) => h.bankName))].sort().join(', ')}${
-          categories.length > 0 ? ` (category ${categories.sort().join(', ')})` : ''
-        }: ${orders.length} order(s) issued`,
-        assignee: policy.confirmingAuthority,
-      },
+      confirmationCase(
+        policy,
+        `automatic match in bank(s) ${banks}${categories.length > 0 ? ` (category ${categories.sort().join(', ')})` : ''}`,
+        orders,
+      ),
     ],
     evidence: evidenceOf(automatic),
+  };
+}
+
+/** Content a person confirmed (a review or escalation case): what policy knew of it, and the category chosen. */
+export interface ConfirmedContent extends ContentRef {
+  /** The hits the case rests on (review banks; none for a classifier's case). */
+  hits: Hit[];
+  classification?: DecisionEvidence['classification'];
+  /** A, B or C. */
+  category: string;
+  /** Who confirmed, for the confirmation case's reason (e.g. `reviewer`). */
+  confirmedBy: string;
+}
+
+/**
+ * The orders content confirmed by a person leads to: the same orders an automatic match issues (a blocking
+ * request to every subscribed ISP, a takedown to the hosting platform), for the banks the case's hits came from,
+ * and the authority's confirmation case. Outcome `block`; the evidence keeps the hits, scores and category.
+ */
+export function evaluateConfirmedCase(content: ConfirmedContent, context: PolicyContext): PolicyDecision {
+  const { policy } = context;
+  const bankIds = [...new Set(content.hits.map((h) => h.bankId))].sort();
+  const orders = plannedOrders(content, bankIds, context);
+  return {
+    outcome: 'block',
+    orders,
+    cases: [
+      confirmationCase(policy, `${content.confirmedBy} confirmed category ${content.category}`, orders),
+    ],
+    evidence: {
+      hits: content.hits,
+      policyVersion: policy.version,
+      sha256: content.sha256,
+      ...(content.classification === undefined ? {} : { classification: content.classification }),
+      ...(content.subject === undefined ? {} : { subject: content.subject }),
+      confirmedCategory: content.category,
+    },
   };
 }

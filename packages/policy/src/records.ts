@@ -4,12 +4,43 @@ import type { PlannedCase, PlannedOrder, PolicyConfig, PolicyDecision } from './
 /** Who acted, in the audit log, when policy decided (the actioner applies it). */
 export const POLICY_ACTOR = { kind: 'policy', id: 'actioner' } as const;
 
+/** Whom an audit record names: policy, a signed-in person (by person id), or a machine credential (`user`). */
+export type AuditIntentActor = { kind: 'policy' | 'person' | 'user'; id: string };
+
+/**
+ * Who applies a decision: whom its audit records name (and in which role), the label order histories carry,
+ * and the orders' issuer: policy (automatic, awaiting an authority's confirmation) or an authority tenant that
+ * decided itself. Policy by default; a person's decision on a case names the person.
+ */
+export interface AppliedBy {
+  actor: AuditIntentActor;
+  role?: string;
+  /** The order's `actor` (its history names it). */
+  label: string;
+  issuer: { kind: 'policy' } | { kind: 'authority'; tenantId: string };
+}
+
+/** Policy applying its own decision (the actioner). */
+export const BY_POLICY: AppliedBy = {
+  actor: POLICY_ACTOR,
+  label: POLICY_ACTOR.id,
+  issuer: { kind: 'policy' },
+};
+
+/** The content a decision is about, as records and orders name it. */
+export interface DecidedContent {
+  submissionId: string;
+  hashes: { sha256: string };
+}
+
 /**
  * An audit record as the actioner asks for it: ids, digests and small evidence values, never media or personal
  * data (the audit store normalises and signs it; it is the store's `AuditEntry`).
  */
 export interface AuditIntent {
-  actor: { kind: 'policy'; id: string };
+  actor: AuditIntentActor;
+  /** The acting person's role (absent for policy). */
+  role?: string;
   action: string;
   tenantId: string;
   subject: { type: string; id: string };
@@ -25,7 +56,9 @@ export interface OrderToOpen {
   subjectValue: string;
   targetTenantId: string;
   legalBasis: string;
-  issuer: { kind: 'policy'; id: string; bankIds: string[] };
+  issuer: { kind: 'policy' | 'authority'; id: string; bankIds: string[] };
+  /** The authority tenant that issued the order itself (absent for policy's orders). */
+  issuerTenantId?: string;
   deadlineAt: Date;
   evidence: {
     submissionId: string;
@@ -40,6 +73,10 @@ export interface OrderToOpen {
   renoticeIntervalMs: number;
   verifyUrl: string | null;
 }
+
+/** The actor (and role) a record names. */
+const named = (by: AppliedBy): Pick<AuditIntent, 'actor' | 'role'> =>
+  by.role === undefined ? { actor: by.actor } : { actor: by.actor, role: by.role };
 
 /** The record of a verdict being recorded: its decision and the evidence it rests on. */
 export function verdictRecordedRecord(
@@ -70,13 +107,14 @@ export function verdictRecordedRecord(
   };
 }
 
-/** The order a planned order becomes, issued by policy at `at` for the verdict's submission. */
+/** The order a planned order becomes, issued at `at` for the content's submission (by policy unless `by` says). */
 export function orderToOpen(
   planned: PlannedOrder,
-  verdict: Verdict,
+  verdict: DecidedContent,
   decision: PolicyDecision,
   policy: Pick<PolicyConfig, 'version'>,
   at: Date,
+  by: AppliedBy = BY_POLICY,
 ): OrderToOpen {
   return {
     kind: planned.kind,
@@ -84,7 +122,12 @@ export function orderToOpen(
     subjectValue: planned.subject.value,
     targetTenantId: planned.targetTenantId,
     legalBasis: planned.legalBasis,
-    issuer: { kind: 'policy', id: policy.version, bankIds: planned.bankIds },
+    ...(by.issuer.kind === 'policy'
+      ? { issuer: { kind: 'policy', id: policy.version, bankIds: planned.bankIds } }
+      : {
+          issuer: { kind: 'authority', id: by.issuer.tenantId, bankIds: planned.bankIds },
+          issuerTenantId: by.issuer.tenantId,
+        }),
     deadlineAt: planned.deadlineAt,
     evidence: {
       submissionId: verdict.submissionId,
@@ -94,22 +137,23 @@ export function orderToOpen(
     },
     policyVersion: policy.version,
     submissionId: verdict.submissionId,
-    actor: POLICY_ACTOR.id,
+    actor: by.label,
     issuedAt: at,
     renoticeIntervalMs: planned.renoticeIntervalMs,
     verifyUrl: planned.verifyUrl,
   };
 }
 
-/** The record of an order policy issued (a replayed verdict folds into the open order and records nothing). */
+/** The record of an order issued for a decision (a replayed verdict folds into the open order and records nothing). */
 export function orderIssuedRecord(
   planned: PlannedOrder,
   orderId: string,
-  verdict: Verdict,
+  verdict: DecidedContent,
   policy: Pick<PolicyConfig, 'version'>,
+  by: AppliedBy = BY_POLICY,
 ): AuditIntent {
   return {
-    actor: POLICY_ACTOR,
+    ...named(by),
     action: 'order.issued',
     tenantId: planned.targetTenantId,
     subject: { type: 'order', id: orderId },
@@ -133,9 +177,10 @@ export function caseOpenedRecord(
   planned: PlannedCase,
   caseId: string,
   o: { tenantId: string; orderIds: string[]; policyVersion: string },
+  by: AppliedBy = BY_POLICY,
 ): AuditIntent {
   return {
-    actor: POLICY_ACTOR,
+    ...named(by),
     action: 'case.opened',
     tenantId: o.tenantId,
     subject: { type: 'case', id: caseId },

@@ -2,11 +2,10 @@ import { Codecs, type Verdict } from '@mod/contracts';
 import { toDatabaseError } from '@mod/db';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import {
-  caseOpenedRecord,
   evaluateVerdict,
-  hostOf,
-  orderIssuedRecord,
-  orderToOpen,
+  issuePlannedOrders,
+  openPlannedCases,
+  orderTargets,
   ordersFollow,
   verdictRecordedRecord,
   type PolicyConfig,
@@ -35,44 +34,11 @@ export interface ActionStepDeps {
   maxBatch?: number;
 }
 
-/**
- * Opens the cases policy planned for a submission (a replay finds them open and adds nothing) and audits each
- * one, inside the caller's transaction.
- */
-export async function openPlannedCases(
-  tx: Pick<ActionTx, 'openCase' | 'audit'>,
-  o: {
-    cases: PolicyDecision['cases'];
-    evidence: PolicyDecision['evidence'];
-    submissionId: string;
-    tenantId: string;
-    orderIds: string[];
-    policyVersion: string;
-    at: Date;
-  },
-): Promise<void> {
-  for (const planned of o.cases) {
-    const opened = await tx.openCase({
-      kind: planned.kind,
-      submissionId: o.submissionId,
-      orderIds: o.orderIds,
-      reason: planned.reason,
-      evidence: o.evidence,
-      policyVersion: o.policyVersion,
-      createdAt: o.at,
-    });
-    if (opened.created) await tx.audit(caseOpenedRecord(planned, opened.id, o));
-  }
-}
-
 /** Policy's decision on a verdict, with the targets it needs (subscribed ISPs, the hosting platform) looked up. */
 async function decideVerdict(tx: ActionTx, verdict: Verdict, policy: PolicyConfig, at: Date) {
-  const actionable = ordersFollow(verdict.hits);
-  const host = hostOf(verdict.url ?? (verdict.subject?.type === 'url' ? verdict.subject.value : null));
   return evaluateVerdict(verdict, {
     policy,
-    ispSubscribers: actionable ? await tx.blockingSubscribers() : [],
-    hostingPlatformTenantId: actionable && host !== null ? await tx.platformForHost(host) : null,
+    ...(await orderTargets(tx, verdict, ordersFollow(verdict.hits))),
     now: at,
   });
 }
@@ -105,16 +71,7 @@ async function actOn(tx: ActionTx, claimed: Verdict, policy: PolicyConfig, at: D
   });
   const decision = await decideVerdict(tx, verdict, policy, at);
   await tx.audit(verdictRecordedRecord(verdict, decision, policy));
-  const orderIds: string[] = [];
-  const issued: PlannedOrder['kind'][] = [];
-  for (const planned of decision.orders) {
-    const opened = await tx.openOrder(orderToOpen(planned, verdict, decision, policy, at));
-    orderIds.push(opened.id);
-    if (!opened.created) continue;
-    issued.push(planned.kind);
-    await tx.announceOrder(opened.id, at);
-    await tx.audit(orderIssuedRecord(planned, opened.id, verdict, policy));
-  }
+  const { orderIds, issued } = await issuePlannedOrders(tx, { decision, content: verdict, policy, at });
   await openPlannedCases(tx, {
     cases: decision.cases,
     evidence: decision.evidence,

@@ -1,10 +1,14 @@
 import { Codecs, ModError } from '@mod/contracts';
 import { toDatabaseError } from '@mod/db';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
-import { classificationRecordedRecord, evaluateVerdict, type PolicyConfig } from '@mod/policy';
+import {
+  classificationRecordedRecord,
+  evaluateVerdict,
+  openPlannedCases,
+  type PolicyConfig,
+} from '@mod/policy';
 import type { Counter, Logger } from '@mod/telemetry';
 import type { ActionStore } from './action-store.js';
-import { openPlannedCases } from './action-step.js';
 import { systemClock, type Clock } from './clock.js';
 
 /** Why the actioner refuses a classification: each code dead-letters it. */
