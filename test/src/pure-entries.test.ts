@@ -21,6 +21,7 @@ const PURE = [
   'audit',
   'config',
   'review',
+  'vault',
 ] as const;
 
 /** Modules that do I/O or start threads (with or without the `node:` prefix). */
