@@ -12,6 +12,16 @@ export {
   type EncodedRecord,
 } from './record.js';
 export {
+  toAuditDraft,
+  normaliseId,
+  normaliseAction,
+  normaliseReason,
+  toJsonValue,
+  type AuditEntry,
+  type EvidenceDocument,
+  type NormalisedEntry,
+} from './entry.js';
+export {
   HASH_BYTES,
   EMPTY_ROOT,
   hashLeaf,

@@ -7,15 +7,14 @@ import {
   decodeRecord,
   encodeRecord,
   peakIds,
+  toAuditDraft,
   toHex,
 } from '@mod/audit';
-import type { AuditRecord } from '@mod/audit';
-import { toAuditDraft } from './audit-normalise.js';
-import type { AuditEntry } from './audit-normalise.js';
+import type { AuditEntry, AuditRecord } from '@mod/audit';
 import { createPgMerkleStore, nextPeaks } from './audit-store.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
 
-export type { AuditEntry } from './audit-normalise.js';
+export type { AuditEntry } from '@mod/audit';
 
 /** A record as the log holds it: the strict `@mod/audit` record, its canonical text and leaf hash. */
 export interface StoredAuditRecord extends AuditRecord {

@@ -1,14 +1,5 @@
 /** `@mod/db/audit`: The tamper-evident audit log: append, proofs, signed tree heads, scoped reads, export bundles and verification. */
 export * from '../audit.js';
-export {
-  toAuditDraft,
-  normaliseId,
-  normaliseAction,
-  normaliseReason,
-  toJsonValue,
-  type EvidenceDocument,
-  type NormalisedEntry,
-} from '../audit-normalise.js';
 export { createPgMerkleStore, nextPeaks } from '../audit-store.js';
 export { MerkleNodeCache } from '../audit-node-cache.js';
 export { AuditLogError, AuditLogErrorCode } from '../audit-errors.js';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildRecord, canonicalJson } from '@mod/audit';
-import { normaliseAction, normaliseId, normaliseReason, toAuditDraft } from './audit-normalise.js';
+import { canonicalJson } from './canonical.js';
+import { normaliseAction, normaliseId, normaliseReason, toAuditDraft } from './entry.js';
+import { buildRecord } from './record.js';
 
 const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 

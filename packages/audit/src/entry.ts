@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { RECORD_LIMITS, canonicalJson } from '@mod/audit';
-import type { AuditRecordDraft } from '@mod/audit';
+import { canonicalJson } from './canonical.js';
+import { RECORD_LIMITS, type AuditRecordDraft } from './record.js';
 
 /**
- * What callers hand to `appendAudit`: ids, digests and small evidence values (never personal data or media).
- * Looser than the strict `@mod/audit` record: `toAuditDraft` normalises it deterministically.
+ * What callers hand to an audit log (`appendAudit` of `@mod/db/audit`): ids, digests and small evidence values
+ * (never personal data or media). Looser than the strict record (`record.ts`): `toAuditDraft` normalises it
+ * deterministically, so every store turns the same entry into the same record.
  */
 export interface AuditEntry {
   actor: { kind: 'user' | 'person' | 'service' | 'policy'; id: string };
