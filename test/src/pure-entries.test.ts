@@ -22,6 +22,7 @@ const PURE = [
   'config',
   'review',
   'vault',
+  'people',
 ] as const;
 
 /** Modules that do I/O or start threads (with or without the `node:` prefix). */

@@ -1,0 +1,127 @@
+import { clientAddressKey, lockoutDecision, type FailureTally, type LockoutPolicy } from './lockout.js';
+import { normaliseLogin } from './names.js';
+import { verifyPassword } from './password.js';
+import { openSecret, type SecretKey } from './secret-box.js';
+import { verifyTotp } from './totp.js';
+
+/**
+ * What a session may do. A first sign-in with a one-time password gets a `password` session (it may only set a
+ * new password); then `totp` (it may only enrol a second factor); only a `full` session reaches the API.
+ */
+export const SessionStages = ['password', 'totp', 'full'] as const;
+export type SessionStage = (typeof SessionStages)[number];
+
+/** A person as sign-in needs it. */
+export interface SignInAccount {
+  personId: string;
+  tenantId: string;
+  login: string;
+  passwordHash: string;
+  /** The password is a one-time password an admin issued: it must be replaced before anything else. */
+  mustChangePassword: boolean;
+  /** When that one-time password stops working (ms since the epoch); null for a password the person chose. */
+  passwordExpiresAtMs: number | null;
+  /** The TOTP secret sealed under the people secret key for this person; null until enrolled. */
+  totpSecretSealed: Uint8Array | null;
+  /** The last TOTP step accepted (replays at or below it are refused); null before the first. */
+  totpLastStep: number | null;
+  /** The person is disabled (on leave, departed) or its tenant is switched off. */
+  disabled: boolean;
+}
+
+/** Why a sign-in failed (recorded and audited; the caller is told only that it failed). */
+export type SignInFailure =
+  | 'unknown-login'
+  | 'wrong-password'
+  | 'password-expired'
+  | 'code-missing'
+  | 'wrong-code'
+  | 'replayed-code';
+
+/** What sign-in reads and writes: small enough for an in-memory double (tests) and one for PostgreSQL. */
+export interface SignInStore {
+  findAccount(login: string): Promise<SignInAccount | null>;
+  /** Failures after `sinceMs` (exclusive): of this login from this address key, and from this address key. */
+  recentFailures(
+    login: string,
+    addressKey: string,
+    sinceMs: number,
+  ): Promise<{
+    loginAndAddress: FailureTally;
+    address: FailureTally;
+  }>;
+  recordFailure(f: { login: string; addressKey: string; reason: SignInFailure; atMs: number }): Promise<void>;
+  /**
+   * Records `step` as the person's last accepted TOTP step if it is above the one recorded, atomically (a
+   * compare-and-set); false when another sign-in took this step or a later one first.
+   */
+  acceptTotpStep(personId: string, step: number): Promise<boolean>;
+}
+
+export interface SignInDeps {
+  store: SignInStore;
+  /** Opens the TOTP secrets (`MOD_PEOPLE_SECRET_KEY`). */
+  secretKey: SecretKey;
+  policy: LockoutPolicy;
+  nowMs: number;
+  /**
+   * A hash of no one's password, verified when the login is unknown, so an unknown login takes as long as a
+   * wrong password (the answer time does not tell which logins exist). Same parameters as real hashes.
+   */
+  decoyHash: string;
+}
+
+export type SignInOutcome =
+  | { ok: true; account: SignInAccount; stage: SessionStage }
+  | { ok: false; refusal: 'throttled'; scope: 'login-and-address' | 'address'; retryAfterMs: number }
+  | { ok: false; refusal: 'invalid'; reason: SignInFailure; account: SignInAccount | null }
+  | { ok: false; refusal: 'disabled'; account: SignInAccount };
+
+/**
+ * Signs a person in with login, password and (once enrolled) a TOTP code, from a client address:
+ * 1. refused at once while the (login, address) pair or the address is locked out (`lockoutDecision`);
+ * 2. the password is verified (a decoy hash for an unknown login); an expired one-time password fails;
+ * 3. a one-time password leads to a `password` session, a chosen password without a second factor to a `totp`
+ *    session; otherwise the code must match a step above the last accepted one, and that step is taken
+ *    atomically (replays and races fail);
+ * 4. a disabled person (or tenant) is refused only after both factors passed, so that refusal tells a guesser
+ *    nothing; it is not counted as a failure.
+ * Every other failure is recorded against the login and the address.
+ */
+export async function signIn(
+  input: { login: string; password: string; code?: string; clientAddress: string },
+  deps: SignInDeps,
+): Promise<SignInOutcome> {
+  const login = normaliseLogin(input.login);
+  const addressKey = clientAddressKey(input.clientAddress);
+  const { store, nowMs } = deps;
+  const tally = await store.recentFailures(login, addressKey, nowMs - deps.policy.windowMs);
+  const lock = lockoutDecision(tally, deps.policy, nowMs);
+  if (lock.locked)
+    return { ok: false, refusal: 'throttled', scope: lock.scope, retryAfterMs: lock.retryAfterMs };
+
+  const fail = async (reason: SignInFailure, account: SignInAccount | null): Promise<SignInOutcome> => {
+    await store.recordFailure({ login, addressKey, reason, atMs: nowMs });
+    return { ok: false, refusal: 'invalid', reason, account };
+  };
+  const account = await store.findAccount(login);
+  const passwordOk = await verifyPassword(input.password, account?.passwordHash ?? deps.decoyHash);
+  if (account === null) return fail('unknown-login', null);
+  if (!passwordOk) return fail('wrong-password', account);
+  if (account.passwordExpiresAtMs !== null && account.passwordExpiresAtMs <= nowMs)
+    return fail('password-expired', account);
+
+  let stage: SessionStage = 'full';
+  if (account.mustChangePassword) stage = 'password';
+  else if (account.totpSecretSealed === null) stage = 'totp';
+  else {
+    if (input.code === undefined || input.code.trim() === '') return fail('code-missing', account);
+    const secret = openSecret(deps.secretKey, account.totpSecretSealed, account.personId);
+    const check = verifyTotp({ secret, code: input.code, nowMs, lastAcceptedStep: account.totpLastStep });
+    if (!check.ok) return fail(check.reason === 'replayed' ? 'replayed-code' : 'wrong-code', account);
+    if (account.disabled) return { ok: false, refusal: 'disabled', account };
+    if (!(await store.acceptTotpStep(account.personId, check.step))) return fail('replayed-code', account);
+  }
+  if (account.disabled) return { ok: false, refusal: 'disabled', account };
+  return { ok: true, account, stage };
+}
