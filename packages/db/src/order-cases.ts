@@ -83,12 +83,13 @@ export interface CaseInput {
 /**
  * Opens a case for people (an authority confirms an automatic decision; a reviewer looks at a classifier
  * signal). One per (submission, kind): a replay folds into the existing case. Returns its id and whether new.
+ * The case belongs to its submission's tenant (`@mod/db/cases` scopes and filters queues by it).
  */
 export async function openCase(db: Queryable, c: CaseInput): Promise<{ id: string; created: boolean }> {
   const id = randomUUID();
   const { rows } = await db.query<{ id: string; created: boolean }>(
     `/* actioner:open-case */ insert into cases (id, kind, submission_id, order_ids, reason, evidence, policy_version,
-       created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)
+       created_at, tenant_id) values ($1, $2, $3, $4, $5, $6, $7, $8, (select tenant_id from submissions where id = $3))
      on conflict (submission_id, kind) where submission_id is not null
      do update set order_ids = (select array_agg(distinct x) from unnest(cases.order_ids || excluded.order_ids) x)
      returning id, (xmax = 0) as created`,

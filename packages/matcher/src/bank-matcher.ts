@@ -1,7 +1,8 @@
 import { parseHexWordsInto } from './bits.js';
 import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
 import { ExactHashSet } from './exact-set.js';
-import { HammingIndex, SearchHits } from './hamming-index.js';
+import { HammingIndex } from './hamming-index.js';
+import { SearchHits } from './search-hits.js';
 import { StreamReader, StreamWriter, bytesSource, collectingSink } from './snapshot-stream.js';
 import type { SnapshotSink, SnapshotSource } from './snapshot-stream.js';
 

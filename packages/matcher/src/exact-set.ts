@@ -2,9 +2,9 @@ import { parseHexWordsInto, wordsToHex } from './bits.js';
 import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
 import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-bytes.js';
 import type { StreamReader, StreamWriter } from './snapshot-stream.js';
+import { MAX_SLOTS, SlotAllocator, grownCopy, nextCapacity } from './slot-allocator.js';
 
 const EMPTY = -1;
-const MAX_CAPACITY = 2 ** 31 - 1;
 const SNAPSHOT_MAGIC = 'MODEXSET';
 const SNAPSHOT_VERSION = 1;
 /** Streamed form (`writeTo` / `readFrom`): the whole state, so slots keep their numbers and loading is reads only. */
@@ -33,12 +33,7 @@ export class ExactHashSet {
   private next: Int32Array;
   private heads: Int32Array;
   private headBits: number;
-  private live: Uint8Array;
-  private freeSlots: Int32Array = new Int32Array(16);
-  private freeCount = 0;
-  private capacity: number;
-  private highWater = 0;
-  private liveCount = 0;
+  private slots: SlotAllocator;
   private readonly q: Uint32Array;
 
   constructor(options: ExactHashSetOptions) {
@@ -47,46 +42,43 @@ export class ExactHashSet {
       throw new MatcherError(MatcherErrorCode.BadArgument, `digestBytes must be 16, 20 or 32`);
     }
     const capacity = options.capacity ?? 1024;
-    if (!Number.isInteger(capacity) || capacity < 0 || capacity > MAX_CAPACITY) {
+    if (!Number.isInteger(capacity) || capacity < 0 || capacity > MAX_SLOTS) {
       throw new MatcherError(MatcherErrorCode.BadArgument, `capacity must be an integer in 0..2^31-1`);
     }
     this.digestBytes = bytes;
     this.words = bytes / 4;
     this.q = new Uint32Array(this.words);
-    this.capacity = Math.max(16, capacity);
-    this.values = new Uint32Array(this.capacity * this.words);
-    this.next = new Int32Array(this.capacity);
-    this.live = new Uint8Array(this.capacity);
-    this.headBits = Math.max(4, Math.ceil(Math.log2(this.capacity)));
+    const slots = Math.max(16, capacity);
+    this.values = new Uint32Array(slots * this.words);
+    this.next = new Int32Array(slots);
+    this.slots = new SlotAllocator(slots);
+    this.headBits = Math.max(4, Math.ceil(Math.log2(slots)));
     this.heads = new Int32Array(2 ** this.headBits).fill(EMPTY);
   }
 
   /** Number of live entries. */
   get size(): number {
-    return this.liveCount;
+    return this.slots.liveCount;
   }
 
   /** One past the highest slot ever used (slots are below it; some may be free). */
   get slotLimit(): number {
-    return this.highWater;
+    return this.slots.highWater;
   }
 
   has(slot: number): boolean {
-    return Number.isInteger(slot) && slot >= 0 && slot < this.highWater && this.live[slot] === 1;
+    return this.slots.has(slot);
   }
 
   /** Lowercase hex of the digest in `slot`. */
   get(slot: number): string {
-    if (!this.has(slot)) throw new MatcherError(MatcherErrorCode.UnknownSlot, `slot ${slot} is not live`);
+    this.slots.requireLive(slot);
     return wordsToHex(this.values, this.words, slot * this.words);
   }
 
   /** Live slots in ascending order (the order `serialize` writes). */
   liveSlots(): Int32Array {
-    const out = new Int32Array(this.liveCount);
-    let n = 0;
-    for (let s = 0; s < this.highWater; s++) if (this.live[s] === 1) out[n++] = s;
-    return out;
+    return this.slots.liveSlots();
   }
 
   /** Adds a hex digest (either case); returns its slot. */
@@ -97,26 +89,23 @@ export class ExactHashSet {
 
   /** Adds the digest words at `words[offset..)`; returns its slot. */
   addWords(words: Uint32Array, offset = 0): number {
-    let slot: number;
-    if (this.freeCount > 0) slot = this.freeSlots[--this.freeCount] ?? 0;
-    else {
-      if (this.highWater === this.capacity) this.grow();
-      slot = this.highWater++;
+    let slot = this.slots.take();
+    if (slot < 0) {
+      this.grow();
+      slot = this.slots.take();
     }
     const W = this.words;
     for (let w = 0; w < W; w++) this.values[slot * W + w] = words[offset + w] ?? 0;
-    this.live[slot] = 1;
-    this.liveCount++;
     const b = this.bucket(slot * W, this.values);
     this.next[slot] = this.heads[b] ?? EMPTY;
     this.heads[b] = slot;
-    if (this.liveCount > 2 ** this.headBits) this.rehash(this.headBits + 1);
+    if (this.slots.liveCount > 2 ** this.headBits) this.rehash(this.headBits + 1);
     return slot;
   }
 
   /** Removes `slot`; false if it was not live. */
   remove(slot: number): boolean {
-    if (!this.has(slot)) return false;
+    if (!this.slots.has(slot)) return false;
     const W = this.words;
     const b = this.bucket(slot * W, this.values);
     let cur = this.heads[b] ?? EMPTY;
@@ -131,15 +120,8 @@ export class ExactHashSet {
         cur = nx;
       }
     }
-    this.live[slot] = 0;
     this.values.fill(0, slot * W, slot * W + W);
-    this.liveCount--;
-    if (this.freeCount === this.freeSlots.length) {
-      const g = new Int32Array(this.freeSlots.length * 2);
-      g.set(this.freeSlots);
-      this.freeSlots = g;
-    }
-    this.freeSlots[this.freeCount++] = slot;
+    this.slots.release(slot);
     return true;
   }
 
@@ -207,14 +189,14 @@ export class ExactHashSet {
   async writeTo(w: StreamWriter): Promise<void> {
     await w.begin(STREAM_MAGIC, STREAM_VERSION);
     w.u32(this.digestBytes);
-    w.u64(this.highWater);
-    w.u64(this.liveCount);
+    const highWater = this.slots.highWater;
+    w.u64(highWater);
+    w.u64(this.slots.liveCount);
     w.u32(this.headBits);
     await w.array(this.heads);
-    await w.array(this.values.subarray(0, this.highWater * this.words));
-    await w.array(this.next.subarray(0, this.highWater));
-    await w.array(this.live.subarray(0, this.highWater));
-    await w.array(this.freeSlots.subarray(0, this.freeCount));
+    await w.array(this.values.subarray(0, highWater * this.words));
+    await w.array(this.next.subarray(0, highWater));
+    await this.slots.writeTo(w);
   }
 
   /** Restores what `writeTo` wrote (same slots). The caller checks the stream's CRC (`StreamReader.end`). */
@@ -226,26 +208,19 @@ export class ExactHashSet {
     const highWater = await r.u64();
     const liveCount = await r.u64();
     const headBits = await r.u32();
-    if (highWater > MAX_CAPACITY || liveCount > highWater || headBits < 4 || headBits > 31) {
+    if (highWater > MAX_SLOTS || liveCount > highWater || headBits < 4 || headBits > 31) {
       r.corrupt('has invalid counts');
     }
     const set = new ExactHashSet({ digestBytes, capacity: 0 });
     const W = set.words;
-    set.capacity = Math.max(16, highWater);
-    set.highWater = highWater;
-    set.liveCount = liveCount;
+    const capacity = Math.max(16, highWater);
     set.headBits = headBits;
     set.heads = await r.array((n) => new Int32Array(n), { expected: 2 ** headBits });
-    set.values = new Uint32Array(set.capacity * W);
+    set.values = new Uint32Array(capacity * W);
     await r.array((n) => new Uint32Array(n), { expected: highWater * W, into: set.values });
-    set.next = new Int32Array(set.capacity);
+    set.next = new Int32Array(capacity);
     await r.array((n) => new Int32Array(n), { expected: highWater, into: set.next });
-    set.live = new Uint8Array(set.capacity);
-    await r.array((n) => new Uint8Array(n), { expected: highWater, into: set.live });
-    const free = await r.array((n) => new Int32Array(n), { expected: highWater - liveCount });
-    set.freeSlots = new Int32Array(Math.max(16, free.length));
-    set.freeSlots.set(free);
-    set.freeCount = free.length;
+    set.slots = await SlotAllocator.readFrom(r, { highWater, liveCount, capacity });
     // Links and heads are followed by lookups: each must name a slot below the high-water mark (or be empty).
     for (const links of [set.heads, set.next.subarray(0, highWater)]) {
       for (let i = 0; i < links.length; i++) {
@@ -277,25 +252,19 @@ export class ExactHashSet {
   }
 
   private grow(): void {
-    const cap = Math.min(MAX_CAPACITY, Math.ceil(this.capacity * 1.5) + 16);
-    if (cap <= this.capacity) throw new MatcherError(MatcherErrorCode.CapacityExceeded, 'exact set is full');
-    const values = new Uint32Array(cap * this.words);
-    values.set(this.values);
-    this.values = values;
-    const next = new Int32Array(cap);
-    next.set(this.next);
-    this.next = next;
-    const live = new Uint8Array(cap);
-    live.set(this.live);
-    this.live = live;
-    this.capacity = cap;
+    const cap = nextCapacity(this.slots.capacity, 'exact set is full');
+    this.values = grownCopy(this.values, cap * this.words);
+    this.next = grownCopy(this.next, cap);
+    this.slots.grow(cap);
   }
 
   private rehash(bits: number): void {
     this.headBits = bits;
     this.heads = new Int32Array(2 ** bits).fill(EMPTY);
-    for (let s = 0; s < this.highWater; s++) {
-      if (this.live[s] !== 1) continue;
+    const live = this.slots.live;
+    const end = this.slots.highWater;
+    for (let s = 0; s < end; s++) {
+      if (live[s] !== 1) continue;
       const b = this.bucket(s * this.words, this.values);
       this.next[s] = this.heads[b] ?? EMPTY;
       this.heads[b] = s;

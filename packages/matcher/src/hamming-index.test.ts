@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hammingDistanceHex } from './bits.js';
 import { MatcherError, MatcherErrorCode } from './errors.js';
-import { HammingIndex, SearchHits } from './hamming-index.js';
+import { HammingIndex } from './hamming-index.js';
+import { SearchHits } from './search-hits.js';
 import { StreamReader, StreamWriter, bytesSource } from './snapshot-stream.js';
 
 /** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */

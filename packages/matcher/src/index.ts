@@ -1,6 +1,8 @@
 export { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
 export { popcount32, hexToWords, wordsToHex, isHex, parseHexWordsInto, hammingDistanceHex } from './bits.js';
-export { HammingIndex, SearchHits, type HammingIndexOptions } from './hamming-index.js';
+export { HammingIndex } from './hamming-index.js';
+export { SearchHits } from './search-hits.js';
+export type { HammingIndexOptions } from './hamming-layout.js';
 export { ExactHashSet, type ExactHashSetOptions } from './exact-set.js';
 export { StreamReader, StreamWriter, type SnapshotSink, type SnapshotSource } from './snapshot-stream.js';
 export {
