@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertTenant } from './tenants.js';
+import { insertSubmission } from './submissions.js';
+import { openCase } from './order-cases.js';
+import { insertBank } from './banks.js';
+import {
+  claimReviewCase,
+  closeReviewCase,
+  getReviewCase,
+  listReviewQueue,
+  openEscalation,
+  releaseReviewCase,
+  reviewQueueStats,
+  type CaseQueueQuery,
+} from './review-cases.js';
+import { decideBankProposal, getBankProposal, insertBankProposal } from './bank-proposals.js';
+import { countReveal, getReviewSettings, revealsOn, saveReviewSettings } from './review-settings.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+
+let db: TestDatabase;
+const t0 = new Date('2026-03-01T00:00:00Z');
+const minutes = (n: number) => new Date(t0.getTime() + n * 60_000);
+const all = { scope: { all: true as const }, reviewDeadlineHours: 24 };
+
+async function reviewCase(tenantId: string, createdAt: Date, evidence: unknown = {}, reason = 'suspected') {
+  const submissionId = randomUUID();
+  await insertSubmission(db.pool, {
+    id: submissionId,
+    tenantId,
+    source: 'api',
+    sha256: 'a'.repeat(64),
+    bytes: 1,
+  });
+  const { id } = await openCase(db.pool, {
+    kind: 'review',
+    submissionId,
+    orderIds: [],
+    reason,
+    evidence,
+    policyVersion: 'p1',
+    createdAt,
+  });
+  return id;
+}
+
+beforeAll(async () => {
+  db = await createTestSchema();
+  for (const id of ['plat-a', 'plat-b'])
+    await upsertTenant(db.pool, { id, kind: 'platform', name: id, subscribedToBlocking: false });
+  for (const id of ['mic', 'other-authority'])
+    await upsertTenant(db.pool, { id, kind: 'authority', name: id, subscribedToBlocking: false });
+});
+afterAll(async () => db?.drop());
+
+describe('claims', () => {
+  it('lets exactly one of two people racing for a case win, the winner renew, and another take over once expired', async () => {
+    const id = await reviewCase('plat-a', t0);
+    const claim = (who: string, at: Date) =>
+      claimReviewCase(db.pool, id, {
+        claimedBy: who,
+        claimedAt: at,
+        claimExpiresAt: new Date(at.getTime() + 60_000),
+      });
+    const results = await Promise.all([claim('p-ana', t0), claim('p-bao', t0)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results[0] ? 'p-ana' : 'p-bao';
+    const loser = winner === 'p-ana' ? 'p-bao' : 'p-ana';
+    expect(await claim(winner, minutes(0.5))).toBe(true);
+    expect(await claim(loser, minutes(1))).toBe(false);
+    expect(await claim(loser, minutes(1.5))).toBe(true);
+    expect((await getReviewCase(db.pool, id, all))?.claimedBy).toBe(loser);
+  });
+
+  it('releases only the holder’s live claim', async () => {
+    const id = await reviewCase('plat-a', t0);
+    await claimReviewCase(db.pool, id, { claimedBy: 'p-ana', claimedAt: t0, claimExpiresAt: minutes(30) });
+    expect(await releaseReviewCase(db.pool, id, 'p-bao', minutes(1))).toBe(false);
+    expect(await releaseReviewCase(db.pool, id, 'p-ana', minutes(31))).toBe(false);
+    expect(await releaseReviewCase(db.pool, id, 'p-ana', minutes(1))).toBe(true);
+    expect(await getReviewCase(db.pool, id, all)).toMatchObject({ claimedBy: null, claimExpiresAt: null });
+  });
+});
+
+describe('closing', () => {
+  it('closes only with the decider’s live claim, once, and keeps the decision, reason and person', async () => {
+    const id = await reviewCase('plat-a', t0);
+    await claimReviewCase(db.pool, id, { claimedBy: 'p-ana', claimedAt: t0, claimExpiresAt: minutes(30) });
+    const orderId = randomUUID();
+    const closing = {
+      decision: 'confirm' as const,
+      category: 'B' as const,
+      reason: 'abusive',
+      decidedBy: 'p-ana',
+      decidedAt: minutes(5),
+      closedBy: 'reviewer:hotline:p-ana',
+      orderIds: [orderId],
+    };
+    expect(await closeReviewCase(db.pool, id, { ...closing, decidedBy: 'p-bao' })).toBe(false);
+    expect(await closeReviewCase(db.pool, id, { ...closing, decidedAt: minutes(31) })).toBe(false);
+    expect(await closeReviewCase(db.pool, id, closing)).toBe(true);
+    expect(await closeReviewCase(db.pool, id, closing)).toBe(false);
+    expect(await getReviewCase(db.pool, id, all)).toMatchObject({
+      status: 'closed',
+      decision: 'confirm',
+      category: 'B',
+      decisionReason: 'abusive',
+      decidedBy: 'p-ana',
+      orderIds: [orderId],
+      tenantId: 'plat-a',
+    });
+  });
+
+  it('refuses a confirmation without a category (the table keeps decisions whole)', async () => {
+    const id = await reviewCase('plat-a', t0);
+    await claimReviewCase(db.pool, id, { claimedBy: 'p-ana', claimedAt: t0, claimExpiresAt: minutes(30) });
+    await expect(
+      closeReviewCase(db.pool, id, {
+        decision: 'confirm',
+        category: null,
+        reason: 'x',
+        decidedBy: 'p-ana',
+        decidedAt: minutes(1),
+        closedBy: 'x',
+        orderIds: [],
+      }),
+    ).rejects.toMatchObject({ code: '23514' });
+  });
+});
+
+describe('escalations and scope', () => {
+  it('opens one escalation per content, addressed to an authority, which other authorities do not reach', async () => {
+    const id = await reviewCase('plat-b', t0);
+    const from = (await getReviewCase(db.pool, id, all))!;
+    const e = {
+      from,
+      reason: 'unsure',
+      authorityTenantId: 'mic',
+      dueAt: minutes(600),
+      createdAt: minutes(2),
+    };
+    const first = await openEscalation(db.pool, e);
+    expect(first.created).toBe(true);
+    expect(await openEscalation(db.pool, e)).toEqual({ id: first.id, created: false });
+    const mine = { scope: { all: false as const, authorityTenantId: 'mic' }, reviewDeadlineHours: 24 };
+    const theirs = {
+      scope: { all: false as const, authorityTenantId: 'other-authority' },
+      reviewDeadlineHours: 24,
+    };
+    expect(await getReviewCase(db.pool, first.id, mine)).toMatchObject({
+      kind: 'escalation',
+      escalatedFrom: id,
+      tenantId: 'plat-b',
+      dueAt: minutes(600),
+    });
+    expect(await getReviewCase(db.pool, first.id, theirs)).toBeNull();
+    expect(await getReviewCase(db.pool, id, mine)).toBeNull();
+  });
+});
+
+describe('the queue', () => {
+  let q: Omit<CaseQueueQuery, 'limit'>;
+  const ids: string[] = [];
+  beforeAll(async () => {
+    // A tenant of its own keeps this queue apart from the cases of the tests above.
+    await upsertTenant(db.pool, { id: 'plat-q', kind: 'platform', name: 'q', subscribedToBlocking: false });
+    const score = (s: number) => ({ classification: { riskScore: s }, hits: [] });
+    ids.push(await reviewCase('plat-q', minutes(0), score(0.9), 'classifier risk 0.90 asks for review'));
+    ids.push(await reviewCase('plat-q', minutes(10), score(0.75), 'classifier risk 0.75 asks for review'));
+    ids.push(
+      await reviewCase(
+        'plat-q',
+        minutes(20),
+        { hits: [{ category: 'A' }] },
+        'hit in review bank(s) suspected',
+      ),
+    );
+    q = { ...all, kinds: ['review'], status: 'open', now: minutes(60), tenantId: 'plat-q' };
+  });
+
+  it('lists oldest first and pages by cursor', async () => {
+    const page1 = await listReviewQueue(db.pool, { ...q, limit: 2 });
+    expect(page1.map((c) => c.id)).toEqual(ids.slice(0, 2));
+    const last = page1[1]!;
+    const page2 = await listReviewQueue(db.pool, {
+      ...q,
+      limit: 2,
+      after: { createdAt: last.createdAt, id: last.id },
+    });
+    expect(page2.map((c) => c.id)).toEqual(ids.slice(2));
+  });
+
+  it('filters by score, age, reason and category', async () => {
+    const list = async (f: Partial<CaseQueueQuery>) =>
+      (await listReviewQueue(db.pool, { ...q, limit: 10, ...f })).map((c) => ids.indexOf(c.id));
+    expect(await list({ minScore: 0.8 })).toEqual([0]);
+    expect(await list({ maxScore: 0.8 })).toEqual([1]);
+    expect(await list({ minAgeMinutes: 45 })).toEqual([0, 1]);
+    expect(await list({ maxAgeMinutes: 45 })).toEqual([2]);
+    expect(await list({ reason: 'REVIEW BANK' })).toEqual([2]);
+    expect(await list({ category: 'A' })).toEqual([2]);
+    expect(await list({ category: 'B' })).toEqual([]);
+    expect(await list({ tenantId: 'plat-a' })).not.toContain(0);
+  });
+
+  it('tells waiting from claimed cases', async () => {
+    await claimReviewCase(db.pool, ids[1]!, {
+      claimedBy: 'p-ana',
+      claimedAt: minutes(59),
+      claimExpiresAt: minutes(90),
+    });
+    const list = async (status: CaseQueueQuery['status']) =>
+      (await listReviewQueue(db.pool, { ...q, status, limit: 10 })).map((c) => ids.indexOf(c.id));
+    expect(await list('waiting')).toEqual([0, 2]);
+    expect(await list('claimed')).toEqual([1]);
+    expect(await list('decided')).toEqual([]);
+  });
+
+  it('counts open cases, the oldest and the overdue per kind', async () => {
+    const stats = await reviewQueueStats(db.pool, minutes(24 * 60 + 5), 24);
+    const review = stats.find((s) => s.kind === 'review')!;
+    expect(review.open).toBeGreaterThanOrEqual(3);
+    expect(review.oldestOpenAt).toEqual(t0);
+    expect(review.overdue).toBeGreaterThanOrEqual(1);
+    expect(stats.map((s) => s.kind)).toEqual(['confirm', 'escalation', 'review']);
+  });
+});
+
+describe('bank proposals', () => {
+  it('keeps one proposal per case and bank, and refuses the proposer deciding it, in the table too', async () => {
+    const caseId = await reviewCase('plat-a', t0);
+    const { bank } = await insertBank(db.pool, {
+      name: `negatives-${randomUUID()}`,
+      source: 'test',
+      signalTypes: ['sha256'],
+      negative: true,
+      actionPolicy: 'review',
+    });
+    const p = {
+      caseId,
+      bankId: bank.id,
+      tenantId: 'plat-a',
+      entries: [{ signal: 'sha256' as const, value: 'a'.repeat(64), category: null }],
+      note: null,
+      proposedBy: 'p-ana',
+      proposedAt: t0,
+    };
+    const first = await insertBankProposal(db.pool, p);
+    expect(await insertBankProposal(db.pool, p)).toEqual({ id: first.id, created: false });
+    const verdict = { status: 'approved' as const, decidedAt: minutes(1), reason: null, entryIds: ['5'] };
+    expect(await decideBankProposal(db.pool, first.id, { ...verdict, decidedBy: 'p-ana' })).toBe(false);
+    await expect(
+      db.pool.query(
+        `update bank_proposals set status = 'approved', decided_by = proposed_by, decided_at = now()`,
+      ),
+    ).rejects.toMatchObject({ code: '23514' });
+    expect(await decideBankProposal(db.pool, first.id, { ...verdict, decidedBy: 'p-an' })).toBe(true);
+    expect(await decideBankProposal(db.pool, first.id, { ...verdict, decidedBy: 'p-cuc' })).toBe(false);
+    expect(await getBankProposal(db.pool, first.id)).toMatchObject({
+      status: 'approved',
+      proposedBy: 'p-ana',
+      decidedBy: 'p-an',
+      entryIds: ['5'],
+    });
+  });
+});
+
+describe('review settings and exposure', () => {
+  it('keeps a person’s settings and counts reveals per day', async () => {
+    expect(await getReviewSettings(db.pool, 'p-ana')).toBeNull();
+    await saveReviewSettings(db.pool, 'p-ana', { previewBlur: false, previewMaxSide: 128 }, t0);
+    expect(await getReviewSettings(db.pool, 'p-ana')).toEqual({ previewBlur: false, previewMaxSide: 128 });
+    await expect(
+      saveReviewSettings(db.pool, 'p-ana', { previewBlur: true, previewMaxSide: 4096 }, t0),
+    ).rejects.toMatchObject({ code: '23514' });
+    expect(await revealsOn(db.pool, 'p-ana', '2026-03-01')).toBe(0);
+    expect(await countReveal(db.pool, 'p-ana', '2026-03-01')).toBe(1);
+    expect(await countReveal(db.pool, 'p-ana', '2026-03-01')).toBe(2);
+    expect(await countReveal(db.pool, 'p-ana', '2026-03-02')).toBe(1);
+    expect(await revealsOn(db.pool, 'p-ana', '2026-03-01')).toBe(2);
+  });
+});
