@@ -65,7 +65,7 @@ export type EvidenceScope =
 
 /** Who does something to an item, as its audit record names them (a service, a key, a person). */
 export interface VaultActor {
-  actor: { kind: string; id: string };
+  actor: { kind: 'user' | 'person' | 'service' | 'policy'; id: string };
   role: string | null;
   tenantId: string | null;
 }

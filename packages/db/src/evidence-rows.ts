@@ -1,0 +1,125 @@
+import type { EvidenceItem, EvidenceReason, EvidenceScope, SealedEvidence } from '@mod/vault';
+import type { Queryable } from './pool.js';
+import { submissionScopeWhere } from './submissions.js';
+
+/** The metadata columns of `evidence_items` (alias `e`): never the ciphertext or the keys. */
+export const EVIDENCE_COLUMNS = `e.id, e.tenant_id, e.submission_id, e.sha256, e.media_type, e.size_bytes, e.reason,
+  e.master_key_id, e.created_at, e.case_id, e.linked_at, e.case_closed_at, e.hold_by, e.hold_authority_tenant_id,
+  e.hold_reason, e.hold_at, e.destroyed_at`;
+
+/** The sealed columns, read only to open an item. */
+export const SEALED_COLUMNS = `e.seal_version, e.ciphertext, e.data_nonce, e.data_tag, e.wrapped_key, e.key_nonce,
+  e.key_tag`;
+
+export interface EvidenceRow {
+  id: string;
+  tenant_id: string;
+  submission_id: string;
+  sha256: string;
+  media_type: string;
+  size_bytes: number;
+  reason: EvidenceReason;
+  master_key_id: string;
+  created_at: Date;
+  case_id: string | null;
+  linked_at: Date | null;
+  case_closed_at: Date | null;
+  hold_by: string | null;
+  hold_authority_tenant_id: string | null;
+  hold_reason: string | null;
+  hold_at: Date | null;
+  destroyed_at: Date | null;
+}
+
+export interface SealedRow extends EvidenceRow {
+  seal_version: number;
+  ciphertext: Buffer | null;
+  data_nonce: Buffer | null;
+  data_tag: Buffer | null;
+  wrapped_key: Buffer | null;
+  key_nonce: Buffer | null;
+  key_tag: Buffer | null;
+}
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+export function toEvidenceItem(r: EvidenceRow): EvidenceItem {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    submissionId: r.submission_id,
+    sha256: r.sha256,
+    mediaType: r.media_type,
+    sizeBytes: r.size_bytes,
+    reason: r.reason,
+    masterKeyId: r.master_key_id,
+    createdAt: r.created_at.toISOString(),
+    caseId: r.case_id,
+    linkedAt: iso(r.linked_at),
+    caseClosedAt: iso(r.case_closed_at),
+    legalHold:
+      r.hold_at === null
+        ? null
+        : {
+            by: r.hold_by ?? '',
+            authorityTenantId: r.hold_authority_tenant_id ?? '',
+            reason: r.hold_reason ?? '',
+            at: r.hold_at.toISOString(),
+          },
+    destroyedAt: iso(r.destroyed_at),
+  };
+}
+
+/** The sealed form of a row, or null once destroyed (the row keeps only its metadata). */
+export function toSealedEvidence(r: SealedRow): SealedEvidence | null {
+  if (
+    r.ciphertext === null ||
+    r.data_nonce === null ||
+    r.data_tag === null ||
+    r.wrapped_key === null ||
+    r.key_nonce === null ||
+    r.key_tag === null
+  )
+    return null;
+  return {
+    sealVersion: r.seal_version,
+    masterKeyId: r.master_key_id,
+    ciphertext: r.ciphertext,
+    dataNonce: r.data_nonce,
+    dataTag: r.data_tag,
+    wrappedKey: r.wrapped_key,
+    keyNonce: r.key_nonce,
+    keyTag: r.key_tag,
+  };
+}
+
+/** The query parameters of `evidenceScopeWhere`: the owning tenant and the authority tenant. */
+export function evidenceScopeArgs(scope: EvidenceScope): [string | null, string | null] {
+  if (scope.all) return [null, null];
+  return 'tenantId' in scope ? [scope.tenantId, null] : [null, scope.authorityTenantId];
+}
+
+/**
+ * The SQL condition of `EvidenceScope` over the alias `e`, the owning tenant in `$t` and the authority tenant in
+ * `$a` (both null: every item). An authority reads its own tenant's items, those it holds, and those of the
+ * submissions it may read (`SubmissionScope`: behind an order it issued or confirmed, or one awaiting confirmation).
+ */
+export function evidenceScopeWhere(t: number, a: number): string {
+  return `($${t}::text is null or e.tenant_id = $${t})
+    and ($${a}::text is null or e.tenant_id = $${a} or e.hold_authority_tenant_id = $${a}
+      or exists (select 1 from submissions s where s.id = e.submission_id and ${submissionScopeWhere(null, a)}))`;
+}
+
+/** An item's metadata as `scope` may read it; null when absent or outside it. */
+export async function getEvidenceItem(
+  db: Queryable,
+  id: string,
+  scope: EvidenceScope,
+): Promise<EvidenceItem | null> {
+  const { rows } = await db.query<EvidenceRow>(
+    `/* vault:get-item */ select ${EVIDENCE_COLUMNS} from evidence_items e
+     where e.id = $1 and ${evidenceScopeWhere(2, 3)}`,
+    [id, ...evidenceScopeArgs(scope)],
+  );
+  return rows[0] === undefined ? null : toEvidenceItem(rows[0]);
+}
