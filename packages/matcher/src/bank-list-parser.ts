@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { hexNibble } from './bits.js';
 import { MatcherError, MatcherErrorCode } from './errors.js';
 import { ExactHashSet } from './exact-set.js';
-import { SIGNAL_HEX_LENGTH, Signal } from './bank-matcher.js';
+import { SIGNAL_HEX_LENGTH, Signal } from './bank-model.js';
 
 /** Per-line error codes of {@link parseBankList} (reported, never thrown). */
 export const BankListErrorCode = {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BankMatcher } from './bank-matcher.js';
-import type { BankChange, BankConfig, BankEntry } from './bank-matcher.js';
+import type { BankChange, BankConfig, BankEntry } from './bank-model.js';
 import { MatcherError, MatcherErrorCode } from './errors.js';
 
 /** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */

@@ -5,14 +5,13 @@ export { SearchHits } from './search-hits.js';
 export type { HammingIndexOptions } from './hamming-layout.js';
 export { ExactHashSet, type ExactHashSetOptions } from './exact-set.js';
 export { StreamReader, StreamWriter, type SnapshotSink, type SnapshotSource } from './snapshot-stream.js';
+export { BankMatcher } from './bank-matcher.js';
 export {
-  BankMatcher,
   Signal,
   SIGNAL_HEX_LENGTH,
   DEFAULT_PDQ_RADIUS,
   DEFAULT_BLOCKHASH_RADIUS,
   DEFAULT_MIN_PDQ_QUALITY,
-  validateEntry,
   type BankEntry,
   type BankConfig,
   type BankChange,
@@ -23,7 +22,8 @@ export {
   type MatchResult,
   type BankMatcherOptions,
   type BankMatcherStats,
-} from './bank-matcher.js';
+} from './bank-model.js';
+export { validateEntry } from './bank-change-validation.js';
 export {
   parseBankList,
   splitLines,
