@@ -1,4 +1,4 @@
-import { orderScopeWhere } from './orders.js';
+import { orderScopeWhere } from './order-scope.js';
 import type { Queryable } from './pool.js';
 import { submissionScopeWhere } from './submissions.js';
 

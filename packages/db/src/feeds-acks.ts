@@ -1,7 +1,7 @@
 import { appendAudit } from './audit.js';
 import { enqueueOrderChange, type OrderTopics } from './order-announce.js';
 import type { OrderCommand, OrderStatus } from '@mod/orders';
-import { commandOrder } from './orders.js';
+import { commandOrder } from './order-commands.js';
 import type { Queryable } from './pool.js';
 
 /** What an ISP reports about one blocking request. */

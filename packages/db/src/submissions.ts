@@ -1,5 +1,5 @@
 import { claimSubmission } from './intake.js';
-import { orderScopeWhere } from './orders.js';
+import { orderScopeWhere } from './order-scope.js';
 import type { Queryable } from './pool.js';
 
 export interface SubmissionInput {

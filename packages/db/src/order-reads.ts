@@ -1,0 +1,91 @@
+import type { Order, OrderKind, SubjectType } from '@mod/orders';
+import { EFFECTIVE_STATUS, ORDER_SELECT, toOrder, type OrderRow } from './order-rows.js';
+import { orderScopeArgs, orderScopeWhere, type OrderScope } from './order-scope.js';
+import type { Queryable } from './pool.js';
+
+// Reading orders: one, a page, and the work the actioner's scheduler and verifier owe.
+
+export async function getOrder(
+  db: Queryable,
+  id: string,
+  scope: OrderScope,
+  now: Date = new Date(),
+): Promise<Order | null> {
+  const { rows } = await db.query<OrderRow>(
+    `/* api:get-order */ ${ORDER_SELECT} where o.id = $1 and ${orderScopeWhere(2, 3)}`,
+    [id, ...orderScopeArgs(scope)],
+  );
+  return rows[0] ? toOrder(rows[0], now, scope) : null;
+}
+
+export interface OrderListQuery {
+  scope: OrderScope;
+  /** Time `overdue` is judged at. Default: now. */
+  now?: Date;
+  kind?: OrderKind;
+  status?: string;
+  submissionId?: string;
+  /** Page size, capped by the caller. */
+  limit: number;
+  /** Keyset cursor: created_at + id of the last row of the previous page. */
+  after?: { createdAt: string; id: string };
+}
+
+export async function listOrders(db: Queryable, q: OrderListQuery): Promise<Order[]> {
+  const { rows } = await db.query<OrderRow>(
+    `/* api:list-orders */ ${ORDER_SELECT}
+     where ${orderScopeWhere(1, 8)} and ($2::text is null or o.kind = $2)
+       and ($3::text is null or ${EFFECTIVE_STATUS} = $3) and ($4::uuid is null or exists (select 1 from order_submissions l where l.order_id = o.id and l.submission_id = $4))
+       and ($5::timestamptz is null or (o.created_at, o.id) < ($5::timestamptz, $6::uuid))
+     order by o.created_at desc, o.id desc limit $7`,
+    [
+      orderScopeArgs(q.scope)[0],
+      q.kind ?? null,
+      q.status ?? null,
+      q.submissionId ?? null,
+      q.after?.createdAt ?? null,
+      q.after?.id ?? null,
+      q.limit,
+      orderScopeArgs(q.scope)[1],
+    ],
+  );
+  return rows.map((r) => toOrder(r, q.now, q.scope));
+}
+
+/**
+ * Open orders the scheduler owes something at `now`: a re-notice due or a deadline missed and not yet escalated
+ * (paused clocks excluded). Oldest first, at most `limit`. Folded requests are never due: their shared order is.
+ */
+export async function listOrdersDue(db: Queryable, now: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `/* actioner:orders-due */ select id from orders
+     where status not in ('verified', 'withdrawn') and paused_at is null and folded_into is null
+       and ((next_notice_at <= $1 and status in ('issued', 'delivered', 'acknowledged', 'reopened'))
+         or (deadline_at <= $1 and escalated_at is null and status <> 'actioned'))
+     order by least(next_notice_at, deadline_at), id limit $2`,
+    [now, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Actioned orders with a URL to re-fetch, least recently changed first. */
+export async function listOrdersToVerify(
+  db: Queryable,
+  limit: number,
+): Promise<{ id: string; verifyUrl: string; subject: { type: SubjectType; value: string } }[]> {
+  const { rows } = await db.query<{
+    id: string;
+    verify_url: string;
+    subject_type: SubjectType;
+    subject_value: string;
+  }>(
+    `/* actioner:orders-to-verify */ select id, verify_url, subject_type, subject_value from orders
+     where status = 'actioned' and verify_url is not null order by updated_at, id limit $1`,
+    [limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    verifyUrl: r.verify_url,
+    subject: { type: r.subject_type, value: r.subject_value },
+  }));
+}
