@@ -1,0 +1,32 @@
+/**
+ * `@mod/db/people`: staff accounts (people), their sessions and failed sign-ins. The rules (argon2id, TOTP,
+ * lock-out, sign-in) are `@mod/people`; these are the rows behind them.
+ */
+export {
+  PersonRoles,
+  confirmTotp,
+  createPerson,
+  getPerson,
+  getPersonSecrets,
+  listPeople,
+  personRoleAllowed,
+  resetPersonPassword,
+  setPendingTotp,
+  setPersonDisabled,
+  setPersonPassword,
+  type CreatePersonOutcome,
+  type Person,
+  type PersonRole,
+  type PersonSecrets,
+} from '../people.js';
+export {
+  insertSession,
+  revokeSession,
+  revokeSessionsOf,
+  setSessionStage,
+  verifySession,
+  type ActiveSession,
+  type SessionCheck,
+  type SessionFailure,
+} from '../sessions.js';
+export { createSignInStore } from '../people-sign-in.js';

@@ -1,0 +1,92 @@
+import type { FailureTally, SignInAccount, SignInFailure, SignInStore } from '@mod/people';
+import type { Queryable } from './pool.js';
+
+/** Failures older than this are deleted as new ones arrive: far beyond any lock-out window. */
+const FAILURE_RETENTION_MS = 24 * 3600_000;
+
+interface AccountRow {
+  id: string;
+  tenant_id: string;
+  login: string;
+  password_hash: string;
+  must_change_password: boolean;
+  password_expires_at: Date | null;
+  totp_secret_sealed: Buffer | null;
+  totp_last_step: number | null;
+  person_disabled_at: Date | null;
+  tenant_disabled_at: Date | null;
+}
+
+const tally = (count: number, oldest: Date | null): FailureTally => ({
+  count,
+  oldestAtMs: oldest?.getTime() ?? null,
+});
+
+/** `signIn`'s store (`@mod/people`) on PostgreSQL. */
+export function createSignInStore(db: Queryable): SignInStore {
+  return {
+    async findAccount(login): Promise<SignInAccount | null> {
+      const { rows } = await db.query<AccountRow>(
+        `/* api:sign-in-account */ select p.id, p.tenant_id, p.login, p.password_hash, p.must_change_password,
+           p.password_expires_at, p.totp_secret_sealed, p.totp_last_step, p.disabled_at as person_disabled_at,
+           t.disabled_at as tenant_disabled_at
+         from people p join tenants t on t.id = p.tenant_id where p.login = $1`,
+        [login],
+      );
+      const r = rows[0];
+      if (!r) return null;
+      return {
+        personId: r.id,
+        tenantId: r.tenant_id,
+        login: r.login,
+        passwordHash: r.password_hash,
+        mustChangePassword: r.must_change_password,
+        passwordExpiresAtMs: r.password_expires_at?.getTime() ?? null,
+        totpSecretSealed: r.totp_secret_sealed,
+        totpLastStep: r.totp_last_step,
+        disabled: r.person_disabled_at !== null || r.tenant_disabled_at !== null,
+      };
+    },
+
+    async recentFailures(login, addressKey, sinceMs) {
+      const { rows } = await db.query<{
+        pair_count: number;
+        pair_oldest: Date | null;
+        address_count: number;
+        address_oldest: Date | null;
+      }>(
+        `/* api:sign-in-failures */ select
+           count(*) filter (where login = $1)::int as pair_count, min(at) filter (where login = $1) as pair_oldest,
+           count(*)::int as address_count, min(at) as address_oldest
+         from sign_in_failures where address_key = $2 and at > $3`,
+        [login, addressKey, new Date(sinceMs)],
+      );
+      const r = rows[0]!;
+      return {
+        loginAndAddress: tally(r.pair_count, r.pair_oldest),
+        address: tally(r.address_count, r.address_oldest),
+      };
+    },
+
+    async recordFailure(f: { login: string; addressKey: string; reason: SignInFailure; atMs: number }) {
+      const at = new Date(f.atMs);
+      await db.query(
+        `/* api:sign-in-failed */ insert into sign_in_failures (login, address_key, reason, at) values ($1, $2, $3, $4)`,
+        [f.login, f.addressKey, f.reason, at],
+      );
+      await db.query(
+        `/* api:prune-sign-in-failures */ delete from sign_in_failures where address_key = $1 and at < $2`,
+        [f.addressKey, new Date(f.atMs - FAILURE_RETENTION_MS)],
+      );
+    },
+
+    async acceptTotpStep(personId, step) {
+      const { rowCount } = await db.query(
+        `/* api:accept-totp-step */ update people set totp_last_step = $2
+         where id = $1 and (totp_last_step is null or totp_last_step < $2)`,
+        [personId, step],
+      );
+      return rowCount === 1;
+    },
+  };
+}

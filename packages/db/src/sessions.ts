@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type { SessionStage } from '@mod/people';
+import type { Principal } from './credentials.js';
+import type { Queryable } from './pool.js';
+import type { PersonRole } from './people.js';
+import type { TenantKind } from './tenants.js';
+
+/**
+ * People's sessions. The token lives only in the person's cookie; a row keeps its SHA-256 (`tokenDigest` in
+ * `@mod/people`), the person, the stage (`password`, `totp`, `full`), when it was last seen (idle timeout), when
+ * it ends (absolute timeout), whether it was revoked and why, and the client address it began from.
+ */
+
+/** `last_seen_at` is written at most this often per session, so every request is not a write. */
+const LAST_SEEN_RESOLUTION_MS = 15_000;
+
+/** A live session and who it is. */
+export interface ActiveSession {
+  id: string;
+  personId: string;
+  stage: SessionStage;
+  login: string;
+  displayName: string;
+  createdAt: string;
+  expiresAt: string;
+  /** When it ends if nothing uses it before (last seen + idle timeout), capped by `expiresAt`. */
+  idleExpiresAt: string;
+}
+
+export type SessionFailure = 'unknown' | 'revoked' | 'expired' | 'idle' | 'disabled';
+
+export type SessionCheck =
+  | { ok: true; session: ActiveSession; principal: Principal }
+  | { ok: false; reason: SessionFailure; personId: string | null };
+
+/** Starts a session for a person; answers its id. */
+export async function insertSession(
+  db: Queryable,
+  s: {
+    tokenSha256: Buffer;
+    personId: string;
+    stage: SessionStage;
+    clientAddress: string;
+    now: Date;
+    expiresAt: Date;
+  },
+): Promise<{ id: string }> {
+  const id = randomUUID();
+  await db.query(
+    `/* people:insert-session */ insert into person_sessions (id, token_sha256, person_id, stage, created_at,
+       last_seen_at, expires_at, client_address) values ($1, $2, $3, $4, $5, $5, $6, $7)`,
+    [id, s.tokenSha256, s.personId, s.stage, s.now, s.expiresAt, s.clientAddress],
+  );
+  return { id };
+}
+
+interface SessionRow {
+  id: string;
+  person_id: string;
+  stage: SessionStage;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  tenant_id: string;
+  kind: TenantKind;
+  role: PersonRole;
+  login: string;
+  display_name: string;
+  person_disabled_at: Date | null;
+  tenant_disabled_at: Date | null;
+}
+
+/**
+ * The session whose token has this SHA-256, if it is live: not revoked, before its absolute end, used within
+ * `idleMs`, its person and tenant enabled. Refreshes its last use (at most every 15 s).
+ */
+export async function verifySession(
+  db: Queryable,
+  tokenSha256: Buffer,
+  now: Date,
+  idleMs: number,
+): Promise<SessionCheck> {
+  const { rows } = await db.query<SessionRow>(
+    `/* api:verify-session */ select s.id, s.person_id, s.stage, s.created_at, s.last_seen_at, s.expires_at,
+       s.revoked_at, p.tenant_id, t.kind, p.role, p.login, p.display_name, p.disabled_at as person_disabled_at,
+       t.disabled_at as tenant_disabled_at
+     from person_sessions s join people p on p.id = s.person_id join tenants t on t.id = p.tenant_id
+     where s.token_sha256 = $1`,
+    [tokenSha256],
+  );
+  const r = rows[0];
+  if (!r) return { ok: false, reason: 'unknown', personId: null };
+  const nowMs = now.getTime();
+  const fail = (reason: SessionFailure): SessionCheck => ({ ok: false, reason, personId: r.person_id });
+  if (r.revoked_at !== null) return fail('revoked');
+  if (r.expires_at.getTime() <= nowMs) return fail('expired');
+  if (r.last_seen_at.getTime() + idleMs <= nowMs) return fail('idle');
+  if (r.person_disabled_at !== null || r.tenant_disabled_at !== null) return fail('disabled');
+  let lastSeenMs = r.last_seen_at.getTime();
+  if (nowMs - lastSeenMs >= LAST_SEEN_RESOLUTION_MS) {
+    await db.query(`/* api:touch-session */ update person_sessions set last_seen_at = $2 where id = $1`, [
+      r.id,
+      now,
+    ]);
+    lastSeenMs = nowMs;
+  }
+  return {
+    ok: true,
+    session: {
+      id: r.id,
+      personId: r.person_id,
+      stage: r.stage,
+      login: r.login,
+      displayName: r.display_name,
+      createdAt: r.created_at.toISOString(),
+      expiresAt: r.expires_at.toISOString(),
+      idleExpiresAt: new Date(Math.min(lastSeenMs + idleMs, r.expires_at.getTime())).toISOString(),
+    },
+    principal: {
+      keyId: r.id,
+      personId: r.person_id,
+      tenantId: r.tenant_id,
+      tenantKind: r.kind,
+      role: r.role,
+      credential: 'session',
+    },
+  };
+}
+
+/** Ends one session (sign-out, rotation); false when it had already ended. */
+export async function revokeSession(db: Queryable, id: string, reason: string, now: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* people:revoke-session */ update person_sessions set revoked_at = $2, revoked_reason = $3
+     where id = $1 and revoked_at is null`,
+    [id, now, reason],
+  );
+  return rowCount === 1;
+}
+
+/** Ends every live session of a person (reset, disable, password change), but `except` one; answers how many. */
+export async function revokeSessionsOf(
+  db: Queryable,
+  personId: string,
+  reason: string,
+  now: Date,
+  except: string | null = null,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `/* people:revoke-sessions */ update person_sessions set revoked_at = $2, revoked_reason = $3
+     where person_id = $1 and revoked_at is null and ($4::uuid is null or id <> $4)`,
+    [personId, now, reason, except],
+  );
+  return rowCount ?? 0;
+}
+
+/** Moves a session to another stage (a first sign-in from `password` to `totp`). */
+export async function setSessionStage(db: Queryable, id: string, stage: SessionStage): Promise<void> {
+  await db.query(`/* people:session-stage */ update person_sessions set stage = $2 where id = $1`, [
+    id,
+    stage,
+  ]);
+}
