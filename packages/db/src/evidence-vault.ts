@@ -13,6 +13,8 @@ import {
   sealEvidence,
   setHoldRefusal,
   sha256Hex,
+  type EvidenceMedia,
+  type EvidenceReason,
   type EvidenceScope,
   type EvidenceStore,
   type HoldOutcome,
@@ -20,6 +22,7 @@ import {
   type MasterKeyring,
 } from '@mod/vault';
 import { appendAudit } from './audit.js';
+import { toDatabaseError } from './errors.js';
 import {
   closeEvidenceCase,
   countEvidenceByState,
@@ -208,5 +211,34 @@ export function createPgEvidenceStore(pool: Pool, options: PgEvidenceStoreOption
     sweep: (policy, now, by, batchSize) =>
       sweepEvidence(pool, { policy, now, by, batchSize: batchSize ?? 100 }),
     countByState: () => countEvidenceByState(pool),
+  };
+}
+
+export interface EvidenceKeeperOptions extends PgEvidenceStoreOptions {
+  /** The worker that keeps (its custody records name it as a service). */
+  service: string;
+  reason: EvidenceReason;
+  now?: () => Date;
+}
+
+/**
+ * How a worker keeps media that needs a person: `keep` on the PostgreSQL store with the worker named in the
+ * custody record, database failures classified (`MOD_ERR_DB_UNAVAILABLE` retries, the rest dead-letters), vault
+ * refusals (`MOD_ERR_VAULT_*`) passed on. Null when the keyring has no current key: the vault is off.
+ */
+export function createEvidenceKeeper(
+  pool: Pool,
+  options: EvidenceKeeperOptions,
+): ((media: EvidenceMedia) => Promise<void>) | null {
+  if (options.keyring.current === null) return null;
+  const store = createPgEvidenceStore(pool, options);
+  const now = options.now ?? (() => new Date());
+  const by = { actor: { kind: 'service' as const, id: options.service }, role: null, tenantId: null };
+  return async (media) => {
+    try {
+      await store.keep({ ...media, reason: options.reason, by, at: now() });
+    } catch (err) {
+      throw err instanceof VaultError ? err : toDatabaseError(err, 'keep evidence');
+    }
   };
 }

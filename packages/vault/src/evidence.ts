@@ -83,6 +83,9 @@ export interface EvidenceToKeep {
   at: Date;
 }
 
+/** Media a worker has in hand and hands to the vault: whose it is and its bytes (its digest when already known). */
+export type EvidenceMedia = Pick<EvidenceToKeep, 'tenantId' | 'submissionId' | 'bytes'> & { sha256: string };
+
 /** The one id an item of (tenant, submission) has: a redelivered message finds the item its first delivery kept. */
 export function evidenceItemId(tenantId: string, submissionId: string): string {
   return deterministicUuid(`evidence:${tenantId}:${submissionId}`);

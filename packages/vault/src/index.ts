@@ -33,6 +33,7 @@ export {
   evidenceState,
   mediaTypeOf,
   type EvidenceItem,
+  type EvidenceMedia,
   type EvidenceReason,
   type EvidenceScope,
   type EvidenceState,

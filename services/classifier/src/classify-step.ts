@@ -4,6 +4,7 @@ import { ModError, deterministicUuid, readMediaEvent, isModError, type Classifie
 import type { SubmissionScanState } from '@mod/db/submissions';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
+import type { EvidenceMedia } from '@mod/vault';
 import type { ClassifyOutcome } from './media-classifier.js';
 
 export const CLASSIFIER_VERSION = 'classifier/0.1.0';
@@ -38,6 +39,11 @@ export interface ClassifyStepDeps {
   scanState: (submissionId: string) => Promise<SubmissionScanState | null>;
   classify: (sha256: string, bytes: Uint8Array) => Promise<ClassifyOutcome>;
   publish: (classified: Classified) => Promise<void>;
+  /**
+   * Keeps media whose risk asks for review in the evidence vault, before its result is published (so a review case
+   * never exists without its evidence); once per submission. Absent: the vault is off. Only those media pay for it.
+   */
+  keepEvidence?: (media: EvidenceMedia) => Promise<void>;
   /** How long media may wait for its verdict (from when it was written) before it is given up (counted). */
   verdictWaitMs: number;
   /** How long one attempt polls for the verdict before handing the message back to the runner's backoff. */
@@ -49,6 +55,21 @@ export interface ClassifyStepDeps {
 }
 
 type Decided = { state: SubmissionScanState } | { outcome: StepOutcome };
+
+/**
+ * Keeps the evidence, or says what becomes of the message when it cannot be: an outage (the database) is thrown
+ * for the runner to retry; evidence that can never be kept is dead-lettered with its code, so no case opens
+ * without it and an operator can replay the message once the cause is fixed.
+ */
+async function keptOrRefused(keep: () => Promise<void>): Promise<StepOutcome | null> {
+  try {
+    await keep();
+    return null;
+  } catch (err) {
+    if (isModError(err) && !err.retriable) return { kind: 'dlq', code: err.code, message: err.message };
+    throw err;
+  }
+}
 
 /**
  * One media message, read in the classifier's own consumer group from the topics the scanner reads (so media
@@ -119,6 +140,12 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
       if (result.error.retriable)
         return { kind: 'retry', error: new Error(`${result.error.code}: ${result.error.message}`) };
       return { kind: 'dlq', code: result.error.code, message: result.error.message };
+    }
+    if (result.classification.risk.reviewRequired && deps.keepEvidence !== undefined) {
+      const refused = await keptOrRefused(() =>
+        deps.keepEvidence!({ tenantId, submissionId, sha256, bytes }),
+      );
+      if (refused !== null) return refused;
     }
     await deps.publish({
       eventId: deterministicUuid(`classified:${submissionId}`),

@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
+import { vaultKeySpec } from '@mod/vault';
 
 export const classifierSpec = {
   ...commonSpec,
   ...partnerTopicsSpec,
+  ...vaultKeySpec,
   CLASSIFIER_GROUP_ID: env.string({
     default: 'mod-classifier',
     doc: 'Kafka consumer group of the classifiers (reads the media topics beside the scanners, on its own)',

@@ -3,8 +3,10 @@ import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { toDatabaseError } from '@mod/db';
 import { submissionScanState } from '@mod/db/submissions';
+import { createEvidenceKeeper } from '@mod/db/vault';
 import type { ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, Histogram, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import { keyringFromConfig } from '@mod/vault';
 import { createClassifyStep } from './classify-step.js';
 import type { classifierSpec } from './config.js';
 import { createMediaClassifier } from './media-classifier.js';
@@ -77,6 +79,17 @@ export function createClassifierService(
       this.set(classifier.queueSize());
     },
   });
+  // Media whose risk asks for review is sealed in the evidence vault before its result is published.
+  const keepEvidence = createEvidenceKeeper(db, {
+    keyring: keyringFromConfig(config),
+    maxBytes: config.MAX_MEDIA_BYTES,
+    service: 'classifier',
+    reason: 'classifier',
+  });
+  if (keepEvidence === null)
+    logger.warn(
+      'evidence vault off (MOD_VAULT_MASTER_KEY empty): review cases will open without their media',
+    );
   let runner: ConsumerRunner | undefined;
 
   return {
@@ -108,6 +121,7 @@ export function createClassifierService(
               messages: [{ key: classified.submissionId, value: Codecs.classified.encode(classified) }],
             });
           },
+          ...(keepEvidence === null ? {} : { keepEvidence }),
           verdictWaitMs: config.CLASSIFIER_VERDICT_WAIT_MS,
           maxMediaBytes: config.MAX_MEDIA_BYTES,
           skipped,

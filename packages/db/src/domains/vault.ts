@@ -1,5 +1,10 @@
 /** `@mod/db/vault`: the evidence vault's store on PostgreSQL (`@mod/vault`'s `EvidenceStore`), and the case links other domains write in their own transactions. */
-export { createPgEvidenceStore, type PgEvidenceStoreOptions } from '../evidence-vault.js';
+export {
+  createEvidenceKeeper,
+  createPgEvidenceStore,
+  type EvidenceKeeperOptions,
+  type PgEvidenceStoreOptions,
+} from '../evidence-vault.js';
 export {
   closeEvidenceCase,
   countEvidenceByState,
