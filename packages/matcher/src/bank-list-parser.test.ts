@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { BankListErrorCode, parseBankList, parseBankListBatches } from './bank-list-parser.js';
+import { BankListErrorCode } from './bank-list-entry.js';
+import { parseBankList, parseBankListBatches } from './bank-list-parser.js';
 import type { BankListOptions, BankListRecord } from './bank-list-parser.js';
 
 const PDQ = 'ab'.repeat(32);

@@ -24,16 +24,7 @@ export {
   type BankMatcherStats,
 } from './bank-model.js';
 export { validateEntry } from './bank-change-validation.js';
-export {
-  parseBankList,
-  splitLines,
-  splitLineBatches,
-  parseBankListBatches,
-  BankListErrorCode,
-  type BankListEntry,
-  type BankListRecord,
-  type BankListFormat,
-  type BankListOptions,
-  type BankListInput,
-  type RawLine,
-} from './bank-list-parser.js';
+export { parseBankList, parseBankListBatches } from './bank-list-parser.js';
+export type { BankListRecord, BankListFormat, BankListOptions } from './bank-list-parser.js';
+export { BankListErrorCode, type BankListEntry } from './bank-list-entry.js';
+export { splitLines, splitLineBatches, type BankListInput, type RawLine } from './bank-list-lines.js';
