@@ -7,7 +7,8 @@ import { createPool, type Pool } from './pool.js';
 import { migrate, migrationsDir } from './migrate.js';
 import { ensureBank } from './banks.js';
 import { upsertTenant } from './tenants.js';
-import { refreshFeedState, streamFeedLines, type FeedRenderer } from './feeds-store.js';
+import { streamFeedLines } from './feeds-lines.js';
+import { refreshFeedState, type FeedRenderer } from './feeds-refresh.js';
 
 /** A renderer that needs no URL parsing: the target is the line (URL-level) or the host (dedicated). */
 const renderer: FeedRenderer = {
