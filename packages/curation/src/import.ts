@@ -228,12 +228,16 @@ export async function updateBankSettings(
   });
 }
 
-/** Adds entries to a bank (already-live ones are left alone) and tells every scanner. Returns the new ids. */
+/**
+ * Adds entries to a bank (already-live ones are left alone) and tells every scanner, in one transaction with the
+ * caller's `inTransaction` step (given the new ids; throwing rolls the addition back). Returns the new ids.
+ */
 export async function addEntries(
   pool: Pool,
   bankId: string,
   entries: readonly BankEntryInput[],
   changesTopic: string,
+  options: InTransaction<string[]> = {},
 ): Promise<string[]> {
   if (entries.length === 0) return [];
   return withTransaction(pool, async (c) => {
@@ -249,7 +253,9 @@ export async function addEntries(
     );
     const ids = rows.map((r) => r.id);
     await enqueueEntryChanges(c, bankId, ids, [], changesTopic);
-    return ids.map(String);
+    const added = ids.map(String);
+    await options.inTransaction?.(c, added);
+    return added;
   });
 }
 

@@ -1,0 +1,413 @@
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import copyStreams from 'pg-copy-streams';
+import type { Pool, PoolClient, Queryable } from './pool.js';
+import { withTransaction } from './pool.js';
+
+const { from: copyFrom, to: copyTo } = copyStreams;
+
+/**
+ * Blocklist feed storage per ISP, one row per entry (`feed_entries`): each row is live from the serial that
+ * added it until the serial that removed it, and keeps the lines the entry renders to. "Changes since serial N"
+ * is a range query over rows added or removed after N; a full feed streams the live rows' lines in byte order
+ * straight from the database. Serials only ever rise; history is kept for {@link FEED_CHANGES_KEPT} serials.
+ * Planning and rendering stay pure (@mod/urls, passed in as a {@link FeedRenderer}); this module holds the rows.
+ */
+export interface FeedEntry {
+  id: string;
+  target: string;
+  dedicatedToAbuse: boolean;
+}
+
+/** The lines one entry renders to (see `feedLinesOf` in @mod/urls); null where it is not in that feed. */
+export interface FeedEntryLines {
+  urlLine: string | null;
+  hostLine: string | null;
+  rpzHost: string | null;
+}
+
+/** What the store needs from the renderer: the next serial, each entry's lines, and the rendering's version. */
+export interface FeedRenderer {
+  /** Stored lines rendered by another version are rendered again (and the serial rises). */
+  version: number;
+  nextSerial(serial: number): number;
+  linesOf(entry: FeedEntry): FeedEntryLines;
+}
+
+/** An ISP's feed: its serial, and the oldest `since` an incremental answer can start from. */
+export interface FeedState {
+  serial: number;
+  /** Incremental answers exist for `since` in `historyFrom..serial`; older ones get the full feed. */
+  historyFrom: number;
+}
+
+/** How an ISP's RPZ is written: zone name and NXDOMAIN (walledGardenHost null) or a walled-garden CNAME. */
+export interface FeedSettings {
+  zoneName: string;
+  walledGardenHost: string | null;
+}
+
+/** Serials of history kept per ISP; an older `since` gets the full feed. */
+export const FEED_CHANGES_KEPT = 1000;
+
+/** Orders that stay in feeds: every status except the closed ones. */
+const CLOSED_ORDER_STATUSES = ['verified', 'withdrawn'];
+
+/**
+ * What an ISP must block now: its open blocking orders whose subject is a URL (URL-level) or a host (host-level,
+ * a whole name; never an authority's request folded into one of them: the ISP received one order), plus live URL-list entries flagged for blocking in enabled, non-negative banks. Following IWF
+ * practice a URL-list host or domain entry is listed only when dedicated to abuse. Ids are stable:
+ * `order:<id>`, `url-entry:<id>`. Parameters: $1 the ISP, $2 the closed order statuses.
+ */
+const WANTED_SQL = `
+     select 'order:' || o.id as id, o.subject_value as target, o.subject_type = 'host' as dedicated
+       from orders o
+      where o.kind = 'blocking' and o.target_tenant_id = $1 and o.subject_type in ('url', 'host')
+        and o.status <> all($2::text[]) and o.folded_into is null
+     union all
+     select 'url-entry:' || e.id, e.pattern, e.dedicated_to_abuse
+       from url_list_entries e join banks b on b.id = e.bank_id
+      where e.removed_at is null and e.block and b.enabled and not b.negative
+        and (e.kind in ('url', 'prefix') or e.dedicated_to_abuse)`;
+
+/** The entries an ISP's feed must hold now, by id (see {@link WANTED_SQL}). */
+export async function listWantedBlocklist(db: Queryable, ispTenantId: string): Promise<FeedEntry[]> {
+  const { rows } = await db.query<{ id: string; target: string; dedicated: boolean }>(
+    `/* api:feed-wanted */ ${WANTED_SQL} order by 1`,
+    [ispTenantId, CLOSED_ORDER_STATUSES],
+  );
+  return rows.map((r) => ({ id: r.id, target: r.target, dedicatedToAbuse: r.dedicated }));
+}
+
+/** The ISP's feed state, without creating or locking it (null before its first refresh). */
+export async function getFeedState(db: Queryable, ispTenantId: string): Promise<FeedState | null> {
+  const { rows } = await db.query<{ serial: number; history_from: number }>(
+    `/* api:feed-state */ select serial, history_from from feed_state where isp_tenant_id = $1`,
+    [ispTenantId],
+  );
+  const r = rows[0];
+  return r === undefined ? null : { serial: Number(r.serial), historyFrom: Number(r.history_from) };
+}
+
+/** Above this many new rows (the first build of a large list) they are streamed in with COPY. */
+const COPY_ABOVE = 5_000;
+
+/**
+ * Brings the ISP's stored feed up to date with what it must block now, in one transaction holding the ISP's
+ * feed row (concurrent refreshes of one ISP serialise; one change never gets two serials): the database diffs
+ * the wanted entries against the live rows; only when something changed does the serial rise, the removed rows
+ * get `removed_serial`, the new ones are rendered and inserted, and history older than `historyKept`
+ * ({@link FEED_CHANGES_KEPT}) serials is pruned. Returns the state and how many entries were added and removed.
+ */
+export async function refreshFeedState(
+  pool: Pool,
+  ispTenantId: string,
+  renderer: FeedRenderer,
+  options: { historyKept?: number } = {},
+): Promise<FeedState & { added: number; removed: number }> {
+  const kept = options.historyKept ?? FEED_CHANGES_KEPT;
+  return withTransaction(pool, async (c) => {
+    await c.query(
+      `/* api:feed-init */ insert into feed_state (isp_tenant_id, serial, history_from, render_version)
+       values ($1, 1, 1, $2) on conflict (isp_tenant_id) do nothing`,
+      [ispTenantId, renderer.version],
+    );
+    const { rows } = await c.query<{
+      serial: number;
+      history_from: number;
+      render_version: number | null;
+      inputs: string | null;
+    }>(
+      `/* api:feed-lock */ select serial, history_from, render_version, inputs from feed_state
+       where isp_tenant_id = $1 for update`,
+      [ispTenantId],
+    );
+    const state = rows[0];
+    if (state === undefined) throw new Error('feed state vanished after insert');
+    const serial = Number(state.serial);
+    const historyFrom = Number(state.history_from);
+    // Lines rendered by another version (or none, after the migration to rows): write every entry again.
+    const rebuild = state.render_version !== renderer.version;
+    // Read before the diff: a change committed in between makes the next refresh diff again (never miss one).
+    const inputs = await feedInputs(c, ispTenantId);
+    if (!rebuild && inputs === state.inputs) return { serial, historyFrom, added: 0, removed: 0 };
+    // A large list: hash joins in memory, no JIT compilation (it costs more than it saves here).
+    await c.query(`set local statement_timeout = '10min'`);
+    await c.query(`set local work_mem = '256MB'`);
+    await c.query(`set local jit = off`);
+    const diff = await c.query<{ op: 'added' | 'removed'; id: string; target: string; dedicated: boolean }>(
+      rebuild
+        ? `/* api:feed-rebuild */ with wanted as (${WANTED_SQL})
+           select 'added' as op, id, target, dedicated from wanted
+           union all
+           select 'removed', entry_id, target, dedicated from feed_entries
+            where isp_tenant_id = $1 and removed_serial is null`
+        : `/* api:feed-diff */ with wanted as materialized (${WANTED_SQL}),
+           live as materialized (select entry_id, target, dedicated from feed_entries
+                                  where isp_tenant_id = $1 and removed_serial is null)
+           select 'added' as op, w.id, w.target, w.dedicated from wanted w
+            where not exists (select 1 from live l where l.entry_id = w.id and l.target = w.target
+                                and l.dedicated = w.dedicated)
+           union all
+           select 'removed', l.entry_id, l.target, l.dedicated from live l
+            where not exists (select 1 from wanted w where w.id = l.entry_id and w.target = l.target
+                                and w.dedicated = l.dedicated)`,
+      [ispTenantId, CLOSED_ORDER_STATUSES],
+    );
+    const added = diff.rows.filter((r) => r.op === 'added');
+    const removed = diff.rows.filter((r) => r.op === 'removed');
+    if (!rebuild && added.length === 0 && removed.length === 0) {
+      await c.query(`/* api:feed-inputs */ update feed_state set inputs = $2 where isp_tenant_id = $1`, [
+        ispTenantId,
+        inputs,
+      ]);
+      return { serial, historyFrom, added: 0, removed: 0 };
+    }
+    const next = renderer.nextSerial(serial);
+    if (removed.length > 0) {
+      await c.query(
+        `/* api:feed-remove */ update feed_entries set removed_serial = $2
+         where isp_tenant_id = $1 and removed_serial is null and ($3::boolean or entry_id = any($4::text[]))`,
+        [ispTenantId, next, rebuild, rebuild ? [] : removed.map((r) => r.id)],
+      );
+    }
+    if (added.length > COPY_ABOVE) await copyRows(c, ispTenantId, next, added, renderer);
+    else await insertRows(c, ispTenantId, next, added, renderer);
+    const from = rebuild ? next : Math.max(historyFrom, next - kept);
+    await c.query(
+      `/* api:feed-save */ update feed_state set serial = $2, history_from = $3, render_version = $4,
+         inputs = $5, updated_at = now() where isp_tenant_id = $1`,
+      [ispTenantId, next, from, renderer.version, inputs],
+    );
+    // Rows removed at or before `from` were live neither at any answerable `since` nor now.
+    await c.query(
+      `/* api:feed-prune */ delete from feed_entries where isp_tenant_id = $1 and removed_serial <= $2`,
+      [ispTenantId, from],
+    );
+    return { serial: next, historyFrom: from, added: added.length, removed: removed.length };
+  });
+}
+
+/**
+ * A digest of everything the wanted entries depend on, cheap to read: per URL-list bank how many entries were
+ * ever added and removed (kept by statement triggers; rows change only by one removal and are never deleted,
+ * which a trigger enforces, so the counts move with every committed change), every bank's switches, and the
+ * ISP's open blocking orders (their subjects never change). Equal digests, equal wanted entries.
+ */
+async function feedInputs(c: PoolClient, ispTenantId: string): Promise<string> {
+  const { rows } = await c.query<{ inputs: string }>(
+    `/* api:feed-inputs */ select concat_ws('|',
+       (select string_agg(bank_id::text || ':' || added || ':' || removed, ',' order by bank_id)
+          from url_list_counts),
+       (select md5(coalesce(string_agg(id::text || ':' || enabled || ':' || negative, ',' order by id), ''))
+          from banks),
+       (select md5(coalesce(string_agg(o.id::text, ',' order by o.id), '')) from orders o
+         where o.kind = 'blocking' and o.target_tenant_id = $1 and o.subject_type in ('url', 'host')
+           and o.status <> all($2::text[]) and o.folded_into is null)) as inputs`,
+    [ispTenantId, CLOSED_ORDER_STATUSES],
+  );
+  return rows[0]?.inputs ?? '';
+}
+
+async function insertRows(
+  c: PoolClient,
+  ispTenantId: string,
+  serial: number,
+  rows: readonly { id: string; target: string; dedicated: boolean }[],
+  renderer: FeedRenderer,
+): Promise<void> {
+  const lines = rows.map((r) =>
+    renderer.linesOf({ id: r.id, target: r.target, dedicatedToAbuse: r.dedicated }),
+  );
+  await c.query(
+    `/* api:feed-insert */ insert into feed_entries (isp_tenant_id, entry_id, target, dedicated, added_serial,
+       url_line, host_line, rpz_host)
+     select $1, r.id, r.target, r.dedicated, $2, r.url_line, r.host_line, r.rpz_host
+     from unnest($3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[], $8::text[])
+       as r(id, target, dedicated, url_line, host_line, rpz_host)`,
+    [
+      ispTenantId,
+      serial,
+      rows.map((r) => r.id),
+      rows.map((r) => r.target),
+      rows.map((r) => r.dedicated),
+      lines.map((l) => l.urlLine),
+      lines.map((l) => l.hostLine),
+      lines.map((l) => l.rpzHost),
+    ],
+  );
+}
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; `\N` is NULL. */
+function copyField(v: string | number | boolean | null): string {
+  if (v === null) return '\\N';
+  return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+/** Renders and streams many new rows into the table (bounded memory for the rendered text). */
+async function copyRows(
+  c: PoolClient,
+  ispTenantId: string,
+  serial: number,
+  rows: readonly { id: string; target: string; dedicated: boolean }[],
+  renderer: FeedRenderer,
+): Promise<void> {
+  function* text(): Generator<string> {
+    for (let i = 0; i < rows.length; i += 2000) {
+      let chunk = '';
+      for (const r of rows.slice(i, i + 2000)) {
+        const l = renderer.linesOf({ id: r.id, target: r.target, dedicatedToAbuse: r.dedicated });
+        chunk +=
+          [ispTenantId, r.id, r.target, r.dedicated, serial, l.urlLine, l.hostLine, l.rpzHost]
+            .map(copyField)
+            .join('\t') + '\n';
+      }
+      yield chunk;
+    }
+  }
+  await pipeline(
+    Readable.from(text()),
+    c.query(
+      copyFrom(
+        `copy feed_entries (isp_tenant_id, entry_id, target, dedicated, added_serial, url_line, host_line,
+           rpz_host) from stdin`,
+      ),
+    ),
+  );
+}
+
+/** Which stored line a feed format lists. */
+export type FeedLineColumn = 'url_line' | 'host_line' | 'rpz_host';
+
+/** Only RPZ names whose `*.name.zone` fits in 253 characters are listed (`zoneLength`: the zone name's). */
+export interface RpzLineOptions {
+  zoneLength: number;
+  /** CNAME target of every record: `.` or the walled-garden host, absolute. */
+  cnameTarget: string;
+}
+
+const COLUMNS: readonly FeedLineColumn[] = ['url_line', 'host_line', 'rpz_host'];
+
+function liveAt(serial: number): string {
+  return `added_serial <= ${serial} and (removed_serial is null or removed_serial > ${serial})`;
+}
+
+function rpzFits(zoneLength: number): string {
+  return `length(rpz_host) + ${zoneLength + 3} <= 253`;
+}
+
+/**
+ * The ISP's full feed as of `serial`: `head`, then the distinct lines of the entries live at that serial, in
+ * byte order, one per line (RPZ: each host's two records), streamed from the database without holding the
+ * feed in memory. The stream errors if the database fails mid-way.
+ */
+export function streamFeedLines(
+  pool: Pool,
+  a: { ispTenantId: string; serial: number; column: FeedLineColumn; head: string; rpz?: RpzLineOptions },
+): Readable {
+  if (!COLUMNS.includes(a.column)) throw new Error(`unknown feed line column ${String(a.column)}`);
+  if (!Number.isSafeInteger(a.serial) || a.serial < 1) throw new Error('serial must be a positive integer');
+  const out = new PassThrough();
+  out.write(a.head);
+  void (async () => {
+    let client: PoolClient | undefined;
+    let failed = false;
+    try {
+      client = await pool.connect();
+      const isp = client.escapeLiteral(a.ispTenantId);
+      let select: string;
+      if (a.column === 'rpz_host') {
+        const rpz = a.rpz;
+        if (rpz === undefined || !Number.isInteger(rpz.zoneLength) || rpz.zoneLength < 1)
+          throw new Error('RPZ lines need the zone length');
+        const target = client.escapeLiteral(` CNAME ${rpz.cnameTarget}`);
+        select = `select l from (
+            select rpz_host || ${target} as l from feed_entries
+             where isp_tenant_id = ${isp} and rpz_host is not null and ${liveAt(a.serial)} and ${rpzFits(rpz.zoneLength)}
+            union
+            select '*.' || rpz_host || ${target} from feed_entries
+             where isp_tenant_id = ${isp} and rpz_host is not null and ${liveAt(a.serial)} and ${rpzFits(rpz.zoneLength)}
+          ) x order by l collate "C"`;
+      } else {
+        select = `select distinct ${a.column} from feed_entries
+          where isp_tenant_id = ${isp} and ${a.column} is not null and ${liveAt(a.serial)} order by 1`;
+      }
+      // CSV mode with quote and delimiter bytes no line contains (stored lines have no control characters), so
+      // every line goes out as it is, followed by a newline.
+      const sql = `copy (${select}) to stdout with (format csv, quote E'\\x01', delimiter E'\\x02')`;
+      // JIT compilation of the sort costs more than it saves (and the setting ends with the transaction).
+      await client.query('begin');
+      await client.query('set local jit = off');
+      await pipeline(client.query(copyTo(sql)), out);
+      await client.query('commit');
+    } catch (err) {
+      failed = true;
+      out.destroy(err as Error);
+    } finally {
+      // A connection left mid-COPY is not reusable: drop it.
+      client?.release(failed ? true : undefined);
+    }
+  })();
+  return out;
+}
+
+/**
+ * "Changes since serial N" for one feed: the distinct lines (RPZ: hosts) listed at `toSerial` and not at
+ * `fromSerial` (added), and the reverse (removed). Only rows added or removed after N are candidates, so the
+ * cost follows the size of the change, not of the feed. Unsorted.
+ */
+export async function listFeedLineChanges(
+  db: Queryable,
+  a: {
+    ispTenantId: string;
+    column: FeedLineColumn;
+    fromSerial: number;
+    toSerial: number;
+    rpz?: Pick<RpzLineOptions, 'zoneLength'>;
+  },
+): Promise<{ added: string[]; removed: string[] }> {
+  if (!COLUMNS.includes(a.column)) throw new Error(`unknown feed line column ${String(a.column)}`);
+  const fits = a.column === 'rpz_host' ? ` and ${rpzFits(a.rpz?.zoneLength ?? 253)}` : '';
+  const col = a.column;
+  const { rows } = await db.query<{ line: string; before: boolean; after: boolean }>(
+    `/* api:feed-changes */ with candidates as (
+       select distinct ${col} as line from feed_entries
+        where isp_tenant_id = $1 and ${col} is not null${fits}
+          and greatest(added_serial, coalesce(removed_serial, 0)) > $2
+     )
+     select c.line,
+       exists (select 1 from feed_entries f where f.isp_tenant_id = $1 and f.${col} = c.line
+               and f.added_serial <= $2 and (f.removed_serial is null or f.removed_serial > $2)) as before,
+       exists (select 1 from feed_entries f where f.isp_tenant_id = $1 and f.${col} = c.line
+               and f.added_serial <= $3 and (f.removed_serial is null or f.removed_serial > $3)) as after
+     from candidates c`,
+    [a.ispTenantId, a.fromSerial, a.toSerial],
+  );
+  return {
+    added: rows.filter((r) => r.after && !r.before).map((r) => r.line),
+    removed: rows.filter((r) => r.before && !r.after).map((r) => r.line),
+  };
+}
+
+/** The ISP's RPZ settings; defaults (zone `rpz.mod.local`, NXDOMAIN) when none are stored. */
+export async function getFeedSettings(db: Queryable, ispTenantId: string): Promise<FeedSettings> {
+  const { rows } = await db.query<{ zone_name: string; walled_garden_host: string | null }>(
+    `/* api:feed-settings */ select zone_name, walled_garden_host from isp_feed_settings where isp_tenant_id = $1`,
+    [ispTenantId],
+  );
+  const r = rows[0];
+  return {
+    zoneName: r?.zone_name ?? 'rpz.mod.local',
+    walledGardenHost: r?.walled_garden_host ?? null,
+  };
+}
+
+/** Sets how the ISP's RPZ is written (operators; tests). */
+export async function setFeedSettings(db: Queryable, ispTenantId: string, s: FeedSettings): Promise<void> {
+  await db.query(
+    `/* api:feed-settings-set */ insert into isp_feed_settings (isp_tenant_id, zone_name, walled_garden_host)
+     values ($1, $2, $3) on conflict (isp_tenant_id) do update set zone_name = excluded.zone_name,
+       walled_garden_host = excluded.walled_garden_host, updated_at = now()`,
+    [ispTenantId, s.zoneName, s.walledGardenHost],
+  );
+}
