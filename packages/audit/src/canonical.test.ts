@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalBytes, canonicalJson, parseCanonicalJson } from './canonical.js';
-
-/** The `code` of what `fn` throws (undefined if it does not throw). */
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from './code-of.test-helper.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops whitespace', () => {

@@ -13,16 +13,7 @@ import {
 import { createMemoryMerkleStore } from './store.js';
 import { createMerkleTree } from './tree.js';
 import type { MerkleTree } from './tree.js';
-
-/** The `code` of what `fn` throws (undefined if it does not throw). */
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from './code-of.test-helper.js';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 const hexes = (list: readonly string[]): Buffer[] => list.map(hex);

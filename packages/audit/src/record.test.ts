@@ -3,16 +3,7 @@ import { InvalidRecordError } from './errors.js';
 import { hashLeaf } from './merkle.js';
 import { buildRecord, decodeRecord, encodeRecord, validateRecord } from './record.js';
 import type { AuditRecord, AuditRecordDraft } from './record.js';
-
-/** The `code` of what `fn` throws (undefined if it does not throw). */
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from './code-of.test-helper.js';
 
 const draft: AuditRecordDraft = {
   actor: { kind: 'user', id: 'usr_7f3a' },

@@ -12,16 +12,7 @@ import {
   treeHeadSigningBytes,
   verifyTreeHead,
 } from './sth.js';
-
-/** The `code` of what `fn` throws (undefined if it does not throw). */
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from './code-of.test-helper.js';
 
 const head = {
   treeSize: 8,
