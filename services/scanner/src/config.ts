@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
+import { vaultKeySpec } from '@mod/vault';
 
 export const scannerSpec = {
   ...commonSpec,
   ...partnerTopicsSpec,
+  ...vaultKeySpec,
   SCANNER_GROUP_ID: env.string({ default: 'mod-scanner', doc: 'Kafka consumer group of the scanners' }),
   HASH_THREADS: env.integer({
     default: Math.max(1, availableParallelism()),

@@ -1,11 +1,13 @@
 import { Codecs, type Verdict } from '@mod/contracts';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter, StageTimer } from '@mod/telemetry';
+import type { EvidenceMedia } from '@mod/vault';
 import type { ScanStore } from './scan-store.js';
 import { acceptEvent } from './steps/accept-event.js';
 import { buildVerdict } from './steps/build-verdict.js';
 import { claimSubmission } from './steps/claim-submission.js';
 import { hashMedia, type HashStageOptions } from './steps/hash-media.js';
+import { hitsNeedReview, keepEvidence } from './steps/keep-evidence.js';
 import { matchBanks, type Banks } from './steps/match-banks.js';
 
 export { SCANNER_VERSION } from './steps/build-verdict.js';
@@ -22,6 +24,11 @@ export interface ScanStepDeps extends HashStageOptions {
   topicPrefix: string;
   maxMediaBytes: number;
   hits: Pick<Counter<'signal'>, 'inc'>;
+  /**
+   * Keeps media that needs a person (a hit only in review banks) in the evidence vault before its verdict is
+   * published; absent: the vault is off.
+   */
+  keepEvidence?: (media: EvidenceMedia) => Promise<void>;
   /** Times each stage by name (`mod_step_stage_duration_seconds{step="scan"}`). */
   stages: StageTimer;
   now?: () => Date;
@@ -39,8 +46,9 @@ export function verdictPublisher(producer: Producer, verdictsTopic: string): (v:
 
 /**
  * One media event, in stages (each in `steps/`, timed by name): accept the event and its tenant, claim its
- * submission, hash the media in the pool, match the banks, publish the verdict. The verdict never waits for a
- * model: the classifier is a later stage of its own. Media bytes live only in memory for the duration of this step.
+ * submission, hash the media in the pool, match the banks, keep media that needs a person in the evidence vault,
+ * publish the verdict. The verdict never waits for a model: the classifier is a later stage of its own. Media bytes
+ * live only in memory for the duration of this step, unless they need a person: then they are sealed in the vault.
  */
 export function createScanStep(deps: ScanStepDeps) {
   const now = deps.now ?? (() => new Date());
@@ -54,10 +62,18 @@ export function createScanStep(deps: ScanStepDeps) {
       claimSubmission(event, bytes, store, deps.maxMediaBytes),
     );
     if (claimed.done) return claimed.done;
-    const hashed = await stages.time('hash', () => hashMedia(event, claimed.next, bytes, store, deps));
+    // The pool moves the buffer it is given. With the vault on it gets a copy, so the bytes are still here to be
+    // sealed (runHashTask copies a buffer it cannot move anyway, e.g. a view into a fetch: one copy either way).
+    const forHash = deps.keepEvidence === undefined ? bytes : Buffer.from(bytes);
+    const hashed = await stages.time('hash', () => hashMedia(event, claimed.next, forHash, store, deps));
     if (hashed.done) return hashed.done;
     const hits = await stages.time('match', () => matchBanks(hashed.next, deps.banks, store));
     for (const hit of hits) deps.hits.inc({ signal: hit.signal });
+    const keep = deps.keepEvidence;
+    if (keep !== undefined && hitsNeedReview(hits)) {
+      const kept = await stages.time('evidence', () => keepEvidence(event, hashed.next.sha256, bytes, keep));
+      if (kept.done) return kept.done;
+    }
     await stages.time('publish', () => deps.publish(buildVerdict(event, hashed.next, hits, now())));
     return { kind: 'ok' };
   };

@@ -1,6 +1,7 @@
 import { createWorker, PARTITIONS_AT_ONCE } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
 import { createTenantDirectory } from '@mod/db/submissions';
+import { createEvidenceKeeper } from '@mod/db/vault';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import type { ConsumerRunner } from '@mod/kafka';
 import {
@@ -12,6 +13,7 @@ import {
   type Registry,
   type Tracing,
 } from '@mod/telemetry';
+import { keyringFromConfig } from '@mod/vault';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
 import { createScanStep, verdictPublisher } from './scan-step.js';
@@ -92,6 +94,17 @@ export function createScannerService(
       this.set({ pool: 'hash' }, pool.queueSize);
     },
   });
+  // Media with hits only in review banks is sealed in the evidence vault before its verdict is published.
+  const keepEvidence = createEvidenceKeeper(db, {
+    keyring: keyringFromConfig(config),
+    maxBytes: config.MAX_MEDIA_BYTES,
+    service: 'scanner',
+    reason: 'review-bank',
+  });
+  if (keepEvidence === null)
+    logger.warn(
+      'evidence vault off (MOD_VAULT_MASTER_KEY empty): review cases will open without their media',
+    );
   let runner: ConsumerRunner | undefined;
 
   return {
@@ -128,6 +141,7 @@ export function createScannerService(
           topicPrefix: config.TOPIC_PREFIX,
           maxMediaBytes: config.MAX_MEDIA_BYTES,
           hits,
+          ...(keepEvidence === null ? {} : { keepEvidence }),
           stages: stageTimer(worker.stepMetrics, 'scan'),
         }),
         maxInFlight: config.HASH_MAX_IN_FLIGHT,
