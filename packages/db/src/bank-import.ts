@@ -5,6 +5,7 @@ import type { SignalType } from '@mod/contracts';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
 import { DuplicateCandidates } from './bank-import-duplicates.js';
+import { copyTextField } from './copy-text.js';
 
 const { from: copyFrom, to: copyTo } = copyStreams;
 
@@ -60,16 +61,6 @@ export interface ImportDiff {
   resync: boolean;
 }
 
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-
-/** One field in COPY text format: backslash, tab, newline and carriage return escaped; `\N` is NULL. */
-function copyField(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return '\\N';
-  if (typeof v === 'number') return String(v);
-  if (!NEEDS_ESCAPE.test(v)) return v;
-  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
-}
-
 interface StagingCounts {
   /** Entries staged. */
   n: number;
@@ -100,17 +91,17 @@ async function* copyBlocks(
       counts.n++;
       counts.signals.add(e.signal);
       block +=
-        copyField(e.signal) +
+        copyTextField(e.signal) +
         '\t' +
-        copyField(values[i]) +
+        copyTextField(values[i]) +
         '\t' +
-        copyField(e.quality) +
+        copyTextField(e.quality) +
         '\t' +
-        copyField(e.category) +
+        copyTextField(e.category) +
         '\t' +
-        copyField(e.provenance) +
+        copyTextField(e.provenance) +
         '\t' +
-        copyField(e.note) +
+        copyTextField(e.note) +
         '\t' +
         String(e.lineNumber ?? counts.n) +
         (candidates[i] === 1 ? '\tt\n' : '\tf\n');

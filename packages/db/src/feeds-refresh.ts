@@ -4,6 +4,7 @@ import { ClosedOrderStatuses } from '@mod/orders';
 import copyStreams from 'pg-copy-streams';
 import type { Pool, PoolClient, Queryable } from './pool.js';
 import { withTransaction } from './pool.js';
+import { copyTextField } from './copy-text.js';
 
 const { from: copyFrom } = copyStreams;
 
@@ -234,12 +235,6 @@ async function insertRows(
   );
 }
 
-/** COPY text format: backslash, tab, newline and carriage return escaped; `\N` is NULL. */
-function copyField(v: string | number | boolean | null): string {
-  if (v === null) return '\\N';
-  return String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
-}
-
 /** Renders and streams many new rows into the table (bounded memory for the rendered text). */
 async function copyRows(
   c: PoolClient,
@@ -255,7 +250,7 @@ async function copyRows(
         const l = renderer.linesOf({ id: r.id, target: r.target, dedicatedToAbuse: r.dedicated });
         chunk +=
           [ispTenantId, r.id, r.target, r.dedicated, serial, l.urlLine, l.hostLine, l.rpzHost]
-            .map(copyField)
+            .map(copyTextField)
             .join('\t') + '\n';
       }
       yield chunk;
