@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, largestValueBytes, singleRecordBatchBytes, varintBytes } from '@mod/contracts';
-import { createLogger } from '@mod/telemetry';
 import {
   alterTopicConfig,
-  createKafka,
   createProducer,
   ensureTopics,
   groupInstanceIdFor,
@@ -14,25 +12,16 @@ import {
   topicMaxMessageBytes,
   type Producer,
 } from './index.js';
-import { credentialsFromEnvironment } from './testing.test-helper.js';
+import { testKafka, testTopic } from './testing.test-helper.js';
 
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
-const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
-const kafka = createKafka({
-  brokers,
-  clientId: 'client-test',
-  logger,
-  credentials: credentialsFromEnvironment(),
-});
+const kafka = testKafka('client-test');
 const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
 const topic = `${prefix}sized`;
 const MAX = 64 * 1024;
 let producer: Producer;
 
 beforeAll(async () => {
-  await ensureTopics(kafka, [
-    { name: topic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-  ]);
+  await ensureTopics(kafka, [testTopic(topic)]);
   await alterTopicConfig(kafka, topic, { 'max.message.bytes': String(MAX) });
   producer = await createProducer(kafka);
 });
@@ -110,9 +99,7 @@ describe('record sizes against the real broker', () => {
     const late = `${prefix}late`;
     const waiting = requireTopics(kafka, [topic, late], { waitMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1_000));
-    await ensureTopics(kafka, [
-      { name: late, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-    ]);
+    await ensureTopics(kafka, [testTopic(late, 2)]);
     await expect(waiting).resolves.toBeUndefined();
     const started = Date.now();
     await expect(requireTopics(kafka, [`${prefix}never`], { waitMs: 1_000 })).rejects.toMatchObject({

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createRegistry, createStepMetrics } from '@mod/telemetry';
-import { createConsumerRunner, createKafka, describeGroupMembers, ensureTopics, ok } from './index.js';
-import { credentialsFromEnvironment } from './testing.test-helper.js';
+import { createConsumerRunner, describeGroupMembers, ensureTopics, ok } from './index.js';
+import { testKafka, testTopic } from './testing.test-helper.js';
 import { isFencedInstance } from './membership.js';
-import { brokers, logger, runnerTestKit, waitFor, waitForAsync } from './runner.test-helper.js';
+import { logger, runnerTestKit, waitFor, waitForAsync } from './runner.test-helper.js';
 
 const kit = runnerTestKit();
 const { kafka, prefix, dlq } = kit;
@@ -11,16 +11,8 @@ const { kafka, prefix, dlq } = kit;
 describe('consumer runner static membership (real Kafka)', () => {
   it("joins with the connection's instance id; a second runner of the group in this process takes <id>-2", async () => {
     const staticTopic = `${prefix}static`;
-    await ensureTopics(kafka, [
-      { name: staticTopic, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-    ]);
-    const instanceKafka = createKafka({
-      brokers,
-      clientId: 'runner-test',
-      logger,
-      credentials: credentialsFromEnvironment(),
-      groupInstanceId: 'pod-0',
-    });
+    await ensureTopics(kafka, [testTopic(staticTopic, 2)]);
+    const instanceKafka = testKafka('runner-test', { groupInstanceId: 'pod-0' });
     const groupId = `${prefix}static-g`;
     const seen: string[] = [];
     const make = () =>

@@ -11,7 +11,7 @@ import {
   type Histogram,
 } from '@mod/telemetry';
 import { createConsumerRunner, ensureTopics, ok } from './index.js';
-import { readTopic } from './testing.test-helper.js';
+import { readTopic, testTopic } from './testing.test-helper.js';
 import { logger, runnerTestKit, waitFor } from './runner.test-helper.js';
 import { messageAgeSeconds } from './step.js';
 
@@ -21,9 +21,7 @@ const { kafka, prefix, dlq } = kit;
 describe('consumer runner metrics (real Kafka)', () => {
   it("records each message's age from its Kafka timestamp, and every outcome's series from the start", async () => {
     const ageTopic = `${prefix}age`;
-    await ensureTopics(kafka, [
-      { name: ageTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-    ]);
+    await ensureTopics(kafka, [testTopic(ageTopic)]);
     const registry = createRegistry('age');
     const seen: string[] = [];
     const runner = createConsumerRunner({
@@ -81,11 +79,7 @@ describe('consumer runner traces (real Kafka)', () => {
     const inTopic = `${prefix}trace-in`;
     const outTopic = `${prefix}trace-out`;
     const partnerTopic = `${prefix}trace-partner`;
-    await ensureTopics(kafka, [
-      { name: inTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-      { name: outTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-      { name: partnerTopic, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-    ]);
+    await ensureTopics(kafka, [testTopic(inTopic), testTopic(outTopic), testTopic(partnerTopic)]);
     const exporter = new InMemorySpanExporter();
     const tracing = createTracing({ service: 'runner-test', exporter });
     const traceId = randomBytes(16).toString('hex');

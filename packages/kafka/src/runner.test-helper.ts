@@ -1,12 +1,11 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { TopicSpec } from '@mod/contracts';
-import { createLogger, type Logger } from '@mod/telemetry';
-import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from './index.js';
-import { credentialsFromEnvironment } from './testing.test-helper.js';
+import type { Logger } from '@mod/telemetry';
+import { createProducer, ensureTopics, type Kafka, type Producer } from './index.js';
+import { testKafka, testLogger, testTopic } from './testing.test-helper.js';
 
 /** Shared set-up of the consumer runner's tests against the real broker. */
-export const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
-export const logger: Logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+export const logger: Logger = testLogger;
 
 export interface RunnerTestKit {
   kafka: Kafka;
@@ -23,19 +22,11 @@ export interface RunnerTestKit {
  * the tests of one file: registers the file's `beforeAll` and `afterAll`.
  */
 export function runnerTestKit(topics: (prefix: string) => TopicSpec[] = () => []): RunnerTestKit {
-  const kafka = createKafka({
-    brokers,
-    clientId: 'runner-test',
-    logger,
-    credentials: credentialsFromEnvironment(),
-  });
+  const kafka = testKafka('runner-test');
   const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
   const kit = { kafka, prefix, dlq: `${prefix}dlq` } as RunnerTestKit;
   beforeAll(async () => {
-    await ensureTopics(kafka, [
-      ...topics(prefix),
-      { name: kit.dlq, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-    ]);
+    await ensureTopics(kafka, [...topics(prefix), testTopic(kit.dlq)]);
     kit.producer = await createProducer(kafka);
   });
   afterAll(async () => kit.producer.disconnect());

@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Codecs, ModError } from '@mod/contracts';
 import { createRegistry, createStepMetrics } from '@mod/telemetry';
 import { createConsumerRunner, ensureTopics, listTopics, ok, type StepOutcome } from './index.js';
-import { readTopic } from './testing.test-helper.js';
+import { readTopic, testTopic } from './testing.test-helper.js';
 import { logger, runnerTestKit, waitFor } from './runner.test-helper.js';
 
-const kit = runnerTestKit((prefix) => [
-  { name: `${prefix}in`, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-]);
+const kit = runnerTestKit((prefix) => [testTopic(`${prefix}in`, 2)]);
 const { kafka, prefix, dlq } = kit;
 const topic = `${prefix}in`;
 
@@ -73,9 +71,7 @@ describe('consumer runner topic discovery (real Kafka)', () => {
   it('consumes topics that appear while it runs (a partner granted access), without a restart by hand', async () => {
     const base = `${prefix}disc.`;
     const first = `${base}a`;
-    await ensureTopics(kafka, [
-      { name: first, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-    ]);
+    await ensureTopics(kafka, [testTopic(first)]);
     const seen: string[] = [];
     const runner = createConsumerRunner({
       kafka,
@@ -94,9 +90,7 @@ describe('consumer runner topic discovery (real Kafka)', () => {
       await kit.producer.send({ topic: first, messages: [{ value: '1' }] });
       await waitFor(() => seen.length === 1);
       const later = `${base}b`;
-      await ensureTopics(kafka, [
-        { name: later, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
-      ]);
+      await ensureTopics(kafka, [testTopic(later)]);
       await kit.producer.send({ topic: later, messages: [{ value: '2' }] });
       await waitFor(() => seen.length === 2);
       expect([...runner.topics()].sort()).toEqual([first, later]);
