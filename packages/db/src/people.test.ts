@@ -11,7 +11,7 @@ import {
   setPersonDisabled,
 } from './people.js';
 import { insertSession, revokeSessionsOf, verifySession } from './sessions.js';
-import { createTestSchema, type TestDatabase } from './testing.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 import { upsertTenant } from './tenants.js';
 
 const FAST = { memoryKiB: 64, passes: 1, parallelism: 1 };
