@@ -59,3 +59,28 @@ create index evidence_items_hold_authority on evidence_items (hold_authority_ten
 
 -- Ciphertext does not compress: store it out of line without trying.
 alter table evidence_items alter column ciphertext set storage external;
+
+-- Evidence follows its case, whoever opens or decides it (the actioner, a reviewer, an authority, an escalation):
+-- a case opened for a submission names the submission's evidence (its retention waits for that case), and the
+-- case's closing starts the retention clock (reopening stops it). Kept in the database so that no code path
+-- that opens or closes a case can forget the evidence.
+create function evidence_follow_case() returns trigger language plpgsql as $$
+begin
+  if new.submission_id is null then
+    return new;
+  end if;
+  if tg_op = 'INSERT' then
+    update evidence_items set case_id = new.id, linked_at = new.created_at,
+      case_closed_at = case when new.status = 'closed' then coalesce(new.closed_at, now()) end
+    where submission_id = new.submission_id and destroyed_at is null;
+  elsif new.status = 'closed' then
+    update evidence_items set case_closed_at = coalesce(new.closed_at, now())
+    where case_id = new.id and case_closed_at is null and destroyed_at is null;
+  else
+    update evidence_items set case_closed_at = null where case_id = new.id and destroyed_at is null;
+  end if;
+  return new;
+end
+$$;
+create trigger cases_evidence_follow after insert or update of status on cases
+  for each row when (new.submission_id is not null) execute function evidence_follow_case();

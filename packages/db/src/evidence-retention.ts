@@ -15,9 +15,9 @@ import { EVIDENCE_COLUMNS, toEvidenceItem, type EvidenceRow } from './evidence-r
 import { withTransaction, type Pool, type Queryable } from './pool.js';
 
 /**
- * Names the case a submission's evidence is for, in the caller's transaction (the actioner links it in the
- * transaction that opens the case): retention waits for the case to close. Linking a closed item again (a case
- * reopened, or a new one) stops its clock. Answers the items changed.
+ * Names the case a submission's evidence is for, in the caller's transaction: retention waits for the case to
+ * close. Linking a closed item again (a case reopened, or a new one) stops its clock. Answers the items changed.
+ * A row inserted into `cases` does this by itself (trigger `cases_evidence_follow`, migration 0018).
  */
 export async function linkEvidenceToCase(db: Queryable, link: CaseLink): Promise<number> {
   const { rowCount } = await db.query(
@@ -30,8 +30,9 @@ export async function linkEvidenceToCase(db: Queryable, link: CaseLink): Promise
 }
 
 /**
- * Starts the retention clock of a case's evidence (or a submission's) at `closing.at`, in the caller's transaction
- * (whoever decides the case calls it there). Items already closed keep their first closing. Answers the items changed.
+ * Starts the retention clock of a case's evidence (or a submission's) at `closing.at`, in the caller's transaction.
+ * Items already closed keep their first closing. Answers the items changed. A case whose `status` becomes
+ * `closed` does this by itself (trigger `cases_evidence_follow`), and reopening it stops the clock again.
  */
 export async function closeEvidenceCase(db: Queryable, closing: CaseClosing): Promise<number> {
   const byCase = 'caseId' in closing;

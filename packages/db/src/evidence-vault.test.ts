@@ -61,12 +61,12 @@ async function keep(tenantId = 'platform-a', at = T0) {
     await store.keep({ tenantId, submissionId, bytes: photo, reason: 'classifier', by: classifier, at })
   ).item;
 }
-async function openCaseRow(submissionId: string): Promise<string> {
+async function openCaseRow(submissionId: string, kind: 'review' | 'confirm' = 'review'): Promise<string> {
   const id = randomUUID();
   await db.pool.query(
     `insert into cases (id, kind, submission_id, reason, evidence, policy_version, created_at)
-     values ($1, 'review', $2, 'test', '{}', 't', now())`,
-    [id, submissionId],
+     values ($1, $3, $2, 'test', '{}', 't', now())`,
+    [id, submissionId, kind],
   );
   return id;
 }
@@ -175,9 +175,7 @@ describe('evidence vault on PostgreSQL', () => {
     const unlinked = await keep('platform-a', hours(100));
     const inCase = await keep('platform-a', hours(100));
     const caseId = await openCaseRow(inCase.submissionId);
-    expect(
-      await linkEvidenceToCase(db.pool, { submissionId: inCase.submissionId, caseId, at: hours(101) }),
-    ).toBe(1);
+    expect(await store.get(inCase.id, all)).toMatchObject({ caseId, caseClosedAt: null });
     expect((await store.sweep(policy, hours(171), actioner)).ids).not.toContain(unlinked.id);
     const swept = await store.sweep(policy, hours(172), actioner, 1000);
     expect(swept.ids).toContain(unlinked.id);
@@ -198,6 +196,49 @@ describe('evidence vault on PostgreSQL', () => {
     expect(await closeEvidenceCase(db.pool, { caseId, at: hours(200) })).toBe(1);
     expect((await store.sweep(policy, hours(223), actioner, 1000)).ids).not.toContain(inCase.id);
     expect((await store.sweep(policy, hours(224), actioner, 1000)).ids).toContain(inCase.id);
+  });
+
+  it('follows its case: opened, closed, reopened, whoever changes the cases row; a case that exists first is named at keep', async () => {
+    const item = await keep('platform-a', hours(400));
+    const caseId = await openCaseRow(item.submissionId);
+    expect(await store.get(item.id, all)).toMatchObject({ caseId, caseClosedAt: null });
+    await db.pool.query(`update cases set status = 'closed', closed_at = $2 where id = $1`, [
+      caseId,
+      hours(410),
+    ]);
+    expect(await store.get(item.id, all)).toMatchObject({ caseId, caseClosedAt: hours(410).toISOString() });
+    await db.pool.query(`update cases set status = 'open', closed_at = null where id = $1`, [caseId]);
+    expect(await store.get(item.id, all)).toMatchObject({ caseId, caseClosedAt: null });
+    // A later case for the same submission (a confirmation, an escalation) takes the evidence over; closing the
+    // earlier one then changes nothing.
+    const later = await openCaseRow(item.submissionId, 'confirm');
+    await db.pool.query(`update cases set status = 'closed', closed_at = $2 where id = $1`, [
+      caseId,
+      hours(420),
+    ]);
+    expect(await store.get(item.id, all)).toMatchObject({ caseId: later, caseClosedAt: null });
+    // The explicit calls do the same for callers without a cases row (no-ops when nothing changes).
+    expect(
+      await linkEvidenceToCase(db.pool, {
+        submissionId: item.submissionId,
+        caseId: later,
+        at: hours(421),
+      }),
+    ).toBe(0);
+    expect(await closeEvidenceCase(db.pool, { submissionId: item.submissionId, at: hours(430) })).toBe(1);
+    expect(await store.get(item.id, all)).toMatchObject({ caseClosedAt: hours(430).toISOString() });
+
+    const submissionId = await submission();
+    const early = await openCaseRow(submissionId);
+    const late = await store.keep({
+      tenantId: 'platform-a',
+      submissionId,
+      bytes: photo,
+      reason: 'report',
+      by: classifier,
+      at: hours(440),
+    });
+    expect(late.item).toMatchObject({ caseId: early, caseClosedAt: null });
   });
 
   it('never destroys under legal hold; the hold is scoped and audited; release, then the sweep destroys', async () => {

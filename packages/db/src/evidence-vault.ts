@@ -90,10 +90,15 @@ export function createPgEvidenceStore(pool: Pool, options: PgEvidenceStoreOption
       );
       return withTransaction(pool, async (c) => {
         const { rows } = await c.query<EvidenceRow>(
+          // Normally the case opens after its evidence is kept (its trigger links them); a case that is already
+          // there (the vault was off when it opened) is named here.
           `/* vault:keep */ insert into evidence_items as e (id, tenant_id, submission_id, sha256, media_type,
              size_bytes, reason, ciphertext, data_nonce, data_tag, wrapped_key, key_nonce, key_tag, master_key_id,
-             seal_version, created_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             seal_version, created_at, case_id, linked_at, case_closed_at)
+           select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, c.id, c.created_at,
+             case when c.status = 'closed' then coalesce(c.closed_at, $16) end
+           from (select 1) one left join lateral (select id, created_at, status, closed_at from cases
+             where submission_id = $3 order by created_at desc, id limit 1) c on true
            on conflict do nothing returning ${EVIDENCE_COLUMNS}`,
           [
             id,
