@@ -25,16 +25,13 @@ import {
   type AuditEntry,
 } from '@mod/db/audit';
 import { createTestSchema } from '@mod/db/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fmt, pct } from './report-format.js';
 
 const LEAVES = Number(process.env.AUDIT_PG_BENCH_LEAVES ?? 4_194_304);
 const APPEND_RECORDS = 5_000;
 const SUSTAINED_S = 10;
 const PROOF_SAMPLES = 1_000;
-
-const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
-const pct = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function entry(i: number): AuditEntry {
   return {

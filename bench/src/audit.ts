@@ -18,17 +18,13 @@ import {
   verifyInclusion,
 } from '@mod/audit';
 import type { AuditRecordDraft } from '@mod/audit';
+import { fmt, pct } from './report-format.js';
 
 const LEAVES = Number(process.env.AUDIT_BENCH_LEAVES ?? 10_000_000);
 const APPEND_RECORDS = 20_000;
 const PROOF_SAMPLES = 2_000;
 
-const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 const mb = (bytes: number): string => `${fmt(bytes / 2 ** 20, 0)} MB`;
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /** A deterministic pseudo-random generator, so runs are comparable. */
 function rng(seed: number): () => number {
@@ -168,8 +164,8 @@ async function benchProofs(): Promise<void> {
     ['inclusion', incl],
     ['consistency', cons],
   ] as const) {
-    const p50 = percentile(t, 50);
-    const p99 = percentile(t, 99);
+    const p50 = pct(t, 50);
+    const p99 = pct(t, 99);
     console.log(
       `${name.padEnd(12)} ${fmt(p50, 3).padStart(7)}  ${fmt(p99, 3).padStart(7)}  ${fmt(t[t.length - 1] ?? 0, 3).padStart(7)}   ` +
         `${p99 <= 10 ? 'met' : 'MISSED'}           1/${fmt(naiveMs / p50, 0)}`,

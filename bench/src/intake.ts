@@ -43,6 +43,7 @@ import {
 import { credentialsFromEnvironment } from '@mod/kafka/testing';
 import { createLogger, createRegistry, createStepMetrics } from '@mod/telemetry';
 import { photoLikeSvg } from './photo-like.js';
+import { fmt, pct } from './report-format.js';
 
 const N = Number(process.env['INTAKE_BENCH_N'] ?? 300);
 const CONCURRENCY = Number(process.env['INTAKE_BENCH_CONCURRENCY'] ?? 8);
@@ -61,10 +62,6 @@ const LegacyMediaSubmitted = Type.Object(
   { additionalProperties: false },
 );
 const legacyCodec = createCodec('media-submitted.v1', LegacyMediaSubmitted);
-
-const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
-const pct = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 interface Round {
   side: 'before' | 'after';

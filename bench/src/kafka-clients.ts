@@ -25,6 +25,7 @@ import {
 import kafkajs from 'kafkajs';
 import { type KafkaCredentials } from '@mod/kafka';
 import { credentialsFromEnvironment } from '@mod/kafka/testing';
+import { fmt, pct } from './report-format.js';
 
 const SCALE = Number(process.env['KAFKA_CLIENTS_BENCH_SCALE'] ?? 1);
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -54,10 +55,6 @@ interface Client {
   createTopic(topic: string): Promise<void>;
   close(): Promise<void>;
 }
-
-const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
-const pct = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 function kafkajsClient(c: KafkaCredentials): Client {
   const kafka = new kafkajs.Kafka({
