@@ -1,14 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, type Pool } from './pool.js';
+import type { Pool } from './pool.js';
 import { migrate, migrationsDir } from './migrate.js';
 import { ensureBank } from './banks.js';
 import { upsertTenant } from './tenants.js';
 import { streamFeedLines } from './feeds-lines.js';
 import { refreshFeedState, type FeedRenderer } from './feeds-refresh.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 /** A renderer that needs no URL parsing: the target is the line (URL-level) or the host (dedicated). */
 const renderer: FeedRenderer = {
@@ -20,22 +20,21 @@ const renderer: FeedRenderer = {
       : { urlLine: e.target, hostLine: null, rpzHost: null },
 };
 
-const connectionString = process.env['DATABASE_URL'] ?? 'postgres://moderation@127.0.0.1:5432/moderation';
+let db: TestDatabase;
 let pool: Pool;
 let schema: string;
 let oldDir: string;
 
 beforeAll(async () => {
-  schema = `t_${randomBytes(6).toString('hex')}`;
-  pool = createPool({ connectionString, schema, max: 3, applicationName: 'test' });
+  db = await createTestSchema({ migrated: false });
+  ({ pool, schema } = db);
   // The migrations before the row store: the feed as one JSON document with JSON change records.
   oldDir = await mkdtemp(join(tmpdir(), 'mod-migrations-'));
   for (const f of await readdir(migrationsDir))
     if (/^000[1-6]_/.test(f)) await copyFile(join(migrationsDir, f), join(oldDir, f));
 });
 afterAll(async () => {
-  await pool.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
-  await pool.end();
+  await db?.drop();
   await rm(oldDir, { recursive: true, force: true });
 });
 
