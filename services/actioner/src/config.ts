@@ -1,4 +1,5 @@
 import { commonSpec, env } from '@mod/config';
+import { vaultRetentionSpec } from '@mod/vault';
 
 /** Order lifecycle settings: legal bases, deadlines and intervals are configuration, never code. */
 export const lifecycleSpec = {
@@ -74,4 +75,5 @@ export const actionerSpec = {
     doc: 'hours an ISP has to apply a block',
   }),
   ...lifecycleSpec,
+  ...vaultRetentionSpec,
 } as const;

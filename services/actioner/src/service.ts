@@ -3,12 +3,19 @@ import type { ConfigOf } from '@mod/config';
 import type { OrderTopics } from '@mod/db/orders';
 import type { ConsumerRunner, RelayLoop } from '@mod/kafka';
 import type { PolicyConfig } from '@mod/policy';
+import { createPgEvidenceStore } from '@mod/db/vault';
 import { Counter, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import { createMasterKeyring, retentionFromConfig } from '@mod/vault';
 import { createPgActionStore } from './action-store.js';
 import { createActionStep, type ActionFaults } from './action-step.js';
 import { createClassificationStep } from './classification-step.js';
 import { systemClock, type Clock } from './clock.js';
 import type { actionerSpec } from './config.js';
+import {
+  createEvidenceRetention,
+  createEvidenceRetentionMetrics,
+  type EvidenceRetention,
+} from './evidence-retention.js';
 import { createOrderLifecycle, type OrderLifecycle, type WebhookSender } from './lifecycle.js';
 import { createLifecycleMetrics } from './metrics.js';
 import { createOutboxRelay } from './relay.js';
@@ -23,6 +30,8 @@ export interface ActionerService {
   checks: Record<string, () => Promise<boolean>>;
   /** Deadlines, re-notices, verification, webhooks: runs on a timer, or when tests call `tick()`. */
   lifecycle: OrderLifecycle;
+  /** The evidence vault's retention: runs after each lifecycle pass, or when tests call `sweep()`. */
+  evidenceRetention: EvidenceRetention;
   /** Publishes every committed outbox message now. */
   drainOutbox(): Promise<number>;
 }
@@ -97,6 +106,15 @@ export function createActionerService(
       },
     },
   });
+  const evidenceRetention = createEvidenceRetention({
+    // Retention needs no master key: it destroys, it never opens.
+    store: createPgEvidenceStore(db, { keyring: createMasterKeyring({ current: '' }) }),
+    policy: retentionFromConfig(config),
+    batchSize: config.VAULT_SWEEP_BATCH,
+    clock,
+    logger,
+    metrics: createEvidenceRetentionMetrics(registry),
+  });
   let runner: ConsumerRunner | undefined;
   let classifications: ConsumerRunner | undefined;
   let relay: RelayLoop | undefined;
@@ -110,12 +128,15 @@ export function createActionerService(
       ticking = lifecycle
         .tick()
         .catch((err: unknown) => logger.warn({ err }, 'order lifecycle pass failed; will retry'))
+        .then(() => evidenceRetention.sweep())
+        .catch((err: unknown) => logger.warn({ err }, 'evidence retention pass failed; will retry'))
         .finally(schedule);
     }, config.ORDER_SCHEDULER_INTERVAL_MS);
   };
 
   return {
     lifecycle,
+    evidenceRetention,
     drainOutbox: () => relay?.drain() ?? Promise.resolve(0),
     checks: {
       database: worker.databaseReady,
