@@ -5,13 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addEntries, createBank } from '@mod/curation';
 import { withTransaction } from '@mod/db';
-import { createApiKey, upsertTenant } from '@mod/db/access';
-import { hashMedia } from '@mod/hashing/decode';
+import { seedTenants } from '@mod/testing';
 import {
+  bankKnownPhoto,
   createWorld,
-  indexedEntries,
   json,
   makePhoto,
   multipart,
@@ -28,7 +26,7 @@ let world: World;
 let pipeline: Pipeline;
 let dir: string;
 let publicKeyPath: string;
-const keys: Record<string, string> = {};
+let keys: Record<string, string>;
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 
 /** Runs the offline verifier (`modctl audit verify`) on a bundle: no database, no network. */
@@ -44,7 +42,7 @@ async function modctlVerify(bundle: unknown): Promise<{ exitCode: number; out: R
 }
 
 const asAuthority = (url: string) =>
-  pipeline.app.inject({ url, headers: { authorization: `Bearer ${keys['authority']}` } });
+  pipeline.app.inject({ url, headers: { authorization: `Bearer ${keys['authority-1']}` } });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'audit-e2e-'));
@@ -56,32 +54,12 @@ beforeAll(async () => {
     AUDIT_SIGN_EVERY_RECORDS: '1',
     AUDIT_SIGN_EVERY_MS: '50',
   });
-  const db = world.db;
-  await upsertTenant(db, { id: 'isp-1', kind: 'isp', name: 'ISP One', subscribedToBlocking: true });
-  await upsertTenant(db, {
-    id: 'platform-1',
-    kind: 'platform',
-    name: 'Platform',
-    subscribedToBlocking: false,
-  });
-  await upsertTenant(db, {
-    id: 'authority-1',
-    kind: 'authority',
-    name: 'Authority',
-    subscribedToBlocking: false,
-  });
-  keys['platform'] = (await createApiKey(db, { tenantId: 'platform-1', role: 'platform' })).key;
-  keys['isp'] = (await createApiKey(db, { tenantId: 'isp-1', role: 'isp' })).key;
-  keys['authority'] = (await createApiKey(db, { tenantId: 'authority-1', role: 'authority' })).key;
-  const hashes = await hashMedia(await makePhoto(11));
-  const changes = world.topics.bankChanges;
-  const { bank } = await createBank(
-    db,
-    { name: 'known-abuse', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'automatic' },
-    changes,
-  );
-  await addEntries(db, bank.id, [{ signal: 'blockhash', value: hashes.blockhash, category: 'A' }], changes);
-  await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
+  keys = await seedTenants(world.db, [
+    { id: 'isp-1', kind: 'isp', role: 'isp' },
+    { id: 'platform-1', kind: 'platform', role: 'platform' },
+    { id: 'authority-1', kind: 'authority', role: 'authority' },
+  ]);
+  await bankKnownPhoto(world, pipeline, await makePhoto(11));
 });
 
 afterAll(async () => {
@@ -99,7 +77,7 @@ describe('verifiable audit trail across services (real Kafka and Postgres)', () 
     const res = await pipeline.app.inject({
       method: 'POST',
       url: '/v1/media',
-      headers: { ...upload.headers, authorization: `Bearer ${keys['platform']}` },
+      headers: { ...upload.headers, authorization: `Bearer ${keys['platform-1']}` },
       payload: upload.payload,
     });
     expect(res.statusCode).toBe(202);
@@ -168,7 +146,7 @@ describe('verifiable audit trail across services (real Kafka and Postgres)', () 
     ).toBeGreaterThan(0);
     const isp = await pipeline.app.inject({
       url: '/v1/audit/tree-heads/latest',
-      headers: { authorization: `Bearer ${keys['isp']}` },
+      headers: { authorization: `Bearer ${keys['isp-1']}` },
     });
     expect(isp.statusCode).toBe(403);
 

@@ -5,8 +5,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '@mod/contracts';
 import { createBank, importBankList, updateBankSettings } from '@mod/curation';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
+import { seedTenants, tenantWithKey } from '@mod/testing';
 import {
   createWorld,
   kafkaPlatform,
@@ -29,7 +29,7 @@ beforeAll(async () => {
   world = createWorld();
   snapshotPath = join(await mkdtemp(join(tmpdir(), 'mod-bank-')), 'index.bin');
   pipeline = await startPipeline(world, { BANK_SNAPSHOT_PATH: snapshotPath });
-  await upsertTenant(world.db, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+  await seedTenants(world.db, [{ id: 'isp-1', kind: 'isp' }]);
   partner = await kafkaPlatform(world);
 });
 afterAll(async () => {
@@ -47,6 +47,16 @@ async function timed(what: string, cond: () => boolean): Promise<number> {
   console.log(`[banks] ${what}: ${ms} ms`);
   return ms;
 }
+
+/** Imports a CSV list into the bank `iwf-test` (`mode` as `importBankList`'s), announced on the world's topic. */
+const importIwf = (list: string, mode?: 'append') =>
+  importBankList(world.db, {
+    bankName: 'iwf-test',
+    format: 'csv',
+    ...(mode === undefined ? {} : { mode }),
+    input: Readable.from([list]),
+    changesTopic: world.topics.bankChanges,
+  });
 
 describe('banks through real Kafka and Postgres', () => {
   it('imports a list, matches, removes the entry, no longer matches; changes reach the scanner without restart', async () => {
@@ -66,12 +76,7 @@ describe('banks through real Kafka and Postgres', () => {
       changes,
     );
     const list = `signal,value,quality,category\npdq,${h.pdq},${h.pdqQuality},B\nmd5,${'0'.repeat(32)},,C\n`;
-    const report = await importBankList(world.db, {
-      bankName: 'iwf-test',
-      format: 'csv',
-      input: Readable.from([list]),
-      changesTopic: changes,
-    });
+    const report = await importIwf(list);
     expect(report).toMatchObject({ added: 2, removed: 0, badLines: 0 });
     await timed('import applied by the scanner', () => indexedEntries(pipeline) === 2);
 
@@ -90,23 +95,13 @@ describe('banks through real Kafka and Postgres', () => {
 
     // Remove the PDQ entry by importing the list without it (replace mode).
     const smaller = `signal,value\nmd5,${'0'.repeat(32)}\n`;
-    const removal = await importBankList(world.db, {
-      bankName: 'iwf-test',
-      format: 'csv',
-      input: Readable.from([smaller]),
-      changesTopic: changes,
-    });
+    const removal = await importIwf(smaller);
     expect(removal).toMatchObject({ added: 0, removed: 1, unchanged: 1 });
     await timed('removal applied by the scanner', () => indexedEntries(pipeline) === 1);
     expect((await scan(photo)).decision).toBe('no-match');
 
     // Disable and re-enable the bank: a settings change, also live.
-    const again = await importBankList(world.db, {
-      bankName: 'iwf-test',
-      format: 'csv',
-      input: Readable.from([list]),
-      changesTopic: changes,
-    });
+    const again = await importIwf(list);
     expect(again.added).toBe(1);
     await timed('re-added entry applied', () => indexedEntries(pipeline) === 2);
     await updateBankSettings(world.db, bank.id, { enabled: false }, changes);
@@ -118,17 +113,10 @@ describe('banks through real Kafka and Postgres', () => {
   });
 
   it('a restarted scanner starts from its snapshot plus the topic, and sees changes made while it was down', async () => {
-    const changes = world.topics.bankChanges;
     await pipeline.stop(); // writes the snapshot
     const added = await makePhoto(77);
     const h = await hashMedia(added);
-    const report = await importBankList(world.db, {
-      bankName: 'iwf-test',
-      format: 'csv',
-      mode: 'append',
-      input: Readable.from([`pdq,${h.pdq},${h.pdqQuality},A\n`]),
-      changesTopic: changes,
-    });
+    const report = await importIwf(`pdq,${h.pdq},${h.pdqQuality},A\n`, 'append');
     expect(report.added).toBe(1);
     pipeline = await startPipeline(world, { BANK_SNAPSHOT_PATH: snapshotPath });
     expect(pipeline.scanner.banks.loadedFrom()).toBe('snapshot');
@@ -137,14 +125,8 @@ describe('banks through real Kafka and Postgres', () => {
   });
 
   it('curators manage banks over the API: create, import a list (bad lines reported), export, change settings', async () => {
-    await upsertTenant(world.db, {
-      id: 'hotline',
-      kind: 'hotline',
-      name: 'Hotline',
-      subscribedToBlocking: false,
-    });
-    const curator = (await createApiKey(world.db, { tenantId: 'hotline', role: 'curator' })).key;
-    const isp = (await createApiKey(world.db, { tenantId: 'isp-1', role: 'isp' })).key;
+    const curator = await tenantWithKey(world.db, { id: 'hotline', kind: 'hotline', role: 'curator' });
+    const isp = await tenantWithKey(world.db, { id: 'isp-1', kind: 'isp', role: 'isp' });
     const auth = { authorization: `Bearer ${curator}` };
     const created = await pipeline.app.inject({
       method: 'POST',

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, upsertTenant } from '@mod/db/access';
+import { tenantWithKey } from '@mod/testing';
 import {
   createWorld,
   makePhoto,
   multipart,
+  rowCount,
   startPipeline,
   stopInOrder,
-  waitFor,
+  waitScanned,
   type Pipeline,
   type World,
 } from './helpers.js';
@@ -30,13 +31,7 @@ describe('an upload while the broker is down (a single-node cluster of its own, 
     world = createWorld(broker.access());
     await world.ready;
     pipeline = await startPipeline(world);
-    await upsertTenant(world.db, {
-      id: 'platform-1',
-      kind: 'platform',
-      name: 'P',
-      subscribedToBlocking: false,
-    });
-    key = (await createApiKey(world.db, { tenantId: 'platform-1', role: 'platform' })).key;
+    key = await tenantWithKey(world.db, { id: 'platform-1', kind: 'platform', role: 'platform' });
   }, 180_000);
 
   afterAll(async () => {
@@ -56,8 +51,7 @@ describe('an upload while the broker is down (a single-node cluster of its own, 
       payload: body.payload,
     });
   };
-  const count = async (sql: string, params: unknown[]) =>
-    (await world!.db.query<{ n: number }>(sql, params)).rows[0]?.n ?? 0;
+  const count = (sql: string, params: unknown[]) => rowCount(world!, sql, params);
 
   it('keeps the upload, answers its retry with the same submission, and scans it once when the broker is back', async () => {
     broker!.kafkaSh('stop');
@@ -79,14 +73,7 @@ describe('an upload while the broker is down (a single-node cluster of its own, 
 
     broker!.kafkaSh('start');
     const back = Date.now();
-    await waitFor(
-      'the kept upload scanned',
-      async () =>
-        (await count(`select count(*)::int as n from submissions where id = $1 and status = 'scanned'`, [
-          submissionId,
-        ])) === 1,
-      120_000,
-    );
+    await waitScanned(world!, 'the kept upload scanned', [submissionId], 120_000);
     console.info(`[outage] scanned ${Date.now() - back} ms after the broker started again`);
     expect(
       await count('select count(*)::int as n from submissions where idempotency_key = $1', [idempotencyKey]),

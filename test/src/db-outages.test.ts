@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '@mod/db';
 import { topicEndOffsets } from '@mod/kafka';
 import {
-  DATABASE_URL,
   createWorld,
+  DATABASE_URL,
   databaseUrlFor,
   localCluster,
   makePhoto,
@@ -13,6 +13,7 @@ import {
   startPipeline,
   stopInOrder,
   waitFor,
+  waitScanned,
   type Pipeline,
   type World,
 } from './helpers.js';
@@ -121,17 +122,7 @@ describe('database outages under load (real Kafka and Postgres)', () => {
     expect(statuses.filter((s) => s >= 500).length).toBeGreaterThan(0);
 
     // Every submission scanned, once.
-    await waitFor(
-      'every submission scanned',
-      async () => {
-        const { rows } = await world.db.query<{ n: number }>(
-          `select count(*)::int as n from submissions where id = any($1) and status = 'scanned'`,
-          [ids],
-        );
-        return rows[0]?.n === media.length;
-      },
-      120_000,
-    );
+    await waitScanned(world, 'every submission scanned', ids, 120_000);
     const { rows: statusRows } = await world.db.query<{ status: string; n: number }>(
       `select status, count(*)::int as n from submissions group by status`,
     );

@@ -2,15 +2,16 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEDIA_META_HEADER, partnerTopic, type DeadLetter, type PartnerMediaMeta } from '@mod/contracts';
-import { upsertTenant } from '@mod/db/access';
+import { MEDIA_META_HEADER, partnerTopic, type DeadLetter } from '@mod/contracts';
 import { listAudit } from '@mod/db/audit';
+import { seedTenants } from '@mod/testing';
 import {
   DATABASE_URL,
   createWorld,
   grantPartner,
   json,
   makePhoto,
+  publishPartnerMedia,
   read,
   startPipeline,
   stopInOrder,
@@ -66,22 +67,7 @@ afterAll(async () => {
 
 describe('modctl dlq (real Kafka and Postgres)', () => {
   it('lists a dead letter, shows it is replayable, and replays it once its cause is fixed', async () => {
-    const meta: PartnerMediaMeta = {
-      eventId: randomUUID(),
-      submissionId: randomUUID(),
-      submittedAt: new Date().toISOString(),
-    };
-    const submissionId = meta.submissionId ?? '';
-    await partner.producer.send({
-      topic: partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform'),
-      messages: [
-        {
-          key: submissionId,
-          value: await makePhoto(91),
-          headers: { [MEDIA_META_HEADER]: JSON.stringify(meta) },
-        },
-      ],
-    });
+    const submissionId = await publishPartnerMedia(world, partner, await makePhoto(91));
     const [letter] = (
       await read(world, world.topics.deadLetters, (r) => r.some((m) => m.key === submissionId))
     ).map((m) => json<DeadLetter>(m));
@@ -109,12 +95,7 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
     });
 
     // The fix: the tenant exists now (the scanner's tenant cache forgets an unknown tenant within 5 s).
-    await upsertTenant(world.db, {
-      id: 'late-platform',
-      kind: 'platform',
-      name: 'Late platform',
-      subscribedToBlocking: false,
-    });
+    await seedTenants(world.db, [{ id: 'late-platform', kind: 'platform' }]);
     await new Promise((r) => setTimeout(r, 5_500));
     const replayed = await dlq('replay', eventId);
     expect(replayed.code).toBe(0);

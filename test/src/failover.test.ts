@@ -5,16 +5,17 @@ import { apiSpec, createApiService, type ApiService } from '@mod/api';
 import { loadConfig } from '@mod/config';
 import { Codecs } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
 import { createRegistry } from '@mod/telemetry';
+import { seedTenants, tenantWithKey } from '@mod/testing';
 import {
   createWorld,
   logger,
   makePhoto,
   multipart,
   readPartners,
+  rowCount,
   serviceEnv,
   waitFor,
   type World,
@@ -50,9 +51,11 @@ beforeAll(async () => {
   world = createWorld(cluster.access());
   await world.ready;
   const db = world.db;
-  for (const id of ISPS) await upsertTenant(db, { id, kind: 'isp', name: id, subscribedToBlocking: true });
-  await upsertTenant(db, { id: 'platform-1', kind: 'platform', name: 'P', subscribedToBlocking: false });
-  platformKey = (await createApiKey(db, { tenantId: 'platform-1', role: 'platform' })).key;
+  await seedTenants(
+    db,
+    ISPS.map((id) => ({ id, kind: 'isp' })),
+  );
+  platformKey = await tenantWithKey(db, { id: 'platform-1', kind: 'platform', role: 'platform' });
   for (let i = 0; i < KNOWN; i++) known.push(await makePhoto(500 + i));
   const changes = world.topics.bankChanges;
   const { bank } = await createBank(
@@ -106,8 +109,7 @@ afterAll(async () => {
   await cluster?.remove();
 }, 120_000);
 
-const count = async (sql: string, params: unknown[] = []) =>
-  (await world.db.query<{ n: number }>(sql, params)).rows[0]?.n ?? 0;
+const count = (sql: string, params: unknown[] = []) => rowCount(world, sql, params);
 
 describe('a replicated cluster loses a broker mid-stream (real 3-broker KRaft cluster)', () => {
   it('two scanners and two actioners per group: no event lost, no duplicate order, throughput recovers', async () => {

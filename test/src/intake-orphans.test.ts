@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { API_MEDIA_META_MAX_BYTES } from '@mod/api';
 import { DefaultServicePrincipals } from '@mod/contracts';
 import { applyAcls, largestMediaBytes, removeAcls, topicMaxMessageBytes } from '@mod/kafka';
-import { makePhoto, read, waitFor } from './helpers.js';
+import { makePhoto, read, waitFor, waitScanned } from './helpers.js';
 import {
   countRows,
   keys,
@@ -98,13 +98,7 @@ describe('intake without orphans', () => {
     } finally {
       await applyAcls(world.kafka, [apiWrite]);
     }
-    await waitFor(
-      'the kept upload scanned',
-      async () =>
-        (await countRows(`select count(*)::int as n from submissions where id = $1 and status = 'scanned'`, [
-          submissionId,
-        ])) === 1,
-    );
+    await waitScanned(world, 'the kept upload scanned', [submissionId]);
     expect(await countRows('select count(*)::int as n from media_outbox')).toBe(0);
   });
 });

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { loadConfig } from '@mod/config';
 import { withTransaction } from '@mod/db';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { ensureBank } from '@mod/db/banks';
 import { addUrlListEntries, announceUrlBank, type UrlListEntryInput } from '@mod/db/url-lists';
 import { createFetcherService, fetcherSpec, type FetcherService } from '@mod/fetcher';
 import { createRegistry, type Registry } from '@mod/telemetry';
+import { tenantWithKey } from '@mod/testing';
 import { canonicalPatternKey } from '@mod/urls';
 import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import { logger, serviceEnv, type World } from './helpers.js';
@@ -84,9 +84,7 @@ export async function startFetcher(
 
 /** An ISP tenant subscribed to blocking requests, with an API key. */
 export async function createIsp(world: World, id: string): Promise<{ id: string; key: string }> {
-  await upsertTenant(world.db, { id, kind: 'isp', name: id, subscribedToBlocking: true });
-  const { key } = await createApiKey(world.db, { tenantId: id, role: 'isp' });
-  return { id, key };
+  return { id, key: await tenantWithKey(world.db, { id, kind: 'isp', role: 'isp' }) };
 }
 
 /** Creates a URL-list bank and adds entries, announced through the outbox (the actioner's relay publishes). */

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { createOpsServer } from '@mod/telemetry';
+import { tenantWithKey } from '@mod/testing';
 import {
   createWorld,
   makePhoto,
@@ -71,13 +71,7 @@ beforeAll(async () => {
     ops.push(app);
     targets[job] = await listen(app);
   }
-  await upsertTenant(world.db, {
-    id: 'platform-1',
-    kind: 'platform',
-    name: 'Platform',
-    subscribedToBlocking: false,
-  });
-  platformKey = (await createApiKey(world.db, { tenantId: 'platform-1', role: 'platform' })).key;
+  platformKey = await tenantWithKey(world.db, { id: 'platform-1', kind: 'platform', role: 'platform' });
 });
 
 afterAll(async () => {

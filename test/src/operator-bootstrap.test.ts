@@ -3,11 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '@mod/api';
 import { listAudit } from '@mod/db/audit';
 import { createProducer, type Producer } from '@mod/kafka';
-import { createRegistry } from '@mod/telemetry';
-import { createWorld, logger, type World } from './helpers.js';
+import { buildWorldApp, createWorld, type World } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -73,15 +71,7 @@ describe('operators start from an empty database with modctl alone (no demo seed
     const first = JSON.parse(issued.stdout) as { id: string; key: string; prefix: string; role: string };
     expect(first).toMatchObject({ role: 'admin', tenantId: 'ops' });
 
-    app = await buildApp({
-      db: world.db,
-      producer,
-      topicPrefix: world.prefix,
-      logger,
-      registry: createRegistry('api'),
-      checks: {},
-      maxUploadBytes: 64 * 1024,
-    });
+    app = await buildWorldApp(world, producer, { maxUploadBytes: 64 * 1024 });
     const me = await app.inject({ url: '/v1/me', headers: auth(first.key) });
     expect(me.json()).toMatchObject({ tenantId: 'ops', role: 'admin', credential: 'api-key' });
     const tenants = await app.inject({ url: '/v1/admin/tenants', headers: auth(first.key) });

@@ -15,16 +15,15 @@ import {
   type ActionerService,
   type ManualClock,
 } from '@mod/actioner';
-import { buildApp } from '@mod/api';
 import { loadConfig } from '@mod/config';
 import { Codecs, type Hit, type Verdict } from '@mod/contracts';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { ensureBank, type Bank } from '@mod/db/banks';
 import { setWebhookEndpoint } from '@mod/db/orders';
 import { claimSubmission } from '@mod/db/submissions';
 import { createProducer, type Producer } from '@mod/kafka';
 import { createRegistry, type Registry } from '@mod/telemetry';
-import { createWorld, logger, serviceEnv, type World } from './helpers.js';
+import { seedTenants } from '@mod/testing';
+import { buildWorldApp, createWorld, logger, serviceEnv, type World } from './helpers.js';
 import { loopbackAsPublic, loopbackResolver } from './test-network.js';
 
 /** A request the webhook receiver saw, as sent (so a test can replay or alter it). */
@@ -197,34 +196,18 @@ export async function startOrdersWorld(
   let actioner = make(options);
   await actioner.start();
   const producer = await createProducer(world.kafka);
-  const app = await buildApp({
-    db: world.db,
-    producer,
-    topicPrefix: world.prefix,
-    logger,
-    registry: createRegistry('api'),
-    checks: {},
-    maxUploadBytes: 1 << 20,
-    rateLimit: { ratePerSecond: 1e6, burst: 1e6 },
-    authFailureLimit: { ratePerSecond: 1e6, burst: 1e6 },
+  const app = await buildWorldApp(world, producer, {
     webhookTargets: { resolver: loopbackResolver, addressPolicy: loopbackAsPublic },
     now: () => clock.now(),
   });
   const db = world.db;
-  for (const [id, kind, subscribed] of [
-    ['isp-1', 'isp', true],
-    ['isp-2', 'isp', true],
-    ['platform-1', 'platform', false],
-    ['platform-2', 'platform', false],
-    ['authority-1', 'authority', false],
-  ] as const) {
-    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: subscribed });
-  }
-  const keys = {} as OrdersWorld['keys'];
-  for (const id of ['isp-1', 'isp-2', 'platform-1', 'platform-2', 'authority-1'] as const) {
-    const role = id.startsWith('isp') ? 'isp' : id.startsWith('platform') ? 'platform' : 'authority';
-    keys[id] = (await createApiKey(db, { tenantId: id, role })).key;
-  }
+  const keys = (await seedTenants(db, [
+    { id: 'isp-1', kind: 'isp', role: 'isp' },
+    { id: 'isp-2', kind: 'isp', role: 'isp' },
+    { id: 'platform-1', kind: 'platform', role: 'platform' },
+    { id: 'platform-2', kind: 'platform', role: 'platform' },
+    { id: 'authority-1', kind: 'authority', role: 'authority' },
+  ])) as OrdersWorld['keys'];
   const banks = {
     automatic: await ensureBank(db, {
       name: 'e2e-automatic',

@@ -8,7 +8,6 @@ import {
   type PartnerMediaMeta,
   type Verdict,
 } from '@mod/contracts';
-import { upsertTenant } from '@mod/db/access';
 import {
   applyAcls,
   createKafka,
@@ -16,24 +15,55 @@ import {
   ensureTopics,
   removeAcls,
   type Kafka,
+  type OutgoingMessage,
   type Producer,
 } from '@mod/kafka';
-import { credentialsFromEnvironment } from '@mod/testing';
+import { credentialsFromEnvironment, seedTenants } from '@mod/testing';
 import { json, read } from './topic-reads.js';
 import { logger, type World } from './world.js';
+
+/**
+ * A media message as a platform running Kafka sends it, and its submission id: a new event id, a new submission
+ * id (also the record's key) and the submission time, in the media header; `meta` adds to them or replaces them.
+ */
+export function partnerMediaMessage(
+  bytes: Buffer,
+  meta: Partial<PartnerMediaMeta> = {},
+): { submissionId: string; message: OutgoingMessage } {
+  const full: PartnerMediaMeta = {
+    eventId: randomUUID(),
+    submissionId: randomUUID(),
+    submittedAt: new Date().toISOString(),
+    ...meta,
+  };
+  const submissionId = full.submissionId ?? '';
+  return {
+    submissionId,
+    message: { key: submissionId, value: bytes, headers: { [MEDIA_META_HEADER]: JSON.stringify(full) } },
+  };
+}
+
+/** Publishes `bytes` on the partner's own media topic (`partnerMediaMessage`); returns the submission id. */
+export async function publishPartnerMedia(
+  world: World,
+  partner: Partner,
+  bytes: Buffer,
+  meta: Partial<PartnerMediaMeta> = {},
+): Promise<string> {
+  const { submissionId, message } = partnerMediaMessage(bytes, meta);
+  await partner.producer.send({
+    topic: partnerTopic(world.prefix, 'mediaSubmitted', partner.tenantId),
+    messages: [message],
+  });
+  return submissionId;
+}
 
 /**
  * Publishes media straight to Kafka as a platform running Kafka would, on its own topic with the producer of
  * its own principal (a partner granted with `grantPartner`), and waits for its verdict.
  */
 export async function scanViaKafka(world: World, partner: Partner, bytes: Buffer): Promise<Verdict> {
-  const eventId = randomUUID();
-  const submissionId = randomUUID();
-  const meta: PartnerMediaMeta = { eventId, submissionId, submittedAt: new Date().toISOString() };
-  await partner.producer.send({
-    topic: partnerTopic(world.prefix, 'mediaSubmitted', partner.tenantId),
-    messages: [{ key: submissionId, value: bytes, headers: { [MEDIA_META_HEADER]: JSON.stringify(meta) } }],
-  });
+  const submissionId = await publishPartnerMedia(world, partner, bytes);
   const records = await read(world, world.topics.verdicts, (r) => r.some((m) => m.key === submissionId));
   return json<Verdict>(records.find((m) => m.key === submissionId)!);
 }
@@ -50,12 +80,7 @@ export interface Partner {
 /** A platform tenant of this world that publishes media on its own topic, as `e2e-partner-a`. */
 export async function kafkaPlatform(world: World, tenantId = 'platform-1'): Promise<Partner> {
   await world.ready;
-  await upsertTenant(world.db, {
-    id: tenantId,
-    kind: 'platform',
-    name: tenantId,
-    subscribedToBlocking: false,
-  });
+  await seedTenants(world.db, [{ id: tenantId, kind: 'platform' }]);
   return grantPartner(world, 'e2e-partner-a', tenantId, 'platform');
 }
 

@@ -3,11 +3,12 @@ import { actionerSpec, createActionerService, type ActionerService } from '@mod/
 import { apiSpec, createApiService, type ApiService } from '@mod/api';
 import { classifierSpec, createClassifierService, type ClassifierService } from '@mod/classifier-service';
 import { loadConfig } from '@mod/config';
-import { createApiKey, upsertTenant } from '@mod/db/access';
+import type { SignalType } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
 import { createRegistry, type Registry, type Tracing } from '@mod/telemetry';
+import { seedTenants, tenantWithKey } from '@mod/testing';
 import { makePhoto } from './test-media.js';
 import { waitFor } from './waiting.js';
 import { logger, serviceEnv, type World } from './world.js';
@@ -96,26 +97,35 @@ export async function seedKnownImage(
   pipeline: Pipeline,
   o: { seed: number; isps: readonly string[] },
 ): Promise<{ known: Buffer; platformKey: string }> {
-  const db = world.db;
-  for (const id of o.isps) await upsertTenant(db, { id, kind: 'isp', name: id, subscribedToBlocking: true });
-  await upsertTenant(db, {
-    id: 'platform-1',
-    kind: 'platform',
-    name: 'Platform',
-    subscribedToBlocking: false,
-  });
-  const platformKey = (await createApiKey(db, { tenantId: 'platform-1', role: 'platform' })).key;
+  await seedTenants(
+    world.db,
+    o.isps.map((id) => ({ id, kind: 'isp' })),
+  );
+  const platformKey = await tenantWithKey(world.db, { id: 'platform-1', kind: 'platform', role: 'platform' });
   const known = await makePhoto(o.seed);
+  await bankKnownPhoto(world, pipeline, known);
+  return { known, platformKey };
+}
+
+/**
+ * An automatic bank `known-abuse` (of `signalTypes`) holding the blockhash of `photo` in category A, applied by
+ * the scanner before this returns: a re-encoded copy of the photo matches it only by its perceptual hash.
+ */
+export async function bankKnownPhoto(
+  world: World,
+  pipeline: Pipeline,
+  photo: Buffer,
+  signalTypes: SignalType[] = ['blockhash'],
+): Promise<void> {
   const changes = world.topics.bankChanges;
   const { bank } = await createBank(
-    db,
-    { name: 'known-abuse', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'automatic' },
+    world.db,
+    { name: 'known-abuse', source: 'e2e', signalTypes, actionPolicy: 'automatic' },
     changes,
   );
-  const { blockhash } = await hashMedia(known);
-  await addEntries(db, bank.id, [{ signal: 'blockhash', value: blockhash, category: 'A' }], changes);
+  const { blockhash } = await hashMedia(photo);
+  await addEntries(world.db, bank.id, [{ signal: 'blockhash', value: blockhash, category: 'A' }], changes);
   await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
-  return { known, platformKey };
 }
 
 /** Entries in the scanner's in-memory bank index. */

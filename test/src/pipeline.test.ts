@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Codecs, partnerTopic, type DeadLetter, type PartnerMediaMeta, type Verdict } from '@mod/contracts';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit, verifyStoredLog } from '@mod/db/audit';
 import { countPendingMedia } from '@mod/db/submissions';
-import { addEntries, createBank } from '@mod/curation';
 import { createProducer, type Producer } from '@mod/kafka';
 import { hashMedia } from '@mod/hashing/decode';
+import { seedTenants } from '@mod/testing';
 import {
+  bankKnownPhoto,
   createWorld,
   grantPartner,
-  indexedEntries,
   json,
   makePhoto,
   multipart,
@@ -25,54 +24,24 @@ import {
 let world: World;
 let pipeline: Pipeline;
 let producer: Producer;
-const keys: Record<string, string> = {};
+let keys: Record<string, string>;
 let known: Buffer;
 
 beforeAll(async () => {
   world = createWorld();
   pipeline = await startPipeline(world);
   producer = await createProducer(world.kafka);
-  const db = world.db;
-  await upsertTenant(db, { id: 'isp-1', kind: 'isp', name: 'ISP One', subscribedToBlocking: true });
-  await upsertTenant(db, { id: 'isp-2', kind: 'isp', name: 'ISP Two', subscribedToBlocking: true });
-  await upsertTenant(db, {
-    id: 'isp-3',
-    kind: 'isp',
-    name: 'ISP Three (not subscribed)',
-    subscribedToBlocking: false,
-  });
-  await upsertTenant(db, {
-    id: 'platform-1',
-    kind: 'platform',
-    name: 'Platform',
-    subscribedToBlocking: false,
-  });
-  await upsertTenant(db, {
-    id: 'platform-2',
-    kind: 'platform',
-    name: 'Other platform',
-    subscribedToBlocking: false,
-  });
-  for (const [tenant, role] of [
-    ['isp-1', 'isp'],
-    ['isp-3', 'isp'],
-    ['platform-1', 'platform'],
-    ['platform-2', 'platform'],
-  ] as const) {
-    keys[tenant] = (await createApiKey(db, { tenantId: tenant, role })).key;
-  }
+  keys = await seedTenants(world.db, [
+    { id: 'isp-1', kind: 'isp', role: 'isp' },
+    { id: 'isp-2', kind: 'isp' },
+    { id: 'isp-3', kind: 'isp', subscribedToBlocking: false, role: 'isp' },
+    { id: 'platform-1', kind: 'platform', role: 'platform' },
+    { id: 'platform-2', kind: 'platform', role: 'platform' },
+  ]);
   // A bank holding the known image's blockhash; the test image is a re-encoded copy, so SHA-256 differs and
   // only the perceptual hash can match.
   known = await makePhoto(7);
-  const hashes = await hashMedia(known);
-  const changes = world.topics.bankChanges;
-  const { bank } = await createBank(
-    db,
-    { name: 'known-abuse', source: 'e2e', signalTypes: ['blockhash', 'pdq'], actionPolicy: 'automatic' },
-    changes,
-  );
-  await addEntries(db, bank.id, [{ signal: 'blockhash', value: hashes.blockhash, category: 'A' }], changes);
-  await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
+  await bankKnownPhoto(world, pipeline, known, ['blockhash', 'pdq']);
 });
 
 afterAll(async () => {

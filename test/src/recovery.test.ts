@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEDIA_META_HEADER, partnerTopic, type PartnerMediaMeta } from '@mod/contracts';
+import { partnerTopic } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { describeGroupMembers, followTopic, type FollowedRecord, type TopicFollower } from '@mod/kafka';
@@ -12,6 +12,7 @@ import {
   kafkaPlatform,
   logger,
   makePhoto,
+  publishPartnerMedia,
   serviceEnv,
   stopInOrder,
   waitFor,
@@ -116,23 +117,8 @@ describe('recovery after a crash (services as processes)', () => {
     let n = 0;
     const loop = (async () => {
       while (running) {
-        const submissionId = randomUUID();
-        const meta: PartnerMediaMeta = {
-          eventId: randomUUID(),
-          submissionId,
-          submittedAt: new Date().toISOString(),
-        };
         const sentAt = Date.now();
-        await partner.producer.send({
-          topic: partnerTopic(world.prefix, 'mediaSubmitted', partner.tenantId),
-          messages: [
-            {
-              key: submissionId,
-              value: known[n++ % known.length] as Buffer,
-              headers: { [MEDIA_META_HEADER]: JSON.stringify(meta) },
-            },
-          ],
-        });
+        const submissionId = await publishPartnerMedia(world, partner, known[n++ % known.length] as Buffer);
         published.set(submissionId, sentAt);
         await sleep(PUBLISH_EVERY_MS);
       }

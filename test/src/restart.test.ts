@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEDIA_META_HEADER, partnerTopic, type PartnerMediaMeta } from '@mod/contracts';
-import { upsertTenant } from '@mod/db/access';
+import { partnerTopic } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
+import { seedTenants } from '@mod/testing';
 import {
   createWorld,
   kafkaPlatform,
   indexedEntries,
   makePhoto,
+  partnerMediaMessage,
   startPipeline,
   waitFor,
   type Partner,
@@ -31,7 +31,7 @@ afterAll(async () => {
 describe('graceful stop and restart', () => {
   it('stops mid-stream and resumes on restart: every event gets one verdict and no order is duplicated', async () => {
     const first = await startPipeline(world);
-    await upsertTenant(world.db, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+    await seedTenants(world.db, [{ id: 'isp-1', kind: 'isp' }]);
     const known = await Promise.all([1, 2, 3].map((s) => makePhoto(s)));
     const changes = world.topics.bankChanges;
     const { bank } = await createBank(
@@ -49,16 +49,7 @@ describe('graceful stop and restart', () => {
     const messages = [];
     for (let i = 0; i < 30; i++) {
       const bytes = i % 2 === 0 ? (known[i % 3] as Buffer) : await makePhoto(1000 + i);
-      const meta: PartnerMediaMeta = {
-        eventId: randomUUID(),
-        submissionId: randomUUID(),
-        submittedAt: new Date().toISOString(),
-      };
-      messages.push({
-        key: meta.submissionId ?? null,
-        value: bytes,
-        headers: { [MEDIA_META_HEADER]: JSON.stringify(meta) },
-      });
+      messages.push(partnerMediaMessage(bytes).message);
     }
     // As the platform, on its own topic.
     await partner.producer.send({

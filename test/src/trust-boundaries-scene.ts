@@ -1,20 +1,20 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { DeadLetter } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import { alterTopicConfig, createKafka, createProducer, type Kafka, type Producer } from '@mod/kafka';
-import { credentialsFromEnvironment } from '@mod/testing';
+import { credentialsFromEnvironment, seedTenants } from '@mod/testing';
 import {
-  KAFKA_BROKERS,
   createWorld,
   grantPartner,
   indexedEntries,
   json,
+  KAFKA_BROKERS,
   logger,
   makePhoto,
   multipart,
   read,
+  rowCount,
   startPipeline,
   stopInOrder,
   waitFor,
@@ -59,14 +59,13 @@ export function useTrustScene(options: { fetcher?: boolean } = {}): void {
     });
     const db = world.db;
     for (const id of ISPS) keys[id] = (await createIsp(world, id)).key;
-    for (const id of ['platform-a', 'platform-b'])
-      await upsertTenant(db, { id, kind: 'platform', name: id, subscribedToBlocking: false });
-    await upsertTenant(db, { id: 'authority-1', kind: 'authority', name: 'A', subscribedToBlocking: false });
-    await upsertTenant(db, { id: 'ops', kind: 'admin', name: 'Ops', subscribedToBlocking: false });
-    keys['platform-a'] = (await createApiKey(db, { tenantId: 'platform-a', role: 'platform' })).key;
-    keys['platform-b'] = (await createApiKey(db, { tenantId: 'platform-b', role: 'platform' })).key;
-    keys['authority-1'] = (await createApiKey(db, { tenantId: 'authority-1', role: 'authority' })).key;
-    keys['admin'] = (await createApiKey(db, { tenantId: 'ops', role: 'admin' })).key;
+    const { ops, ...others } = await seedTenants(db, [
+      { id: 'platform-a', kind: 'platform', role: 'platform' },
+      { id: 'platform-b', kind: 'platform', role: 'platform' },
+      { id: 'authority-1', kind: 'authority', role: 'authority' },
+      { id: 'ops', kind: 'admin', role: 'admin' },
+    ]);
+    Object.assign(keys, others, { admin: ops });
     pipeline = await startPipeline(world);
     if (options.fetcher === true) fetcher = await startFetcher(world, {});
     platformA = await grantPartner(world, 'e2e-partner-a', 'platform-a', 'platform');
@@ -109,8 +108,7 @@ export async function upload(key: string | undefined, bytes: Buffer, headers: Re
   });
 }
 
-export const countRows = async (sql: string, params: unknown[] = []) =>
-  (await world.db.query<{ n: number }>(sql, params)).rows[0]?.n ?? 0;
+export const countRows = (sql: string, params: unknown[] = []) => rowCount(world, sql, params);
 
 /** Dead letters whose source key is `key`, once `count` of them have arrived. */
 export async function deadLettersFor(key: string, count = 1): Promise<DeadLetter[]> {

@@ -13,7 +13,7 @@ import { updateTenant } from '@mod/db/access';
 import { Producer as PlatformaticProducer } from '@platformatic/kafka';
 import { createKafka } from '@mod/kafka';
 import { credentialsFromEnvironment, readTopic } from '@mod/testing';
-import { grantPartner, KAFKA_BROKERS, logger, makePhoto, waitFor } from './helpers.js';
+import { grantPartner, KAFKA_BROKERS, logger, makePhoto, publishPartnerMedia, waitFor } from './helpers.js';
 import { createUrlList } from './isp-helpers.js';
 import {
   admin,
@@ -205,17 +205,8 @@ describe('Kafka is a trust boundary (real broker: SASL/SCRAM over TLS, ACLs)', (
       return body.status === 'scanned' ? body : undefined;
     });
     // platform-b, on its own topic, claims platform-a's submission: with other media, and with empty media.
-    for (const value of [known, Buffer.alloc(0)]) {
-      const meta: PartnerMediaMeta = {
-        eventId: randomUUID(),
-        submissionId,
-        submittedAt: new Date().toISOString(),
-      };
-      await platformB.producer.send({
-        topic: partnerTopic(world.prefix, 'mediaSubmitted', 'platform-b'),
-        messages: [{ key: submissionId, value, headers: { [MEDIA_META_HEADER]: JSON.stringify(meta) } }],
-      });
-    }
+    for (const value of [known, Buffer.alloc(0)])
+      await publishPartnerMedia(world, platformB, value, { submissionId });
     const letters = await deadLettersFor(submissionId, 2);
     expect(letters.map((l) => l.reason.code)).toEqual([
       'MOD_ERR_SCAN_SUBMISSION_NOT_OWNED',
@@ -244,49 +235,17 @@ describe('Kafka is a trust boundary (real broker: SASL/SCRAM over TLS, ACLs)', (
   it('dead-letters media of a tenant that does not exist or is disabled', async () => {
     // An operator's mistake: topics and ACLs for a tenant id that is not (or no longer) a tenant.
     const ghost = await grantPartner(world, 'e2e-partner-a', 'ghost-platform', 'platform');
-    const meta: PartnerMediaMeta = {
-      eventId: randomUUID(),
-      submissionId: randomUUID(),
-      submittedAt: new Date().toISOString(),
-    };
-    await ghost.producer.send({
-      topic: partnerTopic(world.prefix, 'mediaSubmitted', 'ghost-platform'),
-      messages: [
-        {
-          key: meta.submissionId ?? null,
-          value: known,
-          headers: { [MEDIA_META_HEADER]: JSON.stringify(meta) },
-        },
-      ],
-    });
+    const ghostly = await publishPartnerMedia(world, ghost, known);
     await ghost.close();
-    expect((await deadLettersFor(meta.submissionId ?? '')).map((l) => l.reason.code)).toEqual([
-      'MOD_ERR_TENANT_UNKNOWN',
-    ]);
+    expect((await deadLettersFor(ghostly)).map((l) => l.reason.code)).toEqual(['MOD_ERR_TENANT_UNKNOWN']);
 
     await updateTenant(world.db, 'platform-b', { disabled: true }, new Date());
     try {
-      const off: PartnerMediaMeta = {
-        eventId: randomUUID(),
-        submissionId: randomUUID(),
-        submittedAt: new Date().toISOString(),
-      };
       // The scanner's tenant cache holds a standing for at most 5 s.
       await new Promise((r) => setTimeout(r, 5_500));
-      await platformB.producer.send({
-        topic: partnerTopic(world.prefix, 'mediaSubmitted', 'platform-b'),
-        messages: [
-          {
-            key: off.submissionId ?? null,
-            value: known,
-            headers: { [MEDIA_META_HEADER]: JSON.stringify(off) },
-          },
-        ],
-      });
-      expect((await deadLettersFor(off.submissionId ?? '')).map((l) => l.reason.code)).toEqual([
-        'MOD_ERR_TENANT_DISABLED',
-      ]);
-      for (const id of [meta.submissionId, off.submissionId])
+      const off = await publishPartnerMedia(world, platformB, known);
+      expect((await deadLettersFor(off)).map((l) => l.reason.code)).toEqual(['MOD_ERR_TENANT_DISABLED']);
+      for (const id of [ghostly, off])
         expect(await countRows(`select count(*)::int as n from submissions where id = $1`, [id])).toBe(0);
     } finally {
       await updateTenant(world.db, 'platform-b', { disabled: false }, new Date());

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importUrlList } from '@mod/curation';
-import { createApiKey, upsertTenant } from '@mod/db/access';
+import { tenantWithKey } from '@mod/testing';
 import { normalizeUrlOrThrow } from '@mod/urls';
 import { createWorld, startPipeline, waitFor, type Pipeline, type World } from './helpers.js';
 import { createIsp, startFetcher, type StartedFetcher } from './isp-helpers.js';
@@ -16,13 +16,7 @@ beforeAll(async () => {
   world = createWorld();
   pipeline = await startPipeline(world);
   fetcher = await startFetcher(world, {});
-  await upsertTenant(world.db, {
-    id: 'hotline',
-    kind: 'hotline',
-    name: 'Hotline',
-    subscribedToBlocking: false,
-  });
-  curatorKey = (await createApiKey(world.db, { tenantId: 'hotline', role: 'curator' })).key;
+  curatorKey = await tenantWithKey(world.db, { id: 'hotline', kind: 'hotline', role: 'curator' });
   isp = await createIsp(world, 'isp-x');
 });
 

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSafeWebhookSender } from '@mod/actioner';
-import { buildApp } from '@mod/api';
 import type { Order } from '@mod/db/orders';
-import { createRegistry } from '@mod/telemetry';
 import { defaultAddressPolicy, type Resolver } from '@mod/urls/fetch';
-import { logger } from './helpers.js';
+import { buildWorldApp } from './helpers.js';
 import { call, startOrdersWorld, type OrdersWorld } from './orders-helpers.js';
 
 // The tenant's DNS, which it controls and may change at will. Registration and delivery ask the same zone, with
@@ -38,16 +36,7 @@ beforeAll(async () => {
     }),
   });
   // The API as deployed, but asking the tenant's zone.
-  api = await buildApp({
-    db: ow.world.db,
-    producer: ow.producer,
-    topicPrefix: ow.world.prefix,
-    logger,
-    registry: createRegistry('api'),
-    checks: {},
-    maxUploadBytes: 1 << 20,
-    rateLimit: { ratePerSecond: 1e6, burst: 1e6 },
-    authFailureLimit: { ratePerSecond: 1e6, burst: 1e6 },
+  api = await buildWorldApp(ow.world, ow.producer, {
     webhookTargets: { resolver },
     now: () => ow.clock.now(),
   });

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { DefaultServicePrincipals, serviceAcls, topicNames, topicSpecs } from '@mod/contracts';
 import { createPool, migrate, type Pool } from '@mod/db';
 import { applyAcls, createKafka, ensureTopics, removeAcls, type Kafka } from '@mod/kafka';
-import { credentialsFromEnvironment, serviceEnvironment } from '@mod/testing';
+import { credentialsFromEnvironment, dropSchema, serviceEnvironment, TEST_DATABASE_URL } from '@mod/testing';
 import { createLogger, type Logger } from '@mod/telemetry';
 
 export const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
-export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://moderation@127.0.0.1:5432/moderation';
+export const DATABASE_URL = TEST_DATABASE_URL;
 export const logger: Logger = createLogger('e2e', process.env['TEST_LOG_LEVEL'] ?? 'silent');
 
 /**
@@ -110,8 +110,7 @@ export function createWorld(
     db,
     ready,
     async drop() {
-      await db.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
-      await db.end();
+      await dropSchema(db, schema);
       await removeAcls(kafka, acls).catch(() => undefined);
     },
   };
