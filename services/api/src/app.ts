@@ -3,9 +3,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isModError } from '@mod/contracts';
+import {
+  createMasterKeyring,
+  defaultRetentionPolicy,
+  type MasterKeyring,
+  type RetentionPolicy,
+} from '@mod/vault';
 import type { Pool } from '@mod/db';
 import type { SigningKey } from '@mod/db/audit';
 import type { PendingMedia } from '@mod/db/submissions';
+import { createPgEvidenceStore } from '@mod/db/vault';
 import type { Producer } from '@mod/kafka';
 import {
   noTracer,
@@ -31,6 +38,7 @@ import { orderRoutes } from './routes/orders.js';
 import { orderStatsRoutes } from './routes/order-stats.js';
 import { orderWebhookRoutes, type WebhookTargetCheck } from './routes/order-webhook.js';
 import { submissionRoutes } from './routes/submissions.js';
+import { evidenceRoutes } from './routes/evidence.js';
 import { registerTracing } from './tracing.js';
 import { urlListRoutes } from './routes/url-lists.js';
 import { apiTopics, type RouteDeps } from './routes/common.js';
@@ -85,6 +93,11 @@ export interface AppDeps {
   splash?: SplashSettings;
   /** The audit log's signing key: audit exports sign their scope with it. Default: none (exports answer 503). */
   auditSigningKey?: SigningKey | null;
+  /**
+   * The evidence vault's master keys (`keyringFromConfig`) and the retention policy the actioner applies. Default:
+   * no keys (metadata and legal holds work; an integrity check answers 503) and the default retention.
+   */
+  evidenceVault?: { keyring: MasterKeyring; retention: RetentionPolicy };
   now?: () => Date;
 }
 
@@ -226,6 +239,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     signingKey: deps.auditSigningKey ?? null,
   });
   await app.register(ispRoutes, { prefix: '/v1/isp', ...routeDeps });
+  const vaultKeys = deps.evidenceVault?.keyring ?? createMasterKeyring({ current: '' });
+  await app.register(evidenceRoutes, {
+    prefix: '/v1/evidence',
+    ...routeDeps,
+    vault: createPgEvidenceStore(deps.db, { keyring: vaultKeys }),
+    vaultOpens: vaultKeys.ids.length > 0,
+    retention: deps.evidenceVault?.retention ?? defaultRetentionPolicy,
+  });
   // The walled-garden page: public, where the ISPs' resolvers send users (no API prefix).
   await app.register(ispSplashRoutes, {
     ...routeDeps,

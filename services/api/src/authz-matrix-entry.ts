@@ -27,6 +27,8 @@ export interface SampleContext {
   /** An audit record about the side's order, and the size of a signed tree head (shared) that includes it. */
   auditSeq: number;
   auditTreeSize: number;
+  /** An evidence vault item of the side's submission. */
+  evidenceId: string;
   /** Fresh per request: for ids and names that must not repeat. */
   unique: string;
 }

@@ -25,6 +25,9 @@ const ORDER_READERS: readonly Role[] = ['isp', 'platform', 'authority', 'reviewe
 const SUBMISSION_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
 /** Roles that see every order; an authority sees only orders it issued or confirmed (and unconfirmed automatic ones). */
 const ORDER_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
+const EVIDENCE_READERS: readonly Role[] = ['authority', 'reviewer', 'admin'];
+const EVIDENCE_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
+const EVIDENCE_HOLDERS: readonly Role[] = ['authority', 'admin'];
 const tinyPng = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
@@ -57,6 +60,48 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     crossTenant: SUBMISSION_OVERSIGHT,
     sample: (c) => ({ url: `/v1/submissions/${c.submissionId}` }),
     shows: (c) => c.submissionId,
+  },
+
+  // Evidence vault (routes/evidence.ts): oversight reads every item's metadata, an authority its own tenant's (and
+  // what it holds, and what stands behind its orders); holds and integrity checks are an authority's or an admin's.
+  'GET /v1/evidence': {
+    roles: EVIDENCE_READERS,
+    tenant: 'own',
+    crossTenant: EVIDENCE_OVERSIGHT,
+    sample: (c) => ({ url: `/v1/evidence?submissionId=${c.submissionId}` }),
+    shows: (c) => c.evidenceId,
+  },
+  'GET /v1/evidence/:id': {
+    roles: EVIDENCE_READERS,
+    tenant: 'own',
+    crossTenant: EVIDENCE_OVERSIGHT,
+    sample: (c) => ({ url: `/v1/evidence/${c.evidenceId}` }),
+    shows: (c) => c.evidenceId,
+  },
+  'POST /v1/evidence/:id/legal-hold': {
+    roles: EVIDENCE_HOLDERS,
+    tenant: 'own',
+    crossTenant: ['admin'],
+    sample: (c) => ({ url: `/v1/evidence/${c.evidenceId}/legal-hold`, payload: { reason: 'matrix' } }),
+    shows: (c) => c.evidenceId,
+  },
+  // After the hold route (registration order): the hold each caller set is released by it.
+  'POST /v1/evidence/:id/legal-hold/release': {
+    roles: EVIDENCE_HOLDERS,
+    tenant: 'own',
+    crossTenant: ['admin'],
+    sample: (c) => ({
+      url: `/v1/evidence/${c.evidenceId}/legal-hold/release`,
+      payload: { reason: 'matrix' },
+    }),
+    shows: (c) => c.evidenceId,
+  },
+  'POST /v1/evidence/:id/verify': {
+    roles: EVIDENCE_HOLDERS,
+    tenant: 'own',
+    crossTenant: ['admin'],
+    sample: (c) => ({ url: `/v1/evidence/${c.evidenceId}/verify` }),
+    shows: (c) => c.evidenceId,
   },
 
   // Orders: a target sees the orders addressed to it, an authority the orders it issued or confirmed (another

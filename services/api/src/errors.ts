@@ -26,6 +26,8 @@ export const ApiErrorCodes = {
   MOD_ERR_API_IDEMPOTENCY_CONFLICT: 409,
   MOD_ERR_API_ORDER_FOLDED: 409,
   MOD_ERR_API_ORDER_BOUND: 409,
+  MOD_ERR_API_LEGAL_HOLD_CONFLICT: 409,
+  MOD_ERR_API_EVIDENCE_GONE: 410,
   MOD_ERR_API_TOO_LARGE: 413,
   MOD_ERR_API_HEADERS_TOO_LARGE: 431,
   MOD_ERR_API_REQUEST_TIMEOUT: 408,
@@ -33,6 +35,7 @@ export const ApiErrorCodes = {
   MOD_ERR_API_RATE_LIMITED: 429,
   MOD_ERR_API_TIMEOUT: 503,
   MOD_ERR_API_AUDIT_KEY_MISSING: 503,
+  MOD_ERR_API_VAULT_KEY_MISSING: 503,
   MOD_ERR_API_UNAVAILABLE: 503,
   MOD_ERR_API_INTERNAL: 500,
 } as const;
@@ -58,6 +61,12 @@ export const notFound = (what: string) => make('MOD_ERR_API_NOT_FOUND', `${what}
 export const badRequest = (code: ApiErrorCode | (string & {}), message: string) =>
   new ApiError(400, code, message);
 export const conflict = (message: string) => make('MOD_ERR_API_CONFLICT', message);
+/** Evidence whose bytes and key retention destroyed (its metadata remains): 410 Gone wherever its bytes are asked for. */
+export const evidenceGone = () =>
+  make(
+    'MOD_ERR_API_EVIDENCE_GONE',
+    'the evidence was destroyed under the retention policy; its metadata remains',
+  );
 export const tooLarge = (message = 'request body too large') => make('MOD_ERR_API_TOO_LARGE', message);
 export const rateLimited = (retryAfterS: number) =>
   new ApiError(429, 'MOD_ERR_API_RATE_LIMITED', 'too many requests; slow down', retryAfterS);

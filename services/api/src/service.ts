@@ -31,6 +31,7 @@ import {
   type RelayLoop,
 } from '@mod/kafka';
 import { Gauge, tracingFromConfig, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import { keyringFromConfig, retentionFromConfig } from '@mod/vault';
 import { buildApp } from './app.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
 import { createMediaDispatcher, type MediaDispatcher } from './media-dispatch.js';
@@ -76,6 +77,8 @@ export function createApiService(
     signingKeyPem: config.MOD_AUDIT_SIGNING_KEY_PEM,
     trustedPublicKeysPem: config.AUDIT_TRUSTED_PUBLIC_KEYS_PEM,
   });
+  // Checked at start-up: a key configured twice is refused (MOD_ERR_VAULT_KEY_MATERIAL).
+  const vaultKeys = keyringFromConfig(config);
   return {
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
@@ -138,6 +141,7 @@ export function createApiService(
         maxUploadBytes,
         splash: splashSettingsFromConfig(config),
         auditSigningKey: auditKeys.signing,
+        evidenceVault: { keyring: vaultKeys, retention: retentionFromConfig(config) },
         ...apiLimitsFromConfig(config),
       });
       if (config.SPLASH_APPEAL_URL === '' && config.SPLASH_APPEAL_EMAIL.endsWith('.invalid'))

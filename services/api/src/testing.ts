@@ -13,6 +13,7 @@ import {
 import { appendAuditAlone, loadAuditKeys, signTreeHeadIfDue, type SigningKey } from '@mod/db/audit';
 import { openOrder, type OrderInput } from '@mod/db/orders';
 import { insertSubmission } from '@mod/db/submissions';
+import { createPgEvidenceStore } from '@mod/db/vault';
 import { createTestSchema, type TestDatabase } from '@mod/db/testing';
 import {
   createKafka,
@@ -25,6 +26,12 @@ import {
 import { credentialsFromEnvironment } from '@mod/kafka/testing';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import type { Resolver } from '@mod/urls/fetch';
+import {
+  createMasterKeyring,
+  defaultRetentionPolicy,
+  type EvidenceStore,
+  type MasterKeyring,
+} from '@mod/vault';
 import { buildApp, type AppDeps } from './app.js';
 import type { SampleContext, SampleRequest } from './authz-matrix.js';
 
@@ -40,6 +47,9 @@ export interface ApiTestWorld {
   topics: ReturnType<typeof topicNames>;
   /** The audit signing key the apps are built with (and fixtures sign tree heads with). */
   auditKey: SigningKey;
+  /** The evidence vault's master keys the apps are built with, and the vault on the world's schema. */
+  vaultKeys: MasterKeyring;
+  vault: EvidenceStore;
   build(overrides?: Partial<AppDeps>): Promise<FastifyInstance>;
   close(): Promise<void>;
 }
@@ -74,6 +84,7 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
   const apps: FastifyInstance[] = [];
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const auditKey = loadAuditKeys({ signingKeyPem: pem }).signing!;
+  const vaultKeys = createMasterKeyring({ current: randomBytes(32).toString('base64') });
   return {
     db,
     kafka,
@@ -81,6 +92,8 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
     prefix,
     topics,
     auditKey,
+    vaultKeys,
+    vault: createPgEvidenceStore(db.pool, { keyring: vaultKeys }),
     async build(overrides = {}) {
       const app = await buildApp({
         db: db.pool,
@@ -95,6 +108,7 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
         authFailureLimit: { ratePerSecond: 1e6, burst: 1e6 },
         webhookTargets: { resolver: testWebhookResolver },
         auditSigningKey: auditKey,
+        evidenceVault: { keyring: vaultKeys, retention: defaultRetentionPolicy },
         ...overrides,
       });
       apps.push(app);
@@ -310,6 +324,15 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         submissionId,
         actor: 'matrix',
       });
+      // Evidence of the side's submission, for the evidence routes.
+      const { item: evidence } = await world.vault.keep({
+        tenantId,
+        submissionId,
+        bytes: randomBytes(64),
+        reason: 'classifier',
+        by: { actor: { kind: 'service', id: 'matrix' }, role: null, tenantId: null },
+        at: new Date(),
+      });
       const spare = await createApiKey(db, { tenantId, role, label: 'spare' });
       // A record about the side's order (its evidence names the order too), for the scoped audit routes.
       const record = await appendAuditAlone(db, {
@@ -329,6 +352,7 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         certificateId: cert?.id ?? '',
         auditSeq: record.seq,
         auditTreeSize: 0,
+        evidenceId: evidence.id,
       };
     }
     callerKeys[role] = (await createApiKey(db, { tenantId: `${role}-tenant-own`, role })).key;
