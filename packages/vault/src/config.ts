@@ -67,3 +67,9 @@ export function retentionFromConfig(config: ConfigOf<typeof vaultRetentionSpec>)
     unlinkedHours: config.VAULT_UNLINKED_RETENTION_HOURS,
   };
 }
+
+/** Retention as the settings' defaults give it (30 days after the case closes, 7 days for unlinked evidence). */
+export const defaultRetentionPolicy: RetentionPolicy = Object.freeze({
+  afterCaseClosedHours: vaultRetentionSpec.VAULT_RETENTION_AFTER_CLOSE_HOURS.defaultValue ?? 720,
+  unlinkedHours: vaultRetentionSpec.VAULT_UNLINKED_RETENTION_HOURS.defaultValue ?? 168,
+});

@@ -70,4 +70,10 @@ export type {
   OpenedEvidence,
   SweepReport,
 } from './evidence-store.js';
-export { keyringFromConfig, retentionFromConfig, vaultKeySpec, vaultRetentionSpec } from './config.js';
+export {
+  defaultRetentionPolicy,
+  keyringFromConfig,
+  retentionFromConfig,
+  vaultKeySpec,
+  vaultRetentionSpec,
+} from './config.js';
