@@ -1,16 +1,7 @@
 import type { Verdict } from '@mod/contracts';
 import { withTransaction, type Pool } from '@mod/db';
 import { listBlockingSubscribers } from '@mod/db/access';
-import { appendAuditBatch } from '@mod/db/audit';
-import {
-  enqueueOrderIssued,
-  getOrder,
-  openCase,
-  openOrder,
-  platformForHost,
-  type CaseInput,
-  type OrderTopics,
-} from '@mod/db/orders';
+import { decisionEffectsOn, platformForHost, type CaseInput, type OrderTopics } from '@mod/db/orders';
 import {
   markSubmissionScanned,
   recordSubmissionClassification,
@@ -68,14 +59,16 @@ export interface ActionStore {
 }
 
 /**
- * The actioner's store on PostgreSQL: one database transaction per `transaction`. Audit records are appended
- * together just before it commits (`appendAuditBatch`), so the audit log's global lock is held only at the end.
+ * The actioner's store on PostgreSQL: one database transaction per `transaction`. Orders, cases and audit
+ * records are written as every decision writes them (`decisionEffectsOn`, shared with people's decisions in the
+ * API); audit records are appended together just before it commits, so the audit log's global lock is held only
+ * at the end.
  */
 export function createPgActionStore(db: Pool, topics: OrderTopics): ActionStore {
   return {
     transaction: (work) =>
       withTransaction(db, async (c) => {
-        const records: AuditIntent[] = [];
+        const effects = decisionEffectsOn(c, topics);
         const result = await work({
           verdictRecorded: (eventId) => verdictRecorded(c, eventId),
           checkVerdict: (claimed) => checkVerdict(c, claimed),
@@ -85,20 +78,14 @@ export function createPgActionStore(db: Pool, topics: OrderTopics): ActionStore 
           },
           blockingSubscribers: () => listBlockingSubscribers(c),
           platformForHost: (host) => platformForHost(c, host),
-          openOrder: (order) => openOrder(c, order),
-          announceOrder: async (orderId, at) => {
-            const order = await getOrder(c, orderId, { all: true }, at);
-            if (order === null) throw new Error('order vanished inside its own transaction');
-            await enqueueOrderIssued(c, { topics, order, now: at });
-          },
-          openCase: (input) => openCase(c, input),
-          audit: async (record) => {
-            records.push(record);
-          },
+          openOrder: effects.openOrder,
+          announceOrder: effects.announceOrder,
+          openCase: effects.openCase,
+          audit: effects.audit,
           scanState: (submissionId) => submissionScanState(c, submissionId),
           recordClassification: (input) => recordSubmissionClassification(c, input),
         });
-        await appendAuditBatch(c, records);
+        await effects.appendHeldAudit();
         return result;
       }),
   };
