@@ -40,6 +40,9 @@ import { orderWebhookRoutes, type WebhookTargetCheck } from './routes/order-webh
 import { submissionRoutes } from './routes/submissions.js';
 import { evidenceRoutes } from './routes/evidence.js';
 import { registerTracing } from './tracing.js';
+import { DEFAULT_PEOPLE_SETTINGS, type PeopleSettings } from './session-auth.js';
+import { adminPeopleRoutes } from './routes/admin-people.js';
+import { sessionRoutes } from './routes/session.js';
 import { urlListRoutes } from './routes/url-lists.js';
 import { apiTopics, type RouteDeps } from './routes/common.js';
 
@@ -93,6 +96,8 @@ export interface AppDeps {
   splash?: SplashSettings;
   /** The audit log's signing key: audit exports sign their scope with it. Default: none (exports answer 503). */
   auditSigningKey?: SigningKey | null;
+  /** Staff accounts: sessions, sign-in lock-out, TOTP sealing key (session-auth.ts). Default: no sealing key. */
+  people?: Partial<PeopleSettings>;
   /**
    * The evidence vault's master keys (`keyringFromConfig`) and the retention policy the actioner applies. Default:
    * no keys (metadata and legal holds work; an integrity check answers 503) and the default retention.
@@ -193,7 +198,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (declared === undefined && isPlainObject(body) && Object.keys(body).length > 0)
       throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'this route takes no body');
   });
+  const people: PeopleSettings = { ...DEFAULT_PEOPLE_SETTINGS, ...deps.people };
   registerAuth(base, {
+    sessionIdleTimeoutMs: people.idleTimeoutMs,
     db: deps.db,
     now,
     keyLimiter: createRateLimiter(deps.rateLimit ?? { ratePerSecond: 20, burst: 100 }),
@@ -233,6 +240,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(urlListRoutes, { prefix: '/v1/url-lists', ...routeDeps, maxListBytes });
   await app.register(accountRoutes, { prefix: '/v1', ...routeDeps });
   await app.register(adminRoutes, { prefix: '/v1/admin', ...routeDeps });
+  await app.register(adminPeopleRoutes, { prefix: '/v1/admin/people', ...routeDeps, people });
+  await app.register(sessionRoutes, { prefix: '/v1/session', ...routeDeps, people });
   await app.register(auditRoutes, {
     prefix: '/v1/audit',
     ...routeDeps,

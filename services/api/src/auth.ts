@@ -12,8 +12,18 @@ import {
 import { appendAuditAlone } from '@mod/db/audit';
 import { type OrderScope } from '@mod/db/orders';
 import { Counter, type Registry } from '@mod/telemetry';
+import { type SessionCheck } from '@mod/db/people';
+import { isSessionTokenShaped } from '@mod/people';
 import { orderScopeFor, scopeFor, type TenantRule, type TenantScope } from './authz.js';
-import { forbidden, rateLimited, unauthenticated } from './errors.js';
+import { forbidden, rateLimited, unauthenticated, type ApiError } from './errors.js';
+import { peopleError } from './people-errors.js';
+import {
+  SESSION_COOKIE,
+  checkSessionToken,
+  forgetDeadSession,
+  readCookie,
+  sessionRefusal,
+} from './session-auth.js';
 import type { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
@@ -48,6 +58,8 @@ export interface AuthOptions {
   clientCertificates: boolean;
   /** Where `mod_api_auth_failures_total{reason,outcome}` (outcome: audited, throttled) is registered. */
   registry: Registry;
+  /** A person's session unused this long no longer authenticates (`PeopleSettings.idleTimeoutMs`). */
+  sessionIdleTimeoutMs: number;
 }
 
 /** The bits of a TLS socket the certificate check reads (a plain TCP socket has none of them). */
@@ -69,10 +81,13 @@ export function verifiedClientFingerprint(socket: PeerSocket): string | null {
 /**
  * Authentication, role checks and per-credential rate limits in one place: every non-public route declares
  * `config.roles`; a request must carry `Authorization: Bearer <key>` (or a mapped, verified client certificate)
- * of an allowed role. Authentication failures (below the failure limits) and role denials are audited.
+ * of an allowed role, or, for a person, the session cookie (session-auth.ts: the route's session stages, and the
+ * CSRF token on state-changing requests). Routes with `config.sessionOnly` are for people only. Authentication
+ * failures (below the failure limits) and denials are audited.
  */
 export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('personSession', null);
   const failures = new Counter({
     name: 'mod_api_auth_failures_total',
     help: 'Failed authentications by reason; outcome throttled: past the failure limits, answered 429 and not audited',
@@ -91,12 +106,25 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
       key === '' && o.clientCertificates
         ? verifiedClientFingerprint(req.raw.socket as Partial<TLSSocket>)
         : null;
+    const cookie = key === '' && fingerprint === null ? readCookie(req.headers.cookie, SESSION_COOKIE) : null;
     // Every credential is looked up, whatever failed before it: refusing without a lookup would lock valid
     // keys out along with the guessers sharing their address (a NAT, a proxy) or their key prefix.
-    let check: KeyCheck | { ok: false; reason: 'missing' };
+    let check: KeyCheck | SessionCheck | { ok: false; reason: 'missing' | 'malformed'; personId?: null };
     if (key !== '') check = await verifyApiKey(o.db, key, o.now());
     else if (fingerprint !== null) check = await verifyClientCertificate(o.db, fingerprint, o.now());
+    else if (cookie !== null && cookie !== '')
+      check = isSessionTokenShaped(cookie)
+        ? await checkSessionToken(o.db, cookie, o.now(), o.sessionIdleTimeoutMs)
+        : { ok: false, reason: 'malformed' };
     else check = { ok: false, reason: 'missing' };
+    const credential =
+      key !== ''
+        ? 'api-key'
+        : fingerprint !== null
+          ? 'client-certificate'
+          : cookie !== null
+            ? 'session'
+            : 'none';
 
     if (!check.ok) {
       const prefix = key === '' ? null : apiKeyPrefix(key);
@@ -105,37 +133,54 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
       const byAddress = o.failureLimiter.take(`ip:${req.ip}`, nowMs);
       const byIdentity = identity === null ? null : o.failureLimiter.take(identity, nowMs);
       const refused = [byAddress, byIdentity].filter((d) => d !== null && !d.allowed);
+      if (credential === 'session') forgetDeadSession(reply);
       if (refused.length > 0) {
         // A flood: answered and counted, but no longer written to the audit log one by one.
         failures.inc({ reason: check.reason, outcome: 'throttled' });
         throw limited(reply, Math.max(...refused.map((d) => d!.retryAfterMs)));
       }
       failures.inc({ reason: check.reason, outcome: 'audited' });
+      const personId = 'personId' in check ? (check.personId ?? null) : null;
       await audit(req, o.db, {
-        actor: { kind: 'user', id: key === '' ? (fingerprint ?? 'anonymous') : (prefix ?? 'anonymous') },
+        actor:
+          personId !== null
+            ? { kind: 'person', id: personId }
+            : { kind: 'user', id: key === '' ? (fingerprint ?? 'anonymous') : (prefix ?? 'anonymous') },
         action: 'auth.failed',
         route,
         reason: check.reason,
-        credential: key !== '' ? 'api-key' : fingerprint !== null ? 'client-certificate' : 'none',
+        credential,
       });
-      throw unauthenticated();
+      throw credential === 'session'
+        ? peopleError(req, 'MOD_ERR_API_UNAUTHENTICATED', 'session-invalid')
+        : unauthenticated();
     }
     const p = check.principal;
     // Limit before the role check: denials are audited, and a key must not be able to flood the log.
     const decision = o.keyLimiter.take(p.keyId, nowMs);
     if (!decision.allowed) throw limited(reply, decision.retryAfterMs);
     reply.header('x-ratelimit-remaining', String(decision.remaining));
-    if (!roles.includes(p.role)) {
+    const deny = async (reason: string, error: ApiError) => {
       await audit(req, o.db, {
         actor: auditActorOf(p),
         action: 'auth.denied',
         route,
-        reason: 'role',
-        credential: p.credential,
+        reason,
+        credential,
         principal: p,
       });
-      throw forbidden();
+      return error;
+    };
+    if ('session' in check) {
+      // A person: the route's stages and, for a state-changing request, the session's CSRF token.
+      const refusal = sessionRefusal(req, check.session, cookie!);
+      if (refusal !== null)
+        throw await deny(refusal.code === 'MOD_ERR_API_CSRF' ? 'csrf' : 'session-stage', refusal);
+      req.personSession = { session: check.session, token: cookie! };
+    } else if (req.routeOptions.config.sessionOnly === true) {
+      throw await deny('session-only', peopleError(req, 'MOD_ERR_API_SESSION_REQUIRED', 'session-required'));
     }
+    if (!roles.includes(p.role)) throw await deny('role', forbidden());
     req.principal = p;
   });
 }

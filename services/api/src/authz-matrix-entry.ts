@@ -7,7 +7,7 @@ import type { TenantRule } from './authz.js';
  */
 
 /** Fixtures of one side (the caller's own tenant, or another tenant of the same kind) plus shared ones. */
-export interface SampleContext {
+export interface AccessFixtureContext {
   /** The side's tenant. */
   tenantId: string;
   /**
@@ -29,9 +29,27 @@ export interface SampleContext {
   auditTreeSize: number;
   /** An evidence vault item of the side's submission. */
   evidenceId: string;
-  /** Fresh per request: for ids and names that must not repeat. */
-  unique: string;
 }
+
+/** Fixtures of people (`seedMatrixPeople` in people-testing.ts) and of the calling person. */
+export interface PeopleFixtureContext {
+  /**
+   * Shared: a hotline tenant (people there may be reviewers), a spare person of it, and a person at their first
+   * sign-in (a one-time password, never replaced) whom `POST /v1/session` signs in.
+   */
+  hotlineTenantId: string;
+  personId: string;
+  firstSignIn: { login: string; password: string };
+  /** A calling person's password, and the code of the TOTP secret they are enrolling ('' for machines). */
+  callerPassword: string;
+  callerTotpCode: string;
+}
+
+export type SampleContext = AccessFixtureContext &
+  PeopleFixtureContext & {
+    /** Fresh per request: for ids and names that must not repeat. */
+    unique: string;
+  };
 
 export interface SampleRequest {
   url: string;
@@ -52,4 +70,8 @@ export interface MatrixEntry {
   sample?: (c: SampleContext) => SampleRequest;
   /** With `tenant: 'own'` or `'order'`: the id a visible answer contains and a hidden one must not. */
   shows?: (c: SampleContext) => string;
+  /** People only (session cookie): a key or certificate of an allowed role gets 403. */
+  sessionOnly?: true;
+  /** The stage of the calling person's session (default `full`); `totp`: with a secret pending enrolment. */
+  personStage?: 'password' | 'totp';
 }

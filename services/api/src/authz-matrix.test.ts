@@ -2,31 +2,70 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Roles, type Role } from '@mod/db/access';
+import { PersonRoles, type PersonRole } from '@mod/db/people';
 import { routesOf } from './app.js';
-import { AUTHZ_MATRIX, type MatrixEntry, type SampleContext, type SampleRequest } from './authz-matrix.js';
+import {
+  AUTHZ_MATRIX,
+  type AccessFixtureContext,
+  type MatrixEntry,
+  type PeopleFixtureContext,
+  type SampleContext,
+  type SampleRequest,
+} from './authz-matrix.js';
+import { pendTotp, seedMatrixPeople, seedSession, TEST_PASSWORD, type TestPerson } from './people-testing.js';
 import { createApiTestWorld, seedAccessFixtures, send, type ApiTestWorld, type Side } from './testing.js';
 
-type Caller = Role | 'anonymous';
+/** Who calls: no one, a machine's API key of a role, or a person of a role (session cookie and CSRF token). */
+type Caller = { kind: 'anonymous' } | { kind: 'key'; role: Role } | { kind: 'person'; role: PersonRole };
 type Outcome = 'ok' | 'visible' | 'hidden' | 'unauthenticated' | 'forbidden' | `unexpected ${number}`;
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let callerKeys: Record<Role, string>;
-let sides: Record<Role, Record<Side, Omit<SampleContext, 'unique'>>>;
+/**
+ * One world per kind of caller: keys (and anonymous callers) act on their fixtures' orders in one, people on
+ * theirs in the other, so that a command one made (confirm, pause) does not meet the other's as already done.
+ */
+interface MatrixWorld {
+  world: ApiTestWorld;
+  app: FastifyInstance;
+  callerKeys: Record<Role, string>;
+  sides: Record<Role, Record<Side, AccessFixtureContext>>;
+  people: {
+    callers: Record<PersonRole, TestPerson>;
+    shared: Omit<PeopleFixtureContext, 'callerPassword' | 'callerTotpCode'>;
+  };
+}
+let machines: MatrixWorld;
+let persons: MatrixWorld;
 
+async function matrixWorld(): Promise<MatrixWorld> {
+  const world = await createApiTestWorld();
+  const app = await world.build();
+  const { callerKeys, sides } = await seedAccessFixtures(world);
+  return { world, app, callerKeys, sides, people: await seedMatrixPeople(world.db.pool) };
+}
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  ({ callerKeys, sides } = await seedAccessFixtures(world));
+  machines = await matrixWorld();
+  persons = await matrixWorld();
 });
-afterAll(async () => world?.close());
+afterAll(async () => {
+  await machines?.world.close();
+  await persons?.world.close();
+});
+
+const MACHINES: readonly Caller[] = [
+  { kind: 'anonymous' },
+  ...Roles.map((role) => ({ kind: 'key' as const, role })),
+];
+const PERSONS: readonly Caller[] = PersonRoles.map((role) => ({ kind: 'person' as const, role }));
+const nameOf = (c: Caller) =>
+  c.kind === 'anonymous' ? 'anonymous' : c.kind === 'key' ? c.role : `person:${c.role}`;
 
 function expected(entry: MatrixEntry, caller: Caller, side: Side): Outcome {
   if (entry.roles === 'public') return 'ok';
-  if (caller === 'anonymous') return 'unauthenticated';
-  if (!entry.roles.includes(caller)) return 'forbidden';
+  if (caller.kind === 'anonymous') return 'unauthenticated';
+  if (!entry.roles.includes(caller.role)) return 'forbidden';
+  if (caller.kind === 'key' && entry.sessionOnly === true) return 'forbidden';
   if (entry.tenant === 'none' || entry.shows === undefined) return 'ok';
-  return side === 'own' || entry.crossTenant?.includes(caller) === true ? 'visible' : 'hidden';
+  return side === 'own' || entry.crossTenant?.includes(caller.role) === true ? 'visible' : 'hidden';
 }
 
 function observed(entry: MatrixEntry, ctx: SampleContext, res: LightMyRequestResponse): Outcome {
@@ -39,7 +78,9 @@ function observed(entry: MatrixEntry, ctx: SampleContext, res: LightMyRequestRes
     return 'hidden';
   if (res.statusCode >= 200 && res.statusCode < 300) {
     if (entry.roles === 'public' || entry.tenant === 'none' || entry.shows === undefined) return 'ok';
-    return res.body.includes(entry.shows(ctx)) ? 'visible' : 'hidden';
+    // A media answer (a case's preview or reveal) names what it is in `x-case-id`, not in its bytes.
+    const shown = entry.shows(ctx);
+    return res.body.includes(shown) || res.headers['x-case-id'] === shown ? 'visible' : 'hidden';
   }
   return `unexpected ${res.statusCode}`;
 }
@@ -47,15 +88,38 @@ function observed(entry: MatrixEntry, ctx: SampleContext, res: LightMyRequestRes
 const sampleOf = (entry: MatrixEntry, url: string, ctx: SampleContext): SampleRequest =>
   entry.sample?.(ctx) ?? { url };
 
+/**
+ * The context and credential of one call. A person gets a fresh session each time (a sign-out must not end the
+ * next call's), at the stage the entry asks for (with a TOTP secret pending when it is `totp`).
+ */
+async function callerOf(
+  m: MatrixWorld,
+  entry: MatrixEntry,
+  caller: Caller,
+  side: Side,
+): Promise<{ ctx: SampleContext; credential: string | { headers: Record<string, string> } | null }> {
+  const { sides, callerKeys, people, world } = m;
+  const base = { ...sides[caller.kind === 'anonymous' ? 'platform' : caller.role][side], ...people.shared };
+  const ctx = { ...base, callerPassword: '', callerTotpCode: '', unique: randomBytes(16).toString('hex') };
+  if (caller.kind === 'anonymous') return { ctx, credential: null };
+  if (caller.kind === 'key') return { ctx, credential: callerKeys[caller.role] };
+  const person = people.callers[caller.role];
+  const stage = entry.personStage ?? 'full';
+  if (stage === 'totp') ctx.callerTotpCode = await pendTotp(world.db.pool, person.personId);
+  ctx.callerPassword = TEST_PASSWORD;
+  const { headers } = await seedSession(world.db.pool, person.personId, stage);
+  return { ctx, credential: { headers } };
+}
+
 describe('authorization matrix', () => {
   it('has exactly one entry per registered route, consistent with what the route declares', () => {
-    const registered = routesOf(app).map((r) => `${r.method} ${r.url}`);
+    const registered = routesOf(machines.app).map((r) => `${r.method} ${r.url}`);
     expect(registered.length).toBeGreaterThan(10);
     const missing = registered.filter((k) => AUTHZ_MATRIX[k] === undefined);
     expect(missing, 'routes without an entry in authz-matrix.ts').toEqual([]);
     const stale = Object.keys(AUTHZ_MATRIX).filter((k) => !registered.includes(k));
     expect(stale, 'entries in authz-matrix.ts for routes that do not exist').toEqual([]);
-    for (const r of routesOf(app)) {
+    for (const r of routesOf(machines.app)) {
       const entry = AUTHZ_MATRIX[`${r.method} ${r.url}`]!;
       const roles = r.config['roles'] as readonly Role[] | undefined;
       expect([...(roles ?? ['public'])].sort(), `${r.method} ${r.url} roles`).toEqual(
@@ -67,28 +131,24 @@ describe('authorization matrix', () => {
         expect([...(r.config['crossTenant'] as Role[])].sort()).toEqual(
           [...(entry.crossTenant ?? [])].sort(),
         );
+      expect(r.config['sessionOnly'], `${r.method} ${r.url} sessionOnly`).toBe(entry.sessionOnly);
       if (r.url.includes(':')) expect(entry.sample, `${r.method} ${r.url} needs a sample`).toBeDefined();
     }
   });
 
-  it('gives every route × role (and anonymous) × own/other tenant exactly the outcome the matrix says', async () => {
+  /** Calls every route as each caller, on the caller's own and another tenant's objects; answers the outcomes. */
+  async function outcomes(m: MatrixWorld, callers: readonly Caller[]) {
     const want: Record<string, Outcome> = {};
     const got: Record<string, Outcome> = {};
-    for (const r of routesOf(app)) {
+    for (const r of routesOf(m.app)) {
       const entry = AUTHZ_MATRIX[`${r.method} ${r.url}`];
       if (entry === undefined) continue; // reported by the test above
-      for (const caller of ['anonymous', ...Roles] as const) {
+      for (const caller of callers) {
         const callerSides: readonly Side[] = entry.tenant === 'none' ? ['own'] : ['own', 'other'];
         for (const side of callerSides) {
-          const base = sides[caller === 'anonymous' ? 'platform' : caller][side];
-          const ctx = { ...base, unique: randomBytes(16).toString('hex') };
-          const res = await send(
-            app,
-            r.method,
-            sampleOf(entry, r.url, ctx),
-            caller === 'anonymous' ? null : callerKeys[caller],
-          );
-          const cell = `${r.method} ${r.url} as ${caller} on ${side}`;
+          const { ctx, credential } = await callerOf(m, entry, caller, side);
+          const res = await send(m.app, r.method, sampleOf(entry, r.url, ctx), credential);
+          const cell = `${r.method} ${r.url} as ${nameOf(caller)} on ${side}`;
           want[cell] = expected(entry, caller, side);
           got[cell] = observed(entry, ctx, res);
           if (got[cell] !== want[cell])
@@ -96,7 +156,18 @@ describe('authorization matrix', () => {
         }
       }
     }
+    return { want, got };
+  }
+
+  it('gives every route × key role (and anonymous) × own/other tenant exactly the outcome the matrix says', async () => {
+    const { want, got } = await outcomes(machines, MACHINES);
     expect(got).toEqual(want);
     expect(Object.keys(got).length).toBeGreaterThan(150);
+  });
+
+  it('gives every route × person role (session cookie and CSRF token) × own/other tenant the outcome the matrix says', async () => {
+    const { want, got } = await outcomes(persons, PERSONS);
+    expect(got).toEqual(want);
+    expect(Object.keys(got).length).toBeGreaterThan(100);
   });
 });

@@ -10,14 +10,24 @@
  * it (ISPs, platforms, and the fixture tenants of the other roles), or, for authorities, issued by it; so an
  * authority calling about the other authority's order must get 404.
  *
+ * Every route is also called as a person of every person role (a session cookie, with its CSRF token), who must
+ * get what a key of that role gets, except on `sessionOnly` routes, which answer 403 to keys.
+ *
  * Key: `METHOD /url` exactly as registered (`:param` placeholders). `sample` builds a valid request from the
  * fixtures of one side (own or other tenant of the calling role); `shows` names the id a visible answer
  * contains (and a hidden one must not). Keep entries consistent with the route's own `config`.
  */
 import type { Role } from '@mod/db/access';
 import type { MatrixEntry } from './authz-matrix-entry.js';
+import { PEOPLE_MATRIX } from './authz-matrix-people.js';
 
-export type { MatrixEntry, SampleContext, SampleRequest } from './authz-matrix-entry.js';
+export type {
+  AccessFixtureContext,
+  MatrixEntry,
+  PeopleFixtureContext,
+  SampleContext,
+  SampleRequest,
+} from './authz-matrix-entry.js';
 
 const EVERY_ROLE: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'];
 const ORDER_READERS: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'admin'];
@@ -420,4 +430,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     shows: (c) => c.orderId,
   },
   'GET /blocked': { roles: 'public', tenant: 'none', sample: () => ({ url: '/blocked?ref=matrix' }) },
+
+  // People's sessions and their administration (authz-matrix-people.ts).
+  ...PEOPLE_MATRIX,
 };

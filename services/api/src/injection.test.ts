@@ -2,7 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@mod/db/access';
 import { routesOf, type RegisteredRoute } from './app.js';
-import { AUTHZ_MATRIX, type SampleContext, type SampleRequest } from './authz-matrix.js';
+import {
+  AUTHZ_MATRIX,
+  type AccessFixtureContext,
+  type PeopleFixtureContext,
+  type SampleContext,
+  type SampleRequest,
+} from './authz-matrix.js';
+import { seedMatrixPeople } from './people-testing.js';
 import {
   createApiTestWorld,
   multipartBody,
@@ -28,13 +35,15 @@ const INTERNALS = /syntax error|SQLSTATE|pg_|relation "|column "|at .+\.(js|ts):
 let world: ApiTestWorld;
 let app: FastifyInstance;
 let callerKeys: Record<Role, string>;
-let sides: Record<Role, Record<Side, Omit<SampleContext, 'unique'>>>;
+let sides: Record<Role, Record<Side, AccessFixtureContext>>;
+let people: PeopleFixtureContext;
 let counter = 0;
 
 beforeAll(async () => {
   world = await createApiTestWorld();
   app = await world.build();
   ({ callerKeys, sides } = await seedAccessFixtures(world));
+  people = { ...(await seedMatrixPeople(world.db.pool)).shared, callerPassword: '', callerTotpCode: '' };
 });
 afterAll(async () => world?.close());
 
@@ -100,6 +109,7 @@ describe('hostile input in every string parameter', () => {
       for (const hostile of HOSTILE) {
         const sample = (entry.sample ?? ((_c: SampleContext) => ({ url: r.url })))({
           ...own,
+          ...people,
           unique: `inj${++counter}`,
         });
         for (const v of [

@@ -33,7 +33,8 @@ import {
   type MasterKeyring,
 } from '@mod/vault';
 import { buildApp, type AppDeps } from './app.js';
-import type { SampleContext, SampleRequest } from './authz-matrix.js';
+import { TEST_PEOPLE_SETTINGS } from './people-testing.js';
+import type { AccessFixtureContext, SampleRequest } from './authz-matrix.js';
 
 /**
  * For this package's tests: the API built against a fresh Postgres schema and a real Kafka broker on loopback,
@@ -109,6 +110,7 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
         webhookTargets: { resolver: testWebhookResolver },
         auditSigningKey: auditKey,
         evidenceVault: { keyring: vaultKeys, retention: defaultRetentionPolicy },
+        people: TEST_PEOPLE_SETTINGS,
         ...overrides,
       });
       apps.push(app);
@@ -228,14 +230,15 @@ export async function openTestOrder(
   return opened.id;
 }
 
-/** Sends a route's sample request as a caller. */
+/** Sends a route's sample request as a caller: an API key, a person's session headers (people-testing.ts), or no one. */
 export async function send(
   target: FastifyInstance,
   method: string,
   req: SampleRequest,
-  key: string | null,
+  key: string | { headers: Record<string, string> } | null,
 ): Promise<LightMyRequestResponse> {
-  const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
+  const headers: Record<string, string> =
+    key === null ? {} : typeof key === 'string' ? { authorization: `Bearer ${key}` } : { ...key.headers };
   let payload: string | Buffer | undefined;
   if (req.media !== undefined) {
     const body = multipartBody(req.media);
@@ -272,10 +275,10 @@ export type Side = 'own' | 'other';
  */
 export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
   callerKeys: Record<Role, string>;
-  sides: Record<Role, Record<Side, Omit<SampleContext, 'unique'>>>;
+  sides: Record<Role, Record<Side, AccessFixtureContext>>;
 }> {
   const callerKeys = {} as Record<Role, string>;
-  const sides = {} as Record<Role, Record<Side, Omit<SampleContext, 'unique'>>>;
+  const sides = {} as Record<Role, Record<Side, AccessFixtureContext>>;
   const db = world.db.pool;
   await upsertTenant(db, { id: 'isp-shared', kind: 'isp', name: 'Shared ISP', subscribedToBlocking: false });
   await upsertTenant(db, {
@@ -302,7 +305,7 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
   });
   for (const role of Roles) {
     const kind = KIND_OF_ROLE[role];
-    sides[role] = {} as Record<Side, Omit<SampleContext, 'unique'>>;
+    sides[role] = {} as Record<Side, AccessFixtureContext>;
     for (const side of ['own', 'other'] as const) {
       const tenantId = `${role}-tenant-${side}`;
       await upsertTenant(db, { id: tenantId, kind, name: tenantId, subscribedToBlocking: false });

@@ -1,0 +1,122 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Queryable } from '@mod/db';
+import { appendAudit, type AuditEntry } from '@mod/db/audit';
+import { getPerson, insertSession, setPendingTotp, type Person } from '@mod/db/people';
+import {
+  csrfTokenFor,
+  generateTotpSecret,
+  hashPassword,
+  newSessionToken,
+  openSecret,
+  otpauthUri,
+  sealSecret,
+  tokenDigest,
+  type SecretKey,
+  type SessionStage,
+} from '@mod/people';
+import { peopleError } from '../people-errors.js';
+import { sessionCookie, type PeopleSettings } from '../session-auth.js';
+import type { PeopleRouteDeps } from './people-schemas.js';
+
+/** The key that seals TOTP secrets, or 503 `MOD_ERR_API_PEOPLE_KEY_MISSING` when the API has none. */
+export function requireSecretKey(req: FastifyRequest, settings: PeopleSettings): SecretKey {
+  if (settings.secretKey === null)
+    throw peopleError(req, 'MOD_ERR_API_PEOPLE_KEY_MISSING', 'people-key-missing');
+  return settings.secretKey;
+}
+
+/**
+ * Starts a session for a person at `stage` (in the caller's transaction). Its cookie is set once that commits
+ * (`setSessionCookie`): a rolled-back session must not reach the browser.
+ */
+export async function startSession(
+  db: Queryable,
+  a: { personId: string; stage: SessionStage; clientAddress: string; now: Date; settings: PeopleSettings },
+): Promise<{ id: string; token: string; expiresAt: Date }> {
+  const token = newSessionToken();
+  const expiresAt = new Date(a.now.getTime() + a.settings.absoluteTimeoutMs);
+  const { id } = await insertSession(db, {
+    tokenSha256: tokenDigest(token),
+    personId: a.personId,
+    stage: a.stage,
+    clientAddress: a.clientAddress,
+    now: a.now,
+    expiresAt,
+  });
+  return { id, token, expiresAt };
+}
+
+/** Sets the session cookie (lasting as long as the session's absolute end). */
+export function setSessionCookie(reply: FastifyReply, token: string, settings: PeopleSettings): void {
+  reply.header('set-cookie', sessionCookie(token, settings.absoluteTimeoutMs));
+}
+
+/**
+ * The TOTP secret a person enrols: the pending one (opened), or a fresh one kept pending (sealed for this person);
+ * with its `otpauth://` URI.
+ */
+export async function totpEnrolment(
+  db: Queryable,
+  a: { person: Person; pendingSealed: Buffer | null; key: SecretKey; issuer: string },
+): Promise<{ secret: string; otpauthUri: string }> {
+  let secret: string;
+  if (a.pendingSealed !== null) secret = openSecret(a.key, a.pendingSealed, a.person.id);
+  else {
+    secret = generateTotpSecret();
+    await setPendingTotp(db, a.person.id, sealSecret(a.key, secret, a.person.id));
+  }
+  return { secret, otpauthUri: otpauthUri({ secret, issuer: a.issuer, account: a.person.login }) };
+}
+
+/** What the session routes answer: the stage, the CSRF token, who, until when (and enrolment, when due). */
+export function sessionAnswer(a: {
+  person: Person;
+  stage: SessionStage;
+  token: string;
+  expiresAt: string;
+  idleExpiresAt: string;
+  totpEnrolment?: { secret: string; otpauthUri: string };
+}) {
+  return {
+    stage: a.stage,
+    csrfToken: csrfTokenFor(a.token),
+    person: {
+      id: a.person.id,
+      tenantId: a.person.tenantId,
+      login: a.person.login,
+      displayName: a.person.displayName,
+      role: a.person.role,
+    },
+    expiresAt: a.expiresAt,
+    idleExpiresAt: a.idleExpiresAt,
+    ...(a.totpEnrolment === undefined ? {} : { totpEnrolment: a.totpEnrolment }),
+  };
+}
+
+/** The person behind a live session (the session's join guarantees one). */
+export async function personOf(db: Queryable, personId: string): Promise<Person> {
+  const person = await getPerson(db, personId);
+  if (person === null) throw new Error(`person ${personId} of a live session vanished`);
+  return person;
+}
+
+/** An audit record of a person's own action (sign-in, password change, enrolment, sign-out). */
+export function auditPerson(
+  db: Queryable,
+  person: Pick<Person, 'id' | 'role' | 'tenantId'>,
+  e: Pick<AuditEntry, 'action' | 'reason' | 'evidence'>,
+) {
+  return appendAudit(db, {
+    actor: { kind: 'person', id: person.id },
+    role: person.role,
+    tenantId: person.tenantId,
+    subject: { type: 'person', id: person.id },
+    ...e,
+  });
+}
+
+/** The argon2id hash of a new password with the API's parameters. */
+export const hashNewPassword = (deps: PeopleRouteDeps, password: string) =>
+  deps.people.passwordParams === undefined
+    ? hashPassword(password)
+    : hashPassword(password, deps.people.passwordParams);

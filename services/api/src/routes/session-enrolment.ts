@@ -1,0 +1,185 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { withTransaction } from '@mod/db';
+import {
+  confirmTotp,
+  createSignInStore,
+  getPersonSecrets,
+  revokeSession,
+  revokeSessionsOf,
+  setPersonPassword,
+  setSessionStage,
+} from '@mod/db/people';
+import {
+  clientAddressKey,
+  lockoutDecision,
+  openSecret,
+  passwordProblems,
+  passwordProblemsMessage,
+  verifyPassword,
+  verifyTotp,
+} from '@mod/people';
+import { languageOf, peopleError, peopleErrorWithText } from '../people-errors.js';
+import { ErrorResponses, type TypedApp } from './common.js';
+import {
+  Password,
+  SessionBody,
+  TotpCodeSchema,
+  sessionRoute,
+  type PeopleRouteDeps,
+} from './people-schemas.js';
+import {
+  auditPerson,
+  hashNewPassword,
+  personOf,
+  requireSecretKey,
+  sessionAnswer,
+  setSessionCookie,
+  startSession,
+  totpEnrolment,
+} from './session-common.js';
+
+/**
+ * A person's own password and second factor (under `/v1/session`). A first sign-in (one-time password) must set a
+ * new password, then confirm a TOTP code from the authenticator app; only then is the session `full`, under a new
+ * token. A signed-in person changes their password with the current one; every other session of theirs ends.
+ */
+export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
+  const { db, now, people: settings } = deps;
+  const store = createSignInStore(db);
+
+  app.post(
+    '/password',
+    {
+      config: sessionRoute(['password', 'full']),
+      schema: {
+        description:
+          'Sets a new password: after a one-time password (then TOTP enrolment follows), or with the current password. Ends every other session of the person.',
+        body: Type.Object(
+          { currentPassword: Type.Optional(Password), newPassword: Password },
+          { additionalProperties: false },
+        ),
+        response: { 200: SessionBody, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const { session, token } = req.personSession!;
+      const key = requireSecretKey(req, settings);
+      const at = now();
+      const secrets = await getPersonSecrets(db, session.personId);
+      if (secrets === null) throw new Error('the person of a live session vanished');
+      if (session.stage === 'full') {
+        // A stolen session must not be a way to guess the password: the same lock-out as sign-in.
+        const addressKey = clientAddressKey(req.ip);
+        const tally = await store.recentFailures(
+          secrets.login,
+          addressKey,
+          at.getTime() - settings.lockout.windowMs,
+        );
+        const lock = lockoutDecision(tally, settings.lockout, at.getTime());
+        if (lock.locked)
+          throw peopleError(
+            req,
+            'MOD_ERR_API_RATE_LIMITED',
+            'sign-in-throttled',
+            Math.ceil(lock.retryAfterMs / 1000),
+          );
+        const current = req.body.currentPassword;
+        if (current === undefined || !(await verifyPassword(current, secrets.passwordHash))) {
+          await store.recordFailure({
+            login: secrets.login,
+            addressKey,
+            reason: 'wrong-password',
+            atMs: at.getTime(),
+          });
+          throw peopleError(req, 'MOD_ERR_API_CURRENT_PASSWORD_WRONG', 'current-password-wrong');
+        }
+      }
+      const problems = passwordProblems(req.body.newPassword, secrets.login);
+      if (problems.length > 0)
+        throw peopleErrorWithText(
+          'MOD_ERR_API_WEAK_PASSWORD',
+          passwordProblemsMessage(problems, languageOf(req)),
+        );
+      if (await verifyPassword(req.body.newPassword, secrets.passwordHash))
+        throw peopleError(req, 'MOD_ERR_API_SAME_PASSWORD', 'same-password');
+      const hash = await hashNewPassword(deps, req.body.newPassword);
+      return withTransaction(db, async (c) => {
+        await setPersonPassword(c, session.personId, hash, at);
+        const ended = await revokeSessionsOf(c, session.personId, 'password-changed', at, session.id);
+        const person = await personOf(c, session.personId);
+        const stage =
+          secrets.totpSecretSealed === null ? 'totp' : session.stage === 'password' ? 'full' : session.stage;
+        if (stage !== session.stage) await setSessionStage(c, session.id, stage);
+        await auditPerson(c, person, {
+          action: 'person.password_changed',
+          reason: session.stage === 'password' ? 'first sign-in' : null,
+          evidence: { session: session.id, sessionsEnded: ended },
+        });
+        const enrolment =
+          stage === 'totp'
+            ? await totpEnrolment(c, { person, pendingSealed: null, key, issuer: settings.totpIssuer })
+            : undefined;
+        return sessionAnswer({
+          person,
+          stage,
+          token,
+          expiresAt: session.expiresAt,
+          idleExpiresAt: session.idleExpiresAt,
+          ...(enrolment === undefined ? {} : { totpEnrolment: enrolment }),
+        });
+      });
+    },
+  );
+
+  app.post(
+    '/totp',
+    {
+      config: sessionRoute(['totp']),
+      schema: {
+        description:
+          'Confirms TOTP enrolment with a code from the authenticator app. The session becomes full, under a new token (cookie) and CSRF token.',
+        body: Type.Object({ code: TotpCodeSchema }, { additionalProperties: false }),
+        response: { 200: SessionBody, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { session } = req.personSession!;
+      const key = requireSecretKey(req, settings);
+      const at = now();
+      const secrets = await getPersonSecrets(db, session.personId);
+      const pending = secrets?.totpPendingSealed ?? null;
+      if (pending === null) throw peopleError(req, 'MOD_ERR_API_SESSION_STAGE', 'not-in-this-step');
+      const secret = openSecret(key, pending, session.personId);
+      const check = verifyTotp({ secret, code: req.body.code, nowMs: at.getTime(), lastAcceptedStep: null });
+      if (!check.ok) throw peopleError(req, 'MOD_ERR_API_TOTP_CODE_WRONG', 'enrolment-code-wrong');
+      const answer = await withTransaction(db, async (c) => {
+        if (!(await confirmTotp(c, session.personId, check.step, at)))
+          throw peopleError(req, 'MOD_ERR_API_SESSION_STAGE', 'not-in-this-step');
+        // The session gained the API: it continues under a new token, so a token seen before is worth nothing.
+        await revokeSession(c, session.id, 'enrolled', at);
+        const person = await personOf(c, session.personId);
+        const next = await startSession(c, {
+          personId: person.id,
+          stage: 'full',
+          clientAddress: req.ip,
+          now: at,
+          settings,
+        });
+        await auditPerson(c, person, {
+          action: 'person.totp_enrolled',
+          evidence: { session: next.id, previousSession: session.id },
+        });
+        const body = sessionAnswer({
+          person,
+          stage: 'full',
+          token: next.token,
+          expiresAt: next.expiresAt.toISOString(),
+          idleExpiresAt: new Date(at.getTime() + settings.idleTimeoutMs).toISOString(),
+        });
+        return { body, token: next.token };
+      });
+      setSessionCookie(reply, answer.token, settings);
+      return answer.body;
+    },
+  );
+}

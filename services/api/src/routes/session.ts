@@ -1,0 +1,200 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { withTransaction } from '@mod/db';
+import { appendAuditAlone } from '@mod/db/audit';
+import { createSignInStore, getPersonSecrets, revokeSession } from '@mod/db/people';
+import { hashPassword, signIn, type SignInOutcome } from '@mod/people';
+import { randomBytes } from 'node:crypto';
+import { peopleError } from '../people-errors.js';
+import { clearedSessionCookie } from '../session-auth.js';
+import { ErrorResponses, registerParts, type TypedApp } from './common.js';
+import {
+  Login,
+  Password,
+  SessionBody,
+  TotpCodeSchema,
+  sessionRoute,
+  type PeopleRouteDeps,
+} from './people-schemas.js';
+import { sessionEnrolmentRoutes } from './session-enrolment.js';
+import {
+  auditPerson,
+  personOf,
+  requireSecretKey,
+  sessionAnswer,
+  setSessionCookie,
+  startSession,
+  totpEnrolment,
+} from './session-common.js';
+
+/**
+ * People's sessions (under `/v1/session`): sign in with login, password and TOTP code (`POST`), who am I and the
+ * CSRF token (`GET`), sign out (`DELETE`); a first sign-in's password change and TOTP enrolment are
+ * session-enrolment.ts. The session is a `__Host-` cookie (Secure, HttpOnly, SameSite=Strict); machines keep
+ * their API keys and never reach these routes.
+ */
+export async function sessionRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
+  await registerParts(app, deps, [signInRoutes, sessionEnrolmentRoutes]);
+}
+
+/** Sign in, who am I, sign out. */
+async function signInRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
+  const { db, now, people: settings } = deps;
+  const store = createSignInStore(db);
+  // The hash an unknown login is checked against (as long as a real one), made once, at the first sign-in.
+  let decoy: Promise<string> | undefined;
+  const decoyHash = () =>
+    (decoy ??= hashPassword(randomBytes(32).toString('base64'), settings.passwordParams));
+
+  app.post(
+    '',
+    {
+      config: { public: true },
+      schema: {
+        description:
+          'Signs a person in: login, password and (once enrolled) the TOTP code. Sets the session cookie and answers the CSRF token. A one-time password leads to a session that may only set a new password.',
+        body: Type.Object(
+          { login: Login, password: Password, code: Type.Optional(TotpCodeSchema) },
+          { additionalProperties: false },
+        ),
+        response: { 200: SessionBody, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const key = requireSecretKey(req, settings);
+      const at = now();
+      const outcome = await signIn(
+        {
+          login: req.body.login,
+          password: req.body.password,
+          ...(req.body.code === undefined ? {} : { code: req.body.code }),
+          clientAddress: req.ip,
+        },
+        {
+          store,
+          secretKey: key,
+          policy: settings.lockout,
+          nowMs: at.getTime(),
+          decoyHash: await decoyHash(),
+        },
+      );
+      if (!outcome.ok) throw await refusal(outcome);
+      const { account, stage } = outcome;
+      const answer = await withTransaction(db, async (c) => {
+        const person = await personOf(c, account.personId);
+        const session = await startSession(c, {
+          personId: person.id,
+          stage,
+          clientAddress: req.ip,
+          now: at,
+          settings,
+        });
+        await auditPerson(c, person, {
+          action: 'person.signed_in',
+          evidence: { session: session.id, stage },
+        });
+        const secrets = stage === 'totp' ? await getPersonSecrets(c, person.id) : null;
+        const body = sessionAnswer({
+          person,
+          stage,
+          token: session.token,
+          expiresAt: session.expiresAt.toISOString(),
+          idleExpiresAt: new Date(at.getTime() + settings.idleTimeoutMs).toISOString(),
+          ...(secrets === null
+            ? {}
+            : {
+                totpEnrolment: await totpEnrolment(c, {
+                  person,
+                  pendingSealed: secrets.totpPendingSealed,
+                  key,
+                  issuer: settings.totpIssuer,
+                }),
+              }),
+        });
+        return { body, token: session.token };
+      });
+      setSessionCookie(reply, answer.token, settings);
+      return answer.body;
+
+      /** The error a failed sign-in answers, audited unless it was throttled (a guesser must not flood the log). */
+      async function refusal(o: Exclude<SignInOutcome, { ok: true }>) {
+        if (o.refusal === 'throttled') {
+          const retryAfterS = Math.ceil(o.retryAfterMs / 1000);
+          reply.header('retry-after', String(retryAfterS));
+          return peopleError(req, 'MOD_ERR_API_RATE_LIMITED', 'sign-in-throttled', retryAfterS);
+        }
+        const account = o.account;
+        await appendAuditAlone(db, {
+          // An unknown login is not written down: people type passwords into the login field.
+          actor:
+            account === null ? { kind: 'user', id: 'anonymous' } : { kind: 'person', id: account.personId },
+          tenantId: account?.tenantId ?? null,
+          action: o.refusal === 'disabled' ? 'person.sign_in_refused' : 'person.sign_in_failed',
+          subject: { type: 'route', id: 'POST /v1/session' },
+          reason: o.refusal === 'disabled' ? 'disabled' : o.reason,
+        }).catch((err: unknown) => req.log.error({ err }, 'could not audit a failed sign-in'));
+        return o.refusal === 'disabled'
+          ? peopleError(req, 'MOD_ERR_API_ACCOUNT_DISABLED', 'account-disabled')
+          : peopleError(req, 'MOD_ERR_API_SIGN_IN_FAILED', 'sign-in-failed');
+      }
+    },
+  );
+
+  app.get(
+    '',
+    {
+      config: sessionRoute(['password', 'totp', 'full']),
+      schema: {
+        description: "Who is signed in, the session's stage and ends, and its CSRF token.",
+        response: { 200: SessionBody, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const { session, token } = req.personSession!;
+      const person = await personOf(db, session.personId);
+      let enrolment;
+      if (session.stage === 'totp') {
+        const secrets = await getPersonSecrets(db, person.id);
+        enrolment = await totpEnrolment(db, {
+          person,
+          pendingSealed: secrets?.totpPendingSealed ?? null,
+          key: requireSecretKey(req, settings),
+          issuer: settings.totpIssuer,
+        });
+      }
+      return sessionAnswer({
+        person,
+        stage: session.stage,
+        token,
+        expiresAt: session.expiresAt,
+        idleExpiresAt: session.idleExpiresAt,
+        ...(enrolment === undefined ? {} : { totpEnrolment: enrolment }),
+      });
+    },
+  );
+
+  app.delete(
+    '',
+    {
+      config: sessionRoute(['password', 'totp', 'full']),
+      schema: {
+        description: 'Signs out: ends the session and removes its cookie.',
+        response: {
+          200: Type.Object({ signedOut: Type.Boolean() }, { additionalProperties: false }),
+          ...ErrorResponses,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { session } = req.personSession!;
+      await withTransaction(db, async (c) => {
+        await revokeSession(c, session.id, 'signed-out', now());
+        await auditPerson(c, await personOf(c, session.personId), {
+          action: 'person.signed_out',
+          evidence: { session: session.id },
+        });
+      });
+      reply.header('set-cookie', clearedSessionCookie());
+      return { signedOut: true };
+    },
+  );
+}
