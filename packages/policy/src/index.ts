@@ -37,3 +37,4 @@ export {
   type DecisionEffects,
   type TargetLookups,
 } from './apply.js';
+export { policySpec, policyFromConfig } from './config.js';

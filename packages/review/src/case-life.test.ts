@@ -5,6 +5,7 @@ import {
   dueAtFor,
   isOverdue,
   kindsInQueue,
+  mayView,
   mayWork,
   queueRoleOf,
   refuseUnlessClaimer,
@@ -63,6 +64,17 @@ describe('queues', () => {
   });
 });
 
+describe('who looks at the media', () => {
+  it('is the people of the case’s queue: reviewers for review cases, authorities for theirs', () => {
+    expect(mayView(open, ana)).toBe(true);
+    expect(mayView(open, officer)).toBe(false);
+    expect(mayView({ kind: 'confirm', assignedTenantId: null }, officer)).toBe(true);
+    expect(mayView({ kind: 'escalation', assignedTenantId: 'other' }, officer)).toBe(false);
+    expect(mayView({ kind: 'escalation', assignedTenantId: null }, ana)).toBe(false);
+    expect(mayView(open, { ...ana, role: 'admin' })).toBe(false);
+  });
+});
+
 describe('deadlines', () => {
   it('gives review and escalation cases their configured hours; confirmations follow their orders', () => {
     const t = { ...defaultReviewTimings, reviewDeadlineHours: 2, escalationDeadlineHours: 48 };
@@ -116,20 +128,29 @@ describe('claims', () => {
 });
 
 describe('release and acting as the claimer', () => {
-  it('lets only the holder of a live claim release it', () => {
-    expect(releaseCase(claimedBy('p-ana', later(5)), ana, now)).toEqual({ ok: true });
+  it('releases the holder’s live claim; with no live claim it is released already; never another’s', () => {
+    expect(releaseCase(claimedBy('p-ana', later(5)), ana, now)).toEqual({ ok: true, held: true });
     expect(releaseCase(claimedBy('p-ana', later(5)), bao, now)).toMatchObject({
       code: ReviewRefusalCode.CaseClaimed,
     });
-    expect(releaseCase(open, ana, now)).toMatchObject({ code: ReviewRefusalCode.NotClaimed });
-    expect(releaseCase(claimedBy('p-ana', later(-1)), ana, now)).toMatchObject({
-      code: ReviewRefusalCode.ClaimExpired,
-    });
-    expect(releaseCase(claimedBy('p-ana', later(-1)), bao, now)).toMatchObject({
-      code: ReviewRefusalCode.NotClaimed,
-    });
+    expect(releaseCase(open, ana, now)).toEqual({ ok: true, held: false });
+    expect(releaseCase(claimedBy('p-ana', later(-1)), ana, now)).toEqual({ ok: true, held: false });
+    expect(releaseCase(claimedBy('p-ana', later(-1)), bao, now)).toEqual({ ok: true, held: false });
     expect(releaseCase(claimedBy('p-ana', later(5)), machine, now)).toMatchObject({
       code: ReviewRefusalCode.PersonRequired,
+    });
+    expect(releaseCase({ ...claimedBy('p-ana', later(5)), status: 'closed' }, ana, now)).toMatchObject({
+      code: ReviewRefusalCode.CaseClosed,
+    });
+  });
+
+  it('refuses to act as the claimer without one’s own live claim', () => {
+    expect(refuseUnlessClaimer(open, ana, now)).toMatchObject({ code: ReviewRefusalCode.NotClaimed });
+    expect(refuseUnlessClaimer(claimedBy('p-ana', later(-1)), ana, now)).toMatchObject({
+      code: ReviewRefusalCode.ClaimExpired,
+    });
+    expect(refuseUnlessClaimer(claimedBy('p-ana', later(-1)), bao, now)).toMatchObject({
+      code: ReviewRefusalCode.NotClaimed,
     });
   });
 

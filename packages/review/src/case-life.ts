@@ -96,6 +96,16 @@ export function mayWork(c: Pick<CaseView, 'kind' | 'assignedTenantId'>, actor: A
   return c.assignedTenantId === null || c.assignedTenantId === actor.tenantId;
 }
 
+/**
+ * Whether `actor`'s role looks at this case's media: the people of its queue (reviewers for review cases,
+ * authorities for confirmations and escalations, an addressed escalation's own authority only). Oversight roles
+ * read cases, not pictures.
+ */
+export function mayView(c: Pick<CaseView, 'kind' | 'assignedTenantId'>, actor: Actor): boolean {
+  if (queueRoleOf(c.kind) !== actor.role) return false;
+  return c.assignedTenantId === null || c.assignedTenantId === actor.tenantId;
+}
+
 /** A claim as the store writes it. */
 export interface Claim {
   ok: true;
@@ -148,7 +158,20 @@ export function refuseUnlessClaimer(c: CaseView, actor: Actor, now: Date): Revie
   return refuse(ReviewRefusalCode.NotClaimed, 'claim the case first');
 }
 
-/** Gives the claim back (only its holder can, while it lives): the case returns to the queue. */
-export function releaseCase(c: CaseView, actor: Actor, now: Date): { ok: true } | ReviewRefusal {
-  return refuseUnlessClaimer(c, actor, now) ?? { ok: true };
+/**
+ * Gives the caller's claim back: the case returns to the queue. Idempotent: when nobody holds a live claim (the
+ * caller's expired, or there was none) it is released already (`held: false`, nothing to change). Refused while
+ * another person holds it, and on a decided case.
+ */
+export function releaseCase(
+  c: CaseView,
+  actor: Actor,
+  now: Date,
+): { ok: true; held: boolean } | ReviewRefusal {
+  const refused = refuseChange(c, actor, now);
+  if (refused !== null) return refused;
+  if (stageOf(c, now) !== 'claimed') return { ok: true, held: false };
+  if (c.claimedBy !== actor.personId)
+    return refuse(ReviewRefusalCode.CaseClaimed, 'another person is working on this case');
+  return { ok: true, held: true };
 }

@@ -14,6 +14,7 @@ export {
   dueAtFor,
   isOverdue,
   mayWork,
+  mayView,
   claimCase,
   releaseCase,
   refuseUnlessClaimer,
@@ -88,3 +89,6 @@ export {
   refusalText,
   type Language,
 } from './texts.js';
+
+// Settings (`REVIEW_*`), validated at start-up.
+export { reviewSpec, reviewFromConfig } from './config.js';

@@ -1,28 +1,12 @@
 import { commonSpec, env } from '@mod/config';
+import { policySpec } from '@mod/policy';
 import { vaultRetentionSpec } from '@mod/vault';
 
-/** Order lifecycle settings: legal bases, deadlines and intervals are configuration, never code. */
+/**
+ * Order lifecycle settings: the scheduler and webhooks. The policy's legal bases, deadlines and intervals
+ * (`policySpec`, shared with the API) are configuration too, never code.
+ */
 export const lifecycleSpec = {
-  TAKEDOWN_LEGAL_BASIS: env.string({
-    default: 'Decree 147/2024/ND-CP (removal within 24 hours of an authority request)',
-    doc: 'legal basis cited in automatic takedown orders',
-  }),
-  TAKEDOWN_DEADLINE_HOURS: env.number({
-    default: 24,
-    min: 0.01,
-    max: 24 * 30,
-    doc: 'hours a platform has to remove content (EU TCO: 1)',
-  }),
-  RENOTICE_INTERVAL_HOURS: env.number({
-    default: 24,
-    min: 0.01,
-    max: 24 * 30,
-    doc: 'hours between notices until the target acts',
-  }),
-  CONFIRMING_AUTHORITY: env.string({
-    default: 'Ministry of Information and Communications',
-    doc: 'authority that confirms automatic decisions and receives escalations',
-  }),
   ORDER_SCHEDULER_INTERVAL_MS: env.integer({
     default: 30_000,
     min: 0,
@@ -63,17 +47,7 @@ export const actionerSpec = {
     min: 10,
     doc: 'how often the outbox relay looks for messages',
   }),
-  POLICY_VERSION: env.string({ default: '2026-11-28.2', doc: 'version recorded with every decision' }),
-  BLOCKING_LEGAL_BASIS: env.string({
-    default: 'Decree 147/2024/ND-CP (removal within 24 hours of an authority request)',
-    doc: 'legal basis cited in blocking requests',
-  }),
-  BLOCKING_DEADLINE_HOURS: env.integer({
-    default: 24,
-    min: 1,
-    max: 24 * 30,
-    doc: 'hours an ISP has to apply a block',
-  }),
+  ...policySpec,
   ...lifecycleSpec,
   ...vaultRetentionSpec,
 } as const;

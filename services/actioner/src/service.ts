@@ -2,7 +2,7 @@ import { createWorker } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
 import type { OrderTopics } from '@mod/db/orders';
 import type { ConsumerRunner, RelayLoop } from '@mod/kafka';
-import type { PolicyConfig } from '@mod/policy';
+import { policyFromConfig as policyOf, type PolicyConfig } from '@mod/policy';
 import { createPgEvidenceStore } from '@mod/db/vault';
 import { Counter, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { createMasterKeyring, retentionFromConfig } from '@mod/vault';
@@ -48,14 +48,9 @@ export interface ActionerOptions {
   tracing?: Tracing;
 }
 
+/** The policy the actioner applies (the API's case confirmations read the same settings: `policySpec`). */
 export function policyFromConfig(config: ActionerConfig): PolicyConfig {
-  return {
-    version: config.POLICY_VERSION,
-    blocking: { legalBasis: config.BLOCKING_LEGAL_BASIS, deadlineHours: config.BLOCKING_DEADLINE_HOURS },
-    takedown: { legalBasis: config.TAKEDOWN_LEGAL_BASIS, deadlineHours: config.TAKEDOWN_DEADLINE_HOURS },
-    renoticeIntervalHours: config.RENOTICE_INTERVAL_HOURS,
-    confirmingAuthority: config.CONFIRMING_AUTHORITY,
-  };
+  return policyOf(config);
 }
 
 export function createActionerService(
