@@ -7,6 +7,10 @@ export interface Args {
   classifierThreads: number;
   classifierInstances: number;
   classifierAfter: boolean;
+  /** Cores each classifier thread may use (a cgroup CPU budget per instance); 0: no budget. */
+  classifierCoresPerThread: number;
+  /** Partitions of the internal media topic; 0: the default layout. */
+  mediaPartitions: number;
   hashThreads: number;
   env: Record<string, string>;
   json: boolean;
@@ -20,6 +24,8 @@ export function parseArgs(argv: string[]): Args {
     classifierThreads: 0,
     classifierInstances: 1,
     classifierAfter: false,
+    classifierCoresPerThread: 0,
+    mediaPartitions: 0,
     hashThreads: 0,
     env: {},
     json: false,
@@ -42,6 +48,8 @@ export function parseArgs(argv: string[]): Args {
     else if (flag === '--classifier-threads') a.classifierThreads = Math.floor(num());
     else if (flag === '--classifier-instances') a.classifierInstances = Math.max(1, Math.floor(num()));
     else if (flag === '--classifier-after') a.classifierAfter = true;
+    else if (flag === '--classifier-cores-per-thread') a.classifierCoresPerThread = num();
+    else if (flag === '--media-partitions') a.mediaPartitions = Math.floor(num());
     else if (flag === '--hash-threads') a.hashThreads = Math.floor(num());
     else if (flag === '--env') {
       const [k, ...v] = value().split('=');

@@ -53,10 +53,19 @@ export function createBenchWorld(logger: Logger): BenchWorld {
 /**
  * Creates the world: topics, ACLs, schema, a platform and two ISPs, and an automatic bank holding both perceptual
  * signals of `bankImages`, as shared lists carry them (PDQ alone skips low-quality images, quality < 50).
+ * `mediaPartitions` (0: the default layout) sets the internal media topic's partitions.
  */
-export async function prepareBenchWorld(world: BenchWorld, bankImages: readonly Buffer[]): Promise<void> {
+export async function prepareBenchWorld(
+  world: BenchWorld,
+  bankImages: readonly Buffer[],
+  mediaPartitions = 0,
+): Promise<void> {
   const { kafka, db, prefix, schema, topics } = world;
-  await ensureTopics(kafka, topicSpecs(prefix), { replicationFactor: 1 });
+  // More media partitions than the default spread the backlog evenly over more instances (2 of 3 is uneven).
+  const specs = topicSpecs(prefix).map((t) =>
+    mediaPartitions > 0 && t.name === topics.mediaSubmitted ? { ...t, partitions: mediaPartitions } : t,
+  );
+  await ensureTopics(kafka, specs, { replicationFactor: 1 });
   await applyAcls(kafka, world.acls);
   await migrate(db, schema);
   await upsertTenant(db, {

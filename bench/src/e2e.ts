@@ -20,6 +20,9 @@
  *   --classifier-threads T      start the classifier with T threads alongside (0: no classifier)
  *   --classifier-instances I    classifier processes (1)
  *   --classifier-after          start the classifier only once every verdict is in: its rate on the backlog alone
+ *   --media-partitions P        partitions of the internal media topic (default: the project's layout, 3)
+ *   --classifier-cores-per-thread C   give each classifier instance a CPU budget of C x its threads cores (a cgroup;
+ *                               root): whether the stage scales with threads when each has the same budget
  *   --hash-threads H            scanner hashing threads (default: the scanner's, one per core)
  *   --env KEY=VALUE             extra setting for every service (repeatable), e.g. HASH_REDUCED_DECODE_MIN_SIDE=480
  *   --json                      one JSON line at the end
@@ -32,6 +35,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createProducer, type TopicFollower } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
+import { createCpuQuota, type CpuQuota } from './cpu-quota.js';
 import { parseArgs } from './e2e-args.js';
 import { benchImages, hashingBaseline } from './e2e-images.js';
 import { cpuByStage, e2eResult, printE2eResult, threadMsPer } from './e2e-report.js';
@@ -61,8 +65,9 @@ async function main(): Promise<void> {
   const world = createBenchWorld(logger);
   const services: Service[] = [];
   const followers: TopicFollower[] = [];
+  const budgets: CpuQuota[] = [];
   try {
-    await prepareBenchWorld(world, known);
+    await prepareBenchWorld(world, known, args.mediaPartitions);
     const envOf = serviceEnvOf(world, {
       ...(args.hashThreads > 0 ? { HASH_THREADS: String(args.hashThreads) } : {}),
       ...args.env,
@@ -76,11 +81,24 @@ async function main(): Promise<void> {
         const s = startService(
           `classifier-${i + 1}`,
           'services/classifier/dist/main.js',
-          { ...envOf('mod-classifier'), CLASSIFIER_THREADS: String(args.classifierThreads) },
+          {
+            ...envOf('mod-classifier'),
+            CLASSIFIER_THREADS: String(args.classifierThreads),
+            // Instances on one host need static membership ids of their own (else the broker fences one).
+            KAFKA_GROUP_INSTANCE_ID: `bench-classifier-${i + 1}-${process.pid}`,
+          },
           port++,
         );
         // Hashing comes first on a shared machine: the model gets what the scanner leaves.
         if (s.child.pid !== undefined && !args.classifierAfter) os.setPriority(s.child.pid, 10);
+        if (s.child.pid !== undefined && args.classifierCoresPerThread > 0) {
+          const budget = createCpuQuota(
+            s.name,
+            args.classifierCoresPerThread * Math.max(1, args.classifierThreads),
+          );
+          budget.add(s.child.pid);
+          budgets.push(budget);
+        }
         started.push(s);
       }
       services.push(...started);
@@ -181,6 +199,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(followers.map((f) => f.stop().catch(() => undefined)));
     await Promise.all(services.map((s) => stopService(s)));
+    for (const b of budgets) b.remove();
     await tearDownBenchWorld(world);
   }
 }
