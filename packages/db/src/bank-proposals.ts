@@ -144,3 +144,12 @@ export async function decideBankProposal(
   );
   return rowCount === 1;
 }
+
+/** The proposals made on a case, oldest first. */
+export async function listBankProposalsOfCase(db: Queryable, caseId: string): Promise<BankProposal[]> {
+  const { rows } = await db.query<ProposalRow>(
+    `/* api:case-bank-proposals */ select * from bank_proposals where case_id = $1 order by proposed_at, id`,
+    [caseId],
+  );
+  return rows.map(toProposal);
+}

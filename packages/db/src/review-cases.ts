@@ -320,3 +320,63 @@ export async function reviewQueueStats(
     overdue: Number(r.overdue),
   }));
 }
+
+/** The content a case is about: its submission and what the last verdict and the classifier said (no media). */
+export interface CaseContent {
+  submissionId: string;
+  tenantId: string;
+  source: string;
+  url: string | null;
+  sha256: string | null;
+  sizeBytes: number | null;
+  receivedAt: Date;
+  status: string;
+  decision: string | null;
+  /** The last verdict's hashes (sha256, sha1, md5, pdq, blockhash, ...) and scanner version, when scanned. */
+  hashes: Record<string, unknown> | null;
+  scannerVersion: string | null;
+  /** The classifier's full result (scores, risk, model ids and versions), when it ran. */
+  classification: unknown;
+}
+
+/** What a case's submission holds (read with the case's own authorisation: the case scope). */
+export async function getCaseContent(db: Queryable, submissionId: string): Promise<CaseContent | null> {
+  const { rows } = await db.query<{
+    id: string;
+    tenant_id: string;
+    source: string;
+    url: string | null;
+    sha256: string | null;
+    bytes: number | null;
+    received_at: Date;
+    status: string;
+    decision: string | null;
+    hashes: Record<string, unknown> | null;
+    scanner_version: string | null;
+    classification: unknown;
+  }>(
+    `/* api:case-content */ select s.id, s.tenant_id, s.source, s.url, s.sha256, s.bytes, s.received_at, s.status,
+       s.decision, s.classification, v.hashes, v.scanner_version
+     from submissions s
+     left join lateral (select hashes, scanner_version from verdicts where submission_id = s.id
+       order by recorded_at desc limit 1) v on true
+     where s.id = $1`,
+    [submissionId],
+  );
+  const r = rows[0];
+  if (r === undefined) return null;
+  return {
+    submissionId: r.id,
+    tenantId: r.tenant_id,
+    source: r.source,
+    url: r.url,
+    sha256: r.sha256,
+    sizeBytes: r.bytes,
+    receivedAt: r.received_at,
+    status: r.status,
+    decision: r.decision,
+    hashes: r.hashes,
+    scannerVersion: r.scanner_version,
+    classification: r.classification ?? null,
+  };
+}
