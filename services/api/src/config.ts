@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { commonSpec, env, type EnvField } from '@mod/config';
+import { peopleSpec } from './people-config.js';
 import { vaultKeySpec, vaultRetentionSpec } from '@mod/vault';
 
 /** An IP address or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`), as proxy-addr reads them. */
@@ -100,6 +101,8 @@ export const apiSpec = {
   // Evidence vault: keys to check evidence, retention to show when it goes (the actioner sweeps).
   ...vaultKeySpec,
   ...vaultRetentionSpec,
+  // Staff accounts: the TOTP sealing key, sessions, the sign-in lock-out (people-config.ts).
+  ...peopleSpec,
   API_HOST: env.string({ default: '127.0.0.1', doc: 'address the API listens on' }),
   API_PORT: env.integer({ default: 8080, min: 0, max: 65535, doc: 'port the API listens on' }),
   MAX_UPLOAD_BYTES: env.integer({

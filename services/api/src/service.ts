@@ -33,6 +33,7 @@ import {
 import { Gauge, tracingFromConfig, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { keyringFromConfig, retentionFromConfig } from '@mod/vault';
 import { buildApp } from './app.js';
+import { peopleSettingsFromConfig } from './people-config.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
 import { createMediaDispatcher, type MediaDispatcher } from './media-dispatch.js';
 import { API_MEDIA_META_MAX_BYTES } from './routes/media.js';
@@ -141,6 +142,7 @@ export function createApiService(
         maxUploadBytes,
         splash: splashSettingsFromConfig(config),
         auditSigningKey: auditKeys.signing,
+        people: peopleSettingsFromConfig(config),
         evidenceVault: { keyring: vaultKeys, retention: retentionFromConfig(config) },
         ...apiLimitsFromConfig(config),
       });
@@ -156,6 +158,10 @@ export function createApiService(
           logger.info({ nodes, ms: Math.round(performance.now() - warming) }, 'audit proof cache warm'),
         (err: unknown) => logger.warn({ err }, 'audit proof cache not warmed; proofs will fill it'),
       );
+      if (config.MOD_PEOPLE_SECRET_KEY === '')
+        logger.warn(
+          'staff accounts off: MOD_PEOPLE_SECRET_KEY is not set (people cannot sign in; API keys work)',
+        );
       if (auditKeys.signing === null) {
         logger.warn(
           'audit tree-head signer off: MOD_AUDIT_SIGNING_KEY_PEM is not set (no signed heads, no exports)',
