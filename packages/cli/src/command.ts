@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig, type ParseArgsOptionsConfig } from 'node:util';
 import { isModError } from '@mod/contracts';
 import type { CliError } from './errors.js';
 
@@ -92,4 +92,90 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
     usageError(io, usage, (err as Error).message);
     return null;
   }
+}
+
+/** The option values `parseArgs` gives for `options` (strings, booleans, defaults applied). */
+export type OptionValues<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>
+>['values'];
+
+/** What a sub-command's handler gets: its arguments as parsed, and the command's usual answers. */
+export interface SubcommandContext<O extends ParseArgsOptionsConfig> {
+  /** The sub-command as typed (one handler may serve several: `disable`, `enable`). */
+  sub: string;
+  /** Every argument after the sub-command, unparsed. */
+  args: readonly string[];
+  values: OptionValues<O>;
+  positionals: string[];
+  io: CommandIo;
+  /** A usage error: the reason (if any) and the usage on stderr; exit code 2. */
+  usage: (reason?: string) => number;
+  /** A malformed value refused with its coded error on stderr; exit code 2. */
+  invalid: (error: CliError) => number;
+  /** `value` as one JSON line on stdout; answers `exitCode` (0). */
+  print: (value: unknown, exitCode?: number) => number;
+}
+
+/** A command made of sub-commands (`modctl bank import ...`), described for {@link subcommandCommand}. */
+export interface SubcommandSpec<O extends ParseArgsOptionsConfig> {
+  name: string;
+  summary: string;
+  /** The full usage: synopsis of every sub-command, environment, exit codes. */
+  usage: string;
+  /** The options of every sub-command, as `parseArgs` takes them. */
+  options: O;
+  /** Operands are allowed (`FILE`, `PATTERN...`). Default false: an operand is a usage error. */
+  positionals?: boolean;
+  /** The arguments to parse (default: all after the sub-command), e.g. to skip a nested sub-command's word. */
+  argsOf?: (sub: string | undefined, rest: readonly string[]) => string[];
+  /** Rules every sub-command shares, checked before any runs: an exit code stops there. */
+  check?: (ctx: SubcommandContext<O>) => number | undefined;
+  /** The handler of each sub-command; a missing or unknown one is a usage error. */
+  handlers: Readonly<Record<string, (ctx: SubcommandContext<O>) => Promise<number>>>;
+  /** How a handler's failure is answered. Default: {@link commandFailed} (exit code 1). */
+  failed?: (io: CommandIo, err: unknown) => number;
+}
+
+/**
+ * A command that parses its options once, checks the shared rules, runs the sub-command's handler and answers
+ * a failure as a coded error on stderr: the shape every database and broker command has.
+ */
+export function subcommandCommand<O extends ParseArgsOptionsConfig>(spec: SubcommandSpec<O>): Command {
+  const { usage } = spec;
+  const run = async (argv: readonly string[], io: CommandIo): Promise<number> => {
+    const [sub, ...rest] = argv;
+    const parsed = parseCommandArgs(
+      {
+        args: spec.argsOf?.(sub, rest) ?? rest,
+        allowPositionals: spec.positionals ?? false,
+        options: spec.options,
+      },
+      usage,
+      io,
+    );
+    if (parsed === null) return EXIT_USAGE;
+    const ctx: SubcommandContext<O> = {
+      sub: sub ?? '',
+      args: rest,
+      values: parsed.values,
+      positionals: parsed.positionals,
+      io,
+      usage: (reason) => usageError(io, usage, reason),
+      invalid: (error) => invalidArgument(io, error),
+      print: (value, exitCode = 0) => {
+        io.stdout(JSON.stringify(value));
+        return exitCode;
+      },
+    };
+    const refused = spec.check?.(ctx);
+    if (refused !== undefined) return refused;
+    const handler = sub === undefined || !Object.hasOwn(spec.handlers, sub) ? undefined : spec.handlers[sub];
+    if (handler === undefined) return unknownSubcommand(io, usage, sub);
+    try {
+      return await handler(ctx);
+    } catch (err) {
+      return spec.failed === undefined ? commandFailed(io, err) : spec.failed(io, err);
+    }
+  };
+  return { name: spec.name, summary: spec.summary, usage, run };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLiveEntries } from '@mod/db/banks';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
-import { runBank } from './bank.js';
+import { bankCommand } from './bank.js';
 import { bufferedIo } from '../command.js';
 
 let db: TestDatabase;
@@ -29,7 +29,7 @@ describe('modctl bank', () => {
   it('creates a bank, imports a list with bad lines (exit 3), re-imports idempotently, exports a round-trippable list', async () => {
     const c = bufferedIo();
     expect(
-      await runBank(
+      await bankCommand.run(
         ['create', '--name', 'ncmec', '--source', 'NCMEC', '--signals', 'md5,pdq', '--policy', 'automatic'],
         c.io,
       ),
@@ -42,7 +42,7 @@ describe('modctl bank', () => {
       `signal\tvalue\tquality\nmd5\t${'a'.repeat(32)}\npdq\t${'f0'.repeat(32)}\t88\nmd5\tnope\n`,
     );
     const i = bufferedIo();
-    expect(await runBank(['import', '--bank', 'ncmec', '--format', 'tsv', file], i.io)).toBe(3);
+    expect(await bankCommand.run(['import', '--bank', 'ncmec', '--format', 'tsv', file], i.io)).toBe(3);
     expect(JSON.parse(i.out[0] ?? '{}')).toMatchObject({ added: 2, badLines: 1, lines: 3 });
     expect(JSON.parse(i.err[0] ?? '{}')).toMatchObject({
       line: 4,
@@ -50,14 +50,17 @@ describe('modctl bank', () => {
     });
 
     const strict = bufferedIo();
-    expect(await runBank(['import', '--bank', 'ncmec', '--format', 'tsv', '--strict', file], strict.io)).toBe(
-      1,
-    );
+    expect(
+      await bankCommand.run(['import', '--bank', 'ncmec', '--format', 'tsv', '--strict', file], strict.io),
+    ).toBe(1);
     expect(strict.err.at(-1)).toContain('MOD_ERR_CURATION_STRICT_REJECTED');
 
     const out = join(dir, 'export.jsonl');
     expect(
-      await runBank(['export', '--bank', 'ncmec', '--format', 'jsonl', '--out', out], bufferedIo().io),
+      await bankCommand.run(
+        ['export', '--bank', 'ncmec', '--format', 'jsonl', '--out', out],
+        bufferedIo().io,
+      ),
     ).toBe(0);
     const exported = (await readFile(out, 'utf8'))
       .trim()
@@ -66,7 +69,7 @@ describe('modctl bank', () => {
     expect(exported.map((e) => e.signal).sort()).toEqual(['md5', 'pdq']);
 
     const again = bufferedIo();
-    expect(await runBank(['import', '--bank', 'ncmec', '--format', 'jsonl', out], again.io)).toBe(0);
+    expect(await bankCommand.run(['import', '--bank', 'ncmec', '--format', 'jsonl', out], again.io)).toBe(0);
     expect(JSON.parse(again.out[0] ?? '{}')).toMatchObject({ added: 0, removed: 0, unchanged: 2 });
     expect((await listLiveEntries(db.pool)).length).toBe(2);
 
@@ -79,7 +82,10 @@ describe('modctl bank', () => {
 
   it('imports with its progress on stderr when asked (--progress) or watched (a terminal), and only then', async () => {
     expect(
-      await runBank(['create', '--name', 'big', '--source', 'test', '--signals', 'md5'], bufferedIo().io),
+      await bankCommand.run(
+        ['create', '--name', 'big', '--source', 'test', '--signals', 'md5'],
+        bufferedIo().io,
+      ),
     ).toBe(0);
     // Real digests: uniform, as the lists' are.
     const md5 = (i: number) => createHash('md5').update(String(i)).digest('hex');
@@ -95,9 +101,9 @@ describe('modctl bank', () => {
         .filter((l): l is Progress => 'progress' in l);
 
     const shown = bufferedIo();
-    expect(await runBank(['import', '--bank', 'big', '--format', 'csv', '--progress', file], shown.io)).toBe(
-      3,
-    );
+    expect(
+      await bankCommand.run(['import', '--bank', 'big', '--format', 'csv', '--progress', file], shown.io),
+    ).toBe(3);
     expect(JSON.parse(shown.out[0] ?? '{}')).toMatchObject({ lines: 20_000, badLines: 1, added: 19_999 });
     // The bad line is reported as before, first; the progress lines are JSON too, under their own key.
     expect(JSON.parse(shown.err[0] ?? '{}')).toMatchObject({
@@ -118,24 +124,24 @@ describe('modctl bank', () => {
     // lines alone, as it always did.
     const watched = bufferedIo();
     expect(
-      await runBank(['import', '--bank', 'big', '--format', 'csv', file], {
+      await bankCommand.run(['import', '--bank', 'big', '--format', 'csv', file], {
         ...watched.io,
         stderrIsTTY: true,
       }),
     ).toBe(3);
     expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines: 20_000 });
     const script = bufferedIo();
-    expect(await runBank(['import', '--bank', 'big', '--format', 'csv', file], script.io)).toBe(3);
+    expect(await bankCommand.run(['import', '--bank', 'big', '--format', 'csv', file], script.io)).toBe(3);
     expect(script.err.map((l) => JSON.parse(l) as unknown)).toEqual([
       { line: 5, error: { code: 'MOD_ERR_MATCHER_LIST_BAD_HEX', message: expect.any(String) as string } },
     ]);
   });
 
   it('refuses bad usage and unknown banks with typed errors', async () => {
-    expect(await runBank(['import', '--bank', 'x', '--format', 'xml', 'f'], bufferedIo().io)).toBe(2);
+    expect(await bankCommand.run(['import', '--bank', 'x', '--format', 'xml', 'f'], bufferedIo().io)).toBe(2);
     const c = bufferedIo();
     expect(
-      await runBank(['import', '--bank', 'missing', '--format', 'csv', join(dir, 'list.tsv')], c.io),
+      await bankCommand.run(['import', '--bank', 'missing', '--format', 'csv', join(dir, 'list.tsv')], c.io),
     ).toBe(1);
     expect(c.err.at(-1)).toContain('MOD_ERR_CURATION_UNKNOWN_BANK');
   });

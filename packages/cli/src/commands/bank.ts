@@ -1,15 +1,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { createBank, findBank, importBankList } from '@mod/curation';
+import { createBank, findBank, importBankList, type Curator } from '@mod/curation';
+import type { PoolClient } from '@mod/db';
 import { appendAudit } from '@mod/db/audit';
 import { exportBankEntries } from '@mod/db/banks';
-import {
-  commandFailed,
-  parseCommandArgs,
-  unknownSubcommand,
-  usageError,
-  type Command,
-  type CommandIo,
-} from '../command.js';
+import { subcommandCommand, type Command } from '../command.js';
 import { withFileImportProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
@@ -29,45 +23,49 @@ const USAGE = [
 const FORMATS = ['csv', 'tsv', 'jsonl'] as const;
 const SIGNALS = ['pdq', 'blockhash', 'md5', 'sha1', 'sha256'] as const;
 
+/** The audit record of a change of bank `bankId`, in the change's transaction, naming the operator. */
+async function auditBankChange(
+  c: PoolClient,
+  by: Curator,
+  action: 'bank.imported' | 'bank.created',
+  bankId: string,
+  evidence: Record<string, unknown>,
+): Promise<void> {
+  await appendAudit(c, { ...by, action, subject: { type: 'bank', id: bankId }, evidence });
+}
+
 /**
  * `modctl bank ...`: curators' bank operations. Import streams the file (any size, bounded memory), reports every
  * bad line on stderr as JSON with its line number and code, and prints the diff on stdout. Changes reach every
  * running scanner through the bank-changes topic.
  */
-export async function runBank(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  const parsed = parseCommandArgs(
-    {
-      args: rest,
-      allowPositionals: true,
-      options: {
-        bank: { type: 'string' },
-        format: { type: 'string' },
-        strict: { type: 'boolean', default: false },
-        mode: { type: 'string', default: 'replace' },
-        progress: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        name: { type: 'string' },
-        source: { type: 'string' },
-        signals: { type: 'string' },
-        policy: { type: 'string', default: 'review' },
-        negative: { type: 'boolean', default: false },
-        licence: { type: 'string' },
-        'list-version': { type: 'string' },
-        'category-scheme': { type: 'string' },
-      },
-    },
-    USAGE,
-    io,
-  );
-  if (parsed === null) return 2;
-  const { values: v, positionals } = parsed;
-  const by = operator();
-  try {
-    if (sub === 'import') {
+export const bankCommand: Command = subcommandCommand({
+  name: 'bank',
+  summary: 'import, export and create hash banks',
+  usage: USAGE,
+  positionals: true,
+  options: {
+    bank: { type: 'string' },
+    format: { type: 'string' },
+    strict: { type: 'boolean', default: false },
+    mode: { type: 'string', default: 'replace' },
+    progress: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    name: { type: 'string' },
+    source: { type: 'string' },
+    signals: { type: 'string' },
+    policy: { type: 'string', default: 'review' },
+    negative: { type: 'boolean', default: false },
+    licence: { type: 'string' },
+    'list-version': { type: 'string' },
+    'category-scheme': { type: 'string' },
+  },
+  handlers: {
+    import: async ({ values: v, positionals, io, usage, print }) => {
+      const by = operator();
       const file = positionals[0];
       if (!v.bank || !isOneOf(FORMATS, v.format) || !file || !isOneOf(['replace', 'append'] as const, v.mode))
-        return usageError(io, USAGE);
+        return usage();
       const { bank, format, mode } = { bank: v.bank, format: v.format, mode: v.mode };
       const report = await withDatabase('bankChanges', async (pool, changesTopic) => {
         const found = await findBank(pool, bank);
@@ -85,27 +83,20 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
             provenance: `modctl import of ${file} by ${by.actor.id}`,
             onLineError: (e) =>
               io.stderr(JSON.stringify({ line: e.lineNumber, error: { code: e.code, message: e.message } })),
-            inTransaction: async (c, r) => {
-              await appendAudit(c, {
-                ...by,
-                action: 'bank.imported',
-                subject: { type: 'bank', id: found.id },
-                evidence: {
-                  added: r.added,
-                  removed: r.removed,
-                  unchanged: r.unchanged,
-                  badLines: r.badLines,
-                },
-              });
-            },
+            inTransaction: (c, r) =>
+              auditBankChange(c, by, 'bank.imported', found.id, {
+                added: r.added,
+                removed: r.removed,
+                unchanged: r.unchanged,
+                badLines: r.badLines,
+              }),
           }),
         );
       });
-      io.stdout(JSON.stringify(report));
-      return report.badLines > 0 ? 3 : 0;
-    }
-    if (sub === 'export') {
-      if (!v.bank || !isOneOf(FORMATS, v.format)) return usageError(io, USAGE);
+      return print(report, report.badLines > 0 ? 3 : 0);
+    },
+    export: async ({ values: v, usage }) => {
+      if (!v.bank || !isOneOf(FORMATS, v.format)) return usage();
       const { bank, format } = { bank: v.bank, format: v.format };
       await withDatabase('bankChanges', async (pool) => {
         const found = await findBank(pool, bank);
@@ -118,8 +109,9 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
         });
       });
       return 0;
-    }
-    if (sub === 'create') {
+    },
+    create: async ({ values: v, usage, print }) => {
+      const by = operator();
       const signals = (v.signals ?? '').split(',').filter((s) => s !== '');
       if (
         !v.name ||
@@ -128,7 +120,7 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
         !signals.every((s) => isOneOf(SIGNALS, s)) ||
         !isOneOf(['automatic', 'review'] as const, v.policy)
       )
-        return usageError(io, USAGE);
+        return usage();
       const { name, source, policy } = { name: v.name, source: v.source, policy: v.policy };
       const { bank } = await withDatabase('bankChanges', (pool, changesTopic) =>
         createBank(
@@ -145,33 +137,16 @@ export async function runBank(argv: readonly string[], io: CommandIo): Promise<n
           },
           changesTopic,
           {
-            inTransaction: async (c, created) => {
-              await appendAudit(c, {
-                ...by,
-                action: 'bank.created',
-                subject: { type: 'bank', id: created.id },
-                evidence: {
-                  name: created.name,
-                  actionPolicy: created.actionPolicy,
-                  negative: created.negative,
-                },
-              });
-            },
+            inTransaction: (c, created) =>
+              auditBankChange(c, by, 'bank.created', created.id, {
+                name: created.name,
+                actionPolicy: created.actionPolicy,
+                negative: created.negative,
+              }),
           },
         ),
       );
-      io.stdout(JSON.stringify(bank));
-      return 0;
-    }
-    return unknownSubcommand(io, USAGE, sub);
-  } catch (err) {
-    return commandFailed(io, err);
-  }
-}
-
-export const bankCommand: Command = {
-  name: 'bank',
-  summary: 'import, export and create hash banks',
-  usage: USAGE,
-  run: runBank,
-};
+      return print(bank);
+    },
+  },
+});

@@ -4,12 +4,11 @@ import { appendAuditAlone } from '@mod/db/audit';
 import { createProducer, readRecordAt, readToEnd, type Kafka, type ReadRecord } from '@mod/kafka';
 import {
   commandFailed,
-  parseCommandArgs,
   positiveInt,
-  unknownSubcommand,
-  usageError,
+  subcommandCommand,
   type Command,
   type CommandIo,
+  type SubcommandContext,
 } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { operator, withPool } from './curator.js';
@@ -65,26 +64,24 @@ async function original(kafka: Kafka, l: DeadLetter) {
   return sha256 === l.valueSha256 ? record : null;
 }
 
+const OPTIONS = {
+  code: { type: 'string' },
+  consumer: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+
 /** `modctl dlq ...`: what was dead-lettered and why, and replaying it once the cause is fixed. */
-export async function runDlq(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  const parsed = parseCommandArgs(
-    {
-      args: rest,
-      allowPositionals: true,
-      options: { code: { type: 'string' }, consumer: { type: 'string' }, limit: { type: 'string' } },
-    },
-    USAGE,
-    io,
-  );
-  if (parsed === null) return 2;
-  const v = parsed.values;
-  const ids = parsed.positionals;
-  try {
-    if (sub === 'list') {
-      if (ids.length > 0) return usageError(io, USAGE, 'list takes no event ids');
+export const dlqCommand: Command = subcommandCommand({
+  name: 'dlq',
+  summary: 'dead letters: list them, show one, replay them once the cause is fixed',
+  usage: USAGE,
+  positionals: true,
+  options: OPTIONS,
+  handlers: {
+    list: async ({ values: v, positionals: ids, io, usage }) => {
+      if (ids.length > 0) return usage('list takes no event ids');
       const limit = positiveInt(v.limit, Infinity);
-      if (limit === null) return usageError(io, USAGE, '--limit takes a positive integer');
+      if (limit === null) return usage('--limit takes a positive integer');
       const { kafka, prefix } = kafkaFromEnv();
       const letters = (await deadLetters(kafka, prefix)).filter(
         (l) =>
@@ -93,34 +90,39 @@ export async function runDlq(argv: readonly string[], io: CommandIo): Promise<nu
       );
       for (const l of letters.slice(-limit)) io.stdout(JSON.stringify(summary(l)));
       return 0;
-    }
-    if (sub !== 'show' && sub !== 'replay') return unknownSubcommand(io, USAGE, sub);
-    if (ids.length === 0 || (sub === 'show' && ids.length > 1) || !ids.every((id) => EVENT_ID.test(id)))
-      return usageError(io, USAGE, `${sub} takes ${sub === 'show' ? 'one event id' : 'event ids'} (UUIDs)`);
-    const { kafka, prefix } = kafkaFromEnv();
-    const letters = new Map((await deadLetters(kafka, prefix)).map((l) => [l.eventId, l]));
-    const wanted = ids.map((id) => {
-      const l = letters.get(id);
-      if (l === undefined) throw new CliError(CliErrorCode.UnknownDeadLetter, `no dead letter ${id}`);
-      return l;
-    });
-    if (sub === 'show') {
-      const l = wanted[0] as DeadLetter;
-      const record = await original(kafka, l);
-      io.stdout(
-        JSON.stringify({
-          ...summary(l),
-          valueSha256: l.valueSha256,
-          replayable: record !== null,
-          ...(record === null ? {} : { headers: Object.keys(record.headers).sort() }),
-        }),
-      );
-      return 0;
-    }
-    return await replay(kafka, wanted, io);
-  } catch (err) {
-    return commandFailed(io, err, CliErrorCode.Kafka);
-  }
+    },
+    show: showOrReplay,
+    replay: showOrReplay,
+  },
+  failed: (io, err) => commandFailed(io, err, CliErrorCode.Kafka),
+});
+
+/** `show EVENT_ID` and `replay EVENT_ID...`: the dead letters named, found on the topic first. */
+async function showOrReplay({
+  sub,
+  positionals: ids,
+  io,
+  usage,
+  print,
+}: SubcommandContext<typeof OPTIONS>): Promise<number> {
+  if (ids.length === 0 || (sub === 'show' && ids.length > 1) || !ids.every((id) => EVENT_ID.test(id)))
+    return usage(`${sub} takes ${sub === 'show' ? 'one event id' : 'event ids'} (UUIDs)`);
+  const { kafka, prefix } = kafkaFromEnv();
+  const letters = new Map((await deadLetters(kafka, prefix)).map((l) => [l.eventId, l]));
+  const wanted = ids.map((id) => {
+    const l = letters.get(id);
+    if (l === undefined) throw new CliError(CliErrorCode.UnknownDeadLetter, `no dead letter ${id}`);
+    return l;
+  });
+  if (sub === 'replay') return replay(kafka, wanted, io);
+  const l = wanted[0] as DeadLetter;
+  const record = await original(kafka, l);
+  return print({
+    ...summary(l),
+    valueSha256: l.valueSha256,
+    replayable: record !== null,
+    ...(record === null ? {} : { headers: Object.keys(record.headers).sort() }),
+  });
 }
 
 async function replay(kafka: Kafka, letters: readonly DeadLetter[], io: CommandIo): Promise<number> {
@@ -167,10 +169,3 @@ async function replay(kafka: Kafka, letters: readonly DeadLetter[], io: CommandI
     await producer.disconnect();
   }
 }
-
-export const dlqCommand: Command = {
-  name: 'dlq',
-  summary: 'dead letters: list them, show one, replay them once the cause is fixed',
-  usage: USAGE,
-  run: runDlq,
-};

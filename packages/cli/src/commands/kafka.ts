@@ -20,14 +20,7 @@ import {
   type Kafka,
 } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
-import {
-  parseCommandArgs,
-  positiveInt,
-  unknownSubcommand,
-  usageError,
-  type Command,
-  type CommandIo,
-} from '../command.js';
+import { positiveInt, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { CliErrorCode } from '../errors.js';
 import { operator, withPool } from './curator.js';
 
@@ -59,64 +52,53 @@ export function kafkaFromEnv(): { kafka: Kafka; prefix: string } {
 }
 
 /** `modctl kafka ...`: the operator's broker set-up (topics and ACLs) and partners' access. */
-export async function runKafka(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  const parsed = parseCommandArgs(
-    {
-      args: sub === 'partner' ? rest.slice(1) : rest,
-      options: {
-        partitions: { type: 'string' },
-        'replication-factor': { type: 'string' },
-        'max-message-bytes': { type: 'string' },
-        tenant: { type: 'string' },
-        principal: { type: 'string' },
-      },
-    },
-    USAGE,
-    io,
-  );
-  if (parsed === null) return 2;
-  const v = parsed.values;
-  try {
-    if (sub === 'acls') {
+export const kafkaCommand: Command = subcommandCommand({
+  name: 'kafka',
+  summary: "broker set-up: topics and service ACLs; partners' topics and ACLs",
+  usage: USAGE,
+  options: {
+    partitions: { type: 'string' },
+    'replication-factor': { type: 'string' },
+    'max-message-bytes': { type: 'string' },
+    tenant: { type: 'string' },
+    principal: { type: 'string' },
+  },
+  // `partner grant|revoke`: the action is the word after the sub-command.
+  argsOf: (sub, rest) => (sub === 'partner' ? rest.slice(1) : [...rest]),
+  handlers: {
+    acls: async ({ io }) => {
       for (const binding of serviceAcls({ prefix: process.env['TOPIC_PREFIX'] ?? '' }))
         io.stdout(JSON.stringify(binding));
       return 0;
-    }
-    if (sub === 'setup') {
+    },
+    setup: async ({ values: v, usage, print }) => {
       const partitions = positiveInt(v.partitions, 3);
       // -1: the cluster's default.replication.factor.
       const replicationFactor = positiveInt(v['replication-factor'], -1);
       const maxMessageBytes = positiveInt(v['max-message-bytes'], 16 * 1024 * 1024);
       if (partitions === null || replicationFactor === null || maxMessageBytes === null)
-        return usageError(
-          io,
-          USAGE,
-          '--partitions, --replication-factor and --max-message-bytes take positive integers',
-        );
+        return usage('--partitions, --replication-factor and --max-message-bytes take positive integers');
       const { kafka, prefix } = kafkaFromEnv();
       const specs = topicSpecs(prefix).map((s) => (s.partitions > 1 ? { ...s, partitions } : s));
       const created = await ensureTopics(kafka, specs, { replicationFactor, maxMessageBytes });
       const acls = serviceAcls({ prefix });
       await applyAcls(kafka, acls);
-      io.stdout(JSON.stringify({ topics: specs.map((s) => s.name), created, acls: acls.length }));
-      return 0;
-    }
-    if (sub === 'partner') {
-      const action = rest[0];
-      if ((action !== 'grant' && action !== 'revoke') || !v.tenant || !v.principal)
-        return usageError(io, USAGE);
+      return print({ topics: specs.map((s) => s.name), created, acls: acls.length });
+    },
+    partner: async ({ args, values: v, io, usage }) => {
+      const action = args[0];
+      if ((action !== 'grant' && action !== 'revoke') || !v.tenant || !v.principal) return usage();
       if (!TENANT_ID_PATTERN.test(v.tenant) || !/^[A-Za-z0-9._-]{1,200}$/.test(v.principal))
-        return usageError(io, USAGE, '--tenant must be a tenant id and --principal a SCRAM user name');
+        return usage('--tenant must be a tenant id and --principal a SCRAM user name');
       return await partner(action, v.tenant, v.principal, io);
-    }
-    return unknownSubcommand(io, USAGE, sub);
-  } catch (err) {
+    },
+  },
+  failed: (io, err) => {
     const code = isModError(err) ? err.code : CliErrorCode.Kafka;
     io.stderr(JSON.stringify({ error: { code, message: (err as Error).message } }));
     return 1;
-  }
-}
+  },
+});
 
 async function partner(
   action: 'grant' | 'revoke',
@@ -172,10 +154,3 @@ async function partner(
     return 0;
   });
 }
-
-export const kafkaCommand: Command = {
-  name: 'kafka',
-  summary: "broker set-up: topics and service ACLs; partners' topics and ACLs",
-  usage: USAGE,
-  run: runKafka,
-};

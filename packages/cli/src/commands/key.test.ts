@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant, verifyApiKey } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
-import { runKey } from './key.js';
+import { keyCommand } from './key.js';
 import { bufferedIo } from '../command.js';
 
 let db: TestDatabase;
@@ -48,7 +48,10 @@ describe('modctl key', () => {
   it('issues a key that authenticates, shows its secret once (stdout only), lists keys without secrets, revokes idempotently; audited as the operator', async () => {
     const first = bufferedIo();
     expect(
-      await runKey(['issue', '--tenant', 'ops', '--role', 'admin', '--label', 'first admin'], first.io),
+      await keyCommand.run(
+        ['issue', '--tenant', 'ops', '--role', 'admin', '--label', 'first admin'],
+        first.io,
+      ),
     ).toBe(0);
     expect(first.err).toEqual([]);
     expect(first.out).toHaveLength(1);
@@ -67,14 +70,14 @@ describe('modctl key', () => {
 
     const later = new Date(Date.now() + 86_400_000).toISOString();
     const isp = bufferedIo();
-    expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'isp', '--expires-at', later], isp.io)).toBe(
-      0,
-    );
+    expect(
+      await keyCommand.run(['issue', '--tenant', 'isp-1', '--role', 'isp', '--expires-at', later], isp.io),
+    ).toBe(0);
     const ispKey = json<Issued>(isp.out[0]);
     expect(ispKey).toMatchObject({ tenantId: 'isp-1', role: 'isp', expiresAt: later });
 
     const listed = bufferedIo();
-    expect(await runKey(['list', '--tenant', 'ops'], listed.io)).toBe(0);
+    expect(await keyCommand.run(['list', '--tenant', 'ops'], listed.io)).toBe(0);
     expect(listed.out.map((l) => json(l))).toEqual([
       expect.objectContaining({
         id: issued.id,
@@ -84,7 +87,7 @@ describe('modctl key', () => {
       }),
     ]);
     const every = bufferedIo();
-    expect(await runKey(['list'], every.io)).toBe(0);
+    expect(await keyCommand.run(['list'], every.io)).toBe(0);
     // Tenants in id order (isp-1 before ops), no secret and no digest anywhere.
     expect(every.out.map((l) => json<{ id: string }>(l).id)).toEqual([ispKey.id, issued.id]);
     expect(every.out.every((l) => !('key' in json(l)) && !('keySha256' in json(l)))).toBe(true);
@@ -92,12 +95,14 @@ describe('modctl key', () => {
     expect(every.out.join('\n')).not.toContain(ispKey.key.slice(17));
 
     const revoke = bufferedIo();
-    expect(await runKey(['revoke', '--id', ispKey.id, '--reason', 'leaked in a ticket'], revoke.io)).toBe(0);
+    expect(
+      await keyCommand.run(['revoke', '--id', ispKey.id, '--reason', 'leaked in a ticket'], revoke.io),
+    ).toBe(0);
     const revokedAt = json<{ revokedAt: string | null }>(revoke.out[0]).revokedAt;
     expect(revokedAt).not.toBeNull();
     expect(await verifyApiKey(db.pool, ispKey.key, new Date())).toEqual({ ok: false, reason: 'revoked' });
     const twice = bufferedIo();
-    expect(await runKey(['revoke', '--id', ispKey.id], twice.io)).toBe(0);
+    expect(await keyCommand.run(['revoke', '--id', ispKey.id], twice.io)).toBe(0);
     expect(json(twice.out[0])).toMatchObject({ revokedAt });
 
     const audit = await keyAudit();
@@ -116,21 +121,23 @@ describe('modctl key', () => {
     const auditBefore = (await keyAudit()).length;
 
     const escalate = bufferedIo();
-    expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'admin'], escalate.io)).toBe(1);
+    expect(await keyCommand.run(['issue', '--tenant', 'isp-1', '--role', 'admin'], escalate.io)).toBe(1);
     expect(json(escalate.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_ROLE_NOT_FOR_TENANT' } });
     const nobody = bufferedIo();
-    expect(await runKey(['issue', '--tenant', 'nobody', '--role', 'isp'], nobody.io)).toBe(1);
+    expect(await keyCommand.run(['issue', '--tenant', 'nobody', '--role', 'isp'], nobody.io)).toBe(1);
     expect(json(nobody.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
     const noKey = bufferedIo();
-    expect(await runKey(['revoke', '--id', '00000000-0000-4000-8000-000000000000'], noKey.io)).toBe(1);
+    expect(await keyCommand.run(['revoke', '--id', '00000000-0000-4000-8000-000000000000'], noKey.io)).toBe(
+      1,
+    );
     expect(json(noKey.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_KEY' } });
     const noTenant = bufferedIo();
-    expect(await runKey(['list', '--tenant', 'nobody'], noTenant.io)).toBe(1);
+    expect(await keyCommand.run(['list', '--tenant', 'nobody'], noTenant.io)).toBe(1);
     expect(json(noTenant.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
 
     const refused = async (args: string[], code: string) => {
       const c = bufferedIo();
-      expect(await runKey(args, c.io)).toBe(2);
+      expect(await keyCommand.run(args, c.io)).toBe(2);
       expect(json(c.err[0])).toMatchObject({ error: { code } });
     };
     const past = new Date(Date.now() - 1000).toISOString();
@@ -153,15 +160,15 @@ describe('modctl key', () => {
     await refused(['issue', '--tenant', 'ISP 1', '--role', 'isp'], 'MOD_ERR_CLI_INVALID_VALUE');
     await refused(['revoke', '--id', 'not-a-uuid'], 'MOD_ERR_CLI_INVALID_VALUE');
 
-    expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'root'], bufferedIo().io)).toBe(2);
-    expect(await runKey(['issue', '--role', 'isp'], bufferedIo().io)).toBe(2);
-    expect(await runKey(['revoke'], bufferedIo().io)).toBe(2);
-    expect(await runKey(['list', '--limit', '-1'], bufferedIo().io)).toBe(2);
-    expect(await runKey(['issue', '--tenant', 'isp-1', '--role', 'isp', '--key', 'x'], bufferedIo().io)).toBe(
-      2,
-    );
-    expect(await runKey(['rotate'], bufferedIo().io)).toBe(2);
-    expect(await runKey([], bufferedIo().io)).toBe(2);
+    expect(await keyCommand.run(['issue', '--tenant', 'isp-1', '--role', 'root'], bufferedIo().io)).toBe(2);
+    expect(await keyCommand.run(['issue', '--role', 'isp'], bufferedIo().io)).toBe(2);
+    expect(await keyCommand.run(['revoke'], bufferedIo().io)).toBe(2);
+    expect(await keyCommand.run(['list', '--limit', '-1'], bufferedIo().io)).toBe(2);
+    expect(
+      await keyCommand.run(['issue', '--tenant', 'isp-1', '--role', 'isp', '--key', 'x'], bufferedIo().io),
+    ).toBe(2);
+    expect(await keyCommand.run(['rotate'], bufferedIo().io)).toBe(2);
+    expect(await keyCommand.run([], bufferedIo().io)).toBe(2);
 
     expect((await db.pool.query('select id from api_keys')).rowCount).toBe(keysBefore);
     expect((await keyAudit()).length).toBe(auditBefore);

@@ -13,16 +13,7 @@ import {
   TenantFieldRules,
 } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
-import {
-  commandFailed,
-  invalidArgument,
-  parseCommandArgs,
-  positiveInt,
-  unknownSubcommand,
-  usageError,
-  type Command,
-  type CommandIo,
-} from '../command.js';
+import { positiveInt, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -69,34 +60,26 @@ async function printKeys(pool: Pool, io: CommandIo, tenantId: string, limit: num
  * printed once on stdout and nowhere else: the database keeps its SHA-256, the audit log its public prefix.
  * Every change is audited in its transaction as the operator (MODCTL_ACTOR) in role admin.
  */
-export async function runKey(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  const parsed = parseCommandArgs(
-    {
-      args: rest,
-      allowPositionals: false,
-      options: {
-        tenant: { type: 'string' },
-        role: { type: 'string' },
-        label: { type: 'string' },
-        'expires-at': { type: 'string' },
-        id: { type: 'string' },
-        reason: { type: 'string' },
-        limit: { type: 'string' },
-      },
-    },
-    USAGE,
-    io,
-  );
-  if (parsed === null) return 2;
-  const { values: v } = parsed;
-  const usage = () => usageError(io, USAGE);
-  const invalid = (e: CliError) => invalidArgument(io, e);
-  if (v.tenant !== undefined && !satisfiesRule(TenantFieldRules.tenantId, v.tenant))
-    return invalid(invalidValue('--tenant must be a tenant id (a lowercase slug)'));
-  const by = operator('admin');
-  try {
-    if (sub === 'issue') {
+export const keyCommand: Command = subcommandCommand({
+  name: 'key',
+  summary: 'issue, revoke and list API keys (the first admin key too)',
+  usage: USAGE,
+  options: {
+    tenant: { type: 'string' },
+    role: { type: 'string' },
+    label: { type: 'string' },
+    'expires-at': { type: 'string' },
+    id: { type: 'string' },
+    reason: { type: 'string' },
+    limit: { type: 'string' },
+  },
+  check: ({ values: v, invalid }) =>
+    v.tenant !== undefined && !satisfiesRule(TenantFieldRules.tenantId, v.tenant)
+      ? invalid(invalidValue('--tenant must be a tenant id (a lowercase slug)'))
+      : undefined,
+  handlers: {
+    issue: async ({ values: v, usage, invalid, print }) => {
+      const by = operator('admin');
       if (!v.tenant || !isOneOf(Roles, v.role)) return usage();
       if (v.label !== undefined && !satisfiesRule(TenantFieldRules.credentialLabel, v.label))
         return invalid(invalidValue('--label must be 1-100 characters without control characters'));
@@ -136,10 +119,10 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
           };
         }),
       );
-      io.stdout(JSON.stringify(issued));
-      return 0;
-    }
-    if (sub === 'revoke') {
+      return print(issued);
+    },
+    revoke: async ({ values: v, usage, invalid, print }) => {
+      const by = operator('admin');
       if (!v.id || v.tenant !== undefined) return usage();
       if (!UUID.test(v.id)) return invalid(invalidValue('--id must be a key id (a UUID, from `key list`)'));
       const { id, reason } = { id: v.id, reason: v.reason };
@@ -160,10 +143,9 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
           return revoked.key;
         }),
       );
-      io.stdout(JSON.stringify(key));
-      return 0;
-    }
-    if (sub === 'list') {
+      return print(key);
+    },
+    list: async ({ values: v, io, usage }) => {
       const limit = positiveInt(v.limit, ALL);
       if (limit === null) return usage();
       const only = v.tenant;
@@ -184,16 +166,6 @@ export async function runKey(argv: readonly string[], io: CommandIo): Promise<nu
         }
       });
       return 0;
-    }
-    return unknownSubcommand(io, USAGE, sub);
-  } catch (err) {
-    return commandFailed(io, err);
-  }
-}
-
-export const keyCommand: Command = {
-  name: 'key',
-  summary: 'issue, revoke and list API keys (the first admin key too)',
-  usage: USAGE,
-  run: runKey,
-};
+    },
+  },
+});

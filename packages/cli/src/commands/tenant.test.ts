@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBlockingSubscribers } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
-import { runTenant } from './tenant.js';
+import { tenantCommand } from './tenant.js';
 import { bufferedIo } from '../command.js';
 
 let db: TestDatabase;
@@ -26,12 +26,12 @@ const tenantsAudit = async () => (await listAudit(db.pool, {})).filter((a) => a.
 describe('modctl tenant', () => {
   it('creates tenants (never overwriting one), lists them in id order page by page, changes, disables and enables; every change audited as the operator', async () => {
     const empty = bufferedIo();
-    expect(await runTenant(['list'], empty.io)).toBe(0);
+    expect(await tenantCommand.run(['list'], empty.io)).toBe(0);
     expect(empty.out).toEqual([]);
 
     const ops = bufferedIo();
     expect(
-      await runTenant(['create', '--id', 'ops', '--kind', 'admin', '--name', 'Operations'], ops.io),
+      await tenantCommand.run(['create', '--id', 'ops', '--kind', 'admin', '--name', 'Operations'], ops.io),
     ).toBe(0);
     expect(json(ops.out[0])).toMatchObject({
       id: 'ops',
@@ -42,14 +42,14 @@ describe('modctl tenant', () => {
     });
     const isp = bufferedIo();
     expect(
-      await runTenant(
+      await tenantCommand.run(
         ['create', '--id', 'isp-1', '--kind', 'isp', '--name', 'ISP One', '--subscribed-to-blocking', 'true'],
         isp.io,
       ),
     ).toBe(0);
     expect(json(isp.out[0])).toMatchObject({ id: 'isp-1', kind: 'isp', subscribedToBlocking: true });
     expect(
-      await runTenant(
+      await tenantCommand.run(
         ['create', '--id', 'auth', '--kind', 'authority', '--name', 'Ministry'],
         bufferedIo().io,
       ),
@@ -58,25 +58,25 @@ describe('modctl tenant', () => {
 
     // An existing id is refused, not overwritten (an ISP cannot be turned into an authority by a typo).
     const again = bufferedIo();
-    expect(await runTenant(['create', '--id', 'isp-1', '--kind', 'authority', '--name', 'X'], again.io)).toBe(
-      1,
-    );
+    expect(
+      await tenantCommand.run(['create', '--id', 'isp-1', '--kind', 'authority', '--name', 'X'], again.io),
+    ).toBe(1);
     expect(json(again.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_TENANT_EXISTS' } });
 
     const all = bufferedIo();
-    expect(await runTenant(['list'], all.io)).toBe(0);
+    expect(await tenantCommand.run(['list'], all.io)).toBe(0);
     expect(all.out.map((l) => json<{ id: string; kind: string }>(l))).toEqual([
       expect.objectContaining({ id: 'auth', kind: 'authority' }),
       expect.objectContaining({ id: 'isp-1', kind: 'isp' }),
       expect.objectContaining({ id: 'ops', kind: 'admin' }),
     ]);
     const page = bufferedIo();
-    expect(await runTenant(['list', '--limit', '1', '--after', 'auth'], page.io)).toBe(0);
+    expect(await tenantCommand.run(['list', '--limit', '1', '--after', 'auth'], page.io)).toBe(0);
     expect(page.out.map((l) => json<{ id: string }>(l).id)).toEqual(['isp-1']);
 
     const renamed = bufferedIo();
     expect(
-      await runTenant(
+      await tenantCommand.run(
         ['settings', '--id', 'isp-1', '--name', 'ISP One JSC', '--subscribed-to-blocking', 'false'],
         renamed.io,
       ),
@@ -85,10 +85,10 @@ describe('modctl tenant', () => {
     expect(await listBlockingSubscribers(db.pool)).toEqual([]);
 
     const off = bufferedIo();
-    expect(await runTenant(['disable', '--id', 'isp-1'], off.io)).toBe(0);
+    expect(await tenantCommand.run(['disable', '--id', 'isp-1'], off.io)).toBe(0);
     expect(json<{ disabledAt: string | null }>(off.out[0]).disabledAt).not.toBeNull();
     const on = bufferedIo();
-    expect(await runTenant(['enable', '--id', 'isp-1'], on.io)).toBe(0);
+    expect(await tenantCommand.run(['enable', '--id', 'isp-1'], on.io)).toBe(0);
     expect(json(on.out[0])).toMatchObject({ disabledAt: null });
 
     const audit = await tenantsAudit();
@@ -107,7 +107,7 @@ describe('modctl tenant', () => {
     const before = (await tenantsAudit()).length;
     const refused = async (args: string[], code: string) => {
       const c = bufferedIo();
-      expect(await runTenant(args, c.io)).toBe(2);
+      expect(await tenantCommand.run(args, c.io)).toBe(2);
       expect(json(c.err[0])).toMatchObject({ error: { code } });
     };
     await refused(['create', '--id', 'Ops2', '--kind', 'admin', '--name', 'x'], 'MOD_ERR_CLI_INVALID_VALUE');
@@ -128,30 +128,30 @@ describe('modctl tenant', () => {
     await refused(['list', '--after', 'NOT AN ID'], 'MOD_ERR_CLI_INVALID_VALUE');
 
     expect(
-      await runTenant(['create', '--id', 'isp-2', '--kind', 'telco', '--name', 'x'], bufferedIo().io),
+      await tenantCommand.run(['create', '--id', 'isp-2', '--kind', 'telco', '--name', 'x'], bufferedIo().io),
     ).toBe(2);
-    expect(await runTenant(['create', '--id', 'isp-2', '--kind', 'isp'], bufferedIo().io)).toBe(2);
+    expect(await tenantCommand.run(['create', '--id', 'isp-2', '--kind', 'isp'], bufferedIo().io)).toBe(2);
     expect(
-      await runTenant(
+      await tenantCommand.run(
         ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--subscribed-to-blocking', 'yes'],
         bufferedIo().io,
       ),
     ).toBe(2);
     expect(
-      await runTenant(
+      await tenantCommand.run(
         ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--bogus'],
         bufferedIo().io,
       ),
     ).toBe(2);
-    expect(await runTenant(['settings', '--id', 'ops'], bufferedIo().io)).toBe(2);
-    expect(await runTenant(['settings', '--id', 'ops', '--kind', 'isp'], bufferedIo().io)).toBe(2);
-    expect(await runTenant(['disable', '--id', 'ops', '--name', 'x'], bufferedIo().io)).toBe(2);
-    expect(await runTenant(['list', '--limit', '0'], bufferedIo().io)).toBe(2);
-    expect(await runTenant(['rename'], bufferedIo().io)).toBe(2);
-    expect(await runTenant([], bufferedIo().io)).toBe(2);
+    expect(await tenantCommand.run(['settings', '--id', 'ops'], bufferedIo().io)).toBe(2);
+    expect(await tenantCommand.run(['settings', '--id', 'ops', '--kind', 'isp'], bufferedIo().io)).toBe(2);
+    expect(await tenantCommand.run(['disable', '--id', 'ops', '--name', 'x'], bufferedIo().io)).toBe(2);
+    expect(await tenantCommand.run(['list', '--limit', '0'], bufferedIo().io)).toBe(2);
+    expect(await tenantCommand.run(['rename'], bufferedIo().io)).toBe(2);
+    expect(await tenantCommand.run([], bufferedIo().io)).toBe(2);
 
     const missing = bufferedIo();
-    expect(await runTenant(['disable', '--id', 'nobody'], missing.io)).toBe(1);
+    expect(await tenantCommand.run(['disable', '--id', 'nobody'], missing.io)).toBe(1);
     expect(json(missing.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
 
     const ids = (await db.pool.query<{ id: string }>('select id from tenants order by id')).rows.map(

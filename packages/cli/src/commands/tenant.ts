@@ -9,16 +9,7 @@ import {
   type StoredTenant,
 } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
-import {
-  commandFailed,
-  invalidArgument,
-  parseCommandArgs,
-  positiveInt,
-  unknownSubcommand,
-  usageError,
-  type Command,
-  type CommandIo,
-} from '../command.js';
+import { positiveInt, subcommandCommand, type Command, type SubcommandContext } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -38,6 +29,21 @@ const USAGE = [
 ].join('\n');
 
 const BOOLEAN_WORDS = { true: true, false: false } as const;
+
+const OPTIONS = {
+  id: { type: 'string' },
+  kind: { type: 'string' },
+  name: { type: 'string' },
+  'subscribed-to-blocking': { type: 'string' },
+  limit: { type: 'string' },
+  after: { type: 'string' },
+} as const;
+type TenantOptions = typeof OPTIONS;
+
+/** `--subscribed-to-blocking` as a boolean (its word is checked before any sub-command runs). */
+function blockingSubscription(word: string | undefined): boolean | undefined {
+  return word === undefined ? undefined : BOOLEAN_WORDS[word as keyof typeof BOOLEAN_WORDS];
+}
 
 /** A value that breaks its field's rule, or null. The same rules the admin API's schemas are built from. */
 function invalidField(field: 'id' | 'name', value: string): CliError | null {
@@ -77,33 +83,18 @@ async function changeTenant(
  * and on. Values are checked against the admin API's rules; every change is audited in its transaction as the
  * operator (MODCTL_ACTOR) in role admin.
  */
-export async function runTenant(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  const parsed = parseCommandArgs(
-    {
-      args: rest,
-      allowPositionals: false,
-      options: {
-        id: { type: 'string' },
-        kind: { type: 'string' },
-        name: { type: 'string' },
-        'subscribed-to-blocking': { type: 'string' },
-        limit: { type: 'string' },
-        after: { type: 'string' },
-      },
-    },
-    USAGE,
-    io,
-  );
-  if (parsed === null) return 2;
-  const { values: v } = parsed;
-  const usage = () => usageError(io, USAGE);
-  const invalid = (e: CliError) => invalidArgument(io, e);
-  const subscribed = v['subscribed-to-blocking'];
-  if (subscribed !== undefined && !isOneOf(['true', 'false'] as const, subscribed)) return usage();
-  const subscribedToBlocking = subscribed === undefined ? undefined : BOOLEAN_WORDS[subscribed];
-  try {
-    if (sub === 'create') {
+export const tenantCommand: Command = subcommandCommand({
+  name: 'tenant',
+  summary: 'create, list, change, disable and enable tenants',
+  usage: USAGE,
+  options: OPTIONS,
+  check: ({ values: v, usage }) => {
+    const subscribed = v['subscribed-to-blocking'];
+    if (subscribed !== undefined && !isOneOf(['true', 'false'] as const, subscribed)) return usage();
+    return undefined;
+  },
+  handlers: {
+    create: async ({ values: v, usage, invalid, print }) => {
       if (!v.id || !isOneOf(TenantKinds, v.kind) || v.name === undefined) return usage();
       const bad = invalidField('id', v.id) ?? invalidField('name', v.name);
       if (bad !== null) return invalid(bad);
@@ -111,7 +102,7 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
         id: v.id,
         kind: v.kind,
         name: v.name,
-        subscribedToBlocking: subscribedToBlocking ?? false,
+        subscribedToBlocking: blockingSubscription(v['subscribed-to-blocking']) ?? false,
       };
       const created = await withPool((pool) =>
         withTransaction(pool, async (c) => {
@@ -126,10 +117,9 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
           return t;
         }),
       );
-      io.stdout(JSON.stringify(created));
-      return 0;
-    }
-    if (sub === 'list') {
+      return print(created);
+    },
+    list: async ({ values: v, io, usage, invalid }) => {
       const limit = positiveInt(v.limit, Infinity);
       if (limit === null) return usage();
       if (v.after !== undefined) {
@@ -153,35 +143,37 @@ export async function runTenant(argv: readonly string[], io: CommandIo): Promise
         }
       });
       return 0;
-    }
-    if (sub === 'settings' || sub === 'disable' || sub === 'enable') {
-      // A tenant's kind never changes: its keys' roles were checked against it.
-      if (!v.id || v.kind !== undefined) return usage();
-      const change =
-        sub === 'settings'
-          ? {
-              ...(v.name === undefined ? {} : { name: v.name }),
-              ...(subscribedToBlocking === undefined ? {} : { subscribedToBlocking }),
-            }
-          : { disabled: sub === 'disable' };
-      if (Object.keys(change).length === 0) return usage();
-      if (sub !== 'settings' && (v.name !== undefined || subscribed !== undefined)) return usage();
-      const bad = invalidField('id', v.id) ?? (v.name === undefined ? null : invalidField('name', v.name));
-      if (bad !== null) return invalid(bad);
-      const id = v.id;
-      const tenant = await withPool((pool) => withTransaction(pool, (c) => changeTenant(c, id, change)));
-      io.stdout(JSON.stringify(tenant));
-      return 0;
-    }
-    return unknownSubcommand(io, USAGE, sub);
-  } catch (err) {
-    return commandFailed(io, err);
-  }
-}
+    },
+    settings: changeTenantCommand,
+    disable: changeTenantCommand,
+    enable: changeTenantCommand,
+  },
+});
 
-export const tenantCommand: Command = {
-  name: 'tenant',
-  summary: 'create, list, change, disable and enable tenants',
-  usage: USAGE,
-  run: runTenant,
-};
+/** `settings`, `disable` and `enable`: one change of one tenant, audited. */
+async function changeTenantCommand({
+  sub,
+  values: v,
+  usage,
+  invalid,
+  print,
+}: SubcommandContext<TenantOptions>): Promise<number> {
+  // A tenant's kind never changes: its keys' roles were checked against it.
+  if (!v.id || v.kind !== undefined) return usage();
+  const subscribed = v['subscribed-to-blocking'];
+  const subscribedToBlocking = blockingSubscription(subscribed);
+  const change =
+    sub === 'settings'
+      ? {
+          ...(v.name === undefined ? {} : { name: v.name }),
+          ...(subscribedToBlocking === undefined ? {} : { subscribedToBlocking }),
+        }
+      : { disabled: sub === 'disable' };
+  if (Object.keys(change).length === 0) return usage();
+  if (sub !== 'settings' && (v.name !== undefined || subscribed !== undefined)) return usage();
+  const bad = invalidField('id', v.id) ?? (v.name === undefined ? null : invalidField('name', v.name));
+  if (bad !== null) return invalid(bad);
+  const id = v.id;
+  const tenant = await withPool((pool) => withTransaction(pool, (c) => changeTenant(c, id, change)));
+  return print(tenant);
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
-import { runUrlList } from './url-list.js';
+import { urlListCommand } from './url-list.js';
 import { bufferedIo } from '../command.js';
 
 let db: TestDatabase;
@@ -38,14 +38,17 @@ describe('modctl url-list', () => {
   it('creates a list, adds (exit 3 with a bad pattern), lists, removes by pattern, imports; all audited', async () => {
     const c = bufferedIo();
     expect(
-      await runUrlList(['create', '--name', 'hotline', '--source', 'Hotline', '--policy', 'automatic'], c.io),
+      await urlListCommand.run(
+        ['create', '--name', 'hotline', '--source', 'Hotline', '--policy', 'automatic'],
+        c.io,
+      ),
     ).toBe(0);
     const created = json<{ created: boolean; bank: { id: string; name: string } }>(c.out[0]);
     expect(created).toMatchObject({ created: true, bank: { name: 'hotline', actionPolicy: 'automatic' } });
 
     const a = bufferedIo();
     expect(
-      await runUrlList(
+      await urlListCommand.run(
         [
           'add',
           '--list',
@@ -72,11 +75,14 @@ describe('modctl url-list', () => {
 
     const d = bufferedIo();
     expect(
-      await runUrlList(['add', '--list', 'hotline', '--kind', 'domain', '--dedicated', 'ring.example'], d.io),
+      await urlListCommand.run(
+        ['add', '--list', 'hotline', '--kind', 'domain', '--dedicated', 'ring.example'],
+        d.io,
+      ),
     ).toBe(0);
 
     const l = bufferedIo();
-    expect(await runUrlList(['list', '--list', 'hotline'], l.io)).toBe(0);
+    expect(await urlListCommand.run(['list', '--list', 'hotline'], l.io)).toBe(0);
     expect(l.out.map((line) => json<{ canonicalKey: string; dedicatedToAbuse: boolean }>(line))).toEqual([
       expect.objectContaining({
         canonicalKey: 'abuse.example/b.html',
@@ -87,12 +93,14 @@ describe('modctl url-list', () => {
       expect.objectContaining({ canonicalKey: 'ring.example', dedicatedToAbuse: true }),
     ]);
     const page = bufferedIo();
-    expect(await runUrlList(['list', '--list', 'hotline', '--limit', '1', '--kind', 'url'], page.io)).toBe(0);
+    expect(
+      await urlListCommand.run(['list', '--list', 'hotline', '--limit', '1', '--kind', 'url'], page.io),
+    ).toBe(0);
     expect(page.out).toHaveLength(1);
 
     const r = bufferedIo();
     expect(
-      await runUrlList(
+      await urlListCommand.run(
         [
           'remove',
           '--list',
@@ -110,7 +118,7 @@ describe('modctl url-list', () => {
     expect(json(r.out[0])).toMatchObject({ removed: [{ canonicalKey: 'abuse.example/c' }], notFound: 1 });
     expect(json(r.err[0])).toMatchObject({ index: 1, error: { code: 'MOD_ERR_CLI_NOT_LISTED' } });
     const removedLines = bufferedIo();
-    await runUrlList(['list', '--list', 'hotline', '--removed'], removedLines.io);
+    await urlListCommand.run(['list', '--list', 'hotline', '--removed'], removedLines.io);
     expect(
       removedLines.out.filter((line) => json<{ removedAt: string | null }>(line).removedAt !== null),
     ).toHaveLength(1);
@@ -119,7 +127,7 @@ describe('modctl url-list', () => {
     await writeFile(file, '# IWF style\nabuse.example/b.html\nnew.example/x\nhttp://[::1\n');
     const i = bufferedIo();
     expect(
-      await runUrlList(
+      await urlListCommand.run(
         ['import', '--list', 'hotline', '--format', 'txt', '--mode', 'append', '--category', 'A', file],
         i.io,
       ),
@@ -127,9 +135,9 @@ describe('modctl url-list', () => {
     expect(json(i.out[0])).toMatchObject({ lines: 3, badLines: 1, added: 1, unchanged: 1, removed: 0 });
     expect(json(i.err[0])).toMatchObject({ line: 4, error: { code: 'MOD_ERR_URL_INVALID' } });
 
-    expect(await runUrlList(['settings', '--list', 'hotline', '--enabled', 'false'], bufferedIo().io)).toBe(
-      0,
-    );
+    expect(
+      await urlListCommand.run(['settings', '--list', 'hotline', '--enabled', 'false'], bufferedIo().io),
+    ).toBe(0);
 
     expect(await announced()).toEqual([
       'url-bank-upserted',
@@ -155,7 +163,9 @@ describe('modctl url-list', () => {
   });
 
   it('imports with its progress on stderr when asked (--progress) or watched (a terminal), and only then', async () => {
-    expect(await runUrlList(['create', '--name', 'big', '--source', 'test'], bufferedIo().io)).toBe(0);
+    expect(await urlListCommand.run(['create', '--name', 'big', '--source', 'test'], bufferedIo().io)).toBe(
+      0,
+    );
     const lines = Array.from({ length: 5000 }, (_, i) => `big.example/page-${i}.html`);
     lines[9] = 'ftp://big.example/x';
     const file = join(dir, 'big.txt');
@@ -167,7 +177,7 @@ describe('modctl url-list', () => {
 
     const shown = bufferedIo();
     expect(
-      await runUrlList(['import', '--list', 'big', '--format', 'txt', '--progress', file], shown.io),
+      await urlListCommand.run(['import', '--list', 'big', '--format', 'txt', '--progress', file], shown.io),
     ).toBe(3);
     expect(json(shown.out[0])).toMatchObject({ lines: 5000, badLines: 1, added: 4999 });
     expect(json(shown.err[0])).toMatchObject({ line: 10, error: { code: 'MOD_ERR_URL_SCHEME' } });
@@ -180,42 +190,50 @@ describe('modctl url-list', () => {
 
     const watched = bufferedIo();
     expect(
-      await runUrlList(['import', '--list', 'big', '--format', 'txt', file], {
+      await urlListCommand.run(['import', '--list', 'big', '--format', 'txt', file], {
         ...watched.io,
         stderrIsTTY: true,
       }),
     ).toBe(3);
     expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines: 5000 });
     const script = bufferedIo();
-    expect(await runUrlList(['import', '--list', 'big', '--format', 'txt', file], script.io)).toBe(3);
+    expect(await urlListCommand.run(['import', '--list', 'big', '--format', 'txt', file], script.io)).toBe(3);
     expect(script.err.map((l) => json(l))).toEqual([
       { line: 10, error: { code: 'MOD_ERR_URL_SCHEME', message: expect.any(String) as string } },
     ]);
   });
 
   it('refuses bad usage (exit 2) and unknown lists (exit 1, typed error)', async () => {
-    expect(await runUrlList(['add', '--list', 'hotline', '--kind', 'regex', 'x'], bufferedIo().io)).toBe(2);
-    expect(await runUrlList(['add', '--list', 'hotline', '--kind', 'url'], bufferedIo().io)).toBe(2);
     expect(
-      await runUrlList(['remove', '--list', 'hotline', '--kind', 'url', 'x.example/'], bufferedIo().io),
+      await urlListCommand.run(['add', '--list', 'hotline', '--kind', 'regex', 'x'], bufferedIo().io),
+    ).toBe(2);
+    expect(await urlListCommand.run(['add', '--list', 'hotline', '--kind', 'url'], bufferedIo().io)).toBe(2);
+    expect(
+      await urlListCommand.run(
+        ['remove', '--list', 'hotline', '--kind', 'url', 'x.example/'],
+        bufferedIo().io,
+      ),
     ).toBe(2);
     expect(
-      await runUrlList(['remove', '--list', 'hotline', '--reason', 'r', '--id', '1', 'x'], bufferedIo().io),
+      await urlListCommand.run(
+        ['remove', '--list', 'hotline', '--reason', 'r', '--id', '1', 'x'],
+        bufferedIo().io,
+      ),
     ).toBe(2);
-    expect(await runUrlList(['import', '--list', 'hotline', '--format', 'csv', 'f'], bufferedIo().io)).toBe(
-      2,
-    );
-    expect(await runUrlList(['settings', '--list', 'hotline'], bufferedIo().io)).toBe(2);
-    expect(await runUrlList(['list', '--list', 'hotline', '--limit', '0'], bufferedIo().io)).toBe(2);
+    expect(
+      await urlListCommand.run(['import', '--list', 'hotline', '--format', 'csv', 'f'], bufferedIo().io),
+    ).toBe(2);
+    expect(await urlListCommand.run(['settings', '--list', 'hotline'], bufferedIo().io)).toBe(2);
+    expect(await urlListCommand.run(['list', '--list', 'hotline', '--limit', '0'], bufferedIo().io)).toBe(2);
     const c = bufferedIo();
-    expect(await runUrlList(['list', '--list', 'missing'], c.io)).toBe(1);
+    expect(await urlListCommand.run(['list', '--list', 'missing'], c.io)).toBe(1);
     expect(json(c.err.at(-1))).toMatchObject({ error: { code: 'MOD_ERR_CURATION_UNKNOWN_URL_LIST' } });
     const s = bufferedIo();
     const file = join(dir, 'strict.txt');
     await writeFile(file, 'ok.example/1\nftp://bad.example/\n');
-    expect(await runUrlList(['import', '--list', 'hotline', '--format', 'txt', '--strict', file], s.io)).toBe(
-      1,
-    );
+    expect(
+      await urlListCommand.run(['import', '--list', 'hotline', '--format', 'txt', '--strict', file], s.io),
+    ).toBe(1);
     expect(s.err.at(-1)).toContain('MOD_ERR_CURATION_STRICT_REJECTED');
   });
 });

@@ -11,14 +11,7 @@ import {
   type UrlListRemoval,
 } from '@mod/curation';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
-import {
-  commandFailed,
-  parseCommandArgs,
-  unknownSubcommand,
-  usageError,
-  type Command,
-  type CommandIo,
-} from '../command.js';
+import { subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { withFileImportProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
@@ -44,6 +37,13 @@ const USAGE = [
 
 const BOOLEAN_WORDS = { true: true, false: false } as const;
 
+/** How an added, unchanged or removed entry is printed. */
+const entryRef = (e: { id: string; kind: string; canonicalKey: string }) => ({
+  id: e.id,
+  kind: e.kind,
+  canonicalKey: e.canonicalKey,
+});
+
 /** One refused entry (by position among the arguments, from 0) or line (by number, from 1), on stderr. */
 const reportError = (io: CommandIo, where: 'index' | 'line', e: EntryError) =>
   io.stderr(JSON.stringify({ [where]: e.index, error: { code: e.code, message: e.message } }));
@@ -54,46 +54,38 @@ const reportError = (io: CommandIo, where: 'index' | 'line', e: EntryError) =>
  * as JSON with its position (or line number) and code. Changes reach running fetchers and the ISP feeds through
  * the URL-list changes topic, and are audited in the same transaction.
  */
-export async function runUrlList(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  const parsed = parseCommandArgs(
-    {
-      args: rest,
-      allowPositionals: true,
-      options: {
-        list: { type: 'string' },
-        name: { type: 'string' },
-        source: { type: 'string' },
-        policy: { type: 'string' },
-        negative: { type: 'string' },
-        licence: { type: 'string' },
-        'list-version': { type: 'string' },
-        kind: { type: 'string' },
-        dedicated: { type: 'boolean', default: false },
-        'no-block': { type: 'boolean', default: false },
-        category: { type: 'string' },
-        note: { type: 'string' },
-        reason: { type: 'string' },
-        id: { type: 'string', multiple: true },
-        removed: { type: 'boolean', default: false },
-        limit: { type: 'string' },
-        after: { type: 'string' },
-        format: { type: 'string' },
-        mode: { type: 'string', default: 'replace' },
-        strict: { type: 'boolean', default: false },
-        progress: { type: 'boolean', default: false },
-        enabled: { type: 'string' },
-      },
-    },
-    USAGE,
-    io,
-  );
-  if (parsed === null) return 2;
-  const { values: v, positionals } = parsed;
-  const usage = () => usageError(io, USAGE);
-  const by = operator();
-  try {
-    if (sub === 'create') {
+export const urlListCommand: Command = subcommandCommand({
+  name: 'url-list',
+  summary: 'create URL lists; add, remove, list and import their entries',
+  usage: USAGE,
+  positionals: true,
+  options: {
+    list: { type: 'string' },
+    name: { type: 'string' },
+    source: { type: 'string' },
+    policy: { type: 'string' },
+    negative: { type: 'string' },
+    licence: { type: 'string' },
+    'list-version': { type: 'string' },
+    kind: { type: 'string' },
+    dedicated: { type: 'boolean', default: false },
+    'no-block': { type: 'boolean', default: false },
+    category: { type: 'string' },
+    note: { type: 'string' },
+    reason: { type: 'string' },
+    id: { type: 'string', multiple: true },
+    removed: { type: 'boolean', default: false },
+    limit: { type: 'string' },
+    after: { type: 'string' },
+    format: { type: 'string' },
+    mode: { type: 'string', default: 'replace' },
+    strict: { type: 'boolean', default: false },
+    progress: { type: 'boolean', default: false },
+    enabled: { type: 'string' },
+  },
+  handlers: {
+    create: async ({ values: v, usage, print }) => {
+      const by = operator();
       const negative = v.negative === undefined ? false : BOOLEAN_WORDS[v.negative as 'true' | 'false'];
       const policy = v.policy ?? 'review';
       if (!v.name || !v.source || !isOneOf(['automatic', 'review'] as const, policy)) return usage();
@@ -114,10 +106,10 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
           by,
         ),
       );
-      io.stdout(JSON.stringify(result));
-      return 0;
-    }
-    if (sub === 'add') {
+      return print(result);
+    },
+    add: async ({ values: v, positionals, io, usage, print }) => {
+      const by = operator();
       if (!v.list || !isOneOf(UrlListEntryKinds, v.kind) || positionals.length === 0) return usage();
       const { list, kind } = { list: v.list, kind: v.kind };
       const report = await withDatabase('urlListChanges', async (pool, topic) => {
@@ -138,16 +130,17 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
         });
       });
       for (const e of report.errors) reportError(io, 'index', e);
-      io.stdout(
-        JSON.stringify({
-          added: report.added.map((e) => ({ id: e.id, kind: e.kind, canonicalKey: e.canonicalKey })),
-          unchanged: report.unchanged.map((e) => ({ id: e.id, kind: e.kind, canonicalKey: e.canonicalKey })),
+      return print(
+        {
+          added: report.added.map(entryRef),
+          unchanged: report.unchanged.map(entryRef),
           errors: report.errors.length,
-        }),
+        },
+        report.errors.length > 0 ? 3 : 0,
       );
-      return report.errors.length > 0 ? 3 : 0;
-    }
-    if (sub === 'remove') {
+    },
+    remove: async ({ values: v, positionals, io, usage, print }) => {
+      const by = operator();
       const ids = v.id ?? [];
       if (!v.list || !v.reason) return usage();
       const byPattern = v.kind !== undefined;
@@ -171,16 +164,16 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
             error: { code: 'MOD_ERR_CLI_NOT_LISTED', message: 'no live entry of this list matches' },
           }),
         );
-      io.stdout(
-        JSON.stringify({
-          removed: report.removed.map((e) => ({ id: e.id, kind: e.kind, canonicalKey: e.canonicalKey })),
+      return print(
+        {
+          removed: report.removed.map(entryRef),
           notFound: report.notFound.length,
           errors: report.errors.length,
-        }),
+        },
+        report.errors.length + report.notFound.length > 0 ? 3 : 0,
       );
-      return report.errors.length + report.notFound.length > 0 ? 3 : 0;
-    }
-    if (sub === 'list') {
+    },
+    list: async ({ values: v, io, usage }) => {
       if (!v.list || (v.kind !== undefined && !isOneOf(UrlListEntryKinds, v.kind))) return usage();
       const limit = v.limit === undefined ? Infinity : Number(v.limit);
       if (!(limit >= 1) || (v.limit !== undefined && !/^\d+$/.test(v.limit))) return usage();
@@ -207,8 +200,9 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
         }
       });
       return 0;
-    }
-    if (sub === 'import') {
+    },
+    import: async ({ values: v, positionals, io, usage, print }) => {
+      const by = operator();
       const file = positionals[0];
       if (
         !v.list ||
@@ -246,10 +240,10 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
           }),
         );
       });
-      io.stdout(JSON.stringify(report));
-      return report.badLines > 0 ? 3 : 0;
-    }
-    if (sub === 'settings') {
+      return print(report, report.badLines > 0 ? 3 : 0);
+    },
+    settings: async ({ values: v, usage, print }) => {
+      const by = operator();
       const flag = (value: string | undefined) =>
         value === undefined ? undefined : BOOLEAN_WORDS[value as 'true' | 'false'];
       if (
@@ -278,18 +272,7 @@ export async function runUrlList(argv: readonly string[], io: CommandIo): Promis
           by,
         );
       });
-      io.stdout(JSON.stringify(bank));
-      return 0;
-    }
-    return unknownSubcommand(io, USAGE, sub);
-  } catch (err) {
-    return commandFailed(io, err);
-  }
-}
-
-export const urlListCommand: Command = {
-  name: 'url-list',
-  summary: 'create URL lists; add, remove, list and import their entries',
-  usage: USAGE,
-  run: runUrlList,
-};
+      return print(bank);
+    },
+  },
+});
