@@ -43,6 +43,7 @@ import { registerTracing } from './tracing.js';
 import { DEFAULT_PEOPLE_SETTINGS, type PeopleSettings } from './session-auth.js';
 import { adminPeopleRoutes } from './routes/admin-people.js';
 import { sessionRoutes } from './routes/session.js';
+import { registerCaseGroups, reviewSettingsOf, type ReviewSettings } from './routes/cases.js';
 import { urlListRoutes } from './routes/url-lists.js';
 import { apiTopics, type RouteDeps } from './routes/common.js';
 
@@ -103,6 +104,8 @@ export interface AppDeps {
    * no keys (metadata and legal holds work; an integrity check answers 503) and the default retention.
    */
   evidenceVault?: { keyring: MasterKeyring; retention: RetentionPolicy };
+  /** Review cases: the policy confirmations issue orders under, claims and deadlines, reveals, the vault. */
+  review?: Partial<ReviewSettings>;
   now?: () => Date;
 }
 
@@ -255,6 +258,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     vault: createPgEvidenceStore(deps.db, { keyring: vaultKeys }),
     vaultOpens: vaultKeys.ids.length > 0,
     retention: deps.evidenceVault?.retention ?? defaultRetentionPolicy,
+  });
+  // Review cases (/v1/cases), the person's review settings and bank proposals, with their metrics.
+  await registerCaseGroups(app, {
+    ...routeDeps,
+    // The vault's store for previews and reveals, unless the caller gives one.
+    review: reviewSettingsOf({
+      evidence: createPgEvidenceStore(deps.db, { keyring: vaultKeys }),
+      ...deps.review,
+    }),
+    registry: deps.registry,
   });
   // The walled-garden page: public, where the ISPs' resolvers send users (no API prefix).
   await app.register(ispSplashRoutes, {

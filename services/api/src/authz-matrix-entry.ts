@@ -29,6 +29,14 @@ export interface AccessFixtureContext {
   auditTreeSize: number;
   /** An evidence vault item of the side's submission. */
   evidenceId: string;
+  /**
+   * A case of the side (`seedMatrixCase` in cases.test-helper.ts): a review case of its tenant with media kept;
+   * for authorities one escalated to its tenant; for curators one already decided. Shared: two pending bank
+   * proposals by another person, one to approve and one to reject.
+   */
+  caseId: string;
+  proposalId: string;
+  rejectProposalId: string;
 }
 
 /** Fixtures of people (`seedMatrixPeople` in people-testing.ts) and of the calling person. */

@@ -19,6 +19,7 @@
  */
 import type { Role } from '@mod/db/access';
 import type { MatrixEntry } from './authz-matrix-entry.js';
+import { CASES_MATRIX } from './authz-matrix-cases.js';
 import { PEOPLE_MATRIX } from './authz-matrix-people.js';
 
 export type {
@@ -433,4 +434,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
 
   // People's sessions and their administration (authz-matrix-people.ts).
   ...PEOPLE_MATRIX,
+
+  // Review cases, review settings and bank proposals (authz-matrix-cases.ts).
+  ...CASES_MATRIX,
 };

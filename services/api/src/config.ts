@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { commonSpec, env, type EnvField } from '@mod/config';
 import { peopleSpec } from './people-config.js';
+import { policySpec } from '@mod/policy';
+import { reviewSpec } from '@mod/review';
 import { vaultKeySpec, vaultRetentionSpec } from '@mod/vault';
 
 /** An IP address or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`), as proxy-addr reads them. */
@@ -103,6 +105,9 @@ export const apiSpec = {
   ...vaultRetentionSpec,
   // Staff accounts: the TOTP sealing key, sessions, the sign-in lock-out (people-config.ts).
   ...peopleSpec,
+  // Review cases: the policy a confirmation issues orders under (the actioner's settings), queues and reveals.
+  ...policySpec,
+  ...reviewSpec,
   API_HOST: env.string({ default: '127.0.0.1', doc: 'address the API listens on' }),
   API_PORT: env.integer({ default: 8080, min: 0, max: 65535, doc: 'port the API listens on' }),
   MAX_UPLOAD_BYTES: env.integer({

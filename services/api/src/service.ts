@@ -31,6 +31,8 @@ import {
   type RelayLoop,
 } from '@mod/kafka';
 import { Gauge, tracingFromConfig, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import { policyFromConfig } from '@mod/policy';
+import { reviewFromConfig } from '@mod/review';
 import { keyringFromConfig, retentionFromConfig } from '@mod/vault';
 import { buildApp } from './app.js';
 import { peopleSettingsFromConfig } from './people-config.js';
@@ -144,6 +146,7 @@ export function createApiService(
         auditSigningKey: auditKeys.signing,
         people: peopleSettingsFromConfig(config),
         evidenceVault: { keyring: vaultKeys, retention: retentionFromConfig(config) },
+        review: { policy: policyFromConfig(config), ...reviewFromConfig(config) },
         ...apiLimitsFromConfig(config),
       });
       if (config.SPLASH_APPEAL_URL === '' && config.SPLASH_APPEAL_EMAIL.endsWith('.invalid'))

@@ -33,6 +33,7 @@ import {
   type MasterKeyring,
 } from '@mod/vault';
 import { buildApp, type AppDeps } from './app.js';
+import { seedMatrixCase, seedMatrixProposals } from './cases.test-helper.js';
 import { TEST_PEOPLE_SETTINGS } from './people-testing.js';
 import type { AccessFixtureContext, SampleRequest } from './authz-matrix.js';
 
@@ -303,6 +304,10 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
     fingerprintSha256: randomBytes(32).toString('hex'),
     role: 'isp',
   });
+  const proposals = await seedMatrixProposals(db, world.vault, {
+    tenantId: 'platform-shared',
+    bankId: bank.id,
+  });
   for (const role of Roles) {
     const kind = KIND_OF_ROLE[role];
     sides[role] = {} as Record<Side, AccessFixtureContext>;
@@ -356,6 +361,8 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         auditSeq: record.seq,
         auditTreeSize: 0,
         evidenceId: evidence.id,
+        caseId: await seedMatrixCase(db, world.vault, { role, tenantId }),
+        ...proposals,
       };
     }
     callerKeys[role] = (await createApiKey(db, { tenantId: `${role}-tenant-own`, role })).key;

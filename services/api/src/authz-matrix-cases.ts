@@ -1,0 +1,92 @@
+/**
+ * The authorization matrix's entries for review cases, the person's review settings and bank proposals
+ * (routes/cases*.ts; authz-matrix.ts spreads them in). Reviewers and admins see every case, an authority its own
+ * escalations (the side's `caseId` is one addressed to its tenant: the other authority's answers 404). Working a
+ * case, its media and proposals are for people only (`sessionOnly`). The entries run in registration order, per
+ * caller and side: list, read, preview, reveal, release (nothing held: released already), claim, decide, propose.
+ */
+import type { MatrixEntry } from './authz-matrix-entry.js';
+
+const READ = {
+  roles: ['reviewer', 'authority', 'admin'],
+  tenant: 'own',
+  crossTenant: ['reviewer', 'admin'],
+} as const;
+const WORK = { ...READ, roles: ['reviewer', 'authority'], sessionOnly: true } as const;
+
+export const CASES_MATRIX: Readonly<Record<string, MatrixEntry>> = {
+  'GET /v1/cases': {
+    ...READ,
+    sample: () => ({ url: '/v1/cases?status=all&limit=100' }),
+    shows: (c) => c.caseId,
+  },
+  'GET /v1/cases/:id': { ...READ, sample: (c) => ({ url: `/v1/cases/${c.caseId}` }), shows: (c) => c.caseId },
+  'GET /v1/cases/:id/preview': {
+    ...WORK,
+    sample: (c) => ({ url: `/v1/cases/${c.caseId}/preview` }),
+    shows: (c) => c.caseId,
+  },
+  'POST /v1/cases/:id/reveal': {
+    ...WORK,
+    sample: (c) => ({ url: `/v1/cases/${c.caseId}/reveal` }),
+    shows: (c) => c.caseId,
+  },
+  'POST /v1/cases/:id/release': {
+    ...WORK,
+    sample: (c) => ({ url: `/v1/cases/${c.caseId}/release` }),
+    shows: (c) => c.caseId,
+  },
+  'POST /v1/cases/:id/claim': {
+    ...WORK,
+    sample: (c) => ({ url: `/v1/cases/${c.caseId}/claim` }),
+    shows: (c) => c.caseId,
+  },
+  'POST /v1/cases/:id/decision': {
+    ...WORK,
+    sample: (c) => ({
+      url: `/v1/cases/${c.caseId}/decision`,
+      payload: { decision: 'confirm', category: 'C', reason: 'matrix' },
+    }),
+    shows: (c) => c.caseId,
+  },
+  'POST /v1/cases/:id/proposals': {
+    roles: ['reviewer', 'curator'],
+    tenant: 'own',
+    crossTenant: ['reviewer', 'curator'],
+    sessionOnly: true,
+    sample: (c) => ({ url: `/v1/cases/${c.caseId}/proposals`, payload: { bankId: c.bankId } }),
+    shows: (c) => c.caseId,
+  },
+
+  // A person's own review settings.
+  'GET /v1/review-settings': { roles: ['reviewer', 'authority'], tenant: 'none', sessionOnly: true },
+  'PATCH /v1/review-settings': {
+    roles: ['reviewer', 'authority'],
+    tenant: 'none',
+    sessionOnly: true,
+    sample: () => ({ url: '/v1/review-settings', payload: { previewBlur: true } }),
+  },
+
+  // Bank proposals: read by those who make and decide them, decided by a curator who did not propose.
+  'GET /v1/bank-proposals': { roles: ['curator', 'reviewer', 'admin'], tenant: 'none' },
+  'GET /v1/bank-proposals/:id': {
+    roles: ['curator', 'reviewer', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/bank-proposals/${c.proposalId}` }),
+  },
+  'POST /v1/bank-proposals/:id/approve': {
+    roles: ['curator'],
+    tenant: 'none',
+    sessionOnly: true,
+    sample: (c) => ({ url: `/v1/bank-proposals/${c.proposalId}/approve` }),
+  },
+  'POST /v1/bank-proposals/:id/reject': {
+    roles: ['curator'],
+    tenant: 'none',
+    sessionOnly: true,
+    sample: (c) => ({
+      url: `/v1/bank-proposals/${c.rejectProposalId}/reject`,
+      payload: { reason: 'matrix' },
+    }),
+  },
+};

@@ -1,0 +1,172 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { Principal } from '@mod/db/access';
+import { getReviewCase, getReviewSettings, countReveal, revealsOn, type ReviewCase } from '@mod/db/cases';
+import {
+  checkReveal,
+  defaultReviewSettings,
+  exposureDay,
+  mayView,
+  previewOptions,
+  type ReviewSettings,
+} from '@mod/review';
+import { evidenceItemId, isVaultError, VaultErrorCode, type EvidenceView, type VaultActor } from '@mod/vault';
+import { renderPreview } from '@mod/vault/preview';
+import { auditActorOf, principalOf } from '../auth.js';
+import { ApiError, notFound, unavailable } from '../errors.js';
+import { ErrorResponses, type TypedApp } from './common.js';
+import {
+  actorOf,
+  CASE_WORKERS,
+  CaseParams,
+  caseRoute,
+  caseScopeFor,
+  personOf,
+  type CasePartDeps,
+} from './cases-common.js';
+import { COMMAND_ROUTE_HOOKS } from './order-commands.js';
+
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'application/octet-stream'];
+/** Media answers: the bytes, never JSON (described by their media types). */
+const MediaResponse = (description: string, types: readonly string[]) => ({
+  description,
+  content: Object.fromEntries(types.map((t) => [t, { schema: Type.String({ format: 'binary' }) }])),
+});
+
+/**
+ * A media body as the typed reply takes it: the response is described by media types (a binary string each),
+ * and fastify sends a Buffer as it is, unserialised.
+ */
+const binary = (bytes: Buffer) => bytes as unknown as string;
+
+export const evidenceGone = () =>
+  new ApiError(
+    410,
+    'MOD_ERR_API_EVIDENCE_GONE',
+    'the media of this case was destroyed under the retention policy; its metadata remains',
+  );
+
+/** A person's preview settings (the defaults until they change them). */
+export async function settingsOf(deps: CasePartDeps, personId: string): Promise<ReviewSettings> {
+  return (await getReviewSettings(deps.db, personId)) ?? defaultReviewSettings;
+}
+
+/**
+ * Previews and reveals of a case's media, from the evidence vault, for the people who work the case: the
+ * default is a preview made on the server (greyscale, reduced, blurred unless the person turned the blur off), so
+ * the original is only ever sent on an explicit reveal, which is counted in the person's daily exposure counter.
+ * The vault audits every opening (`evidence.opened`, with the view). Destroyed media answers 410.
+ */
+export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Promise<void> {
+  const { review } = deps;
+
+  /** The case, for a person who works it; its media opened as `view` (audited by the vault). */
+  async function openMedia(p: Principal, caseId: string, view: EvidenceView) {
+    personOf(p);
+    const stored = await getReviewCase(deps.db, caseId, {
+      scope: caseScopeFor(p),
+      reviewDeadlineHours: review.timings.reviewDeadlineHours,
+    });
+    if (stored === null) throw notFound('case');
+    // Only the people of the case's queue look at its media (oversight reads the case, not the picture).
+    if (!mayView(stored, actorOf(p)))
+      throw new ApiError(403, 'MOD_ERR_API_CASE_NOT_YOURS', 'your role does not work this case');
+    return { stored, opened: await openEvidence(p, stored, view) };
+  }
+
+  async function openEvidence(p: Principal, c: ReviewCase, view: EvidenceView) {
+    const vault = review.evidence;
+    if (vault === null) throw unavailable('the evidence vault is not configured on this API');
+    if (c.submissionId === null || c.tenantId === null) throw notFound('media');
+    const by: VaultActor = { actor: auditActorOf(p), role: p.role, tenantId: p.tenantId };
+    try {
+      const opened = await vault.open(evidenceItemId(c.tenantId, c.submissionId), {
+        // The case's scope decided access already; the vault's own scope is the case's.
+        scope: { all: true },
+        by,
+        view,
+        at: deps.now(),
+      });
+      if (opened === null) throw notFound('media');
+      return opened;
+    } catch (err) {
+      if (isVaultError(err, VaultErrorCode.DESTROYED)) throw evidenceGone();
+      // No master key here (or not the one it was sealed under): configuration, not the caller's fault.
+      if (
+        isVaultError(err, VaultErrorCode.MASTER_KEY_UNKNOWN) ||
+        isVaultError(err, VaultErrorCode.KEY_MATERIAL)
+      )
+        throw new ApiError(503, 'MOD_ERR_API_VAULT_KEY_MISSING', 'this API cannot open the evidence vault');
+      throw err;
+    }
+  }
+
+  app.get(
+    '/:id/preview',
+    {
+      config: caseRoute(CASE_WORKERS, { people: true }),
+      schema: {
+        params: CaseParams,
+        response: {
+          200: MediaResponse('A greyscale, reduced (and, by default, blurred) JPEG of the media.', [
+            'image/jpeg',
+          ]),
+          ...ErrorResponses,
+        },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const { stored, opened } = await openMedia(p, req.params.id, 'preview');
+      const settings = await settingsOf(deps, personOf(p));
+      let preview;
+      try {
+        preview = await renderPreview(opened.bytes, { ...previewOptions(settings), format: 'jpeg' });
+      } catch (err) {
+        if (isVaultError(err, VaultErrorCode.PREVIEW_FAILED))
+          throw new ApiError(
+            422,
+            'MOD_ERR_API_PREVIEW_FAILED',
+            'the media cannot be previewed; reveal it instead',
+          );
+        throw err;
+      } finally {
+        opened.bytes.fill(0);
+      }
+      return reply
+        .header('content-type', preview.mediaType)
+        .header('content-disposition', 'inline')
+        .header('x-case-id', stored.id)
+        .header('x-preview-blurred', String(settings.previewBlur))
+        .send(binary(preview.bytes));
+    },
+  );
+
+  app.post(
+    '/:id/reveal',
+    {
+      config: caseRoute(CASE_WORKERS, { people: true }),
+      ...COMMAND_ROUTE_HOOKS,
+      schema: {
+        params: CaseParams,
+        response: { 200: MediaResponse('The original media, as kept.', IMAGE_TYPES), ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const personId = personOf(p);
+      const day = exposureDay(deps.now(), review.dayUtcOffsetMinutes);
+      const allowed = checkReveal(await revealsOn(deps.db, personId, day), review.dailyRevealLimit);
+      if (!allowed.ok) throw new ApiError(429, 'MOD_ERR_API_EXPOSURE_LIMIT', allowed.message);
+      const { stored, opened } = await openMedia(p, req.params.id, 'reveal');
+      // Counted before the bytes leave: a reveal that cannot be counted is not sent.
+      const count = await countReveal(deps.db, personId, day);
+      deps.reveals.inc();
+      return reply
+        .header('content-type', opened.item.mediaType)
+        .header('content-disposition', 'inline')
+        .header('x-case-id', stored.id)
+        .header('x-reveals-today', String(count))
+        .send(binary(opened.bytes));
+    },
+  );
+}
