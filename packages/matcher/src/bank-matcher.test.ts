@@ -3,19 +3,8 @@ import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BankMatcher } from './bank-matcher.js';
 import type { BankChange, BankConfig, BankEntry } from './bank-model.js';
-import { MatcherError, MatcherErrorCode } from './errors.js';
-
-/** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(MatcherError);
-  expect((caught as MatcherError).code).toBe(code);
-}
+import { MatcherErrorCode } from './errors.js';
+import { expectCode } from './matcher-error.test-helper.js';
 
 const PDQ = 'f'.repeat(16) + '0'.repeat(16) + 'a5'.repeat(16);
 

@@ -1,20 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MatcherError, MatcherErrorCode } from './errors.js';
+import { MatcherErrorCode } from './errors.js';
+import { expectCode } from './matcher-error.test-helper.js';
 import { ExactHashSet } from './exact-set.js';
 import { StreamReader, StreamWriter, bytesSource } from './snapshot-stream.js';
-
-/** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(MatcherError);
-  expect((caught as MatcherError).code).toBe(code);
-}
 
 const digest = (alg: string, s: string): string => createHash(alg).update(s).digest('hex');
 

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { hammingDistanceHex } from './bits.js';
-import { MatcherError, MatcherErrorCode } from './errors.js';
+import { MatcherErrorCode } from './errors.js';
+import { expectCode } from './matcher-error.test-helper.js';
 import { HammingIndex } from './hamming-index.js';
 import { SearchHits } from './search-hits.js';
 import { StreamReader, StreamWriter, bytesSource } from './snapshot-stream.js';
-
-/** Asserts `fn` throws a MatcherError with this code (typed error, not a crash). */
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(MatcherError);
-  expect((caught as MatcherError).code).toBe(code);
-}
 
 /** Seeded xorshift32 so failures reproduce. */
 function rng(seed: number): () => number {

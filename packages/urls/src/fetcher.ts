@@ -26,6 +26,11 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return result;
 }
 
+/** The refusal of an input that is not a URL the fetcher takes (nothing was fetched). */
+function notAUrl(input: string, detail: string): FetchFailure {
+  return { ok: false, reason: FetchRefusal.BadUrl, detail, url: input, redirects: [] };
+}
+
 /**
  * Creates the SSRF-safe fetcher. It resolves names itself and refuses the whole name if any address is
  * refused by the policy, dials the vetted address only (Host header and TLS SNI keep the name), follows
@@ -70,14 +75,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
 
   async function run(input: string, signal: AbortSignal): Promise<FetchOutcome> {
     const first = normalizeUrl(input);
-    if (!first.ok)
-      return {
-        ok: false,
-        reason: FetchRefusal.BadUrl,
-        detail: first.error.message,
-        url: input,
-        redirects: [],
-      };
+    if (!first.ok) return notAUrl(input, first.error.message);
     let url = first.url;
     const redirects: string[] = [];
     for (;;) {
@@ -118,14 +116,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
 
   async function runPost(input: string, signal: AbortSignal, request: PostRequest): Promise<PostOutcome> {
     const normalized = normalizeUrl(input);
-    if (!normalized.ok)
-      return {
-        ok: false,
-        reason: FetchRefusal.BadUrl,
-        detail: normalized.error.message,
-        url: input,
-        redirects: [],
-      };
+    if (!normalized.ok) return notAUrl(input, normalized.error.message);
     const url = normalized.url;
     const fail = (reason: FetchRefusal, detail: string): FetchFailure => ({
       ok: false,
