@@ -45,6 +45,7 @@ import { adminPeopleRoutes } from './routes/admin-people.js';
 import { sessionRoutes } from './routes/session.js';
 import { registerCaseGroups, reviewSettingsOf, type ReviewSettings } from './routes/cases.js';
 import { urlListRoutes } from './routes/url-lists.js';
+import { consoleRoutes } from './console.js';
 import { apiTopics, type RouteDeps } from './routes/common.js';
 
 declare module 'fastify' {
@@ -106,6 +107,8 @@ export interface AppDeps {
   evidenceVault?: { keyring: MasterKeyring; retention: RetentionPolicy };
   /** Review cases: the policy confirmations issue orders under, claims and deadlines, reveals, the vault. */
   review?: Partial<ReviewSettings>;
+  /** The web console's build, served under /console (console.ts). Default: `services/console/dist`. */
+  consoleDir?: string;
   now?: () => Date;
 }
 
@@ -274,6 +277,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...routeDeps,
     ...(deps.splash === undefined ? {} : { splash: deps.splash }),
   });
+  // The web console (static files, its own Content-Security-Policy): same origin as the API it calls.
+  await base.register(consoleRoutes, deps.consoleDir === undefined ? {} : { dir: deps.consoleDir });
 
   return base;
 }

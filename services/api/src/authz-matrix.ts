@@ -58,6 +58,9 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'GET /health/live': { roles: 'public', tenant: 'none' },
   'GET /health/ready': { roles: 'public', tenant: 'none' },
   'GET /openapi.json': { roles: 'public', tenant: 'none' },
+  // The web console's static files (console.ts): public, the console signs people in itself.
+  'GET /console': { roles: 'public', tenant: 'none' },
+  'GET /console/*': { roles: 'public', tenant: 'none' },
 
   // Ingest: media always belongs to the caller's tenant (taken from the credential, never from input).
   'POST /v1/media': {

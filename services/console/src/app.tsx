@@ -1,0 +1,153 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { setApiLanguage } from './api/client.js';
+import type { PersonRole } from './api/types.js';
+import { I18nProvider, Languages, useI18n, type Language } from './i18n/locale.js';
+import type { MessageKey } from './i18n/vi.js';
+import { AdminPage } from './pages/admin.js';
+import { AuditPage } from './pages/audit.js';
+import { CurationPage } from './pages/curation.js';
+import { DeskPage } from './pages/desk.js';
+import { IssueOrderPage, OrderPage } from './pages/order.js';
+import { ReviewPage } from './pages/review.js';
+import { ChangePasswordPage, EnrolTotpPage, SignInPage } from './pages/sign-in.js';
+import { StatsPage } from './pages/stats.js';
+import { Link, navigate, useRoute } from './router.js';
+import { SessionProvider, useSession } from './session.js';
+import { Loading } from './ui/kit.js';
+
+/** The console's sections and who works in them (the API decides what each may do; this only shapes the menu). */
+const SECTIONS: readonly { path: string; label: MessageKey; roles: readonly PersonRole[] }[] = [
+  { path: 'desk', label: 'nav.desk', roles: ['authority', 'reviewer', 'admin'] },
+  { path: 'stats', label: 'nav.stats', roles: ['authority', 'reviewer', 'admin'] },
+  { path: 'review', label: 'nav.review', roles: ['reviewer', 'authority', 'admin'] },
+  { path: 'audit', label: 'nav.audit', roles: ['authority', 'admin'] },
+  { path: 'curation', label: 'nav.curation', roles: ['curator', 'admin'] },
+  { path: 'admin', label: 'nav.admin', roles: ['admin'] },
+];
+
+function LanguageSwitch() {
+  const { t, language, setLanguage } = useI18n();
+  return (
+    <div class="language">
+      <label for="language">{t('nav.language')}</label>
+      <select
+        id="language"
+        value={language}
+        onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}
+      >
+        {Languages.map((l) => (
+          <option key={l} value={l} lang={l}>
+            {l === 'vi' ? 'Tiếng Việt' : 'English'}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function Frame(props: { children: ComponentChildren; nav?: ComponentChildren }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t('nav.skip')}
+      </a>
+      <header class="top">
+        <span class="brand">{t('app.name')}</span>
+        {props.nav}
+        <LanguageSwitch />
+      </header>
+      <main id="main">{props.children}</main>
+    </>
+  );
+}
+
+/** The pages of a signed-in person, by route. */
+function Pages(props: { role: PersonRole }) {
+  const { path, query } = useRoute();
+  const sections = SECTIONS.filter((s) => s.roles.includes(props.role));
+  const first = sections[0]?.path ?? 'desk';
+  useEffect(() => {
+    if (path === '' || path === 'sign-in') navigate(first, { replace: true });
+  }, [path, first]);
+  const [section = '', ...rest] = path.split('/');
+  if (section === 'desk' && rest[0] === 'new') return <IssueOrderPage />;
+  if (section === 'desk' && rest[0] === 'orders' && rest[1] !== undefined) return <OrderPage id={rest[1]} />;
+  if (section === 'desk') return <DeskPage />;
+  if (section === 'stats') return <StatsPage />;
+  if (section === 'audit') return <AuditPage query={query} />;
+  if (section === 'curation') return <CurationPage />;
+  if (section === 'admin') return <AdminPage />;
+  if (section === 'review') return <ReviewPage />;
+  return <Loading />;
+}
+
+function Shell() {
+  const { state, signOut } = useSession();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { path } = useRoute();
+  useEffect(() => setApiLanguage(i18n.language), [i18n.language]);
+  if (state.status === 'loading')
+    return (
+      <Frame>
+        <Loading />
+      </Frame>
+    );
+  if (state.status === 'signed-out')
+    return (
+      <Frame>
+        <SignInPage expired={state.expired} />
+      </Frame>
+    );
+  const { session } = state;
+  if (session.stage === 'password')
+    return (
+      <Frame>
+        <ChangePasswordPage session={session} />
+      </Frame>
+    );
+  if (session.stage === 'totp')
+    return (
+      <Frame>
+        <EnrolTotpPage session={session} />
+      </Frame>
+    );
+  const role = session.person.role;
+  const current = path.split('/')[0];
+  const nav = (
+    <nav aria-label={t('nav.label')}>
+      <ul>
+        {SECTIONS.filter((s) => s.roles.includes(role)).map((s) => (
+          <li key={s.path}>
+            <Link to={s.path} aria-current={current === s.path ? 'page' : undefined}>
+              {t(s.label)}
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <span class="who">
+        {session.person.displayName} · {t(`role.${role}`)}
+      </span>
+      <button type="button" class="secondary" onClick={() => void signOut()}>
+        {t('nav.signOut')}
+      </button>
+    </nav>
+  );
+  return (
+    <Frame nav={nav}>
+      <Pages role={role} />
+    </Frame>
+  );
+}
+
+export function App() {
+  return (
+    <I18nProvider>
+      <SessionProvider>
+        <Shell />
+      </SessionProvider>
+    </I18nProvider>
+  );
+}

@@ -1,0 +1,325 @@
+import { useState } from 'preact/hooks';
+import { api, ok } from '../api/client.js';
+import type { PersonRole } from '../api/types.js';
+import { useI18n } from '../i18n/locale.js';
+import { Choice, ErrorNote, Field, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+
+const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
+const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin'];
+const KEY_ROLES = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'] as const;
+const text = (e: Event) => (e.target as HTMLInputElement).value;
+
+/** A secret shown once (a one-time password or an API key): the API never shows it again. */
+function ShownOnce(props: { label: string; secret: string }) {
+  const { t } = useI18n();
+  return (
+    <div class="notice" role="status">
+      <p>{t('admin.shownOnce', { what: props.label })}</p>
+      <code class="secret" data-testid="shown-once">
+        {props.secret}
+      </code>
+    </div>
+  );
+}
+
+function Tenants() {
+  const { t } = useI18n();
+  const tenants = useLoad(() => ok(api.GET('/v1/admin/tenants', { params: { query: { limit: 500 } } })), []);
+  const [id, setId] = useState('');
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<(typeof TENANT_KINDS)[number]>('isp');
+  const create = useAction(async () => {
+    await ok(api.POST('/v1/admin/tenants', { body: { id: id.trim(), kind, name: name.trim() } }));
+    setId('');
+    setName('');
+    tenants.reload();
+  });
+  const toggle = useAction(async (tenantId: string, subscribed: boolean) => {
+    await ok(
+      api.PATCH('/v1/admin/tenants/{tenantId}', {
+        params: { path: { tenantId } },
+        body: { subscribedToBlocking: subscribed },
+      }),
+    );
+    tenants.reload();
+  });
+  return (
+    <section aria-labelledby="tenants-title">
+      <h2 id="tenants-title">{t('admin.tenants')}</h2>
+      <ErrorNote error={tenants.error ?? toggle.error} />
+      {tenants.data === null ? <Loading /> : null}
+      <table>
+        <caption class="visually-hidden">{t('admin.tenants')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('admin.tenantId')}</th>
+            <th scope="col">{t('admin.kind')}</th>
+            <th scope="col">{t('admin.name')}</th>
+            <th scope="col">{t('admin.feed')}</th>
+            <th scope="col">{t('curation.state')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(tenants.data?.tenants ?? []).map((x) => (
+            <tr key={x.id}>
+              <th scope="row">{x.id}</th>
+              <td>{x.kind}</td>
+              <td>{x.name}</td>
+              <td>
+                {x.kind === 'isp' ? (
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={x.subscribedToBlocking}
+                      disabled={toggle.busy}
+                      onChange={(e) => void toggle.run(x.id, (e.target as HTMLInputElement).checked)}
+                    />{' '}
+                    {t('admin.subscribed')}
+                  </label>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td>{x.disabledAt === null ? t('curation.enabled') : t('curation.disabled')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="form inline"
+        aria-label={t('admin.newTenant')}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.run();
+        }}
+      >
+        <Field
+          id="tenant-id"
+          label={t('admin.tenantId')}
+          required
+          value={id}
+          onInput={(e) => setId(text(e))}
+        />
+        <Field
+          id="tenant-name"
+          label={t('admin.name')}
+          required
+          value={name}
+          onInput={(e) => setName(text(e))}
+        />
+        <Choice
+          id="tenant-kind"
+          label={t('admin.kind')}
+          value={kind}
+          onChange={(v) => setKind(v as (typeof TENANT_KINDS)[number])}
+          options={TENANT_KINDS.map((k) => ({ value: k, label: k }))}
+        />
+        <ErrorNote error={create.error} />
+        <button type="submit" disabled={create.busy}>
+          {t('admin.newTenant')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function People() {
+  const { t } = useI18n();
+  const people = useLoad(() => ok(api.GET('/v1/admin/people', { params: { query: { limit: 500 } } })), []);
+  const [tenantId, setTenantId] = useState('');
+  const [login, setLogin] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [role, setRole] = useState<PersonRole>('reviewer');
+  const [secret, setSecret] = useState<string | null>(null);
+  const create = useAction(async () => {
+    const made = await ok(
+      api.POST('/v1/admin/people', {
+        body: { tenantId: tenantId.trim(), login: login.trim(), displayName: displayName.trim(), role },
+      }),
+    );
+    setSecret(made.oneTimePassword);
+    people.reload();
+  });
+  const reset = useAction(async (personId: string) => {
+    const r = await ok(api.POST('/v1/admin/people/{personId}/reset', { params: { path: { personId } } }));
+    setSecret(r.oneTimePassword);
+  });
+  return (
+    <section aria-labelledby="people-title">
+      <h2 id="people-title">{t('admin.people')}</h2>
+      <ErrorNote error={people.error ?? reset.error} />
+      {secret === null ? null : <ShownOnce label={t('admin.oneTimePassword')} secret={secret} />}
+      <table>
+        <caption class="visually-hidden">{t('admin.people')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('admin.login')}</th>
+            <th scope="col">{t('admin.displayName')}</th>
+            <th scope="col">{t('admin.role')}</th>
+            <th scope="col">{t('admin.tenantId')}</th>
+            <th scope="col">{t('admin.totp')}</th>
+            <th scope="col">{t('admin.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(people.data?.people ?? []).map((p) => (
+            <tr key={p.id}>
+              <th scope="row">{p.login}</th>
+              <td>{p.displayName}</td>
+              <td>{t(`role.${p.role}`)}</td>
+              <td>{p.tenantId}</td>
+              <td>{t(p.totpEnrolled ? 'common.yes' : 'common.no')}</td>
+              <td>
+                <button type="button" class="secondary" onClick={() => void reset.run(p.id)}>
+                  {t('admin.reset')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="form inline"
+        aria-label={t('admin.newPerson')}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.run();
+        }}
+      >
+        <Field
+          id="person-tenant"
+          label={t('admin.tenantId')}
+          required
+          value={tenantId}
+          onInput={(e) => setTenantId(text(e))}
+        />
+        <Field
+          id="person-login"
+          label={t('admin.login')}
+          required
+          value={login}
+          onInput={(e) => setLogin(text(e))}
+        />
+        <Field
+          id="person-name"
+          label={t('admin.displayName')}
+          required
+          value={displayName}
+          onInput={(e) => setDisplayName(text(e))}
+        />
+        <Choice
+          id="person-role"
+          label={t('admin.role')}
+          value={role}
+          onChange={(v) => setRole(v as PersonRole)}
+          options={PERSON_ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))}
+        />
+        <ErrorNote error={create.error} />
+        <button type="submit" disabled={create.busy}>
+          {t('admin.newPerson')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function Keys() {
+  const { t } = useI18n();
+  const [tenantId, setTenantId] = useState('');
+  const [shownFor, setShownFor] = useState('');
+  const [role, setRole] = useState<(typeof KEY_ROLES)[number]>('isp');
+  const [label, setLabel] = useState('');
+  const [secret, setSecret] = useState<string | null>(null);
+  const keys = useLoad(
+    () =>
+      shownFor === ''
+        ? Promise.resolve({ keys: [] })
+        : ok(api.GET('/v1/admin/tenants/{tenantId}/keys', { params: { path: { tenantId: shownFor } } })),
+    [shownFor],
+  );
+  const issue = useAction(async () => {
+    const made = await ok(
+      api.POST('/v1/admin/tenants/{tenantId}/keys', {
+        params: { path: { tenantId: tenantId.trim() } },
+        body: { role, ...(label.trim() === '' ? {} : { label: label.trim() }) },
+      }),
+    );
+    setSecret(made.key);
+    setShownFor(tenantId.trim());
+    keys.reload();
+  });
+  return (
+    <section aria-labelledby="keys-title">
+      <h2 id="keys-title">{t('admin.keys')}</h2>
+      <form
+        class="form inline"
+        aria-label={t('admin.issueKey')}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void issue.run();
+        }}
+      >
+        <Field
+          id="key-tenant"
+          label={t('admin.tenantId')}
+          required
+          value={tenantId}
+          onInput={(e) => setTenantId(text(e))}
+        />
+        <Choice
+          id="key-role"
+          label={t('admin.role')}
+          value={role}
+          onChange={(v) => setRole(v as (typeof KEY_ROLES)[number])}
+          options={KEY_ROLES.map((r) => ({ value: r, label: r }))}
+        />
+        <Field id="key-label" label={t('admin.keyLabel')} value={label} onInput={(e) => setLabel(text(e))} />
+        <button type="button" class="secondary" onClick={() => setShownFor(tenantId.trim())}>
+          {t('admin.listKeys')}
+        </button>
+        <button type="submit" disabled={issue.busy}>
+          {t('admin.issueKey')}
+        </button>
+      </form>
+      <ErrorNote error={issue.error ?? keys.error} />
+      {secret === null ? null : <ShownOnce label={t('admin.apiKey')} secret={secret} />}
+      {shownFor === '' ? null : (
+        <table>
+          <caption>{t('admin.keysOf', { tenant: shownFor })}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('admin.keyPrefix')}</th>
+              <th scope="col">{t('admin.role')}</th>
+              <th scope="col">{t('admin.keyLabel')}</th>
+              <th scope="col">{t('curation.state')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(keys.data?.keys ?? []).map((k) => (
+              <tr key={k.id}>
+                <th scope="row">
+                  <code>{k.prefix}</code>
+                </th>
+                <td>{k.role}</td>
+                <td>{k.label ?? ''}</td>
+                <td>{k.revokedAt === null ? t('curation.enabled') : t('admin.revoked')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** Administration: tenants (and ISPs' blocking feed subscription), people, API keys (each secret shown once). */
+export function AdminPage() {
+  const { t } = useI18n();
+  return (
+    <Page title={t('admin.title')}>
+      <Tenants />
+      <People />
+      <Keys />
+    </Page>
+  );
+}

@@ -1,0 +1,185 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ok } from '../api/client.js';
+import type { AuditBundle } from '../api/types.js';
+import { verifyBundle, type BundleCheck } from '../audit/verify.js';
+import { useI18n } from '../i18n/locale.js';
+import { downloadText, ErrorNote, Field, Page, useAction } from '../ui/kit.js';
+
+const PINNED_KEYS = 'mod.console.trustedAuditKeys';
+
+function pinnedKeys(): string[] {
+  try {
+    const v: unknown = JSON.parse(localStorage.getItem(PINNED_KEYS) ?? '[]');
+    return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A check's outcome in words and a mark (never colour alone). */
+function Mark(props: { ok: boolean; label: string }) {
+  const { t } = useI18n();
+  return (
+    <li class={props.ok ? 'check-ok' : 'check-bad'}>
+      <span aria-hidden="true">{props.ok ? '✓ ' : '✗ '}</span>
+      {props.label}: <strong>{t(props.ok ? 'audit.passed' : 'audit.failed')}</strong>
+    </li>
+  );
+}
+
+/**
+ * The audit explorer: the records about an order or a submission (or a range of the log), the signed tree head,
+ * and their verification in this browser (see audit/verify.ts).
+ */
+export function AuditPage(props: { query: URLSearchParams }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [ref, setRef] = useState(props.query.get('ref') ?? '');
+  const [bundle, setBundle] = useState<AuditBundle | null>(null);
+  const [check, setCheck] = useState<BundleCheck | null>(null);
+  const [pinned, setPinned] = useState<string[]>(pinnedKeys);
+  const { busy, error, run } = useAction(async (wanted: string) => {
+    setBundle(null);
+    setCheck(null);
+    const b = await ok(api.GET('/v1/audit/export', { params: { query: { ref: [wanted] } } }));
+    setBundle(b);
+    setCheck(await verifyBundle(b));
+  });
+  const initial = props.query.get('ref');
+  useEffect(() => {
+    if (initial !== null && initial !== '') void run(initial);
+    // Only the address's ref, once: later searches come from the form.
+  }, [initial]);
+  const trusted = check !== null && pinned.includes(check.keyId);
+  return (
+    <Page title={t('audit.title')}>
+      <p>{t('audit.intro')}</p>
+      <form
+        class="form filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ref.trim() !== '') void run(ref.trim());
+        }}
+      >
+        <Field
+          id="audit-ref"
+          label={t('audit.ref')}
+          hint={t('audit.refHint')}
+          required
+          pattern="[A-Za-z0-9._:/+=\-]{1,128}"
+          value={ref}
+          onInput={(e) => setRef((e.target as HTMLInputElement).value)}
+        />
+        <button type="submit" disabled={busy}>
+          {t('audit.verify')}
+        </button>
+      </form>
+      <ErrorNote error={error} />
+      {busy ? (
+        <p role="status" class="muted">
+          {t('audit.verifying')}
+        </p>
+      ) : null}
+      {bundle !== null && check !== null ? (
+        <>
+          <h2>{t('audit.treeHead')}</h2>
+          <dl class="facts">
+            <dt>{t('audit.treeSize')}</dt>
+            <dd>{i18n.number(bundle.treeHead.treeSize)}</dd>
+            <dt>{t('audit.signedAt')}</dt>
+            <dd>{i18n.dateTime(bundle.treeHead.timestamp)}</dd>
+            <dt>{t('audit.rootHash')}</dt>
+            <dd>
+              <code class="hash">{bundle.treeHead.rootHash}</code>
+            </dd>
+            <dt>{t('audit.keyId')}</dt>
+            <dd>
+              <code class="hash" data-testid="audit-key-id">
+                {check.keyId}
+              </code>
+            </dd>
+          </dl>
+          <section aria-labelledby="verdict" class={check.ok ? 'verdict verdict-ok' : 'verdict verdict-bad'}>
+            <h2 id="verdict" data-testid="audit-verdict">
+              {t(check.ok ? 'audit.verdictOk' : 'audit.verdictBad', { count: check.entries.length })}
+            </h2>
+            <ul class="checks">
+              <Mark ok={check.keyIdOk} label={t('audit.checkKeyId')} />
+              <Mark ok={check.treeHeadOk} label={t('audit.checkTreeHead')} />
+              <Mark ok={check.scopeOk} label={t('audit.checkScope')} />
+              <Mark ok={check.completeOk} label={t('audit.checkComplete')} />
+              <Mark
+                ok={check.entries.every((e) => e.leafHashOk && e.canonicalOk && e.positionOk)}
+                label={t('audit.checkLeaves')}
+              />
+              <Mark ok={check.entries.every((e) => e.proofOk)} label={t('audit.checkProofs')} />
+            </ul>
+            <p>{t(trusted ? 'audit.keyPinned' : 'audit.keyNotPinned')}</p>
+            {trusted || !check.ok ? null : (
+              <button
+                type="button"
+                onClick={() => {
+                  const next = [...pinned, check.keyId];
+                  localStorage.setItem(PINNED_KEYS, JSON.stringify(next));
+                  setPinned(next);
+                }}
+              >
+                {t('audit.pinKey')}
+              </button>
+            )}
+            <button
+              type="button"
+              class="secondary"
+              onClick={() =>
+                downloadText(
+                  `audit-bundle-${bundle.treeHead.treeSize}.json`,
+                  'application/json',
+                  JSON.stringify(bundle, null, 2),
+                )
+              }
+            >
+              {t('audit.download')}
+            </button>
+          </section>
+          <h2>{t('audit.records')}</h2>
+          <table>
+            <caption class="visually-hidden">{t('audit.records')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('audit.seq')}</th>
+                <th scope="col">{t('audit.time')}</th>
+                <th scope="col">{t('audit.action')}</th>
+                <th scope="col">{t('audit.actor')}</th>
+                <th scope="col">{t('audit.reason')}</th>
+                <th scope="col">{t('audit.result')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {check.entries.map((e) => {
+                const r = e.record ?? {};
+                const actor = r['actor'] as { kind?: string; id?: string } | undefined;
+                const good = e.leafHashOk && e.canonicalOk && e.positionOk && e.proofOk;
+                return (
+                  <tr key={e.leafIndex} data-testid="audit-record">
+                    <td>{e.leafIndex}</td>
+                    <td>{i18n.dateTime(typeof r['time'] === 'string' ? r['time'] : null)}</td>
+                    <td>
+                      <code>{typeof r['action'] === 'string' ? r['action'] : ''}</code>
+                    </td>
+                    <td>{actor === undefined ? '' : `${actor.kind ?? ''}:${actor.id ?? ''}`}</td>
+                    <td>{typeof r['reason'] === 'string' ? r['reason'] : ''}</td>
+                    <td class={good ? 'check-ok' : 'check-bad'}>
+                      {good ? '✓ ' : '✗ '}
+                      {t(good ? 'audit.inLog' : 'audit.notInLog')}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+    </Page>
+  );
+}

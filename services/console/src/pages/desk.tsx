@@ -1,0 +1,155 @@
+import { useState } from 'preact/hooks';
+import { api, ok } from '../api/client.js';
+import type { Order } from '../api/types.js';
+import { useI18n, type I18n } from '../i18n/locale.js';
+import { Link } from '../router.js';
+import { Choice, ErrorNote, Loading, Page, useLoad, useNow } from '../ui/kit.js';
+import { deadlineState, deskOrder, ORDER_STATUSES, type DeadlineState } from './orders-model.js';
+
+/** Most orders the desk reads (pages of 100): the open ones of an authority fit many times over. */
+const MAX_ORDERS = 1000;
+
+/** Every order the caller sees, page by page (up to `MAX_ORDERS`). */
+export async function loadOrders(query: {
+  kind?: 'takedown' | 'blocking';
+  status?: string;
+}): Promise<Order[]> {
+  const out: Order[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ok(
+      api.GET('/v1/orders', {
+        params: { query: { ...query, limit: 100, ...(cursor === undefined ? {} : { cursor }) } },
+      }),
+    );
+    out.push(...page.orders);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && out.length < MAX_ORDERS);
+  return out;
+}
+
+/** The countdown to an order's deadline as text (and its kind, for styling). */
+export function Countdown(props: { state: DeadlineState }) {
+  const i18n = useI18n();
+  const s = props.state;
+  const text =
+    s.kind === 'overdue'
+      ? i18n.t('desk.overdueBy', { time: i18n.duration(s.byMs) })
+      : s.kind === 'running'
+        ? i18n.t('desk.timeLeft', { time: i18n.duration(s.leftMs) })
+        : i18n.t(s.kind === 'paused' ? 'desk.paused' : s.kind === 'done' ? 'desk.done' : 'desk.closed');
+  return (
+    <span class={`countdown countdown-${s.kind}`} data-testid="countdown">
+      {text}
+    </span>
+  );
+}
+
+export const statusLabel = (i18n: I18n, status: string) =>
+  (ORDER_STATUSES as readonly string[]).includes(status)
+    ? i18n.t(`status.${status as (typeof ORDER_STATUSES)[number]}`)
+    : status;
+
+/** The authority desk: orders with filters, overdue first, each with its deadline countdown. */
+export function DeskPage() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [kind, setKind] = useState('');
+  const [status, setStatus] = useState('');
+  const [search, setSearch] = useState('');
+  const now = useNow(1000);
+  const orders = useLoad(
+    () =>
+      loadOrders({
+        ...(kind === 'takedown' || kind === 'blocking' ? { kind } : {}),
+        ...(status === '' ? {} : { status }),
+      }),
+    [kind, status],
+  );
+  const needle = search.trim().toLowerCase();
+  const shown = deskOrder(orders.data ?? [], now).filter(
+    (o) =>
+      needle === '' ||
+      o.subject.value.toLowerCase().includes(needle) ||
+      o.targetTenantId.includes(needle) ||
+      o.id.startsWith(needle),
+  );
+  const overdue = shown.filter((o) => deadlineState(o, now).kind === 'overdue').length;
+  return (
+    <Page
+      title={t('desk.title')}
+      actions={
+        <Link class="button" to="desk/new">
+          {t('desk.issue')}
+        </Link>
+      }
+    >
+      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <Choice
+          id="filter-kind"
+          label={t('desk.filterKind')}
+          value={kind}
+          onChange={setKind}
+          options={[
+            { value: '', label: t('common.all') },
+            { value: 'takedown', label: t('kind.takedown') },
+            { value: 'blocking', label: t('kind.blocking') },
+          ]}
+        />
+        <Choice
+          id="filter-status"
+          label={t('desk.filterStatus')}
+          value={status}
+          onChange={setStatus}
+          options={[
+            { value: '', label: t('common.all') },
+            ...ORDER_STATUSES.map((s) => ({ value: s, label: statusLabel(i18n, s) })),
+          ]}
+        />
+        <div class="field">
+          <label for="filter-search">{t('desk.search')}</label>
+          <input
+            id="filter-search"
+            type="search"
+            value={search}
+            onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+          />
+        </div>
+      </form>
+      <ErrorNote error={orders.error} />
+      {orders.loading && orders.data === null ? <Loading /> : null}
+      <p role="status" class="summary">
+        {t('desk.summary', { count: shown.length, overdue })}
+      </p>
+      <table class="orders">
+        <caption class="visually-hidden">{t('desk.caption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('order.deadline')}</th>
+            <th scope="col">{t('order.kind')}</th>
+            <th scope="col">{t('order.subject')}</th>
+            <th scope="col">{t('order.target')}</th>
+            <th scope="col">{t('order.status')}</th>
+            <th scope="col">{t('order.issuedAt')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((o) => (
+            <tr key={o.id} data-order-id={o.id}>
+              <td>
+                <Countdown state={deadlineState(o, now)} />
+              </td>
+              <td>{t(`kind.${o.kind}`)}</td>
+              <td class="subject">
+                <Link to={`desk/orders/${o.id}`}>{o.subject.value}</Link>
+              </td>
+              <td>{o.targetTenantId}</td>
+              <td>{statusLabel(i18n, o.status)}</td>
+              <td>{i18n.dateTime(o.issuedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Page>
+  );
+}

@@ -1,0 +1,264 @@
+import { useState } from 'preact/hooks';
+import { api, ok } from '../api/client.js';
+import type { Order } from '../api/types.js';
+import { useI18n } from '../i18n/locale.js';
+import { Link, navigate } from '../router.js';
+import { Choice, ErrorNote, Field, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { Countdown, statusLabel } from './desk.js';
+import { CLOSED_STATUSES, deadlineState, LEGAL_BASES } from './orders-model.js';
+
+const inputValue = (e: Event) => (e.target as HTMLInputElement).value;
+
+/** Issue a takedown or blocking order by hand, with its legal basis. */
+export function IssueOrderPage() {
+  const { t } = useI18n();
+  const [kind, setKind] = useState<'takedown' | 'blocking'>('takedown');
+  const [target, setTarget] = useState('');
+  const [subjectType, setSubjectType] = useState<'url' | 'host' | 'content-hash'>('url');
+  const [subject, setSubject] = useState('');
+  const [basis, setBasis] = useState<string>(LEGAL_BASES[0]);
+  const [note, setNote] = useState('');
+  const { busy, error, run } = useAction(async () => {
+    const order = await ok(
+      api.POST('/v1/orders', {
+        body: {
+          kind,
+          targetTenantId: target.trim(),
+          subject: { type: subjectType, value: subject.trim() },
+          legalBasisId: basis,
+          ...(note.trim() === '' ? {} : { note: note.trim() }),
+        },
+      }),
+    );
+    navigate(`desk/orders/${order.id}`);
+  });
+  return (
+    <Page title={t('issue.title')}>
+      <form
+        class="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <Choice
+          id="issue-kind"
+          label={t('order.kind')}
+          value={kind}
+          onChange={(v) => setKind(v === 'blocking' ? 'blocking' : 'takedown')}
+          options={[
+            { value: 'takedown', label: t('kind.takedown') },
+            { value: 'blocking', label: t('kind.blocking') },
+          ]}
+        />
+        <Field
+          id="issue-target"
+          label={t('issue.target')}
+          hint={t(kind === 'takedown' ? 'issue.targetPlatform' : 'issue.targetIsp')}
+          required
+          pattern="[a-z0-9][a-z0-9\-]{0,62}"
+          value={target}
+          onInput={(e) => setTarget(inputValue(e))}
+        />
+        <Choice
+          id="issue-subject-type"
+          label={t('issue.subjectType')}
+          value={subjectType}
+          onChange={(v) =>
+            setSubjectType(v === 'host' ? 'host' : v === 'content-hash' ? 'content-hash' : 'url')
+          }
+          options={[
+            { value: 'url', label: t('subject.url') },
+            { value: 'host', label: t('subject.host') },
+            { value: 'content-hash', label: t('subject.content-hash') },
+          ]}
+        />
+        <Field
+          id="issue-subject"
+          label={t('order.subject')}
+          required
+          value={subject}
+          onInput={(e) => setSubject(inputValue(e))}
+        />
+        <Choice
+          id="issue-basis"
+          label={t('order.legalBasis')}
+          value={basis}
+          onChange={setBasis}
+          options={LEGAL_BASES.map((b) => ({ value: b, label: t(`basis.${b}`) }))}
+        />
+        <div class="field">
+          <label for="issue-note">{t('issue.note')}</label>
+          <textarea id="issue-note" maxLength={2000} value={note} onInput={(e) => setNote(inputValue(e))} />
+        </div>
+        <ErrorNote error={error} />
+        <button type="submit" disabled={busy}>
+          {t('issue.submit')}
+        </button>
+      </form>
+    </Page>
+  );
+}
+
+type Command = 'confirm' | 'extend' | 'pause' | 'resume' | 'withdraw';
+
+/** Confirm, extend, pause, resume or withdraw an order; each with the reason the API records and announces. */
+function OrderCommands(props: { order: Order; onDone: (o: Order) => void }) {
+  const { t } = useI18n();
+  const [command, setCommand] = useState<Command>('confirm');
+  const [reason, setReason] = useState('');
+  const [hours, setHours] = useState('24');
+  const id = props.order.id;
+  const { busy, error, run } = useAction(async () => {
+    const params = { path: { id } };
+    const text = reason.trim();
+    const done =
+      command === 'confirm'
+        ? await ok(api.POST('/v1/orders/{id}/confirm', { params, body: text === '' ? {} : { note: text } }))
+        : command === 'extend'
+          ? await ok(
+              api.POST('/v1/orders/{id}/extend', { params, body: { hours: Number(hours), reason: text } }),
+            )
+          : command === 'pause'
+            ? await ok(api.POST('/v1/orders/{id}/pause', { params, body: { reason: text } }))
+            : command === 'resume'
+              ? await ok(api.POST('/v1/orders/{id}/resume', { params }))
+              : await ok(api.POST('/v1/orders/{id}/withdraw', { params, body: { reason: text } }));
+    setReason('');
+    props.onDone(done);
+  });
+  if (CLOSED_STATUSES.includes(props.order.status)) return null;
+  const needsReason = command === 'extend' || command === 'pause' || command === 'withdraw';
+  return (
+    <form
+      class="form commands"
+      aria-labelledby="commands-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run();
+      }}
+    >
+      <h2 id="commands-title">{t('order.commands')}</h2>
+      <Choice
+        id="command"
+        label={t('order.command')}
+        value={command}
+        onChange={(v) => setCommand(v as Command)}
+        options={(['confirm', 'extend', 'pause', 'resume', 'withdraw'] as const).map((c) => ({
+          value: c,
+          label: t(`command.${c}`),
+        }))}
+      />
+      {command === 'extend' ? (
+        <Field
+          id="command-hours"
+          label={t('order.extendHours')}
+          type="number"
+          min="1"
+          max="2160"
+          required
+          value={hours}
+          onInput={(e) => setHours(inputValue(e))}
+        />
+      ) : null}
+      {command === 'resume' ? null : (
+        <div class="field">
+          <label for="command-reason">{t(needsReason ? 'order.reason' : 'order.noteOptional')}</label>
+          <textarea
+            id="command-reason"
+            maxLength={2000}
+            required={needsReason}
+            value={reason}
+            onInput={(e) => setReason(inputValue(e))}
+          />
+        </div>
+      )}
+      <ErrorNote error={error} />
+      <button type="submit" disabled={busy}>
+        {t(`command.${command}`)}
+      </button>
+    </form>
+  );
+}
+
+/** One order: where it stands, its deadline, its full history and evidence, and the authority's commands. */
+export function OrderPage(props: { id: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const now = useNow(1000);
+  const loaded = useLoad(
+    () => ok(api.GET('/v1/orders/{id}', { params: { path: { id: props.id } } })),
+    [props.id],
+  );
+  const [updated, setUpdated] = useState<Order | null>(null);
+  const order = updated ?? loaded.data;
+  return (
+    <Page title={t('order.title')}>
+      <ErrorNote error={loaded.error} />
+      {order === null ? (
+        loaded.loading ? (
+          <Loading />
+        ) : null
+      ) : (
+        <>
+          <dl class="facts">
+            <dt>{t('order.deadline')}</dt>
+            <dd>
+              <Countdown state={deadlineState(order, now)} /> ({i18n.dateTime(order.deadlineAt)})
+            </dd>
+            <dt>{t('order.status')}</dt>
+            <dd data-testid="order-status">{statusLabel(i18n, order.status)}</dd>
+            <dt>{t('order.kind')}</dt>
+            <dd>{t(`kind.${order.kind}`)}</dd>
+            <dt>{t('order.subject')}</dt>
+            <dd class="subject">
+              {t(`subject.${order.subject.type}`)}: {order.subject.value}
+            </dd>
+            <dt>{t('order.target')}</dt>
+            <dd>{order.targetTenantId}</dd>
+            <dt>{t('order.legalBasis')}</dt>
+            <dd>{order.legalBasis}</dd>
+            <dt>{t('order.issuedAt')}</dt>
+            <dd>{i18n.dateTime(order.issuedAt)}</dd>
+            <dt>{t('order.confirmedAt')}</dt>
+            <dd>{i18n.dateTime(order.confirmedAt)}</dd>
+            <dt>{t('order.notices')}</dt>
+            <dd>{t('order.noticesSent', { count: order.clock.noticesSent })}</dd>
+            <dt>{t('order.id')}</dt>
+            <dd>
+              <code>{order.id}</code>
+            </dd>
+          </dl>
+          <p>
+            <Link to={`audit?ref=${order.id}`}>{t('order.auditLink')}</Link>
+          </p>
+          <OrderCommands order={order} onDone={setUpdated} />
+          <h2>{t('order.history')}</h2>
+          <table>
+            <caption class="visually-hidden">{t('order.history')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('order.at')}</th>
+                <th scope="col">{t('order.status')}</th>
+                <th scope="col">{t('order.actor')}</th>
+                <th scope="col">{t('order.note')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {order.history.map((h, i) => (
+                <tr key={i}>
+                  <td>{i18n.dateTime(h.at)}</td>
+                  <td>{statusLabel(i18n, h.status)}</td>
+                  <td>{h.actor}</td>
+                  <td>{h.note ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>{t('order.evidence')}</h2>
+          <pre class="evidence">{JSON.stringify(order.evidence, null, 2)}</pre>
+        </>
+      )}
+    </Page>
+  );
+}

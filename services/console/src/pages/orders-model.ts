@@ -1,0 +1,63 @@
+import type { Order } from '../api/types.js';
+
+/** Statuses an order can have (the API's order lifecycle), in lifecycle order. */
+export const ORDER_STATUSES = [
+  'issued',
+  'delivered',
+  'acknowledged',
+  'actioned',
+  'verified',
+  'disputed',
+  'reopened',
+  'withdrawn',
+] as const;
+/** Statuses after which nothing more happens. */
+export const CLOSED_STATUSES: readonly string[] = ['verified', 'withdrawn'];
+/** Statuses in which the target still owes the action: the deadline counts. */
+export const AWAITING_TARGET: readonly string[] = ['issued', 'delivered', 'acknowledged', 'reopened'];
+/** The legal bases the API is seeded with (migration 0003); the API has no route listing them yet. */
+export const LEGAL_BASES = ['vn-decree-147-request', 'vn-decree-147-complaint', 'eu-tco'] as const;
+
+/** Where an order stands against its deadline, for the desk's countdown. */
+export type DeadlineState =
+  | { kind: 'closed' }
+  | { kind: 'done' }
+  | { kind: 'paused' }
+  | { kind: 'overdue'; byMs: number }
+  | { kind: 'running'; leftMs: number };
+
+export function deadlineState(order: Order, nowMs: number): DeadlineState {
+  if (CLOSED_STATUSES.includes(order.status)) return { kind: 'closed' };
+  if (!AWAITING_TARGET.includes(order.status)) return { kind: 'done' };
+  if (order.clock.pausedAt !== null) return { kind: 'paused' };
+  const left = Date.parse(order.deadlineAt) - nowMs;
+  return left <= 0 ? { kind: 'overdue', byMs: -left } : { kind: 'running', leftMs: left };
+}
+
+/** The desk's order: overdue first (longest overdue on top), then running by nearest deadline, then the rest. */
+export function deskOrder(orders: readonly Order[], nowMs: number): Order[] {
+  const rank = (o: Order) => {
+    const s = deadlineState(o, nowMs);
+    if (s.kind === 'overdue') return [0, -s.byMs] as const;
+    if (s.kind === 'running') return [1, s.leftMs] as const;
+    if (s.kind === 'paused') return [2, Date.parse(o.deadlineAt)] as const;
+    if (s.kind === 'done') return [3, -Date.parse(o.issuedAt)] as const;
+    return [4, -Date.parse(o.issuedAt)] as const;
+  };
+  return [...orders].sort((a, b) => {
+    const [ra, ka] = rank(a);
+    const [rb, kb] = rank(b);
+    return ra !== rb ? ra - rb : ka - kb;
+  });
+}
+
+/** Rows of a CSV file (RFC 4180: fields quoted, quotes doubled; a leading =,+,-,@ defused for spreadsheets). */
+export function toCsv(rows: readonly (readonly (string | number | null)[])[]): string {
+  const field = (v: string | number | null) => {
+    if (v === null) return '""';
+    const s = String(v);
+    const safe = typeof v === 'string' && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+    return `"${safe.replaceAll('"', '""')}"`;
+  };
+  return rows.map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,207 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ok } from '../api/client.js';
+import type { Answer } from '../api/types.js';
+import { useI18n } from '../i18n/locale.js';
+import { useFullSession } from '../session.js';
+import { ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+
+type ReviewCase = Answer<'/v1/cases', 'get'>['cases'][number];
+type Decision = 'confirm' | 'dismiss' | 'escalate';
+
+/** The media of a case as an object URL: the blurred preview, or the original after an (audited) reveal. */
+function useMediaUrl(caseId: string, revealed: boolean) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    let made: string | null = null;
+    setUrl(null);
+    // The bytes come from the API's own routes (image/jpeg): a blob: URL, which the page's policy allows.
+    const params = { path: { id: caseId } };
+    const bytes = revealed
+      ? ok(api.POST('/v1/cases/{id}/reveal', { params, parseAs: 'blob' }))
+      : ok(api.GET('/v1/cases/{id}/preview', { params, parseAs: 'blob' }));
+    bytes
+      .then((blob) => {
+        if (!live) return;
+        made = URL.createObjectURL(blob);
+        setUrl(made);
+      })
+      .catch((err: unknown) => live && setError(err));
+    return () => {
+      live = false;
+      if (made !== null) URL.revokeObjectURL(made);
+    };
+  }, [caseId, revealed]);
+  return { url, error };
+}
+
+function CaseWork(props: { item: ReviewCase; onChanged: () => void }) {
+  const { t } = useI18n();
+  const [revealed, setRevealed] = useState(false);
+  const [reason, setReason] = useState('');
+  const [category, setCategory] = useState<'A' | 'B' | 'C'>('C');
+  const media = useMediaUrl(props.item.id, revealed);
+  const params = { path: { id: props.item.id } };
+  const decide = useAction(async (decision: Decision) => {
+    await ok(
+      api.POST('/v1/cases/{id}/decision', {
+        params,
+        body: { decision, reason: reason.trim(), ...(decision === 'confirm' ? { category } : {}) },
+      }),
+    );
+    props.onChanged();
+  });
+  const release = useAction(async () => {
+    await ok(api.POST('/v1/cases/{id}/release', { params }));
+    props.onChanged();
+  });
+  // Keyboard shortcuts for the decisions, except while typing the reason (listed on the page).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const tag = (e.target as HTMLElement | null)?.tagName;
+      if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || e.ctrlKey || e.metaKey || e.altKey)
+        return;
+      if (e.key === 'v') setRevealed(true);
+      else if (e.key === 'l') void release.run();
+      else if (reason.trim() === '') return;
+      else if (e.key === 'y') void decide.run('confirm');
+      else if (e.key === 'n') void decide.run('dismiss');
+      else if (e.key === 'e') void decide.run('escalate');
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [reason, category]);
+  return (
+    <section class="case" aria-labelledby="case-title">
+      <h2 id="case-title">{t('review.case', { reason: props.item.reason })}</h2>
+      <div class="preview">
+        {media.url === null ? (
+          <Loading />
+        ) : (
+          <img
+            src={media.url}
+            alt={t(revealed ? 'review.original' : 'review.blurred')}
+            data-testid="case-media"
+          />
+        )}
+      </div>
+      <ErrorNote error={media.error} />
+      <p>
+        <button type="button" class="secondary" disabled={revealed} onClick={() => setRevealed(true)}>
+          {t('review.reveal')} (v)
+        </button>{' '}
+        <button type="button" class="secondary" onClick={() => void release.run()}>
+          {t('review.release')} (l)
+        </button>
+      </p>
+      <div class="field">
+        <label for="decision-reason">{t('review.reason')}</label>
+        <textarea
+          id="decision-reason"
+          required
+          maxLength={2000}
+          value={reason}
+          onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
+        />
+      </div>
+      <fieldset>
+        <legend>{t('review.category')}</legend>
+        {(['A', 'B', 'C'] as const).map((c) => (
+          <label key={c} class="radio">
+            <input
+              type="radio"
+              name="category"
+              value={c}
+              checked={category === c}
+              onChange={() => setCategory(c)}
+            />{' '}
+            {c}
+          </label>
+        ))}
+      </fieldset>
+      <p class="hint">{t('review.shortcuts')}</p>
+      <ErrorNote error={decide.error ?? release.error} />
+      <div class="actions">
+        {(['confirm', 'dismiss', 'escalate'] as const).map((d) => (
+          <button
+            key={d}
+            type="button"
+            disabled={decide.busy || reason.trim() === ''}
+            onClick={() => void decide.run(d)}
+          >
+            {t(`review.${d}`)}
+          </button>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+/** The review queue: cases oldest first, claim one to work it; previews blurred unless revealed. */
+export function ReviewPage() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const session = useFullSession();
+  const queue = useLoad(
+    () => ok(api.GET('/v1/cases', { params: { query: { status: 'open', limit: 100 } } })),
+    [],
+  );
+  const settings = useLoad(() => ok(api.GET('/v1/review-settings')), []);
+  const [working, setWorking] = useState<ReviewCase | null>(null);
+  const claim = useAction(async (id: string) => {
+    setWorking(await ok(api.POST('/v1/cases/{id}/claim', { params: { path: { id } } })));
+  });
+  const changed = () => {
+    setWorking(null);
+    queue.reload();
+    settings.reload();
+  };
+  const mine = (queue.data?.cases ?? []).find(
+    (c) => c.claimedBy === session.person.id && c.stage === 'claimed',
+  );
+  const current = working ?? mine ?? null;
+  return (
+    <Page title={t('review.title')}>
+      {settings.data === null ? null : (
+        <p class="notice" role="status" data-testid="exposure">
+          {t('review.exposure', { count: settings.data.revealsToday, limit: settings.data.dailyRevealLimit })}
+        </p>
+      )}
+      <ErrorNote error={queue.error ?? claim.error} />
+      {current === null ? null : <CaseWork item={current} onChanged={changed} />}
+      {queue.data === null ? <Loading /> : null}
+      <table>
+        <caption>{t('review.queue', { count: queue.data?.cases.length ?? 0 })}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('review.reasonCol')}</th>
+            <th scope="col">{t('review.score')}</th>
+            <th scope="col">{t('review.age')}</th>
+            <th scope="col">{t('review.state')}</th>
+            <th scope="col">{t('admin.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(queue.data?.cases ?? []).map((c) => (
+            <tr key={c.id}>
+              <th scope="row">{c.reason}</th>
+              <td>{c.riskScore === null ? '—' : i18n.number(c.riskScore, { maximumFractionDigits: 2 })}</td>
+              <td>{i18n.duration(Date.now() - Date.parse(c.createdAt))}</td>
+              <td>{t(c.stage === 'claimed' ? 'review.claimed' : 'review.open')}</td>
+              <td>
+                <button
+                  type="button"
+                  disabled={claim.busy || c.stage !== 'open'}
+                  onClick={() => void claim.run(c.id)}
+                >
+                  {t('review.claim')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Page>
+  );
+}

@@ -1,0 +1,56 @@
+import { createContext, type ComponentChildren } from 'preact';
+import { useCallback, useContext, useEffect, useMemo, useState } from 'preact/hooks';
+import { api, ok, setCsrfToken, setOnUnauthenticated } from './api/client.js';
+import type { Session } from './api/types.js';
+
+/** Where a visit stands: asking the API, nobody signed in, or a person's session at a stage. */
+export type SessionState =
+  | { status: 'loading' }
+  | { status: 'signed-out'; expired: boolean }
+  | { status: 'in'; session: Session };
+
+interface SessionContext {
+  state: SessionState;
+  /** A new session answer (sign-in, password change, enrolment): kept, with its CSRF token. */
+  accept: (session: Session) => void;
+  signOut: () => Promise<void>;
+}
+
+const Context = createContext<SessionContext | null>(null);
+
+/** Reads the session from the API once (the cookie is HttpOnly), then follows sign-in and sign-out. */
+export function SessionProvider(props: { children: ComponentChildren }) {
+  const [state, setState] = useState<SessionState>({ status: 'loading' });
+  const accept = useCallback((session: Session) => {
+    setCsrfToken(session.csrfToken);
+    setState({ status: 'in', session });
+  }, []);
+  useEffect(() => {
+    setOnUnauthenticated(() => {
+      setCsrfToken(null);
+      setState({ status: 'signed-out', expired: true });
+    });
+    // No session (401) or no answer at all: either way the sign-in page is where to start.
+    ok(api.GET('/v1/session')).then(accept, () => setState({ status: 'signed-out', expired: false }));
+  }, [accept]);
+  const signOut = useCallback(async () => {
+    await ok(api.DELETE('/v1/session')).catch(() => undefined);
+    setCsrfToken(null);
+    setState({ status: 'signed-out', expired: false });
+  }, []);
+  const value = useMemo(() => ({ state, accept, signOut }), [state, accept, signOut]);
+  return <Context.Provider value={value}>{props.children}</Context.Provider>;
+}
+
+export function useSession(): SessionContext {
+  const s = useContext(Context);
+  if (s === null) throw new Error('useSession outside SessionProvider');
+  return s;
+}
+
+/** The signed-in person's session (pages below the sign-in only). */
+export function useFullSession(): Session {
+  const { state } = useSession();
+  if (state.status !== 'in') throw new Error('no session');
+  return state.session;
+}

@@ -1,0 +1,197 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiFailure } from '../api/client.js';
+import { useI18n, type I18n } from '../i18n/locale.js';
+import type { MessageKey } from '../i18n/vi.js';
+
+/** Codes the console explains in its own words; any other shows the API's message (in the chosen language). */
+const KNOWN_ERRORS: Readonly<Record<string, MessageKey>> = {
+  MOD_ERR_API_SIGN_IN_FAILED: 'error.signInFailed',
+  MOD_ERR_API_ACCOUNT_DISABLED: 'error.accountDisabled',
+  MOD_ERR_API_RATE_LIMITED: 'error.rateLimited',
+  MOD_ERR_API_TOTP_CODE_WRONG: 'error.totpWrong',
+  MOD_ERR_API_FORBIDDEN: 'error.forbidden',
+  MOD_ERR_API_NOT_FOUND: 'error.notFound',
+  MOD_ERR_API_CSRF: 'error.csrf',
+  MOD_ERR_API_UNAUTHENTICATED: 'error.sessionEnded',
+};
+
+/** A failure as a sentence for a person (the code kept for support). */
+export function describeError(i18n: I18n, err: unknown): string {
+  if (err instanceof ApiFailure) {
+    const key = KNOWN_ERRORS[err.code];
+    const text = key !== undefined ? i18n.t(key) : err.message !== '' ? err.message : i18n.t('error.generic');
+    return `${text} (${err.code})`;
+  }
+  if (err instanceof Error && err.name === 'AbortError') return i18n.t('error.aborted');
+  return i18n.t('error.network');
+}
+
+/** An error message, announced to screen readers as it appears. */
+export function ErrorNote(props: { error: unknown }) {
+  const i18n = useI18n();
+  if (props.error === null || props.error === undefined) return null;
+  return (
+    <p class="error" role="alert">
+      {describeError(i18n, props.error)}
+    </p>
+  );
+}
+
+/** Runs an async action for a form: busy while it runs, its error kept until the next run. */
+export function useAction<A extends unknown[]>(
+  action: (...args: A) => Promise<void>,
+): { busy: boolean; error: unknown; run: (...args: A) => Promise<void> } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(
+    async (...args: A) => {
+      setBusy(true);
+      setError(null);
+      try {
+        await action(...args);
+      } catch (err) {
+        setError(err);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [action],
+  );
+  return { busy, error, run };
+}
+
+/** Loads data for a page; `reload` fetches again. */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
+  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (error: unknown) => live && setState({ data: null, error, loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, generation]);
+  return { ...state, reload: () => setGeneration((g) => g + 1) };
+}
+
+/** A page: its heading (focused on arrival, so screen readers announce the new page) and content. */
+export function Page(props: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [props.title]);
+  return (
+    <section class="page" aria-labelledby="page-title">
+      <header class="page-head">
+        <h1 id="page-title" tabIndex={-1} ref={heading}>
+          {props.title}
+        </h1>
+        {props.actions}
+      </header>
+      {props.children}
+    </section>
+  );
+}
+
+/** A labelled form control: the label names it, the hint describes it. */
+export function Field(props: {
+  label: string;
+  hint?: string;
+  id: string;
+  value: string;
+  onInput: (e: Event) => void;
+  type?: 'text' | 'password' | 'number' | 'search';
+  required?: boolean;
+  pattern?: string;
+  autocomplete?: string;
+  inputMode?: 'numeric' | 'text';
+  min?: string;
+  max?: string;
+}) {
+  const { label, hint, id, type = 'text', ...input } = props;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        {...input}
+        // Preact types each input type apart and cannot check a union of them; the attributes given suit all four.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+        type={type as 'text'}
+        aria-describedby={hint === undefined ? undefined : `${id}-hint`}
+      />
+      {hint === undefined ? null : (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A labelled select. */
+export function Choice(props: {
+  label: string;
+  id: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+  required?: boolean;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        value={props.value}
+        required={props.required}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+      >
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** "Loading…" for screen readers and eyes alike. */
+export function Loading() {
+  const { t } = useI18n();
+  return (
+    <p class="muted" role="status">
+      {t('common.loading')}
+    </p>
+  );
+}
+
+/** Re-renders every `ms` (countdowns). */
+export function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+/** Saves text as a file the person downloads (a blob URL: nothing leaves the browser). */
+export function downloadText(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
