@@ -72,9 +72,11 @@ function harness(actionPolicy: 'review' | 'automatic', keep?: () => Promise<void
   });
   const events: string[] = [];
   const step = createScanStep({
-    // As the pool does: it takes the buffer it is given (moved to a worker thread, detached here).
+    // As runHashTask does: a buffer that owns all its memory is moved to a worker thread (detached here); a view
+    // into a larger buffer is copied.
     hash: async (bytes) => {
-      const own = structuredClone(bytes, { transfer: [bytes.buffer as ArrayBuffer] });
+      const moved = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      const own = moved ? structuredClone(bytes, { transfer: [bytes.buffer as ArrayBuffer] }) : bytes.slice();
       return { ok: true, hashes: await hashMedia(own) };
     },
     dihedral: false,
@@ -122,6 +124,21 @@ describe('scan step: evidence', () => {
       at: new Date(),
     });
     expect(opened?.bytes.equals(photo)).toBe(true);
+  });
+
+  it('seals all the bytes of a record that is a view into a fetched batch too', async () => {
+    const h = harness('review');
+    const id = randomUUID();
+    const batch = Buffer.concat([randomBytes(333), photo, randomBytes(77)]);
+    expect(await h.step(message(id, batch.subarray(333, 333 + photo.length)))).toEqual({ kind: 'ok' });
+    const opened = await h.vault.open(evidenceItemId('platform-1', id), {
+      scope: all,
+      by: { actor: { kind: 'user', id: 'r' }, role: 'reviewer', tenantId: 'h' },
+      view: 'verify',
+      at: new Date(),
+    });
+    expect(opened?.bytes.equals(photo)).toBe(true);
+    expect(batch.subarray(333, 333 + photo.length).equals(photo)).toBe(true);
   });
 
   it('keeps nothing for an automatic hit or no hit', async () => {

@@ -44,6 +44,10 @@ export function verdictPublisher(producer: Producer, verdictsTopic: string): (v:
   };
 }
 
+/** Whether `bytes` spans its whole ArrayBuffer: the hash pool would move (detach) it rather than copy it. */
+const ownsItsMemory = (bytes: Buffer) =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+
 /**
  * One media event, in stages (each in `steps/`, timed by name): accept the event and its tenant, claim its
  * submission, hash the media in the pool, match the banks, keep media that needs a person in the evidence vault,
@@ -62,9 +66,10 @@ export function createScanStep(deps: ScanStepDeps) {
       claimSubmission(event, bytes, store, deps.maxMediaBytes),
     );
     if (claimed.done) return claimed.done;
-    // The pool moves the buffer it is given. With the vault on it gets a copy, so the bytes are still here to be
-    // sealed (runHashTask copies a buffer it cannot move anyway, e.g. a view into a fetch: one copy either way).
-    const forHash = deps.keepEvidence === undefined ? bytes : Buffer.from(bytes);
+    // The pool moves a buffer that owns all its memory (detaching it here) and copies a view into a larger one (a
+    // record in a fetched batch, the usual case). With the vault on, an owning buffer is copied first, so the bytes
+    // are still here to be sealed; a view costs nothing more.
+    const forHash = deps.keepEvidence !== undefined && ownsItsMemory(bytes) ? Buffer.from(bytes) : bytes;
     const hashed = await stages.time('hash', () => hashMedia(event, claimed.next, forHash, store, deps));
     if (hashed.done) return hashed.done;
     const hits = await stages.time('match', () => matchBanks(hashed.next, deps.banks, store));
