@@ -11,6 +11,7 @@ import {
   getOrder,
   manualOrder,
   ow,
+  requestOrder,
   tick,
   useOrdersScene,
 } from './orders-scene.js';
@@ -20,17 +21,13 @@ useOrdersScene();
 describe('orders from decision to done (real Kafka and Postgres, test clock)', () => {
   it('lets an authority issue a takedown by hand under a configured legal basis (EU TCO: 1 hour)', async () => {
     const url = `${content.base}/manual.jpg`;
-    const order = await manualOrder({ subject: { type: 'url', value: url }, legalBasisId: 'eu-tco' });
+    const subject = { type: 'url', value: url };
+    const order = await manualOrder({ subject, legalBasisId: 'eu-tco' });
     expect(order).toMatchObject({ kind: 'takedown', issuerTenantId: 'authority-1', verifyUrl: url });
     expect(Date.parse(order.deadlineAt) - Date.parse(order.issuedAt)).toBe(HOUR_MS);
     // The same order again is a request folded into the open one (the platform still has one order); targets
     // may not issue; unknown bases are refused.
-    const again = await call(ow, ow.keys['authority-1'], 'POST', '/v1/orders', {
-      kind: 'takedown',
-      targetTenantId: 'platform-1',
-      subject: { type: 'url', value: url },
-      legalBasisId: 'eu-tco',
-    });
+    const again = await requestOrder(ow.keys['authority-1'], { subject, legalBasisId: 'eu-tco' });
     expect(again.statusCode).toBe(201);
     expect(again.json<Order>()).toMatchObject({ folded: true, deadlineAt: order.deadlineAt });
     expect(again.json<Order>().id).not.toBe(order.id);
@@ -38,16 +35,9 @@ describe('orders from decision to done (real Kafka and Postgres, test clock)', (
     const seen = platformSees.json<{ orders: Order[] }>().orders.map((o) => o.id);
     expect(seen).toContain(order.id);
     expect(seen).not.toContain(again.json<Order>().id);
-    const byPlatform = await call(ow, ow.keys['platform-1'], 'POST', '/v1/orders', {
-      kind: 'takedown',
-      targetTenantId: 'platform-1',
-      subject: { type: 'url', value: url },
-      legalBasisId: 'eu-tco',
-    });
+    const byPlatform = await requestOrder(ow.keys['platform-1'], { subject, legalBasisId: 'eu-tco' });
     expect(byPlatform.statusCode).toBe(403);
-    const unknown = await call(ow, ow.keys['authority-1'], 'POST', '/v1/orders', {
-      kind: 'takedown',
-      targetTenantId: 'platform-1',
+    const unknown = await requestOrder(ow.keys['authority-1'], {
       subject: { type: 'url', value: `${url}?2` },
       legalBasisId: 'no-such-law',
     });

@@ -82,12 +82,14 @@ export async function automaticTakedown(
   };
 }
 
+/** `POST /v1/orders` with `key`: a takedown to `platform-1` unless `body` says otherwise; the raw answer. */
+export function requestOrder(key: string, body: Record<string, unknown>) {
+  return call(ow, key, 'POST', '/v1/orders', { kind: 'takedown', targetTenantId: 'platform-1', ...body });
+}
+
+/** An order issued by hand by `authority-1` (`requestOrder`), which must be accepted. */
 export async function manualOrder(body: Record<string, unknown>): Promise<Order> {
-  const res = await call(ow, ow.keys['authority-1'], 'POST', '/v1/orders', {
-    kind: 'takedown',
-    targetTenantId: 'platform-1',
-    ...body,
-  });
+  const res = await requestOrder(ow.keys['authority-1'], body);
   expect(res.statusCode, res.body).toBe(201);
   return res.json<Order>();
 }
