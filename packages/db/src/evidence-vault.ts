@@ -6,13 +6,12 @@ import {
   holdReleasedRecord,
   holdSetRecord,
   keptRecord,
-  mediaTypeOf,
   openSealedEvidence,
   openedRecord,
   releaseHoldRefusal,
-  sealEvidence,
+  createKeeper,
+  sealForKeeping,
   setHoldRefusal,
-  sha256Hex,
   type EvidenceMedia,
   type EvidenceReason,
   type EvidenceScope,
@@ -77,17 +76,7 @@ export function createPgEvidenceStore(pool: Pool, options: PgEvidenceStoreOption
       // A redelivery finds the item and seals nothing (the common case of a retry).
       const kept = await getEvidenceItem(pool, id, all);
       if (kept !== null) return { item: kept, created: false };
-      const sha256 = sha256Hex(input.bytes);
-      if (input.sha256 !== undefined && input.sha256 !== sha256)
-        throw new VaultError(
-          VaultErrorCode.INVALID_ITEM,
-          `the bytes of submission ${input.submissionId} are not its sha256`,
-        );
-      const sealed = sealEvidence(
-        input.bytes,
-        { itemId: id, tenantId: input.tenantId, sha256 },
-        options.keyring,
-      );
+      const { sha256, mediaType, sealed } = sealForKeeping(input, id, options.keyring);
       return withTransaction(pool, async (c) => {
         const { rows } = await c.query<EvidenceRow>(
           // Normally the case opens after its evidence is kept (its trigger links them); a case that is already
@@ -105,7 +94,7 @@ export function createPgEvidenceStore(pool: Pool, options: PgEvidenceStoreOption
             input.tenantId,
             input.submissionId,
             sha256,
-            mediaTypeOf(input.bytes),
+            mediaType,
             input.bytes.byteLength,
             input.reason,
             sealed.ciphertext,
@@ -236,12 +225,10 @@ export function createEvidenceKeeper(
   options: EvidenceKeeperOptions,
 ): ((media: EvidenceMedia) => Promise<void>) | null {
   if (options.keyring.current === null) return null;
-  const store = createPgEvidenceStore(pool, options);
-  const now = options.now ?? (() => new Date());
-  const by = { actor: { kind: 'service' as const, id: options.service }, role: null, tenantId: null };
+  const keep = createKeeper(createPgEvidenceStore(pool, options), options);
   return async (media) => {
     try {
-      await store.keep({ ...media, reason: options.reason, by, at: now() });
+      await keep(media);
     } catch (err) {
       throw err instanceof VaultError ? err : toDatabaseError(err, 'keep evidence');
     }

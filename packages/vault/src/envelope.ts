@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { VaultError, VaultErrorCode } from './errors.js';
+import { mediaTypeOf, type EvidenceToKeep } from './evidence.js';
 import { requireMasterKey, requireSealingKey, type MasterKeyring } from './master-keys.js';
 
 /** Format of what `sealEvidence` writes; stored with each item so a later format can still open older ones. */
@@ -146,4 +147,23 @@ export function openSealedEvidence(
   } finally {
     dataKey.fill(0);
   }
+}
+
+/**
+ * What a store writes for media it keeps under `itemId`: the digest of the bytes (which must be the one the caller
+ * gave, if any: else `MOD_ERR_VAULT_INVALID_ITEM`), the media type from its magic bytes, and the sealed form.
+ */
+export function sealForKeeping(
+  input: Pick<EvidenceToKeep, 'tenantId' | 'submissionId' | 'bytes' | 'sha256'>,
+  itemId: string,
+  keyring: MasterKeyring,
+): { sha256: string; mediaType: string; sealed: SealedEvidence } {
+  const sha256 = sha256Hex(input.bytes);
+  if (input.sha256 !== undefined && input.sha256 !== sha256)
+    throw new VaultError(
+      VaultErrorCode.INVALID_ITEM,
+      `the bytes of submission ${input.submissionId} are not its sha256`,
+    );
+  const sealed = sealEvidence(input.bytes, { itemId, tenantId: input.tenantId, sha256 }, keyring);
+  return { sha256, mediaType: mediaTypeOf(input.bytes), sealed };
 }

@@ -1,5 +1,13 @@
 import type { EvidenceView } from './custody-records.js';
-import type { EvidenceItem, EvidenceScope, EvidenceState, EvidenceToKeep, VaultActor } from './evidence.js';
+import type {
+  EvidenceItem,
+  EvidenceMedia,
+  EvidenceReason,
+  EvidenceScope,
+  EvidenceState,
+  EvidenceToKeep,
+  VaultActor,
+} from './evidence.js';
 import type { HoldRefusal, HoldRequest } from './legal-hold.js';
 import type { RetentionPolicy } from './retention.js';
 
@@ -86,4 +94,17 @@ export interface EvidenceStore {
   sweep(policy: RetentionPolicy, now: Date, by: VaultActor, batchSize?: number): Promise<SweepReport>;
   /** How many items stand in each state (the `mod_vault_items{state}` gauge). */
   countByState(): Promise<Record<EvidenceState, number>>;
+}
+
+/**
+ * How a worker keeps the media it has in hand: `keep` with the worker named (a service) in the custody record and
+ * the reason it keeps for. `@mod/db/vault`'s `createEvidenceKeeper` is this on PostgreSQL, errors classified.
+ */
+export function createKeeper(
+  store: Pick<EvidenceStore, 'keep'>,
+  o: { service: string; reason: EvidenceReason; now?: () => Date },
+): (media: EvidenceMedia) => Promise<KeptEvidence> {
+  const now = o.now ?? (() => new Date());
+  const by: VaultActor = { actor: { kind: 'service', id: o.service }, role: null, tenantId: null };
+  return (media) => store.keep({ ...media, reason: o.reason, by, at: now() });
 }

@@ -21,6 +21,7 @@ export {
   SEAL_VERSION,
   openSealedEvidence,
   sealEvidence,
+  sealForKeeping,
   sha256Hex,
   type EvidenceBinding,
   type SealedEvidence,
@@ -59,6 +60,7 @@ export {
   type CustodyRecord,
   type EvidenceView,
 } from './custody-records.js';
+export { createKeeper } from './evidence-store.js';
 export type {
   CaseClosing,
   CaseLink,

@@ -6,14 +6,13 @@ import {
   openedRecord,
   type CustodyRecord,
 } from './custody-records.js';
-import { openSealedEvidence, sealEvidence, sha256Hex, type SealedEvidence } from './envelope.js';
+import { openSealedEvidence, sealForKeeping, type SealedEvidence } from './envelope.js';
 import { VaultError, VaultErrorCode } from './errors.js';
 import {
   checkEvidenceToKeep,
   evidenceItemId,
   evidenceState,
   EvidenceStates,
-  mediaTypeOf,
   type EvidenceItem,
   type EvidenceScope,
   type EvidenceState,
@@ -78,23 +77,13 @@ export function createMemoryEvidenceStore(options: MemoryEvidenceStoreOptions): 
       const id = evidenceItemId(input.tenantId, input.submissionId);
       const kept = items.get(id);
       if (kept !== undefined) return { item: copy(kept), created: false };
-      const sha256 = sha256Hex(input.bytes);
-      if (input.sha256 !== undefined && input.sha256 !== sha256)
-        throw new VaultError(
-          VaultErrorCode.INVALID_ITEM,
-          `the bytes of submission ${input.submissionId} are not its sha256`,
-        );
-      const sealed = sealEvidence(
-        input.bytes,
-        { itemId: id, tenantId: input.tenantId, sha256 },
-        options.keyring,
-      );
+      const { sha256, mediaType, sealed } = sealForKeeping(input, id, options.keyring);
       const item: EvidenceItem = {
         id,
         tenantId: input.tenantId,
         submissionId: input.submissionId,
         sha256,
-        mediaType: mediaTypeOf(input.bytes),
+        mediaType,
         sizeBytes: input.bytes.byteLength,
         reason: input.reason,
         masterKeyId: sealed.masterKeyId,

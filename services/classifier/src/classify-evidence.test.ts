@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, ModError, type Classification } from '@mod/contracts';
 import type { ConsumedMessage } from '@mod/kafka';
 import { Counter, createRegistry } from '@mod/telemetry';
-import { createMasterKeyring, evidenceItemId, sha256Hex, VaultError, VaultErrorCode } from '@mod/vault';
+import {
+  createKeeper,
+  createMasterKeyring,
+  evidenceItemId,
+  sha256Hex,
+  VaultError,
+  VaultErrorCode,
+} from '@mod/vault';
 import { createMemoryEvidenceStore } from '@mod/vault/testing';
 import { createClassifyStep } from './classify-step.js';
 
@@ -59,6 +66,7 @@ function harness(o: { reviewRequired: boolean; keep?: (media: unknown) => Promis
   const vault = createMemoryEvidenceStore({
     keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
   });
+  const keeper = createKeeper(vault, { service: 'classifier', reason: 'classifier' });
   const events: string[] = [];
   const step = createClassifyStep({
     mediaTopic: MEDIA_TOPIC,
@@ -79,12 +87,7 @@ function harness(o: { reviewRequired: boolean; keep?: (media: unknown) => Promis
     keepEvidence:
       o.keep ??
       (async (media) => {
-        const kept = await vault.keep({
-          ...media,
-          reason: 'classifier',
-          by: { actor: { kind: 'service', id: 'classifier' }, role: null, tenantId: null },
-          at: new Date(),
-        });
+        const kept = await keeper(media);
         events.push(`${kept.created ? 'kept' : 'found'} ${media.submissionId}`);
       }),
     verdictWaitMs: 60_000,

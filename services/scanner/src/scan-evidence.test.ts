@@ -7,7 +7,14 @@ import { hashMedia } from '@mod/hashing/decode';
 import type { ConsumedMessage } from '@mod/kafka';
 import { BankMatcher } from '@mod/matcher';
 import { Counter, createRegistry, createStepMetrics, stageTimer } from '@mod/telemetry';
-import { createMasterKeyring, evidenceItemId, sha256Hex, VaultError, VaultErrorCode } from '@mod/vault';
+import {
+  createKeeper,
+  createMasterKeyring,
+  evidenceItemId,
+  sha256Hex,
+  VaultError,
+  VaultErrorCode,
+} from '@mod/vault';
 import { createMemoryEvidenceStore } from '@mod/vault/testing';
 import type { BankMeta } from './bank-sync.js';
 import { createScanStep } from './scan-step.js';
@@ -70,6 +77,7 @@ function harness(actionPolicy: 'review' | 'automatic', keep?: () => Promise<void
   const vault = createMemoryEvidenceStore({
     keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
   });
+  const keeper = createKeeper(vault, { service: 'scanner', reason: 'review-bank' });
   const events: string[] = [];
   const step = createScanStep({
     // As runHashTask does: a buffer that owns all its memory is moved to a worker thread (detached here); a view
@@ -88,12 +96,7 @@ function harness(actionPolicy: 'review' | 'automatic', keep?: () => Promise<void
     keepEvidence:
       keep ??
       (async (media) => {
-        await vault.keep({
-          ...media,
-          reason: 'review-bank',
-          by: { actor: { kind: 'service', id: 'scanner' }, role: null, tenantId: null },
-          at: new Date(),
-        });
+        await keeper(media);
         events.push('kept');
       }),
     mediaTopic: MEDIA_TOPIC,
