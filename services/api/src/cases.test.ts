@@ -335,6 +335,34 @@ describe('decisions', () => {
     const decided = await decide(officer1, escalationId, { decision: 'dismiss', reason: 'an adult' });
     expect(decided.json()).toMatchObject({ case: { decision: 'dismiss', decidedBy: officer1.personId } });
   });
+
+  it('an authority confirming its escalation issues the orders in its own name, with no confirmation case', async () => {
+    const { caseId, submissionId } = await seed(0.85, 'https://cdn.plat1.example/p/escalated.jpg');
+    await claim(bao, caseId);
+    const escalated = await decide(bao, caseId, { decision: 'escalate', reason: 'needs an officer' });
+    const { escalationId } = escalated.json<{ escalationId: string }>();
+    await claim(officer2, escalationId);
+    const done = await decide(officer2, escalationId, {
+      decision: 'confirm',
+      category: 'B',
+      reason: 'confirmed',
+    });
+    const { orderIds } = done.json<{ orderIds: string[] }>();
+    const orders = await world.db.pool.query<{
+      kind: string;
+      issuer: { kind: string; id: string };
+      issuer_tenant_id: string | null;
+    }>(`select kind, issuer, issuer_tenant_id from orders where id = any($1) order by kind`, [orderIds]);
+    // The takedown of this URL is new, in the authority's name; the blocking request of the same photo folded
+    // into the open one an earlier confirmation issued (one open order per kind, subject and target).
+    expect(orders.rows.map((o) => [o.kind, o.issuer.kind, o.issuer_tenant_id])).toEqual([
+      ['blocking', 'policy', null],
+      ['takedown', 'authority', 'auth-2'],
+    ]);
+    const confirmations = await asPerson(app, officer2, 'GET', '/v1/cases?kind=confirm&status=all&limit=100');
+    const listed = confirmations.json<{ cases: { submissionId: string }[] }>().cases;
+    expect(listed.map((c) => c.submissionId)).not.toContain(submissionId);
+  });
 });
 
 describe('metrics', () => {

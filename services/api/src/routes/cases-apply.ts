@@ -110,10 +110,9 @@ async function issueConfirmedOrders(
     },
     { policy, ...targets, now },
   );
-  const content0 = { submissionId: content.submissionId, hashes: { sha256 } };
   const { orderIds } = await issuePlannedOrders(fx, {
     decision: planned,
-    content: content0,
+    content: { submissionId: content.submissionId, hashes: { sha256 } },
     policy,
     at: now,
     by,

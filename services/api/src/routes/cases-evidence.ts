@@ -12,7 +12,7 @@ import {
 import { evidenceItemId, isVaultError, VaultErrorCode, type EvidenceView, type VaultActor } from '@mod/vault';
 import { renderPreview } from '@mod/vault/preview';
 import { auditActorOf, principalOf } from '../auth.js';
-import { ApiError, notFound, unavailable } from '../errors.js';
+import { ApiError, evidenceGone, notFound, unavailable } from '../errors.js';
 import { ErrorResponses, type TypedApp } from './common.js';
 import {
   actorOf,
@@ -37,13 +37,6 @@ const MediaResponse = (description: string, types: readonly string[]) => ({
  * and fastify sends a Buffer as it is, unserialised.
  */
 const binary = (bytes: Buffer) => bytes as unknown as string;
-
-export const evidenceGone = () =>
-  new ApiError(
-    410,
-    'MOD_ERR_API_EVIDENCE_GONE',
-    'the media of this case was destroyed under the retention policy; its metadata remains',
-  );
 
 /** A person's preview settings (the defaults until they change them). */
 export async function settingsOf(deps: CasePartDeps, personId: string): Promise<ReviewSettings> {
