@@ -27,6 +27,7 @@ const invocations: Record<string, string[][]> = {
   audit: [['verify']],
   tenant: [['create'], ['list'], ['settings'], ['disable'], ['enable']],
   key: [['issue'], ['revoke'], ['list']],
+  people: [['add'], ['reset'], ['list']],
   kafka: [['setup'], ['acls'], ['partner', 'grant'], ['partner', 'revoke']],
   dlq: [['list'], ['show'], ['replay']],
 };

@@ -20,8 +20,12 @@ export const CliErrorCode = {
   UnknownTenant: 'MOD_ERR_CLI_UNKNOWN_TENANT',
   /** No API key with this id. */
   UnknownKey: 'MOD_ERR_CLI_UNKNOWN_KEY',
-  /** `key issue`: the role does not suit the tenant's kind (an ISP's key can never act as an authority). */
+  /** `key issue`, `people add`: the role does not suit the tenant's kind (an ISP's key can never act as an authority). */
   RoleNotForTenant: 'MOD_ERR_CLI_ROLE_NOT_FOR_TENANT',
+  /** `people add`: another person has this login. */
+  LoginTaken: 'MOD_ERR_CLI_LOGIN_TAKEN',
+  /** `people reset`: no person with this id. */
+  UnknownPerson: 'MOD_ERR_CLI_UNKNOWN_PERSON',
   /** `key issue`: `--expires-at` is not in the future (the key could never authenticate). */
   ExpiryPast: 'MOD_ERR_CLI_EXPIRY_PAST',
   /** `kafka partner`: the tenant is not an ISP or a platform (only they have partner topics). */

@@ -5,6 +5,7 @@ import { hashCommand } from './commands/hash.js';
 import { dlqCommand } from './commands/dlq.js';
 import { kafkaCommand } from './commands/kafka.js';
 import { keyCommand } from './commands/key.js';
+import { peopleCommand } from './commands/people.js';
 import { tenantCommand } from './commands/tenant.js';
 import { urlListCommand } from './commands/url-list.js';
 
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   auditCommand,
   tenantCommand,
   keyCommand,
+  peopleCommand,
   kafkaCommand,
   dlqCommand,
 ];
