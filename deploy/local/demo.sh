@@ -13,6 +13,10 @@ export DATABASE_URL="postgres://$MOD_DB_USER@$PG_HOST:$PG_PORT/$MOD_DB_NAME"
 export API_PORT="${API_PORT:-8080}"
 # Audit tree heads need an Ed25519 key; without one given, an ephemeral key (this run only, never on disk).
 export MOD_AUDIT_SIGNING_KEY_PEM="${MOD_AUDIT_SIGNING_KEY_PEM:-$(node -e "process.stdout.write(require('node:crypto').generateKeyPairSync('ed25519').privateKey.export({type:'pkcs8',format:'pem'}))")}"
+# Staff accounts' TOTP secrets are sealed under this key: made once and kept in .data/ (owner-only), like the vault's.
+PEOPLE_KEY_FILE="$DATA_DIR/people-secret-key"
+[ -s "$PEOPLE_KEY_FILE" ] || (umask 077 && node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))" >"$PEOPLE_KEY_FILE")
+export MOD_PEOPLE_SECRET_KEY="${MOD_PEOPLE_SECRET_KEY:-$(cat "$PEOPLE_KEY_FILE")}"
 API_URL="http://127.0.0.1:$API_PORT"
 SCANNER_OPS_PORT="${SCANNER_OPS_PORT:-9101}"
 ACTIONER_OPS_PORT="${ACTIONER_OPS_PORT:-9102}"
@@ -69,12 +73,25 @@ wait_ready classifier "http://127.0.0.1:$CLASSIFIER_OPS_PORT/health/ready"
 API_URL="$API_URL" DEMO_KEYS_FILE="$DATA_DIR/demo-keys.json" node services/demo/dist/main.js >"$LOG_DIR/demo.log" 2>&1 &
 pids+=($!)
 sleep 3
+# One reviewer (a person: password and TOTP), made once; every run prints a fresh one-time password for it.
+modctl() { MODCTL_ACTOR=demo node packages/cli/dist/main.js "$@"; }
+modctl tenant create --id demo-hotline --kind hotline --name "Demo hotline" >/dev/null 2>&1 || true
+REVIEWER_ID="$(modctl people list --tenant demo-hotline | node -e "let t='';process.stdin.on('data',(d)=>(t+=d)).on('end',()=>process.stdout.write(t.split('\n').filter(Boolean).map((l)=>JSON.parse(l)).find((p)=>p.login==='demo.reviewer')?.id??''))")"
+if [ -z "$REVIEWER_ID" ]; then
+  REVIEWER="$(modctl people add --tenant demo-hotline --login demo.reviewer --role reviewer --name "Demo reviewer")"
+else
+  REVIEWER="$(modctl people reset --id "$REVIEWER_ID")"
+fi
+REVIEWER_OTP="$(node -p "JSON.parse(process.argv[1]).oneTimePassword" "$REVIEWER" 2>/dev/null || echo '<modctl people failed>')"
 AUTHORITY_KEY="$(node -p "require('$DATA_DIR/demo-keys.json').authority" 2>/dev/null || echo '<see .data/demo-keys.json>')"
 cat >&2 <<MSG
 
   The pipeline is running. Demo uploads arrive every 2 s (a third are copies of "known" pictures).
   Orders (as the demo authority):
     curl -s -H "authorization: Bearer $AUTHORITY_KEY" '$API_URL/v1/orders?limit=5'
+  Reviewer (a person): sign in as demo.reviewer with the one-time password $REVIEWER_OTP
+    curl -si -H 'content-type: application/json' -d '{"login":"demo.reviewer","password":"$REVIEWER_OTP"}' '$API_URL/v1/session'
+    then set a password and enrol an authenticator app (services/api/README.md, "Staff accounts").
   Metrics:   $API_URL/metrics, and http://127.0.0.1:PORT/metrics of the workers' ops servers: scanner
              $SCANNER_OPS_PORT, actioner $ACTIONER_OPS_PORT, fetcher $FETCHER_OPS_PORT, classifier $CLASSIFIER_OPS_PORT
   Health:    $API_URL/health/ready (and /health/ready on the ports above)
