@@ -80,6 +80,15 @@ env_file classifier.env mod-classifier
 env_file actioner.env mod-actioner
 env_file fetcher.env mod-fetcher
 env_file admin.env admin
+# The evidence vault's master key (32 random bytes, base64), the same for every service that seals or opens evidence;
+# made once (an existing one is kept: evidence sealed under it must stay readable). After a rotation the old keys go
+# in MOD_VAULT_PREVIOUS_KEYS, comma-separated.
+vault_key="$(sed -n 's/^MOD_VAULT_MASTER_KEY=//p' api.env scanner.env classifier.env 2>/dev/null | head -n 1)"
+[ -n "$vault_key" ] || vault_key="$(openssl rand -base64 32)"
+for service in api scanner classifier; do
+  grep -q '^MOD_VAULT_MASTER_KEY=' "$service.env" || printf 'MOD_VAULT_MASTER_KEY=%s\n' "$vault_key" >> "$service.env"
+  grep -q '^MOD_VAULT_PREVIOUS_KEYS=' "$service.env" || printf 'MOD_VAULT_PREVIOUS_KEYS=\n' >> "$service.env"
+done
 # Headers for an OTLP collector (e.g. its authorization), empty until traces are exported somewhere that needs them.
 for service in api scanner classifier actioner fetcher; do
   grep -q '^OTEL_EXPORTER_OTLP_HEADERS=' "$service.env" || printf 'OTEL_EXPORTER_OTLP_HEADERS=\n' >> "$service.env"

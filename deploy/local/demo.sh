@@ -13,6 +13,11 @@ export DATABASE_URL="postgres://$MOD_DB_USER@$PG_HOST:$PG_PORT/$MOD_DB_NAME"
 export API_PORT="${API_PORT:-8080}"
 # Audit tree heads need an Ed25519 key; without one given, an ephemeral key (this run only, never on disk).
 export MOD_AUDIT_SIGNING_KEY_PEM="${MOD_AUDIT_SIGNING_KEY_PEM:-$(node -e "process.stdout.write(require('node:crypto').generateKeyPairSync('ed25519').privateKey.export({type:'pkcs8',format:'pem'}))")}"
+# The evidence vault's master key: made once and kept in .data/ (owner-only), so that evidence in the demo's database
+# still opens after a restart; a deployment takes it from its secret store.
+VAULT_KEY_FILE="$DATA_DIR/vault-master-key"
+[ -s "$VAULT_KEY_FILE" ] || (umask 077 && node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))" >"$VAULT_KEY_FILE")
+export MOD_VAULT_MASTER_KEY="${MOD_VAULT_MASTER_KEY:-$(cat "$VAULT_KEY_FILE")}"
 # Staff accounts' TOTP secrets are sealed under this key: made once and kept in .data/ (owner-only), like the vault's.
 PEOPLE_KEY_FILE="$DATA_DIR/people-secret-key"
 [ -s "$PEOPLE_KEY_FILE" ] || (umask 077 && node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))" >"$PEOPLE_KEY_FILE")
