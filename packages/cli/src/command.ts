@@ -94,6 +94,27 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
   }
 }
 
+/**
+ * Prints up to `limit` items as JSON lines, one page of at most 1,000 at a time, each page after the last id
+ * printed (the first after `after`): bounded memory however many there are.
+ */
+export async function printPages<T extends { id: string }>(
+  io: CommandIo,
+  limit: number,
+  after: string | undefined,
+  page: (after: string | undefined, limit: number) => Promise<readonly T[]>,
+): Promise<void> {
+  let printed = 0;
+  while (printed < limit) {
+    const items = await page(after, Math.min(1000, limit - printed));
+    for (const item of items) io.stdout(JSON.stringify(item));
+    printed += items.length;
+    const last = items.at(-1);
+    if (last === undefined) break;
+    after = last.id;
+  }
+}
+
 /** The option values `parseArgs` gives for `options` (strings, booleans, defaults applied). */
 export type OptionValues<O extends ParseArgsOptionsConfig> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>

@@ -1,4 +1,4 @@
-import type { ReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ImportProgress } from '@mod/curation';
 import type { CommandIo } from './command.js';
@@ -85,15 +85,18 @@ export function createImportProgress(io: CommandIo, options: ImportProgressOptio
 }
 
 /**
- * Runs the import of `file` (read through `input`) with its progress on stderr when `enabled`: with the bytes
- * read of the file's size (for a regular file), and the `done` summary once `run` succeeds.
+ * Runs the import of `file`, read through the stream it is given, with its progress on stderr when asked
+ * (`--progress`) or watched (stderr is a terminal): the bytes read of the file's size (for a regular file), and
+ * the `done` summary once `run` succeeds.
  */
-export async function withFileImportProgress<T>(
+export async function importFileWithProgress<T>(
   io: CommandIo,
-  options: { enabled: boolean; file: string; input: ReadStream; intervalMs?: number },
-  run: (onProgress: ((p: ImportProgress) => void) | undefined) => Promise<T>,
+  options: { file: string; progress: boolean; intervalMs?: number },
+  run: (input: ReadStream, onProgress: ((p: ImportProgress) => void) | undefined) => Promise<T>,
 ): Promise<T> {
-  const { enabled, file, input } = options;
+  const { file } = options;
+  const input = createReadStream(file);
+  const enabled = options.progress || io.stderrIsTTY === true;
   // The size only when it is known: a pipe or /dev/stdin has none.
   const totalBytes = enabled
     ? await stat(file).then(
@@ -108,7 +111,7 @@ export async function withFileImportProgress<T>(
     ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
   });
   try {
-    const result = await run(progress.onProgress);
+    const result = await run(input, progress.onProgress);
     progress.finish();
     return result;
   } finally {

@@ -2,27 +2,17 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listLiveEntries } from '@mod/db/banks';
-import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { bankCommand } from './bank.js';
 import { bufferedIo } from '../command.js';
+import { db, useModctlDatabase } from './modctl-database.test-helper.js';
 
-let db: TestDatabase;
 let dir: string;
-const saved = { ...process.env };
 
+useModctlDatabase({ actor: 'alice', topicPrefix: 'test.' });
 beforeAll(async () => {
-  db = await createTestSchema();
   dir = await mkdtemp(join(tmpdir(), 'modctl-bank-'));
-  process.env['DATABASE_URL'] = db.connectionString;
-  process.env['DATABASE_SCHEMA'] = db.schema;
-  process.env['TOPIC_PREFIX'] = 'test.';
-  process.env['MODCTL_ACTOR'] = 'alice';
-});
-afterAll(async () => {
-  process.env = saved;
-  await db.drop();
 });
 
 describe('modctl bank', () => {

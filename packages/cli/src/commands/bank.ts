@@ -1,10 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { createBank, findBank, importBankList, type Curator } from '@mod/curation';
 import type { PoolClient } from '@mod/db';
 import { appendAudit } from '@mod/db/audit';
 import { exportBankEntries } from '@mod/db/banks';
 import { subcommandCommand, type Command } from '../command.js';
-import { withFileImportProgress } from '../progress.js';
+import { importFileWithProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
 const USAGE = [
@@ -69,9 +69,7 @@ export const bankCommand: Command = subcommandCommand({
       const { bank, format, mode } = { bank: v.bank, format: v.format, mode: v.mode };
       const report = await withDatabase('bankChanges', async (pool, changesTopic) => {
         const found = await findBank(pool, bank);
-        const input = createReadStream(file);
-        const enabled = v.progress || io.stderrIsTTY === true;
-        return withFileImportProgress(io, { enabled, file, input }, (onProgress) =>
+        return importFileWithProgress(io, { file, progress: v.progress }, (input, onProgress) =>
           importBankList(pool, {
             bankId: found.id,
             format,

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant, verifyApiKey } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { keyCommand } from './key.js';
 import { bufferedIo } from '../command.js';
-
-let db: TestDatabase;
-const saved = { ...process.env };
-
-const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
+import { db, json, useModctlDatabase } from './modctl-database.test-helper.js';
 
 interface Issued {
   id: string;
@@ -19,17 +14,10 @@ interface Issued {
   expiresAt: string | null;
 }
 
+useModctlDatabase({ actor: 'bob' });
 beforeAll(async () => {
-  db = await createTestSchema();
-  process.env['DATABASE_URL'] = db.connectionString;
-  process.env['DATABASE_SCHEMA'] = db.schema;
-  process.env['MODCTL_ACTOR'] = 'bob';
   await upsertTenant(db.pool, { id: 'ops', kind: 'admin', name: 'Operations', subscribedToBlocking: false });
   await upsertTenant(db.pool, { id: 'isp-1', kind: 'isp', name: 'ISP One', subscribedToBlocking: true });
-});
-afterAll(async () => {
-  process.env = saved;
-  await db.drop();
 });
 
 /** Everything the database holds besides key digests: audit records and evidence, key rows as text. */

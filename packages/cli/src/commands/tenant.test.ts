@@ -1,25 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listBlockingSubscribers } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { tenantCommand } from './tenant.js';
 import { bufferedIo } from '../command.js';
+import { db, json, useModctlDatabase } from './modctl-database.test-helper.js';
 
-let db: TestDatabase;
-const saved = { ...process.env };
-
-const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
-
-beforeAll(async () => {
-  db = await createTestSchema();
-  process.env['DATABASE_URL'] = db.connectionString;
-  process.env['DATABASE_SCHEMA'] = db.schema;
-  process.env['MODCTL_ACTOR'] = 'alice';
-});
-afterAll(async () => {
-  process.env = saved;
-  await db.drop();
-});
+useModctlDatabase({ actor: 'alice' });
 
 const tenantsAudit = async () => (await listAudit(db.pool, {})).filter((a) => a.subject.type === 'tenant');
 

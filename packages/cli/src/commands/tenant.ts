@@ -9,7 +9,13 @@ import {
   type StoredTenant,
 } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
-import { positiveInt, subcommandCommand, type Command, type SubcommandContext } from '../command.js';
+import {
+  positiveInt,
+  printPages,
+  subcommandCommand,
+  type Command,
+  type SubcommandContext,
+} from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -126,22 +132,12 @@ export const tenantCommand: Command = subcommandCommand({
         const bad = invalidField('id', v.after);
         if (bad !== null) return invalid(bad);
       }
-      await withPool(async (pool) => {
-        let after = v.after;
-        let printed = 0;
-        // Page through in id order (bounded memory however many tenants); one JSON tenant per line.
-        while (printed < limit) {
-          const page = await listTenants(pool, {
-            limit: Math.min(1000, limit - printed),
-            ...(after === undefined ? {} : { after }),
-          });
-          for (const t of page) io.stdout(JSON.stringify(t));
-          printed += page.length;
-          const last = page.at(-1);
-          if (last === undefined) break;
-          after = last.id;
-        }
-      });
+      // In id order; one JSON tenant per line.
+      await withPool((pool) =>
+        printPages(io, limit, v.after, (after, pageLimit) =>
+          listTenants(pool, { limit: pageLimit, ...(after === undefined ? {} : { after }) }),
+        ),
+      );
       return 0;
     },
     settings: changeTenantCommand,

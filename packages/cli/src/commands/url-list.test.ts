@@ -1,29 +1,17 @@
 import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { urlListCommand } from './url-list.js';
 import { bufferedIo } from '../command.js';
+import { db, json, useModctlDatabase } from './modctl-database.test-helper.js';
 
-let db: TestDatabase;
 let dir: string;
-const saved = { ...process.env };
 
-const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
-
+useModctlDatabase({ actor: 'alice', topicPrefix: 'test.' });
 beforeAll(async () => {
-  db = await createTestSchema();
   dir = await mkdtemp(join(tmpdir(), 'modctl-url-list-'));
-  process.env['DATABASE_URL'] = db.connectionString;
-  process.env['DATABASE_SCHEMA'] = db.schema;
-  process.env['TOPIC_PREFIX'] = 'test.';
-  process.env['MODCTL_ACTOR'] = 'alice';
-});
-afterAll(async () => {
-  process.env = saved;
-  await db.drop();
 });
 
 /** URL-list changes enqueued for the prefixed topic. */

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import {
   addUrlListPatterns,
   createUrlList,
@@ -11,8 +10,8 @@ import {
   type UrlListRemoval,
 } from '@mod/curation';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
-import { subcommandCommand, type Command, type CommandIo } from '../command.js';
-import { withFileImportProgress } from '../progress.js';
+import { printPages, subcommandCommand, type Command, type CommandIo } from '../command.js';
+import { importFileWithProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
 const USAGE = [
@@ -182,22 +181,15 @@ export const urlListCommand: Command = subcommandCommand({
       const kind = v.kind;
       await withDatabase('urlListChanges', async (pool) => {
         const bank = await findUrlList(pool, { name: list });
-        let after = v.after ?? '0';
-        let printed = 0;
-        // Page through (bounded memory whatever the list's size); one JSON entry per line.
-        while (printed < limit) {
-          const page = await listUrlListEntries(pool, bank.id, {
-            afterId: after,
-            limit: Math.min(1000, limit - printed),
+        // In id order; one JSON entry per line.
+        await printPages(io, limit, v.after ?? '0', (after, pageLimit) =>
+          listUrlListEntries(pool, bank.id, {
+            afterId: after ?? '0',
+            limit: pageLimit,
             includeRemoved: v.removed,
             ...(kind === undefined ? {} : { kind }),
-          });
-          for (const e of page) io.stdout(JSON.stringify(e));
-          printed += page.length;
-          const last = page.at(-1);
-          if (last === undefined) break;
-          after = last.id;
-        }
+          }),
+        );
       });
       return 0;
     },
@@ -217,9 +209,7 @@ export const urlListCommand: Command = subcommandCommand({
       const kind = v.kind;
       const report = await withDatabase('urlListChanges', async (pool, topic) => {
         const bank = await findUrlList(pool, { name: list });
-        const input = createReadStream(file);
-        const enabled = v.progress || io.stderrIsTTY === true;
-        return withFileImportProgress(io, { enabled, file, input }, (onProgress) =>
+        return importFileWithProgress(io, { file, progress: v.progress }, (input, onProgress) =>
           importUrlList(pool, {
             bankId: bank.id,
             format,
