@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { withTransaction, type Pool } from '@mod/db';
-import { appendAuditBatch } from '@mod/db/audit';
+import { appendAuditBatch, type AuditEntry } from '@mod/db/audit';
 import {
   addUrlListEntries,
   findLiveUrlListEntries,
@@ -15,6 +15,26 @@ import { validateUrlListEntry, type EntryError, type ValidUrlListEntry } from '.
 import { auditOf, findUrlList, type Curator } from './url-lists.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * The audit record of one entry added or removed. The address itself stays out of the log (it points at abuse
+ * material): its digest identifies it.
+ */
+function entryAudit(
+  by: Curator,
+  action: 'url_list.entry_added' | 'url_list.entry_removed',
+  bankId: string,
+  e: UrlListEntryRecord,
+  reason: string | null,
+  evidence: Record<string, unknown> = {},
+): AuditEntry {
+  return auditOf(by, {
+    action,
+    subject: { type: 'url-list-entry', id: e.id },
+    reason,
+    evidence: { bankId, kind: e.kind, keySha256: sha256(e.canonicalKey), ...evidence },
+  });
+}
 
 export interface AddReport {
   /** The entries added (with their ids), in request order. */
@@ -79,19 +99,10 @@ export async function addUrlListPatterns(
     await appendAuditBatch(
       c,
       addedRecords.map((e) =>
-        auditOf(a.by, {
-          action: 'url_list.entry_added',
-          subject: { type: 'url-list-entry', id: e.id },
-          reason: e.note,
-          // The address itself stays out of the log (it points at abuse material): its digest identifies it.
-          evidence: {
-            bankId: a.bankId,
-            kind: e.kind,
-            keySha256: sha256(e.canonicalKey),
-            dedicatedToAbuse: e.dedicatedToAbuse,
-            block: e.block,
-            category: e.category,
-          },
+        entryAudit(a.by, 'url_list.entry_added', a.bankId, e, e.note, {
+          dedicatedToAbuse: e.dedicatedToAbuse,
+          block: e.block,
+          category: e.category,
         }),
       ),
     );
@@ -174,14 +185,7 @@ export async function removeUrlListPatterns(
     });
     await appendAuditBatch(
       c,
-      removed.map((e) =>
-        auditOf(a.by, {
-          action: 'url_list.entry_removed',
-          subject: { type: 'url-list-entry', id: e.id },
-          reason: a.reason,
-          evidence: { bankId: a.bankId, kind: e.kind, keySha256: sha256(e.canonicalKey) },
-        }),
-      ),
+      removed.map((e) => entryAudit(a.by, 'url_list.entry_removed', a.bankId, e, a.reason)),
     );
     return { removed, notFound, errors };
   });

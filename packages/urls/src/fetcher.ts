@@ -11,7 +11,7 @@ import {
   type SafeFetcherOptions,
   type SafePoster,
 } from './fetcher-types.js';
-import { abortReason, requestHop, type Hop, type HopSettings } from './hop.js';
+import { abortReason, requestHop, type Hop, type HopSettings, type Send } from './hop.js';
 import { HostLimiter } from './host-limiter.js';
 import { normalizeUrl, type NormalizedUrl } from './normalize.js';
 
@@ -73,6 +73,26 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     };
   }
 
+  /**
+   * One request to `url` while holding a slot of its host, sent to the address vetting allowed: the hop, or why
+   * none was made (no slot before the deadline, a refused or unresolvable address).
+   */
+  async function vettedHop(
+    url: NormalizedUrl,
+    signal: AbortSignal,
+    send: Send,
+  ): Promise<Hop | { reason: FetchRefusal; detail: string }> {
+    const release = await limiter.acquire(url.host, signal);
+    if (release === null) return { reason: abortReason(signal), detail: `waiting for a ${url.host} slot` };
+    try {
+      const vetted = await vet(url, signal);
+      if ('reason' in vetted) return vetted;
+      return await requestHop(hopSettings, url, vetted.address, vetted.family, signal, send);
+    } finally {
+      release();
+    }
+  }
+
   async function run(input: string, signal: AbortSignal): Promise<FetchOutcome> {
     const first = normalizeUrl(input);
     if (!first.ok) return notAUrl(input, first.error.message);
@@ -83,16 +103,8 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
         status === undefined
           ? { ok: false, reason, detail, url: url.href, redirects }
           : { ok: false, reason, detail, url: url.href, redirects, status };
-      const release = await limiter.acquire(url.host, signal);
-      if (release === null) return fail(abortReason(signal), `waiting for a ${url.host} slot`);
-      let hop: Hop;
-      try {
-        const vetted = await vet(url, signal);
-        if ('reason' in vetted) return fail(vetted.reason, vetted.detail);
-        hop = await requestHop(hopSettings, url, vetted.address, vetted.family, signal, { method: 'GET' });
-      } finally {
-        release();
-      }
+      const hop = await vettedHop(url, signal, { method: 'GET' });
+      if (!('kind' in hop)) return fail(hop.reason, hop.detail);
       if (hop.kind === 'refused') return fail(hop.reason, hop.detail, hop.status);
       if (hop.kind === 'answer') return fail(FetchRefusal.ConnectionFailed, 'unexpected answer');
       if (hop.kind === 'body') {
@@ -129,21 +141,13 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     if (body.length > maxRequestBytes)
       return fail(FetchRefusal.TooLarge, `request body ${body.length} > ${maxRequestBytes} bytes`);
     const maxResponseBytes = positiveInt('maxResponseBytes', request.maxResponseBytes, 64 * 1024);
-    const release = await limiter.acquire(url.host, signal);
-    if (release === null) return fail(abortReason(signal), `waiting for a ${url.host} slot`);
-    let hop: Hop;
-    try {
-      const vetted = await vet(url, signal);
-      if ('reason' in vetted) return fail(vetted.reason, vetted.detail);
-      hop = await requestHop(hopSettings, url, vetted.address, vetted.family, signal, {
-        method: 'POST',
-        body,
-        headers: request.headers ?? {},
-        maxResponseBytes,
-      });
-    } finally {
-      release();
-    }
+    const hop = await vettedHop(url, signal, {
+      method: 'POST',
+      body,
+      headers: request.headers ?? {},
+      maxResponseBytes,
+    });
+    if (!('kind' in hop)) return fail(hop.reason, hop.detail);
     if (hop.kind === 'refused')
       return hop.status === undefined
         ? fail(hop.reason, hop.detail)

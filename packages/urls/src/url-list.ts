@@ -128,6 +128,13 @@ function bucketRemove<T>(bucket: Bucket<T> | null, id: string): Bucket<T> | null
   return rest.length === 0 ? null : rest.length === 1 ? rest[0]! : rest;
 }
 
+/** Removes entry `id` from the bucket of `key`, dropping the bucket once it is empty. */
+function removeFromBuckets<T>(buckets: Map<string, Bucket<T>>, key: string, id: string): void {
+  const rest = bucketRemove(buckets.get(key) ?? null, id);
+  if (rest === null) buckets.delete(key);
+  else buckets.set(key, rest);
+}
+
 function pushAll<T>(out: UrlListMatch<T>[], bucket: Bucket<T> | undefined): void {
   if (bucket === undefined) return;
   if (Array.isArray(bucket)) for (const stored of bucket) out.push(stored);
@@ -221,15 +228,11 @@ export class UrlListIndex<T = unknown> {
     switch (entry.kind) {
       case UrlListKind.Url: {
         node.exactCount--;
-        const rest = bucketRemove(this.#exact.get(key) ?? null, id);
-        if (rest === null) this.#exact.delete(key);
-        else this.#exact.set(key, rest);
+        removeFromBuckets(this.#exact, key, id);
         break;
       }
       case UrlListKind.Prefix: {
-        const rest = bucketRemove(this.#prefixes.get(key) ?? null, id);
-        if (rest === null) this.#prefixes.delete(key);
-        else this.#prefixes.set(key, rest);
+        removeFromBuckets(this.#prefixes, key, id);
         const lengths = node.prefixLengths;
         const uses = node.prefixLengthUses;
         if (lengths === null || uses === null) break;
