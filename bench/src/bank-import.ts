@@ -23,16 +23,11 @@ import { createBank, importBankList } from '@mod/curation';
 import { createPool } from '@mod/db';
 import { createTestSchema } from '@mod/db/testing';
 import { parseBankListBatches } from '@mod/matcher';
+import { positiveIntArg } from './cli-args.js';
 import { describeMachine } from './machine.js';
 
 const args = process.argv.slice(2);
-function numArg(name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer`);
-  return v;
-}
+const numArg = (name: string, fallback: number): number => positiveIntArg(args, name, fallback);
 const lines = numArg('--size', numArg('--lines', 1_000_000));
 const duplicates = args.includes('--duplicates') ? numArg('--duplicates', 0) : 0;
 if (duplicates >= lines) throw new Error('--duplicates must be fewer than the lines');

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Codecs, MEDIA_META_HEADER, type MediaEventMeta } from '@mod/contracts';
+import { Codecs, MEDIA_META_HEADER } from '@mod/contracts';
 import { followTopic, type FollowedRecord, type Producer, type TopicFollower } from '@mod/kafka';
 import type { Logger } from '@mod/telemetry';
 import type { BenchWorld } from './e2e-world.js';
+import { apiMediaMeta } from './media-events.js';
 
 /** What `bench:e2e` sends and what it reads back, with the time of each. */
 
@@ -96,13 +97,7 @@ export async function publishMediaEvents(
       if (wait > 0) await sleep(wait);
     }
     const submissionId = randomUUID();
-    const meta: MediaEventMeta = {
-      eventId: randomUUID(),
-      submissionId,
-      tenantId: 'bench-platform',
-      source: 'api',
-      submittedAt: new Date().toISOString(),
-    };
+    const meta = apiMediaMeta(submissionId, 'bench-platform');
     publishedAt.set(submissionId, performance.now());
     if (events[i]!.known) knownIds.add(submissionId);
     inFlight.push(

@@ -17,18 +17,13 @@ import { performance } from 'node:perf_hooks';
 import { BankMatcher } from '@mod/matcher';
 import { readSnapshotFile, writeSnapshotFile } from '@mod/scanner';
 import { describePages, hugePageBytes, rerunWithHugePages } from './index-huge-pages.js';
+import { positiveIntArg } from './cli-args.js';
 import { describeMachine } from './machine.js';
 
 const argv = process.argv.slice(2);
 const rerun = rerunWithHugePages(argv);
 if (rerun !== undefined) process.exit(rerun);
-function numArg(name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer`);
-  return v;
-}
+const numArg = (name: string, fallback: number): number => positiveIntArg(argv, name, fallback);
 const size = numArg('--size', 1_000_000);
 const asJson = argv.includes('--json');
 const dirArg = argv.indexOf('--dir') >= 0 ? argv[argv.indexOf('--dir') + 1] : undefined;

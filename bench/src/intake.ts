@@ -19,7 +19,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { Type } from '@sinclair/typebox';
-import { Codecs, createCodec, MEDIA_META_HEADER, type MediaEventMeta } from '@mod/contracts';
+import { Codecs, createCodec, MEDIA_META_HEADER } from '@mod/contracts';
 import {
   countPendingMedia,
   deletePublishedMedia,
@@ -41,6 +41,7 @@ import {
   type Producer,
 } from '@mod/kafka';
 import { credentialsFromEnvironment } from '@mod/kafka/testing';
+import { apiMediaMeta } from './media-events.js';
 import { createLogger, createRegistry, createStepMetrics } from '@mod/telemetry';
 import { photoLikeSvg } from './photo-like.js';
 import { fmt, pct } from './report-format.js';
@@ -205,13 +206,7 @@ async function main(): Promise<void> {
       const media = images[i % images.length] as Buffer;
       const submissionId = randomUUID();
       const sha256 = createHash('sha256').update(media).digest('hex');
-      const meta: MediaEventMeta = {
-        eventId: randomUUID(),
-        submissionId,
-        tenantId: 'platform-1',
-        source: 'api',
-        submittedAt: new Date().toISOString(),
-      };
+      const meta = apiMediaMeta(submissionId, 'platform-1');
       const received = await receiveMedia(db.pool, {
         submissionId,
         tenantId: 'platform-1',
