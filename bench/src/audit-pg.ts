@@ -24,7 +24,7 @@ import {
   warmAuditProofCache,
   type AuditEntry,
 } from '@mod/db/audit';
-import { createTestSchema } from '@mod/db/testing';
+import { createTestSchema } from '@mod/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fmt, pct } from './report-format.js';
 

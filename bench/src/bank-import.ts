@@ -21,7 +21,7 @@ import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBank, importBankList } from '@mod/curation';
 import { createPool } from '@mod/db';
-import { createTestSchema } from '@mod/db/testing';
+import { createTestSchema } from '@mod/testing';
 import { parseBankListBatches } from '@mod/matcher';
 import { positiveIntArg } from './cli-args.js';
 import { describeMachine } from './machine.js';

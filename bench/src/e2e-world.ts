@@ -5,7 +5,7 @@ import { createPool, migrate, type Pool } from '@mod/db';
 import { upsertTenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import { applyAcls, createKafka, deleteTopics, ensureTopics, removeAcls, type Kafka } from '@mod/kafka';
-import { credentialsFromEnvironment, serviceEnvironment } from '@mod/kafka/testing';
+import { credentialsFromEnvironment, serviceEnvironment } from '@mod/testing';
 import type { Logger } from '@mod/telemetry';
 
 /** The world a `bench:e2e` run owns: its topic prefix, consumer groups, ACLs, schema, tenants and bank. */

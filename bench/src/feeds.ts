@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { createUrlList, importUrlList } from '@mod/curation';
 import { upsertTenant } from '@mod/db/access';
 import { listFeedLineChanges, refreshFeedState, streamFeedLines, type FeedRenderer } from '@mod/db/feeds';
-import { createTestSchema } from '@mod/db/testing';
+import { createTestSchema } from '@mod/testing';
 import { FEED_RENDER_VERSION, feedHead, feedLinesOf, nextSerial } from '@mod/urls';
 
 const args = process.argv.slice(2);

@@ -28,7 +28,6 @@ import {
   relayMediaOutbox,
   type PendingMedia,
 } from '@mod/db/submissions';
-import { createTestSchema } from '@mod/db/testing';
 import { createMediaDispatcher } from '@mod/api';
 import {
   createConsumerRunner,
@@ -40,7 +39,7 @@ import {
   publishMedia,
   type Producer,
 } from '@mod/kafka';
-import { credentialsFromEnvironment } from '@mod/kafka/testing';
+import { createTestSchema, credentialsFromEnvironment } from '@mod/testing';
 import { apiMediaMeta } from './media-events.js';
 import { createLogger, createRegistry, createStepMetrics } from '@mod/telemetry';
 import { photoLikeSvg } from './photo-like.js';

@@ -24,7 +24,7 @@ import {
 } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { type KafkaCredentials } from '@mod/kafka';
-import { credentialsFromEnvironment } from '@mod/kafka/testing';
+import { credentialsFromEnvironment } from '@mod/testing';
 import { fmt, pct } from './report-format.js';
 
 const SCALE = Number(process.env['KAFKA_CLIENTS_BENCH_SCALE'] ?? 1);

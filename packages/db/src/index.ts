@@ -1,7 +1,7 @@
 /**
  * `@mod/db`: the PostgreSQL pool, transactions, migrations and database errors. Each domain's store is a subpath:
- * `@mod/db/access`, `/banks`, `/submissions`, `/orders`, `/outbox`, `/audit`, `/url-lists`, `/feeds`; test
- * support is `@mod/db/testing`.
+ * `@mod/db/access`, `/banks`, `/submissions`, `/orders`, `/outbox`, `/audit`, `/url-lists`, `/feeds`. Test
+ * support is the private `@mod/testing`, never this package.
  */
 export { DatabaseError, MigrationError, isRetriablePgError, toDatabaseError } from './errors.js';
 export {

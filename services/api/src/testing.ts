@@ -14,7 +14,6 @@ import { appendAuditAlone, loadAuditKeys, signTreeHeadIfDue, type SigningKey } f
 import { openOrder, type OrderInput } from '@mod/db/orders';
 import { insertSubmission } from '@mod/db/submissions';
 import { createPgEvidenceStore } from '@mod/db/vault';
-import { createTestSchema, type TestDatabase } from '@mod/db/testing';
 import {
   createKafka,
   createProducer,
@@ -23,7 +22,7 @@ import {
   type Kafka,
   type Producer,
 } from '@mod/kafka';
-import { credentialsFromEnvironment } from '@mod/kafka/testing';
+import { createTestSchema, credentialsFromEnvironment, type TestDatabase } from '@mod/testing';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import type { Resolver } from '@mod/urls/fetch';
 import {
