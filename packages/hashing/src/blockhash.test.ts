@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { blockhash, blockhashAccumulator, BlockhashMethod } from './blockhash.js';
 import { decodeImage } from './decode.js';
 import { fixture } from './fixtures.test-helper.js';
+import { noise } from './hostile-corpus.test-helper.js';
 import { hashMedia } from './hash-media.js';
 import { defaultDecodeLimits } from './limits.js';
 import { pdqHashesFromRaw } from './pdq.js';
@@ -68,19 +69,6 @@ describe('blockhash conformance with blockhash-python', () => {
   });
 });
 
-/** Deterministic pseudo-random bytes (xorshift32). */
-function randomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
 describe('fast blockhash equals blockhash-core', () => {
   it.each(CASES.map((c) => c[0]))('%s: identical for 8×8 and 16×16 grids, both methods', async (file) => {
     const decoded = await decodeImage(fixture(`blockhash/${file}`), defaultDecodeLimits);
@@ -104,12 +92,12 @@ describe('fast blockhash equals blockhash-core', () => {
     let seed = 7;
     for (const [width, height] of sizes) {
       // Smooth random field plus noise, so that block sums are close to each other and to the medians.
-      const noise = randomBytes(width * height * 4, seed++);
+      const random = noise(width * height * 4, seed++);
       const data = new Uint8Array(width * height * 4);
       for (let p = 0; p < width * height; p++) {
         const base = ((p % width) * 3 + Math.floor(p / width) * 2) % 256;
-        for (let c = 0; c < 3; c++) data[p * 4 + c] = (base + (noise[p * 4 + c]! & 15)) & 255;
-        data[p * 4 + 3] = noise[p * 4 + 3]! < 20 ? 0 : 255;
+        for (let c = 0; c < 3; c++) data[p * 4 + c] = (base + (random[p * 4 + c]! & 15)) & 255;
+        data[p * 4 + 3] = random[p * 4 + 3]! < 20 ? 0 : 255;
       }
       const rgba = { data, width, height, channels: 4 };
       for (const bits of [2, 8, 16, 32]) {
@@ -134,7 +122,7 @@ describe('fast blockhash equals blockhash-core', () => {
   });
 
   it('falls back to blockhash-core for grids that are not powers of two', () => {
-    const data = randomBytes(99 * 70 * 4, 3).map((v, k) => (k % 4 === 3 ? 255 : v));
+    const data = noise(99 * 70 * 4, 3).map((v, k) => (k % 4 === 3 ? 255 : v));
     const rgba = { data, width: 99, height: 70, channels: 4 };
     expect(blockhash(rgba, 12)).toBe(bmvbhash(rgba, 12));
   });
@@ -171,12 +159,12 @@ describe('blockhash from the PDQ pass over the pixels', () => {
       // Runs of 1250 px: RGB sums go through 16-bit lanes widened every 2048 bytes (and a tail).
       [20011, 20],
     ] as const) {
-      const noise = randomBytes(width * height * 4, seed++);
+      const random = noise(width * height * 4, seed++);
       const rgba = new Uint8Array(width * height * 4);
       for (let p = 0; p < width * height; p++) {
         const base = ((p % width) * 2 + Math.floor(p / width) * 3) % 256;
-        for (let c = 0; c < 3; c++) rgba[p * 4 + c] = (base + (noise[p * 4 + c]! & 31)) & 255;
-        rgba[p * 4 + 3] = noise[p * 4 + 3]! < 30 ? 0 : 200;
+        for (let c = 0; c < 3; c++) rgba[p * 4 + c] = (base + (random[p * 4 + c]! & 31)) & 255;
+        rgba[p * 4 + 3] = random[p * 4 + 3]! < 30 ? 0 : 200;
       }
       const opaque = rgba.map((v, k) => (k % 4 === 3 ? 255 : v));
       const images = [

@@ -84,8 +84,8 @@ export interface CorpusCase {
   expect: readonly string[];
 }
 
-/** Deterministic pseudo-random bytes (xorshift), so that the corpus is the same on every run. */
-function noise(length: number, seed: number): Uint8Array {
+/** Deterministic pseudo-random bytes (xorshift32), so that the corpus and the tests are the same on every run. */
+export function noise(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < length; i++) {
