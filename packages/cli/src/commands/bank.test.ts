@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { listLiveEntries } from '@mod/db/banks';
 import { bankCommand } from './bank.js';
 import { bufferedIo } from '../command.js';
-import { db, useModctlDatabase } from './modctl-database.test-helper.js';
+import { db, exitOf, progressOf, useModctlDatabase } from './modctl-database.test-helper.js';
 
 let dir: string;
 
@@ -46,12 +46,9 @@ describe('modctl bank', () => {
     expect(strict.err.at(-1)).toContain('MOD_ERR_CURATION_STRICT_REJECTED');
 
     const out = join(dir, 'export.jsonl');
-    expect(
-      await bankCommand.run(
-        ['export', '--bank', 'ncmec', '--format', 'jsonl', '--out', out],
-        bufferedIo().io,
-      ),
-    ).toBe(0);
+    expect(await exitOf(bankCommand, ['export', '--bank', 'ncmec', '--format', 'jsonl', '--out', out])).toBe(
+      0,
+    );
     const exported = (await readFile(out, 'utf8'))
       .trim()
       .split('\n')
@@ -72,10 +69,7 @@ describe('modctl bank', () => {
 
   it('imports with its progress on stderr when asked (--progress) or watched (a terminal), and only then', async () => {
     expect(
-      await bankCommand.run(
-        ['create', '--name', 'big', '--source', 'test', '--signals', 'md5'],
-        bufferedIo().io,
-      ),
+      await exitOf(bankCommand, ['create', '--name', 'big', '--source', 'test', '--signals', 'md5']),
     ).toBe(0);
     // Real digests: uniform, as the lists' are.
     const md5 = (i: number) => createHash('md5').update(String(i)).digest('hex');
@@ -84,11 +78,6 @@ describe('modctl bank', () => {
     const file = join(dir, 'big.csv');
     await writeFile(file, `${lines.join('\n')}\n`);
     const size = (await stat(file)).size;
-    type Progress = { progress: Record<string, unknown> };
-    const progressOf = (err: string[]) =>
-      err
-        .map((l) => JSON.parse(l) as Progress | { line: number })
-        .filter((l): l is Progress => 'progress' in l);
 
     const shown = bufferedIo();
     expect(
@@ -128,7 +117,7 @@ describe('modctl bank', () => {
   });
 
   it('refuses bad usage and unknown banks with typed errors', async () => {
-    expect(await bankCommand.run(['import', '--bank', 'x', '--format', 'xml', 'f'], bufferedIo().io)).toBe(2);
+    expect(await exitOf(bankCommand, ['import', '--bank', 'x', '--format', 'xml', 'f'])).toBe(2);
     const c = bufferedIo();
     expect(
       await bankCommand.run(['import', '--bank', 'missing', '--format', 'csv', join(dir, 'list.tsv')], c.io),

@@ -3,7 +3,7 @@ import { upsertTenant, verifyApiKey } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { keyCommand } from './key.js';
 import { bufferedIo } from '../command.js';
-import { db, json, useModctlDatabase } from './modctl-database.test-helper.js';
+import { db, exitOf, json, useModctlDatabase } from './modctl-database.test-helper.js';
 
 interface Issued {
   id: string;
@@ -148,15 +148,13 @@ describe('modctl key', () => {
     await refused(['issue', '--tenant', 'ISP 1', '--role', 'isp'], 'MOD_ERR_CLI_INVALID_VALUE');
     await refused(['revoke', '--id', 'not-a-uuid'], 'MOD_ERR_CLI_INVALID_VALUE');
 
-    expect(await keyCommand.run(['issue', '--tenant', 'isp-1', '--role', 'root'], bufferedIo().io)).toBe(2);
-    expect(await keyCommand.run(['issue', '--role', 'isp'], bufferedIo().io)).toBe(2);
-    expect(await keyCommand.run(['revoke'], bufferedIo().io)).toBe(2);
-    expect(await keyCommand.run(['list', '--limit', '-1'], bufferedIo().io)).toBe(2);
-    expect(
-      await keyCommand.run(['issue', '--tenant', 'isp-1', '--role', 'isp', '--key', 'x'], bufferedIo().io),
-    ).toBe(2);
-    expect(await keyCommand.run(['rotate'], bufferedIo().io)).toBe(2);
-    expect(await keyCommand.run([], bufferedIo().io)).toBe(2);
+    expect(await exitOf(keyCommand, ['issue', '--tenant', 'isp-1', '--role', 'root'])).toBe(2);
+    expect(await exitOf(keyCommand, ['issue', '--role', 'isp'])).toBe(2);
+    expect(await exitOf(keyCommand, ['revoke'])).toBe(2);
+    expect(await exitOf(keyCommand, ['list', '--limit', '-1'])).toBe(2);
+    expect(await exitOf(keyCommand, ['issue', '--tenant', 'isp-1', '--role', 'isp', '--key', 'x'])).toBe(2);
+    expect(await exitOf(keyCommand, ['rotate'])).toBe(2);
+    expect(await exitOf(keyCommand, [])).toBe(2);
 
     expect((await db.pool.query('select id from api_keys')).rowCount).toBe(keysBefore);
     expect((await keyAudit()).length).toBe(auditBefore);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
+import { bufferedIo, type Command } from '../command.js';
 
 /** Shared set-up of the tests of modctl's database commands: a schema of their own that modctl is pointed at. */
 export let db: TestDatabase;
@@ -26,3 +27,12 @@ export function useModctlDatabase(options: { actor: string; topicPrefix?: string
 
 /** One JSON line a command printed (`{}` when there is none). */
 export const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
+
+/** Runs `command` with `args`, its output discarded: the exit code. */
+export const exitOf = (command: Command, args: string[]): Promise<number> =>
+  command.run(args, bufferedIo().io);
+
+/** An import's progress lines among what it wrote on stderr (bad lines are the others). */
+export type Progress = { progress: Record<string, unknown> };
+export const progressOf = (err: string[]): Progress[] =>
+  err.map((l) => json<Progress | { line: number }>(l)).filter((l): l is Progress => 'progress' in l);

@@ -3,7 +3,7 @@ import { listBlockingSubscribers } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { tenantCommand } from './tenant.js';
 import { bufferedIo } from '../command.js';
-import { db, json, useModctlDatabase } from './modctl-database.test-helper.js';
+import { db, exitOf, json, useModctlDatabase } from './modctl-database.test-helper.js';
 
 useModctlDatabase({ actor: 'alice' });
 
@@ -35,10 +35,7 @@ describe('modctl tenant', () => {
     ).toBe(0);
     expect(json(isp.out[0])).toMatchObject({ id: 'isp-1', kind: 'isp', subscribedToBlocking: true });
     expect(
-      await tenantCommand.run(
-        ['create', '--id', 'auth', '--kind', 'authority', '--name', 'Ministry'],
-        bufferedIo().io,
-      ),
+      await exitOf(tenantCommand, ['create', '--id', 'auth', '--kind', 'authority', '--name', 'Ministry']),
     ).toBe(0);
     expect(await listBlockingSubscribers(db.pool)).toEqual(['isp-1']);
 
@@ -113,28 +110,32 @@ describe('modctl tenant', () => {
     await refused(['settings', '--id', 'ops', '--name', 'line\nbreak'], 'MOD_ERR_CLI_INVALID_VALUE');
     await refused(['list', '--after', 'NOT AN ID'], 'MOD_ERR_CLI_INVALID_VALUE');
 
+    expect(await exitOf(tenantCommand, ['create', '--id', 'isp-2', '--kind', 'telco', '--name', 'x'])).toBe(
+      2,
+    );
+    expect(await exitOf(tenantCommand, ['create', '--id', 'isp-2', '--kind', 'isp'])).toBe(2);
     expect(
-      await tenantCommand.run(['create', '--id', 'isp-2', '--kind', 'telco', '--name', 'x'], bufferedIo().io),
+      await exitOf(tenantCommand, [
+        'create',
+        '--id',
+        'isp-2',
+        '--kind',
+        'isp',
+        '--name',
+        'x',
+        '--subscribed-to-blocking',
+        'yes',
+      ]),
     ).toBe(2);
-    expect(await tenantCommand.run(['create', '--id', 'isp-2', '--kind', 'isp'], bufferedIo().io)).toBe(2);
     expect(
-      await tenantCommand.run(
-        ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--subscribed-to-blocking', 'yes'],
-        bufferedIo().io,
-      ),
+      await exitOf(tenantCommand, ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--bogus']),
     ).toBe(2);
-    expect(
-      await tenantCommand.run(
-        ['create', '--id', 'isp-2', '--kind', 'isp', '--name', 'x', '--bogus'],
-        bufferedIo().io,
-      ),
-    ).toBe(2);
-    expect(await tenantCommand.run(['settings', '--id', 'ops'], bufferedIo().io)).toBe(2);
-    expect(await tenantCommand.run(['settings', '--id', 'ops', '--kind', 'isp'], bufferedIo().io)).toBe(2);
-    expect(await tenantCommand.run(['disable', '--id', 'ops', '--name', 'x'], bufferedIo().io)).toBe(2);
-    expect(await tenantCommand.run(['list', '--limit', '0'], bufferedIo().io)).toBe(2);
-    expect(await tenantCommand.run(['rename'], bufferedIo().io)).toBe(2);
-    expect(await tenantCommand.run([], bufferedIo().io)).toBe(2);
+    expect(await exitOf(tenantCommand, ['settings', '--id', 'ops'])).toBe(2);
+    expect(await exitOf(tenantCommand, ['settings', '--id', 'ops', '--kind', 'isp'])).toBe(2);
+    expect(await exitOf(tenantCommand, ['disable', '--id', 'ops', '--name', 'x'])).toBe(2);
+    expect(await exitOf(tenantCommand, ['list', '--limit', '0'])).toBe(2);
+    expect(await exitOf(tenantCommand, ['rename'])).toBe(2);
+    expect(await exitOf(tenantCommand, [])).toBe(2);
 
     const missing = bufferedIo();
     expect(await tenantCommand.run(['disable', '--id', 'nobody'], missing.io)).toBe(1);

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { urlListCommand } from './url-list.js';
 import { bufferedIo } from '../command.js';
-import { db, json, useModctlDatabase } from './modctl-database.test-helper.js';
+import { db, exitOf, json, progressOf, useModctlDatabase } from './modctl-database.test-helper.js';
 
 let dir: string;
 
@@ -123,9 +123,7 @@ describe('modctl url-list', () => {
     expect(json(i.out[0])).toMatchObject({ lines: 3, badLines: 1, added: 1, unchanged: 1, removed: 0 });
     expect(json(i.err[0])).toMatchObject({ line: 4, error: { code: 'MOD_ERR_URL_INVALID' } });
 
-    expect(
-      await urlListCommand.run(['settings', '--list', 'hotline', '--enabled', 'false'], bufferedIo().io),
-    ).toBe(0);
+    expect(await exitOf(urlListCommand, ['settings', '--list', 'hotline', '--enabled', 'false'])).toBe(0);
 
     expect(await announced()).toEqual([
       'url-bank-upserted',
@@ -151,17 +149,12 @@ describe('modctl url-list', () => {
   });
 
   it('imports with its progress on stderr when asked (--progress) or watched (a terminal), and only then', async () => {
-    expect(await urlListCommand.run(['create', '--name', 'big', '--source', 'test'], bufferedIo().io)).toBe(
-      0,
-    );
+    expect(await exitOf(urlListCommand, ['create', '--name', 'big', '--source', 'test'])).toBe(0);
     const lines = Array.from({ length: 5000 }, (_, i) => `big.example/page-${i}.html`);
     lines[9] = 'ftp://big.example/x';
     const file = join(dir, 'big.txt');
     await writeFile(file, `${lines.join('\n')}\n`);
     const size = (await stat(file)).size;
-    type Progress = { progress: Record<string, unknown> };
-    const progressOf = (err: string[]) =>
-      err.map((l) => json<Progress | { line: number }>(l)).filter((l): l is Progress => 'progress' in l);
 
     const shown = bufferedIo();
     expect(
@@ -192,27 +185,17 @@ describe('modctl url-list', () => {
   });
 
   it('refuses bad usage (exit 2) and unknown lists (exit 1, typed error)', async () => {
+    expect(await exitOf(urlListCommand, ['add', '--list', 'hotline', '--kind', 'regex', 'x'])).toBe(2);
+    expect(await exitOf(urlListCommand, ['add', '--list', 'hotline', '--kind', 'url'])).toBe(2);
+    expect(await exitOf(urlListCommand, ['remove', '--list', 'hotline', '--kind', 'url', 'x.example/'])).toBe(
+      2,
+    );
     expect(
-      await urlListCommand.run(['add', '--list', 'hotline', '--kind', 'regex', 'x'], bufferedIo().io),
+      await exitOf(urlListCommand, ['remove', '--list', 'hotline', '--reason', 'r', '--id', '1', 'x']),
     ).toBe(2);
-    expect(await urlListCommand.run(['add', '--list', 'hotline', '--kind', 'url'], bufferedIo().io)).toBe(2);
-    expect(
-      await urlListCommand.run(
-        ['remove', '--list', 'hotline', '--kind', 'url', 'x.example/'],
-        bufferedIo().io,
-      ),
-    ).toBe(2);
-    expect(
-      await urlListCommand.run(
-        ['remove', '--list', 'hotline', '--reason', 'r', '--id', '1', 'x'],
-        bufferedIo().io,
-      ),
-    ).toBe(2);
-    expect(
-      await urlListCommand.run(['import', '--list', 'hotline', '--format', 'csv', 'f'], bufferedIo().io),
-    ).toBe(2);
-    expect(await urlListCommand.run(['settings', '--list', 'hotline'], bufferedIo().io)).toBe(2);
-    expect(await urlListCommand.run(['list', '--list', 'hotline', '--limit', '0'], bufferedIo().io)).toBe(2);
+    expect(await exitOf(urlListCommand, ['import', '--list', 'hotline', '--format', 'csv', 'f'])).toBe(2);
+    expect(await exitOf(urlListCommand, ['settings', '--list', 'hotline'])).toBe(2);
+    expect(await exitOf(urlListCommand, ['list', '--list', 'hotline', '--limit', '0'])).toBe(2);
     const c = bufferedIo();
     expect(await urlListCommand.run(['list', '--list', 'missing'], c.io)).toBe(1);
     expect(json(c.err.at(-1))).toMatchObject({ error: { code: 'MOD_ERR_CURATION_UNKNOWN_URL_LIST' } });
