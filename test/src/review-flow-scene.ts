@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { listAudit } from '@mod/db/audit';
+import { mapHostToPlatform } from '@mod/db/orders';
+import { seedTenants, tenantWithKey } from '@mod/testing';
+import { callWithKey } from './review-flow-browser.js';
+import {
+  createWorld,
+  kafkaPlatform,
+  makePhoto,
+  publishPartnerMedia,
+  startPipeline,
+  stopInOrder,
+  type Partner,
+  type Pipeline,
+  type World,
+} from './helpers.js';
+
+/**
+ * The scene of the review-flow test: one world (its schema and topics) with the scanner, classifier, actioner and
+ * API running in this process as in the classifier and evidence-vault tests (every classified image asks for
+ * review; the vault and staff accounts keyed), the API listening on loopback for real HTTP; tenants (the platform
+ * publishing on Kafka, a subscribed ISP, a hotline for reviewers and curators, an authority) and an admin key;
+ * three photos published by the platform, hosted under a host the platform owns, so a confirmation issues a
+ * blocking order to the ISP and a takedown to the platform.
+ */
+
+export const HOTLINE = 'hotline-1';
+export const AUTHORITY = 'authority-1';
+export const ISP = 'isp-1';
+export const PLATFORM = 'platform-1';
+const HOST = 'cdn.platform-1.example';
+
+/** A photo the platform published, which the classifier flags. */
+export interface Flagged {
+  bytes: Buffer;
+  submissionId: string;
+  url: string;
+}
+
+export interface ReviewScene {
+  world: World;
+  partner: Partner;
+  pipeline: Pipeline;
+  /** The API on loopback, `http://127.0.0.1:<port>`. */
+  baseUrl: string;
+  adminKey: string;
+  photos: { confirm: Flagged; dismiss: Flagged; escalate: Flagged };
+}
+
+export let scene: ReviewScene;
+
+/** Starts the scene before the file's tests (`beforeAll`) and stops it after them (`afterAll`). */
+export function useReviewScene(): void {
+  let world: World | undefined;
+  let partner: Partner | undefined;
+  let pipeline: Pipeline | undefined;
+  beforeAll(async () => {
+    world = createWorld();
+    await world.ready;
+    partner = await kafkaPlatform(world, PLATFORM);
+    await seedTenants(world.db, [
+      { id: ISP, kind: 'isp' },
+      { id: HOTLINE, kind: 'hotline' },
+      { id: AUTHORITY, kind: 'authority' },
+    ]);
+    await mapHostToPlatform(world.db, HOST, PLATFORM);
+    const adminKey = await tenantWithKey(world.db, { id: 'ops', kind: 'admin', role: 'admin' });
+    pipeline = await startPipeline(
+      world,
+      {
+        RISK_REVIEW_THRESHOLD: '0.000001',
+        MOD_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+        MOD_PEOPLE_SECRET_KEY: randomBytes(32).toString('base64'),
+      },
+      { classifier: true },
+    );
+    await pipeline.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = pipeline.app.server.address() as AddressInfo;
+    const publish = async (seed: number, name: string): Promise<Flagged> => {
+      const bytes = await makePhoto(seed);
+      const url = `https://${HOST}/media/${name}.jpg`;
+      const submissionId = await publishPartnerMedia(world!, partner!, bytes, { url });
+      return { bytes, submissionId, url };
+    };
+    scene = {
+      world,
+      partner,
+      pipeline,
+      baseUrl: `http://127.0.0.1:${port}`,
+      adminKey,
+      photos: {
+        confirm: await publish(2101, 'confirm'),
+        dismiss: await publish(2102, 'dismiss'),
+        escalate: await publish(2103, 'escalate'),
+      },
+    };
+  });
+  afterAll(async () => {
+    await stopInOrder([
+      ['pipeline', () => pipeline?.stop()],
+      ['partner', () => partner?.close()],
+      ['world', () => world?.drop()],
+    ]);
+  });
+}
+
+/** The audit log's records of `action` (all of them: the world is this file's alone). */
+export async function auditRecords(action: string) {
+  return (await listAudit(scene.world.db, { limit: 100_000 })).filter((r) => r.action === action);
+}
+
+/**
+ * The evidence of an audit record by name, as oversight reads it through the API (`GET
+ * /v1/audit/records/:seq/evidence`, the admin key): the record itself carries only their digests.
+ */
+export async function auditEvidence(seq: number): Promise<Record<string, unknown>> {
+  const answer = await callWithKey(scene.baseUrl, scene.adminKey, 'GET', `/v1/audit/records/${seq}/evidence`);
+  expect(answer.status).toBe(200);
+  const { evidence } = answer.json<{ evidence: { name: string; document: string }[] }>();
+  return Object.fromEntries(evidence.map((e) => [e.name, JSON.parse(e.document) as unknown]));
+}
+
+/** Variance of the 4-neighbour Laplacian of grey pixels: a standard measure of sharpness (blur lowers it). */
+function laplacianVariance(data: Buffer, width: number, height: number, channels: number): number {
+  const at = (x: number, y: number) => data[(y * width + x) * channels] ?? 0;
+  const values: number[] = [];
+  for (let y = 1; y < height - 1; y++)
+    for (let x = 1; x < width - 1; x++)
+      values.push(at(x - 1, y) + at(x + 1, y) + at(x, y - 1) + at(x, y + 1) - 4 * at(x, y));
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  return values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
+}
+
+/**
+ * What a preview is, measured against its original: its size, whether it is grey (one channel, or three equal
+ * ones), and its sharpness beside the original's reduced to the same size (the blur makes it a fraction).
+ */
+export async function measurePreview(preview: Buffer, original: Buffer) {
+  const { data, info } = await sharp(preview).raw().toBuffer({ resolveWithObject: true });
+  let grey = true;
+  if (info.channels >= 3)
+    for (let i = 0; i < data.length && grey; i += info.channels)
+      grey = Math.abs(data[i]! - data[i + 1]!) <= 2 && Math.abs(data[i]! - data[i + 2]!) <= 2;
+  const reference = await sharp(original)
+    .resize({ width: info.width, height: info.height, fit: 'fill' })
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    width: info.width,
+    height: info.height,
+    grey,
+    sharpness: laplacianVariance(data, info.width, info.height, info.channels),
+    originalSharpness: laplacianVariance(reference.data, info.width, info.height, reference.info.channels),
+  };
+}
