@@ -57,10 +57,20 @@ describe('OpenAPI document', () => {
       if (roles === undefined) continue;
       const op = doc.paths[openApiPath(r.url)]?.[r.method.toLowerCase()];
       expect(op, `${r.method} ${r.url} in the document`).toBeDefined();
-      expect(op?.security).toEqual([{ apiKey: [] }]);
+      const people = roles.some((r) => r !== 'isp' && r !== 'platform');
+      expect(op?.security, `${r.method} ${r.url} security`).toEqual(
+        r.config['sessionOnly'] === true
+          ? [{ session: [] }]
+          : [{ apiKey: [] }, ...(people ? [{ session: [] }] : [])],
+      );
       expect(op?.['x-roles']).toEqual(roles);
     }
     expect(doc.paths['/v1/admin/tenants/{tenantId}/keys']?.['post']?.responses).toHaveProperty('201');
+    // People's sign-in is public and documented; their session routes take the cookie only.
+    expect(doc.paths['/v1/session']?.['post']).toBeDefined();
+    expect(doc.paths['/v1/session']?.['post']?.security).toBeUndefined();
+    expect(doc.paths['/v1/session/totp']?.['post']?.security).toEqual([{ session: [] }]);
+    expect(doc.paths['/v1/isp/feeds/{format}']?.['get']?.security).toEqual([{ apiKey: [] }]);
     type Described = { content?: Record<string, { schema?: { type?: string; properties?: object } }> };
     const success = (path: string, method: string) =>
       (doc.paths[path]?.[method]?.responses as Record<string, Described> | undefined)?.['200']?.content;
