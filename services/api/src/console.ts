@@ -104,11 +104,13 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleRouteOpti
   if (files === null) app.log.warn({ dir }, 'console not built (pnpm build): /console answers 503');
   else app.log.info({ dir, files: files.size }, 'console build loaded');
 
-  // After the app's own onSend hook (a parent's hooks run first): the console's page policy replaces the API's.
+  // How long each answer may be kept; the app's own onSend hook sets `no-store` on everything, so this plugin's
+  // hook (a parent's hooks run first) puts the console's caching back, with the console's page policy.
+  const caching = new WeakMap<FastifyReply, string>();
   app.addHook('onSend', async (_req, reply) => {
     reply.header('content-security-policy', CONSOLE_CSP);
     reply.header('cross-origin-opener-policy', 'same-origin');
-    if (reply.statusCode >= 400) reply.header('cache-control', 'no-store');
+    reply.header('cache-control', reply.statusCode < 400 ? (caching.get(reply) ?? 'no-store') : 'no-store');
   });
 
   const serve = async (req: FastifyRequest, reply: FastifyReply, path: string) => {
@@ -123,7 +125,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleRouteOpti
       return reply.code(404).send({ error: { code: 'MOD_ERR_API_NO_ROUTE', message: 'no such file' } });
     reply.header('etag', file.etag);
     reply.header('vary', 'accept-encoding');
-    reply.header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    caching.set(reply, file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     reply.type(file.type);
     if (req.headers['if-none-match'] === file.etag) return reply.code(304).send();
     const acceptsGzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');

@@ -2,6 +2,7 @@ import { createContext, type ComponentChildren } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ok, setCsrfToken, setOnUnauthenticated } from './api/client.js';
 import type { Session } from './api/types.js';
+import { navigate } from './router.js';
 
 /** Where a visit stands: asking the API, nobody signed in, or a person's session at a stage. */
 export type SessionState =
@@ -35,6 +36,8 @@ export function SessionProvider(props: { children: ComponentChildren }) {
   }, [accept]);
   const signOut = useCallback(async () => {
     await ok(api.DELETE('/v1/session')).catch(() => undefined);
+    // The next person starts at the console's front page, not where this one left off.
+    navigate('', { replace: true });
     setCsrfToken(null);
     setState({ status: 'signed-out', expired: false });
   }, []);

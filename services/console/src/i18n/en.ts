@@ -11,6 +11,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'duration.daysHours': '{days, plural, one {# day} other {# days}} {hours} h',
   'duration.hoursMinutes': '{hours} h {minutes} min',
   'duration.minutesSeconds': '{minutes} min {seconds} s',
+  'duration.clock': '{days, plural, =0 {} one {# day } other {# days }}{clock}',
 
   'nav.label': 'Main',
   'nav.skip': 'Skip to main content',
@@ -87,6 +88,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
 
   'desk.title': 'Takedown and blocking orders',
   'desk.issue': 'Issue an order',
+  'desk.refresh': 'Refresh',
   'desk.filterKind': 'Kind',
   'desk.filterStatus': 'Status',
   'desk.search': 'Search by subject, target or order id',
@@ -146,6 +148,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'stats.ackMedianHours': 'Time to acknowledge, median (h)',
   'stats.perDay': 'Orders by day issued',
   'stats.perDayLabel': 'Chart of orders by day issued: open, handled, overdue',
+  'stats.day': 'Day',
   'stats.orders': 'Orders',
   'stats.timeToAction': 'Time to action against the deadline',
   'stats.timeToActionLabel': 'Chart of time to action per target against the {hours}-hour deadline',

@@ -26,6 +26,8 @@ export interface I18n {
   number: (n: number, options?: Intl.NumberFormatOptions) => string;
   /** A duration such as "3 giờ 5 phút" / "3 h 5 min", from milliseconds (sign ignored). */
   duration: (ms: number) => string;
+  /** A countdown clock such as "23:59:58" or "2 ngày 03:04:05" / "2 days 03:04:05" (sign ignored). */
+  clock: (ms: number) => string;
 }
 
 const LOCALES: Readonly<Record<Language, string>> = { vi: 'vi-VN', en: 'en-GB' };
@@ -91,6 +93,12 @@ export function createI18n(
       if (days > 0) return t('duration.daysHours', { days, hours });
       if (hours > 0) return t('duration.hoursMinutes', { hours, minutes });
       return t('duration.minutesSeconds', { minutes, seconds });
+    },
+    clock: (ms) => {
+      const totalS = Math.floor(Math.abs(ms) / 1000);
+      const two = (n: number) => String(n).padStart(2, '0');
+      const clock = `${two(Math.floor((totalS % 86_400) / 3600))}:${two(Math.floor((totalS % 3600) / 60))}:${two(totalS % 60)}`;
+      return t('duration.clock', { days: Math.floor(totalS / 86_400), clock });
     },
   };
 }

@@ -12,6 +12,7 @@ export const vi = {
   'duration.daysHours': '{days} ngày {hours} giờ',
   'duration.hoursMinutes': '{hours} giờ {minutes} phút',
   'duration.minutesSeconds': '{minutes} phút {seconds} giây',
+  'duration.clock': '{days, plural, =0 {} other {# ngày }}{clock}',
 
   'nav.label': 'Mục chính',
   'nav.skip': 'Đến nội dung chính',
@@ -88,6 +89,7 @@ export const vi = {
 
   'desk.title': 'Lệnh gỡ bỏ và chặn',
   'desk.issue': 'Ban hành lệnh',
+  'desk.refresh': 'Làm mới',
   'desk.filterKind': 'Loại lệnh',
   'desk.filterStatus': 'Trạng thái',
   'desk.search': 'Tìm theo đối tượng, bên nhận hoặc mã lệnh',
@@ -147,6 +149,7 @@ export const vi = {
   'stats.ackMedianHours': 'Thời gian xác nhận, trung vị (giờ)',
   'stats.perDay': 'Lệnh theo ngày ban hành',
   'stats.perDayLabel': 'Biểu đồ số lệnh theo ngày ban hành: đang mở, đã xử lý, quá hạn',
+  'stats.day': 'Ngày',
   'stats.orders': 'Số lệnh',
   'stats.timeToAction': 'Thời gian xử lý so với thời hạn',
   'stats.timeToActionLabel': 'Biểu đồ thời gian xử lý theo bên nhận so với thời hạn {hours} giờ',

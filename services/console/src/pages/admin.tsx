@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
-import type { PersonRole } from '../api/types.js';
+import type { Answer, PersonRole } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { Choice, ErrorNote, Field, Loading, Page, useAction, useLoad } from '../ui/kit.js';
 
@@ -8,6 +8,8 @@ const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as con
 const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin'];
 const KEY_ROLES = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'] as const;
 const text = (e: Event) => (e.target as HTMLInputElement).value;
+type Tenant = Answer<'/v1/admin/tenants', 'get'>['tenants'][number];
+type Person = Answer<'/v1/admin/people', 'get'>['people'][number];
 
 /** A secret shown once (a one-time password or an API key): the API never shows it again. */
 function ShownOnce(props: { label: string; secret: string }) {
@@ -24,7 +26,22 @@ function ShownOnce(props: { label: string; secret: string }) {
 
 function Tenants() {
   const { t } = useI18n();
-  const tenants = useLoad(() => ok(api.GET('/v1/admin/tenants', { params: { query: { limit: 500 } } })), []);
+  const tenants = useLoad(async () => {
+    const all: Tenant[] = [];
+    let after: string | undefined;
+    // Pages of 100 (the API's largest), up to 2,000 tenants.
+    for (let page = 0; page < 20; page++) {
+      const r = await ok(
+        api.GET('/v1/admin/tenants', {
+          params: { query: { limit: 100, ...(after === undefined ? {} : { after }) } },
+        }),
+      );
+      all.push(...r.tenants);
+      after = r.nextAfter ?? undefined;
+      if (after === undefined) break;
+    }
+    return { tenants: all };
+  }, []);
   const [id, setId] = useState('');
   const [name, setName] = useState('');
   const [kind, setKind] = useState<(typeof TENANT_KINDS)[number]>('isp');
@@ -125,7 +142,21 @@ function Tenants() {
 
 function People() {
   const { t } = useI18n();
-  const people = useLoad(() => ok(api.GET('/v1/admin/people', { params: { query: { limit: 500 } } })), []);
+  const people = useLoad(async () => {
+    const all: Person[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const r = await ok(
+        api.GET('/v1/admin/people', {
+          params: { query: { limit: 100, ...(after === undefined ? {} : { after }) } },
+        }),
+      );
+      all.push(...r.people);
+      after = r.nextAfter ?? undefined;
+      if (after === undefined) break;
+    }
+    return { people: all };
+  }, []);
   const [tenantId, setTenantId] = useState('');
   const [login, setLogin] = useState('');
   const [displayName, setDisplayName] = useState('');

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { Order } from '../api/types.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
@@ -8,6 +8,8 @@ import { deadlineState, deskOrder, ORDER_STATUSES, type DeadlineState } from './
 
 /** Most orders the desk reads (pages of 100): the open ones of an authority fit many times over. */
 const MAX_ORDERS = 1000;
+/** How often the desk reads the orders again. */
+const REFRESH_MS = 30_000;
 
 /** Every order the caller sees, page by page (up to `MAX_ORDERS`). */
 export async function loadOrders(query: {
@@ -34,9 +36,9 @@ export function Countdown(props: { state: DeadlineState }) {
   const s = props.state;
   const text =
     s.kind === 'overdue'
-      ? i18n.t('desk.overdueBy', { time: i18n.duration(s.byMs) })
+      ? i18n.t('desk.overdueBy', { time: i18n.clock(s.byMs) })
       : s.kind === 'running'
-        ? i18n.t('desk.timeLeft', { time: i18n.duration(s.leftMs) })
+        ? i18n.t('desk.timeLeft', { time: i18n.clock(s.leftMs) })
         : i18n.t(s.kind === 'paused' ? 'desk.paused' : s.kind === 'done' ? 'desk.done' : 'desk.closed');
   return (
     <span class={`countdown countdown-${s.kind}`} data-testid="countdown">
@@ -66,6 +68,11 @@ export function DeskPage() {
       }),
     [kind, status],
   );
+  // The desk stays open all day: what changed elsewhere (new automatic orders, targets' answers) shows up.
+  useEffect(() => {
+    const timer = setInterval(orders.reload, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [orders.reload]);
   const needle = search.trim().toLowerCase();
   const shown = deskOrder(orders.data ?? [], now).filter(
     (o) =>
@@ -79,9 +86,14 @@ export function DeskPage() {
     <Page
       title={t('desk.title')}
       actions={
-        <Link class="button" to="desk/new">
-          {t('desk.issue')}
-        </Link>
+        <div class="actions">
+          <button type="button" class="secondary" onClick={orders.reload}>
+            {t('desk.refresh')}
+          </button>
+          <Link class="button" to="desk/new">
+            {t('desk.issue')}
+          </Link>
+        </div>
       }
     >
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>

@@ -147,7 +147,12 @@ export function ReviewPage() {
     () => ok(api.GET('/v1/cases', { params: { query: { status: 'open', limit: 100 } } })),
     [],
   );
-  const settings = useLoad(() => ok(api.GET('/v1/review-settings')), []);
+  // Only people who work cases (reviewers, authorities) have review settings and an exposure counter.
+  const works = session.person.role === 'reviewer' || session.person.role === 'authority';
+  const settings = useLoad(
+    () => (works ? ok(api.GET('/v1/review-settings')) : Promise.resolve(null)),
+    [works],
+  );
   const [working, setWorking] = useState<ReviewCase | null>(null);
   const claim = useAction(async (id: string) => {
     setWorking(await ok(api.POST('/v1/cases/{id}/claim', { params: { path: { id } } })));
@@ -171,7 +176,7 @@ export function ReviewPage() {
       <ErrorNote error={queue.error ?? claim.error} />
       {current === null ? null : <CaseWork item={current} onChanged={changed} />}
       {queue.data === null ? <Loading /> : null}
-      <table>
+      <table data-testid="queue">
         <caption>{t('review.queue', { count: queue.data?.cases.length ?? 0 })}</caption>
         <thead>
           <tr>

@@ -132,6 +132,8 @@ export function StatsPage() {
               <Chart
                 label={t('stats.perDayLabel')}
                 x={perDay.x}
+                xLabel={t('stats.day')}
+                locale={i18n.locale}
                 timeZone={i18n.timeZone}
                 yLabel={t('stats.orders')}
                 series={[
@@ -146,6 +148,7 @@ export function StatsPage() {
           <Chart
             label={t('stats.timeToActionLabel', { hours: DEADLINE_HOURS })}
             x={targetX}
+            xLabel={t('stats.target')}
             categories={targetNames}
             yLabel={t('stats.hours')}
             series={[

@@ -17,10 +17,14 @@ export interface ChartSeries {
  */
 export function Chart(props: {
   label: string;
+  /** The x axis' name (legend). */
+  xLabel: string;
   x: readonly number[];
   series: readonly ChartSeries[];
   categories?: readonly string[];
   yLabel: string;
+  /** For a time axis: the locale and zone its days are written in. */
+  locale?: string;
   timeZone?: string;
 }) {
   const host = useRef<HTMLDivElement>(null);
@@ -28,22 +32,46 @@ export function Chart(props: {
     const el = host.current;
     if (el === null) return;
     const categories = props.categories;
+    const xs = props.x as number[];
     const bars = uPlot.paths.bars?.({ size: [0.6, 60] });
+    const day = new Intl.DateTimeFormat(props.locale, {
+      timeZone: props.timeZone,
+      day: 'numeric',
+      month: 'short',
+    });
+    // Categories sit on whole numbers with half a slot either side; days get a day either side, so that a
+    // single day is a point in the middle and not a span of years.
+    const xAxis: uPlot.Axis =
+      categories === undefined
+        ? { values: (_u, splits) => splits.map((s) => day.format(new Date(s * 1000))), space: 60 }
+        : {
+            splits: () => categories.map((_c, i) => i),
+            values: (_u, splits) => splits.map((s) => categories[s] ?? ''),
+          };
     const options: uPlot.Options = {
       width: Math.max(320, Math.min(el.clientWidth || 720, 960)),
       height: 260,
       scales: {
-        x: { time: categories === undefined },
+        x:
+          categories === undefined
+            ? {
+                time: true,
+                range: () =>
+                  xs.length === 0
+                    ? [Date.now() / 1000 - 7 * 86_400, Date.now() / 1000 + 86_400]
+                    : [Math.min(...xs) - 86_400, Math.max(...xs) + 86_400],
+              }
+            : { time: false, range: () => [-0.5, Math.max(categories.length, 1) - 0.5] },
         y: { range: (_u, min, max) => [Math.min(0, min), max * 1.1 || 1] },
       },
-      axes: [
-        categories === undefined
-          ? {}
-          : { values: (_u, splits) => splits.map((s) => (Number.isInteger(s) ? (categories[s] ?? '') : '')) },
-        { label: props.yLabel },
-      ],
+      axes: [xAxis, { label: props.yLabel }],
       series: [
-        {},
+        {
+          label: props.xLabel,
+          ...(categories === undefined
+            ? { value: (_u: uPlot, v: number) => day.format(new Date(v * 1000)) }
+            : { value: (_u: uPlot, v: number) => categories[v] ?? '' }),
+        },
         ...props.series.map((s) => ({
           label: s.label,
           stroke: s.stroke,
@@ -52,16 +80,10 @@ export function Chart(props: {
           ...(s.bars === true && bars !== undefined ? { paths: bars, fill: `${s.stroke}55` } : {}),
         })),
       ],
-      ...(props.timeZone === undefined
-        ? {}
-        : { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), props.timeZone as string) }),
     };
-    const data = [
-      props.x as number[],
-      ...props.series.map((s) => s.values as (number | null)[]),
-    ] as uPlot.AlignedData;
+    const data = [xs, ...props.series.map((s) => s.values as (number | null)[])] as uPlot.AlignedData;
     const plot = new uPlot(options, data, el);
     return () => plot.destroy();
-  }, [props.x, props.series, props.categories, props.yLabel, props.timeZone]);
+  }, [props.x, props.series, props.categories, props.yLabel, props.xLabel, props.locale, props.timeZone]);
   return <div class="chart" role="img" aria-label={props.label} ref={host} />;
 }

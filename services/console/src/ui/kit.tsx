@@ -80,7 +80,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
       live = false;
     };
   }, [...deps, generation]);
-  return { ...state, reload: () => setGeneration((g) => g + 1) };
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { ...state, reload };
 }
 
 /** A page: its heading (focused on arrival, so screen readers announce the new page) and content. */

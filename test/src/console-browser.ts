@@ -1,0 +1,118 @@
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/**
+ * The browser side of the console's end-to-end tests: Debian's Chromium driven by playwright-core (which cannot
+ * download browsers here), axe-core injected into each page, TOTP codes computed as an authenticator app does,
+ * screenshots for a person to look at, and a watch on what each page loads.
+ */
+export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../console-screenshots/', import.meta.url));
+
+export const chromiumAvailable = (): boolean => existsSync(CHROMIUM_PATH);
+
+export function launchChromium(): Promise<Browser> {
+  // Root in a container has no user namespace for Chromium's sandbox; the pages are our own console.
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}
+
+/** RFC 4648 base32 (the alphabet authenticator apps read), without padding. */
+function base32Bytes(secret: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The TOTP code (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) of a base32 secret, `stepOffset` steps from now. */
+export function totpCode(secret: string, stepOffset = 0, nowMs = Date.now()): string {
+  const step = Math.floor(nowMs / 30_000) + stepOffset;
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32Bytes(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0x0f;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, '0');
+}
+
+/** What a page did that it must not: scripts the policy refused, requests to another origin, uncaught errors. */
+export interface PageWatch {
+  problems: string[];
+}
+
+/** Records CSP violations, requests leaving `origin` and page errors, for the test to assert there were none. */
+export function watchPage(page: Page, origin: string): PageWatch {
+  const watch: PageWatch = { problems: [] };
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) watch.problems.push(`CSP: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => watch.problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.protocol !== 'data:' && url.protocol !== 'blob:' && url.origin !== origin)
+      watch.problems.push(`request to another origin: ${r.url()}`);
+  });
+  return watch;
+}
+
+const require = createRequire(import.meta.url);
+let axeSource: Promise<string> | undefined;
+
+/** An axe-core violation of impact serious or critical: what failed and where. */
+export interface AxeProblem {
+  id: string;
+  impact: string;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core in the page (injected through the DevTools protocol, which the page's CSP does not govern; the
+ * console itself loads no script but its own) and answers its serious and critical violations.
+ */
+export async function seriousAxeViolations(page: Page): Promise<AxeProblem[]> {
+  axeSource ??= readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(await axeSource);
+  const violations = await page.evaluate(async () => {
+    type Result = {
+      violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
+    };
+    // In the page (no DOM types in the tests' build): axe.run over the whole document.
+    const g = globalThis as unknown as {
+      axe: { run: (c: unknown, o: object) => Promise<Result> };
+      document: unknown;
+    };
+    const r = await g.axe.run(g.document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? 'unknown',
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.map(String).join(' ')),
+    }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** A full-page screenshot in test/console-screenshots/ (git-ignored) for a person to look at. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });
+}
