@@ -24,7 +24,8 @@ import {
  * review; the vault and staff accounts keyed), the API listening on loopback for real HTTP; tenants (the platform
  * publishing on Kafka, a subscribed ISP, a hotline for reviewers and curators, an authority) and an admin key;
  * three photos published by the platform, hosted under a host the platform owns, so a confirmation issues a
- * blocking order to the ISP and a takedown to the platform.
+ * blocking order to the ISP and a takedown to the platform. Below it, what the tests read of the world: audit
+ * records and their evidence, previews measured, classifier skips, banks made by the admin.
  */
 
 export const HOTLINE = 'hotline-1';
@@ -156,4 +157,56 @@ export async function measurePreview(preview: Buffer, original: Buffer) {
     sharpness: laplacianVariance(data, info.width, info.height, info.channels),
     originalSharpness: laplacianVariance(reference.data, info.width, info.height, reference.info.channels),
   };
+}
+
+/** A case as the queue lists it (the fields the test reads). */
+export interface CaseSummary {
+  id: string;
+  kind: string;
+  stage: string;
+  status: string;
+  submissionId: string | null;
+  reason: string;
+  riskScore: number | null;
+  claimedBy: string | null;
+  decision: string | null;
+  decidedBy: string | null;
+  orderIds: string[];
+}
+
+/** An order as `GET /v1/orders` answers it (the fields the test reads). */
+export interface Order {
+  id: string;
+  kind: string;
+  targetTenantId: string;
+  subject: { type: string; value: string };
+  issuer: { kind: string };
+  issuerTenantId: string | null;
+}
+
+/** The actors of the audit records of `action` about `subjectId`. */
+export const actorsOf = async (action: string, subjectId: string) =>
+  (await auditRecords(action)).filter((r) => r.subject.id === subjectId).map((r) => r.actor);
+/** An audit actor that is a person. */
+export const asPerson = (id: string) => ({ kind: 'person', id });
+
+/** Media the classifier did not classify, by reason (`matched`: a list decided it). */
+export async function classifierSkips(reason: string): Promise<number> {
+  const metric = await scene.pipeline.registries.classifier
+    .getSingleMetric('mod_classifier_skipped_total')
+    ?.get();
+  return metric?.values.find((v) => v.labels['reason'] === reason)?.value ?? 0;
+}
+
+/** A hash bank made by the admin over the API (blockhash and PDQ, the signals a photo's verdict carries). */
+export async function createBank(b: { name: string; negative: boolean }): Promise<string> {
+  const made = await callWithKey(scene.baseUrl, scene.adminKey, 'POST', '/v1/banks', {
+    name: b.name,
+    source: 'hotline review',
+    signalTypes: ['blockhash', 'pdq'],
+    negative: b.negative,
+    actionPolicy: 'review',
+  });
+  expect(made.status, JSON.stringify(made.json())).toBe(201);
+  return made.json<{ id: string }>().id;
 }

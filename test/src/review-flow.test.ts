@@ -12,18 +12,24 @@ import {
   type EnrolledPerson,
 } from './review-flow-browser.js';
 import {
+  actorsOf,
+  asPerson,
   AUTHORITY,
   auditEvidence,
   auditRecords,
+  classifierSkips,
+  createBank,
   HOTLINE,
   ISP,
   measurePreview,
   PLATFORM,
   scene,
   useReviewScene,
+  type CaseSummary,
   type Flagged,
+  type Order,
 } from './review-flow-scene.js';
-import { readPartners, waitFor } from './helpers.js';
+import { indexedEntries, readPartners, scanViaKafka, waitFor } from './helpers.js';
 
 // Issue 21's first acceptance point through the real stack: the classifier flags images published by a platform
 // on Kafka, the actioner opens their review cases (media sealed in the vault), and people whom an admin made sign
@@ -34,36 +40,9 @@ import { readPartners, waitFor } from './helpers.js';
 
 useReviewScene();
 
-interface CaseSummary {
-  id: string;
-  kind: string;
-  stage: string;
-  status: string;
-  submissionId: string | null;
-  reason: string;
-  riskScore: number | null;
-  claimedBy: string | null;
-  decision: string | null;
-  decidedBy: string | null;
-  orderIds: string[];
-}
-
-interface Order {
-  id: string;
-  kind: string;
-  targetTenantId: string;
-  subject: { type: string; value: string };
-  issuer: { kind: string };
-}
-
 const people = {} as Record<'ana' | 'bao' | 'cuc' | 'officer', EnrolledPerson>;
 const tabs = {} as Record<keyof typeof people, Browser>;
 const cases = {} as Record<keyof typeof scene.photos, string>;
-
-/** The actors of the audit records of `action` about `subjectId`. */
-const actorsOf = async (action: string, subjectId: string) =>
-  (await auditRecords(action)).filter((r) => r.subject.id === subjectId).map((r) => r.actor);
-const asPerson = (id: string) => ({ kind: 'person', id });
 
 describe('people review what the classifier flagged (real Kafka, PostgreSQL and services)', () => {
   it('people an admin made sign in: one-time password, a new password, TOTP enrolment; then password and TOTP', async () => {
@@ -216,10 +195,171 @@ describe('people review what the classifier flagged (real Kafka, PostgreSQL and 
     expect(await actorsOf('case.confirmed', id)).toEqual([reviewer]);
     for (const orderId of done.orderIds) expect(await actorsOf('order.issued', orderId)).toEqual([reviewer]);
 
+    // Policy opened the authorities' confirmation case beside the orders.
+    const confirmations = await tabs.officer.call('GET', '/v1/cases?kind=confirm');
+    const confirmation = confirmations.json<{ cases: CaseSummary[] }>().cases;
+    expect(confirmation.map((c) => [c.kind, c.submissionId, [...c.orderIds].sort()])).toEqual([
+      ['confirm', photo.submissionId, [...done.orderIds].sort()],
+    ]);
+
     // The actioner sends the takedown to the platform's own topic (the outbox the decision committed).
     const takedowns = await readPartners(scene.world, 'takedownRequests', [PLATFORM], (r) =>
       r.some((m) => done.orderIds.includes(m.key ?? '')),
     );
     expect(takedowns.map((m) => Codecs.takedownRequest.decode(m.value).url)).toContain(photo.url);
+  });
+
+  it('dismiss: a reviewer proposes the content for a negative bank; a curator, another person, approves it', async () => {
+    const id = cases.dismiss;
+    const photo = scene.photos.dismiss;
+    const { ana, bao, cuc } = tabs;
+    const bankId = await createBank({ name: 'known-benign', negative: true });
+    expect((await bao.call('POST', `/v1/cases/${id}/claim`)).status).toBe(200);
+    const anaDecides = await ana.call('POST', `/v1/cases/${id}/decision`, {
+      body: { decision: 'confirm', category: 'C', reason: 'I would confirm it' },
+    });
+    expect(anaDecides.refusal()).toEqual([409, 'MOD_ERR_API_CASE_CLAIMED']);
+    const preview = await bao.call('GET', `/v1/cases/${id}/preview`);
+    expect(preview.status).toBe(200);
+    expect((await measurePreview(preview.bytes, photo.bytes)).grey).toBe(true);
+
+    const decided = await bao.call('POST', `/v1/cases/${id}/decision`, {
+      body: {
+        decision: 'dismiss',
+        reason: 'a landscape, nothing abusive',
+        proposeToBankId: bankId,
+        proposalNote: 'benign: keep it out of the queue',
+      },
+    });
+    expect(decided.status, JSON.stringify(decided.json())).toBe(200);
+    const done = decided.json<{ case: CaseSummary; orderIds: string[]; proposalId: string | null }>();
+    expect(done).toMatchObject({
+      case: { status: 'closed', decision: 'dismiss', decidedBy: people.bao.personId },
+      orderIds: [],
+    });
+    expect(done.proposalId).toEqual(expect.any(String));
+    const orders = await bao.call('GET', `/v1/orders?submissionId=${photo.submissionId}`);
+    expect(orders.json<{ orders: Order[] }>().orders).toEqual([]);
+
+    // The proposer does not approve (a reviewer is no curator); the curator, another person, does.
+    const proposalId = done.proposalId!;
+    const own = await bao.call('POST', `/v1/bank-proposals/${proposalId}/approve`, { body: {} });
+    expect(own.refusal()).toEqual([403, 'MOD_ERR_API_FORBIDDEN']);
+    const entriesBefore = indexedEntries(scene.pipeline);
+    const approved = await cuc.call('POST', `/v1/bank-proposals/${proposalId}/approve`, {
+      body: { reason: 'looked at the preview: benign' },
+    });
+    expect(approved.status, JSON.stringify(approved.json())).toBe(200);
+    const proposal = approved.json<{ entries: { signal: string }[]; entryIds: string[] }>();
+    expect(proposal).toMatchObject({
+      status: 'approved',
+      bankId,
+      proposedBy: people.bao.personId,
+      decidedBy: people.cuc.personId,
+    });
+    expect(proposal.entries.map((e) => e.signal)).toContain('blockhash');
+    expect(proposal.entryIds).toHaveLength(proposal.entries.length);
+    // The new entries reach the scanner's index through the bank-changes topic.
+    await waitFor(
+      'the scanner to apply the approved entries',
+      async () => indexedEntries(scene.pipeline) >= entriesBefore + proposal.entries.length,
+    );
+
+    // The same picture again: the negative bank suppresses it, so no model runs and no case opens.
+    const again = await scanViaKafka(scene.world, scene.partner, photo.bytes);
+    expect(again.decision).toBe('suppressed');
+    expect(again.hits.map((h) => [h.bankId, h.negative])).toContainEqual([bankId, true]);
+    await waitFor('the classifier to skip the suppressed picture', async () =>
+      (await classifierSkips('matched')) >= 1 ? true : undefined,
+    );
+    const recorded = await waitFor('the suppressed verdict recorded', async () => {
+      const s = await bao.call('GET', `/v1/submissions/${again.submissionId}`);
+      return s.status === 200 && s.json<{ decision: string | null }>().decision === 'suppressed';
+    });
+    expect(recorded).toBe(true);
+    const all = await bao.call('GET', `/v1/cases?tenantId=${PLATFORM}&status=all&limit=100`);
+    expect(all.json<{ cases: CaseSummary[] }>().cases.map((c) => c.submissionId)).not.toContain(
+      again.submissionId,
+    );
+
+    expect(await actorsOf('case.dismissed', id)).toEqual([asPerson(people.bao.personId)]);
+    expect(await actorsOf('bank_proposal.created', proposalId)).toEqual([asPerson(people.bao.personId)]);
+    expect(await actorsOf('bank_proposal.approved', proposalId)).toEqual([asPerson(people.cuc.personId)]);
+  });
+
+  it('two people, never one: a curator who proposes a confirmed case for a bank cannot approve it alone', async () => {
+    const { cuc } = tabs;
+    const bankId = await createBank({ name: 'hotline-confirmed', negative: false });
+    const proposed = await cuc.call('POST', `/v1/cases/${cases.confirm}/proposals`, {
+      body: { bankId, note: 'confirmed category A by review' },
+    });
+    expect(proposed.status, JSON.stringify(proposed.json())).toBe(201);
+    const { id } = proposed.json<{ id: string }>();
+    expect(proposed.json()).toMatchObject({ status: 'pending', proposedBy: people.cuc.personId });
+    const alone = await cuc.call('POST', `/v1/bank-proposals/${id}/approve`, { body: {} });
+    expect(alone.refusal()).toEqual([403, 'MOD_ERR_API_SAME_PERSON']);
+    expect((await cuc.call('GET', `/v1/bank-proposals/${id}`)).json()).toMatchObject({
+      status: 'pending',
+      decidedBy: null,
+    });
+  });
+
+  it("escalate: a reviewer hands a case to an authority, whose officer decides it; orders issue in the authority's name", async () => {
+    const id = cases.escalate;
+    const photo = scene.photos.escalate;
+    const { ana, bao, officer } = tabs;
+    expect((await ana.call('POST', `/v1/cases/${id}/claim`)).status).toBe(200);
+    const baoDecides = await bao.call('POST', `/v1/cases/${id}/decision`, {
+      body: { decision: 'escalate', reason: 'I would escalate it', authorityTenantId: AUTHORITY },
+    });
+    expect(baoDecides.refusal()).toEqual([409, 'MOD_ERR_API_CASE_CLAIMED']);
+    const decided = await ana.call('POST', `/v1/cases/${id}/decision`, {
+      body: {
+        decision: 'escalate',
+        reason: 'cannot tell the age: the authority decides',
+        authorityTenantId: AUTHORITY,
+      },
+    });
+    expect(decided.status, JSON.stringify(decided.json())).toBe(200);
+    const done = decided.json<{ case: CaseSummary; orderIds: string[]; escalationId: string | null }>();
+    expect(done).toMatchObject({
+      case: { status: 'closed', decision: 'escalate', decidedBy: people.ana.personId },
+      orderIds: [],
+    });
+    const escalationId = done.escalationId!;
+    expect(await actorsOf('case.escalated', id)).toEqual([asPerson(people.ana.personId)]);
+    expect(await actorsOf('case.opened', escalationId)).toEqual([asPerson(people.ana.personId)]);
+
+    // The officer finds it in the authority's queue; a reviewer does not work it.
+    const queue = await officer.call('GET', '/v1/cases?kind=escalation');
+    expect(queue.status).toBe(200);
+    expect(queue.json<{ cases: CaseSummary[] }>().cases).toEqual([
+      expect.objectContaining({ id: escalationId, assignedTenantId: AUTHORITY, escalatedFrom: id }),
+    ]);
+    expect((await bao.call('POST', `/v1/cases/${escalationId}/claim`)).refusal()).toEqual([
+      403,
+      'MOD_ERR_API_CASE_NOT_YOURS',
+    ]);
+    expect((await officer.call('POST', `/v1/cases/${escalationId}/claim`)).status).toBe(200);
+    const preview = await officer.call('GET', `/v1/cases/${escalationId}/preview`);
+    expect(preview.status).toBe(200);
+    expect((await measurePreview(preview.bytes, photo.bytes)).grey).toBe(true);
+    const confirmed = await officer.call('POST', `/v1/cases/${escalationId}/decision`, {
+      body: { decision: 'confirm', category: 'B', reason: 'the authority confirms: category B' },
+    });
+    expect(confirmed.status, JSON.stringify(confirmed.json())).toBe(200);
+    const { orderIds } = confirmed.json<{ orderIds: string[] }>();
+    expect(orderIds).toHaveLength(2);
+
+    const listed = await officer.call('GET', `/v1/orders?submissionId=${photo.submissionId}`);
+    const orders = listed.json<{ orders: Order[] }>().orders;
+    expect(orders.map((o) => o.id).sort()).toEqual([...orderIds].sort());
+    expect(orders.map((o) => [o.kind, o.issuer.kind, o.issuerTenantId]).sort()).toEqual([
+      ['blocking', 'authority', AUTHORITY],
+      ['takedown', 'authority', AUTHORITY],
+    ]);
+    for (const orderId of orderIds)
+      expect(await actorsOf('order.issued', orderId)).toEqual([asPerson(people.officer.personId)]);
+    expect(await actorsOf('case.confirmed', escalationId)).toEqual([asPerson(people.officer.personId)]);
   });
 });
