@@ -282,6 +282,8 @@ describe('people review what the classifier flagged (real Kafka, PostgreSQL and 
       again.submissionId,
     );
 
+    // The case is closed, so the kept picture's retention clock runs.
+    expect(await mediaState(bao, id)).toBe('case-closed');
     expect(await actorsOf('case.dismissed', id)).toEqual([asPerson(people.bao.personId)]);
     expect(await actorsOf('bank_proposal.created', proposalId)).toEqual([asPerson(people.bao.personId)]);
     expect(await actorsOf('bank_proposal.approved', proposalId)).toEqual([asPerson(people.cuc.personId)]);
@@ -327,6 +329,7 @@ describe('people review what the classifier flagged (real Kafka, PostgreSQL and 
       orderIds: [],
     });
     const escalationId = done.escalationId!;
+    expect(await mediaState(ana, escalationId)).toBe('in-case');
     expect(await actorsOf('case.escalated', id)).toEqual([asPerson(people.ana.personId)]);
     expect(await actorsOf('case.opened', escalationId)).toEqual([asPerson(people.ana.personId)]);
 
@@ -361,5 +364,14 @@ describe('people review what the classifier flagged (real Kafka, PostgreSQL and 
     for (const orderId of orderIds)
       expect(await actorsOf('order.issued', orderId)).toEqual([asPerson(people.officer.personId)]);
     expect(await actorsOf('case.confirmed', escalationId)).toEqual([asPerson(people.officer.personId)]);
+    // The escalation took the kept picture over from the review case, and closing it starts its retention clock.
+    expect(await mediaState(officer, escalationId)).toBe('case-closed');
   });
 });
+
+/** The state of a case's kept media (`in-case`, `case-closed`, ...) as the case shows it. */
+async function mediaState(tab: Browser, caseId: string): Promise<string | undefined> {
+  const answer = await tab.call('GET', `/v1/cases/${caseId}`);
+  expect(answer.status).toBe(200);
+  return answer.json<{ media: { state: string } | null }>().media?.state;
+}
