@@ -91,12 +91,14 @@ REVIEWER_OTP="$(node -p "JSON.parse(process.argv[1]).oneTimePassword" "$REVIEWER
 AUTHORITY_KEY="$(node -p "require('$DATA_DIR/demo-keys.json').authority" 2>/dev/null || echo '<see .data/demo-keys.json>')"
 cat >&2 <<MSG
 
-  The pipeline is running. Demo uploads arrive every 2 s (a third are copies of "known" pictures).
+  The pipeline is running. Demo uploads arrive every 2 s (a third are copies of "known" pictures, which
+  become orders; one in ten a copy of a "suspected" one, which becomes a review case for the reviewer).
   Orders (as the demo authority):
     curl -s -H "authorization: Bearer $AUTHORITY_KEY" '$API_URL/v1/orders?limit=5'
   Reviewer (a person): sign in as demo.reviewer with the one-time password $REVIEWER_OTP
     curl -si -H 'content-type: application/json' -d '{"login":"demo.reviewer","password":"$REVIEWER_OTP"}' '$API_URL/v1/session'
-    then set a password and enrol an authenticator app (services/api/README.md, "Staff accounts").
+    then set a password and enrol an authenticator app (services/api/README.md, "Staff accounts"), or sign in
+    at $API_URL/console; the review queue is GET $API_URL/v1/cases.
   Metrics:   $API_URL/metrics, and http://127.0.0.1:PORT/metrics of the workers' ops servers: scanner
              $SCANNER_OPS_PORT, actioner $ACTIONER_OPS_PORT, fetcher $FETCHER_OPS_PORT, classifier $CLASSIFIER_OPS_PORT
   Health:    $API_URL/health/ready (and /health/ready on the ports above)

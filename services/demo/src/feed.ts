@@ -1,17 +1,24 @@
 import { randomInt } from 'node:crypto';
 import { reencoded, syntheticPhoto } from './images.js';
-import { DEMO_KNOWN_SEEDS } from './seed.js';
+import { DEMO_KNOWN_SEEDS, DEMO_SUSPECTED_SEEDS } from './seed.js';
 
 export interface FeedItem {
-  kind: 'known-copy' | 'unknown' | 'corrupt';
+  kind: 'known-copy' | 'suspected-copy' | 'unknown' | 'corrupt';
   bytes: Buffer;
 }
 
-/** The n-th demo upload: mostly unknown pictures, every third a copy of a known one, now and then a corrupt file. */
+/**
+ * The n-th demo upload: mostly unknown pictures, every third a copy of a known one, every tenth (from the fifth) a
+ * copy of a suspected one (a review case for the demo reviewer), now and then a corrupt file.
+ */
 export async function feedItem(n: number): Promise<FeedItem> {
   if (n % 7 === 6) {
     const good = await syntheticPhoto(10_000 + n);
     return { kind: 'corrupt', bytes: Buffer.concat([good.subarray(0, 300), Buffer.alloc(400, 0x5a)]) };
+  }
+  if (n % 10 === 5) {
+    const seed = DEMO_SUSPECTED_SEEDS[Math.floor(n / 10) % DEMO_SUSPECTED_SEEDS.length] ?? 404;
+    return { kind: 'suspected-copy', bytes: await reencoded(await syntheticPhoto(seed)) };
   }
   if (n % 3 === 0) {
     const seed = DEMO_KNOWN_SEEDS[(n / 3) % DEMO_KNOWN_SEEDS.length] ?? 101;

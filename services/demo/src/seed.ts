@@ -5,6 +5,8 @@ import { hashMedia } from '@mod/hashing/decode';
 import { syntheticPhoto } from './images.js';
 
 export const DEMO_KNOWN_SEEDS = [101, 202, 303] as const;
+/** Pictures a hotline suspects but has not confirmed: matches go to a person (a review case), not to orders. */
+export const DEMO_SUSPECTED_SEEDS = [404, 505] as const;
 
 export interface DemoKeys {
   platform: string;
@@ -13,7 +15,10 @@ export interface DemoKeys {
   authority: string;
 }
 
-/** Tenants, one API key per demo user (new keys each run), and a demo bank of stand-in hashes. Idempotent. */
+/**
+ * Tenants, one API key per demo user (new keys each run), a demo bank of stand-in hashes whose matches issue orders,
+ * and a review bank whose matches open review cases for the demo reviewer. Idempotent.
+ */
 export async function seedDemo(
   db: Pool,
   changesTopic: string,
@@ -53,23 +58,34 @@ export async function seedDemo(
     },
     changesTopic,
   );
-  const entries = [];
-  for (const seed of DEMO_KNOWN_SEEDS) {
-    const h = await hashMedia(await syntheticPhoto(seed));
-    entries.push({
-      signal: 'blockhash' as const,
-      value: h.blockhash,
-      category: 'A',
-      provenance: `demo seed ${seed}`,
-    });
-    entries.push({
-      signal: 'pdq' as const,
-      value: h.pdq,
-      quality: h.pdqQuality,
-      category: 'A',
-      provenance: `demo seed ${seed}`,
-    });
-  }
+  const entries = await perceptualEntries(DEMO_KNOWN_SEEDS, 'A');
   await addEntries(db, bank.id, entries, changesTopic);
-  return { keys, bankEntries: entries.length };
+  const { bank: review } = await createBank(
+    db,
+    {
+      name: 'demo-suspected',
+      source: 'demo (synthetic stand-ins, not real material)',
+      licence: 'CC0',
+      version: '1',
+      signalTypes: ['blockhash', 'pdq'],
+      categoryScheme: 'IWF A/B/C',
+      actionPolicy: 'review',
+    },
+    changesTopic,
+  );
+  const suspected = await perceptualEntries(DEMO_SUSPECTED_SEEDS, 'B');
+  await addEntries(db, review.id, suspected, changesTopic);
+  return { keys, bankEntries: entries.length + suspected.length };
+}
+
+/** Both perceptual hashes of each seed's picture, as shared lists carry them. */
+async function perceptualEntries(seeds: readonly number[], category: string) {
+  const entries = [];
+  for (const seed of seeds) {
+    const h = await hashMedia(await syntheticPhoto(seed));
+    const provenance = `demo seed ${seed}`;
+    entries.push({ signal: 'blockhash' as const, value: h.blockhash, category, provenance });
+    entries.push({ signal: 'pdq' as const, value: h.pdq, quality: h.pdqQuality, category, provenance });
+  }
+  return entries;
 }
