@@ -2,6 +2,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addEntries, createBank } from '@mod/curation';
+import { hashMedia } from '@mod/hashing/decode';
 import { seedTenants } from '@mod/testing';
 import {
   chromiumAvailable,
@@ -15,6 +17,8 @@ import {
 } from './console-browser.js';
 import {
   createWorld,
+  indexedEntries,
+  makePhoto,
   multipart,
   seedKnownImage,
   startPipeline,
@@ -48,6 +52,8 @@ const axeFindings: Record<string, unknown[]> = {};
 const officer = { login: 'officer.an', password: 'một cụm mật khẩu đủ dài cho cán bộ', secret: '' };
 const admin = { login: 'admin.binh', password: 'another long enough pass phrase', secret: '' };
 let knownPhoto: Buffer;
+let reviewPhoto: Buffer;
+const reviewer = { login: 'reviewer.chi', password: 'a reviewer pass phrase long enough', secret: '' };
 
 const title = () => page.locator('#page-title');
 
@@ -110,13 +116,31 @@ describe.skipIf(!available)('the console in a real browser', () => {
       AUDIT_SIGN_EVERY_RECORDS: '1',
       AUDIT_SIGN_EVERY_MS: '50',
       MOD_PEOPLE_SECRET_KEY: randomBytes(32).toString('base64'),
+      // Media a review bank matches is sealed in the evidence vault for the reviewer's preview.
+      MOD_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
     });
     await pipeline.app.listen({ host: '127.0.0.1', port: 0 });
     origin = `http://127.0.0.1:${(pipeline.app.server.address() as AddressInfo).port}`;
     const seeded = await seedKnownImage(world, pipeline, { seed: 53, isps: ['isp-1'] });
     platformKey = seeded.platformKey;
     knownPhoto = seeded.known;
+    // A review bank: a hit opens a case for a person instead of an order.
+    reviewPhoto = await makePhoto(71);
+    const { bank } = await createBank(
+      world.db,
+      { name: 'needs-review', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'review' },
+      world.topics.bankChanges,
+    );
+    const { blockhash } = await hashMedia(reviewPhoto);
+    await addEntries(
+      world.db,
+      bank.id,
+      [{ signal: 'blockhash', value: blockhash, category: 'B' }],
+      world.topics.bankChanges,
+    );
+    await waitFor('the scanner to apply the review bank', async () => indexedEntries(pipeline) === 2);
     const keys = await seedTenants(world.db, [
+      { id: 'hotline-1', kind: 'hotline' },
       { id: 'authority-1', kind: 'authority' },
       { id: 'ops', kind: 'admin', role: 'admin' },
     ]);
@@ -269,6 +293,53 @@ describe.skipIf(!available)('the console in a real browser', () => {
     await page.click('button[type=submit]');
     await expect.poll(() => title().textContent()).toBe('Lệnh gỡ bỏ và chặn');
   }, 60_000);
+
+  it('lets a reviewer claim a case, see it blurred, reveal it (counted), and confirm it with a keyboard shortcut', async () => {
+    const upload = multipart(
+      { externalRef: 'console-review' },
+      { field: 'media', name: 'r.jpg', type: 'image/jpeg', bytes: reviewPhoto },
+    );
+    const res = await pipeline.app.inject({
+      method: 'POST',
+      url: '/v1/media',
+      headers: { ...upload.headers, authorization: `Bearer ${platformKey}` },
+      payload: upload.payload,
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    await signOut();
+    const oneTime = await createPerson({
+      tenantId: 'hotline-1',
+      login: reviewer.login,
+      displayName: 'Lê Minh Chi',
+      role: 'reviewer',
+    });
+    reviewer.secret = await firstSignIn(reviewer.login, oneTime, reviewer.password, false);
+    await page.click('nav >> text=Hàng đợi xem xét');
+    await expect.poll(() => title().textContent()).toBe('Hàng đợi xem xét');
+    const claim = page.locator('[data-testid=queue] tbody tr button:not([disabled])');
+    await waitFor('the review case in the queue', async () => {
+      await page.click('text=Làm mới');
+      await page.waitForLoadState('networkidle');
+      return (await claim.count()) > 0;
+    });
+    await expect.poll(() => page.textContent('[data-testid=exposure]')).toContain('chưa ảnh gốc nào');
+    await claim.first().click();
+    const media = page.locator('[data-testid=case-media]');
+    await expect.poll(() => media.getAttribute('alt')).toBe('Ảnh xem trước đã làm mờ, thang xám');
+    await lookAt('13-review-case');
+    await page.keyboard.press('v');
+    await expect.poll(() => media.getAttribute('alt')).toBe('Ảnh gốc (đã ghi vào nhật ký)');
+    await expect.poll(() => page.textContent('[data-testid=exposure]')).toContain('1 ảnh gốc');
+    await page.fill('#decision-reason', 'Khớp danh sách cần xem xét; xác nhận mức B');
+    await page.check('input[name=category][value=B]');
+    // Out of the text field, the shortcut decides: y confirms.
+    await title().focus();
+    await page.keyboard.press('y');
+    await expect
+      .poll(() => page.textContent('[data-testid=decided]'))
+      .toMatch(/^Đã ghi quyết định\. Đã ban hành \d+ lệnh\.$/);
+    await lookAt('14-review-decided');
+  }, 120_000);
 
   it('lets an administrator import a small bank with a progress bar, and shows curation, admin and review', async () => {
     await signOut();

@@ -252,7 +252,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
 
   'review.title': 'Review queue',
   'review.exposure':
-    'Today you have revealed {count, plural, =0 {no originals} one {# original} other {# originals}} (limit {limit}).',
+    'Today you have revealed {count, plural, =0 {no originals} one {# original} other {# originals}} ({limit, plural, =0 {no limit} other {limit #}}).',
   'review.queue': '{count, plural, =0 {No case waiting} one {# case waiting} other {# cases waiting}}',
   'review.reasonCol': 'Reason',
   'review.score': 'Risk score',
@@ -270,6 +270,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'review.category': 'Category (A, B, C)',
   'review.shortcuts':
     'Shortcuts: v reveal, l release, y confirm, n dismiss, e escalate to an authority (once a reason is typed).',
+  'review.decided':
+    'Decision recorded. {orders, plural, =0 {No order was issued.} one {# order was issued.} other {# orders were issued.}}',
   'review.confirm': 'Confirm',
   'review.dismiss': 'Dismiss',
   'review.escalate': 'Escalate to an authority',

@@ -252,7 +252,7 @@ export const vi = {
 
   'review.title': 'Hàng đợi xem xét',
   'review.exposure':
-    'Hôm nay bạn đã xem {count, plural, =0 {chưa ảnh gốc nào} other {# ảnh gốc}} (giới hạn {limit}).',
+    'Hôm nay bạn đã xem {count, plural, =0 {chưa ảnh gốc nào} other {# ảnh gốc}} ({limit, plural, =0 {không giới hạn} other {giới hạn #}}).',
   'review.queue': '{count, plural, =0 {Không có trường hợp nào đang chờ} other {# trường hợp đang chờ}}',
   'review.reasonCol': 'Lý do',
   'review.score': 'Điểm rủi ro',
@@ -270,6 +270,8 @@ export const vi = {
   'review.category': 'Mức độ (A, B, C)',
   'review.shortcuts':
     'Phím tắt: v xem ảnh gốc, l trả lại, y xác nhận, n bác bỏ, e chuyển cơ quan chức năng (khi đã nhập lý do).',
+  'review.decided':
+    'Đã ghi quyết định. {orders, plural, =0 {Không có lệnh nào được ban hành.} other {Đã ban hành # lệnh.}}',
   'review.confirm': 'Xác nhận vi phạm',
   'review.dismiss': 'Bác bỏ',
   'review.escalate': 'Chuyển cơ quan chức năng',

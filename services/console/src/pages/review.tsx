@@ -36,21 +36,30 @@ function useMediaUrl(caseId: string, revealed: boolean) {
   return { url, error };
 }
 
-function CaseWork(props: { item: ReviewCase; onChanged: () => void }) {
+function CaseWork(props: {
+  item: ReviewCase;
+  onChanged: (decided?: { orders: number }) => void;
+  onRevealed: () => void;
+}) {
   const { t } = useI18n();
   const [revealed, setRevealed] = useState(false);
   const [reason, setReason] = useState('');
   const [category, setCategory] = useState<'A' | 'B' | 'C'>('C');
   const media = useMediaUrl(props.item.id, revealed);
+  // The reveal is counted when the original arrives: the exposure counter reads it again then.
+  const { onRevealed } = props;
+  useEffect(() => {
+    if (revealed && media.url !== null) onRevealed();
+  }, [revealed, media.url, onRevealed]);
   const params = { path: { id: props.item.id } };
   const decide = useAction(async (decision: Decision) => {
-    await ok(
+    const done = await ok(
       api.POST('/v1/cases/{id}/decision', {
         params,
         body: { decision, reason: reason.trim(), ...(decision === 'confirm' ? { category } : {}) },
       }),
     );
-    props.onChanged();
+    props.onChanged({ orders: done.orderIds.length });
   });
   const release = useAction(async () => {
     await ok(api.POST('/v1/cases/{id}/release', { params }));
@@ -154,11 +163,15 @@ export function ReviewPage() {
     [works],
   );
   const [working, setWorking] = useState<ReviewCase | null>(null);
+  const [decided, setDecided] = useState<{ orders: number } | null>(null);
   const claim = useAction(async (id: string) => {
     setWorking(await ok(api.POST('/v1/cases/{id}/claim', { params: { path: { id } } })));
+    setDecided(null);
+    queue.reload();
   });
-  const changed = () => {
+  const changed = (outcome?: { orders: number }) => {
     setWorking(null);
+    setDecided(outcome ?? null);
     queue.reload();
     settings.reload();
   };
@@ -167,14 +180,28 @@ export function ReviewPage() {
   );
   const current = working ?? mine ?? null;
   return (
-    <Page title={t('review.title')}>
+    <Page
+      title={t('review.title')}
+      actions={
+        <button type="button" class="secondary" onClick={queue.reload}>
+          {t('desk.refresh')}
+        </button>
+      }
+    >
       {settings.data === null ? null : (
         <p class="notice" role="status" data-testid="exposure">
           {t('review.exposure', { count: settings.data.revealsToday, limit: settings.data.dailyRevealLimit })}
         </p>
       )}
       <ErrorNote error={queue.error ?? claim.error} />
-      {current === null ? null : <CaseWork item={current} onChanged={changed} />}
+      {decided === null ? null : (
+        <p class="notice" role="status" data-testid="decided">
+          {t('review.decided', { orders: decided.orders })}
+        </p>
+      )}
+      {current === null ? null : (
+        <CaseWork key={current.id} item={current} onChanged={changed} onRevealed={settings.reload} />
+      )}
       {queue.data === null ? <Loading /> : null}
       <table data-testid="queue">
         <caption>{t('review.queue', { count: queue.data?.cases.length ?? 0 })}</caption>
