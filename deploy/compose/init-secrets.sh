@@ -6,8 +6,9 @@
 #   postgres.password                 the PostgreSQL superuser's (the image's `postgres` user)
 #   postgres-moderation.password      the application role's
 #   <service>.env                     per service: its Kafka principal, password and DATABASE_URL, the headers of an
-#                                     OTLP collector (empty); the API also its Ed25519 audit signing key; admin.env
-#                                     for the `modctl kafka setup` job
+#                                     OTLP collector (empty); the API also its Ed25519 audit signing key and the
+#                                     staff accounts' sealing key; api, scanner and classifier the evidence vault's
+#                                     master key; admin.env for the `modctl kafka setup` job
 # Existing files are kept: run it again after adding a principal and only the missing files are made.
 # Needs openssl. Never commit the folder (it is in .gitignore and .dockerignore).
 set -euo pipefail
@@ -89,6 +90,9 @@ for service in api scanner classifier; do
   grep -q '^MOD_VAULT_MASTER_KEY=' "$service.env" || printf 'MOD_VAULT_MASTER_KEY=%s\n' "$vault_key" >> "$service.env"
   grep -q '^MOD_VAULT_PREVIOUS_KEYS=' "$service.env" || printf 'MOD_VAULT_PREVIOUS_KEYS=\n' >> "$service.env"
 done
+# The key that seals staff accounts' TOTP secrets (32 random bytes, base64), the API's only; made once and kept: under a
+# new key the secrets people enrolled no longer open, and each of them needs an admin's reset.
+grep -q '^MOD_PEOPLE_SECRET_KEY=' api.env || printf 'MOD_PEOPLE_SECRET_KEY=%s\n' "$(openssl rand -base64 32)" >> api.env
 # Headers for an OTLP collector (e.g. its authorization), empty until traces are exported somewhere that needs them.
 for service in api scanner classifier actioner fetcher; do
   grep -q '^OTEL_EXPORTER_OTLP_HEADERS=' "$service.env" || printf 'OTEL_EXPORTER_OTLP_HEADERS=\n' >> "$service.env"
