@@ -1,5 +1,5 @@
-import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
+import type { ComponentChildren, ComponentType } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { setApiLanguage } from './api/client.js';
 import type { PersonRole } from './api/types.js';
 import { I18nProvider, Languages, useI18n, type Language } from './i18n/locale.js';
@@ -11,10 +11,26 @@ import { DeskPage } from './pages/desk.js';
 import { IssueOrderPage, OrderPage } from './pages/order.js';
 import { ReviewPage } from './pages/review.js';
 import { ChangePasswordPage, EnrolTotpPage, SignInPage } from './pages/sign-in.js';
-import { StatsPage } from './pages/stats.js';
 import { Link, navigate, useRoute } from './router.js';
 import { SessionProvider, useSession } from './session.js';
-import { Loading } from './ui/kit.js';
+import { ErrorNote, Loading } from './ui/kit.js';
+
+/**
+ * The statistics page and its chart library (uPlot, the largest part of the bundle) load when first opened, as a
+ * chunk of their own from this origin: the other pages do not wait for them.
+ */
+function LazyStatsPage() {
+  const [page, setPage] = useState<{ Page: ComponentType } | null>(null);
+  const [failed, setFailed] = useState<unknown>(null);
+  useEffect(() => {
+    import('./pages/stats.js').then(
+      (m) => setPage({ Page: m.StatsPage }),
+      (err: unknown) => setFailed(err),
+    );
+  }, []);
+  if (failed !== null) return <ErrorNote error={failed} />;
+  return page === null ? <Loading /> : <page.Page />;
+}
 
 /** The console's sections and who works in them (the API decides what each may do; this only shapes the menu). */
 const SECTIONS: readonly { path: string; label: MessageKey; roles: readonly PersonRole[] }[] = [
@@ -75,7 +91,7 @@ function Pages(props: { role: PersonRole }) {
   if (section === 'desk' && rest[0] === 'new') return <IssueOrderPage />;
   if (section === 'desk' && rest[0] === 'orders' && rest[1] !== undefined) return <OrderPage id={rest[1]} />;
   if (section === 'desk') return <DeskPage />;
-  if (section === 'stats') return <StatsPage />;
+  if (section === 'stats') return <LazyStatsPage />;
   if (section === 'audit') return <AuditPage query={query} />;
   if (section === 'curation') return <CurationPage />;
   if (section === 'admin') return <AdminPage />;
