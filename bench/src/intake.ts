@@ -40,8 +40,8 @@ import {
   type Producer,
 } from '@mod/kafka';
 import { createTestSchema, credentialsFromEnvironment } from '@mod/testing';
-import { apiMediaMeta } from './media-events.js';
 import { createLogger, createRegistry, createStepMetrics } from '@mod/telemetry';
+import { apiMediaMeta } from './media-events.js';
 import { photoLikeSvg } from './photo-like.js';
 import { fmt, pct } from './report-format.js';
 
