@@ -109,6 +109,48 @@ export async function openCase(db: Queryable, c: CaseInput): Promise<{ id: strin
   return row;
 }
 
+/** A confirmation case `closeSettledConfirmationCases` closed. */
+export interface SettledConfirmationCase {
+  id: string;
+  submissionId: string | null;
+  orderIds: string[];
+}
+
+/**
+ * Closes the open confirmation cases (`kind = 'confirm'`) that name `orderId` once none of their orders awaits an
+ * authority any more: each is confirmed, withdrawn or otherwise closed (verified), or was not policy's to confirm.
+ * In the caller's transaction, right after the authority's command on `orderId` (`commandOrder`); the caller
+ * audits each case returned. Closing a case starts its evidence's retention clock (trigger
+ * `cases_evidence_follow`, migration 0018), so kept media does not outlive the confirmation by more than its
+ * retention.
+ *
+ * The cases are locked before their orders are read, in a statement of its own: two authorities settling the last
+ * two orders of one case at once are serialised on it, and the second reads the first's committed command (a
+ * single statement would read a snapshot in which neither had, and leave the case open for ever).
+ */
+export async function closeSettledConfirmationCases(
+  db: Queryable,
+  a: { orderId: string; closedAt: Date; closedBy: string },
+): Promise<SettledConfirmationCase[]> {
+  const { rows: locked } = await db.query<{ id: string }>(
+    `/* orders:lock-confirmation-cases */ select id from cases
+     where kind = 'confirm' and status = 'open' and $1::uuid = any(order_ids) order by id for update`,
+    [a.orderId],
+  );
+  if (locked.length === 0) return [];
+  const { rows } = await db.query<{ id: string; submission_id: string | null; order_ids: string[] }>(
+    `/* orders:close-settled-confirmations */ update cases c set status = 'closed', closed_at = $2, closed_by = $3
+     where c.id = any($1::uuid[]) and c.status = 'open'
+       and not exists (select 1 from orders o where o.id = any(c.order_ids)
+         and o.issuer ->> 'kind' = 'policy' and o.confirmed_at is null and o.status not in ('verified', 'withdrawn'))
+     returning c.id, c.submission_id, c.order_ids`,
+    [locked.map((r) => r.id), a.closedAt, a.closedBy],
+  );
+  return rows
+    .map((r) => ({ id: r.id, submissionId: r.submission_id, orderIds: r.order_ids }))
+    .sort((x, y) => x.id.localeCompare(y.id));
+}
+
 export interface Case {
   id: string;
   kind: CaseKind;

@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { withTransaction } from '@mod/db';
+import { withTransaction, type PoolClient } from '@mod/db';
 import { type Principal, type Role } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
 import {
+  closeSettledConfirmationCases,
   commandOrder,
   enqueueOrderChange,
   enqueueOrderIssued,
@@ -52,7 +53,8 @@ const orderBound = (message: string) => new ApiError(409, 'MOD_ERR_API_ORDER_BOU
  * to the other party and the audit record. An order outside the caller's `scope` (the route's `orderScopeOf`)
  * answers 404; a command the order's state does not allow answers 409 with the reason: MOD_ERR_API_ORDER_FOLDED
  * for anything but withdrawal of a folded request, MOD_ERR_API_ORDER_BOUND for an extension or pause a request
- * folded into the order does not allow (see `commandOrder` in @mod/db).
+ * folded into the order does not allow (see `commandOrder` in @mod/db). A confirmation or withdrawal closes, in the
+ * same transaction, the confirmation cases it leaves with nothing to confirm (`closeSettledConfirmations`).
  */
 export async function commandForCaller(
   deps: RouteDeps,
@@ -116,8 +118,35 @@ export async function commandForCaller(
         deadlineAt: r.order.deadlineAt,
       },
     });
+    if (a.command.type === 'confirm' || a.command.type === 'withdraw')
+      await closeSettledConfirmations(c, p, { orderId: a.id, event: r.event, at: now, by: actor });
     return r.order;
   });
+}
+
+/**
+ * After an authority confirmed or withdrew an order: the confirmation cases naming it that no longer await the
+ * authority close, each audited in the caller's name. Their kept media's retention clock starts there (@mod/db
+ * `closeSettledConfirmationCases`); without this, a reviewer's confirmation would keep its media for ever.
+ */
+async function closeSettledConfirmations(
+  c: PoolClient,
+  p: Principal,
+  o: { orderId: string; event: string; at: Date; by: string },
+): Promise<void> {
+  const closed = await closeSettledConfirmationCases(c, {
+    orderId: o.orderId,
+    closedAt: o.at,
+    closedBy: o.by,
+  });
+  for (const done of closed)
+    await appendAudit(c, {
+      ...auditActor(p),
+      action: 'case.closed',
+      subject: { type: 'case', id: done.id },
+      reason: `order ${o.orderId} ${o.event}: no order of this confirmation case awaits an authority`,
+      evidence: { ...credentialEvidence(p), kind: 'confirm', orderId: o.orderId, orderIds: done.orderIds },
+    });
 }
 
 /** The body of a command that takes a reason (pause, withdraw, dispute). */
