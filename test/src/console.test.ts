@@ -175,7 +175,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
     });
     await page.goto(`${origin}/console/`);
     await expect.poll(() => title().textContent()).toBe('Đăng nhập');
-    expect(await page.getAttribute('html', 'lang')).toBe('vi');
+    await expect.poll(() => page.getAttribute('html', 'lang')).toBe('vi');
     await lookAt('01-sign-in');
     officer.secret = await firstSignIn(officer.login, oneTime, officer.password, true);
     await expect.poll(() => title().textContent()).toBe('Lệnh gỡ bỏ và chặn');
@@ -291,7 +291,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
   it('switches to English and keeps the choice across a reload', async () => {
     await page.selectOption('#language', 'en');
     await expect.poll(() => title().textContent()).toBe('Order statistics');
-    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await expect.poll(() => page.getAttribute('html', 'lang')).toBe('en');
     await page.reload();
     await expect.poll(() => title().textContent()).toBe('Order statistics');
     await lookAt('09-stats-english');
@@ -368,10 +368,8 @@ describe.skipIf(!available)('the console in a real browser', () => {
     await page.click('nav >> text=Danh sách');
     await expect.poll(() => title().textContent()).toBe('Danh sách mã băm và URL');
     await page.waitForSelector('[data-testid=banks] tbody tr');
-    const lines = [
-      'signal,value,category',
-      ...[1, 2, 3].map(() => `blockhash,${randomBytes(32).toString('hex')},B`),
-    ];
+    const imported = [1, 2, 3].map(() => randomBytes(32).toString('hex'));
+    const lines = ['signal,value,category', ...imported.map((h) => `blockhash,${h},B`)];
     await page.setInputFiles('#import-file', {
       name: `bank-${String(lines.length)}.csv`,
       mimeType: 'text/csv',
@@ -380,6 +378,11 @@ describe.skipIf(!available)('the console in a real browser', () => {
     await page.click('text=Nhập >> nth=-1');
     await expect.poll(() => page.textContent('[data-testid=import-result]')).toContain('thêm 3 mục');
     expect(await page.getAttribute('[data-testid=import-progress]', 'value')).toBe('100');
+    // Find one of them by a part of its hash (the bank's export, read as it streams).
+    await page.selectOption('#search-list', { label: 'known-abuse (ngân hàng mã băm)' });
+    await page.fill('#search-needle', imported[1]!.slice(10, 30));
+    await page.click('form[role=search] button[type=submit]');
+    await expect.poll(() => page.textContent('[data-testid=search-result]')).toBe('Tìm thấy 1 mục');
     await lookAt('10-curation');
     await page.click('nav >> text=Quản trị');
     await expect.poll(() => title().textContent()).toBe('Quản trị');

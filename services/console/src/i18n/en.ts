@@ -220,6 +220,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'curation.importSubmit': 'Import',
   'curation.search': 'Find an entry',
   'curation.searchFor': 'URL or part of one',
+  'curation.searchIn': 'Search in',
+  'curation.searchHash': 'Hash or part of one (hex)',
   'curation.searchSubmit': 'Search',
   'curation.found': '{count, plural, =0 {No entry found} one {# entry found} other {# entries found}}',
 

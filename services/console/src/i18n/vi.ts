@@ -220,6 +220,8 @@ export const vi = {
   'curation.importSubmit': 'Nhập',
   'curation.search': 'Tìm một mục',
   'curation.searchFor': 'URL hoặc một phần URL',
+  'curation.searchIn': 'Tìm trong',
+  'curation.searchHash': 'Mã băm hoặc một phần mã băm (hex)',
   'curation.searchSubmit': 'Tìm',
   'curation.found': '{count, plural, =0 {Không tìm thấy mục nào} other {Tìm thấy # mục}}',
 

@@ -126,37 +126,79 @@ function ImportForm(props: {
   );
 }
 
-/** Searches the entries of a URL list for a pattern (the API lists entries page by page; no server search yet). */
-function EntrySearch(props: { lists: readonly { id: string; name: string }[] }) {
+/** Most bytes of a bank's export the search reads (the API has no entry search yet; see the README). */
+const MAX_EXPORT_BYTES = 32 * 1024 * 1024;
+
+/** The entries of a hash bank whose value contains `wanted`, read from its JSONL export as it streams in. */
+async function searchBank(bankId: string, wanted: string): Promise<{ text: string; kind: string }[]> {
+  const stream = await ok(
+    api.GET('/v1/banks/{id}/export', {
+      params: { path: { id: bankId }, query: { format: 'jsonl' } },
+      parseAs: 'stream',
+    }),
+  );
+  if (stream === null) return [];
+  const hits: { text: string; kind: string }[] = [];
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let rest = '';
+  let read = 0;
+  const take = (line: string) => {
+    if (line.trim() === '') return;
+    const e = JSON.parse(line) as { signal?: string; value?: string; category?: string };
+    if (e.value?.includes(wanted) === true)
+      hits.push({ text: e.value, kind: `${e.signal ?? ''} ${e.category ?? ''}` });
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    read += value.length;
+    const lines = (rest + value).split('\n');
+    rest = lines.pop() ?? '';
+    lines.forEach(take);
+    if (read > MAX_EXPORT_BYTES) {
+      await reader.cancel();
+      return hits;
+    }
+  }
+  take(rest);
+  return hits;
+}
+
+/** The entries of a URL list whose pattern contains `wanted` (the API lists entries page by page). */
+async function searchUrlList(bankId: string, wanted: string): Promise<{ text: string; kind: string }[]> {
+  const hits: { text: string; kind: string }[] = [];
+  let cursor: string | undefined;
+  // At most 200 pages of 100 (the API's largest page): the lists curators browse by hand.
+  for (let page = 0; page < 200; page++) {
+    const r = await ok(
+      api.GET('/v1/url-lists/{bankId}/entries', {
+        params: { path: { bankId }, query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) } },
+      }),
+    );
+    for (const e of r.entries) {
+      const entry = e as { pattern?: string; kind?: string };
+      if (entry.pattern?.toLowerCase().includes(wanted) === true)
+        hits.push({ text: entry.pattern, kind: entry.kind ?? '' });
+    }
+    cursor = r.nextCursor ?? undefined;
+    if (cursor === undefined) break;
+  }
+  return hits;
+}
+
+/** Finds an entry by hash (in a bank) or by URL (in a URL list). */
+function EntrySearch(props: { targets: readonly { id: string; name: string; kind: 'bank' | 'url-list' }[] }) {
   const { t } = useI18n();
-  const [list, setList] = useState('');
+  const [target, setTarget] = useState('');
   const [needle, setNeedle] = useState('');
-  const [found, setFound] = useState<{ pattern: string; kind: string }[] | null>(null);
-  const chosen = list === '' ? props.lists[0]?.id : list;
+  const [found, setFound] = useState<{ text: string; kind: string }[] | null>(null);
+  const chosen = props.targets.find((x) => x.id === target) ?? props.targets[0];
   const { busy, error, run } = useAction(async () => {
     if (chosen === undefined) return;
     const wanted = needle.trim().toLowerCase();
-    const hits: { pattern: string; kind: string }[] = [];
-    let cursor: string | undefined;
-    // At most 50 pages of 1000: enough for the lists curators browse by hand.
-    for (let page = 0; page < 50; page++) {
-      const r = await ok(
-        api.GET('/v1/url-lists/{bankId}/entries', {
-          params: {
-            path: { bankId: chosen },
-            query: { limit: 1000, ...(cursor === undefined ? {} : { cursor }) },
-          },
-        }),
-      );
-      for (const e of r.entries) {
-        const entry = e as { pattern?: string; kind?: string };
-        if (entry.pattern?.toLowerCase().includes(wanted) === true)
-          hits.push({ pattern: entry.pattern, kind: entry.kind ?? '' });
-      }
-      cursor = r.nextCursor ?? undefined;
-      if (cursor === undefined) break;
-    }
-    setFound(hits);
+    setFound(
+      chosen.kind === 'bank' ? await searchBank(chosen.id, wanted) : await searchUrlList(chosen.id, wanted),
+    );
   });
   return (
     <form
@@ -171,14 +213,17 @@ function EntrySearch(props: { lists: readonly { id: string; name: string }[] }) 
       <h2 id="search-title">{t('curation.search')}</h2>
       <Choice
         id="search-list"
-        label={t('curation.urlList')}
-        value={chosen ?? ''}
-        onChange={setList}
-        options={props.lists.map((l) => ({ value: l.id, label: l.name }))}
+        label={t('curation.searchIn')}
+        value={chosen?.id ?? ''}
+        onChange={setTarget}
+        options={props.targets.map((x) => ({
+          value: x.id,
+          label: `${x.name} (${t(x.kind === 'bank' ? 'curation.bank' : 'curation.urlList')})`,
+        }))}
       />
       <Field
         id="search-needle"
-        label={t('curation.searchFor')}
+        label={t(chosen?.kind === 'bank' ? 'curation.searchHash' : 'curation.searchFor')}
         required
         value={needle}
         onInput={(e) => setNeedle((e.target as HTMLInputElement).value)}
@@ -189,11 +234,13 @@ function EntrySearch(props: { lists: readonly { id: string; name: string }[] }) 
       </button>
       {found === null ? null : (
         <>
-          <p role="status">{t('curation.found', { count: found.length })}</p>
+          <p role="status" data-testid="search-result">
+            {t('curation.found', { count: found.length })}
+          </p>
           <ul class="plain">
             {found.slice(0, 200).map((f) => (
-              <li key={f.pattern}>
-                <code>{f.pattern}</code> ({f.kind})
+              <li key={f.text}>
+                <code class="hash">{f.text}</code> ({f.kind})
               </li>
             ))}
           </ul>
@@ -268,7 +315,7 @@ export function CurationPage() {
       </table>
       <div class="columns">
         <ImportForm targets={targets} onDone={reload} />
-        <EntrySearch lists={lists.data?.lists ?? []} />
+        <EntrySearch targets={targets} />
       </div>
     </Page>
   );
