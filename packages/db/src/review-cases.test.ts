@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from './tenants.js';
+import { createPerson } from './people.js';
 import { insertSubmission } from './submissions.js';
 import { openCase } from './order-cases.js';
 import { insertBank } from './banks.js';
@@ -44,12 +45,34 @@ async function reviewCase(tenantId: string, createdAt: Date, evidence: unknown =
   return id;
 }
 
+/** The people of these tests: their ids (staff accounts; the person columns reference them, migration 0020). */
+const who = { ana: '', bao: '', an: '', cuc: '' };
+
 beforeAll(async () => {
   db = await createTestSchema();
   for (const id of ['plat-a', 'plat-b'])
     await upsertTenant(db.pool, { id, kind: 'platform', name: id, subscribedToBlocking: false });
   for (const id of ['mic', 'other-authority'])
     await upsertTenant(db.pool, { id, kind: 'authority', name: id, subscribedToBlocking: false });
+  await upsertTenant(db.pool, { id: 'hotline-h', kind: 'hotline', name: 'h', subscribedToBlocking: false });
+  for (const [login, role] of [
+    ['ana', 'reviewer'],
+    ['bao', 'reviewer'],
+    ['an', 'curator'],
+    ['cuc', 'curator'],
+  ] as const) {
+    const made = await createPerson(db.pool, {
+      tenantId: 'hotline-h',
+      login: `p-${login}`,
+      displayName: login,
+      role,
+      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA',
+      passwordExpiresAt: t0,
+      createdBy: null,
+    });
+    if (!made.ok) throw new Error(`person ${login}: ${made.reason}`);
+    who[login] = made.person.id;
+  }
 });
 afterAll(async () => db?.drop());
 
@@ -62,10 +85,10 @@ describe('claims', () => {
         claimedAt: at,
         claimExpiresAt: new Date(at.getTime() + 60_000),
       });
-    const results = await Promise.all([claim('p-ana', t0), claim('p-bao', t0)]);
+    const results = await Promise.all([claim(who.ana, t0), claim(who.bao, t0)]);
     expect(results.filter(Boolean)).toHaveLength(1);
-    const winner = results[0] ? 'p-ana' : 'p-bao';
-    const loser = winner === 'p-ana' ? 'p-bao' : 'p-ana';
+    const winner = results[0] ? who.ana : who.bao;
+    const loser = winner === who.ana ? who.bao : who.ana;
     expect(await claim(winner, minutes(0.5))).toBe(true);
     expect(await claim(loser, minutes(1))).toBe(false);
     expect(await claim(loser, minutes(1.5))).toBe(true);
@@ -74,10 +97,10 @@ describe('claims', () => {
 
   it('releases only the holder’s live claim', async () => {
     const id = await reviewCase('plat-a', t0);
-    await claimReviewCase(db.pool, id, { claimedBy: 'p-ana', claimedAt: t0, claimExpiresAt: minutes(30) });
-    expect(await releaseReviewCase(db.pool, id, 'p-bao', minutes(1))).toBe(false);
-    expect(await releaseReviewCase(db.pool, id, 'p-ana', minutes(31))).toBe(false);
-    expect(await releaseReviewCase(db.pool, id, 'p-ana', minutes(1))).toBe(true);
+    await claimReviewCase(db.pool, id, { claimedBy: who.ana, claimedAt: t0, claimExpiresAt: minutes(30) });
+    expect(await releaseReviewCase(db.pool, id, who.bao, minutes(1))).toBe(false);
+    expect(await releaseReviewCase(db.pool, id, who.ana, minutes(31))).toBe(false);
+    expect(await releaseReviewCase(db.pool, id, who.ana, minutes(1))).toBe(true);
     expect(await getReviewCase(db.pool, id, all)).toMatchObject({ claimedBy: null, claimExpiresAt: null });
   });
 });
@@ -85,18 +108,18 @@ describe('claims', () => {
 describe('closing', () => {
   it('closes only with the decider’s live claim, once, and keeps the decision, reason and person', async () => {
     const id = await reviewCase('plat-a', t0);
-    await claimReviewCase(db.pool, id, { claimedBy: 'p-ana', claimedAt: t0, claimExpiresAt: minutes(30) });
+    await claimReviewCase(db.pool, id, { claimedBy: who.ana, claimedAt: t0, claimExpiresAt: minutes(30) });
     const orderId = randomUUID();
     const closing = {
       decision: 'confirm' as const,
       category: 'B' as const,
       reason: 'abusive',
-      decidedBy: 'p-ana',
+      decidedBy: who.ana,
       decidedAt: minutes(5),
       closedBy: 'reviewer:hotline:p-ana',
       orderIds: [orderId],
     };
-    expect(await closeReviewCase(db.pool, id, { ...closing, decidedBy: 'p-bao' })).toBe(false);
+    expect(await closeReviewCase(db.pool, id, { ...closing, decidedBy: who.bao })).toBe(false);
     expect(await closeReviewCase(db.pool, id, { ...closing, decidedAt: minutes(31) })).toBe(false);
     expect(await closeReviewCase(db.pool, id, closing)).toBe(true);
     expect(await closeReviewCase(db.pool, id, closing)).toBe(false);
@@ -105,7 +128,7 @@ describe('closing', () => {
       decision: 'confirm',
       category: 'B',
       decisionReason: 'abusive',
-      decidedBy: 'p-ana',
+      decidedBy: who.ana,
       orderIds: [orderId],
       tenantId: 'plat-a',
     });
@@ -113,13 +136,13 @@ describe('closing', () => {
 
   it('refuses a confirmation without a category (the table keeps decisions whole)', async () => {
     const id = await reviewCase('plat-a', t0);
-    await claimReviewCase(db.pool, id, { claimedBy: 'p-ana', claimedAt: t0, claimExpiresAt: minutes(30) });
+    await claimReviewCase(db.pool, id, { claimedBy: who.ana, claimedAt: t0, claimExpiresAt: minutes(30) });
     await expect(
       closeReviewCase(db.pool, id, {
         decision: 'confirm',
         category: null,
         reason: 'x',
-        decidedBy: 'p-ana',
+        decidedBy: who.ana,
         decidedAt: minutes(1),
         closedBy: 'x',
         orderIds: [],
@@ -205,7 +228,7 @@ describe('the queue', () => {
 
   it('tells waiting from claimed cases', async () => {
     await claimReviewCase(db.pool, ids[1]!, {
-      claimedBy: 'p-ana',
+      claimedBy: who.ana,
       claimedAt: minutes(59),
       claimExpiresAt: minutes(90),
     });
@@ -242,24 +265,24 @@ describe('bank proposals', () => {
       tenantId: 'plat-a',
       entries: [{ signal: 'sha256' as const, value: 'a'.repeat(64), category: null }],
       note: null,
-      proposedBy: 'p-ana',
+      proposedBy: who.ana,
       proposedAt: t0,
     };
     const first = await insertBankProposal(db.pool, p);
     expect(await insertBankProposal(db.pool, p)).toEqual({ id: first.id, created: false });
     const verdict = { status: 'approved' as const, decidedAt: minutes(1), reason: null, entryIds: ['5'] };
-    expect(await decideBankProposal(db.pool, first.id, { ...verdict, decidedBy: 'p-ana' })).toBe(false);
+    expect(await decideBankProposal(db.pool, first.id, { ...verdict, decidedBy: who.ana })).toBe(false);
     await expect(
       db.pool.query(
         `update bank_proposals set status = 'approved', decided_by = proposed_by, decided_at = now()`,
       ),
     ).rejects.toMatchObject({ code: '23514' });
-    expect(await decideBankProposal(db.pool, first.id, { ...verdict, decidedBy: 'p-an' })).toBe(true);
-    expect(await decideBankProposal(db.pool, first.id, { ...verdict, decidedBy: 'p-cuc' })).toBe(false);
+    expect(await decideBankProposal(db.pool, first.id, { ...verdict, decidedBy: who.an })).toBe(true);
+    expect(await decideBankProposal(db.pool, first.id, { ...verdict, decidedBy: who.cuc })).toBe(false);
     expect(await getBankProposal(db.pool, first.id)).toMatchObject({
       status: 'approved',
-      proposedBy: 'p-ana',
-      decidedBy: 'p-an',
+      proposedBy: who.ana,
+      decidedBy: who.an,
       entryIds: ['5'],
     });
   });
@@ -267,16 +290,16 @@ describe('bank proposals', () => {
 
 describe('review settings and exposure', () => {
   it('keeps a person’s settings and counts reveals per day', async () => {
-    expect(await getReviewSettings(db.pool, 'p-ana')).toBeNull();
-    await saveReviewSettings(db.pool, 'p-ana', { previewBlur: false, previewMaxSide: 128 }, t0);
-    expect(await getReviewSettings(db.pool, 'p-ana')).toEqual({ previewBlur: false, previewMaxSide: 128 });
+    expect(await getReviewSettings(db.pool, who.ana)).toBeNull();
+    await saveReviewSettings(db.pool, who.ana, { previewBlur: false, previewMaxSide: 128 }, t0);
+    expect(await getReviewSettings(db.pool, who.ana)).toEqual({ previewBlur: false, previewMaxSide: 128 });
     await expect(
-      saveReviewSettings(db.pool, 'p-ana', { previewBlur: true, previewMaxSide: 4096 }, t0),
+      saveReviewSettings(db.pool, who.ana, { previewBlur: true, previewMaxSide: 4096 }, t0),
     ).rejects.toMatchObject({ code: '23514' });
-    expect(await revealsOn(db.pool, 'p-ana', '2026-03-01')).toBe(0);
-    expect(await countReveal(db.pool, 'p-ana', '2026-03-01')).toBe(1);
-    expect(await countReveal(db.pool, 'p-ana', '2026-03-01')).toBe(2);
-    expect(await countReveal(db.pool, 'p-ana', '2026-03-02')).toBe(1);
-    expect(await revealsOn(db.pool, 'p-ana', '2026-03-01')).toBe(2);
+    expect(await revealsOn(db.pool, who.ana, '2026-03-01')).toBe(0);
+    expect(await countReveal(db.pool, who.ana, '2026-03-01')).toBe(1);
+    expect(await countReveal(db.pool, who.ana, '2026-03-01')).toBe(2);
+    expect(await countReveal(db.pool, who.ana, '2026-03-02')).toBe(1);
+    expect(await revealsOn(db.pool, who.ana, '2026-03-01')).toBe(2);
   });
 });

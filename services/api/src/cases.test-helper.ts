@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Pool } from '@mod/db';
-import type { Role } from '@mod/db/access';
+import { upsertTenant, type Role } from '@mod/db/access';
 import {
   claimReviewCase,
   closeReviewCase,
@@ -254,11 +254,38 @@ export async function seedMatrixCase(
   return caseId;
 }
 
+/**
+ * A person who is none of the matrix's callers, a reviewer of a hotline of their own, made once per schema (the
+ * person columns of cases and proposals reference people: migration 0020).
+ */
+async function matrixPerson(db: Pool, login: 'matrix-decider' | 'matrix-proposer'): Promise<string> {
+  await upsertTenant(db, {
+    id: 'matrix-people',
+    kind: 'hotline',
+    name: 'Matrix',
+    subscribedToBlocking: false,
+  });
+  const made = await createPerson(db, {
+    tenantId: 'matrix-people',
+    login,
+    displayName: login,
+    role: 'reviewer',
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA',
+    passwordExpiresAt: new Date(Date.now() + 3_600_000),
+    createdBy: null,
+  });
+  if (made.ok) return made.person.id;
+  const { rows } = await db.query<{ id: string }>('select id from people where login = $1', [login]);
+  if (rows[0] === undefined) throw new Error(`person ${login}: ${made.reason}`);
+  return rows[0].id;
+}
+
 /** Confirms a case (category C) in the name of a person who is none of the matrix's callers. */
 async function decidedByAnother(db: Pool, caseId: string): Promise<void> {
   const now = new Date();
+  const decider = await matrixPerson(db, 'matrix-decider');
   await claimReviewCase(db, caseId, {
-    claimedBy: 'matrix-decider',
+    claimedBy: decider,
     claimedAt: now,
     claimExpiresAt: new Date(now.getTime() + 60_000),
   });
@@ -266,9 +293,9 @@ async function decidedByAnother(db: Pool, caseId: string): Promise<void> {
     decision: 'confirm',
     category: 'C',
     reason: 'matrix',
-    decidedBy: 'matrix-decider',
+    decidedBy: decider,
     decidedAt: now,
-    closedBy: 'reviewer:matrix:matrix-decider',
+    closedBy: `reviewer:matrix-people:${decider}`,
     orderIds: [],
   });
   if (!closed) throw new Error('matrix case not closed');
@@ -292,7 +319,7 @@ export async function seedMatrixProposals(
       tenantId: o.tenantId,
       entries: [{ signal: 'sha256', value: photoSha256, category: 'C' }],
       note: null,
-      proposedBy: 'matrix-proposer',
+      proposedBy: await matrixPerson(db, 'matrix-proposer'),
       proposedAt: new Date(),
     });
     return made.id;
