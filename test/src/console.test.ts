@@ -387,6 +387,14 @@ describe.skipIf(!available)('the console in a real browser', () => {
     await page.click('nav >> text=Quản trị');
     await expect.poll(() => title().textContent()).toBe('Quản trị');
     await page.waitForSelector('text=authority-1');
+    // An API key for an ISP: shown once, then listed by its prefix, and revoked.
+    await page.fill('#key-tenant', 'isp-1');
+    await page.selectOption('#key-role', 'isp');
+    await page.fill('#key-label', 'resolver');
+    await page.click('button:has-text("Cấp khoá API")');
+    await expect.poll(() => page.textContent('[data-testid=shown-once]')).toMatch(/^mod_/);
+    await page.click('button:has-text("Thu hồi")');
+    await expect.poll(() => page.locator('td:has-text("Đã thu hồi")').count()).toBe(1);
     await lookAt('11-admin');
     await page.click('nav >> text=Hàng đợi xem xét');
     await expect.poll(() => title().textContent()).toBe('Hàng đợi xem xét');

@@ -2,7 +2,7 @@ import type { ComponentChildren, ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { setApiLanguage } from './api/client.js';
 import type { PersonRole } from './api/types.js';
-import { I18nProvider, Languages, useI18n, type Language } from './i18n/locale.js';
+import { DEFAULT_TIME_ZONE, I18nProvider, Languages, useI18n, type Language } from './i18n/locale.js';
 import type { MessageKey } from './i18n/vi.js';
 import { AdminPage } from './pages/admin.js';
 import { AuditPage } from './pages/audit.js';
@@ -62,6 +62,32 @@ function LanguageSwitch() {
   );
 }
 
+/** Zones a person may show times in: every zone Intl knows, the default first. */
+const TIME_ZONES = [
+  DEFAULT_TIME_ZONE,
+  ...Intl.supportedValuesOf('timeZone').filter((z) => z !== DEFAULT_TIME_ZONE),
+];
+
+function TimeZoneSwitch() {
+  const { t, timeZone, setTimeZone } = useI18n();
+  return (
+    <div class="language">
+      <label for="time-zone">{t('nav.timeZone')}</label>
+      <select
+        id="time-zone"
+        value={timeZone}
+        onChange={(e) => setTimeZone((e.target as HTMLSelectElement).value)}
+      >
+        {TIME_ZONES.map((z) => (
+          <option key={z} value={z}>
+            {z}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 function Frame(props: { children: ComponentChildren; nav?: ComponentChildren }) {
   const { t } = useI18n();
   return (
@@ -73,6 +99,7 @@ function Frame(props: { children: ComponentChildren; nav?: ComponentChildren }) 
         <span class="brand">{t('app.name')}</span>
         {props.nav}
         <LanguageSwitch />
+        <TimeZoneSwitch />
       </header>
       <main id="main">{props.children}</main>
     </>

@@ -2,27 +2,14 @@ import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { Answer, PersonRole } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
-import { Choice, ErrorNote, Field, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+import { Choice, ErrorNote, Field, Loading, Page, ShownOnce, useAction, useLoad } from '../ui/kit.js';
+import { Keys } from './admin-keys.js';
 
 const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
 const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin'];
-const KEY_ROLES = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'] as const;
 const text = (e: Event) => (e.target as HTMLInputElement).value;
 type Tenant = Answer<'/v1/admin/tenants', 'get'>['tenants'][number];
 type Person = Answer<'/v1/admin/people', 'get'>['people'][number];
-
-/** A secret shown once (a one-time password or an API key): the API never shows it again. */
-function ShownOnce(props: { label: string; secret: string }) {
-  const { t } = useI18n();
-  return (
-    <div class="notice" role="status">
-      <p>{t('admin.shownOnce', { what: props.label })}</p>
-      <code class="secret" data-testid="shown-once">
-        {props.secret}
-      </code>
-    </div>
-  );
-}
 
 function Tenants() {
   const { t } = useI18n();
@@ -175,10 +162,27 @@ function People() {
     const r = await ok(api.POST('/v1/admin/people/{personId}/reset', { params: { path: { personId } } }));
     setSecret(r.oneTimePassword);
   });
+  const [leaveReason, setLeaveReason] = useState('');
+  const toggle = useAction(async (personId: string, disable: boolean) => {
+    const params = { path: { personId } };
+    if (disable)
+      await ok(
+        api.POST('/v1/admin/people/{personId}/disable', { params, body: { reason: leaveReason.trim() } }),
+      );
+    else await ok(api.POST('/v1/admin/people/{personId}/enable', { params }));
+    people.reload();
+  });
   return (
     <section aria-labelledby="people-title">
       <h2 id="people-title">{t('admin.people')}</h2>
-      <ErrorNote error={people.error ?? reset.error} />
+      <ErrorNote error={people.error ?? reset.error ?? toggle.error} />
+      <Field
+        id="leave-reason"
+        label={t('admin.disableReason')}
+        hint={t('admin.disableHint')}
+        value={leaveReason}
+        onInput={(e) => setLeaveReason(text(e))}
+      />
       {secret === null ? null : <ShownOnce label={t('admin.oneTimePassword')} secret={secret} />}
       <table>
         <caption class="visually-hidden">{t('admin.people')}</caption>
@@ -203,7 +207,21 @@ function People() {
               <td>
                 <button type="button" class="secondary" onClick={() => void reset.run(p.id)}>
                   {t('admin.reset')}
-                </button>
+                </button>{' '}
+                {p.disabledAt === null ? (
+                  <button
+                    type="button"
+                    class="secondary"
+                    disabled={toggle.busy || leaveReason.trim() === ''}
+                    onClick={() => void toggle.run(p.id, true)}
+                  >
+                    {t('admin.disable')}
+                  </button>
+                ) : (
+                  <button type="button" class="secondary" onClick={() => void toggle.run(p.id, false)}>
+                    {t('admin.enable')}
+                  </button>
+                )}
               </td>
             </tr>
           ))}
@@ -250,95 +268,6 @@ function People() {
           {t('admin.newPerson')}
         </button>
       </form>
-    </section>
-  );
-}
-
-function Keys() {
-  const { t } = useI18n();
-  const [tenantId, setTenantId] = useState('');
-  const [shownFor, setShownFor] = useState('');
-  const [role, setRole] = useState<(typeof KEY_ROLES)[number]>('isp');
-  const [label, setLabel] = useState('');
-  const [secret, setSecret] = useState<string | null>(null);
-  const keys = useLoad(
-    () =>
-      shownFor === ''
-        ? Promise.resolve({ keys: [] })
-        : ok(api.GET('/v1/admin/tenants/{tenantId}/keys', { params: { path: { tenantId: shownFor } } })),
-    [shownFor],
-  );
-  const issue = useAction(async () => {
-    const made = await ok(
-      api.POST('/v1/admin/tenants/{tenantId}/keys', {
-        params: { path: { tenantId: tenantId.trim() } },
-        body: { role, ...(label.trim() === '' ? {} : { label: label.trim() }) },
-      }),
-    );
-    setSecret(made.key);
-    setShownFor(tenantId.trim());
-    keys.reload();
-  });
-  return (
-    <section aria-labelledby="keys-title">
-      <h2 id="keys-title">{t('admin.keys')}</h2>
-      <form
-        class="form inline"
-        aria-label={t('admin.issueKey')}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void issue.run();
-        }}
-      >
-        <Field
-          id="key-tenant"
-          label={t('admin.tenantId')}
-          required
-          value={tenantId}
-          onInput={(e) => setTenantId(text(e))}
-        />
-        <Choice
-          id="key-role"
-          label={t('admin.role')}
-          value={role}
-          onChange={(v) => setRole(v as (typeof KEY_ROLES)[number])}
-          options={KEY_ROLES.map((r) => ({ value: r, label: r }))}
-        />
-        <Field id="key-label" label={t('admin.keyLabel')} value={label} onInput={(e) => setLabel(text(e))} />
-        <button type="button" class="secondary" onClick={() => setShownFor(tenantId.trim())}>
-          {t('admin.listKeys')}
-        </button>
-        <button type="submit" disabled={issue.busy}>
-          {t('admin.issueKey')}
-        </button>
-      </form>
-      <ErrorNote error={issue.error ?? keys.error} />
-      {secret === null ? null : <ShownOnce label={t('admin.apiKey')} secret={secret} />}
-      {shownFor === '' ? null : (
-        <table>
-          <caption>{t('admin.keysOf', { tenant: shownFor })}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.keyPrefix')}</th>
-              <th scope="col">{t('admin.role')}</th>
-              <th scope="col">{t('admin.keyLabel')}</th>
-              <th scope="col">{t('curation.state')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(keys.data?.keys ?? []).map((k) => (
-              <tr key={k.id}>
-                <th scope="row">
-                  <code>{k.prefix}</code>
-                </th>
-                <td>{k.role}</td>
-                <td>{k.label ?? ''}</td>
-                <td>{k.revokedAt === null ? t('curation.enabled') : t('admin.revoked')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
     </section>
   );
 }

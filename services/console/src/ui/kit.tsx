@@ -196,3 +196,16 @@ export function downloadText(name: string, type: string, text: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** A secret shown once (a one-time password or an API key): the API never shows it again. */
+export function ShownOnce(props: { label: string; secret: string }) {
+  const { t } = useI18n();
+  return (
+    <div class="notice" role="status">
+      <p>{t('admin.shownOnce', { what: props.label })}</p>
+      <code class="secret" data-testid="shown-once">
+        {props.secret}
+      </code>
+    </div>
+  );
+}
