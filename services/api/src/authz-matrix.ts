@@ -20,6 +20,8 @@
 import type { Role } from '@mod/db/access';
 import type { MatrixEntry } from './authz-matrix-entry.js';
 import { CASES_MATRIX } from './authz-matrix-cases.js';
+import { EVIDENCE_MATRIX } from './authz-matrix-evidence.js';
+import { ISP_MATRIX } from './authz-matrix-isp.js';
 import { PEOPLE_MATRIX } from './authz-matrix-people.js';
 
 export type {
@@ -36,9 +38,6 @@ const ORDER_READERS: readonly Role[] = ['isp', 'platform', 'authority', 'reviewe
 const SUBMISSION_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
 /** Roles that see every order; an authority sees only orders it issued or confirmed (and unconfirmed automatic ones). */
 const ORDER_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
-const EVIDENCE_READERS: readonly Role[] = ['authority', 'reviewer', 'admin'];
-const EVIDENCE_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
-const EVIDENCE_HOLDERS: readonly Role[] = ['authority', 'admin'];
 const tinyPng = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
@@ -76,47 +75,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     shows: (c) => c.submissionId,
   },
 
-  // Evidence vault (routes/evidence.ts): oversight reads every item's metadata, an authority its own tenant's (and
-  // what it holds, and what stands behind its orders); holds and integrity checks are an authority's or an admin's.
-  'GET /v1/evidence': {
-    roles: EVIDENCE_READERS,
-    tenant: 'own',
-    crossTenant: EVIDENCE_OVERSIGHT,
-    sample: (c) => ({ url: `/v1/evidence?submissionId=${c.submissionId}` }),
-    shows: (c) => c.evidenceId,
-  },
-  'GET /v1/evidence/:id': {
-    roles: EVIDENCE_READERS,
-    tenant: 'own',
-    crossTenant: EVIDENCE_OVERSIGHT,
-    sample: (c) => ({ url: `/v1/evidence/${c.evidenceId}` }),
-    shows: (c) => c.evidenceId,
-  },
-  'POST /v1/evidence/:id/legal-hold': {
-    roles: EVIDENCE_HOLDERS,
-    tenant: 'own',
-    crossTenant: ['admin'],
-    sample: (c) => ({ url: `/v1/evidence/${c.evidenceId}/legal-hold`, payload: { reason: 'matrix' } }),
-    shows: (c) => c.evidenceId,
-  },
-  // After the hold route (registration order): the hold each caller set is released by it.
-  'POST /v1/evidence/:id/legal-hold/release': {
-    roles: EVIDENCE_HOLDERS,
-    tenant: 'own',
-    crossTenant: ['admin'],
-    sample: (c) => ({
-      url: `/v1/evidence/${c.evidenceId}/legal-hold/release`,
-      payload: { reason: 'matrix' },
-    }),
-    shows: (c) => c.evidenceId,
-  },
-  'POST /v1/evidence/:id/verify': {
-    roles: EVIDENCE_HOLDERS,
-    tenant: 'own',
-    crossTenant: ['admin'],
-    sample: (c) => ({ url: `/v1/evidence/${c.evidenceId}/verify` }),
-    shows: (c) => c.evidenceId,
-  },
+  // Evidence vault (authz-matrix-evidence.ts).
+  ...EVIDENCE_MATRIX,
 
   // Orders: a target sees the orders addressed to it, an authority the orders it issued or confirmed (another
   // authority's answer 404); reviewers and admins see all.
@@ -407,33 +367,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     shows: (c) => `"leafIndex":${c.auditSeq},`,
   },
 
-  // ISP integration (routes/isp-*.ts): an ISP uploads its own traffic, reads its own feeds, acknowledges its own
-  // blocking requests; the walled-garden page is public.
-  'POST /v1/isp/traffic-samples': {
-    roles: ['isp'],
-    tenant: 'own',
-    sample: () => ({
-      url: '/v1/isp/traffic-samples',
-      // A line the route rejects (not http): the answer lists it, and nothing needs publishing.
-      payload: '{"url":"ftp://example.org/a.jpg"}\n',
-      contentType: 'application/x-ndjson',
-    }),
-  },
-  'GET /v1/isp/feeds/:format': {
-    roles: ['isp'],
-    tenant: 'own',
-    sample: () => ({ url: '/v1/isp/feeds/url-list' }),
-  },
-  'POST /v1/isp/blocking-requests/:orderId/acknowledgements': {
-    roles: ['isp'],
-    tenant: 'own',
-    sample: (c) => ({
-      url: `/v1/isp/blocking-requests/${c.orderId}/acknowledgements`,
-      payload: { status: 'applied' },
-    }),
-    shows: (c) => c.orderId,
-  },
-  'GET /blocked': { roles: 'public', tenant: 'none', sample: () => ({ url: '/blocked?ref=matrix' }) },
+  // ISP integration (authz-matrix-isp.ts).
+  ...ISP_MATRIX,
 
   // People's sessions and their administration (authz-matrix-people.ts).
   ...PEOPLE_MATRIX,
