@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /**
  * The browser side of the console's end-to-end tests: Debian's Chromium driven by playwright-core (which cannot
@@ -115,4 +116,35 @@ export async function seriousAxeViolations(page: Page): Promise<AxeProblem[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage: true });
+}
+
+/**
+ * First sign-in as a person does it: the one-time password, a new password (twice), TOTP enrolment with the code
+ * computed from the secret the page shows; answers the enrolled secret. `lookAt` (if given) runs on the new-password
+ * and enrolment pages (axe, screenshot).
+ */
+export async function firstSignInAs(
+  page: Page,
+  login: string,
+  oneTime: string,
+  password: string,
+  lookAt?: (name: string) => Promise<void>,
+): Promise<string> {
+  const title = () => page.locator('#page-title');
+  await page.fill('#login', login);
+  await page.fill('#password', oneTime);
+  await page.click('button[type=submit]');
+  await expect.poll(() => title().textContent()).toBe('Đặt mật khẩu mới');
+  await lookAt?.('02-new-password');
+  await page.fill('#new-password', password);
+  await page.fill('#new-password-again', password);
+  await page.click('button[type=submit]');
+  await expect.poll(() => title().textContent()).toBe('Thiết lập xác thực hai lớp');
+  await lookAt?.('03-totp-enrolment');
+  const secret = (await page.getAttribute('[data-testid=totp-secret]', 'data-secret')) ?? '';
+  expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+  await page.fill('#enrol-code', totpCode(secret));
+  await page.click('button[type=submit]');
+  await page.waitForSelector('nav');
+  return secret;
 }

@@ -8,6 +8,7 @@ import { seedTenants } from '@mod/testing';
 import {
   chromiumAvailable,
   CHROMIUM_PATH,
+  firstSignInAs,
   launchChromium,
   screenshot,
   seriousAxeViolations,
@@ -74,31 +75,6 @@ async function createPerson(p: { tenantId: string; login: string; displayName: s
   });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<{ oneTimePassword: string }>().oneTimePassword;
-}
-
-/** First sign-in: one-time password, a new password, TOTP enrolment; answers the enrolled secret. */
-async function firstSignIn(
-  login: string,
-  oneTime: string,
-  password: string,
-  pageNames: boolean,
-): Promise<string> {
-  await page.fill('#login', login);
-  await page.fill('#password', oneTime);
-  await page.click('button[type=submit]');
-  await expect.poll(() => title().textContent()).toBe('Đặt mật khẩu mới');
-  if (pageNames) await lookAt('02-new-password');
-  await page.fill('#new-password', password);
-  await page.fill('#new-password-again', password);
-  await page.click('button[type=submit]');
-  await expect.poll(() => title().textContent()).toBe('Thiết lập xác thực hai lớp');
-  if (pageNames) await lookAt('03-totp-enrolment');
-  const secret = (await page.getAttribute('[data-testid=totp-secret]', 'data-secret')) ?? '';
-  expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
-  await page.fill('#enrol-code', totpCode(secret));
-  await page.click('button[type=submit]');
-  await page.waitForSelector('nav');
-  return secret;
 }
 
 async function signOut(): Promise<void> {
@@ -177,7 +153,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
     await expect.poll(() => title().textContent()).toBe('Đăng nhập');
     await expect.poll(() => page.getAttribute('html', 'lang')).toBe('vi');
     await lookAt('01-sign-in');
-    officer.secret = await firstSignIn(officer.login, oneTime, officer.password, true);
+    officer.secret = await firstSignInAs(page, officer.login, oneTime, officer.password, lookAt);
     await expect.poll(() => title().textContent()).toBe('Lệnh gỡ bỏ và chặn');
   }, 120_000);
 
@@ -328,7 +304,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
       displayName: 'Lê Minh Chi',
       role: 'reviewer',
     });
-    reviewer.secret = await firstSignIn(reviewer.login, oneTime, reviewer.password, false);
+    reviewer.secret = await firstSignInAs(page, reviewer.login, oneTime, reviewer.password);
     await page.click('nav >> text=Hàng đợi xem xét');
     await expect.poll(() => title().textContent()).toBe('Hàng đợi xem xét');
     const claim = page.locator('[data-testid=queue] tbody tr button:not([disabled])');
@@ -364,7 +340,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
       displayName: 'Trần Thị Bình',
       role: 'admin',
     });
-    admin.secret = await firstSignIn(admin.login, oneTime, admin.password, false);
+    admin.secret = await firstSignInAs(page, admin.login, oneTime, admin.password);
     await page.click('nav >> text=Danh sách');
     await expect.poll(() => title().textContent()).toBe('Danh sách mã băm và URL');
     await page.waitForSelector('[data-testid=banks] tbody tr');
