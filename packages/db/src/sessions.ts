@@ -154,6 +154,28 @@ export async function revokeSessionsOf(
   return rowCount ?? 0;
 }
 
+/**
+ * Deletes up to `limit` sessions that ended more than `keptMs` before `now`: signed out or revoked, past their
+ * absolute end, or unused for `idleMs` (the idle timeout); answers how many went. Until then an ended session's row
+ * says why its cookie no longer works (`revoked`, `expired`, `idle`); after it the cookie is just `unknown`. Rows
+ * another pass holds are skipped (`skip locked`), so API instances pruning at once never wait on each other.
+ */
+export async function pruneEndedSessions(
+  db: Queryable,
+  o: { now: Date; idleMs: number; keptMs: number; limit: number },
+): Promise<number> {
+  const endedBefore = new Date(o.now.getTime() - o.keptMs);
+  const unusedSince = new Date(o.now.getTime() - o.keptMs - o.idleMs);
+  const { rowCount } = await db.query(
+    `/* api:prune-sessions */ delete from person_sessions where id in (
+       select id from person_sessions
+       where revoked_at <= $1 or expires_at <= $1 or last_seen_at <= $2
+       limit $3 for update skip locked)`,
+    [endedBefore, unusedSince, o.limit],
+  );
+  return rowCount ?? 0;
+}
+
 /** Moves a session to another stage (a first sign-in from `password` to `totp`). */
 export async function setSessionStage(db: Queryable, id: string, stage: SessionStage): Promise<void> {
   await db.query(`/* people:session-stage */ update person_sessions set stage = $2 where id = $1`, [

@@ -247,7 +247,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes, { prefix: '/v1', ...routeDeps });
   await app.register(adminRoutes, { prefix: '/v1/admin', ...routeDeps });
   await app.register(adminPeopleRoutes, { prefix: '/v1/admin/people', ...routeDeps, people });
-  await app.register(sessionRoutes, { prefix: '/v1/session', ...routeDeps, people });
+  await app.register(sessionRoutes, {
+    prefix: '/v1/session',
+    ...routeDeps,
+    people,
+    registry: deps.registry,
+  });
   await app.register(auditRoutes, {
     prefix: '/v1/audit',
     ...routeDeps,

@@ -21,6 +21,7 @@ export {
 } from '../people.js';
 export {
   insertSession,
+  pruneEndedSessions,
   revokeSession,
   revokeSessionsOf,
   setSessionStage,

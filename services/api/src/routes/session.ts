@@ -3,6 +3,7 @@ import { withTransaction } from '@mod/db';
 import { appendAuditAlone } from '@mod/db/audit';
 import { createSignInStore, getPersonSecrets, revokeSession } from '@mod/db/people';
 import { hashPassword, signIn, type SignInOutcome } from '@mod/people';
+import type { Registry } from '@mod/telemetry';
 import { randomBytes } from 'node:crypto';
 import { peopleError } from '../people-errors.js';
 import { clearedSessionCookie } from '../session-auth.js';
@@ -16,6 +17,8 @@ import {
   type PeopleRouteDeps,
 } from './people-schemas.js';
 import { sessionEnrolmentRoutes } from './session-enrolment.js';
+import { registerSignInMetric } from './session-metrics.js';
+import { pruneAfterSignIn } from './session-upkeep.js';
 import {
   auditPerson,
   personOf,
@@ -26,20 +29,29 @@ import {
   totpEnrolment,
 } from './session-common.js';
 
+/** The session routes' deps: the people routes' and the registry `mod_api_sign_ins_total` goes on. */
+export interface SessionRouteDeps extends PeopleRouteDeps {
+  registry: Registry;
+}
+
 /**
  * People's sessions (under `/v1/session`): sign in with login, password and TOTP code (`POST`), who am I and the
  * CSRF token (`GET`), sign out (`DELETE`); a first sign-in's password change and TOTP enrolment are
  * session-enrolment.ts. The session is a `__Host-` cookie (Secure, HttpOnly, SameSite=Strict); machines keep
  * their API keys and never reach these routes.
  */
-export async function sessionRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
+export async function sessionRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void> {
   await registerParts(app, deps, [signInRoutes, sessionEnrolmentRoutes]);
 }
 
-/** Sign in, who am I, sign out. */
-async function signInRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
+/**
+ * Sign in, who am I, sign out. A sign-in is counted by outcome (`mod_api_sign_ins_total`, session-metrics.ts); a
+ * successful one prunes a batch of ended sessions (session-upkeep.ts).
+ */
+async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void> {
   const { db, now, people: settings } = deps;
   const store = createSignInStore(db);
+  const countSignIn = registerSignInMetric(deps.registry);
   // The hash an unknown login is checked against (as long as a real one), made once, at the first sign-in.
   let decoy: Promise<string> | undefined;
   const decoyHash = () =>
@@ -77,7 +89,10 @@ async function signInRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void>
           decoyHash: await decoyHash(),
         },
       );
-      if (!outcome.ok) throw await refusal(outcome);
+      if (!outcome.ok) {
+        countSignIn(outcome);
+        throw await refusal(outcome);
+      }
       const { account, stage } = outcome;
       const answer = await withTransaction(db, async (c) => {
         const person = await personOf(c, account.personId);
@@ -113,6 +128,8 @@ async function signInRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void>
         return { body, token: session.token };
       });
       setSessionCookie(reply, answer.token, settings);
+      countSignIn(outcome);
+      await pruneAfterSignIn(db, { now: at, settings, log: req.log });
       return answer.body;
 
       /** The error a failed sign-in answers, audited unless it was throttled (a guesser must not flood the log). */

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertSession, pruneEndedSessions, setPersonDisabled } from '@mod/db/people';
+import { totpCode, totpStep } from '@mod/people';
+import { createRegistry, type Registry } from '@mod/telemetry';
+import { TEST_PEOPLE_SETTINGS, seedPerson, type TestPerson } from './people-testing.js';
+import { ENDED_SESSIONS_KEPT_MS, SESSIONS_PRUNED_PER_SIGN_IN } from './routes/session-upkeep.js';
+import { worldWithCallers, type ApiTestWorld } from './testing.js';
+
+// What a sign-in does besides signing in: it is counted by outcome, and a successful one prunes a batch of ended
+// sessions. Real PostgreSQL, real routes.
+
+const HOUR = 3_600_000;
+let world: ApiTestWorld;
+let app: FastifyInstance;
+let registry: Registry;
+
+beforeAll(async () => {
+  ({ world } = await worldWithCallers({}, { tenants: { hotline: 'hotline' } }));
+  registry = createRegistry('api');
+  app = await world.build({ registry });
+});
+afterAll(async () => world?.close());
+
+let n = 0;
+const person = (p: { oneTimePassword?: string; totp?: boolean } = {}, settings = TEST_PEOPLE_SETTINGS) =>
+  seedPerson(
+    world.db.pool,
+    { tenantId: 'hotline', login: `upkeep.${++n}`, role: 'reviewer', ...p },
+    settings,
+  );
+/** A distinct client address per call, so the lock-out of one test never touches another. */
+const address = () => `198.51.100.${++n % 250}`;
+const signIn = (body: Record<string, string>, from = address()) =>
+  app.inject({ method: 'POST', url: '/v1/session', payload: body, remoteAddress: from });
+const codeOf = (p: TestPerson, stepOffset = 0) =>
+  totpCode(p.totpSecret ?? '', totpStep(Date.now()) + stepOffset);
+
+async function signIns(): Promise<Record<string, number>> {
+  const metric = await registry.getSingleMetric('mod_api_sign_ins_total')?.get();
+  return Object.fromEntries((metric?.values ?? []).map((v) => [String(v.labels['outcome']), v.value]));
+}
+
+describe('mod_api_sign_ins_total', () => {
+  it('counts every sign-in by outcome, each outcome present from the start', async () => {
+    const counts = await signIns();
+    expect(Object.keys(counts).sort()).toEqual(
+      ['bad-credentials', 'disabled', 'enrolment', 'locked', 'second-factor', 'success'].sort(),
+    );
+    const expected = { ...counts };
+    const expectCounted = async (outcome: string, res: { statusCode: number }, status: number) => {
+      expect(res.statusCode).toBe(status);
+      expected[outcome] = (expected[outcome] ?? 0) + 1;
+      expect(await signIns()).toEqual(expected);
+    };
+
+    const full = await person();
+    await expectCounted(
+      'success',
+      await signIn({ login: full.login, password: full.password, code: codeOf(full) }),
+      200,
+    );
+    const first = await person({ oneTimePassword: 'a one-time password given' });
+    await expectCounted('enrolment', await signIn({ login: first.login, password: first.password }), 200);
+    const noSecondFactor = await person({ totp: false });
+    await expectCounted(
+      'enrolment',
+      await signIn({ login: noSecondFactor.login, password: noSecondFactor.password }),
+      200,
+    );
+    await expectCounted(
+      'bad-credentials',
+      await signIn({ login: full.login, password: 'not the password at all' }),
+      401,
+    );
+    await expectCounted(
+      'bad-credentials',
+      await signIn({ login: 'nobody.here', password: 'whatever it is now' }),
+      401,
+    );
+    await expectCounted('second-factor', await signIn({ login: full.login, password: full.password }), 401);
+    await expectCounted(
+      'second-factor',
+      await signIn({ login: full.login, password: full.password, code: codeOf(full) }),
+      401, // the step the first sign-in used: a replay
+    );
+    const away = await person();
+    await setPersonDisabled(world.db.pool, away.personId, { disabled: true, reason: 'on leave' }, new Date());
+    await expectCounted(
+      'disabled',
+      await signIn({ login: away.login, password: away.password, code: codeOf(away) }),
+      403,
+    );
+
+    // Five failures of one login from one address lock that pair: the sixth attempt is refused unchecked.
+    const guessed = await person();
+    const from = address();
+    for (let i = 0; i < 5; i++)
+      await expectCounted(
+        'bad-credentials',
+        await signIn({ login: guessed.login, password: `guess number ${i}` }, from),
+        401,
+      );
+    await expectCounted(
+      'locked',
+      await signIn({ login: guessed.login, password: guessed.password, code: codeOf(guessed) }, from),
+      429,
+    );
+  });
+});
+
+describe('ended sessions', () => {
+  it('are pruned by successful sign-ins, a batch each, once ended longer than they are kept', async () => {
+    // Whatever earlier tests left ended goes first, so that the counts below are this test's.
+    const idleMs = 30 * 60_000; // the default idle timeout, which these tests keep
+    while (
+      (await pruneEndedSessions(world.db.pool, {
+        now: new Date(),
+        idleMs,
+        keptMs: ENDED_SESSIONS_KEPT_MS,
+        limit: 1000,
+      })) > 0
+    );
+    const someone = await person();
+    const longAgo = new Date(Date.now() - ENDED_SESSIONS_KEPT_MS - 2 * HOUR);
+    const ended: string[] = [];
+    for (let i = 0; i < SESSIONS_PRUNED_PER_SIGN_IN + 20; i++) {
+      const { id } = await insertSession(world.db.pool, {
+        tokenSha256: randomBytes(32),
+        personId: someone.personId,
+        stage: 'full',
+        clientAddress: '192.0.2.7',
+        now: new Date(longAgo.getTime() - HOUR),
+        expiresAt: longAgo,
+      });
+      ended.push(id);
+    }
+    // Ended an hour ago: kept, its cookie still answered with why it ended.
+    const recent = await insertSession(world.db.pool, {
+      tokenSha256: randomBytes(32),
+      personId: someone.personId,
+      stage: 'full',
+      clientAddress: '192.0.2.7',
+      now: new Date(Date.now() - 2 * HOUR),
+      expiresAt: new Date(Date.now() - HOUR),
+    });
+    const left = async (ids: string[]) =>
+      (await world.db.pool.query(`select 1 from person_sessions where id = any($1)`, [ids])).rowCount;
+
+    // A failed sign-in prunes nothing.
+    expect((await signIn({ login: someone.login, password: 'not the password at all' })).statusCode).toBe(
+      401,
+    );
+    expect(await left(ended)).toBe(ended.length);
+
+    const first = await signIn({ login: someone.login, password: someone.password, code: codeOf(someone) });
+    expect(first.statusCode).toBe(200);
+    expect(await left(ended)).toBe(20);
+    const second = await signIn({
+      login: someone.login,
+      password: someone.password,
+      code: codeOf(someone, 1),
+    });
+    expect(second.statusCode).toBe(200);
+    expect(await left(ended)).toBe(0);
+    expect(await left([recent.id])).toBe(1);
+    // The sessions the two sign-ins started are live, and stay.
+    const live = await world.db.pool.query(
+      `select 1 from person_sessions where person_id = $1 and expires_at > now() and revoked_at is null`,
+      [someone.personId],
+    );
+    expect(live.rowCount).toBe(2);
+  });
+});
