@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPerson } from './people.js';
+import { createPerson, getPersonSecrets, rehashPersonPassword, resetPersonPassword } from './people.js';
 import { insertSession, pruneEndedSessions, revokeSession } from './sessions.js';
 import { upsertTenant } from './tenants.js';
 import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
-// Upkeep of staff accounts' rows: pruning ended sessions.
+// Upkeep of staff accounts' rows: pruning ended sessions, renewing a password hash in place.
 
 const HOUR = 3_600_000;
 const now = new Date('2026-05-01T12:00:00Z');
@@ -96,5 +96,20 @@ describe('pruneEndedSessions', () => {
     expect(await pruneEndedSessions(db.pool, o)).toBe(3);
     expect(await pruneEndedSessions(db.pool, o)).toBe(1);
     expect(await remaining(ids)).toEqual([]);
+  });
+});
+
+describe('rehashPersonPassword', () => {
+  it('replaces the hash it was given, only that one, and nothing else of the account', async () => {
+    const before = await getPersonSecrets(db.pool, personId);
+    const renewed = HASH.replace('m=19456,t=2', 'm=65536,t=3');
+    expect(await rehashPersonPassword(db.pool, personId, { from: HASH, to: renewed })).toBe(true);
+    const after = await getPersonSecrets(db.pool, personId);
+    expect(after).toEqual({ ...before, passwordHash: renewed });
+    // An admin's reset came first: a sign-in that verified the old password does not undo it.
+    await resetPersonPassword(db.pool, personId, { passwordHash: HASH, expiresAt: at(72) });
+    const stale = { from: renewed, to: renewed.replace('t=3', 't=4') };
+    expect(await rehashPersonPassword(db.pool, personId, stale)).toBe(false);
+    expect((await getPersonSecrets(db.pool, personId))?.passwordHash).toBe(HASH);
   });
 });

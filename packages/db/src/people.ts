@@ -182,6 +182,23 @@ export async function setPersonPassword(
   );
 }
 
+/**
+ * Replaces a password hash made with older argon2 parameters by one of the same password made with the current
+ * ones (at a sign-in, the only time the password is at hand). Compare-and-set on the old hash: a password change
+ * or an admin's reset in between wins, and nothing else of the account changes. False when the hash had changed.
+ */
+export async function rehashPersonPassword(
+  db: Queryable,
+  id: string,
+  hashes: { from: string; to: string },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* people:rehash-password */ update people set password_hash = $3 where id = $1 and password_hash = $2`,
+    [id, hashes.from, hashes.to],
+  );
+  return rowCount === 1;
+}
+
 /** Keeps a TOTP secret (sealed) shown to the person until they confirm it with a code. */
 export async function setPendingTotp(db: Queryable, id: string, sealed: Buffer): Promise<void> {
   await db.query(`/* people:set-pending-totp */ update people set totp_pending_sealed = $2 where id = $1`, [

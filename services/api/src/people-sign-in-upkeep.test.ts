@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertSession, pruneEndedSessions, setPersonDisabled } from '@mod/db/people';
-import { totpCode, totpStep } from '@mod/people';
+import { listAudit, auditEvidence } from '@mod/db/audit';
+import { getPersonSecrets, insertSession, pruneEndedSessions, setPersonDisabled } from '@mod/db/people';
+import { parsePasswordHash, totpCode, totpStep, verifyPassword } from '@mod/people';
 import { createRegistry, type Registry } from '@mod/telemetry';
 import { TEST_PEOPLE_SETTINGS, seedPerson, type TestPerson } from './people-testing.js';
 import { ENDED_SESSIONS_KEPT_MS, SESSIONS_PRUNED_PER_SIGN_IN } from './routes/session-upkeep.js';
 import { worldWithCallers, type ApiTestWorld } from './testing.js';
 
-// What a sign-in does besides signing in: it is counted by outcome, and a successful one prunes a batch of ended
-// sessions. Real PostgreSQL, real routes.
+// What a sign-in does besides signing in: it is counted by outcome, it renews a password hash made with older
+// argon2 parameters, and a successful one prunes a batch of ended sessions. Real PostgreSQL, real routes.
 
 const HOUR = 3_600_000;
 let world: ApiTestWorld;
@@ -107,6 +108,42 @@ describe('mod_api_sign_ins_total', () => {
       await signIn({ login: guessed.login, password: guessed.password, code: codeOf(guessed) }, from),
       429,
     );
+  });
+});
+
+describe('a password hash made with older argon2 parameters', () => {
+  it('is renewed at the next successful sign-in (same password, current parameters), once', async () => {
+    const current = TEST_PEOPLE_SETTINGS.passwordParams!;
+    const older = { ...current, memoryKiB: current.memoryKiB / 2 };
+    const p = await person({}, { ...TEST_PEOPLE_SETTINGS, passwordParams: older });
+    const stored = async () => (await getPersonSecrets(world.db.pool, p.personId))?.passwordHash ?? '';
+    const before = await stored();
+    expect(parsePasswordHash(before).params).toEqual(older);
+
+    // A failed sign-in (the second factor missing) renews nothing.
+    expect((await signIn({ login: p.login, password: p.password })).statusCode).toBe(401);
+    expect(await stored()).toBe(before);
+
+    expect((await signIn({ login: p.login, password: p.password, code: codeOf(p) })).statusCode).toBe(200);
+    const renewed = await stored();
+    expect(renewed).not.toBe(before);
+    expect(parsePasswordHash(renewed).params).toEqual(current);
+    expect(await verifyPassword(p.password, renewed)).toBe(true);
+    expect(await verifyPassword('another password entirely', renewed)).toBe(false);
+
+    // The sign-in's audit record says so; the next sign-in finds the hash current and leaves it.
+    expect((await signIn({ login: p.login, password: p.password, code: codeOf(p, 1) })).statusCode).toBe(200);
+    expect(await stored()).toBe(renewed);
+    const records = (await listAudit(world.db.pool, { limit: 100_000 })).filter(
+      (r) => r.action === 'person.signed_in' && r.actor.id === p.personId,
+    );
+    expect(records).toHaveLength(2);
+    const rehashedFlags = [];
+    for (const r of records) {
+      const docs = await auditEvidence(world.db.pool, r.seq);
+      rehashedFlags.push(docs?.some((d) => d.name === 'passwordRehashed') ?? false);
+    }
+    expect(rehashedFlags).toEqual([true, false]);
   });
 });
 

@@ -10,6 +10,7 @@ export {
   getPersonSecrets,
   listPeople,
   personRoleAllowed,
+  rehashPersonPassword,
   resetPersonPassword,
   setPendingTotp,
   setPersonDisabled,

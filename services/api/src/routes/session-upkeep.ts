@@ -1,9 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Pool } from '@mod/db';
 import { pruneEndedSessions } from '@mod/db/people';
+import { hashPassword, needsRehash, OWASP_ARGON2ID, type SignInAccount } from '@mod/people';
 import type { PeopleSettings } from '../session-auth.js';
 
-// Upkeep a successful sign-in does on the side: pruning ended sessions.
+// Upkeep a successful sign-in does on the side: pruning ended sessions, renewing a password hash made with older
+// argon2 parameters.
 
 /** How long an ended session's row stays, so its cookie is answered with why it ended; then it is pruned. */
 export const ENDED_SESSIONS_KEPT_MS = 24 * 3_600_000;
@@ -33,4 +35,19 @@ export async function pruneAfterSignIn(
   } catch (err) {
     o.log.warn({ err }, 'ended sessions not pruned; the next sign-in tries again');
   }
+}
+
+/**
+ * The stored hash and a new one of the same password, when the stored one was made with other argon2 parameters
+ * than the API's (`needsRehash`); null when it is current. Only a sign-in can renew a hash: it is the one moment
+ * the password is at hand, just verified.
+ */
+export async function renewedPasswordHash(
+  account: Pick<SignInAccount, 'passwordHash'>,
+  password: string,
+  settings: PeopleSettings,
+): Promise<{ from: string; to: string } | null> {
+  const params = settings.passwordParams ?? OWASP_ARGON2ID;
+  if (!needsRehash(account.passwordHash, params)) return null;
+  return { from: account.passwordHash, to: await hashPassword(password, params) };
 }

@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { appendAuditAlone } from '@mod/db/audit';
-import { createSignInStore, getPersonSecrets, revokeSession } from '@mod/db/people';
+import { createSignInStore, getPersonSecrets, rehashPersonPassword, revokeSession } from '@mod/db/people';
 import { hashPassword, signIn, type SignInOutcome } from '@mod/people';
 import type { Registry } from '@mod/telemetry';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +18,7 @@ import {
 } from './people-schemas.js';
 import { sessionEnrolmentRoutes } from './session-enrolment.js';
 import { registerSignInMetric } from './session-metrics.js';
-import { pruneAfterSignIn } from './session-upkeep.js';
+import { pruneAfterSignIn, renewedPasswordHash } from './session-upkeep.js';
 import {
   auditPerson,
   personOf,
@@ -46,7 +46,8 @@ export async function sessionRoutes(app: TypedApp, deps: SessionRouteDeps): Prom
 
 /**
  * Sign in, who am I, sign out. A sign-in is counted by outcome (`mod_api_sign_ins_total`, session-metrics.ts); a
- * successful one prunes a batch of ended sessions (session-upkeep.ts).
+ * successful one renews a password hash made with older argon2 parameters and prunes a batch of ended sessions
+ * (session-upkeep.ts).
  */
 async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void> {
   const { db, now, people: settings } = deps;
@@ -94,8 +95,11 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
         throw await refusal(outcome);
       }
       const { account, stage } = outcome;
+      // Hashed before the transaction: argon2 runs on the thread pool, not while a connection is held.
+      const renewed = await renewedPasswordHash(account, req.body.password, settings);
       const answer = await withTransaction(db, async (c) => {
         const person = await personOf(c, account.personId);
+        const rehashed = renewed !== null && (await rehashPersonPassword(c, person.id, renewed));
         const session = await startSession(c, {
           personId: person.id,
           stage,
@@ -105,7 +109,7 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
         });
         await auditPerson(c, person, {
           action: 'person.signed_in',
-          evidence: { session: session.id, stage },
+          evidence: { session: session.id, stage, ...(rehashed ? { passwordRehashed: true } : {}) },
         });
         const secrets = stage === 'totp' ? await getPersonSecrets(c, person.id) : null;
         const body = sessionAnswer({
