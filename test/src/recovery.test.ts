@@ -280,7 +280,8 @@ describe('recovery after a crash (services as processes)', () => {
     await sleep(3_000);
     expect(await settled()).toBeDefined();
     await load.finish();
-    expect((await older.kill('SIGTERM')).code).toBe(0);
-    expect((await newer.kill('SIGTERM')).code).toBe(0);
+    // A failure says why the twin did not stop cleanly (its last log lines).
+    expect((await older.kill('SIGTERM')).code, older.tail(15)).toBe(0);
+    expect((await newer.kill('SIGTERM')).code, newer.tail(15)).toBe(0);
   });
 });
