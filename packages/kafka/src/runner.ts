@@ -110,6 +110,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       // Messages buffered ahead of the steps: the in-flight window, so media bytes are not hoarded.
       highWaterMark: concurrency,
     });
+    // Heard for the client's whole life, closing included (see clientErrorHandler).
+    consumer.on('error', clientErrorHandler(consumer));
     const unwatch = watchTwin(consumer);
     try {
       const stream = await consumer.consume({
@@ -167,6 +169,27 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         else void consumer.close(true).catch(() => undefined);
       },
     );
+  }
+
+  /**
+   * The client reports on its `error` event what failed outside any call of ours: a rejoin after a failed
+   * heartbeat that ran out of retries, or was cut short by closing the client (a fenced twin closed while it
+   * rejoins). Unheard, Node turns the event into an uncaught exception and the worker dies. The member has left
+   * its group by then: the session is closed and `supervise` subscribes again; an error on a client already being
+   * closed (or of a runner stopping) is the close itself, logged and otherwise ignored.
+   */
+  function clientErrorHandler(consumer: PlatformaticConsumer): (err: unknown) => void {
+    return (err) => {
+      const current = session;
+      const ours = current?.consumer === consumer;
+      if (stopping || !ours || current.stopping) {
+        log.warn({ err }, 'consumer client failed while closing');
+        return;
+      }
+      log.error({ err }, 'consumer client left its group (rejoin failed); subscribing again');
+      if (isFencedInstance(err)) dropInstanceId('FENCED_INSTANCE_ID');
+      void closeSession(current);
+    };
   }
 
   /**
