@@ -22,6 +22,19 @@ export class ModError extends Error {
   }
 }
 
+/**
+ * Base of a package's error class when none of its codes is ever retriable (bad input, bad configuration,
+ * tampering, a request that cannot succeed by trying again). `Code` narrows `code` to the package's own codes:
+ * `export class UrlError extends PermanentError<UrlErrorCode> {}`.
+ */
+export class PermanentError<Code extends string = string> extends ModError {
+  declare readonly code: Code;
+
+  constructor(code: Code, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, { retriable: false, cause: options.cause });
+  }
+}
+
 export function isModError(value: unknown): value is ModError {
   return value instanceof ModError;
 }

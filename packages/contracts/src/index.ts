@@ -1,4 +1,4 @@
-export { ModError, isModError } from './errors.js';
+export { ModError, PermanentError, isModError } from './errors.js';
 export { Topics, topicSpecs, topicNames, type TopicName, type TopicSpec } from './topics.js';
 export {
   SignalType,

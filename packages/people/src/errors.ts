@@ -1,4 +1,4 @@
-import { ModError } from '@mod/contracts';
+import { PermanentError } from '@mod/contracts';
 
 /**
  * Stable error codes of `@mod/people`, documented in the package README; a retired code is never reused. None is
@@ -19,10 +19,4 @@ export const PeopleErrorCode = {
 export type PeopleErrorCode = (typeof PeopleErrorCode)[keyof typeof PeopleErrorCode];
 
 /** Any error raised on purpose by `@mod/people`; `code` is one of {@link PeopleErrorCode}. */
-export class PeopleError extends ModError {
-  declare readonly code: PeopleErrorCode;
-
-  constructor(code: PeopleErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { retriable: false, cause: options.cause });
-  }
-}
+export class PeopleError extends PermanentError<PeopleErrorCode> {}

@@ -1,4 +1,4 @@
-import { ModError } from '@mod/contracts';
+import { PermanentError } from '@mod/contracts';
 
 /**
  * Stable error codes of `@mod/urls`. Documented in the package README; a retired code is never reused.
@@ -23,10 +23,4 @@ export const UrlErrorCode = {
 export type UrlErrorCode = (typeof UrlErrorCode)[keyof typeof UrlErrorCode];
 
 /** Any error raised on purpose by `@mod/urls`; `code` is one of {@link UrlErrorCode}. */
-export class UrlError extends ModError {
-  declare readonly code: UrlErrorCode;
-
-  constructor(code: UrlErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { retriable: false, cause: options.cause });
-  }
-}
+export class UrlError extends PermanentError<UrlErrorCode> {}

@@ -1,4 +1,4 @@
-import { ModError } from '@mod/contracts';
+import { PermanentError } from '@mod/contracts';
 
 /**
  * Stable error codes of `@mod/vault`. Never reuse a retired code; keep README.md in sync (a test checks). None is
@@ -21,13 +21,7 @@ export const VaultErrorCode = {
 export type VaultErrorCode = (typeof VaultErrorCode)[keyof typeof VaultErrorCode];
 
 /** Every failure of this package; never carries key material or media bytes in its message. */
-export class VaultError extends ModError {
-  declare readonly code: VaultErrorCode;
-
-  constructor(code: VaultErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { retriable: false, cause: options.cause });
-  }
-}
+export class VaultError extends PermanentError<VaultErrorCode> {}
 
 export function isVaultError(err: unknown, code?: VaultErrorCode): err is VaultError {
   return err instanceof VaultError && (code === undefined || err.code === code);
