@@ -1,6 +1,7 @@
+import type { CaseToOpen } from '@mod/policy';
 import { appendAuditBatch, type AuditEntry } from './audit.js';
 import { enqueueOrderIssued, type OrderTopics } from './order-announce.js';
-import { openCase, type CaseInput } from './order-cases.js';
+import { openCase } from './order-cases.js';
 import { openOrder, type OrderInput } from './order-issue.js';
 import { getOrder } from './order-reads.js';
 import type { Queryable } from './pool.js';
@@ -17,7 +18,7 @@ export interface PgDecisionEffects {
   /** Enqueues a new order's announcement: the blocking/takedown message and the target's webhook. */
   announceOrder: (orderId: string, at: Date) => Promise<void>;
   /** Opens a case for people, or finds the one of the same submission and kind (`created: false`). */
-  openCase: (c: CaseInput) => Promise<{ id: string; created: boolean }>;
+  openCase: (c: CaseToOpen) => Promise<{ id: string; created: boolean }>;
   /** Holds an audit record until `appendHeldAudit`. */
   audit: (record: AuditEntry) => Promise<void>;
   /** Appends every held record (call last, in the same transaction). */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CaseToOpen } from '@mod/policy';
 import type { Queryable } from './pool.js';
 
 /** A legal basis an order cites: its deadline and re-notice interval are data (table `legal_bases`), not code. */
@@ -67,25 +68,15 @@ export async function platformForHost(db: Queryable, host: string): Promise<stri
   return rows[0]?.platform_tenant_id ?? null;
 }
 
-export type CaseKind = 'confirm' | 'review';
-
-export interface CaseInput {
-  kind: CaseKind;
-  submissionId: string | null;
-  orderIds: string[];
-  reason: string;
-  /** Hits, distances, categories, scores: never media bytes. */
-  evidence: unknown;
-  policyVersion: string;
-  createdAt: Date;
-}
+/** The kinds of case a decision opens (escalations are opened by people: `@mod/db/cases`). */
+export type CaseKind = CaseToOpen['kind'];
 
 /**
  * Opens a case for people (an authority confirms an automatic decision; a reviewer looks at a classifier
  * signal). One per (submission, kind): a replay folds into the existing case. Returns its id and whether new.
  * The case belongs to its submission's tenant (`@mod/db/cases` scopes and filters queues by it).
  */
-export async function openCase(db: Queryable, c: CaseInput): Promise<{ id: string; created: boolean }> {
+export async function openCase(db: Queryable, c: CaseToOpen): Promise<{ id: string; created: boolean }> {
   const id = randomUUID();
   const { rows } = await db.query<{ id: string; created: boolean }>(
     `/* actioner:open-case */ insert into cases (id, kind, submission_id, order_ids, reason, evidence, policy_version,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CaseToOpen } from '@mod/policy';
 import type { Queryable } from './pool.js';
 
 /** Kinds of case (`review` for reviewers; `confirm` and `escalation` for authorities). */
@@ -6,18 +7,11 @@ export type ReviewCaseKind = 'review' | 'confirm' | 'escalation';
 export type ReviewDecision = 'confirm' | 'dismiss' | 'escalate';
 
 /** A case as people work it (times as `Date`s; `dueAt` is the effective deadline, see `CaseReadOptions`). */
-export interface ReviewCase {
+export interface ReviewCase extends Omit<CaseToOpen, 'kind'> {
   id: string;
   kind: ReviewCaseKind;
   status: 'open' | 'closed';
   tenantId: string | null;
-  submissionId: string | null;
-  orderIds: string[];
-  reason: string;
-  /** Hits, scores, the policy version (never media). */
-  evidence: unknown;
-  policyVersion: string;
-  createdAt: Date;
   dueAt: Date | null;
   claimedBy: string | null;
   claimedAt: Date | null;

@@ -1,7 +1,7 @@
 import type { Verdict } from '@mod/contracts';
 import { withTransaction, type Pool } from '@mod/db';
 import { listBlockingSubscribers } from '@mod/db/access';
-import { decisionEffectsOn, platformForHost, type CaseInput, type OrderTopics } from '@mod/db/orders';
+import { decisionEffectsOn, platformForHost, type OrderTopics } from '@mod/db/orders';
 import {
   markSubmissionScanned,
   recordSubmissionClassification,
@@ -10,14 +10,16 @@ import {
   verdictRecorded,
   type SubmissionScanState,
 } from '@mod/db/submissions';
-import type { AuditIntent, OrderToOpen } from '@mod/policy';
+import type { DecisionEffects, TargetLookups } from '@mod/policy';
 import { checkVerdict, type VerdictCheck } from './verdict-check.js';
 
 /**
  * What the actioner's steps read and write, inside one transaction: everything a step does through `tx` commits
- * together or not at all, and messages to publish are enqueued (outbox), never sent from inside it.
+ * together or not at all, and messages to publish are enqueued (outbox), never sent from inside it. Orders, cases
+ * and audit records are written as every decision writes them (`DecisionEffects`), with the lookups its targets
+ * need (`TargetLookups`).
  */
-export interface ActionTx {
+export interface ActionTx extends DecisionEffects, TargetLookups {
   verdictRecorded(eventId: string): Promise<boolean>;
   /** The verdict as far as the database confirms it (hit metadata from the banks, never from the message). */
   checkVerdict(claimed: Verdict): Promise<VerdictCheck>;
@@ -30,18 +32,6 @@ export interface ActionTx {
     decision: string;
     scannedAt: string;
   }): Promise<void>;
-  /** ISPs subscribed to blocking requests. */
-  blockingSubscribers(): Promise<string[]>;
-  /** The platform tenant hosting `host`, if one declared it. */
-  platformForHost(host: string): Promise<string | null>;
-  /** Opens the order, or finds the open order it folds into (`created: false`). */
-  openOrder(order: OrderToOpen): Promise<{ id: string; created: boolean }>;
-  /** Enqueues a new order's announcement: the blocking/takedown message and the target's webhook. */
-  announceOrder(orderId: string, at: Date): Promise<void>;
-  /** Opens a case for people, or finds the one of the same submission and kind (`created: false`). */
-  openCase(c: CaseInput): Promise<{ id: string; created: boolean }>;
-  /** Appends an audit record; it commits with the transaction. */
-  audit(record: AuditIntent): Promise<void>;
   /** Where a submission stands (null: no intake or worker recorded it). */
   scanState(submissionId: string): Promise<SubmissionScanState | null>;
   /** Records a classifier result once; false when one was recorded before. */

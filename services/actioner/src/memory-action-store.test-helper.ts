@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Verdict } from '@mod/contracts';
-import type { CaseInput } from '@mod/db/orders';
 import type { SubmissionScanState } from '@mod/db/submissions';
-import type { AuditIntent, OrderToOpen } from '@mod/policy';
+import type { AuditIntent, CaseToOpen, OrderToOpen } from '@mod/policy';
 import type { ActionStore, ActionTx } from './action-store.js';
 import { VerdictRefusal } from './verdict-check.js';
 
@@ -12,7 +11,7 @@ export interface MemoryState {
   verdicts: Map<string, Verdict>;
   orders: { id: string; order: OrderToOpen }[];
   announced: string[];
-  cases: { id: string; input: CaseInput }[];
+  cases: { id: string; input: CaseToOpen }[];
   audit: AuditIntent[];
   subscribers: string[];
   platformHosts: Map<string, string>;
