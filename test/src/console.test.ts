@@ -351,14 +351,21 @@ describe.skipIf(!available)('the console in a real browser', () => {
       mimeType: 'text/csv',
       buffer: Buffer.from(`${lines.join('\n')}\n`),
     });
-    await page.click('text=Nhập >> nth=-1');
+    // First the preview: what the import would do, nothing changed yet; then the import, confirmed.
+    await page.click('text=Xem trước');
+    const preview = page.locator('[data-testid=import-preview]');
+    await expect.poll(() => preview.locator('[data-count=added]').textContent()).toBe('3');
+    expect(await preview.locator('[data-count=present]').textContent()).toBe('0');
+    expect(await preview.locator('[data-count=invalid]').textContent()).toBe('0');
+    await lookAt('10-curation-preview');
+    await page.click('[data-testid=import-confirm]');
     await expect.poll(() => page.textContent('[data-testid=import-result]')).toContain('thêm 3 mục');
     expect(await page.getAttribute('[data-testid=import-progress]', 'value')).toBe('100');
-    // Find one of them by a part of its hash (the bank's export, read as it streams).
-    await page.selectOption('#search-list', { label: 'known-abuse (ngân hàng mã băm)' });
-    await page.fill('#search-needle', imported[1]!.slice(10, 30));
+    // The API finds one of them by its hash, in the bank it was imported into.
+    await page.fill('#search-needle', imported[1]!.toUpperCase());
     await page.click('form[role=search] button[type=submit]');
     await expect.poll(() => page.textContent('[data-testid=search-result]')).toBe('Tìm thấy 1 mục');
+    expect(await page.textContent('[data-testid=search-entries] tbody')).toContain(imported[1]!);
     await lookAt('10-curation');
     await page.click('nav >> text=Quản trị');
     await expect.poll(() => title().textContent()).toBe('Quản trị');

@@ -57,6 +57,8 @@ export interface ImportListOptions {
   /** Changed entries above which scanners reload the bank instead of receiving one message per entry. */
   bulkThreshold?: number;
   provenance?: string;
+  /** Preview: everything is checked and counted as for the import, then rolled back; nothing changes. */
+  dryRun?: boolean;
 }
 
 /**
@@ -135,6 +137,7 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
     changesTopic: req.changesTopic,
     provenance: req.provenance ?? null,
     ...(req.bulkThreshold === undefined ? {} : { bulkThreshold: req.bulkThreshold }),
+    dryRun: req.dryRun === true,
     // The parser's own message for a repeated line, with its code.
     onDuplicate: (lineNumber, first) => {
       badLines++;

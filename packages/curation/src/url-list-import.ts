@@ -45,6 +45,8 @@ export interface UrlListImportRequest {
   onProgress?: (p: ImportProgress) => void;
   /** Changed entries above which fetchers reload instead of receiving one message per entry. Default 10000. */
   bulkThreshold?: number;
+  /** Preview: everything is checked and counted as for the import, then rolled back; nothing changes, no audit. */
+  dryRun?: boolean;
 }
 
 export interface UrlListImportReport extends Omit<UrlListImportDiff, 'addedIds' | 'removedIds'> {
@@ -135,6 +137,7 @@ export async function importUrlList(pool: Pool, req: UrlListImportRequest): Prom
     mode: req.mode ?? 'replace',
     changesTopic: req.changesTopic,
     ...(req.bulkThreshold === undefined ? {} : { bulkThreshold: req.bulkThreshold }),
+    dryRun: req.dryRun === true,
     beforeApply: () => {
       if (req.strict === true && badLines > 0)
         throw new CurationError(
@@ -152,6 +155,7 @@ export async function importUrlList(pool: Pool, req: UrlListImportRequest): Prom
   const sha256 = hash.digest('hex');
   const { addedIds: _added, removedIds: _removed, ...counts } = diff;
   const report: UrlListImportReport = { bankId: req.bankId, lines, badLines, sha256, ...counts };
+  if (req.dryRun === true) return report;
   await withTransaction(pool, (c) =>
     appendAudit(
       c,

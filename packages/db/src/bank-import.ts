@@ -4,6 +4,7 @@ import copyStreams from 'pg-copy-streams';
 import type { SignalType } from '@mod/contracts';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
+import { withRolledBackTransaction } from './dry-run.js';
 import { DuplicateCandidates } from './bank-import-duplicates.js';
 import { copyTextField } from './copy-text.js';
 
@@ -51,6 +52,11 @@ export interface ImportOptions {
    * record commit together); throwing rolls the whole import back.
    */
   afterApply?: (c: PoolClient, diff: ImportDiff) => Promise<void>;
+  /**
+   * Preview: the import runs to its end (same statements, same counts) and is rolled back, `afterApply` not
+   * called; nothing changes. Default false.
+   */
+  dryRun?: boolean;
 }
 
 export interface ImportDiff {
@@ -127,7 +133,8 @@ export async function importBankEntries(
   options: ImportOptions,
 ): Promise<ImportDiff> {
   const threshold = options.bulkThreshold ?? 10_000;
-  const diff = await withTransaction(pool, async (c) => {
+  const transaction = options.dryRun === true ? withRolledBackTransaction : withTransaction;
+  const diff = await transaction(pool, async (c) => {
     await c.query(`select pg_advisory_xact_lock(hashtext('mod-bank-import:' || $1))`, [options.bankId]);
     // value collates as "C", as bank_entries.value does: equal hex sorts and compares byte by byte, and a sort on
     // value compares the first bytes as one number (abbreviated keys). line: where the entry is in the list;
@@ -216,10 +223,10 @@ export async function importBankEntries(
       else await enqueueStagedChanges(c, options.bankId, options.changesTopic);
     }
     const diff = { added: addedCount, removed, unchanged: listed - addedCount, resync };
-    await options.afterApply?.(c, diff);
+    if (options.dryRun !== true) await options.afterApply?.(c, diff);
     return diff;
   });
-  await analyzeIfGrown(pool, diff.added);
+  if (options.dryRun !== true) await analyzeIfGrown(pool, diff.added);
   return diff;
 }
 

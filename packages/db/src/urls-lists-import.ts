@@ -4,6 +4,7 @@ import copyStreams from 'pg-copy-streams';
 import { copyTextField } from './copy-text.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
 import { withTransaction } from './pool.js';
+import { withRolledBackTransaction } from './dry-run.js';
 import type { UrlListEntryKind } from './urls-lists.js';
 import { lockUrlListBank } from './urls-lists-curation.js';
 
@@ -34,6 +35,8 @@ export interface UrlListImportOptions {
   bulkThreshold?: number;
   /** Runs after the list is staged and before anything changes; throwing rolls the whole import back. */
   beforeApply?: () => void;
+  /** Preview: the import runs to its end (same statements, same counts) and is rolled back. Default false. */
+  dryRun?: boolean;
 }
 
 export interface UrlListImportDiff {
@@ -97,7 +100,8 @@ export async function importUrlListEntries(
   options: UrlListImportOptions,
 ): Promise<UrlListImportDiff> {
   const threshold = options.bulkThreshold ?? 10_000;
-  return withTransaction(pool, async (c) => {
+  const transaction = options.dryRun === true ? withRolledBackTransaction : withTransaction;
+  return transaction(pool, async (c) => {
     await lockUrlListBank(c, options.bankId);
     await c.query(
       `/* curator:url-stage */ create temp table url_stage (line int not null, kind text not null,

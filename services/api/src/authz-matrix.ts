@@ -216,6 +216,11 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
       contentType: 'text/csv',
     }),
   },
+  'GET /v1/banks/search': {
+    roles: ['curator', 'admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/banks/search?q=${hex64(c.unique)}` }),
+  },
   'GET /v1/banks/:id/export': {
     roles: ['curator', 'admin'],
     tenant: 'none',

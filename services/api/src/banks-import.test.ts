@@ -66,3 +66,63 @@ describe('bank import refusals', () => {
     expect(body.lineErrors.at(-1)?.lineNumber).toBe(1002);
   });
 });
+
+describe('bank import preview (dryRun)', () => {
+  it('counts what the import would add, keep, remove and refuse, and changes nothing', async () => {
+    const created = await callAs(app, key, 'POST', '/v1/banks', {
+      name: 'preview-bank',
+      source: 'test',
+      signalTypes: ['sha256'],
+      actionPolicy: 'review',
+    });
+    const id = created.json<{ id: string }>().id;
+    const hex = (n: number) => n.toString(16).padStart(64, '0');
+    const load = (query: string, lines: string[]) =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/banks/${id}/import?${query}`,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+        payload: `${lines.join('\n')}\n`,
+      });
+    expect((await load('format=csv', [`sha256,${hex(1)}`, `sha256,${hex(2)}`])).json()).toMatchObject({
+      added: 2,
+      dryRun: false,
+    });
+    const state = async () => {
+      const { rows } = await world.db.pool.query<{
+        live: number;
+        all: number;
+        outbox: number;
+        audit: number;
+      }>(
+        `select (select count(*)::int from bank_entries where bank_id = $1 and removed_at is null) as live,
+                (select count(*)::int from bank_entries where bank_id = $1) as all,
+                (select count(*)::int from outbox) as outbox,
+                (select count(*)::int from audit_records) as audit`,
+        [id],
+      );
+      return rows[0];
+    };
+    const before = await state();
+    // Replace with 2 (kept) + 3 (new) and a bad line: 1 would go.
+    const preview = await load('format=csv&dryRun=true', [
+      `sha256,${hex(2)}`,
+      `sha256,${hex(3)}`,
+      'sha256,zz',
+    ]);
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect(preview.json()).toMatchObject({
+      dryRun: true,
+      lines: 3,
+      badLines: 1,
+      added: 1,
+      unchanged: 1,
+      removed: 1,
+      lineErrors: [{ lineNumber: 3, code: 'MOD_ERR_MATCHER_LIST_BAD_HEX' }],
+    });
+    expect(await state()).toEqual(before);
+    // The import itself then does what the preview said.
+    const done = await load('format=csv', [`sha256,${hex(2)}`, `sha256,${hex(3)}`, 'sha256,zz']);
+    expect(done.json()).toMatchObject({ dryRun: false, added: 1, unchanged: 1, removed: 1, badLines: 1 });
+  });
+});

@@ -219,6 +219,15 @@ describe('URL-list routes', () => {
     const strict = await importList('format=txt&strict=true', 'abuse.example/9\nnot a url at all\n');
     expect(strict.statusCode).toBe(400);
     expect(strict.json()).toMatchObject({ error: { code: 'MOD_ERR_API_LIST_REJECTED' } });
+    // A preview of the replace: the counts, and the list as it was.
+    const preview = await importList(
+      'format=jsonl&mode=replace&dryRun=true',
+      `${JSON.stringify({ kind: 'domain', pattern: 'ring.example', dedicatedToAbuse: true })}\n`,
+      'application/x-ndjson',
+    );
+    expect(preview.json()).toMatchObject({ dryRun: true, added: 1, removed: 2, unchanged: 0 });
+    const live = await call('GET', `/v1/url-lists/${id}/entries`);
+    expect(live.json<{ entries: unknown[] }>().entries).toHaveLength(2);
     const jsonl = await importList(
       'format=jsonl&mode=replace',
       `${JSON.stringify({ kind: 'domain', pattern: 'ring.example', dedicatedToAbuse: true })}\n`,

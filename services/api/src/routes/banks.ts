@@ -7,6 +7,7 @@ import { callerName, credentialEvidence, principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import { auditActor, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { answering } from './curation-errors.js';
+import { bankSearchRoutes } from './bank-search.js';
 
 export interface BankRouteDeps extends RouteDeps {
   /** Largest list accepted by the import route, bytes. */
@@ -59,6 +60,7 @@ const ImportResponse = Type.Object(
     removed: Count,
     unchanged: Count,
     resync: Type.Boolean({ description: 'scanners reload the bank instead of receiving each change' }),
+    dryRun: Type.Boolean({ description: 'a preview: the counts of the import, nothing changed' }),
     lineErrors: Type.Array(
       Type.Object(
         { lineNumber: Type.Integer({ minimum: 1 }), code: Type.String(), message: Type.String() },
@@ -105,6 +107,7 @@ export function streamListBodies(app: TypedApp, maxListBytes: number): void {
  * transaction that makes it: the change and its audit record commit together, or neither does.
  */
 export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<void> {
+  await bankSearchRoutes(app, deps);
   app.get(
     '',
     {
@@ -225,6 +228,13 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
             format: Format,
             mode: Type.Optional(Type.Union([Type.Literal('replace'), Type.Literal('append')])),
             strict: Type.Optional(Type.Boolean()),
+            dryRun: Type.Optional(
+              Type.Boolean({
+                description:
+                  'preview: the list is read, checked and counted as for the import (added, unchanged, removed, ' +
+                  'bad lines), then rolled back; nothing changes and nothing is audited',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -247,6 +257,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
           input: req.body as Readable,
           changesTopic: deps.topics.bankChanges,
           provenance: `api import by ${callerName(p)}`,
+          dryRun: req.query.dryRun ?? false,
           onLineError: (e) => {
             keepFirstLines(errors, e, MAX_REPORTED_LINE_ERRORS);
           },
@@ -266,7 +277,12 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
           },
         }),
       );
-      return { ...report, lineErrors: errors, lineErrorsTruncated: report.badLines > errors.length };
+      return {
+        ...report,
+        dryRun: req.query.dryRun ?? false,
+        lineErrors: errors,
+        lineErrorsTruncated: report.badLines > errors.length,
+      };
     },
   );
 

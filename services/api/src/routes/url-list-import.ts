@@ -37,7 +37,9 @@ export async function urlListImportRoutes(app: TypedApp, deps: UrlListImportDeps
           'Imports a list file: `txt` (text/plain, one pattern per line, `#` comments; kind and flags from the ' +
           'query) or `jsonl` (application/x-ndjson, one entry object per line). `replace` (default) makes the ' +
           'file the whole list; `append` only adds (and replaces entries whose flags changed). Bad lines are ' +
-          'reported with their number and code; with `strict` any bad line rejects the file.',
+          'reported with their number and code; with `strict` any bad line rejects the file. With `dryRun` the ' +
+          'file is read, checked and counted as for the import, then rolled back: a preview, nothing changed ' +
+          'or audited.',
         consumes: LIST_TYPES,
         params: ListParams,
         querystring: Type.Object(
@@ -45,6 +47,7 @@ export async function urlListImportRoutes(app: TypedApp, deps: UrlListImportDeps
             format: Type.Union([Type.Literal('txt'), Type.Literal('jsonl')]),
             mode: Type.Optional(Type.Union([Type.Literal('replace'), Type.Literal('append')])),
             strict: Type.Optional(Type.Boolean()),
+            dryRun: Type.Optional(Type.Boolean()),
             kind: Type.Optional(Kind),
             dedicatedToAbuse: Type.Optional(Type.Boolean()),
             block: Type.Optional(Type.Boolean()),
@@ -65,6 +68,7 @@ export async function urlListImportRoutes(app: TypedApp, deps: UrlListImportDeps
               unchanged: Type.Integer(),
               duplicates: Type.Integer(),
               resync: Type.Boolean(),
+              dryRun: Type.Boolean(),
               lineErrors: Type.Array(EntryErrorBody),
               lineErrorsTruncated: Type.Boolean(),
             },
@@ -98,6 +102,7 @@ export async function urlListImportRoutes(app: TypedApp, deps: UrlListImportDeps
           },
           mode: q.mode ?? 'replace',
           strict: q.strict ?? false,
+          dryRun: q.dryRun ?? false,
           changesTopic: topic,
           provenance: `api import by ${callerName(p)}`,
           by: curatorOf(p),
@@ -106,7 +111,12 @@ export async function urlListImportRoutes(app: TypedApp, deps: UrlListImportDeps
           },
         }),
       );
-      return { ...report, lineErrors: errors, lineErrorsTruncated: report.badLines > errors.length };
+      return {
+        ...report,
+        dryRun: q.dryRun ?? false,
+        lineErrors: errors,
+        lineErrorsTruncated: report.badLines > errors.length,
+      };
     },
   );
 }
