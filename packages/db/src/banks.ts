@@ -17,29 +17,17 @@ export interface Bank {
   actionPolicy: 'automatic' | 'review';
 }
 
-export type NewBank = Omit<
-  Bank,
-  | 'id'
+/** The settings a new bank may leave out (`insertBank` gives their defaults). */
+type DefaultedBankSettings =
   | 'licence'
   | 'version'
   | 'categoryScheme'
   | 'enabled'
   | 'negative'
   | 'pdqThreshold'
-  | 'blockhashThreshold'
-> &
-  Partial<
-    Pick<
-      Bank,
-      | 'licence'
-      | 'version'
-      | 'categoryScheme'
-      | 'enabled'
-      | 'negative'
-      | 'pdqThreshold'
-      | 'blockhashThreshold'
-    >
-  >;
+  | 'blockhashThreshold';
+
+export type NewBank = Omit<Bank, 'id' | DefaultedBankSettings> & Partial<Pick<Bank, DefaultedBankSettings>>;
 
 interface BankRow {
   id: string;

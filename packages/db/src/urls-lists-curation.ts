@@ -1,5 +1,10 @@
 import type { Queryable } from './pool.js';
-import type { UrlListEntryKind } from './urls-lists.js';
+import {
+  toUrlListPattern,
+  type UrlListEntryKind,
+  type UrlListPattern,
+  type UrlListPatternColumns,
+} from './urls-lists.js';
 
 /**
  * Curation of URL-list banks: the banks and entries as curators see them, the bank lock writers take, and
@@ -23,28 +28,16 @@ export interface UrlBank {
 }
 
 /** An entry as curators see it (live or removed). */
-export interface UrlListEntryRecord {
+export interface UrlListEntryRecord extends UrlListPattern {
   id: string;
-  kind: UrlListEntryKind;
-  pattern: string;
-  canonicalKey: string;
-  dedicatedToAbuse: boolean;
-  block: boolean;
-  category: string | null;
   provenance: string | null;
   note: string | null;
   addedAt: string;
   removedAt: string | null;
 }
 
-interface RecordRow {
+interface RecordRow extends UrlListPatternColumns {
   id: number;
-  kind: UrlListEntryKind;
-  pattern: string;
-  canonical_key: string;
-  dedicated_to_abuse: boolean;
-  block: boolean;
-  category: string | null;
   provenance: string | null;
   note: string | null;
   added_at: Date;
@@ -56,28 +49,16 @@ const RECORD_COLUMNS = `e.id, e.kind, e.pattern, e.canonical_key, e.dedicated_to
 
 const toRecord = (r: RecordRow): UrlListEntryRecord => ({
   id: String(r.id),
-  kind: r.kind,
-  pattern: r.pattern,
-  canonicalKey: r.canonical_key,
-  dedicatedToAbuse: r.dedicated_to_abuse,
-  block: r.block,
-  category: r.category,
+  ...toUrlListPattern(r),
   provenance: r.provenance,
   note: r.note,
   addedAt: r.added_at.toISOString(),
   removedAt: r.removed_at === null ? null : r.removed_at.toISOString(),
 });
 
-interface UrlBankRow {
-  id: string;
-  name: string;
-  source: string;
-  licence: string | null;
-  version: string | null;
-  enabled: boolean;
-  negative: boolean;
-  action_policy: 'automatic' | 'review';
-  entries: number;
+/** A {@link UrlBank} as `URL_BANK_SELECT` reads it. */
+interface UrlBankRow extends Omit<UrlBank, 'actionPolicy'> {
+  action_policy: UrlBank['actionPolicy'];
 }
 
 const toUrlBank = (r: UrlBankRow): UrlBank => ({

@@ -5,7 +5,7 @@ import { copyTextField } from './copy-text.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
 import { withTransaction } from './pool.js';
 import { withRolledBackTransaction } from './dry-run.js';
-import type { UrlListEntryKind } from './urls-lists.js';
+import type { UrlListPattern } from './urls-lists.js';
 import { lockUrlListBank } from './urls-lists-curation.js';
 
 const { from: copyFrom } = copyStreams;
@@ -14,14 +14,8 @@ const { from: copyFrom } = copyStreams;
 // (one message per entry, or one `url-lists-resync` when a bulk change passes the threshold).
 
 /** One validated, normalised entry of an import (see `@mod/curation`). */
-export interface StagedUrlEntry {
+export interface StagedUrlEntry extends UrlListPattern {
   lineNumber: number;
-  kind: UrlListEntryKind;
-  pattern: string;
-  canonicalKey: string;
-  dedicatedToAbuse: boolean;
-  block: boolean;
-  category: string | null;
   note: string | null;
   provenance: string | null;
 }

@@ -23,14 +23,8 @@ export interface UrlListEntryInput {
   note?: string | null;
 }
 
-/** A live URL-list entry with what matching needs to know about its bank. */
-export interface UrlListEntryRow {
-  id: string;
-  bankId: string;
-  bankName: string;
-  bankEnabled: boolean;
-  bankNegative: boolean;
-  actionPolicy: 'automatic' | 'review';
+/** A stored entry's pattern and how matching and feeds treat it: what every read of an entry returns. */
+export interface UrlListPattern {
   kind: UrlListEntryKind;
   pattern: string;
   canonicalKey: string;
@@ -39,19 +33,51 @@ export interface UrlListEntryRow {
   category: string | null;
 }
 
-interface EntryRow {
-  id: string;
-  bank_id: string;
-  bank_name: string;
-  bank_enabled: boolean;
-  bank_negative: boolean;
-  action_policy: 'automatic' | 'review';
+/** The columns of `url_list_entries` behind a {@link UrlListPattern}. */
+export interface UrlListPatternColumns {
   kind: UrlListEntryKind;
   pattern: string;
   canonical_key: string;
   dedicated_to_abuse: boolean;
   block: boolean;
   category: string | null;
+}
+
+export const toUrlListPattern = (r: UrlListPatternColumns): UrlListPattern => ({
+  kind: r.kind,
+  pattern: r.pattern,
+  canonicalKey: r.canonical_key,
+  dedicatedToAbuse: r.dedicated_to_abuse,
+  block: r.block,
+  category: r.category,
+});
+
+/** A URL-list bank's name and the settings matching reads (`banks` columns). */
+interface UrlBankSettingsRow {
+  id: string;
+  name: string;
+  enabled: boolean;
+  negative: boolean;
+  action_policy: 'automatic' | 'review';
+}
+
+/** A live URL-list entry with what matching needs to know about its bank. */
+export interface UrlListEntryRow extends UrlListPattern {
+  id: string;
+  bankId: string;
+  bankName: string;
+  bankEnabled: boolean;
+  bankNegative: boolean;
+  actionPolicy: 'automatic' | 'review';
+}
+
+interface EntryRow extends UrlListPatternColumns {
+  id: string;
+  bank_id: string;
+  bank_name: string;
+  bank_enabled: boolean;
+  bank_negative: boolean;
+  action_policy: 'automatic' | 'review';
 }
 
 const toEntry = (r: EntryRow): UrlListEntryRow => ({
@@ -61,12 +87,7 @@ const toEntry = (r: EntryRow): UrlListEntryRow => ({
   bankEnabled: r.bank_enabled,
   bankNegative: r.bank_negative,
   actionPolicy: r.action_policy,
-  kind: r.kind,
-  pattern: r.pattern,
-  canonicalKey: r.canonical_key,
-  dedicatedToAbuse: r.dedicated_to_abuse,
-  block: r.block,
-  category: r.category,
+  ...toUrlListPattern(r),
 });
 
 const ENTRY_SELECT = `select e.id, e.bank_id, b.name as bank_name, b.enabled as bank_enabled, b.negative as bank_negative,
@@ -75,13 +96,7 @@ const ENTRY_SELECT = `select e.id, e.bank_id, b.name as bank_name, b.enabled as 
 
 /** The message announcing a URL-list bank's settings (payload of `mod.url-list-changes.v1`). */
 export async function announceUrlBank(db: Queryable, bankId: string, changesTopic: string): Promise<void> {
-  const { rows } = await db.query<{
-    id: string;
-    name: string;
-    enabled: boolean;
-    negative: boolean;
-    action_policy: 'automatic' | 'review';
-  }>(
+  const { rows } = await db.query<UrlBankSettingsRow>(
     `/* urls:bank-for-announce */ select id, name, enabled, negative, action_policy from banks where id = $1`,
     [bankId],
   );
@@ -190,13 +205,7 @@ export async function listUrlBanks(
 ): Promise<
   { id: string; name: string; enabled: boolean; negative: boolean; actionPolicy: 'automatic' | 'review' }[]
 > {
-  const { rows } = await db.query<{
-    id: string;
-    name: string;
-    enabled: boolean;
-    negative: boolean;
-    action_policy: 'automatic' | 'review';
-  }>(
+  const { rows } = await db.query<UrlBankSettingsRow>(
     `/* fetcher:url-banks */ select id, name, enabled, negative, action_policy from banks b
      where 'url' = any(b.signal_types) or exists (select 1 from url_list_entries e where e.bank_id = b.id)`,
   );
