@@ -27,7 +27,8 @@ export const VerifyReason = {
 } as const;
 export type VerifyReason = (typeof VerifyReason)[keyof typeof VerifyReason];
 
-const CODE_OF: Record<VerifyReason, string> = {
+/** The error code of each reason a verification fails (a bundle's, or the stored log's in `@mod/db`). */
+export const VERIFY_REASON_CODES: Readonly<Record<VerifyReason, AuditErrorCode>> = {
   changed: AuditErrorCode.RECORD_CHANGED,
   deleted: AuditErrorCode.RECORD_DELETED,
   reordered: AuditErrorCode.RECORD_REORDERED,
@@ -85,7 +86,7 @@ function failure(
   message: string,
   firstBadRecord: BadRecord | null,
 ): BundleVerification {
-  return { ok: false, error: { code: CODE_OF[reason], reason, message, firstBadRecord } };
+  return { ok: false, error: { code: VERIFY_REASON_CODES[reason], reason, message, firstBadRecord } };
 }
 
 /**

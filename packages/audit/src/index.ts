@@ -86,6 +86,7 @@ export {
 export { bundleScopeSigningBytes, signBundleScope } from './bundle-scope.js';
 export { createBundle, type CreateBundleInput } from './bundle.js';
 export {
+  VERIFY_REASON_CODES,
   VerifyReason,
   verifyBundle,
   type BundleVerification,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
-  AuditErrorCode,
   EMPTY_ROOT,
+  VERIFY_REASON_CODES,
   computeAppendNodes,
   decodeRecord,
   foldNodes,
@@ -43,22 +43,15 @@ export interface VerifyStoredLogOptions {
   chunkRecords?: number;
 }
 
-const CODE: Record<VerifyReason, string> = {
-  changed: AuditErrorCode.RECORD_CHANGED,
-  deleted: AuditErrorCode.RECORD_DELETED,
-  reordered: AuditErrorCode.RECORD_REORDERED,
-  bad_proof: AuditErrorCode.BAD_PROOF,
-  bad_signature: AuditErrorCode.BAD_SIGNATURE,
-  unknown_key: AuditErrorCode.UNKNOWN_KEY,
-  malformed: AuditErrorCode.BUNDLE_MALFORMED,
-  scope_unsigned: AuditErrorCode.SCOPE_UNSIGNED,
-  bad_scope_signature: AuditErrorCode.BAD_SCOPE_SIGNATURE,
-};
-
 function fail(reason: VerifyReason, message: string, seq: number | null): StoredLogVerification {
   return {
     ok: false,
-    error: { code: CODE[reason], reason, message, firstBadRecord: seq === null ? null : { seq } },
+    error: {
+      code: VERIFY_REASON_CODES[reason],
+      reason,
+      message,
+      firstBadRecord: seq === null ? null : { seq },
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import {
   takedownRequestFor,
   webhookPayload,
   type Order,
+  type OrderChange,
 } from '@mod/orders';
 import { enqueueOutbox } from './outbox.js';
 import { enqueueWebhook } from './order-webhooks.js';
@@ -60,16 +61,7 @@ export async function enqueueOrderIssued(
  */
 export async function enqueueOrderChange(
   db: Queryable,
-  a: {
-    topics: OrderTopics;
-    order: Order;
-    event: string;
-    actor: string;
-    note: string | null;
-    now: Date;
-    escalateTo?: string;
-    notify?: readonly string[];
-  },
+  a: OrderChange & { topics: OrderTopics; notify?: readonly string[] },
 ): Promise<void> {
   const message = orderEventFor({ eventId: randomUUID(), ...a });
   await enqueueOutbox(

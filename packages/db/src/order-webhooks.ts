@@ -123,18 +123,21 @@ export async function recordWebhookAttempt(
   );
 }
 
+/** One attempt of a webhook delivery (stored as JSON in the delivery's row). */
+export interface WebhookAttemptView {
+  attempt: number;
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
 /** A delivery and each of its attempts, as shown to the order's parties. */
 export interface WebhookDeliveryView {
   id: string;
   event: string;
   status: 'pending' | 'delivered' | 'failed';
-  attempts: {
-    attempt: number;
-    at: string;
-    statusCode: number | null;
-    error: string | null;
-    durationMs: number;
-  }[];
+  attempts: WebhookAttemptView[];
   nextAttemptAt: string | null;
   deliveredAt: string | null;
   createdAt: string;
@@ -148,13 +151,7 @@ export async function listWebhookDeliveries(db: Queryable, orderId: string): Pro
     next_attempt_at: Date;
     delivered_at: Date | null;
     created_at: Date;
-    attempts: {
-      attempt: number;
-      at: string;
-      statusCode: number | null;
-      error: string | null;
-      durationMs: number;
-    }[];
+    attempts: WebhookAttemptView[];
   }>(
     `/* api:webhook-deliveries */ select d.id, d.event, d.status, d.next_attempt_at, d.delivered_at, d.created_at,
        coalesce((select json_agg(json_build_object('attempt', a.attempt, 'at', a.at, 'statusCode', a.status_code,

@@ -27,4 +27,10 @@ export {
   type FoldingPosition,
   type FoldedCommandResult,
 } from './order-folding.js';
-export { blockingRequestFor, takedownRequestFor, orderEventFor, webhookPayload } from './order-messages.js';
+export {
+  blockingRequestFor,
+  takedownRequestFor,
+  orderEventFor,
+  webhookPayload,
+  type OrderChange,
+} from './order-messages.js';

@@ -63,19 +63,23 @@ export function takedownRequestFor(order: Order): TakedownRequest {
   };
 }
 
-/**
- * The event a change of an order (status or clock) puts on its target's order-events topic. Free text is cut to
- * what the schema takes (actor and escalation target 200 characters, note 2,000).
- */
-export function orderEventFor(a: {
-  eventId: string;
+/** A change of an order (status or clock) as it is announced: the order after it, who made it, and when. */
+export interface OrderChange {
   order: Order;
+  /** What happened (`confirmed`, `renoticed`, `escalated`, ...). */
   event: string;
   actor: string;
   note: string | null;
   now: Date;
+  /** For an escalation: the authority it goes to. */
   escalateTo?: string;
-}): OrderEvent {
+}
+
+/**
+ * The event a change of an order (status or clock) puts on its target's order-events topic. Free text is cut to
+ * what the schema takes (actor and escalation target 200 characters, note 2,000).
+ */
+export function orderEventFor(a: OrderChange & { eventId: string }): OrderEvent {
   return {
     eventId: a.eventId,
     orderId: a.order.id,
