@@ -187,8 +187,12 @@ describe.skipIf(!available)('the console in a real browser', () => {
     await page.click('text=Ban hành lệnh');
     await expect.poll(() => title().textContent()).toBe('Ban hành lệnh');
     await lookAt('05-issue-order');
-    await page.fill('#issue-target', 'platform-1');
+    // Targets and legal bases as the API lists them (the bases in Vietnamese, with their deadline).
+    await page.selectOption('#issue-target', 'platform-1');
     await page.fill('#issue-subject', 'https://platform-1.example/abuse/42');
+    expect(await page.textContent('#issue-basis option[value=vn-decree-147-request]')).toMatch(
+      /^Nghị định 147\/2024\/NĐ-CP.*\(thời hạn 1 ngày/,
+    );
     await page.selectOption('#issue-basis', 'vn-decree-147-request');
     await page.fill('#issue-note', 'Phát hiện qua đường dây nóng 111');
     await page.click('button[type=submit]');

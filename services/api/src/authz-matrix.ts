@@ -174,6 +174,9 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     shows: (c) => c.orderId,
   },
   // Compliance statistics over the orders the caller sees: targets and authorities their own, oversight all.
+  // What an authority picks from to issue an order: shared configuration and tenant names, no tenant scope.
+  'GET /v1/orders/legal-bases': { roles: ['authority', 'admin'], tenant: 'none' },
+  'GET /v1/orders/targets': { roles: ['authority', 'admin'], tenant: 'none' },
   'GET /v1/order-stats': { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT },
   // Where a tenant's orders (and escalations) are pushed: its own endpoint only.
   'PUT /v1/order-webhook': {

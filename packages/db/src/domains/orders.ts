@@ -12,4 +12,5 @@ export * from '../order-cases.js';
 export * from '../order-webhooks.js';
 export * from '../order-announce.js';
 export * from '../decision-effects.js';
+export * from '../order-issuing.js';
 export type { Order, OrderCommand, OrderKind, OrderStatus, SubjectType } from '@mod/orders';

@@ -2,103 +2,12 @@ import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { Order } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
-import { Link, navigate } from '../router.js';
+import { Link } from '../router.js';
 import { Choice, ErrorNote, Field, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { Countdown, statusLabel } from './desk.js';
-import { CLOSED_STATUSES, deadlineState, LEGAL_BASES } from './orders-model.js';
+import { CLOSED_STATUSES, deadlineState } from './orders-model.js';
 
 const inputValue = (e: Event) => (e.target as HTMLInputElement).value;
-
-/** Issue a takedown or blocking order by hand, with its legal basis. */
-export function IssueOrderPage() {
-  const { t } = useI18n();
-  const [kind, setKind] = useState<'takedown' | 'blocking'>('takedown');
-  const [target, setTarget] = useState('');
-  const [subjectType, setSubjectType] = useState<'url' | 'host' | 'content-hash'>('url');
-  const [subject, setSubject] = useState('');
-  const [basis, setBasis] = useState<string>(LEGAL_BASES[0]);
-  const [note, setNote] = useState('');
-  const { busy, error, run } = useAction(async () => {
-    const order = await ok(
-      api.POST('/v1/orders', {
-        body: {
-          kind,
-          targetTenantId: target.trim(),
-          subject: { type: subjectType, value: subject.trim() },
-          legalBasisId: basis,
-          ...(note.trim() === '' ? {} : { note: note.trim() }),
-        },
-      }),
-    );
-    navigate(`desk/orders/${order.id}`);
-  });
-  return (
-    <Page title={t('issue.title')}>
-      <form
-        class="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run();
-        }}
-      >
-        <Choice
-          id="issue-kind"
-          label={t('order.kind')}
-          value={kind}
-          onChange={(v) => setKind(v === 'blocking' ? 'blocking' : 'takedown')}
-          options={[
-            { value: 'takedown', label: t('kind.takedown') },
-            { value: 'blocking', label: t('kind.blocking') },
-          ]}
-        />
-        <Field
-          id="issue-target"
-          label={t('issue.target')}
-          hint={t(kind === 'takedown' ? 'issue.targetPlatform' : 'issue.targetIsp')}
-          required
-          pattern="[a-z0-9][a-z0-9\-]{0,62}"
-          value={target}
-          onInput={(e) => setTarget(inputValue(e))}
-        />
-        <Choice
-          id="issue-subject-type"
-          label={t('issue.subjectType')}
-          value={subjectType}
-          onChange={(v) =>
-            setSubjectType(v === 'host' ? 'host' : v === 'content-hash' ? 'content-hash' : 'url')
-          }
-          options={[
-            { value: 'url', label: t('subject.url') },
-            { value: 'host', label: t('subject.host') },
-            { value: 'content-hash', label: t('subject.content-hash') },
-          ]}
-        />
-        <Field
-          id="issue-subject"
-          label={t('order.subject')}
-          required
-          value={subject}
-          onInput={(e) => setSubject(inputValue(e))}
-        />
-        <Choice
-          id="issue-basis"
-          label={t('order.legalBasis')}
-          value={basis}
-          onChange={setBasis}
-          options={LEGAL_BASES.map((b) => ({ value: b, label: t(`basis.${b}`) }))}
-        />
-        <div class="field">
-          <label for="issue-note">{t('issue.note')}</label>
-          <textarea id="issue-note" maxLength={2000} value={note} onInput={(e) => setNote(inputValue(e))} />
-        </div>
-        <ErrorNote error={error} />
-        <button type="submit" disabled={busy}>
-          {t('issue.submit')}
-        </button>
-      </form>
-    </Page>
-  );
-}
 
 type Command = 'confirm' | 'extend' | 'pause' | 'resume' | 'withdraw';
 

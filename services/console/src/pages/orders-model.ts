@@ -15,8 +15,6 @@ export const ORDER_STATUSES = [
 export const CLOSED_STATUSES: readonly string[] = ['verified', 'withdrawn'];
 /** Statuses in which the target still owes the action: the deadline counts. */
 export const AWAITING_TARGET: readonly string[] = ['issued', 'delivered', 'acknowledged', 'reopened'];
-/** The legal bases the API is seeded with (migration 0003); the API has no route listing them yet. */
-export const LEGAL_BASES = ['vn-decree-147-request', 'vn-decree-147-complaint', 'eu-tco'] as const;
 
 /** Where an order stands against its deadline, for the desk's countdown. */
 export type DeadlineState =

@@ -1,0 +1,131 @@
+import { useState } from 'preact/hooks';
+import { api, ok } from '../api/client.js';
+import { useI18n } from '../i18n/locale.js';
+import { navigate } from '../router.js';
+import { Choice, ErrorNote, Field, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+
+const inputValue = (e: Event) => (e.target as HTMLInputElement).value;
+
+/**
+ * Issue a takedown or blocking order by hand: its target picked from the platforms (takedown) or ISPs (blocking)
+ * the API lists, its legal basis from the bases the API lists (in the person's language, with the deadline it
+ * sets), so the form offers only what the order route accepts.
+ */
+export function IssueOrderPage() {
+  const i18n = useI18n();
+  const { t, language } = i18n;
+  const choices = useLoad(
+    () =>
+      Promise.all([ok(api.GET('/v1/orders/legal-bases')), ok(api.GET('/v1/orders/targets'))]).then(
+        ([b, tg]) => ({ bases: b.legalBases, targets: tg.targets }),
+      ),
+    [],
+  );
+  const [kind, setKind] = useState<'takedown' | 'blocking'>('takedown');
+  const [target, setTarget] = useState('');
+  const [subjectType, setSubjectType] = useState<'url' | 'host' | 'content-hash'>('url');
+  const [subject, setSubject] = useState('');
+  const [basis, setBasis] = useState('');
+  const [note, setNote] = useState('');
+  const targets = (choices.data?.targets ?? []).filter(
+    (x) => x.kind === (kind === 'takedown' ? 'platform' : 'isp'),
+  );
+  const bases = choices.data?.bases ?? [];
+  const chosenTarget = targets.find((x) => x.id === target)?.id ?? targets[0]?.id ?? '';
+  const chosenBasis = bases.find((b) => b.id === basis)?.id ?? bases[0]?.id ?? '';
+  const { busy, error, run } = useAction(async () => {
+    const order = await ok(
+      api.POST('/v1/orders', {
+        body: {
+          kind,
+          targetTenantId: chosenTarget,
+          subject: { type: subjectType, value: subject.trim() },
+          legalBasisId: chosenBasis,
+          ...(note.trim() === '' ? {} : { note: note.trim() }),
+        },
+      }),
+    );
+    navigate(`desk/orders/${order.id}`);
+  });
+  if (choices.data === null)
+    return (
+      <Page title={t('issue.title')}>
+        <ErrorNote error={choices.error} />
+        {choices.error === null ? <Loading /> : null}
+      </Page>
+    );
+  return (
+    <Page title={t('issue.title')}>
+      <form
+        class="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <Choice
+          id="issue-kind"
+          label={t('order.kind')}
+          value={kind}
+          onChange={(v) => setKind(v === 'blocking' ? 'blocking' : 'takedown')}
+          options={[
+            { value: 'takedown', label: t('kind.takedown') },
+            { value: 'blocking', label: t('kind.blocking') },
+          ]}
+        />
+        <Choice
+          id="issue-target"
+          label={t(kind === 'takedown' ? 'issue.targetPlatform' : 'issue.targetIsp')}
+          value={chosenTarget}
+          onChange={setTarget}
+          options={targets.map((x) => ({
+            value: x.id,
+            label: x.name === x.id ? x.id : `${x.name} (${x.id})`,
+          }))}
+        />
+        {targets.length === 0 ? <p class="muted">{t('issue.noTargets')}</p> : null}
+        <Choice
+          id="issue-subject-type"
+          label={t('issue.subjectType')}
+          value={subjectType}
+          onChange={(v) =>
+            setSubjectType(v === 'host' ? 'host' : v === 'content-hash' ? 'content-hash' : 'url')
+          }
+          options={[
+            { value: 'url', label: t('subject.url') },
+            { value: 'host', label: t('subject.host') },
+            { value: 'content-hash', label: t('subject.content-hash') },
+          ]}
+        />
+        <Field
+          id="issue-subject"
+          label={t('order.subject')}
+          required
+          value={subject}
+          onInput={(e) => setSubject(inputValue(e))}
+        />
+        <Choice
+          id="issue-basis"
+          label={t('order.legalBasis')}
+          value={chosenBasis}
+          onChange={setBasis}
+          options={bases.map((b) => ({
+            value: b.id,
+            label: t('issue.basis', {
+              citation: language === 'en' ? b.citation.en : b.citation.vi,
+              duration: i18n.duration(b.deadlineMinutes * 60_000),
+            }),
+          }))}
+        />
+        <div class="field">
+          <label for="issue-note">{t('issue.note')}</label>
+          <textarea id="issue-note" maxLength={2000} value={note} onInput={(e) => setNote(inputValue(e))} />
+        </div>
+        <ErrorNote error={error} />
+        <button type="submit" disabled={busy || chosenTarget === '' || chosenBasis === ''}>
+          {t('issue.submit')}
+        </button>
+      </form>
+    </Page>
+  );
+}
