@@ -9,8 +9,8 @@ import {
 } from './envelope.js';
 import { VaultErrorCode } from './errors.js';
 import { createMasterKeyring } from './master-keys.js';
+import { codeOf, keyText } from './keys.test-helper.js';
 
-const keyText = () => randomBytes(32).toString('base64');
 const bytes = randomBytes(50_000);
 const binding = (over: Partial<EvidenceBinding> = {}): EvidenceBinding => ({
   itemId: randomUUID(),
@@ -22,14 +22,6 @@ const flip = (b: Buffer, at = 0): Buffer => {
   const c = Buffer.from(b);
   c[at] = (c[at] ?? 0) ^ 0x01;
   return c;
-};
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
 };
 
 describe('sealEvidence / openSealedEvidence', () => {

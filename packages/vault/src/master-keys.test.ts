@@ -4,17 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@mod/config';
 import { keyringFromConfig, vaultKeySpec } from './config.js';
 import { VaultErrorCode } from './errors.js';
+import { codeOf, keyText } from './keys.test-helper.js';
 import { createMasterKeyring, masterKeyProblem, parseMasterKey } from './master-keys.js';
-
-const keyText = () => randomBytes(32).toString('base64');
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-};
 
 describe('master keys', () => {
   it('derive a stable id that depends on the key and reveals none of it', () => {

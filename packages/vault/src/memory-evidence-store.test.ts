@@ -1,16 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './envelope.js';
 import { VaultErrorCode } from './errors.js';
 import { evidenceItemId, type EvidenceToKeep, type VaultActor } from './evidence.js';
 import type { HoldRequest } from './legal-hold.js';
-import { createMasterKeyring, type MasterKeyring } from './master-keys.js';
+import { keyring } from './keys.test-helper.js';
 import { createMemoryEvidenceStore } from './memory-evidence-store.js';
 import { destructionDueAt, type RetentionPolicy } from './retention.js';
 
 const photo = readFileSync(new URL('../fixtures/clipper_ship.jpg', import.meta.url));
-const keyring = (): MasterKeyring => createMasterKeyring({ current: randomBytes(32).toString('base64') });
 const classifier: VaultActor = { actor: { kind: 'service', id: 'classifier' }, role: null, tenantId: null };
 const actioner: VaultActor = { actor: { kind: 'service', id: 'actioner' }, role: null, tenantId: null };
 const reviewer: VaultActor = {
@@ -46,7 +45,7 @@ const all = { all: true } as const;
 
 describe('in-memory evidence store', () => {
   it('keeps media once per (tenant, submission), sealed, with its metadata and a custody record', async () => {
-    const store = createMemoryEvidenceStore({ keyring: keyring() });
+    const store = createMemoryEvidenceStore();
     const input = toKeep({ sha256: sha256Hex(photo) });
     const first = await store.keep(input);
     expect(first.created).toBe(true);
@@ -68,7 +67,7 @@ describe('in-memory evidence store', () => {
   });
 
   it('refuses bad input with MOD_ERR_VAULT_INVALID_ITEM', async () => {
-    const store = createMemoryEvidenceStore({ keyring: keyring(), maxBytes: 1000 });
+    const store = createMemoryEvidenceStore({ maxBytes: 1000 });
     for (const input of [
       toKeep({ bytes: Buffer.alloc(0) }),
       toKeep(),
@@ -102,7 +101,7 @@ describe('in-memory evidence store', () => {
     expect(await store.get(item.id, { all: false, tenantId: 'platform-b' })).toBeNull();
 
     // The same rows read by a process configured with another master key.
-    const elsewhere = createMemoryEvidenceStore({ keyring: keyring() });
+    const elsewhere = createMemoryEvidenceStore();
     const { item: other } = await elsewhere.keep(toKeep());
     store.replaceSealed(item.id, elsewhere.sealed(other.id)!);
     await expect(
@@ -111,7 +110,7 @@ describe('in-memory evidence store', () => {
   });
 
   it('destroys unlinked evidence after its retention, keeps the metadata, and answers DESTROYED on open', async () => {
-    const store = createMemoryEvidenceStore({ keyring: keyring() });
+    const store = createMemoryEvidenceStore();
     const { item } = await store.keep(toKeep());
     expect(destructionDueAt(item, policy)).toEqual(hours(72));
     expect(await store.sweep(policy, hours(71), actioner)).toEqual({ destroyed: 0, ids: [] });
@@ -128,7 +127,7 @@ describe('in-memory evidence store', () => {
   });
 
   it('keeps evidence while its case is open and destroys it a retention period after the case closes', async () => {
-    const store = createMemoryEvidenceStore({ keyring: keyring() });
+    const store = createMemoryEvidenceStore();
     const { item } = await store.keep(toKeep());
     const caseId = randomUUID();
     expect(await store.linkCase({ submissionId: item.submissionId, caseId, at: hours(1) })).toBe(1);
@@ -144,7 +143,7 @@ describe('in-memory evidence store', () => {
   });
 
   it('never destroys evidence under legal hold; release, then the sweep destroys it', async () => {
-    const store = createMemoryEvidenceStore({ keyring: keyring() });
+    const store = createMemoryEvidenceStore();
     const { item } = await store.keep(toKeep());
     const held = await store.setLegalHold(item.id, all, holdBy('authority-a'));
     expect(held).toMatchObject({
@@ -187,7 +186,7 @@ describe('in-memory evidence store', () => {
   });
 
   it("scopes an authority to its tenant's items and those it holds", async () => {
-    const store = createMemoryEvidenceStore({ keyring: keyring() });
+    const store = createMemoryEvidenceStore();
     const own = (await store.keep(toKeep({ tenantId: 'authority-a' }))).item;
     const other = (await store.keep(toKeep())).item;
     const scope = { all: false, authorityTenantId: 'authority-a' } as const;

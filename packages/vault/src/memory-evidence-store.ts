@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   destroyedRecord,
   holdReleasedRecord,
@@ -19,7 +20,7 @@ import {
 } from './evidence.js';
 import type { EvidenceStore } from './evidence-store.js';
 import { releaseHoldRefusal, setHoldRefusal } from './legal-hold.js';
-import type { MasterKeyring } from './master-keys.js';
+import { createMasterKeyring, type MasterKeyring } from './master-keys.js';
 import { destructionDue, destructionRule } from './retention.js';
 
 /**
@@ -36,7 +37,8 @@ export interface MemoryEvidenceStore extends EvidenceStore {
 }
 
 export interface MemoryEvidenceStoreOptions {
-  keyring: MasterKeyring;
+  /** Default: a fresh random master key, for a test that needs no key of its own. */
+  keyring?: MasterKeyring;
   /** Largest item kept, bytes. Default 12 MiB (the media limit). */
   maxBytes?: number;
 }
@@ -51,8 +53,9 @@ function visible(item: EvidenceItem, scope: EvidenceScope): boolean {
   );
 }
 
-export function createMemoryEvidenceStore(options: MemoryEvidenceStoreOptions): MemoryEvidenceStore {
+export function createMemoryEvidenceStore(options: MemoryEvidenceStoreOptions = {}): MemoryEvidenceStore {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_EVIDENCE_BYTES;
+  const keyring = options.keyring ?? createMasterKeyring({ current: randomBytes(32).toString('base64') });
   const items = new Map<string, EvidenceItem>();
   const sealedItems = new Map<string, SealedEvidence>();
   const audits: CustodyRecord[] = [];
@@ -77,7 +80,7 @@ export function createMemoryEvidenceStore(options: MemoryEvidenceStoreOptions): 
       const id = evidenceItemId(input.tenantId, input.submissionId);
       const kept = items.get(id);
       if (kept !== undefined) return { item: copy(kept), created: false };
-      const { sha256, mediaType, sealed } = sealForKeeping(input, id, options.keyring);
+      const { sha256, mediaType, sealed } = sealForKeeping(input, id, keyring);
       const item: EvidenceItem = {
         id,
         tenantId: input.tenantId,
@@ -128,7 +131,7 @@ export function createMemoryEvidenceStore(options: MemoryEvidenceStoreOptions): 
       const bytes = openSealedEvidence(
         sealed,
         { itemId: id, tenantId: item.tenantId, sha256: item.sha256 },
-        options.keyring,
+        keyring,
       );
       return { item: copy(item), bytes };
     },

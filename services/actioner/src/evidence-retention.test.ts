@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createLogger, createRegistry } from '@mod/telemetry';
-import { createMasterKeyring } from '@mod/vault';
 import { createMemoryEvidenceStore } from '@mod/vault/testing';
 import { createManualClock } from './clock.js';
 import { createEvidenceRetention, createEvidenceRetentionMetrics } from './evidence-retention.js';
@@ -10,9 +9,7 @@ const T0 = new Date('2026-05-01T00:00:00Z');
 const HOUR = 3_600_000;
 
 async function world(items: number) {
-  const store = createMemoryEvidenceStore({
-    keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
-  });
+  const store = createMemoryEvidenceStore();
   for (let i = 0; i < items; i++)
     await store.keep({
       tenantId: 'platform-a',

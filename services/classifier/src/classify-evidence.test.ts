@@ -1,17 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, ModError, type Classification } from '@mod/contracts';
 import type { ConsumedMessage } from '@mod/kafka';
 import { Counter, createRegistry } from '@mod/telemetry';
-import {
-  createKeeper,
-  createMasterKeyring,
-  evidenceItemId,
-  sha256Hex,
-  VaultError,
-  VaultErrorCode,
-} from '@mod/vault';
+import { createKeeper, evidenceItemId, sha256Hex, VaultError, VaultErrorCode } from '@mod/vault';
 import { createMemoryEvidenceStore } from '@mod/vault/testing';
 import { createClassifyStep } from './classify-step.js';
 
@@ -63,9 +56,7 @@ const message = (submissionId: string): ConsumedMessage => ({
 });
 
 function harness(o: { reviewRequired: boolean; keep?: (media: unknown) => Promise<void> }) {
-  const vault = createMemoryEvidenceStore({
-    keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
-  });
+  const vault = createMemoryEvidenceStore();
   const keeper = createKeeper(vault, { service: 'classifier', reason: 'classifier' });
   const events: string[] = [];
   const step = createClassifyStep({

@@ -7,14 +7,7 @@ import { hashMedia } from '@mod/hashing/decode';
 import type { ConsumedMessage } from '@mod/kafka';
 import { BankMatcher } from '@mod/matcher';
 import { Counter, createRegistry, createStepMetrics, stageTimer } from '@mod/telemetry';
-import {
-  createKeeper,
-  createMasterKeyring,
-  evidenceItemId,
-  sha256Hex,
-  VaultError,
-  VaultErrorCode,
-} from '@mod/vault';
+import { createKeeper, evidenceItemId, sha256Hex, VaultError, VaultErrorCode } from '@mod/vault';
 import { createMemoryEvidenceStore } from '@mod/vault/testing';
 import type { BankMeta } from './bank-sync.js';
 import { createScanStep } from './scan-step.js';
@@ -74,9 +67,7 @@ const message = (submissionId: string, value: Buffer): ConsumedMessage => ({
 });
 
 function harness(actionPolicy: 'review' | 'automatic', keep?: () => Promise<void>) {
-  const vault = createMemoryEvidenceStore({
-    keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
-  });
+  const vault = createMemoryEvidenceStore();
   const keeper = createKeeper(vault, { service: 'scanner', reason: 'review-bank' });
   const events: string[] = [];
   const step = createScanStep({
