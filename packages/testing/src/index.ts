@@ -5,5 +5,6 @@
 export { createTestSchema, dropSchema, TEST_DATABASE_URL, type TestDatabase } from './test-schema.js';
 export { credentialsFromEnvironment, serviceEnvironment, testBrokers } from './kafka-credentials.js';
 export { readTopic } from './topics.js';
+export { uploadedMediaMessage, type UploadedMediaOptions } from './media-messages.js';
 export { seedTenants, tenantWithKey, type TestTenant } from './tenants.js';
 export type { ReadRecord } from '@mod/kafka';

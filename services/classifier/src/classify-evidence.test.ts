@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MEDIA_META_HEADER, ModError, type Classification } from '@mod/contracts';
-import type { ConsumedMessage } from '@mod/kafka';
+import { ModError } from '@mod/contracts';
 import { Counter, createRegistry } from '@mod/telemetry';
+import { uploadedMediaMessage } from '@mod/testing';
 import { createKeeper, evidenceItemId, sha256Hex, VaultError, VaultErrorCode } from '@mod/vault';
 import { createMemoryEvidenceStore } from '@mod/vault/testing';
+import { classificationOf } from './classification.test-helper.js';
 import { createClassifyStep } from './classify-step.js';
 
 // The classifier keeps media whose risk asks for review in the evidence vault before it publishes the result that
@@ -14,46 +15,8 @@ import { createClassifyStep } from './classify-step.js';
 const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
 const photo = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
 const digest = sha256Hex(photo);
-const classification = (reviewRequired: boolean): Classification => ({
-  scores: {
-    drawing: 0,
-    hentai: 0,
-    neutral: reviewRequired ? 0.1 : 0.9,
-    porn: reviewRequired ? 0.8 : 0,
-    sexy: 0.1,
-  },
-  apparentMinor: {
-    probability: 0,
-    flagged: false,
-    facesEvaluated: false,
-    ageThresholdYears: 18,
-    probabilityThreshold: 0.5,
-  },
-  risk: { score: reviewRequired ? 0.85 : 0.1, reviewRequired, explanation: 'test' },
-  models: [{ id: 'nsfw-mobilenet-v2', version: '1', sha256: 'x' }],
-  backend: 'wasm',
-  cached: false,
-});
-
-const message = (submissionId: string): ConsumedMessage => ({
-  topic: MEDIA_TOPIC,
-  partition: 0,
-  offset: '0',
-  key: submissionId,
-  value: photo,
-  headers: {
-    [MEDIA_META_HEADER]: Buffer.from(
-      JSON.stringify({
-        eventId: randomUUID(),
-        submissionId,
-        tenantId: 'platform-1',
-        source: 'api',
-        submittedAt: new Date().toISOString(),
-      }),
-    ),
-  },
-  timestamp: Date.now(),
-});
+const message = (submissionId: string) =>
+  uploadedMediaMessage({ topic: MEDIA_TOPIC, submissionId, value: photo });
 
 function harness(o: { reviewRequired: boolean; keep?: (media: unknown) => Promise<void> }) {
   const vault = createMemoryEvidenceStore();
@@ -70,7 +33,7 @@ function harness(o: { reviewRequired: boolean; keep?: (media: unknown) => Promis
         sha256: digest,
         classifiedAt: null,
       }),
-    classify: () => Promise.resolve({ ok: true, classification: classification(o.reviewRequired) }),
+    classify: () => Promise.resolve({ ok: true, classification: classificationOf(o.reviewRequired) }),
     publish: (c) => {
       events.push(`published ${c.submissionId}`);
       return Promise.resolve();

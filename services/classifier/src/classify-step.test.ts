@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MEDIA_META_HEADER, deterministicUuid, type Classification, type Classified } from '@mod/contracts';
+import { deterministicUuid, type Classified } from '@mod/contracts';
 import type { SubmissionScanState } from '@mod/db/submissions';
-import type { ConsumedMessage } from '@mod/kafka';
 import { Counter, createRegistry } from '@mod/telemetry';
+import { uploadedMediaMessage } from '@mod/testing';
+import { classificationOf } from './classification.test-helper.js';
 import {
   AWAITING_VERDICT,
   DIGEST_MISMATCH,
@@ -16,44 +17,10 @@ const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
 const bytes = Buffer.from('an image, as far as this step is concerned');
 const sha256 = createHash('sha256').update(bytes).digest('hex');
 
-const classification: Classification = {
-  scores: { drawing: 0.1, hentai: 0, neutral: 0.8, porn: 0.05, sexy: 0.05 },
-  apparentMinor: {
-    probability: 0,
-    flagged: false,
-    facesEvaluated: false,
-    ageThresholdYears: 18,
-    probabilityThreshold: 0.5,
-  },
-  risk: { score: 0.1, reviewRequired: false, explanation: 'low' },
-  models: [{ id: 'nsfw-mobilenet-v2', version: '1', sha256: 'x' }],
-  backend: 'wasm',
-  cached: false,
-};
+const classification = classificationOf(false);
 
-function message(o: {
-  submissionId: string;
-  tenantId?: string;
-  timestamp?: number;
-  value?: Buffer;
-}): ConsumedMessage {
-  const meta = {
-    eventId: randomUUID(),
-    submissionId: o.submissionId,
-    tenantId: o.tenantId ?? 'platform-1',
-    source: 'api',
-    submittedAt: new Date().toISOString(),
-  };
-  return {
-    topic: MEDIA_TOPIC,
-    partition: 0,
-    offset: '0',
-    key: o.submissionId,
-    value: o.value ?? bytes,
-    headers: { [MEDIA_META_HEADER]: Buffer.from(JSON.stringify(meta)) },
-    timestamp: o.timestamp ?? Date.now(),
-  };
-}
+const message = (o: { submissionId: string; tenantId?: string; timestamp?: number; value?: Buffer }) =>
+  uploadedMediaMessage({ topic: MEDIA_TOPIC, value: bytes, ...o });
 
 /** The step with an in-memory submissions table, a scripted classifier and a list of published results. */
 function harness(states: Map<string, SubmissionScanState>, classify?: () => ClassifyOutcome) {

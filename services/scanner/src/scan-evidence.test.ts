@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MEDIA_META_HEADER, ModError, type Verdict } from '@mod/contracts';
+import { ModError, type Verdict } from '@mod/contracts';
 import type { MediaHashes } from '@mod/hashing';
 import { hashMedia } from '@mod/hashing/decode';
-import type { ConsumedMessage } from '@mod/kafka';
 import { BankMatcher } from '@mod/matcher';
 import { Counter, createRegistry, createStepMetrics, stageTimer } from '@mod/telemetry';
+import { uploadedMediaMessage } from '@mod/testing';
 import { createKeeper, evidenceItemId, sha256Hex, VaultError, VaultErrorCode } from '@mod/vault';
 import { createMemoryEvidenceStore } from '@mod/vault/testing';
 import type { BankMeta } from './bank-sync.js';
@@ -46,25 +46,8 @@ function banks(actionPolicy: 'review' | 'automatic') {
   return { matcher: () => matcher, meta: () => meta };
 }
 
-const message = (submissionId: string, value: Buffer): ConsumedMessage => ({
-  topic: MEDIA_TOPIC,
-  partition: 0,
-  offset: '0',
-  key: submissionId,
-  value,
-  headers: {
-    [MEDIA_META_HEADER]: Buffer.from(
-      JSON.stringify({
-        eventId: randomUUID(),
-        submissionId,
-        tenantId: 'platform-1',
-        source: 'api',
-        submittedAt: new Date().toISOString(),
-      }),
-    ),
-  },
-  timestamp: Date.now(),
-});
+const message = (submissionId: string, value: Buffer) =>
+  uploadedMediaMessage({ topic: MEDIA_TOPIC, submissionId, value });
 
 function harness(actionPolicy: 'review' | 'automatic', keep?: () => Promise<void>) {
   const vault = createMemoryEvidenceStore();

@@ -1,0 +1,26 @@
+import type { Classification } from '@mod/contracts';
+
+/**
+ * What the models say about a picture, for the step's tests: high porn scores and review asked for, or a
+ * low-risk picture that needs no one. No face was evaluated; the model versions are placeholders.
+ */
+export const classificationOf = (reviewRequired: boolean): Classification => ({
+  scores: {
+    drawing: 0,
+    hentai: 0,
+    neutral: reviewRequired ? 0.1 : 0.9,
+    porn: reviewRequired ? 0.8 : 0,
+    sexy: 0.1,
+  },
+  apparentMinor: {
+    probability: 0,
+    flagged: false,
+    facesEvaluated: false,
+    ageThresholdYears: 18,
+    probabilityThreshold: 0.5,
+  },
+  risk: { score: reviewRequired ? 0.85 : 0.1, reviewRequired, explanation: 'test' },
+  models: [{ id: 'nsfw-mobilenet-v2', version: '1', sha256: 'x' }],
+  backend: 'wasm',
+  cached: false,
+});
