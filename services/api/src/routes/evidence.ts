@@ -188,41 +188,29 @@ export async function evidenceRoutes(app: TypedApp, deps: EvidenceRouteDeps): Pr
     },
   );
 
-  app.post(
-    '/:id/legal-hold',
-    {
-      config: holders,
-      schema: { params: EvidenceParams, body: HoldBody, response: { 200: EvidenceBody, ...ErrorResponses } },
-    },
-    async (req) => {
-      const p = principalOf(req);
-      return held(
-        await deps.vault.setLegalHold(
-          req.params.id,
-          evidenceScopeFor(p),
-          holdRequest(p, req.body.reason, deps.now()),
-        ),
-      );
-    },
-  );
-
-  app.post(
-    '/:id/legal-hold/release',
-    {
-      config: holders,
-      schema: { params: EvidenceParams, body: HoldBody, response: { 200: EvidenceBody, ...ErrorResponses } },
-    },
-    async (req) => {
-      const p = principalOf(req);
-      return held(
-        await deps.vault.releaseLegalHold(
-          req.params.id,
-          evidenceScopeFor(p),
-          holdRequest(p, req.body.reason, deps.now()),
-        ),
-      );
-    },
-  );
+  // Setting and releasing a legal hold: the same caller, body and answer; only the vault's change differs.
+  const holdChanges: [path: string, change: EvidenceStore['setLegalHold']][] = [
+    ['/:id/legal-hold', (id, scope, request) => deps.vault.setLegalHold(id, scope, request)],
+    ['/:id/legal-hold/release', (id, scope, request) => deps.vault.releaseLegalHold(id, scope, request)],
+  ];
+  for (const [path, change] of holdChanges)
+    app.post(
+      path,
+      {
+        config: holders,
+        schema: {
+          params: EvidenceParams,
+          body: HoldBody,
+          response: { 200: EvidenceBody, ...ErrorResponses },
+        },
+      },
+      async (req) => {
+        const p = principalOf(req);
+        return held(
+          await change(req.params.id, evidenceScopeFor(p), holdRequest(p, req.body.reason, deps.now())),
+        );
+      },
+    );
 
   app.post(
     '/:id/verify',
