@@ -68,8 +68,6 @@ export async function platformForHost(db: Queryable, host: string): Promise<stri
   return rows[0]?.platform_tenant_id ?? null;
 }
 
-/** The kinds of case a decision opens (escalations are opened by people: `@mod/db/cases`). */
-export type CaseKind = CaseToOpen['kind'];
 
 /**
  * Opens a case for people (an authority confirms an automatic decision; a reviewer looks at a classifier
@@ -140,48 +138,4 @@ export async function closeSettledConfirmationCases(
   return rows
     .map((r) => ({ id: r.id, submissionId: r.submission_id, orderIds: r.order_ids }))
     .sort((x, y) => x.id.localeCompare(y.id));
-}
-
-export interface Case {
-  id: string;
-  kind: CaseKind;
-  status: 'open' | 'closed';
-  submissionId: string | null;
-  orderIds: string[];
-  reason: string;
-  evidence: unknown;
-  policyVersion: string;
-  createdAt: string;
-}
-
-export async function listCases(
-  db: Queryable,
-  q: { kind?: CaseKind; submissionId?: string; limit: number },
-): Promise<Case[]> {
-  const { rows } = await db.query<{
-    id: string;
-    kind: CaseKind;
-    status: 'open' | 'closed';
-    submission_id: string | null;
-    order_ids: string[];
-    reason: string;
-    evidence: unknown;
-    policy_version: string;
-    created_at: Date;
-  }>(
-    `/* orders:list-cases */ select * from cases where ($1::text is null or kind = $1)
-       and ($2::uuid is null or submission_id = $2) order by created_at desc, id limit $3`,
-    [q.kind ?? null, q.submissionId ?? null, q.limit],
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    status: r.status,
-    submissionId: r.submission_id,
-    orderIds: r.order_ids,
-    reason: r.reason,
-    evidence: r.evidence,
-    policyVersion: r.policy_version,
-    createdAt: r.created_at.toISOString(),
-  }));
 }
