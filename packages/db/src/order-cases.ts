@@ -68,7 +68,6 @@ export async function platformForHost(db: Queryable, host: string): Promise<stri
   return rows[0]?.platform_tenant_id ?? null;
 }
 
-
 /**
  * Opens a case for people (an authority confirms an automatic decision; a reviewer looks at a classifier
  * signal). One per (submission, kind): a replay folds into the existing case. Returns its id and whether new.
