@@ -16,6 +16,7 @@ import {
   watchPage,
   type PageWatch,
 } from './console-browser.js';
+import { checkStatistics, importAndFindBank } from './console-steps.js';
 import {
   createWorld,
   indexedEntries,
@@ -257,14 +258,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
   it('shows the statistics as charts with a CSV export', async () => {
     await page.click('nav >> text=Thống kê');
     await expect.poll(() => title().textContent()).toBe('Thống kê xử lý lệnh');
-    await page.waitForSelector('.chart canvas');
-    const download = page.waitForEvent('download');
-    await page.click('text=Tải CSV');
-    const csv = await (await download).createReadStream();
-    let text = '';
-    for await (const chunk of csv) text += String(chunk);
-    expect(text.split('\r\n')[0]).toContain('Tỷ lệ xử lý đúng hạn');
-    expect(text).toContain('platform-1');
+    await checkStatistics(page);
     await lookAt('08-stats');
   }, 60_000);
 
@@ -347,29 +341,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
     admin.secret = await firstSignInAs(page, admin.login, oneTime, admin.password);
     await page.click('nav >> text=Danh sách');
     await expect.poll(() => title().textContent()).toBe('Danh sách mã băm và URL');
-    await page.waitForSelector('[data-testid=banks] tbody tr');
-    const imported = [1, 2, 3].map(() => randomBytes(32).toString('hex'));
-    const lines = ['signal,value,category', ...imported.map((h) => `blockhash,${h},B`)];
-    await page.setInputFiles('#import-file', {
-      name: `bank-${String(lines.length)}.csv`,
-      mimeType: 'text/csv',
-      buffer: Buffer.from(`${lines.join('\n')}\n`),
-    });
-    // First the preview: what the import would do, nothing changed yet; then the import, confirmed.
-    await page.click('text=Xem trước');
-    const preview = page.locator('[data-testid=import-preview]');
-    await expect.poll(() => preview.locator('[data-count=added]').textContent()).toBe('3');
-    expect(await preview.locator('[data-count=present]').textContent()).toBe('0');
-    expect(await preview.locator('[data-count=invalid]').textContent()).toBe('0');
-    await lookAt('10-curation-preview');
-    await page.click('[data-testid=import-confirm]');
-    await expect.poll(() => page.textContent('[data-testid=import-result]')).toContain('thêm 3 mục');
-    expect(await page.getAttribute('[data-testid=import-progress]', 'value')).toBe('100');
-    // The API finds one of them by its hash, in the bank it was imported into.
-    await page.fill('#search-needle', imported[1]!.toUpperCase());
-    await page.click('form[role=search] button[type=submit]');
-    await expect.poll(() => page.textContent('[data-testid=search-result]')).toBe('Tìm thấy 1 mục');
-    expect(await page.textContent('[data-testid=search-entries] tbody')).toContain(imported[1]!);
+    await importAndFindBank(page, lookAt);
     await lookAt('10-curation');
     await page.click('nav >> text=Quản trị');
     await expect.poll(() => title().textContent()).toBe('Quản trị');

@@ -7,6 +7,7 @@ export type { Order, OrderKind, SubjectType } from './order.js';
 export {
   OrderStatuses,
   ClosedOrderStatuses,
+  AwaitingTargetStatuses,
   commandActor,
   applyOrderCommand,
   isOverdue,

@@ -30,7 +30,13 @@ export type OrderStatus = (typeof OrderStatuses)[number];
 export const ClosedOrderStatuses: readonly OrderStatus[] = ['verified', 'withdrawn'];
 
 /** Statuses in which the target still owes an action: re-notices run and the deadline can be missed. */
-const AWAITING_TARGET: readonly OrderStatus[] = ['issued', 'delivered', 'acknowledged', 'reopened'];
+export const AwaitingTargetStatuses: readonly OrderStatus[] = [
+  'issued',
+  'delivered',
+  'acknowledged',
+  'reopened',
+];
+const AWAITING_TARGET = AwaitingTargetStatuses;
 
 /** The part of an order the lifecycle reads and writes. Times are absolute (ms precision). */
 export interface OrderClockState {

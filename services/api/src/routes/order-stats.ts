@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { orderStats } from '@mod/db/orders';
+import { orderStats, orderStatusByDay } from '@mod/db/orders';
+import { OrderStatuses } from '@mod/orders';
 import { orderScopeOf } from '../auth.js';
 import {
   ErrorResponses,
@@ -25,10 +26,20 @@ const statsFields = {
   withinDeadlineShare: Type.Union([Type.Number(), Type.Null()]),
 };
 
+/** Orders in each status at a day's end. */
+const StatusCounts = Type.Object(
+  Object.fromEntries(OrderStatuses.map((st) => [st, Type.Integer({ minimum: 0 })])) as Record<
+    (typeof OrderStatuses)[number],
+    ReturnType<typeof Type.Integer>
+  >,
+  { additionalProperties: false },
+);
+
 /**
  * How fast targets comply: per target, per kind and overall, time to acknowledge and to action (median, p90),
  * share within deadline, open / overdue / paused counts, received versus handled, over the orders the caller
- * sees (`orderScopeFor`): targets their own, an authority its own orders, reviewers and admins everyone's.
+ * sees (`orderScopeFor`): targets their own, an authority its own orders, reviewers and admins everyone's; and
+ * orders by status over time (`byDay`: each day's end in Asia/Ho_Chi_Minh, from `since`'s day or the last 30 days).
  */
 export async function orderStatsRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   const { now } = deps;
@@ -45,12 +56,30 @@ export async function orderStatsRoutes(app: TypedApp, deps: RouteDeps): Promise<
               overall: Type.Object(statsFields, { additionalProperties: false }),
               byTarget: Type.Array(
                 Type.Object(
-                  { targetTenantId: Type.String(), ...statsFields },
+                  {
+                    targetTenantId: Type.String(),
+                    targetKind: Type.Union([Type.String({ description: 'isp or platform' }), Type.Null()]),
+                    ...statsFields,
+                  },
                   { additionalProperties: false },
                 ),
               ),
               byKind: Type.Array(
                 Type.Object({ kind: Type.String(), ...statsFields }, { additionalProperties: false }),
+              ),
+              byDay: Type.Array(
+                Type.Object(
+                  {
+                    day: Type.String({ format: 'date', description: 'a day in Asia/Ho_Chi_Minh' }),
+                    byStatus: StatusCounts,
+                  },
+                  { additionalProperties: false },
+                ),
+                {
+                  description:
+                    "orders by status over time: how many of the caller's orders stood in each status at each " +
+                    "day's end (today: now), from `since`'s day (at most 366 days) or over the last 30 days",
+                },
               ),
             },
             { additionalProperties: false },
@@ -61,12 +90,13 @@ export async function orderStatsRoutes(app: TypedApp, deps: RouteDeps): Promise<
     },
     async (req) => {
       const at = now();
-      const report = await orderStats(deps.db, {
+      const window = {
         scope: orderScopeOf(req),
         now: at,
         ...(req.query.since === undefined ? {} : { since: new Date(req.query.since) }),
-      });
-      return { at: at.toISOString(), ...report };
+      };
+      const report = await orderStats(deps.db, window);
+      return { at: at.toISOString(), ...report, byDay: await orderStatusByDay(deps.db, window) };
     },
   );
 }

@@ -1,20 +1,14 @@
+import { AwaitingTargetStatuses, ClosedOrderStatuses } from '@mod/orders';
 import type { Order } from '../api/types.js';
 
-/** Statuses an order can have (the API's order lifecycle), in lifecycle order. */
-export const ORDER_STATUSES = [
-  'issued',
-  'delivered',
-  'acknowledged',
-  'actioned',
-  'verified',
-  'disputed',
-  'reopened',
-  'withdrawn',
-] as const;
-/** Statuses after which nothing more happens. */
-export const CLOSED_STATUSES: readonly string[] = ['verified', 'withdrawn'];
-/** Statuses in which the target still owes the action: the deadline counts. */
-export const AWAITING_TARGET: readonly string[] = ['issued', 'delivered', 'acknowledged', 'reopened'];
+/**
+ * The order lifecycle's statuses, those after which nothing more happens, and those in which the target still
+ * owes the action (the deadline counts): `@mod/orders`, the API's own rules, bundled (pure code, no I/O).
+ */
+export { OrderStatuses as ORDER_STATUSES } from '@mod/orders';
+const CLOSED: readonly string[] = ClosedOrderStatuses;
+const AWAITING: readonly string[] = AwaitingTargetStatuses;
+export { CLOSED as CLOSED_STATUSES };
 
 /** Where an order stands against its deadline, for the desk's countdown. */
 export type DeadlineState =
@@ -25,8 +19,8 @@ export type DeadlineState =
   | { kind: 'running'; leftMs: number };
 
 export function deadlineState(order: Order, nowMs: number): DeadlineState {
-  if (CLOSED_STATUSES.includes(order.status)) return { kind: 'closed' };
-  if (!AWAITING_TARGET.includes(order.status)) return { kind: 'done' };
+  if (CLOSED.includes(order.status)) return { kind: 'closed' };
+  if (!AWAITING.includes(order.status)) return { kind: 'done' };
   if (order.clock.pausedAt !== null) return { kind: 'paused' };
   const left = Date.parse(order.deadlineAt) - nowMs;
   return left <= 0 ? { kind: 'overdue', byMs: -left } : { kind: 'running', leftMs: left };

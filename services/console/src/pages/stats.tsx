@@ -1,42 +1,34 @@
+import { OrderStatuses, type OrderStatus } from '@mod/orders';
 import { useMemo } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
-import type { Order, OrderStats } from '../api/types.js';
+import type { OrderStats } from '../api/types.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
 import { Chart } from '../ui/chart.js';
 import { downloadText, ErrorNote, Loading, Page, useLoad } from '../ui/kit.js';
-import { loadOrders } from './desk.js';
-import { CLOSED_STATUSES, deadlineState, toCsv } from './orders-model.js';
+import { statusLabel } from './desk.js';
+import { toCsv } from './orders-model.js';
 
 type Row = OrderStats['overall'];
 /** The deadline the charts measure against (Decree 147/2024: 24 hours after an authority's request). */
 const DEADLINE_HOURS = 24;
 
-/** Orders issued per day (in the person's time zone), split by where they stand now. */
-export function ordersPerDay(orders: readonly Order[], timeZone: string, nowMs: number) {
-  const dayOf = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  });
-  const days = new Map<string, { open: number; handled: number; overdue: number }>();
-  for (const o of orders) {
-    const day = dayOf.format(new Date(o.issuedAt));
-    const d = days.get(day) ?? { open: 0, handled: 0, overdue: 0 };
-    const s = deadlineState(o, nowMs);
-    if (s.kind === 'overdue') d.overdue++;
-    else if (CLOSED_STATUSES.includes(o.status) || s.kind === 'done') d.handled++;
-    else d.open++;
-    days.set(day, d);
-  }
-  const sorted = [...days.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+/** The statuses charted over time, each with its colour and dash (distinct without colour too). */
+const STATUS_STYLE: Readonly<Record<OrderStatus, { stroke: string; dash?: number[] }>> = {
+  issued: { stroke: '#1f5fa8' },
+  delivered: { stroke: '#0f7b8a', dash: [6, 3] },
+  acknowledged: { stroke: '#6b4aa5', dash: [2, 2] },
+  actioned: { stroke: '#2b7a3d' },
+  verified: { stroke: '#1b5e20', dash: [8, 4] },
+  disputed: { stroke: '#b3261e', dash: [4, 2] },
+  reopened: { stroke: '#a35200', dash: [2, 4] },
+  withdrawn: { stroke: '#5f6368', dash: [1, 3] },
+};
+
+/** The server's orders by status per day as chart series: noon UTC of each day, so its label is that day. */
+export function statusSeries(byDay: OrderStats['byDay']) {
   return {
-    // Noon UTC of each calendar day: the axis label is that day in any zone within ±12 h.
-    x: sorted.map(([day]) => Date.parse(`${day}T12:00:00Z`) / 1000),
-    days: sorted.map(([day]) => day),
-    open: sorted.map(([, d]) => d.open),
-    handled: sorted.map(([, d]) => d.handled),
-    overdue: sorted.map(([, d]) => d.overdue),
+    x: byDay.map((d) => Date.parse(`${d.day}T12:00:00Z`) / 1000),
+    series: OrderStatuses.map((status) => ({ status, values: byDay.map((d) => d.byStatus[status]) })),
   };
 }
 
@@ -73,7 +65,20 @@ function statsCsv(i18n: I18n, stats: OrderStats): string {
     header,
     row(t('stats.overall'), stats.overall),
     ...stats.byKind.map((k) => row(`${t('stats.kind')}: ${k.kind}`, k)),
-    ...stats.byTarget.map((k) => row(`${t('stats.target')}: ${k.targetTenantId}`, k)),
+    ...stats.byTarget.map((k) =>
+      row(
+        `${t(k.targetKind === 'isp' ? 'stats.isp' : k.targetKind === 'platform' ? 'stats.platform' : 'stats.target')}: ${k.targetTenantId}`,
+        k,
+      ),
+    ),
+  ]);
+}
+
+/** Orders by status at each day's end, one row per day. */
+function statusCsv(i18n: I18n, stats: OrderStats): string {
+  return toCsv([
+    [i18n.t('stats.day'), ...OrderStatuses.map((st) => statusLabel(i18n, st))],
+    ...stats.byDay.map((d) => [d.day, ...OrderStatuses.map((st) => d.byStatus[st])]),
   ]);
 }
 
@@ -82,12 +87,8 @@ export function StatsPage() {
   const i18n = useI18n();
   const { t } = i18n;
   const stats = useLoad(() => ok(api.GET('/v1/order-stats')), []);
-  const orders = useLoad(() => loadOrders({}), []);
-  const perDay = useMemo(
-    () => (orders.data === null ? null : ordersPerDay(orders.data, i18n.timeZone, Date.now())),
-    [orders.data, i18n.timeZone],
-  );
   const s = stats.data;
+  const perDay = useMemo(() => (s === null ? null : statusSeries(s.byDay)), [s]);
   const targets = s?.byTarget ?? [];
   const targetNames = useMemo(() => targets.map((r) => r.targetTenantId), [targets]);
   const targetX = useMemo(() => targets.map((_r, i) => i), [targets]);
@@ -96,18 +97,28 @@ export function StatsPage() {
       title={t('stats.title')}
       actions={
         s === null ? null : (
-          <button
-            type="button"
-            onClick={() =>
-              downloadText(`order-stats-${s.at.slice(0, 10)}.csv`, 'text/csv', statsCsv(i18n, s))
-            }
-          >
-            {t('stats.csv')}
-          </button>
+          <>
+            <button
+              type="button"
+              onClick={() =>
+                downloadText(`order-stats-${s.at.slice(0, 10)}.csv`, 'text/csv', statsCsv(i18n, s))
+              }
+            >
+              {t('stats.csv')}
+            </button>
+            <button
+              type="button"
+              onClick={() =>
+                downloadText(`order-status-by-day-${s.at.slice(0, 10)}.csv`, 'text/csv', statusCsv(i18n, s))
+              }
+            >
+              {t('stats.csvByDay')}
+            </button>
+          </>
         )
       }
     >
-      <ErrorNote error={stats.error ?? orders.error} />
+      <ErrorNote error={stats.error} />
       {s === null ? (
         <Loading />
       ) : (
@@ -134,13 +145,13 @@ export function StatsPage() {
                 x={perDay.x}
                 xLabel={t('stats.day')}
                 locale={i18n.locale}
-                timeZone={i18n.timeZone}
+                timeZone="UTC"
                 yLabel={t('stats.orders')}
-                series={[
-                  { label: t('stats.open'), values: perDay.open, stroke: '#1f5fa8' },
-                  { label: t('stats.handled'), values: perDay.handled, stroke: '#2b7a3d', dash: [6, 3] },
-                  { label: t('stats.overdue'), values: perDay.overdue, stroke: '#b3261e', dash: [2, 2] },
-                ]}
+                series={perDay.series.map((p) => ({
+                  label: statusLabel(i18n, p.status),
+                  values: p.values,
+                  ...STATUS_STYLE[p.status],
+                }))}
               />
             </>
           )}
@@ -188,7 +199,15 @@ export function StatsPage() {
             <tbody>
               {targets.map((r) => (
                 <tr key={r.targetTenantId}>
-                  <th scope="row">{r.targetTenantId}</th>
+                  <th scope="row">
+                    {r.targetTenantId}
+                    {r.targetKind === 'isp' || r.targetKind === 'platform' ? (
+                      <span class="muted">
+                        {' '}
+                        ({t(r.targetKind === 'isp' ? 'stats.isp' : 'stats.platform')})
+                      </span>
+                    ) : null}
+                  </th>
                   <td>{i18n.number(r.received)}</td>
                   <td>{i18n.number(r.handled)}</td>
                   <td>{i18n.number(r.overdue)}</td>

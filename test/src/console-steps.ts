@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/*
+ * Steps of the console's end-to-end test (console.test.ts) on one page of the console, in Vietnamese: each
+ * drives what a person does on that page and checks what they see.
+ */
+
+/** Reads a download the page starts by clicking `selector`. */
+async function downloaded(page: Page, selector: string): Promise<string> {
+  const download = page.waitForEvent('download');
+  await page.click(selector);
+  let text = '';
+  for await (const chunk of await (await download).createReadStream()) text += String(chunk);
+  return text;
+}
+
+/**
+ * The statistics page: the charts, the CSV of the figures per target (ISPs and platforms named as such), and the
+ * CSV of the orders by status at each day's end (the server's series, days in Hà Nội).
+ */
+export async function checkStatistics(page: Page): Promise<void> {
+  await page.waitForSelector('.chart canvas');
+  const text = await downloaded(page, 'text=Tải CSV >> nth=0');
+  expect(text.split('\r\n')[0]).toContain('Tỷ lệ xử lý đúng hạn');
+  expect(text).toContain('Nền tảng: platform-1');
+  const rows = (await downloaded(page, 'text=Tải CSV theo ngày')).trim().split('\r\n');
+  expect(rows[0]).toBe(
+    '"Ngày","Đã ban hành","Đã gửi","Đã xác nhận nhận","Đã xử lý","Đã kiểm chứng","Bị khiếu nại","Mở lại","Đã rút"',
+  );
+  expect(rows).toHaveLength(31);
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
+  // Today: at least the automatic order and the one issued by hand stand in some status.
+  const counts = (rows.at(-1) ?? '').split(',');
+  expect(counts[0]).toBe(`"${today}"`);
+  expect(counts.slice(1).reduce((n, c) => n + Number(c.replaceAll('"', '')), 0)).toBeGreaterThanOrEqual(2);
+}
+
+/**
+ * The curation page: a small bank imported in two steps (the preview's counts, nothing changed yet; then the
+ * import, confirmed, with its progress bar), and one of its hashes found by the API's search.
+ */
+export async function importAndFindBank(page: Page, lookAt: (name: string) => Promise<void>): Promise<void> {
+  await page.waitForSelector('[data-testid=banks] tbody tr');
+  const imported = [1, 2, 3].map(() => randomBytes(32).toString('hex'));
+  const lines = ['signal,value,category', ...imported.map((h) => `blockhash,${h},B`)];
+  await page.setInputFiles('#import-file', {
+    name: `bank-${String(lines.length)}.csv`,
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`${lines.join('\n')}\n`),
+  });
+  await page.click('text=Xem trước');
+  const preview = page.locator('[data-testid=import-preview]');
+  await expect.poll(() => preview.locator('[data-count=added]').textContent()).toBe('3');
+  expect(await preview.locator('[data-count=present]').textContent()).toBe('0');
+  expect(await preview.locator('[data-count=invalid]').textContent()).toBe('0');
+  expect(await page.locator('[data-testid=import-result]').count()).toBe(0);
+  await lookAt('10-curation-preview');
+  await page.click('[data-testid=import-confirm]');
+  await expect.poll(() => page.textContent('[data-testid=import-result]')).toContain('thêm 3 mục');
+  expect(await page.getAttribute('[data-testid=import-progress]', 'value')).toBe('100');
+  // The API finds one of them by its hash (any case), in the bank it was imported into.
+  await page.fill('#search-needle', imported[1]!.toUpperCase());
+  await page.click('form[role=search] button[type=submit]');
+  await expect.poll(() => page.textContent('[data-testid=search-result]')).toBe('Tìm thấy 1 mục');
+  expect(await page.textContent('[data-testid=search-entries] tbody')).toContain(imported[1]!);
+  expect(await page.textContent('[data-testid=search-entries] tbody')).toContain('known-abuse');
+}
