@@ -55,6 +55,16 @@ export function commandFailed(io: CommandIo, err: unknown, fallbackCode = 'MOD_E
 }
 
 /** A positive integer option (at most 9 digits): its value, `fallback` when absent, null when malformed. */
+/**
+ * Options that each take one string value (`--name value`), by name: most of a command's options. The others
+ * (booleans, defaults, repeatable) are declared as `node:util` `parseArgs` takes them, beside these.
+ */
+export function stringOptions<const K extends string>(...names: K[]): { [N in K]: { type: 'string' } } {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as {
+    [N in K]: { type: 'string' };
+  };
+}
+
 export function positiveInt(text: string | undefined, fallback: number): number | null {
   if (text === undefined) return fallback;
   return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;

@@ -3,7 +3,7 @@ import { createBank, findBank, importBankList, type Curator } from '@mod/curatio
 import type { PoolClient } from '@mod/db';
 import { appendAudit } from '@mod/db/audit';
 import { exportBankEntries } from '@mod/db/banks';
-import { subcommandCommand, type Command } from '../command.js';
+import { stringOptions, subcommandCommand, type Command } from '../command.js';
 import { importFileWithProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
@@ -45,20 +45,15 @@ export const bankCommand: Command = subcommandCommand({
   usage: USAGE,
   positionals: true,
   options: {
-    bank: { type: 'string' },
-    format: { type: 'string' },
+    // import and export
+    ...stringOptions('bank', 'format', 'out'),
+    // create
+    ...stringOptions('name', 'source', 'signals', 'licence', 'list-version', 'category-scheme'),
     strict: { type: 'boolean', default: false },
     mode: { type: 'string', default: 'replace' },
     progress: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    name: { type: 'string' },
-    source: { type: 'string' },
-    signals: { type: 'string' },
     policy: { type: 'string', default: 'review' },
     negative: { type: 'boolean', default: false },
-    licence: { type: 'string' },
-    'list-version': { type: 'string' },
-    'category-scheme': { type: 'string' },
   },
   handlers: {
     import: async ({ values: v, positionals, io, usage, print }) => {

@@ -5,6 +5,7 @@ import { createProducer, readRecordAt, readToEnd, type Kafka, type ReadRecord } 
 import {
   commandFailed,
   positiveInt,
+  stringOptions,
   subcommandCommand,
   type Command,
   type CommandIo,
@@ -64,11 +65,7 @@ async function original(kafka: Kafka, l: DeadLetter) {
   return sha256 === l.valueSha256 ? record : null;
 }
 
-const OPTIONS = {
-  code: { type: 'string' },
-  consumer: { type: 'string' },
-  limit: { type: 'string' },
-} as const;
+const OPTIONS = stringOptions('code', 'consumer', 'limit');
 
 /** `modctl dlq ...`: what was dead-lettered and why, and replaying it once the cause is fixed. */
 export const dlqCommand: Command = subcommandCommand({

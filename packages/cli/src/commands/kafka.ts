@@ -20,7 +20,7 @@ import {
   type Kafka,
 } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
-import { positiveInt, subcommandCommand, type Command, type CommandIo } from '../command.js';
+import { positiveInt, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { CliErrorCode } from '../errors.js';
 import { operator, withPool } from './curator.js';
 
@@ -56,13 +56,7 @@ export const kafkaCommand: Command = subcommandCommand({
   name: 'kafka',
   summary: "broker set-up: topics and service ACLs; partners' topics and ACLs",
   usage: USAGE,
-  options: {
-    partitions: { type: 'string' },
-    'replication-factor': { type: 'string' },
-    'max-message-bytes': { type: 'string' },
-    tenant: { type: 'string' },
-    principal: { type: 'string' },
-  },
+  options: stringOptions('partitions', 'replication-factor', 'max-message-bytes', 'tenant', 'principal'),
   // `partner grant|revoke`: the action is the word after the sub-command.
   argsOf: (sub, rest) => (sub === 'partner' ? rest.slice(1) : [...rest]),
   handlers: {

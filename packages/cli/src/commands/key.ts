@@ -13,7 +13,7 @@ import {
   TenantFieldRules,
 } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
-import { positiveInt, subcommandCommand, type Command, type CommandIo } from '../command.js';
+import { positiveInt, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -64,15 +64,7 @@ export const keyCommand: Command = subcommandCommand({
   name: 'key',
   summary: 'issue, revoke and list API keys (the first admin key too)',
   usage: USAGE,
-  options: {
-    tenant: { type: 'string' },
-    role: { type: 'string' },
-    label: { type: 'string' },
-    'expires-at': { type: 'string' },
-    id: { type: 'string' },
-    reason: { type: 'string' },
-    limit: { type: 'string' },
-  },
+  options: stringOptions('tenant', 'role', 'label', 'expires-at', 'id', 'reason', 'limit'),
   check: ({ values: v, invalid }) =>
     v.tenant !== undefined && !satisfiesRule(TenantFieldRules.tenantId, v.tenant)
       ? invalid(invalidValue('--tenant must be a tenant id (a lowercase slug)'))

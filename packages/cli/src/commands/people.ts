@@ -9,7 +9,7 @@ import {
   isValidLogin,
   normaliseLogin,
 } from '@mod/people';
-import { positiveInt, subcommandCommand, type Command } from '../command.js';
+import { positiveInt, stringOptions, subcommandCommand, type Command } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { isOneOf, operator, withPool } from './curator.js';
 
@@ -46,15 +46,7 @@ export const peopleCommand: Command = subcommandCommand({
   name: 'people',
   summary: 'make staff accounts (one-time password), reset one, list them',
   usage: USAGE,
-  options: {
-    tenant: { type: 'string' },
-    login: { type: 'string' },
-    role: { type: 'string' },
-    name: { type: 'string' },
-    id: { type: 'string' },
-    'valid-hours': { type: 'string' },
-    limit: { type: 'string' },
-  },
+  options: stringOptions('tenant', 'login', 'role', 'name', 'id', 'valid-hours', 'limit'),
   check: ({ values: v, usage, invalid }) => {
     if (v.tenant !== undefined && !satisfiesRule(TenantFieldRules.tenantId, v.tenant))
       return invalid(invalidValue('--tenant must be a tenant id (a lowercase slug)'));

@@ -12,6 +12,7 @@ import { appendAudit } from '@mod/db/audit';
 import {
   positiveInt,
   printPages,
+  stringOptions,
   subcommandCommand,
   type Command,
   type SubcommandContext,
@@ -36,14 +37,7 @@ const USAGE = [
 
 const BOOLEAN_WORDS = { true: true, false: false } as const;
 
-const OPTIONS = {
-  id: { type: 'string' },
-  kind: { type: 'string' },
-  name: { type: 'string' },
-  'subscribed-to-blocking': { type: 'string' },
-  limit: { type: 'string' },
-  after: { type: 'string' },
-} as const;
+const OPTIONS = stringOptions('id', 'kind', 'name', 'subscribed-to-blocking', 'limit', 'after');
 type TenantOptions = typeof OPTIONS;
 
 /** `--subscribed-to-blocking` as a boolean (its word is checked before any sub-command runs). */

@@ -10,7 +10,7 @@ import {
   type UrlListRemoval,
 } from '@mod/curation';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
-import { printPages, subcommandCommand, type Command, type CommandIo } from '../command.js';
+import { printPages, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { importFileWithProgress } from '../progress.js';
 import { isOneOf, operator, withDatabase } from './curator.js';
 
@@ -59,28 +59,17 @@ export const urlListCommand: Command = subcommandCommand({
   usage: USAGE,
   positionals: true,
   options: {
-    list: { type: 'string' },
-    name: { type: 'string' },
-    source: { type: 'string' },
-    policy: { type: 'string' },
-    negative: { type: 'string' },
-    licence: { type: 'string' },
-    'list-version': { type: 'string' },
-    kind: { type: 'string' },
+    // the list and its settings
+    ...stringOptions('list', 'name', 'source', 'policy', 'negative', 'licence', 'list-version', 'enabled'),
+    // its entries
+    ...stringOptions('kind', 'category', 'note', 'reason', 'limit', 'after', 'format'),
     dedicated: { type: 'boolean', default: false },
     'no-block': { type: 'boolean', default: false },
-    category: { type: 'string' },
-    note: { type: 'string' },
-    reason: { type: 'string' },
     id: { type: 'string', multiple: true },
     removed: { type: 'boolean', default: false },
-    limit: { type: 'string' },
-    after: { type: 'string' },
-    format: { type: 'string' },
     mode: { type: 'string', default: 'replace' },
     strict: { type: 'boolean', default: false },
     progress: { type: 'boolean', default: false },
-    enabled: { type: 'string' },
   },
   handlers: {
     create: async ({ values: v, usage, print }) => {
