@@ -1,3 +1,3 @@
 export { createWorker, PARTITIONS_AT_ONCE } from './worker.js';
 export type { ConsumeOptions, Worker, WorkerConfig, WorkerOptions } from './worker.js';
-export { runWorker, type RunnableService } from './main.js';
+export { runWorker, type RunnableService, type WorkerService, type WorkerServiceOptions } from './main.js';

@@ -6,6 +6,7 @@ import {
   onShutdown,
   type Logger,
   type Registry,
+  type Tracing,
 } from '@mod/telemetry';
 
 /** What `runWorker` starts: a service with readiness checks, stopped gracefully. */
@@ -13,6 +14,20 @@ export interface RunnableService {
   start(): Promise<unknown>;
   stop(): Promise<void>;
   checks: Record<string, () => Promise<boolean>>;
+}
+
+/**
+ * A worker service (scanner, classifier, ...): `start` migrates, waits for its topics and starts consuming; `stop`
+ * stops consuming, lets in-flight messages finish, commits, and closes its pools and connections.
+ */
+export interface WorkerService extends RunnableService {
+  start(): Promise<void>;
+}
+
+/** What every worker service's factory takes besides its configuration, logger and registry. */
+export interface WorkerServiceOptions {
+  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
+  tracing?: Tracing | undefined;
 }
 
 /**

@@ -32,7 +32,7 @@ export interface WorkerOptions {
   /** Connections in the service's PostgreSQL pool. */
   dbConnections: number;
   /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
-  tracing?: Tracing;
+  tracing?: Tracing | undefined;
 }
 
 export interface ConsumeOptions {

@@ -1,11 +1,11 @@
-import { createWorker } from '@mod/bootstrap';
+import { createWorker, type WorkerService, type WorkerServiceOptions } from '@mod/bootstrap';
 import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { toDatabaseError } from '@mod/db';
 import { submissionScanState } from '@mod/db/submissions';
 import { createEvidenceKeeper } from '@mod/db/vault';
 import type { ConsumerRunner } from '@mod/kafka';
-import { Counter, Gauge, Histogram, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import { Counter, Gauge, Histogram, type Logger, type Registry } from '@mod/telemetry';
 import { keyringFromConfig } from '@mod/vault';
 import { createClassifyStep } from './classify-step.js';
 import type { classifierSpec } from './config.js';
@@ -13,17 +13,7 @@ import { createMediaClassifier } from './media-classifier.js';
 
 export type ClassifierConfig = ConfigOf<typeof classifierSpec>;
 
-export interface ClassifierService {
-  start(): Promise<void>;
-  /** Stop consuming, let in-flight media finish, commit, close the pool and connections. */
-  stop(): Promise<void>;
-  checks: Record<string, () => Promise<boolean>>;
-}
-
-export interface ClassifierServiceOptions {
-  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
-  tracing?: Tracing;
-}
+export type ClassifierService = WorkerService;
 
 /**
  * The classification stage: its own consumer group on the media topics (the scanner's, and every platform's), as
@@ -34,11 +24,11 @@ export function createClassifierService(
   config: ClassifierConfig,
   logger: Logger,
   registry: Registry,
-  options: ClassifierServiceOptions = {},
+  options: WorkerServiceOptions = {},
 ): ClassifierService {
   const worker = createWorker(config, 'classifier', logger, registry, {
     dbConnections: 4,
-    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+    tracing: options.tracing,
   });
   const { topics, db } = worker;
   const classifier = createMediaClassifier({

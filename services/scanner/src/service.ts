@@ -1,18 +1,15 @@
-import { createWorker, PARTITIONS_AT_ONCE } from '@mod/bootstrap';
+import {
+  createWorker,
+  PARTITIONS_AT_ONCE,
+  type WorkerService,
+  type WorkerServiceOptions,
+} from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
 import { createTenantDirectory } from '@mod/db/submissions';
 import { createEvidenceKeeper } from '@mod/db/vault';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import type { ConsumerRunner } from '@mod/kafka';
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  stageTimer,
-  type Logger,
-  type Registry,
-  type Tracing,
-} from '@mod/telemetry';
+import { Counter, Gauge, Histogram, stageTimer, type Logger, type Registry } from '@mod/telemetry';
 import { keyringFromConfig } from '@mod/vault';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
@@ -21,28 +18,19 @@ import { createPgScanStore } from './scan-store.js';
 
 export type ScannerConfig = ConfigOf<typeof scannerSpec>;
 
-export interface ScannerService {
-  start(): Promise<void>;
-  /** Stop consuming, let in-flight media finish, commit, close the pool and connections. */
-  stop(): Promise<void>;
-  checks: Record<string, () => Promise<boolean>>;
+export interface ScannerService extends WorkerService {
   banks: BankSync;
-}
-
-export interface ScannerServiceOptions {
-  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
-  tracing?: Tracing;
 }
 
 export function createScannerService(
   config: ScannerConfig,
   logger: Logger,
   registry: Registry,
-  options: ScannerServiceOptions = {},
+  options: WorkerServiceOptions = {},
 ): ScannerService {
   const worker = createWorker(config, 'scanner', logger, registry, {
     dbConnections: 4,
-    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+    tracing: options.tracing,
   });
   const { topics, kafka, db } = worker;
   // The consumer's in-flight window is the back-pressure; the queue holds all of it so `run` never rejects.
