@@ -67,3 +67,18 @@ export async function importAndFindBank(page: Page, lookAt: (name: string) => Pr
   expect(await page.textContent('[data-testid=search-entries] tbody')).toContain(imported[1]!);
   expect(await page.textContent('[data-testid=search-entries] tbody')).toContain('known-abuse');
 }
+
+/** The admin page: an ISP's feed settings changed (a walled-garden host instead of NXDOMAIN), and kept. */
+export async function editFeedSettings(page: Page): Promise<void> {
+  await page.selectOption('#feed-isp', 'isp-1');
+  await expect.poll(() => page.inputValue('#feed-zone')).toBe('rpz.mod.local');
+  await page.fill('#feed-zone', 'rpz.isp-1.vn');
+  await page.fill('#feed-garden', 'Chan.Example.VN');
+  await page.click('button:has-text("Lưu thiết lập")');
+  await expect.poll(() => page.textContent('[data-testid=feed-saved]')).toContain('Đã lưu thiết lập');
+  // As the API keeps it (checked, lower case), after a reload too.
+  await expect.poll(() => page.inputValue('#feed-garden')).toBe('chan.example.vn');
+  await page.reload();
+  await expect.poll(() => page.inputValue('#feed-zone')).toBe('rpz.isp-1.vn');
+  expect(await page.inputValue('#feed-garden')).toBe('chan.example.vn');
+}

@@ -16,7 +16,7 @@ import {
   watchPage,
   type PageWatch,
 } from './console-browser.js';
-import { checkStatistics, importAndFindBank } from './console-steps.js';
+import { checkStatistics, editFeedSettings, importAndFindBank } from './console-steps.js';
 import {
   createWorld,
   indexedEntries,
@@ -354,6 +354,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
     await expect.poll(() => page.textContent('[data-testid=shown-once]')).toMatch(/^mod_/);
     await page.click('button:has-text("Thu hồi")');
     await expect.poll(() => page.locator('td:has-text("Đã thu hồi")').count()).toBe(1);
+    await editFeedSettings(page);
     await lookAt('11-admin');
     await page.click('nav >> text=Hàng đợi xem xét');
     await expect.poll(() => title().textContent()).toBe('Hàng đợi xem xét');

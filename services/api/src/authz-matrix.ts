@@ -337,6 +337,19 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     tenant: 'none',
     sample: (c) => ({ url: `/v1/admin/certificates/${c.certificateId}/revoke` }),
   },
+  'GET /v1/admin/tenants/:tenantId/feed-settings': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({ url: `/v1/admin/tenants/${c.ispTenantId}/feed-settings` }),
+  },
+  'PUT /v1/admin/tenants/:tenantId/feed-settings': {
+    roles: ['admin'],
+    tenant: 'none',
+    sample: (c) => ({
+      url: `/v1/admin/tenants/${c.ispTenantId}/feed-settings`,
+      payload: { zoneName: 'rpz.mod.local', walledGardenHost: null },
+    }),
+  },
 
   // The verifiable audit log: authorities and admins. Heads and consistency proofs carry no record contents;
   // records, their evidence and exports are scoped like the orders they describe (an authority reads the

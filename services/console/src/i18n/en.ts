@@ -239,6 +239,15 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'curation.found': '{count, plural, =0 {No entry found} one {# entry found} other {# entries found}}',
 
   'admin.title': 'Administration',
+  'admin.feeds': 'ISP feed settings (RPZ)',
+  'admin.feedsNone': 'No ISP yet.',
+  'admin.feedIsp': 'ISP',
+  'admin.feedZone': 'RPZ zone name',
+  'admin.feedGarden': 'Walled-garden host',
+  'admin.feedGardenHint':
+    'Empty: blocked names answer NXDOMAIN; a host name: they answer a CNAME to the block page',
+  'admin.feedSave': 'Save settings',
+  'admin.feedSaved': 'Settings saved (recorded in the audit log).',
   'admin.tenants': 'Tenants',
   'admin.tenantId': 'Tenant id',
   'admin.kind': 'Kind',

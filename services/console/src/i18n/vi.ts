@@ -239,6 +239,15 @@ export const vi = {
   'curation.found': '{count, plural, =0 {Không tìm thấy mục nào} other {Tìm thấy # mục}}',
 
   'admin.title': 'Quản trị',
+  'admin.feeds': 'Thiết lập nguồn chặn của nhà mạng (RPZ)',
+  'admin.feedsNone': 'Chưa có nhà mạng nào.',
+  'admin.feedIsp': 'Nhà mạng',
+  'admin.feedZone': 'Tên vùng RPZ',
+  'admin.feedGarden': 'Máy chủ trang thông báo chặn',
+  'admin.feedGardenHint':
+    'Để trống: tên miền bị chặn trả về NXDOMAIN; điền tên máy chủ: trả về CNAME tới trang thông báo',
+  'admin.feedSave': 'Lưu thiết lập',
+  'admin.feedSaved': 'Đã lưu thiết lập (đã ghi vào nhật ký kiểm toán).',
   'admin.tenants': 'Đơn vị',
   'admin.tenantId': 'Mã đơn vị',
   'admin.kind': 'Loại',

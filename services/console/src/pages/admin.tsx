@@ -3,6 +3,7 @@ import { api, ok } from '../api/client.js';
 import type { Answer, PersonRole } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { Choice, ErrorNote, Field, Loading, Page, ShownOnce, useAction, useLoad } from '../ui/kit.js';
+import { FeedSettings } from './admin-feeds.js';
 import { Keys } from './admin-keys.js';
 
 const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
@@ -272,7 +273,10 @@ function People() {
   );
 }
 
-/** Administration: tenants (and ISPs' blocking feed subscription), people, API keys (each secret shown once). */
+/**
+ * Administration: tenants (and ISPs' blocking feed subscription), people, API keys (each secret shown once), ISPs'
+ * feed settings.
+ */
 export function AdminPage() {
   const { t } = useI18n();
   return (
@@ -280,6 +284,7 @@ export function AdminPage() {
       <Tenants />
       <People />
       <Keys />
+      <FeedSettings />
     </Page>
   );
 }

@@ -1,0 +1,98 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ok } from '../api/client.js';
+import { useI18n } from '../i18n/locale.js';
+import { Choice, ErrorNote, Field, Loading, useAction, useLoad } from '../ui/kit.js';
+
+const text = (e: Event) => (e.target as HTMLInputElement).value;
+
+/**
+ * An ISP's feed settings: how its RPZ is written (the zone name; blocked names answer NXDOMAIN or a CNAME to the
+ * walled-garden host). Changed by an admin through the API, which checks the names and audits the change.
+ */
+export function FeedSettings() {
+  const { t } = useI18n();
+  const isps = useLoad(
+    async () => (await ok(api.GET('/v1/orders/targets'))).targets.filter((x) => x.kind === 'isp'),
+    [],
+  );
+  const [picked, setPicked] = useState('');
+  const isp = isps.data?.find((x) => x.id === picked)?.id ?? isps.data?.[0]?.id ?? '';
+  const settings = useLoad(
+    () =>
+      isp === ''
+        ? Promise.resolve(null)
+        : ok(api.GET('/v1/admin/tenants/{tenantId}/feed-settings', { params: { path: { tenantId: isp } } })),
+    [isp],
+  );
+  const [zone, setZone] = useState('');
+  const [garden, setGarden] = useState('');
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    setZone(settings.data?.zoneName ?? '');
+    setGarden(settings.data?.walledGardenHost ?? '');
+    setSaved(false);
+  }, [settings.data]);
+  const save = useAction(async () => {
+    setSaved(false);
+    await ok(
+      api.PUT('/v1/admin/tenants/{tenantId}/feed-settings', {
+        params: { path: { tenantId: isp } },
+        body: { zoneName: zone.trim(), walledGardenHost: garden.trim() === '' ? null : garden.trim() },
+      }),
+    );
+    settings.reload();
+    setSaved(true);
+  });
+  return (
+    <section aria-labelledby="feeds-title">
+      <h2 id="feeds-title">{t('admin.feeds')}</h2>
+      <ErrorNote error={isps.error ?? settings.error} />
+      {isps.data === null ? <Loading /> : null}
+      {isps.data?.length === 0 ? <p class="muted">{t('admin.feedsNone')}</p> : null}
+      {isp === '' ? null : (
+        <form
+          class="form"
+          aria-labelledby="feeds-title"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save.run();
+          }}
+        >
+          <Choice
+            id="feed-isp"
+            label={t('admin.feedIsp')}
+            value={isp}
+            onChange={setPicked}
+            options={(isps.data ?? []).map((x) => ({
+              value: x.id,
+              label: x.name === x.id ? x.id : `${x.name} (${x.id})`,
+            }))}
+          />
+          <Field
+            id="feed-zone"
+            label={t('admin.feedZone')}
+            required
+            value={zone}
+            onInput={(e) => setZone(text(e))}
+          />
+          <Field
+            id="feed-garden"
+            label={t('admin.feedGarden')}
+            hint={t('admin.feedGardenHint')}
+            value={garden}
+            onInput={(e) => setGarden(text(e))}
+          />
+          <ErrorNote error={save.error} />
+          <button type="submit" disabled={save.busy || settings.data === null}>
+            {t('admin.feedSave')}
+          </button>
+          {saved ? (
+            <p role="status" data-testid="feed-saved">
+              {t('admin.feedSaved')}
+            </p>
+          ) : null}
+        </form>
+      )}
+    </section>
+  );
+}
