@@ -10,6 +10,7 @@ import {
   type MasterKeyring,
   type VaultActor,
 } from '@mod/vault';
+import { randomKeyring } from '@mod/vault/testing';
 import { listAudit } from './audit.js';
 import { createPgEvidenceStore } from './evidence-vault.js';
 import { closeEvidenceCase, linkEvidenceToCase } from './evidence-retention.js';
@@ -18,7 +19,6 @@ import { upsertTenant } from './tenants.js';
 import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 const photo = readFileSync(new URL('../../vault/fixtures/clipper_ship.jpg', import.meta.url));
-const newKeyring = (): MasterKeyring => createMasterKeyring({ current: randomBytes(32).toString('base64') });
 const masterKeyText = randomBytes(32).toString('base64');
 const classifier: VaultActor = { actor: { kind: 'service', id: 'classifier' }, role: null, tenantId: null };
 const actioner: VaultActor = { actor: { kind: 'service', id: 'actioner' }, role: null, tenantId: null };
@@ -142,7 +142,7 @@ describe('evidence vault on PostgreSQL', () => {
       'key-reviewer',
       'reveal',
     ]);
-    const wrongKey = createPgEvidenceStore(db.pool, { keyring: newKeyring() });
+    const wrongKey = createPgEvidenceStore(db.pool, { keyring: randomKeyring() });
     await expect(
       wrongKey.open(item.id, { scope: all, by: reviewer, view: 'preview', at: hours(2) }),
     ).rejects.toMatchObject({ code: VaultErrorCode.MASTER_KEY_UNKNOWN });

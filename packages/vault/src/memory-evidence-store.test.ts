@@ -5,8 +5,7 @@ import { sha256Hex } from './envelope.js';
 import { VaultErrorCode } from './errors.js';
 import { evidenceItemId, type EvidenceToKeep, type VaultActor } from './evidence.js';
 import type { HoldRequest } from './legal-hold.js';
-import { keyring } from './keys.test-helper.js';
-import { createMemoryEvidenceStore } from './memory-evidence-store.js';
+import { createMemoryEvidenceStore, randomKeyring } from './memory-evidence-store.js';
 import { destructionDueAt, type RetentionPolicy } from './retention.js';
 
 const photo = readFileSync(new URL('../fixtures/clipper_ship.jpg', import.meta.url));
@@ -79,7 +78,7 @@ describe('in-memory evidence store', () => {
   });
 
   it('opens bytes only with an audit record, within scope, and refuses a process with another key', async () => {
-    const ring = keyring();
+    const ring = randomKeyring();
     const store = createMemoryEvidenceStore({ keyring: ring });
     const { item } = await store.keep(toKeep());
     const opened = await store.open(item.id, { scope: all, by: reviewer, view: 'preview', at: hours(2) });

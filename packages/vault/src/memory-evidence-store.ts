@@ -45,6 +45,10 @@ export interface MemoryEvidenceStoreOptions {
 
 export const DEFAULT_MAX_EVIDENCE_BYTES = 12 * 1024 * 1024;
 
+/** A keyring whose current key is fresh and random: for tests that need a vault but no key of their own. */
+export const randomKeyring = (): MasterKeyring =>
+  createMasterKeyring({ current: randomBytes(32).toString('base64') });
+
 function visible(item: EvidenceItem, scope: EvidenceScope): boolean {
   if (scope.all) return true;
   if ('tenantId' in scope) return item.tenantId === scope.tenantId;
@@ -55,7 +59,7 @@ function visible(item: EvidenceItem, scope: EvidenceScope): boolean {
 
 export function createMemoryEvidenceStore(options: MemoryEvidenceStoreOptions = {}): MemoryEvidenceStore {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_EVIDENCE_BYTES;
-  const keyring = options.keyring ?? createMasterKeyring({ current: randomBytes(32).toString('base64') });
+  const keyring = options.keyring ?? randomKeyring();
   const items = new Map<string, EvidenceItem>();
   const sealedItems = new Map<string, SealedEvidence>();
   const audits: CustodyRecord[] = [];

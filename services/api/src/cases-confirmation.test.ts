@@ -5,7 +5,8 @@ import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { createPgEvidenceStore, sweepEvidence } from '@mod/db/vault';
-import { createMasterKeyring, type EvidenceStore } from '@mod/vault';
+import type { EvidenceStore } from '@mod/vault';
+import { randomKeyring } from '@mod/vault/testing';
 import { asPerson, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   world = await createApiTestWorld();
   const db = world.db.pool;
   vault = createPgEvidenceStore(db, {
-    keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
+    keyring: randomKeyring(),
   });
   app = await world.build({ review: { evidence: vault } });
   await upsertTenant(db, { id: 'plat-1', kind: 'platform', name: 'Platform', subscribedToBlocking: false });

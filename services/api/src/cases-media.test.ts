@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { createPgEvidenceStore } from '@mod/db/vault';
-import { createMasterKeyring, type EvidenceStore } from '@mod/vault';
+import type { EvidenceStore } from '@mod/vault';
+import { randomKeyring } from '@mod/vault/testing';
 import {
   asPerson,
   colourSpread,
@@ -26,7 +26,7 @@ beforeAll(async () => {
   world = await createApiTestWorld();
   const db = world.db.pool;
   vault = createPgEvidenceStore(db, {
-    keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
+    keyring: randomKeyring(),
   });
   app = await world.build({ review: { evidence: vault, dailyRevealLimit: 3 } });
   await upsertTenant(db, { id: 'plat-1', kind: 'platform', name: 'Platform', subscribedToBlocking: false });

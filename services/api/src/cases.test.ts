@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBank } from '@mod/curation';
@@ -7,7 +6,8 @@ import { listAudit } from '@mod/db/audit';
 import { listLiveEntries } from '@mod/db/banks';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { createPgEvidenceStore } from '@mod/db/vault';
-import { createMasterKeyring, type EvidenceStore } from '@mod/vault';
+import type { EvidenceStore } from '@mod/vault';
+import { randomKeyring } from '@mod/vault/testing';
 import { asPerson, photoSha256, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { callAs, createApiTestWorld, statusAndCode, type ApiTestWorld } from './testing.js';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   world = await createApiTestWorld();
   const db = world.db.pool;
   vault = createPgEvidenceStore(db, {
-    keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
+    keyring: randomKeyring(),
   });
   app = await world.build({
     now: () => new Date(Date.now() + offsetMs),

@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { insertSubmission } from '@mod/db/submissions';
-import { createMasterKeyring, defaultRetentionPolicy, sha256Hex, type EvidenceItem } from '@mod/vault';
+import { defaultRetentionPolicy, sha256Hex, type EvidenceItem } from '@mod/vault';
+import { randomKeyring } from '@mod/vault/testing';
 import { callAs, openTestOrder, statusAndCode, worldWithCallers, type ApiTestWorld } from './testing.js';
 
 // The evidence vault through the API: metadata for oversight, legal holds by an authority, an integrity check
@@ -113,7 +114,7 @@ describe('evidence routes', () => {
 
     const wrongKey = await world.build({
       evidenceVault: {
-        keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
+        keyring: randomKeyring(),
         retention: defaultRetentionPolicy,
       },
     });
