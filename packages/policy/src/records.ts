@@ -78,20 +78,44 @@ export interface OrderToOpen {
 const named = (by: AppliedBy): Pick<AuditIntent, 'actor' | 'role'> =>
   by.role === undefined ? { actor: by.actor } : { actor: by.actor, role: by.role };
 
+/**
+ * What the records of a submission's result (a verdict, a classification) share: policy records it, about the
+ * submission, with the decision's outcome as reason and its digest and classification (if any) as evidence.
+ */
+function submissionResultRecord(
+  action: string,
+  submission: { tenantId: string; submissionId: string; sha256: string },
+  decision: PolicyDecision,
+  evidence: Record<string, unknown>,
+  versions: Record<string, string>,
+): AuditIntent {
+  const { classification } = decision.evidence;
+  return {
+    actor: POLICY_ACTOR,
+    action,
+    tenantId: submission.tenantId,
+    subject: { type: 'submission', id: submission.submissionId },
+    reason: decision.outcome,
+    evidence: {
+      sha256: submission.sha256,
+      ...evidence,
+      ...(classification === undefined ? {} : { classification }),
+    },
+    versions,
+  };
+}
+
 /** The record of a verdict being recorded: its decision and the evidence it rests on. */
 export function verdictRecordedRecord(
   verdict: Verdict,
   decision: PolicyDecision,
   policy: Pick<PolicyConfig, 'version'>,
 ): AuditIntent {
-  return {
-    actor: POLICY_ACTOR,
-    action: 'verdict.recorded',
-    tenantId: verdict.tenantId,
-    subject: { type: 'submission', id: verdict.submissionId },
-    reason: decision.outcome,
-    evidence: {
-      sha256: verdict.hashes.sha256,
+  return submissionResultRecord(
+    'verdict.recorded',
+    { tenantId: verdict.tenantId, submissionId: verdict.submissionId, sha256: verdict.hashes.sha256 },
+    decision,
+    {
       hits: decision.evidence.hits.map((h) => ({
         bankId: h.bankId,
         entryId: h.entryId,
@@ -99,12 +123,9 @@ export function verdictRecordedRecord(
         distance: h.distance,
         category: h.category,
       })),
-      ...(decision.evidence.classification === undefined
-        ? {}
-        : { classification: decision.evidence.classification }),
     },
-    versions: { policy: policy.version, scanner: verdict.scannerVersion },
-  };
+    { policy: policy.version, scanner: verdict.scannerVersion },
+  );
 }
 
 /** The order a planned order becomes, issued at `at` for the content's submission (by policy unless `by` says). */
@@ -199,23 +220,17 @@ export function classificationRecordedRecord(
   decision: PolicyDecision,
   policy: Pick<PolicyConfig, 'version'>,
 ): AuditIntent {
-  return {
-    actor: POLICY_ACTOR,
-    action: 'classification.recorded',
-    tenantId: classified.tenantId,
-    subject: { type: 'submission', id: classified.submissionId },
-    reason: decision.outcome,
-    evidence: {
-      sha256: classified.sha256,
-      ...(decision.evidence.classification === undefined
-        ? {}
-        : { classification: decision.evidence.classification }),
+  return submissionResultRecord(
+    'classification.recorded',
+    classified,
+    decision,
+    {
       models: classified.classification.models.map((x) => ({
         id: x.id,
         version: x.version,
         sha256: x.sha256,
       })),
     },
-    versions: { policy: policy.version, classifier: classified.classifierVersion },
-  };
+    { policy: policy.version, classifier: classified.classifierVersion },
+  );
 }
