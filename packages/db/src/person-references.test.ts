@@ -3,7 +3,6 @@ import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertBank } from './banks.js';
 import { insertBankProposal } from './bank-proposals.js';
 import { migrate, migrationsDir } from './migrate.js';
 import { openCase } from './order-cases.js';
@@ -12,6 +11,7 @@ import { claimReviewCase } from './review-cases.js';
 import { countReveal, saveReviewSettings } from './review-settings.js';
 import { insertSubmission } from './submissions.js';
 import { upsertTenant } from './tenants.js';
+import { insertNegativeBank } from './bank-proposals.test-helper.js';
 import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 import type { Queryable } from './pool.js';
 
@@ -111,13 +111,7 @@ describe('migration 0020 on a fresh schema', () => {
     expect(await codeOf(claim('not-a-person-id'))).toBe('22P02');
     expect(await claim(ana)).toBe(true);
 
-    const { bank } = await insertBank(db.pool, {
-      name: `negatives-${randomUUID()}`,
-      source: 'test',
-      signalTypes: ['sha256'],
-      negative: true,
-      actionPolicy: 'review',
-    });
+    const bank = await insertNegativeBank(db.pool);
     const proposal = (proposedBy: string) =>
       insertBankProposal(db.pool, {
         caseId,

@@ -4,7 +4,6 @@ import { upsertTenant } from './tenants.js';
 import { createPerson } from './people.js';
 import { insertSubmission } from './submissions.js';
 import { openCase } from './order-cases.js';
-import { insertBank } from './banks.js';
 import {
   claimReviewCase,
   closeReviewCase,
@@ -17,6 +16,7 @@ import {
 } from './review-cases.js';
 import { decideBankProposal, getBankProposal, insertBankProposal } from './bank-proposals.js';
 import { countReveal, getReviewSettings, revealsOn, saveReviewSettings } from './review-settings.js';
+import { insertNegativeBank } from './bank-proposals.test-helper.js';
 import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 let db: TestDatabase;
@@ -252,13 +252,7 @@ describe('the queue', () => {
 describe('bank proposals', () => {
   it('keeps one proposal per case and bank, and refuses the proposer deciding it, in the table too', async () => {
     const caseId = await reviewCase('plat-a', t0);
-    const { bank } = await insertBank(db.pool, {
-      name: `negatives-${randomUUID()}`,
-      source: 'test',
-      signalTypes: ['sha256'],
-      negative: true,
-      actionPolicy: 'review',
-    });
+    const bank = await insertNegativeBank(db.pool);
     const p = {
       caseId,
       bankId: bank.id,
