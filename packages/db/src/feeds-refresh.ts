@@ -168,8 +168,9 @@ export async function refreshFeedState(
         [ispTenantId, next, rebuild, rebuild ? [] : removed.map((r) => r.id)],
       );
     }
-    if (added.length > COPY_ABOVE) await copyRows(c, ispTenantId, next, added, renderer);
-    else await insertRows(c, ispTenantId, next, added, renderer);
+    const adding: AddedRows = { ispTenantId, serial: next, rows: added, renderer };
+    if (added.length > COPY_ABOVE) await copyRows(c, adding);
+    else await insertRows(c, adding);
     const from = rebuild ? next : Math.max(historyFrom, next - kept);
     await c.query(
       `/* api:feed-save */ update feed_state set serial = $2, history_from = $3, render_version = $4,
@@ -206,16 +207,21 @@ async function feedInputs(c: PoolClient, ispTenantId: string): Promise<string> {
   return rows[0]?.inputs ?? '';
 }
 
-async function insertRows(
-  c: PoolClient,
-  ispTenantId: string,
-  serial: number,
-  rows: readonly { id: string; target: string; dedicated: boolean }[],
-  renderer: FeedRenderer,
-): Promise<void> {
-  const lines = rows.map((r) =>
-    renderer.linesOf({ id: r.id, target: r.target, dedicatedToAbuse: r.dedicated }),
-  );
+/** The rows a refresh adds to an ISP's feed at `serial`, and how each renders. */
+interface AddedRows {
+  ispTenantId: string;
+  serial: number;
+  rows: readonly { id: string; target: string; dedicated: boolean }[];
+  renderer: FeedRenderer;
+}
+
+const linesOf = (a: AddedRows, r: AddedRows['rows'][number]) =>
+  a.renderer.linesOf({ id: r.id, target: r.target, dedicatedToAbuse: r.dedicated });
+
+/** Inserts a few new rows in one statement. */
+async function insertRows(c: PoolClient, a: AddedRows): Promise<void> {
+  const { ispTenantId, serial, rows } = a;
+  const lines = rows.map((r) => linesOf(a, r));
   await c.query(
     `/* api:feed-insert */ insert into feed_entries (isp_tenant_id, entry_id, target, dedicated, added_serial,
        url_line, host_line, rpz_host)
@@ -236,18 +242,13 @@ async function insertRows(
 }
 
 /** Renders and streams many new rows into the table (bounded memory for the rendered text). */
-async function copyRows(
-  c: PoolClient,
-  ispTenantId: string,
-  serial: number,
-  rows: readonly { id: string; target: string; dedicated: boolean }[],
-  renderer: FeedRenderer,
-): Promise<void> {
+async function copyRows(c: PoolClient, a: AddedRows): Promise<void> {
+  const { ispTenantId, serial, rows } = a;
   function* text(): Generator<string> {
     for (let i = 0; i < rows.length; i += 2000) {
       let chunk = '';
       for (const r of rows.slice(i, i + 2000)) {
-        const l = renderer.linesOf({ id: r.id, target: r.target, dedicatedToAbuse: r.dedicated });
+        const l = linesOf(a, r);
         chunk +=
           [ispTenantId, r.id, r.target, r.dedicated, serial, l.urlLine, l.hostLine, l.rpzHost]
             .map(copyTextField)
