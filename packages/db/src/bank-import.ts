@@ -6,18 +6,13 @@ import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
 import { withRolledBackTransaction } from './dry-run.js';
 import { DuplicateCandidates } from './bank-import-duplicates.js';
+import type { BankEntryInput } from './banks.js';
 import { copyTextField } from './copy-text.js';
 
 const { from: copyFrom, to: copyTo } = copyStreams;
 
-export interface StagedEntry {
-  signal: SignalType;
-  value: string;
-  quality?: number | null;
-  category?: string | null;
-  /** Where the entry comes from; default the import's `provenance`. */
-  provenance?: string | null;
-  note?: string | null;
+/** An entry of an imported list; without a `provenance` of its own it takes the import's. */
+export interface StagedEntry extends BankEntryInput {
   /**
    * The entry's line in its list, for duplicates to be reported by line (`onDuplicate`). Default: its position
    * among the entries, from 1.
