@@ -117,6 +117,8 @@ export interface EnrolledPerson {
   totpSecret: string;
   /** The TOTP step of the code that confirmed enrolment: a sign-in needs a later one. */
   enrolledStep: number;
+  /** The browser the enrolment finished in: signed in (stage full) until it signs out. */
+  session: Browser;
 }
 
 /** The code an authenticator app shows now. */
@@ -130,7 +132,7 @@ export const codeNow = (secret: string): string => totpCode(secret, totpStep(Dat
 export async function enrolPerson(
   baseUrl: string,
   adminKey: string,
-  p: { tenantId: string; login: string; role: 'reviewer' | 'curator' | 'authority' },
+  p: { tenantId: string; login: string; role: 'reviewer' | 'curator' | 'authority' | 'hotline' },
 ): Promise<EnrolledPerson> {
   const made = await callWithKey(baseUrl, adminKey, 'POST', '/v1/admin/people', {
     tenantId: p.tenantId,
@@ -172,7 +174,15 @@ export async function enrolPerson(
   expect(confirmed.status, JSON.stringify(confirmed.json())).toBe(200);
   expect(confirmed.json()).toMatchObject({ stage: 'full' });
   expectSessionCookie(browser.lastSetCookie);
-  return { personId: person.id, tenantId: p.tenantId, login: p.login, password, totpSecret, enrolledStep };
+  return {
+    personId: person.id,
+    tenantId: p.tenantId,
+    login: p.login,
+    password,
+    totpSecret,
+    enrolledStep,
+    session: browser,
+  };
 }
 
 /** The session cookie as the API must set it: `__Host-`, Secure, HttpOnly, SameSite=Strict, Path=/, no Domain. */

@@ -22,6 +22,12 @@ export const UrlObserved = Type.Object(
     observedAt: IsoTime,
     /** Content-Type the ISP's proxy saw, when it logs one; a hint only (the fetcher sniffs magic bytes). */
     contentType: Type.Optional(Type.String({ maxLength: 200 })),
+    /**
+     * `report`: a URL a citizen, the hotline or a platform reported (the API routes it; honoured on the internal
+     * topic only). The fetcher fetches it whatever it looks like and however recently it was seen, and records a
+     * refusal on its submission, so that every report reaches an outcome.
+     */
+    purpose: Type.Optional(Type.Literal('report')),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@ import type { Queryable } from './pool.js';
 export interface SubmissionInput {
   id: string;
   tenantId: string;
-  source: 'api' | 'kafka' | 'fetcher';
+  source: 'api' | 'kafka' | 'fetcher' | 'report';
   externalRef?: string | null;
   reportedCategory?: string | null;
   url?: string | null;

@@ -2,7 +2,7 @@ import type { Queryable } from './pool.js';
 
 export const TenantKinds = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
 export type TenantKind = (typeof TenantKinds)[number];
-export const Roles = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'] as const;
+export const Roles = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin', 'hotline'] as const;
 export type Role = (typeof Roles)[number];
 
 /**
@@ -14,7 +14,7 @@ export const RolesByTenantKind: Readonly<Record<TenantKind, readonly Role[]>> = 
   isp: ['isp'],
   platform: ['platform'],
   authority: ['authority', 'reviewer'],
-  hotline: ['reviewer', 'curator'],
+  hotline: ['reviewer', 'curator', 'hotline'],
   admin: ['admin', 'curator', 'reviewer'],
 };
 

@@ -27,6 +27,31 @@ export const lifecycleSpec = {
   WEBHOOK_BACKOFF_MAX_MS: env.integer({ default: 3_600_000, min: 1, doc: 'largest delay between attempts' }),
 } as const;
 
+/** Citizens' reports: how long the router waits on the pipeline before a person assesses a reported URL. */
+export const reportRoutingSpec = {
+  REPORT_REROUTE_AFTER_MS: env.integer({
+    default: 120_000,
+    min: 1_000,
+    doc: 'a reported URL the pipeline made nothing of after this long is sent again (REPORT_MAX_ROUTE_ATTEMPTS times, then a person assesses it)',
+  }),
+  REPORT_MAX_ROUTE_ATTEMPTS: env.integer({
+    default: 3,
+    min: 1,
+    max: 20,
+    doc: 'sends of a reported URL before a person assesses it bare',
+  }),
+  REPORT_CLASSIFICATION_WAIT_MS: env.integer({
+    default: 60_000,
+    min: 0,
+    doc: "how long a reported URL's scanned content waits for the classifier before a review case opens without it",
+  }),
+  REPORT_ACTION_WAIT_MS: env.integer({
+    default: 60_000,
+    min: 0,
+    doc: 'how long a matched reported URL waits for its orders before a person looks',
+  }),
+} as const;
+
 export const actionerSpec = {
   ...commonSpec,
   ACTIONER_GROUP_ID: env.string({ default: 'mod-actioner', doc: 'Kafka consumer group of the actioners' }),
@@ -49,5 +74,6 @@ export const actionerSpec = {
   }),
   ...policySpec,
   ...lifecycleSpec,
+  ...reportRoutingSpec,
   ...vaultRetentionSpec,
 } as const;

@@ -17,6 +17,7 @@ import {
   type EvidenceRetention,
 } from './evidence-retention.js';
 import { createOrderLifecycle, type OrderLifecycle, type WebhookSender } from './lifecycle.js';
+import { createReportRouter, type ReportRouter } from './report-router.js';
 import { createLifecycleMetrics } from './metrics.js';
 import { createOutboxRelay } from './relay.js';
 import { createFetchVerifier, type Verifier } from './verifier.js';
@@ -30,6 +31,8 @@ export interface ActionerService {
   checks: Record<string, () => Promise<boolean>>;
   /** Deadlines, re-notices, verification, webhooks: runs on a timer, or when tests call `tick()`. */
   lifecycle: OrderLifecycle;
+  /** Citizens' reports through handling: runs after each lifecycle pass, or when tests call `pass()`. */
+  reportRouter: ReportRouter;
   /** The evidence vault's retention: runs after each lifecycle pass, or when tests call `sweep()`. */
   evidenceRetention: EvidenceRetention;
   /** Publishes every committed outbox message now. */
@@ -110,6 +113,20 @@ export function createActionerService(
     logger,
     metrics: createEvidenceRetentionMetrics(registry),
   });
+  const reportRouter = createReportRouter({
+    db,
+    clock,
+    logger,
+    registry,
+    urlObservedTopic: topics.urlObserved,
+    policyVersion: policy.version,
+    timings: {
+      rerouteAfterMs: config.REPORT_REROUTE_AFTER_MS,
+      maxRouteAttempts: config.REPORT_MAX_ROUTE_ATTEMPTS,
+      classificationWaitMs: config.REPORT_CLASSIFICATION_WAIT_MS,
+      actionWaitMs: config.REPORT_ACTION_WAIT_MS,
+    },
+  });
   let runner: ConsumerRunner | undefined;
   let classifications: ConsumerRunner | undefined;
   let relay: RelayLoop | undefined;
@@ -125,6 +142,8 @@ export function createActionerService(
         .catch((err: unknown) => logger.warn({ err }, 'order lifecycle pass failed; will retry'))
         .then(() => evidenceRetention.sweep())
         .catch((err: unknown) => logger.warn({ err }, 'evidence retention pass failed; will retry'))
+        .then(() => reportRouter.pass())
+        .catch((err: unknown) => logger.warn({ err }, "citizens' report routing pass failed; will retry"))
         .finally(schedule);
     }, config.ORDER_SCHEDULER_INTERVAL_MS);
   };
@@ -132,6 +151,7 @@ export function createActionerService(
   return {
     lifecycle,
     evidenceRetention,
+    reportRouter,
     drainOutbox: () => relay?.drain() ?? Promise.resolve(0),
     checks: {
       database: worker.databaseReady,

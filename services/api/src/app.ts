@@ -46,6 +46,10 @@ import { sessionRoutes } from './routes/session.js';
 import { registerCaseGroups, reviewSettingsOf, type ReviewSettings } from './routes/cases.js';
 import { urlListRoutes } from './routes/url-lists.js';
 import { consoleRoutes } from './console.js';
+import { reportPublicRoutes } from './routes/report-public.js';
+import { reportRoutes, reportStatsRoutes } from './routes/reports.js';
+import { createReportFiling, registerReportGauges } from './reports/file.js';
+import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from './reports/settings.js';
 import { apiTopics, type RouteDeps } from './routes/common.js';
 
 declare module 'fastify' {
@@ -107,6 +111,8 @@ export interface AppDeps {
   evidenceVault?: { keyring: MasterKeyring; retention: RetentionPolicy };
   /** Review cases: the policy confirmations issue orders under, claims and deadlines, reveals, the vault. */
   review?: Partial<ReviewSettings>;
+  /** Citizens' reports: deadline, contact sealing, the public form's abuse limits (reports/settings.ts). */
+  reports?: Partial<ReportSettings>;
   /** The web console's build, served under /console (console.ts). Default: `services/console/dist`. */
   consoleDir?: string;
   now?: () => Date;
@@ -277,6 +283,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     registry: deps.registry,
   });
+  // Citizens' reports: the public form (/report, no API prefix), the hotline's and platforms' intake and the
+  // operators' reads (/v1/reports), the programme's figures (/v1/report-stats).
+  const reports: ReportSettings = { ...DEFAULT_REPORT_SETTINGS, ...deps.reports };
+  const filing = createReportFiling({
+    db: deps.db,
+    urlObservedTopic: routeDeps.topics.urlObserved,
+    settings: reports,
+    registry: deps.registry,
+    now,
+  });
+  registerReportGauges(deps.registry, deps.db, now);
+  await app.register(reportPublicRoutes, { ...routeDeps, reports, filing });
+  await app.register(reportRoutes, { prefix: '/v1/reports', ...routeDeps, reports, filing });
+  await app.register(reportStatsRoutes, { prefix: '/v1/report-stats', ...routeDeps });
   // The walled-garden page: public, where the ISPs' resolvers send users (no API prefix).
   await app.register(ispSplashRoutes, {
     ...routeDeps,

@@ -35,6 +35,8 @@ export interface AccessFixtureContext {
    * proposals by another person, one to approve and one to reject.
    */
   caseId: string;
+  /** A citizens' report the side's tenant filed (hotline channel), with sealed contact details. */
+  reportId: string;
   proposalId: string;
   rejectProposalId: string;
 }
@@ -76,6 +78,11 @@ export interface MatrixEntry {
   crossTenant?: readonly Role[];
   /** A valid request (default: the route's url as is, no body; only for routes without params). */
   sample?: (c: SampleContext) => SampleRequest;
+  /**
+   * A public route whose sample is refused by the route's own checks (a form post without a served token): the
+   * status it answers to everyone alike, which shows it asks no credential.
+   */
+  publicStatus?: number;
   /** With `tenant: 'own'` or `'order'`: the id a visible answer contains and a hidden one must not. */
   shows?: (c: SampleContext) => string;
   /** People only (session cookie): a key or certificate of an allowed role gets 403. */

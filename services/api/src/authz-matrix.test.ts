@@ -69,6 +69,8 @@ function expected(entry: MatrixEntry, caller: Caller, side: Side): Outcome {
 }
 
 function observed(entry: MatrixEntry, ctx: SampleContext, res: LightMyRequestResponse): Outcome {
+  if (entry.roles === 'public' && entry.publicStatus !== undefined)
+    return res.statusCode === entry.publicStatus ? 'ok' : `unexpected ${res.statusCode}`;
   if (res.statusCode === 401) return 'unauthenticated';
   if (res.statusCode === 403) return 'forbidden';
   if (

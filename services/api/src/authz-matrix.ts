@@ -23,6 +23,7 @@ import { CASES_MATRIX } from './authz-matrix-cases.js';
 import { EVIDENCE_MATRIX } from './authz-matrix-evidence.js';
 import { ISP_MATRIX } from './authz-matrix-isp.js';
 import { PEOPLE_MATRIX } from './authz-matrix-people.js';
+import { REPORTS_MATRIX } from './authz-matrix-reports.js';
 
 export type {
   AccessFixtureContext,
@@ -32,7 +33,15 @@ export type {
   SampleRequest,
 } from './authz-matrix-entry.js';
 
-const EVERY_ROLE: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'];
+const EVERY_ROLE: readonly Role[] = [
+  'isp',
+  'platform',
+  'authority',
+  'reviewer',
+  'curator',
+  'admin',
+  'hotline',
+];
 const ORDER_READERS: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'admin'];
 /** An authority also reads the submissions behind orders it may see (tested in order-scope.test.ts). */
 const SUBMISSION_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
@@ -396,4 +405,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
 
   // Review cases, review settings and bank proposals (authz-matrix-cases.ts).
   ...CASES_MATRIX,
+
+  // Citizens' reports: the public form, the hotline's intake, operators' reads, figures (authz-matrix-reports.ts).
+  ...REPORTS_MATRIX,
 };

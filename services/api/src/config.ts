@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { commonSpec, env, type EnvField } from '@mod/config';
 import { peopleSpec } from './people-config.js';
+import { reportSpec } from './reports/settings.js';
 import { policySpec } from '@mod/policy';
 import { reviewSpec } from '@mod/review';
 import { vaultKeySpec, vaultRetentionSpec } from '@mod/vault';
@@ -108,6 +109,8 @@ export const apiSpec = {
   // Review cases: the policy a confirmation issues orders under (the actioner's settings), queues and reveals.
   ...policySpec,
   ...reviewSpec,
+  // Citizens' reports: deadline, contact sealing key and retention, the public form's abuse limits.
+  ...reportSpec,
   API_HOST: env.string({ default: '127.0.0.1', doc: 'address the API listens on' }),
   API_PORT: env.integer({ default: 8080, min: 0, max: 65535, doc: 'port the API listens on' }),
   MAX_UPLOAD_BYTES: env.integer({

@@ -36,6 +36,7 @@ import { reviewFromConfig } from '@mod/review';
 import { keyringFromConfig, retentionFromConfig } from '@mod/vault';
 import { buildApp } from './app.js';
 import { peopleSettingsFromConfig } from './people-config.js';
+import { reportSettingsFromConfig } from './reports/settings.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
 import { createMediaDispatcher, type MediaDispatcher } from './media-dispatch.js';
 import { API_MEDIA_META_MAX_BYTES } from './routes/media.js';
@@ -106,8 +107,10 @@ export function createApiService(
         logger,
       });
       dispatcher = media;
-      // Curation changes and tree heads committed with their state; intake media left to the relay.
-      const relayed = { topics: [topics.bankChanges, topics.urlListChanges, topics.auditTreeHeads] };
+      // Curation changes, tree heads and reported URLs committed with their state; intake media left to the relay.
+      const relayed = {
+        topics: [topics.bankChanges, topics.urlListChanges, topics.auditTreeHeads, topics.urlObserved],
+      };
       const loop = createRelayLoop({
         name: 'api',
         logger,
@@ -145,6 +148,7 @@ export function createApiService(
         splash: splashSettingsFromConfig(config),
         auditSigningKey: auditKeys.signing,
         people: peopleSettingsFromConfig(config),
+        reports: reportSettingsFromConfig(config),
         evidenceVault: { keyring: vaultKeys, retention: retentionFromConfig(config) },
         review: { policy: policyFromConfig(config), ...reviewFromConfig(config) },
         ...apiLimitsFromConfig(config),

@@ -34,6 +34,7 @@ import {
 import { buildApp, type AppDeps } from './app.js';
 import { seedMatrixCase, seedMatrixProposals } from './cases.test-helper.js';
 import { TEST_PEOPLE_SETTINGS } from './people-testing.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
 import type { AccessFixtureContext, SampleRequest } from './authz-matrix.js';
 
 /**
@@ -111,6 +112,7 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
         auditSigningKey: auditKey,
         evidenceVault: { keyring: vaultKeys, retention: defaultRetentionPolicy },
         people: TEST_PEOPLE_SETTINGS,
+        reports: TEST_REPORT_SETTINGS,
         ...overrides,
       });
       apps.push(app);
@@ -264,6 +266,7 @@ export const KIND_OF_ROLE: Record<Role, TenantKind> = {
   reviewer: 'hotline',
   curator: 'hotline',
   admin: 'admin',
+  hotline: 'hotline',
 };
 export type Side = 'own' | 'other';
 
@@ -361,6 +364,7 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         auditTreeSize: 0,
         evidenceId: evidence.id,
         caseId: await seedMatrixCase(db, world.vault, { role, tenantId }),
+        reportId: await seedMatrixReport(db, { tenantId }),
         ...proposals,
       };
     }

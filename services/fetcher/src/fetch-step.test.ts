@@ -44,7 +44,10 @@ function world(
     'isp-2': { kind: 'isp', disabled: false },
     'isp-off': { kind: 'isp', disabled: true },
     'plat-1': { kind: 'platform', disabled: false },
+    'public-reports': { kind: 'hotline', disabled: false },
   };
+  const refusals: { id: string; tenantId: string; url: string | null | undefined; failureCode: string }[] =
+    [];
   const fetcher: SafeFetcher = {
     fetch: (url) => {
       fetched.push(url);
@@ -74,6 +77,10 @@ function world(
       const created = !owners.has(s.id);
       owners.set(s.id, owner);
       return Promise.resolve({ created, tenantId: owner, sha256: s.sha256 ?? null });
+    },
+    recordRefusal: ({ id, tenantId, url, failureCode }) => {
+      refusals.push({ id, tenantId, url, failureCode });
+      return Promise.resolve();
     },
     tenants: { get: (id) => Promise.resolve(tenants[id] ?? null) },
     fetchAllUrls: false,
@@ -112,6 +119,7 @@ function world(
     observe,
     count,
     owners,
+    refusals,
     advance: (ms: number) => (nowMs += ms),
     setBrokerDown: (down: boolean) => (brokerDown = down),
   };
@@ -126,6 +134,37 @@ const bank = (over: Partial<UrlBankMeta> = {}): UrlBankMeta => ({
 });
 
 describe('fetch step', () => {
+  it('fetches a reported URL whatever it looks like and however recently seen, and records a refusal for its report', async () => {
+    const w = world();
+    const reported = { tenantId: 'public-reports', source: 'api', purpose: 'report' } as const;
+    // Not media-looking, seen a moment ago as ISP traffic: an ISP's observation is dropped, a report is fetched.
+    expect(await w.observe('https://page.example/post/1', { contentType: 'text/html' })).toMatchObject({
+      kind: 'drop',
+    });
+    expect(await w.observe('https://page.example/post/1', reported)).toMatchObject({ kind: 'drop' });
+    expect(w.fetched).toEqual(['https://page.example/post/1']);
+    expect(w.refusals).toEqual([
+      expect.objectContaining({
+        tenantId: 'public-reports',
+        url: 'https://page.example/post/1',
+        failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
+      }),
+    ]);
+    // The same purpose on an ISP's own topic means nothing, and a hotline tenant may not send plain traffic.
+    expect(
+      await w.observe(
+        'https://page.example/post/2',
+        { tenantId: 'isp-1', purpose: 'report' },
+        'mod.url-observed.v1.isp-1',
+      ),
+    ).toMatchObject({ kind: 'drop' });
+    expect(await w.observe('https://page.example/post/3', { tenantId: 'public-reports' })).toMatchObject({
+      kind: 'dlq',
+      code: 'MOD_ERR_TENANT_KIND',
+    });
+    expect(w.refusals).toHaveLength(1);
+  });
+
   it('drops a URL that does not normalise, and counts it', async () => {
     const w = world();
     expect(await w.observe('javascript:alert(1)')).toMatchObject({ kind: 'drop' });

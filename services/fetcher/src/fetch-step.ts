@@ -51,6 +51,11 @@ export interface FetchStepDeps {
   topicPrefix: string;
   /** Records the submission of a URL-list hit before its verdict leaves (`@mod/db` `claimSubmission`). */
   claimSubmission: (s: SubmissionInput) => ReturnType<typeof claimSubmission>;
+  /**
+   * Records a reported URL's refusal (fetch refused, not media) as its submission, failed with the refusal's code,
+   * so that the report router opens a case for a person (`@mod/db` `claimSubmission` + `markSubmissionFailed`).
+   */
+  recordRefusal: (s: SubmissionInput & { failureCode: string }) => Promise<void>;
   /** Who the tenants are (unknown, disabled or non-ISP tenants' events are dead-lettered). */
   tenants: Pick<TenantDirectory, 'get'>;
   /** Fetch every URL, not only those that look like media. */
@@ -170,10 +175,13 @@ export function createFetchStep(deps: FetchStepDeps) {
       count(ObservedOutcome.TenantRefused);
       return { kind: 'dlq', code: origin.code, message: origin.message };
     }
+    // A report (the API's, on the internal topic only) is routed for whoever filed it: the public-reports or a
+    // hotline tenant, a platform. On an ISP's own topic `purpose` means nothing.
+    const report = !origin.partner && event.purpose === 'report';
     const refused = await refuseTenant(
       deps.tenants,
       origin.tenantId,
-      origin.partner ? ['isp'] : ['isp', 'admin'],
+      origin.partner ? ['isp'] : report ? ['isp', 'admin', 'hotline', 'platform'] : ['isp', 'admin'],
     );
     if (refused !== null) {
       count(ObservedOutcome.TenantRefused);
@@ -203,7 +211,7 @@ export function createFetchStep(deps: FetchStepDeps) {
         .map((x) => x.match.entry.id)
         .sort()
         .join(',')}:${url.key}`;
-      if (deps.seen.checkAndAdd(listedKey)) {
+      if (deps.seen.checkAndAdd(listedKey) && !report) {
         count(ObservedOutcome.RecentlySeen);
         return { kind: 'drop', reason: 'listed URL already reported within the TTL' };
       }
@@ -233,21 +241,30 @@ export function createFetchStep(deps: FetchStepDeps) {
       count(ObservedOutcome.UrlListHit);
       return { kind: 'ok' };
     }
-    if (deps.seen.checkAndAdd(url.key)) {
+    if (deps.seen.checkAndAdd(url.key) && !report) {
       count(ObservedOutcome.RecentlySeen);
       return { kind: 'drop', reason: 'seen within the TTL' };
     }
-    if (!deps.fetchAllUrls && !looksLikeMedia(url, event.contentType)) {
+    if (!deps.fetchAllUrls && !report && !looksLikeMedia(url, event.contentType)) {
       count(ObservedOutcome.NotMediaUrl);
       return { kind: 'drop', reason: 'does not look like media' };
     }
+    const submissionId = deterministicUuid(`fetcher:submission:${idName}`);
     const fetched = await deps.fetcher.fetch(url.href);
     if (!fetched.ok) {
       if (TRANSIENT.has(fetched.reason)) deps.seen.delete(url.key);
       count(ObservedOutcome.Refused);
+      if (report)
+        await deps.recordRefusal({
+          id: submissionId,
+          tenantId,
+          source: 'fetcher',
+          url: url.href,
+          sha256: digest('sha256', url.href),
+          failureCode: `MOD_ERR_FETCH_${fetched.reason.toUpperCase().replaceAll('-', '_')}`,
+        });
       return { kind: 'drop', reason: `fetch refused: ${fetched.reason}` };
     }
-    const submissionId = deterministicUuid(`fetcher:submission:${idName}`);
     const meta: MediaEventMeta = {
       eventId: deterministicUuid(`fetcher:media:${idName}`),
       submissionId,

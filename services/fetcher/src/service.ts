@@ -1,6 +1,7 @@
 import { createWorker } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
-import { claimSubmission, createTenantDirectory } from '@mod/db/submissions';
+import { withTransaction } from '@mod/db';
+import { claimSubmission, createTenantDirectory, markSubmissionFailed } from '@mod/db/submissions';
 import { largestMediaBytes, topicMaxMessageBytes, type ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { RecentlySeen } from '@mod/urls';
@@ -138,6 +139,13 @@ export function createFetcherService(
           urlObservedTopic: topics.urlObserved,
           topicPrefix: config.TOPIC_PREFIX,
           claimSubmission: (s) => claimSubmission(db, s),
+          recordRefusal: ({ failureCode, ...s }) =>
+            withTransaction(db, async (c) => {
+              const claimed = await claimSubmission(c, s);
+              if (claimed === null || claimed.tenantId !== s.tenantId)
+                throw new Error('submission claim raced');
+              await markSubmissionFailed(c, s, failureCode);
+            }),
           tenants: createTenantDirectory(db),
           fetchAllUrls: config.FETCH_ALL_URLS,
           observed,

@@ -1,11 +1,11 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { listApiKeys } from '@mod/db/access';
+import { listApiKeys, Roles } from '@mod/db/access';
 import { principalOf, scopeOf } from '../auth.js';
 import { KeyBody, KeyIdParams, RoleSchema, TenantId } from './access-schemas.js';
 import { ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
 import { revokeKeyAudited } from './credentials.js';
 
-const EVERY_ROLE = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'] as const;
+const EVERY_ROLE = Roles;
 /** Self-service: every role, own tenant only (no oversight role reaches another tenant's keys here). */
 const OWN = { roles: EVERY_ROLE, tenant: 'own' } as const;
 

@@ -5,7 +5,16 @@ import type { ScanStore } from '../scan-store.js';
 import type { Stage } from './stage.js';
 
 /** Tenant kinds whose media each source carries. */
-const KINDS_OF_SOURCE = { api: ['platform', 'admin'], kafka: ['platform'], fetcher: ['isp'] } as const;
+/**
+ * Who sends media how. The fetcher fetches ISPs' observed URLs (and an admin's samples), and the URLs citizens,
+ * the hotline and platforms report (routed for the public-reports or hotline tenant, or the platform): it checked
+ * the tenant for the event's purpose before fetching, and only it and the API write the internal media topic.
+ */
+const KINDS_OF_SOURCE = {
+  api: ['platform', 'admin'],
+  kafka: ['platform'],
+  fetcher: ['isp', 'admin', 'hotline', 'platform'],
+} as const;
 
 /**
  * Reads the event a media message carries (its tenant established by the topic it came on, never by a partner's

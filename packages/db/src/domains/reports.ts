@@ -1,0 +1,4 @@
+/** Citizens' reports (issue 23): filing and folding, status, routing through the pipeline, statistics. */
+export * from '../reports.js';
+export * from '../reports-reads.js';
+export * from '../reports-routing.js';

@@ -1,0 +1,292 @@
+import type { Queryable } from './pool.js';
+import type { ReportCategory, ReportChannel, ReportStatus, SubjectStatus } from './reports.js';
+
+/** A report as operators see it (never its tracking code; contact details only through `readReportContact`). */
+export interface ReportView {
+  id: string;
+  channel: ReportChannel;
+  tenantId: string;
+  filedBy: string | null;
+  category: ReportCategory;
+  seenWhere: string | null;
+  description: string | null;
+  language: 'vi' | 'en';
+  status: ReportStatus;
+  outcomeReason: string | null;
+  receivedAt: Date;
+  dueAt: Date;
+  outcomeAt: Date | null;
+  hasContact: boolean;
+  subjects: ReportSubjectView[];
+}
+
+export interface ReportSubjectView {
+  id: string;
+  url: string;
+  status: SubjectStatus;
+  submissionId: string | null;
+  caseId: string | null;
+  orderIds: string[];
+  owner: string | null;
+  outcomeReason: string | null;
+  /** Reports that folded into this subject (this one included). */
+  reports: number;
+  settledAt: Date | null;
+}
+
+export interface ReportStep {
+  at: Date;
+  step: string;
+  owner: string;
+  /** The person's display name when the owner is a person id. */
+  ownerName: string | null;
+  subjectId: string | null;
+  note: string | null;
+}
+
+interface ReportRow {
+  id: string;
+  channel: ReportChannel;
+  tenant_id: string;
+  filed_by: string | null;
+  category: ReportCategory;
+  seen_where: string | null;
+  description: string | null;
+  language: 'vi' | 'en';
+  status: ReportStatus;
+  outcome_reason: string | null;
+  received_at: Date;
+  due_at: Date;
+  outcome_at: Date | null;
+  has_contact: boolean;
+  subjects: {
+    id: string;
+    url: string;
+    status: SubjectStatus;
+    submission_id: string | null;
+    case_id: string | null;
+    order_ids: string[];
+    owner: string | null;
+    outcome_reason: string | null;
+    reports: number;
+    settled_at: string | null;
+  }[];
+}
+
+const REPORT_SELECT = `select r.id, r.channel, r.tenant_id, r.filed_by, r.category, r.seen_where, r.description,
+    r.language, r.status, r.outcome_reason, r.received_at, r.due_at, r.outcome_at,
+    exists (select 1 from report_contacts c where c.report_id = r.id) as has_contact,
+    coalesce((select json_agg(json_build_object('id', s.id, 'url', s.url, 'status', s.status,
+        'submission_id', s.submission_id, 'case_id', s.case_id, 'order_ids', s.order_ids, 'owner', s.owner,
+        'outcome_reason', s.outcome_reason, 'settled_at', s.settled_at,
+        'reports', (select count(*) from report_urls x where x.subject_id = s.id)) order by u.position)
+      from report_urls u join report_subjects s on s.id = u.subject_id where u.report_id = r.id), '[]') as subjects
+  from reports r`;
+
+const toView = (r: ReportRow): ReportView => ({
+  id: r.id,
+  channel: r.channel,
+  tenantId: r.tenant_id,
+  filedBy: r.filed_by,
+  category: r.category,
+  seenWhere: r.seen_where,
+  description: r.description,
+  language: r.language,
+  status: r.status,
+  outcomeReason: r.outcome_reason,
+  receivedAt: r.received_at,
+  dueAt: r.due_at,
+  outcomeAt: r.outcome_at,
+  hasContact: r.has_contact,
+  subjects: r.subjects.map((s) => ({
+    id: s.id,
+    url: s.url,
+    status: s.status,
+    submissionId: s.submission_id,
+    caseId: s.case_id,
+    orderIds: s.order_ids,
+    owner: s.owner,
+    outcomeReason: s.outcome_reason,
+    reports: Number(s.reports),
+    settledAt: s.settled_at === null ? null : new Date(s.settled_at),
+  })),
+});
+
+/** Which reports a caller reaches: all (operators), or those one tenant filed (a platform, a hotline's keys). */
+export type ReportScope = { all: true } | { all: false; tenantId: string };
+const scopeArg = (scope: ReportScope) => (scope.all ? null : scope.tenantId);
+
+export async function getReport(db: Queryable, id: string, scope: ReportScope): Promise<ReportView | null> {
+  const { rows } = await db.query<ReportRow>(
+    `/* reports:get */ ${REPORT_SELECT} where r.id = $1 and ($2::text is null or r.tenant_id = $2)`,
+    [id, scopeArg(scope)],
+  );
+  return rows[0] === undefined ? null : toView(rows[0]);
+}
+
+export interface ReportListQuery {
+  scope: ReportScope;
+  status?: ReportStatus;
+  channel?: ReportChannel;
+  /** Keyset: reports received before this (received_at, id). */
+  before?: { receivedAt: Date; id: string };
+  limit: number;
+}
+
+/** Newest first, keyset-paginated. */
+export async function listReports(db: Queryable, q: ReportListQuery): Promise<ReportView[]> {
+  const { rows } = await db.query<ReportRow>(
+    `/* reports:list */ ${REPORT_SELECT}
+     where ($1::text is null or r.tenant_id = $1) and ($2::text is null or r.status = $2)
+       and ($3::text is null or r.channel = $3)
+       and ($4::timestamptz is null or (r.received_at, r.id) < ($4, $5::uuid))
+     order by r.received_at desc, r.id desc limit $6`,
+    [
+      scopeArg(q.scope),
+      q.status ?? null,
+      q.channel ?? null,
+      q.before?.receivedAt ?? null,
+      q.before?.id ?? null,
+      q.limit,
+    ],
+  );
+  return rows.map(toView);
+}
+
+/** A report's history: every step of it and of its subjects, oldest first, with who owned each. */
+export async function reportSteps(db: Queryable, reportId: string): Promise<ReportStep[]> {
+  const { rows } = await db.query<{
+    at: Date;
+    step: string;
+    owner: string;
+    owner_name: string | null;
+    subject_id: string | null;
+    note: string | null;
+  }>(
+    `/* reports:steps */ select st.at, st.step, st.owner, p.display_name as owner_name, st.subject_id, st.note
+     from report_steps st left join people p on p.id::text = st.owner
+     where st.report_id = $1
+        or (st.report_id is null and st.subject_id in (select subject_id from report_urls where report_id = $1))
+     order by st.at, st.id`,
+    [reportId],
+  );
+  return rows.map((r) => ({
+    at: r.at,
+    step: r.step,
+    owner: r.owner,
+    ownerName: r.owner_name,
+    subjectId: r.subject_id,
+    note: r.note,
+  }));
+}
+
+/** The sealed contact of a report (opened by the caller, who audits the read), or null (none, or deleted). */
+export async function readReportContact(
+  db: Queryable,
+  reportId: string,
+): Promise<{ sealed: Buffer; keyId: string; consents: { contact: boolean; followUp: boolean } } | null> {
+  const { rows } = await db.query<{
+    sealed: Buffer;
+    key_id: string;
+    consents: { contact: boolean; followUp: boolean };
+  }>(`/* reports:contact */ select sealed, key_id, consents from report_contacts where report_id = $1`, [
+    reportId,
+  ]);
+  const r = rows[0];
+  return r === undefined ? null : { sealed: r.sealed, keyId: r.key_id, consents: r.consents };
+}
+
+/** Deletes contact details past their retention; returns how many. */
+export async function deleteExpiredReportContacts(db: Queryable, now: Date): Promise<number> {
+  const { rowCount } = await db.query(
+    `/* reports:contact-expiry */ delete from report_contacts where delete_after <= $1`,
+    [now],
+  );
+  return rowCount ?? 0;
+}
+
+/** The programme's figures over reports received in [from, to). */
+export interface ReportStats {
+  received: number;
+  handled: number;
+  handledWithinDeadline: number;
+  /** handledWithinDeadline / received (0 when none received). */
+  shareHandledWithinDeadline: number;
+  /** Median seconds from receipt to outcome over handled reports (null when none). */
+  medianSecondsToOutcome: number | null;
+  open: number;
+  overdue: number;
+  byChannel: { channel: ReportChannel; received: number; handled: number; handledWithinDeadline: number }[];
+  byCategory: { category: ReportCategory; actioned: number; noAction: number; open: number }[];
+}
+
+export async function reportStats(
+  db: Queryable,
+  range: { from: Date; to: Date; now: Date },
+): Promise<ReportStats> {
+  const args = [range.from, range.to, range.now];
+  const where = `received_at >= $1 and received_at < $2`;
+  const totals = await db.query<{
+    received: string;
+    handled: string;
+    within: string;
+    median: number | null;
+    open: string;
+    overdue: string;
+  }>(
+    `/* reports:stats */ select count(*) as received, count(outcome_at) as handled,
+       count(*) filter (where outcome_at <= due_at) as within,
+       percentile_cont(0.5) within group (order by extract(epoch from outcome_at - received_at))
+         filter (where outcome_at is not null) as median,
+       count(*) filter (where outcome_at is null) as open,
+       count(*) filter (where outcome_at is null and due_at < $3) as overdue
+     from reports where ${where}`,
+    args,
+  );
+  const channels = await db.query<{
+    channel: ReportChannel;
+    received: string;
+    handled: string;
+    within: string;
+  }>(
+    `/* reports:stats-channel */ select channel, count(*) as received, count(outcome_at) as handled,
+       count(*) filter (where outcome_at <= due_at) as within
+     from reports where ${where} and $3::timestamptz is not null group by channel order by channel`,
+    args,
+  );
+  const categories = await db.query<{
+    category: ReportCategory;
+    actioned: string;
+    no_action: string;
+    open: string;
+  }>(
+    `/* reports:stats-category */ select category, count(*) filter (where status = 'actioned') as actioned,
+       count(*) filter (where status = 'no-action') as no_action, count(*) filter (where outcome_at is null) as open
+     from reports where ${where} and $3::timestamptz is not null group by category order by category`,
+    args,
+  );
+  const t = totals.rows[0];
+  const received = Number(t?.received ?? 0);
+  const within = Number(t?.within ?? 0);
+  return {
+    received,
+    handled: Number(t?.handled ?? 0),
+    handledWithinDeadline: within,
+    shareHandledWithinDeadline: received === 0 ? 0 : within / received,
+    medianSecondsToOutcome: t?.median === null || t?.median === undefined ? null : Number(t.median),
+    open: Number(t?.open ?? 0),
+    overdue: Number(t?.overdue ?? 0),
+    byChannel: channels.rows.map((c) => ({
+      channel: c.channel,
+      received: Number(c.received),
+      handled: Number(c.handled),
+      handledWithinDeadline: Number(c.within),
+    })),
+    byCategory: categories.rows.map((c) => ({
+      category: c.category,
+      actioned: Number(c.actioned),
+      noAction: Number(c.no_action),
+      open: Number(c.open),
+    })),
+  };
+}

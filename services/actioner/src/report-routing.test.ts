@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { SubjectSubmission } from '@mod/db/reports';
+import { DEFAULT_ROUTING_TIMINGS, routeSubject, subjectSubmissionIds } from './report-routing.js';
+
+const t0 = new Date('2026-12-06T00:00:00Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+const routed = { routedAt: t0, routeAttempts: 1 };
+const submission = (over: Partial<SubjectSubmission> = {}): SubjectSubmission => ({
+  id: 'sub',
+  status: 'scanned',
+  decision: 'no-match',
+  failureCode: null,
+  receivedAt: t0,
+  scannedAt: t0,
+  classifiedAt: t0,
+  orderIds: [],
+  reviewCaseId: null,
+  ...over,
+});
+const route = (s: SubjectSubmission | null, ms: number, subject = routed) =>
+  routeSubject(subject, s, at(ms), DEFAULT_ROUTING_TIMINGS);
+
+describe('routing a reported URL', () => {
+  it('derives the ids the fetcher gives a URL-list hit and fetched media of the same event', () => {
+    const [listed, fetched] = subjectSubmissionIds('6f1c1b8e-2d3a-4c55-9e0f-0a1b2c3d4e5f');
+    expect(listed).not.toBe(fetched);
+    expect(subjectSubmissionIds('6f1c1b8e-2d3a-4c55-9e0f-0a1b2c3d4e5f')).toEqual([listed, fetched]);
+  });
+
+  it('waits for the pipeline, sends a lost event again, and at last gives the bare URL to a person', () => {
+    expect(route(null, 1_000)).toEqual({ kind: 'wait' });
+    expect(route(null, 120_000)).toEqual({ kind: 'reroute' });
+    expect(route(null, 120_000, { routedAt: t0, routeAttempts: 3 })).toMatchObject({
+      kind: 'open-case',
+      submissionId: null,
+      failureCode: 'MOD_ERR_REPORT_NOT_ROUTED',
+    });
+  });
+
+  it('settles a match the actioner turned into orders, without a person', () => {
+    expect(route(submission({ decision: 'match', orderIds: ['o1', 'o2'] }), 10)).toEqual({
+      kind: 'actioned',
+      submissionId: 'sub',
+      orderIds: ['o1', 'o2'],
+      reason: 'matched a known list; orders issued by policy',
+    });
+  });
+
+  it('joins the review case the pipeline opened (a review-policy bank, the classifier)', () => {
+    expect(route(submission({ reviewCaseId: 'case-1' }), 10)).toEqual({
+      kind: 'join-case',
+      submissionId: 'sub',
+      caseId: 'case-1',
+    });
+  });
+
+  it('gives a person what could not be fetched, with the refusal', () => {
+    expect(route(submission({ status: 'failed', failureCode: 'MOD_ERR_FETCH_NOT_MEDIA' }), 10)).toMatchObject(
+      {
+        kind: 'open-case',
+        submissionId: 'sub',
+        failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
+      },
+    );
+  });
+
+  it('waits for the classifier on clean content, then a person assesses it', () => {
+    const unclassified = submission({ classifiedAt: null });
+    expect(route(unclassified, 1_000)).toEqual({ kind: 'wait' });
+    expect(route(unclassified, 60_000)).toMatchObject({
+      kind: 'open-case',
+      submissionId: 'sub',
+      failureCode: null,
+    });
+    expect(route(submission(), 10)).toMatchObject({
+      kind: 'open-case',
+      note: expect.stringContaining('no known match'),
+    });
+  });
+
+  it('waits on a match for its orders and on content still scanning, but not for ever', () => {
+    const matched = submission({ decision: 'match' });
+    expect(route(matched, 1_000)).toEqual({ kind: 'wait' });
+    expect(route(matched, 60_000)).toMatchObject({
+      kind: 'open-case',
+      note: 'matched, but no order followed',
+    });
+    const scanning = submission({ status: 'received', scannedAt: null, classifiedAt: null });
+    expect(route(scanning, 1_000)).toEqual({ kind: 'wait' });
+    expect(route(scanning, 120_000)).toMatchObject({ kind: 'open-case', note: 'not scanned in time' });
+  });
+});

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { deterministicUuid } from '@mod/contracts';
+import type { RoutingSubject, SubjectSubmission } from '@mod/db/reports';
+
+/**
+ * The submission ids the fetcher derives from an observed-URL event of the internal topic (`fetch-step.ts`): a
+ * URL-list hit's, then fetched media's. A report's subject finds what the pipeline made of its URL through them.
+ */
+export const subjectSubmissionIds = (eventId: string): [string, string] => [
+  deterministicUuid(`fetcher:url:${eventId}`),
+  deterministicUuid(`fetcher:submission:${eventId}`),
+];
+
+/** The submission a subject gets when the pipeline made none of its URL (sent again, and still nothing). */
+export const bareSubjectSubmissionId = (subjectId: string): string =>
+  deterministicUuid(`report:subject:${subjectId}`);
+
+/** The SHA-256 an URL-only subject is known by (as a URL-list hit's verdict: the canonical URL's digest). */
+export const urlDigest = (href: string): string => createHash('sha256').update(href).digest('hex');
+
+export interface RoutingTimings {
+  /** Without any submission this long after routing, the event is sent again. */
+  rerouteAfterMs: number;
+  /** Sends before a person assesses the bare URL. */
+  maxRouteAttempts: number;
+  /** A scanned submission's classifier result (and the review case it may lead to) is awaited this long. */
+  classificationWaitMs: number;
+  /** A matched submission's orders (the actioner's own step) are awaited this long before a person looks. */
+  actionWaitMs: number;
+}
+
+export const DEFAULT_ROUTING_TIMINGS: RoutingTimings = {
+  rerouteAfterMs: 120_000,
+  maxRouteAttempts: 3,
+  classificationWaitMs: 60_000,
+  actionWaitMs: 60_000,
+};
+
+/** What to do with a subject the pipeline is routing. */
+export type RoutingStep =
+  | { kind: 'wait' }
+  | { kind: 'reroute' }
+  /** Matched and actioned by policy, without a person. */
+  | { kind: 'actioned'; submissionId: string; orderIds: string[]; reason: string }
+  /** The pipeline opened a review case for the content (a bank with review policy, the classifier): join it. */
+  | { kind: 'join-case'; submissionId: string; caseId: string }
+  /** Nothing settled it: a person assesses it with the report as context. */
+  | { kind: 'open-case'; submissionId: string | null; note: string; failureCode: string | null };
+
+/**
+ * Decides a routing subject's next step from what the pipeline made of its URL (`submission`, null when none yet).
+ * A known match the actioner turned into orders settles it; a review case the pipeline opened is joined; a
+ * failure (refused fetch, not media, unreadable) or a clean scan becomes a case for a person. Waiting is bounded:
+ * a lost event is sent again, `maxRouteAttempts` times, and then the bare URL goes to a person all the same.
+ */
+export function routeSubject(
+  subject: Pick<RoutingSubject, 'routedAt' | 'routeAttempts'>,
+  submission: SubjectSubmission | null,
+  now: Date,
+  t: RoutingTimings,
+): RoutingStep {
+  const since = (d: Date) => now.getTime() - d.getTime();
+  if (submission === null) {
+    if (since(subject.routedAt) < t.rerouteAfterMs) return { kind: 'wait' };
+    if (subject.routeAttempts < t.maxRouteAttempts) return { kind: 'reroute' };
+    return {
+      kind: 'open-case',
+      submissionId: null,
+      note: `the pipeline made nothing of the URL after ${subject.routeAttempts} attempts`,
+      failureCode: 'MOD_ERR_REPORT_NOT_ROUTED',
+    };
+  }
+  const { id: submissionId } = submission;
+  if (submission.orderIds.length > 0)
+    return {
+      kind: 'actioned',
+      submissionId,
+      orderIds: submission.orderIds,
+      reason: 'matched a known list; orders issued by policy',
+    };
+  if (submission.reviewCaseId !== null)
+    return { kind: 'join-case', submissionId, caseId: submission.reviewCaseId };
+  if (submission.status === 'failed')
+    return {
+      kind: 'open-case',
+      submissionId,
+      note: `nothing could be scanned (${submission.failureCode ?? 'failed'})`,
+      failureCode: submission.failureCode,
+    };
+  if (submission.status === 'received') {
+    // Still in the pipeline (scanning); a submission stuck there goes to a person after the reroute delay.
+    if (since(submission.receivedAt) < t.rerouteAfterMs) return { kind: 'wait' };
+    return { kind: 'open-case', submissionId, note: 'not scanned in time', failureCode: null };
+  }
+  const scannedAt = submission.scannedAt ?? submission.receivedAt;
+  if (submission.decision === 'match') {
+    // Orders (or a review case) follow from the actioner's own step: give it time.
+    if (since(scannedAt) < t.actionWaitMs) return { kind: 'wait' };
+    return { kind: 'open-case', submissionId, note: 'matched, but no order followed', failureCode: null };
+  }
+  if (submission.classifiedAt === null && since(scannedAt) < t.classificationWaitMs) return { kind: 'wait' };
+  return {
+    kind: 'open-case',
+    submissionId,
+    note:
+      submission.decision === 'suppressed'
+        ? 'matched an allow list only'
+        : 'no known match; the classifier did not flag it',
+    failureCode: null,
+  };
+}

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leadingZeroBits } from './reports/form-token.js';
+import { TEST_REPORT_SETTINGS } from './reports-testing.js';
+import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+
+/**
+ * The public report form over HTTP (fastify inject) on a real database: what it accepts, what it refuses and with
+ * which code, and that a refusal stores nothing: no report, no subject, no outbox message, no audit record.
+ */
+let world: ApiTestWorld;
+let app: FastifyInstance;
+let strict: FastifyInstance;
+
+beforeAll(async () => {
+  world = await createApiTestWorld();
+  app = await world.build();
+  // Proof of work required, and the tightest per-address limit.
+  strict = await world.build({
+    reports: {
+      ...TEST_REPORT_SETTINGS,
+      powRequired: true,
+      plain: { perHour: 1, burst: 1 },
+      proven: { perHour: 1, burst: 2 },
+    },
+  });
+});
+afterAll(async () => world?.close());
+
+const FORM = 'application/x-www-form-urlencoded';
+
+async function tokenOf(a: FastifyInstance, lang = 'vi'): Promise<string> {
+  const res = await a.inject({ method: 'GET', url: `/report?lang=${lang}` });
+  return /name="token" value="([^"]+)"/.exec(res.body)?.[1] ?? '';
+}
+
+async function post(a: FastifyInstance, fields: Record<string, string>, from = '203.0.113.7') {
+  return a.inject({
+    method: 'POST',
+    url: '/report',
+    remoteAddress: from,
+    headers: { 'content-type': FORM },
+    payload: new URLSearchParams(fields).toString(),
+  });
+}
+
+/** Rows of everything a report writes. */
+async function stored(): Promise<Record<string, number>> {
+  const count = async (sql: string) => Number((await world.db.pool.query<{ n: string }>(sql)).rows[0]?.n);
+  return {
+    reports: await count('select count(*) as n from reports'),
+    subjects: await count('select count(*) as n from report_subjects'),
+    outbox: await count(`select count(*) as n from outbox where topic like '%url-observed%'`),
+    audit: await count(
+      `select count(*) as n from audit_records where record::jsonb->>'action' = 'report.filed'`,
+    ),
+  };
+}
+
+const errorCodeOf = (html: string) => /<p class="code">([A-Z_]+)<\/p>/.exec(html)?.[1];
+
+/** A counter proving `bits` of work on `token`, as the page's script finds it. */
+function solve(token: string, bits: number): string {
+  for (let n = 0; ; n++)
+    if (leadingZeroBits(createHash('sha256').update(`${token}:${n}`).digest()) >= bits) return String(n);
+}
+
+describe('the public report form', () => {
+  it('serves the form in Vietnamese by default and English on request, under a strict policy, with no file field', async () => {
+    const vi = await app.inject({ method: 'GET', url: '/report' });
+    expect(vi.statusCode).toBe(200);
+    expect(vi.body).toContain('<html lang="vi">');
+    expect(vi.body).toContain('Báo cáo nội dung xâm hại trẻ em');
+    expect(vi.body).not.toContain('type="file"');
+    expect(vi.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(vi.headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(vi.headers['cache-control']).toBe('no-store');
+    const en = await app.inject({ method: 'GET', url: '/report?lang=en' });
+    expect(en.body).toContain('<html lang="en">');
+    expect(en.body).toContain('do not upload or attach images');
+  });
+
+  it('files a report: 201 and a tracking code; the status page shows "received" for it and nothing for a wrong code', async () => {
+    const before = await stored();
+    const res = await post(app, {
+      token: await tokenOf(app),
+      urls: 'https://example.com/a.jpg\nhttps://EXAMPLE.com/a.jpg#frag\n\nhttp://other.example/p?q=1',
+      category: 'csam',
+      description: 'Thấy trong nhóm chat',
+      lang: 'vi',
+    });
+    expect(res.statusCode, res.body.slice(0, 400)).toBe(201);
+    const code = /id="tracking-code">([0-9A-Z-]+)</.exec(res.body)?.[1] ?? '';
+    expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    // Two distinct URLs (the first two normalise alike): two subjects, each routed with one outbox message.
+    expect(await stored()).toEqual({
+      reports: before.reports! + 1,
+      subjects: before.subjects! + 2,
+      outbox: before.outbox! + 2,
+      audit: before.audit! + 1,
+    });
+    const lookup = (typed: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/report/status',
+        headers: { 'content-type': FORM },
+        payload: new URLSearchParams({ code: typed, lang: 'en' }).toString(),
+      });
+    // Typed loosely (lower case, O for zero, no dashes), the code still finds it.
+    const loose = code.replace(/-/g, '').toLowerCase().replace(/0/g, 'o');
+    const found = await lookup(loose);
+    expect(found.statusCode).toBe(200);
+    expect(found.body).toContain('data-status="received"');
+    expect(found.body).not.toContain('example.com');
+    const wrong = await lookup('ZZZZ-ZZZZ-ZZZZ');
+    expect(wrong.statusCode).toBe(404);
+    expect(wrong.body).toContain('No report has this code');
+  });
+
+  it('refuses abuse with coded errors and stores nothing', async () => {
+    const before = await stored();
+    const valid = { urls: 'https://example.com/x', category: 'other', lang: 'en' };
+    const cases: [Record<string, string>, number, string][] = [
+      // The honeypot a robot fills.
+      [
+        { ...valid, token: await tokenOf(app), website: 'http://spam.example' },
+        400,
+        'MOD_ERR_REPORT_REJECTED',
+      ],
+      // No token, a forged one.
+      [valid, 400, 'MOD_ERR_REPORT_FORM_EXPIRED'],
+      [{ ...valid, token: 'abc.def.ghi' }, 400, 'MOD_ERR_REPORT_FORM_EXPIRED'],
+      [{ ...valid, token: await tokenOf(app), urls: 'javascript:alert(1)' }, 400, 'MOD_ERR_REPORT_BAD_URL'],
+      [{ ...valid, token: await tokenOf(app), urls: '' }, 400, 'MOD_ERR_REPORT_NO_URL'],
+      [
+        {
+          ...valid,
+          token: await tokenOf(app),
+          urls: Array.from({ length: 11 }, (_, i) => `https://e.example/${i}`).join('\n'),
+        },
+        400,
+        'MOD_ERR_REPORT_TOO_MANY_URLS',
+      ],
+      [{ ...valid, token: await tokenOf(app), category: 'spam' }, 400, 'MOD_ERR_REPORT_CATEGORY'],
+      [
+        { ...valid, token: await tokenOf(app), description: 'x'.repeat(4001) },
+        400,
+        'MOD_ERR_REPORT_TOO_LONG',
+      ],
+      // Contact details without the consent to keep them.
+      [{ ...valid, token: await tokenOf(app), phone: '0912345678' }, 400, 'MOD_ERR_REPORT_CONSENT'],
+    ];
+    for (const [i, [fields, status, code]] of cases.entries()) {
+      // Each from an address of its own: the per-address limit is the next test's.
+      const res = await post(app, fields, `198.51.100.${i + 1}`);
+      expect([res.statusCode, errorCodeOf(res.body)], JSON.stringify(fields).slice(0, 120)).toEqual([
+        status,
+        code,
+      ]);
+    }
+    // A token is good once: the same form sent twice is refused the second time.
+    const token = await tokenOf(app);
+    expect((await post(app, { ...valid, token, urls: '' }, '198.51.100.50')).statusCode).toBe(400);
+    expect(errorCodeOf((await post(app, { ...valid, token }, '198.51.100.50')).body)).toBe(
+      'MOD_ERR_REPORT_FORM_EXPIRED',
+    );
+    // Files are refused, and the page says why.
+    const multipart = await app.inject({
+      method: 'POST',
+      url: '/report?lang=en',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      payload:
+        '--x\r\ncontent-disposition: form-data; name="media"; filename="a.jpg"\r\ncontent-type: image/jpeg\r\n\r\nJPEG\r\n--x--\r\n',
+    });
+    expect([multipart.statusCode, errorCodeOf(multipart.body)]).toEqual([415, 'MOD_ERR_REPORT_NO_FILES']);
+    expect(multipart.body).toContain('The form takes no files');
+    // Bodies over the limit never reach the form's checks.
+    const huge = await post(
+      app,
+      { ...valid, token: await tokenOf(app), description: 'x'.repeat(40_000) },
+      '198.51.100.51',
+    );
+    expect(huge.statusCode).toBe(413);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('limits reports per address; a proof of work lifts the limit; a required proof refuses a report without it', async () => {
+    const before = await stored();
+    const valid = { urls: 'https://example.com/limit', category: 'other', lang: 'en' };
+    // Without the proof (required here): refused, whatever the address.
+    const unproven = await post(strict, { ...valid, token: await tokenOf(strict) }, '192.0.2.10');
+    expect([unproven.statusCode, errorCodeOf(unproven.body)]).toEqual([400, 'MOD_ERR_REPORT_POW']);
+    const wrongProof = await post(
+      strict,
+      { ...valid, token: await tokenOf(strict), pow: 'abc' },
+      '192.0.2.10',
+    );
+    expect(errorCodeOf(wrongProof.body)).toBe('MOD_ERR_REPORT_POW');
+    const bits = TEST_REPORT_SETTINGS.powBits;
+    const proven = async (from: string) => {
+      const token = await tokenOf(strict);
+      return post(strict, { ...valid, token, pow: solve(token, bits) }, from);
+    };
+    expect((await proven('192.0.2.10')).statusCode).toBe(201);
+    expect((await proven('192.0.2.10')).statusCode).toBe(201);
+    const third = await proven('192.0.2.10');
+    expect([third.statusCode, errorCodeOf(third.body)]).toEqual([429, 'MOD_ERR_REPORT_RATE_LIMITED']);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    // Another address has its own allowance.
+    expect((await proven('192.0.2.11')).statusCode).toBe(201);
+    expect((await stored()).reports).toBe(before.reports! + 3);
+  });
+
+  it('serves its own style sheet and script (no inline code) and a page that fits a phone', async () => {
+    const css = await app.inject({ method: 'GET', url: '/report/report.css' });
+    expect(css.headers['content-type']).toContain('text/css');
+    const js = await app.inject({ method: 'GET', url: '/report/pow.js' });
+    expect(js.headers['content-type']).toContain('text/javascript');
+    expect(js.body).toContain("crypto.subtle.digest('SHA-256'");
+    const page = await app.inject({ method: 'GET', url: '/report' });
+    expect(page.body).toContain('name="viewport" content="width=device-width, initial-scale=1"');
+    expect(page.body).not.toMatch(/<script>|style="/);
+  });
+});

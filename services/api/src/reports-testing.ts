@@ -1,0 +1,44 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Pool } from '@mod/db';
+import { fileReport } from '@mod/db/reports';
+import { parseSecretKey, sealSecret } from '@mod/people';
+import { contactOwner } from './reports/file.js';
+import { trackingDigest, newTrackingCode } from './reports/intake.js';
+import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from './reports/settings.js';
+
+/** Report settings of the API tests: a contact key, a light proof of work, the default abuse limits. */
+export const TEST_REPORT_SETTINGS: ReportSettings = {
+  ...DEFAULT_REPORT_SETTINGS,
+  contactKey: parseSecretKey(randomBytes(32).toString('base64')),
+  formSecret: randomBytes(32),
+  powBits: 8,
+};
+
+/** A report filed by `tenantId` (hotline channel), of one URL of its own, with sealed contact details. */
+export async function seedMatrixReport(db: Pool, o: { tenantId: string }): Promise<string> {
+  const id = randomUUID();
+  const key = TEST_REPORT_SETTINGS.contactKey;
+  if (key === null) throw new Error('the test report settings have a contact key');
+  const now = new Date();
+  await fileReport(db, {
+    id,
+    trackingSha256: trackingDigest(newTrackingCode()),
+    channel: 'hotline',
+    tenantId: o.tenantId,
+    filedBy: 'matrix',
+    category: 'other',
+    seenWhere: null,
+    description: 'matrix',
+    language: 'vi',
+    urls: [{ href: `https://matrix.example/${id}`, key: `matrix.example/${id}` }],
+    receivedAt: now,
+    dueAt: new Date(now.getTime() + 86_400_000),
+    contact: {
+      sealed: sealSecret(key, JSON.stringify({ name: 'Matrix', phone: null, email: null }), contactOwner(id)),
+      keyId: key.fingerprint,
+      consents: { contact: true, followUp: false },
+      deleteAfter: new Date(now.getTime() + 86_400_000),
+    },
+  });
+  return id;
+}

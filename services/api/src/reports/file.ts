@@ -1,0 +1,168 @@
+import type { UrlObserved } from '@mod/contracts';
+import { withTransaction, type Pool } from '@mod/db';
+import { appendAudit, type AuditEntry } from '@mod/db/audit';
+import { enqueueOutbox } from '@mod/db/outbox';
+import { fileReport, type ReportChannel } from '@mod/db/reports';
+import { sealSecret } from '@mod/people';
+import { Counter, Gauge, type Registry } from '@mod/telemetry';
+import {
+  newTrackingCode,
+  reportError,
+  ReportErrorCode,
+  trackingDigest,
+  type CheckedReport,
+} from './intake.js';
+import type { ReportSettings } from './settings.js';
+
+/** Who files a report: the channel, the tenant it belongs to, and the credential or person (null: the public). */
+export interface ReportFiler {
+  channel: ReportChannel;
+  tenantId: string;
+  filedBy: string | null;
+  audit: Pick<AuditEntry, 'actor' | 'role' | 'tenantId'>;
+}
+
+export interface FiledReport {
+  id: string;
+  trackingCode: string;
+  dueAt: Date;
+  /** Subjects this report opened (routed now) and joined (another report's, still open). */
+  opened: number;
+  folded: number;
+}
+
+export interface ReportFiling {
+  file(filer: ReportFiler, report: CheckedReport, language: 'vi' | 'en'): Promise<FiledReport>;
+}
+
+/** The contact owner string the sealed details are bound to (a sealed blob copied to another report won't open). */
+export const contactOwner = (reportId: string) => `report-contact:${reportId}`;
+
+/**
+ * Files reports from every channel the same way, in one transaction: the report and its URLs folded into open
+ * subjects, an observed-URL event in the outbox for each new subject (the API's relay publishes it to the
+ * fetcher, as ISP traffic), the sealed contact details, and an audit record. The tracking code is returned once.
+ */
+export function createReportFiling(o: {
+  db: Pool;
+  urlObservedTopic: string;
+  settings: ReportSettings;
+  registry: Registry;
+  now: () => Date;
+}): ReportFiling {
+  const received = new Counter({
+    name: 'mod_reports_received_total',
+    help: "Citizens' reports filed, by channel (web, hotline, platform)",
+    labelNames: ['channel'],
+    registers: [o.registry],
+  });
+  for (const channel of ['web', 'hotline', 'platform']) received.inc({ channel }, 0);
+  return {
+    async file(filer, report, language) {
+      const { settings } = o;
+      if (report.contact !== null && settings.contactKey === null)
+        throw reportError(
+          ReportErrorCode.ContactUnavailable,
+          'contact details cannot be kept: no key is configured',
+        );
+      const now = o.now();
+      const trackingCode = newTrackingCode();
+      const dueAt = new Date(now.getTime() + settings.deadlineHours * 3_600_000);
+      const id = crypto.randomUUID();
+      const contact =
+        report.contact === null || settings.contactKey === null
+          ? null
+          : {
+              sealed: sealSecret(settings.contactKey, JSON.stringify(report.contact), contactOwner(id)),
+              keyId: settings.contactKey.fingerprint,
+              consents: report.consents,
+              deleteAfter: new Date(now.getTime() + settings.contactRetentionDays * 86_400_000),
+            };
+      const filed = await withTransaction(o.db, async (c) => {
+        const stored = await fileReport(c, {
+          id,
+          trackingSha256: trackingDigest(trackingCode),
+          channel: filer.channel,
+          tenantId: filer.tenantId,
+          filedBy: filer.filedBy,
+          category: report.category,
+          seenWhere: report.seenWhere,
+          description: report.description,
+          language,
+          urls: report.urls,
+          receivedAt: now,
+          dueAt,
+          contact,
+        });
+        for (const s of stored.subjects.filter((x) => x.created)) {
+          const event: UrlObserved = {
+            eventId: s.eventId,
+            tenantId: s.tenantId,
+            source: 'api',
+            url: s.url,
+            observedAt: now.toISOString(),
+            purpose: 'report',
+          };
+          // Keyed by host, as ISP traffic: one fetcher sees a host's URLs in order.
+          await enqueueOutbox(c, o.urlObservedTopic, new URL(s.url).host, event);
+        }
+        await appendAudit(c, {
+          ...filer.audit,
+          action: 'report.filed',
+          subject: { type: 'report', id },
+          evidence: {
+            channel: filer.channel,
+            category: report.category,
+            urls: report.urls.length,
+            subjects: stored.subjects.map((s) => s.id),
+            contact: contact !== null,
+          },
+        });
+        return stored;
+      });
+      received.inc({ channel: filer.channel });
+      const opened = filed.subjects.filter((s) => s.created).length;
+      return { id, trackingCode, dueAt, opened, folded: filed.subjects.length - opened };
+    },
+  };
+}
+
+/**
+ * The programme's standing figures as metrics, read from the database at each scrape: reports without an outcome
+ * and those past their deadline, per channel (received and handled counts come from `reportStats` over the API).
+ */
+export function registerReportGauges(registry: Registry, db: Pool, now: () => Date): void {
+  let last: Promise<{ channel: string; open: number; overdue: number }[]> | null = null;
+  const read = () =>
+    (last ??= db
+      .query<{ channel: string; open: string; overdue: string }>(
+        `/* reports:gauges */ select channel, count(*) as open, count(*) filter (where due_at < $1) as overdue
+         from reports where outcome_at is null group by channel`,
+        [now()],
+      )
+      .then((r) =>
+        r.rows.map((x) => ({ channel: x.channel, open: Number(x.open), overdue: Number(x.overdue) })),
+      )
+      .finally(() => setTimeout(() => (last = null), 1_000).unref()));
+  const gauge = (name: string, help: string, pick: (x: { open: number; overdue: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['channel'],
+      registers: [registry],
+      async collect() {
+        const rows = await read().catch(() => null);
+        if (rows === null) return;
+        for (const channel of ['web', 'hotline', 'platform']) {
+          const row = rows.find((r) => r.channel === channel);
+          this.set({ channel }, row === undefined ? 0 : pick(row));
+        }
+      },
+    });
+  gauge('mod_reports_open', "Citizens' reports without an outcome yet, by channel", (x) => x.open);
+  gauge(
+    'mod_reports_overdue',
+    "Citizens' reports past their handling deadline without an outcome, by channel",
+    (x) => x.overdue,
+  );
+}

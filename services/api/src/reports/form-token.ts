@@ -1,0 +1,125 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The public form's anti-abuse token, with no third party and no tracking: the page carries a token the server
+ * signed (HMAC-SHA256 with `REPORT_FORM_SECRET`) with the time it was served. A post must bring one that is
+ * genuine, fresh and not used before, so a script must fetch the form for every report. With JavaScript, the page
+ * also proves work on the token: a counter whose SHA-256 with the token starts with `bits` zero bits; a proof
+ * lifts the per-address limit (without JavaScript the form still works, within the tighter limit).
+ */
+export interface FormTokens {
+  issue(nowMs: number): string;
+  /** 'ok', or why not: forged, expired or used already (each token is taken once). */
+  take(token: string, nowMs: number): 'ok' | 'invalid' | 'expired' | 'used';
+  /** Whether `solution` proves `bits` of work on `token`. */
+  proves(token: string, solution: string, bits: number): boolean;
+}
+
+export interface FormTokenOptions {
+  secret: Buffer;
+  /** How long a served form may be sent. Default one hour. */
+  maxAgeMs?: number;
+  /** Used tokens remembered (least recent forgotten beyond; they are expired by then under normal load). */
+  maxRemembered?: number;
+}
+
+const sign = (secret: Buffer, body: string) => createHmac('sha256', secret).update(body).digest('base64url');
+
+export function createFormTokens(o: FormTokenOptions): FormTokens {
+  const maxAgeMs = o.maxAgeMs ?? 3_600_000;
+  const maxRemembered = o.maxRemembered ?? 200_000;
+  const used = new Map<string, number>();
+  return {
+    issue(nowMs) {
+      const body = `${nowMs.toString(36)}.${randomBytes(12).toString('base64url')}`;
+      return `${body}.${sign(o.secret, body)}`;
+    },
+    take(token, nowMs) {
+      const parts = token.split('.');
+      if (parts.length !== 3 || token.length > 200) return 'invalid';
+      const [time = '', nonce = '', mac = ''] = parts;
+      const expected = Buffer.from(sign(o.secret, `${time}.${nonce}`));
+      const given = Buffer.from(mac);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+      const issuedAt = parseInt(time, 36);
+      if (!Number.isFinite(issuedAt) || nowMs - issuedAt > maxAgeMs || issuedAt - nowMs > 60_000)
+        return 'expired';
+      if (used.has(nonce)) return 'used';
+      used.set(nonce, issuedAt);
+      // Forget the oldest (insertion order); drop expired ones as we go.
+      for (const [k, at] of used) {
+        if (used.size <= maxRemembered && nowMs - at <= maxAgeMs) break;
+        used.delete(k);
+      }
+      return 'ok';
+    },
+    proves(token, solution, bits) {
+      if (bits <= 0) return true;
+      if (!/^[0-9]{1,12}$/.test(solution)) return false;
+      return leadingZeroBits(createHash('sha256').update(`${token}:${solution}`).digest()) >= bits;
+    },
+  };
+}
+
+export function leadingZeroBits(digest: Uint8Array): number {
+  let n = 0;
+  for (const byte of digest) {
+    if (byte === 0) {
+      n += 8;
+      continue;
+    }
+    return n + Math.clz32(byte) - 24;
+  }
+  return n;
+}
+
+/**
+ * The page's proof of work (served as /report/pow.js, never inline: the page's policy allows scripts of its own
+ * origin only). It finds the counter and fills the hidden field before the form is sent; the form is sent anyway
+ * if the browser cannot (old browsers: the tighter limit applies).
+ */
+export const POW_SCRIPT = `'use strict';
+(function () {
+  var form = document.getElementById('report-form');
+  if (!form || !window.crypto || !window.crypto.subtle || !window.TextEncoder) return;
+  var token = form.elements.namedItem('token');
+  var proof = form.elements.namedItem('pow');
+  var bits = Number(form.getAttribute('data-pow-bits')) || 0;
+  var button = form.querySelector('button[type=submit]');
+  if (!token || !proof || bits <= 0) return;
+  function zeroBits(bytes) {
+    var n = 0;
+    for (var i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0) { n += 8; continue; }
+      return n + Math.clz32(bytes[i]) - 24;
+    }
+    return n;
+  }
+  var solving = null;
+  function solve() {
+    var encoder = new TextEncoder();
+    var counter = 0;
+    function step() {
+      var batch = [];
+      for (var i = 0; i < 256; i++, counter++) {
+        batch.push(window.crypto.subtle.digest('SHA-256', encoder.encode(token.value + ':' + counter)));
+      }
+      var base = counter - 256;
+      return Promise.all(batch).then(function (digests) {
+        for (var j = 0; j < digests.length; j++) {
+          if (zeroBits(new Uint8Array(digests[j])) >= bits) return String(base + j);
+        }
+        return step();
+      });
+    }
+    return step();
+  }
+  solving = solve().then(function (found) { proof.value = found; return found; });
+  form.addEventListener('submit', function (event) {
+    if (proof.value !== '') return;
+    event.preventDefault();
+    if (button) { button.disabled = true; button.textContent = form.getAttribute('data-working') || button.textContent; }
+    solving.then(function () { form.submit(); }, function () { form.submit(); });
+  });
+})();
+`;

@@ -1,0 +1,303 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PUBLIC_REPORTS_TENANT, reportStatusByTracking } from '@mod/db/reports';
+import { ApiError } from '../errors.js';
+import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
+import type { ReportFiling } from '../reports/file.js';
+import { createFormTokens, POW_SCRIPT } from '../reports/form-token.js';
+import {
+  canonicalTrackingCode,
+  checkReport,
+  REPORT_LIMITS,
+  reportError,
+  ReportErrorCode,
+  trackingDigest,
+} from '../reports/intake.js';
+import {
+  REPORT_CSS,
+  renderReportForm,
+  renderReportSent,
+  renderReportStatus,
+  type FormValues,
+} from '../reports/pages.js';
+import type { ReportSettings } from '../reports/settings.js';
+import type { Lang } from '../reports/texts.js';
+import { discardRest } from './body-drain.js';
+import type { RouteDeps, TypedApp } from './common.js';
+
+/** The pages' policy: nothing from elsewhere, scripts and styles of this origin only, forms posted here only. */
+const PAGE_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+const FormBody = Type.Record(
+  Type.String({ maxLength: 64 }),
+  Type.Union([Type.String(), Type.Array(Type.String())]),
+);
+const LangQuery = Type.Object(
+  { lang: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')])) },
+  { additionalProperties: false },
+);
+type FormFields = Record<string, string | string[]>;
+
+const one = (f: FormFields, name: string): string => {
+  const v = f[name];
+  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+};
+const langOf = (value: string | undefined): Lang => (value === 'en' ? 'en' : 'vi');
+
+function page(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(html);
+}
+
+/** Replies carrying a static asset (cacheable); pages are never stored. */
+const assets = new WeakSet<FastifyReply>();
+function asset(reply: FastifyReply, type: string, body: string): FastifyReply {
+  assets.add(reply);
+  return reply.type(type).send(body);
+}
+
+/**
+ * The public report form (issue 23): `/report`, Vietnamese by default and English, no account, no JavaScript
+ * needed, no file uploads. Abuse limits, none of them a third party: a signed single-use form token, a honeypot
+ * field, per-address and global rate limits, an optional proof of work (which lifts the per-address limit), size
+ * limits, and the URL normaliser. A refusal is coded and stores nothing. `/report/status` shows a report's coarse
+ * progress to whoever holds its tracking code, and never anything of the content.
+ */
+export async function reportPublicRoutes(
+  app: TypedApp,
+  deps: RouteDeps & { reports: ReportSettings; filing: ReportFiling },
+): Promise<void> {
+  const { reports: settings, filing } = deps;
+  const tokens = createFormTokens({ secret: settings.formSecret });
+  const perHour = (n: number) => n / 3600;
+  const plain: RateLimiter = createRateLimiter({
+    ratePerSecond: perHour(settings.plain.perHour),
+    burst: settings.plain.burst,
+  });
+  const proven: RateLimiter = createRateLimiter({
+    ratePerSecond: perHour(settings.proven.perHour),
+    burst: settings.proven.burst,
+  });
+  const everyone: RateLimiter = createRateLimiter({
+    ratePerSecond: settings.maxPerSecond,
+    burst: settings.maxPerSecond * 2,
+  });
+  const lookups: RateLimiter = createRateLimiter({
+    ratePerSecond: perHour(settings.statusLookups.perHour),
+    burst: settings.statusLookups.burst,
+  });
+  const nowMs = () => deps.now().getTime();
+
+  // The app's own onSend hook (a parent's hooks run first) forbids everything and stores nothing: this plugin's
+  // pages get their own policy, its assets a cache lifetime.
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('content-security-policy', PAGE_POLICY);
+    reply.header('cache-control', assets.has(reply) ? 'public, max-age=3600' : 'no-store');
+  });
+
+  // Form posts: URL-encoded, within the size limit (this plugin's parser only).
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: REPORT_LIMITS.maxBodyBytes },
+    (_req, body, done) => {
+      const fields: FormFields = {};
+      for (const [k, v] of new URLSearchParams(body as string)) {
+        const had = fields[k];
+        fields[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
+      }
+      done(null, fields);
+    },
+  );
+
+  const formPage = (
+    reply: FastifyReply,
+    status: number,
+    lang: Lang,
+    extra: { values?: FormValues; error?: ApiError } = {},
+  ) =>
+    page(
+      reply,
+      status,
+      renderReportForm({
+        lang,
+        token: tokens.issue(nowMs()),
+        powBits: settings.powBits,
+        contactEnabled: settings.contactKey !== null,
+        ...(extra.values === undefined ? {} : { values: extra.values }),
+        ...(extra.error === undefined
+          ? {}
+          : { error: { code: extra.error.code, detail: extra.error.message } }),
+      }),
+    );
+
+  app.get(
+    '/report',
+    {
+      config: { public: true },
+      schema: {
+        querystring: LangQuery,
+        response: { 200: Type.String({ description: 'the form (text/html)' }) },
+      },
+    },
+    async (req, reply) => formPage(reply, 200, langOf(req.query.lang)),
+  );
+
+  app.post(
+    '/report',
+    {
+      config: { public: true },
+      bodyLimit: REPORT_LIMITS.maxBodyBytes,
+      // Files are refused before the body is validated, with a page that says why (give the link instead).
+      preValidation: async (req, reply) => {
+        if (!req.isMultipart()) return;
+        await discardRest(req.raw, { maxBytes: REPORT_LIMITS.maxBodyBytes, maxMs: 5_000 });
+        const { lang } = req.query as { lang?: string };
+        await formPage(reply, 415, langOf(lang), {
+          error: reportError(ReportErrorCode.NoFiles, 'the form takes no files: give the link'),
+        });
+      },
+      schema: {
+        description:
+          'The public form (application/x-www-form-urlencoded). Answers an HTML page: the tracking code (201), or the form again with a coded error.',
+        consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+        body: FormBody,
+        response: { 201: Type.String({ description: 'the page (text/html)' }) },
+      },
+    },
+    async (req, reply) => {
+      const fields = (req.body ?? {}) as FormFields;
+      const lang = langOf(one(fields, 'lang'));
+      const values: FormValues = {
+        urls: one(fields, 'urls').slice(0, 30_000),
+        seenWhere: one(fields, 'seenWhere'),
+        category: one(fields, 'category'),
+        description: one(fields, 'description'),
+        name: one(fields, 'name'),
+        phone: one(fields, 'phone'),
+        email: one(fields, 'email'),
+        consentContact: one(fields, 'consentContact') === 'yes',
+        consentFollowUp: one(fields, 'consentFollowUp') === 'yes',
+      };
+      try {
+        const filed = await fileFromForm(req, fields, values, lang);
+        return page(reply, 201, renderReportSent(lang, filed.trackingCode));
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
+        // A robot's post (honeypot) is shown nothing it typed.
+        return formPage(reply, err.statusCode, lang, {
+          error: err,
+          ...(err.code === ReportErrorCode.Rejected ? {} : { values }),
+        });
+      }
+    },
+  );
+
+  /** Every abuse check, cheapest first; then the report's own checks; then filing. Throws a coded ApiError. */
+  async function fileFromForm(req: FastifyRequest, fields: FormFields, values: FormValues, lang: Lang) {
+    const now = nowMs();
+    const all = everyone.take('all', now);
+    if (!all.allowed)
+      throw reportError(
+        ReportErrorCode.Busy,
+        'too many reports right now',
+        Math.ceil(all.retryAfterMs / 1000),
+      );
+    if (one(fields, 'website') !== '') throw reportError(ReportErrorCode.Rejected, 'the report was refused');
+    const token = one(fields, 'token');
+    const taken = tokens.take(token, now);
+    if (taken !== 'ok') throw reportError(ReportErrorCode.FormExpired, `the form token is ${taken}`);
+    const proof = one(fields, 'pow');
+    const proved = proof !== '' && settings.powBits > 0 && tokens.proves(token, proof, settings.powBits);
+    if (settings.powRequired && settings.powBits > 0 && !proved)
+      throw reportError(ReportErrorCode.Pow, 'the proof of work is missing or wrong');
+    const limit = (proved ? proven : plain).take(`ip:${req.ip}`, now);
+    if (!limit.allowed)
+      throw reportError(
+        ReportErrorCode.RateLimited,
+        'too many reports from this address',
+        Math.ceil(limit.retryAfterMs / 1000),
+      );
+    const checked = checkReport({
+      urls: (values.urls ?? '').split(/\r?\n/),
+      category: values.category ?? '',
+      seenWhere: values.seenWhere,
+      description: values.description,
+      contact: { name: values.name ?? '', phone: values.phone ?? '', email: values.email ?? '' },
+      consents: { contact: values.consentContact === true, followUp: values.consentFollowUp === true },
+    });
+    return filing.file(
+      {
+        channel: 'web',
+        tenantId: PUBLIC_REPORTS_TENANT,
+        filedBy: null,
+        audit: { actor: { kind: 'service', id: 'report-form' } },
+      },
+      checked,
+      lang,
+    );
+  }
+
+  const statusPage = async (
+    reply: FastifyReply,
+    req: FastifyRequest,
+    lang: Lang,
+    typed: string | undefined,
+  ) => {
+    if (typed === undefined)
+      return page(reply, 200, renderReportStatus({ lang, timeZone: settings.timeZone }));
+    const limit = lookups.take(`ip:${req.ip}`, nowMs());
+    if (!limit.allowed) {
+      reply.header('retry-after', String(Math.ceil(limit.retryAfterMs / 1000)));
+      return page(
+        reply,
+        429,
+        renderReportStatus({ lang, code: typed, found: null, timeZone: settings.timeZone }),
+      );
+    }
+    const code = canonicalTrackingCode(typed);
+    const found = code === null ? null : await reportStatusByTracking(deps.db, trackingDigest(code));
+    return page(
+      reply,
+      found === null ? 404 : 200,
+      renderReportStatus({ lang, code: code ?? typed, found, timeZone: settings.timeZone }),
+    );
+  };
+
+  app.get(
+    '/report/status',
+    {
+      config: { public: true },
+      schema: {
+        querystring: LangQuery,
+        response: { 200: Type.String({ description: 'the page (text/html)' }) },
+      },
+    },
+    async (req, reply) => statusPage(reply, req, langOf(req.query.lang), undefined),
+  );
+
+  // A POST keeps the code out of URLs (and so out of logs and browser history).
+  app.post(
+    '/report/status',
+    {
+      config: { public: true },
+      bodyLimit: 4096,
+      schema: {
+        consumes: ['application/x-www-form-urlencoded'],
+        body: FormBody,
+        response: { 200: Type.String({ description: 'the page (text/html)' }) },
+      },
+    },
+    async (req, reply) => {
+      const fields = req.body as FormFields;
+      return statusPage(reply, req, langOf(one(fields, 'lang')), one(fields, 'code').slice(0, 40));
+    },
+  );
+
+  app.get('/report/report.css', { config: { public: true } }, async (_req, reply) =>
+    asset(reply, 'text/css; charset=utf-8', REPORT_CSS),
+  );
+  app.get('/report/pow.js', { config: { public: true } }, async (_req, reply) =>
+    asset(reply, 'text/javascript; charset=utf-8', POW_SCRIPT),
+  );
+}

@@ -1,0 +1,323 @@
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import { appendAuditAlone } from '@mod/db/audit';
+import {
+  ReportCategories,
+  ReportChannels,
+  ReportStatuses,
+  getReport,
+  listReports,
+  readReportContact,
+  reportStats,
+  reportSteps,
+  type ReportView,
+} from '@mod/db/reports';
+import { openSecret } from '@mod/people';
+import { principalOf, scopeOf } from '../auth.js';
+import { badRequest, notFound, unavailable } from '../errors.js';
+import { contactOwner, type ReportFiling } from '../reports/file.js';
+import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
+import type { ReportSettings } from '../reports/settings.js';
+import { auditActor, ErrorResponses, Nullable, Uuid, type RouteDeps, type TypedApp } from './common.js';
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const Category = literals(ReportCategories);
+const Channel = literals(ReportChannels);
+const Status = literals(ReportStatuses);
+const Time = Type.String({ format: 'date-time' });
+
+const ReportBody = Type.Object(
+  {
+    urls: Type.Array(Type.String({ minLength: 1, maxLength: REPORT_LIMITS.maxUrlLength }), {
+      minItems: 1,
+      maxItems: REPORT_LIMITS.maxUrls,
+    }),
+    category: Category,
+    seenWhere: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxSeenWhere })),
+    description: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxDescription })),
+    contact: Type.Optional(
+      Type.Object(
+        {
+          name: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxContactField })),
+          phone: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxContactField })),
+          email: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxContactField })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** The caller's consent to keep the contact details, and to be contacted about the report. */
+    consents: Type.Optional(
+      Type.Object({ contact: Type.Boolean(), followUp: Type.Boolean() }, { additionalProperties: false }),
+    ),
+    language: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')])),
+  },
+  { additionalProperties: false },
+);
+
+const Filed = Type.Object({
+  id: Uuid,
+  trackingCode: Type.String({ description: 'shown once: only its digest is kept' }),
+  status: Type.Literal('received'),
+  dueAt: Time,
+  subjects: Type.Object({ opened: Type.Integer(), folded: Type.Integer() }),
+});
+
+const SubjectView = Type.Object({
+  id: Uuid,
+  url: Type.String(),
+  status: Type.Union([
+    Type.Literal('routing'),
+    Type.Literal('case'),
+    Type.Literal('actioned'),
+    Type.Literal('no-action'),
+  ]),
+  submissionId: Nullable(Uuid),
+  caseId: Nullable(Uuid),
+  orderIds: Type.Array(Uuid),
+  owner: Nullable(Type.String()),
+  outcomeReason: Nullable(Type.String()),
+  reports: Type.Integer({ description: 'reports folded into this subject' }),
+  settledAt: Nullable(Time),
+});
+
+const ReportBodyOut = Type.Object({
+  id: Uuid,
+  channel: Channel,
+  tenantId: Type.String(),
+  filedBy: Nullable(Type.String()),
+  category: Category,
+  seenWhere: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  language: Type.Union([Type.Literal('vi'), Type.Literal('en')]),
+  status: Status,
+  outcomeReason: Nullable(Type.String()),
+  receivedAt: Time,
+  dueAt: Time,
+  outcomeAt: Nullable(Time),
+  overdue: Type.Boolean(),
+  hasContact: Type.Boolean(),
+  subjects: Type.Array(SubjectView),
+});
+
+const StepOut = Type.Object({
+  at: Time,
+  step: Type.String(),
+  owner: Type.String({ description: "a person's id, a credential, or system:* (the pipeline, the queue)" }),
+  ownerName: Nullable(Type.String()),
+  subjectId: Nullable(Uuid),
+  note: Nullable(Type.String()),
+});
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+const toBody = (r: ReportView, now: Date): Static<typeof ReportBodyOut> => ({
+  ...r,
+  receivedAt: r.receivedAt.toISOString(),
+  dueAt: r.dueAt.toISOString(),
+  outcomeAt: iso(r.outcomeAt),
+  overdue: r.outcomeAt === null ? r.dueAt < now : r.outcomeAt > r.dueAt,
+  subjects: r.subjects.map((s) => ({ ...s, settledAt: iso(s.settledAt) })),
+});
+
+/** Operators (the hotline, reviewers, admins) see every report; a platform the reports it filed. */
+const REPORT_READERS = ['hotline', 'reviewer', 'admin', 'platform'] as const;
+const REPORT_OVERSIGHT = ['hotline', 'reviewer', 'admin'] as const;
+
+/**
+ * Reports over the API (issue 23): the 111 hotline's call centre and platforms file them (`POST /v1/reports`, the
+ * same checks and routing as the public form), operators follow them with their subjects, cases, orders and the
+ * owner of every step; the hotline alone reads a reporter's contact details (audited); the programme's
+ * statistics for authorities and operators.
+ */
+export async function reportRoutes(
+  app: TypedApp,
+  deps: RouteDeps & { reports: ReportSettings; filing: ReportFiling },
+): Promise<void> {
+  app.post(
+    '',
+    {
+      config: { roles: ['hotline', 'platform'], tenant: 'own' },
+      bodyLimit: REPORT_LIMITS.maxBodyBytes,
+      schema: {
+        description:
+          "Files a report taken by the hotline's call centre (channel hotline) or a platform (channel platform). Contact details need consents.contact. Answers the tracking code once.",
+        body: ReportBody,
+        response: { 201: Filed, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const checked = checkReport(req.body);
+      const filed = await deps.filing.file(
+        {
+          channel: p.role === 'hotline' ? 'hotline' : 'platform',
+          tenantId: p.tenantId,
+          filedBy: p.personId ?? `key:${p.keyId}`,
+          audit: auditActor(p),
+        },
+        checked,
+        req.body.language ?? 'vi',
+      );
+      return reply.code(201).send({
+        id: filed.id,
+        trackingCode: filed.trackingCode,
+        status: 'received' as const,
+        dueAt: filed.dueAt.toISOString(),
+        subjects: { opened: filed.opened, folded: filed.folded },
+      });
+    },
+  );
+
+  app.get(
+    '',
+    {
+      config: { roles: REPORT_READERS, tenant: 'own', crossTenant: REPORT_OVERSIGHT },
+      schema: {
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Status),
+            channel: Type.Optional(Channel),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+            beforeReceivedAt: Type.Optional(Time),
+            beforeId: Type.Optional(Uuid),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ reports: Type.Array(ReportBodyOut) }), ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if ((q.beforeReceivedAt === undefined) !== (q.beforeId === undefined))
+        throw badRequest('MOD_ERR_API_VALIDATION', 'beforeReceivedAt and beforeId go together');
+      const reports = await listReports(deps.db, {
+        scope: scopeOf(req),
+        limit: q.limit ?? 50,
+        ...(q.status === undefined ? {} : { status: q.status }),
+        ...(q.channel === undefined ? {} : { channel: q.channel }),
+        ...(q.beforeReceivedAt === undefined || q.beforeId === undefined
+          ? {}
+          : { before: { receivedAt: new Date(q.beforeReceivedAt), id: q.beforeId } }),
+      });
+      const now = deps.now();
+      return { reports: reports.map((r) => toBody(r, now)) };
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      config: { roles: REPORT_READERS, tenant: 'own', crossTenant: REPORT_OVERSIGHT },
+      schema: {
+        params: Type.Object({ id: Uuid }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ report: ReportBodyOut, steps: Type.Array(StepOut) }),
+          ...ErrorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const report = await getReport(deps.db, req.params.id, scopeOf(req));
+      if (report === null) throw notFound('report');
+      const steps = await reportSteps(deps.db, report.id);
+      return {
+        report: toBody(report, deps.now()),
+        steps: steps.map((s) => ({ ...s, at: s.at.toISOString() })),
+      };
+    },
+  );
+
+  app.get(
+    '/:id/contact',
+    {
+      config: { roles: ['hotline'], tenant: 'none' },
+      schema: {
+        description: "A reporter's contact details and consents: the hotline only; every read is audited.",
+        params: Type.Object({ id: Uuid }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            reportId: Uuid,
+            name: Nullable(Type.String()),
+            phone: Nullable(Type.String()),
+            email: Nullable(Type.String()),
+            consents: Type.Object({ contact: Type.Boolean(), followUp: Type.Boolean() }),
+          }),
+          ...ErrorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const key = deps.reports.contactKey;
+      if (key === null) throw unavailable('contact details cannot be opened: no key is configured');
+      const sealed = await readReportContact(deps.db, req.params.id);
+      if (sealed === null) throw notFound('contact details');
+      const contact = JSON.parse(openSecret(key, sealed.sealed, contactOwner(req.params.id))) as {
+        name: string | null;
+        phone: string | null;
+        email: string | null;
+      };
+      const p = principalOf(req);
+      await appendAuditAlone(deps.db, {
+        ...auditActor(p),
+        action: 'report.contact.read',
+        subject: { type: 'report', id: req.params.id },
+        evidence: { keyId: sealed.keyId },
+      });
+      return { reportId: req.params.id, ...contact, consents: sealed.consents };
+    },
+  );
+}
+
+/** The programme's figures (`GET /v1/report-stats`): authorities, operators. */
+export async function reportStatsRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  app.get(
+    '',
+    {
+      config: { roles: ['authority', 'hotline', 'reviewer', 'admin'], tenant: 'none' },
+      schema: {
+        description: 'Reports received in [from, to) (default: the last 30 days) and what became of them.',
+        querystring: Type.Object(
+          { from: Type.Optional(Time), to: Type.Optional(Time) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            from: Time,
+            to: Time,
+            received: Type.Integer(),
+            handled: Type.Integer(),
+            handledWithinDeadline: Type.Integer(),
+            shareHandledWithinDeadline: Type.Number(),
+            medianSecondsToOutcome: Type.Union([Type.Number(), Type.Null()]),
+            open: Type.Integer(),
+            overdue: Type.Integer(),
+            byChannel: Type.Array(
+              Type.Object({
+                channel: Channel,
+                received: Type.Integer(),
+                handled: Type.Integer(),
+                handledWithinDeadline: Type.Integer(),
+              }),
+            ),
+            byCategory: Type.Array(
+              Type.Object({
+                category: Category,
+                actioned: Type.Integer(),
+                noAction: Type.Integer(),
+                open: Type.Integer(),
+              }),
+            ),
+          }),
+          ...ErrorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const now = deps.now();
+      const to = req.query.to === undefined ? now : new Date(req.query.to);
+      const from =
+        req.query.from === undefined ? new Date(to.getTime() - 30 * 86_400_000) : new Date(req.query.from);
+      if (!(from < to)) throw badRequest('MOD_ERR_API_VALIDATION', 'from must be before to');
+      const stats = await reportStats(deps.db, { from, to, now });
+      return { from: from.toISOString(), to: to.toISOString(), ...stats };
+    },
+  );
+}

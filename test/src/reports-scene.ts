@@ -1,0 +1,214 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { mapHostToPlatform } from '@mod/db/orders';
+import { seedTenants, tenantWithKey } from '@mod/testing';
+import {
+  bankKnownPhoto,
+  createWorld,
+  makePhoto,
+  startPipeline,
+  stopInOrder,
+  type Pipeline,
+  type World,
+} from './helpers.js';
+import {
+  createUrlList,
+  PUBLIC_TEST_ADDRESS,
+  startFetcher,
+  startMediaServer,
+  type MediaServer,
+  type StartedFetcher,
+} from './isp-helpers.js';
+import { callWithKey, enrolPerson, type Answer, type EnrolledPerson } from './review-flow-browser.js';
+import { waitFor } from './waiting.js';
+
+/**
+ * The scene of the citizens'-report tests: one world with the API (on loopback, real HTTP), the fetcher, scanner
+ * and actioner running in this process; the actioner's scheduler routes reports every quarter second. Hosts the
+ * fetcher resolves to a loopback alias the test policy treats as public: a web server with a known abusive photo
+ * (banked, automatic), a benign HTML page and another page five people report. A URL list (automatic) names a
+ * listed page. Tenants: an ISP subscribed to blocking, the platform hosting the media host, the 111 hotline with
+ * an API key, an admin; a reviewer of the hotline, signed in.
+ */
+
+export const HOTLINE = 'hotline-111';
+export const LISTED_URL = 'http://listed.example/abuse/page.html';
+
+export interface ReportScene {
+  world: World;
+  pipeline: Pipeline;
+  fetcher: StartedFetcher;
+  server: MediaServer;
+  baseUrl: string;
+  hotlineKey: string;
+  adminKey: string;
+  reviewer: EnrolledPerson;
+  /** URLs on the test web server: the banked photo, a benign page, the page five people report. */
+  urls: { known: string; benign: string; folded: string; browserBenign: string; browserKnown: string };
+}
+
+export let scene: ReportScene;
+
+export function useReportScene(): void {
+  let world: World | undefined;
+  let pipeline: Pipeline | undefined;
+  let fetcher: StartedFetcher | undefined;
+  let server: MediaServer | undefined;
+  beforeAll(async () => {
+    world = createWorld();
+    await world.ready;
+    const known = await makePhoto(2301);
+    const html = (title: string) => ({
+      type: 'text/html; charset=utf-8',
+      body: Buffer.from(`<!doctype html><title>${title}</title><p>${title}</p>`),
+    });
+    server = await startMediaServer(PUBLIC_TEST_ADDRESS, {
+      '/photos/known.jpg': { type: 'image/jpeg', body: known },
+      '/photos/again.jpg': { type: 'image/jpeg', body: known },
+      '/benign.html': html('a garden'),
+      '/browser-benign.html': html('a recipe'),
+      '/folded.html': html('a forum thread'),
+    });
+    const names = { 'media.example': PUBLIC_TEST_ADDRESS, 'pages.example': PUBLIC_TEST_ADDRESS };
+    await seedTenants(world.db, [
+      { id: 'isp-1', kind: 'isp' },
+      { id: 'platform-1', kind: 'platform' },
+    ]);
+    await mapHostToPlatform(world.db, 'media.example', 'platform-1');
+    const hotlineKey = await tenantWithKey(world.db, { id: HOTLINE, kind: 'hotline', role: 'hotline' });
+    const adminKey = await tenantWithKey(world.db, { id: 'ops', kind: 'admin', role: 'admin' });
+    pipeline = await startPipeline(world, {
+      ORDER_SCHEDULER_INTERVAL_MS: '250',
+      // No classifier runs in this scene: clean content goes to a person without waiting for it.
+      REPORT_CLASSIFICATION_WAIT_MS: '0',
+      REPORT_CONTACT_KEY: Buffer.alloc(32, 7).toString('base64'),
+      MOD_PEOPLE_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+      REPORT_POW_BITS: '8',
+      // Every report of these tests comes from one address (loopback); the limits have tests of their own.
+      REPORT_RATE_BURST: '1000',
+      REPORT_STATUS_PER_HOUR: '1000000',
+    });
+    await bankKnownPhoto(world, pipeline, known);
+    await createUrlList(world, 'listed-pages', [{ kind: 'url', pattern: 'listed.example/abuse/page.html' }]);
+    fetcher = await startFetcher(world, names);
+    await pipeline.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = pipeline.app.server.address() as AddressInfo;
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const reviewer = await enrolPerson(baseUrl, adminKey, {
+      tenantId: HOTLINE,
+      login: 'lan.reviewer',
+      role: 'reviewer',
+    });
+    const at = (host: string, path: string) => `http://${host}:${server!.port}${path}`;
+    scene = {
+      world,
+      pipeline,
+      fetcher,
+      server,
+      baseUrl,
+      hotlineKey,
+      adminKey,
+      reviewer,
+      urls: {
+        known: at('media.example', '/photos/known.jpg'),
+        benign: at('pages.example', '/benign.html'),
+        folded: at('pages.example', '/folded.html'),
+        browserBenign: at('pages.example', '/browser-benign.html'),
+        browserKnown: at('media.example', '/photos/again.jpg'),
+      },
+    };
+  });
+  afterAll(async () => {
+    await stopInOrder([
+      ['fetcher', () => fetcher?.service.stop()],
+      ['pipeline', () => pipeline?.stop()],
+      ['server', () => server?.close()],
+      ['world', () => world?.drop()],
+    ]);
+  });
+}
+
+/** A report as `GET /v1/reports/:id` answers it (the fields the tests read), with its steps. */
+export interface ReportAnswer {
+  report: {
+    id: string;
+    channel: string;
+    status: string;
+    outcomeReason: string | null;
+    outcomeAt: string | null;
+    overdue: boolean;
+    subjects: {
+      id: string;
+      url: string;
+      status: string;
+      caseId: string | null;
+      orderIds: string[];
+      owner: string | null;
+      reports: number;
+      outcomeReason: string | null;
+    }[];
+  };
+  steps: { step: string; owner: string; ownerName: string | null; note: string | null }[];
+}
+
+export const hotline = (method: string, path: string, body?: unknown): Promise<Answer> =>
+  callWithKey(scene.baseUrl, scene.hotlineKey, method, path, body);
+
+/** Files a report as the hotline's call centre; answers its id and tracking code. */
+export async function hotlineReport(urls: string[], extra: Record<string, unknown> = {}) {
+  const filed = await hotline('POST', '/v1/reports', { urls, category: 'csam', ...extra });
+  expect(filed.status, filed.bytes.toString()).toBe(201);
+  return filed.json<{ id: string; trackingCode: string; subjects: { opened: number; folded: number } }>();
+}
+
+export async function readReport(id: string): Promise<ReportAnswer> {
+  const answer = await hotline('GET', `/v1/reports/${id}`);
+  expect(answer.status).toBe(200);
+  return answer.json<ReportAnswer>();
+}
+
+/** Waits until the report satisfies `done`; answers it. */
+export async function reportWhen(id: string, what: string, done: (r: ReportAnswer) => boolean, ms = 60_000) {
+  let last: ReportAnswer | undefined;
+  await waitFor(
+    what,
+    async () => {
+      last = await readReport(id);
+      return done(last);
+    },
+    ms,
+  );
+  return last!;
+}
+
+/** The public form as a browser without JavaScript uses it: GET for a token, POST the fields. */
+export async function fileWebReport(
+  fields: Record<string, string>,
+): Promise<{ status: number; html: string }> {
+  const form = await fetch(`${scene.baseUrl}/report`);
+  const token = /name="token" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const res = await fetch(`${scene.baseUrl}/report`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, ...fields }).toString(),
+  });
+  return { status: res.status, html: await res.text() };
+}
+
+/** The tracking code a success page shows. */
+export const trackingCodeOf = (html: string): string =>
+  /id="tracking-code">([0-9A-Z-]+)</.exec(html)?.[1] ?? '';
+
+/** The coarse status the public status page shows for a code. */
+export async function publicStatus(code: string): Promise<string | null> {
+  const res = await fetch(`${scene.baseUrl}/report/status`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ code, lang: 'en' }).toString(),
+  });
+  const html = await res.text();
+  const status = /data-status="([a-z-]+)"/.exec(html)?.[1] ?? null;
+  if (status === null && res.status !== 404)
+    throw new Error(`status page ${res.status}: ${html.slice(0, 600)}`);
+  return status;
+}
