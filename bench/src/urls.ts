@@ -3,24 +3,15 @@
 // Run: pnpm exec tsc -b packages/urls bench && pnpm bench:urls
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { seededRandom } from '@mod/testing';
 import { normalizeUrl, UrlListIndex, type UrlListKind } from '@mod/urls';
 
 const ENTRIES = 1_000_000;
 const EVENTS = 200_000;
 const ROUNDS = 5;
 
-/** Deterministic PRNG (mulberry32) so every run sees the same list and events. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(7);
+// Seeded, so every run sees the same list and events.
+const random = seededRandom(7);
 const pick = (n: number): number => Math.floor(random() * n);
 const word = (): string => Math.floor(random() * 2 ** 32).toString(36);
 const TLDS = ['com', 'net', 'org', 'vn', 'com.vn', 'co.uk', 'ru', 'info'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClassifierErrorCode } from './errors.js';
 import { DEFAULT_RISK_THRESHOLDS, riskScore, safeFaceGate, type RiskInput } from './risk.js';
-import { seededRandom } from './test-helpers.js';
+import { seededRandom } from '@mod/testing';
 
 function input(p: Partial<RiskInput['nsfw']>, minor = 0): RiskInput {
   const nsfw = { drawing: 0, hentai: 0, neutral: 0, porn: 0, sexy: 0, ...p };

@@ -3,19 +3,8 @@
  * pixel, simple drawings and text rendered from SVG by sharp. Deterministic for a given seed.
  */
 import sharp from 'sharp';
+import { seededRandom } from '@mod/testing';
 import type { RgbImage } from './preprocess.js';
-
-/** Mulberry32: a tiny seeded PRNG so generated images are identical on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const clampByte = (v: number): number => Math.max(0, Math.min(255, Math.round(v)));
 

@@ -6,5 +6,6 @@ export { createTestSchema, dropSchema, TEST_DATABASE_URL, type TestDatabase } fr
 export { credentialsFromEnvironment, serviceEnvironment, testBrokers } from './kafka-credentials.js';
 export { readTopic } from './topics.js';
 export { uploadedMediaMessage, type UploadedMediaOptions } from './media-messages.js';
+export { seededRandom } from './random.js';
 export { seedTenants, tenantWithKey, type TestTenant } from './tenants.js';
 export type { ReadRecord } from '@mod/kafka';
