@@ -1,14 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ModError } from '@mod/contracts';
 import { describe, expect, it } from 'vitest';
+import { ModError } from '@mod/contracts';
+import { documentedErrorCodes } from '@mod/testing';
 import { ClassifierError, ClassifierErrorCode, ModelChecksumError, toClassifierError } from './errors.js';
 
 describe('error codes', () => {
-  it('are all documented in the README, and the README documents no other', async () => {
-    const readme = await readFile(join(import.meta.dirname, '../README.md'), 'utf8');
-    const documented = [...readme.matchAll(/`(MOD_ERR_CLASSIFIER_[A-Z_]+)`/g)].map((m) => m[1]);
-    expect(new Set(documented)).toEqual(new Set(Object.values(ClassifierErrorCode)));
+  it('are all documented in the README, and the README documents no other', () => {
+    expect(documentedErrorCodes(new URL('../README.md', import.meta.url), 'CLASSIFIER')).toEqual(
+      Object.values(ClassifierErrorCode).sort(),
+    );
   });
 
   it('are ModErrors with a stable code, and unknown errors become INTERNAL', () => {

@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The error codes a package's README documents: every distinct `MOD_ERR_<prefix>_…` it names, sorted. A package's
+ * errors test compares them with its code list, so the two stay in sync (fastify's errors test does the same).
+ */
+export function documentedErrorCodes(readme: URL, prefix: string): string[] {
+  const text = readFileSync(readme, 'utf8');
+  return [...new Set(text.match(new RegExp(`MOD_ERR_${prefix}_[A-Z_]+`, 'g')))].sort();
+}
