@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { multipart, waitFor } from './helpers.js';
 
 /*
  * Steps of the console's end-to-end test (console.test.ts) on one page of the console, in Vietnamese: each
@@ -81,4 +83,74 @@ export async function editFeedSettings(page: Page): Promise<void> {
   await page.reload();
   await expect.poll(() => page.inputValue('#feed-zone')).toBe('rpz.isp-1.vn');
   expect(await page.inputValue('#feed-garden')).toBe('chan.example.vn');
+}
+
+/** Uploads a photo as a platform: a submission the pipeline scans (202). */
+export async function uploadPhoto(
+  app: FastifyInstance,
+  key: string,
+  photo: Buffer,
+  ref: string,
+): Promise<void> {
+  const upload = multipart(
+    { externalRef: ref },
+    { field: 'media', name: `${ref}.jpg`, type: 'image/jpeg', bytes: photo },
+  );
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/media',
+    headers: { ...upload.headers, authorization: `Bearer ${key}` },
+    payload: upload.payload,
+  });
+  expect(res.statusCode, res.body).toBe(202);
+}
+
+/**
+ * The review queue with two cases waiting, as a reviewer: a claim released (the case back in the queue), one case
+ * dismissed with its content proposed for the negative bank `negativeBank`, the other escalated with the
+ * keyboard shortcut `e`.
+ */
+export async function releaseDismissEscalate(
+  page: Page,
+  negativeBank: string,
+  lookAt: (name: string) => Promise<void>,
+): Promise<void> {
+  const claimable = page.locator('[data-testid=queue] tbody tr button:not([disabled])');
+  await waitFor('two review cases in the queue', async () => {
+    await page.click('text=Làm mới');
+    await page.waitForLoadState('networkidle');
+    return (await claimable.count()) >= 2;
+  });
+  const claimFirst = async () => {
+    await claimable.first().click();
+    await expect.poll(() => page.getAttribute('[data-testid=case-media]', 'alt')).toContain('làm mờ');
+  };
+  // Claimed, then given back: both cases claimable again, nothing decided.
+  await claimFirst();
+  await expect.poll(() => claimable.count()).toBe(1);
+  await page.click('button:has-text("Trả lại hàng đợi")');
+  await expect.poll(() => page.locator('#case-title').count()).toBe(0);
+  await expect.poll(() => claimable.count()).toBe(2);
+  expect(await page.locator('[data-testid=decided]').count()).toBe(0);
+  // Dismissed: known benign, proposed for the negative bank.
+  await claimFirst();
+  await page.fill('#decision-reason', 'Ảnh gia đình, không vi phạm');
+  await page.selectOption('#propose-bank', { label: negativeBank });
+  await lookAt('15-review-dismiss');
+  await page.click('.actions button:has-text("Bác bỏ")');
+  await expect
+    .poll(() => page.textContent('[data-testid=decided]'))
+    .toBe(
+      'Đã ghi quyết định. Không có lệnh nào được ban hành. Đã đề xuất đưa vào ngân hàng; người phụ trách danh sách khác sẽ duyệt.',
+    );
+  // Escalated with the shortcut, out of the text field.
+  await claimFirst();
+  await page.fill('#decision-reason', 'Cần cơ quan chức năng đánh giá');
+  await page.locator('#page-title').focus();
+  await page.keyboard.press('e');
+  await expect
+    .poll(() => page.textContent('[data-testid=decided]'))
+    .toBe('Đã ghi quyết định. Không có lệnh nào được ban hành.');
+  await expect.poll(() => claimable.count()).toBe(0);
+  await lookAt('16-review-escalated');
 }

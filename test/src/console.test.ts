@@ -16,7 +16,13 @@ import {
   watchPage,
   type PageWatch,
 } from './console-browser.js';
-import { checkStatistics, editFeedSettings, importAndFindBank } from './console-steps.js';
+import {
+  checkStatistics,
+  editFeedSettings,
+  importAndFindBank,
+  releaseDismissEscalate,
+  uploadPhoto,
+} from './console-steps.js';
 import {
   createWorld,
   indexedEntries,
@@ -33,10 +39,13 @@ import {
  * The console as people use it, in a real browser (Debian's Chromium through playwright-core) against the real
  * API, scanner and actioner on Kafka and PostgreSQL, with the console's production build served by the API:
  * first sign-in (one-time password, new password, TOTP enrolment with the code computed from the secret shown),
- * an automatic order from a matched upload counting down on the desk, an order issued by hand, a record verified in
- * the browser (and a tampered answer refused), statistics, the language switch (kept across a reload), a second
- * sign-in with password and TOTP, a bank import with its progress bar, the admin and review pages; axe-core on every
- * page (no serious or critical violation), no request leaves the origin, the page's policy refuses nothing.
+ * an automatic order from a matched upload counting down on the desk, an order issued by hand (target and legal
+ * basis from the API's lists), a record verified in the browser (and a tampered answer refused), statistics (orders
+ * by status per day), the language switch (kept across a reload), a second sign-in with password and TOTP, review
+ * cases confirmed, released, dismissed for a negative bank and escalated, a bank import previewed then confirmed
+ * with its progress bar and an entry found by hash, an ISP's feed settings, API keys; axe-core on every page (no
+ * serious or critical violation), no request leaves the origin, the page's policy refuses nothing. Steps of one
+ * page each are in console-steps.ts.
  */
 const available = chromiumAvailable();
 if (!available)
@@ -55,6 +64,9 @@ const officer = { login: 'officer.an', password: 'một cụm mật khẩu đủ
 const admin = { login: 'admin.binh', password: 'another long enough pass phrase', secret: '' };
 let knownPhoto: Buffer;
 let reviewPhoto: Buffer;
+/** Two more photos the review bank holds: one to dismiss (proposed for the negative bank), one to escalate. */
+let laterPhotos: Buffer[];
+let negativeBankId: string;
 const reviewer = { login: 'reviewer.chi', password: 'a reviewer pass phrase long enough', secret: '' };
 
 const title = () => page.locator('#page-title');
@@ -108,14 +120,20 @@ describe.skipIf(!available)('the console in a real browser', () => {
       { name: 'needs-review', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'review' },
       world.topics.bankChanges,
     );
-    const { blockhash } = await hashMedia(reviewPhoto);
-    await addEntries(
-      world.db,
-      bank.id,
-      [{ signal: 'blockhash', value: blockhash, category: 'B' }],
-      world.topics.bankChanges,
+    laterPhotos = [await makePhoto(72), await makePhoto(73)];
+    const entries = await Promise.all(
+      [reviewPhoto, ...laterPhotos].map(async (photo) => ({
+        signal: 'blockhash' as const,
+        value: (await hashMedia(photo)).blockhash,
+        category: 'B',
+      })),
     );
-    await waitFor('the scanner to apply the review bank', async () => indexedEntries(pipeline) === 2);
+    await addEntries(world.db, bank.id, entries, world.topics.bankChanges);
+    // Known benign content: what a dismissal may propose its hashes for.
+    const benign = { name: 'known-benign', source: 'e2e', actionPolicy: 'review', negative: true } as const;
+    const made = await createBank(world.db, { ...benign, signalTypes: ['sha256'] }, world.topics.bankChanges);
+    negativeBankId = made.bank.id;
+    await waitFor('the scanner to apply the review bank', async () => indexedEntries(pipeline) === 4);
     const keys = await seedTenants(world.db, [
       { id: 'hotline-1', kind: 'hotline' },
       { id: 'authority-1', kind: 'authority' },
@@ -284,17 +302,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
   }, 60_000);
 
   it('lets a reviewer claim a case, see it blurred, reveal it (counted), and confirm it with a keyboard shortcut', async () => {
-    const upload = multipart(
-      { externalRef: 'console-review' },
-      { field: 'media', name: 'r.jpg', type: 'image/jpeg', bytes: reviewPhoto },
-    );
-    const res = await pipeline.app.inject({
-      method: 'POST',
-      url: '/v1/media',
-      headers: { ...upload.headers, authorization: `Bearer ${platformKey}` },
-      payload: upload.payload,
-    });
-    expect(res.statusCode, res.body).toBe(202);
+    await uploadPhoto(pipeline.app, platformKey, reviewPhoto, 'console-review');
     await signOut();
     const oneTime = await createPerson({
       tenantId: 'hotline-1',
@@ -328,6 +336,21 @@ describe.skipIf(!available)('the console in a real browser', () => {
       .poll(() => page.textContent('[data-testid=decided]'))
       .toMatch(/^Đã ghi quyết định\. Đã ban hành \d+ lệnh\.$/);
     await lookAt('14-review-decided');
+  }, 120_000);
+
+  it('lets the reviewer release a claim, dismiss a case for the negative bank, and escalate one', async () => {
+    await uploadPhoto(pipeline.app, platformKey, laterPhotos[0]!, 'console-dismiss');
+    await uploadPhoto(pipeline.app, platformKey, laterPhotos[1]!, 'console-escalate');
+    await releaseDismissEscalate(page, 'known-benign', lookAt);
+    const proposals = await pipeline.app.inject({
+      method: 'GET',
+      url: '/v1/bank-proposals',
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    // The dismissed content's SHA-256 for the negative bank, waiting for a curator (another person).
+    expect(proposals.json()).toMatchObject({
+      proposals: [{ bankId: negativeBankId, status: 'pending', entries: [{ signal: 'sha256' }] }],
+    });
   }, 120_000);
 
   it('lets an administrator import a small bank with a progress bar, and shows curation, admin and review', async () => {

@@ -200,7 +200,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   },
 
   // Hash banks: shared curation data, no tenant.
-  'GET /v1/banks': { roles: ['curator', 'admin', 'authority'], tenant: 'none' },
+  'GET /v1/banks': { roles: ['curator', 'admin', 'authority', 'reviewer'], tenant: 'none' },
   'POST /v1/banks': {
     roles: ['curator', 'admin'],
     tenant: 'none',

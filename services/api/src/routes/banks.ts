@@ -111,7 +111,8 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
   app.get(
     '',
     {
-      config: { roles: ['curator', 'admin', 'authority'] },
+      // Reviewers too: a dismissal may propose its content for a negative bank, a confirmation for another.
+      config: { roles: ['curator', 'admin', 'authority', 'reviewer'] },
       schema: { response: { 200: Type.Object({ banks: Type.Array(BankBody) }) } },
     },
     async () => ({ banks: await listBanks(deps.db) }),

@@ -304,4 +304,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'review.confirm': 'Confirm',
   'review.dismiss': 'Dismiss',
   'review.escalate': 'Escalate to an authority',
+  'review.proposeNegative': 'When dismissing: propose for a negative bank (known benign)',
+  'review.proposeNone': 'No proposal',
+  'review.proposed': 'Proposed for the bank; another person, a curator, will review it.',
 };

@@ -304,6 +304,9 @@ export const vi = {
   'review.confirm': 'Xác nhận vi phạm',
   'review.dismiss': 'Bác bỏ',
   'review.escalate': 'Chuyển cơ quan chức năng',
+  'review.proposeNegative': 'Khi bác bỏ: đề xuất đưa vào ngân hàng âm tính (nội dung vô hại)',
+  'review.proposeNone': 'Không đề xuất',
+  'review.proposed': 'Đã đề xuất đưa vào ngân hàng; người phụ trách danh sách khác sẽ duyệt.',
 } as const;
 
 export type MessageKey = keyof typeof vi;

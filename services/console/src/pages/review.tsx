@@ -3,7 +3,7 @@ import { api, ok } from '../api/client.js';
 import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { useFullSession } from '../session.js';
-import { ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+import { Choice, ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
 
 type ReviewCase = Answer<'/v1/cases', 'get'>['cases'][number];
 type Decision = 'confirm' | 'dismiss' | 'escalate';
@@ -36,15 +36,21 @@ function useMediaUrl(caseId: string, revealed: boolean) {
   return { url, error };
 }
 
+type Outcome = { orders: number; proposed: boolean };
+type Bank = Answer<'/v1/banks', 'get'>['banks'][number];
+
 function CaseWork(props: {
   item: ReviewCase;
-  onChanged: (decided?: { orders: number }) => void;
+  /** Negative banks (known benign) a dismissal may propose the content's hashes for. */
+  negativeBanks: readonly Bank[];
+  onChanged: (decided?: Outcome) => void;
   onRevealed: () => void;
 }) {
   const { t } = useI18n();
   const [revealed, setRevealed] = useState(false);
   const [reason, setReason] = useState('');
   const [category, setCategory] = useState<'A' | 'B' | 'C'>('C');
+  const [proposeTo, setProposeTo] = useState('');
   const media = useMediaUrl(props.item.id, revealed);
   // The reveal is counted when the original arrives: the exposure counter reads it again then.
   const { onRevealed } = props;
@@ -56,10 +62,15 @@ function CaseWork(props: {
     const done = await ok(
       api.POST('/v1/cases/{id}/decision', {
         params,
-        body: { decision, reason: reason.trim(), ...(decision === 'confirm' ? { category } : {}) },
+        body: {
+          decision,
+          reason: reason.trim(),
+          ...(decision === 'confirm' ? { category } : {}),
+          ...(decision === 'dismiss' && proposeTo !== '' ? { proposeToBankId: proposeTo } : {}),
+        },
       }),
     );
-    props.onChanged({ orders: done.orderIds.length });
+    props.onChanged({ orders: done.orderIds.length, proposed: done.proposalId !== null });
   });
   const release = useAction(async () => {
     await ok(api.POST('/v1/cases/{id}/release', { params }));
@@ -80,7 +91,7 @@ function CaseWork(props: {
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [reason, category]);
+  }, [reason, category, proposeTo]);
   return (
     <section class="case" aria-labelledby="case-title">
       <h2 id="case-title">{t('review.case', { reason: props.item.reason })}</h2>
@@ -129,6 +140,18 @@ function CaseWork(props: {
           </label>
         ))}
       </fieldset>
+      {props.negativeBanks.length === 0 ? null : (
+        <Choice
+          id="propose-bank"
+          label={t('review.proposeNegative')}
+          value={proposeTo}
+          onChange={setProposeTo}
+          options={[
+            { value: '', label: t('review.proposeNone') },
+            ...props.negativeBanks.map((b) => ({ value: b.id, label: b.name })),
+          ]}
+        />
+      )}
       <p class="hint">{t('review.shortcuts')}</p>
       <ErrorNote error={decide.error ?? release.error} />
       <div class="actions">
@@ -163,13 +186,21 @@ export function ReviewPage() {
     [works],
   );
   const [working, setWorking] = useState<ReviewCase | null>(null);
-  const [decided, setDecided] = useState<{ orders: number } | null>(null);
+  const [decided, setDecided] = useState<Outcome | null>(null);
+  // Reviewers and admins read the banks; a dismissal may propose for an enabled negative one.
+  const banks = useLoad(
+    () =>
+      session.person.role === 'reviewer'
+        ? ok(api.GET('/v1/banks')).then((r) => r.banks.filter((b) => b.negative && b.enabled))
+        : Promise.resolve([]),
+    [session.person.role],
+  );
   const claim = useAction(async (id: string) => {
     setWorking(await ok(api.POST('/v1/cases/{id}/claim', { params: { path: { id } } })));
     setDecided(null);
     queue.reload();
   });
-  const changed = (outcome?: { orders: number }) => {
+  const changed = (outcome?: Outcome) => {
     setWorking(null);
     setDecided(outcome ?? null);
     queue.reload();
@@ -197,10 +228,17 @@ export function ReviewPage() {
       {decided === null ? null : (
         <p class="notice" role="status" data-testid="decided">
           {t('review.decided', { orders: decided.orders })}
+          {decided.proposed ? ` ${t('review.proposed')}` : ''}
         </p>
       )}
       {current === null ? null : (
-        <CaseWork key={current.id} item={current} onChanged={changed} onRevealed={settings.reload} />
+        <CaseWork
+          key={current.id}
+          item={current}
+          negativeBanks={banks.data ?? []}
+          onChanged={changed}
+          onRevealed={settings.reload}
+        />
       )}
       {queue.data === null ? <Loading /> : null}
       <table data-testid="queue">
