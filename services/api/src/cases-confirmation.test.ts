@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { mapHostToPlatform } from '@mod/db/orders';
-import { createPgEvidenceStore, sweepEvidence } from '@mod/db/vault';
+import { sweepEvidence } from '@mod/db/vault';
 import type { EvidenceStore } from '@mod/vault';
-import { randomKeyring } from '@mod/vault/testing';
 import { asPerson, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
@@ -22,9 +21,7 @@ let ana: SignedIn, officer1: SignedIn, officer2: SignedIn;
 beforeAll(async () => {
   world = await createApiTestWorld();
   const db = world.db.pool;
-  vault = createPgEvidenceStore(db, {
-    keyring: randomKeyring(),
-  });
+  vault = world.vault;
   app = await world.build({ review: { evidence: vault } });
   await upsertTenant(db, { id: 'plat-1', kind: 'platform', name: 'Platform', subscribedToBlocking: false });
   await upsertTenant(db, { id: 'hotline-1', kind: 'hotline', name: 'Hotline', subscribedToBlocking: false });

@@ -2,9 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { createPgEvidenceStore } from '@mod/db/vault';
 import type { EvidenceStore } from '@mod/vault';
-import { randomKeyring } from '@mod/vault/testing';
 import {
   asPerson,
   colourSpread,
@@ -25,9 +23,7 @@ let reviewerKey: string;
 beforeAll(async () => {
   world = await createApiTestWorld();
   const db = world.db.pool;
-  vault = createPgEvidenceStore(db, {
-    keyring: randomKeyring(),
-  });
+  vault = world.vault;
   app = await world.build({ review: { evidence: vault, dailyRevealLimit: 3 } });
   await upsertTenant(db, { id: 'plat-1', kind: 'platform', name: 'Platform', subscribedToBlocking: false });
   await upsertTenant(db, { id: 'hotline-1', kind: 'hotline', name: 'Hotline', subscribedToBlocking: false });

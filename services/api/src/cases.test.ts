@@ -5,9 +5,7 @@ import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { listLiveEntries } from '@mod/db/banks';
 import { mapHostToPlatform } from '@mod/db/orders';
-import { createPgEvidenceStore } from '@mod/db/vault';
 import type { EvidenceStore } from '@mod/vault';
-import { randomKeyring } from '@mod/vault/testing';
 import { asPerson, photoSha256, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { callAs, createApiTestWorld, statusAndCode, type ApiTestWorld } from './testing.js';
 
@@ -22,9 +20,7 @@ let platformKey: string;
 beforeAll(async () => {
   world = await createApiTestWorld();
   const db = world.db.pool;
-  vault = createPgEvidenceStore(db, {
-    keyring: randomKeyring(),
-  });
+  vault = world.vault;
   app = await world.build({
     now: () => new Date(Date.now() + offsetMs),
     review: { evidence: vault },

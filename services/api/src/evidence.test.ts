@@ -113,10 +113,7 @@ describe('evidence routes', () => {
     expect(opened[0]).toMatchObject({ role: 'authority', tenantId: 'authority-a', reason: 'verify' });
 
     const wrongKey = await world.build({
-      evidenceVault: {
-        keyring: randomKeyring(),
-        retention: defaultRetentionPolicy,
-      },
+      evidenceVault: { keyring: randomKeyring(), retention: defaultRetentionPolicy },
     });
     expect(
       statusAndCode(await callAs(wrongKey, keys.authA, 'POST', `/v1/evidence/${item.id}/verify`)),
