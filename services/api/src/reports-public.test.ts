@@ -126,13 +126,17 @@ describe('the public report form', () => {
       [
         { ...valid, token: await tokenOf(app), website: 'http://spam.example' },
         400,
-        'MOD_ERR_REPORT_REJECTED',
+        'MOD_ERR_API_REPORT_REJECTED',
       ],
       // No token, a forged one.
-      [valid, 400, 'MOD_ERR_REPORT_FORM_EXPIRED'],
-      [{ ...valid, token: 'abc.def.ghi' }, 400, 'MOD_ERR_REPORT_FORM_EXPIRED'],
-      [{ ...valid, token: await tokenOf(app), urls: 'javascript:alert(1)' }, 400, 'MOD_ERR_REPORT_BAD_URL'],
-      [{ ...valid, token: await tokenOf(app), urls: '' }, 400, 'MOD_ERR_REPORT_NO_URL'],
+      [valid, 400, 'MOD_ERR_API_REPORT_FORM_EXPIRED'],
+      [{ ...valid, token: 'abc.def.ghi' }, 400, 'MOD_ERR_API_REPORT_FORM_EXPIRED'],
+      [
+        { ...valid, token: await tokenOf(app), urls: 'javascript:alert(1)' },
+        400,
+        'MOD_ERR_API_REPORT_BAD_URL',
+      ],
+      [{ ...valid, token: await tokenOf(app), urls: '' }, 400, 'MOD_ERR_API_REPORT_NO_URL'],
       [
         {
           ...valid,
@@ -140,16 +144,16 @@ describe('the public report form', () => {
           urls: Array.from({ length: 11 }, (_, i) => `https://e.example/${i}`).join('\n'),
         },
         400,
-        'MOD_ERR_REPORT_TOO_MANY_URLS',
+        'MOD_ERR_API_REPORT_TOO_MANY_URLS',
       ],
-      [{ ...valid, token: await tokenOf(app), category: 'spam' }, 400, 'MOD_ERR_REPORT_CATEGORY'],
+      [{ ...valid, token: await tokenOf(app), category: 'spam' }, 400, 'MOD_ERR_API_REPORT_CATEGORY'],
       [
         { ...valid, token: await tokenOf(app), description: 'x'.repeat(4001) },
         400,
-        'MOD_ERR_REPORT_TOO_LONG',
+        'MOD_ERR_API_REPORT_TOO_LONG',
       ],
       // Contact details without the consent to keep them.
-      [{ ...valid, token: await tokenOf(app), phone: '0912345678' }, 400, 'MOD_ERR_REPORT_CONSENT'],
+      [{ ...valid, token: await tokenOf(app), phone: '0912345678' }, 400, 'MOD_ERR_API_REPORT_CONSENT'],
     ];
     for (const [i, [fields, status, code]] of cases.entries()) {
       // Each from an address of its own: the per-address limit is the next test's.
@@ -163,7 +167,7 @@ describe('the public report form', () => {
     const token = await tokenOf(app);
     expect((await post(app, { ...valid, token, urls: '' }, '198.51.100.50')).statusCode).toBe(400);
     expect(errorCodeOf((await post(app, { ...valid, token }, '198.51.100.50')).body)).toBe(
-      'MOD_ERR_REPORT_FORM_EXPIRED',
+      'MOD_ERR_API_REPORT_FORM_EXPIRED',
     );
     // Files are refused, and the page says why.
     const multipart = await app.inject({
@@ -173,7 +177,7 @@ describe('the public report form', () => {
       payload:
         '--x\r\ncontent-disposition: form-data; name="media"; filename="a.jpg"\r\ncontent-type: image/jpeg\r\n\r\nJPEG\r\n--x--\r\n',
     });
-    expect([multipart.statusCode, errorCodeOf(multipart.body)]).toEqual([415, 'MOD_ERR_REPORT_NO_FILES']);
+    expect([multipart.statusCode, errorCodeOf(multipart.body)]).toEqual([415, 'MOD_ERR_API_REPORT_NO_FILES']);
     expect(multipart.body).toContain('The form takes no files');
     // Bodies over the limit never reach the form's checks.
     const huge = await post(
@@ -190,13 +194,13 @@ describe('the public report form', () => {
     const valid = { urls: 'https://example.com/limit', category: 'other', lang: 'en' };
     // Without the proof (required here): refused, whatever the address.
     const unproven = await post(strict, { ...valid, token: await tokenOf(strict) }, '192.0.2.10');
-    expect([unproven.statusCode, errorCodeOf(unproven.body)]).toEqual([400, 'MOD_ERR_REPORT_POW']);
+    expect([unproven.statusCode, errorCodeOf(unproven.body)]).toEqual([400, 'MOD_ERR_API_REPORT_POW']);
     const wrongProof = await post(
       strict,
       { ...valid, token: await tokenOf(strict), pow: 'abc' },
       '192.0.2.10',
     );
-    expect(errorCodeOf(wrongProof.body)).toBe('MOD_ERR_REPORT_POW');
+    expect(errorCodeOf(wrongProof.body)).toBe('MOD_ERR_API_REPORT_POW');
     const bits = TEST_REPORT_SETTINGS.powBits;
     const proven = async (from: string) => {
       const token = await tokenOf(strict);
@@ -205,7 +209,7 @@ describe('the public report form', () => {
     expect((await proven('192.0.2.10')).statusCode).toBe(201);
     expect((await proven('192.0.2.10')).statusCode).toBe(201);
     const third = await proven('192.0.2.10');
-    expect([third.statusCode, errorCodeOf(third.body)]).toEqual([429, 'MOD_ERR_REPORT_RATE_LIMITED']);
+    expect([third.statusCode, errorCodeOf(third.body)]).toEqual([429, 'MOD_ERR_API_REPORT_RATE_LIMITED']);
     expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
     // Another address has its own allowance.
     expect((await proven('192.0.2.11')).statusCode).toBe(201);

@@ -16,21 +16,21 @@ export const REPORT_LIMITS = {
 
 /** Codes a report is refused with (400 unless said): the form shows their text, the API answers them. */
 export const ReportErrorCode = {
-  NoUrl: 'MOD_ERR_REPORT_NO_URL',
-  TooManyUrls: 'MOD_ERR_REPORT_TOO_MANY_URLS',
-  BadUrl: 'MOD_ERR_REPORT_BAD_URL',
-  Category: 'MOD_ERR_REPORT_CATEGORY',
-  TooLong: 'MOD_ERR_REPORT_TOO_LONG',
-  Consent: 'MOD_ERR_REPORT_CONSENT',
-  Contact: 'MOD_ERR_REPORT_CONTACT',
+  NoUrl: 'MOD_ERR_API_REPORT_NO_URL',
+  TooManyUrls: 'MOD_ERR_API_REPORT_TOO_MANY_URLS',
+  BadUrl: 'MOD_ERR_API_REPORT_BAD_URL',
+  Category: 'MOD_ERR_API_REPORT_CATEGORY',
+  TooLong: 'MOD_ERR_API_REPORT_TOO_LONG',
+  Consent: 'MOD_ERR_API_REPORT_CONSENT',
+  Contact: 'MOD_ERR_API_REPORT_CONTACT',
   /** The honeypot was filled: a robot. Nothing is stored. */
-  Rejected: 'MOD_ERR_REPORT_REJECTED',
-  FormExpired: 'MOD_ERR_REPORT_FORM_EXPIRED',
-  Pow: 'MOD_ERR_REPORT_POW',
-  RateLimited: 'MOD_ERR_REPORT_RATE_LIMITED',
-  Busy: 'MOD_ERR_REPORT_BUSY',
-  NoFiles: 'MOD_ERR_REPORT_NO_FILES',
-  ContactUnavailable: 'MOD_ERR_REPORT_CONTACT_UNAVAILABLE',
+  Rejected: 'MOD_ERR_API_REPORT_REJECTED',
+  FormExpired: 'MOD_ERR_API_REPORT_FORM_EXPIRED',
+  Pow: 'MOD_ERR_API_REPORT_POW',
+  RateLimited: 'MOD_ERR_API_REPORT_RATE_LIMITED',
+  Busy: 'MOD_ERR_API_REPORT_BUSY',
+  NoFiles: 'MOD_ERR_API_REPORT_NO_FILES',
+  ContactUnavailable: 'MOD_ERR_API_REPORT_CONTACT_UNAVAILABLE',
 } as const;
 export type ReportErrorCode = (typeof ReportErrorCode)[keyof typeof ReportErrorCode];
 

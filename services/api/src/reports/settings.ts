@@ -65,13 +65,13 @@ export const reportSpec = {
   REPORT_MAX_PER_SECOND: env.integer({
     default: 50,
     min: 1,
-    doc: "citizens' reports: reports accepted per second from the whole public (beyond: 503 MOD_ERR_REPORT_BUSY)",
+    doc: "citizens' reports: reports accepted per second from the whole public (beyond: 503 MOD_ERR_API_REPORT_BUSY)",
   }),
 } as const;
 
 export interface ReportSettings {
   deadlineHours: number;
-  /** Seals contact details; null: they are refused (503 MOD_ERR_REPORT_CONTACT_UNAVAILABLE). */
+  /** Seals contact details; null: they are refused (503 MOD_ERR_API_REPORT_CONTACT_UNAVAILABLE). */
   contactKey: SecretKey | null;
   contactRetentionDays: number;
   formSecret: Buffer;

@@ -99,23 +99,23 @@ const vi: ReportTexts = {
   checkStatusLink: 'Xem tiến độ một báo cáo đã gửi',
   newReportLink: 'Gửi báo cáo khác',
   errors: {
-    MOD_ERR_REPORT_NO_URL: 'Hãy nhập ít nhất một đường dẫn.',
-    MOD_ERR_REPORT_TOO_MANY_URLS: 'Tối đa 10 đường dẫn cho mỗi báo cáo.',
-    MOD_ERR_REPORT_BAD_URL:
+    MOD_ERR_API_REPORT_NO_URL: 'Hãy nhập ít nhất một đường dẫn.',
+    MOD_ERR_API_REPORT_TOO_MANY_URLS: 'Tối đa 10 đường dẫn cho mỗi báo cáo.',
+    MOD_ERR_API_REPORT_BAD_URL:
       'Có đường dẫn không hợp lệ: hãy dùng địa chỉ đầy đủ, bắt đầu bằng http:// hoặc https://.',
-    MOD_ERR_REPORT_CATEGORY: 'Hãy chọn loại nội dung.',
-    MOD_ERR_REPORT_TOO_LONG: 'Nội dung quá dài.',
-    MOD_ERR_REPORT_CONSENT:
+    MOD_ERR_API_REPORT_CATEGORY: 'Hãy chọn loại nội dung.',
+    MOD_ERR_API_REPORT_TOO_LONG: 'Nội dung quá dài.',
+    MOD_ERR_API_REPORT_CONSENT:
       'Để lưu thông tin liên hệ, hãy đánh dấu ô đồng ý (hoặc để trống thông tin liên hệ).',
-    MOD_ERR_REPORT_CONTACT: 'Thông tin liên hệ không hợp lệ.',
-    MOD_ERR_REPORT_REJECTED: 'Không thể nhận báo cáo này.',
-    MOD_ERR_REPORT_FORM_EXPIRED: 'Biểu mẫu đã hết hạn hoặc đã được gửi. Hãy tải lại trang và gửi lại.',
-    MOD_ERR_REPORT_POW: 'Trình duyệt chưa hoàn tất bước kiểm tra chống lạm dụng. Hãy thử lại.',
-    MOD_ERR_REPORT_RATE_LIMITED:
+    MOD_ERR_API_REPORT_CONTACT: 'Thông tin liên hệ không hợp lệ.',
+    MOD_ERR_API_REPORT_REJECTED: 'Không thể nhận báo cáo này.',
+    MOD_ERR_API_REPORT_FORM_EXPIRED: 'Biểu mẫu đã hết hạn hoặc đã được gửi. Hãy tải lại trang và gửi lại.',
+    MOD_ERR_API_REPORT_POW: 'Trình duyệt chưa hoàn tất bước kiểm tra chống lạm dụng. Hãy thử lại.',
+    MOD_ERR_API_REPORT_RATE_LIMITED:
       'Có quá nhiều báo cáo từ địa chỉ của bạn. Hãy thử lại sau ít phút, hoặc gọi 111.',
-    MOD_ERR_REPORT_BUSY: 'Hệ thống đang quá tải. Hãy thử lại sau ít phút, hoặc gọi 111.',
-    MOD_ERR_REPORT_NO_FILES: 'Biểu mẫu không nhận tệp. Chỉ gửi đường dẫn.',
-    MOD_ERR_REPORT_CONTACT_UNAVAILABLE:
+    MOD_ERR_API_REPORT_BUSY: 'Hệ thống đang quá tải. Hãy thử lại sau ít phút, hoặc gọi 111.',
+    MOD_ERR_API_REPORT_NO_FILES: 'Biểu mẫu không nhận tệp. Chỉ gửi đường dẫn.',
+    MOD_ERR_API_REPORT_CONTACT_UNAVAILABLE:
       'Hiện chưa thể lưu thông tin liên hệ. Hãy gửi báo cáo không kèm thông tin liên hệ, hoặc gọi 111.',
   },
 };
@@ -177,23 +177,24 @@ const en: ReportTexts = {
   checkStatusLink: 'See the progress of a report you sent',
   newReportLink: 'Send another report',
   errors: {
-    MOD_ERR_REPORT_NO_URL: 'Enter at least one address.',
-    MOD_ERR_REPORT_TOO_MANY_URLS: 'At most 10 addresses per report.',
-    MOD_ERR_REPORT_BAD_URL:
+    MOD_ERR_API_REPORT_NO_URL: 'Enter at least one address.',
+    MOD_ERR_API_REPORT_TOO_MANY_URLS: 'At most 10 addresses per report.',
+    MOD_ERR_API_REPORT_BAD_URL:
       'An address is not valid: use the full address, starting with http:// or https://.',
-    MOD_ERR_REPORT_CATEGORY: 'Choose the kind of content.',
-    MOD_ERR_REPORT_TOO_LONG: 'Too long.',
-    MOD_ERR_REPORT_CONSENT:
+    MOD_ERR_API_REPORT_CATEGORY: 'Choose the kind of content.',
+    MOD_ERR_API_REPORT_TOO_LONG: 'Too long.',
+    MOD_ERR_API_REPORT_CONSENT:
       'To keep contact details, tick the consent box (or leave the contact details empty).',
-    MOD_ERR_REPORT_CONTACT: 'The contact details are not valid.',
-    MOD_ERR_REPORT_REJECTED: 'This report cannot be accepted.',
-    MOD_ERR_REPORT_FORM_EXPIRED: 'The form expired or was already sent. Reload the page and send it again.',
-    MOD_ERR_REPORT_POW: 'Your browser did not complete the anti-abuse check. Please try again.',
-    MOD_ERR_REPORT_RATE_LIMITED:
+    MOD_ERR_API_REPORT_CONTACT: 'The contact details are not valid.',
+    MOD_ERR_API_REPORT_REJECTED: 'This report cannot be accepted.',
+    MOD_ERR_API_REPORT_FORM_EXPIRED:
+      'The form expired or was already sent. Reload the page and send it again.',
+    MOD_ERR_API_REPORT_POW: 'Your browser did not complete the anti-abuse check. Please try again.',
+    MOD_ERR_API_REPORT_RATE_LIMITED:
       'Too many reports from your address. Try again in a few minutes, or call 111.',
-    MOD_ERR_REPORT_BUSY: 'The service is overloaded. Try again in a few minutes, or call 111.',
-    MOD_ERR_REPORT_NO_FILES: 'The form takes no files. Send the address only.',
-    MOD_ERR_REPORT_CONTACT_UNAVAILABLE:
+    MOD_ERR_API_REPORT_BUSY: 'The service is overloaded. Try again in a few minutes, or call 111.',
+    MOD_ERR_API_REPORT_NO_FILES: 'The form takes no files. Send the address only.',
+    MOD_ERR_API_REPORT_CONTACT_UNAVAILABLE:
       'Contact details cannot be kept right now. Send the report without them, or call 111.',
   },
 };
