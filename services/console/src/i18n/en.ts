@@ -28,6 +28,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'role.reviewer': 'Reviewer',
   'role.curator': 'Curator',
   'role.admin': 'Administrator',
+  'role.hotline': 'Hotline (citizens’ reports)',
 
   'error.generic': 'Something went wrong.',
   'error.network': 'The server could not be reached. Try again.',

@@ -29,6 +29,7 @@ export const vi = {
   'role.reviewer': 'Người xem xét',
   'role.curator': 'Người quản lý danh sách',
   'role.admin': 'Quản trị viên',
+  'role.hotline': 'Tiếp nhận phản ánh (đường dây nóng)',
 
   'error.generic': 'Đã có lỗi.',
   'error.network': 'Không kết nối được với máy chủ. Hãy thử lại.',

@@ -7,7 +7,7 @@ import { FeedSettings } from './admin-feeds.js';
 import { Keys } from './admin-keys.js';
 
 const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
-const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin'];
+const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin', 'hotline'];
 const text = (e: Event) => (e.target as HTMLInputElement).value;
 type Tenant = Answer<'/v1/admin/tenants', 'get'>['tenants'][number];
 type Person = Answer<'/v1/admin/people', 'get'>['people'][number];
