@@ -52,6 +52,7 @@ describe('bank import and export over the API', () => {
       removed: 0,
       unchanged: 0,
       resync: false,
+      dryRun: false,
       lineErrors: [
         { lineNumber: 2, code: 'MOD_ERR_MATCHER_LIST_BAD_HEX', message: report.lineErrors[0]?.message },
       ],
