@@ -22,6 +22,13 @@ export MOD_VAULT_MASTER_KEY="${MOD_VAULT_MASTER_KEY:-$(cat "$VAULT_KEY_FILE")}"
 PEOPLE_KEY_FILE="$DATA_DIR/people-secret-key"
 [ -s "$PEOPLE_KEY_FILE" ] || (umask 077 && node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))" >"$PEOPLE_KEY_FILE")
 export MOD_PEOPLE_SECRET_KEY="${MOD_PEOPLE_SECRET_KEY:-$(cat "$PEOPLE_KEY_FILE")}"
+# Reporters' contact details are sealed under this key (and the public form's tokens signed with the other): made
+# once and kept in .data/ (owner-only), like the vault's.
+for name in report-contact-key report-form-secret; do
+  [ -s "$DATA_DIR/$name" ] || (umask 077 && node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))" >"$DATA_DIR/$name")
+done
+export REPORT_CONTACT_KEY="${REPORT_CONTACT_KEY:-$(cat "$DATA_DIR/report-contact-key")}"
+export REPORT_FORM_SECRET="${REPORT_FORM_SECRET:-$(cat "$DATA_DIR/report-form-secret")}"
 API_URL="http://127.0.0.1:$API_PORT"
 SCANNER_OPS_PORT="${SCANNER_OPS_PORT:-9101}"
 ACTIONER_OPS_PORT="${ACTIONER_OPS_PORT:-9102}"
@@ -88,6 +95,8 @@ else
   REVIEWER="$(modctl people reset --id "$REVIEWER_ID")"
 fi
 REVIEWER_OTP="$(node -p "JSON.parse(process.argv[1]).oneTimePassword" "$REVIEWER" 2>/dev/null || echo '<modctl people failed>')"
+# The 111 hotline's call centre: an API key of role hotline (a fresh one each run) files reports taken by phone.
+HOTLINE_KEY="$(modctl key issue --tenant demo-hotline --role hotline --label 'demo call centre' | node -e "let t='';process.stdin.on('data',(d)=>(t+=d)).on('end',()=>process.stdout.write(JSON.parse(t).key??''))" 2>/dev/null || echo '<modctl key failed>')"
 AUTHORITY_KEY="$(node -p "require('$DATA_DIR/demo-keys.json').authority" 2>/dev/null || echo '<see .data/demo-keys.json>')"
 cat >&2 <<MSG
 
@@ -99,6 +108,11 @@ cat >&2 <<MSG
     curl -si -H 'content-type: application/json' -d '{"login":"demo.reviewer","password":"$REVIEWER_OTP"}' '$API_URL/v1/session'
     then set a password and enrol an authenticator app (services/api/README.md, "Staff accounts"), or sign in
     at $API_URL/console; the review queue is GET $API_URL/v1/cases.
+  Citizens' reports: the public form at $API_URL/report (English: ?lang=en), progress at $API_URL/report/status;
+    the hotline's call centre files one (answers a tracking code), the reviewer assesses what nothing settled:
+    curl -s -H "authorization: Bearer $HOTLINE_KEY" -H 'content-type: application/json' \
+      -d '{"urls":["https://example.com/reported.html"],"category":"other"}' '$API_URL/v1/reports'
+    figures: curl -s -H "authorization: Bearer $HOTLINE_KEY" '$API_URL/v1/report-stats'
   Metrics:   $API_URL/metrics, and http://127.0.0.1:PORT/metrics of the workers' ops servers: scanner
              $SCANNER_OPS_PORT, actioner $ACTIONER_OPS_PORT, fetcher $FETCHER_OPS_PORT, classifier $CLASSIFIER_OPS_PORT
   Health:    $API_URL/health/ready (and /health/ready on the ports above)
