@@ -72,10 +72,9 @@ describe('routing a reported URL', () => {
       submissionId: 'sub',
       failureCode: null,
     });
-    expect(route(submission(), 10)).toMatchObject({
-      kind: 'open-case',
-      note: expect.stringContaining('no known match'),
-    });
+    const clean = route(submission(), 10);
+    expect(clean.kind).toBe('open-case');
+    expect(clean.kind === 'open-case' ? clean.note : '').toContain('no known match');
   });
 
   it('waits on a match for its orders and on content still scanning, but not for ever', () => {

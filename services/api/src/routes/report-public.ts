@@ -165,7 +165,7 @@ export async function reportPublicRoutes(
       },
     },
     async (req, reply) => {
-      const fields = (req.body ?? {}) as FormFields;
+      const fields: FormFields = req.body;
       const lang = langOf(one(fields, 'lang'));
       const values: FormValues = {
         urls: one(fields, 'urls').slice(0, 30_000),
@@ -289,7 +289,7 @@ export async function reportPublicRoutes(
       },
     },
     async (req, reply) => {
-      const fields = req.body as FormFields;
+      const fields: FormFields = req.body;
       return statusPage(reply, req, langOf(one(fields, 'lang')), one(fields, 'code').slice(0, 40));
     },
   );
