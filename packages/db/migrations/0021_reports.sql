@@ -14,9 +14,9 @@ alter table client_certificates add constraint client_certificates_role_check
 alter table people drop constraint people_role_check;
 alter table people add constraint people_role_check check (role in ('authority', 'reviewer', 'curator', 'admin', 'hotline'));
 
--- Web reports belong to this tenant (their submissions and cases too): the public has no tenant of its own.
-insert into tenants (id, kind, name) values ('public-reports', 'hotline', 'Báo cáo của người dân / Citizens'' reports')
-  on conflict (id) do nothing;
+-- Web reports belong to the tenant 'public-reports' (kind hotline; their submissions and cases too): the public has
+-- no tenant of its own. It is made with the first web report (`fileReport`), so a new deployment lists no tenant
+-- it did not create.
 
 create table reports (
   id uuid primary key,

@@ -60,6 +60,12 @@ export async function fileReport(
   r: ReportInput,
 ): Promise<{ id: string; subjects: ReportSubjectLink[] }> {
   const id = r.id ?? randomUUID();
+  if (r.tenantId === PUBLIC_REPORTS_TENANT)
+    await db.query(
+      `/* reports:public-tenant */ insert into tenants (id, kind, name) values ($1, 'hotline', $2)
+       on conflict (id) do nothing`,
+      [PUBLIC_REPORTS_TENANT, "Báo cáo của người dân / Citizens' reports"],
+    );
   await db.query(
     `/* reports:file */ insert into reports (id, tracking_sha256, channel, tenant_id, filed_by, category, seen_where,
        description, language, received_at, due_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
