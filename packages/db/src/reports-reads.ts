@@ -1,16 +1,9 @@
 import type { Queryable } from './pool.js';
-import type { ReportCategory, ReportChannel, ReportStatus, SubjectStatus } from './reports.js';
+import type { ReportCategory, ReportChannel, ReportFields, ReportStatus, SubjectStatus } from './reports.js';
 
 /** A report as operators see it (never its tracking code; contact details only through `readReportContact`). */
-export interface ReportView {
+export interface ReportView extends ReportFields {
   id: string;
-  channel: ReportChannel;
-  tenantId: string;
-  filedBy: string | null;
-  category: ReportCategory;
-  seenWhere: string | null;
-  description: string | null;
-  language: 'vi' | 'en';
   status: ReportStatus;
   outcomeReason: string | null;
   receivedAt: Date;

@@ -23,9 +23,8 @@ export interface ReportContactInput {
   deleteAfter: Date;
 }
 
-export interface ReportInput {
-  id?: string;
-  trackingSha256: string;
+/** What a report says and who filed it, as filed and as operators read it. */
+export interface ReportFields {
   channel: ReportChannel;
   tenantId: string;
   /** The credential or person that filed it; null for the web form. */
@@ -34,6 +33,11 @@ export interface ReportInput {
   seenWhere: string | null;
   description: string | null;
   language: 'vi' | 'en';
+}
+
+export interface ReportInput extends ReportFields {
+  id?: string;
+  trackingSha256: string;
   /** Normalised, distinct URLs (`href`, and `key` that open subjects fold on), at most 20. */
   urls: readonly { href: string; key: string }[];
   receivedAt: Date;
@@ -115,6 +119,20 @@ export async function fileReport(
   return { id, subjects };
 }
 
+interface SubjectRow {
+  id: string;
+  url: string;
+  event_id: string;
+  tenant_id: string;
+}
+const linkOf = (r: SubjectRow, created: boolean): ReportSubjectLink => ({
+  id: r.id,
+  url: r.url,
+  eventId: r.event_id,
+  tenantId: r.tenant_id,
+  created,
+});
+
 /**
  * The open subject of a URL, or a new one. Two reports of one URL filed at once: the second's insert waits for
  * the first's transaction and then finds its subject (read committed: each statement sees what committed).
@@ -126,35 +144,21 @@ async function openOrJoinSubject(
   at: Date,
 ): Promise<ReportSubjectLink> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const { rows } = await db.query<{ id: string; event_id: string; tenant_id: string }>(
+    const { rows } = await db.query<Omit<SubjectRow, 'url'>>(
       `/* reports:open-subject */ insert into report_subjects (id, url, url_key, tenant_id, event_id, routed_at, owner,
          created_at) values ($1, $2, $3, $4, $5, $6, $7, $6)
        on conflict (url_key) where settled_at is null do nothing returning id, event_id, tenant_id`,
       [randomUUID(), url.href, url.key, tenantId, randomUUID(), at, PIPELINE_OWNER],
     );
     const created = rows[0];
-    if (created !== undefined)
-      return {
-        id: created.id,
-        url: url.href,
-        eventId: created.event_id,
-        tenantId: created.tenant_id,
-        created: true,
-      };
-    const open = await db.query<{ id: string; url: string; event_id: string; tenant_id: string }>(
+    if (created !== undefined) return linkOf({ ...created, url: url.href }, true);
+    const open = await db.query<SubjectRow>(
       `/* reports:join-subject */ select id, url, event_id, tenant_id from report_subjects
        where url_key = $1 and settled_at is null`,
       [url.key],
     );
     const joined = open.rows[0];
-    if (joined !== undefined)
-      return {
-        id: joined.id,
-        url: joined.url,
-        eventId: joined.event_id,
-        tenantId: joined.tenant_id,
-        created: false,
-      };
+    if (joined !== undefined) return linkOf(joined, false);
     // Settled between the two statements: open a new one.
   }
   throw new Error(`could not open or join the subject of ${url.key}`);

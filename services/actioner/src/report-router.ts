@@ -212,34 +212,46 @@ export function createReportRouter(o: ReportRouterOptions): ReportRouter {
     steps.inc({ step: actioned ? 'settled-actioned' : 'settled-no-action' });
   }
 
+  /**
+   * Handles listed subjects one transaction each, each locked first (`skip locked`: another router has it, or it
+   * moved on): a failure is logged and retried next pass, never holding back the others. Answers how many.
+   */
+  async function eachSubject<S>(
+    list: (db: Pool, limit: number) => Promise<string[]>,
+    lock: (c: PoolClient, id: string) => Promise<S | null>,
+    handle: (c: PoolClient, s: S) => Promise<void>,
+    what: string,
+  ): Promise<number> {
+    let handled = 0;
+    for (const id of await list(o.db, batch)) {
+      try {
+        await withTransaction(o.db, async (c) => {
+          const s = await lock(c, id);
+          if (s !== null) await handle(c, s);
+        });
+        handled++;
+      } catch (err) {
+        log.warn({ err, subjectId: id }, `could not ${what} a reported URL; will retry`);
+      }
+    }
+    return handled;
+  }
+
   return {
     async pass() {
       const now = o.clock.now();
-      // One transaction per subject: a failure (logged, retried next pass) never holds back the others.
-      let routed = 0;
-      for (const id of await listRoutingSubjects(o.db, batch)) {
-        try {
-          await withTransaction(o.db, async (c) => {
-            const s = await lockRoutingSubject(c, id);
-            if (s !== null) await route(c, s, now);
-          });
-          routed++;
-        } catch (err) {
-          log.warn({ err, subjectId: id }, 'could not route a reported URL; will retry');
-        }
-      }
-      let followed = 0;
-      for (const id of await listCaseSubjectsToFollow(o.db, batch)) {
-        try {
-          await withTransaction(o.db, async (c) => {
-            const s = await lockCaseSubject(c, id);
-            if (s !== null) await follow(c, s, now);
-          });
-          followed++;
-        } catch (err) {
-          log.warn({ err, subjectId: id }, "could not follow a reported URL's case; will retry");
-        }
-      }
+      const routed = await eachSubject(
+        listRoutingSubjects,
+        lockRoutingSubject,
+        (c, s) => route(c, s, now),
+        'route',
+      );
+      const followed = await eachSubject(
+        listCaseSubjectsToFollow,
+        lockCaseSubject,
+        (c, s) => follow(c, s, now),
+        'follow',
+      );
       const contactsDeleted = await deleteExpiredReportContacts(o.db, now);
       if (contactsDeleted > 0)
         log.info({ contactsDeleted }, "reporters' contact details deleted after retention");

@@ -2,13 +2,9 @@ import { env, type ConfigOf, type EnvField } from '@mod/config';
 import { checkLockoutPolicy, parseSecretKey } from '@mod/people';
 import { DEFAULT_PEOPLE_SETTINGS, type PeopleSettings } from './session-auth.js';
 
-/** The key that seals TOTP secrets: 32 bytes, base64 or hex; checked at start-up, never printed. */
-const secretKeyField: EnvField<string> = {
-  ...env.string({
-    default: '',
-    secret: true,
-    doc: 'staff accounts: 32 random bytes, base64 (openssl rand -base64 32), sealing TOTP secrets (AES-256-GCM); empty: people cannot sign in',
-  }),
+/** A 32-byte key setting (base64 or hex; empty: none), checked at start-up, never printed. */
+export const secretKeyField = (doc: string): EnvField<string> => ({
+  ...env.string({ default: '', secret: true, doc }),
   parse(raw) {
     if (raw === '') return raw;
     try {
@@ -18,11 +14,13 @@ const secretKeyField: EnvField<string> = {
       return { problem: 'must be 32 bytes, base64 or hex' };
     }
   },
-};
+});
 
 /** Staff accounts: the sealing key, session timeouts, the sign-in lock-out, one-time passwords. */
 export const peopleSpec = {
-  MOD_PEOPLE_SECRET_KEY: secretKeyField,
+  MOD_PEOPLE_SECRET_KEY: secretKeyField(
+    'staff accounts: 32 random bytes, base64 (openssl rand -base64 32), sealing TOTP secrets (AES-256-GCM); empty: people cannot sign in',
+  ),
   PEOPLE_SESSION_IDLE_MINUTES: env.integer({
     default: 30,
     min: 1,

@@ -1,20 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { env, type ConfigOf, type EnvField } from '@mod/config';
+import { env, type ConfigOf } from '@mod/config';
 import { parseSecretKey, type SecretKey } from '@mod/people';
-
-/** A 32-byte key (base64 or hex), checked at start-up, never printed. */
-const keyField = (doc: string): EnvField<string> => ({
-  ...env.string({ default: '', secret: true, doc }),
-  parse(raw) {
-    if (raw === '') return raw;
-    try {
-      parseSecretKey(raw);
-      return raw;
-    } catch {
-      return { problem: 'must be 32 bytes, base64 or hex' };
-    }
-  },
-});
+import { secretKeyField } from '../people-config.js';
 
 /** Citizens' reports (issue 23): deadlines, the reporters' contact details, the public form's abuse limits. */
 export const reportSpec = {
@@ -24,7 +11,7 @@ export const reportSpec = {
     max: 24 * 30,
     doc: "citizens' reports: hours from receipt within which a report must reach an outcome",
   }),
-  REPORT_CONTACT_KEY: keyField(
+  REPORT_CONTACT_KEY: secretKeyField(
     "citizens' reports: 32 random bytes, base64 (openssl rand -base64 32), sealing reporters' contact details (AES-256-GCM); empty: contact details are refused",
   ),
   REPORT_CONTACT_RETENTION_DAYS: env.integer({
@@ -33,7 +20,7 @@ export const reportSpec = {
     max: 3650,
     doc: "citizens' reports: days a reporter's contact details are kept, then deleted",
   }),
-  REPORT_FORM_SECRET: keyField(
+  REPORT_FORM_SECRET: secretKeyField(
     "citizens' reports: 32 random bytes, base64, signing the public form's tokens (the same on every API instance); empty: a random key per process",
   ),
   REPORT_POW_BITS: env.integer({
