@@ -93,6 +93,11 @@ done
 # The key that seals staff accounts' TOTP secrets (32 random bytes, base64), the API's only; made once and kept: under a
 # new key the secrets people enrolled no longer open, and each of them needs an admin's reset.
 grep -q '^MOD_PEOPLE_SECRET_KEY=' api.env || printf 'MOD_PEOPLE_SECRET_KEY=%s\n' "$(openssl rand -base64 32)" >> api.env
+# Citizens' reports: the key sealing reporters' contact details (made once and kept, like the people key) and the
+# secret signing the public form's tokens (the same for every API container).
+for key in REPORT_CONTACT_KEY REPORT_FORM_SECRET; do
+  grep -q "^$key=" api.env || printf '%s=%s\n' "$key" "$(openssl rand -base64 32)" >> api.env
+done
 # Headers for an OTLP collector (e.g. its authorization), empty until traces are exported somewhere that needs them.
 for service in api scanner classifier actioner fetcher; do
   grep -q '^OTEL_EXPORTER_OTLP_HEADERS=' "$service.env" || printf 'OTEL_EXPORTER_OTLP_HEADERS=\n' >> "$service.env"
