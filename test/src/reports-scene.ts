@@ -32,6 +32,7 @@ import { waitFor } from './waiting.js';
  */
 
 export const HOTLINE = 'hotline-111';
+export const AUTHORITY = 'authority-1';
 export const LISTED_URL = 'http://listed.example/abuse/page.html';
 
 export interface ReportScene {
@@ -44,7 +45,14 @@ export interface ReportScene {
   adminKey: string;
   reviewer: EnrolledPerson;
   /** URLs on the test web server: the banked photo, a benign page, the page five people report. */
-  urls: { known: string; benign: string; folded: string; browserBenign: string; browserKnown: string };
+  urls: {
+    known: string;
+    benign: string;
+    folded: string;
+    escalated: string;
+    browserBenign: string;
+    browserKnown: string;
+  };
 }
 
 export let scene: ReportScene;
@@ -68,11 +76,13 @@ export function useReportScene(): void {
       '/benign.html': html('a garden'),
       '/browser-benign.html': html('a recipe'),
       '/folded.html': html('a forum thread'),
+      '/escalated.html': html('a chat invitation'),
     });
     const names = { 'media.example': PUBLIC_TEST_ADDRESS, 'pages.example': PUBLIC_TEST_ADDRESS };
     await seedTenants(world.db, [
       { id: 'isp-1', kind: 'isp' },
       { id: 'platform-1', kind: 'platform' },
+      { id: AUTHORITY, kind: 'authority' },
     ]);
     await mapHostToPlatform(world.db, 'media.example', 'platform-1');
     const hotlineKey = await tenantWithKey(world.db, { id: HOTLINE, kind: 'hotline', role: 'hotline' });
@@ -113,6 +123,7 @@ export function useReportScene(): void {
         known: at('media.example', '/photos/known.jpg'),
         benign: at('pages.example', '/benign.html'),
         folded: at('pages.example', '/folded.html'),
+        escalated: at('pages.example', '/escalated.html'),
         browserBenign: at('pages.example', '/browser-benign.html'),
         browserKnown: at('media.example', '/photos/again.jpg'),
       },

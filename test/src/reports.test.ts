@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import {
+  AUTHORITY,
   fileWebReport,
   hotline,
   hotlineReport,
@@ -12,6 +13,7 @@ import {
   trackingCodeOf,
   useReportScene,
 } from './reports-scene.js';
+import { enrolPerson } from './review-flow-browser.js';
 import { waitFor } from './waiting.js';
 
 /**
@@ -150,6 +152,42 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
     expect(done.report.subjects[0]!.orderIds.length).toBeGreaterThan(0);
   });
 
+  it('an escalated case: the report follows it to the authority, whose officer decides and owns the outcome', async () => {
+    const officer = await enrolPerson(scene.baseUrl, scene.adminKey, {
+      tenantId: AUTHORITY,
+      login: 'officer.minh',
+      role: 'authority',
+    });
+    const { id } = await hotlineReport([scene.urls.escalated], { category: 'grooming' });
+    const inCase = await reportWhen(id, 'a case', (r) => r.report.subjects[0]?.status === 'case');
+    await decide(
+      inCase.report.subjects[0]!.caseId!,
+      { decision: 'escalate', reason: 'Cần cơ quan chức năng quyết định', authorityTenantId: AUTHORITY },
+      id,
+    );
+    const escalated = await reportWhen(id, 'the escalation followed', (r) =>
+      r.steps.some((s) => s.step === 'escalated'),
+    );
+    const escalationId = escalated.report.subjects[0]!.caseId!;
+    expect(escalationId).not.toBe(inCase.report.subjects[0]!.caseId);
+    expect(escalated.report.status).toBe('assessing');
+    const claimed = await officer.session.call('POST', `/v1/cases/${escalationId}/claim`);
+    expect(claimed.status, claimed.bytes.toString()).toBe(200);
+    const decided = await officer.session.call('POST', `/v1/cases/${escalationId}/decision`, {
+      body: { decision: 'confirm', category: 'B', reason: 'Xác nhận: dụ dỗ trẻ em' },
+    });
+    expect(decided.status, decided.bytes.toString()).toBe(200);
+    const done = await reportWhen(id, 'actioned by the authority', settled);
+    expect(done.report).toMatchObject({ status: 'actioned', outcomeReason: 'Xác nhận: dụ dỗ trẻ em' });
+    expect(done.report.subjects[0]!.orderIds.length).toBeGreaterThan(0);
+    expect(done.steps.at(-1)).toMatchObject({
+      step: 'actioned',
+      owner: officer.personId,
+      ownerName: 'Test officer.minh',
+    });
+    expect(done.steps.find((s) => s.step === 'escalated')?.owner).toBe(scene.reviewer.personId);
+  });
+
   it("the programme's figures: received, handled, within the deadline, per channel and category; metrics too", async () => {
     const stats = await hotline('GET', '/v1/report-stats');
     expect(stats.status).toBe(200);
@@ -161,12 +199,12 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
       byChannel: { channel: string; received: number; handled: number }[];
       byCategory: { category: string; actioned: number; noAction: number }[];
     }>();
-    expect(body.received).toBe(8);
-    expect(body.handled).toBe(8);
+    expect(body.received).toBe(9);
+    expect(body.handled).toBe(9);
     expect(body.shareHandledWithinDeadline).toBe(1);
     expect(body.medianSecondsToOutcome).toBeGreaterThan(0);
     expect(body.byChannel).toEqual([
-      expect.objectContaining({ channel: 'hotline', received: 4, handled: 4 }),
+      expect.objectContaining({ channel: 'hotline', received: 5, handled: 5 }),
       expect.objectContaining({ channel: 'web', received: 4, handled: 4 }),
     ]);
     expect(body.byCategory).toEqual(
@@ -174,13 +212,13 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
     );
     const metrics = await (await fetch(`${scene.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/mod_reports_received_total\{channel="web"[^}]*\} 4\n/);
-    expect(metrics).toMatch(/mod_reports_received_total\{channel="hotline"[^}]*\} 4\n/);
+    expect(metrics).toMatch(/mod_reports_received_total\{channel="hotline"[^}]*\} 5\n/);
     expect(metrics).toMatch(/mod_reports_open\{channel="hotline"[^}]*\} 0\n/);
     // Every filing is in the audit log, and who filed it.
     const filedRecords = (await listAudit(scene.world.db, { limit: 10_000 })).filter(
       (r) => r.action === 'report.filed',
     );
-    expect(filedRecords).toHaveLength(8);
+    expect(filedRecords).toHaveLength(9);
   });
 
   it('contact details: sealed at rest, the hotline alone reads them, and each read is audited', async () => {
