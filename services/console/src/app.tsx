@@ -17,15 +17,15 @@ import { SessionProvider, useSession } from './session.js';
 import { ErrorNote, Loading } from './ui/kit.js';
 
 /**
- * The statistics page and its chart library (uPlot, the largest part of the bundle) load when first opened, as a
- * chunk of their own from this origin: the other pages do not wait for them.
+ * The statistics and reports pages and their chart library (uPlot, the largest part of the bundle) load when first
+ * opened, as chunks of their own from this origin: the other pages do not wait for them.
  */
-function LazyStatsPage() {
+function Lazy(props: { load: () => Promise<ComponentType> }) {
   const [page, setPage] = useState<{ Page: ComponentType } | null>(null);
   const [failed, setFailed] = useState<unknown>(null);
   useEffect(() => {
-    import('./pages/stats.js').then(
-      (m) => setPage({ Page: m.StatsPage }),
+    props.load().then(
+      (Page) => setPage({ Page }),
       (err: unknown) => setFailed(err),
     );
   }, []);
@@ -33,11 +33,20 @@ function LazyStatsPage() {
   return page === null ? <Loading /> : <page.Page />;
 }
 
+const loadStats = () => import('./pages/stats.js').then((m) => m.StatsPage);
+const loadReports = () => import('./pages/reports.js').then((m) => m.ReportsPage);
+const loadReport = (id: string) =>
+  import('./pages/reports.js').then((m) => {
+    const { ReportPage } = m;
+    return () => <ReportPage id={id} />;
+  });
+
 /** The console's sections and who works in them (the API decides what each may do; this only shapes the menu). */
 const SECTIONS: readonly { path: string; label: MessageKey; roles: readonly PersonRole[] }[] = [
   { path: 'desk', label: 'nav.desk', roles: ['authority', 'reviewer', 'admin'] },
   { path: 'stats', label: 'nav.stats', roles: ['authority', 'reviewer', 'admin'] },
   { path: 'review', label: 'nav.review', roles: ['reviewer', 'authority', 'admin'] },
+  { path: 'reports', label: 'nav.reports', roles: ['hotline', 'reviewer', 'admin', 'authority'] },
   { path: 'audit', label: 'nav.audit', roles: ['authority', 'admin'] },
   { path: 'curation', label: 'nav.curation', roles: ['curator', 'admin'] },
   { path: 'admin', label: 'nav.admin', roles: ['admin'] },
@@ -119,11 +128,15 @@ function Pages(props: { role: PersonRole }) {
   if (section === 'desk' && rest[0] === 'new') return <IssueOrderPage />;
   if (section === 'desk' && rest[0] === 'orders' && rest[1] !== undefined) return <OrderPage id={rest[1]} />;
   if (section === 'desk') return <DeskPage />;
-  if (section === 'stats') return <LazyStatsPage />;
+  if (section === 'stats') return <Lazy key="stats" load={loadStats} />;
+  const id = rest[0];
+  if (section === 'reports' && id !== undefined)
+    return <Lazy key={`report-${id}`} load={() => loadReport(id)} />;
+  if (section === 'reports') return <Lazy key="reports" load={loadReports} />;
   if (section === 'audit') return <AuditPage query={query} />;
   if (section === 'curation') return <CurationPage />;
   if (section === 'admin') return <AdminPage />;
-  if (section === 'review') return <ReviewPage />;
+  if (section === 'review') return <ReviewPage selected={query.get('case') ?? undefined} />;
   return <Loading />;
 }
 

@@ -1,3 +1,4 @@
+import { enReports } from './en-reports.js';
 import type { MessageKey } from './vi.js';
 
 /** English: every key of the Vietnamese catalogue (the type makes a missing one a build error). */
@@ -308,4 +309,5 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'review.proposeNegative': 'When dismissing: propose for a negative bank (known benign)',
   'review.proposeNone': 'No proposal',
   'review.proposed': 'Proposed for the bank; another person, a curator, will review it.',
+  ...enReports,
 };

@@ -1,3 +1,5 @@
+import { viReports } from './vi-reports.js';
+
 /**
  * Vietnamese: the console's default language and the reference catalogue (en.ts must have every key). ICU
  * message syntax (icu.ts): `{name}`, `{n, number}`, `{n, plural, other {…}}` (Vietnamese has one plural form).
@@ -308,6 +310,7 @@ export const vi = {
   'review.proposeNegative': 'Khi bác bỏ: đề xuất đưa vào ngân hàng âm tính (nội dung vô hại)',
   'review.proposeNone': 'Không đề xuất',
   'review.proposed': 'Đã đề xuất đưa vào ngân hàng; người phụ trách danh sách khác sẽ duyệt.',
+  ...viReports,
 } as const;
 
 export type MessageKey = keyof typeof vi;

@@ -4,6 +4,7 @@ import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { useFullSession } from '../session.js';
 import { Choice, ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+import { CaseReportContext, SelectedCase } from './review-report.js';
 
 type ReviewCase = Answer<'/v1/cases', 'get'>['cases'][number];
 type Decision = 'confirm' | 'dismiss' | 'escalate';
@@ -95,6 +96,7 @@ function CaseWork(props: {
   return (
     <section class="case" aria-labelledby="case-title">
       <h2 id="case-title">{t('review.case', { reason: props.item.reason })}</h2>
+      <CaseReportContext caseId={props.item.id} />
       <div class="preview">
         {media.url === null ? (
           <Loading />
@@ -170,8 +172,11 @@ function CaseWork(props: {
   );
 }
 
-/** The review queue: cases oldest first, claim one to work it; previews blurred unless revealed. */
-export function ReviewPage() {
+/**
+ * The review queue: cases oldest first, claim one to work it; previews blurred unless revealed. `selected`: a
+ * case a link named (from a report), shown with its context until worked.
+ */
+export function ReviewPage(props: { selected?: string | undefined }) {
   const i18n = useI18n();
   const { t } = i18n;
   const session = useFullSession();
@@ -230,6 +235,9 @@ export function ReviewPage() {
           {t('review.decided', { orders: decided.orders })}
           {decided.proposed ? ` ${t('review.proposed')}` : ''}
         </p>
+      )}
+      {props.selected === undefined || current?.id === props.selected ? null : (
+        <SelectedCase caseId={props.selected} busy={claim.busy} onClaim={claim.run} />
       )}
       {current === null ? null : (
         <CaseWork

@@ -1,0 +1,216 @@
+import { useState } from 'preact/hooks';
+import { api, ok } from '../api/client.js';
+import { useI18n } from '../i18n/locale.js';
+import { Link } from '../router.js';
+import { useFullSession } from '../session.js';
+import { ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import {
+  categoryLabel,
+  channelLabel,
+  ownerLabel,
+  reportStatusLabel,
+  stepLabel,
+  subjectStatusLabel,
+} from './reports-labels.js';
+import { reportDeadline, type ReportDeadline } from './reports-model.js';
+
+/** A report's deadline as text: time left, overdue by, or settled in time or late. */
+export function ReportCountdown(props: { state: ReportDeadline }) {
+  const i18n = useI18n();
+  const s = props.state;
+  const text =
+    s.kind === 'overdue'
+      ? i18n.t('desk.overdueBy', { time: i18n.clock(s.byMs) })
+      : s.kind === 'running'
+        ? i18n.t('desk.timeLeft', { time: i18n.clock(s.leftMs) })
+        : s.lateMs === null
+          ? i18n.t('reports.doneInTime')
+          : i18n.t('reports.doneLate', { time: i18n.duration(s.lateMs) });
+  const kind = s.kind === 'done' ? (s.lateMs === null ? 'done' : 'overdue') : s.kind;
+  return (
+    <span class={`countdown countdown-${kind}`} data-testid="report-countdown">
+      {text}
+    </span>
+  );
+}
+
+type Contact = Awaited<ReturnType<typeof readContact>>;
+const readContact = (id: string) => ok(api.GET('/v1/reports/{id}/contact', { params: { path: { id } } }));
+
+/** The reporter's contact details: the hotline alone, on request; the API records every read in the audit log. */
+function ContactDetails(props: { reportId: string; hasContact: boolean }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [contact, setContact] = useState<Contact | null>(null);
+  const show = useAction(async () => setContact(await readContact(props.reportId)));
+  const yesNo = (v: boolean) => t(v ? 'common.yes' : 'common.no');
+  return (
+    <section aria-labelledby="contact-title" class="case">
+      <h2 id="contact-title">{t('contact.title')}</h2>
+      {!props.hasContact ? (
+        <p>{t('contact.none')}</p>
+      ) : contact === null ? (
+        <>
+          <p class="hint" id="contact-audited">
+            {t('contact.audited')}
+          </p>
+          <button
+            type="button"
+            aria-describedby="contact-audited"
+            disabled={show.busy}
+            onClick={() => void show.run()}
+          >
+            {t('contact.show')}
+          </button>
+          <ErrorNote error={show.error} />
+        </>
+      ) : (
+        <>
+          <p class="notice" role="status">
+            {t('contact.read')}
+          </p>
+          <dl class="facts" data-testid="report-contact">
+            <dt>{t('contact.name')}</dt>
+            <dd>{contact.name ?? '—'}</dd>
+            <dt>{t('contact.phone')}</dt>
+            <dd>{contact.phone ?? '—'}</dd>
+            <dt>{t('contact.email')}</dt>
+            <dd>{contact.email ?? '—'}</dd>
+            <dt>{t('contact.consentContact')}</dt>
+            <dd>{yesNo(contact.consents.contact)}</dd>
+            <dt>{t('contact.consentFollowUp')}</dt>
+            <dd>{yesNo(contact.consents.followUp)}</dd>
+          </dl>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** One report: its facts, its addresses with their cases and orders, every step with its owner, the outcome. */
+export function ReportPage(props: { id: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const role = useFullSession().person.role;
+  const now = useNow(1000);
+  const loaded = useLoad(
+    () => ok(api.GET('/v1/reports/{id}', { params: { path: { id: props.id } } })),
+    [props.id],
+  );
+  const d = loaded.data;
+  const r = d?.report;
+  const urlOf = (subjectId: string | null) =>
+    subjectId === null ? '—' : (r?.subjects.find((s) => s.id === subjectId)?.url ?? subjectId);
+  return (
+    <Page
+      title={t('report.title')}
+      actions={
+        <Link class="button" to="reports">
+          {t('report.back')}
+        </Link>
+      }
+    >
+      <ErrorNote error={loaded.error} />
+      {d === null || r === undefined ? (
+        loaded.error === null ? (
+          <Loading />
+        ) : null
+      ) : (
+        <>
+          <dl class="facts" data-testid="report-facts">
+            <dt>{t('report.status')}</dt>
+            <dd data-testid="report-status">{reportStatusLabel(i18n, r.status)}</dd>
+            <dt>{t('report.channel')}</dt>
+            <dd>{channelLabel(i18n, r.channel)}</dd>
+            <dt>{t('report.category')}</dt>
+            <dd>{categoryLabel(i18n, r.category)}</dd>
+            <dt>{t('report.receivedAt')}</dt>
+            <dd>{i18n.dateTime(r.receivedAt)}</dd>
+            <dt>{t('report.dueAt')}</dt>
+            <dd>
+              {i18n.dateTime(r.dueAt)} <ReportCountdown state={reportDeadline(r, now)} />
+            </dd>
+            <dt>{t('report.outcomeAt')}</dt>
+            <dd>{i18n.dateTime(r.outcomeAt)}</dd>
+            <dt>{t('report.outcomeReason')}</dt>
+            <dd data-testid="report-outcome">{r.outcomeReason ?? '—'}</dd>
+            <dt>{t('report.seenWhere')}</dt>
+            <dd>{r.seenWhere ?? '—'}</dd>
+            <dt>{t('report.description')}</dt>
+            <dd>{r.description ?? '—'}</dd>
+            <dt>{t('report.language')}</dt>
+            <dd>{r.language === 'vi' ? 'Tiếng Việt' : 'English'}</dd>
+          </dl>
+          <h2>{t('report.subjects')}</h2>
+          <table data-testid="report-subjects">
+            <caption class="visually-hidden">{t('report.subjects')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('report.url')}</th>
+                <th scope="col">{t('report.subjectStatus')}</th>
+                <th scope="col">{t('report.folded')}</th>
+                <th scope="col">{t('report.case')}</th>
+                <th scope="col">{t('report.orders')}</th>
+                <th scope="col">{t('report.outcomeReason')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.subjects.map((s) => (
+                <tr key={s.id} data-subject-id={s.id}>
+                  <th scope="row" class="subject">
+                    {s.url}
+                  </th>
+                  <td>{subjectStatusLabel(i18n, s.status)}</td>
+                  <td>{i18n.number(s.reports)}</td>
+                  <td>
+                    {s.caseId === null ? (
+                      '—'
+                    ) : (
+                      <Link to={`review?case=${s.caseId}`}>{t('report.openCase')}</Link>
+                    )}
+                  </td>
+                  <td>
+                    {s.orderIds.length === 0
+                      ? '—'
+                      : s.orderIds.map((o, i) => (
+                          <span key={o}>
+                            {i === 0 ? null : ', '}
+                            <Link to={`desk/orders/${o}`}>{t('report.order', { n: i + 1 })}</Link>
+                          </span>
+                        ))}
+                  </td>
+                  <td>{s.outcomeReason ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>{t('report.steps')}</h2>
+          <table data-testid="report-steps">
+            <caption class="visually-hidden">{t('report.stepsCaption')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('report.at')}</th>
+                <th scope="col">{t('report.step')}</th>
+                <th scope="col">{t('report.owner')}</th>
+                <th scope="col">{t('report.subject')}</th>
+                <th scope="col">{t('report.note')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.steps.map((s, i) => (
+                <tr key={i} data-step={s.step}>
+                  <td>{i18n.dateTime(s.at)}</td>
+                  <th scope="row">{stepLabel(i18n, s.step)}</th>
+                  <td data-testid="step-owner">{ownerLabel(i18n, s)}</td>
+                  <td class="subject">{urlOf(s.subjectId)}</td>
+                  <td>{s.note ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {role === 'hotline' ? <ContactDetails reportId={r.id} hasContact={r.hasContact} /> : null}
+        </>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,157 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ok } from '../api/client.js';
+import { useI18n } from '../i18n/locale.js';
+import { Link } from '../router.js';
+import { useFullSession } from '../session.js';
+import { Choice, ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { categoryLabel, channelLabel, reportStatusLabel } from './reports-labels.js';
+import {
+  nextPageAfter,
+  REPORT_CHANNELS,
+  REPORT_PAGE,
+  REPORT_STATUSES,
+  reportDeadline,
+  type Report,
+} from './reports-model.js';
+import { ReportStatsSection } from './reports-stats.js';
+
+import { ReportCountdown } from './report-detail.js';
+
+export { ReportPage } from './report-detail.js';
+
+type Cursor = NonNullable<ReturnType<typeof nextPageAfter>>;
+
+/** The reports, newest first, with filters and keyset pages ("more"); overdue ones marked in words too. */
+function ReportList() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [status, setStatus] = useState('');
+  const [channel, setChannel] = useState('');
+  const now = useNow(1000);
+  const filters = {
+    ...(REPORT_STATUSES.find((s) => s === status) === undefined
+      ? {}
+      : { status: status as (typeof REPORT_STATUSES)[number] }),
+    ...(REPORT_CHANNELS.find((c) => c === channel) === undefined
+      ? {}
+      : { channel: channel as (typeof REPORT_CHANNELS)[number] }),
+  };
+  const load = (before?: Cursor) =>
+    ok(api.GET('/v1/reports', { params: { query: { limit: REPORT_PAGE, ...filters, ...before } } })).then(
+      (r) => r.reports,
+    );
+  const first = useLoad(() => load(), [status, channel]);
+  const [later, setLater] = useState<Report[]>([]);
+  const [cursor, setCursor] = useState<Cursor | null>(null);
+  useEffect(() => {
+    setLater([]);
+    setCursor(first.data === null ? null : nextPageAfter(first.data, REPORT_PAGE));
+  }, [first.data]);
+  const more = useAction(async () => {
+    if (cursor === null) return;
+    const page = await load(cursor);
+    setLater((l) => [...l, ...page]);
+    setCursor(nextPageAfter(page, REPORT_PAGE));
+  });
+  const shown = [...(first.data ?? []), ...later];
+  const overdue = shown.filter((r) => reportDeadline(r, now).kind === 'overdue').length;
+  return (
+    <section aria-labelledby="report-list-title">
+      <div class="page-head">
+        <h2 id="report-list-title">{t('reports.listTitle')}</h2>
+        <button type="button" class="secondary" onClick={first.reload}>
+          {t('desk.refresh')}
+        </button>
+      </div>
+      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <Choice
+          id="report-status"
+          label={t('reports.filterStatus')}
+          value={status}
+          onChange={setStatus}
+          options={[
+            { value: '', label: t('common.all') },
+            ...REPORT_STATUSES.map((s) => ({ value: s, label: reportStatusLabel(i18n, s) })),
+          ]}
+        />
+        <Choice
+          id="report-channel"
+          label={t('reports.filterChannel')}
+          value={channel}
+          onChange={setChannel}
+          options={[
+            { value: '', label: t('common.all') },
+            ...REPORT_CHANNELS.map((c) => ({ value: c, label: channelLabel(i18n, c) })),
+          ]}
+        />
+      </form>
+      <ErrorNote error={first.error ?? more.error} />
+      {first.loading && first.data === null ? <Loading /> : null}
+      <p role="status" class="summary" data-testid="report-summary">
+        {t('reports.summary', { count: shown.length, overdue })}
+      </p>
+      <table class="orders" data-testid="reports">
+        <caption class="visually-hidden">{t('reports.caption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('reports.receivedAt')}</th>
+            <th scope="col">{t('reports.deadline')}</th>
+            <th scope="col">{t('reports.status')}</th>
+            <th scope="col">{t('reports.channel')}</th>
+            <th scope="col">{t('reports.category')}</th>
+            <th scope="col">{t('reports.urls')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((r) => {
+            const d = reportDeadline(r, now);
+            const late = d.kind === 'overdue';
+            return (
+              <tr key={r.id} data-report-id={r.id} class={late ? 'overdue' : undefined}>
+                <td>
+                  <Link to={`reports/${r.id}`}>{i18n.dateTime(r.receivedAt)}</Link>
+                </td>
+                <td>
+                  {late ? <strong class="badge">{t('reports.overdueMark')}</strong> : null}{' '}
+                  <ReportCountdown state={d} />
+                </td>
+                <td>{reportStatusLabel(i18n, r.status)}</td>
+                <td>{channelLabel(i18n, r.channel)}</td>
+                <td>{categoryLabel(i18n, r.category)}</td>
+                <td class="subject">
+                  {r.subjects[0]?.url ?? '—'}
+                  {r.subjects.length > 1 ? (
+                    <span class="muted"> ({t('reports.urlCount', { count: r.subjects.length })})</span>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {cursor === null ? null : (
+        <p>
+          <button type="button" class="secondary" disabled={more.busy} onClick={() => void more.run()}>
+            {t('reports.more')}
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}
+
+/**
+ * Citizens' reports (issue 23): the programme's figures for everyone who may read them (authorities too), and
+ * for the hotline, reviewers and admins the reports themselves.
+ */
+export function ReportsPage() {
+  const { t } = useI18n();
+  const role = useFullSession().person.role;
+  const operator = role === 'hotline' || role === 'reviewer' || role === 'admin';
+  return (
+    <Page title={t('reports.title')}>
+      <ReportStatsSection />
+      {operator ? <ReportList /> : <p class="notice">{t('reports.statsOnly')}</p>}
+    </Page>
+  );
+}

@@ -1,0 +1,108 @@
+import { api, ok } from '../api/client.js';
+import { useI18n } from '../i18n/locale.js';
+import { ErrorNote, useAction, useLoad } from '../ui/kit.js';
+import { categoryLabel, channelLabel } from './reports-labels.js';
+import { reportContextOf, type CaseReportContext } from './reports-model.js';
+
+/** What citizens said about a case's URL (a case opened from reports: `evidence.source` "report"). */
+export function ReportContext(props: { context: CaseReportContext }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const c = props.context;
+  const list = (values: string[], label: (v: string) => string) => values.map(label).join(', ') || '—';
+  return (
+    <section class="notice" aria-labelledby="report-context-title" data-testid="report-context">
+      <h3 id="report-context-title">{t('reviewReport.title')}</h3>
+      <p class="subject">{c.url}</p>
+      <p>
+        {t('reviewReport.summary', {
+          count: c.reports,
+          channels: list(c.channels, (v) => channelLabel(i18n, v)),
+          categories: list(c.categories, (v) => categoryLabel(i18n, v)),
+        })}
+      </p>
+      {c.accounts.length === 0 ? null : (
+        <>
+          <h4>{t('reviewReport.accounts')}</h4>
+          <ol>
+            {c.accounts.map((a, i) => (
+              <li key={i}>
+                <strong>
+                  {t('reviewReport.account', {
+                    channel: channelLabel(i18n, a.channel),
+                    category: categoryLabel(i18n, a.category),
+                  })}
+                </strong>
+                {a.seenWhere === null ? null : (
+                  <p>
+                    {t('report.seenWhere')}: {a.seenWhere}
+                  </p>
+                )}
+                {a.description === null ? null : <p>{a.description}</p>}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </section>
+  );
+}
+
+const readCase = (id: string) => ok(api.GET('/v1/cases/{id}', { params: { path: { id } } }));
+
+/** The report context of a case, read from its detail (nothing when the case did not come from reports). */
+export function CaseReportContext(props: { caseId: string }) {
+  const detail = useLoad(() => readCase(props.caseId), [props.caseId]);
+  const context = detail.data === null ? null : reportContextOf(detail.data.evidence);
+  return (
+    <>
+      <ErrorNote error={detail.error} />
+      {context === null ? null : <ReportContext context={context} />}
+    </>
+  );
+}
+
+/**
+ * The case a link from the reports page named (`review?case=<id>`): its reason, state and report context, and
+ * a claim while it waits.
+ */
+export function SelectedCase(props: {
+  caseId: string;
+  onClaim: (id: string) => Promise<void>;
+  busy: boolean;
+}) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const detail = useLoad(() => readCase(props.caseId), [props.caseId]);
+  const claim = useAction(() => props.onClaim(props.caseId));
+  const d = detail.data;
+  const context = d === null ? null : reportContextOf(d.evidence);
+  return (
+    <section class="case" aria-labelledby="selected-case-title" data-testid="selected-case">
+      <h2 id="selected-case-title">{t('reviewReport.selected')}</h2>
+      <ErrorNote error={detail.error ?? claim.error} />
+      {d === null ? null : (
+        <>
+          <p>
+            {t('review.case', { reason: d.case.reason })} ·{' '}
+            {t(
+              d.case.stage === 'claimed'
+                ? 'review.claimed'
+                : d.case.stage === 'open'
+                  ? 'review.open'
+                  : 'reviewReport.decided',
+            )}
+          </p>
+          {context === null ? null : <ReportContext context={context} />}
+          {d.case.stage === 'open' ? (
+            <p>
+              <button type="button" disabled={props.busy || claim.busy} onClick={() => void claim.run()}>
+                {t('review.claim')}
+              </button>
+            </p>
+          ) : null}
+        </>
+      )}
+    </section>
+  );
+}
