@@ -163,6 +163,15 @@ describe('the public report form', () => {
         code,
       ]);
     }
+    // A field named like the prototype is a field like any other: it neither hides the honeypot nor breaks parsing.
+    const proto = await app.inject({
+      method: 'POST',
+      url: '/report',
+      remoteAddress: '198.51.100.60',
+      headers: { 'content-type': FORM },
+      payload: `__proto__=x&__proto__=y&constructor=z&token=${encodeURIComponent(await tokenOf(app))}&urls=https%3A%2F%2Fexample.com%2Fx&category=other&website=bot`,
+    });
+    expect([proto.statusCode, errorCodeOf(proto.body)]).toEqual([400, 'MOD_ERR_API_REPORT_REJECTED']);
     // A token is good once: the same form sent twice is refused the second time.
     const token = await tokenOf(app);
     expect((await post(app, { ...valid, token, urls: '' }, '198.51.100.50')).statusCode).toBe(400);

@@ -100,7 +100,8 @@ export async function reportPublicRoutes(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: REPORT_LIMITS.maxBodyBytes },
     (_req, body, done) => {
-      const fields: FormFields = {};
+      // No prototype: a field named __proto__ is a field like any other.
+      const fields = Object.create(null) as FormFields;
       for (const [k, v] of new URLSearchParams(body as string)) {
         const had = fields[k];
         fields[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
