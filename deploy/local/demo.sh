@@ -85,16 +85,21 @@ wait_ready classifier "http://127.0.0.1:$CLASSIFIER_OPS_PORT/health/ready"
 API_URL="$API_URL" DEMO_KEYS_FILE="$DATA_DIR/demo-keys.json" node services/demo/dist/main.js >"$LOG_DIR/demo.log" 2>&1 &
 pids+=($!)
 sleep 3
-# One reviewer (a person: password and TOTP), made once; every run prints a fresh one-time password for it.
+# People (password and TOTP), made once; every run prints a fresh one-time password for each: a reviewer, an
+# authority officer, and a hotline operator (citizens' reports, contact details).
 modctl() { MODCTL_ACTOR=demo node packages/cli/dist/main.js "$@"; }
 modctl tenant create --id demo-hotline --kind hotline --name "Demo hotline" >/dev/null 2>&1 || true
-REVIEWER_ID="$(modctl people list --tenant demo-hotline | node -e "let t='';process.stdin.on('data',(d)=>(t+=d)).on('end',()=>process.stdout.write(t.split('\n').filter(Boolean).map((l)=>JSON.parse(l)).find((p)=>p.login==='demo.reviewer')?.id??''))")"
-if [ -z "$REVIEWER_ID" ]; then
-  REVIEWER="$(modctl people add --tenant demo-hotline --login demo.reviewer --role reviewer --name "Demo reviewer")"
-else
-  REVIEWER="$(modctl people reset --id "$REVIEWER_ID")"
-fi
-REVIEWER_OTP="$(node -p "JSON.parse(process.argv[1]).oneTimePassword" "$REVIEWER" 2>/dev/null || echo '<modctl people failed>')"
+modctl tenant create --id demo-authority --kind authority --name "Demo authority" >/dev/null 2>&1 || true
+demo_person() { # tenant, login, role, name: prints the one-time password
+  local id made
+  id="$(modctl people list --tenant "$1" | node -e "let t='';process.stdin.on('data',(d)=>(t+=d)).on('end',()=>process.stdout.write(t.split('\n').filter(Boolean).map((l)=>JSON.parse(l)).find((p)=>p.login===process.argv[1])?.id??''))" "$2")"
+  if [ -z "$id" ]; then made="$(modctl people add --tenant "$1" --login "$2" --role "$3" --name "$4")"
+  else made="$(modctl people reset --id "$id")"; fi
+  node -p "JSON.parse(process.argv[1]).oneTimePassword" "$made" 2>/dev/null || echo '<modctl people failed>'
+}
+REVIEWER_OTP="$(demo_person demo-hotline demo.reviewer reviewer "Demo reviewer")"
+OFFICER_OTP="$(demo_person demo-authority demo.officer authority "Demo officer")"
+OPERATOR_OTP="$(demo_person demo-hotline demo.operator hotline "Demo hotline operator")"
 # The 111 hotline's call centre: an API key of role hotline (a fresh one each run) files reports taken by phone.
 HOTLINE_KEY="$(modctl key issue --tenant demo-hotline --role hotline --label 'demo call centre' | node -e "let t='';process.stdin.on('data',(d)=>(t+=d)).on('end',()=>process.stdout.write(JSON.parse(t).key??''))" 2>/dev/null || echo '<modctl key failed>')"
 AUTHORITY_KEY="$(node -p "require('$DATA_DIR/demo-keys.json').authority" 2>/dev/null || echo '<see .data/demo-keys.json>')"
@@ -108,6 +113,8 @@ cat >&2 <<MSG
     curl -si -H 'content-type: application/json' -d '{"login":"demo.reviewer","password":"$REVIEWER_OTP"}' '$API_URL/v1/session'
     then set a password and enrol an authenticator app (services/api/README.md, "Staff accounts"), or sign in
     at $API_URL/console; the review queue is GET $API_URL/v1/cases.
+  Console ($API_URL/console), first sign-in with a one-time password (then a new password and TOTP enrolment):
+    authority officer demo.officer: $OFFICER_OTP     hotline operator demo.operator: $OPERATOR_OTP
   Citizens' reports: the public form at $API_URL/report (English: ?lang=en), progress at $API_URL/report/status;
     the hotline's call centre files one (answers a tracking code), the reviewer assesses what nothing settled:
     curl -s -H "authorization: Bearer $HOTLINE_KEY" -H 'content-type: application/json' \
