@@ -57,7 +57,8 @@ export interface ReportScene {
 
 export let scene: ReportScene;
 
-export function useReportScene(): void {
+/** `env`: more settings for the pipeline (e.g. an audit signing key for a test that reads audit exports). */
+export function useReportScene(env: Readonly<Record<string, string>> = {}): void {
   let world: World | undefined;
   let pipeline: Pipeline | undefined;
   let fetcher: StartedFetcher | undefined;
@@ -97,6 +98,7 @@ export function useReportScene(): void {
       // Every report of these tests comes from one address (loopback); the limits have tests of their own.
       REPORT_RATE_BURST: '1000',
       REPORT_STATUS_PER_HOUR: '1000000',
+      ...env,
     });
     await bankKnownPhoto(world, pipeline, known);
     await createUrlList(world, 'listed-pages', [{ kind: 'url', pattern: 'listed.example/abuse/page.html' }]);
