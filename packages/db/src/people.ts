@@ -9,7 +9,13 @@ import { roleAllowedForTenant, type Role, type TenantKind } from './tenants.js';
  */
 
 /** Roles a person may hold; `isp` and `platform` are roles of machines (keys, certificates). */
-export const PersonRoles = ['authority', 'reviewer', 'curator', 'admin', 'hotline'] as const satisfies readonly Role[];
+export const PersonRoles = [
+  'authority',
+  'reviewer',
+  'curator',
+  'admin',
+  'hotline',
+] as const satisfies readonly Role[];
 export type PersonRole = (typeof PersonRoles)[number];
 
 /** Whether a person of a tenant of `kind` may hold `role`: a person's role, and one the tenant's kind allows. */
