@@ -1,9 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
-import { Choice, ErrorNote, Field, Loading, useAction, useLoad } from '../ui/kit.js';
-
-const text = (e: Event) => (e.target as HTMLInputElement).value;
+import { ActionForm, Choice, Field, Submit } from '../ui/form.js';
+import { ErrorNote, Loading, useAction, useLoad } from '../ui/kit.js';
 
 /**
  * An ISP's feed settings: how its RPZ is written (the zone name; blocked names answer NXDOMAIN or a CNAME to the
@@ -50,14 +49,7 @@ export function FeedSettings() {
       {isps.data === null ? <Loading /> : null}
       {isps.data?.length === 0 ? <p class="muted">{t('admin.feedsNone')}</p> : null}
       {isp === '' ? null : (
-        <form
-          class="form"
-          aria-labelledby="feeds-title"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save.run();
-          }}
-        >
+        <ActionForm class="form" aria-labelledby="feeds-title" onSubmit={() => void save.run()}>
           <Choice
             id="feed-isp"
             label={t('admin.feedIsp')}
@@ -68,30 +60,26 @@ export function FeedSettings() {
               label: x.name === x.id ? x.id : `${x.name} (${x.id})`,
             }))}
           />
-          <Field
-            id="feed-zone"
-            label={t('admin.feedZone')}
-            required
-            value={zone}
-            onInput={(e) => setZone(text(e))}
-          />
+          <Field id="feed-zone" label={t('admin.feedZone')} required value={zone} onValue={setZone} />
           <Field
             id="feed-garden"
             label={t('admin.feedGarden')}
             hint={t('admin.feedGardenHint')}
             value={garden}
-            onInput={(e) => setGarden(text(e))}
+            onValue={setGarden}
           />
-          <ErrorNote error={save.error} />
-          <button type="submit" disabled={save.busy || settings.data === null}>
-            {t('admin.feedSave')}
-          </button>
+          <Submit
+            label={t('admin.feedSave')}
+            busy={save.busy}
+            error={save.error}
+            disabled={settings.data === null}
+          />
           {saved ? (
             <p role="status" data-testid="feed-saved">
               {t('admin.feedSaved')}
             </p>
           ) : null}
-        </form>
+        </ActionForm>
       )}
     </section>
   );

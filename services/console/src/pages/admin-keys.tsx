@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
-import { Choice, ErrorNote, Field, ShownOnce, useAction, useLoad } from '../ui/kit.js';
+import { ActionForm, Choice, Field } from '../ui/form.js';
+import { ErrorNote, ShownOnce, useAction, useLoad } from '../ui/kit.js';
 
 const KEY_ROLES = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'] as const;
-const text = (e: Event) => (e.target as HTMLInputElement).value;
 
 /** A tenant's API keys: listed (prefix, role, label), issued (the key shown once) and revoked. */
 export function Keys() {
@@ -39,21 +39,8 @@ export function Keys() {
   return (
     <section aria-labelledby="keys-title">
       <h2 id="keys-title">{t('admin.keys')}</h2>
-      <form
-        class="form inline"
-        aria-label={t('admin.issueKey')}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void issue.run();
-        }}
-      >
-        <Field
-          id="key-tenant"
-          label={t('admin.tenantId')}
-          required
-          value={tenantId}
-          onInput={(e) => setTenantId(text(e))}
-        />
+      <ActionForm class="form inline" aria-label={t('admin.issueKey')} onSubmit={() => void issue.run()}>
+        <Field id="key-tenant" label={t('admin.tenantId')} required value={tenantId} onValue={setTenantId} />
         <Choice
           id="key-role"
           label={t('admin.role')}
@@ -61,14 +48,14 @@ export function Keys() {
           onChange={(v) => setRole(v as (typeof KEY_ROLES)[number])}
           options={KEY_ROLES.map((r) => ({ value: r, label: r }))}
         />
-        <Field id="key-label" label={t('admin.keyLabel')} value={label} onInput={(e) => setLabel(text(e))} />
+        <Field id="key-label" label={t('admin.keyLabel')} value={label} onValue={setLabel} />
         <button type="button" class="secondary" onClick={() => setShownFor(tenantId.trim())}>
           {t('admin.listKeys')}
         </button>
         <button type="submit" disabled={issue.busy}>
           {t('admin.issueKey')}
         </button>
-      </form>
+      </ActionForm>
       <ErrorNote error={issue.error ?? keys.error ?? revoke.error} />
       {secret === null ? null : <ShownOnce label={t('admin.apiKey')} secret={secret} />}
       {shownFor === '' ? null : (

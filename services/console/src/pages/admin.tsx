@@ -2,13 +2,13 @@ import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { Answer, PersonRole } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
-import { Choice, ErrorNote, Field, Loading, Page, ShownOnce, useAction, useLoad } from '../ui/kit.js';
+import { ActionForm, Choice, Field, Submit } from '../ui/form.js';
+import { ErrorNote, Loading, Page, ShownOnce, useAction, useLoad } from '../ui/kit.js';
 import { FeedSettings } from './admin-feeds.js';
 import { Keys } from './admin-keys.js';
 
 const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
 const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin', 'hotline'];
-const text = (e: Event) => (e.target as HTMLInputElement).value;
 type Tenant = Answer<'/v1/admin/tenants', 'get'>['tenants'][number];
 type Person = Answer<'/v1/admin/people', 'get'>['people'][number];
 
@@ -90,28 +90,9 @@ function Tenants() {
           ))}
         </tbody>
       </table>
-      <form
-        class="form inline"
-        aria-label={t('admin.newTenant')}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create.run();
-        }}
-      >
-        <Field
-          id="tenant-id"
-          label={t('admin.tenantId')}
-          required
-          value={id}
-          onInput={(e) => setId(text(e))}
-        />
-        <Field
-          id="tenant-name"
-          label={t('admin.name')}
-          required
-          value={name}
-          onInput={(e) => setName(text(e))}
-        />
+      <ActionForm class="form inline" aria-label={t('admin.newTenant')} onSubmit={() => void create.run()}>
+        <Field id="tenant-id" label={t('admin.tenantId')} required value={id} onValue={setId} />
+        <Field id="tenant-name" label={t('admin.name')} required value={name} onValue={setName} />
         <Choice
           id="tenant-kind"
           label={t('admin.kind')}
@@ -119,11 +100,8 @@ function Tenants() {
           onChange={(v) => setKind(v as (typeof TENANT_KINDS)[number])}
           options={TENANT_KINDS.map((k) => ({ value: k, label: k }))}
         />
-        <ErrorNote error={create.error} />
-        <button type="submit" disabled={create.busy}>
-          {t('admin.newTenant')}
-        </button>
-      </form>
+        <Submit label={t('admin.newTenant')} busy={create.busy} error={create.error} />
+      </ActionForm>
     </section>
   );
 }
@@ -182,7 +160,7 @@ function People() {
         label={t('admin.disableReason')}
         hint={t('admin.disableHint')}
         value={leaveReason}
-        onInput={(e) => setLeaveReason(text(e))}
+        onValue={setLeaveReason}
       />
       {secret === null ? null : <ShownOnce label={t('admin.oneTimePassword')} secret={secret} />}
       <table>
@@ -228,34 +206,21 @@ function People() {
           ))}
         </tbody>
       </table>
-      <form
-        class="form inline"
-        aria-label={t('admin.newPerson')}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create.run();
-        }}
-      >
+      <ActionForm class="form inline" aria-label={t('admin.newPerson')} onSubmit={() => void create.run()}>
         <Field
           id="person-tenant"
           label={t('admin.tenantId')}
           required
           value={tenantId}
-          onInput={(e) => setTenantId(text(e))}
+          onValue={setTenantId}
         />
-        <Field
-          id="person-login"
-          label={t('admin.login')}
-          required
-          value={login}
-          onInput={(e) => setLogin(text(e))}
-        />
+        <Field id="person-login" label={t('admin.login')} required value={login} onValue={setLogin} />
         <Field
           id="person-name"
           label={t('admin.displayName')}
           required
           value={displayName}
-          onInput={(e) => setDisplayName(text(e))}
+          onValue={setDisplayName}
         />
         <Choice
           id="person-role"
@@ -264,11 +229,8 @@ function People() {
           onChange={(v) => setRole(v as PersonRole)}
           options={PERSON_ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))}
         />
-        <ErrorNote error={create.error} />
-        <button type="submit" disabled={create.busy}>
-          {t('admin.newPerson')}
-        </button>
-      </form>
+        <Submit label={t('admin.newPerson')} busy={create.busy} error={create.error} />
+      </ActionForm>
     </section>
   );
 }

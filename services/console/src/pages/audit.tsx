@@ -3,7 +3,8 @@ import { api, ok } from '../api/client.js';
 import type { AuditBundle } from '../api/types.js';
 import { verifyBundle, type BundleCheck } from '../audit/verify.js';
 import { useI18n } from '../i18n/locale.js';
-import { downloadText, ErrorNote, Field, Page, useAction } from '../ui/kit.js';
+import { ActionForm, Field } from '../ui/form.js';
+import { downloadText, ErrorNote, Page, useAction } from '../ui/kit.js';
 
 const PINNED_KEYS = 'mod.console.trustedAuditKeys';
 
@@ -54,11 +55,10 @@ export function AuditPage(props: { query: URLSearchParams }) {
   return (
     <Page title={t('audit.title')}>
       <p>{t('audit.intro')}</p>
-      <form
+      <ActionForm
         class="form filters"
         role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={() => {
           if (ref.trim() !== '') void run(ref.trim());
         }}
       >
@@ -69,12 +69,12 @@ export function AuditPage(props: { query: URLSearchParams }) {
           required
           pattern="[A-Za-z0-9._:/+=\-]{1,128}"
           value={ref}
-          onInput={(e) => setRef((e.target as HTMLInputElement).value)}
+          onValue={setRef}
         />
         <button type="submit" disabled={busy}>
           {t('audit.verify')}
         </button>
-      </form>
+      </ActionForm>
       <ErrorNote error={error} />
       {busy ? (
         <p role="status" class="muted">

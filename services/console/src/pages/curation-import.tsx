@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { uploadList } from '../api/upload.js';
 import { useI18n } from '../i18n/locale.js';
-import { Choice, ErrorNote, useAction } from '../ui/kit.js';
+import { ActionForm, Choice } from '../ui/form.js';
+import { ErrorNote, useAction } from '../ui/kit.js';
 
 /** A hash bank or a URL list a file can be imported into, or searched. */
 export type CurationTarget = { id: string; name: string; kind: 'bank' | 'url-list' };
@@ -115,14 +116,7 @@ export function ImportForm(props: { targets: readonly CurationTarget[]; onDone: 
   const percent =
     progress === null || progress.total === 0 ? 0 : Math.round((progress.sent / progress.total) * 100);
   return (
-    <form
-      class="form"
-      aria-labelledby="import-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void previewAction.run();
-      }}
-    >
+    <ActionForm class="form" aria-labelledby="import-title" onSubmit={() => void previewAction.run()}>
       <h2 id="import-title">{t('curation.import')}</h2>
       <Choice
         id="import-target"
@@ -197,6 +191,6 @@ export function ImportForm(props: { targets: readonly CurationTarget[]; onDone: 
           })}
         </p>
       )}
-    </form>
+    </ActionForm>
   );
 }

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
-import { ErrorNote, Field, useAction } from '../ui/kit.js';
+import { ActionForm, Field, Submit } from '../ui/form.js';
+import { useAction } from '../ui/kit.js';
 
 type Found = Answer<'/v1/banks/search', 'get'>;
 
@@ -20,15 +21,7 @@ export function EntrySearch() {
     setFound(await ok(api.GET('/v1/banks/search', { params: { query: { q: needle.trim() } } })));
   });
   return (
-    <form
-      class="form"
-      role="search"
-      aria-labelledby="search-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run();
-      }}
-    >
+    <ActionForm class="form" role="search" aria-labelledby="search-title" onSubmit={() => void run()}>
       <h2 id="search-title">{t('curation.search')}</h2>
       <Field
         id="search-needle"
@@ -36,12 +29,9 @@ export function EntrySearch() {
         hint={t('curation.searchHint')}
         required
         value={needle}
-        onInput={(e) => setNeedle((e.target as HTMLInputElement).value)}
+        onValue={setNeedle}
       />
-      <ErrorNote error={error} />
-      <button type="submit" disabled={busy}>
-        {t('curation.searchSubmit')}
-      </button>
+      <Submit label={t('curation.searchSubmit')} busy={busy} error={error} />
       {found === null ? null : (
         <>
           <p role="status" data-testid="search-result">
@@ -78,6 +68,6 @@ export function EntrySearch() {
           )}
         </>
       )}
-    </form>
+    </ActionForm>
   );
 }

@@ -3,7 +3,8 @@ import { api, ok } from '../api/client.js';
 import type { Order } from '../api/types.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
-import { Choice, ErrorNote, Loading, Page, useLoad, useNow } from '../ui/kit.js';
+import { Choice, Field } from '../ui/form.js';
+import { ErrorNote, Loading, Page, useLoad, useNow } from '../ui/kit.js';
 import { deadlineState, deskOrder, ORDER_STATUSES, type DeadlineState } from './orders-model.js';
 
 /** Most orders the desk reads (pages of 100): the open ones of an authority fit many times over. */
@@ -118,15 +119,7 @@ export function DeskPage() {
             ...ORDER_STATUSES.map((s) => ({ value: s, label: statusLabel(i18n, s) })),
           ]}
         />
-        <div class="field">
-          <label for="filter-search">{t('desk.search')}</label>
-          <input
-            id="filter-search"
-            type="search"
-            value={search}
-            onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
-          />
-        </div>
+        <Field id="filter-search" label={t('desk.search')} type="search" value={search} onValue={setSearch} />
       </form>
       <ErrorNote error={orders.error} />
       {orders.loading && orders.data === null ? <Loading /> : null}

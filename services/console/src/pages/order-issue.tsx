@@ -2,9 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { navigate } from '../router.js';
-import { Choice, ErrorNote, Field, Loading, Page, useAction, useLoad } from '../ui/kit.js';
-
-const inputValue = (e: Event) => (e.target as HTMLInputElement).value;
+import { ActionForm, Choice, Field, Submit, TextArea } from '../ui/form.js';
+import { ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
 
 /**
  * Issue a takedown or blocking order by hand: its target picked from the platforms (takedown) or ISPs (blocking)
@@ -56,13 +55,7 @@ export function IssueOrderPage() {
     );
   return (
     <Page title={t('issue.title')}>
-      <form
-        class="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run();
-        }}
-      >
+      <ActionForm class="form" onSubmit={() => void run()}>
         <Choice
           id="issue-kind"
           label={t('order.kind')}
@@ -97,13 +90,7 @@ export function IssueOrderPage() {
             { value: 'content-hash', label: t('subject.content-hash') },
           ]}
         />
-        <Field
-          id="issue-subject"
-          label={t('order.subject')}
-          required
-          value={subject}
-          onInput={(e) => setSubject(inputValue(e))}
-        />
+        <Field id="issue-subject" label={t('order.subject')} required value={subject} onValue={setSubject} />
         <Choice
           id="issue-basis"
           label={t('order.legalBasis')}
@@ -117,15 +104,14 @@ export function IssueOrderPage() {
             }),
           }))}
         />
-        <div class="field">
-          <label for="issue-note">{t('issue.note')}</label>
-          <textarea id="issue-note" maxLength={2000} value={note} onInput={(e) => setNote(inputValue(e))} />
-        </div>
-        <ErrorNote error={error} />
-        <button type="submit" disabled={busy || chosenTarget === '' || chosenBasis === ''}>
-          {t('issue.submit')}
-        </button>
-      </form>
+        <TextArea id="issue-note" label={t('issue.note')} value={note} onValue={setNote} />
+        <Submit
+          label={t('issue.submit')}
+          busy={busy}
+          error={error}
+          disabled={chosenTarget === '' || chosenBasis === ''}
+        />
+      </ActionForm>
     </Page>
   );
 }

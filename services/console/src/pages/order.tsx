@@ -3,11 +3,10 @@ import { api, ok } from '../api/client.js';
 import type { Order } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
-import { Choice, ErrorNote, Field, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { ActionForm, Choice, Field, Submit, TextArea } from '../ui/form.js';
+import { ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { Countdown, statusLabel } from './desk.js';
 import { CLOSED_STATUSES, deadlineState } from './orders-model.js';
-
-const inputValue = (e: Event) => (e.target as HTMLInputElement).value;
 
 type Command = 'confirm' | 'extend' | 'pause' | 'resume' | 'withdraw';
 
@@ -39,14 +38,7 @@ function OrderCommands(props: { order: Order; onDone: (o: Order) => void }) {
   if (CLOSED_STATUSES.includes(props.order.status)) return null;
   const needsReason = command === 'extend' || command === 'pause' || command === 'withdraw';
   return (
-    <form
-      class="form commands"
-      aria-labelledby="commands-title"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run();
-      }}
-    >
+    <ActionForm class="form commands" aria-labelledby="commands-title" onSubmit={() => void run()}>
       <h2 id="commands-title">{t('order.commands')}</h2>
       <Choice
         id="command"
@@ -67,26 +59,20 @@ function OrderCommands(props: { order: Order; onDone: (o: Order) => void }) {
           max="2160"
           required
           value={hours}
-          onInput={(e) => setHours(inputValue(e))}
+          onValue={setHours}
         />
       ) : null}
       {command === 'resume' ? null : (
-        <div class="field">
-          <label for="command-reason">{t(needsReason ? 'order.reason' : 'order.noteOptional')}</label>
-          <textarea
-            id="command-reason"
-            maxLength={2000}
-            required={needsReason}
-            value={reason}
-            onInput={(e) => setReason(inputValue(e))}
-          />
-        </div>
+        <TextArea
+          id="command-reason"
+          label={t(needsReason ? 'order.reason' : 'order.noteOptional')}
+          required={needsReason}
+          value={reason}
+          onValue={setReason}
+        />
       )}
-      <ErrorNote error={error} />
-      <button type="submit" disabled={busy}>
-        {t(`command.${command}`)}
-      </button>
-    </form>
+      <Submit label={t(`command.${command}`)} busy={busy} error={error} />
+    </ActionForm>
   );
 }
 

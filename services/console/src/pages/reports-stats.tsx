@@ -2,6 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
 import { Chart } from '../ui/chart.js';
+import { Field } from '../ui/form.js';
 import { downloadText, ErrorNote, Loading, useLoad } from '../ui/kit.js';
 import { toCsv } from './orders-model.js';
 import { categoryLabel, channelLabel } from './reports-labels.js';
@@ -141,28 +142,24 @@ export function ReportStatsSection() {
           if (draft.from !== '' && draft.to !== '' && draft.from <= draft.to) setRange(draft);
         }}
       >
-        <div class="field">
-          <label for="stats-from">{t('reports.from')}</label>
-          <input
-            id="stats-from"
-            type="date"
-            required
-            value={draft.from}
-            max={draft.to}
-            onInput={(e) => setDraft({ ...draft, from: (e.target as HTMLInputElement).value })}
-          />
-        </div>
-        <div class="field">
-          <label for="stats-to">{t('reports.to')}</label>
-          <input
-            id="stats-to"
-            type="date"
-            required
-            value={draft.to}
-            min={draft.from}
-            onInput={(e) => setDraft({ ...draft, to: (e.target as HTMLInputElement).value })}
-          />
-        </div>
+        <Field
+          id="stats-from"
+          label={t('reports.from')}
+          type="date"
+          required
+          value={draft.from}
+          max={draft.to}
+          onValue={(from) => setDraft({ ...draft, from })}
+        />
+        <Field
+          id="stats-to"
+          label={t('reports.to')}
+          type="date"
+          required
+          value={draft.to}
+          min={draft.from}
+          onValue={(to) => setDraft({ ...draft, to })}
+        />
         <button type="submit">{t('reports.apply')}</button>
       </form>
       <ErrorNote error={stats.error} />

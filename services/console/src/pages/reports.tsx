@@ -3,7 +3,8 @@ import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
-import { Choice, ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { Choice } from '../ui/form.js';
+import { ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { categoryLabel, channelLabel, reportStatusLabel } from './reports-labels.js';
 import {
   nextPageAfter,

@@ -3,7 +3,8 @@ import { api, ok } from '../api/client.js';
 import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { useFullSession } from '../session.js';
-import { Choice, ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+import { Choice, TextArea } from '../ui/form.js';
+import { ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
 import { CaseReportContext, SelectedCase } from './review-report.js';
 
 type ReviewCase = Answer<'/v1/cases', 'get'>['cases'][number];
@@ -117,16 +118,7 @@ function CaseWork(props: {
           {t('review.release')} (l)
         </button>
       </p>
-      <div class="field">
-        <label for="decision-reason">{t('review.reason')}</label>
-        <textarea
-          id="decision-reason"
-          required
-          maxLength={2000}
-          value={reason}
-          onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
-        />
-      </div>
+      <TextArea id="decision-reason" label={t('review.reason')} required value={reason} onValue={setReason} />
       <fieldset>
         <legend>{t('review.category')}</legend>
         {(['A', 'B', 'C'] as const).map((c) => (

@@ -3,9 +3,20 @@ import { api, ok } from '../api/client.js';
 import type { Session } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { useSession } from '../session.js';
-import { ErrorNote, Field, Page, useAction } from '../ui/kit.js';
+import { ActionForm, Field, Submit } from '../ui/form.js';
+import { Page, useAction } from '../ui/kit.js';
 
-const value = (e: Event) => (e.target as HTMLInputElement).value;
+/** The authenticator's code, as sign-in and enrolment ask for it (6 to 8 digits, spaces allowed). */
+function CodeField(props: {
+  id: string;
+  label: string;
+  hint?: string;
+  required?: boolean;
+  value: string;
+  onValue: (value: string) => void;
+}) {
+  return <Field {...props} inputMode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,8}" />;
+}
 
 /** Sign-in: login, password and the authenticator's code (none yet at a first sign-in with a one-time password). */
 export function SignInPage(props: { expired: boolean }) {
@@ -25,20 +36,14 @@ export function SignInPage(props: { expired: boolean }) {
           {t('signIn.expired')}
         </p>
       ) : null}
-      <form
-        class="form narrow"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run();
-        }}
-      >
+      <ActionForm class="form narrow" onSubmit={() => void run()}>
         <Field
           id="login"
           label={t('signIn.login')}
           autocomplete="username"
           required
           value={login}
-          onInput={(e) => setLogin(value(e))}
+          onValue={setLogin}
         />
         <Field
           id="password"
@@ -47,25 +52,30 @@ export function SignInPage(props: { expired: boolean }) {
           autocomplete="current-password"
           required
           value={password}
-          onInput={(e) => setPassword(value(e))}
+          onValue={setPassword}
         />
-        <Field
+        <CodeField
           id="code"
           label={t('signIn.code')}
           hint={t('signIn.codeHint')}
-          inputMode="numeric"
-          autocomplete="one-time-code"
-          pattern="[0-9 ]{6,8}"
           value={code}
-          onInput={(e) => setCode(value(e))}
+          onValue={setCode}
         />
-        <ErrorNote error={error} />
-        <button type="submit" disabled={busy}>
-          {t('signIn.submit')}
-        </button>
-      </form>
+        <Submit label={t('signIn.submit')} busy={busy} error={error} />
+      </ActionForm>
     </Page>
   );
+}
+
+/** A new password field (typed twice on the page). */
+function NewPasswordField(props: {
+  id: string;
+  label: string;
+  hint?: string;
+  value: string;
+  onValue: (v: string) => void;
+}) {
+  return <Field {...props} type="password" autocomplete="new-password" required />;
 }
 
 /** A first sign-in (or an expired password): a new password, typed twice. */
@@ -81,43 +91,33 @@ export function ChangePasswordPage(props: { session: Session }) {
   return (
     <Page title={t('password.title')}>
       <p>{t('password.intro', { name: props.session.person.displayName })}</p>
-      <form
+      <ActionForm
         class="form narrow"
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={() => {
           setMismatch(next !== again);
           if (next === again) void run();
         }}
       >
-        <Field
+        <NewPasswordField
           id="new-password"
           label={t('password.new')}
           hint={t('password.rules')}
-          type="password"
-          autocomplete="new-password"
-          required
           value={next}
-          onInput={(e) => setNext(value(e))}
+          onValue={setNext}
         />
-        <Field
+        <NewPasswordField
           id="new-password-again"
           label={t('password.again')}
-          type="password"
-          autocomplete="new-password"
-          required
           value={again}
-          onInput={(e) => setAgain(value(e))}
+          onValue={setAgain}
         />
         {mismatch ? (
           <p class="error" role="alert">
             {t('password.mismatch')}
           </p>
         ) : null}
-        <ErrorNote error={error} />
-        <button type="submit" disabled={busy}>
-          {t('password.submit')}
-        </button>
-      </form>
+        <Submit label={t('password.submit')} busy={busy} error={error} />
+      </ActionForm>
     </Page>
   );
 }
@@ -147,28 +147,10 @@ export function EnrolTotpPage(props: { session: Session }) {
           <a href={enrolment?.otpauthUri}>{t('totp.openApp')}</a>
         </dd>
       </dl>
-      <form
-        class="form narrow"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run();
-        }}
-      >
-        <Field
-          id="enrol-code"
-          label={t('totp.code')}
-          inputMode="numeric"
-          autocomplete="one-time-code"
-          pattern="[0-9 ]{6,8}"
-          required
-          value={code}
-          onInput={(e) => setCode(value(e))}
-        />
-        <ErrorNote error={error} />
-        <button type="submit" disabled={busy}>
-          {t('totp.submit')}
-        </button>
-      </form>
+      <ActionForm class="form narrow" onSubmit={() => void run()}>
+        <CodeField id="enrol-code" label={t('totp.code')} required value={code} onValue={setCode} />
+        <Submit label={t('totp.submit')} busy={busy} error={error} />
+      </ActionForm>
     </Page>
   );
 }

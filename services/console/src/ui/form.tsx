@@ -1,0 +1,127 @@
+import type { ComponentChildren } from 'preact';
+import { ErrorNote } from './kit.js';
+
+/** The text of the input or textarea an event came from. */
+const valueOf = (e: Event) => (e.target as HTMLInputElement | HTMLTextAreaElement).value;
+
+/** A labelled form control: the label names it, the hint describes it. `onValue` gets the text typed. */
+export function Field(props: {
+  label: string;
+  hint?: string;
+  id: string;
+  value: string;
+  onValue: (value: string) => void;
+  type?: 'text' | 'password' | 'number' | 'search' | 'date';
+  required?: boolean;
+  pattern?: string;
+  autocomplete?: string;
+  inputMode?: 'numeric' | 'text';
+  min?: string;
+  max?: string;
+}) {
+  const { label, hint, id, type = 'text', onValue, ...input } = props;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        {...input}
+        // Preact types each input type apart and cannot check a union of them; the attributes given suit all five.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+        type={type as 'text'}
+        onInput={(e) => onValue(valueOf(e))}
+        aria-describedby={hint === undefined ? undefined : `${id}-hint`}
+      />
+      {hint === undefined ? null : (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A labelled text area (a note or a reason), at most 2,000 characters as the API takes. */
+export function TextArea(props: {
+  label: string;
+  id: string;
+  value: string;
+  onValue: (value: string) => void;
+  required?: boolean;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <textarea
+        id={props.id}
+        required={props.required}
+        maxLength={2000}
+        value={props.value}
+        onInput={(e) => props.onValue(valueOf(e))}
+      />
+    </div>
+  );
+}
+
+/** A labelled select. */
+export function Choice(props: {
+  label: string;
+  id: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+  required?: boolean;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        value={props.value}
+        required={props.required}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+      >
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** A form the page handles itself: submitting runs `onSubmit` (the browser neither navigates nor reloads). */
+export function ActionForm(props: {
+  class: string;
+  onSubmit: () => void;
+  role?: 'search';
+  'aria-label'?: string;
+  'aria-labelledby'?: string;
+  children: ComponentChildren;
+}) {
+  const { onSubmit, children, ...attributes } = props;
+  return (
+    <form
+      {...attributes}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit();
+      }}
+    >
+      {children}
+    </form>
+  );
+}
+
+/** The end of a form: why its last run failed (if it did), and its submit button, disabled while it runs. */
+export function Submit(props: { label: string; busy: boolean; error: unknown; disabled?: boolean }) {
+  return (
+    <>
+      <ErrorNote error={props.error} />
+      <button type="submit" disabled={props.busy || props.disabled === true}>
+        {props.label}
+      </button>
+    </>
+  );
+}
