@@ -3,6 +3,7 @@ import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Choice, Field } from '../ui/form.js';
 import { ErrorNote, ShownOnce, useAction, useLoad } from '../ui/kit.js';
+import { RecordTable } from '../ui/records.js';
 
 const KEY_ROLES = ['isp', 'platform', 'authority', 'reviewer', 'curator', 'admin'] as const;
 
@@ -59,37 +60,30 @@ export function Keys() {
       <ErrorNote error={issue.error ?? keys.error ?? revoke.error} />
       {secret === null ? null : <ShownOnce label={t('admin.apiKey')} secret={secret} />}
       {shownFor === '' ? null : (
-        <table>
-          <caption>{t('admin.keysOf', { tenant: shownFor })}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.keyPrefix')}</th>
-              <th scope="col">{t('admin.role')}</th>
-              <th scope="col">{t('admin.keyLabel')}</th>
-              <th scope="col">{t('curation.state')}</th>
+        <RecordTable
+          caption={t('admin.keysOf', { tenant: shownFor })}
+          captionShown
+          columns={[t('admin.keyPrefix'), t('admin.role'), t('admin.keyLabel'), t('curation.state')]}
+        >
+          {(keys.data?.keys ?? []).map((k) => (
+            <tr key={k.id}>
+              <th scope="row">
+                <code>{k.prefix}</code>
+              </th>
+              <td>{k.role}</td>
+              <td>{k.label ?? ''}</td>
+              <td>
+                {k.revokedAt === null ? (
+                  <button type="button" class="secondary" onClick={() => void revoke.run(k.id)}>
+                    {t('admin.revoke')}
+                  </button>
+                ) : (
+                  t('admin.revoked')
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {(keys.data?.keys ?? []).map((k) => (
-              <tr key={k.id}>
-                <th scope="row">
-                  <code>{k.prefix}</code>
-                </th>
-                <td>{k.role}</td>
-                <td>{k.label ?? ''}</td>
-                <td>
-                  {k.revokedAt === null ? (
-                    <button type="button" class="secondary" onClick={() => void revoke.run(k.id)}>
-                      {t('admin.revoke')}
-                    </button>
-                  ) : (
-                    t('admin.revoked')
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </RecordTable>
       )}
     </section>
   );

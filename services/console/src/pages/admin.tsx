@@ -4,6 +4,7 @@ import type { Answer, PersonRole } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Choice, Field, Submit } from '../ui/form.js';
 import { ErrorNote, Loading, Page, ShownOnce, useAction, useLoad } from '../ui/kit.js';
+import { RecordTable } from '../ui/records.js';
 import { FeedSettings } from './admin-feeds.js';
 import { Keys } from './admin-keys.js';
 
@@ -53,43 +54,40 @@ function Tenants() {
       <h2 id="tenants-title">{t('admin.tenants')}</h2>
       <ErrorNote error={tenants.error ?? toggle.error} />
       {tenants.data === null ? <Loading /> : null}
-      <table>
-        <caption class="visually-hidden">{t('admin.tenants')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('admin.tenantId')}</th>
-            <th scope="col">{t('admin.kind')}</th>
-            <th scope="col">{t('admin.name')}</th>
-            <th scope="col">{t('admin.feed')}</th>
-            <th scope="col">{t('curation.state')}</th>
+      <RecordTable
+        caption={t('admin.tenants')}
+        columns={[
+          t('admin.tenantId'),
+          t('admin.kind'),
+          t('admin.name'),
+          t('admin.feed'),
+          t('curation.state'),
+        ]}
+      >
+        {(tenants.data?.tenants ?? []).map((x) => (
+          <tr key={x.id}>
+            <th scope="row">{x.id}</th>
+            <td>{x.kind}</td>
+            <td>{x.name}</td>
+            <td>
+              {x.kind === 'isp' ? (
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={x.subscribedToBlocking}
+                    disabled={toggle.busy}
+                    onChange={(e) => void toggle.run(x.id, (e.target as HTMLInputElement).checked)}
+                  />{' '}
+                  {t('admin.subscribed')}
+                </label>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td>{x.disabledAt === null ? t('curation.enabled') : t('curation.disabled')}</td>
           </tr>
-        </thead>
-        <tbody>
-          {(tenants.data?.tenants ?? []).map((x) => (
-            <tr key={x.id}>
-              <th scope="row">{x.id}</th>
-              <td>{x.kind}</td>
-              <td>{x.name}</td>
-              <td>
-                {x.kind === 'isp' ? (
-                  <label>
-                    <input
-                      type="checkbox"
-                      checked={x.subscribedToBlocking}
-                      disabled={toggle.busy}
-                      onChange={(e) => void toggle.run(x.id, (e.target as HTMLInputElement).checked)}
-                    />{' '}
-                    {t('admin.subscribed')}
-                  </label>
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td>{x.disabledAt === null ? t('curation.enabled') : t('curation.disabled')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </RecordTable>
       <ActionForm class="form inline" aria-label={t('admin.newTenant')} onSubmit={() => void create.run()}>
         <Field id="tenant-id" label={t('admin.tenantId')} required value={id} onValue={setId} />
         <Field id="tenant-name" label={t('admin.name')} required value={name} onValue={setName} />
@@ -163,49 +161,46 @@ function People() {
         onValue={setLeaveReason}
       />
       {secret === null ? null : <ShownOnce label={t('admin.oneTimePassword')} secret={secret} />}
-      <table>
-        <caption class="visually-hidden">{t('admin.people')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('admin.login')}</th>
-            <th scope="col">{t('admin.displayName')}</th>
-            <th scope="col">{t('admin.role')}</th>
-            <th scope="col">{t('admin.tenantId')}</th>
-            <th scope="col">{t('admin.totp')}</th>
-            <th scope="col">{t('admin.actions')}</th>
+      <RecordTable
+        caption={t('admin.people')}
+        columns={[
+          t('admin.login'),
+          t('admin.displayName'),
+          t('admin.role'),
+          t('admin.tenantId'),
+          t('admin.totp'),
+          t('admin.actions'),
+        ]}
+      >
+        {(people.data?.people ?? []).map((p) => (
+          <tr key={p.id}>
+            <th scope="row">{p.login}</th>
+            <td>{p.displayName}</td>
+            <td>{t(`role.${p.role}`)}</td>
+            <td>{p.tenantId}</td>
+            <td>{t(p.totpEnrolled ? 'common.yes' : 'common.no')}</td>
+            <td>
+              <button type="button" class="secondary" onClick={() => void reset.run(p.id)}>
+                {t('admin.reset')}
+              </button>{' '}
+              {p.disabledAt === null ? (
+                <button
+                  type="button"
+                  class="secondary"
+                  disabled={toggle.busy || leaveReason.trim() === ''}
+                  onClick={() => void toggle.run(p.id, true)}
+                >
+                  {t('admin.disable')}
+                </button>
+              ) : (
+                <button type="button" class="secondary" onClick={() => void toggle.run(p.id, false)}>
+                  {t('admin.enable')}
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {(people.data?.people ?? []).map((p) => (
-            <tr key={p.id}>
-              <th scope="row">{p.login}</th>
-              <td>{p.displayName}</td>
-              <td>{t(`role.${p.role}`)}</td>
-              <td>{p.tenantId}</td>
-              <td>{t(p.totpEnrolled ? 'common.yes' : 'common.no')}</td>
-              <td>
-                <button type="button" class="secondary" onClick={() => void reset.run(p.id)}>
-                  {t('admin.reset')}
-                </button>{' '}
-                {p.disabledAt === null ? (
-                  <button
-                    type="button"
-                    class="secondary"
-                    disabled={toggle.busy || leaveReason.trim() === ''}
-                    onClick={() => void toggle.run(p.id, true)}
-                  >
-                    {t('admin.disable')}
-                  </button>
-                ) : (
-                  <button type="button" class="secondary" onClick={() => void toggle.run(p.id, false)}>
-                    {t('admin.enable')}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </RecordTable>
       <ActionForm class="form inline" aria-label={t('admin.newPerson')} onSubmit={() => void create.run()}>
         <Field
           id="person-tenant"

@@ -5,6 +5,7 @@ import { verifyBundle, type BundleCheck } from '../audit/verify.js';
 import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Field } from '../ui/form.js';
 import { downloadText, ErrorNote, Page, useAction } from '../ui/kit.js';
+import { Facts, RecordTable } from '../ui/records.js';
 
 const PINNED_KEYS = 'mod.console.trustedAuditKeys';
 
@@ -84,22 +85,24 @@ export function AuditPage(props: { query: URLSearchParams }) {
       {bundle !== null && check !== null ? (
         <>
           <h2>{t('audit.treeHead')}</h2>
-          <dl class="facts">
-            <dt>{t('audit.treeSize')}</dt>
-            <dd>{i18n.number(bundle.treeHead.treeSize)}</dd>
-            <dt>{t('audit.signedAt')}</dt>
-            <dd>{i18n.dateTime(bundle.treeHead.timestamp)}</dd>
-            <dt>{t('audit.rootHash')}</dt>
-            <dd>
-              <code class="hash">{bundle.treeHead.rootHash}</code>
-            </dd>
-            <dt>{t('audit.keyId')}</dt>
-            <dd>
-              <code class="hash" data-testid="audit-key-id">
-                {check.keyId}
-              </code>
-            </dd>
-          </dl>
+          <Facts
+            facts={[
+              { label: t('audit.treeSize'), value: i18n.number(bundle.treeHead.treeSize) },
+              { label: t('audit.signedAt'), value: i18n.dateTime(bundle.treeHead.timestamp) },
+              {
+                label: t('audit.rootHash'),
+                value: <code class="hash">{bundle.treeHead.rootHash}</code>,
+              },
+              {
+                label: t('audit.keyId'),
+                value: (
+                  <code class="hash" data-testid="audit-key-id">
+                    {check.keyId}
+                  </code>
+                ),
+              },
+            ]}
+          />
           <section aria-labelledby="verdict" class={check.ok ? 'verdict verdict-ok' : 'verdict verdict-bad'}>
             <h2 id="verdict" data-testid="audit-verdict">
               {t(check.ok ? 'audit.verdictOk' : 'audit.verdictBad', { count: check.entries.length })}
@@ -143,41 +146,38 @@ export function AuditPage(props: { query: URLSearchParams }) {
             </button>
           </section>
           <h2>{t('audit.records')}</h2>
-          <table>
-            <caption class="visually-hidden">{t('audit.records')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('audit.seq')}</th>
-                <th scope="col">{t('audit.time')}</th>
-                <th scope="col">{t('audit.action')}</th>
-                <th scope="col">{t('audit.actor')}</th>
-                <th scope="col">{t('audit.reason')}</th>
-                <th scope="col">{t('audit.result')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {check.entries.map((e) => {
-                const r = e.record ?? {};
-                const actor = r['actor'] as { kind?: string; id?: string } | undefined;
-                const good = e.leafHashOk && e.canonicalOk && e.positionOk && e.proofOk;
-                return (
-                  <tr key={e.leafIndex} data-testid="audit-record">
-                    <td>{e.leafIndex}</td>
-                    <td>{i18n.dateTime(typeof r['time'] === 'string' ? r['time'] : null)}</td>
-                    <td>
-                      <code>{typeof r['action'] === 'string' ? r['action'] : ''}</code>
-                    </td>
-                    <td>{actor === undefined ? '' : `${actor.kind ?? ''}:${actor.id ?? ''}`}</td>
-                    <td>{typeof r['reason'] === 'string' ? r['reason'] : ''}</td>
-                    <td class={good ? 'check-ok' : 'check-bad'}>
-                      {good ? '✓ ' : '✗ '}
-                      {t(good ? 'audit.inLog' : 'audit.notInLog')}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <RecordTable
+            caption={t('audit.records')}
+            columns={[
+              t('audit.seq'),
+              t('audit.time'),
+              t('audit.action'),
+              t('audit.actor'),
+              t('audit.reason'),
+              t('audit.result'),
+            ]}
+          >
+            {check.entries.map((e) => {
+              const r = e.record ?? {};
+              const actor = r['actor'] as { kind?: string; id?: string } | undefined;
+              const good = e.leafHashOk && e.canonicalOk && e.positionOk && e.proofOk;
+              return (
+                <tr key={e.leafIndex} data-testid="audit-record">
+                  <td>{e.leafIndex}</td>
+                  <td>{i18n.dateTime(typeof r['time'] === 'string' ? r['time'] : null)}</td>
+                  <td>
+                    <code>{typeof r['action'] === 'string' ? r['action'] : ''}</code>
+                  </td>
+                  <td>{actor === undefined ? '' : `${actor.kind ?? ''}:${actor.id ?? ''}`}</td>
+                  <td>{typeof r['reason'] === 'string' ? r['reason'] : ''}</td>
+                  <td class={good ? 'check-ok' : 'check-bad'}>
+                    {good ? '✓ ' : '✗ '}
+                    {t(good ? 'audit.inLog' : 'audit.notInLog')}
+                  </td>
+                </tr>
+              );
+            })}
+          </RecordTable>
         </>
       ) : null}
     </Page>

@@ -4,6 +4,7 @@ import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Field, Submit } from '../ui/form.js';
 import { useAction } from '../ui/kit.js';
+import { RecordTable } from '../ui/records.js';
 
 type Found = Answer<'/v1/banks/search', 'get'>;
 
@@ -38,33 +39,31 @@ export function EntrySearch() {
             {t('curation.found', { count: found.entries.length })}
           </p>
           {found.entries.length === 0 ? null : (
-            <table data-testid="search-entries">
-              <caption class="visually-hidden">{t('curation.search')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('curation.entry')}</th>
-                  <th scope="col">{t('curation.in')}</th>
-                  <th scope="col">{t('curation.type')}</th>
-                  <th scope="col">{t('curation.category')}</th>
-                  <th scope="col">{t('curation.addedAt')}</th>
+            <RecordTable
+              caption={t('curation.search')}
+              columns={[
+                t('curation.entry'),
+                t('curation.in'),
+                t('curation.type'),
+                t('curation.category'),
+                t('curation.addedAt'),
+              ]}
+              testId="search-entries"
+            >
+              {found.entries.map((f) => (
+                <tr key={`${f.bankId} ${f.type} ${f.value}`}>
+                  <td>
+                    <code class="hash">{f.value}</code>
+                  </td>
+                  <td>
+                    {f.bankName} ({t(f.list === 'bank' ? 'curation.bank' : 'curation.urlList')})
+                  </td>
+                  <td>{f.type}</td>
+                  <td>{f.category ?? ''}</td>
+                  <td>{i18n.dateTime(f.addedAt)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {found.entries.map((f) => (
-                  <tr key={`${f.bankId} ${f.type} ${f.value}`}>
-                    <td>
-                      <code class="hash">{f.value}</code>
-                    </td>
-                    <td>
-                      {f.bankName} ({t(f.list === 'bank' ? 'curation.bank' : 'curation.urlList')})
-                    </td>
-                    <td>{f.type}</td>
-                    <td>{f.category ?? ''}</td>
-                    <td>{i18n.dateTime(f.addedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </RecordTable>
           )}
         </>
       )}

@@ -1,6 +1,7 @@
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { ErrorNote, Loading, Page, useLoad } from '../ui/kit.js';
+import { RecordTable } from '../ui/records.js';
 import { ImportForm } from './curation-import.js';
 import { EntrySearch } from './curation-search.js';
 
@@ -22,51 +23,41 @@ export function CurationPage() {
       <ErrorNote error={banks.error ?? lists.error} />
       {banks.data === null || lists.data === null ? <Loading /> : null}
       <h2>{t('curation.banks')}</h2>
-      <table data-testid="banks">
-        <caption class="visually-hidden">{t('curation.banks')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('curation.name')}</th>
-            <th scope="col">{t('curation.source')}</th>
-            <th scope="col">{t('curation.signals')}</th>
-            <th scope="col">{t('curation.policy')}</th>
-            <th scope="col">{t('curation.state')}</th>
+      <RecordTable
+        caption={t('curation.banks')}
+        columns={[
+          t('curation.name'),
+          t('curation.source'),
+          t('curation.signals'),
+          t('curation.policy'),
+          t('curation.state'),
+        ]}
+        testId="banks"
+      >
+        {(banks.data?.banks ?? []).map((b) => (
+          <tr key={b.id}>
+            <th scope="row">{b.name}</th>
+            <td>{b.source}</td>
+            <td>{b.signalTypes.join(', ')}</td>
+            <td>{b.actionPolicy}</td>
+            <td>{t(b.enabled ? 'curation.enabled' : 'curation.disabled')}</td>
           </tr>
-        </thead>
-        <tbody>
-          {(banks.data?.banks ?? []).map((b) => (
-            <tr key={b.id}>
-              <th scope="row">{b.name}</th>
-              <td>{b.source}</td>
-              <td>{b.signalTypes.join(', ')}</td>
-              <td>{b.actionPolicy}</td>
-              <td>{t(b.enabled ? 'curation.enabled' : 'curation.disabled')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </RecordTable>
       <h2>{t('curation.urlLists')}</h2>
-      <table>
-        <caption class="visually-hidden">{t('curation.urlLists')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('curation.name')}</th>
-            <th scope="col">{t('curation.source')}</th>
-            <th scope="col">{t('curation.entries')}</th>
-            <th scope="col">{t('curation.state')}</th>
+      <RecordTable
+        caption={t('curation.urlLists')}
+        columns={[t('curation.name'), t('curation.source'), t('curation.entries'), t('curation.state')]}
+      >
+        {(lists.data?.lists ?? []).map((l) => (
+          <tr key={l.id}>
+            <th scope="row">{l.name}</th>
+            <td>{l.source}</td>
+            <td>{l.entries}</td>
+            <td>{t(l.enabled ? 'curation.enabled' : 'curation.disabled')}</td>
           </tr>
-        </thead>
-        <tbody>
-          {(lists.data?.lists ?? []).map((l) => (
-            <tr key={l.id}>
-              <th scope="row">{l.name}</th>
-              <td>{l.source}</td>
-              <td>{l.entries}</td>
-              <td>{t(l.enabled ? 'curation.enabled' : 'curation.disabled')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </RecordTable>
       <div class="columns">
         <ImportForm targets={targets} onDone={reload} />
         <EntrySearch />

@@ -5,6 +5,7 @@ import { useI18n, type I18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { Choice, Field } from '../ui/form.js';
 import { ErrorNote, Loading, Page, useLoad, useNow } from '../ui/kit.js';
+import { RecordTable } from '../ui/records.js';
 import { deadlineState, deskOrder, ORDER_STATUSES, type DeadlineState } from './orders-model.js';
 
 /** Most orders the desk reads (pages of 100): the open ones of an authority fit many times over. */
@@ -126,35 +127,33 @@ export function DeskPage() {
       <p role="status" class="summary">
         {t('desk.summary', { count: shown.length, overdue })}
       </p>
-      <table class="orders">
-        <caption class="visually-hidden">{t('desk.caption')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('order.deadline')}</th>
-            <th scope="col">{t('order.kind')}</th>
-            <th scope="col">{t('order.subject')}</th>
-            <th scope="col">{t('order.target')}</th>
-            <th scope="col">{t('order.status')}</th>
-            <th scope="col">{t('order.issuedAt')}</th>
+      <RecordTable
+        caption={t('desk.caption')}
+        columns={[
+          t('order.deadline'),
+          t('order.kind'),
+          t('order.subject'),
+          t('order.target'),
+          t('order.status'),
+          t('order.issuedAt'),
+        ]}
+        class="orders"
+      >
+        {shown.map((o) => (
+          <tr key={o.id} data-order-id={o.id}>
+            <td>
+              <Countdown state={deadlineState(o, now)} />
+            </td>
+            <td>{t(`kind.${o.kind}`)}</td>
+            <td class="subject">
+              <Link to={`desk/orders/${o.id}`}>{o.subject.value}</Link>
+            </td>
+            <td>{o.targetTenantId}</td>
+            <td>{statusLabel(i18n, o.status)}</td>
+            <td>{i18n.dateTime(o.issuedAt)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {shown.map((o) => (
-            <tr key={o.id} data-order-id={o.id}>
-              <td>
-                <Countdown state={deadlineState(o, now)} />
-              </td>
-              <td>{t(`kind.${o.kind}`)}</td>
-              <td class="subject">
-                <Link to={`desk/orders/${o.id}`}>{o.subject.value}</Link>
-              </td>
-              <td>{o.targetTenantId}</td>
-              <td>{statusLabel(i18n, o.status)}</td>
-              <td>{i18n.dateTime(o.issuedAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </RecordTable>
     </Page>
   );
 }

@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { ActionForm, Choice, Field, Submit, TextArea } from '../ui/form.js';
 import { ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { Facts, RecordTable } from '../ui/records.js';
 import { Countdown, statusLabel } from './desk.js';
 import { CLOSED_STATUSES, deadlineState } from './orders-model.js';
 
@@ -96,60 +97,59 @@ export function OrderPage(props: { id: string }) {
         ) : null
       ) : (
         <>
-          <dl class="facts">
-            <dt>{t('order.deadline')}</dt>
-            <dd>
-              <Countdown state={deadlineState(order, now)} /> ({i18n.dateTime(order.deadlineAt)})
-            </dd>
-            <dt>{t('order.status')}</dt>
-            <dd data-testid="order-status">{statusLabel(i18n, order.status)}</dd>
-            <dt>{t('order.kind')}</dt>
-            <dd>{t(`kind.${order.kind}`)}</dd>
-            <dt>{t('order.subject')}</dt>
-            <dd class="subject">
-              {t(`subject.${order.subject.type}`)}: {order.subject.value}
-            </dd>
-            <dt>{t('order.target')}</dt>
-            <dd>{order.targetTenantId}</dd>
-            <dt>{t('order.legalBasis')}</dt>
-            <dd>{order.legalBasis}</dd>
-            <dt>{t('order.issuedAt')}</dt>
-            <dd>{i18n.dateTime(order.issuedAt)}</dd>
-            <dt>{t('order.confirmedAt')}</dt>
-            <dd>{i18n.dateTime(order.confirmedAt)}</dd>
-            <dt>{t('order.notices')}</dt>
-            <dd>{t('order.noticesSent', { count: order.clock.noticesSent })}</dd>
-            <dt>{t('order.id')}</dt>
-            <dd>
-              <code>{order.id}</code>
-            </dd>
-          </dl>
+          <Facts
+            facts={[
+              {
+                label: t('order.deadline'),
+                value: (
+                  <>
+                    <Countdown state={deadlineState(order, now)} /> ({i18n.dateTime(order.deadlineAt)})
+                  </>
+                ),
+              },
+              { label: t('order.status'), value: statusLabel(i18n, order.status), testId: 'order-status' },
+              { label: t('order.kind'), value: t(`kind.${order.kind}`) },
+              {
+                label: t('order.subject'),
+                value: (
+                  <>
+                    {t(`subject.${order.subject.type}`)}: {order.subject.value}
+                  </>
+                ),
+                class: 'subject',
+              },
+              { label: t('order.target'), value: order.targetTenantId },
+              { label: t('order.legalBasis'), value: order.legalBasis },
+              { label: t('order.issuedAt'), value: i18n.dateTime(order.issuedAt) },
+              { label: t('order.confirmedAt'), value: i18n.dateTime(order.confirmedAt) },
+              {
+                label: t('order.notices'),
+                value: t('order.noticesSent', { count: order.clock.noticesSent }),
+              },
+              {
+                label: t('order.id'),
+                value: <code>{order.id}</code>,
+              },
+            ]}
+          />
           <p>
             <Link to={`audit?ref=${order.id}`}>{t('order.auditLink')}</Link>
           </p>
           <OrderCommands order={order} onDone={setUpdated} />
           <h2>{t('order.history')}</h2>
-          <table>
-            <caption class="visually-hidden">{t('order.history')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('order.at')}</th>
-                <th scope="col">{t('order.status')}</th>
-                <th scope="col">{t('order.actor')}</th>
-                <th scope="col">{t('order.note')}</th>
+          <RecordTable
+            caption={t('order.history')}
+            columns={[t('order.at'), t('order.status'), t('order.actor'), t('order.note')]}
+          >
+            {order.history.map((h, i) => (
+              <tr key={i}>
+                <td>{i18n.dateTime(h.at)}</td>
+                <td>{statusLabel(i18n, h.status)}</td>
+                <td>{h.actor}</td>
+                <td>{h.note ?? ''}</td>
               </tr>
-            </thead>
-            <tbody>
-              {order.history.map((h, i) => (
-                <tr key={i}>
-                  <td>{i18n.dateTime(h.at)}</td>
-                  <td>{statusLabel(i18n, h.status)}</td>
-                  <td>{h.actor}</td>
-                  <td>{h.note ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </RecordTable>
           <h2>{t('order.evidence')}</h2>
           <pre class="evidence">{JSON.stringify(order.evidence, null, 2)}</pre>
         </>

@@ -4,6 +4,7 @@ import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
 import { ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { Facts, RecordTable } from '../ui/records.js';
 import {
   categoryLabel,
   channelLabel,
@@ -69,18 +70,16 @@ function ContactDetails(props: { reportId: string; hasContact: boolean }) {
           <p class="notice" role="status">
             {t('contact.read')}
           </p>
-          <dl class="facts" data-testid="report-contact">
-            <dt>{t('contact.name')}</dt>
-            <dd>{contact.name ?? '—'}</dd>
-            <dt>{t('contact.phone')}</dt>
-            <dd>{contact.phone ?? '—'}</dd>
-            <dt>{t('contact.email')}</dt>
-            <dd>{contact.email ?? '—'}</dd>
-            <dt>{t('contact.consentContact')}</dt>
-            <dd>{yesNo(contact.consents.contact)}</dd>
-            <dt>{t('contact.consentFollowUp')}</dt>
-            <dd>{yesNo(contact.consents.followUp)}</dd>
-          </dl>
+          <Facts
+            testId="report-contact"
+            facts={[
+              { label: t('contact.name'), value: contact.name ?? '—' },
+              { label: t('contact.phone'), value: contact.phone ?? '—' },
+              { label: t('contact.email'), value: contact.email ?? '—' },
+              { label: t('contact.consentContact'), value: yesNo(contact.consents.contact) },
+              { label: t('contact.consentFollowUp'), value: yesNo(contact.consents.followUp) },
+            ]}
+          />
         </>
       )}
     </section>
@@ -117,97 +116,95 @@ export function ReportPage(props: { id: string }) {
         ) : null
       ) : (
         <>
-          <dl class="facts" data-testid="report-facts">
-            <dt>{t('report.status')}</dt>
-            <dd data-testid="report-status">{reportStatusLabel(i18n, r.status)}</dd>
-            <dt>{t('report.channel')}</dt>
-            <dd>{channelLabel(i18n, r.channel)}</dd>
-            <dt>{t('report.category')}</dt>
-            <dd>{categoryLabel(i18n, r.category)}</dd>
-            <dt>{t('report.receivedAt')}</dt>
-            <dd>{i18n.dateTime(r.receivedAt)}</dd>
-            <dt>{t('report.dueAt')}</dt>
-            <dd>
-              {i18n.dateTime(r.dueAt)} <ReportCountdown state={reportDeadline(r, now)} />
-            </dd>
-            <dt>{t('report.outcomeAt')}</dt>
-            <dd>{i18n.dateTime(r.outcomeAt)}</dd>
-            <dt>{t('report.outcomeReason')}</dt>
-            <dd data-testid="report-outcome">{r.outcomeReason ?? '—'}</dd>
-            <dt>{t('report.seenWhere')}</dt>
-            <dd>{r.seenWhere ?? '—'}</dd>
-            <dt>{t('report.description')}</dt>
-            <dd>{r.description ?? '—'}</dd>
-            <dt>{t('report.language')}</dt>
-            <dd>{r.language === 'vi' ? 'Tiếng Việt' : 'English'}</dd>
-          </dl>
+          <Facts
+            testId="report-facts"
+            facts={[
+              {
+                label: t('report.status'),
+                value: reportStatusLabel(i18n, r.status),
+                testId: 'report-status',
+              },
+              { label: t('report.channel'), value: channelLabel(i18n, r.channel) },
+              { label: t('report.category'), value: categoryLabel(i18n, r.category) },
+              { label: t('report.receivedAt'), value: i18n.dateTime(r.receivedAt) },
+              {
+                label: t('report.dueAt'),
+                value: (
+                  <>
+                    {i18n.dateTime(r.dueAt)} <ReportCountdown state={reportDeadline(r, now)} />
+                  </>
+                ),
+              },
+              { label: t('report.outcomeAt'), value: i18n.dateTime(r.outcomeAt) },
+              { label: t('report.outcomeReason'), value: r.outcomeReason ?? '—', testId: 'report-outcome' },
+              { label: t('report.seenWhere'), value: r.seenWhere ?? '—' },
+              { label: t('report.description'), value: r.description ?? '—' },
+              { label: t('report.language'), value: r.language === 'vi' ? 'Tiếng Việt' : 'English' },
+            ]}
+          />
           <h2>{t('report.subjects')}</h2>
-          <table data-testid="report-subjects">
-            <caption class="visually-hidden">{t('report.subjects')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('report.url')}</th>
-                <th scope="col">{t('report.subjectStatus')}</th>
-                <th scope="col">{t('report.folded')}</th>
-                <th scope="col">{t('report.case')}</th>
-                <th scope="col">{t('report.orders')}</th>
-                <th scope="col">{t('report.outcomeReason')}</th>
+          <RecordTable
+            caption={t('report.subjects')}
+            columns={[
+              t('report.url'),
+              t('report.subjectStatus'),
+              t('report.folded'),
+              t('report.case'),
+              t('report.orders'),
+              t('report.outcomeReason'),
+            ]}
+            testId="report-subjects"
+          >
+            {r.subjects.map((s) => (
+              <tr key={s.id} data-subject-id={s.id}>
+                <th scope="row" class="subject">
+                  {s.url}
+                </th>
+                <td>{subjectStatusLabel(i18n, s.status)}</td>
+                <td>{i18n.number(s.reports)}</td>
+                <td>
+                  {s.caseId === null ? (
+                    '—'
+                  ) : (
+                    <Link to={`review?case=${s.caseId}`}>{t('report.openCase')}</Link>
+                  )}
+                </td>
+                <td>
+                  {s.orderIds.length === 0
+                    ? '—'
+                    : s.orderIds.map((o, i) => (
+                        <span key={o}>
+                          {i === 0 ? null : ', '}
+                          <Link to={`desk/orders/${o}`}>{t('report.order', { n: i + 1 })}</Link>
+                        </span>
+                      ))}
+                </td>
+                <td>{s.outcomeReason ?? '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {r.subjects.map((s) => (
-                <tr key={s.id} data-subject-id={s.id}>
-                  <th scope="row" class="subject">
-                    {s.url}
-                  </th>
-                  <td>{subjectStatusLabel(i18n, s.status)}</td>
-                  <td>{i18n.number(s.reports)}</td>
-                  <td>
-                    {s.caseId === null ? (
-                      '—'
-                    ) : (
-                      <Link to={`review?case=${s.caseId}`}>{t('report.openCase')}</Link>
-                    )}
-                  </td>
-                  <td>
-                    {s.orderIds.length === 0
-                      ? '—'
-                      : s.orderIds.map((o, i) => (
-                          <span key={o}>
-                            {i === 0 ? null : ', '}
-                            <Link to={`desk/orders/${o}`}>{t('report.order', { n: i + 1 })}</Link>
-                          </span>
-                        ))}
-                  </td>
-                  <td>{s.outcomeReason ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </RecordTable>
           <h2>{t('report.steps')}</h2>
-          <table data-testid="report-steps">
-            <caption class="visually-hidden">{t('report.stepsCaption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('report.at')}</th>
-                <th scope="col">{t('report.step')}</th>
-                <th scope="col">{t('report.owner')}</th>
-                <th scope="col">{t('report.subject')}</th>
-                <th scope="col">{t('report.note')}</th>
+          <RecordTable
+            caption={t('report.stepsCaption')}
+            columns={[
+              t('report.at'),
+              t('report.step'),
+              t('report.owner'),
+              t('report.subject'),
+              t('report.note'),
+            ]}
+            testId="report-steps"
+          >
+            {d.steps.map((s, i) => (
+              <tr key={i} data-step={s.step}>
+                <td>{i18n.dateTime(s.at)}</td>
+                <th scope="row">{stepLabel(i18n, s.step)}</th>
+                <td data-testid="step-owner">{ownerLabel(i18n, s)}</td>
+                <td class="subject">{urlOf(s.subjectId)}</td>
+                <td>{s.note ?? '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {d.steps.map((s, i) => (
-                <tr key={i} data-step={s.step}>
-                  <td>{i18n.dateTime(s.at)}</td>
-                  <th scope="row">{stepLabel(i18n, s.step)}</th>
-                  <td data-testid="step-owner">{ownerLabel(i18n, s)}</td>
-                  <td class="subject">{urlOf(s.subjectId)}</td>
-                  <td>{s.note ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </RecordTable>
           {role === 'hotline' ? <ContactDetails reportId={r.id} hasContact={r.hasContact} /> : null}
         </>
       )}

@@ -4,6 +4,7 @@ import { useI18n, type I18n } from '../i18n/locale.js';
 import { Chart } from '../ui/chart.js';
 import { Field } from '../ui/form.js';
 import { downloadText, ErrorNote, Loading, useLoad } from '../ui/kit.js';
+import { Facts, RecordTable } from '../ui/records.js';
 import { toCsv } from './orders-model.js';
 import { categoryLabel, channelLabel } from './reports-labels.js';
 import { defaultRange, rangeQuery, REPORT_CHANNELS, type ReportStats } from './reports-model.js';
@@ -170,22 +171,24 @@ export function ReportStatsSection() {
           <p class="muted" data-testid="report-stats-range">
             {t('reports.range', { from: i18n.dateTime(s.from), to: i18n.dateTime(s.to) })}
           </p>
-          <dl class="facts" data-testid="report-stats-overall">
-            <dt>{t('reports.received')}</dt>
-            <dd>{i18n.number(s.received)}</dd>
-            <dt>{t('reports.handled')}</dt>
-            <dd>{i18n.number(s.handled)}</dd>
-            <dt>{t('reports.withinShare')}</dt>
-            <dd>{s.handled === 0 ? '—' : percent(i18n, s.shareHandledWithinDeadline)}</dd>
-            <dt>{t('reports.medianToOutcome')}</dt>
-            <dd>
-              {s.medianSecondsToOutcome === null ? '—' : i18n.duration(s.medianSecondsToOutcome * 1000)}
-            </dd>
-            <dt>{t('reports.open')}</dt>
-            <dd>{i18n.number(s.open)}</dd>
-            <dt>{t('reports.overdue')}</dt>
-            <dd>{i18n.number(s.overdue)}</dd>
-          </dl>
+          <Facts
+            testId="report-stats-overall"
+            facts={[
+              { label: t('reports.received'), value: i18n.number(s.received) },
+              { label: t('reports.handled'), value: i18n.number(s.handled) },
+              {
+                label: t('reports.withinShare'),
+                value: s.handled === 0 ? '—' : percent(i18n, s.shareHandledWithinDeadline),
+              },
+              {
+                label: t('reports.medianToOutcome'),
+                value:
+                  s.medianSecondsToOutcome === null ? '—' : i18n.duration(s.medianSecondsToOutcome * 1000),
+              },
+              { label: t('reports.open'), value: i18n.number(s.open) },
+              { label: t('reports.overdue'), value: i18n.number(s.overdue) },
+            ]}
+          />
           <h3>{t('reports.byChannel')}</h3>
           <Chart
             label={t('reports.byChannelLabel')}
@@ -195,54 +198,45 @@ export function ReportStatsSection() {
             yLabel={t('reports.count')}
             series={series}
           />
-          <table data-testid="report-stats-channels">
-            <caption class="visually-hidden">{t('reports.byChannel')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('reports.channel')}</th>
-                <th scope="col">{t('reports.received')}</th>
-                <th scope="col">{t('reports.handled')}</th>
-                <th scope="col">{t('reports.handledWithin')}</th>
-                <th scope="col">{t('reports.withinShare')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {channels.map((c) => {
-                const sh = share(c.handled, c.handledWithinDeadline);
-                return (
-                  <tr key={c.channel} data-channel={c.channel}>
-                    <th scope="row">{channelLabel(i18n, c.channel)}</th>
-                    <td>{i18n.number(c.received)}</td>
-                    <td>{i18n.number(c.handled)}</td>
-                    <td>{i18n.number(c.handledWithinDeadline)}</td>
-                    <td>{sh === null ? '—' : percent(i18n, sh)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          <h3>{t('reports.byCategory')}</h3>
-          <table data-testid="report-stats-categories">
-            <caption class="visually-hidden">{t('reports.byCategory')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('reports.category')}</th>
-                <th scope="col">{t('reports.actioned')}</th>
-                <th scope="col">{t('reports.noAction')}</th>
-                <th scope="col">{t('reports.open')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.byCategory.map((c) => (
-                <tr key={c.category} data-category={c.category}>
-                  <th scope="row">{categoryLabel(i18n, c.category)}</th>
-                  <td>{i18n.number(c.actioned)}</td>
-                  <td>{i18n.number(c.noAction)}</td>
-                  <td>{i18n.number(c.open)}</td>
+          <RecordTable
+            caption={t('reports.byChannel')}
+            columns={[
+              t('reports.channel'),
+              t('reports.received'),
+              t('reports.handled'),
+              t('reports.handledWithin'),
+              t('reports.withinShare'),
+            ]}
+            testId="report-stats-channels"
+          >
+            {channels.map((c) => {
+              const sh = share(c.handled, c.handledWithinDeadline);
+              return (
+                <tr key={c.channel} data-channel={c.channel}>
+                  <th scope="row">{channelLabel(i18n, c.channel)}</th>
+                  <td>{i18n.number(c.received)}</td>
+                  <td>{i18n.number(c.handled)}</td>
+                  <td>{i18n.number(c.handledWithinDeadline)}</td>
+                  <td>{sh === null ? '—' : percent(i18n, sh)}</td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              );
+            })}
+          </RecordTable>
+          <h3>{t('reports.byCategory')}</h3>
+          <RecordTable
+            caption={t('reports.byCategory')}
+            columns={[t('reports.category'), t('reports.actioned'), t('reports.noAction'), t('reports.open')]}
+            testId="report-stats-categories"
+          >
+            {s.byCategory.map((c) => (
+              <tr key={c.category} data-category={c.category}>
+                <th scope="row">{categoryLabel(i18n, c.category)}</th>
+                <td>{i18n.number(c.actioned)}</td>
+                <td>{i18n.number(c.noAction)}</td>
+                <td>{i18n.number(c.open)}</td>
+              </tr>
+            ))}
+          </RecordTable>
         </>
       )}
     </section>

@@ -5,6 +5,7 @@ import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
 import { Choice } from '../ui/form.js';
 import { ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { RecordTable } from '../ui/records.js';
 import { categoryLabel, channelLabel, reportStatusLabel } from './reports-labels.js';
 import {
   nextPageAfter,
@@ -91,45 +92,44 @@ function ReportList() {
       <p role="status" class="summary" data-testid="report-summary">
         {t('reports.summary', { count: shown.length, overdue })}
       </p>
-      <table class="orders" data-testid="reports">
-        <caption class="visually-hidden">{t('reports.caption')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('reports.receivedAt')}</th>
-            <th scope="col">{t('reports.deadline')}</th>
-            <th scope="col">{t('reports.status')}</th>
-            <th scope="col">{t('reports.channel')}</th>
-            <th scope="col">{t('reports.category')}</th>
-            <th scope="col">{t('reports.urls')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((r) => {
-            const d = reportDeadline(r, now);
-            const late = d.kind === 'overdue';
-            return (
-              <tr key={r.id} data-report-id={r.id} class={late ? 'overdue' : undefined}>
-                <td>
-                  <Link to={`reports/${r.id}`}>{i18n.dateTime(r.receivedAt)}</Link>
-                </td>
-                <td>
-                  {late ? <strong class="badge">{t('reports.overdueMark')}</strong> : null}{' '}
-                  <ReportCountdown state={d} />
-                </td>
-                <td>{reportStatusLabel(i18n, r.status)}</td>
-                <td>{channelLabel(i18n, r.channel)}</td>
-                <td>{categoryLabel(i18n, r.category)}</td>
-                <td class="subject">
-                  {r.subjects[0]?.url ?? '—'}
-                  {r.subjects.length > 1 ? (
-                    <span class="muted"> ({t('reports.urlCount', { count: r.subjects.length })})</span>
-                  ) : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <RecordTable
+        caption={t('reports.caption')}
+        columns={[
+          t('reports.receivedAt'),
+          t('reports.deadline'),
+          t('reports.status'),
+          t('reports.channel'),
+          t('reports.category'),
+          t('reports.urls'),
+        ]}
+        class="orders"
+        testId="reports"
+      >
+        {shown.map((r) => {
+          const d = reportDeadline(r, now);
+          const late = d.kind === 'overdue';
+          return (
+            <tr key={r.id} data-report-id={r.id} class={late ? 'overdue' : undefined}>
+              <td>
+                <Link to={`reports/${r.id}`}>{i18n.dateTime(r.receivedAt)}</Link>
+              </td>
+              <td>
+                {late ? <strong class="badge">{t('reports.overdueMark')}</strong> : null}{' '}
+                <ReportCountdown state={d} />
+              </td>
+              <td>{reportStatusLabel(i18n, r.status)}</td>
+              <td>{channelLabel(i18n, r.channel)}</td>
+              <td>{categoryLabel(i18n, r.category)}</td>
+              <td class="subject">
+                {r.subjects[0]?.url ?? '—'}
+                {r.subjects.length > 1 ? (
+                  <span class="muted"> ({t('reports.urlCount', { count: r.subjects.length })})</span>
+                ) : null}
+              </td>
+            </tr>
+          );
+        })}
+      </RecordTable>
       {cursor === null ? null : (
         <p>
           <button type="button" class="secondary" disabled={more.busy} onClick={() => void more.run()}>

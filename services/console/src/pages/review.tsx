@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/locale.js';
 import { useFullSession } from '../session.js';
 import { Choice, TextArea } from '../ui/form.js';
 import { ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+import { RecordTable } from '../ui/records.js';
 import { CaseReportContext, SelectedCase } from './review-report.js';
 
 type ReviewCase = Answer<'/v1/cases', 'get'>['cases'][number];
@@ -241,37 +242,36 @@ export function ReviewPage(props: { selected?: string | undefined }) {
         />
       )}
       {queue.data === null ? <Loading /> : null}
-      <table data-testid="queue">
-        <caption>{t('review.queue', { count: queue.data?.cases.length ?? 0 })}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('review.reasonCol')}</th>
-            <th scope="col">{t('review.score')}</th>
-            <th scope="col">{t('review.age')}</th>
-            <th scope="col">{t('review.state')}</th>
-            <th scope="col">{t('admin.actions')}</th>
+      <RecordTable
+        caption={t('review.queue', { count: queue.data?.cases.length ?? 0 })}
+        captionShown
+        columns={[
+          t('review.reasonCol'),
+          t('review.score'),
+          t('review.age'),
+          t('review.state'),
+          t('admin.actions'),
+        ]}
+        testId="queue"
+      >
+        {(queue.data?.cases ?? []).map((c) => (
+          <tr key={c.id}>
+            <th scope="row">{c.reason}</th>
+            <td>{c.riskScore === null ? '—' : i18n.number(c.riskScore, { maximumFractionDigits: 2 })}</td>
+            <td>{i18n.duration(Date.now() - Date.parse(c.createdAt))}</td>
+            <td>{t(c.stage === 'claimed' ? 'review.claimed' : 'review.open')}</td>
+            <td>
+              <button
+                type="button"
+                disabled={claim.busy || c.stage !== 'open'}
+                onClick={() => void claim.run(c.id)}
+              >
+                {t('review.claim')}
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {(queue.data?.cases ?? []).map((c) => (
-            <tr key={c.id}>
-              <th scope="row">{c.reason}</th>
-              <td>{c.riskScore === null ? '—' : i18n.number(c.riskScore, { maximumFractionDigits: 2 })}</td>
-              <td>{i18n.duration(Date.now() - Date.parse(c.createdAt))}</td>
-              <td>{t(c.stage === 'claimed' ? 'review.claimed' : 'review.open')}</td>
-              <td>
-                <button
-                  type="button"
-                  disabled={claim.busy || c.stage !== 'open'}
-                  onClick={() => void claim.run(c.id)}
-                >
-                  {t('review.claim')}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </RecordTable>
     </Page>
   );
 }

@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/locale.js';
 import { useSession } from '../session.js';
 import { ActionForm, Field, Submit } from '../ui/form.js';
 import { Page, useAction } from '../ui/kit.js';
+import { Facts } from '../ui/records.js';
 
 /** The authenticator's code, as sign-in and enrolment ask for it (6 to 8 digits, spaces allowed). */
 function CodeField(props: {
@@ -135,18 +136,22 @@ export function EnrolTotpPage(props: { session: Session }) {
   return (
     <Page title={t('totp.title')}>
       <p>{t('totp.intro')}</p>
-      <dl class="facts">
-        <dt>{t('totp.secret')}</dt>
-        <dd>
-          <code class="secret" data-testid="totp-secret" data-secret={enrolment?.secret ?? ''}>
-            {grouped}
-          </code>
-        </dd>
-        <dt>{t('totp.link')}</dt>
-        <dd>
-          <a href={enrolment?.otpauthUri}>{t('totp.openApp')}</a>
-        </dd>
-      </dl>
+      <Facts
+        facts={[
+          {
+            label: t('totp.secret'),
+            value: (
+              <code class="secret" data-testid="totp-secret" data-secret={enrolment?.secret ?? ''}>
+                {grouped}
+              </code>
+            ),
+          },
+          {
+            label: t('totp.link'),
+            value: <a href={enrolment?.otpauthUri}>{t('totp.openApp')}</a>,
+          },
+        ]}
+      />
       <ActionForm class="form narrow" onSubmit={() => void run()}>
         <CodeField id="enrol-code" label={t('totp.code')} required value={code} onValue={setCode} />
         <Submit label={t('totp.submit')} busy={busy} error={error} />

@@ -5,6 +5,7 @@ import type { OrderStats } from '../api/types.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
 import { Chart } from '../ui/chart.js';
 import { downloadText, ErrorNote, Loading, Page, useLoad } from '../ui/kit.js';
+import { Facts, RecordTable } from '../ui/records.js';
 import { statusLabel } from './desk.js';
 import { toCsv } from './orders-model.js';
 
@@ -123,20 +124,24 @@ export function StatsPage() {
         <Loading />
       ) : (
         <>
-          <dl class="facts" data-testid="stats-overall">
-            <dt>{t('stats.received')}</dt>
-            <dd>{i18n.number(s.overall.received)}</dd>
-            <dt>{t('stats.handled')}</dt>
-            <dd>{i18n.number(s.overall.handled)}</dd>
-            <dt>{t('stats.overdue')}</dt>
-            <dd>{i18n.number(s.overall.overdue)}</dd>
-            <dt>{t('stats.withinShare')}</dt>
-            <dd>
-              {s.overall.withinDeadlineShare === null
-                ? '—'
-                : i18n.number(s.overall.withinDeadlineShare, { style: 'percent', maximumFractionDigits: 1 })}
-            </dd>
-          </dl>
+          <Facts
+            testId="stats-overall"
+            facts={[
+              { label: t('stats.received'), value: i18n.number(s.overall.received) },
+              { label: t('stats.handled'), value: i18n.number(s.overall.handled) },
+              { label: t('stats.overdue'), value: i18n.number(s.overall.overdue) },
+              {
+                label: t('stats.withinShare'),
+                value:
+                  s.overall.withinDeadlineShare === null
+                    ? '—'
+                    : i18n.number(s.overall.withinDeadlineShare, {
+                        style: 'percent',
+                        maximumFractionDigits: 1,
+                      }),
+              },
+            ]}
+          />
           {perDay === null ? null : (
             <>
               <h2>{t('stats.perDay')}</h2>
@@ -184,43 +189,38 @@ export function StatsPage() {
             ]}
           />
           <h2>{t('stats.perTarget')}</h2>
-          <table data-testid="stats-targets">
-            <caption class="visually-hidden">{t('stats.perTarget')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('stats.target')}</th>
-                <th scope="col">{t('stats.received')}</th>
-                <th scope="col">{t('stats.handled')}</th>
-                <th scope="col">{t('stats.overdue')}</th>
-                <th scope="col">{t('stats.withinShare')}</th>
-                <th scope="col">{t('stats.actionMedianHours')}</th>
+          <RecordTable
+            caption={t('stats.perTarget')}
+            columns={[
+              t('stats.target'),
+              t('stats.received'),
+              t('stats.handled'),
+              t('stats.overdue'),
+              t('stats.withinShare'),
+              t('stats.actionMedianHours'),
+            ]}
+            testId="stats-targets"
+          >
+            {targets.map((r) => (
+              <tr key={r.targetTenantId}>
+                <th scope="row">
+                  {r.targetTenantId}
+                  {r.targetKind === 'isp' || r.targetKind === 'platform' ? (
+                    <span class="muted"> ({t(r.targetKind === 'isp' ? 'stats.isp' : 'stats.platform')})</span>
+                  ) : null}
+                </th>
+                <td>{i18n.number(r.received)}</td>
+                <td>{i18n.number(r.handled)}</td>
+                <td>{i18n.number(r.overdue)}</td>
+                <td>
+                  {r.withinDeadlineShare === null
+                    ? '—'
+                    : i18n.number(r.withinDeadlineShare, { style: 'percent', maximumFractionDigits: 1 })}
+                </td>
+                <td>{hours(r.actionSeconds.median) ?? '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {targets.map((r) => (
-                <tr key={r.targetTenantId}>
-                  <th scope="row">
-                    {r.targetTenantId}
-                    {r.targetKind === 'isp' || r.targetKind === 'platform' ? (
-                      <span class="muted">
-                        {' '}
-                        ({t(r.targetKind === 'isp' ? 'stats.isp' : 'stats.platform')})
-                      </span>
-                    ) : null}
-                  </th>
-                  <td>{i18n.number(r.received)}</td>
-                  <td>{i18n.number(r.handled)}</td>
-                  <td>{i18n.number(r.overdue)}</td>
-                  <td>
-                    {r.withinDeadlineShare === null
-                      ? '—'
-                      : i18n.number(r.withinDeadlineShare, { style: 'percent', maximumFractionDigits: 1 })}
-                  </td>
-                  <td>{hours(r.actionSeconds.median) ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </RecordTable>
         </>
       )}
     </Page>
