@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Choice, Field, Submit } from '../ui/form.js';
-import { ErrorNote, Loading, useAction, useLoad } from '../ui/kit.js';
+import { LoadStatus, useAction, useLoad } from '../ui/kit.js';
 
 /**
  * An ISP's feed settings: how its RPZ is written (the zone name; blocked names answer NXDOMAIN or a CNAME to the
@@ -45,8 +45,7 @@ export function FeedSettings() {
   return (
     <section aria-labelledby="feeds-title">
       <h2 id="feeds-title">{t('admin.feeds')}</h2>
-      <ErrorNote error={isps.error ?? settings.error} />
-      {isps.data === null ? <Loading /> : null}
+      <LoadStatus loads={[isps]} error={settings.error} />
       {isps.data?.length === 0 ? <p class="muted">{t('admin.feedsNone')}</p> : null}
       {isp === '' ? null : (
         <ActionForm class="form" aria-labelledby="feeds-title" onSubmit={() => void save.run()}>

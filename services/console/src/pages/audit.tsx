@@ -4,7 +4,7 @@ import type { AuditBundle } from '../api/types.js';
 import { verifyBundle, type BundleCheck } from '../audit/verify.js';
 import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Field } from '../ui/form.js';
-import { downloadText, ErrorNote, Page, useAction } from '../ui/kit.js';
+import { DownloadButton, ErrorNote, Page, useAction } from '../ui/kit.js';
 import { Facts, RecordTable } from '../ui/records.js';
 
 const PINNED_KEYS = 'mod.console.trustedAuditKeys';
@@ -131,19 +131,13 @@ export function AuditPage(props: { query: URLSearchParams }) {
                 {t('audit.pinKey')}
               </button>
             )}
-            <button
-              type="button"
+            <DownloadButton
+              label={t('audit.download')}
               class="secondary"
-              onClick={() =>
-                downloadText(
-                  `audit-bundle-${bundle.treeHead.treeSize}.json`,
-                  'application/json',
-                  JSON.stringify(bundle, null, 2),
-                )
-              }
-            >
-              {t('audit.download')}
-            </button>
+              name={`audit-bundle-${bundle.treeHead.treeSize}.json`}
+              type="application/json"
+              text={() => JSON.stringify(bundle, null, 2)}
+            />
           </section>
           <h2>{t('audit.records')}</h2>
           <RecordTable

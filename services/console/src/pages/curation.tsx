@@ -1,6 +1,6 @@
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
-import { ErrorNote, Loading, Page, useLoad } from '../ui/kit.js';
+import { LoadStatus, Page, useLoad } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { ImportForm } from './curation-import.js';
 import { EntrySearch } from './curation-search.js';
@@ -20,8 +20,7 @@ export function CurationPage() {
   ];
   return (
     <Page title={t('curation.title')}>
-      <ErrorNote error={banks.error ?? lists.error} />
-      {banks.data === null || lists.data === null ? <Loading /> : null}
+      <LoadStatus loads={[banks, lists]} />
       <h2>{t('curation.banks')}</h2>
       <RecordTable
         caption={t('curation.banks')}

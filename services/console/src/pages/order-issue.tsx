@@ -3,7 +3,7 @@ import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { navigate } from '../router.js';
 import { ActionForm, Choice, Field, Submit, TextArea } from '../ui/form.js';
-import { ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+import { LoadStatus, Page, useAction, useLoad } from '../ui/kit.js';
 
 /**
  * Issue a takedown or blocking order by hand: its target picked from the platforms (takedown) or ISPs (blocking)
@@ -49,8 +49,7 @@ export function IssueOrderPage() {
   if (choices.data === null)
     return (
       <Page title={t('issue.title')}>
-        <ErrorNote error={choices.error} />
-        {choices.error === null ? <Loading /> : null}
+        <LoadStatus loads={[choices]} />
       </Page>
     );
   return (

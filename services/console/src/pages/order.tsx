@@ -4,7 +4,7 @@ import type { Order } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { ActionForm, Choice, Field, Submit, TextArea } from '../ui/form.js';
-import { ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { Facts, RecordTable } from '../ui/records.js';
 import { Countdown, statusLabel } from './desk.js';
 import { CLOSED_STATUSES, deadlineState } from './orders-model.js';
@@ -90,12 +90,8 @@ export function OrderPage(props: { id: string }) {
   const order = updated ?? loaded.data;
   return (
     <Page title={t('order.title')}>
-      <ErrorNote error={loaded.error} />
-      {order === null ? (
-        loaded.loading ? (
-          <Loading />
-        ) : null
-      ) : (
+      <LoadStatus loads={[loaded]} />
+      {order === null ? null : (
         <>
           <Facts
             facts={[

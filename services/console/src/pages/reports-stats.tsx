@@ -2,8 +2,8 @@ import { useMemo, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
 import { Chart } from '../ui/chart.js';
-import { Field } from '../ui/form.js';
-import { downloadText, ErrorNote, Loading, useLoad } from '../ui/kit.js';
+import { ActionForm, Field } from '../ui/form.js';
+import { DownloadButton, LoadStatus, useLoad } from '../ui/kit.js';
 import { Facts, RecordTable } from '../ui/records.js';
 import { toCsv } from './orders-model.js';
 import { categoryLabel, channelLabel } from './reports-labels.js';
@@ -125,21 +125,18 @@ export function ReportStatsSection() {
       <div class="page-head">
         <h2 id="report-stats-title">{t('reports.statsTitle')}</h2>
         {s === null ? null : (
-          <button
-            type="button"
+          <DownloadButton
+            label={t('reports.csv')}
             class="secondary"
-            onClick={() =>
-              downloadText(`report-stats-${range.from}-${range.to}.csv`, 'text/csv', reportStatsCsv(i18n, s))
-            }
-          >
-            {t('reports.csv')}
-          </button>
+            name={`report-stats-${range.from}-${range.to}.csv`}
+            type="text/csv"
+            text={() => reportStatsCsv(i18n, s)}
+          />
         )}
       </div>
-      <form
+      <ActionForm
         class="filters"
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={() => {
           if (draft.from !== '' && draft.to !== '' && draft.from <= draft.to) setRange(draft);
         }}
       >
@@ -162,11 +159,9 @@ export function ReportStatsSection() {
           onValue={(to) => setDraft({ ...draft, to })}
         />
         <button type="submit">{t('reports.apply')}</button>
-      </form>
-      <ErrorNote error={stats.error} />
-      {s === null ? (
-        <Loading />
-      ) : (
+      </ActionForm>
+      <LoadStatus loads={[stats]} />
+      {s === null ? null : (
         <>
           <p class="muted" data-testid="report-stats-range">
             {t('reports.range', { from: i18n.dateTime(s.from), to: i18n.dateTime(s.to) })}

@@ -4,7 +4,7 @@ import { api, ok } from '../api/client.js';
 import type { OrderStats } from '../api/types.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
 import { Chart } from '../ui/chart.js';
-import { downloadText, ErrorNote, Loading, Page, useLoad } from '../ui/kit.js';
+import { DownloadButton, LoadStatus, Page, useLoad } from '../ui/kit.js';
 import { Facts, RecordTable } from '../ui/records.js';
 import { statusLabel } from './desk.js';
 import { toCsv } from './orders-model.js';
@@ -99,30 +99,24 @@ export function StatsPage() {
       actions={
         s === null ? null : (
           <>
-            <button
-              type="button"
-              onClick={() =>
-                downloadText(`order-stats-${s.at.slice(0, 10)}.csv`, 'text/csv', statsCsv(i18n, s))
-              }
-            >
-              {t('stats.csv')}
-            </button>
-            <button
-              type="button"
-              onClick={() =>
-                downloadText(`order-status-by-day-${s.at.slice(0, 10)}.csv`, 'text/csv', statusCsv(i18n, s))
-              }
-            >
-              {t('stats.csvByDay')}
-            </button>
+            <DownloadButton
+              label={t('stats.csv')}
+              name={`order-stats-${s.at.slice(0, 10)}.csv`}
+              type="text/csv"
+              text={() => statsCsv(i18n, s)}
+            />
+            <DownloadButton
+              label={t('stats.csvByDay')}
+              name={`order-status-by-day-${s.at.slice(0, 10)}.csv`}
+              type="text/csv"
+              text={() => statusCsv(i18n, s)}
+            />
           </>
         )
       }
     >
-      <ErrorNote error={stats.error} />
-      {s === null ? (
-        <Loading />
-      ) : (
+      <LoadStatus loads={[stats]} />
+      {s === null ? null : (
         <>
           <Facts
             testId="stats-overall"

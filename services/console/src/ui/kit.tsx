@@ -61,9 +61,12 @@ export function useAction<A extends unknown[]>(
   return { busy, error, run };
 }
 
+/** What a load has come to: its data (null until it arrives), its error, whether it is under way. */
+export type LoadState<T> = { data: T | null; error: unknown; loading: boolean };
+
 /** Loads data for a page; `reload` fetches again. */
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
-  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({
+  const [state, setState] = useState<LoadState<T>>({
     data: null,
     error: null,
     loading: true,
@@ -111,6 +114,20 @@ export function Loading() {
   );
 }
 
+/**
+ * Where a page's loads stand: why the first failed one failed (else `error`, an action's failure, if any), and
+ * "Loading…" while one is awaited without data yet.
+ */
+export function LoadStatus(props: { loads: readonly LoadState<unknown>[]; error?: unknown }) {
+  const failed = props.loads.find((l) => l.error !== null)?.error ?? props.error;
+  return (
+    <>
+      <ErrorNote error={failed} />
+      {props.loads.some((l) => l.loading && l.data === null) ? <Loading /> : null}
+    </>
+  );
+}
+
 /** Re-renders every `ms` (countdowns). */
 export function useNow(ms: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -131,6 +148,25 @@ export function downloadText(name: string, type: string, text: string): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A button that saves a file made when it is pressed (a CSV, an audit bundle), with `downloadText`. */
+export function DownloadButton(props: {
+  label: string;
+  name: string;
+  type: string;
+  text: () => string;
+  class?: string;
+}) {
+  return (
+    <button
+      type="button"
+      class={props.class}
+      onClick={() => downloadText(props.name, props.type, props.text())}
+    >
+      {props.label}
+    </button>
+  );
 }
 
 /** A secret shown once (a one-time password or an API key): the API never shows it again. */
