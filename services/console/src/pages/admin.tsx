@@ -1,36 +1,35 @@
 import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
-import type { Answer, PersonRole } from '../api/types.js';
+import { readPages } from '../api/paging.js';
+import type { PersonRole } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Choice, Field, Submit } from '../ui/form.js';
-import { ErrorNote, Loading, Page, ShownOnce, useAction, useLoad } from '../ui/kit.js';
+import { ErrorNote, LoadStatus, Page, ShownOnce, useAction, useLoad } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { FeedSettings } from './admin-feeds.js';
 import { Keys } from './admin-keys.js';
 
 const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
 const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin', 'hotline'];
-type Tenant = Answer<'/v1/admin/tenants', 'get'>['tenants'][number];
-type Person = Answer<'/v1/admin/people', 'get'>['people'][number];
+/** Most tenants, and most people, the page lists: pages of 100 (the API's largest), 20 of them. */
+const MAX_LISTED = 2000;
+const pageQuery = (after: string | undefined) => ({ limit: 100, ...(after === undefined ? {} : { after }) });
 
 function Tenants() {
   const { t } = useI18n();
-  const tenants = useLoad(async () => {
-    const all: Tenant[] = [];
-    let after: string | undefined;
-    // Pages of 100 (the API's largest), up to 2,000 tenants.
-    for (let page = 0; page < 20; page++) {
-      const r = await ok(
-        api.GET('/v1/admin/tenants', {
-          params: { query: { limit: 100, ...(after === undefined ? {} : { after }) } },
-        }),
-      );
-      all.push(...r.tenants);
-      after = r.nextAfter ?? undefined;
-      if (after === undefined) break;
-    }
-    return { tenants: all };
-  }, []);
+  const tenants = useLoad(
+    async () => ({
+      tenants: await readPages(
+        (after) =>
+          ok(api.GET('/v1/admin/tenants', { params: { query: pageQuery(after) } })).then((r) => ({
+            items: r.tenants,
+            next: r.nextAfter,
+          })),
+        MAX_LISTED,
+      ),
+    }),
+    [],
+  );
   const [id, setId] = useState('');
   const [name, setName] = useState('');
   const [kind, setKind] = useState<(typeof TENANT_KINDS)[number]>('isp');
@@ -52,8 +51,7 @@ function Tenants() {
   return (
     <section aria-labelledby="tenants-title">
       <h2 id="tenants-title">{t('admin.tenants')}</h2>
-      <ErrorNote error={tenants.error ?? toggle.error} />
-      {tenants.data === null ? <Loading /> : null}
+      <LoadStatus loads={[tenants]} error={toggle.error} />
       <RecordTable
         caption={t('admin.tenants')}
         columns={[
@@ -106,21 +104,19 @@ function Tenants() {
 
 function People() {
   const { t } = useI18n();
-  const people = useLoad(async () => {
-    const all: Person[] = [];
-    let after: string | undefined;
-    for (let page = 0; page < 20; page++) {
-      const r = await ok(
-        api.GET('/v1/admin/people', {
-          params: { query: { limit: 100, ...(after === undefined ? {} : { after }) } },
-        }),
-      );
-      all.push(...r.people);
-      after = r.nextAfter ?? undefined;
-      if (after === undefined) break;
-    }
-    return { people: all };
-  }, []);
+  const people = useLoad(
+    async () => ({
+      people: await readPages(
+        (after) =>
+          ok(api.GET('/v1/admin/people', { params: { query: pageQuery(after) } })).then((r) => ({
+            items: r.people,
+            next: r.nextAfter,
+          })),
+        MAX_LISTED,
+      ),
+    }),
+    [],
+  );
   const [tenantId, setTenantId] = useState('');
   const [login, setLogin] = useState('');
   const [displayName, setDisplayName] = useState('');

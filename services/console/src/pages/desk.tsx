@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
+import { readPages } from '../api/paging.js';
 import type { Order } from '../api/types.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
-import { Choice, Field } from '../ui/form.js';
-import { ErrorNote, Loading, Page, useLoad, useNow } from '../ui/kit.js';
+import { clockText, CountdownText } from '../ui/countdown.js';
+import { Field, FilterChoice, Filters } from '../ui/form.js';
+import { LoadStatus, Page, useLoad, useNow } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { deadlineState, deskOrder, ORDER_STATUSES, type DeadlineState } from './orders-model.js';
 
@@ -14,22 +16,16 @@ const MAX_ORDERS = 1000;
 const REFRESH_MS = 30_000;
 
 /** Every order the caller sees, page by page (up to `MAX_ORDERS`). */
-export async function loadOrders(query: {
-  kind?: 'takedown' | 'blocking';
-  status?: string;
-}): Promise<Order[]> {
-  const out: Order[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ok(
-      api.GET('/v1/orders', {
-        params: { query: { ...query, limit: 100, ...(cursor === undefined ? {} : { cursor }) } },
-      }),
-    );
-    out.push(...page.orders);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined && out.length < MAX_ORDERS);
-  return out;
+export function loadOrders(query: { kind?: 'takedown' | 'blocking'; status?: string }): Promise<Order[]> {
+  return readPages(
+    (cursor) =>
+      ok(
+        api.GET('/v1/orders', {
+          params: { query: { ...query, limit: 100, ...(cursor === undefined ? {} : { cursor }) } },
+        }),
+      ).then((page) => ({ items: page.orders, next: page.nextCursor })),
+    MAX_ORDERS,
+  );
 }
 
 /** The countdown to an order's deadline as text (and its kind, for styling). */
@@ -37,16 +33,10 @@ export function Countdown(props: { state: DeadlineState }) {
   const i18n = useI18n();
   const s = props.state;
   const text =
-    s.kind === 'overdue'
-      ? i18n.t('desk.overdueBy', { time: i18n.clock(s.byMs) })
-      : s.kind === 'running'
-        ? i18n.t('desk.timeLeft', { time: i18n.clock(s.leftMs) })
-        : i18n.t(s.kind === 'paused' ? 'desk.paused' : s.kind === 'done' ? 'desk.done' : 'desk.closed');
-  return (
-    <span class={`countdown countdown-${s.kind}`} data-testid="countdown">
-      {text}
-    </span>
-  );
+    s.kind === 'overdue' || s.kind === 'running'
+      ? clockText(i18n, s)
+      : i18n.t(s.kind === 'paused' ? 'desk.paused' : s.kind === 'done' ? 'desk.done' : 'desk.closed');
+  return <CountdownText state={s.kind} text={text} testId="countdown" />;
 }
 
 export const statusLabel = (i18n: I18n, status: string) =>
@@ -98,32 +88,27 @@ export function DeskPage() {
         </div>
       }
     >
-      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <Choice
+      <Filters>
+        <FilterChoice
           id="filter-kind"
           label={t('desk.filterKind')}
           value={kind}
           onChange={setKind}
           options={[
-            { value: '', label: t('common.all') },
             { value: 'takedown', label: t('kind.takedown') },
             { value: 'blocking', label: t('kind.blocking') },
           ]}
         />
-        <Choice
+        <FilterChoice
           id="filter-status"
           label={t('desk.filterStatus')}
           value={status}
           onChange={setStatus}
-          options={[
-            { value: '', label: t('common.all') },
-            ...ORDER_STATUSES.map((s) => ({ value: s, label: statusLabel(i18n, s) })),
-          ]}
+          options={ORDER_STATUSES.map((s) => ({ value: s, label: statusLabel(i18n, s) }))}
         />
         <Field id="filter-search" label={t('desk.search')} type="search" value={search} onValue={setSearch} />
-      </form>
-      <ErrorNote error={orders.error} />
-      {orders.loading && orders.data === null ? <Loading /> : null}
+      </Filters>
+      <LoadStatus loads={[orders]} />
       <p role="status" class="summary">
         {t('desk.summary', { count: shown.length, overdue })}
       </p>

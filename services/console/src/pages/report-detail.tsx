@@ -3,7 +3,8 @@ import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
-import { ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { clockText, CountdownText } from '../ui/countdown.js';
+import { ErrorNote, LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { Facts, RecordTable } from '../ui/records.js';
 import {
   categoryLabel,
@@ -20,19 +21,13 @@ export function ReportCountdown(props: { state: ReportDeadline }) {
   const i18n = useI18n();
   const s = props.state;
   const text =
-    s.kind === 'overdue'
-      ? i18n.t('desk.overdueBy', { time: i18n.clock(s.byMs) })
-      : s.kind === 'running'
-        ? i18n.t('desk.timeLeft', { time: i18n.clock(s.leftMs) })
-        : s.lateMs === null
-          ? i18n.t('reports.doneInTime')
-          : i18n.t('reports.doneLate', { time: i18n.duration(s.lateMs) });
+    s.kind !== 'done'
+      ? clockText(i18n, s)
+      : s.lateMs === null
+        ? i18n.t('reports.doneInTime')
+        : i18n.t('reports.doneLate', { time: i18n.duration(s.lateMs) });
   const kind = s.kind === 'done' ? (s.lateMs === null ? 'done' : 'overdue') : s.kind;
-  return (
-    <span class={`countdown countdown-${kind}`} data-testid="report-countdown">
-      {text}
-    </span>
-  );
+  return <CountdownText state={kind} text={text} testId="report-countdown" />;
 }
 
 type Contact = Awaited<ReturnType<typeof readContact>>;
@@ -109,12 +104,8 @@ export function ReportPage(props: { id: string }) {
         </Link>
       }
     >
-      <ErrorNote error={loaded.error} />
-      {d === null || r === undefined ? (
-        loaded.error === null ? (
-          <Loading />
-        ) : null
-      ) : (
+      <LoadStatus loads={[loaded]} />
+      {d === null || r === undefined ? null : (
         <>
           <Facts
             testId="report-facts"

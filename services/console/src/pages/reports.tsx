@@ -3,8 +3,8 @@ import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
-import { Choice } from '../ui/form.js';
-import { ErrorNote, Loading, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { FilterChoice, Filters } from '../ui/form.js';
+import { LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { categoryLabel, channelLabel, reportStatusLabel } from './reports-labels.js';
 import {
@@ -65,30 +65,23 @@ function ReportList() {
           {t('desk.refresh')}
         </button>
       </div>
-      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <Choice
+      <Filters>
+        <FilterChoice
           id="report-status"
           label={t('reports.filterStatus')}
           value={status}
           onChange={setStatus}
-          options={[
-            { value: '', label: t('common.all') },
-            ...REPORT_STATUSES.map((s) => ({ value: s, label: reportStatusLabel(i18n, s) })),
-          ]}
+          options={REPORT_STATUSES.map((s) => ({ value: s, label: reportStatusLabel(i18n, s) }))}
         />
-        <Choice
+        <FilterChoice
           id="report-channel"
           label={t('reports.filterChannel')}
           value={channel}
           onChange={setChannel}
-          options={[
-            { value: '', label: t('common.all') },
-            ...REPORT_CHANNELS.map((c) => ({ value: c, label: channelLabel(i18n, c) })),
-          ]}
+          options={REPORT_CHANNELS.map((c) => ({ value: c, label: channelLabel(i18n, c) }))}
         />
-      </form>
-      <ErrorNote error={first.error ?? more.error} />
-      {first.loading && first.data === null ? <Loading /> : null}
+      </Filters>
+      <LoadStatus loads={[first]} error={more.error} />
       <p role="status" class="summary" data-testid="report-summary">
         {t('reports.summary', { count: shown.length, overdue })}
       </p>

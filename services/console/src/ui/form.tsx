@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useI18n } from '../i18n/locale.js';
 import { ErrorNote } from './kit.js';
 
 /** The text of the input or textarea an event came from. */
@@ -124,4 +125,25 @@ export function Submit(props: { label: string; busy: boolean; error: unknown; di
       </button>
     </>
   );
+}
+
+/** Filters over a list on the page: each applies as it changes (submitting the form does nothing more). */
+export function Filters(props: { children: ComponentChildren }) {
+  return (
+    <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+      {props.children}
+    </form>
+  );
+}
+
+/** A filter's select: "all" (the empty value, no filter) first, then `options`. */
+export function FilterChoice(props: {
+  label: string;
+  id: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+}) {
+  const { t } = useI18n();
+  return <Choice {...props} options={[{ value: '', label: t('common.all') }, ...props.options]} />;
 }
