@@ -52,23 +52,42 @@ const SECTIONS: readonly { path: string; label: MessageKey; roles: readonly Pers
   { path: 'admin', label: 'nav.admin', roles: ['admin'] },
 ];
 
-function LanguageSwitch() {
-  const { t, language, setLanguage } = useI18n();
+/** A setting of the header (language, time zone): a labelled select. */
+function HeaderSetting(props: {
+  id: string;
+  label: string;
+  value: string;
+  options: readonly { value: string; label: string; lang?: string }[];
+  onChange: (value: string) => void;
+}) {
   return (
     <div class="language">
-      <label for="language">{t('nav.language')}</label>
+      <label for={props.id}>{props.label}</label>
       <select
-        id="language"
-        value={language}
-        onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}
+        id={props.id}
+        value={props.value}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
       >
-        {Languages.map((l) => (
-          <option key={l} value={l} lang={l}>
-            {l === 'vi' ? 'Tiếng Việt' : 'English'}
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value} lang={o.lang}>
+            {o.label}
           </option>
         ))}
       </select>
     </div>
+  );
+}
+
+function LanguageSwitch() {
+  const { t, language, setLanguage } = useI18n();
+  return (
+    <HeaderSetting
+      id="language"
+      label={t('nav.language')}
+      value={language}
+      onChange={(v) => setLanguage(v as Language)}
+      options={Languages.map((l) => ({ value: l, lang: l, label: l === 'vi' ? 'Tiếng Việt' : 'English' }))}
+    />
   );
 }
 
@@ -81,20 +100,13 @@ const TIME_ZONES = [
 function TimeZoneSwitch() {
   const { t, timeZone, setTimeZone } = useI18n();
   return (
-    <div class="language">
-      <label for="time-zone">{t('nav.timeZone')}</label>
-      <select
-        id="time-zone"
-        value={timeZone}
-        onChange={(e) => setTimeZone((e.target as HTMLSelectElement).value)}
-      >
-        {TIME_ZONES.map((z) => (
-          <option key={z} value={z}>
-            {z}
-          </option>
-        ))}
-      </select>
-    </div>
+    <HeaderSetting
+      id="time-zone"
+      label={t('nav.timeZone')}
+      value={timeZone}
+      onChange={setTimeZone}
+      options={TIME_ZONES.map((z) => ({ value: z, label: z }))}
+    />
   );
 }
 

@@ -13,19 +13,20 @@ const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as con
 const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin', 'hotline'];
 /** Most tenants, and most people, the page lists: pages of 100 (the API's largest), 20 of them. */
 const MAX_LISTED = 2000;
-const pageQuery = (after: string | undefined) => ({ limit: 100, ...(after === undefined ? {} : { after }) });
+/** Every item of an admin list (tenants, people): `read(query)` reads one page of it. */
+const readAll = <T,>(
+  read: (query: { limit: number; after?: string }) => Promise<{ items: readonly T[]; next: string | null }>,
+) => readPages((after) => read({ limit: 100, ...(after === undefined ? {} : { after }) }), MAX_LISTED);
 
 function Tenants() {
   const { t } = useI18n();
   const tenants = useLoad(
     async () => ({
-      tenants: await readPages(
-        (after) =>
-          ok(api.GET('/v1/admin/tenants', { params: { query: pageQuery(after) } })).then((r) => ({
-            items: r.tenants,
-            next: r.nextAfter,
-          })),
-        MAX_LISTED,
+      tenants: await readAll((query) =>
+        ok(api.GET('/v1/admin/tenants', { params: { query } })).then((r) => ({
+          items: r.tenants,
+          next: r.nextAfter,
+        })),
       ),
     }),
     [],
@@ -106,13 +107,11 @@ function People() {
   const { t } = useI18n();
   const people = useLoad(
     async () => ({
-      people: await readPages(
-        (after) =>
-          ok(api.GET('/v1/admin/people', { params: { query: pageQuery(after) } })).then((r) => ({
-            items: r.people,
-            next: r.nextAfter,
-          })),
-        MAX_LISTED,
+      people: await readAll((query) =>
+        ok(api.GET('/v1/admin/people', { params: { query } })).then((r) => ({
+          items: r.people,
+          next: r.nextAfter,
+        })),
       ),
     }),
     [],
