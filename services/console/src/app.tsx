@@ -14,6 +14,7 @@ import { ReviewPage } from './pages/review.js';
 import { ChangePasswordPage, EnrolTotpPage, SignInPage } from './pages/sign-in.js';
 import { Link, navigate, useRoute } from './router.js';
 import { SessionProvider, useSession } from './session.js';
+import { Choice } from './ui/form.js';
 import { ErrorNote, Loading } from './ui/kit.js';
 
 /**
@@ -52,36 +53,11 @@ const SECTIONS: readonly { path: string; label: MessageKey; roles: readonly Pers
   { path: 'admin', label: 'nav.admin', roles: ['admin'] },
 ];
 
-/** A setting of the header (language, time zone): a labelled select. */
-function HeaderSetting(props: {
-  id: string;
-  label: string;
-  value: string;
-  options: readonly { value: string; label: string; lang?: string }[];
-  onChange: (value: string) => void;
-}) {
-  return (
-    <div class="language">
-      <label for={props.id}>{props.label}</label>
-      <select
-        id={props.id}
-        value={props.value}
-        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
-      >
-        {props.options.map((o) => (
-          <option key={o.value} value={o.value} lang={o.lang}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
-
 function LanguageSwitch() {
   const { t, language, setLanguage } = useI18n();
   return (
-    <HeaderSetting
+    <Choice
+      class="language"
       id="language"
       label={t('nav.language')}
       value={language}
@@ -100,7 +76,8 @@ const TIME_ZONES = [
 function TimeZoneSwitch() {
   const { t, timeZone, setTimeZone } = useI18n();
   return (
-    <HeaderSetting
+    <Choice
+      class="language"
       id="time-zone"
       label={t('nav.timeZone')}
       value={timeZone}

@@ -64,17 +64,18 @@ export function TextArea(props: {
   );
 }
 
-/** A labelled select. */
+/** A labelled select (`class`: of its box, `field` unless said; an option's `lang`: the language of its label). */
 export function Choice(props: {
   label: string;
   id: string;
   value: string;
-  options: readonly { value: string; label: string }[];
+  options: readonly { value: string; label: string; lang?: string }[];
   onChange: (value: string) => void;
   required?: boolean;
+  class?: string;
 }) {
   return (
-    <div class="field">
+    <div class={props.class ?? 'field'}>
       <label for={props.id}>{props.label}</label>
       <select
         id={props.id}
@@ -83,7 +84,7 @@ export function Choice(props: {
         onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
       >
         {props.options.map((o) => (
-          <option key={o.value} value={o.value}>
+          <option key={o.value} value={o.value} lang={o.lang}>
             {o.label}
           </option>
         ))}
