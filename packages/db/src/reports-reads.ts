@@ -217,7 +217,6 @@ export async function reportStats(
   db: Queryable,
   range: { from: Date; to: Date; now: Date },
 ): Promise<ReportStats> {
-  const args = [range.from, range.to, range.now];
   const where = `received_at >= $1 and received_at < $2`;
   const totals = await db.query<{
     received: string;
@@ -234,7 +233,7 @@ export async function reportStats(
        count(*) filter (where outcome_at is null) as open,
        count(*) filter (where outcome_at is null and due_at < $3) as overdue
      from reports where ${where}`,
-    args,
+    [range.from, range.to, range.now],
   );
   const channels = await db.query<{
     channel: ReportChannel;
@@ -244,8 +243,8 @@ export async function reportStats(
   }>(
     `/* reports:stats-channel */ select channel, count(*) as received, count(outcome_at) as handled,
        count(*) filter (where outcome_at <= due_at) as within
-     from reports where ${where} and $3::timestamptz is not null group by channel order by channel`,
-    args,
+     from reports where ${where} group by channel order by channel`,
+    [range.from, range.to],
   );
   const categories = await db.query<{
     category: ReportCategory;
@@ -255,8 +254,8 @@ export async function reportStats(
   }>(
     `/* reports:stats-category */ select category, count(*) filter (where status = 'actioned') as actioned,
        count(*) filter (where status = 'no-action') as no_action, count(*) filter (where outcome_at is null) as open
-     from reports where ${where} and $3::timestamptz is not null group by category order by category`,
-    args,
+     from reports where ${where} group by category order by category`,
+    [range.from, range.to],
   );
   const t = totals.rows[0];
   const received = Number(t?.received ?? 0);
