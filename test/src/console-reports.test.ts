@@ -138,6 +138,13 @@ describe.skipIf(!available)("the console's citizens' reports in a real browser",
     expect(owners['Mở trường hợp xem xét']).toBe('Hệ thống');
     // Contact details are the hotline's alone: no button for a reviewer.
     expect(await page.locator('text=Hiện thông tin liên hệ').count()).toBe(0);
+    // The reviewer takes responsibility for the report: named on it, and as the owner of that step.
+    expect(await page.textContent('[data-testid=report-responsible]')).toContain('Chưa có');
+    await page.click('[data-testid=report-responsible] button:has-text("Nhận phụ trách")');
+    await expect
+      .poll(async () => (await page.textContent('[data-testid=report-responsible]'))?.trim())
+      .toBe(reviewerName);
+    expect(Object.fromEntries(await ownersOf(page))['Người phụ trách nhận báo cáo']).toBe(reviewerName);
     await lookAt(page, 'report-detail');
 
     await page.click('text=Mở trường hợp');

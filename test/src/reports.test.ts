@@ -101,6 +101,16 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
     expect(inCase.report.status).toBe('assessing');
     expect(await publicStatus(trackingCode)).toBe('assessing');
     const caseId = inCase.report.subjects[0]!.caseId!;
+    // The reviewer takes responsibility for the report, by name (a machine's key may not).
+    const taken = await scene.reviewer.session.call('POST', `/v1/reports/${id}/owner`);
+    expect(taken.status, taken.bytes.toString()).toBe(200);
+    expect(taken.json()).toMatchObject({
+      report: { ownerPersonId: scene.reviewer.personId, ownerName: 'Test lan.reviewer' },
+    });
+    expect((await hotline('POST', `/v1/reports/${id}/owner`)).refusal()).toEqual([
+      403,
+      'MOD_ERR_API_SESSION_REQUIRED',
+    ]);
     const detail = await scene.reviewer.session.call('GET', `/v1/cases/${caseId}`);
     expect(detail.status).toBe(200);
     // The reviewer reads the report as the case's context: what was reported, how, and why nothing settled it.
@@ -117,9 +127,11 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
       'received',
       'routed',
       'case-opened',
+      'assigned',
       'claimed',
       'no-action',
     ]);
+    expect(done.steps.find((s) => s.step === 'assigned')?.ownerName).toBe('Test lan.reviewer');
     expect(await publicStatus(trackingCode)).toBe('no-action');
   });
 

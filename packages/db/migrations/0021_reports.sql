@@ -35,6 +35,8 @@ create table reports (
   -- for the statistics and the status page.
   status text not null default 'received' check (status in ('received', 'assessing', 'actioned', 'no-action')),
   outcome_reason text check (length(outcome_reason) <= 8000),
+  -- The named person responsible for the report now (a hotline operator or reviewer who took it), if any.
+  owner_person_id uuid references people (id),
   received_at timestamptz not null,
   due_at timestamptz not null,
   outcome_at timestamptz,

@@ -6,6 +6,9 @@ export interface ReportView extends ReportFields {
   id: string;
   status: ReportStatus;
   outcomeReason: string | null;
+  /** The named person responsible for it now (who took it), and their display name. */
+  ownerPersonId: string | null;
+  ownerName: string | null;
   receivedAt: Date;
   dueAt: Date;
   outcomeAt: Date | null;
@@ -48,6 +51,8 @@ interface ReportRow {
   language: 'vi' | 'en';
   status: ReportStatus;
   outcome_reason: string | null;
+  owner_person_id: string | null;
+  owner_name: string | null;
   received_at: Date;
   due_at: Date;
   outcome_at: Date | null;
@@ -67,7 +72,9 @@ interface ReportRow {
 }
 
 const REPORT_SELECT = `select r.id, r.channel, r.tenant_id, r.filed_by, r.category, r.seen_where, r.description,
-    r.language, r.status, r.outcome_reason, r.received_at, r.due_at, r.outcome_at,
+    r.language, r.status, r.outcome_reason, r.owner_person_id,
+    (select p.display_name from people p where p.id = r.owner_person_id) as owner_name,
+    r.received_at, r.due_at, r.outcome_at,
     exists (select 1 from report_contacts c where c.report_id = r.id) as has_contact,
     coalesce((select json_agg(json_build_object('id', s.id, 'url', s.url, 'status', s.status,
         'submission_id', s.submission_id, 'case_id', s.case_id, 'order_ids', s.order_ids, 'owner', s.owner,
@@ -87,6 +94,8 @@ const toView = (r: ReportRow): ReportView => ({
   language: r.language,
   status: r.status,
   outcomeReason: r.outcome_reason,
+  ownerPersonId: r.owner_person_id,
+  ownerName: r.owner_name,
   receivedAt: r.received_at,
   dueAt: r.due_at,
   outcomeAt: r.outcome_at,

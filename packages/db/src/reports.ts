@@ -224,3 +224,20 @@ export async function reportStatusByTracking(
   const r = rows[0];
   return r === undefined ? null : { status: r.status, receivedAt: r.received_at, outcomeAt: r.outcome_at };
 }
+
+/**
+ * A named person takes responsibility for a report (the step `assigned`, owned by them): whoever held it before
+ * hands it over. Answers false when there is no such report.
+ */
+export async function assignReportOwner(
+  db: Queryable,
+  a: { reportId: string; personId: string; at: Date },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* reports:assign */ update reports set owner_person_id = $2 where id = $1`,
+    [a.reportId, a.personId],
+  );
+  if (rowCount !== 1) return false;
+  await addStep(db, { reportId: a.reportId, at: a.at, step: 'assigned', owner: a.personId });
+  return true;
+}

@@ -57,6 +57,13 @@ export const REPORTS_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     sample: (c) => ({ url: `/v1/reports/${c.reportId}` }),
     shows: (c) => c.reportId,
   },
+  // A person takes responsibility (a key cannot: sessionOnly).
+  'POST /v1/reports/:id/owner': {
+    roles: ['hotline', 'reviewer', 'admin'],
+    tenant: 'none',
+    sessionOnly: true,
+    sample: (c) => ({ url: `/v1/reports/${c.reportId}/owner` }),
+  },
   'GET /v1/reports/:id/contact': {
     roles: ['hotline'],
     tenant: 'none',

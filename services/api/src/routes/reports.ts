@@ -1,6 +1,8 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { appendAuditAlone } from '@mod/db/audit';
+import { withTransaction } from '@mod/db';
+import { appendAudit, appendAuditAlone } from '@mod/db/audit';
 import {
+  assignReportOwner,
   ReportCategories,
   ReportChannels,
   ReportStatuses,
@@ -17,6 +19,7 @@ import { badRequest, notFound, unavailable } from '../errors.js';
 import { contactOwner, type ReportFiling } from '../reports/file.js';
 import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
 import type { ReportSettings } from '../reports/settings.js';
+import { personOf } from './cases-common.js';
 import { auditActor, ErrorResponses, Nullable, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -90,6 +93,8 @@ const ReportBodyOut = Type.Object({
   language: Type.Union([Type.Literal('vi'), Type.Literal('en')]),
   status: Status,
   outcomeReason: Nullable(Type.String()),
+  ownerPersonId: Nullable(Uuid),
+  ownerName: Nullable(Type.String()),
   receivedAt: Time,
   dueAt: Time,
   outcomeAt: Nullable(Time),
@@ -222,6 +227,37 @@ export async function reportRoutes(
         report: toBody(report, deps.now()),
         steps: steps.map((s) => ({ ...s, at: s.at.toISOString() })),
       };
+    },
+  );
+
+  app.post(
+    '/:id/owner',
+    {
+      // A named person takes responsibility: only a person, never a machine's key.
+      config: { roles: ['hotline', 'reviewer', 'admin'], tenant: 'none', sessionOnly: true },
+      schema: {
+        description:
+          'The signed-in person takes responsibility for the report (the step "assigned", owned by them); audited.',
+        params: Type.Object({ id: Uuid }, { additionalProperties: false }),
+        response: { 200: Type.Object({ report: ReportBodyOut }), ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const personId = personOf(p);
+      const at = deps.now();
+      const report = await withTransaction(deps.db, async (c) => {
+        if (!(await assignReportOwner(c, { reportId: req.params.id, personId, at })))
+          throw notFound('report');
+        await appendAudit(c, {
+          ...auditActor(p),
+          action: 'report.assigned',
+          subject: { type: 'report', id: req.params.id },
+        });
+        return getReport(c, req.params.id, { all: true });
+      });
+      if (report === null) throw notFound('report');
+      return { report: toBody(report, at) };
     },
   );
 

@@ -85,7 +85,8 @@ function ContactDetails(props: { reportId: string; hasContact: boolean }) {
 export function ReportPage(props: { id: string }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const role = useFullSession().person.role;
+  const person = useFullSession().person;
+  const role = person.role;
   const now = useNow(1000);
   const loaded = useLoad(
     () => ok(api.GET('/v1/reports/{id}', { params: { path: { id: props.id } } })),
@@ -93,6 +94,11 @@ export function ReportPage(props: { id: string }) {
   );
   const d = loaded.data;
   const r = d?.report;
+  // A named person takes responsibility for the report (the API records the step and audits it).
+  const take = useAction(async () => {
+    await ok(api.POST('/v1/reports/{id}/owner', { params: { path: { id: props.id } } }));
+    loaded.reload();
+  });
   const urlOf = (subjectId: string | null) =>
     subjectId === null ? '—' : (r?.subjects.find((s) => s.id === subjectId)?.url ?? subjectId);
   return (
@@ -114,6 +120,21 @@ export function ReportPage(props: { id: string }) {
                 label: t('report.status'),
                 value: reportStatusLabel(i18n, r.status),
                 testId: 'report-status',
+              },
+              {
+                label: t('report.responsible'),
+                value: (
+                  <>
+                    {r.ownerName ?? r.ownerPersonId ?? t('report.nobody')}{' '}
+                    {r.ownerPersonId === person.id ? null : (
+                      <button type="button" disabled={take.busy} onClick={() => void take.run()}>
+                        {t('report.take')}
+                      </button>
+                    )}
+                    <ErrorNote error={take.error} />
+                  </>
+                ),
+                testId: 'report-responsible',
               },
               { label: t('report.channel'), value: channelLabel(i18n, r.channel) },
               { label: t('report.category'), value: categoryLabel(i18n, r.category) },

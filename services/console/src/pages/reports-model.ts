@@ -19,6 +19,7 @@ export const REPORT_STEPS = [
   'folded',
   'rerouted',
   'case-opened',
+  'assigned',
   'claimed',
   'released',
   'escalated',
