@@ -26,11 +26,13 @@ export function FeedSettings() {
   const [zone, setZone] = useState('');
   const [garden, setGarden] = useState('');
   const [saved, setSaved] = useState(false);
+  // The form shows the settings as the API keeps them, again after a save (names checked, lower case).
   useEffect(() => {
     setZone(settings.data?.zoneName ?? '');
     setGarden(settings.data?.walledGardenHost ?? '');
-    setSaved(false);
   }, [settings.data]);
+  // "Saved" stays until another ISP is picked: the reload that follows a save must not take it away.
+  useEffect(() => setSaved(false), [isp]);
   const save = useAction(async () => {
     setSaved(false);
     await ok(
