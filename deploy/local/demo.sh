@@ -118,7 +118,9 @@ cat >&2 <<MSG
   Citizens' reports: the public form at $API_URL/report (English: ?lang=en), progress at $API_URL/report/status;
     the hotline's call centre files one (answers a tracking code), the reviewer assesses what nothing settled:
     curl -s -H "authorization: Bearer $HOTLINE_KEY" -H 'content-type: application/json' \
-      -d '{"urls":["https://example.com/reported.html"],"category":"other"}' '$API_URL/v1/reports'
+      -d '{"urls":["http://127.0.0.2/reported/page.html"],"category":"other"}' '$API_URL/v1/reports'
+    (a loopback address the fetcher refuses without sending anything: the report goes to the reviewer; the demo
+    sends no traffic beyond this machine)
     figures: curl -s -H "authorization: Bearer $HOTLINE_KEY" '$API_URL/v1/report-stats'
   Metrics:   $API_URL/metrics, and http://127.0.0.1:PORT/metrics of the workers' ops servers: scanner
              $SCANNER_OPS_PORT, actioner $ACTIONER_OPS_PORT, fetcher $FETCHER_OPS_PORT, classifier $CLASSIFIER_OPS_PORT
