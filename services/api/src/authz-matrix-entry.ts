@@ -90,3 +90,13 @@ export interface MatrixEntry {
   /** The stage of the calling person's session (default `full`); `totp`: with a secret pending enrolment. */
   personStage?: 'password' | 'totp';
 }
+
+/** 64 hex digits made from `unique` (its hex digits, padded): a valid, unique hash for a sample request. */
+export const hex64 = (unique: string) =>
+  Buffer.from(
+    unique
+      .replace(/[^0-9a-f]/g, '')
+      .padEnd(64, '0')
+      .slice(0, 64),
+    'hex',
+  ).toString('hex');

@@ -20,6 +20,8 @@
 import type { Role } from '@mod/db/access';
 import type { MatrixEntry } from './authz-matrix-entry.js';
 import { CASES_MATRIX } from './authz-matrix-cases.js';
+import { CURATION_MATRIX } from './authz-matrix-curation.js';
+import { hex64 } from './authz-matrix-entry.js';
 import { EVIDENCE_MATRIX } from './authz-matrix-evidence.js';
 import { ISP_MATRIX } from './authz-matrix-isp.js';
 import { PEOPLE_MATRIX } from './authz-matrix-people.js';
@@ -51,14 +53,6 @@ const tinyPng = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
 );
-const hex64 = (unique: string) =>
-  Buffer.from(
-    unique
-      .replace(/[^0-9a-f]/g, '')
-      .padEnd(64, '0')
-      .slice(0, 64),
-    'hex',
-  ).toString('hex');
 
 export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   // Operations and documentation: public.
@@ -199,91 +193,8 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     shows: (c) => c.tenantId,
   },
 
-  // Hash banks: shared curation data, no tenant.
-  'GET /v1/banks': { roles: ['curator', 'admin', 'authority', 'reviewer'], tenant: 'none' },
-  'POST /v1/banks': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({
-      url: '/v1/banks',
-      payload: {
-        name: `bank-${c.unique}`,
-        source: 'matrix',
-        signalTypes: ['sha256'],
-        actionPolicy: 'review',
-      },
-    }),
-  },
-  'PATCH /v1/banks/:id': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/banks/${c.bankId}`, payload: { enabled: true } }),
-  },
-  'POST /v1/banks/:id/import': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({
-      url: `/v1/banks/${c.bankId}/import?format=csv&mode=append`,
-      payload: `sha256,${hex64(c.unique)}\n`,
-      contentType: 'text/csv',
-    }),
-  },
-  'GET /v1/banks/search': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/banks/search?q=${hex64(c.unique)}` }),
-  },
-  'GET /v1/banks/:id/export': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/banks/${c.bankId}/export?format=csv` }),
-  },
-
-  // URL-list banks: shared curation data, no tenant (authorities may see which lists exist, not their entries).
-  'GET /v1/url-lists': { roles: ['curator', 'admin', 'authority'], tenant: 'none' },
-  'POST /v1/url-lists': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({
-      url: '/v1/url-lists',
-      payload: { name: `urls-${c.unique}`, source: 'matrix', actionPolicy: 'review' },
-    }),
-  },
-  'PATCH /v1/url-lists/:bankId': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/url-lists/${c.urlListId}`, payload: { enabled: true } }),
-  },
-  'GET /v1/url-lists/:bankId/entries': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/url-lists/${c.urlListId}/entries?limit=10` }),
-  },
-  'POST /v1/url-lists/:bankId/entries': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({
-      url: `/v1/url-lists/${c.urlListId}/entries`,
-      payload: { entries: [{ kind: 'url', pattern: `matrix.example/${c.unique}` }] },
-    }),
-  },
-  'POST /v1/url-lists/:bankId/entries/remove': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({
-      url: `/v1/url-lists/${c.urlListId}/entries/remove`,
-      payload: { entries: [{ kind: 'url', pattern: `matrix.example/${c.unique}` }], reason: 'matrix' },
-    }),
-  },
-  'POST /v1/url-lists/:bankId/import': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({
-      url: `/v1/url-lists/${c.urlListId}/import?format=txt&mode=append`,
-      payload: `matrix.example/${c.unique}\n`,
-      contentType: 'text/plain',
-    }),
-  },
+  // Hash banks and URL lists: shared curation data, no tenant (authz-matrix-curation.ts).
+  ...CURATION_MATRIX,
 
   // Self-service: the caller's own tenant only, for every role (no oversight here).
   'GET /v1/me': { roles: EVERY_ROLE, tenant: 'own', shows: (c) => c.tenantId },

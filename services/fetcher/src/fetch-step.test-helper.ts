@@ -1,0 +1,134 @@
+// The fetch step's test world: URL lists, a fake fetcher and producer, submissions kept as PostgreSQL keeps them.
+import type { UrlObserved } from '@mod/contracts';
+import type { TenantStanding } from '@mod/db/submissions';
+import type { ConsumedMessage, Producer } from '@mod/kafka';
+import { Counter, createRegistry } from '@mod/telemetry';
+import { RecentlySeen, UrlListIndex } from '@mod/urls';
+import { type FetchOutcome, type SafeFetcher } from '@mod/urls/fetch';
+import { createFetchStep } from './fetch-step.js';
+import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
+
+export const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0]);
+
+export function world(
+  fetchOutcome: (url: string) => FetchOutcome = () => ({
+    ok: false,
+    reason: 'not-media',
+    detail: '',
+    url: '',
+    redirects: [],
+  }),
+) {
+  const index = new UrlListIndex<UrlEntryData>();
+  const banks = new Map<string, UrlBankMeta>();
+  const sent: { topic: string; key: string; value: Buffer; headers: Record<string, Buffer> }[] = [];
+  const fetched: string[] = [];
+  let brokerDown = false;
+  const producer = {
+    send: ({
+      topic,
+      messages,
+    }: {
+      topic: string;
+      messages: { key: string; value: Buffer; headers?: Record<string, Buffer> }[];
+    }) => {
+      if (brokerDown) return Promise.reject(new Error('broker down'));
+      for (const m of messages) sent.push({ topic, key: m.key, value: m.value, headers: m.headers ?? {} });
+      return Promise.resolve([]);
+    },
+  } as unknown as Producer;
+  // Submissions by id and owner, as `claimSubmission` keeps them in PostgreSQL.
+  const owners = new Map<string, string>();
+  const tenants: Record<string, TenantStanding> = {
+    'isp-1': { kind: 'isp', disabled: false },
+    'isp-2': { kind: 'isp', disabled: false },
+    'isp-off': { kind: 'isp', disabled: true },
+    'plat-1': { kind: 'platform', disabled: false },
+    'public-reports': { kind: 'hotline', disabled: false },
+  };
+  const refusals: { id: string; tenantId: string; url: string | null | undefined; failureCode: string }[] =
+    [];
+  const fetcher: SafeFetcher = {
+    fetch: (url) => {
+      fetched.push(url);
+      return Promise.resolve(fetchOutcome(url));
+    },
+  };
+  let nowMs = 0;
+  const seen = new RecentlySeen({ ttlMs: 1000, maxEntries: 100, now: () => nowMs });
+  const registry = createRegistry('fetcher-test');
+  const observed = new Counter({
+    name: 'observed_total',
+    help: 'x',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const step = createFetchStep({
+    urlLists: { index: () => index, bank: (id) => banks.get(id) },
+    fetcher,
+    seen,
+    producer,
+    verdictsTopic: 'verdicts',
+    mediaTopic: 'media',
+    urlObservedTopic: 'obs',
+    topicPrefix: '',
+    claimSubmission: (s) => {
+      const owner = owners.get(s.id) ?? s.tenantId;
+      const created = !owners.has(s.id);
+      owners.set(s.id, owner);
+      return Promise.resolve({ created, tenantId: owner, sha256: s.sha256 ?? null });
+    },
+    recordRefusal: ({ id, tenantId, url, failureCode }) => {
+      refusals.push({ id, tenantId, url, failureCode });
+      return Promise.resolve();
+    },
+    tenants: { get: (id) => Promise.resolve(tenants[id] ?? null) },
+    fetchAllUrls: false,
+    observed,
+    now: () => new Date('2026-11-28T00:00:00Z'),
+  });
+  let n = 0;
+  const observe = (url: string, extra: Partial<UrlObserved> = {}, topic = 'obs') => {
+    n += 1;
+    const event: UrlObserved = {
+      eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      tenantId: 'isp-1',
+      source: 'kafka',
+      url,
+      observedAt: '2026-11-28T00:00:00Z',
+      ...extra,
+    };
+    const message: ConsumedMessage = {
+      topic,
+      partition: 0,
+      offset: String(n),
+      key: null,
+      value: Buffer.from(JSON.stringify(event)),
+      headers: {},
+      timestamp: 0,
+    };
+    return step(message);
+  };
+  const count = async (outcome: string) =>
+    (await observed.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  return {
+    index,
+    banks,
+    sent,
+    fetched,
+    observe,
+    count,
+    owners,
+    refusals,
+    advance: (ms: number) => (nowMs += ms),
+    setBrokerDown: (down: boolean) => (brokerDown = down),
+  };
+}
+
+export const bank = (over: Partial<UrlBankMeta> = {}): UrlBankMeta => ({
+  name: 'iwf',
+  enabled: true,
+  negative: false,
+  actionPolicy: 'automatic',
+  ...over,
+});
