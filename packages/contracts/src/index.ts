@@ -51,4 +51,10 @@ export {
   varintBytes,
   type RecordShape,
 } from './record-size.js';
-export { deterministicUuid, readMediaEvent, type MediaEvent, type MediaEventRead } from './media-events.js';
+export {
+  deterministicUuid,
+  fetcherSubmissionIds,
+  readMediaEvent,
+  type MediaEvent,
+  type MediaEventRead,
+} from './media-events.js';

@@ -14,6 +14,16 @@ export function deterministicUuid(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * The submissions the fetcher makes of one observed-URL event, by the name its ids derive from (the event id, or
+ * `partner:<tenant>:<event id>` on an ISP's own topic): a URL-list hit's, and fetched media's. A reported URL's
+ * router finds what the pipeline made of it through them.
+ */
+export const fetcherSubmissionIds = (idName: string): { listed: string; fetched: string } => ({
+  listed: deterministicUuid(`fetcher:url:${idName}`),
+  fetched: deterministicUuid(`fetcher:submission:${idName}`),
+});
+
 /** The event a media message carries, with its tenant established (never taken from a partner's payload). */
 export type MediaEvent = MediaEventMeta | (Omit<MediaEventMeta, 'source'> & { source: 'kafka' });
 

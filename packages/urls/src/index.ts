@@ -11,6 +11,7 @@ export {
   normalizeUrlOrThrow,
   normalizePattern,
   normalizePercentEncoding,
+  urlSha256,
   type NormalizedUrl,
   type NormalizeResult,
 } from './normalize.js';

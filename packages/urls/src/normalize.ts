@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getDomain } from 'tldts';
 import { UrlError, UrlErrorCode } from './errors.js';
 
@@ -175,3 +176,9 @@ export function normalizePattern(pattern: string): NormalizeResult {
   const trimmed = typeof pattern === 'string' ? pattern.trim() : '';
   return normalizeUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`);
 }
+
+/**
+ * What a URL is known by where there is no content to hash (a URL-list hit's verdict, a reported URL nothing could
+ * be fetched from): the SHA-256 of its canonical `href`, hex. One definition, so that orders for the same URL fold.
+ */
+export const urlSha256 = (href: string): string => createHash('sha256').update(href).digest('hex');

@@ -22,12 +22,12 @@ import {
 } from '@mod/db/reports';
 import { claimSubmission, markSubmissionFailed } from '@mod/db/submissions';
 import { Counter, type Logger, type Registry } from '@mod/telemetry';
+import { urlSha256 } from '@mod/urls';
 import type { Clock } from './clock.js';
 import {
   bareSubjectSubmissionId,
   routeSubject,
   subjectSubmissionIds,
-  urlDigest,
   type RoutingStep,
   type RoutingTimings,
 } from './report-routing.js';
@@ -92,7 +92,7 @@ export function createReportRouter(o: ReportRouterOptions): ReportRouter {
         tenantId: s.tenantId,
         source: 'report',
         url: s.url,
-        sha256: urlDigest(s.url),
+        sha256: urlSha256(s.url),
       });
       await markSubmissionFailed(
         c,
@@ -111,7 +111,7 @@ export function createReportRouter(o: ReportRouterOptions): ReportRouter {
       evidence: {
         source: 'report',
         report: { subjectId: s.id, url: s.url, ...context },
-        ...(bare ? { subject: { type: 'url', value: s.url }, sha256: urlDigest(s.url) } : {}),
+        ...(bare ? { subject: { type: 'url', value: s.url }, sha256: urlSha256(s.url) } : {}),
         ...(step.failureCode === null ? {} : { failureCode: step.failureCode }),
         policyVersion: o.policyVersion,
       },

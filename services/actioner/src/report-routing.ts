@@ -1,22 +1,18 @@
-import { createHash } from 'node:crypto';
-import { deterministicUuid } from '@mod/contracts';
+import { deterministicUuid, fetcherSubmissionIds } from '@mod/contracts';
 import type { RoutingSubject, SubjectSubmission } from '@mod/db/reports';
 
 /**
- * The submission ids the fetcher derives from an observed-URL event of the internal topic (`fetch-step.ts`): a
- * URL-list hit's, then fetched media's. A report's subject finds what the pipeline made of its URL through them.
+ * The submission ids the fetcher derives from a subject's event (on the internal topic, named by its event id):
+ * a URL-list hit's, then fetched media's.
  */
-export const subjectSubmissionIds = (eventId: string): [string, string] => [
-  deterministicUuid(`fetcher:url:${eventId}`),
-  deterministicUuid(`fetcher:submission:${eventId}`),
-];
+export const subjectSubmissionIds = (eventId: string): [string, string] => {
+  const { listed, fetched } = fetcherSubmissionIds(eventId);
+  return [listed, fetched];
+};
 
 /** The submission a subject gets when the pipeline made none of its URL (sent again, and still nothing). */
 export const bareSubjectSubmissionId = (subjectId: string): string =>
   deterministicUuid(`report:subject:${subjectId}`);
-
-/** The SHA-256 an URL-only subject is known by (as a URL-list hit's verdict: the canonical URL's digest). */
-export const urlDigest = (href: string): string => createHash('sha256').update(href).digest('hex');
 
 export interface RoutingTimings {
   /** Without any submission this long after routing, the event is sent again. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   Codecs,
   deterministicUuid,
+  fetcherSubmissionIds,
   MEDIA_META_HEADER,
   tenantOfPartnerTopic,
   urlObservedCodec,
@@ -18,7 +19,7 @@ import {
 } from '@mod/db/submissions';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
-import { normalizeUrl, type NormalizedUrl, type RecentlySeen, type UrlListMatch } from '@mod/urls';
+import { normalizeUrl, urlSha256, type NormalizedUrl, type RecentlySeen, type UrlListMatch } from '@mod/urls';
 import { FetchRefusal, type SafeFetcher } from '@mod/urls/fetch';
 import type { UrlEntryData, UrlLists } from './url-list-sync.js';
 
@@ -97,7 +98,7 @@ export function urlListVerdict(
   }[],
   at: Date,
 ): Verdict {
-  const submissionId = deterministicUuid(`fetcher:url:${event.idName ?? event.eventId}`);
+  const submissionId = fetcherSubmissionIds(event.idName ?? event.eventId).listed;
   const dedicated = matches.some((m) => m.match.entry.data?.dedicatedToAbuse === true);
   return {
     eventId: deterministicUuid(`verdict:${submissionId}`),
@@ -106,7 +107,7 @@ export function urlListVerdict(
     sourceEventId: event.eventId,
     decision: 'match',
     hashes: {
-      sha256: digest('sha256', url.href),
+      sha256: urlSha256(url.href),
       sha1: digest('sha1', url.href),
       md5: digest('md5', url.href),
     },
@@ -249,7 +250,7 @@ export function createFetchStep(deps: FetchStepDeps) {
       count(ObservedOutcome.NotMediaUrl);
       return { kind: 'drop', reason: 'does not look like media' };
     }
-    const submissionId = deterministicUuid(`fetcher:submission:${idName}`);
+    const submissionId = fetcherSubmissionIds(idName).fetched;
     const fetched = await deps.fetcher.fetch(url.href);
     if (!fetched.ok) {
       if (TRANSIENT.has(fetched.reason)) deps.seen.delete(url.key);
@@ -260,7 +261,7 @@ export function createFetchStep(deps: FetchStepDeps) {
           tenantId,
           source: 'fetcher',
           url: url.href,
-          sha256: digest('sha256', url.href),
+          sha256: urlSha256(url.href),
           failureCode: `MOD_ERR_FETCH_${fetched.reason.toUpperCase().replaceAll('-', '_')}`,
         });
       return { kind: 'drop', reason: `fetch refused: ${fetched.reason}` };
