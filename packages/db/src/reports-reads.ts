@@ -207,6 +207,19 @@ export async function deleteExpiredReportContacts(db: Queryable, now: Date): Pro
   return rowCount ?? 0;
 }
 
+/** Reports without an outcome, and those of them past their deadline at `now`, per channel that has any. */
+export async function openReportsByChannel(
+  db: Queryable,
+  now: Date,
+): Promise<{ channel: ReportChannel; open: number; overdue: number }[]> {
+  const { rows } = await db.query<{ channel: ReportChannel; open: string; overdue: string }>(
+    `/* reports:open-by-channel */ select channel, count(*) as open, count(*) filter (where due_at < $1) as overdue
+     from reports where outcome_at is null group by channel`,
+    [now],
+  );
+  return rows.map((r) => ({ channel: r.channel, open: Number(r.open), overdue: Number(r.overdue) }));
+}
+
 /** The programme's figures over reports received in [from, to). */
 export interface ReportStats {
   received: number;

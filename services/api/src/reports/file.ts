@@ -2,7 +2,7 @@ import type { UrlObserved } from '@mod/contracts';
 import { withTransaction, type Pool } from '@mod/db';
 import { appendAudit, type AuditEntry } from '@mod/db/audit';
 import { enqueueOutbox } from '@mod/db/outbox';
-import { fileReport, type ReportChannel } from '@mod/db/reports';
+import { fileReport, openReportsByChannel, ReportChannels, type ReportChannel } from '@mod/db/reports';
 import { sealSecret } from '@mod/people';
 import { Counter, Gauge, type Registry } from '@mod/telemetry';
 import {
@@ -12,6 +12,7 @@ import {
   trackingDigest,
   type CheckedReport,
 } from './intake.js';
+import { sharedScrapeRead } from '../scrape-read.js';
 import type { ReportSettings } from './settings.js';
 
 /** Who files a report: the channel, the tenant it belongs to, and the credential or person (null: the public). */
@@ -56,7 +57,7 @@ export function createReportFiling(o: {
     labelNames: ['channel'],
     registers: [o.registry],
   });
-  for (const channel of ['web', 'hotline', 'platform']) received.inc({ channel }, 0);
+  for (const channel of ReportChannels) received.inc({ channel }, 0);
   return {
     async file(filer, report, language) {
       const { settings } = o;
@@ -128,22 +129,12 @@ export function createReportFiling(o: {
 }
 
 /**
- * The programme's standing figures as metrics, read from the database at each scrape: reports without an outcome
- * and those past their deadline, per channel (received and handled counts come from `reportStats` over the API).
+ * The programme's standing figures as metrics, read from the database at each scrape (one read shared by both
+ * gauges): reports without an outcome and those past their deadline, per channel (received and handled counts come
+ * from `reportStats` over the API).
  */
 export function registerReportGauges(registry: Registry, db: Pool, now: () => Date): void {
-  let last: Promise<{ channel: string; open: number; overdue: number }[]> | null = null;
-  const read = () =>
-    (last ??= db
-      .query<{ channel: string; open: string; overdue: string }>(
-        `/* reports:gauges */ select channel, count(*) as open, count(*) filter (where due_at < $1) as overdue
-         from reports where outcome_at is null group by channel`,
-        [now()],
-      )
-      .then((r) =>
-        r.rows.map((x) => ({ channel: x.channel, open: Number(x.open), overdue: Number(x.overdue) })),
-      )
-      .finally(() => setTimeout(() => (last = null), 1_000).unref()));
+  const read = sharedScrapeRead(() => openReportsByChannel(db, now()));
   const gauge = (name: string, help: string, pick: (x: { open: number; overdue: number }) => number) =>
     new Gauge({
       name,
@@ -151,9 +142,9 @@ export function registerReportGauges(registry: Registry, db: Pool, now: () => Da
       labelNames: ['channel'],
       registers: [registry],
       async collect() {
-        const rows = await read().catch(() => null);
+        const rows = await read();
         if (rows === null) return;
-        for (const channel of ['web', 'hotline', 'platform']) {
+        for (const channel of ReportChannels) {
           const row = rows.find((r) => r.channel === channel);
           this.set({ channel }, row === undefined ? 0 : pick(row));
         }

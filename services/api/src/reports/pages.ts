@@ -1,13 +1,10 @@
 import { ReportCategories, type ReportStatus } from '@mod/db/reports';
+import { escapeHtml } from '@mod/urls';
 import { REPORT_LIMITS } from './intake.js';
 import { REPORT_TEXTS, type Lang, type ReportTexts } from './texts.js';
 
-/** HTML-escapes text for element content and quoted attributes. */
-export const esc = (s: string): string =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+/** HTML-escapes text for element content and quoted attributes (as the walled-garden page does). */
+const esc = escapeHtml;
 
 /** What a person typed, shown again when the form is refused (never the honeypot, never stored). */
 export interface FormValues {

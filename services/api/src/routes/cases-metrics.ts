@@ -1,6 +1,7 @@
 import type { Pool } from '@mod/db';
 import { reviewQueueStats, type QueueStats } from '@mod/db/cases';
 import { Counter, Gauge, type Registry } from '@mod/telemetry';
+import { sharedScrapeRead } from '../scrape-read.js';
 
 /**
  * The review queues' metrics, registered once per app: per kind of case (`review`, `confirm`, `escalation`) the
@@ -16,18 +17,7 @@ export function registerCaseMetrics(o: {
 }) {
   const registers = [o.registry];
   // The three gauges are collected one after another at a scrape: they share one read of the queues.
-  let read: { at: number; stats: Promise<QueueStats[]> } | null = null;
-  const stats = async (): Promise<QueueStats[] | null> => {
-    const at = Date.now();
-    if (read === null || at - read.at > 1000)
-      read = { at, stats: reviewQueueStats(o.db, o.now(), o.reviewDeadlineHours) };
-    try {
-      return await read.stats;
-    } catch {
-      read = null;
-      return null; // the database is away: readiness says so; the gauges keep their last values
-    }
-  };
+  const stats = sharedScrapeRead(() => reviewQueueStats(o.db, o.now(), o.reviewDeadlineHours));
   const gauge = (name: string, help: string, value: (s: QueueStats, now: Date) => number) =>
     new Gauge({
       name,
