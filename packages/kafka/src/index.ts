@@ -31,10 +31,12 @@ export { outcomeOfError, ok, type StepOutcome, type Step, type ConsumedMessage }
 export { followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
 export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } from './relay.js';
 export {
+  describeGroup,
   describeGroupMembers,
   readRecordAt,
   readRecords,
   readToEnd,
   type GroupMemberView,
+  type GroupView,
   type ReadRecord,
 } from './inspect.js';

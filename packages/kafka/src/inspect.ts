@@ -152,21 +152,36 @@ export interface GroupMemberView {
   assignments: { topic: string; partitions: number[] }[];
 }
 
+/** A consumer group as its coordinator sees it: its state (`Stable`, `PreparingRebalance`, ...) and members. */
+export interface GroupView {
+  /** Empty when the group does not exist. */
+  state: string;
+  members: GroupMemberView[];
+}
+
 /**
- * The members of a consumer group and what each holds (operators and tests: which instance owns a partition).
- * Empty when the group has no members (or does not exist).
+ * A consumer group's state and its members with what each holds (operators and tests: which instance owns a
+ * partition, whether a rebalance is under way).
  */
-export async function describeGroupMembers(kafka: Kafka, groupId: string): Promise<GroupMemberView[]> {
+export async function describeGroup(kafka: Kafka, groupId: string): Promise<GroupView> {
   const groups = await withAdmin(kafka, (admin) => admin.describeGroups({ groups: [groupId] }));
   const group = groups.get(groupId);
-  return [...(group?.members.values() ?? [])].map((m) => ({
-    memberId: m.id,
-    groupInstanceId: m.groupInstanceId ?? null,
-    clientId: m.clientId,
-    clientHost: m.clientHost,
-    assignments: [...(m.assignments?.values() ?? [])].map((a) => ({
-      topic: a.topic,
-      partitions: [...a.partitions],
+  return {
+    state: group?.state ?? '',
+    members: [...(group?.members.values() ?? [])].map((m) => ({
+      memberId: m.id,
+      groupInstanceId: m.groupInstanceId ?? null,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      assignments: [...(m.assignments?.values() ?? [])].map((a) => ({
+        topic: a.topic,
+        partitions: [...a.partitions],
+      })),
     })),
-  }));
+  };
+}
+
+/** The members of a consumer group and what each holds; empty when the group has none (or does not exist). */
+export async function describeGroupMembers(kafka: Kafka, groupId: string): Promise<GroupMemberView[]> {
+  return (await describeGroup(kafka, groupId)).members;
 }

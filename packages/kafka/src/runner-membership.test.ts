@@ -100,6 +100,9 @@ describe('consumer runner static membership (real Kafka)', () => {
       });
       stream.on('data', () => undefined);
       await waitFor(() => lines.some((l) => l.code === 'MOD_ERR_KAFKA_INSTANCE_FENCED'));
+      // The other process stops as a runner does, its stream before its client. (A client closed under an open
+      // stream while fenced keeps its assignment with no topics: the stream's next fetch throws a TypeError.)
+      await stream.close().catch(() => undefined);
       await twin.close(true).catch(() => undefined);
       await waitForAsync(async () => {
         const members = await describeGroupMembers(kafka, groupId);

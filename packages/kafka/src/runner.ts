@@ -123,6 +123,12 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
             : MessagesStreamFallbackModes.LATEST,
         autocommit: false,
       });
+      if (consumer.closed) {
+        // Closed while joining (`watchTwin`) yet joined: a stream left open on a closed client keeps its
+        // assignment with no topics, and its next fetch throws inside the client. Closed here, it never fetches.
+        await stream.close().catch(() => undefined);
+        throw new Error('consumer closed while joining its group');
+      }
       const s: Session = { consumer, stream, topics, stopping: false, done: Promise.resolve(), unwatch };
       s.done = pump(s);
       return s;
