@@ -26,7 +26,7 @@ import {
   pdqFromRaw,
   pdqHashesFromRaw,
 } from '@mod/hashing';
-import { decodeImage, hashMedia, recommendedReducedDecode } from '@mod/hashing/decode';
+import { decodeImage, hashMedia, recommendedReducedDecode, type ReducedDecode } from '@mod/hashing/decode';
 import { PdqAgreement } from './pdq-reference.js';
 import { photoLikeSvg } from './photo-like.js';
 
@@ -126,35 +126,23 @@ async function main(): Promise<void> {
     const budget = w > 2000 ? 1500 : 700;
     // Decode alone and decode + all hashes in alternating rounds, so that both see the same machine load
     // (the ratio is the figure that matters; the machine is shared).
-    const [decodeMs, allMs] = await timePair(
-      files,
-      budget,
-      async (b) => {
-        await decodeImage(b, defaultDecodeLimits, { reducedDecode: false });
-        sample();
-      },
-      async (b) => {
-        await hashMedia(b, { reducedDecode: false });
-        sample();
-      },
-    );
+    const decodeThenHash = (reducedDecode: ReducedDecode | false) =>
+      timePair(
+        files,
+        budget,
+        async (b) => {
+          await decodeImage(b, defaultDecodeLimits, { reducedDecode });
+          sample();
+        },
+        async (b) => {
+          await hashMedia(b, { reducedDecode });
+          sample();
+        },
+      );
+    const [decodeMs, allMs] = await decodeThenHash(false);
     // The opt-in reduced decode: large JPEGs decoded at a reduced scale (1/4 for 12 MP photos).
     const scale = (await decodeImage(files[0]!, defaultDecodeLimits, { reducedDecode: REDUCED })).decodeScale;
-    const [reducedDecodeMs, defaultMs] =
-      scale === 1
-        ? [decodeMs, allMs]
-        : await timePair(
-            files,
-            budget,
-            async (b) => {
-              await decodeImage(b, defaultDecodeLimits, { reducedDecode: REDUCED });
-              sample();
-            },
-            async (b) => {
-              await hashMedia(b, { reducedDecode: REDUCED });
-              sample();
-            },
-          );
+    const [reducedDecodeMs, defaultMs] = scale === 1 ? [decodeMs, allMs] : await decodeThenHash(REDUCED);
     const dihTrimMs = await timeEach(files, budget, async (b) => {
       await hashMedia(b, { dihedral: true, trim: true, reducedDecode: false });
       sample();
