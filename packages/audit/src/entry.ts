@@ -4,22 +4,16 @@ import { RECORD_LIMITS, type AuditRecordDraft } from './record.js';
 
 /**
  * What callers hand to an audit log (`appendAudit` of `@mod/db/audit`): ids, digests and small evidence values
- * (never personal data or media). Looser than the strict record (`record.ts`): `toAuditDraft` normalises it
- * deterministically, so every store turns the same entry into the same record.
+ * (never personal data or media). Looser than the strict record (`record.ts`): its draft without `time` (the
+ * log stamps it), whose evidence may be any value; `toAuditDraft` normalises it deterministically, so every store
+ * turns the same entry into the same record.
  */
-export interface AuditEntry {
-  actor: { kind: 'user' | 'person' | 'service' | 'policy'; id: string };
-  role?: string | null;
-  tenantId?: string | null;
-  action: string;
-  subject: { type: string; id: string };
-  reason?: string | null;
+export interface AuditEntry extends Omit<AuditRecordDraft, 'time' | 'evidence'> {
   /**
    * Evidence by name. A lowercase hex digest (16..128 hex characters) is kept as is; any other value is
    * stored as a canonical JSON document in `audit_evidence` and the record carries its SHA-256.
    */
   evidence?: Record<string, unknown>;
-  versions?: Record<string, string>;
 }
 
 /** An evidence value moved out of the record: its canonical JSON text and that text's SHA-256 (hex). */

@@ -205,27 +205,12 @@ export function rootFromInclusionProof(
 ): Buffer | null {
   checkSize('size', size);
   checkSize('index', index);
-  if (index >= size || !isHash(leafHash)) return null;
-  let fn = index;
-  let sn = size - 1;
+  if (index >= size || !isHash(leafHash) || !proof.every(isHash)) return null;
   let r: Buffer = Buffer.from(leafHash);
-  for (const p of proof) {
-    if (sn === 0 || !isHash(p)) return null;
-    if (isOdd(fn) || fn === sn) {
-      r = hashChildren(p, r);
-      if (!isOdd(fn)) {
-        while (!isOdd(fn) && fn !== 0) {
-          fn = shift(fn);
-          sn = shift(sn);
-        }
-      }
-    } else {
-      r = hashChildren(r, p);
-    }
-    fn = shift(fn);
-    sn = shift(sn);
-  }
-  return sn === 0 ? r : null;
+  const reachesRoot = walkProof(index, size - 1, proof, (p, left) => {
+    r = left ? hashChildren(p, r) : hashChildren(r, p);
+  });
+  return reachesRoot ? r : null;
 }
 
 /** RFC 9162 section 2.1.3.2: true iff `proof` shows leaf `index` with `leafHash` is in the tree with `root`. */
@@ -268,25 +253,43 @@ export function verifyConsistency(
   }
   let fr: Buffer = Buffer.from(path[0] as Uint8Array);
   let sr = fr;
-  for (let i = 1; i < path.length; i++) {
-    const c = path[i] as Uint8Array;
-    if (sn === 0) return false;
-    if (isOdd(fn) || fn === sn) {
+  const reachesRoot = walkProof(fn, sn, path.slice(1), (c, left) => {
+    if (left) {
       fr = hashChildren(c, fr);
       sr = hashChildren(c, sr);
-      if (!isOdd(fn)) {
-        while (!isOdd(fn) && fn !== 0) {
-          fn = shift(fn);
-          sn = shift(sn);
-        }
-      }
     } else {
       sr = hashChildren(sr, c);
+    }
+  });
+  return reachesRoot && hashesEqual(fr, root1) && hashesEqual(sr, root2);
+}
+
+/**
+ * The walk along a proof's path that RFC 9162 sections 2.1.3.2 (inclusion) and 2.1.4.2 (consistency) share,
+ * from fn and sn: each node `c` is visited as a left sibling (`left`: LSB(fn) set or fn = sn, after which fn and
+ * sn drop their low zero bits together) or a right one; fn and sn then shift right. True iff the walk ends at
+ * the root (sn = 0) without reaching it before the path's end.
+ */
+function walkProof(
+  fn: number,
+  sn: number,
+  path: readonly Uint8Array[],
+  visit: (c: Uint8Array, left: boolean) => void,
+): boolean {
+  for (const c of path) {
+    if (sn === 0) return false;
+    const left = isOdd(fn) || fn === sn;
+    visit(c, left);
+    if (left) {
+      while (!isOdd(fn) && fn !== 0) {
+        fn = shift(fn);
+        sn = shift(sn);
+      }
     }
     fn = shift(fn);
     sn = shift(sn);
   }
-  return sn === 0 && hashesEqual(fr, root1) && hashesEqual(sr, root2);
+  return sn === 0;
 }
 
 function isPowerOfTwo(n: number): boolean {
