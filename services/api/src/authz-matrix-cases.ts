@@ -5,7 +5,7 @@
  * case, its media and proposals are for people only (`sessionOnly`). The entries run in registration order, per
  * caller and side: list, read, preview, reveal, release (nothing held: released already), claim, decide, propose.
  */
-import type { MatrixEntry } from './authz-matrix-entry.js';
+import { about, requestFor, type MatrixEntry } from './authz-matrix-entry.js';
 
 const READ = {
   roles: ['reviewer', 'authority', 'admin'],
@@ -20,34 +20,14 @@ export const CASES_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     sample: () => ({ url: '/v1/cases?status=all&limit=100' }),
     shows: (c) => c.caseId,
   },
-  'GET /v1/cases/:id': { ...READ, sample: (c) => ({ url: `/v1/cases/${c.caseId}` }), shows: (c) => c.caseId },
-  'GET /v1/cases/:id/preview': {
-    ...WORK,
-    sample: (c) => ({ url: `/v1/cases/${c.caseId}/preview` }),
-    shows: (c) => c.caseId,
-  },
-  'POST /v1/cases/:id/reveal': {
-    ...WORK,
-    sample: (c) => ({ url: `/v1/cases/${c.caseId}/reveal` }),
-    shows: (c) => c.caseId,
-  },
-  'POST /v1/cases/:id/release': {
-    ...WORK,
-    sample: (c) => ({ url: `/v1/cases/${c.caseId}/release` }),
-    shows: (c) => c.caseId,
-  },
-  'POST /v1/cases/:id/claim': {
-    ...WORK,
-    sample: (c) => ({ url: `/v1/cases/${c.caseId}/claim` }),
-    shows: (c) => c.caseId,
-  },
+  'GET /v1/cases/:id': { ...READ, ...about('caseId', '/v1/cases/:id') },
+  'GET /v1/cases/:id/preview': { ...WORK, ...about('caseId', '/v1/cases/:id/preview') },
+  'POST /v1/cases/:id/reveal': { ...WORK, ...about('caseId', '/v1/cases/:id/reveal') },
+  'POST /v1/cases/:id/release': { ...WORK, ...about('caseId', '/v1/cases/:id/release') },
+  'POST /v1/cases/:id/claim': { ...WORK, ...about('caseId', '/v1/cases/:id/claim') },
   'POST /v1/cases/:id/decision': {
     ...WORK,
-    sample: (c) => ({
-      url: `/v1/cases/${c.caseId}/decision`,
-      payload: { decision: 'confirm', category: 'C', reason: 'matrix' },
-    }),
-    shows: (c) => c.caseId,
+    ...about('caseId', '/v1/cases/:id/decision', { decision: 'confirm', category: 'C', reason: 'matrix' }),
   },
   'POST /v1/cases/:id/proposals': {
     roles: ['reviewer', 'curator'],
@@ -72,21 +52,18 @@ export const CASES_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'GET /v1/bank-proposals/:id': {
     roles: ['curator', 'reviewer', 'admin'],
     tenant: 'none',
-    sample: (c) => ({ url: `/v1/bank-proposals/${c.proposalId}` }),
+    sample: requestFor('proposalId', '/v1/bank-proposals/:id'),
   },
   'POST /v1/bank-proposals/:id/approve': {
     roles: ['curator'],
     tenant: 'none',
     sessionOnly: true,
-    sample: (c) => ({ url: `/v1/bank-proposals/${c.proposalId}/approve` }),
+    sample: requestFor('proposalId', '/v1/bank-proposals/:id/approve'),
   },
   'POST /v1/bank-proposals/:id/reject': {
     roles: ['curator'],
     tenant: 'none',
     sessionOnly: true,
-    sample: (c) => ({
-      url: `/v1/bank-proposals/${c.rejectProposalId}/reject`,
-      payload: { reason: 'matrix' },
-    }),
+    sample: requestFor('rejectProposalId', '/v1/bank-proposals/:id/reject', { reason: 'matrix' }),
   },
 };

@@ -2,14 +2,16 @@
  * The authorization matrix's entries for curation (authz-matrix.ts spreads them in): hash banks and URL lists are
  * shared data, no tenant; curators and admins change them, authorities (and reviewers, for banks) see which exist.
  */
-import { hex64, type MatrixEntry } from './authz-matrix-entry.js';
+import { hex64, requestFor, type MatrixEntry } from './authz-matrix-entry.js';
+
+/** Changes (and reads of the contents) of shared curation data: curators and admins. */
+const CURATE = { roles: ['curator', 'admin'], tenant: 'none' } as const;
 
 export const CURATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   // Hash banks: shared curation data, no tenant.
   'GET /v1/banks': { roles: ['curator', 'admin', 'authority', 'reviewer'], tenant: 'none' },
   'POST /v1/banks': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
+    ...CURATE,
     sample: (c) => ({
       url: '/v1/banks',
       payload: {
@@ -21,13 +23,11 @@ export const CURATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     }),
   },
   'PATCH /v1/banks/:id': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/banks/${c.bankId}`, payload: { enabled: true } }),
+    ...CURATE,
+    sample: requestFor('bankId', '/v1/banks/:id', { enabled: true }),
   },
   'POST /v1/banks/:id/import': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
+    ...CURATE,
     sample: (c) => ({
       url: `/v1/banks/${c.bankId}/import?format=csv&mode=append`,
       payload: `sha256,${hex64(c.unique)}\n`,
@@ -35,55 +35,47 @@ export const CURATION_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     }),
   },
   'GET /v1/banks/search': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
+    ...CURATE,
     sample: (c) => ({ url: `/v1/banks/search?q=${hex64(c.unique)}` }),
   },
   'GET /v1/banks/:id/export': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
+    ...CURATE,
     sample: (c) => ({ url: `/v1/banks/${c.bankId}/export?format=csv` }),
   },
 
   // URL-list banks: shared curation data, no tenant (authorities may see which lists exist, not their entries).
   'GET /v1/url-lists': { roles: ['curator', 'admin', 'authority'], tenant: 'none' },
   'POST /v1/url-lists': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
+    ...CURATE,
     sample: (c) => ({
       url: '/v1/url-lists',
       payload: { name: `urls-${c.unique}`, source: 'matrix', actionPolicy: 'review' },
     }),
   },
   'PATCH /v1/url-lists/:bankId': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/url-lists/${c.urlListId}`, payload: { enabled: true } }),
+    ...CURATE,
+    sample: requestFor('urlListId', '/v1/url-lists/:bankId', { enabled: true }),
   },
   'GET /v1/url-lists/:bankId/entries': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
+    ...CURATE,
     sample: (c) => ({ url: `/v1/url-lists/${c.urlListId}/entries?limit=10` }),
   },
   'POST /v1/url-lists/:bankId/entries': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
+    ...CURATE,
     sample: (c) => ({
       url: `/v1/url-lists/${c.urlListId}/entries`,
       payload: { entries: [{ kind: 'url', pattern: `matrix.example/${c.unique}` }] },
     }),
   },
   'POST /v1/url-lists/:bankId/entries/remove': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
+    ...CURATE,
     sample: (c) => ({
       url: `/v1/url-lists/${c.urlListId}/entries/remove`,
       payload: { entries: [{ kind: 'url', pattern: `matrix.example/${c.unique}` }], reason: 'matrix' },
     }),
   },
   'POST /v1/url-lists/:bankId/import': {
-    roles: ['curator', 'admin'],
-    tenant: 'none',
+    ...CURATE,
     sample: (c) => ({
       url: `/v1/url-lists/${c.urlListId}/import?format=txt&mode=append`,
       payload: `matrix.example/${c.unique}\n`,

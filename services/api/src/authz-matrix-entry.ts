@@ -100,3 +100,30 @@ export const hex64 = (unique: string) =>
       .slice(0, 64),
     'hex',
   ).toString('hex');
+
+/** The fixtures of a sample context that name one object by its id. */
+export type FixtureId = {
+  [K in keyof SampleContext]-?: SampleContext[K] extends string ? K : never;
+}[keyof SampleContext];
+
+/**
+ * A sample request to `url` about the object `id` names: its id stands for the url's `:param` placeholder, and
+ * `payload` (if any) is the JSON body.
+ */
+export const requestFor =
+  (id: FixtureId, url: string, payload?: unknown) =>
+  (c: SampleContext): SampleRequest => ({
+    url: url.replace(/:\w+/, () => c[id]),
+    ...(payload === undefined ? {} : { payload }),
+  });
+
+/** An entry's sample and `shows` for a route about one object of the side: a visible answer names that object. */
+export const about = (id: FixtureId, url: string, payload?: unknown) => ({
+  sample: requestFor(id, url, payload),
+  shows: (c: SampleContext) => c[id],
+});
+
+/** Routes without authentication, about no tenant. */
+export const PUBLIC = { roles: 'public', tenant: 'none' } as const;
+/** Admin-only routes: platform-wide, no tenant. */
+export const ADMIN_ONLY = { roles: ['admin'], tenant: 'none' } as const;

@@ -4,10 +4,9 @@
  * reaches them. The authorization matrix test calls every route as every key role and as every person role.
  */
 import { PersonRoles } from '@mod/db/people';
-import type { MatrixEntry } from './authz-matrix-entry.js';
+import { ADMIN_ONLY, requestFor, type MatrixEntry } from './authz-matrix-entry.js';
 
 const SESSION = { roles: PersonRoles, tenant: 'none', sessionOnly: true } as const;
-const ADMIN = { roles: ['admin'], tenant: 'none' } as const;
 
 export const PEOPLE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   // Sign-in is public; the sample signs in a person whose one-time password is never replaced.
@@ -32,9 +31,9 @@ export const PEOPLE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   },
 
   // Staff accounts: platform admins only, every tenant's people.
-  'GET /v1/admin/people': ADMIN,
+  'GET /v1/admin/people': ADMIN_ONLY,
   'POST /v1/admin/people': {
-    ...ADMIN,
+    ...ADMIN_ONLY,
     sample: (c) => ({
       url: '/v1/admin/people',
       payload: {
@@ -45,17 +44,20 @@ export const PEOPLE_MATRIX: Readonly<Record<string, MatrixEntry>> = {
       },
     }),
   },
-  'GET /v1/admin/people/:personId': { ...ADMIN, sample: (c) => ({ url: `/v1/admin/people/${c.personId}` }) },
+  'GET /v1/admin/people/:personId': {
+    ...ADMIN_ONLY,
+    sample: requestFor('personId', '/v1/admin/people/:personId'),
+  },
   'POST /v1/admin/people/:personId/reset': {
-    ...ADMIN,
-    sample: (c) => ({ url: `/v1/admin/people/${c.personId}/reset` }),
+    ...ADMIN_ONLY,
+    sample: requestFor('personId', '/v1/admin/people/:personId/reset'),
   },
   'POST /v1/admin/people/:personId/disable': {
-    ...ADMIN,
-    sample: (c) => ({ url: `/v1/admin/people/${c.personId}/disable`, payload: { reason: 'matrix' } }),
+    ...ADMIN_ONLY,
+    sample: requestFor('personId', '/v1/admin/people/:personId/disable', { reason: 'matrix' }),
   },
   'POST /v1/admin/people/:personId/enable': {
-    ...ADMIN,
-    sample: (c) => ({ url: `/v1/admin/people/${c.personId}/enable` }),
+    ...ADMIN_ONLY,
+    sample: requestFor('personId', '/v1/admin/people/:personId/enable'),
   },
 };

@@ -21,7 +21,7 @@ import type { Role } from '@mod/db/access';
 import type { MatrixEntry } from './authz-matrix-entry.js';
 import { CASES_MATRIX } from './authz-matrix-cases.js';
 import { CURATION_MATRIX } from './authz-matrix-curation.js';
-import { hex64 } from './authz-matrix-entry.js';
+import { about, ADMIN_ONLY, hex64, PUBLIC, requestFor } from './authz-matrix-entry.js';
 import { EVIDENCE_MATRIX } from './authz-matrix-evidence.js';
 import { ISP_MATRIX } from './authz-matrix-isp.js';
 import { PEOPLE_MATRIX } from './authz-matrix-people.js';
@@ -44,11 +44,21 @@ const EVERY_ROLE: readonly Role[] = [
   'admin',
   'hotline',
 ];
-const ORDER_READERS: readonly Role[] = ['isp', 'platform', 'authority', 'reviewer', 'admin'];
+/**
+ * Orders a caller reads: a target those addressed to it, an authority those it issued or confirmed (and
+ * unconfirmed automatic ones); reviewers and admins every order.
+ */
+const ORDER_READ = {
+  roles: ['isp', 'platform', 'authority', 'reviewer', 'admin'],
+  tenant: 'order',
+  crossTenant: ['reviewer', 'admin'],
+} as const;
+/** A target answers the orders addressed to it. */
+const TARGET_ANSWERS = { roles: ['isp', 'platform'], tenant: 'order' } as const;
+/** An authority steers (and reads the audit records of) its own orders; admins every order. */
+const AUTHORITY_STEERS = { roles: ['authority', 'admin'], tenant: 'order', crossTenant: ['admin'] } as const;
 /** An authority also reads the submissions behind orders it may see (tested in order-scope.test.ts). */
 const SUBMISSION_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
-/** Roles that see every order; an authority sees only orders it issued or confirmed (and unconfirmed automatic ones). */
-const ORDER_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
 const tinyPng = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
@@ -56,13 +66,13 @@ const tinyPng = Buffer.from(
 
 export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   // Operations and documentation: public.
-  'GET /metrics': { roles: 'public', tenant: 'none' },
-  'GET /health/live': { roles: 'public', tenant: 'none' },
-  'GET /health/ready': { roles: 'public', tenant: 'none' },
-  'GET /openapi.json': { roles: 'public', tenant: 'none' },
+  'GET /metrics': PUBLIC,
+  'GET /health/live': PUBLIC,
+  'GET /health/ready': PUBLIC,
+  'GET /openapi.json': PUBLIC,
   // The web console's static files (console.ts): public, the console signs people in itself.
-  'GET /console': { roles: 'public', tenant: 'none' },
-  'GET /console/*': { roles: 'public', tenant: 'none' },
+  'GET /console': PUBLIC,
+  'GET /console/*': PUBLIC,
 
   // Ingest: media always belongs to the caller's tenant (taken from the credential, never from input).
   'POST /v1/media': {
@@ -74,8 +84,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     roles: ['platform', 'authority', 'reviewer', 'admin'],
     tenant: 'own',
     crossTenant: SUBMISSION_OVERSIGHT,
-    sample: (c) => ({ url: `/v1/submissions/${c.submissionId}` }),
-    shows: (c) => c.submissionId,
+    ...about('submissionId', '/v1/submissions/:id'),
   },
 
   // Evidence vault (authz-matrix-evidence.ts).
@@ -84,47 +93,24 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   // Orders: a target sees the orders addressed to it, an authority the orders it issued or confirmed (another
   // authority's answer 404); reviewers and admins see all.
   'GET /v1/orders': {
-    roles: ORDER_READERS,
-    tenant: 'order',
-    crossTenant: ORDER_OVERSIGHT,
+    ...ORDER_READ,
     sample: () => ({ url: '/v1/orders?limit=100' }),
     shows: (c) => c.orderId,
   },
-  'GET /v1/orders/:id': {
-    roles: ORDER_READERS,
-    tenant: 'order',
-    crossTenant: ORDER_OVERSIGHT,
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}` }),
-    shows: (c) => c.orderId,
-  },
+  'GET /v1/orders/:id': { ...ORDER_READ, ...about('orderId', '/v1/orders/:id') },
 
   // Order lifecycle (registration order matters: each role answers its own side's order once per route).
   // Targets answer orders addressed to them: dispute, then acknowledge, then report the action.
   'POST /v1/orders/:id/dispute': {
-    roles: ['isp', 'platform'],
-    tenant: 'order',
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/dispute`, payload: { reason: 'not hosted here' } }),
-    shows: (c) => c.orderId,
+    ...TARGET_ANSWERS,
+    ...about('orderId', '/v1/orders/:id/dispute', { reason: 'not hosted here' }),
   },
-  'POST /v1/orders/:id/acknowledge': {
-    roles: ['isp', 'platform'],
-    tenant: 'order',
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/acknowledge` }),
-    shows: (c) => c.orderId,
-  },
+  'POST /v1/orders/:id/acknowledge': { ...TARGET_ANSWERS, ...about('orderId', '/v1/orders/:id/acknowledge') },
   'POST /v1/orders/:id/actioned': {
-    roles: ['isp', 'platform'],
-    tenant: 'order',
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/actioned`, payload: { note: 'removed' } }),
-    shows: (c) => c.orderId,
+    ...TARGET_ANSWERS,
+    ...about('orderId', '/v1/orders/:id/actioned', { note: 'removed' }),
   },
-  'GET /v1/orders/:id/deliveries': {
-    roles: ORDER_READERS,
-    tenant: 'order',
-    crossTenant: ORDER_OVERSIGHT,
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/deliveries` }),
-    shows: (c) => c.orderId,
-  },
+  'GET /v1/orders/:id/deliveries': { ...ORDER_READ, ...about('orderId', '/v1/orders/:id/deliveries') },
   // Authorities issue orders by hand and steer their own orders (confirm, extend, pause, resume, withdraw);
   // admins steer any order.
   'POST /v1/orders': {
@@ -140,47 +126,26 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
       },
     }),
   },
-  'POST /v1/orders/:id/confirm': {
-    roles: ['authority', 'admin'],
-    tenant: 'order',
-    crossTenant: ['admin'],
-    // No body: the note is optional.
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/confirm` }),
-    shows: (c) => c.orderId,
-  },
+  // No body: the note is optional.
+  'POST /v1/orders/:id/confirm': { ...AUTHORITY_STEERS, ...about('orderId', '/v1/orders/:id/confirm') },
   'POST /v1/orders/:id/extend': {
-    roles: ['authority', 'admin'],
-    tenant: 'order',
-    crossTenant: ['admin'],
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/extend`, payload: { hours: 12, reason: 'more time' } }),
-    shows: (c) => c.orderId,
+    ...AUTHORITY_STEERS,
+    ...about('orderId', '/v1/orders/:id/extend', { hours: 12, reason: 'more time' }),
   },
   'POST /v1/orders/:id/pause': {
-    roles: ['authority', 'admin'],
-    tenant: 'order',
-    crossTenant: ['admin'],
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/pause`, payload: { reason: 'awaiting clarification' } }),
-    shows: (c) => c.orderId,
+    ...AUTHORITY_STEERS,
+    ...about('orderId', '/v1/orders/:id/pause', { reason: 'awaiting clarification' }),
   },
-  'POST /v1/orders/:id/resume': {
-    roles: ['authority', 'admin'],
-    tenant: 'order',
-    crossTenant: ['admin'],
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/resume` }),
-    shows: (c) => c.orderId,
-  },
+  'POST /v1/orders/:id/resume': { ...AUTHORITY_STEERS, ...about('orderId', '/v1/orders/:id/resume') },
   'POST /v1/orders/:id/withdraw': {
-    roles: ['authority', 'admin'],
-    tenant: 'order',
-    crossTenant: ['admin'],
-    sample: (c) => ({ url: `/v1/orders/${c.orderId}/withdraw`, payload: { reason: 'issued in error' } }),
-    shows: (c) => c.orderId,
+    ...AUTHORITY_STEERS,
+    ...about('orderId', '/v1/orders/:id/withdraw', { reason: 'issued in error' }),
   },
   // Compliance statistics over the orders the caller sees: targets and authorities their own, oversight all.
   // What an authority picks from to issue an order: shared configuration and tenant names, no tenant scope.
   'GET /v1/orders/legal-bases': { roles: ['authority', 'admin'], tenant: 'none' },
   'GET /v1/orders/targets': { roles: ['authority', 'admin'], tenant: 'none' },
-  'GET /v1/order-stats': { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVERSIGHT },
+  'GET /v1/order-stats': ORDER_READ,
   // Where a tenant's orders (and escalations) are pushed: its own endpoint only.
   'PUT /v1/order-webhook': {
     roles: ['isp', 'platform', 'authority'],
@@ -202,72 +167,58 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'POST /v1/keys/:keyId/revoke': {
     roles: EVERY_ROLE,
     tenant: 'own',
-    sample: (c) => ({ url: `/v1/keys/${c.keyId}/revoke` }),
-    shows: (c) => c.keyId,
+    ...about('keyId', '/v1/keys/:keyId/revoke'),
   },
 
   // Administration: tenants, keys, roles, client certificates. Admin only; platform-wide.
-  'GET /v1/admin/tenants': { roles: ['admin'], tenant: 'none' },
+  'GET /v1/admin/tenants': ADMIN_ONLY,
   'POST /v1/admin/tenants': {
-    roles: ['admin'],
-    tenant: 'none',
+    ...ADMIN_ONLY,
     sample: (c) => ({
       url: '/v1/admin/tenants',
       payload: { id: `t-${c.unique}`, kind: 'platform', name: 'New' },
     }),
   },
   'PATCH /v1/admin/tenants/:tenantId': {
-    roles: ['admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/admin/tenants/${c.tenantId}`, payload: { name: 'Renamed' } }),
+    ...ADMIN_ONLY,
+    sample: requestFor('tenantId', '/v1/admin/tenants/:tenantId', { name: 'Renamed' }),
   },
   'GET /v1/admin/tenants/:tenantId/keys': {
-    roles: ['admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/admin/tenants/${c.tenantId}/keys` }),
+    ...ADMIN_ONLY,
+    sample: requestFor('tenantId', '/v1/admin/tenants/:tenantId/keys'),
   },
   'POST /v1/admin/tenants/:tenantId/keys': {
-    roles: ['admin'],
-    tenant: 'none',
-    sample: (c) => ({
-      url: `/v1/admin/tenants/${c.ispTenantId}/keys`,
-      payload: { role: 'isp', label: 'matrix' },
-    }),
+    ...ADMIN_ONLY,
+    sample: requestFor('ispTenantId', '/v1/admin/tenants/:tenantId/keys', { role: 'isp', label: 'matrix' }),
   },
   'POST /v1/admin/keys/:keyId/revoke': {
-    roles: ['admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/admin/keys/${c.keyId}/revoke` }),
+    ...ADMIN_ONLY,
+    sample: requestFor('keyId', '/v1/admin/keys/:keyId/revoke'),
   },
   'PATCH /v1/admin/keys/:keyId': {
-    roles: ['admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/admin/keys/${c.keyId}`, payload: { role: 'admin' } }),
+    ...ADMIN_ONLY,
+    sample: requestFor('keyId', '/v1/admin/keys/:keyId', { role: 'admin' }),
   },
   'POST /v1/admin/tenants/:tenantId/certificates': {
-    roles: ['admin'],
-    tenant: 'none',
+    ...ADMIN_ONLY,
     sample: (c) => ({
       url: `/v1/admin/tenants/${c.ispTenantId}/certificates`,
       payload: { fingerprintSha256: hex64(`${c.unique}${c.unique}`) },
     }),
   },
   'POST /v1/admin/certificates/:certificateId/revoke': {
-    roles: ['admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/admin/certificates/${c.certificateId}/revoke` }),
+    ...ADMIN_ONLY,
+    sample: requestFor('certificateId', '/v1/admin/certificates/:certificateId/revoke'),
   },
   'GET /v1/admin/tenants/:tenantId/feed-settings': {
-    roles: ['admin'],
-    tenant: 'none',
-    sample: (c) => ({ url: `/v1/admin/tenants/${c.ispTenantId}/feed-settings` }),
+    ...ADMIN_ONLY,
+    sample: requestFor('ispTenantId', '/v1/admin/tenants/:tenantId/feed-settings'),
   },
   'PUT /v1/admin/tenants/:tenantId/feed-settings': {
-    roles: ['admin'],
-    tenant: 'none',
-    sample: (c) => ({
-      url: `/v1/admin/tenants/${c.ispTenantId}/feed-settings`,
-      payload: { zoneName: 'rpz.mod.local', walledGardenHost: null },
+    ...ADMIN_ONLY,
+    sample: requestFor('ispTenantId', '/v1/admin/tenants/:tenantId/feed-settings', {
+      zoneName: 'rpz.mod.local',
+      walledGardenHost: null,
     }),
   },
 
@@ -281,16 +232,12 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     sample: (c) => ({ url: `/v1/audit/tree-heads/${c.auditTreeSize}` }),
   },
   'GET /v1/audit/records/:seq/inclusion-proof': {
-    roles: ['authority', 'admin'],
-    tenant: 'order',
-    crossTenant: ['admin'],
+    ...AUTHORITY_STEERS,
     sample: (c) => ({ url: `/v1/audit/records/${c.auditSeq}/inclusion-proof?treeSize=${c.auditTreeSize}` }),
     shows: (c) => c.orderId,
   },
   'GET /v1/audit/records/:seq/evidence': {
-    roles: ['authority', 'admin'],
-    tenant: 'order',
-    crossTenant: ['admin'],
+    ...AUTHORITY_STEERS,
     sample: (c) => ({ url: `/v1/audit/records/${c.auditSeq}/evidence` }),
     shows: (c) => c.orderId,
   },
@@ -300,9 +247,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     sample: (c) => ({ url: `/v1/audit/consistency-proof?fromSize=1&toSize=${c.auditTreeSize}` }),
   },
   'GET /v1/audit/export': {
-    roles: ['authority', 'admin'],
-    tenant: 'order',
-    crossTenant: ['admin'],
+    ...AUTHORITY_STEERS,
     sample: (c) => ({ url: `/v1/audit/export?ref=${c.orderId}&treeSize=${c.auditTreeSize}` }),
     // The scope echoes the ref asked for; only a visible record is an entry.
     shows: (c) => `"leafIndex":${c.auditSeq},`,
