@@ -63,7 +63,7 @@ export function Keys() {
         <RecordTable
           caption={t('admin.keysOf', { tenant: shownFor })}
           captionShown
-          columns={[t('admin.keyPrefix'), t('admin.role'), t('admin.keyLabel'), t('curation.state')]}
+          columns={['admin.keyPrefix', 'admin.role', 'admin.keyLabel', 'curation.state']}
         >
           {(keys.data?.keys ?? []).map((k) => (
             <tr key={k.id}>

@@ -55,13 +55,7 @@ function Tenants() {
       <LoadStatus loads={[tenants]} error={toggle.error} />
       <RecordTable
         caption={t('admin.tenants')}
-        columns={[
-          t('admin.tenantId'),
-          t('admin.kind'),
-          t('admin.name'),
-          t('admin.feed'),
-          t('curation.state'),
-        ]}
+        columns={['admin.tenantId', 'admin.kind', 'admin.name', 'admin.feed', 'curation.state']}
       >
         {(tenants.data?.tenants ?? []).map((x) => (
           <tr key={x.id}>
@@ -159,12 +153,12 @@ function People() {
       <RecordTable
         caption={t('admin.people')}
         columns={[
-          t('admin.login'),
-          t('admin.displayName'),
-          t('admin.role'),
-          t('admin.tenantId'),
-          t('admin.totp'),
-          t('admin.actions'),
+          'admin.login',
+          'admin.displayName',
+          'admin.role',
+          'admin.tenantId',
+          'admin.totp',
+          'admin.actions',
         ]}
       >
         {(people.data?.people ?? []).map((p) => (

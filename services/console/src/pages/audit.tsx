@@ -5,7 +5,7 @@ import { verifyBundle, type BundleCheck } from '../audit/verify.js';
 import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Field } from '../ui/form.js';
 import { DownloadButton, ErrorNote, Page, useAction } from '../ui/kit.js';
-import { Facts, RecordTable } from '../ui/records.js';
+import { Facts, TitledTable } from '../ui/records.js';
 
 const PINNED_KEYS = 'mod.console.trustedAuditKeys';
 
@@ -139,16 +139,15 @@ export function AuditPage(props: { query: URLSearchParams }) {
               text={() => JSON.stringify(bundle, null, 2)}
             />
           </section>
-          <h2>{t('audit.records')}</h2>
-          <RecordTable
-            caption={t('audit.records')}
+          <TitledTable
+            title={t('audit.records')}
             columns={[
-              t('audit.seq'),
-              t('audit.time'),
-              t('audit.action'),
-              t('audit.actor'),
-              t('audit.reason'),
-              t('audit.result'),
+              'audit.seq',
+              'audit.time',
+              'audit.action',
+              'audit.actor',
+              'audit.reason',
+              'audit.result',
             ]}
           >
             {check.entries.map((e) => {
@@ -171,7 +170,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
                 </tr>
               );
             })}
-          </RecordTable>
+          </TitledTable>
         </>
       ) : null}
     </Page>

@@ -42,11 +42,11 @@ export function EntrySearch() {
             <RecordTable
               caption={t('curation.search')}
               columns={[
-                t('curation.entry'),
-                t('curation.in'),
-                t('curation.type'),
-                t('curation.category'),
-                t('curation.addedAt'),
+                'curation.entry',
+                'curation.in',
+                'curation.type',
+                'curation.category',
+                'curation.addedAt',
               ]}
               testId="search-entries"
             >

@@ -1,7 +1,7 @@
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { LoadStatus, Page, useLoad } from '../ui/kit.js';
-import { RecordTable } from '../ui/records.js';
+import { TitledTable } from '../ui/records.js';
 import { ImportForm } from './curation-import.js';
 import { EntrySearch } from './curation-search.js';
 
@@ -21,15 +21,14 @@ export function CurationPage() {
   return (
     <Page title={t('curation.title')}>
       <LoadStatus loads={[banks, lists]} />
-      <h2>{t('curation.banks')}</h2>
-      <RecordTable
-        caption={t('curation.banks')}
+      <TitledTable
+        title={t('curation.banks')}
         columns={[
-          t('curation.name'),
-          t('curation.source'),
-          t('curation.signals'),
-          t('curation.policy'),
-          t('curation.state'),
+          'curation.name',
+          'curation.source',
+          'curation.signals',
+          'curation.policy',
+          'curation.state',
         ]}
         testId="banks"
       >
@@ -42,11 +41,10 @@ export function CurationPage() {
             <td>{t(b.enabled ? 'curation.enabled' : 'curation.disabled')}</td>
           </tr>
         ))}
-      </RecordTable>
-      <h2>{t('curation.urlLists')}</h2>
-      <RecordTable
-        caption={t('curation.urlLists')}
-        columns={[t('curation.name'), t('curation.source'), t('curation.entries'), t('curation.state')]}
+      </TitledTable>
+      <TitledTable
+        title={t('curation.urlLists')}
+        columns={['curation.name', 'curation.source', 'curation.entries', 'curation.state']}
       >
         {(lists.data?.lists ?? []).map((l) => (
           <tr key={l.id}>
@@ -56,7 +54,7 @@ export function CurationPage() {
             <td>{t(l.enabled ? 'curation.enabled' : 'curation.disabled')}</td>
           </tr>
         ))}
-      </RecordTable>
+      </TitledTable>
       <div class="columns">
         <ImportForm targets={targets} onDone={reload} />
         <EntrySearch />

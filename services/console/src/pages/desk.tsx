@@ -115,12 +115,12 @@ export function DeskPage() {
       <RecordTable
         caption={t('desk.caption')}
         columns={[
-          t('order.deadline'),
-          t('order.kind'),
-          t('order.subject'),
-          t('order.target'),
-          t('order.status'),
-          t('order.issuedAt'),
+          'order.deadline',
+          'order.kind',
+          'order.subject',
+          'order.target',
+          'order.status',
+          'order.issuedAt',
         ]}
         class="orders"
       >

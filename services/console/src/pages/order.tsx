@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { ActionForm, Choice, Field, Submit, TextArea } from '../ui/form.js';
 import { LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
-import { Facts, RecordTable } from '../ui/records.js';
+import { Facts, TitledTable } from '../ui/records.js';
 import { Countdown, statusLabel } from './desk.js';
 import { CLOSED_STATUSES, deadlineState } from './orders-model.js';
 
@@ -132,10 +132,9 @@ export function OrderPage(props: { id: string }) {
             <Link to={`audit?ref=${order.id}`}>{t('order.auditLink')}</Link>
           </p>
           <OrderCommands order={order} onDone={setUpdated} />
-          <h2>{t('order.history')}</h2>
-          <RecordTable
-            caption={t('order.history')}
-            columns={[t('order.at'), t('order.status'), t('order.actor'), t('order.note')]}
+          <TitledTable
+            title={t('order.history')}
+            columns={['order.at', 'order.status', 'order.actor', 'order.note']}
           >
             {order.history.map((h, i) => (
               <tr key={i}>
@@ -145,7 +144,7 @@ export function OrderPage(props: { id: string }) {
                 <td>{h.note ?? ''}</td>
               </tr>
             ))}
-          </RecordTable>
+          </TitledTable>
           <h2>{t('order.evidence')}</h2>
           <pre class="evidence">{JSON.stringify(order.evidence, null, 2)}</pre>
         </>

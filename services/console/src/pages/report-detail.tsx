@@ -5,7 +5,7 @@ import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
 import { clockText, CountdownText } from '../ui/countdown.js';
 import { ErrorNote, LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
-import { Facts, RecordTable } from '../ui/records.js';
+import { Facts, TitledTable } from '../ui/records.js';
 import {
   categoryLabel,
   channelLabel,
@@ -154,16 +154,15 @@ export function ReportPage(props: { id: string }) {
               { label: t('report.language'), value: r.language === 'vi' ? 'Tiếng Việt' : 'English' },
             ]}
           />
-          <h2>{t('report.subjects')}</h2>
-          <RecordTable
-            caption={t('report.subjects')}
+          <TitledTable
+            title={t('report.subjects')}
             columns={[
-              t('report.url'),
-              t('report.subjectStatus'),
-              t('report.folded'),
-              t('report.case'),
-              t('report.orders'),
-              t('report.outcomeReason'),
+              'report.url',
+              'report.subjectStatus',
+              'report.folded',
+              'report.case',
+              'report.orders',
+              'report.outcomeReason',
             ]}
             testId="report-subjects"
           >
@@ -194,17 +193,11 @@ export function ReportPage(props: { id: string }) {
                 <td>{s.outcomeReason ?? '—'}</td>
               </tr>
             ))}
-          </RecordTable>
-          <h2>{t('report.steps')}</h2>
-          <RecordTable
+          </TitledTable>
+          <TitledTable
+            title={t('report.steps')}
             caption={t('report.stepsCaption')}
-            columns={[
-              t('report.at'),
-              t('report.step'),
-              t('report.owner'),
-              t('report.subject'),
-              t('report.note'),
-            ]}
+            columns={['report.at', 'report.step', 'report.owner', 'report.subject', 'report.note']}
             testId="report-steps"
           >
             {d.steps.map((s, i) => (
@@ -216,7 +209,7 @@ export function ReportPage(props: { id: string }) {
                 <td>{s.note ?? '—'}</td>
               </tr>
             ))}
-          </RecordTable>
+          </TitledTable>
           {role === 'hotline' ? <ContactDetails reportId={r.id} hasContact={r.hasContact} /> : null}
         </>
       )}

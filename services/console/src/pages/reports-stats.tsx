@@ -4,7 +4,7 @@ import { useI18n, type I18n } from '../i18n/locale.js';
 import { Chart } from '../ui/chart.js';
 import { ActionForm, Field } from '../ui/form.js';
 import { DownloadButton, LoadStatus, useLoad } from '../ui/kit.js';
-import { Facts, RecordTable } from '../ui/records.js';
+import { Facts, RecordTable, TitledTable } from '../ui/records.js';
 import { toCsv } from './orders-model.js';
 import { categoryLabel, channelLabel } from './reports-labels.js';
 import { defaultRange, rangeQuery, REPORT_CHANNELS, type ReportStats } from './reports-model.js';
@@ -196,11 +196,11 @@ export function ReportStatsSection() {
           <RecordTable
             caption={t('reports.byChannel')}
             columns={[
-              t('reports.channel'),
-              t('reports.received'),
-              t('reports.handled'),
-              t('reports.handledWithin'),
-              t('reports.withinShare'),
+              'reports.channel',
+              'reports.received',
+              'reports.handled',
+              'reports.handledWithin',
+              'reports.withinShare',
             ]}
             testId="report-stats-channels"
           >
@@ -217,10 +217,10 @@ export function ReportStatsSection() {
               );
             })}
           </RecordTable>
-          <h3>{t('reports.byCategory')}</h3>
-          <RecordTable
-            caption={t('reports.byCategory')}
-            columns={[t('reports.category'), t('reports.actioned'), t('reports.noAction'), t('reports.open')]}
+          <TitledTable
+            title={t('reports.byCategory')}
+            level={3}
+            columns={['reports.category', 'reports.actioned', 'reports.noAction', 'reports.open']}
             testId="report-stats-categories"
           >
             {s.byCategory.map((c) => (
@@ -231,7 +231,7 @@ export function ReportStatsSection() {
                 <td>{i18n.number(c.open)}</td>
               </tr>
             ))}
-          </RecordTable>
+          </TitledTable>
         </>
       )}
     </section>

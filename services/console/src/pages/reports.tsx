@@ -88,12 +88,12 @@ function ReportList() {
       <RecordTable
         caption={t('reports.caption')}
         columns={[
-          t('reports.receivedAt'),
-          t('reports.deadline'),
-          t('reports.status'),
-          t('reports.channel'),
-          t('reports.category'),
-          t('reports.urls'),
+          'reports.receivedAt',
+          'reports.deadline',
+          'reports.status',
+          'reports.channel',
+          'reports.category',
+          'reports.urls',
         ]}
         class="orders"
         testId="reports"

@@ -245,13 +245,7 @@ export function ReviewPage(props: { selected?: string | undefined }) {
       <RecordTable
         caption={t('review.queue', { count: queue.data?.cases.length ?? 0 })}
         captionShown
-        columns={[
-          t('review.reasonCol'),
-          t('review.score'),
-          t('review.age'),
-          t('review.state'),
-          t('admin.actions'),
-        ]}
+        columns={['review.reasonCol', 'review.score', 'review.age', 'review.state', 'admin.actions']}
         testId="queue"
       >
         {(queue.data?.cases ?? []).map((c) => (

@@ -5,7 +5,7 @@ import type { OrderStats } from '../api/types.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
 import { Chart } from '../ui/chart.js';
 import { DownloadButton, LoadStatus, Page, useLoad } from '../ui/kit.js';
-import { Facts, RecordTable } from '../ui/records.js';
+import { Facts, TitledTable } from '../ui/records.js';
 import { statusLabel } from './desk.js';
 import { toCsv } from './orders-model.js';
 
@@ -182,16 +182,15 @@ export function StatsPage() {
               },
             ]}
           />
-          <h2>{t('stats.perTarget')}</h2>
-          <RecordTable
-            caption={t('stats.perTarget')}
+          <TitledTable
+            title={t('stats.perTarget')}
             columns={[
-              t('stats.target'),
-              t('stats.received'),
-              t('stats.handled'),
-              t('stats.overdue'),
-              t('stats.withinShare'),
-              t('stats.actionMedianHours'),
+              'stats.target',
+              'stats.received',
+              'stats.handled',
+              'stats.overdue',
+              'stats.withinShare',
+              'stats.actionMedianHours',
             ]}
             testId="stats-targets"
           >
@@ -214,7 +213,7 @@ export function StatsPage() {
                 <td>{hours(r.actionSeconds.median) ?? '—'}</td>
               </tr>
             ))}
-          </RecordTable>
+          </TitledTable>
         </>
       )}
     </Page>
