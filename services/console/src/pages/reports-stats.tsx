@@ -12,6 +12,8 @@ import { defaultRange, rangeQuery, REPORT_CHANNELS, type ReportStats } from './r
 const percent = (i18n: I18n, v: number) => i18n.number(v, { style: 'percent', maximumFractionDigits: 1 });
 const hours = (s: number | null) => (s === null ? null : Math.round((s / 3600) * 10) / 10);
 const share = (handled: number, within: number) => (handled === 0 ? null : within / handled);
+/** The ends of a range of days, each a date field of the range's form. */
+const RANGE_ENDS = ['from', 'to'] as const;
 
 /** Every channel, those without reports in the range at zero (the API lists the channels it saw). */
 function channelRows(s: ReportStats) {
@@ -140,24 +142,19 @@ export function ReportStatsSection() {
           if (draft.from !== '' && draft.to !== '' && draft.from <= draft.to) setRange(draft);
         }}
       >
-        <Field
-          id="stats-from"
-          label={t('reports.from')}
-          type="date"
-          required
-          value={draft.from}
-          max={draft.to}
-          onValue={(from) => setDraft({ ...draft, from })}
-        />
-        <Field
-          id="stats-to"
-          label={t('reports.to')}
-          type="date"
-          required
-          value={draft.to}
-          min={draft.from}
-          onValue={(to) => setDraft({ ...draft, to })}
-        />
+        {RANGE_ENDS.map((end) => (
+          <Field
+            key={end}
+            id={`stats-${end}`}
+            label={t(`reports.${end}`)}
+            type="date"
+            required
+            value={draft[end]}
+            // Each end bounds the other: a range never runs backwards.
+            {...(end === 'from' ? { max: draft.to } : { min: draft.from })}
+            onValue={(day) => setDraft({ ...draft, [end]: day })}
+          />
+        ))}
         <button type="submit">{t('reports.apply')}</button>
       </ActionForm>
       <LoadStatus loads={[stats]} />
