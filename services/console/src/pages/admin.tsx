@@ -13,23 +13,29 @@ const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as con
 const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin', 'hotline'];
 /** Most tenants, and most people, the page lists: pages of 100 (the API's largest), 20 of them. */
 const MAX_LISTED = 2000;
-/** Every item of an admin list (tenants, people): `read(query)` reads one page of it. */
-const readAll = <T,>(
-  read: (query: { limit: number; after?: string }) => Promise<{ items: readonly T[]; next: string | null }>,
-) => readPages((after) => read({ limit: 100, ...(after === undefined ? {} : { after }) }), MAX_LISTED);
+/**
+ * Every item of an admin list (tenants, people), loaded for the page. The admin lists page alike (`limit` and
+ * `after` in, `nextAfter` out): `read(query)` reads one page, `items(page)` is what it lists.
+ */
+function useAdminList<P extends { nextAfter: string | null }, T>(
+  read: (query: { limit: number; after?: string }) => Promise<P>,
+  items: (page: P) => readonly T[],
+) {
+  return useLoad(
+    () =>
+      readPages(async (after) => {
+        const page = await read({ limit: 100, ...(after === undefined ? {} : { after }) });
+        return { items: items(page), next: page.nextAfter };
+      }, MAX_LISTED),
+    [],
+  );
+}
 
 function Tenants() {
   const { t } = useI18n();
-  const tenants = useLoad(
-    async () => ({
-      tenants: await readAll((query) =>
-        ok(api.GET('/v1/admin/tenants', { params: { query } })).then((r) => ({
-          items: r.tenants,
-          next: r.nextAfter,
-        })),
-      ),
-    }),
-    [],
+  const tenants = useAdminList(
+    (query) => ok(api.GET('/v1/admin/tenants', { params: { query } })),
+    (page) => page.tenants,
   );
   const [id, setId] = useState('');
   const [name, setName] = useState('');
@@ -57,7 +63,7 @@ function Tenants() {
         caption={t('admin.tenants')}
         columns={['admin.tenantId', 'admin.kind', 'admin.name', 'admin.feed', 'curation.state']}
       >
-        {(tenants.data?.tenants ?? []).map((x) => (
+        {(tenants.data ?? []).map((x) => (
           <tr key={x.id}>
             <th scope="row">{x.id}</th>
             <td>{x.kind}</td>
@@ -99,16 +105,9 @@ function Tenants() {
 
 function People() {
   const { t } = useI18n();
-  const people = useLoad(
-    async () => ({
-      people: await readAll((query) =>
-        ok(api.GET('/v1/admin/people', { params: { query } })).then((r) => ({
-          items: r.people,
-          next: r.nextAfter,
-        })),
-      ),
-    }),
-    [],
+  const people = useAdminList(
+    (query) => ok(api.GET('/v1/admin/people', { params: { query } })),
+    (page) => page.people,
   );
   const [tenantId, setTenantId] = useState('');
   const [login, setLogin] = useState('');
@@ -161,7 +160,7 @@ function People() {
           'admin.actions',
         ]}
       >
-        {(people.data?.people ?? []).map((p) => (
+        {(people.data ?? []).map((p) => (
           <tr key={p.id}>
             <th scope="row">{p.login}</th>
             <td>{p.displayName}</td>
