@@ -6,11 +6,10 @@ import {
   registerClientCertificate,
   revokeClientCertificate,
 } from '@mod/db/access';
-import { appendAudit } from '@mod/db/audit';
-import { credentialEvidence, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ADMIN_ROUTE, CertificateBody, ExpiresAt, Label, TenantIdParams } from './access-schemas.js';
-import { auditActor, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { CERTIFICATE_TENANT_KINDS, expiryOrNull } from './credentials.js';
 
 /** Client certificates (mTLS) of ISP tenants: register one by its fingerprint, revoke it. */
@@ -55,11 +54,10 @@ export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Pr
           createdBy: p.keyId,
         });
         if (registered === null) throw conflict('this certificate is already registered');
-        await appendAudit(c, {
-          ...auditActor(p),
+        await auditCallerChange(c, p, {
           action: 'certificate.registered',
           subject: { type: 'client_certificate', id: registered.id },
-          evidence: { ...credentialEvidence(p), tenantId: tenant.id, fingerprintSha256: fingerprint },
+          evidence: { tenantId: tenant.id, fingerprintSha256: fingerprint },
         });
         return registered;
       });
@@ -81,11 +79,10 @@ export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Pr
       return withTransaction(deps.db, async (c) => {
         const cert = await revokeClientCertificate(c, req.params.certificateId, deps.now());
         if (cert === null) throw notFound('certificate');
-        await appendAudit(c, {
-          ...auditActor(p),
+        await auditCallerChange(c, p, {
           action: 'certificate.revoked',
           subject: { type: 'client_certificate', id: cert.id },
-          evidence: { ...credentialEvidence(p), tenantId: cert.tenantId },
+          evidence: { tenantId: cert.tenantId },
         });
         return cert;
       });

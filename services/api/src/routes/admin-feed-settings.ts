@@ -1,13 +1,12 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { getTenant } from '@mod/db/access';
-import { appendAudit } from '@mod/db/audit';
 import { getFeedSettings, setFeedSettings, type FeedSettings } from '@mod/db/feeds';
 import { rpzCnameTarget, rpzZoneName } from '@mod/urls';
-import { credentialEvidence, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
 import { ADMIN_ROUTE, TenantIdParams } from './access-schemas.js';
-import { auditActor, ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
 
 const DnsName = Type.String({ minLength: 1, maxLength: 254, pattern: '^[A-Za-z0-9_.-]+$' });
 const FeedSettingsBody = Type.Object(
@@ -77,11 +76,10 @@ export async function adminFeedSettingsRoutes(app: TypedApp, deps: RouteDeps): P
       return withTransaction(deps.db, async (c) => {
         const before = await getFeedSettings(c, isp);
         await setFeedSettings(c, isp, after);
-        await appendAudit(c, {
-          ...auditActor(p),
+        await auditCallerChange(c, p, {
           action: 'isp.feed_settings_changed',
           subject: { type: 'tenant', id: isp },
-          evidence: { ...credentialEvidence(p), before: { ...before }, after: { ...after } },
+          evidence: { before: { ...before }, after: { ...after } },
         });
         return after;
       });

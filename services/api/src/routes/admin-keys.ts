@@ -1,8 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { createApiKey, getApiKey, getTenant, listApiKeys, setApiKeyRole } from '@mod/db/access';
-import { appendAudit } from '@mod/db/audit';
-import { credentialEvidence, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
   ADMIN_ROUTE,
@@ -14,7 +13,7 @@ import {
   RoleSchema,
   TenantIdParams,
 } from './access-schemas.js';
-import { auditActor, ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
 import { expiryOrNull, requireRoleFor, revokeKeyAudited } from './credentials.js';
 
 /** API keys of any tenant: list, create (the secret is shown once), revoke, change the role. */
@@ -66,12 +65,10 @@ export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<vo
           expiresAt,
           createdBy: p.keyId,
         });
-        await appendAudit(c, {
-          ...auditActor(p),
+        await auditCallerChange(c, p, {
           action: 'key.created',
           subject: { type: 'api_key', id: key.id },
           evidence: {
-            ...credentialEvidence(p),
             tenantId: tenant.id,
             role: b.role,
             prefix: key.prefix,
@@ -120,12 +117,10 @@ export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<vo
         const changed = await setApiKeyRole(c, key.id, req.body.role);
         if (changed === null) throw notFound('key');
         if (changed.previousRole !== changed.key.role) {
-          await appendAudit(c, {
-            ...auditActor(p),
+          await auditCallerChange(c, p, {
             action: 'key.role_changed',
             subject: { type: 'api_key', id: key.id },
             evidence: {
-              ...credentialEvidence(p),
               tenantId: key.tenantId,
               from: changed.previousRole,
               to: changed.key.role,

@@ -1,6 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction, type Queryable } from '@mod/db';
-import { appendAudit } from '@mod/db/audit';
 import {
   createPerson,
   getPerson,
@@ -12,11 +11,11 @@ import {
 } from '@mod/db/people';
 import { generateOneTimePassword, isValidDisplayName, normaliseLogin } from '@mod/people';
 import type { Principal } from '@mod/db/access';
-import { credentialEvidence, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
 import { peopleError } from '../people-errors.js';
 import { ADMIN_ROUTE, RoleSchema, TenantId } from './access-schemas.js';
-import { auditActor, ErrorResponses, MAX_PAGE, Text, Uuid, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, MAX_PAGE, Text, Uuid, type TypedApp } from './common.js';
 import {
   DisplayName,
   Login,
@@ -55,12 +54,11 @@ export async function adminPeopleRoutes(app: TypedApp, deps: PeopleRouteDeps): P
     e: Record<string, unknown>,
     reason?: string,
   ) =>
-    appendAudit(c, {
-      ...auditActor(p),
+    auditCallerChange(c, p, {
       action,
       subject: { type: 'person', id: person.id },
       reason: reason ?? null,
-      evidence: { ...credentialEvidence(p), tenantId: person.tenantId, role: person.role, ...e },
+      evidence: { tenantId: person.tenantId, role: person.role, ...e },
     });
 
   app.get(

@@ -1,8 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { createTenant, listTenants, updateTenant } from '@mod/db/access';
-import { appendAudit } from '@mod/db/audit';
-import { credentialEvidence, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import {
   ADMIN_ROUTE,
@@ -12,7 +11,7 @@ import {
   TenantKindSchema,
   TenantName,
 } from './access-schemas.js';
-import { auditActor, ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
 
 /** Tenants: list them a page at a time, create one, change its name, blocking subscription or switch it off. */
 export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
@@ -75,11 +74,10 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
           subscribedToBlocking: b.subscribedToBlocking ?? false,
         });
         if (t === null) throw conflict('a tenant with this id exists');
-        await appendAudit(c, {
-          ...auditActor(p),
+        await auditCallerChange(c, p, {
           action: 'tenant.created',
           subject: { type: 'tenant', id: t.id },
-          evidence: { ...credentialEvidence(p), kind: t.kind },
+          evidence: { kind: t.kind },
         });
         return t;
       });
@@ -111,11 +109,10 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
       return withTransaction(deps.db, async (c) => {
         const changed = await updateTenant(c, req.params.tenantId, req.body, deps.now());
         if (changed === null) throw notFound('tenant');
-        await appendAudit(c, {
-          ...auditActor(p),
+        await auditCallerChange(c, p, {
           action: 'tenant.changed',
           subject: { type: 'tenant', id: req.params.tenantId },
-          evidence: { ...credentialEvidence(p), change: { ...req.body } },
+          evidence: { change: { ...req.body } },
         });
         return changed.after;
       });

@@ -1,11 +1,10 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
 import { createBank, importBankList, updateBankSettings, type LineError } from '@mod/curation';
-import { appendAudit } from '@mod/db/audit';
 import { exportBankEntries, getBank, listBanks } from '@mod/db/banks';
-import { callerName, credentialEvidence, principalOf } from '../auth.js';
+import { callerName, principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
-import { auditActor, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { answering } from './curation-errors.js';
 import { bankSearchRoutes } from './bank-search.js';
 
@@ -161,13 +160,11 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
         deps.topics.bankChanges,
         {
           inTransaction: async (c, made) => {
-            await appendAudit(c, {
-              ...auditActor(p),
+            await auditCallerChange(c, p, {
               action: 'bank.created',
               subject: { type: 'bank', id: made.id },
               reason: null,
               evidence: {
-                ...credentialEvidence(p),
                 name: made.name,
                 actionPolicy: made.actionPolicy,
                 negative: made.negative,
@@ -204,11 +201,10 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
       const p = principalOf(req);
       const bank = await updateBankSettings(deps.db, req.params.id, req.body, deps.topics.bankChanges, {
         inTransaction: async (c, changed) => {
-          await appendAudit(c, {
-            ...auditActor(p),
+          await auditCallerChange(c, p, {
             action: 'bank.settings-changed',
             subject: { type: 'bank', id: changed.id },
-            evidence: { ...credentialEvidence(p), ...req.body },
+            evidence: { ...req.body },
           });
         },
       });
@@ -263,12 +259,10 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
             keepFirstLines(errors, e, MAX_REPORTED_LINE_ERRORS);
           },
           inTransaction: async (c, r) => {
-            await appendAudit(c, {
-              ...auditActor(p),
+            await auditCallerChange(c, p, {
               action: 'bank.imported',
               subject: { type: 'bank', id: bank.id },
               evidence: {
-                ...credentialEvidence(p),
                 added: r.added,
                 removed: r.removed,
                 unchanged: r.unchanged,

@@ -6,7 +6,8 @@ import {
   type TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
 import { topicNames } from '@mod/contracts';
-import type { Pool } from '@mod/db';
+import type { Pool, Queryable } from '@mod/db';
+import { appendAudit, type AuditEntry, type StoredAuditRecord } from '@mod/db/audit';
 import type { Principal } from '@mod/db/access';
 import type { PendingMedia } from '@mod/db/submissions';
 import type { Producer } from '@mod/kafka';
@@ -71,6 +72,17 @@ export const auditActor = (p: Principal) => ({
   role: p.role,
   tenantId: p.tenantId,
 });
+
+/**
+ * Appends (in transaction `c`) the audit record of a change the caller made: it names the caller (`auditActor`),
+ * and its evidence starts with the credential a machine acted with (`credentialEvidence`).
+ */
+export const auditCallerChange = (
+  c: Queryable,
+  p: Principal,
+  change: Omit<AuditEntry, 'actor' | 'role' | 'tenantId'>,
+): Promise<StoredAuditRecord> =>
+  appendAudit(c, { ...auditActor(p), ...change, evidence: { ...credentialEvidence(p), ...change.evidence } });
 
 /** The caller as the curator of a URL-list change (`@mod/curation`): `auditActor` plus `credentialEvidence`. */
 export const curatorOf = (p: Principal) => ({ ...auditActor(p), evidence: credentialEvidence(p) });

@@ -8,10 +8,8 @@ import {
   type Role,
   type TenantKind,
 } from '@mod/db/access';
-import { appendAudit } from '@mod/db/audit';
-import { credentialEvidence } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
-import { auditActor, type RouteDeps } from './common.js';
+import { auditCallerChange, type RouteDeps } from './common.js';
 
 /** Tenant kinds whose machines may authenticate with a client certificate (mTLS) instead of a key. */
 export const CERTIFICATE_TENANT_KINDS: readonly TenantKind[] = ['isp'];
@@ -51,11 +49,10 @@ export async function revokeKeyAudited(
     const revoked = await revokeApiKey(c, keyId, now);
     if (revoked === null) throw notFound('key');
     if (revoked.revokedNow) {
-      await appendAudit(c, {
-        ...auditActor(p),
+      await auditCallerChange(c, p, {
         action: 'key.revoked',
         subject: { type: 'api_key', id: keyId },
-        evidence: { ...credentialEvidence(p), tenantId: key.tenantId, prefix: key.prefix },
+        evidence: { tenantId: key.tenantId, prefix: key.prefix },
       });
     }
     return revoked.key;

@@ -11,11 +11,11 @@ import {
 } from '@mod/db/orders';
 import { getSubmission } from '@mod/db/submissions';
 import { FOLD_ACTOR } from '@mod/orders';
-import { actorLabelOf, credentialEvidence, principalOf } from '../auth.js';
+import { actorLabelOf, principalOf } from '../auth.js';
 import { orderScopeFor, submissionScopeFor } from '../authz.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import {
-  auditActor,
+  auditCallerChange,
   ErrorResponses,
   Text,
   Timestamp,
@@ -159,13 +159,11 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
             evidence: { from: request.shortened.from, to: request.shortened.to },
           });
         }
-        await appendAudit(c, {
-          ...auditActor(p),
+        await auditCallerChange(c, p, {
           action: request.foldedInto === null ? 'order.issued' : 'order.folded',
           subject: { type: 'order', id: request.id },
           reason: b.note ?? `${b.kind} order by hand under ${basis.id}`,
           evidence: {
-            ...credentialEvidence(p),
             target: b.targetTenantId,
             subjectType: b.subject.type,
             legalBasis: basis.id,

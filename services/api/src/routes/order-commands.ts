@@ -13,9 +13,9 @@ import {
   type OrderScope,
   type OrderTopics,
 } from '@mod/db/orders';
-import { actorLabelOf, credentialEvidence, orderScopeOf, principalOf } from '../auth.js';
+import { actorLabelOf, orderScopeOf, principalOf } from '../auth.js';
 import { ApiError, conflict, notFound } from '../errors.js';
-import { auditActor, ErrorResponses, Text, type RouteDeps, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, Text, type RouteDeps, type TypedApp } from './common.js';
 import { OrderBody, OrderParams } from './order-schemas.js';
 
 /** Where this deployment's order messages go (each target's own topics, under the topic prefix). */
@@ -105,13 +105,11 @@ export async function commandForCaller(
         evidence: { deadlineAt: r.promoted.deadlineAt },
       });
     }
-    await appendAudit(c, {
-      ...auditActor(p),
+    await auditCallerChange(c, p, {
       action: a.action,
       subject: { type: 'order', id: a.id },
       reason: a.reason,
       evidence: {
-        ...credentialEvidence(p),
         from: r.before,
         to: r.order.status,
         event: r.event,
@@ -140,12 +138,11 @@ async function closeSettledConfirmations(
     closedBy: o.by,
   });
   for (const done of closed)
-    await appendAudit(c, {
-      ...auditActor(p),
+    await auditCallerChange(c, p, {
       action: 'case.closed',
       subject: { type: 'case', id: done.id },
       reason: `order ${o.orderId} ${o.event}: no order of this confirmation case awaits an authority`,
-      evidence: { ...credentialEvidence(p), kind: 'confirm', orderId: o.orderId, orderIds: done.orderIds },
+      evidence: { kind: 'confirm', orderId: o.orderId, orderIds: done.orderIds },
     });
 }
 
