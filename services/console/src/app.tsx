@@ -14,7 +14,7 @@ import { ReviewPage } from './pages/review.js';
 import { ChangePasswordPage, EnrolTotpPage, SignInPage } from './pages/sign-in.js';
 import { Link, navigate, useRoute } from './router.js';
 import { SessionProvider, useSession } from './session.js';
-import { Choice } from './ui/form.js';
+import { Choice, CodeChoice } from './ui/form.js';
 import { ErrorNote, Loading } from './ui/kit.js';
 
 /**
@@ -76,13 +76,13 @@ const TIME_ZONES = [
 function TimeZoneSwitch() {
   const { t, timeZone, setTimeZone } = useI18n();
   return (
-    <Choice
+    <CodeChoice
       class="language"
       id="time-zone"
       label={t('nav.timeZone')}
       value={timeZone}
+      codes={TIME_ZONES}
       onChange={setTimeZone}
-      options={TIME_ZONES.map((z) => ({ value: z, label: z }))}
     />
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
-import { ActionForm, Choice, Field } from '../ui/form.js';
+import { ActionForm, CodeChoice, Field } from '../ui/form.js';
 import { ErrorNote, ShownOnce, useAction, useLoad } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 
@@ -42,13 +42,7 @@ export function Keys() {
       <h2 id="keys-title">{t('admin.keys')}</h2>
       <ActionForm class="form inline" aria-label={t('admin.issueKey')} onSubmit={() => void issue.run()}>
         <Field id="key-tenant" label={t('admin.tenantId')} required value={tenantId} onValue={setTenantId} />
-        <Choice
-          id="key-role"
-          label={t('admin.role')}
-          value={role}
-          onChange={(v) => setRole(v as (typeof KEY_ROLES)[number])}
-          options={KEY_ROLES.map((r) => ({ value: r, label: r }))}
-        />
+        <CodeChoice id="key-role" label={t('admin.role')} value={role} codes={KEY_ROLES} onChange={setRole} />
         <Field id="key-label" label={t('admin.keyLabel')} value={label} onValue={setLabel} />
         <button type="button" class="secondary" onClick={() => setShownFor(tenantId.trim())}>
           {t('admin.listKeys')}

@@ -3,7 +3,7 @@ import { api, ok } from '../api/client.js';
 import { readPages } from '../api/paging.js';
 import type { PersonRole } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
-import { ActionForm, Choice, Field, Submit } from '../ui/form.js';
+import { ActionForm, Choice, CodeChoice, Field, Submit } from '../ui/form.js';
 import { ErrorNote, LoadStatus, Page, ShownOnce, useAction, useLoad } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { FeedSettings } from './admin-feeds.js';
@@ -90,12 +90,12 @@ function Tenants() {
       <ActionForm class="form inline" aria-label={t('admin.newTenant')} onSubmit={() => void create.run()}>
         <Field id="tenant-id" label={t('admin.tenantId')} required value={id} onValue={setId} />
         <Field id="tenant-name" label={t('admin.name')} required value={name} onValue={setName} />
-        <Choice
+        <CodeChoice
           id="tenant-kind"
           label={t('admin.kind')}
           value={kind}
-          onChange={(v) => setKind(v as (typeof TENANT_KINDS)[number])}
-          options={TENANT_KINDS.map((k) => ({ value: k, label: k }))}
+          codes={TENANT_KINDS}
+          onChange={setKind}
         />
         <Submit label={t('admin.newTenant')} busy={create.busy} error={create.error} />
       </ActionForm>

@@ -93,6 +93,26 @@ export function Choice(props: {
   );
 }
 
+/** A labelled select among codes shown as they are (tenant kinds, key roles, time zones), typed as the codes are. */
+export function CodeChoice<V extends string>(props: {
+  label: string;
+  id: string;
+  value: V;
+  codes: readonly V[];
+  onChange: (value: V) => void;
+  class?: string;
+}) {
+  const { codes, onChange, ...choice } = props;
+  return (
+    <Choice
+      {...choice}
+      options={codes.map((c) => ({ value: c, label: c }))}
+      // The select offers only `codes`.
+      onChange={(v) => onChange(v as V)}
+    />
+  );
+}
+
 /** A form the page handles itself: submitting runs `onSubmit` (the browser neither navigates nor reloads). */
 export function ActionForm(props: {
   class: string;
