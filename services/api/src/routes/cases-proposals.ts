@@ -16,7 +16,6 @@ import {
 import {
   decideProposal,
   decodeCursor,
-  encodeCursor,
   MAX_REASON_CHARS,
   proposalEntries,
   type ProposalVerdict,
@@ -38,6 +37,7 @@ import {
   actorOf,
   CaseParams,
   caseScopeFor,
+  nextCursorAfter,
   personOf,
   refusalAnswer,
   type CasePartDeps,
@@ -119,13 +119,12 @@ export async function bankProposalRoutes(app: TypedApp, deps: CasePartDeps): Pro
         after: after === undefined ? undefined : { at: after.createdAt, id: after.id },
         limit,
       });
-      const last = proposals.at(-1);
       return {
         proposals: proposals.map(proposalBody),
-        nextCursor:
-          proposals.length === limit && last !== undefined
-            ? encodeCursor({ createdAt: last.proposedAt, id: last.id })
-            : null,
+        nextCursor: nextCursorAfter(proposals, limit, (last) => ({
+          createdAt: last.proposedAt,
+          id: last.id,
+        })),
       };
     },
   );

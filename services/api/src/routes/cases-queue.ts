@@ -1,14 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { getCaseContent, getReviewCase, listBankProposalsOfCase, listReviewQueue } from '@mod/db/cases';
 import { getEvidenceItem } from '@mod/db/vault';
-import {
-  checkQueueFilter,
-  decodeCursor,
-  encodeCursor,
-  kindsInQueue,
-  type QueueFilter,
-  type QueueRole,
-} from '@mod/review';
+import { checkQueueFilter, decodeCursor, kindsInQueue, type QueueFilter, type QueueRole } from '@mod/review';
 import { evidenceItemId, evidenceState } from '@mod/vault';
 import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
@@ -20,6 +13,7 @@ import {
   caseRoute,
   caseScopeFor,
   caseSummary,
+  nextCursorAfter,
   refusalAnswer,
   type CasePartDeps,
 } from './cases-common.js';
@@ -162,13 +156,9 @@ export async function caseQueueRoutes(app: TypedApp, deps: CasePartDeps): Promis
         after,
         limit,
       });
-      const last = cases.at(-1);
       return {
         cases: cases.map((c) => caseSummary(c, now)),
-        nextCursor:
-          cases.length === limit && last !== undefined
-            ? encodeCursor({ createdAt: last.createdAt, id: last.id })
-            : null,
+        nextCursor: nextCursorAfter(cases, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),
       };
     },
   );
