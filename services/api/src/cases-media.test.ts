@@ -38,6 +38,11 @@ beforeAll(async () => {
 afterAll(async () => world?.close());
 
 const seed = (keep = true) => seedReviewCase(world.db.pool, vault, { tenantId: 'plat-1', score: 0.9, keep });
+/** Status and error code of a person's preview, or reveal, of a case's media. */
+const previewAnswer = async (who: SignedIn, caseId: string) =>
+  statusAndCode(await asPerson(app, who, 'GET', `/v1/cases/${caseId}/preview`));
+const revealAnswer = async (who: SignedIn, caseId: string) =>
+  statusAndCode(await asPerson(app, who, 'POST', `/v1/cases/${caseId}/reveal`));
 const opened = async (view: string, personId: string) =>
   (await listAudit(world.db.pool, { limit: 100_000 })).filter(
     (r) => r.action === 'evidence.opened' && r.reason === view && r.actor.id === personId,
@@ -88,22 +93,13 @@ describe('previews', () => {
       403,
       'MOD_ERR_API_SESSION_REQUIRED',
     ]);
-    expect(statusAndCode(await asPerson(app, admin, 'GET', `/v1/cases/${caseId}/preview`))).toEqual([
-      403,
-      'MOD_ERR_API_FORBIDDEN',
-    ]);
-    expect(statusAndCode(await asPerson(app, officer, 'GET', `/v1/cases/${caseId}/preview`))).toEqual([
-      404,
-      'MOD_ERR_API_NOT_FOUND',
-    ]);
+    expect(await previewAnswer(admin, caseId)).toEqual([403, 'MOD_ERR_API_FORBIDDEN']);
+    expect(await previewAnswer(officer, caseId)).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
   });
 
   it('answer 404 when no media was kept', async () => {
     const { caseId } = await seed(false);
-    expect(statusAndCode(await asPerson(app, ana, 'GET', `/v1/cases/${caseId}/preview`))).toEqual([
-      404,
-      'MOD_ERR_API_NOT_FOUND',
-    ]);
+    expect(await previewAnswer(ana, caseId)).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
   });
 });
 
@@ -134,10 +130,7 @@ describe('reveals', () => {
     const { caseId } = await seed();
     for (let i = 0; i < 3; i++)
       expect((await asPerson(app, bao, 'POST', `/v1/cases/${caseId}/reveal`)).statusCode).toBe(200);
-    expect(statusAndCode(await asPerson(app, bao, 'POST', `/v1/cases/${caseId}/reveal`))).toEqual([
-      429,
-      'MOD_ERR_API_EXPOSURE_LIMIT',
-    ]);
+    expect(await revealAnswer(bao, caseId)).toEqual([429, 'MOD_ERR_API_EXPOSURE_LIMIT']);
     expect(await opened('reveal', bao.personId)).toHaveLength(3);
   });
 });
@@ -158,14 +151,8 @@ describe('destroyed media', () => {
       { actor: { kind: 'service', id: 'test' }, role: null, tenantId: null },
     );
     expect(swept.destroyed).toBeGreaterThanOrEqual(1);
-    expect(statusAndCode(await asPerson(app, ana, 'GET', `/v1/cases/${caseId}/preview`))).toEqual([
-      410,
-      'MOD_ERR_API_EVIDENCE_GONE',
-    ]);
-    expect(statusAndCode(await asPerson(app, ana, 'POST', `/v1/cases/${caseId}/reveal`))).toEqual([
-      410,
-      'MOD_ERR_API_EVIDENCE_GONE',
-    ]);
+    expect(await previewAnswer(ana, caseId)).toEqual([410, 'MOD_ERR_API_EVIDENCE_GONE']);
+    expect(await revealAnswer(ana, caseId)).toEqual([410, 'MOD_ERR_API_EVIDENCE_GONE']);
     const read = await asPerson(app, ana, 'GET', `/v1/cases/${caseId}`);
     expect(read.json()).toMatchObject({ media: { state: 'destroyed' }, case: { decision: 'dismiss' } });
   });

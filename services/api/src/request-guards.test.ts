@@ -78,26 +78,22 @@ describe('input', () => {
 
   it('answers bad JSON, wrong content types and unknown routes with stable codes', async () => {
     const admin = auth(keys['admin']!);
-    const badJson = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: { ...admin, 'content-type': 'application/json' },
-      payload: '{"id": ',
-    });
+    /** A raw body of `contentType` posted to a route that takes JSON. */
+    const postTenant = (contentType: string, payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/admin/tenants',
+        headers: { ...admin, 'content-type': contentType },
+        payload,
+      });
+    const badJson = await postTenant('application/json', '{"id": ');
     expect([badJson.statusCode, errorCode(badJson.body)]).toEqual([400, 'MOD_ERR_API_BAD_JSON']);
-    const xml = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: { ...admin, 'content-type': 'application/xml' },
-      payload: '<tenant/>',
-    });
+    const xml = await postTenant('application/xml', '<tenant/>');
     expect([xml.statusCode, errorCode(xml.body)]).toEqual([415, 'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE']);
-    const proto = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/tenants',
-      headers: { ...admin, 'content-type': 'application/json' },
-      payload: '{"id":"p-1","kind":"isp","name":"P","__proto__":{"x":1}}',
-    });
+    const proto = await postTenant(
+      'application/json',
+      '{"id":"p-1","kind":"isp","name":"P","__proto__":{"x":1}}',
+    );
     expect(proto.statusCode).toBe(400);
     const none = await app.inject({ url: '/v1/nothing-here', headers: admin });
     expect([none.statusCode, errorCode(none.body)]).toEqual([404, 'MOD_ERR_API_NO_ROUTE']);
