@@ -26,3 +26,11 @@ export function buildWorldApp(
     ...deps,
   });
 }
+
+/** Has `app` listen on a free port of 127.0.0.1 (for real HTTP: a browser, a scraper); answers its origin. */
+export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the app has no TCP address');
+  return `http://127.0.0.1:${address.port}`;
+}

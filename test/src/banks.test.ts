@@ -7,36 +7,20 @@ import type { Verdict } from '@mod/contracts';
 import { createBank, importBankList, updateBankSettings } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { seedTenants, tenantWithKey } from '@mod/testing';
-import {
-  createWorld,
-  kafkaPlatform,
-  indexedEntries,
-  makePhoto,
-  scanViaKafka,
-  startPipeline,
-  waitFor,
-  type Partner,
-  type Pipeline,
-  type World,
-} from './helpers.js';
+import { indexedEntries, makePhoto, scanViaKafka, startPipeline, waitFor, type Pipeline } from './helpers.js';
+import { partner, usePlatformWorld, world } from './platform-world.js';
 
-let world: World;
+usePlatformWorld();
+// The file's own pipeline: a test restarts it to see the scanner load its bank snapshot.
 let pipeline: Pipeline;
-let partner: Partner;
 let snapshotPath: string;
 
 beforeAll(async () => {
-  world = createWorld();
   snapshotPath = join(await mkdtemp(join(tmpdir(), 'mod-bank-')), 'index.bin');
   pipeline = await startPipeline(world, { BANK_SNAPSHOT_PATH: snapshotPath });
   await seedTenants(world.db, [{ id: 'isp-1', kind: 'isp' }]);
-  partner = await kafkaPlatform(world);
 });
-afterAll(async () => {
-  await partner?.close();
-  await pipeline?.stop();
-  await world?.drop();
-});
+afterAll(async () => pipeline?.stop());
 
 const scan = (bytes: Buffer): Promise<Verdict> => scanViaKafka(world, partner, bytes);
 

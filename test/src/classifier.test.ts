@@ -1,33 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Codecs, type Classified, type Verdict } from '@mod/contracts';
 import { createProducer } from '@mod/kafka';
 import {
-  createWorld,
-  kafkaPlatform,
   makePhoto,
   read,
   scanViaKafka,
   seedKnownImage,
   startPipeline,
   waitFor,
-  type Partner,
   type Pipeline,
-  type World,
 } from './helpers.js';
+import { partner, usePlatformWorld, world } from './platform-world.js';
 
-let world: World;
-let partner: Partner;
-
-beforeAll(async () => {
-  world = createWorld();
-  await world.ready;
-  partner = await kafkaPlatform(world);
-});
-afterAll(async () => {
-  await partner?.close();
-  await world?.drop();
-});
+usePlatformWorld();
 
 const scan = (bytes: Buffer): Promise<Verdict> => scanViaKafka(world, partner, bytes);
 

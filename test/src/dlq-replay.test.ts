@@ -1,32 +1,22 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, partnerTopic, type DeadLetter } from '@mod/contracts';
 import { listAudit } from '@mod/db/audit';
 import { seedTenants } from '@mod/testing';
-import {
-  DATABASE_URL,
-  createWorld,
-  grantPartner,
-  json,
-  makePhoto,
-  publishPartnerMedia,
-  read,
-  startPipeline,
-  stopInOrder,
-  type Partner,
-  type Pipeline,
-  type World,
-} from './helpers.js';
+import { DATABASE_URL, grantPartner, json, makePhoto, publishPartnerMedia, read } from './helpers.js';
+import { partner, usePlatformWorld, world } from './platform-world.js';
 
 // An operator's day after a fix: media from a platform whose tenant was not created yet is dead-lettered
 // (MOD_ERR_TENANT_UNKNOWN); the operator creates the tenant, finds the dead letter with `modctl dlq list`,
 // checks it with `show` and replays it: the media is scanned, and the replay is in the audit log.
 
-let world: World;
-let pipeline: Pipeline;
-let partner: Partner;
+usePlatformWorld({
+  // A platform granted on Kafka whose tenant does not exist yet.
+  partner: (w) => grantPartner(w, 'e2e-partner-b', 'late-platform', 'platform'),
+  pipeline: {},
+});
 
 const MODCTL = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 
@@ -50,20 +40,6 @@ function dlq(...args: string[]): Promise<{ code: number; out: string[]; err: str
     ),
   );
 }
-
-beforeAll(async () => {
-  world = createWorld();
-  pipeline = await startPipeline(world);
-  partner = await grantPartner(world, 'e2e-partner-b', 'late-platform', 'platform');
-});
-
-afterAll(async () => {
-  await stopInOrder([
-    ['partner', () => partner?.close()],
-    ['pipeline', () => pipeline?.stop()],
-    ['world', () => world?.drop()],
-  ]);
-});
 
 describe('modctl dlq (real Kafka and Postgres)', () => {
   it('lists a dead letter, shows it is replayable, and replays it once its cause is fixed', async () => {

@@ -1,45 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { tenantWithKey } from '@mod/testing';
-import {
-  createWorld,
-  indexedEntries,
-  kafkaPlatform,
-  makePhoto,
-  scanViaKafka,
-  startPipeline,
-  waitFor,
-  type Partner,
-  type Pipeline,
-  type World,
-} from './helpers.js';
+import { indexedEntries, makePhoto, scanViaKafka, waitFor } from './helpers.js';
+import { partner, pipeline, usePlatformWorld, world } from './platform-world.js';
 
 // The evidence vault through the real stack: media that needs a person is sealed by the service that has its
 // bytes (the classifier above the review threshold, the scanner on a review-bank hit) before the message that
 // opens the case; the case's row names the item; PostgreSQL holds ciphertext, never the picture.
 
-let world: World;
-let partner: Partner;
-let pipeline: Pipeline | undefined;
+usePlatformWorld({
+  pipeline: {
+    env: { RISK_REVIEW_THRESHOLD: '0.000001', MOD_VAULT_MASTER_KEY: randomBytes(32).toString('base64') },
+    classifier: true,
+  },
+});
 let adminKey: string;
 
 beforeAll(async () => {
-  world = createWorld();
-  await world.ready;
-  partner = await kafkaPlatform(world);
   adminKey = await tenantWithKey(world.db, { id: 'ops', kind: 'admin', role: 'admin' });
-  pipeline = await startPipeline(
-    world,
-    { RISK_REVIEW_THRESHOLD: '0.000001', MOD_VAULT_MASTER_KEY: randomBytes(32).toString('base64') },
-    { classifier: true },
-  );
-});
-afterAll(async () => {
-  await pipeline?.stop();
-  await partner?.close();
-  await world?.drop();
 });
 
 interface EvidenceRow {
@@ -86,7 +66,7 @@ describe('evidence vault (real Kafka and PostgreSQL)', () => {
     expect(holdsRunOf(item.ciphertext!, photo)).toBe(false);
 
     // Oversight sees it in its case; the API checks it on the server without sending the bytes.
-    const listed = await pipeline!.app.inject({
+    const listed = await pipeline.app.inject({
       method: 'GET',
       url: `/v1/evidence?submissionId=${verdict.submissionId}`,
       headers: { authorization: `Bearer ${adminKey}` },
@@ -94,7 +74,7 @@ describe('evidence vault (real Kafka and PostgreSQL)', () => {
     expect(listed.json<{ items: unknown[] }>().items).toEqual([
       expect.objectContaining({ id: item.id, state: 'in-case', caseId }),
     ]);
-    const verified = await pipeline!.app.inject({
+    const verified = await pipeline.app.inject({
       method: 'POST',
       url: `/v1/evidence/${item.id}/verify`,
       headers: { authorization: `Bearer ${adminKey}` },
@@ -109,7 +89,7 @@ describe('evidence vault (real Kafka and PostgreSQL)', () => {
       { name: 'review-me', source: 'e2e', signalTypes: ['blockhash'], actionPolicy: 'review' },
       world.topics.bankChanges,
     );
-    const before = indexedEntries(pipeline!);
+    const before = indexedEntries(pipeline);
     const { blockhash } = await hashMedia(photo);
     await addEntries(
       world.db,
@@ -117,7 +97,7 @@ describe('evidence vault (real Kafka and PostgreSQL)', () => {
       [{ signal: 'blockhash', value: blockhash }],
       world.topics.bankChanges,
     );
-    await waitFor('the scanner to apply the review bank', async () => indexedEntries(pipeline!) > before);
+    await waitFor('the scanner to apply the review bank', async () => indexedEntries(pipeline) > before);
 
     const verdict = await scanViaKafka(world, partner, photo);
     expect(verdict.decision).toBe('match');

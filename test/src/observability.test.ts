@@ -10,6 +10,7 @@ import { createOpsServer } from '@mod/telemetry';
 import { tenantWithKey } from '@mod/testing';
 import {
   createWorld,
+  listenOnLoopback,
   makePhoto,
   multipart,
   startPipeline,
@@ -49,12 +50,8 @@ if (prometheusBinary === null)
     'prometheus not found (Debian package `prometheus`; deploy/local/lib.sh installs it): the scrape test is skipped',
   );
 
-async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  return `127.0.0.1:${address.port}`;
-}
+/** host:port of an app listening on loopback: what a Prometheus scrape target names. */
+const listen = async (app: FastifyInstance): Promise<string> => new URL(await listenOnLoopback(app)).host;
 
 beforeAll(async () => {
   world = createWorld();

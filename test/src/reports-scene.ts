@@ -1,10 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { seedTenants, tenantWithKey } from '@mod/testing';
 import {
   bankKnownPhoto,
   createWorld,
+  listenOnLoopback,
   makePhoto,
   startPipeline,
   stopInOrder,
@@ -103,9 +103,7 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
     await bankKnownPhoto(world, pipeline, known);
     await createUrlList(world, 'listed-pages', [{ kind: 'url', pattern: 'listed.example/abuse/page.html' }]);
     fetcher = await startFetcher(world, names);
-    await pipeline.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = pipeline.app.server.address() as AddressInfo;
-    const baseUrl = `http://127.0.0.1:${port}`;
+    const baseUrl = await listenOnLoopback(pipeline.app);
     const reviewer = await enrolPerson(baseUrl, adminKey, {
       tenantId: HOTLINE,
       login: 'lan.reviewer',

@@ -1,32 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partnerTopic } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { seedTenants } from '@mod/testing';
-import {
-  createWorld,
-  kafkaPlatform,
-  indexedEntries,
-  makePhoto,
-  partnerMediaMessage,
-  startPipeline,
-  waitFor,
-  type Partner,
-  type World,
-} from './helpers.js';
+import { indexedEntries, makePhoto, partnerMediaMessage, startPipeline, waitFor } from './helpers.js';
+import { partner, usePlatformWorld, world } from './platform-world.js';
 
-let world: World;
-let partner: Partner;
-
-beforeAll(async () => {
-  world = createWorld();
-  await world.ready;
-  partner = await kafkaPlatform(world);
-});
-afterAll(async () => {
-  await partner?.close();
-  await world?.drop();
-});
+usePlatformWorld();
 
 describe('graceful stop and restart', () => {
   it('stops mid-stream and resumes on restart: every event gets one verdict and no order is duplicated', async () => {

@@ -1,22 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { seedTenants, tenantWithKey } from '@mod/testing';
 import { callWithKey } from './review-flow-browser.js';
 import {
-  createWorld,
   kafkaPlatform,
+  listenOnLoopback,
   makePhoto,
   publishPartnerMedia,
-  startPipeline,
-  stopInOrder,
   type Partner,
   type Pipeline,
   type World,
 } from './helpers.js';
+import { partner, pipeline, usePlatformWorld, world } from './platform-world.js';
 
 /**
  * The scene of the review-flow test: one world (its schema and topics) with the scanner, classifier, actioner and
@@ -55,13 +53,18 @@ export let scene: ReviewScene;
 
 /** Starts the scene before the file's tests (`beforeAll`) and stops it after them (`afterAll`). */
 export function useReviewScene(): void {
-  let world: World | undefined;
-  let partner: Partner | undefined;
-  let pipeline: Pipeline | undefined;
+  usePlatformWorld({
+    partner: (w) => kafkaPlatform(w, PLATFORM),
+    pipeline: {
+      env: {
+        RISK_REVIEW_THRESHOLD: '0.000001',
+        MOD_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+        MOD_PEOPLE_SECRET_KEY: randomBytes(32).toString('base64'),
+      },
+      classifier: true,
+    },
+  });
   beforeAll(async () => {
-    world = createWorld();
-    await world.ready;
-    partner = await kafkaPlatform(world, PLATFORM);
     await seedTenants(world.db, [
       { id: ISP, kind: 'isp' },
       { id: HOTLINE, kind: 'hotline' },
@@ -69,28 +72,18 @@ export function useReviewScene(): void {
     ]);
     await mapHostToPlatform(world.db, HOST, PLATFORM);
     const adminKey = await tenantWithKey(world.db, { id: 'ops', kind: 'admin', role: 'admin' });
-    pipeline = await startPipeline(
-      world,
-      {
-        RISK_REVIEW_THRESHOLD: '0.000001',
-        MOD_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
-        MOD_PEOPLE_SECRET_KEY: randomBytes(32).toString('base64'),
-      },
-      { classifier: true },
-    );
-    await pipeline.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = pipeline.app.server.address() as AddressInfo;
+    const baseUrl = await listenOnLoopback(pipeline.app);
     const publish = async (seed: number, name: string): Promise<Flagged> => {
       const bytes = await makePhoto(seed);
       const url = `https://${HOST}/media/${name}.jpg`;
-      const submissionId = await publishPartnerMedia(world!, partner!, bytes, { url });
+      const submissionId = await publishPartnerMedia(world, partner, bytes, { url });
       return { bytes, submissionId, url };
     };
     scene = {
       world,
       partner,
       pipeline,
-      baseUrl: `http://127.0.0.1:${port}`,
+      baseUrl,
       adminKey,
       photos: {
         confirm: await publish(2101, 'confirm'),
@@ -98,13 +91,6 @@ export function useReviewScene(): void {
         escalate: await publish(2103, 'escalate'),
       },
     };
-  });
-  afterAll(async () => {
-    await stopInOrder([
-      ['pipeline', () => pipeline?.stop()],
-      ['partner', () => partner?.close()],
-      ['world', () => world?.drop()],
-    ]);
   });
 }
 
