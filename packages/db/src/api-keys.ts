@@ -66,6 +66,10 @@ interface KeyRow {
 }
 
 const KEY_COLUMNS = `id, tenant_id, prefix, role, label, created_by, created_at, expires_at, revoked_at, last_used_at`;
+/** `KEY_COLUMNS` of the alias `k`, for the updates that join the old row (`returning` would be ambiguous). */
+const KEY_COLUMNS_OF_K = KEY_COLUMNS.split(', ')
+  .map((c) => `k.${c}`)
+  .join(', ');
 
 const toKeyInfo = (r: KeyRow): ApiKeyInfo => ({
   id: r.id,
@@ -109,9 +113,7 @@ export async function revokeApiKey(
   const { rows } = await db.query<KeyRow & { was_revoked: boolean }>(
     `/* api:revoke-key */ with old as (select id, revoked_at is not null as was_revoked from api_keys where id = $1 for update)
      update api_keys k set revoked_at = coalesce(k.revoked_at, $2) from old where k.id = old.id
-     returning ${KEY_COLUMNS.split(', ')
-       .map((c) => `k.${c}`)
-       .join(', ')}, old.was_revoked`,
+     returning ${KEY_COLUMNS_OF_K}, old.was_revoked`,
     [id, now],
   );
   const r = rows[0];
@@ -127,9 +129,7 @@ export async function setApiKeyRole(
   const { rows } = await db.query<KeyRow & { previous_role: Role }>(
     `/* api:set-key-role */ with old as (select id, role from api_keys where id = $1 for update)
      update api_keys k set role = $2 from old where k.id = old.id
-     returning ${KEY_COLUMNS.split(', ')
-       .map((c) => `k.${c}`)
-       .join(', ')}, old.role as previous_role`,
+     returning ${KEY_COLUMNS_OF_K}, old.role as previous_role`,
     [id, role],
   );
   const r = rows[0];

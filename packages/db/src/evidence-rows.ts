@@ -1,5 +1,7 @@
 import type { EvidenceItem, EvidenceReason, EvidenceScope, SealedEvidence } from '@mod/vault';
 import type { Queryable } from './pool.js';
+import { isoOrNull } from './row-values.js';
+import { tenantScopeArgs } from './scope-params.js';
 import { submissionScopeWhere } from './submissions.js';
 
 /** The metadata columns of `evidence_items` (alias `e`): never the ciphertext or the keys. */
@@ -41,8 +43,6 @@ export interface SealedRow extends EvidenceRow {
   key_tag: Buffer | null;
 }
 
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-
 export function toEvidenceItem(r: EvidenceRow): EvidenceItem {
   return {
     id: r.id,
@@ -55,8 +55,8 @@ export function toEvidenceItem(r: EvidenceRow): EvidenceItem {
     masterKeyId: r.master_key_id,
     createdAt: r.created_at.toISOString(),
     caseId: r.case_id,
-    linkedAt: iso(r.linked_at),
-    caseClosedAt: iso(r.case_closed_at),
+    linkedAt: isoOrNull(r.linked_at),
+    caseClosedAt: isoOrNull(r.case_closed_at),
     legalHold:
       r.hold_at === null
         ? null
@@ -66,7 +66,7 @@ export function toEvidenceItem(r: EvidenceRow): EvidenceItem {
             reason: r.hold_reason ?? '',
             at: r.hold_at.toISOString(),
           },
-    destroyedAt: iso(r.destroyed_at),
+    destroyedAt: isoOrNull(r.destroyed_at),
   };
 }
 
@@ -95,8 +95,7 @@ export function toSealedEvidence(r: SealedRow): SealedEvidence | null {
 
 /** The query parameters of `evidenceScopeWhere`: the owning tenant and the authority tenant. */
 export function evidenceScopeArgs(scope: EvidenceScope): [string | null, string | null] {
-  if (scope.all) return [null, null];
-  return 'tenantId' in scope ? [scope.tenantId, null] : [null, scope.authorityTenantId];
+  return tenantScopeArgs(scope, 'tenantId');
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type SubjectType,
 } from '@mod/orders';
 import type { OrderScope } from './order-scope.js';
+import { isoOrNull } from './row-values.js';
 
 // How an order row is read: the columns, the select every order read goes through, and the mapping to the
 // `Order` readers see (a folded request reads its shared order's lifecycle).
@@ -96,8 +97,6 @@ export const ORDER_SELECT = `select o.*, ${PRIMARY_COLUMNS}, coalesce((select js
  */
 export const EFFECTIVE_STATUS = `(case when o.folded_into is not null and o.status <> 'withdrawn' then p.status else o.status end)`;
 
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-
 /** The clock part of a row, for the pure lifecycle. */
 export function clockOf(r: OrderRow): OrderClockState {
   return {
@@ -168,19 +167,19 @@ export const toOrder = (row: OrderRow, now: Date = new Date(), scope: OrderScope
     deadlineAt: r.deadline_at.toISOString(),
     overdue: isOverdue(clockOf(r), now),
     clock: {
-      pausedAt: iso(r.paused_at),
-      escalatedAt: iso(r.escalated_at),
-      nextNoticeAt: iso(r.next_notice_at),
+      pausedAt: isoOrNull(r.paused_at),
+      escalatedAt: isoOrNull(r.escalated_at),
+      nextNoticeAt: isoOrNull(r.next_notice_at),
       noticesSent: r.notices_sent,
       renoticeIntervalMs: r.renotice_interval_ms,
     },
-    confirmedAt: iso(r.confirmed_at),
+    confirmedAt: isoOrNull(r.confirmed_at),
     confirmedBy: r.confirmed_by,
     confirmedByTenantId: r.confirmed_by_tenant_id,
-    deliveredAt: iso(r.delivered_at),
-    acknowledgedAt: iso(r.acknowledged_at),
-    actionedAt: iso(r.actioned_at),
-    verifiedAt: iso(r.verified_at),
+    deliveredAt: isoOrNull(r.delivered_at),
+    acknowledgedAt: isoOrNull(r.acknowledged_at),
+    actionedAt: isoOrNull(r.actioned_at),
+    verifiedAt: isoOrNull(r.verified_at),
     verifyUrl: r.verify_url,
     verificationFailures: r.verification_failures,
     evidence: r.evidence,

@@ -1,3 +1,5 @@
+import { sqlParam, tenantScopeArgs, type TenantScope } from './scope-params.js';
+
 /**
  * Who may see (and act on) which orders. THE order visibility rule; every order query applies it through
  * `orderScopeWhere`:
@@ -16,15 +18,11 @@
  *   order sees its own request (folded, `issueOrderRequest`), never the order it folded into, and the issuer
  *   of that order never sees the folded request.
  */
-export type OrderScope =
-  | { all: true }
-  | { all: false; targetTenantId: string }
-  | { all: false; authorityTenantId: string };
+export type OrderScope = TenantScope<'targetTenantId'>;
 
 /** The two query parameters `orderScopeWhere` reads: the target tenant and the authority tenant (null: unused). */
 export function orderScopeArgs(scope: OrderScope): [string | null, string | null] {
-  if (scope.all) return [null, null];
-  return 'targetTenantId' in scope ? [scope.targetTenantId, null] : [null, scope.authorityTenantId];
+  return tenantScopeArgs(scope, 'targetTenantId');
 }
 
 /**
@@ -32,8 +30,8 @@ export function orderScopeArgs(scope: OrderScope): [string | null, string | null
  * `$t` and the authority tenant from `$a` (both null: every order; a null parameter number: that part unused).
  */
 export function orderScopeWhere(t: number | null, a: number | null): string {
-  const target = t === null ? 'null' : `$${t}`;
-  const authority = a === null ? 'null' : `$${a}`;
+  const target = sqlParam(t);
+  const authority = sqlParam(a);
   return `(${target}::text is null or (o.target_tenant_id = ${target} and o.folded_into is null))
     and (${authority}::text is null or o.issuer_tenant_id = ${authority} or o.confirmed_by_tenant_id = ${authority}
       or (o.issuer ->> 'kind' = 'policy' and o.confirmed_at is null))`;

@@ -1,6 +1,7 @@
 import { claimSubmission } from './intake.js';
 import { orderScopeWhere } from './order-scope.js';
 import type { Queryable } from './pool.js';
+import { sqlParam, tenantScopeArgs, type TenantScope } from './scope-params.js';
 
 export interface SubmissionInput {
   id: string;
@@ -121,15 +122,11 @@ export interface Submission {
  * - `{ all: false, authorityTenantId }`: the authority tenant's own submissions and the submissions behind an
  *   order it may see (`OrderScope`: the submission is that order's evidence), with only the orders it may see.
  */
-export type SubmissionScope =
-  | { all: true }
-  | { all: false; tenantId: string }
-  | { all: false; authorityTenantId: string };
+export type SubmissionScope = TenantScope<'tenantId'>;
 
 /** The query parameters of `submissionScopeWhere`: the submitting tenant and the authority tenant. */
 export function submissionScopeArgs(scope: SubmissionScope): [string | null, string | null] {
-  if (scope.all) return [null, null];
-  return 'tenantId' in scope ? [scope.tenantId, null] : [null, scope.authorityTenantId];
+  return tenantScopeArgs(scope, 'tenantId');
 }
 
 /**
@@ -138,8 +135,8 @@ export function submissionScopeArgs(scope: SubmissionScope): [string | null, str
  * that part unused).
  */
 export function submissionScopeWhere(t: number | null, a: number | null): string {
-  const tenant = t === null ? 'null' : `$${t}`;
-  const authority = a === null ? 'null' : `$${a}`;
+  const tenant = sqlParam(t);
+  const authority = sqlParam(a);
   return `(${tenant}::text is null or s.tenant_id = ${tenant})
     and (${authority}::text is null or s.tenant_id = ${authority}
       or exists (select 1 from order_submissions l join orders o on o.id = l.order_id
