@@ -15,8 +15,7 @@ import { listAudit } from './audit.js';
 import { createPgEvidenceStore } from './evidence-vault.js';
 import { closeEvidenceCase, linkEvidenceToCase } from './evidence-retention.js';
 import { insertSubmission } from './submissions.js';
-import { upsertTenant } from './tenants.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { addTenants, createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 const photo = readFileSync(new URL('../../vault/fixtures/clipper_ship.jpg', import.meta.url));
 const masterKeyText = randomBytes(32).toString('base64');
@@ -80,13 +79,12 @@ const rawRow = async (id: string) =>
 
 beforeAll(async () => {
   db = await createTestSchema();
-  for (const [id, kind] of [
-    ['platform-a', 'platform'],
-    ['platform-b', 'platform'],
-    ['authority-a', 'authority'],
-    ['authority-b', 'authority'],
-  ] as const)
-    await upsertTenant(db.pool, { id, kind, name: id, subscribedToBlocking: false });
+  await addTenants(db.pool, {
+    'platform-a': 'platform',
+    'platform-b': 'platform',
+    'authority-a': 'authority',
+    'authority-b': 'authority',
+  });
   keyring = createMasterKeyring({ current: masterKeyText });
   store = createPgEvidenceStore(db.pool, { keyring });
 });

@@ -38,6 +38,10 @@ afterAll(async () => {
   await rm(oldDir, { recursive: true, force: true });
 });
 
+/** A URL list (a bank of signal type `url`, which the bank type of `ensureBank` does not name) to hold entries. */
+const urlList = (name: string) =>
+  ensureBank(pool, { name, source: 'test', signalTypes: ['url'] as never, actionPolicy: 'automatic' });
+
 async function text(stream: NodeJS.ReadableStream): Promise<string> {
   let out = '';
   for await (const chunk of stream) out += String(chunk);
@@ -48,12 +52,7 @@ describe('migration 0008: feed rows', () => {
   it('keeps each ISP serial, counts existing URL-list entries, and rebuilds the rows at the next serial', async () => {
     expect(await migrate(pool, schema, oldDir)).toEqual([1, 2, 3, 4, 5, 6]);
     await upsertTenant(pool, { id: 'isp-old', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
-    const bank = await ensureBank(pool, {
-      name: 'old-list',
-      source: 'test',
-      signalTypes: ['url'] as never,
-      actionPolicy: 'automatic',
-    });
+    const bank = await urlList('old-list');
     await pool.query(
       `insert into url_list_entries (bank_id, kind, pattern, canonical_key, dedicated_to_abuse)
        values ($1, 'url', 'a.example/1', 'a.example/1', false), ($1, 'domain', 'b.example', 'b.example', true),
@@ -99,12 +98,7 @@ describe('migration 0008: feed rows', () => {
   });
 
   it('counts every later addition and removal per bank (the refresh compares these counts)', async () => {
-    const bank = await ensureBank(pool, {
-      name: 'new-list',
-      source: 'test',
-      signalTypes: ['url'] as never,
-      actionPolicy: 'automatic',
-    });
+    const bank = await urlList('new-list');
     await pool.query(
       `insert into url_list_entries (bank_id, kind, pattern, canonical_key)
        select $1, 'url', 'c.example/' || g, 'c.example/' || g from generate_series(1, 5) g`,

@@ -15,7 +15,7 @@ import {
   type OrderInput,
   type OrderScope,
 } from './domains/orders.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { addTenants, createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const A: OrderScope = { all: false, authorityTenantId: 'auth-a' };
@@ -66,13 +66,12 @@ const visible = async (scope: OrderScope) =>
 
 beforeAll(async () => {
   db = await createTestSchema();
-  for (const [id, kind] of [
-    ['auth-a', 'authority'],
-    ['auth-b', 'authority'],
-    ['isp-1', 'isp'],
-    ['plat-1', 'platform'],
-  ] as const)
-    await upsertTenant(db.pool, { id, kind, name: id, subscribedToBlocking: false });
+  await addTenants(db.pool, {
+    'auth-a': 'authority',
+    'auth-b': 'authority',
+    'isp-1': 'isp',
+    'plat-1': 'platform',
+  });
   ids.issuedByA = (await openOrder(db.pool, order(byHand('auth-a', 'plat-1')))).id;
   ids.issuedByB = (await openOrder(db.pool, order(byHand('auth-b', 'plat-1')))).id;
   ids.pending = (await openOrder(db.pool, order({}))).id;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { migrate } from './migrate.js';
 import { createPool, type Pool } from './pool.js';
+import { upsertTenant, type TenantKind } from './tenants.js';
 
 // This package's tests cannot use @mod/testing (it depends on this package), so they keep its schema helper here.
 
@@ -23,4 +24,10 @@ export async function createTestSchema(options: { migrated?: boolean } = {}): Pr
     await pool.end();
   };
   return { pool, schema, connectionString, drop };
+}
+
+/** Tenants by id and kind, each named after its id, none subscribed to blocking. */
+export async function addTenants(pool: Pool, tenants: Readonly<Record<string, TenantKind>>): Promise<void> {
+  for (const [id, kind] of Object.entries(tenants))
+    await upsertTenant(pool, { id, kind, name: id, subscribedToBlocking: false });
 }
