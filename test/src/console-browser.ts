@@ -148,3 +148,35 @@ export async function firstSignInAs(
   await page.waitForSelector('nav');
   return secret;
 }
+
+/**
+ * What a browser test checks on every page it shows: axe's serious findings per named state (each state also
+ * screenshotted) and what each watched page did (`watchPage`). The test's last step asserts both are empty.
+ */
+export interface PageAudit {
+  /** axe's serious and critical findings, by the name of the state looked at (empty lists included). */
+  readonly findings: Record<string, AxeProblem[]>;
+  /** Watches `page` for refused scripts, requests leaving `origin` and page errors. */
+  watch(page: Page, origin: string): void;
+  /** Runs axe on the page as it is now, keeps what it found under `name`, and takes its screenshot. */
+  look(page: Page, name: string): Promise<void>;
+  /** The states axe found something in, with what it found. */
+  statesWithFindings(): Record<string, AxeProblem[]>;
+  /** Every watched page's problems. */
+  pageProblems(): string[];
+}
+
+export function pageAudit(): PageAudit {
+  const findings: Record<string, AxeProblem[]> = {};
+  const watches: PageWatch[] = [];
+  return {
+    findings,
+    watch: (page, origin) => void watches.push(watchPage(page, origin)),
+    async look(page, name) {
+      findings[name] = await seriousAxeViolations(page);
+      await screenshot(page, name);
+    },
+    statesWithFindings: () => Object.fromEntries(Object.entries(findings).filter(([, v]) => v.length > 0)),
+    pageProblems: () => watches.flatMap((w) => w.problems),
+  };
+}

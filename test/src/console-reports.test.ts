@@ -1,15 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumAvailable,
-  firstSignInAs,
-  launchChromium,
-  screenshot,
-  seriousAxeViolations,
-  watchPage,
-  type PageWatch,
-} from './console-browser.js';
+import { chromiumAvailable, firstSignInAs, launchChromium, pageAudit } from './console-browser.js';
 import { HOTLINE, hotlineReport, reportWhen, scene, useReportScene } from './reports-scene.js';
 import { callWithKey } from './review-flow-browser.js';
 import { waitFor } from './waiting.js';
@@ -32,8 +24,7 @@ useReportScene({
 });
 
 const available = chromiumAvailable();
-const axeFindings: Record<string, unknown[]> = {};
-const watches: PageWatch[] = [];
+const audit = pageAudit();
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 let reportId = '';
@@ -54,7 +45,7 @@ async function signedIn(login: string, displayName: string, role: 'reviewer' | '
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   contexts.push(context);
   const page = await context.newPage();
-  watches.push(watchPage(page, scene.baseUrl));
+  audit.watch(page, scene.baseUrl);
   await page.goto(`${scene.baseUrl}/console/`);
   await firstSignInAs(page, login, oneTimePassword, `một cụm mật khẩu đủ dài cho ${role}`);
   return { page, personId: person.id };
@@ -62,8 +53,7 @@ async function signedIn(login: string, displayName: string, role: 'reviewer' | '
 
 async function lookAt(page: Page, name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
-  axeFindings[name] = await seriousAxeViolations(page);
-  await screenshot(page, name);
+  await audit.look(page, name);
 }
 
 const title = (page: Page) => page.locator('#page-title').textContent();
@@ -231,8 +221,8 @@ describe.skipIf(!available)("the console's citizens' reports in a real browser",
   }, 120_000);
 
   it('found no serious accessibility problem, no request to another origin, no refused script', () => {
-    expect(Object.keys(axeFindings).length).toBeGreaterThanOrEqual(6);
-    expect(Object.fromEntries(Object.entries(axeFindings).filter(([, v]) => v.length > 0))).toEqual({});
-    expect(watches.flatMap((w) => w.problems)).toEqual([]);
+    expect(Object.keys(audit.findings).length).toBeGreaterThanOrEqual(6);
+    expect(audit.statesWithFindings()).toEqual({});
+    expect(audit.pageProblems()).toEqual([]);
   });
 });

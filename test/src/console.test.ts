@@ -1,5 +1,4 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addEntries, createBank } from '@mod/curation';
@@ -10,11 +9,8 @@ import {
   CHROMIUM_PATH,
   firstSignInAs,
   launchChromium,
-  screenshot,
-  seriousAxeViolations,
+  pageAudit,
   totpCode,
-  watchPage,
-  type PageWatch,
 } from './console-browser.js';
 import {
   checkStatistics,
@@ -26,6 +22,7 @@ import {
 import {
   createWorld,
   indexedEntries,
+  listenOnLoopback,
   makePhoto,
   multipart,
   seedKnownImage,
@@ -58,8 +55,7 @@ let origin: string;
 let adminKey: string;
 let platformKey: string;
 let page: Page;
-let watch: PageWatch;
-const axeFindings: Record<string, unknown[]> = {};
+const audit = pageAudit();
 const officer = { login: 'officer.an', password: 'một cụm mật khẩu đủ dài cho cán bộ', secret: '' };
 const admin = { login: 'admin.binh', password: 'another long enough pass phrase', secret: '' };
 let knownPhoto: Buffer;
@@ -74,8 +70,7 @@ const title = () => page.locator('#page-title');
 /** Runs axe on the page as it is now and keeps what it found under the page's name; takes its screenshot. */
 async function lookAt(name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
-  axeFindings[name] = await seriousAxeViolations(page);
-  await screenshot(page, name);
+  await audit.look(page, name);
 }
 
 /** A person created by an admin key through the API: answers their one-time password. */
@@ -95,6 +90,25 @@ async function signOut(): Promise<void> {
   await page.waitForSelector('#login');
 }
 
+/**
+ * The next person at the console: whoever is signed in signs out, an admin key creates `person` as `details`
+ * say, and they sign in for the first time with their one-time password; their TOTP secret is kept.
+ */
+async function handOverTo(
+  person: { login: string; password: string; secret: string },
+  details: { tenantId: string; displayName: string; role: string },
+): Promise<void> {
+  await signOut();
+  const oneTime = await createPerson({ ...details, login: person.login });
+  person.secret = await firstSignInAs(page, person.login, oneTime, person.password);
+}
+
+/** Follows the navigation's link `link` and waits for the page's title. */
+async function openFromNav(link: string, pageTitle: string): Promise<void> {
+  await page.click(`nav >> text=${link}`);
+  await expect.poll(() => title().textContent()).toBe(pageTitle);
+}
+
 describe.skipIf(!available)('the console in a real browser', () => {
   beforeAll(async () => {
     world = createWorld();
@@ -108,8 +122,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
       // Media a review bank matches is sealed in the evidence vault for the reviewer's preview.
       MOD_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
     });
-    await pipeline.app.listen({ host: '127.0.0.1', port: 0 });
-    origin = `http://127.0.0.1:${(pipeline.app.server.address() as AddressInfo).port}`;
+    origin = await listenOnLoopback(pipeline.app);
     const seeded = await seedKnownImage(world, pipeline, { seed: 53, isps: ['isp-1'] });
     platformKey = seeded.platformKey;
     knownPhoto = seeded.known;
@@ -143,7 +156,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    watch = watchPage(page, origin);
+    audit.watch(page, origin);
   }, 180_000);
 
   afterAll(async () => {
@@ -274,8 +287,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
   }, 90_000);
 
   it('shows the statistics as charts with a CSV export', async () => {
-    await page.click('nav >> text=Thống kê');
-    await expect.poll(() => title().textContent()).toBe('Thống kê xử lý lệnh');
+    await openFromNav('Thống kê', 'Thống kê xử lý lệnh');
     await checkStatistics(page);
     await lookAt('08-stats');
   }, 60_000);
@@ -303,16 +315,8 @@ describe.skipIf(!available)('the console in a real browser', () => {
 
   it('lets a reviewer claim a case, see it blurred, reveal it (counted), and confirm it with a keyboard shortcut', async () => {
     await uploadPhoto(pipeline.app, platformKey, reviewPhoto, 'console-review');
-    await signOut();
-    const oneTime = await createPerson({
-      tenantId: 'hotline-1',
-      login: reviewer.login,
-      displayName: 'Lê Minh Chi',
-      role: 'reviewer',
-    });
-    reviewer.secret = await firstSignInAs(page, reviewer.login, oneTime, reviewer.password);
-    await page.click('nav >> text=Hàng đợi xem xét');
-    await expect.poll(() => title().textContent()).toBe('Hàng đợi xem xét');
+    await handOverTo(reviewer, { tenantId: 'hotline-1', displayName: 'Lê Minh Chi', role: 'reviewer' });
+    await openFromNav('Hàng đợi xem xét', 'Hàng đợi xem xét');
     const claim = page.locator('[data-testid=queue] tbody tr button:not([disabled])');
     await waitFor('the review case in the queue', async () => {
       await page.click('text=Làm mới');
@@ -354,20 +358,11 @@ describe.skipIf(!available)('the console in a real browser', () => {
   }, 120_000);
 
   it('lets an administrator import a small bank with a progress bar, and shows curation, admin and review', async () => {
-    await signOut();
-    const oneTime = await createPerson({
-      tenantId: 'ops',
-      login: admin.login,
-      displayName: 'Trần Thị Bình',
-      role: 'admin',
-    });
-    admin.secret = await firstSignInAs(page, admin.login, oneTime, admin.password);
-    await page.click('nav >> text=Danh sách');
-    await expect.poll(() => title().textContent()).toBe('Danh sách mã băm và URL');
+    await handOverTo(admin, { tenantId: 'ops', displayName: 'Trần Thị Bình', role: 'admin' });
+    await openFromNav('Danh sách', 'Danh sách mã băm và URL');
     await importAndFindBank(page, lookAt);
     await lookAt('10-curation');
-    await page.click('nav >> text=Quản trị');
-    await expect.poll(() => title().textContent()).toBe('Quản trị');
+    await openFromNav('Quản trị', 'Quản trị');
     await page.waitForSelector('text=authority-1');
     // An API key for an ISP: shown once, then listed by its prefix, and revoked.
     await page.fill('#key-tenant', 'isp-1');
@@ -379,8 +374,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
     await expect.poll(() => page.locator('td:has-text("Đã thu hồi")').count()).toBe(1);
     await editFeedSettings(page);
     await lookAt('11-admin');
-    await page.click('nav >> text=Hàng đợi xem xét');
-    await expect.poll(() => title().textContent()).toBe('Hàng đợi xem xét');
+    await openFromNav('Hàng đợi xem xét', 'Hàng đợi xem xét');
     await expect
       .poll(() => page.textContent('[data-testid=queue] caption'))
       .toMatch(/^(Không có trường hợp nào đang chờ|\d+ trường hợp đang chờ)$/);
@@ -388,8 +382,8 @@ describe.skipIf(!available)('the console in a real browser', () => {
   }, 120_000);
 
   it('found no serious accessibility problem on any page, no request to another origin, no refused script', () => {
-    expect(Object.keys(axeFindings).length).toBeGreaterThanOrEqual(10);
-    expect(Object.fromEntries(Object.entries(axeFindings).filter(([, v]) => v.length > 0))).toEqual({});
-    expect(watch.problems).toEqual([]);
+    expect(Object.keys(audit.findings).length).toBeGreaterThanOrEqual(10);
+    expect(audit.statesWithFindings()).toEqual({});
+    expect(audit.pageProblems()).toEqual([]);
   });
 });

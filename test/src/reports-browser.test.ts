@@ -1,13 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumAvailable,
-  launchChromium,
-  screenshot,
-  seriousAxeViolations,
-  watchPage,
-  type PageWatch,
-} from './console-browser.js';
+import { chromiumAvailable, launchChromium, pageAudit, screenshot } from './console-browser.js';
 import { hotline, reportWhen, scene, useReportScene } from './reports-scene.js';
 import { waitFor } from './waiting.js';
 
@@ -19,8 +12,8 @@ import { waitFor } from './waiting.js';
 useReportScene();
 
 const available = chromiumAvailable();
-const axeFindings: Record<string, unknown[]> = {};
-const watches: PageWatch[] = [];
+/** Axe on a page as it is (in the context with JavaScript: axe runs in the page), and its screenshot. */
+const audit = pageAudit();
 let browser: Browser;
 let noScript: BrowserContext;
 let withScript: BrowserContext;
@@ -28,14 +21,8 @@ const codes: Record<'vi' | 'en', string> = { vi: '', en: '' };
 
 async function newPage(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
-  watches.push(watchPage(page, scene.baseUrl));
+  audit.watch(page, scene.baseUrl);
   return page;
-}
-
-/** Axe on the page as it is (in the context with JavaScript: axe runs in the page), and its screenshot. */
-async function lookAt(page: Page, name: string): Promise<void> {
-  axeFindings[name] = await seriousAxeViolations(page);
-  await screenshot(page, name);
 }
 
 /** Fills the form as a person does: the URL, where it was seen, the kind (its label), a description. */
@@ -89,7 +76,7 @@ describe.skipIf(!available)('the public report form in a real browser', () => {
     // In the page (no DOM types in the tests' build): the document's width.
     const width = await measured.evaluate<number>('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(360);
-    await lookAt(measured, 'report-form-vi');
+    await audit.look(measured, 'report-form-vi');
     await measured.close();
   });
 
@@ -97,7 +84,7 @@ describe.skipIf(!available)('the public report form in a real browser', () => {
     const page = await newPage(withScript);
     await page.goto(`${scene.baseUrl}/report?lang=en`);
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
-    await lookAt(page, 'report-form-en');
+    await audit.look(page, 'report-form-en');
     await fillForm(page, {
       url: scene.urls.browserKnown,
       seen: 'A file-sharing site',
@@ -110,7 +97,7 @@ describe.skipIf(!available)('the public report form in a real browser', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('Your report was received');
     codes.en = (await page.locator('#tracking-code').textContent()) ?? '';
     expect(codes.en).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
-    await lookAt(page, 'report-sent-en');
+    await audit.look(page, 'report-sent-en');
   });
 
   it('shows each reporter the status change after the matching or an operator decided', async () => {
@@ -126,7 +113,7 @@ describe.skipIf(!available)('the public report form in a real browser', () => {
       },
       60_000,
     );
-    await lookAt(en, 'report-status-en');
+    await audit.look(en, 'report-status-en');
 
     // The Vietnamese report's page is benign: a case; the reviewer dismisses it with a reason.
     const { reports } = (await hotline('GET', '/v1/reports?channel=web&status=assessing')).json<{
@@ -171,12 +158,12 @@ describe.skipIf(!available)('the public report form in a real browser', () => {
     await screenshot(vi, 'report-status-vi-phone');
     const measured = await newPage(withScript);
     await measured.goto(`${scene.baseUrl}/report/status`);
-    await lookAt(measured, 'report-status-form-vi');
+    await audit.look(measured, 'report-status-form-vi');
   });
 
   it('found no serious accessibility problem, no request to another origin, no refused script', () => {
-    expect(Object.keys(axeFindings).length).toBeGreaterThanOrEqual(5);
-    expect(Object.fromEntries(Object.entries(axeFindings).filter(([, v]) => v.length > 0))).toEqual({});
-    expect(watches.flatMap((w) => w.problems)).toEqual([]);
+    expect(Object.keys(audit.findings).length).toBeGreaterThanOrEqual(5);
+    expect(audit.statesWithFindings()).toEqual({});
+    expect(audit.pageProblems()).toEqual([]);
   });
 });
