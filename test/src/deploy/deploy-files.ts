@@ -37,6 +37,15 @@ export const requiredKeys = (spec: Spec): string[] =>
   Object.keys(spec).filter((key) => spec[key]?.defaultValue === undefined);
 
 /**
+ * The variables a deployment gives a service (`keys`) against its config spec: those the service does not know
+ * (a typo, or a setting it lost), and the required ones it is not given. Both empty: the service starts.
+ */
+export const settingsAgainstSpec = (spec: Spec, keys: readonly string[]) => ({
+  unknown: keys.filter((key) => !(key in spec)),
+  missing: requiredKeys(spec).filter((key) => !keys.includes(key)),
+});
+
+/**
  * Variables that must come from a secret store, never from a literal or a ConfigMap: those the spec marks secret,
  * and the principal's user name that goes with its password.
  */
