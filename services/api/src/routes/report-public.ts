@@ -37,6 +37,13 @@ const LangQuery = Type.Object(
   { lang: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')])) },
   { additionalProperties: false },
 );
+
+/** The options of a public page read with GET in the visitor's language (`?lang=`): `what` it answers, as HTML. */
+const htmlPage = (what: string) => ({
+  config: { public: true as const },
+  schema: { querystring: LangQuery, response: { 200: Type.String({ description: `${what} (text/html)` }) } },
+});
+
 type FormFields = Record<string, string | string[]>;
 
 const one = (f: FormFields, name: string): string => {
@@ -131,16 +138,8 @@ export async function reportPublicRoutes(
       }),
     );
 
-  app.get(
-    '/report',
-    {
-      config: { public: true },
-      schema: {
-        querystring: LangQuery,
-        response: { 200: Type.String({ description: 'the form (text/html)' }) },
-      },
-    },
-    async (req, reply) => formPage(reply, 200, langOf(req.query.lang)),
+  app.get('/report', htmlPage('the form'), async (req, reply) =>
+    formPage(reply, 200, langOf(req.query.lang)),
   );
 
   app.post(
@@ -265,16 +264,8 @@ export async function reportPublicRoutes(
     );
   };
 
-  app.get(
-    '/report/status',
-    {
-      config: { public: true },
-      schema: {
-        querystring: LangQuery,
-        response: { 200: Type.String({ description: 'the page (text/html)' }) },
-      },
-    },
-    async (req, reply) => statusPage(reply, req, langOf(req.query.lang), undefined),
+  app.get('/report/status', htmlPage('the page'), async (req, reply) =>
+    statusPage(reply, req, langOf(req.query.lang), undefined),
   );
 
   // A POST keeps the code out of URLs (and so out of logs and browser history).
