@@ -1,6 +1,7 @@
 import { tenantOfPartnerTopic, topicNames, type PartnerTopicBase, type ServiceRole } from '@mod/contracts';
 import type { ConfigOf, commonSpec } from '@mod/config';
 import { createPool, migrate, pingDatabase, type Pool } from '@mod/db';
+import { createEvidenceKeeper, type EvidenceKeeperOptions } from '@mod/db/vault';
 import {
   createConsumerRunner,
   createProducer,
@@ -51,6 +52,9 @@ export interface ConsumeOptions {
   maxInFlight?: number;
 }
 
+/** How a worker keeps media that needs a person in the evidence vault (`@mod/db/vault`'s keeper). */
+export type EvidenceKeeper = NonNullable<ReturnType<typeof createEvidenceKeeper>>;
+
 /**
  * A worker service's shared parts: its topics, its Kafka client under its own principal, its PostgreSQL pool, its
  * tracing and the step metrics. `open` migrates, waits for the topics and creates the producer; `consume` starts
@@ -63,8 +67,11 @@ export interface Worker {
   readonly db: Pool;
   readonly tracing: Tracing;
   readonly stepMetrics: StepMetrics;
-  /** The database answers; the service adds its own checks (consumers joined, indexes loaded). */
-  readonly databaseReady: () => Promise<boolean>;
+  /**
+   * The service's readiness checks: `database` (the pool answers), `kafka` (every consumer `consume` started has
+   * joined its group; false before the first) and the service's own (`extra`: indexes loaded, ...) between them.
+   */
+  checks(extra?: Record<string, () => boolean>): Record<string, () => Promise<boolean>>;
   /**
    * Migrates the schema, waits for `requiredTopics` (a broker and `modctl kafka setup` started together with the
    * service, as in the demo and compose, may not have made them yet) and creates the producer.
@@ -72,6 +79,11 @@ export interface Worker {
   open(requiredTopics: readonly string[]): Promise<Producer>;
   /** A consumer runner on this worker's client, producer, dead-letter topic, logger, metrics and tracer. */
   consume(options: ConsumeOptions): ConsumerRunner;
+  /**
+   * How this worker keeps media that needs a person in the evidence vault, its custody records naming it; null,
+   * said once in the log, when no master key is configured (the vault is off).
+   */
+  evidenceKeeper(options: Omit<EvidenceKeeperOptions, 'service'>): EvidenceKeeper | null;
   /** Disconnects the producer, ends the pool and flushes traces. Call after every consumer has stopped. */
   close(): Promise<void>;
 }
@@ -94,6 +106,8 @@ export function createWorker(
   });
   const stepMetrics = createStepMetrics(registry);
   let producer: Producer | undefined;
+  /** The runners `consume` started, until `close` (the kafka readiness check). */
+  let consumers: ConsumerRunner[] = [];
 
   const partnerTopicsOf = (o: { kind: PartnerTopicBase; refreshMs: number }) => ({
     list: () => listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, o.kind, t) !== null),
@@ -106,7 +120,13 @@ export function createWorker(
     db,
     tracing,
     stepMetrics,
-    databaseReady: () => pingDatabase(db),
+    checks: (extra = {}) => ({
+      database: () => pingDatabase(db),
+      ...Object.fromEntries(
+        Object.entries(extra).map(([name, check]) => [name, () => Promise.resolve(check())]),
+      ),
+      kafka: () => Promise.resolve(consumers.length > 0 && consumers.every((c) => c.isReady())),
+    }),
     async open(requiredTopics) {
       await migrate(db, config.DATABASE_SCHEMA);
       await requireTopics(kafka, requiredTopics, { waitMs: STARTUP_TOPICS_WAIT_MS });
@@ -115,7 +135,7 @@ export function createWorker(
     },
     consume(o) {
       if (producer === undefined) throw new Error('open() the worker before consuming');
-      return createConsumerRunner({
+      const runner = createConsumerRunner({
         kafka,
         groupId: o.groupId,
         topics: o.topics,
@@ -130,10 +150,21 @@ export function createWorker(
         partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
         tracer: tracing.tracer,
       });
+      consumers.push(runner);
+      return runner;
+    },
+    evidenceKeeper(o) {
+      const keep = createEvidenceKeeper(db, { ...o, service: role });
+      if (keep === null)
+        logger.warn(
+          'evidence vault off (MOD_VAULT_MASTER_KEY empty): review cases will open without their media',
+        );
+      return keep;
     },
     async close() {
       await producer?.disconnect();
       producer = undefined;
+      consumers = [];
       await db.end();
       await tracing.shutdown();
     },

@@ -64,7 +64,7 @@ export function createActionerService(
 ): ActionerService {
   const worker = createWorker(config, 'actioner', logger, registry, {
     dbConnections: 5,
-    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+    tracing: options.tracing,
   });
   const { topics, kafka, db, tracing } = worker;
   const orderTopics: OrderTopics = { prefix: config.TOPIC_PREFIX };
@@ -153,10 +153,7 @@ export function createActionerService(
     evidenceRetention,
     reportRouter,
     drainOutbox: () => relay?.drain() ?? Promise.resolve(0),
-    checks: {
-      database: worker.databaseReady,
-      kafka: () => Promise.resolve((runner?.isReady() ?? false) && (classifications?.isReady() ?? false)),
-    },
+    checks: worker.checks(),
     async start() {
       stopped = false;
       const producer = await worker.open([topics.verdicts, topics.classifications, topics.deadLetters]);

@@ -3,7 +3,6 @@ import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { toDatabaseError } from '@mod/db';
 import { submissionScanState } from '@mod/db/submissions';
-import { createEvidenceKeeper } from '@mod/db/vault';
 import type { ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, Histogram, type Logger, type Registry } from '@mod/telemetry';
 import { keyringFromConfig } from '@mod/vault';
@@ -70,23 +69,15 @@ export function createClassifierService(
     },
   });
   // Media whose risk asks for review is sealed in the evidence vault before its result is published.
-  const keepEvidence = createEvidenceKeeper(db, {
+  const keepEvidence = worker.evidenceKeeper({
     keyring: keyringFromConfig(config),
     maxBytes: config.MAX_MEDIA_BYTES,
-    service: 'classifier',
     reason: 'classifier',
   });
-  if (keepEvidence === null)
-    logger.warn(
-      'evidence vault off (MOD_VAULT_MASTER_KEY empty): review cases will open without their media',
-    );
   let runner: ConsumerRunner | undefined;
 
   return {
-    checks: {
-      database: worker.databaseReady,
-      kafka: () => Promise.resolve(runner?.isReady() ?? false),
-    },
+    checks: worker.checks(),
     async start() {
       const out = await worker.open([topics.mediaSubmitted, topics.classifications, topics.deadLetters]);
       runner = worker.consume({

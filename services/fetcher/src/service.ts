@@ -42,7 +42,7 @@ export function createFetcherService(
 ): FetcherService {
   const worker = createWorker(config, 'fetcher', logger, registry, {
     dbConnections: 2,
-    ...(seams.tracing === undefined ? {} : { tracing: seams.tracing }),
+    tracing: seams.tracing,
   });
   const { topics, kafka, db } = worker;
   const fetchOutcomes = new Counter({
@@ -99,11 +99,7 @@ export function createFetcherService(
 
   return {
     urlLists,
-    checks: {
-      database: worker.databaseReady,
-      urlLists: () => Promise.resolve(urlLists.ready()),
-      kafka: () => Promise.resolve(runner?.isReady() ?? false),
-    },
+    checks: worker.checks({ urlLists: () => urlLists.ready() }),
     async start() {
       const producer = await worker.open([
         topics.urlObserved,

@@ -6,7 +6,6 @@ import {
 } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
 import { createTenantDirectory } from '@mod/db/submissions';
-import { createEvidenceKeeper } from '@mod/db/vault';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import type { ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, Histogram, stageTimer, type Logger, type Registry } from '@mod/telemetry';
@@ -83,25 +82,16 @@ export function createScannerService(
     },
   });
   // Media with hits only in review banks is sealed in the evidence vault before its verdict is published.
-  const keepEvidence = createEvidenceKeeper(db, {
+  const keepEvidence = worker.evidenceKeeper({
     keyring: keyringFromConfig(config),
     maxBytes: config.MAX_MEDIA_BYTES,
-    service: 'scanner',
     reason: 'review-bank',
   });
-  if (keepEvidence === null)
-    logger.warn(
-      'evidence vault off (MOD_VAULT_MASTER_KEY empty): review cases will open without their media',
-    );
   let runner: ConsumerRunner | undefined;
 
   return {
     banks,
-    checks: {
-      database: worker.databaseReady,
-      banks: () => Promise.resolve(banks.ready()),
-      kafka: () => Promise.resolve(runner?.isReady() ?? false),
-    },
+    checks: worker.checks({ banks: () => banks.ready() }),
     async start() {
       const producer = await worker.open([
         topics.mediaSubmitted,
