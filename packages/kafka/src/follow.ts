@@ -4,6 +4,7 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
+import type { Codec } from '@mod/contracts';
 import type { Logger } from '@mod/telemetry';
 import { deleteGroups } from './admin.js';
 import type { Kafka } from './client.js';
@@ -24,13 +25,7 @@ export interface TopicFollower {
   stop(): Promise<void>;
 }
 
-/**
- * Reads every partition of a topic from the given offsets on, one record at a time, in order, without committing
- * (a follower keeps its own position: the bank and URL-list indexes of each scanner and fetcher, which note the
- * topic's end before loading PostgreSQL or a snapshot). Uses its own throwaway group (`groupId`), deleted at
- * stop. A record `onRecord` throws for is logged and skipped: the stream must not stall on one bad change.
- */
-export async function followTopic(o: {
+export interface FollowOptions {
   kafka: Kafka;
   topic: string;
   groupId: string;
@@ -38,7 +33,15 @@ export async function followTopic(o: {
   from: ReadonlyMap<number, string>;
   onRecord: (record: FollowedRecord) => Promise<void>;
   logger: Logger;
-}): Promise<TopicFollower> {
+}
+
+/**
+ * Reads every partition of a topic from the given offsets on, one record at a time, in order, without committing
+ * (a follower keeps its own position: the bank and URL-list indexes of each scanner and fetcher, which note the
+ * topic's end before loading PostgreSQL or a snapshot). Uses its own throwaway group (`groupId`), deleted at
+ * stop. A record `onRecord` throws for is logged and skipped: the stream must not stall on one bad change.
+ */
+export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
   const consumer = new PlatformaticConsumer({
     ...o.kafka.base,
     groupId: o.groupId,
@@ -93,4 +96,33 @@ export async function followTopic(o: {
       await deleteGroups(o.kafka, [o.groupId]);
     },
   };
+}
+
+/**
+ * Follows a compacted topic of change messages (bank changes, URL-list changes) as {@link followTopic} does, each
+ * message decoded with `codec`: a tombstone is skipped, and so is a message that does not decode, logged as a
+ * malformed `what` (one bad change must not stop an index from following the rest).
+ */
+export function followChanges<T>(
+  o: Omit<FollowOptions, 'onRecord'> & {
+    codec: Codec<T>;
+    what: string;
+    onChange: (change: T, record: FollowedRecord) => Promise<void>;
+  },
+): Promise<TopicFollower> {
+  const { codec, what, onChange, ...follow } = o;
+  return followTopic({
+    ...follow,
+    onRecord: async (record) => {
+      if (record.value === null) return;
+      let change: T;
+      try {
+        change = codec.decode(record.value);
+      } catch (err) {
+        o.logger.error({ err, offset: record.offset }, `malformed ${what} ignored`);
+        return;
+      }
+      await onChange(change, record);
+    },
+  });
 }

@@ -28,7 +28,7 @@ export {
 export { largestMediaBytes, publishMedia, type MediaMessage } from './media.js';
 export { createConsumerRunner, type ConsumerRunner, type ConsumerRunnerOptions } from './runner.js';
 export { outcomeOfError, ok, type StepOutcome, type Step, type ConsumedMessage } from './step.js';
-export { followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
+export { followChanges, followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
 export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } from './relay.js';
 export {
   describeGroup,

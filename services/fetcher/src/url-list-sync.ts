@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { urlListChangeCodec, type UrlListChange } from '@mod/contracts';
 import { type Queryable } from '@mod/db';
 import { listUrlBanks, listUrlListEntriesPage } from '@mod/db/url-lists';
-import { followTopic, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
+import { followChanges, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
 import type { Counter, Gauge, Logger } from '@mod/telemetry';
 import { UrlListIndex, type UrlListKind } from '@mod/urls';
 
@@ -143,21 +143,15 @@ export function createUrlListSync(options: UrlListSyncOptions): UrlListSync {
       await load();
       options.metrics.entries.set(index.size);
       log.info({ entries: index.size, banks: banks.size }, 'URL lists loaded');
-      follower = await followTopic({
+      follower = await followChanges({
         kafka: options.kafka,
         topic: options.topic,
         groupId,
         from: offsets,
         logger: log,
-        onRecord: async (record) => {
-          if (record.value === null) return;
-          let change: UrlListChange;
-          try {
-            change = urlListChangeCodec.decode(record.value);
-          } catch (err) {
-            log.error({ err, offset: record.offset }, 'malformed URL-list change ignored');
-            return;
-          }
+        codec: urlListChangeCodec,
+        what: 'URL-list change',
+        onChange: async (change) => {
           if (change.type === 'url-lists-resync') {
             // A bulk import: its entries are in PostgreSQL, not on the topic. Later messages re-apply harmlessly.
             await load();

@@ -4,7 +4,7 @@ import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
 import type { Queryable } from '@mod/db';
 import type { Bank } from '@mod/db/banks';
 import { getBank, listBanks } from '@mod/db/banks';
-import { followTopic, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
+import { followChanges, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
 import { BankMatcher, type BankConfig } from '@mod/matcher';
 import type { Counter, Gauge, Histogram, Logger } from '@mod/telemetry';
 
@@ -237,21 +237,15 @@ export function createBankSync(options: BankSyncOptions): BankSync {
       }
       refreshGauge();
       log.info({ stats: matcher.stats(), offsets: [...nextOffsets], from: loadedFrom }, 'bank index loaded');
-      follower = await followTopic({
+      follower = await followChanges({
         kafka: options.kafka,
         topic: options.topic,
         groupId,
         from: nextOffsets,
         logger: log,
-        onRecord: async (record) => {
-          if (record.value === null) return;
-          let change: BankChangeMessage;
-          try {
-            change = bankChangeCodec.decode(record.value);
-          } catch (err) {
-            log.error({ err, offset: record.offset }, 'malformed bank change ignored');
-            return;
-          }
+        codec: bankChangeCodec,
+        what: 'bank change',
+        onChange: async (change, record) => {
           await apply(change);
           nextOffsets.set(record.partition, (BigInt(record.offset) + 1n).toString());
           options.metrics.applied.inc({ type: change.type });
