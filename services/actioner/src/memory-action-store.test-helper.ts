@@ -31,6 +31,22 @@ function copy(s: MemoryState): MemoryState {
 }
 
 /**
+ * Opens at most one of a kind, as the database's unique index of open orders (or cases) does: the open one's id,
+ * or a new one's.
+ */
+function openOnce<T extends { id: string }>(
+  open: T[],
+  isSame: (x: T) => boolean,
+  create: (id: string) => T,
+): { id: string; created: boolean } {
+  const existing = open.find(isSame);
+  if (existing !== undefined) return { id: existing.id, created: false };
+  const id = randomUUID();
+  open.push(create(id));
+  return { id, created: true };
+}
+
+/**
  * The actioner's store in memory, for unit tests of its steps: all-or-nothing transactions, orders folding into
  * the open order of the same kind, subject and target, one case per submission and kind. The verdict check is the
  * database's first two (the submission exists and is the verdict's tenant's); the rest is tested on PostgreSQL.
@@ -87,17 +103,15 @@ export function memoryActionStore(initial: Partial<MemoryState> = {}) {
         platformForHost: async (host) => (fault('platformForHost'), s.platformHosts.get(host) ?? null),
         async openOrder(order) {
           fault('openOrder');
-          const open = s.orders.find(
+          return openOnce(
+            s.orders,
             (o) =>
               o.order.kind === order.kind &&
               o.order.subjectType === order.subjectType &&
               o.order.subjectValue === order.subjectValue &&
               o.order.targetTenantId === order.targetTenantId,
+            (id) => ({ id, order }),
           );
-          if (open !== undefined) return { id: open.id, created: false };
-          const id = randomUUID();
-          s.orders.push({ id, order });
-          return { id, created: true };
         },
         async announceOrder(orderId) {
           fault('announceOrder');
@@ -105,13 +119,11 @@ export function memoryActionStore(initial: Partial<MemoryState> = {}) {
         },
         async openCase(input) {
           fault('openCase');
-          const open = s.cases.find(
+          return openOnce(
+            s.cases,
             (c) => c.input.submissionId === input.submissionId && c.input.kind === input.kind,
+            (id) => ({ id, input }),
           );
-          if (open !== undefined) return { id: open.id, created: false };
-          const id = randomUUID();
-          s.cases.push({ id, input });
-          return { id, created: true };
         },
         async audit(record) {
           fault('audit');

@@ -1,12 +1,20 @@
 import { addEntries, createBank } from '@mod/curation';
 import { type Pool } from '@mod/db';
-import { createApiKey, upsertTenant, type Role } from '@mod/db/access';
+import { createApiKey, upsertTenant, type Role, type Tenant } from '@mod/db/access';
 import { hashMedia } from '@mod/hashing/decode';
 import { syntheticPhoto } from './images.js';
 
 export const DEMO_KNOWN_SEEDS = [101, 202, 303] as const;
 /** Pictures a hotline suspects but has not confirmed: matches go to a person (a review case), not to orders. */
 export const DEMO_SUSPECTED_SEEDS = [404, 505] as const;
+
+/** The demo's tenants: a video platform, two ISPs that take blocking lists, and an authority. */
+const DEMO_TENANTS: readonly Tenant[] = [
+  { id: 'demo-platform', kind: 'platform', name: 'Demo video platform', subscribedToBlocking: false },
+  { id: 'demo-isp-1', kind: 'isp', name: 'Demo ISP 1', subscribedToBlocking: true },
+  { id: 'demo-isp-2', kind: 'isp', name: 'Demo ISP 2', subscribedToBlocking: true },
+  { id: 'demo-authority', kind: 'authority', name: 'Demo authority', subscribedToBlocking: false },
+];
 
 export interface DemoKeys {
   platform: string;
@@ -23,20 +31,7 @@ export async function seedDemo(
   db: Pool,
   changesTopic: string,
 ): Promise<{ keys: DemoKeys; bankEntries: number }> {
-  await upsertTenant(db, {
-    id: 'demo-platform',
-    kind: 'platform',
-    name: 'Demo video platform',
-    subscribedToBlocking: false,
-  });
-  await upsertTenant(db, { id: 'demo-isp-1', kind: 'isp', name: 'Demo ISP 1', subscribedToBlocking: true });
-  await upsertTenant(db, { id: 'demo-isp-2', kind: 'isp', name: 'Demo ISP 2', subscribedToBlocking: true });
-  await upsertTenant(db, {
-    id: 'demo-authority',
-    kind: 'authority',
-    name: 'Demo authority',
-    subscribedToBlocking: false,
-  });
+  for (const tenant of DEMO_TENANTS) await upsertTenant(db, tenant);
   const key = async (tenantId: string, role: Role) =>
     (await createApiKey(db, { tenantId, role, label: 'demo' })).key;
   const keys: DemoKeys = {

@@ -111,9 +111,20 @@ export function world(
   };
   const count = async (outcome: string) =>
     (await observed.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  /** Lists `host` (entry `entryId`, category A) in an enabled blocking bank `b1`. */
+  const listHost = (entryId: string, host: string) => {
+    banks.set('b1', bank());
+    index.add({
+      id: entryId,
+      kind: 'host',
+      pattern: host,
+      data: { bankId: 'b1', dedicatedToAbuse: false, category: 'A' },
+    });
+  };
   return {
     index,
     banks,
+    listHost,
     sent,
     fetched,
     observe,

@@ -148,16 +148,6 @@ describe('fetch step', () => {
 });
 
 describe('fetch step: list matching and seen-before', () => {
-  const listHost = (w: ReturnType<typeof world>, entryId: string, host: string) => {
-    w.banks.set('b1', bank());
-    w.index.add({
-      id: entryId,
-      kind: 'host',
-      pattern: host,
-      data: { bankId: 'b1', dedicatedToAbuse: false, category: 'A' },
-    });
-  };
-
   it('reports a URL that was seen before a curator listed it, once per listing within the TTL', async () => {
     const w = world();
     expect(await w.observe('http://later.example/p.html')).toMatchObject({ kind: 'drop' });
@@ -165,7 +155,7 @@ describe('fetch step: list matching and seen-before', () => {
       kind: 'drop',
       reason: 'seen within the TTL',
     });
-    listHost(w, '5', 'later.example');
+    w.listHost('5', 'later.example');
     expect(await w.observe('http://later.example/p.html')).toEqual({ kind: 'ok' });
     expect(await w.observe('http://later.example/p.html')).toMatchObject({
       kind: 'drop',
@@ -187,7 +177,7 @@ describe('fetch step: list matching and seen-before', () => {
 
   it('reports a listed URL again after a failed publish (the retry is not mistaken for a repeat)', async () => {
     const w = world();
-    listHost(w, '5', 'retry.example');
+    w.listHost('5', 'retry.example');
     w.setBrokerDown(true);
     await expect(w.observe('http://retry.example/x')).rejects.toThrow('broker down');
     w.setBrokerDown(false);
@@ -199,13 +189,7 @@ describe('fetch step: list matching and seen-before', () => {
 describe('fetch step: the ISP of an event', () => {
   it("takes the tenant from an ISP's own topic, and dead-letters events that name another", async () => {
     const w = world();
-    w.banks.set('b1', bank());
-    w.index.add({
-      id: '5',
-      kind: 'host',
-      pattern: 'listed.example',
-      data: { bankId: 'b1', dedicatedToAbuse: false, category: 'A' },
-    });
+    w.listHost('5', 'listed.example');
     expect(
       await w.observe('http://listed.example/1', { tenantId: 'isp-2' }, 'mod.url-observed.v1.isp-2'),
     ).toEqual({
@@ -246,13 +230,7 @@ describe('fetch step: the ISP of an event', () => {
 
   it("keeps ISPs' ids apart: the same event id on two ISPs' topics makes two submissions", async () => {
     const w = world();
-    w.banks.set('b1', bank());
-    w.index.add({
-      id: '5',
-      kind: 'host',
-      pattern: 'both.example',
-      data: { bankId: 'b1', dedicatedToAbuse: false, category: 'A' },
-    });
+    w.listHost('5', 'both.example');
     const eventId = '00000000-0000-4000-8000-00000000abcd';
     await w.observe('http://both.example/1', { eventId, tenantId: 'isp-1' }, 'mod.url-observed.v1.isp-1');
     await w.observe('http://both.example/2', { eventId, tenantId: 'isp-2' }, 'mod.url-observed.v1.isp-2');
