@@ -83,24 +83,20 @@ describe('safe fetcher: bounds and typed outcomes', () => {
     expect(h.labels).toEqual(['too-many-redirects']);
   });
 
-  it('refuses a body over maxBytes, by Content-Length or while streaming', async () => {
-    const h = harness({ maxBytes: 10_000 });
-    expect(await h.fetch(`http://public.test:${port}/big`)).toMatchObject({ ok: false, reason: 'too-large' });
-    expect(await h.fetch(`http://public.test:${port}/big-chunked`)).toMatchObject({
-      ok: false,
-      reason: 'too-large',
-    });
-    expect(h.labels).toEqual(['too-large', 'too-large']);
-  });
-
-  it('times out a server that never answers', async () => {
-    const h = harness({ timeoutMs: 300 });
-    expect(await h.fetch(`http://public.test:${port}/slow`)).toMatchObject({ ok: false, reason: 'timeout' });
-    expect(await h.fetch(`http://public.test:${port}/stall-body`)).toMatchObject({
-      ok: false,
-      reason: 'timeout',
-    });
-    expect(h.labels).toEqual(['timeout', 'timeout']);
+  // Each bound, met two ways (the headers say so, or the body shows it while streaming): the same typed refusal.
+  it.each([
+    [
+      'refuses a body over maxBytes, by Content-Length or while streaming',
+      { maxBytes: 10_000 },
+      ['/big', '/big-chunked'],
+      'too-large',
+    ],
+    ['times out a server that never answers', { timeoutMs: 300 }, ['/slow', '/stall-body'], 'timeout'],
+  ] as const)('%s', async (_, bound, paths, reason) => {
+    const h = harness(bound);
+    for (const path of paths)
+      expect(await h.fetch(`http://public.test:${port}${path}`)).toMatchObject({ ok: false, reason });
+    expect(h.labels).toEqual(paths.map(() => reason));
   });
 
   it('reports a body cut short as a connection failure', async () => {
