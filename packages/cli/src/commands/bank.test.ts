@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listLiveEntries } from '@mod/db/banks';
 import { bankCommand } from './bank.js';
-import { bufferedIo } from '../command.js';
-import { db, exitOf, progressOf, useModctlDatabase } from './modctl-database.test-helper.js';
+import { db, exitOf, progressOf, runExpecting, useModctlDatabase } from './modctl-database.test-helper.js';
 
 let dir: string;
 
@@ -17,13 +16,11 @@ beforeAll(async () => {
 
 describe('modctl bank', () => {
   it('creates a bank, imports a list with bad lines (exit 3), re-imports idempotently, exports a round-trippable list', async () => {
-    const c = bufferedIo();
-    expect(
-      await bankCommand.run(
-        ['create', '--name', 'ncmec', '--source', 'NCMEC', '--signals', 'md5,pdq', '--policy', 'automatic'],
-        c.io,
-      ),
-    ).toBe(0);
+    const c = await runExpecting(
+      bankCommand,
+      ['create', '--name', 'ncmec', '--source', 'NCMEC', '--signals', 'md5,pdq', '--policy', 'automatic'],
+      0,
+    );
     expect(JSON.parse(c.out[0] ?? '{}')).toMatchObject({ name: 'ncmec', actionPolicy: 'automatic' });
 
     const file = join(dir, 'list.tsv');
@@ -31,18 +28,18 @@ describe('modctl bank', () => {
       file,
       `signal\tvalue\tquality\nmd5\t${'a'.repeat(32)}\npdq\t${'f0'.repeat(32)}\t88\nmd5\tnope\n`,
     );
-    const i = bufferedIo();
-    expect(await bankCommand.run(['import', '--bank', 'ncmec', '--format', 'tsv', file], i.io)).toBe(3);
+    const i = await runExpecting(bankCommand, ['import', '--bank', 'ncmec', '--format', 'tsv', file], 3);
     expect(JSON.parse(i.out[0] ?? '{}')).toMatchObject({ added: 2, badLines: 1, lines: 3 });
     expect(JSON.parse(i.err[0] ?? '{}')).toMatchObject({
       line: 4,
       error: { code: 'MOD_ERR_MATCHER_LIST_BAD_HEX' },
     });
 
-    const strict = bufferedIo();
-    expect(
-      await bankCommand.run(['import', '--bank', 'ncmec', '--format', 'tsv', '--strict', file], strict.io),
-    ).toBe(1);
+    const strict = await runExpecting(
+      bankCommand,
+      ['import', '--bank', 'ncmec', '--format', 'tsv', '--strict', file],
+      1,
+    );
     expect(strict.err.at(-1)).toContain('MOD_ERR_CURATION_STRICT_REJECTED');
 
     const out = join(dir, 'export.jsonl');
@@ -55,8 +52,7 @@ describe('modctl bank', () => {
       .map((l) => JSON.parse(l) as { signal: string });
     expect(exported.map((e) => e.signal).sort()).toEqual(['md5', 'pdq']);
 
-    const again = bufferedIo();
-    expect(await bankCommand.run(['import', '--bank', 'ncmec', '--format', 'jsonl', out], again.io)).toBe(0);
+    const again = await runExpecting(bankCommand, ['import', '--bank', 'ncmec', '--format', 'jsonl', out], 0);
     expect(JSON.parse(again.out[0] ?? '{}')).toMatchObject({ added: 0, removed: 0, unchanged: 2 });
     expect((await listLiveEntries(db.pool)).length).toBe(2);
 
@@ -79,10 +75,11 @@ describe('modctl bank', () => {
     await writeFile(file, `${lines.join('\n')}\n`);
     const size = (await stat(file)).size;
 
-    const shown = bufferedIo();
-    expect(
-      await bankCommand.run(['import', '--bank', 'big', '--format', 'csv', '--progress', file], shown.io),
-    ).toBe(3);
+    const shown = await runExpecting(
+      bankCommand,
+      ['import', '--bank', 'big', '--format', 'csv', '--progress', file],
+      3,
+    );
     expect(JSON.parse(shown.out[0] ?? '{}')).toMatchObject({ lines: 20_000, badLines: 1, added: 19_999 });
     // The bad line is reported as before, first; the progress lines are JSON too, under their own key.
     expect(JSON.parse(shown.err[0] ?? '{}')).toMatchObject({
@@ -101,16 +98,11 @@ describe('modctl bank', () => {
 
     // On a terminal it is shown unasked; in a script (stderr not a terminal, no --progress) stderr holds the bad
     // lines alone, as it always did.
-    const watched = bufferedIo();
-    expect(
-      await bankCommand.run(['import', '--bank', 'big', '--format', 'csv', file], {
-        ...watched.io,
-        stderrIsTTY: true,
-      }),
-    ).toBe(3);
+    const watched = await runExpecting(bankCommand, ['import', '--bank', 'big', '--format', 'csv', file], 3, {
+      stderrIsTTY: true,
+    });
     expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines: 20_000 });
-    const script = bufferedIo();
-    expect(await bankCommand.run(['import', '--bank', 'big', '--format', 'csv', file], script.io)).toBe(3);
+    const script = await runExpecting(bankCommand, ['import', '--bank', 'big', '--format', 'csv', file], 3);
     expect(script.err.map((l) => JSON.parse(l) as unknown)).toEqual([
       { line: 5, error: { code: 'MOD_ERR_MATCHER_LIST_BAD_HEX', message: expect.any(String) as string } },
     ]);
@@ -118,10 +110,11 @@ describe('modctl bank', () => {
 
   it('refuses bad usage and unknown banks with typed errors', async () => {
     expect(await exitOf(bankCommand, ['import', '--bank', 'x', '--format', 'xml', 'f'])).toBe(2);
-    const c = bufferedIo();
-    expect(
-      await bankCommand.run(['import', '--bank', 'missing', '--format', 'csv', join(dir, 'list.tsv')], c.io),
-    ).toBe(1);
+    const c = await runExpecting(
+      bankCommand,
+      ['import', '--bank', 'missing', '--format', 'csv', join(dir, 'list.tsv')],
+      1,
+    );
     expect(c.err.at(-1)).toContain('MOD_ERR_CURATION_UNKNOWN_BANK');
   });
 });

@@ -2,8 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant, verifyApiKey } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { keyCommand } from './key.js';
-import { bufferedIo } from '../command.js';
-import { db, exitOf, json, useModctlDatabase } from './modctl-database.test-helper.js';
+import { db, exitOf, json, runExpecting, useModctlDatabase } from './modctl-database.test-helper.js';
 
 interface Issued {
   id: string;
@@ -34,13 +33,11 @@ const keyAudit = async () => (await listAudit(db.pool, {})).filter((a) => a.subj
 
 describe('modctl key', () => {
   it('issues a key that authenticates, shows its secret once (stdout only), lists keys without secrets, revokes idempotently; audited as the operator', async () => {
-    const first = bufferedIo();
-    expect(
-      await keyCommand.run(
-        ['issue', '--tenant', 'ops', '--role', 'admin', '--label', 'first admin'],
-        first.io,
-      ),
-    ).toBe(0);
+    const first = await runExpecting(
+      keyCommand,
+      ['issue', '--tenant', 'ops', '--role', 'admin', '--label', 'first admin'],
+      0,
+    );
     expect(first.err).toEqual([]);
     expect(first.out).toHaveLength(1);
     const issued = json<Issued>(first.out[0]);
@@ -57,15 +54,15 @@ describe('modctl key', () => {
     expect(await storedText()).not.toContain(secret);
 
     const later = new Date(Date.now() + 86_400_000).toISOString();
-    const isp = bufferedIo();
-    expect(
-      await keyCommand.run(['issue', '--tenant', 'isp-1', '--role', 'isp', '--expires-at', later], isp.io),
-    ).toBe(0);
+    const isp = await runExpecting(
+      keyCommand,
+      ['issue', '--tenant', 'isp-1', '--role', 'isp', '--expires-at', later],
+      0,
+    );
     const ispKey = json<Issued>(isp.out[0]);
     expect(ispKey).toMatchObject({ tenantId: 'isp-1', role: 'isp', expiresAt: later });
 
-    const listed = bufferedIo();
-    expect(await keyCommand.run(['list', '--tenant', 'ops'], listed.io)).toBe(0);
+    const listed = await runExpecting(keyCommand, ['list', '--tenant', 'ops'], 0);
     expect(listed.out.map((l) => json(l))).toEqual([
       expect.objectContaining({
         id: issued.id,
@@ -74,23 +71,22 @@ describe('modctl key', () => {
         createdBy: 'modctl:bob',
       }),
     ]);
-    const every = bufferedIo();
-    expect(await keyCommand.run(['list'], every.io)).toBe(0);
+    const every = await runExpecting(keyCommand, ['list'], 0);
     // Tenants in id order (isp-1 before ops), no secret and no digest anywhere.
     expect(every.out.map((l) => json<{ id: string }>(l).id)).toEqual([ispKey.id, issued.id]);
     expect(every.out.every((l) => !('key' in json(l)) && !('keySha256' in json(l)))).toBe(true);
     expect(every.out.join('\n')).not.toContain(secret);
     expect(every.out.join('\n')).not.toContain(ispKey.key.slice(17));
 
-    const revoke = bufferedIo();
-    expect(
-      await keyCommand.run(['revoke', '--id', ispKey.id, '--reason', 'leaked in a ticket'], revoke.io),
-    ).toBe(0);
+    const revoke = await runExpecting(
+      keyCommand,
+      ['revoke', '--id', ispKey.id, '--reason', 'leaked in a ticket'],
+      0,
+    );
     const revokedAt = json<{ revokedAt: string | null }>(revoke.out[0]).revokedAt;
     expect(revokedAt).not.toBeNull();
     expect(await verifyApiKey(db.pool, ispKey.key, new Date())).toEqual({ ok: false, reason: 'revoked' });
-    const twice = bufferedIo();
-    expect(await keyCommand.run(['revoke', '--id', ispKey.id], twice.io)).toBe(0);
+    const twice = await runExpecting(keyCommand, ['revoke', '--id', ispKey.id], 0);
     expect(json(twice.out[0])).toMatchObject({ revokedAt });
 
     const audit = await keyAudit();
@@ -108,24 +104,21 @@ describe('modctl key', () => {
     const keysBefore = (await db.pool.query('select id from api_keys')).rowCount;
     const auditBefore = (await keyAudit()).length;
 
-    const escalate = bufferedIo();
-    expect(await keyCommand.run(['issue', '--tenant', 'isp-1', '--role', 'admin'], escalate.io)).toBe(1);
+    const escalate = await runExpecting(keyCommand, ['issue', '--tenant', 'isp-1', '--role', 'admin'], 1);
     expect(json(escalate.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_ROLE_NOT_FOR_TENANT' } });
-    const nobody = bufferedIo();
-    expect(await keyCommand.run(['issue', '--tenant', 'nobody', '--role', 'isp'], nobody.io)).toBe(1);
+    const nobody = await runExpecting(keyCommand, ['issue', '--tenant', 'nobody', '--role', 'isp'], 1);
     expect(json(nobody.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
-    const noKey = bufferedIo();
-    expect(await keyCommand.run(['revoke', '--id', '00000000-0000-4000-8000-000000000000'], noKey.io)).toBe(
+    const noKey = await runExpecting(
+      keyCommand,
+      ['revoke', '--id', '00000000-0000-4000-8000-000000000000'],
       1,
     );
     expect(json(noKey.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_KEY' } });
-    const noTenant = bufferedIo();
-    expect(await keyCommand.run(['list', '--tenant', 'nobody'], noTenant.io)).toBe(1);
+    const noTenant = await runExpecting(keyCommand, ['list', '--tenant', 'nobody'], 1);
     expect(json(noTenant.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
 
     const refused = async (args: string[], code: string) => {
-      const c = bufferedIo();
-      expect(await keyCommand.run(args, c.io)).toBe(2);
+      const c = await runExpecting(keyCommand, args, 2);
       expect(json(c.err[0])).toMatchObject({ error: { code } });
     };
     const past = new Date(Date.now() - 1000).toISOString();

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
-import { bufferedIo, type Command } from '../command.js';
+import { bufferedIo, type Command, type CommandIo } from '../command.js';
 
 /** Shared set-up of the tests of modctl's database commands: a schema of their own that modctl is pointed at. */
 export let db: TestDatabase;
@@ -28,9 +28,38 @@ export function useModctlDatabase(options: { actor: string; topicPrefix?: string
 /** One JSON line a command printed (`{}` when there is none). */
 export const json = <T = Record<string, unknown>>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
 
+/** What a command run in-process answered: its exit code and the lines it wrote on stdout and stderr. */
+export interface CommandRun {
+  code: number;
+  out: string[];
+  err: string[];
+}
+
+/** Runs `command` with `args` (and `io`'s settings, e.g. a terminal's stderr), keeping what it writes. */
+export async function runCommand(
+  command: Command,
+  args: string[],
+  io: Pick<CommandIo, 'stderrIsTTY'> = {},
+): Promise<CommandRun> {
+  const { out, err, io: buffered } = bufferedIo();
+  return { code: await command.run(args, { ...buffered, ...io }), out, err };
+}
+
+/** `runCommand`, expecting the command to exit with `exitCode`. */
+export async function runExpecting(
+  command: Command,
+  args: string[],
+  exitCode: number,
+  io: Pick<CommandIo, 'stderrIsTTY'> = {},
+): Promise<CommandRun> {
+  const run = await runCommand(command, args, io);
+  expect(run.code, `modctl ${command.name} ${args.join(' ')}`).toBe(exitCode);
+  return run;
+}
+
 /** Runs `command` with `args`, its output discarded: the exit code. */
-export const exitOf = (command: Command, args: string[]): Promise<number> =>
-  command.run(args, bufferedIo().io);
+export const exitOf = async (command: Command, args: string[]): Promise<number> =>
+  (await runCommand(command, args)).code;
 
 /** An import's progress lines among what it wrote on stderr (bad lines are the others). */
 export type Progress = { progress: Record<string, unknown> };

@@ -1,26 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { createSignInStore } from '@mod/db/people';
 import { DEFAULT_LOCKOUT_POLICY, hashPassword, parseSecretKey, signIn } from '@mod/people';
-import { createTestSchema, type TestDatabase } from '@mod/testing';
-import { bufferedIo } from '../command.js';
 import { peopleCommand } from './people.js';
+import { db, json, runCommand, runExpecting, useModctlDatabase } from './modctl-database.test-helper.js';
 
-let db: TestDatabase;
-const saved = { ...process.env };
-const json = <T>(line: string | undefined) => JSON.parse(line ?? '{}') as T;
 interface Issued {
   person: { id: string; login: string; role: string; mustChangePassword: boolean };
   oneTimePassword: string;
   oneTimePasswordExpiresAt: string;
 }
 
+useModctlDatabase({ actor: 'carol' });
 beforeAll(async () => {
-  db = await createTestSchema();
-  process.env['DATABASE_URL'] = db.connectionString;
-  process.env['DATABASE_SCHEMA'] = db.schema;
-  process.env['MODCTL_ACTOR'] = 'carol';
   await upsertTenant(db.pool, {
     id: 'hotline',
     kind: 'hotline',
@@ -28,10 +21,6 @@ beforeAll(async () => {
     subscribedToBlocking: false,
   });
   await upsertTenant(db.pool, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: false });
-});
-afterAll(async () => {
-  process.env = saved;
-  await db.drop();
 });
 
 /** Signs in as the PostgreSQL store and the API would (no TOTP yet: a one-time password asks for none). */
@@ -49,21 +38,17 @@ const firstSignIn = async (login: string, password: string) =>
 
 describe('modctl people', () => {
   it('adds a person and prints their one-time password once, which signs in to a password change', async () => {
-    const { io, out, err } = bufferedIo();
-    const code = await peopleCommand.run(
-      [
-        'add',
-        '--tenant',
-        'hotline',
-        '--login',
-        'Reviewer.Demo',
-        '--role',
-        'reviewer',
-        '--name',
-        'Người duyệt',
-      ],
-      io,
-    );
+    const { code, out, err } = await runCommand(peopleCommand, [
+      'add',
+      '--tenant',
+      'hotline',
+      '--login',
+      'Reviewer.Demo',
+      '--role',
+      'reviewer',
+      '--name',
+      'Người duyệt',
+    ]);
     expect([code, err]).toEqual([0, []]);
     const issued = json<Issued>(out[0]);
     expect(issued.person).toMatchObject({
@@ -82,13 +67,11 @@ describe('modctl people', () => {
     const stored = JSON.stringify((await db.pool.query(`select * from people`)).rows);
     expect(stored).not.toContain(issued.oneTimePassword);
 
-    const list = bufferedIo();
-    expect(await peopleCommand.run(['list', '--tenant', 'hotline'], list.io)).toBe(0);
+    const list = await runExpecting(peopleCommand, ['list', '--tenant', 'hotline'], 0);
     expect(list.out.map((l) => json<{ login: string }>(l).login)).toEqual(['reviewer.demo']);
     expect(list.out.join('\n')).not.toContain('argon2');
 
-    const reset = bufferedIo();
-    expect(await peopleCommand.run(['reset', '--id', issued.person.id], reset.io)).toBe(0);
+    const reset = await runExpecting(peopleCommand, ['reset', '--id', issued.person.id], 0);
     const again = json<Issued>(reset.out[0]);
     expect(again.oneTimePassword).not.toBe(issued.oneTimePassword);
     expect(await firstSignIn('reviewer.demo', issued.oneTimePassword)).toMatchObject({ ok: false });
@@ -97,8 +80,7 @@ describe('modctl people', () => {
 
   it('refuses a taken login, a role the tenant may not give a person, bad values and an unknown person', async () => {
     const run = async (args: string[]) => {
-      const { io, err } = bufferedIo();
-      const code = await peopleCommand.run(args, io);
+      const { code, err } = await runCommand(peopleCommand, args);
       const last = err.at(-1);
       if (last === undefined) return [code, undefined];
       return [code, last.startsWith('{') ? json<{ error?: { code: string } }>(last).error?.code : 'usage'];

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { listBlockingSubscribers } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { tenantCommand } from './tenant.js';
-import { bufferedIo } from '../command.js';
-import { db, exitOf, json, useModctlDatabase } from './modctl-database.test-helper.js';
+import { db, exitOf, json, runExpecting, useModctlDatabase } from './modctl-database.test-helper.js';
 
 useModctlDatabase({ actor: 'alice' });
 
@@ -11,14 +10,14 @@ const tenantsAudit = async () => (await listAudit(db.pool, {})).filter((a) => a.
 
 describe('modctl tenant', () => {
   it('creates tenants (never overwriting one), lists them in id order page by page, changes, disables and enables; every change audited as the operator', async () => {
-    const empty = bufferedIo();
-    expect(await tenantCommand.run(['list'], empty.io)).toBe(0);
+    const empty = await runExpecting(tenantCommand, ['list'], 0);
     expect(empty.out).toEqual([]);
 
-    const ops = bufferedIo();
-    expect(
-      await tenantCommand.run(['create', '--id', 'ops', '--kind', 'admin', '--name', 'Operations'], ops.io),
-    ).toBe(0);
+    const ops = await runExpecting(
+      tenantCommand,
+      ['create', '--id', 'ops', '--kind', 'admin', '--name', 'Operations'],
+      0,
+    );
     expect(json(ops.out[0])).toMatchObject({
       id: 'ops',
       kind: 'admin',
@@ -26,13 +25,11 @@ describe('modctl tenant', () => {
       subscribedToBlocking: false,
       disabledAt: null,
     });
-    const isp = bufferedIo();
-    expect(
-      await tenantCommand.run(
-        ['create', '--id', 'isp-1', '--kind', 'isp', '--name', 'ISP One', '--subscribed-to-blocking', 'true'],
-        isp.io,
-      ),
-    ).toBe(0);
+    const isp = await runExpecting(
+      tenantCommand,
+      ['create', '--id', 'isp-1', '--kind', 'isp', '--name', 'ISP One', '--subscribed-to-blocking', 'true'],
+      0,
+    );
     expect(json(isp.out[0])).toMatchObject({ id: 'isp-1', kind: 'isp', subscribedToBlocking: true });
     expect(
       await exitOf(tenantCommand, ['create', '--id', 'auth', '--kind', 'authority', '--name', 'Ministry']),
@@ -40,38 +37,33 @@ describe('modctl tenant', () => {
     expect(await listBlockingSubscribers(db.pool)).toEqual(['isp-1']);
 
     // An existing id is refused, not overwritten (an ISP cannot be turned into an authority by a typo).
-    const again = bufferedIo();
-    expect(
-      await tenantCommand.run(['create', '--id', 'isp-1', '--kind', 'authority', '--name', 'X'], again.io),
-    ).toBe(1);
+    const again = await runExpecting(
+      tenantCommand,
+      ['create', '--id', 'isp-1', '--kind', 'authority', '--name', 'X'],
+      1,
+    );
     expect(json(again.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_TENANT_EXISTS' } });
 
-    const all = bufferedIo();
-    expect(await tenantCommand.run(['list'], all.io)).toBe(0);
+    const all = await runExpecting(tenantCommand, ['list'], 0);
     expect(all.out.map((l) => json<{ id: string; kind: string }>(l))).toEqual([
       expect.objectContaining({ id: 'auth', kind: 'authority' }),
       expect.objectContaining({ id: 'isp-1', kind: 'isp' }),
       expect.objectContaining({ id: 'ops', kind: 'admin' }),
     ]);
-    const page = bufferedIo();
-    expect(await tenantCommand.run(['list', '--limit', '1', '--after', 'auth'], page.io)).toBe(0);
+    const page = await runExpecting(tenantCommand, ['list', '--limit', '1', '--after', 'auth'], 0);
     expect(page.out.map((l) => json<{ id: string }>(l).id)).toEqual(['isp-1']);
 
-    const renamed = bufferedIo();
-    expect(
-      await tenantCommand.run(
-        ['settings', '--id', 'isp-1', '--name', 'ISP One JSC', '--subscribed-to-blocking', 'false'],
-        renamed.io,
-      ),
-    ).toBe(0);
+    const renamed = await runExpecting(
+      tenantCommand,
+      ['settings', '--id', 'isp-1', '--name', 'ISP One JSC', '--subscribed-to-blocking', 'false'],
+      0,
+    );
     expect(json(renamed.out[0])).toMatchObject({ name: 'ISP One JSC', subscribedToBlocking: false });
     expect(await listBlockingSubscribers(db.pool)).toEqual([]);
 
-    const off = bufferedIo();
-    expect(await tenantCommand.run(['disable', '--id', 'isp-1'], off.io)).toBe(0);
+    const off = await runExpecting(tenantCommand, ['disable', '--id', 'isp-1'], 0);
     expect(json<{ disabledAt: string | null }>(off.out[0]).disabledAt).not.toBeNull();
-    const on = bufferedIo();
-    expect(await tenantCommand.run(['enable', '--id', 'isp-1'], on.io)).toBe(0);
+    const on = await runExpecting(tenantCommand, ['enable', '--id', 'isp-1'], 0);
     expect(json(on.out[0])).toMatchObject({ disabledAt: null });
 
     const audit = await tenantsAudit();
@@ -89,8 +81,7 @@ describe('modctl tenant', () => {
   it('refuses values the admin API refuses (exit 2, coded), bad usage (exit 2) and unknown tenants (exit 1), changing nothing', async () => {
     const before = (await tenantsAudit()).length;
     const refused = async (args: string[], code: string) => {
-      const c = bufferedIo();
-      expect(await tenantCommand.run(args, c.io)).toBe(2);
+      const c = await runExpecting(tenantCommand, args, 2);
       expect(json(c.err[0])).toMatchObject({ error: { code } });
     };
     await refused(['create', '--id', 'Ops2', '--kind', 'admin', '--name', 'x'], 'MOD_ERR_CLI_INVALID_VALUE');
@@ -137,8 +128,7 @@ describe('modctl tenant', () => {
     expect(await exitOf(tenantCommand, ['rename'])).toBe(2);
     expect(await exitOf(tenantCommand, [])).toBe(2);
 
-    const missing = bufferedIo();
-    expect(await tenantCommand.run(['disable', '--id', 'nobody'], missing.io)).toBe(1);
+    const missing = await runExpecting(tenantCommand, ['disable', '--id', 'nobody'], 1);
     expect(json(missing.err[0])).toMatchObject({ error: { code: 'MOD_ERR_CLI_UNKNOWN_TENANT' } });
 
     const ids = (await db.pool.query<{ id: string }>('select id from tenants order by id')).rows.map(

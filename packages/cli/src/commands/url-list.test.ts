@@ -4,8 +4,15 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { urlListCommand } from './url-list.js';
-import { bufferedIo } from '../command.js';
-import { db, exitOf, json, progressOf, useModctlDatabase } from './modctl-database.test-helper.js';
+import {
+  db,
+  exitOf,
+  json,
+  progressOf,
+  runCommand,
+  runExpecting,
+  useModctlDatabase,
+} from './modctl-database.test-helper.js';
 
 let dir: string;
 
@@ -24,34 +31,30 @@ const announced = async () =>
 
 describe('modctl url-list', () => {
   it('creates a list, adds (exit 3 with a bad pattern), lists, removes by pattern, imports; all audited', async () => {
-    const c = bufferedIo();
-    expect(
-      await urlListCommand.run(
-        ['create', '--name', 'hotline', '--source', 'Hotline', '--policy', 'automatic'],
-        c.io,
-      ),
-    ).toBe(0);
+    const c = await runExpecting(
+      urlListCommand,
+      ['create', '--name', 'hotline', '--source', 'Hotline', '--policy', 'automatic'],
+      0,
+    );
     const created = json<{ created: boolean; bank: { id: string; name: string } }>(c.out[0]);
     expect(created).toMatchObject({ created: true, bank: { name: 'hotline', actionPolicy: 'automatic' } });
 
-    const a = bufferedIo();
-    expect(
-      await urlListCommand.run(
-        [
-          'add',
-          '--list',
-          'hotline',
-          '--kind',
-          'url',
-          '--category',
-          'A',
-          'Abuse.example/a/../b.html',
-          'ftp://x.example/',
-          'abuse.example/c',
-        ],
-        a.io,
-      ),
-    ).toBe(3);
+    const a = await runExpecting(
+      urlListCommand,
+      [
+        'add',
+        '--list',
+        'hotline',
+        '--kind',
+        'url',
+        '--category',
+        'A',
+        'Abuse.example/a/../b.html',
+        'ftp://x.example/',
+        'abuse.example/c',
+      ],
+      3,
+    );
     expect(json(a.out[0])).toMatchObject({
       added: [
         { kind: 'url', canonicalKey: 'abuse.example/b.html' },
@@ -61,16 +64,13 @@ describe('modctl url-list', () => {
     });
     expect(json(a.err[0])).toMatchObject({ index: 1, error: { code: 'MOD_ERR_URL_SCHEME' } });
 
-    const d = bufferedIo();
-    expect(
-      await urlListCommand.run(
-        ['add', '--list', 'hotline', '--kind', 'domain', '--dedicated', 'ring.example'],
-        d.io,
-      ),
-    ).toBe(0);
+    await runExpecting(
+      urlListCommand,
+      ['add', '--list', 'hotline', '--kind', 'domain', '--dedicated', 'ring.example'],
+      0,
+    );
 
-    const l = bufferedIo();
-    expect(await urlListCommand.run(['list', '--list', 'hotline'], l.io)).toBe(0);
+    const l = await runExpecting(urlListCommand, ['list', '--list', 'hotline'], 0);
     expect(l.out.map((line) => json<{ canonicalKey: string; dedicatedToAbuse: boolean }>(line))).toEqual([
       expect.objectContaining({
         canonicalKey: 'abuse.example/b.html',
@@ -80,46 +80,42 @@ describe('modctl url-list', () => {
       expect.objectContaining({ canonicalKey: 'abuse.example/c' }),
       expect.objectContaining({ canonicalKey: 'ring.example', dedicatedToAbuse: true }),
     ]);
-    const page = bufferedIo();
-    expect(
-      await urlListCommand.run(['list', '--list', 'hotline', '--limit', '1', '--kind', 'url'], page.io),
-    ).toBe(0);
+    const page = await runExpecting(
+      urlListCommand,
+      ['list', '--list', 'hotline', '--limit', '1', '--kind', 'url'],
+      0,
+    );
     expect(page.out).toHaveLength(1);
 
-    const r = bufferedIo();
-    expect(
-      await urlListCommand.run(
-        [
-          'remove',
-          '--list',
-          'hotline',
-          '--reason',
-          'gone',
-          '--kind',
-          'url',
-          'http://ABUSE.example/c',
-          'abuse.example/zzz',
-        ],
-        r.io,
-      ),
-    ).toBe(3);
+    const r = await runExpecting(
+      urlListCommand,
+      [
+        'remove',
+        '--list',
+        'hotline',
+        '--reason',
+        'gone',
+        '--kind',
+        'url',
+        'http://ABUSE.example/c',
+        'abuse.example/zzz',
+      ],
+      3,
+    );
     expect(json(r.out[0])).toMatchObject({ removed: [{ canonicalKey: 'abuse.example/c' }], notFound: 1 });
     expect(json(r.err[0])).toMatchObject({ index: 1, error: { code: 'MOD_ERR_CLI_NOT_LISTED' } });
-    const removedLines = bufferedIo();
-    await urlListCommand.run(['list', '--list', 'hotline', '--removed'], removedLines.io);
+    const removedLines = await runCommand(urlListCommand, ['list', '--list', 'hotline', '--removed']);
     expect(
       removedLines.out.filter((line) => json<{ removedAt: string | null }>(line).removedAt !== null),
     ).toHaveLength(1);
 
     const file = join(dir, 'list.txt');
     await writeFile(file, '# IWF style\nabuse.example/b.html\nnew.example/x\nhttp://[::1\n');
-    const i = bufferedIo();
-    expect(
-      await urlListCommand.run(
-        ['import', '--list', 'hotline', '--format', 'txt', '--mode', 'append', '--category', 'A', file],
-        i.io,
-      ),
-    ).toBe(3);
+    const i = await runExpecting(
+      urlListCommand,
+      ['import', '--list', 'hotline', '--format', 'txt', '--mode', 'append', '--category', 'A', file],
+      3,
+    );
     expect(json(i.out[0])).toMatchObject({ lines: 3, badLines: 1, added: 1, unchanged: 1, removed: 0 });
     expect(json(i.err[0])).toMatchObject({ line: 4, error: { code: 'MOD_ERR_URL_INVALID' } });
 
@@ -156,10 +152,11 @@ describe('modctl url-list', () => {
     await writeFile(file, `${lines.join('\n')}\n`);
     const size = (await stat(file)).size;
 
-    const shown = bufferedIo();
-    expect(
-      await urlListCommand.run(['import', '--list', 'big', '--format', 'txt', '--progress', file], shown.io),
-    ).toBe(3);
+    const shown = await runExpecting(
+      urlListCommand,
+      ['import', '--list', 'big', '--format', 'txt', '--progress', file],
+      3,
+    );
     expect(json(shown.out[0])).toMatchObject({ lines: 5000, badLines: 1, added: 4999 });
     expect(json(shown.err[0])).toMatchObject({ line: 10, error: { code: 'MOD_ERR_URL_SCHEME' } });
     const progress = progressOf(shown.err).map((l) => l.progress);
@@ -169,16 +166,18 @@ describe('modctl url-list', () => {
     expect(progress.at(-2)).toMatchObject({ phase: 'applying', ...summary });
     expect(progress.at(-1)).toMatchObject({ phase: 'done', ...summary });
 
-    const watched = bufferedIo();
-    expect(
-      await urlListCommand.run(['import', '--list', 'big', '--format', 'txt', file], {
-        ...watched.io,
-        stderrIsTTY: true,
-      }),
-    ).toBe(3);
+    const watched = await runExpecting(
+      urlListCommand,
+      ['import', '--list', 'big', '--format', 'txt', file],
+      3,
+      { stderrIsTTY: true },
+    );
     expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines: 5000 });
-    const script = bufferedIo();
-    expect(await urlListCommand.run(['import', '--list', 'big', '--format', 'txt', file], script.io)).toBe(3);
+    const script = await runExpecting(
+      urlListCommand,
+      ['import', '--list', 'big', '--format', 'txt', file],
+      3,
+    );
     expect(script.err.map((l) => json(l))).toEqual([
       { line: 10, error: { code: 'MOD_ERR_URL_SCHEME', message: expect.any(String) as string } },
     ]);
@@ -196,15 +195,15 @@ describe('modctl url-list', () => {
     expect(await exitOf(urlListCommand, ['import', '--list', 'hotline', '--format', 'csv', 'f'])).toBe(2);
     expect(await exitOf(urlListCommand, ['settings', '--list', 'hotline'])).toBe(2);
     expect(await exitOf(urlListCommand, ['list', '--list', 'hotline', '--limit', '0'])).toBe(2);
-    const c = bufferedIo();
-    expect(await urlListCommand.run(['list', '--list', 'missing'], c.io)).toBe(1);
+    const c = await runExpecting(urlListCommand, ['list', '--list', 'missing'], 1);
     expect(json(c.err.at(-1))).toMatchObject({ error: { code: 'MOD_ERR_CURATION_UNKNOWN_URL_LIST' } });
-    const s = bufferedIo();
     const file = join(dir, 'strict.txt');
     await writeFile(file, 'ok.example/1\nftp://bad.example/\n');
-    expect(
-      await urlListCommand.run(['import', '--list', 'hotline', '--format', 'txt', '--strict', file], s.io),
-    ).toBe(1);
+    const s = await runExpecting(
+      urlListCommand,
+      ['import', '--list', 'hotline', '--format', 'txt', '--strict', file],
+      1,
+    );
     expect(s.err.at(-1)).toContain('MOD_ERR_CURATION_STRICT_REJECTED');
   });
 });
