@@ -8,7 +8,7 @@ import { createBank, importBankList, updateBankSettings } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { seedTenants, tenantWithKey } from '@mod/testing';
 import { indexedEntries, makePhoto, scanViaKafka, startPipeline, waitFor, type Pipeline } from './helpers.js';
-import { partner, usePlatformWorld, world } from './platform-world.js';
+import { partner, usePlatformWorld, world } from './file-world.js';
 
 usePlatformWorld();
 // The file's own pipeline: a test restarts it to see the scanner load its bank snapshot.

@@ -11,7 +11,7 @@ import {
   waitFor,
   type Pipeline,
 } from './helpers.js';
-import { partner, usePlatformWorld, world } from './platform-world.js';
+import { partner, usePlatformWorld, world } from './file-world.js';
 
 usePlatformWorld();
 

@@ -20,17 +20,14 @@ import {
   uploadPhoto,
 } from './console-steps.js';
 import {
-  createWorld,
   indexedEntries,
   listenOnLoopback,
   makePhoto,
   multipart,
   seedKnownImage,
-  startPipeline,
   waitFor,
-  type Pipeline,
-  type World,
 } from './helpers.js';
+import { pipeline, usePipelineWorld, world } from './file-world.js';
 
 /*
  * The console as people use it, in a real browser (Debian's Chromium through playwright-core) against the real
@@ -48,8 +45,6 @@ const available = chromiumAvailable();
 if (!available)
   console.warn(`console e2e skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`);
 
-let world: World;
-let pipeline: Pipeline;
 let browser: Browser;
 let origin: string;
 let adminKey: string;
@@ -110,18 +105,17 @@ async function openFromNav(link: string, pageTitle: string): Promise<void> {
 }
 
 describe.skipIf(!available)('the console in a real browser', () => {
+  usePipelineWorld({
+    MOD_AUDIT_SIGNING_KEY_PEM: generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+    AUDIT_SIGN_EVERY_RECORDS: '1',
+    AUDIT_SIGN_EVERY_MS: '50',
+    MOD_PEOPLE_SECRET_KEY: randomBytes(32).toString('base64'),
+    // Media a review bank matches is sealed in the evidence vault for the reviewer's preview.
+    MOD_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+  });
   beforeAll(async () => {
-    world = createWorld();
-    pipeline = await startPipeline(world, {
-      MOD_AUDIT_SIGNING_KEY_PEM: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      AUDIT_SIGN_EVERY_RECORDS: '1',
-      AUDIT_SIGN_EVERY_MS: '50',
-      MOD_PEOPLE_SECRET_KEY: randomBytes(32).toString('base64'),
-      // Media a review bank matches is sealed in the evidence vault for the reviewer's preview.
-      MOD_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
-    });
     origin = await listenOnLoopback(pipeline.app);
     const seeded = await seedKnownImage(world, pipeline, { seed: 53, isps: ['isp-1'] });
     platformKey = seeded.platformKey;
@@ -159,11 +153,7 @@ describe.skipIf(!available)('the console in a real browser', () => {
     audit.watch(page, origin);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await pipeline?.stop();
-    await world?.drop();
-  });
+  afterAll(async () => browser?.close());
 
   it('is served under /console with a strict policy, and signs an officer in for the first time in Vietnamese', async () => {
     const shell = await fetch(`${origin}/console/desk`);

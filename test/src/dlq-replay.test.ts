@@ -6,7 +6,7 @@ import { MEDIA_META_HEADER, partnerTopic, type DeadLetter } from '@mod/contracts
 import { listAudit } from '@mod/db/audit';
 import { seedTenants } from '@mod/testing';
 import { DATABASE_URL, grantPartner, json, makePhoto, publishPartnerMedia, read } from './helpers.js';
-import { partner, usePlatformWorld, world } from './platform-world.js';
+import { partner, usePlatformWorld, world } from './file-world.js';
 
 // An operator's day after a fix: media from a platform whose tenant was not created yet is dead-lettered
 // (MOD_ERR_TENANT_UNKNOWN); the operator creates the tenant, finds the dead letter with `modctl dlq list`,

@@ -4,7 +4,7 @@ import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { tenantWithKey } from '@mod/testing';
 import { indexedEntries, makePhoto, scanViaKafka, waitFor } from './helpers.js';
-import { partner, pipeline, usePlatformWorld, world } from './platform-world.js';
+import { partner, pipeline, usePlatformWorld, world } from './file-world.js';
 
 // The evidence vault through the real stack: media that needs a person is sealed by the service that has its
 // bytes (the classifier above the review threshold, the scanner on a review-bank hit) before the message that

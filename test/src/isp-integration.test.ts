@@ -7,17 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlockingRequest, UrlObserved, Verdict } from '@mod/contracts';
 import { listAudit } from '@mod/db/audit';
 import { openOrder } from '@mod/db/orders';
-import {
-  createWorld,
-  json,
-  makePhoto,
-  read,
-  readPartners,
-  startPipeline,
-  waitFor,
-  type Pipeline,
-  type World,
-} from './helpers.js';
+import { pipeline, usePipelineWorld, world } from './file-world.js';
+import { json, makePhoto, read, readPartners, waitFor } from './helpers.js';
 import {
   PUBLIC_TEST_ADDRESS,
   counterValue,
@@ -29,8 +20,7 @@ import {
   type StartedFetcher,
 } from './isp-helpers.js';
 
-let world: World;
-let pipeline: Pipeline;
+usePipelineWorld();
 let fetcher: StartedFetcher;
 let media: MediaServer;
 let internal: MediaServer;
@@ -40,8 +30,6 @@ let photo: Buffer;
 const zoneDir = mkdtempSync(join(tmpdir(), 'mod-isp-rpz-'));
 
 beforeAll(async () => {
-  world = createWorld();
-  pipeline = await startPipeline(world);
   photo = await makePhoto(71);
   media = await startMediaServer(PUBLIC_TEST_ADDRESS, {
     '/img/cat.jpg': { type: 'image/jpeg', body: photo },
@@ -59,10 +47,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fetcher?.service.stop();
-  await pipeline?.stop();
   await media?.close();
   await internal?.close();
-  await world?.drop();
   rmSync(zoneDir, { recursive: true, force: true });
 });
 

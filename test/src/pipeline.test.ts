@@ -6,30 +6,24 @@ import { countPendingMedia } from '@mod/db/submissions';
 import { createProducer, type Producer } from '@mod/kafka';
 import { hashMedia } from '@mod/hashing/decode';
 import { seedTenants } from '@mod/testing';
+import { pipeline, usePipelineWorld, world } from './file-world.js';
 import {
   bankKnownPhoto,
-  createWorld,
   grantPartner,
   json,
   makePhoto,
   multipart,
   read,
   readPartners,
-  startPipeline,
   waitFor,
-  type Pipeline,
-  type World,
 } from './helpers.js';
 
-let world: World;
-let pipeline: Pipeline;
+usePipelineWorld();
 let producer: Producer;
 let keys: Record<string, string>;
 let known: Buffer;
 
 beforeAll(async () => {
-  world = createWorld();
-  pipeline = await startPipeline(world);
   producer = await createProducer(world.kafka);
   keys = await seedTenants(world.db, [
     { id: 'isp-1', kind: 'isp', role: 'isp' },
@@ -46,8 +40,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await producer?.disconnect();
-  await pipeline?.stop();
-  await world?.drop();
 });
 
 async function submitViaApi(bytes: Buffer, key: string) {

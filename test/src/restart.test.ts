@@ -4,7 +4,7 @@ import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { seedTenants } from '@mod/testing';
 import { indexedEntries, makePhoto, partnerMediaMessage, startPipeline, waitFor } from './helpers.js';
-import { partner, usePlatformWorld, world } from './platform-world.js';
+import { partner, usePlatformWorld, world } from './file-world.js';
 
 usePlatformWorld();
 

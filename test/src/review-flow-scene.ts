@@ -14,7 +14,7 @@ import {
   type Pipeline,
   type World,
 } from './helpers.js';
-import { partner, pipeline, usePlatformWorld, world } from './platform-world.js';
+import { partner, pipeline, usePlatformWorld, world } from './file-world.js';
 
 /**
  * The scene of the review-flow test: one world (its schema and topics) with the scanner, classifier, actioner and

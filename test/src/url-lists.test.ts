@@ -3,18 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importUrlList } from '@mod/curation';
 import { tenantWithKey } from '@mod/testing';
 import { normalizeUrlOrThrow } from '@mod/urls';
-import { createWorld, startPipeline, waitFor, type Pipeline, type World } from './helpers.js';
+import { pipeline, usePipelineWorld, world } from './file-world.js';
+import { waitFor } from './helpers.js';
 import { createIsp, startFetcher, type StartedFetcher } from './isp-helpers.js';
 
-let world: World;
-let pipeline: Pipeline;
+usePipelineWorld();
 let fetcher: StartedFetcher;
 let curatorKey: string;
 let isp: { id: string; key: string };
 
 beforeAll(async () => {
-  world = createWorld();
-  pipeline = await startPipeline(world);
   fetcher = await startFetcher(world, {});
   curatorKey = await tenantWithKey(world.db, { id: 'hotline', kind: 'hotline', role: 'curator' });
   isp = await createIsp(world, 'isp-x');
@@ -22,8 +20,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fetcher?.service.stop();
-  await pipeline?.stop();
-  await world?.drop();
 });
 
 const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, key = curatorKey) =>
