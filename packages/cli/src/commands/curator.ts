@@ -3,11 +3,24 @@ import { databaseSpec, loadConfig, topicSpec } from '@mod/config';
 import { topicNames } from '@mod/contracts';
 import type { Curator } from '@mod/curation';
 import { createPool, migrate, type Pool } from '@mod/db';
+import { CliError, CliErrorCode } from '../errors.js';
 
 /**
- * Shared by the commands that change the database (`bank`, `url-list`, `tenant`, `key`): argument checks, the
- * database, who acts.
+ * Shared by the commands that change the database (`bank`, `url-list`, `tenant`, `key`, `people`): argument
+ * checks, the database, who acts.
  */
+
+/** The end of the usage of the commands that manage access (`tenant`, `key`, `people`): environment, exit codes. */
+export const ACCESS_USAGE_END = [
+  'environment: DATABASE_URL, DATABASE_SCHEMA; MODCTL_ACTOR (who the audit log names; default the OS user)',
+  'exit codes: 0 done; 1 failed (nothing changed); 2 usage or a value breaking its rule (nothing changed)',
+] as const;
+
+/** A key or person id as the database makes them (a UUID). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** An option's value breaks the rule for its field (exit code 2). */
+export const invalidValue = (message: string) => new CliError(CliErrorCode.InvalidValue, message);
 
 export function isOneOf<T extends string>(values: readonly T[], v: unknown): v is T {
   return typeof v === 'string' && (values as readonly string[]).includes(v);

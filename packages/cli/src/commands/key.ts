@@ -15,7 +15,7 @@ import {
 import { appendAudit } from '@mod/db/audit';
 import { positiveInt, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
-import { isOneOf, operator, withPool } from './curator.js';
+import { ACCESS_USAGE_END, UUID, invalidValue, isOneOf, operator, withPool } from './curator.js';
 
 const USAGE = [
   `usage: modctl key issue --tenant ID --role ${Roles.join('|')} [--label TEXT] [--expires-at TIME]`,
@@ -27,17 +27,13 @@ const USAGE = [
     .map(([kind, roles]) => `${kind}: ${roles.join('|')}`)
     .join('; ')}`,
   'TIME: RFC 3339 in the future, e.g. 2027-01-01T00:00:00Z; LABEL: 1-100 characters without control characters.',
-  'environment: DATABASE_URL, DATABASE_SCHEMA; MODCTL_ACTOR (who the audit log names; default the OS user)',
-  'exit codes: 0 done; 1 failed (nothing changed); 2 usage or a value breaking its rule (nothing changed)',
+  ...ACCESS_USAGE_END,
 ].join('\n');
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** RFC 3339 date-time with an explicit offset, as the admin API's `expiresAt` takes it. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 /** `key list` without --limit: every key (a tenant has a handful). */
 const ALL = Number.MAX_SAFE_INTEGER;
-
-const invalidValue = (message: string) => new CliError(CliErrorCode.InvalidValue, message);
 
 /** `--expires-at` as a date, or a refusal: unparsable, or not in the future (the key could never work). */
 function parseExpiry(text: string, now: Date): Date | CliError {

@@ -11,7 +11,7 @@ import {
 } from '@mod/people';
 import { positiveInt, stringOptions, subcommandCommand, type Command } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
-import { isOneOf, operator, withPool } from './curator.js';
+import { ACCESS_USAGE_END, UUID, invalidValue, isOneOf, operator, withPool } from './curator.js';
 
 const USAGE = [
   `usage: modctl people add --tenant ID --login LOGIN --role ${PersonRoles.join('|')} --name NAME [--valid-hours N]`,
@@ -24,12 +24,8 @@ const USAGE = [
     .map(([kind, roles]) => `${kind}: ${roles.filter((r) => isOneOf(PersonRoles, r)).join('|') || '-'}`)
     .join('; ')}`,
   'LOGIN: 3-64 of a-z 0-9 . _ @ - (compared in lower case); NAME: 1-200 characters without control characters.',
-  'environment: DATABASE_URL, DATABASE_SCHEMA; MODCTL_ACTOR (who the audit log names; default the OS user)',
-  'exit codes: 0 done; 1 failed (nothing changed); 2 usage or a value breaking its rule (nothing changed)',
+  ...ACCESS_USAGE_END,
 ].join('\n');
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const invalidValue = (message: string) => new CliError(CliErrorCode.InvalidValue, message);
 
 /** A fresh one-time password valid `hours`: the text (printed once), its argon2id hash, when it stops. */
 async function oneTimePassword(hours: number) {

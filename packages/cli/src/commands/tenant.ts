@@ -18,7 +18,7 @@ import {
   type SubcommandContext,
 } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
-import { isOneOf, operator, withPool } from './curator.js';
+import { ACCESS_USAGE_END, invalidValue, isOneOf, operator, withPool } from './curator.js';
 
 const USAGE = [
   `usage: modctl tenant create --id ID --kind ${TenantKinds.join('|')} --name NAME`,
@@ -31,8 +31,7 @@ const USAGE = [
   "disable: none of the tenant's keys or certificates authenticate any more (enable undoes it).",
   'On an empty database: `tenant create --id ops --kind admin --name Operations`, then',
   '`modctl key issue --tenant ops --role admin` gives the first admin key.',
-  'environment: DATABASE_URL, DATABASE_SCHEMA; MODCTL_ACTOR (who the audit log names; default the OS user)',
-  'exit codes: 0 done; 1 failed (nothing changed); 2 usage or a value breaking its rule (nothing changed)',
+  ...ACCESS_USAGE_END,
 ].join('\n');
 
 const BOOLEAN_WORDS = { true: true, false: false } as const;
@@ -48,15 +47,9 @@ function blockingSubscription(word: string | undefined): boolean | undefined {
 /** A value that breaks its field's rule, or null. The same rules the admin API's schemas are built from. */
 function invalidField(field: 'id' | 'name', value: string): CliError | null {
   if (field === 'id' && !satisfiesRule(TenantFieldRules.tenantId, value))
-    return new CliError(
-      CliErrorCode.InvalidValue,
-      '--id must be a lowercase slug (a-z, 0-9 and -, at most 63)',
-    );
+    return invalidValue('--id must be a lowercase slug (a-z, 0-9 and -, at most 63)');
   if (field === 'name' && !satisfiesRule(TenantFieldRules.tenantName, value))
-    return new CliError(
-      CliErrorCode.InvalidValue,
-      '--name must be 1-200 characters without control characters',
-    );
+    return invalidValue('--name must be 1-200 characters without control characters');
   return null;
 }
 
