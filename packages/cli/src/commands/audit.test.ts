@@ -40,6 +40,13 @@ async function run(argv: string[]): Promise<{ code: number; out: string[]; err: 
   return { code, out, err };
 }
 
+/** `modctl audit` with `argv` exits 1, printing a failed verification with an error matching `error`. */
+async function expectRejected(argv: string[], error: Record<string, unknown>): Promise<void> {
+  const { code, out } = await run(argv);
+  expect(code).toBe(1);
+  expect(JSON.parse(out[0] ?? '')).toMatchObject({ ok: false, error });
+}
+
 async function save(name: string, value: unknown): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, JSON.stringify(value));
@@ -66,26 +73,16 @@ describe('modctl audit verify', () => {
     const tampered = structuredClone(bundle);
     tampered.entries.pop();
     if (tampered.scope.kind === 'range') tampered.scope.toSeq -= 1;
-    const { code, out } = await run([
-      'verify',
-      await save('rescoped.json', tampered),
-      '--key',
-      join(dir, 'key.pem'),
-    ]);
-    expect(code).toBe(1);
-    expect(JSON.parse(out[0] ?? '')).toMatchObject({
-      ok: false,
-      error: { code: 'MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE', firstBadRecord: null },
+    await expectRejected(['verify', await save('rescoped.json', tampered), '--key', join(dir, 'key.pem')], {
+      code: 'MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE',
+      firstBadRecord: null,
     });
   });
 
   it('never reports a legacy bundle (unsigned scope) as complete', async () => {
     const path = await save('legacy.json', legacy);
-    const refused = await run(['verify', path, '--key', join(dir, 'key.pem')]);
-    expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.out[0] ?? '')).toMatchObject({
-      ok: false,
-      error: { code: 'MOD_ERR_AUDIT_SCOPE_UNSIGNED' },
+    await expectRejected(['verify', path, '--key', join(dir, 'key.pem')], {
+      code: 'MOD_ERR_AUDIT_SCOPE_UNSIGNED',
     });
     const allowed = await run(['verify', path, '--key', join(dir, 'key.pem'), '--allow-unsigned-scope']);
     expect(allowed.code).toBe(0);
@@ -95,25 +92,15 @@ describe('modctl audit verify', () => {
   it('names the first bad record and exits 1 for a tampered bundle', async () => {
     const tampered = structuredClone(bundle);
     tampered.entries.splice(2, 1);
-    const { code, out } = await run(['verify', await save('deleted.json', tampered)]);
-    expect(code).toBe(1);
-    expect(JSON.parse(out[0] ?? '')).toMatchObject({
-      ok: false,
-      error: { code: 'MOD_ERR_AUDIT_RECORD_DELETED', firstBadRecord: { index: 2, seq: 2 } },
+    await expectRejected(['verify', await save('deleted.json', tampered)], {
+      code: 'MOD_ERR_AUDIT_RECORD_DELETED',
+      firstBadRecord: { index: 2, seq: 2 },
     });
   });
 
   it('rejects a bundle signed by a key that is not trusted', async () => {
-    const { code, out } = await run([
-      'verify',
-      await save('good2.json', bundle),
-      '--key',
-      join(dir, 'other.pem'),
-    ]);
-    expect(code).toBe(1);
-    expect(JSON.parse(out[0] ?? '')).toMatchObject({
-      ok: false,
-      error: { code: 'MOD_ERR_AUDIT_UNKNOWN_KEY' },
+    await expectRejected(['verify', await save('good2.json', bundle), '--key', join(dir, 'other.pem')], {
+      code: 'MOD_ERR_AUDIT_UNKNOWN_KEY',
     });
   });
 
@@ -133,12 +120,7 @@ describe('modctl audit verify', () => {
   it('reports unreadable input as JSON, and bad usage with exit 2', async () => {
     const notJson = join(dir, 'broken.json');
     await writeFile(notJson, '{ nope');
-    const broken = await run(['verify', notJson]);
-    expect(broken.code).toBe(1);
-    expect(JSON.parse(broken.out[0] ?? '')).toMatchObject({
-      ok: false,
-      error: { code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED' },
-    });
+    await expectRejected(['verify', notJson], { code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED' });
     const missing = await run(['verify', join(dir, 'absent.json')]);
     expect(missing.code).toBe(1);
     expect((await run(['verify'])).code).toBe(2);
