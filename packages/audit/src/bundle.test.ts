@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_FORMAT, LEGACY_BUNDLE_FORMAT, type AuditBundle } from './bundle-format.js';
+import { BUNDLE_FORMAT, LEGACY_BUNDLE_FORMAT, type AuditBundle, type BundleEntry } from './bundle-format.js';
 import { signBundleScope } from './bundle-scope.js';
-import { verifyBundle } from './bundle-verify.js';
+import { verifyBundle, type VerifyBundleOptions } from './bundle-verify.js';
 import { createBundle } from './bundle.js';
 import { createMemoryAuditLog } from './log.js';
 import { toHex, verifyConsistency } from './merkle.js';
@@ -38,6 +38,15 @@ beforeAll(async () => {
 
 const copy = (): AuditBundle => structuredClone(pristine);
 const roundTrip = (b: AuditBundle): unknown => JSON.parse(JSON.stringify(b));
+/** Entry `i` of `b` (its absence is a broken fixture, not a finding). */
+const entryAt = (b: AuditBundle, i: number): BundleEntry => {
+  const e = b.entries[i];
+  if (e === undefined) throw new Error('fixture');
+  return e;
+};
+/** Verifying `input` (with `options`) fails with an error matching `error`. */
+const expectFailure = (input: unknown, error: Record<string, unknown>, options?: VerifyBundleOptions) =>
+  expect(verifyBundle(input, options)).toMatchObject({ ok: false, error });
 
 describe('verifyBundle', () => {
   it('accepts an untouched bundle, with and without trusted keys given', () => {
@@ -70,66 +79,48 @@ describe('verifyBundle', () => {
 
   it('change one byte of a record: changed, naming it', () => {
     const b = copy();
-    const e = b.entries[4];
-    if (e === undefined) throw new Error('fixture');
+    const e = entryAt(b, 4);
     e.record = e.record.replace('rule 9', 'rule 8');
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: {
-        code: 'MOD_ERR_AUDIT_RECORD_CHANGED',
-        reason: 'changed',
-        firstBadRecord: { index: 4, seq: 9 },
-      },
+    expectFailure(b, {
+      code: 'MOD_ERR_AUDIT_RECORD_CHANGED',
+      reason: 'changed',
+      firstBadRecord: { index: 4, seq: 9 },
     });
   });
 
   it('change a byte so the record is no longer valid: changed', () => {
     const b = copy();
-    const e = b.entries[2];
-    if (e === undefined) throw new Error('fixture');
+    const e = entryAt(b, 2);
     e.record = e.record.replace('"seq":7', '"seq":7 ');
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: { reason: 'changed', firstBadRecord: { index: 2 } },
-    });
+    expectFailure(b, { reason: 'changed', firstBadRecord: { index: 2 } });
   });
 
   it('change a record and its stored leaf hash together: bad proof', async () => {
     const b = copy();
-    const e = b.entries[6];
-    if (e === undefined) throw new Error('fixture');
+    const e = entryAt(b, 6);
     const { createHash } = await import('node:crypto');
     e.record = e.record.replace('rule 11', 'rule 99');
     e.leafHash = createHash('sha256')
       .update(Buffer.from([0]))
       .update(e.record)
       .digest('hex');
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: { reason: 'bad_proof', firstBadRecord: { index: 6, seq: 11 } },
-    });
+    expectFailure(b, { reason: 'bad_proof', firstBadRecord: { index: 6, seq: 11 } });
   });
 
   it('delete a record: deleted, naming the missing seq', () => {
     const b = copy();
     b.entries.splice(3, 1);
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: {
-        code: 'MOD_ERR_AUDIT_RECORD_DELETED',
-        reason: 'deleted',
-        firstBadRecord: { index: 3, seq: 8 },
-      },
+    expectFailure(b, {
+      code: 'MOD_ERR_AUDIT_RECORD_DELETED',
+      reason: 'deleted',
+      firstBadRecord: { index: 3, seq: 8 },
     });
   });
 
   it('delete the last record: deleted', () => {
     const b = copy();
     b.entries.pop();
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: { reason: 'deleted', firstBadRecord: { index: 12, seq: 17 } },
-    });
+    expectFailure(b, { reason: 'deleted', firstBadRecord: { index: 12, seq: 17 } });
   });
 
   it('swap two records: reordered, naming the first', () => {
@@ -138,13 +129,10 @@ describe('verifyBundle', () => {
     if (x === undefined || y === undefined) throw new Error('fixture');
     b.entries[5] = y;
     b.entries[8] = x;
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: {
-        code: 'MOD_ERR_AUDIT_RECORD_REORDERED',
-        reason: 'reordered',
-        firstBadRecord: { index: 5, seq: 13 },
-      },
+    expectFailure(b, {
+      code: 'MOD_ERR_AUDIT_RECORD_REORDERED',
+      reason: 'reordered',
+      firstBadRecord: { index: 5, seq: 13 },
     });
   });
 
@@ -154,10 +142,7 @@ describe('verifyBundle', () => {
     if (x === undefined || y === undefined) throw new Error('fixture');
     [x.record, y.record] = [y.record, x.record];
     [x.leafHash, y.leafHash] = [y.leafHash, x.leafHash];
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: { reason: 'reordered', firstBadRecord: { index: 1, seq: 7 } },
-    });
+    expectFailure(b, { reason: 'reordered', firstBadRecord: { index: 1, seq: 7 } });
   });
 
   it('database owner swaps the contents of two stored rows: the first is named', async () => {
@@ -178,21 +163,14 @@ describe('verifyBundle', () => {
       publicKeys: trusted,
       signingKey: key,
     });
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: { reason: 'changed', firstBadRecord: { index: 2, seq: 7 } },
-    });
+    expectFailure(b, { reason: 'changed', firstBadRecord: { index: 2, seq: 7 } });
   });
 
   it('alter a proof: bad proof', () => {
     const b = copy();
-    const e = b.entries[10];
-    if (e === undefined) throw new Error('fixture');
+    const e = entryAt(b, 10);
     e.inclusionProof = e.inclusionProof.slice(1);
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: { code: 'MOD_ERR_AUDIT_BAD_PROOF', firstBadRecord: { index: 10, seq: 15 } },
-    });
+    expectFailure(b, { code: 'MOD_ERR_AUDIT_BAD_PROOF', firstBadRecord: { index: 10, seq: 15 } });
   });
 
   it('alter the tree head: bad signature', () => {
@@ -203,9 +181,10 @@ describe('verifyBundle', () => {
     ]) {
       const b = copy();
       mutate(b);
-      expect(verifyBundle(b)).toMatchObject({
-        ok: false,
-        error: { code: 'MOD_ERR_AUDIT_BAD_SIGNATURE', reason: 'bad_signature', firstBadRecord: null },
+      expectFailure(b, {
+        code: 'MOD_ERR_AUDIT_BAD_SIGNATURE',
+        reason: 'bad_signature',
+        firstBadRecord: null,
       });
     }
   });
@@ -221,15 +200,9 @@ describe('verifyBundle', () => {
         spki: forger.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
       },
     ];
-    expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({
-      ok: false,
-      error: { code: 'MOD_ERR_AUDIT_UNKNOWN_KEY', firstBadRecord: null },
-    });
+    expectFailure(b, { code: 'MOD_ERR_AUDIT_UNKNOWN_KEY', firstBadRecord: null }, { trustedKeys: trusted });
     // Trusting the bundle's own keys, the forged head signs fine but no record proves against its root.
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: { reason: 'bad_proof', firstBadRecord: { index: 0, seq: 5 } },
-    });
+    expectFailure(b, { reason: 'bad_proof', firstBadRecord: { index: 0, seq: 5 } });
   });
 
   it('records scope: a case bundle with gaps between seqs, and a deletion from it', async () => {
@@ -245,10 +218,7 @@ describe('verifyBundle', () => {
     });
     expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({ ok: true, records: wanted.length });
     b.entries.splice(1, 1);
-    expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({
-      ok: false,
-      error: { reason: 'deleted', firstBadRecord: { index: 1, seq: 11 } },
-    });
+    expectFailure(b, { reason: 'deleted', firstBadRecord: { index: 1, seq: 11 } }, { trustedKeys: trusted });
   });
 
   describe('the signed scope', () => {
@@ -276,14 +246,15 @@ describe('verifyBundle', () => {
       const removed = b.entries.splice(1, 1)[0];
       if (b.scope.kind !== 'records' || removed === undefined) throw new Error('fixture');
       b.scope.seqs = b.scope.seqs.filter((s) => s !== removed.leafIndex);
-      expect(verifyBundle(roundTrip(b), { trustedKeys: trusted })).toMatchObject({
-        ok: false,
-        error: {
+      expectFailure(
+        roundTrip(b),
+        {
           code: 'MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE',
           reason: 'bad_scope_signature',
           firstBadRecord: null,
         },
-      });
+        { trustedKeys: trusted },
+      );
     });
 
     it('a range shortened with its last record dropped: bad scope signature', () => {
@@ -291,7 +262,7 @@ describe('verifyBundle', () => {
       b.entries.pop();
       if (b.scope.kind !== 'range') throw new Error('fixture');
       b.scope.toSeq -= 1;
-      expect(verifyBundle(b)).toMatchObject({ ok: false, error: { reason: 'bad_scope_signature' } });
+      expectFailure(b, { reason: 'bad_scope_signature' });
     });
 
     it.each<[string, (b: AuditBundle) => void]>([
@@ -305,10 +276,7 @@ describe('verifyBundle', () => {
     ])('what the scope claims (%s) cannot be edited', async (_, edit) => {
       const b = await caseBundle();
       edit(b);
-      expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({
-        ok: false,
-        error: { reason: 'bad_scope_signature' },
-      });
+      expectFailure(b, { reason: 'bad_scope_signature' }, { trustedKeys: trusted });
     });
 
     it('a scope moved onto another signed head (same records, re-proven) does not verify', async () => {
@@ -318,27 +286,25 @@ describe('verifyBundle', () => {
       const moved = await log.exportRange(5, 17, later, trusted, key);
       b.treeHead = moved.treeHead;
       b.entries = moved.entries;
-      expect(verifyBundle(b)).toMatchObject({ ok: false, error: { reason: 'bad_scope_signature' } });
+      expectFailure(b, { reason: 'bad_scope_signature' });
     });
 
     it('a scope signed by an untrusted key: unknown key', () => {
       const b = copy();
       const other = loadSigningKey(generateSigningKeyPair().privateKeyPem);
       b.scopeSignature = signBundleScope(b.scope, b.treeHead, other);
-      expect(verifyBundle(b, { trustedKeys: trusted })).toMatchObject({
-        ok: false,
-        error: { code: 'MOD_ERR_AUDIT_UNKNOWN_KEY', firstBadRecord: null },
-      });
+      expectFailure(b, { code: 'MOD_ERR_AUDIT_UNKNOWN_KEY', firstBadRecord: null }, { trustedKeys: trusted });
     });
 
     it('a legacy bundle (unsigned scope) never verifies as complete', async () => {
       const legacy = await log.exportRange(5, 17, head, trusted);
       expect(legacy.format).toBe(LEGACY_BUNDLE_FORMAT);
       expect(legacy.scopeSignature).toBeUndefined();
-      expect(verifyBundle(legacy, { trustedKeys: trusted })).toMatchObject({
-        ok: false,
-        error: { code: 'MOD_ERR_AUDIT_SCOPE_UNSIGNED', reason: 'scope_unsigned' },
-      });
+      expectFailure(
+        legacy,
+        { code: 'MOD_ERR_AUDIT_SCOPE_UNSIGNED', reason: 'scope_unsigned' },
+        { trustedKeys: trusted },
+      );
       expect(verifyBundle(legacy, { trustedKeys: trusted, allowUnsignedScope: true })).toMatchObject({
         ok: true,
         records: 13,
@@ -350,7 +316,7 @@ describe('verifyBundle', () => {
       stripped.format = LEGACY_BUNDLE_FORMAT;
       stripped.entries?.pop();
       if (stripped.scope?.kind === 'range') stripped.scope.toSeq -= 1;
-      expect(verifyBundle(stripped)).toMatchObject({ ok: false, error: { reason: 'scope_unsigned' } });
+      expectFailure(stripped, { reason: 'scope_unsigned' });
       expect(verifyBundle(stripped, { allowUnsignedScope: true })).toMatchObject({
         ok: true,
         complete: false,
@@ -358,7 +324,7 @@ describe('verifyBundle', () => {
       // A v2 bundle without its signature is malformed.
       const unsigned = copy() as Partial<AuditBundle>;
       delete unsigned.scopeSignature;
-      expect(verifyBundle(unsigned)).toMatchObject({ ok: false, error: { reason: 'malformed' } });
+      expectFailure(unsigned, { reason: 'malformed' });
     });
   });
 
@@ -370,18 +336,12 @@ describe('verifyBundle', () => {
       { format: BUNDLE_FORMAT, scope: { kind: 'range', fromSeq: 0, toSeq: 0 }, publicKeys: [], entries: [] },
     ],
   ])('malformed input (%s) is a typed failure, not a crash', (_, input) => {
-    expect(verifyBundle(input)).toMatchObject({
-      ok: false,
-      error: { code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED', firstBadRecord: null },
-    });
+    expectFailure(input, { code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED', firstBadRecord: null });
   });
 
   it('an entry of the wrong shape is malformed and named', () => {
     const b = copy() as unknown as { entries: unknown[] };
     b.entries[0] = { leafIndex: 'five' };
-    expect(verifyBundle(b)).toMatchObject({
-      ok: false,
-      error: { reason: 'malformed', firstBadRecord: { index: 0 } },
-    });
+    expectFailure(b, { reason: 'malformed', firstBadRecord: { index: 0 } });
   });
 });
