@@ -7,23 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '@mod/db';
 import { seedTenants } from '@mod/testing';
-import {
-  bankKnownPhoto,
-  createWorld,
-  json,
-  makePhoto,
-  multipart,
-  read,
-  startPipeline,
-  waitFor,
-  type Pipeline,
-  type World,
-} from './helpers.js';
+import { pipeline, usePipelineWorld, world } from './file-world.js';
+import { bankKnownPhoto, json, makePhoto, multipart, read, waitFor } from './helpers.js';
 
 const MODCTL = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 
-let world: World;
-let pipeline: Pipeline;
 let dir: string;
 let publicKeyPath: string;
 let keys: Record<string, string>;
@@ -41,6 +29,12 @@ async function modctlVerify(bundle: unknown): Promise<{ exitCode: number; out: R
   });
 }
 
+usePipelineWorld({
+  MOD_AUDIT_SIGNING_KEY_PEM: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  AUDIT_SIGN_EVERY_RECORDS: '1',
+  AUDIT_SIGN_EVERY_MS: '50',
+});
+
 const asAuthority = (url: string) =>
   pipeline.app.inject({ url, headers: { authorization: `Bearer ${keys['authority-1']}` } });
 
@@ -48,12 +42,6 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'audit-e2e-'));
   publicKeyPath = join(dir, 'log-key.pem');
   await writeFile(publicKeyPath, publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  world = createWorld();
-  pipeline = await startPipeline(world, {
-    MOD_AUDIT_SIGNING_KEY_PEM: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    AUDIT_SIGN_EVERY_RECORDS: '1',
-    AUDIT_SIGN_EVERY_MS: '50',
-  });
   keys = await seedTenants(world.db, [
     { id: 'isp-1', kind: 'isp', role: 'isp' },
     { id: 'platform-1', kind: 'platform', role: 'platform' },
@@ -63,8 +51,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pipeline?.stop();
-  await world?.drop();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 

@@ -48,9 +48,12 @@ function useWorld(o: { partner?: (world: World) => Promise<Partner>; pipeline?: 
   );
 }
 
-/** The world and the pipeline (with `env` on top of the world's settings), before the file's tests and after. */
-export function usePipelineWorld(env: Record<string, string> = {}): void {
-  useWorld({ pipeline: { env } });
+/**
+ * The world and the pipeline (with `env` on top of the world's settings, and the classifier stage with
+ * `classifier`), before the file's tests and after.
+ */
+export function usePipelineWorld(env: Record<string, string> = {}, o: { classifier?: boolean } = {}): void {
+  useWorld({ pipeline: { env, ...o } });
 }
 
 /**

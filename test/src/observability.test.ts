@@ -8,16 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createOpsServer } from '@mod/telemetry';
 import { tenantWithKey } from '@mod/testing';
-import {
-  createWorld,
-  listenOnLoopback,
-  makePhoto,
-  multipart,
-  startPipeline,
-  waitFor,
-  type Pipeline,
-  type World,
-} from './helpers.js';
+import { pipeline, usePipelineWorld, world } from './file-world.js';
+import { listenOnLoopback, makePhoto, multipart, waitFor } from './helpers.js';
 import { startFetcher, type StartedFetcher } from './isp-helpers.js';
 import {
   PROMETHEUS_CONFIG_PATH,
@@ -36,8 +28,7 @@ import {
 // as in production (the API on its own app, workers on their ops servers). A real Prometheus (Debian's
 // `prometheus`) scrapes them every second and evaluates the real alerting rules, with every `for` set to 0s.
 
-let world: World;
-let pipeline: Pipeline;
+usePipelineWorld({}, { classifier: true });
 let fetcher: StartedFetcher;
 const ops: FastifyInstance[] = [];
 /** host:port of each service's /metrics, by scrape job. */
@@ -54,8 +45,6 @@ if (prometheusBinary === null)
 const listen = async (app: FastifyInstance): Promise<string> => new URL(await listenOnLoopback(app)).host;
 
 beforeAll(async () => {
-  world = createWorld();
-  pipeline = await startPipeline(world, {}, { classifier: true });
   fetcher = await startFetcher(world, {});
   targets['mod-api'] = await listen(pipeline.app);
   for (const [job, registry, checks] of [
@@ -74,8 +63,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(ops.map((app) => app.close()));
   await fetcher?.service.stop();
-  await pipeline?.stop();
-  await world?.drop();
 });
 
 describe('dashboard and rules against the services that really run', () => {
