@@ -5,22 +5,15 @@ import {
   FOLDED_REQUEST_REFUSAL,
   type FoldingPosition,
 } from './order-folding.js';
-import {
-  applyOrderCommand,
-  initialOrderState,
-  type OrderClockState,
-  type OrderStatus,
-} from './order-machine.js';
-
-const H = 3_600_000;
-const t0 = new Date('2026-03-01T00:00:00Z');
-const at = (hours: number) => new Date(t0.getTime() + hours * H);
-const fresh = (): OrderClockState =>
-  initialOrderState({ issuedAt: t0, deadlineAt: at(24), renoticeIntervalMs: 24 * H });
+import { applyOrderCommand, type OrderCommand, type OrderStatus } from './order-machine.js';
+import { at, fresh } from './order-clock.test-helper.js';
 
 const ownOrder: FoldingPosition = { folded: false, bindingDeadline: null };
 const sharedBoundAt = (hours: number): FoldingPosition => ({ folded: false, bindingDeadline: at(hours) });
 const foldedInto = (sharedStatus: OrderStatus | null): FoldingPosition => ({ folded: true, sharedStatus });
+/** `command` on a fresh order an hour after it was issued, from `position`. */
+const atHourOne = (command: OrderCommand, position: FoldingPosition) =>
+  applyOrderCommandUnderFolding(fresh(), command, at(1), position);
 
 describe('commands under the folding rules', () => {
   it('applies the machine unchanged to an order with no request folded into it', () => {
@@ -37,28 +30,18 @@ describe('commands under the folding rules', () => {
 
   it('lets a folded request take only withdrawal', () => {
     const position = foldedInto('acknowledged');
-    expect(applyOrderCommandUnderFolding(fresh(), { type: 'acknowledge' }, at(1), position)).toEqual({
+    expect(atHourOne({ type: 'acknowledge' }, position)).toEqual({
       ok: false,
       reason: FOLDED_REQUEST_REFUSAL,
       code: 'folded',
     });
-    const withdrawn = applyOrderCommandUnderFolding(
-      fresh(),
-      { type: 'withdraw', reason: 'resolved' },
-      at(1),
-      position,
-    );
+    const withdrawn = atHourOne({ type: 'withdraw', reason: 'resolved' }, position);
     expect(withdrawn).toMatchObject({ ok: true, event: 'withdrawn', note: 'resolved' });
     expect(withdrawn.ok && withdrawn.state.status).toBe('withdrawn');
   });
 
   it('refuses to withdraw a folded request once its shared order is closed, without a code', () => {
-    const result = applyOrderCommandUnderFolding(
-      fresh(),
-      { type: 'withdraw', reason: 'late' },
-      at(1),
-      foldedInto('verified'),
-    );
+    const result = atHourOne({ type: 'withdraw', reason: 'late' }, foldedInto('verified'));
     expect(result).toEqual({ ok: false, reason: 'order is verified' });
   });
 
@@ -74,31 +57,17 @@ describe('commands under the folding rules', () => {
   });
 
   it('refuses to pause a shared order whose clock a folded request binds', () => {
-    const result = applyOrderCommandUnderFolding(
-      fresh(),
-      { type: 'pause', reason: 'clarification' },
-      at(1),
-      sharedBoundAt(12),
-    );
+    const result = atHourOne({ type: 'pause', reason: 'clarification' }, sharedBoundAt(12));
     expect(result).toMatchObject({ ok: false, code: 'bound' });
   });
 
   it('extends a shared order up to the binding deadline, never past it', () => {
     const position = sharedBoundAt(36);
-    expect(
-      applyOrderCommandUnderFolding(
-        fresh(),
-        { type: 'extend', deadlineAt: at(36), reason: 'up to it' },
-        at(1),
-        position,
-      ),
-    ).toMatchObject({ ok: true, event: 'deadline-extended' });
-    const past = applyOrderCommandUnderFolding(
-      fresh(),
-      { type: 'extend', deadlineAt: at(37), reason: 'past it' },
-      at(1),
-      position,
-    );
+    expect(atHourOne({ type: 'extend', deadlineAt: at(36), reason: 'up to it' }, position)).toMatchObject({
+      ok: true,
+      event: 'deadline-extended',
+    });
+    const past = atHourOne({ type: 'extend', deadlineAt: at(37), reason: 'past it' }, position);
     expect(past).toMatchObject({ ok: false, code: 'bound' });
     expect(!past.ok && past.reason).toContain(at(36).toISOString());
   });
@@ -116,12 +85,7 @@ describe('commands under the folding rules', () => {
   });
 
   it('passes the machine’s refusals through without a code', () => {
-    const result = applyOrderCommandUnderFolding(
-      fresh(),
-      { type: 'verify', note: 'gone' },
-      at(1),
-      sharedBoundAt(30),
-    );
+    const result = atHourOne({ type: 'verify', note: 'gone' }, sharedBoundAt(30));
     expect(result).toEqual({ ok: false, reason: 'cannot verify an order that is issued' });
   });
 });

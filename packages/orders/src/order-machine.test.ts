@@ -2,17 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   applyOrderCommand,
   dueOrderCommands,
-  initialOrderState,
   isOverdue,
   nextNoticeAfter,
   type OrderClockState,
   type OrderCommand,
 } from './order-machine.js';
-
-const H = 3_600_000;
-const t0 = new Date('2026-03-01T00:00:00Z');
-const at = (hours: number) => new Date(t0.getTime() + hours * H);
-const fresh = () => initialOrderState({ issuedAt: t0, deadlineAt: at(24), renoticeIntervalMs: 24 * H });
+import { H, at, fresh } from './order-clock.test-helper.js';
 
 function run(s: OrderClockState, c: OrderCommand, now: Date): OrderClockState {
   const r = applyOrderCommand(s, c, now);
