@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { seedTenants, tenantWithKey } from '@mod/testing';
+import { pipeline, usePipelineWorld, world } from './file-world.js';
 import {
   bankKnownPhoto,
-  createWorld,
   listenOnLoopback,
   makePhoto,
-  startPipeline,
   stopInOrder,
   type Pipeline,
   type World,
@@ -59,13 +58,21 @@ export let scene: ReportScene;
 
 /** `env`: more settings for the pipeline (e.g. an audit signing key for a test that reads audit exports). */
 export function useReportScene(env: Readonly<Record<string, string>> = {}): void {
-  let world: World | undefined;
-  let pipeline: Pipeline | undefined;
+  usePipelineWorld({
+    ORDER_SCHEDULER_INTERVAL_MS: '250',
+    // No classifier runs in this scene: clean content goes to a person without waiting for it.
+    REPORT_CLASSIFICATION_WAIT_MS: '0',
+    REPORT_CONTACT_KEY: Buffer.alloc(32, 7).toString('base64'),
+    MOD_PEOPLE_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+    REPORT_POW_BITS: '8',
+    // Every report of these tests comes from one address (loopback); the limits have tests of their own.
+    REPORT_RATE_BURST: '1000',
+    REPORT_STATUS_PER_HOUR: '1000000',
+    ...env,
+  });
   let fetcher: StartedFetcher | undefined;
   let server: MediaServer | undefined;
   beforeAll(async () => {
-    world = createWorld();
-    await world.ready;
     const known = await makePhoto(2301);
     const html = (title: string) => ({
       type: 'text/html; charset=utf-8',
@@ -88,18 +95,6 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
     await mapHostToPlatform(world.db, 'media.example', 'platform-1');
     const hotlineKey = await tenantWithKey(world.db, { id: HOTLINE, kind: 'hotline', role: 'hotline' });
     const adminKey = await tenantWithKey(world.db, { id: 'ops', kind: 'admin', role: 'admin' });
-    pipeline = await startPipeline(world, {
-      ORDER_SCHEDULER_INTERVAL_MS: '250',
-      // No classifier runs in this scene: clean content goes to a person without waiting for it.
-      REPORT_CLASSIFICATION_WAIT_MS: '0',
-      REPORT_CONTACT_KEY: Buffer.alloc(32, 7).toString('base64'),
-      MOD_PEOPLE_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
-      REPORT_POW_BITS: '8',
-      // Every report of these tests comes from one address (loopback); the limits have tests of their own.
-      REPORT_RATE_BURST: '1000',
-      REPORT_STATUS_PER_HOUR: '1000000',
-      ...env,
-    });
     await bankKnownPhoto(world, pipeline, known);
     await createUrlList(world, 'listed-pages', [{ kind: 'url', pattern: 'listed.example/abuse/page.html' }]);
     fetcher = await startFetcher(world, names);
@@ -132,9 +127,7 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
   afterAll(async () => {
     await stopInOrder([
       ['fetcher', () => fetcher?.service.stop()],
-      ['pipeline', () => pipeline?.stop()],
       ['server', () => server?.close()],
-      ['world', () => world?.drop()],
     ]);
   });
 }
