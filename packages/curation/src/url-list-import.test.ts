@@ -7,6 +7,7 @@ import {
   by,
   changes,
   db,
+  importText,
   lastOutboxId,
   newList,
   topic,
@@ -27,13 +28,8 @@ describe('URL-list curation through PostgreSQL', () => {
       '',
       'abuse.example/c.html\r',
     ].join('\n');
-    const first = await importUrlList(db.pool, {
-      bankId: list.id,
-      format: 'txt',
-      input: Readable.from([Buffer.from(txt)]),
-      changesTopic: topic,
+    const first = await importText(list.id, txt, {
       provenance: 'iwf 2026-11-28',
-      by,
       onLineError: (e) => errors.push(e),
     });
     expect(first).toMatchObject({
@@ -58,14 +54,10 @@ describe('URL-list curation through PostgreSQL', () => {
       JSON.stringify({ kind: 'url', pattern: 'x.example/', unknown: 1 }),
     ].join('\n');
     const lineErrors: EntryError[] = [];
-    const second = await importUrlList(db.pool, {
-      bankId: list.id,
+    const second = await importText(list.id, jsonl, {
       format: 'jsonl',
       mode: 'append',
-      input: Readable.from([Buffer.from(jsonl)]),
-      changesTopic: topic,
       provenance: 'curator',
-      by,
       onLineError: (e) => lineErrors.push(e),
     });
     expect(second).toMatchObject({ added: 1, updated: 1, removed: 0, unchanged: 1, badLines: 2 });
@@ -112,26 +104,11 @@ describe('URL-list curation through PostgreSQL', () => {
     const list = await newList('strict-list');
     const mark = await lastOutboxId();
     await expect(
-      importUrlList(db.pool, {
-        bankId: list.id,
-        format: 'txt',
-        strict: true,
-        input: Readable.from([Buffer.from('good.example/1\nftp://bad.example/\n')]),
-        changesTopic: topic,
-        provenance: 'test',
-        by,
-      }),
+      importText(list.id, 'good.example/1\nftp://bad.example/\n', { strict: true }),
     ).rejects.toMatchObject({ code: CurationErrorCode.StrictRejected });
-    await expect(
-      importUrlList(db.pool, {
-        bankId: list.id,
-        format: 'txt',
-        input: Readable.from([Buffer.from('# nothing\n\n')]),
-        changesTopic: topic,
-        provenance: 'test',
-        by,
-      }),
-    ).rejects.toMatchObject({ code: CurationErrorCode.EmptyList });
+    await expect(importText(list.id, '# nothing\n\n')).rejects.toMatchObject({
+      code: CurationErrorCode.EmptyList,
+    });
     expect(await listUrlListEntries(db.pool, list.id, { limit: 10 })).toEqual([]);
     expect(await changes(mark)).toEqual([]);
   });
@@ -140,15 +117,7 @@ describe('URL-list curation through PostgreSQL', () => {
     const list = await newList('bulk-list');
     const mark = await lastOutboxId();
     const lines = Array.from({ length: 30 }, (_, i) => `bulk.example/${i}`).join('\n');
-    const report = await importUrlList(db.pool, {
-      bankId: list.id,
-      format: 'txt',
-      input: Readable.from([Buffer.from(lines)]),
-      changesTopic: topic,
-      provenance: 'test',
-      by,
-      bulkThreshold: 10,
-    });
+    const report = await importText(list.id, lines, { bulkThreshold: 10 });
     expect(report).toMatchObject({ added: 30, resync: true });
     expect((await changes(mark)).map((c) => [c.key, c.change])).toEqual([
       [`url-resync:${list.id}`, { type: 'url-lists-resync', bankId: list.id }],
@@ -159,15 +128,7 @@ describe('URL-list curation through PostgreSQL', () => {
     const list = await newList('progress-list');
     const lines = Array.from({ length: 2500 }, (_, i) => (i === 4 ? 'ftp://x.example/' : `p.example/${i}`));
     const events: ImportProgress[] = [];
-    const report = await importUrlList(db.pool, {
-      bankId: list.id,
-      format: 'txt',
-      input: Readable.from([Buffer.from(lines.join('\n'))]),
-      changesTopic: topic,
-      provenance: 'test',
-      by,
-      onProgress: (p) => events.push({ ...p }),
-    });
+    const report = await importText(list.id, lines.join('\n'), { onProgress: (p) => events.push({ ...p }) });
     expect(report).toMatchObject({ lines: 2500, badLines: 1, added: 2499 });
     expect(events).toEqual([
       { phase: 'reading', lines: 1000, badLines: 1 },

@@ -1,8 +1,9 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import { urlListChangeCodec } from '@mod/contracts';
 import { upsertTenant } from '@mod/db/access';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
-import { createUrlList, type Curator } from './index.js';
+import { createUrlList, importUrlList, type Curator, type UrlListImportRequest } from './index.js';
 
 /** Shared set-up of the URL-list curation tests: a schema of their own in the test PostgreSQL. */
 export let db: TestDatabase;
@@ -39,4 +40,22 @@ export const lastOutboxId = async () =>
 
 export async function newList(name: string) {
   return (await createUrlList(db.pool, { name, source: 'test', actionPolicy: 'automatic' }, topic, by)).bank;
+}
+
+/** What an import of the tests may set beyond the list and its text (the topic and curator are the tests'). */
+export type TextImportOptions = Partial<
+  Omit<UrlListImportRequest, 'bankId' | 'input' | 'changesTopic' | 'by'>
+>;
+
+/** `importUrlList` into list `bankId` of `text` in one chunk: txt and provenance `test` unless `options` say otherwise. */
+export function importText(bankId: string, text: string, options: TextImportOptions = {}) {
+  return importUrlList(db.pool, {
+    bankId,
+    format: 'txt',
+    input: Readable.from([Buffer.from(text)]),
+    changesTopic: topic,
+    provenance: 'test',
+    by,
+    ...options,
+  });
 }
