@@ -1,10 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bufferedIo } from './command.js';
 import { createImportProgress } from './progress.js';
 
-function io() {
-  const err: string[] = [];
-  return { err, io: { stdout: () => {}, stderr: (l: string) => err.push(l) } };
-}
 const progress = (line: string | undefined) =>
   (JSON.parse(line ?? '{}') as { progress: Record<string, unknown> }).progress;
 
@@ -13,7 +10,7 @@ afterEach(() => vi.useRealTimers());
 
 describe('import progress on stderr', () => {
   it('prints the latest counts every interval, once when reading ends, and a summary', () => {
-    const c = io();
+    const c = bufferedIo();
     let ms = 0;
     let bytes = 0;
     const p = createImportProgress(c.io, {
@@ -76,14 +73,14 @@ describe('import progress on stderr', () => {
   });
 
   it('prints nothing when off, and nothing more once stopped after a failure', () => {
-    const off = io();
+    const off = bufferedIo();
     const none = createImportProgress(off.io, { enabled: false });
     expect(none.onProgress).toBeUndefined();
     none.finish();
     vi.advanceTimersByTime(10_000);
     expect(off.err).toEqual([]);
 
-    const failed = io();
+    const failed = bufferedIo();
     const p = createImportProgress(failed.io, { enabled: true, intervalMs: 1000 });
     p.onProgress?.({ phase: 'reading', lines: 10, badLines: 0 });
     p.stop();
