@@ -11,6 +11,11 @@ const Signal = Type.Union([
 ]);
 const Radius = Type.Integer({ minimum: 0, maximum: 256 });
 
+/** Meta's PDQ guidance, which hashing and matching both follow: a match is within this Hamming distance (inclusive). */
+export const PDQ_MATCH_DISTANCE = 31;
+/** Meta's PDQ guidance: hashes below this quality are too flat to match reliably. */
+export const PDQ_MIN_QUALITY = 50;
+
 /**
  * `mod.bank-changes.v1` (compacted): what every scanner applies to its in-memory index. Applying a change twice
  * is a no-op. `bank-resync` follows a bulk import: reload that bank from PostgreSQL rather than stream millions

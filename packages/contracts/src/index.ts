@@ -19,7 +19,13 @@ export {
   createCodec,
   type Codec,
 } from './events.js';
-export { BankChangeMessage, bankChangeCodec, bankChangeKey } from './banks.js';
+export {
+  BankChangeMessage,
+  PDQ_MATCH_DISTANCE,
+  PDQ_MIN_QUALITY,
+  bankChangeCodec,
+  bankChangeKey,
+} from './banks.js';
 export { UrlObserved, UrlListChange, urlObservedCodec, urlListChangeCodec } from './urls.js';
 export {
   PartnerTopics,

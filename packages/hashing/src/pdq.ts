@@ -28,9 +28,8 @@ import { feedRowRunSums, type RowRunSums } from './row-sums.js';
 /** Images smaller than this on either side hash to all zeros with quality 0, as in the reference. */
 export const PDQ_MIN_HASHABLE_DIM = 5;
 
-/** Meta's recommended match threshold (Hamming distance, inclusive) and quality floor. */
-export const PDQ_MATCH_DISTANCE = 31;
-export const PDQ_MIN_QUALITY = 50;
+/** Meta's recommended match threshold (Hamming distance, inclusive) and quality floor (`@mod/contracts`). */
+export { PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY } from '@mod/contracts';
 
 /** The 16×16 DCT output (row-major) and the quality metric: the input to the 8 dihedral hashes. */
 export interface PdqDct {
