@@ -315,7 +315,12 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       const configured = options.kafka.groupInstanceId;
       if (instanceId === undefined && configured !== undefined)
         instanceId = claimInstanceId(options.groupId, configured);
-      const first = await subscribe(await wantedTopics());
+      const first = await subscribe(await wantedTopics()).catch(async (err: unknown) => {
+        // Fenced by a twin while joining (the id is dropped then): this start joins again as a dynamic member
+        // instead of failing the service. Any other failure is the caller's to see.
+        if (configured === undefined || instanceId !== undefined) throw err;
+        return subscribe(await wantedTopics());
+      });
       session = first;
       supervising = supervise();
       if (options.discover) {
