@@ -149,46 +149,23 @@ async function main(): Promise<void> {
     });
     const decoded = await decodeImage(files[0]!, defaultDecodeLimits, { reducedDecode: false });
     const one = [files[0]!];
-    const sync = (fn: () => unknown) => () => Promise.resolve(fn());
-    const pdqMs = await timeEach(
-      one,
-      400,
-      sync(() => pdqFromRaw(decoded.pixels)),
-    );
-    const dihedralMs = await timeEach(
-      one,
-      400,
-      sync(() => pdqHashesFromRaw(decoded.pixels, { dihedral: true })),
-    );
+    /** The time of one synchronous computation on the first image's decoded pixels. */
+    const timeOnce = (fn: () => unknown) => timeEach(one, 400, () => Promise.resolve(fn()));
+    const pdqMs = await timeOnce(() => pdqFromRaw(decoded.pixels));
+    const dihedralMs = await timeOnce(() => pdqHashesFromRaw(decoded.pixels, { dihedral: true }));
     // Baseline: the same exact computation in plain JavaScript (luma, then the Jarosz filter with Math.fround).
-    const jsMs = await timeEach(
-      one,
-      400,
-      sync(() => pdqBitsToHex(dct64To16(downsampleTo64Js(lumaFromRaw(decoded.pixels))))),
-    );
+    const jsMs = await timeOnce(() => pdqBitsToHex(dct64To16(downsampleTo64Js(lumaFromRaw(decoded.pixels)))));
     for (const file of files) {
       agreement.record((await decodeImage(file, defaultDecodeLimits, { reducedDecode: false })).pixels);
     }
-    const bhMs = await timeEach(
-      one,
-      400,
-      sync(() => blockhash(decoded.pixels)),
-    );
+    const bhMs = await timeOnce(() => blockhash(decoded.pixels));
     // What hashMedia does: blockhash's sums taken from PDQ's pass over the pixels.
-    const fusedMs = await timeEach(
-      one,
-      400,
-      sync(() => {
-        const rows = blockhashAccumulator(w, h, 16, BlockhashMethod.PRECISE);
-        pdqHashesFromRaw(decoded.pixels, rows === null ? {} : { rowSums: rows });
-        return rows?.finish();
-      }),
-    );
-    const exactMs = await timeEach(
-      one,
-      400,
-      sync(() => exactHashes(files[0]!)),
-    );
+    const fusedMs = await timeOnce(() => {
+      const rows = blockhashAccumulator(w, h, 16, BlockhashMethod.PRECISE);
+      pdqHashesFromRaw(decoded.pixels, rows === null ? {} : { rowSums: rows });
+      return rows?.finish();
+    });
+    const exactMs = await timeOnce(() => exactHashes(files[0]!));
     const mp = (w * h) / 1e6;
     rows.push(
       `${w}×${h} (${mp.toFixed(2)} MP, JPEG ${(files[0]!.length / 1024).toFixed(0)} KiB)\n` +
