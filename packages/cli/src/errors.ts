@@ -1,4 +1,4 @@
-import { ModError } from '@mod/contracts';
+import { PermanentError } from '@mod/contracts';
 
 /**
  * Codes modctl itself reports on stderr (`{"error":{"code":...,"message":...}}`); the packages it calls add
@@ -42,8 +42,4 @@ export const CliErrorCode = {
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 
 /** A refusal with a stable code; printed on stderr as JSON by the command that catches it. */
-export class CliError extends ModError {
-  constructor(code: CliErrorCode, message: string) {
-    super(code, message, { retriable: false });
-  }
-}
+export class CliError extends PermanentError<CliErrorCode> {}

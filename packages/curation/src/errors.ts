@@ -1,4 +1,4 @@
-import { ModError } from '@mod/contracts';
+import { PermanentError } from '@mod/contracts';
 
 export const CurationErrorCode = {
   /** No bank of that name (or id). */
@@ -22,8 +22,5 @@ export const CurationErrorCode = {
 } as const;
 export type CurationErrorCode = (typeof CurationErrorCode)[keyof typeof CurationErrorCode];
 
-export class CurationError extends ModError {
-  constructor(code: CurationErrorCode, message: string) {
-    super(code, message, { retriable: false });
-  }
-}
+/** Any error raised on purpose by `@mod/curation`; `code` is one of {@link CurationErrorCode}. */
+export class CurationError extends PermanentError<CurationErrorCode> {}
