@@ -1,14 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { createCodec } from './events.js';
+import { SignalType, createCodec } from './events.js';
+import { ClosedObject, Id } from './schema-parts.js';
 
-const Id = Type.String({ minLength: 1, maxLength: 200 });
-const Signal = Type.Union([
-  Type.Literal('pdq'),
-  Type.Literal('blockhash'),
-  Type.Literal('md5'),
-  Type.Literal('sha1'),
-  Type.Literal('sha256'),
-]);
 const Radius = Type.Integer({ minimum: 0, maximum: 256 });
 
 /** Meta's PDQ guidance, which hashing and matching both follow: a match is within this Hamming distance (inclusive). */
@@ -22,53 +15,32 @@ export const PDQ_MIN_QUALITY = 50;
  * of entry messages.
  */
 export const BankChangeMessage = Type.Union([
-  Type.Object(
-    {
-      type: Type.Literal('bank-upserted'),
-      bank: Type.Object(
-        {
-          bankId: Id,
-          enabled: Type.Boolean(),
-          negative: Type.Boolean(),
-          thresholds: Type.Object(
-            { pdq: Type.Optional(Radius), blockhash: Type.Optional(Radius) },
-            { additionalProperties: false },
-          ),
-        },
-        { additionalProperties: false },
-      ),
-      meta: Type.Object(
-        {
-          name: Type.String(),
-          actionPolicy: Type.Union([Type.Literal('automatic'), Type.Literal('review')]),
-        },
-        { additionalProperties: false },
-      ),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object({ type: Type.Literal('bank-removed'), bankId: Id }, { additionalProperties: false }),
-  Type.Object(
-    {
-      type: Type.Literal('entry-added'),
-      entry: Type.Object(
-        {
-          entryId: Id,
-          bankId: Id,
-          signal: Signal,
-          value: Type.String({ pattern: '^[0-9a-f]+$', maxLength: 64 }),
-          quality: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
-        },
-        { additionalProperties: false },
-      ),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { type: Type.Literal('entry-removed'), bankId: Id, entryId: Id },
-    { additionalProperties: false },
-  ),
-  Type.Object({ type: Type.Literal('bank-resync'), bankId: Id }, { additionalProperties: false }),
+  ClosedObject({
+    type: Type.Literal('bank-upserted'),
+    bank: ClosedObject({
+      bankId: Id,
+      enabled: Type.Boolean(),
+      negative: Type.Boolean(),
+      thresholds: ClosedObject({ pdq: Type.Optional(Radius), blockhash: Type.Optional(Radius) }),
+    }),
+    meta: ClosedObject({
+      name: Type.String(),
+      actionPolicy: Type.Union([Type.Literal('automatic'), Type.Literal('review')]),
+    }),
+  }),
+  ClosedObject({ type: Type.Literal('bank-removed'), bankId: Id }),
+  ClosedObject({
+    type: Type.Literal('entry-added'),
+    entry: ClosedObject({
+      entryId: Id,
+      bankId: Id,
+      signal: SignalType,
+      value: Type.String({ pattern: '^[0-9a-f]+$', maxLength: 64 }),
+      quality: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    }),
+  }),
+  ClosedObject({ type: Type.Literal('entry-removed'), bankId: Id, entryId: Id }),
+  ClosedObject({ type: Type.Literal('bank-resync'), bankId: Id }),
 ]);
 export type BankChangeMessage = Static<typeof BankChangeMessage>;
 

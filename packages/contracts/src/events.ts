@@ -1,13 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ModError } from './errors.js';
-
-const Hex = (bytes: number) => Type.String({ pattern: `^[0-9a-f]{${bytes * 2}}$` });
-const Uuid = Type.String({
-  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
-});
-const IsoTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' });
-const Id = Type.String({ minLength: 1, maxLength: 200 });
+import { ClosedObject, Hex, Id, IsoTime, Uuid } from './schema-parts.js';
 
 export const SignalType = Type.Union([
   Type.Literal('pdq'),
@@ -35,15 +29,12 @@ const MediaFields = {
  * base64); this event travels in the `mod-meta` header as UTF-8 JSON. Written only by the API's intake outbox
  * and the fetcher, whose principals are trusted to name the tenant. Consumers never store the bytes.
  */
-export const MediaEventMeta = Type.Object(
-  {
-    ...MediaFields,
-    submissionId: Uuid,
-    tenantId: Id,
-    source: Type.Union([Type.Literal('api'), Type.Literal('fetcher')]),
-  },
-  { additionalProperties: false },
-);
+export const MediaEventMeta = ClosedObject({
+  ...MediaFields,
+  submissionId: Uuid,
+  tenantId: Id,
+  source: Type.Union([Type.Literal('api'), Type.Literal('fetcher')]),
+});
 export type MediaEventMeta = Static<typeof MediaEventMeta>;
 
 /**
@@ -52,120 +43,92 @@ export type MediaEventMeta = Static<typeof MediaEventMeta>;
  * without a source. `submissionId` is optional: without one the scanner derives it from the tenant and the event
  * id; with one, it must be a new id or one of the same tenant's submissions.
  */
-export const PartnerMediaMeta = Type.Object(
-  { ...MediaFields, submissionId: Type.Optional(Uuid) },
-  { additionalProperties: false },
-);
+export const PartnerMediaMeta = ClosedObject({ ...MediaFields, submissionId: Type.Optional(Uuid) });
 export type PartnerMediaMeta = Static<typeof PartnerMediaMeta>;
 
-export const Hit = Type.Object(
-  {
-    bankId: Id,
-    bankName: Type.String(),
-    entryId: Id,
-    signal: SignalType,
-    distance: Type.Integer({ minimum: 0, maximum: 256 }),
-    category: Type.Union([Type.String(), Type.Null()]),
-    actionPolicy: Type.Union([Type.Literal('automatic'), Type.Literal('review')]),
-    negative: Type.Boolean(),
-  },
-  { additionalProperties: false },
-);
+export const Hit = ClosedObject({
+  bankId: Id,
+  bankName: Type.String(),
+  entryId: Id,
+  signal: SignalType,
+  distance: Type.Integer({ minimum: 0, maximum: 256 }),
+  category: Type.Union([Type.String(), Type.Null()]),
+  actionPolicy: Type.Union([Type.Literal('automatic'), Type.Literal('review')]),
+  negative: Type.Boolean(),
+});
 export type Hit = Static<typeof Hit>;
 
-export const ContentHashes = Type.Object(
-  {
-    sha256: Hex(32),
-    sha1: Hex(20),
-    md5: Hex(16),
-    blockhash: Type.Optional(Hex(32)),
-    pdq: Type.Optional(Hex(32)),
-    pdqQuality: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
-    /** Present when the perceptual hashes come from a JPEG decoded at 1/2, 1/4 or 1/8 scale (large photos). */
-    decodeScale: Type.Optional(Type.Union([Type.Literal(2), Type.Literal(4), Type.Literal(8)])),
-  },
-  { additionalProperties: false },
-);
+export const ContentHashes = ClosedObject({
+  sha256: Hex(32),
+  sha1: Hex(20),
+  md5: Hex(16),
+  blockhash: Type.Optional(Hex(32)),
+  pdq: Type.Optional(Hex(32)),
+  pdqQuality: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  /** Present when the perceptual hashes come from a JPEG decoded at 1/2, 1/4 or 1/8 scale (large photos). */
+  decodeScale: Type.Optional(Type.Union([Type.Literal(2), Type.Literal(4), Type.Literal(8)])),
+});
 export type ContentHashes = Static<typeof ContentHashes>;
 
 const Probability = Type.Number({ minimum: 0, maximum: 1 });
 
 /** What the classifier said about media that matched no list: scores, the risk policy's view, model versions. */
-export const Classification = Type.Object(
-  {
-    scores: Type.Object(
-      {
-        drawing: Probability,
-        hentai: Probability,
-        neutral: Probability,
-        porn: Probability,
-        sexy: Probability,
-      },
-      { additionalProperties: false },
-    ),
-    apparentMinor: Type.Object(
-      {
-        probability: Probability,
-        flagged: Type.Boolean(),
-        facesEvaluated: Type.Boolean(),
-        ageThresholdYears: Type.Number(),
-        probabilityThreshold: Probability,
-      },
-      { additionalProperties: false },
-    ),
-    risk: Type.Object(
-      { score: Probability, reviewRequired: Type.Boolean(), explanation: Type.String({ maxLength: 2000 }) },
-      { additionalProperties: false },
-    ),
-    models: Type.Array(
-      Type.Object(
-        { id: Type.String(), version: Type.String(), sha256: Type.String() },
-        { additionalProperties: false },
-      ),
-    ),
-    backend: Type.String(),
-    /** True when the result came from the cache (the same SHA-256 was classified before). */
-    cached: Type.Boolean(),
-  },
-  { additionalProperties: false },
-);
+export const Classification = ClosedObject({
+  scores: ClosedObject({
+    drawing: Probability,
+    hentai: Probability,
+    neutral: Probability,
+    porn: Probability,
+    sexy: Probability,
+  }),
+  apparentMinor: ClosedObject({
+    probability: Probability,
+    flagged: Type.Boolean(),
+    facesEvaluated: Type.Boolean(),
+    ageThresholdYears: Type.Number(),
+    probabilityThreshold: Probability,
+  }),
+  risk: ClosedObject({
+    score: Probability,
+    reviewRequired: Type.Boolean(),
+    explanation: Type.String({ maxLength: 2000 }),
+  }),
+  models: Type.Array(ClosedObject({ id: Type.String(), version: Type.String(), sha256: Type.String() })),
+  backend: Type.String(),
+  /** True when the result came from the cache (the same SHA-256 was classified before). */
+  cached: Type.Boolean(),
+});
 export type Classification = Static<typeof Classification>;
 
 /** `mod.verdicts.v1`: what the scanner decided for one submission, with every hit. */
-export const Verdict = Type.Object(
-  {
-    eventId: Uuid,
-    submissionId: Uuid,
-    tenantId: Id,
-    sourceEventId: Uuid,
-    decision: Type.Union([Type.Literal('match'), Type.Literal('no-match'), Type.Literal('suppressed')]),
-    hashes: ContentHashes,
-    width: Type.Integer({ minimum: 0 }),
-    height: Type.Integer({ minimum: 0 }),
-    hits: Type.Array(Hit),
-    url: Type.Optional(Type.String({ maxLength: 8192 })),
-    externalRef: Type.Optional(Type.String({ maxLength: 500 })),
-    reportedCategory: Type.Optional(Type.String({ maxLength: 100 })),
-    scannedAt: IsoTime,
-    scannerVersion: Type.String(),
-    /** Present when no list matched and the classifier ran (or its cached result was used). */
-    classification: Type.Optional(Type.Union([Classification, Type.Null()])),
-    /**
-     * Present when the verdict is about a URL or host rather than fetched content (a URL-list hit, published by
-     * the fetcher): orders should name this subject. `hashes` then digest the canonical URL string.
-     */
-    subject: Type.Optional(
-      Type.Object(
-        {
-          type: Type.Union([Type.Literal('url'), Type.Literal('host')]),
-          value: Type.String({ minLength: 1, maxLength: 8192 }),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
+export const Verdict = ClosedObject({
+  eventId: Uuid,
+  submissionId: Uuid,
+  tenantId: Id,
+  sourceEventId: Uuid,
+  decision: Type.Union([Type.Literal('match'), Type.Literal('no-match'), Type.Literal('suppressed')]),
+  hashes: ContentHashes,
+  width: Type.Integer({ minimum: 0 }),
+  height: Type.Integer({ minimum: 0 }),
+  hits: Type.Array(Hit),
+  url: Type.Optional(Type.String({ maxLength: 8192 })),
+  externalRef: Type.Optional(Type.String({ maxLength: 500 })),
+  reportedCategory: Type.Optional(Type.String({ maxLength: 100 })),
+  scannedAt: IsoTime,
+  scannerVersion: Type.String(),
+  /** Present when no list matched and the classifier ran (or its cached result was used). */
+  classification: Type.Optional(Type.Union([Classification, Type.Null()])),
+  /**
+   * Present when the verdict is about a URL or host rather than fetched content (a URL-list hit, published by
+   * the fetcher): orders should name this subject. `hashes` then digest the canonical URL string.
+   */
+  subject: Type.Optional(
+    ClosedObject({
+      type: Type.Union([Type.Literal('url'), Type.Literal('host')]),
+      value: Type.String({ minLength: 1, maxLength: 8192 }),
+    }),
+  ),
+});
 export type Verdict = Static<typeof Verdict>;
 
 /**
@@ -173,85 +136,62 @@ export type Verdict = Static<typeof Verdict>;
  * out before it (matching never waits for a model); the actioner records this against the submission and opens
  * a review case when the risk policy asks for one.
  */
-export const Classified = Type.Object(
-  {
-    /** Derived from the submission, so a re-classified submission is recognised and dropped downstream. */
-    eventId: Uuid,
-    submissionId: Uuid,
-    tenantId: Id,
-    /** SHA-256 of the bytes the classifier read (checked against the submission's). */
-    sha256: Hex(32),
-    classification: Classification,
-    classifiedAt: IsoTime,
-    classifierVersion: Type.String({ maxLength: 100 }),
-  },
-  { additionalProperties: false },
-);
+export const Classified = ClosedObject({
+  /** Derived from the submission, so a re-classified submission is recognised and dropped downstream. */
+  eventId: Uuid,
+  submissionId: Uuid,
+  tenantId: Id,
+  /** SHA-256 of the bytes the classifier read (checked against the submission's). */
+  sha256: Hex(32),
+  classification: Classification,
+  classifiedAt: IsoTime,
+  classifierVersion: Type.String({ maxLength: 100 }),
+});
 export type Classified = Static<typeof Classified>;
 
-/** `mod.blocking-requests.v1`: an order for one ISP to block a subject, on that ISP's own topic. Key: order id. */
-export const BlockingRequest = Type.Object(
-  {
-    orderId: Uuid,
-    ispTenantId: Id,
-    subject: Type.Object(
-      {
-        type: Type.Union([Type.Literal('content-hash'), Type.Literal('url'), Type.Literal('host')]),
-        value: Type.String({ minLength: 1, maxLength: 8192 }),
-      },
-      { additionalProperties: false },
-    ),
-    legalBasis: Type.String(),
-    deadlineAt: IsoTime,
-    issuedAt: IsoTime,
-    evidence: Type.Object(
-      { submissionId: Uuid, hits: Type.Array(Hit), policyVersion: Type.String() },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false },
-);
-export type BlockingRequest = Static<typeof BlockingRequest>;
+/** What an order (blocking or takedown) is about: a content digest, a URL or a host. */
+const OrderSubject = ClosedObject({
+  type: Type.Union([Type.Literal('content-hash'), Type.Literal('url'), Type.Literal('host')]),
+  value: Type.String({ minLength: 1, maxLength: 8192 }),
+});
 
-const OrderSubject = Type.Object(
-  {
-    type: Type.Union([Type.Literal('content-hash'), Type.Literal('url'), Type.Literal('host')]),
-    value: Type.String({ minLength: 1, maxLength: 8192 }),
-  },
-  { additionalProperties: false },
-);
+/** `mod.blocking-requests.v1`: an order for one ISP to block a subject, on that ISP's own topic. Key: order id. */
+export const BlockingRequest = ClosedObject({
+  orderId: Uuid,
+  ispTenantId: Id,
+  subject: OrderSubject,
+  legalBasis: Type.String(),
+  deadlineAt: IsoTime,
+  issuedAt: IsoTime,
+  evidence: ClosedObject({ submissionId: Uuid, hits: Type.Array(Hit), policyVersion: Type.String() }),
+});
+export type BlockingRequest = Static<typeof BlockingRequest>;
 
 /**
  * `mod.takedown-requests.v1`: an order for one platform to remove content it hosts. Key: platform tenant id, so
  * each platform sees its orders in order. Evidence names hits and digests, never media bytes.
  */
-export const TakedownRequest = Type.Object(
-  {
-    orderId: Uuid,
-    platformTenantId: Id,
-    subject: OrderSubject,
-    /** The URL where the content was seen, when known (verification re-fetches it). */
-    url: Type.Optional(Type.String({ maxLength: 8192 })),
-    legalBasis: Type.String(),
-    deadlineAt: IsoTime,
-    issuedAt: IsoTime,
-    issuer: Type.Object(
-      { kind: Type.Union([Type.Literal('policy'), Type.Literal('authority')]), id: Type.String() },
-      { additionalProperties: false },
-    ),
-    evidence: Type.Object(
-      {
-        submissionId: Type.Optional(Uuid),
-        sha256: Type.Optional(Hex(32)),
-        hits: Type.Array(Hit),
-        policyVersion: Type.String(),
-        note: Type.Optional(Type.String({ maxLength: 2000 })),
-      },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false },
-);
+export const TakedownRequest = ClosedObject({
+  orderId: Uuid,
+  platformTenantId: Id,
+  subject: OrderSubject,
+  /** The URL where the content was seen, when known (verification re-fetches it). */
+  url: Type.Optional(Type.String({ maxLength: 8192 })),
+  legalBasis: Type.String(),
+  deadlineAt: IsoTime,
+  issuedAt: IsoTime,
+  issuer: ClosedObject({
+    kind: Type.Union([Type.Literal('policy'), Type.Literal('authority')]),
+    id: Type.String(),
+  }),
+  evidence: ClosedObject({
+    submissionId: Type.Optional(Uuid),
+    sha256: Type.Optional(Hex(32)),
+    hits: Type.Array(Hit),
+    policyVersion: Type.String(),
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+  }),
+});
 export type TakedownRequest = Static<typeof TakedownRequest>;
 
 /**
@@ -259,45 +199,36 @@ export type TakedownRequest = Static<typeof TakedownRequest>;
  * disputed, verified, reopened, withdrawn, confirmed, paused, resumed, deadline-extended, renoticed,
  * escalated). Key: order id, so one order's events stay in order. Escalations name the authority to act.
  */
-export const OrderEvent = Type.Object(
-  {
-    eventId: Uuid,
-    orderId: Uuid,
-    kind: Type.Union([Type.Literal('takedown'), Type.Literal('blocking')]),
-    targetTenantId: Id,
-    event: Type.String({ pattern: '^[a-z-]{1,40}$' }),
-    status: Type.String({ pattern: '^[a-z-]{1,40}$' }),
-    at: IsoTime,
-    actor: Type.String({ maxLength: 200 }),
-    deadlineAt: IsoTime,
-    note: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
-    /** For escalations: the authority the order is escalated to. */
-    escalateTo: Type.Optional(Type.String({ maxLength: 200 })),
-  },
-  { additionalProperties: false },
-);
+export const OrderEvent = ClosedObject({
+  eventId: Uuid,
+  orderId: Uuid,
+  kind: Type.Union([Type.Literal('takedown'), Type.Literal('blocking')]),
+  targetTenantId: Id,
+  event: Type.String({ pattern: '^[a-z-]{1,40}$' }),
+  status: Type.String({ pattern: '^[a-z-]{1,40}$' }),
+  at: IsoTime,
+  actor: Type.String({ maxLength: 200 }),
+  deadlineAt: IsoTime,
+  note: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+  /** For escalations: the authority the order is escalated to. */
+  escalateTo: Type.Optional(Type.String({ maxLength: 200 })),
+});
 export type OrderEvent = Static<typeof OrderEvent>;
 
 /** `mod.dlq.v1`: an input that can never succeed. Holds a digest of the original, never media bytes. */
-export const DeadLetter = Type.Object(
-  {
-    eventId: Uuid,
-    sourceTopic: Type.String(),
-    sourcePartition: Type.Integer({ minimum: 0 }),
-    sourceOffset: Type.String(),
-    sourceKey: Type.Union([Type.String(), Type.Null()]),
-    /** SHA-256 of the original message value, so an operator can find it while the source topic keeps it. */
-    valueSha256: Hex(32),
-    valueBytes: Type.Integer({ minimum: 0 }),
-    consumer: Type.String(),
-    reason: Type.Object(
-      { code: Type.String({ pattern: '^MOD_ERR_[A-Z0-9_]+$' }), message: Type.String() },
-      { additionalProperties: false },
-    ),
-    failedAt: IsoTime,
-  },
-  { additionalProperties: false },
-);
+export const DeadLetter = ClosedObject({
+  eventId: Uuid,
+  sourceTopic: Type.String(),
+  sourcePartition: Type.Integer({ minimum: 0 }),
+  sourceOffset: Type.String(),
+  sourceKey: Type.Union([Type.String(), Type.Null()]),
+  /** SHA-256 of the original message value, so an operator can find it while the source topic keeps it. */
+  valueSha256: Hex(32),
+  valueBytes: Type.Integer({ minimum: 0 }),
+  consumer: Type.String(),
+  reason: ClosedObject({ code: Type.String({ pattern: '^MOD_ERR_[A-Z0-9_]+$' }), message: Type.String() }),
+  failedAt: IsoTime,
+});
 export type DeadLetter = Static<typeof DeadLetter>;
 
 export class ContractError extends ModError {

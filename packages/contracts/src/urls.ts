@@ -1,36 +1,28 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { createCodec } from './events.js';
-
-const Uuid = Type.String({
-  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
-});
-const IsoTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' });
-const Id = Type.String({ minLength: 1, maxLength: 200 });
+import { ClosedObject, Id, IsoTime, Uuid } from './schema-parts.js';
 
 /**
  * `mod.url-observed.v1`: one URL an ISP's users requested (a traffic sample). Key: the URL's host, so that one
  * fetcher sees a host's URLs in order and per-host limits hold. ISPs running Kafka may publish it directly.
  */
-export const UrlObserved = Type.Object(
-  {
-    eventId: Uuid,
-    /** The ISP that observed the URL. */
-    tenantId: Id,
-    source: Type.Union([Type.Literal('api'), Type.Literal('kafka')]),
-    /** As observed (the fetcher normalises it). */
-    url: Type.String({ minLength: 1, maxLength: 8192 }),
-    observedAt: IsoTime,
-    /** Content-Type the ISP's proxy saw, when it logs one; a hint only (the fetcher sniffs magic bytes). */
-    contentType: Type.Optional(Type.String({ maxLength: 200 })),
-    /**
-     * `report`: a URL a citizen, the hotline or a platform reported (the API routes it; honoured on the internal
-     * topic only). The fetcher fetches it whatever it looks like and however recently it was seen, and records a
-     * refusal on its submission, so that every report reaches an outcome.
-     */
-    purpose: Type.Optional(Type.Literal('report')),
-  },
-  { additionalProperties: false },
-);
+export const UrlObserved = ClosedObject({
+  eventId: Uuid,
+  /** The ISP that observed the URL. */
+  tenantId: Id,
+  source: Type.Union([Type.Literal('api'), Type.Literal('kafka')]),
+  /** As observed (the fetcher normalises it). */
+  url: Type.String({ minLength: 1, maxLength: 8192 }),
+  observedAt: IsoTime,
+  /** Content-Type the ISP's proxy saw, when it logs one; a hint only (the fetcher sniffs magic bytes). */
+  contentType: Type.Optional(Type.String({ maxLength: 200 })),
+  /**
+   * `report`: a URL a citizen, the hotline or a platform reported (the API routes it; honoured on the internal
+   * topic only). The fetcher fetches it whatever it looks like and however recently it was seen, and records a
+   * refusal on its submission, so that every report reaches an outcome.
+   */
+  purpose: Type.Optional(Type.Literal('report')),
+});
 export type UrlObserved = Static<typeof UrlObserved>;
 
 const UrlListKind = Type.Union([
@@ -46,40 +38,28 @@ const UrlListKind = Type.Union([
  * tombstone (null value) is ignored.
  */
 export const UrlListChange = Type.Union([
-  Type.Object(
-    {
-      type: Type.Literal('url-bank-upserted'),
+  ClosedObject({
+    type: Type.Literal('url-bank-upserted'),
+    bankId: Id,
+    name: Type.String(),
+    enabled: Type.Boolean(),
+    negative: Type.Boolean(),
+    actionPolicy: Type.Union([Type.Literal('automatic'), Type.Literal('review')]),
+  }),
+  ClosedObject({
+    type: Type.Literal('url-entry-added'),
+    entry: ClosedObject({
+      entryId: Id,
       bankId: Id,
-      name: Type.String(),
-      enabled: Type.Boolean(),
-      negative: Type.Boolean(),
-      actionPolicy: Type.Union([Type.Literal('automatic'), Type.Literal('review')]),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      type: Type.Literal('url-entry-added'),
-      entry: Type.Object(
-        {
-          entryId: Id,
-          bankId: Id,
-          kind: UrlListKind,
-          pattern: Type.String({ minLength: 1, maxLength: 8192 }),
-          dedicatedToAbuse: Type.Boolean(),
-          category: Type.Union([Type.String(), Type.Null()]),
-        },
-        { additionalProperties: false },
-      ),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { type: Type.Literal('url-entry-removed'), entryId: Id, bankId: Id },
-    { additionalProperties: false },
-  ),
+      kind: UrlListKind,
+      pattern: Type.String({ minLength: 1, maxLength: 8192 }),
+      dedicatedToAbuse: Type.Boolean(),
+      category: Type.Union([Type.String(), Type.Null()]),
+    }),
+  }),
+  ClosedObject({ type: Type.Literal('url-entry-removed'), entryId: Id, bankId: Id }),
   /** A bulk change (an import over the threshold) of one bank: reload every URL list from PostgreSQL. */
-  Type.Object({ type: Type.Literal('url-lists-resync'), bankId: Id }, { additionalProperties: false }),
+  ClosedObject({ type: Type.Literal('url-lists-resync'), bankId: Id }),
 ]);
 export type UrlListChange = Static<typeof UrlListChange>;
 
