@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { listUrlListEntries } from '@mod/db/url-lists';
 import { CurationErrorCode, importUrlList, type EntryError, type ImportProgress } from './index.js';
@@ -7,16 +7,14 @@ import {
   by,
   changes,
   db,
+  describeUrlListCuration,
   importText,
   lastOutboxId,
   newList,
   topic,
-  useCurationDatabase,
 } from './url-lists.test-helper.js';
 
-useCurationDatabase();
-
-describe('URL-list curation through PostgreSQL', () => {
+describeUrlListCuration(() => {
   it('imports txt and jsonl lists: per-line errors, replace and append, flag updates, duplicates, idempotent', async () => {
     const list = await newList('iwf-import');
     const errors: EntryError[] = [];

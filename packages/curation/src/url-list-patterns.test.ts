@@ -1,38 +1,30 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { listWantedBlocklist } from '@mod/db/feeds';
 import { listUrlListEntries } from '@mod/db/url-lists';
-import { CurationErrorCode, addUrlListPatterns, removeUrlListPatterns } from './index.js';
+import { CurationErrorCode } from './index.js';
 import {
-  by,
+  addPatterns,
   changes,
   db,
+  describeUrlListCuration,
   lastOutboxId,
   newList,
-  topic,
-  useCurationDatabase,
+  removePatterns,
 } from './url-lists.test-helper.js';
 
-useCurationDatabase();
-
-describe('URL-list curation through PostgreSQL', () => {
+describeUrlListCuration(() => {
   it('adds entries (normalised, deduplicated, per-entry errors), announces and audits each', async () => {
     const list = await newList('hotline-urls');
     const mark = await lastOutboxId();
-    const report = await addUrlListPatterns(db.pool, {
-      bankId: list.id,
-      entries: [
-        { kind: 'url', pattern: 'http://Abuse.example/gallery/./1.html', category: 'A' },
-        { kind: 'url', pattern: 'ftp://abuse.example/2' },
-        { kind: 'domain', pattern: 'dedicated.example', dedicatedToAbuse: true },
-        { kind: 'url', pattern: 'https://abuse.example/gallery/1.html' }, // same key as the first
-        { kind: 'host', pattern: 'shared-host.example' },
-      ],
-      changesTopic: topic,
-      provenance: 'test',
-      by,
-    });
+    const report = await addPatterns(list.id, [
+      { kind: 'url', pattern: 'http://Abuse.example/gallery/./1.html', category: 'A' },
+      { kind: 'url', pattern: 'ftp://abuse.example/2' },
+      { kind: 'domain', pattern: 'dedicated.example', dedicatedToAbuse: true },
+      { kind: 'url', pattern: 'https://abuse.example/gallery/1.html' }, // same key as the first
+      { kind: 'host', pattern: 'shared-host.example' },
+    ]);
     expect(report.errors).toEqual([
       { index: 1, code: 'MOD_ERR_URL_SCHEME', message: expect.stringContaining('ftp') as string },
     ]);
@@ -78,29 +70,20 @@ describe('URL-list curation through PostgreSQL', () => {
 
     // Again: nothing new, nothing announced.
     const mark2 = await lastOutboxId();
-    const again = await addUrlListPatterns(db.pool, {
-      bankId: list.id,
-      entries: [{ kind: 'url', pattern: 'abuse.example/gallery/1.html' }],
-      changesTopic: topic,
-      provenance: 'test',
-      by,
-    });
+    const again = await addPatterns(list.id, [{ kind: 'url', pattern: 'abuse.example/gallery/1.html' }]);
     expect(again.added).toEqual([]);
     expect(again.unchanged.map((e) => e.id)).toEqual([report.added[0]!.id]);
     expect(await changes(mark2)).toEqual([]);
 
     // Strict: one bad entry, nothing added.
-    const strict = await addUrlListPatterns(db.pool, {
-      bankId: list.id,
-      entries: [
+    const strict = await addPatterns(
+      list.id,
+      [
         { kind: 'url', pattern: 'new.example/x' },
         { kind: 'url', pattern: '' },
       ],
-      changesTopic: topic,
-      provenance: 'test',
-      by,
-      strict: true,
-    });
+      { strict: true },
+    );
     expect(strict.added).toEqual([]);
     expect(strict.errors.map((e) => e.index)).toEqual([1]);
     expect((await listUrlListEntries(db.pool, list.id, { limit: 100 })).length).toBe(3);
@@ -115,29 +98,17 @@ describe('URL-list curation through PostgreSQL', () => {
 
   it('removes by id or pattern (soft, history kept), announces and audits with the reason', async () => {
     const list = await newList('to-remove');
-    const { added } = await addUrlListPatterns(db.pool, {
-      bankId: list.id,
-      entries: [
-        { kind: 'url', pattern: 'a.example/1' },
-        { kind: 'prefix', pattern: 'a.example/dir/' },
-        { kind: 'url', pattern: 'a.example/3' },
-      ],
-      changesTopic: topic,
-      provenance: 'test',
-      by,
-    });
+    const { added } = await addPatterns(list.id, [
+      { kind: 'url', pattern: 'a.example/1' },
+      { kind: 'prefix', pattern: 'a.example/dir/' },
+      { kind: 'url', pattern: 'a.example/3' },
+    ]);
     const other = await newList('other-list');
-    const { added: foreign } = await addUrlListPatterns(db.pool, {
-      bankId: other.id,
-      entries: [{ kind: 'url', pattern: 'b.example/1' }],
-      changesTopic: topic,
-      provenance: 'test',
-      by,
-    });
+    const { added: foreign } = await addPatterns(other.id, [{ kind: 'url', pattern: 'b.example/1' }]);
     const mark = await lastOutboxId();
-    const report = await removeUrlListPatterns(db.pool, {
-      bankId: list.id,
-      removals: [
+    const report = await removePatterns(
+      list.id,
+      [
         { id: added[0]!.id },
         { kind: 'prefix', pattern: 'HTTP://A.EXAMPLE/dir/' },
         { kind: 'url', pattern: 'a.example/never-listed' },
@@ -145,10 +116,8 @@ describe('URL-list curation through PostgreSQL', () => {
         { id: 'abc' },
         { kind: 'url', pattern: 'gopher://a.example/' },
       ],
-      reason: 'taken down at source',
-      changesTopic: topic,
-      by,
-    });
+      'taken down at source',
+    );
     expect(report.removed.map((e) => e.id).sort()).toEqual([added[0]!.id, added[1]!.id].sort());
     expect(report.notFound).toEqual([2, 3]);
     expect(report.errors.map((e) => [e.index, e.code])).toEqual([
@@ -173,13 +142,7 @@ describe('URL-list curation through PostgreSQL', () => {
       ['url_list.entry_removed', 'taken down at source'],
     ]);
     // Removing again: nothing to remove.
-    const again = await removeUrlListPatterns(db.pool, {
-      bankId: list.id,
-      removals: [{ id: added[0]!.id }],
-      reason: 'again',
-      changesTopic: topic,
-      by,
-    });
+    const again = await removePatterns(list.id, [{ id: added[0]!.id }], 'again');
     expect(again).toEqual({ removed: [], notFound: [0], errors: [] });
   });
 });

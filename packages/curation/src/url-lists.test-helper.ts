@@ -1,9 +1,17 @@
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { urlListChangeCodec } from '@mod/contracts';
 import { upsertTenant } from '@mod/db/access';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
-import { createUrlList, importUrlList, type Curator, type UrlListImportRequest } from './index.js';
+import {
+  addUrlListPatterns,
+  createUrlList,
+  importUrlList,
+  removeUrlListPatterns,
+  type Curator,
+  type UrlListImportRequest,
+  type UrlListRemoval,
+} from './index.js';
 
 /** Shared set-up of the URL-list curation tests: a schema of their own in the test PostgreSQL. */
 export let db: TestDatabase;
@@ -14,13 +22,19 @@ export const by: Curator = {
   tenantId: 'hotline-1',
 };
 
-/** Creates the file's schema (and an ISP subscribed to blocking) before its tests, drops it after. */
-export function useCurationDatabase(): void {
-  beforeAll(async () => {
-    db = await createTestSchema();
-    await upsertTenant(db.pool, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+/**
+ * The URL-list curation suite, whose tests stand in three files: `tests` under the suite's name, with a schema
+ * of the file's own (and an ISP subscribed to blocking) created before them and dropped after.
+ */
+export function describeUrlListCuration(tests: () => void): void {
+  describe('URL-list curation through PostgreSQL', () => {
+    beforeAll(async () => {
+      db = await createTestSchema();
+      await upsertTenant(db.pool, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+    });
+    afterAll(async () => db.drop());
+    tests();
   });
-  afterAll(async () => db.drop());
 }
 
 /** Outbox messages for the URL-list topic after `afterId`, decoded with the contract codec (as fetchers do). */
@@ -58,4 +72,21 @@ export function importText(bankId: string, text: string, options: TextImportOpti
     by,
     ...options,
   });
+}
+
+/** `addUrlListPatterns` of `entries` to list `bankId` by the tests' curator on their topic, provenance `test`. */
+export function addPatterns(bankId: string, entries: readonly unknown[], options: { strict?: boolean } = {}) {
+  return addUrlListPatterns(db.pool, {
+    bankId,
+    entries,
+    changesTopic: topic,
+    provenance: 'test',
+    by,
+    ...options,
+  });
+}
+
+/** `removeUrlListPatterns` of `removals` from list `bankId`, for `reason`, by the tests' curator on their topic. */
+export function removePatterns(bankId: string, removals: readonly UrlListRemoval[], reason: string) {
+  return removeUrlListPatterns(db.pool, { bankId, removals, reason, changesTopic: topic, by });
 }

@@ -1,24 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { CurationErrorCode, createBank, createUrlList, updateUrlListSettings } from './index.js';
 import {
-  CurationErrorCode,
-  addUrlListPatterns,
-  createBank,
-  createUrlList,
-  updateUrlListSettings,
-} from './index.js';
-import {
+  addPatterns,
   by,
   changes,
   db,
+  describeUrlListCuration,
   lastOutboxId,
   newList,
   topic,
-  useCurationDatabase,
 } from './url-lists.test-helper.js';
 
-useCurationDatabase();
-
-describe('URL-list curation through PostgreSQL', () => {
+describeUrlListCuration(() => {
   it('settings changes reach fetchers; hash banks and unknown lists are refused with typed errors', async () => {
     const list = await newList('settings-list');
     const mark = await lastOutboxId();
@@ -40,15 +33,9 @@ describe('URL-list curation through PostgreSQL', () => {
       'test.bank-changes',
     );
     expect(await updateUrlListSettings(db.pool, hashBank.id, { enabled: false }, topic, by)).toBeNull();
-    await expect(
-      addUrlListPatterns(db.pool, {
-        bankId: hashBank.id,
-        entries: [{ kind: 'url', pattern: 'x.example/' }],
-        changesTopic: topic,
-        provenance: 'test',
-        by,
-      }),
-    ).rejects.toMatchObject({ code: CurationErrorCode.UnknownUrlList });
+    await expect(addPatterns(hashBank.id, [{ kind: 'url', pattern: 'x.example/' }])).rejects.toMatchObject({
+      code: CurationErrorCode.UnknownUrlList,
+    });
     await expect(
       createUrlList(db.pool, { name: 'hashes', source: 'x', actionPolicy: 'review' }, topic, by),
     ).rejects.toMatchObject({ code: CurationErrorCode.NotUrlList });
