@@ -1,3 +1,4 @@
+import { stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { bufferedIo, type Command, type CommandIo } from '../command.js';
@@ -65,3 +66,45 @@ export const exitOf = async (command: Command, args: string[]): Promise<number> 
 export type Progress = { progress: Record<string, unknown> };
 export const progressOf = (err: string[]): Progress[] =>
   err.map((l) => json<Progress | { line: number }>(l)).filter((l): l is Progress => 'progress' in l);
+
+/** An import `expectImportProgress` runs: `lines` written to `file`, exactly one of them bad. */
+export interface ProgressImport {
+  command: Command;
+  /** The import's arguments before the file, e.g. `['import', '--bank', 'big', '--format', 'csv']`. */
+  args: string[];
+  file: string;
+  lines: readonly string[];
+  /** The bad line: its number and error code, reported on stderr before any progress. */
+  badLine: { line: number; code: string };
+}
+
+/**
+ * Checks how an import (exit 3, for its bad line) shows its progress on stderr: asked (`--progress`), JSON lines
+ * after the bad line, `reading` while it reads, then `applying` once the file is staged, then `done`, both with
+ * the summary; on a terminal unasked; in a script (stderr not a terminal, no --progress) not at all, stderr
+ * holding the bad line alone, as it always did. Answers the progress shown when asked.
+ */
+export async function expectImportProgress(i: ProgressImport): Promise<Record<string, unknown>[]> {
+  await writeFile(i.file, `${i.lines.join('\n')}\n`);
+  const size = (await stat(i.file)).size;
+  const lines = i.lines.length;
+  const { line, code } = i.badLine;
+
+  const shown = await runExpecting(i.command, [...i.args, '--progress', i.file], 3);
+  expect(json(shown.out[0])).toMatchObject({ lines, badLines: 1, added: lines - 1 });
+  expect(json(shown.err[0])).toMatchObject({ line, error: { code } });
+  const progress = progressOf(shown.err).map((l) => l.progress);
+  expect(progress.length).toBe(shown.err.length - 1);
+  expect(progress.slice(0, -2).every((p) => p['phase'] === 'reading')).toBe(true);
+  const summary = { lines, accepted: lines - 1, badLines: 1, bytesRead: size, bytes: size };
+  expect(progress.at(-2)).toMatchObject({ phase: 'applying', ...summary });
+  expect(progress.at(-1)).toMatchObject({ phase: 'done', ...summary });
+
+  const watched = await runExpecting(i.command, [...i.args, i.file], 3, { stderrIsTTY: true });
+  expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines });
+  const script = await runExpecting(i.command, [...i.args, i.file], 3);
+  expect(script.err.map((l) => json(l))).toEqual([
+    { line, error: { code, message: expect.any(String) as string } },
+  ]);
+  return progress;
+}

@@ -1,4 +1,4 @@
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +7,8 @@ import { urlListCommand } from './url-list.js';
 import {
   db,
   exitOf,
+  expectImportProgress,
   json,
-  progressOf,
   runCommand,
   runExpecting,
   useModctlDatabase,
@@ -148,39 +148,13 @@ describe('modctl url-list', () => {
     expect(await exitOf(urlListCommand, ['create', '--name', 'big', '--source', 'test'])).toBe(0);
     const lines = Array.from({ length: 5000 }, (_, i) => `big.example/page-${i}.html`);
     lines[9] = 'ftp://big.example/x';
-    const file = join(dir, 'big.txt');
-    await writeFile(file, `${lines.join('\n')}\n`);
-    const size = (await stat(file)).size;
-
-    const shown = await runExpecting(
-      urlListCommand,
-      ['import', '--list', 'big', '--format', 'txt', '--progress', file],
-      3,
-    );
-    expect(json(shown.out[0])).toMatchObject({ lines: 5000, badLines: 1, added: 4999 });
-    expect(json(shown.err[0])).toMatchObject({ line: 10, error: { code: 'MOD_ERR_URL_SCHEME' } });
-    const progress = progressOf(shown.err).map((l) => l.progress);
-    expect(progress.length).toBe(shown.err.length - 1);
-    expect(progress.slice(0, -2).every((p) => p['phase'] === 'reading')).toBe(true);
-    const summary = { lines: 5000, accepted: 4999, badLines: 1, bytesRead: size, bytes: size };
-    expect(progress.at(-2)).toMatchObject({ phase: 'applying', ...summary });
-    expect(progress.at(-1)).toMatchObject({ phase: 'done', ...summary });
-
-    const watched = await runExpecting(
-      urlListCommand,
-      ['import', '--list', 'big', '--format', 'txt', file],
-      3,
-      { stderrIsTTY: true },
-    );
-    expect(progressOf(watched.err).at(-1)?.progress).toMatchObject({ phase: 'done', lines: 5000 });
-    const script = await runExpecting(
-      urlListCommand,
-      ['import', '--list', 'big', '--format', 'txt', file],
-      3,
-    );
-    expect(script.err.map((l) => json(l))).toEqual([
-      { line: 10, error: { code: 'MOD_ERR_URL_SCHEME', message: expect.any(String) as string } },
-    ]);
+    await expectImportProgress({
+      command: urlListCommand,
+      args: ['import', '--list', 'big', '--format', 'txt'],
+      file: join(dir, 'big.txt'),
+      lines,
+      badLine: { line: 10, code: 'MOD_ERR_URL_SCHEME' },
+    });
   });
 
   it('refuses bad usage (exit 2) and unknown lists (exit 1, typed error)', async () => {
