@@ -11,8 +11,7 @@ import {
   setPersonDisabled,
 } from './people.js';
 import { insertSession, revokeSessionsOf, verifySession } from './sessions.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
-import { upsertTenant } from './tenants.js';
+import { addTenants, createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 const FAST = { memoryKiB: 64, passes: 1, parallelism: 1 };
 const T0 = new Date('2026-03-01T08:00:00Z');
@@ -23,13 +22,7 @@ let hash: string;
 beforeAll(async () => {
   db = await createTestSchema();
   hash = await hashPassword('one-time-pass-1', FAST);
-  await upsertTenant(db.pool, {
-    id: 'hotline',
-    kind: 'hotline',
-    name: 'Hotline',
-    subscribedToBlocking: false,
-  });
-  await upsertTenant(db.pool, { id: 'isp-a', kind: 'isp', name: 'ISP', subscribedToBlocking: false });
+  await addTenants(db.pool, { hotline: 'hotline', 'isp-a': 'isp' });
 });
 afterAll(async () => db?.drop());
 

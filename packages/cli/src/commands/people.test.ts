@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { createSignInStore } from '@mod/db/people';
 import { DEFAULT_LOCKOUT_POLICY, hashPassword, parseSecretKey, signIn } from '@mod/people';
+import { seedTenants } from '@mod/testing';
 import { peopleCommand } from './people.js';
 import { db, json, runCommand, runExpecting, useModctlDatabase } from './modctl-database.test-helper.js';
 
@@ -14,13 +14,10 @@ interface Issued {
 
 useModctlDatabase({ actor: 'carol' });
 beforeAll(async () => {
-  await upsertTenant(db.pool, {
-    id: 'hotline',
-    kind: 'hotline',
-    name: 'Hotline',
-    subscribedToBlocking: false,
-  });
-  await upsertTenant(db.pool, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: false });
+  await seedTenants(db.pool, [
+    { id: 'hotline', kind: 'hotline' },
+    { id: 'isp-1', kind: 'isp', subscribedToBlocking: false },
+  ]);
 });
 
 /** Signs in as the PostgreSQL store and the API would (no TOTP yet: a one-time password asks for none). */
