@@ -91,14 +91,13 @@ describe('fast blockhash equals blockhash-core', () => {
     ];
     let seed = 7;
     for (const [width, height] of sizes) {
-      // Smooth random field plus noise, so that block sums are close to each other and to the medians.
-      const random = noise(width * height * 4, seed++);
-      const data = new Uint8Array(width * height * 4);
-      for (let p = 0; p < width * height; p++) {
-        const base = ((p % width) * 3 + Math.floor(p / width) * 2) % 256;
-        for (let c = 0; c < 3; c++) data[p * 4 + c] = (base + (random[p * 4 + c]! & 15)) & 255;
-        data[p * 4 + 3] = random[p * 4 + 3]! < 20 ? 0 : 255;
-      }
+      const data = smoothNoisyRgba(width, height, seed++, {
+        dx: 3,
+        dy: 2,
+        noiseMask: 15,
+        transparentBelow: 20,
+        alpha: 255,
+      });
       const rgba = { data, width, height, channels: 4 };
       for (const bits of [2, 8, 16, 32]) {
         expect(blockhash(rgba, bits, BlockhashMethod.PRECISE), `${width}×${height} ${bits}`).toBe(
@@ -127,6 +126,27 @@ describe('fast blockhash equals blockhash-core', () => {
     expect(blockhash(rgba, 12)).toBe(bmvbhash(rgba, 12));
   });
 });
+
+/**
+ * A smooth random field plus noise, as RGBA bytes, so that block sums are close to each other and to the medians:
+ * a ramp of `dx` per column and `dy` per row, plus the low bits (`noiseMask`) of the noise; a pixel whose alpha
+ * noise is below `transparentBelow` is transparent, any other has alpha `alpha`.
+ */
+function smoothNoisyRgba(
+  width: number,
+  height: number,
+  seed: number,
+  field: { dx: number; dy: number; noiseMask: number; transparentBelow: number; alpha: number },
+): Uint8Array {
+  const random = noise(width * height * 4, seed);
+  const data = new Uint8Array(width * height * 4);
+  for (let p = 0; p < width * height; p++) {
+    const base = ((p % width) * field.dx + Math.floor(p / width) * field.dy) % 256;
+    for (let c = 0; c < 3; c++) data[p * 4 + c] = (base + (random[p * 4 + c]! & field.noiseMask)) & 255;
+    data[p * 4 + 3] = random[p * 4 + 3]! < field.transparentBelow ? 0 : field.alpha;
+  }
+  return data;
+}
 
 function toRgba(image: { data: Uint8Array; width: number; height: number; channels: number }): {
   data: Uint8Array;
@@ -159,13 +179,13 @@ describe('blockhash from the PDQ pass over the pixels', () => {
       // Runs of 1250 px: RGB sums go through 16-bit lanes widened every 2048 bytes (and a tail).
       [20011, 20],
     ] as const) {
-      const random = noise(width * height * 4, seed++);
-      const rgba = new Uint8Array(width * height * 4);
-      for (let p = 0; p < width * height; p++) {
-        const base = ((p % width) * 2 + Math.floor(p / width) * 3) % 256;
-        for (let c = 0; c < 3; c++) rgba[p * 4 + c] = (base + (random[p * 4 + c]! & 31)) & 255;
-        rgba[p * 4 + 3] = random[p * 4 + 3]! < 30 ? 0 : 200;
-      }
+      const rgba = smoothNoisyRgba(width, height, seed++, {
+        dx: 2,
+        dy: 3,
+        noiseMask: 31,
+        transparentBelow: 30,
+        alpha: 200,
+      });
       const opaque = rgba.map((v, k) => (k % 4 === 3 ? 255 : v));
       const images = [
         { raw: { data: rgba, width, height, channels: 4 }, reference: rgba },
