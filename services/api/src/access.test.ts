@@ -1,43 +1,40 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { insertSubmission } from '@mod/db/submissions';
-import { callAs, openTestOrder, worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { callAs, openTestOrder } from './testing.js';
 
 /** Credentials and administration: keys refused and revoked, tenants and keys made and changed, all audited. */
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let keys: Record<string, string>;
 let orderOfA: string;
 let orderOfB: string;
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 const errorCode = (body: string) => (JSON.parse(body) as { error?: { code?: string } }).error?.code;
 
+const api = useCallersWorld(
+  {
+    'isp-a': ['isp-a', 'isp'],
+    'isp-b': ['isp-b', 'isp'],
+    'plat-a': ['plat-a', 'platform'],
+    admin: ['admin-1', 'admin'],
+  },
+  { build: { maxBodyBytes: 4096 } },
+);
+
 beforeAll(async () => {
-  ({ world, app, keys } = await worldWithCallers(
-    {
-      'isp-a': ['isp-a', 'isp'],
-      'isp-b': ['isp-b', 'isp'],
-      'plat-a': ['plat-a', 'platform'],
-      admin: ['admin-1', 'admin'],
-    },
-    { build: { maxBodyBytes: 4096 } },
-  ));
-  orderOfA = await openTestOrder(world, { kind: 'blocking', targetTenantId: 'isp-a' });
-  orderOfB = await openTestOrder(world, { kind: 'blocking', targetTenantId: 'isp-b' });
+  orderOfA = await openTestOrder(api.world, { kind: 'blocking', targetTenantId: 'isp-a' });
+  orderOfB = await openTestOrder(api.world, { kind: 'blocking', targetTenantId: 'isp-b' });
 });
-afterAll(async () => world?.close());
 
 describe('keys', () => {
   it('refuses revoked and expired keys with 401 and audits each failure with its reason', async () => {
-    const db = world.db.pool;
+    const db = api.world.db.pool;
     const revoked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
-    const ok = await app.inject({ url: '/v1/me', headers: auth(revoked.key) });
+    const ok = await api.app.inject({ url: '/v1/me', headers: auth(revoked.key) });
     expect(ok.statusCode).toBe(200);
-    const revoke = await callAs(app, keys['admin']!, 'POST', `/v1/admin/keys/${revoked.id}/revoke`);
+    const revoke = await callAs(api.app, api.keys['admin'], 'POST', `/v1/admin/keys/${revoked.id}/revoke`);
     expect(revoke.statusCode).toBe(200);
     expect(revoke.json<{ revokedAt: string | null }>().revokedAt).not.toBeNull();
     const expired = await createApiKey(db, {
@@ -51,13 +48,13 @@ describe('keys', () => {
       [`mod_${'x'.repeat(12)}_${'y'.repeat(31)}`, 'unknown'],
       ['not-a-key', 'malformed'],
     ] as const) {
-      const res = await app.inject({ url: '/v1/orders', headers: auth(key) });
+      const res = await api.app.inject({ url: '/v1/orders', headers: auth(key) });
       expect(res.statusCode).toBe(401);
       expect(errorCode(res.body)).toBe('MOD_ERR_API_UNAUTHENTICATED');
       const audit = await listAudit(db, { limit: 10_000 });
       expect(audit.at(-1)).toMatchObject({ action: 'auth.failed', reason });
     }
-    const anonymous = await app.inject({ url: '/v1/orders' });
+    const anonymous = await api.app.inject({ url: '/v1/orders' });
     expect(anonymous.statusCode).toBe(401);
     expect((await listAudit(db, { limit: 10_000 })).at(-1)).toMatchObject({
       action: 'auth.failed',
@@ -66,31 +63,34 @@ describe('keys', () => {
   });
 
   it("answers another tenant's order with the same 404 as a missing one (existence is not leaked)", async () => {
-    const mine = await app.inject({ url: `/v1/orders/${orderOfA}`, headers: auth(keys['isp-a']!) });
+    const mine = await api.app.inject({ url: `/v1/orders/${orderOfA}`, headers: auth(api.keys['isp-a']) });
     expect(mine.statusCode).toBe(200);
-    const theirs = await app.inject({ url: `/v1/orders/${orderOfB}`, headers: auth(keys['isp-a']!) });
-    const missing = await app.inject({ url: `/v1/orders/${randomUUID()}`, headers: auth(keys['isp-a']!) });
+    const theirs = await api.app.inject({ url: `/v1/orders/${orderOfB}`, headers: auth(api.keys['isp-a']) });
+    const missing = await api.app.inject({
+      url: `/v1/orders/${randomUUID()}`,
+      headers: auth(api.keys['isp-a']),
+    });
     expect(theirs.statusCode).toBe(404);
     expect(theirs.body).toBe(missing.body);
-    const list = await app.inject({ url: '/v1/orders', headers: auth(keys['isp-a']!) });
+    const list = await api.app.inject({ url: '/v1/orders', headers: auth(api.keys['isp-a']) });
     expect(list.json<{ orders: { id: string }[] }>().orders.map((o) => o.id)).toEqual([orderOfA]);
     // Another platform's submission: 404 too.
     const sub = randomUUID();
-    await insertSubmission(world.db.pool, { id: sub, tenantId: 'plat-other', source: 'api' });
-    const res = await app.inject({ url: `/v1/submissions/${sub}`, headers: auth(keys['plat-a']!) });
+    await insertSubmission(api.world.db.pool, { id: sub, tenantId: 'plat-other', source: 'api' });
+    const res = await api.app.inject({ url: `/v1/submissions/${sub}`, headers: auth(api.keys['plat-a']) });
     expect(res.statusCode).toBe(404);
   });
 
   it('lets a tenant revoke its own leaked key but not another tenant’s (404)', async () => {
-    const db = world.db.pool;
+    const db = api.world.db.pool;
     const leaked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
     const other = await createApiKey(db, { tenantId: 'isp-b', role: 'isp' });
-    const cross = await callAs(app, keys['isp-a']!, 'POST', `/v1/keys/${other.id}/revoke`);
+    const cross = await callAs(api.app, api.keys['isp-a'], 'POST', `/v1/keys/${other.id}/revoke`);
     expect(cross.statusCode).toBe(404);
-    expect((await app.inject({ url: '/v1/me', headers: auth(other.key) })).statusCode).toBe(200);
-    const own = await callAs(app, keys['isp-a']!, 'POST', `/v1/keys/${leaked.id}/revoke`);
+    expect((await api.app.inject({ url: '/v1/me', headers: auth(other.key) })).statusCode).toBe(200);
+    const own = await callAs(api.app, api.keys['isp-a'], 'POST', `/v1/keys/${leaked.id}/revoke`);
     expect(own.statusCode).toBe(200);
-    expect((await app.inject({ url: '/v1/me', headers: auth(leaked.key) })).statusCode).toBe(401);
+    expect((await api.app.inject({ url: '/v1/me', headers: auth(leaked.key) })).statusCode).toBe(401);
     const audit = await listAudit(db, { subjectId: leaked.id });
     expect(audit.map((a) => a.action)).toEqual(['key.revoked']);
   });
@@ -98,16 +98,16 @@ describe('keys', () => {
 
 describe('administration', () => {
   it('creates a tenant and a key shown once, changes its role, revokes it; every change audited', async () => {
-    const db = world.db.pool;
-    const admin = auth(keys['admin']!);
-    const tenant = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants', {
+    const db = api.world.db.pool;
+    const admin = auth(api.keys['admin']);
+    const tenant = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants', {
       id: 'hotline-9',
       kind: 'hotline',
       name: 'Hotline 9',
     });
     expect(tenant.statusCode).toBe(201);
     expect(tenant.json()).toMatchObject({ id: 'hotline-9', kind: 'hotline', disabledAt: null });
-    const again = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants', {
+    const again = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants', {
       id: 'hotline-9',
       kind: 'isp',
       name: 'Overwrite attempt',
@@ -115,7 +115,7 @@ describe('administration', () => {
     expect(again.statusCode).toBe(409);
     expect(errorCode(again.body)).toBe('MOD_ERR_API_CONFLICT');
 
-    const created = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants/hotline-9/keys', {
+    const created = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants/hotline-9/keys', {
       role: 'reviewer',
       label: 'desk 1',
     });
@@ -124,30 +124,30 @@ describe('administration', () => {
     expect(key.key).toMatch(/^mod_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{31,}$/);
     expect(key.key.startsWith(`mod_${key.prefix}_`)).toBe(true);
     // Shown once: no listing carries the secret, and the database holds only its digest.
-    const listed = await app.inject({ url: '/v1/admin/tenants/hotline-9/keys', headers: admin });
+    const listed = await api.app.inject({ url: '/v1/admin/tenants/hotline-9/keys', headers: admin });
     expect(listed.json<{ keys: { id: string }[] }>().keys.map((k) => k.id)).toEqual([key.id]);
     expect(listed.body).not.toContain(key.key.slice(17));
     const stored = await db.query(`select * from api_keys where id = $1`, [key.id]);
     expect(JSON.stringify(stored.rows)).not.toContain(key.key.slice(17));
-    const me = await app.inject({ url: '/v1/me', headers: auth(key.key) });
+    const me = await api.app.inject({ url: '/v1/me', headers: auth(key.key) });
     expect(me.json()).toMatchObject({ tenantId: 'hotline-9', role: 'reviewer', credential: 'api-key' });
 
     // A hotline key may not become an ISP's or an admin's.
-    const escalate = await callAs(app, keys['admin']!, 'PATCH', `/v1/admin/keys/${key.id}`, {
+    const escalate = await callAs(api.app, api.keys['admin'], 'PATCH', `/v1/admin/keys/${key.id}`, {
       role: 'admin',
     });
     expect(escalate.statusCode).toBe(400);
     expect(errorCode(escalate.body)).toBe('MOD_ERR_API_ROLE_NOT_FOR_TENANT');
-    const changed = await callAs(app, keys['admin']!, 'PATCH', `/v1/admin/keys/${key.id}`, {
+    const changed = await callAs(api.app, api.keys['admin'], 'PATCH', `/v1/admin/keys/${key.id}`, {
       role: 'curator',
     });
     expect(changed.json()).toMatchObject({ id: key.id, role: 'curator' });
-    expect((await app.inject({ url: '/v1/orders', headers: auth(key.key) })).statusCode).toBe(403);
-    expect((await app.inject({ url: '/v1/banks', headers: auth(key.key) })).statusCode).toBe(200);
+    expect((await api.app.inject({ url: '/v1/orders', headers: auth(key.key) })).statusCode).toBe(403);
+    expect((await api.app.inject({ url: '/v1/banks', headers: auth(key.key) })).statusCode).toBe(200);
 
-    const revoked = await callAs(app, keys['admin']!, 'POST', `/v1/admin/keys/${key.id}/revoke`);
+    const revoked = await callAs(api.app, api.keys['admin'], 'POST', `/v1/admin/keys/${key.id}/revoke`);
     expect(revoked.statusCode).toBe(200);
-    expect((await app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(401);
+    expect((await api.app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(401);
 
     const audit = await listAudit(db, { limit: 10_000 });
     const about = (id: string) => audit.filter((a) => a.subject.id === id).map((a) => a.action);
@@ -161,30 +161,32 @@ describe('administration', () => {
   });
 
   it('switching a tenant off stops all its credentials', async () => {
-    const off = await callAs(app, keys['admin']!, 'PATCH', '/v1/admin/tenants/isp-b', { disabled: true });
+    const off = await callAs(api.app, api.keys['admin'], 'PATCH', '/v1/admin/tenants/isp-b', {
+      disabled: true,
+    });
     expect(off.json<{ disabledAt: string | null }>().disabledAt).not.toBeNull();
-    expect((await app.inject({ url: '/v1/me', headers: auth(keys['isp-b']!) })).statusCode).toBe(401);
-    await callAs(app, keys['admin']!, 'PATCH', '/v1/admin/tenants/isp-b', { disabled: false });
-    expect((await app.inject({ url: '/v1/me', headers: auth(keys['isp-b']!) })).statusCode).toBe(200);
+    expect((await api.app.inject({ url: '/v1/me', headers: auth(api.keys['isp-b']) })).statusCode).toBe(401);
+    await callAs(api.app, api.keys['admin'], 'PATCH', '/v1/admin/tenants/isp-b', { disabled: false });
+    expect((await api.app.inject({ url: '/v1/me', headers: auth(api.keys['isp-b']) })).statusCode).toBe(200);
   });
 
   it('refuses a key or certificate that would already be expired (MOD_ERR_API_EXPIRY_PAST), issuing nothing', async () => {
-    const db = world.db.pool;
+    const db = api.world.db.pool;
     const before = (await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount;
-    const key = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants/isp-a/keys', {
+    const key = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/keys', {
       role: 'isp',
       expiresAt: new Date(Date.now() - 60_000).toISOString(),
     });
     expect(key.statusCode).toBe(400);
     expect(errorCode(key.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
     expect((await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount).toBe(before);
-    const cert = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants/isp-a/certificates', {
+    const cert = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/certificates', {
       fingerprintSha256: 'ab'.repeat(32),
       expiresAt: '2000-01-01T00:00:00Z',
     });
     expect(cert.statusCode).toBe(400);
     expect(errorCode(cert.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
-    const later = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants/isp-a/keys', {
+    const later = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/keys', {
       role: 'isp',
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     });

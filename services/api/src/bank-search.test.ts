@@ -1,42 +1,30 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { urlSearchKeys } from './routes/bank-search.js';
-import { callAs, worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { callAs } from './testing.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let curator: string;
-let authority: string;
-
-beforeAll(async () => {
-  ({
-    world,
-    app,
-    keys: { curator, authority },
-  } = await worldWithCallers({ curator: ['hotline-1', 'curator'], authority: ['auth-1', 'authority'] }));
-});
-afterAll(async () => world?.close());
+const api = useCallersWorld({ curator: ['hotline-1', 'curator'], authority: ['auth-1', 'authority'] });
 
 type Found = {
   searchedAs: string;
   entries: { bankName: string; list: string; type: string; value: string }[];
 };
-const search = async (q: string, key = curator) => {
-  const res = await callAs(app, key, 'GET', `/v1/banks/search?q=${encodeURIComponent(q)}`);
+const search = async (q: string, key = api.keys.curator) => {
+  const res = await callAs(api.app, key, 'GET', `/v1/banks/search?q=${encodeURIComponent(q)}`);
   return { status: res.statusCode, body: res.json<Found>() };
 };
 
 async function bank(name: string, lines: string[]): Promise<void> {
-  const created = await callAs(app, curator, 'POST', '/v1/banks', {
+  const created = await callAs(api.app, api.keys.curator, 'POST', '/v1/banks', {
     name,
     source: 'test',
     signalTypes: ['sha256', 'md5'],
     actionPolicy: 'review',
   });
-  const res = await app.inject({
+  const res = await api.app.inject({
     method: 'POST',
     url: `/v1/banks/${created.json<{ id: string }>().id}/import?format=csv`,
-    headers: { authorization: `Bearer ${curator}`, 'content-type': 'text/csv' },
+    headers: { authorization: `Bearer ${api.keys.curator}`, 'content-type': 'text/csv' },
     payload: `${lines.join('\n')}\n`,
   });
   expect(res.statusCode, res.body).toBe(200);
@@ -65,13 +53,13 @@ describe('entry search across banks and URL lists', () => {
   });
 
   it('finds URL-list entries by a URL written any way the lists normalise, and the host and domains covering it', async () => {
-    const created = await callAs(app, curator, 'POST', '/v1/url-lists', {
+    const created = await callAs(api.app, api.keys.curator, 'POST', '/v1/url-lists', {
       name: 'search-urls',
       source: 'test',
       actionPolicy: 'review',
     });
     const id = created.json<{ id: string }>().id;
-    const added = await callAs(app, curator, 'POST', `/v1/url-lists/${id}/entries`, {
+    const added = await callAs(api.app, api.keys.curator, 'POST', `/v1/url-lists/${id}/entries`, {
       entries: [
         { kind: 'url', pattern: 'abuse.example/gallery/7.html' },
         { kind: 'domain', pattern: 'ring.example' },
@@ -93,7 +81,7 @@ describe('entry search across banks and URL lists', () => {
 
   it('refuses what is neither a hash nor a URL, and authorities (they see which lists exist, not entries)', async () => {
     expect((await search('not a url at all')).status).toBe(400);
-    expect((await search('ab'.repeat(32), authority)).status).toBe(403);
+    expect((await search('ab'.repeat(32), api.keys.authority)).status).toBe(403);
   });
 
   it('makes the keys the lists make: URL, prefix, host, and the host and its parent domains', () => {

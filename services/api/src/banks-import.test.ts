@@ -1,19 +1,13 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callAs, worldWithCallers, type ApiTestWorld } from './testing.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCallersWorld } from './callers-world.js';
+import { callAs } from './testing.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let key: string;
 let bankId: string;
 
+const api = useCallersWorld({ curator: ['hotline-1', 'curator'] });
+
 beforeAll(async () => {
-  ({
-    world,
-    app,
-    keys: { curator: key },
-  } = await worldWithCallers({ curator: ['hotline-1', 'curator'] }));
-  const res = await callAs(app, key, 'POST', '/v1/banks', {
+  const res = await callAs(api.app, api.keys.curator, 'POST', '/v1/banks', {
     name: 'strict-bank',
     source: 'test',
     signalTypes: ['sha256'],
@@ -21,13 +15,12 @@ beforeAll(async () => {
   });
   bankId = res.json<{ id: string }>().id;
 });
-afterAll(async () => world?.close());
 
 const importList = (query: string, payload: string) =>
-  app.inject({
+  api.app.inject({
     method: 'POST',
     url: `/v1/banks/${bankId}/import?${query}`,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+    headers: { authorization: `Bearer ${api.keys.curator}`, 'content-type': 'text/csv' },
     payload,
   });
 
@@ -69,7 +62,7 @@ describe('bank import refusals', () => {
 
 describe('bank import preview (dryRun)', () => {
   it('counts what the import would add, keep, remove and refuse, and changes nothing', async () => {
-    const created = await callAs(app, key, 'POST', '/v1/banks', {
+    const created = await callAs(api.app, api.keys.curator, 'POST', '/v1/banks', {
       name: 'preview-bank',
       source: 'test',
       signalTypes: ['sha256'],
@@ -78,10 +71,10 @@ describe('bank import preview (dryRun)', () => {
     const id = created.json<{ id: string }>().id;
     const hex = (n: number) => n.toString(16).padStart(64, '0');
     const load = (query: string, lines: string[]) =>
-      app.inject({
+      api.app.inject({
         method: 'POST',
         url: `/v1/banks/${id}/import?${query}`,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+        headers: { authorization: `Bearer ${api.keys.curator}`, 'content-type': 'text/csv' },
         payload: `${lines.join('\n')}\n`,
       });
     expect((await load('format=csv', [`sha256,${hex(1)}`, `sha256,${hex(2)}`])).json()).toMatchObject({
@@ -89,7 +82,7 @@ describe('bank import preview (dryRun)', () => {
       dryRun: false,
     });
     const state = async () => {
-      const { rows } = await world.db.pool.query<{
+      const { rows } = await api.world.db.pool.query<{
         live: number;
         all: number;
         outbox: number;

@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let curator: string;
-
-const auth = () => ({ authorization: `Bearer ${curator}` });
+const auth = () => ({ authorization: `Bearer ${api.keys.curator}` });
 const hex = (c: string) => c.repeat(64);
 async function newBank(
   name = `bank-${randomBytes(4).toString('hex')}`,
 ): Promise<{ id: string; name: string }> {
-  const res = await app.inject({
+  const res = await api.app.inject({
     method: 'POST',
     url: '/v1/banks',
     headers: auth(),
@@ -23,19 +18,12 @@ async function newBank(
   return res.json();
 }
 
-beforeAll(async () => {
-  ({
-    world,
-    app,
-    keys: { curator },
-  } = await worldWithCallers({ curator: ['hotline', 'curator'] }));
-});
-afterAll(async () => world?.close());
+const api = useCallersWorld({ curator: ['hotline', 'curator'] });
 
 describe('bank import and export over the API', () => {
   it('answers an import with the whole report: counts, diff, resync and the bad lines', async () => {
     const bank = await newBank();
-    const res = await app.inject({
+    const res = await api.app.inject({
       method: 'POST',
       url: `/v1/banks/${bank.id}/import?format=csv&mode=append`,
       headers: { ...auth(), 'content-type': 'text/csv' },
@@ -62,13 +50,13 @@ describe('bank import and export over the API', () => {
 
   it('streams an export in the format asked for, with its media type', async () => {
     const bank = await newBank();
-    await app.inject({
+    await api.app.inject({
       method: 'POST',
       url: `/v1/banks/${bank.id}/import?format=csv`,
       headers: { ...auth(), 'content-type': 'text/csv' },
       payload: `sha256,${hex('3')}\nsha256,${hex('4')}\n`,
     });
-    const csv = await app.inject({ url: `/v1/banks/${bank.id}/export?format=csv`, headers: auth() });
+    const csv = await api.app.inject({ url: `/v1/banks/${bank.id}/export?format=csv`, headers: auth() });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv');
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="${bank.name}.csv"`);
@@ -79,7 +67,7 @@ describe('bank import and export over the API', () => {
         .slice(1)
         .map((l) => l.split(',').slice(0, 2).join(',')),
     ).toEqual([`sha256,${hex('3')}`, `sha256,${hex('4')}`]);
-    const jsonl = await app.inject({ url: `/v1/banks/${bank.id}/export?format=jsonl`, headers: auth() });
+    const jsonl = await api.app.inject({ url: `/v1/banks/${bank.id}/export?format=jsonl`, headers: auth() });
     expect(jsonl.headers['content-type']).toBe('application/x-ndjson');
     expect(
       jsonl.body
@@ -99,7 +87,7 @@ describe('bank changes over the API', () => {
       ['POST', `/v1/banks/${unknownId}/import?format=csv`, `sha256,${hex('5')}\n`, 'text/csv'],
       ['GET', `/v1/banks/${unknownId}/export?format=csv`, undefined, undefined],
     ] as const) {
-      const res = await app.inject({
+      const res = await api.app.inject({
         method,
         url,
         headers: { ...auth(), ...(type === undefined ? {} : { 'content-type': type }) },
@@ -112,7 +100,7 @@ describe('bank changes over the API', () => {
 
   it('answers 409 for a name another bank has, changing and auditing nothing', async () => {
     const bank = await newBank();
-    const again = await app.inject({
+    const again = await api.app.inject({
       method: 'POST',
       url: '/v1/banks',
       headers: auth(),
@@ -120,24 +108,26 @@ describe('bank changes over the API', () => {
     });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ error: { code: 'MOD_ERR_API_CONFLICT' } });
-    const row = await world.db.pool.query<{ source: string; action_policy: string }>(
+    const row = await api.world.db.pool.query<{ source: string; action_policy: string }>(
       'select source, action_policy from banks where id = $1',
       [bank.id],
     );
     expect(row.rows).toEqual([{ source: 'test', action_policy: 'review' }]);
-    const actions = (await listAudit(world.db.pool, { subjectId: bank.id, limit: 10 })).map((r) => r.action);
+    const actions = (await listAudit(api.world.db.pool, { subjectId: bank.id, limit: 10 })).map(
+      (r) => r.action,
+    );
     expect(actions).toEqual(['bank.created']);
   });
 
   it('audits each change in its own transaction: no change without its record, no record without the change', async () => {
-    const db = world.db.pool;
+    const db = api.world.db.pool;
     const actions = async (bankId: string) =>
       (await listAudit(db, { subjectId: bankId, limit: 100 })).map((r) => r.action);
     const bank = await newBank();
     const patch = (body: object) =>
-      app.inject({ method: 'PATCH', url: `/v1/banks/${bank.id}`, headers: auth(), payload: body });
+      api.app.inject({ method: 'PATCH', url: `/v1/banks/${bank.id}`, headers: auth(), payload: body });
     const importList = (list: string) =>
-      app.inject({
+      api.app.inject({
         method: 'POST',
         url: `/v1/banks/${bank.id}/import?format=csv&mode=append`,
         headers: { ...auth(), 'content-type': 'text/csv' },
@@ -155,7 +145,7 @@ describe('bank changes over the API', () => {
     );
     try {
       const name = `refused-${randomBytes(4).toString('hex')}`;
-      const created = await app.inject({
+      const created = await api.app.inject({
         method: 'POST',
         url: '/v1/banks',
         headers: auth(),

@@ -1,26 +1,18 @@
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TRAFFIC_LIMITS } from './routes/isp-traffic.js';
-import { worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
 
 // Everything here goes over a real socket on 127.0.0.1 with real clients (fetch, raw TCP): what a client
 // receives when the server refuses mid-body or the HTTP parser refuses is invisible to inject().
-let world: ApiTestWorld;
-let app: FastifyInstance;
 let base: string;
-let ispKey: string;
+
+const api = useCallersWorld({ isp: ['isp-e', 'isp'] });
 
 beforeAll(async () => {
-  ({
-    world,
-    app,
-    keys: { isp: ispKey },
-  } = await worldWithCallers({ isp: ['isp-e', 'isp'] }));
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  base = await api.app.listen({ host: '127.0.0.1', port: 0 });
 });
-afterAll(async () => world?.close());
 
 /** Sends raw bytes and returns everything the server wrote until it closed the connection. */
 function raw(request: string): Promise<{ status: number; headers: string; body: string }> {
@@ -48,7 +40,7 @@ const upload = (body: Buffer, gzip: boolean) =>
   fetch(`${base}/v1/isp/traffic-samples`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${ispKey}`,
+      authorization: `Bearer ${api.keys.isp}`,
       'content-type': 'application/x-ndjson',
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
     },
@@ -70,7 +62,7 @@ describe('refusals the client actually receives (real socket)', () => {
       },
     });
     // The server goes on answering.
-    const me = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${ispKey}` } });
+    const me = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${api.keys.isp}` } });
     expect(me.status).toBe(200);
   });
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { insertSubmission } from '@mod/db/submissions';
 import { defaultRetentionPolicy, sha256Hex, type EvidenceItem } from '@mod/vault';
 import { randomKeyring } from '@mod/vault/testing';
-import { callAs, openTestOrder, statusAndCode, worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { callAs, openTestOrder, statusAndCode } from './testing.js';
 
 // The evidence vault through the API: metadata for oversight, legal holds by an authority, an integrity check
 // that opens the item on the server; destroyed evidence answers 410, a wrong master key a coded 503.
@@ -14,41 +14,34 @@ import { callAs, openTestOrder, statusAndCode, worldWithCallers, type ApiTestWor
 const photo = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
 const HOUR = 3_600_000;
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let keys: Record<'authA' | 'authB' | 'reviewer' | 'admin' | 'platform', string>;
-
-beforeAll(async () => {
-  ({ world, app, keys } = await worldWithCallers(
-    {
-      authA: ['authority-a', 'authority'],
-      authB: ['authority-b', 'authority'],
-      reviewer: ['hotline-1', 'reviewer'],
-      admin: ['ops', 'admin'],
-      platform: ['platform-a', 'platform'],
-    },
-    { tenants: { 'hotline-1': 'hotline', ops: 'admin' } },
-  ));
-});
-afterAll(async () => world?.close());
+const api = useCallersWorld(
+  {
+    authA: ['authority-a', 'authority'],
+    authB: ['authority-b', 'authority'],
+    reviewer: ['hotline-1', 'reviewer'],
+    admin: ['ops', 'admin'],
+    platform: ['platform-a', 'platform'],
+  },
+  { tenants: { 'hotline-1': 'hotline', ops: 'admin' } },
+);
 
 /** Media of platform-a kept in the vault (as the classifier keeps it), behind an order authority-a issued. */
 async function keptEvidence(): Promise<EvidenceItem> {
   const submissionId = randomUUID();
-  await insertSubmission(world.db.pool, {
+  await insertSubmission(api.world.db.pool, {
     id: submissionId,
     tenantId: 'platform-a',
     source: 'api',
     sha256: sha256Hex(photo),
     bytes: photo.length,
   });
-  await openTestOrder(world, {
+  await openTestOrder(api.world, {
     targetTenantId: 'platform-a',
     issuer: { kind: 'authority', id: 'authority-a' },
     issuerTenantId: 'authority-a',
     submissionId,
   });
-  const { item } = await world.vault.keep({
+  const { item } = await api.world.vault.keep({
     tenantId: 'platform-a',
     submissionId,
     bytes: photo,
@@ -62,7 +55,7 @@ async function keptEvidence(): Promise<EvidenceItem> {
 
 const sealedColumns = async (id: string) =>
   (
-    await world.db.pool.query<{ ciphertext: Buffer | null; wrapped_key: Buffer | null }>(
+    await api.world.db.pool.query<{ ciphertext: Buffer | null; wrapped_key: Buffer | null }>(
       'select ciphertext, wrapped_key from evidence_items where id = $1',
       [id],
     )
@@ -71,7 +64,7 @@ const sealedColumns = async (id: string) =>
 describe('evidence routes', () => {
   it('shows metadata to oversight and to the authority behind its order; never the bytes', async () => {
     const item = await keptEvidence();
-    const res = await callAs(app, keys.reviewer, 'GET', `/v1/evidence/${item.id}`);
+    const res = await callAs(api.app, api.keys.reviewer, 'GET', `/v1/evidence/${item.id}`);
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
     expect(body).toMatchObject({
@@ -87,13 +80,18 @@ describe('evidence routes', () => {
       ).toISOString(),
     });
     expect(res.body).not.toContain(photo.subarray(0, 32).toString('base64'));
-    expect((await callAs(app, keys.authA, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(200);
-    expect(statusAndCode(await callAs(app, keys.authB, 'GET', `/v1/evidence/${item.id}`))).toEqual([
+    expect((await callAs(api.app, api.keys.authA, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(200);
+    expect(statusAndCode(await callAs(api.app, api.keys.authB, 'GET', `/v1/evidence/${item.id}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
-    expect((await callAs(app, keys.platform, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(403);
-    const listed = await callAs(app, keys.authA, 'GET', `/v1/evidence?submissionId=${item.submissionId}`);
+    expect((await callAs(api.app, api.keys.platform, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(403);
+    const listed = await callAs(
+      api.app,
+      api.keys.authA,
+      'GET',
+      `/v1/evidence?submissionId=${item.submissionId}`,
+    );
     expect(listed.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([item.id]);
     // The database holds ciphertext, not the image.
     const { ciphertext } = await sealedColumns(item.id);
@@ -103,45 +101,44 @@ describe('evidence routes', () => {
 
   it('checks integrity on the server (audited); a wrong or missing master key answers a coded 503', async () => {
     const item = await keptEvidence();
-    const res = await callAs(app, keys.authA, 'POST', `/v1/evidence/${item.id}/verify`);
+    const res = await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/verify`);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: item.id, intact: true, sha256: sha256Hex(photo), failure: null });
-    const opened = (await listAudit(world.db.pool, { subjectId: item.id })).filter(
+    const opened = (await listAudit(api.world.db.pool, { subjectId: item.id })).filter(
       (r) => r.action === 'evidence.opened',
     );
     expect(opened).toHaveLength(1);
     expect(opened[0]).toMatchObject({ role: 'authority', tenantId: 'authority-a', reason: 'verify' });
 
-    const wrongKey = await world.build({
+    const wrongKey = await api.world.build({
       evidenceVault: { keyring: randomKeyring(), retention: defaultRetentionPolicy },
     });
     expect(
-      statusAndCode(await callAs(wrongKey, keys.authA, 'POST', `/v1/evidence/${item.id}/verify`)),
+      statusAndCode(await callAs(wrongKey, api.keys.authA, 'POST', `/v1/evidence/${item.id}/verify`)),
     ).toEqual([503, 'MOD_ERR_API_VAULT_KEY_MISSING']);
-    const noKey = await world.build({ evidenceVault: undefined });
-    expect(statusAndCode(await callAs(noKey, keys.admin, 'POST', `/v1/evidence/${item.id}/verify`))).toEqual([
-      503,
-      'MOD_ERR_API_VAULT_KEY_MISSING',
-    ]);
+    const noKey = await api.world.build({ evidenceVault: undefined });
+    expect(
+      statusAndCode(await callAs(noKey, api.keys.admin, 'POST', `/v1/evidence/${item.id}/verify`)),
+    ).toEqual([503, 'MOD_ERR_API_VAULT_KEY_MISSING']);
 
     // A sealed row moved onto another item fails its check.
     const other = await keptEvidence();
-    await world.db.pool.query(
+    await api.world.db.pool.query(
       `update evidence_items t set ciphertext = s.ciphertext, data_nonce = s.data_nonce, data_tag = s.data_tag,
          wrapped_key = s.wrapped_key, key_nonce = s.key_nonce, key_tag = s.key_tag
        from evidence_items s where s.id = $1 and t.id = $2`,
       [item.id, other.id],
     );
-    const tampered = await callAs(app, keys.admin, 'POST', `/v1/evidence/${other.id}/verify`);
+    const tampered = await callAs(api.app, api.keys.admin, 'POST', `/v1/evidence/${other.id}/verify`);
     expect(tampered.json()).toMatchObject({ intact: false, failure: 'MOD_ERR_VAULT_TAMPERED' });
   });
 
   it('legal hold prevents destruction; released, the sweep destroys it: bytes and key gone, views answer 410', async () => {
     const item = await keptEvidence();
     expect(
-      statusAndCode(await callAs(app, keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {})),
+      statusAndCode(await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {})),
     ).toEqual([400, 'MOD_ERR_API_VALIDATION']);
-    const held = await callAs(app, keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
+    const held = await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
       reason: 'criminal investigation 12/2026',
     });
     expect(held.statusCode).toBe(200);
@@ -153,50 +150,62 @@ describe('evidence routes', () => {
     // Another authority cannot see it, let alone release it; a machine of another role may not hold at all.
     expect(
       statusAndCode(
-        await callAs(app, keys.authB, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, { reason: 'x' }),
+        await callAs(api.app, api.keys.authB, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
+          reason: 'x',
+        }),
       ),
     ).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
     expect(
-      (await callAs(app, keys.reviewer, 'POST', `/v1/evidence/${item.id}/legal-hold`, { reason: 'x' }))
-        .statusCode,
+      (
+        await callAs(api.app, api.keys.reviewer, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
+          reason: 'x',
+        })
+      ).statusCode,
     ).toBe(403);
 
     const later = new Date(Date.now() + 10_000 * HOUR);
     const service = { actor: { kind: 'service' as const, id: 'actioner' }, role: null, tenantId: null };
     const policy = { afterCaseClosedHours: 1, unlinkedHours: 1 };
-    expect((await world.vault.sweep(policy, later, service, 1000)).ids).not.toContain(item.id);
+    expect((await api.world.vault.sweep(policy, later, service, 1000)).ids).not.toContain(item.id);
     expect((await sealedColumns(item.id)).ciphertext).not.toBeNull();
 
-    const released = await callAs(app, keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
-      reason: 'investigation closed',
-    });
+    const released = await callAs(
+      api.app,
+      api.keys.authA,
+      'POST',
+      `/v1/evidence/${item.id}/legal-hold/release`,
+      {
+        reason: 'investigation closed',
+      },
+    );
     expect(released.json()).toMatchObject({ state: 'unlinked', legalHold: null });
     expect(
       statusAndCode(
-        await callAs(app, keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
+        await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
           reason: 'again',
         }),
       ),
     ).toEqual([409, 'MOD_ERR_API_LEGAL_HOLD_CONFLICT']);
-    expect((await world.vault.sweep(policy, later, service, 1000)).ids).toContain(item.id);
+    expect((await api.world.vault.sweep(policy, later, service, 1000)).ids).toContain(item.id);
 
     expect(await sealedColumns(item.id)).toEqual({ ciphertext: null, wrapped_key: null });
-    const meta = await callAs(app, keys.reviewer, 'GET', `/v1/evidence/${item.id}`);
+    const meta = await callAs(api.app, api.keys.reviewer, 'GET', `/v1/evidence/${item.id}`);
     expect(meta.json()).toMatchObject({
       state: 'destroyed',
       destroyedAt: later.toISOString(),
       sha256: item.sha256,
     });
-    expect(statusAndCode(await callAs(app, keys.authA, 'POST', `/v1/evidence/${item.id}/verify`))).toEqual([
-      410,
-      'MOD_ERR_API_EVIDENCE_GONE',
-    ]);
+    expect(
+      statusAndCode(await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/verify`)),
+    ).toEqual([410, 'MOD_ERR_API_EVIDENCE_GONE']);
     expect(
       statusAndCode(
-        await callAs(app, keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, { reason: 'too late' }),
+        await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
+          reason: 'too late',
+        }),
       ),
     ).toEqual([410, 'MOD_ERR_API_EVIDENCE_GONE']);
-    expect((await listAudit(world.db.pool, { subjectId: item.id })).map((r) => r.action)).toEqual([
+    expect((await listAudit(api.world.db.pool, { subjectId: item.id })).map((r) => r.action)).toEqual([
       'evidence.kept',
       'evidence.legal_hold_set',
       'evidence.legal_hold_released',
@@ -206,18 +215,26 @@ describe('evidence routes', () => {
 
   it("an admin releases another authority's hold; an authority cannot hold over it", async () => {
     const item = await keptEvidence();
-    await callAs(app, keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, { reason: 'held by a' });
+    await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
+      reason: 'held by a',
+    });
     // The admin sees everything, but the hold stays authority-a's to release, or an admin's.
     expect(
       statusAndCode(
-        await callAs(app, keys.admin, 'POST', `/v1/evidence/${item.id}/legal-hold`, { reason: 'b' }),
+        await callAs(api.app, api.keys.admin, 'POST', `/v1/evidence/${item.id}/legal-hold`, { reason: 'b' }),
       ),
     ).toEqual([409, 'MOD_ERR_API_LEGAL_HOLD_CONFLICT']);
-    const released = await callAs(app, keys.admin, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
-      reason: 'court order lifted',
-    });
+    const released = await callAs(
+      api.app,
+      api.keys.admin,
+      'POST',
+      `/v1/evidence/${item.id}/legal-hold/release`,
+      {
+        reason: 'court order lifted',
+      },
+    );
     expect(released.statusCode).toBe(200);
-    const record = (await listAudit(world.db.pool, { subjectId: item.id })).at(-1);
+    const record = (await listAudit(api.world.db.pool, { subjectId: item.id })).at(-1);
     expect(record).toMatchObject({ action: 'evidence.legal_hold_released', role: 'admin', tenantId: 'ops' });
   });
 });

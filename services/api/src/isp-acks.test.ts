@@ -1,27 +1,20 @@
 import { partnerTopic } from '@mod/contracts';
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { getOrder } from '@mod/db/orders';
-import { openTestOrder, worldWithCallers, type ApiTestWorld } from './testing.js';
-
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let keys: Record<string, string>;
+import { useCallersWorld } from './callers-world.js';
+import { openTestOrder } from './testing.js';
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
-beforeAll(async () => {
-  ({ world, app, keys } = await worldWithCallers(
-    { 'isp-a': ['isp-a', 'isp'], 'isp-b': ['isp-b', 'isp'], authority: ['auth-1', 'authority'] },
-    { tenants: { 'plat-a': 'platform' } },
-  ));
-});
-afterAll(async () => world?.close());
+const api = useCallersWorld(
+  { 'isp-a': ['isp-a', 'isp'], 'isp-b': ['isp-b', 'isp'], authority: ['auth-1', 'authority'] },
+  { tenants: { 'plat-a': 'platform' } },
+);
 
 const newOrder = (target = 'isp-a', kind: 'blocking' | 'takedown' = 'blocking') =>
-  openTestOrder(world, {
+  openTestOrder(api.world, {
     kind,
     subjectType: 'url',
     subjectValue: `http://blocked.example/${randomBytes(6).toString('hex')}`,
@@ -30,8 +23,8 @@ const newOrder = (target = 'isp-a', kind: 'blocking' | 'takedown' = 'blocking') 
     issuerTenantId: 'auth-1',
   });
 
-const ack = (orderId: string, body: Record<string, unknown>, key = keys['isp-a']!) =>
-  app.inject({
+const ack = (orderId: string, body: Record<string, unknown>, key = api.keys['isp-a']) =>
+  api.app.inject({
     method: 'POST',
     url: `/v1/isp/blocking-requests/${orderId}/acknowledgements`,
     headers: auth(key),
@@ -39,22 +32,22 @@ const ack = (orderId: string, body: Record<string, unknown>, key = keys['isp-a']
   });
 
 const history = async (orderId: string) =>
-  (await getOrder(world.db.pool, orderId, { all: true }))!.history.map((h) => [h.status, h.note]);
+  (await getOrder(api.world.db.pool, orderId, { all: true }))!.history.map((h) => [h.status, h.note]);
 
 /** Messages about an order waiting in the outbox for the target's order-events topic. */
 async function orderEventMessages(
   orderId: string,
   target = 'isp-a',
 ): Promise<{ event: string; status: string }[]> {
-  const { rows } = await world.db.pool.query<{ payload: { event: string; status: string } }>(
+  const { rows } = await api.world.db.pool.query<{ payload: { event: string; status: string } }>(
     `select payload from outbox where topic = $1 and key = $2 order by id`,
-    [partnerTopic(world.prefix, 'orderEvents', target), orderId],
+    [partnerTopic(api.world.prefix, 'orderEvents', target), orderId],
   );
   return rows.map((r) => ({ event: r.payload.event, status: r.payload.status }));
 }
 
 const ackAudit = async (orderId: string) =>
-  (await listAudit(world.db.pool, { subjectId: orderId }))
+  (await listAudit(api.world.db.pool, { subjectId: orderId }))
     .filter((a) => a.role === 'isp')
     .map((a) => a.action);
 
@@ -74,7 +67,7 @@ describe('ISP acknowledgements drive the order lifecycle', () => {
       orderStatus: 'reopened',
       duplicate: false,
     });
-    const order = await getOrder(world.db.pool, id, { all: true });
+    const order = await getOrder(api.world.db.pool, id, { all: true });
     expect(order?.status).toBe('reopened');
     expect(order?.acknowledgedAt).not.toBeNull();
 
@@ -113,16 +106,16 @@ describe('ISP acknowledgements drive the order lifecycle', () => {
     // A failure after the block was applied reopens it again.
     const later = await ack(id, { status: 'failed', reason: 'resolver reload failed' });
     expect(later.json()).toMatchObject({ orderStatus: 'reopened', duplicate: false });
-    const reopened = await getOrder(world.db.pool, id, { all: true });
+    const reopened = await getOrder(api.world.db.pool, id, { all: true });
     expect(reopened?.clock.nextNoticeAt).not.toBeNull();
   });
 
   it('an acknowledgement the order state forbids is a 409 with a stable code; nothing is recorded', async () => {
     const id = await newOrder();
-    const withdrawn = await app.inject({
+    const withdrawn = await api.app.inject({
       method: 'POST',
       url: `/v1/orders/${id}/withdraw`,
-      headers: auth(keys['authority']!),
+      headers: auth(api.keys['authority']),
       payload: { reason: 'issued in error' },
     });
     expect(withdrawn.statusCode).toBe(200);
@@ -140,7 +133,7 @@ describe('ISP acknowledgements drive the order lifecycle', () => {
 
   it("another ISP's request and non-blocking orders are 404; concurrent duplicates record once", async () => {
     const id = await newOrder();
-    expect((await ack(id, { status: 'applied' }, keys['isp-b'])).statusCode).toBe(404);
+    expect((await ack(id, { status: 'applied' }, api.keys['isp-b'])).statusCode).toBe(404);
     const takedown = await newOrder('isp-a', 'takedown');
     const res = await ack(takedown, { status: 'applied' });
     expect(res.statusCode).toBe(404);

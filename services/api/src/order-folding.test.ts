@@ -1,11 +1,12 @@
 import { PartnerTopics } from '@mod/contracts';
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { listWantedBlocklist } from '@mod/db/feeds';
 import { type Order } from '@mod/db/orders';
-import { callAs, statusAndCode, worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { callAs, statusAndCode } from './testing.js';
 
 /**
  * Folding (issue 17, finding 3): a second authority's order for a subject an open order already covers is kept
@@ -13,13 +14,10 @@ import { callAs, statusAndCode, worldWithCallers, type ApiTestWorld } from './te
  * history; the status code is 201 either way; the target gets one order; only withdrawal applies to a folded
  * request; a folded request's deadline binds the shared order; withdrawing the shared order promotes it.
  */
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let keys: Record<'authA' | 'authB' | 'authC' | 'admin' | 'plat' | 'isp', string>;
 const HOUR_MS = 3_600_000;
 
 const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  callAs(app, key, method, url, payload);
+  callAs(api.app, key, method, url, payload);
 const ok = <T>(res: LightMyRequestResponse, status = 200): T => {
   expect(res.statusCode, res.body).toBe(status);
   return res.json<T>();
@@ -39,36 +37,36 @@ const listed = async (key: string) =>
 /** Messages the API queued for the target about a subject (takedown requests) or an order (order events). */
 const takedownsFor = async (value: string) =>
   (
-    await world.db.pool.query<{ payload: { orderId: string } }>(
+    await api.world.db.pool.query<{ payload: { orderId: string } }>(
       `select payload from outbox where starts_with(topic, $1) and payload #>> '{subject,value}' = $2 order by id`,
-      [`${world.prefix}${PartnerTopics.takedownRequests}.`, value],
+      [`${api.world.prefix}${PartnerTopics.takedownRequests}.`, value],
     )
   ).rows.map((r) => r.payload.orderId);
 const orderEventsFor = async (orderId: string) =>
   (
-    await world.db.pool.query<{ payload: { event: string; actor: string; note: string | null } }>(
+    await api.world.db.pool.query<{ payload: { event: string; actor: string; note: string | null } }>(
       `select payload from outbox where starts_with(topic, $1) and payload ->> 'orderId' = $2 order by id`,
-      [`${world.prefix}${PartnerTopics.orderEvents}.`, orderId],
+      [`${api.world.prefix}${PartnerTopics.orderEvents}.`, orderId],
     )
   ).rows.map((r) => r.payload);
 
-beforeAll(async () => {
-  ({ world, app, keys } = await worldWithCallers({
-    authA: ['auth-a', 'authority'],
-    authB: ['auth-b', 'authority'],
-    authC: ['auth-c', 'authority'],
-    admin: ['ops', 'admin'],
-    plat: ['plat-1', 'platform'],
-    isp: ['isp-1', 'isp'],
-  }));
+const api = useCallersWorld({
+  authA: ['auth-a', 'authority'],
+  authB: ['auth-b', 'authority'],
+  authC: ['auth-c', 'authority'],
+  admin: ['ops', 'admin'],
+  plat: ['plat-1', 'platform'],
+  isp: ['isp-1', 'isp'],
 });
-afterAll(async () => world?.close());
 
 describe('a second authority ordering what an open order covers', () => {
   it('gets its own request (201, its own fields), and never sees the first order, nor the first its request', async () => {
     const s = subject();
-    const first = ok<Order>(await issue(keys.authA, s, { note: 'A: seen on the 3rd, ref A-17' }), 201);
-    const res = await issue(keys.authB, s, { note: 'B: tip from hotline, ref B-99', legalBasisId: 'eu-tco' });
+    const first = ok<Order>(await issue(api.keys.authA, s, { note: 'A: seen on the 3rd, ref A-17' }), 201);
+    const res = await issue(api.keys.authB, s, {
+      note: 'B: tip from hotline, ref B-99',
+      legalBasisId: 'eu-tco',
+    });
     // The same status code as a fresh order: whether another order covered the subject is not told by it.
     const mine = ok<Order>(res, 201);
     expect(mine.id).not.toBe(first.id);
@@ -98,22 +96,22 @@ describe('a second authority ordering what an open order covers', () => {
     expect(Date.parse(mine.deadlineAt)).toBe(oneHour);
 
     // B reads its own request the same way; A's order does not exist for B, nor B's request for A.
-    const again = ok<Order>(await call(keys.authB, 'GET', `/v1/orders/${mine.id}`));
+    const again = ok<Order>(await call(api.keys.authB, 'GET', `/v1/orders/${mine.id}`));
     expect(again).toMatchObject({ id: mine.id, folded: true, foldedInto: null, evidence: mine.evidence });
-    expect(code(await call(keys.authB, 'GET', `/v1/orders/${first.id}`))).toEqual([
+    expect(code(await call(api.keys.authB, 'GET', `/v1/orders/${first.id}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
-    expect(code(await call(keys.authA, 'GET', `/v1/orders/${mine.id}`))).toEqual([
+    expect(code(await call(api.keys.authA, 'GET', `/v1/orders/${mine.id}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
-    expect(await listed(keys.authB)).toContain(mine.id);
-    expect(await listed(keys.authB)).not.toContain(first.id);
-    expect(await listed(keys.authA)).not.toContain(mine.id);
+    expect(await listed(api.keys.authB)).toContain(mine.id);
+    expect(await listed(api.keys.authB)).not.toContain(first.id);
+    expect(await listed(api.keys.authA)).not.toContain(mine.id);
 
     // A's order: the deadline moved to the stricter one, by no authority's name; nothing of B's request.
-    const asA = await call(keys.authA, 'GET', `/v1/orders/${first.id}`);
+    const asA = await call(api.keys.authA, 'GET', `/v1/orders/${first.id}`);
     const ofA = ok<Order>(asA);
     expect(Date.parse(ofA.deadlineAt)).toBe(oneHour);
     expect(ofA).toMatchObject({
@@ -134,27 +132,35 @@ describe('a second authority ordering what an open order covers', () => {
       ['deadline-shortened', 'service:order-folding', null],
     ]);
     expect(await orderEventsFor(mine.id)).toEqual([]);
-    expect(await listed(keys.plat)).toContain(first.id);
-    expect(await listed(keys.plat)).not.toContain(mine.id);
-    expect(code(await call(keys.plat, 'GET', `/v1/orders/${mine.id}`))).toEqual([
+    expect(await listed(api.keys.plat)).toContain(first.id);
+    expect(await listed(api.keys.plat)).not.toContain(mine.id);
+    expect(code(await call(api.keys.plat, 'GET', `/v1/orders/${mine.id}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
 
     // Oversight sees both, and which order the request is folded into.
-    expect(ok<Order>(await call(keys.admin, 'GET', `/v1/orders/${mine.id}`))).toMatchObject({
+    expect(ok<Order>(await call(api.keys.admin, 'GET', `/v1/orders/${mine.id}`))).toMatchObject({
       folded: true,
       foldedInto: first.id,
       evidence: { note: 'B: tip from hotline, ref B-99' },
     });
-    expect(await listed(keys.admin)).toEqual(expect.arrayContaining([first.id, mine.id]));
+    expect(await listed(api.keys.admin)).toEqual(expect.arrayContaining([first.id, mine.id]));
 
     // B's request is audited as its own, with its own note; the shared order's change in no authority's name.
     expect(
-      (await listAudit(world.db.pool, { subjectId: mine.id })).map((r) => [r.action, r.tenantId, r.reason]),
+      (await listAudit(api.world.db.pool, { subjectId: mine.id })).map((r) => [
+        r.action,
+        r.tenantId,
+        r.reason,
+      ]),
     ).toEqual([['order.folded', 'auth-b', 'B: tip from hotline, ref B-99']]);
     expect(
-      (await listAudit(world.db.pool, { subjectId: first.id })).map((r) => [r.action, r.actor, r.tenantId]),
+      (await listAudit(api.world.db.pool, { subjectId: first.id })).map((r) => [
+        r.action,
+        r.actor,
+        r.tenantId,
+      ]),
     ).toEqual([
       ['order.issued', { kind: 'user', id: expect.any(String) as string }, 'auth-a'],
       ['order.deadline_shortened', { kind: 'service', id: 'order-folding' }, null],
@@ -163,22 +169,22 @@ describe('a second authority ordering what an open order covers', () => {
 
   it('follows the shared order: the target’s answers show on the folded request, its own history does not', async () => {
     const s = subject();
-    const first = ok<Order>(await issue(keys.authA, s), 201);
-    const mine = ok<Order>(await issue(keys.authB, s, { note: 'B only' }), 201);
+    const first = ok<Order>(await issue(api.keys.authA, s), 201);
+    const mine = ok<Order>(await issue(api.keys.authB, s, { note: 'B only' }), 201);
     // A later deadline does not move the shared order; the request shows the deadline that binds the target.
     expect(mine.deadlineAt).toBe(first.deadlineAt);
     expect(
-      ok<Order>(await call(keys.plat, 'POST', `/v1/orders/${first.id}/dispute`, { reason: 'not ours' }))
+      ok<Order>(await call(api.keys.plat, 'POST', `/v1/orders/${first.id}/dispute`, { reason: 'not ours' }))
         .status,
     ).toBe('disputed');
-    ok(await call(keys.plat, 'POST', `/v1/orders/${first.id}/actioned`, { note: 'removed at 10:02' }));
-    const view = ok<Order>(await call(keys.authB, 'GET', `/v1/orders/${mine.id}`));
+    ok(await call(api.keys.plat, 'POST', `/v1/orders/${first.id}/actioned`, { note: 'removed at 10:02' }));
+    const view = ok<Order>(await call(api.keys.authB, 'GET', `/v1/orders/${mine.id}`));
     expect(view).toMatchObject({ status: 'actioned', folded: true, history: [{ status: 'issued' }] });
     expect(view.actionedAt).not.toBeNull();
     expect(JSON.stringify(view)).not.toContain('removed at 10:02');
-    expect(await listed(keys.authB)).toContain(mine.id);
+    expect(await listed(api.keys.authB)).toContain(mine.id);
     const statusFiltered = ok<{ orders: Order[] }>(
-      await call(keys.authB, 'GET', '/v1/orders?status=actioned&limit=100'),
+      await call(api.keys.authB, 'GET', '/v1/orders?status=actioned&limit=100'),
     );
     expect(statusFiltered.orders.map((o) => o.id)).toContain(mine.id);
   });
@@ -188,19 +194,19 @@ describe('a folded blocking request', () => {
   it('is not an order to the ISP: not listed, not in its feed, not acknowledgeable', async () => {
     const url = `https://blocked.example/${randomBytes(6).toString('hex')}/page`;
     const blocking = { kind: 'blocking', targetTenantId: 'isp-1' };
-    const first = ok<Order>(await issue(keys.authA, { type: 'url', value: url }, blocking), 201);
-    const mine = ok<Order>(await issue(keys.authB, { type: 'url', value: url }, blocking), 201);
+    const first = ok<Order>(await issue(api.keys.authA, { type: 'url', value: url }, blocking), 201);
+    const mine = ok<Order>(await issue(api.keys.authB, { type: 'url', value: url }, blocking), 201);
     expect(mine.folded).toBe(true);
-    expect(await listed(keys.isp)).toContain(first.id);
-    expect(await listed(keys.isp)).not.toContain(mine.id);
-    const feed = await call(keys.isp, 'GET', '/v1/isp/feeds/url-list');
+    expect(await listed(api.keys.isp)).toContain(first.id);
+    expect(await listed(api.keys.isp)).not.toContain(mine.id);
+    const feed = await call(api.keys.isp, 'GET', '/v1/isp/feeds/url-list');
     expect(feed.statusCode, feed.body).toBe(200);
     expect(feed.body.split(url.replace('https://', '')).length - 1).toBe(1);
     // One entry, the ISP's order (the URL would otherwise leave the feed with either order's end).
-    const entries = (await listWantedBlocklist(world.db.pool, 'isp-1')).map((e) => e.id);
+    const entries = (await listWantedBlocklist(api.world.db.pool, 'isp-1')).map((e) => e.id);
     expect(entries).toContain(`order:${first.id}`);
     expect(entries).not.toContain(`order:${mine.id}`);
-    const ack = await call(keys.isp, 'POST', `/v1/isp/blocking-requests/${mine.id}/acknowledgements`, {
+    const ack = await call(api.keys.isp, 'POST', `/v1/isp/blocking-requests/${mine.id}/acknowledgements`, {
       status: 'applied',
     });
     expect(code(ack)).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
@@ -210,70 +216,76 @@ describe('a folded blocking request', () => {
 describe('commands on folded requests and shared orders', () => {
   it('only withdraws a folded request (409 MOD_ERR_API_ORDER_FOLDED otherwise); withdrawing it tells the target nothing', async () => {
     const s = subject();
-    const first = ok<Order>(await issue(keys.authA, s), 201);
-    const mine = ok<Order>(await issue(keys.authB, s, { legalBasisId: 'eu-tco' }), 201);
+    const first = ok<Order>(await issue(api.keys.authA, s), 201);
+    const mine = ok<Order>(await issue(api.keys.authB, s, { legalBasisId: 'eu-tco' }), 201);
     for (const [action, body] of [
       ['confirm', undefined],
       ['extend', { hours: 1, reason: 'more time' }],
       ['pause', { reason: 'clarify' }],
       ['resume', undefined],
     ] as const)
-      expect(code(await call(keys.authB, 'POST', `/v1/orders/${mine.id}/${action}`, body)), action).toEqual([
-        409,
-        'MOD_ERR_API_ORDER_FOLDED',
-      ]);
+      expect(
+        code(await call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/${action}`, body)),
+        action,
+      ).toEqual([409, 'MOD_ERR_API_ORDER_FOLDED']);
     // An admin cannot steer the shared order through the request either.
     expect(
-      code(await call(keys.admin, 'POST', `/v1/orders/${mine.id}/extend`, { hours: 1, reason: 'x' })),
+      code(await call(api.keys.admin, 'POST', `/v1/orders/${mine.id}/extend`, { hours: 1, reason: 'x' })),
     ).toEqual([409, 'MOD_ERR_API_ORDER_FOLDED']);
 
     // While B's 1-hour request stands, A may neither push the deadline past it nor stop the clock.
     const later = new Date(Date.parse(mine.deadlineAt) + HOUR_MS).toISOString();
     expect(
       code(
-        await call(keys.authA, 'POST', `/v1/orders/${first.id}/extend`, { deadlineAt: later, reason: 'x' }),
+        await call(api.keys.authA, 'POST', `/v1/orders/${first.id}/extend`, {
+          deadlineAt: later,
+          reason: 'x',
+        }),
       ),
     ).toEqual([409, 'MOD_ERR_API_ORDER_BOUND']);
     expect(
-      code(await call(keys.authA, 'POST', `/v1/orders/${first.id}/pause`, { reason: 'clarify' })),
+      code(await call(api.keys.authA, 'POST', `/v1/orders/${first.id}/pause`, { reason: 'clarify' })),
     ).toEqual([409, 'MOD_ERR_API_ORDER_BOUND']);
     const before = (await orderEventsFor(first.id)).length;
     const withdrawn = ok<Order>(
-      await call(keys.authB, 'POST', `/v1/orders/${mine.id}/withdraw`, { reason: 'B: mistake' }),
+      await call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/withdraw`, { reason: 'B: mistake' }),
     );
     expect(withdrawn).toMatchObject({ id: mine.id, status: 'withdrawn', folded: true, foldedInto: null });
     expect(await orderEventsFor(mine.id)).toEqual([]);
     expect(await orderEventsFor(first.id)).toHaveLength(before);
-    const ofA = await call(keys.authA, 'GET', `/v1/orders/${first.id}`);
+    const ofA = await call(api.keys.authA, 'GET', `/v1/orders/${first.id}`);
     expect(ok<Order>(ofA).status).toBe('issued');
     expect(ofA.body).not.toContain('B: mistake');
     // The binding went with B's request: A steers its order freely again.
     expect(
       ok<Order>(
-        await call(keys.authA, 'POST', `/v1/orders/${first.id}/extend`, { deadlineAt: later, reason: 'x' }),
+        await call(api.keys.authA, 'POST', `/v1/orders/${first.id}/extend`, {
+          deadlineAt: later,
+          reason: 'x',
+        }),
       ).deadlineAt,
     ).toBe(later);
     expect(
-      code(await call(keys.authB, 'POST', `/v1/orders/${mine.id}/withdraw`, { reason: 'again' })),
+      code(await call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/withdraw`, { reason: 'again' })),
     ).toEqual([409, 'MOD_ERR_API_CONFLICT']);
   });
 
   it('withdrawing the shared order makes the folded request an order of its own, sent to the target', async () => {
     const s = subject();
-    const first = ok<Order>(await issue(keys.authA, s, { note: 'A note' }), 201);
-    const b = ok<Order>(await issue(keys.authB, s, { note: 'B note' }), 201);
+    const first = ok<Order>(await issue(api.keys.authA, s, { note: 'A note' }), 201);
+    const b = ok<Order>(await issue(api.keys.authB, s, { note: 'B note' }), 201);
     const c = ok<Order>(
-      await issue(keys.authC, s, { note: 'C note', legalBasisId: 'vn-decree-147-complaint' }),
+      await issue(api.keys.authC, s, { note: 'C note', legalBasisId: 'vn-decree-147-complaint' }),
       201,
     );
     ok(
-      await call(keys.authA, 'POST', `/v1/orders/${first.id}/withdraw`, {
+      await call(api.keys.authA, 'POST', `/v1/orders/${first.id}/withdraw`, {
         reason: 'A: withdrawn, secret reason',
       }),
     );
 
     // B's request (earliest deadline) stands now as B's own order to the target; C's folds into it.
-    const promoted = await call(keys.authB, 'GET', `/v1/orders/${b.id}`);
+    const promoted = await call(api.keys.authB, 'GET', `/v1/orders/${b.id}`);
     expect(ok<Order>(promoted)).toMatchObject({
       status: 'issued',
       folded: false,
@@ -283,17 +295,17 @@ describe('commands on folded requests and shared orders', () => {
     for (const leak of [first.id, 'A note', 'A: withdrawn', 'C note', c.id])
       expect(promoted.body).not.toContain(leak);
     expect(await takedownsFor(s.value)).toEqual([first.id, b.id]);
-    expect(ok<Order>(await call(keys.plat, 'GET', `/v1/orders/${b.id}`)).issuerTenantId).toBe('auth-b');
-    expect(ok<Order>(await call(keys.admin, 'GET', `/v1/orders/${c.id}`))).toMatchObject({
+    expect(ok<Order>(await call(api.keys.plat, 'GET', `/v1/orders/${b.id}`)).issuerTenantId).toBe('auth-b');
+    expect(ok<Order>(await call(api.keys.admin, 'GET', `/v1/orders/${c.id}`))).toMatchObject({
       folded: true,
       foldedInto: b.id,
     });
-    expect(ok<Order>(await call(keys.authC, 'GET', `/v1/orders/${c.id}`))).toMatchObject({
+    expect(ok<Order>(await call(api.keys.authC, 'GET', `/v1/orders/${c.id}`))).toMatchObject({
       status: 'issued',
       folded: true,
     });
     expect(
-      (await listAudit(world.db.pool, { subjectId: b.id })).map((r) => [r.action, r.actor.kind]),
+      (await listAudit(api.world.db.pool, { subjectId: b.id })).map((r) => [r.action, r.actor.kind]),
     ).toEqual([
       ['order.folded', 'user'],
       ['order.promoted', 'service'],

@@ -1,27 +1,23 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
-import { callAs, worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { callAs } from './testing.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let keys: Record<'authority' | 'curator', string>;
+const api = useCallersWorld(
+  { authority: ['auth-1', 'authority'], curator: ['hotline-1', 'curator'] },
+  { tenants: { 'platform-1': 'platform', 'isp-1': 'isp', 'isp-2': 'isp' } },
+);
 
 beforeAll(async () => {
-  ({ world, app, keys } = await worldWithCallers(
-    { authority: ['auth-1', 'authority'], curator: ['hotline-1', 'curator'] },
-    { tenants: { 'platform-1': 'platform', 'isp-1': 'isp', 'isp-2': 'isp' } },
-  ));
-  await upsertTenant(world.db.pool, {
+  await upsertTenant(api.world.db.pool, {
     id: 'platform-1',
     kind: 'platform',
     name: 'Nền tảng Một',
     subscribedToBlocking: false,
   });
   // A disabled ISP is no target.
-  await world.db.pool.query(`update tenants set disabled_at = now() where id = 'isp-2'`);
+  await api.world.db.pool.query(`update tenants set disabled_at = now() where id = 'isp-2'`);
 });
-afterAll(async () => world?.close());
 
 type Basis = {
   id: string;
@@ -32,7 +28,7 @@ type Basis = {
 
 describe('what an authority picks from to issue an order', () => {
   it('lists the legal bases in both languages, each one the order route accepts', async () => {
-    const res = await callAs(app, keys.authority, 'GET', '/v1/orders/legal-bases');
+    const res = await callAs(api.app, api.keys.authority, 'GET', '/v1/orders/legal-bases');
     expect(res.statusCode).toBe(200);
     const bases = res.json<{ legalBases: Basis[] }>().legalBases;
     expect(bases.map((b) => [b.id, b.deadlineMinutes])).toEqual([
@@ -45,7 +41,7 @@ describe('what an authority picks from to issue an order', () => {
     expect(decree.citation.vi).toMatch(/^Nghị định 147\/2024\/NĐ-CP/);
     expect(decree.authority.vi).toBe('Bộ Thông tin và Truyền thông');
     for (const b of bases) {
-      const issued = await callAs(app, keys.authority, 'POST', '/v1/orders', {
+      const issued = await callAs(api.app, api.keys.authority, 'POST', '/v1/orders', {
         kind: 'takedown',
         targetTenantId: 'platform-1',
         subject: { type: 'url', value: `https://platform-1.example/${b.id}` },
@@ -57,7 +53,7 @@ describe('what an authority picks from to issue an order', () => {
   });
 
   it('lists the platforms and ISPs an order may address, names only, not disabled ones', async () => {
-    const res = await callAs(app, keys.authority, 'GET', '/v1/orders/targets');
+    const res = await callAs(api.app, api.keys.authority, 'GET', '/v1/orders/targets');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       targets: [
@@ -68,7 +64,7 @@ describe('what an authority picks from to issue an order', () => {
   });
 
   it('is for those who issue orders', async () => {
-    expect((await callAs(app, keys.curator, 'GET', '/v1/orders/targets')).statusCode).toBe(403);
-    expect((await callAs(app, keys.curator, 'GET', '/v1/orders/legal-bases')).statusCode).toBe(403);
+    expect((await callAs(api.app, api.keys.curator, 'GET', '/v1/orders/targets')).statusCode).toBe(403);
+    expect((await callAs(api.app, api.keys.curator, 'GET', '/v1/orders/legal-bases')).statusCode).toBe(403);
   });
 });

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import type { Resolver } from '@mod/urls/fetch';
-import { callAs, worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { callAs } from './testing.js';
 
 // DNS as these tests see it; nothing is ever dialled (registration resolves, it does not connect).
 const zone: Record<string, string[]> = {
@@ -27,23 +27,12 @@ const resolver: Resolver = (name) => {
     : Promise.resolve(answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
 };
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let key: string;
+const api = useCallersWorld(
+  { platform: ['plat-w', 'platform'] },
+  { build: { webhookTargets: { resolver } } },
+);
 
-beforeAll(async () => {
-  ({
-    world,
-    app,
-    keys: { platform: key },
-  } = await worldWithCallers(
-    { platform: ['plat-w', 'platform'] },
-    { build: { webhookTargets: { resolver } } },
-  ));
-});
-afterAll(async () => world?.close());
-
-const put = (url: string) => callAs(app, key, 'PUT', '/v1/order-webhook', { url });
+const put = (url: string) => callAs(api.app, api.keys.platform, 'PUT', '/v1/order-webhook', { url });
 const codeOf = (body: string) => (JSON.parse(body) as { error: { code: string } }).error.code;
 
 describe('webhook targets are resolved and checked at registration', () => {
@@ -88,10 +77,14 @@ describe('webhook targets are resolved and checked at registration', () => {
 
   it('stores nothing that was refused, and accepts a name whose every address is public', async () => {
     expect(
-      (await app.inject({ url: '/v1/order-webhook', headers: { authorization: `Bearer ${key}` } }))
-        .statusCode,
+      (
+        await api.app.inject({
+          url: '/v1/order-webhook',
+          headers: { authorization: `Bearer ${api.keys.platform}` },
+        })
+      ).statusCode,
     ).toBe(404);
-    expect((await listAudit(world.db.pool, { limit: 1000 })).map((a) => a.action)).not.toContain(
+    expect((await listAudit(api.world.db.pool, { limit: 1000 })).map((a) => a.action)).not.toContain(
       'webhook.set',
     );
     const ok = await put('https://hooks.tenant.test/orders');

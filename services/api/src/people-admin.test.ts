@@ -1,39 +1,36 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { totpCode, totpStep } from '@mod/people';
 import { seedPerson, seedSession, sessionHeaders, sessionTokenFrom } from './people-testing.js';
-import { worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let keys: { admin: string; reviewer: string };
 let adminKeyId: string;
 
+const api = useCallersWorld(
+  { admin: ['ops', 'admin'], reviewer: ['hotline', 'reviewer'] },
+  { tenants: { hotline: 'hotline', 'isp-x': 'isp', 'authority-x': 'authority' } },
+);
+
 beforeAll(async () => {
-  ({ world, app, keys } = await worldWithCallers(
-    { admin: ['ops', 'admin'], reviewer: ['hotline', 'reviewer'] },
-    { tenants: { hotline: 'hotline', 'isp-x': 'isp', 'authority-x': 'authority' } },
-  ));
-  const me = await app.inject({
+  const me = await api.app.inject({
     method: 'GET',
     url: '/v1/me',
-    headers: { authorization: `Bearer ${keys.admin}` },
+    headers: { authorization: `Bearer ${api.keys.admin}` },
   });
   adminKeyId = me.json<{ credentialId: string }>().credentialId;
 });
-afterAll(async () => world?.close());
 
 const asAdmin = (method: 'GET' | 'POST', url: string, payload?: object) =>
-  app.inject({
+  api.app.inject({
     method,
     url,
-    headers: { authorization: `Bearer ${keys.admin}` },
+    headers: { authorization: `Bearer ${api.keys.admin}` },
     ...(payload === undefined ? {} : { payload }),
   });
 const code = (res: LightMyRequestResponse) => res.json<{ error?: { code: string } }>().error?.code;
 const signIn = (body: Record<string, string>) =>
-  app.inject({ method: 'POST', url: '/v1/session', payload: body });
+  api.app.inject({ method: 'POST', url: '/v1/session', payload: body });
 const nowCode = (secret: string, offset = 0) => totpCode(secret, totpStep(Date.now()) + offset);
 interface Issued {
   person: {
@@ -74,13 +71,13 @@ describe('people administration', () => {
     });
 
     // Audited as the admin's key, naming the person by id only (no login, no name in the log).
-    const [record] = await listAudit(world.db.pool, { subjectId: issued.person.id });
+    const [record] = await listAudit(api.world.db.pool, { subjectId: issued.person.id });
     expect(record).toMatchObject({
       action: 'person.created',
       actor: { kind: 'user', id: adminKeyId },
       subject: { type: 'person', id: issued.person.id },
     });
-    const { rows } = await world.db.pool.query<{ name: string; document: string }>(
+    const { rows } = await api.world.db.pool.query<{ name: string; document: string }>(
       `select name, document from audit_evidence where seq = $1`,
       [record!.seq],
     );
@@ -102,10 +99,10 @@ describe('people administration', () => {
       });
     expect(code(await make({ tenantId: 'isp-x', role: 'isp' }))).toBe('MOD_ERR_API_ROLE_NOT_FOR_PEOPLE');
     expect(code(await make({ role: 'admin' }))).toBe('MOD_ERR_API_ROLE_NOT_FOR_PEOPLE');
-    const english = await app.inject({
+    const english = await api.app.inject({
       method: 'POST',
       url: '/v1/admin/people',
-      headers: { authorization: `Bearer ${keys.admin}`, 'accept-language': 'en' },
+      headers: { authorization: `Bearer ${api.keys.admin}`, 'accept-language': 'en' },
       payload: { tenantId: 'hotline', login: 'someone.new', displayName: 'X', role: 'platform' },
     });
     expect(english.json<{ error: { message: string } }>().error.message).toMatch(/for machines/);
@@ -115,24 +112,24 @@ describe('people administration', () => {
     expect([taken.statusCode, code(taken)]).toEqual([409, 'MOD_ERR_API_LOGIN_TAKEN']);
     expect(code(await make({ login: 'ab' }))).toBe('MOD_ERR_API_VALIDATION');
     // Reviewers do not manage people.
-    const denied = await app.inject({
+    const denied = await api.app.inject({
       method: 'GET',
       url: '/v1/admin/people',
-      headers: { authorization: `Bearer ${keys.reviewer}` },
+      headers: { authorization: `Bearer ${api.keys.reviewer}` },
     });
     expect(denied.statusCode).toBe(403);
   });
 
   it('resets a password: the sessions end, the old password and second factor stop, the new one-time password starts over', async () => {
-    const p = await seedPerson(world.db.pool, {
+    const p = await seedPerson(api.world.db.pool, {
       tenantId: 'hotline',
       login: 'reviewer.reset',
       role: 'reviewer',
     });
-    const live = await seedSession(world.db.pool, p.personId);
-    expect((await app.inject({ method: 'GET', url: '/v1/session', headers: live.headers })).statusCode).toBe(
-      200,
-    );
+    const live = await seedSession(api.world.db.pool, p.personId);
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/v1/session', headers: live.headers })).statusCode,
+    ).toBe(200);
     const res = await asAdmin('POST', `/v1/admin/people/${p.personId}/reset`);
     expect(res.statusCode).toBe(200);
     const issued = res.json<Issued>();
@@ -140,16 +137,16 @@ describe('people administration', () => {
       sessionsEnded: 1,
       person: { mustChangePassword: true, totpEnrolled: false },
     });
-    expect((await app.inject({ method: 'GET', url: '/v1/session', headers: live.headers })).statusCode).toBe(
-      401,
-    );
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/v1/session', headers: live.headers })).statusCode,
+    ).toBe(401);
     expect(
       (await signIn({ login: p.login, password: p.password, code: nowCode(p.totpSecret!) })).statusCode,
     ).toBe(401);
     const fresh = await signIn({ login: p.login, password: issued.oneTimePassword });
     expect(fresh.json()).toMatchObject({ stage: 'password' });
     expect(
-      (await listAudit(world.db.pool, { subjectId: p.personId })).map((r) => [r.action, r.actor.kind]),
+      (await listAudit(api.world.db.pool, { subjectId: p.personId })).map((r) => [r.action, r.actor.kind]),
     ).toEqual([
       ['person.password_reset', 'user'],
       ['person.signed_in', 'person'],
@@ -160,7 +157,7 @@ describe('people administration', () => {
   });
 
   it('disables a person on leave: sessions end at once, sign-in is refused; enabling lets them back in', async () => {
-    const p = await seedPerson(world.db.pool, {
+    const p = await seedPerson(api.world.db.pool, {
       tenantId: 'hotline',
       login: 'reviewer.leave',
       role: 'reviewer',
@@ -175,7 +172,8 @@ describe('people administration', () => {
     });
     expect(off.json()).toMatchObject({ sessionsEnded: 1, person: { disabledReason: 'nghỉ phép dài hạn' } });
     expect(
-      (await app.inject({ method: 'GET', url: '/v1/session', headers: sessionHeaders(signedIn) })).statusCode,
+      (await api.app.inject({ method: 'GET', url: '/v1/session', headers: sessionHeaders(signedIn) }))
+        .statusCode,
     ).toBe(401);
     // A wrong password says nothing; the right password and code say the account is disabled.
     expect(code(await signIn({ login: p.login, password: 'wrong wrong wrong' }))).toBe(
@@ -192,36 +190,40 @@ describe('people administration', () => {
     expect(
       (await signIn({ login: p.login, password: p.password, code: nowCode(p.totpSecret!, 1) })).statusCode,
     ).toBe(200);
-    const actions = (await listAudit(world.db.pool, { subjectId: p.personId })).map((r) => r.action);
+    const actions = (await listAudit(api.world.db.pool, { subjectId: p.personId })).map((r) => r.action);
     expect(actions).toEqual(['person.signed_in', 'person.disabled', 'person.enabled', 'person.signed_in']);
-    const failed = (await listAudit(world.db.pool, { limit: 10_000 })).filter(
+    const failed = (await listAudit(api.world.db.pool, { limit: 10_000 })).filter(
       (r) => r.actor.id === p.personId,
     );
     expect(failed.map((r) => [r.action, r.reason])).toContainEqual(['person.sign_in_refused', 'disabled']);
   });
 
   it('an admin person acts under their own name and may not reset or disable themselves', async () => {
-    const admin = await seedPerson(world.db.pool, { tenantId: 'ops', login: 'admin.self', role: 'admin' });
-    const s = await seedSession(world.db.pool, admin.personId);
-    const self = await app.inject({
+    const admin = await seedPerson(api.world.db.pool, {
+      tenantId: 'ops',
+      login: 'admin.self',
+      role: 'admin',
+    });
+    const s = await seedSession(api.world.db.pool, admin.personId);
+    const self = await api.app.inject({
       method: 'POST',
       url: `/v1/admin/people/${admin.personId}/reset`,
       headers: s.headers,
     });
     expect([self.statusCode, code(self)]).toEqual([409, 'MOD_ERR_API_NOT_YOURSELF']);
-    const other = await seedPerson(world.db.pool, {
+    const other = await seedPerson(api.world.db.pool, {
       tenantId: 'hotline',
       login: 'reviewer.other',
       role: 'reviewer',
     });
-    const res = await app.inject({
+    const res = await api.app.inject({
       method: 'POST',
       url: `/v1/admin/people/${other.personId}/disable`,
       headers: s.headers,
       payload: { reason: 'left' },
     });
     expect(res.statusCode).toBe(200);
-    const [record] = await listAudit(world.db.pool, { subjectId: other.personId });
+    const [record] = await listAudit(api.world.db.pool, { subjectId: other.personId });
     expect(record).toMatchObject({
       action: 'person.disabled',
       actor: { kind: 'person', id: admin.personId },

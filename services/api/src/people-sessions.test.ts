@@ -1,5 +1,5 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { totpCode, totpStep } from '@mod/people';
 import {
@@ -10,22 +10,12 @@ import {
   sessionTokenFrom,
   type TestPerson,
 } from './people-testing.js';
-import { worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let keys: { admin: string };
-
-beforeAll(async () => {
-  ({ world, app, keys } = await worldWithCallers(
-    { admin: ['ops', 'admin'] },
-    { tenants: { hotline: 'hotline' } },
-  ));
-});
-afterAll(async () => world?.close());
+const api = useCallersWorld({ admin: ['ops', 'admin'] }, { tenants: { hotline: 'hotline' } });
 
 const signIn = (body: Record<string, string>, from = '198.51.100.10', headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url: '/v1/session', payload: body, remoteAddress: from, headers });
+  api.app.inject({ method: 'POST', url: '/v1/session', payload: body, remoteAddress: from, headers });
 const inSession = (
   token: string,
   method: 'GET' | 'POST' | 'DELETE' | 'PATCH',
@@ -33,7 +23,7 @@ const inSession = (
   payload?: object,
   extra: Record<string, string> = {},
 ) =>
-  app.inject({
+  api.app.inject({
     method,
     url,
     headers: { ...sessionHeaders(token), ...extra },
@@ -44,14 +34,14 @@ const tokenOf = (res: LightMyRequestResponse) => sessionTokenFrom(res.headers['s
 const codeAt = (secret: string, stepOffset = 0) => totpCode(secret, totpStep(Date.now()) + stepOffset);
 let n = 0;
 const person = (p: { oneTimePassword?: string; totp?: boolean } = {}) =>
-  seedPerson(world.db.pool, { tenantId: 'hotline', login: `person.${++n}`, role: 'reviewer', ...p });
+  seedPerson(api.world.db.pool, { tenantId: 'hotline', login: `person.${++n}`, role: 'reviewer', ...p });
 
 describe('a first sign-in', () => {
   it('with the one-time password must set a password, then enrol TOTP, before anything else', async () => {
-    const created = await app.inject({
+    const created = await api.app.inject({
       method: 'POST',
       url: '/v1/admin/people',
-      headers: { authorization: `Bearer ${keys.admin}` },
+      headers: { authorization: `Bearer ${api.keys.admin}` },
       payload: {
         tenantId: 'hotline',
         login: 'Reviewer.First',
@@ -167,7 +157,7 @@ describe('sign-in with password and TOTP', () => {
       (await signIn({ login: p.login, password: p.password, code: codeAt(p.totpSecret!, 1) })).statusCode,
     ).toBe(200);
     expect((await signIn({ login: p.login, password: p.password, code: code0 })).statusCode).toBe(401);
-    const audit = (await listAudit(world.db.pool, { limit: 10_000 })).filter(
+    const audit = (await listAudit(api.world.db.pool, { limit: 10_000 })).filter(
       (r) => r.action === 'person.sign_in_failed' && r.actor.id === p.personId,
     );
     expect(audit.map((r) => r.reason)).toEqual(['replayed-code', 'replayed-code']);
@@ -192,7 +182,7 @@ describe('sign-in with password and TOTP', () => {
     expect(status).toBe(401);
     expect(error).toMatchObject({ code: 'MOD_ERR_API_SIGN_IN_FAILED' });
     expect((error as { message: string }).message).toMatch(/không đúng/);
-    const reasons = (await listAudit(world.db.pool, { limit: 10_000 }))
+    const reasons = (await listAudit(api.world.db.pool, { limit: 10_000 }))
       .filter(
         (r) =>
           r.action === 'person.sign_in_failed' && (r.actor.id === q.personId || r.actor.id === 'anonymous'),
@@ -227,7 +217,7 @@ describe('sign-in with password and TOTP', () => {
   });
 
   it('answers 503 with a coded error when the API has no key to open TOTP secrets', async () => {
-    const bare = await world.build({ people: { secretKey: null } });
+    const bare = await api.world.build({ people: { secretKey: null } });
     const res = await bare.inject({
       method: 'POST',
       url: '/v1/session',
@@ -239,7 +229,11 @@ describe('sign-in with password and TOTP', () => {
 
 describe('a session', () => {
   it('needs its CSRF token for every state-changing request; reads need none', async () => {
-    const admin = await seedPerson(world.db.pool, { tenantId: 'ops', login: 'admin.csrf', role: 'admin' });
+    const admin = await seedPerson(api.world.db.pool, {
+      tenantId: 'ops',
+      login: 'admin.csrf',
+      role: 'admin',
+    });
     const ok = await signIn({
       login: admin.login,
       password: admin.password,
@@ -249,7 +243,7 @@ describe('a session', () => {
     const csrf = ok.json<{ csrfToken: string }>().csrfToken;
     const cookie = { cookie: `__Host-mod-session=${token}` };
     const create = (headers: Record<string, string>, id: string) =>
-      app.inject({
+      api.app.inject({
         method: 'POST',
         url: '/v1/admin/tenants',
         headers,
@@ -262,16 +256,16 @@ describe('a session', () => {
       'csrf-wrong',
     );
     expect([wrong.statusCode, code(wrong)]).toEqual([403, 'MOD_ERR_API_CSRF']);
-    expect((await app.inject({ method: 'GET', url: '/v1/admin/tenants', headers: cookie })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await api.app.inject({ method: 'GET', url: '/v1/admin/tenants', headers: cookie })).statusCode,
+    ).toBe(200);
     const created = await create({ ...cookie, 'x-csrf-token': csrf }, 'csrf-ok');
     expect(created.statusCode).toBe(201);
     // Nothing was made without the token; what was made names the person, not a key.
     expect(
-      (await app.inject({ method: 'GET', url: '/v1/admin/tenants?limit=100', headers: cookie })).body,
+      (await api.app.inject({ method: 'GET', url: '/v1/admin/tenants?limit=100', headers: cookie })).body,
     ).not.toContain('csrf-none');
-    const record = (await listAudit(world.db.pool, { subjectId: 'csrf-ok' })).find(
+    const record = (await listAudit(api.world.db.pool, { subjectId: 'csrf-ok' })).find(
       (r) => r.action === 'tenant.created',
     );
     expect(record).toMatchObject({
@@ -283,23 +277,23 @@ describe('a session', () => {
   });
 
   it('is for people: an API key on a session route gets 403; keys keep working elsewhere', async () => {
-    const res = await app.inject({
+    const res = await api.app.inject({
       method: 'GET',
       url: '/v1/session',
-      headers: { authorization: `Bearer ${keys.admin}` },
+      headers: { authorization: `Bearer ${api.keys.admin}` },
     });
     expect([res.statusCode, code(res)]).toEqual([403, 'MOD_ERR_API_SESSION_REQUIRED']);
-    const me = await app.inject({
+    const me = await api.app.inject({
       method: 'GET',
       url: '/v1/me',
-      headers: { authorization: `Bearer ${keys.admin}` },
+      headers: { authorization: `Bearer ${api.keys.admin}` },
     });
     expect(me.json()).toMatchObject({ credential: 'api-key', personId: null });
   });
 
   it('ends after its idle timeout and at its absolute end, and on sign-out', async () => {
     let clock = Date.now();
-    const timed = await world.build({
+    const timed = await api.world.build({
       now: () => new Date(clock),
       people: { ...TEST_PEOPLE_SETTINGS, idleTimeoutMs: 60_000, absoluteTimeoutMs: 300_000 },
     });
@@ -341,7 +335,7 @@ describe('a session', () => {
     expect(out.statusCode).toBe(200);
     expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
     expect((await inSession(signedIn, 'GET', '/v1/session')).statusCode).toBe(401);
-    const audit = (await listAudit(world.db.pool, { subjectId: r.personId })).map((x) => [
+    const audit = (await listAudit(api.world.db.pool, { subjectId: r.personId })).map((x) => [
       x.action,
       x.actor.kind,
     ]);

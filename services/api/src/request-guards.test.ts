@@ -1,32 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { callAs, createApiTestWorld, multipartBody, worldWithCallers, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { callAs, createApiTestWorld, multipartBody } from './testing.js';
 
 /**
  * What every request meets whatever its route: input checks (unknown fields, sizes, JSON, content types),
  * answers (security headers, no internals, routes declared), abuse limits (rate, failed authentication, time).
  */
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let keys: Record<string, string>;
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 const errorCode = (body: string) => (JSON.parse(body) as { error?: { code?: string } }).error?.code;
 
-beforeAll(async () => {
-  ({ world, app, keys } = await worldWithCallers(
-    { 'isp-a': ['isp-a', 'isp'], 'plat-a': ['plat-a', 'platform'], admin: ['admin-1', 'admin'] },
-    { build: { maxBodyBytes: 4096 } },
-  ));
-});
-afterAll(async () => world?.close());
+const api = useCallersWorld(
+  { 'isp-a': ['isp-a', 'isp'], 'plat-a': ['plat-a', 'platform'], admin: ['admin-1', 'admin'] },
+  { build: { maxBodyBytes: 4096 } },
+);
 
 describe('input', () => {
   it('rejects unknown fields in bodies and query strings with MOD_ERR_API_UNKNOWN_FIELD', async () => {
-    const body = await callAs(app, keys['admin']!, 'POST', '/v1/admin/tenants', {
+    const body = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants', {
       id: 'x-1',
       kind: 'isp',
       name: 'X',
@@ -36,40 +30,40 @@ describe('input', () => {
     expect(body.json()).toEqual({
       error: { code: 'MOD_ERR_API_UNKNOWN_FIELD', message: 'unknown field in body: isAdmin' },
     });
-    const query = await app.inject({ url: '/v1/orders?tenant=isp-b', headers: auth(keys['isp-a']!) });
+    const query = await api.app.inject({ url: '/v1/orders?tenant=isp-b', headers: auth(api.keys['isp-a']) });
     expect(query.statusCode).toBe(400);
     expect(errorCode(query.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
     const patch = await callAs(
-      app,
-      keys['admin']!,
+      api.app,
+      api.keys['admin'],
       'PATCH',
       '/v1/admin/keys/00000000-0000-4000-8000-000000000000',
       { role: 'isp', tenantId: 'isp-b' },
     );
     expect(errorCode(patch.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
     // A route that takes no body refuses one with fields rather than ignoring them.
-    const key = await createApiKey(world.db.pool, { tenantId: 'isp-a', role: 'isp' });
-    const bodied = await callAs(app, keys['isp-a']!, 'POST', `/v1/keys/${key.id}/revoke`, {
+    const key = await createApiKey(api.world.db.pool, { tenantId: 'isp-a', role: 'isp' });
+    const bodied = await callAs(api.app, api.keys['isp-a'], 'POST', `/v1/keys/${key.id}/revoke`, {
       tenantId: 'isp-b',
     });
     expect([bodied.statusCode, errorCode(bodied.body)]).toEqual([400, 'MOD_ERR_API_UNKNOWN_FIELD']);
-    expect((await app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(200);
+    expect((await api.app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(200);
   });
 
   it('rejects oversized bodies with 413 MOD_ERR_API_TOO_LARGE (JSON, multipart file, multipart field)', async () => {
-    const json = await app.inject({
+    const json = await api.app.inject({
       method: 'POST',
       url: '/v1/admin/tenants',
-      headers: { ...auth(keys['admin']!), 'content-type': 'application/json' },
+      headers: { ...auth(api.keys['admin']), 'content-type': 'application/json' },
       payload: JSON.stringify({ id: 'big-1', kind: 'isp', name: 'n'.repeat(5000) }),
     });
     expect(json.statusCode).toBe(413);
     expect(errorCode(json.body)).toBe('MOD_ERR_API_TOO_LARGE');
     const upload = multipartBody(Buffer.alloc(65 * 1024, 1));
-    const file = await app.inject({
+    const file = await api.app.inject({
       method: 'POST',
       url: '/v1/media',
-      headers: { ...auth(keys['plat-a']!), 'content-type': upload.contentType },
+      headers: { ...auth(api.keys['plat-a']), 'content-type': upload.contentType },
       payload: upload.payload,
     });
     expect(file.statusCode).toBe(413);
@@ -77,10 +71,10 @@ describe('input', () => {
   });
 
   it('answers bad JSON, wrong content types and unknown routes with stable codes', async () => {
-    const admin = auth(keys['admin']!);
+    const admin = auth(api.keys['admin']);
     /** A raw body of `contentType` posted to a route that takes JSON. */
     const postTenant = (contentType: string, payload: string) =>
-      app.inject({
+      api.app.inject({
         method: 'POST',
         url: '/v1/admin/tenants',
         headers: { ...admin, 'content-type': contentType },
@@ -95,9 +89,9 @@ describe('input', () => {
       '{"id":"p-1","kind":"isp","name":"P","__proto__":{"x":1}}',
     );
     expect(proto.statusCode).toBe(400);
-    const none = await app.inject({ url: '/v1/nothing-here', headers: admin });
+    const none = await api.app.inject({ url: '/v1/nothing-here', headers: admin });
     expect([none.statusCode, errorCode(none.body)]).toEqual([404, 'MOD_ERR_API_NO_ROUTE']);
-    const bad = await app.inject({ url: '/v1/orders/not-a-uuid', headers: auth(keys['isp-a']!) });
+    const bad = await api.app.inject({ url: '/v1/orders/not-a-uuid', headers: auth(api.keys['isp-a']) });
     expect([bad.statusCode, errorCode(bad.body)]).toEqual([400, 'MOD_ERR_API_VALIDATION']);
   });
 });
@@ -105,8 +99,8 @@ describe('input', () => {
 describe('answers', () => {
   it('carry security headers, on success and on error', async () => {
     for (const res of [
-      await app.inject({ url: '/v1/me', headers: auth(keys['isp-a']!) }),
-      await app.inject({ url: '/v1/me' }),
+      await api.app.inject({ url: '/v1/me', headers: auth(api.keys['isp-a']) }),
+      await api.app.inject({ url: '/v1/me' }),
     ]) {
       expect(res.headers).toMatchObject({
         'x-content-type-options': 'nosniff',

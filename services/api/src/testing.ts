@@ -165,6 +165,9 @@ export const statusAndCode = (res: LightMyRequestResponse): [number, string | un
   res.json<{ error?: { code: string } }>().error?.code,
 ];
 
+/** The callers of a test file: a name for each, and the tenant and role its key is made for. */
+export type Callers<K extends string> = Readonly<Record<K, readonly [tenantId: string, role: Role]>>;
+
 /**
  * An API key for each named caller (`[tenantId, role]`). `tenants` (id: kind) are made first, those without
  * callers too; a caller's tenant they do not name is made of the kind its role's fixtures have (`KIND_OF_ROLE`).
@@ -172,7 +175,7 @@ export const statusAndCode = (res: LightMyRequestResponse): [number, string | un
  */
 export async function seedCallers<K extends string>(
   world: ApiTestWorld,
-  callers: Readonly<Record<K, readonly [tenantId: string, role: Role]>>,
+  callers: Callers<K>,
   tenants: Readonly<Record<string, TenantKind>> = {},
 ): Promise<Record<K, string>> {
   const db = world.db.pool;
@@ -188,24 +191,6 @@ export async function seedCallers<K extends string>(
   const keys = {} as Record<K, string>;
   for (const [name, [tenantId, role]] of named) keys[name] = (await createApiKey(db, { tenantId, role })).key;
   return keys;
-}
-
-/**
- * A test file's world with its app built (`build`: what to build it with) and its callers' keys (`seedCallers`);
- * the caller closes the world after its tests.
- */
-export async function worldWithCallers<K extends string>(
-  callers: Readonly<Record<K, readonly [tenantId: string, role: Role]>>,
-  options: { tenants?: Readonly<Record<string, TenantKind>>; build?: Partial<AppDeps> } = {},
-): Promise<{ world: ApiTestWorld; app: FastifyInstance; keys: Record<K, string> }> {
-  const world = await createApiTestWorld();
-  try {
-    const app = await world.build(options.build);
-    return { world, app, keys: await seedCallers(world, callers, options.tenants) };
-  } catch (err) {
-    await world.close();
-    throw err;
-  }
 }
 
 /**

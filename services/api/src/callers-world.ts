@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import type { TenantKind } from '@mod/db/access';
+import type { AppDeps } from './app.js';
+import { createApiTestWorld, seedCallers, type ApiTestWorld, type Callers } from './testing.js';
+
+/** A test file's world, its app and its callers' keys, readable once the file's `beforeAll` hooks have run. */
+export interface CallersWorld<K extends string> {
+  readonly world: ApiTestWorld;
+  readonly app: FastifyInstance;
+  readonly keys: Record<K, string>;
+}
+
+/**
+ * The set-up most of this package's test files share: before the file's tests, a world with its app built
+ * (`build`: what to build it with) and a key for each caller (`seedCallers`, `tenants` made first); after them,
+ * the world closed. A file adds its own fixtures in a `beforeAll` of its own after this call (hooks run in the
+ * order they are registered). Reading the handle before the world is made throws.
+ */
+export function useCallersWorld<K extends string = never>(
+  callers: Callers<K> = {} as Callers<K>,
+  options: { tenants?: Readonly<Record<string, TenantKind>>; build?: Partial<AppDeps> } = {},
+): CallersWorld<K> {
+  let made: CallersWorld<K> | undefined;
+  let world: ApiTestWorld | undefined;
+  beforeAll(async () => {
+    world = await createApiTestWorld();
+    const app = await world.build(options.build);
+    made = { world, app, keys: await seedCallers(world, callers, options.tenants) };
+  });
+  afterAll(async () => world?.close());
+  const ready = (): CallersWorld<K> => {
+    if (made === undefined)
+      throw new Error('the test world is made in beforeAll: read it in a hook or a test');
+    return made;
+  };
+  return {
+    get world() {
+      return ready().world;
+    },
+    get app() {
+      return ready().app;
+    },
+    get keys() {
+      return ready().keys;
+    },
+  };
+}
