@@ -34,6 +34,14 @@ const context = {
   now,
 };
 
+/** The decision when a reviewer confirms the review-bank hit on an image seen at a URL, in this category. */
+function reviewHitConfirmed(category: string) {
+  return evaluateConfirmedCase(
+    { sha256, url: 'https://cdn.example.org/x.jpg', hits: [reviewHit], category, confirmedBy: 'reviewer' },
+    context,
+  );
+}
+
 /** The effects in memory: orders fold by (kind, subject, target) as the store's do. */
 function memoryEffects() {
   const orders = new Map<string, OrderToOpen & { id: string }>();
@@ -64,16 +72,7 @@ function memoryEffects() {
 
 describe('a confirmed case', () => {
   it('leads to the orders an automatic match would issue, for the case’s banks, and a confirmation case', () => {
-    const d = evaluateConfirmedCase(
-      {
-        sha256,
-        url: 'https://cdn.example.org/x.jpg',
-        hits: [reviewHit],
-        category: 'B',
-        confirmedBy: 'reviewer',
-      },
-      context,
-    );
+    const d = reviewHitConfirmed('B');
     expect(d.outcome).toBe('block');
     expect(d.orders.map((o) => [o.kind, o.targetTenantId, o.subject, o.bankIds])).toEqual([
       ['blocking', 'isp-1', { type: 'content-hash', value: sha256 }, ['review-bank']],
@@ -128,16 +127,7 @@ describe('order targets', () => {
 });
 
 describe('applying a decision', () => {
-  const decision = evaluateConfirmedCase(
-    {
-      sha256,
-      url: 'https://cdn.example.org/x.jpg',
-      hits: [reviewHit],
-      category: 'C',
-      confirmedBy: 'reviewer',
-    },
-    context,
-  );
+  const decision = reviewHitConfirmed('C');
   const content = { submissionId: 'sub-1', hashes: { sha256 } };
   const reviewer: AppliedBy = {
     actor: { kind: 'person', id: 'p-ana' },
