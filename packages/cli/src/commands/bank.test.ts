@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { listLiveEntries } from '@mod/db/banks';
 import { bankCommand } from './bank.js';
 import {
@@ -10,15 +8,12 @@ import {
   exitOf,
   expectImportProgress,
   runExpecting,
+  useListFolder,
   useModctlDatabase,
 } from './modctl-database.test-helper.js';
 
-let dir: string;
-
 useModctlDatabase({ actor: 'alice', topicPrefix: 'test.' });
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'modctl-bank-'));
-});
+const listFile = useListFolder('bank');
 
 describe('modctl bank', () => {
   it('creates a bank, imports a list with bad lines (exit 3), re-imports idempotently, exports a round-trippable list', async () => {
@@ -29,7 +24,7 @@ describe('modctl bank', () => {
     );
     expect(JSON.parse(c.out[0] ?? '{}')).toMatchObject({ name: 'ncmec', actionPolicy: 'automatic' });
 
-    const file = join(dir, 'list.tsv');
+    const file = listFile('list.tsv');
     await writeFile(
       file,
       `signal\tvalue\tquality\nmd5\t${'a'.repeat(32)}\npdq\t${'f0'.repeat(32)}\t88\nmd5\tnope\n`,
@@ -48,7 +43,7 @@ describe('modctl bank', () => {
     );
     expect(strict.err.at(-1)).toContain('MOD_ERR_CURATION_STRICT_REJECTED');
 
-    const out = join(dir, 'export.jsonl');
+    const out = listFile('export.jsonl');
     expect(await exitOf(bankCommand, ['export', '--bank', 'ncmec', '--format', 'jsonl', '--out', out])).toBe(
       0,
     );
@@ -80,7 +75,7 @@ describe('modctl bank', () => {
     const progress = await expectImportProgress({
       command: bankCommand,
       args: ['import', '--bank', 'big', '--format', 'csv'],
-      file: join(dir, 'big.csv'),
+      file: listFile('big.csv'),
       lines,
       badLine: { line: 5, code: 'MOD_ERR_MATCHER_LIST_BAD_HEX' },
     });
@@ -92,7 +87,7 @@ describe('modctl bank', () => {
     expect(await exitOf(bankCommand, ['import', '--bank', 'x', '--format', 'xml', 'f'])).toBe(2);
     const c = await runExpecting(
       bankCommand,
-      ['import', '--bank', 'missing', '--format', 'csv', join(dir, 'list.tsv')],
+      ['import', '--bank', 'missing', '--format', 'csv', listFile('list.tsv')],
       1,
     );
     expect(c.err.at(-1)).toContain('MOD_ERR_CURATION_UNKNOWN_BANK');

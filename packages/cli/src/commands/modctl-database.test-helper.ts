@@ -1,4 +1,6 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { bufferedIo, type Command, type CommandIo } from '../command.js';
@@ -24,6 +26,19 @@ export function useModctlDatabase(options: { actor: string; topicPrefix?: string
     process.env = saved;
     await db.drop();
   });
+}
+
+/**
+ * A folder of the file's own (`modctl-<name>-…` in the temporary folder) for the lists its tests write and the
+ * commands read or export, made before its tests and removed after. Answers where a file of that folder is.
+ */
+export function useListFolder(name: string): (file: string) => string {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), `modctl-${name}-`));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+  return (file) => join(dir, file);
 }
 
 /** One JSON line a command printed (`{}` when there is none). */

@@ -1,7 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { urlListCommand } from './url-list.js';
 import {
@@ -11,15 +9,12 @@ import {
   json,
   runCommand,
   runExpecting,
+  useListFolder,
   useModctlDatabase,
 } from './modctl-database.test-helper.js';
 
-let dir: string;
-
 useModctlDatabase({ actor: 'alice', topicPrefix: 'test.' });
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'modctl-url-list-'));
-});
+const listFile = useListFolder('url-list');
 
 /** URL-list changes enqueued for the prefixed topic. */
 const announced = async () =>
@@ -109,7 +104,7 @@ describe('modctl url-list', () => {
       removedLines.out.filter((line) => json<{ removedAt: string | null }>(line).removedAt !== null),
     ).toHaveLength(1);
 
-    const file = join(dir, 'list.txt');
+    const file = listFile('list.txt');
     await writeFile(file, '# IWF style\nabuse.example/b.html\nnew.example/x\nhttp://[::1\n');
     const i = await runExpecting(
       urlListCommand,
@@ -151,7 +146,7 @@ describe('modctl url-list', () => {
     await expectImportProgress({
       command: urlListCommand,
       args: ['import', '--list', 'big', '--format', 'txt'],
-      file: join(dir, 'big.txt'),
+      file: listFile('big.txt'),
       lines,
       badLine: { line: 10, code: 'MOD_ERR_URL_SCHEME' },
     });
@@ -171,7 +166,7 @@ describe('modctl url-list', () => {
     expect(await exitOf(urlListCommand, ['list', '--list', 'hotline', '--limit', '0'])).toBe(2);
     const c = await runExpecting(urlListCommand, ['list', '--list', 'missing'], 1);
     expect(json(c.err.at(-1))).toMatchObject({ error: { code: 'MOD_ERR_CURATION_UNKNOWN_URL_LIST' } });
-    const file = join(dir, 'strict.txt');
+    const file = listFile('strict.txt');
     await writeFile(file, 'ok.example/1\nftp://bad.example/\n');
     const s = await runExpecting(
       urlListCommand,
