@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SignalType } from '@mod/contracts';
 import { importBankEntries, insertBank, type ImportOptions, type StagedEntry } from './domains/banks.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { db, useTestSchema } from './testing.test-helper.js';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestSchema();
-});
-afterAll(async () => db.drop());
+useTestSchema();
 
 const topic = 'test.bank-changes';
 const hex = (byte: number, len: number): string =>

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createMasterKeyring,
   sha256Hex,
@@ -15,7 +15,7 @@ import { listAudit } from './audit.js';
 import { createPgEvidenceStore } from './evidence-vault.js';
 import { closeEvidenceCase, linkEvidenceToCase } from './evidence-retention.js';
 import { insertSubmission } from './submissions.js';
-import { addTenants, createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { db, useTestSchema } from './testing.test-helper.js';
 
 const photo = readFileSync(new URL('../../vault/fixtures/clipper_ship.jpg', import.meta.url));
 const masterKeyText = randomBytes(32).toString('base64');
@@ -39,7 +39,6 @@ const holdFor = (tenant: string, over: Partial<HoldRequest> = {}): HoldRequest =
   ...over,
 });
 
-let db: TestDatabase;
 let keyring: MasterKeyring;
 let store: EvidenceStore;
 
@@ -77,18 +76,16 @@ const rawRow = async (id: string) =>
     )
   ).rows[0]!;
 
-beforeAll(async () => {
-  db = await createTestSchema();
-  await addTenants(db.pool, {
-    'platform-a': 'platform',
-    'platform-b': 'platform',
-    'authority-a': 'authority',
-    'authority-b': 'authority',
-  });
+useTestSchema({
+  'platform-a': 'platform',
+  'platform-b': 'platform',
+  'authority-a': 'authority',
+  'authority-b': 'authority',
+});
+beforeAll(() => {
   keyring = createMasterKeyring({ current: masterKeyText });
   store = createPgEvidenceStore(db.pool, { keyring });
 });
-afterAll(async () => db?.drop());
 
 describe('evidence vault on PostgreSQL', () => {
   it('stores ciphertext that differs from the image and holds no run of it; keeps once per submission', async () => {

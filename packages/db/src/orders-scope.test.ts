@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPool, migrate, migrationsDir, withTransaction } from './index.js';
 import { upsertTenant } from './domains/access.js';
 import {
@@ -15,14 +15,13 @@ import {
   type OrderInput,
   type OrderScope,
 } from './domains/orders.js';
-import { addTenants, createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { db, useTestSchema } from './testing.test-helper.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const A: OrderScope = { all: false, authorityTenantId: 'auth-a' };
 const B: OrderScope = { all: false, authorityTenantId: 'auth-b' };
 const ALL: OrderScope = { all: true };
 
-let db: TestDatabase;
 /** Order ids by what they are to the two authorities. */
 const ids = {} as Record<
   'issuedByA' | 'issuedByB' | 'pending' | 'confirmedByA' | 'confirmedByB' | 'withdrawnUnconfirmed',
@@ -64,14 +63,8 @@ const command = (id: string, scope: OrderScope, c: OrderCommand, actorTenantId: 
 const visible = async (scope: OrderScope) =>
   new Set((await listOrders(db.pool, { scope, limit: 100, now: NOW })).map((o) => o.id));
 
+useTestSchema({ 'auth-a': 'authority', 'auth-b': 'authority', 'isp-1': 'isp', 'plat-1': 'platform' });
 beforeAll(async () => {
-  db = await createTestSchema();
-  await addTenants(db.pool, {
-    'auth-a': 'authority',
-    'auth-b': 'authority',
-    'isp-1': 'isp',
-    'plat-1': 'platform',
-  });
   ids.issuedByA = (await openOrder(db.pool, order(byHand('auth-a', 'plat-1')))).id;
   ids.issuedByB = (await openOrder(db.pool, order(byHand('auth-b', 'plat-1')))).id;
   ids.pending = (await openOrder(db.pool, order({}))).id;
@@ -84,7 +77,6 @@ beforeAll(async () => {
     (await command(ids.withdrawnUnconfirmed, B, { type: 'withdraw', reason: 'false match' }, 'auth-b')).ok,
   ).toBe(true);
 });
-afterAll(async () => db?.drop());
 
 describe('order scope of an authority', () => {
   it('lists the orders it issued or confirmed and unconfirmed automatic orders, nothing of another authority', async () => {

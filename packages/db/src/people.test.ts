@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, newSessionToken, tokenDigest } from '@mod/people';
 import { createSignInStore } from './people-sign-in.js';
 import {
@@ -11,20 +11,17 @@ import {
   setPersonDisabled,
 } from './people.js';
 import { insertSession, revokeSessionsOf, verifySession } from './sessions.js';
-import { addTenants, createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { db, useTestSchema } from './testing.test-helper.js';
 
 const FAST = { memoryKiB: 64, passes: 1, parallelism: 1 };
 const T0 = new Date('2026-03-01T08:00:00Z');
 const IDLE_MS = 30 * 60_000;
-let db: TestDatabase;
 let hash: string;
 
+useTestSchema({ hotline: 'hotline', 'isp-a': 'isp' });
 beforeAll(async () => {
-  db = await createTestSchema();
   hash = await hashPassword('one-time-pass-1', FAST);
-  await addTenants(db.pool, { hotline: 'hotline', 'isp-a': 'isp' });
 });
-afterAll(async () => db?.drop());
 
 const newPerson = (
   login: string,

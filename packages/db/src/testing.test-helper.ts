@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { migrate } from './migrate.js';
 import { createPool, type Pool } from './pool.js';
 import { upsertTenant, type TenantKind } from './tenants.js';
@@ -30,4 +31,19 @@ export async function createTestSchema(options: { migrated?: boolean } = {}): Pr
 export async function addTenants(pool: Pool, tenants: Readonly<Record<string, TenantKind>>): Promise<void> {
   for (const [id, kind] of Object.entries(tenants))
     await upsertTenant(pool, { id, kind, name: id, subscribedToBlocking: false });
+}
+
+/** The schema `useTestSchema` made for the test file (each test file runs in a module of its own). */
+export let db: TestDatabase;
+
+/**
+ * Creates the file's schema (migrated) with `tenants` (as `addTenants`) before its tests, and drops it after.
+ * A `beforeAll` of the file registered after this call runs once the schema and tenants are there.
+ */
+export function useTestSchema(tenants: Readonly<Record<string, TenantKind>> = {}): void {
+  beforeAll(async () => {
+    db = await createTestSchema();
+    await addTenants(db.pool, tenants);
+  });
+  afterAll(async () => db?.drop());
 }
