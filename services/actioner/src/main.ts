@@ -5,5 +5,5 @@ import { createActionerService } from './service.js';
 await runWorker({
   name: 'actioner',
   spec: actionerSpec,
-  create: (config, logger, registry) => createActionerService(config, logger, registry),
+  create: createActionerService,
 });

@@ -1,10 +1,10 @@
-import { createWorker } from '@mod/bootstrap';
+import { defineWorkerService, type WorkerServiceOptions, type WorkerServiceParts } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
 import type { OrderTopics } from '@mod/db/orders';
 import type { ConsumerRunner, RelayLoop } from '@mod/kafka';
 import { policyFromConfig as policyOf, type PolicyConfig } from '@mod/policy';
 import { createPgEvidenceStore } from '@mod/db/vault';
-import { Counter, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import { Counter } from '@mod/telemetry';
 import { createMasterKeyring, retentionFromConfig } from '@mod/vault';
 import { createPgActionStore } from './action-store.js';
 import { createActionStep, type ActionFaults } from './action-step.js';
@@ -40,15 +40,13 @@ export interface ActionerService {
 }
 
 /** Seams for tests and for wiring other implementations (e.g. the SSRF-safe fetcher as verifier). */
-export interface ActionerOptions {
+export interface ActionerOptions extends WorkerServiceOptions {
   clock?: Clock;
   verifier?: Verifier;
   webhookSender?: WebhookSender;
   /** Jitter source for webhook backoff. */
   random?: () => number;
   faults?: ActionFaults & { beforePublish?: () => void };
-  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
-  tracing?: Tracing;
 }
 
 /** The policy the actioner applies (the API's case confirmations read the same settings: `policySpec`). */
@@ -56,16 +54,13 @@ export function policyFromConfig(config: ActionerConfig): PolicyConfig {
   return policyOf(config);
 }
 
-export function createActionerService(
-  config: ActionerConfig,
-  logger: Logger,
-  registry: Registry,
-  options: ActionerOptions = {},
-): ActionerService {
-  const worker = createWorker(config, 'actioner', logger, registry, {
-    dbConnections: 5,
-    tracing: options.tracing,
-  });
+export const createActionerService = defineWorkerService(
+  { role: 'actioner', dbConnections: 5 },
+  actionerService,
+);
+
+function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptions>): ActionerService {
+  const { worker, config, logger, registry, options } = parts;
   const { topics, kafka, db, tracing } = worker;
   const orderTopics: OrderTopics = { prefix: config.TOPIC_PREFIX };
   const store = createPgActionStore(db, orderTopics);

@@ -5,5 +5,5 @@ import { createClassifierService } from './service.js';
 await runWorker({
   name: 'classifier',
   spec: classifierSpec,
-  create: (config, logger, registry) => createClassifierService(config, logger, registry),
+  create: createClassifierService,
 });

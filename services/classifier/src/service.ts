@@ -1,10 +1,10 @@
-import { createWorker, type WorkerService, type WorkerServiceOptions } from '@mod/bootstrap';
+import { defineWorkerService, type WorkerService, type WorkerServiceParts } from '@mod/bootstrap';
 import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { toDatabaseError } from '@mod/db';
 import { submissionScanState } from '@mod/db/submissions';
 import type { ConsumerRunner } from '@mod/kafka';
-import { Counter, Gauge, Histogram, type Logger, type Registry } from '@mod/telemetry';
+import { Counter, Gauge, Histogram } from '@mod/telemetry';
 import { keyringFromConfig } from '@mod/vault';
 import { createClassifyStep } from './classify-step.js';
 import type { classifierSpec } from './config.js';
@@ -19,16 +19,13 @@ export type ClassifierService = WorkerService;
  * many model threads as it is given, scaled apart from hashing. Media that matched nothing is classified once
  * its verdict is recorded; the result goes to the classifications topic for the actioner.
  */
-export function createClassifierService(
-  config: ClassifierConfig,
-  logger: Logger,
-  registry: Registry,
-  options: WorkerServiceOptions = {},
-): ClassifierService {
-  const worker = createWorker(config, 'classifier', logger, registry, {
-    dbConnections: 4,
-    tracing: options.tracing,
-  });
+export const createClassifierService = defineWorkerService(
+  { role: 'classifier', dbConnections: 4 },
+  classifierService,
+);
+
+function classifierService(parts: WorkerServiceParts<ClassifierConfig>): ClassifierService {
+  const { worker, config, logger, registry } = parts;
   const { topics, db } = worker;
   const classifier = createMediaClassifier({
     db,

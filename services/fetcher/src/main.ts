@@ -6,5 +6,5 @@ import { createFetcherService } from './service.js';
 await runWorker({
   name: 'fetcher',
   spec: fetcherSpec,
-  create: (config, logger, registry) => createFetcherService(config, logger, registry),
+  create: createFetcherService,
 });

@@ -1,9 +1,9 @@
-import { createWorker } from '@mod/bootstrap';
+import { defineWorkerService, type WorkerServiceOptions, type WorkerServiceParts } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
 import { withTransaction } from '@mod/db';
 import { claimSubmission, createTenantDirectory, markSubmissionFailed } from '@mod/db/submissions';
 import { largestMediaBytes, topicMaxMessageBytes, type ConsumerRunner } from '@mod/kafka';
-import { Counter, Gauge, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import { Counter, Gauge } from '@mod/telemetry';
 import { RecentlySeen } from '@mod/urls';
 import { createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import type { fetcherSpec } from './config.js';
@@ -19,11 +19,9 @@ export type FetcherConfig = ConfigOf<typeof fetcherSpec>;
  * Seams for tests only. Production passes nothing: the fetcher then resolves with the system resolver and
  * refuses loopback, private, link-local, CGNAT, multicast and metadata addresses (`defaultAddressPolicy`).
  */
-export interface FetcherTestSeams {
+export interface FetcherTestSeams extends WorkerServiceOptions {
   addressPolicy?: AddressPolicy;
   resolver?: Resolver;
-  /** Where spans go (tests: an in-memory exporter). Default: from the environment (OTEL_*). */
-  tracing?: Tracing;
 }
 
 export interface FetcherService {
@@ -34,16 +32,13 @@ export interface FetcherService {
   urlLists: UrlListSync;
 }
 
-export function createFetcherService(
-  config: FetcherConfig,
-  logger: Logger,
-  registry: Registry,
-  seams: FetcherTestSeams = {},
-): FetcherService {
-  const worker = createWorker(config, 'fetcher', logger, registry, {
-    dbConnections: 2,
-    tracing: seams.tracing,
-  });
+export const createFetcherService = defineWorkerService(
+  { role: 'fetcher', dbConnections: 2 },
+  fetcherService,
+);
+
+function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeams>): FetcherService {
+  const { worker, config, logger, registry, options: seams } = parts;
   const { topics, kafka, db } = worker;
   const fetchOutcomes = new Counter({
     name: 'mod_fetcher_fetches_total',

@@ -5,5 +5,5 @@ import { createScannerService } from './service.js';
 await runWorker({
   name: 'scanner',
   spec: scannerSpec,
-  create: (config, logger, registry) => createScannerService(config, logger, registry),
+  create: createScannerService,
 });

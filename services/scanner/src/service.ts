@@ -1,14 +1,14 @@
 import {
-  createWorker,
+  defineWorkerService,
   PARTITIONS_AT_ONCE,
   type WorkerService,
-  type WorkerServiceOptions,
+  type WorkerServiceParts,
 } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
 import { createTenantDirectory } from '@mod/db/submissions';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import type { ConsumerRunner } from '@mod/kafka';
-import { Counter, Gauge, Histogram, stageTimer, type Logger, type Registry } from '@mod/telemetry';
+import { Counter, Gauge, Histogram, stageTimer } from '@mod/telemetry';
 import { keyringFromConfig } from '@mod/vault';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
@@ -21,16 +21,13 @@ export interface ScannerService extends WorkerService {
   banks: BankSync;
 }
 
-export function createScannerService(
-  config: ScannerConfig,
-  logger: Logger,
-  registry: Registry,
-  options: WorkerServiceOptions = {},
-): ScannerService {
-  const worker = createWorker(config, 'scanner', logger, registry, {
-    dbConnections: 4,
-    tracing: options.tracing,
-  });
+export const createScannerService = defineWorkerService(
+  { role: 'scanner', dbConnections: 4 },
+  scannerService,
+);
+
+function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerService {
+  const { worker, config, logger, registry } = parts;
   const { topics, kafka, db } = worker;
   // The consumer's in-flight window is the back-pressure; the queue holds all of it so `run` never rejects.
   const pool = createHashPool({
