@@ -2,10 +2,10 @@
 import type { UrlObserved } from '@mod/contracts';
 import type { TenantStanding } from '@mod/db/submissions';
 import type { ConsumedMessage, Producer } from '@mod/kafka';
-import { Counter, createRegistry } from '@mod/telemetry';
+import { createRegistry } from '@mod/telemetry';
 import { RecentlySeen, UrlListIndex } from '@mod/urls';
 import { type FetchOutcome, type SafeFetcher } from '@mod/urls/fetch';
-import { createFetchStep } from './fetch-step.js';
+import { createFetchStep, createObservedCounter } from './fetch-step.js';
 import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
 
 export const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0]);
@@ -56,13 +56,7 @@ export function world(
   };
   let nowMs = 0;
   const seen = new RecentlySeen({ ttlMs: 1000, maxEntries: 100, now: () => nowMs });
-  const registry = createRegistry('fetcher-test');
-  const observed = new Counter({
-    name: 'observed_total',
-    help: 'x',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
+  const observed = createObservedCounter(createRegistry('fetcher-test'));
   const step = createFetchStep({
     urlLists: { index: () => index, bank: (id) => banks.get(id) },
     fetcher,

@@ -18,7 +18,7 @@ import {
   type TenantDirectory,
 } from '@mod/db/submissions';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
-import type { Counter } from '@mod/telemetry';
+import { Counter, type Registry } from '@mod/telemetry';
 import { normalizeUrl, urlSha256, type NormalizedUrl, type RecentlySeen, type UrlListMatch } from '@mod/urls';
 import { FetchRefusal, type SafeFetcher } from '@mod/urls/fetch';
 import type { UrlEntryData, UrlLists } from './url-list-sync.js';
@@ -38,6 +38,16 @@ export const ObservedOutcome = {
   Refused: 'refused',
 } as const;
 export type ObservedOutcome = (typeof ObservedOutcome)[keyof typeof ObservedOutcome];
+
+/** `mod_fetcher_observed_total`: the step's `observed` counter, by `ObservedOutcome`. */
+export function createObservedCounter(registry: Registry): Counter<'outcome'> {
+  return new Counter({
+    name: 'mod_fetcher_observed_total',
+    help: 'Observed URLs by what happened to them',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+}
 
 export interface FetchStepDeps {
   urlLists: UrlLists;

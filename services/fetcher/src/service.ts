@@ -7,7 +7,7 @@ import { Counter, Gauge } from '@mod/telemetry';
 import { RecentlySeen } from '@mod/urls';
 import { createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import type { fetcherSpec } from './config.js';
-import { createFetchStep } from './fetch-step.js';
+import { createFetchStep, createObservedCounter } from './fetch-step.js';
 import { createUrlListSync, type UrlListSync } from './url-list-sync.js';
 
 /** Bound of the `mod-meta` header of a fetched item: ids, an ISP id, a URL of up to 8192 characters, a type. */
@@ -46,12 +46,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
     labelNames: ['outcome'],
     registers: [registry],
   });
-  const observed = new Counter({
-    name: 'mod_fetcher_observed_total',
-    help: 'Observed URLs by what happened to them',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
+  const observed = createObservedCounter(registry);
   const urlLists = createUrlListSync({
     db,
     kafka,
