@@ -4,7 +4,7 @@ import { createApiKey } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { insertSubmission } from '@mod/db/submissions';
 import { useCallersWorld } from './callers-world.js';
-import { callAs, openTestOrder } from './testing.js';
+import { openTestOrder } from './testing.js';
 
 /** Credentials and administration: keys refused and revoked, tenants and keys made and changed, all audited. */
 let orderOfA: string;
@@ -34,7 +34,7 @@ describe('keys', () => {
     const revoked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
     const ok = await api.app.inject({ url: '/v1/me', headers: auth(revoked.key) });
     expect(ok.statusCode).toBe(200);
-    const revoke = await callAs(api.app, api.keys['admin'], 'POST', `/v1/admin/keys/${revoked.id}/revoke`);
+    const revoke = await api.call(api.keys['admin'], 'POST', `/v1/admin/keys/${revoked.id}/revoke`);
     expect(revoke.statusCode).toBe(200);
     expect(revoke.json<{ revokedAt: string | null }>().revokedAt).not.toBeNull();
     const expired = await createApiKey(db, {
@@ -85,10 +85,10 @@ describe('keys', () => {
     const db = api.world.db.pool;
     const leaked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
     const other = await createApiKey(db, { tenantId: 'isp-b', role: 'isp' });
-    const cross = await callAs(api.app, api.keys['isp-a'], 'POST', `/v1/keys/${other.id}/revoke`);
+    const cross = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${other.id}/revoke`);
     expect(cross.statusCode).toBe(404);
     expect((await api.app.inject({ url: '/v1/me', headers: auth(other.key) })).statusCode).toBe(200);
-    const own = await callAs(api.app, api.keys['isp-a'], 'POST', `/v1/keys/${leaked.id}/revoke`);
+    const own = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${leaked.id}/revoke`);
     expect(own.statusCode).toBe(200);
     expect((await api.app.inject({ url: '/v1/me', headers: auth(leaked.key) })).statusCode).toBe(401);
     const audit = await listAudit(db, { subjectId: leaked.id });
@@ -100,14 +100,14 @@ describe('administration', () => {
   it('creates a tenant and a key shown once, changes its role, revokes it; every change audited', async () => {
     const db = api.world.db.pool;
     const admin = auth(api.keys['admin']);
-    const tenant = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants', {
+    const tenant = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants', {
       id: 'hotline-9',
       kind: 'hotline',
       name: 'Hotline 9',
     });
     expect(tenant.statusCode).toBe(201);
     expect(tenant.json()).toMatchObject({ id: 'hotline-9', kind: 'hotline', disabledAt: null });
-    const again = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants', {
+    const again = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants', {
       id: 'hotline-9',
       kind: 'isp',
       name: 'Overwrite attempt',
@@ -115,7 +115,7 @@ describe('administration', () => {
     expect(again.statusCode).toBe(409);
     expect(errorCode(again.body)).toBe('MOD_ERR_API_CONFLICT');
 
-    const created = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants/hotline-9/keys', {
+    const created = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants/hotline-9/keys', {
       role: 'reviewer',
       label: 'desk 1',
     });
@@ -133,19 +133,19 @@ describe('administration', () => {
     expect(me.json()).toMatchObject({ tenantId: 'hotline-9', role: 'reviewer', credential: 'api-key' });
 
     // A hotline key may not become an ISP's or an admin's.
-    const escalate = await callAs(api.app, api.keys['admin'], 'PATCH', `/v1/admin/keys/${key.id}`, {
+    const escalate = await api.call(api.keys['admin'], 'PATCH', `/v1/admin/keys/${key.id}`, {
       role: 'admin',
     });
     expect(escalate.statusCode).toBe(400);
     expect(errorCode(escalate.body)).toBe('MOD_ERR_API_ROLE_NOT_FOR_TENANT');
-    const changed = await callAs(api.app, api.keys['admin'], 'PATCH', `/v1/admin/keys/${key.id}`, {
+    const changed = await api.call(api.keys['admin'], 'PATCH', `/v1/admin/keys/${key.id}`, {
       role: 'curator',
     });
     expect(changed.json()).toMatchObject({ id: key.id, role: 'curator' });
     expect((await api.app.inject({ url: '/v1/orders', headers: auth(key.key) })).statusCode).toBe(403);
     expect((await api.app.inject({ url: '/v1/banks', headers: auth(key.key) })).statusCode).toBe(200);
 
-    const revoked = await callAs(api.app, api.keys['admin'], 'POST', `/v1/admin/keys/${key.id}/revoke`);
+    const revoked = await api.call(api.keys['admin'], 'POST', `/v1/admin/keys/${key.id}/revoke`);
     expect(revoked.statusCode).toBe(200);
     expect((await api.app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(401);
 
@@ -161,32 +161,32 @@ describe('administration', () => {
   });
 
   it('switching a tenant off stops all its credentials', async () => {
-    const off = await callAs(api.app, api.keys['admin'], 'PATCH', '/v1/admin/tenants/isp-b', {
+    const off = await api.call(api.keys['admin'], 'PATCH', '/v1/admin/tenants/isp-b', {
       disabled: true,
     });
     expect(off.json<{ disabledAt: string | null }>().disabledAt).not.toBeNull();
     expect((await api.app.inject({ url: '/v1/me', headers: auth(api.keys['isp-b']) })).statusCode).toBe(401);
-    await callAs(api.app, api.keys['admin'], 'PATCH', '/v1/admin/tenants/isp-b', { disabled: false });
+    await api.call(api.keys['admin'], 'PATCH', '/v1/admin/tenants/isp-b', { disabled: false });
     expect((await api.app.inject({ url: '/v1/me', headers: auth(api.keys['isp-b']) })).statusCode).toBe(200);
   });
 
   it('refuses a key or certificate that would already be expired (MOD_ERR_API_EXPIRY_PAST), issuing nothing', async () => {
     const db = api.world.db.pool;
     const before = (await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount;
-    const key = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/keys', {
+    const key = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/keys', {
       role: 'isp',
       expiresAt: new Date(Date.now() - 60_000).toISOString(),
     });
     expect(key.statusCode).toBe(400);
     expect(errorCode(key.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
     expect((await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount).toBe(before);
-    const cert = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/certificates', {
+    const cert = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/certificates', {
       fingerprintSha256: 'ab'.repeat(32),
       expiresAt: '2000-01-01T00:00:00Z',
     });
     expect(cert.statusCode).toBe(400);
     expect(errorCode(cert.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
-    const later = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/keys', {
+    const later = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/keys', {
       role: 'isp',
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     });

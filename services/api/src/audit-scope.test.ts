@@ -4,7 +4,7 @@ import { appendAuditAlone, listAudit, signTreeHeadIfDue, type AuditBundle } from
 import { type Order } from '@mod/db/orders';
 import { insertSubmission } from '@mod/db/submissions';
 import { useCallersWorld } from './callers-world.js';
-import { callAs, openTestOrder, statusAndCode } from './testing.js';
+import { openTestOrder, statusAndCode } from './testing.js';
 
 /**
  * Audit records are scoped like the orders and submissions they describe (issue 17, finding 9): an authority
@@ -12,10 +12,10 @@ import { callAs, openTestOrder, statusAndCode } from './testing.js';
  * admins read every record. Tree heads and consistency proofs stay every reader's.
  */
 
-const get = (key: string, url: string) => callAs(api.app, key, 'GET', url);
+const get = (key: string, url: string) => api.call(key, 'GET', url);
 const code = statusAndCode;
 const issue = async (key: string, note: string, extra: Record<string, unknown> = {}) => {
-  const res = await callAs(api.app, key, 'POST', '/v1/orders', {
+  const res = await api.call(key, 'POST', '/v1/orders', {
     kind: 'takedown',
     targetTenantId: 'plat-1',
     subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },

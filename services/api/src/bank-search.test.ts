@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { urlSearchKeys } from './routes/bank-search.js';
 import { useCallersWorld } from './callers-world.js';
-import { callAs } from './testing.js';
 
 const api = useCallersWorld({ curator: ['hotline-1', 'curator'], authority: ['auth-1', 'authority'] });
 
@@ -10,12 +9,12 @@ type Found = {
   entries: { bankName: string; list: string; type: string; value: string }[];
 };
 const search = async (q: string, key = api.keys.curator) => {
-  const res = await callAs(api.app, key, 'GET', `/v1/banks/search?q=${encodeURIComponent(q)}`);
+  const res = await api.call(key, 'GET', `/v1/banks/search?q=${encodeURIComponent(q)}`);
   return { status: res.statusCode, body: res.json<Found>() };
 };
 
 async function bank(name: string, lines: string[]): Promise<void> {
-  const created = await callAs(api.app, api.keys.curator, 'POST', '/v1/banks', {
+  const created = await api.call(api.keys.curator, 'POST', '/v1/banks', {
     name,
     source: 'test',
     signalTypes: ['sha256', 'md5'],
@@ -53,13 +52,13 @@ describe('entry search across banks and URL lists', () => {
   });
 
   it('finds URL-list entries by a URL written any way the lists normalise, and the host and domains covering it', async () => {
-    const created = await callAs(api.app, api.keys.curator, 'POST', '/v1/url-lists', {
+    const created = await api.call(api.keys.curator, 'POST', '/v1/url-lists', {
       name: 'search-urls',
       source: 'test',
       actionPolicy: 'review',
     });
     const id = created.json<{ id: string }>().id;
-    const added = await callAs(api.app, api.keys.curator, 'POST', `/v1/url-lists/${id}/entries`, {
+    const added = await api.call(api.keys.curator, 'POST', `/v1/url-lists/${id}/entries`, {
       entries: [
         { kind: 'url', pattern: 'abuse.example/gallery/7.html' },
         { kind: 'domain', pattern: 'ring.example' },

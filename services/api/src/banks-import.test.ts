@@ -1,13 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCallersWorld } from './callers-world.js';
-import { callAs } from './testing.js';
 
 let bankId: string;
 
 const api = useCallersWorld({ curator: ['hotline-1', 'curator'] });
 
 beforeAll(async () => {
-  const res = await callAs(api.app, api.keys.curator, 'POST', '/v1/banks', {
+  const res = await api.call(api.keys.curator, 'POST', '/v1/banks', {
     name: 'strict-bank',
     source: 'test',
     signalTypes: ['sha256'],
@@ -62,7 +61,7 @@ describe('bank import refusals', () => {
 
 describe('bank import preview (dryRun)', () => {
   it('counts what the import would add, keep, remove and refuse, and changes nothing', async () => {
-    const created = await callAs(api.app, api.keys.curator, 'POST', '/v1/banks', {
+    const created = await api.call(api.keys.curator, 'POST', '/v1/banks', {
       name: 'preview-bank',
       source: 'test',
       signalTypes: ['sha256'],

@@ -1,14 +1,21 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import type { TenantKind } from '@mod/db/access';
 import type { AppDeps } from './app.js';
-import { createApiTestWorld, seedCallers, type ApiTestWorld, type Callers } from './testing.js';
+import { callAs, createApiTestWorld, seedCallers, type ApiTestWorld, type Callers } from './testing.js';
 
 /** A test file's world, its app and its callers' keys, readable once the file's `beforeAll` hooks have run. */
 export interface CallersWorld<K extends string> {
   readonly world: ApiTestWorld;
   readonly app: FastifyInstance;
   readonly keys: Record<K, string>;
+  /** A request to the app as the holder of `key` (`callAs`). */
+  call(
+    key: string,
+    method: Parameters<typeof callAs>[2],
+    url: string,
+    payload?: unknown,
+  ): Promise<LightMyRequestResponse>;
 }
 
 /**
@@ -19,17 +26,21 @@ export interface CallersWorld<K extends string> {
  */
 export function useCallersWorld<K extends string = never>(
   callers: Callers<K> = {} as Callers<K>,
-  options: { tenants?: Readonly<Record<string, TenantKind>>; build?: Partial<AppDeps> } = {},
+  options: {
+    tenants?: Readonly<Record<string, TenantKind>>;
+    /** What to build the app with, or a function of the world that answers it (for the world's own vault). */
+    build?: Partial<AppDeps> | ((world: ApiTestWorld) => Partial<AppDeps>);
+  } = {},
 ): CallersWorld<K> {
-  let made: CallersWorld<K> | undefined;
+  let made: Omit<CallersWorld<K>, 'call'> | undefined;
   let world: ApiTestWorld | undefined;
   beforeAll(async () => {
     world = await createApiTestWorld();
-    const app = await world.build(options.build);
+    const app = await world.build(typeof options.build === 'function' ? options.build(world) : options.build);
     made = { world, app, keys: await seedCallers(world, callers, options.tenants) };
   });
   afterAll(async () => world?.close());
-  const ready = (): CallersWorld<K> => {
+  const ready = (): Omit<CallersWorld<K>, 'call'> => {
     if (made === undefined)
       throw new Error('the test world is made in beforeAll: read it in a hook or a test');
     return made;
@@ -44,5 +55,6 @@ export function useCallersWorld<K extends string = never>(
     get keys() {
       return ready().keys;
     },
+    call: (key, method, url, payload) => callAs(ready().app, key, method, url, payload),
   };
 }

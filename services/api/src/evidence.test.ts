@@ -64,7 +64,7 @@ const sealedColumns = async (id: string) =>
 describe('evidence routes', () => {
   it('shows metadata to oversight and to the authority behind its order; never the bytes', async () => {
     const item = await keptEvidence();
-    const res = await callAs(api.app, api.keys.reviewer, 'GET', `/v1/evidence/${item.id}`);
+    const res = await api.call(api.keys.reviewer, 'GET', `/v1/evidence/${item.id}`);
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
     expect(body).toMatchObject({
@@ -80,18 +80,13 @@ describe('evidence routes', () => {
       ).toISOString(),
     });
     expect(res.body).not.toContain(photo.subarray(0, 32).toString('base64'));
-    expect((await callAs(api.app, api.keys.authA, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(200);
-    expect(statusAndCode(await callAs(api.app, api.keys.authB, 'GET', `/v1/evidence/${item.id}`))).toEqual([
+    expect((await api.call(api.keys.authA, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(200);
+    expect(statusAndCode(await api.call(api.keys.authB, 'GET', `/v1/evidence/${item.id}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
-    expect((await callAs(api.app, api.keys.platform, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(403);
-    const listed = await callAs(
-      api.app,
-      api.keys.authA,
-      'GET',
-      `/v1/evidence?submissionId=${item.submissionId}`,
-    );
+    expect((await api.call(api.keys.platform, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(403);
+    const listed = await api.call(api.keys.authA, 'GET', `/v1/evidence?submissionId=${item.submissionId}`);
     expect(listed.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([item.id]);
     // The database holds ciphertext, not the image.
     const { ciphertext } = await sealedColumns(item.id);
@@ -101,7 +96,7 @@ describe('evidence routes', () => {
 
   it('checks integrity on the server (audited); a wrong or missing master key answers a coded 503', async () => {
     const item = await keptEvidence();
-    const res = await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/verify`);
+    const res = await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/verify`);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: item.id, intact: true, sha256: sha256Hex(photo), failure: null });
     const opened = (await listAudit(api.world.db.pool, { subjectId: item.id })).filter(
@@ -129,16 +124,16 @@ describe('evidence routes', () => {
        from evidence_items s where s.id = $1 and t.id = $2`,
       [item.id, other.id],
     );
-    const tampered = await callAs(api.app, api.keys.admin, 'POST', `/v1/evidence/${other.id}/verify`);
+    const tampered = await api.call(api.keys.admin, 'POST', `/v1/evidence/${other.id}/verify`);
     expect(tampered.json()).toMatchObject({ intact: false, failure: 'MOD_ERR_VAULT_TAMPERED' });
   });
 
   it('legal hold prevents destruction; released, the sweep destroys it: bytes and key gone, views answer 410', async () => {
     const item = await keptEvidence();
     expect(
-      statusAndCode(await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {})),
+      statusAndCode(await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {})),
     ).toEqual([400, 'MOD_ERR_API_VALIDATION']);
-    const held = await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
+    const held = await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
       reason: 'criminal investigation 12/2026',
     });
     expect(held.statusCode).toBe(200);
@@ -150,14 +145,14 @@ describe('evidence routes', () => {
     // Another authority cannot see it, let alone release it; a machine of another role may not hold at all.
     expect(
       statusAndCode(
-        await callAs(api.app, api.keys.authB, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
+        await api.call(api.keys.authB, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
           reason: 'x',
         }),
       ),
     ).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
     expect(
       (
-        await callAs(api.app, api.keys.reviewer, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
+        await api.call(api.keys.reviewer, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
           reason: 'x',
         })
       ).statusCode,
@@ -169,19 +164,13 @@ describe('evidence routes', () => {
     expect((await api.world.vault.sweep(policy, later, service, 1000)).ids).not.toContain(item.id);
     expect((await sealedColumns(item.id)).ciphertext).not.toBeNull();
 
-    const released = await callAs(
-      api.app,
-      api.keys.authA,
-      'POST',
-      `/v1/evidence/${item.id}/legal-hold/release`,
-      {
-        reason: 'investigation closed',
-      },
-    );
+    const released = await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
+      reason: 'investigation closed',
+    });
     expect(released.json()).toMatchObject({ state: 'unlinked', legalHold: null });
     expect(
       statusAndCode(
-        await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
+        await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
           reason: 'again',
         }),
       ),
@@ -189,18 +178,19 @@ describe('evidence routes', () => {
     expect((await api.world.vault.sweep(policy, later, service, 1000)).ids).toContain(item.id);
 
     expect(await sealedColumns(item.id)).toEqual({ ciphertext: null, wrapped_key: null });
-    const meta = await callAs(api.app, api.keys.reviewer, 'GET', `/v1/evidence/${item.id}`);
+    const meta = await api.call(api.keys.reviewer, 'GET', `/v1/evidence/${item.id}`);
     expect(meta.json()).toMatchObject({
       state: 'destroyed',
       destroyedAt: later.toISOString(),
       sha256: item.sha256,
     });
-    expect(
-      statusAndCode(await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/verify`)),
-    ).toEqual([410, 'MOD_ERR_API_EVIDENCE_GONE']);
+    expect(statusAndCode(await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/verify`))).toEqual([
+      410,
+      'MOD_ERR_API_EVIDENCE_GONE',
+    ]);
     expect(
       statusAndCode(
-        await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
+        await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
           reason: 'too late',
         }),
       ),
@@ -215,24 +205,18 @@ describe('evidence routes', () => {
 
   it("an admin releases another authority's hold; an authority cannot hold over it", async () => {
     const item = await keptEvidence();
-    await callAs(api.app, api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
+    await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
       reason: 'held by a',
     });
     // The admin sees everything, but the hold stays authority-a's to release, or an admin's.
     expect(
       statusAndCode(
-        await callAs(api.app, api.keys.admin, 'POST', `/v1/evidence/${item.id}/legal-hold`, { reason: 'b' }),
+        await api.call(api.keys.admin, 'POST', `/v1/evidence/${item.id}/legal-hold`, { reason: 'b' }),
       ),
     ).toEqual([409, 'MOD_ERR_API_LEGAL_HOLD_CONFLICT']);
-    const released = await callAs(
-      api.app,
-      api.keys.admin,
-      'POST',
-      `/v1/evidence/${item.id}/legal-hold/release`,
-      {
-        reason: 'court order lifted',
-      },
-    );
+    const released = await api.call(api.keys.admin, 'POST', `/v1/evidence/${item.id}/legal-hold/release`, {
+      reason: 'court order lifted',
+    });
     expect(released.statusCode).toBe(200);
     const record = (await listAudit(api.world.db.pool, { subjectId: item.id })).at(-1);
     expect(record).toMatchObject({ action: 'evidence.legal_hold_released', role: 'admin', tenantId: 'ops' });

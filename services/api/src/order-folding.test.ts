@@ -6,7 +6,7 @@ import { listAudit } from '@mod/db/audit';
 import { listWantedBlocklist } from '@mod/db/feeds';
 import { type Order } from '@mod/db/orders';
 import { useCallersWorld } from './callers-world.js';
-import { callAs, statusAndCode } from './testing.js';
+import { statusAndCode } from './testing.js';
 
 /**
  * Folding (issue 17, finding 3): a second authority's order for a subject an open order already covers is kept
@@ -16,8 +16,6 @@ import { callAs, statusAndCode } from './testing.js';
  */
 const HOUR_MS = 3_600_000;
 
-const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  callAs(api.app, key, method, url, payload);
 const ok = <T>(res: LightMyRequestResponse, status = 200): T => {
   expect(res.statusCode, res.body).toBe(status);
   return res.json<T>();
@@ -25,7 +23,7 @@ const ok = <T>(res: LightMyRequestResponse, status = 200): T => {
 const code = statusAndCode;
 const subject = () => ({ type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` });
 const issue = (key: string, s: { type: string; value: string }, extra: Record<string, unknown> = {}) =>
-  call(key, 'POST', '/v1/orders', {
+  api.call(key, 'POST', '/v1/orders', {
     kind: 'takedown',
     targetTenantId: 'plat-1',
     subject: s,
@@ -33,7 +31,7 @@ const issue = (key: string, s: { type: string; value: string }, extra: Record<st
     ...extra,
   });
 const listed = async (key: string) =>
-  ok<{ orders: Order[] }>(await call(key, 'GET', '/v1/orders?limit=100')).orders.map((o) => o.id);
+  ok<{ orders: Order[] }>(await api.call(key, 'GET', '/v1/orders?limit=100')).orders.map((o) => o.id);
 /** Messages the API queued for the target about a subject (takedown requests) or an order (order events). */
 const takedownsFor = async (value: string) =>
   (
@@ -96,13 +94,13 @@ describe('a second authority ordering what an open order covers', () => {
     expect(Date.parse(mine.deadlineAt)).toBe(oneHour);
 
     // B reads its own request the same way; A's order does not exist for B, nor B's request for A.
-    const again = ok<Order>(await call(api.keys.authB, 'GET', `/v1/orders/${mine.id}`));
+    const again = ok<Order>(await api.call(api.keys.authB, 'GET', `/v1/orders/${mine.id}`));
     expect(again).toMatchObject({ id: mine.id, folded: true, foldedInto: null, evidence: mine.evidence });
-    expect(code(await call(api.keys.authB, 'GET', `/v1/orders/${first.id}`))).toEqual([
+    expect(code(await api.call(api.keys.authB, 'GET', `/v1/orders/${first.id}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
-    expect(code(await call(api.keys.authA, 'GET', `/v1/orders/${mine.id}`))).toEqual([
+    expect(code(await api.call(api.keys.authA, 'GET', `/v1/orders/${mine.id}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
@@ -111,7 +109,7 @@ describe('a second authority ordering what an open order covers', () => {
     expect(await listed(api.keys.authA)).not.toContain(mine.id);
 
     // A's order: the deadline moved to the stricter one, by no authority's name; nothing of B's request.
-    const asA = await call(api.keys.authA, 'GET', `/v1/orders/${first.id}`);
+    const asA = await api.call(api.keys.authA, 'GET', `/v1/orders/${first.id}`);
     const ofA = ok<Order>(asA);
     expect(Date.parse(ofA.deadlineAt)).toBe(oneHour);
     expect(ofA).toMatchObject({
@@ -134,13 +132,13 @@ describe('a second authority ordering what an open order covers', () => {
     expect(await orderEventsFor(mine.id)).toEqual([]);
     expect(await listed(api.keys.plat)).toContain(first.id);
     expect(await listed(api.keys.plat)).not.toContain(mine.id);
-    expect(code(await call(api.keys.plat, 'GET', `/v1/orders/${mine.id}`))).toEqual([
+    expect(code(await api.call(api.keys.plat, 'GET', `/v1/orders/${mine.id}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
 
     // Oversight sees both, and which order the request is folded into.
-    expect(ok<Order>(await call(api.keys.admin, 'GET', `/v1/orders/${mine.id}`))).toMatchObject({
+    expect(ok<Order>(await api.call(api.keys.admin, 'GET', `/v1/orders/${mine.id}`))).toMatchObject({
       folded: true,
       foldedInto: first.id,
       evidence: { note: 'B: tip from hotline, ref B-99' },
@@ -174,17 +172,20 @@ describe('a second authority ordering what an open order covers', () => {
     // A later deadline does not move the shared order; the request shows the deadline that binds the target.
     expect(mine.deadlineAt).toBe(first.deadlineAt);
     expect(
-      ok<Order>(await call(api.keys.plat, 'POST', `/v1/orders/${first.id}/dispute`, { reason: 'not ours' }))
-        .status,
+      ok<Order>(
+        await api.call(api.keys.plat, 'POST', `/v1/orders/${first.id}/dispute`, { reason: 'not ours' }),
+      ).status,
     ).toBe('disputed');
-    ok(await call(api.keys.plat, 'POST', `/v1/orders/${first.id}/actioned`, { note: 'removed at 10:02' }));
-    const view = ok<Order>(await call(api.keys.authB, 'GET', `/v1/orders/${mine.id}`));
+    ok(
+      await api.call(api.keys.plat, 'POST', `/v1/orders/${first.id}/actioned`, { note: 'removed at 10:02' }),
+    );
+    const view = ok<Order>(await api.call(api.keys.authB, 'GET', `/v1/orders/${mine.id}`));
     expect(view).toMatchObject({ status: 'actioned', folded: true, history: [{ status: 'issued' }] });
     expect(view.actionedAt).not.toBeNull();
     expect(JSON.stringify(view)).not.toContain('removed at 10:02');
     expect(await listed(api.keys.authB)).toContain(mine.id);
     const statusFiltered = ok<{ orders: Order[] }>(
-      await call(api.keys.authB, 'GET', '/v1/orders?status=actioned&limit=100'),
+      await api.call(api.keys.authB, 'GET', '/v1/orders?status=actioned&limit=100'),
     );
     expect(statusFiltered.orders.map((o) => o.id)).toContain(mine.id);
   });
@@ -199,16 +200,21 @@ describe('a folded blocking request', () => {
     expect(mine.folded).toBe(true);
     expect(await listed(api.keys.isp)).toContain(first.id);
     expect(await listed(api.keys.isp)).not.toContain(mine.id);
-    const feed = await call(api.keys.isp, 'GET', '/v1/isp/feeds/url-list');
+    const feed = await api.call(api.keys.isp, 'GET', '/v1/isp/feeds/url-list');
     expect(feed.statusCode, feed.body).toBe(200);
     expect(feed.body.split(url.replace('https://', '')).length - 1).toBe(1);
     // One entry, the ISP's order (the URL would otherwise leave the feed with either order's end).
     const entries = (await listWantedBlocklist(api.world.db.pool, 'isp-1')).map((e) => e.id);
     expect(entries).toContain(`order:${first.id}`);
     expect(entries).not.toContain(`order:${mine.id}`);
-    const ack = await call(api.keys.isp, 'POST', `/v1/isp/blocking-requests/${mine.id}/acknowledgements`, {
-      status: 'applied',
-    });
+    const ack = await api.call(
+      api.keys.isp,
+      'POST',
+      `/v1/isp/blocking-requests/${mine.id}/acknowledgements`,
+      {
+        status: 'applied',
+      },
+    );
     expect(code(ack)).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
   });
 });
@@ -225,48 +231,48 @@ describe('commands on folded requests and shared orders', () => {
       ['resume', undefined],
     ] as const)
       expect(
-        code(await call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/${action}`, body)),
+        code(await api.call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/${action}`, body)),
         action,
       ).toEqual([409, 'MOD_ERR_API_ORDER_FOLDED']);
     // An admin cannot steer the shared order through the request either.
     expect(
-      code(await call(api.keys.admin, 'POST', `/v1/orders/${mine.id}/extend`, { hours: 1, reason: 'x' })),
+      code(await api.call(api.keys.admin, 'POST', `/v1/orders/${mine.id}/extend`, { hours: 1, reason: 'x' })),
     ).toEqual([409, 'MOD_ERR_API_ORDER_FOLDED']);
 
     // While B's 1-hour request stands, A may neither push the deadline past it nor stop the clock.
     const later = new Date(Date.parse(mine.deadlineAt) + HOUR_MS).toISOString();
     expect(
       code(
-        await call(api.keys.authA, 'POST', `/v1/orders/${first.id}/extend`, {
+        await api.call(api.keys.authA, 'POST', `/v1/orders/${first.id}/extend`, {
           deadlineAt: later,
           reason: 'x',
         }),
       ),
     ).toEqual([409, 'MOD_ERR_API_ORDER_BOUND']);
     expect(
-      code(await call(api.keys.authA, 'POST', `/v1/orders/${first.id}/pause`, { reason: 'clarify' })),
+      code(await api.call(api.keys.authA, 'POST', `/v1/orders/${first.id}/pause`, { reason: 'clarify' })),
     ).toEqual([409, 'MOD_ERR_API_ORDER_BOUND']);
     const before = (await orderEventsFor(first.id)).length;
     const withdrawn = ok<Order>(
-      await call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/withdraw`, { reason: 'B: mistake' }),
+      await api.call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/withdraw`, { reason: 'B: mistake' }),
     );
     expect(withdrawn).toMatchObject({ id: mine.id, status: 'withdrawn', folded: true, foldedInto: null });
     expect(await orderEventsFor(mine.id)).toEqual([]);
     expect(await orderEventsFor(first.id)).toHaveLength(before);
-    const ofA = await call(api.keys.authA, 'GET', `/v1/orders/${first.id}`);
+    const ofA = await api.call(api.keys.authA, 'GET', `/v1/orders/${first.id}`);
     expect(ok<Order>(ofA).status).toBe('issued');
     expect(ofA.body).not.toContain('B: mistake');
     // The binding went with B's request: A steers its order freely again.
     expect(
       ok<Order>(
-        await call(api.keys.authA, 'POST', `/v1/orders/${first.id}/extend`, {
+        await api.call(api.keys.authA, 'POST', `/v1/orders/${first.id}/extend`, {
           deadlineAt: later,
           reason: 'x',
         }),
       ).deadlineAt,
     ).toBe(later);
     expect(
-      code(await call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/withdraw`, { reason: 'again' })),
+      code(await api.call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/withdraw`, { reason: 'again' })),
     ).toEqual([409, 'MOD_ERR_API_CONFLICT']);
   });
 
@@ -279,13 +285,13 @@ describe('commands on folded requests and shared orders', () => {
       201,
     );
     ok(
-      await call(api.keys.authA, 'POST', `/v1/orders/${first.id}/withdraw`, {
+      await api.call(api.keys.authA, 'POST', `/v1/orders/${first.id}/withdraw`, {
         reason: 'A: withdrawn, secret reason',
       }),
     );
 
     // B's request (earliest deadline) stands now as B's own order to the target; C's folds into it.
-    const promoted = await call(api.keys.authB, 'GET', `/v1/orders/${b.id}`);
+    const promoted = await api.call(api.keys.authB, 'GET', `/v1/orders/${b.id}`);
     expect(ok<Order>(promoted)).toMatchObject({
       status: 'issued',
       folded: false,
@@ -295,12 +301,14 @@ describe('commands on folded requests and shared orders', () => {
     for (const leak of [first.id, 'A note', 'A: withdrawn', 'C note', c.id])
       expect(promoted.body).not.toContain(leak);
     expect(await takedownsFor(s.value)).toEqual([first.id, b.id]);
-    expect(ok<Order>(await call(api.keys.plat, 'GET', `/v1/orders/${b.id}`)).issuerTenantId).toBe('auth-b');
-    expect(ok<Order>(await call(api.keys.admin, 'GET', `/v1/orders/${c.id}`))).toMatchObject({
+    expect(ok<Order>(await api.call(api.keys.plat, 'GET', `/v1/orders/${b.id}`)).issuerTenantId).toBe(
+      'auth-b',
+    );
+    expect(ok<Order>(await api.call(api.keys.admin, 'GET', `/v1/orders/${c.id}`))).toMatchObject({
       folded: true,
       foldedInto: b.id,
     });
-    expect(ok<Order>(await call(api.keys.authC, 'GET', `/v1/orders/${c.id}`))).toMatchObject({
+    expect(ok<Order>(await api.call(api.keys.authC, 'GET', `/v1/orders/${c.id}`))).toMatchObject({
       status: 'issued',
       folded: true,
     });

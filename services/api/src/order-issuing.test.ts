@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { useCallersWorld } from './callers-world.js';
-import { callAs } from './testing.js';
 
 const api = useCallersWorld(
   { authority: ['auth-1', 'authority'], curator: ['hotline-1', 'curator'] },
@@ -28,7 +27,7 @@ type Basis = {
 
 describe('what an authority picks from to issue an order', () => {
   it('lists the legal bases in both languages, each one the order route accepts', async () => {
-    const res = await callAs(api.app, api.keys.authority, 'GET', '/v1/orders/legal-bases');
+    const res = await api.call(api.keys.authority, 'GET', '/v1/orders/legal-bases');
     expect(res.statusCode).toBe(200);
     const bases = res.json<{ legalBases: Basis[] }>().legalBases;
     expect(bases.map((b) => [b.id, b.deadlineMinutes])).toEqual([
@@ -41,7 +40,7 @@ describe('what an authority picks from to issue an order', () => {
     expect(decree.citation.vi).toMatch(/^Nghị định 147\/2024\/NĐ-CP/);
     expect(decree.authority.vi).toBe('Bộ Thông tin và Truyền thông');
     for (const b of bases) {
-      const issued = await callAs(api.app, api.keys.authority, 'POST', '/v1/orders', {
+      const issued = await api.call(api.keys.authority, 'POST', '/v1/orders', {
         kind: 'takedown',
         targetTenantId: 'platform-1',
         subject: { type: 'url', value: `https://platform-1.example/${b.id}` },
@@ -53,7 +52,7 @@ describe('what an authority picks from to issue an order', () => {
   });
 
   it('lists the platforms and ISPs an order may address, names only, not disabled ones', async () => {
-    const res = await callAs(api.app, api.keys.authority, 'GET', '/v1/orders/targets');
+    const res = await api.call(api.keys.authority, 'GET', '/v1/orders/targets');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       targets: [
@@ -64,7 +63,7 @@ describe('what an authority picks from to issue an order', () => {
   });
 
   it('is for those who issue orders', async () => {
-    expect((await callAs(api.app, api.keys.curator, 'GET', '/v1/orders/targets')).statusCode).toBe(403);
-    expect((await callAs(api.app, api.keys.curator, 'GET', '/v1/orders/legal-bases')).statusCode).toBe(403);
+    expect((await api.call(api.keys.curator, 'GET', '/v1/orders/targets')).statusCode).toBe(403);
+    expect((await api.call(api.keys.curator, 'GET', '/v1/orders/legal-bases')).statusCode).toBe(403);
   });
 });

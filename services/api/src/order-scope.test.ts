@@ -5,26 +5,24 @@ import { listAudit } from '@mod/db/audit';
 import { getOrder, type Order, type OrderStatsReport } from '@mod/db/orders';
 import { insertSubmission } from '@mod/db/submissions';
 import { useCallersWorld } from './callers-world.js';
-import { callAs, openTestOrder } from './testing.js';
+import { openTestOrder } from './testing.js';
 
 /**
  * Which orders an authority sees through the API: the ones its tenant issued or confirmed, and automatic orders
  * no authority has confirmed yet. Another authority's order answers 404 on every route, as if it did not exist.
  */
 
-const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  callAs(api.app, key, method, url, payload);
 const notFound = (res: LightMyRequestResponse) => {
   expect(res.statusCode, res.body).toBe(404);
   expect(res.json<{ error: { code: string } }>().error.code).toBe('MOD_ERR_API_NOT_FOUND');
 };
 const listed = async (key: string) => {
-  const res = await call(key, 'GET', '/v1/orders?limit=100');
+  const res = await api.call(key, 'GET', '/v1/orders?limit=100');
   expect(res.statusCode).toBe(200);
   return res.json<{ orders: Order[] }>().orders.map((o) => o.id);
 };
 const byHand = async (key: string, target: string) => {
-  const res = await call(key, 'POST', '/v1/orders', {
+  const res = await api.call(key, 'POST', '/v1/orders', {
     kind: 'takedown',
     targetTenantId: target,
     subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
@@ -48,8 +46,8 @@ const api = useCallersWorld({
 describe('orders an authority sees', () => {
   it('never reads, lists or commands an order another authority issued (404), but its own', async () => {
     const ofB = await byHand(api.keys.authB, 'plat-b');
-    notFound(await call(api.keys.authA, 'GET', `/v1/orders/${ofB.id}`));
-    notFound(await call(api.keys.authA, 'GET', `/v1/orders/${ofB.id}/deliveries`));
+    notFound(await api.call(api.keys.authA, 'GET', `/v1/orders/${ofB.id}`));
+    notFound(await api.call(api.keys.authA, 'GET', `/v1/orders/${ofB.id}/deliveries`));
     expect(await listed(api.keys.authA)).not.toContain(ofB.id);
     for (const [action, body] of [
       ['confirm', {}],
@@ -57,10 +55,10 @@ describe('orders an authority sees', () => {
       ['pause', { reason: 'clarify' }],
       ['withdraw', { reason: 'not mine to withdraw' }],
     ] as const)
-      notFound(await call(api.keys.authA, 'POST', `/v1/orders/${ofB.id}/${action}`, body));
-    notFound(await call(api.keys.authA, 'POST', `/v1/orders/${ofB.id}/resume`));
+      notFound(await api.call(api.keys.authA, 'POST', `/v1/orders/${ofB.id}/${action}`, body));
+    notFound(await api.call(api.keys.authA, 'POST', `/v1/orders/${ofB.id}/resume`));
     // Untouched by all of that, and still B's.
-    const asB = await call(api.keys.authB, 'GET', `/v1/orders/${ofB.id}`);
+    const asB = await api.call(api.keys.authB, 'GET', `/v1/orders/${ofB.id}`);
     expect(asB.statusCode).toBe(200);
     expect(asB.json<Order>()).toMatchObject({
       status: 'issued',
@@ -71,45 +69,45 @@ describe('orders an authority sees', () => {
     });
     expect(await listed(api.keys.authB)).toContain(ofB.id);
     // The target and oversight see it as before.
-    expect((await call(api.keys.platB, 'GET', `/v1/orders/${ofB.id}`)).statusCode).toBe(200);
-    expect((await call(api.keys.reviewer, 'GET', `/v1/orders/${ofB.id}`)).statusCode).toBe(200);
+    expect((await api.call(api.keys.platB, 'GET', `/v1/orders/${ofB.id}`)).statusCode).toBe(200);
+    expect((await api.call(api.keys.reviewer, 'GET', `/v1/orders/${ofB.id}`)).statusCode).toBe(200);
   });
 
   it('lets every authority see and confirm an automatic order until one confirms it; then it is the confirmer’s', async () => {
     const id = await automatic('plat-a');
-    expect((await call(api.keys.authA, 'GET', `/v1/orders/${id}`)).json<Order>().confirmedAt).toBeNull();
+    expect((await api.call(api.keys.authA, 'GET', `/v1/orders/${id}`)).json<Order>().confirmedAt).toBeNull();
     expect(await listed(api.keys.authA)).toContain(id);
     expect(await listed(api.keys.authB)).toContain(id);
 
-    const confirmed = await call(api.keys.authB, 'POST', `/v1/orders/${id}/confirm`, {});
+    const confirmed = await api.call(api.keys.authB, 'POST', `/v1/orders/${id}/confirm`, {});
     expect(confirmed.statusCode, confirmed.body).toBe(200);
     expect(confirmed.json<Order>()).toMatchObject({ confirmedByTenantId: 'auth-b' });
     expect(confirmed.json<Order>().confirmedBy).toMatch(/^authority:auth-b:/);
 
     // The confirming authority keeps it (reads, lists, steers it); the other no longer sees it.
-    expect((await call(api.keys.authB, 'GET', `/v1/orders/${id}`)).statusCode).toBe(200);
+    expect((await api.call(api.keys.authB, 'GET', `/v1/orders/${id}`)).statusCode).toBe(200);
     expect(await listed(api.keys.authB)).toContain(id);
-    const paused = await call(api.keys.authB, 'POST', `/v1/orders/${id}/pause`, { reason: 'clarify' });
+    const paused = await api.call(api.keys.authB, 'POST', `/v1/orders/${id}/pause`, { reason: 'clarify' });
     expect(paused.statusCode, paused.body).toBe(200);
-    notFound(await call(api.keys.authA, 'GET', `/v1/orders/${id}`));
+    notFound(await api.call(api.keys.authA, 'GET', `/v1/orders/${id}`));
     expect(await listed(api.keys.authA)).not.toContain(id);
-    notFound(await call(api.keys.authA, 'POST', `/v1/orders/${id}/confirm`, {}));
-    notFound(await call(api.keys.authA, 'POST', `/v1/orders/${id}/resume`));
+    notFound(await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/confirm`, {}));
+    notFound(await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/resume`));
   });
 
   it('keeps seeing an order it issued after another party changed it', async () => {
     const own = await byHand(api.keys.authA, 'plat-a');
-    expect((await call(api.keys.platA, 'POST', `/v1/orders/${own.id}/acknowledge`)).statusCode).toBe(200);
-    const read = await call(api.keys.authA, 'GET', `/v1/orders/${own.id}`);
+    expect((await api.call(api.keys.platA, 'POST', `/v1/orders/${own.id}/acknowledge`)).statusCode).toBe(200);
+    const read = await api.call(api.keys.authA, 'GET', `/v1/orders/${own.id}`);
     expect(read.json<Order>()).toMatchObject({ status: 'acknowledged', issuerTenantId: 'auth-a' });
-    notFound(await call(api.keys.authB, 'GET', `/v1/orders/${own.id}`));
+    notFound(await api.call(api.keys.authB, 'GET', `/v1/orders/${own.id}`));
   });
 
   it('computes statistics over the same orders it sees', async () => {
     // plat-b gets only B's orders: A must not hear of that platform at all.
     await byHand(api.keys.authB, 'plat-b');
     const stats = async (key: string) => {
-      const res = await call(key, 'GET', '/v1/order-stats');
+      const res = await api.call(key, 'GET', '/v1/order-stats');
       expect(res.statusCode, res.body).toBe(200);
       return res.json<OrderStatsReport>();
     };
@@ -129,14 +127,14 @@ describe('orders an authority sees', () => {
 describe('order answers', () => {
   it('carry every field of the stored order: the response schema drops nothing', async () => {
     const order = await byHand(api.keys.authA, 'plat-a');
-    await call(api.keys.authA, 'POST', `/v1/orders/${order.id}/confirm`, { note: 'checked' });
-    await call(api.keys.authA, 'POST', `/v1/orders/${order.id}/pause`, { reason: 'clarify' });
+    await api.call(api.keys.authA, 'POST', `/v1/orders/${order.id}/confirm`, { note: 'checked' });
+    await api.call(api.keys.authA, 'POST', `/v1/orders/${order.id}/pause`, { reason: 'clarify' });
     const at = new Date();
     const stored = JSON.parse(
       JSON.stringify(await getOrder(api.world.db.pool, order.id, { all: true }, at)),
     ) as Order;
-    const one = (await call(api.keys.authA, 'GET', `/v1/orders/${order.id}`)).json<Order>();
-    const inList = (await call(api.keys.authA, 'GET', '/v1/orders?limit=100'))
+    const one = (await api.call(api.keys.authA, 'GET', `/v1/orders/${order.id}`)).json<Order>();
+    const inList = (await api.call(api.keys.authA, 'GET', '/v1/orders?limit=100'))
       .json<{ orders: Order[] }>()
       .orders.find((o) => o.id === order.id);
     for (const answer of [one, inList]) {
@@ -164,7 +162,7 @@ describe('submissions an authority sees', () => {
       });
       return id;
     };
-    const read = (key: string, id: string) => call(key, 'GET', `/v1/submissions/${id}`);
+    const read = (key: string, id: string) => api.call(key, 'GET', `/v1/submissions/${id}`);
     const orderIds = async (key: string, id: string) => {
       const res = await read(key, id);
       expect(res.statusCode, res.body).toBe(200);
@@ -185,7 +183,9 @@ describe('submissions an authority sees', () => {
     expect(await orderIds(api.keys.authB, flagged)).toEqual([pending]);
 
     // Once authority B confirms it, A no longer sees the order, nor the submission behind it.
-    expect((await call(api.keys.authB, 'POST', `/v1/orders/${pending}/confirm`, {})).statusCode).toBe(200);
+    expect((await api.call(api.keys.authB, 'POST', `/v1/orders/${pending}/confirm`, {})).statusCode).toBe(
+      200,
+    );
     notFound(await read(api.keys.authA, flagged));
     expect(await orderIds(api.keys.authB, flagged)).toEqual([pending]);
 
@@ -206,7 +206,7 @@ describe('a submission named in an order', () => {
     return id;
   };
   const naming = (key: string, submissionId: string) =>
-    call(key, 'POST', '/v1/orders', {
+    api.call(key, 'POST', '/v1/orders', {
       kind: 'takedown',
       targetTenantId: 'plat-b',
       subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
@@ -225,8 +225,8 @@ describe('a submission named in an order', () => {
       absent.body.replace(unknown, secret),
     ]);
     // Naming it opened nothing: the authority still cannot read it, and its owner lists no order on it.
-    notFound(await call(api.keys.authA, 'GET', `/v1/submissions/${secret}`));
-    const owned = await call(api.keys.platA, 'GET', `/v1/submissions/${secret}`);
+    notFound(await api.call(api.keys.authA, 'GET', `/v1/submissions/${secret}`));
+    const owned = await api.call(api.keys.platA, 'GET', `/v1/submissions/${secret}`);
     expect(owned.json<{ orderIds: string[] }>().orderIds).toEqual([]);
     expect(
       (await api.world.db.pool.query('select 1 from orders where submission_id = $1', [secret])).rowCount,
@@ -259,7 +259,7 @@ describe('order commands without fields', () => {
       (id: string) => empty(api.keys.authA, `/v1/orders/${id}/confirm`),
       (id: string) =>
         empty(api.keys.authA, `/v1/orders/${id}/confirm`, { 'content-type': 'application/json' }),
-      (id: string) => call(api.keys.authA, 'POST', `/v1/orders/${id}/confirm`, {}),
+      (id: string) => api.call(api.keys.authA, 'POST', `/v1/orders/${id}/confirm`, {}),
     ]) {
       const id = await automatic('plat-a');
       const res = await send(id);
@@ -271,14 +271,14 @@ describe('order commands without fields', () => {
     }
     // A note is still taken, and a field the route does not know is still refused.
     const id = await automatic('plat-a');
-    const noted = await call(api.keys.authA, 'POST', `/v1/orders/${id}/confirm`, { note: 'checked' });
+    const noted = await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/confirm`, { note: 'checked' });
     expect(noted.statusCode, noted.body).toBe(200);
     expect((await listAudit(api.world.db.pool, { subjectId: id })).at(-1)).toMatchObject({
       action: 'order.confirmed',
       reason: 'checked',
     });
     const other = await automatic('plat-a');
-    const unknown = await call(api.keys.authA, 'POST', `/v1/orders/${other}/confirm`, { notes: 'x' });
+    const unknown = await api.call(api.keys.authA, 'POST', `/v1/orders/${other}/confirm`, { notes: 'x' });
     expect([unknown.statusCode, unknown.json<{ error: { code: string } }>().error.code]).toEqual([
       400,
       'MOD_ERR_API_UNKNOWN_FIELD',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { useCallersWorld } from './callers-world.js';
-import { callAs } from './testing.js';
 
 let clock = new Date('2025-03-01T10:00:00Z');
 
@@ -23,7 +22,7 @@ const nonZero = (days: Day[]) =>
 describe('orders by status over time (GET /v1/order-stats byDay)', () => {
   it('counts the status each order stood in at the end of each Asia/Ho_Chi_Minh day, for the caller', async () => {
     const issue = async (n: number) => {
-      const res = await callAs(api.app, api.keys.authority, 'POST', '/v1/orders', {
+      const res = await api.call(api.keys.authority, 'POST', '/v1/orders', {
         kind: 'takedown',
         targetTenantId: 'platform-1',
         subject: { type: 'url', value: `https://platform-1.example/${n}` },
@@ -38,31 +37,24 @@ describe('orders by status over time (GET /v1/order-stats byDay)', () => {
     // 09:00 on 2 March: the platform acknowledges one, the authority extends it (an event that is no status:
     // not counted) and withdraws the other.
     clock = new Date('2025-03-02T02:00:00Z');
-    expect((await callAs(api.app, api.keys.platform, 'POST', `/v1/orders/${a}/acknowledge`)).statusCode).toBe(
-      200,
-    );
-    const extended = await callAs(api.app, api.keys.authority, 'POST', `/v1/orders/${a}/extend`, {
+    expect((await api.call(api.keys.platform, 'POST', `/v1/orders/${a}/acknowledge`)).statusCode).toBe(200);
+    const extended = await api.call(api.keys.authority, 'POST', `/v1/orders/${a}/extend`, {
       hours: 12,
       reason: 'more time',
     });
     expect(extended.statusCode, extended.body).toBe(200);
-    const withdrawn = await callAs(api.app, api.keys.authority, 'POST', `/v1/orders/${b}/withdraw`, {
+    const withdrawn = await api.call(api.keys.authority, 'POST', `/v1/orders/${b}/withdraw`, {
       reason: 'x',
     });
     expect(withdrawn.statusCode, withdrawn.body).toBe(200);
     // 01:00 on 3 March (18:00 on 2 March in UTC): actioned.
     clock = new Date('2025-03-02T18:00:00Z');
-    const actioned = await callAs(api.app, api.keys.platform, 'POST', `/v1/orders/${a}/actioned`, {
+    const actioned = await api.call(api.keys.platform, 'POST', `/v1/orders/${a}/actioned`, {
       note: 'gone',
     });
     expect(actioned.statusCode, actioned.body).toBe(200);
 
-    const stats = await callAs(
-      api.app,
-      api.keys.authority,
-      'GET',
-      '/v1/order-stats?since=2025-02-28T20:00:00Z',
-    );
+    const stats = await api.call(api.keys.authority, 'GET', '/v1/order-stats?since=2025-02-28T20:00:00Z');
     expect(stats.statusCode, stats.body).toBe(200);
     const days = stats.json<{ byDay: Day[] }>().byDay;
     expect(stats.json()).toMatchObject({
@@ -85,7 +77,7 @@ describe('orders by status over time (GET /v1/order-stats byDay)', () => {
       { day: '2025-03-03', actioned: 1, withdrawn: 1 },
     ]);
     // Another authority sees none of them, day by day; the last 30 days by default.
-    const other = await callAs(api.app, api.keys.other, 'GET', '/v1/order-stats');
+    const other = await api.call(api.keys.other, 'GET', '/v1/order-stats');
     const otherDays = other.json<{ byDay: Day[] }>().byDay;
     expect(otherDays).toHaveLength(30);
     expect(otherDays.at(-1)?.day).toBe('2025-03-03');

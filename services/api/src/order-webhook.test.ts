@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import type { Resolver } from '@mod/urls/fetch';
 import { useCallersWorld } from './callers-world.js';
-import { callAs } from './testing.js';
 
 // DNS as these tests see it; nothing is ever dialled (registration resolves, it does not connect).
 const zone: Record<string, string[]> = {
@@ -32,7 +31,7 @@ const api = useCallersWorld(
   { build: { webhookTargets: { resolver } } },
 );
 
-const put = (url: string) => callAs(api.app, api.keys.platform, 'PUT', '/v1/order-webhook', { url });
+const put = (url: string) => api.call(api.keys.platform, 'PUT', '/v1/order-webhook', { url });
 const codeOf = (body: string) => (JSON.parse(body) as { error: { code: string } }).error.code;
 
 describe('webhook targets are resolved and checked at registration', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { useCallersWorld } from './callers-world.js';
-import { callAs, createApiTestWorld, multipartBody } from './testing.js';
+import { createApiTestWorld, multipartBody } from './testing.js';
 
 /**
  * What every request meets whatever its route: input checks (unknown fields, sizes, JSON, content types),
@@ -20,7 +20,7 @@ const api = useCallersWorld(
 
 describe('input', () => {
   it('rejects unknown fields in bodies and query strings with MOD_ERR_API_UNKNOWN_FIELD', async () => {
-    const body = await callAs(api.app, api.keys['admin'], 'POST', '/v1/admin/tenants', {
+    const body = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants', {
       id: 'x-1',
       kind: 'isp',
       name: 'X',
@@ -33,8 +33,7 @@ describe('input', () => {
     const query = await api.app.inject({ url: '/v1/orders?tenant=isp-b', headers: auth(api.keys['isp-a']) });
     expect(query.statusCode).toBe(400);
     expect(errorCode(query.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
-    const patch = await callAs(
-      api.app,
+    const patch = await api.call(
       api.keys['admin'],
       'PATCH',
       '/v1/admin/keys/00000000-0000-4000-8000-000000000000',
@@ -43,7 +42,7 @@ describe('input', () => {
     expect(errorCode(patch.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
     // A route that takes no body refuses one with fields rather than ignoring them.
     const key = await createApiKey(api.world.db.pool, { tenantId: 'isp-a', role: 'isp' });
-    const bodied = await callAs(api.app, api.keys['isp-a'], 'POST', `/v1/keys/${key.id}/revoke`, {
+    const bodied = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${key.id}/revoke`, {
       tenantId: 'isp-b',
     });
     expect([bodied.statusCode, errorCode(bodied.body)]).toEqual([400, 'MOD_ERR_API_UNKNOWN_FIELD']);
