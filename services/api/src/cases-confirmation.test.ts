@@ -1,38 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { sweepEvidence } from '@mod/db/vault';
-import type { EvidenceStore } from '@mod/vault';
+import { seedTenants } from '@mod/testing';
 import { asPerson, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
 
 // A reviewer's confirmation moves the kept media onto the authority's confirmation case (trigger
 // cases_evidence_follow); the authority's confirmation or withdrawal of that case's orders closes it, so the
 // media's retention clock starts. Real PostgreSQL, real routes, people signed in.
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let vault: EvidenceStore;
 let ana: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
+const api = useCallersWorld({}, { build: (world) => ({ review: { evidence: world.vault } }) });
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  const db = world.db.pool;
-  vault = world.vault;
-  app = await world.build({ review: { evidence: vault } });
-  await upsertTenant(db, { id: 'plat-1', kind: 'platform', name: 'Platform', subscribedToBlocking: false });
-  await upsertTenant(db, { id: 'hotline-1', kind: 'hotline', name: 'Hotline', subscribedToBlocking: false });
-  for (const id of ['auth-1', 'auth-2'])
-    await upsertTenant(db, { id, kind: 'authority', name: id, subscribedToBlocking: false });
+  const db = api.world.db.pool;
+  await seedTenants(db, [
+    { id: 'plat-1', kind: 'platform', name: 'Platform' },
+    { id: 'hotline-1', kind: 'hotline', name: 'Hotline' },
+    { id: 'auth-1', kind: 'authority' },
+    { id: 'auth-2', kind: 'authority' },
+  ]);
   await mapHostToPlatform(db, 'cdn.plat1.example', 'plat-1');
   ana = await signedInPerson(db, 'hotline-1', 'reviewer', 'ana');
   officer1 = await signedInPerson(db, 'auth-1', 'authority', 'officer-1');
   officer2 = await signedInPerson(db, 'auth-2', 'authority', 'officer-2');
 });
-afterAll(async () => world?.close());
 
 let blockingIsp = 'isp-1';
 /**
@@ -40,14 +35,14 @@ let blockingIsp = 'isp-1';
  * next confirmation a blocking order of its own instead of folding it into an earlier test's.
  */
 async function freshBlockingIsp(): Promise<void> {
-  await upsertTenant(world.db.pool, {
+  await upsertTenant(api.world.db.pool, {
     id: blockingIsp,
     kind: 'isp',
     name: 'ISP',
     subscribedToBlocking: false,
   });
   blockingIsp = `isp-${randomBytes(4).toString('hex')}`;
-  await upsertTenant(world.db.pool, {
+  await upsertTenant(api.world.db.pool, {
     id: blockingIsp,
     kind: 'isp',
     name: 'ISP',
@@ -62,13 +57,13 @@ async function freshBlockingIsp(): Promise<void> {
 async function confirmedByReviewer(
   n: number,
 ): Promise<{ submissionId: string; orderIds: string[]; confirmCaseId: string }> {
-  const { caseId, submissionId } = await seedReviewCase(world.db.pool, vault, {
+  const { caseId, submissionId } = await seedReviewCase(api.world.db.pool, api.world.vault, {
     tenantId: 'plat-1',
     score: 0.96,
     url: `https://cdn.plat1.example/confirmation/${n}-${randomBytes(4).toString('hex')}.jpg`,
   });
-  expect((await asPerson(app, ana, 'POST', `/v1/cases/${caseId}/claim`)).statusCode).toBe(200);
-  const decided = await asPerson(app, ana, 'POST', `/v1/cases/${caseId}/decision`, {
+  expect((await asPerson(api.app, ana, 'POST', `/v1/cases/${caseId}/claim`)).statusCode).toBe(200);
+  const decided = await asPerson(api.app, ana, 'POST', `/v1/cases/${caseId}/decision`, {
     decision: 'confirm',
     category: 'A',
     reason: 'seen: abusive',
@@ -76,7 +71,7 @@ async function confirmedByReviewer(
   expect(decided.statusCode).toBe(200);
   const orderIds = decided.json<{ orderIds: string[] }>().orderIds.sort();
   expect(orderIds).toHaveLength(2);
-  const { rows } = await world.db.pool.query<{ id: string }>(
+  const { rows } = await api.world.db.pool.query<{ id: string }>(
     `select id from cases where submission_id = $1 and kind = 'confirm'`,
     [submissionId],
   );
@@ -87,18 +82,18 @@ async function confirmedByReviewer(
 
 const confirmCase = async (id: string) =>
   (
-    await world.db.pool.query<{ status: string; closed_at: Date | null; closed_by: string | null }>(
+    await api.world.db.pool.query<{ status: string; closed_at: Date | null; closed_by: string | null }>(
       `select status, closed_at, closed_by from cases where id = $1`,
       [id],
     )
   ).rows[0];
 const keptMedia = async (submissionId: string) => {
-  const [item] = await vault.list({ scope: { all: true }, submissionId, limit: 1 });
+  const [item] = await api.world.vault.list({ scope: { all: true }, submissionId, limit: 1 });
   if (item === undefined) throw new Error('no kept media');
   return item;
 };
 const closedRecords = async (caseId: string) =>
-  (await listAudit(world.db.pool, { limit: 100_000 })).filter(
+  (await listAudit(api.world.db.pool, { limit: 100_000 })).filter(
     (r) => r.action === 'case.closed' && r.subject.id === caseId,
   );
 
@@ -110,14 +105,14 @@ describe("the authority's confirmation case of a reviewer's confirmation", () =>
     // The media follows the reviewer's confirmation onto the authority's case: kept, no clock running.
     expect(await keptMedia(submissionId)).toMatchObject({ caseId: confirmCaseId, caseClosedAt: null });
 
-    const confirmed = await asPerson(app, officer1, 'POST', `/v1/orders/${first}/confirm`, {});
+    const confirmed = await asPerson(api.app, officer1, 'POST', `/v1/orders/${first}/confirm`, {});
     expect(confirmed.statusCode).toBe(200);
     // One order still awaits an authority: the case stays open, the media kept.
     expect(await confirmCase(confirmCaseId)).toMatchObject({ status: 'open', closed_at: null });
     expect((await keptMedia(submissionId)).caseClosedAt).toBeNull();
     expect(await closedRecords(confirmCaseId)).toEqual([]);
 
-    const withdrawn = await asPerson(app, officer1, 'POST', `/v1/orders/${second}/withdraw`, {
+    const withdrawn = await asPerson(api.app, officer1, 'POST', `/v1/orders/${second}/withdraw`, {
       reason: 'the platform had it down before the order',
     });
     expect(withdrawn.statusCode).toBe(200);
@@ -135,7 +130,7 @@ describe("the authority's confirmation case of a reviewer's confirmation", () =>
     const policy = { afterCaseClosedHours: 1, unlinkedHours: 24 * 365 };
     const closedAt = Date.parse(media.caseClosedAt ?? '');
     const sweep = (ms: number) =>
-      sweepEvidence(world.db.pool, {
+      sweepEvidence(api.world.db.pool, {
         policy,
         now: new Date(closedAt + ms),
         by: { actor: { kind: 'service', id: 'actioner' }, role: null, tenantId: null },
@@ -152,8 +147,8 @@ describe("the authority's confirmation case of a reviewer's confirmation", () =>
       const { submissionId, orderIds, confirmCaseId } = await confirmedByReviewer(100 + round);
       const [first, second] = orderIds as [string, string];
       const answers = await Promise.all([
-        asPerson(app, officer1, 'POST', `/v1/orders/${first}/confirm`, {}),
-        asPerson(app, officer2, 'POST', `/v1/orders/${second}/confirm`, {}),
+        asPerson(api.app, officer1, 'POST', `/v1/orders/${first}/confirm`, {}),
+        asPerson(api.app, officer2, 'POST', `/v1/orders/${second}/confirm`, {}),
       ]);
       expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
       expect((await confirmCase(confirmCaseId))?.status).toBe('closed');
@@ -166,7 +161,9 @@ describe("the authority's confirmation case of a reviewer's confirmation", () =>
     await freshBlockingIsp();
     const { submissionId, orderIds, confirmCaseId } = await confirmedByReviewer(200);
     const [first] = orderIds as [string, string];
-    const paused = await asPerson(app, officer1, 'POST', `/v1/orders/${first}/pause`, { reason: 'asking' });
+    const paused = await asPerson(api.app, officer1, 'POST', `/v1/orders/${first}/pause`, {
+      reason: 'asking',
+    });
     expect(paused.statusCode).toBe(200);
     expect((await confirmCase(confirmCaseId))?.status).toBe('open');
     expect((await keptMedia(submissionId)).caseClosedAt).toBeNull();
@@ -176,14 +173,16 @@ describe("the authority's confirmation case of a reviewer's confirmation", () =>
     await freshBlockingIsp();
     const earlier = await confirmedByReviewer(300);
     for (const id of earlier.orderIds)
-      expect((await asPerson(app, officer1, 'POST', `/v1/orders/${id}/confirm`, {})).statusCode).toBe(200);
+      expect((await asPerson(api.app, officer1, 'POST', `/v1/orders/${id}/confirm`, {})).statusCode).toBe(
+        200,
+      );
     // The same picture at another URL: its blocking order folds into the confirmed one, its takedown is new.
     const again = await confirmedByReviewer(301);
     const shared = again.orderIds.filter((id) => earlier.orderIds.includes(id));
     const fresh = again.orderIds.filter((id) => !earlier.orderIds.includes(id));
     expect([shared.length, fresh.length]).toEqual([1, 1]);
     expect((await confirmCase(again.confirmCaseId))?.status).toBe('open');
-    const confirmed = await asPerson(app, officer2, 'POST', `/v1/orders/${fresh[0] ?? ''}/confirm`, {});
+    const confirmed = await asPerson(api.app, officer2, 'POST', `/v1/orders/${fresh[0] ?? ''}/confirm`, {});
     expect(confirmed.statusCode).toBe(200);
     expect((await confirmCase(again.confirmCaseId))?.status).toBe('closed');
     expect((await keptMedia(again.submissionId)).caseClosedAt).not.toBeNull();

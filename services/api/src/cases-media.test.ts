@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, upsertTenant } from '@mod/db/access';
+import type { LightMyRequestResponse } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import type { EvidenceStore } from '@mod/vault';
+import { seedTenants } from '@mod/testing';
 import {
   asPerson,
   colourSpread,
@@ -12,48 +11,54 @@ import {
   signedInPerson,
   type SignedIn,
 } from './cases.test-helper.js';
-import { callAs, createApiTestWorld, statusAndCode, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { statusAndCode } from './testing.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let vault: EvidenceStore;
 let ana: SignedIn, bao: SignedIn, admin: SignedIn, officer: SignedIn;
-let reviewerKey: string;
 
+const api = useCallersWorld(
+  { reviewer: ['hotline-1', 'reviewer'] },
+  { build: (world) => ({ review: { evidence: world.vault, dailyRevealLimit: 3 } }) },
+);
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  const db = world.db.pool;
-  vault = world.vault;
-  app = await world.build({ review: { evidence: vault, dailyRevealLimit: 3 } });
-  await upsertTenant(db, { id: 'plat-1', kind: 'platform', name: 'Platform', subscribedToBlocking: false });
-  await upsertTenant(db, { id: 'hotline-1', kind: 'hotline', name: 'Hotline', subscribedToBlocking: false });
-  await upsertTenant(db, { id: 'ops', kind: 'admin', name: 'Operations', subscribedToBlocking: false });
-  await upsertTenant(db, { id: 'auth-1', kind: 'authority', name: 'Authority', subscribedToBlocking: false });
+  const db = api.world.db.pool;
+  await seedTenants(db, [
+    { id: 'plat-1', kind: 'platform', name: 'Platform' },
+    { id: 'hotline-1', kind: 'hotline', name: 'Hotline' },
+    { id: 'ops', kind: 'admin', name: 'Operations' },
+    { id: 'auth-1', kind: 'authority', name: 'Authority' },
+  ]);
   ana = await signedInPerson(db, 'hotline-1', 'reviewer', 'ana');
   bao = await signedInPerson(db, 'hotline-1', 'reviewer', 'bao');
   admin = await signedInPerson(db, 'ops', 'admin', 'root');
   officer = await signedInPerson(db, 'auth-1', 'authority', 'officer');
-  reviewerKey = (await createApiKey(db, { tenantId: 'hotline-1', role: 'reviewer' })).key;
 });
-afterAll(async () => world?.close());
 
-const seed = (keep = true) => seedReviewCase(world.db.pool, vault, { tenantId: 'plat-1', score: 0.9, keep });
-/** Status and error code of a person's preview, or reveal, of a case's media. */
-const previewAnswer = async (who: SignedIn, caseId: string) =>
-  statusAndCode(await asPerson(app, who, 'GET', `/v1/cases/${caseId}/preview`));
-const revealAnswer = async (who: SignedIn, caseId: string) =>
-  statusAndCode(await asPerson(app, who, 'POST', `/v1/cases/${caseId}/reveal`));
+const seed = (keep = true) =>
+  seedReviewCase(api.world.db.pool, api.world.vault, { tenantId: 'plat-1', score: 0.9, keep });
+/** A person's preview, or reveal, of a case's media. */
+const previewFor = (who: SignedIn, caseId: string) =>
+  asPerson(api.app, who, 'GET', `/v1/cases/${caseId}/preview`);
+const revealFor = (who: SignedIn, caseId: string) =>
+  asPerson(api.app, who, 'POST', `/v1/cases/${caseId}/reveal`);
+/** Status and error code of a person's preview, or reveal. */
+const previewAnswer = async (who: SignedIn, caseId: string) => statusAndCode(await previewFor(who, caseId));
+const revealAnswer = async (who: SignedIn, caseId: string) => statusAndCode(await revealFor(who, caseId));
+/** An answer that shows an image: 200, a JPEG. */
+const shown = (res: LightMyRequestResponse) => {
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toBe('image/jpeg');
+  return res;
+};
 const opened = async (view: string, personId: string) =>
-  (await listAudit(world.db.pool, { limit: 100_000 })).filter(
+  (await listAudit(api.world.db.pool, { limit: 100_000 })).filter(
     (r) => r.action === 'evidence.opened' && r.reason === view && r.actor.id === personId,
   );
 
 describe('previews', () => {
   it('are made on the server: greyscale, reduced, not the original bytes; every view is audited', async () => {
     const { caseId } = await seed();
-    const res = await asPerson(app, ana, 'GET', `/v1/cases/${caseId}/preview`);
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('image/jpeg');
+    const res = shown(await previewFor(ana, caseId));
     expect(res.headers['x-preview-blurred']).toBe('true');
     const preview = res.rawPayload;
     expect(preview.equals(photo)).toBe(false);
@@ -68,28 +73,28 @@ describe('previews', () => {
 
   it('follow the person’s settings (size, blur off), never the greyscale', async () => {
     const { caseId } = await seed();
-    const changed = await asPerson(app, bao, 'PATCH', '/v1/review-settings', {
+    const changed = await asPerson(api.app, bao, 'PATCH', '/v1/review-settings', {
       previewBlur: false,
       previewMaxSide: 128,
     });
     expect(changed.json()).toMatchObject({ previewBlur: false, previewMaxSide: 128, dailyRevealLimit: 3 });
-    const res = await asPerson(app, bao, 'GET', `/v1/cases/${caseId}/preview`);
+    const res = await previewFor(bao, caseId);
     expect(res.headers['x-preview-blurred']).toBe('false');
     expect(jpegFrame(res.rawPayload)).toMatchObject({ width: 128, height: 96 });
     expect(await colourSpread(res.rawPayload)).toBeLessThanOrEqual(2);
     // Another person keeps the defaults.
-    expect((await asPerson(app, ana, 'GET', '/v1/review-settings')).json()).toMatchObject({
+    expect((await asPerson(api.app, ana, 'GET', '/v1/review-settings')).json()).toMatchObject({
       previewBlur: true,
       previewMaxSide: 256,
     });
     expect(
-      statusAndCode(await asPerson(app, bao, 'PATCH', '/v1/review-settings', { previewMaxSide: 4096 })),
+      statusAndCode(await asPerson(api.app, bao, 'PATCH', '/v1/review-settings', { previewMaxSide: 4096 })),
     ).toEqual([400, 'MOD_ERR_API_VALIDATION']);
   });
 
   it('are for the people of the case’s queue: not machines, not oversight, not other queues', async () => {
     const { caseId } = await seed();
-    expect(statusAndCode(await callAs(app, reviewerKey, 'GET', `/v1/cases/${caseId}/preview`))).toEqual([
+    expect(statusAndCode(await api.call(api.keys.reviewer, 'GET', `/v1/cases/${caseId}/preview`))).toEqual([
       403,
       'MOD_ERR_API_SESSION_REQUIRED',
     ]);
@@ -106,19 +111,17 @@ describe('previews', () => {
 describe('reveals', () => {
   it('send the original only on an explicit request, audited and counted in the daily exposure counter', async () => {
     const { caseId } = await seed();
-    const res = await asPerson(app, ana, 'POST', `/v1/cases/${caseId}/reveal`);
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('image/jpeg');
+    const res = shown(await revealFor(ana, caseId));
     expect(res.rawPayload.equals(photo)).toBe(true);
     expect(res.headers['x-reveals-today']).toBe('1');
     const records = await opened('reveal', ana.personId);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ actor: { kind: 'person', id: ana.personId }, role: 'reviewer' });
-    expect((await asPerson(app, ana, 'GET', '/v1/review-settings')).json()).toMatchObject({
+    expect((await asPerson(api.app, ana, 'GET', '/v1/review-settings')).json()).toMatchObject({
       revealsToday: 1,
     });
     // A reveal is a state-changing request: without the session's CSRF token it is refused.
-    const forged = await app.inject({
+    const forged = await api.app.inject({
       method: 'POST',
       url: `/v1/cases/${caseId}/reveal`,
       headers: { cookie: ana.headers['cookie']! },
@@ -128,8 +131,7 @@ describe('reveals', () => {
 
   it('stop at the daily limit when one is set', async () => {
     const { caseId } = await seed();
-    for (let i = 0; i < 3; i++)
-      expect((await asPerson(app, bao, 'POST', `/v1/cases/${caseId}/reveal`)).statusCode).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await revealFor(bao, caseId)).statusCode).toBe(200);
     expect(await revealAnswer(bao, caseId)).toEqual([429, 'MOD_ERR_API_EXPOSURE_LIMIT']);
     expect(await opened('reveal', bao.personId)).toHaveLength(3);
   });
@@ -138,14 +140,14 @@ describe('reveals', () => {
 describe('destroyed media', () => {
   it('answers 410 to a preview and a reveal once retention destroyed it; the case stays readable', async () => {
     const { caseId } = await seed();
-    await asPerson(app, ana, 'POST', `/v1/cases/${caseId}/claim`);
-    const done = await asPerson(app, ana, 'POST', `/v1/cases/${caseId}/decision`, {
+    await asPerson(api.app, ana, 'POST', `/v1/cases/${caseId}/claim`);
+    const done = await asPerson(api.app, ana, 'POST', `/v1/cases/${caseId}/decision`, {
       decision: 'dismiss',
       reason: 'benign',
     });
     expect(done.statusCode).toBe(200);
     // The decision started the retention clock; a sweep after it destroys the bytes and the data key.
-    const swept = await vault.sweep(
+    const swept = await api.world.vault.sweep(
       { afterCaseClosedHours: 0, unlinkedHours: 24 },
       new Date(Date.now() + 60_000),
       { actor: { kind: 'service', id: 'test' }, role: null, tenantId: null },
@@ -153,7 +155,7 @@ describe('destroyed media', () => {
     expect(swept.destroyed).toBeGreaterThanOrEqual(1);
     expect(await previewAnswer(ana, caseId)).toEqual([410, 'MOD_ERR_API_EVIDENCE_GONE']);
     expect(await revealAnswer(ana, caseId)).toEqual([410, 'MOD_ERR_API_EVIDENCE_GONE']);
-    const read = await asPerson(app, ana, 'GET', `/v1/cases/${caseId}`);
+    const read = await asPerson(api.app, ana, 'GET', `/v1/cases/${caseId}`);
     expect(read.json()).toMatchObject({ media: { state: 'destroyed' }, case: { decision: 'dismiss' } });
   });
 });

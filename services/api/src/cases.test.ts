@@ -1,80 +1,66 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createBank } from '@mod/curation';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { listLiveEntries } from '@mod/db/banks';
 import { mapHostToPlatform } from '@mod/db/orders';
-import type { EvidenceStore } from '@mod/vault';
+import { seedTenants } from '@mod/testing';
 import { asPerson, photoSha256, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
-import { callAs, createApiTestWorld, statusAndCode, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { statusAndCode } from './testing.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let vault: EvidenceStore;
 let offsetMs = 0;
 let ana: SignedIn, bao: SignedIn, curator: SignedIn, officer1: SignedIn, officer2: SignedIn;
-let reviewerKey: string;
-let platformKey: string;
 
+const api = useCallersWorld(
+  { reviewer: ['hotline-1', 'reviewer'], platform: ['plat-1', 'platform'] },
+  {
+    build: (world) => ({
+      now: () => new Date(Date.now() + offsetMs),
+      review: { evidence: world.vault },
+      people: { idleTimeoutMs: 7 * 24 * 3_600_000 },
+    }),
+  },
+);
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  const db = world.db.pool;
-  vault = world.vault;
-  app = await world.build({
-    now: () => new Date(Date.now() + offsetMs),
-    review: { evidence: vault },
-    people: { idleTimeoutMs: 7 * 24 * 3_600_000 },
-  });
-  await upsertTenant(db, { id: 'plat-1', kind: 'platform', name: 'Platform', subscribedToBlocking: false });
-  await upsertTenant(db, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
-  await upsertTenant(db, { id: 'hotline-1', kind: 'hotline', name: 'Hotline', subscribedToBlocking: false });
-  await upsertTenant(db, {
-    id: 'auth-1',
-    kind: 'authority',
-    name: 'Authority 1',
-    subscribedToBlocking: false,
-  });
-  await upsertTenant(db, {
-    id: 'auth-2',
-    kind: 'authority',
-    name: 'Authority 2',
-    subscribedToBlocking: false,
-  });
+  const db = api.world.db.pool;
+  await seedTenants(db, [
+    { id: 'plat-1', kind: 'platform', name: 'Platform' },
+    { id: 'isp-1', kind: 'isp', name: 'ISP' },
+    { id: 'hotline-1', kind: 'hotline', name: 'Hotline' },
+    { id: 'auth-1', kind: 'authority', name: 'Authority 1' },
+    { id: 'auth-2', kind: 'authority', name: 'Authority 2' },
+  ]);
   await mapHostToPlatform(db, 'cdn.plat1.example', 'plat-1');
   ana = await signedInPerson(db, 'hotline-1', 'reviewer', 'ana');
   bao = await signedInPerson(db, 'hotline-1', 'reviewer', 'bao');
   curator = await signedInPerson(db, 'hotline-1', 'curator', 'cuc');
   officer1 = await signedInPerson(db, 'auth-1', 'authority', 'officer-1');
   officer2 = await signedInPerson(db, 'auth-2', 'authority', 'officer-2');
-  reviewerKey = (await createApiKey(db, { tenantId: 'hotline-1', role: 'reviewer' })).key;
-  platformKey = (await createApiKey(db, { tenantId: 'plat-1', role: 'platform' })).key;
 });
-afterAll(async () => world?.close());
 
 const seed = (score = 0.9, url = 'https://cdn.plat1.example/p/1.jpg') =>
-  seedReviewCase(world.db.pool, vault, { tenantId: 'plat-1', score, url });
-const claim = (who: SignedIn, id: string) => asPerson(app, who, 'POST', `/v1/cases/${id}/claim`);
+  seedReviewCase(api.world.db.pool, api.world.vault, { tenantId: 'plat-1', score, url });
+const claim = (who: SignedIn, id: string) => asPerson(api.app, who, 'POST', `/v1/cases/${id}/claim`);
 const decide = (who: SignedIn, id: string, body: object) =>
-  asPerson(app, who, 'POST', `/v1/cases/${id}/decision`, body);
+  asPerson(api.app, who, 'POST', `/v1/cases/${id}/decision`, body);
 const records = async (action: string) =>
-  (await listAudit(world.db.pool, { limit: 100_000 })).filter((r) => r.action === action);
+  (await listAudit(api.world.db.pool, { limit: 100_000 })).filter((r) => r.action === action);
 
 describe('the queue and a case', () => {
   it('lists open review cases oldest first with scores, filters them, and shows one with its evidence', async () => {
     const high = await seed(0.95);
     const low = await seed(0.72);
-    const page = await asPerson(app, ana, 'GET', '/v1/cases?tenantId=plat-1&limit=100');
+    const page = await asPerson(api.app, ana, 'GET', '/v1/cases?tenantId=plat-1&limit=100');
     expect(page.statusCode).toBe(200);
     const ids = page.json<{ cases: { id: string }[] }>().cases.map((c) => c.id);
     expect(ids.indexOf(high.caseId)).toBeLessThan(ids.indexOf(low.caseId));
-    const filtered = await asPerson(app, ana, 'GET', '/v1/cases?tenantId=plat-1&minScore=0.9&limit=100');
+    const filtered = await asPerson(api.app, ana, 'GET', '/v1/cases?tenantId=plat-1&minScore=0.9&limit=100');
     const found = filtered.json<{ cases: { id: string; riskScore: number }[] }>().cases;
     expect(found.map((c) => c.id)).toContain(high.caseId);
     expect(found.map((c) => c.id)).not.toContain(low.caseId);
     expect(found.every((c) => c.riskScore >= 0.9)).toBe(true);
 
-    const one = await asPerson(app, ana, 'GET', `/v1/cases/${high.caseId}`);
+    const one = await asPerson(api.app, ana, 'GET', `/v1/cases/${high.caseId}`);
     expect(one.statusCode).toBe(200);
     expect(one.json()).toMatchObject({
       case: { id: high.caseId, kind: 'review', stage: 'open', tenantId: 'plat-1', riskScore: 0.95 },
@@ -92,19 +78,24 @@ describe('the queue and a case', () => {
   it('pages with a cursor, and refuses one it did not make', async () => {
     await seed();
     await seed();
-    const first = await asPerson(app, ana, 'GET', '/v1/cases?tenantId=plat-1&limit=1');
+    const first = await asPerson(api.app, ana, 'GET', '/v1/cases?tenantId=plat-1&limit=1');
     const { cases, nextCursor } = first.json<{ cases: { id: string }[]; nextCursor: string }>();
-    const second = await asPerson(app, ana, 'GET', `/v1/cases?tenantId=plat-1&limit=1&cursor=${nextCursor}`);
+    const second = await asPerson(
+      api.app,
+      ana,
+      'GET',
+      `/v1/cases?tenantId=plat-1&limit=1&cursor=${nextCursor}`,
+    );
     expect(second.json<{ cases: { id: string }[] }>().cases[0]?.id).not.toBe(cases[0]?.id);
-    expect(statusAndCode(await asPerson(app, ana, 'GET', '/v1/cases?cursor=bm90LWEtY3Vyc29y'))).toEqual([
+    expect(statusAndCode(await asPerson(api.app, ana, 'GET', '/v1/cases?cursor=bm90LWEtY3Vyc29y'))).toEqual([
       400,
       'MOD_ERR_API_BAD_CURSOR',
     ]);
   });
 
   it('is read by machines of the reviewer role, never by other roles', async () => {
-    expect((await callAs(app, reviewerKey, 'GET', '/v1/cases')).statusCode).toBe(200);
-    expect(statusAndCode(await callAs(app, platformKey, 'GET', '/v1/cases'))).toEqual([
+    expect((await api.call(api.keys.reviewer, 'GET', '/v1/cases')).statusCode).toBe(200);
+    expect(statusAndCode(await api.call(api.keys.platform, 'GET', '/v1/cases'))).toEqual([
       403,
       'MOD_ERR_API_FORBIDDEN',
     ]);
@@ -114,7 +105,7 @@ describe('the queue and a case', () => {
 describe('claims', () => {
   it('are for people: a machine key of the reviewer role gets a coded 403', async () => {
     const { caseId } = await seed();
-    expect(statusAndCode(await callAs(app, reviewerKey, 'POST', `/v1/cases/${caseId}/claim`))).toEqual([
+    expect(statusAndCode(await api.call(api.keys.reviewer, 'POST', `/v1/cases/${caseId}/claim`))).toEqual([
       403,
       'MOD_ERR_API_SESSION_REQUIRED',
     ]);
@@ -129,11 +120,11 @@ describe('claims', () => {
     expect(
       statusAndCode(await decide(bao, caseId, { decision: 'dismiss', reason: 'benign beach photo' })),
     ).toEqual([409, 'MOD_ERR_API_CASE_CLAIMED']);
-    expect(statusAndCode(await asPerson(app, bao, 'POST', `/v1/cases/${caseId}/release`))).toEqual([
+    expect(statusAndCode(await asPerson(api.app, bao, 'POST', `/v1/cases/${caseId}/release`))).toEqual([
       409,
       'MOD_ERR_API_CASE_CLAIMED',
     ]);
-    const released = await asPerson(app, ana, 'POST', `/v1/cases/${caseId}/release`);
+    const released = await asPerson(api.app, ana, 'POST', `/v1/cases/${caseId}/release`);
     expect(released.json()).toMatchObject({ stage: 'open', claimedBy: null });
     expect((await claim(bao, caseId)).statusCode).toBe(200);
     expect(
@@ -185,7 +176,7 @@ describe('decisions', () => {
     expect(body.orderIds).toHaveLength(2);
     expect(body.case.orderIds.sort()).toEqual([...body.orderIds].sort());
 
-    const orders = await world.db.pool.query<{ kind: string; target_tenant_id: string; issuer: unknown }>(
+    const orders = await api.world.db.pool.query<{ kind: string; target_tenant_id: string; issuer: unknown }>(
       `select kind, target_tenant_id, issuer from orders where id = any($1) order by kind`,
       [body.orderIds],
     );
@@ -195,7 +186,7 @@ describe('decisions', () => {
         ['takedown', 'plat-1', 'policy'],
       ],
     );
-    const outbox = await world.db.pool.query(`select 1 from outbox where key = any($1)`, [body.orderIds]);
+    const outbox = await api.world.db.pool.query(`select 1 from outbox where key = any($1)`, [body.orderIds]);
     expect(outbox.rowCount).toBeGreaterThanOrEqual(2);
     const issued = (await records('order.issued')).filter((r) => body.orderIds.includes(r.subject.id));
     expect(issued.map((r) => [r.actor, r.role])).toEqual([
@@ -205,7 +196,7 @@ describe('decisions', () => {
     const confirmed = (await records('case.confirmed')).find((r) => r.subject.id === caseId);
     expect(confirmed).toMatchObject({ actor: { kind: 'person', id: ana.personId }, reason: 'seen: abusive' });
 
-    const queue = await asPerson(app, officer1, 'GET', '/v1/cases?role=authority&kind=confirm&limit=100');
+    const queue = await asPerson(api.app, officer1, 'GET', '/v1/cases?role=authority&kind=confirm&limit=100');
     const confirmCase = queue
       .json<{ cases: { submissionId: string; orderIds: string[] }[] }>()
       .cases.find((c) => c.submissionId === submissionId);
@@ -218,7 +209,7 @@ describe('decisions', () => {
 
   it('dismiss with a negative-bank proposal: another person, a curator, approves; the proposer never', async () => {
     const { bank } = await createBank(
-      world.db.pool,
+      api.world.db.pool,
       {
         name: 'known-benign',
         source: 'review',
@@ -226,12 +217,12 @@ describe('decisions', () => {
         actionPolicy: 'review',
         negative: true,
       },
-      world.topics.bankChanges,
+      api.world.topics.bankChanges,
     );
     const { bank: positive } = await createBank(
-      world.db.pool,
+      api.world.db.pool,
       { name: 'confirmed', source: 'review', signalTypes: ['sha256'], actionPolicy: 'automatic' },
-      world.topics.bankChanges,
+      api.world.topics.bankChanges,
     );
     const { caseId } = await seed(0.71);
     await claim(ana, caseId);
@@ -252,23 +243,25 @@ describe('decisions', () => {
 
     // Two people, never one: the proposer (a reviewer) may not approve; a curator who proposed may not either.
     expect(
-      statusAndCode(await asPerson(app, ana, 'POST', `/v1/bank-proposals/${proposalId}/approve`)),
+      statusAndCode(await asPerson(api.app, ana, 'POST', `/v1/bank-proposals/${proposalId}/approve`)),
     ).toEqual([403, 'MOD_ERR_API_FORBIDDEN']);
-    const again = await asPerson(app, curator, 'POST', `/v1/cases/${caseId}/proposals`, { bankId: bank.id });
+    const again = await asPerson(api.app, curator, 'POST', `/v1/cases/${caseId}/proposals`, {
+      bankId: bank.id,
+    });
     expect(statusAndCode(again)).toEqual([409, 'MOD_ERR_API_CONFLICT']);
     const other = await seed(0.7);
     await claim(bao, other.caseId);
     await decide(bao, other.caseId, { decision: 'dismiss', reason: 'benign too' });
-    const byCurator = await asPerson(app, curator, 'POST', `/v1/cases/${other.caseId}/proposals`, {
+    const byCurator = await asPerson(api.app, curator, 'POST', `/v1/cases/${other.caseId}/proposals`, {
       bankId: bank.id,
     });
     expect(byCurator.statusCode).toBe(201);
     const curatorsOwn = byCurator.json<{ id: string }>().id;
     expect(
-      statusAndCode(await asPerson(app, curator, 'POST', `/v1/bank-proposals/${curatorsOwn}/approve`)),
+      statusAndCode(await asPerson(api.app, curator, 'POST', `/v1/bank-proposals/${curatorsOwn}/approve`)),
     ).toEqual([403, 'MOD_ERR_API_SAME_PERSON']);
 
-    const approved = await asPerson(app, curator, 'POST', `/v1/bank-proposals/${proposalId}/approve`, {
+    const approved = await asPerson(api.app, curator, 'POST', `/v1/bank-proposals/${proposalId}/approve`, {
       reason: 'checked',
     });
     expect(approved.statusCode).toBe(200);
@@ -277,14 +270,14 @@ describe('decisions', () => {
       proposedBy: ana.personId,
       decidedBy: curator.personId,
     });
-    const live = (await listLiveEntries(world.db.pool)).filter((e) => e.bankId === bank.id);
+    const live = (await listLiveEntries(api.world.db.pool)).filter((e) => e.bankId === bank.id);
     expect(live.map((e) => [e.signal, e.value]).sort()).toEqual([
       ['pdq', 'c'.repeat(64)],
       ['sha256', photoSha256],
     ]);
     expect(
       statusAndCode(
-        await asPerson(app, curator, 'POST', `/v1/bank-proposals/${proposalId}/reject`, { reason: 'x' }),
+        await asPerson(api.app, curator, 'POST', `/v1/bank-proposals/${proposalId}/reject`, { reason: 'x' }),
       ),
     ).toEqual([409, 'MOD_ERR_API_CONFLICT']);
     expect((await records('bank_proposal.approved')).find((r) => r.subject.id === proposalId)?.actor).toEqual(
@@ -307,17 +300,17 @@ describe('decisions', () => {
     const { escalationId } = done.json<{ escalationId: string }>();
     expect(done.json()).toMatchObject({ case: { decision: 'escalate', status: 'closed' } });
 
-    const mine = await asPerson(app, officer1, 'GET', '/v1/cases?limit=100');
+    const mine = await asPerson(api.app, officer1, 'GET', '/v1/cases?limit=100');
     expect(mine.json<{ cases: { id: string }[] }>().cases.map((c) => c.id)).toContain(escalationId);
-    const theirs = await asPerson(app, officer2, 'GET', '/v1/cases?limit=100');
+    const theirs = await asPerson(api.app, officer2, 'GET', '/v1/cases?limit=100');
     expect(theirs.json<{ cases: { id: string }[] }>().cases.map((c) => c.id)).not.toContain(escalationId);
-    expect(statusAndCode(await asPerson(app, officer2, 'GET', `/v1/cases/${escalationId}`))).toEqual([
+    expect(statusAndCode(await asPerson(api.app, officer2, 'GET', `/v1/cases/${escalationId}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
     expect(statusAndCode(await claim(officer2, escalationId))).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
     // An authority never reaches the reviewers' case it came from.
-    expect(statusAndCode(await asPerson(app, officer1, 'GET', `/v1/cases/${caseId}`))).toEqual([
+    expect(statusAndCode(await asPerson(api.app, officer1, 'GET', `/v1/cases/${caseId}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
@@ -344,7 +337,7 @@ describe('decisions', () => {
       reason: 'confirmed',
     });
     const { orderIds } = done.json<{ orderIds: string[] }>();
-    const orders = await world.db.pool.query<{
+    const orders = await api.world.db.pool.query<{
       kind: string;
       issuer: { kind: string; id: string };
       issuer_tenant_id: string | null;
@@ -355,7 +348,12 @@ describe('decisions', () => {
       ['blocking', 'policy', null],
       ['takedown', 'authority', 'auth-2'],
     ]);
-    const confirmations = await asPerson(app, officer2, 'GET', '/v1/cases?kind=confirm&status=all&limit=100');
+    const confirmations = await asPerson(
+      api.app,
+      officer2,
+      'GET',
+      '/v1/cases?kind=confirm&status=all&limit=100',
+    );
     const listed = confirmations.json<{ cases: { submissionId: string }[] }>().cases;
     expect(listed.map((c) => c.submissionId)).not.toContain(submissionId);
   });
@@ -363,7 +361,7 @@ describe('decisions', () => {
 
 describe('metrics', () => {
   it('count the queues, the oldest case, overdue cases and decisions', async () => {
-    const text = (await app.inject({ url: '/metrics' })).body;
+    const text = (await api.app.inject({ url: '/metrics' })).body;
     expect(text).toMatch(/mod_review_queue_size\{[^}]*kind="review"[^}]*\} [1-9]/);
     expect(text).toMatch(/mod_review_oldest_case_age_seconds\{[^}]*kind="review"[^}]*\} [0-9.e+]+/);
     expect(text).toMatch(/mod_review_overdue\{[^}]*kind="review"[^}]*\} \d/);
