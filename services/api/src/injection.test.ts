@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@mod/db/access';
 import { routesOf, type RegisteredRoute } from './app.js';
 import {
@@ -9,15 +8,9 @@ import {
   type SampleContext,
   type SampleRequest,
 } from './authz-matrix.js';
+import { useCallersWorld } from './callers-world.js';
 import { seedMatrixPeople } from './people-testing.js';
-import {
-  createApiTestWorld,
-  multipartBody,
-  seedAccessFixtures,
-  send,
-  type ApiTestWorld,
-  type Side,
-} from './testing.js';
+import { multipartBody, seedAccessFixtures, send, type Side } from './testing.js';
 
 /** Shapes of SQL injection (and friends): each must be refused or taken literally, never executed. */
 const HOSTILE = [
@@ -32,20 +25,16 @@ const HOSTILE = [
 /** What must never appear in an answer: database or runtime internals. */
 const INTERNALS = /syntax error|SQLSTATE|pg_|relation "|column "|at .+\.(js|ts):\d+|node_modules/i;
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
+const api = useCallersWorld();
 let callerKeys: Record<Role, string>;
 let sides: Record<Role, Record<Side, AccessFixtureContext>>;
 let people: PeopleFixtureContext;
 let counter = 0;
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  ({ callerKeys, sides } = await seedAccessFixtures(world));
-  people = { ...(await seedMatrixPeople(world.db.pool)).shared, callerPassword: '', callerTotpCode: '' };
+  ({ callerKeys, sides } = await seedAccessFixtures(api.world));
+  people = { ...(await seedMatrixPeople(api.world.db.pool)).shared, callerPassword: '', callerTotpCode: '' };
 });
-afterAll(async () => world?.close());
 
 interface JsonSchema {
   type?: string;
@@ -98,7 +87,7 @@ describe('hostile input in every string parameter', () => {
   it('is refused with a typed 4xx or taken literally; never a 5xx, internals, or another tenant’s data', async () => {
     const problems: string[] = [];
     let tried = 0;
-    for (const r of routesOf(app)) {
+    for (const r of routesOf(api.app)) {
       const entry = AUTHZ_MATRIX[`${r.method} ${r.url}`];
       if (entry === undefined || entry.roles === 'public') continue;
       // The least privileged allowed role sees the fewest tenants: a leak shows best there.
@@ -118,7 +107,7 @@ describe('hostile input in every string parameter', () => {
         ]) {
           tried++;
           const key = 'key' in v ? v.key : callerKeys[role];
-          const res = await send(app, r.method, v.req, key);
+          const res = await send(api.app, r.method, v.req, key);
           const where = `${r.method} ${r.url} ${v.where} = ${JSON.stringify(hostile)}`;
           if (res.statusCode >= 500) problems.push(`${where}: ${res.statusCode} ${res.body.slice(0, 200)}`);
           else if (
@@ -146,9 +135,9 @@ describe('hostile input in every string parameter', () => {
     expect(problems).toEqual([]);
     expect(tried).toBeGreaterThan(200);
     // Nothing was executed: the tables are all there and the fixtures intact.
-    const tenants = await world.db.pool.query<{ n: number }>(`select count(*)::int as n from tenants`);
+    const tenants = await api.world.db.pool.query<{ n: number }>(`select count(*)::int as n from tenants`);
     expect(tenants.rows[0]?.n).toBeGreaterThanOrEqual(13);
-    const keys = await world.db.pool.query<{ n: number }>(`select count(*)::int as n from api_keys`);
+    const keys = await api.world.db.pool.query<{ n: number }>(`select count(*)::int as n from api_keys`);
     expect(keys.rows[0]?.n).toBeGreaterThanOrEqual(18);
   });
 
@@ -163,7 +152,7 @@ describe('hostile input in every string parameter', () => {
       ),
       boundaryBody.payload,
     ]);
-    const res = await app.inject({
+    const res = await api.app.inject({
       method: 'POST',
       url: '/v1/media',
       headers: { authorization: `Bearer ${callerKeys.platform}`, 'content-type': boundaryBody.contentType },
@@ -171,12 +160,12 @@ describe('hostile input in every string parameter', () => {
     });
     expect(res.statusCode).toBe(202);
     const id = res.json<{ submissionId: string }>().submissionId;
-    const row = await world.db.pool.query<{ external_ref: string }>(
+    const row = await api.world.db.pool.query<{ external_ref: string }>(
       `select external_ref from submissions where id = $1`,
       [id],
     );
     expect(row.rows[0]?.external_ref).toBe(hostile);
-    const category = await app.inject({
+    const category = await api.app.inject({
       method: 'POST',
       url: '/v1/media',
       headers: { authorization: `Bearer ${callerKeys.platform}`, 'content-type': boundaryBody.contentType },

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addUrlListPatterns,
   createUrlList,
@@ -11,15 +10,15 @@ import {
   type Curator,
 } from '@mod/curation';
 import { withTransaction } from '@mod/db';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listWantedBlocklist, refreshFeedState, setFeedSettings, type FeedEntry } from '@mod/db/feeds';
 import { commandOrder } from '@mod/db/orders';
+import { tenantWithKey } from '@mod/testing';
 import { renderFeed, type RpzOptions } from '@mod/urls';
 import { FEED_RENDERER } from './routes/isp-feeds.js';
-import { createApiTestWorld, openTestOrder, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
+import { openTestOrder } from './testing.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
+const api = useCallersWorld();
 let ispKey: string;
 let listId: string;
 const ISP = 'isp-feeds';
@@ -31,33 +30,29 @@ const FORMATS = ['rpz', 'url-list', 'domain-list'] as const;
 let rpz: RpzOptions = { zoneName: 'rpz.mod.local', action: { type: 'nxdomain' } };
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  await upsertTenant(world.db.pool, { id: ISP, kind: 'isp', name: ISP, subscribedToBlocking: true });
-  ispKey = (await createApiKey(world.db.pool, { tenantId: ISP, role: 'isp' })).key;
+  ispKey = await tenantWithKey(api.world.db.pool, { id: ISP, kind: 'isp', role: 'isp' });
   listId = (
     await createUrlList(
-      world.db.pool,
+      api.world.db.pool,
       { name: 'feed-test', source: 'test', actionPolicy: 'automatic' },
-      world.topics.urlListChanges,
+      api.world.topics.urlListChanges,
       by,
     )
   ).bank.id;
 });
-afterAll(async () => world?.close());
 
 const feed = (format: string, since?: number, headers: Record<string, string> = {}) =>
-  app.inject({
+  api.app.inject({
     method: 'GET',
     url: `/v1/isp/feeds/${format}${since === undefined ? '' : `?since=${since}`}`,
     headers: { authorization: `Bearer ${ispKey}`, ...headers },
   });
 
 const add = (entries: unknown[]) =>
-  addUrlListPatterns(world.db.pool, {
+  addUrlListPatterns(api.world.db.pool, {
     bankId: listId,
     entries,
-    changesTopic: world.topics.urlListChanges,
+    changesTopic: api.world.topics.urlListChanges,
     provenance: 'test',
     by,
   });
@@ -66,7 +61,7 @@ const add = (entries: unknown[]) =>
 async function snapshot(): Promise<number> {
   const res = await feed('url-list');
   const serial = Number(res.headers['x-feed-serial']);
-  history.set(serial, await listWantedBlocklist(world.db.pool, ISP));
+  history.set(serial, await listWantedBlocklist(api.world.db.pool, ISP));
   return serial;
 }
 
@@ -123,32 +118,32 @@ describe('ISP feeds from the row store', () => {
       targetTenantId: ISP,
       issuer: { kind: 'authority', id: 'a' },
     } as const;
-    const orderId = await openTestOrder(world, {
+    const orderId = await openTestOrder(api.world, {
       ...blocking,
       subjectType: 'url',
       subjectValue: 'https://shared.example/gallery/2.jpg',
     });
-    await openTestOrder(world, { ...blocking, subjectType: 'host', subjectValue: 'whole-host.example' });
+    await openTestOrder(api.world, { ...blocking, subjectType: 'host', subjectValue: 'whole-host.example' });
     await add([{ kind: 'host', pattern: 'WHOLE-host.example', dedicatedToAbuse: true }]); // same name as the order
     const s2 = await snapshot();
     expect(s2).toBe(s1 + 1);
     await expectFeedsMatchReference(s2);
     expect((await feed('url-list')).body.match(/shared\.example\/gallery\/2\.jpg/g)).toHaveLength(1);
     expect((await feed('domain-list')).body.match(/whole-host\.example/g)).toHaveLength(1);
-    await removeUrlListPatterns(world.db.pool, {
+    await removeUrlListPatterns(api.world.db.pool, {
       bankId: listId,
       removals: [
         { kind: 'url', pattern: 'shared.example/gallery/2.jpg' },
         { kind: 'domain', pattern: 'ring.example' },
       ],
       reason: 'test',
-      changesTopic: world.topics.urlListChanges,
+      changesTopic: api.world.topics.urlListChanges,
       by,
     });
     const s3 = await snapshot();
     await expectFeedsMatchReference(s3);
     // Withdrawing the order takes its line out (no list entry renders to it any more).
-    await withTransaction(world.db.pool, (c) =>
+    await withTransaction(api.world.db.pool, (c) =>
       commandOrder(c, {
         id: orderId,
         scope: { all: true },
@@ -161,7 +156,7 @@ describe('ISP feeds from the row store', () => {
     expect(s4).toBe(s3 + 1);
     // A walled garden changes the RPZ and its ETag, not the serial.
     const etagBefore = String((await feed('rpz')).headers['etag']);
-    await setFeedSettings(world.db.pool, ISP, {
+    await setFeedSettings(api.world.db.pool, ISP, {
       zoneName: 'rpz.isp.example',
       walledGardenHost: 'blocked.isp.example',
     });
@@ -183,20 +178,20 @@ describe('ISP feeds from the row store', () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => feed('url-list')));
     expect(new Set(answers.map((r) => r.headers['x-feed-serial']))).toEqual(new Set([String(before + 1)]));
     expect(new Set(answers.map((r) => r.body)).size).toBe(1);
-    history.set(before + 1, await listWantedBlocklist(world.db.pool, ISP));
+    history.set(before + 1, await listWantedBlocklist(api.world.db.pool, ISP));
   });
 
   it('prunes history past the kept window (older `since` gets the full feed) and rebuilds rendered lines', async () => {
     const start = await snapshot();
     for (let i = 0; i < 4; i++) {
       await add([{ kind: 'url', pattern: `prune.example/${i}` }]);
-      await refreshFeedState(world.db.pool, ISP, FEED_RENDERER, { historyKept: 2 });
+      await refreshFeedState(api.world.db.pool, ISP, FEED_RENDERER, { historyKept: 2 });
       if (i === 0)
-        await removeUrlListPatterns(world.db.pool, {
+        await removeUrlListPatterns(api.world.db.pool, {
           bankId: listId,
           removals: [{ kind: 'url', pattern: 'prune.example/0' }],
           reason: 'test',
-          changesTopic: world.topics.urlListChanges,
+          changesTopic: api.world.topics.urlListChanges,
           by,
         });
     }
@@ -204,7 +199,7 @@ describe('ISP feeds from the row store', () => {
     expect(serial).toBe(start + 4);
     expect((await feed('url-list', serial - 3)).headers['x-feed-kind']).toBe('full');
     expect((await feed('url-list', serial - 2)).headers['x-feed-kind']).toBe('incremental');
-    const pruned = await world.db.pool.query<{ n: number }>(
+    const pruned = await api.world.db.pool.query<{ n: number }>(
       `select count(*)::int as n from feed_entries where isp_tenant_id = $1 and removed_serial <= $2`,
       [ISP, serial - 2],
     );
@@ -213,28 +208,30 @@ describe('ISP feeds from the row store', () => {
     // Lines rendered by another version (or none, right after the migration to rows): written again at the next
     // serial; older serials get the full feed, and the bytes do not change.
     const fullBefore = (await feed('url-list')).body;
-    await world.db.pool.query(`update feed_state set render_version = null where isp_tenant_id = $1`, [ISP]);
+    await api.world.db.pool.query(`update feed_state set render_version = null where isp_tenant_id = $1`, [
+      ISP,
+    ]);
     const rebuilt = await feed('url-list');
     expect(Number(rebuilt.headers['x-feed-serial'])).toBe(serial + 1);
     expect(rebuilt.body).toBe(fullBefore);
     expect((await feed('url-list', serial)).headers['x-feed-kind']).toBe('full');
-    const live = await world.db.pool.query<{ n: number; old: number }>(
+    const live = await api.world.db.pool.query<{ n: number; old: number }>(
       `select count(*) filter (where removed_serial is null)::int as n,
          count(*) filter (where added_serial <= $2)::int as old from feed_entries where isp_tenant_id = $1`,
       [ISP, serial],
     );
-    expect(live.rows[0]).toEqual({ n: (await listWantedBlocklist(world.db.pool, ISP)).length, old: 0 });
+    expect(live.rows[0]).toEqual({ n: (await listWantedBlocklist(api.world.db.pool, ISP)).length, old: 0 });
   });
   it('notices every change of its inputs: one entry in and one out, a list switched off and on', async () => {
     const [x] = (await add([{ kind: 'url', pattern: 'swap.example/old' }])).added;
     const before = await snapshot();
     // One added and one removed: the live count is the same, the total is not.
     await add([{ kind: 'url', pattern: 'swap.example/new' }]);
-    await removeUrlListPatterns(world.db.pool, {
+    await removeUrlListPatterns(api.world.db.pool, {
       bankId: listId,
       removals: [{ id: x!.id }],
       reason: 'test',
-      changesTopic: world.topics.urlListChanges,
+      changesTopic: api.world.topics.urlListChanges,
       by,
     });
     const swapped = await feed('url-list', before);
@@ -242,23 +239,35 @@ describe('ISP feeds from the row store', () => {
       '-swap.example/old',
       '+swap.example/new',
     ]);
-    await updateUrlListSettings(world.db.pool, listId, { enabled: false }, world.topics.urlListChanges, by);
+    await updateUrlListSettings(
+      api.world.db.pool,
+      listId,
+      { enabled: false },
+      api.world.topics.urlListChanges,
+      by,
+    );
     expect((await feed('url-list')).body).not.toContain('swap.example');
-    await updateUrlListSettings(world.db.pool, listId, { enabled: true }, world.topics.urlListChanges, by);
+    await updateUrlListSettings(
+      api.world.db.pool,
+      listId,
+      { enabled: true },
+      api.world.topics.urlListChanges,
+      by,
+    );
     expect((await feed('url-list')).body).toContain('swap.example/new');
   });
 
   it('refuses to change or delete URL-list entries in place (the feed refresh relies on it)', async () => {
     const [e] = (await add([{ kind: 'url', pattern: 'immutable.example/a' }])).added;
     await expect(
-      world.db.pool.query(`update url_list_entries set block = false where id = $1`, [e!.id]),
+      api.world.db.pool.query(`update url_list_entries set block = false where id = $1`, [e!.id]),
     ).rejects.toThrow(/only change by being removed once/);
-    await expect(world.db.pool.query(`delete from url_list_entries where id = $1`, [e!.id])).rejects.toThrow(
-      /never deleted/,
-    );
-    await world.db.pool.query(`update url_list_entries set removed_at = now() where id = $1`, [e!.id]);
     await expect(
-      world.db.pool.query(`update url_list_entries set removed_at = null where id = $1`, [e!.id]),
+      api.world.db.pool.query(`delete from url_list_entries where id = $1`, [e!.id]),
+    ).rejects.toThrow(/never deleted/);
+    await api.world.db.pool.query(`update url_list_entries set removed_at = now() where id = $1`, [e!.id]);
+    await expect(
+      api.world.db.pool.query(`update url_list_entries set removed_at = null where id = $1`, [e!.id]),
     ).rejects.toThrow(/only change by being removed once/);
   });
   it('streams a large change in with COPY and out in byte order: the same bytes, backslashes included', async () => {
@@ -267,12 +276,12 @@ describe('ISP feeds from the row store', () => {
       { length: 6000 },
       (_, i) => `big.example/${i % 7}/p${i}?q=a\\b${i % 3 === 0 ? '"x"' : ''}`,
     );
-    const report = await importUrlList(world.db.pool, {
+    const report = await importUrlList(api.world.db.pool, {
       bankId: listId,
       format: 'txt',
       mode: 'append',
       input: Readable.from([Buffer.from(lines.join('\n'))]),
-      changesTopic: world.topics.urlListChanges,
+      changesTopic: api.world.topics.urlListChanges,
       provenance: 'test',
       by,
     });

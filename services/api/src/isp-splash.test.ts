@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '@mod/config';
 import { apiSpec } from './config.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
 
-let world: ApiTestWorld;
-let defaults: FastifyInstance;
 let configured: FastifyInstance;
 
 const ENV = {
@@ -23,12 +21,11 @@ const ENV = {
   SPLASH_APPEAL_EMAIL: 'khieunai@example.vn',
 };
 
+/** `api.app` has the splash page's defaults; `configured`, the settings of `ENV`. */
+const api = useCallersWorld();
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  defaults = await world.build();
-  configured = await world.build({ splash: splashSettingsFromConfig(loadConfig(apiSpec, ENV)) });
+  configured = await api.world.build({ splash: splashSettingsFromConfig(loadConfig(apiSpec, ENV)) });
 });
-afterAll(async () => world?.close());
 
 const page = async (app: FastifyInstance, query = '?ref=order-42') => {
   const res = await app.inject({ method: 'GET', url: `/blocked${query}` });
@@ -39,7 +36,7 @@ const page = async (app: FastifyInstance, query = '?ref=order-42') => {
 
 describe('walled-garden page texts from configuration', () => {
   it('says by default who ordered the block and where to appeal, Vietnamese first', async () => {
-    const res = await page(defaults);
+    const res = await page(api.app);
     expect(res.body.indexOf('<section lang="vi">')).toBeLessThan(res.body.indexOf('<section lang="en">'));
     expect(res.body).toContain('theo yêu cầu của Cục An toàn thông tin');
     expect(res.body).toContain('at the request of the Authority of Information Security');
@@ -99,7 +96,7 @@ describe('walled-garden page texts from configuration', () => {
   });
 
   it('refuses a reference that is not an id', async () => {
-    const res = await defaults.inject({ method: 'GET', url: '/blocked?ref=%3Cscript%3E' });
+    const res = await api.app.inject({ method: 'GET', url: '/blocked?ref=%3Cscript%3E' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { code: 'MOD_ERR_API_VALIDATION' } });
   });

@@ -1,26 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, listApiKeys, upsertTenant } from '@mod/db/access';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { describe, expect, it } from 'vitest';
+import { listApiKeys } from '@mod/db/access';
+import { useCallersWorld } from './callers-world.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
-let world: ApiTestWorld;
-let app: FastifyInstance;
-let adminKey: string;
-
-beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build({ now: () => NOW });
-  const db = world.db.pool;
-  await upsertTenant(db, { id: 'adm', kind: 'admin', name: 'Admin', subscribedToBlocking: false });
-  await upsertTenant(db, { id: 'isp-k', kind: 'isp', name: 'ISP', subscribedToBlocking: false });
-  adminKey = (await createApiKey(db, { tenantId: 'adm', role: 'admin' })).key;
-});
-afterAll(async () => world?.close());
+const api = useCallersWorld(
+  { admin: ['adm', 'admin'] },
+  { tenants: { 'isp-k': 'isp' }, build: { now: () => NOW } },
+);
 
 const post = (url: string, payload: Record<string, unknown>) =>
-  app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${adminKey}` }, payload });
+  api.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${api.keys.admin}` }, payload });
 
 describe('credential expiry', () => {
   it('refuses to issue a key that has already expired (or expires right now)', async () => {
@@ -31,7 +21,7 @@ describe('credential expiry', () => {
         error: { code: 'MOD_ERR_API_EXPIRY_PAST', message: 'expiresAt must be in the future' },
       });
     }
-    expect(await listApiKeys(world.db.pool, 'isp-k', 100)).toEqual([]);
+    expect(await listApiKeys(api.world.db.pool, 'isp-k', 100)).toEqual([]);
     const ok = await post('/v1/admin/tenants/isp-k/keys', {
       role: 'isp',
       expiresAt: '2026-03-01T12:00:01.000Z',

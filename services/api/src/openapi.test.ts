@@ -1,16 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { routesOf, type RegisteredRoute } from './app.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
+const api = useCallersWorld();
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  await app.ready();
+  await api.app.ready();
 });
-afterAll(async () => world?.close());
 
 const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
@@ -44,14 +39,14 @@ function gaps(r: RegisteredRoute): string[] {
 
 describe('OpenAPI document', () => {
   it('is generated from the route schemas and served at /openapi.json, with roles per operation', async () => {
-    const res = await app.inject({ url: '/openapi.json' });
+    const res = await api.app.inject({ url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json<{
       openapi: string;
       paths: Record<string, Record<string, { security?: unknown; 'x-roles'?: string[]; responses?: object }>>;
     }>();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const r of routesOf(app)) {
+    for (const r of routesOf(api.app)) {
       // Operations routes (health, metrics) and the document itself are not API operations.
       const roles = r.config['roles'] as string[] | undefined;
       if (roles === undefined) continue;
@@ -93,7 +88,7 @@ describe('OpenAPI document', () => {
 
   it('every authenticated route declares params, closed query and body schemas, and a 2xx response schema', () => {
     const found: Record<string, string[]> = {};
-    for (const r of routesOf(app)) {
+    for (const r of routesOf(api.app)) {
       const g = gaps(r);
       if (g.length > 0) found[`${r.method} ${r.url}`] = g;
     }

@@ -1,23 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { leadingZeroBits } from './reports/form-token.js';
 import { TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
 
 /**
  * The public report form over HTTP (fastify inject) on a real database: what it accepts, what it refuses and with
  * which code, and that a refusal stores nothing: no report, no subject, no outbox message, no audit record.
  */
-let world: ApiTestWorld;
-let app: FastifyInstance;
+const api = useCallersWorld();
 let strict: FastifyInstance;
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
   // Proof of work required, and the tightest per-address limit.
-  strict = await world.build({
+  strict = await api.world.build({
     reports: {
       ...TEST_REPORT_SETTINGS,
       powRequired: true,
@@ -26,7 +23,6 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => world?.close());
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -47,7 +43,7 @@ async function post(a: FastifyInstance, fields: Record<string, string>, from = '
 
 /** Rows of everything a report writes. */
 async function stored(): Promise<Record<string, number>> {
-  const count = async (sql: string) => Number((await world.db.pool.query<{ n: string }>(sql)).rows[0]?.n);
+  const count = async (sql: string) => Number((await api.world.db.pool.query<{ n: string }>(sql)).rows[0]?.n);
   return {
     reports: await count('select count(*) as n from reports'),
     subjects: await count('select count(*) as n from report_subjects'),
@@ -68,7 +64,7 @@ function solve(token: string, bits: number): string {
 
 describe('the public report form', () => {
   it('serves the form in Vietnamese by default and English on request, under a strict policy, with no file field', async () => {
-    const vi = await app.inject({ method: 'GET', url: '/report' });
+    const vi = await api.app.inject({ method: 'GET', url: '/report' });
     expect(vi.statusCode).toBe(200);
     expect(vi.body).toContain('<html lang="vi">');
     expect(vi.body).toContain('Báo cáo nội dung xâm hại trẻ em');
@@ -76,15 +72,15 @@ describe('the public report form', () => {
     expect(vi.headers['content-security-policy']).toContain("script-src 'self'");
     expect(vi.headers['content-security-policy']).not.toContain('unsafe-inline');
     expect(vi.headers['cache-control']).toBe('no-store');
-    const en = await app.inject({ method: 'GET', url: '/report?lang=en' });
+    const en = await api.app.inject({ method: 'GET', url: '/report?lang=en' });
     expect(en.body).toContain('<html lang="en">');
     expect(en.body).toContain('do not upload or attach images');
   });
 
   it('files a report: 201 and a tracking code; the status page shows "received" for it and nothing for a wrong code', async () => {
     const before = await stored();
-    const res = await post(app, {
-      token: await tokenOf(app),
+    const res = await post(api.app, {
+      token: await tokenOf(api.app),
       urls: 'https://example.com/a.jpg\nhttps://EXAMPLE.com/a.jpg#frag\n\nhttp://other.example/p?q=1',
       category: 'csam',
       description: 'Thấy trong nhóm chat',
@@ -101,7 +97,7 @@ describe('the public report form', () => {
       audit: before.audit! + 1,
     });
     const lookup = (typed: string) =>
-      app.inject({
+      api.app.inject({
         method: 'POST',
         url: '/report/status',
         headers: { 'content-type': FORM },
@@ -124,7 +120,7 @@ describe('the public report form', () => {
     const cases: [Record<string, string>, number, string][] = [
       // The honeypot a robot fills.
       [
-        { ...valid, token: await tokenOf(app), website: 'http://spam.example' },
+        { ...valid, token: await tokenOf(api.app), website: 'http://spam.example' },
         400,
         'MOD_ERR_API_REPORT_REJECTED',
       ],
@@ -132,54 +128,54 @@ describe('the public report form', () => {
       [valid, 400, 'MOD_ERR_API_REPORT_FORM_EXPIRED'],
       [{ ...valid, token: 'abc.def.ghi' }, 400, 'MOD_ERR_API_REPORT_FORM_EXPIRED'],
       [
-        { ...valid, token: await tokenOf(app), urls: 'javascript:alert(1)' },
+        { ...valid, token: await tokenOf(api.app), urls: 'javascript:alert(1)' },
         400,
         'MOD_ERR_API_REPORT_BAD_URL',
       ],
-      [{ ...valid, token: await tokenOf(app), urls: '' }, 400, 'MOD_ERR_API_REPORT_NO_URL'],
+      [{ ...valid, token: await tokenOf(api.app), urls: '' }, 400, 'MOD_ERR_API_REPORT_NO_URL'],
       [
         {
           ...valid,
-          token: await tokenOf(app),
+          token: await tokenOf(api.app),
           urls: Array.from({ length: 11 }, (_, i) => `https://e.example/${i}`).join('\n'),
         },
         400,
         'MOD_ERR_API_REPORT_TOO_MANY_URLS',
       ],
-      [{ ...valid, token: await tokenOf(app), category: 'spam' }, 400, 'MOD_ERR_API_REPORT_CATEGORY'],
+      [{ ...valid, token: await tokenOf(api.app), category: 'spam' }, 400, 'MOD_ERR_API_REPORT_CATEGORY'],
       [
-        { ...valid, token: await tokenOf(app), description: 'x'.repeat(4001) },
+        { ...valid, token: await tokenOf(api.app), description: 'x'.repeat(4001) },
         400,
         'MOD_ERR_API_REPORT_TOO_LONG',
       ],
       // Contact details without the consent to keep them.
-      [{ ...valid, token: await tokenOf(app), phone: '0912345678' }, 400, 'MOD_ERR_API_REPORT_CONSENT'],
+      [{ ...valid, token: await tokenOf(api.app), phone: '0912345678' }, 400, 'MOD_ERR_API_REPORT_CONSENT'],
     ];
     for (const [i, [fields, status, code]] of cases.entries()) {
       // Each from an address of its own: the per-address limit is the next test's.
-      const res = await post(app, fields, `198.51.100.${i + 1}`);
+      const res = await post(api.app, fields, `198.51.100.${i + 1}`);
       expect([res.statusCode, errorCodeOf(res.body)], JSON.stringify(fields).slice(0, 120)).toEqual([
         status,
         code,
       ]);
     }
     // A field named like the prototype is a field like any other: it neither hides the honeypot nor breaks parsing.
-    const proto = await app.inject({
+    const proto = await api.app.inject({
       method: 'POST',
       url: '/report',
       remoteAddress: '198.51.100.60',
       headers: { 'content-type': FORM },
-      payload: `__proto__=x&__proto__=y&constructor=z&token=${encodeURIComponent(await tokenOf(app))}&urls=https%3A%2F%2Fexample.com%2Fx&category=other&website=bot`,
+      payload: `__proto__=x&__proto__=y&constructor=z&token=${encodeURIComponent(await tokenOf(api.app))}&urls=https%3A%2F%2Fexample.com%2Fx&category=other&website=bot`,
     });
     expect([proto.statusCode, errorCodeOf(proto.body)]).toEqual([400, 'MOD_ERR_API_REPORT_REJECTED']);
     // A token is good once: the same form sent twice is refused the second time.
-    const token = await tokenOf(app);
-    expect((await post(app, { ...valid, token, urls: '' }, '198.51.100.50')).statusCode).toBe(400);
-    expect(errorCodeOf((await post(app, { ...valid, token }, '198.51.100.50')).body)).toBe(
+    const token = await tokenOf(api.app);
+    expect((await post(api.app, { ...valid, token, urls: '' }, '198.51.100.50')).statusCode).toBe(400);
+    expect(errorCodeOf((await post(api.app, { ...valid, token }, '198.51.100.50')).body)).toBe(
       'MOD_ERR_API_REPORT_FORM_EXPIRED',
     );
     // Files are refused, and the page says why.
-    const multipart = await app.inject({
+    const multipart = await api.app.inject({
       method: 'POST',
       url: '/report?lang=en',
       headers: { 'content-type': 'multipart/form-data; boundary=x' },
@@ -190,8 +186,8 @@ describe('the public report form', () => {
     expect(multipart.body).toContain('The form takes no files');
     // Bodies over the limit never reach the form's checks.
     const huge = await post(
-      app,
-      { ...valid, token: await tokenOf(app), description: 'x'.repeat(40_000) },
+      api.app,
+      { ...valid, token: await tokenOf(api.app), description: 'x'.repeat(40_000) },
       '198.51.100.51',
     );
     expect(huge.statusCode).toBe(413);
@@ -226,12 +222,12 @@ describe('the public report form', () => {
   });
 
   it('serves its own style sheet and script (no inline code) and a page that fits a phone', async () => {
-    const css = await app.inject({ method: 'GET', url: '/report/report.css' });
+    const css = await api.app.inject({ method: 'GET', url: '/report/report.css' });
     expect(css.headers['content-type']).toContain('text/css');
-    const js = await app.inject({ method: 'GET', url: '/report/pow.js' });
+    const js = await api.app.inject({ method: 'GET', url: '/report/pow.js' });
     expect(js.headers['content-type']).toContain('text/javascript');
     expect(js.body).toContain("crypto.subtle.digest('SHA-256'");
-    const page = await app.inject({ method: 'GET', url: '/report' });
+    const page = await api.app.inject({ method: 'GET', url: '/report' });
     expect(page.body).toContain('name="viewport" content="width=device-width, initial-scale=1"');
     expect(page.body).not.toMatch(/<script>|style="/);
   });
