@@ -30,7 +30,7 @@ beforeAll(async () => {
 
 describe('keys', () => {
   it('refuses revoked and expired keys with 401 and audits each failure with its reason', async () => {
-    const db = api.world.db.pool;
+    const db = api.db;
     const revoked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
     const ok = await api.app.inject({ url: '/v1/me', headers: auth(revoked.key) });
     expect(ok.statusCode).toBe(200);
@@ -76,13 +76,13 @@ describe('keys', () => {
     expect(list.json<{ orders: { id: string }[] }>().orders.map((o) => o.id)).toEqual([orderOfA]);
     // Another platform's submission: 404 too.
     const sub = randomUUID();
-    await insertSubmission(api.world.db.pool, { id: sub, tenantId: 'plat-other', source: 'api' });
+    await insertSubmission(api.db, { id: sub, tenantId: 'plat-other', source: 'api' });
     const res = await api.app.inject({ url: `/v1/submissions/${sub}`, headers: auth(api.keys['plat-a']) });
     expect(res.statusCode).toBe(404);
   });
 
   it('lets a tenant revoke its own leaked key but not another tenant’s (404)', async () => {
-    const db = api.world.db.pool;
+    const db = api.db;
     const leaked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
     const other = await createApiKey(db, { tenantId: 'isp-b', role: 'isp' });
     const cross = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${other.id}/revoke`);
@@ -98,7 +98,7 @@ describe('keys', () => {
 
 describe('administration', () => {
   it('creates a tenant and a key shown once, changes its role, revokes it; every change audited', async () => {
-    const db = api.world.db.pool;
+    const db = api.db;
     const admin = auth(api.keys['admin']);
     const tenant = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants', {
       id: 'hotline-9',
@@ -171,7 +171,7 @@ describe('administration', () => {
   });
 
   it('refuses a key or certificate that would already be expired (MOD_ERR_API_EXPIRY_PAST), issuing nothing', async () => {
-    const db = api.world.db.pool;
+    const db = api.db;
     const before = (await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount;
     const key = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/keys', {
       role: 'isp',

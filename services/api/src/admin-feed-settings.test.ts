@@ -21,10 +21,10 @@ describe("an ISP's feed settings (admins)", () => {
     // As the RPZ writer uses them: lower case, no trailing dot.
     expect(put.json()).toEqual({ zoneName: 'rpz.isp-1.vn', walledGardenHost: 'blocked.example.vn' });
     expect((await api.call(api.keys.admin, 'GET', url('isp-1'))).json()).toEqual(put.json());
-    const audit = await listAudit(api.world.db.pool, { subjectId: 'isp-1' });
+    const audit = await listAudit(api.db, { subjectId: 'isp-1' });
     expect(audit.map((a) => a.action)).toContain('isp.feed_settings_changed');
     const changed = audit.find((a) => a.action === 'isp.feed_settings_changed')!;
-    const documents = (await auditEvidence(api.world.db.pool, changed.seq)) ?? [];
+    const documents = (await auditEvidence(api.db, changed.seq)) ?? [];
     expect(
       Object.fromEntries(documents.map((d) => [d.name, JSON.parse(d.document) as unknown])),
     ).toMatchObject({

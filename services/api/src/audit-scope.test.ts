@@ -27,13 +27,13 @@ const issue = async (key: string, note: string, extra: Record<string, unknown> =
   return res.json<Order>();
 };
 const seqOf = async (subjectId: string) => {
-  const [record] = await listAudit(api.world.db.pool, { subjectId });
+  const [record] = await listAudit(api.db, { subjectId });
   if (record === undefined) throw new Error(`no audit record about ${subjectId}`);
   return record.seq;
 };
 const signHead = async () => {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const head = await signTreeHeadIfDue(api.world.db.pool, {
+    const head = await signTreeHeadIfDue(api.db, {
       key: api.world.auditKey,
       schedule: { everyRecords: 1, everyMs: 0 },
       topic: null,
@@ -141,20 +141,20 @@ describe('audit records an authority reads', () => {
 
   it('about submissions and anything else: only what the authority may read, admins all', async () => {
     const submissionId = randomUUID();
-    await insertSubmission(api.world.db.pool, {
+    await insertSubmission(api.db, {
       id: submissionId,
       tenantId: 'plat-1',
       source: 'api',
       sha256: 'd'.repeat(64),
     });
-    const verdict = await appendAuditAlone(api.world.db.pool, {
+    const verdict = await appendAuditAlone(api.db, {
       actor: { kind: 'service', id: 'actioner' },
       action: 'verdict.recorded',
       tenantId: 'plat-1',
       subject: { type: 'submission', id: submissionId },
       reason: 'match',
     });
-    const bank = await appendAuditAlone(api.world.db.pool, {
+    const bank = await appendAuditAlone(api.db, {
       actor: { kind: 'user', id: 'curator-key' },
       action: 'bank.created',
       subject: { type: 'bank', id: randomUUID() },

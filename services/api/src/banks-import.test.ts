@@ -81,7 +81,7 @@ describe('bank import preview (dryRun)', () => {
       dryRun: false,
     });
     const state = async () => {
-      const { rows } = await api.world.db.pool.query<{
+      const { rows } = await api.db.query<{
         live: number;
         all: number;
         outbox: number;

@@ -108,19 +108,17 @@ describe('bank changes over the API', () => {
     });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ error: { code: 'MOD_ERR_API_CONFLICT' } });
-    const row = await api.world.db.pool.query<{ source: string; action_policy: string }>(
+    const row = await api.db.query<{ source: string; action_policy: string }>(
       'select source, action_policy from banks where id = $1',
       [bank.id],
     );
     expect(row.rows).toEqual([{ source: 'test', action_policy: 'review' }]);
-    const actions = (await listAudit(api.world.db.pool, { subjectId: bank.id, limit: 10 })).map(
-      (r) => r.action,
-    );
+    const actions = (await listAudit(api.db, { subjectId: bank.id, limit: 10 })).map((r) => r.action);
     expect(actions).toEqual(['bank.created']);
   });
 
   it('audits each change in its own transaction: no change without its record, no record without the change', async () => {
-    const db = api.world.db.pool;
+    const db = api.db;
     const actions = async (bankId: string) =>
       (await listAudit(db, { subjectId: bankId, limit: 100 })).map((r) => r.action);
     const bank = await newBank();

@@ -9,6 +9,8 @@ export interface CallersWorld<K extends string> {
   readonly world: ApiTestWorld;
   readonly app: FastifyInstance;
   readonly keys: Record<K, string>;
+  /** The world's database (its schema's pool). */
+  readonly db: ApiTestWorld['db']['pool'];
   /** A request to the app as the holder of `key` (`callAs`). */
   call(
     key: string,
@@ -32,7 +34,7 @@ export function useCallersWorld<K extends string = never>(
     build?: Partial<AppDeps> | ((world: ApiTestWorld) => Partial<AppDeps>);
   } = {},
 ): CallersWorld<K> {
-  let made: Omit<CallersWorld<K>, 'call'> | undefined;
+  let made: Pick<CallersWorld<K>, 'world' | 'app' | 'keys'> | undefined;
   let world: ApiTestWorld | undefined;
   beforeAll(async () => {
     world = await createApiTestWorld();
@@ -40,7 +42,7 @@ export function useCallersWorld<K extends string = never>(
     made = { world, app, keys: await seedCallers(world, callers, options.tenants) };
   });
   afterAll(async () => world?.close());
-  const ready = (): Omit<CallersWorld<K>, 'call'> => {
+  const ready = (): Pick<CallersWorld<K>, 'world' | 'app' | 'keys'> => {
     if (made === undefined)
       throw new Error('the test world is made in beforeAll: read it in a hook or a test');
     return made;
@@ -54,6 +56,9 @@ export function useCallersWorld<K extends string = never>(
     },
     get keys() {
       return ready().keys;
+    },
+    get db() {
+      return ready().world.db.pool;
     },
     call: (key, method, url, payload) => callAs(ready().app, key, method, url, payload),
   };

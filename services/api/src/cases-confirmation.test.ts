@@ -16,7 +16,7 @@ let ana: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
 const api = useCallersWorld({}, { build: (world) => ({ review: { evidence: world.vault } }) });
 beforeAll(async () => {
-  const db = api.world.db.pool;
+  const db = api.db;
   await seedTenants(db, [
     { id: 'plat-1', kind: 'platform', name: 'Platform' },
     { id: 'hotline-1', kind: 'hotline', name: 'Hotline' },
@@ -35,14 +35,14 @@ let blockingIsp = 'isp-1';
  * next confirmation a blocking order of its own instead of folding it into an earlier test's.
  */
 async function freshBlockingIsp(): Promise<void> {
-  await upsertTenant(api.world.db.pool, {
+  await upsertTenant(api.db, {
     id: blockingIsp,
     kind: 'isp',
     name: 'ISP',
     subscribedToBlocking: false,
   });
   blockingIsp = `isp-${randomBytes(4).toString('hex')}`;
-  await upsertTenant(api.world.db.pool, {
+  await upsertTenant(api.db, {
     id: blockingIsp,
     kind: 'isp',
     name: 'ISP',
@@ -57,7 +57,7 @@ async function freshBlockingIsp(): Promise<void> {
 async function confirmedByReviewer(
   n: number,
 ): Promise<{ submissionId: string; orderIds: string[]; confirmCaseId: string }> {
-  const { caseId, submissionId } = await seedReviewCase(api.world.db.pool, api.world.vault, {
+  const { caseId, submissionId } = await seedReviewCase(api.db, api.world.vault, {
     tenantId: 'plat-1',
     score: 0.96,
     url: `https://cdn.plat1.example/confirmation/${n}-${randomBytes(4).toString('hex')}.jpg`,
@@ -71,7 +71,7 @@ async function confirmedByReviewer(
   expect(decided.statusCode).toBe(200);
   const orderIds = decided.json<{ orderIds: string[] }>().orderIds.sort();
   expect(orderIds).toHaveLength(2);
-  const { rows } = await api.world.db.pool.query<{ id: string }>(
+  const { rows } = await api.db.query<{ id: string }>(
     `select id from cases where submission_id = $1 and kind = 'confirm'`,
     [submissionId],
   );
@@ -82,7 +82,7 @@ async function confirmedByReviewer(
 
 const confirmCase = async (id: string) =>
   (
-    await api.world.db.pool.query<{ status: string; closed_at: Date | null; closed_by: string | null }>(
+    await api.db.query<{ status: string; closed_at: Date | null; closed_by: string | null }>(
       `select status, closed_at, closed_by from cases where id = $1`,
       [id],
     )
@@ -93,7 +93,7 @@ const keptMedia = async (submissionId: string) => {
   return item;
 };
 const closedRecords = async (caseId: string) =>
-  (await listAudit(api.world.db.pool, { limit: 100_000 })).filter(
+  (await listAudit(api.db, { limit: 100_000 })).filter(
     (r) => r.action === 'case.closed' && r.subject.id === caseId,
   );
 
@@ -130,7 +130,7 @@ describe("the authority's confirmation case of a reviewer's confirmation", () =>
     const policy = { afterCaseClosedHours: 1, unlinkedHours: 24 * 365 };
     const closedAt = Date.parse(media.caseClosedAt ?? '');
     const sweep = (ms: number) =>
-      sweepEvidence(api.world.db.pool, {
+      sweepEvidence(api.db, {
         policy,
         now: new Date(closedAt + ms),
         by: { actor: { kind: 'service', id: 'actioner' }, role: null, tenantId: null },

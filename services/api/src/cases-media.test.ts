@@ -21,7 +21,7 @@ const api = useCallersWorld(
   { build: (world) => ({ review: { evidence: world.vault, dailyRevealLimit: 3 } }) },
 );
 beforeAll(async () => {
-  const db = api.world.db.pool;
+  const db = api.db;
   await seedTenants(db, [
     { id: 'plat-1', kind: 'platform', name: 'Platform' },
     { id: 'hotline-1', kind: 'hotline', name: 'Hotline' },
@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 const seed = (keep = true) =>
-  seedReviewCase(api.world.db.pool, api.world.vault, { tenantId: 'plat-1', score: 0.9, keep });
+  seedReviewCase(api.db, api.world.vault, { tenantId: 'plat-1', score: 0.9, keep });
 /** A person's preview, or reveal, of a case's media. */
 const previewFor = (who: SignedIn, caseId: string) =>
   asPerson(api.app, who, 'GET', `/v1/cases/${caseId}/preview`);
@@ -51,7 +51,7 @@ const shown = (res: LightMyRequestResponse) => {
   return res;
 };
 const opened = async (view: string, personId: string) =>
-  (await listAudit(api.world.db.pool, { limit: 100_000 })).filter(
+  (await listAudit(api.db, { limit: 100_000 })).filter(
     (r) => r.action === 'evidence.opened' && r.reason === view && r.actor.id === personId,
   );
 

@@ -22,7 +22,7 @@ const api = useCallersWorld(
   },
 );
 beforeAll(async () => {
-  const db = api.world.db.pool;
+  const db = api.db;
   await seedTenants(db, [
     { id: 'plat-1', kind: 'platform', name: 'Platform' },
     { id: 'isp-1', kind: 'isp', name: 'ISP' },
@@ -39,12 +39,12 @@ beforeAll(async () => {
 });
 
 const seed = (score = 0.9, url = 'https://cdn.plat1.example/p/1.jpg') =>
-  seedReviewCase(api.world.db.pool, api.world.vault, { tenantId: 'plat-1', score, url });
+  seedReviewCase(api.db, api.world.vault, { tenantId: 'plat-1', score, url });
 const claim = (who: SignedIn, id: string) => asPerson(api.app, who, 'POST', `/v1/cases/${id}/claim`);
 const decide = (who: SignedIn, id: string, body: object) =>
   asPerson(api.app, who, 'POST', `/v1/cases/${id}/decision`, body);
 const records = async (action: string) =>
-  (await listAudit(api.world.db.pool, { limit: 100_000 })).filter((r) => r.action === action);
+  (await listAudit(api.db, { limit: 100_000 })).filter((r) => r.action === action);
 
 describe('the queue and a case', () => {
   it('lists open review cases oldest first with scores, filters them, and shows one with its evidence', async () => {
@@ -176,7 +176,7 @@ describe('decisions', () => {
     expect(body.orderIds).toHaveLength(2);
     expect(body.case.orderIds.sort()).toEqual([...body.orderIds].sort());
 
-    const orders = await api.world.db.pool.query<{ kind: string; target_tenant_id: string; issuer: unknown }>(
+    const orders = await api.db.query<{ kind: string; target_tenant_id: string; issuer: unknown }>(
       `select kind, target_tenant_id, issuer from orders where id = any($1) order by kind`,
       [body.orderIds],
     );
@@ -186,7 +186,7 @@ describe('decisions', () => {
         ['takedown', 'plat-1', 'policy'],
       ],
     );
-    const outbox = await api.world.db.pool.query(`select 1 from outbox where key = any($1)`, [body.orderIds]);
+    const outbox = await api.db.query(`select 1 from outbox where key = any($1)`, [body.orderIds]);
     expect(outbox.rowCount).toBeGreaterThanOrEqual(2);
     const issued = (await records('order.issued')).filter((r) => body.orderIds.includes(r.subject.id));
     expect(issued.map((r) => [r.actor, r.role])).toEqual([
@@ -209,7 +209,7 @@ describe('decisions', () => {
 
   it('dismiss with a negative-bank proposal: another person, a curator, approves; the proposer never', async () => {
     const { bank } = await createBank(
-      api.world.db.pool,
+      api.db,
       {
         name: 'known-benign',
         source: 'review',
@@ -220,7 +220,7 @@ describe('decisions', () => {
       api.world.topics.bankChanges,
     );
     const { bank: positive } = await createBank(
-      api.world.db.pool,
+      api.db,
       { name: 'confirmed', source: 'review', signalTypes: ['sha256'], actionPolicy: 'automatic' },
       api.world.topics.bankChanges,
     );
@@ -270,7 +270,7 @@ describe('decisions', () => {
       proposedBy: ana.personId,
       decidedBy: curator.personId,
     });
-    const live = (await listLiveEntries(api.world.db.pool)).filter((e) => e.bankId === bank.id);
+    const live = (await listLiveEntries(api.db)).filter((e) => e.bankId === bank.id);
     expect(live.map((e) => [e.signal, e.value]).sort()).toEqual([
       ['pdq', 'c'.repeat(64)],
       ['sha256', photoSha256],
@@ -337,7 +337,7 @@ describe('decisions', () => {
       reason: 'confirmed',
     });
     const { orderIds } = done.json<{ orderIds: string[] }>();
-    const orders = await api.world.db.pool.query<{
+    const orders = await api.db.query<{
       kind: string;
       issuer: { kind: string; id: string };
       issuer_tenant_id: string | null;

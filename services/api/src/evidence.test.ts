@@ -28,7 +28,7 @@ const api = useCallersWorld(
 /** Media of platform-a kept in the vault (as the classifier keeps it), behind an order authority-a issued. */
 async function keptEvidence(): Promise<EvidenceItem> {
   const submissionId = randomUUID();
-  await insertSubmission(api.world.db.pool, {
+  await insertSubmission(api.db, {
     id: submissionId,
     tenantId: 'platform-a',
     source: 'api',
@@ -55,7 +55,7 @@ async function keptEvidence(): Promise<EvidenceItem> {
 
 const sealedColumns = async (id: string) =>
   (
-    await api.world.db.pool.query<{ ciphertext: Buffer | null; wrapped_key: Buffer | null }>(
+    await api.db.query<{ ciphertext: Buffer | null; wrapped_key: Buffer | null }>(
       'select ciphertext, wrapped_key from evidence_items where id = $1',
       [id],
     )
@@ -99,7 +99,7 @@ describe('evidence routes', () => {
     const res = await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/verify`);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: item.id, intact: true, sha256: sha256Hex(photo), failure: null });
-    const opened = (await listAudit(api.world.db.pool, { subjectId: item.id })).filter(
+    const opened = (await listAudit(api.db, { subjectId: item.id })).filter(
       (r) => r.action === 'evidence.opened',
     );
     expect(opened).toHaveLength(1);
@@ -118,7 +118,7 @@ describe('evidence routes', () => {
 
     // A sealed row moved onto another item fails its check.
     const other = await keptEvidence();
-    await api.world.db.pool.query(
+    await api.db.query(
       `update evidence_items t set ciphertext = s.ciphertext, data_nonce = s.data_nonce, data_tag = s.data_tag,
          wrapped_key = s.wrapped_key, key_nonce = s.key_nonce, key_tag = s.key_tag
        from evidence_items s where s.id = $1 and t.id = $2`,
@@ -195,7 +195,7 @@ describe('evidence routes', () => {
         }),
       ),
     ).toEqual([410, 'MOD_ERR_API_EVIDENCE_GONE']);
-    expect((await listAudit(api.world.db.pool, { subjectId: item.id })).map((r) => r.action)).toEqual([
+    expect((await listAudit(api.db, { subjectId: item.id })).map((r) => r.action)).toEqual([
       'evidence.kept',
       'evidence.legal_hold_set',
       'evidence.legal_hold_released',
@@ -218,7 +218,7 @@ describe('evidence routes', () => {
       reason: 'court order lifted',
     });
     expect(released.statusCode).toBe(200);
-    const record = (await listAudit(api.world.db.pool, { subjectId: item.id })).at(-1);
+    const record = (await listAudit(api.db, { subjectId: item.id })).at(-1);
     expect(record).toMatchObject({ action: 'evidence.legal_hold_released', role: 'admin', tenantId: 'ops' });
   });
 });

@@ -33,7 +33,7 @@ let counter = 0;
 
 beforeAll(async () => {
   ({ callerKeys, sides } = await seedAccessFixtures(api.world));
-  people = { ...(await seedMatrixPeople(api.world.db.pool)).shared, callerPassword: '', callerTotpCode: '' };
+  people = { ...(await seedMatrixPeople(api.db)).shared, callerPassword: '', callerTotpCode: '' };
 });
 
 interface JsonSchema {
@@ -135,9 +135,9 @@ describe('hostile input in every string parameter', () => {
     expect(problems).toEqual([]);
     expect(tried).toBeGreaterThan(200);
     // Nothing was executed: the tables are all there and the fixtures intact.
-    const tenants = await api.world.db.pool.query<{ n: number }>(`select count(*)::int as n from tenants`);
+    const tenants = await api.db.query<{ n: number }>(`select count(*)::int as n from tenants`);
     expect(tenants.rows[0]?.n).toBeGreaterThanOrEqual(13);
-    const keys = await api.world.db.pool.query<{ n: number }>(`select count(*)::int as n from api_keys`);
+    const keys = await api.db.query<{ n: number }>(`select count(*)::int as n from api_keys`);
     expect(keys.rows[0]?.n).toBeGreaterThanOrEqual(18);
   });
 
@@ -160,7 +160,7 @@ describe('hostile input in every string parameter', () => {
     });
     expect(res.statusCode).toBe(202);
     const id = res.json<{ submissionId: string }>().submissionId;
-    const row = await api.world.db.pool.query<{ external_ref: string }>(
+    const row = await api.db.query<{ external_ref: string }>(
       `select external_ref from submissions where id = $1`,
       [id],
     );

@@ -32,14 +32,14 @@ const ack = (orderId: string, body: Record<string, unknown>, key = api.keys['isp
   });
 
 const history = async (orderId: string) =>
-  (await getOrder(api.world.db.pool, orderId, { all: true }))!.history.map((h) => [h.status, h.note]);
+  (await getOrder(api.db, orderId, { all: true }))!.history.map((h) => [h.status, h.note]);
 
 /** Messages about an order waiting in the outbox for the target's order-events topic. */
 async function orderEventMessages(
   orderId: string,
   target = 'isp-a',
 ): Promise<{ event: string; status: string }[]> {
-  const { rows } = await api.world.db.pool.query<{ payload: { event: string; status: string } }>(
+  const { rows } = await api.db.query<{ payload: { event: string; status: string } }>(
     `select payload from outbox where topic = $1 and key = $2 order by id`,
     [partnerTopic(api.world.prefix, 'orderEvents', target), orderId],
   );
@@ -47,9 +47,7 @@ async function orderEventMessages(
 }
 
 const ackAudit = async (orderId: string) =>
-  (await listAudit(api.world.db.pool, { subjectId: orderId }))
-    .filter((a) => a.role === 'isp')
-    .map((a) => a.action);
+  (await listAudit(api.db, { subjectId: orderId })).filter((a) => a.role === 'isp').map((a) => a.action);
 
 describe('ISP acknowledgements drive the order lifecycle', () => {
   it('failed reopens the order with the reason; applied actions it; each once, announced and audited', async () => {
@@ -67,7 +65,7 @@ describe('ISP acknowledgements drive the order lifecycle', () => {
       orderStatus: 'reopened',
       duplicate: false,
     });
-    const order = await getOrder(api.world.db.pool, id, { all: true });
+    const order = await getOrder(api.db, id, { all: true });
     expect(order?.status).toBe('reopened');
     expect(order?.acknowledgedAt).not.toBeNull();
 
@@ -106,7 +104,7 @@ describe('ISP acknowledgements drive the order lifecycle', () => {
     // A failure after the block was applied reopens it again.
     const later = await ack(id, { status: 'failed', reason: 'resolver reload failed' });
     expect(later.json()).toMatchObject({ orderStatus: 'reopened', duplicate: false });
-    const reopened = await getOrder(api.world.db.pool, id, { all: true });
+    const reopened = await getOrder(api.db, id, { all: true });
     expect(reopened?.clock.nextNoticeAt).not.toBeNull();
   });
 

@@ -30,10 +30,10 @@ const FORMATS = ['rpz', 'url-list', 'domain-list'] as const;
 let rpz: RpzOptions = { zoneName: 'rpz.mod.local', action: { type: 'nxdomain' } };
 
 beforeAll(async () => {
-  ispKey = await tenantWithKey(api.world.db.pool, { id: ISP, kind: 'isp', role: 'isp' });
+  ispKey = await tenantWithKey(api.db, { id: ISP, kind: 'isp', role: 'isp' });
   listId = (
     await createUrlList(
-      api.world.db.pool,
+      api.db,
       { name: 'feed-test', source: 'test', actionPolicy: 'automatic' },
       api.world.topics.urlListChanges,
       by,
@@ -49,7 +49,7 @@ const feed = (format: string, since?: number, headers: Record<string, string> = 
   });
 
 const add = (entries: unknown[]) =>
-  addUrlListPatterns(api.world.db.pool, {
+  addUrlListPatterns(api.db, {
     bankId: listId,
     entries,
     changesTopic: api.world.topics.urlListChanges,
@@ -61,7 +61,7 @@ const add = (entries: unknown[]) =>
 async function snapshot(): Promise<number> {
   const res = await feed('url-list');
   const serial = Number(res.headers['x-feed-serial']);
-  history.set(serial, await listWantedBlocklist(api.world.db.pool, ISP));
+  history.set(serial, await listWantedBlocklist(api.db, ISP));
   return serial;
 }
 
@@ -130,7 +130,7 @@ describe('ISP feeds from the row store', () => {
     await expectFeedsMatchReference(s2);
     expect((await feed('url-list')).body.match(/shared\.example\/gallery\/2\.jpg/g)).toHaveLength(1);
     expect((await feed('domain-list')).body.match(/whole-host\.example/g)).toHaveLength(1);
-    await removeUrlListPatterns(api.world.db.pool, {
+    await removeUrlListPatterns(api.db, {
       bankId: listId,
       removals: [
         { kind: 'url', pattern: 'shared.example/gallery/2.jpg' },
@@ -143,7 +143,7 @@ describe('ISP feeds from the row store', () => {
     const s3 = await snapshot();
     await expectFeedsMatchReference(s3);
     // Withdrawing the order takes its line out (no list entry renders to it any more).
-    await withTransaction(api.world.db.pool, (c) =>
+    await withTransaction(api.db, (c) =>
       commandOrder(c, {
         id: orderId,
         scope: { all: true },
@@ -156,7 +156,7 @@ describe('ISP feeds from the row store', () => {
     expect(s4).toBe(s3 + 1);
     // A walled garden changes the RPZ and its ETag, not the serial.
     const etagBefore = String((await feed('rpz')).headers['etag']);
-    await setFeedSettings(api.world.db.pool, ISP, {
+    await setFeedSettings(api.db, ISP, {
       zoneName: 'rpz.isp.example',
       walledGardenHost: 'blocked.isp.example',
     });
@@ -178,16 +178,16 @@ describe('ISP feeds from the row store', () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => feed('url-list')));
     expect(new Set(answers.map((r) => r.headers['x-feed-serial']))).toEqual(new Set([String(before + 1)]));
     expect(new Set(answers.map((r) => r.body)).size).toBe(1);
-    history.set(before + 1, await listWantedBlocklist(api.world.db.pool, ISP));
+    history.set(before + 1, await listWantedBlocklist(api.db, ISP));
   });
 
   it('prunes history past the kept window (older `since` gets the full feed) and rebuilds rendered lines', async () => {
     const start = await snapshot();
     for (let i = 0; i < 4; i++) {
       await add([{ kind: 'url', pattern: `prune.example/${i}` }]);
-      await refreshFeedState(api.world.db.pool, ISP, FEED_RENDERER, { historyKept: 2 });
+      await refreshFeedState(api.db, ISP, FEED_RENDERER, { historyKept: 2 });
       if (i === 0)
-        await removeUrlListPatterns(api.world.db.pool, {
+        await removeUrlListPatterns(api.db, {
           bankId: listId,
           removals: [{ kind: 'url', pattern: 'prune.example/0' }],
           reason: 'test',
@@ -199,7 +199,7 @@ describe('ISP feeds from the row store', () => {
     expect(serial).toBe(start + 4);
     expect((await feed('url-list', serial - 3)).headers['x-feed-kind']).toBe('full');
     expect((await feed('url-list', serial - 2)).headers['x-feed-kind']).toBe('incremental');
-    const pruned = await api.world.db.pool.query<{ n: number }>(
+    const pruned = await api.db.query<{ n: number }>(
       `select count(*)::int as n from feed_entries where isp_tenant_id = $1 and removed_serial <= $2`,
       [ISP, serial - 2],
     );
@@ -208,26 +208,24 @@ describe('ISP feeds from the row store', () => {
     // Lines rendered by another version (or none, right after the migration to rows): written again at the next
     // serial; older serials get the full feed, and the bytes do not change.
     const fullBefore = (await feed('url-list')).body;
-    await api.world.db.pool.query(`update feed_state set render_version = null where isp_tenant_id = $1`, [
-      ISP,
-    ]);
+    await api.db.query(`update feed_state set render_version = null where isp_tenant_id = $1`, [ISP]);
     const rebuilt = await feed('url-list');
     expect(Number(rebuilt.headers['x-feed-serial'])).toBe(serial + 1);
     expect(rebuilt.body).toBe(fullBefore);
     expect((await feed('url-list', serial)).headers['x-feed-kind']).toBe('full');
-    const live = await api.world.db.pool.query<{ n: number; old: number }>(
+    const live = await api.db.query<{ n: number; old: number }>(
       `select count(*) filter (where removed_serial is null)::int as n,
          count(*) filter (where added_serial <= $2)::int as old from feed_entries where isp_tenant_id = $1`,
       [ISP, serial],
     );
-    expect(live.rows[0]).toEqual({ n: (await listWantedBlocklist(api.world.db.pool, ISP)).length, old: 0 });
+    expect(live.rows[0]).toEqual({ n: (await listWantedBlocklist(api.db, ISP)).length, old: 0 });
   });
   it('notices every change of its inputs: one entry in and one out, a list switched off and on', async () => {
     const [x] = (await add([{ kind: 'url', pattern: 'swap.example/old' }])).added;
     const before = await snapshot();
     // One added and one removed: the live count is the same, the total is not.
     await add([{ kind: 'url', pattern: 'swap.example/new' }]);
-    await removeUrlListPatterns(api.world.db.pool, {
+    await removeUrlListPatterns(api.db, {
       bankId: listId,
       removals: [{ id: x!.id }],
       reason: 'test',
@@ -239,35 +237,23 @@ describe('ISP feeds from the row store', () => {
       '-swap.example/old',
       '+swap.example/new',
     ]);
-    await updateUrlListSettings(
-      api.world.db.pool,
-      listId,
-      { enabled: false },
-      api.world.topics.urlListChanges,
-      by,
-    );
+    await updateUrlListSettings(api.db, listId, { enabled: false }, api.world.topics.urlListChanges, by);
     expect((await feed('url-list')).body).not.toContain('swap.example');
-    await updateUrlListSettings(
-      api.world.db.pool,
-      listId,
-      { enabled: true },
-      api.world.topics.urlListChanges,
-      by,
-    );
+    await updateUrlListSettings(api.db, listId, { enabled: true }, api.world.topics.urlListChanges, by);
     expect((await feed('url-list')).body).toContain('swap.example/new');
   });
 
   it('refuses to change or delete URL-list entries in place (the feed refresh relies on it)', async () => {
     const [e] = (await add([{ kind: 'url', pattern: 'immutable.example/a' }])).added;
     await expect(
-      api.world.db.pool.query(`update url_list_entries set block = false where id = $1`, [e!.id]),
+      api.db.query(`update url_list_entries set block = false where id = $1`, [e!.id]),
     ).rejects.toThrow(/only change by being removed once/);
+    await expect(api.db.query(`delete from url_list_entries where id = $1`, [e!.id])).rejects.toThrow(
+      /never deleted/,
+    );
+    await api.db.query(`update url_list_entries set removed_at = now() where id = $1`, [e!.id]);
     await expect(
-      api.world.db.pool.query(`delete from url_list_entries where id = $1`, [e!.id]),
-    ).rejects.toThrow(/never deleted/);
-    await api.world.db.pool.query(`update url_list_entries set removed_at = now() where id = $1`, [e!.id]);
-    await expect(
-      api.world.db.pool.query(`update url_list_entries set removed_at = null where id = $1`, [e!.id]),
+      api.db.query(`update url_list_entries set removed_at = null where id = $1`, [e!.id]),
     ).rejects.toThrow(/only change by being removed once/);
   });
   it('streams a large change in with COPY and out in byte order: the same bytes, backslashes included', async () => {
@@ -276,7 +262,7 @@ describe('ISP feeds from the row store', () => {
       { length: 6000 },
       (_, i) => `big.example/${i % 7}/p${i}?q=a\\b${i % 3 === 0 ? '"x"' : ''}`,
     );
-    const report = await importUrlList(api.world.db.pool, {
+    const report = await importUrlList(api.db, {
       bankId: listId,
       format: 'txt',
       mode: 'append',

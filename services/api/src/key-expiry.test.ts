@@ -21,7 +21,7 @@ describe('credential expiry', () => {
         error: { code: 'MOD_ERR_API_EXPIRY_PAST', message: 'expiresAt must be in the future' },
       });
     }
-    expect(await listApiKeys(api.world.db.pool, 'isp-k', 100)).toEqual([]);
+    expect(await listApiKeys(api.db, 'isp-k', 100)).toEqual([]);
     const ok = await post('/v1/admin/tenants/isp-k/keys', {
       role: 'isp',
       expiresAt: '2026-03-01T12:00:01.000Z',

@@ -35,14 +35,14 @@ const listed = async (key: string) =>
 /** Messages the API queued for the target about a subject (takedown requests) or an order (order events). */
 const takedownsFor = async (value: string) =>
   (
-    await api.world.db.pool.query<{ payload: { orderId: string } }>(
+    await api.db.query<{ payload: { orderId: string } }>(
       `select payload from outbox where starts_with(topic, $1) and payload #>> '{subject,value}' = $2 order by id`,
       [`${api.world.prefix}${PartnerTopics.takedownRequests}.`, value],
     )
   ).rows.map((r) => r.payload.orderId);
 const orderEventsFor = async (orderId: string) =>
   (
-    await api.world.db.pool.query<{ payload: { event: string; actor: string; note: string | null } }>(
+    await api.db.query<{ payload: { event: string; actor: string; note: string | null } }>(
       `select payload from outbox where starts_with(topic, $1) and payload ->> 'orderId' = $2 order by id`,
       [`${api.world.prefix}${PartnerTopics.orderEvents}.`, orderId],
     )
@@ -147,18 +147,10 @@ describe('a second authority ordering what an open order covers', () => {
 
     // B's request is audited as its own, with its own note; the shared order's change in no authority's name.
     expect(
-      (await listAudit(api.world.db.pool, { subjectId: mine.id })).map((r) => [
-        r.action,
-        r.tenantId,
-        r.reason,
-      ]),
+      (await listAudit(api.db, { subjectId: mine.id })).map((r) => [r.action, r.tenantId, r.reason]),
     ).toEqual([['order.folded', 'auth-b', 'B: tip from hotline, ref B-99']]);
     expect(
-      (await listAudit(api.world.db.pool, { subjectId: first.id })).map((r) => [
-        r.action,
-        r.actor,
-        r.tenantId,
-      ]),
+      (await listAudit(api.db, { subjectId: first.id })).map((r) => [r.action, r.actor, r.tenantId]),
     ).toEqual([
       ['order.issued', { kind: 'user', id: expect.any(String) as string }, 'auth-a'],
       ['order.deadline_shortened', { kind: 'service', id: 'order-folding' }, null],
@@ -204,7 +196,7 @@ describe('a folded blocking request', () => {
     expect(feed.statusCode, feed.body).toBe(200);
     expect(feed.body.split(url.replace('https://', '')).length - 1).toBe(1);
     // One entry, the ISP's order (the URL would otherwise leave the feed with either order's end).
-    const entries = (await listWantedBlocklist(api.world.db.pool, 'isp-1')).map((e) => e.id);
+    const entries = (await listWantedBlocklist(api.db, 'isp-1')).map((e) => e.id);
     expect(entries).toContain(`order:${first.id}`);
     expect(entries).not.toContain(`order:${mine.id}`);
     const ack = await api.call(
@@ -312,9 +304,7 @@ describe('commands on folded requests and shared orders', () => {
       status: 'issued',
       folded: true,
     });
-    expect(
-      (await listAudit(api.world.db.pool, { subjectId: b.id })).map((r) => [r.action, r.actor.kind]),
-    ).toEqual([
+    expect((await listAudit(api.db, { subjectId: b.id })).map((r) => [r.action, r.actor.kind])).toEqual([
       ['order.folded', 'user'],
       ['order.promoted', 'service'],
     ]);

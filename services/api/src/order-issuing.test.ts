@@ -8,14 +8,14 @@ const api = useCallersWorld(
 );
 
 beforeAll(async () => {
-  await upsertTenant(api.world.db.pool, {
+  await upsertTenant(api.db, {
     id: 'platform-1',
     kind: 'platform',
     name: 'Nền tảng Một',
     subscribedToBlocking: false,
   });
   // A disabled ISP is no target.
-  await api.world.db.pool.query(`update tenants set disabled_at = now() where id = 'isp-2'`);
+  await api.db.query(`update tenants set disabled_at = now() where id = 'isp-2'`);
 });
 
 type Basis = {

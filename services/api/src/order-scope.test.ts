@@ -130,9 +130,7 @@ describe('order answers', () => {
     await api.call(api.keys.authA, 'POST', `/v1/orders/${order.id}/confirm`, { note: 'checked' });
     await api.call(api.keys.authA, 'POST', `/v1/orders/${order.id}/pause`, { reason: 'clarify' });
     const at = new Date();
-    const stored = JSON.parse(
-      JSON.stringify(await getOrder(api.world.db.pool, order.id, { all: true }, at)),
-    ) as Order;
+    const stored = JSON.parse(JSON.stringify(await getOrder(api.db, order.id, { all: true }, at))) as Order;
     const one = (await api.call(api.keys.authA, 'GET', `/v1/orders/${order.id}`)).json<Order>();
     const inList = (await api.call(api.keys.authA, 'GET', '/v1/orders?limit=100'))
       .json<{ orders: Order[] }>()
@@ -154,7 +152,7 @@ describe('submissions an authority sees', () => {
   it('reads a submission behind an order it may see, with only those orders; any other answers 404', async () => {
     const submitted = async () => {
       const id = randomUUID();
-      await insertSubmission(api.world.db.pool, {
+      await insertSubmission(api.db, {
         id,
         tenantId: 'plat-a',
         source: 'api',
@@ -202,7 +200,7 @@ describe('submissions an authority sees', () => {
 describe('a submission named in an order', () => {
   const submitted = async (tenantId = 'plat-a') => {
     const id = randomUUID();
-    await insertSubmission(api.world.db.pool, { id, tenantId, source: 'api', sha256: 'c'.repeat(64) });
+    await insertSubmission(api.db, { id, tenantId, source: 'api', sha256: 'c'.repeat(64) });
     return id;
   };
   const naming = (key: string, submissionId: string) =>
@@ -228,9 +226,7 @@ describe('a submission named in an order', () => {
     notFound(await api.call(api.keys.authA, 'GET', `/v1/submissions/${secret}`));
     const owned = await api.call(api.keys.platA, 'GET', `/v1/submissions/${secret}`);
     expect(owned.json<{ orderIds: string[] }>().orderIds).toEqual([]);
-    expect(
-      (await api.world.db.pool.query('select 1 from orders where submission_id = $1', [secret])).rowCount,
-    ).toBe(0);
+    expect((await api.db.query('select 1 from orders where submission_id = $1', [secret])).rowCount).toBe(0);
 
     // The evidence of an order the authority sees (an automatic order awaiting confirmation) it may name.
     const flagged = await submitted();
@@ -273,7 +269,7 @@ describe('order commands without fields', () => {
     const id = await automatic('plat-a');
     const noted = await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/confirm`, { note: 'checked' });
     expect(noted.statusCode, noted.body).toBe(200);
-    expect((await listAudit(api.world.db.pool, { subjectId: id })).at(-1)).toMatchObject({
+    expect((await listAudit(api.db, { subjectId: id })).at(-1)).toMatchObject({
       action: 'order.confirmed',
       reason: 'checked',
     });

@@ -83,9 +83,7 @@ describe('webhook targets are resolved and checked at registration', () => {
         })
       ).statusCode,
     ).toBe(404);
-    expect((await listAudit(api.world.db.pool, { limit: 1000 })).map((a) => a.action)).not.toContain(
-      'webhook.set',
-    );
+    expect((await listAudit(api.db, { limit: 1000 })).map((a) => a.action)).not.toContain('webhook.set');
     const ok = await put('https://hooks.tenant.test/orders');
     expect(ok.statusCode).toBe(200);
     expect(ok.json<{ url: string }>().url).toBe('https://hooks.tenant.test/orders');

@@ -71,13 +71,13 @@ describe('people administration', () => {
     });
 
     // Audited as the admin's key, naming the person by id only (no login, no name in the log).
-    const [record] = await listAudit(api.world.db.pool, { subjectId: issued.person.id });
+    const [record] = await listAudit(api.db, { subjectId: issued.person.id });
     expect(record).toMatchObject({
       action: 'person.created',
       actor: { kind: 'user', id: adminKeyId },
       subject: { type: 'person', id: issued.person.id },
     });
-    const { rows } = await api.world.db.pool.query<{ name: string; document: string }>(
+    const { rows } = await api.db.query<{ name: string; document: string }>(
       `select name, document from audit_evidence where seq = $1`,
       [record!.seq],
     );
@@ -121,12 +121,12 @@ describe('people administration', () => {
   });
 
   it('resets a password: the sessions end, the old password and second factor stop, the new one-time password starts over', async () => {
-    const p = await seedPerson(api.world.db.pool, {
+    const p = await seedPerson(api.db, {
       tenantId: 'hotline',
       login: 'reviewer.reset',
       role: 'reviewer',
     });
-    const live = await seedSession(api.world.db.pool, p.personId);
+    const live = await seedSession(api.db, p.personId);
     expect(
       (await api.app.inject({ method: 'GET', url: '/v1/session', headers: live.headers })).statusCode,
     ).toBe(200);
@@ -145,19 +145,19 @@ describe('people administration', () => {
     ).toBe(401);
     const fresh = await signIn({ login: p.login, password: issued.oneTimePassword });
     expect(fresh.json()).toMatchObject({ stage: 'password' });
-    expect(
-      (await listAudit(api.world.db.pool, { subjectId: p.personId })).map((r) => [r.action, r.actor.kind]),
-    ).toEqual([
-      ['person.password_reset', 'user'],
-      ['person.signed_in', 'person'],
-    ]);
+    expect((await listAudit(api.db, { subjectId: p.personId })).map((r) => [r.action, r.actor.kind])).toEqual(
+      [
+        ['person.password_reset', 'user'],
+        ['person.signed_in', 'person'],
+      ],
+    );
     expect(
       (await asAdmin('POST', `/v1/admin/people/00000000-0000-4000-8000-000000000000/reset`)).statusCode,
     ).toBe(404);
   });
 
   it('disables a person on leave: sessions end at once, sign-in is refused; enabling lets them back in', async () => {
-    const p = await seedPerson(api.world.db.pool, {
+    const p = await seedPerson(api.db, {
       tenantId: 'hotline',
       login: 'reviewer.leave',
       role: 'reviewer',
@@ -190,28 +190,26 @@ describe('people administration', () => {
     expect(
       (await signIn({ login: p.login, password: p.password, code: nowCode(p.totpSecret!, 1) })).statusCode,
     ).toBe(200);
-    const actions = (await listAudit(api.world.db.pool, { subjectId: p.personId })).map((r) => r.action);
+    const actions = (await listAudit(api.db, { subjectId: p.personId })).map((r) => r.action);
     expect(actions).toEqual(['person.signed_in', 'person.disabled', 'person.enabled', 'person.signed_in']);
-    const failed = (await listAudit(api.world.db.pool, { limit: 10_000 })).filter(
-      (r) => r.actor.id === p.personId,
-    );
+    const failed = (await listAudit(api.db, { limit: 10_000 })).filter((r) => r.actor.id === p.personId);
     expect(failed.map((r) => [r.action, r.reason])).toContainEqual(['person.sign_in_refused', 'disabled']);
   });
 
   it('an admin person acts under their own name and may not reset or disable themselves', async () => {
-    const admin = await seedPerson(api.world.db.pool, {
+    const admin = await seedPerson(api.db, {
       tenantId: 'ops',
       login: 'admin.self',
       role: 'admin',
     });
-    const s = await seedSession(api.world.db.pool, admin.personId);
+    const s = await seedSession(api.db, admin.personId);
     const self = await api.app.inject({
       method: 'POST',
       url: `/v1/admin/people/${admin.personId}/reset`,
       headers: s.headers,
     });
     expect([self.statusCode, code(self)]).toEqual([409, 'MOD_ERR_API_NOT_YOURSELF']);
-    const other = await seedPerson(api.world.db.pool, {
+    const other = await seedPerson(api.db, {
       tenantId: 'hotline',
       login: 'reviewer.other',
       role: 'reviewer',
@@ -223,7 +221,7 @@ describe('people administration', () => {
       payload: { reason: 'left' },
     });
     expect(res.statusCode).toBe(200);
-    const [record] = await listAudit(api.world.db.pool, { subjectId: other.personId });
+    const [record] = await listAudit(api.db, { subjectId: other.personId });
     expect(record).toMatchObject({
       action: 'person.disabled',
       actor: { kind: 'person', id: admin.personId },

@@ -34,7 +34,7 @@ const tokenOf = (res: LightMyRequestResponse) => sessionTokenFrom(res.headers['s
 const codeAt = (secret: string, stepOffset = 0) => totpCode(secret, totpStep(Date.now()) + stepOffset);
 let n = 0;
 const person = (p: { oneTimePassword?: string; totp?: boolean } = {}) =>
-  seedPerson(api.world.db.pool, { tenantId: 'hotline', login: `person.${++n}`, role: 'reviewer', ...p });
+  seedPerson(api.db, { tenantId: 'hotline', login: `person.${++n}`, role: 'reviewer', ...p });
 
 describe('a first sign-in', () => {
   it('with the one-time password must set a password, then enrol TOTP, before anything else', async () => {
@@ -157,7 +157,7 @@ describe('sign-in with password and TOTP', () => {
       (await signIn({ login: p.login, password: p.password, code: codeAt(p.totpSecret!, 1) })).statusCode,
     ).toBe(200);
     expect((await signIn({ login: p.login, password: p.password, code: code0 })).statusCode).toBe(401);
-    const audit = (await listAudit(api.world.db.pool, { limit: 10_000 })).filter(
+    const audit = (await listAudit(api.db, { limit: 10_000 })).filter(
       (r) => r.action === 'person.sign_in_failed' && r.actor.id === p.personId,
     );
     expect(audit.map((r) => r.reason)).toEqual(['replayed-code', 'replayed-code']);
@@ -182,7 +182,7 @@ describe('sign-in with password and TOTP', () => {
     expect(status).toBe(401);
     expect(error).toMatchObject({ code: 'MOD_ERR_API_SIGN_IN_FAILED' });
     expect((error as { message: string }).message).toMatch(/không đúng/);
-    const reasons = (await listAudit(api.world.db.pool, { limit: 10_000 }))
+    const reasons = (await listAudit(api.db, { limit: 10_000 }))
       .filter(
         (r) =>
           r.action === 'person.sign_in_failed' && (r.actor.id === q.personId || r.actor.id === 'anonymous'),
@@ -229,7 +229,7 @@ describe('sign-in with password and TOTP', () => {
 
 describe('a session', () => {
   it('needs its CSRF token for every state-changing request; reads need none', async () => {
-    const admin = await seedPerson(api.world.db.pool, {
+    const admin = await seedPerson(api.db, {
       tenantId: 'ops',
       login: 'admin.csrf',
       role: 'admin',
@@ -265,7 +265,7 @@ describe('a session', () => {
     expect(
       (await api.app.inject({ method: 'GET', url: '/v1/admin/tenants?limit=100', headers: cookie })).body,
     ).not.toContain('csrf-none');
-    const record = (await listAudit(api.world.db.pool, { subjectId: 'csrf-ok' })).find(
+    const record = (await listAudit(api.db, { subjectId: 'csrf-ok' })).find(
       (r) => r.action === 'tenant.created',
     );
     expect(record).toMatchObject({
@@ -335,10 +335,7 @@ describe('a session', () => {
     expect(out.statusCode).toBe(200);
     expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
     expect((await inSession(signedIn, 'GET', '/v1/session')).statusCode).toBe(401);
-    const audit = (await listAudit(api.world.db.pool, { subjectId: r.personId })).map((x) => [
-      x.action,
-      x.actor.kind,
-    ]);
+    const audit = (await listAudit(api.db, { subjectId: r.personId })).map((x) => [x.action, x.actor.kind]);
     expect(audit).toEqual([
       ['person.signed_in', 'person'],
       ['person.signed_out', 'person'],

@@ -17,11 +17,7 @@ const api = useCallersWorld({}, { tenants: { hotline: 'hotline' }, build: { regi
 
 let n = 0;
 const person = (p: { oneTimePassword?: string; totp?: boolean } = {}, settings = TEST_PEOPLE_SETTINGS) =>
-  seedPerson(
-    api.world.db.pool,
-    { tenantId: 'hotline', login: `upkeep.${++n}`, role: 'reviewer', ...p },
-    settings,
-  );
+  seedPerson(api.db, { tenantId: 'hotline', login: `upkeep.${++n}`, role: 'reviewer', ...p }, settings);
 /** A distinct client address per call, so the lock-out of one test never touches another. */
 const address = () => `198.51.100.${++n % 250}`;
 const signIn = (body: Record<string, string>, from = address()) =>
@@ -78,12 +74,7 @@ describe('mod_api_sign_ins_total', () => {
       401, // the step the first sign-in used: a replay
     );
     const away = await person();
-    await setPersonDisabled(
-      api.world.db.pool,
-      away.personId,
-      { disabled: true, reason: 'on leave' },
-      new Date(),
-    );
+    await setPersonDisabled(api.db, away.personId, { disabled: true, reason: 'on leave' }, new Date());
     await expectCounted(
       'disabled',
       await signIn({ login: away.login, password: away.password, code: codeOf(away) }),
@@ -112,7 +103,7 @@ describe('a password hash made with older argon2 parameters', () => {
     const current = TEST_PEOPLE_SETTINGS.passwordParams!;
     const older = { ...current, memoryKiB: current.memoryKiB / 2 };
     const p = await person({}, { ...TEST_PEOPLE_SETTINGS, passwordParams: older });
-    const stored = async () => (await getPersonSecrets(api.world.db.pool, p.personId))?.passwordHash ?? '';
+    const stored = async () => (await getPersonSecrets(api.db, p.personId))?.passwordHash ?? '';
     const before = await stored();
     expect(parsePasswordHash(before).params).toEqual(older);
 
@@ -130,13 +121,13 @@ describe('a password hash made with older argon2 parameters', () => {
     // The sign-in's audit record says so; the next sign-in finds the hash current and leaves it.
     expect((await signIn({ login: p.login, password: p.password, code: codeOf(p, 1) })).statusCode).toBe(200);
     expect(await stored()).toBe(renewed);
-    const records = (await listAudit(api.world.db.pool, { limit: 100_000 })).filter(
+    const records = (await listAudit(api.db, { limit: 100_000 })).filter(
       (r) => r.action === 'person.signed_in' && r.actor.id === p.personId,
     );
     expect(records).toHaveLength(2);
     const rehashedFlags = [];
     for (const r of records) {
-      const docs = await auditEvidence(api.world.db.pool, r.seq);
+      const docs = await auditEvidence(api.db, r.seq);
       rehashedFlags.push(docs?.some((d) => d.name === 'passwordRehashed') ?? false);
     }
     expect(rehashedFlags).toEqual([true, false]);
@@ -148,7 +139,7 @@ describe('ended sessions', () => {
     // Whatever earlier tests left ended goes first, so that the counts below are this test's.
     const idleMs = 30 * 60_000; // the default idle timeout, which these tests keep
     while (
-      (await pruneEndedSessions(api.world.db.pool, {
+      (await pruneEndedSessions(api.db, {
         now: new Date(),
         idleMs,
         keptMs: ENDED_SESSIONS_KEPT_MS,
@@ -159,7 +150,7 @@ describe('ended sessions', () => {
     const longAgo = new Date(Date.now() - ENDED_SESSIONS_KEPT_MS - 2 * HOUR);
     const ended: string[] = [];
     for (let i = 0; i < SESSIONS_PRUNED_PER_SIGN_IN + 20; i++) {
-      const { id } = await insertSession(api.world.db.pool, {
+      const { id } = await insertSession(api.db, {
         tokenSha256: randomBytes(32),
         personId: someone.personId,
         stage: 'full',
@@ -170,7 +161,7 @@ describe('ended sessions', () => {
       ended.push(id);
     }
     // Ended an hour ago: kept, its cookie still answered with why it ended.
-    const recent = await insertSession(api.world.db.pool, {
+    const recent = await insertSession(api.db, {
       tokenSha256: randomBytes(32),
       personId: someone.personId,
       stage: 'full',
@@ -179,7 +170,7 @@ describe('ended sessions', () => {
       expiresAt: new Date(Date.now() - HOUR),
     });
     const left = async (ids: string[]) =>
-      (await api.world.db.pool.query(`select 1 from person_sessions where id = any($1)`, [ids])).rowCount;
+      (await api.db.query(`select 1 from person_sessions where id = any($1)`, [ids])).rowCount;
 
     // A failed sign-in prunes nothing.
     expect((await signIn({ login: someone.login, password: 'not the password at all' })).statusCode).toBe(
@@ -199,7 +190,7 @@ describe('ended sessions', () => {
     expect(await left(ended)).toBe(0);
     expect(await left([recent.id])).toBe(1);
     // The sessions the two sign-ins started are live, and stay.
-    const live = await api.world.db.pool.query(
+    const live = await api.db.query(
       `select 1 from person_sessions where person_id = $1 and expires_at > now() and revoked_at is null`,
       [someone.personId],
     );

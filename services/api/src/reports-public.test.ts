@@ -43,7 +43,7 @@ async function post(a: FastifyInstance, fields: Record<string, string>, from = '
 
 /** Rows of everything a report writes. */
 async function stored(): Promise<Record<string, number>> {
-  const count = async (sql: string) => Number((await api.world.db.pool.query<{ n: string }>(sql)).rows[0]?.n);
+  const count = async (sql: string) => Number((await api.db.query<{ n: string }>(sql)).rows[0]?.n);
   return {
     reports: await count('select count(*) as n from reports'),
     subjects: await count('select count(*) as n from report_subjects'),

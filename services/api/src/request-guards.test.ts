@@ -41,7 +41,7 @@ describe('input', () => {
     );
     expect(errorCode(patch.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
     // A route that takes no body refuses one with fields rather than ignoring them.
-    const key = await createApiKey(api.world.db.pool, { tenantId: 'isp-a', role: 'isp' });
+    const key = await createApiKey(api.db, { tenantId: 'isp-a', role: 'isp' });
     const bodied = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${key.id}/revoke`, {
       tenantId: 'isp-b',
     });
