@@ -4,8 +4,13 @@ import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { sweepEvidence } from '@mod/db/vault';
-import { seedTenants } from '@mod/testing';
-import { asPerson, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
+import {
+  asPerson,
+  seedReviewCase,
+  seedReviewTenants,
+  signedInPerson,
+  type SignedIn,
+} from './cases.test-helper.js';
 import { useCallersWorld } from './callers-world.js';
 
 // A reviewer's confirmation moves the kept media onto the authority's confirmation case (trigger
@@ -17,9 +22,7 @@ let ana: SignedIn, officer1: SignedIn, officer2: SignedIn;
 const api = useCallersWorld({}, { build: (world) => ({ review: { evidence: world.vault } }) });
 beforeAll(async () => {
   const db = api.db;
-  await seedTenants(db, [
-    { id: 'plat-1', kind: 'platform', name: 'Platform' },
-    { id: 'hotline-1', kind: 'hotline', name: 'Hotline' },
+  await seedReviewTenants(db, [
     { id: 'auth-1', kind: 'authority' },
     { id: 'auth-2', kind: 'authority' },
   ]);

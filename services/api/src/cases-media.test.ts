@@ -1,13 +1,13 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { seedTenants } from '@mod/testing';
 import {
   asPerson,
   colourSpread,
   jpegFrame,
   photo,
   seedReviewCase,
+  seedReviewTenants,
   signedInPerson,
   type SignedIn,
 } from './cases.test-helper.js';
@@ -22,9 +22,7 @@ const api = useCallersWorld(
 );
 beforeAll(async () => {
   const db = api.db;
-  await seedTenants(db, [
-    { id: 'plat-1', kind: 'platform', name: 'Platform' },
-    { id: 'hotline-1', kind: 'hotline', name: 'Hotline' },
+  await seedReviewTenants(db, [
     { id: 'ops', kind: 'admin', name: 'Operations' },
     { id: 'auth-1', kind: 'authority', name: 'Authority' },
   ]);

@@ -21,6 +21,7 @@ import {
 } from '@mod/db/submissions';
 import { csrfTokenFor, newSessionToken, tokenDigest } from '@mod/people';
 import { defaultPolicy } from '@mod/policy';
+import { seedTenants, type TestTenant } from '@mod/testing';
 import type { EvidenceStore } from '@mod/vault';
 import { SESSION_COOKIE } from './session-auth.js';
 
@@ -32,6 +33,18 @@ export const photo = readFileSync(
   new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url),
 );
 export const photoSha256 = createHash('sha256').update(photo).digest('hex');
+
+/**
+ * The tenants of the review tests: the platform whose media is reviewed (`plat-1`) and the hotline whose queue
+ * reviews it (`hotline-1`), then `more`.
+ */
+export async function seedReviewTenants(db: Pool, more: readonly TestTenant[]): Promise<void> {
+  await seedTenants(db, [
+    { id: 'plat-1', kind: 'platform', name: 'Platform' },
+    { id: 'hotline-1', kind: 'hotline', name: 'Hotline' },
+    ...more,
+  ]);
+}
 
 /** A person signed in (a full session): their id and the headers their browser sends (cookie, CSRF token). */
 export interface SignedIn {

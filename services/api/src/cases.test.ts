@@ -3,8 +3,14 @@ import { createBank } from '@mod/curation';
 import { listAudit } from '@mod/db/audit';
 import { listLiveEntries } from '@mod/db/banks';
 import { mapHostToPlatform } from '@mod/db/orders';
-import { seedTenants } from '@mod/testing';
-import { asPerson, photoSha256, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
+import {
+  asPerson,
+  photoSha256,
+  seedReviewCase,
+  seedReviewTenants,
+  signedInPerson,
+  type SignedIn,
+} from './cases.test-helper.js';
 import { useCallersWorld } from './callers-world.js';
 import { statusAndCode } from './testing.js';
 
@@ -23,10 +29,8 @@ const api = useCallersWorld(
 );
 beforeAll(async () => {
   const db = api.db;
-  await seedTenants(db, [
-    { id: 'plat-1', kind: 'platform', name: 'Platform' },
+  await seedReviewTenants(db, [
     { id: 'isp-1', kind: 'isp', name: 'ISP' },
-    { id: 'hotline-1', kind: 'hotline', name: 'Hotline' },
     { id: 'auth-1', kind: 'authority', name: 'Authority 1' },
     { id: 'auth-2', kind: 'authority', name: 'Authority 2' },
   ]);
