@@ -32,6 +32,12 @@ const api = useCallersWorld(
 );
 
 const put = (url: string) => api.call(api.keys.platform, 'PUT', '/v1/order-webhook', { url });
+/** A registration refused (400): its answer. */
+const refused = async (url: string) => {
+  const res = await put(url);
+  expect(res.statusCode).toBe(400);
+  return res;
+};
 const codeOf = (body: string) => (JSON.parse(body) as { error: { code: string } }).error.code;
 
 describe('webhook targets are resolved and checked at registration', () => {
@@ -50,9 +56,7 @@ describe('webhook targets are resolved and checked at registration', () => {
     'https://Internal.Tenant.Test./hooks',
     'https://nowhere.tenant.test/hooks',
   ])('refuses %s (internal or unresolvable) with MOD_ERR_API_WEBHOOK_TARGET_REFUSED', async (url) => {
-    const res = await put(url);
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({
+    expect((await refused(url)).json()).toEqual({
       error: {
         code: 'MOD_ERR_API_WEBHOOK_TARGET_REFUSED',
         message: 'the webhook host must resolve, and only to public addresses',
@@ -69,9 +73,7 @@ describe('webhook targets are resolved and checked at registration', () => {
     'http://hooks.tenant.test/hooks',
     'https://user:pw@hooks.tenant.test/hooks',
   ])('refuses %s by its form, before resolving', async (url) => {
-    const res = await put(url);
-    expect(res.statusCode).toBe(400);
-    expect(codeOf(res.body)).toBe('MOD_ERR_API_VALIDATION');
+    expect(codeOf((await refused(url)).body)).toBe('MOD_ERR_API_VALIDATION');
   });
 
   it('stores nothing that was refused, and accepts a name whose every address is public', async () => {
