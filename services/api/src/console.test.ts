@@ -2,15 +2,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP } from './console.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { useCallersWorld } from './callers-world.js';
 
 // A console build as Vite writes it (index.html, hashed assets), beside a file outside it that must stay unseen.
 let dir: string;
-let world: ApiTestWorld;
-let app: FastifyInstance;
 const script = `console.log(${JSON.stringify('x'.repeat(2000))});\n`;
 const index =
   '<!doctype html><html lang="vi"><script type="module" src="/console/assets/index-AbCd1234.js"></script></html>';
@@ -23,25 +20,24 @@ beforeAll(async () => {
   await writeFile(join(dir, 'assets', 'index-AbCd1234.js'), script);
   await writeFile(join(dir, 'assets', 'index-AbCd1234.js.map'), '{"secret":"source map"}');
   await writeFile(join(root, 'outside.json'), '{"outside":true}');
-  world = await createApiTestWorld();
-  app = await world.build({ consoleDir: dir });
 });
 afterAll(async () => {
-  await world?.close();
   await rm(join(dir, '..'), { recursive: true, force: true });
 });
+// Built once the console's files are there (this file's hooks above run first).
+const api = useCallersWorld({}, { build: () => ({ consoleDir: dir }) });
 
 describe('the console served by the API', () => {
   it("answers its shell under /console with the console's policy, revalidated each time", async () => {
     for (const url of ['/console', '/console/', '/console/desk/orders/3f1c']) {
-      const res = await app.inject({ url });
+      const res = await api.app.inject({ url });
       expect(res.statusCode, url).toBe(200);
       expect(res.body).toBe(index);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(res.headers['content-security-policy']).toBe(CONSOLE_CSP);
       expect(res.headers['cache-control']).toBe('no-cache');
       expect(res.headers['x-frame-options']).toBe('DENY');
-      const again = await app.inject({ url, headers: { 'if-none-match': String(res.headers['etag']) } });
+      const again = await api.app.inject({ url, headers: { 'if-none-match': String(res.headers['etag']) } });
       expect(again.statusCode).toBe(304);
     }
     expect(CONSOLE_CSP).toBe(
@@ -50,12 +46,12 @@ describe('the console served by the API', () => {
   });
 
   it('serves hashed assets as immutable, gzip-compressed when asked', async () => {
-    const plain = await app.inject({ url: '/console/assets/index-AbCd1234.js' });
+    const plain = await api.app.inject({ url: '/console/assets/index-AbCd1234.js' });
     expect(plain.statusCode).toBe(200);
     expect(plain.body).toBe(script);
     expect(plain.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    const zipped = await app.inject({
+    const zipped = await api.app.inject({
       url: '/console/assets/index-AbCd1234.js',
       headers: { 'accept-encoding': 'gzip, br' },
     });
@@ -72,7 +68,7 @@ describe('the console served by the API', () => {
       '/console/..%2foutside.json',
       '/console/%2e%2e/outside.json',
     ]) {
-      const res = await app.inject({ url });
+      const res = await api.app.inject({ url });
       expect(res.statusCode, url).toBe(404);
       expect(res.headers['cache-control'], url).toBe('no-store');
       expect(res.body).not.toContain('outside');
@@ -81,13 +77,13 @@ describe('the console served by the API', () => {
   });
 
   it("leaves the API's own policy on every other route", async () => {
-    const res = await app.inject({ url: '/health/live' });
+    const res = await api.app.inject({ url: '/health/live' });
     expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
   it('answers 503 with a code when the console is not built', async () => {
-    const unbuilt = await world.build({ consoleDir: join(dir, 'nowhere') });
+    const unbuilt = await api.world.build({ consoleDir: join(dir, 'nowhere') });
     const res = await unbuilt.inject({ url: '/console/' });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({
