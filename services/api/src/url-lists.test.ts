@@ -1,50 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { urlListChangeCodec, type UrlListChange } from '@mod/contracts';
-import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { seedTenants } from '@mod/testing';
+import { useCallersWorld } from './callers-world.js';
 
-let world: ApiTestWorld;
-let app: FastifyInstance;
-const keys: Record<string, string> = {};
+const api = useCallersWorld({
+  curator: ['hotline-1', 'curator'],
+  isp: ['isp-1', 'isp'],
+  authority: ['auth-1', 'authority'],
+});
 let curatorKeyId: string;
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
 beforeAll(async () => {
-  world = await createApiTestWorld();
-  app = await world.build();
-  const db = world.db.pool;
-  for (const [id, kind] of [
-    ['hotline-1', 'hotline'],
-    ['isp-1', 'isp'],
-    ['auth-1', 'authority'],
-  ] as const) {
-    await upsertTenant(db, { id, kind, name: id, subscribedToBlocking: kind === 'isp' });
-  }
-  const curator = await createApiKey(db, { tenantId: 'hotline-1', role: 'curator' });
-  keys['curator'] = curator.key;
-  curatorKeyId = curator.id;
-  keys['isp'] = (await createApiKey(db, { tenantId: 'isp-1', role: 'isp' })).key;
-  keys['authority'] = (await createApiKey(db, { tenantId: 'auth-1', role: 'authority' })).key;
+  // The ISP takes the blocking feeds (a caller's tenant is made unsubscribed).
+  await seedTenants(api.db, [{ id: 'isp-1', kind: 'isp' }]);
+  const me = await api.call(api.keys.curator, 'GET', '/v1/me');
+  curatorKeyId = me.json<{ credentialId: string }>().credentialId;
 });
-afterAll(async () => world?.close());
 
-const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, key = keys['curator']!) =>
-  app.inject({
-    method,
-    url,
-    headers: auth(key),
-    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
-  });
+const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, key = api.keys.curator) =>
+  api.call(key, method, url, payload);
 
 /** URL-list changes waiting in the outbox (the relay publishes them), decoded as fetchers decode them. */
 async function announced(afterId: number): Promise<{ id: number; key: string; change: UrlListChange }[]> {
-  const { rows } = await world.db.pool.query<{ id: number; key: string; payload: unknown }>(
+  const { rows } = await api.db.query<{ id: number; key: string; payload: unknown }>(
     'select id, key, payload from outbox where topic = $1 and id > $2 order by id',
-    [world.topics.urlListChanges, afterId],
+    [api.world.topics.urlListChanges, afterId],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -53,7 +37,7 @@ async function announced(afterId: number): Promise<{ id: number; key: string; ch
   }));
 }
 const outboxMark = async () =>
-  (await world.db.pool.query<{ id: number | null }>('select max(id) as id from outbox')).rows[0]?.id ?? 0;
+  (await api.db.query<{ id: number | null }>('select max(id) as id from outbox')).rows[0]?.id ?? 0;
 
 async function newList(name: string): Promise<string> {
   const res = await call('POST', '/v1/url-lists', { name, source: 'hotline', actionPolicy: 'automatic' });
@@ -89,11 +73,11 @@ describe('URL-list routes', () => {
     });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ error: { code: 'MOD_ERR_API_CONFLICT' } });
-    const listed = await call('GET', '/v1/url-lists', undefined, keys['authority']);
+    const listed = await call('GET', '/v1/url-lists', undefined, api.keys.authority);
     expect(listed.json<{ lists: { name: string; entries: number }[] }>().lists).toEqual([
       expect.objectContaining({ name: 'hotline-urls', entries: 0 }),
     ]);
-    const audit = await listAudit(world.db.pool, { subjectId: id });
+    const audit = await listAudit(api.db, { subjectId: id });
     expect(audit.map((a) => [a.action, a.actor.id])).toEqual([['url_list.created', curatorKeyId]]);
   });
 
@@ -126,9 +110,9 @@ describe('URL-list routes', () => {
       body.added.map((e) => [`url-entry:${e.id}`, 'url-entry-added']),
     );
 
-    const urls = await call('GET', '/v1/isp/feeds/url-list', undefined, keys['isp']);
+    const urls = await call('GET', '/v1/isp/feeds/url-list', undefined, api.keys.isp);
     expect(urls.body.split('\n')).toContain('abuse.example/gallery/7.html');
-    const domains = await call('GET', '/v1/isp/feeds/domain-list', undefined, keys['isp']);
+    const domains = await call('GET', '/v1/isp/feeds/domain-list', undefined, api.keys.isp);
     expect(domains.body.split('\n')).toContain('only-abuse.example');
 
     // A malformed request (not a URL problem) is refused as a whole.
@@ -151,9 +135,9 @@ describe('URL-list routes', () => {
       removed: [{ canonicalKey: 'only-abuse.example' }],
       notFound: [1],
     });
-    const after = await call('GET', '/v1/isp/feeds/domain-list', undefined, keys['isp']);
+    const after = await call('GET', '/v1/isp/feeds/domain-list', undefined, api.keys.isp);
     expect(after.body.split('\n')).not.toContain('only-abuse.example');
-    const audit = await listAudit(world.db.pool, { subjectId: body.added[1]!.id });
+    const audit = await listAudit(api.db, { subjectId: body.added[1]!.id });
     expect(audit.map((a) => [a.action, a.reason])).toEqual([
       ['url_list.entry_added', null],
       ['url_list.entry_removed', 'site gone'],
@@ -198,10 +182,10 @@ describe('URL-list routes', () => {
   it('imports a list file: per-line errors, strict rejection, replace; a JSON body is refused', async () => {
     const id = await newList('import-list');
     const importList = (query: string, payload: string, contentType = 'text/plain') =>
-      app.inject({
+      api.app.inject({
         method: 'POST',
         url: `/v1/url-lists/${id}/import?${query}`,
-        headers: { ...auth(keys['curator']!), 'content-type': contentType },
+        headers: { ...auth(api.keys.curator), 'content-type': contentType },
         payload,
       });
     const res = await importList(
@@ -234,15 +218,15 @@ describe('URL-list routes', () => {
       'application/x-ndjson',
     );
     expect(jsonl.json()).toMatchObject({ added: 1, removed: 2, unchanged: 0 });
-    const asJson = await app.inject({
+    const asJson = await api.app.inject({
       method: 'POST',
       url: `/v1/url-lists/${id}/import?format=txt`,
-      headers: auth(keys['curator']!),
+      headers: auth(api.keys.curator),
       payload: { pattern: 'x.example' },
     });
     expect(asJson.statusCode).toBe(400);
     expect(asJson.json()).toMatchObject({ error: { code: 'MOD_ERR_API_UNKNOWN_FIELD' } });
-    const audit = await listAudit(world.db.pool, { subjectId: id });
+    const audit = await listAudit(api.db, { subjectId: id });
     expect(audit.map((a) => a.action)).toEqual([
       'url_list.created',
       'url_list.imported',
@@ -272,10 +256,10 @@ describe('URL-list routes', () => {
           entries: [{ kind: 'url', pattern: 'x.example/' }],
         }),
         call('POST', `/v1/url-lists/${bankId}/entries/remove`, { entries: [{ id: '1' }], reason: 'x' }),
-        app.inject({
+        api.app.inject({
           method: 'POST',
           url: `/v1/url-lists/${bankId}/import?format=txt`,
-          headers: { ...auth(keys['curator']!), 'content-type': 'text/plain' },
+          headers: { ...auth(api.keys.curator), 'content-type': 'text/plain' },
           payload: 'x.example/\n',
         }),
       ]);
