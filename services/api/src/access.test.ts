@@ -4,14 +4,11 @@ import { createApiKey } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { insertSubmission } from '@mod/db/submissions';
 import { useCallersWorld } from './callers-world.js';
-import { openTestOrder } from './testing.js';
+import { bearer, errorCodeOf, openTestOrder } from './testing.js';
 
 /** Credentials and administration: keys refused and revoked, tenants and keys made and changed, all audited. */
 let orderOfA: string;
 let orderOfB: string;
-
-const auth = (key: string) => ({ authorization: `Bearer ${key}` });
-const errorCode = (body: string) => (JSON.parse(body) as { error?: { code?: string } }).error?.code;
 
 const api = useCallersWorld(
   {
@@ -32,7 +29,7 @@ describe('keys', () => {
   it('refuses revoked and expired keys with 401 and audits each failure with its reason', async () => {
     const db = api.db;
     const revoked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
-    const ok = await api.app.inject({ url: '/v1/me', headers: auth(revoked.key) });
+    const ok = await api.app.inject({ url: '/v1/me', headers: bearer(revoked.key) });
     expect(ok.statusCode).toBe(200);
     const revoke = await api.call(api.keys['admin'], 'POST', `/v1/admin/keys/${revoked.id}/revoke`);
     expect(revoke.statusCode).toBe(200);
@@ -48,9 +45,9 @@ describe('keys', () => {
       [`mod_${'x'.repeat(12)}_${'y'.repeat(31)}`, 'unknown'],
       ['not-a-key', 'malformed'],
     ] as const) {
-      const res = await api.app.inject({ url: '/v1/orders', headers: auth(key) });
+      const res = await api.app.inject({ url: '/v1/orders', headers: bearer(key) });
       expect(res.statusCode).toBe(401);
-      expect(errorCode(res.body)).toBe('MOD_ERR_API_UNAUTHENTICATED');
+      expect(errorCodeOf(res)).toBe('MOD_ERR_API_UNAUTHENTICATED');
       const audit = await listAudit(db, { limit: 10_000 });
       expect(audit.at(-1)).toMatchObject({ action: 'auth.failed', reason });
     }
@@ -63,21 +60,24 @@ describe('keys', () => {
   });
 
   it("answers another tenant's order with the same 404 as a missing one (existence is not leaked)", async () => {
-    const mine = await api.app.inject({ url: `/v1/orders/${orderOfA}`, headers: auth(api.keys['isp-a']) });
+    const mine = await api.app.inject({ url: `/v1/orders/${orderOfA}`, headers: bearer(api.keys['isp-a']) });
     expect(mine.statusCode).toBe(200);
-    const theirs = await api.app.inject({ url: `/v1/orders/${orderOfB}`, headers: auth(api.keys['isp-a']) });
+    const theirs = await api.app.inject({
+      url: `/v1/orders/${orderOfB}`,
+      headers: bearer(api.keys['isp-a']),
+    });
     const missing = await api.app.inject({
       url: `/v1/orders/${randomUUID()}`,
-      headers: auth(api.keys['isp-a']),
+      headers: bearer(api.keys['isp-a']),
     });
     expect(theirs.statusCode).toBe(404);
     expect(theirs.body).toBe(missing.body);
-    const list = await api.app.inject({ url: '/v1/orders', headers: auth(api.keys['isp-a']) });
+    const list = await api.app.inject({ url: '/v1/orders', headers: bearer(api.keys['isp-a']) });
     expect(list.json<{ orders: { id: string }[] }>().orders.map((o) => o.id)).toEqual([orderOfA]);
     // Another platform's submission: 404 too.
     const sub = randomUUID();
     await insertSubmission(api.db, { id: sub, tenantId: 'plat-other', source: 'api' });
-    const res = await api.app.inject({ url: `/v1/submissions/${sub}`, headers: auth(api.keys['plat-a']) });
+    const res = await api.app.inject({ url: `/v1/submissions/${sub}`, headers: bearer(api.keys['plat-a']) });
     expect(res.statusCode).toBe(404);
   });
 
@@ -87,10 +87,10 @@ describe('keys', () => {
     const other = await createApiKey(db, { tenantId: 'isp-b', role: 'isp' });
     const cross = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${other.id}/revoke`);
     expect(cross.statusCode).toBe(404);
-    expect((await api.app.inject({ url: '/v1/me', headers: auth(other.key) })).statusCode).toBe(200);
+    expect((await api.app.inject({ url: '/v1/me', headers: bearer(other.key) })).statusCode).toBe(200);
     const own = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${leaked.id}/revoke`);
     expect(own.statusCode).toBe(200);
-    expect((await api.app.inject({ url: '/v1/me', headers: auth(leaked.key) })).statusCode).toBe(401);
+    expect((await api.app.inject({ url: '/v1/me', headers: bearer(leaked.key) })).statusCode).toBe(401);
     const audit = await listAudit(db, { subjectId: leaked.id });
     expect(audit.map((a) => a.action)).toEqual(['key.revoked']);
   });
@@ -99,7 +99,7 @@ describe('keys', () => {
 describe('administration', () => {
   it('creates a tenant and a key shown once, changes its role, revokes it; every change audited', async () => {
     const db = api.db;
-    const admin = auth(api.keys['admin']);
+    const admin = bearer(api.keys['admin']);
     const tenant = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants', {
       id: 'hotline-9',
       kind: 'hotline',
@@ -113,7 +113,7 @@ describe('administration', () => {
       name: 'Overwrite attempt',
     });
     expect(again.statusCode).toBe(409);
-    expect(errorCode(again.body)).toBe('MOD_ERR_API_CONFLICT');
+    expect(errorCodeOf(again)).toBe('MOD_ERR_API_CONFLICT');
 
     const created = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants/hotline-9/keys', {
       role: 'reviewer',
@@ -129,7 +129,7 @@ describe('administration', () => {
     expect(listed.body).not.toContain(key.key.slice(17));
     const stored = await db.query(`select * from api_keys where id = $1`, [key.id]);
     expect(JSON.stringify(stored.rows)).not.toContain(key.key.slice(17));
-    const me = await api.app.inject({ url: '/v1/me', headers: auth(key.key) });
+    const me = await api.app.inject({ url: '/v1/me', headers: bearer(key.key) });
     expect(me.json()).toMatchObject({ tenantId: 'hotline-9', role: 'reviewer', credential: 'api-key' });
 
     // A hotline key may not become an ISP's or an admin's.
@@ -137,17 +137,17 @@ describe('administration', () => {
       role: 'admin',
     });
     expect(escalate.statusCode).toBe(400);
-    expect(errorCode(escalate.body)).toBe('MOD_ERR_API_ROLE_NOT_FOR_TENANT');
+    expect(errorCodeOf(escalate)).toBe('MOD_ERR_API_ROLE_NOT_FOR_TENANT');
     const changed = await api.call(api.keys['admin'], 'PATCH', `/v1/admin/keys/${key.id}`, {
       role: 'curator',
     });
     expect(changed.json()).toMatchObject({ id: key.id, role: 'curator' });
-    expect((await api.app.inject({ url: '/v1/orders', headers: auth(key.key) })).statusCode).toBe(403);
-    expect((await api.app.inject({ url: '/v1/banks', headers: auth(key.key) })).statusCode).toBe(200);
+    expect((await api.app.inject({ url: '/v1/orders', headers: bearer(key.key) })).statusCode).toBe(403);
+    expect((await api.app.inject({ url: '/v1/banks', headers: bearer(key.key) })).statusCode).toBe(200);
 
     const revoked = await api.call(api.keys['admin'], 'POST', `/v1/admin/keys/${key.id}/revoke`);
     expect(revoked.statusCode).toBe(200);
-    expect((await api.app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(401);
+    expect((await api.app.inject({ url: '/v1/me', headers: bearer(key.key) })).statusCode).toBe(401);
 
     const audit = await listAudit(db, { limit: 10_000 });
     const about = (id: string) => audit.filter((a) => a.subject.id === id).map((a) => a.action);
@@ -165,9 +165,13 @@ describe('administration', () => {
       disabled: true,
     });
     expect(off.json<{ disabledAt: string | null }>().disabledAt).not.toBeNull();
-    expect((await api.app.inject({ url: '/v1/me', headers: auth(api.keys['isp-b']) })).statusCode).toBe(401);
+    expect((await api.app.inject({ url: '/v1/me', headers: bearer(api.keys['isp-b']) })).statusCode).toBe(
+      401,
+    );
     await api.call(api.keys['admin'], 'PATCH', '/v1/admin/tenants/isp-b', { disabled: false });
-    expect((await api.app.inject({ url: '/v1/me', headers: auth(api.keys['isp-b']) })).statusCode).toBe(200);
+    expect((await api.app.inject({ url: '/v1/me', headers: bearer(api.keys['isp-b']) })).statusCode).toBe(
+      200,
+    );
   });
 
   it('refuses a key or certificate that would already be expired (MOD_ERR_API_EXPIRY_PAST), issuing nothing', async () => {
@@ -178,14 +182,14 @@ describe('administration', () => {
       expiresAt: new Date(Date.now() - 60_000).toISOString(),
     });
     expect(key.statusCode).toBe(400);
-    expect(errorCode(key.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
+    expect(errorCodeOf(key)).toBe('MOD_ERR_API_EXPIRY_PAST');
     expect((await db.query(`select id from api_keys where tenant_id = 'isp-a'`)).rowCount).toBe(before);
     const cert = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/certificates', {
       fingerprintSha256: 'ab'.repeat(32),
       expiresAt: '2000-01-01T00:00:00Z',
     });
     expect(cert.statusCode).toBe(400);
-    expect(errorCode(cert.body)).toBe('MOD_ERR_API_EXPIRY_PAST');
+    expect(errorCodeOf(cert)).toBe('MOD_ERR_API_EXPIRY_PAST');
     const later = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/keys', {
       role: 'isp',
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),

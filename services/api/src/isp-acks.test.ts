@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { getOrder } from '@mod/db/orders';
 import { useCallersWorld } from './callers-world.js';
-import { openTestOrder } from './testing.js';
-
-const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+import { bearer, openTestOrder } from './testing.js';
 
 const api = useCallersWorld(
   { 'isp-a': ['isp-a', 'isp'], 'isp-b': ['isp-b', 'isp'], authority: ['auth-1', 'authority'] },
@@ -27,7 +25,7 @@ const ack = (orderId: string, body: Record<string, unknown>, key = api.keys['isp
   api.app.inject({
     method: 'POST',
     url: `/v1/isp/blocking-requests/${orderId}/acknowledgements`,
-    headers: auth(key),
+    headers: bearer(key),
     payload: body,
   });
 
@@ -113,7 +111,7 @@ describe('ISP acknowledgements drive the order lifecycle', () => {
     const withdrawn = await api.app.inject({
       method: 'POST',
       url: `/v1/orders/${id}/withdraw`,
-      headers: auth(api.keys['authority']),
+      headers: bearer(api.keys['authority']),
       payload: { reason: 'issued in error' },
     });
     expect(withdrawn.statusCode).toBe(200);

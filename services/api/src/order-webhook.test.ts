@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import type { Resolver } from '@mod/urls/fetch';
 import { useCallersWorld } from './callers-world.js';
+import { errorCodeOf } from './testing.js';
 
 // DNS as these tests see it; nothing is ever dialled (registration resolves, it does not connect).
 const zone: Record<string, string[]> = {
@@ -38,7 +39,6 @@ const refused = async (url: string) => {
   expect(res.statusCode).toBe(400);
   return res;
 };
-const codeOf = (body: string) => (JSON.parse(body) as { error: { code: string } }).error.code;
 
 describe('webhook targets are resolved and checked at registration', () => {
   it.each([
@@ -73,7 +73,7 @@ describe('webhook targets are resolved and checked at registration', () => {
     'http://hooks.tenant.test/hooks',
     'https://user:pw@hooks.tenant.test/hooks',
   ])('refuses %s by its form, before resolving', async (url) => {
-    expect(codeOf((await refused(url)).body)).toBe('MOD_ERR_API_VALIDATION');
+    expect(errorCodeOf(await refused(url))).toBe('MOD_ERR_API_VALIDATION');
   });
 
   it('stores nothing that was refused, and accepts a name whose every address is public', async () => {

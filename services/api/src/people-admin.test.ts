@@ -1,9 +1,9 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { totpCode, totpStep } from '@mod/people';
 import { seedPerson, seedSession, sessionHeaders, sessionTokenFrom } from './people-testing.js';
 import { useCallersWorld } from './callers-world.js';
+import { errorCodeOf } from './testing.js';
 
 let adminKeyId: string;
 
@@ -28,7 +28,6 @@ const asAdmin = (method: 'GET' | 'POST', url: string, payload?: object) =>
     headers: { authorization: `Bearer ${api.keys.admin}` },
     ...(payload === undefined ? {} : { payload }),
   });
-const code = (res: LightMyRequestResponse) => res.json<{ error?: { code: string } }>().error?.code;
 const signIn = (body: Record<string, string>) =>
   api.app.inject({ method: 'POST', url: '/v1/session', payload: body });
 const nowCode = (secret: string, offset = 0) => totpCode(secret, totpStep(Date.now()) + offset);
@@ -97,8 +96,10 @@ describe('people administration', () => {
         role: 'reviewer',
         ...b,
       });
-    expect(code(await make({ tenantId: 'isp-x', role: 'isp' }))).toBe('MOD_ERR_API_ROLE_NOT_FOR_PEOPLE');
-    expect(code(await make({ role: 'admin' }))).toBe('MOD_ERR_API_ROLE_NOT_FOR_PEOPLE');
+    expect(errorCodeOf(await make({ tenantId: 'isp-x', role: 'isp' }))).toBe(
+      'MOD_ERR_API_ROLE_NOT_FOR_PEOPLE',
+    );
+    expect(errorCodeOf(await make({ role: 'admin' }))).toBe('MOD_ERR_API_ROLE_NOT_FOR_PEOPLE');
     const english = await api.app.inject({
       method: 'POST',
       url: '/v1/admin/people',
@@ -109,8 +110,8 @@ describe('people administration', () => {
     expect([(await make({ tenantId: 'nowhere' })).statusCode]).toEqual([404]);
     expect((await make({})).statusCode).toBe(201);
     const taken = await make({ login: 'SOMEONE.new' });
-    expect([taken.statusCode, code(taken)]).toEqual([409, 'MOD_ERR_API_LOGIN_TAKEN']);
-    expect(code(await make({ login: 'ab' }))).toBe('MOD_ERR_API_VALIDATION');
+    expect([taken.statusCode, errorCodeOf(taken)]).toEqual([409, 'MOD_ERR_API_LOGIN_TAKEN']);
+    expect(errorCodeOf(await make({ login: 'ab' }))).toBe('MOD_ERR_API_VALIDATION');
     // Reviewers do not manage people.
     const denied = await api.app.inject({
       method: 'GET',
@@ -176,11 +177,11 @@ describe('people administration', () => {
         .statusCode,
     ).toBe(401);
     // A wrong password says nothing; the right password and code say the account is disabled.
-    expect(code(await signIn({ login: p.login, password: 'wrong wrong wrong' }))).toBe(
+    expect(errorCodeOf(await signIn({ login: p.login, password: 'wrong wrong wrong' }))).toBe(
       'MOD_ERR_API_SIGN_IN_FAILED',
     );
     const refused = await signIn({ login: p.login, password: p.password, code: nowCode(p.totpSecret!, 1) });
-    expect([refused.statusCode, code(refused)]).toEqual([403, 'MOD_ERR_API_ACCOUNT_DISABLED']);
+    expect([refused.statusCode, errorCodeOf(refused)]).toEqual([403, 'MOD_ERR_API_ACCOUNT_DISABLED']);
     expect(refused.json<{ error: { message: string } }>().error.message).toMatch(/vô hiệu hóa/);
     // Idempotent: disabling again changes and audits nothing.
     const again = await asAdmin('POST', `/v1/admin/people/${p.personId}/disable`, { reason: 'again' });
@@ -208,7 +209,7 @@ describe('people administration', () => {
       url: `/v1/admin/people/${admin.personId}/reset`,
       headers: s.headers,
     });
-    expect([self.statusCode, code(self)]).toEqual([409, 'MOD_ERR_API_NOT_YOURSELF']);
+    expect([self.statusCode, errorCodeOf(self)]).toEqual([409, 'MOD_ERR_API_NOT_YOURSELF']);
     const other = await seedPerson(api.db, {
       tenantId: 'hotline',
       login: 'reviewer.other',

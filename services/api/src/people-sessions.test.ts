@@ -11,6 +11,7 @@ import {
   type TestPerson,
 } from './people-testing.js';
 import { useCallersWorld } from './callers-world.js';
+import { errorCodeOf } from './testing.js';
 
 const api = useCallersWorld({ admin: ['ops', 'admin'] }, { tenants: { hotline: 'hotline' } });
 
@@ -29,7 +30,6 @@ const inSession = (
     headers: { ...sessionHeaders(token), ...extra },
     ...(payload === undefined ? {} : { payload }),
   });
-const code = (res: LightMyRequestResponse) => res.json<{ error?: { code: string } }>().error?.code;
 const tokenOf = (res: LightMyRequestResponse) => sessionTokenFrom(res.headers['set-cookie']);
 const codeAt = (secret: string, stepOffset = 0) => totpCode(secret, totpStep(Date.now()) + stepOffset);
 let n = 0;
@@ -70,10 +70,13 @@ describe('a first sign-in', () => {
 
     // Nothing else yet: not the API, not even reading its own orders.
     const elsewhere = await inSession(token, 'GET', '/v1/orders');
-    expect([elsewhere.statusCode, code(elsewhere)]).toEqual([403, 'MOD_ERR_API_PASSWORD_CHANGE_REQUIRED']);
+    expect([elsewhere.statusCode, errorCodeOf(elsewhere)]).toEqual([
+      403,
+      'MOD_ERR_API_PASSWORD_CHANGE_REQUIRED',
+    ]);
     // The rules, said in Vietnamese by default and in English on request.
     const weak = await inSession(token, 'POST', '/v1/session/password', { newPassword: 'short' });
-    expect([weak.statusCode, code(weak)]).toEqual([400, 'MOD_ERR_API_WEAK_PASSWORD']);
+    expect([weak.statusCode, errorCodeOf(weak)]).toEqual([400, 'MOD_ERR_API_WEAK_PASSWORD']);
     expect(weak.json<{ error: { message: string } }>().error.message).toBe(
       'Mật khẩu mới chưa đạt: cần ít nhất 12 ký tự.',
     );
@@ -97,7 +100,7 @@ describe('a first sign-in', () => {
       /^otpauth:\/\/totp\/Moderation:reviewer\.first\?secret=[A-Z2-7]{32}&/,
     );
     const blocked = await inSession(token, 'GET', '/v1/me');
-    expect([blocked.statusCode, code(blocked)]).toEqual([403, 'MOD_ERR_API_TOTP_ENROLMENT_REQUIRED']);
+    expect([blocked.statusCode, errorCodeOf(blocked)]).toEqual([403, 'MOD_ERR_API_TOTP_ENROLMENT_REQUIRED']);
     // Asked again, the same secret (it is kept, sealed, until confirmed).
     const again = await inSession(token, 'GET', '/v1/session');
     expect(again.json<{ totpEnrolment: { secret: string } }>().totpEnrolment.secret).toBe(
@@ -107,7 +110,7 @@ describe('a first sign-in', () => {
     const wrong = await inSession(token, 'POST', '/v1/session/totp', {
       code: codeAt(enrolment.totpEnrolment.secret, 5),
     });
-    expect([wrong.statusCode, code(wrong)]).toEqual([400, 'MOD_ERR_API_TOTP_CODE_WRONG']);
+    expect([wrong.statusCode, errorCodeOf(wrong)]).toEqual([400, 'MOD_ERR_API_TOTP_CODE_WRONG']);
     const enrolled = await inSession(token, 'POST', '/v1/session/totp', {
       code: codeAt(enrolment.totpEnrolment.secret),
     });
@@ -130,7 +133,7 @@ describe('a first sign-in', () => {
 
     // The one-time password is spent: it no longer signs in.
     const reused = await signIn({ login: 'reviewer.first', password: oneTimePassword });
-    expect([reused.statusCode, code(reused)]).toEqual([401, 'MOD_ERR_API_SIGN_IN_FAILED']);
+    expect([reused.statusCode, errorCodeOf(reused)]).toEqual([401, 'MOD_ERR_API_SIGN_IN_FAILED']);
   });
 });
 
@@ -151,7 +154,7 @@ describe('sign-in with password and TOTP', () => {
       password: p.password,
       code: `${code0.slice(0, 3)} ${code0.slice(3)}`,
     });
-    expect([replay.statusCode, code(replay)]).toEqual([401, 'MOD_ERR_API_SIGN_IN_FAILED']);
+    expect([replay.statusCode, errorCodeOf(replay)]).toEqual([401, 'MOD_ERR_API_SIGN_IN_FAILED']);
     // The next step's code is new, once; then the current step's is old too.
     expect(
       (await signIn({ login: p.login, password: p.password, code: codeAt(p.totpSecret!, 1) })).statusCode,
@@ -201,7 +204,7 @@ describe('sign-in with password and TOTP', () => {
       { login: q.login, password: q.password, code: codeAt(q.totpSecret!) },
       '203.0.113.66',
     );
-    expect([locked.statusCode, code(locked)]).toEqual([429, 'MOD_ERR_API_RATE_LIMITED']);
+    expect([locked.statusCode, errorCodeOf(locked)]).toEqual([429, 'MOD_ERR_API_RATE_LIMITED']);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(800);
     const elsewhere = await signIn(
       { login: q.login, password: q.password, code: codeAt(q.totpSecret!) },
@@ -223,7 +226,7 @@ describe('sign-in with password and TOTP', () => {
       url: '/v1/session',
       payload: { login: 'x.y.z', password: 'whatever it is' },
     });
-    expect([res.statusCode, code(res)]).toEqual([503, 'MOD_ERR_API_PEOPLE_KEY_MISSING']);
+    expect([res.statusCode, errorCodeOf(res)]).toEqual([503, 'MOD_ERR_API_PEOPLE_KEY_MISSING']);
   });
 });
 
@@ -250,12 +253,12 @@ describe('a session', () => {
         payload: { id, kind: 'platform', name: 'P' },
       });
     const refused = await create(cookie, 'csrf-none');
-    expect([refused.statusCode, code(refused)]).toEqual([403, 'MOD_ERR_API_CSRF']);
+    expect([refused.statusCode, errorCodeOf(refused)]).toEqual([403, 'MOD_ERR_API_CSRF']);
     const wrong = await create(
       { ...cookie, 'x-csrf-token': `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}` },
       'csrf-wrong',
     );
-    expect([wrong.statusCode, code(wrong)]).toEqual([403, 'MOD_ERR_API_CSRF']);
+    expect([wrong.statusCode, errorCodeOf(wrong)]).toEqual([403, 'MOD_ERR_API_CSRF']);
     expect(
       (await api.app.inject({ method: 'GET', url: '/v1/admin/tenants', headers: cookie })).statusCode,
     ).toBe(200);
@@ -282,7 +285,7 @@ describe('a session', () => {
       url: '/v1/session',
       headers: { authorization: `Bearer ${api.keys.admin}` },
     });
-    expect([res.statusCode, code(res)]).toEqual([403, 'MOD_ERR_API_SESSION_REQUIRED']);
+    expect([res.statusCode, errorCodeOf(res)]).toEqual([403, 'MOD_ERR_API_SESSION_REQUIRED']);
     const me = await api.app.inject({
       method: 'GET',
       url: '/v1/me',
@@ -352,12 +355,12 @@ describe('a session', () => {
       currentPassword: 'not my password',
       newPassword: 'a brand new pass phrase',
     });
-    expect([wrong.statusCode, code(wrong)]).toEqual([403, 'MOD_ERR_API_CURRENT_PASSWORD_WRONG']);
+    expect([wrong.statusCode, errorCodeOf(wrong)]).toEqual([403, 'MOD_ERR_API_CURRENT_PASSWORD_WRONG']);
     const same = await inSession(a, 'POST', '/v1/session/password', {
       currentPassword: q.password,
       newPassword: q.password,
     });
-    expect([same.statusCode, code(same)]).toEqual([400, 'MOD_ERR_API_SAME_PASSWORD']);
+    expect([same.statusCode, errorCodeOf(same)]).toEqual([400, 'MOD_ERR_API_SAME_PASSWORD']);
     const ok = await inSession(a, 'POST', '/v1/session/password', {
       currentPassword: q.password,
       newPassword: 'a brand new pass phrase',

@@ -3,15 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { useCallersWorld } from './callers-world.js';
-import { createApiTestWorld, multipartBody } from './testing.js';
+import { bearer, createApiTestWorld, errorCodeOf, multipartBody } from './testing.js';
 
 /**
  * What every request meets whatever its route: input checks (unknown fields, sizes, JSON, content types),
  * answers (security headers, no internals, routes declared), abuse limits (rate, failed authentication, time).
  */
-
-const auth = (key: string) => ({ authorization: `Bearer ${key}` });
-const errorCode = (body: string) => (JSON.parse(body) as { error?: { code?: string } }).error?.code;
 
 const api = useCallersWorld(
   { 'isp-a': ['isp-a', 'isp'], 'plat-a': ['plat-a', 'platform'], admin: ['admin-1', 'admin'] },
@@ -30,47 +27,50 @@ describe('input', () => {
     expect(body.json()).toEqual({
       error: { code: 'MOD_ERR_API_UNKNOWN_FIELD', message: 'unknown field in body: isAdmin' },
     });
-    const query = await api.app.inject({ url: '/v1/orders?tenant=isp-b', headers: auth(api.keys['isp-a']) });
+    const query = await api.app.inject({
+      url: '/v1/orders?tenant=isp-b',
+      headers: bearer(api.keys['isp-a']),
+    });
     expect(query.statusCode).toBe(400);
-    expect(errorCode(query.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
+    expect(errorCodeOf(query)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
     const patch = await api.call(
       api.keys['admin'],
       'PATCH',
       '/v1/admin/keys/00000000-0000-4000-8000-000000000000',
       { role: 'isp', tenantId: 'isp-b' },
     );
-    expect(errorCode(patch.body)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
+    expect(errorCodeOf(patch)).toBe('MOD_ERR_API_UNKNOWN_FIELD');
     // A route that takes no body refuses one with fields rather than ignoring them.
     const key = await createApiKey(api.db, { tenantId: 'isp-a', role: 'isp' });
     const bodied = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${key.id}/revoke`, {
       tenantId: 'isp-b',
     });
-    expect([bodied.statusCode, errorCode(bodied.body)]).toEqual([400, 'MOD_ERR_API_UNKNOWN_FIELD']);
-    expect((await api.app.inject({ url: '/v1/me', headers: auth(key.key) })).statusCode).toBe(200);
+    expect([bodied.statusCode, errorCodeOf(bodied)]).toEqual([400, 'MOD_ERR_API_UNKNOWN_FIELD']);
+    expect((await api.app.inject({ url: '/v1/me', headers: bearer(key.key) })).statusCode).toBe(200);
   });
 
   it('rejects oversized bodies with 413 MOD_ERR_API_TOO_LARGE (JSON, multipart file, multipart field)', async () => {
     const json = await api.app.inject({
       method: 'POST',
       url: '/v1/admin/tenants',
-      headers: { ...auth(api.keys['admin']), 'content-type': 'application/json' },
+      headers: { ...bearer(api.keys['admin']), 'content-type': 'application/json' },
       payload: JSON.stringify({ id: 'big-1', kind: 'isp', name: 'n'.repeat(5000) }),
     });
     expect(json.statusCode).toBe(413);
-    expect(errorCode(json.body)).toBe('MOD_ERR_API_TOO_LARGE');
+    expect(errorCodeOf(json)).toBe('MOD_ERR_API_TOO_LARGE');
     const upload = multipartBody(Buffer.alloc(65 * 1024, 1));
     const file = await api.app.inject({
       method: 'POST',
       url: '/v1/media',
-      headers: { ...auth(api.keys['plat-a']), 'content-type': upload.contentType },
+      headers: { ...bearer(api.keys['plat-a']), 'content-type': upload.contentType },
       payload: upload.payload,
     });
     expect(file.statusCode).toBe(413);
-    expect(errorCode(file.body)).toBe('MOD_ERR_API_TOO_LARGE');
+    expect(errorCodeOf(file)).toBe('MOD_ERR_API_TOO_LARGE');
   });
 
   it('answers bad JSON, wrong content types and unknown routes with stable codes', async () => {
-    const admin = auth(api.keys['admin']);
+    const admin = bearer(api.keys['admin']);
     /** A raw body of `contentType` posted to a route that takes JSON. */
     const postTenant = (contentType: string, payload: string) =>
       api.app.inject({
@@ -80,25 +80,25 @@ describe('input', () => {
         payload,
       });
     const badJson = await postTenant('application/json', '{"id": ');
-    expect([badJson.statusCode, errorCode(badJson.body)]).toEqual([400, 'MOD_ERR_API_BAD_JSON']);
+    expect([badJson.statusCode, errorCodeOf(badJson)]).toEqual([400, 'MOD_ERR_API_BAD_JSON']);
     const xml = await postTenant('application/xml', '<tenant/>');
-    expect([xml.statusCode, errorCode(xml.body)]).toEqual([415, 'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE']);
+    expect([xml.statusCode, errorCodeOf(xml)]).toEqual([415, 'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE']);
     const proto = await postTenant(
       'application/json',
       '{"id":"p-1","kind":"isp","name":"P","__proto__":{"x":1}}',
     );
     expect(proto.statusCode).toBe(400);
     const none = await api.app.inject({ url: '/v1/nothing-here', headers: admin });
-    expect([none.statusCode, errorCode(none.body)]).toEqual([404, 'MOD_ERR_API_NO_ROUTE']);
-    const bad = await api.app.inject({ url: '/v1/orders/not-a-uuid', headers: auth(api.keys['isp-a']) });
-    expect([bad.statusCode, errorCode(bad.body)]).toEqual([400, 'MOD_ERR_API_VALIDATION']);
+    expect([none.statusCode, errorCodeOf(none)]).toEqual([404, 'MOD_ERR_API_NO_ROUTE']);
+    const bad = await api.app.inject({ url: '/v1/orders/not-a-uuid', headers: bearer(api.keys['isp-a']) });
+    expect([bad.statusCode, errorCodeOf(bad)]).toEqual([400, 'MOD_ERR_API_VALIDATION']);
   });
 });
 
 describe('answers', () => {
   it('carry security headers, on success and on error', async () => {
     for (const res of [
-      await api.app.inject({ url: '/v1/me', headers: auth(api.keys['isp-a']) }),
+      await api.app.inject({ url: '/v1/me', headers: bearer(api.keys['isp-a']) }),
       await api.app.inject({ url: '/v1/me' }),
     ]) {
       expect(res.headers).toMatchObject({
@@ -120,7 +120,7 @@ describe('answers', () => {
       );
       await upsertTenant(own.db.pool, { id: 'adm', kind: 'admin', name: 'A', subscribedToBlocking: false });
       const key = (await createApiKey(own.db.pool, { tenantId: 'adm', role: 'admin' })).key;
-      const res = await broken.inject({ url: '/v1/test/broken', headers: auth(key) });
+      const res = await broken.inject({ url: '/v1/test/broken', headers: bearer(key) });
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ error: { code: 'MOD_ERR_API_INTERNAL', message: 'internal error' } });
       expect(res.body).not.toMatch(/no_such_table|select|relation|at .*\.js/i);
@@ -155,14 +155,14 @@ describe('abuse limits', () => {
       const k2 = (await createApiKey(db, { tenantId: 'i', role: 'isp' })).key;
       const codes = [];
       for (let i = 0; i < 4; i++)
-        codes.push((await limited.inject({ url: '/v1/me', headers: auth(k1) })).statusCode);
+        codes.push((await limited.inject({ url: '/v1/me', headers: bearer(k1) })).statusCode);
       expect(codes).toEqual([200, 200, 200, 429]);
-      const refused = await limited.inject({ url: '/v1/me', headers: auth(k1) });
-      expect(errorCode(refused.body)).toBe('MOD_ERR_API_RATE_LIMITED');
+      const refused = await limited.inject({ url: '/v1/me', headers: bearer(k1) });
+      expect(errorCodeOf(refused)).toBe('MOD_ERR_API_RATE_LIMITED');
       expect(refused.headers['retry-after']).toBe('1');
-      expect((await limited.inject({ url: '/v1/me', headers: auth(k2) })).statusCode).toBe(200);
+      expect((await limited.inject({ url: '/v1/me', headers: bearer(k2) })).statusCode).toBe(200);
       nowMs += 1000;
-      expect((await limited.inject({ url: '/v1/me', headers: auth(k1) })).statusCode).toBe(200);
+      expect((await limited.inject({ url: '/v1/me', headers: bearer(k1) })).statusCode).toBe(200);
     } finally {
       await own.close();
     }
@@ -178,7 +178,7 @@ describe('abuse limits', () => {
       const codes = [];
       for (let i = 0; i < 5; i++) {
         const guess = `mod_${randomBytes(9).toString('base64url')}_${randomBytes(24).toString('base64url')}`;
-        codes.push((await guarded.inject({ url: '/v1/me', headers: auth(guess) })).statusCode);
+        codes.push((await guarded.inject({ url: '/v1/me', headers: bearer(guess) })).statusCode);
       }
       expect(codes).toEqual([401, 401, 401, 429, 429]);
       const audit = await listAudit(own.db.pool, { limit: 10_000 });
@@ -201,7 +201,7 @@ describe('abuse limits', () => {
       const res = await slow.inject({ url: '/v1/test/slow' });
       release();
       expect(res.statusCode).toBe(503);
-      expect(errorCode(res.body)).toBe('MOD_ERR_API_TIMEOUT');
+      expect(errorCodeOf(res)).toBe('MOD_ERR_API_TIMEOUT');
     } finally {
       await own.close();
     }

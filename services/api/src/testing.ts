@@ -154,7 +154,7 @@ export function callAs(
   return app.inject({
     method,
     url,
-    headers: { authorization: `Bearer ${key}` },
+    headers: bearer(key),
     ...(payload === undefined ? {} : { payload: payload as object }),
   });
 }
@@ -164,6 +164,12 @@ export const statusAndCode = (res: LightMyRequestResponse): [number, string | un
   res.statusCode,
   res.json<{ error?: { code: string } }>().error?.code,
 ];
+
+/** The error code of an answer (none: not an error answer). */
+export const errorCodeOf = (res: LightMyRequestResponse): string | undefined => statusAndCode(res)[1];
+
+/** The header that presents an API key. */
+export const bearer = (key: string): { authorization: string } => ({ authorization: `Bearer ${key}` });
 
 /** The callers of a test file: a name for each, and the tenant and role its key is made for. */
 export type Callers<K extends string> = Readonly<Record<K, readonly [tenantId: string, role: Role]>>;
@@ -225,7 +231,7 @@ export async function send(
   key: string | { headers: Record<string, string> } | null,
 ): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> =
-    key === null ? {} : typeof key === 'string' ? { authorization: `Bearer ${key}` } : { ...key.headers };
+    key === null ? {} : typeof key === 'string' ? bearer(key) : { ...key.headers };
   let payload: string | Buffer | undefined;
   if (req.media !== undefined) {
     const body = multipartBody(req.media);

@@ -4,6 +4,7 @@ import { urlListChangeCodec, type UrlListChange } from '@mod/contracts';
 import { listAudit } from '@mod/db/audit';
 import { seedTenants } from '@mod/testing';
 import { useCallersWorld } from './callers-world.js';
+import { bearer } from './testing.js';
 
 const api = useCallersWorld({
   curator: ['hotline-1', 'curator'],
@@ -11,8 +12,6 @@ const api = useCallersWorld({
   authority: ['auth-1', 'authority'],
 });
 let curatorKeyId: string;
-
-const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
 beforeAll(async () => {
   // The ISP takes the blocking feeds (a caller's tenant is made unsubscribed).
@@ -185,7 +184,7 @@ describe('URL-list routes', () => {
       api.app.inject({
         method: 'POST',
         url: `/v1/url-lists/${id}/import?${query}`,
-        headers: { ...auth(api.keys.curator), 'content-type': contentType },
+        headers: { ...bearer(api.keys.curator), 'content-type': contentType },
         payload,
       });
     const res = await importList(
@@ -221,7 +220,7 @@ describe('URL-list routes', () => {
     const asJson = await api.app.inject({
       method: 'POST',
       url: `/v1/url-lists/${id}/import?format=txt`,
-      headers: auth(api.keys.curator),
+      headers: bearer(api.keys.curator),
       payload: { pattern: 'x.example' },
     });
     expect(asJson.statusCode).toBe(400);
@@ -259,7 +258,7 @@ describe('URL-list routes', () => {
         api.app.inject({
           method: 'POST',
           url: `/v1/url-lists/${bankId}/import?format=txt`,
-          headers: { ...auth(api.keys.curator), 'content-type': 'text/plain' },
+          headers: { ...bearer(api.keys.curator), 'content-type': 'text/plain' },
           payload: 'x.example/\n',
         }),
       ]);
