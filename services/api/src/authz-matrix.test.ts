@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { Roles, type Role } from '@mod/db/access';
 import { PersonRoles, type PersonRole } from '@mod/db/people';
 import { routesOf } from './app.js';
-import {
-  AUTHZ_MATRIX,
-  type AccessFixtureContext,
-  type MatrixEntry,
-  type PeopleFixtureContext,
-  type SampleContext,
-  type SampleRequest,
-} from './authz-matrix.js';
-import { pendTotp, seedMatrixPeople, seedSession, TEST_PASSWORD, type TestPerson } from './people-testing.js';
-import { createApiTestWorld, seedAccessFixtures, send, type ApiTestWorld, type Side } from './testing.js';
+import { AUTHZ_MATRIX, type MatrixEntry, type SampleContext, type SampleRequest } from './authz-matrix.js';
+import { useMatrixWorld } from './callers-world.js';
+import { pendTotp, seedSession, TEST_PASSWORD } from './people-testing.js';
+import { send, type Side } from './testing.js';
 
 /** Who calls: no one, a machine's API key of a role, or a person of a role (session cookie and CSRF token). */
 type Caller = { kind: 'anonymous' } | { kind: 'key'; role: Role } | { kind: 'person'; role: PersonRole };
@@ -23,33 +17,9 @@ type Outcome = 'ok' | 'visible' | 'hidden' | 'unauthenticated' | 'forbidden' | `
  * One world per kind of caller: keys (and anonymous callers) act on their fixtures' orders in one, people on
  * theirs in the other, so that a command one made (confirm, pause) does not meet the other's as already done.
  */
-interface MatrixWorld {
-  world: ApiTestWorld;
-  app: FastifyInstance;
-  callerKeys: Record<Role, string>;
-  sides: Record<Role, Record<Side, AccessFixtureContext>>;
-  people: {
-    callers: Record<PersonRole, TestPerson>;
-    shared: Omit<PeopleFixtureContext, 'callerPassword' | 'callerTotpCode'>;
-  };
-}
-let machines: MatrixWorld;
-let persons: MatrixWorld;
-
-async function matrixWorld(): Promise<MatrixWorld> {
-  const world = await createApiTestWorld();
-  const app = await world.build();
-  const { callerKeys, sides } = await seedAccessFixtures(world);
-  return { world, app, callerKeys, sides, people: await seedMatrixPeople(world.db.pool) };
-}
-beforeAll(async () => {
-  machines = await matrixWorld();
-  persons = await matrixWorld();
-});
-afterAll(async () => {
-  await machines?.world.close();
-  await persons?.world.close();
-});
+type MatrixWorld = ReturnType<typeof useMatrixWorld>;
+const machines = useMatrixWorld();
+const persons = useMatrixWorld();
 
 const MACHINES: readonly Caller[] = [
   { kind: 'anonymous' },
@@ -100,28 +70,28 @@ async function callerOf(
   caller: Caller,
   side: Side,
 ): Promise<{ ctx: SampleContext; credential: string | { headers: Record<string, string> } | null }> {
-  const { sides, callerKeys, people, world } = m;
+  const { sides, callerKeys, people } = m.fixtures;
   const base = { ...sides[caller.kind === 'anonymous' ? 'platform' : caller.role][side], ...people.shared };
   const ctx = { ...base, callerPassword: '', callerTotpCode: '', unique: randomBytes(16).toString('hex') };
   if (caller.kind === 'anonymous') return { ctx, credential: null };
   if (caller.kind === 'key') return { ctx, credential: callerKeys[caller.role] };
   const person = people.callers[caller.role];
   const stage = entry.personStage ?? 'full';
-  if (stage === 'totp') ctx.callerTotpCode = await pendTotp(world.db.pool, person.personId);
+  if (stage === 'totp') ctx.callerTotpCode = await pendTotp(m.api.db, person.personId);
   ctx.callerPassword = TEST_PASSWORD;
-  const { headers } = await seedSession(world.db.pool, person.personId, stage);
+  const { headers } = await seedSession(m.api.db, person.personId, stage);
   return { ctx, credential: { headers } };
 }
 
 describe('authorization matrix', () => {
   it('has exactly one entry per registered route, consistent with what the route declares', () => {
-    const registered = routesOf(machines.app).map((r) => `${r.method} ${r.url}`);
+    const registered = routesOf(machines.api.app).map((r) => `${r.method} ${r.url}`);
     expect(registered.length).toBeGreaterThan(10);
     const missing = registered.filter((k) => AUTHZ_MATRIX[k] === undefined);
     expect(missing, 'routes without an entry in authz-matrix.ts').toEqual([]);
     const stale = Object.keys(AUTHZ_MATRIX).filter((k) => !registered.includes(k));
     expect(stale, 'entries in authz-matrix.ts for routes that do not exist').toEqual([]);
-    for (const r of routesOf(machines.app)) {
+    for (const r of routesOf(machines.api.app)) {
       const entry = AUTHZ_MATRIX[`${r.method} ${r.url}`]!;
       const roles = r.config['roles'] as readonly Role[] | undefined;
       expect([...(roles ?? ['public'])].sort(), `${r.method} ${r.url} roles`).toEqual(
@@ -142,14 +112,14 @@ describe('authorization matrix', () => {
   async function outcomes(m: MatrixWorld, callers: readonly Caller[]) {
     const want: Record<string, Outcome> = {};
     const got: Record<string, Outcome> = {};
-    for (const r of routesOf(m.app)) {
+    for (const r of routesOf(m.api.app)) {
       const entry = AUTHZ_MATRIX[`${r.method} ${r.url}`];
       if (entry === undefined) continue; // reported by the test above
       for (const caller of callers) {
         const callerSides: readonly Side[] = entry.tenant === 'none' ? ['own'] : ['own', 'other'];
         for (const side of callerSides) {
           const { ctx, credential } = await callerOf(m, entry, caller, side);
-          const res = await send(m.app, r.method, sampleOf(entry, r.url, ctx), credential);
+          const res = await send(m.api.app, r.method, sampleOf(entry, r.url, ctx), credential);
           const cell = `${r.method} ${r.url} as ${nameOf(caller)} on ${side}`;
           want[cell] = expected(entry, caller, side);
           got[cell] = observed(entry, ctx, res);

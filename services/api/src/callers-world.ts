@@ -1,8 +1,18 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import type { TenantKind } from '@mod/db/access';
+import type { Role, TenantKind } from '@mod/db/access';
 import type { AppDeps } from './app.js';
-import { callAs, createApiTestWorld, seedCallers, type ApiTestWorld, type Callers } from './testing.js';
+import type { AccessFixtureContext } from './authz-matrix.js';
+import { seedMatrixPeople } from './people-testing.js';
+import {
+  callAs,
+  createApiTestWorld,
+  seedAccessFixtures,
+  seedCallers,
+  type ApiTestWorld,
+  type Callers,
+  type Side,
+} from './testing.js';
 
 /** A test file's world, its app and its callers' keys, readable once the file's `beforeAll` hooks have run. */
 export interface CallersWorld<K extends string> {
@@ -61,5 +71,32 @@ export function useCallersWorld<K extends string = never>(
       return ready().world.db.pool;
     },
     call: (key, method, url, payload) => callAs(ready().app, key, method, url, payload),
+  };
+}
+
+/** The authorization matrix's fixtures: every role's caller key and both sides' records, and the people. */
+export interface MatrixFixtures {
+  callerKeys: Record<Role, string>;
+  sides: Record<Role, Record<Side, AccessFixtureContext>>;
+  people: Awaited<ReturnType<typeof seedMatrixPeople>>;
+}
+
+/**
+ * A world of its own (`useCallersWorld`, no callers) with the authorization matrix's fixtures made before the
+ * file's tests: `seedAccessFixtures`, then `seedMatrixPeople`. Reading `fixtures` before they are made throws.
+ */
+export function useMatrixWorld(): { readonly api: CallersWorld<never>; readonly fixtures: MatrixFixtures } {
+  const api = useCallersWorld();
+  let made: MatrixFixtures | undefined;
+  beforeAll(async () => {
+    const { callerKeys, sides } = await seedAccessFixtures(api.world);
+    made = { callerKeys, sides, people: await seedMatrixPeople(api.db) };
+  });
+  return {
+    api,
+    get fixtures() {
+      if (made === undefined) throw new Error('the matrix fixtures are made in beforeAll');
+      return made;
+    },
   };
 }

@@ -1,16 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '@mod/db/access';
+import { describe, expect, it } from 'vitest';
 import { routesOf, type RegisteredRoute } from './app.js';
 import {
   AUTHZ_MATRIX,
-  type AccessFixtureContext,
   type PeopleFixtureContext,
   type SampleContext,
   type SampleRequest,
 } from './authz-matrix.js';
-import { useCallersWorld } from './callers-world.js';
-import { seedMatrixPeople } from './people-testing.js';
-import { multipartBody, seedAccessFixtures, send, type Side } from './testing.js';
+import { useMatrixWorld } from './callers-world.js';
+import { multipartBody, send } from './testing.js';
 
 /** Shapes of SQL injection (and friends): each must be refused or taken literally, never executed. */
 const HOSTILE = [
@@ -25,16 +22,9 @@ const HOSTILE = [
 /** What must never appear in an answer: database or runtime internals. */
 const INTERNALS = /syntax error|SQLSTATE|pg_|relation "|column "|at .+\.(js|ts):\d+|node_modules/i;
 
-const api = useCallersWorld();
-let callerKeys: Record<Role, string>;
-let sides: Record<Role, Record<Side, AccessFixtureContext>>;
-let people: PeopleFixtureContext;
+const matrix = useMatrixWorld();
+const { api } = matrix;
 let counter = 0;
-
-beforeAll(async () => {
-  ({ callerKeys, sides } = await seedAccessFixtures(api.world));
-  people = { ...(await seedMatrixPeople(api.db)).shared, callerPassword: '', callerTotpCode: '' };
-});
 
 interface JsonSchema {
   type?: string;
@@ -87,6 +77,12 @@ describe('hostile input in every string parameter', () => {
   it('is refused with a typed 4xx or taken literally; never a 5xx, internals, or another tenant’s data', async () => {
     const problems: string[] = [];
     let tried = 0;
+    const { callerKeys, sides } = matrix.fixtures;
+    const people: PeopleFixtureContext = {
+      ...matrix.fixtures.people.shared,
+      callerPassword: '',
+      callerTotpCode: '',
+    };
     for (const r of routesOf(api.app)) {
       const entry = AUTHZ_MATRIX[`${r.method} ${r.url}`];
       if (entry === undefined || entry.roles === 'public') continue;
@@ -155,7 +151,10 @@ describe('hostile input in every string parameter', () => {
     const res = await api.app.inject({
       method: 'POST',
       url: '/v1/media',
-      headers: { authorization: `Bearer ${callerKeys.platform}`, 'content-type': boundaryBody.contentType },
+      headers: {
+        authorization: `Bearer ${matrix.fixtures.callerKeys.platform}`,
+        'content-type': boundaryBody.contentType,
+      },
       payload,
     });
     expect(res.statusCode).toBe(202);
@@ -168,7 +167,10 @@ describe('hostile input in every string parameter', () => {
     const category = await api.app.inject({
       method: 'POST',
       url: '/v1/media',
-      headers: { authorization: `Bearer ${callerKeys.platform}`, 'content-type': boundaryBody.contentType },
+      headers: {
+        authorization: `Bearer ${matrix.fixtures.callerKeys.platform}`,
+        'content-type': boundaryBody.contentType,
+      },
       payload: Buffer.concat([
         Buffer.from(
           `--${boundary}\r\ncontent-disposition: form-data; name="reportedCategory"\r\n\r\n${hostile}\r\n`,
