@@ -7,7 +7,7 @@ import {
   type SampleRequest,
 } from './authz-matrix.js';
 import { useMatrixWorld } from './callers-world.js';
-import { multipartBody, send } from './testing.js';
+import { bearer, multipartBody, send } from './testing.js';
 
 /** Shapes of SQL injection (and friends): each must be refused or taken literally, never executed. */
 const HOSTILE = [
@@ -140,23 +140,21 @@ describe('hostile input in every string parameter', () => {
   it('stores hostile free text literally (multipart fields, labels)', async () => {
     const hostile = "'); DROP TABLE submissions; --";
     const boundaryBody = multipartBody(Buffer.from('not really an image'));
-    // Rebuild the form with an externalRef field in front of the file.
     const boundary = /boundary=(.*)$/.exec(boundaryBody.contentType)?.[1] ?? '';
-    const payload = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\ncontent-disposition: form-data; name="externalRef"\r\n\r\n${hostile}\r\n`,
-      ),
-      boundaryBody.payload,
-    ]);
-    const res = await api.app.inject({
-      method: 'POST',
-      url: '/v1/media',
-      headers: {
-        authorization: `Bearer ${matrix.fixtures.callerKeys.platform}`,
-        'content-type': boundaryBody.contentType,
-      },
-      payload,
-    });
+    /** An upload with one more form field, `field` (the hostile text), in front of the file. */
+    const uploadWith = (field: string) =>
+      api.app.inject({
+        method: 'POST',
+        url: '/v1/media',
+        headers: { ...bearer(matrix.fixtures.callerKeys.platform), 'content-type': boundaryBody.contentType },
+        payload: Buffer.concat([
+          Buffer.from(
+            `--${boundary}\r\ncontent-disposition: form-data; name="${field}"\r\n\r\n${hostile}\r\n`,
+          ),
+          boundaryBody.payload,
+        ]),
+      });
+    const res = await uploadWith('externalRef');
     expect(res.statusCode).toBe(202);
     const id = res.json<{ submissionId: string }>().submissionId;
     const row = await api.db.query<{ external_ref: string }>(
@@ -164,20 +162,7 @@ describe('hostile input in every string parameter', () => {
       [id],
     );
     expect(row.rows[0]?.external_ref).toBe(hostile);
-    const category = await api.app.inject({
-      method: 'POST',
-      url: '/v1/media',
-      headers: {
-        authorization: `Bearer ${matrix.fixtures.callerKeys.platform}`,
-        'content-type': boundaryBody.contentType,
-      },
-      payload: Buffer.concat([
-        Buffer.from(
-          `--${boundary}\r\ncontent-disposition: form-data; name="reportedCategory"\r\n\r\n${hostile}\r\n`,
-        ),
-        boundaryBody.payload,
-      ]),
-    });
+    const category = await uploadWith('reportedCategory');
     expect(category.statusCode).toBe(400);
     expect(category.json()).toMatchObject({ error: { code: 'MOD_ERR_API_VALIDATION' } });
   });
