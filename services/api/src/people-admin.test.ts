@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
+import type { PersonRole } from '@mod/db/people';
 import { totpCode, totpStep } from '@mod/people';
 import { seedPerson, seedSession, sessionHeaders, sessionTokenFrom } from './people-testing.js';
 import { useCallersWorld } from './callers-world.js';
@@ -28,6 +29,9 @@ const asAdmin = (method: 'GET' | 'POST', url: string, payload?: object) =>
     headers: { authorization: `Bearer ${api.keys.admin}` },
     ...(payload === undefined ? {} : { payload }),
   });
+/** A person of this file (by default a reviewer of the hotline), with a password and TOTP. */
+const newPerson = (login: string, role: PersonRole = 'reviewer', tenantId = 'hotline') =>
+  seedPerson(api.db, { tenantId, login, role });
 const signIn = (body: Record<string, string>) =>
   api.app.inject({ method: 'POST', url: '/v1/session', payload: body });
 const nowCode = (secret: string, offset = 0) => totpCode(secret, totpStep(Date.now()) + offset);
@@ -122,11 +126,7 @@ describe('people administration', () => {
   });
 
   it('resets a password: the sessions end, the old password and second factor stop, the new one-time password starts over', async () => {
-    const p = await seedPerson(api.db, {
-      tenantId: 'hotline',
-      login: 'reviewer.reset',
-      role: 'reviewer',
-    });
+    const p = await newPerson('reviewer.reset');
     const live = await seedSession(api.db, p.personId);
     expect(
       (await api.app.inject({ method: 'GET', url: '/v1/session', headers: live.headers })).statusCode,
@@ -158,11 +158,7 @@ describe('people administration', () => {
   });
 
   it('disables a person on leave: sessions end at once, sign-in is refused; enabling lets them back in', async () => {
-    const p = await seedPerson(api.db, {
-      tenantId: 'hotline',
-      login: 'reviewer.leave',
-      role: 'reviewer',
-    });
+    const p = await newPerson('reviewer.leave');
     const signedIn = sessionTokenFrom(
       (await signIn({ login: p.login, password: p.password, code: nowCode(p.totpSecret!) })).headers[
         'set-cookie'
@@ -198,11 +194,7 @@ describe('people administration', () => {
   });
 
   it('an admin person acts under their own name and may not reset or disable themselves', async () => {
-    const admin = await seedPerson(api.db, {
-      tenantId: 'ops',
-      login: 'admin.self',
-      role: 'admin',
-    });
+    const admin = await newPerson('admin.self', 'admin', 'ops');
     const s = await seedSession(api.db, admin.personId);
     const self = await api.app.inject({
       method: 'POST',
@@ -210,11 +202,7 @@ describe('people administration', () => {
       headers: s.headers,
     });
     expect([self.statusCode, errorCodeOf(self)]).toEqual([409, 'MOD_ERR_API_NOT_YOURSELF']);
-    const other = await seedPerson(api.db, {
-      tenantId: 'hotline',
-      login: 'reviewer.other',
-      role: 'reviewer',
-    });
+    const other = await newPerson('reviewer.other');
     const res = await api.app.inject({
       method: 'POST',
       url: `/v1/admin/people/${other.personId}/disable`,
