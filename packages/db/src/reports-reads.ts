@@ -207,6 +207,28 @@ export async function deleteExpiredReportContacts(db: Queryable, now: Date): Pro
   return rowCount ?? 0;
 }
 
+/**
+ * Takes a public form token once (by its random nonce), for every API instance at once: false when it was taken
+ * before. Kept until `expiresAt`, when the token is refused as expired anyway (`deleteExpiredFormTokens`).
+ */
+export async function takeFormToken(db: Queryable, nonce: string, expiresAt: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* reports:form-token */ insert into report_form_tokens (nonce, expires_at) values ($1, $2)
+     on conflict (nonce) do nothing`,
+    [nonce, expiresAt],
+  );
+  return rowCount === 1;
+}
+
+/** Forgets the form tokens past their expiry at `now` (an expired token is refused before it is looked up). */
+export async function deleteExpiredFormTokens(db: Queryable, now: Date): Promise<number> {
+  const { rowCount } = await db.query(
+    `/* reports:form-token-expiry */ delete from report_form_tokens where expires_at <= $1`,
+    [now],
+  );
+  return rowCount ?? 0;
+}
+
 /** Reports without an outcome, and those of them past their deadline at `now`, per channel that has any. */
 export async function openReportsByChannel(
   db: Queryable,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileReport, readReportContact, getReport } from '@mod/db/reports';
+import { fileReport, readReportContact, getReport, takeFormToken } from '@mod/db/reports';
 import { createRegistry, createLogger } from '@mod/telemetry';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
@@ -129,5 +129,20 @@ describe('the report router (real PostgreSQL)', () => {
     expect(await readReportContact(db.pool, kept.id)).not.toBeNull();
     // The report itself stays (only the contact goes), and says it has none now.
     expect((await getReport(db.pool, expiring.id, { all: true }))?.hasContact).toBe(false);
+  });
+
+  it("forgets the public form's taken tokens once they expired (refused as expired by then), and only those", async () => {
+    const now = clock.now();
+    expect(await takeFormToken(db.pool, 'nonce-expiring', new Date(now.getTime() + 1_000))).toBe(true);
+    expect(await takeFormToken(db.pool, 'nonce-fresh', new Date(now.getTime() + 3_600_000))).toBe(true);
+    // Taken is taken, for whoever asks next.
+    expect(await takeFormToken(db.pool, 'nonce-fresh', new Date(now.getTime() + 3_600_000))).toBe(false);
+    clock.advance(1_000);
+    const { formTokensForgotten } = await router().pass();
+    expect(formTokensForgotten).toBe(1);
+    const left = await db.pool.query<{ nonce: string }>(
+      'select nonce from report_form_tokens order by nonce',
+    );
+    expect(left.rows.map((r) => r.nonce)).toEqual(['nonce-fresh']);
   });
 });

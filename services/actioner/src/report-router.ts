@@ -5,6 +5,7 @@ import { enqueueOutbox } from '@mod/db/outbox';
 import { openCase } from '@mod/db/orders';
 import {
   PIPELINE_OWNER,
+  deleteExpiredFormTokens,
   deleteExpiredReportContacts,
   findSubjectSubmission,
   followEscalation,
@@ -46,8 +47,11 @@ export interface ReportRouterOptions {
 }
 
 export interface ReportRouter {
-  /** One pass: routing subjects moved on, case subjects followed, expired contact details deleted. */
-  pass(): Promise<{ routed: number; followed: number; contactsDeleted: number }>;
+  /**
+   * One pass: routing subjects moved on, case subjects followed, expired contact details deleted, and the public
+   * form's expired tokens forgotten.
+   */
+  pass(): Promise<{ routed: number; followed: number; contactsDeleted: number; formTokensForgotten: number }>;
 }
 
 const SYSTEM = { kind: 'service' as const, id: 'actioner' };
@@ -255,7 +259,8 @@ export function createReportRouter(o: ReportRouterOptions): ReportRouter {
       const contactsDeleted = await deleteExpiredReportContacts(o.db, now);
       if (contactsDeleted > 0)
         log.info({ contactsDeleted }, "reporters' contact details deleted after retention");
-      return { routed, followed, contactsDeleted };
+      const formTokensForgotten = await deleteExpiredFormTokens(o.db, now);
+      return { routed, followed, contactsDeleted, formTokensForgotten };
     },
   };
 }

@@ -194,6 +194,28 @@ describe('the public report form', () => {
     expect(await stored()).toEqual(before);
   });
 
+  it('takes a form token once across API instances: a token used on one is refused on another', async () => {
+    // Another instance of the API on the same database (the world closes it).
+    const another = await api.world.build();
+    const before = await stored();
+    const valid = { urls: 'https://example.com/instances', category: 'other' };
+    const token = await tokenOf(api.app);
+    expect((await post(api.app, { ...valid, token }, '198.51.100.70')).statusCode).toBe(201);
+    const elsewhere = await post(another, { ...valid, token }, '198.51.100.71');
+    expect([elsewhere.statusCode, errorCodeOf(elsewhere.body)]).toEqual([
+      400,
+      'MOD_ERR_API_REPORT_FORM_EXPIRED',
+    ]);
+    // Two instances given one fresh token at once: one files, the other is refused.
+    const twice = await tokenOf(another);
+    const both = await Promise.all([
+      post(api.app, { ...valid, token: twice }, '198.51.100.72'),
+      post(another, { ...valid, token: twice }, '198.51.100.73'),
+    ]);
+    expect(both.map((r) => r.statusCode).sort()).toEqual([201, 400]);
+    expect((await stored()).reports).toBe(before.reports! + 2);
+  });
+
   it('limits reports per address; a proof of work lifts the limit; a required proof refuses a report without it', async () => {
     const before = await stored();
     const valid = { urls: 'https://example.com/limit', category: 'other', lang: 'en' };

@@ -9,32 +9,38 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
  */
 export interface FormTokens {
   issue(nowMs: number): string;
-  /** 'ok', or why not: forged, expired or used already (each token is taken once). */
-  take(token: string, nowMs: number): 'ok' | 'invalid' | 'expired' | 'used';
+  /**
+   * 'ok', or why not: forged, expired or used already. Each token is taken once, by whichever API instance sees it
+   * first (`UsedFormTokens`, shared by every instance).
+   */
+  take(token: string, nowMs: number): Promise<'ok' | 'invalid' | 'expired' | 'used'>;
   /** Whether `solution` proves `bits` of work on `token`. */
   proves(token: string, solution: string, bits: number): boolean;
 }
 
+/** The tokens taken already, shared by every API instance (`@mod/db/reports`' form-token table). */
+export interface UsedFormTokens {
+  /** Takes the token's nonce once: false when it was taken before. Kept at least until `expiresAt`. */
+  take(nonce: string, expiresAt: Date): Promise<boolean>;
+}
+
 export interface FormTokenOptions {
   secret: Buffer;
+  used: UsedFormTokens;
   /** How long a served form may be sent. Default one hour. */
   maxAgeMs?: number;
-  /** Used tokens remembered (least recent forgotten beyond; they are expired by then under normal load). */
-  maxRemembered?: number;
 }
 
 const sign = (secret: Buffer, body: string) => createHmac('sha256', secret).update(body).digest('base64url');
 
 export function createFormTokens(o: FormTokenOptions): FormTokens {
   const maxAgeMs = o.maxAgeMs ?? 3_600_000;
-  const maxRemembered = o.maxRemembered ?? 200_000;
-  const used = new Map<string, number>();
   return {
     issue(nowMs) {
       const body = `${nowMs.toString(36)}.${randomBytes(12).toString('base64url')}`;
       return `${body}.${sign(o.secret, body)}`;
     },
-    take(token, nowMs) {
+    async take(token, nowMs) {
       const parts = token.split('.');
       if (parts.length !== 3 || token.length > 200) return 'invalid';
       const [time = '', nonce = '', mac = ''] = parts;
@@ -44,14 +50,8 @@ export function createFormTokens(o: FormTokenOptions): FormTokens {
       const issuedAt = parseInt(time, 36);
       if (!Number.isFinite(issuedAt) || nowMs - issuedAt > maxAgeMs || issuedAt - nowMs > 60_000)
         return 'expired';
-      if (used.has(nonce)) return 'used';
-      used.set(nonce, issuedAt);
-      // Forget the oldest (insertion order); drop expired ones as we go.
-      for (const [k, at] of used) {
-        if (used.size <= maxRemembered && nowMs - at <= maxAgeMs) break;
-        used.delete(k);
-      }
-      return 'ok';
+      // Only a genuine, fresh token reaches the shared store: forged ones cost no write.
+      return (await o.used.take(nonce, new Date(issuedAt + maxAgeMs))) ? 'ok' : 'used';
     },
     proves(token, solution, bits) {
       if (bits <= 0) return true;

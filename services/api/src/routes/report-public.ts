@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PUBLIC_REPORTS_TENANT, reportStatusByTracking } from '@mod/db/reports';
+import { PUBLIC_REPORTS_TENANT, reportStatusByTracking, takeFormToken } from '@mod/db/reports';
 import { ApiError } from '../errors.js';
 import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
 import type { ReportFiling } from '../reports/file.js';
@@ -75,7 +75,10 @@ export async function reportPublicRoutes(
   deps: RouteDeps & { reports: ReportSettings; filing: ReportFiling },
 ): Promise<void> {
   const { reports: settings, filing } = deps;
-  const tokens = createFormTokens({ secret: settings.formSecret });
+  const tokens = createFormTokens({
+    secret: settings.formSecret,
+    used: { take: (nonce, expiresAt) => takeFormToken(deps.db, nonce, expiresAt) },
+  });
   const perHour = (n: number) => n / 3600;
   const plain: RateLimiter = createRateLimiter({
     ratePerSecond: perHour(settings.plain.perHour),
@@ -205,7 +208,7 @@ export async function reportPublicRoutes(
       );
     if (one(fields, 'website') !== '') throw reportError(ReportErrorCode.Rejected, 'the report was refused');
     const token = one(fields, 'token');
-    const taken = tokens.take(token, now);
+    const taken = await tokens.take(token, now);
     if (taken !== 'ok') throw reportError(ReportErrorCode.FormExpired, `the form token is ${taken}`);
     const proof = one(fields, 'pow');
     const proved = proof !== '' && settings.powBits > 0 && tokens.proves(token, proof, settings.powBits);
