@@ -98,6 +98,8 @@ grep -q '^MOD_PEOPLE_SECRET_KEY=' api.env || printf 'MOD_PEOPLE_SECRET_KEY=%s\n'
 for key in REPORT_CONTACT_KEY REPORT_FORM_SECRET; do
   grep -q "^$key=" api.env || printf '%s=%s\n' "$key" "$(openssl rand -base64 32)" >> api.env
 done
+# After a rotation of the contact key the old one goes in REPORT_CONTACT_PREVIOUS_KEYS (comma-separated).
+grep -q '^REPORT_CONTACT_PREVIOUS_KEYS=' api.env || printf 'REPORT_CONTACT_PREVIOUS_KEYS=\n' >> api.env
 # Headers for an OTLP collector (e.g. its authorization), empty until traces are exported somewhere that needs them.
 for service in api scanner classifier actioner fetcher; do
   grep -q '^OTEL_EXPORTER_OTLP_HEADERS=' "$service.env" || printf 'OTEL_EXPORTER_OTLP_HEADERS=\n' >> "$service.env"

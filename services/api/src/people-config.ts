@@ -1,5 +1,5 @@
 import { env, type ConfigOf, type EnvField } from '@mod/config';
-import { checkLockoutPolicy, parseSecretKey } from '@mod/people';
+import { checkLockoutPolicy, parseSecretKey, type SecretKey } from '@mod/people';
 import { DEFAULT_PEOPLE_SETTINGS, type PeopleSettings } from './session-auth.js';
 
 /** A 32-byte key setting (base64 or hex; empty: none), checked at start-up, never printed. */
@@ -15,6 +15,27 @@ export const secretKeyField = (doc: string): EnvField<string> => ({
     }
   },
 });
+
+/** Secret keys, comma-separated (earlier keys kept for a rotation); each 32 bytes, base64 or hex; empty: none. */
+export const secretKeysField = (doc: string): EnvField<string> => ({
+  ...env.string({ default: '', secret: true, doc }),
+  parse(raw) {
+    try {
+      parseSecretKeys(raw);
+      return raw;
+    } catch {
+      return { problem: 'must be 32-byte keys, base64 or hex, comma-separated' };
+    }
+  },
+});
+
+/** The keys of a `secretKeysField` value (blank entries ignored). */
+export const parseSecretKeys = (raw: string): SecretKey[] =>
+  raw
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '')
+    .map((k) => parseSecretKey(k));
 
 /** Staff accounts: the sealing key, session timeouts, the sign-in lock-out, one-time passwords. */
 export const peopleSpec = {

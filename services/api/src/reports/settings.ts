@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { env, type ConfigOf } from '@mod/config';
 import { parseSecretKey, type SecretKey } from '@mod/people';
-import { secretKeyField } from '../people-config.js';
+import { parseSecretKeys, secretKeyField, secretKeysField } from '../people-config.js';
 
 /** Citizens' reports (issue 23): deadlines, the reporters' contact details, the public form's abuse limits. */
 export const reportSpec = {
@@ -13,6 +13,9 @@ export const reportSpec = {
   }),
   REPORT_CONTACT_KEY: secretKeyField(
     "citizens' reports: 32 random bytes, base64 (openssl rand -base64 32), sealing reporters' contact details (AES-256-GCM); empty: contact details are refused",
+  ),
+  REPORT_CONTACT_PREVIOUS_KEYS: secretKeysField(
+    "citizens' reports: earlier contact keys, comma-separated: contact details sealed under them still open after a rotation (new ones are sealed under REPORT_CONTACT_KEY)",
   ),
   REPORT_CONTACT_RETENTION_DAYS: env.integer({
     default: 90,
@@ -60,6 +63,8 @@ export interface ReportSettings {
   deadlineHours: number;
   /** Seals contact details; null: they are refused (503 MOD_ERR_API_REPORT_CONTACT_UNAVAILABLE). */
   contactKey: SecretKey | null;
+  /** Earlier contact keys: details sealed under one of them still open (`contactKeyFor`). */
+  contactPreviousKeys: readonly SecretKey[];
   contactRetentionDays: number;
   formSecret: Buffer;
   powBits: number;
@@ -74,6 +79,7 @@ export interface ReportSettings {
 export const DEFAULT_REPORT_SETTINGS: ReportSettings = {
   deadlineHours: 24,
   contactKey: null,
+  contactPreviousKeys: [],
   contactRetentionDays: 90,
   formSecret: randomBytes(32),
   powBits: 14,
@@ -89,6 +95,7 @@ export function reportSettingsFromConfig(config: ConfigOf<typeof reportSpec>): R
   return {
     deadlineHours: config.REPORT_DEADLINE_HOURS,
     contactKey: config.REPORT_CONTACT_KEY === '' ? null : parseSecretKey(config.REPORT_CONTACT_KEY),
+    contactPreviousKeys: parseSecretKeys(config.REPORT_CONTACT_PREVIOUS_KEYS),
     contactRetentionDays: config.REPORT_CONTACT_RETENTION_DAYS,
     formSecret:
       config.REPORT_FORM_SECRET === '' ? randomBytes(32) : parseSecretKey(config.REPORT_FORM_SECRET).bytes,
@@ -100,4 +107,13 @@ export function reportSettingsFromConfig(config: ConfigOf<typeof reportSpec>): R
     maxPerSecond: config.REPORT_MAX_PER_SECOND,
     timeZone: 'Asia/Ho_Chi_Minh',
   };
+}
+
+/** The configured key that sealed contact details under `keyId` (current or earlier), or null when none did. */
+export function contactKeyFor(settings: ReportSettings, keyId: string): SecretKey | null {
+  const keys =
+    settings.contactKey === null
+      ? settings.contactPreviousKeys
+      : [settings.contactKey, ...settings.contactPreviousKeys];
+  return keys.find((k) => k.fingerprint === keyId) ?? null;
 }

@@ -18,7 +18,7 @@ import { principalOf, scopeOf } from '../auth.js';
 import { badRequest, notFound, unavailable } from '../errors.js';
 import { contactOwner, type ReportFiling } from '../reports/file.js';
 import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
-import type { ReportSettings } from '../reports/settings.js';
+import { contactKeyFor, type ReportSettings } from '../reports/settings.js';
 import { personOf } from './cases-common.js';
 import { auditActor, ErrorResponses, Nullable, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
@@ -281,10 +281,14 @@ export async function reportRoutes(
       },
     },
     async (req) => {
-      const key = deps.reports.contactKey;
-      if (key === null) throw unavailable('contact details cannot be opened: no key is configured');
       const sealed = await readReportContact(deps.db, req.params.id);
       if (sealed === null) throw notFound('contact details');
+      // Sealed under the current key or, after a rotation, an earlier one still configured.
+      const key = contactKeyFor(deps.reports, sealed.keyId);
+      if (key === null)
+        throw unavailable(
+          `contact details cannot be opened: their key ${sealed.keyId} is not configured (REPORT_CONTACT_KEY, REPORT_CONTACT_PREVIOUS_KEYS)`,
+        );
       const contact = JSON.parse(openSecret(key, sealed.sealed, contactOwner(req.params.id))) as {
         name: string | null;
         phone: string | null;
