@@ -208,7 +208,7 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
       handled: number;
       shareHandledWithinDeadline: number;
       medianSecondsToOutcome: number;
-      byChannel: { channel: string; received: number; handled: number }[];
+      byChannel: { channel: string; received: number; handled: number; medianSecondsToOutcome: number }[];
       byCategory: { category: string; actioned: number; noAction: number }[];
     }>();
     expect(body.received).toBe(9);
@@ -219,6 +219,8 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
       expect.objectContaining({ channel: 'hotline', received: 5, handled: 5 }),
       expect.objectContaining({ channel: 'web', received: 4, handled: 4 }),
     ]);
+    // Every report was handled: each channel has its median time to outcome.
+    for (const c of body.byChannel) expect(c.medianSecondsToOutcome).toBeGreaterThan(0);
     expect(body.byCategory).toEqual(
       expect.arrayContaining([expect.objectContaining({ category: 'other', actioned: 0, noAction: 1 })]),
     );

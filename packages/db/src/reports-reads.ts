@@ -253,9 +253,22 @@ export interface ReportStats {
   medianSecondsToOutcome: number | null;
   open: number;
   overdue: number;
-  byChannel: { channel: ReportChannel; received: number; handled: number; handledWithinDeadline: number }[];
+  byChannel: {
+    channel: ReportChannel;
+    received: number;
+    handled: number;
+    handledWithinDeadline: number;
+    /** Median seconds from receipt to outcome over the channel's handled reports (null when none). */
+    medianSecondsToOutcome: number | null;
+  }[];
   byCategory: { category: ReportCategory; actioned: number; noAction: number; open: number }[];
 }
+
+/** Median seconds from receipt to outcome over the handled reports of a group (SQL; null when none). */
+const MEDIAN_TO_OUTCOME = `percentile_cont(0.5) within group (order by extract(epoch from outcome_at - received_at))
+         filter (where outcome_at is not null)`;
+const secondsOrNull = (v: number | null | undefined): number | null =>
+  v === null || v === undefined ? null : Number(v);
 
 export async function reportStats(
   db: Queryable,
@@ -272,8 +285,7 @@ export async function reportStats(
   }>(
     `/* reports:stats */ select count(*) as received, count(outcome_at) as handled,
        count(*) filter (where outcome_at <= due_at) as within,
-       percentile_cont(0.5) within group (order by extract(epoch from outcome_at - received_at))
-         filter (where outcome_at is not null) as median,
+       ${MEDIAN_TO_OUTCOME} as median,
        count(*) filter (where outcome_at is null) as open,
        count(*) filter (where outcome_at is null and due_at < $3) as overdue
      from reports where ${where}`,
@@ -284,9 +296,10 @@ export async function reportStats(
     received: string;
     handled: string;
     within: string;
+    median: number | null;
   }>(
     `/* reports:stats-channel */ select channel, count(*) as received, count(outcome_at) as handled,
-       count(*) filter (where outcome_at <= due_at) as within
+       count(*) filter (where outcome_at <= due_at) as within, ${MEDIAN_TO_OUTCOME} as median
      from reports where ${where} group by channel order by channel`,
     [range.from, range.to],
   );
@@ -309,7 +322,7 @@ export async function reportStats(
     handled: Number(t?.handled ?? 0),
     handledWithinDeadline: within,
     shareHandledWithinDeadline: received === 0 ? 0 : within / received,
-    medianSecondsToOutcome: t?.median === null || t?.median === undefined ? null : Number(t.median),
+    medianSecondsToOutcome: secondsOrNull(t?.median),
     open: Number(t?.open ?? 0),
     overdue: Number(t?.overdue ?? 0),
     byChannel: channels.rows.map((c) => ({
@@ -317,6 +330,7 @@ export async function reportStats(
       received: Number(c.received),
       handled: Number(c.handled),
       handledWithinDeadline: Number(c.within),
+      medianSecondsToOutcome: secondsOrNull(c.median),
     })),
     byCategory: categories.rows.map((c) => ({
       category: c.category,

@@ -335,6 +335,7 @@ export async function reportStatsRoutes(app: TypedApp, deps: RouteDeps): Promise
                 received: Type.Integer(),
                 handled: Type.Integer(),
                 handledWithinDeadline: Type.Integer(),
+                medianSecondsToOutcome: Type.Union([Type.Number(), Type.Null()]),
               }),
             ),
             byCategory: Type.Array(

@@ -24,6 +24,7 @@ function channelRows(s: ReportStats) {
         received: 0,
         handled: 0,
         handledWithinDeadline: 0,
+        medianSecondsToOutcome: null,
       },
   );
 }
@@ -63,7 +64,7 @@ export function reportStatsCsv(i18n: I18n, s: ReportStats): string {
       c.handled,
       c.handledWithinDeadline,
       pct(share(c.handled, c.handledWithinDeadline)),
-      null,
+      hours(c.medianSecondsToOutcome),
       null,
       null,
       null,
@@ -198,6 +199,7 @@ export function ReportStatsSection() {
               'reports.handled',
               'reports.handledWithin',
               'reports.withinShare',
+              'reports.medianToOutcome',
             ]}
             testId="report-stats-channels"
           >
@@ -210,6 +212,9 @@ export function ReportStatsSection() {
                   <td>{i18n.number(c.handled)}</td>
                   <td>{i18n.number(c.handledWithinDeadline)}</td>
                   <td>{sh === null ? '—' : percent(i18n, sh)}</td>
+                  <td>
+                    {c.medianSecondsToOutcome === null ? '—' : i18n.duration(c.medianSecondsToOutcome * 1000)}
+                  </td>
                 </tr>
               );
             })}
