@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, firstSignInAs, launchChromium, pageAudit } from './console-browser.js';
-import { HOTLINE, hotlineReport, reportWhen, scene, useReportScene } from './reports-scene.js';
+import { AUTHORITY, HOTLINE, hotlineReport, reportWhen, scene, useReportScene } from './reports-scene.js';
 import { callWithKey } from './review-flow-browser.js';
 import { waitFor } from './waiting.js';
 
@@ -12,7 +12,8 @@ import { waitFor } from './waiting.js';
  * details; a reviewer sees the programme's figures and the report in the list (deadline counting down), opens it
  * (addresses, case, steps with their owners), follows the case link to the review page (what the reporter said),
  * dismisses it and finds the report settled with the reason and the owners named; a hotline person opens the
- * contact details, and the audit log holds the read; axe-core on every state, screenshots.
+ * contact details, and the audit log holds the read; an authority officer sees the figures only; axe-core on every
+ * state, screenshots.
  */
 useReportScene({
   // The audit export (where the test finds the contact read) is signed.
@@ -32,10 +33,15 @@ let caseId = '';
 const reviewerName = 'Lê Minh Chi';
 const hotlineName = 'Phạm Thu Hà';
 
-/** A person the admin makes in the hotline's tenant, signed in for the first time in a page of their own. */
-async function signedIn(login: string, displayName: string, role: 'reviewer' | 'hotline') {
+/** A person the admin makes (in the hotline's tenant unless said), signed in for the first time in a page of their own. */
+async function signedIn(
+  login: string,
+  displayName: string,
+  role: 'reviewer' | 'hotline' | 'authority',
+  tenantId = HOTLINE,
+) {
   const made = await callWithKey(scene.baseUrl, scene.adminKey, 'POST', '/v1/admin/people', {
-    tenantId: HOTLINE,
+    tenantId,
     login,
     displayName,
     role,
@@ -220,6 +226,20 @@ describe.skipIf(!available)("the console's citizens' reports in a real browser",
     });
     expect(reads).toHaveLength(1);
     expect(JSON.stringify(reads[0])).toContain(hotline.personId);
+  }, 120_000);
+
+  it('shows an authority officer the figures only: no list of reports, and a note that says why', async () => {
+    const { page } = await signedIn('lan.officer', 'Trần Thị Lan', 'authority', AUTHORITY);
+    await page.click('nav >> text=Báo cáo của người dân');
+    await expect.poll(() => title(page)).toBe('Báo cáo của người dân');
+    await expect.poll(() => page.textContent('[data-testid=report-stats-overall]')).toMatch(/Đã nhận1/);
+    expect(await page.locator('[data-testid=report-stats] canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('p.notice').allTextContents()).toContain(
+      'Vai trò của bạn xem được số liệu; danh sách báo cáo dành cho người tiếp nhận và người xem xét.',
+    );
+    expect(await page.locator('tr[data-report-id]').count()).toBe(0);
+    expect(await page.locator('#report-channel').count()).toBe(0);
+    await lookAt(page, 'reports-authority');
   }, 120_000);
 
   it('found no serious accessibility problem, no request to another origin, no refused script', () => {
