@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
@@ -79,22 +79,28 @@ function CaseWork(props: {
     await ok(api.POST('/v1/cases/{id}/release', { params }));
     props.onChanged();
   });
-  // Keyboard shortcuts for the decisions, except while typing the reason (listed on the page).
+  // Keyboard shortcuts for the decisions, except while typing the reason (listed on the page). The listener reads
+  // the state of the latest render: re-registered per render, it would see the reason as it was when the effect
+  // last ran, which can be one render late (effects run after paint), and a key pressed right after typing the
+  // reason would be ignored.
+  const latest = useRef({ reason, decide, release });
+  latest.current = { reason, decide, release };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const tag = (e.target as HTMLElement | null)?.tagName;
       if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || e.ctrlKey || e.metaKey || e.altKey)
         return;
+      const now = latest.current;
       if (e.key === 'v') setRevealed(true);
-      else if (e.key === 'l') void release.run();
-      else if (reason.trim() === '') return;
-      else if (e.key === 'y') void decide.run('confirm');
-      else if (e.key === 'n') void decide.run('dismiss');
-      else if (e.key === 'e') void decide.run('escalate');
+      else if (e.key === 'l') void now.release.run();
+      else if (now.reason.trim() === '') return;
+      else if (e.key === 'y') void now.decide.run('confirm');
+      else if (e.key === 'n') void now.decide.run('dismiss');
+      else if (e.key === 'e') void now.decide.run('escalate');
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [reason, category, proposeTo]);
+  }, []);
   return (
     <section class="case" aria-labelledby="case-title">
       <h2 id="case-title">{t('review.case', { reason: props.item.reason })}</h2>
