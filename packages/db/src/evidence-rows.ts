@@ -1,6 +1,5 @@
 import type { EvidenceItem, EvidenceReason, EvidenceScope, SealedEvidence } from '@mod/vault';
 import type { Queryable } from './pool.js';
-import { isoOrNull } from './row-values.js';
 import { tenantScopeArgs } from './scope-params.js';
 import { submissionScopeWhere } from './submissions.js';
 
@@ -55,8 +54,8 @@ export function toEvidenceItem(r: EvidenceRow): EvidenceItem {
     masterKeyId: r.master_key_id,
     createdAt: r.created_at.toISOString(),
     caseId: r.case_id,
-    linkedAt: isoOrNull(r.linked_at),
-    caseClosedAt: isoOrNull(r.case_closed_at),
+    linkedAt: r.linked_at?.toISOString() ?? null,
+    caseClosedAt: r.case_closed_at?.toISOString() ?? null,
     legalHold:
       r.hold_at === null
         ? null
@@ -66,7 +65,7 @@ export function toEvidenceItem(r: EvidenceRow): EvidenceItem {
             reason: r.hold_reason ?? '',
             at: r.hold_at.toISOString(),
           },
-    destroyedAt: isoOrNull(r.destroyed_at),
+    destroyedAt: r.destroyed_at?.toISOString() ?? null,
   };
 }
 

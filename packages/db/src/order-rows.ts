@@ -7,7 +7,6 @@ import {
   type SubjectType,
 } from '@mod/orders';
 import type { OrderScope } from './order-scope.js';
-import { isoOrNull } from './row-values.js';
 
 // How an order row is read: the columns, the select every order read goes through, and the mapping to the
 // `Order` readers see (a folded request reads its shared order's lifecycle).
@@ -167,19 +166,19 @@ export const toOrder = (row: OrderRow, now: Date = new Date(), scope: OrderScope
     deadlineAt: r.deadline_at.toISOString(),
     overdue: isOverdue(clockOf(r), now),
     clock: {
-      pausedAt: isoOrNull(r.paused_at),
-      escalatedAt: isoOrNull(r.escalated_at),
-      nextNoticeAt: isoOrNull(r.next_notice_at),
+      pausedAt: r.paused_at?.toISOString() ?? null,
+      escalatedAt: r.escalated_at?.toISOString() ?? null,
+      nextNoticeAt: r.next_notice_at?.toISOString() ?? null,
       noticesSent: r.notices_sent,
       renoticeIntervalMs: r.renotice_interval_ms,
     },
-    confirmedAt: isoOrNull(r.confirmed_at),
+    confirmedAt: r.confirmed_at?.toISOString() ?? null,
     confirmedBy: r.confirmed_by,
     confirmedByTenantId: r.confirmed_by_tenant_id,
-    deliveredAt: isoOrNull(r.delivered_at),
-    acknowledgedAt: isoOrNull(r.acknowledged_at),
-    actionedAt: isoOrNull(r.actioned_at),
-    verifiedAt: isoOrNull(r.verified_at),
+    deliveredAt: r.delivered_at?.toISOString() ?? null,
+    acknowledgedAt: r.acknowledged_at?.toISOString() ?? null,
+    actionedAt: r.actioned_at?.toISOString() ?? null,
+    verifiedAt: r.verified_at?.toISOString() ?? null,
     verifyUrl: r.verify_url,
     verificationFailures: r.verification_failures,
     evidence: r.evidence,
