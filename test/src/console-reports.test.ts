@@ -105,7 +105,8 @@ describe.skipIf(!available)("the console's citizens' reports in a real browser",
     await expect.poll(() => hotlineRow.first().textContent()).toBe('1');
     // Its median time to outcome: none yet, the one report is still being assessed.
     expect(await hotlineRow.last().textContent()).toBe('—');
-    expect(await page.locator('[data-testid=report-stats] canvas').count()).toBeGreaterThan(0);
+    // uPlot draws its canvas in an effect, after the figures are painted: wait for it as a person would.
+    await page.waitForSelector('[data-testid=report-stats] canvas');
     const row = page.locator(`tr[data-report-id="${reportId}"]`);
     await expect.poll(() => row.count()).toBe(1);
     const cells = await row.locator('td').allTextContents();
@@ -233,7 +234,8 @@ describe.skipIf(!available)("the console's citizens' reports in a real browser",
     await page.click('nav >> text=Báo cáo của người dân');
     await expect.poll(() => title(page)).toBe('Báo cáo của người dân');
     await expect.poll(() => page.textContent('[data-testid=report-stats-overall]')).toMatch(/Đã nhận1/);
-    expect(await page.locator('[data-testid=report-stats] canvas').count()).toBeGreaterThan(0);
+    // uPlot draws its canvas in an effect, after the figures are painted: wait for it as a person would.
+    await page.waitForSelector('[data-testid=report-stats] canvas');
     expect(await page.locator('p.notice').allTextContents()).toContain(
       'Vai trò của bạn xem được số liệu; danh sách báo cáo dành cho người tiếp nhận và người xem xét.',
     );
