@@ -17,6 +17,12 @@ interface AccountRow {
   tenant_disabled_at: Date | null;
 }
 
+/**
+ * The reason of an attempt still being checked (`beginAttempt`): it counts as a failure until settled, and stays
+ * one if its process dies before it is (lock-out errs on the side of refusing).
+ */
+const IN_FLIGHT = 'in-flight';
+
 const tally = (count: number, oldest: Date | null): FailureTally => ({
   count,
   oldestAtMs: oldest?.getTime() ?? null,
@@ -78,6 +84,56 @@ export function createSignInStore(db: Queryable): SignInStore {
         `/* api:prune-sign-in-failures */ delete from sign_in_failures where address_key = $1 and at < $2`,
         [f.addressKey, new Date(f.atMs - FAILURE_RETENTION_MS)],
       );
+    },
+
+    async beginAttempt({ login, addressKey, sinceMs, atMs }) {
+      // Inserted and committed before counting (two statements, no transaction): whichever of two racing
+      // attempts counts last sees the other's row.
+      const { rows: made } = await db.query<{ id: string }>(
+        `/* api:sign-in-attempt */ insert into sign_in_failures (login, address_key, reason, at)
+         values ($1, $2, $3, $4) returning id::text`,
+        [login, addressKey, IN_FLIGHT, new Date(atMs)],
+      );
+      const attemptId = made[0]!.id;
+      const { rows } = await db.query<{
+        pair_count: number;
+        pair_oldest: Date | null;
+        address_count: number;
+        address_oldest: Date | null;
+      }>(
+        `/* api:sign-in-attempt-failures */ select
+           count(*) filter (where login = $1)::int as pair_count, min(at) filter (where login = $1) as pair_oldest,
+           count(*)::int as address_count, min(at) as address_oldest
+         from sign_in_failures where address_key = $2 and at > $3 and id <> $4::bigint`,
+        [login, addressKey, new Date(sinceMs), attemptId],
+      );
+      const r = rows[0]!;
+      return {
+        attemptId,
+        loginAndAddress: tally(r.pair_count, r.pair_oldest),
+        address: tally(r.address_count, r.address_oldest),
+      };
+    },
+
+    async endAttempt(attemptId, reason) {
+      if (reason === null) {
+        await db.query(
+          `/* api:sign-in-attempt-forget */ delete from sign_in_failures where id = $1::bigint`,
+          [attemptId],
+        );
+        return;
+      }
+      const { rows } = await db.query<{ address_key: string; at: Date }>(
+        `/* api:sign-in-attempt-failed */ update sign_in_failures set reason = $2 where id = $1::bigint
+         returning address_key, at`,
+        [attemptId, reason],
+      );
+      const r = rows[0];
+      if (r !== undefined)
+        await db.query(
+          `/* api:prune-sign-in-failures */ delete from sign_in_failures where address_key = $1 and at < $2`,
+          [r.address_key, new Date(r.at.getTime() - FAILURE_RETENTION_MS)],
+        );
     },
 
     async acceptTotpStep(personId, step) {

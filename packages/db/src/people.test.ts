@@ -58,6 +58,32 @@ describe('people store', () => {
     expect(JSON.stringify(listed)).not.toContain('argon2id');
   });
 
+  it('counts a begun attempt as a failure for every attempt racing it, until it is settled', async () => {
+    const store = createSignInStore(db.pool);
+    const t = T0.getTime() + 7 * 24 * 3600_000;
+    const begin = (login: string) =>
+      store.beginAttempt({ login, addressKey: '192.0.2.77', sinceMs: t - 60_000, atMs: t });
+    const first = await begin('x');
+    expect(first).toMatchObject({ loginAndAddress: { count: 0 }, address: { count: 0 } });
+    // The second sees the first, still in flight; neither sees itself.
+    const second = await begin('x');
+    expect(second).toMatchObject({ loginAndAddress: { count: 1 }, address: { count: 1 } });
+    const third = await begin('y');
+    expect(third).toMatchObject({ loginAndAddress: { count: 0 }, address: { count: 2 } });
+    await store.endAttempt(first.attemptId, 'wrong-password');
+    await store.endAttempt(second.attemptId, null);
+    await store.endAttempt(third.attemptId, null);
+    // Settled: the failure stays with its reason, the others are gone.
+    expect(await store.recentFailures('x', '192.0.2.77', t - 60_000)).toEqual({
+      loginAndAddress: { count: 1, oldestAtMs: t },
+      address: { count: 1, oldestAtMs: t },
+    });
+    const { rows } = await db.pool.query<{ reason: string }>(
+      `select reason from sign_in_failures where address_key = '192.0.2.77'`,
+    );
+    expect(rows.map((r) => r.reason)).toEqual(['wrong-password']);
+  });
+
   it('counts failures per login and address and per address, and takes TOTP steps only upwards', async () => {
     const store = createSignInStore(db.pool);
     const t = T0.getTime();

@@ -16,7 +16,8 @@ const T0 = 1_700_000_000_000;
 /** The store as a map and a list: what the PostgreSQL store does, without the database. */
 function memoryStore(accounts: SignInAccount[]) {
   const failures: { login: string; addressKey: string; reason: SignInFailure; atMs: number }[] = [];
-  const tally = (rows: typeof failures): FailureTally => ({
+  const inFlight = new Map<string, { login: string; addressKey: string; atMs: number }>();
+  const tally = (rows: readonly { atMs: number }[]): FailureTally => ({
     count: rows.length,
     oldestAtMs: rows.length === 0 ? null : Math.min(...rows.map((f) => f.atMs)),
   });
@@ -30,6 +31,24 @@ function memoryStore(accounts: SignInAccount[]) {
       return { loginAndAddress: tally(recent.filter((f) => f.login === login)), address: tally(recent) };
     },
     recordFailure: async (f) => void failures.push(f),
+    // Counting and recording in one synchronous step: as atomic as the PostgreSQL store's insert-then-count.
+    beginAttempt: async ({ login, addressKey, sinceMs, atMs }) => {
+      const recent = [...failures, ...inFlight.values()].filter(
+        (f) => f.atMs > sinceMs && f.addressKey === addressKey,
+      );
+      const attemptId = String(inFlight.size + failures.length + Math.random());
+      inFlight.set(attemptId, { login, addressKey, atMs });
+      return {
+        attemptId,
+        loginAndAddress: tally(recent.filter((f) => f.login === login)),
+        address: tally(recent),
+      };
+    },
+    endAttempt: async (attemptId, reason) => {
+      const begun = inFlight.get(attemptId)!;
+      inFlight.delete(attemptId);
+      if (reason !== null) failures.push({ ...begun, reason });
+    },
     acceptTotpStep: async (personId, step) => {
       const a = accounts.find((x) => x.personId === personId)!;
       if (a.totpLastStep !== null && step <= a.totpLastStep) return false;
@@ -37,7 +56,7 @@ function memoryStore(accounts: SignInAccount[]) {
       return true;
     },
   };
-  return { store, failures };
+  return { store, failures, inFlight };
 }
 
 let passwordHash: string;
@@ -61,7 +80,7 @@ const account = (over: Partial<SignInAccount> = {}): SignInAccount => ({
 });
 
 function world(accounts: SignInAccount[] = [account()]) {
-  const { store, failures } = memoryStore(accounts);
+  const { store, failures, inFlight } = memoryStore(accounts);
   const attempt = (a: { login?: string; password?: string; code?: string; from?: string; atMs?: number }) =>
     signIn(
       {
@@ -72,7 +91,7 @@ function world(accounts: SignInAccount[] = [account()]) {
       },
       { store, secretKey: key, policy, nowMs: a.atMs ?? T0, decoyHash },
     );
-  return { attempt, failures, accounts };
+  return { attempt, failures, accounts, inFlight };
 }
 const codeAt = (ms: number) => totpCode(secret, totpStep(ms));
 
@@ -169,6 +188,23 @@ describe('sign-in', () => {
     ).toMatchObject({
       ok: true,
     });
+  });
+
+  it('lets no more concurrent guesses through than the lock-out allows, and settles every attempt', async () => {
+    const w = world();
+    // Twelve at once: each would have read "no failures yet" before any password check ended.
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => w.attempt({ password: `guess ${i}`, from: '203.0.113.7' })),
+    );
+    const refusals = outcomes.map((o) => (o.ok ? 'ok' : o.refusal));
+    expect(refusals.filter((r) => r === 'invalid')).toHaveLength(policy.maxPerLoginAndAddress);
+    expect(refusals.filter((r) => r === 'throttled')).toHaveLength(12 - policy.maxPerLoginAndAddress);
+    expect(w.failures).toHaveLength(policy.maxPerLoginAndAddress);
+    expect(w.inFlight.size).toBe(0);
+    // A success and a disabled refusal count for nothing either.
+    expect(await w.attempt({ code: codeAt(T0) })).toMatchObject({ ok: true });
+    expect(w.failures).toHaveLength(policy.maxPerLoginAndAddress);
+    expect(w.inFlight.size).toBe(0);
   });
 
   it('locks an address that fails across many logins, and only that address', async () => {

@@ -52,6 +52,19 @@ export interface SignInStore {
   }>;
   recordFailure(f: { login: string; addressKey: string; reason: SignInFailure; atMs: number }): Promise<void>;
   /**
+   * Begins an attempt: records it at once as a failure still in flight, then counts the failures after `sinceMs`
+   * other than it (in-flight attempts included), as `recentFailures` does. Attempts racing each other thus see
+   * each other: of any set of them, the last to count sees all the others, so no more pass the lock-out than it
+   * allows (checking first and recording after the password would let every concurrent guess through).
+   */
+  beginAttempt(a: { login: string; addressKey: string; sinceMs: number; atMs: number }): Promise<{
+    attemptId: string;
+    loginAndAddress: FailureTally;
+    address: FailureTally;
+  }>;
+  /** Settles a begun attempt: a failure for `reason`, or (null) nothing counted: its record goes. */
+  endAttempt(attemptId: string, reason: SignInFailure | null): Promise<void>;
+  /**
    * Records `step` as the person's last accepted TOTP step if it is above the one recorded, atomically (a
    * compare-and-set); false when another sign-in took this step or a later one first.
    */
@@ -79,7 +92,8 @@ export type SignInOutcome =
 
 /**
  * Signs a person in with login, password and (once enrolled) a TOTP code, from a client address:
- * 1. refused at once while the (login, address) pair or the address is locked out (`lockoutDecision`);
+ * 1. refused at once while the (login, address) pair or the address is locked out (`lockoutDecision`), counting
+ *    the attempts still in flight (`beginAttempt`: concurrent guesses cannot all slip under the limit);
  * 2. the password is verified (a decoy hash for an unknown login); an expired one-time password fails;
  * 3. a one-time password leads to a `password` session, a chosen password without a second factor to a `totp`
  *    session; otherwise the code must match a step above the last accepted one, and that step is taken
@@ -95,15 +109,47 @@ export async function signIn(
   const login = normaliseLogin(input.login);
   const addressKey = clientAddressKey(input.clientAddress);
   const { store, nowMs } = deps;
-  const tally = await store.recentFailures(login, addressKey, nowMs - deps.policy.windowMs);
-  const lock = lockoutDecision(tally, deps.policy, nowMs);
-  if (lock.locked)
-    return { ok: false, refusal: 'throttled', scope: lock.scope, retryAfterMs: lock.retryAfterMs };
-
-  const fail = async (reason: SignInFailure, account: SignInAccount | null): Promise<SignInOutcome> => {
-    await store.recordFailure({ login, addressKey, reason, atMs: nowMs });
-    return { ok: false, refusal: 'invalid', reason, account };
+  // Recorded before anything is checked; settled below as a failure or as nothing (success, disabled, lock-out).
+  const { attemptId, ...tally } = await store.beginAttempt({
+    login,
+    addressKey,
+    sinceMs: nowMs - deps.policy.windowMs,
+    atMs: nowMs,
+  });
+  let settled = false;
+  const settle = async (reason: SignInFailure | null) => {
+    settled = true;
+    await store.endAttempt(attemptId, reason);
   };
+  try {
+    const lock = lockoutDecision(tally, deps.policy, nowMs);
+    if (lock.locked) {
+      await settle(null);
+      return { ok: false, refusal: 'throttled', scope: lock.scope, retryAfterMs: lock.retryAfterMs };
+    }
+    const outcome = await checkAttempt(login, input, deps);
+    await settle(outcome.ok || outcome.refusal !== 'invalid' ? null : outcome.reason);
+    return outcome;
+  } finally {
+    // A throw (a sealed secret that does not open, the database) counts for nothing.
+    // The original error is the one to answer: one from forgetting the attempt as well is dropped.
+    if (!settled) await store.endAttempt(attemptId, null).catch(() => undefined);
+  }
+}
+
+/** Steps 2 to 4 of `signIn`, for an attempt it admitted. */
+async function checkAttempt(
+  login: string,
+  input: { password: string; code?: string },
+  deps: SignInDeps,
+): Promise<SignInOutcome> {
+  const { store, nowMs } = deps;
+  const fail = (reason: SignInFailure, account: SignInAccount | null): SignInOutcome => ({
+    ok: false,
+    refusal: 'invalid',
+    reason,
+    account,
+  });
   const account = await store.findAccount(login);
   const passwordOk = await verifyPassword(input.password, account?.passwordHash ?? deps.decoyHash);
   if (account === null) return fail('unknown-login', null);

@@ -219,6 +219,24 @@ describe('sign-in with password and TOTP', () => {
     ).toBe(200);
   });
 
+  it('lets no more guesses through than the lock-out allows, however many arrive at once', async () => {
+    const q = await person({ totp: false });
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        signIn({ login: q.login, password: `guess ${i}` }, '203.0.113.67'),
+      ),
+    );
+    // Each counts the others in flight: at most five are checked (racing ones may all be refused).
+    const statuses = guesses.map((r) => r.statusCode);
+    const checked = statuses.filter((s) => s === 401).length;
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20 - checked);
+    // Refused attempts count for nothing: one by one, the guesser gets the rest of the five, then no more.
+    for (let i = checked; i < 5; i++)
+      expect((await signIn({ login: q.login, password: `late ${i}` }, '203.0.113.67')).statusCode).toBe(401);
+    expect((await signIn({ login: q.login, password: q.password }, '203.0.113.67')).statusCode).toBe(429);
+  });
+
   it('answers 503 with a coded error when the API has no key to open TOTP secrets', async () => {
     const bare = await api.world.build({ people: { secretKey: null } });
     const res = await bare.inject({

@@ -69,30 +69,29 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       if (secrets === null) throw new Error('the person of a live session vanished');
       if (session.stage === 'full') {
         // A stolen session must not be a way to guess the password: the same lock-out as sign-in.
-        const addressKey = clientAddressKey(req.ip);
-        const tally = await store.recentFailures(
-          secrets.login,
-          addressKey,
-          at.getTime() - settings.lockout.windowMs,
-        );
-        const lock = lockoutDecision(tally, settings.lockout, at.getTime());
-        if (lock.locked)
-          throw peopleError(
-            req,
-            'MOD_ERR_API_RATE_LIMITED',
-            'sign-in-throttled',
-            Math.ceil(lock.retryAfterMs / 1000),
-          );
-        const current = req.body.currentPassword;
-        if (current === undefined || !(await verifyPassword(current, secrets.passwordHash))) {
-          await store.recordFailure({
-            login: secrets.login,
-            addressKey,
-            reason: 'wrong-password',
-            atMs: at.getTime(),
-          });
-          throw peopleError(req, 'MOD_ERR_API_CURRENT_PASSWORD_WRONG', 'current-password-wrong');
+        // Begun (counted) before the check, so concurrent guesses cannot all pass the lock-out (`signIn`'s way).
+        const { attemptId, ...tally } = await store.beginAttempt({
+          login: secrets.login,
+          addressKey: clientAddressKey(req.ip),
+          sinceMs: at.getTime() - settings.lockout.windowMs,
+          atMs: at.getTime(),
+        });
+        let failed = false;
+        try {
+          const lock = lockoutDecision(tally, settings.lockout, at.getTime());
+          if (lock.locked)
+            throw peopleError(
+              req,
+              'MOD_ERR_API_RATE_LIMITED',
+              'sign-in-throttled',
+              Math.ceil(lock.retryAfterMs / 1000),
+            );
+          const current = req.body.currentPassword;
+          failed = current === undefined || !(await verifyPassword(current, secrets.passwordHash));
+        } finally {
+          await store.endAttempt(attemptId, failed ? 'wrong-password' : null);
         }
+        if (failed) throw peopleError(req, 'MOD_ERR_API_CURRENT_PASSWORD_WRONG', 'current-password-wrong');
       }
       const problems = passwordProblems(req.body.newPassword, secrets.login);
       if (problems.length > 0)
