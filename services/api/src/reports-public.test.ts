@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { leadingZeroBits } from './reports/form-token.js';
+import { deleteExpiredFormTokens, takeFormToken } from '@mod/db/reports';
+import { createFormTokens, leadingZeroBits } from './reports/form-token.js';
 import { TEST_REPORT_SETTINGS } from './reports-testing.js';
 import { useCallersWorld } from './callers-world.js';
 
@@ -241,6 +242,106 @@ describe('the public report form', () => {
     // Another address has its own allowance.
     expect((await proven('192.0.2.11')).statusCode).toBe(201);
     expect((await stored()).reports).toBe(before.reports! + 3);
+  });
+
+  it('one client cannot spend the global limit: forged, robot and over-limit posts leave room for everyone else', async () => {
+    // A frozen clock (no refill): the whole public may file 2 reports, each address 1.
+    const at = new Date();
+    const tight = await api.world.build({
+      now: () => at,
+      reports: { ...TEST_REPORT_SETTINGS, maxPerSecond: 1, plain: { perHour: 1, burst: 1 } },
+    });
+    const valid = { urls: 'https://example.com/global', category: 'other', lang: 'en' };
+    const from = async (address: string, fields: Record<string, string>) => {
+      const res = await post(tight, fields, address);
+      return [res.statusCode, errorCodeOf(res.body)];
+    };
+    for (let i = 0; i < 5; i++)
+      expect(await from('198.51.100.90', { ...valid, token: `forged.${i}.x` })).toEqual([
+        400,
+        'MOD_ERR_API_REPORT_FORM_EXPIRED',
+      ]);
+    for (let i = 0; i < 3; i++)
+      expect(
+        await from('198.51.100.90', {
+          ...valid,
+          token: await tokenOf(tight),
+          website: 'http://spam.example',
+        }),
+      ).toEqual([400, 'MOD_ERR_API_REPORT_REJECTED']);
+    expect(await from('198.51.100.90', { ...valid, token: await tokenOf(tight) })).toEqual([201, undefined]);
+    for (let i = 0; i < 3; i++)
+      expect(await from('198.51.100.90', { ...valid, token: await tokenOf(tight) })).toEqual([
+        429,
+        'MOD_ERR_API_REPORT_RATE_LIMITED',
+      ]);
+    // Another client still files; and the global limit still holds for the next one.
+    expect(await from('198.51.100.91', { ...valid, token: await tokenOf(tight) })).toEqual([201, undefined]);
+    expect(await from('198.51.100.92', { ...valid, token: await tokenOf(tight) })).toEqual([
+      503,
+      'MOD_ERR_API_REPORT_BUSY',
+    ]);
+  });
+
+  it('counts a client once: a forged X-Forwarded-For (no trusted proxy) or another address of its IPv6 /64 is no other client', async () => {
+    const at = new Date();
+    const tight = await api.world.build({
+      now: () => at,
+      reports: {
+        ...TEST_REPORT_SETTINGS,
+        plain: { perHour: 1, burst: 1 },
+        statusLookups: { perHour: 1, burst: 2 },
+      },
+    });
+    const valid = { urls: 'https://example.com/one-client', category: 'other', lang: 'en' };
+    const report = (address: string, forwardedFor?: string) =>
+      tokenOf(tight).then((token) =>
+        tight.inject({
+          method: 'POST',
+          url: '/report',
+          remoteAddress: address,
+          headers: {
+            'content-type': FORM,
+            ...(forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }),
+          },
+          payload: new URLSearchParams({ ...valid, token }).toString(),
+        }),
+      );
+    expect((await report('2001:db8:1:2::1')).statusCode).toBe(201);
+    expect((await report('2001:db8:1:2:ffff::9')).statusCode).toBe(429);
+    expect((await report('2001:db8:1:3::1')).statusCode).toBe(201);
+    expect((await report('192.0.2.40')).statusCode).toBe(201);
+    const spoofed = await report('192.0.2.40', '203.0.113.99');
+    expect([spoofed.statusCode, errorCodeOf(spoofed.body)]).toEqual([429, 'MOD_ERR_API_REPORT_RATE_LIMITED']);
+    // The status look-ups are counted alike.
+    const lookup = (address: string, forwardedFor: string) =>
+      tight.inject({
+        method: 'POST',
+        url: '/report/status',
+        remoteAddress: address,
+        headers: { 'content-type': FORM, 'x-forwarded-for': forwardedFor },
+        payload: new URLSearchParams({ code: '0000-0000-0000', lang: 'en' }).toString(),
+      });
+    expect((await lookup('2001:db8:9:9::1', '203.0.113.1')).statusCode).toBe(404);
+    expect((await lookup('2001:db8:9:9::2', '203.0.113.2')).statusCode).toBe(404);
+    const third = await lookup('2001:db8:9:9::3', '203.0.113.3');
+    expect(third.statusCode).toBe(429);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('refuses a used token after the expired ones are forgotten by a clock a minute ahead', async () => {
+    const tokens = createFormTokens({
+      secret: randomBytes(32),
+      used: { take: (nonce, expiresAt) => takeFormToken(api.db, nonce, expiresAt) },
+      maxAgeMs: 60_000,
+    });
+    const issuedAt = Date.now();
+    const token = tokens.issue(issuedAt);
+    expect(await tokens.take(token, issuedAt + 1000)).toBe('ok');
+    // The actioner forgets expired tokens by its own clock, here a minute ahead of the API's.
+    await deleteExpiredFormTokens(api.db, new Date(issuedAt + 60_000 + 60_000));
+    expect(await tokens.take(token, issuedAt + 60_000)).toBe('used');
+    expect(await tokens.take(token, issuedAt + 60_001)).toBe('expired');
   });
 
   it('serves its own style sheet and script (no inline code) and a page that fits a phone', async () => {

@@ -10,6 +10,11 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 export interface FormTokens {
   issue(nowMs: number): string;
   /**
+   * Whether the token is genuine and fresh, without taking it ('ok', or why not): a check that costs no write, so
+   * that a forged or stale token is refused before any rate limit is charged for it.
+   */
+  verify(token: string, nowMs: number): 'ok' | 'invalid' | 'expired';
+  /**
    * 'ok', or why not: forged, expired or used already. Each token is taken once, by whichever API instance sees it
    * first (`UsedFormTokens`, shared by every instance).
    */
@@ -31,27 +36,42 @@ export interface FormTokenOptions {
   maxAgeMs?: number;
 }
 
+/**
+ * How long a used token's nonce is kept past the token's expiry: the actioner forgets expired nonces by its own
+ * clock, which may run ahead of an API instance's; a nonce forgotten while an instance still takes its token as
+ * fresh would let the token be used again.
+ */
+export const USED_TOKEN_MARGIN_MS = 15 * 60_000;
+
 const sign = (secret: Buffer, body: string) => createHmac('sha256', secret).update(body).digest('base64url');
 
 export function createFormTokens(o: FormTokenOptions): FormTokens {
   const maxAgeMs = o.maxAgeMs ?? 3_600_000;
+  const verify = (token: string, nowMs: number): 'ok' | 'invalid' | 'expired' => {
+    const parts = token.split('.');
+    if (parts.length !== 3 || token.length > 200) return 'invalid';
+    const [time = '', nonce = '', mac = ''] = parts;
+    const expected = Buffer.from(sign(o.secret, `${time}.${nonce}`));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+    const issuedAt = parseInt(time, 36);
+    if (!Number.isFinite(issuedAt) || nowMs - issuedAt > maxAgeMs || issuedAt - nowMs > 60_000)
+      return 'expired';
+    return 'ok';
+  };
   return {
     issue(nowMs) {
       const body = `${nowMs.toString(36)}.${randomBytes(12).toString('base64url')}`;
       return `${body}.${sign(o.secret, body)}`;
     },
+    verify,
     async take(token, nowMs) {
-      const parts = token.split('.');
-      if (parts.length !== 3 || token.length > 200) return 'invalid';
-      const [time = '', nonce = '', mac = ''] = parts;
-      const expected = Buffer.from(sign(o.secret, `${time}.${nonce}`));
-      const given = Buffer.from(mac);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-      const issuedAt = parseInt(time, 36);
-      if (!Number.isFinite(issuedAt) || nowMs - issuedAt > maxAgeMs || issuedAt - nowMs > 60_000)
-        return 'expired';
+      const genuine = verify(token, nowMs);
+      if (genuine !== 'ok') return genuine;
+      const [time = '', nonce = ''] = token.split('.');
       // Only a genuine, fresh token reaches the shared store: forged ones cost no write.
-      return (await o.used.take(nonce, new Date(issuedAt + maxAgeMs))) ? 'ok' : 'used';
+      const expiresAt = new Date(parseInt(time, 36) + maxAgeMs + USED_TOKEN_MARGIN_MS);
+      return (await o.used.take(nonce, expiresAt)) ? 'ok' : 'used';
     },
     proves(token, solution, bits) {
       if (bits <= 0) return true;

@@ -1,6 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC_REPORTS_TENANT, reportStatusByTracking, takeFormToken } from '@mod/db/reports';
+import { clientAddressKey } from '@mod/people';
 import { ApiError } from '../errors.js';
 import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
 import type { ReportFiling } from '../reports/file.js';
@@ -51,6 +52,11 @@ const one = (f: FormFields, name: string): string => {
   return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
 };
 const langOf = (value: string | undefined): Lang => (value === 'en' ? 'en' : 'vi');
+/**
+ * The client a per-address limit counts: its address (`req.ip`: the socket's, or the one a configured trusted
+ * proxy names), an IPv6 address by its /64, which one host commonly holds whole (as sign-in failures are counted).
+ */
+const addressKey = (req: FastifyRequest): string => `ip:${clientAddressKey(req.ip)}`;
 
 function page(reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(html);
@@ -196,9 +202,29 @@ export async function reportPublicRoutes(
     },
   );
 
-  /** Every abuse check, cheapest first; then the report's own checks; then filing. Throws a coded ApiError. */
+  /**
+   * Every abuse check, cheapest first, and none charged to others for what one client sends: a robot's post
+   * (honeypot) and a forged or stale token are refused before any limit is charged; the per-address limit comes
+   * before the global one, so that one client past its own limit spends nothing of everyone's; only then is the
+   * token taken (a write). Then the report's own checks, then filing. Throws a coded ApiError.
+   */
   async function fileFromForm(req: FastifyRequest, fields: FormFields, values: FormValues, lang: Lang) {
     const now = nowMs();
+    if (one(fields, 'website') !== '') throw reportError(ReportErrorCode.Rejected, 'the report was refused');
+    const token = one(fields, 'token');
+    const genuine = tokens.verify(token, now);
+    if (genuine !== 'ok') throw reportError(ReportErrorCode.FormExpired, `the form token is ${genuine}`);
+    const proof = one(fields, 'pow');
+    const proved = proof !== '' && settings.powBits > 0 && tokens.proves(token, proof, settings.powBits);
+    if (settings.powRequired && settings.powBits > 0 && !proved)
+      throw reportError(ReportErrorCode.Pow, 'the proof of work is missing or wrong');
+    const limit = (proved ? proven : plain).take(addressKey(req), now);
+    if (!limit.allowed)
+      throw reportError(
+        ReportErrorCode.RateLimited,
+        'too many reports from this address',
+        Math.ceil(limit.retryAfterMs / 1000),
+      );
     const all = everyone.take('all', now);
     if (!all.allowed)
       throw reportError(
@@ -206,21 +232,8 @@ export async function reportPublicRoutes(
         'too many reports right now',
         Math.ceil(all.retryAfterMs / 1000),
       );
-    if (one(fields, 'website') !== '') throw reportError(ReportErrorCode.Rejected, 'the report was refused');
-    const token = one(fields, 'token');
     const taken = await tokens.take(token, now);
     if (taken !== 'ok') throw reportError(ReportErrorCode.FormExpired, `the form token is ${taken}`);
-    const proof = one(fields, 'pow');
-    const proved = proof !== '' && settings.powBits > 0 && tokens.proves(token, proof, settings.powBits);
-    if (settings.powRequired && settings.powBits > 0 && !proved)
-      throw reportError(ReportErrorCode.Pow, 'the proof of work is missing or wrong');
-    const limit = (proved ? proven : plain).take(`ip:${req.ip}`, now);
-    if (!limit.allowed)
-      throw reportError(
-        ReportErrorCode.RateLimited,
-        'too many reports from this address',
-        Math.ceil(limit.retryAfterMs / 1000),
-      );
     const checked = checkReport({
       urls: (values.urls ?? '').split(/\r?\n/),
       category: values.category ?? '',
@@ -249,7 +262,7 @@ export async function reportPublicRoutes(
   ) => {
     if (typed === undefined)
       return page(reply, 200, renderReportStatus({ lang, timeZone: settings.timeZone }));
-    const limit = lookups.take(`ip:${req.ip}`, nowMs());
+    const limit = lookups.take(addressKey(req), nowMs());
     if (!limit.allowed) {
       reply.header('retry-after', String(Math.ceil(limit.retryAfterMs / 1000)));
       return page(
