@@ -15,7 +15,13 @@ import {
   type CaseQueueQuery,
 } from './review-cases.js';
 import { decideBankProposal, getBankProposal, insertBankProposal } from './bank-proposals.js';
-import { countReveal, getReviewSettings, revealsOn, saveReviewSettings } from './review-settings.js';
+import {
+  countReveal,
+  getReviewSettings,
+  revealsOn,
+  saveReviewSettings,
+  uncountReveal,
+} from './review-settings.js';
 import { insertNegativeBank } from './bank-proposals.test-helper.js';
 import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
@@ -295,5 +301,17 @@ describe('review settings and exposure', () => {
     expect(await countReveal(db.pool, who.ana, '2026-03-01')).toBe(2);
     expect(await countReveal(db.pool, who.ana, '2026-03-02')).toBe(1);
     expect(await revealsOn(db.pool, who.ana, '2026-03-01')).toBe(2);
+  });
+
+  it('counts a reveal only under the limit, even when many race for the last one, and gives one back', async () => {
+    const day = '2026-04-01';
+    const counted = await Promise.all(Array.from({ length: 6 }, () => countReveal(db.pool, who.ana, day, 2)));
+    expect(counted.filter((n) => n === null)).toHaveLength(4);
+    expect(counted.filter((n) => n !== null).sort()).toEqual([1, 2]);
+    expect(await revealsOn(db.pool, who.ana, day)).toBe(2);
+    await uncountReveal(db.pool, who.ana, day);
+    expect(await countReveal(db.pool, who.ana, day, 2)).toBe(2);
+    // No limit (0): every reveal counts.
+    expect(await countReveal(db.pool, who.ana, day, 0)).toBe(3);
   });
 });

@@ -42,12 +42,32 @@ export async function revealsOn(db: Queryable, personId: string, day: string): P
   return rows[0]?.reveals ?? 0;
 }
 
-/** Counts one reveal (in the reveal's transaction, with its audit record). Returns the day's count after it. */
-export async function countReveal(db: Queryable, personId: string, day: string): Promise<number> {
+/**
+ * Counts one reveal unless the person made `limit` on `day` already (0: no limit), in one statement, so reveals
+ * racing each other never all take the last one. Returns the day's count after it, or null when refused (nothing
+ * counted). A reveal that then sends nothing gives it back (`uncountReveal`).
+ */
+export async function countReveal(
+  db: Queryable,
+  personId: string,
+  day: string,
+  limit = 0,
+): Promise<number | null> {
   const { rows } = await db.query<{ reveals: number }>(
     `/* api:count-reveal */ insert into review_exposure (person_id, day, reveals) values ($1, $2::date, 1)
-     on conflict (person_id, day) do update set reveals = review_exposure.reveals + 1 returning reveals`,
+     on conflict (person_id, day) do update set reveals = review_exposure.reveals + 1
+       where $3::int = 0 or review_exposure.reveals < $3
+     returning reveals`,
+    [personId, day, limit],
+  );
+  return rows[0]?.reveals ?? null;
+}
+
+/** Gives back a reveal counted for media that was then not sent (absent, destroyed, not the person's to see). */
+export async function uncountReveal(db: Queryable, personId: string, day: string): Promise<void> {
+  await db.query(
+    `/* api:uncount-reveal */ update review_exposure set reveals = reveals - 1
+     where person_id = $1 and day = $2::date and reveals > 0`,
     [personId, day],
   );
-  return rows[0]?.reveals ?? 1;
 }

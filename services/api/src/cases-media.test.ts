@@ -135,6 +135,29 @@ describe('reveals', () => {
   });
 });
 
+describe('reveals at once', () => {
+  it('stop at the daily limit however many are asked for at once; refused ones are not opened', async () => {
+    const { caseId } = await seed();
+    const cam = await signedInPerson(api.db, 'hotline-1', 'reviewer', 'cam');
+    const answers = await Promise.all(Array.from({ length: 8 }, () => revealFor(cam, caseId)));
+    const statuses = answers.map((r) => r.statusCode).sort();
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
+    expect(await opened('reveal', cam.personId)).toHaveLength(3);
+    expect((await asPerson(api.app, cam, 'GET', '/v1/review-settings')).json()).toMatchObject({
+      revealsToday: 3,
+    });
+  });
+
+  it('count nothing when nothing is sent (no media kept)', async () => {
+    const { caseId } = await seed(false);
+    const dao = await signedInPerson(api.db, 'hotline-1', 'reviewer', 'dao');
+    expect(await revealAnswer(dao, caseId)).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
+    expect((await asPerson(api.app, dao, 'GET', '/v1/review-settings')).json()).toMatchObject({
+      revealsToday: 0,
+    });
+  });
+});
+
 describe('destroyed media', () => {
   it('answers 410 to a preview and a reveal once retention destroyed it; the case stays readable', async () => {
     const { caseId } = await seed();

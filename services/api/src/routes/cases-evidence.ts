@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Principal } from '@mod/db/access';
-import { getReviewCase, getReviewSettings, countReveal, revealsOn, type ReviewCase } from '@mod/db/cases';
+import { getReviewCase, getReviewSettings, countReveal, uncountReveal, type ReviewCase } from '@mod/db/cases';
 import {
   checkReveal,
   defaultReviewSettings,
@@ -148,11 +148,26 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
       const p = principalOf(req);
       const personId = personOf(p);
       const day = exposureDay(deps.now(), review.dayUtcOffsetMinutes);
-      const allowed = checkReveal(await revealsOn(deps.db, personId, day), review.dailyRevealLimit);
-      if (!allowed.ok) throw new ApiError(429, 'MOD_ERR_API_EXPOSURE_LIMIT', allowed.message);
-      const { stored, opened } = await openMedia(p, req.params.id, 'reveal');
-      // Counted before the bytes leave: a reveal that cannot be counted is not sent.
-      const count = await countReveal(deps.db, personId, day);
+      const limit = review.dailyRevealLimit;
+      // Counted before the media is even opened, in one statement with the limit's check, so reveals asked for
+      // at once never all pass it; a reveal that then sends nothing gives its count back.
+      const count = await countReveal(deps.db, personId, day, limit);
+      if (count === null) {
+        const refused = checkReveal(limit, limit);
+        throw new ApiError(
+          429,
+          'MOD_ERR_API_EXPOSURE_LIMIT',
+          refused.ok ? 'exposure limit' : refused.message,
+        );
+      }
+      let media;
+      try {
+        media = await openMedia(p, req.params.id, 'reveal');
+      } catch (err) {
+        await uncountReveal(deps.db, personId, day);
+        throw err;
+      }
+      const { stored, opened } = media;
       deps.reveals.inc();
       return reply
         .header('content-type', opened.item.mediaType)
