@@ -91,6 +91,9 @@ const TRANSIENT: ReadonlySet<string> = new Set([
   FetchRefusal.Aborted,
 ]);
 
+/** A reported URL listed in a negative (allow) URL list: recorded so that a person assesses it at once. */
+export const ALLOW_LISTED_CODE = 'MOD_ERR_FETCH_ALLOW_LISTED';
+
 const digest = (algorithm: string, text: string) => createHash(algorithm).update(text).digest('hex');
 
 /**
@@ -214,6 +217,16 @@ export function createFetchStep(deps: FetchStepDeps) {
       });
     if (matches.some((x) => x.bank.negative)) {
       count(ObservedOutcome.AllowListed);
+      // A report gets its answer at once: a person assesses the URL (not after the router's resends).
+      if (report)
+        await deps.recordRefusal({
+          id: fetcherSubmissionIds(idName).listed,
+          tenantId,
+          source: 'fetcher',
+          url: url.href,
+          sha256: urlSha256(url.href),
+          failureCode: ALLOW_LISTED_CODE,
+        });
       return { kind: 'drop', reason: 'listed in a negative URL list' };
     }
     if (matches.length > 0) {
