@@ -1,0 +1,200 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBank } from '@mod/curation';
+import { listAudit } from '@mod/db/audit';
+import { routesOf } from './app.js';
+import {
+  asPerson,
+  seedReviewCase,
+  seedReviewTenants,
+  signedInPerson,
+  type SignedIn,
+} from './cases.test-helper.js';
+import { useCallersWorld } from './callers-world.js';
+import { seedSession } from './people-testing.js';
+import { SESSION_COOKIE } from './session-auth.js';
+import { statusAndCode } from './testing.js';
+
+/**
+ * Attacks of someone who read the code, on staff accounts, sessions and the review queue: each must fail. (The
+ * concurrent sign-in guesses and reveals are people-sessions.test.ts's and cases-media.test.ts's.)
+ */
+let ana: SignedIn, bao: SignedIn, cam: SignedIn, dao: SignedIn;
+let curator: SignedIn, root: SignedIn, officer1: SignedIn, officer2: SignedIn;
+
+const api = useCallersWorld(
+  { curatorKey: ['hotline-1', 'curator'] },
+  { build: (world) => ({ review: { evidence: world.vault } }) },
+);
+beforeAll(async () => {
+  const db = api.db;
+  await seedReviewTenants(db, [
+    { id: 'ops', kind: 'admin', name: 'Operations' },
+    { id: 'auth-1', kind: 'authority', name: 'Authority 1' },
+    { id: 'auth-2', kind: 'authority', name: 'Authority 2' },
+  ]);
+  ana = await signedInPerson(db, 'hotline-1', 'reviewer', 'sec.ana');
+  bao = await signedInPerson(db, 'hotline-1', 'reviewer', 'sec.bao');
+  cam = await signedInPerson(db, 'hotline-1', 'reviewer', 'sec.cam');
+  dao = await signedInPerson(db, 'hotline-1', 'reviewer', 'sec.dao');
+  curator = await signedInPerson(db, 'hotline-1', 'curator', 'sec.cuc');
+  root = await signedInPerson(db, 'ops', 'admin', 'sec.root');
+  officer1 = await signedInPerson(db, 'auth-1', 'authority', 'sec.officer-1');
+  officer2 = await signedInPerson(db, 'auth-2', 'authority', 'sec.officer-2');
+});
+
+const seed = () => seedReviewCase(api.db, api.world.vault, { tenantId: 'plat-1', score: 0.9 });
+const claim = (who: SignedIn, id: string) => asPerson(api.app, who, 'POST', `/v1/cases/${id}/claim`);
+const decide = (who: SignedIn, id: string, body: object) =>
+  asPerson(api.app, who, 'POST', `/v1/cases/${id}/decision`, body);
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+describe('CSRF', () => {
+  it('refuses every state-changing route called with a live session cookie but not its CSRF token', async () => {
+    const routes = routesOf(api.app).filter((r) => !SAFE.has(r.method) && r.config['public'] !== true);
+    expect(routes.length).toBeGreaterThan(30);
+    const answers: string[] = [];
+    for (const r of routes) {
+      // A fresh session each time: the per-credential rate limit must not be what answers.
+      const { token } = await seedSession(api.db, root.personId);
+      const url = r.url.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+      const res = await api.app.inject({
+        method: r.method as 'POST',
+        url,
+        headers: { cookie: `${SESSION_COOKIE}=${token}`, 'content-type': 'application/json' },
+        payload: '{}',
+      });
+      answers.push(`${r.method} ${r.url} ${statusAndCode(res).join(' ')}`);
+    }
+    expect(answers.filter((a) => !a.endsWith(' 403 MOD_ERR_API_CSRF'))).toEqual([]);
+  });
+});
+
+describe('the two-person rule', () => {
+  it('holds for the proposer through a second session and through a key of the same role', async () => {
+    const { bank } = await createBank(
+      api.db,
+      {
+        name: 'sec-negative',
+        source: 'review',
+        signalTypes: ['sha256'],
+        actionPolicy: 'automatic',
+        negative: true,
+      },
+      api.world.topics.bankChanges,
+    );
+    const { caseId } = await seed();
+    await claim(ana, caseId);
+    expect((await decide(ana, caseId, { decision: 'dismiss', reason: 'benign' })).statusCode).toBe(200);
+    const proposed = await asPerson(api.app, curator, 'POST', `/v1/cases/${caseId}/proposals`, {
+      bankId: bank.id,
+    });
+    expect(proposed.statusCode).toBe(201);
+    const proposalId = proposed.json<{ id: string }>().id;
+    // The same person in another session is still the proposer.
+    const second = await seedSession(api.db, curator.personId);
+    const approve = await api.app.inject({
+      method: 'POST',
+      url: `/v1/bank-proposals/${proposalId}/approve`,
+      headers: second.headers,
+      payload: {},
+    });
+    expect(statusAndCode(approve)).toEqual([403, 'MOD_ERR_API_SAME_PERSON']);
+    // A machine key of the curator role names no person: it decides nothing.
+    const byKey = await api.call(api.keys.curatorKey, 'POST', `/v1/bank-proposals/${proposalId}/approve`, {});
+    expect(statusAndCode(byKey)).toEqual([403, 'MOD_ERR_API_SESSION_REQUIRED']);
+    const still = await asPerson(api.app, root, 'GET', `/v1/bank-proposals/${proposalId}`);
+    expect(still.json()).toMatchObject({ status: 'pending', decidedBy: null });
+  });
+});
+
+describe('claims', () => {
+  it('of four reviewers racing, one holds the case; the others neither decide nor release it', async () => {
+    const { caseId } = await seed();
+    const people = [ana, bao, cam, dao];
+    const answers = await Promise.all(people.map((p) => claim(p, caseId)));
+    const winners = people.filter((_, i) => answers[i]!.statusCode === 200);
+    expect(winners).toHaveLength(1);
+    expect(answers.map((a) => statusAndCode(a)[1]).filter((c) => c !== undefined)).toEqual(
+      Array(3).fill('MOD_ERR_API_CASE_CLAIMED'),
+    );
+    for (const loser of people.filter((p) => p !== winners[0])) {
+      expect(statusAndCode(await decide(loser, caseId, { decision: 'dismiss', reason: 'mine' }))).toEqual([
+        409,
+        'MOD_ERR_API_CASE_CLAIMED',
+      ]);
+      expect(statusAndCode(await asPerson(api.app, loser, 'POST', `/v1/cases/${caseId}/release`))).toEqual([
+        409,
+        'MOD_ERR_API_CASE_CLAIMED',
+      ]);
+    }
+    const claimed = (await listAudit(api.db, { subjectId: caseId })).filter(
+      (r) => r.action === 'case.claimed',
+    );
+    expect(claimed.map((r) => r.actor)).toEqual([{ kind: 'person', id: winners[0]!.personId }]);
+  });
+});
+
+describe('an escalation addressed to one authority', () => {
+  it('is out of every other authority’s reach: read, claim, preview, reveal, decide, release, its evidence', async () => {
+    const { caseId, submissionId } = await seed();
+    await claim(bao, caseId);
+    const done = await decide(bao, caseId, {
+      decision: 'escalate',
+      reason: 'age unclear',
+      authorityTenantId: 'auth-1',
+    });
+    const { escalationId } = done.json<{ escalationId: string }>();
+    const at = (method: 'GET' | 'POST', path: string, body?: object) =>
+      asPerson(api.app, officer2, method, `/v1/cases/${escalationId}${path}`, body);
+    const notFound = [404, 'MOD_ERR_API_NOT_FOUND'];
+    expect(statusAndCode(await at('GET', ''))).toEqual(notFound);
+    expect(statusAndCode(await at('POST', '/claim'))).toEqual(notFound);
+    expect(statusAndCode(await at('GET', '/preview'))).toEqual(notFound);
+    expect(statusAndCode(await at('POST', '/reveal'))).toEqual(notFound);
+    expect(statusAndCode(await at('POST', '/release'))).toEqual(notFound);
+    expect(statusAndCode(await at('POST', '/decision', { decision: 'dismiss', reason: 'x' }))).toEqual(
+      notFound,
+    );
+    const items = await asPerson(api.app, officer2, 'GET', `/v1/evidence?submissionId=${submissionId}`);
+    expect(items.json()).toEqual({ items: [] });
+    // Nothing of it was opened for the other authority, nor counted against them.
+    const opened = (await listAudit(api.db, { limit: 100_000 })).filter(
+      (r) => r.action === 'evidence.opened' && r.actor.id === officer2.personId,
+    );
+    expect(opened).toEqual([]);
+    const settings = await asPerson(api.app, officer2, 'GET', '/v1/review-settings');
+    expect(settings.json()).toMatchObject({ revealsToday: 0 });
+    // The addressed authority works it.
+    expect((await asPerson(api.app, officer1, 'POST', `/v1/cases/${escalationId}/claim`)).statusCode).toBe(
+      200,
+    );
+    expect((await asPerson(api.app, officer1, 'GET', `/v1/cases/${escalationId}/preview`)).statusCode).toBe(
+      200,
+    );
+  });
+});
+
+describe('sessions of a person an admin acts on', () => {
+  it('end at a disable and stay ended after enabling; a reset ends them too', async () => {
+    const eve = await signedInPerson(api.db, 'hotline-1', 'reviewer', 'sec.eve');
+    const me = (who: SignedIn) => asPerson(api.app, who, 'GET', '/v1/me');
+    expect((await me(eve)).statusCode).toBe(200);
+    const admin = (path: string, body?: object) =>
+      asPerson(api.app, root, 'POST', `/v1/admin/people/${eve.personId}/${path}`, body);
+    expect((await admin('disable', { reason: 'on leave' })).statusCode).toBe(200);
+    expect(statusAndCode(await me(eve))).toEqual([401, 'MOD_ERR_API_UNAUTHENTICATED']);
+    expect((await admin('enable')).statusCode).toBe(200);
+    expect(statusAndCode(await me(eve))).toEqual([401, 'MOD_ERR_API_UNAUTHENTICATED']);
+    const again = await seedSession(api.db, eve.personId);
+    const fresh = { personId: eve.personId, headers: again.headers };
+    expect((await me(fresh)).statusCode).toBe(200);
+    expect((await admin('reset')).statusCode).toBe(200);
+    expect(statusAndCode(await me(fresh))).toEqual([401, 'MOD_ERR_API_UNAUTHENTICATED']);
+    const actions = (await listAudit(api.db, { subjectId: eve.personId })).map((r) => [r.action, r.actor.id]);
+    expect(actions).toEqual([
+      ['person.disabled', root.personId],
+      ['person.enabled', root.personId],
+      ['person.password_reset', root.personId],
+    ]);
+  });
+});
