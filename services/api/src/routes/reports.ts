@@ -17,6 +17,7 @@ import { openSecret } from '@mod/people';
 import { principalOf, scopeOf } from '../auth.js';
 import { badRequest, notFound, unavailable } from '../errors.js';
 import { contactOwner, type ReportFiling } from '../reports/file.js';
+import { REPORT_OVERSIGHT, reportViewFor } from '../reports/outsider-view.js';
 import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
 import { contactKeyFor, type ReportSettings } from '../reports/settings.js';
 import { personOf } from './cases-common.js';
@@ -106,7 +107,10 @@ const ReportBodyOut = Type.Object({
 const StepOut = Type.Object({
   at: Time,
   step: Type.String(),
-  owner: Type.String({ description: "a person's id, a credential, or system:* (the pipeline, the queue)" }),
+  owner: Type.String({
+    description:
+      "a person's id, a credential, or system:* (the pipeline, the queue); to a platform, 'staff' for the programme's people and keys",
+  }),
   ownerName: Nullable(Type.String()),
   subjectId: Nullable(Uuid),
   note: Nullable(Type.String()),
@@ -124,7 +128,6 @@ const toBody = (r: ReportView, now: Date): Static<typeof ReportBodyOut> => ({
 
 /** Operators (the hotline, reviewers, admins) see every report; a platform the reports it filed. */
 const REPORT_READERS = ['hotline', 'reviewer', 'admin', 'platform'] as const;
-const REPORT_OVERSIGHT = ['hotline', 'reviewer', 'admin'] as const;
 
 /**
  * Reports over the API (issue 23): the 111 hotline's call centre and platforms file them (`POST /v1/reports`, the
@@ -203,7 +206,8 @@ export async function reportRoutes(
           : { before: { receivedAt: new Date(q.beforeReceivedAt), id: q.beforeId } }),
       });
       const now = deps.now();
-      return { reports: reports.map((r) => toBody(r, now)) };
+      const { role } = principalOf(req);
+      return { reports: reports.map((r) => reportViewFor(role, r).report(toBody(r, now))) };
     },
   );
 
@@ -223,9 +227,10 @@ export async function reportRoutes(
       const report = await getReport(deps.db, req.params.id, scopeOf(req));
       if (report === null) throw notFound('report');
       const steps = await reportSteps(deps.db, report.id);
+      const view = reportViewFor(principalOf(req).role, report);
       return {
-        report: toBody(report, deps.now()),
-        steps: steps.map((s) => ({ ...s, at: s.at.toISOString() })),
+        report: view.report(toBody(report, deps.now())),
+        steps: steps.map((s) => view.step({ ...s, at: s.at.toISOString() })),
       };
     },
   );
