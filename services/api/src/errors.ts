@@ -60,6 +60,8 @@ export const ApiErrorCodes = {
   MOD_ERR_API_VAULT_KEY_MISSING: 503,
   MOD_ERR_API_PEOPLE_KEY_MISSING: 503,
   MOD_ERR_API_UNAVAILABLE: 503,
+  MOD_ERR_API_CONTACT_KEY_MISSING: 503,
+  MOD_ERR_API_CONTACT_TAMPERED: 500,
   MOD_ERR_API_INTERNAL: 500,
 } as const;
 export type ApiErrorCode = keyof typeof ApiErrorCodes;
@@ -96,3 +98,15 @@ export const rateLimited = (retryAfterS: number) =>
 export const timedOut = () => make('MOD_ERR_API_TIMEOUT', 'the request took too long; try again');
 export const unavailable = (message: string, retryAfterS?: number) =>
   new ApiError(503, 'MOD_ERR_API_UNAVAILABLE', message, retryAfterS);
+/** A report's contact details sealed under a key this API is not given (REPORT_CONTACT_KEY, ..._PREVIOUS_KEYS). */
+export const contactKeyMissing = (keyId: string) =>
+  make(
+    'MOD_ERR_API_CONTACT_KEY_MISSING',
+    `contact details cannot be opened: their key ${keyId} is not configured (REPORT_CONTACT_KEY, REPORT_CONTACT_PREVIOUS_KEYS)`,
+  );
+/** A report's sealed contact details that fail their integrity check (altered, or another report's). */
+export const contactTampered = () =>
+  make(
+    'MOD_ERR_API_CONTACT_TAMPERED',
+    'contact details fail their integrity check (altered, or sealed for another report); the attempt is audited',
+  );

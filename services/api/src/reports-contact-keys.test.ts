@@ -36,11 +36,85 @@ describe('GET /v1/reports/:id/contact after a key rotation', () => {
     });
     const refused = await read(forgotten);
     expect(refused.statusCode).toBe(503);
-    expect(errorCodeOf(refused)).toBe('MOD_ERR_API_UNAVAILABLE');
+    expect(errorCodeOf(refused)).toBe('MOD_ERR_API_CONTACT_KEY_MISSING');
     expect(refused.json<{ error: { message: string } }>().error.message).toContain(earlier.fingerprint);
     // No key at all: the same answer (contact details are never opened without theirs).
     const none = await api.world.build({ reports: { ...TEST_REPORT_SETTINGS, contactKey: null } });
-    expect((await read(none)).statusCode).toBe(503);
+    const noKey = await read(none);
+    expect([noKey.statusCode, errorCodeOf(noKey)]).toEqual([503, 'MOD_ERR_API_CONTACT_KEY_MISSING']);
+    // Each failed read is on record, with its code and key, as the successful one is.
+    expect(await contactAudit(id)).toEqual([
+      { action: 'report.contact.read', reason: null, evidence: { keyId: earlier.fingerprint } },
+      ...[1, 2].map(() => ({
+        action: 'report.contact.read_failed',
+        reason: 'MOD_ERR_API_CONTACT_KEY_MISSING',
+        evidence: { keyId: earlier.fingerprint },
+      })),
+    ]);
+  });
+});
+
+/** The contact reads on record for a report, in order; their records never carry the details themselves. */
+async function contactAudit(
+  reportId: string,
+): Promise<{ action: string; reason: string | null; evidence: unknown }[]> {
+  const { rows } = await api.db.query<{ record: string }>(
+    `select record from audit_records where record::jsonb #>> '{subject,id}' = $1
+       and record::jsonb ->> 'action' like 'report.contact.%' order by seq`,
+    [reportId],
+  );
+  for (const r of rows) expect(r.record).not.toContain('Matrix');
+  return rows.map((r) => {
+    const { action, reason, evidence } = JSON.parse(r.record) as {
+      action: string;
+      reason: string | null;
+      evidence: unknown;
+    };
+    return { action, reason, evidence };
+  });
+}
+
+describe('GET /v1/reports/:id/contact of details that do not open', () => {
+  it('answers a coded 500 for altered or moved details and audits the attempt without their content', async () => {
+    const [altered, moved] = [
+      await seedMatrixReport(api.db, { tenantId: 'hotline-1' }),
+      await seedMatrixReport(api.db, { tenantId: 'hotline-1' }),
+    ];
+    // One byte of the ciphertext changed; another report's sealed details copied over (bound to that report).
+    await api.db.query(
+      `update report_contacts set sealed = set_byte(sealed, 20, get_byte(sealed, 20) # 1) where report_id = $1`,
+      [altered],
+    );
+    const other = await seedMatrixReport(api.db, { tenantId: 'hotline-1' });
+    await api.db.query(
+      `update report_contacts set sealed = (select sealed from report_contacts where report_id = $2)
+         where report_id = $1`,
+      [moved, other],
+    );
+    const app = await api.world.build({ reports: TEST_REPORT_SETTINGS });
+    for (const id of [altered, moved]) {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/v1/reports/${id}/contact`,
+        headers: bearer(api.keys.hotline),
+      });
+      expect([res.statusCode, errorCodeOf(res)], id).toEqual([500, 'MOD_ERR_API_CONTACT_TAMPERED']);
+      expect(res.body).not.toContain('Matrix');
+      expect(await contactAudit(id)).toEqual([
+        {
+          action: 'report.contact.read_failed',
+          reason: 'MOD_ERR_API_CONTACT_TAMPERED',
+          evidence: { keyId: earlier.fingerprint },
+        },
+      ]);
+    }
+    // The intact one still opens.
+    const intact = await app.inject({
+      method: 'GET',
+      url: `/v1/reports/${other}/contact`,
+      headers: bearer(api.keys.hotline),
+    });
+    expect(intact.json()).toMatchObject({ reportId: other, name: 'Matrix' });
   });
 });
 

@@ -13,9 +13,9 @@ import {
   reportSteps,
   type ReportView,
 } from '@mod/db/reports';
-import { openSecret } from '@mod/people';
+import { openSecret, PeopleError, PeopleErrorCode } from '@mod/people';
 import { principalOf, scopeOf } from '../auth.js';
-import { badRequest, notFound, unavailable } from '../errors.js';
+import { badRequest, contactKeyMissing, contactTampered, notFound } from '../errors.js';
 import { contactOwner, type ReportFiling } from '../reports/file.js';
 import { REPORT_OVERSIGHT, reportViewFor } from '../reports/outsider-view.js';
 import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
@@ -288,24 +288,33 @@ export async function reportRoutes(
     async (req) => {
       const sealed = await readReportContact(deps.db, req.params.id);
       if (sealed === null) throw notFound('contact details');
+      const p = principalOf(req);
+      // Every read is on record, a failed one with its code as the reason; never what was sealed.
+      const audit = (failure: string | null) =>
+        appendAuditAlone(deps.db, {
+          ...auditActor(p),
+          action: failure === null ? 'report.contact.read' : 'report.contact.read_failed',
+          subject: { type: 'report', id: req.params.id },
+          ...(failure === null ? {} : { reason: failure }),
+          evidence: { keyId: sealed.keyId },
+        });
       // Sealed under the current key or, after a rotation, an earlier one still configured.
       const key = contactKeyFor(deps.reports, sealed.keyId);
-      if (key === null)
-        throw unavailable(
-          `contact details cannot be opened: their key ${sealed.keyId} is not configured (REPORT_CONTACT_KEY, REPORT_CONTACT_PREVIOUS_KEYS)`,
-        );
-      const contact = JSON.parse(openSecret(key, sealed.sealed, contactOwner(req.params.id))) as {
-        name: string | null;
-        phone: string | null;
-        email: string | null;
-      };
-      const p = principalOf(req);
-      await appendAuditAlone(deps.db, {
-        ...auditActor(p),
-        action: 'report.contact.read',
-        subject: { type: 'report', id: req.params.id },
-        evidence: { keyId: sealed.keyId },
-      });
+      if (key === null) {
+        await audit('MOD_ERR_API_CONTACT_KEY_MISSING');
+        throw contactKeyMissing(sealed.keyId);
+      }
+      let contact: { name: string | null; phone: string | null; email: string | null };
+      try {
+        contact = JSON.parse(openSecret(key, sealed.sealed, contactOwner(req.params.id))) as typeof contact;
+      } catch (err) {
+        // Altered, or sealed for another report.
+        if (!(err instanceof PeopleError && err.code === PeopleErrorCode.SealedSecret)) throw err;
+        req.log.error({ code: err.code, reportId: req.params.id, keyId: sealed.keyId }, err.message);
+        await audit('MOD_ERR_API_CONTACT_TAMPERED');
+        throw contactTampered();
+      }
+      await audit(null);
       return { reportId: req.params.id, ...contact, consents: sealed.consents };
     },
   );

@@ -42,6 +42,10 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.notFound': 'Not found.',
   'error.csrf': 'The session is not valid. Reload the page.',
   'error.sessionEnded': 'Your session has ended. Sign in again.',
+  'error.contactKeyMissing':
+    'The contact details cannot be opened: the server lacks the key they were sealed under. Tell an administrator.',
+  'error.contactTampered':
+    'The contact details fail their integrity check (they may have been altered). This read is audited; tell an administrator.',
 
   'signIn.title': 'Sign in',
   'signIn.expired': 'Your session has ended. Sign in again.',

@@ -44,6 +44,10 @@ export const vi = {
   'error.notFound': 'Không tìm thấy.',
   'error.csrf': 'Phiên làm việc không hợp lệ. Hãy tải lại trang.',
   'error.sessionEnded': 'Phiên làm việc đã kết thúc. Hãy đăng nhập lại.',
+  'error.contactKeyMissing':
+    'Không mở được thông tin liên hệ: máy chủ chưa được cấu hình khoá đã dùng để niêm phong. Hãy báo quản trị viên.',
+  'error.contactTampered':
+    'Thông tin liên hệ không vượt qua kiểm tra toàn vẹn (có thể đã bị sửa đổi). Lần đọc này đã được ghi nhật ký; hãy báo quản trị viên.',
 
   'signIn.title': 'Đăng nhập',
   'signIn.expired': 'Phiên làm việc đã kết thúc. Hãy đăng nhập lại.',

@@ -14,6 +14,8 @@ const KNOWN_ERRORS: Readonly<Record<string, MessageKey>> = {
   MOD_ERR_API_NOT_FOUND: 'error.notFound',
   MOD_ERR_API_CSRF: 'error.csrf',
   MOD_ERR_API_UNAUTHENTICATED: 'error.sessionEnded',
+  MOD_ERR_API_CONTACT_KEY_MISSING: 'error.contactKeyMissing',
+  MOD_ERR_API_CONTACT_TAMPERED: 'error.contactTampered',
 };
 
 /** A failure as a sentence for a person (the code kept for support). */
