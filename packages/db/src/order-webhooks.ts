@@ -143,7 +143,16 @@ export interface WebhookDeliveryView {
   createdAt: string;
 }
 
-export async function listWebhookDeliveries(db: Queryable, orderId: string): Promise<WebhookDeliveryView[]> {
+/**
+ * The deliveries of an order's messages, each with its attempts: to every tenant (`tenantId` null: oversight,
+ * services), or only those addressed to `tenantId`. A party to an order reads its own deliveries only: another
+ * party's endpoint, its failures and the addresses its name resolved to are that party's business.
+ */
+export async function listWebhookDeliveries(
+  db: Queryable,
+  orderId: string,
+  tenantId: string | null = null,
+): Promise<WebhookDeliveryView[]> {
   const { rows } = await db.query<{
     id: string;
     event: string;
@@ -157,8 +166,9 @@ export async function listWebhookDeliveries(db: Queryable, orderId: string): Pro
        coalesce((select json_agg(json_build_object('attempt', a.attempt, 'at', a.at, 'statusCode', a.status_code,
          'error', a.error, 'durationMs', a.duration_ms) order by a.attempt) from webhook_attempts a
          where a.delivery_id = d.id), '[]') as attempts
-     from webhook_deliveries d where d.order_id = $1 order by d.created_at, d.id`,
-    [orderId],
+     from webhook_deliveries d where d.order_id = $1 and ($2::text is null or d.tenant_id = $2)
+     order by d.created_at, d.id`,
+    [orderId, tenantId],
   );
   return rows.map((r) => ({
     id: r.id,

@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { getOrder, listWebhookDeliveries } from '@mod/db/orders';
-import { orderScopeOf } from '../auth.js';
+import { orderScopeOf, principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
   ErrorResponses,
@@ -93,9 +93,12 @@ export async function orderResponseRoutes(app: TypedApp, deps: RouteDeps): Promi
       },
     },
     async (req) => {
-      const order = await getOrder(deps.db, req.params.id, orderScopeOf(req));
+      const scope = orderScopeOf(req);
+      const order = await getOrder(deps.db, req.params.id, scope);
       if (order === null) throw notFound('order');
-      return { orderId: order.id, deliveries: await listWebhookDeliveries(deps.db, order.id) };
+      // A party reads the deliveries to its own endpoint only (not the other party's URL failures); oversight all.
+      const to = scope.all ? null : principalOf(req).tenantId;
+      return { orderId: order.id, deliveries: await listWebhookDeliveries(deps.db, order.id, to) };
     },
   );
 }

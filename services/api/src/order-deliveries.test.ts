@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { claimDueWebhooks, recordWebhookAttempt, setWebhookEndpoint, type Order } from '@mod/db/orders';
+import { useCallersWorld } from './callers-world.js';
+
+/**
+ * The webhook deliveries of an order, as its parties read them: each party the deliveries to its own endpoint,
+ * never the other party's (whose failures name its endpoint's host and the addresses it resolved to);
+ * oversight every delivery.
+ */
+
+const api = useCallersWorld({
+  authA: ['auth-a', 'authority'],
+  platA: ['plat-a', 'platform'],
+  reviewer: ['hotline-1', 'reviewer'],
+});
+
+interface Deliveries {
+  deliveries: { event: string; attempts: { error: string | null }[] }[];
+}
+
+const deliveriesAs = async (key: string, id: string) => {
+  const res = await api.call(key, 'GET', `/v1/orders/${id}/deliveries`);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<Deliveries>().deliveries;
+};
+
+describe('order webhook deliveries', () => {
+  it('are read by each party for its own endpoint only; oversight reads them all', async () => {
+    await setWebhookEndpoint(api.db, { tenantId: 'plat-a', url: 'https://hooks.plat-a.example/orders' });
+    await setWebhookEndpoint(api.db, { tenantId: 'auth-a', url: 'https://intake.auth-a.example/orders' });
+    const issued = await api.call(api.keys.authA, 'POST', '/v1/orders', {
+      kind: 'takedown',
+      targetTenantId: 'plat-a',
+      subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
+      legalBasisId: 'vn-decree-147-request',
+    });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const id = issued.json<Order>().id;
+    const ack = await api.call(api.keys.platA, 'POST', `/v1/orders/${id}/acknowledge`);
+    expect(ack.statusCode, ack.body).toBe(200);
+    // Both deliveries fail once, the authority's with what its internal name resolved to.
+    const claimed = (
+      await claimDueWebhooks(api.db, { now: new Date(), leaseMs: 60_000, limit: 1000 })
+    ).filter((d) => d.orderId === id);
+    expect(claimed.map((d) => d.tenantId).sort()).toEqual(['auth-a', 'plat-a']);
+    for (const d of claimed)
+      await recordWebhookAttempt(api.db, {
+        deliveryId: d.id,
+        at: new Date(),
+        statusCode: null,
+        error: `blocked-address: 10.20.30.${d.tenantId === 'auth-a' ? 40 : 50}: private`,
+        durationMs: 3,
+        delivered: false,
+        retryAt: new Date(Date.now() + 60_000),
+      });
+
+    const toPlatform = await deliveriesAs(api.keys.platA, id);
+    expect(toPlatform.map((d) => d.event)).toEqual(['issued']);
+    expect(JSON.stringify(toPlatform)).not.toContain('10.20.30.40');
+    const toAuthority = await deliveriesAs(api.keys.authA, id);
+    expect(toAuthority.map((d) => d.event)).toEqual(['acknowledged']);
+    expect(toAuthority[0]?.attempts).toMatchObject([{ error: 'blocked-address: 10.20.30.40: private' }]);
+    expect(JSON.stringify(toAuthority)).not.toContain('10.20.30.50');
+    expect((await deliveriesAs(api.keys.reviewer, id)).map((d) => d.event)).toEqual([
+      'issued',
+      'acknowledged',
+    ]);
+  });
+});
