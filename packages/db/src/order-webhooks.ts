@@ -73,22 +73,33 @@ export interface ClaimedDelivery {
 /**
  * Claims up to `limit` due deliveries for one attempt each: their next attempt moves `leaseMs` ahead, so a
  * worker that dies mid-request leaves them to be retried after the lease (receivers dedupe by delivery id).
- * Several workers share the work (`skip locked`).
+ * Several workers share the work (`skip locked`). At most `perTenant` (default: no cap) go to one tenant: the
+ * earliest due of each, so that one tenant's backlog neither fills the claim nor outlasts its lease when sent
+ * one after the other to a receiver that answers slowly.
  */
 export async function claimDueWebhooks(
   db: Queryable,
-  a: { now: Date; leaseMs: number; limit: number },
+  a: { now: Date; leaseMs: number; limit: number; perTenant?: number },
 ): Promise<ClaimedDelivery[]> {
+  // `for update` does not go with a window function: rank first, then lock what is still due (a row another
+  // worker claimed meanwhile is re-checked against the condition, or skipped while locked).
   const { rows } = await db.query<ClaimedDelivery>(
-    `/* actioner:claim-webhooks */ with due as (
-       select d.id from webhook_deliveries d where d.status = 'pending' and d.next_attempt_at <= $1
-       order by d.next_attempt_at, d.id limit $3 for update skip locked
+    `/* actioner:claim-webhooks */ with ranked as (
+       select d.id, d.next_attempt_at,
+         row_number() over (partition by d.tenant_id order by d.next_attempt_at, d.id) as rank
+       from webhook_deliveries d where d.status = 'pending' and d.next_attempt_at <= $1
+     ), due as (
+       select d.id from webhook_deliveries d
+       where d.id in (select r.id from ranked r where $4::int is null or r.rank <= $4::int
+                      order by r.next_attempt_at, r.id limit $3)
+         and d.status = 'pending' and d.next_attempt_at <= $1
+       order by d.next_attempt_at, d.id for update skip locked
      )
      update webhook_deliveries d set next_attempt_at = $1::timestamptz + make_interval(secs => $2::float8 / 1000)
      from due, webhook_endpoints e where d.id = due.id and e.tenant_id = d.tenant_id
      returning d.id, d.tenant_id as "tenantId", d.order_id as "orderId", d.event, d.payload, d.attempts,
        e.url, e.secret, d.traceparent`,
-    [a.now, a.leaseMs, a.limit],
+    [a.now, a.leaseMs, a.limit, a.perTenant ?? null],
   );
   return rows;
 }

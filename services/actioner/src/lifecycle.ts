@@ -293,14 +293,26 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     return delivered;
   };
 
+  // One tenant's deliveries go one after the other (in due order), each taking up to `timeoutMs`: claim no more
+  // of them than fit in the lease, so none is claimed again by another worker while it still waits here.
+  const perTenant = Math.max(1, Math.ceil(leaseMs / timeoutMs) - 1);
   const runWebhooks = async () => {
     let webhooksDelivered = 0;
     let webhooksFailed = 0;
-    const claimed = await claimDueWebhooks(o.db, { now: o.clock.now(), leaseMs, limit: batch });
-    for (const d of claimed) {
-      if (await attempt(d)) webhooksDelivered++;
-      else webhooksFailed++;
-    }
+    const claimed = await claimDueWebhooks(o.db, { now: o.clock.now(), leaseMs, limit: batch, perTenant });
+    const byTenant = new Map<string, ClaimedDelivery[]>();
+    for (const d of claimed) byTenant.set(d.tenantId, [...(byTenant.get(d.tenantId) ?? []), d]);
+    // Tenants side by side: a receiver that answers slowly (or never) holds up its own deliveries, no one else's.
+    const settled = await Promise.allSettled(
+      [...byTenant.values()].map(async (deliveries) => {
+        for (const d of deliveries) {
+          if (await attempt(d)) webhooksDelivered++;
+          else webhooksFailed++;
+        }
+      }),
+    );
+    // Every tenant's work ends within the pass; the first failure (a database error) is the pass's.
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
     return { webhooksDelivered, webhooksFailed };
   };
 

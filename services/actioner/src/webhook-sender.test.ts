@@ -169,3 +169,67 @@ describe('webhook deliveries go through the SSRF-safe fetcher', () => {
     }
   });
 });
+
+describe('a receiver that never answers', () => {
+  it('holds up its own deliveries only, and no more of them than fit in their lease', async () => {
+    // Two tenants' hosts on loopback: one that takes the request and never answers, one that answers at once.
+    const tarpit = createServer(() => undefined);
+    await new Promise<void>((resolve) => tarpit.listen(0, '127.0.0.1', resolve));
+    try {
+      const slowPort = (tarpit.address() as AddressInfo).port;
+      const sender = createSafeWebhookSender({
+        resolver: () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]),
+        addressPolicy: (a) => (a === '127.0.0.1' ? 'allow' : defaultAddressPolicy(a)),
+        allowPlainHttp: true,
+      });
+      const run = createOrderLifecycle({
+        db: db.pool,
+        clock,
+        topics: { prefix: 'x.' },
+        logger: createLogger('actioner-test', 'silent'),
+        metrics: createLifecycleMetrics(createRegistry('actioner-test')),
+        confirmingAuthority: 'test authority',
+        sender,
+        // Three attempts of 800 ms fit in the lease: two are claimed per tenant and pass.
+        webhook: { timeoutMs: 800, leaseMs: 2_400 },
+      });
+      const slowUrl = `http://slow.platform.test:${slowPort}/hooks`;
+      // Five messages of one order of the slow tenant's are due before the other tenant's one.
+      const slow = await orderWithWebhook(slowUrl);
+      const { rows } = await db.pool.query<{ tenant: string }>(
+        'select target_tenant_id as tenant from orders where id = $1',
+        [slow],
+      );
+      for (let i = 0; i < 4; i++)
+        await enqueueWebhook(db.pool, {
+          tenantId: rows[0]!.tenant,
+          orderId: slow,
+          event: 'order.renoticed',
+          payload: { event: 'order.renoticed', order: { id: slow } },
+          now: clock.now(),
+        });
+      const fast = await orderWithWebhook(`http://fast.platform.test:${port}/hooks`);
+      const startedAt = performance.now();
+      let fastAfterMs: number | null = null;
+      server.once('request', () => {
+        fastAfterMs = performance.now() - startedAt;
+      });
+      expect(await run.runWebhooks()).toEqual({ webhooksDelivered: 1, webhooksFailed: 2 });
+      // The other tenant's receiver had its delivery without waiting for the first slow attempt to time out.
+      expect(fastAfterMs).not.toBeNull();
+      expect(fastAfterMs).toBeLessThan(800);
+      expect(await attemptsOf(fast)).toEqual([{ status: 'delivered', statusCode: 204, error: null }]);
+      const timedOut = {
+        status: 'pending',
+        statusCode: null,
+        error: expect.stringMatching(/^timeout: /) as string,
+      };
+      expect(await attemptsOf(slow)).toEqual([timedOut, timedOut]);
+      const untried = (await listWebhookDeliveries(db.pool, slow)).filter((d) => d.attempts.length === 0);
+      expect(untried).toHaveLength(3);
+    } finally {
+      tarpit.closeAllConnections();
+      await new Promise((resolve) => tarpit.close(resolve));
+    }
+  });
+});
