@@ -104,7 +104,7 @@ const vi: ReportTexts = {
     MOD_ERR_API_REPORT_BAD_URL:
       'Có đường dẫn không hợp lệ: hãy dùng địa chỉ đầy đủ, bắt đầu bằng http:// hoặc https://.',
     MOD_ERR_API_REPORT_CATEGORY: 'Hãy chọn loại nội dung.',
-    MOD_ERR_API_REPORT_TOO_LONG: 'Nội dung quá dài.',
+    MOD_ERR_API_REPORT_TOO_LONG: 'Nội dung quá dài hoặc chứa ký tự điều khiển không được phép.',
     MOD_ERR_API_REPORT_CONSENT:
       'Để lưu thông tin liên hệ, hãy đánh dấu ô đồng ý (hoặc để trống thông tin liên hệ).',
     MOD_ERR_API_REPORT_CONTACT: 'Thông tin liên hệ không hợp lệ.',
@@ -182,7 +182,7 @@ const en: ReportTexts = {
     MOD_ERR_API_REPORT_BAD_URL:
       'An address is not valid: use the full address, starting with http:// or https://.',
     MOD_ERR_API_REPORT_CATEGORY: 'Choose the kind of content.',
-    MOD_ERR_API_REPORT_TOO_LONG: 'Too long.',
+    MOD_ERR_API_REPORT_TOO_LONG: 'Too long, or holds control characters that are not allowed.',
     MOD_ERR_API_REPORT_CONSENT:
       'To keep contact details, tick the consent box (or leave the contact details empty).',
     MOD_ERR_API_REPORT_CONTACT: 'The contact details are not valid.',
