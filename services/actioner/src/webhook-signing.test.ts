@@ -12,6 +12,13 @@ describe('webhook signatures', () => {
       verifyWebhook({ secret, header, body, nowS: 1_700_000_010, deliveryId: 'd1', seen, ...over });
     expect(check({})).toEqual({ ok: true, timestampS: 1_700_000_000 });
     expect(check({})).toEqual({ ok: false, reason: 'replayed' });
+    // The delivery id header is not signed: the same request under a fresh id is a replay all the same.
+    expect(check({ deliveryId: 'd-fresh' })).toEqual({ ok: false, reason: 'replayed' });
+    // A retry of that delivery is signed afresh, and dropped as a repeat of its id.
+    expect(check({ header: signatureHeader(secret, 1_700_000_007, body) })).toEqual({
+      ok: false,
+      reason: 'replayed',
+    });
     expect(check({ deliveryId: 'd2', body: body.replace('issued', 'withdrawn') })).toEqual({
       ok: false,
       reason: 'bad-signature',

@@ -21,7 +21,8 @@ export type WebhookCheck =
 /**
  * What a receiver does with a request (exported for targets and for tests): parse the signature header,
  * compare the HMAC in constant time, refuse a timestamp outside `toleranceS` of `nowS` (default 300), and,
- * given a `seen` set, refuse a delivery id already accepted inside the window (a replay).
+ * given a `seen` set, refuse a delivery id or a signature already accepted inside the window (a replay, under
+ * its own delivery id or another: that header is not signed).
  */
 export function verifyWebhook(a: {
   secret: string;
@@ -40,9 +41,12 @@ export function verifyWebhook(a: {
     return { ok: false, reason: 'bad-signature' };
   if (Math.abs(a.nowS - timestampS) > (a.toleranceS ?? 300)) return { ok: false, reason: 'stale' };
   if (a.seen !== undefined) {
-    const id = a.deliveryId ?? m[2] ?? '';
-    if (a.seen.has(id)) return { ok: false, reason: 'replayed' };
-    a.seen.add(id);
+    // The delivery id header is not signed: a captured request sent again under a new id is still the same
+    // signature, so the signature is remembered too (a retry is signed afresh and carries the same id).
+    const signature = `v1=${m[2] ?? ''}`;
+    const id = a.deliveryId ?? signature;
+    if (a.seen.has(id) || a.seen.has(signature)) return { ok: false, reason: 'replayed' };
+    a.seen.add(id).add(signature);
   }
   return { ok: true, timestampS };
 }
