@@ -26,7 +26,7 @@ export type ReceiveResult =
   | { kind: 'received'; submissionId: string; receivedAt: string; outboxId: number }
   /** The same idempotency key was used before for the same content: the first submission stands. */
   | { kind: 'replayed'; submissionId: string; receivedAt: string; status: string }
-  /** The same idempotency key was used before for other content. */
+  /** The same idempotency key was used before for other content, or the same with other fields. */
   | { kind: 'key-reused'; submissionId: string };
 
 /**
@@ -61,14 +61,27 @@ export async function receiveMedia(pool: Pool, r: ReceivedMedia): Promise<Receiv
 }
 
 async function previousSubmission(c: PoolClient, r: ReceivedMedia): Promise<ReceiveResult> {
-  const { rows } = await c.query<{ id: string; sha256: string | null; status: string; received_at: Date }>(
-    `/* api:idempotent-submission */ select id, sha256, status, received_at from submissions
-     where tenant_id = $1 and idempotency_key = $2`,
+  const { rows } = await c.query<{
+    id: string;
+    sha256: string | null;
+    external_ref: string | null;
+    reported_category: string | null;
+    status: string;
+    received_at: Date;
+  }>(
+    `/* api:idempotent-submission */ select id, sha256, external_ref, reported_category, status, received_at
+     from submissions where tenant_id = $1 and idempotency_key = $2`,
     [r.tenantId, r.idempotencyKey],
   );
   const prev = rows[0];
   if (prev === undefined) throw new Error('idempotency conflict without a row');
-  if (prev.sha256 !== r.sha256) return { kind: 'key-reused', submissionId: prev.id };
+  // A retry repeats the whole request: other fields under the same key would be dropped without a word.
+  if (
+    prev.sha256 !== r.sha256 ||
+    prev.external_ref !== r.externalRef ||
+    prev.reported_category !== r.reportedCategory
+  )
+    return { kind: 'key-reused', submissionId: prev.id };
   return {
     kind: 'replayed',
     submissionId: prev.id,

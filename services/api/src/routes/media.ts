@@ -49,7 +49,7 @@ export async function mediaRoutes(app: TypedApp, deps: RouteDeps): Promise<void>
           "broker's message size: see the 413 message), optional `externalRef` (≤ 200 chars) and",
           '`reportedCategory` ([A-Za-z0-9._-]{1,50}). An `Idempotency-Key` header (1-200 of A-Za-z0-9._:-)',
           'makes a retry safe: the same key with the same content answers the first submission again',
-          '(`idempotent-replayed: true`); with other content, 409.',
+          '(`idempotent-replayed: true`); with other content or other fields, 409.',
         ].join(' '),
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
         response: { 202: Received, ...ErrorResponses },
@@ -123,7 +123,7 @@ export async function mediaRoutes(app: TypedApp, deps: RouteDeps): Promise<void>
         throw new ApiError(
           409,
           'MOD_ERR_API_IDEMPOTENCY_CONFLICT',
-          'this Idempotency-Key was used for other content; use a new key for new media',
+          'this Idempotency-Key was used for other content or fields; use a new key for new media',
         );
       if (result.kind === 'received')
         deps.dispatchMedia?.({
