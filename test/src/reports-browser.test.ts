@@ -100,6 +100,25 @@ describe.skipIf(!available)('the public report form in a real browser', () => {
     await audit.look(page, 'report-sent-en');
   });
 
+  it('lets one press send the form: a second while the first is on its way is ignored', async () => {
+    // Chromium itself drops a second submission of a form whose first is pending; other browsers send both, and
+    // the second, with the token the first spent, would tell the reporter the form expired. The page's own guard,
+    // seen from its events: the first press goes ahead, the next ones are held back.
+    const page = await newPage(withScript);
+    await page.goto(`${scene.baseUrl}/report?lang=en`);
+    await page.waitForFunction("document.querySelector('input[name=pow]').value !== ''");
+    // Registered after the page's own listeners: whether they held each press back, then nothing is sent.
+    const heldBack = await page.evaluate<boolean[]>(`(() => {
+      const form = document.getElementById('report-form');
+      const seen = [];
+      form.addEventListener('submit', (e) => { seen.push(e.defaultPrevented); e.preventDefault(); });
+      for (let i = 0; i < 3; i++) form.dispatchEvent(new Event('submit', { cancelable: true }));
+      return seen;
+    })()`);
+    expect(heldBack).toEqual([false, true, true]);
+    await page.close();
+  });
+
   it('shows each reporter the status change after the matching or an operator decided', async () => {
     // The English report's photo is a banked image: actioned by policy.
     const en = await newPage(withScript);

@@ -94,14 +94,24 @@ export function leadingZeroBits(digest: Uint8Array): number {
 }
 
 /**
- * The page's proof of work (served as /report/pow.js, never inline: the page's policy allows scripts of its own
- * origin only). It finds the counter and fills the hidden field before the form is sent; the form is sent anyway
- * if the browser cannot (old browsers: the tighter limit applies).
+ * The page's script (served as /report/pow.js, never inline: the page's policy allows scripts of its own origin
+ * only): one submission per press, and the proof of work. It finds the counter and fills the hidden field before
+ * the form is sent; the form is sent anyway if the browser cannot (old browsers: the tighter limit applies).
  */
 export const POW_SCRIPT = `'use strict';
 (function () {
   var form = document.getElementById('report-form');
-  if (!form || !window.crypto || !window.crypto.subtle || !window.TextEncoder) return;
+  if (!form) return;
+  // One report per press: a second press while the first is on its way (a double click, an impatient tap) is
+  // ignored, so it cannot spend the form's one-time token and answer "expired" for a report that was filed.
+  var sent = false;
+  form.addEventListener('submit', function (event) {
+    if (sent) { event.preventDefault(); return; }
+    sent = true;
+  });
+  // Back to the page from the browser's history: it may be sent again.
+  window.addEventListener('pageshow', function () { sent = false; });
+  if (!window.crypto || !window.crypto.subtle || !window.TextEncoder) return;
   var token = form.elements.namedItem('token');
   var proof = form.elements.namedItem('pow');
   var bits = Number(form.getAttribute('data-pow-bits')) || 0;
@@ -136,7 +146,7 @@ export const POW_SCRIPT = `'use strict';
   }
   solving = solve().then(function (found) { proof.value = found; return found; });
   form.addEventListener('submit', function (event) {
-    if (proof.value !== '') return;
+    if (event.defaultPrevented || proof.value !== '') return;
     event.preventDefault();
     if (button) { button.disabled = true; button.textContent = form.getAttribute('data-working') || button.textContent; }
     solving.then(function () { form.submit(); }, function () { form.submit(); });
