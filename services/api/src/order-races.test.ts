@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { listAudit } from '@mod/db/audit';
+import { getOrder, type Order } from '@mod/db/orders';
+import { useCallersWorld } from './callers-world.js';
+import { openTestOrder } from './testing.js';
+
+/**
+ * Order commands as an attacker holding some partner's or authority's key sends them: to an order of another
+ * tenant or of the wrong kind, with the wrong role, out of order, all at once, and with a cursor crafted to reach
+ * past its own orders. Each is refused with its typed answer, and a race changes the order once, audited once.
+ */
+
+const api = useCallersWorld({
+  authA: ['auth-a', 'authority'],
+  authB: ['auth-b', 'authority'],
+  platA: ['plat-a', 'platform'],
+  platB: ['plat-b', 'platform'],
+  ispA: ['isp-a', 'isp'],
+});
+
+const code = (res: LightMyRequestResponse) => [
+  res.statusCode,
+  res.json<{ error?: { code: string } }>().error?.code,
+];
+const byHand = async (target = 'plat-a') => {
+  const res = await api.call(api.keys.authA, 'POST', '/v1/orders', {
+    kind: 'takedown',
+    targetTenantId: target,
+    subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
+    legalBasisId: 'vn-decree-147-request',
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<Order>().id;
+};
+const auditActions = async (id: string) => (await listAudit(api.db, { subjectId: id })).map((a) => a.action);
+const historyOf = async (id: string) =>
+  (await getOrder(api.db, id, { all: true }))!.history.map((h) => h.status);
+
+describe('order commands from the wrong caller', () => {
+  it('are 404 for another target or the wrong kind of target, 403 for the wrong role; nothing changes', async () => {
+    const id = await byHand('plat-a');
+    const NOT_FOUND = [404, 'MOD_ERR_API_NOT_FOUND'];
+    for (const key of [api.keys.platB, api.keys.ispA]) {
+      expect(code(await api.call(key, 'POST', `/v1/orders/${id}/acknowledge`))).toEqual(NOT_FOUND);
+      expect(code(await api.call(key, 'POST', `/v1/orders/${id}/actioned`, { note: 'done' }))).toEqual(
+        NOT_FOUND,
+      );
+      expect(code(await api.call(key, 'POST', `/v1/orders/${id}/dispute`, { reason: 'no' }))).toEqual(
+        NOT_FOUND,
+      );
+    }
+    // An ISP's acknowledgement route reaches blocking requests only.
+    const viaIspRoute = await api.call(
+      api.keys.ispA,
+      'POST',
+      `/v1/isp/blocking-requests/${id}/acknowledgements`,
+      { status: 'applied' },
+    );
+    expect(code(viaIspRoute)).toEqual(NOT_FOUND);
+    // A target never steers its order; an authority never answers for the target; another authority is 404.
+    const FORBIDDEN = 403;
+    expect(
+      (await api.call(api.keys.platA, 'POST', `/v1/orders/${id}/withdraw`, { reason: 'x' })).statusCode,
+    ).toBe(FORBIDDEN);
+    expect((await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/acknowledge`)).statusCode).toBe(
+      FORBIDDEN,
+    );
+    expect(
+      code(await api.call(api.keys.authB, 'POST', `/v1/orders/${id}/withdraw`, { reason: 'x' })),
+    ).toEqual(NOT_FOUND);
+    expect(await historyOf(id)).toEqual(['issued']);
+    expect(await auditActions(id)).toEqual(['order.issued']);
+  });
+
+  it('are 409 once the order is withdrawn, whoever sends them', async () => {
+    const id = await byHand('plat-a');
+    const withdrawn = await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/withdraw`, {
+      reason: 'mistake',
+    });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    const CONFLICT = [409, 'MOD_ERR_API_CONFLICT'];
+    expect(code(await api.call(api.keys.platA, 'POST', `/v1/orders/${id}/acknowledge`))).toEqual(CONFLICT);
+    expect(code(await api.call(api.keys.platA, 'POST', `/v1/orders/${id}/actioned`, { note: 'x' }))).toEqual(
+      CONFLICT,
+    );
+    for (const [verb, body] of [
+      ['withdraw', { reason: 'again' }],
+      ['pause', { reason: 'clarify' }],
+      ['extend', { hours: 1, reason: 'more' }],
+      ['confirm', {}],
+    ] as const)
+      expect(code(await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/${verb}`, body))).toEqual(
+        CONFLICT,
+      );
+    expect(await historyOf(id)).toEqual(['issued', 'withdrawn']);
+  });
+});
+
+describe('concurrent commands on one order', () => {
+  it('let one of eight simultaneous acknowledgements through: one event, one audit record', async () => {
+    const id = await byHand('plat-a');
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => api.call(api.keys.platA, 'POST', `/v1/orders/${id}/acknowledge`)),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    expect(await historyOf(id)).toEqual(['issued', 'acknowledged']);
+    expect((await auditActions(id)).filter((a) => a === 'order.acknowledged')).toHaveLength(1);
+  });
+
+  it('let one of two authorities confirming an automatic order at once have it; the other is told it is gone', async () => {
+    const id = await openTestOrder(api.world, { targetTenantId: 'plat-b' });
+    const [a, b] = await Promise.all([
+      api.call(api.keys.authA, 'POST', `/v1/orders/${id}/confirm`, {}),
+      api.call(api.keys.authB, 'POST', `/v1/orders/${id}/confirm`, {}),
+    ]);
+    const answers = [a, b].map((r) => r.statusCode).sort();
+    // The loser's row no longer matches its scope once the winner commits (404), or it read it confirmed (409).
+    expect(answers[0]).toBe(200);
+    expect([404, 409]).toContain(answers[1]);
+    const order = await getOrder(api.db, id, { all: true });
+    expect(order?.history.map((h) => h.status)).toEqual(['issued', 'confirmed']);
+    expect((await auditActions(id)).filter((x) => x === 'order.confirmed')).toHaveLength(1);
+    const winner = a.statusCode === 200 ? 'auth-a' : 'auth-b';
+    expect(order?.confirmedByTenantId).toBe(winner);
+  });
+});
+
+describe('listing orders with a crafted cursor or filter', () => {
+  it('never reaches past the caller’s own orders', async () => {
+    const ofA = await byHand('plat-a');
+    const ofB = await byHand('plat-b');
+    const stored = await getOrder(api.db, ofB, { all: true });
+    // A cursor just after plat-b's order, and one at the start of time: plat-a still lists its own only.
+    for (const at of [stored!.createdAt, '2099-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z']) {
+      const cursor = Buffer.from(
+        JSON.stringify({ createdAt: at, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' }),
+      ).toString('base64url');
+      const res = await api.call(api.keys.platA, 'GET', `/v1/orders?limit=100&cursor=${cursor}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const ids = res.json<{ orders: Order[] }>().orders.map((o) => o.id);
+      expect(ids).not.toContain(ofB);
+      for (const o of res.json<{ orders: Order[] }>().orders) expect(o.targetTenantId).toBe('plat-a');
+    }
+    const injected = Buffer.from(JSON.stringify({ createdAt: "2026-01-01' or 1=1 --", id: ofB })).toString(
+      'base64url',
+    );
+    expect(code(await api.call(api.keys.platA, 'GET', `/v1/orders?cursor=${injected}`))).toEqual([
+      400,
+      'MOD_ERR_API_BAD_CURSOR',
+    ]);
+    // Filtering by another tenant's submission or status shows nothing of it.
+    const all = await api.call(api.keys.platA, 'GET', '/v1/orders?limit=100&status=issued&kind=takedown');
+    expect(all.json<{ orders: Order[] }>().orders.map((o) => o.id)).toContain(ofA);
+    expect(all.json<{ orders: Order[] }>().orders.map((o) => o.id)).not.toContain(ofB);
+  });
+});
