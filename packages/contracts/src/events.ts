@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ModError } from './errors.js';
-import { ClosedObject, Hex, Id, IsoTime, Uuid } from './schema-parts.js';
+import { ClosedObject, Hex, Id, IsoTime, Text, Uuid } from './schema-parts.js';
 
 export const SignalType = Type.Union([
   Type.Literal('pdq'),
@@ -17,10 +17,10 @@ export const MEDIA_META_HEADER = 'mod-meta';
 
 const MediaFields = {
   eventId: Uuid,
-  externalRef: Type.Optional(Type.String({ maxLength: 500 })),
-  reportedCategory: Type.Optional(Type.String({ maxLength: 100 })),
-  url: Type.Optional(Type.String({ maxLength: 8192 })),
-  contentType: Type.Optional(Type.String({ maxLength: 200 })),
+  externalRef: Type.Optional(Text({ maxLength: 500 })),
+  reportedCategory: Type.Optional(Text({ maxLength: 100 })),
+  url: Type.Optional(Text({ maxLength: 8192 })),
+  contentType: Type.Optional(Text({ maxLength: 200 })),
   submittedAt: IsoTime,
 };
 

@@ -10,8 +10,14 @@ export const Uuid = Type.String({
 });
 /** An ISO 8601 UTC timestamp, as `Date.prototype.toISOString` writes it (fractional seconds optional). */
 export const IsoTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' });
+/**
+ * Text without a NUL character: PostgreSQL's text columns refuse it, so a message carrying one would fail every
+ * statement that stores it (and be retried forever) instead of being refused here as the bad input it is.
+ */
+export const Text = (options: { minLength?: number; maxLength: number }) =>
+  Type.String({ ...options, pattern: '^[^\\u0000]*$' });
 /** A tenant, bank, entry or other id chosen by a person or another system. */
-export const Id = Type.String({ minLength: 1, maxLength: 200 });
+export const Id = Text({ minLength: 1, maxLength: 200 });
 
 /**
  * An object that refuses properties it does not declare: every contract message and its parts are closed, so a

@@ -35,7 +35,12 @@ export async function markSubmissionScanned(
   return rowCount === 1;
 }
 
-/** Marks a submission of `tenantId` failed (a worker could not scan it); another tenant's is never touched. */
+/**
+ * Marks a submission of `tenantId` failed (a worker could not scan it) while it awaits its scan; another tenant's
+ * is never touched, and neither is a decided one: a later event naming a scanned submission with other, empty or
+ * undecodable media (a partner may name its own submissions) cannot turn its verdict into a failure, which would
+ * also keep it from the classifier.
+ */
 export async function markSubmissionFailed(
   db: Queryable,
   s: { id: string; tenantId: string },
@@ -43,7 +48,7 @@ export async function markSubmissionFailed(
 ): Promise<void> {
   await db.query(
     `/* scanner:submission-failed */ update submissions set status = 'failed', failure_code = $3
-     where id = $1 and tenant_id = $2`,
+     where id = $1 and tenant_id = $2 and status = 'received'`,
     [s.id, s.tenantId, failureCode],
   );
 }

@@ -33,7 +33,15 @@ export interface ScanStore {
 export function createPgScanStore(db: Queryable, tenants: Pick<TenantDirectory, 'get'>): ScanStore {
   return {
     tenants,
-    claimSubmission: (s) => claimSubmission(db, s),
+    async claimSubmission(s) {
+      // Typed: an outage retries, a statement the database refuses for the event's data dead-letters it (a raw
+      // error would be retried forever, holding up its partition).
+      try {
+        return await claimSubmission(db, s);
+      } catch (err) {
+        throw toDatabaseError(err, 'claim submission');
+      }
+    },
     async markFailed(s, code) {
       try {
         await markSubmissionFailed(db, s, code);
