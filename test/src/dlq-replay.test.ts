@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MEDIA_META_HEADER, partnerTopic, type DeadLetter } from '@mod/contracts';
+import { Codecs, MEDIA_META_HEADER, partnerTopic, type DeadLetter } from '@mod/contracts';
 import { listAudit } from '@mod/db/audit';
+import { createProducer, topicEndOffsets } from '@mod/kafka';
 import { seedTenants } from '@mod/testing';
 import { DATABASE_URL, grantPartner, json, makePhoto, publishPartnerMedia, read } from './helpers.js';
 import { partner, usePlatformWorld, world } from './file-world.js';
@@ -90,5 +91,45 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
       error: { code: 'MOD_ERR_CLI_UNKNOWN_DEAD_LETTER' },
     });
     expect((await dlq('show', 'not-an-id')).code).toBe(2);
+  });
+
+  it('replays nothing into a topic no step consumes, whatever a forged dead letter names', async () => {
+    // A service credential can write the dead-letter topic: a forged letter names a takedown request the platform
+    // already received (an order since withdrawn, say), with its true digest and offset, hoping an operator
+    // publishes it again as the admin principal.
+    const outbound = partnerTopic(world.prefix, 'takedownRequests', 'late-platform');
+    const old = Buffer.from('{"orderId":"an order withdrawn since"}');
+    const producer = await createProducer(world.kafka);
+    try {
+      await producer.send({ topic: outbound, messages: [{ key: 'order-1', value: old }] });
+      const ends = await topicEndOffsets(world.kafka, outbound);
+      const forged: DeadLetter = {
+        eventId: randomUUID(),
+        sourceTopic: outbound,
+        sourcePartition: 0,
+        sourceOffset: String(BigInt(ends.get(0) ?? '1') - 1n),
+        sourceKey: 'order-1',
+        valueSha256: createHash('sha256').update(old).digest('hex'),
+        valueBytes: old.length,
+        consumer: `${world.prefix}scanner`,
+        reason: { code: 'MOD_ERR_TENANT_UNKNOWN', message: 'forged' },
+        failedAt: new Date().toISOString(),
+      };
+      await producer.send({
+        topic: world.topics.deadLetters,
+        messages: [{ key: 'order-1', value: Codecs.deadLetter.encode(forged) }],
+      });
+      const shown = await dlq('show', forged.eventId);
+      expect(JSON.parse(shown.out[0] ?? '{}')).toMatchObject({ eventId: forged.eventId, replayable: false });
+      const replayed = await dlq('replay', forged.eventId);
+      expect(replayed.code).toBe(1);
+      expect(JSON.parse(replayed.err[0] ?? '{}')).toMatchObject({
+        error: { code: 'MOD_ERR_CLI_DLQ_NOT_REPLAYABLE' },
+      });
+      expect(await topicEndOffsets(world.kafka, outbound)).toEqual(ends);
+      expect(await listAudit(world.db, { subjectId: forged.eventId })).toEqual([]);
+    } finally {
+      await producer.disconnect();
+    }
   });
 });

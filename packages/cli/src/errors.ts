@@ -38,6 +38,11 @@ export const CliErrorCode = {
   UnknownDeadLetter: 'MOD_ERR_CLI_UNKNOWN_DEAD_LETTER',
   /** `dlq replay`: the source topic no longer keeps the message (retention), or holds other bytes there. */
   SourceGone: 'MOD_ERR_CLI_DLQ_SOURCE_GONE',
+  /**
+   * `dlq replay`: the dead letter names a topic no pipeline step consumes (only a forged dead letter can: its
+   * message, say an old bank change or a withdrawn order, is not published again).
+   */
+  NotReplayable: 'MOD_ERR_CLI_DLQ_NOT_REPLAYABLE',
 } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Codecs, topicNames, type DeadLetter } from '@mod/contracts';
+import { Codecs, tenantOfPartnerTopic, topicNames, type DeadLetter } from '@mod/contracts';
 import { appendAuditAlone } from '@mod/db/audit';
 import { createProducer, readRecordAt, readToEnd, type Kafka, type ReadRecord } from '@mod/kafka';
 import {
@@ -22,7 +22,8 @@ const USAGE = [
   'list prints the dead letters on the dead-letter topic as JSON lines, oldest first (what failed, where, why);',
   'show adds whether the source topic still keeps the message. replay publishes the original message again to',
   'its source topic (same key, value and headers, plus mod-replay-of), once its cause is fixed; the bytes are',
-  'checked against the digest the dead letter recorded, and each replay is an audit record. Consumers are',
+  'checked against the digest the dead letter recorded, only a topic a step consumes is replayed to, and each',
+  'replay is an audit record. Consumers are',
   'idempotent by event id: replaying what was since processed changes nothing.',
   'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
   '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for replay: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
@@ -63,6 +64,22 @@ async function original(kafka: Kafka, l: DeadLetter) {
     .update(record.value ?? Buffer.alloc(0))
     .digest('hex');
   return sha256 === l.valueSha256 ? record : null;
+}
+
+/**
+ * Whether a dead letter's source is a topic a pipeline step consumes (the only topics whose messages are
+ * dead-lettered): media and observed URLs (internal, or a partner's own inbound topic), verdicts and
+ * classifications. Any other source (bank or URL-list changes, tree heads, a partner's outbound topic, the
+ * dead-letter topic itself) can only come from a forged dead letter, and replaying it there would publish an old
+ * message again as the admin principal.
+ */
+export function replayableSource(prefix: string, topic: string): boolean {
+  const t = topicNames(prefix);
+  return (
+    [t.mediaSubmitted, t.urlObserved, t.verdicts, t.classifications].includes(topic) ||
+    tenantOfPartnerTopic(prefix, 'mediaSubmitted', topic) !== null ||
+    tenantOfPartnerTopic(prefix, 'urlObserved', topic) !== null
+  );
 }
 
 const OPTIONS = stringOptions('code', 'consumer', 'limit');
@@ -111,9 +128,9 @@ async function showOrReplay({
     if (l === undefined) throw new CliError(CliErrorCode.UnknownDeadLetter, `no dead letter ${id}`);
     return l;
   });
-  if (sub === 'replay') return replay(kafka, wanted, io);
+  if (sub === 'replay') return replay(kafka, prefix, wanted, io);
   const l = wanted[0] as DeadLetter;
-  const record = await original(kafka, l);
+  const record = replayableSource(prefix, l.sourceTopic) ? await original(kafka, l) : null;
   return print({
     ...summary(l),
     valueSha256: l.valueSha256,
@@ -122,10 +139,20 @@ async function showOrReplay({
   });
 }
 
-async function replay(kafka: Kafka, letters: readonly DeadLetter[], io: CommandIo): Promise<number> {
+async function replay(
+  kafka: Kafka,
+  prefix: string,
+  letters: readonly DeadLetter[],
+  io: CommandIo,
+): Promise<number> {
   // Every original is found and checked before anything is published.
   const originals: { letter: DeadLetter; record: ReadRecord }[] = [];
   for (const l of letters) {
+    if (!replayableSource(prefix, l.sourceTopic))
+      throw new CliError(
+        CliErrorCode.NotReplayable,
+        `${l.eventId}: ${l.sourceTopic.slice(0, 300)} is not a topic any pipeline step consumes; not replayed`,
+      );
     const record = await original(kafka, l);
     if (record === null)
       throw new CliError(
