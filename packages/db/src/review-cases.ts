@@ -92,10 +92,16 @@ const CASE_COLUMNS = (dueHours: number) => `c.id, c.kind, c.status, c.tenant_id,
   coalesce(c.due_at, case when c.kind = 'review' then c.created_at + $${dueHours}::float8 * interval '1 hour' end)
     as effective_due_at`;
 
-/** SQL for `CaseScope` (`$n`: the authority tenant, null for every case). */
+/**
+ * SQL for `CaseScope` (`$n`: the authority tenant, null for every case). An authority sees the confirmations and
+ * the escalations addressed to it or to any authority while they are open; once one is decided, only the authority
+ * whose person decided it (the orders it issued are that authority's alone, as are their evidence and media).
+ */
 const scopeWhere = (n: number) =>
   `($${n}::text is null or (c.kind in ('confirm', 'escalation')
-     and (c.assigned_tenant_id is null or c.assigned_tenant_id = $${n})))`;
+     and (c.assigned_tenant_id is null or c.assigned_tenant_id = $${n})
+     and (c.decided_by is null
+       or exists (select 1 from people d where d.id = c.decided_by and d.tenant_id = $${n}))))`;
 const scopeArg = (scope: CaseScope) => (scope.all ? null : scope.authorityTenantId);
 
 /** A case as `scope` may read it, or null (none, or outside the scope). `lock`: `for update`, in a transaction. */

@@ -174,6 +174,38 @@ describe('an escalation addressed to one authority', () => {
   });
 });
 
+describe('an escalation to any authority', () => {
+  it('is every authority’s while open, and only the deciding authority’s once decided', async () => {
+    const { caseId } = await seed();
+    await claim(cam, caseId);
+    const done = await decide(cam, caseId, { decision: 'escalate', reason: 'which authority is unclear' });
+    const { escalationId } = done.json<{ escalationId: string }>();
+    const read = (who: SignedIn) => asPerson(api.app, who, 'GET', `/v1/cases/${escalationId}`);
+    const decided = async (who: SignedIn) =>
+      (await asPerson(api.app, who, 'GET', '/v1/cases?role=authority&status=decided&limit=100'))
+        .json<{ cases: { id: string }[] }>()
+        .cases.map((c) => c.id);
+    expect((await read(officer2)).statusCode).toBe(200);
+    expect((await claim(officer1, escalationId)).statusCode).toBe(200);
+    const confirmed = await decide(officer1, escalationId, {
+      decision: 'confirm',
+      category: 'A',
+      reason: 'confirmed by authority 1',
+    });
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    // Its orders are authority 1's; so is the case, its media and its decision.
+    expect((await read(officer1)).statusCode).toBe(200);
+    expect(await decided(officer1)).toContain(escalationId);
+    expect(statusAndCode(await read(officer2))).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
+    expect(await decided(officer2)).not.toContain(escalationId);
+    const preview = await asPerson(api.app, officer2, 'GET', `/v1/cases/${escalationId}/preview`);
+    expect(statusAndCode(preview)).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
+    expect(
+      statusAndCode(await asPerson(api.app, officer2, 'POST', `/v1/cases/${escalationId}/reveal`)),
+    ).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
+  });
+});
+
 describe('sessions of a person an admin acts on', () => {
   it('end at a disable and stay ended after enabling; a reset ends them too', async () => {
     const eve = await signedInPerson(api.db, 'hotline-1', 'reviewer', 'sec.eve');
