@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Codecs } from '@mod/contracts';
+import { Codecs, fetcherSubmissionIds } from '@mod/contracts';
 import { normalizeUrlOrThrow } from '@mod/urls';
 import { looksLikeMedia } from './fetch-step.js';
 import { bank, JPEG, world } from './fetch-step.test-helper.js';
@@ -226,6 +226,22 @@ describe('fetch step: the ISP of an event', () => {
       code: 'MOD_ERR_TENANT_UNKNOWN',
     });
     expect(w.fetched).toEqual([]);
+  });
+
+  it("dead-letters a listed hit whose submission id is already another tenant's, and keeps no record of it", async () => {
+    const w = world();
+    w.listHost('5', 'taken.example');
+    const eventId = '00000000-0000-4000-8000-00000000beef';
+    w.owners.set(fetcherSubmissionIds(eventId).listed, 'plat-1');
+    expect(await w.observe('http://taken.example/1', { eventId })).toEqual({
+      kind: 'dlq',
+      code: 'MOD_ERR_FETCH_SUBMISSION_NOT_OWNED',
+      message: `submission ${fetcherSubmissionIds(eventId).listed} belongs to another tenant`,
+    });
+    expect(w.sent).toEqual([]);
+    // Not remembered as seen: the next observation of the URL is a hit of its own.
+    expect(await w.observe('http://taken.example/1')).toEqual({ kind: 'ok' });
+    expect(w.sent).toHaveLength(1);
   });
 
   it("keeps ISPs' ids apart: the same event id on two ISPs' topics makes two submissions", async () => {

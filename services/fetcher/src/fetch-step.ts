@@ -94,6 +94,17 @@ const TRANSIENT: ReadonlySet<string> = new Set([
 /** A reported URL listed in a negative (allow) URL list: recorded so that a person assesses it at once. */
 export const ALLOW_LISTED_CODE = 'MOD_ERR_FETCH_ALLOW_LISTED';
 
+/**
+ * The id the fetcher derives for an event's submission is already another tenant's: never this event's to write,
+ * whatever the retries (dead-lettered, as the scanner does with `MOD_ERR_SCAN_SUBMISSION_NOT_OWNED`).
+ */
+export function submissionNotOwned(submissionId: string): { code: string; message: string } {
+  return {
+    code: 'MOD_ERR_FETCH_SUBMISSION_NOT_OWNED',
+    message: `submission ${submissionId} belongs to another tenant`,
+  };
+}
+
 const digest = (algorithm: string, text: string) => createHash(algorithm).update(text).digest('hex');
 
 /**
@@ -253,7 +264,11 @@ export function createFetchStep(deps: FetchStepDeps) {
           url: url.href,
           sha256: verdict.hashes.sha256,
         });
-        if (claimed === null || claimed.tenantId !== tenantId) throw new Error('submission claim raced');
+        if (claimed === null) throw new Error('submission claim raced; trying again');
+        if (claimed.tenantId !== tenantId) {
+          deps.seen.delete(listedKey);
+          return { kind: 'dlq', ...submissionNotOwned(verdict.submissionId) };
+        }
         await deps.producer.send({
           topic: deps.verdictsTopic,
           messages: [{ key: verdict.submissionId, value: Codecs.verdict.encode(verdict) }],

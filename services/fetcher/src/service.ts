@@ -1,5 +1,6 @@
 import { defineWorkerService, type WorkerServiceOptions, type WorkerServiceParts } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
+import { ModError } from '@mod/contracts';
 import { withTransaction } from '@mod/db';
 import { claimSubmission, createTenantDirectory, markSubmissionFailed } from '@mod/db/submissions';
 import { largestMediaBytes, topicMaxMessageBytes, type ConsumerRunner } from '@mod/kafka';
@@ -7,7 +8,7 @@ import { Counter, Gauge } from '@mod/telemetry';
 import { RecentlySeen } from '@mod/urls';
 import { createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import type { fetcherSpec } from './config.js';
-import { createFetchStep, createObservedCounter } from './fetch-step.js';
+import { createFetchStep, createObservedCounter, submissionNotOwned } from './fetch-step.js';
 import { createUrlListSync, type UrlListSync } from './url-list-sync.js';
 
 /** Bound of the `mod-meta` header of a fetched item: ids, an ISP id, a URL of up to 8192 characters, a type. */
@@ -128,8 +129,11 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
           recordRefusal: ({ failureCode, ...s }) =>
             withTransaction(db, async (c) => {
               const claimed = await claimSubmission(c, s);
-              if (claimed === null || claimed.tenantId !== s.tenantId)
-                throw new Error('submission claim raced');
+              if (claimed === null) throw new Error('submission claim raced; trying again');
+              if (claimed.tenantId !== s.tenantId) {
+                const { code, message } = submissionNotOwned(s.id);
+                throw new ModError(code, message); // not retriable: the runner dead-letters the event
+              }
               await markSubmissionFailed(c, s, failureCode);
             }),
           tenants: createTenantDirectory(db),
