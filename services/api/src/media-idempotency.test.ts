@@ -59,7 +59,7 @@ describe('POST /v1/media under retry', () => {
       { externalRef: 'post-1', reportedCategory: 'other' },
       { externalRef: 'post-1' },
       {},
-    ]) {
+    ] as Record<string, string>[]) {
       const reused = await upload(api.keys.platA, key, media, other);
       expect(reused.statusCode, reused.body).toBe(409);
       expect(reused.json<{ error: { code: string } }>().error.code).toBe('MOD_ERR_API_IDEMPOTENCY_CONFLICT');
