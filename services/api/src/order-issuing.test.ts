@@ -67,3 +67,55 @@ describe('what an authority picks from to issue an order', () => {
     expect((await api.call(api.keys.curator, 'GET', '/v1/orders/legal-bases')).statusCode).toBe(403);
   });
 });
+
+describe('the subject of an order issued by hand', () => {
+  const issue = (kind: 'takedown' | 'blocking', type: 'url' | 'host', value: string) =>
+    api.call(api.keys.authority, 'POST', '/v1/orders', {
+      kind,
+      targetTenantId: kind === 'takedown' ? 'platform-1' : 'isp-1',
+      subject: { type, value },
+      legalBasisId: 'vn-decree-147-request',
+    });
+
+  it('is refused (400) when it is not what its type says, and nothing is issued', async () => {
+    const before = await api.db.query('select count(*)::int as n from orders');
+    for (const [kind, type, value] of [
+      ['takedown', 'url', 'not a url'],
+      ['takedown', 'url', 'javascript:alert(1)'],
+      ['takedown', 'url', 'file:///etc/passwd'],
+      ['takedown', 'url', 'bad.example/page'],
+      ['blocking', 'url', 'ftp://bad.example/x'],
+      ['blocking', 'host', 'not a host'],
+      ['blocking', 'host', 'bad.example;$INCLUDE /etc/passwd'],
+      ['blocking', 'host', 'bad.example\n*.other.example CNAME .'],
+      ['blocking', 'host', 'https://bad.example/page'],
+      ['blocking', 'host', 'bad.example/page'],
+      ['blocking', 'host', 'a\\b.example'],
+      ['blocking', 'host', 'user@bad.example'],
+      ['blocking', 'host', 'bad.example:8080'],
+      ['blocking', 'host', 'bad.example?x=1'],
+    ] as const) {
+      const res = await issue(kind, type, value);
+      expect([res.statusCode, res.json<{ error: { code: string } }>().error.code], value).toEqual([
+        400,
+        'MOD_ERR_API_VALIDATION',
+      ]);
+    }
+    expect((await api.db.query('select count(*)::int as n from orders')).rows).toEqual(before.rows);
+  });
+
+  it('is taken as given when it is one: a URL, a host name or an IP address', async () => {
+    for (const [kind, type, value] of [
+      ['takedown', 'url', 'https://platform-1.example/photo/1'],
+      ['blocking', 'url', 'http://abuse.example/gallery/1.html'],
+      ['blocking', 'host', 'abuse-only.example'],
+      ['blocking', 'host', 'Abuse-Two.example.'],
+      ['blocking', 'host', '203.0.113.7'],
+      ['blocking', 'host', '[2001:db8::7]'],
+    ] as const) {
+      const res = await issue(kind, type, value);
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({ subject: { type, value } });
+    }
+  });
+});

@@ -11,6 +11,7 @@ import {
 } from '@mod/db/orders';
 import { getSubmission } from '@mod/db/submissions';
 import { FOLD_ACTOR } from '@mod/orders';
+import { normalizePattern, normalizeUrl } from '@mod/urls';
 import { actorLabelOf, principalOf } from '../auth.js';
 import { orderScopeFor, submissionScopeFor } from '../authz.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -35,6 +36,26 @@ const authorityRoute = { roles: [...AUTHORITIES], tenant: 'order' as const, cros
 const notifyTarget = (o: { targetTenantId: string }) => [o.targetTenantId];
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
+
+/**
+ * A URL subject is an http(s) URL and a host subject a bare host name or IP address (no scheme needed; no port,
+ * path, query or credentials), as the URL normaliser reads them: anything else would be taken and then never
+ * reach a feed (the feed leaves out what it cannot read) or be blocked as some other name.
+ */
+function checkSubject(subject: { type: string; value: string }): void {
+  if (subject.type === 'url') {
+    const url = normalizeUrl(subject.value);
+    if (!url.ok)
+      throw badRequest('MOD_ERR_API_VALIDATION', `a url subject is an http(s) URL: ${url.error.message}`);
+  } else if (subject.type === 'host') {
+    const host = normalizePattern(subject.value);
+    if (!host.ok || host.url.key !== `${host.url.host}/` || /[@/\\?#]/.test(subject.value))
+      throw badRequest(
+        'MOD_ERR_API_VALIDATION',
+        'a host subject is a host name or IP address alone, without scheme, port, path or credentials',
+      );
+  }
+}
 
 /**
  * Authorities issue orders by hand and steer the orders in their scope: confirm an automatic one, extend its deadline,
@@ -93,6 +114,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
         );
       if (b.subject.type === 'content-hash' && !/^[0-9a-f]{64}$/.test(b.subject.value))
         throw badRequest('MOD_ERR_API_VALIDATION', 'a content-hash subject is a lower-case hex SHA-256');
+      checkSubject(b.subject);
       const deadlineAt =
         b.deadlineAt === undefined
           ? new Date(at.getTime() + basis.deadlineMinutes * MINUTE_MS)
