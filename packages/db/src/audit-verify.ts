@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
+  AuditError,
+  AuditErrorCode,
   EMPTY_ROOT,
   VERIFY_REASON_CODES,
   computeAppendNodes,
@@ -56,8 +58,9 @@ function fail(reason: VerifyReason, message: string, seq: number | null): Stored
 }
 
 /**
- * Verifies the stored log as a whole, as the database owner could have left it: every record from seq 0 up
- * to the latest signed head is present, canonical, at its own seq, hashes to the leaf stored at append, and
+ * Verifies the stored log as a whole, as the database owner could have left it: every record of the tree
+ * (from seq 0 to its size, records appended since the latest signed head included; no signed head beyond it,
+ * no row past it) is present, canonical, at its own seq, hashes to the leaf stored at append, and
  * its evidence documents still hash to the digests it carries; the root recomputed from the records equals
  * every signed head's root (each head's signature checked). Stops at the first problem and names the record:
  * a rewrite that also rewrote the stored leaf hashes is located to the records after the last head that
@@ -83,7 +86,27 @@ export async function verifyStoredLog(
     }
   }
   const latest = heads.at(-1) ?? null;
-  const size = latest?.treeSize ?? (await store.size());
+  // Every record of the tree, those appended since the last signed head included.
+  const size = await store.size();
+  if (latest !== null && latest.treeSize > size) {
+    return fail(
+      'deleted',
+      `the tree holds ${size} records, fewer than the ${latest.treeSize} of a signed head`,
+      size,
+    );
+  }
+  // A row the tree does not hold (the application role may insert) is no record of the log.
+  const { rows: extra } = await db.query<{ seq: number }>(
+    `/* audit:verify-beyond */ select seq from audit_records where seq >= $1 order by seq limit 1`,
+    [size],
+  );
+  if (extra[0] !== undefined) {
+    return fail(
+      'changed',
+      `record ${extra[0].seq} is not in the tree of ${size} records (inserted)`,
+      extra[0].seq,
+    );
+  }
 
   let peaks: Uint8Array[] = [];
   let headAt = 0;
@@ -111,7 +134,14 @@ export async function verifyStoredLog(
       `/* audit:verify-records */ select seq, record from audit_records where seq >= $1 and seq < $2 order by seq`,
       [from, to],
     );
-    const stored = await store.getLeafHashes(from, to);
+    let stored: Uint8Array[];
+    try {
+      stored = await store.getLeafHashes(from, to);
+    } catch (err) {
+      if (err instanceof AuditError && err.code === AuditErrorCode.STORE_MISSING_NODE)
+        return fail('bad_proof', err.message, null);
+      throw err;
+    }
     const docs = await db.query<{ seq: number; name: string; document: string }>(
       `/* audit:verify-evidence */ select seq, name, document from audit_evidence where seq >= $1 and seq < $2`,
       [from, to],

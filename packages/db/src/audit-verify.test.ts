@@ -1,0 +1,107 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalJson, decodeRecord, generateSigningKeyPair, loadSigningKey } from '@mod/audit';
+import type { SigningKey } from '@mod/audit';
+import { withTransaction } from './index.js';
+import {
+  appendAuditBatch,
+  listAudit,
+  signTreeHeadIfDue,
+  verifyStoredLog,
+  type AuditEntry,
+} from './domains/audit.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+
+// The stored log as the database owner could leave it after the last signed head: records appended since are
+// part of the tree too, and a record the tree does not hold is no record of the log.
+
+let db: TestDatabase;
+let key: SigningKey;
+beforeEach(async () => {
+  db = await createTestSchema();
+  key = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+  await appendAuditBatch(
+    db.pool,
+    Array.from({ length: 6 }, (_, i) => entry(i)),
+  );
+  await signTreeHeadIfDue(db.pool, {
+    key,
+    schedule: { everyRecords: 1_000_000, everyMs: 3_600_000 },
+    topic: null,
+    force: true,
+  });
+  // Four records after the last signed head.
+  await appendAuditBatch(
+    db.pool,
+    Array.from({ length: 4 }, (_, i) => entry(6 + i)),
+  );
+  expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 10 });
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+const entry = (i: number): AuditEntry => ({
+  actor: { kind: 'service', id: 'actioner' },
+  action: 'verdict.recorded',
+  subject: { type: 'submission', id: `sub-${i}` },
+  reason: `record ${i}`,
+  evidence: { hits: [{ bankId: `bank-${i % 3}` }] },
+});
+
+/** As the database owner: run `sql` with the append-only triggers of `table` disabled. */
+async function tamper(table: string, sql: string, params: unknown[] = []): Promise<void> {
+  await withTransaction(db.pool, async (c) => {
+    await c.query(`alter table ${table} disable trigger user`);
+    await c.query(sql, params);
+    await c.query(`alter table ${table} enable trigger user`);
+  });
+}
+
+describe('verifyStoredLog after the last signed head', () => {
+  it('names a changed record appended after the last head', async () => {
+    await tamper(
+      'audit_records',
+      `update audit_records set record = replace(record, 'record 8', 'record X') where seq = 8`,
+    );
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', code: 'MOD_ERR_AUDIT_RECORD_CHANGED', firstBadRecord: { seq: 8 } },
+    });
+  });
+
+  it('names a deleted record appended after the last head', async () => {
+    await tamper('audit_records', `delete from audit_records where seq = 9`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'deleted', code: 'MOD_ERR_AUDIT_RECORD_DELETED', firstBadRecord: { seq: 9 } },
+    });
+  });
+
+  it('names a record inserted past the tree (the application role may insert)', async () => {
+    const [last] = await listAudit(db.pool, { fromSeq: 9, limit: 1 });
+    const forged = JSON.parse(last?.canonical ?? '{}') as Record<string, unknown>;
+    const record = canonicalJson({ ...forged, seq: 10, reason: 'never appended' });
+    expect(decodeRecord(record).record.seq).toBe(10);
+    // Inserting needs no trigger off: audit_records is append-only, not append-through-the-tree-only.
+    await db.pool.query(`insert into audit_records (seq, record, recorded_at) values (10, $1, now())`, [
+      record,
+    ]);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', code: 'MOD_ERR_AUDIT_RECORD_CHANGED', firstBadRecord: { seq: 10 } },
+    });
+  });
+
+  it('names a tree cut back below a signed head, and a missing leaf, instead of throwing', async () => {
+    await tamper('audit_merkle_nodes', `delete from audit_merkle_nodes where level = 0 and idx = 7`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'bad_proof', code: 'MOD_ERR_AUDIT_BAD_PROOF', firstBadRecord: null },
+    });
+    await tamper('audit_tree_size', `update audit_tree_size set size = 4`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'deleted', code: 'MOD_ERR_AUDIT_RECORD_DELETED', firstBadRecord: { seq: 4 } },
+    });
+  });
+});
