@@ -94,6 +94,10 @@ describe('the subject of an order issued by hand', () => {
       ['blocking', 'host', 'user@bad.example'],
       ['blocking', 'host', 'bad.example:8080'],
       ['blocking', 'host', 'bad.example?x=1'],
+      // Public suffixes: a block of one would block every name under it.
+      ['blocking', 'host', 'vn'],
+      ['blocking', 'host', 'com.vn'],
+      ['blocking', 'host', 'COM.'],
     ] as const) {
       const res = await issue(kind, type, value);
       expect([res.statusCode, res.json<{ error: { code: string } }>().error.code], value).toEqual([
@@ -111,6 +115,7 @@ describe('the subject of an order issued by hand', () => {
       ['blocking', 'host', 'abuse-only.example'],
       ['blocking', 'host', 'Abuse-Two.example.'],
       ['blocking', 'host', '203.0.113.7'],
+      ['blocking', 'host', 'abuse.com.vn'],
       ['blocking', 'host', '[2001:db8::7]'],
     ] as const) {
       const res = await issue(kind, type, value);

@@ -54,6 +54,13 @@ function checkSubject(subject: { type: string; value: string }): void {
         'MOD_ERR_API_VALIDATION',
         'a host subject is a host name or IP address alone, without scheme, port, path or credentials',
       );
+    // A blocked host is blocked with every name under it (the RPZ lists `*.host` too): never a whole top-level
+    // or public second-level domain (vn, com.vn), as URL lists refuse them for their domain entries.
+    if (host.url.hostType === 'domain' && host.url.registrableDomain === null)
+      throw badRequest(
+        'MOD_ERR_API_VALIDATION',
+        `a host subject is a name under a public suffix, not the suffix itself: ${host.url.host} would block every name under it`,
+      );
   }
 }
 
