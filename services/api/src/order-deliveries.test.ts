@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { claimDueWebhooks, recordWebhookAttempt, setWebhookEndpoint, type Order } from '@mod/db/orders';
 import { useCallersWorld } from './callers-world.js';
+import { openTestOrder } from './testing.js';
 
 /**
  * The webhook deliveries of an order, as its parties read them: each party the deliveries to its own endpoint,
@@ -65,6 +66,27 @@ describe('order webhook deliveries', () => {
     expect((await deliveriesAs(api.keys.reviewer, id)).map((d) => d.event)).toEqual([
       'issued',
       'acknowledged',
+    ]);
+  });
+
+  it('of an automatic order go to the authority that confirmed it when the target answers', async () => {
+    await setWebhookEndpoint(api.db, { tenantId: 'plat-a', url: 'https://hooks.plat-a.example/orders' });
+    await setWebhookEndpoint(api.db, { tenantId: 'auth-a', url: 'https://intake.auth-a.example/orders' });
+    const id = await openTestOrder(api.world, { targetTenantId: 'plat-a' });
+    const confirmed = await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/confirm`, {});
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    for (const verb of ['acknowledge', 'dispute'] as const) {
+      const res = await api.call(
+        api.keys.platA,
+        'POST',
+        `/v1/orders/${id}/${verb}`,
+        verb === 'dispute' ? { reason: 'the page is a news report' } : undefined,
+      );
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    expect((await deliveriesAs(api.keys.authA, id)).map((d) => d.event)).toEqual([
+      'acknowledged',
+      'disputed',
     ]);
   });
 });

@@ -16,9 +16,13 @@ import { OrderParams } from './order-schemas.js';
 const TARGETS = ['isp', 'platform'] as const;
 /** Targets answer only orders addressed to them (no oversight role answers for a target). */
 const targetRoute = { roles: [...TARGETS], tenant: 'order' as const };
-/** Issuing authority hears about every target response. */
-const notifyIssuer = (o: { issuerTenantId: string | null }) =>
-  o.issuerTenantId === null ? [] : [o.issuerTenantId];
+/**
+ * The authorities answerable for an order hear about every target response: the one that issued it, and the one
+ * that confirmed an automatic order (which has no issuer).
+ */
+const notifyIssuer = (o: { issuerTenantId: string | null; confirmedByTenantId: string | null }) => [
+  ...new Set([o.issuerTenantId, o.confirmedByTenantId].filter((t): t is string => t !== null)),
+];
 
 /**
  * Targets answer the orders addressed to them: dispute (with a reason), acknowledge, report the action taken
