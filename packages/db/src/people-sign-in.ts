@@ -28,6 +28,33 @@ const tally = (count: number, oldest: Date | null): FailureTally => ({
   oldestAtMs: oldest?.getTime() ?? null,
 });
 
+/** Failures (and attempts in flight) since `sinceMs` at the login and address, and at the address; never `except`. */
+async function countFailures(
+  db: Queryable,
+  login: string,
+  addressKey: string,
+  sinceMs: number,
+  except: string | null,
+): Promise<{ loginAndAddress: FailureTally; address: FailureTally }> {
+  const { rows } = await db.query<{
+    pair_count: number;
+    pair_oldest: Date | null;
+    address_count: number;
+    address_oldest: Date | null;
+  }>(
+    `/* api:sign-in-failures */ select
+       count(*) filter (where login = $1)::int as pair_count, min(at) filter (where login = $1) as pair_oldest,
+       count(*)::int as address_count, min(at) as address_oldest
+     from sign_in_failures where address_key = $2 and at > $3 and ($4::bigint is null or id <> $4::bigint)`,
+    [login, addressKey, new Date(sinceMs), except],
+  );
+  const r = rows[0]!;
+  return {
+    loginAndAddress: tally(r.pair_count, r.pair_oldest),
+    address: tally(r.address_count, r.address_oldest),
+  };
+}
+
 /** `signIn`'s store (`@mod/people`) on PostgreSQL. */
 export function createSignInStore(db: Queryable): SignInStore {
   return {
@@ -54,25 +81,7 @@ export function createSignInStore(db: Queryable): SignInStore {
       };
     },
 
-    async recentFailures(login, addressKey, sinceMs) {
-      const { rows } = await db.query<{
-        pair_count: number;
-        pair_oldest: Date | null;
-        address_count: number;
-        address_oldest: Date | null;
-      }>(
-        `/* api:sign-in-failures */ select
-           count(*) filter (where login = $1)::int as pair_count, min(at) filter (where login = $1) as pair_oldest,
-           count(*)::int as address_count, min(at) as address_oldest
-         from sign_in_failures where address_key = $2 and at > $3`,
-        [login, addressKey, new Date(sinceMs)],
-      );
-      const r = rows[0]!;
-      return {
-        loginAndAddress: tally(r.pair_count, r.pair_oldest),
-        address: tally(r.address_count, r.address_oldest),
-      };
-    },
+    recentFailures: (login, addressKey, sinceMs) => countFailures(db, login, addressKey, sinceMs, null),
 
     async recordFailure(f: { login: string; addressKey: string; reason: SignInFailure; atMs: number }) {
       const at = new Date(f.atMs);
@@ -95,24 +104,7 @@ export function createSignInStore(db: Queryable): SignInStore {
         [login, addressKey, IN_FLIGHT, new Date(atMs)],
       );
       const attemptId = made[0]!.id;
-      const { rows } = await db.query<{
-        pair_count: number;
-        pair_oldest: Date | null;
-        address_count: number;
-        address_oldest: Date | null;
-      }>(
-        `/* api:sign-in-attempt-failures */ select
-           count(*) filter (where login = $1)::int as pair_count, min(at) filter (where login = $1) as pair_oldest,
-           count(*)::int as address_count, min(at) as address_oldest
-         from sign_in_failures where address_key = $2 and at > $3 and id <> $4::bigint`,
-        [login, addressKey, new Date(sinceMs), attemptId],
-      );
-      const r = rows[0]!;
-      return {
-        attemptId,
-        loginAndAddress: tally(r.pair_count, r.pair_oldest),
-        address: tally(r.address_count, r.address_oldest),
-      };
+      return { attemptId, ...(await countFailures(db, login, addressKey, sinceMs, attemptId)) };
     },
 
     async endAttempt(attemptId, reason) {
