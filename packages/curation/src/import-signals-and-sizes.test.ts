@@ -134,6 +134,30 @@ describe('bank import across signals and sizes', () => {
     expect(await live(bank.id)).toEqual([`md5:${md5(7)}`, `md5:${md5(8)}`, `pdq:${pdq(7)}`]);
   });
 
+  it('a NUL character in a category or note is a bad line, not a failed import (text cannot hold one)', async () => {
+    const { bank } = await createBank(
+      db.pool,
+      { name: 'nul', source: 'test', signalTypes: ['pdq'], actionPolicy: 'review' },
+      topic,
+    );
+    const errors: LineError[] = [];
+    const onLineError = (e: LineError) => errors.push(e);
+    const csv = `pdq,${pdq(1)},,cat\u0000x\npdq,${pdq(2)},,A,note\u0000\npdq,${pdq(3)}\n`;
+    expect(await importList('nul', 'csv', csv, { onLineError })).toMatchObject({ badLines: 2, added: 1 });
+    const jsonl = [
+      JSON.stringify({ signal: 'pdq', value: pdq(4), note: 'a\u0000b' }),
+      JSON.stringify({ signal: 'pdq', value: pdq(5) }),
+    ].join('\n');
+    const report = await importList('nul', 'jsonl', jsonl, { onLineError, mode: 'append' });
+    expect(report).toMatchObject({ badLines: 1, added: 1 });
+    expect(errors.map((e) => [e.lineNumber, e.code])).toEqual([
+      [1, 'MOD_ERR_MATCHER_LIST_BAD_FIELD'],
+      [2, 'MOD_ERR_MATCHER_LIST_BAD_FIELD'],
+      [1, 'MOD_ERR_MATCHER_LIST_BAD_FIELD'],
+    ]);
+    expect(await live(bank.id)).toEqual([`pdq:${pdq(3)}`, `pdq:${pdq(5)}`]);
+  });
+
   it('a bank is never deleted, and entries cannot be added to a bank that does not exist', async () => {
     await expect(db.pool.query(`delete from banks where name = 'mixed'`)).rejects.toMatchObject({
       code: '23001',

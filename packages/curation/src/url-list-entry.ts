@@ -59,6 +59,8 @@ export function validateUrlListEntry(
     return bad(`kind must be one of ${UrlListEntryKinds.join(', ')}`);
   const pattern = r['pattern'];
   if (typeof pattern !== 'string' || pattern.trim() === '') return bad('pattern must be a non-empty string');
+  // Kept as written beside its key: a NUL could not be stored (the whole import would fail), nor shown safely.
+  if (CONTROL.test(pattern.trim())) return bad('pattern must be without control characters');
   for (const flag of ['dedicatedToAbuse', 'block'] as const) {
     if (r[flag] !== undefined && typeof r[flag] !== 'boolean') return bad(`${flag} must be true or false`);
   }

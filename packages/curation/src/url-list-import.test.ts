@@ -134,4 +134,17 @@ describeUrlListCuration(() => {
       { phase: 'applying', lines: 2500, badLines: 1 },
     ]);
   });
+
+  it('a NUL or other control character in a pattern is a bad line, not a failed import', async () => {
+    const list = await newList('nul-list');
+    const errors: EntryError[] = [];
+    const txt = ['nul.example/a\u0000b.html', 'nul\u0000.example/', '\ufeffnul.example/c', 'nul.example/d\r'];
+    const report = await importText(list.id, txt.join('\n'), { onLineError: (e) => errors.push(e) });
+    expect(report).toMatchObject({ lines: 4, badLines: 2, added: 2 });
+    expect(errors.map((e) => [e.index, e.code, e.message])).toEqual(
+      [1, 2].map((i) => [i, CurationErrorCode.UrlEntryInvalid, 'pattern must be without control characters']),
+    );
+    const stored = await listUrlListEntries(db.pool, list.id, { limit: 10 });
+    expect(stored.map((e) => e.pattern).sort()).toEqual(['nul.example/c', 'nul.example/d']);
+  });
 });

@@ -22,7 +22,7 @@ export const BankListErrorCode = {
   BadLength: 'MOD_ERR_MATCHER_LIST_BAD_LENGTH',
   /** Quality is not an integer 0..100, or is given for a signal other than PDQ. */
   BadQuality: 'MOD_ERR_MATCHER_LIST_BAD_QUALITY',
-  /** Category or note is too long or not a string. */
+  /** Category or note is too long, not a string, or holds a NUL character. */
   BadField: 'MOD_ERR_MATCHER_LIST_BAD_FIELD',
   /** The signal is not in `allowedSignals`, or differs from the file's first signal with `rejectMixedSignals`. */
   MixedSignals: 'MOD_ERR_MATCHER_LIST_MIXED_SIGNALS',
@@ -168,14 +168,20 @@ function validateFields(f: Fields): LineResult {
   return { entry };
 }
 
-/** An optional free-text field: undefined when absent or empty, false when not a string or too long. */
+/**
+ * An optional free-text field: undefined when absent or empty, false when not a string, too long, or holding
+ * a NUL character (PostgreSQL text cannot store one: the whole import's staging would fail on it).
+ */
 function optionalText(v: unknown, max: number): string | undefined | false {
   if (v === undefined || v === null || v === '') return undefined;
-  return typeof v === 'string' && v.length <= max ? v : false;
+  return typeof v === 'string' && v.length <= max && !v.includes('\u0000') ? v : false;
 }
 
 function badText(field: string, max: number): LineResult {
-  return lineError(BankListErrorCode.BadField, `${field} must be a string of at most ${max} characters`);
+  return lineError(
+    BankListErrorCode.BadField,
+    `${field} must be a string of at most ${max} characters without NUL`,
+  );
 }
 
 export function parseJsonLine(text: string): LineResult {
