@@ -42,7 +42,10 @@ beforeEach(() => {
   received.length = 0;
 });
 
-function lifecycle(sender?: WebhookSender): OrderLifecycle {
+function lifecycle(
+  sender?: WebhookSender,
+  more: Partial<Parameters<typeof createOrderLifecycle>[0]> = {},
+): OrderLifecycle {
   return createOrderLifecycle({
     db: db.pool,
     clock,
@@ -51,6 +54,7 @@ function lifecycle(sender?: WebhookSender): OrderLifecycle {
     metrics: createLifecycleMetrics(createRegistry('actioner-test')),
     confirmingAuthority: 'test authority',
     ...(sender === undefined ? {} : { sender }),
+    ...more,
   });
 }
 
@@ -182,17 +186,8 @@ describe('a receiver that never answers', () => {
         addressPolicy: (a) => (a === '127.0.0.1' ? 'allow' : defaultAddressPolicy(a)),
         allowPlainHttp: true,
       });
-      const run = createOrderLifecycle({
-        db: db.pool,
-        clock,
-        topics: { prefix: 'x.' },
-        logger: createLogger('actioner-test', 'silent'),
-        metrics: createLifecycleMetrics(createRegistry('actioner-test')),
-        confirmingAuthority: 'test authority',
-        sender,
-        // Three attempts of 800 ms fit in the lease: two are claimed per tenant and pass.
-        webhook: { timeoutMs: 800, leaseMs: 2_400 },
-      });
+      // Three attempts of 800 ms fit in the lease: two are claimed per tenant and pass.
+      const run = lifecycle(sender, { webhook: { timeoutMs: 800, leaseMs: 2_400 } });
       const slowUrl = `http://slow.platform.test:${slowPort}/hooks`;
       // Five messages of one order of the slow tenant's are due before the other tenant's one.
       const slow = await orderWithWebhook(slowUrl);
