@@ -196,4 +196,24 @@ describe('administration', () => {
     });
     expect(later.statusCode).toBe(201);
   });
+
+  it('a certificate is revoked once, by an admin only, with one audit record naming who revoked it', async () => {
+    const registered = await api.call(api.keys['admin'], 'POST', '/v1/admin/tenants/isp-a/certificates', {
+      fingerprintSha256: 'cd'.repeat(32),
+    });
+    expect(registered.statusCode).toBe(201);
+    const { id } = registered.json<{ id: string }>();
+    const url = `/v1/admin/certificates/${id}/revoke`;
+    for (const caller of ['isp-a', 'plat-a'] as const)
+      expect((await api.call(api.keys[caller], 'POST', url)).statusCode).toBe(403);
+    const first = await api.call(api.keys['admin'], 'POST', url);
+    expect(first.statusCode).toBe(200);
+    const again = await api.call(api.keys['admin'], 'POST', url);
+    expect(again.json<{ revokedAt: string }>().revokedAt).toBe(first.json<{ revokedAt: string }>().revokedAt);
+    const audit = await listAudit(api.db, { subjectId: id });
+    expect(audit.map((a) => [a.action, a.actor.kind])).toEqual([
+      ['certificate.registered', 'user'],
+      ['certificate.revoked', 'user'],
+    ]);
+  });
 });

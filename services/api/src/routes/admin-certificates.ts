@@ -76,9 +76,12 @@ export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Pr
     },
     async (req) => {
       const p = principalOf(req);
+      const at = deps.now();
       return withTransaction(deps.db, async (c) => {
-        const cert = await revokeClientCertificate(c, req.params.certificateId, deps.now());
+        const cert = await revokeClientCertificate(c, req.params.certificateId, at);
         if (cert === null) throw notFound('certificate');
+        // Revoking a revoked certificate keeps its first revocation, and is not audited again (as for keys).
+        if (cert.revokedAt !== at.toISOString()) return cert;
         await auditCallerChange(c, p, {
           action: 'certificate.revoked',
           subject: { type: 'client_certificate', id: cert.id },
