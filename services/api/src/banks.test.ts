@@ -170,4 +170,16 @@ describe('bank changes over the API', () => {
     }
     expect(await actions(bank.id)).toEqual(['bank.created', 'bank.settings_changed', 'bank.imported']);
   });
+
+  it('exports a bank whose name (made outside the API, as modctl may) is not plain ASCII, with a safe file name', async () => {
+    const bank = await newBank();
+    const name = 'Ngân hàng "IWF"; filename=x.html';
+    await api.db.query('update banks set name = $1 where id = $2', [name, bank.id]);
+    const csv = await api.app.inject({ url: `/v1/banks/${bank.id}/export?format=csv`, headers: auth() });
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-disposition']).toBe(
+      `attachment; filename="Ng_n_h_ng__IWF___filename_x.html.csv"; filename*=UTF-8''${encodeURIComponent(`${name}.csv`)}`,
+    );
+    expect(csv.body.split('\n')[0]).toBe('signal,value,quality,category,note');
+  });
 });

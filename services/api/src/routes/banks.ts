@@ -77,6 +77,21 @@ const EXPORT_TYPES = {
   tsv: 'text/tab-separated-values',
   jsonl: 'application/x-ndjson',
 } as const;
+/**
+ * The export's `content-disposition`. Names made through the API are plain ASCII; a name made otherwise (`modctl
+ * bank create`) may hold any character: quoted as it is it could end the parameter (`"`, `;`) or, beyond Latin-1,
+ * make Node refuse the header mid-answer. Such a name is sent as ASCII (`_` for the rest) and exactly in
+ * `filename*` (RFC 6266, UTF-8 percent-encoded).
+ */
+export function attachment(fileName: string): string {
+  const ascii = fileName.replace(/[^A-Za-z0-9._-]/g, '_');
+  if (ascii === fileName) return `attachment; filename="${fileName}"`;
+  const exact = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}
 /** The export is streamed (never buffered, never serialised by fastify): a text body in the asked format. */
 const ExportResponse = {
   description: "The bank's live entries, one per line, in the format asked for (an attachment).",
@@ -298,7 +313,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': type,
-        'content-disposition': `attachment; filename="${bank.name}.${req.query.format}"`,
+        'content-disposition': attachment(`${bank.name}.${req.query.format}`),
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-store',
       });
