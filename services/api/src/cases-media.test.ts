@@ -42,10 +42,13 @@ const revealFor = (who: SignedIn, caseId: string) =>
 /** Status and error code of a person's preview, or reveal. */
 const previewAnswer = async (who: SignedIn, caseId: string) => statusAndCode(await previewFor(who, caseId));
 const revealAnswer = async (who: SignedIn, caseId: string) => statusAndCode(await revealFor(who, caseId));
-/** An answer that shows an image: 200, a JPEG. */
+/** An answer that shows an image: 200, a JPEG, kept by no cache (shared or the browser's), never sniffed. */
 const shown = (res: LightMyRequestResponse) => {
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-type']).toBe('image/jpeg');
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.headers['x-content-type-options']).toBe('nosniff');
+  expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
   return res;
 };
 const opened = async (view: string, personId: string) =>

@@ -62,4 +62,14 @@ describe('CSV', () => {
       ]),
     ).toBe('"scope","n"\r\n"isp ""one""","3"\r\n"\'=HYPERLINK(""x"")","-1"\r\n"\'-2",""\r\n');
   });
+
+  it('defuses every cell text starting as a spreadsheet formula would (=, +, -, @, tab, carriage return)', () => {
+    const attacks = ['=1+1', '+cmd|"/C calc"!A0', '-2+3', '@SUM(A1)', '\t=1', '\r=1'];
+    const cells = toCsv([attacks, [' =1', 'a=1', 'Platform: =1']]).split('\r\n');
+    expect(cells[0]).toBe(
+      ['"\'=1+1"', '"\'+cmd|""/C calc""!A0"', '"\'-2+3"', '"\'@SUM(A1)"', '"\'\t=1"', '"\'\r=1"'].join(','),
+    );
+    // Text that a spreadsheet reads as text is left as it is.
+    expect(cells[1]).toBe('" =1","a=1","Platform: =1"');
+  });
 });
