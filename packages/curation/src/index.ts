@@ -1,4 +1,5 @@
 export { CurationError, CurationErrorCode } from './errors.js';
+export { BANK_NAME_PATTERN, isBankName } from './bank-name.js';
 export {
   importBankList,
   createBank,

@@ -16,6 +16,21 @@ useModctlDatabase({ actor: 'alice', topicPrefix: 'test.' });
 const listFile = useListFolder('bank');
 
 describe('modctl bank', () => {
+  it('refuses a bank name the API would refuse (it stands in a download file name as it is)', async () => {
+    for (const name of ['a"b', 'x;filename=y.html', 'Ngân hàng', '', 'n'.repeat(101)]) {
+      const run = await runExpecting(
+        bankCommand,
+        ['create', '--name', name, '--source', 'test', '--signals', 'md5', '--policy', 'review'],
+        2,
+      );
+      if (name !== '')
+        expect(JSON.parse(run.err[0] ?? '{}'), name).toMatchObject({
+          error: { code: 'MOD_ERR_CLI_INVALID_VALUE' },
+        });
+    }
+    expect((await db.pool.query('select count(*)::int as n from banks')).rows[0]).toEqual({ n: 0 });
+  });
+
   it('creates a bank, imports a list with bad lines (exit 3), re-imports idempotently, exports a round-trippable list', async () => {
     const c = await runExpecting(
       bankCommand,

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { createBank, findBank, importBankList, type Curator } from '@mod/curation';
+import { createBank, findBank, importBankList, isBankName, type Curator } from '@mod/curation';
 import type { PoolClient } from '@mod/db';
 import { appendAudit } from '@mod/db/audit';
 import { exportBankEntries } from '@mod/db/banks';
 import { stringOptions, subcommandCommand, type Command } from '../command.js';
 import { importFileWithProgress } from '../progress.js';
-import { isOneOf, operator, withDatabase } from './curator.js';
+import { invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
 const USAGE = [
   'usage: modctl bank import --bank NAME --format csv|tsv|jsonl [--strict] [--mode replace|append] [--progress]',
@@ -103,7 +103,7 @@ export const bankCommand: Command = subcommandCommand({
       });
       return 0;
     },
-    create: async ({ values: v, usage, print }) => {
+    create: async ({ values: v, usage, invalid, print }) => {
       const by = operator();
       const signals = (v.signals ?? '').split(',').filter((s) => s !== '');
       if (
@@ -115,6 +115,7 @@ export const bankCommand: Command = subcommandCommand({
       )
         return usage();
       const { name, source, policy } = { name: v.name, source: v.source, policy: v.policy };
+      if (!isBankName(name)) return invalid(invalidValue(NAME_RULE));
       const { bank } = await withDatabase('bankChanges', (pool, changesTopic) =>
         createBank(
           pool,

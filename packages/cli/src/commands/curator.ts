@@ -19,6 +19,9 @@ export const ACCESS_USAGE_END = [
 /** A key or person id as the database makes them (a UUID). */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** The rule of a bank's or URL list's `--name` (`isBankName` of `@mod/curation`, as the API has it). */
+export const NAME_RULE = '--name: 1 to 100 of the letters A-Z a-z, digits and . _ -';
+
 /** An option's value breaks the rule for its field (exit code 2). */
 export const invalidValue = (message: string) => new CliError(CliErrorCode.InvalidValue, message);
 

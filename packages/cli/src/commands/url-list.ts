@@ -3,6 +3,7 @@ import {
   createUrlList,
   findUrlList,
   importUrlList,
+  isBankName,
   removeUrlListPatterns,
   updateUrlListSettings,
   UrlListFormats,
@@ -12,7 +13,7 @@ import {
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
 import { printPages, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { importFileWithProgress } from '../progress.js';
-import { isOneOf, operator, withDatabase } from './curator.js';
+import { invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
 const USAGE = [
   'usage: modctl url-list create --name NAME --source SOURCE [--policy automatic|review]',
@@ -72,13 +73,14 @@ export const urlListCommand: Command = subcommandCommand({
     progress: { type: 'boolean', default: false },
   },
   handlers: {
-    create: async ({ values: v, usage, print }) => {
+    create: async ({ values: v, usage, invalid, print }) => {
       const by = operator();
       const negative = v.negative === undefined ? false : BOOLEAN_WORDS[v.negative as 'true' | 'false'];
       const policy = v.policy ?? 'review';
       if (!v.name || !v.source || !isOneOf(['automatic', 'review'] as const, policy)) return usage();
       if (v.negative !== undefined && !isOneOf(['true', 'false'] as const, v.negative)) return usage();
       const { name, source } = { name: v.name, source: v.source };
+      if (!isBankName(name)) return invalid(invalidValue(NAME_RULE));
       const result = await withDatabase('urlListChanges', (pool, topic) =>
         createUrlList(
           pool,

@@ -1,6 +1,12 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
-import { createBank, importBankList, updateBankSettings, type LineError } from '@mod/curation';
+import {
+  BANK_NAME_PATTERN,
+  createBank,
+  importBankList,
+  updateBankSettings,
+  type LineError,
+} from '@mod/curation';
 import { exportBankEntries, getBank, listBanks } from '@mod/db/banks';
 import { callerName, principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
@@ -139,7 +145,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
       schema: {
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' }),
+            name: Type.String({ minLength: 1, maxLength: 100, pattern: BANK_NAME_PATTERN }),
             source: Type.String({ minLength: 1, maxLength: 200 }),
             licence: Type.Optional(Type.String({ maxLength: 200 })),
             version: Type.Optional(Type.String({ maxLength: 100 })),

@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { createUrlList, updateUrlListSettings } from '@mod/curation';
+import { BANK_NAME_PATTERN, createUrlList, updateUrlListSettings } from '@mod/curation';
 import { listUrlListBanks } from '@mod/db/url-lists';
 import { principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
@@ -32,7 +32,7 @@ export async function urlListBankRoutes(app: TypedApp, deps: RouteDeps): Promise
       schema: {
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' }),
+            name: Type.String({ minLength: 1, maxLength: 100, pattern: BANK_NAME_PATTERN }),
             source: Text(200),
             licence: Type.Optional(Text(200)),
             version: Type.Optional(Text(100)),
