@@ -1,13 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { AuditErrorCode, loadPublicKey, verifyBundle } from '@mod/audit';
 import type { PublicKeyInfo } from '@mod/audit';
-import { unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import { verifyStoredLog } from '@mod/db/audit';
+import { commandFailed, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import { withPool } from './curator.js';
 
 const USAGE = [
   'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]... [--allow-unsigned-scope]',
-  'checks an audit export bundle offline (no database, no network) and prints one JSON line. --key (repeatable,',
-  "for key rotation) names the public keys to trust; without it the bundle's own keys are used (compare the",
-  'printed keyId out of band). --allow-unsigned-scope accepts a legacy bundle, reported complete: false.',
+  '       modctl audit verify-log (--key PUBLIC_KEY_PEM... | --trust-database-keys)',
+  'verify checks an audit export bundle offline (no database, no network) and prints one JSON line. --key',
+  "(repeatable, for key rotation) names the public keys to trust; without it the bundle's own keys are used",
+  '(compare the printed keyId out of band). --allow-unsigned-scope accepts a legacy bundle, reported complete: false.',
+  'verify-log checks the whole stored log in the database of DATABASE_URL (DATABASE_SCHEMA): every record, signed',
+  'tree head and evidence document, and prints one JSON line. Its tree heads are checked against the --key files',
+  '(kept apart from the database: whoever holds the database could add a key of theirs); --trust-database-keys uses',
+  'the keys the database lists instead, and says so (trustedKeys: "database").',
   'exit codes: 0 verified; 1 verification failed or unreadable input; 2 usage',
 ].join('\n');
 
@@ -36,14 +43,8 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   }
   if (bundlePath === undefined) return usageError(io, USAGE, 'no bundle');
 
-  const trustedKeys: PublicKeyInfo[] = [];
-  for (const path of keyPaths) {
-    try {
-      trustedKeys.push(loadPublicKey(await readFile(path, 'utf8')));
-    } catch (err) {
-      return printFailure(io, AuditErrorCode.KEY_INVALID, `--key ${path}: ${(err as Error).message}`);
-    }
-  }
+  const trustedKeys = await loadKeys(io, keyPaths);
+  if (typeof trustedKeys === 'number') return trustedKeys;
   let bundle: unknown;
   try {
     bundle = JSON.parse(await readFile(bundlePath, 'utf8'));
@@ -66,19 +67,69 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   return AuditExit.FAILED;
 }
 
+/** The public keys in the PEM files named, or the failure printed (exit code 1). */
+async function loadKeys(io: CommandIo, paths: readonly string[]): Promise<PublicKeyInfo[] | number> {
+  const keys: PublicKeyInfo[] = [];
+  for (const path of paths) {
+    try {
+      keys.push(loadPublicKey(await readFile(path, 'utf8')));
+    } catch (err) {
+      return printFailure(io, AuditErrorCode.KEY_INVALID, `--key ${path}: ${(err as Error).message}`);
+    }
+  }
+  return keys;
+}
+
+async function verifyLog(args: readonly string[], io: CommandIo): Promise<number> {
+  const keyPaths: string[] = [];
+  let trustDatabase = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--trust-database-keys') trustDatabase = true;
+    else if (arg === '--key') {
+      const path = args[++i];
+      if (path === undefined) return usageError(io, USAGE, '--key needs a file');
+      keyPaths.push(path);
+    } else return usageError(io, USAGE, `unexpected argument ${arg}`);
+  }
+  if (keyPaths.length > 0 === trustDatabase)
+    return usageError(io, USAGE, 'verify-log needs --key files, or --trust-database-keys (one of the two)');
+  const keys = await loadKeys(io, keyPaths);
+  if (typeof keys === 'number') return keys;
+  try {
+    const result = await withPool((pool) =>
+      verifyStoredLog(pool, trustDatabase ? {} : { trustedKeys: keys }),
+    );
+    const trustedKeys = trustDatabase ? 'database' : 'given';
+    if (result.ok) {
+      const { records, rootHash, treeHead } = result;
+      io.stdout(
+        JSON.stringify({ ok: true, records, rootHash, treeSize: treeHead?.treeSize ?? null, trustedKeys }),
+      );
+      return AuditExit.OK;
+    }
+    io.stdout(JSON.stringify({ ok: false, error: result.error, trustedKeys }));
+    return AuditExit.FAILED;
+  } catch (err) {
+    return commandFailed(io, err);
+  }
+}
+
 /**
  * `modctl audit verify BUNDLE [--key PEMFILE]... [--allow-unsigned-scope]`: checks an export bundle offline
  * (no database, no network) and prints one JSON line. `--key` (repeatable, for key rotation) names the public
  * keys to trust. A bundle's scope (which records it claims to hold) is signed; a legacy bundle without that
  * signature fails, unless `--allow-unsigned-scope`, which reports its records proven but `complete: false`.
+ * `modctl audit verify-log`: the stored log as a whole (`verifyStoredLog` of `@mod/db`), against given keys.
  */
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'verify an audit export bundle offline (no database, no network)',
+  summary: 'verify an audit export bundle offline, or the stored log in the database',
   usage: USAGE,
   run: async (argv, io) => {
     const [sub, ...rest] = argv;
     if (sub === 'verify') return verify(rest, io);
+    if (sub === 'verify-log') return verifyLog(rest, io);
     return unknownSubcommand(io, USAGE, sub);
   },
 };

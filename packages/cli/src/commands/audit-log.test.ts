@@ -1,0 +1,57 @@
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { generateSigningKeyPair, loadSigningKey } from '@mod/audit';
+import { withTransaction } from '@mod/db';
+import { appendAuditBatch, signTreeHeadIfDue } from '@mod/db/audit';
+import { auditCommand } from './audit.js';
+import { db, json, runExpecting, useListFolder, useModctlDatabase } from './modctl-database.test-helper.js';
+
+useModctlDatabase({ actor: 'auditor' });
+const file = useListFolder('audit-log');
+const pair = generateSigningKeyPair();
+
+const entry = (i: number) => ({
+  actor: { kind: 'service' as const, id: 'actioner' },
+  action: 'verdict.recorded',
+  subject: { type: 'submission', id: `sub-${i}` },
+  reason: `record ${i}`,
+});
+
+describe('modctl audit verify-log', () => {
+  it('verifies the stored log against the keys given, and names the first record changed behind its back', async () => {
+    await appendAuditBatch(db.pool, [0, 1, 2, 3, 4].map(entry));
+    await signTreeHeadIfDue(db.pool, {
+      key: loadSigningKey(pair.privateKeyPem),
+      schedule: { everyRecords: 1_000_000, everyMs: 3_600_000 },
+      topic: null,
+      force: true,
+    });
+    await appendAuditBatch(db.pool, [5, 6].map(entry));
+    const key = file('key.pem');
+    const other = file('other.pem');
+    await writeFile(key, pair.publicKeyPem);
+    await writeFile(other, generateSigningKeyPair().publicKeyPem);
+
+    const good = await runExpecting(auditCommand, ['verify-log', '--key', key], 0);
+    expect(json(good.out[0])).toMatchObject({ ok: true, records: 7, treeSize: 5, trustedKeys: 'given' });
+    const database = await runExpecting(auditCommand, ['verify-log', '--trust-database-keys'], 0);
+    expect(json(database.out[0])).toMatchObject({ ok: true, records: 7, trustedKeys: 'database' });
+    // Heads signed by a key the auditor does not hold: refused.
+    const stranger = await runExpecting(auditCommand, ['verify-log', '--key', other], 1);
+    expect(json(stranger.out[0])).toMatchObject({ ok: false, error: { reason: 'unknown_key' } });
+    // Either keys or the database's, said out loud: never a silent default.
+    await runExpecting(auditCommand, ['verify-log'], 2);
+    await runExpecting(auditCommand, ['verify-log', '--key', key, '--trust-database-keys'], 2);
+
+    // The database owner rewrites a record appended after the signed head.
+    await withTransaction(db.pool, async (c) => {
+      await c.query('alter table audit_records disable trigger user');
+      await c.query(
+        `update audit_records set record = replace(record, 'record 6', 'record X') where seq = 6`,
+      );
+      await c.query('alter table audit_records enable trigger user');
+    });
+    const changed = await runExpecting(auditCommand, ['verify-log', '--key', key], 1);
+    expect(json(changed.out[0])).toMatchObject({ ok: false, error: { firstBadRecord: { seq: 6 } } });
+  });
+});
