@@ -105,11 +105,12 @@ describe.skipIf(!available)('stored XSS against the console', () => {
     await firstSignInAs(page, 'admin.xss', oneTime, 'a long enough pass phrase for xss');
     await page.goto(`${origin}/console/admin`);
     await page.waitForSelector('#tenants-title');
+    // The tenants and the people are two lists, each loaded on its own: wait for both.
     await expect.poll(() => page.locator('main').textContent()).toContain(`Platform ${MARKUP}`);
+    await expect.poll(() => page.locator('main').textContent()).toContain(`Admin ${MARKUP}`);
     const text = (await page.locator('main').textContent()) ?? '';
     expect(text).toContain(SCRIPT_URL);
     expect(text).toContain(`ISP ${STYLE}`);
-    expect(text).toContain(`Admin ${MARKUP}`);
     await nothingInjected();
   });
 
