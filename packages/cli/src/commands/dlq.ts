@@ -166,25 +166,39 @@ async function replay(
     return await withPool(async (pool) => {
       const by = operator('admin');
       for (const { letter, record } of originals) {
-        await producer.send({
-          topic: letter.sourceTopic,
-          messages: [
-            {
-              key: record.key,
-              value: record.value,
-              headers: { ...record.headers, 'mod-replay-of': letter.eventId },
-            },
-          ],
-        });
-        await appendAuditAlone(pool, {
-          actor: by.actor,
-          role: by.role,
-          tenantId: null,
-          action: 'dlq.replayed',
-          subject: { type: 'dead-letter', id: letter.eventId },
-          reason: `replayed ${letter.sourceTopic}/${letter.sourcePartition}@${letter.sourceOffset} (dead-lettered by ${letter.consumer}: ${letter.reason.code})`,
-          evidence: { source: summary(letter).source, valueSha256: letter.valueSha256 },
-        });
+        const audit = (action: string, reason: string) =>
+          appendAuditAlone(pool, {
+            actor: by.actor,
+            role: by.role,
+            tenantId: null,
+            action,
+            subject: { type: 'dead-letter', id: letter.eventId },
+            reason,
+            evidence: { source: summary(letter).source, valueSha256: letter.valueSha256 },
+          });
+        const where = `${letter.sourceTopic}/${letter.sourcePartition}@${letter.sourceOffset}`;
+        // On record before it leaves: a replay the log does not know of never happens.
+        await audit(
+          'dlq.replayed',
+          `replayed ${where} (dead-lettered by ${letter.consumer}: ${letter.reason.code})`,
+        );
+        try {
+          await producer.send({
+            topic: letter.sourceTopic,
+            messages: [
+              {
+                key: record.key,
+                value: record.value,
+                headers: { ...record.headers, 'mod-replay-of': letter.eventId },
+              },
+            ],
+          });
+        } catch (err) {
+          await audit('dlq.replay_failed', `the broker refused the replay of ${where}`).catch(
+            () => undefined,
+          );
+          throw err;
+        }
         io.stdout(JSON.stringify({ replayed: letter.eventId, topic: letter.sourceTopic }));
       }
       return 0;
