@@ -2,7 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { AuditErrorCode, loadPublicKey, verifyBundle } from '@mod/audit';
 import type { PublicKeyInfo } from '@mod/audit';
 import { verifyStoredLog } from '@mod/db/audit';
-import { commandFailed, unknownSubcommand, usageError, type Command, type CommandIo } from '../command.js';
+import {
+  commandFailed,
+  parseCommandArgs,
+  unknownSubcommand,
+  usageError,
+  type Command,
+  type CommandIo,
+} from '../command.js';
 import { withPool } from './curator.js';
 
 const USAGE = [
@@ -26,22 +33,24 @@ function printFailure(io: CommandIo, code: string, message: string): number {
   return AuditExit.FAILED;
 }
 
+/** The options of both sub-commands, as `parseArgs` takes them (each checks which of them it was given). */
+const OPTIONS = {
+  key: { type: 'string', multiple: true },
+  'allow-unsigned-scope': { type: 'boolean' },
+  'trust-database-keys': { type: 'boolean' },
+} as const;
+
 async function verify(args: readonly string[], io: CommandIo): Promise<number> {
-  let bundlePath: string | undefined;
-  let allowUnsignedScope = false;
-  const keyPaths: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--allow-unsigned-scope') allowUnsignedScope = true;
-    else if (arg === '--key') {
-      const path = args[++i];
-      if (path === undefined) return usageError(io, USAGE, '--key needs a file');
-      keyPaths.push(path);
-    } else if (arg !== undefined && !arg.startsWith('--') && bundlePath === undefined) {
-      bundlePath = arg;
-    } else return usageError(io, USAGE, `unexpected argument ${arg}`);
-  }
+  const parsed = parseCommandArgs({ args: [...args], options: OPTIONS, allowPositionals: true }, USAGE, io);
+  if (parsed === null) return AuditExit.USAGE;
+  const { values, positionals } = parsed;
+  if (values['trust-database-keys'] === true)
+    return usageError(io, USAGE, "--trust-database-keys is verify-log's");
+  if (positionals.length > 1) return usageError(io, USAGE, `unexpected argument ${positionals[1]}`);
+  const bundlePath = positionals[0];
   if (bundlePath === undefined) return usageError(io, USAGE, 'no bundle');
+  const keyPaths = values.key ?? [];
+  const allowUnsignedScope = values['allow-unsigned-scope'] === true;
 
   const trustedKeys = await loadKeys(io, keyPaths);
   if (typeof trustedKeys === 'number') return trustedKeys;
@@ -81,17 +90,13 @@ async function loadKeys(io: CommandIo, paths: readonly string[]): Promise<Public
 }
 
 async function verifyLog(args: readonly string[], io: CommandIo): Promise<number> {
-  const keyPaths: string[] = [];
-  let trustDatabase = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--trust-database-keys') trustDatabase = true;
-    else if (arg === '--key') {
-      const path = args[++i];
-      if (path === undefined) return usageError(io, USAGE, '--key needs a file');
-      keyPaths.push(path);
-    } else return usageError(io, USAGE, `unexpected argument ${arg}`);
-  }
+  const parsed = parseCommandArgs({ args: [...args], options: OPTIONS, allowPositionals: true }, USAGE, io);
+  if (parsed === null) return AuditExit.USAGE;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0 || values['allow-unsigned-scope'] === true)
+    return usageError(io, USAGE, `unexpected argument ${positionals[0] ?? '--allow-unsigned-scope'}`);
+  const keyPaths = values.key ?? [];
+  const trustDatabase = values['trust-database-keys'] === true;
   if (keyPaths.length > 0 === trustDatabase)
     return usageError(io, USAGE, 'verify-log needs --key files, or --trust-database-keys (one of the two)');
   const keys = await loadKeys(io, keyPaths);
