@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { UrlError, UrlErrorCode } from './errors.js';
 
 /** Options of {@link RecentlySeen}. */
@@ -13,13 +14,15 @@ export interface RecentlySeenOptions {
 /**
  * Bounded TTL set of keys (normalised URL keys): a URL fetched within the last `ttlMs` is not fetched again.
  * Memory stays below `maxEntries`; when full, the oldest record is dropped, so under a flood a URL may be
- * fetched again early (a cost, never a correctness problem).
+ * fetched again early (a cost, never a correctness problem). Each key is remembered by its SHA-256, whatever its
+ * length: a sender's URL of 8,192 characters normalises to a key of up to ~72,000 (percent-encoded UTF-8), and a
+ * million of those would be gigabytes.
  */
 export class RecentlySeen {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
-  /** key -> expiry time. Insertion order is expiry order, because every record uses the same TTL. */
+  /** SHA-256 of the key -> expiry time. Insertion order is expiry order, because every record uses the same TTL. */
   readonly #expiries = new Map<string, number>();
 
   constructor(options: RecentlySeenOptions) {
@@ -41,15 +44,16 @@ export class RecentlySeen {
 
   /** Whether the key was recorded less than `ttlMs` ago. */
   has(key: string): boolean {
-    const expiry = this.#expiries.get(key);
+    const expiry = this.#expiries.get(digest(key));
     return expiry !== undefined && expiry > this.#now();
   }
 
   /** Records the key as seen now (restarting its TTL). */
   add(key: string): void {
     const now = this.#now();
-    this.#expiries.delete(key);
-    this.#expiries.set(key, now + this.#ttlMs);
+    const d = digest(key);
+    this.#expiries.delete(d);
+    this.#expiries.set(d, now + this.#ttlMs);
     this.#prune(now);
   }
 
@@ -65,7 +69,7 @@ export class RecentlySeen {
 
   /** Forgets a key (e.g. the fetch failed for a retriable reason and should be tried again soon). */
   delete(key: string): boolean {
-    return this.#expiries.delete(key);
+    return this.#expiries.delete(digest(key));
   }
 
   #prune(now: number): void {
@@ -75,3 +79,6 @@ export class RecentlySeen {
     }
   }
 }
+
+/** A key's fixed-size stand-in (43 characters). */
+const digest = (key: string): string => createHash('sha256').update(key).digest('base64url');

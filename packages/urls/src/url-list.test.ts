@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { UrlErrorCode } from './errors.js';
 import { normalizeUrlOrThrow } from './normalize.js';
@@ -171,6 +173,25 @@ describe('RecentlySeen', () => {
     seen.add('c');
     expect(seen.size).toBe(1);
     expect(seen.delete('c')).toBe(true);
+  });
+
+  it("holds a fixed few bytes per key, not the key: a sender's longest URLs would take gigabytes", () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const seen = new RecentlySeen({ ttlMs: 3_600_000, maxEntries: 1_000_000 });
+    // 8,000 characters of a sender's URL, each 3 bytes of UTF-8 percent-encoded: a key of ~72,000 characters.
+    const longest = normalizeUrlOrThrow(`http://example.com/${'€'.repeat(8_000)}`).key;
+    expect(longest.length).toBeGreaterThan(70_000);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // 2,000 distinct such keys: 144 MB if they were kept.
+    for (let i = 0; i < 2_000; i++) seen.add(`${longest}${i}`);
+    gc();
+    const held = process.memoryUsage().heapUsed - before;
+    expect(seen.size).toBe(2_000);
+    expect(seen.has(`${longest}1999`)).toBe(true);
+    expect(seen.has(`${longest}2000`)).toBe(false);
+    expect(held).toBeLessThan(16 * 1024 * 1024);
   });
 
   it('refuses nonsense options', () => {
