@@ -1,6 +1,14 @@
 import type { BlocklistEntry } from './blocklist.js';
 import { HostType, normalizePattern, type NormalizedUrl } from './normalize.js';
-import { checkName, LABEL, rpzHostFits, rpzRecordsOf, rpzTarget, type RpzOptions } from './rpz.js';
+import {
+  checkName,
+  LABEL,
+  RPZ_TRIGGER_NAME,
+  rpzHostFits,
+  rpzRecordsOf,
+  rpzTarget,
+  type RpzOptions,
+} from './rpz.js';
 
 /** An entry left out of a feed, and why (e.g. a name DNS cannot carry). */
 export interface SkippedEntry {
@@ -15,8 +23,11 @@ function targetOf(entry: BlocklistEntry): Target {
   return result.ok ? { url: result.url } : { skip: `target is not a URL or host: ${result.error.code}` };
 }
 
-/** Bump when the rendering of an entry changes: stores holding rendered lines must render them again. */
-export const FEED_RENDER_VERSION = 1;
+/**
+ * Bump when the rendering of an entry changes: stores holding rendered lines must render them again.
+ * 2: names whose last label starts with `rpz-` are left out of the RPZ ({@link RPZ_TRIGGER_NAME}).
+ */
+export const FEED_RENDER_VERSION = 2;
 
 /**
  * What one entry contributes to each feed, rendered once (stores may keep it with the entry): the URL-list line
@@ -53,6 +64,14 @@ export function feedLinesOf(entry: BlocklistEntry): FeedEntryLines {
       rpzHost: null,
       skip: null,
       rpzSkip: 'IP hosts cannot be listed by name in an RPZ',
+    };
+  if (RPZ_TRIGGER_NAME.test(url.host))
+    return {
+      urlLine: null,
+      hostLine: url.host,
+      rpzHost: null,
+      skip: null,
+      rpzSkip: 'host ends in an rpz- label, which resolvers read as an IP or name-server trigger',
     };
   const labelsOk = url.host.split('.').every((label) => LABEL.test(label));
   return labelsOk

@@ -65,6 +65,27 @@ describe('renderFeed', () => {
     expect(feed.lines).toContain('*.abuse-only.example CNAME blocked.isp.example.');
   });
 
+  it('never writes a name resolvers read as an IP or name-server trigger (rpz-ip, rpz-nsdname, ...)', () => {
+    // Each would block far more than its one name: every name resolving to 10.0.0.1, every name served by
+    // ns1.example, every client in 0.0.0.0/1, every name whose name server is in 2001:db8::/128.
+    const triggers = [
+      'http://32.1.0.0.10.rpz-ip/',
+      'ns1.example.rpz-nsdname',
+      'HTTP://1.0.0.0.0.RPZ-CLIENT-IP./x',
+      '128.zz.db8.2001.rpz-nsip',
+      'rpz-ip',
+    ].map((target, i) => ({ id: `t${i}`, target, dedicatedToAbuse: true }));
+    const named = { id: 'ok', target: 'rpz-ip.example', dedicatedToAbuse: true }; // only the last label counts
+    const feed = renderFeed('rpz', { serial: 3, entries: [...triggers, named] }, rpz);
+    expect(feed.lines).toEqual(['*.rpz-ip.example CNAME .', 'rpz-ip.example CNAME .']);
+    expect(feed.skipped.map((skip) => skip.id)).toEqual(triggers.map((entry) => entry.id));
+    expect(feedLinesOf(triggers[0]!)).toMatchObject({ rpzHost: null, hostLine: '32.1.0.0.10.rpz-ip' });
+    // A proxy matches them as the names they are.
+    expect(renderFeed('domain-list', { serial: 3, entries: triggers }).lines).toContain(
+      'ns1.example.rpz-nsdname',
+    );
+  });
+
   it('renders the URL list (URL-level entries) and the domain list (dedicated hosts)', () => {
     expect(renderFeed('url-list', snapshot).body).toBe(
       '203.0.113.7/x\nshared-host.example/gallery/img.jpg?id=7\n',
@@ -93,6 +114,11 @@ describe('renderFeed', () => {
     expect(() => renderFeed('rpz', snapshot, { zoneName: 'bad zone' })).toThrow(code);
     expect(() => renderFeed('rpz', snapshot, { ...rpz, primaryNameServer: 'ns.example' })).toThrow(code);
     expect(() => renderFeed('rpz', snapshot)).toThrow(code);
+    // Policy names, not hosts: `CNAME rpz-passthru.` would block nothing, `rpz-drop.` drop every answer.
+    for (const host of ['RPZ-Passthru.', 'rpz-drop', 'rpz-tcp-only'])
+      expect(() => renderFeed('rpz', snapshot, { ...rpz, action: { type: 'walled-garden', host } })).toThrow(
+        code,
+      );
     expect(() => renderFeed('url-list', { serial: 0, entries })).toThrow(code);
     expect(() => renderFeed('url-list', { serial: 2 ** 32, entries })).toThrow(code);
   });

@@ -27,6 +27,15 @@ export interface RpzOptions {
 /** One DNS label as RPZ owners and targets may carry it (punycode, underscores allowed, no wildcard). */
 export const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
+/**
+ * A name that resolvers read as an RPZ trigger other than the name itself: below `rpz-ip`, `rpz-nsip`,
+ * `rpz-client-ip` or `rpz-nsdname` at the zone's apex, `32.1.2.0.192.rpz-ip` blocks every name that resolves to
+ * 192.0.2.1 and `ns.example.rpz-nsdname` every name served by that name server (far more than the one name
+ * ordered). No top-level domain starts with `rpz-`: such names are left out of the RPZ, and never a CNAME target
+ * (`rpz-passthru.`, `rpz-drop.` and `rpz-tcp-only.` are other policies; the first would block nothing).
+ */
+export const RPZ_TRIGGER_NAME = /(?:^|\.)rpz-[^.]*$/;
+
 /** A DNS name, checked and lower-cased, without its trailing dot. */
 export function checkName(name: string, what: string): string {
   const bare = name.endsWith('.') ? name.slice(0, -1) : name;
@@ -58,10 +67,18 @@ export function rpzRecordsOf(host: string, cnameTarget: string): [string, string
   return [`${host} CNAME ${cnameTarget}`, `*.${host} CNAME ${cnameTarget}`];
 }
 
-/** The CNAME target: `.` (NXDOMAIN) or the walled-garden host, absolute. */
+/**
+ * The CNAME target: `.` (NXDOMAIN) or the walled-garden host, absolute. A host whose last label starts with
+ * `rpz-` is refused: resolvers read `rpz-passthru.`, `rpz-drop.` and `rpz-tcp-only.` as other policies (the
+ * first would block nothing at all).
+ */
 export function rpzTarget(options: RpzOptions): string {
   const action = options.action ?? { type: 'nxdomain' };
-  return action.type === 'nxdomain' ? '.' : `${checkName(action.host, 'walled-garden host')}.`;
+  if (action.type === 'nxdomain') return '.';
+  const host = checkName(action.host, 'walled-garden host');
+  if (RPZ_TRIGGER_NAME.test(host))
+    throw feedError(`walled-garden host ${JSON.stringify(action.host)} is an RPZ policy name`);
+  return `${host}.`;
 }
 
 /** A checked number of seconds (`fallback` when absent). */

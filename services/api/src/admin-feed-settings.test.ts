@@ -49,6 +49,13 @@ describe("an ISP's feed settings (admins)", () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: { code: 'MOD_ERR_API_VALIDATION' } });
+    // A policy name as the walled garden (`CNAME rpz-passthru.` blocks nothing).
+    const passthru = await api.call(api.keys.admin, 'PUT', url('isp-1'), {
+      zoneName: 'rpz.isp-1.vn',
+      walledGardenHost: 'rpz-passthru',
+    });
+    expect(passthru.statusCode).toBe(400);
+    expect(passthru.json()).toMatchObject({ error: { code: 'MOD_ERR_API_VALIDATION' } });
     expect((await api.call(api.keys.admin, 'GET', url('platform-1'))).statusCode).toBe(404);
     expect((await api.call(api.keys.admin, 'GET', url('nobody'))).statusCode).toBe(404);
     expect((await api.call(api.keys.isp, 'GET', url('isp-1'))).statusCode).toBe(403);
