@@ -154,18 +154,26 @@ describe('ISP feeds from the row store', () => {
     );
     const s4 = await snapshot();
     expect(s4).toBe(s3 + 1);
-    // A walled garden changes the RPZ and its ETag, not the serial.
+    // A walled garden rewrites every record: the zone gets a new serial (a resolver transferring it sees the
+    // change) and older serials get the full feed (an incremental `-name CNAME blocked.isp.example.` would remove
+    // nothing from a resolver holding `name CNAME .`, and a withdrawn name would stay blocked).
     const etagBefore = String((await feed('rpz')).headers['etag']);
-    await setFeedSettings(api.db, ISP, {
-      zoneName: 'rpz.isp.example',
-      walledGardenHost: 'blocked.isp.example',
-    });
+    const walled = { zoneName: 'rpz.isp.example', walledGardenHost: 'blocked.isp.example' };
+    await setFeedSettings(api.db, ISP, walled);
     rpz = { zoneName: 'rpz.isp.example', action: { type: 'walled-garden', host: 'blocked.isp.example' } };
-    await expectFeedsMatchReference(s4);
+    const s5 = await snapshot();
+    expect(s5).toBe(s4 + 1);
+    for (const format of FORMATS) expect((await feed(format, s4)).headers['x-feed-kind']).toBe('full');
+    for (const serial of [...history.keys()]) if (serial !== s5) history.delete(serial);
+    await expectFeedsMatchReference(s5);
     const rpzNow = await feed('rpz');
     expect(rpzNow.body).toContain('whole-host.example CNAME blocked.isp.example.');
+    expect(rpzNow.body).toContain(`SOA localhost. hostmaster.localhost. ${s5} `);
     expect(rpzNow.headers['etag']).not.toBe(etagBefore);
-    expect(Number(rpzNow.headers['x-feed-serial'])).toBe(s4);
+    expect(Number(rpzNow.headers['x-feed-serial'])).toBe(s5);
+    // The same settings again are no change.
+    await setFeedSettings(api.db, ISP, walled);
+    expect(await snapshot()).toBe(s5);
     expect(
       (await feed('rpz', undefined, { 'if-none-match': String(rpzNow.headers['etag']) })).statusCode,
     ).toBe(304);
@@ -215,7 +223,8 @@ describe('ISP feeds from the row store', () => {
     expect((await feed('url-list', serial)).headers['x-feed-kind']).toBe('full');
     const live = await api.db.query<{ n: number; old: number }>(
       `select count(*) filter (where removed_serial is null)::int as n,
-         count(*) filter (where added_serial <= $2)::int as old from feed_entries where isp_tenant_id = $1`,
+         count(*) filter (where added_serial <= $2 and removed_serial is null)::int as old
+         from feed_entries where isp_tenant_id = $1`,
       [ISP, serial],
     );
     expect(live.rows[0]).toEqual({ n: (await listWantedBlocklist(api.db, ISP)).length, old: 0 });
