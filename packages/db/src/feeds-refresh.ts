@@ -177,10 +177,12 @@ export async function refreshFeedState(
          inputs = $5, updated_at = now() where isp_tenant_id = $1`,
       [ispTenantId, next, from, renderer.version, inputs],
     );
-    // Rows removed at or before `from` were live neither at any answerable `since` nor now.
+    // Rows removed at or before `from` were live neither at any answerable `since` nor now; nor those removed
+    // after `serial`, which a full feed still being streamed at `serial` reads (a rebuild's `from` is `next`:
+    // its old rows go at a later refresh, answering nothing meanwhile).
     await c.query(
       `/* api:feed-prune */ delete from feed_entries where isp_tenant_id = $1 and removed_serial <= $2`,
-      [ispTenantId, from],
+      [ispTenantId, Math.min(from, serial)],
     );
     return { serial: next, historyFrom: from, added: added.length, removed: removed.length };
   });
