@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_URL_LENGTH } from '@mod/urls';
+import { useCallersWorld } from './callers-world.js';
+
+const api = useCallersWorld({ isp: ['isp-traffic', 'isp'] });
+
+const upload = (lines: unknown[]) =>
+  api.app.inject({
+    method: 'POST',
+    url: '/v1/isp/traffic-samples',
+    headers: { authorization: `Bearer ${api.keys.isp}`, 'content-type': 'application/x-ndjson' },
+    payload: lines.map((line) => JSON.stringify(line)).join('\n'),
+  });
+
+describe('traffic samples with hostile lines', () => {
+  it('refuses a line whose canonical URL outgrows the event limit, and keeps the rest of the upload', async () => {
+    // 3,000 characters as sent, 27,000 once percent-encoded: over the 8,192 an event may carry.
+    const swollen = `http://swell.example/${'€'.repeat(3000)}`;
+    expect(swollen.length).toBeLessThan(MAX_URL_LENGTH);
+    const res = await upload([
+      { url: 'http://fine.example/a' },
+      { url: swollen },
+      { url: 'http://fine.example/b', tenantId: 'another-isp' }, // a sample never names its ISP
+      { url: 'http://fine.example/c' },
+    ]);
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toEqual({
+      accepted: 2,
+      rejected: 2,
+      errors: [
+        {
+          line: 2,
+          code: 'MOD_ERR_URL_TOO_LONG',
+          message: `canonical URL longer than ${MAX_URL_LENGTH} characters`,
+        },
+        { line: 3, code: 'MOD_ERR_ISP_LINE_SCHEMA', message: expect.any(String) as string },
+      ],
+    });
+  });
+});
