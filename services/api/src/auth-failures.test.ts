@@ -74,6 +74,22 @@ describe('failed-key limiting never locks out a valid key', () => {
     });
   });
 
+  it('counts an IPv6 client by its /64: guesses from fresh addresses of one /64 are throttled (and no longer audited) as from one address', async () => {
+    await own(async (w, key) => {
+      const app = await w.build({ authFailureLimit: LIMIT, now: () => NOW });
+      const codes = [];
+      // Each guess from another address of the attacker's /64, under another key prefix.
+      for (let i = 0; i < 25; i++)
+        codes.push(await me(app, guess(), `2001:db8:7:7::${(i + 1).toString(16)}`));
+      expect(codes).toEqual([...Array<number>(20).fill(401), ...Array<number>(5).fill(429)]);
+      const audit = await listAudit(w.db.pool, { limit: 1000 });
+      expect(audit.filter((a) => a.action === 'auth.failed')).toHaveLength(20);
+      // Another /64 is another client; a valid key from the throttled /64 is still served.
+      expect(await me(app, guess(), '2001:db8:7:8::1')).toBe(401);
+      expect(await me(app, key, '2001:db8:7:7::ffff')).toBe(200);
+    });
+  });
+
   it('limits failures per failing key prefix across addresses, and still serves the key with that prefix', async () => {
     const app = await world.build({ authFailureLimit: LIMIT, now: () => NOW });
     const codes = [];

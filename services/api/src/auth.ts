@@ -13,7 +13,7 @@ import { appendAuditAlone } from '@mod/db/audit';
 import { type OrderScope } from '@mod/db/orders';
 import { Counter, type Registry } from '@mod/telemetry';
 import { type SessionCheck } from '@mod/db/people';
-import { isSessionTokenShaped } from '@mod/people';
+import { clientAddressKey, isSessionTokenShaped } from '@mod/people';
 import { orderScopeFor, scopeFor, type TenantRule, type TenantScope } from './authz.js';
 import { forbidden, rateLimited, unauthenticated, type ApiError } from './errors.js';
 import { peopleError } from './people-errors.js';
@@ -48,10 +48,11 @@ export interface AuthOptions {
   /** Requests per credential. */
   keyLimiter: RateLimiter;
   /**
-   * Failed authentications, counted per client address (`req.ip`) and per failing credential (the presented
-   * key's public prefix, or the client certificate). Past either limit a failure answers 429 and is counted, not
-   * audited one by one. A credential that verifies is never refused because of failures, its own address's
-   * included: the limit guards the audit log and the guessers' rate, it must not lock tenants out.
+   * Failed authentications, counted per client address (`req.ip`, an IPv6 one by its /64) and per failing
+   * credential (the presented key's public prefix, or the client certificate). Past either limit a failure
+   * answers 429 and is counted, not audited one by one. A credential that verifies is never refused because of
+   * failures, its own address's included: the limit guards the audit log and the guessers' rate, it must not
+   * lock tenants out.
    */
   failureLimiter: RateLimiter;
   /** Accept verified TLS client certificates (mTLS) mapped to a tenant, when no API key is presented. */
@@ -130,7 +131,8 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
       const prefix = key === '' ? null : apiKeyPrefix(key);
       const identity =
         prefix !== null ? `key:${prefix}` : fingerprint !== null ? `cert:${fingerprint}` : null;
-      const byAddress = o.failureLimiter.take(`ip:${req.ip}`, nowMs);
+      // An IPv6 client by its /64 (one host commonly holds it whole): one address each guess is no other client.
+      const byAddress = o.failureLimiter.take(`ip:${clientAddressKey(req.ip)}`, nowMs);
       const byIdentity = identity === null ? null : o.failureLimiter.take(identity, nowMs);
       const refused = [byAddress, byIdentity].filter((d) => d !== null && !d.allowed);
       if (credential === 'session') forgetDeadSession(reply);
