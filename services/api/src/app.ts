@@ -324,8 +324,9 @@ function registerDeadline(app: FastifyInstance, defaultTimeoutMs: number): void 
     const timer = setTimeout(() => {
       timers.delete(req);
       if (reply.sent || reply.raw.headersSent) return;
-      const e = timedOut();
-      void reply.code(e.statusCode).send({ error: { code: e.code, message: e.message } });
+      const { statusCode, code, message } = timedOut();
+      // Closing the connection: a body still trickling in (slowloris) would be read on past every deadline.
+      void reply.header('connection', 'close').code(statusCode).send({ error: { code, message } });
     }, ms);
     timer.unref();
     timers.set(req, timer);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
@@ -202,6 +203,37 @@ describe('abuse limits', () => {
       release();
       expect(res.statusCode).toBe(503);
       expect(errorCodeOf(res)).toBe('MOD_ERR_API_TIMEOUT');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('closes the connection of a body trickling in past its deadline (slowloris), not only answering 503', async () => {
+    const own = await createApiTestWorld();
+    try {
+      const app = await own.build({ requestTimeoutMs: 300 });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const socket = connect((app.server.address() as AddressInfo).port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      const closed = new Promise<boolean>((resolve) => {
+        socket.once('close', () => resolve(true));
+        setTimeout(() => resolve(false), 3_000).unref();
+      });
+      // The public form, its whole size announced, one byte every 100 ms: each byte keeps the socket active.
+      socket.write(
+        'POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+          'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 30000\r\n\r\n',
+      );
+      const trickle = setInterval(() => socket.writable && socket.write('a'), 100);
+      const wasClosed = await closed;
+      clearInterval(trickle);
+      socket.destroy();
+      await app.close();
+      expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+      expect(answer).toContain('MOD_ERR_API_TIMEOUT');
+      expect(wasClosed).toBe(true);
+      expect(answer.toLowerCase()).toContain('connection: close');
     } finally {
       await own.close();
     }
