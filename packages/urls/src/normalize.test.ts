@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UrlErrorCode } from './errors.js';
 import {
+  MAX_URL_LENGTH,
   normalizePattern,
   normalizePercentEncoding,
   normalizeUrl,
@@ -102,6 +103,17 @@ describe('normalizeUrl', () => {
       expect(result.error.code).toBe(code);
       expect(result.error.retriable).toBe(false);
     }
+  });
+
+  it('refuses a URL whose canonical form outgrows MAX_URL_LENGTH, however short the input', () => {
+    // 1,000 euro signs: 1,025 characters in, 9,000 percent-encoded out.
+    const input = `https://a.example/${'€'.repeat(1000)}`;
+    expect(input.length).toBeLessThan(MAX_URL_LENGTH);
+    const result = normalizeUrl(input);
+    expect(result.ok ? 'ok' : result.error.code).toBe(UrlErrorCode.TooLong);
+    // Just under the limit it is taken, and its canonical form fits.
+    const fits = normalizeUrlOrThrow(`https://a.example/${'€'.repeat(900)}`);
+    expect(fits.href.length).toBeLessThanOrEqual(MAX_URL_LENGTH);
   });
 
   it('refuses non-string input with a typed error', () => {

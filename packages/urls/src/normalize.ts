@@ -151,6 +151,10 @@ export function normalizeUrl(input: string): NormalizeResult {
   const query = search.length > 1 ? normalizePercentEncoding(search.slice(1)) : '';
   const authority = port === null ? host : `${host}:${port}`;
   const key = query === '' ? authority + path : `${authority}${path}?${query}`;
+  // Percent-encoding can make the canonical form up to nine times the input (one non-ASCII character becomes
+  // %XX%XX%XX): every message and row that carries a URL holds at most MAX_URL_LENGTH, so neither form may exceed it.
+  if (scheme.length + 3 + key.length > MAX_URL_LENGTH)
+    return fail(UrlErrorCode.TooLong, `canonical URL longer than ${MAX_URL_LENGTH} characters`);
   const registrableDomain =
     hostType === HostType.Domain
       ? getDomain(host, { extractHostname: false, validateHostname: false })
