@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { urlObservedCodec, type UrlObserved } from '@mod/contracts';
-import { MAX_URL_LENGTH, normalizeUrl, UrlErrorCode } from '@mod/urls';
+import { normalizeUrl } from '@mod/urls';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
 import { discardRest } from './body-drain.js';
@@ -165,13 +165,6 @@ export async function ispTrafficRoutes(app: TypedApp, deps: RouteDeps): Promise<
         const url = normalizeUrl(value.url);
         if (!url.ok) {
           reject(lineNo, url.error.code, url.error.message);
-          continue;
-        }
-        // Percent-encoding can make the canonical URL several times longer than the line's (one non-ASCII
-        // character becomes up to nine): the event carries at most MAX_URL_LENGTH, and one such line must not
-        // fail the whole upload.
-        if (url.url.href.length > MAX_URL_LENGTH) {
-          reject(lineNo, UrlErrorCode.TooLong, `canonical URL longer than ${MAX_URL_LENGTH} characters`);
           continue;
         }
         const event: UrlObserved = {
