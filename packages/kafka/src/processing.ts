@@ -17,6 +17,9 @@ import {
 import type { Producer } from './producer.js';
 import { outcomeOfError, type ConsumedMessage, type Step, type StepOutcome } from './step.js';
 
+/** A dead letter keeps this much of its message's key (the source's topic, partition and offset find it). */
+export const MAX_DEAD_LETTER_KEY_CHARS = 1024;
+
 /** What processing one message needs of the runner's options (`ConsumerRunnerOptions`). */
 export interface MessageProcessingOptions {
   groupId: string;
@@ -46,12 +49,16 @@ export function createMessageProcessor(
   const tracer = options.tracer ?? noTracer;
 
   async function deadLetter(m: ConsumedMessage, code: string, message: string): Promise<void> {
+    // A key is the sender's to choose, up to the source topic's record size: in full, twice over (the record's
+    // key and its sourceKey), it would not fit the dead-letter topic, and the message would be retried forever.
+    const key = m.key === null ? null : m.key.slice(0, MAX_DEAD_LETTER_KEY_CHARS);
+    const reason = message.slice(0, 2000);
     const record: DeadLetter = {
       eventId: crypto.randomUUID(),
       sourceTopic: m.topic,
       sourcePartition: m.partition,
       sourceOffset: m.offset,
-      sourceKey: m.key,
+      sourceKey: key,
       valueSha256: createHash('sha256')
         .update(m.value ?? Buffer.alloc(0))
         .digest('hex'),
@@ -59,15 +66,15 @@ export function createMessageProcessor(
       consumer: options.groupId,
       reason: {
         code: /^MOD_ERR_[A-Z0-9_]+$/.test(code) ? code : 'MOD_ERR_UNCLASSIFIED',
-        message: message.slice(0, 2000),
+        message: reason,
       },
       failedAt: new Date().toISOString(),
     };
     await options.producer.send({
       topic: options.deadLetterTopic,
-      messages: [{ key: m.key, value: Codecs.deadLetter.encode(record) }],
+      messages: [{ key, value: Codecs.deadLetter.encode(record) }],
     });
-    log.warn({ partition: m.partition, offset: m.offset, code, reason: message }, 'dead-lettered');
+    log.warn({ partition: m.partition, offset: m.offset, code, reason }, 'dead-lettered');
   }
 
   /** Processes a message in its consumer span (the step runs inside it: its logs and messages join the trace). */
