@@ -15,8 +15,8 @@ export interface RecentlySeenOptions {
  * Bounded TTL set of keys (normalised URL keys): a URL fetched within the last `ttlMs` is not fetched again.
  * Memory stays below `maxEntries`; when full, the oldest record is dropped, so under a flood a URL may be
  * fetched again early (a cost, never a correctness problem). Each key is remembered by its SHA-256, whatever its
- * length: a sender's URL of 8,192 characters normalises to a key of up to ~72,000 (percent-encoded UTF-8), and a
- * million of those would be gigabytes.
+ * length: a sender's URL may have a key of up to 8,192 characters (`MAX_URL_LENGTH`), and a million of those
+ * would be 8 GB.
  */
 export class RecentlySeen {
   readonly #ttlMs: number;
