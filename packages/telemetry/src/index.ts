@@ -19,6 +19,7 @@ export {
 export { onShutdown } from './shutdown.js';
 export {
   createTracing,
+  MAX_ATTRIBUTE_CHARS,
   noTracer,
   tracingFromConfig,
   type Tracing,

@@ -8,6 +8,7 @@ import {
   contextOfTraceparent,
   createLogger,
   createTracing,
+  MAX_ATTRIBUTE_CHARS,
   spanContextOfTraceparent,
   trace,
   traceparentOf,
@@ -72,6 +73,20 @@ describe('trace context', () => {
       ['after', undefined, undefined],
     ]);
     expect(trace.getSpan(context.active())).toBeUndefined();
+    await tracing.shutdown();
+  });
+
+  it("keeps at most MAX_ATTRIBUTE_CHARS of an attribute's value (a sender's Kafka key may be megabytes)", async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = createTracing({ service: 'unit', exporter });
+    const span = tracing.tracer.startSpan('consume', {
+      attributes: { 'messaging.kafka.message.key': 'k'.repeat(1e6) },
+    });
+    span.setAttribute('later', 'v'.repeat(1e6));
+    span.end();
+    const [consumed] = exporter.getFinishedSpans();
+    expect(consumed?.attributes['messaging.kafka.message.key']).toBe('k'.repeat(MAX_ATTRIBUTE_CHARS));
+    expect(consumed?.attributes['later']).toBe('v'.repeat(MAX_ATTRIBUTE_CHARS));
     await tracing.shutdown();
   });
 

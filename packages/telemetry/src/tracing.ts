@@ -14,6 +14,9 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 
+/** Characters a span keeps of an attribute's value. */
+export const MAX_ATTRIBUTE_CHARS = 1024;
+
 /** A service's tracer and the provider behind it (flushed and closed at shutdown). */
 export interface Tracing {
   readonly tracer: Tracer;
@@ -107,6 +110,9 @@ export function createTracing(options: TracingOptions): Tracing {
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),
+    // Attribute values can be a sender's (a Kafka message key, as large as its topic allows): cut, so that spans
+    // waiting for export, and each export batch, stay small.
+    spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_CHARS },
     spanProcessors,
   });
   return {
