@@ -8,11 +8,14 @@ import { withoutTrace, type Logger } from '@mod/telemetry';
  * period. A message published by both is a duplicate the scanner drops (its event id is the same).
  */
 export interface MediaDispatcher {
-  /** Queues a committed media message for publishing now. */
+  /** Queues a committed media message for publishing now (over the byte budget: leaves it to the relay). */
   dispatch(message: PendingMedia): void;
   /** Resolves when everything queued so far was published or left to the relay. */
   drain(): Promise<void>;
 }
+
+/** Media bytes held for publishing at most (as the relay's passes): beyond, messages are left to the relay. */
+export const DEFAULT_MAX_HELD_MEDIA_BYTES = 64 * 1024 * 1024;
 
 export function createMediaDispatcher(o: {
   /** Publishes messages in order (`@mod/kafka` `publishMedia`). */
@@ -20,8 +23,17 @@ export function createMediaDispatcher(o: {
   /** Deletes the outbox rows of published messages (`@mod/db` `deletePublishedMedia`). */
   remove: (ids: number[]) => Promise<void>;
   logger: Logger;
+  /**
+   * Bytes of queued and publishing messages held at most (default {@link DEFAULT_MAX_HELD_MEDIA_BYTES}); one
+   * message is always taken. While the broker is slow, uploads would otherwise pile up here, up to every pending
+   * upload's bytes (`MEDIA_OUTBOX_MAX_PENDING` × `MAX_UPLOAD_BYTES`: gigabytes).
+   */
+  maxHeldBytes?: number;
 }): MediaDispatcher {
   const log = o.logger.child({ component: 'media-dispatch' });
+  const maxHeld = o.maxHeldBytes ?? DEFAULT_MAX_HELD_MEDIA_BYTES;
+  const sizeOf = (m: PendingMedia) => m.media.length + m.meta.length;
+  let held = 0;
   let queue: PendingMedia[] = [];
   let running: Promise<void> | undefined;
 
@@ -34,6 +46,8 @@ export function createMediaDispatcher(o: {
       } catch (err) {
         log.warn({ err, messages: batch.length }, 'media not published now; the outbox relay will');
         continue;
+      } finally {
+        for (const m of batch) held -= sizeOf(m);
       }
       await o.remove(batch.map((m) => m.id)).catch((err: unknown) => {
         // Published but still in the outbox: the relay publishes it again later, a duplicate the scanner drops.
@@ -44,6 +58,9 @@ export function createMediaDispatcher(o: {
 
   return {
     dispatch(message) {
+      // Over the budget: not held; its row stays in the outbox, and the relay publishes it after its grace period.
+      if (held > 0 && held + sizeOf(message) > maxHeld) return;
+      held += sizeOf(message);
       queue.push(message);
       // Outside the request's trace: each message carries the trace of its own upload.
       running ??= withoutTrace(run).finally(() => {
