@@ -70,6 +70,8 @@ export interface AppDeps {
   dispatchMedia?: (message: PendingMedia) => void;
   /** Media messages waiting to be published beyond which uploads answer 503. Default 500. */
   maxPendingMedia?: number;
+  /** Uploads this instance receives at once; one more answers 503. Default: 512 MiB of the largest upload. */
+  maxUploadsReceiving?: number;
   logger: Logger;
   registry: Registry;
   /** Server spans of requests (`registerTracing`). Default: none of its own. */
@@ -231,6 +233,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     topics: apiTopics(deps.topicPrefix),
     maxUploadBytes: deps.maxUploadBytes,
     ...(deps.maxPendingMedia === undefined ? {} : { maxPendingMedia: deps.maxPendingMedia }),
+    ...(deps.maxUploadsReceiving === undefined ? {} : { maxUploadsReceiving: deps.maxUploadsReceiving }),
     ...(deps.dispatchMedia === undefined ? {} : { dispatchMedia: deps.dispatchMedia }),
     now,
   };
@@ -239,7 +242,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const maxListBytes = deps.maxListBytes ?? 2 ** 31;
   // Before the groups, so that every group has it: the bank list body parser is the whole app's.
   streamListBodies(app, maxListBytes);
-  await app.register(mediaRoutes, { prefix: '/v1/media', ...routeDeps });
+  await app.register(mediaRoutes, { prefix: '/v1/media', ...routeDeps, registry: deps.registry });
   await app.register(submissionRoutes, { prefix: '/v1/submissions', ...routeDeps });
   await app.register(orderRoutes, { prefix: '/v1/orders', ...routeDeps });
   await app.register(orderStatsRoutes, { prefix: '/v1/order-stats', ...routeDeps });

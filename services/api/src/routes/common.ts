@@ -40,6 +40,8 @@ export interface RouteDeps {
   maxUploadBytes: number;
   /** Media messages waiting to be published beyond which uploads answer 503. Default 500. */
   maxPendingMedia?: number;
+  /** Uploads this instance receives at once; one more answers 503. Default: 512 MiB of the largest upload. */
+  maxUploadsReceiving?: number;
   /** Publishes a committed intake media message now (`MediaDispatcher`); absent, it waits for the relay. */
   dispatchMedia?: (message: PendingMedia) => void;
   /** The clock (`AppDeps.now`, or the system's). */

@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Codecs, type MediaEventMeta } from '@mod/contracts';
+import type { Principal } from '@mod/db/access';
 import { countPendingMedia, receiveMedia } from '@mod/db/submissions';
-import { traceparentOf } from '@mod/telemetry';
+import { Gauge, traceparentOf, type Registry } from '@mod/telemetry';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
 import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
@@ -26,10 +28,28 @@ export const API_MEDIA_META_MAX_BYTES = 2048;
 /** Media messages waiting for the relay beyond which uploads are refused with 503 (the broker is away). */
 export const DEFAULT_MAX_PENDING_MEDIA = 500;
 
+/**
+ * Memory this instance gives uploads being received: each is held whole until it commits, so at most
+ * `UPLOAD_MEMORY_BYTES / maxUploadBytes` arrive at once (42 at the default 12 MiB); one more answers 503 before its
+ * body is read. Without it, the requests a rate limit lets through in the request timeout could hold gigabytes.
+ */
+export const UPLOAD_MEMORY_BYTES = 512 * 1024 * 1024;
+
 /** Platform operators submit media for scanning. */
-export async function mediaRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+export async function mediaRoutes(app: TypedApp, deps: RouteDeps & { registry: Registry }): Promise<void> {
   const { now } = deps;
   const maxPending = deps.maxPendingMedia ?? DEFAULT_MAX_PENDING_MEDIA;
+  const maxReceiving =
+    deps.maxUploadsReceiving ?? Math.max(1, Math.floor(UPLOAD_MEMORY_BYTES / deps.maxUploadBytes));
+  let receiving = 0;
+  new Gauge({
+    name: 'mod_api_uploads_receiving',
+    help: 'Media uploads this instance is receiving now (held in memory until they commit)',
+    registers: [deps.registry],
+    collect() {
+      this.set(receiving);
+    },
+  });
   const Received = Type.Object({
     submissionId: Uuid,
     sha256: Type.String(),
@@ -62,87 +82,106 @@ export async function mediaRoutes(app: TypedApp, deps: RouteDeps): Promise<void>
         throw badRequest('MOD_ERR_API_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-200 of A-Za-z0-9._:-');
       if (!req.isMultipart())
         throw badRequest('MOD_ERR_API_NOT_MULTIPART', 'send multipart/form-data with a "media" file');
-      let media: Buffer | undefined;
-      let contentType: string | undefined;
-      const fields: Record<string, string> = {};
-      for await (const part of req.parts()) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'media')
-            throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown file field; send the file as "media"');
-          media = await part.toBuffer();
-          const mime = part.mimetype.toLowerCase();
-          if (CONTENT_TYPE.test(mime)) contentType = mime;
-        } else {
-          const rule = Object.hasOwn(MEDIA_FIELDS, part.fieldname) ? MEDIA_FIELDS[part.fieldname] : undefined;
-          if (rule === undefined || Object.hasOwn(fields, part.fieldname))
-            throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown or repeated form field');
-          if (part.valueTruncated) throw tooLarge(`form field ${part.fieldname} is too long`);
-          const value = String(part.value);
-          if (!rule.test(value))
-            throw badRequest('MOD_ERR_API_VALIDATION', `form field ${part.fieldname} has an invalid value`);
-          fields[part.fieldname] = value;
-        }
+      if (receiving >= maxReceiving) {
+        // The body is not read: the connection closes after the answer, so the client stops sending it.
+        void reply.header('connection', 'close');
+        throw unavailable('this instance is receiving as many uploads as it holds at once; try again', 5);
       }
-      if (media === undefined || media.length === 0)
-        throw badRequest('MOD_ERR_API_NO_MEDIA', 'a non-empty "media" file is required');
-      if (media.length > deps.maxUploadBytes)
-        throw tooLarge(`the media file is over this deployment's limit of ${deps.maxUploadBytes} bytes`);
-      if ((await countPendingMedia(deps.db)) >= maxPending)
-        throw unavailable('media intake is backed up (the broker is away); try again', 30);
-      const submissionId = randomUUID();
-      const sha256 = createHash('sha256').update(media).digest('hex');
-      const meta: MediaEventMeta = {
-        eventId: randomUUID(),
-        submissionId,
-        tenantId: p.tenantId,
-        source: 'api',
-        ...(fields['externalRef'] === undefined ? {} : { externalRef: fields['externalRef'] }),
-        ...(fields['reportedCategory'] === undefined ? {} : { reportedCategory: fields['reportedCategory'] }),
-        ...(contentType === undefined ? {} : { contentType }),
-        submittedAt: now().toISOString(),
-      };
-      const metaBytes = Codecs.mediaMeta.encode(meta);
-      if (metaBytes.length > API_MEDIA_META_MAX_BYTES)
-        throw new ApiError(500, 'MOD_ERR_API_INTERNAL', 'media event header over its bound');
-      // The upload's trace goes with its message (and its outbox row): the scan and the orders join it.
-      const traceparent = traceparentOf();
-      const result = await receiveMedia(deps.db, {
-        submissionId,
-        tenantId: p.tenantId,
-        externalRef: fields['externalRef'] ?? null,
-        reportedCategory: fields['reportedCategory'] ?? null,
-        sha256,
-        bytes: media.length,
-        idempotencyKey,
+      receiving += 1;
+      try {
+        return await receive(req, reply, p, idempotencyKey);
+      } finally {
+        receiving -= 1;
+      }
+    },
+  );
+
+  async function receive(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    p: Principal,
+    idempotencyKey: string | null,
+  ): Promise<FastifyReply> {
+    let media: Buffer | undefined;
+    let contentType: string | undefined;
+    const fields: Record<string, string> = {};
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'media')
+          throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown file field; send the file as "media"');
+        media = await part.toBuffer();
+        const mime = part.mimetype.toLowerCase();
+        if (CONTENT_TYPE.test(mime)) contentType = mime;
+      } else {
+        const rule = Object.hasOwn(MEDIA_FIELDS, part.fieldname) ? MEDIA_FIELDS[part.fieldname] : undefined;
+        if (rule === undefined || Object.hasOwn(fields, part.fieldname))
+          throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown or repeated form field');
+        if (part.valueTruncated) throw tooLarge(`form field ${part.fieldname} is too long`);
+        const value = String(part.value);
+        if (!rule.test(value))
+          throw badRequest('MOD_ERR_API_VALIDATION', `form field ${part.fieldname} has an invalid value`);
+        fields[part.fieldname] = value;
+      }
+    }
+    if (media === undefined || media.length === 0)
+      throw badRequest('MOD_ERR_API_NO_MEDIA', 'a non-empty "media" file is required');
+    if (media.length > deps.maxUploadBytes)
+      throw tooLarge(`the media file is over this deployment's limit of ${deps.maxUploadBytes} bytes`);
+    if ((await countPendingMedia(deps.db)) >= maxPending)
+      throw unavailable('media intake is backed up (the broker is away); try again', 30);
+    const submissionId = randomUUID();
+    const sha256 = createHash('sha256').update(media).digest('hex');
+    const meta: MediaEventMeta = {
+      eventId: randomUUID(),
+      submissionId,
+      tenantId: p.tenantId,
+      source: 'api',
+      ...(fields['externalRef'] === undefined ? {} : { externalRef: fields['externalRef'] }),
+      ...(fields['reportedCategory'] === undefined ? {} : { reportedCategory: fields['reportedCategory'] }),
+      ...(contentType === undefined ? {} : { contentType }),
+      submittedAt: now().toISOString(),
+    };
+    const metaBytes = Codecs.mediaMeta.encode(meta);
+    if (metaBytes.length > API_MEDIA_META_MAX_BYTES)
+      throw new ApiError(500, 'MOD_ERR_API_INTERNAL', 'media event header over its bound');
+    // The upload's trace goes with its message (and its outbox row): the scan and the orders join it.
+    const traceparent = traceparentOf();
+    const result = await receiveMedia(deps.db, {
+      submissionId,
+      tenantId: p.tenantId,
+      externalRef: fields['externalRef'] ?? null,
+      reportedCategory: fields['reportedCategory'] ?? null,
+      sha256,
+      bytes: media.length,
+      idempotencyKey,
+      topic: deps.topics.mediaSubmitted,
+      meta: metaBytes,
+      media,
+      traceparent,
+    });
+    if (result.kind === 'key-reused')
+      throw new ApiError(
+        409,
+        'MOD_ERR_API_IDEMPOTENCY_CONFLICT',
+        'this Idempotency-Key was used for other content or fields; use a new key for new media',
+      );
+    if (result.kind === 'received')
+      deps.dispatchMedia?.({
+        id: result.outboxId,
         topic: deps.topics.mediaSubmitted,
+        key: submissionId,
         meta: metaBytes,
         media,
         traceparent,
       });
-      if (result.kind === 'key-reused')
-        throw new ApiError(
-          409,
-          'MOD_ERR_API_IDEMPOTENCY_CONFLICT',
-          'this Idempotency-Key was used for other content or fields; use a new key for new media',
-        );
-      if (result.kind === 'received')
-        deps.dispatchMedia?.({
-          id: result.outboxId,
-          topic: deps.topics.mediaSubmitted,
-          key: submissionId,
-          meta: metaBytes,
-          media,
-          traceparent,
-        });
-      else reply.header('idempotent-replayed', 'true');
-      const id = result.submissionId;
-      return reply.code(202).send({
-        submissionId: id,
-        sha256,
-        bytes: media.length,
-        status: result.kind === 'received' ? ('received' as const) : (result.status as 'received'),
-        links: { submission: `/v1/submissions/${id}`, orders: `/v1/orders?submissionId=${id}` },
-      });
-    },
-  );
+    else reply.header('idempotent-replayed', 'true');
+    const id = result.submissionId;
+    return reply.code(202).send({
+      submissionId: id,
+      sha256,
+      bytes: media.length,
+      status: result.kind === 'received' ? ('received' as const) : (result.status as 'received'),
+      links: { submission: `/v1/submissions/${id}`, orders: `/v1/orders?submissionId=${id}` },
+    });
+  }
 }
