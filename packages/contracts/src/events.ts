@@ -250,7 +250,13 @@ export function createCodec<S extends TSchema>(name: string, schema: S): Codec<S
   const check = TypeCompiler.Compile(schema);
   const parse = (value: unknown): Static<S> => {
     if (check.Check(value)) return value;
-    const problems = [...check.Errors(value)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+    // The first five problems only, taken as they are found: a large message with a million unknown fields would
+    // otherwise make a million error objects before five were kept.
+    const problems: string[] = [];
+    for (const e of check.Errors(value)) {
+      problems.push(`${e.path || '/'}: ${e.message}`);
+      if (problems.length === 5) break;
+    }
     throw new ContractError(`${name}: ${problems.join('; ')}`);
   };
   return {

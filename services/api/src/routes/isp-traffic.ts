@@ -158,7 +158,7 @@ export async function ispTrafficRoutes(app: TypedApp, deps: RouteDeps): Promise<
           continue;
         }
         if (!checkLine.Check(value)) {
-          const first = [...checkLine.Errors(value)][0];
+          const first = checkLine.Errors(value).First();
           reject(lineNo, TrafficLineError.Schema, `${first?.path || '/'}: ${first?.message ?? 'invalid'}`);
           continue;
         }

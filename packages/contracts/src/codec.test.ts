@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ContractError, createCodec } from './index.js';
+import { ClosedObject, Text } from './schema-parts.js';
+
+const codec = createCodec('test.v1', ClosedObject({ id: Text({ maxLength: 8 }) }));
+
+describe('createCodec', () => {
+  it('returns the value typed when it fits, and round-trips it as UTF-8 JSON', () => {
+    expect(codec.parse({ id: 'abc' })).toEqual({ id: 'abc' });
+    expect(codec.decode(codec.encode({ id: 'Việt' }))).toEqual({ id: 'Việt' });
+  });
+
+  it('names at most five problems, however many the value has', () => {
+    const hostile: Record<string, unknown> = { id: 'x'.repeat(9) };
+    for (let i = 0; i < 10_000; i++) hostile[`extra${i}`] = i;
+    let error: unknown;
+    try {
+      codec.parse(hostile);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ContractError);
+    const { code, message } = error as ContractError;
+    expect(code).toBe('MOD_ERR_CONTRACT_INVALID');
+    expect(message.startsWith('test.v1: ')).toBe(true);
+    expect(message.split('; ')).toHaveLength(5);
+  });
+
+  it('refuses empty, non-JSON and NUL-carrying messages with the contract code', () => {
+    for (const bytes of [
+      null,
+      Buffer.alloc(0),
+      Buffer.from('{'),
+      Buffer.from(JSON.stringify({ id: 'a\u0000' })),
+    ])
+      expect(() => codec.decode(bytes)).toThrow(ContractError);
+  });
+});
