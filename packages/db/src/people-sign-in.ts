@@ -1,4 +1,4 @@
-import type { FailureTally, SignInAccount, SignInFailure, SignInStore } from '@mod/people';
+import type { FailureTally, SignInAccount, SignInStore } from '@mod/people';
 import type { Queryable } from './pool.js';
 
 /** Failures older than this are deleted as new ones arrive: far beyond any lock-out window. */
@@ -28,13 +28,13 @@ const tally = (count: number, oldest: Date | null): FailureTally => ({
   oldestAtMs: oldest?.getTime() ?? null,
 });
 
-/** Failures (and attempts in flight) since `sinceMs` at the login and address, and at the address; never `except`. */
+/** Failures (and attempts in flight) since `sinceMs` at the login and address, and at the address, but `except`. */
 async function countFailures(
   db: Queryable,
   login: string,
   addressKey: string,
   sinceMs: number,
-  except: string | null,
+  except: string,
 ): Promise<{ loginAndAddress: FailureTally; address: FailureTally }> {
   const { rows } = await db.query<{
     pair_count: number;
@@ -45,7 +45,7 @@ async function countFailures(
     `/* api:sign-in-failures */ select
        count(*) filter (where login = $1)::int as pair_count, min(at) filter (where login = $1) as pair_oldest,
        count(*)::int as address_count, min(at) as address_oldest
-     from sign_in_failures where address_key = $2 and at > $3 and ($4::bigint is null or id <> $4::bigint)`,
+     from sign_in_failures where address_key = $2 and at > $3 and id <> $4::bigint`,
     [login, addressKey, new Date(sinceMs), except],
   );
   const r = rows[0]!;
@@ -79,20 +79,6 @@ export function createSignInStore(db: Queryable): SignInStore {
         totpLastStep: r.totp_last_step,
         disabled: r.person_disabled_at !== null || r.tenant_disabled_at !== null,
       };
-    },
-
-    recentFailures: (login, addressKey, sinceMs) => countFailures(db, login, addressKey, sinceMs, null),
-
-    async recordFailure(f: { login: string; addressKey: string; reason: SignInFailure; atMs: number }) {
-      const at = new Date(f.atMs);
-      await db.query(
-        `/* api:sign-in-failed */ insert into sign_in_failures (login, address_key, reason, at) values ($1, $2, $3, $4)`,
-        [f.login, f.addressKey, f.reason, at],
-      );
-      await db.query(
-        `/* api:prune-sign-in-failures */ delete from sign_in_failures where address_key = $1 and at < $2`,
-        [f.addressKey, new Date(f.atMs - FAILURE_RETENTION_MS)],
-      );
     },
 
     async beginAttempt({ login, addressKey, sinceMs, atMs }) {

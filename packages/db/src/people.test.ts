@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword, newSessionToken, tokenDigest } from '@mod/people';
+import {
+  hashPassword,
+  newSessionToken,
+  tokenDigest,
+  type SignInFailure,
+  type SignInStore,
+} from '@mod/people';
 import { createSignInStore } from './people-sign-in.js';
 import {
   confirmTotp,
@@ -38,6 +44,13 @@ const newPerson = (
     createdBy: 'test',
   });
 
+/** The failures an attempt begun now would see (the attempt itself then forgotten). */
+async function tallyOf(store: SignInStore, login: string, addressKey: string, sinceMs: number) {
+  const { attemptId, ...tally } = await store.beginAttempt({ login, addressKey, sinceMs, atMs: sinceMs });
+  await store.endAttempt(attemptId, null);
+  return tally;
+}
+
 describe('people store', () => {
   it('creates people whose role suits their tenant, with unique logins', async () => {
     const made = await newPerson('reviewer.an');
@@ -74,7 +87,7 @@ describe('people store', () => {
     await store.endAttempt(second.attemptId, null);
     await store.endAttempt(third.attemptId, null);
     // Settled: the failure stays with its reason, the others are gone.
-    expect(await store.recentFailures('x', '192.0.2.77', t - 60_000)).toEqual({
+    expect(await tallyOf(store, 'x', '192.0.2.77', t - 60_000)).toEqual({
       loginAndAddress: { count: 1, oldestAtMs: t },
       address: { count: 1, oldestAtMs: t },
     });
@@ -87,30 +100,24 @@ describe('people store', () => {
   it('counts failures per login and address and per address, and takes TOTP steps only upwards', async () => {
     const store = createSignInStore(db.pool);
     const t = T0.getTime();
-    await store.recordFailure({ login: 'a', addressKey: '192.0.2.1', reason: 'wrong-password', atMs: t });
-    await store.recordFailure({ login: 'a', addressKey: '192.0.2.1', reason: 'wrong-code', atMs: t + 1000 });
-    await store.recordFailure({
-      login: 'b',
-      addressKey: '192.0.2.1',
-      reason: 'unknown-login',
-      atMs: t + 2000,
-    });
-    await store.recordFailure({
-      login: 'a',
-      addressKey: '192.0.2.2',
-      reason: 'wrong-password',
-      atMs: t + 3000,
-    });
-    expect(await store.recentFailures('a', '192.0.2.1', t - 1)).toEqual({
+    const fail = async (login: string, addressKey: string, reason: SignInFailure, atMs: number) => {
+      const { attemptId } = await store.beginAttempt({ login, addressKey, sinceMs: atMs, atMs });
+      await store.endAttempt(attemptId, reason);
+    };
+    await fail('a', '192.0.2.1', 'wrong-password', t);
+    await fail('a', '192.0.2.1', 'wrong-code', t + 1000);
+    await fail('b', '192.0.2.1', 'unknown-login', t + 2000);
+    await fail('a', '192.0.2.2', 'wrong-password', t + 3000);
+    expect(await tallyOf(store, 'a', '192.0.2.1', t - 1)).toEqual({
       loginAndAddress: { count: 2, oldestAtMs: t },
       address: { count: 3, oldestAtMs: t },
     });
     // The window's start is exclusive.
-    expect(await store.recentFailures('a', '192.0.2.1', t)).toEqual({
+    expect(await tallyOf(store, 'a', '192.0.2.1', t)).toEqual({
       loginAndAddress: { count: 1, oldestAtMs: t + 1000 },
       address: { count: 2, oldestAtMs: t + 1000 },
     });
-    expect(await store.recentFailures('c', '192.0.2.9', t - 1)).toEqual({
+    expect(await tallyOf(store, 'c', '192.0.2.9', t - 1)).toEqual({
       loginAndAddress: { count: 0, oldestAtMs: null },
       address: { count: 0, oldestAtMs: null },
     });

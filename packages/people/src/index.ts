@@ -48,6 +48,7 @@ export { LOGIN_PATTERN, isValidDisplayName, isValidLogin, normaliseLogin } from 
 export {
   SessionStages,
   signIn,
+  underLockout,
   type SessionStage,
   type SignInAccount,
   type SignInDeps,

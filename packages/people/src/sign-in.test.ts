@@ -26,11 +26,6 @@ function memoryStore(accounts: SignInAccount[]) {
       const a = accounts.find((x) => x.login === login);
       return a === undefined ? null : { ...a };
     },
-    recentFailures: async (login, addressKey, sinceMs) => {
-      const recent = failures.filter((f) => f.atMs > sinceMs && f.addressKey === addressKey);
-      return { loginAndAddress: tally(recent.filter((f) => f.login === login)), address: tally(recent) };
-    },
-    recordFailure: async (f) => void failures.push(f),
     // Counting and recording in one synchronous step: as atomic as the PostgreSQL store's insert-then-count.
     beginAttempt: async ({ login, addressKey, sinceMs, atMs }) => {
       const recent = [...failures, ...inFlight.values()].filter(

@@ -1,4 +1,10 @@
-import { clientAddressKey, lockoutDecision, type FailureTally, type LockoutPolicy } from './lockout.js';
+import {
+  clientAddressKey,
+  lockoutDecision,
+  type FailureTally,
+  type LockoutDecision,
+  type LockoutPolicy,
+} from './lockout.js';
 import { normaliseLogin } from './names.js';
 import { verifyPassword } from './password.js';
 import { openSecret, type SecretKey } from './secret-box.js';
@@ -41,19 +47,10 @@ export type SignInFailure =
 /** What sign-in reads and writes: small enough for an in-memory double (tests) and one for PostgreSQL. */
 export interface SignInStore {
   findAccount(login: string): Promise<SignInAccount | null>;
-  /** Failures after `sinceMs` (exclusive): of this login from this address key, and from this address key. */
-  recentFailures(
-    login: string,
-    addressKey: string,
-    sinceMs: number,
-  ): Promise<{
-    loginAndAddress: FailureTally;
-    address: FailureTally;
-  }>;
-  recordFailure(f: { login: string; addressKey: string; reason: SignInFailure; atMs: number }): Promise<void>;
   /**
    * Begins an attempt: records it at once as a failure still in flight, then counts the failures after `sinceMs`
-   * other than it (in-flight attempts included), as `recentFailures` does. Attempts racing each other thus see
+   * (exclusive) other than it, in-flight attempts included: of this login from this address key, and from this
+   * address key. Attempts racing each other thus see
    * each other: of any set of them, the last to count sees all the others, so no more pass the lock-out than it
    * allows (checking first and recording after the password would let every concurrent guess through).
    */
@@ -108,33 +105,54 @@ export async function signIn(
 ): Promise<SignInOutcome> {
   const login = normaliseLogin(input.login);
   const addressKey = clientAddressKey(input.clientAddress);
-  const { store, nowMs } = deps;
-  // Recorded before anything is checked; settled below as a failure or as nothing (success, disabled, lock-out).
+  const attempt = await underLockout(
+    deps.store,
+    { login, addressKey, policy: deps.policy, nowMs: deps.nowMs },
+    async () => {
+      const outcome = await checkAttempt(login, input, deps);
+      return {
+        result: outcome,
+        failure: outcome.ok || outcome.refusal !== 'invalid' ? null : outcome.reason,
+      };
+    },
+  );
+  if (attempt.locked)
+    return { ok: false, refusal: 'throttled', scope: attempt.scope, retryAfterMs: attempt.retryAfterMs };
+  return attempt.result;
+}
+
+/**
+ * One attempt under the lock-out, whatever it checks (a sign-in, the current password of a password change): begun
+ * (counted as a failure in flight) before anything is checked, refused while the login and address or the address
+ * is locked out, else `check` runs and the attempt is settled as the failure it answers, or as nothing (null: a
+ * success, or a refusal that is not the person's fault). A throw (a sealed secret that does not open, the database)
+ * counts for nothing, and is the error answered: one from forgetting the attempt as well is dropped.
+ */
+export async function underLockout<T>(
+  store: Pick<SignInStore, 'beginAttempt' | 'endAttempt'>,
+  a: { login: string; addressKey: string; policy: LockoutPolicy; nowMs: number },
+  check: () => Promise<{ result: T; failure: SignInFailure | null }>,
+): Promise<Extract<LockoutDecision, { locked: true }> | { locked: false; result: T }> {
   const { attemptId, ...tally } = await store.beginAttempt({
-    login,
-    addressKey,
-    sinceMs: nowMs - deps.policy.windowMs,
-    atMs: nowMs,
+    login: a.login,
+    addressKey: a.addressKey,
+    sinceMs: a.nowMs - a.policy.windowMs,
+    atMs: a.nowMs,
   });
-  let settled = false;
-  const settle = async (reason: SignInFailure | null) => {
-    settled = true;
-    await store.endAttempt(attemptId, reason);
-  };
-  try {
-    const lock = lockoutDecision(tally, deps.policy, nowMs);
-    if (lock.locked) {
-      await settle(null);
-      return { ok: false, refusal: 'throttled', scope: lock.scope, retryAfterMs: lock.retryAfterMs };
-    }
-    const outcome = await checkAttempt(login, input, deps);
-    await settle(outcome.ok || outcome.refusal !== 'invalid' ? null : outcome.reason);
-    return outcome;
-  } finally {
-    // A throw (a sealed secret that does not open, the database) counts for nothing.
-    // The original error is the one to answer: one from forgetting the attempt as well is dropped.
-    if (!settled) await store.endAttempt(attemptId, null).catch(() => undefined);
+  const lock = lockoutDecision(tally, a.policy, a.nowMs);
+  if (lock.locked) {
+    await store.endAttempt(attemptId, null);
+    return lock;
   }
+  let checked: { result: T; failure: SignInFailure | null };
+  try {
+    checked = await check();
+  } catch (err) {
+    await store.endAttempt(attemptId, null).catch(() => undefined);
+    throw err;
+  }
+  await store.endAttempt(attemptId, checked.failure);
+  return { locked: false, result: checked.result };
 }
 
 /** Steps 2 to 4 of `signIn`, for an attempt it admitted. */

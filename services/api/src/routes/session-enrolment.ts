@@ -11,10 +11,10 @@ import {
 } from '@mod/db/people';
 import {
   clientAddressKey,
-  lockoutDecision,
   openSecret,
   passwordProblems,
   passwordProblemsMessage,
+  underLockout,
   verifyPassword,
   verifyTotp,
 } from '@mod/people';
@@ -69,29 +69,30 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       if (secrets === null) throw new Error('the person of a live session vanished');
       if (session.stage === 'full') {
         // A stolen session must not be a way to guess the password: the same lock-out as sign-in.
-        // Begun (counted) before the check, so concurrent guesses cannot all pass the lock-out (`signIn`'s way).
-        const { attemptId, ...tally } = await store.beginAttempt({
-          login: secrets.login,
-          addressKey: clientAddressKey(req.ip),
-          sinceMs: at.getTime() - settings.lockout.windowMs,
-          atMs: at.getTime(),
-        });
-        let failed = false;
-        try {
-          const lock = lockoutDecision(tally, settings.lockout, at.getTime());
-          if (lock.locked)
-            throw peopleError(
-              req,
-              'MOD_ERR_API_RATE_LIMITED',
-              'sign-in-throttled',
-              Math.ceil(lock.retryAfterMs / 1000),
-            );
-          const current = req.body.currentPassword;
-          failed = current === undefined || !(await verifyPassword(current, secrets.passwordHash));
-        } finally {
-          await store.endAttempt(attemptId, failed ? 'wrong-password' : null);
-        }
-        if (failed) throw peopleError(req, 'MOD_ERR_API_CURRENT_PASSWORD_WRONG', 'current-password-wrong');
+        // Counted before the check, so concurrent guesses cannot all pass the lock-out (as at sign-in).
+        const attempt = await underLockout(
+          store,
+          {
+            login: secrets.login,
+            addressKey: clientAddressKey(req.ip),
+            policy: settings.lockout,
+            nowMs: at.getTime(),
+          },
+          async () => {
+            const current = req.body.currentPassword;
+            const ok = current !== undefined && (await verifyPassword(current, secrets.passwordHash));
+            return { result: ok, failure: ok ? null : 'wrong-password' };
+          },
+        );
+        if (attempt.locked)
+          throw peopleError(
+            req,
+            'MOD_ERR_API_RATE_LIMITED',
+            'sign-in-throttled',
+            Math.ceil(attempt.retryAfterMs / 1000),
+          );
+        if (!attempt.result)
+          throw peopleError(req, 'MOD_ERR_API_CURRENT_PASSWORD_WRONG', 'current-password-wrong');
       }
       const problems = passwordProblems(req.body.newPassword, secrets.login);
       if (problems.length > 0)
