@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Admin as PlatformaticAdmin, type BaseOptions } from '@platformatic/kafka';
@@ -89,6 +90,7 @@ export function credentialsFromConfig(config: KafkaEnvConfig): KafkaCredentials 
  * (connection failures, a leader moving), so a broker restart or a leader election is ridden out.
  */
 export function createKafka(options: KafkaOptions): Kafka {
+  hearConnectionErrors();
   const c = options.credentials;
   const base: BaseOptions = {
     clientId: options.clientId,
@@ -123,6 +125,27 @@ export function groupInstanceIdFor(configured: string, role: string, host = host
   if (configured === 'none') return undefined;
   if (configured !== '') return configured;
   return `${host}-${role}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 200);
+}
+
+let hearingConnectionErrors = false;
+
+/**
+ * Gives every broker connection the client makes a listener for its `error` event. The client reports a failed
+ * connection to the requests waiting on it and emits `error` for observers, once when the socket fails and again
+ * when a request still in flight (a SASL step, say) then fails for the close: its own pool listens only once, so a
+ * broker that resets a connection during authentication (as one does while it stops) made the second emit an
+ * uncaught exception that ended the process. Nothing is lost by listening: each waiting request gets the error and
+ * is retried or fails in its caller's hands. Connections announce themselves on the client's `instances`
+ * diagnostics channel; this process-wide subscription is made once.
+ */
+function hearConnectionErrors(): void {
+  if (hearingConnectionErrors) return;
+  hearingConnectionErrors = true;
+  channel('plt:kafka:instances').subscribe((message) => {
+    const { type, instance } = message as { type?: unknown; instance?: { on?: unknown } };
+    if (type === 'connection' && typeof instance?.on === 'function')
+      (instance as { on(event: 'error', listener: () => void): void }).on('error', () => undefined);
+  });
 }
 
 /** Closes what the connection holds (its shared admin). */
