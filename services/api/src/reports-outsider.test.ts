@@ -23,7 +23,7 @@ interface Detail {
     filedBy: string | null;
     ownerPersonId: string | null;
     ownerName: string | null;
-    subjects: { owner: string | null; caseId: string | null; orderIds: string[] }[];
+    subjects: { owner: string | null; caseId: string | null; orderIds: string[]; reports: number | null }[];
   };
   steps: { step: string; owner: string; ownerName: string | null; note: string | null }[];
 }
@@ -83,7 +83,8 @@ describe("citizens' reports: what a platform is told of the programme's work on 
       note: 'called back',
     });
     expect(outside.steps.some((s) => s.owner === filedBy)).toBe(true);
-    for (const s of outside.report.subjects) expect(s).toMatchObject({ caseId: null, orderIds: [] });
+    for (const s of outside.report.subjects)
+      expect(s).toMatchObject({ caseId: null, orderIds: [], reports: null });
     expect(JSON.stringify(outside)).not.toContain(reviewer.personId);
     expect(JSON.stringify(outside)).not.toContain('outsider.reviewer');
 
@@ -92,5 +93,25 @@ describe("citizens' reports: what a platform is told of the programme's work on 
     expect(listed.statusCode).toBe(200);
     expect(listed.body).not.toContain(reviewer.personId);
     expect(listed.json<{ reports: Detail['report'][] }>().reports[0]).toMatchObject({ ownerName: null });
+  });
+
+  it('does not tell a platform whether others reported the same URL', async () => {
+    const url = `https://outsider.example/${crypto.randomUUID()}.jpg`;
+    const report = { urls: [url], category: 'other', description: 'seen on our service' };
+    const byHotline = await api.call(api.keys.hotline, 'POST', '/v1/reports', report);
+    expect(byHotline.statusCode, byHotline.body).toBe(201);
+    expect(byHotline.json()).toMatchObject({ subjects: { opened: 1, folded: 0 } });
+    // The platform's report of the same URL folds into the hotline's subject: the platform is not told so.
+    const byPlatform = await api.call(api.keys.platform, 'POST', '/v1/reports', report);
+    expect(byPlatform.statusCode, byPlatform.body).toBe(201);
+    expect(byPlatform.json()).toMatchObject({ subjects: null });
+    const { id } = byPlatform.json<{ id: string }>();
+    const detail = async (key: string) => {
+      const res = await api.call(key, 'GET', `/v1/reports/${id}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Detail>().report.subjects;
+    };
+    expect(await detail(api.keys.hotline)).toMatchObject([{ reports: 2 }]);
+    expect(await detail(api.keys.platform)).toMatchObject([{ reports: null }]);
   });
 });

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   Type,
   type FastifyPluginAsyncTypebox,
+  type TSchema,
   type TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
 import { topicNames } from '@mod/contracts';
@@ -102,7 +103,8 @@ export const Uuid = Type.String({
 export const Text = (maxLength: number) =>
   Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 /** A string schema that also takes null. */
-export const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+export const Nullable = <T extends TSchema>(t: T, description?: string) =>
+  Type.Union([t, Type.Null()], description === undefined ? {} : { description });
 /** Timestamps as RFC 3339 strings. */
 export const Timestamp = Type.String({ format: 'date-time' });
 export const MAX_PAGE = 100;

@@ -17,7 +17,7 @@ import { openSecret, PeopleError, PeopleErrorCode } from '@mod/people';
 import { principalOf, scopeOf } from '../auth.js';
 import { badRequest, contactKeyMissing, contactTampered, notFound } from '../errors.js';
 import { contactOwner, type ReportFiling } from '../reports/file.js';
-import { REPORT_OVERSIGHT, reportViewFor } from '../reports/outsider-view.js';
+import { isReportOversight, REPORT_OVERSIGHT, reportViewFor } from '../reports/outsider-view.js';
 import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
 import { contactKeyFor, type ReportSettings } from '../reports/settings.js';
 import { personOf } from './cases-common.js';
@@ -62,7 +62,10 @@ const Filed = Type.Object({
   trackingCode: Type.String({ description: 'shown once: only its digest is kept' }),
   status: Type.Literal('received'),
   dueAt: Time,
-  subjects: Type.Object({ opened: Type.Integer(), folded: Type.Integer() }),
+  subjects: Nullable(
+    Type.Object({ opened: Type.Integer(), folded: Type.Integer() }),
+    "the report's URLs that opened a subject and those folded into one already open; null to a platform (whether others reported a URL is the programme's to know)",
+  ),
 });
 
 const SubjectView = Type.Object({
@@ -79,7 +82,12 @@ const SubjectView = Type.Object({
   orderIds: Type.Array(Uuid),
   owner: Nullable(Type.String()),
   outcomeReason: Nullable(Type.String()),
-  reports: Type.Integer({ description: 'reports folded into this subject' }),
+  reports: Nullable(
+    Type.Integer({
+      description:
+        'reports folded into this subject; null to a platform (not how many others reported the URL)',
+    }),
+  ),
   settledAt: Nullable(Time),
 });
 
@@ -169,7 +177,7 @@ export async function reportRoutes(
         trackingCode: filed.trackingCode,
         status: 'received' as const,
         dueAt: filed.dueAt.toISOString(),
-        subjects: { opened: filed.opened, folded: filed.folded },
+        subjects: isReportOversight(p.role) ? { opened: filed.opened, folded: filed.folded } : null,
       });
     },
   );

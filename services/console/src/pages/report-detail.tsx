@@ -172,7 +172,7 @@ export function ReportPage(props: { id: string }) {
                   {s.url}
                 </th>
                 <td>{subjectStatusLabel(i18n, s.status)}</td>
-                <td>{i18n.number(s.reports)}</td>
+                <td>{s.reports === null ? '—' : i18n.number(s.reports)}</td>
                 <td>
                   {s.caseId === null ? (
                     '—'
