@@ -25,6 +25,13 @@ export {
 export { RecentlySeen, type RecentlySeenOptions } from './recently-seen.js';
 export { MediaType, SNIFF_BYTES, sniffMedia } from './sniff.js';
 export {
+  DEFAULT_MAX_PAGE_IMAGES,
+  PageImageRefusal,
+  extractPageImages,
+  largestSrcsetCandidate,
+  type PageImages,
+} from './page-images.js';
+export {
   nextSerial,
   planBlocklistChange,
   type BlocklistEntry,

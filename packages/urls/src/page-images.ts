@@ -1,0 +1,205 @@
+import { scanTags } from './html-scan.js';
+import { MAX_URL_LENGTH, normalizeUrl } from './normalize.js';
+
+/** Embedded images taken from one page by default (the rest are counted, not taken). */
+export const DEFAULT_MAX_PAGE_IMAGES = 16;
+
+/** A `srcset` longer than this is not read (a page with that many candidates is not one a person wrote). */
+const MAX_SRCSET_LENGTH = 32 * 1024;
+
+/** Why a candidate image URL was not taken: a small fixed set (metrics labels). */
+export const PageImageRefusal = {
+  /** Not http(s) after resolution: `data:`, `javascript:`, `blob:`, `ftp:`, ... */
+  Scheme: 'scheme',
+  /** The URL carries a user name or password. */
+  Credentials: 'credentials',
+  /** Unparseable, too long, or refused by `normalizeUrl`. */
+  BadUrl: 'bad-url',
+} as const;
+export type PageImageRefusal = (typeof PageImageRefusal)[keyof typeof PageImageRefusal];
+
+/** What {@link extractPageImages} found in a page. */
+export interface PageImages {
+  /** Canonical (`normalizeUrl`) hrefs of the images the page shows, de-duplicated, in document order, at most `max`. */
+  readonly images: readonly string[];
+  /** Candidates after the `max`th image, not examined (duplicates and refusable ones included). */
+  readonly omitted: number;
+  /** Candidates refused, by why. */
+  readonly refused: Readonly<Record<PageImageRefusal, number>>;
+}
+
+const OG_IMAGE = new Set([
+  'og:image',
+  'og:image:url',
+  'og:image:secure_url',
+  'twitter:image',
+  'twitter:image:src',
+]);
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+
+/**
+ * The largest candidate of a `srcset` (by width descriptor, else density, a bare URL counting as 1x), or null.
+ * Parsed as HTML does: a URL is a run of non-space characters (trailing commas end the candidate), descriptors
+ * run to the next comma outside parentheses. One pass over the text.
+ */
+export function largestSrcsetCandidate(srcset: string): string | null {
+  const n = srcset.length;
+  let i = 0;
+  let best: string | null = null;
+  let bestWidth = -1;
+  let bestDensity = -1;
+  while (i < n) {
+    while (i < n && (isSpace(srcset.charCodeAt(i)) || srcset.charCodeAt(i) === 0x2c)) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isSpace(srcset.charCodeAt(i))) i++;
+    let url = srcset.slice(start, i);
+    let descriptors = '';
+    if (url.endsWith(',')) {
+      url = url.replace(/,+$/, '');
+    } else {
+      const from = i;
+      let depth = 0;
+      while (i < n) {
+        const c = srcset.charCodeAt(i);
+        if (c === 0x28) depth++;
+        else if (c === 0x29 && depth > 0) depth--;
+        else if (c === 0x2c && depth === 0) break;
+        i++;
+      }
+      descriptors = srcset.slice(from, i).trim();
+      i++;
+    }
+    if (url === '') continue;
+    let width = -1;
+    let density = 1;
+    for (const d of descriptors.split(/\s+/)) {
+      const unit = d.slice(-1).toLowerCase();
+      const value = Number(d.slice(0, -1));
+      if (!Number.isFinite(value) || value <= 0) continue;
+      if (unit === 'w') width = value;
+      else if (unit === 'x') density = value;
+    }
+    if (width > bestWidth || (width === bestWidth && density > bestDensity)) {
+      best = url;
+      bestWidth = width;
+      bestDensity = density;
+    }
+  }
+  return best;
+}
+
+/**
+ * The images an HTML page shows: `<img src>` and its `srcset`'s largest candidate, `<picture><source srcset>`,
+ * `<meta property|name="og:image"|"twitter:image" content>`, `<link rel="image_src" href>`; resolved against
+ * the page URL and the first `<base href>` (which applies to the whole document, as in a browser); only http(s),
+ * never with credentials; canonical by `normalizeUrl`; de-duplicated; the first `max` in document order. Pure and
+ * linear in the page's length (see `scanTags`); never throws.
+ */
+export function extractPageImages(html: string, pageUrl: string, options: { max?: number } = {}): PageImages {
+  const max = Math.max(0, Math.floor(options.max ?? DEFAULT_MAX_PAGE_IMAGES));
+  const raw: string[] = [];
+  let base: string | null = null;
+  let pictureDepth = 0;
+  const take = (value: string | null | undefined) => {
+    if (value === null || value === undefined) return;
+    const trimmed = value.trim();
+    if (trimmed !== '') raw.push(trimmed);
+  };
+  scanTags(html, MAX_SRCSET_LENGTH, (tag) => {
+    if ('end' in tag) {
+      if (tag.end === 'picture' && pictureDepth > 0) pictureDepth--;
+      return true;
+    }
+    const a = tag.attributes;
+    switch (tag.name) {
+      case 'base':
+        if (base === null && typeof a.get('href') === 'string') base = a.get('href') as string;
+        break;
+      case 'picture':
+        pictureDepth++;
+        break;
+      case 'img': {
+        take(a.get('src'));
+        const srcset = a.get('srcset');
+        if (typeof srcset === 'string') take(largestSrcsetCandidate(srcset));
+        break;
+      }
+      case 'source': {
+        const srcset = a.get('srcset');
+        if (pictureDepth > 0 && typeof srcset === 'string') take(largestSrcsetCandidate(srcset));
+        break;
+      }
+      case 'meta': {
+        const key = (a.get('property') ?? a.get('name') ?? '').trim().toLowerCase();
+        if (OG_IMAGE.has(key)) take(a.get('content'));
+        break;
+      }
+      case 'link': {
+        const rel = (a.get('rel') ?? '').toLowerCase().split(/[\t\n\f\r ]+/);
+        if (rel.includes('image_src')) take(a.get('href'));
+        break;
+      }
+    }
+    return true;
+  });
+  return resolveImages(raw, pageUrl, base, max);
+}
+
+function resolveImages(
+  raw: readonly string[],
+  pageUrl: string,
+  base: string | null,
+  max: number,
+): PageImages {
+  const refused: Record<PageImageRefusal, number> = { scheme: 0, credentials: 0, 'bad-url': 0 };
+  let baseUrl: URL;
+  try {
+    baseUrl = new URL(pageUrl);
+    if (base !== null && base.length <= MAX_URL_LENGTH) {
+      const declared = new URL(base, baseUrl);
+      // A base of another scheme (data:, javascript:) cannot be a base for images the fetcher takes.
+      if (declared.protocol === 'http:' || declared.protocol === 'https:') baseUrl = declared;
+    }
+  } catch {
+    return { images: [], omitted: 0, refused };
+  }
+  const images: string[] = [];
+  const seen = new Set<string>();
+  let omitted = 0;
+  for (const [index, candidate] of raw.entries()) {
+    if (images.length >= max) {
+      omitted = raw.length - index;
+      break;
+    }
+    if (candidate.length > MAX_URL_LENGTH) {
+      refused['bad-url']++;
+      continue;
+    }
+    let resolved: URL;
+    try {
+      resolved = new URL(candidate, baseUrl);
+    } catch {
+      refused['bad-url']++;
+      continue;
+    }
+    if (resolved.protocol !== 'http:' && resolved.protocol !== 'https:') {
+      refused.scheme++;
+      continue;
+    }
+    if (resolved.username !== '' || resolved.password !== '') {
+      refused.credentials++;
+      continue;
+    }
+    const normalized = normalizeUrl(resolved.href);
+    if (!normalized.ok) {
+      refused['bad-url']++;
+      continue;
+    }
+    const href = normalized.url.href;
+    if (seen.has(href)) continue;
+    seen.add(href);
+    images.push(href);
+  }
+  return { images, omitted, refused };
+}
