@@ -10,6 +10,8 @@ describe('ops server', () => {
       registry,
       checks: { db: () => Promise.resolve(dbUp), kafka: () => new Promise<boolean>(() => undefined) },
       checkTimeoutMs: 50,
+      // Every request below sees the checks as they are now (no answer reused).
+      checkMaxAgeMs: 0,
     });
     const metrics = await app.inject('/metrics');
     expect(metrics.statusCode).toBe(200);
@@ -31,6 +33,35 @@ describe('ops server', () => {
     expect((await app.inject('/metrics')).body).toContain(
       'mod_readiness_check_success{check="db",service="test"} 1',
     );
+    await app.close();
+  });
+
+  it('runs each check once for any number of callers while its answer is fresh', async () => {
+    const registry = createRegistry('test');
+    let clock = 1_000_000;
+    const calls = { db: 0, kafka: 0 };
+    const app = createOpsServer({
+      registry,
+      checks: {
+        db: () => Promise.resolve(++calls.db > 0),
+        kafka: () => Promise.resolve(++calls.kafka > 0),
+      },
+      checkMaxAgeMs: 1000,
+      now: () => clock,
+    });
+    // A flood of anonymous readiness probes and scrapes (the API serves them on its public port): one database
+    // query and one Kafka metadata request in all, not one per request.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => app.inject(i % 2 === 0 ? '/health/ready' : '/metrics')),
+    );
+    expect(answers.every((a) => a.statusCode === 200)).toBe(true);
+    expect(calls).toEqual({ db: 1, kafka: 1 });
+    clock += 999;
+    await app.inject('/health/ready');
+    expect(calls).toEqual({ db: 1, kafka: 1 });
+    clock += 1;
+    await Promise.all([app.inject('/health/ready'), app.inject('/health/ready')]);
+    expect(calls).toEqual({ db: 2, kafka: 2 });
     await app.close();
   });
 });
