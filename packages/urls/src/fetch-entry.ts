@@ -22,6 +22,8 @@ export {
   type FetchOutcomeLabel,
   type FetchSuccess,
   type FetchFailure,
+  type PageFetchOutcome,
+  type PageFetchSuccess,
   type PostOutcome,
   type PostRequest,
   type PostSuccess,

@@ -27,8 +27,8 @@ export const FetchRefusal = {
 } as const;
 export type FetchRefusal = (typeof FetchRefusal)[keyof typeof FetchRefusal];
 
-/** Metrics label of an outcome: `ok` or the refusal reason (a small fixed set). */
-export type FetchOutcomeLabel = 'ok' | FetchRefusal;
+/** Metrics label of an outcome: `ok` (media), `page` (page mode's HTML) or the refusal reason (a small fixed set). */
+export type FetchOutcomeLabel = 'ok' | 'page' | FetchRefusal;
 
 /** A fetched image. `bytes` is the whole body; `mediaType` comes from magic bytes, not from headers. */
 export interface FetchSuccess {
@@ -57,6 +57,25 @@ export interface FetchFailure {
 }
 
 export type FetchOutcome = FetchSuccess | FetchFailure;
+
+/** An HTML page ({@link SafeFetcher.fetchPage}): at most `maxPageBytes` of its body, never decoded or parsed. */
+export interface PageFetchSuccess {
+  readonly ok: true;
+  readonly kind: 'page';
+  /** Canonical URL the page came from (after redirects): what its relative URLs resolve against. */
+  readonly url: string;
+  readonly redirects: readonly string[];
+  readonly address: string;
+  readonly status: number;
+  /** The Content-Type header (`text/html` or `application/xhtml+xml`, with its parameters: the charset). */
+  readonly contentType: string;
+  readonly bytes: Buffer;
+  /** Whether the page was cut at `maxPageBytes` (the rest was not read). */
+  readonly truncated: boolean;
+}
+
+/** Page mode's outcome: media (as `fetch` answers), an HTML page, or a refusal. */
+export type PageFetchOutcome = FetchOutcome | PageFetchSuccess;
 
 export type { Resolver } from './host-check.js';
 
@@ -117,6 +136,8 @@ export interface SafeFetcherOptions {
   readonly maxConcurrentPerHost?: number;
   /** Largest POST body sent, in bytes. Default 1 MiB. */
   readonly maxRequestBytes?: number;
+  /** Largest part of an HTML page read in page mode, in bytes (the rest is left unread). Default 2 MiB. */
+  readonly maxPageBytes?: number;
   /** Default `mod-fetcher/1`. */
   readonly userAgent?: string;
   /**
@@ -137,6 +158,15 @@ export interface SafeFetcherOptions {
 export interface SafeFetcher {
   /** Never rejects: every refusal is a {@link FetchFailure}. */
   fetch(url: string, options?: { readonly signal?: AbortSignal }): Promise<FetchOutcome>;
+  /**
+   * Page mode: the same fetch (vetting, redirects, deadline, per-host slots), where an HTML page is an answer too
+   * (its Content-Type is `text/html` or `application/xhtml+xml` and its start reads as markup; image magic bytes
+   * win whatever the header says). At most `maxPageBytes` of a page is read. Never rejects.
+   */
+  fetchPage(
+    url: string,
+    options?: { readonly signal?: AbortSignal; readonly maxPageBytes?: number },
+  ): Promise<PageFetchOutcome>;
 }
 
 /** Posts to endpoints callers name (webhooks) without becoming a proxy into private networks. */

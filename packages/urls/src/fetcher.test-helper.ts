@@ -9,6 +9,7 @@ import { createSafeFetcher } from './fetcher.js';
 import type {
   ConnectTarget,
   FetchOutcome,
+  PageFetchOutcome,
   FetchOutcomeLabel,
   PostOutcome,
   PostRequest,
@@ -20,6 +21,7 @@ import type {
 // the private network an attacker wants to reach. Both listen on the same port, so a fetcher that were fooled
 // into dialling the private address would really reach the private server, which counts every request.
 export const PUBLIC_IP = '127.0.0.2';
+export const PAGE_HTML = '\n<!doctype html><html><body><img src="/img.jpg"></body></html>';
 export const JPEG = readFileSync(new URL('../fixtures/small.jpg', import.meta.url));
 export const TLS_CERT = readFileSync(new URL('../fixtures/tls-public-test.crt', import.meta.url));
 export const TLS_KEY = readFileSync(new URL('../fixtures/tls-public-test.key', import.meta.url));
@@ -66,6 +68,24 @@ function publicHandler(port: number, state: { active: number; maxActive: number 
         res
           .writeHead(200, { 'content-type': 'image/jpeg' })
           .end('<!doctype html><html><body>not an image at all</body></html>');
+        return;
+      case '/page':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE_HTML);
+        return;
+      case '/page-redirect':
+        res.writeHead(302, { location: '/page' }).end();
+        return;
+      case '/page-huge':
+        // Declared larger than any bound, and sent in full: page mode reads its first maxPageBytes only.
+        res.writeHead(200, { 'content-type': 'application/xhtml+xml', 'content-length': String(3_000_000) });
+        res.write('<html><body><img src="/first.jpg">');
+        res.end(Buffer.alloc(3_000_000 - 34, 0x20));
+        return;
+      case '/page-binary':
+        res.writeHead(200, { 'content-type': 'text/html' }).end(Buffer.alloc(200, 0x01));
+        return;
+      case '/page-image':
+        res.writeHead(200, { 'content-type': 'text/html' }).end(JPEG); // the bytes say image: media
         return;
       case '/big':
         res.writeHead(200, { 'content-length': String(JPEG.length + 50_000) });
@@ -225,6 +245,7 @@ export const testPolicy: AddressPolicy = (address) =>
 
 export interface Harness {
   fetch: (url: string) => Promise<FetchOutcome>;
+  fetchPage: (url: string, maxPageBytes?: number) => Promise<PageFetchOutcome>;
   post: (url: string, request?: Partial<PostRequest>) => Promise<PostOutcome>;
   dials: ConnectTarget[];
   labels: FetchOutcomeLabel[];
@@ -250,6 +271,8 @@ export function harness(overrides: Partial<SafeFetcherOptions> = {}): Harness {
   });
   return {
     fetch: (url) => fetcher.fetch(url),
+    fetchPage: (url, maxPageBytes) =>
+      fetcher.fetchPage(url, maxPageBytes === undefined ? {} : { maxPageBytes }),
     post: (url, request = {}) => fetcher.post(url, { body: '{"hello":"hook"}', ...request }),
     dials,
     labels,

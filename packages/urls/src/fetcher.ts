@@ -5,6 +5,7 @@ import {
   FetchRefusal,
   type FetchFailure,
   type FetchOutcome,
+  type PageFetchOutcome,
   type PostOutcome,
   type PostRequest,
   type SafeFetcher,
@@ -35,8 +36,9 @@ function notAUrl(input: string, detail: string): FetchFailure {
  * Creates the SSRF-safe fetcher. It resolves names itself and refuses the whole name if any address is
  * refused by the policy, dials the vetted address only (Host header and TLS SNI keep the name), follows
  * redirects itself re-normalising and re-vetting every hop, and bounds bytes, time and per-host concurrency.
- * Fetched bodies are accepted only when their magic bytes say image. `post` sends one request the same way,
- * without following redirects.
+ * Fetched bodies are accepted only when their magic bytes say image; `fetchPage` also answers with an HTML page
+ * (its Content-Type says so and its start reads as markup), at most `maxPageBytes` of it. `post` sends one
+ * request the same way, without following redirects.
  */
 export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher & SafePoster {
   const resolver = options.resolver ?? systemResolver;
@@ -47,6 +49,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
   const connectTimeoutMs = positiveInt('connectTimeoutMs', options.connectTimeoutMs, 5_000);
   const maxPerHost = positiveInt('maxConcurrentPerHost', options.maxConcurrentPerHost, 2);
   const maxRequestBytes = positiveInt('maxRequestBytes', options.maxRequestBytes, 1024 * 1024);
+  const maxPageBytes = positiveInt('maxPageBytes', options.maxPageBytes, 2 * 1024 * 1024);
   if (maxPerHost < 1) throw new UrlError(UrlErrorCode.FetcherOptions, 'maxConcurrentPerHost must be >= 1');
   const userAgent = options.userAgent ?? 'mod-fetcher/1';
   const limiter = new HostLimiter(maxPerHost);
@@ -93,7 +96,11 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     }
   }
 
-  async function run(input: string, signal: AbortSignal): Promise<FetchOutcome> {
+  async function run(
+    input: string,
+    signal: AbortSignal,
+    page?: { readonly maxBytes: number },
+  ): Promise<PageFetchOutcome> {
     const first = normalizeUrl(input);
     if (!first.ok) return notAUrl(input, first.error.message);
     let url = first.url;
@@ -103,13 +110,31 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
         status === undefined
           ? { ok: false, reason, detail, url: url.href, redirects }
           : { ok: false, reason, detail, url: url.href, redirects, status };
-      const hop = await vettedHop(url, signal, { method: 'GET' });
+      const hop = await vettedHop(
+        url,
+        signal,
+        page === undefined ? { method: 'GET' } : { method: 'GET', page },
+      );
       if (!('kind' in hop)) return fail(hop.reason, hop.detail);
       if (hop.kind === 'refused') return fail(hop.reason, hop.detail, hop.status);
       if (hop.kind === 'answer') return fail(FetchRefusal.ConnectionFailed, 'unexpected answer');
       if (hop.kind === 'body') {
         const { address, status, mediaType, contentType, bytes } = hop;
         return { ok: true, url: url.href, redirects, address, status, mediaType, contentType, bytes };
+      }
+      if (hop.kind === 'page') {
+        const { address, status, contentType, bytes, truncated } = hop;
+        return {
+          ok: true,
+          kind: 'page',
+          url: url.href,
+          redirects,
+          address,
+          status,
+          contentType,
+          bytes,
+          truncated,
+        };
       }
       if (redirects.length >= maxRedirects)
         return fail(FetchRefusal.TooManyRedirects, `more than ${maxRedirects} redirects`);
@@ -158,7 +183,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
   }
 
   /** Runs `work` under a deadline and the caller's signal, and counts its outcome. */
-  async function bounded<T extends FetchOutcome | PostOutcome>(
+  async function bounded<T extends PageFetchOutcome | PostOutcome>(
     deadlineMs: number,
     external: AbortSignal | undefined,
     work: (signal: AbortSignal) => Promise<T>,
@@ -170,7 +195,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     else external?.addEventListener('abort', onExternalAbort, { once: true });
     try {
       const outcome = await work(controller.signal);
-      options.countOutcome?.(outcome.ok ? 'ok' : outcome.reason);
+      options.countOutcome?.(outcome.ok ? ('kind' in outcome ? 'page' : 'ok') : outcome.reason);
       return outcome;
     } finally {
       clearTimeout(timer);
@@ -180,7 +205,11 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
 
   return {
     fetch: (input, fetchOptions = {}) =>
-      bounded(timeoutMs, fetchOptions.signal, (signal) => run(input, signal)),
+      bounded(timeoutMs, fetchOptions.signal, (signal) => run(input, signal) as Promise<FetchOutcome>),
+    fetchPage: (input, pageOptions = {}) =>
+      bounded(timeoutMs, pageOptions.signal, (signal) =>
+        run(input, signal, { maxBytes: positiveInt('maxPageBytes', pageOptions.maxPageBytes, maxPageBytes) }),
+      ),
     post: (input, request) =>
       bounded(positiveInt('timeoutMs', request.timeoutMs, timeoutMs), request.signal, (signal) =>
         runPost(input, signal, request),

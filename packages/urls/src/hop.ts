@@ -4,7 +4,7 @@ import type { LookupFunction, Socket } from 'node:net';
 import { parseIpv6 } from './address-policy.js';
 import { FetchRefusal, type SafeFetcherOptions } from './fetcher-types.js';
 import { HostType, type NormalizedUrl } from './normalize.js';
-import { SNIFF_BYTES, sniffMedia, type MediaType } from './sniff.js';
+import { SNIFF_BYTES, isHtmlContentType, looksLikeMarkup, sniffMedia, type MediaType } from './sniff.js';
 
 /** Request headers a POST caller may not set: the fetcher owns framing, the Host it dials and what it accepts. */
 const OWNED_HEADERS = new Set([
@@ -18,9 +18,12 @@ const OWNED_HEADERS = new Set([
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-/** What one hop sends: a media GET, or a POST whose answer is read only up to `maxResponseBytes`. */
+/**
+ * What one hop sends: a media GET (with `page`, an HTML page is an answer too: at most `page.maxBytes` of it), or
+ * a POST whose answer is read only up to `maxResponseBytes`.
+ */
 export type Send =
-  | { readonly method: 'GET' }
+  | { readonly method: 'GET'; readonly page?: { readonly maxBytes: number } }
   | {
       readonly method: 'POST';
       readonly body: Buffer;
@@ -44,6 +47,14 @@ export type Hop =
       readonly mediaType: MediaType;
       readonly contentType: string | null;
       readonly bytes: Buffer;
+    }
+  | {
+      readonly kind: 'page';
+      readonly address: string;
+      readonly status: number;
+      readonly contentType: string;
+      readonly bytes: Buffer;
+      readonly truncated: boolean;
     }
   | {
       readonly kind: 'refused';
@@ -130,7 +141,12 @@ export function requestHop(
     const host = url.port === null ? url.host : `${url.host}:${url.port}`;
     const headers: Record<string, string> =
       send.method === 'GET'
-        ? { host, 'user-agent': userAgent, accept: 'image/*', 'accept-encoding': 'identity' }
+        ? {
+            host,
+            'user-agent': userAgent,
+            accept: send.page === undefined ? 'image/*' : 'text/html,application/xhtml+xml,image/*;q=0.9',
+            'accept-encoding': 'identity',
+          }
         : {
             ...Object.fromEntries(
               Object.entries(send.headers).filter(([name]) => !OWNED_HEADERS.has(name.toLowerCase())),
@@ -226,32 +242,50 @@ export function requestHop(
         refuse(FetchRefusal.HttpStatus, `status ${status}`, status);
         return;
       }
+      const contentType = res.headers['content-type'] ?? null;
+      // Page mode: an HTML answer is read up to the page bound (and cut there), whatever its declared length.
+      const pageBytes =
+        send.method === 'GET' && isHtmlContentType(contentType) ? send.page?.maxBytes : undefined;
       const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxBytes) {
+      if (pageBytes === undefined && Number.isFinite(declared) && declared > maxBytes) {
         refuse(FetchRefusal.TooLarge, `Content-Length ${declared} > ${maxBytes}`);
         return;
       }
-      const contentType = res.headers['content-type'] ?? null;
+      /** Whether the body is a page (decided with the sniff: not an image, and its start reads as markup). */
+      let page = false;
+      const finishPage = (truncated: boolean) => {
+        const all = Buffer.concat(chunks);
+        const bytes = pageBytes !== undefined && all.length > pageBytes ? all.subarray(0, pageBytes) : all;
+        if (bytes.length > 0 && looksLikeMarkup(bytes))
+          finish({ kind: 'page', address, status, contentType: contentType ?? '', bytes, truncated });
+        else refuse(FetchRefusal.NotMedia, 'neither an accepted image type nor an HTML page');
+      };
       res.on('data', (chunk: Buffer) => {
         if (settled) return;
         received += chunk.length;
-        if (received > maxBytes) {
+        chunks.push(chunk);
+        if (!page && received > maxBytes) {
           refuse(FetchRefusal.TooLarge, `body over ${maxBytes} bytes`);
           return;
         }
-        chunks.push(chunk);
-        if (sniffed === null && received >= SNIFF_BYTES) {
-          sniffed = sniffMedia(Buffer.concat(chunks));
-          // Stop reading as soon as the start says it is not an image.
-          if (sniffed === null) refuse(FetchRefusal.NotMedia, 'magic bytes are not an accepted image type');
+        if (sniffed === null && !page && received >= SNIFF_BYTES) {
+          const head = Buffer.concat(chunks);
+          sniffed = sniffMedia(head);
+          if (sniffed === null && pageBytes !== undefined && looksLikeMarkup(head)) page = true;
+          // Stop reading as soon as the start says it is not an image (nor, in page mode, a page).
+          else if (sniffed === null)
+            refuse(FetchRefusal.NotMedia, 'magic bytes are not an accepted image type');
         }
+        // A page is read up to its bound, and the rest left unread (what a page shows is mostly near its start).
+        if (page && pageBytes !== undefined && received >= pageBytes) finishPage(true);
       });
       res.on('end', () => {
         if (settled) return;
         const bytes = Buffer.concat(chunks);
         const mediaType = sniffed ?? sniffMedia(bytes);
-        if (mediaType === null) refuse(FetchRefusal.NotMedia, 'magic bytes are not an accepted image type');
-        else finish({ kind: 'body', address, status, mediaType, contentType, bytes });
+        if (mediaType !== null) finish({ kind: 'body', address, status, mediaType, contentType, bytes });
+        else if (pageBytes !== undefined) finishPage(false);
+        else refuse(FetchRefusal.NotMedia, 'magic bytes are not an accepted image type');
       });
       refuseWhenCutShort(res, 'body');
     });

@@ -23,7 +23,7 @@ export {
   type UrlListMatch,
 } from './url-list.js';
 export { RecentlySeen, type RecentlySeenOptions } from './recently-seen.js';
-export { MediaType, SNIFF_BYTES, sniffMedia } from './sniff.js';
+export { MediaType, SNIFF_BYTES, isHtmlContentType, looksLikeMarkup, sniffMedia } from './sniff.js';
 export {
   DEFAULT_MAX_PAGE_IMAGES,
   PageImageRefusal,

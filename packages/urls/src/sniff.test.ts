@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sniffMedia } from './sniff.js';
+import { isHtmlContentType, looksLikeMarkup, sniffMedia } from './sniff.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -55,5 +55,24 @@ describe('sniffMedia', () => {
     ['PDF', Buffer.from('%PDF-1.7\n')],
   ])('refuses %s', (_name, bytes) => {
     expect(sniffMedia(bytes)).toBeNull();
+  });
+});
+
+describe('page sniffing', () => {
+  it('names HTML content types, with or without parameters, and nothing else', () => {
+    expect(isHtmlContentType('text/html')).toBe(true);
+    expect(isHtmlContentType(' Text/HTML ; charset=windows-1258')).toBe(true);
+    expect(isHtmlContentType('application/xhtml+xml')).toBe(true);
+    expect(isHtmlContentType('text/plain')).toBe(false);
+    expect(isHtmlContentType('text/htmlx')).toBe(false);
+    expect(isHtmlContentType(null)).toBe(false);
+  });
+
+  it('reads markup after a byte order mark and white space only', () => {
+    expect(looksLikeMarkup(Buffer.from('\ufeff \r\n\t<!doctype html>'))).toBe(true);
+    expect(looksLikeMarkup(Buffer.from('<p>'))).toBe(true);
+    expect(looksLikeMarkup(Buffer.from('x<html>'))).toBe(false);
+    expect(looksLikeMarkup(Buffer.from('   '))).toBe(false);
+    expect(looksLikeMarkup(Buffer.alloc(0))).toBe(false);
   });
 });

@@ -60,3 +60,30 @@ export function sniffMedia(bytes: Uint8Array): MediaType | null {
   }
   return isoBrand(bytes);
 }
+
+/** Content types of an HTML page (the fetcher's page mode reads those only). */
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+
+/** Whether a Content-Type header names an HTML page (`text/html` or `application/xhtml+xml`, any parameters). */
+export function isHtmlContentType(contentType: string | null | undefined): boolean {
+  if (contentType === null || contentType === undefined) return false;
+  const semicolon = contentType.indexOf(';');
+  return HTML_TYPES.has(
+    (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase(),
+  );
+}
+
+/**
+ * Whether a body's start reads as markup: after an optional UTF-8 byte order mark and white space, a `<`. With
+ * the Content-Type, what the fetcher's page mode asks of a page (a binary or a script served as text/html is not
+ * one). Pure; never throws.
+ */
+export function looksLikeMarkup(bytes: Uint8Array): boolean {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (
+    i < bytes.length &&
+    (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x0c)
+  )
+    i++;
+  return bytes[i] === 0x3c;
+}

@@ -53,6 +53,10 @@ export function world(
       fetched.push(url);
       return Promise.resolve(fetchOutcome(url));
     },
+    fetchPage: (url) => {
+      fetched.push(url);
+      return Promise.resolve(fetchOutcome(url));
+    },
   };
   let nowMs = 0;
   const seen = new RecentlySeen({ ttlMs: 1000, maxEntries: 100, now: () => nowMs });
