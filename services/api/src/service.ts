@@ -9,13 +9,8 @@ import {
   warmAuditProofCache,
   type TreeHeadSigner,
 } from '@mod/db/audit';
-import { countUnpublished, relayOutbox } from '@mod/db/outbox';
-import {
-  countPendingMedia,
-  deletePublishedMedia,
-  relayMediaOutbox,
-  type PendingMedia,
-} from '@mod/db/submissions';
+import { relayOutbox } from '@mod/db/outbox';
+import { deletePublishedMedia, relayMediaOutbox, type PendingMedia } from '@mod/db/submissions';
 import {
   closeKafka,
   createProducer,
@@ -30,7 +25,7 @@ import {
   type Producer,
   type RelayLoop,
 } from '@mod/kafka';
-import { Gauge, tracingFromConfig, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import { tracingFromConfig, type Logger, type Registry, type Tracing } from '@mod/telemetry';
 import { policyFromConfig } from '@mod/policy';
 import { reviewFromConfig } from '@mod/review';
 import { keyringFromConfig, retentionFromConfig } from '@mod/vault';
@@ -39,6 +34,7 @@ import { peopleSettingsFromConfig } from './people-config.js';
 import { reportSettingsFromConfig } from './reports/settings.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
 import { createMediaDispatcher, type MediaDispatcher } from './media-dispatch.js';
+import { registerOutboxGauge } from './outbox-gauge.js';
 import { API_MEDIA_META_MAX_BYTES } from './routes/media.js';
 import type { apiSpec } from './config.js';
 import { tlsOptions } from './tls.js';
@@ -120,20 +116,7 @@ export function createApiService(
           (await relayOutbox(db, (messages) => publishOutboxRows(p, messages, tracing.tracer), 100, relayed)),
       });
       relay = loop;
-      new Gauge({
-        name: 'mod_api_outbox_pending',
-        help: 'Messages committed and not yet published (media: intake; outbox: curation and tree heads)',
-        labelNames: ['outbox'],
-        registers: [registry],
-        async collect() {
-          try {
-            this.set({ outbox: 'media' }, await countPendingMedia(db));
-            this.set({ outbox: 'outbox' }, await countUnpublished(db, relayed));
-          } catch {
-            // The database is away: readiness says so; the gauge keeps its last values.
-          }
-        },
-      });
+      registerOutboxGauge(registry, db, relayed);
       app = await buildApp({
         db,
         producer: p,
