@@ -59,6 +59,7 @@ export {
 } from './record-size.js';
 export {
   deterministicUuid,
+  embeddedSubmissionId,
   fetcherSubmissionIds,
   readMediaEvent,
   type MediaEvent,

@@ -24,6 +24,14 @@ export const fetcherSubmissionIds = (idName: string): { listed: string; fetched:
   fetched: deterministicUuid(`fetcher:submission:${idName}`),
 });
 
+/**
+ * The submission the fetcher makes of one image a reported page embeds, by the page event's id name and the image's
+ * canonical URL: the same for a redelivered event, so its images are submitted once whatever the retries (a URL-list
+ * hit's verdict and fetched media share it: an image is one or the other).
+ */
+export const embeddedSubmissionId = (idName: string, imageHref: string): string =>
+  deterministicUuid(`fetcher:embedded:${idName}:${imageHref}`);
+
 /** The event a media message carries, with its tenant established (never taken from a partner's payload). */
 export type MediaEvent = MediaEventMeta | (Omit<MediaEventMeta, 'source'> & { source: 'kafka' });
 

@@ -55,6 +55,7 @@ export async function lockRoutingSubject(db: Queryable, id: string): Promise<Rou
 /** Where the pipeline left a subject's submission: its scan, classification, orders and review case. */
 export interface SubjectSubmission {
   id: string;
+  url: string | null;
   status: 'received' | 'scanned' | 'failed';
   decision: string | null;
   failureCode: string | null;
@@ -63,44 +64,65 @@ export interface SubjectSubmission {
   classifiedAt: Date | null;
   orderIds: string[];
   reviewCaseId: string | null;
+  /** A crawled page's: the submissions of the images it shows (the router follows them too). */
+  embeddedSubmissionIds: string[];
 }
+
+interface SubjectSubmissionRow {
+  id: string;
+  url: string | null;
+  status: 'received' | 'scanned' | 'failed';
+  decision: string | null;
+  failure_code: string | null;
+  received_at: Date;
+  scanned_at: Date | null;
+  classified_at: Date | null;
+  order_ids: string[];
+  case_id: string | null;
+  embedded_submission_ids: string[] | null;
+}
+
+/** Submissions of `ids` that exist, in the order of `ids`. */
+const SUBJECT_SUBMISSIONS = `select s.id, s.url, s.status, s.decision, s.failure_code, s.received_at, s.scanned_at,
+    s.classified_at, s.embedded_submission_ids,
+    array(select order_id from order_submissions o where o.submission_id = s.id order by order_id) as order_ids,
+    (select c.id from cases c where c.submission_id = s.id and c.kind = 'review') as case_id
+  from submissions s where s.id = any($1::uuid[]) order by array_position($1::uuid[], s.id)`;
+
+const toSubjectSubmission = (r: SubjectSubmissionRow): SubjectSubmission => ({
+  id: r.id,
+  url: r.url,
+  status: r.status,
+  decision: r.decision,
+  failureCode: r.failure_code,
+  receivedAt: r.received_at,
+  scannedAt: r.scanned_at,
+  classifiedAt: r.classified_at,
+  orderIds: r.order_ids,
+  reviewCaseId: r.case_id,
+  embeddedSubmissionIds: r.embedded_submission_ids ?? [],
+});
 
 /** The first of `ids` (the submission ids the fetcher derives from the subject's event) that exists. */
 export async function findSubjectSubmission(
   db: Queryable,
   ids: readonly string[],
 ): Promise<SubjectSubmission | null> {
-  const { rows } = await db.query<{
-    id: string;
-    status: 'received' | 'scanned' | 'failed';
-    decision: string | null;
-    failure_code: string | null;
-    received_at: Date;
-    scanned_at: Date | null;
-    classified_at: Date | null;
-    order_ids: string[];
-    case_id: string | null;
-  }>(
-    `/* reports:subject-submission */ select s.id, s.status, s.decision, s.failure_code, s.received_at, s.scanned_at,
-       s.classified_at,
-       array(select order_id from order_submissions o where o.submission_id = s.id order by order_id) as order_ids,
-       (select c.id from cases c where c.submission_id = s.id and c.kind = 'review') as case_id
-     from submissions s where s.id = any($1::uuid[]) order by array_position($1::uuid[], s.id) limit 1`,
+  const { rows } = await db.query<SubjectSubmissionRow>(
+    `/* reports:subject-submission */ ${SUBJECT_SUBMISSIONS} limit 1`,
     [ids],
   );
-  const r = rows[0];
-  if (r === undefined) return null;
-  return {
-    id: r.id,
-    status: r.status,
-    decision: r.decision,
-    failureCode: r.failure_code,
-    receivedAt: r.received_at,
-    scannedAt: r.scanned_at,
-    classifiedAt: r.classified_at,
-    orderIds: r.order_ids,
-    reviewCaseId: r.case_id,
-  };
+  return rows[0] === undefined ? null : toSubjectSubmission(rows[0]);
+}
+
+/** The submissions of `ids` that exist (a crawled page's embedded images), in the order of `ids`. */
+export async function findSubmissions(db: Queryable, ids: readonly string[]): Promise<SubjectSubmission[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<SubjectSubmissionRow>(
+    `/* reports:embedded-submissions */ ${SUBJECT_SUBMISSIONS}`,
+    [ids],
+  );
+  return rows.map(toSubjectSubmission);
 }
 
 /** The subject's event was sent again (nothing came of it in time). */

@@ -53,6 +53,25 @@ export async function markSubmissionFailed(
   );
 }
 
+/**
+ * Adds the submissions of a crawled page's embedded images to the page's own (kept with any a previous delivery of
+ * the same event recorded, in the order first recorded).
+ */
+export async function recordEmbeddedSubmissions(
+  db: Queryable,
+  s: { id: string; tenantId: string },
+  embeddedIds: readonly string[],
+): Promise<void> {
+  if (embeddedIds.length === 0) return;
+  await db.query(
+    `/* fetcher:embedded-submissions */ update submissions set embedded_submission_ids = array(
+       select id from unnest(coalesce(embedded_submission_ids, '{}'::uuid[]) || $3::uuid[]) with ordinality as e(id, n)
+       group by id order by min(n))
+     where id = $1 and tenant_id = $2`,
+    [s.id, s.tenantId, embeddedIds],
+  );
+}
+
 /** Where a submission stands for the classifier stage (which runs after the verdict). */
 export interface SubmissionScanState {
   tenantId: string;

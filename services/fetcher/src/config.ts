@@ -24,6 +24,18 @@ export const fetcherSpec = {
     max: 16 * 1024 * 1024,
     doc: 'largest media body fetched, bytes (keep at or below the scanner MAX_MEDIA_BYTES; 16 MiB fits one event)',
   }),
+  FETCH_MAX_PAGE_BYTES: env.integer({
+    default: 2 * 1024 * 1024,
+    min: 1024,
+    max: 8 * 1024 * 1024,
+    doc: 'largest part of a reported HTML page read for its embedded images, bytes (the rest is left unread)',
+  }),
+  PAGE_MAX_IMAGES: env.integer({
+    default: 16,
+    min: 0,
+    max: 64,
+    doc: 'embedded images of a reported page matched and fetched (the first, in document order)',
+  }),
   FETCH_MAX_REDIRECTS: env.integer({ default: 5, min: 0, max: 20, doc: 'redirects followed' }),
   FETCH_MAX_PER_HOST: env.integer({ default: 2, min: 1, max: 64, doc: 'concurrent fetches per host' }),
   FETCH_ALL_URLS: env.boolean({

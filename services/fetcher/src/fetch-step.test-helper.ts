@@ -4,14 +4,15 @@ import type { TenantStanding } from '@mod/db/submissions';
 import type { ConsumedMessage, Producer } from '@mod/kafka';
 import { createRegistry } from '@mod/telemetry';
 import { RecentlySeen, UrlListIndex } from '@mod/urls';
-import { type FetchOutcome, type SafeFetcher } from '@mod/urls/fetch';
+import { type PageFetchOutcome, type SafeFetcher } from '@mod/urls/fetch';
 import { createFetchStep, createObservedCounter } from './fetch-step.js';
+import { createPageCounters } from './page-crawl.js';
 import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
 
 export const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0]);
 
 export function world(
-  fetchOutcome: (url: string) => FetchOutcome = () => ({
+  fetchOutcome: (url: string) => PageFetchOutcome = () => ({
     ok: false,
     reason: 'not-media',
     detail: '',
@@ -46,12 +47,23 @@ export function world(
     'plat-1': { kind: 'platform', disabled: false },
     'public-reports': { kind: 'hotline', disabled: false },
   };
-  const refusals: { id: string; tenantId: string; url: string | null | undefined; failureCode: string }[] =
-    [];
+  const refusals: {
+    id: string;
+    tenantId: string;
+    url: string | null | undefined;
+    failureCode: string;
+    embeddedSubmissionIds?: string[];
+  }[] = [];
   const fetcher: SafeFetcher = {
     fetch: (url) => {
       fetched.push(url);
-      return Promise.resolve(fetchOutcome(url));
+      const outcome = fetchOutcome(url);
+      // Media mode never answers with a page: that is page mode's (a page is not media).
+      return Promise.resolve(
+        outcome.ok && 'kind' in outcome
+          ? { ok: false, reason: 'not-media', detail: 'a page', url, redirects: [] }
+          : outcome,
+      );
     },
     fetchPage: (url) => {
       fetched.push(url);
@@ -60,7 +72,9 @@ export function world(
   };
   let nowMs = 0;
   const seen = new RecentlySeen({ ttlMs: 1000, maxEntries: 100, now: () => nowMs });
-  const observed = createObservedCounter(createRegistry('fetcher-test'));
+  const registry = createRegistry('fetcher-test');
+  const observed = createObservedCounter(registry);
+  const pageCounters = createPageCounters(registry);
   const step = createFetchStep({
     urlLists: { index: () => index, bank: (id) => banks.get(id) },
     fetcher,
@@ -76,13 +90,21 @@ export function world(
       owners.set(s.id, owner);
       return Promise.resolve({ created, tenantId: owner, sha256: s.sha256 ?? null });
     },
-    recordRefusal: ({ id, tenantId, url, failureCode }) => {
-      refusals.push({ id, tenantId, url, failureCode });
+    recordRefusal: ({ id, tenantId, url, failureCode, embeddedSubmissionIds }) => {
+      refusals.push({
+        id,
+        tenantId,
+        url,
+        failureCode,
+        ...(embeddedSubmissionIds === undefined ? {} : { embeddedSubmissionIds }),
+      });
       return Promise.resolve();
     },
     tenants: { get: (id) => Promise.resolve(tenants[id] ?? null) },
     fetchAllUrls: false,
     observed,
+    maxPageImages: 3,
+    pageCounters,
     now: () => new Date('2026-11-28T00:00:00Z'),
   });
   let n = 0;
@@ -109,6 +131,8 @@ export function world(
   };
   const count = async (outcome: string) =>
     (await observed.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  const countImages = async (outcome: string) =>
+    (await pageCounters.images.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   /** Lists `host` (entry `entryId`, category A) in an enabled blocking bank `b1`. */
   const listHost = (entryId: string, host: string) => {
     banks.set('b1', bank());
@@ -127,6 +151,7 @@ export function world(
     fetched,
     observe,
     count,
+    countImages,
     owners,
     refusals,
     advance: (ms: number) => (nowMs += ms),

@@ -21,6 +21,7 @@ import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
 import { normalizeUrl, urlSha256, type NormalizedUrl, type RecentlySeen, type UrlListMatch } from '@mod/urls';
 import { FetchRefusal, type SafeFetcher } from '@mod/urls/fetch';
+import { crawlPage, listMatches, type PageCounters } from './page-crawl.js';
 import type { UrlEntryData, UrlLists } from './url-list-sync.js';
 
 export const FETCHER_VERSION = 'fetcher/0.1.0';
@@ -35,6 +36,8 @@ export const ObservedOutcome = {
   AllowListed: 'allow-listed',
   NotMediaUrl: 'not-media-url',
   Fetched: 'fetched',
+  /** A reported HTML page: its embedded images were matched and submitted (`mod_fetcher_page_images_total`). */
+  PageCrawled: 'page-crawled',
   Refused: 'refused',
 } as const;
 export type ObservedOutcome = (typeof ObservedOutcome)[keyof typeof ObservedOutcome];
@@ -65,8 +68,14 @@ export interface FetchStepDeps {
   /**
    * Records a reported URL's refusal (fetch refused, not media) as its submission, failed with the refusal's code,
    * so that the report router opens a case for a person (`@mod/db` `claimSubmission` + `markSubmissionFailed`).
+   * A crawled page's record names the submissions of its embedded images (the router follows them).
    */
-  recordRefusal: (s: SubmissionInput & { failureCode: string }) => Promise<void>;
+  recordRefusal: (
+    s: SubmissionInput & { failureCode: string; embeddedSubmissionIds?: string[] },
+  ) => Promise<void>;
+  /** Embedded images of a reported page matched or fetched (the first in document order). */
+  maxPageImages: number;
+  pageCounters: PageCounters;
   /** Who the tenants are (unknown, disabled or non-ISP tenants' events are dead-lettered). */
   tenants: Pick<TenantDirectory, 'get'>;
   /** Fetch every URL, not only those that look like media. */
@@ -91,6 +100,9 @@ const TRANSIENT: ReadonlySet<string> = new Set([
   FetchRefusal.Aborted,
 ]);
 
+/** A reported page's own record: not media (a person assesses it unless one of its images settles it). */
+export const NOT_MEDIA_CODE = 'MOD_ERR_FETCH_NOT_MEDIA';
+
 /** A reported URL listed in a negative (allow) URL list: recorded so that a person assesses it at once. */
 export const ALLOW_LISTED_CODE = 'MOD_ERR_FETCH_ALLOW_LISTED';
 
@@ -113,7 +125,8 @@ const digest = (algorithm: string, text: string) => createHash(algorithm).update
  */
 export function urlListVerdict(
   /** `idName`: what ids derive from (the event id, namespaced by tenant on an ISP's own topic). */
-  event: { eventId: string; tenantId: string; idName?: string },
+  /** `submissionId`: an embedded image's (`embeddedSubmissionId`), instead of the event's own. */
+  event: { eventId: string; tenantId: string; idName?: string; submissionId?: string },
   url: NormalizedUrl,
   matches: readonly {
     match: UrlListMatch<UrlEntryData>;
@@ -122,7 +135,7 @@ export function urlListVerdict(
   }[],
   at: Date,
 ): Verdict {
-  const submissionId = fetcherSubmissionIds(event.idName ?? event.eventId).listed;
+  const submissionId = event.submissionId ?? fetcherSubmissionIds(event.idName ?? event.eventId).listed;
   const dedicated = matches.some((m) => m.match.entry.data?.dedicatedToAbuse === true);
   return {
     eventId: deterministicUuid(`verdict:${submissionId}`),
@@ -219,13 +232,7 @@ export function createFetchStep(deps: FetchStepDeps) {
       return { kind: 'drop', reason: `${normalized.error.code}: ${normalized.error.message}` };
     }
     const url = normalized.url;
-    const matches = deps.urlLists
-      .index()
-      .match(url)
-      .flatMap((match) => {
-        const bank = match.entry.data === undefined ? undefined : deps.urlLists.bank(match.entry.data.bankId);
-        return bank === undefined || !bank.enabled ? [] : [{ match, bank }];
-      });
+    const matches = listMatches(deps.urlLists, url);
     if (matches.some((x) => x.bank.negative)) {
       count(ObservedOutcome.AllowListed);
       // A report gets its answer at once: a person assesses the URL (not after the router's resends).
@@ -289,7 +296,30 @@ export function createFetchStep(deps: FetchStepDeps) {
       return { kind: 'drop', reason: 'does not look like media' };
     }
     const submissionId = fetcherSubmissionIds(idName).fetched;
-    const fetched = await deps.fetcher.fetch(url.href);
+    // A report may name a page: page mode brings its HTML, and the images it shows are submitted on their own.
+    const fetched = report ? await deps.fetcher.fetchPage(url.href) : await deps.fetcher.fetch(url.href);
+    if (fetched.ok && 'kind' in fetched) {
+      const crawled = await crawlPage(
+        { deps, tenantId, eventId: event.eventId, idName, now, urlListVerdict, submissionNotOwned },
+        fetched,
+      );
+      if (crawled.kind === 'dlq') {
+        count(ObservedOutcome.TenantRefused);
+        return crawled;
+      }
+      // The page itself is not media: recorded as today, with the images' submissions for the router to follow.
+      await deps.recordRefusal({
+        id: submissionId,
+        tenantId,
+        source: 'fetcher',
+        url: url.href,
+        sha256: urlSha256(url.href),
+        failureCode: NOT_MEDIA_CODE,
+        embeddedSubmissionIds: crawled.submissionIds,
+      });
+      count(ObservedOutcome.PageCrawled);
+      return { kind: 'ok' };
+    }
     if (!fetched.ok) {
       if (TRANSIENT.has(fetched.reason)) deps.seen.delete(url.key);
       count(ObservedOutcome.Refused);

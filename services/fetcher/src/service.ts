@@ -2,13 +2,19 @@ import { defineWorkerService, type WorkerServiceOptions, type WorkerServiceParts
 import type { ConfigOf } from '@mod/config';
 import { ModError } from '@mod/contracts';
 import { withTransaction } from '@mod/db';
-import { claimSubmission, createTenantDirectory, markSubmissionFailed } from '@mod/db/submissions';
+import {
+  claimSubmission,
+  createTenantDirectory,
+  markSubmissionFailed,
+  recordEmbeddedSubmissions,
+} from '@mod/db/submissions';
 import { largestMediaBytes, topicMaxMessageBytes, type ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge } from '@mod/telemetry';
 import { RecentlySeen } from '@mod/urls';
 import { createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import type { fetcherSpec } from './config.js';
 import { createFetchStep, createObservedCounter, submissionNotOwned } from './fetch-step.js';
+import { createPageCounters } from './page-crawl.js';
 import { createUrlListSync, type UrlListSync } from './url-list-sync.js';
 
 /** Bound of the `mod-meta` header of a fetched item: ids, an ISP id, a URL of up to 8192 characters, a type. */
@@ -48,6 +54,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
     registers: [registry],
   });
   const observed = createObservedCounter(registry);
+  const pageCounters = createPageCounters(registry);
   const urlLists = createUrlListSync({
     db,
     kafka,
@@ -81,6 +88,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
       maxBytes,
       maxRedirects: config.FETCH_MAX_REDIRECTS,
       maxConcurrentPerHost: config.FETCH_MAX_PER_HOST,
+      maxPageBytes: config.FETCH_MAX_PAGE_BYTES,
       countOutcome: (label) => fetchOutcomes.inc({ outcome: label }),
       ...(seams.addressPolicy === undefined ? {} : { addressPolicy: seams.addressPolicy }),
       ...(seams.resolver === undefined ? {} : { resolver: seams.resolver }),
@@ -126,7 +134,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
           urlObservedTopic: topics.urlObserved,
           topicPrefix: config.TOPIC_PREFIX,
           claimSubmission: (s) => claimSubmission(db, s),
-          recordRefusal: ({ failureCode, ...s }) =>
+          recordRefusal: ({ failureCode, embeddedSubmissionIds, ...s }) =>
             withTransaction(db, async (c) => {
               const claimed = await claimSubmission(c, s);
               if (claimed === null) throw new Error('submission claim raced; trying again');
@@ -135,7 +143,10 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
                 throw new ModError(code, message); // not retriable: the runner dead-letters the event
               }
               await markSubmissionFailed(c, s, failureCode);
+              await recordEmbeddedSubmissions(c, s, embeddedSubmissionIds ?? []);
             }),
+          maxPageImages: config.PAGE_MAX_IMAGES,
+          pageCounters,
           tenants: createTenantDirectory(db),
           fetchAllUrls: config.FETCH_ALL_URLS,
           observed,

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { findSubjectSubmission, findSubmissions } from './domains/reports.js';
+import { claimSubmission, markSubmissionFailed, recordEmbeddedSubmissions } from './domains/submissions.js';
+import { db, useTestSchema } from './testing.test-helper.js';
+
+useTestSchema({ 'hotline-1': 'hotline' });
+
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const claim = (n: number, url: string) =>
+  claimSubmission(db.pool, { id: id(n), tenantId: 'hotline-1', source: 'fetcher', url, sha256: null });
+
+describe("a crawled page's embedded submissions", () => {
+  it('are recorded on the page, kept across deliveries in first order, and found in that order', async () => {
+    await claim(1, 'https://p.example/post');
+    await markSubmissionFailed(db.pool, { id: id(1), tenantId: 'hotline-1' }, 'MOD_ERR_FETCH_NOT_MEDIA');
+    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(2)]);
+    // A second delivery got one more image through: added, the others kept where they were.
+    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(4), id(2)]);
+    // Another tenant cannot write to the page.
+    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'other' }, [id(9)]);
+    const page = await findSubjectSubmission(db.pool, [id(8), id(1)]);
+    expect(page).toMatchObject({
+      id: id(1),
+      url: 'https://p.example/post',
+      status: 'failed',
+      failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
+      embeddedSubmissionIds: [id(3), id(2), id(4)],
+    });
+    await claim(2, 'https://p.example/b.jpg');
+    await claim(3, 'https://p.example/a.jpg');
+    const images = await findSubmissions(db.pool, page!.embeddedSubmissionIds);
+    expect(images.map((s) => [s.id, s.url, s.status, s.embeddedSubmissionIds])).toEqual([
+      [id(3), 'https://p.example/a.jpg', 'received', []],
+      [id(2), 'https://p.example/b.jpg', 'received', []],
+    ]);
+    expect(await findSubmissions(db.pool, [])).toEqual([]);
+  });
+});

@@ -1,0 +1,190 @@
+import {
+  Codecs,
+  deterministicUuid,
+  embeddedSubmissionId,
+  MEDIA_META_HEADER,
+  type MediaEventMeta,
+} from '@mod/contracts';
+import type { StepOutcome } from '@mod/kafka';
+import { Counter, type Registry } from '@mod/telemetry';
+import { extractPageImages, normalizeUrl, type NormalizedUrl, type UrlListMatch } from '@mod/urls';
+import type { PageFetchSuccess } from '@mod/urls/fetch';
+import type { FetchStepDeps, submissionNotOwned, urlListVerdict } from './fetch-step.js';
+import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
+
+/** Images of one reported page fetched at once (each may be as large as the media topic carries). */
+const IMAGE_CONCURRENCY = 4;
+
+/** What happened to one image a reported page embeds: the label of `mod_fetcher_page_images_total`. */
+export const PageImageOutcome = {
+  UrlListHit: 'url-list-hit',
+  AllowListed: 'allow-listed',
+  Fetched: 'fetched',
+  /** The fetch was refused (not media, blocked address, too large, status, time...). */
+  Refused: 'refused',
+  /** Beyond the page's cap: not examined. */
+  Omitted: 'omitted',
+  /** Not an http(s) URL without credentials (data:, javascript:, user:pw@...), or unparseable. */
+  BadUrl: 'bad-url',
+} as const;
+export type PageImageOutcome = (typeof PageImageOutcome)[keyof typeof PageImageOutcome];
+
+/** What came of a crawled page: the label of `mod_fetcher_pages_total`. */
+export const PageOutcome = { WithImages: 'with-images', NoImages: 'no-images' } as const;
+
+/** The crawl's counters: pages crawled, and their embedded images by outcome (bounded labels only). */
+export interface PageCounters {
+  pages: Counter<'outcome'>;
+  images: Counter<'outcome'>;
+}
+
+export function createPageCounters(registry: Registry): PageCounters {
+  const pages = new Counter({
+    name: 'mod_fetcher_pages_total',
+    help: 'Reported HTML pages crawled for their embedded images, by whether any was submitted',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const images = new Counter({
+    name: 'mod_fetcher_page_images_total',
+    help: 'Images embedded in reported pages, by outcome (url-list-hit, allow-listed, fetched, refused, omitted, bad-url)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  for (const outcome of Object.values(PageOutcome)) pages.inc({ outcome }, 0);
+  for (const outcome of Object.values(PageImageOutcome)) images.inc({ outcome }, 0);
+  return { pages, images };
+}
+
+/** The enabled URL-list entries a URL matches, with their banks. */
+export function listMatches(
+  urlLists: FetchStepDeps['urlLists'],
+  url: NormalizedUrl,
+): { match: UrlListMatch<UrlEntryData>; bank: UrlBankMeta }[] {
+  return urlLists
+    .index()
+    .match(url)
+    .flatMap((match) => {
+      const bank = match.entry.data === undefined ? undefined : urlLists.bank(match.entry.data.bankId);
+      return bank === undefined || !bank.enabled ? [] : [{ match, bank }];
+    });
+}
+
+/** The text of a page: its declared charset when the platform knows it, else UTF-8 (URLs are mostly ASCII). */
+export function pageText(page: Pick<PageFetchSuccess, 'bytes' | 'contentType'>): string {
+  const charset = /;\s*charset\s*=\s*"?([A-Za-z0-9_.:-]{1,40})/i.exec(page.contentType.slice(0, 200))?.[1];
+  try {
+    return new TextDecoder(charset ?? 'utf-8').decode(page.bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(page.bytes);
+  }
+}
+
+/** One embedded image's end: its outcome, the submission it became (if any), or the event's dead letter. */
+type ImageResult =
+  | { outcome: PageImageOutcome; submissionId: string | null }
+  | { dlq: { code: string; message: string } };
+
+export interface CrawlContext {
+  deps: FetchStepDeps;
+  tenantId: string;
+  /** The report event's id and the name the page's ids derive from. */
+  eventId: string;
+  idName: string;
+  now: () => Date;
+  /** `fetch-step`'s own, passed in (this module is imported by it). */
+  urlListVerdict: typeof urlListVerdict;
+  submissionNotOwned: typeof submissionNotOwned;
+}
+
+/** One image: a URL-list hit becomes a verdict (its submission claimed first), else it is fetched and submitted. */
+async function embedImage(ctx: CrawlContext, href: string): Promise<ImageResult> {
+  const { deps, tenantId, idName } = ctx;
+  const normalized = normalizeUrl(href);
+  if (!normalized.ok) return { outcome: PageImageOutcome.BadUrl, submissionId: null };
+  const url = normalized.url;
+  const submissionId = embeddedSubmissionId(idName, url.href);
+  const matches = listMatches(deps.urlLists, url);
+  if (matches.some((x) => x.bank.negative))
+    return { outcome: PageImageOutcome.AllowListed, submissionId: null };
+  if (matches.length > 0) {
+    const verdict = ctx.urlListVerdict(
+      { eventId: ctx.eventId, tenantId, submissionId },
+      url,
+      matches.map(({ match, bank }) => ({ match, bankName: bank.name, actionPolicy: bank.actionPolicy })),
+      ctx.now(),
+    );
+    const claimed = await deps.claimSubmission({
+      id: submissionId,
+      tenantId,
+      source: 'fetcher',
+      url: url.href,
+      sha256: verdict.hashes.sha256,
+    });
+    if (claimed === null) throw new Error('submission claim raced; trying again');
+    if (claimed.tenantId !== tenantId) return { dlq: ctx.submissionNotOwned(submissionId) };
+    await deps.producer.send({
+      topic: deps.verdictsTopic,
+      messages: [{ key: submissionId, value: Codecs.verdict.encode(verdict) }],
+    });
+    return { outcome: PageImageOutcome.UrlListHit, submissionId };
+  }
+  const fetched = await deps.fetcher.fetch(url.href);
+  if (!fetched.ok) return { outcome: PageImageOutcome.Refused, submissionId: null };
+  const meta: MediaEventMeta = {
+    eventId: deterministicUuid(`fetcher:media:embedded:${idName}:${url.href}`),
+    submissionId,
+    tenantId,
+    source: 'fetcher',
+    url: fetched.url,
+    contentType: fetched.mediaType,
+    submittedAt: ctx.now().toISOString(),
+  };
+  await deps.producer.send({
+    topic: deps.mediaTopic,
+    messages: [
+      {
+        key: submissionId,
+        value: fetched.bytes,
+        headers: { [MEDIA_META_HEADER]: Codecs.mediaMeta.encode(meta) },
+      },
+    ],
+  });
+  return { outcome: PageImageOutcome.Fetched, submissionId };
+}
+
+/**
+ * A reported page's embedded images (the first `maxPageImages`, see `extractPageImages`): each matched against the
+ * URL lists like any URL, otherwise fetched as media and submitted on its own, a few at a time. Answers the
+ * submissions made, in document order, for the page's own record (the report router follows them all), or the
+ * event's dead letter when an image's submission is another tenant's.
+ */
+export async function crawlPage(
+  ctx: CrawlContext,
+  page: PageFetchSuccess,
+): Promise<{ kind: 'crawled'; submissionIds: string[] } | Extract<StepOutcome, { kind: 'dlq' }>> {
+  const { deps } = ctx;
+  const found = extractPageImages(pageText(page), page.url, { max: deps.maxPageImages });
+  const count = (outcome: PageImageOutcome, n = 1) => {
+    if (n > 0) deps.pageCounters.images.inc({ outcome }, n);
+  };
+  count(PageImageOutcome.Omitted, found.omitted);
+  count(PageImageOutcome.BadUrl, found.refused.scheme + found.refused.credentials + found.refused['bad-url']);
+  const results: ImageResult[] = new Array<ImageResult>(found.images.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < found.images.length; i = next++)
+      results[i] = await embedImage(ctx, found.images[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(IMAGE_CONCURRENCY, found.images.length) }, worker));
+  const submissionIds: string[] = [];
+  for (const r of results) {
+    if ('dlq' in r) return { kind: 'dlq', ...r.dlq };
+    count(r.outcome);
+    if (r.submissionId !== null) submissionIds.push(r.submissionId);
+  }
+  deps.pageCounters.pages.inc({
+    outcome: submissionIds.length > 0 ? PageOutcome.WithImages : PageOutcome.NoImages,
+  });
+  return { kind: 'crawled', submissionIds };
+}
