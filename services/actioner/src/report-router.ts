@@ -8,6 +8,7 @@ import {
   deleteExpiredFormTokens,
   deleteExpiredReportContacts,
   findSubjectSubmission,
+  findSubmissions,
   followEscalation,
   listCaseSubjectsToFollow,
   listRoutingSubjects,
@@ -27,6 +28,7 @@ import { urlSha256 } from '@mod/urls';
 import type { Clock } from './clock.js';
 import {
   bareSubjectSubmissionId,
+  routePage,
   routeSubject,
   subjectSubmissionIds,
   type RoutingStep,
@@ -117,6 +119,7 @@ export function createReportRouter(o: ReportRouterOptions): ReportRouter {
         report: { subjectId: s.id, url: s.url, ...context },
         ...(bare ? { subject: { type: 'url', value: s.url }, sha256: urlSha256(s.url) } : {}),
         ...(step.failureCode === null ? {} : { failureCode: step.failureCode }),
+        ...(step.embeddedImages === undefined ? {} : { embeddedImages: step.embeddedImages }),
         policyVersion: o.policyVersion,
       },
       policyVersion: o.policyVersion,
@@ -136,7 +139,11 @@ export function createReportRouter(o: ReportRouterOptions): ReportRouter {
 
   async function route(c: PoolClient, s: RoutingSubject, now: Date): Promise<void> {
     const submission = await findSubjectSubmission(c, subjectSubmissionIds(s.eventId));
-    const step = routeSubject(s, submission, now, o.timings);
+    // A crawled page: its images' submissions decide (the page itself is not media).
+    const step =
+      submission !== null && submission.embeddedSubmissionIds.length > 0
+        ? routePage(submission, await findSubmissions(c, submission.embeddedSubmissionIds), now, o.timings)
+        : routeSubject(s, submission, now, o.timings);
     if (step.kind === 'wait') return;
     steps.inc({ step: step.kind });
     switch (step.kind) {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { SubjectSubmission } from '@mod/db/reports';
-import { DEFAULT_ROUTING_TIMINGS, routeSubject, subjectSubmissionIds } from './report-routing.js';
+import { DEFAULT_ROUTING_TIMINGS, routePage, routeSubject, subjectSubmissionIds } from './report-routing.js';
 
 const t0 = new Date('2026-12-06T00:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
 const routed = { routedAt: t0, routeAttempts: 1 };
 const submission = (over: Partial<SubjectSubmission> = {}): SubjectSubmission => ({
   id: 'sub',
+  url: 'https://x.example/a.jpg',
   status: 'scanned',
   decision: 'no-match',
   failureCode: null,
@@ -15,6 +16,7 @@ const submission = (over: Partial<SubjectSubmission> = {}): SubjectSubmission =>
   classifiedAt: t0,
   orderIds: [],
   reviewCaseId: null,
+  embeddedSubmissionIds: [],
   ...over,
 });
 const route = (s: SubjectSubmission | null, ms: number, subject = routed) =>
@@ -87,5 +89,60 @@ describe('routing a reported URL', () => {
     const scanning = submission({ status: 'received', scannedAt: null, classifiedAt: null });
     expect(route(scanning, 1_000)).toEqual({ kind: 'wait' });
     expect(route(scanning, 120_000)).toMatchObject({ kind: 'open-case', note: 'not scanned in time' });
+  });
+});
+
+describe('routing a reported page by the images it shows', () => {
+  const page = submission({
+    id: 'page',
+    url: 'https://x.example/post',
+    status: 'failed',
+    decision: null,
+    failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
+    embeddedSubmissionIds: ['i1', 'i2'],
+  });
+  const image = (id: string, over: Partial<SubjectSubmission> = {}) =>
+    submission({ id, url: `https://x.example/${id}.jpg`, ...over });
+  const routeAt = (embedded: SubjectSubmission[], ms: number) =>
+    routePage(page, embedded, at(ms), DEFAULT_ROUTING_TIMINGS);
+
+  it('is actioned as soon as any image has orders, linked to all of them', () => {
+    expect(
+      routeAt(
+        [image('i1', { decision: 'match', classifiedAt: null, orderIds: ['o2', 'o1'] }), image('i2')],
+        1,
+      ),
+    ).toMatchObject({ kind: 'actioned', submissionId: 'i1', orderIds: ['o1', 'o2'] });
+    // Even while the other image is not yet recorded.
+    expect(routeAt([image('i2', { orderIds: ['o3'] })], 1)).toMatchObject({
+      kind: 'actioned',
+      orderIds: ['o3'],
+    });
+  });
+
+  it('waits for every image (an unrecorded one up to the reroute delay), then a person assesses the page', () => {
+    expect(routeAt([image('i1')], 1)).toEqual({ kind: 'wait' });
+    expect(routeAt([image('i1'), image('i2', { decision: 'match', orderIds: [] })], 1)).toEqual({
+      kind: 'wait',
+    });
+    const step = routeAt([image('i1')], DEFAULT_ROUTING_TIMINGS.rerouteAfterMs);
+    expect(step).toEqual({
+      kind: 'open-case',
+      submissionId: 'page',
+      note: 'a page: 1 of the 2 images it shows scanned, no known match',
+      failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
+      embeddedImages: [
+        { submissionId: 'i1', url: 'https://x.example/i1.jpg', status: 'scanned', decision: 'no-match' },
+        { submissionId: 'i2', url: null, status: 'missing', decision: null },
+      ],
+    });
+  });
+
+  it('joins a review case the pipeline opened for an image', () => {
+    expect(routeAt([image('i1'), image('i2', { reviewCaseId: 'case-1' })], 1)).toEqual({
+      kind: 'join-case',
+      submissionId: 'i2',
+      caseId: 'case-1',
+    });
   });
 });

@@ -40,8 +40,22 @@ export type RoutingStep =
   | { kind: 'actioned'; submissionId: string; orderIds: string[]; reason: string }
   /** The pipeline opened a review case for the content (a bank with review policy, the classifier): join it. */
   | { kind: 'join-case'; submissionId: string; caseId: string }
-  /** Nothing settled it: a person assesses it with the report as context. */
-  | { kind: 'open-case'; submissionId: string | null; note: string; failureCode: string | null };
+  /** Nothing settled it: a person assesses it with the report as context (and a page's images scanned). */
+  | {
+      kind: 'open-case';
+      submissionId: string | null;
+      note: string;
+      failureCode: string | null;
+      embeddedImages?: EmbeddedImage[];
+    };
+
+/** An image a reported page shows, as its case lists it: what the pipeline made of it. */
+export interface EmbeddedImage {
+  submissionId: string;
+  url: string | null;
+  status: SubjectSubmission['status'] | 'missing';
+  decision: string | null;
+}
 
 /**
  * Decides a routing subject's next step from what the pipeline made of its URL (`submission`, null when none yet).
@@ -103,5 +117,61 @@ export function routeSubject(
         ? 'matched an allow list only'
         : 'no known match; the classifier did not flag it',
     failureCode: null,
+  };
+}
+
+/**
+ * Decides a crawled page's next step from its own submission (failed: not media) and its embedded images' (those
+ * that exist, in the page's order). Any image's orders settle the subject as actioned, linked to them all; a review
+ * case the pipeline opened for an image is joined; while any image is still on its way (each as `routeSubject`
+ * would wait for it, an image not yet recorded up to `rerouteAfterMs` after the page), it waits; otherwise a person
+ * assesses the page, its case listing the images scanned.
+ */
+export function routePage(
+  page: SubjectSubmission,
+  embedded: readonly SubjectSubmission[],
+  now: Date,
+  t: RoutingTimings,
+): RoutingStep {
+  const orderIds = [...new Set(embedded.flatMap((e) => e.orderIds))].sort();
+  const matched = embedded.filter((e) => e.orderIds.length > 0);
+  if (matched[0] !== undefined)
+    return {
+      kind: 'actioned',
+      submissionId: matched[0].id,
+      orderIds,
+      reason: `an image the page shows matched a known list (${matched
+        .map((e) => e.url ?? e.id)
+        .join(', ')
+        .slice(0, 2000)}); orders issued by policy`,
+    };
+  const byId = new Map(embedded.map((e) => [e.id, e]));
+  const pageAge = now.getTime() - page.receivedAt.getTime();
+  let joined: Extract<RoutingStep, { kind: 'join-case' }> | null = null;
+  for (const id of page.embeddedSubmissionIds) {
+    const e = byId.get(id);
+    if (e === undefined) {
+      if (pageAge < t.rerouteAfterMs) return { kind: 'wait' };
+      continue;
+    }
+    // Each image as a subject of its own that was routed when it was received, with no resends left.
+    const step = routeSubject({ routedAt: e.receivedAt, routeAttempts: t.maxRouteAttempts }, e, now, t);
+    if (step.kind === 'wait') return step;
+    if (step.kind === 'join-case' && joined === null) joined = step;
+  }
+  if (joined !== null) return joined;
+  const embeddedImages: EmbeddedImage[] = page.embeddedSubmissionIds.map((id) => {
+    const e = byId.get(id);
+    return e === undefined
+      ? { submissionId: id, url: null, status: 'missing', decision: null }
+      : { submissionId: id, url: e.url, status: e.status, decision: e.decision };
+  });
+  const scanned = embeddedImages.filter((e) => e.status === 'scanned').length;
+  return {
+    kind: 'open-case',
+    submissionId: page.id,
+    note: `a page: ${scanned} of the ${embeddedImages.length} images it shows scanned, no known match`,
+    failureCode: page.failureCode,
+    embeddedImages,
   };
 }
