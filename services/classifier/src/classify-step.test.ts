@@ -23,7 +23,11 @@ const message = (o: { submissionId: string; tenantId?: string; timestamp?: numbe
   uploadedMediaMessage({ topic: MEDIA_TOPIC, value: bytes, ...o });
 
 /** The step with an in-memory submissions table, a scripted classifier and a list of published results. */
-function harness(states: Map<string, SubmissionScanState>, classify?: () => ClassifyOutcome) {
+function harness(
+  states: Map<string, SubmissionScanState>,
+  classify?: () => ClassifyOutcome,
+  over: Partial<ClassifyStepDeps> = {},
+) {
   const published: Classified[] = [];
   const classified: string[] = [];
   const skipped = new Counter({
@@ -49,6 +53,7 @@ function harness(states: Map<string, SubmissionScanState>, classify?: () => Clas
     pollIntervalMs: 5,
     maxMediaBytes: 1024,
     skipped,
+    ...over,
   };
   const skips = async (reason: string) =>
     (await skipped.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
@@ -109,12 +114,34 @@ describe('classify step', () => {
     expect(waiting).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
     states.set(id, scanned());
     expect(await h.step(message({ submissionId: id }))).toEqual({ kind: 'ok' });
+  });
 
-    const never = randomUUID();
-    const old = message({ submissionId: never, timestamp: Date.now() - 61_000 });
-    const gaveUp = await h.step(old);
+  it('gives up (counted) on media with no verdict verdictWaitMs after it first read it', async () => {
+    let clock = Date.now();
+    // Each attempt looks once (no poll budget) at this clock.
+    const h = harness(new Map(), undefined, { now: () => clock, pollBudgetMs: 0 });
+    const never = message({ submissionId: randomUUID() });
+    expect(await h.step(never)).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
+    clock += 60_000;
+    expect(await h.step(never)).toMatchObject({ kind: 'retry' });
+    clock += 1;
+    const gaveUp = await h.step(never);
     expect(gaveUp.kind === 'drop' && gaveUp.reason).toMatch(/^no-verdict/);
     expect(await h.skips('no-verdict')).toBe(1);
+  });
+
+  it("waits for the verdict of media whose record timestamp is old (a partner's producer sets it)", async () => {
+    // A platform's own topic: its producer chooses the record's timestamp (its event time, or a clock behind).
+    // The scanner has not claimed the submission yet when the classifier first reads it.
+    const id = randomUUID();
+    const states = new Map<string, SubmissionScanState>();
+    const h = harness(states);
+    const stamped = message({ submissionId: id, timestamp: Date.now() - 2 * 60 * 60 * 1000 });
+    expect(await h.step(stamped)).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
+    states.set(id, scanned());
+    expect(await h.step(stamped)).toEqual({ kind: 'ok' });
+    expect(h.published.map((c) => c.submissionId)).toEqual([id]);
+    expect(await h.skips('no-verdict')).toBe(0);
   });
 
   it("never classifies another tenant's submission named in a message, and does not wait for it", async () => {

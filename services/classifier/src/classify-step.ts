@@ -21,7 +21,7 @@ export const SkipReason = {
   AlreadyClassified: 'already-classified',
   /** The event names another tenant's submission (the scanner dead-letters it). */
   NotOwned: 'not-owned',
-  /** No verdict came within `verdictWaitMs` (the scanner refused or dead-lettered it). */
+  /** No verdict came within `verdictWaitMs` of the first read (the scanner refused or dead-lettered it). */
   NoVerdict: 'no-verdict',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
@@ -44,7 +44,10 @@ export interface ClassifyStepDeps {
    * never exists without its evidence); once per submission. Absent: the vault is off. Only those media pay for it.
    */
   keepEvidence?: (media: EvidenceMedia) => Promise<void>;
-  /** How long media may wait for its verdict (from when it was written) before it is given up (counted). */
+  /**
+   * How long media may wait for its verdict, from when this classifier first read it, before it is given up
+   * (counted). Not from the record's timestamp: on a partner's topic the partner's producer sets that.
+   */
   verdictWaitMs: number;
   /** How long one attempt polls for the verdict before handing the message back to the runner's backoff. */
   pollBudgetMs?: number;
@@ -55,6 +58,9 @@ export interface ClassifyStepDeps {
 }
 
 type Decided = { state: SubmissionScanState } | { outcome: StepOutcome };
+
+/** Media remembered as waiting for its verdict, at most (the oldest forgotten first; in flight are far fewer). */
+const MAX_WAITING = 10_000;
 
 /**
  * Keeps the evidence, or says what becomes of the message when it cannot be: an outage (the database) is thrown
@@ -86,15 +92,35 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
     return { kind: 'drop', reason: `${reason}: ${detail}` };
   };
 
+  // When this classifier first read each media still waiting for its verdict. The record's timestamp cannot say:
+  // a partner's producer sets it (its event time, or a clock behind), and media stamped hours ago would be given
+  // up at once, before the scanner had even claimed it. After a restart the wait starts again.
+  const waitingSince = new Map<string, number>();
+  const firstRead = (key: string): number => {
+    const known = waitingSince.get(key);
+    if (known !== undefined) return known;
+    if (waitingSince.size >= MAX_WAITING) waitingSince.delete(waitingSince.keys().next().value!);
+    const at = now();
+    waitingSince.set(key, at);
+    return at;
+  };
+
   /** The submission once its verdict is recorded, or what to do with the message meanwhile. */
   async function verdictOf(m: ConsumedMessage, submissionId: string, tenantId: string): Promise<Decided> {
+    const key = `${m.topic}\n${submissionId}`;
+    const decided = await pollVerdict(submissionId, tenantId, firstRead(key));
+    if (!('outcome' in decided) || decided.outcome.kind !== 'retry') waitingSince.delete(key);
+    return decided;
+  }
+
+  async function pollVerdict(submissionId: string, tenantId: string, since: number): Promise<Decided> {
     const deadline = now() + pollBudgetMs;
     for (;;) {
       const state = await deps.scanState(submissionId);
       if (state !== null && state.tenantId !== tenantId)
         return { outcome: skip(SkipReason.NotOwned, `${submissionId} is not ${tenantId}'s`) };
       if (state !== null && state.status !== 'received') return { state };
-      if (now() - m.timestamp > deps.verdictWaitMs)
+      if (now() - since > deps.verdictWaitMs)
         return { outcome: skip(SkipReason.NoVerdict, `no verdict for ${submissionId}`) };
       if (now() >= deadline)
         return {

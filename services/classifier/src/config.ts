@@ -32,7 +32,7 @@ export const classifierSpec = {
   CLASSIFIER_VERDICT_WAIT_MS: env.integer({
     default: 60 * 60 * 1000,
     min: 1000,
-    doc: 'how old media may be and still wait for its verdict (scanner or actioner behind) before the classifier gives up on it, counted in mod_classifier_skipped_total{reason="no-verdict"}; keep it under the media retention (6 h)',
+    doc: 'how long media may wait for its verdict (scanner or actioner behind), from when the classifier first read it, before the classifier gives up on it, counted in mod_classifier_skipped_total{reason="no-verdict"}; keep it under the media retention (6 h)',
   }),
   MODELS_DIR: env.string({
     default: fileURLToPath(new URL('../../../models', import.meta.url)),
