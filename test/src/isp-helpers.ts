@@ -70,10 +70,12 @@ export interface StartedFetcher {
 export async function startFetcher(
   world: World,
   names: Readonly<Record<string, string>>,
+  /** More settings for the fetcher (e.g. `PAGE_MAX_IMAGES`). */
+  env: Record<string, string> = {},
 ): Promise<StartedFetcher> {
   const registry = createRegistry('fetcher');
   await world.ready;
-  const config = loadConfig(fetcherSpec, serviceEnv(world, 'fetcher'));
+  const config = loadConfig(fetcherSpec, serviceEnv(world, 'fetcher', env));
   const service = createFetcherService(config, logger.child({ service: 'fetcher' }), registry, {
     addressPolicy: testAddressPolicy,
     resolver: testResolver(names),

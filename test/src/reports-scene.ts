@@ -51,6 +51,9 @@ export interface ReportScene {
     escalated: string;
     browserBenign: string;
     browserKnown: string;
+    /** A page showing the banked photo (on the media host) among others; a page of three benign photos. */
+    pageKnown: string;
+    pageBenign: string;
   };
 }
 
@@ -78,14 +81,34 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
       type: 'text/html; charset=utf-8',
       body: Buffer.from(`<!doctype html><title>${title}</title><p>${title}</p>`),
     });
-    server = await startMediaServer(PUBLIC_TEST_ADDRESS, {
+    const bodies: Record<string, { type: string; body: Buffer }> = {
       '/photos/known.jpg': { type: 'image/jpeg', body: known },
       '/photos/again.jpg': { type: 'image/jpeg', body: known },
+      '/photos/embedded.jpg': { type: 'image/jpeg', body: known },
       '/benign.html': html('a garden'),
       '/browser-benign.html': html('a recipe'),
       '/folded.html': html('a forum thread'),
       '/escalated.html': html('a chat invitation'),
+    };
+    for (const n of [1, 2, 3])
+      bodies[`/photos/benign-${n}.jpg`] = { type: 'image/jpeg', body: await makePhoto(2400 + n) };
+    server = await startMediaServer(PUBLIC_TEST_ADDRESS, bodies);
+    // Pages that embed images name the media host with the server's port (known once it listens).
+    const page = (title: string, imgs: string) => ({
+      type: 'text/html; charset=utf-8',
+      body: Buffer.from(
+        `<!doctype html><title>${title}</title><!-- <img src="/photos/known.jpg"> -->${imgs}`,
+      ),
     });
+    const media = `http://media.example:${server.port}/photos`;
+    bodies['/page-known.html'] = page(
+      'a gallery',
+      `<img src="/photos/benign-1.jpg"><img srcset="/x.jpg 100w, ${media}/embedded.jpg 800w">`,
+    );
+    bodies['/page-benign.html'] = page(
+      'a holiday album',
+      [1, 2, 3].map((n) => `<img src="${media}/benign-${n}.jpg">`).join(''),
+    );
     const names = { 'media.example': PUBLIC_TEST_ADDRESS, 'pages.example': PUBLIC_TEST_ADDRESS };
     await seedTenants(world.db, [
       { id: 'isp-1', kind: 'isp' },
@@ -97,7 +120,8 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
     const adminKey = await tenantWithKey(world.db, { id: 'ops', kind: 'admin', role: 'admin' });
     await bankKnownPhoto(world, pipeline, known);
     await createUrlList(world, 'listed-pages', [{ kind: 'url', pattern: 'listed.example/abuse/page.html' }]);
-    fetcher = await startFetcher(world, names);
+    // A reported page's images scanned: two (the pages' tests show the cap with a third).
+    fetcher = await startFetcher(world, names, { PAGE_MAX_IMAGES: '2' });
     const baseUrl = await listenOnLoopback(pipeline.app);
     const reviewer = await enrolPerson(baseUrl, adminKey, {
       tenantId: HOTLINE,
@@ -121,6 +145,8 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
         escalated: at('pages.example', '/escalated.html'),
         browserBenign: at('pages.example', '/browser-benign.html'),
         browserKnown: at('media.example', '/photos/again.jpg'),
+        pageKnown: at('pages.example', '/page-known.html'),
+        pageBenign: at('pages.example', '/page-benign.html'),
       },
     };
   });

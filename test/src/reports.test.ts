@@ -260,4 +260,39 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
     );
     expect(reads).toHaveLength(1);
   });
+
+  it('a reported page showing a bank image: its images are scanned and the match becomes orders', async () => {
+    const { id } = await hotlineReport([scene.urls.pageKnown]);
+    const done = await reportWhen(id, 'the page actioned', settled);
+    expect(done.report.status).toBe('actioned');
+    const [subject] = done.report.subjects;
+    expect(subject).toMatchObject({ url: scene.urls.pageKnown, status: 'actioned', caseId: null });
+    expect(subject!.orderIds.length).toBeGreaterThan(0);
+    expect(subject!.outcomeReason).toContain(`/photos/embedded.jpg`);
+    // The commented-out image was never fetched; the srcset's largest candidate was.
+    expect(scene.server.requests).toContain('/photos/embedded.jpg');
+    expect(scene.server.requests).not.toContain('/x.jpg');
+  });
+
+  it('a reported page of benign images becomes a case listing the images scanned, at most the cap', async () => {
+    const { id } = await hotlineReport([scene.urls.pageBenign], { category: 'other' });
+    const inCase = await reportWhen(
+      id,
+      'a case for the page',
+      (r) => r.report.subjects[0]?.status === 'case',
+    );
+    expect(inCase.steps.find((s) => s.step === 'case-opened')?.note).toBe(
+      'a page: 2 of the 2 images it shows scanned, no known match',
+    );
+    const { rows } = await scene.world.db.query<{
+      evidence: { embeddedImages: { url: string; status: string }[] };
+    }>(`select evidence from cases where id = $1`, [inCase.report.subjects[0]!.caseId]);
+    const media = scene.urls.known.replace('/known.jpg', '');
+    expect(rows[0]!.evidence.embeddedImages.map((e) => [e.url, e.status])).toEqual([
+      [`${media}/benign-1.jpg`, 'scanned'],
+      [`${media}/benign-2.jpg`, 'scanned'],
+    ]);
+    // The third image is beyond the cap (PAGE_MAX_IMAGES=2): never fetched.
+    expect(scene.server.requests).not.toContain('/photos/benign-3.jpg');
+  });
 });
