@@ -244,3 +244,26 @@ export async function refuseTenant(
     };
   return null;
 }
+
+/**
+ * Who sends media how (the source of a media event). The fetcher fetches ISPs' observed URLs (and an admin's
+ * samples), and the URLs citizens, the hotline and platforms report (routed for the public-reports or hotline
+ * tenant, or the platform): it checked the tenant for the event's purpose before fetching, and only it and the API
+ * write the internal media topic.
+ */
+export const MEDIA_SENDER_KINDS = {
+  api: ['platform', 'admin'],
+  kafka: ['platform'],
+  fetcher: ['isp', 'admin', 'hotline', 'platform'],
+} as const satisfies Record<'api' | 'kafka' | 'fetcher', readonly TenantKind[]>;
+
+/**
+ * Whether a media event may be processed: `refuseTenant` with the kinds its source carries. The scanner
+ * dead-letters what this refuses, so no verdict ever comes for it (the classifier does not wait for one).
+ */
+export function refuseMediaSender(
+  tenants: Pick<TenantDirectory, 'get'>,
+  event: { tenantId: string; source: keyof typeof MEDIA_SENDER_KINDS },
+): Promise<{ code: string; message: string } | null> {
+  return refuseTenant(tenants, event.tenantId, MEDIA_SENDER_KINDS[event.source]);
+}

@@ -44,6 +44,7 @@ function harness(o: { reviewRequired: boolean; keep?: (media: unknown) => Promis
         const kept = await keeper(media);
         events.push(`${kept.created ? 'kept' : 'found'} ${media.submissionId}`);
       }),
+    tenants: { get: () => Promise.resolve({ kind: 'platform', disabled: false }) },
     verdictWaitMs: 60_000,
     maxMediaBytes: 1024 * 1024,
     skipped: new Counter({

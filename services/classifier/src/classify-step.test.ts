@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deterministicUuid, type Classified } from '@mod/contracts';
-import type { SubmissionScanState } from '@mod/db/submissions';
+import type { SubmissionScanState, TenantStanding } from '@mod/db/submissions';
 import { Counter, createRegistry } from '@mod/telemetry';
 import { uploadedMediaMessage } from '@mod/testing';
 import { classificationOf } from './classification.test-helper.js';
@@ -22,11 +22,19 @@ const classification = classificationOf(false);
 const message = (o: { submissionId: string; tenantId?: string; timestamp?: number; value?: Buffer }) =>
   uploadedMediaMessage({ topic: MEDIA_TOPIC, value: bytes, ...o });
 
+/** The tenants the harness knows (the scanner refuses media of others, of disabled ones and of wrong kinds). */
+const standings = (): Map<string, TenantStanding> =>
+  new Map([
+    ['platform-1', { kind: 'platform', disabled: false }],
+    ['platform-2', { kind: 'platform', disabled: false }],
+  ]);
+
 /** The step with an in-memory submissions table, a scripted classifier and a list of published results. */
 function harness(
   states: Map<string, SubmissionScanState>,
   classify?: () => ClassifyOutcome,
   over: Partial<ClassifyStepDeps> = {},
+  tenants = standings(),
 ) {
   const published: Classified[] = [];
   const classified: string[] = [];
@@ -40,6 +48,7 @@ function harness(
     mediaTopic: MEDIA_TOPIC,
     topicPrefix: 'p.',
     scanState: (id) => Promise.resolve(states.get(id) ?? null),
+    tenants: { get: (id) => Promise.resolve(tenants.get(id) ?? null) },
     classify: (digest) => {
       classified.push(digest);
       return Promise.resolve(classify?.() ?? { ok: true, classification });
@@ -179,5 +188,22 @@ describe('classify step', () => {
     const bad = { ...message({ submissionId: randomUUID() }), headers: {} };
     expect(await h.step(bad)).toMatchObject({ kind: 'drop' });
     expect(await h.skips('not-media')).toBe(1);
+  });
+
+  it('does not wait for media the scanner refuses for its tenant (unknown, disabled, wrong kind): skipped at once', async () => {
+    // The scanner dead-letters such media without a verdict; waiting for one held a slot of the consumer (24 in
+    // all) for CLASSIFIER_VERDICT_WAIT_MS, so a few messages of a disabled platform stopped every classification.
+    const tenants = standings();
+    tenants.set('platform-1', { kind: 'platform', disabled: true });
+    tenants.set('isp-1', { kind: 'isp', disabled: false });
+    const h = harness(new Map(), undefined, {}, tenants);
+    for (const tenantId of ['platform-1', 'platform-9', 'isp-1']) {
+      const refused = await h.step(message({ submissionId: randomUUID(), tenantId }));
+      expect(refused.kind === 'drop' && refused.reason, tenantId).toMatch(/^tenant-refused: MOD_ERR_TENANT_/);
+    }
+    expect(await h.skips('tenant-refused')).toBe(3);
+    // A platform in good standing still waits for its verdict.
+    const waiting = await h.step(message({ submissionId: randomUUID(), tenantId: 'platform-2' }));
+    expect(waiting).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
   });
 });

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ModError, deterministicUuid, readMediaEvent, isModError, type Classified } from '@mod/contracts';
-import type { SubmissionScanState } from '@mod/db/submissions';
+import {
+  ModError,
+  deterministicUuid,
+  readMediaEvent,
+  isModError,
+  type Classified,
+  type MediaEvent,
+} from '@mod/contracts';
+import { refuseMediaSender, type SubmissionScanState, type TenantDirectory } from '@mod/db/submissions';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import type { Counter } from '@mod/telemetry';
 import type { EvidenceMedia } from '@mod/vault';
@@ -23,6 +30,8 @@ export const SkipReason = {
   NotOwned: 'not-owned',
   /** No verdict came within `verdictWaitMs` of the first read (the scanner refused or dead-lettered it). */
   NoVerdict: 'no-verdict',
+  /** Its tenant is unknown, disabled or does not send media this way: the scanner dead-letters it, no verdict comes. */
+  TenantRefused: 'tenant-refused',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
@@ -37,6 +46,8 @@ export interface ClassifyStepDeps {
   /** Topic prefix: `<prefix>mod.media-submitted.v2.<tenant>` is a platform's own topic. */
   topicPrefix: string;
   scanState: (submissionId: string) => Promise<SubmissionScanState | null>;
+  /** Tenants' standing, as the scanner checks it (`refuseMediaSender`): media it refuses gets no verdict. */
+  tenants: Pick<TenantDirectory, 'get'>;
   classify: (sha256: string, bytes: Uint8Array) => Promise<ClassifyOutcome>;
   publish: (classified: Classified) => Promise<void>;
   /**
@@ -106,20 +117,30 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
   };
 
   /** The submission once its verdict is recorded, or what to do with the message meanwhile. */
-  async function verdictOf(m: ConsumedMessage, submissionId: string, tenantId: string): Promise<Decided> {
-    const key = `${m.topic}\n${submissionId}`;
-    const decided = await pollVerdict(submissionId, tenantId, firstRead(key));
+  async function verdictOf(m: ConsumedMessage, event: MediaEvent): Promise<Decided> {
+    const key = `${m.topic}\n${event.submissionId}`;
+    const decided = await pollVerdict(event, firstRead(key));
     if (!('outcome' in decided) || decided.outcome.kind !== 'retry') waitingSince.delete(key);
     return decided;
   }
 
-  async function pollVerdict(submissionId: string, tenantId: string, since: number): Promise<Decided> {
+  async function pollVerdict(event: MediaEvent, since: number): Promise<Decided> {
+    const { submissionId, tenantId } = event;
     const deadline = now() + pollBudgetMs;
+    let standingChecked = false;
     for (;;) {
       const state = await deps.scanState(submissionId);
       if (state !== null && state.tenantId !== tenantId)
         return { outcome: skip(SkipReason.NotOwned, `${submissionId} is not ${tenantId}'s`) };
       if (state !== null && state.status !== 'received') return { state };
+      // No verdict yet: none will come for media the scanner refuses for its tenant, so it is not waited for
+      // (each message waiting holds a slot of the consumer, all of them shared by every topic).
+      if (!standingChecked) {
+        standingChecked = true;
+        const refused = await refuseMediaSender(deps.tenants, event);
+        if (refused !== null)
+          return { outcome: skip(SkipReason.TenantRefused, `${refused.code}: ${refused.message}`) };
+      }
       if (now() - since > deps.verdictWaitMs)
         return { outcome: skip(SkipReason.NoVerdict, `no verdict for ${submissionId}`) };
       if (now() >= deadline)
@@ -145,7 +166,7 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
     }
     if (!read.ok) return skip(SkipReason.NotMedia, read.code);
     const { submissionId, tenantId } = read.event;
-    const decided = await verdictOf(m, submissionId, tenantId);
+    const decided = await verdictOf(m, read.event);
     if ('outcome' in decided) return decided.outcome;
     const { state } = decided;
     if (state.status === 'failed') return skip(SkipReason.ScanFailed, submissionId);

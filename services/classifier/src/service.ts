@@ -2,7 +2,7 @@ import { defineWorkerService, type WorkerService, type WorkerServiceParts } from
 import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { toDatabaseError } from '@mod/db';
-import { submissionScanState } from '@mod/db/submissions';
+import { createTenantDirectory, submissionScanState } from '@mod/db/submissions';
 import type { ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, Histogram } from '@mod/telemetry';
 import { keyringFromConfig } from '@mod/vault';
@@ -92,6 +92,7 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
               throw toDatabaseError(err, 'submission scan state');
             }
           },
+          tenants: createTenantDirectory(db),
           classify: (sha256, bytes) => classifier.classify(sha256, bytes),
           publish: async (classified) => {
             await out.send({
