@@ -8,6 +8,7 @@ import { classificationOf } from './classification.test-helper.js';
 import {
   AWAITING_VERDICT,
   DIGEST_MISMATCH,
+  MEDIA_TOO_LARGE,
   createClassifyStep,
   type ClassifyStepDeps,
 } from './classify-step.js';
@@ -205,5 +206,18 @@ describe('classify step', () => {
     // A platform in good standing still waits for its verdict.
     const waiting = await h.step(message({ submissionId: randomUUID(), tenantId: 'platform-2' }));
     expect(waiting).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
+  });
+
+  it('dead-letters media the scanner took but that is over its own MAX_MEDIA_BYTES, never classified unseen', async () => {
+    // The scanner's limit raised above the classifier's: media scanned with no match, that no model would look at.
+    const big = Buffer.alloc(2048, 1);
+    const id = randomUUID();
+    const h = harness(new Map([[id, scanned({ sha256: createHash('sha256').update(big).digest('hex') })]]));
+    expect(await h.step(message({ submissionId: id, value: big }))).toMatchObject({
+      kind: 'dlq',
+      code: MEDIA_TOO_LARGE,
+    });
+    expect(h.classified).toEqual([]);
+    expect(await h.skips('scan-failed')).toBe(0);
   });
 });

@@ -39,6 +39,8 @@ export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 export const AWAITING_VERDICT = 'MOD_ERR_CLASSIFY_AWAITING_VERDICT';
 /** The bytes on the topic are not the content the submission's verdict was about. */
 export const DIGEST_MISMATCH = 'MOD_ERR_CLASSIFY_DIGEST_MISMATCH';
+/** Media scanned with no match is over the classifier's MAX_MEDIA_BYTES (set lower than the scanner's). */
+export const MEDIA_TOO_LARGE = 'MOD_ERR_CLASSIFY_MEDIA_TOO_LARGE';
 
 export interface ClassifyStepDeps {
   /** The internal media topic (API intake, fetcher): its events name their tenant. */
@@ -173,8 +175,15 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
     if (state.decision !== 'no-match') return skip(SkipReason.Matched, `${submissionId}: ${state.decision}`);
     if (state.classifiedAt !== null) return skip(SkipReason.AlreadyClassified, submissionId);
     const bytes = m.value ?? Buffer.alloc(0);
-    if (bytes.length === 0 || bytes.length > deps.maxMediaBytes)
-      return skip(SkipReason.ScanFailed, `${submissionId}: ${bytes.length} bytes`);
+    if (bytes.length === 0) return skip(SkipReason.ScanFailed, `${submissionId}: no bytes`);
+    // The scanner took it (its MAX_MEDIA_BYTES is higher): dead-lettered, for an operator to see and replay once the
+    // limits agree, never dropped as if the scan had failed.
+    if (bytes.length > deps.maxMediaBytes)
+      return {
+        kind: 'dlq',
+        code: MEDIA_TOO_LARGE,
+        message: `the media of ${submissionId} is ${bytes.length} bytes, over the classifier's ${deps.maxMediaBytes}`,
+      };
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (state.sha256 !== sha256)
       return {

@@ -59,6 +59,6 @@ export const classifierSpec = {
   MAX_MEDIA_BYTES: env.integer({
     default: 12 * 1024 * 1024,
     min: 1024,
-    doc: 'largest media classified, in bytes (the scanner refuses larger ones)',
+    doc: "largest media classified, in bytes (keep it the scanner's MAX_MEDIA_BYTES: larger media the scanner took are dead-lettered with MOD_ERR_CLASSIFY_MEDIA_TOO_LARGE)",
   }),
 } as const;
