@@ -76,7 +76,9 @@ write_config() {
   replicas=$((KAFKA_NODES >= 3 ? 3 : 1))
   min_isr=$((KAFKA_NODES >= 3 ? 2 : 1))
   for i in $(nodes); do
+    # The storage holds the media topics' bytes (uploads, for hours): its owner's alone, also when made before.
     mkdir -p "$(node_data "$i")"
+    chmod 700 "$(node_data "$i")"
     (umask 077 && cat > "$(node_config "$i")" <<PROPS
 process.roles=broker,controller
 node.id=$i
@@ -139,8 +141,8 @@ format_storage() {
   done
   cluster="$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
   for i in $(nodes); do
-    kafka_java kafka.tools.StorageTool format --ignore-formatted -t "$cluster" -c "$(node_config "$i")" \
-      "${args[@]}" >/dev/null 2>&1 || die "could not format the storage of node $i"
+    (umask 077 && kafka_java kafka.tools.StorageTool format --ignore-formatted -t "$cluster" -c "$(node_config "$i")" \
+      "${args[@]}" >/dev/null 2>&1) || die "could not format the storage of node $i"
   done
   printf '%s\n' admin $SERVICE_PRINCIPALS > "$SCRAM_USERS_FILE"
 }
@@ -164,9 +166,11 @@ start_node() {
   if pid="$(node_pid "$i")"; then log "Kafka node $i already running (pid $pid)"; return; fi
   if port_open "$KAFKA_HOST" "$(node_port "$i")"; then die "port $(node_port "$i") is taken by another process"; fi
   log "starting Kafka node $i on $KAFKA_HOST:$(node_port "$i"), SASL_SSL (log: $(node_log "$i"))"
-  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
+  # umask 077: every log segment (media bytes among them) and the log file are the owner's alone. `exec` keeps
+  # the subshell's pid, the broker's.
+  (umask 077 && exec nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    -cp "$KAFKA_LIBS/*" kafka.Kafka "$(node_config "$i")" >"$(node_log "$i")" 2>&1 &
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$(node_config "$i")" >"$(node_log "$i")" 2>&1) &
   echo $! > "$(node_pid_file "$i")"
 }
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Codecs,
@@ -140,4 +142,19 @@ describe('start-up on a freshly created broker', () => {
     }
     expect((await f.kill('SIGTERM')).code).toBe(0);
   }, 240_000);
+
+  it("keeps the broker's storage, the media topics' bytes among it, to its owner", () => {
+    // Started by the test above (`start` again is a no-op then); its topics have segments by now.
+    broker!.kafkaSh('start');
+    const storage = join(broker!.dir, 'kafka');
+    const open: string[] = [];
+    const walk = (path: string) => {
+      if ((statSync(path).mode & 0o077) !== 0) open.push(path);
+      if (statSync(path).isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+    };
+    walk(storage);
+    expect(readdirSync(storage).some((name) => name.includes('verdicts'))).toBe(true);
+    expect(open).toEqual([]);
+    expect(statSync(join(broker!.dir, 'kafka.log')).mode & 0o077).toBe(0);
+  });
 });
