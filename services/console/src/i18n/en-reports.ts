@@ -124,4 +124,8 @@ export const enReports: Readonly<Record<keyof typeof viReports, string>> = {
   'reviewReport.account': '{channel} · {category}',
   'reviewReport.selected': 'The case opened from the reports page',
   'reviewReport.decided': 'Decided',
+  'reviewReport.images': 'Images the page shows ({count} taken); none matched a known list',
+  'reviewReport.imageScanned': 'scanned, no known match',
+  'reviewReport.imageFailed': 'could not be read',
+  'reviewReport.imageNotScanned': 'not scanned in time',
 };

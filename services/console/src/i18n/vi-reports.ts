@@ -126,4 +126,8 @@ export const viReports = {
   'reviewReport.account': '{channel} · {category}',
   'reviewReport.selected': 'Trường hợp được mở từ trang báo cáo',
   'reviewReport.decided': 'Đã có quyết định',
+  'reviewReport.images': 'Ảnh trên trang ({count} ảnh đã lấy); không ảnh nào khớp danh sách đã biết',
+  'reviewReport.imageScanned': 'đã quét, không khớp',
+  'reviewReport.imageFailed': 'không đọc được',
+  'reviewReport.imageNotScanned': 'chưa quét kịp',
 } as const;

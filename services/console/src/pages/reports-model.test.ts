@@ -97,7 +97,22 @@ describe("the reports page's rules", () => {
       channels: ['hotline', 'web'],
       categories: ['csam'],
       accounts: [{ channel: 'web', category: 'csam', seenWhere: 'a forum', description: null }],
+      images: [],
     });
+    // A reported page's case lists the images it shows, as scanned.
+    expect(
+      reportContextOf({
+        ...evidence,
+        embeddedImages: [
+          { submissionId: 'i1', url: 'http://a.example/1.jpg', status: 'scanned', decision: 'no-match' },
+          { submissionId: 'i2', url: null, status: 'missing', decision: null },
+          7,
+        ],
+      })?.images,
+    ).toEqual([
+      { url: 'http://a.example/1.jpg', status: 'scanned', decision: 'no-match' },
+      { url: '—', status: 'missing', decision: null },
+    ]);
     expect(reportContextOf({ source: 'bank', report: evidence.report })).toBeNull();
     expect(reportContextOf(null)).toBeNull();
     expect(reportContextOf({ source: 'report' })).toBeNull();

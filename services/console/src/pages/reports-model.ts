@@ -145,6 +145,8 @@ export interface CaseReportContext {
   channels: string[];
   categories: string[];
   accounts: { channel: string; category: string; seenWhere: string | null; description: string | null }[];
+  /** A reported page's images and what the scan made of them (`evidence.embeddedImages`), in the page's order. */
+  images: { url: string; status: string; decision: string | null }[];
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -154,7 +156,7 @@ const texts = (v: unknown): string[] =>
 /** The report context of a case's evidence (`source: "report"`), or null for any other case. */
 export function reportContextOf(evidence: unknown): CaseReportContext | null {
   if (typeof evidence !== 'object' || evidence === null) return null;
-  const e = evidence as { source?: unknown; report?: unknown };
+  const e = evidence as { source?: unknown; report?: unknown; embeddedImages?: unknown };
   if (e.source !== 'report' || typeof e.report !== 'object' || e.report === null) return null;
   const r = e.report as Record<string, unknown>;
   const accounts = Array.isArray(r['accounts']) ? (r['accounts'] as unknown[]) : [];
@@ -174,6 +176,11 @@ export function reportContextOf(evidence: unknown): CaseReportContext | null {
           description: text(x['description']),
         },
       ];
+    }),
+    images: (Array.isArray(e.embeddedImages) ? (e.embeddedImages as unknown[]) : []).flatMap((i) => {
+      if (typeof i !== 'object' || i === null) return [];
+      const x = i as Record<string, unknown>;
+      return [{ url: text(x['url']) ?? '—', status: text(x['status']) ?? '', decision: text(x['decision']) }];
     }),
   };
 }

@@ -10,6 +10,12 @@ export function ReportContext(props: { context: CaseReportContext }) {
   const { t } = i18n;
   const c = props.context;
   const list = (values: string[], label: (v: string) => string) => values.map(label).join(', ') || '—';
+  const imageStatus = (status: string) =>
+    status === 'scanned'
+      ? t('reviewReport.imageScanned')
+      : status === 'failed'
+        ? t('reviewReport.imageFailed')
+        : t('reviewReport.imageNotScanned');
   return (
     <section class="notice" aria-labelledby="report-context-title" data-testid="report-context">
       <h3 id="report-context-title">{t('reviewReport.title')}</h3>
@@ -42,6 +48,18 @@ export function ReportContext(props: { context: CaseReportContext }) {
               </li>
             ))}
           </ol>
+        </>
+      )}
+      {c.images.length === 0 ? null : (
+        <>
+          <h4>{t('reviewReport.images', { count: c.images.length })}</h4>
+          <ul data-testid="report-images">
+            {c.images.map((image, i) => (
+              <li key={i}>
+                <span class="subject">{image.url}</span> · {imageStatus(image.status)}
+              </li>
+            ))}
+          </ul>
         </>
       )}
     </section>
