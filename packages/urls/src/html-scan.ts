@@ -7,7 +7,7 @@
  * be a URL worth taking), their text never copied.
  */
 
-/** A start tag (lower-case name) with its attributes (lower-case names, first of a repeated name kept). */
+/** A start tag (lower-case name) with its wanted attributes (lower-case names, first of a repeated name kept). */
 export interface ScannedTag {
   readonly name: string;
   readonly attributes: ReadonlyMap<string, string | null>;
@@ -43,6 +43,8 @@ function rawTextEnd(html: string, from: number, name: string): number {
 export function scanTags(
   html: string,
   maxValueLength: number,
+  /** Attributes whose values are kept (others are passed over, never copied). */
+  wanted: ReadonlySet<string>,
   visit: (tag: ScannedTag | ScannedEndTag) => boolean,
 ): void {
   const n = html.length;
@@ -81,7 +83,7 @@ export function scanTags(
       j++;
     }
     const name = html.slice(nameStart, Math.min(j, nameStart + MAX_NAME_LENGTH)).toLowerCase();
-    const parsed = readAttributes(html, j, maxValueLength);
+    const parsed = readAttributes(html, j, maxValueLength, wanted);
     if (parsed === null) return; // unclosed tag: the rest is not markup the browser would show
     i = parsed.next;
     if (endTag) {
@@ -101,6 +103,7 @@ function readAttributes(
   html: string,
   from: number,
   maxValueLength: number,
+  wanted: ReadonlySet<string>,
 ): { attributes: Map<string, string | null>; next: number; selfClosing: boolean } | null {
   const n = html.length;
   const attributes = new Map<string, string | null>();
@@ -146,9 +149,10 @@ function readAttributes(
         }
         end = i;
       }
+      if (!wanted.has(name)) continue;
       value = end - start > maxValueLength ? null : decodeEntities(html.slice(start, end));
     }
-    if (!attributes.has(name)) attributes.set(name, value);
+    if (wanted.has(name) && !attributes.has(name)) attributes.set(name, value);
   }
 }
 

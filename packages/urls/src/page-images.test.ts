@@ -58,6 +58,16 @@ describe('extractPageImages', () => {
     expect(r.omitted).toBe(17);
   });
 
+  it('examines at most 1,024 candidates, however few images they yield, and each distinct text once', () => {
+    const refused = Array.from({ length: 2000 }, (_, i) => `<img src="data:,${i}">`).join('');
+    const r = extractPageImages(`${refused}<img src="/late.jpg">`, PAGE);
+    expect(r.images).toEqual([]);
+    expect(r.omitted).toBe(977);
+    expect(r.refused.scheme).toBe(1024);
+    const dupes = extractPageImages(`${'<img src="/same.jpg">'.repeat(5000)}<img src="/other.jpg">`, PAGE);
+    expect(dupes.images).toEqual(['https://site.example/same.jpg', 'https://site.example/other.jpg']);
+  });
+
   it('skips comments, CDATA, script, style and textarea content, and stops at an unclosed tag or comment', () => {
     const html = `<!-- <img src="c.jpg"> --><![CDATA[<img src="cd.jpg">]]>
       <script>var s = '<img src="s.jpg">'; // </scripty> still script

@@ -4,6 +4,23 @@ import { MAX_URL_LENGTH, normalizeUrl } from './normalize.js';
 /** Embedded images taken from one page by default (the rest are counted, not taken). */
 export const DEFAULT_MAX_PAGE_IMAGES = 16;
 
+/**
+ * Candidates examined at most (resolved and normalised); the rest count as omitted. Bounds the work a page of
+ * thousands of duplicate or refused candidates makes, however few images it yields.
+ */
+const MAX_CANDIDATES_EXAMINED = 1024;
+
+/** The attributes the extractor reads: no other value is copied or decoded. */
+const WANTED_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'src',
+  'srcset',
+  'href',
+  'content',
+  'property',
+  'name',
+  'rel',
+]);
+
 /** A `srcset` longer than this is not read (a page with that many candidates is not one a person wrote). */
 const MAX_SRCSET_LENGTH = 32 * 1024;
 
@@ -22,7 +39,10 @@ export type PageImageRefusal = (typeof PageImageRefusal)[keyof typeof PageImageR
 export interface PageImages {
   /** Canonical (`normalizeUrl`) hrefs of the images the page shows, de-duplicated, in document order, at most `max`. */
   readonly images: readonly string[];
-  /** Candidates after the `max`th image, not examined (duplicates and refusable ones included). */
+  /**
+   * Candidates not examined: after the `max`th image, or after 1,024 distinct candidates (duplicates and refusable
+   * ones included).
+   */
   readonly omitted: number;
   /** Candidates refused, by why. */
   readonly refused: Readonly<Record<PageImageRefusal, number>>;
@@ -106,7 +126,7 @@ export function extractPageImages(html: string, pageUrl: string, options: { max?
     const trimmed = value.trim();
     if (trimmed !== '') raw.push(trimmed);
   };
-  scanTags(html, MAX_SRCSET_LENGTH, (tag) => {
+  scanTags(html, MAX_SRCSET_LENGTH, WANTED_ATTRIBUTES, (tag) => {
     if ('end' in tag) {
       if (tag.end === 'picture' && pictureDepth > 0) pictureDepth--;
       return true;
@@ -167,11 +187,15 @@ function resolveImages(
   const images: string[] = [];
   const seen = new Set<string>();
   let omitted = 0;
+  const examined = new Set<string>();
   for (const [index, candidate] of raw.entries()) {
-    if (images.length >= max) {
+    // The same text resolves the same way: examined once.
+    if (examined.has(candidate)) continue;
+    if (images.length >= max || examined.size >= MAX_CANDIDATES_EXAMINED) {
       omitted = raw.length - index;
       break;
     }
+    examined.add(candidate);
     if (candidate.length > MAX_URL_LENGTH) {
       refused['bad-url']++;
       continue;
