@@ -36,6 +36,12 @@ export const fetcherSpec = {
     max: 64,
     doc: 'embedded images of a reported page matched and fetched (the first, in document order)',
   }),
+  PAGE_CRAWL_TIMEOUT_MS: env.integer({
+    default: 30_000,
+    min: 100,
+    max: 300_000,
+    doc: "all of a reported page's image fetches, milliseconds (bounds how long one page holds a consumer slot)",
+  }),
   FETCH_MAX_REDIRECTS: env.integer({ default: 5, min: 0, max: 20, doc: 'redirects followed' }),
   FETCH_MAX_PER_HOST: env.integer({ default: 2, min: 1, max: 64, doc: 'concurrent fetches per host' }),
   FETCH_ALL_URLS: env.boolean({

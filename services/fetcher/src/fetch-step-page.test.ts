@@ -118,6 +118,25 @@ describe('fetch step: a reported HTML page', () => {
     expect(await isp.count('page-crawled')).toBe(0);
   });
 
+  it("gives all of a page's image fetches one deadline: an image still loading then is refused, the rest submitted", async () => {
+    // missing.jpg never answers until its fetch's signal aborts (the crawl's deadline).
+    const slow = (url: string, signal?: AbortSignal) =>
+      url !== 'https://page.example/missing.jpg'
+        ? outcomes(url)
+        : new Promise<PageFetchOutcome>((resolve) =>
+            signal?.addEventListener('abort', () =>
+              resolve({ ok: false, reason: 'aborted', detail: 'crawl deadline', url, redirects: [] }),
+            ),
+          );
+    const w = world(slow, { pageCrawlTimeoutMs: 50 });
+    expect(await w.observe(PAGE_URL, reported)).toEqual({ kind: 'ok' });
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([
+      embeddedSubmissionId(EVENT_ID, 'https://page.example/ok.jpg'),
+    ]);
+    // Refused: missing.jpg at the deadline, and the og:image (not listed here; the server answers 404).
+    expect(await w.countImages('refused')).toBe(2);
+  });
+
   it('keeps a reported image as it was: submitted as the report event own media', async () => {
     const w = world(outcomes);
     expect(await w.observe('https://page.example/ok.jpg', reported)).toEqual({ kind: 'ok' });

@@ -5,20 +5,25 @@ import type { ConsumedMessage, Producer } from '@mod/kafka';
 import { createRegistry } from '@mod/telemetry';
 import { RecentlySeen, UrlListIndex } from '@mod/urls';
 import { type PageFetchOutcome, type SafeFetcher } from '@mod/urls/fetch';
-import { createFetchStep, createObservedCounter } from './fetch-step.js';
+import { createFetchStep, createObservedCounter, type FetchStepDeps } from './fetch-step.js';
 import { createPageCounters } from './page-crawl.js';
 import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
 
 export const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0]);
 
+/**
+ * `fetchOutcome` answers each URL (a promise: an answer that waits, e.g. for the fetch's signal); `deps` sets what
+ * the step is given beyond the defaults.
+ */
 export function world(
-  fetchOutcome: (url: string) => PageFetchOutcome = () => ({
+  fetchOutcome: (url: string, signal?: AbortSignal) => PageFetchOutcome | Promise<PageFetchOutcome> = () => ({
     ok: false,
     reason: 'not-media',
     detail: '',
     url: '',
     redirects: [],
   }),
+  deps: Partial<Pick<FetchStepDeps, 'maxPageImages' | 'pageCrawlTimeoutMs'>> = {},
 ) {
   const index = new UrlListIndex<UrlEntryData>();
   const banks = new Map<string, UrlBankMeta>();
@@ -55,15 +60,13 @@ export function world(
     embeddedSubmissionIds?: string[];
   }[] = [];
   const fetcher: SafeFetcher = {
-    fetch: (url) => {
+    fetch: async (url, options) => {
       fetched.push(url);
-      const outcome = fetchOutcome(url);
+      const outcome = await fetchOutcome(url, options?.signal);
       // Media mode never answers with a page: that is page mode's (a page is not media).
-      return Promise.resolve(
-        outcome.ok && 'kind' in outcome
-          ? { ok: false, reason: 'not-media', detail: 'a page', url, redirects: [] }
-          : outcome,
-      );
+      return outcome.ok && 'kind' in outcome
+        ? { ok: false, reason: 'not-media', detail: 'a page', url, redirects: [] }
+        : outcome;
     },
     fetchPage: (url) => {
       fetched.push(url);
@@ -104,6 +107,7 @@ export function world(
     fetchAllUrls: false,
     observed,
     maxPageImages: 3,
+    ...deps,
     pageCounters,
     now: () => new Date('2026-11-28T00:00:00Z'),
   });

@@ -75,6 +75,8 @@ export interface FetchStepDeps {
   ) => Promise<void>;
   /** Embedded images of a reported page matched or fetched (the first in document order). */
   maxPageImages: number;
+  /** All of a page's image fetches end within this long (the rest are refused as aborted). Default 30 s. */
+  pageCrawlTimeoutMs?: number;
   pageCounters: PageCounters;
   /** Who the tenants are (unknown, disabled or non-ISP tenants' events are dead-lettered). */
   tenants: Pick<TenantDirectory, 'get'>;

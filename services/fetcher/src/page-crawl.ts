@@ -97,8 +97,11 @@ export interface CrawlContext {
   submissionNotOwned: typeof submissionNotOwned;
 }
 
+/** The images of one page are fetched within this long, all told, unless the deps say otherwise. */
+export const DEFAULT_PAGE_CRAWL_TIMEOUT_MS = 30_000;
+
 /** One image: a URL-list hit becomes a verdict (its submission claimed first), else it is fetched and submitted. */
-async function embedImage(ctx: CrawlContext, href: string): Promise<ImageResult> {
+async function embedImage(ctx: CrawlContext, href: string, signal: AbortSignal): Promise<ImageResult> {
   const { deps, tenantId, idName } = ctx;
   const normalized = normalizeUrl(href);
   if (!normalized.ok) return { outcome: PageImageOutcome.BadUrl, submissionId: null };
@@ -129,7 +132,7 @@ async function embedImage(ctx: CrawlContext, href: string): Promise<ImageResult>
     });
     return { outcome: PageImageOutcome.UrlListHit, submissionId };
   }
-  const fetched = await deps.fetcher.fetch(url.href);
+  const fetched = await deps.fetcher.fetch(url.href, { signal });
   if (!fetched.ok) return { outcome: PageImageOutcome.Refused, submissionId: null };
   const meta: MediaEventMeta = {
     eventId: deterministicUuid(`fetcher:media:embedded:${idName}:${url.href}`),
@@ -172,9 +175,11 @@ export async function crawlPage(
   count(PageImageOutcome.BadUrl, found.refused.scheme + found.refused.credentials + found.refused['bad-url']);
   const results: ImageResult[] = new Array<ImageResult>(found.images.length);
   let next = 0;
+  // One deadline for all the page's images, so that a page of slow images holds its consumer slot a bounded time.
+  const signal = AbortSignal.timeout(deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS);
   const worker = async () => {
     for (let i = next++; i < found.images.length; i = next++)
-      results[i] = await embedImage(ctx, found.images[i]!);
+      results[i] = await embedImage(ctx, found.images[i]!, signal);
   };
   await Promise.all(Array.from({ length: Math.min(IMAGE_CONCURRENCY, found.images.length) }, worker));
   const submissionIds: string[] = [];

@@ -146,6 +146,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
               await recordEmbeddedSubmissions(c, s, embeddedSubmissionIds ?? []);
             }),
           maxPageImages: config.PAGE_MAX_IMAGES,
+          pageCrawlTimeoutMs: config.PAGE_CRAWL_TIMEOUT_MS,
           pageCounters,
           tenants: createTenantDirectory(db),
           fetchAllUrls: config.FETCH_ALL_URLS,
