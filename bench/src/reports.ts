@@ -76,7 +76,6 @@ async function main(): Promise<void> {
       topicPrefix: `bench-${randomUUID().slice(0, 8)}.`,
       logger,
       registry: createRegistry('api'),
-      checks: {},
       maxUploadBytes: 64 * 1024,
       trustedProxies: ['127.0.0.1'],
       reports: { maxPerSecond, formSecret: randomBytes(32), powBits: 0 },

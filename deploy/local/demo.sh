@@ -34,6 +34,8 @@ SCANNER_OPS_PORT="${SCANNER_OPS_PORT:-9101}"
 ACTIONER_OPS_PORT="${ACTIONER_OPS_PORT:-9102}"
 FETCHER_OPS_PORT="${FETCHER_OPS_PORT:-9103}"
 CLASSIFIER_OPS_PORT="${CLASSIFIER_OPS_PORT:-9104}"
+# The API's /metrics and named readiness checks: on its ops port (loopback), not on API_PORT.
+API_OPS_PORT="${API_OPS_PORT:-9105}"
 
 pids=()
 start_service() { # name, ops port, entry point; each service runs as its own Kafka principal (mod-<name>)
@@ -60,7 +62,7 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-start_service api 0 services/api/dist/main.js
+start_service api "$API_OPS_PORT" services/api/dist/main.js
 # Huge pages for the decoder's large buffers (README, Configuration).
 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 start_service scanner "$SCANNER_OPS_PORT" services/scanner/dist/main.js
 start_service actioner "$ACTIONER_OPS_PORT" services/actioner/dist/main.js
@@ -122,9 +124,10 @@ cat >&2 <<MSG
     (a loopback address the fetcher refuses without sending anything: the report goes to the reviewer; the demo
     sends no traffic beyond this machine)
     figures: curl -s -H "authorization: Bearer $HOTLINE_KEY" '$API_URL/v1/report-stats'
-  Metrics:   $API_URL/metrics, and http://127.0.0.1:PORT/metrics of the workers' ops servers: scanner
-             $SCANNER_OPS_PORT, actioner $ACTIONER_OPS_PORT, fetcher $FETCHER_OPS_PORT, classifier $CLASSIFIER_OPS_PORT
-  Health:    $API_URL/health/ready (and /health/ready on the ports above)
+  Metrics:   http://127.0.0.1:PORT/metrics of each service's ops server (loopback only): api $API_OPS_PORT,
+             scanner $SCANNER_OPS_PORT, actioner $ACTIONER_OPS_PORT, fetcher $FETCHER_OPS_PORT, classifier $CLASSIFIER_OPS_PORT
+  Health:    http://127.0.0.1:PORT/health/ready on the ports above (names a failing check); the API's public
+             $API_URL/health/ready says only ready or not
   Logs:      $LOG_DIR/{api,scanner,classifier,actioner,fetcher,demo}.log     API keys: $DATA_DIR/demo-keys.json
   Stop:      Ctrl-C
 

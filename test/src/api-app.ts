@@ -19,7 +19,6 @@ export function buildWorldApp(
     topicPrefix: world.prefix,
     logger,
     registry: createRegistry('api'),
-    checks: {},
     maxUploadBytes: 1 << 20,
     rateLimit: { ratePerSecond: 1e6, burst: 1e6 },
     authFailureLimit: { ratePerSecond: 1e6, burst: 1e6 },

@@ -214,7 +214,8 @@ describe('Prometheus rules and scrape config (deploy/observability/prometheus)',
     expect(
       Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, c.static_configs[0]?.targets])),
     ).toEqual({
-      'mod-api': ['127.0.0.1:8080'],
+      // The API's ops server (demo.sh API_OPS_PORT), never its public port.
+      'mod-api': ['127.0.0.1:9105'],
       'mod-scanner': ['127.0.0.1:9101'],
       'mod-actioner': ['127.0.0.1:9102'],
       'mod-fetcher': ['127.0.0.1:9103'],

@@ -25,7 +25,7 @@ import {
 } from './observability-helpers.js';
 
 // The services run in this process (api, scanner, actioner, fetcher, classifier), each exposing /metrics on a loopback port
-// as in production (the API on its own app, workers on their ops servers). A real Prometheus (Debian's
+// as in production: on its ops server (the API's public port answers /metrics 404). A real Prometheus (Debian's
 // `prometheus`) scrapes them every second and evaluates the real alerting rules, with every `for` set to 0s.
 
 usePipelineWorld({}, { classifier: true });
@@ -46,14 +46,18 @@ const listen = async (app: FastifyInstance): Promise<string> => new URL(await li
 
 beforeAll(async () => {
   fetcher = await startFetcher(world, {});
-  targets['mod-api'] = await listen(pipeline.app);
-  for (const [job, registry, checks] of [
-    ['mod-scanner', pipeline.registries.scanner, pipeline.scanner.checks],
-    ['mod-actioner', pipeline.registries.actioner, pipeline.actioner.checks],
-    ['mod-fetcher', fetcher.registry, fetcher.service.checks],
-    ['mod-classifier', pipeline.registries.classifier, pipeline.classifier?.checks ?? {}],
+  // As main.ts serves them: the API's metrics with its readiness (shared with its public probes), the workers'.
+  for (const [job, options] of [
+    ['mod-api', { registry: pipeline.registries.api, readiness: pipeline.api.readiness }],
+    ['mod-scanner', { registry: pipeline.registries.scanner, checks: pipeline.scanner.checks }],
+    ['mod-actioner', { registry: pipeline.registries.actioner, checks: pipeline.actioner.checks }],
+    ['mod-fetcher', { registry: fetcher.registry, checks: fetcher.service.checks }],
+    [
+      'mod-classifier',
+      { registry: pipeline.registries.classifier, checks: pipeline.classifier?.checks ?? {} },
+    ],
   ] as const) {
-    const app = createOpsServer({ registry, checks });
+    const app = createOpsServer(options);
     ops.push(app);
     targets[job] = await listen(app);
   }
@@ -168,6 +172,11 @@ describe.skipIf(prometheusBinary === null)('a real Prometheus scraping the pipel
     await waitFor('every target up', async () => {
       const up = await query('up{job=~"mod-.+"} == 1');
       return up.result.length === Object.keys(targets).length;
+    });
+    // The API's own series come from its ops server (its public port has no /metrics).
+    await waitFor("the API's outbox gauge scraped", async () => {
+      const r = await query('mod_api_outbox_pending{job="mod-api"}');
+      return r.result.length === 2;
     });
     await waitFor('the dead-letter count scraped at 0', async () => {
       const r = await query('mod_step_outcomes_total{job="mod-scanner",step="scan",outcome="dlq"}');

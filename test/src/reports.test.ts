@@ -224,7 +224,7 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
     expect(body.byCategory).toEqual(
       expect.arrayContaining([expect.objectContaining({ category: 'other', actioned: 0, noAction: 1 })]),
     );
-    const metrics = await (await fetch(`${scene.baseUrl}/metrics`)).text();
+    const metrics = await scene.pipeline.registries.api.metrics();
     expect(metrics).toMatch(/mod_reports_received_total\{channel="web"[^}]*\} 4\n/);
     expect(metrics).toMatch(/mod_reports_received_total\{channel="hotline"[^}]*\} 5\n/);
     expect(metrics).toMatch(/mod_reports_open\{channel="hotline"[^}]*\} 0\n/);

@@ -12,9 +12,13 @@ export {
 } from './metrics.js';
 export {
   registerOpsRoutes,
+  registerProbeRoutes,
   createOpsServer,
+  createReadiness,
   type OpsServerOptions,
+  type Readiness,
   type ReadinessCheck,
+  type ReadinessOptions,
 } from './ops-server.js';
 export { onShutdown } from './shutdown.js';
 export {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Counter, createOpsServer, createRegistry } from './index.js';
+import Fastify from 'fastify';
+import { Counter, createOpsServer, createReadiness, createRegistry, registerProbeRoutes } from './index.js';
 
 describe('ops server', () => {
   it('serves metrics, liveness and readiness with the failing checks named', async () => {
@@ -49,7 +50,7 @@ describe('ops server', () => {
       checkMaxAgeMs: 1000,
       now: () => clock,
     });
-    // A flood of anonymous readiness probes and scrapes (the API serves them on its public port): one database
+    // A flood of readiness probes and scrapes: one database
     // query and one Kafka metadata request in all, not one per request.
     const answers = await Promise.all(
       Array.from({ length: 40 }, (_, i) => app.inject(i % 2 === 0 ? '/health/ready' : '/metrics')),
@@ -63,5 +64,43 @@ describe('ops server', () => {
     await Promise.all([app.inject('/health/ready'), app.inject('/health/ready')]);
     expect(calls).toEqual({ db: 2, kafka: 2 });
     await app.close();
+  });
+
+  it("public probes answer up or down without naming a check, sharing the ops server's runs", async () => {
+    const calls = { db: 0, kafka: 0 };
+    let kafkaUp = true;
+    let clock = 1_000_000;
+    const readiness = createReadiness({
+      checks: {
+        db: () => Promise.resolve(++calls.db > 0),
+        kafka: () => Promise.resolve(++calls.kafka > 0 && kafkaUp),
+      },
+      checkMaxAgeMs: 1000,
+      now: () => clock,
+    });
+    const ops = createOpsServer({ registry: createRegistry('test'), readiness });
+    const probes = Fastify({ logger: false });
+    registerProbeRoutes(probes, readiness);
+    expect((await probes.inject('/health/live')).json()).toEqual({ status: 'live' });
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, () => probes.inject('/health/ready')),
+      ops.inject('/health/ready'),
+      ops.inject('/metrics'),
+    ]);
+    expect(answers.every((a) => a.statusCode === 200)).toBe(true);
+    expect(answers[0]?.json()).toEqual({ status: 'ready' });
+    // One run for the public probes, the ops server's readiness and its gauge together.
+    expect(calls).toEqual({ db: 1, kafka: 1 });
+    // Down: the public answer says only that; the ops server names what failed.
+    kafkaUp = false;
+    clock += 1000;
+    const down = await probes.inject('/health/ready');
+    expect(down.statusCode).toBe(503);
+    expect(down.body).toBe('{"status":"not-ready"}');
+    expect((await ops.inject('/health/ready')).json()).toEqual({ status: 'not-ready', failing: ['kafka'] });
+    expect(calls).toEqual({ db: 2, kafka: 2 });
+    // The public app serves no metrics.
+    expect((await probes.inject('/metrics')).statusCode).toBe(404);
+    await Promise.all([ops.close(), probes.close()]);
   });
 });

@@ -15,10 +15,11 @@ import type { PendingMedia } from '@mod/db/submissions';
 import { createPgEvidenceStore } from '@mod/db/vault';
 import type { Producer } from '@mod/kafka';
 import {
+  createReadiness,
   noTracer,
-  registerOpsRoutes,
+  registerProbeRoutes,
   type Logger,
-  type ReadinessCheck,
+  type Readiness,
   type Registry,
   type Tracer,
 } from '@mod/telemetry';
@@ -76,7 +77,11 @@ export interface AppDeps {
   registry: Registry;
   /** Server spans of requests (`registerTracing`). Default: none of its own. */
   tracer?: Tracer;
-  checks: Record<string, ReadinessCheck>;
+  /**
+   * What the public `/health/ready` answers, up or down only (the same `Readiness` as the ops server, which names
+   * the failing checks and serves `/metrics`: never on this app). Default: always ready.
+   */
+  readiness?: Readiness;
   /** Largest upload accepted, bytes. */
   maxUploadBytes: number;
   /** Largest JSON body, bytes (routes may set a larger `bodyLimit` for streamed lists). Default 256 KiB. */
@@ -198,7 +203,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  registerOpsRoutes(base, { registry: deps.registry, checks: deps.checks });
+  // A load balancer's probes, on the public port: up or down, nothing more. Metrics and the failing checks' names
+  // are the ops server's (main.ts, OPS_HOST:OPS_PORT), which anyone reaching this port cannot reach.
+  registerProbeRoutes(base, deps.readiness ?? createReadiness({ checks: {} }));
   base.addHook('onRoute', (route) => {
     requireAccessDeclaration(route.method, route.url, route.config);
     // Streamed bulk bodies (route bodyLimit above the default) take as long as the upload takes.

@@ -66,7 +66,6 @@ const tinyPng = Buffer.from(
 
 export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   // Operations and documentation: public.
-  'GET /metrics': PUBLIC,
   'GET /health/live': PUBLIC,
   'GET /health/ready': PUBLIC,
   'GET /openapi.json': PUBLIC,

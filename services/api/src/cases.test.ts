@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createRegistry } from '@mod/telemetry';
 import { createBank } from '@mod/curation';
 import { listAudit } from '@mod/db/audit';
 import { listLiveEntries } from '@mod/db/banks';
@@ -15,12 +16,15 @@ import { useCallersWorld } from './callers-world.js';
 import { statusAndCode } from './testing.js';
 
 let offsetMs = 0;
+/** The API's metrics (served on its ops server, never on the app). */
+const registry = createRegistry('api');
 let ana: SignedIn, bao: SignedIn, curator: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
 const api = useCallersWorld(
   { reviewer: ['hotline-1', 'reviewer'], platform: ['plat-1', 'platform'] },
   {
     build: (world) => ({
+      registry,
       now: () => new Date(Date.now() + offsetMs),
       review: { evidence: world.vault },
       people: { idleTimeoutMs: 7 * 24 * 3_600_000 },
@@ -365,7 +369,7 @@ describe('decisions', () => {
 
 describe('metrics', () => {
   it('count the queues, the oldest case, overdue cases and decisions', async () => {
-    const text = (await api.app.inject({ url: '/metrics' })).body;
+    const text = await registry.metrics();
     expect(text).toMatch(/mod_review_queue_size\{[^}]*kind="review"[^}]*\} [1-9]/);
     expect(text).toMatch(/mod_review_oldest_case_age_seconds\{[^}]*kind="review"[^}]*\} [0-9.e+]+/);
     expect(text).toMatch(/mod_review_overdue\{[^}]*kind="review"[^}]*\} \d/);

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { createRegistry } from '@mod/telemetry';
 import { useCallersWorld } from './callers-world.js';
 
 /**
@@ -9,7 +10,12 @@ import { useCallersWorld } from './callers-world.js';
  * two), and one more is answered 503 before its body is read, so uploads trickled in by many clients cannot take
  * the instance's memory. A slot is free again as soon as its upload is answered.
  */
-const api = useCallersWorld({ plat: ['recv-plat', 'platform'] }, { build: { maxUploadsReceiving: 2 } });
+/** The API's metrics (served on its ops server, never on the app). */
+const registry = createRegistry('api');
+const api = useCallersWorld(
+  { plat: ['recv-plat', 'platform'] },
+  { build: { maxUploadsReceiving: 2, registry } },
+);
 
 const boundary = `----media${randomUUID()}`;
 const head = Buffer.from(
@@ -59,9 +65,9 @@ describe('uploads an instance receives at once', () => {
     await api.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = api.app.server.address() as AddressInfo;
     const slow = [slowUpload(port), slowUpload(port)];
-    // Both are being received (the instance says so on /metrics): a third is refused.
+    // Both are being received (the instance says so in its metrics): a third is refused.
     const receiving = async () =>
-      /^mod_api_uploads_receiving(?:\{[^}]*\})? (\d+)$/m.exec((await api.app.inject('/metrics')).body)?.[1];
+      /^mod_api_uploads_receiving(?:\{[^}]*\})? (\d+)$/m.exec(await registry.metrics())?.[1];
     for (let i = 0; i < 100 && (await receiving()) !== '2'; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await receiving()).toBe('2');
     const refused = await post(Buffer.concat([head, randomBytes(256), tail]));

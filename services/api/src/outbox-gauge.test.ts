@@ -21,7 +21,7 @@ describe('mod_api_outbox_pending', () => {
     };
     const registry = createRegistry('api');
     registerOutboxGauge(registry, counting, { topics: ['mod.bank-changes.v1'] });
-    // Anyone may scrape the API's /metrics: 30 scrapes at once are the two counts once, not 60 queries.
+    // 30 scrapes at once (Prometheus replicas, an operator's curl) are the two counts once, not 60 queries.
     const scrapes = await Promise.all(Array.from({ length: 30 }, () => registry.metrics()));
     expect(queries).toBe(2);
     for (const text of scrapes) {

@@ -6,9 +6,8 @@ import { sharedScrapeRead } from './scrape-read.js';
 
 /**
  * `mod_api_outbox_pending{outbox}`: uploads in the intake outbox (`media`) and the messages of `relayed` committed and
- * not yet published (`outbox`), read from PostgreSQL when scraped. The API serves /metrics to anyone on its public
- * port: the two counts are one read shared by every scrape within a second, so a flood of scrapes is not a flood
- * of queries. The database away: the gauge keeps its last values (readiness says so).
+ * not yet published (`outbox`), read from PostgreSQL when scraped (on the ops server). The two counts are one read
+ * shared by every scrape within a second, so a flood of scrapes is not a flood of queries. The database away: the gauge keeps its last values (readiness says so).
  */
 export function registerOutboxGauge(registry: Registry, db: Queryable, relayed: OutboxFilter): void {
   const read = sharedScrapeRead(async () => ({

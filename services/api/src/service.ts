@@ -25,7 +25,14 @@ import {
   type Producer,
   type RelayLoop,
 } from '@mod/kafka';
-import { tracingFromConfig, type Logger, type Registry, type Tracing } from '@mod/telemetry';
+import {
+  createReadiness,
+  tracingFromConfig,
+  type Logger,
+  type Readiness,
+  type Registry,
+  type Tracing,
+} from '@mod/telemetry';
 import { policyFromConfig } from '@mod/policy';
 import { reviewFromConfig } from '@mod/review';
 import { keyringFromConfig, retentionFromConfig } from '@mod/vault';
@@ -45,6 +52,11 @@ export interface ApiService {
   /** Migrates, connects and builds the app (not listening). */
   start(): Promise<FastifyInstance>;
   stop(): Promise<void>;
+  /**
+   * Its checks (database, kafka), one run at a time: the ops server's (`createOpsServer({ registry, readiness })`,
+   * on OPS_HOST:OPS_PORT, with `/metrics`) and, up or down only, the public port's `/health/ready`.
+   */
+  readiness: Readiness;
 }
 
 export interface ApiServiceOptions {
@@ -79,7 +91,11 @@ export function createApiService(
   });
   // Checked at start-up: a key configured twice is refused (MOD_ERR_VAULT_KEY_MATERIAL).
   const vaultKeys = keyringFromConfig(config);
+  const readiness = createReadiness({
+    checks: { database: () => pingDatabase(db), kafka: () => pingKafka(kafka) },
+  });
   return {
+    readiness,
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
       // The API writes intake, curation and tree heads; the operator creates the topics (`modctl kafka setup`).
@@ -126,7 +142,7 @@ export function createApiService(
         logger,
         registry,
         tracer: tracing.tracer,
-        checks: { database: () => pingDatabase(db), kafka: () => pingKafka(kafka) },
+        readiness,
         maxUploadBytes,
         splash: splashSettingsFromConfig(config),
         auditSigningKey: auditKeys.signing,

@@ -103,7 +103,6 @@ export async function createApiTestWorld(): Promise<ApiTestWorld> {
         topicPrefix: prefix,
         logger,
         registry: createRegistry('api'),
-        checks: {},
         maxUploadBytes: 64 * 1024,
         // Tests issue hundreds of requests per key; the limiter has tests of its own.
         rateLimit: { ratePerSecond: 1e6, burst: 1e6 },

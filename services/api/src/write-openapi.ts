@@ -24,7 +24,6 @@ async function writeOpenApi(out: string): Promise<void> {
     topicPrefix: '',
     logger: createLogger('openapi', 'silent'),
     registry: createRegistry('openapi'),
-    checks: {},
     maxUploadBytes: 1,
   });
   try {
