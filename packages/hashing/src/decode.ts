@@ -1,4 +1,6 @@
 import sharp from 'sharp';
+import { checkDecodedBytes } from './decode-budget.js';
+import type { ImageHeader } from './decode-budget.js';
 import { HashingError, HashingErrorCode } from './errors.js';
 import type { DecodeLimits } from './limits.js';
 import { sniffImageFormat } from './sniff.js';
@@ -74,6 +76,35 @@ export function reducedJpegScale(
   return scale;
 }
 
+const BYTES_PER_SAMPLE: Record<string, number> = {
+  uchar: 1,
+  char: 1,
+  ushort: 2,
+  short: 2,
+  uint: 4,
+  int: 4,
+  float: 4,
+  complex: 8,
+  double: 8,
+  dpcomplex: 16,
+};
+
+/**
+ * The header facts `decodedBytes` needs, from sharp's `metadata()` (which reads the header only). An unknown depth
+ * counts as 4 bytes per sample, a missing channel count as 4: unknown is never cheaper.
+ */
+export function imageHeaderOf(meta: sharp.Metadata, format: ImageFormat): ImageHeader {
+  return {
+    format,
+    width: meta.width,
+    height: meta.height,
+    channels: meta.channels ?? 4,
+    bytesPerSample: BYTES_PER_SAMPLE[meta.depth ?? ''] ?? 4,
+    interlaced: meta.isProgressive === true,
+    hasAlpha: meta.hasAlpha === true,
+  };
+}
+
 function classifySharpError(err: unknown): HashingError {
   const message = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(message)) {
@@ -142,7 +173,8 @@ async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
 
 /**
  * Decodes the first frame of an image with every limit enforced: bytes and magic before the decoder runs,
- * header dimensions and frame count before pixels are decoded, wall-clock time around both steps.
+ * header dimensions, frame count and the decoded size (`maxDecodedBytes`) before pixels are decoded, wall-clock
+ * time around both steps.
  * Choices (see README): embedded ICC profiles are ignored and EXIF orientation is not applied, because the
  * reference PDQ/blockhash tools do neither; everything is converted to 8-bit sRGB with alpha.
  */
@@ -211,6 +243,8 @@ export async function decodeImage(
         `image has ${frames} frames, above the limit of ${limits.maxFrames}`,
       );
     }
+    // Before any pixel: a 1 MB 16-bit interlaced PNG of 10000×10000 passes maxPixels yet decodes to 1.2 GB.
+    checkDecodedBytes(imageHeaderOf(meta, format), limits.maxDecodedBytes);
     const orientation = meta.orientation ?? 1;
     const swapped = orientation >= 5 && orientation <= 8;
     const scale = reducedJpegScale(format, width, height, reduced);

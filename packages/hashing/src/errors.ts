@@ -13,6 +13,8 @@ export const HashingErrorCode = {
   UNSUPPORTED_FORMAT: 'MOD_ERR_HASH_UNSUPPORTED_FORMAT',
   /** Declared width × height above `limits.maxPixels` (decompression bomb), or a side above `maxDimension`. */
   TOO_MANY_PIXELS: 'MOD_ERR_HASH_TOO_MANY_PIXELS',
+  /** The header says decoding would hold more than `limits.maxDecodedBytes` (e.g. a 16-bit interlaced PNG). */
+  TOO_MANY_DECODED_BYTES: 'MOD_ERR_HASH_TOO_MANY_DECODED_BYTES',
   /** More frames/pages than `limits.maxFrames`. */
   TOO_MANY_FRAMES: 'MOD_ERR_HASH_TOO_MANY_FRAMES',
   /** The decoder rejected the file (truncated, corrupt, inconsistent headers). */

@@ -20,13 +20,21 @@ function pngChunk(type: string, data: Uint8Array): Buffer {
   return Buffer.concat([head, data, crc]);
 }
 
-/** A structurally valid PNG header declaring `width × height`, followed by a tiny (wrong-sized) IDAT. */
-export function pngDeclaring(width: number, height: number): Uint8Array {
+/**
+ * A structurally valid PNG header declaring `width × height` (8-bit RGB unless told), followed by a tiny
+ * (wrong-sized) IDAT: any decode of its pixels fails, so only a check of the header can refuse it otherwise.
+ */
+export function pngDeclaring(
+  width: number,
+  height: number,
+  o: { bitDepth?: 8 | 16; colourType?: 0 | 2 | 4 | 6; interlaced?: boolean } = {},
+): Uint8Array {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
+  ihdr[8] = o.bitDepth ?? 8;
+  ihdr[9] = o.colourType ?? 2; // 0 grey, 2 RGB, 4 grey + alpha, 6 RGBA
+  ihdr[12] = o.interlaced === true ? 1 : 0; // Adam7
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk('IHDR', ihdr),

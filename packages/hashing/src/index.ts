@@ -7,6 +7,8 @@ export type { HashMediaOptions, MediaHashes } from './hash-media.js';
 export { HashingError, HashingErrorCode } from './errors.js';
 export { defaultDecodeLimits, resolveLimits } from './limits.js';
 export type { DecodeLimits } from './limits.js';
+export { checkDecodedBytes, decodedBytes } from './decode-budget.js';
+export type { ImageHeader } from './decode-budget.js';
 export { ImageFormat, sniffImageFormat } from './sniff.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
 export { exactHashes } from './exact.js';

@@ -1,0 +1,70 @@
+import { HashingError, HashingErrorCode } from './errors.js';
+import type { ImageFormat } from './sniff.js';
+
+/**
+ * What an image's header says about the memory its decode takes: read before any pixel is decoded (sharp's
+ * `metadata()`, see `imageHeaderOf` in `@mod/hashing/decode`), so a small file that expands to gigabytes is refused
+ * while it is still small.
+ */
+export interface ImageHeader {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  /** Channels stored in the file (1 grey, 2 grey + alpha, 3 RGB, 4 RGBA or CMYK, 5 CMYK + alpha). */
+  channels: number;
+  /** Bytes per stored sample: 1 for 8-bit, 2 for 16-bit, 4 for 32-bit float. */
+  bytesPerSample: number;
+  /** Interlaced PNG (Adam7) or progressive JPEG: the loader must hold the whole image before the first row. */
+  interlaced: boolean;
+  hasAlpha: boolean;
+}
+
+/**
+ * Bytes per pixel that AVIF/HEIF decoding takes at its peak: libheif and dav1d hold the whole picture in planar
+ * YUV, its RGB conversion and libvips' copy at once. Measured on 16 MP AVIFs (sharp 0.34.5, one libvips thread):
+ * 16 bytes per pixel at 4:2:0, 19 at 4:4:4, with or without alpha.
+ */
+const HEIF_BYTES_PER_PIXEL = 20;
+
+/**
+ * The bytes one decode to 8-bit RGB(A) holds at its peak, from the header alone (`README.md`, Limits, compares it
+ * with measured peaks). Two parts:
+ * - the output, which the hash needs whole: 3 bytes per pixel, 4 with alpha; 16-bit greyscale is first read as
+ *   16-bit samples to clip them (see `decodeImage`), a second buffer;
+ * - what the loader itself holds for the whole image before it can produce a row, at the file's own depth: an
+ *   interlaced PNG (Adam7 passes cover the whole image, so libvips decodes it whole, 16-bit samples as 16-bit),
+ *   a progressive JPEG (libjpeg keeps every DCT coefficient, 2 bytes each; counted without chroma subsampling), a
+ *   GIF or WebP frame (composed as RGBA), AVIF/HEIF (above). Baseline JPEG, non-interlaced PNG and TIFF stream.
+ *
+ * A 16-bit PNG cannot be read as 8-bit any earlier: libvips' PNG loader has no such option and sharp converts
+ * after the load, so the interlaced loader's 16-bit buffer is counted as it is.
+ */
+export function decodedBytes(header: ImageHeader): number {
+  const pixels = header.width * header.height;
+  if (header.format === 'avif' || header.format === 'heif') return pixels * HEIF_BYTES_PER_PIXEL;
+  const grey16 = header.channels === 1 && header.bytesPerSample === 2;
+  const output = grey16 ? pixels * (2 + 3) : pixels * (header.hasAlpha ? 4 : 3);
+  let loader = 0;
+  if (header.format === 'png' && header.interlaced) loader = pixels * header.channels * header.bytesPerSample;
+  else if (header.format === 'jpeg' && header.interlaced) loader = pixels * header.channels * 2;
+  else if (header.format === 'gif' || header.format === 'webp') loader = pixels * 4;
+  return output + loader;
+}
+
+/**
+ * Refuses, with `MOD_ERR_HASH_TOO_MANY_DECODED_BYTES`, an image whose decode would hold more than `maxDecodedBytes`
+ * (see `decodedBytes`); returns the estimate otherwise. Shared by the scanner's decode and the classifier's.
+ */
+export function checkDecodedBytes(header: ImageHeader, maxDecodedBytes: number): number {
+  const bytes = decodedBytes(header);
+  if (bytes > maxDecodedBytes) {
+    const mib = (n: number) => `${Math.ceil(n / 2 ** 20)} MiB`;
+    const depth = `${header.bytesPerSample * 8}-bit${header.interlaced ? ' interlaced' : ''}`;
+    throw new HashingError(
+      HashingErrorCode.TOO_MANY_DECODED_BYTES,
+      `a ${header.width}×${header.height} ${depth} ${header.format} with ${header.channels} channels decodes to ` +
+        `about ${mib(bytes)}, above the limit of ${mib(maxDecodedBytes)}`,
+    );
+  }
+  return bytes;
+}
