@@ -127,8 +127,24 @@ describe('compose.yaml', () => {
       expect(test[3]).toContain(`fetch('http://127.0.0.1:${port}/health/ready')`);
       // Published on the host's loopback only; opening them is an explicit override (deploy/README.md).
       for (const published of list(service(role)['ports']).map(str))
-        expect(published).toMatch(new RegExp(`^127\\.0\\.0\\.1:(\\d+|\\$\\{[A-Z_]+:-\\d+\\}):${port}$`));
+        expect(published).toMatch(
+          new RegExp(`^127\\.0\\.0\\.1:(\\d+|\\$\\{[A-Z_]+:-\\d+\\}):(${port}|${str(env['OPS_PORT'])})$`),
+        );
     }
+  });
+
+  it('every service, the API too, serves /metrics on its ops port, published on loopback for a local Prometheus', () => {
+    const opsPorts = roles.map((role) => {
+      const env = environment(role);
+      expect(str(env['OPS_HOST'])).toBe('0.0.0.0');
+      const port = str(env['OPS_PORT']);
+      expect(port).toMatch(/^\d+$/);
+      expect(list(service(role)['ports']).map(str)).toContain(`127.0.0.1:${port}:${port}`);
+      return port;
+    });
+    expect(new Set(opsPorts).size).toBe(roles.length);
+    // The API's public port is another one (its /metrics answers 404).
+    expect(str(environment('api')['OPS_PORT'])).not.toBe(str(environment('api')['API_PORT']));
   });
 
   it('gives Docker more time to stop a service than the service gives itself', () => {

@@ -193,8 +193,27 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
     expect(probe('startupProbe')['path']).toBe('/health/live');
     for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe'])
       expect(portNumber(probe(kind)['port']), kind).toBe(listenPort);
+  });
+
+  it.each(roles)('%s: Prometheus scrapes its ops port, which no Service exposes', (role) => {
+    const c = container(deployment(role));
+    const env = containerEnv(manifests, deployment(role)).fromConfig;
+    const opsPort = Number(env.get('OPS_PORT'));
+    expect(env.get('OPS_HOST')).toBe('0.0.0.0');
+    expect(list(c['ports']).map(obj)).toContainEqual({
+      name: 'ops',
+      containerPort: opsPort,
+      protocol: 'TCP',
+    });
     const annotations = obj(obj(obj(obj(deployment(role)['spec'])['template'])['metadata'])['annotations']);
-    expect(Number(annotations['prometheus.io/port'])).toBe(listenPort);
+    expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics' });
+    expect(Number(annotations['prometheus.io/port'])).toBe(opsPort);
+    // The API's public port is another (its /metrics answers 404); the Service targets only that one.
+    if (role === 'api') {
+      expect(Number(env.get('API_PORT'))).not.toBe(opsPort);
+      const service = ofKind(manifests, 'Service')[0] ?? {};
+      expect(list(obj(service['spec'])['ports']).map((p) => obj(p)['targetPort'])).toEqual(['http']);
+    }
   });
 
   it.each(roles)('%s: gives the pod more time to stop than the service gives itself', (role) => {
