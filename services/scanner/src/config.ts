@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
+import { defaultDecodeLimits } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
 export const scannerSpec = {
@@ -31,6 +32,11 @@ export const scannerSpec = {
     default: 0,
     min: 0,
     doc: 'decode large JPEGs at 1/4, 1/8 or 1/16 scale when the shorter side stays at least this many pixels (0, the default: decode every pixel; 600 takes 12 MP photos at 1/4, about half the time, PDQ within 6 bits)',
+  }),
+  HASH_MAX_DECODED_BYTES: env.integer({
+    default: defaultDecodeLimits.maxDecodedBytes,
+    min: 1024 * 1024,
+    doc: 'most memory one image may take to decode, estimated from its header before decoding (512 MiB: a 100 MP 8-bit RGB photo is 300 MB); media above it fails with MOD_ERR_HASH_TOO_MANY_DECODED_BYTES and is dead-lettered. Keep HASH_THREADS × this within the memory limit beside the bank index',
   }),
   MAX_MEDIA_BYTES: env.integer({
     default: 12 * 1024 * 1024,

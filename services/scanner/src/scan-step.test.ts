@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Codecs, MEDIA_META_HEADER, deterministicUuid, type Verdict } from '@mod/contracts';
 import type { SubmissionInput, TenantStanding } from '@mod/db/submissions';
-import { HashingError, type HashTaskOutput, type MediaHashes } from '@mod/hashing';
+import { HashingError, type HashMediaOptions, type HashTaskOutput, type MediaHashes } from '@mod/hashing';
 import { hashMedia } from '@mod/hashing/decode';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import { BankMatcher } from '@mod/matcher';
 import { Counter, createRegistry, createStepMetrics, stageTimer } from '@mod/telemetry';
+import { interlaced16BitBomb } from '@mod/testing';
 import type { BankMeta } from './bank-sync.js';
 import { createScanStep, type ScanStepDeps } from './scan-step.js';
 import type { ClaimedSubmission, ScanStore } from './scan-store.js';
@@ -23,9 +24,9 @@ const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
 const PREFIX = 'p.';
 
 /** The hash task as the pool runs it: plain data, a typed failure for bad input. */
-async function hashInProcess(bytes: Uint8Array): Promise<HashTaskOutput> {
+async function hashInProcess(bytes: Uint8Array, options: HashMediaOptions): Promise<HashTaskOutput> {
   try {
-    return { ok: true, hashes: await hashMedia(bytes, { dihedral: true, trim: true }) };
+    return { ok: true, hashes: await hashMedia(bytes, options) };
   } catch (err) {
     if (!(err instanceof HashingError)) throw err;
     return { ok: false, error: { code: err.code, message: err.message, retriable: err.retriable } };
@@ -101,7 +102,9 @@ function banksWith(o: { negative?: boolean; entries?: boolean } = {}) {
   return { matcher: () => matcher, meta: (id: string) => metas.get(id) };
 }
 
-function harness(o: { banks?: ScanStepDeps['banks']; store?: ReturnType<typeof memoryStore> } = {}) {
+function harness(
+  o: { banks?: ScanStepDeps['banks']; store?: ReturnType<typeof memoryStore>; maxDecodedBytes?: number } = {},
+) {
   const mem = o.store ?? memoryStore({ categories: { '101': 'A1' } });
   const published: Verdict[] = [];
   const registry = createRegistry('scanner-test');
@@ -109,11 +112,12 @@ function harness(o: { banks?: ScanStepDeps['banks']; store?: ReturnType<typeof m
   const hashCalls: number[] = [];
   let hashFault: HashTaskOutput | undefined;
   const deps: ScanStepDeps = {
-    hash: async (bytes) => {
+    hash: async (bytes, options) => {
       hashCalls.push(bytes.byteLength);
-      return hashFault ?? hashInProcess(bytes);
+      return hashFault ?? hashInProcess(bytes, options);
     },
     dihedral: true,
+    ...(o.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: o.maxDecodedBytes }),
     banks: o.banks ?? banksWith(),
     store: mem.store,
     publish: async (v) => {
@@ -279,6 +283,25 @@ describe('scan step (in-memory store, real hashes and matcher)', () => {
       'MOD_ERR_SCAN_DIGEST_MISMATCH',
     ]);
     expect(h.published).toEqual([]);
+  });
+
+  it('fails the submission of media whose decode would not fit maxDecodedBytes, dead-letters it and goes on', async () => {
+    // The header of a 10000×10000 16-bit interlaced RGBA PNG (1.2 GB to decode); its pixels are not decodable,
+    // so this code can only come from the check before the decode.
+    const attack = interlaced16BitBomb();
+    const h = harness();
+    const submissionId = randomUUID();
+    expect(await h.step(mediaMessage(attack, { submissionId }))).toEqual(
+      dlq('MOD_ERR_HASH_TOO_MANY_DECODED_BYTES'),
+    );
+    expect(h.mem.submissions.get(submissionId)?.failed).toBe('MOD_ERR_HASH_TOO_MANY_DECODED_BYTES');
+    // The next message is scanned as usual.
+    expect(await h.step(mediaMessage(blurredCopy))).toEqual({ kind: 'ok' });
+    expect(h.published).toHaveLength(1);
+    expect(h.published[0]!.hits).not.toEqual([]);
+    // The setting reaches the decoder: a budget below an ordinary photo refuses it.
+    const small = harness({ maxDecodedBytes: 1024 * 1024 });
+    expect(await small.step(mediaMessage(unrelated))).toEqual(dlq('MOD_ERR_HASH_TOO_MANY_DECODED_BYTES'));
   });
 
   it('retries, never dead-letters, what an outage causes', async () => {

@@ -110,6 +110,7 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
             config.HASH_REDUCED_DECODE_MIN_SIDE === 0
               ? false
               : { minSide: config.HASH_REDUCED_DECODE_MIN_SIDE },
+          maxDecodedBytes: config.HASH_MAX_DECODED_BYTES,
           store: createPgScanStore(db, createTenantDirectory(db)),
           publish: verdictPublisher(producer, topics.verdicts),
           mediaTopic: topics.mediaSubmitted,

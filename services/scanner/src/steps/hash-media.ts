@@ -11,11 +11,17 @@ export interface HashStageOptions {
   dihedral: boolean;
   /** Reduced-scale decoding of large JPEGs (`@mod/hashing` default when absent); `false` decodes every pixel. */
   reducedDecode?: ReducedDecode | false;
+  /**
+   * Most memory one decode may hold, estimated from the image's header before decoding (`@mod/hashing` default when
+   * absent); media above it fails its submission with MOD_ERR_HASH_TOO_MANY_DECODED_BYTES.
+   */
+  maxDecodedBytes?: number;
 }
 
 /**
  * Decodes and hashes the media in the worker pool, which takes ownership of the bytes: they live only for this
- * step. A decoder that timed out or a full pool is retried; media that cannot be decoded fails the submission.
+ * step. A decoder that timed out or a full pool is retried; media that cannot be decoded, or whose decode would
+ * take more memory than `maxDecodedBytes`, fails the submission (and the message is dead-lettered).
  * The bytes must be the content the submission recorded at intake (its SHA-256), or the event is refused.
  */
 export async function hashMedia(
@@ -28,6 +34,7 @@ export async function hashMedia(
   const result = await o.hash(bytes, {
     ...(o.dihedral ? { dihedral: true, trim: true } : {}),
     ...(o.reducedDecode === undefined ? {} : { reducedDecode: o.reducedDecode }),
+    ...(o.maxDecodedBytes === undefined ? {} : { limits: { maxDecodedBytes: o.maxDecodedBytes } }),
   });
   if (!result.ok) {
     if (result.error.retriable)
