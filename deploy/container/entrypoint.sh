@@ -10,6 +10,8 @@ role="${1:-}"
 [ "$#" -eq 0 ] || shift
 case "$role" in
   api)
+    # Its /metrics and named readiness checks: never on the public API_PORT.
+    export OPS_PORT="${OPS_PORT:-9105}"
     exec node "$app/services/api/dist/main.js" "$@"
     ;;
   scanner)

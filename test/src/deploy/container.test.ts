@@ -141,7 +141,8 @@ describe('entrypoint.sh', () => {
     expect(unknown.stderr).toContain('unknown role: migrate');
   });
 
-  it('gives each worker the ops port the compose file and the chart probe', () => {
+  it('gives each service, the API too, the ops port the compose file and the chart use', () => {
+    expect(entrypointText).toMatch(/api\)\n(\s+#.*\n)?\s+export OPS_PORT="\$\{OPS_PORT:-9105\}"/);
     expect(entrypointText).toMatch(/scanner\)\n\s+export OPS_PORT="\$\{OPS_PORT:-9101\}"/);
     expect(entrypointText).toMatch(/actioner\)\n\s+export OPS_PORT="\$\{OPS_PORT:-9102\}"/);
     expect(entrypointText).toMatch(/fetcher\)\n\s+export OPS_PORT="\$\{OPS_PORT:-9103\}"/);
