@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { defaultDecodeLimits } from '@mod/hashing';
 import { ensureBackend, type BackendInfo, type BackendPreference } from './backend.js';
 import { ClassifierError, ClassifierErrorCode, toClassifierError } from './errors.js';
 import {
@@ -57,6 +58,13 @@ export interface ClassifierOptions {
   readonly maxInputBytes?: number;
   /** Default 100 million pixels. */
   readonly maxInputPixels?: number;
+  /**
+   * Most memory one decode may hold, estimated from the header before decoding (`@mod/hashing`'s check, the
+   * scanner's); default `defaultDecodeLimits.maxDecodedBytes` (512 MiB). Keep threads × this within the memory.
+   */
+  readonly maxDecodedBytes?: number;
+  /** Wall-clock budget of one decode, in ms; default the scanner's (`defaultDecodeLimits.timeoutMs`, 10 s). */
+  readonly decodeTimeoutMs?: number;
   /** `fused` (default) runs the NSFW model with batch norms folded; `layers` runs tfjs-layers (reference). */
   readonly nsfwExecutor?: NsfwExecutor;
 }
@@ -158,6 +166,22 @@ export function resolveClassifierOptions(o: ClassifierOptions): ResolvedOptions 
     limits: {
       maxInputBytes: option('maxInputBytes', o.maxInputBytes, 64 * 1024 * 1024, 1, 2 ** 31, true),
       maxInputPixels: option('maxInputPixels', o.maxInputPixels, 100_000_000, 1, 2 ** 31, true),
+      maxDecodedBytes: option(
+        'maxDecodedBytes',
+        o.maxDecodedBytes,
+        defaultDecodeLimits.maxDecodedBytes,
+        1,
+        2 ** 40,
+        true,
+      ),
+      decodeTimeoutMs: option(
+        'decodeTimeoutMs',
+        o.decodeTimeoutMs,
+        defaultDecodeLimits.timeoutMs,
+        1,
+        10 * 60 * 1000,
+        true,
+      ),
     },
     face: {
       minConfidence: option('minFaceConfidence', o.minFaceConfidence, 0.6, 0, 1, false),

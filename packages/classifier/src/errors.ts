@@ -17,6 +17,13 @@ export const ClassifierErrorCode = {
   DECODE: 'MOD_ERR_CLASSIFIER_DECODE',
   /** The image exceeds the byte or pixel limit. */
   TOO_LARGE: 'MOD_ERR_CLASSIFIER_TOO_LARGE',
+  /** The header says decoding would hold more than `maxDecodedBytes` (the scanner's check, from `@mod/hashing`). */
+  TOO_MANY_DECODED_BYTES: 'MOD_ERR_CLASSIFIER_TOO_MANY_DECODED_BYTES',
+  /**
+   * Decoding took longer than `decodeTimeoutMs`. Not retriable: the scanner decoded the same bytes within its own
+   * limit, so this image is slow here every time, and a retry would hold its partition forever (dead-lettered).
+   */
+  DECODE_TIMEOUT: 'MOD_ERR_CLASSIFIER_DECODE_TIMEOUT',
   /** Options, thresholds or task input out of range or of the wrong type. */
   INVALID_ARGUMENT: 'MOD_ERR_CLASSIFIER_INVALID_ARGUMENT',
   /** The classifier was used after `dispose()`. */

@@ -69,7 +69,12 @@ describe('fused executor', () => {
     const fused = createFusedModel(planKerasModel(artifacts.modelTopology), weights);
     tf.dispose(Object.values(weights));
 
-    const limits = { maxInputBytes: 1e8, maxInputPixels: 1e8 };
+    const limits = {
+      maxInputBytes: 1e8,
+      maxInputPixels: 1e8,
+      maxDecodedBytes: 2 ** 30,
+      decodeTimeoutMs: 60_000,
+    };
     const images = await Promise.all(
       ['portrait-painting.jpg', 'sea.jpg', 'face-adult.jpg'].map(async (f) =>
         prepareImage(new Uint8Array(await readFile(join(FIXTURES, f))), 224, undefined, limits),

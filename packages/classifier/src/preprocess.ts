@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { HashingError, checkDecodedBytes, imageHeaderOf, sniffImageFormat } from '@mod/hashing';
 import { ClassifierError, ClassifierErrorCode } from './errors.js';
 
 /** Already-decoded pixels: tightly packed 8-bit RGB, row-major, `width * height * 3` bytes. */
@@ -17,6 +18,13 @@ export interface DecodeLimits {
   readonly maxInputBytes: number;
   /** Largest width*height accepted (checked by sharp before decoding the pixels). */
   readonly maxInputPixels: number;
+  /**
+   * Most memory one decode may hold, estimated from the header before any pixel is decoded: the scanner's check
+   * (`@mod/hashing`'s `checkDecodedBytes`), so a 1 MB 16-bit interlaced PNG that decodes to 1.2 GB is refused here too.
+   */
+  readonly maxDecodedBytes: number;
+  /** Wall-clock budget of one decode (libvips' own timeout and a race around it). */
+  readonly decodeTimeoutMs: number;
 }
 
 /** Pixels prepared for the models, all plain data. */
@@ -76,6 +84,82 @@ function source(input: ImageInput, limits: DecodeLimits): sharp.Sharp {
     .flatten({ background: '#ffffff' });
 }
 
+/**
+ * The header of encoded input, checked before any pixel is decoded: an allowed raster format (the scanner's list:
+ * no SVG or PDF), within the pixel limit and the decoded-size budget shared with the scanner. Returns the size as
+ * displayed (EXIF orientation applied).
+ */
+async function checkedHeader(
+  input: Uint8Array,
+  base: sharp.Sharp,
+  limits: DecodeLimits,
+): Promise<{ width: number; height: number }> {
+  const format = sniffImageFormat(input);
+  if (format === null)
+    throw decodeError('not an allowed image format (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF)');
+  const meta = await base.metadata();
+  if (!meta.width || !meta.height) throw decodeError('image has no dimensions');
+  if (meta.width * meta.height > limits.maxInputPixels) {
+    throw new ClassifierError(
+      ClassifierErrorCode.TOO_LARGE,
+      `image has ${meta.width * meta.height} pixels, limit ${limits.maxInputPixels}`,
+    );
+  }
+  try {
+    checkDecodedBytes(imageHeaderOf(meta, format), limits.maxDecodedBytes);
+  } catch (err) {
+    if (!(err instanceof HashingError)) throw err;
+    throw new ClassifierError(ClassifierErrorCode.TOO_MANY_DECODED_BYTES, err.message, { cause: err });
+  }
+  const swap = (meta.orientation ?? 1) >= 5;
+  return { width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height };
+}
+
+/**
+ * Runs one decode under `decodeTimeoutMs`: libvips stops the pipeline at its own timeout (whole seconds), and the
+ * race answers at the deadline even when a loader does not report progress.
+ */
+async function withinTimeout<T>(work: (seconds: number) => Promise<T>, limits: DecodeLimits): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new ClassifierError(
+          ClassifierErrorCode.DECODE_TIMEOUT,
+          `decoding took longer than ${limits.decodeTimeoutMs} ms`,
+        ),
+      );
+    }, limits.decodeTimeoutMs);
+  });
+  try {
+    return await Promise.race([work(Math.max(1, Math.ceil(limits.decodeTimeoutMs / 1000))), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function decodeFailure(err: unknown, limits: DecodeLimits): ClassifierError {
+  if (err instanceof ClassifierError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(message)) {
+    return new ClassifierError(
+      ClassifierErrorCode.TOO_LARGE,
+      `image exceeds ${limits.maxInputPixels} pixels`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (/timeout/i.test(message)) {
+    return new ClassifierError(
+      ClassifierErrorCode.DECODE_TIMEOUT,
+      `decoding took longer than ${limits.decodeTimeoutMs} ms`,
+      { cause: err },
+    );
+  }
+  return decodeError(`cannot decode image: ${message}`, err);
+}
+
 async function rawRgb(pipeline: sharp.Sharp): Promise<RgbImage> {
   const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw decodeError(`decoder produced ${info.channels} channels, expected 3`);
@@ -89,7 +173,9 @@ async function rawRgb(pipeline: sharp.Sharp): Promise<RgbImage> {
 
 /**
  * Decodes once (EXIF orientation applied, transparency flattened onto white) and derives the model inputs
- * with sharp. Bad bytes fail with MOD_ERR_CLASSIFIER_DECODE, oversized ones with MOD_ERR_CLASSIFIER_TOO_LARGE.
+ * with sharp. Bad bytes fail with MOD_ERR_CLASSIFIER_DECODE, oversized ones with MOD_ERR_CLASSIFIER_TOO_LARGE or,
+ * from the header before decoding, MOD_ERR_CLASSIFIER_TOO_MANY_DECODED_BYTES; a slow decode with
+ * MOD_ERR_CLASSIFIER_DECODE_TIMEOUT.
  */
 export async function prepareImage(
   input: ImageInput,
@@ -99,40 +185,24 @@ export async function prepareImage(
 ): Promise<PreparedImage> {
   const base = source(input, limits);
   try {
-    let width: number;
-    let height: number;
-    if (isRgbImage(input)) {
-      ({ width, height } = input);
-    } else {
-      const meta = await base.metadata();
-      if (meta.width === undefined || meta.height === undefined) throw decodeError('image has no dimensions');
-      const swap = (meta.orientation ?? 1) >= 5;
-      width = swap ? meta.height : meta.width;
-      height = swap ? meta.width : meta.height;
-    }
-    // The NSFW input always comes from the original (never from the working copy), so its scores do not
-    // depend on whether or how faces are searched.
-    const working =
-      workingMaxSidePx === undefined
-        ? undefined
-        : await rawRgb(
-            base
-              .clone()
-              .resize(workingMaxSidePx, workingMaxSidePx, { fit: 'inside', withoutEnlargement: true }),
-          );
-    const nsfw = await rawRgb(base.resize(nsfwSizePx, nsfwSizePx, { fit: 'fill' }));
-    return { width, height, nsfwRgb: nsfw.data, working };
+    const { width, height } = isRgbImage(input) ? input : await checkedHeader(input, base, limits);
+    return await withinTimeout(async (seconds) => {
+      const timed = base.timeout({ seconds });
+      // The NSFW input always comes from the original (never from the working copy), so its scores do not
+      // depend on whether or how faces are searched.
+      const working =
+        workingMaxSidePx === undefined
+          ? undefined
+          : await rawRgb(
+              timed
+                .clone()
+                .resize(workingMaxSidePx, workingMaxSidePx, { fit: 'inside', withoutEnlargement: true }),
+            );
+      const nsfw = await rawRgb(timed.resize(nsfwSizePx, nsfwSizePx, { fit: 'fill' }));
+      return { width, height, nsfwRgb: nsfw.data, working };
+    }, limits);
   } catch (err) {
-    if (err instanceof ClassifierError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    if (/pixel limit/i.test(message)) {
-      throw new ClassifierError(
-        ClassifierErrorCode.TOO_LARGE,
-        `image exceeds ${limits.maxInputPixels} pixels`,
-        { cause: err },
-      );
-    }
-    throw decodeError(`cannot decode image: ${message}`, err);
+    throw decodeFailure(err, limits);
   }
 }
 
@@ -144,10 +214,16 @@ export async function decodeWorkingCopy(
 ): Promise<RgbImage> {
   const base = source(input, limits);
   try {
-    return await rawRgb(base.resize(maxSidePx, maxSidePx, { fit: 'inside', withoutEnlargement: true }));
+    if (!isRgbImage(input)) await checkedHeader(input, base, limits);
+    return await withinTimeout(
+      (seconds) =>
+        rawRgb(
+          base.timeout({ seconds }).resize(maxSidePx, maxSidePx, { fit: 'inside', withoutEnlargement: true }),
+        ),
+      limits,
+    );
   } catch (err) {
-    if (err instanceof ClassifierError) throw err;
-    throw decodeError(`cannot decode image: ${err instanceof Error ? err.message : String(err)}`, err);
+    throw decodeFailure(err, limits);
   }
 }
 

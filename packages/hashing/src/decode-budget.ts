@@ -3,7 +3,7 @@ import type { ImageFormat } from './sniff.js';
 
 /**
  * What an image's header says about the memory its decode takes: read before any pixel is decoded (sharp's
- * `metadata()`, see `imageHeaderOf` in `@mod/hashing/decode`), so a small file that expands to gigabytes is refused
+ * `metadata()`, see `imageHeaderOf`), so a small file that expands to gigabytes is refused
  * while it is still small.
  */
 export interface ImageHeader {
@@ -17,6 +17,48 @@ export interface ImageHeader {
   /** Interlaced PNG (Adam7) or progressive JPEG: the loader must hold the whole image before the first row. */
   interlaced: boolean;
   hasAlpha: boolean;
+}
+
+/** The header facts sharp's `metadata()` gives (this module does not load sharp: `@mod/hashing` stays pure). */
+export interface HeaderMetadata {
+  width: number;
+  height: number;
+  channels?: number | undefined;
+  /** libvips band format: `uchar`, `ushort`, `float`... */
+  depth?: string | undefined;
+  /** Interlaced PNG or progressive JPEG. */
+  isProgressive?: boolean | undefined;
+  hasAlpha?: boolean | undefined;
+}
+
+const BYTES_PER_SAMPLE: Record<string, number> = {
+  uchar: 1,
+  char: 1,
+  ushort: 2,
+  short: 2,
+  uint: 4,
+  int: 4,
+  float: 4,
+  complex: 8,
+  double: 8,
+  dpcomplex: 16,
+};
+
+/**
+ * The header facts `decodedBytes` needs, from sharp's `metadata()` (which reads the header only) and the format
+ * sniffed from the magic bytes. An unknown depth counts as 4 bytes per sample and a missing channel count as 4:
+ * unknown is never cheaper.
+ */
+export function imageHeaderOf(meta: HeaderMetadata, format: ImageFormat): ImageHeader {
+  return {
+    format,
+    width: meta.width,
+    height: meta.height,
+    channels: meta.channels ?? 4,
+    bytesPerSample: BYTES_PER_SAMPLE[meta.depth ?? ''] ?? 4,
+    interlaced: meta.isProgressive === true,
+    hasAlpha: meta.hasAlpha === true,
+  };
 }
 
 /**

@@ -1,6 +1,5 @@
 import sharp from 'sharp';
-import { checkDecodedBytes } from './decode-budget.js';
-import type { ImageHeader } from './decode-budget.js';
+import { checkDecodedBytes, imageHeaderOf } from './decode-budget.js';
 import { HashingError, HashingErrorCode } from './errors.js';
 import type { DecodeLimits } from './limits.js';
 import { sniffImageFormat } from './sniff.js';
@@ -74,35 +73,6 @@ export function reducedJpegScale(
   let scale = 1;
   for (const s of REDUCED_SCALES) if (fits(s)) scale = s;
   return scale;
-}
-
-const BYTES_PER_SAMPLE: Record<string, number> = {
-  uchar: 1,
-  char: 1,
-  ushort: 2,
-  short: 2,
-  uint: 4,
-  int: 4,
-  float: 4,
-  complex: 8,
-  double: 8,
-  dpcomplex: 16,
-};
-
-/**
- * The header facts `decodedBytes` needs, from sharp's `metadata()` (which reads the header only). An unknown depth
- * counts as 4 bytes per sample, a missing channel count as 4: unknown is never cheaper.
- */
-export function imageHeaderOf(meta: sharp.Metadata, format: ImageFormat): ImageHeader {
-  return {
-    format,
-    width: meta.width,
-    height: meta.height,
-    channels: meta.channels ?? 4,
-    bytesPerSample: BYTES_PER_SAMPLE[meta.depth ?? ''] ?? 4,
-    interlaced: meta.isProgressive === true,
-    hasAlpha: meta.hasAlpha === true,
-  };
 }
 
 function classifySharpError(err: unknown): HashingError {

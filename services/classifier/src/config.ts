@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
+import { defaultDecodeLimits } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
 export const classifierSpec = {
@@ -55,6 +56,17 @@ export const classifierSpec = {
     min: 0,
     max: 10,
     doc: 'how much an apparent minor raises the risk score',
+  }),
+  CLASSIFIER_MAX_DECODED_BYTES: env.integer({
+    default: defaultDecodeLimits.maxDecodedBytes,
+    min: 1024 * 1024,
+    doc: "most memory one image may take to decode, estimated from its header before decoding (the scanner's check and default, 512 MiB); media above it is dead-lettered with MOD_ERR_CLASSIFIER_TOO_MANY_DECODED_BYTES. Keep CLASSIFIER_THREADS × this within the memory limit beside the models",
+  }),
+  CLASSIFIER_DECODE_TIMEOUT_MS: env.integer({
+    default: defaultDecodeLimits.timeoutMs,
+    min: 100,
+    max: 10 * 60 * 1000,
+    doc: "longest one image's decode may take (the scanner's 10 s); slower media is dead-lettered with MOD_ERR_CLASSIFIER_DECODE_TIMEOUT",
   }),
   MAX_MEDIA_BYTES: env.integer({
     default: 12 * 1024 * 1024,

@@ -47,6 +47,10 @@ export interface MediaClassifierOptions {
    */
   batchSize: number;
   thresholds: Partial<RiskThresholds>;
+  /** Most memory one decode may hold, from the header (`@mod/hashing`'s check); the package default when absent. */
+  maxDecodedBytes?: number;
+  /** Longest one decode may take, in ms; the package default (the scanner's 10 s) when absent. */
+  decodeTimeoutMs?: number;
   logger: Logger;
   outcomes: Counter<'outcome'>;
   batches: Histogram;
@@ -68,6 +72,8 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
     batchSize: options.batchSize,
     // Faces are looked for only where the sexual-content score could reach review: never changes a decision.
     faceMinSexualProbability: safeFaceGate(thresholds),
+    ...(options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes }),
+    ...(options.decodeTimeoutMs === undefined ? {} : { decodeTimeoutMs: options.decodeTimeoutMs }),
   };
   const pool = new Piscina<ClassifyTaskInput, ClassifyTaskOutput>({
     filename: classifyTaskFilename,

@@ -32,6 +32,8 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
     modelsDir: config.MODELS_DIR,
     threads: config.CLASSIFIER_THREADS,
     batchSize: config.CLASSIFIER_BATCH_SIZE,
+    maxDecodedBytes: config.CLASSIFIER_MAX_DECODED_BYTES,
+    decodeTimeoutMs: config.CLASSIFIER_DECODE_TIMEOUT_MS,
     thresholds: {
       reviewThreshold: config.RISK_REVIEW_THRESHOLD,
       sexyWeight: config.RISK_SEXY_WEIGHT,
