@@ -21,7 +21,13 @@ import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
 import { normalizeUrl, urlSha256, type NormalizedUrl, type RecentlySeen, type UrlListMatch } from '@mod/urls';
 import { FetchRefusal, type SafeFetcher } from '@mod/urls/fetch';
-import { crawlPage, listMatches, type PageCounters } from './page-crawl.js';
+import {
+  crawlPage,
+  FetchSlots,
+  listMatches,
+  PAGE_IMAGE_FETCHES_AT_ONCE,
+  type PageCounters,
+} from './page-crawl.js';
 import type { UrlEntryData, UrlLists } from './url-list-sync.js';
 
 export const FETCHER_VERSION = 'fetcher/0.1.0';
@@ -208,6 +214,8 @@ export function observedTenant(
 export function createFetchStep(deps: FetchStepDeps) {
   const now = deps.now ?? (() => new Date());
   const count = (outcome: ObservedOutcome) => deps.observed.inc({ outcome });
+  // Shared by every page this step crawls: the embedded images' bodies held at once, whatever the events in flight.
+  const imageSlots = new FetchSlots(PAGE_IMAGE_FETCHES_AT_ONCE);
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const event = urlObservedCodec.decode(m.value);
     const origin = observedTenant(m, event, deps);
@@ -302,7 +310,16 @@ export function createFetchStep(deps: FetchStepDeps) {
     const fetched = report ? await deps.fetcher.fetchPage(url.href) : await deps.fetcher.fetch(url.href);
     if (fetched.ok && 'kind' in fetched) {
       const crawled = await crawlPage(
-        { deps, tenantId, eventId: event.eventId, idName, now, urlListVerdict, submissionNotOwned },
+        {
+          deps,
+          tenantId,
+          eventId: event.eventId,
+          idName,
+          now,
+          urlListVerdict,
+          submissionNotOwned,
+          imageSlots,
+        },
         fetched,
       );
       if (crawled.kind === 'dlq') {

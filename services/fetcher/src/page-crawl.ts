@@ -15,6 +15,54 @@ import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
 /** Images of one reported page fetched at once (each may be as large as the media topic carries). */
 const IMAGE_CONCURRENCY = 4;
 
+/**
+ * Images of all reported pages fetched (and held until sent) at once by one fetcher. Each holds up to
+ * FETCH_MAX_BYTES: without this bound, FETCHER_MAX_IN_FLIGHT pages (8) four images at a time held 32 bodies
+ * (384 MiB at 12 MiB, half the pod's 768 Mi limit, twice that while each is joined) where 8 media events hold 8. A page
+ * whose images are slow delays other pages' images for at most its crawl deadline; theirs still running at their
+ * own deadline are refused (the page then goes to a person, as a page does).
+ */
+export const PAGE_IMAGE_FETCHES_AT_ONCE = 8;
+
+/** A counting semaphore whose waiters leave when their signal aborts (answered null). */
+export class FetchSlots {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async acquire(signal: AbortSignal): Promise<(() => void) | null> {
+    if (signal.aborted) return null;
+    if (this.#free > 0) this.#free--;
+    else {
+      const granted = await new Promise<boolean>((resolve) => {
+        const waiter = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(true);
+        };
+        const onAbort = () => {
+          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+          resolve(false);
+        };
+        this.#waiters.push(waiter);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      if (!granted) return null;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // A slot handed straight to a waiter stays taken.
+      const next = this.#waiters.shift();
+      if (next !== undefined) next();
+      else this.#free++;
+    };
+  }
+}
+
 /** What happened to one image a reported page embeds: the label of `mod_fetcher_page_images_total`. */
 export const PageImageOutcome = {
   UrlListHit: 'url-list-hit',
@@ -95,6 +143,8 @@ export interface CrawlContext {
   /** `fetch-step`'s own, passed in (this module is imported by it). */
   urlListVerdict: typeof urlListVerdict;
   submissionNotOwned: typeof submissionNotOwned;
+  /** The fetcher's slots for embedded images, shared by every page it crawls (`PAGE_IMAGE_FETCHES_AT_ONCE`). */
+  imageSlots: FetchSlots;
 }
 
 /** The images of one page are fetched within this long, all told, unless the deps say otherwise. */
@@ -132,27 +182,34 @@ async function embedImage(ctx: CrawlContext, href: string, signal: AbortSignal):
     });
     return { outcome: PageImageOutcome.UrlListHit, submissionId };
   }
-  const fetched = await deps.fetcher.fetch(url.href, { signal });
-  if (!fetched.ok) return { outcome: PageImageOutcome.Refused, submissionId: null };
-  const meta: MediaEventMeta = {
-    eventId: deterministicUuid(`fetcher:media:embedded:${idName}:${url.href}`),
-    submissionId,
-    tenantId,
-    source: 'fetcher',
-    url: fetched.url,
-    contentType: fetched.mediaType,
-    submittedAt: ctx.now().toISOString(),
-  };
-  await deps.producer.send({
-    topic: deps.mediaTopic,
-    messages: [
-      {
-        key: submissionId,
-        value: fetched.bytes,
-        headers: { [MEDIA_META_HEADER]: Codecs.mediaMeta.encode(meta) },
-      },
-    ],
-  });
+  // The slot is held until the body is sent: it bounds the bytes held, not only the fetches open.
+  const release = await ctx.imageSlots.acquire(signal);
+  if (release === null) return { outcome: PageImageOutcome.Refused, submissionId: null };
+  try {
+    const fetched = await deps.fetcher.fetch(url.href, { signal });
+    if (!fetched.ok) return { outcome: PageImageOutcome.Refused, submissionId: null };
+    const meta: MediaEventMeta = {
+      eventId: deterministicUuid(`fetcher:media:embedded:${idName}:${url.href}`),
+      submissionId,
+      tenantId,
+      source: 'fetcher',
+      url: fetched.url,
+      contentType: fetched.mediaType,
+      submittedAt: ctx.now().toISOString(),
+    };
+    await deps.producer.send({
+      topic: deps.mediaTopic,
+      messages: [
+        {
+          key: submissionId,
+          value: fetched.bytes,
+          headers: { [MEDIA_META_HEADER]: Codecs.mediaMeta.encode(meta) },
+        },
+      ],
+    });
+  } finally {
+    release();
+  }
   return { outcome: PageImageOutcome.Fetched, submissionId };
 }
 
