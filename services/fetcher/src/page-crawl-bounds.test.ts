@@ -64,4 +64,30 @@ describe('crawling reported pages: bounds', () => {
     );
     expect(w.sent.filter((m) => m.topic === 'media')).toHaveLength(48);
   });
+
+  it('stops fetching the other images when one fails the step, before the step answers', async () => {
+    const { state, outcome } = pagesOfImages();
+    const w = world(
+      (url) =>
+        url.endsWith('/')
+          ? page(
+              url,
+              '<meta property="og:image" content="https://listed.example/a.jpg">' +
+                Array.from({ length: 7 }, (_, i) => `<img src="/${i + 1}.jpg">`).join(''),
+            )
+          : outcome(url),
+      { maxPageImages: 8 },
+    );
+    w.listHost('e1', 'listed.example');
+    // The listed image's verdict cannot be sent: the step fails (the event is retried).
+    w.setBrokerDown(true);
+    await expect(w.observe('https://p0.example/', reported(1))).rejects.toThrow('broker down');
+    // Nothing of the failed delivery goes on behind the retry's back: no fetch still open, no new one started.
+    expect(state.active).toBe(0);
+    const started = w.fetched.length;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(w.fetched).toHaveLength(started);
+    expect(w.fetched.length).toBeLessThan(1 + 7);
+    expect(w.refusals).toEqual([]);
+  });
 });

@@ -18,9 +18,9 @@ const IMAGE_CONCURRENCY = 4;
 /**
  * Images of all reported pages fetched (and held until sent) at once by one fetcher. Each holds up to
  * FETCH_MAX_BYTES: without this bound, FETCHER_MAX_IN_FLIGHT pages (8) four images at a time held 32 bodies
- * (384 MiB at 12 MiB, half the pod's 768 Mi limit, twice that while each is joined) where 8 media events hold 8. A page
- * whose images are slow delays other pages' images for at most its crawl deadline; theirs still running at their
- * own deadline are refused (the page then goes to a person, as a page does).
+ * (384 MiB at 12 MiB, half the pod's 768 Mi limit, twice that while each is joined) where 8 media events hold 8.
+ * A page whose images are slow delays other pages' images for at most its crawl deadline; theirs still running at
+ * their own deadline are refused (the page then goes to a person, as a page does).
  */
 export const PAGE_IMAGE_FETCHES_AT_ONCE = 8;
 
@@ -232,13 +232,27 @@ export async function crawlPage(
   count(PageImageOutcome.BadUrl, found.refused.scheme + found.refused.credentials + found.refused['bad-url']);
   const results: ImageResult[] = new Array<ImageResult>(found.images.length);
   let next = 0;
-  // One deadline for all the page's images, so that a page of slow images holds its consumer slot a bounded time.
-  const signal = AbortSignal.timeout(deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS);
+  // One deadline for all the page's images, so that a page of slow images holds its consumer slot a bounded time;
+  // a failing image (claim raced, broker down) stops the others, so nothing of this delivery runs on once the step
+  // has answered (the retry would fetch and send the same images alongside, outside FETCHER_MAX_IN_FLIGHT).
+  const stop = new AbortController();
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS),
+    stop.signal,
+  ]);
+  const failures: unknown[] = [];
   const worker = async () => {
-    for (let i = next++; i < found.images.length; i = next++)
-      results[i] = await embedImage(ctx, found.images[i]!, signal);
+    for (let i = next++; i < found.images.length && failures.length === 0; i = next++) {
+      try {
+        results[i] = await embedImage(ctx, found.images[i]!, signal);
+      } catch (error) {
+        failures.push(error);
+        stop.abort();
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(IMAGE_CONCURRENCY, found.images.length) }, worker));
+  if (failures.length > 0) throw failures[0];
   const submissionIds: string[] = [];
   for (const r of results) {
     if ('dlq' in r) return { kind: 'dlq', ...r.dlq };
