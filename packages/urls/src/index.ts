@@ -31,6 +31,7 @@ export {
   largestSrcsetCandidate,
   type PageImages,
 } from './page-images.js';
+export { charsetParameter, decodePage, pageEncoding, prescanEncoding } from './page-encoding.js';
 export {
   nextSerial,
   planBlocklistChange,

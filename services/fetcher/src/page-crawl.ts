@@ -7,7 +7,13 @@ import {
 } from '@mod/contracts';
 import type { StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
-import { extractPageImages, normalizeUrl, type NormalizedUrl, type UrlListMatch } from '@mod/urls';
+import {
+  decodePage,
+  extractPageImages,
+  normalizeUrl,
+  type NormalizedUrl,
+  type UrlListMatch,
+} from '@mod/urls';
 import type { PageFetchSuccess } from '@mod/urls/fetch';
 import type { FetchStepDeps, submissionNotOwned, urlListVerdict } from './fetch-step.js';
 import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
@@ -118,16 +124,6 @@ export function listMatches(
     });
 }
 
-/** The text of a page: its declared charset when the platform knows it, else UTF-8 (URLs are mostly ASCII). */
-export function pageText(page: Pick<PageFetchSuccess, 'bytes' | 'contentType'>): string {
-  const charset = /;\s*charset\s*=\s*"?([A-Za-z0-9_.:-]{1,40})/i.exec(page.contentType.slice(0, 200))?.[1];
-  try {
-    return new TextDecoder(charset ?? 'utf-8').decode(page.bytes);
-  } catch {
-    return new TextDecoder('utf-8').decode(page.bytes);
-  }
-}
-
 /** One embedded image's end: its outcome, the submission it became (if any), or the event's dead letter. */
 type ImageResult =
   | { outcome: PageImageOutcome; submissionId: string | null }
@@ -224,7 +220,9 @@ export async function crawlPage(
   page: PageFetchSuccess,
 ): Promise<{ kind: 'crawled'; submissionIds: string[] } | Extract<StepOutcome, { kind: 'dlq' }>> {
   const { deps } = ctx;
-  const found = extractPageImages(pageText(page), page.url, { max: deps.maxPageImages });
+  const found = extractPageImages(decodePage(page.bytes, page.contentType), page.url, {
+    max: deps.maxPageImages,
+  });
   const count = (outcome: PageImageOutcome, n = 1) => {
     if (n > 0) deps.pageCounters.images.inc({ outcome }, n);
   };
