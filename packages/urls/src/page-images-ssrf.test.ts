@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { extractPageImages } from './page-images.js';
+import {
+  harness,
+  port,
+  privateRequestCount,
+  publicServer,
+  useFetcherServers,
+} from './fetcher.test-helper.js';
+
+useFetcherServers();
+
+describe("a hostile page's images get the vetting of any fetched URL", () => {
+  it('never dials a private address, however the page names it', async () => {
+    const to = (target: string) => `http://public.test:${port}/redirect?to=${encodeURIComponent(target)}`;
+    const html = [
+      `<img src="http://127.0.0.1:${port}/img.jpg">`,
+      `<img src="http://[::1]:${port}/img.jpg">`,
+      `<img src="http://[::ffff:7f00:1]:${port}/img.jpg">`,
+      `<img src="http://2130706433:${port}/img.jpg">`,
+      `<img srcset="http://public.test:${port}/img.jpg 1x, //metadata.test:${port}/latest/meta-data/ 2x">`,
+      `<meta property="og:image" content="http://v6linklocal.test:${port}/img.jpg">`,
+      // A public image that redirects to a private one, and a name that resolves public, then private.
+      `<img src="${to(`http://loopback.test:${port}/img.jpg`)}">`,
+      `<link rel="image_src" href="http://flip.test:${port}/self-then-img">`,
+      `<img src="file:///etc/passwd"><img src="gopher://127.0.0.1:${port}/"><img src="http://u:p@public.test/">`,
+    ].join('');
+    // The base comes after the images in the text, yet applies to the whole document (a browser's reading).
+    const found = extractPageImages(
+      `${html}<base href="http://ten.test:${port}/"><img src="rel.jpg">`,
+      `http://public.test:${port}/page`,
+      { max: 16 },
+    );
+    expect(found.refused).toEqual({ scheme: 2, credentials: 1, 'bad-url': 0 });
+    const h = harness();
+    const outcomes = await Promise.all(found.images.map((url) => h.fetch(url)));
+    // The srcset's largest candidate is the metadata service (protocol-relative): nothing is fetched.
+    expect(outcomes.filter((o) => o.ok)).toEqual([]);
+    expect(outcomes.map((o) => !o.ok && o.reason)).toEqual(found.images.map(() => 'blocked-address'));
+    // 2130706433 is 127.0.0.1 once canonical: one of the eight.
+    expect(found.images).toHaveLength(8);
+    expect(privateRequestCount()).toBe(0);
+    // The public server answered the redirect and flip.test's first (public) resolution, and no image.
+    expect(publicServer.requests.map((r) => r.url.split('?')[0]).sort()).toEqual([
+      '/redirect',
+      '/self-then-img',
+    ]);
+  });
+});
