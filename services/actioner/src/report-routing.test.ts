@@ -138,6 +138,22 @@ describe('routing a reported page by the images it shows', () => {
     });
   });
 
+  it('says an image matched a known list when no order followed, never that nothing matched', () => {
+    const matched = image('i2', { decision: 'match', orderIds: [] });
+    expect(routeAt([image('i1'), matched], DEFAULT_ROUTING_TIMINGS.actionWaitMs - 1)).toEqual({
+      kind: 'wait',
+    });
+    expect(routeAt([image('i1'), matched], DEFAULT_ROUTING_TIMINGS.actionWaitMs)).toMatchObject({
+      kind: 'open-case',
+      submissionId: 'page',
+      note: 'a page: an image it shows matched a known list, but no order followed (https://x.example/i2.jpg); 2 of the 2 images scanned',
+      embeddedImages: [
+        { submissionId: 'i1', status: 'scanned', decision: 'no-match' },
+        { submissionId: 'i2', status: 'scanned', decision: 'match' },
+      ],
+    });
+  });
+
   it('joins a review case the pipeline opened for an image', () => {
     expect(routeAt([image('i1'), image('i2', { reviewCaseId: 'case-1' })], 1)).toEqual({
       kind: 'join-case',

@@ -167,10 +167,20 @@ export function routePage(
       : { submissionId: id, url: e.url, status: e.status, decision: e.decision };
   });
   const scanned = embeddedImages.filter((e) => e.status === 'scanned').length;
+  // A match the actioner did not turn into orders in time (backlog, a refused verdict) is said as such: the person
+  // must not read that nothing the page shows is known.
+  const matchedUrls = embeddedImages
+    .filter((e) => e.decision === 'match')
+    .map((e) => e.url ?? e.submissionId);
   return {
     kind: 'open-case',
     submissionId: page.id,
-    note: `a page: ${scanned} of the ${embeddedImages.length} images it shows scanned, no known match`,
+    note:
+      matchedUrls.length > 0
+        ? `a page: an image it shows matched a known list, but no order followed (${matchedUrls
+            .join(', ')
+            .slice(0, 2000)}); ${scanned} of the ${embeddedImages.length} images scanned`
+        : `a page: ${scanned} of the ${embeddedImages.length} images it shows scanned, no known match`,
     failureCode: page.failureCode,
     embeddedImages,
   };

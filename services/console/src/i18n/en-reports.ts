@@ -125,6 +125,9 @@ export const enReports: Readonly<Record<keyof typeof viReports, string>> = {
   'reviewReport.selected': 'The case opened from the reports page',
   'reviewReport.decided': 'Decided',
   'reviewReport.images': 'Images the page shows ({count} taken); none matched a known list',
+  'reviewReport.imagesMatched':
+    'Images the page shows ({count} taken); one matched a known list but no blocking order followed',
+  'reviewReport.imageMatched': 'matched a known list; no order followed',
   'reviewReport.imageScanned': 'scanned, no known match',
   'reviewReport.imageFailed': 'could not be read',
   'reviewReport.imageNotScanned': 'not scanned in time',

@@ -127,6 +127,9 @@ export const viReports = {
   'reviewReport.selected': 'Trường hợp được mở từ trang báo cáo',
   'reviewReport.decided': 'Đã có quyết định',
   'reviewReport.images': 'Ảnh trên trang ({count} ảnh đã lấy); không ảnh nào khớp danh sách đã biết',
+  'reviewReport.imagesMatched':
+    'Ảnh trên trang ({count} ảnh đã lấy); có ảnh khớp danh sách đã biết nhưng chưa có lệnh chặn nào',
+  'reviewReport.imageMatched': 'khớp danh sách đã biết; chưa có lệnh chặn',
   'reviewReport.imageScanned': 'đã quét, không khớp',
   'reviewReport.imageFailed': 'không đọc được',
   'reviewReport.imageNotScanned': 'chưa quét kịp',

@@ -7,6 +7,7 @@ import {
   dayStart,
   defaultRange,
   nextPageAfter,
+  pageImageOutcome,
   rangeQuery,
   reportContextOf,
   reportDeadline,
@@ -113,6 +114,17 @@ describe("the reports page's rules", () => {
       { url: 'http://a.example/1.jpg', status: 'scanned', decision: 'no-match' },
       { url: '—', status: 'missing', decision: null },
     ]);
+    // A matched image whose orders did not follow is said to have matched, never "no known match".
+    expect(
+      [
+        { status: 'scanned', decision: 'match' },
+        { status: 'scanned', decision: 'no-match' },
+        { status: 'scanned', decision: 'suppressed' },
+        { status: 'failed', decision: null },
+        { status: 'received', decision: null },
+        { status: 'missing', decision: null },
+      ].map(pageImageOutcome),
+    ).toEqual(['matched', 'scanned', 'scanned', 'failed', 'not-scanned', 'not-scanned']);
     expect(reportContextOf({ source: 'bank', report: evidence.report })).toBeNull();
     expect(reportContextOf(null)).toBeNull();
     expect(reportContextOf({ source: 'report' })).toBeNull();

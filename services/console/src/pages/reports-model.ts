@@ -184,3 +184,16 @@ export function reportContextOf(evidence: unknown): CaseReportContext | null {
     }),
   };
 }
+
+/** What the scan made of one image a reported page shows, as its case lists it. */
+export type PageImageOutcome = 'matched' | 'scanned' | 'failed' | 'not-scanned';
+
+/**
+ * One image's outcome: a scan that matched a known list is said so even when no order followed (the router opens the
+ * page's case then too), never "no known match".
+ */
+export function pageImageOutcome(image: { status: string; decision: string | null }): PageImageOutcome {
+  if (image.decision === 'match') return 'matched';
+  if (image.status === 'scanned') return 'scanned';
+  return image.status === 'failed' ? 'failed' : 'not-scanned';
+}

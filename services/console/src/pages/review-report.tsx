@@ -2,7 +2,12 @@ import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { ErrorNote, useAction, useLoad } from '../ui/kit.js';
 import { categoryLabel, channelLabel } from './reports-labels.js';
-import { reportContextOf, type CaseReportContext } from './reports-model.js';
+import {
+  pageImageOutcome,
+  reportContextOf,
+  type CaseReportContext,
+  type PageImageOutcome,
+} from './reports-model.js';
 
 /** What citizens said about a case's URL (a case opened from reports: `evidence.source` "report"). */
 export function ReportContext(props: { context: CaseReportContext }) {
@@ -10,12 +15,13 @@ export function ReportContext(props: { context: CaseReportContext }) {
   const { t } = i18n;
   const c = props.context;
   const list = (values: string[], label: (v: string) => string) => values.map(label).join(', ') || '—';
-  const imageStatus = (status: string) =>
-    status === 'scanned'
-      ? t('reviewReport.imageScanned')
-      : status === 'failed'
-        ? t('reviewReport.imageFailed')
-        : t('reviewReport.imageNotScanned');
+  const imageStatus: Record<PageImageOutcome, string> = {
+    matched: t('reviewReport.imageMatched'),
+    scanned: t('reviewReport.imageScanned'),
+    failed: t('reviewReport.imageFailed'),
+    'not-scanned': t('reviewReport.imageNotScanned'),
+  };
+  const anyMatched = c.images.some((image) => pageImageOutcome(image) === 'matched');
   return (
     <section class="notice" aria-labelledby="report-context-title" data-testid="report-context">
       <h3 id="report-context-title">{t('reviewReport.title')}</h3>
@@ -52,11 +58,13 @@ export function ReportContext(props: { context: CaseReportContext }) {
       )}
       {c.images.length === 0 ? null : (
         <>
-          <h4>{t('reviewReport.images', { count: c.images.length })}</h4>
+          <h4>
+            {t(anyMatched ? 'reviewReport.imagesMatched' : 'reviewReport.images', { count: c.images.length })}
+          </h4>
           <ul data-testid="report-images">
             {c.images.map((image, i) => (
               <li key={i}>
-                <span class="subject">{image.url}</span> · {imageStatus(image.status)}
+                <span class="subject">{image.url}</span> · {imageStatus[pageImageOutcome(image)]}
               </li>
             ))}
           </ul>
