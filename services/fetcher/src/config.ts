@@ -34,7 +34,7 @@ export const fetcherSpec = {
     default: 16,
     min: 0,
     max: 64,
-    doc: 'embedded images of a reported page matched and fetched (the first, in document order)',
+    doc: 'embedded images of a reported page taken: this many URL-listed ones and this many fetched (the first of each, in document order)',
   }),
   PAGE_CRAWL_TIMEOUT_MS: env.integer({
     default: 30_000,

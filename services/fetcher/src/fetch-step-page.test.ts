@@ -9,7 +9,7 @@ const reported = { tenantId: 'public-reports', source: 'api', purpose: 'report',
 
 const html = `<html><head><meta property="og:image" content="https://listed.example/a.jpg"></head><body>
   <img src="/ok.jpg"><img src="data:image/png;base64,AAAA"><img src="/missing.jpg"><img src="/ok.jpg">
-  <img src="/beyond-the-cap.jpg"></body></html>`;
+  <img src="/third.jpg"><img src="/beyond-the-cap.jpg"></body></html>`;
 
 /** The page, its images (ok.jpg is media, missing.jpg is refused), by URL. */
 function outcomes(url: string): PageFetchOutcome {
@@ -47,7 +47,13 @@ describe('fetch step: a reported HTML page', () => {
     const listed = embeddedSubmissionId(EVENT_ID, 'https://listed.example/a.jpg');
     const fetched = embeddedSubmissionId(EVENT_ID, 'https://page.example/ok.jpg');
     // The og:image is listed: a verdict, its submission claimed first; ok.jpg is fetched and submitted as media.
-    expect(w.fetched).toEqual([PAGE_URL, 'https://page.example/ok.jpg', 'https://page.example/missing.jpg']);
+    // The cap (3) counts fetched images: the listed one is not one of them.
+    expect(w.fetched).toEqual([
+      PAGE_URL,
+      'https://page.example/ok.jpg',
+      'https://page.example/missing.jpg',
+      'https://page.example/third.jpg',
+    ]);
     expect(w.sent.map((m) => [m.topic, m.key])).toEqual([
       ['verdicts', listed],
       ['media', fetched],
@@ -73,7 +79,7 @@ describe('fetch step: a reported HTML page', () => {
       await Promise.all(
         ['url-list-hit', 'fetched', 'refused', 'omitted', 'bad-url', 'allow-listed'].map(w.countImages),
       ),
-    ).toEqual([1, 1, 1, 1, 1, 0]);
+    ).toEqual([1, 1, 2, 1, 1, 0]);
 
     // A redelivered event makes the same submissions: nothing new downstream can tell apart.
     expect(await w.observe(PAGE_URL, reported)).toEqual({ kind: 'ok' });

@@ -210,10 +210,40 @@ async function embedImage(ctx: CrawlContext, href: string, signal: AbortSignal):
 }
 
 /**
- * A reported page's embedded images (the first `maxPageImages`, see `extractPageImages`): each matched against the
- * URL lists like any URL, otherwise fetched as media and submitted on its own, a few at a time. Answers the
- * submissions made, in document order, for the page's own record (the report router follows them all), or the
- * event's dead letter when an image's submission is another tenant's.
+ * Images a page's are chosen from (distinct, in document order). Matching the URL lists costs no fetch, so a listed
+ * image is found however many others come first: a page could otherwise hide one behind `maxPageImages` decoys.
+ */
+const MAX_PAGE_CANDIDATES = 256;
+
+/**
+ * Which of a page's images are taken, in document order: at most `max` the URL lists match (a verdict each) and at
+ * most `max` others (fetched); allow-listed and unparseable ones cost nothing (counted by `embedImage`). Answers the
+ * images taken and how many were left.
+ */
+function chooseImages(
+  urlLists: FetchStepDeps['urlLists'],
+  images: readonly string[],
+  max: number,
+): { chosen: string[]; left: number } {
+  const chosen: string[] = [];
+  let listed = 0;
+  let fetched = 0;
+  let left = 0;
+  for (const href of images) {
+    const normalized = normalizeUrl(href);
+    const matches = normalized.ok ? listMatches(urlLists, normalized.url) : [];
+    if (!normalized.ok || matches.some((x) => x.bank.negative)) chosen.push(href);
+    else if (matches.length > 0 ? listed++ < max : fetched++ < max) chosen.push(href);
+    else left++;
+  }
+  return { chosen, left };
+}
+
+/**
+ * A reported page's embedded images (see `extractPageImages` and `chooseImages`): each matched against the URL lists
+ * like any URL, otherwise fetched as media and submitted on its own, a few at a time. Answers the submissions made,
+ * in document order, for the page's own record (the report router follows them all), or the event's dead letter
+ * when an image's submission is another tenant's.
  */
 export async function crawlPage(
   ctx: CrawlContext,
@@ -221,14 +251,15 @@ export async function crawlPage(
 ): Promise<{ kind: 'crawled'; submissionIds: string[] } | Extract<StepOutcome, { kind: 'dlq' }>> {
   const { deps } = ctx;
   const found = extractPageImages(decodePage(page.bytes, page.contentType), page.url, {
-    max: deps.maxPageImages,
+    max: Math.max(deps.maxPageImages, MAX_PAGE_CANDIDATES),
   });
+  const { chosen: images, left } = chooseImages(deps.urlLists, found.images, deps.maxPageImages);
   const count = (outcome: PageImageOutcome, n = 1) => {
     if (n > 0) deps.pageCounters.images.inc({ outcome }, n);
   };
-  count(PageImageOutcome.Omitted, found.omitted);
+  count(PageImageOutcome.Omitted, found.omitted + left);
   count(PageImageOutcome.BadUrl, found.refused.scheme + found.refused.credentials + found.refused['bad-url']);
-  const results: ImageResult[] = new Array<ImageResult>(found.images.length);
+  const results: ImageResult[] = new Array<ImageResult>(images.length);
   let next = 0;
   // One deadline for all the page's images, so that a page of slow images holds its consumer slot a bounded time;
   // a failing image (claim raced, broker down) stops the others, so nothing of this delivery runs on once the step
@@ -240,16 +271,16 @@ export async function crawlPage(
   ]);
   const failures: unknown[] = [];
   const worker = async () => {
-    for (let i = next++; i < found.images.length && failures.length === 0; i = next++) {
+    for (let i = next++; i < images.length && failures.length === 0; i = next++) {
       try {
-        results[i] = await embedImage(ctx, found.images[i]!, signal);
+        results[i] = await embedImage(ctx, images[i]!, signal);
       } catch (error) {
         failures.push(error);
         stop.abort();
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(IMAGE_CONCURRENCY, found.images.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(IMAGE_CONCURRENCY, images.length) }, worker));
   if (failures.length > 0) throw failures[0];
   const submissionIds: string[] = [];
   for (const r of results) {
