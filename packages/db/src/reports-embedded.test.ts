@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { findSubjectSubmission, findSubmissions } from './domains/reports.js';
-import { claimSubmission, markSubmissionFailed, recordEmbeddedSubmissions } from './domains/submissions.js';
+import {
+  claimSubmission,
+  markSubmissionFailed,
+  markSubmissionScanned,
+  recordEmbeddedSubmissions,
+} from './domains/submissions.js';
 import { db, useTestSchema } from './testing.test-helper.js';
 
 useTestSchema({ 'hotline-1': 'hotline' });
@@ -34,5 +39,25 @@ describe("a crawled page's embedded submissions", () => {
       [id(2), 'https://p.example/b.jpg', 'received', []],
     ]);
     expect(await findSubmissions(db.pool, [])).toEqual([]);
+  });
+
+  it('are never recorded on a submission that was media (a redelivery that found a page at the same URL)', async () => {
+    // The first delivery fetched an image: scanned, matched. The server then answered the redelivery with a page.
+    await claim(5, 'https://flip.example/x');
+    await markSubmissionScanned(db.pool, {
+      id: id(5),
+      tenantId: 'hotline-1',
+      decision: 'match',
+      scannedAt: new Date().toISOString(),
+      sha256: 'ab'.repeat(32),
+    });
+    await markSubmissionFailed(db.pool, { id: id(5), tenantId: 'hotline-1' }, 'MOD_ERR_FETCH_NOT_MEDIA');
+    await recordEmbeddedSubmissions(db.pool, { id: id(5), tenantId: 'hotline-1' }, [id(6)]);
+    // The router follows the media's own scan and orders, not the page's images.
+    expect(await findSubjectSubmission(db.pool, [id(5)])).toMatchObject({
+      status: 'scanned',
+      decision: 'match',
+      embeddedSubmissionIds: [],
+    });
   });
 });

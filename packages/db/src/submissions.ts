@@ -55,7 +55,9 @@ export async function markSubmissionFailed(
 
 /**
  * Adds the submissions of a crawled page's embedded images to the page's own (kept with any a previous delivery of
- * the same event recorded, in the order first recorded).
+ * the same event recorded, in the order first recorded), only while it is failed (a page is not media): a delivery
+ * that found media at the URL submitted it under the same id, and the report router follows a submission that names
+ * images by those alone, so a redelivery answered with a page would hide the media's scan and orders.
  */
 export async function recordEmbeddedSubmissions(
   db: Queryable,
@@ -67,7 +69,7 @@ export async function recordEmbeddedSubmissions(
     `/* fetcher:embedded-submissions */ update submissions set embedded_submission_ids = array(
        select id from unnest(coalesce(embedded_submission_ids, '{}'::uuid[]) || $3::uuid[]) with ordinality as e(id, n)
        group by id order by min(n))
-     where id = $1 and tenant_id = $2`,
+     where id = $1 and tenant_id = $2 and status = 'failed'`,
     [s.id, s.tenantId, embeddedIds],
   );
 }
