@@ -27,6 +27,7 @@ export {
   type RawFace,
 } from './face-decode.js';
 export {
+  decodeWorkingCopy,
   prepareImage,
   type DecodeLimits,
   type ImageInput,
