@@ -74,6 +74,21 @@ describe('safe fetcher: SSRF refusals (the private servers must see zero request
     expect(privateRequestCount()).toBe(0);
   });
 
+  it.each([
+    ['a bad port of a public host (SMTP)', 'http://public.test:25/img.jpg'],
+    ['a bad port on https (IRC over TLS)', 'https://public.test:6697/img.jpg'],
+    [
+      'a redirect to a bad port',
+      `http://public.test:PORT/redirect?to=${encodeURIComponent('http://public.test:22/x')}`,
+    ],
+  ])('refuses %s, as browsers do, before dialling it', async (_name, template) => {
+    const h = harness();
+    const outcome = await h.fetch(template.replace('PORT', String(port)));
+    expect(outcome).toMatchObject({ ok: false, reason: 'blocked-address' });
+    expect(h.dials.every((dial) => dial.port === port)).toBe(true);
+    expect(privateRequestCount()).toBe(0);
+  });
+
   it('pins the vetted address: DNS answers that change after vetting are never used (rebinding)', async () => {
     const h = harness();
     // flip.test: public on the first answer, private on every later one.

@@ -33,6 +33,18 @@ function notAUrl(input: string, detail: string): FetchFailure {
 }
 
 /**
+ * The ports browsers refuse to fetch from (the Fetch standard's "bad ports": SMTP, SSH, IRC, SIP, LDAP, NFS...).
+ * No web page, image or webhook is served there, and an HTTP request to one is a way to talk to a mail or chat
+ * server on a public host through us: a hostile page's images, a reported URL or a redirect can name any port.
+ */
+const BAD_PORTS: ReadonlySet<number> = new Set([
+  0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
+  109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515,
+  526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
+  3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/**
  * Creates the SSRF-safe fetcher. It resolves names itself and refuses the whole name if any address is
  * refused by the policy, dials the vetted address only (Host header and TLS SNI keep the name), follows
  * redirects itself re-normalising and re-vetting every hop, and bounds bytes, time and per-host concurrency.
@@ -85,6 +97,8 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     signal: AbortSignal,
     send: Send,
   ): Promise<Hop | { reason: FetchRefusal; detail: string }> {
+    if (url.port !== null && BAD_PORTS.has(url.port))
+      return { reason: FetchRefusal.BlockedAddress, detail: `port ${url.port} is one browsers refuse` };
     const release = await limiter.acquire(url.host, signal);
     if (release === null) return { reason: abortReason(signal), detail: `waiting for a ${url.host} slot` };
     try {
