@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, partnerGroupPrefix, partnerTopic, partnerTopicSpec } from '@mod/contracts';
 import { ensureTopics } from '@mod/kafka';
@@ -21,9 +22,9 @@ import {
 
 /**
  * What a platform holding its own Kafka credentials can send or reach, through the real broker and pipeline:
- * hostile `mod-meta` headers are dead-lettered with a code and never hold up its partition, an event naming one of
- * its own decided submissions cannot undo the decision, and the broker refuses every topic and group that is not
- * the partner's.
+ * hostile `mod-meta` headers and an image that would decode to 1.2 GB are dead-lettered with a code and never hold
+ * up its partition, an event naming one of its own decided submissions cannot undo the decision, and the broker
+ * refuses every topic and group that is not the partner's.
  */
 
 useTrustScene();
@@ -79,6 +80,26 @@ describe("a platform's own Kafka topic carries only what the platform may say", 
     expect(await countRows(`select count(*)::int as n from submissions where tenant_id = 'platform-b'`)).toBe(
       0,
     );
+  });
+
+  it('fails media whose decode would not fit the budget, dead-letters it and goes on with the partition', async () => {
+    // 1.1 MB on the wire, 1.2 GB to decode: a 16-bit interlaced RGBA PNG of 10000×10000, which the PNG loader
+    // decodes whole. Before the budget, two of them got a scanner pod OOM-killed on every redelivery.
+    const bomb = await sharp({
+      create: { width: 10_000, height: 10_000, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0.5 } },
+    })
+      .toColourspace('rgb16')
+      .png({ progressive: true, compressionLevel: 9 })
+      .toBuffer();
+    const refused = await publishPartnerMedia(world, platformA, bomb);
+    const after = await publishPartnerMedia(world, platformA, await makePhoto(45));
+    const letters = await deadLettersFor(refused);
+    expect(letters.map((l) => l.reason.code)).toEqual(['MOD_ERR_HASH_TOO_MANY_DECODED_BYTES']);
+    expect(await submissionRow(refused)).toMatchObject({
+      status: 'failed',
+      failure_code: 'MOD_ERR_HASH_TOO_MANY_DECODED_BYTES',
+    });
+    await waitScanned(world, 'the event behind the refused one', [after]);
   });
 
   it('cannot undo the decision on its own scanned submission by naming it with other media', async () => {
