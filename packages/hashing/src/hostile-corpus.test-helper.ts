@@ -172,6 +172,11 @@ export async function buildHostileCorpus(jpeg: Uint8Array, png: Uint8Array): Pro
       expect: ['MOD_ERR_HASH_TOO_MANY_PIXELS'],
     },
     {
+      name: 'png declaring 10000×10000 16-bit RGBA interlaced (1.2 GB to decode)',
+      bytes: pngDeclaring(10_000, 10_000, { bitDepth: 16, colourType: 6, interlaced: true }),
+      expect: ['MOD_ERR_HASH_TOO_MANY_DECODED_BYTES'],
+    },
+    {
       name: 'png declaring 2^31-1 × 1',
       bytes: pngDeclaring(0x7fffffff, 1),
       expect: ['MOD_ERR_HASH_TOO_MANY_PIXELS', 'MOD_ERR_HASH_DECODE_FAILED'],
