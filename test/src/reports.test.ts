@@ -282,17 +282,18 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
       (r) => r.report.subjects[0]?.status === 'case',
     );
     expect(inCase.steps.find((s) => s.step === 'case-opened')?.note).toBe(
-      'a page: 2 of the 2 images it shows scanned, no known match',
+      'a page: 2 of the 2 images it shows scanned, no known match; 1 more it shows not scanned (beyond the cap, refused by the fetcher, inline or not http(s))',
     );
     const { rows } = await scene.world.db.query<{
-      evidence: { embeddedImages: { url: string; status: string }[] };
+      evidence: { embeddedImages: { url: string; status: string }[]; embeddedImagesShown: number };
     }>(`select evidence from cases where id = $1`, [inCase.report.subjects[0]!.caseId]);
     const media = scene.urls.known.replace('/known.jpg', '');
     expect(rows[0]!.evidence.embeddedImages.map((e) => [e.url, e.status])).toEqual([
       [`${media}/benign-1.jpg`, 'scanned'],
       [`${media}/benign-2.jpg`, 'scanned'],
     ]);
-    // The third image is beyond the cap (PAGE_MAX_IMAGES=2): never fetched.
+    // The third image is beyond the cap (PAGE_MAX_IMAGES=2): never fetched, and the case says the page shows it.
     expect(scene.server.requests).not.toContain('/photos/benign-3.jpg');
+    expect(rows[0]!.evidence.embeddedImagesShown).toBe(3);
   });
 });

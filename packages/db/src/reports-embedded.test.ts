@@ -18,11 +18,12 @@ describe("a crawled page's embedded submissions", () => {
   it('are recorded on the page, kept across deliveries in first order, and found in that order', async () => {
     await claim(1, 'https://p.example/post');
     await markSubmissionFailed(db.pool, { id: id(1), tenantId: 'hotline-1' }, 'MOD_ERR_FETCH_NOT_MEDIA');
-    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(2)]);
-    // A second delivery got one more image through: added, the others kept where they were.
-    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(4), id(2)]);
+    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(2)], 7);
+    // A second delivery got one more image through: added, the others kept where they were; the page showed fewer
+    // images this time (it changed): the most any delivery found is kept.
+    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(4), id(2)], 5);
     // Another tenant cannot write to the page.
-    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'other' }, [id(9)]);
+    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'other' }, [id(9)], 50);
     const page = await findSubjectSubmission(db.pool, [id(8), id(1)]);
     expect(page).toMatchObject({
       id: id(1),
@@ -30,13 +31,16 @@ describe("a crawled page's embedded submissions", () => {
       status: 'failed',
       failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
       embeddedSubmissionIds: [id(3), id(2), id(4)],
+      embeddedImagesShown: 7,
     });
     await claim(2, 'https://p.example/b.jpg');
     await claim(3, 'https://p.example/a.jpg');
     const images = await findSubmissions(db.pool, page!.embeddedSubmissionIds);
-    expect(images.map((s) => [s.id, s.url, s.status, s.embeddedSubmissionIds])).toEqual([
-      [id(3), 'https://p.example/a.jpg', 'received', []],
-      [id(2), 'https://p.example/b.jpg', 'received', []],
+    expect(
+      images.map((s) => [s.id, s.url, s.status, s.embeddedSubmissionIds, s.embeddedImagesShown]),
+    ).toEqual([
+      [id(3), 'https://p.example/a.jpg', 'received', [], null],
+      [id(2), 'https://p.example/b.jpg', 'received', [], null],
     ]);
     expect(await findSubmissions(db.pool, [])).toEqual([]);
   });

@@ -66,6 +66,8 @@ export interface SubjectSubmission {
   reviewCaseId: string | null;
   /** A crawled page's: the submissions of the images it shows (the router follows them too). */
   embeddedSubmissionIds: string[];
+  /** A crawled page's: how many images it shows, fetched or not (null for anything else). */
+  embeddedImagesShown: number | null;
 }
 
 interface SubjectSubmissionRow {
@@ -80,11 +82,12 @@ interface SubjectSubmissionRow {
   order_ids: string[];
   case_id: string | null;
   embedded_submission_ids: string[] | null;
+  embedded_images_shown: number | null;
 }
 
 /** Submissions of `ids` that exist, in the order of `ids`. */
 const SUBJECT_SUBMISSIONS = `select s.id, s.url, s.status, s.decision, s.failure_code, s.received_at, s.scanned_at,
-    s.classified_at, s.embedded_submission_ids,
+    s.classified_at, s.embedded_submission_ids, s.embedded_images_shown,
     array(select order_id from order_submissions o where o.submission_id = s.id order by order_id) as order_ids,
     (select c.id from cases c where c.submission_id = s.id and c.kind = 'review') as case_id
   from submissions s where s.id = any($1::uuid[]) order by array_position($1::uuid[], s.id)`;
@@ -101,6 +104,7 @@ const toSubjectSubmission = (r: SubjectSubmissionRow): SubjectSubmission => ({
   orderIds: r.order_ids,
   reviewCaseId: r.case_id,
   embeddedSubmissionIds: r.embedded_submission_ids ?? [],
+  embeddedImagesShown: r.embedded_images_shown,
 });
 
 /** The first of `ids` (the submission ids the fetcher derives from the subject's event) that exists. */

@@ -63,14 +63,17 @@ export async function recordEmbeddedSubmissions(
   db: Queryable,
   s: { id: string; tenantId: string },
   embeddedIds: readonly string[],
+  /** How many images the page shows, fetched or not (the most any delivery found is kept). */
+  shown = embeddedIds.length,
 ): Promise<void> {
   if (embeddedIds.length === 0) return;
   await db.query(
     `/* fetcher:embedded-submissions */ update submissions set embedded_submission_ids = array(
        select id from unnest(coalesce(embedded_submission_ids, '{}'::uuid[]) || $3::uuid[]) with ordinality as e(id, n)
-       group by id order by min(n))
+       group by id order by min(n)),
+       embedded_images_shown = greatest(coalesce(embedded_images_shown, 0), $4::int)
      where id = $1 and tenant_id = $2 and status = 'failed'`,
-    [s.id, s.tenantId, embeddedIds],
+    [s.id, s.tenantId, embeddedIds, shown],
   );
 }
 

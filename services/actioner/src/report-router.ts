@@ -120,6 +120,7 @@ export function createReportRouter(o: ReportRouterOptions): ReportRouter {
         ...(bare ? { subject: { type: 'url', value: s.url }, sha256: urlSha256(s.url) } : {}),
         ...(step.failureCode === null ? {} : { failureCode: step.failureCode }),
         ...(step.embeddedImages === undefined ? {} : { embeddedImages: step.embeddedImages }),
+        ...(step.embeddedImagesShown === undefined ? {} : { embeddedImagesShown: step.embeddedImagesShown }),
         policyVersion: o.policyVersion,
       },
       policyVersion: o.policyVersion,

@@ -17,6 +17,7 @@ const submission = (over: Partial<SubjectSubmission> = {}): SubjectSubmission =>
   orderIds: [],
   reviewCaseId: null,
   embeddedSubmissionIds: [],
+  embeddedImagesShown: null,
   ...over,
 });
 const route = (s: SubjectSubmission | null, ms: number, subject = routed) =>
@@ -100,6 +101,7 @@ describe('routing a reported page by the images it shows', () => {
     decision: null,
     failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
     embeddedSubmissionIds: ['i1', 'i2'],
+    embeddedImagesShown: 2,
   });
   const image = (id: string, over: Partial<SubjectSubmission> = {}) =>
     submission({ id, url: `https://x.example/${id}.jpg`, ...over });
@@ -135,6 +137,23 @@ describe('routing a reported page by the images it shows', () => {
         { submissionId: 'i1', url: 'https://x.example/i1.jpg', status: 'scanned', decision: 'no-match' },
         { submissionId: 'i2', url: null, status: 'missing', decision: null },
       ],
+      embeddedImagesShown: 2,
+    });
+  });
+
+  it('says how many images the page shows were never scanned', () => {
+    const crowded = { ...page, embeddedImagesShown: 19 };
+    const step = routePage(crowded, [image('i1'), image('i2')], at(1), DEFAULT_ROUTING_TIMINGS);
+    expect(step).toMatchObject({
+      kind: 'open-case',
+      note: 'a page: 2 of the 2 images it shows scanned, no known match; 17 more it shows not scanned (beyond the cap, refused by the fetcher, inline or not http(s))',
+      embeddedImagesShown: 19,
+    });
+    // Recorded before the count was: what was submitted is all that is known.
+    const older = { ...page, embeddedImagesShown: null };
+    expect(routePage(older, [image('i1'), image('i2')], at(1), DEFAULT_ROUTING_TIMINGS)).toMatchObject({
+      note: 'a page: 2 of the 2 images it shows scanned, no known match',
+      embeddedImagesShown: 2,
     });
   });
 

@@ -47,6 +47,8 @@ export type RoutingStep =
       note: string;
       failureCode: string | null;
       embeddedImages?: EmbeddedImage[];
+      /** A page's: how many images it shows, those not listed in `embeddedImages` never scanned. */
+      embeddedImagesShown?: number;
     };
 
 /** An image a reported page shows, as its case lists it: what the pipeline made of it. */
@@ -167,6 +169,13 @@ export function routePage(
       : { submissionId: id, url: e.url, status: e.status, decision: e.decision };
   });
   const scanned = embeddedImages.filter((e) => e.status === 'scanned').length;
+  // Images the page shows that were never submitted (beyond the cap, refused by the fetcher, inline, not http(s)):
+  // the person must not read that every image was looked at.
+  const shown = Math.max(page.embeddedImagesShown ?? 0, embeddedImages.length);
+  const unscanned =
+    shown > embeddedImages.length
+      ? `; ${shown - embeddedImages.length} more it shows not scanned (beyond the cap, refused by the fetcher, inline or not http(s))`
+      : '';
   // A match the actioner did not turn into orders in time (backlog, a refused verdict) is said as such: the person
   // must not read that nothing the page shows is known.
   const matchedUrls = embeddedImages
@@ -179,9 +188,10 @@ export function routePage(
       matchedUrls.length > 0
         ? `a page: an image it shows matched a known list, but no order followed (${matchedUrls
             .join(', ')
-            .slice(0, 2000)}); ${scanned} of the ${embeddedImages.length} images scanned`
-        : `a page: ${scanned} of the ${embeddedImages.length} images it shows scanned, no known match`,
+            .slice(0, 2000)}); ${scanned} of the ${embeddedImages.length} images scanned${unscanned}`
+        : `a page: ${scanned} of the ${embeddedImages.length} images it shows scanned, no known match${unscanned}`,
     failureCode: page.failureCode,
     embeddedImages,
+    embeddedImagesShown: shown,
   };
 }

@@ -72,6 +72,8 @@ describe('fetch step: a reported HTML page', () => {
         url: PAGE_URL,
         failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
         embeddedSubmissionIds: [listed, fetched],
+        // Every image reference: the two submitted, two refused, one beyond the cap and the inline data: one.
+        embeddedImagesShown: 6,
       },
     ]);
     expect(await w.count('page-crawled')).toBe(1);

@@ -58,6 +58,7 @@ export function world(
     url: string | null | undefined;
     failureCode: string;
     embeddedSubmissionIds?: string[];
+    embeddedImagesShown?: number;
   }[] = [];
   const fetcher: SafeFetcher = {
     fetch: async (url, options) => {
@@ -93,13 +94,14 @@ export function world(
       owners.set(s.id, owner);
       return Promise.resolve({ created, tenantId: owner, sha256: s.sha256 ?? null });
     },
-    recordRefusal: ({ id, tenantId, url, failureCode, embeddedSubmissionIds }) => {
+    recordRefusal: ({ id, tenantId, url, failureCode, embeddedSubmissionIds, embeddedImagesShown }) => {
       refusals.push({
         id,
         tenantId,
         url,
         failureCode,
         ...(embeddedSubmissionIds === undefined ? {} : { embeddedSubmissionIds }),
+        ...(embeddedImagesShown === undefined ? {} : { embeddedImagesShown }),
       });
       return Promise.resolve();
     },

@@ -77,7 +77,11 @@ export interface FetchStepDeps {
    * A crawled page's record names the submissions of its embedded images (the router follows them).
    */
   recordRefusal: (
-    s: SubmissionInput & { failureCode: string; embeddedSubmissionIds?: string[] },
+    s: SubmissionInput & {
+      failureCode: string;
+      embeddedSubmissionIds?: string[];
+      embeddedImagesShown?: number;
+    },
   ) => Promise<void>;
   /** Embedded images of a reported page matched or fetched (the first in document order). */
   maxPageImages: number;
@@ -335,6 +339,7 @@ export function createFetchStep(deps: FetchStepDeps) {
         sha256: urlSha256(url.href),
         failureCode: NOT_MEDIA_CODE,
         embeddedSubmissionIds: crawled.submissionIds,
+        embeddedImagesShown: crawled.shown,
       });
       count(ObservedOutcome.PageCrawled);
       return { kind: 'ok' };

@@ -248,7 +248,9 @@ function chooseImages(
 export async function crawlPage(
   ctx: CrawlContext,
   page: PageFetchSuccess,
-): Promise<{ kind: 'crawled'; submissionIds: string[] } | Extract<StepOutcome, { kind: 'dlq' }>> {
+): Promise<
+  { kind: 'crawled'; submissionIds: string[]; shown: number } | Extract<StepOutcome, { kind: 'dlq' }>
+> {
   const { deps } = ctx;
   const found = extractPageImages(decodePage(page.bytes, page.contentType), page.url, {
     max: Math.max(deps.maxPageImages, MAX_PAGE_CANDIDATES),
@@ -291,5 +293,13 @@ export async function crawlPage(
   deps.pageCounters.pages.inc({
     outcome: submissionIds.length > 0 ? PageOutcome.WithImages : PageOutcome.NoImages,
   });
-  return { kind: 'crawled', submissionIds };
+  // Every image reference the page holds, submitted or not (beyond the cap, refused, inline or not http(s)): its
+  // case says how many were not scanned.
+  const shown =
+    found.images.length +
+    found.omitted +
+    found.refused.scheme +
+    found.refused.credentials +
+    found.refused['bad-url'];
+  return { kind: 'crawled', submissionIds, shown };
 }

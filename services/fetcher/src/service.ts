@@ -134,7 +134,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
           urlObservedTopic: topics.urlObserved,
           topicPrefix: config.TOPIC_PREFIX,
           claimSubmission: (s) => claimSubmission(db, s),
-          recordRefusal: ({ failureCode, embeddedSubmissionIds, ...s }) =>
+          recordRefusal: ({ failureCode, embeddedSubmissionIds, embeddedImagesShown, ...s }) =>
             withTransaction(db, async (c) => {
               const claimed = await claimSubmission(c, s);
               if (claimed === null) throw new Error('submission claim raced; trying again');
@@ -143,7 +143,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
                 throw new ModError(code, message); // not retriable: the runner dead-letters the event
               }
               await markSubmissionFailed(c, s, failureCode);
-              await recordEmbeddedSubmissions(c, s, embeddedSubmissionIds ?? []);
+              await recordEmbeddedSubmissions(c, s, embeddedSubmissionIds ?? [], embeddedImagesShown);
             }),
           maxPageImages: config.PAGE_MAX_IMAGES,
           pageCrawlTimeoutMs: config.PAGE_CRAWL_TIMEOUT_MS,

@@ -127,6 +127,8 @@ export const enReports: Readonly<Record<keyof typeof viReports, string>> = {
   'reviewReport.images': 'Images the page shows ({count} taken); none matched a known list',
   'reviewReport.imagesMatched':
     'Images the page shows ({count} taken); one matched a known list but no blocking order followed',
+  'reviewReport.imagesUnscanned':
+    '{count} more images the page shows were not scanned (beyond the cap, refused by the fetcher, inline, or not http(s)): look at the page itself.',
   'reviewReport.imageMatched': 'matched a known list; no order followed',
   'reviewReport.imageScanned': 'scanned, no known match',
   'reviewReport.imageFailed': 'could not be read',

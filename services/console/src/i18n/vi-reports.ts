@@ -129,6 +129,8 @@ export const viReports = {
   'reviewReport.images': 'Ảnh trên trang ({count} ảnh đã lấy); không ảnh nào khớp danh sách đã biết',
   'reviewReport.imagesMatched':
     'Ảnh trên trang ({count} ảnh đã lấy); có ảnh khớp danh sách đã biết nhưng chưa có lệnh chặn nào',
+  'reviewReport.imagesUnscanned':
+    'Còn {count} ảnh trên trang không được quét (vượt giới hạn, bị bộ tải từ chối, ảnh nhúng trực tiếp hoặc không phải http(s)): hãy xem chính trang đó.',
   'reviewReport.imageMatched': 'khớp danh sách đã biết; chưa có lệnh chặn',
   'reviewReport.imageScanned': 'đã quét, không khớp',
   'reviewReport.imageFailed': 'không đọc được',

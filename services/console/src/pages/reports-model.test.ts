@@ -99,6 +99,7 @@ describe("the reports page's rules", () => {
       categories: ['csam'],
       accounts: [{ channel: 'web', category: 'csam', seenWhere: 'a forum', description: null }],
       images: [],
+      imagesShown: 0,
     });
     // A reported page's case lists the images it shows, as scanned.
     expect(
@@ -114,6 +115,14 @@ describe("the reports page's rules", () => {
       { url: 'http://a.example/1.jpg', status: 'scanned', decision: 'no-match' },
       { url: '—', status: 'missing', decision: null },
     ]);
+    // How many it shows: those beyond the list were never scanned; never fewer than listed, nor a non-number.
+    const shown = (embeddedImagesShown: unknown) =>
+      reportContextOf({
+        ...evidence,
+        embeddedImages: [{ submissionId: 'i1', url: 'http://a.example/1.jpg', status: 'scanned' }],
+        embeddedImagesShown,
+      })?.imagesShown;
+    expect([shown(19), shown(0), shown('19'), shown(undefined), shown(1.5)]).toEqual([19, 1, 1, 1, 1]);
     // A matched image whose orders did not follow is said to have matched, never "no known match".
     expect(
       [

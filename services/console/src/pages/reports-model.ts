@@ -147,6 +147,8 @@ export interface CaseReportContext {
   accounts: { channel: string; category: string; seenWhere: string | null; description: string | null }[];
   /** A reported page's images and what the scan made of them (`evidence.embeddedImages`), in the page's order. */
   images: { url: string; status: string; decision: string | null }[];
+  /** How many images the page shows (`evidence.embeddedImagesShown`): those beyond `images` were never scanned. */
+  imagesShown: number;
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -156,9 +158,19 @@ const texts = (v: unknown): string[] =>
 /** The report context of a case's evidence (`source: "report"`), or null for any other case. */
 export function reportContextOf(evidence: unknown): CaseReportContext | null {
   if (typeof evidence !== 'object' || evidence === null) return null;
-  const e = evidence as { source?: unknown; report?: unknown; embeddedImages?: unknown };
+  const e = evidence as {
+    source?: unknown;
+    report?: unknown;
+    embeddedImages?: unknown;
+    embeddedImagesShown?: unknown;
+  };
   if (e.source !== 'report' || typeof e.report !== 'object' || e.report === null) return null;
   const r = e.report as Record<string, unknown>;
+  const images = (Array.isArray(e.embeddedImages) ? (e.embeddedImages as unknown[]) : []).flatMap((i) => {
+    if (typeof i !== 'object' || i === null) return [];
+    const x = i as Record<string, unknown>;
+    return [{ url: text(x['url']) ?? '—', status: text(x['status']) ?? '', decision: text(x['decision']) }];
+  });
   const accounts = Array.isArray(r['accounts']) ? (r['accounts'] as unknown[]) : [];
   return {
     url: text(r['url']) ?? '',
@@ -177,11 +189,11 @@ export function reportContextOf(evidence: unknown): CaseReportContext | null {
         },
       ];
     }),
-    images: (Array.isArray(e.embeddedImages) ? (e.embeddedImages as unknown[]) : []).flatMap((i) => {
-      if (typeof i !== 'object' || i === null) return [];
-      const x = i as Record<string, unknown>;
-      return [{ url: text(x['url']) ?? '—', status: text(x['status']) ?? '', decision: text(x['decision']) }];
-    }),
+    images,
+    imagesShown:
+      typeof e.embeddedImagesShown === 'number' && Number.isSafeInteger(e.embeddedImagesShown)
+        ? Math.max(e.embeddedImagesShown, images.length)
+        : images.length,
   };
 }
 

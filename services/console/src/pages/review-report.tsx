@@ -68,6 +68,11 @@ export function ReportContext(props: { context: CaseReportContext }) {
               </li>
             ))}
           </ul>
+          {c.imagesShown > c.images.length ? (
+            <p data-testid="report-images-unscanned">
+              {t('reviewReport.imagesUnscanned', { count: c.imagesShown - c.images.length })}
+            </p>
+          ) : null}
         </>
       )}
     </section>
