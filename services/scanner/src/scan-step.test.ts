@@ -304,12 +304,26 @@ describe('scan step (in-memory store, real hashes and matcher)', () => {
     expect(await small.step(mediaMessage(unrelated))).toEqual(dlq('MOD_ERR_HASH_TOO_MANY_DECODED_BYTES'));
   });
 
+  it('fails media whose decode times out again and again, so that it cannot hold its partition for ever', async () => {
+    const h = harness();
+    h.failHashWith({ ok: false, error: { code: 'MOD_ERR_HASH_TIMEOUT', message: 'slow', retriable: true } });
+    const submissionId = randomUUID();
+    const slow = mediaMessage(unrelated, { submissionId });
+    expect(await h.step(slow)).toMatchObject({ kind: 'retry' });
+    expect(await h.step(slow)).toMatchObject({ kind: 'retry' });
+    // The third timeout of the same media: its submission fails and the message is dead-lettered (replayable).
+    expect(await h.step(slow)).toEqual(dlq('MOD_ERR_HASH_TIMEOUT'));
+    expect(h.mem.submissions.get(submissionId)?.failed).toBe('MOD_ERR_HASH_TIMEOUT');
+    // Other media timing out once is retried as before.
+    expect(await h.step(mediaMessage(blurredCopy))).toMatchObject({ kind: 'retry' });
+  });
+
   it('retries, never dead-letters, what an outage causes', async () => {
     const h = harness();
     h.mem.faults.claim = 'raced';
     expect(await h.step(mediaMessage(unrelated))).toMatchObject({ kind: 'retry' });
     h.mem.faults.claim = undefined;
-    // A decoder timeout (retriable) is retried.
+    // A decoder timeout (retriable: a busy machine) is retried.
     h.failHashWith({ ok: false, error: { code: 'MOD_ERR_HASH_TIMEOUT', message: 'slow', retriable: true } });
     expect(await h.step(mediaMessage(unrelated))).toMatchObject({ kind: 'retry' });
     // Bad media whose failure cannot be recorded (database down) is retried, not dead-lettered half-reported.

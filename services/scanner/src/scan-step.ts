@@ -6,7 +6,7 @@ import type { ScanStore } from './scan-store.js';
 import { acceptEvent } from './steps/accept-event.js';
 import { buildVerdict } from './steps/build-verdict.js';
 import { claimSubmission } from './steps/claim-submission.js';
-import { hashMedia, type HashStageOptions } from './steps/hash-media.js';
+import { createDecodeTimeouts, hashMedia, type HashStageOptions } from './steps/hash-media.js';
 import { hitsNeedReview, keepEvidence } from './steps/keep-evidence.js';
 import { matchBanks, type Banks } from './steps/match-banks.js';
 
@@ -57,6 +57,7 @@ const ownsItsMemory = (bytes: Buffer) =>
 export function createScanStep(deps: ScanStepDeps) {
   const now = deps.now ?? (() => new Date());
   const { stages, store } = deps;
+  const timeouts = createDecodeTimeouts();
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const accepted = await stages.time('accept', () => acceptEvent(m, deps, store));
     if (accepted.done) return accepted.done;
@@ -70,7 +71,9 @@ export function createScanStep(deps: ScanStepDeps) {
     // record in a fetched batch, the usual case). With the vault on, an owning buffer is copied first, so the bytes
     // are still here to be sealed; a view costs nothing more.
     const forHash = deps.keepEvidence !== undefined && ownsItsMemory(bytes) ? Buffer.from(bytes) : bytes;
-    const hashed = await stages.time('hash', () => hashMedia(event, claimed.next, forHash, store, deps));
+    const hashed = await stages.time('hash', () =>
+      hashMedia(event, claimed.next, forHash, store, deps, timeouts),
+    );
     if (hashed.done) return hashed.done;
     const hits = await stages.time('match', () => matchBanks(hashed.next, deps.banks, store));
     for (const hit of hits) deps.hits.inc({ signal: hit.signal });

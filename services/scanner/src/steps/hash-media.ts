@@ -1,5 +1,11 @@
 import type { MediaEvent } from '@mod/contracts';
-import type { HashMediaOptions, HashTaskOutput, MediaHashes, ReducedDecode } from '@mod/hashing';
+import {
+  HashingErrorCode,
+  type HashMediaOptions,
+  type HashTaskOutput,
+  type MediaHashes,
+  type ReducedDecode,
+} from '@mod/hashing';
 import type { ClaimedSubmission, ScanStore } from '../scan-store.js';
 import { failSubmission } from './claim-submission.js';
 import type { Stage } from './stage.js';
@@ -18,10 +24,32 @@ export interface HashStageOptions {
   maxDecodedBytes?: number;
 }
 
+/** Times one media's decode may time out before its submission fails (the first ones may be a busy machine). */
+export const MAX_DECODE_TIMEOUTS = 3;
+
+/** Submissions whose decode timed out, and how often (at most `limit` remembered, the oldest forgotten first). */
+export function createDecodeTimeouts(limit = 10_000) {
+  const counts = new Map<string, number>();
+  return {
+    /** Counts one more timeout of `submissionId`'s decode; answers how many so far. */
+    count(submissionId: string): number {
+      const n = (counts.get(submissionId) ?? 0) + 1;
+      counts.delete(submissionId);
+      if (counts.size >= limit) counts.delete(counts.keys().next().value!);
+      counts.set(submissionId, n);
+      return n;
+    },
+    forget: (submissionId: string) => counts.delete(submissionId),
+  };
+}
+export type DecodeTimeouts = ReturnType<typeof createDecodeTimeouts>;
+
 /**
  * Decodes and hashes the media in the worker pool, which takes ownership of the bytes: they live only for this
- * step. A decoder that timed out or a full pool is retried; media that cannot be decoded, or whose decode would
- * take more memory than `maxDecodedBytes`, fails the submission (and the message is dead-lettered).
+ * step. A full pool is retried, and a decoder that timed out too, up to `MAX_DECODE_TIMEOUTS` times: media that
+ * always takes longer (a crafted progressive JPEG of thousands of scans, say) would otherwise hold its partition
+ * for ever. Media that cannot be decoded in time, or at all, or whose decode would take more memory than
+ * `maxDecodedBytes`, fails the submission (and the message is dead-lettered, for an operator to replay).
  * The bytes must be the content the submission recorded at intake (its SHA-256), or the event is refused.
  */
 export async function hashMedia(
@@ -30,6 +58,7 @@ export async function hashMedia(
   bytes: Buffer,
   store: Pick<ScanStore, 'markFailed'>,
   o: HashStageOptions,
+  timeouts: DecodeTimeouts,
 ): Promise<Stage<MediaHashes>> {
   const result = await o.hash(bytes, {
     ...(o.dihedral ? { dihedral: true, trim: true } : {}),
@@ -37,10 +66,21 @@ export async function hashMedia(
     ...(o.maxDecodedBytes === undefined ? {} : { limits: { maxDecodedBytes: o.maxDecodedBytes } }),
   });
   if (!result.ok) {
-    if (result.error.retriable)
-      return { done: { kind: 'retry', error: new Error(`${result.error.code}: ${result.error.message}`) } };
-    return { done: await failSubmission(store, event, result.error.code, result.error.message) };
+    const { code, message, retriable } = result.error;
+    const timedOut = code === HashingErrorCode.TIMEOUT;
+    if (retriable && !(timedOut && timeouts.count(event.submissionId) >= MAX_DECODE_TIMEOUTS))
+      return { done: { kind: 'retry', error: new Error(`${code}: ${message}`) } };
+    if (timedOut) timeouts.forget(event.submissionId);
+    return {
+      done: await failSubmission(
+        store,
+        event,
+        code,
+        timedOut ? `${message} (${MAX_DECODE_TIMEOUTS} times)` : message,
+      ),
+    };
   }
+  timeouts.forget(event.submissionId);
   if (claimed.sha256 !== null && claimed.sha256 !== result.hashes.sha256)
     return {
       done: await failSubmission(
