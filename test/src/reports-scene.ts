@@ -54,6 +54,8 @@ export interface ReportScene {
     /** A page showing the banked photo (on the media host) among others; a page of three benign photos. */
     pageKnown: string;
     pageBenign: string;
+    /** A page (on the media host, which a platform hosts) inlining the banked photo as a data: URI. */
+    pageInline: string;
   };
 }
 
@@ -105,6 +107,10 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
       'a gallery',
       `<img src="/photos/benign-1.jpg"><img srcset="/x.jpg 100w, ${media}/embedded.jpg 800w">`,
     );
+    bodies['/page-inline.html'] = page(
+      'a message board',
+      `<p>hello</p><img alt="" src="data:image/jpeg;base64,${known.toString('base64')}">`,
+    );
     bodies['/page-benign.html'] = page(
       'a holiday album',
       [1, 2, 3].map((n) => `<img src="${media}/benign-${n}.jpg">`).join(''),
@@ -147,6 +153,7 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
         browserKnown: at('media.example', '/photos/again.jpg'),
         pageKnown: at('pages.example', '/page-known.html'),
         pageBenign: at('pages.example', '/page-benign.html'),
+        pageInline: at('media.example', '/page-inline.html'),
       },
     };
   });

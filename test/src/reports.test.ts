@@ -274,6 +274,27 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
     expect(scene.server.requests).not.toContain('/x.jpg');
   });
 
+  it('a reported page inlining a bank image (a data: URI) is actioned, its takedown naming the page', async () => {
+    const { id } = await hotlineReport([scene.urls.pageInline]);
+    const done = await reportWhen(id, 'the page actioned', settled);
+    expect(done.report.status).toBe('actioned');
+    const [subject] = done.report.subjects;
+    expect(subject).toMatchObject({ url: scene.urls.pageInline, status: 'actioned', caseId: null });
+    // The image has no URL of its own: the match's orders are about the page that shows it.
+    const { rows } = await scene.world.db.query<{
+      kind: string;
+      subject_type: string;
+      subject_value: string;
+    }>(`select kind, subject_type, subject_value from orders where id = any($1::uuid[])`, [
+      subject!.orderIds,
+    ]);
+    expect(rows).toContainEqual({
+      kind: 'takedown',
+      subject_type: 'url',
+      subject_value: scene.urls.pageInline,
+    });
+  });
+
   it('a reported page of benign images becomes a case listing the images scanned, at most the cap', async () => {
     const { id } = await hotlineReport([scene.urls.pageBenign], { category: 'other' });
     const inCase = await reportWhen(

@@ -24,7 +24,9 @@ export {
 } from './url-list.js';
 export { RecentlySeen, type RecentlySeenOptions } from './recently-seen.js';
 export { MediaType, SNIFF_BYTES, isHtmlContentType, looksLikeMarkup, sniffMedia } from './sniff.js';
+export { InlineRefusal, decodeInlineImage, type InlineImage } from './inline-images.js';
 export {
+  DEFAULT_MAX_INLINE_BYTES,
   DEFAULT_MAX_PAGE_IMAGES,
   PageImageRefusal,
   extractPageImages,

@@ -44,7 +44,16 @@ describe('extractPageImages', () => {
       PAGE,
     );
     expect(r.images).toEqual(['https://site.example/a/~x.jpg']);
-    expect(r.refused).toEqual({ scheme: 4, credentials: 1, 'bad-url': 1 });
+    // The data: URI is decoded (three zero bytes: no image); its refusal is counted as inline.
+    expect(r.refused).toEqual({
+      scheme: 3,
+      credentials: 1,
+      'bad-url': 1,
+      'inline-not-base64': 0,
+      'inline-bad-base64': 0,
+      'inline-not-image': 1,
+      'inline-too-large': 0,
+    });
   });
 
   it('takes at most max images in document order and counts what it left', () => {
@@ -63,7 +72,7 @@ describe('extractPageImages', () => {
     const r = extractPageImages(`${refused}<img src="/late.jpg">`, PAGE);
     expect(r.images).toEqual([]);
     expect(r.omitted).toBe(977);
-    expect(r.refused.scheme).toBe(1024);
+    expect(r.refused['inline-not-base64']).toBe(1024);
     const dupes = extractPageImages(`${'<img src="/same.jpg">'.repeat(5000)}<img src="/other.jpg">`, PAGE);
     expect(dupes.images).toEqual(['https://site.example/same.jpg', 'https://site.example/other.jpg']);
   });

@@ -1,4 +1,11 @@
 import { scanTags } from './html-scan.js';
+import {
+  decodeInlineImage,
+  InlineRefusal,
+  isDataUri,
+  maxDataUriLength,
+  type InlineImage,
+} from './inline-images.js';
 import { MAX_URL_LENGTH, normalizeUrl } from './normalize.js';
 
 /** Embedded images taken from one page by default (the rest are counted, not taken). */
@@ -24,6 +31,9 @@ const WANTED_ATTRIBUTES: ReadonlySet<string> = new Set([
 /** A `srcset` longer than this is not read (a page with that many candidates is not one a person wrote). */
 const MAX_SRCSET_LENGTH = 32 * 1024;
 
+/** The largest inline (`data:`) image taken by default, decoded: the media topic's default body limit. */
+export const DEFAULT_MAX_INLINE_BYTES = 16 * 1024 * 1024;
+
 /** Why a candidate image URL was not taken: a small fixed set (metrics labels). */
 export const PageImageRefusal = {
   /** Not http(s) after resolution: `data:`, `javascript:`, `blob:`, `ftp:`, ... */
@@ -32,6 +42,8 @@ export const PageImageRefusal = {
   Credentials: 'credentials',
   /** Unparseable, too long, or refused by `normalizeUrl`. */
   BadUrl: 'bad-url',
+  /** `data:` images not taken: not base64, bad base64, not an accepted image type, too large. */
+  ...InlineRefusal,
 } as const;
 export type PageImageRefusal = (typeof PageImageRefusal)[keyof typeof PageImageRefusal];
 
@@ -40,8 +52,14 @@ export interface PageImages {
   /** Canonical (`normalizeUrl`) hrefs of the images the page shows, de-duplicated, in document order, at most `max`. */
   readonly images: readonly string[];
   /**
-   * Candidates not examined: after the `max`th image, or after 1,024 distinct candidates (duplicates and refusable
-   * ones included).
+   * The images the page carries as `data:` URIs (`;base64`, of an accepted type by their magic bytes), decoded,
+   * de-duplicated by SHA-256, in document order; they count towards `max` with `images`. `before`: how many of
+   * `images` come before it in document order.
+   */
+  readonly inline: readonly (InlineImage & { readonly before: number })[];
+  /**
+   * Candidates not examined: after the `max`th image (inline ones included), or after 1,024 distinct candidates
+   * (duplicates and refusable ones included).
    */
   readonly omitted: number;
   /** Candidates refused, by why. */
@@ -76,7 +94,10 @@ export function largestSrcsetCandidate(srcset: string): string | null {
     let url = srcset.slice(start, i);
     let descriptors = '';
     if (url.endsWith(',')) {
-      url = url.replace(/,+$/, '');
+      // Not /,+$/: over a run of commas inside a long candidate that pattern backtracks quadratically.
+      let end = url.length;
+      while (end > 0 && url.charCodeAt(end - 1) === 0x2c) end--;
+      url = url.slice(0, end);
     } else {
       const from = i;
       let depth = 0;
@@ -113,11 +134,18 @@ export function largestSrcsetCandidate(srcset: string): string | null {
  * The images an HTML page shows: `<img src>` and its `srcset`'s largest candidate, `<picture><source srcset>`,
  * `<meta property|name="og:image"|"twitter:image" content>`, `<link rel="image_src" href>`; resolved against
  * the page URL and the first `<base href>` (which applies to the whole document, as in a browser); only http(s),
- * never with credentials; canonical by `normalizeUrl`; de-duplicated; the first `max` in document order. Pure and
- * linear in the page's length (see `scanTags`); never throws.
+ * never with credentials; canonical by `normalizeUrl`; de-duplicated; the first `max` in document order. Images
+ * inlined as `data:` URIs are decoded (see `decodeInlineImage`), at most `maxInlineBytes` each. Pure and linear in
+ * the page's length (see `scanTags`: each attribute is copied once; each distinct `data:` URI decoded and hashed
+ * once); never throws.
  */
-export function extractPageImages(html: string, pageUrl: string, options: { max?: number } = {}): PageImages {
+export function extractPageImages(
+  html: string,
+  pageUrl: string,
+  options: { max?: number; maxInlineBytes?: number } = {},
+): PageImages {
   const max = Math.max(0, Math.floor(options.max ?? DEFAULT_MAX_PAGE_IMAGES));
+  const maxInlineBytes = Math.max(0, Math.floor(options.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES));
   const raw: string[] = [];
   let base: string | null = null;
   let pictureDepth = 0;
@@ -126,7 +154,9 @@ export function extractPageImages(html: string, pageUrl: string, options: { max?
     const trimmed = value.trim();
     if (trimmed !== '') raw.push(trimmed);
   };
-  scanTags(html, MAX_SRCSET_LENGTH, WANTED_ATTRIBUTES, (tag) => {
+  // An inline image's URI is as long as its bytes' base64: values up to that are read (a longer one is not).
+  const maxValueLength = Math.max(MAX_SRCSET_LENGTH, maxDataUriLength(maxInlineBytes));
+  scanTags(html, maxValueLength, WANTED_ATTRIBUTES, (tag) => {
     if ('end' in tag) {
       if (tag.end === 'picture' && pictureDepth > 0) pictureDepth--;
       return true;
@@ -163,7 +193,7 @@ export function extractPageImages(html: string, pageUrl: string, options: { max?
     }
     return true;
   });
-  return resolveImages(raw, pageUrl, base, max);
+  return resolveImages(raw, pageUrl, base, max, maxInlineBytes);
 }
 
 function resolveImages(
@@ -171,8 +201,12 @@ function resolveImages(
   pageUrl: string,
   base: string | null,
   max: number,
+  maxInlineBytes: number,
 ): PageImages {
-  const refused: Record<PageImageRefusal, number> = { scheme: 0, credentials: 0, 'bad-url': 0 };
+  const refused = Object.fromEntries(Object.values(PageImageRefusal).map((r) => [r, 0])) as Record<
+    PageImageRefusal,
+    number
+  >;
   let baseUrl: URL;
   try {
     baseUrl = new URL(pageUrl);
@@ -182,20 +216,31 @@ function resolveImages(
       if (declared.protocol === 'http:' || declared.protocol === 'https:') baseUrl = declared;
     }
   } catch {
-    return { images: [], omitted: 0, refused };
+    return { images: [], inline: [], omitted: 0, refused };
   }
   const images: string[] = [];
+  const inline: (InlineImage & { before: number })[] = [];
   const seen = new Set<string>();
   let omitted = 0;
   const examined = new Set<string>();
   for (const [index, candidate] of raw.entries()) {
     // The same text resolves the same way: examined once.
     if (examined.has(candidate)) continue;
-    if (images.length >= max || examined.size >= MAX_CANDIDATES_EXAMINED) {
+    if (images.length + inline.length >= max || examined.size >= MAX_CANDIDATES_EXAMINED) {
       omitted = raw.length - index;
       break;
     }
     examined.add(candidate);
+    // An image in the markup itself (an absolute URL: no base applies). A page could inline a known image this way.
+    if (isDataUri(candidate)) {
+      const decoded = decodeInlineImage(candidate, maxInlineBytes);
+      if (!decoded.ok) refused[decoded.refusal]++;
+      else if (!seen.has(`data:sha256:${decoded.image.sha256}`)) {
+        seen.add(`data:sha256:${decoded.image.sha256}`);
+        inline.push({ ...decoded.image, before: images.length });
+      }
+      continue;
+    }
     if (candidate.length > MAX_URL_LENGTH) {
       refused['bad-url']++;
       continue;
@@ -225,5 +270,5 @@ function resolveImages(
     seen.add(href);
     images.push(href);
   }
-  return { images, omitted, refused };
+  return { images, inline, omitted, refused };
 }

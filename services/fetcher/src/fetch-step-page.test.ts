@@ -79,9 +79,11 @@ describe('fetch step: a reported HTML page', () => {
     expect(await w.count('page-crawled')).toBe(1);
     expect(
       await Promise.all(
-        ['url-list-hit', 'fetched', 'refused', 'omitted', 'bad-url', 'allow-listed'].map(w.countImages),
+        ['url-list-hit', 'fetched', 'refused', 'omitted', 'bad-url', 'allow-listed', 'inline-refused'].map(
+          w.countImages,
+        ),
       ),
-    ).toEqual([1, 1, 2, 1, 1, 0]);
+    ).toEqual([1, 1, 2, 1, 0, 0, 1]);
 
     // A redelivered event makes the same submissions: nothing new downstream can tell apart.
     expect(await w.observe(PAGE_URL, reported)).toEqual({ kind: 'ok' });

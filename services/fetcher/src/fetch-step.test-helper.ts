@@ -23,7 +23,7 @@ export function world(
     url: '',
     redirects: [],
   }),
-  deps: Partial<Pick<FetchStepDeps, 'maxPageImages' | 'pageCrawlTimeoutMs'>> = {},
+  deps: Partial<Pick<FetchStepDeps, 'maxPageImages' | 'pageCrawlTimeoutMs' | 'maxMediaBytes'>> = {},
 ) {
   const index = new UrlListIndex<UrlEntryData>();
   const banks = new Map<string, UrlBankMeta>();

@@ -85,6 +85,8 @@ export interface FetchStepDeps {
   ) => Promise<void>;
   /** Embedded images of a reported page matched or fetched (the first in document order). */
   maxPageImages: number;
+  /** The largest image a reported page may inline (`data:`), decoded: the media body limit. Default 16 MiB. */
+  maxMediaBytes?: number;
   /** All of a page's image fetches end within this long (the rest are refused as aborted). Default 30 s. */
   pageCrawlTimeoutMs?: number;
   pageCounters: PageCounters;

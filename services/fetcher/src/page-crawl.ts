@@ -9,9 +9,12 @@ import type { StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
 import {
   decodePage,
+  DEFAULT_MAX_INLINE_BYTES,
   extractPageImages,
   normalizeUrl,
+  type InlineImage,
   type NormalizedUrl,
+  type PageImages,
   type UrlListMatch,
 } from '@mod/urls';
 import type { PageFetchSuccess } from '@mod/urls/fetch';
@@ -78,8 +81,12 @@ export const PageImageOutcome = {
   Refused: 'refused',
   /** Beyond the page's cap: not examined. */
   Omitted: 'omitted',
-  /** Not an http(s) URL without credentials (data:, javascript:, user:pw@...), or unparseable. */
+  /** Not an http(s) URL without credentials (javascript:, blob:, user:pw@...), or unparseable. */
   BadUrl: 'bad-url',
+  /** An image inlined in the page as a `data:` URI, decoded and submitted as media. */
+  Inline: 'inline',
+  /** A `data:` image not taken: not base64, bad base64, not an accepted image type, or too large. */
+  InlineRefused: 'inline-refused',
 } as const;
 export type PageImageOutcome = (typeof PageImageOutcome)[keyof typeof PageImageOutcome];
 
@@ -101,7 +108,7 @@ export function createPageCounters(registry: Registry): PageCounters {
   });
   const images = new Counter({
     name: 'mod_fetcher_page_images_total',
-    help: 'Images embedded in reported pages, by outcome (url-list-hit, allow-listed, fetched, refused, omitted, bad-url)',
+    help: 'Images embedded in reported pages, by outcome (url-list-hit, allow-listed, fetched, refused, omitted, bad-url, inline, inline-refused)',
     labelNames: ['outcome'],
     registers: [registry],
   });
@@ -210,6 +217,52 @@ async function embedImage(ctx: CrawlContext, href: string, signal: AbortSignal):
 }
 
 /**
+ * One image the page inlines (a `data:` URI): submitted as media like a fetched one, with an id from its bytes'
+ * SHA-256 (a redelivery makes the same submission). It has no URL of its own: its media event names the page, so
+ * that a match's orders (a takedown) are about the page that shows it. Its bytes go to the media topic only.
+ */
+async function embedInline(ctx: CrawlContext, image: InlineImage, pageUrl: string): Promise<ImageResult> {
+  const { deps, tenantId, idName } = ctx;
+  const name = `data:sha256:${image.sha256}`;
+  const submissionId = embeddedSubmissionId(idName, name);
+  const meta: MediaEventMeta = {
+    eventId: deterministicUuid(`fetcher:media:embedded:${idName}:${name}`),
+    submissionId,
+    tenantId,
+    source: 'fetcher',
+    url: pageUrl,
+    contentType: image.mediaType,
+    submittedAt: ctx.now().toISOString(),
+  };
+  await deps.producer.send({
+    topic: deps.mediaTopic,
+    messages: [
+      {
+        key: submissionId,
+        value: image.bytes,
+        headers: { [MEDIA_META_HEADER]: Codecs.mediaMeta.encode(meta) },
+      },
+    ],
+  });
+  return { outcome: PageImageOutcome.Inline, submissionId };
+}
+
+/** One image a page shows: by URL (matched, fetched) or inline in the markup (decoded already). */
+type PageImage = { href: string } | { inline: InlineImage };
+
+/** The page's images by URL and inline ones, merged back into document order. */
+function inDocumentOrder(found: PageImages): PageImage[] {
+  const all: PageImage[] = [];
+  let k = 0;
+  for (const [i, href] of found.images.entries()) {
+    while (k < found.inline.length && found.inline[k]!.before <= i) all.push({ inline: found.inline[k++]! });
+    all.push({ href });
+  }
+  while (k < found.inline.length) all.push({ inline: found.inline[k++]! });
+  return all;
+}
+
+/**
  * Images a page's are chosen from (distinct, in document order). Matching the URL lists costs no fetch, so a listed
  * image is found however many others come first: a page could otherwise hide one behind `maxPageImages` decoys.
  */
@@ -217,23 +270,29 @@ const MAX_PAGE_CANDIDATES = 256;
 
 /**
  * Which of a page's images are taken, in document order: at most `max` the URL lists match (a verdict each) and at
- * most `max` others (fetched); allow-listed and unparseable ones cost nothing (counted by `embedImage`). Answers the
- * images taken and how many were left.
+ * most `max` others (fetched, or inline: both are scanned as media); allow-listed and unparseable ones cost nothing
+ * (counted by `embedImage`). Answers the images taken and how many were left.
  */
 function chooseImages(
   urlLists: FetchStepDeps['urlLists'],
-  images: readonly string[],
+  images: readonly PageImage[],
   max: number,
-): { chosen: string[]; left: number } {
-  const chosen: string[] = [];
+): { chosen: PageImage[]; left: number } {
+  const chosen: PageImage[] = [];
   let listed = 0;
   let fetched = 0;
   let left = 0;
-  for (const href of images) {
+  for (const image of images) {
+    if ('inline' in image) {
+      if (fetched++ < max) chosen.push(image);
+      else left++;
+      continue;
+    }
+    const href = image.href;
     const normalized = normalizeUrl(href);
     const matches = normalized.ok ? listMatches(urlLists, normalized.url) : [];
-    if (!normalized.ok || matches.some((x) => x.bank.negative)) chosen.push(href);
-    else if (matches.length > 0 ? listed++ < max : fetched++ < max) chosen.push(href);
+    if (!normalized.ok || matches.some((x) => x.bank.negative)) chosen.push(image);
+    else if (matches.length > 0 ? listed++ < max : fetched++ < max) chosen.push(image);
     else left++;
   }
   return { chosen, left };
@@ -241,7 +300,8 @@ function chooseImages(
 
 /**
  * A reported page's embedded images (see `extractPageImages` and `chooseImages`): each matched against the URL lists
- * like any URL, otherwise fetched as media and submitted on its own, a few at a time. Answers the submissions made,
+ * like any URL, otherwise fetched as media and submitted on its own, a few at a time; an image inlined as a `data:`
+ * URI is submitted as media too (`embedInline`). Answers the submissions made,
  * in document order, for the page's own record (the report router follows them all), or the event's dead letter
  * when an image's submission is another tenant's.
  */
@@ -254,13 +314,20 @@ export async function crawlPage(
   const { deps } = ctx;
   const found = extractPageImages(decodePage(page.bytes, page.contentType), page.url, {
     max: Math.max(deps.maxPageImages, MAX_PAGE_CANDIDATES),
+    maxInlineBytes: deps.maxMediaBytes ?? DEFAULT_MAX_INLINE_BYTES,
   });
-  const { chosen: images, left } = chooseImages(deps.urlLists, found.images, deps.maxPageImages);
+  const { chosen: images, left } = chooseImages(deps.urlLists, inDocumentOrder(found), deps.maxPageImages);
   const count = (outcome: PageImageOutcome, n = 1) => {
     if (n > 0) deps.pageCounters.images.inc({ outcome }, n);
   };
   count(PageImageOutcome.Omitted, found.omitted + left);
   count(PageImageOutcome.BadUrl, found.refused.scheme + found.refused.credentials + found.refused['bad-url']);
+  const inlineRefused =
+    found.refused['inline-not-base64'] +
+    found.refused['inline-bad-base64'] +
+    found.refused['inline-not-image'] +
+    found.refused['inline-too-large'];
+  count(PageImageOutcome.InlineRefused, inlineRefused);
   const results: ImageResult[] = new Array<ImageResult>(images.length);
   let next = 0;
   // One deadline for all the page's images, so that a page of slow images holds its consumer slot a bounded time;
@@ -275,7 +342,11 @@ export async function crawlPage(
   const worker = async () => {
     for (let i = next++; i < images.length && failures.length === 0; i = next++) {
       try {
-        results[i] = await embedImage(ctx, images[i]!, signal);
+        const image = images[i]!;
+        results[i] =
+          'inline' in image
+            ? await embedInline(ctx, image.inline, page.url)
+            : await embedImage(ctx, image.href, signal);
       } catch (error) {
         failures.push(error);
         stop.abort();
@@ -297,6 +368,8 @@ export async function crawlPage(
   // case says how many were not scanned.
   const shown =
     found.images.length +
+    found.inline.length +
+    inlineRefused +
     found.omitted +
     found.refused.scheme +
     found.refused.credentials +

@@ -117,6 +117,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
           { maxBytes: fits, configured: config.FETCH_MAX_BYTES },
           'FETCH_MAX_BYTES lowered to what fits',
         );
+      const maxMediaBytes = Math.min(fits, config.FETCH_MAX_BYTES);
       await urlLists.start();
       runner = worker.consume({
         groupId: config.FETCHER_GROUP_ID,
@@ -126,7 +127,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
         stepName: 'fetch',
         step: createFetchStep({
           urlLists,
-          fetcher: createFetcher(Math.min(fits, config.FETCH_MAX_BYTES)),
+          fetcher: createFetcher(maxMediaBytes),
           seen,
           producer,
           verdictsTopic: topics.verdicts,
@@ -146,6 +147,7 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
               await recordEmbeddedSubmissions(c, s, embeddedSubmissionIds ?? [], embeddedImagesShown);
             }),
           maxPageImages: config.PAGE_MAX_IMAGES,
+          maxMediaBytes,
           pageCrawlTimeoutMs: config.PAGE_CRAWL_TIMEOUT_MS,
           pageCounters,
           tenants: createTenantDirectory(db),
