@@ -3,11 +3,9 @@ import {
   Codecs,
   deterministicUuid,
   fetcherSubmissionIds,
-  MEDIA_META_HEADER,
   tenantOfPartnerTopic,
   urlObservedCodec,
   type Hit,
-  type MediaEventMeta,
   type UrlObserved,
   type Verdict,
 } from '@mod/contracts';
@@ -21,6 +19,7 @@ import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
 import { normalizeUrl, urlSha256, type NormalizedUrl, type RecentlySeen, type UrlListMatch } from '@mod/urls';
 import { FetchRefusal, type SafeFetcher } from '@mod/urls/fetch';
+import { publishMedia } from './media-publish.js';
 import {
   crawlPage,
   FetchSlots,
@@ -312,6 +311,14 @@ export function createFetchStep(deps: FetchStepDeps) {
       return { kind: 'drop', reason: 'does not look like media' };
     }
     const submissionId = fetcherSubmissionIds(idName).fetched;
+    /** The reported URL's own record, when it brought no media (a refusal, a page). */
+    const fetchedRecord = () => ({
+      id: submissionId,
+      tenantId,
+      source: 'fetcher' as const,
+      url: url.href,
+      sha256: urlSha256(url.href),
+    });
     // A report may name a page: page mode brings its HTML, and the images it shows are submitted on their own.
     const fetched = report ? await deps.fetcher.fetchPage(url.href) : await deps.fetcher.fetch(url.href);
     if (fetched.ok && 'kind' in fetched) {
@@ -334,11 +341,7 @@ export function createFetchStep(deps: FetchStepDeps) {
       }
       // The page itself is not media: recorded as today, with the images' submissions for the router to follow.
       await deps.recordRefusal({
-        id: submissionId,
-        tenantId,
-        source: 'fetcher',
-        url: url.href,
-        sha256: urlSha256(url.href),
+        ...fetchedRecord(),
         failureCode: NOT_MEDIA_CODE,
         embeddedSubmissionIds: crawled.submissionIds,
         embeddedImagesShown: crawled.shown,
@@ -351,34 +354,20 @@ export function createFetchStep(deps: FetchStepDeps) {
       count(ObservedOutcome.Refused);
       if (report)
         await deps.recordRefusal({
-          id: submissionId,
-          tenantId,
-          source: 'fetcher',
-          url: url.href,
-          sha256: urlSha256(url.href),
+          ...fetchedRecord(),
           failureCode: `MOD_ERR_FETCH_${fetched.reason.toUpperCase().replaceAll('-', '_')}`,
         });
       return { kind: 'drop', reason: `fetch refused: ${fetched.reason}` };
     }
-    const meta: MediaEventMeta = {
-      eventId: deterministicUuid(`fetcher:media:${idName}`),
-      submissionId,
-      tenantId,
-      source: 'fetcher',
-      url: fetched.url,
-      contentType: fetched.mediaType,
-      submittedAt: now().toISOString(),
-    };
     try {
-      await deps.producer.send({
-        topic: deps.mediaTopic,
-        messages: [
-          {
-            key: submissionId,
-            value: fetched.bytes,
-            headers: { [MEDIA_META_HEADER]: Codecs.mediaMeta.encode(meta) },
-          },
-        ],
+      await publishMedia(deps.producer, deps.mediaTopic, {
+        eventName: `fetcher:media:${idName}`,
+        submissionId,
+        tenantId,
+        url: fetched.url,
+        mediaType: fetched.mediaType,
+        bytes: fetched.bytes,
+        at: now(),
       });
     } catch (err) {
       deps.seen.delete(url.key);

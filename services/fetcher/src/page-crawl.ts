@@ -1,10 +1,4 @@
-import {
-  Codecs,
-  deterministicUuid,
-  embeddedSubmissionId,
-  MEDIA_META_HEADER,
-  type MediaEventMeta,
-} from '@mod/contracts';
+import { Codecs, embeddedSubmissionId } from '@mod/contracts';
 import type { StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
 import {
@@ -18,6 +12,7 @@ import {
   type UrlListMatch,
 } from '@mod/urls';
 import type { PageFetchSuccess } from '@mod/urls/fetch';
+import { publishMedia } from './media-publish.js';
 import type { FetchStepDeps, submissionNotOwned, urlListVerdict } from './fetch-step.js';
 import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
 
@@ -191,24 +186,14 @@ async function embedImage(ctx: CrawlContext, href: string, signal: AbortSignal):
   try {
     const fetched = await deps.fetcher.fetch(url.href, { signal });
     if (!fetched.ok) return { outcome: PageImageOutcome.Refused, submissionId: null };
-    const meta: MediaEventMeta = {
-      eventId: deterministicUuid(`fetcher:media:embedded:${idName}:${url.href}`),
+    await publishMedia(deps.producer, deps.mediaTopic, {
+      eventName: `fetcher:media:embedded:${idName}:${url.href}`,
       submissionId,
       tenantId,
-      source: 'fetcher',
       url: fetched.url,
-      contentType: fetched.mediaType,
-      submittedAt: ctx.now().toISOString(),
-    };
-    await deps.producer.send({
-      topic: deps.mediaTopic,
-      messages: [
-        {
-          key: submissionId,
-          value: fetched.bytes,
-          headers: { [MEDIA_META_HEADER]: Codecs.mediaMeta.encode(meta) },
-        },
-      ],
+      mediaType: fetched.mediaType,
+      bytes: fetched.bytes,
+      at: ctx.now(),
     });
   } finally {
     release();
@@ -225,24 +210,14 @@ async function embedInline(ctx: CrawlContext, image: InlineImage, pageUrl: strin
   const { deps, tenantId, idName } = ctx;
   const name = `data:sha256:${image.sha256}`;
   const submissionId = embeddedSubmissionId(idName, name);
-  const meta: MediaEventMeta = {
-    eventId: deterministicUuid(`fetcher:media:embedded:${idName}:${name}`),
+  await publishMedia(deps.producer, deps.mediaTopic, {
+    eventName: `fetcher:media:embedded:${idName}:${name}`,
     submissionId,
     tenantId,
-    source: 'fetcher',
     url: pageUrl,
-    contentType: image.mediaType,
-    submittedAt: ctx.now().toISOString(),
-  };
-  await deps.producer.send({
-    topic: deps.mediaTopic,
-    messages: [
-      {
-        key: submissionId,
-        value: image.bytes,
-        headers: { [MEDIA_META_HEADER]: Codecs.mediaMeta.encode(meta) },
-      },
-    ],
+    mediaType: image.mediaType,
+    bytes: image.bytes,
+    at: ctx.now(),
   });
   return { outcome: PageImageOutcome.Inline, submissionId };
 }
