@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Codecs, embeddedSubmissionId, fetcherSubmissionIds, MEDIA_META_HEADER } from '@mod/contracts';
-import type { PageFetchOutcome } from '@mod/urls/fetch';
-import { JPEG, world } from './fetch-step.test-helper.js';
+import { imageAnswer, JPEG, pageAnswer, reportedEvent, world } from './fetch-step.test-helper.js';
 
 const PAGE_URL = 'https://page.example/post/2';
 const EVENT_ID = '00000000-0000-4000-8000-00000000bbbb';
-const reported = { tenantId: 'public-reports', source: 'api', purpose: 'report', eventId: EVENT_ID } as const;
+const reported = reportedEvent(EVENT_ID);
 const GIF = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const dataUri = (type: string, bytes: Buffer) => `data:${type};base64,${bytes.toString('base64')}`;
@@ -16,30 +15,10 @@ const html = `<html><body><img src="${dataUri('image/jpeg', JPEG)}"><img src="/o
   <img srcset="/small.jpg 10w, ${dataUri('image/png', GIF)} 900w"><img src="data:image/jpeg;base64,@@@@">
   <img src="${dataUri('image/svg+xml', Buffer.from('<svg/>'))}"><img src=" ${dataUri('image/jpeg', JPEG)}"></body></html>`;
 
-function outcomes(url: string): PageFetchOutcome {
-  if (url === PAGE_URL)
-    return {
-      ok: true,
-      kind: 'page',
-      url,
-      redirects: [],
-      address: '203.0.113.9',
-      status: 200,
-      contentType: 'text/html; charset=utf-8',
-      bytes: Buffer.from(html),
-      truncated: false,
-    };
-  return {
-    ok: true,
-    url,
-    redirects: [],
-    address: '203.0.113.9',
-    status: 200,
-    mediaType: 'image/jpeg',
-    contentType: 'image/jpeg',
-    bytes: Buffer.concat([JPEG, Buffer.from(url)]),
-  };
-}
+const outcomes = (url: string) =>
+  url === PAGE_URL
+    ? pageAnswer(url, html, 'text/html; charset=utf-8')
+    : imageAnswer(url, Buffer.concat([JPEG, Buffer.from(url)]));
 
 describe('fetch step: images a reported page inlines (data: URIs)', () => {
   it('submits each as media named by the page, with an id from its bytes, and records it with the page', async () => {

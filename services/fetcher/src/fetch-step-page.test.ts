@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { Codecs, embeddedSubmissionId, fetcherSubmissionIds, MEDIA_META_HEADER } from '@mod/contracts';
 import type { PageFetchOutcome } from '@mod/urls/fetch';
-import { JPEG, world } from './fetch-step.test-helper.js';
+import {
+  imageAnswer,
+  JPEG,
+  notFoundAnswer,
+  pageAnswer,
+  reportedEvent,
+  world,
+} from './fetch-step.test-helper.js';
 
 const PAGE_URL = 'https://page.example/post/1';
 const EVENT_ID = '00000000-0000-4000-8000-00000000aaaa';
-const reported = { tenantId: 'public-reports', source: 'api', purpose: 'report', eventId: EVENT_ID } as const;
+const reported = reportedEvent(EVENT_ID);
 
 const html = `<html><head><meta property="og:image" content="https://listed.example/a.jpg"></head><body>
   <img src="/ok.jpg"><img src="data:image/png;base64,AAAA"><img src="/missing.jpg"><img src="/ok.jpg">
@@ -13,30 +20,8 @@ const html = `<html><head><meta property="og:image" content="https://listed.exam
 
 /** The page, its images (ok.jpg is media, missing.jpg is refused), by URL. */
 function outcomes(url: string): PageFetchOutcome {
-  if (url === PAGE_URL)
-    return {
-      ok: true,
-      kind: 'page',
-      url,
-      redirects: [],
-      address: '203.0.113.9',
-      status: 200,
-      contentType: 'text/html; charset=utf-8',
-      bytes: Buffer.from(html),
-      truncated: false,
-    };
-  if (url === 'https://page.example/ok.jpg')
-    return {
-      ok: true,
-      url,
-      redirects: [],
-      address: '203.0.113.9',
-      status: 200,
-      mediaType: 'image/jpeg',
-      contentType: 'image/jpeg',
-      bytes: JPEG,
-    };
-  return { ok: false, reason: 'http-status', detail: 'status 404', url, redirects: [], status: 404 };
+  if (url === PAGE_URL) return pageAnswer(url, html, 'text/html; charset=utf-8');
+  return url === 'https://page.example/ok.jpg' ? imageAnswer(url) : notFoundAnswer(url);
 }
 
 describe('fetch step: a reported HTML page', () => {

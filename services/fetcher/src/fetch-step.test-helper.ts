@@ -11,6 +11,45 @@ import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
 
 export const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0]);
 
+/** A report on the internal topic (the API's: the public form's tenant), whose ids derive from `eventId`. */
+export const reportedEvent = (eventId: string) =>
+  ({ tenantId: 'public-reports', source: 'api', purpose: 'report', eventId }) as const;
+
+/** Page mode's answer for an HTML page at `url` (`body` as bytes: a string is read as latin1, byte for byte). */
+export const pageAnswer = (url: string, body: string, contentType = 'text/html'): PageFetchOutcome => ({
+  ok: true,
+  kind: 'page',
+  url,
+  redirects: [],
+  address: '203.0.113.9',
+  status: 200,
+  contentType,
+  bytes: Buffer.from(body, 'latin1'),
+  truncated: false,
+});
+
+/** A fetched JPEG at `url`. */
+export const imageAnswer = (url: string, bytes: Buffer = JPEG): PageFetchOutcome => ({
+  ok: true,
+  url,
+  redirects: [],
+  address: '203.0.113.9',
+  status: 200,
+  mediaType: 'image/jpeg',
+  contentType: 'image/jpeg',
+  bytes,
+});
+
+/** A fetch refused with a 404. */
+export const notFoundAnswer = (url: string): PageFetchOutcome => ({
+  ok: false,
+  reason: 'http-status',
+  detail: 'status 404',
+  url,
+  redirects: [],
+  status: 404,
+});
+
 /**
  * `fetchOutcome` answers each URL (a promise: an answer that waits, e.g. for the fetch's signal); `deps` sets what
  * the step is given beyond the defaults.

@@ -1,38 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { PageFetchOutcome } from '@mod/urls/fetch';
-import { JPEG, world } from './fetch-step.test-helper.js';
+import { imageAnswer, pageAnswer, reportedEvent, world } from './fetch-step.test-helper.js';
 import { PAGE_IMAGE_FETCHES_AT_ONCE } from './page-crawl.js';
 
-const reported = (n: number) =>
-  ({
-    tenantId: 'public-reports',
-    source: 'api',
-    purpose: 'report',
-    eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  }) as const;
-
-const page = (url: string, html: string): PageFetchOutcome => ({
-  ok: true,
-  kind: 'page',
-  url,
-  redirects: [],
-  address: '203.0.113.9',
-  status: 200,
-  contentType: 'text/html',
-  bytes: Buffer.from(html),
-  truncated: false,
-});
-
-const image = (url: string): PageFetchOutcome => ({
-  ok: true,
-  url,
-  redirects: [],
-  address: '203.0.113.9',
-  status: 200,
-  mediaType: 'image/jpeg',
-  contentType: 'image/jpeg',
-  bytes: JPEG,
-});
+const reported = (n: number) => reportedEvent(`00000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
+const page = pageAnswer;
+const image = (url: string) => imageAnswer(url);
 
 /** Pages `https://pN.example/` showing six images each; image fetches answer on a later turn, counted while open. */
 function pagesOfImages() {

@@ -1,39 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import type { PageFetchOutcome } from '@mod/urls/fetch';
-import { JPEG, world } from './fetch-step.test-helper.js';
+import { imageAnswer, pageAnswer, reportedEvent, world } from './fetch-step.test-helper.js';
 
 const PAGE_URL = 'https://page.example/post/1';
 const EVENT_ID = '00000000-0000-4000-8000-00000000dddd';
-const reported = { tenantId: 'public-reports', source: 'api', purpose: 'report', eventId: EVENT_ID } as const;
+const reported = reportedEvent(EVENT_ID);
 const id = (href: string) => embeddedSubmissionId(EVENT_ID, href);
 
 /** A page of `html`; every other URL is a JPEG. */
-const site =
-  (html: string) =>
-  (url: string): PageFetchOutcome =>
-    url === PAGE_URL
-      ? {
-          ok: true,
-          kind: 'page',
-          url,
-          redirects: [],
-          address: '203.0.113.9',
-          status: 200,
-          contentType: 'text/html',
-          bytes: Buffer.from(html),
-          truncated: false,
-        }
-      : {
-          ok: true,
-          url,
-          redirects: [],
-          address: '203.0.113.9',
-          status: 200,
-          mediaType: 'image/jpeg',
-          contentType: 'image/jpeg',
-          bytes: JPEG,
-        };
+const site = (html: string) => (url: string) => (url === PAGE_URL ? pageAnswer(url, html) : imageAnswer(url));
 
 const decoys = (n: number) => Array.from({ length: n }, (_, i) => `<img src="/decoy-${i}.jpg">`).join('');
 

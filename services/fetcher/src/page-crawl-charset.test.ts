@@ -1,29 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import type { PageFetchOutcome } from '@mod/urls/fetch';
-import { world } from './fetch-step.test-helper.js';
+import { notFoundAnswer, pageAnswer, reportedEvent, world } from './fetch-step.test-helper.js';
 
 const PAGE_URL = 'https://page.example/post/1';
 const EVENT_ID = '00000000-0000-4000-8000-00000000cccc';
-const reported = { tenantId: 'public-reports', source: 'api', purpose: 'report', eventId: EVENT_ID } as const;
+const reported = reportedEvent(EVENT_ID);
 const LISTED = 'https://listed.example/a.jpg';
 
-const page =
-  (contentType: string, body: string) =>
-  (url: string): PageFetchOutcome =>
-    url === PAGE_URL
-      ? {
-          ok: true,
-          kind: 'page',
-          url,
-          redirects: [],
-          address: '203.0.113.9',
-          status: 200,
-          contentType,
-          bytes: Buffer.from(body, 'latin1'),
-          truncated: false,
-        }
-      : { ok: false, reason: 'http-status', detail: 'status 404', url, redirects: [], status: 404 };
+const page = (contentType: string, body: string) => (url: string) =>
+  url === PAGE_URL ? pageAnswer(url, body, contentType) : notFoundAnswer(url);
 
 describe('crawling a reported page: its images as a browser decodes it', () => {
   it.each([
