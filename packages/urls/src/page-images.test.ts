@@ -27,6 +27,24 @@ describe('extractPageImages', () => {
     ]);
   });
 
+  it('takes the addresses lazy-loading scripts keep while src holds a placeholder', () => {
+    const placeholder = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
+    const html = `<img src="${placeholder}" data-src="/gallery/1.jpg">
+      <img class="lazyload" data-lazy-src="/gallery/2.jpg" data-srcset="/gallery/2s.jpg 300w, /gallery/2l.jpg 1200w">
+      <img src="/spinner.gif" data-original="https://cdn.example/3.jpg">
+      <picture><source data-srcset="/gallery/4.webp 1x, /gallery/4@2x.webp 2x"><img src="/4.jpg"></picture>
+      <div data-src="/not-an-image-tag.jpg"></div>`;
+    expect(images(html)).toEqual([
+      'https://site.example/gallery/1.jpg',
+      'https://site.example/gallery/2.jpg',
+      'https://site.example/gallery/2l.jpg',
+      'https://site.example/spinner.gif',
+      'https://cdn.example/3.jpg',
+      'https://site.example/gallery/4@2x.webp',
+      'https://site.example/4.jpg',
+    ]);
+  });
+
   it('resolves against the first <base href>, wherever it stands, and decodes character references', () => {
     const html = `<img src="one.jpg?a=1&amp;b=2"><base href="https://other.example/d/"><base href="/ignored/">
       <img src="&#x2F;two&#46;jpg">`;

@@ -17,10 +17,19 @@ export const DEFAULT_MAX_PAGE_IMAGES = 16;
  */
 const MAX_CANDIDATES_EXAMINED = 1024;
 
+/**
+ * Where lazy-loading scripts (lazysizes, WordPress, jQuery lazyload...) keep an image's real address while `src`
+ * holds a placeholder: a browser running the page's script shows these, so a gallery page's images are here.
+ */
+const LAZY_SRC = ['data-src', 'data-lazy-src', 'data-original'] as const;
+const LAZY_SRCSET = ['data-srcset', 'data-lazy-srcset'] as const;
+
 /** The attributes the extractor reads: no other value is copied or decoded. */
 const WANTED_ATTRIBUTES: ReadonlySet<string> = new Set([
   'src',
   'srcset',
+  ...LAZY_SRC,
+  ...LAZY_SRCSET,
   'href',
   'content',
   'property',
@@ -131,7 +140,8 @@ export function largestSrcsetCandidate(srcset: string): string | null {
 }
 
 /**
- * The images an HTML page shows: `<img src>` and its `srcset`'s largest candidate, `<picture><source srcset>`,
+ * The images an HTML page shows: `<img src>` and its `srcset`'s largest candidate, `<picture><source srcset>`, the
+ * addresses lazy-loading scripts keep (`data-src`, `data-lazy-src`, `data-original`, `data-srcset`, `data-lazy-srcset`),
  * `<meta property|name="og:image"|"twitter:image" content>`, `<link rel="image_src" href>`; resolved against
  * the page URL and the first `<base href>` (which applies to the whole document, as in a browser); only http(s),
  * never with credentials; canonical by `normalizeUrl`; de-duplicated; the first `max` in document order. Images
@@ -171,13 +181,19 @@ export function extractPageImages(
         break;
       case 'img': {
         take(a.get('src'));
-        const srcset = a.get('srcset');
-        if (typeof srcset === 'string') take(largestSrcsetCandidate(srcset));
+        for (const name of LAZY_SRC) take(a.get(name));
+        for (const name of ['srcset', ...LAZY_SRCSET]) {
+          const srcset = a.get(name);
+          if (typeof srcset === 'string') take(largestSrcsetCandidate(srcset));
+        }
         break;
       }
       case 'source': {
-        const srcset = a.get('srcset');
-        if (pictureDepth > 0 && typeof srcset === 'string') take(largestSrcsetCandidate(srcset));
+        if (pictureDepth === 0) break;
+        for (const name of ['srcset', ...LAZY_SRCSET]) {
+          const srcset = a.get(name);
+          if (typeof srcset === 'string') take(largestSrcsetCandidate(srcset));
+        }
         break;
       }
       case 'meta': {
