@@ -1,35 +1,25 @@
-import { createHash } from 'node:crypto';
 import {
-  Codecs,
-  deterministicUuid,
   fetcherSubmissionIds,
   tenantOfPartnerTopic,
   urlObservedCodec,
-  type Hit,
   type UrlObserved,
-  type Verdict,
 } from '@mod/contracts';
-import {
-  refuseTenant,
-  type SubmissionInput,
-  type claimSubmission,
-  type TenantDirectory,
-} from '@mod/db/submissions';
-import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
+import { refuseTenant, type SubmissionInput, type TenantDirectory } from '@mod/db/submissions';
+import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
-import { normalizeUrl, urlSha256, type NormalizedUrl, type RecentlySeen, type UrlListMatch } from '@mod/urls';
+import { normalizeUrl, Semaphore, urlSha256, type NormalizedUrl, type RecentlySeen } from '@mod/urls';
 import { FetchRefusal, type SafeFetcher } from '@mod/urls/fetch';
-import { publishMedia } from './media-publish.js';
 import {
-  crawlPage,
-  FetchSlots,
-  listMatches,
-  PAGE_IMAGE_FETCHES_AT_ONCE,
-  type PageCounters,
-} from './page-crawl.js';
-import type { UrlEntryData, UrlLists } from './url-list-sync.js';
+  sendListedVerdict,
+  submissionNotOwned,
+  urlListVerdict,
+  type ListedVerdictDeps,
+} from './listed-verdict.js';
+import { publishMedia } from './media-publish.js';
+import { crawlPage, listMatches, PAGE_IMAGE_FETCHES_AT_ONCE, type PageCounters } from './page-crawl.js';
+import type { UrlLists } from './url-list-sync.js';
 
-export const FETCHER_VERSION = 'fetcher/0.1.0';
+export { FETCHER_VERSION, submissionNotOwned, urlListVerdict } from './listed-verdict.js';
 
 /** What happened to one observed URL: the label of `mod_fetcher_observed_total`. */
 export const ObservedOutcome = {
@@ -57,19 +47,15 @@ export function createObservedCounter(registry: Registry): Counter<'outcome'> {
   });
 }
 
-export interface FetchStepDeps {
+export interface FetchStepDeps extends ListedVerdictDeps {
   urlLists: UrlLists;
   fetcher: SafeFetcher;
   seen: RecentlySeen;
-  producer: Producer;
-  verdictsTopic: string;
   mediaTopic: string;
   /** The internal observed-URL topic (the API's traffic samples): its events name their ISP. */
   urlObservedTopic: string;
   /** Topic prefix: `<prefix>mod.url-observed.v1.<tenant>` is an ISP's own topic. */
   topicPrefix: string;
-  /** Records the submission of a URL-list hit before its verdict leaves (`@mod/db` `claimSubmission`). */
-  claimSubmission: (s: SubmissionInput) => ReturnType<typeof claimSubmission>;
   /**
    * Records a reported URL's refusal (fetch refused, not media) as its submission, failed with the refusal's code,
    * so that the report router opens a case for a person (`@mod/db` `claimSubmission` + `markSubmissionFailed`).
@@ -120,67 +106,6 @@ export const NOT_MEDIA_CODE = 'MOD_ERR_FETCH_NOT_MEDIA';
 export const ALLOW_LISTED_CODE = 'MOD_ERR_FETCH_ALLOW_LISTED';
 
 /**
- * The id the fetcher derives for an event's submission is already another tenant's: never this event's to write,
- * whatever the retries (dead-lettered, as the scanner does with `MOD_ERR_SCAN_SUBMISSION_NOT_OWNED`).
- */
-export function submissionNotOwned(submissionId: string): { code: string; message: string } {
-  return {
-    code: 'MOD_ERR_FETCH_SUBMISSION_NOT_OWNED',
-    message: `submission ${submissionId} belongs to another tenant`,
-  };
-}
-
-const digest = (algorithm: string, text: string) => createHash(algorithm).update(text).digest('hex');
-
-/**
- * The verdict for a URL-list hit. There is no content: the subject is the URL (or its host when a matching
- * entry is dedicated to abuse), the hashes digest the canonical URL, and each hit names the list entry.
- */
-export function urlListVerdict(
-  /** `idName`: what ids derive from (the event id, namespaced by tenant on an ISP's own topic). */
-  /** `submissionId`: an embedded image's (`embeddedSubmissionId`), instead of the event's own. */
-  event: { eventId: string; tenantId: string; idName?: string; submissionId?: string },
-  url: NormalizedUrl,
-  matches: readonly {
-    match: UrlListMatch<UrlEntryData>;
-    bankName: string;
-    actionPolicy: Hit['actionPolicy'];
-  }[],
-  at: Date,
-): Verdict {
-  const submissionId = event.submissionId ?? fetcherSubmissionIds(event.idName ?? event.eventId).listed;
-  const dedicated = matches.some((m) => m.match.entry.data?.dedicatedToAbuse === true);
-  return {
-    eventId: deterministicUuid(`verdict:${submissionId}`),
-    submissionId,
-    tenantId: event.tenantId,
-    sourceEventId: event.eventId,
-    decision: 'match',
-    hashes: {
-      sha256: urlSha256(url.href),
-      sha1: digest('sha1', url.href),
-      md5: digest('md5', url.href),
-    },
-    width: 0,
-    height: 0,
-    hits: matches.map(({ match, bankName, actionPolicy }) => ({
-      bankId: match.entry.data?.bankId ?? 'unknown',
-      bankName,
-      entryId: `url:${match.entry.id}`,
-      signal: 'sha256' as const,
-      distance: 0,
-      category: match.entry.data?.category ?? null,
-      actionPolicy,
-      negative: false,
-    })),
-    url: url.href,
-    subject: dedicated ? { type: 'host', value: url.host } : { type: 'url', value: url.href },
-    scannedAt: at.toISOString(),
-    scannerVersion: FETCHER_VERSION,
-  };
-}
-
-/**
  * The ISP an observed URL comes from, and the name its ids derive from. On the internal topic (the API's traffic
  * samples) the event names its ISP; on an ISP's own topic the tenant is the topic's, the event's `tenantId` must
  * say the same, and ids are namespaced by the tenant so that no ISP can collide with another's events.
@@ -220,7 +145,7 @@ export function createFetchStep(deps: FetchStepDeps) {
   const now = deps.now ?? (() => new Date());
   const count = (outcome: ObservedOutcome) => deps.observed.inc({ outcome });
   // Shared by every page this step crawls: the embedded images' bodies held at once, whatever the events in flight.
-  const imageSlots = new FetchSlots(PAGE_IMAGE_FETCHES_AT_ONCE);
+  const imageSlots = new Semaphore(PAGE_IMAGE_FETCHES_AT_ONCE);
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const event = urlObservedCodec.decode(m.value);
     const origin = observedTenant(m, event, deps);
@@ -279,22 +204,10 @@ export function createFetchStep(deps: FetchStepDeps) {
         now(),
       );
       try {
-        const claimed = await deps.claimSubmission({
-          id: verdict.submissionId,
-          tenantId,
-          source: 'fetcher',
-          url: url.href,
-          sha256: verdict.hashes.sha256,
-        });
-        if (claimed === null) throw new Error('submission claim raced; trying again');
-        if (claimed.tenantId !== tenantId) {
+        if (!(await sendListedVerdict(deps, verdict, url))) {
           deps.seen.delete(listedKey);
           return { kind: 'dlq', ...submissionNotOwned(verdict.submissionId) };
         }
-        await deps.producer.send({
-          topic: deps.verdictsTopic,
-          messages: [{ key: verdict.submissionId, value: Codecs.verdict.encode(verdict) }],
-        });
       } catch (err) {
         deps.seen.delete(listedKey);
         throw err;
@@ -329,8 +242,6 @@ export function createFetchStep(deps: FetchStepDeps) {
           eventId: event.eventId,
           idName,
           now,
-          urlListVerdict,
-          submissionNotOwned,
           imageSlots,
         },
         fetched,

@@ -1,4 +1,4 @@
-import { Codecs, embeddedSubmissionId } from '@mod/contracts';
+import { embeddedSubmissionId } from '@mod/contracts';
 import type { StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
 import {
@@ -9,11 +9,13 @@ import {
   type InlineImage,
   type NormalizedUrl,
   type PageImages,
+  type Semaphore,
   type UrlListMatch,
 } from '@mod/urls';
 import type { PageFetchSuccess } from '@mod/urls/fetch';
 import { publishMedia } from './media-publish.js';
-import type { FetchStepDeps, submissionNotOwned, urlListVerdict } from './fetch-step.js';
+import type { FetchStepDeps } from './fetch-step.js';
+import { sendListedVerdict, submissionNotOwned, urlListVerdict } from './listed-verdict.js';
 import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
 
 /** Images of one reported page fetched at once (each may be as large as the media topic carries). */
@@ -27,45 +29,6 @@ const IMAGE_CONCURRENCY = 4;
  * their own deadline are refused (the page then goes to a person, as a page does).
  */
 export const PAGE_IMAGE_FETCHES_AT_ONCE = 8;
-
-/** A counting semaphore whose waiters leave when their signal aborts (answered null). */
-export class FetchSlots {
-  #free: number;
-  readonly #waiters: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  async acquire(signal: AbortSignal): Promise<(() => void) | null> {
-    if (signal.aborted) return null;
-    if (this.#free > 0) this.#free--;
-    else {
-      const granted = await new Promise<boolean>((resolve) => {
-        const waiter = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(true);
-        };
-        const onAbort = () => {
-          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-          resolve(false);
-        };
-        this.#waiters.push(waiter);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-      if (!granted) return null;
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      // A slot handed straight to a waiter stays taken.
-      const next = this.#waiters.shift();
-      if (next !== undefined) next();
-      else this.#free++;
-    };
-  }
-}
 
 /** What happened to one image a reported page embeds: the label of `mod_fetcher_page_images_total`. */
 export const PageImageOutcome = {
@@ -138,11 +101,8 @@ export interface CrawlContext {
   eventId: string;
   idName: string;
   now: () => Date;
-  /** `fetch-step`'s own, passed in (this module is imported by it). */
-  urlListVerdict: typeof urlListVerdict;
-  submissionNotOwned: typeof submissionNotOwned;
   /** The fetcher's slots for embedded images, shared by every page it crawls (`PAGE_IMAGE_FETCHES_AT_ONCE`). */
-  imageSlots: FetchSlots;
+  imageSlots: Semaphore;
 }
 
 /** The images of one page are fetched within this long, all told, unless the deps say otherwise. */
@@ -159,25 +119,13 @@ async function embedImage(ctx: CrawlContext, href: string, signal: AbortSignal):
   if (matches.some((x) => x.bank.negative))
     return { outcome: PageImageOutcome.AllowListed, submissionId: null };
   if (matches.length > 0) {
-    const verdict = ctx.urlListVerdict(
+    const verdict = urlListVerdict(
       { eventId: ctx.eventId, tenantId, submissionId },
       url,
       matches.map(({ match, bank }) => ({ match, bankName: bank.name, actionPolicy: bank.actionPolicy })),
       ctx.now(),
     );
-    const claimed = await deps.claimSubmission({
-      id: submissionId,
-      tenantId,
-      source: 'fetcher',
-      url: url.href,
-      sha256: verdict.hashes.sha256,
-    });
-    if (claimed === null) throw new Error('submission claim raced; trying again');
-    if (claimed.tenantId !== tenantId) return { dlq: ctx.submissionNotOwned(submissionId) };
-    await deps.producer.send({
-      topic: deps.verdictsTopic,
-      messages: [{ key: submissionId, value: Codecs.verdict.encode(verdict) }],
-    });
+    if (!(await sendListedVerdict(deps, verdict, url))) return { dlq: submissionNotOwned(submissionId) };
     return { outcome: PageImageOutcome.UrlListHit, submissionId };
   }
   // The slot is held until the body is sent: it bounds the bytes held, not only the fetches open.
