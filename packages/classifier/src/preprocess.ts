@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { HashingError, checkDecodedBytes, imageHeaderOf, sniffImageFormat } from '@mod/hashing';
+import { HashingError, checkDecodedBytes, imageHeaderOf, sniffImageFormat, withDeadline } from '@mod/hashing';
 import { ClassifierError, ClassifierErrorCode } from './errors.js';
 
 /** Already-decoded pixels: tightly packed 8-bit RGB, row-major, `width * height * 3` bytes. */
@@ -119,23 +119,16 @@ async function checkedHeader(
  * Runs one decode under `decodeTimeoutMs`: libvips stops the pipeline at its own timeout (whole seconds), and the
  * race answers at the deadline even when a loader does not report progress.
  */
-async function withinTimeout<T>(work: (seconds: number) => Promise<T>, limits: DecodeLimits): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new ClassifierError(
-          ClassifierErrorCode.DECODE_TIMEOUT,
-          `decoding took longer than ${limits.decodeTimeoutMs} ms`,
-        ),
-      );
-    }, limits.decodeTimeoutMs);
-  });
-  try {
-    return await Promise.race([work(Math.max(1, Math.ceil(limits.decodeTimeoutMs / 1000))), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withinTimeout<T>(work: (seconds: number) => Promise<T>, limits: DecodeLimits): Promise<T> {
+  return withDeadline(
+    work(Math.max(1, Math.ceil(limits.decodeTimeoutMs / 1000))),
+    limits.decodeTimeoutMs,
+    () =>
+      new ClassifierError(
+        ClassifierErrorCode.DECODE_TIMEOUT,
+        `decoding took longer than ${limits.decodeTimeoutMs} ms`,
+      ),
+  );
 }
 
 function decodeFailure(err: unknown, limits: DecodeLimits): ClassifierError {

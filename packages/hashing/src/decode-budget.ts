@@ -94,6 +94,27 @@ export function decodedBytes(header: ImageHeader): number {
 }
 
 /**
+ * `work`'s result, or the error `timedOut` makes once `timeoutMs` has passed, whichever comes first (the timer is
+ * cleared either way): the wall-clock bound around a decode, for loaders that do not report progress to libvips'
+ * own timeout. Shared by the scanner's decode and the classifier's, each with its own error.
+ */
+export async function withDeadline<T>(
+  work: Promise<T>,
+  timeoutMs: number,
+  timedOut: () => Error,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Refuses, with `MOD_ERR_HASH_TOO_MANY_DECODED_BYTES`, an image whose decode would hold more than `maxDecodedBytes`
  * (see `decodedBytes`); returns the estimate otherwise. Shared by the scanner's decode and the classifier's.
  */

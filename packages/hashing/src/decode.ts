@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { checkDecodedBytes, imageHeaderOf } from './decode-budget.js';
+import { checkDecodedBytes, imageHeaderOf, withDeadline } from './decode-budget.js';
 import { HashingError, HashingErrorCode } from './errors.js';
 import type { DecodeLimits } from './limits.js';
 import { sniffImageFormat } from './sniff.js';
@@ -127,20 +127,6 @@ async function decodeGrey16Clipped(
   return { data, width: raw.info.width, height: raw.info.height, channels: 3 };
 }
 
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new HashingError(HashingErrorCode.TIMEOUT, `decoding took longer than ${timeoutMs} ms`));
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Decodes the first frame of an image with every limit enforced: bytes and magic before the decoder runs,
  * header dimensions, frame count and the decoded size (`maxDecodedBytes`) before pixels are decoded, wall-clock
@@ -259,5 +245,9 @@ export async function decodeImage(
       },
     };
   };
-  return withTimeout(work(), limits.timeoutMs);
+  return withDeadline(
+    work(),
+    limits.timeoutMs,
+    () => new HashingError(HashingErrorCode.TIMEOUT, `decoding took longer than ${limits.timeoutMs} ms`),
+  );
 }

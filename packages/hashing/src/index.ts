@@ -7,7 +7,7 @@ export type { HashMediaOptions, MediaHashes } from './hash-media.js';
 export { HashingError, HashingErrorCode } from './errors.js';
 export { defaultDecodeLimits, resolveLimits } from './limits.js';
 export type { DecodeLimits } from './limits.js';
-export { checkDecodedBytes, decodedBytes, imageHeaderOf } from './decode-budget.js';
+export { checkDecodedBytes, decodedBytes, imageHeaderOf, withDeadline } from './decode-budget.js';
 export type { HeaderMetadata, ImageHeader } from './decode-budget.js';
 export { ImageFormat, sniffImageFormat } from './sniff.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
