@@ -21,7 +21,8 @@ export interface ScannedEndTag {
 /** Elements whose content is text, never tags (HTML's raw text and escapable raw text elements, and friends). */
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes']);
 
-const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+/** HTML's ASCII white space (space, tab, LF, FF, CR), by character code. */
+export const isHtmlSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 const isAlpha = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 /** Attribute and tag names are kept only this long (longer ones are not any this scan looks for). */
 const MAX_NAME_LENGTH = 64;
@@ -31,7 +32,7 @@ function rawTextEnd(html: string, from: number, name: string): number {
   for (let i = html.indexOf('</', from); i !== -1; i = html.indexOf('</', i + 2)) {
     if (html.slice(i + 2, i + 2 + name.length).toLowerCase() !== name) continue;
     const after = html.charCodeAt(i + 2 + name.length);
-    if (Number.isNaN(after) || isSpace(after) || after === 0x3e || after === 0x2f) return i;
+    if (Number.isNaN(after) || isHtmlSpace(after) || after === 0x3e || after === 0x2f) return i;
   }
   return html.length;
 }
@@ -79,7 +80,7 @@ export function scanTags(
     let j = nameStart;
     while (j < n) {
       const d = html.charCodeAt(j);
-      if (isSpace(d) || d === 0x2f || d === 0x3e) break;
+      if (isHtmlSpace(d) || d === 0x2f || d === 0x3e) break;
       j++;
     }
     const name = html.slice(nameStart, Math.min(j, nameStart + MAX_NAME_LENGTH)).toLowerCase();
@@ -110,7 +111,7 @@ function readAttributes(
   let i = from;
   let selfClosing = false;
   for (;;) {
-    while (i < n && (isSpace(html.charCodeAt(i)) || html.charCodeAt(i) === 0x2f)) {
+    while (i < n && (isHtmlSpace(html.charCodeAt(i)) || html.charCodeAt(i) === 0x2f)) {
       selfClosing = html.charCodeAt(i) === 0x2f;
       i++;
     }
@@ -122,15 +123,15 @@ function readAttributes(
     i++;
     while (i < n) {
       const d = html.charCodeAt(i);
-      if (isSpace(d) || d === 0x2f || d === 0x3e || d === 0x3d) break;
+      if (isHtmlSpace(d) || d === 0x2f || d === 0x3e || d === 0x3d) break;
       i++;
     }
     const name = html.slice(nameStart, Math.min(i, nameStart + MAX_NAME_LENGTH)).toLowerCase();
-    while (i < n && isSpace(html.charCodeAt(i))) i++;
+    while (i < n && isHtmlSpace(html.charCodeAt(i))) i++;
     let value: string | null = '';
     if (i < n && html.charCodeAt(i) === 0x3d) {
       i++;
-      while (i < n && isSpace(html.charCodeAt(i))) i++;
+      while (i < n && isHtmlSpace(html.charCodeAt(i))) i++;
       if (i >= n) return null;
       const q = html.charCodeAt(i);
       let start: number;
@@ -144,7 +145,7 @@ function readAttributes(
         start = i;
         while (i < n) {
           const d = html.charCodeAt(i);
-          if (isSpace(d) || d === 0x3e) break;
+          if (isHtmlSpace(d) || d === 0x3e) break;
           i++;
         }
         end = i;

@@ -8,10 +8,12 @@
  * `<meta charset="iso-2022-jp">`, and breaks the name for a UTF-8 reading.
  */
 
+import { isHtmlSpace } from './html-scan.js';
+
 /** Bytes the prescan reads, as browsers do. */
 const PRESCAN_BYTES = 1024;
 
-const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\f' || c === '\r';
+const isSpace = (c: string | undefined) => c !== undefined && isHtmlSpace(c.charCodeAt(0));
 const isAlpha = (c: string | undefined) => c !== undefined && /^[A-Za-z]$/.test(c);
 
 /** The encoding's name for a label (`TextDecoder`'s, the Encoding standard's), or null when none is known. */

@@ -1,4 +1,4 @@
-import { scanTags } from './html-scan.js';
+import { isHtmlSpace, scanTags } from './html-scan.js';
 import {
   decodeInlineImage,
   InlineRefusal,
@@ -82,7 +82,6 @@ const OG_IMAGE = new Set([
   'twitter:image',
   'twitter:image:src',
 ]);
-const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 
 /**
  * The largest candidate of a `srcset` (by width descriptor, else density, a bare URL counting as 1x), or null.
@@ -96,10 +95,10 @@ export function largestSrcsetCandidate(srcset: string): string | null {
   let bestWidth = -1;
   let bestDensity = -1;
   while (i < n) {
-    while (i < n && (isSpace(srcset.charCodeAt(i)) || srcset.charCodeAt(i) === 0x2c)) i++;
+    while (i < n && (isHtmlSpace(srcset.charCodeAt(i)) || srcset.charCodeAt(i) === 0x2c)) i++;
     if (i >= n) break;
     const start = i;
-    while (i < n && !isSpace(srcset.charCodeAt(i))) i++;
+    while (i < n && !isHtmlSpace(srcset.charCodeAt(i))) i++;
     let url = srcset.slice(start, i);
     let descriptors = '';
     if (url.endsWith(',')) {
