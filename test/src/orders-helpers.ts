@@ -11,6 +11,7 @@ import {
   DELIVERY_HEADER,
   SIGNATURE_HEADER,
   verifyWebhook,
+  WebhookReplayGuard,
   type ActionerOptions,
   type ActionerService,
   type ManualClock,
@@ -61,7 +62,7 @@ const listen = async (server: Server): Promise<string> => {
 
 export async function startWebhookReceiver(clock: ManualClock): Promise<WebhookReceiver> {
   const secret = createHash('sha256').update(randomUUID()).digest('base64url');
-  const seen = new Set<string>();
+  const replays = new WebhookReplayGuard();
   const requests: ReceivedWebhook[] = [];
   let failing = 0;
   const server = createServer((req, res) => {
@@ -77,7 +78,7 @@ export async function startWebhookReceiver(clock: ManualClock): Promise<WebhookR
         nowS: Math.floor(clock.now().getTime() / 1000),
         toleranceS: 300,
         deliveryId,
-        seen: failing > 0 ? new Set() : seen,
+        replays: failing > 0 ? new WebhookReplayGuard() : replays,
       });
       if (check.ok && failing > 0) {
         failing--;

@@ -22,6 +22,7 @@ export {
   signWebhook,
   signatureHeader,
   verifyWebhook,
+  WebhookReplayGuard,
   backoffMs,
   SIGNATURE_HEADER,
   DELIVERY_HEADER,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, signatureHeader, verifyWebhook } from './webhook-signing.js';
+import { WebhookReplayGuard, backoffMs, signatureHeader, verifyWebhook } from './webhook-signing.js';
 
 const secret = 's'.repeat(40);
 const body = JSON.stringify({ event: 'order.issued', order: { id: 'x' } });
@@ -7,9 +7,9 @@ const body = JSON.stringify({ event: 'order.issued', order: { id: 'x' } });
 describe('webhook signatures', () => {
   it('accepts a fresh, intact request once and rejects altered, stale, foreign or replayed ones', () => {
     const header = signatureHeader(secret, 1_700_000_000, body);
-    const seen = new Set<string>();
+    const replays = new WebhookReplayGuard();
     const check = (over: Partial<Parameters<typeof verifyWebhook>[0]>) =>
-      verifyWebhook({ secret, header, body, nowS: 1_700_000_010, deliveryId: 'd1', seen, ...over });
+      verifyWebhook({ secret, header, body, nowS: 1_700_000_010, deliveryId: 'd1', replays, ...over });
     expect(check({})).toEqual({ ok: true, timestampS: 1_700_000_000 });
     expect(check({})).toEqual({ ok: false, reason: 'replayed' });
     // The delivery id header is not signed: the same request under a fresh id is a replay all the same.
@@ -34,6 +34,50 @@ describe('webhook signatures', () => {
       reason: 'bad-signature',
     });
     expect(check({ deliveryId: 'd6', header: 'v1=abc' })).toEqual({ ok: false, reason: 'malformed' });
+  });
+});
+
+describe('WebhookReplayGuard', () => {
+  const at = (s: number) => 1_700_000_000 + s;
+  const deliver = (replays: WebhookReplayGuard, id: string, sentS: number, nowS = sentS) =>
+    verifyWebhook({
+      secret,
+      header: signatureHeader(secret, sentS, `${body}${id}`),
+      body: `${body}${id}`,
+      nowS,
+      deliveryId: id,
+      replays,
+    });
+
+  it('forgets signatures once their timestamp would be stale, and delivery ids after their retention', () => {
+    const replays = new WebhookReplayGuard({ toleranceS: 300, deliveryRetentionS: 3_600 });
+    for (let i = 0; i < 1_000; i++) expect(deliver(replays, `d${i}`, at(i)).ok).toBe(true);
+    // One delivery a second for 1,000 s: only the last 2 × 300 s of signatures are kept, every id.
+    expect(replays.size()).toEqual({ signatures: 601, deliveries: 1_000 });
+    // Twenty minutes later: every signature is past twice the window, every id still within its hour.
+    expect(deliver(replays, 'late', at(2_000)).ok).toBe(true);
+    expect(replays.size()).toEqual({ signatures: 1, deliveries: 1_001 });
+    // A retry of d5, signed afresh within the hour, is still a repeat; after the hour it is new again.
+    expect(deliver(replays, 'd5', at(3_000))).toEqual({ ok: false, reason: 'replayed' });
+    expect(deliver(replays, 'd5', at(3_606)).ok).toBe(true);
+  });
+
+  it('keeps at most maxDeliveries ids, the oldest forgotten first', () => {
+    const replays = new WebhookReplayGuard({ maxDeliveries: 3 });
+    for (const id of ['a', 'b', 'c', 'd']) expect(deliver(replays, id, at(0)).ok).toBe(true);
+    expect(replays.size().deliveries).toBe(3);
+    expect(deliver(replays, 'a', at(1)).ok).toBe(true);
+    expect(deliver(replays, 'd', at(1))).toEqual({ ok: false, reason: 'replayed' });
+  });
+
+  it('still refuses a captured request sent again under a fresh id within the window', () => {
+    const replays = new WebhookReplayGuard();
+    const header = signatureHeader(secret, at(0), body);
+    const send = (id: string) =>
+      verifyWebhook({ secret, header, body, nowS: at(10), deliveryId: id, replays });
+    expect(send('x1').ok).toBe(true);
+    expect(send('x2')).toEqual({ ok: false, reason: 'replayed' });
+    expect(replays.size().deliveries).toBe(1);
   });
 });
 

@@ -19,10 +19,64 @@ export type WebhookCheck =
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'stale' | 'replayed' };
 
 /**
+ * What a receiver remembers against replays, bounded in memory. Signatures are kept for the tolerance window
+ * only: past it their timestamp is refused as stale anyway. Delivery ids are kept longer (`deliveryRetentionS`,
+ * default a day: our retries of one delivery span hours, each signed afresh under the same id) and at most
+ * `maxDeliveries` of them, the oldest forgotten first.
+ */
+export class WebhookReplayGuard {
+  readonly toleranceS: number;
+  private readonly deliveryRetentionS: number;
+  private readonly maxDeliveries: number;
+  /** Key → unix seconds when it was accepted; insertion order is acceptance order. */
+  private readonly signatures = new Map<string, number>();
+  private readonly deliveries = new Map<string, number>();
+
+  constructor(o: { toleranceS?: number; deliveryRetentionS?: number; maxDeliveries?: number } = {}) {
+    this.toleranceS = o.toleranceS ?? 300;
+    this.deliveryRetentionS = o.deliveryRetentionS ?? 86_400;
+    this.maxDeliveries = o.maxDeliveries ?? 100_000;
+  }
+
+  /** True when the signature or the delivery id was accepted before (and is still remembered). */
+  seen(signature: string, deliveryId: string | undefined, nowS: number): boolean {
+    this.forget(nowS);
+    return this.signatures.has(signature) || (deliveryId !== undefined && this.deliveries.has(deliveryId));
+  }
+
+  accept(signature: string, deliveryId: string | undefined, nowS: number): void {
+    this.signatures.set(signature, nowS);
+    if (deliveryId === undefined) return;
+    this.deliveries.delete(deliveryId);
+    this.deliveries.set(deliveryId, nowS);
+    if (this.deliveries.size > this.maxDeliveries) this.deliveries.delete(this.deliveries.keys().next().value!);
+  }
+
+  /** How many keys are remembered (signatures, delivery ids). */
+  size(): { signatures: number; deliveries: number } {
+    return { signatures: this.signatures.size, deliveries: this.deliveries.size };
+  }
+
+  private forget(nowS: number): void {
+    // Both maps are in acceptance order, so the expired keys are at the front. A signature is kept twice the
+    // tolerance: a request stamped up to `toleranceS` ahead of the receiver's clock stays fresh that long.
+    dropOlder(this.signatures, nowS - 2 * this.toleranceS);
+    dropOlder(this.deliveries, nowS - this.deliveryRetentionS);
+  }
+}
+
+function dropOlder(m: Map<string, number>, cutoffS: number): void {
+  for (const [key, atS] of m) {
+    if (atS >= cutoffS) return;
+    m.delete(key);
+  }
+}
+
+/**
  * What a receiver does with a request (exported for targets and for tests): parse the signature header,
  * compare the HMAC in constant time, refuse a timestamp outside `toleranceS` of `nowS` (default 300), and,
- * given a `seen` set, refuse a delivery id or a signature already accepted inside the window (a replay, under
- * its own delivery id or another: that header is not signed).
+ * given a replay guard, refuse a delivery id or a signature already accepted (a replay, under its own delivery
+ * id or another: that header is not signed).
  */
 export function verifyWebhook(a: {
   secret: string;
@@ -31,7 +85,7 @@ export function verifyWebhook(a: {
   nowS: number;
   toleranceS?: number;
   deliveryId?: string;
-  seen?: Set<string>;
+  replays?: WebhookReplayGuard;
 }): WebhookCheck {
   const m = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(a.header ?? '');
   if (!m) return { ok: false, reason: 'malformed' };
@@ -39,14 +93,14 @@ export function verifyWebhook(a: {
   const expected = Buffer.from(signWebhook(a.secret, timestampS, a.body), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(m[2] ?? '', 'hex')))
     return { ok: false, reason: 'bad-signature' };
-  if (Math.abs(a.nowS - timestampS) > (a.toleranceS ?? 300)) return { ok: false, reason: 'stale' };
-  if (a.seen !== undefined) {
+  if (Math.abs(a.nowS - timestampS) > (a.toleranceS ?? a.replays?.toleranceS ?? 300))
+    return { ok: false, reason: 'stale' };
+  if (a.replays !== undefined) {
     // The delivery id header is not signed: a captured request sent again under a new id is still the same
     // signature, so the signature is remembered too (a retry is signed afresh and carries the same id).
-    const signature = `v1=${m[2] ?? ''}`;
-    const id = a.deliveryId ?? signature;
-    if (a.seen.has(id) || a.seen.has(signature)) return { ok: false, reason: 'replayed' };
-    a.seen.add(id).add(signature);
+    const signature = m[2] ?? '';
+    if (a.replays.seen(signature, a.deliveryId, a.nowS)) return { ok: false, reason: 'replayed' };
+    a.replays.accept(signature, a.deliveryId, a.nowS);
   }
   return { ok: true, timestampS };
 }
