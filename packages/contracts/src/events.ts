@@ -65,8 +65,13 @@ export const ContentHashes = ClosedObject({
   blockhash: Type.Optional(Hex(32)),
   pdq: Type.Optional(Hex(32)),
   pdqQuality: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
-  /** Present when the perceptual hashes come from a JPEG decoded at 1/2, 1/4 or 1/8 scale (large photos). */
-  decodeScale: Type.Optional(Type.Union([Type.Literal(2), Type.Literal(4), Type.Literal(8)])),
+  /**
+   * Present when the perceptual hashes come from a large JPEG decoded at 1/4, 1/8 or 1/16 scale (the scanner's
+   * opt-in reduced decode). 2 is no longer produced and stays accepted for messages already written.
+   */
+  decodeScale: Type.Optional(
+    Type.Union([Type.Literal(2), Type.Literal(4), Type.Literal(8), Type.Literal(16)]),
+  ),
 });
 export type ContentHashes = Static<typeof ContentHashes>;
 

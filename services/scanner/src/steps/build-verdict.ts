@@ -4,6 +4,14 @@ import { decide } from '@mod/policy';
 
 export const SCANNER_VERSION = 'scanner/0.1.0';
 
+type DecodeScale = NonNullable<Verdict['hashes']['decodeScale']>;
+
+/** The verdict names every reduction the decoder makes; an unknown one is a bug, not a full decode to claim. */
+function reducedScale(scale: number): DecodeScale {
+  if (scale === 4 || scale === 8 || scale === 16) return scale;
+  throw new Error(`the decoder reported decode scale ${scale}, which no verdict can carry`);
+}
+
 /**
  * The verdict of one media event: the scanner's decision on its hits, its hashes (never its bytes), and where it
  * came from. Its id derives from the event's, so a redelivered event yields the same verdict (the actioner drops
@@ -23,9 +31,7 @@ export function buildVerdict(event: MediaEvent, h: MediaHashes, hits: Hit[], sca
       blockhash: h.blockhash,
       pdq: h.pdq,
       pdqQuality: h.pdqQuality,
-      ...(h.decodeScale === 2 || h.decodeScale === 4 || h.decodeScale === 8
-        ? { decodeScale: h.decodeScale }
-        : {}),
+      ...(h.decodeScale === 1 ? {} : { decodeScale: reducedScale(h.decodeScale) }),
     },
     width: h.width,
     height: h.height,
