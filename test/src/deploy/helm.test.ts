@@ -1,18 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   credentialKeys,
-  deployDir,
-  findHelm,
   list,
   obj,
   roles,
@@ -21,56 +18,26 @@ import {
   str,
   yamlDocuments,
 } from './deploy-files.js';
+import { chart, helm, name, ofKind, useHelm, type Manifest } from './helm-chart.js';
 
 // deploy/helm/moderation: linted and rendered by the real Helm (deploy/local/lib.sh ensure_deploy_tools), each
 // rendered object validated against the Kubernetes API schemas (kubernetes-models), and the wiring checked
 // against the services: settings their specs know, credentials from Secrets, probes on their ops routes.
-// Installing the chart needs a cluster, which this machine has not (deploy/README.md).
+// Installing the chart needs a cluster, which this machine has not (deploy/README.md). The NetworkPolicies:
+// helm-network-policy.test.ts.
 
-const helm = findHelm();
-const chart = join(deployDir, 'helm/moderation');
-// Helm keeps caches and settings under these; the test owns its own.
-const helmHome = mkdtempSync(join(tmpdir(), 'mod-helm-'));
-afterAll(() => rmSync(helmHome, { recursive: true, force: true }));
-
-function runHelm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(helm ?? 'helm', args, {
-    encoding: 'utf8',
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HELM_CACHE_HOME: join(helmHome, 'cache'),
-      HELM_CONFIG_HOME: join(helmHome, 'config'),
-      HELM_DATA_HOME: join(helmHome, 'data'),
-    },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-type Manifest = Record<string, unknown>;
-function render(...set: string[]): Manifest[] {
-  const result = runHelm([
-    'template',
-    'mod',
-    chart,
-    '--namespace',
-    'moderation',
-    ...set.flatMap((s) => ['--set', s]),
-  ]);
-  if (result.status !== 0) throw new Error(result.stderr);
-  return yamlDocuments(result.stdout).map(obj);
-}
+const { run: runHelm, render } = useHelm();
 
 const models = {
   Deployment,
   HorizontalPodAutoscaler,
   Job,
+  NetworkPolicy,
   PodDisruptionBudget,
   ConfigMap,
   Service,
 } as const satisfies Record<string, new (data: never) => { validate(): void }>;
 
-const name = (m: Manifest) => str(obj(m['metadata'])['name']);
-const ofKind = (manifests: Manifest[], kind: string) => manifests.filter((m) => m['kind'] === kind);
 const container = (workload: Manifest) =>
   obj(list(obj(obj(obj(workload['spec'])['template'])['spec'])['containers'])[0]);
 const podSpec = (workload: Manifest) => obj(obj(obj(workload['spec'])['template'])['spec']);
@@ -117,6 +84,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
       [
         ...roles.flatMap((r) => [
           `Deployment/mod-moderation-${r}`,
+          `NetworkPolicy/mod-moderation-${r}`,
           `PodDisruptionBudget/mod-moderation-${r}`,
         ]),
         ...roles.map((r) => `ConfigMap/mod-moderation-${r}`),
