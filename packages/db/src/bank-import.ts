@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import copyStreams from 'pg-copy-streams';
 import type { SignalType } from '@mod/contracts';
+import { FORMULA_CELL_PATTERN } from '@mod/contracts/spreadsheet-cells';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
 import { withRolledBackTransaction } from './dry-run.js';
@@ -351,8 +352,23 @@ export async function enqueueBankUpserted(c: PoolClient, bankId: string, topic: 
 export type ExportFormat = 'csv' | 'tsv' | 'jsonl';
 
 /**
+ * `column`, defused for spreadsheets as `defuseFormulaCell` of `@mod/contracts` does it (one rule, written in SQL
+ * because COPY writes the file): a leading quote when the text would start a formula.
+ */
+function defusedColumn(column: 'category' | 'note'): string {
+  const pattern = FORMULA_CELL_PATTERN.replaceAll('\\', '\\\\').replaceAll("'", "''");
+  return `case when ${column} ~ E'${pattern}' then '''' || ${column} else ${column} end as ${column}`;
+}
+
+/**
  * Streams a bank's live entries in an import format (the export round-trips through import), via COPY TO so
  * memory stays bounded. Columns: signal, value, quality, category, note.
+ *
+ * category and note are free text from lists others made: in csv and tsv, which curators open in spreadsheets,
+ * one starting with =, +, -, @, tab or CR (`=HYPERLINK(..)`) gets a leading single quote, so the sheet shows it
+ * as text instead of running it. The list parser (`@mod/matcher`) takes exactly that quote off again, so an
+ * export imports back to the same values. jsonl keeps the text as it is. signal, value and quality never start
+ * so (a signal name, hex digits, 0..100).
  */
 export async function exportBankEntries(
   pool: Pool,
@@ -365,7 +381,9 @@ export async function exportBankEntries(
     // COPY takes no parameters: the id is checked to be a UUID before it is spliced in.
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(bankId))
       throw new Error('bank id must be a UUID');
-    const select = `select signal, value, quality, category, note from bank_entries
+    const text =
+      format === 'jsonl' ? 'category, note' : `${defusedColumn('category')}, ${defusedColumn('note')}`;
+    const select = `select signal, value, quality, ${text} from bank_entries
       where bank_id = '${bankId}' and removed_at is null order by id`;
     // JSON lines through CSV mode with quote and delimiter bytes JSON never contains unescaped, so nothing is
     // escaped twice (text mode would double every backslash).

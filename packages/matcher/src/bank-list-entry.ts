@@ -1,3 +1,4 @@
+import { restoreFormulaCell } from '@mod/contracts/spreadsheet-cells';
 import { hexNibble } from './bits.js';
 import { SIGNAL_HEX_LENGTH, Signal } from './bank-model.js';
 
@@ -230,6 +231,10 @@ export function fromFields(
     );
   }
   for (let i = 0; i < fields.length; i++) f[cols[i] as Column] = fields[i];
+  // The free-text fields of a CSV/TSV export are defused for spreadsheets (`exportBankEntries`: a quote before a
+  // leading =, +, -, @, tab or CR); that quote comes off here, so an export imports back to the same values.
+  if (typeof f.category === 'string') f.category = restoreFormulaCell(f.category);
+  if (typeof f.note === 'string') f.note = restoreFormulaCell(f.note);
   if (f.signal === undefined) f.signal = defaultSignal;
   if (f.value === undefined) return lineError(BankListErrorCode.BadSyntax, 'missing value column');
   return validateFields(f);

@@ -48,6 +48,26 @@ describe('parseBankList', () => {
     ]);
   });
 
+  it('takes off the quote an export put before a category or note starting as a formula, in CSV/TSV only', async () => {
+    const csv = `pdq,${PDQ},,'=cat,"'=HYPERLINK(""http://x"",""click"")"\nmd5,${MD5},,''@x,'plain\n`;
+    expect(await collect(bytes(csv), { format: 'csv' })).toEqual([
+      {
+        lineNumber: 1,
+        entry: { signal: 'pdq', value: PDQ, category: '=cat', note: '=HYPERLINK("http://x","click")' },
+      },
+      { lineNumber: 2, entry: { signal: 'md5', value: MD5, category: "'@x", note: "'plain" } },
+    ]);
+    const tsv = await collect(bytes(`md5\t${MD5}\t\t'-1\t"'\t+x"\n`), { format: 'tsv' });
+    expect(tsv).toEqual([
+      { lineNumber: 1, entry: { signal: 'md5', value: MD5, category: '-1', note: '\t+x' } },
+    ]);
+    // JSON is not opened in a spreadsheet: its text is taken as it is.
+    const jsonl = await collect(bytes(JSON.stringify({ signal: 'md5', value: MD5, note: "'=1" })), {
+      format: 'jsonl',
+    });
+    expect(jsonl).toEqual([{ lineNumber: 1, entry: { signal: 'md5', value: MD5, note: "'=1" } }]);
+  });
+
   it('parses JSONL and reports non-object or invalid JSON lines', async () => {
     const text = [
       JSON.stringify({ signal: 'pdq', value: PDQ, quality: 55, category: 'C' }),

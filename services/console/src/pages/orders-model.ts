@@ -1,3 +1,4 @@
+import { defuseFormulaCell } from '@mod/contracts/spreadsheet-cells';
 import { AwaitingTargetStatuses, ClosedOrderStatuses } from '@mod/orders';
 import type { Order } from '../api/types.js';
 
@@ -43,12 +44,15 @@ export function deskOrder(orders: readonly Order[], nowMs: number): Order[] {
   });
 }
 
-/** Rows of a CSV file (RFC 4180: fields quoted, quotes doubled; a leading =,+,-,@ defused for spreadsheets). */
+/**
+ * Rows of a CSV file (RFC 4180: fields quoted, quotes doubled); a text that would start a formula (=, +, -, @,
+ * tab, CR) is defused for spreadsheets with a leading quote, by the project's one rule (`defuseFormulaCell`).
+ */
 export function toCsv(rows: readonly (readonly (string | number | null)[])[]): string {
   const field = (v: string | number | null) => {
     if (v === null) return '""';
     const s = String(v);
-    const safe = typeof v === 'string' && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+    const safe = typeof v === 'string' ? defuseFormulaCell(s) : s;
     return `"${safe.replaceAll('"', '""')}"`;
   };
   return rows.map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
