@@ -1,6 +1,7 @@
 /**
  * Subpath `@mod/urls/fetch`: reaching the network safely. The SSRF-safe fetcher and poster, the address policy
- * that refuses every non-public address, and the host checks (resolution included) it applies to every hop.
+ * that refuses every non-public address, the host checks (resolution included) it applies to every hop, and the
+ * retrying of a fetch's transient failures.
  */
 export {
   defaultAddressPolicy,
@@ -16,6 +17,16 @@ export {
   type HostRefused,
 } from './host-check.js';
 export { createSafeFetcher } from './fetcher.js';
+export {
+  DEFAULT_FETCH_RETRY,
+  FetchRetryReason,
+  fetchRetryDelay,
+  fetchWithRetries,
+  parseRetryAfterMs,
+  transientReason,
+  type FetchRetryOptions,
+  type FetchRetryRun,
+} from './fetch-retry.js';
 export {
   FetchRefusal,
   type FetchOutcome,

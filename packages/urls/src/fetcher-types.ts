@@ -54,6 +54,8 @@ export interface FetchFailure {
   readonly redirects: readonly string[];
   /** HTTP status, for `http-status`. */
   readonly status?: number;
+  /** A 429's or 503's `Retry-After`, in milliseconds from when it was read (see `fetchWithRetries`). */
+  readonly retryAfterMs?: number;
 }
 
 export type FetchOutcome = FetchSuccess | FetchFailure;

@@ -130,7 +130,10 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
         page === undefined ? { method: 'GET' } : { method: 'GET', page },
       );
       if (!('kind' in hop)) return fail(hop.reason, hop.detail);
-      if (hop.kind === 'refused') return fail(hop.reason, hop.detail, hop.status);
+      if (hop.kind === 'refused')
+        return hop.retryAfterMs === undefined
+          ? fail(hop.reason, hop.detail, hop.status)
+          : { ...fail(hop.reason, hop.detail, hop.status), retryAfterMs: hop.retryAfterMs };
       if (hop.kind === 'answer') return fail(FetchRefusal.ConnectionFailed, 'unexpected answer');
       if (hop.kind === 'body') {
         const { address, status, mediaType, contentType, bytes } = hop;

@@ -2,6 +2,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction, Socket } from 'node:net';
 import { parseIpv6 } from './address-policy.js';
+import { parseRetryAfterMs } from './fetch-retry.js';
 import { FetchRefusal, type SafeFetcherOptions } from './fetcher-types.js';
 import { HostType, type NormalizedUrl } from './normalize.js';
 import { SNIFF_BYTES, isHtmlContentType, looksLikeMarkup, sniffMedia, type MediaType } from './sniff.js';
@@ -61,6 +62,8 @@ export type Hop =
       readonly reason: FetchRefusal;
       readonly detail: string;
       readonly status?: number;
+      /** The `Retry-After` of a 429 or 503, in milliseconds from when it was read. */
+      readonly retryAfterMs?: number;
     };
 
 function sameAddress(a: string | undefined, b: string): boolean {
@@ -239,7 +242,20 @@ export function requestHop(
         return;
       }
       if (status < 200 || status > 299) {
-        refuse(FetchRefusal.HttpStatus, `status ${status}`, status);
+        // A server that is busy (429, 503) may say when to come back: a caller that retries waits that long.
+        const retryAfterMs =
+          status === 429 || status === 503
+            ? parseRetryAfterMs(res.headers['retry-after'], Date.now())
+            : undefined;
+        if (retryAfterMs === undefined) refuse(FetchRefusal.HttpStatus, `status ${status}`, status);
+        else
+          finish({
+            kind: 'refused',
+            reason: FetchRefusal.HttpStatus,
+            detail: `status ${status}`,
+            status,
+            retryAfterMs,
+          });
         return;
       }
       const contentType = res.headers['content-type'] ?? null;

@@ -23,11 +23,9 @@ export {
   signatureHeader,
   verifyWebhook,
   WebhookReplayGuard,
-  backoffMs,
   SIGNATURE_HEADER,
   DELIVERY_HEADER,
   type WebhookCheck,
-  type BackoffOptions,
 } from './webhook-signing.js';
 export { createSafeBodyFetcher } from './safe-verifier.js';
 export { createSafeWebhookSender, type SafeWebhookSenderOptions } from './webhook-sender.js';

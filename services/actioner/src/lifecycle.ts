@@ -23,17 +23,12 @@ import {
   type Logger,
   type Tracer,
 } from '@mod/telemetry';
+import { backoffMs, type BackoffOptions } from '@mod/urls';
 import type { Clock } from './clock.js';
 import type { LifecycleMetrics } from './metrics.js';
 import { createSafeWebhookSender, type WebhookSender } from './webhook-sender.js';
 import type { Verifier } from './verifier.js';
-import {
-  backoffMs,
-  DELIVERY_HEADER,
-  SIGNATURE_HEADER,
-  signatureHeader,
-  type BackoffOptions,
-} from './webhook-signing.js';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from './webhook-signing.js';
 
 export type { WebhookSender };
 

@@ -49,7 +49,8 @@ export class WebhookReplayGuard {
     if (deliveryId === undefined) return;
     this.deliveries.delete(deliveryId);
     this.deliveries.set(deliveryId, nowS);
-    if (this.deliveries.size > this.maxDeliveries) this.deliveries.delete(this.deliveries.keys().next().value!);
+    if (this.deliveries.size > this.maxDeliveries)
+      this.deliveries.delete(this.deliveries.keys().next().value!);
   }
 
   /** How many keys are remembered (signatures, delivery ids). */
@@ -103,22 +104,4 @@ export function verifyWebhook(a: {
     a.replays.accept(signature, a.deliveryId, a.nowS);
   }
   return { ok: true, timestampS };
-}
-
-export interface BackoffOptions {
-  /** Delay before the second attempt, ms. Default 1000. */
-  baseMs?: number;
-  /** Largest delay, ms. Default 1 h. */
-  maxMs?: number;
-  /** Uniform [0, 1) source for jitter. Default Math.random. */
-  random?: () => number;
-}
-
-/**
- * Delay after failed attempt number `attempt` (1-based): exponential (base × 2^(attempt-1)), capped, with
- * "full jitter" in [cap/2, cap) so many failing receivers do not retry in lockstep.
- */
-export function backoffMs(attempt: number, o: BackoffOptions = {}): number {
-  const cap = Math.min(o.maxMs ?? 3_600_000, (o.baseMs ?? 1000) * 2 ** Math.max(0, attempt - 1));
-  return Math.round(cap / 2 + (o.random ?? Math.random)() * (cap / 2));
 }

@@ -42,6 +42,24 @@ export const fetcherSpec = {
     max: 300_000,
     doc: "all of a reported page's image fetches, milliseconds (bounds how long one page holds a consumer slot)",
   }),
+  PAGE_IMAGE_RETRIES: env.integer({
+    default: 2,
+    min: 0,
+    max: 5,
+    doc: "times a reported page's image fetch is tried again after a transient failure (timeout, connection failure, HTTP 408, 429, 5xx), within PAGE_CRAWL_TIMEOUT_MS; 0 turns retrying off",
+  }),
+  PAGE_IMAGE_RETRY_BASE_MS: env.integer({
+    default: 500,
+    min: 1,
+    max: 10_000,
+    doc: 'wait before the first retry of an image fetch, milliseconds; doubled for each next one, jittered in [d/2, d)',
+  }),
+  PAGE_IMAGE_RETRY_MAX_MS: env.integer({
+    default: 5_000,
+    min: 1,
+    max: 60_000,
+    doc: "longest wait before an image fetch's retry, and longest Retry-After honoured (a host asking for more is not retried), milliseconds",
+  }),
   FETCH_MAX_REDIRECTS: env.integer({ default: 5, min: 0, max: 20, doc: 'redirects followed' }),
   FETCH_MAX_PER_HOST: env.integer({ default: 2, min: 1, max: 64, doc: 'concurrent fetches per host' }),
   FETCH_ALL_URLS: env.boolean({

@@ -62,7 +62,9 @@ export function world(
     url: '',
     redirects: [],
   }),
-  deps: Partial<Pick<FetchStepDeps, 'maxPageImages' | 'pageCrawlTimeoutMs' | 'maxMediaBytes'>> = {},
+  deps: Partial<
+    Pick<FetchStepDeps, 'maxPageImages' | 'pageCrawlTimeoutMs' | 'maxMediaBytes' | 'pageImageRetry'>
+  > = {},
 ) {
   const index = new UrlListIndex<UrlEntryData>();
   const banks = new Map<string, UrlBankMeta>();
@@ -178,6 +180,14 @@ export function world(
     (await observed.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   const countImages = async (outcome: string) =>
     (await pageCounters.images.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  /** `mod_fetcher_page_image_retries_total`, by reason. */
+  const countRetries = async (): Promise<Record<string, number>> =>
+    Object.fromEntries(
+      (await pageCounters.retries.get()).values.map((v): [string, number] => [
+        String(v.labels.reason),
+        v.value,
+      ]),
+    );
   /** Lists `host` (entry `entryId`, category A) in an enabled blocking bank `b1`. */
   const listHost = (entryId: string, host: string) => {
     banks.set('b1', bank());
@@ -197,6 +207,7 @@ export function world(
     observe,
     count,
     countImages,
+    countRetries,
     owners,
     refusals,
     advance: (ms: number) => (nowMs += ms),

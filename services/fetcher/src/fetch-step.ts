@@ -8,7 +8,7 @@ import { refuseTenant, type SubmissionInput, type TenantDirectory } from '@mod/d
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
 import { normalizeUrl, Semaphore, urlSha256, type NormalizedUrl, type RecentlySeen } from '@mod/urls';
-import { FetchRefusal, type SafeFetcher } from '@mod/urls/fetch';
+import { FetchRefusal, type FetchRetryOptions, type SafeFetcher } from '@mod/urls/fetch';
 import {
   sendListedVerdict,
   submissionNotOwned,
@@ -74,6 +74,12 @@ export interface FetchStepDeps extends ListedVerdictDeps {
   maxMediaBytes?: number;
   /** All of a page's image fetches end within this long (the rest are refused as aborted). Default 30 s. */
   pageCrawlTimeoutMs?: number;
+  /**
+   * How a page's image fetch that failed transiently (timeout, connection failure, 408, 429, 5xx) is tried again,
+   * within `pageCrawlTimeoutMs`. Default `DEFAULT_FETCH_RETRY` of `@mod/urls/fetch`: 2 retries, 500 ms doubling,
+   * at most 5 s of wait (and of `Retry-After`).
+   */
+  pageImageRetry?: FetchRetryOptions;
   pageCounters: PageCounters;
   /** Who the tenants are (unknown, disabled or non-ISP tenants' events are dead-lettered). */
   tenants: Pick<TenantDirectory, 'get'>;

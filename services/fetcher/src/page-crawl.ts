@@ -12,7 +12,14 @@ import {
   type Semaphore,
   type UrlListMatch,
 } from '@mod/urls';
-import type { PageFetchSuccess } from '@mod/urls/fetch';
+import {
+  FetchRefusal,
+  FetchRetryReason,
+  fetchWithRetries,
+  type FetchFailure,
+  type FetchSuccess,
+  type PageFetchSuccess,
+} from '@mod/urls/fetch';
 import { publishMedia } from './media-publish.js';
 import type { FetchStepDeps } from './fetch-step.js';
 import { sendListedVerdict, submissionNotOwned, urlListVerdict } from './listed-verdict.js';
@@ -51,10 +58,12 @@ export type PageImageOutcome = (typeof PageImageOutcome)[keyof typeof PageImageO
 /** What came of a crawled page: the label of `mod_fetcher_pages_total`. */
 export const PageOutcome = { WithImages: 'with-images', NoImages: 'no-images' } as const;
 
-/** The crawl's counters: pages crawled, and their embedded images by outcome (bounded labels only). */
+/** The crawl's counters: pages crawled, their embedded images by outcome, image fetches retried (bounded labels). */
 export interface PageCounters {
   pages: Counter<'outcome'>;
   images: Counter<'outcome'>;
+  /** Image fetches tried again after a transient failure, by `FetchRetryReason`. */
+  retries: Counter<'reason'>;
 }
 
 export function createPageCounters(registry: Registry): PageCounters {
@@ -70,9 +79,16 @@ export function createPageCounters(registry: Registry): PageCounters {
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const retries = new Counter({
+    name: 'mod_fetcher_page_image_retries_total',
+    help: "Fetches of reported pages' images tried again after a transient failure, by reason (timeout, connection-failed, server-error, rate-limited)",
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   for (const outcome of Object.values(PageOutcome)) pages.inc({ outcome }, 0);
   for (const outcome of Object.values(PageImageOutcome)) images.inc({ outcome }, 0);
-  return { pages, images };
+  for (const reason of Object.values(FetchRetryReason)) retries.inc({ reason }, 0);
+  return { pages, images, retries };
 }
 
 /** The enabled URL-list entries a URL matches, with their banks. */
@@ -108,8 +124,45 @@ export interface CrawlContext {
 /** The images of one page are fetched within this long, all told, unless the deps say otherwise. */
 export const DEFAULT_PAGE_CRAWL_TIMEOUT_MS = 30_000;
 
+/** The page's deadline for its images: its signal, and the instant it fires (no retry waits past it). */
+interface CrawlDeadline {
+  signal: AbortSignal;
+  atMs: number;
+}
+
+/**
+ * One image's fetch, holding one of the fetcher's image slots from its start until its body is sent (the slot
+ * bounds the bodies held); a transient failure is tried again (`deps.pageImageRetry`) within the page's deadline,
+ * the slot let go while it waits, so that a failing host holds no other page's images back.
+ */
+function fetchImage(
+  ctx: CrawlContext,
+  href: string,
+  deadline: CrawlDeadline,
+): Promise<{ ok: true; fetched: FetchSuccess; release: () => void } | FetchFailure> {
+  const { deps } = ctx;
+  const { signal } = deadline;
+  return fetchWithRetries(
+    async () => {
+      const release = await ctx.imageSlots.acquire(signal);
+      if (release === null)
+        return { ok: false, reason: FetchRefusal.Aborted, detail: 'no image slot', url: href, redirects: [] };
+      const fetched = await deps.fetcher.fetch(href, { signal });
+      if (fetched.ok) return { ok: true, fetched, release };
+      release();
+      return fetched;
+    },
+    {
+      ...deps.pageImageRetry,
+      signal,
+      deadlineMs: deadline.atMs,
+      onRetry: ({ reason }) => deps.pageCounters.retries.inc({ reason }),
+    },
+  );
+}
+
 /** One image: a URL-list hit becomes a verdict (its submission claimed first), else it is fetched and submitted. */
-async function embedImage(ctx: CrawlContext, href: string, signal: AbortSignal): Promise<ImageResult> {
+async function embedImage(ctx: CrawlContext, href: string, deadline: CrawlDeadline): Promise<ImageResult> {
   const { deps, tenantId, idName } = ctx;
   const normalized = normalizeUrl(href);
   if (!normalized.ok) return { outcome: PageImageOutcome.BadUrl, submissionId: null };
@@ -128,12 +181,11 @@ async function embedImage(ctx: CrawlContext, href: string, signal: AbortSignal):
     if (!(await sendListedVerdict(deps, verdict, url))) return { dlq: submissionNotOwned(submissionId) };
     return { outcome: PageImageOutcome.UrlListHit, submissionId };
   }
-  // The slot is held until the body is sent: it bounds the bytes held, not only the fetches open.
-  const release = await ctx.imageSlots.acquire(signal);
-  if (release === null) return { outcome: PageImageOutcome.Refused, submissionId: null };
+  // Refused once its retries are spent (or at once when trying again cannot help): the page's case counts it.
+  const image = await fetchImage(ctx, url.href, deadline);
+  if (!image.ok) return { outcome: PageImageOutcome.Refused, submissionId: null };
+  const { fetched, release } = image;
   try {
-    const fetched = await deps.fetcher.fetch(url.href, { signal });
-    if (!fetched.ok) return { outcome: PageImageOutcome.Refused, submissionId: null };
     await publishMedia(deps.producer, deps.mediaTopic, {
       eventName: `fetcher:media:embedded:${idName}:${url.href}`,
       submissionId,
@@ -257,10 +309,11 @@ export async function crawlPage(
   // a failing image (claim raced, broker down) stops the others, so nothing of this delivery runs on once the step
   // has answered (the retry would fetch and send the same images alongside, outside FETCHER_MAX_IN_FLIGHT).
   const stop = new AbortController();
-  const signal = AbortSignal.any([
-    AbortSignal.timeout(deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS),
-    stop.signal,
-  ]);
+  const timeoutMs = deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS;
+  const deadline: CrawlDeadline = {
+    signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop.signal]),
+    atMs: Date.now() + timeoutMs,
+  };
   const failures: unknown[] = [];
   const worker = async () => {
     for (let i = next++; i < images.length && failures.length === 0; i = next++) {
@@ -269,7 +322,7 @@ export async function crawlPage(
         results[i] =
           'inline' in image
             ? await embedInline(ctx, image.inline, page.url)
-            : await embedImage(ctx, image.href, signal);
+            : await embedImage(ctx, image.href, deadline);
       } catch (error) {
         failures.push(error);
         stop.abort();

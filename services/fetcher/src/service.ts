@@ -149,6 +149,11 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
           maxPageImages: config.PAGE_MAX_IMAGES,
           maxMediaBytes,
           pageCrawlTimeoutMs: config.PAGE_CRAWL_TIMEOUT_MS,
+          pageImageRetry: {
+            retries: config.PAGE_IMAGE_RETRIES,
+            baseMs: config.PAGE_IMAGE_RETRY_BASE_MS,
+            maxMs: config.PAGE_IMAGE_RETRY_MAX_MS,
+          },
           pageCounters,
           tenants: createTenantDirectory(db),
           fetchAllUrls: config.FETCH_ALL_URLS,
