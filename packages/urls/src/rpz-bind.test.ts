@@ -90,7 +90,8 @@ describe.skipIf(!hasNamed)('our RPZ in a real BIND resolver', () => {
     let log = '';
     named.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     const deadline = Date.now() + 15_000;
-    while (!log.includes('running')) {
+    // named's last start-up line is "<time> running"; an earlier one, "running as: named -g ...", is not it.
+    while (!/ running$/m.test(log)) {
       if (named.exitCode !== null || Date.now() > deadline) throw new Error(`named did not start:\n${log}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
