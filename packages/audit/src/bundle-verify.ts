@@ -24,6 +24,8 @@ export const VerifyReason = {
   MALFORMED: 'malformed',
   SCOPE_UNSIGNED: 'scope_unsigned',
   BAD_SCOPE_SIGNATURE: 'bad_scope_signature',
+  /** The stored log's only (`verifyStoredLog` of `@mod/db`): an evidence document behind a digest is gone. */
+  EVIDENCE_MISSING: 'evidence_missing',
 } as const;
 export type VerifyReason = (typeof VerifyReason)[keyof typeof VerifyReason];
 
@@ -38,6 +40,7 @@ export const VERIFY_REASON_CODES: Readonly<Record<VerifyReason, AuditErrorCode>>
   malformed: AuditErrorCode.BUNDLE_MALFORMED,
   scope_unsigned: AuditErrorCode.SCOPE_UNSIGNED,
   bad_scope_signature: AuditErrorCode.BAD_SCOPE_SIGNATURE,
+  evidence_missing: AuditErrorCode.EVIDENCE_MISSING,
 };
 
 /** The first bad record: its position in `entries` and its seq (for `deleted`, the missing seq). */

@@ -36,6 +36,11 @@ export const AuditErrorCode = {
   SCOPE_UNSIGNED: 'MOD_ERR_AUDIT_SCOPE_UNSIGNED',
   /** Bundle: the scope signature does not verify (the scope was altered, or moved onto another head). */
   BAD_SCOPE_SIGNATURE: 'MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE',
+  /**
+   * Stored log: a record's evidence digest whose document is gone from `audit_evidence` (deleted behind the
+   * append-only triggers); the record itself may still verify.
+   */
+  EVIDENCE_MISSING: 'MOD_ERR_AUDIT_EVIDENCE_MISSING',
 } as const;
 export type AuditErrorCode = (typeof AuditErrorCode)[keyof typeof AuditErrorCode];
 

@@ -105,3 +105,73 @@ describe('verifyStoredLog after the last signed head', () => {
     });
   });
 });
+
+/** The digest record `seq` carries for its evidence `name`. */
+async function digestOf(seq: number, name: string): Promise<string> {
+  const [record] = await listAudit(db.pool, { fromSeq: seq, limit: 1 });
+  return record?.evidence[name] ?? '';
+}
+
+describe('verifyStoredLog and evidence documents deleted behind the triggers', () => {
+  it('names every record whose evidence document is gone, across chunks, and lists them all', async () => {
+    // As a superuser or the owner could: the append-only trigger off, two documents deleted.
+    await tamper('audit_evidence', `delete from audit_evidence where seq in (3, 8)`);
+    const missing = [
+      { seq: 3, name: 'hits', digest: await digestOf(3, 'hits') },
+      { seq: 8, name: 'hits', digest: await digestOf(8, 'hits') },
+    ];
+    expect(missing[0]?.digest).toMatch(/^[0-9a-f]{64}$/);
+    for (const chunkRecords of [5000, 3]) {
+      expect(await verifyStoredLog(db.pool, { chunkRecords })).toEqual({
+        ok: false,
+        error: {
+          reason: 'evidence_missing',
+          code: 'MOD_ERR_AUDIT_EVIDENCE_MISSING',
+          message: '2 evidence document(s) gone from audit_evidence, the first hits of record 3',
+          firstBadRecord: { seq: 3 },
+        },
+        missingEvidence: missing,
+        missingEvidenceCount: 2,
+      });
+    }
+    // Listed up to maxFindings, all counted.
+    expect(await verifyStoredLog(db.pool, { maxFindings: 1 })).toMatchObject({
+      missingEvidence: [missing[0]],
+      missingEvidenceCount: 2,
+      error: { firstBadRecord: { seq: 3 } },
+    });
+  });
+
+  it('takes a digest given as it is (no document) for no loss, and still names a deleted document beside it', async () => {
+    const image = 'ab'.repeat(32);
+    await appendAuditBatch(db.pool, [{ ...entry(10), evidence: { sha256: image, note: { text: 'x' } } }]);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 11 });
+    await tamper('audit_evidence', `delete from audit_evidence where seq = 10`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'evidence_missing', firstBadRecord: { seq: 10 } },
+      missingEvidence: [{ seq: 10, name: 'note', digest: await digestOf(10, 'note') }],
+      missingEvidenceCount: 1,
+    });
+  });
+
+  it('reports a worse problem first, with the documents found gone before it; a changed one stays changed', async () => {
+    await tamper('audit_evidence', `delete from audit_evidence where seq = 2`);
+    await tamper(
+      'audit_records',
+      `update audit_records set record = replace(record, 'record 8', 'record X') where seq = 8`,
+    );
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', firstBadRecord: { seq: 8 } },
+      missingEvidence: [{ seq: 2, name: 'hits' }],
+      missingEvidenceCount: 1,
+    });
+    await tamper('audit_evidence', `update audit_evidence set document = '[]' where seq = 1`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', code: 'MOD_ERR_AUDIT_RECORD_CHANGED', firstBadRecord: { seq: 1 } },
+      missingEvidenceCount: 0,
+    });
+  });
+});

@@ -18,7 +18,20 @@ import { auditPublicKeys, listTreeHeads } from './audit-proofs.js';
 import { createPgMerkleStore, nextPeaks } from './audit-store.js';
 import type { Queryable } from './pool.js';
 
-/** Outcome of `verifyStoredLog`; a failure names the first bad record (by seq) when one can be named. */
+/** A record's evidence digest whose document `audit_evidence` no longer holds. */
+export interface MissingEvidence {
+  seq: number;
+  /** The evidence name in the record. */
+  name: string;
+  /** The SHA-256 (hex) the record carries for the document. */
+  digest: string;
+}
+
+/**
+ * Outcome of `verifyStoredLog`; a failure names the first bad record (by seq) when one can be named, and lists
+ * the records whose evidence documents are gone (`missingEvidence`, the first `maxFindings`; all of the log when
+ * that is the failure, else those read before it; `missingEvidenceCount` counts them all).
+ */
 export type StoredLogVerification =
   | {
       ok: true;
@@ -35,6 +48,8 @@ export type StoredLogVerification =
         message: string;
         firstBadRecord: { seq: number } | null;
       };
+      missingEvidence: MissingEvidence[];
+      missingEvidenceCount: number;
     };
 
 /** Options of `verifyStoredLog`. */
@@ -43,9 +58,23 @@ export interface VerifyStoredLogOptions {
   trustedKeys?: readonly PublicKeyInfo[];
   /** Records read per query (default 5,000). */
   chunkRecords?: number;
+  /** Most missing evidence documents listed (all are counted). Default 1,000. */
+  maxFindings?: number;
 }
 
-function fail(reason: VerifyReason, message: string, seq: number | null): StoredLogVerification {
+/** The missing evidence documents found so far. */
+interface Findings {
+  listed: MissingEvidence[];
+  count: number;
+  first: MissingEvidence | null;
+}
+
+function fail(
+  reason: VerifyReason,
+  message: string,
+  seq: number | null,
+  found: Findings,
+): StoredLogVerification {
   return {
     ok: false,
     error: {
@@ -54,7 +83,27 @@ function fail(reason: VerifyReason, message: string, seq: number | null): Stored
       message,
       firstBadRecord: seq === null ? null : { seq },
     },
+    missingEvidence: found.listed,
+    missingEvidenceCount: found.count,
   };
+}
+
+/**
+ * Of the digests of a chunk's records that have no evidence row, those that had one: a digest the caller gave
+ * as it is (`toAuditDraft`: a hex value, such as a media SHA-256) has no document, and is indexed in
+ * `audit_refs` under its record; a document's digest is not. So a digest with neither row names a deleted
+ * document. (`audit_refs` is outside the tree: a superuser who deletes a document and also forges a ref row for
+ * its digest is not seen; the record would have to say which digests have documents.)
+ */
+async function missingDocuments(db: Queryable, unbacked: MissingEvidence[]): Promise<MissingEvidence[]> {
+  if (unbacked.length === 0) return [];
+  const { rows } = await db.query<{ ref: string; seq: number }>(
+    `/* audit:verify-direct-digests */ select r.ref, r.seq from audit_refs r
+     join unnest($1::text[], $2::bigint[]) as c(ref, seq) on r.ref = c.ref and r.seq = c.seq`,
+    [unbacked.map((u) => u.digest), unbacked.map((u) => u.seq)],
+  );
+  const direct = new Set(rows.map((r) => `${r.seq}:${r.ref}`));
+  return unbacked.filter((u) => !direct.has(`${u.seq}:${u.digest}`));
 }
 
 /**
@@ -62,7 +111,10 @@ function fail(reason: VerifyReason, message: string, seq: number | null): Stored
  * (from seq 0 to its size, records appended since the latest signed head included; no signed head beyond it,
  * no row past it) is present, canonical, at its own seq, hashes to the leaf stored at append, and
  * its evidence documents still hash to the digests it carries; the root recomputed from the records equals
- * every signed head's root (each head's signature checked). Stops at the first problem and names the record:
+ * every signed head's root (each head's signature checked). A record whose evidence document is gone (deleted
+ * behind the append-only triggers, which a superuser can bypass) does not stop the check: every such record is
+ * listed, and the log fails with `evidence_missing` when nothing worse is found. Otherwise it stops at the first
+ * problem and names the record:
  * a rewrite that also rewrote the stored leaf hashes is located to the records after the last head that
  * still verifies. Without a signed head, the recomputed root is compared with the stored tree's.
  * Reads the log once, in chunks; memory O(chunk + log n).
@@ -72,13 +124,24 @@ export async function verifyStoredLog(
   options: VerifyStoredLogOptions = {},
 ): Promise<StoredLogVerification> {
   const chunk = options.chunkRecords ?? 5000;
+  const maxFindings = options.maxFindings ?? 1000;
+  const found: Findings = { listed: [], count: 0, first: null };
+  const failed = (reason: VerifyReason, message: string, seq: number | null) =>
+    fail(reason, message, seq, found);
+  const noteMissing = async (unbacked: MissingEvidence[]): Promise<void> => {
+    for (const m of await missingDocuments(db, unbacked)) {
+      found.count++;
+      found.first ??= m;
+      if (found.listed.length < maxFindings) found.listed.push(m);
+    }
+  };
   const store = createPgMerkleStore(db);
   const trusted = options.trustedKeys ?? (await auditPublicKeys(db)).map((k) => loadPublicKey(k.spki));
   const heads = (await listTreeHeads(db, { limit: 1_000_000 })).reverse();
   for (const head of heads) {
     const check = verifyTreeHead(head, trusted);
     if (!check.ok) {
-      return fail(
+      return failed(
         check.code,
         `tree head of size ${head.treeSize} ${check.code === 'unknown_key' ? 'is signed by an untrusted key' : 'has a bad signature'}`,
         null,
@@ -89,7 +152,7 @@ export async function verifyStoredLog(
   // Every record of the tree, those appended since the last signed head included.
   const size = await store.size();
   if (latest !== null && latest.treeSize > size) {
-    return fail(
+    return failed(
       'deleted',
       `the tree holds ${size} records, fewer than the ${latest.treeSize} of a signed head`,
       size,
@@ -101,7 +164,7 @@ export async function verifyStoredLog(
     [size],
   );
   if (extra[0] !== undefined) {
-    return fail(
+    return failed(
       'changed',
       `record ${extra[0].seq} is not in the tree of ${size} records (inserted)`,
       extra[0].seq,
@@ -117,7 +180,7 @@ export async function verifyStoredLog(
       if (head.treeSize !== n) continue;
       const root = n === 0 ? EMPTY_ROOT : foldNodes(peaks);
       if (toHex(root) !== head.rootHash) {
-        return fail(
+        return failed(
           'bad_proof',
           `records ${lastGoodHead}..${n - 1} do not lead to the root signed at size ${n} (leaf hashes rewritten too)`,
           lastGoodHead,
@@ -139,7 +202,7 @@ export async function verifyStoredLog(
       stored = await store.getLeafHashes(from, to);
     } catch (err) {
       if (err instanceof AuditError && err.code === AuditErrorCode.STORE_MISSING_NODE)
-        return fail('bad_proof', err.message, null);
+        return failed('bad_proof', err.message, null);
       throw err;
     }
     const docs = await db.query<{ seq: number; name: string; document: string }>(
@@ -150,34 +213,45 @@ export async function verifyStoredLog(
     for (const d of docs.rows) docsBySeq.set(d.seq, [...(docsBySeq.get(d.seq) ?? []), d]);
 
     const leaves: Uint8Array[] = [];
+    const unbacked: MissingEvidence[] = [];
+    // A failure inside the chunk still lists the documents gone from the records read before it.
+    const stopAt = async (reason: VerifyReason, message: string, seq: number) => {
+      await noteMissing(unbacked);
+      return failed(reason, message, seq);
+    };
     for (let i = 0; i < to - from; i++) {
       const seq = from + i;
       const row = rows[i];
-      if (row?.seq !== seq) return fail('deleted', `record ${seq} is missing`, seq);
+      if (row?.seq !== seq) return stopAt('deleted', `record ${seq} is missing`, seq);
       let decoded;
       try {
         decoded = decodeRecord(row.record);
       } catch (err) {
-        return fail(
+        return stopAt(
           'changed',
           `record ${seq} is not a valid canonical record: ${(err as Error).message}`,
           seq,
         );
       }
       if (decoded.record.seq !== seq) {
-        return fail('reordered', `row ${seq} holds the record of seq ${decoded.record.seq}`, seq);
+        return stopAt('reordered', `row ${seq} holds the record of seq ${decoded.record.seq}`, seq);
       }
       if (!hashesEqual(decoded.leafHash, stored[i] as Uint8Array)) {
-        return fail('changed', `record ${seq} does not hash to the leaf stored at append`, seq);
+        return stopAt('changed', `record ${seq} does not hash to the leaf stored at append`, seq);
       }
-      for (const d of docsBySeq.get(seq) ?? []) {
+      const documents = docsBySeq.get(seq) ?? [];
+      for (const d of documents) {
         const digest = createHash('sha256').update(d.document, 'utf8').digest('hex');
         if (decoded.record.evidence[d.name] !== digest) {
-          return fail('changed', `evidence ${d.name} of record ${seq} does not match its digest`, seq);
+          return stopAt('changed', `evidence ${d.name} of record ${seq} does not match its digest`, seq);
         }
+      }
+      for (const [name, digest] of Object.entries(decoded.record.evidence)) {
+        if (!documents.some((d) => d.name === name)) unbacked.push({ seq, name, digest });
       }
       leaves.push(decoded.leafHash);
     }
+    await noteMissing(unbacked);
     // Fold leaf by leaf only where a head must be checked; otherwise append the chunk at once.
     let at = from;
     while (at < to) {
@@ -196,7 +270,15 @@ export async function verifyStoredLog(
   const root = size === 0 ? EMPTY_ROOT : foldNodes(peaks);
   // Interior nodes serve every proof: the stored tree must fold to the same root as the records.
   if (size > 0 && !hashesEqual(root, foldNodes(await store.getNodes(rootPlan(size))))) {
-    return fail('bad_proof', 'the stored tree nodes do not lead to the root of the records', null);
+    return failed('bad_proof', 'the stored tree nodes do not lead to the root of the records', null);
+  }
+  const first = found.first;
+  if (first !== null) {
+    return failed(
+      'evidence_missing',
+      `${found.count} evidence document(s) gone from audit_evidence, the first ${first.name} of record ${first.seq}`,
+      first.seq,
+    );
   }
   return { ok: true, records: size, treeHead: latest, rootHash: toHex(root) };
 }

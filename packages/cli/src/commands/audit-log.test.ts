@@ -54,4 +54,26 @@ describe('modctl audit verify-log', () => {
     const changed = await runExpecting(auditCommand, ['verify-log', '--key', key], 1);
     expect(json(changed.out[0])).toMatchObject({ ok: false, error: { firstBadRecord: { seq: 6 } } });
   });
+
+  it('names every record whose evidence document was deleted behind the triggers', async () => {
+    const [first] = await appendAuditBatch(db.pool, [{ ...entry(7), evidence: { hits: [{ bankId: 'b' }] } }]);
+    await withTransaction(db.pool, async (c) => {
+      // The record the test above rewrote is put back: the log fails for the deleted document alone.
+      await c.query('alter table audit_records disable trigger user');
+      await c.query(
+        `update audit_records set record = replace(record, 'record X', 'record 6') where seq = 6`,
+      );
+      await c.query('alter table audit_records enable trigger user');
+      await c.query('alter table audit_evidence disable trigger user');
+      await c.query('delete from audit_evidence where seq = $1', [first?.seq]);
+      await c.query('alter table audit_evidence enable trigger user');
+    });
+    const gone = await runExpecting(auditCommand, ['verify-log', '--trust-database-keys'], 1);
+    expect(json(gone.out[0])).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_EVIDENCE_MISSING', firstBadRecord: { seq: first?.seq } },
+      missingEvidence: [{ seq: first?.seq, name: 'hits', digest: first?.evidence['hits'] }],
+      missingEvidenceCount: 1,
+    });
+  });
 });

@@ -19,7 +19,8 @@ const USAGE = [
   "(repeatable, for key rotation) names the public keys to trust; without it the bundle's own keys are used",
   '(compare the printed keyId out of band). --allow-unsigned-scope accepts a legacy bundle, reported complete: false.',
   'verify-log checks the whole stored log in the database of DATABASE_URL (DATABASE_SCHEMA): every record, signed',
-  'tree head and evidence document, and prints one JSON line. Its tree heads are checked against the --key files',
+  'tree head and evidence document, and prints one JSON line (missingEvidence: every record whose evidence document',
+  'is gone, code MOD_ERR_AUDIT_EVIDENCE_MISSING). Its tree heads are checked against the --key files',
   '(kept apart from the database: whoever holds the database could add a key of theirs); --trust-database-keys uses',
   'the keys the database lists instead, and says so (trustedKeys: "database").',
   'exit codes: 0 verified; 1 verification failed or unreadable input; 2 usage',
@@ -113,7 +114,9 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
       );
       return AuditExit.OK;
     }
-    io.stdout(JSON.stringify({ ok: false, error: result.error, trustedKeys }));
+    // Every record whose evidence document is gone is listed, whichever problem failed the log.
+    const { error, missingEvidence, missingEvidenceCount } = result;
+    io.stdout(JSON.stringify({ ok: false, error, missingEvidence, missingEvidenceCount, trustedKeys }));
     return AuditExit.FAILED;
   } catch (err) {
     return commandFailed(io, err);
