@@ -34,6 +34,7 @@ export {
   partnerTopic,
   partnerTopicSpec,
   partnerTopicSpecs,
+  partnerTopicSpecOf,
   tenantOfPartnerTopic,
   type PartnerKind,
   type PartnerTopicBase,

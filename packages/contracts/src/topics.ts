@@ -64,6 +64,10 @@ export const PartnerTopicsByKind = {
   isp: { inbound: 'urlObserved', outbound: ['blockingRequests', 'orderEvents'] },
 } as const satisfies Record<string, { inbound: PartnerTopicBase; outbound: readonly PartnerTopicBase[] }>;
 export type PartnerKind = keyof typeof PartnerTopicsByKind;
+/** The bases partners write (every kind's inbound); the broker stamps their records' time (`LogAppendTime`). */
+const PartnerInboundBases: readonly PartnerTopicBase[] = Object.values(PartnerTopicsByKind).map(
+  (k) => k.inbound,
+);
 
 /** Topic-level settings applied when the project creates its topics. */
 export interface TopicSpec {
@@ -72,6 +76,13 @@ export interface TopicSpec {
   /** Milliseconds a message is kept; media topics keep bytes only as long as processing needs. */
   retentionMs: number;
   cleanupPolicy: 'delete' | 'compact';
+  /**
+   * `LogAppendTime`: the broker stamps every record with the time it appended it, whatever the producer set. For
+   * the topics a party outside our services writes (partners' inbound topics), whose producer could otherwise
+   * stamp records far in the past or future: message-age metrics and time-based retention read that time. Unset:
+   * the cluster's default (`CreateTime`), for topics only our services write, with our own clocks.
+   */
+  timestampType?: 'LogAppendTime';
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -135,7 +146,22 @@ export function partnerTopicSpec(
       : base === 'urlObserved'
         ? 24 * HOUR_MS
         : ORDER_RETENTION_MS;
-  return { name: partnerTopic(prefix, base, tenantId), partitions, retentionMs, cleanupPolicy: 'delete' };
+  return {
+    name: partnerTopic(prefix, base, tenantId),
+    partitions,
+    retentionMs,
+    cleanupPolicy: 'delete',
+    ...(PartnerInboundBases.includes(base) ? { timestampType: 'LogAppendTime' as const } : {}),
+  };
+}
+
+/** The settings of a partner topic of any base named `topic`, or null when it is not a partner topic. */
+export function partnerTopicSpecOf(prefix: string, topic: string): TopicSpec | null {
+  for (const base of Object.keys(PartnerTopics) as PartnerTopicBase[]) {
+    const tenant = tenantOfPartnerTopic(prefix, base, topic);
+    if (tenant !== null) return partnerTopicSpec(prefix, base, tenant);
+  }
+  return null;
 }
 
 /** Every partner topic of a tenant of `kind`. */

@@ -31,16 +31,22 @@ export interface EnsureTopicsOptions {
   maxMessageBytes?: number;
 }
 
+/** What `ensureTopics` did: the topics it created, and the existing ones whose timestamp type it set. */
+export interface EnsuredTopics {
+  created: string[];
+  updated: string[];
+}
+
 /**
- * Creates missing topics with their retention and cleanup policy; existing topics are left as they are. Needs
- * the right to create them: the operator's admin principal (`modctl kafka setup`), or the actioner for the
- * partners' outbound topics.
+ * Creates missing topics with their retention, cleanup policy and timestamp type; of existing topics only the
+ * timestamp type is brought in line (`reconcileTopics`), the rest is left as it is. Needs the right to create
+ * them: the operator's admin principal (`modctl kafka setup`), or the actioner for the partners' outbound topics.
  */
 export async function ensureTopics(
   kafka: Kafka,
   specs: readonly TopicSpec[],
   options: EnsureTopicsOptions = {},
-): Promise<string[]> {
+): Promise<EnsuredTopics> {
   return withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.name));
@@ -56,6 +62,7 @@ export async function ensureTopics(
             { name: 'retention.ms', value: String(s.retentionMs) },
             { name: 'cleanup.policy', value: s.cleanupPolicy },
             { name: 'max.message.bytes', value: String(options.maxMessageBytes ?? 16 * 1024 * 1024) },
+            ...(s.timestampType === undefined ? [] : [{ name: TIMESTAMP_TYPE, value: s.timestampType }]),
           ],
         });
         created.push(s.name);
@@ -64,8 +71,47 @@ export async function ensureTopics(
       }
     }
     if (created.length > 0) await waitForLeaders(admin, created);
-    return created;
+    const updated = await reconcileWith(
+      admin,
+      specs.filter((s) => existing.has(s.name)),
+    );
+    return { created, updated };
   });
+}
+
+const TIMESTAMP_TYPE = 'message.timestamp.type';
+
+/**
+ * Sets the timestamp type of existing topics whose spec has one and whose configuration differs (topics created
+ * before their spec had it); returns those topics. Missing topics are skipped, never created. Idempotent.
+ */
+export async function reconcileTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<string[]> {
+  return withAdmin(kafka, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    return reconcileWith(
+      admin,
+      specs.filter((s) => existing.has(s.name)),
+    );
+  });
+}
+
+async function reconcileWith(admin: PlatformaticAdmin, specs: readonly TopicSpec[]): Promise<string[]> {
+  const wanted = specs.filter((s) => s.timestampType !== undefined);
+  if (wanted.length === 0) return [];
+  const described = await admin.describeConfigs({
+    resources: wanted.map((s) => ({
+      resourceType: ConfigResourceTypes.TOPIC,
+      resourceName: s.name,
+      configurationKeys: [TIMESTAMP_TYPE],
+    })),
+  });
+  const current = new Map(
+    described.map((d) => [d.resourceName, d.configs.find((e) => e.name === TIMESTAMP_TYPE)?.value]),
+  );
+  const differing = wanted.filter((s) => current.get(s.name) !== s.timestampType);
+  for (const s of differing)
+    await setTopicConfigs(admin, s.name, { [TIMESTAMP_TYPE]: s.timestampType ?? '' });
+  return differing.map((s) => s.name);
 }
 
 /** Waits (up to 10 s) until every partition of the topics has a leader, so the first produce finds one. */
@@ -121,26 +167,30 @@ export async function listTopics(kafka: Kafka, keep: (name: string) => boolean):
   return (await withAdmin(kafka, (admin) => admin.listTopics())).filter(keep).sort();
 }
 
-/** The largest record batch a topic accepts (`max.message.bytes`, the topic's or the broker's default). */
-export async function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise<number> {
+/** A topic's value of one configuration entry (the topic's own or the broker's default), if any. */
+export async function topicConfigValue(
+  kafka: Kafka,
+  topic: string,
+  name: string,
+): Promise<string | undefined> {
   return withAdmin(kafka, async (admin) => {
     const [description] = await admin.describeConfigs({
       resources: [
-        {
-          resourceType: ConfigResourceTypes.TOPIC,
-          resourceName: topic,
-          configurationKeys: ['max.message.bytes'],
-        },
+        { resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: [name] },
       ],
     });
-    const value = description?.configs.find((e) => e.name === 'max.message.bytes')?.value;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new ModError('MOD_ERR_KAFKA_TOPIC_CONFIG', `topic ${topic} has no max.message.bytes`, {
-        retriable: true,
-      });
-    return n;
+    return description?.configs.find((e) => e.name === name)?.value ?? undefined;
   });
+}
+
+/** The largest record batch a topic accepts (`max.message.bytes`, the topic's or the broker's default). */
+export async function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise<number> {
+  const n = Number(await topicConfigValue(kafka, topic, 'max.message.bytes'));
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ModError('MOD_ERR_KAFKA_TOPIC_CONFIG', `topic ${topic} has no max.message.bytes`, {
+      retriable: true,
+    });
+  return n;
 }
 
 /**
@@ -152,17 +202,24 @@ export async function alterTopicConfig(
   topic: string,
   entries: Readonly<Record<string, string>>,
 ): Promise<void> {
-  await withAdmin(kafka, (admin) =>
-    admin.incrementalAlterConfigs({
-      resources: [
-        {
-          resourceType: ConfigResourceTypes.TOPIC,
-          resourceName: topic,
-          configs: Object.entries(entries).map(([name, value]) => ({ name, configOperation: 0, value })),
-        },
-      ],
-    }),
-  );
+  await withAdmin(kafka, (admin) => setTopicConfigs(admin, topic, entries));
+}
+
+/** SET (incremental: the topic's other settings stay) of topic-level configuration entries. */
+async function setTopicConfigs(
+  admin: PlatformaticAdmin,
+  topic: string,
+  entries: Readonly<Record<string, string>>,
+): Promise<void> {
+  await admin.incrementalAlterConfigs({
+    resources: [
+      {
+        resourceType: ConfigResourceTypes.TOPIC,
+        resourceName: topic,
+        configs: Object.entries(entries).map(([name, value]) => ({ name, configOperation: 0, value })),
+      },
+    ],
+  });
 }
 
 const OPERATIONS = {

@@ -16,7 +16,7 @@ export interface FollowedRecord {
   key: string | null;
   /** Null for a tombstone. */
   value: Buffer | null;
-  /** When it was written, ms since the epoch. */
+  /** When it was written, ms since the epoch (the followed topics are written by our services, on our clocks). */
   timestamp: number;
 }
 

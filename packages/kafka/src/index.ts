@@ -18,16 +18,26 @@ export {
   deleteTopics,
   ensureTopics,
   listTopics,
+  reconcileTopics,
   removeAcls,
   requireTopics,
   STARTUP_TOPICS_WAIT_MS,
+  topicConfigValue,
   topicEndOffsets,
   topicMaxMessageBytes,
+  type EnsuredTopics,
   type EnsureTopicsOptions,
 } from './admin.js';
 export { largestMediaBytes, publishMedia, type MediaMessage } from './media.js';
 export { createConsumerRunner, type ConsumerRunner, type ConsumerRunnerOptions } from './runner.js';
-export { outcomeOfError, ok, type StepOutcome, type Step, type ConsumedMessage } from './step.js';
+export {
+  messageAgeSeconds,
+  outcomeOfError,
+  ok,
+  type StepOutcome,
+  type Step,
+  type ConsumedMessage,
+} from './step.js';
 export { followChanges, followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
 export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } from './relay.js';
 export {

@@ -21,7 +21,10 @@ export interface ConsumedMessage {
   value: Buffer | null;
   /** Record headers (the first value of a repeated header). */
   headers: Readonly<Record<string, Buffer>>;
-  /** When the record was written, ms since the epoch. */
+  /**
+   * When the record was written, ms since the epoch: on a partner's topic the broker's append time (partners'
+   * topics are `LogAppendTime`, so a partner's producer cannot set it); elsewhere our own producer's clock.
+   */
   timestamp: number;
 }
 
@@ -51,7 +54,11 @@ export function consumedOf(raw: Message<Buffer, Buffer, Buffer, Buffer>): Consum
   };
 }
 
-/** Seconds since a record's timestamp (ms since the epoch); 0 for a clock ahead of ours or no timestamp. */
+/**
+ * Seconds since a record's timestamp (ms since the epoch); 0 for a clock ahead of ours or no timestamp. Only
+ * timestamps a partner cannot choose reach it (see `ConsumedMessage.timestamp`); a future one still counts 0,
+ * not negative, so a producer's clock running ahead can lower an age but never make it fire an alert.
+ */
 export function messageAgeSeconds(timestampMs: number, nowMs = Date.now()): number {
   return Number.isFinite(timestampMs) && timestampMs > 0 ? Math.max(0, (nowMs - timestampMs) / 1000) : 0;
 }

@@ -14,7 +14,10 @@ export function createRegistry(service: string): Registry {
 export interface StepMetrics {
   duration: Histogram<'step' | 'outcome'>;
   outcomes: Counter<'step' | 'outcome'>;
-  /** Age of each message (its Kafka timestamp) when the step picks it up: the consumer's lag, in time. */
+  /**
+   * Age of each message (its Kafka timestamp) when the step picks it up: the consumer's lag, in time. On partners'
+   * topics that timestamp is the broker's append time (`LogAppendTime`), never one the partner chose.
+   */
   messageAge: Histogram<'step'>;
   /** Time in each stage of a step (`timeStage`): where a step's time goes (scan: claim, hash, match, publish). */
   stages: Histogram<'step' | 'stage'>;

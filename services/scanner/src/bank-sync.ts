@@ -4,7 +4,13 @@ import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
 import type { Queryable } from '@mod/db';
 import type { Bank } from '@mod/db/banks';
 import { getBank, listBanks } from '@mod/db/banks';
-import { followChanges, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
+import {
+  followChanges,
+  messageAgeSeconds,
+  topicEndOffsets,
+  type Kafka,
+  type TopicFollower,
+} from '@mod/kafka';
 import { BankMatcher, type BankConfig } from '@mod/matcher';
 import type { Counter, Gauge, Histogram, Logger } from '@mod/telemetry';
 
@@ -249,7 +255,8 @@ export function createBankSync(options: BankSyncOptions): BankSync {
           await apply(change);
           nextOffsets.set(record.partition, (BigInt(record.offset) + 1n).toString());
           options.metrics.applied.inc({ type: change.type });
-          options.metrics.lag.observe(Math.max(0, (Date.now() - record.timestamp) / 1000));
+          // Bank changes are written by curation (the API), on our clock; a clock ahead of ours counts 0.
+          options.metrics.lag.observe(messageAgeSeconds(record.timestamp));
           refreshGauge();
         },
       });
