@@ -6,7 +6,9 @@ import { hashMedia } from '@mod/hashing/decode';
 import { buildVerdict } from './build-verdict.js';
 
 // Meta's 1600×1004 "bridge" photo: with a reduced decode allowed down to 64 px it is taken at 1/4 (400×251).
-const photo = readFileSync(new URL('../../../../packages/hashing/fixtures/pdq/bridge-mods/aaa-orig.jpg', import.meta.url));
+const photo = readFileSync(
+  new URL('../../../../packages/hashing/fixtures/pdq/bridge-mods/aaa-orig.jpg', import.meta.url),
+);
 
 const event: MediaEvent = {
   eventId: randomUUID(),
