@@ -1,17 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   createMemoryMerkleStore,
   createMerkleTree,
   decodeRecord,
   fromHex,
-  generateSigningKeyPair,
-  loadSigningKey,
   toHex,
   verifyBundle,
   verifyConsistency,
   verifyInclusion,
 } from '@mod/audit';
-import type { SigningKey } from '@mod/audit';
 import { withTransaction } from './index.js';
 import {
   appendAudit,
@@ -27,29 +24,10 @@ import {
   loadAuditKeys,
   signTreeHeadIfDue,
   verifyStoredLog,
-  type AuditEntry,
 } from './domains/audit.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { auditEntry, db, key, tamper, useAuditSchema } from './audit.test-helper.js';
 
-let db: TestDatabase;
-let key: SigningKey;
-beforeEach(async () => {
-  db = await createTestSchema();
-  key = loadSigningKey(generateSigningKeyPair().privateKeyPem);
-});
-afterEach(async () => {
-  await db.drop();
-});
-
-const entry = (i: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
-  actor: { kind: 'service', id: 'actioner' },
-  action: 'verdict.recorded',
-  subject: { type: 'submission', id: `sub-${i}` },
-  reason: `record ${i}`,
-  evidence: { sha256: (i + 1).toString(16).padStart(64, '0'), hits: [{ bankId: `bank-${i % 3}` }] },
-  versions: { policy: '1' },
-  ...extra,
-});
+useAuditSchema();
 
 const sign = (force = true) =>
   signTreeHeadIfDue(db.pool, {
@@ -59,30 +37,21 @@ const sign = (force = true) =>
     force,
   });
 
-/** As the database owner: run `sql` with the append-only triggers of `table` disabled. */
-async function tamper(table: string, sql: string): Promise<void> {
-  await withTransaction(db.pool, async (c) => {
-    await c.query(`alter table ${table} disable trigger user`);
-    await c.query(sql);
-    await c.query(`alter table ${table} enable trigger user`);
-  });
-}
-
 describe('Postgres audit log', () => {
   it('appends in one total order and grows the same tree as the reference in-memory tree', async () => {
     // Several records in one transaction (the edge is read once), others alone, others from concurrent appenders.
     await withTransaction(db.pool, async (c) => {
-      for (let i = 0; i < 5; i++) await appendAudit(c, entry(i));
+      for (let i = 0; i < 5; i++) await appendAudit(c, auditEntry(i));
     });
-    await appendAuditBatch(db.pool, [entry(5), entry(6), entry(7)]);
-    await Promise.all(Array.from({ length: 12 }, (_, i) => appendAuditAlone(db.pool, entry(8 + i))));
+    await appendAuditBatch(db.pool, [auditEntry(5), auditEntry(6), auditEntry(7)]);
+    await Promise.all(Array.from({ length: 12 }, (_, i) => appendAuditAlone(db.pool, auditEntry(8 + i))));
     // A savepoint rolled back after an append: the next append of the transaction must not reuse its edge.
     await withTransaction(db.pool, async (c) => {
-      await appendAudit(c, entry(20));
+      await appendAudit(c, auditEntry(20));
       await c.query('savepoint s');
-      await appendAudit(c, entry(21));
+      await appendAudit(c, auditEntry(21));
       await c.query('rollback to savepoint s');
-      await appendAudit(c, entry(22));
+      await appendAudit(c, auditEntry(22));
     });
 
     const records = await listAudit(db.pool);
@@ -98,7 +67,7 @@ describe('Postgres audit log', () => {
 
   it('keeps digests in the record and the evidence documents beside it', async () => {
     const [stored] = await appendAuditBatch(db.pool, [
-      entry(0, { subject: { type: 'route', id: 'POST /v1/media' }, reason: 'x'.repeat(500) }),
+      auditEntry(0, { subject: { type: 'route', id: 'POST /v1/media' }, reason: 'x'.repeat(500) }),
     ]);
     expect(stored?.subject.id).toBe('POST_/v1/media');
     expect(stored?.reason).toHaveLength(280);
@@ -111,7 +80,7 @@ describe('Postgres audit log', () => {
   });
 
   it('refuses UPDATE, DELETE, TRUNCATE and a size moving backwards', async () => {
-    await appendAuditBatch(db.pool, [entry(0), entry(1)]);
+    await appendAuditBatch(db.pool, [auditEntry(0), auditEntry(1)]);
     await sign();
     for (const table of ['audit_records', 'audit_merkle_nodes', 'audit_evidence', 'audit_tree_heads']) {
       await expect(db.pool.query(`delete from ${table}`)).rejects.toMatchObject({ code: '42501' });
@@ -134,13 +103,13 @@ describe('Postgres audit log', () => {
 
   it('signs heads on schedule, and serves inclusion and consistency proofs that verify', async () => {
     expect(await sign()).toBeNull(); // nothing to sign in an empty log
-    await appendAuditBatch(db.pool, [entry(0), entry(1), entry(2)]);
+    await appendAuditBatch(db.pool, [auditEntry(0), auditEntry(1), auditEntry(2)]);
     const schedule = { everyRecords: 5, everyMs: 3_600_000 };
     const first = await signTreeHeadIfDue(db.pool, { key, schedule, topic: 'heads' });
     expect(first).toMatchObject({ treeSize: 3, keyId: key.keyId });
-    await appendAuditBatch(db.pool, [entry(3), entry(4)]);
+    await appendAuditBatch(db.pool, [auditEntry(3), auditEntry(4)]);
     expect(await signTreeHeadIfDue(db.pool, { key, schedule, topic: 'heads' })).toBeNull(); // 2 < 5
-    await appendAuditBatch(db.pool, [entry(5), entry(6), entry(7), entry(8)]);
+    await appendAuditBatch(db.pool, [auditEntry(5), auditEntry(6), auditEntry(7), auditEntry(8)]);
     const second = await signTreeHeadIfDue(db.pool, { key, schedule, topic: 'heads' });
     expect(second?.treeSize).toBe(9);
     expect(await latestTreeHead(db.pool)).toEqual(second);
@@ -182,14 +151,14 @@ describe('Postgres audit log', () => {
 
   it('exports case and range bundles that the offline verifier accepts', async () => {
     await appendAuditBatch(db.pool, [
-      entry(0),
-      entry(1, {
+      auditEntry(0),
+      auditEntry(1, {
         action: 'order.issued',
         subject: { type: 'order', id: 'order-9' },
         evidence: { submissionId: 'sub-0' },
       }),
-      entry(2),
-      entry(3, {
+      auditEntry(2),
+      auditEntry(3, {
         action: 'order.issued',
         subject: { type: 'order', id: 'order-8' },
         evidence: { submissionId: 'sub-2' },
@@ -197,7 +166,7 @@ describe('Postgres audit log', () => {
     ]);
     const head = await sign();
     await appendAuditBatch(db.pool, [
-      entry(0, { action: 'order.closed', subject: { type: 'order', id: 'order-9' } }),
+      auditEntry(0, { action: 'order.closed', subject: { type: 'order', id: 'order-9' } }),
     ]);
 
     const kase = await exportAuditBundle(
@@ -264,12 +233,12 @@ describe('tampering as the database owner', () => {
   beforeEach(async () => {
     await appendAuditBatch(
       db.pool,
-      Array.from({ length: 6 }, (_, i) => entry(i)),
+      Array.from({ length: 6 }, (_, i) => auditEntry(i)),
     );
     await sign();
     await appendAuditBatch(
       db.pool,
-      Array.from({ length: 4 }, (_, i) => entry(6 + i)),
+      Array.from({ length: 4 }, (_, i) => auditEntry(6 + i)),
     );
     await sign();
     expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 10 });

@@ -16,29 +16,20 @@ import {
   auditInclusionProof,
   createPgMerkleStore,
   signTreeHeadIfDue,
-  type AuditEntry,
 } from './domains/audit.js';
+import { auditEntry } from './audit.test-helper.js';
 import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 import type { Queryable } from './pool.js';
 
 const RECORDS = 700;
 let db: TestDatabase;
 
-const entry = (i: number): AuditEntry => ({
-  actor: { kind: 'service', id: 'actioner' },
-  action: 'verdict.recorded',
-  subject: { type: 'submission', id: `sub-${i}` },
-  reason: `record ${i}`,
-  evidence: { sha256: (i + 1).toString(16).padStart(64, '0') },
-  versions: { policy: '1' },
-});
-
 beforeAll(async () => {
   db = await createTestSchema();
   for (let i = 0; i < RECORDS; i += 100) {
     await appendAuditBatch(
       db.pool,
-      Array.from({ length: 100 }, (_, j) => entry(i + j)),
+      Array.from({ length: 100 }, (_, j) => auditEntry(i + j)),
     );
   }
   await signTreeHeadIfDue(db.pool, {

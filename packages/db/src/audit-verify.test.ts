@@ -1,27 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson, decodeRecord, generateSigningKeyPair, loadSigningKey } from '@mod/audit';
-import type { SigningKey } from '@mod/audit';
-import { withTransaction } from './index.js';
-import {
-  appendAuditBatch,
-  listAudit,
-  signTreeHeadIfDue,
-  verifyStoredLog,
-  type AuditEntry,
-} from './domains/audit.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { canonicalJson, decodeRecord } from '@mod/audit';
+import { appendAuditBatch, listAudit, signTreeHeadIfDue, verifyStoredLog } from './domains/audit.js';
+import { auditEntry, db, key, tamper, useAuditSchema } from './audit.test-helper.js';
 
 // The stored log as the database owner could leave it after the last signed head: records appended since are
 // part of the tree too, and a record the tree does not hold is no record of the log.
 
-let db: TestDatabase;
-let key: SigningKey;
+useAuditSchema();
 beforeEach(async () => {
-  db = await createTestSchema();
-  key = loadSigningKey(generateSigningKeyPair().privateKeyPem);
   await appendAuditBatch(
     db.pool,
-    Array.from({ length: 6 }, (_, i) => entry(i)),
+    Array.from({ length: 6 }, (_, i) => auditEntry(i)),
   );
   await signTreeHeadIfDue(db.pool, {
     key,
@@ -32,31 +21,10 @@ beforeEach(async () => {
   // Four records after the last signed head.
   await appendAuditBatch(
     db.pool,
-    Array.from({ length: 4 }, (_, i) => entry(6 + i)),
+    Array.from({ length: 4 }, (_, i) => auditEntry(6 + i)),
   );
   expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 10 });
 });
-afterEach(async () => {
-  await db.drop();
-});
-
-const entry = (i: number): AuditEntry => ({
-  actor: { kind: 'service', id: 'actioner' },
-  action: 'verdict.recorded',
-  subject: { type: 'submission', id: `sub-${i}` },
-  reason: `record ${i}`,
-  evidence: { hits: [{ bankId: `bank-${i % 3}` }] },
-});
-
-/** As the database owner: run `sql` with the append-only triggers of `table` disabled. */
-async function tamper(table: string, sql: string, params: unknown[] = []): Promise<void> {
-  await withTransaction(db.pool, async (c) => {
-    await c.query(`alter table ${table} disable trigger user`);
-    await c.query(sql, params);
-    await c.query(`alter table ${table} enable trigger user`);
-  });
-}
-
 describe('verifyStoredLog after the last signed head', () => {
   it('names a changed record appended after the last head', async () => {
     await tamper(
@@ -144,7 +112,7 @@ describe('verifyStoredLog and evidence documents deleted behind the triggers', (
 
   it('takes a digest given as it is (no document) for no loss, and still names a deleted document beside it', async () => {
     const image = 'ab'.repeat(32);
-    await appendAuditBatch(db.pool, [{ ...entry(10), evidence: { sha256: image, note: { text: 'x' } } }]);
+    await appendAuditBatch(db.pool, [auditEntry(10, { evidence: { sha256: image, note: { text: 'x' } } })]);
     expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 11 });
     await tamper('audit_evidence', `delete from audit_evidence where seq = 10`);
     expect(await verifyStoredLog(db.pool)).toMatchObject({

@@ -1,0 +1,46 @@
+import { afterEach, beforeEach } from 'vitest';
+import { generateSigningKeyPair, loadSigningKey, type SigningKey } from '@mod/audit';
+import type { AuditEntry } from './domains/audit.js';
+import { withTransaction } from './index.js';
+import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+
+/** The schema and the tree-head signing key `useAuditSchema` made for the current test. */
+export let db: TestDatabase;
+export let key: SigningKey;
+
+/**
+ * A fresh migrated schema and a new signing key before each test of the file, the schema dropped after it. A
+ * `beforeEach` of the file registered after this call runs once both are there.
+ */
+export function useAuditSchema(): void {
+  beforeEach(async () => {
+    db = await createTestSchema();
+    key = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+}
+
+/**
+ * Record `i` of a test log: the actioner's verdict on submission `sub-<i>` (reason `record <i>`), with an image
+ * digest given as it is and a hits document, and `extra` over it.
+ */
+export const auditEntry = (i: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
+  actor: { kind: 'service', id: 'actioner' },
+  action: 'verdict.recorded',
+  subject: { type: 'submission', id: `sub-${i}` },
+  reason: `record ${i}`,
+  evidence: { sha256: (i + 1).toString(16).padStart(64, '0'), hits: [{ bankId: `bank-${i % 3}` }] },
+  versions: { policy: '1' },
+  ...extra,
+});
+
+/** As the database owner: run `sql` with the append-only triggers of `table` disabled. */
+export async function tamper(table: string, sql: string): Promise<void> {
+  await withTransaction(db.pool, async (c) => {
+    await c.query(`alter table ${table} disable trigger user`);
+    await c.query(sql);
+    await c.query(`alter table ${table} enable trigger user`);
+  });
+}
