@@ -56,3 +56,71 @@ describe('refreshFeedState rebuilding the rows (a new rendering version)', () =>
     expect(await full(serial + 1)).toBe('a.example/1\nb.example/2\n');
   });
 });
+
+describe('refreshFeedState across a rolling deploy (two rendering versions at once)', () => {
+  it('never re-renders downwards, and re-renders upwards only lines an older version wrote', async () => {
+    await upsertTenant(pool, { id: 'isp-roll', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+    const bank = await ensureBank(pool, {
+      name: 'rolling-list',
+      source: 'test',
+      signalTypes: ['url'] as never,
+      actionPolicy: 'automatic',
+    });
+    const add = (pattern: string) =>
+      pool.query(
+        `insert into url_list_entries (bank_id, kind, pattern, canonical_key) values ($1, 'url', $2, $2)`,
+        [bank.id, pattern],
+      );
+    // Each version renders its lines its own way, so which version wrote a line shows in the feed.
+    const render = (version: number): FeedRenderer => ({
+      ...renderer,
+      version,
+      linesOf: (e) => ({ urlLine: `v${version} ${e.target}`, hostLine: null, rpzHost: null }),
+    });
+    const old = render(1);
+    const next = render(2);
+    // The lines of this list in entry order (the schema's other lists feed every ISP too).
+    const feed = async (serial: number) =>
+      (await text(streamFeedLines(pool, { ispTenantId: 'isp-roll', serial, column: 'url_line', head: '' })))
+        .split('\n')
+        .filter((line) => line.includes('roll.example'))
+        .sort((a, b) => a.slice(3).localeCompare(b.slice(3)))
+        .join('\n');
+    await add('roll.example/1');
+    const first = await refreshFeedState(pool, 'isp-roll', old);
+    expect(await feed(first.serial)).toBe('v1 roll.example/1');
+
+    // The new pod re-renders every line once.
+    const upgraded = await refreshFeedState(pool, 'isp-roll', next);
+    expect(upgraded).toMatchObject({ serial: first.serial + 1, historyFrom: first.serial + 1 });
+    expect(await feed(upgraded.serial)).toBe('v2 roll.example/1');
+
+    // The old pod, still serving, changes nothing while nothing changed: no serial, no history lost.
+    expect(await refreshFeedState(pool, 'isp-roll', old)).toMatchObject({
+      serial: upgraded.serial,
+      historyFrom: upgraded.historyFrom,
+      added: 0,
+      removed: 0,
+    });
+    expect(await refreshFeedState(pool, 'isp-roll', next)).toMatchObject({
+      serial: upgraded.serial,
+      added: 0,
+    });
+
+    // A new entry reaching the old pod first: it adds its own line as a change, keeping the history.
+    await add('roll.example/2');
+    const changed = await refreshFeedState(pool, 'isp-roll', old);
+    expect(changed).toMatchObject({
+      serial: upgraded.serial + 1,
+      historyFrom: upgraded.historyFrom,
+      added: 1,
+    });
+    expect(await feed(changed.serial)).toBe('v2 roll.example/1\nv1 roll.example/2');
+    // The new pod then re-renders once, since an older line is live; the old pod does not undo it.
+    const healed = await refreshFeedState(pool, 'isp-roll', next);
+    expect(healed.serial).toBe(changed.serial + 1);
+    expect(await feed(healed.serial)).toBe('v2 roll.example/1\nv2 roll.example/2');
+    expect(await refreshFeedState(pool, 'isp-roll', old)).toMatchObject({ serial: healed.serial, added: 0 });
+    expect(await refreshFeedState(pool, 'isp-roll', next)).toMatchObject({ serial: healed.serial, added: 0 });
+  });
+});

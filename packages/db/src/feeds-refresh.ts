@@ -31,7 +31,10 @@ export interface FeedEntryLines {
 
 /** What the store needs from the renderer: the next serial, each entry's lines, and the rendering's version. */
 export interface FeedRenderer {
-  /** Stored lines rendered by another version are rendered again (and the serial rises). */
+  /**
+   * The rendering's version, raised when the lines of an entry change. Stored lines rendered by an older version
+   * are rendered again (and the serial rises); a renderer older than the stored lines never re-renders them.
+   */
   version: number;
   nextSerial(serial: number): number;
   linesOf(entry: FeedEntry): FeedEntryLines;
@@ -123,8 +126,13 @@ export async function refreshFeedState(
     if (state === undefined) throw new Error('feed state vanished after insert');
     const serial = Number(state.serial);
     const historyFrom = Number(state.history_from);
-    // Lines rendered by another version (or none, after the migration to rows): write every entry again.
-    const rebuild = state.render_version !== renderer.version;
+    // `render_version` is the oldest version any live line was rendered by (none after the migration to rows).
+    // Lines older than this renderer are all written again. An older renderer, during a rolling deploy or after
+    // a rollback, only adds its own lines for changed entries and marks them as its own: were it to rebuild too,
+    // the old and new API pods would take turns rebuilding every line, each time raising the serial and
+    // dropping the history every ISP's incremental fetch starts from.
+    const storedVersion = state.render_version;
+    const rebuild = storedVersion === null || storedVersion < renderer.version;
     // Read before the diff: a change committed in between makes the next refresh diff again (never miss one).
     const inputs = await feedInputs(c, ispTenantId);
     if (!rebuild && inputs === state.inputs) return { serial, historyFrom, added: 0, removed: 0 };
@@ -172,10 +180,17 @@ export async function refreshFeedState(
     if (added.length > COPY_ABOVE) await copyRows(c, adding);
     else await insertRows(c, adding);
     const from = rebuild ? next : Math.max(historyFrom, next - kept);
+    // After a rebuild every live line is this renderer's; otherwise the lines it added may be older than the rest.
+    const stored = storedVersion ?? renderer.version;
+    const version = rebuild
+      ? renderer.version
+      : added.length > 0
+        ? Math.min(stored, renderer.version)
+        : stored;
     await c.query(
       `/* api:feed-save */ update feed_state set serial = $2, history_from = $3, render_version = $4,
          inputs = $5, updated_at = now() where isp_tenant_id = $1`,
-      [ispTenantId, next, from, renderer.version, inputs],
+      [ispTenantId, next, from, version, inputs],
     );
     // Rows removed at or before `from` were live neither at any answerable `since` nor now; nor those removed
     // after `serial`, which a full feed still being streamed at `serial` reads (a rebuild's `from` is `next`:
