@@ -1,7 +1,7 @@
 import { tenantOfPartnerTopic, topicNames, type PartnerTopicBase, type ServiceRole } from '@mod/contracts';
 import type { ConfigOf, commonSpec } from '@mod/config';
 import { createPool, migrate, pingDatabase, type Pool } from '@mod/db';
-import { createEvidenceKeeper, type EvidenceKeeperOptions } from '@mod/db/vault';
+import { createEvidenceKeeper } from '@mod/db/vault';
 import {
   createConsumerRunner,
   createProducer,
@@ -22,6 +22,7 @@ import {
   type StepMetrics,
   type Tracing,
 } from '@mod/telemetry';
+import { keyringFromConfig, type EvidenceReason, type vaultKeySpec } from '@mod/vault';
 
 /** What every worker's configuration holds (`commonSpec` of `@mod/config`). */
 export type WorkerConfig = ConfigOf<typeof commonSpec>;
@@ -55,6 +56,9 @@ export interface ConsumeOptions {
 /** How a worker keeps media that needs a person in the evidence vault (`@mod/db/vault`'s keeper). */
 export type EvidenceKeeper = NonNullable<ReturnType<typeof createEvidenceKeeper>>;
 
+/** What a worker's evidence keeper reads of its service's configuration: the vault's master keys, the largest media. */
+export type EvidenceKeeperConfig = ConfigOf<typeof vaultKeySpec> & { MAX_MEDIA_BYTES: number };
+
 /**
  * A worker service's shared parts: its topics, its Kafka client under its own principal, its PostgreSQL pool, its
  * tracing and the step metrics. `open` migrates, waits for the topics and creates the producer; `consume` starts
@@ -80,10 +84,11 @@ export interface Worker {
   /** A consumer runner on this worker's client, producer, dead-letter topic, logger, metrics and tracer. */
   consume(options: ConsumeOptions): ConsumerRunner;
   /**
-   * How this worker keeps media that needs a person in the evidence vault, its custody records naming it; null,
-   * said once in the log, when no master key is configured (the vault is off).
+   * How this worker keeps media that needs a person in the evidence vault (sealed under `config`'s master keys, at
+   * most its MAX_MEDIA_BYTES), its custody records naming it and `reason`; null, said once in the log, when no
+   * master key is configured (the vault is off).
    */
-  evidenceKeeper(options: Omit<EvidenceKeeperOptions, 'service'>): EvidenceKeeper | null;
+  evidenceKeeper(config: EvidenceKeeperConfig, reason: EvidenceReason): EvidenceKeeper | null;
   /** Disconnects the producer, ends the pool and flushes traces. Call after every consumer has stopped. */
   close(): Promise<void>;
 }
@@ -153,8 +158,13 @@ export function createWorker(
       consumers.push(runner);
       return runner;
     },
-    evidenceKeeper(o) {
-      const keep = createEvidenceKeeper(db, { ...o, service: role });
+    evidenceKeeper(serviceConfig, reason) {
+      const keep = createEvidenceKeeper(db, {
+        keyring: keyringFromConfig(serviceConfig),
+        maxBytes: serviceConfig.MAX_MEDIA_BYTES,
+        reason,
+        service: role,
+      });
       if (keep === null)
         logger.warn(
           'evidence vault off (MOD_VAULT_MASTER_KEY empty): review cases will open without their media',

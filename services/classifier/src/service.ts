@@ -5,7 +5,6 @@ import { toDatabaseError } from '@mod/db';
 import { createTenantDirectory, submissionScanState } from '@mod/db/submissions';
 import type { ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, Histogram } from '@mod/telemetry';
-import { keyringFromConfig } from '@mod/vault';
 import { createClassifyStep } from './classify-step.js';
 import type { classifierSpec } from './config.js';
 import { createMediaClassifier } from './media-classifier.js';
@@ -68,11 +67,7 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
     },
   });
   // Media whose risk asks for review is sealed in the evidence vault before its result is published.
-  const keepEvidence = worker.evidenceKeeper({
-    keyring: keyringFromConfig(config),
-    maxBytes: config.MAX_MEDIA_BYTES,
-    reason: 'classifier',
-  });
+  const keepEvidence = worker.evidenceKeeper(config, 'classifier');
   let runner: ConsumerRunner | undefined;
 
   return {

@@ -9,7 +9,6 @@ import { createTenantDirectory } from '@mod/db/submissions';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import type { ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, Histogram, stageTimer } from '@mod/telemetry';
-import { keyringFromConfig } from '@mod/vault';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
 import { createScanStep, verdictPublisher } from './scan-step.js';
@@ -79,11 +78,7 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
     },
   });
   // Media with hits only in review banks is sealed in the evidence vault before its verdict is published.
-  const keepEvidence = worker.evidenceKeeper({
-    keyring: keyringFromConfig(config),
-    maxBytes: config.MAX_MEDIA_BYTES,
-    reason: 'review-bank',
-  });
+  const keepEvidence = worker.evidenceKeeper(config, 'review-bank');
   let runner: ConsumerRunner | undefined;
 
   return {
