@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import sharp from 'sharp';
 import { beforeAll, expect } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { mapHostToPlatform } from '@mod/db/orders';
@@ -23,7 +22,7 @@ import { partner, pipeline, usePlatformWorld, world } from './file-world.js';
  * publishing on Kafka, a subscribed ISP, a hotline for reviewers and curators, an authority) and an admin key;
  * three photos published by the platform, hosted under a host the platform owns, so a confirmation issues a
  * blocking order to the ISP and a takedown to the platform. Below it, what the tests read of the world: audit
- * records and their evidence, previews measured, classifier skips, banks made by the admin.
+ * records and their evidence, classifier skips, banks made by the admin.
  */
 
 export const HOTLINE = 'hotline-1';
@@ -108,41 +107,6 @@ export async function auditEvidence(seq: number): Promise<Record<string, unknown
   expect(answer.status).toBe(200);
   const { evidence } = answer.json<{ evidence: { name: string; document: string }[] }>();
   return Object.fromEntries(evidence.map((e) => [e.name, JSON.parse(e.document) as unknown]));
-}
-
-/** Variance of the 4-neighbour Laplacian of grey pixels: a standard measure of sharpness (blur lowers it). */
-function laplacianVariance(data: Buffer, width: number, height: number, channels: number): number {
-  const at = (x: number, y: number) => data[(y * width + x) * channels] ?? 0;
-  const values: number[] = [];
-  for (let y = 1; y < height - 1; y++)
-    for (let x = 1; x < width - 1; x++)
-      values.push(at(x - 1, y) + at(x + 1, y) + at(x, y - 1) + at(x, y + 1) - 4 * at(x, y));
-  const mean = values.reduce((s, v) => s + v, 0) / values.length;
-  return values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
-}
-
-/**
- * What a preview is, measured against its original: its size, whether it is grey (one channel, or three equal
- * ones), and its sharpness beside the original's reduced to the same size (the blur makes it a fraction).
- */
-export async function measurePreview(preview: Buffer, original: Buffer) {
-  const { data, info } = await sharp(preview).raw().toBuffer({ resolveWithObject: true });
-  let grey = true;
-  if (info.channels >= 3)
-    for (let i = 0; i < data.length && grey; i += info.channels)
-      grey = Math.abs(data[i]! - data[i + 1]!) <= 2 && Math.abs(data[i]! - data[i + 2]!) <= 2;
-  const reference = await sharp(original)
-    .resize({ width: info.width, height: info.height, fit: 'fill' })
-    .greyscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    grey,
-    sharpness: laplacianVariance(data, info.width, info.height, info.channels),
-    originalSharpness: laplacianVariance(reference.data, info.width, info.height, reference.info.channels),
-  };
 }
 
 /** A case as the queue lists it (the fields the test reads). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Codecs } from '@mod/contracts';
 import { totpCode } from '@mod/people';
+import { measurePreview } from '@mod/vault/testing/preview';
 import {
   callWithKey,
   codeNow,
@@ -21,7 +22,6 @@ import {
   createBank,
   HOTLINE,
   ISP,
-  measurePreview,
   PLATFORM,
   scene,
   useReviewScene,
