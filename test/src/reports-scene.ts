@@ -111,9 +111,11 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
       'a message board',
       `<p>hello</p><img alt="" src="data:image/jpeg;base64,${known.toString('base64')}">`,
     );
+    // The second image is a CSS background, as galleries show thumbnails: taken as any image is.
     bodies['/page-benign.html'] = page(
       'a holiday album',
-      [1, 2, 3].map((n) => `<img src="${media}/benign-${n}.jpg">`).join(''),
+      `<img src="${media}/benign-1.jpg"><div style="background-image: url('${media}/benign-2.jpg')"></div>` +
+        `<img src="${media}/benign-3.jpg">`,
     );
     const names = { 'media.example': PUBLIC_TEST_ADDRESS, 'pages.example': PUBLIC_TEST_ADDRESS };
     await seedTenants(world.db, [

@@ -306,12 +306,16 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
       'a page: 2 of the 2 images it shows scanned, no known match; 1 more it shows not scanned (beyond the cap, refused by the fetcher, inline or not http(s))',
     );
     const { rows } = await scene.world.db.query<{
-      evidence: { embeddedImages: { url: string; status: string }[]; embeddedImagesShown: number };
+      evidence: {
+        embeddedImages: { url: string; status: string; source?: string }[];
+        embeddedImagesShown: number;
+      };
     }>(`select evidence from cases where id = $1`, [inCase.report.subjects[0]!.caseId]);
     const media = scene.urls.known.replace('/known.jpg', '');
-    expect(rows[0]!.evidence.embeddedImages.map((e) => [e.url, e.status])).toEqual([
-      [`${media}/benign-1.jpg`, 'scanned'],
-      [`${media}/benign-2.jpg`, 'scanned'],
+    // Each says where the page shows it: an img, a CSS background.
+    expect(rows[0]!.evidence.embeddedImages.map((e) => [e.url, e.status, e.source])).toEqual([
+      [`${media}/benign-1.jpg`, 'scanned', 'img'],
+      [`${media}/benign-2.jpg`, 'scanned', 'css'],
     ]);
     // The third image is beyond the cap (PAGE_MAX_IMAGES=2): never fetched, and the case says the page shows it.
     expect(scene.server.requests).not.toContain('/photos/benign-3.jpg');

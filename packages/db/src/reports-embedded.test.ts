@@ -18,10 +18,16 @@ describe("a crawled page's embedded submissions", () => {
   it('are recorded on the page, kept across deliveries in first order, and found in that order', async () => {
     await claim(1, 'https://p.example/post');
     await markSubmissionFailed(db.pool, { id: id(1), tenantId: 'hotline-1' }, 'MOD_ERR_FETCH_NOT_MEDIA');
-    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(2)], 7);
+    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(2)], 7, {
+      [id(3)]: 'css',
+      [id(2)]: 'img',
+    });
     // A second delivery got one more image through: added, the others kept where they were; the page showed fewer
     // images this time (it changed): the most any delivery found is kept.
-    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(4), id(2)], 5);
+    await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'hotline-1' }, [id(3), id(4), id(2)], 5, {
+      [id(3)]: 'frame',
+      [id(4)]: 'frame',
+    });
     // Another tenant cannot write to the page.
     await recordEmbeddedSubmissions(db.pool, { id: id(1), tenantId: 'other' }, [id(9)], 50);
     const page = await findSubjectSubmission(db.pool, [id(8), id(1)]);
@@ -32,6 +38,8 @@ describe("a crawled page's embedded submissions", () => {
       failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
       embeddedSubmissionIds: [id(3), id(2), id(4)],
       embeddedImagesShown: 7,
+      // Where each image comes from: the first delivery's word kept, the new image's added.
+      embeddedImageSources: { [id(3)]: 'css', [id(2)]: 'img', [id(4)]: 'frame' },
     });
     await claim(2, 'https://p.example/b.jpg');
     await claim(3, 'https://p.example/a.jpg');

@@ -68,6 +68,8 @@ export interface SubjectSubmission {
   embeddedSubmissionIds: string[];
   /** A crawled page's: how many images it shows, fetched or not (null for anything else). */
   embeddedImagesShown: number | null;
+  /** A crawled page's: where each image comes from in it (`img`, `meta`, `css`, `frame`), by submission id. */
+  embeddedImageSources: Record<string, string>;
 }
 
 interface SubjectSubmissionRow {
@@ -83,11 +85,13 @@ interface SubjectSubmissionRow {
   case_id: string | null;
   embedded_submission_ids: string[] | null;
   embedded_images_shown: number | null;
+  embedded_image_sources: Record<string, unknown> | null;
 }
 
 /** Submissions of `ids` that exist, in the order of `ids`. */
 const SUBJECT_SUBMISSIONS = `select s.id, s.url, s.status, s.decision, s.failure_code, s.received_at, s.scanned_at,
     s.classified_at, s.embedded_submission_ids, s.embedded_images_shown,
+    s.embedded_image_sources,
     array(select order_id from order_submissions o where o.submission_id = s.id order by order_id) as order_ids,
     (select c.id from cases c where c.submission_id = s.id and c.kind = 'review') as case_id
   from submissions s where s.id = any($1::uuid[]) order by array_position($1::uuid[], s.id)`;
@@ -105,6 +109,11 @@ const toSubjectSubmission = (r: SubjectSubmissionRow): SubjectSubmission => ({
   reviewCaseId: r.case_id,
   embeddedSubmissionIds: r.embedded_submission_ids ?? [],
   embeddedImagesShown: r.embedded_images_shown,
+  embeddedImageSources: Object.fromEntries(
+    Object.entries(r.embedded_image_sources ?? {}).filter(
+      (e): e is [string, string] => typeof e[1] === 'string',
+    ),
+  ),
 });
 
 /** The first of `ids` (the submission ids the fetcher derives from the subject's event) that exists. */

@@ -65,15 +65,18 @@ export async function recordEmbeddedSubmissions(
   embeddedIds: readonly string[],
   /** How many images the page shows, fetched or not (the most any delivery found is kept). */
   shown = embeddedIds.length,
+  /** Where each image comes from in the page (`img`, `meta`, `css`, `frame`), by id (the first recorded kept). */
+  sources: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   if (embeddedIds.length === 0) return;
   await db.query(
     `/* fetcher:embedded-submissions */ update submissions set embedded_submission_ids = array(
        select id from unnest(coalesce(embedded_submission_ids, '{}'::uuid[]) || $3::uuid[]) with ordinality as e(id, n)
        group by id order by min(n)),
-       embedded_images_shown = greatest(coalesce(embedded_images_shown, 0), $4::int)
+       embedded_images_shown = greatest(coalesce(embedded_images_shown, 0), $4::int),
+       embedded_image_sources = $5::jsonb || coalesce(embedded_image_sources, '{}'::jsonb)
      where id = $1 and tenant_id = $2 and status = 'failed'`,
-    [s.id, s.tenantId, embeddedIds, shown],
+    [s.id, s.tenantId, embeddedIds, shown, JSON.stringify(sources)],
   );
 }
 

@@ -11,6 +11,8 @@
 export interface ScannedTag {
   readonly name: string;
   readonly attributes: ReadonlyMap<string, string | null>;
+  /** A raw-text element's content (to its end tag or the input's end), when the scan was asked for it. */
+  readonly text?: string;
 }
 
 /** An end tag, by lower-case name. */
@@ -47,6 +49,8 @@ export function scanTags(
   /** Attributes whose values are kept (others are passed over, never copied). */
   wanted: ReadonlySet<string>,
   visit: (tag: ScannedTag | ScannedEndTag) => boolean,
+  /** Raw-text elements (`style`...) whose content is passed on as the tag's `text` (each read once: linear). */
+  rawText: ReadonlySet<string> = new Set(),
 ): void {
   const n = html.length;
   let i = 0;
@@ -91,11 +95,21 @@ export function scanTags(
       if (!visit({ end: name })) return;
       continue;
     }
-    if (!visit({ name, attributes: parsed.attributes })) return;
     if (RAW_TEXT.has(name) && !parsed.selfClosing) {
       const end = rawTextEnd(html, i, name);
+      const text = rawText.has(name) ? html.slice(i, end) : undefined;
       i = end;
+      if (
+        !visit(
+          text === undefined
+            ? { name, attributes: parsed.attributes }
+            : { name, attributes: parsed.attributes, text },
+        )
+      )
+        return;
+      continue;
     }
+    if (!visit({ name, attributes: parsed.attributes })) return;
   }
 }
 

@@ -29,12 +29,15 @@ export { MediaType, SNIFF_BYTES, isHtmlContentType, looksLikeMarkup, sniffMedia 
 export { InlineRefusal, decodeInlineImage, type InlineImage } from './inline-images.js';
 export {
   DEFAULT_MAX_INLINE_BYTES,
+  DEFAULT_MAX_PAGE_FRAMES,
   DEFAULT_MAX_PAGE_IMAGES,
   PageImageRefusal,
   extractPageImages,
   largestSrcsetCandidate,
+  type PageImageSource,
   type PageImages,
 } from './page-images.js';
+export { cssImageUrls } from './css-urls.js';
 export { charsetParameter, decodePage, pageEncoding, prescanEncoding } from './page-encoding.js';
 export {
   nextSerial,

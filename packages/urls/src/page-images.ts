@@ -1,3 +1,4 @@
+import { cssImageUrls } from './css-urls.js';
 import { isHtmlSpace, scanTags } from './html-scan.js';
 import {
   decodeInlineImage,
@@ -35,7 +36,24 @@ const WANTED_ATTRIBUTES: ReadonlySet<string> = new Set([
   'property',
   'name',
   'rel',
+  'style',
 ]);
+
+/**
+ * Where an image of a page comes from, for the evidence: an element's address (`img`: `<img>`, `<picture>`, the
+ * lazy-loading attributes), the page's declared preview (`meta`: og:image, twitter:image, image_src), CSS (`css`:
+ * a `style` attribute or `<style>` block), or a page the page frames (`frame`, the crawl's: see `frames`).
+ */
+export type PageImageSource = 'img' | 'meta' | 'css' | 'frame';
+
+/** Frames (`<iframe src>`, `<frame src>`) a page's extraction names by default (the rest are counted). */
+export const DEFAULT_MAX_PAGE_FRAMES = 4;
+
+/** One reference the scan found, before resolution: an image's or a frame's. */
+interface RawCandidate {
+  readonly value: string;
+  readonly source: PageImageSource | 'frame-src';
+}
 
 /** A `srcset` longer than this is not read (a page with that many candidates is not one a person wrote). */
 const MAX_SRCSET_LENGTH = 32 * 1024;
@@ -60,12 +78,22 @@ export type PageImageRefusal = (typeof PageImageRefusal)[keyof typeof PageImageR
 export interface PageImages {
   /** Canonical (`normalizeUrl`) hrefs of the images the page shows, de-duplicated, in document order, at most `max`. */
   readonly images: readonly string[];
+  /** Where each of `images` comes from (the first reference to it), index for index. */
+  readonly sources: readonly PageImageSource[];
   /**
    * The images the page carries as `data:` URIs (`;base64`, of an accepted type by their magic bytes), decoded,
    * de-duplicated by SHA-256, in document order; they count towards `max` with `images`. `before`: how many of
    * `images` come before it in document order.
    */
-  readonly inline: readonly (InlineImage & { readonly before: number })[];
+  readonly inline: readonly (InlineImage & { readonly before: number; readonly source: PageImageSource })[];
+  /**
+   * The pages it frames (`<iframe src>`, `<frame src>`): canonical http(s) hrefs, de-duplicated, in document order,
+   * at most `maxFrames`; `before`: how many of `images` come before it. Not fetched here (see the fetcher's crawl);
+   * an address that is no http(s) page (`about:blank`, `javascript:`) is passed over, not counted as refused.
+   */
+  readonly frames: readonly { readonly url: string; readonly before: number }[];
+  /** Frames beyond `maxFrames`, not named in `frames`. */
+  readonly framesOmitted: number;
   /**
    * Candidates not examined: after the `max`th image (inline ones included), or after 1,024 distinct candidates
    * (duplicates and refusable ones included).
@@ -141,36 +169,42 @@ export function largestSrcsetCandidate(srcset: string): string | null {
 /**
  * The images an HTML page shows: `<img src>` and its `srcset`'s largest candidate, `<picture><source srcset>`, the
  * addresses lazy-loading scripts keep (`data-src`, `data-lazy-src`, `data-original`, `data-srcset`, `data-lazy-srcset`),
- * `<meta property|name="og:image"|"twitter:image" content>`, `<link rel="image_src" href>`; resolved against
- * the page URL and the first `<base href>` (which applies to the whole document, as in a browser); only http(s),
- * never with credentials; canonical by `normalizeUrl`; de-duplicated; the first `max` in document order. Images
- * inlined as `data:` URIs are decoded (see `decodeInlineImage`), at most `maxInlineBytes` each. Pure and linear in
- * the page's length (see `scanTags`: each attribute is copied once; each distinct `data:` URI decoded and hashed
- * once); never throws.
+ * `<meta property|name="og:image"|"twitter:image" content>`, `<link rel="image_src" href>`, and CSS images (`url(...)`
+ * of image-bearing properties in any element's `style` attribute and in `<style>` blocks: see `cssImageUrls`); and
+ * the pages it frames (`frames`). Resolved against the page URL and the first `<base href>` (which applies to the
+ * whole document, as in a browser); only http(s), never with credentials; canonical by `normalizeUrl`;
+ * de-duplicated; the first `max` in document order. Images inlined as `data:` URIs (in markup or CSS) are decoded
+ * (see `decodeInlineImage`), at most `maxInlineBytes` each. Pure and linear in the page's length (see `scanTags`:
+ * each attribute and style block is copied once; each distinct `data:` URI decoded and hashed once); never throws.
  */
 export function extractPageImages(
   html: string,
   pageUrl: string,
-  options: { max?: number; maxInlineBytes?: number } = {},
+  options: { max?: number; maxInlineBytes?: number; maxFrames?: number } = {},
 ): PageImages {
   const max = Math.max(0, Math.floor(options.max ?? DEFAULT_MAX_PAGE_IMAGES));
   const maxInlineBytes = Math.max(0, Math.floor(options.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES));
-  const raw: string[] = [];
+  const maxFrames = Math.max(0, Math.floor(options.maxFrames ?? DEFAULT_MAX_PAGE_FRAMES));
+  const raw: RawCandidate[] = [];
   let base: string | null = null;
   let pictureDepth = 0;
-  const take = (value: string | null | undefined) => {
+  const take = (value: string | null | undefined, source: RawCandidate['source'] = 'img') => {
     if (value === null || value === undefined) return;
     const trimmed = value.trim();
-    if (trimmed !== '') raw.push(trimmed);
+    if (trimmed !== '') raw.push({ value: trimmed, source });
   };
+  const takeCss = (url: string) => take(url, 'css');
   // An inline image's URI is as long as its bytes' base64: values up to that are read (a longer one is not).
   const maxValueLength = Math.max(MAX_SRCSET_LENGTH, maxDataUriLength(maxInlineBytes));
-  scanTags(html, maxValueLength, WANTED_ATTRIBUTES, (tag) => {
+  const visit = (tag: Parameters<Parameters<typeof scanTags>[3]>[0]): boolean => {
     if ('end' in tag) {
       if (tag.end === 'picture' && pictureDepth > 0) pictureDepth--;
       return true;
     }
     const a = tag.attributes;
+    const style = a.get('style');
+    // Any element's own background (a div can show an image as well as an img).
+    if (typeof style === 'string') cssImageUrls(style, 'declarations', takeCss);
     switch (tag.name) {
       case 'base':
         if (base === null && typeof a.get('href') === 'string') base = a.get('href') as string;
@@ -197,53 +231,108 @@ export function extractPageImages(
       }
       case 'meta': {
         const key = (a.get('property') ?? a.get('name') ?? '').trim().toLowerCase();
-        if (OG_IMAGE.has(key)) take(a.get('content'));
+        if (OG_IMAGE.has(key)) take(a.get('content'), 'meta');
         break;
       }
       case 'link': {
         const rel = (a.get('rel') ?? '').toLowerCase().split(/[\t\n\f\r ]+/);
-        if (rel.includes('image_src')) take(a.get('href'));
+        if (rel.includes('image_src')) take(a.get('href'), 'meta');
         break;
       }
+      case 'style':
+        if (tag.text !== undefined) cssImageUrls(tag.text, 'stylesheet', takeCss);
+        break;
+      case 'iframe':
+      case 'frame':
+        take(a.get('src'), 'frame-src');
+        break;
     }
     return true;
-  });
-  return resolveImages(raw, pageUrl, base, max, maxInlineBytes);
+  };
+  scanTags(html, maxValueLength, WANTED_ATTRIBUTES, visit, STYLE_TEXT);
+  return resolveImages(raw, pageUrl, base, { max, maxInlineBytes, maxFrames });
+}
+
+const STYLE_TEXT: ReadonlySet<string> = new Set(['style']);
+
+/** The page's base URL (its own, or a `<base href>` of http(s)), or null when the page URL does not parse. */
+function baseOf(pageUrl: string, base: string | null): URL | null {
+  try {
+    const page = new URL(pageUrl);
+    if (base === null || base.length > MAX_URL_LENGTH) return page;
+    const declared = new URL(base, page);
+    // A base of another scheme (data:, javascript:) cannot be a base for images the fetcher takes.
+    return declared.protocol === 'http:' || declared.protocol === 'https:' ? declared : page;
+  } catch {
+    return null;
+  }
+}
+
+/** A candidate resolved to a canonical http(s) href without credentials, or why not. */
+function resolveHref(
+  candidate: string,
+  baseUrl: URL,
+): { href: string } | { refused: 'scheme' | 'credentials' | 'bad-url' } {
+  if (candidate.length > MAX_URL_LENGTH) return { refused: 'bad-url' };
+  let resolved: URL;
+  try {
+    resolved = new URL(candidate, baseUrl);
+  } catch {
+    return { refused: 'bad-url' };
+  }
+  if (resolved.protocol !== 'http:' && resolved.protocol !== 'https:') return { refused: 'scheme' };
+  if (resolved.username !== '' || resolved.password !== '') return { refused: 'credentials' };
+  const normalized = normalizeUrl(resolved.href);
+  return normalized.ok ? { href: normalized.url.href } : { refused: 'bad-url' };
 }
 
 function resolveImages(
-  raw: readonly string[],
+  raw: readonly RawCandidate[],
   pageUrl: string,
   base: string | null,
-  max: number,
-  maxInlineBytes: number,
+  bounds: { max: number; maxInlineBytes: number; maxFrames: number },
 ): PageImages {
+  const { max, maxInlineBytes, maxFrames } = bounds;
   const refused = Object.fromEntries(Object.values(PageImageRefusal).map((r) => [r, 0])) as Record<
     PageImageRefusal,
     number
   >;
-  let baseUrl: URL;
-  try {
-    baseUrl = new URL(pageUrl);
-    if (base !== null && base.length <= MAX_URL_LENGTH) {
-      const declared = new URL(base, baseUrl);
-      // A base of another scheme (data:, javascript:) cannot be a base for images the fetcher takes.
-      if (declared.protocol === 'http:' || declared.protocol === 'https:') baseUrl = declared;
-    }
-  } catch {
-    return { images: [], inline: [], omitted: 0, refused };
-  }
+  const baseUrl = baseOf(pageUrl, base);
+  if (baseUrl === null)
+    return { images: [], sources: [], inline: [], frames: [], framesOmitted: 0, omitted: 0, refused };
   const images: string[] = [];
-  const inline: (InlineImage & { before: number })[] = [];
+  const sources: PageImageSource[] = [];
+  const inline: (InlineImage & { before: number; source: PageImageSource })[] = [];
+  const frames: { url: string; before: number }[] = [];
   const seen = new Set<string>();
+  const framesSeen = new Set<string>();
+  let framesOmitted = 0;
   let omitted = 0;
   const examined = new Set<string>();
-  for (const [index, candidate] of raw.entries()) {
+  let full = false;
+  for (const { value: candidate, source } of raw) {
+    if (source === 'frame-src') {
+      // A frame is a page, not an image: it neither counts towards `max` nor is refused as one.
+      if (framesSeen.size >= MAX_CANDIDATES_EXAMINED || isDataUri(candidate)) continue;
+      const frame = resolveHref(candidate, baseUrl);
+      if ('refused' in frame || framesSeen.has(frame.href)) continue;
+      const href = frame.href;
+      framesSeen.add(href);
+      if (frames.length < maxFrames) frames.push({ url: href, before: images.length });
+      else framesOmitted++;
+      continue;
+    }
+    // Once full, every later image reference is omitted (frames after it are still named).
+    if (full) {
+      omitted++;
+      continue;
+    }
     // The same text resolves the same way: examined once.
     if (examined.has(candidate)) continue;
     if (images.length + inline.length >= max || examined.size >= MAX_CANDIDATES_EXAMINED) {
-      omitted = raw.length - index;
-      break;
+      full = true;
+      omitted++;
+      continue;
     }
     examined.add(candidate);
     // An image in the markup itself (an absolute URL: no base applies). A page could inline a known image this way.
@@ -252,38 +341,20 @@ function resolveImages(
       if (!decoded.ok) refused[decoded.refusal]++;
       else if (!seen.has(`data:sha256:${decoded.image.sha256}`)) {
         seen.add(`data:sha256:${decoded.image.sha256}`);
-        inline.push({ ...decoded.image, before: images.length });
+        inline.push({ ...decoded.image, before: images.length, source });
       }
       continue;
     }
-    if (candidate.length > MAX_URL_LENGTH) {
-      refused['bad-url']++;
+    const resolved = resolveHref(candidate, baseUrl);
+    if ('refused' in resolved) {
+      refused[resolved.refused]++;
       continue;
     }
-    let resolved: URL;
-    try {
-      resolved = new URL(candidate, baseUrl);
-    } catch {
-      refused['bad-url']++;
-      continue;
-    }
-    if (resolved.protocol !== 'http:' && resolved.protocol !== 'https:') {
-      refused.scheme++;
-      continue;
-    }
-    if (resolved.username !== '' || resolved.password !== '') {
-      refused.credentials++;
-      continue;
-    }
-    const normalized = normalizeUrl(resolved.href);
-    if (!normalized.ok) {
-      refused['bad-url']++;
-      continue;
-    }
-    const href = normalized.url.href;
+    const href = resolved.href;
     if (seen.has(href)) continue;
     seen.add(href);
     images.push(href);
+    sources.push(source);
   }
-  return { images, inline, omitted, refused };
+  return { images, sources, inline, frames, framesOmitted, omitted, refused };
 }

@@ -18,6 +18,7 @@ const submission = (over: Partial<SubjectSubmission> = {}): SubjectSubmission =>
   reviewCaseId: null,
   embeddedSubmissionIds: [],
   embeddedImagesShown: null,
+  embeddedImageSources: {},
   ...over,
 });
 const route = (s: SubjectSubmission | null, ms: number, subject = routed) =>
@@ -102,6 +103,7 @@ describe('routing a reported page by the images it shows', () => {
     failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
     embeddedSubmissionIds: ['i1', 'i2'],
     embeddedImagesShown: 2,
+    embeddedImageSources: { i1: 'css' },
   });
   const image = (id: string, over: Partial<SubjectSubmission> = {}) =>
     submission({ id, url: `https://x.example/${id}.jpg`, ...over });
@@ -134,7 +136,14 @@ describe('routing a reported page by the images it shows', () => {
       note: 'a page: 1 of the 2 images it shows scanned, no known match',
       failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
       embeddedImages: [
-        { submissionId: 'i1', url: 'https://x.example/i1.jpg', status: 'scanned', decision: 'no-match' },
+        // Where the page shows each, when the fetcher said (i2's page was recorded without it).
+        {
+          submissionId: 'i1',
+          url: 'https://x.example/i1.jpg',
+          status: 'scanned',
+          decision: 'no-match',
+          source: 'css',
+        },
         { submissionId: 'i2', url: null, status: 'missing', decision: null },
       ],
       embeddedImagesShown: 2,

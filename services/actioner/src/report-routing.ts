@@ -57,6 +57,8 @@ export interface EmbeddedImage {
   url: string | null;
   status: SubjectSubmission['status'] | 'missing';
   decision: string | null;
+  /** Where the page shows it (`img`, `meta`, `css`, `frame`), when the fetcher said (pages crawled since it does). */
+  source?: string;
 }
 
 /**
@@ -164,9 +166,12 @@ export function routePage(
   if (joined !== null) return joined;
   const embeddedImages: EmbeddedImage[] = page.embeddedSubmissionIds.map((id) => {
     const e = byId.get(id);
-    return e === undefined
-      ? { submissionId: id, url: null, status: 'missing', decision: null }
-      : { submissionId: id, url: e.url, status: e.status, decision: e.decision };
+    const source = page.embeddedImageSources[id];
+    const image: EmbeddedImage =
+      e === undefined
+        ? { submissionId: id, url: null, status: 'missing', decision: null }
+        : { submissionId: id, url: e.url, status: e.status, decision: e.decision };
+    return source === undefined ? image : { ...image, source };
   });
   const scanned = embeddedImages.filter((e) => e.status === 'scanned').length;
   // Images the page shows that were never submitted (beyond the cap, refused by the fetcher, inline, not http(s)):

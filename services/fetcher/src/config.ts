@@ -36,11 +36,17 @@ export const fetcherSpec = {
     max: 64,
     doc: 'embedded images of a reported page taken: this many URL-listed ones and this many fetched (the first of each, in document order)',
   }),
+  PAGE_MAX_FRAMES: env.integer({
+    default: 4,
+    min: 0,
+    max: 16,
+    doc: "pages a reported page frames (iframe, frame) fetched for their images, one level deep (a frame's frames are not followed), their images counted in PAGE_MAX_IMAGES; 0 turns it off",
+  }),
   PAGE_CRAWL_TIMEOUT_MS: env.integer({
     default: 30_000,
     min: 100,
     max: 300_000,
-    doc: "all of a reported page's image fetches, milliseconds (bounds how long one page holds a consumer slot)",
+    doc: "all of a reported page's frame and image fetches, milliseconds (bounds how long one page holds a consumer slot)",
   }),
   PAGE_IMAGE_RETRIES: env.integer({
     default: 2,

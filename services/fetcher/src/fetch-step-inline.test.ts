@@ -58,6 +58,7 @@ describe('fetch step: images a reported page inlines (data: URIs)', () => {
         embeddedSubmissionIds: [jpeg, fetched, gif],
         // The three distinct images, the bad base64 and the SVG (both refused, both shown).
         embeddedImagesShown: 5,
+        embeddedImageSources: { [jpeg]: 'img', [fetched]: 'img', [gif]: 'img' },
       },
     ]);
     expect(await Promise.all(['inline', 'inline-refused', 'fetched', 'bad-url'].map(w.countImages))).toEqual([

@@ -59,6 +59,8 @@ describe('fetch step: a reported HTML page', () => {
         embeddedSubmissionIds: [listed, fetched],
         // Every image reference: the two submitted, two refused, one beyond the cap and the inline data: one.
         embeddedImagesShown: 6,
+        // Where each comes from: the listed one is the page's og:image, the fetched one an img.
+        embeddedImageSources: { [listed]: 'meta', [fetched]: 'img' },
       },
     ]);
     expect(await w.count('page-crawled')).toBe(1);

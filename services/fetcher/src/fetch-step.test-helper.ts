@@ -63,7 +63,10 @@ export function world(
     redirects: [],
   }),
   deps: Partial<
-    Pick<FetchStepDeps, 'maxPageImages' | 'pageCrawlTimeoutMs' | 'maxMediaBytes' | 'pageImageRetry'>
+    Pick<
+      FetchStepDeps,
+      'maxPageImages' | 'maxPageFrames' | 'pageCrawlTimeoutMs' | 'maxMediaBytes' | 'pageImageRetry'
+    >
   > = {},
 ) {
   const index = new UrlListIndex<UrlEntryData>();
@@ -100,6 +103,7 @@ export function world(
     failureCode: string;
     embeddedSubmissionIds?: string[];
     embeddedImagesShown?: number;
+    embeddedImageSources?: Record<string, string>;
   }[] = [];
   const fetcher: SafeFetcher = {
     fetch: async (url, options) => {
@@ -110,9 +114,9 @@ export function world(
         ? { ok: false, reason: 'not-media', detail: 'a page', url, redirects: [] }
         : outcome;
     },
-    fetchPage: (url) => {
+    fetchPage: (url, options) => {
       fetched.push(url);
-      return Promise.resolve(fetchOutcome(url));
+      return Promise.resolve(fetchOutcome(url, options?.signal));
     },
   };
   let nowMs = 0;
@@ -135,7 +139,7 @@ export function world(
       owners.set(s.id, owner);
       return Promise.resolve({ created, tenantId: owner, sha256: s.sha256 ?? null });
     },
-    recordRefusal: ({ id, tenantId, url, failureCode, embeddedSubmissionIds, embeddedImagesShown }) => {
+    recordRefusal: ({ id, tenantId, url, failureCode, embeddedSubmissionIds, embeddedImagesShown, ...r }) => {
       refusals.push({
         id,
         tenantId,
@@ -143,6 +147,7 @@ export function world(
         failureCode,
         ...(embeddedSubmissionIds === undefined ? {} : { embeddedSubmissionIds }),
         ...(embeddedImagesShown === undefined ? {} : { embeddedImagesShown }),
+        ...(r.embeddedImageSources === undefined ? {} : { embeddedImageSources: r.embeddedImageSources }),
       });
       return Promise.resolve();
     },
@@ -180,6 +185,8 @@ export function world(
     (await observed.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   const countImages = async (outcome: string) =>
     (await pageCounters.images.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  const countFrames = async (outcome: string) =>
+    (await pageCounters.frames.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   /** `mod_fetcher_page_image_retries_total`, by reason. */
   const countRetries = async (): Promise<Record<string, number>> =>
     Object.fromEntries(
@@ -207,6 +214,7 @@ export function world(
     observe,
     count,
     countImages,
+    countFrames,
     countRetries,
     owners,
     refusals,

@@ -7,7 +7,14 @@ import {
 import { refuseTenant, type SubmissionInput, type TenantDirectory } from '@mod/db/submissions';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
-import { normalizeUrl, Semaphore, urlSha256, type NormalizedUrl, type RecentlySeen } from '@mod/urls';
+import {
+  normalizeUrl,
+  Semaphore,
+  urlSha256,
+  type NormalizedUrl,
+  type PageImageSource,
+  type RecentlySeen,
+} from '@mod/urls';
 import { FetchRefusal, type FetchRetryOptions, type SafeFetcher } from '@mod/urls/fetch';
 import {
   sendListedVerdict,
@@ -66,13 +73,17 @@ export interface FetchStepDeps extends ListedVerdictDeps {
       failureCode: string;
       embeddedSubmissionIds?: string[];
       embeddedImagesShown?: number;
+      /** Where each of `embeddedSubmissionIds` comes from in the page (`img`, `meta`, `css`, `frame`), by id. */
+      embeddedImageSources?: Record<string, PageImageSource>;
     },
   ) => Promise<void>;
-  /** Embedded images of a reported page matched or fetched (the first in document order). */
+  /** Embedded images of a reported page matched or fetched (the first in document order), its frames' included. */
   maxPageImages: number;
+  /** Pages a reported page frames (iframe, frame) fetched for their images, one level deep. Default 4. */
+  maxPageFrames?: number;
   /** The largest image a reported page may inline (`data:`), decoded: the media body limit. Default 16 MiB. */
   maxMediaBytes?: number;
-  /** All of a page's image fetches end within this long (the rest are refused as aborted). Default 30 s. */
+  /** All of a page's frame and image fetches end within this long (the rest are refused as aborted). Default 30 s. */
   pageCrawlTimeoutMs?: number;
   /**
    * How a page's image fetch that failed transiently (timeout, connection failure, 408, 429, 5xx) is tried again,
@@ -262,6 +273,9 @@ export function createFetchStep(deps: FetchStepDeps) {
         failureCode: NOT_MEDIA_CODE,
         embeddedSubmissionIds: crawled.submissionIds,
         embeddedImagesShown: crawled.shown,
+        embeddedImageSources: Object.fromEntries(
+          crawled.submissionIds.map((id, i) => [id, crawled.sources[i]!]),
+        ),
       });
       count(ObservedOutcome.PageCrawled);
       return { kind: 'ok' };

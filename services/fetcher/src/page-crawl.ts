@@ -7,10 +7,8 @@ import {
   extractPageImages,
   normalizeUrl,
   type InlineImage,
-  type NormalizedUrl,
-  type PageImages,
+  type PageImageSource,
   type Semaphore,
-  type UrlListMatch,
 } from '@mod/urls';
 import {
   FetchRefusal,
@@ -23,7 +21,16 @@ import {
 import { publishMedia } from './media-publish.js';
 import type { FetchStepDeps } from './fetch-step.js';
 import { sendListedVerdict, submissionNotOwned, urlListVerdict } from './listed-verdict.js';
-import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
+import {
+  createFrameCounter,
+  listMatches,
+  MAX_PAGE_CANDIDATES,
+  unlisted,
+  withFrames,
+  type PageImage,
+} from './page-frames.js';
+
+export { listMatches } from './page-frames.js';
 
 /** Images of one reported page fetched at once (each may be as large as the media topic carries). */
 const IMAGE_CONCURRENCY = 4;
@@ -64,6 +71,8 @@ export interface PageCounters {
   images: Counter<'outcome'>;
   /** Image fetches tried again after a transient failure, by `FetchRetryReason`. */
   retries: Counter<'reason'>;
+  /** Pages a reported page frames, by `PageFrameOutcome`. */
+  frames: Counter<'outcome'>;
 }
 
 export function createPageCounters(registry: Registry): PageCounters {
@@ -88,21 +97,7 @@ export function createPageCounters(registry: Registry): PageCounters {
   for (const outcome of Object.values(PageOutcome)) pages.inc({ outcome }, 0);
   for (const outcome of Object.values(PageImageOutcome)) images.inc({ outcome }, 0);
   for (const reason of Object.values(FetchRetryReason)) retries.inc({ reason }, 0);
-  return { pages, images, retries };
-}
-
-/** The enabled URL-list entries a URL matches, with their banks. */
-export function listMatches(
-  urlLists: FetchStepDeps['urlLists'],
-  url: NormalizedUrl,
-): { match: UrlListMatch<UrlEntryData>; bank: UrlBankMeta }[] {
-  return urlLists
-    .index()
-    .match(url)
-    .flatMap((match) => {
-      const bank = match.entry.data === undefined ? undefined : urlLists.bank(match.entry.data.bankId);
-      return bank === undefined || !bank.enabled ? [] : [{ match, bank }];
-    });
+  return { pages, images, retries, frames: createFrameCounter(registry) };
 }
 
 /** One embedded image's end: its outcome, the submission it became (if any), or the event's dead letter. */
@@ -222,27 +217,6 @@ async function embedInline(ctx: CrawlContext, image: InlineImage, pageUrl: strin
   return { outcome: PageImageOutcome.Inline, submissionId };
 }
 
-/** One image a page shows: by URL (matched, fetched) or inline in the markup (decoded already). */
-type PageImage = { href: string } | { inline: InlineImage };
-
-/** The page's images by URL and inline ones, merged back into document order. */
-function inDocumentOrder(found: PageImages): PageImage[] {
-  const all: PageImage[] = [];
-  let k = 0;
-  for (const [i, href] of found.images.entries()) {
-    while (k < found.inline.length && found.inline[k]!.before <= i) all.push({ inline: found.inline[k++]! });
-    all.push({ href });
-  }
-  while (k < found.inline.length) all.push({ inline: found.inline[k++]! });
-  return all;
-}
-
-/**
- * Images a page's are chosen from (distinct, in document order). Matching the URL lists costs no fetch, so a listed
- * image is found however many others come first: a page could otherwise hide one behind `maxPageImages` decoys.
- */
-const MAX_PAGE_CANDIDATES = 256;
-
 /**
  * Which of a page's images are taken, in document order: at most `max` the URL lists match (a verdict each) and at
  * most `max` others (fetched, or inline: both are scanned as media); allow-listed and unparseable ones cost nothing
@@ -284,14 +258,26 @@ export async function crawlPage(
   ctx: CrawlContext,
   page: PageFetchSuccess,
 ): Promise<
-  { kind: 'crawled'; submissionIds: string[]; shown: number } | Extract<StepOutcome, { kind: 'dlq' }>
+  | { kind: 'crawled'; submissionIds: string[]; sources: PageImageSource[]; shown: number }
+  | Extract<StepOutcome, { kind: 'dlq' }>
 > {
   const { deps } = ctx;
+  // One deadline for the whole crawl (the page's frames, then all the images), so that a page of slow frames and
+  // images holds its consumer slot a bounded time; a failing image (claim raced, broker down) stops the others, so
+  // nothing of this delivery runs on once the step has answered (the retry would fetch and send the same images
+  // alongside, outside FETCHER_MAX_IN_FLIGHT).
+  const stop = new AbortController();
+  const timeoutMs = deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS;
+  const deadline: CrawlDeadline = {
+    signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop.signal]),
+    atMs: Date.now() + timeoutMs,
+  };
   const found = extractPageImages(decodePage(page.bytes, page.contentType), page.url, {
     max: Math.max(deps.maxPageImages, MAX_PAGE_CANDIDATES),
     maxInlineBytes: deps.maxMediaBytes ?? DEFAULT_MAX_INLINE_BYTES,
   });
-  const { chosen: images, left } = chooseImages(deps.urlLists, inDocumentOrder(found), deps.maxPageImages);
+  const framed = await withFrames(deps, found, page.url, deadline.signal);
+  const { chosen: images, left } = chooseImages(deps.urlLists, framed.images, deps.maxPageImages);
   const count = (outcome: PageImageOutcome, n = 1) => {
     if (n > 0) deps.pageCounters.images.inc({ outcome }, n);
   };
@@ -305,15 +291,6 @@ export async function crawlPage(
   count(PageImageOutcome.InlineRefused, inlineRefused);
   const results: ImageResult[] = new Array<ImageResult>(images.length);
   let next = 0;
-  // One deadline for all the page's images, so that a page of slow images holds its consumer slot a bounded time;
-  // a failing image (claim raced, broker down) stops the others, so nothing of this delivery runs on once the step
-  // has answered (the retry would fetch and send the same images alongside, outside FETCHER_MAX_IN_FLIGHT).
-  const stop = new AbortController();
-  const timeoutMs = deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS;
-  const deadline: CrawlDeadline = {
-    signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop.signal]),
-    atMs: Date.now() + timeoutMs,
-  };
   const failures: unknown[] = [];
   const worker = async () => {
     for (let i = next++; i < images.length && failures.length === 0; i = next++) {
@@ -332,23 +309,20 @@ export async function crawlPage(
   await Promise.all(Array.from({ length: Math.min(IMAGE_CONCURRENCY, images.length) }, worker));
   if (failures.length > 0) throw failures[0];
   const submissionIds: string[] = [];
-  for (const r of results) {
+  const sources: PageImageSource[] = [];
+  for (const [i, r] of results.entries()) {
     if ('dlq' in r) return { kind: 'dlq', ...r.dlq };
     count(r.outcome);
-    if (r.submissionId !== null) submissionIds.push(r.submissionId);
+    if (r.submissionId !== null && !submissionIds.includes(r.submissionId)) {
+      submissionIds.push(r.submissionId);
+      sources.push(images[i]!.source);
+    }
   }
   deps.pageCounters.pages.inc({
     outcome: submissionIds.length > 0 ? PageOutcome.WithImages : PageOutcome.NoImages,
   });
-  // Every image reference the page holds, submitted or not (beyond the cap, refused, inline or not http(s)): its
-  // case says how many were not scanned.
-  const shown =
-    found.images.length +
-    found.inline.length +
-    inlineRefused +
-    found.omitted +
-    found.refused.scheme +
-    found.refused.credentials +
-    found.refused['bad-url'];
-  return { kind: 'crawled', submissionIds, shown };
+  // Every image reference the page and its frames hold, submitted or not (beyond the cap, refused, inline or not
+  // http(s)), and one for each frame whose content went unseen: its case says how many were not scanned.
+  const shown = framed.images.length + unlisted(found) + framed.unlisted;
+  return { kind: 'crawled', submissionIds, sources, shown };
 }

@@ -135,7 +135,13 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
           urlObservedTopic: topics.urlObserved,
           topicPrefix: config.TOPIC_PREFIX,
           claimSubmission: (s) => claimSubmission(db, s),
-          recordRefusal: ({ failureCode, embeddedSubmissionIds, embeddedImagesShown, ...s }) =>
+          recordRefusal: ({
+            failureCode,
+            embeddedSubmissionIds,
+            embeddedImagesShown,
+            embeddedImageSources,
+            ...s
+          }) =>
             withTransaction(db, async (c) => {
               const claimed = await claimSubmission(c, s);
               if (claimed === null) throw new Error('submission claim raced; trying again');
@@ -144,9 +150,16 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
                 throw new ModError(code, message); // not retriable: the runner dead-letters the event
               }
               await markSubmissionFailed(c, s, failureCode);
-              await recordEmbeddedSubmissions(c, s, embeddedSubmissionIds ?? [], embeddedImagesShown);
+              await recordEmbeddedSubmissions(
+                c,
+                s,
+                embeddedSubmissionIds ?? [],
+                embeddedImagesShown,
+                embeddedImageSources,
+              );
             }),
           maxPageImages: config.PAGE_MAX_IMAGES,
+          maxPageFrames: config.PAGE_MAX_FRAMES,
           maxMediaBytes,
           pageCrawlTimeoutMs: config.PAGE_CRAWL_TIMEOUT_MS,
           pageImageRetry: {

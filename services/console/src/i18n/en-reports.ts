@@ -133,4 +133,8 @@ export const enReports: Readonly<Record<keyof typeof viReports, string>> = {
   'reviewReport.imageScanned': 'scanned, no known match',
   'reviewReport.imageFailed': 'could not be read',
   'reviewReport.imageNotScanned': 'not scanned in time',
+  'reviewReport.sourceImg': 'an image element',
+  'reviewReport.sourceMeta': "the page's preview image (og:image)",
+  'reviewReport.sourceCss': 'a CSS background',
+  'reviewReport.sourceFrame': 'in a page it frames (iframe)',
 };

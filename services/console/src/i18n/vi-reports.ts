@@ -135,4 +135,8 @@ export const viReports = {
   'reviewReport.imageScanned': 'đã quét, không khớp',
   'reviewReport.imageFailed': 'không đọc được',
   'reviewReport.imageNotScanned': 'chưa quét kịp',
+  'reviewReport.sourceImg': 'thẻ ảnh',
+  'reviewReport.sourceMeta': 'ảnh xem trước của trang (og:image)',
+  'reviewReport.sourceCss': 'ảnh nền CSS',
+  'reviewReport.sourceFrame': 'trong trang được nhúng (iframe)',
 } as const;

@@ -106,14 +106,23 @@ describe("the reports page's rules", () => {
       reportContextOf({
         ...evidence,
         embeddedImages: [
-          { submissionId: 'i1', url: 'http://a.example/1.jpg', status: 'scanned', decision: 'no-match' },
+          {
+            submissionId: 'i1',
+            url: 'http://a.example/1.jpg',
+            status: 'scanned',
+            decision: 'no-match',
+            source: 'css',
+          },
           { submissionId: 'i2', url: null, status: 'missing', decision: null },
+          { submissionId: 'i3', url: null, status: 'missing', decision: null, source: 'video' },
           7,
         ],
       })?.images,
     ).toEqual([
-      { url: 'http://a.example/1.jpg', status: 'scanned', decision: 'no-match' },
-      { url: '—', status: 'missing', decision: null },
+      // Where the page shows it, when the fetcher said and this console knows the word.
+      { url: 'http://a.example/1.jpg', status: 'scanned', decision: 'no-match', source: 'css' },
+      { url: '—', status: 'missing', decision: null, source: null },
+      { url: '—', status: 'missing', decision: null, source: null },
     ]);
     // How many it shows: those beyond the list were never scanned; never fewer than listed, nor a non-number.
     const shown = (embeddedImagesShown: unknown) =>

@@ -146,12 +146,19 @@ export interface CaseReportContext {
   categories: string[];
   accounts: { channel: string; category: string; seenWhere: string | null; description: string | null }[];
   /** A reported page's images and what the scan made of them (`evidence.embeddedImages`), in the page's order. */
-  images: { url: string; status: string; decision: string | null }[];
+  images: { url: string; status: string; decision: string | null; source: PageImageSource | null }[];
   /** How many images the page shows (`evidence.embeddedImagesShown`): those beyond `images` were never scanned. */
   imagesShown: number;
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** Where a page shows an image (`evidence.embeddedImages[].source`, the fetcher's word): an element, CSS, a frame. */
+export type PageImageSource = 'img' | 'meta' | 'css' | 'frame';
+const PAGE_IMAGE_SOURCES: readonly string[] = ['img', 'meta', 'css', 'frame'] satisfies PageImageSource[];
+/** A known source, or null (cases opened before the fetcher said, or a value this console does not know). */
+const sourceOf = (v: unknown): PageImageSource | null =>
+  typeof v === 'string' && PAGE_IMAGE_SOURCES.includes(v) ? (v as PageImageSource) : null;
 const texts = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
@@ -169,7 +176,14 @@ export function reportContextOf(evidence: unknown): CaseReportContext | null {
   const images = (Array.isArray(e.embeddedImages) ? (e.embeddedImages as unknown[]) : []).flatMap((i) => {
     if (typeof i !== 'object' || i === null) return [];
     const x = i as Record<string, unknown>;
-    return [{ url: text(x['url']) ?? '—', status: text(x['status']) ?? '', decision: text(x['decision']) }];
+    return [
+      {
+        url: text(x['url']) ?? '—',
+        status: text(x['status']) ?? '',
+        decision: text(x['decision']),
+        source: sourceOf(x['source']),
+      },
+    ];
   });
   const accounts = Array.isArray(r['accounts']) ? (r['accounts'] as unknown[]) : [];
   return {

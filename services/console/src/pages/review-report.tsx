@@ -7,6 +7,7 @@ import {
   reportContextOf,
   type CaseReportContext,
   type PageImageOutcome,
+  type PageImageSource,
 } from './reports-model.js';
 
 /** What citizens said about a case's URL (a case opened from reports: `evidence.source` "report"). */
@@ -20,6 +21,12 @@ export function ReportContext(props: { context: CaseReportContext }) {
     scanned: t('reviewReport.imageScanned'),
     failed: t('reviewReport.imageFailed'),
     'not-scanned': t('reviewReport.imageNotScanned'),
+  };
+  const imageSource: Record<PageImageSource, string> = {
+    img: t('reviewReport.sourceImg'),
+    meta: t('reviewReport.sourceMeta'),
+    css: t('reviewReport.sourceCss'),
+    frame: t('reviewReport.sourceFrame'),
   };
   const anyMatched = c.images.some((image) => pageImageOutcome(image) === 'matched');
   return (
@@ -65,6 +72,7 @@ export function ReportContext(props: { context: CaseReportContext }) {
             {c.images.map((image, i) => (
               <li key={i}>
                 <span class="subject">{image.url}</span> · {imageStatus[pageImageOutcome(image)]}
+                {image.source === null ? null : ` · ${imageSource[image.source]}`}
               </li>
             ))}
           </ul>

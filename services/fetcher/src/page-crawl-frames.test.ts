@@ -1,0 +1,141 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { embeddedSubmissionId } from '@mod/contracts';
+import { createSafeFetcher, defaultAddressPolicy, type Resolver } from '@mod/urls/fetch';
+import { JPEG, reportedEvent, world } from './fetch-step.test-helper.js';
+
+// A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one
+// address: a gallery page shows one image as a CSS background and others through frames; every image path serves
+// a JPEG of its own bytes.
+const EVENT_ID = '00000000-0000-4000-8000-00000000dddd';
+const reported = reportedEvent(EVENT_ID);
+let port = 0;
+/** Requests by path, since the last test. */
+const requests: string[] = [];
+const pages = new Map<string, string>();
+const imageBytes = (path: string) => Buffer.concat([JPEG, Buffer.from(path)]);
+const server = http.createServer((req, res) => {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  requests.push(path);
+  const page = pages.get(path);
+  if (page !== undefined) res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  else if (path.endsWith('.jpg')) res.writeHead(200, { 'content-type': 'image/jpeg' }).end(imageBytes(path));
+  else res.writeHead(404).end('missing');
+});
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+beforeEach(() => {
+  requests.length = 0;
+  pages.clear();
+});
+
+const resolver: Resolver = (hostname) =>
+  hostname === 'img.test'
+    ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
+    : Promise.resolve([{ address: '10.0.0.7', family: 4 }]); // any other name: a private address
+
+/** The step's world with the real SSRF-safe fetcher in front of the loopback server (pages: paths ending .html). */
+function crawlWorld(maxPageFrames?: number) {
+  const dialled: string[] = [];
+  const fetcher = createSafeFetcher({
+    resolver,
+    addressPolicy: (address) => (address === '127.0.0.1' ? 'allow' : defaultAddressPolicy(address)),
+    timeoutMs: 2_000,
+    // Guard for the test itself: nothing but this server is ever dialled.
+    beforeConnect: (target) => {
+      dialled.push(`${target.address}:${target.port}`);
+      if (target.address !== '127.0.0.1' || target.port !== port)
+        throw new Error('test guard: not the server');
+    },
+  });
+  const w = world(
+    (url, signal) =>
+      new URL(url).pathname.endsWith('.html')
+        ? fetcher.fetchPage(url, { signal })
+        : fetcher.fetch(url, { signal }),
+    { maxPageImages: 8, ...(maxPageFrames === undefined ? {} : { maxPageFrames }) },
+  );
+  return { ...w, dialled };
+}
+
+const at = (path: string) => `http://img.test:${port}${path}`;
+const imageId = (path: string) => embeddedSubmissionId(EVENT_ID, at(path));
+
+describe('crawling a reported page: CSS backgrounds and framed pages', () => {
+  it("submits a CSS background and a framed page's images, resolved against the frame's own URL", async () => {
+    pages.set(
+      '/g/page.html',
+      `<html><head><base href="${at('/b/')}"><style>.hero { background: url(hero.jpg) }</style></head><body>
+       <div class="hero"></div><div style="background-image: url('/thumbs/1.jpg')"></div>
+       <iframe src="../frames/one.html"></iframe><img src="/own.jpg"></body></html>`,
+    );
+    // The frame's relative URLs are its own: /frames/inner.jpg, not the page's base /b/inner.jpg.
+    pages.set(
+      '/frames/one.html',
+      `<img src="inner.jpg"><p style="background:url(bg.jpg)"></p><img src="/own.jpg">
+       <iframe src="/frames/nested.html"></iframe>`,
+    );
+    pages.set('/frames/nested.html', '<img src="/nested.jpg">');
+    const w = crawlWorld();
+    expect(await w.observe(at('/g/page.html'), reported)).toEqual({ kind: 'ok' });
+    const submitted = ['/b/hero.jpg', '/thumbs/1.jpg', '/frames/inner.jpg', '/frames/bg.jpg', '/own.jpg'];
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual(submitted.map(imageId));
+    expect(w.refusals[0]?.embeddedImageSources).toEqual(
+      Object.fromEntries(submitted.map((p, i) => [imageId(p), ['css', 'css', 'frame', 'frame', 'frame'][i]])),
+    );
+    const media = w.sent.filter((m) => m.topic === 'media');
+    expect(media.map((m) => m.key).sort()).toEqual(submitted.map(imageId).sort());
+    for (const path of submitted)
+      expect(media.find((m) => m.key === imageId(path))?.value.equals(imageBytes(path))).toBe(true);
+    // One level deep: the frame's own frame is never fetched; each image once, though page and frame show it.
+    expect(requests).not.toContain('/frames/nested.html');
+    expect(requests.filter((p) => p === '/own.jpg')).toHaveLength(1);
+    expect(await w.countFrames('crawled')).toBe(1);
+  });
+
+  it('refuses a frame on a private address or a port browsers refuse, and crawls the rest', async () => {
+    pages.set(
+      '/page.html',
+      `<iframe src="http://10.0.0.1:${port}/frames/x.html"></iframe>
+       <iframe src="http://private.test:${port}/frames/y.html"></iframe>
+       <iframe src="http://img.test:25/frames/z.html"></iframe>
+       <iframe src="${at('/frames/ok.html')}"></iframe>`,
+    );
+    pages.set('/frames/ok.html', '<img src="a.jpg">');
+    const w = crawlWorld();
+    expect(await w.observe(at('/page.html'), reported)).toEqual({ kind: 'ok' });
+    // Asked of the vetted fetcher, refused before any connection: only the server's own address was dialled.
+    expect(w.fetched).toEqual(
+      expect.arrayContaining([
+        `http://10.0.0.1:${port}/frames/x.html`,
+        `http://private.test:${port}/frames/y.html`,
+        'http://img.test:25/frames/z.html',
+      ]),
+    );
+    expect(w.dialled.every((d) => d === `127.0.0.1:${port}`)).toBe(true);
+    expect(await w.countFrames('refused')).toBe(3);
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([imageId('/frames/a.jpg')]);
+    // The refused frames' content went unseen: its case counts one unscanned for each.
+    expect(w.refusals[0]?.embeddedImagesShown).toBe(4);
+  });
+
+  it('fetches at most maxPageFrames frames; an image framed directly is taken as an image', async () => {
+    pages.set(
+      '/page.html',
+      `<iframe src="/pic.jpg"></iframe><iframe src="/frames/1.html"></iframe><iframe src="/frames/2.html"></iframe>`,
+    );
+    pages.set('/frames/1.html', '<img src="one.jpg">');
+    pages.set('/frames/2.html', '<img src="two.jpg">');
+    const w = crawlWorld(2);
+    expect(await w.observe(at('/page.html'), reported)).toEqual({ kind: 'ok' });
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([imageId('/pic.jpg'), imageId('/frames/one.jpg')]);
+    expect(requests).not.toContain('/frames/2.html');
+    expect(await w.countFrames('media')).toBe(1);
+    expect(await w.countFrames('omitted')).toBe(1);
+  });
+});
