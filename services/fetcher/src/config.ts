@@ -52,7 +52,7 @@ export const fetcherSpec = {
     default: 2,
     min: 0,
     max: 5,
-    doc: "times a reported page's image fetch is tried again after a transient failure (timeout, connection failure, HTTP 408, 429, 5xx), within PAGE_CRAWL_TIMEOUT_MS; 0 turns retrying off",
+    doc: "times a reported page's fetch, and each of its images', is tried again after a transient failure (timeout, connection failure, HTTP 408, 429, 5xx), within PAGE_CRAWL_TIMEOUT_MS; 0 turns retrying off",
   }),
   PAGE_IMAGE_RETRY_BASE_MS: env.integer({
     default: 500,

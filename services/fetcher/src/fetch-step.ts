@@ -15,7 +15,7 @@ import {
   type PageImageSource,
   type RecentlySeen,
 } from '@mod/urls';
-import { FetchRefusal, type FetchRetryOptions, type SafeFetcher } from '@mod/urls/fetch';
+import { FetchRefusal, fetchWithRetries, type FetchRetryOptions, type SafeFetcher } from '@mod/urls/fetch';
 import {
   sendListedVerdict,
   submissionNotOwned,
@@ -23,7 +23,13 @@ import {
   type ListedVerdictDeps,
 } from './listed-verdict.js';
 import { publishMedia } from './media-publish.js';
-import { crawlPage, listMatches, PAGE_IMAGE_FETCHES_AT_ONCE, type PageCounters } from './page-crawl.js';
+import {
+  crawlPage,
+  DEFAULT_PAGE_CRAWL_TIMEOUT_MS,
+  listMatches,
+  PAGE_IMAGE_FETCHES_AT_ONCE,
+  type PageCounters,
+} from './page-crawl.js';
 import type { UrlLists } from './url-list-sync.js';
 
 export { FETCHER_VERSION, submissionNotOwned, urlListVerdict } from './listed-verdict.js';
@@ -86,8 +92,8 @@ export interface FetchStepDeps extends ListedVerdictDeps {
   /** All of a page's frame and image fetches end within this long (the rest are refused as aborted). Default 30 s. */
   pageCrawlTimeoutMs?: number;
   /**
-   * How a page's image fetch that failed transiently (timeout, connection failure, 408, 429, 5xx) is tried again,
-   * within `pageCrawlTimeoutMs`. Default `DEFAULT_FETCH_RETRY` of `@mod/urls/fetch`: 2 retries, 500 ms doubling,
+   * How a reported page's fetch, and its images' fetches, that failed transiently (timeout, connection failure,
+   * 408, 429, 5xx) are tried again, within `pageCrawlTimeoutMs`. Default `DEFAULT_FETCH_RETRY` of `@mod/urls/fetch`: 2 retries, 500 ms doubling,
    * at most 5 s of wait (and of `Retry-After`).
    */
   pageImageRetry?: FetchRetryOptions;
@@ -250,7 +256,15 @@ export function createFetchStep(deps: FetchStepDeps) {
       sha256: urlSha256(url.href),
     });
     // A report may name a page: page mode brings its HTML, and the images it shows are submitted on their own.
-    const fetched = report ? await deps.fetcher.fetchPage(url.href) : await deps.fetcher.fetch(url.href);
+    // A report's fetch that fails transiently is tried again as its images are (`pageImageRetry`), no wait begun
+    // past PAGE_CRAWL_TIMEOUT_MS from now: a host's hiccup would otherwise leave the whole page unscanned.
+    const fetched = report
+      ? await fetchWithRetries(() => deps.fetcher.fetchPage(url.href), {
+          ...deps.pageImageRetry,
+          deadlineMs: Date.now() + (deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS),
+          onRetry: ({ reason }) => deps.pageCounters.retries.inc({ reason }),
+        })
+      : await deps.fetcher.fetch(url.href);
     if (fetched.ok && 'kind' in fetched) {
       const crawled = await crawlPage(
         {

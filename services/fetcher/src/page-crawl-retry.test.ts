@@ -16,16 +16,15 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   const n = (requests.get(url.pathname) ?? 0) + 1;
   requests.set(url.pathname, n);
-  if (url.pathname === '/page') {
-    const images = url.searchParams.getAll('image');
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<html><body>${images.map((i) => `<img src="${i}">`).join('')}</body></html>`);
-    return;
-  }
-  // `/<how>-<times>/x.jpg`: fails `<how>` for the first `<times>` requests, then serves a JPEG.
+  // `/<how>-<times>/x.jpg`: fails `<how>` for the first `<times>` requests, then serves a JPEG (or, for a path
+  // ending `/page`, a page showing its `image` parameters).
   const [, how, times] = /^\/([a-z0-9]+)-(\d+)\//.exec(url.pathname) ?? [];
   if (how === undefined || n > Number(times)) {
-    res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
+    if (url.pathname.endsWith('/page')) {
+      const images = url.searchParams.getAll('image');
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<html><body>${images.map((i) => `<img src="${i}">`).join('')}</body></html>`);
+    } else res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
     return;
   }
   switch (how) {
@@ -79,15 +78,18 @@ function crawlWorld(retry = { retries: 2, baseMs: 1, maxMs: 2_000 }) {
   });
   const w = world(
     (url, signal) =>
-      new URL(url).pathname === '/page' ? fetcher.fetchPage(url, { signal }) : fetcher.fetch(url, { signal }),
+      new URL(url).pathname.endsWith('/page')
+        ? fetcher.fetchPage(url, { signal })
+        : fetcher.fetch(url, { signal }),
     { maxPageImages: 8, pageImageRetry: retry },
   );
   return { ...w, fetcher };
 }
 
-/** A page on the server showing `images` (paths on the server, or absolute URLs). */
-const pageOf = (...images: string[]) =>
-  `http://img.test:${port}/page?${new URLSearchParams(images.map((i): [string, string] => ['image', i.startsWith('http') ? i : `/${i}`])).toString()}`;
+/** A page on the server showing `images` (paths on the server, or absolute URLs); `at`: its path. */
+const pageAt = (at: string, ...images: string[]) =>
+  `http://img.test:${port}${at}?${new URLSearchParams(images.map((i): [string, string] => ['image', i.startsWith('http') ? i : `/${i}`])).toString()}`;
+const pageOf = (...images: string[]) => pageAt('/page', ...images);
 const imageId = (path: string) => embeddedSubmissionId(EVENT_ID, `http://img.test:${port}/${path}`);
 
 describe("crawling reported pages: an image's transient failure is retried", () => {
@@ -149,5 +151,26 @@ describe("crawling reported pages: an image's transient failure is retried", () 
     expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([]);
     expect(await w.countImages('refused')).toBe(5);
     expect(Object.values(await w.countRetries())).toEqual([0, 0, 0, 0]);
+  });
+
+  it("retries the reported page's own fetch on a transient failure (503, reset), within the same bounds", async () => {
+    const w = crawlWorld();
+    expect(await w.observe(pageAt('/s503-1/page', 's500-0/a.jpg'), reported)).toEqual({ kind: 'ok' });
+    expect(requests.get('/s503-1/page')).toBe(2);
+    expect(w.refusals[0]).toMatchObject({
+      failureCode: 'MOD_ERR_FETCH_NOT_MEDIA',
+      embeddedSubmissionIds: [imageId('s500-0/a.jpg')],
+    });
+    // One that keeps failing is asked for 1 + retries times, then recorded refused for a person, as before.
+    expect(await w.observe(pageAt('/reset-99/page'), reported)).toEqual({
+      kind: 'drop',
+      reason: 'fetch refused: connection-failed',
+    });
+    expect(requests.get('/reset-99/page')).toBe(3);
+    expect(w.refusals[1]?.failureCode).toBe('MOD_ERR_FETCH_CONNECTION_FAILED');
+    // A permanent failure is not retried.
+    await w.observe(pageAt('/s404-1/page'), reported);
+    expect(requests.get('/s404-1/page')).toBe(1);
+    expect(await w.countRetries()).toMatchObject({ 'server-error': 1, 'connection-failed': 2 });
   });
 });

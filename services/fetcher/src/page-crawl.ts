@@ -69,7 +69,7 @@ export const PageOutcome = { WithImages: 'with-images', NoImages: 'no-images' } 
 export interface PageCounters {
   pages: Counter<'outcome'>;
   images: Counter<'outcome'>;
-  /** Image fetches tried again after a transient failure, by `FetchRetryReason`. */
+  /** Page and image fetches tried again after a transient failure, by `FetchRetryReason`. */
   retries: Counter<'reason'>;
   /** Pages a reported page frames, by `PageFrameOutcome`. */
   frames: Counter<'outcome'>;
@@ -90,7 +90,7 @@ export function createPageCounters(registry: Registry): PageCounters {
   });
   const retries = new Counter({
     name: 'mod_fetcher_page_image_retries_total',
-    help: "Fetches of reported pages' images tried again after a transient failure, by reason (timeout, connection-failed, server-error, rate-limited)",
+    help: "Fetches of reported pages and their images tried again after a transient failure, by reason (timeout, connection-failed, server-error, rate-limited)",
     labelNames: ['reason'],
     registers: [registry],
   });
