@@ -138,4 +138,27 @@ describe('crawling a reported page: CSS backgrounds and framed pages', () => {
     expect(await w.countFrames('media')).toBe(1);
     expect(await w.countFrames('omitted')).toBe(1);
   });
+
+  it('finds a URL-listed frame however many decoy frames come first, and fetches PAGE_MAX_FRAMES beyond four', async () => {
+    const decoys = [1, 2, 3, 4, 5].map((i) => `<iframe src="/frames/${i}.html"></iframe>`).join('');
+    pages.set('/page.html', `${decoys}<iframe src="http://listed.test/gallery.html"></iframe>`);
+    for (const i of [1, 2, 3, 4, 5]) pages.set(`/frames/${i}.html`, `<img src="d${i}.jpg">`);
+    const w = crawlWorld(5);
+    w.listHost('e1', 'listed.test');
+    expect(await w.observe(at('/page.html'), reported)).toEqual({ kind: 'ok' });
+    // All five decoys fetched (PAGE_MAX_FRAMES 5), and the listed frame a verdict, never fetched.
+    expect([1, 2, 3, 4, 5].map((i) => requests.includes(`/frames/${i}.html`))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    const listed = embeddedSubmissionId(EVENT_ID, 'http://listed.test/gallery.html');
+    expect(w.refusals[0]?.embeddedSubmissionIds).toContain(listed);
+    expect(w.sent.some((m) => m.topic === 'verdicts' && m.key === listed)).toBe(true);
+    expect(w.fetched).not.toContain('http://listed.test/gallery.html');
+    expect(await w.countFrames('url-list-hit')).toBe(1);
+    expect(await w.countFrames('omitted')).toBe(0);
+  });
 });

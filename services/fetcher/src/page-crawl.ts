@@ -90,7 +90,7 @@ export function createPageCounters(registry: Registry): PageCounters {
   });
   const retries = new Counter({
     name: 'mod_fetcher_page_image_retries_total',
-    help: "Fetches of reported pages and their images tried again after a transient failure, by reason (timeout, connection-failed, server-error, rate-limited)",
+    help: 'Fetches of reported pages and their images tried again after a transient failure, by reason (timeout, connection-failed, server-error, rate-limited)',
     labelNames: ['reason'],
     registers: [registry],
   });
@@ -275,6 +275,8 @@ export async function crawlPage(
   const found = extractPageImages(decodePage(page.bytes, page.contentType), page.url, {
     max: Math.max(deps.maxPageImages, MAX_PAGE_CANDIDATES),
     maxInlineBytes: deps.maxMediaBytes ?? DEFAULT_MAX_INLINE_BYTES,
+    // Every frame is named (its address matched against the lists); `withFrames` fetches the first PAGE_MAX_FRAMES.
+    maxFrames: MAX_PAGE_CANDIDATES,
   });
   const framed = await withFrames(deps, found, page.url, deadline.signal);
   const { chosen: images, left } = chooseImages(deps.urlLists, framed.images, deps.maxPageImages);

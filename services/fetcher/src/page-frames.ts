@@ -105,10 +105,12 @@ export interface FramedImages {
 }
 
 /**
- * The pages `found` frames, one level deep (a frame's own frames are not followed), at most `maxPageFrames` of them,
- * each fetched through the same vetted page fetch as the page (SSRF vetting, pinned dialling, byte cap) within the
- * crawl's deadline; a frame's relative URLs resolve against the frame's own (final) URL. A listed frame address is
- * not fetched (a listed hit, as an image), an allow-listed one neither; a frame that fails is counted, not fatal.
+ * The pages `found` frames, one level deep (a frame's own frames are not followed), at most `maxPageFrames` of them
+ * fetched, each through the same vetted page fetch as the page (SSRF vetting, pinned dialling, byte cap) within the
+ * crawl's deadline; a frame's relative URLs resolve against the frame's own (final) URL. Every frame address `found`
+ * names is matched against the URL lists first, costing no fetch (so a listed frame cannot hide behind the cap's
+ * worth of decoy frames): a listed one is not fetched (a listed hit, as an image), an allow-listed one neither, and
+ * neither counts towards the cap; a frame that fails is counted, not fatal.
  */
 export async function withFrames(
   deps: FetchStepDeps,
@@ -120,19 +122,28 @@ export async function withFrames(
   const count = (outcome: PageFrameOutcome, n = 1) => {
     if (n > 0) deps.pageCounters.frames.inc({ outcome }, n);
   };
-  const frames = found.frames.filter((f) => f.url !== pageUrl).slice(0, max);
-  const omitted = found.framesOmitted + found.frames.length - frames.length;
+  const frames = found.frames.filter((f) => f.url !== pageUrl);
+  // Decided in document order before any fetch: the first `max` frames the lists do not settle are fetched.
+  let toFetch = 0;
+  const plans = frames.map(({ url }) => {
+    const normalized = normalizeUrl(url);
+    const matches = normalized.ok ? listMatches(deps.urlLists, normalized.url) : [];
+    if (matches.some((x) => x.bank.negative)) return PageFrameOutcome.AllowListed;
+    if (matches.length > 0) return PageFrameOutcome.UrlListHit;
+    return toFetch++ < max ? null : PageFrameOutcome.Omitted;
+  });
+  const omitted = found.framesOmitted + plans.filter((p) => p === PageFrameOutcome.Omitted).length;
   count(PageFrameOutcome.Omitted, omitted);
   let unseen = omitted;
   const framed = await Promise.all(
-    frames.map(async ({ url }): Promise<PageImage[]> => {
-      const normalized = normalizeUrl(url);
-      const matches = normalized.ok ? listMatches(deps.urlLists, normalized.url) : [];
-      if (matches.some((x) => x.bank.negative)) {
+    frames.map(async ({ url }, i): Promise<PageImage[]> => {
+      const plan = plans[i];
+      if (plan === PageFrameOutcome.Omitted) return [];
+      if (plan === PageFrameOutcome.AllowListed) {
         count(PageFrameOutcome.AllowListed);
         return [];
       }
-      if (matches.length > 0) {
+      if (plan === PageFrameOutcome.UrlListHit) {
         count(PageFrameOutcome.UrlListHit);
         return [{ href: url, source: 'frame' }];
       }
