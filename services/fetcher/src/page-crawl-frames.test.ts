@@ -4,9 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
 import { createSafeFetcher, defaultAddressPolicy, type Resolver } from '@mod/urls/fetch';
 import { JPEG, reportedEvent, world } from './fetch-step.test-helper.js';
+import { PAGE_IMAGE_FETCHES_AT_ONCE } from './page-crawl.js';
 
 // A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one
-// address: a gallery page shows one image as a CSS background and others through frames; every image path serves
+// address (and its sub-domains, hosts of their own): a gallery page shows one image as a CSS background and others through frames; every image path serves
 // a JPEG of its own bytes.
 const EVENT_ID = '00000000-0000-4000-8000-00000000dddd';
 const reported = reportedEvent(EVENT_ID);
@@ -15,9 +16,20 @@ let port = 0;
 const requests: string[] = [];
 const pages = new Map<string, string>();
 const imageBytes = (path: string) => Buffer.concat([JPEG, Buffer.from(path)]);
+/** Requests to `/hold/` open at once now, and at most. */
+const held = { active: 0, max: 0 };
 const server = http.createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   requests.push(path);
+  if (path.startsWith('/hold/')) {
+    // An image answered after a while, so that fetches running at once overlap here.
+    held.max = Math.max(held.max, ++held.active);
+    setTimeout(() => {
+      held.active--;
+      res.writeHead(200, { 'content-type': 'image/jpeg' }).end(imageBytes(path));
+    }, 50);
+    return;
+  }
   const page = pages.get(path);
   if (page !== undefined) res.writeHead(200, { 'content-type': 'text/html' }).end(page);
   else if (path.endsWith('.jpg')) res.writeHead(200, { 'content-type': 'image/jpeg' }).end(imageBytes(path));
@@ -31,11 +43,12 @@ beforeAll(async () => {
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 beforeEach(() => {
   requests.length = 0;
+  held.max = 0;
   pages.clear();
 });
 
 const resolver: Resolver = (hostname) =>
-  hostname === 'img.test'
+  hostname === 'img.test' || hostname.endsWith('.img.test')
     ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
     : Promise.resolve([{ address: '10.0.0.7', family: 4 }]); // any other name: a private address
 
@@ -160,5 +173,17 @@ describe('crawling a reported page: CSS backgrounds and framed pages', () => {
     expect(w.fetched).not.toContain('http://listed.test/gallery.html');
     expect(await w.countFrames('url-list-hit')).toBe(1);
     expect(await w.countFrames('omitted')).toBe(0);
+  });
+
+  it("holds one of the fetcher's image slots for each frame it fetches (a frame may answer with a whole image)", async () => {
+    // Twelve frames on twelve hosts (no per-host bound between them), each answering with an image.
+    const hosts = Array.from({ length: 12 }, (_, i) => `http://h${i}.img.test:${port}/hold/${i}.jpg`);
+    pages.set('/page.html', hosts.map((h) => `<iframe src="${h}"></iframe>`).join(''));
+    const w = crawlWorld(12);
+    expect(await w.observe(at('/page.html'), reported)).toEqual({ kind: 'ok' });
+    expect(await w.countFrames('media')).toBe(12);
+    // No more bodies in flight than the fetcher's image slots, frames and images together.
+    expect(held.max).toBeGreaterThan(0);
+    expect(held.max).toBeLessThanOrEqual(PAGE_IMAGE_FETCHES_AT_ONCE);
   });
 });

@@ -36,7 +36,7 @@ export { listMatches } from './page-frames.js';
 const IMAGE_CONCURRENCY = 4;
 
 /**
- * Images of all reported pages fetched (and held until sent) at once by one fetcher. Each holds up to
+ * Images and framed pages of all reported pages fetched (and held until sent or read) at once by one fetcher. Each holds up to
  * FETCH_MAX_BYTES: without this bound, FETCHER_MAX_IN_FLIGHT pages (8) four images at a time held 32 bodies
  * (384 MiB at 12 MiB, half the pod's 768 Mi limit, twice that while each is joined) where 8 media events hold 8.
  * A page whose images are slow delays other pages' images for at most its crawl deadline; theirs still running at
@@ -278,7 +278,7 @@ export async function crawlPage(
     // Every frame is named (its address matched against the lists); `withFrames` fetches the first PAGE_MAX_FRAMES.
     maxFrames: MAX_PAGE_CANDIDATES,
   });
-  const framed = await withFrames(deps, found, page.url, deadline.signal);
+  const framed = await withFrames(deps, found, page.url, deadline.signal, ctx.imageSlots);
   const { chosen: images, left } = chooseImages(deps.urlLists, framed.images, deps.maxPageImages);
   const count = (outcome: PageImageOutcome, n = 1) => {
     if (n > 0) deps.pageCounters.images.inc({ outcome }, n);

@@ -8,6 +8,7 @@ import {
   type PageImages,
   type NormalizedUrl,
   type PageImageSource,
+  type Semaphore,
   type UrlListMatch,
 } from '@mod/urls';
 import type { FetchStepDeps } from './fetch-step.js';
@@ -117,6 +118,8 @@ export async function withFrames(
   found: PageImages,
   pageUrl: string,
   signal: AbortSignal,
+  /** The fetcher's image slots: a frame's body (up to the media bound when it is an image) is held in one. */
+  slots: Semaphore,
 ): Promise<FramedImages> {
   const max = deps.maxPageFrames ?? DEFAULT_PAGE_MAX_FRAMES;
   const count = (outcome: PageFrameOutcome, n = 1) => {
@@ -147,25 +150,32 @@ export async function withFrames(
         count(PageFrameOutcome.UrlListHit);
         return [{ href: url, source: 'frame' }];
       }
-      const fetched = await deps.fetcher.fetchPage(url, { signal });
-      if (!fetched.ok) {
-        count(PageFrameOutcome.Refused);
-        unseen++;
-        return [];
+      // Bodies held at once stay bounded by the slots: PAGE_MAX_FRAMES frames of every page in flight, each
+      // answering with a FETCH_MAX_BYTES image, would otherwise be held beside the images' own.
+      const release = await slots.acquire(signal);
+      try {
+        const fetched = release === null ? null : await deps.fetcher.fetchPage(url, { signal });
+        if (fetched === null || !fetched.ok) {
+          count(PageFrameOutcome.Refused);
+          unseen++;
+          return [];
+        }
+        if (!('kind' in fetched)) {
+          // A frame of an image shows it: it is fetched again as the page's image (matched and submitted as one).
+          count(PageFrameOutcome.Media);
+          return [{ href: url, source: 'frame' }];
+        }
+        count(PageFrameOutcome.Crawled);
+        const inFrame = extractPageImages(decodePage(fetched.bytes, fetched.contentType), fetched.url, {
+          max: MAX_PAGE_CANDIDATES,
+          maxInlineBytes: deps.maxMediaBytes ?? DEFAULT_MAX_INLINE_BYTES,
+          maxFrames: 0,
+        });
+        unseen += unlisted(inFrame);
+        return inDocumentOrder(inFrame, 'frame');
+      } finally {
+        release?.();
       }
-      if (!('kind' in fetched)) {
-        // A frame of an image shows it: it is fetched again as the page's image (matched and submitted as one).
-        count(PageFrameOutcome.Media);
-        return [{ href: url, source: 'frame' }];
-      }
-      count(PageFrameOutcome.Crawled);
-      const inFrame = extractPageImages(decodePage(fetched.bytes, fetched.contentType), fetched.url, {
-        max: MAX_PAGE_CANDIDATES,
-        maxInlineBytes: deps.maxMediaBytes ?? DEFAULT_MAX_INLINE_BYTES,
-        maxFrames: 0,
-      });
-      unseen += unlisted(inFrame);
-      return inDocumentOrder(inFrame, 'frame');
     }),
   );
   // Spliced where each frame stands; an image both the page and a frame show is taken once (its first place).
