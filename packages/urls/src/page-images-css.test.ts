@@ -97,4 +97,32 @@ describe('extractPageImages: frames', () => {
     expect(r.omitted).toBe(1);
     expect(extractPageImages(html, PAGE).frames).toHaveLength(4);
   });
+
+  it("reads an iframe's srcdoc document in place, and counts every frame whose document goes unread", () => {
+    const inner = `<img src=&quot;hidden.jpg&quot;><p style=&quot;background:url(/bg.jpg)&quot;></p>
+      <iframe src=&quot;/nested.html&quot;></iframe><iframe srcdoc=&quot;<img src=deeper.jpg>&quot;></iframe>`;
+    const r = extractPageImages(
+      `<img src="/1.jpg"><iframe src="/ignored.html" srcdoc="${inner}"></iframe><img src="/2.jpg">
+       <iframe src="data:text/html,<img src=https://x.example/d.jpg>"></iframe>`,
+      PAGE,
+    );
+    // The srcdoc's images, resolved against the page, where the frame stands; its src is not what a browser shows.
+    expect(r.images).toEqual([
+      'https://site.example/1.jpg',
+      'https://site.example/a/hidden.jpg',
+      'https://site.example/bg.jpg',
+      'https://site.example/2.jpg',
+    ]);
+    expect(r.sources).toEqual(['img', 'frame', 'frame', 'img']);
+    expect(r.frames).toEqual([]);
+    // Unread: the srcdoc's own frame and srcdoc, and the data: frame.
+    expect(r.framesOmitted).toBe(3);
+  });
+
+  it('counts frames past the bound of distinct frames named, never drops them silently', () => {
+    const html = Array.from({ length: 1100 }, (_, i) => `<iframe src="/f${i}"></iframe>`).join('');
+    const r = extractPageImages(html, PAGE, { maxFrames: 4 });
+    expect(r.frames).toHaveLength(4);
+    expect(r.framesOmitted).toBe(1096);
+  });
 });

@@ -37,6 +37,7 @@ const WANTED_ATTRIBUTES: ReadonlySet<string> = new Set([
   'name',
   'rel',
   'style',
+  'srcdoc',
 ]);
 
 /**
@@ -92,7 +93,11 @@ export interface PageImages {
    * an address that is no http(s) page (`about:blank`, `javascript:`) is passed over, not counted as refused.
    */
   readonly frames: readonly { readonly url: string; readonly before: number }[];
-  /** Frames beyond `maxFrames`, not named in `frames`. */
+  /**
+   * Frames beyond `maxFrames`, not named in `frames`, and frames whose document is not read: a `data:` one, one in
+   * an `<iframe srcdoc>` or a `srcdoc` too long (a `srcdoc` document itself is read in place: its images are the
+   * page's, source `frame`).
+   */
   readonly framesOmitted: number;
   /**
    * Candidates not examined: after the `max`th image (inline ones included), or after 1,024 distinct candidates
@@ -188,10 +193,17 @@ export function extractPageImages(
   const raw: RawCandidate[] = [];
   let base: string | null = null;
   let pictureDepth = 0;
+  /** Inside an `<iframe srcdoc>`'s document: its images are a frame's, its own frames are not followed. */
+  let inSrcdoc = false;
+  /** Frames whose document goes unread: a `srcdoc` too long or within a `srcdoc`, a `data:` or nested frame. */
+  let unreadFrames = 0;
   const take = (value: string | null | undefined, source: RawCandidate['source'] = 'img') => {
     if (value === null || value === undefined) return;
     const trimmed = value.trim();
-    if (trimmed !== '') raw.push({ value: trimmed, source });
+    if (trimmed === '') return;
+    if (!inSrcdoc) raw.push({ value: trimmed, source });
+    else if (source === 'frame-src') unreadFrames++;
+    else raw.push({ value: trimmed, source: 'frame' });
   };
   const takeCss = (url: string) => take(url, 'css');
   // An inline image's URI is as long as its bytes' base64: values up to that are read (a longer one is not).
@@ -207,7 +219,7 @@ export function extractPageImages(
     if (typeof style === 'string') cssImageUrls(style, 'declarations', takeCss);
     switch (tag.name) {
       case 'base':
-        if (base === null && typeof a.get('href') === 'string') base = a.get('href') as string;
+        if (base === null && !inSrcdoc && typeof a.get('href') === 'string') base = a.get('href') as string;
         break;
       case 'picture':
         pictureDepth++;
@@ -243,14 +255,31 @@ export function extractPageImages(
         if (tag.text !== undefined) cssImageUrls(tag.text, 'stylesheet', takeCss);
         break;
       case 'iframe':
-      case 'frame':
-        take(a.get('src'), 'frame-src');
+      case 'frame': {
+        const srcdoc = tag.name === 'iframe' ? a.get('srcdoc') : undefined;
+        if (srcdoc === undefined) {
+          take(a.get('src'), 'frame-src');
+          break;
+        }
+        // A browser shows the srcdoc document (src unused), resolved against the page's base: read in place.
+        if (srcdoc === null || inSrcdoc) {
+          unreadFrames++;
+          break;
+        }
+        const depth = pictureDepth;
+        inSrcdoc = true;
+        pictureDepth = 0;
+        scanTags(srcdoc, maxValueLength, WANTED_ATTRIBUTES, visit, STYLE_TEXT);
+        inSrcdoc = false;
+        pictureDepth = depth;
         break;
+      }
     }
     return true;
   };
   scanTags(html, maxValueLength, WANTED_ATTRIBUTES, visit, STYLE_TEXT);
-  return resolveImages(raw, pageUrl, base, { max, maxInlineBytes, maxFrames });
+  const found = resolveImages(raw, pageUrl, base, { max, maxInlineBytes, maxFrames });
+  return { ...found, framesOmitted: found.framesOmitted + unreadFrames };
 }
 
 const STYLE_TEXT: ReadonlySet<string> = new Set(['style']);
@@ -313,7 +342,11 @@ function resolveImages(
   for (const { value: candidate, source } of raw) {
     if (source === 'frame-src') {
       // A frame is a page, not an image: it neither counts towards `max` nor is refused as one.
-      if (framesSeen.size >= MAX_CANDIDATES_EXAMINED || isDataUri(candidate)) continue;
+      // A data: document is shown but not read here; frames past the bound are not named: both unseen, counted.
+      if (framesSeen.size >= MAX_CANDIDATES_EXAMINED || isDataUri(candidate)) {
+        framesOmitted++;
+        continue;
+      }
       const frame = resolveHref(candidate, baseUrl);
       if ('refused' in frame || framesSeen.has(frame.href)) continue;
       const href = frame.href;
