@@ -18,17 +18,29 @@ describe('cssImageUrls', () => {
     ).toEqual(['a.jpg', 'b.jpg', 'c.png', 'd.gif', 'e.gif', 'f.png', 'g1.jpg', 'g2.jpg']);
   });
 
-  it('passes over other properties, fonts, @import, custom properties, strings and comments', () => {
+  it('passes over other properties, fonts, @import, strings and comments', () => {
     expect(
       urls(
         `@import url(evil.css); @font-face { font-family: x; src: url(font.woff2) format("woff2") }
-         .a { cursor: url(cursor.png), auto; mask-image: url(mask.png); --img: url(var.png) }
+         .a { cursor: url(cursor.png), auto; mask-image: url(mask.png) }
          .b { content: "url(not-a-url.jpg)"; /* background: url(commented.jpg) */ }
          .c:hover { background: url(hover.jpg) }
          @media (min-width: 1px) { .d { background-image: url(media.jpg) } }`,
         'stylesheet',
       ),
     ).toEqual(['hover.jpg', 'media.jpg']);
+  });
+
+  it("takes a custom property's url(), shown through var(), and image-set()'s strings as well as its url()s", () => {
+    expect(
+      urls(
+        `.a { --img: url(var.png); --Hero-2: #000 url("hero.jpg") } .b { background: var(--img) }
+         .c { background-image: image-set("set1.jpg" 1x, url(set2.jpg) 2x, "set3.avif" type("image/avif")) }
+         .d { background: -webkit-image-set('wk.jpg' 1x) } .e { background: linear-gradient(red, blue), "no.jpg" }
+         .f { font-family: image-set("font.jpg" 1x); content: attr(x) "after.jpg" }`,
+        'stylesheet',
+      ),
+    ).toEqual(['var.png', 'hero.jpg', 'set1.jpg', 'set2.jpg', 'set3.avif', 'wk.jpg']);
   });
 
   it('reads no declaration outside a rule in a stylesheet', () => {

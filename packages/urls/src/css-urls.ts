@@ -1,8 +1,9 @@
 /**
  * The image URLs CSS names, for pages an attacker wrote: `url(...)` in the value of an image-bearing property
  * (`background`, `background-image`, `content`, `list-style`, `list-style-image`, `border-image`,
- * `border-image-source`), in a `style` attribute or a `<style>` block. `@import`, fonts (`src` of `@font-face`)
- * and every other property are passed over. A forward-only tokenizer after CSS Syntax Level 3 (comments, strings,
+ * `border-image-source`) or of a custom property (`--x: url(...)`, shown wherever `var(--x)` is used), and the
+ * strings of an `image-set()` there, in a `style` attribute or a `<style>` block. `@import`, fonts (`src` of
+ * `@font-face`) and every other property are passed over. A forward-only tokenizer after CSS Syntax Level 3 (comments, strings,
  * escapes, the `url(` token and its bad-url recovery): each character is read once, so the scan is linear in the
  * input, and no regular expression runs over it.
  */
@@ -180,9 +181,16 @@ export function cssImageUrls(
   let pending: string | null = null;
   /** The property whose value is being read. */
   let property: string | null = null;
+  /** Open parentheses in the value, and how many were open inside the outermost `image-set(` (null: none). */
+  let parens = 0;
+  let imageSetAt: number | null = null;
+  const imageProperty = () =>
+    property !== null && (IMAGE_PROPERTIES.has(property) || property.startsWith('--'));
   const endDeclaration = () => {
     property = null;
     pending = null;
+    parens = 0;
+    imageSetAt = null;
     atStart = depth > 0 || mode === 'declarations';
   };
   while (c.i < n) {
@@ -197,7 +205,9 @@ export function cssImageUrls(
       continue;
     }
     if (ch === 0x22 || ch === 0x27) {
-      c.string();
+      // image-set("a.jpg" 1x): a string argument is an image's URL as url() is.
+      const value = c.string();
+      if (value !== null && imageSetAt === parens && imageProperty()) take(value);
       atStart = false;
       pending = null;
       continue;
@@ -212,7 +222,11 @@ export function cssImageUrls(
         c.i++;
         if (name === 'url') {
           const url = c.url();
-          if (url !== null && property !== null && IMAGE_PROPERTIES.has(property)) take(url);
+          if (url !== null && imageProperty()) take(url);
+        } else {
+          parens++;
+          if (imageSetAt === null && (name === 'image-set' || name === '-webkit-image-set'))
+            imageSetAt = parens;
         }
         // Any other function (image-set, linear-gradient, var...): its arguments are read on as tokens.
         atStart = false;
@@ -245,6 +259,17 @@ export function cssImageUrls(
       case 0x7d: // '}'
         if (depth > 0) depth--;
         endDeclaration();
+        break;
+      case 0x28: // '('
+        parens++;
+        atStart = false;
+        pending = null;
+        break;
+      case 0x29: // ')'
+        if (imageSetAt !== null && parens <= imageSetAt) imageSetAt = null;
+        if (parens > 0) parens--;
+        atStart = false;
+        pending = null;
         break;
       case 0x5c: // a backslash before a newline: a stray character
       default:
