@@ -46,4 +46,43 @@ describe("a hostile page's images get the vetting of any fetched URL", () => {
       '/self-then-img',
     ]);
   });
+
+  it("never dials a private address for a page's CSS images or framed pages, nor loops on a frame's redirects", async () => {
+    const to = (target: string) => `http://public.test:${port}/redirect?to=${encodeURIComponent(target)}`;
+    const found = extractPageImages(
+      `<style>
+         .a { background: url(http://[::ffff:127.0.0.1]:${port}/a.jpg) }
+         .b { background-image: image-set("http://0x7f.1:${port}/b.jpg" 1x) }
+         .c { --bg: url(//metadata.test:${port}/latest/meta-data/) }
+         .d { content: url(${to(`http://[::1]:${port}/d.jpg`)}) }
+       </style>
+       <div style="background:url(http://mapped-hex.test:${port}/e.jpg)"></div>
+       <div style="list-style-image:url(http://public.test:25/f.jpg)"></div>
+       <iframe src="http://nat64.test:${port}/frame.html"></iframe>
+       <iframe src="${to(`http://oneninetwo.test:${port}/frame.html`)}"></iframe>
+       <iframe src="http://flip.test:${port}/self-then-img"></iframe>
+       <frame src="http://[fe80::1]:${port}/frame.html">`,
+      `http://public.test:${port}/page`,
+      { max: 16, maxFrames: 16 },
+    );
+    expect(found.images).toHaveLength(6);
+    expect(found.frames).toHaveLength(4);
+    const h = harness();
+    const images = await Promise.all(found.images.map((url) => h.fetch(url)));
+    const frames = await Promise.all(found.frames.map(({ url }) => h.fetchPage(url)));
+    expect([...images, ...frames].map((o) => !o.ok && o.reason)).toEqual(
+      [...images, ...frames].map(() => 'blocked-address'),
+    );
+    expect(privateRequestCount()).toBe(0);
+    // Only redirects and flip.test's first (public) resolution were answered, by the public server.
+    expect(publicServer.requests.map((r) => r.url.split('?')[0]).sort()).toEqual([
+      '/redirect',
+      '/redirect',
+      '/self-then-img',
+    ]);
+    // A frame that redirects forever is given up after the redirect bound, each hop vetted.
+    const looped = await h.fetchPage(`http://public.test:${port}/loop`);
+    expect(looped).toMatchObject({ ok: false, reason: 'too-many-redirects' });
+    expect(!looped.ok && looped.redirects).toHaveLength(5);
+  });
 });
