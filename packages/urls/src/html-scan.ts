@@ -1,7 +1,8 @@
 /**
  * A forward-only scan of HTML start tags and their attributes, for pages an attacker wrote. Every step moves the
  * position on (each `indexOf` starts past the last), so the whole scan is linear in the input; no regular
- * expression runs over the document. Comments, CDATA, doctypes and processing instructions are skipped; the
+ * expression runs over the document. Comments (ended as HTML ends them), CDATA, doctypes and processing instructions
+ * are skipped (CDATA, outside SVG, as HTML does: to the next `>`); the
  * content of raw-text elements (`<script>`, `<style>`, ...) is skipped to its end tag; an unclosed tag, quote or
  * comment ends the scan there. Attribute values longer than `maxValueLength` are passed on as `null` (too long to
  * be a URL worth taking), their text never copied.
@@ -40,6 +41,21 @@ function rawTextEnd(html: string, from: number, name: string): number {
 }
 
 /**
+ * Where a comment whose `<!--` ends before `from` ends, as HTML reads it (just past it), or -1 when it never does:
+ * `<!-->` and `<!--->` are whole comments, and `--!>` closes one as `-->` does. Otherwise a page could hide markup
+ * a browser shows between `<!-->` and a later `-->`.
+ */
+function commentEnd(html: string, from: number): number {
+  if (html.charCodeAt(from) === 0x3e) return from + 1;
+  if (html.startsWith('->', from)) return from + 2;
+  for (let i = html.indexOf('--', from); i !== -1; i = html.indexOf('--', i + 1)) {
+    if (html.charCodeAt(i + 2) === 0x3e) return i + 3;
+    if (html.startsWith('!>', i + 2)) return i + 4;
+  }
+  return -1;
+}
+
+/**
  * Calls `visit` with each start tag and end tag in document order. `visit` answers `false` to stop the scan
  * (the caller has what it wants).
  */
@@ -59,20 +75,14 @@ export function scanTags(
     if (lt === -1) return;
     i = lt + 1;
     if (html.startsWith('!--', i)) {
-      const close = html.indexOf('-->', i + 3);
-      if (close === -1) return;
-      i = close + 3;
-      continue;
-    }
-    if (html.startsWith('![CDATA[', i)) {
-      const close = html.indexOf(']]>', i + 8);
-      if (close === -1) return;
-      i = close + 3;
+      const end = commentEnd(html, i + 3);
+      if (end === -1) return;
+      i = end;
       continue;
     }
     const c = html.charCodeAt(i);
     if (c === 0x21 || c === 0x3f) {
-      // <!doctype ...>, <?xml ...?>: a bogus comment to the next '>'.
+      // <!doctype ...>, <?xml ...?>, and <![CDATA[ (one only in SVG or MathML): a bogus comment to the next '>'.
       const close = html.indexOf('>', i);
       if (close === -1) return;
       i = close + 1;

@@ -106,6 +106,12 @@ describe('extractPageImages', () => {
     expect(images(`<img src="a.jpg"><script><img src="b.jpg">`)).toEqual(['https://site.example/a/a.jpg']);
   });
 
+  it('ends comments and CDATA where a browser does, so no markup it shows hides in them', () => {
+    const html = `<!--><img src="1.jpg"><!---><img src="2.jpg"><!-- x --!><img src="3.jpg">
+      <!-- a -- b ---><img src="4.jpg"><![CDATA[ x ><img src="5.jpg">]]><!-- <img src="no.jpg"> -->`;
+    expect(images(html)).toEqual([1, 2, 3, 4, 5].map((i) => `https://site.example/a/${i}.jpg`));
+  });
+
   it('ignores attribute values longer than a URL can be', () => {
     expect(images(`<img src="/${'a'.repeat(40_000)}.jpg"><img src="ok.jpg">`)).toEqual([
       'https://site.example/a/ok.jpg',
