@@ -156,3 +156,27 @@ describe('largestSrcsetCandidate', () => {
     expect(largestSrcsetCandidate(' , ')).toBeNull();
   });
 });
+
+describe('extractPageImages: other elements that show an image or a document', () => {
+  it('takes a video poster, an image button and SVG images, and names object and embed as frames', () => {
+    const r = extractPageImages(
+      `<video poster="/v/poster.jpg" src="/v/clip.mp4"></video>
+       <input type="IMAGE" src="btn.png"><input type="text" src="not-shown.png">
+       <svg><image href="svg-a.jpg"/><image xlink:href="svg-b.jpg"/></svg><image src="legacy.jpg">
+       <object data="/gallery/frame.html" type="text/html"></object><embed src="https://other.example/e.jpg">`,
+      'https://site.example/a/page.html',
+    );
+    expect(r.images).toEqual([
+      'https://site.example/v/poster.jpg',
+      'https://site.example/a/btn.png',
+      'https://site.example/a/svg-a.jpg',
+      'https://site.example/a/svg-b.jpg',
+      'https://site.example/a/legacy.jpg',
+    ]);
+    expect(r.sources).toEqual(['img', 'img', 'img', 'img', 'img']);
+    expect(r.frames.map((f) => f.url)).toEqual([
+      'https://site.example/gallery/frame.html',
+      'https://other.example/e.jpg',
+    ]);
+  });
+});

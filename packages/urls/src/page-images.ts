@@ -38,16 +38,23 @@ const WANTED_ATTRIBUTES: ReadonlySet<string> = new Set([
   'rel',
   'style',
   'srcdoc',
+  'poster',
+  'type',
+  'data',
+  'xlink:href',
 ]);
 
 /**
  * Where an image of a page comes from, for the evidence: an element's address (`img`: `<img>`, `<picture>`, the
- * lazy-loading attributes), the page's declared preview (`meta`: og:image, twitter:image, image_src), CSS (`css`:
+ * lazy-loading attributes, a video's poster, an image button, SVG's `<image>`), the page's declared preview (`meta`: og:image, twitter:image, image_src), CSS (`css`:
  * a `style` attribute or `<style>` block), or a page the page frames (`frame`, the crawl's: see `frames`).
  */
 export type PageImageSource = 'img' | 'meta' | 'css' | 'frame';
 
-/** Frames (`<iframe src>`, `<frame src>`) a page's extraction names by default (the rest are counted). */
+/**
+ * Frames (`<iframe src>`, `<frame src>`, `<object data>`, `<embed src>`) a page's extraction names by default (the
+ * rest are counted).
+ */
 export const DEFAULT_MAX_PAGE_FRAMES = 4;
 
 /** One reference the scan found, before resolution: an image's or a frame's. */
@@ -88,7 +95,7 @@ export interface PageImages {
    */
   readonly inline: readonly (InlineImage & { readonly before: number; readonly source: PageImageSource })[];
   /**
-   * The pages it frames (`<iframe src>`, `<frame src>`): canonical http(s) hrefs, de-duplicated, in document order,
+   * The pages it frames (`<iframe src>`, `<frame src>`, `<object data>`, `<embed src>`): canonical http(s) hrefs, de-duplicated, in document order,
    * at most `maxFrames`; `before`: how many of `images` come before it. Not fetched here (see the fetcher's crawl);
    * an address that is no http(s) page (`about:blank`, `javascript:`) is passed over, not counted as refused.
    */
@@ -174,6 +181,7 @@ export function largestSrcsetCandidate(srcset: string): string | null {
 /**
  * The images an HTML page shows: `<img src>` and its `srcset`'s largest candidate, `<picture><source srcset>`, the
  * addresses lazy-loading scripts keep (`data-src`, `data-lazy-src`, `data-original`, `data-srcset`, `data-lazy-srcset`),
+ * `<video poster>`, `<input type=image src>`, SVG `<image href|xlink:href>`,
  * `<meta property|name="og:image"|"twitter:image" content>`, `<link rel="image_src" href>`, and CSS images (`url(...)`
  * of image-bearing properties in any element's `style` attribute and in `<style>` blocks: see `cssImageUrls`); and
  * the pages it frames (`frames`). Resolved against the page URL and the first `<base href>` (which applies to the
@@ -253,6 +261,25 @@ export function extractPageImages(
       }
       case 'style':
         if (tag.text !== undefined) cssImageUrls(tag.text, 'stylesheet', takeCss);
+        break;
+      // A video's poster is shown until it plays; an image button is an image.
+      case 'video':
+        take(a.get('poster'));
+        break;
+      case 'input':
+        if ((a.get('type') ?? '').trim().toLowerCase() === 'image') take(a.get('src'));
+        break;
+      // SVG's <image> (href, or the older xlink:href); in HTML a browser reads <image src> as <img src>.
+      case 'image':
+        take(a.get('href') ?? a.get('xlink:href') ?? a.get('src'));
+        break;
+      // <object data> and <embed src> show an image or a nested document, as a frame does: the crawl tells them
+      // apart by what the address serves.
+      case 'object':
+        take(a.get('data'), 'frame-src');
+        break;
+      case 'embed':
+        take(a.get('src'), 'frame-src');
         break;
       case 'iframe':
       case 'frame': {
