@@ -33,10 +33,10 @@ export {
   DEFAULT_MAX_PAGE_IMAGES,
   PageImageRefusal,
   extractPageImages,
-  largestSrcsetCandidate,
   type PageImageSource,
   type PageImages,
 } from './page-images.js';
+export { largestSrcsetCandidate } from './srcset.js';
 export { cssImageUrls } from './css-urls.js';
 export { charsetParameter, decodePage, pageEncoding, prescanEncoding } from './page-encoding.js';
 export {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractPageImages, largestSrcsetCandidate } from './page-images.js';
+import { extractPageImages } from './page-images.js';
+import { largestSrcsetCandidate } from './srcset.js';
 
 const PAGE = 'https://site.example/a/page.html';
 const images = (html: string, max?: number) =>
