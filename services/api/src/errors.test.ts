@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorAnswer } from './app.js';
+import { errorAnswer } from './error-answer.js';
 import { ApiError, ApiErrorCodes } from './errors.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

@@ -1,6 +1,7 @@
 export { apiSpec, splashSpec } from './config.js';
 export { splashSettingsFromConfig, SPLASH_DEFAULTS, type SplashSettings } from './routes/isp-splash.js';
-export { buildApp, errorAnswer, routesOf, type AppDeps, type RegisteredRoute } from './app.js';
+export { buildApp, routesOf, type AppDeps, type RegisteredRoute } from './app.js';
+export { errorAnswer } from './error-answer.js';
 export { ApiErrorCodes, type ApiErrorCode } from './errors.js';
 export {
   createRateLimiter,
