@@ -78,3 +78,97 @@ export class HostLimiter {
     if (slots.idle && this.#hosts.get(host) === slots) this.#hosts.delete(host);
   }
 }
+
+/**
+ * `size` slots shared fairly between owners (e.g. the pages a fetcher crawls at once): an owner alone may hold them
+ * all; while `n` (two or more) owners hold or want slots, none is granted a slot beyond its share,
+ * max(1, floor(size / (n + 1))), so a share stays free for an owner yet to come (a page whose slots are held by slow
+ * bodies cannot take them all; an owner that took more while alone keeps them until it releases them). Free slots go
+ * to waiters whose owner is under its share, first come first served; a waiter at or above its share waits, even
+ * with slots free. Never more than `size` slots are held. Waiters leave when their signal aborts (answered null).
+ */
+export class FairSlots<K> {
+  readonly #size: number;
+  #free: number;
+  /** Owners holding or wanting slots; one holding and wanting none is forgotten. */
+  readonly #owners = new Map<K, { held: number; waiting: number }>();
+  readonly #waiters: { owner: K; grant: () => void }[] = [];
+
+  constructor(size: number) {
+    this.#size = size;
+    this.#free = size;
+  }
+
+  /** No slot taken and nobody waiting. */
+  get idle(): boolean {
+    return this.#free === this.#size && this.#waiters.length === 0;
+  }
+
+  /** Slots `owner` holds now. */
+  held(owner: K): number {
+    return this.#owners.get(owner)?.held ?? 0;
+  }
+
+  /** How many slots each owner may hold now. */
+  get share(): number {
+    const n = this.#owners.size;
+    return n <= 1 ? this.#size : Math.max(1, Math.floor(this.#size / (n + 1)));
+  }
+
+  async acquire(owner: K, signal: AbortSignal): Promise<(() => void) | null> {
+    if (signal.aborted) return null;
+    const state = this.#owners.get(owner) ?? { held: 0, waiting: 0 };
+    this.#owners.set(owner, state);
+    state.waiting++;
+    const granted = await new Promise<boolean>((resolve) => {
+      const waiter = {
+        owner,
+        grant: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(true);
+        },
+      };
+      const onAbort = () => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        state.waiting--;
+        this.#forgetIfIdle(owner, state);
+        // One owner fewer may widen the others' share.
+        this.#dispatch();
+        resolve(false);
+      };
+      this.#waiters.push(waiter);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#dispatch();
+    });
+    if (!granted) return null;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      state.held--;
+      this.#free++;
+      this.#forgetIfIdle(owner, state);
+      this.#dispatch();
+    };
+  }
+
+  /** Hands free slots to the first waiters whose owner is under its share. */
+  #dispatch(): void {
+    while (this.#free > 0) {
+      const share = this.share;
+      const i = this.#waiters.findIndex((w) => this.held(w.owner) < share);
+      if (i < 0) return;
+      const [waiter] = this.#waiters.splice(i, 1);
+      const state = this.#owners.get(waiter!.owner)!;
+      state.waiting--;
+      state.held++;
+      this.#free--;
+      waiter!.grant();
+    }
+  }
+
+  #forgetIfIdle(owner: K, state: { held: number; waiting: number }): void {
+    if (state.held === 0 && state.waiting === 0 && this.#owners.get(owner) === state)
+      this.#owners.delete(owner);
+  }
+}

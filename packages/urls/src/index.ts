@@ -23,7 +23,7 @@ export {
   type UrlListMatch,
 } from './url-list.js';
 export { RecentlySeen, type RecentlySeenOptions } from './recently-seen.js';
-export { Semaphore } from './host-limiter.js';
+export { FairSlots, Semaphore } from './host-limiter.js';
 export { backoffMs, type BackoffOptions } from './backoff.js';
 export { MediaType, SNIFF_BYTES, isHtmlContentType, looksLikeMarkup, sniffMedia } from './sniff.js';
 export { InlineRefusal, decodeInlineImage, type InlineImage } from './inline-images.js';

@@ -8,8 +8,8 @@ import { refuseTenant, type SubmissionInput, type TenantDirectory } from '@mod/d
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import { Counter, type Registry } from '@mod/telemetry';
 import {
+  FairSlots,
   normalizeUrl,
-  Semaphore,
   urlSha256,
   type NormalizedUrl,
   type PageImageSource,
@@ -167,8 +167,9 @@ export function observedTenant(
 export function createFetchStep(deps: FetchStepDeps) {
   const now = deps.now ?? (() => new Date());
   const count = (outcome: ObservedOutcome) => deps.observed.inc({ outcome });
-  // Shared by every page this step crawls: the embedded images' bodies held at once, whatever the events in flight.
-  const imageSlots = new Semaphore(PAGE_IMAGE_FETCHES_AT_ONCE);
+  // Shared fairly by every page this step crawls: the embedded images' bodies held at once, whatever the events in
+  // flight, and no page's slow images holding them all.
+  const imageSlots = new FairSlots<string>(PAGE_IMAGE_FETCHES_AT_ONCE);
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const event = urlObservedCodec.decode(m.value);
     const origin = observedTenant(m, event, deps);

@@ -7,8 +7,8 @@ import {
   extractPageImages,
   normalizeUrl,
   type InlineImage,
+  type FairSlots,
   type PageImageSource,
-  type Semaphore,
 } from '@mod/urls';
 import {
   FetchRefusal,
@@ -39,8 +39,9 @@ const IMAGE_CONCURRENCY = 4;
  * Images and framed pages of all reported pages fetched (and held until sent or read) at once by one fetcher. Each holds up to
  * FETCH_MAX_BYTES: without this bound, FETCHER_MAX_IN_FLIGHT pages (8) four images at a time held 32 bodies
  * (384 MiB at 12 MiB, half the pod's 768 Mi limit, twice that while each is joined) where 8 media events hold 8.
- * A page whose images are slow delays other pages' images for at most its crawl deadline; theirs still running at
- * their own deadline are refused (the page then goes to a person, as a page does).
+ * The slots are shared fairly between the pages (`FairSlots`, each page its event's id): a page alone may fetch
+ * IMAGE_CONCURRENCY at once, while several want slots none is granted beyond its share, so pages whose images are
+ * slow (a hostile page's slow-drip bodies) cannot hold every slot while other reports' images wait out their deadline.
  */
 export const PAGE_IMAGE_FETCHES_AT_ONCE = 8;
 
@@ -112,8 +113,11 @@ export interface CrawlContext {
   eventId: string;
   idName: string;
   now: () => Date;
-  /** The fetcher's slots for embedded images, shared by every page it crawls (`PAGE_IMAGE_FETCHES_AT_ONCE`). */
-  imageSlots: Semaphore;
+  /**
+   * The fetcher's slots for embedded images, shared fairly by every page it crawls (`PAGE_IMAGE_FETCHES_AT_ONCE`),
+   * each page's owner its event's id.
+   */
+  imageSlots: FairSlots<string>;
 }
 
 /** The images of one page are fetched within this long, all told, unless the deps say otherwise. */
@@ -139,7 +143,7 @@ function fetchImage(
   const { signal } = deadline;
   return fetchWithRetries(
     async () => {
-      const release = await ctx.imageSlots.acquire(signal);
+      const release = await ctx.imageSlots.acquire(ctx.eventId, signal);
       if (release === null)
         return { ok: false, reason: FetchRefusal.Aborted, detail: 'no image slot', url: href, redirects: [] };
       const fetched = await deps.fetcher.fetch(href, { signal });
@@ -278,7 +282,9 @@ export async function crawlPage(
     // Every frame is named (its address matched against the lists); `withFrames` fetches the first PAGE_MAX_FRAMES.
     maxFrames: MAX_PAGE_CANDIDATES,
   });
-  const framed = await withFrames(deps, found, page.url, deadline.signal, ctx.imageSlots);
+  const framed = await withFrames(deps, found, page.url, deadline.signal, (signal) =>
+    ctx.imageSlots.acquire(ctx.eventId, signal),
+  );
   const { chosen: images, left } = chooseImages(deps.urlLists, framed.images, deps.maxPageImages);
   const count = (outcome: PageImageOutcome, n = 1) => {
     if (n > 0) deps.pageCounters.images.inc({ outcome }, n);

@@ -8,7 +8,6 @@ import {
   type PageImages,
   type NormalizedUrl,
   type PageImageSource,
-  type Semaphore,
   type UrlListMatch,
 } from '@mod/urls';
 import type { FetchStepDeps } from './fetch-step.js';
@@ -118,8 +117,8 @@ export async function withFrames(
   found: PageImages,
   pageUrl: string,
   signal: AbortSignal,
-  /** The fetcher's image slots: a frame's body (up to the media bound when it is an image) is held in one. */
-  slots: Semaphore,
+  /** Takes one of the fetcher's image slots (the page's share): a frame's body (up to the media bound) is held in one. */
+  takeSlot: (signal: AbortSignal) => Promise<(() => void) | null>,
 ): Promise<FramedImages> {
   const max = deps.maxPageFrames ?? DEFAULT_PAGE_MAX_FRAMES;
   const count = (outcome: PageFrameOutcome, n = 1) => {
@@ -152,7 +151,7 @@ export async function withFrames(
       }
       // Bodies held at once stay bounded by the slots: PAGE_MAX_FRAMES frames of every page in flight, each
       // answering with a FETCH_MAX_BYTES image, would otherwise be held beside the images' own.
-      const release = await slots.acquire(signal);
+      const release = await takeSlot(signal);
       try {
         const fetched = release === null ? null : await deps.fetcher.fetchPage(url, { signal });
         if (fetched === null || !fetched.ok) {
