@@ -52,38 +52,49 @@ describe('FairSlots', () => {
     expect(slots.idle).toBe(true);
   });
 
-  it('gives a newcomer the slot an owner above its share releases, ahead of the greedy owners waiting for more', async () => {
+  it('serves an owner under its share first, keeps one slot for a newcomer, and lets no other stand idle', async () => {
     const slots = new FairSlots<string>(8);
     const got: string[] = [];
-    // Two greedy owners: `a` alone takes six; with `b` there each may hold floor(8 / 3) = 2: `b` takes two.
+    // `a` alone takes six; `b` comes: with two owners each has floor(8 / 3) = 2, and `b` gets its two.
     const a = await Promise.all(ask(slots, 'a', 6, got));
     const b = await Promise.all(ask(slots, 'b', 2, got));
     // Both want more, and all eight slots are held.
-    const more = [...ask(slots, 'a', 2, got), ...ask(slots, 'b', 2, got)];
+    const aMore = ask(slots, 'a', 2, got);
+    const bMore = ask(slots, 'b', 2, got);
     await settle();
     expect(got).toHaveLength(8);
-    // A third arrives (share floor(8 / 4) = 2): it waits behind the others, but they are at or above their share.
+    // A third comes (share floor(8 / 4) = 2), behind the others' waiters: the first slot released is its.
     const c = ask(slots, 'c', 1, got);
     await settle();
     expect(got).toHaveLength(8);
     a[0]!();
-    expect(await c[0]).not.toBeNull();
+    const cRelease = await c[0];
     expect(got.slice(8)).toEqual(['c']);
-    // `a` is still above its share (5 of 2) and `b` at it: a slot freed by `c` stays free for whoever is under.
-    (await c[0])!();
+    // `c` done, `a` (5) and `b` (2) are at or above their share: the slot `c` frees is kept for a newcomer.
+    cRelease!();
     await settle();
     expect(got.slice(8)).toEqual(['c']);
-    expect([slots.held('a'), slots.held('b'), slots.held('c')]).toEqual([5, 2, 0]);
-    // `a` releases down to nothing: a and b may hold two each, so `a` gets the two it waited for, `b` none.
+    // As `a` lets go, every slot but that one goes to the waiters in turn, above their share or not.
     for (const r of a.slice(1)) r!();
-    const aMore = await Promise.all(more.slice(0, 2));
+    const more = await Promise.all([...aMore, ...bMore]);
+    expect([slots.held('a'), slots.held('b')]).toEqual([2, 4]);
+    for (const r of [...b, ...more]) r!();
+    expect(slots.idle).toBe(true);
+  });
+
+  it('lets two owners that want four each hold seven at once: one slot in reserve, none idle beyond it', async () => {
+    const slots = new FairSlots<string>(8);
+    const got: string[] = [];
+    const asked = [...ask(slots, 'a', 4, got), ...ask(slots, 'b', 4, got)];
     await settle();
-    expect([slots.held('a'), slots.held('b')]).toEqual([2, 2]);
-    // Once `a` is done, `b` is alone: it gets the rest of what it asked for.
-    for (const r of aMore) r!();
-    const bMore = await Promise.all(more.slice(2));
-    expect(slots.held('b')).toBe(4);
-    for (const r of [...b, ...bMore]) r!();
+    expect([slots.held('a'), slots.held('b')]).toEqual([4, 3]);
+    // A newcomer gets the reserve at once.
+    const c = await ask(slots, 'c', 1, got)[0];
+    expect(slots.held('c')).toBe(1);
+    c!();
+    // b's fourth waits until a slot beyond the reserve frees.
+    for (const r of await Promise.all(asked.slice(0, 4))) r!();
+    for (const r of await Promise.all(asked.slice(4))) r!();
     expect(slots.idle).toBe(true);
   });
 

@@ -81,11 +81,12 @@ export class HostLimiter {
 
 /**
  * `size` slots shared fairly between owners (e.g. the pages a fetcher crawls at once): an owner alone may hold them
- * all; while `n` (two or more) owners hold or want slots, none is granted a slot beyond its share,
- * max(1, floor(size / (n + 1))), so a share stays free for an owner yet to come (a page whose slots are held by slow
- * bodies cannot take them all; an owner that took more while alone keeps them until it releases them). Free slots go
- * to waiters whose owner is under its share, first come first served; a waiter at or above its share waits, even
- * with slots free. Never more than `size` slots are held. Waiters leave when their signal aborts (answered null).
+ * all; while `n` (two or more) owners hold or want slots, each has a share, max(1, floor(size / (n + 1))). A free
+ * slot goes first to a waiter whose owner is under its share (first come first served), else to the first waiter,
+ * except the last free slot, kept for an owner that comes while others are busy: a page whose slots are held by
+ * slow bodies cannot take them all, and a newcomer is served at once, yet at most one slot stands idle. An owner
+ * that took more while alone keeps them until it releases them. Never more than `size` slots are held. Waiters
+ * leave when their signal aborts (answered null).
  */
 export class FairSlots<K> {
   readonly #size: number;
@@ -152,11 +153,12 @@ export class FairSlots<K> {
     };
   }
 
-  /** Hands free slots to the first waiters whose owner is under its share. */
+  /** Hands free slots to waiters under their share first, then to any, but for one slot kept in reserve. */
   #dispatch(): void {
-    while (this.#free > 0) {
+    while (this.#free > 0 && this.#waiters.length > 0) {
       const share = this.share;
-      const i = this.#waiters.findIndex((w) => this.held(w.owner) < share);
+      let i = this.#waiters.findIndex((w) => this.held(w.owner) < share);
+      if (i < 0 && this.#free > 1) i = 0;
       if (i < 0) return;
       const [waiter] = this.#waiters.splice(i, 1);
       const state = this.#owners.get(waiter!.owner)!;
