@@ -40,8 +40,9 @@ const IMAGE_CONCURRENCY = 4;
  * FETCH_MAX_BYTES: without this bound, FETCHER_MAX_IN_FLIGHT pages (8) four images at a time held 32 bodies
  * (384 MiB at 12 MiB, half the pod's 768 Mi limit, twice that while each is joined) where 8 media events hold 8.
  * The slots are shared fairly between the pages (`FairSlots`, each page its event's id): a page alone may fetch
- * IMAGE_CONCURRENCY at once, while several want slots none is granted beyond its share, so pages whose images are
- * slow (a hostile page's slow-drip bodies) cannot hold every slot while other reports' images wait out their deadline.
+ * IMAGE_CONCURRENCY at once; while several want slots, pages under their share are served first and the last free
+ * slot is kept for a page yet to come, so pages whose images are slow (a hostile page's slow-drip bodies) cannot
+ * hold every slot while other reports' images wait out their deadline.
  */
 export const PAGE_IMAGE_FETCHES_AT_ONCE = 8;
 
