@@ -4,7 +4,13 @@ import type { TenantStanding } from '@mod/db/submissions';
 import type { ConsumedMessage, Producer } from '@mod/kafka';
 import { createRegistry } from '@mod/telemetry';
 import { RecentlySeen, UrlListIndex } from '@mod/urls';
-import { type PageFetchOutcome, type SafeFetcher } from '@mod/urls/fetch';
+import {
+  createSafeFetcher,
+  defaultAddressPolicy,
+  type PageFetchOutcome,
+  type Resolver,
+  type SafeFetcher,
+} from '@mod/urls/fetch';
 import { createFetchStep, createObservedCounter, type FetchStepDeps } from './fetch-step.js';
 import { createPageCounters } from './page-crawl.js';
 import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
@@ -49,6 +55,36 @@ export const notFoundAnswer = (url: string): PageFetchOutcome => ({
   redirects: [],
   status: 404,
 });
+
+/**
+ * The real SSRF-safe fetcher in front of a test's server on 127.0.0.1: `resolver` names the hosts, the address
+ * policy allows that one address beside the production policy, and dialling anything but the server on `port` fails
+ * the test (each dial is noted in `dialled`). `isPage` says which URLs are fetched as pages (the rest as media), as
+ * the step would ask for them.
+ */
+export function loopbackFetch(o: {
+  resolver: Resolver;
+  port: number;
+  timeoutMs: number;
+  isPage: (url: URL) => boolean;
+  dialled?: string[];
+}): (url: string, signal?: AbortSignal) => Promise<PageFetchOutcome> {
+  const fetcher = createSafeFetcher({
+    resolver: o.resolver,
+    addressPolicy: (address) => (address === '127.0.0.1' ? 'allow' : defaultAddressPolicy(address)),
+    timeoutMs: o.timeoutMs,
+    // Guard for the test itself: nothing but this server is ever dialled.
+    beforeConnect: (target) => {
+      o.dialled?.push(`${target.address}:${target.port}`);
+      if (target.address !== '127.0.0.1' || target.port !== o.port)
+        throw new Error('test guard: not the server');
+    },
+  });
+  return (url, signal) =>
+    o.isPage(new URL(url))
+      ? fetcher.fetchPage(url, signal === undefined ? {} : { signal })
+      : fetcher.fetch(url, signal === undefined ? {} : { signal });
+}
 
 /**
  * `fetchOutcome` answers each URL (a promise: an answer that waits, e.g. for the fetch's signal); `deps` sets what

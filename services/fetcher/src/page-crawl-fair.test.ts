@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import { createSafeFetcher, defaultAddressPolicy, type Resolver } from '@mod/urls/fetch';
-import { JPEG, reportedEvent, world } from './fetch-step.test-helper.js';
+import type { Resolver } from '@mod/urls/fetch';
+import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
 
 // A real server on 127.0.0.1 only, played as public hosts by a test policy that allows that one address. Images
 // under `/slow/` send their first bytes, then hold the rest until the test lets them go (a slow-drip body); the
@@ -62,23 +62,13 @@ const slowAskedFor = (n: number) =>
 
 describe('crawling reported pages: image slots are shared fairly', () => {
   it("fetches another report's image while two pages' slow images are still loading", async () => {
-    const fetcher = createSafeFetcher({
+    const fetch = loopbackFetch({
       resolver,
-      addressPolicy: (address) => (address === '127.0.0.1' ? 'allow' : defaultAddressPolicy(address)),
+      port,
       timeoutMs: 60_000,
-      // Guard for the test itself: nothing but this server is ever dialled.
-      beforeConnect: (target) => {
-        if (target.address !== '127.0.0.1' || target.port !== port)
-          throw new Error('test guard: not the server');
-      },
+      isPage: (url) => url.pathname === '/page',
     });
-    const w = world(
-      (url, signal) =>
-        new URL(url).pathname === '/page'
-          ? fetcher.fetchPage(url, { signal })
-          : fetcher.fetch(url, { signal }),
-      { maxPageImages: 8, pageCrawlTimeoutMs: 60_000 },
-    );
+    const w = world(fetch, { maxPageImages: 8, pageCrawlTimeoutMs: 60_000 });
     // Two hostile pages of eight slow images each: alone, the first takes its four at once; the second its share.
     const first = w.observe(page('hostile-a', slowImages('a')), reportedEvent(eventId(1)));
     await slowAskedFor(4);

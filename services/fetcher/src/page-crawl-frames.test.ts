@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import { createSafeFetcher, defaultAddressPolicy, type Resolver } from '@mod/urls/fetch';
-import { JPEG, reportedEvent, world } from './fetch-step.test-helper.js';
+import type { Resolver } from '@mod/urls/fetch';
+import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
 import { PAGE_IMAGE_FETCHES_AT_ONCE } from './page-crawl.js';
 
 // A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one
@@ -55,24 +55,14 @@ const resolver: Resolver = (hostname) =>
 /** The step's world with the real SSRF-safe fetcher in front of the loopback server (pages: paths ending .html). */
 function crawlWorld(maxPageFrames?: number) {
   const dialled: string[] = [];
-  const fetcher = createSafeFetcher({
+  const fetch = loopbackFetch({
     resolver,
-    addressPolicy: (address) => (address === '127.0.0.1' ? 'allow' : defaultAddressPolicy(address)),
+    port,
     timeoutMs: 2_000,
-    // Guard for the test itself: nothing but this server is ever dialled.
-    beforeConnect: (target) => {
-      dialled.push(`${target.address}:${target.port}`);
-      if (target.address !== '127.0.0.1' || target.port !== port)
-        throw new Error('test guard: not the server');
-    },
+    isPage: (url) => url.pathname.endsWith('.html'),
+    dialled,
   });
-  const w = world(
-    (url, signal) =>
-      new URL(url).pathname.endsWith('.html')
-        ? fetcher.fetchPage(url, { signal })
-        : fetcher.fetch(url, { signal }),
-    { maxPageImages: 8, ...(maxPageFrames === undefined ? {} : { maxPageFrames }) },
-  );
+  const w = world(fetch, { maxPageImages: 8, ...(maxPageFrames === undefined ? {} : { maxPageFrames }) });
   return { ...w, dialled };
 }
 

@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import { createSafeFetcher, defaultAddressPolicy, type Resolver } from '@mod/urls/fetch';
-import { JPEG, reportedEvent, world } from './fetch-step.test-helper.js';
+import type { Resolver } from '@mod/urls/fetch';
+import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
 
 // A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one
 // address: each image path fails in its own way a set number of times, then serves the image.
@@ -66,24 +66,13 @@ const resolver: Resolver = (hostname) =>
 
 /** The step's world with the real SSRF-safe fetcher in front of the loopback server. */
 function crawlWorld(retry = { retries: 2, baseMs: 1, maxMs: 2_000 }) {
-  const fetcher = createSafeFetcher({
+  const fetch = loopbackFetch({
     resolver,
-    addressPolicy: (address) => (address === '127.0.0.1' ? 'allow' : defaultAddressPolicy(address)),
+    port,
     timeoutMs: 2_000,
-    // Guard for the test itself: nothing but this server is ever dialled.
-    beforeConnect: (target) => {
-      if (target.address !== '127.0.0.1' || target.port !== port)
-        throw new Error('test guard: not the server');
-    },
+    isPage: (url) => url.pathname.endsWith('/page'),
   });
-  const w = world(
-    (url, signal) =>
-      new URL(url).pathname.endsWith('/page')
-        ? fetcher.fetchPage(url, { signal })
-        : fetcher.fetch(url, { signal }),
-    { maxPageImages: 8, pageImageRetry: retry },
-  );
-  return { ...w, fetcher };
+  return { ...world(fetch, { maxPageImages: 8, pageImageRetry: retry }), fetch };
 }
 
 /** A page on the server showing `images` (paths on the server, or absolute URLs); `at`: its path. */
@@ -114,14 +103,14 @@ describe("crawling reported pages: an image's transient failure is retried", () 
   });
 
   it("reads a busy server's Retry-After (a 429 or 503), which the retry waits out in full", async () => {
-    const { fetcher } = crawlWorld();
-    expect(await fetcher.fetch(`http://img.test:${port}/busy-1/f.jpg`)).toMatchObject({
+    const { fetch } = crawlWorld();
+    expect(await fetch(`http://img.test:${port}/busy-1/f.jpg`)).toMatchObject({
       ok: false,
       reason: 'http-status',
       status: 429,
       retryAfterMs: 1000,
     });
-    expect(await fetcher.fetch(`http://img.test:${port}/s500-1/f.jpg`)).not.toHaveProperty('retryAfterMs');
+    expect(await fetch(`http://img.test:${port}/s500-1/f.jpg`)).not.toHaveProperty('retryAfterMs');
   });
 
   it('stops at the bound: an image that keeps failing is asked for 1 + retries times, then refused', async () => {
