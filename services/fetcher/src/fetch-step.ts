@@ -288,9 +288,7 @@ export function createFetchStep(deps: FetchStepDeps) {
         failureCode: NOT_MEDIA_CODE,
         embeddedSubmissionIds: crawled.submissionIds,
         embeddedImagesShown: crawled.shown,
-        embeddedImageSources: Object.fromEntries(
-          crawled.submissionIds.map((id, i) => [id, crawled.sources[i]!]),
-        ),
+        embeddedImageSources: crawled.sources,
       });
       count(ObservedOutcome.PageCrawled);
       return { kind: 'ok' };

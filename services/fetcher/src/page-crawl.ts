@@ -263,7 +263,7 @@ export async function crawlPage(
   ctx: CrawlContext,
   page: PageFetchSuccess,
 ): Promise<
-  | { kind: 'crawled'; submissionIds: string[]; sources: PageImageSource[]; shown: number }
+  | { kind: 'crawled'; submissionIds: string[]; sources: Record<string, PageImageSource>; shown: number }
   | Extract<StepOutcome, { kind: 'dlq' }>
 > {
   const { deps } = ctx;
@@ -318,13 +318,14 @@ export async function crawlPage(
   await Promise.all(Array.from({ length: Math.min(IMAGE_CONCURRENCY, images.length) }, worker));
   if (failures.length > 0) throw failures[0];
   const submissionIds: string[] = [];
-  const sources: PageImageSource[] = [];
+  // Where each submission comes from in the page, by its id (the first place it stands).
+  const sources: Record<string, PageImageSource> = {};
   for (const [i, r] of results.entries()) {
     if ('dlq' in r) return { kind: 'dlq', ...r.dlq };
     count(r.outcome);
-    if (r.submissionId !== null && !submissionIds.includes(r.submissionId)) {
+    if (r.submissionId !== null && !Object.hasOwn(sources, r.submissionId)) {
       submissionIds.push(r.submissionId);
-      sources.push(images[i]!.source);
+      sources[r.submissionId] = images[i]!.source;
     }
   }
   deps.pageCounters.pages.inc({
