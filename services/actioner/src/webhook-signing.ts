@@ -19,8 +19,8 @@ export type WebhookCheck =
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'stale' | 'replayed' };
 
 /**
- * What a receiver remembers against replays, bounded in memory. Signatures are kept for the tolerance window
- * only: past it their timestamp is refused as stale anyway. Delivery ids are kept longer (`deliveryRetentionS`,
+ * What a receiver remembers against replays, bounded in memory. Signatures are kept twice the tolerance window
+ * from their acceptance: past that their timestamp is refused as stale anyway. Delivery ids are kept longer (`deliveryRetentionS`,
  * default a day: our retries of one delivery span hours, each signed afresh under the same id) and at most
  * `maxDeliveries` of them, the oldest forgotten first.
  */
