@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CurationErrorCode, addEntries, createBank, type ImportProgress, type LineError } from './index.js';
 import { db, importList, outbox, pdq, topic, useBankDatabase } from './bank-import.test-helper.js';
+import { expectImportProgress } from './import-progress.test-helper.js';
 
 useBankDatabase();
 
@@ -58,16 +59,16 @@ describe('bank import across signals and sizes', () => {
       { name: 'progress', source: 'test', signalTypes: ['pdq', 'md5'], actionPolicy: 'review' },
       topic,
     );
-    const events: ImportProgress[] = [];
-    const report = await importList('progress', 'csv', [`${list(0, 10)}\n`, `${list(10, 25)}\nmd5,zz\n`], {
-      onProgress: (p) => events.push({ ...p }),
-    });
-    expect(report).toMatchObject({ lines: 26, badLines: 1, added: 25 });
-    expect(events).toEqual([
-      { phase: 'reading', lines: 10, badLines: 0 },
-      { phase: 'reading', lines: 26, badLines: 1 },
-      { phase: 'applying', lines: 26, badLines: 1 },
-    ]);
+    await expectImportProgress(
+      (onProgress) =>
+        importList('progress', 'csv', [`${list(0, 10)}\n`, `${list(10, 25)}\nmd5,zz\n`], { onProgress }),
+      { lines: 26, badLines: 1, added: 25 },
+      [
+        { phase: 'reading', lines: 10, badLines: 0 },
+        { phase: 'reading', lines: 26, badLines: 1 },
+        { phase: 'applying', lines: 26, badLines: 1 },
+      ],
+    );
   });
 
   it("refreshes the planner's statistics after an import that grows the entries by more than a tenth", async () => {

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { listUrlListEntries } from '@mod/db/url-lists';
-import { CurationErrorCode, importUrlList, type EntryError, type ImportProgress } from './index.js';
+import { CurationErrorCode, importUrlList, type EntryError } from './index.js';
+import { expectImportProgress } from './import-progress.test-helper.js';
 import {
   by,
   changes,
@@ -125,14 +126,15 @@ describeUrlListCuration(() => {
   it('reports its progress every 1000 lines read, then once when the whole list is staged', async () => {
     const list = await newList('progress-list');
     const lines = Array.from({ length: 2500 }, (_, i) => (i === 4 ? 'ftp://x.example/' : `p.example/${i}`));
-    const events: ImportProgress[] = [];
-    const report = await importText(list.id, lines.join('\n'), { onProgress: (p) => events.push({ ...p }) });
-    expect(report).toMatchObject({ lines: 2500, badLines: 1, added: 2499 });
-    expect(events).toEqual([
-      { phase: 'reading', lines: 1000, badLines: 1 },
-      { phase: 'reading', lines: 2000, badLines: 1 },
-      { phase: 'applying', lines: 2500, badLines: 1 },
-    ]);
+    await expectImportProgress(
+      (onProgress) => importText(list.id, lines.join('\n'), { onProgress }),
+      { lines: 2500, badLines: 1, added: 2499 },
+      [
+        { phase: 'reading', lines: 1000, badLines: 1 },
+        { phase: 'reading', lines: 2000, badLines: 1 },
+        { phase: 'applying', lines: 2500, badLines: 1 },
+      ],
+    );
   });
 
   it('a NUL or other control character in a pattern is a bad line, not a failed import', async () => {
