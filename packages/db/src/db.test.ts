@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPool, isRetriablePgError, migrate, toDatabaseError, withTransaction } from './index.js';
-import { createApiKey, upsertTenant, verifyApiKey } from './domains/access.js';
+import { createApiKey, verifyApiKey } from './domains/access.js';
 import { appendAudit, listAudit, verifyStoredLog } from './domains/audit.js';
 import { getOrder, openOrder, type OrderInput } from './domains/orders.js';
 import { relayOutbox, enqueueOutbox } from './domains/outbox.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { db, useTestSchema } from './testing.test-helper.js';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestSchema();
-  await upsertTenant(db.pool, { id: 'isp-a', kind: 'isp', name: 'ISP A', subscribedToBlocking: true });
-  await upsertTenant(db.pool, {
-    id: 'plat-1',
-    kind: 'platform',
-    name: 'Platform',
-    subscribedToBlocking: false,
-  });
-});
-afterAll(async () => db.drop());
+useTestSchema({ 'isp-a': { kind: 'isp', subscribedToBlocking: true }, 'plat-1': 'platform' });
 
 describe('migrations', () => {
   it('are applied once: a second run applies nothing', async () => {

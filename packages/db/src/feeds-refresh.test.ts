@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureBank } from './banks.js';
 import { streamFeedLines } from './feeds-lines.js';
 import { refreshFeedState, type FeedRenderer } from './feeds-refresh.js';
-import type { Pool } from './pool.js';
 import { upsertTenant } from './tenants.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { db, useTestSchema } from './testing.test-helper.js';
 
 const renderer: FeedRenderer = {
   version: 1,
@@ -12,17 +11,7 @@ const renderer: FeedRenderer = {
   linesOf: (e) => ({ urlLine: e.target, hostLine: null, rpzHost: null }),
 };
 
-let db: TestDatabase;
-let pool: Pool;
-
-beforeAll(async () => {
-  db = await createTestSchema();
-  pool = db.pool;
-  await upsertTenant(pool, { id: 'isp-r', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
-});
-afterAll(async () => {
-  await db?.drop();
-});
+useTestSchema({ 'isp-r': { kind: 'isp', subscribedToBlocking: true } });
 
 async function text(stream: NodeJS.ReadableStream): Promise<string> {
   let out = '';
@@ -31,26 +20,26 @@ async function text(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 const full = (serial: number) =>
-  text(streamFeedLines(pool, { ispTenantId: 'isp-r', serial, column: 'url_line', head: '' }));
+  text(streamFeedLines(db.pool, { ispTenantId: 'isp-r', serial, column: 'url_line', head: '' }));
 
 describe('refreshFeedState rebuilding the rows (a new rendering version)', () => {
   it('keeps the rows of the previous serial, which a full feed being served may still be reading', async () => {
-    const bank = await ensureBank(pool, {
+    const bank = await ensureBank(db.pool, {
       name: 'rebuild-list',
       source: 'test',
       signalTypes: ['url'] as never,
       actionPolicy: 'automatic',
     });
-    await pool.query(
+    await db.pool.query(
       `insert into url_list_entries (bank_id, kind, pattern, canonical_key)
        values ($1, 'url', 'a.example/1', 'a.example/1'), ($1, 'url', 'b.example/2', 'b.example/2')`,
       [bank.id],
     );
-    const { serial } = await refreshFeedState(pool, 'isp-r', renderer);
+    const { serial } = await refreshFeedState(db.pool, 'isp-r', renderer);
     expect(await full(serial)).toBe('a.example/1\nb.example/2\n');
     // Another request rebuilds (say, an API with a new renderer) while this one answers at `serial`: the
     // answer is still the feed at `serial`, never an empty zone carrying its serial.
-    const rebuilt = await refreshFeedState(pool, 'isp-r', { ...renderer, version: 2 });
+    const rebuilt = await refreshFeedState(db.pool, 'isp-r', { ...renderer, version: 2 });
     expect(rebuilt).toMatchObject({ serial: serial + 1, historyFrom: serial + 1 });
     expect(await full(serial)).toBe('a.example/1\nb.example/2\n');
     expect(await full(serial + 1)).toBe('a.example/1\nb.example/2\n');
@@ -59,15 +48,15 @@ describe('refreshFeedState rebuilding the rows (a new rendering version)', () =>
 
 describe('refreshFeedState across a rolling deploy (two rendering versions at once)', () => {
   it('never re-renders downwards, and re-renders upwards only lines an older version wrote', async () => {
-    await upsertTenant(pool, { id: 'isp-roll', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
-    const bank = await ensureBank(pool, {
+    await upsertTenant(db.pool, { id: 'isp-roll', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+    const bank = await ensureBank(db.pool, {
       name: 'rolling-list',
       source: 'test',
       signalTypes: ['url'] as never,
       actionPolicy: 'automatic',
     });
     const add = (pattern: string) =>
-      pool.query(
+      db.pool.query(
         `insert into url_list_entries (bank_id, kind, pattern, canonical_key) values ($1, 'url', $2, $2)`,
         [bank.id, pattern],
       );
@@ -81,35 +70,39 @@ describe('refreshFeedState across a rolling deploy (two rendering versions at on
     const next = render(2);
     // The lines of this list in entry order (the schema's other lists feed every ISP too).
     const feed = async (serial: number) =>
-      (await text(streamFeedLines(pool, { ispTenantId: 'isp-roll', serial, column: 'url_line', head: '' })))
+      (
+        await text(
+          streamFeedLines(db.pool, { ispTenantId: 'isp-roll', serial, column: 'url_line', head: '' }),
+        )
+      )
         .split('\n')
         .filter((line) => line.includes('roll.example'))
         .sort((a, b) => a.slice(3).localeCompare(b.slice(3)))
         .join('\n');
     await add('roll.example/1');
-    const first = await refreshFeedState(pool, 'isp-roll', old);
+    const first = await refreshFeedState(db.pool, 'isp-roll', old);
     expect(await feed(first.serial)).toBe('v1 roll.example/1');
 
     // The new pod re-renders every line once.
-    const upgraded = await refreshFeedState(pool, 'isp-roll', next);
+    const upgraded = await refreshFeedState(db.pool, 'isp-roll', next);
     expect(upgraded).toMatchObject({ serial: first.serial + 1, historyFrom: first.serial + 1 });
     expect(await feed(upgraded.serial)).toBe('v2 roll.example/1');
 
     // The old pod, still serving, changes nothing while nothing changed: no serial, no history lost.
-    expect(await refreshFeedState(pool, 'isp-roll', old)).toMatchObject({
+    expect(await refreshFeedState(db.pool, 'isp-roll', old)).toMatchObject({
       serial: upgraded.serial,
       historyFrom: upgraded.historyFrom,
       added: 0,
       removed: 0,
     });
-    expect(await refreshFeedState(pool, 'isp-roll', next)).toMatchObject({
+    expect(await refreshFeedState(db.pool, 'isp-roll', next)).toMatchObject({
       serial: upgraded.serial,
       added: 0,
     });
 
     // A new entry reaching the old pod first: it adds its own line as a change, keeping the history.
     await add('roll.example/2');
-    const changed = await refreshFeedState(pool, 'isp-roll', old);
+    const changed = await refreshFeedState(db.pool, 'isp-roll', old);
     expect(changed).toMatchObject({
       serial: upgraded.serial + 1,
       historyFrom: upgraded.historyFrom,
@@ -117,10 +110,16 @@ describe('refreshFeedState across a rolling deploy (two rendering versions at on
     });
     expect(await feed(changed.serial)).toBe('v2 roll.example/1\nv1 roll.example/2');
     // The new pod then re-renders once, since an older line is live; the old pod does not undo it.
-    const healed = await refreshFeedState(pool, 'isp-roll', next);
+    const healed = await refreshFeedState(db.pool, 'isp-roll', next);
     expect(healed.serial).toBe(changed.serial + 1);
     expect(await feed(healed.serial)).toBe('v2 roll.example/1\nv2 roll.example/2');
-    expect(await refreshFeedState(pool, 'isp-roll', old)).toMatchObject({ serial: healed.serial, added: 0 });
-    expect(await refreshFeedState(pool, 'isp-roll', next)).toMatchObject({ serial: healed.serial, added: 0 });
+    expect(await refreshFeedState(db.pool, 'isp-roll', old)).toMatchObject({
+      serial: healed.serial,
+      added: 0,
+    });
+    expect(await refreshFeedState(db.pool, 'isp-roll', next)).toMatchObject({
+      serial: healed.serial,
+      added: 0,
+    });
   });
 });

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pool } from './pool.js';
-import { upsertTenant } from './tenants.js';
+import { describe, expect, it } from 'vitest';
 import { getFeedState, refreshFeedState, type FeedRenderer } from './feeds-refresh.js';
 import { getFeedSettings, setFeedSettings } from './feeds-settings.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { db, useTestSchema } from './testing.test-helper.js';
 
 const renderer: FeedRenderer = {
   version: 1,
@@ -11,37 +9,36 @@ const renderer: FeedRenderer = {
   linesOf: (e) => ({ urlLine: null, hostLine: e.target, rpzHost: e.target }),
 };
 
-let db: TestDatabase;
-let pool: Pool;
-
-beforeAll(async () => {
-  db = await createTestSchema();
-  pool = db.pool;
-  await upsertTenant(pool, { id: 'isp-s', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
-});
-afterAll(async () => {
-  await db?.drop();
-});
+useTestSchema({ 'isp-s': { kind: 'isp', subscribedToBlocking: true } });
 
 describe('setFeedSettings', () => {
   it('moves the feed to a new serial with no history when the RPZ is written differently, not otherwise', async () => {
     // Before the first refresh there is no feed to move.
-    await setFeedSettings(pool, 'isp-s', { zoneName: 'rpz.first.example', walledGardenHost: null });
-    expect(await getFeedState(pool, 'isp-s')).toBeNull();
-    expect(await refreshFeedState(pool, 'isp-s', renderer)).toMatchObject({ serial: 1, historyFrom: 1 });
+    await setFeedSettings(db.pool, 'isp-s', { zoneName: 'rpz.first.example', walledGardenHost: null });
+    expect(await getFeedState(db.pool, 'isp-s')).toBeNull();
+    expect(await refreshFeedState(db.pool, 'isp-s', renderer)).toMatchObject({ serial: 1, historyFrom: 1 });
 
     // Every record's CNAME target changes: a resolver must see the serial rise, and an incremental answer from
     // serial 1 (naming the new target in its removals) would remove nothing: serial 1 gets the full feed.
-    await setFeedSettings(pool, 'isp-s', { zoneName: 'rpz.first.example', walledGardenHost: 'wg.example' });
-    expect(await getFeedState(pool, 'isp-s')).toEqual({ serial: 2, historyFrom: 2 });
+    await setFeedSettings(db.pool, 'isp-s', {
+      zoneName: 'rpz.first.example',
+      walledGardenHost: 'wg.example',
+    });
+    expect(await getFeedState(db.pool, 'isp-s')).toEqual({ serial: 2, historyFrom: 2 });
     // The zone's name decides which names fit in it.
-    await setFeedSettings(pool, 'isp-s', { zoneName: 'rpz.second.example', walledGardenHost: 'wg.example' });
-    expect(await getFeedState(pool, 'isp-s')).toEqual({ serial: 3, historyFrom: 3 });
+    await setFeedSettings(db.pool, 'isp-s', {
+      zoneName: 'rpz.second.example',
+      walledGardenHost: 'wg.example',
+    });
+    expect(await getFeedState(db.pool, 'isp-s')).toEqual({ serial: 3, historyFrom: 3 });
 
     // The same settings again, and a refresh with nothing new: the serial stays.
-    await setFeedSettings(pool, 'isp-s', { zoneName: 'rpz.second.example', walledGardenHost: 'wg.example' });
-    expect(await refreshFeedState(pool, 'isp-s', renderer)).toMatchObject({ serial: 3, historyFrom: 3 });
-    expect(await getFeedSettings(pool, 'isp-s')).toEqual({
+    await setFeedSettings(db.pool, 'isp-s', {
+      zoneName: 'rpz.second.example',
+      walledGardenHost: 'wg.example',
+    });
+    expect(await refreshFeedState(db.pool, 'isp-s', renderer)).toMatchObject({ serial: 3, historyFrom: 3 });
+    expect(await getFeedSettings(db.pool, 'isp-s')).toEqual({
       zoneName: 'rpz.second.example',
       walledGardenHost: 'wg.example',
     });

@@ -27,10 +27,16 @@ export async function createTestSchema(options: { migrated?: boolean } = {}): Pr
   return { pool, schema, connectionString, drop };
 }
 
-/** Tenants by id and kind, each named after its id, none subscribed to blocking. */
-export async function addTenants(pool: Pool, tenants: Readonly<Record<string, TenantKind>>): Promise<void> {
-  for (const [id, kind] of Object.entries(tenants))
-    await upsertTenant(pool, { id, kind, name: id, subscribedToBlocking: false });
+/** A test tenant: its kind, and whether it is subscribed to blocking when it is not just a kind (not subscribed). */
+export type TestTenant = TenantKind | { kind: TenantKind; subscribedToBlocking: boolean };
+
+/** Tenants by id (`TestTenant`), each named after its id. */
+export async function addTenants(pool: Pool, tenants: Readonly<Record<string, TestTenant>>): Promise<void> {
+  for (const [id, tenant] of Object.entries(tenants)) {
+    const { kind, subscribedToBlocking } =
+      typeof tenant === 'string' ? { kind: tenant, subscribedToBlocking: false } : tenant;
+    await upsertTenant(pool, { id, kind, name: id, subscribedToBlocking });
+  }
 }
 
 /** The schema `useTestSchema` made for the test file (each test file runs in a module of its own). */
@@ -40,7 +46,7 @@ export let db: TestDatabase;
  * Creates the file's schema (migrated) with `tenants` (as `addTenants`) before its tests, and drops it after.
  * A `beforeAll` of the file registered after this call runs once the schema and tenants are there.
  */
-export function useTestSchema(tenants: Readonly<Record<string, TenantKind>> = {}): void {
+export function useTestSchema(tenants: Readonly<Record<string, TestTenant>> = {}): void {
   beforeAll(async () => {
     db = await createTestSchema();
     await addTenants(db.pool, tenants);
