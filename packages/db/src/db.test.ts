@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createPool, isRetriablePgError, migrate, toDatabaseError, withTransaction } from './index.js';
 import { createApiKey, verifyApiKey } from './domains/access.js';
 import { appendAudit, listAudit, verifyStoredLog } from './domains/audit.js';
-import { getOrder, openOrder, type OrderInput } from './domains/orders.js';
+import { getOrder, openOrder } from './domains/orders.js';
 import { relayOutbox, enqueueOutbox } from './domains/outbox.js';
-import { db, useTestSchema } from './testing.test-helper.js';
+import { db, testOrder, useTestSchema } from './testing.test-helper.js';
 
 useTestSchema({ 'isp-a': { kind: 'isp', subscribedToBlocking: true }, 'plat-1': 'platform' });
 
@@ -44,19 +44,7 @@ describe('api keys', () => {
 });
 
 describe('orders', () => {
-  const order: OrderInput = {
-    kind: 'blocking',
-    subjectType: 'content-hash',
-    subjectValue: 'cd'.repeat(32),
-    targetTenantId: 'isp-a',
-    legalBasis: 'test',
-    issuer: { kind: 'policy', id: 'p' },
-    deadlineAt: new Date('2026-01-02T00:00:00Z'),
-    evidence: {},
-    policyVersion: '1',
-    submissionId: null,
-    actor: 'test',
-  };
+  const order = testOrder({ subjectValue: 'cd'.repeat(32), targetTenantId: 'isp-a' });
 
   it('folds a duplicate into the open order and scopes reads by tenant', async () => {
     const first = await openOrder(db.pool, order);

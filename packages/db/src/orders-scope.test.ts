@@ -15,7 +15,7 @@ import {
   type OrderInput,
   type OrderScope,
 } from './domains/orders.js';
-import { db, useTestSchema } from './testing.test-helper.js';
+import { db, testOrder, useTestSchema } from './testing.test-helper.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const A: OrderScope = { all: false, authorityTenantId: 'auth-a' };
@@ -28,21 +28,13 @@ const ids = {} as Record<
   string
 >;
 
-const order = (over: Partial<OrderInput>): OrderInput => ({
-  kind: 'blocking',
-  subjectType: 'content-hash',
-  subjectValue: randomBytes(32).toString('hex'),
-  targetTenantId: 'isp-1',
-  legalBasis: 'test',
-  issuer: { kind: 'policy', id: 'policy-1' },
-  deadlineAt: new Date(NOW.getTime() + 86_400_000),
-  evidence: {},
-  policyVersion: '1',
-  submissionId: null,
-  actor: 'test',
-  issuedAt: new Date(NOW.getTime() - 3_600_000),
-  ...over,
-});
+/** A test order issued an hour before `NOW`, due a day after it. */
+const order = (over: Partial<OrderInput>): OrderInput =>
+  testOrder({
+    deadlineAt: new Date(NOW.getTime() + 86_400_000),
+    issuedAt: new Date(NOW.getTime() - 3_600_000),
+    ...over,
+  });
 const byHand = (tenant: string, target: string): Partial<OrderInput> => ({
   kind: 'takedown',
   targetTenantId: target,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { migrate } from './migrate.js';
+import type { OrderInput } from './order-issue.js';
 import { createPool, type Pool } from './pool.js';
 import { upsertTenant, type TenantKind } from './tenants.js';
 
@@ -53,3 +54,22 @@ export function useTestSchema(tenants: Readonly<Record<string, TestTenant>> = {}
   });
   afterAll(async () => db?.drop());
 }
+
+/**
+ * An order to open: a policy's blocking order on a fresh content hash, addressed to `isp-1`, due in a day, with
+ * what `over` sets instead.
+ */
+export const testOrder = (over: Partial<OrderInput> = {}): OrderInput => ({
+  kind: 'blocking',
+  subjectType: 'content-hash',
+  subjectValue: randomBytes(32).toString('hex'),
+  targetTenantId: 'isp-1',
+  legalBasis: 'test',
+  issuer: { kind: 'policy', id: 'policy-1' },
+  deadlineAt: new Date(Date.now() + 86_400_000),
+  evidence: {},
+  policyVersion: '1',
+  submissionId: null,
+  actor: 'test',
+  ...over,
+});
