@@ -1,25 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import {
-  harness,
-  JPEG,
-  PAGE_HTML,
-  port,
-  privateRequestCount,
-  publicServer,
-  useFetcherServers,
-} from './fetcher.test-helper.js';
+import { harness, JPEG, PAGE_HTML, useFetcherServers } from './fetcher.test-helper.js';
 
-useFetcherServers();
+const servers = useFetcherServers();
 
 describe('safe fetcher: page mode', () => {
   it('answers with an HTML page (after redirects), asking for pages and images', async () => {
     const h = harness();
-    const outcome = await h.fetchPage(`http://public.test:${port}/page-redirect`);
+    const outcome = await h.fetchPage(`http://public.test:${servers.port}/page-redirect`);
     expect(outcome).toMatchObject({
       ok: true,
       kind: 'page',
-      url: `http://public.test:${port}/page`,
-      redirects: [`http://public.test:${port}/page-redirect`],
+      url: `http://public.test:${servers.port}/page`,
+      redirects: [`http://public.test:${servers.port}/page-redirect`],
       contentType: 'text/html; charset=utf-8',
       truncated: false,
     });
@@ -30,7 +22,7 @@ describe('safe fetcher: page mode', () => {
 
   it('answers with media when the bytes say image, whatever the header says', async () => {
     const h = harness();
-    const outcome = await h.fetchPage(`http://public.test:${port}/page-image`);
+    const outcome = await h.fetchPage(`http://public.test:${servers.port}/page-image`);
     expect(outcome).toMatchObject({ ok: true, mediaType: 'image/jpeg' });
     expect(outcome.ok && !('kind' in outcome) && outcome.bytes.equals(JPEG)).toBe(true);
     expect(h.labels).toEqual(['ok']);
@@ -38,7 +30,7 @@ describe('safe fetcher: page mode', () => {
 
   it('reads at most maxPageBytes of a page, whatever its declared length', async () => {
     const h = harness({ maxBytes: 1_000_000 });
-    const outcome = await h.fetchPage(`http://public.test:${port}/page-huge`, 64 * 1024);
+    const outcome = await h.fetchPage(`http://public.test:${servers.port}/page-huge`, 64 * 1024);
     expect(outcome).toMatchObject({ ok: true, kind: 'page', truncated: true });
     expect(outcome.ok && outcome.bytes.length).toBe(64 * 1024);
     expect(outcome.ok && outcome.bytes.subarray(0, 34).toString()).toBe('<html><body><img src="/first.jpg">');
@@ -46,31 +38,28 @@ describe('safe fetcher: page mode', () => {
 
   it('refuses a text/html body that is not markup, and an HTML page labelled as an image', async () => {
     const h = harness();
-    expect(await h.fetchPage(`http://public.test:${port}/page-binary`)).toMatchObject({
-      ok: false,
-      reason: 'not-media',
-    });
-    expect(await h.fetchPage(`http://public.test:${port}/html`)).toMatchObject({
-      ok: false,
-      reason: 'not-media',
-    });
+    for (const path of ['/page-binary', '/html'])
+      expect(await h.fetchPage(`http://public.test:${servers.port}${path}`)).toMatchObject({
+        ok: false,
+        reason: 'not-media',
+      });
   });
 
   it('keeps media mode as it was: a page is refused as not media', async () => {
     const h = harness();
-    expect(await h.fetch(`http://public.test:${port}/page`)).toMatchObject({
+    expect(await h.fetch(`http://public.test:${servers.port}/page`)).toMatchObject({
       ok: false,
       reason: 'not-media',
     });
-    expect(publicServer.requests).toEqual([{ url: '/page', host: `public.test:${port}` }]);
+    expect(servers.publicServer.requests).toEqual([{ url: '/page', host: `public.test:${servers.port}` }]);
   });
 
   it('vets a page like media: a private address is never dialled', async () => {
     const h = harness();
-    expect(await h.fetchPage(`http://127.0.0.1:${port}/page`)).toMatchObject({
+    expect(await h.fetchPage(`http://127.0.0.1:${servers.port}/page`)).toMatchObject({
       ok: false,
       reason: 'blocked-address',
     });
-    expect(privateRequestCount()).toBe(0);
+    expect(servers.privateRequestCount()).toBe(0);
   });
 });

@@ -31,19 +31,37 @@ export interface CountingServer {
   readonly requests: Array<{ url: string; host: string | undefined }>;
 }
 
-/** What the public server's `/hook` received (POSTs from `post`). */
-export const posts: Array<{ method: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+/**
+ * The test servers of one file, as `useFetcherServers` returns them: ports and servers are there once its
+ * `beforeAll` has run, and what they received is forgotten before each test.
+ */
+export interface FetcherServers {
+  /** The port the public server (on PUBLIC_IP) and the private ones (127.0.0.1, and ::1 where there is one) share. */
+  readonly port: number;
+  /** The port of the https server (on PUBLIC_IP, certificate for `public.test`), which answers JPEG to anything. */
+  readonly tlsPort: number;
+  readonly publicServer: CountingServer;
+  /** What the public server's `/hook` received (POSTs from `post`). */
+  readonly posts: Array<{ method: string; headers: http.IncomingHttpHeaders; body: string }>;
+  /** The name each https request sent for SNI, and its Host header. */
+  readonly tlsRequests: Array<{ servername: string | false; host: string | undefined }>;
+  /** How many `/hold` requests the public server is holding now, and the most it held at once. */
+  readonly holdState: { active: number; maxActive: number };
+  /** How many requests the private servers received in all: an SSRF test wants zero. */
+  privateRequestCount(): number;
+}
 
-function publicHandler(port: number, state: { active: number; maxActive: number }): http.RequestListener {
+function publicHandler(servers: FetcherServers): http.RequestListener {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const to = url.searchParams.get('to');
+    const state = servers.holdState;
     switch (url.pathname) {
       case '/hook': {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
-          posts.push({
+          servers.posts.push({
             method: req.method ?? '',
             headers: req.headers,
             body: Buffer.concat(chunks).toString('utf8'),
@@ -62,7 +80,7 @@ function publicHandler(port: number, state: { active: number; maxActive: number 
         res.writeHead(302, { location: '/loop' }).end();
         return;
       case '/self-then-img':
-        res.writeHead(301, { location: `http://flip.test:${port}/img.jpg` }).end();
+        res.writeHead(301, { location: `http://flip.test:${servers.port}/img.jpg` }).end();
         return;
       case '/html':
         res
@@ -142,62 +160,81 @@ function counting(handler: http.RequestListener): CountingServer {
   return { server, requests };
 }
 
-export let port = 0;
-export let tlsPort = 0;
-export const tlsRequests: Array<{ servername: string | false; host: string | undefined }> = [];
-const tlsServer = https.createServer({ cert: TLS_CERT, key: TLS_KEY }, (req, res) => {
-  tlsRequests.push({
-    servername: (req.socket as TLSSocket & { servername?: string | false }).servername ?? false,
-    host: req.headers.host,
+class TestServers implements FetcherServers {
+  port = 0;
+  tlsPort = 0;
+  #publicServer: CountingServer | undefined;
+  readonly #privateServers: CountingServer[] = [];
+  readonly posts: FetcherServers['posts'] = [];
+  readonly tlsRequests: FetcherServers['tlsRequests'] = [];
+  readonly holdState = { active: 0, maxActive: 0 };
+  readonly #tlsServer = https.createServer({ cert: TLS_CERT, key: TLS_KEY }, (req, res) => {
+    this.tlsRequests.push({
+      servername: (req.socket as TLSSocket & { servername?: string | false }).servername ?? false,
+      host: req.headers.host,
+    });
+    res.writeHead(200).end(JPEG);
   });
-  res.writeHead(200).end(JPEG);
-});
-export let publicServer: CountingServer;
-export const privateServers: CountingServer[] = [];
-export const holdState = { active: 0, maxActive: 0 };
+
+  get publicServer(): CountingServer {
+    if (this.#publicServer === undefined) throw new Error('the fetcher test servers are not started yet');
+    return this.#publicServer;
+  }
+
+  async start(): Promise<void> {
+    const handler = publicHandler(this);
+    for (let attempt = 0; attempt < 5 && this.#privateServers.length === 0; attempt++) {
+      const publicServer = counting(handler);
+      this.port = await listen(publicServer.server, PUBLIC_IP, 0);
+      this.#publicServer = publicServer;
+      const v4 = counting((_req, res) => res.writeHead(200).end(JPEG));
+      try {
+        await listen(v4.server, '127.0.0.1', this.port);
+        this.#privateServers.push(v4);
+      } catch {
+        publicServer.server.close(); // port taken on 127.0.0.1: try another
+      }
+    }
+    if (this.#privateServers.length === 0)
+      throw new Error('could not bind 127.0.0.1 and 127.0.0.2 on one port');
+    this.tlsPort = await listen(this.#tlsServer, PUBLIC_IP, 0);
+    const v6 = counting((_req, res) => res.writeHead(200).end(JPEG));
+    try {
+      await listen(v6.server, '::1', this.port);
+      this.#privateServers.push(v6);
+    } catch {
+      // No IPv6 loopback here: ::1 cases are still refused, there is just nothing to count on.
+    }
+  }
+
+  async stop(): Promise<void> {
+    const counted = [this.#publicServer, ...this.#privateServers].filter((entry) => entry !== undefined);
+    const servers = [this.#tlsServer, ...counted.map((entry) => entry.server)];
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+
+  forget(): void {
+    this.posts.length = 0;
+    this.publicServer.requests.length = 0;
+    for (const entry of this.#privateServers) entry.requests.length = 0;
+  }
+
+  privateRequestCount(): number {
+    return this.#privateServers.reduce((sum, entry) => sum + entry.requests.length, 0);
+  }
+}
 
 /**
  * Starts the test servers before the file's tests and stops them after (`beforeAll`, `afterAll`), and forgets
  * what they received before each test (`beforeEach`). Call once at the top of each test file.
  */
-export function useFetcherServers(): void {
-  beforeAll(async () => {
-    for (let attempt = 0; attempt < 5 && privateServers.length === 0; attempt++) {
-      publicServer = counting((req, res) => publicHandler(port, holdState)(req, res));
-      port = await listen(publicServer.server, PUBLIC_IP, 0);
-      const v4 = counting((_req, res) => res.writeHead(200).end(JPEG));
-      try {
-        await listen(v4.server, '127.0.0.1', port);
-        privateServers.push(v4);
-      } catch {
-        publicServer.server.close(); // port taken on 127.0.0.1: try another
-      }
-    }
-    if (privateServers.length === 0) throw new Error('could not bind 127.0.0.1 and 127.0.0.2 on one port');
-    tlsPort = await listen(tlsServer, PUBLIC_IP, 0);
-    const v6 = counting((_req, res) => res.writeHead(200).end(JPEG));
-    try {
-      await listen(v6.server, '::1', port);
-      privateServers.push(v6);
-    } catch {
-      // No IPv6 loopback here: ::1 cases are still refused, there is just nothing to count on.
-    }
-  });
-
-  afterAll(async () => {
-    const servers = [tlsServer, ...[publicServer, ...privateServers].map((entry) => entry.server)];
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  });
-
-  beforeEach(() => {
-    posts.length = 0;
-    publicServer.requests.length = 0;
-    for (const entry of privateServers) entry.requests.length = 0;
-  });
+export function useFetcherServers(): FetcherServers {
+  const servers = new TestServers();
+  beforeAll(() => servers.start());
+  afterAll(() => servers.stop());
+  beforeEach(() => servers.forget());
+  return servers;
 }
-
-export const privateRequestCount = (): number =>
-  privateServers.reduce((sum, entry) => sum + entry.requests.length, 0);
 
 /** Names used by the tests, as a fake DNS. `flip.test` answers public first, private afterwards (rebinding). */
 export function fakeDns(): { resolver: Resolver; calls: string[] } {

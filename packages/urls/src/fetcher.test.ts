@@ -3,45 +3,39 @@ import { createSafeFetcher } from './fetcher.js';
 import {
   fakeDns,
   harness,
-  holdState,
   JPEG,
-  port,
-  privateRequestCount,
   PUBLIC_IP,
-  publicServer,
   testPolicy,
   TLS_CERT,
-  tlsPort,
-  tlsRequests,
   useFetcherServers,
 } from './fetcher.test-helper.js';
 
-useFetcherServers();
+const servers = useFetcherServers();
 
 describe('safe fetcher: positive path (loopback alias treated as public by the test policy)', () => {
   it('fetches an image, dialling the vetted address with Host = the name', async () => {
     const h = harness();
-    const outcome = await h.fetch(`http://Public.TEST:${port}/img.jpg#frag`);
+    const outcome = await h.fetch(`http://Public.TEST:${servers.port}/img.jpg#frag`);
     expect(outcome).toMatchObject({
       ok: true,
       mediaType: 'image/jpeg',
       address: PUBLIC_IP,
       status: 200,
-      url: `http://public.test:${port}/img.jpg`,
+      url: `http://public.test:${servers.port}/img.jpg`,
     });
     expect(outcome.ok && outcome.bytes.equals(JPEG)).toBe(true);
-    expect(publicServer.requests).toEqual([{ url: '/img.jpg', host: `public.test:${port}` }]);
+    expect(servers.publicServer.requests).toEqual([{ url: '/img.jpg', host: `public.test:${servers.port}` }]);
     expect(h.dials.map((dial) => [dial.hostname, dial.address])).toEqual([['public.test', PUBLIC_IP]]);
     expect(h.labels).toEqual(['ok']);
-    expect(privateRequestCount()).toBe(0);
+    expect(servers.privateRequestCount()).toBe(0);
   });
 
   it('follows a redirect, re-vetting the next hop', async () => {
     const h = harness();
-    const outcome = await h.fetch(`http://public.test:${port}/redirect?to=/img.jpg&status=307`);
+    const outcome = await h.fetch(`http://public.test:${servers.port}/redirect?to=/img.jpg&status=307`);
     expect(outcome).toMatchObject({
       ok: true,
-      redirects: [`http://public.test:${port}/redirect?to=/img.jpg&status=307`],
+      redirects: [`http://public.test:${servers.port}/redirect?to=/img.jpg&status=307`],
     });
     expect(h.dnsCalls).toEqual(['public.test', 'public.test']);
   });
@@ -49,25 +43,27 @@ describe('safe fetcher: positive path (loopback alias treated as public by the t
 
 describe('safe fetcher: https through the pinned address', () => {
   it('sends SNI and verifies the certificate against the name, not the dialled IP', async () => {
-    tlsRequests.length = 0;
+    servers.tlsRequests.length = 0;
     const h = harness({ tlsTrustedCa: TLS_CERT });
-    const outcome = await h.fetch(`https://public.test:${tlsPort}/img.jpg`);
+    const outcome = await h.fetch(`https://public.test:${servers.tlsPort}/img.jpg`);
     expect(outcome).toMatchObject({ ok: true, mediaType: 'image/jpeg', address: PUBLIC_IP });
-    expect(tlsRequests).toEqual([{ servername: 'public.test', host: `public.test:${tlsPort}` }]);
+    expect(servers.tlsRequests).toEqual([
+      { servername: 'public.test', host: `public.test:${servers.tlsPort}` },
+    ]);
   });
 
   it('refuses a certificate that does not name the host, even on a vetted address', async () => {
-    tlsRequests.length = 0;
+    servers.tlsRequests.length = 0;
     const h = harness({ tlsTrustedCa: TLS_CERT });
-    const outcome = await h.fetch(`https://impostor.test:${tlsPort}/img.jpg`);
+    const outcome = await h.fetch(`https://impostor.test:${servers.tlsPort}/img.jpg`);
     expect(outcome).toMatchObject({ ok: false, reason: 'connection-failed' });
     expect(outcome.ok ? '' : outcome.detail).toMatch(/altnames|certificate/i);
-    expect(tlsRequests).toEqual([]);
+    expect(servers.tlsRequests).toEqual([]);
   });
 
   it('trusts only the system store by default (the self-signed test certificate is refused)', async () => {
     const h = harness();
-    expect(await h.fetch(`https://public.test:${tlsPort}/img.jpg`)).toMatchObject({
+    expect(await h.fetch(`https://public.test:${servers.tlsPort}/img.jpg`)).toMatchObject({
       ok: false,
       reason: 'connection-failed',
     });
@@ -77,9 +73,9 @@ describe('safe fetcher: https through the pinned address', () => {
 describe('safe fetcher: bounds and typed outcomes', () => {
   it('stops after maxRedirects', async () => {
     const h = harness({ maxRedirects: 3 });
-    const outcome = await h.fetch(`http://public.test:${port}/loop`);
+    const outcome = await h.fetch(`http://public.test:${servers.port}/loop`);
     expect(outcome).toMatchObject({ ok: false, reason: 'too-many-redirects' });
-    expect(publicServer.requests).toHaveLength(4);
+    expect(servers.publicServer.requests).toHaveLength(4);
     expect(h.labels).toEqual(['too-many-redirects']);
   });
 
@@ -95,44 +91,38 @@ describe('safe fetcher: bounds and typed outcomes', () => {
   ] as const)('%s', async (_, bound, paths, reason) => {
     const h = harness(bound);
     for (const path of paths)
-      expect(await h.fetch(`http://public.test:${port}${path}`)).toMatchObject({ ok: false, reason });
+      expect(await h.fetch(`http://public.test:${servers.port}${path}`)).toMatchObject({ ok: false, reason });
     expect(h.labels).toEqual(paths.map(() => reason));
   });
 
-  it('reports a body cut short as a connection failure', async () => {
+  // One request each, answered with a typed refusal.
+  it.each([
+    ['reports a body cut short as a connection failure', '/cut-body', { reason: 'connection-failed' }],
+    [
+      'refuses a body whose magic bytes are not an image, whatever its Content-Type',
+      '/html',
+      { reason: 'not-media' },
+    ],
+    ['reports an HTTP error with its status', '/missing', { reason: 'http-status', status: 404 }],
+    [
+      'reports a redirect with an empty Location as an HTTP error with its status',
+      '/redirect',
+      { reason: 'http-status', status: 302 },
+    ],
+  ])('%s', async (_, path, refusal) => {
     const h = harness();
-    expect(await h.fetch(`http://public.test:${port}/cut-body`)).toMatchObject({
+    expect(await h.fetch(`http://public.test:${servers.port}${path}`)).toMatchObject({
       ok: false,
-      reason: 'connection-failed',
+      ...refusal,
     });
   });
 
-  it('refuses a body whose magic bytes are not an image, whatever its Content-Type', async () => {
+  it.each(['nowhere.test', 'empty.test'])('reports a DNS failure for %s', async (name) => {
     const h = harness();
-    expect(await h.fetch(`http://public.test:${port}/html`)).toMatchObject({
+    expect(await h.fetch(`http://${name}:${servers.port}/`)).toMatchObject({
       ok: false,
-      reason: 'not-media',
+      reason: 'dns-failure',
     });
-  });
-
-  it('reports HTTP errors with their status', async () => {
-    const h = harness();
-    expect(await h.fetch(`http://public.test:${port}/missing`)).toMatchObject({
-      ok: false,
-      reason: 'http-status',
-      status: 404,
-    });
-    expect(await h.fetch(`http://public.test:${port}/redirect`)).toMatchObject({
-      ok: false,
-      reason: 'http-status',
-      status: 302,
-    });
-  });
-
-  it('reports DNS failures', async () => {
-    const h = harness();
-    expect(await h.fetch(`http://nowhere.test:${port}/`)).toMatchObject({ ok: false, reason: 'dns-failure' });
-    expect(await h.fetch(`http://empty.test:${port}/`)).toMatchObject({ ok: false, reason: 'dns-failure' });
   });
 
   it('refuses bad URLs and redirects to other schemes', async () => {
@@ -140,7 +130,7 @@ describe('safe fetcher: bounds and typed outcomes', () => {
     expect(await h.fetch('file:///etc/passwd')).toMatchObject({ ok: false, reason: 'bad-url' });
     expect(await h.fetch('not a url')).toMatchObject({ ok: false, reason: 'bad-url' });
     const outcome = await h.fetch(
-      `http://public.test:${port}/redirect?to=${encodeURIComponent('file:///etc/passwd')}`,
+      `http://public.test:${servers.port}/redirect?to=${encodeURIComponent('file:///etc/passwd')}`,
     );
     expect(outcome).toMatchObject({ ok: false, reason: 'bad-url' });
     expect(h.labels).toEqual(['bad-url', 'bad-url', 'bad-url']);
@@ -149,18 +139,20 @@ describe('safe fetcher: bounds and typed outcomes', () => {
   it('reports a caller abort', async () => {
     const h = createSafeFetcher({ resolver: fakeDns().resolver, addressPolicy: testPolicy });
     const controller = new AbortController();
-    const pending = h.fetch(`http://public.test:${port}/slow`, { signal: controller.signal });
+    const pending = h.fetch(`http://public.test:${servers.port}/slow`, { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     expect(await pending).toMatchObject({ ok: false, reason: 'aborted' });
   });
 
   it('limits concurrent requests per host', async () => {
-    holdState.maxActive = 0;
+    servers.holdState.maxActive = 0;
     const h = harness({ maxConcurrentPerHost: 1 });
-    const outcomes = await Promise.all([1, 2, 3].map(() => h.fetch(`http://public.test:${port}/hold`)));
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(() => h.fetch(`http://public.test:${servers.port}/hold`)),
+    );
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true]);
-    expect(holdState.maxActive).toBe(1);
-    expect(publicServer.requests).toHaveLength(3);
+    expect(servers.holdState.maxActive).toBe(1);
+    expect(servers.publicServer.requests).toHaveLength(3);
   });
 
   it('refuses options out of range', () => {

@@ -1,34 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { extractPageImages } from './page-images.js';
-import {
-  harness,
-  port,
-  privateRequestCount,
-  publicServer,
-  useFetcherServers,
-} from './fetcher.test-helper.js';
+import { harness, useFetcherServers } from './fetcher.test-helper.js';
 
-useFetcherServers();
+const servers = useFetcherServers();
 
 describe("a hostile page's images get the vetting of any fetched URL", () => {
   it('never dials a private address, however the page names it', async () => {
-    const to = (target: string) => `http://public.test:${port}/redirect?to=${encodeURIComponent(target)}`;
+    const to = (target: string) =>
+      `http://public.test:${servers.port}/redirect?to=${encodeURIComponent(target)}`;
     const html = [
-      `<img src="http://127.0.0.1:${port}/img.jpg">`,
-      `<img src="http://[::1]:${port}/img.jpg">`,
-      `<img src="http://[::ffff:7f00:1]:${port}/img.jpg">`,
-      `<img src="http://2130706433:${port}/img.jpg">`,
-      `<img srcset="http://public.test:${port}/img.jpg 1x, //metadata.test:${port}/latest/meta-data/ 2x">`,
-      `<meta property="og:image" content="http://v6linklocal.test:${port}/img.jpg">`,
+      `<img src="http://127.0.0.1:${servers.port}/img.jpg">`,
+      `<img src="http://[::1]:${servers.port}/img.jpg">`,
+      `<img src="http://[::ffff:7f00:1]:${servers.port}/img.jpg">`,
+      `<img src="http://2130706433:${servers.port}/img.jpg">`,
+      `<img srcset="http://public.test:${servers.port}/img.jpg 1x, //metadata.test:${servers.port}/latest/meta-data/ 2x">`,
+      `<meta property="og:image" content="http://v6linklocal.test:${servers.port}/img.jpg">`,
       // A public image that redirects to a private one, and a name that resolves public, then private.
-      `<img src="${to(`http://loopback.test:${port}/img.jpg`)}">`,
-      `<link rel="image_src" href="http://flip.test:${port}/self-then-img">`,
-      `<img src="file:///etc/passwd"><img src="gopher://127.0.0.1:${port}/"><img src="http://u:p@public.test/">`,
+      `<img src="${to(`http://loopback.test:${servers.port}/img.jpg`)}">`,
+      `<link rel="image_src" href="http://flip.test:${servers.port}/self-then-img">`,
+      `<img src="file:///etc/passwd"><img src="gopher://127.0.0.1:${servers.port}/"><img src="http://u:p@public.test/">`,
     ].join('');
     // The base comes after the images in the text, yet applies to the whole document (a browser's reading).
     const found = extractPageImages(
-      `${html}<base href="http://ten.test:${port}/"><img src="rel.jpg">`,
-      `http://public.test:${port}/page`,
+      `${html}<base href="http://ten.test:${servers.port}/"><img src="rel.jpg">`,
+      `http://public.test:${servers.port}/page`,
       { max: 16 },
     );
     expect(found.refused).toMatchObject({ scheme: 2, credentials: 1, 'bad-url': 0 });
@@ -39,30 +34,31 @@ describe("a hostile page's images get the vetting of any fetched URL", () => {
     expect(outcomes.map((o) => !o.ok && o.reason)).toEqual(found.images.map(() => 'blocked-address'));
     // 2130706433 is 127.0.0.1 once canonical: one of the eight.
     expect(found.images).toHaveLength(8);
-    expect(privateRequestCount()).toBe(0);
+    expect(servers.privateRequestCount()).toBe(0);
     // The public server answered the redirect and flip.test's first (public) resolution, and no image.
-    expect(publicServer.requests.map((r) => r.url.split('?')[0]).sort()).toEqual([
+    expect(servers.publicServer.requests.map((r) => r.url.split('?')[0]).sort()).toEqual([
       '/redirect',
       '/self-then-img',
     ]);
   });
 
   it("never dials a private address for a page's CSS images or framed pages, nor loops on a frame's redirects", async () => {
-    const to = (target: string) => `http://public.test:${port}/redirect?to=${encodeURIComponent(target)}`;
+    const to = (target: string) =>
+      `http://public.test:${servers.port}/redirect?to=${encodeURIComponent(target)}`;
     const found = extractPageImages(
       `<style>
-         .a { background: url(http://[::ffff:127.0.0.1]:${port}/a.jpg) }
-         .b { background-image: image-set("http://0x7f.1:${port}/b.jpg" 1x) }
-         .c { --bg: url(//metadata.test:${port}/latest/meta-data/) }
-         .d { content: url(${to(`http://[::1]:${port}/d.jpg`)}) }
+         .a { background: url(http://[::ffff:127.0.0.1]:${servers.port}/a.jpg) }
+         .b { background-image: image-set("http://0x7f.1:${servers.port}/b.jpg" 1x) }
+         .c { --bg: url(//metadata.test:${servers.port}/latest/meta-data/) }
+         .d { content: url(${to(`http://[::1]:${servers.port}/d.jpg`)}) }
        </style>
-       <div style="background:url(http://mapped-hex.test:${port}/e.jpg)"></div>
+       <div style="background:url(http://mapped-hex.test:${servers.port}/e.jpg)"></div>
        <div style="list-style-image:url(http://public.test:25/f.jpg)"></div>
-       <iframe src="http://nat64.test:${port}/frame.html"></iframe>
-       <iframe src="${to(`http://oneninetwo.test:${port}/frame.html`)}"></iframe>
-       <iframe src="http://flip.test:${port}/self-then-img"></iframe>
-       <frame src="http://[fe80::1]:${port}/frame.html">`,
-      `http://public.test:${port}/page`,
+       <iframe src="http://nat64.test:${servers.port}/frame.html"></iframe>
+       <iframe src="${to(`http://oneninetwo.test:${servers.port}/frame.html`)}"></iframe>
+       <iframe src="http://flip.test:${servers.port}/self-then-img"></iframe>
+       <frame src="http://[fe80::1]:${servers.port}/frame.html">`,
+      `http://public.test:${servers.port}/page`,
       { max: 16, maxFrames: 16 },
     );
     expect(found.images).toHaveLength(6);
@@ -73,15 +69,15 @@ describe("a hostile page's images get the vetting of any fetched URL", () => {
     expect([...images, ...frames].map((o) => !o.ok && o.reason)).toEqual(
       [...images, ...frames].map(() => 'blocked-address'),
     );
-    expect(privateRequestCount()).toBe(0);
+    expect(servers.privateRequestCount()).toBe(0);
     // Only redirects and flip.test's first (public) resolution were answered, by the public server.
-    expect(publicServer.requests.map((r) => r.url.split('?')[0]).sort()).toEqual([
+    expect(servers.publicServer.requests.map((r) => r.url.split('?')[0]).sort()).toEqual([
       '/redirect',
       '/redirect',
       '/self-then-img',
     ]);
     // A frame that redirects forever is given up after the redirect bound, each hop vetted.
-    const looped = await h.fetchPage(`http://public.test:${port}/loop`);
+    const looped = await h.fetchPage(`http://public.test:${servers.port}/loop`);
     expect(looped).toMatchObject({ ok: false, reason: 'too-many-redirects' });
     expect(!looped.ok && looped.redirects).toHaveLength(5);
   });
