@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from './pool.js';
+import { keysetArgs, keysetPage } from './keyset.js';
 
 export type BankProposalStatus = 'pending' | 'approved' | 'rejected';
 
@@ -114,9 +115,8 @@ export async function listBankProposals(
 ): Promise<BankProposal[]> {
   const { rows } = await db.query<ProposalRow>(
     `/* api:list-bank-proposals */ select * from bank_proposals
-     where ($1::text is null or status = $1) and ($2::timestamptz is null or (proposed_at, id) > ($2, $3::uuid))
-     order by proposed_at, id limit $4`,
-    [q.status ?? null, q.after?.at ?? null, q.after?.id ?? null, q.limit],
+     where ($1::text is null or status = $1) and ${keysetPage('proposed_at', 'id', 'asc', 2)}`,
+    [q.status ?? null, ...keysetArgs(q.after?.at, q.after?.id, q.limit)],
   );
   return rows.map(toProposal);
 }

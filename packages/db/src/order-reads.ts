@@ -2,6 +2,7 @@ import type { Order, OrderKind, SubjectType } from '@mod/orders';
 import { EFFECTIVE_STATUS, ORDER_SELECT, toOrder, type OrderRow } from './order-rows.js';
 import { orderScopeArgs, orderScopeWhere, type OrderScope } from './order-scope.js';
 import type { Queryable } from './pool.js';
+import { keysetArgs, keysetPage } from './keyset.js';
 
 // Reading orders: one, a page, and the work the actioner's scheduler and verifier owe.
 
@@ -36,16 +37,13 @@ export async function listOrders(db: Queryable, q: OrderListQuery): Promise<Orde
     `/* api:list-orders */ ${ORDER_SELECT}
      where ${orderScopeWhere(1, 8)} and ($2::text is null or o.kind = $2)
        and ($3::text is null or ${EFFECTIVE_STATUS} = $3) and ($4::uuid is null or exists (select 1 from order_submissions l where l.order_id = o.id and l.submission_id = $4))
-       and ($5::timestamptz is null or (o.created_at, o.id) < ($5::timestamptz, $6::uuid))
-     order by o.created_at desc, o.id desc limit $7`,
+       and ${keysetPage('o.created_at', 'o.id', 'desc', 5)}`,
     [
       orderScopeArgs(q.scope)[0],
       q.kind ?? null,
       q.status ?? null,
       q.submissionId ?? null,
-      q.after?.createdAt ?? null,
-      q.after?.id ?? null,
-      q.limit,
+      ...keysetArgs(q.after?.createdAt, q.after?.id, q.limit),
       orderScopeArgs(q.scope)[1],
     ],
   );

@@ -1,5 +1,6 @@
 import type { Queryable } from './pool.js';
 import type { ReportCategory, ReportChannel, ReportFields, ReportStatus, SubjectStatus } from './reports.js';
+import { keysetArgs, keysetPage } from './keyset.js';
 
 /** A report as operators see it (never its tracking code; contact details only through `readReportContact`). */
 export interface ReportView extends ReportFields {
@@ -141,15 +142,12 @@ export async function listReports(db: Queryable, q: ReportListQuery): Promise<Re
     `/* reports:list */ ${REPORT_SELECT}
      where ($1::text is null or r.tenant_id = $1) and ($2::text is null or r.status = $2)
        and ($3::text is null or r.channel = $3)
-       and ($4::timestamptz is null or (r.received_at, r.id) < ($4, $5::uuid))
-     order by r.received_at desc, r.id desc limit $6`,
+       and ${keysetPage('r.received_at', 'r.id', 'desc', 4)}`,
     [
       scopeArg(q.scope),
       q.status ?? null,
       q.channel ?? null,
-      q.before?.receivedAt ?? null,
-      q.before?.id ?? null,
-      q.limit,
+      ...keysetArgs(q.before?.receivedAt, q.before?.id, q.limit),
     ],
   );
   return rows.map(toView);

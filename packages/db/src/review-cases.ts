@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CaseToOpen } from '@mod/policy';
 import type { Queryable } from './pool.js';
+import { keysetArgs, keysetPage } from './keyset.js';
 
 /** Kinds of case (`review` for reviewers; `confirm` and `escalation` for authorities). */
 export type ReviewCaseKind = 'review' | 'confirm' | 'escalation';
@@ -160,8 +161,7 @@ export async function listReviewQueue(db: Queryable, q: CaseQueueQuery): Promise
        and ($11::float8 is null or c.created_at >= $5 - $11 * interval '1 minute')
        and ($12::text is null or c.category = $12 or (c.category is null
          and c.evidence -> 'hits' @> jsonb_build_array(jsonb_build_object('category', $12::text))))
-       and ($13::timestamptz is null or (c.created_at, c.id) > ($13, $14::uuid))
-     order by c.created_at, c.id limit $15`,
+       and ${keysetPage('c.created_at', 'c.id', 'asc', 13)}`,
     [
       q.kinds,
       scopeArg(q.scope),
@@ -175,9 +175,7 @@ export async function listReviewQueue(db: Queryable, q: CaseQueueQuery): Promise
       q.minAgeMinutes ?? null,
       q.maxAgeMinutes ?? null,
       q.category ?? null,
-      q.after?.createdAt ?? null,
-      q.after?.id ?? null,
-      q.limit,
+      ...keysetArgs(q.after?.createdAt, q.after?.id, q.limit),
     ],
   );
   return rows.map(toCase);
