@@ -25,25 +25,10 @@ export function requireSecretKey(req: FastifyRequest, settings: PeopleSettings):
   return settings.secretKey;
 }
 
-/**
- * Starts a session for a person at `stage` (in the caller's transaction). Its cookie is set once that commits
- * (`setSessionCookie`): a rolled-back session must not reach the browser.
- */
-export async function startSession(
-  db: Queryable,
-  a: { personId: string; stage: SessionStage; clientAddress: string; now: Date; settings: PeopleSettings },
-): Promise<{ id: string; token: string; expiresAt: Date }> {
-  const token = newSessionToken();
-  const expiresAt = new Date(a.now.getTime() + a.settings.absoluteTimeoutMs);
-  const { id } = await insertSession(db, {
-    tokenSha256: tokenDigest(token),
-    personId: a.personId,
-    stage: a.stage,
-    clientAddress: a.clientAddress,
-    now: a.now,
-    expiresAt,
-  });
-  return { id, token, expiresAt };
+/** The TOTP secret a person enrols and its `otpauth://` URI (for the authenticator app's QR code). */
+export interface TotpEnrolment {
+  secret: string;
+  otpauthUri: string;
 }
 
 /** Sets the session cookie (lasting as long as the session's absolute end). */
@@ -58,7 +43,7 @@ export function setSessionCookie(reply: FastifyReply, token: string, settings: P
 export async function totpEnrolment(
   db: Queryable,
   a: { person: Person; pendingSealed: Buffer | null; key: SecretKey; issuer: string },
-): Promise<{ secret: string; otpauthUri: string }> {
+): Promise<TotpEnrolment> {
   let secret: string;
   if (a.pendingSealed !== null) secret = openSecret(a.key, a.pendingSealed, a.person.id);
   else {
@@ -75,7 +60,7 @@ export function sessionAnswer(a: {
   token: string;
   expiresAt: string;
   idleExpiresAt: string;
-  totpEnrolment?: { secret: string; otpauthUri: string };
+  totpEnrolment?: TotpEnrolment;
 }) {
   return {
     stage: a.stage,
@@ -90,6 +75,50 @@ export function sessionAnswer(a: {
     expiresAt: a.expiresAt,
     idleExpiresAt: a.idleExpiresAt,
     ...(a.totpEnrolment === undefined ? {} : { totpEnrolment: a.totpEnrolment }),
+  };
+}
+
+/**
+ * Starts a session of `person` at `stage` (in the caller's transaction) and audits it as `action` (evidence: the
+ * session, then `evidence`). `answer` is what the route answers (with the TOTP enrolment, when due) and the token
+ * whose cookie is set once the transaction commits (`setSessionCookie`): a rolled-back session must not reach the
+ * browser.
+ */
+export async function beginSession(
+  db: Queryable,
+  a: {
+    person: Person;
+    stage: SessionStage;
+    clientAddress: string;
+    now: Date;
+    settings: PeopleSettings;
+    action: string;
+    evidence: Record<string, unknown>;
+  },
+) {
+  const token = newSessionToken();
+  const expiresAt = new Date(a.now.getTime() + a.settings.absoluteTimeoutMs);
+  const { id } = await insertSession(db, {
+    tokenSha256: tokenDigest(token),
+    personId: a.person.id,
+    stage: a.stage,
+    clientAddress: a.clientAddress,
+    now: a.now,
+    expiresAt,
+  });
+  await auditPerson(db, a.person, { action: a.action, evidence: { session: id, ...a.evidence } });
+  return {
+    answer: (enrolment?: TotpEnrolment) => ({
+      body: sessionAnswer({
+        person: a.person,
+        stage: a.stage,
+        token,
+        expiresAt: expiresAt.toISOString(),
+        idleExpiresAt: new Date(a.now.getTime() + a.settings.idleTimeoutMs).toISOString(),
+        ...(enrolment === undefined ? {} : { totpEnrolment: enrolment }),
+      }),
+      token,
+    }),
   };
 }
 

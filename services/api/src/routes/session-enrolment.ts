@@ -29,12 +29,12 @@ import {
 } from './people-schemas.js';
 import {
   auditPerson,
+  beginSession,
   hashNewPassword,
   personOf,
   requireSecretKey,
   sessionAnswer,
   setSessionCookie,
-  startSession,
   totpEnrolment,
 } from './session-common.js';
 
@@ -158,25 +158,16 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
         // The session gained the API: it continues under a new token, so a token seen before is worth nothing.
         await revokeSession(c, session.id, 'enrolled', at);
         const person = await personOf(c, session.personId);
-        const next = await startSession(c, {
-          personId: person.id,
+        const next = await beginSession(c, {
+          person,
           stage: 'full',
           clientAddress: req.ip,
           now: at,
           settings,
-        });
-        await auditPerson(c, person, {
           action: 'person.totp_enrolled',
-          evidence: { session: next.id, previousSession: session.id },
+          evidence: { previousSession: session.id },
         });
-        const body = sessionAnswer({
-          person,
-          stage: 'full',
-          token: next.token,
-          expiresAt: next.expiresAt.toISOString(),
-          idleExpiresAt: new Date(at.getTime() + settings.idleTimeoutMs).toISOString(),
-        });
-        return { body, token: next.token };
+        return next.answer();
       });
       setSessionCookie(reply, answer.token, settings);
       return answer.body;

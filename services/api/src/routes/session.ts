@@ -21,11 +21,11 @@ import { registerSignInMetric } from './session-metrics.js';
 import { pruneAfterSignIn, renewedPasswordHash } from './session-upkeep.js';
 import {
   auditPerson,
+  beginSession,
   personOf,
   requireSecretKey,
   sessionAnswer,
   setSessionCookie,
-  startSession,
   totpEnrolment,
 } from './session-common.js';
 
@@ -100,36 +100,26 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
       const answer = await withTransaction(db, async (c) => {
         const person = await personOf(c, account.personId);
         const rehashed = renewed !== null && (await rehashPersonPassword(c, person.id, renewed));
-        const session = await startSession(c, {
-          personId: person.id,
+        const started = await beginSession(c, {
+          person,
           stage,
           clientAddress: req.ip,
           now: at,
           settings,
-        });
-        await auditPerson(c, person, {
           action: 'person.signed_in',
-          evidence: { session: session.id, stage, ...(rehashed ? { passwordRehashed: true } : {}) },
+          evidence: { stage, ...(rehashed ? { passwordRehashed: true } : {}) },
         });
         const secrets = stage === 'totp' ? await getPersonSecrets(c, person.id) : null;
-        const body = sessionAnswer({
-          person,
-          stage,
-          token: session.token,
-          expiresAt: session.expiresAt.toISOString(),
-          idleExpiresAt: new Date(at.getTime() + settings.idleTimeoutMs).toISOString(),
-          ...(secrets === null
-            ? {}
-            : {
-                totpEnrolment: await totpEnrolment(c, {
-                  person,
-                  pendingSealed: secrets.totpPendingSealed,
-                  key,
-                  issuer: settings.totpIssuer,
-                }),
+        return started.answer(
+          secrets === null
+            ? undefined
+            : await totpEnrolment(c, {
+                person,
+                pendingSealed: secrets.totpPendingSealed,
+                key,
+                issuer: settings.totpIssuer,
               }),
-        });
-        return { body, token: session.token };
+        );
       });
       setSessionCookie(reply, answer.token, settings);
       countSignIn(outcome);
