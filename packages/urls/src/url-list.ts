@@ -128,11 +128,38 @@ function bucketRemove<T>(bucket: Bucket<T> | null, id: string): Bucket<T> | null
   return rest.length === 0 ? null : rest.length === 1 ? rest[0]! : rest;
 }
 
-/** Removes entry `id` from the bucket of `key`, dropping the bucket once it is empty. */
-function removeFromBuckets<T>(buckets: Map<string, Bucket<T>>, key: string, id: string): void {
-  const rest = bucketRemove(buckets.get(key) ?? null, id);
-  if (rest === null) buckets.delete(key);
-  else buckets.set(key, rest);
+/** The bucket with `stored` added (`change` 1) or taken out (-1); null once it is empty. */
+function bucketChange<T>(bucket: Bucket<T> | null, stored: Stored<T>, change: 1 | -1): Bucket<T> | null {
+  return change === 1 ? bucketAdd(bucket, stored) : bucketRemove(bucket, stored.entry.id);
+}
+
+/** Adds `stored` to the bucket of its key or takes it out, dropping the bucket once it is empty. */
+function changeBuckets<T>(buckets: Map<string, Bucket<T>>, stored: Stored<T>, change: 1 | -1): void {
+  const bucket = bucketChange(buckets.get(stored.key) ?? null, stored, change);
+  if (bucket === null) buckets.delete(stored.key);
+  else buckets.set(stored.key, bucket);
+}
+
+/**
+ * Counts one more (`change` 1) or one fewer (-1) prefix entry of path length `length` on the node, keeping its
+ * lengths ascending and dropping a length no entry uses any more.
+ */
+function changePrefixLength<T>(node: HostNode<T>, length: number, change: 1 | -1): void {
+  const lengths = node.prefixLengths ?? [];
+  const uses = node.prefixLengthUses ?? [];
+  const at = lengths.indexOf(length);
+  if (at === -1 && change === 1) {
+    let i = 0;
+    while (i < lengths.length && lengths[i]! < length) i++;
+    lengths.splice(i, 0, length);
+    uses.splice(i, 0, 1);
+  } else if (at !== -1 && (uses[at]! += change) === 0) {
+    lengths.splice(at, 1);
+    uses.splice(at, 1);
+  }
+  const inUse = lengths.length > 0;
+  node.prefixLengths = inUse ? lengths : null;
+  node.prefixLengthUses = inUse ? uses : null;
 }
 
 function pushAll<T>(out: UrlListMatch<T>[], bucket: Bucket<T> | undefined): void {
@@ -184,36 +211,7 @@ export class UrlListIndex<T = unknown> {
       };
       this.#nodes.set(host, node);
     }
-    node.count++;
-    switch (entry.kind) {
-      case UrlListKind.Url:
-        node.exactCount++;
-        this.#exact.set(key, bucketAdd(this.#exact.get(key) ?? null, stored));
-        break;
-      case UrlListKind.Prefix: {
-        this.#prefixes.set(key, bucketAdd(this.#prefixes.get(key) ?? null, stored));
-        const length = prefixPathLength(key, host);
-        const lengths = (node.prefixLengths ??= []);
-        const uses = (node.prefixLengthUses ??= []);
-        const at = lengths.indexOf(length);
-        if (at !== -1) {
-          uses[at]!++;
-        } else {
-          let i = 0;
-          while (i < lengths.length && lengths[i]! < length) i++;
-          lengths.splice(i, 0, length);
-          uses.splice(i, 0, 1);
-        }
-        break;
-      }
-      case UrlListKind.Host:
-        node.hosts = bucketAdd(node.hosts, stored);
-        break;
-      case UrlListKind.Domain:
-        node.domains = bucketAdd(node.domains, stored);
-        this.#domainCount++;
-        break;
-    }
+    this.#change(node, host, stored, 1);
   }
 
   /** Removes an entry by id; returns whether it was present. */
@@ -221,39 +219,37 @@ export class UrlListIndex<T = unknown> {
     const stored = this.#byId.get(id);
     if (stored === undefined) return false;
     this.#byId.delete(id);
-    const { entry, key } = stored;
-    const host = hostOfKey(entry.kind, key);
+    const host = hostOfKey(stored.entry.kind, stored.key);
     const node = this.#nodes.get(host);
     if (node === undefined) return true;
-    switch (entry.kind) {
-      case UrlListKind.Url: {
-        node.exactCount--;
-        removeFromBuckets(this.#exact, key, id);
+    this.#change(node, host, stored, -1);
+    if (node.count === 0) this.#nodes.delete(host);
+    return true;
+  }
+
+  /**
+   * Files an entry where its kind is kept (`change` 1) or takes it out of there (-1), keeping the counts of its
+   * host node (and of domain entries) that gate lookups: `add` and `remove` are mirror images.
+   */
+  #change(node: HostNode<T>, host: string, stored: Stored<T>, change: 1 | -1): void {
+    node.count += change;
+    switch (stored.entry.kind) {
+      case UrlListKind.Url:
+        node.exactCount += change;
+        changeBuckets(this.#exact, stored, change);
         break;
-      }
-      case UrlListKind.Prefix: {
-        removeFromBuckets(this.#prefixes, key, id);
-        const lengths = node.prefixLengths;
-        const uses = node.prefixLengthUses;
-        if (lengths === null || uses === null) break;
-        const at = lengths.indexOf(prefixPathLength(key, host));
-        if (at !== -1 && --uses[at]! === 0) {
-          lengths.splice(at, 1);
-          uses.splice(at, 1);
-          if (lengths.length === 0) node.prefixLengths = node.prefixLengthUses = null;
-        }
+      case UrlListKind.Prefix:
+        changeBuckets(this.#prefixes, stored, change);
+        changePrefixLength(node, prefixPathLength(stored.key, host), change);
         break;
-      }
       case UrlListKind.Host:
-        node.hosts = bucketRemove(node.hosts, id);
+        node.hosts = bucketChange(node.hosts, stored, change);
         break;
       case UrlListKind.Domain:
-        node.domains = bucketRemove(node.domains, id);
-        this.#domainCount--;
+        node.domains = bucketChange(node.domains, stored, change);
+        this.#domainCount += change;
         break;
     }
-    if (--node.count === 0) this.#nodes.delete(host);
-    return true;
   }
 
   /** The entry with this id, if any. */
