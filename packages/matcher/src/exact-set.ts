@@ -2,7 +2,7 @@ import { parseHexWordsInto, wordsToHex } from './bits.js';
 import { MatcherError, MatcherErrorCode, SnapshotError } from './errors.js';
 import { ByteWriter, openSnapshot, sealSnapshot } from './snapshot-bytes.js';
 import type { StreamReader, StreamWriter } from './snapshot-stream.js';
-import { MAX_SLOTS, SlotAllocator, grownCopy, nextCapacity } from './slot-allocator.js';
+import { MAX_SLOTS, SlotAllocator, SlotOwner, grownCopy } from './slot-allocator.js';
 
 const EMPTY = -1;
 const SNAPSHOT_MAGIC = 'MODEXSET';
@@ -26,17 +26,18 @@ export interface ExactHashSetOptions {
  * hashed on their first word (digests are already uniform). Duplicate values are separate slots, so two banks
  * listing the same MD5 each get their hit. No JS object per entry.
  */
-export class ExactHashSet {
+export class ExactHashSet extends SlotOwner {
   readonly digestBytes: 16 | 20 | 32;
   private readonly words: number;
   private values: Uint32Array;
   private next: Int32Array;
   private heads: Int32Array;
   private headBits: number;
-  private slots: SlotAllocator;
+  protected slots: SlotAllocator;
   private readonly q: Uint32Array;
 
   constructor(options: ExactHashSetOptions) {
+    super();
     const bytes = options.digestBytes;
     if (bytes !== 16 && bytes !== 20 && bytes !== 32) {
       throw new MatcherError(MatcherErrorCode.BadArgument, `digestBytes must be 16, 20 or 32`);
@@ -56,29 +57,10 @@ export class ExactHashSet {
     this.heads = new Int32Array(2 ** this.headBits).fill(EMPTY);
   }
 
-  /** Number of live entries. */
-  get size(): number {
-    return this.slots.liveCount;
-  }
-
-  /** One past the highest slot ever used (slots are below it; some may be free). */
-  get slotLimit(): number {
-    return this.slots.highWater;
-  }
-
-  has(slot: number): boolean {
-    return this.slots.has(slot);
-  }
-
   /** Lowercase hex of the digest in `slot`. */
   get(slot: number): string {
     this.slots.requireLive(slot);
     return wordsToHex(this.values, this.words, slot * this.words);
-  }
-
-  /** Live slots in ascending order (the order `serialize` writes). */
-  liveSlots(): Int32Array {
-    return this.slots.liveSlots();
   }
 
   /** Adds a hex digest (either case); returns its slot. */
@@ -89,11 +71,7 @@ export class ExactHashSet {
 
   /** Adds the digest words at `words[offset..)`; returns its slot. */
   addWords(words: Uint32Array, offset = 0): number {
-    let slot = this.slots.take();
-    if (slot < 0) {
-      this.grow();
-      slot = this.slots.take();
-    }
+    const slot = this.takeSlot('exact set is full');
     const W = this.words;
     for (let w = 0; w < W; w++) this.values[slot * W + w] = words[offset + w] ?? 0;
     const b = this.bucket(slot * W, this.values);
@@ -251,11 +229,9 @@ export class ExactHashSet {
     return Math.imul((arr[base] ?? 0) ^ (arr[base + 1] ?? 0), 0x9e3779b1) >>> (32 - this.headBits);
   }
 
-  private grow(): void {
-    const cap = nextCapacity(this.slots.capacity, 'exact set is full');
-    this.values = grownCopy(this.values, cap * this.words);
-    this.next = grownCopy(this.next, cap);
-    this.slots.grow(cap);
+  protected growArrays(capacity: number): void {
+    this.values = grownCopy(this.values, capacity * this.words);
+    this.next = grownCopy(this.next, capacity);
   }
 
   private rehash(bits: number): void {

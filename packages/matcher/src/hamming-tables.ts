@@ -2,7 +2,7 @@ import { parseHexWordsInto, wordsToHex } from './bits.js';
 import { MatcherError, MatcherErrorCode } from './errors.js';
 import { WORDS, chunkLayout, headBitsFor } from './hamming-layout.js';
 import type { HammingIndexOptions } from './hamming-layout.js';
-import { SlotAllocator, grownCopy, nextCapacity } from './slot-allocator.js';
+import { SlotAllocator, SlotOwner, grownCopy } from './slot-allocator.js';
 
 const EMPTY = -1;
 
@@ -15,7 +15,7 @@ const EMPTY = -1;
  * multiplicative hash while the index is small). No JS objects per entry: 60M entries with m = 10 take 6.3 GiB.
  * Add and remove are O(m) and take effect immediately; removed slots are reused.
  */
-export abstract class HammingTables {
+export abstract class HammingTables extends SlotOwner {
   protected readonly m: number;
   protected readonly chunkStart: Int32Array;
   protected readonly chunkLen: Int32Array;
@@ -33,6 +33,7 @@ export abstract class HammingTables {
   protected readonly qWords = new Uint32Array(WORDS);
 
   constructor(options: HammingIndexOptions = {}) {
+    super();
     const { capacity, lengths } = chunkLayout(options);
     const m = lengths.length;
     this.m = m;
@@ -59,24 +60,9 @@ export abstract class HammingTables {
     }
   }
 
-  /** Number of live entries. */
-  get size(): number {
-    return this.slots.liveCount;
-  }
-
-  /** One past the highest slot ever used (slots are below it; some may be free). */
-  get slotLimit(): number {
-    return this.slots.highWater;
-  }
-
   /** Number of substring tables (m). */
   get chunks(): number {
     return this.m;
-  }
-
-  /** True when `slot` holds a live entry. */
-  has(slot: number): boolean {
-    return this.slots.has(slot);
   }
 
   /** Lowercase hex of the hash stored in `slot`. */
@@ -84,11 +70,6 @@ export abstract class HammingTables {
     this.slots.requireLive(slot);
     const base = slot * this.stride;
     return wordsToHex(new Uint32Array(this.rec.buffer, this.rec.byteOffset + base * 4, WORDS), WORDS, 0);
-  }
-
-  /** Live slots in ascending order: the order `serialize` writes and `deserialize` renumbers to 0..n-1. */
-  liveSlots(): Int32Array {
-    return this.slots.liveSlots();
   }
 
   /** Adds a 64-hex-digit hash; returns its slot. Duplicates are separate entries. */
@@ -99,11 +80,7 @@ export abstract class HammingTables {
 
   /** Adds the 8 words at `words[offset..offset+8)`; returns the slot. The hot path for bulk loads. */
   addWords(words: Uint32Array, offset = 0): number {
-    let slot = this.slots.take();
-    if (slot < 0) {
-      this.growSlots();
-      slot = this.slots.take();
-    }
+    const slot = this.takeSlot('hamming index is full (2^31-1 entries)');
     const rec = this.rec;
     const base = slot * this.stride;
     for (let w = 0; w < WORDS; w++) rec[base + w] = words[offset + w] ?? 0;
@@ -182,10 +159,8 @@ export abstract class HammingTables {
     for (let i = 0; i < this.m; i++) this.rehashTable(i, Math.min(this.chunkLen[i] ?? 0, wanted));
   }
 
-  private growSlots(): void {
-    const cap = nextCapacity(this.slots.capacity, 'hamming index is full (2^31-1 entries)');
-    this.rec = grownCopy(this.rec, cap * this.stride);
-    this.slots.grow(cap);
+  protected growArrays(capacity: number): void {
+    this.rec = grownCopy(this.rec, capacity * this.stride);
   }
 
   /** Keeps tables at load factor <= 1/2 until they reach direct addressing (2^len heads). */

@@ -129,3 +129,50 @@ export class SlotAllocator {
     return slots;
   }
 }
+
+/**
+ * What an index or a set keeps slots with shares: the {@link SlotAllocator}, the questions about its slots, and
+ * taking a slot for a new entry, with the owner's per-slot arrays and the allocator grown together first when
+ * every slot is in use.
+ */
+export abstract class SlotOwner {
+  protected abstract slots: SlotAllocator;
+
+  /** Number of live entries. */
+  get size(): number {
+    return this.slots.liveCount;
+  }
+
+  /** One past the highest slot ever used (slots are below it; some may be free). */
+  get slotLimit(): number {
+    return this.slots.highWater;
+  }
+
+  /** True when `slot` holds a live entry. */
+  has(slot: number): boolean {
+    return this.slots.has(slot);
+  }
+
+  /** Live slots in ascending order: the order `serialize` writes and `deserialize` renumbers to 0..n-1. */
+  liveSlots(): Int32Array {
+    return this.slots.liveSlots();
+  }
+
+  /**
+   * A slot for a new entry, now live. When every slot is in use, the owner's arrays ({@link growArrays}) and the
+   * allocator grow to the next capacity first; `fullMessage` says what is full when it cannot grow.
+   */
+  protected takeSlot(fullMessage: string): number {
+    let slot = this.slots.take();
+    if (slot < 0) {
+      const capacity = nextCapacity(this.slots.capacity, fullMessage);
+      this.growArrays(capacity);
+      this.slots.grow(capacity);
+      slot = this.slots.take();
+    }
+    return slot;
+  }
+
+  /** Grows the owner's per-slot arrays to room for `capacity` slots (their contents kept). */
+  protected abstract growArrays(capacity: number): void;
+}
