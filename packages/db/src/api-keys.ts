@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from './pool.js';
-import { checkCredential, lastUseIsStale, sha256, type CredentialRow, type KeyCheck } from './credentials.js';
+import { checkCredential, lastUseIsStale, sha256, toCredentialInfo } from './credentials.js';
+import type { CredentialInfo, CredentialInfoRow, CredentialRow, KeyCheck } from './credentials.js';
 import type { Role } from './tenants.js';
 
 /** Key format: `mod_<prefix 12 chars>_<secret>`; 256 random bits in all. Shown once, stored as SHA-256. */
@@ -39,29 +40,15 @@ export async function createApiKey(
 }
 
 /** What is known about a key besides its secret (which is never stored). */
-export interface ApiKeyInfo {
-  id: string;
-  tenantId: string;
+export interface ApiKeyInfo extends CredentialInfo {
   prefix: string;
-  role: Role;
-  label: string | null;
   createdBy: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
   lastUsedAt: string | null;
 }
 
-interface KeyRow {
-  id: string;
-  tenant_id: string;
+interface KeyRow extends CredentialInfoRow {
   prefix: string;
-  role: Role;
-  label: string | null;
   created_by: string | null;
-  created_at: Date;
-  expires_at: Date | null;
-  revoked_at: Date | null;
   last_used_at: Date | null;
 }
 
@@ -72,15 +59,9 @@ const KEY_COLUMNS_OF_K = KEY_COLUMNS.split(', ')
   .join(', ');
 
 const toKeyInfo = (r: KeyRow): ApiKeyInfo => ({
-  id: r.id,
-  tenantId: r.tenant_id,
+  ...toCredentialInfo(r),
   prefix: r.prefix,
-  role: r.role,
-  label: r.label,
   createdBy: r.created_by,
-  createdAt: r.created_at.toISOString(),
-  expiresAt: r.expires_at?.toISOString() ?? null,
-  revokedAt: r.revoked_at?.toISOString() ?? null,
   lastUsedAt: r.last_used_at?.toISOString() ?? null,
 });
 

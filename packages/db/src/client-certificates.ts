@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from './pool.js';
-import { checkCredential, lastUseIsStale, type CredentialRow, type KeyCheck } from './credentials.js';
+import { checkCredential, lastUseIsStale, toCredentialInfo } from './credentials.js';
+import type { CredentialInfo, CredentialInfoRow, CredentialRow, KeyCheck } from './credentials.js';
 import type { Role } from './tenants.js';
 
 /**
@@ -12,37 +13,17 @@ export function normaliseFingerprint(text: string): string | null {
   return /^[0-9a-f]{64}$/.test(hex) ? hex : null;
 }
 
-export interface ClientCertificateInfo {
-  id: string;
-  tenantId: string;
+export interface ClientCertificateInfo extends CredentialInfo {
   fingerprintSha256: string;
-  role: Role;
-  label: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
 }
 
-interface CertRow {
-  id: string;
-  tenant_id: string;
+interface CertRow extends CredentialInfoRow {
   fingerprint_sha256: string;
-  role: Role;
-  label: string | null;
-  created_at: Date;
-  expires_at: Date | null;
-  revoked_at: Date | null;
 }
 
 const toCertInfo = (r: CertRow): ClientCertificateInfo => ({
-  id: r.id,
-  tenantId: r.tenant_id,
+  ...toCredentialInfo(r),
   fingerprintSha256: r.fingerprint_sha256,
-  role: r.role,
-  label: r.label,
-  createdAt: r.created_at.toISOString(),
-  expiresAt: r.expires_at?.toISOString() ?? null,
-  revokedAt: r.revoked_at?.toISOString() ?? null,
 });
 
 /**

@@ -59,6 +59,38 @@ export function checkCredential(row: CredentialRow, now: Date): KeyCheck {
 export const lastUseIsStale = (row: CredentialRow, now: Date) =>
   row.last_used_at === null || now.getTime() - row.last_used_at.getTime() >= LAST_USE_RESOLUTION_MS;
 
+/** What is known about a machine credential (an API key, a client certificate) besides what is its own. */
+export interface CredentialInfo {
+  id: string;
+  tenantId: string;
+  role: Role;
+  label: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+/** The columns of `CredentialInfo` that `api_keys` and `client_certificates` share. */
+export interface CredentialInfoRow {
+  id: string;
+  tenant_id: string;
+  role: Role;
+  label: string | null;
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export const toCredentialInfo = (r: CredentialInfoRow): CredentialInfo => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  role: r.role,
+  label: r.label,
+  createdAt: r.created_at.toISOString(),
+  expiresAt: r.expires_at?.toISOString() ?? null,
+  revokedAt: r.revoked_at?.toISOString() ?? null,
+});
+
 /** SHA-256 of a text's UTF-8 bytes (how key secrets are stored). */
 export function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
