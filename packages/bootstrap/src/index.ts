@@ -1,4 +1,11 @@
 export { createWorker, PARTITIONS_AT_ONCE } from './worker.js';
-export type { ConsumeOptions, Worker, WorkerConfig, WorkerOptions } from './worker.js';
+export type {
+  ConsumeOptions,
+  InboundKind,
+  Worker,
+  WorkerConfig,
+  WorkerOptions,
+  WorkerTopic,
+} from './worker.js';
 export { runWorker, type RunnableService, type WorkerService, type WorkerServiceOptions } from './main.js';
 export { defineWorkerService, type WorkerServiceFactory, type WorkerServiceParts } from './worker-service.js';

@@ -37,20 +37,43 @@ export interface WorkerOptions {
   tracing?: Tracing | undefined;
 }
 
-export interface ConsumeOptions {
+/** The topics every worker knows by name (`topicNames` of its `TOPIC_PREFIX`). */
+export type WorkerTopic = keyof ReturnType<typeof topicNames>;
+
+/** The kinds of topic partners write (their inbound topics): media for the scanner and classifier, URLs for the fetcher. */
+export type InboundKind = Extract<PartnerTopicBase, WorkerTopic>;
+
+export type ConsumeOptions = {
   groupId: string;
-  /** Our own topics, consumed from the start. */
-  topics: readonly string[];
-  /**
-   * Also every partner's own topic of this kind, found as partners are granted access (listed every
-   * `refreshMs`, `PARTNER_TOPICS_REFRESH_MS`).
-   */
-  partnerTopics?: { kind: PartnerTopicBase; refreshMs: number };
   /** Name of the step in metrics, logs and traces. */
   stepName: string;
   step: Step;
   /** Messages of one partition in flight at once. Default 1. */
   maxInFlight?: number;
+} & (
+  | {
+      /** Our own topics, consumed from the start. */
+      topics: readonly string[];
+    }
+  | {
+      /**
+       * Our own topic of this kind, consumed from the start, and every partner's own topic of it, found as partners
+       * are granted access (listed every `refreshMs`, `PARTNER_TOPICS_REFRESH_MS`).
+       */
+      inbound: { kind: InboundKind; refreshMs: number };
+    }
+);
+
+/**
+ * An index a worker keeps in memory from a topic of changes beside its consumers (the scanner's banks, the
+ * fetcher's URL lists): loaded before the consumers start, stopped with them, its readiness one of the worker's.
+ */
+export interface KeptIndex {
+  /** Loads the index, then follows its topic. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Loaded and following. */
+  ready(): boolean;
 }
 
 /** How a worker keeps media that needs a person in the evidence vault (`@mod/db/vault`'s keeper). */
@@ -61,9 +84,9 @@ export type EvidenceKeeperConfig = ConfigOf<typeof vaultKeySpec> & { MAX_MEDIA_B
 
 /**
  * A worker service's shared parts: its topics, its Kafka client under its own principal, its PostgreSQL pool, its
- * tracing and the step metrics. `open` migrates, waits for the topics and creates the producer; `consume` starts
- * a consumer runner wired the same way in every worker; `close` releases everything `open` and the constructor
- * took, after the service has stopped its consumers.
+ * tracing and the step metrics. `keep` adds an index the worker keeps; `open` migrates, waits for the topics, loads
+ * the indexes and creates the producer; `consume` starts a consumer runner wired the same way in every worker;
+ * `stop` stops the consumers and the indexes; `close` releases everything `open` and the constructor took.
  */
 export interface Worker {
   readonly topics: ReturnType<typeof topicNames>;
@@ -73,23 +96,38 @@ export interface Worker {
   readonly stepMetrics: StepMetrics;
   /**
    * The service's readiness checks: `database` (the pool answers), `kafka` (every consumer `consume` started has
-   * joined its group; false before the first) and the service's own (`extra`: indexes loaded, ...) between them.
+   * joined its group; false before the first) and, between them, each index `keep` was given (loaded), under its
+   * name. Call it after `keep`.
    */
-  checks(extra?: Record<string, () => boolean>): Record<string, () => Promise<boolean>>;
+  checks(): Record<string, () => Promise<boolean>>;
+  /** Keeps `index` under `name` (its readiness check): `open` loads it, `stop` stops it. */
+  keep<I extends KeptIndex>(name: string, index: I): I;
   /**
-   * Migrates the schema, waits for `requiredTopics` (a broker and `modctl kafka setup` started together with the
-   * service, as in the demo and compose, may not have made them yet) and creates the producer.
+   * Migrates the schema, waits for `requiredTopics` and the dead-letter topic every consumer writes to (a broker and
+   * `modctl kafka setup` started together with the service, as in the demo and compose, may not have made them yet),
+   * creates the producer and loads the indexes the worker keeps.
    */
-  open(requiredTopics: readonly string[]): Promise<Producer>;
-  /** A consumer runner on this worker's client, producer, dead-letter topic, logger, metrics and tracer. */
-  consume(options: ConsumeOptions): ConsumerRunner;
+  open(requiredTopics: readonly WorkerTopic[]): Promise<Producer>;
+  /**
+   * Starts a consumer runner on this worker's client, producer, dead-letter topic, logger, metrics and tracer; it
+   * runs until `stop` (or `close`).
+   */
+  consume(options: ConsumeOptions): Promise<ConsumerRunner>;
+  /**
+   * Stops, at once, every consumer `consume` started (they stop fetching, let in-flight messages finish and commit)
+   * and every index the worker keeps.
+   */
+  stop(): Promise<void>;
   /**
    * How this worker keeps media that needs a person in the evidence vault (sealed under `config`'s master keys, at
    * most its MAX_MEDIA_BYTES), its custody records naming it and `reason`; null, said once in the log, when no
    * master key is configured (the vault is off).
    */
   evidenceKeeper(config: EvidenceKeeperConfig, reason: EvidenceReason): EvidenceKeeper | null;
-  /** Disconnects the producer, ends the pool and flushes traces. Call after every consumer has stopped. */
+  /**
+   * Stops what still runs (`stop`), then disconnects the producer, ends the pool and flushes traces. Call last,
+   * after the service's own parts (which may use them) have stopped.
+   */
   close(): Promise<void>;
 }
 
@@ -111,13 +149,26 @@ export function createWorker(
   });
   const stepMetrics = createStepMetrics(registry);
   let producer: Producer | undefined;
-  /** The runners `consume` started, until `close` (the kafka readiness check). */
+  /** The runners `consume` started, until they are stopped (the kafka readiness check). */
   let consumers: ConsumerRunner[] = [];
 
-  const partnerTopicsOf = (o: { kind: PartnerTopicBase; refreshMs: number }) => ({
-    list: () => listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, o.kind, t) !== null),
-    intervalMs: o.refreshMs,
+  const inboundTopics = (o: { kind: InboundKind; refreshMs: number }) => ({
+    topics: [topics[o.kind]],
+    discover: {
+      list: () => listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, o.kind, t) !== null),
+      intervalMs: o.refreshMs,
+    },
   });
+  /** The indexes `keep` was given, by name. */
+  const kept = new Map<string, KeptIndex>();
+  /** The runners and indexes started and not stopped yet. */
+  let running: { stop(): Promise<void> }[] = [];
+  const stop = async () => {
+    const stopping = running;
+    running = [];
+    consumers = [];
+    await Promise.all(stopping.map((r) => r.stop()));
+  };
 
   return {
     topics,
@@ -125,26 +176,35 @@ export function createWorker(
     db,
     tracing,
     stepMetrics,
-    checks: (extra = {}) => ({
+    checks: () => ({
       database: () => pingDatabase(db),
-      ...Object.fromEntries(
-        Object.entries(extra).map(([name, check]) => [name, () => Promise.resolve(check())]),
-      ),
+      ...Object.fromEntries([...kept].map(([name, index]) => [name, () => Promise.resolve(index.ready())])),
       kafka: () => Promise.resolve(consumers.length > 0 && consumers.every((c) => c.isReady())),
     }),
+    keep(name, index) {
+      kept.set(name, index);
+      return index;
+    },
     async open(requiredTopics) {
       await migrate(db, config.DATABASE_SCHEMA);
-      await requireTopics(kafka, requiredTopics, { waitMs: STARTUP_TOPICS_WAIT_MS });
+      await requireTopics(
+        kafka,
+        [...requiredTopics, 'deadLetters' as const].map((t) => topics[t]),
+        { waitMs: STARTUP_TOPICS_WAIT_MS },
+      );
       producer ??= await createProducer(kafka);
+      for (const index of kept.values()) {
+        running.push(index);
+        await index.start();
+      }
       return producer;
     },
-    consume(o) {
+    async consume(o) {
       if (producer === undefined) throw new Error('open() the worker before consuming');
       const runner = createConsumerRunner({
         kafka,
         groupId: o.groupId,
-        topics: o.topics,
-        ...(o.partnerTopics === undefined ? {} : { discover: partnerTopicsOf(o.partnerTopics) }),
+        ...('inbound' in o ? inboundTopics(o.inbound) : { topics: o.topics }),
         stepName: o.stepName,
         step: o.step,
         producer,
@@ -156,8 +216,11 @@ export function createWorker(
         tracer: tracing.tracer,
       });
       consumers.push(runner);
+      running.push(runner);
+      await runner.start();
       return runner;
     },
+    stop,
     evidenceKeeper(serviceConfig, reason) {
       const keep = createEvidenceKeeper(db, {
         keyring: keyringFromConfig(serviceConfig),
@@ -172,9 +235,9 @@ export function createWorker(
       return keep;
     },
     async close() {
+      await stop();
       await producer?.disconnect();
       producer = undefined;
-      consumers = [];
       await db.end();
       await tracing.shutdown();
     },

@@ -1,7 +1,12 @@
-import { defineWorkerService, type WorkerServiceOptions, type WorkerServiceParts } from '@mod/bootstrap';
+import {
+  defineWorkerService,
+  type WorkerService,
+  type WorkerServiceOptions,
+  type WorkerServiceParts,
+} from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
 import type { OrderTopics } from '@mod/db/orders';
-import type { ConsumerRunner, RelayLoop } from '@mod/kafka';
+import type { RelayLoop } from '@mod/kafka';
 import { policyFromConfig as policyOf, type PolicyConfig } from '@mod/policy';
 import { createPgEvidenceStore } from '@mod/db/vault';
 import { Counter } from '@mod/telemetry';
@@ -25,10 +30,7 @@ import { createSafeBodyFetcher } from './safe-verifier.js';
 
 export type ActionerConfig = ConfigOf<typeof actionerSpec>;
 
-export interface ActionerService {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  checks: Record<string, () => Promise<boolean>>;
+export interface ActionerService extends WorkerService {
   /** Deadlines, re-notices, verification, webhooks: runs on a timer, or when tests call `tick()`. */
   lifecycle: OrderLifecycle;
   /** Citizens' reports through handling: runs after each lifecycle pass, or when tests call `pass()`. */
@@ -122,8 +124,6 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
       actionWaitMs: config.REPORT_ACTION_WAIT_MS,
     },
   });
-  let runner: ConsumerRunner | undefined;
-  let classifications: ConsumerRunner | undefined;
   let relay: RelayLoop | undefined;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<unknown> = Promise.resolve();
@@ -151,7 +151,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
     checks: worker.checks(),
     async start() {
       stopped = false;
-      const producer = await worker.open([topics.verdicts, topics.classifications, topics.deadLetters]);
+      const producer = await worker.open(['verdicts', 'classifications']);
       relay = createOutboxRelay({
         db,
         kafka,
@@ -165,7 +165,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
           : { faults: { beforePublish: options.faults.beforePublish } }),
       });
       relay.start();
-      runner = worker.consume({
+      const verdicts = worker.consume({
         groupId: config.ACTIONER_GROUP_ID,
         topics: [topics.verdicts],
         stepName: 'action',
@@ -181,7 +181,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
         maxInFlight: config.ACTIONER_MAX_IN_FLIGHT,
       });
       // The classifier's later results, in a group of their own: a slow model never holds verdicts back.
-      classifications = worker.consume({
+      const classifications = worker.consume({
         groupId: `${config.ACTIONER_GROUP_ID}.classifications`,
         topics: [topics.classifications],
         stepName: 'classification',
@@ -193,7 +193,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
           clock,
         }),
       });
-      await Promise.all([runner.start(), classifications.start()]);
+      await Promise.all([verdicts, classifications]);
       schedule();
       logger.info({ topics: [topics.verdicts, topics.classifications] }, 'actioner started');
     },
@@ -201,7 +201,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
       stopped = true;
       clearTimeout(timer);
       await ticking;
-      await Promise.all([runner?.stop(), classifications?.stop()]);
+      await worker.stop();
       await relay?.stop();
       await relay?.drain().catch(() => 0);
       await worker.close();

@@ -3,7 +3,6 @@ import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { toDatabaseError } from '@mod/db';
 import { createTenantDirectory, submissionScanState } from '@mod/db/submissions';
-import type { ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, Histogram } from '@mod/telemetry';
 import { createClassifyStep } from './classify-step.js';
 import type { classifierSpec } from './config.js';
@@ -68,16 +67,14 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
   });
   // Media whose risk asks for review is sealed in the evidence vault before its result is published.
   const keepEvidence = worker.evidenceKeeper(config, 'classifier');
-  let runner: ConsumerRunner | undefined;
 
   return {
     checks: worker.checks(),
     async start() {
-      const out = await worker.open([topics.mediaSubmitted, topics.classifications, topics.deadLetters]);
-      runner = worker.consume({
+      const out = await worker.open(['mediaSubmitted', 'classifications']);
+      const runner = await worker.consume({
         groupId: config.CLASSIFIER_GROUP_ID,
-        topics: [topics.mediaSubmitted],
-        partnerTopics: { kind: 'mediaSubmitted', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
+        inbound: { kind: 'mediaSubmitted', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
         stepName: 'classify',
         step: createClassifyStep({
           mediaTopic: topics.mediaSubmitted,
@@ -104,14 +101,13 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
         }),
         maxInFlight: config.CLASSIFIER_MAX_IN_FLIGHT,
       });
-      await runner.start();
       logger.info(
         { topics: runner.topics(), threads: config.CLASSIFIER_THREADS, batch: config.CLASSIFIER_BATCH_SIZE },
         'classifier started',
       );
     },
     async stop() {
-      await runner?.stop();
+      await worker.stop();
       await classifier.close();
       await worker.close();
     },

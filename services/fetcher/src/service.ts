@@ -1,4 +1,9 @@
-import { defineWorkerService, type WorkerServiceOptions, type WorkerServiceParts } from '@mod/bootstrap';
+import {
+  defineWorkerService,
+  type WorkerService,
+  type WorkerServiceOptions,
+  type WorkerServiceParts,
+} from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
 import { ModError } from '@mod/contracts';
 import { withTransaction } from '@mod/db';
@@ -8,7 +13,7 @@ import {
   markSubmissionFailed,
   recordEmbeddedSubmissions,
 } from '@mod/db/submissions';
-import { largestMediaBytes, topicMaxMessageBytes, type ConsumerRunner } from '@mod/kafka';
+import { largestMediaBytes, topicMaxMessageBytes } from '@mod/kafka';
 import { Counter, Gauge } from '@mod/telemetry';
 import { RecentlySeen } from '@mod/urls';
 import { createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
@@ -31,11 +36,7 @@ export interface FetcherTestSeams extends WorkerServiceOptions {
   resolver?: Resolver;
 }
 
-export interface FetcherService {
-  start(): Promise<void>;
-  /** Stop consuming, let in-flight URLs finish, commit, close connections. */
-  stop(): Promise<void>;
-  checks: Record<string, () => Promise<boolean>>;
+export interface FetcherService extends WorkerService {
   urlLists: UrlListSync;
 }
 
@@ -55,31 +56,35 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
   });
   const observed = createObservedCounter(registry);
   const pageCounters = createPageCounters(registry);
-  const urlLists = createUrlListSync({
-    db,
-    kafka,
-    topic: topics.urlListChanges,
-    logger,
-    groupPrefix: config.FETCHER_GROUP_ID,
-    metrics: {
-      entries: new Gauge({
-        name: 'mod_fetcher_url_list_entries',
-        help: 'URL-list entries in the index',
-        registers: [registry],
-      }),
-      applied: new Counter({
-        name: 'mod_fetcher_url_list_changes_applied_total',
-        help: 'URL-list changes applied from the topic',
-        labelNames: ['type'],
-        registers: [registry],
-      }),
-      invalid: new Counter({
-        name: 'mod_fetcher_url_list_invalid_total',
-        help: 'Stored URL-list patterns the index refused',
-        registers: [registry],
-      }),
-    },
-  });
+  // Loaded before the fetcher consumes, its readiness the fetcher's.
+  const urlLists = worker.keep(
+    'urlLists',
+    createUrlListSync({
+      db,
+      kafka,
+      topic: topics.urlListChanges,
+      logger,
+      groupPrefix: config.FETCHER_GROUP_ID,
+      metrics: {
+        entries: new Gauge({
+          name: 'mod_fetcher_url_list_entries',
+          help: 'URL-list entries in the index',
+          registers: [registry],
+        }),
+        applied: new Counter({
+          name: 'mod_fetcher_url_list_changes_applied_total',
+          help: 'URL-list changes applied from the topic',
+          labelNames: ['type'],
+          registers: [registry],
+        }),
+        invalid: new Counter({
+          name: 'mod_fetcher_url_list_invalid_total',
+          help: 'Stored URL-list patterns the index refused',
+          registers: [registry],
+        }),
+      },
+    }),
+  );
   /** The safe fetcher, once the largest media the media topic carries is known (at start). */
   const createFetcher = (maxBytes: number) =>
     createSafeFetcher({
@@ -94,19 +99,12 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
       ...(seams.resolver === undefined ? {} : { resolver: seams.resolver }),
     });
   const seen = new RecentlySeen({ ttlMs: config.SEEN_TTL_MS, maxEntries: config.SEEN_MAX_ENTRIES });
-  let runner: ConsumerRunner | undefined;
 
   return {
     urlLists,
-    checks: worker.checks({ urlLists: () => urlLists.ready() }),
+    checks: worker.checks(),
     async start() {
-      const producer = await worker.open([
-        topics.urlObserved,
-        topics.urlListChanges,
-        topics.verdicts,
-        topics.mediaSubmitted,
-        topics.deadLetters,
-      ]);
+      const producer = await worker.open(['urlObserved', 'urlListChanges', 'verdicts', 'mediaSubmitted']);
       // A fetched body always fits one media message: the topic's size bounds it (the URL is in the header).
       const fits = largestMediaBytes(
         await topicMaxMessageBytes(kafka, topics.mediaSubmitted),
@@ -118,12 +116,10 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
           'FETCH_MAX_BYTES lowered to what fits',
         );
       const maxMediaBytes = Math.min(fits, config.FETCH_MAX_BYTES);
-      await urlLists.start();
-      runner = worker.consume({
+      const runner = await worker.consume({
         groupId: config.FETCHER_GROUP_ID,
-        topics: [topics.urlObserved],
-        // Every ISP's own observed-URL topic, as ISPs are granted access.
-        partnerTopics: { kind: 'urlObserved', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
+        // Ours and every ISP's own observed-URL topic, as ISPs are granted access.
+        inbound: { kind: 'urlObserved', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
         stepName: 'fetch',
         step: createFetchStep({
           urlLists,
@@ -174,12 +170,9 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
         }),
         maxInFlight: config.FETCHER_MAX_IN_FLIGHT,
       });
-      await runner.start();
       logger.info({ topics: runner.topics() }, 'fetcher started');
     },
-    async stop() {
-      await Promise.all([runner?.stop(), urlLists.stop()]);
-      await worker.close();
-    },
+    // Stops consuming and following the URL lists (in-flight URLs finish, offsets commit), then closes.
+    stop: () => worker.close(),
   };
 }

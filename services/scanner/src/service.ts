@@ -7,7 +7,6 @@ import {
 import type { ConfigOf } from '@mod/config';
 import { createTenantDirectory } from '@mod/db/submissions';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
-import type { ConsumerRunner } from '@mod/kafka';
 import { Counter, Gauge, Histogram, stageTimer } from '@mod/telemetry';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
@@ -59,15 +58,19 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
     labelNames: ['signal'],
     registers: [registry],
   });
-  const banks = createBankSync({
-    db,
-    kafka,
-    topic: topics.bankChanges,
-    logger,
-    metrics: bankMetrics,
-    groupPrefix: config.SCANNER_GROUP_ID,
-    ...(config.BANK_SNAPSHOT_PATH === '' ? {} : { snapshotPath: config.BANK_SNAPSHOT_PATH }),
-  });
+  // Loaded before the scanner consumes, its readiness the scanner's.
+  const banks = worker.keep(
+    'banks',
+    createBankSync({
+      db,
+      kafka,
+      topic: topics.bankChanges,
+      logger,
+      metrics: bankMetrics,
+      groupPrefix: config.SCANNER_GROUP_ID,
+      ...(config.BANK_SNAPSHOT_PATH === '' ? {} : { snapshotPath: config.BANK_SNAPSHOT_PATH }),
+    }),
+  );
   new Gauge({
     name: 'mod_scanner_pool_queue_size',
     help: 'Media waiting for a hashing thread, by pool (hash)',
@@ -79,23 +82,15 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
   });
   // Media with hits only in review banks is sealed in the evidence vault before its verdict is published.
   const keepEvidence = worker.evidenceKeeper(config, 'review-bank');
-  let runner: ConsumerRunner | undefined;
 
   return {
     banks,
-    checks: worker.checks({ banks: () => banks.ready() }),
+    checks: worker.checks(),
     async start() {
-      const producer = await worker.open([
-        topics.mediaSubmitted,
-        topics.bankChanges,
-        topics.verdicts,
-        topics.deadLetters,
-      ]);
-      await banks.start();
-      runner = worker.consume({
+      const producer = await worker.open(['mediaSubmitted', 'bankChanges', 'verdicts']);
+      const runner = await worker.consume({
         groupId: config.SCANNER_GROUP_ID,
-        topics: [topics.mediaSubmitted],
-        partnerTopics: { kind: 'mediaSubmitted', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
+        inbound: { kind: 'mediaSubmitted', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
         stepName: 'scan',
         step: createScanStep({
           hash: (bytes, options) => runHashTask(pool, bytes, options),
@@ -117,11 +112,10 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
         }),
         maxInFlight: config.HASH_MAX_IN_FLIGHT,
       });
-      await runner.start();
       logger.info({ topics: runner.topics(), threads: config.HASH_THREADS }, 'scanner started');
     },
     async stop() {
-      await Promise.all([runner?.stop(), banks.stop()]);
+      await worker.stop();
       await pool.destroy();
       await worker.close();
     },
