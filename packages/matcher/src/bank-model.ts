@@ -20,17 +20,13 @@ export const SIGNAL_HEX_LENGTH: Readonly<Record<Signal, number>> = {
   sha256: 64,
 };
 
-/** Every signal, in store order. */
-export const SIGNALS: readonly Signal[] = ['pdq', 'blockhash', 'md5', 'sha1', 'sha256'];
+/** Every signal, in store order (the order `Signal` lists them). */
+export const SIGNALS: readonly Signal[] = Object.values(Signal);
 
 /** Signal index of each signal: its store's position, and the low 3 bits of an entry's location. */
-export const SIGNAL_INDEX: Readonly<Record<Signal, number>> = {
-  pdq: 0,
-  blockhash: 1,
-  md5: 2,
-  sha1: 3,
-  sha256: 4,
-};
+export const SIGNAL_INDEX = Object.fromEntries(SIGNALS.map((signal, i) => [signal, i])) as Readonly<
+  Record<Signal, number>
+>;
 
 /** Meta's recommended PDQ match distance. */
 export const DEFAULT_PDQ_RADIUS = PDQ_MATCH_DISTANCE;
