@@ -2,16 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { mapHostToPlatform } from '@mod/db/orders';
 import { sweepEvidence } from '@mod/db/vault';
-import {
-  asPerson,
-  seedReviewCase,
-  seedReviewTenants,
-  signedInPerson,
-  type SignedIn,
-} from './cases.test-helper.js';
-import { useCallersWorld } from './callers-world.js';
+import { asPerson, type SignedIn } from './cases.test-helper.js';
+import { useReviewWorld } from './review-world.js';
 
 // A reviewer's confirmation moves the kept media onto the authority's confirmation case (trigger
 // cases_evidence_follow); the authority's confirmation or withdrawal of that case's orders closes it, so the
@@ -19,18 +12,11 @@ import { useCallersWorld } from './callers-world.js';
 
 let ana: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
-const api = useCallersWorld({}, { build: (world) => ({ review: { evidence: world.vault } }) });
-beforeAll(async () => {
-  const db = api.db;
-  await seedReviewTenants(db, [
-    { id: 'auth-1', kind: 'authority' },
-    { id: 'auth-2', kind: 'authority' },
-  ]);
-  await mapHostToPlatform(db, 'cdn.plat1.example', 'plat-1');
-  ana = await signedInPerson(db, 'hotline-1', 'reviewer', 'ana');
-  officer1 = await signedInPerson(db, 'auth-1', 'authority', 'officer-1');
-  officer2 = await signedInPerson(db, 'auth-2', 'authority', 'officer-2');
-});
+const { api, people, seedCase, claim, decide } = useReviewWorld(
+  {},
+  { people: ['ana', 'officer1', 'officer2'] },
+);
+beforeAll(() => ({ ana, officer1, officer2 } = people));
 
 let blockingIsp = 'isp-1';
 /**
@@ -60,13 +46,12 @@ async function freshBlockingIsp(): Promise<void> {
 async function confirmedByReviewer(
   n: number,
 ): Promise<{ submissionId: string; orderIds: string[]; confirmCaseId: string }> {
-  const { caseId, submissionId } = await seedReviewCase(api.db, api.world.vault, {
-    tenantId: 'plat-1',
+  const { caseId, submissionId } = await seedCase({
     score: 0.96,
     url: `https://cdn.plat1.example/confirmation/${n}-${randomBytes(4).toString('hex')}.jpg`,
   });
-  expect((await asPerson(api.app, ana, 'POST', `/v1/cases/${caseId}/claim`)).statusCode).toBe(200);
-  const decided = await asPerson(api.app, ana, 'POST', `/v1/cases/${caseId}/decision`, {
+  expect((await claim(ana, caseId)).statusCode).toBe(200);
+  const decided = await decide(ana, caseId, {
     decision: 'confirm',
     category: 'A',
     reason: 'seen: abusive',

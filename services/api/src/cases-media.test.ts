@@ -6,34 +6,21 @@ import {
   colourSpread,
   jpegFrame,
   photo,
-  seedReviewCase,
-  seedReviewTenants,
   signedInPerson,
   type SignedIn,
 } from './cases.test-helper.js';
-import { useCallersWorld } from './callers-world.js';
+import { useReviewWorld } from './review-world.js';
 import { statusAndCode } from './testing.js';
 
 let ana: SignedIn, bao: SignedIn, admin: SignedIn, officer: SignedIn;
 
-const api = useCallersWorld(
+const { api, people, seedCase } = useReviewWorld(
   { reviewer: ['hotline-1', 'reviewer'] },
-  { build: (world) => ({ review: { evidence: world.vault, dailyRevealLimit: 3 } }) },
+  { people: ['ana', 'bao', 'admin', 'officer1'], build: () => ({ review: { dailyRevealLimit: 3 } }) },
 );
-beforeAll(async () => {
-  const db = api.db;
-  await seedReviewTenants(db, [
-    { id: 'ops', kind: 'admin', name: 'Operations' },
-    { id: 'auth-1', kind: 'authority', name: 'Authority' },
-  ]);
-  ana = await signedInPerson(db, 'hotline-1', 'reviewer', 'ana');
-  bao = await signedInPerson(db, 'hotline-1', 'reviewer', 'bao');
-  admin = await signedInPerson(db, 'ops', 'admin', 'root');
-  officer = await signedInPerson(db, 'auth-1', 'authority', 'officer');
-});
+beforeAll(() => ({ ana, bao, admin, officer1: officer } = people));
 
-const seed = (keep = true) =>
-  seedReviewCase(api.db, api.world.vault, { tenantId: 'plat-1', score: 0.9, keep });
+const seed = (keep = true) => seedCase({ keep });
 /** A person's preview, or reveal, of a case's media. */
 const previewFor = (who: SignedIn, caseId: string) =>
   asPerson(api.app, who, 'GET', `/v1/cases/${caseId}/preview`);

@@ -3,16 +3,8 @@ import { createRegistry } from '@mod/telemetry';
 import { createBank } from '@mod/curation';
 import { listAudit } from '@mod/db/audit';
 import { listLiveEntries } from '@mod/db/banks';
-import { mapHostToPlatform } from '@mod/db/orders';
-import {
-  asPerson,
-  photoSha256,
-  seedReviewCase,
-  seedReviewTenants,
-  signedInPerson,
-  type SignedIn,
-} from './cases.test-helper.js';
-import { useCallersWorld } from './callers-world.js';
+import { asPerson, photoSha256, type SignedIn } from './cases.test-helper.js';
+import { useReviewWorld } from './review-world.js';
 import { statusAndCode } from './testing.js';
 
 let offsetMs = 0;
@@ -20,37 +12,21 @@ let offsetMs = 0;
 const registry = createRegistry('api');
 let ana: SignedIn, bao: SignedIn, curator: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
-const api = useCallersWorld(
+const { api, people, seedCase, claim, decide } = useReviewWorld(
   { reviewer: ['hotline-1', 'reviewer'], platform: ['plat-1', 'platform'] },
   {
-    build: (world) => ({
+    people: ['ana', 'bao', 'curator', 'officer1', 'officer2'],
+    tenants: [{ id: 'isp-1', kind: 'isp', name: 'ISP' }],
+    build: () => ({
       registry,
       now: () => new Date(Date.now() + offsetMs),
-      review: { evidence: world.vault },
       people: { idleTimeoutMs: 7 * 24 * 3_600_000 },
     }),
   },
 );
-beforeAll(async () => {
-  const db = api.db;
-  await seedReviewTenants(db, [
-    { id: 'isp-1', kind: 'isp', name: 'ISP' },
-    { id: 'auth-1', kind: 'authority', name: 'Authority 1' },
-    { id: 'auth-2', kind: 'authority', name: 'Authority 2' },
-  ]);
-  await mapHostToPlatform(db, 'cdn.plat1.example', 'plat-1');
-  ana = await signedInPerson(db, 'hotline-1', 'reviewer', 'ana');
-  bao = await signedInPerson(db, 'hotline-1', 'reviewer', 'bao');
-  curator = await signedInPerson(db, 'hotline-1', 'curator', 'cuc');
-  officer1 = await signedInPerson(db, 'auth-1', 'authority', 'officer-1');
-  officer2 = await signedInPerson(db, 'auth-2', 'authority', 'officer-2');
-});
+beforeAll(() => ({ ana, bao, curator, officer1, officer2 } = people));
 
-const seed = (score = 0.9, url = 'https://cdn.plat1.example/p/1.jpg') =>
-  seedReviewCase(api.db, api.world.vault, { tenantId: 'plat-1', score, url });
-const claim = (who: SignedIn, id: string) => asPerson(api.app, who, 'POST', `/v1/cases/${id}/claim`);
-const decide = (who: SignedIn, id: string, body: object) =>
-  asPerson(api.app, who, 'POST', `/v1/cases/${id}/decision`, body);
+const seed = (score = 0.9, url = 'https://cdn.plat1.example/p/1.jpg') => seedCase({ score, url });
 const records = async (action: string) =>
   (await listAudit(api.db, { limit: 100_000 })).filter((r) => r.action === action);
 

@@ -2,14 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createBank } from '@mod/curation';
 import { listAudit } from '@mod/db/audit';
 import { routesOf } from './app.js';
-import {
-  asPerson,
-  seedReviewCase,
-  seedReviewTenants,
-  signedInPerson,
-  type SignedIn,
-} from './cases.test-helper.js';
-import { useCallersWorld } from './callers-world.js';
+import { asPerson, signedInPerson, type SignedIn } from './cases.test-helper.js';
+import { useReviewWorld } from './review-world.js';
 import { seedSession } from './people-testing.js';
 import { SESSION_COOKIE } from './session-auth.js';
 import { statusAndCode } from './testing.js';
@@ -21,31 +15,12 @@ import { statusAndCode } from './testing.js';
 let ana: SignedIn, bao: SignedIn, cam: SignedIn, dao: SignedIn;
 let curator: SignedIn, root: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
-const api = useCallersWorld(
+const { api, people, seedCase, claim, decide } = useReviewWorld(
   { curatorKey: ['hotline-1', 'curator'] },
-  { build: (world) => ({ review: { evidence: world.vault } }) },
+  { people: ['ana', 'bao', 'cam', 'dao', 'curator', 'admin', 'officer1', 'officer2'] },
 );
-beforeAll(async () => {
-  const db = api.db;
-  await seedReviewTenants(db, [
-    { id: 'ops', kind: 'admin', name: 'Operations' },
-    { id: 'auth-1', kind: 'authority', name: 'Authority 1' },
-    { id: 'auth-2', kind: 'authority', name: 'Authority 2' },
-  ]);
-  ana = await signedInPerson(db, 'hotline-1', 'reviewer', 'sec.ana');
-  bao = await signedInPerson(db, 'hotline-1', 'reviewer', 'sec.bao');
-  cam = await signedInPerson(db, 'hotline-1', 'reviewer', 'sec.cam');
-  dao = await signedInPerson(db, 'hotline-1', 'reviewer', 'sec.dao');
-  curator = await signedInPerson(db, 'hotline-1', 'curator', 'sec.cuc');
-  root = await signedInPerson(db, 'ops', 'admin', 'sec.root');
-  officer1 = await signedInPerson(db, 'auth-1', 'authority', 'sec.officer-1');
-  officer2 = await signedInPerson(db, 'auth-2', 'authority', 'sec.officer-2');
-});
+beforeAll(() => ({ ana, bao, cam, dao, curator, admin: root, officer1, officer2 } = people));
 
-const seed = () => seedReviewCase(api.db, api.world.vault, { tenantId: 'plat-1', score: 0.9 });
-const claim = (who: SignedIn, id: string) => asPerson(api.app, who, 'POST', `/v1/cases/${id}/claim`);
-const decide = (who: SignedIn, id: string, body: object) =>
-  asPerson(api.app, who, 'POST', `/v1/cases/${id}/decision`, body);
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 describe('CSRF', () => {
@@ -82,7 +57,7 @@ describe('the two-person rule', () => {
       },
       api.world.topics.bankChanges,
     );
-    const { caseId } = await seed();
+    const { caseId } = await seedCase();
     await claim(ana, caseId);
     expect((await decide(ana, caseId, { decision: 'dismiss', reason: 'benign' })).statusCode).toBe(200);
     const proposed = await asPerson(api.app, curator, 'POST', `/v1/cases/${caseId}/proposals`, {
@@ -109,7 +84,7 @@ describe('the two-person rule', () => {
 
 describe('claims', () => {
   it('of four reviewers racing, one holds the case; the others neither decide nor release it', async () => {
-    const { caseId } = await seed();
+    const { caseId } = await seedCase();
     const people = [ana, bao, cam, dao];
     const answers = await Promise.all(people.map((p) => claim(p, caseId)));
     const winners = people.filter((_, i) => answers[i]!.statusCode === 200);
@@ -136,7 +111,7 @@ describe('claims', () => {
 
 describe('an escalation addressed to one authority', () => {
   it('is out of every other authority’s reach: read, claim, preview, reveal, decide, release, its evidence', async () => {
-    const { caseId, submissionId } = await seed();
+    const { caseId, submissionId } = await seedCase();
     await claim(bao, caseId);
     const done = await decide(bao, caseId, {
       decision: 'escalate',
@@ -176,7 +151,7 @@ describe('an escalation addressed to one authority', () => {
 
 describe('an escalation to any authority', () => {
   it('is every authority’s while open, and only the deciding authority’s once decided', async () => {
-    const { caseId } = await seed();
+    const { caseId } = await seedCase();
     await claim(cam, caseId);
     const done = await decide(cam, caseId, { decision: 'escalate', reason: 'which authority is unclear' });
     const { escalationId } = done.json<{ escalationId: string }>();

@@ -1,0 +1,93 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { mapHostToPlatform } from '@mod/db/orders';
+import type { Role } from '@mod/db/access';
+import type { TestTenant } from '@mod/testing';
+import { beforeAll } from 'vitest';
+import type { AppDeps } from './app.js';
+import { useCallersWorld, type CallersWorld } from './callers-world.js';
+import {
+  asPerson,
+  seedReviewCase,
+  seedReviewTenants,
+  signedInPerson,
+  type SignedIn,
+} from './cases.test-helper.js';
+import type { ApiTestWorld, Callers } from './testing.js';
+
+/** The people the review tests sign in: each a person of a tenant and role, their name their login. */
+const REVIEW_CAST = {
+  ana: ['hotline-1', 'reviewer'],
+  bao: ['hotline-1', 'reviewer'],
+  cam: ['hotline-1', 'reviewer'],
+  dao: ['hotline-1', 'reviewer'],
+  curator: ['hotline-1', 'curator'],
+  admin: ['ops', 'admin'],
+  officer1: ['auth-1', 'authority'],
+  officer2: ['auth-2', 'authority'],
+} as const satisfies Record<string, readonly [tenantId: string, role: Role]>;
+
+/** A person of the review tests' cast. */
+export type CastMember = keyof typeof REVIEW_CAST;
+
+/** The tenants of the cast besides the review tenants (`seedReviewTenants`). */
+const CAST_TENANTS: Readonly<Record<string, TestTenant>> = {
+  ops: { id: 'ops', kind: 'admin', name: 'Operations' },
+  'auth-1': { id: 'auth-1', kind: 'authority', name: 'Authority 1' },
+  'auth-2': { id: 'auth-2', kind: 'authority', name: 'Authority 2' },
+};
+
+/** A review test file's world (`useCallersWorld`) and the people of the cast it signed in. */
+export interface ReviewWorld<K extends string, P extends CastMember> {
+  readonly api: CallersWorld<K>;
+  /** The people signed in, filled in before the file's tests (read them in a hook or a test). */
+  readonly people: Readonly<Record<P, SignedIn>>;
+  /** A review case of plat-1 (`seedReviewCase`: risk 0.9, the photo kept in the world's vault, unless told). */
+  readonly seedCase: (o?: {
+    score?: number;
+    url?: string;
+    keep?: boolean;
+  }) => ReturnType<typeof seedReviewCase>;
+  /** A person's claim of a case. */
+  readonly claim: (who: SignedIn, caseId: string) => Promise<LightMyRequestResponse>;
+  /** A person's decision on a case. */
+  readonly decide: (who: SignedIn, caseId: string, body: object) => Promise<LightMyRequestResponse>;
+}
+
+/**
+ * The set-up the case routes' tests share: a world whose app keeps and shows review media from the world's vault
+ * (`build` adds to what it is built with), the review tenants (`seedReviewTenants`, with those of the `people`
+ * and `tenants`), plat-1 serving its media from cdn.plat1.example, and `people` of the cast signed in.
+ */
+export function useReviewWorld<K extends string = never, P extends CastMember = never>(
+  callers: Callers<K>,
+  o: {
+    people: readonly P[];
+    tenants?: readonly TestTenant[];
+    build?: (world: ApiTestWorld) => Partial<AppDeps>;
+  },
+): ReviewWorld<K, P> {
+  const api = useCallersWorld(callers, {
+    build: (world) => {
+      const more = o.build?.(world) ?? {};
+      return { ...more, review: { evidence: world.vault, ...more.review } };
+    },
+  });
+  const people = {} as Record<P, SignedIn>;
+  beforeAll(async () => {
+    const tenantIds = new Set<string>(o.people.map((name) => REVIEW_CAST[name][0]));
+    const castTenants = Object.values(CAST_TENANTS).filter((t) => tenantIds.has(t.id));
+    await seedReviewTenants(api.db, [...castTenants, ...(o.tenants ?? [])]);
+    await mapHostToPlatform(api.db, 'cdn.plat1.example', 'plat-1');
+    for (const name of o.people) {
+      const [tenantId, role] = REVIEW_CAST[name];
+      people[name] = await signedInPerson(api.db, tenantId, role, name);
+    }
+  });
+  return {
+    api,
+    people,
+    seedCase: (c = {}) => seedReviewCase(api.db, api.world.vault, { tenantId: 'plat-1', score: 0.9, ...c }),
+    claim: (who, caseId) => asPerson(api.app, who, 'POST', `/v1/cases/${caseId}/claim`),
+    decide: (who, caseId, body) => asPerson(api.app, who, 'POST', `/v1/cases/${caseId}/decision`, body),
+  };
+}
