@@ -14,6 +14,8 @@
 #   deploy/local/kafka.sh kill-node N      SIGKILL node N (failure tests); start-node N starts it again
 # Idempotent: starting a running cluster, or stopping a stopped one, does nothing.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# The broker settings deploy/compose's broker shares (its start.sh sources the same file).
+source "$(dirname "${BASH_SOURCE[0]}")/../compose/kafka/broker-config.sh"
 
 SCRAM_USERS_FILE="$DATA_DIR/kafka-scram-users"
 
@@ -79,7 +81,8 @@ write_config() {
     # The storage holds the media topics' bytes (uploads, for hours): its owner's alone, also when made before.
     mkdir -p "$(node_data "$i")"
     chmod 700 "$(node_data "$i")"
-    (umask 077 && cat > "$(node_config "$i")" <<PROPS
+    (umask 077 && {
+      cat <<PROPS
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
@@ -88,45 +91,14 @@ advertised.listeners=SASL_SSL://$KAFKA_HOST:$(node_port "$i")
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_SSL
 listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT
-# Clients: SCRAM-SHA-512 over TLS. Brokers talk to each other as the admin super user.
-sasl.enabled.mechanisms=SCRAM-SHA-512
-sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin_pw";
-# KRaft controllers cannot use SCRAM; the controller listener (loopback) takes one static PLAIN user.
-sasl.mechanism.controller.protocol=PLAIN
-listener.name.controller.sasl.enabled.mechanisms=PLAIN
-listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$controller_pw" user_controller="$controller_pw";
-ssl.keystore.type=PEM
-ssl.keystore.location=$KAFKA_TLS_DIR/broker.pem
-ssl.truststore.type=PEM
-ssl.truststore.location=$KAFKA_CA_PEM
-# Nothing is allowed that no ACL allows; only the brokers themselves and the operator's admin are super users.
-authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
-super.users=User:admin;User:controller
-allow.everyone.if.no.acl.found=false
 log.dirs=$(node_data "$i")
-num.partitions=3
-default.replication.factor=$replicas
-min.insync.replicas=$min_isr
-offsets.topic.replication.factor=$replicas
-offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=$replicas
-transaction.state.log.min.isr=$min_isr
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-message.max.bytes=16777216
 log.cleaner.backoff.ms=1000
 PROPS
-    )
+      kafka_security_properties sasl_ssl "$admin_pw" "$controller_pw" "$KAFKA_TLS_DIR/broker.pem" "$KAFKA_CA_PEM"
+      kafka_topic_properties "$replicas" "$min_isr"
+    } > "$(node_config "$i")")
   done
-  (umask 077 && cat > "$KAFKA_ADMIN_PROPS" <<PROPS
-security.protocol=SASL_SSL
-sasl.mechanism=SCRAM-SHA-512
-sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin_pw";
-ssl.truststore.type=PEM
-ssl.truststore.location=$KAFKA_CA_PEM
-PROPS
-  )
+  (umask 077 && kafka_admin_properties "$admin_pw" "$KAFKA_CA_PEM" > "$KAFKA_ADMIN_PROPS")
 }
 
 kafka_java() { java -Dlog4j.configuration=file:/dev/null -cp "$KAFKA_LIBS/*" "$@"; }

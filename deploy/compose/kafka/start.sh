@@ -11,6 +11,9 @@
 # Listeners: INTERNAL kafka:9093 (the services, inside the compose network), EXTERNAL on 9094 advertised as
 # $KAFKA_EXTERNAL_HOST:$KAFKA_EXTERNAL_PORT (partners that use Kafka directly), CONTROLLER on loopback only.
 set -euo pipefail
+# The broker settings this script shares with deploy/local/kafka.sh (mounted beside it, in /mod/).
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/broker-config.sh"
 
 KAFKA_HOME="${KAFKA_HOME:-/opt/kafka}"
 SECRETS_DIR="${MOD_SECRETS_DIR:-/run/secrets}"
@@ -37,7 +40,8 @@ write_config() {
   controller="$(password controller)"
   mkdir -p "$RUN_DIR"
   chmod 700 "$RUN_DIR"
-  (umask 077 && cat > "$RUN_DIR/server.properties" <<PROPS
+  (umask 077 && {
+    cat <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:9095
@@ -46,39 +50,13 @@ advertised.listeners=INTERNAL://kafka:9093,EXTERNAL://$EXTERNAL_HOST:$EXTERNAL_P
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=INTERNAL
 listener.security.protocol.map=INTERNAL:SASL_SSL,EXTERNAL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT
-sasl.enabled.mechanisms=SCRAM-SHA-512
-sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.internal.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
 listener.name.external.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-sasl.mechanism.controller.protocol=PLAIN
-listener.name.controller.sasl.enabled.mechanisms=PLAIN
-listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$controller" user_controller="$controller";
-ssl.keystore.type=PEM
-ssl.keystore.location=$SECRETS_DIR/kafka_broker_pem
-ssl.truststore.type=PEM
-ssl.truststore.location=$SECRETS_DIR/kafka_ca
-authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
-super.users=User:admin;User:controller
-allow.everyone.if.no.acl.found=false
 log.dirs=$DATA_DIR
-num.partitions=3
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-message.max.bytes=16777216
 PROPS
-  )
-  (umask 077 && cat > "$RUN_DIR/admin.properties" <<PROPS
-security.protocol=SASL_SSL
-sasl.mechanism=SCRAM-SHA-512
-sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
-ssl.truststore.type=PEM
-ssl.truststore.location=$SECRETS_DIR/kafka_ca
-PROPS
-  )
+    kafka_security_properties internal "$admin" "$controller" "$SECRETS_DIR/kafka_broker_pem" "$SECRETS_DIR/kafka_ca"
+    kafka_topic_properties 1 1
+  } > "$RUN_DIR/server.properties")
+  (umask 077 && kafka_admin_properties "$admin" "$SECRETS_DIR/kafka_ca" > "$RUN_DIR/admin.properties")
 }
 
 # SCRAM users can only be added to KRaft storage at format time, or through a running broker (add-user).

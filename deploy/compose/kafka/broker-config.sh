@@ -1,0 +1,59 @@
+# The broker and admin-client settings deploy/compose/kafka/start.sh (beside it in the broker's container, at
+# /mod/) and deploy/local/kafka.sh share: SASL/SCRAM-SHA-512 over TLS for every client, the KRaft controller's
+# static PLAIN user, PEM TLS material, the StandardAuthorizer, and the topic defaults. Source it; do not run it.
+# Each function prints properties; the caller writes them (umask 077: they hold passwords).
+# shellcheck shell=bash
+
+# kafka_security_properties LISTENER ADMIN_PASSWORD CONTROLLER_PASSWORD KEYSTORE TRUSTSTORE
+# Clients and brokers authenticate with SCRAM-SHA-512 (brokers talk to each other on LISTENER as the admin super
+# user); the controller listener takes one static PLAIN user; nothing is allowed that no ACL allows.
+kafka_security_properties() {
+  cat <<PROPS
+# Clients: SCRAM-SHA-512 over TLS. Brokers talk to each other as the admin super user.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.$1.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$2";
+# KRaft controllers cannot use SCRAM; the controller listener (loopback) takes one static PLAIN user.
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$3" user_controller="$3";
+ssl.keystore.type=PEM
+ssl.keystore.location=$4
+ssl.truststore.type=PEM
+ssl.truststore.location=$5
+# Nothing is allowed that no ACL allows; only the brokers themselves and the operator's admin are super users.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:controller
+allow.everyone.if.no.acl.found=false
+PROPS
+}
+
+# kafka_topic_properties REPLICAS MIN_ISR
+# Topics are made only by `modctl kafka setup`; the internal ones are replicated REPLICAS times, a write needing
+# MIN_ISR of them; one event (media up to 16 MiB) fits a message.
+kafka_topic_properties() {
+  cat <<PROPS
+num.partitions=3
+default.replication.factor=$1
+min.insync.replicas=$2
+offsets.topic.replication.factor=$1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=$1
+transaction.state.log.min.isr=$2
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+message.max.bytes=16777216
+PROPS
+}
+
+# kafka_admin_properties ADMIN_PASSWORD TRUSTSTORE
+# The admin client's properties (Kafka's command-line tools: --command-config).
+kafka_admin_properties() {
+  cat <<PROPS
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$1";
+ssl.truststore.type=PEM
+ssl.truststore.location=$2
+PROPS
+}
