@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
-import { ActionForm, Choice, Field, Submit } from '../ui/form.js';
+import { ActionForm, Choice, Field, Submit, useFormValues } from '../ui/form.js';
 import { LoadStatus, useAction, useLoad } from '../ui/kit.js';
 
 /**
@@ -23,17 +23,17 @@ export function FeedSettings() {
         : ok(api.GET('/v1/admin/tenants/{tenantId}/feed-settings', { params: { path: { tenantId: isp } } })),
     [isp],
   );
-  const [zone, setZone] = useState('');
-  const [garden, setGarden] = useState('');
+  const form = useFormValues({ zone: '', garden: '' });
   const [saved, setSaved] = useState(false);
   // The form shows the settings as the API keeps them, again after a save (names checked, lower case).
-  useEffect(() => {
-    setZone(settings.data?.zoneName ?? '');
-    setGarden(settings.data?.walledGardenHost ?? '');
-  }, [settings.data]);
+  useEffect(
+    () => form.set({ zone: settings.data?.zoneName ?? '', garden: settings.data?.walledGardenHost ?? '' }),
+    [settings.data],
+  );
   // "Saved" stays until another ISP is picked: the reload that follows a save must not take it away.
   useEffect(() => setSaved(false), [isp]);
   const save = useAction(async () => {
+    const { zone, garden } = form.values;
     setSaved(false);
     await ok(
       api.PUT('/v1/admin/tenants/{tenantId}/feed-settings', {
@@ -55,19 +55,18 @@ export function FeedSettings() {
             id="feed-isp"
             label={t('admin.feedIsp')}
             value={isp}
-            onChange={setPicked}
+            onValue={setPicked}
             options={(isps.data ?? []).map((x) => ({
               value: x.id,
               label: x.name === x.id ? x.id : `${x.name} (${x.id})`,
             }))}
           />
-          <Field id="feed-zone" label={t('admin.feedZone')} required value={zone} onValue={setZone} />
+          <Field id="feed-zone" label={t('admin.feedZone')} required {...form.bind('zone')} />
           <Field
             id="feed-garden"
             label={t('admin.feedGarden')}
             hint={t('admin.feedGardenHint')}
-            value={garden}
-            onValue={setGarden}
+            {...form.bind('garden')}
           />
           <Submit
             label={t('admin.feedSave')}

@@ -42,7 +42,7 @@ export function Keys() {
       <h2 id="keys-title">{t('admin.keys')}</h2>
       <ActionForm class="form inline" aria-label={t('admin.issueKey')} onSubmit={() => void issue.run()}>
         <Field id="key-tenant" label={t('admin.tenantId')} required value={tenantId} onValue={setTenantId} />
-        <CodeChoice id="key-role" label={t('admin.role')} value={role} codes={KEY_ROLES} onChange={setRole} />
+        <CodeChoice id="key-role" label={t('admin.role')} value={role} codes={KEY_ROLES} onValue={setRole} />
         <Field id="key-label" label={t('admin.keyLabel')} value={label} onValue={setLabel} />
         <button type="button" class="secondary" onClick={() => setShownFor(tenantId.trim())}>
           {t('admin.listKeys')}

@@ -1,9 +1,10 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { readPages } from '../api/paging.js';
 import type { PersonRole } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
-import { ActionForm, Choice, CodeChoice, Field, Submit } from '../ui/form.js';
+import { ActionForm, Choice, CodeChoice, Field, Submit, useFormValues } from '../ui/form.js';
 import { ErrorNote, LoadStatus, Page, ShownOnce, useAction, useLoad } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { FeedSettings } from './admin-feeds.js';
@@ -31,19 +32,33 @@ function useAdminList<P extends { nextAfter: string | null }, T>(
   );
 }
 
+/** The form that adds an item to an admin list, named as its submit button is; submitting runs `action`. */
+function NewItemForm(props: {
+  label: string;
+  action: { busy: boolean; error: unknown; run: () => Promise<void> };
+  children: ComponentChildren;
+}) {
+  const { busy, error, run } = props.action;
+  return (
+    <ActionForm class="form inline" aria-label={props.label} onSubmit={() => void run()}>
+      {props.children}
+      <Submit label={props.label} busy={busy} error={error} />
+    </ActionForm>
+  );
+}
+
 function Tenants() {
   const { t } = useI18n();
   const tenants = useAdminList(
     (query) => ok(api.GET('/v1/admin/tenants', { params: { query } })),
     (page) => page.tenants,
   );
-  const [id, setId] = useState('');
-  const [name, setName] = useState('');
+  const form = useFormValues({ id: '', name: '' });
   const [kind, setKind] = useState<(typeof TENANT_KINDS)[number]>('isp');
   const create = useAction(async () => {
+    const { id, name } = form.values;
     await ok(api.POST('/v1/admin/tenants', { body: { id: id.trim(), kind, name: name.trim() } }));
-    setId('');
-    setName('');
+    form.reset();
     tenants.reload();
   });
   const toggle = useAction(async (tenantId: string, subscribed: boolean) => {
@@ -87,18 +102,17 @@ function Tenants() {
           </tr>
         ))}
       </RecordTable>
-      <ActionForm class="form inline" aria-label={t('admin.newTenant')} onSubmit={() => void create.run()}>
-        <Field id="tenant-id" label={t('admin.tenantId')} required value={id} onValue={setId} />
-        <Field id="tenant-name" label={t('admin.name')} required value={name} onValue={setName} />
+      <NewItemForm label={t('admin.newTenant')} action={create}>
+        <Field id="tenant-id" label={t('admin.tenantId')} required {...form.bind('id')} />
+        <Field id="tenant-name" label={t('admin.name')} required {...form.bind('name')} />
         <CodeChoice
           id="tenant-kind"
           label={t('admin.kind')}
           value={kind}
           codes={TENANT_KINDS}
-          onChange={setKind}
+          onValue={setKind}
         />
-        <Submit label={t('admin.newTenant')} busy={create.busy} error={create.error} />
-      </ActionForm>
+      </NewItemForm>
     </section>
   );
 }
@@ -109,12 +123,11 @@ function People() {
     (query) => ok(api.GET('/v1/admin/people', { params: { query } })),
     (page) => page.people,
   );
-  const [tenantId, setTenantId] = useState('');
-  const [login, setLogin] = useState('');
-  const [displayName, setDisplayName] = useState('');
+  const form = useFormValues({ tenantId: '', login: '', displayName: '' });
   const [role, setRole] = useState<PersonRole>('reviewer');
   const [secret, setSecret] = useState<string | null>(null);
   const create = useAction(async () => {
+    const { tenantId, login, displayName } = form.values;
     const made = await ok(
       api.POST('/v1/admin/people', {
         body: { tenantId: tenantId.trim(), login: login.trim(), displayName: displayName.trim(), role },
@@ -189,31 +202,18 @@ function People() {
           </tr>
         ))}
       </RecordTable>
-      <ActionForm class="form inline" aria-label={t('admin.newPerson')} onSubmit={() => void create.run()}>
-        <Field
-          id="person-tenant"
-          label={t('admin.tenantId')}
-          required
-          value={tenantId}
-          onValue={setTenantId}
-        />
-        <Field id="person-login" label={t('admin.login')} required value={login} onValue={setLogin} />
-        <Field
-          id="person-name"
-          label={t('admin.displayName')}
-          required
-          value={displayName}
-          onValue={setDisplayName}
-        />
+      <NewItemForm label={t('admin.newPerson')} action={create}>
+        <Field id="person-tenant" label={t('admin.tenantId')} required {...form.bind('tenantId')} />
+        <Field id="person-login" label={t('admin.login')} required {...form.bind('login')} />
+        <Field id="person-name" label={t('admin.displayName')} required {...form.bind('displayName')} />
         <Choice
           id="person-role"
           label={t('admin.role')}
           value={role}
-          onChange={(v) => setRole(v as PersonRole)}
+          onValue={(v) => setRole(v as PersonRole)}
           options={PERSON_ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))}
         />
-        <Submit label={t('admin.newPerson')} busy={create.busy} error={create.error} />
-      </ActionForm>
+      </NewItemForm>
     </section>
   );
 }

@@ -122,7 +122,7 @@ export function ImportForm(props: { targets: readonly CurationTarget[]; onDone: 
         id="import-target"
         label={t('curation.importInto')}
         value={chosen?.id ?? ''}
-        onChange={changed(setTarget)}
+        onValue={changed(setTarget)}
         options={props.targets.map((x) => ({
           value: x.id,
           label: `${x.name} (${t(x.kind === 'bank' ? 'curation.bank' : 'curation.urlList')})`,
@@ -132,7 +132,7 @@ export function ImportForm(props: { targets: readonly CurationTarget[]; onDone: 
         id="import-mode"
         label={t('curation.mode')}
         value={mode}
-        onChange={changed((v: string) => setMode(v === 'replace' ? 'replace' : 'append'))}
+        onValue={changed((v: string) => setMode(v === 'replace' ? 'replace' : 'append'))}
         options={[
           { value: 'append', label: t('curation.append') },
           { value: 'replace', label: t('curation.replace') },

@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { readPages } from '../api/paging.js';
 import type { Order } from '../api/types.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { clockText, CountdownText } from '../ui/countdown.js';
-import { Field, FilterChoice, Filters } from '../ui/form.js';
+import { Field, FilterChoice, Filters, useFormValues } from '../ui/form.js';
 import { LoadStatus, Page, useLoad, useNow } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { deadlineState, deskOrder, ORDER_STATUSES, type DeadlineState } from './orders-model.js';
@@ -48,9 +48,8 @@ export const statusLabel = (i18n: I18n, status: string) =>
 export function DeskPage() {
   const i18n = useI18n();
   const { t } = i18n;
-  const [kind, setKind] = useState('');
-  const [status, setStatus] = useState('');
-  const [search, setSearch] = useState('');
+  const filters = useFormValues({ kind: '', status: '', search: '' });
+  const { kind, status, search } = filters.values;
   const now = useNow(1000);
   const orders = useLoad(
     () =>
@@ -92,8 +91,7 @@ export function DeskPage() {
         <FilterChoice
           id="filter-kind"
           label={t('desk.filterKind')}
-          value={kind}
-          onChange={setKind}
+          {...filters.bind('kind')}
           options={[
             { value: 'takedown', label: t('kind.takedown') },
             { value: 'blocking', label: t('kind.blocking') },
@@ -102,11 +100,10 @@ export function DeskPage() {
         <FilterChoice
           id="filter-status"
           label={t('desk.filterStatus')}
-          value={status}
-          onChange={setStatus}
+          {...filters.bind('status')}
           options={ORDER_STATUSES.map((s) => ({ value: s, label: statusLabel(i18n, s) }))}
         />
-        <Field id="filter-search" label={t('desk.search')} type="search" value={search} onValue={setSearch} />
+        <Field id="filter-search" label={t('desk.search')} type="search" {...filters.bind('search')} />
       </Filters>
       <LoadStatus loads={[orders]} />
       <p role="status" class="summary">

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { navigate } from '../router.js';
-import { ActionForm, Choice, Field, Submit, TextArea } from '../ui/form.js';
+import { ActionForm, Choice, Field, Submit, TextArea, useFormValues } from '../ui/form.js';
 import { LoadStatus, Page, useAction, useLoad } from '../ui/kit.js';
 
 /**
@@ -21,11 +21,9 @@ export function IssueOrderPage() {
     [],
   );
   const [kind, setKind] = useState<'takedown' | 'blocking'>('takedown');
-  const [target, setTarget] = useState('');
   const [subjectType, setSubjectType] = useState<'url' | 'host' | 'content-hash'>('url');
-  const [subject, setSubject] = useState('');
-  const [basis, setBasis] = useState('');
-  const [note, setNote] = useState('');
+  const form = useFormValues({ target: '', subject: '', basis: '', note: '' });
+  const { target, subject, basis, note } = form.values;
   const targets = (choices.data?.targets ?? []).filter(
     (x) => x.kind === (kind === 'takedown' ? 'platform' : 'isp'),
   );
@@ -59,7 +57,7 @@ export function IssueOrderPage() {
           id="issue-kind"
           label={t('order.kind')}
           value={kind}
-          onChange={(v) => setKind(v === 'blocking' ? 'blocking' : 'takedown')}
+          onValue={(v) => setKind(v === 'blocking' ? 'blocking' : 'takedown')}
           options={[
             { value: 'takedown', label: t('kind.takedown') },
             { value: 'blocking', label: t('kind.blocking') },
@@ -69,7 +67,7 @@ export function IssueOrderPage() {
           id="issue-target"
           label={t(kind === 'takedown' ? 'issue.targetPlatform' : 'issue.targetIsp')}
           value={chosenTarget}
-          onChange={setTarget}
+          onValue={(v) => form.set({ target: v })}
           options={targets.map((x) => ({
             value: x.id,
             label: x.name === x.id ? x.id : `${x.name} (${x.id})`,
@@ -80,7 +78,7 @@ export function IssueOrderPage() {
           id="issue-subject-type"
           label={t('issue.subjectType')}
           value={subjectType}
-          onChange={(v) =>
+          onValue={(v) =>
             setSubjectType(v === 'host' ? 'host' : v === 'content-hash' ? 'content-hash' : 'url')
           }
           options={[
@@ -89,12 +87,12 @@ export function IssueOrderPage() {
             { value: 'content-hash', label: t('subject.content-hash') },
           ]}
         />
-        <Field id="issue-subject" label={t('order.subject')} required value={subject} onValue={setSubject} />
+        <Field id="issue-subject" label={t('order.subject')} required {...form.bind('subject')} />
         <Choice
           id="issue-basis"
           label={t('order.legalBasis')}
           value={chosenBasis}
-          onChange={setBasis}
+          onValue={(v) => form.set({ basis: v })}
           options={bases.map((b) => ({
             value: b.id,
             label: t('issue.basis', {
@@ -103,7 +101,7 @@ export function IssueOrderPage() {
             }),
           }))}
         />
-        <TextArea id="issue-note" label={t('issue.note')} value={note} onValue={setNote} />
+        <TextArea id="issue-note" label={t('issue.note')} {...form.bind('note')} />
         <Submit
           label={t('issue.submit')}
           busy={busy}

@@ -45,7 +45,7 @@ function OrderCommands(props: { order: Order; onDone: (o: Order) => void }) {
         id="command"
         label={t('order.command')}
         value={command}
-        onChange={(v) => setCommand(v as Command)}
+        onValue={(v) => setCommand(v as Command)}
         options={(['confirm', 'extend', 'pause', 'resume', 'withdraw'] as const).map((c) => ({
           value: c,
           label: t(`command.${c}`),

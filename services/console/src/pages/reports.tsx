@@ -3,7 +3,7 @@ import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
-import { FilterChoice, Filters } from '../ui/form.js';
+import { FilterChoice, Filters, useFormValues } from '../ui/form.js';
 import { LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { categoryLabel, channelLabel, reportStatusLabel } from './reports-labels.js';
@@ -27,10 +27,10 @@ type Cursor = NonNullable<ReturnType<typeof nextPageAfter>>;
 function ReportList() {
   const i18n = useI18n();
   const { t } = i18n;
-  const [status, setStatus] = useState('');
-  const [channel, setChannel] = useState('');
+  const filters = useFormValues({ status: '', channel: '' });
+  const { status, channel } = filters.values;
   const now = useNow(1000);
-  const filters = {
+  const filterQuery = {
     ...(REPORT_STATUSES.find((s) => s === status) === undefined
       ? {}
       : { status: status as (typeof REPORT_STATUSES)[number] }),
@@ -39,7 +39,7 @@ function ReportList() {
       : { channel: channel as (typeof REPORT_CHANNELS)[number] }),
   };
   const load = (before?: Cursor) =>
-    ok(api.GET('/v1/reports', { params: { query: { limit: REPORT_PAGE, ...filters, ...before } } })).then(
+    ok(api.GET('/v1/reports', { params: { query: { limit: REPORT_PAGE, ...filterQuery, ...before } } })).then(
       (r) => r.reports,
     );
   const first = useLoad(() => load(), [status, channel]);
@@ -69,15 +69,13 @@ function ReportList() {
         <FilterChoice
           id="report-status"
           label={t('reports.filterStatus')}
-          value={status}
-          onChange={setStatus}
+          {...filters.bind('status')}
           options={REPORT_STATUSES.map((s) => ({ value: s, label: reportStatusLabel(i18n, s) }))}
         />
         <FilterChoice
           id="report-channel"
           label={t('reports.filterChannel')}
-          value={channel}
-          onChange={setChannel}
+          {...filters.bind('channel')}
           options={REPORT_CHANNELS.map((c) => ({ value: c, label: channelLabel(i18n, c) }))}
         />
       </Filters>

@@ -146,11 +146,9 @@ function CaseWork(props: {
           id="propose-bank"
           label={t('review.proposeNegative')}
           value={proposeTo}
-          onChange={setProposeTo}
-          options={[
-            { value: '', label: t('review.proposeNone') },
-            ...props.negativeBanks.map((b) => ({ value: b.id, label: b.name })),
-          ]}
+          onValue={setProposeTo}
+          none={t('review.proposeNone')}
+          options={props.negativeBanks.map((b) => ({ value: b.id, label: b.name }))}
         />
       )}
       <p class="hint">{t('review.shortcuts')}</p>

@@ -3,19 +3,21 @@ import { api, ok } from '../api/client.js';
 import type { Session } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { useSession } from '../session.js';
-import { ActionForm, Field, Submit } from '../ui/form.js';
+import { ActionForm, Field, Submit, useFormValues } from '../ui/form.js';
 import { Page, useAction } from '../ui/kit.js';
 import { Facts } from '../ui/records.js';
 
-/** The authenticator's code, as sign-in and enrolment ask for it (6 to 8 digits, spaces allowed). */
-function CodeField(props: {
+/** A field's own attributes: its id, label and hint, and its value and `onValue` (as `bind` gives them). */
+type FieldProps = {
   id: string;
   label: string;
   hint?: string;
-  required?: boolean;
   value: string;
   onValue: (value: string) => void;
-}) {
+};
+
+/** The authenticator's code, as sign-in and enrolment ask for it (6 to 8 digits, spaces allowed). */
+function CodeField(props: FieldProps & { required?: boolean }) {
   return <Field {...props} inputMode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,8}" />;
 }
 
@@ -23,9 +25,8 @@ function CodeField(props: {
 export function SignInPage(props: { expired: boolean }) {
   const { t } = useI18n();
   const { accept } = useSession();
-  const [login, setLogin] = useState('');
-  const [password, setPassword] = useState('');
-  const [code, setCode] = useState('');
+  const form = useFormValues({ login: '', password: '', code: '' });
+  const { login, password, code } = form.values;
   const { busy, error, run } = useAction(async () => {
     const body = { login: login.trim(), password, ...(code.trim() === '' ? {} : { code: code.trim() }) };
     accept(await ok(api.POST('/v1/session', { body })));
@@ -43,8 +44,7 @@ export function SignInPage(props: { expired: boolean }) {
           label={t('signIn.login')}
           autocomplete="username"
           required
-          value={login}
-          onValue={setLogin}
+          {...form.bind('login')}
         />
         <Field
           id="password"
@@ -52,16 +52,9 @@ export function SignInPage(props: { expired: boolean }) {
           type="password"
           autocomplete="current-password"
           required
-          value={password}
-          onValue={setPassword}
+          {...form.bind('password')}
         />
-        <CodeField
-          id="code"
-          label={t('signIn.code')}
-          hint={t('signIn.codeHint')}
-          value={code}
-          onValue={setCode}
-        />
+        <CodeField id="code" label={t('signIn.code')} hint={t('signIn.codeHint')} {...form.bind('code')} />
         <Submit label={t('signIn.submit')} busy={busy} error={error} />
       </ActionForm>
     </Page>
@@ -69,13 +62,7 @@ export function SignInPage(props: { expired: boolean }) {
 }
 
 /** A new password field (typed twice on the page). */
-function NewPasswordField(props: {
-  id: string;
-  label: string;
-  hint?: string;
-  value: string;
-  onValue: (v: string) => void;
-}) {
+function NewPasswordField(props: FieldProps) {
   return <Field {...props} type="password" autocomplete="new-password" required />;
 }
 
@@ -83,8 +70,8 @@ function NewPasswordField(props: {
 export function ChangePasswordPage(props: { session: Session }) {
   const { t } = useI18n();
   const { accept } = useSession();
-  const [next, setNext] = useState('');
-  const [again, setAgain] = useState('');
+  const form = useFormValues({ next: '', again: '' });
+  const { next, again } = form.values;
   const [mismatch, setMismatch] = useState(false);
   const { busy, error, run } = useAction(async () => {
     accept(await ok(api.POST('/v1/session/password', { body: { newPassword: next } })));
@@ -103,15 +90,9 @@ export function ChangePasswordPage(props: { session: Session }) {
           id="new-password"
           label={t('password.new')}
           hint={t('password.rules')}
-          value={next}
-          onValue={setNext}
+          {...form.bind('next')}
         />
-        <NewPasswordField
-          id="new-password-again"
-          label={t('password.again')}
-          value={again}
-          onValue={setAgain}
-        />
+        <NewPasswordField id="new-password-again" label={t('password.again')} {...form.bind('again')} />
         {mismatch ? (
           <p class="error" role="alert">
             {t('password.mismatch')}

@@ -1,9 +1,24 @@
 import type { ComponentChildren } from 'preact';
+import { useCallback, useState } from 'preact/hooks';
 import { useI18n } from '../i18n/locale.js';
 import { ErrorNote } from './kit.js';
 
 /** The text of the input or textarea an event came from. */
 const valueOf = (e: Event) => (e.target as HTMLInputElement | HTMLTextAreaElement).value;
+
+/**
+ * The values of a form's controls, kept together by name (a control's `id` stays its own). `bind(name)` is the
+ * `value` and `onValue` to spread on the control; `set` changes some values at once, `reset` puts back `initial`.
+ */
+export function useFormValues<V extends Record<string, string>>(initial: V) {
+  const [values, setValues] = useState<V>(initial);
+  const set = useCallback((changed: Partial<V>) => setValues((v) => ({ ...v, ...changed })), []);
+  const bind = <K extends keyof V>(name: K) => ({
+    value: values[name],
+    onValue: (value: V[K]) => setValues((v) => ({ ...v, [name]: value })),
+  });
+  return { values, set, bind, reset: () => setValues(initial) };
+}
 
 /** A labelled form control: the label names it, the hint describes it. `onValue` gets the text typed. */
 export function Field(props: {
@@ -64,16 +79,22 @@ export function TextArea(props: {
   );
 }
 
-/** A labelled select (`class`: of its box, `field` unless said; an option's `lang`: the language of its label). */
+/**
+ * A labelled select (`class`: of its box, `field` unless said; an option's `lang`: the language of its label;
+ * `none`: the label of an empty first option, for no choice). `onValue` gets the value chosen.
+ */
 export function Choice(props: {
   label: string;
   id: string;
   value: string;
   options: readonly { value: string; label: string; lang?: string }[];
-  onChange: (value: string) => void;
+  none?: string;
+  onValue: (value: string) => void;
   required?: boolean;
   class?: string;
 }) {
+  const options =
+    props.none === undefined ? props.options : [{ value: '', label: props.none }, ...props.options];
   return (
     <div class={props.class ?? 'field'}>
       <label for={props.id}>{props.label}</label>
@@ -81,9 +102,9 @@ export function Choice(props: {
         id={props.id}
         value={props.value}
         required={props.required}
-        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+        onChange={(e) => props.onValue((e.target as HTMLSelectElement).value)}
       >
-        {props.options.map((o) => (
+        {options.map((o) => (
           <option key={o.value} value={o.value} lang={o.lang}>
             {o.label}
           </option>
@@ -99,16 +120,16 @@ export function CodeChoice<V extends string>(props: {
   id: string;
   value: V;
   codes: readonly V[];
-  onChange: (value: V) => void;
+  onValue: (value: V) => void;
   class?: string;
 }) {
-  const { codes, onChange, ...choice } = props;
+  const { codes, onValue, ...choice } = props;
   return (
     <Choice
       {...choice}
       options={codes.map((c) => ({ value: c, label: c }))}
       // The select offers only `codes`.
-      onChange={(v) => onChange(v as V)}
+      onValue={(v) => onValue(v as V)}
     />
   );
 }
@@ -163,8 +184,8 @@ export function FilterChoice(props: {
   id: string;
   value: string;
   options: readonly { value: string; label: string }[];
-  onChange: (value: string) => void;
+  onValue: (value: string) => void;
 }) {
   const { t } = useI18n();
-  return <Choice {...props} options={[{ value: '', label: t('common.all') }, ...props.options]} />;
+  return <Choice {...props} none={t('common.all')} />;
 }
