@@ -53,37 +53,34 @@ const SECTIONS: readonly { path: string; label: MessageKey; roles: readonly Pers
   { path: 'admin', label: 'nav.admin', roles: ['admin'] },
 ];
 
-function LanguageSwitch() {
-  const { t, language, setLanguage } = useI18n();
-  return (
-    <Choice
-      class="language"
-      id="language"
-      label={t('nav.language')}
-      value={language}
-      onChange={(v) => setLanguage(v as Language)}
-      options={Languages.map((l) => ({ value: l, lang: l, label: l === 'vi' ? 'Tiếng Việt' : 'English' }))}
-    />
-  );
-}
-
 /** Zones a person may show times in: every zone Intl knows, the default first. */
 const TIME_ZONES = [
   DEFAULT_TIME_ZONE,
   ...Intl.supportedValuesOf('timeZone').filter((z) => z !== DEFAULT_TIME_ZONE),
 ];
 
-function TimeZoneSwitch() {
-  const { t, timeZone, setTimeZone } = useI18n();
+/** How the console reads, as the person chooses in the header: its language and the time zone of its times. */
+function Preferences() {
+  const { t, language, setLanguage, timeZone, setTimeZone } = useI18n();
   return (
-    <CodeChoice
-      class="language"
-      id="time-zone"
-      label={t('nav.timeZone')}
-      value={timeZone}
-      codes={TIME_ZONES}
-      onChange={setTimeZone}
-    />
+    <>
+      <Choice
+        class="language"
+        id="language"
+        label={t('nav.language')}
+        value={language}
+        onValue={(v) => setLanguage(v as Language)}
+        options={Languages.map((l) => ({ value: l, lang: l, label: l === 'vi' ? 'Tiếng Việt' : 'English' }))}
+      />
+      <CodeChoice
+        class="language"
+        id="time-zone"
+        label={t('nav.timeZone')}
+        value={timeZone}
+        codes={TIME_ZONES}
+        onValue={setTimeZone}
+      />
+    </>
   );
 }
 
@@ -97,8 +94,7 @@ function Frame(props: { children: ComponentChildren; nav?: ComponentChildren }) 
       <header class="top">
         <span class="brand">{t('app.name')}</span>
         {props.nav}
-        <LanguageSwitch />
-        <TimeZoneSwitch />
+        <Preferences />
       </header>
       <main id="main">{props.children}</main>
     </>
