@@ -154,6 +154,24 @@ function plannedOrders(content: ContentRef, bankIds: string[], context: PolicyCo
   return orders;
 }
 
+/**
+ * The evidence a decision about `content` keeps: the hits it rests on, the policy version, the content's digest,
+ * and its classification and subject when known.
+ */
+function decisionEvidence(
+  content: ContentRef & { classification?: DecisionEvidence['classification'] },
+  hits: Hit[],
+  policy: PolicyConfig,
+): DecisionEvidence {
+  return {
+    hits,
+    policyVersion: policy.version,
+    sha256: content.sha256,
+    ...(content.classification === undefined ? {} : { classification: content.classification }),
+    ...(content.subject === undefined ? {} : { subject: content.subject }),
+  };
+}
+
 /** The authority's confirmation case for orders policy issued. */
 const confirmationCase = (policy: PolicyConfig, why: string, orders: PlannedOrder[]): PlannedCase => ({
   kind: 'confirm',
@@ -184,13 +202,12 @@ export function evaluateVerdict(
         apparentMinor: verdict.classification.apparentMinor.flagged,
       }
     : undefined;
-  const evidenceOf = (hits: Hit[]): DecisionEvidence => ({
-    hits,
-    policyVersion: policy.version,
-    sha256: verdict.hashes.sha256,
-    ...(classification === undefined ? {} : { classification }),
-    ...(verdict.subject === undefined ? {} : { subject: verdict.subject }),
-  });
+  const evidenceOf = (hits: Hit[]): DecisionEvidence =>
+    decisionEvidence(
+      { sha256: verdict.hashes.sha256, subject: verdict.subject, classification },
+      hits,
+      policy,
+    );
   const nothing = (outcome: PolicyDecision['outcome'], hits: Hit[]): PolicyDecision => ({
     outcome,
     orders: [],
@@ -265,13 +282,6 @@ export function evaluateConfirmedCase(content: ConfirmedContent, context: Policy
     cases: [
       confirmationCase(policy, `${content.confirmedBy} confirmed category ${content.category}`, orders),
     ],
-    evidence: {
-      hits: content.hits,
-      policyVersion: policy.version,
-      sha256: content.sha256,
-      ...(content.classification === undefined ? {} : { classification: content.classification }),
-      ...(content.subject === undefined ? {} : { subject: content.subject }),
-      confirmedCategory: content.category,
-    },
+    evidence: { ...decisionEvidence(content, content.hits, policy), confirmedCategory: content.category },
   };
 }

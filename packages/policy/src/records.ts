@@ -74,9 +74,19 @@ export interface OrderToOpen {
   verifyUrl: string | null;
 }
 
-/** The actor (and role) a record names. */
-const named = (by: AppliedBy): Pick<AuditIntent, 'actor' | 'role'> =>
-  by.role === undefined ? { actor: by.actor } : { actor: by.actor, role: by.role };
+/** A record of what `by` applied under policy `policyVersion`: it names the actor (and role) and that version. */
+function appliedRecord(
+  by: AppliedBy,
+  policyVersion: string,
+  what: Omit<AuditIntent, 'actor' | 'role' | 'versions'>,
+): AuditIntent {
+  return {
+    actor: by.actor,
+    ...(by.role === undefined ? {} : { role: by.role }),
+    ...what,
+    versions: { policy: policyVersion },
+  };
+}
 
 /**
  * What the records of a submission's result (a verdict, a classification) share: policy records it, about the
@@ -173,8 +183,7 @@ export function orderIssuedRecord(
   policy: Pick<PolicyConfig, 'version'>,
   by: AppliedBy = BY_POLICY,
 ): AuditIntent {
-  return {
-    ...named(by),
+  return appliedRecord(by, policy.version, {
     action: 'order.issued',
     tenantId: planned.targetTenantId,
     subject: { type: 'order', id: orderId },
@@ -186,8 +195,7 @@ export function orderIssuedRecord(
       legalBasis: planned.legalBasis,
       deadlineAt: planned.deadlineAt.toISOString(),
     },
-    versions: { policy: policy.version },
-  };
+  });
 }
 
 /**
@@ -200,15 +208,13 @@ export function caseOpenedRecord(
   o: { tenantId: string; orderIds: string[]; policyVersion: string },
   by: AppliedBy = BY_POLICY,
 ): AuditIntent {
-  return {
-    ...named(by),
+  return appliedRecord(by, o.policyVersion, {
     action: 'case.opened',
     tenantId: o.tenantId,
     subject: { type: 'case', id: caseId },
     reason: `${planned.kind} case for ${planned.assignee}: ${planned.reason}`,
     evidence: { orderIds: o.orderIds, policyVersion: o.policyVersion },
-    versions: { policy: o.policyVersion },
-  };
+  });
 }
 
 /** The record of a classifier result being recorded for a submission that matched nothing. */
