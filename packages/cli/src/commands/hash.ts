@@ -13,7 +13,10 @@ const USAGE = [
   'exit codes: 0 every file hashed; 1 a file failed (its line carries the error); 2 usage',
 ].join('\n');
 
-/** One output line: the hashes of a file, in a fixed key order, or its error. */
+/**
+ * One output line: the hashes of a file, in a fixed key order, or its error. A key whose value is undefined is
+ * left out (JSON has no undefined): the dihedral and trimmed hashes unless asked for, the scale of a full decode.
+ */
 function toLine(file: string, h: MediaHashes): string {
   return JSON.stringify({
     file,
@@ -23,12 +26,12 @@ function toLine(file: string, h: MediaHashes): string {
     md5: h.md5,
     pdq: h.pdq,
     pdqQuality: h.pdqQuality,
-    ...(h.pdqDihedral === undefined ? {} : { pdqDihedral: h.pdqDihedral }),
-    ...(h.pdqTrimmed === undefined ? {} : { pdqTrimmed: h.pdqTrimmed }),
+    pdqDihedral: h.pdqDihedral,
+    pdqTrimmed: h.pdqTrimmed,
     blockhash: h.blockhash,
     width: h.width,
     height: h.height,
-    ...(h.decodeScale === 1 ? {} : { decodeScale: h.decodeScale }),
+    decodeScale: h.decodeScale === 1 ? undefined : h.decodeScale,
   });
 }
 
