@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { checkCredential, lastUseIsStale, sha256, toCredentialInfo } from './credentials.js';
 import type { CredentialInfo, CredentialInfoRow, CredentialRow, KeyCheck } from './credentials.js';
 import type { Role } from './tenants.js';
@@ -66,11 +66,7 @@ const toKeyInfo = (r: KeyRow): ApiKeyInfo => ({
 });
 
 export async function getApiKey(db: Queryable, id: string): Promise<ApiKeyInfo | null> {
-  const { rows } = await db.query<KeyRow>(
-    `/* api:get-key */ select ${KEY_COLUMNS} from api_keys where id = $1`,
-    [id],
-  );
-  return rows[0] ? toKeyInfo(rows[0]) : null;
+  return queryOne(db, `/* api:get-key */ select ${KEY_COLUMNS} from api_keys where id = $1`, [id], toKeyInfo);
 }
 
 /** A tenant's keys, newest first, at most `limit`. */

@@ -25,7 +25,7 @@ import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
 import { MerkleNodeCache } from './audit-node-cache.js';
 import { auditAudience, auditScopeArgs, auditScopeWhere, type AuditScope } from './audit-scope.js';
 import { createPgMerkleStore } from './audit-store.js';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 
 interface HeadRow {
   tree_size: number;
@@ -49,11 +49,13 @@ function toHead(r: HeadRow): SignedTreeHead {
 
 /** The newest signed tree head (largest size), or null before the first one. */
 export async function latestTreeHead(db: Queryable): Promise<SignedTreeHead | null> {
-  const { rows } = await db.query<HeadRow>(
+  return queryOne(
+    db,
     `/* audit:latest-head */ select ${HEAD_COLUMNS} from audit_tree_heads
      order by tree_size desc, signed_at desc limit 1`,
+    [],
+    toHead,
   );
-  return rows[0] === undefined ? null : toHead(rows[0]);
 }
 
 /** The signed head of exactly `treeSize` leaves (the newest if several keys signed it), or null. */

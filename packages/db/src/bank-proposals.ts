@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { keysetArgs, keysetPage } from './keyset.js';
 
 export type BankProposalStatus = 'pending' | 'approved' | 'rejected';
@@ -101,11 +101,12 @@ export async function getBankProposal(
   id: string,
   o: { lock?: boolean } = {},
 ): Promise<BankProposal | null> {
-  const { rows } = await db.query<ProposalRow>(
+  return queryOne(
+    db,
     `/* api:get-bank-proposal */ select * from bank_proposals where id = $1 ${o.lock === true ? 'for update' : ''}`,
     [id],
+    toProposal,
   );
-  return rows[0] === undefined ? null : toProposal(rows[0]);
 }
 
 /** Proposals oldest first, optionally of one status, keyset-paginated on (proposed_at, id). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SignalType } from '@mod/contracts';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 
 export interface Bank {
   id: string;
@@ -98,17 +98,12 @@ export async function listBanks(db: Queryable): Promise<Bank[]> {
 
 /** One bank by id, or null. */
 export async function getBank(db: Queryable, id: string): Promise<Bank | null> {
-  const { rows } = await db.query<BankRow>(`/* curator:get-bank */ select * from banks where id = $1`, [id]);
-  return rows[0] ? toBank(rows[0]) : null;
+  return queryOne(db, `/* curator:get-bank */ select * from banks where id = $1`, [id], toBank);
 }
 
 /** One bank by its (unique) name, or null. */
 export async function getBankByName(db: Queryable, name: string): Promise<Bank | null> {
-  const { rows } = await db.query<BankRow>(
-    `/* curator:get-bank-by-name */ select * from banks where name = $1`,
-    [name],
-  );
-  return rows[0] ? toBank(rows[0]) : null;
+  return queryOne(db, `/* curator:get-bank-by-name */ select * from banks where name = $1`, [name], toBank);
 }
 
 export interface BankEntryInput {

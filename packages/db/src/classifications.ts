@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 
 /** A classifier result as stored (scores and model versions; the risk policy is applied when read). */
 export interface StoredClassification {
@@ -16,28 +16,34 @@ export interface StoredClassification {
   classifiedAt: string;
 }
 
+interface ClassificationRow {
+  sha256: string;
+  scores: StoredClassification['scores'];
+  apparent_minor: StoredClassification['apparentMinor'];
+  models: StoredClassification['models'];
+  backend: string;
+  classified_at: Date;
+}
+
+const toStoredClassification = (r: ClassificationRow): StoredClassification => ({
+  sha256: r.sha256,
+  scores: r.scores,
+  apparentMinor: r.apparent_minor,
+  models: r.models,
+  backend: r.backend,
+  classifiedAt: r.classified_at.toISOString(),
+});
+
 export async function findClassification(
   db: Queryable,
   sha256: string,
 ): Promise<StoredClassification | null> {
-  const { rows } = await db.query<{
-    sha256: string;
-    scores: StoredClassification['scores'];
-    apparent_minor: StoredClassification['apparentMinor'];
-    models: StoredClassification['models'];
-    backend: string;
-    classified_at: Date;
-  }>(`/* scanner:find-classification */ select * from classifications where sha256 = $1`, [sha256]);
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    sha256: r.sha256,
-    scores: r.scores,
-    apparentMinor: r.apparent_minor,
-    models: r.models,
-    backend: r.backend,
-    classifiedAt: r.classified_at.toISOString(),
-  };
+  return queryOne(
+    db,
+    `/* scanner:find-classification */ select * from classifications where sha256 = $1`,
+    [sha256],
+    toStoredClassification,
+  );
 }
 
 /** Stores a result once; a concurrent duplicate keeps the first. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { checkCredential, lastUseIsStale, toCredentialInfo } from './credentials.js';
 import type { CredentialInfo, CredentialInfoRow, CredentialRow, KeyCheck } from './credentials.js';
 import type { Role } from './tenants.js';
@@ -41,7 +41,8 @@ export async function registerClientCertificate(
     createdBy?: string;
   },
 ): Promise<ClientCertificateInfo | null> {
-  const { rows } = await db.query<CertRow>(
+  return queryOne(
+    db,
     `/* api:register-certificate */ insert into client_certificates (id, tenant_id, fingerprint_sha256, role, label,
        expires_at, created_by) values ($1, $2, $3, $4, $5, $6, $7) on conflict (fingerprint_sha256) do nothing returning *`,
     [
@@ -53,8 +54,8 @@ export async function registerClientCertificate(
       input.expiresAt ?? null,
       input.createdBy ?? null,
     ],
+    toCertInfo,
   );
-  return rows[0] ? toCertInfo(rows[0]) : null;
 }
 
 /** Revokes a certificate mapping (idempotent); null for an unknown id. */
@@ -63,12 +64,13 @@ export async function revokeClientCertificate(
   id: string,
   now: Date,
 ): Promise<ClientCertificateInfo | null> {
-  const { rows } = await db.query<CertRow>(
+  return queryOne(
+    db,
     `/* api:revoke-certificate */ update client_certificates set revoked_at = coalesce(revoked_at, $2) where id = $1
      returning *`,
     [id, now],
+    toCertInfo,
   );
-  return rows[0] ? toCertInfo(rows[0]) : null;
 }
 
 /** Resolves a verified client certificate's fingerprint to a principal, like `verifyApiKey` does for keys. */

@@ -1,5 +1,5 @@
 import type { EvidenceItem, EvidenceReason, EvidenceScope, SealedEvidence } from '@mod/vault';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { tenantScopeArgs } from './scope-params.js';
 import { submissionScopeWhere } from './submissions.js';
 
@@ -114,10 +114,11 @@ export async function getEvidenceItem(
   id: string,
   scope: EvidenceScope,
 ): Promise<EvidenceItem | null> {
-  const { rows } = await db.query<EvidenceRow>(
+  return queryOne(
+    db,
     `/* vault:get-item */ select ${EVIDENCE_COLUMNS} from evidence_items e
      where e.id = $1 and ${evidenceScopeWhere(2, 3)}`,
     [id, ...evidenceScopeArgs(scope)],
+    toEvidenceItem,
   );
-  return rows[0] === undefined ? null : toEvidenceItem(rows[0]);
 }

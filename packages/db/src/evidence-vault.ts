@@ -39,7 +39,7 @@ import {
   type EvidenceRow,
   type SealedRow,
 } from './evidence-rows.js';
-import { withTransaction, type Pool, type PoolClient } from './pool.js';
+import { queryOne, withTransaction, type Pool, type PoolClient } from './pool.js';
 
 export interface PgEvidenceStoreOptions {
   /** Master keys: the current one seals, every one opens (`keyringFromConfig`). */
@@ -61,12 +61,13 @@ export function createPgEvidenceStore(pool: Pool, options: PgEvidenceStoreOption
 
   /** The row locked for a legal hold change, as `scope` may see it. */
   const lockForHold = async (c: PoolClient, id: string, scope: EvidenceScope) => {
-    const { rows } = await c.query<EvidenceRow>(
+    return queryOne(
+      c,
       `/* vault:lock-for-hold */ select ${EVIDENCE_COLUMNS} from evidence_items e
        where e.id = $1 and ${evidenceScopeWhere(2, 3)} for update of e`,
       [id, ...evidenceScopeArgs(scope)],
+      toEvidenceItem,
     );
-    return rows[0] === undefined ? null : toEvidenceItem(rows[0]);
   };
 
   return {

@@ -1,7 +1,7 @@
 import type { Order, OrderKind, SubjectType } from '@mod/orders';
 import { EFFECTIVE_STATUS, ORDER_SELECT, toOrder, type OrderRow } from './order-rows.js';
 import { orderScopeArgs, orderScopeWhere, type OrderScope } from './order-scope.js';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { keysetArgs, keysetPage } from './keyset.js';
 
 // Reading orders: one, a page, and the work the actioner's scheduler and verifier owe.
@@ -12,11 +12,12 @@ export async function getOrder(
   scope: OrderScope,
   now: Date = new Date(),
 ): Promise<Order | null> {
-  const { rows } = await db.query<OrderRow>(
+  return queryOne(
+    db,
     `/* api:get-order */ ${ORDER_SELECT} where o.id = $1 and ${orderScopeWhere(2, 3)}`,
     [id, ...orderScopeArgs(scope)],
+    (r: OrderRow) => toOrder(r, now, scope),
   );
-  return rows[0] ? toOrder(rows[0], now, scope) : null;
 }
 
 export interface OrderListQuery {

@@ -1,5 +1,5 @@
 import type { FailureTally, SignInAccount, SignInStore } from '@mod/people';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 
 /** Failures older than this are deleted as new ones arrive: far beyond any lock-out window. */
 const FAILURE_RETENTION_MS = 24 * 3600_000;
@@ -16,6 +16,18 @@ interface AccountRow {
   person_disabled_at: Date | null;
   tenant_disabled_at: Date | null;
 }
+
+const toAccount = (r: AccountRow): SignInAccount => ({
+  personId: r.id,
+  tenantId: r.tenant_id,
+  login: r.login,
+  passwordHash: r.password_hash,
+  mustChangePassword: r.must_change_password,
+  passwordExpiresAtMs: r.password_expires_at?.getTime() ?? null,
+  totpSecretSealed: r.totp_secret_sealed,
+  totpLastStep: r.totp_last_step,
+  disabled: r.person_disabled_at !== null || r.tenant_disabled_at !== null,
+});
 
 /**
  * The reason of an attempt still being checked (`beginAttempt`): it counts as a failure until settled, and stays
@@ -59,26 +71,15 @@ async function countFailures(
 export function createSignInStore(db: Queryable): SignInStore {
   return {
     async findAccount(login): Promise<SignInAccount | null> {
-      const { rows } = await db.query<AccountRow>(
+      return queryOne(
+        db,
         `/* api:sign-in-account */ select p.id, p.tenant_id, p.login, p.password_hash, p.must_change_password,
            p.password_expires_at, p.totp_secret_sealed, p.totp_last_step, p.disabled_at as person_disabled_at,
            t.disabled_at as tenant_disabled_at
          from people p join tenants t on t.id = p.tenant_id where p.login = $1`,
         [login],
+        toAccount,
       );
-      const r = rows[0];
-      if (!r) return null;
-      return {
-        personId: r.id,
-        tenantId: r.tenant_id,
-        login: r.login,
-        passwordHash: r.password_hash,
-        mustChangePassword: r.must_change_password,
-        passwordExpiresAtMs: r.password_expires_at?.getTime() ?? null,
-        totpSecretSealed: r.totp_secret_sealed,
-        totpLastStep: r.totp_last_step,
-        disabled: r.person_disabled_at !== null || r.tenant_disabled_at !== null,
-      };
     },
 
     async beginAttempt({ login, addressKey, sinceMs, atMs }) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { roleAllowedForTenant, type Role, type TenantKind } from './tenants.js';
 
 /**
@@ -121,11 +121,7 @@ export async function createPerson(
 }
 
 export async function getPerson(db: Queryable, id: string): Promise<Person | null> {
-  const { rows } = await db.query<PersonRow>(
-    `/* people:get */ select ${PERSON_COLUMNS} from people where id = $1`,
-    [id],
-  );
-  return rows[0] ? toPerson(rows[0]) : null;
+  return queryOne(db, `/* people:get */ select ${PERSON_COLUMNS} from people where id = $1`, [id], toPerson);
 }
 
 /** People in login order (of one tenant, or all), keyset-paginated: `after` is the last login of the previous page. */
@@ -235,13 +231,14 @@ export async function resetPersonPassword(
   id: string,
   reset: { passwordHash: string; expiresAt: Date },
 ): Promise<Person | null> {
-  const { rows } = await db.query<PersonRow>(
+  return queryOne(
+    db,
     `/* people:reset */ update people set password_hash = $2, must_change_password = true, password_expires_at = $3,
        totp_secret_sealed = null, totp_pending_sealed = null, totp_last_step = null, totp_enrolled_at = null
      where id = $1 returning ${PERSON_COLUMNS}`,
     [id, reset.passwordHash, reset.expiresAt],
+    toPerson,
   );
-  return rows[0] ? toPerson(rows[0]) : null;
 }
 
 /**

@@ -60,6 +60,21 @@ function markConnectFailures(pool: pg.Pool): void {
   pool.connect = replacement as typeof pool.connect;
 }
 
+/**
+ * Runs a query that reads one row (by its key, or the one a write returns): the row as `map` makes it, or null
+ * when there is none.
+ */
+export async function queryOne<R extends pg.QueryResultRow, T>(
+  db: Queryable,
+  text: string,
+  values: unknown[],
+  map: (row: R) => T,
+): Promise<T | null> {
+  const { rows } = await db.query<R>(text, values);
+  const row = rows[0];
+  return row === undefined ? null : map(row);
+}
+
 /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   let client: PoolClient;

@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import type { ReportCategory, ReportChannel, ReportFields, ReportStatus, SubjectStatus } from './reports.js';
 import { keysetArgs, keysetPage } from './keyset.js';
 
@@ -120,11 +120,12 @@ export type ReportScope = { all: true } | { all: false; tenantId: string };
 const scopeArg = (scope: ReportScope) => (scope.all ? null : scope.tenantId);
 
 export async function getReport(db: Queryable, id: string, scope: ReportScope): Promise<ReportView | null> {
-  const { rows } = await db.query<ReportRow>(
+  return queryOne(
+    db,
     `/* reports:get */ ${REPORT_SELECT} where r.id = $1 and ($2::text is null or r.tenant_id = $2)`,
     [id, scopeArg(scope)],
+    toView,
   );
-  return rows[0] === undefined ? null : toView(rows[0]);
 }
 
 export interface ReportListQuery {

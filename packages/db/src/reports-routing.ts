@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { addStep, refreshReports, type SubjectStatus } from './reports.js';
 
 /** A subject the pipeline is still routing. */
@@ -44,12 +44,13 @@ export async function listRoutingSubjects(db: Queryable, limit: number): Promise
 
 /** The subject, locked for the caller's transaction, if it is still routing and no other router holds it. */
 export async function lockRoutingSubject(db: Queryable, id: string): Promise<RoutingSubject | null> {
-  const { rows } = await db.query<RoutingRow>(
+  return queryOne(
+    db,
     `/* reports:lock-routing */ select ${ROUTING_COLUMNS} from report_subjects
      where id = $1 and status = 'routing' for update skip locked`,
     [id],
+    toRouting,
   );
-  return rows[0] === undefined ? null : toRouting(rows[0]);
 }
 
 /** Where the pipeline left a subject's submission: its scan, classification, orders and review case. */
@@ -121,11 +122,12 @@ export async function findSubjectSubmission(
   db: Queryable,
   ids: readonly string[],
 ): Promise<SubjectSubmission | null> {
-  const { rows } = await db.query<SubjectSubmissionRow>(
+  return queryOne(
+    db,
     `/* reports:subject-submission */ ${SUBJECT_SUBMISSIONS} limit 1`,
     [ids],
+    toSubjectSubmission,
   );
-  return rows[0] === undefined ? null : toSubjectSubmission(rows[0]);
 }
 
 /** The submissions of `ids` that exist (a crawled page's embedded images), in the order of `ids`. */
@@ -252,11 +254,12 @@ export async function listCaseSubjectsToFollow(db: Queryable, limit: number): Pr
 
 /** The subject and its case, locked for the caller's transaction, if it still needs following. */
 export async function lockCaseSubject(db: Queryable, id: string): Promise<CaseSubject | null> {
-  const { rows } = await db.query<CaseSubjectRow>(
+  return queryOne(
+    db,
     `/* reports:lock-case-subject */ ${CASE_SUBJECT_SELECT} and s.id = $1 for update of s skip locked`,
     [id],
+    toCaseSubject,
   );
-  return rows[0] === undefined ? null : toCaseSubject(rows[0]);
 }
 
 /** The person now holding the subject's case (or none: released), as its owner. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CaseToOpen } from '@mod/policy';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { keysetArgs, keysetPage } from './keyset.js';
 
 /** Kinds of case (`review` for reviewers; `confirm` and `escalation` for authorities). */
@@ -111,12 +111,13 @@ export async function getReviewCase(
   id: string,
   o: CaseReadOptions & { lock?: boolean },
 ): Promise<ReviewCase | null> {
-  const { rows } = await db.query<CaseRow>(
+  return queryOne(
+    db,
     `/* api:get-case */ select ${CASE_COLUMNS(3)} from cases c where c.id = $1 and ${scopeWhere(2)}
      ${o.lock === true ? 'for update' : ''}`,
     [id, scopeArg(o.scope), o.reviewDeadlineHours],
+    toCase,
   );
-  return rows[0] === undefined ? null : toCase(rows[0]);
 }
 
 /** Which cases of a queue: waiting (no live claim), claimed, open (both), decided, or all. */
@@ -337,22 +338,40 @@ export interface CaseContent {
   classification: unknown;
 }
 
+interface CaseContentRow {
+  id: string;
+  tenant_id: string;
+  source: string;
+  url: string | null;
+  sha256: string | null;
+  bytes: number | null;
+  received_at: Date;
+  status: string;
+  decision: string | null;
+  hashes: Record<string, unknown> | null;
+  scanner_version: string | null;
+  classification: unknown;
+}
+
+const toCaseContent = (r: CaseContentRow): CaseContent => ({
+  submissionId: r.id,
+  tenantId: r.tenant_id,
+  source: r.source,
+  url: r.url,
+  sha256: r.sha256,
+  sizeBytes: r.bytes,
+  receivedAt: r.received_at,
+  status: r.status,
+  decision: r.decision,
+  hashes: r.hashes,
+  scannerVersion: r.scanner_version,
+  classification: r.classification ?? null,
+});
+
 /** What a case's submission holds (read with the case's own authorisation: the case scope). */
 export async function getCaseContent(db: Queryable, submissionId: string): Promise<CaseContent | null> {
-  const { rows } = await db.query<{
-    id: string;
-    tenant_id: string;
-    source: string;
-    url: string | null;
-    sha256: string | null;
-    bytes: number | null;
-    received_at: Date;
-    status: string;
-    decision: string | null;
-    hashes: Record<string, unknown> | null;
-    scanner_version: string | null;
-    classification: unknown;
-  }>(
+  return queryOne(
+    db,
     `/* api:case-content */ select s.id, s.tenant_id, s.source, s.url, s.sha256, s.bytes, s.received_at, s.status,
        s.decision, s.classification, v.hashes, v.scanner_version
      from submissions s
@@ -360,21 +379,6 @@ export async function getCaseContent(db: Queryable, submissionId: string): Promi
        order by recorded_at desc limit 1) v on true
      where s.id = $1`,
     [submissionId],
+    toCaseContent,
   );
-  const r = rows[0];
-  if (r === undefined) return null;
-  return {
-    submissionId: r.id,
-    tenantId: r.tenant_id,
-    source: r.source,
-    url: r.url,
-    sha256: r.sha256,
-    sizeBytes: r.bytes,
-    receivedAt: r.received_at,
-    status: r.status,
-    decision: r.decision,
-    hashes: r.hashes,
-    scannerVersion: r.scanner_version,
-    classification: r.classification ?? null,
-  };
 }

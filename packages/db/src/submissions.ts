@@ -1,6 +1,6 @@
 import { claimSubmission } from './intake.js';
 import { orderScopeWhere } from './order-scope.js';
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { sqlParam, tenantScopeArgs, type TenantScope } from './scope-params.js';
 
 export interface SubmissionInput {
@@ -89,28 +89,31 @@ export interface SubmissionScanState {
   classifiedAt: string | null;
 }
 
+interface ScanStateRow {
+  tenant_id: string;
+  status: SubmissionScanState['status'];
+  decision: string | null;
+  sha256: string | null;
+  classified_at: Date | null;
+}
+
+const toScanState = (r: ScanStateRow): SubmissionScanState => ({
+  tenantId: r.tenant_id,
+  status: r.status,
+  decision: r.decision,
+  sha256: r.sha256,
+  classifiedAt: r.classified_at?.toISOString() ?? null,
+});
+
 /** A submission's scan state, or null when no intake or worker recorded it (yet). */
 export async function submissionScanState(db: Queryable, id: string): Promise<SubmissionScanState | null> {
-  const { rows } = await db.query<{
-    tenant_id: string;
-    status: SubmissionScanState['status'];
-    decision: string | null;
-    sha256: string | null;
-    classified_at: Date | null;
-  }>(
+  return queryOne(
+    db,
     `/* classifier:scan-state */ select tenant_id, status, decision, sha256, classified_at from submissions
      where id = $1`,
     [id],
+    toScanState,
   );
-  const r = rows[0];
-  if (r === undefined) return null;
-  return {
-    tenantId: r.tenant_id,
-    status: r.status,
-    decision: r.decision,
-    sha256: r.sha256,
-    classifiedAt: r.classified_at?.toISOString() ?? null,
-  };
 }
 
 /**
@@ -175,6 +178,36 @@ export function submissionScopeWhere(t: number | null, a: number | null): string
         where l.submission_id = s.id and ${orderScopeWhere(null, a)}))`;
 }
 
+interface SubmissionRow {
+  id: string;
+  tenant_id: string;
+  source: string;
+  external_ref: string | null;
+  reported_category: string | null;
+  sha256: string | null;
+  status: Submission['status'];
+  decision: string | null;
+  failure_code: string | null;
+  received_at: Date;
+  scanned_at: Date | null;
+  order_ids: string[];
+}
+
+const toSubmission = (r: SubmissionRow): Submission => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  source: r.source,
+  externalRef: r.external_ref,
+  reportedCategory: r.reported_category,
+  sha256: r.sha256,
+  status: r.status,
+  decision: r.decision,
+  failureCode: r.failure_code,
+  receivedAt: r.received_at.toISOString(),
+  scannedAt: r.scanned_at?.toISOString() ?? null,
+  orderIds: r.order_ids,
+});
+
 /**
  * A submission with the ids of its orders, oldest first, as `scope` may read it (`SubmissionScope`); null when
  * it does not exist or is outside the scope (indistinguishable on purpose).
@@ -184,41 +217,14 @@ export async function getSubmission(
   id: string,
   scope: SubmissionScope,
 ): Promise<Submission | null> {
-  const { rows } = await db.query<{
-    id: string;
-    tenant_id: string;
-    source: string;
-    external_ref: string | null;
-    reported_category: string | null;
-    sha256: string | null;
-    status: Submission['status'];
-    decision: string | null;
-    failure_code: string | null;
-    received_at: Date;
-    scanned_at: Date | null;
-    order_ids: string[];
-  }>(
+  return queryOne(
+    db,
     `/* api:get-submission */ select s.*, coalesce(array_agg(o.id order by o.created_at) filter (where o.id is not null), '{}') as order_ids
      from submissions s left join order_submissions l on l.submission_id = s.id
        left join orders o on o.id = l.order_id
        and ($2::text is null or o.folded_into is null) and ${orderScopeWhere(null, 3)}
      where s.id = $1 and ${submissionScopeWhere(2, 3)} group by s.id`,
     [id, ...submissionScopeArgs(scope)],
+    toSubmission,
   );
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    source: r.source,
-    externalRef: r.external_ref,
-    reportedCategory: r.reported_category,
-    sha256: r.sha256,
-    status: r.status,
-    decision: r.decision,
-    failureCode: r.failure_code,
-    receivedAt: r.received_at.toISOString(),
-    scannedAt: r.scanned_at?.toISOString() ?? null,
-    orderIds: r.order_ids,
-  };
 }

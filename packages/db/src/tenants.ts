@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 
 export const TenantKinds = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
 export type TenantKind = (typeof TenantKinds)[number];
@@ -65,19 +65,17 @@ const toTenant = (r: TenantRow): StoredTenant => ({
 
 /** Creates a tenant; returns null when the id is taken (tenants are never silently overwritten over the API). */
 export async function createTenant(db: Queryable, tenant: Tenant): Promise<StoredTenant | null> {
-  const { rows } = await db.query<TenantRow>(
+  return queryOne(
+    db,
     `/* api:create-tenant */ insert into tenants (id, kind, name, subscribed_to_blocking) values ($1, $2, $3, $4)
      on conflict (id) do nothing returning *`,
     [tenant.id, tenant.kind, tenant.name, tenant.subscribedToBlocking],
+    toTenant,
   );
-  return rows[0] ? toTenant(rows[0]) : null;
 }
 
 export async function getTenant(db: Queryable, id: string): Promise<StoredTenant | null> {
-  const { rows } = await db.query<TenantRow>(`/* api:get-tenant */ select * from tenants where id = $1`, [
-    id,
-  ]);
-  return rows[0] ? toTenant(rows[0]) : null;
+  return queryOne(db, `/* api:get-tenant */ select * from tenants where id = $1`, [id], toTenant);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import {
   toUrlListPattern,
   type UrlListEntryKind,
@@ -88,13 +88,14 @@ export async function getUrlListBank(
   db: Queryable,
   by: { id: string } | { name: string },
 ): Promise<UrlBank | null> {
-  const { rows } = await db.query<UrlBankRow>(
+  return queryOne(
+    db,
     'id' in by
       ? `/* curator:url-bank-by-id */ ${URL_BANK_SELECT} and b.id = $1::uuid`
       : `/* curator:url-bank-by-name */ ${URL_BANK_SELECT} and b.name = $1`,
     ['id' in by ? by.id : by.name],
+    toUrlBank,
   );
-  return rows[0] ? toUrlBank(rows[0]) : null;
 }
 
 /** Serialises writers of one URL-list bank (adds, removals, imports) for the rest of the transaction. */

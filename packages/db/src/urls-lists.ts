@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.js';
+import { queryOne, type Queryable } from './pool.js';
 import { enqueueOutbox } from './outbox.js';
 
 /**
@@ -182,8 +182,7 @@ export async function removeUrlListEntry(
 }
 
 export async function getUrlListEntry(db: Queryable, id: string): Promise<UrlListEntryRow | null> {
-  const { rows } = await db.query<EntryRow>(`/* urls:get-entry */ ${ENTRY_SELECT} where e.id = $1`, [id]);
-  return rows[0] ? toEntry(rows[0]) : null;
+  return queryOne(db, `/* urls:get-entry */ ${ENTRY_SELECT} where e.id = $1`, [id], toEntry);
 }
 
 /** One page of live entries (every bank, enabled or not) in id order, for loading an index. */
