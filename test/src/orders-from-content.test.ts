@@ -5,18 +5,7 @@ import { readTopic } from '@mod/testing';
 import { normalizeUrlOrThrow } from '@mod/urls';
 import { grantPartner, readPartners, waitFor } from './helpers.js';
 import { createUrlList } from './isp-helpers.js';
-import {
-  auth,
-  fetcher,
-  ISPS,
-  keys,
-  known,
-  pipeline,
-  trySend,
-  upload,
-  useTrustScene,
-  world,
-} from './trust-boundaries-scene.js';
+import { ISPS, trySend, useTrustScene } from './trust-boundaries-scene.js';
 
 /**
  * The attack test of the trust-boundaries issue, through the real broker (SASL/SCRAM over TLS, ACLs) and the
@@ -24,17 +13,17 @@ import {
  * URL lists, and partners reading their own orders on Kafka.
  */
 
-useTrustScene({ fetcher: true });
+const scene = useTrustScene({ fetcher: true });
 
 describe('orders from content and lists', () => {
   it('lists the order a re-upload of known content folded into', async () => {
-    const first = await upload(keys['platform-a'], known);
-    const second = await upload(keys['platform-b'], known);
+    const first = await scene.upload('platform-a', scene.known);
+    const second = await scene.upload('platform-b', scene.known);
     const ids = [first, second].map((r) => r.json<{ submissionId: string }>().submissionId);
     const views = await waitFor('both submissions with their orders', async () => {
       const all = await Promise.all(
         ids.map(async (id) =>
-          (await pipeline.app.inject({ url: `/v1/submissions/${id}`, headers: auth(keys['admin']) })).json<{
+          (await scene.inject('admin', { url: `/v1/submissions/${id}` })).json<{
             decision: string;
             orderIds: string[];
           }>(),
@@ -44,10 +33,7 @@ describe('orders from content and lists', () => {
     });
     expect(views.map((v) => v.decision)).toEqual(['match', 'match']);
     expect(views[1]?.orderIds.sort()).toEqual(views[0]?.orderIds.sort());
-    const listed = await pipeline.app.inject({
-      url: `/v1/orders?submissionId=${ids[1]}`,
-      headers: auth(keys['authority-1']),
-    });
+    const listed = await scene.inject('authority-1', { url: `/v1/orders?submissionId=${ids[1]}` });
     expect(
       listed
         .json<{ orders: { id: string }[] }>()
@@ -59,26 +45,26 @@ describe('orders from content and lists', () => {
   it('makes a blocking request for a URL observed before a curator listed it', async () => {
     const url = `http://seen-first-${randomUUID().slice(0, 8)}.example/page.html`;
     const observe = () =>
-      pipeline.app.inject({
+      scene.inject('isp-1', {
         method: 'POST',
         url: '/v1/isp/traffic-samples',
-        headers: { ...auth(keys['isp-1']), 'content-type': 'application/x-ndjson' },
+        headers: { 'content-type': 'application/x-ndjson' },
         payload: `${JSON.stringify({ url })}\n`,
       });
     expect((await observe()).statusCode).toBe(202);
     await waitFor('the first observation handled', async () => {
-      const text = await fetcher.registry.getSingleMetricAsString('mod_fetcher_observed_total');
+      const text = await scene.fetcher.registry.getSingleMetricAsString('mod_fetcher_observed_total');
       return /outcome="not-media-url"[^\n]* [1-9]/.test(text);
     });
-    const list = await createUrlList(world, `later-${randomUUID().slice(0, 6)}`, [
+    const list = await createUrlList(scene.world, `later-${randomUUID().slice(0, 6)}`, [
       { kind: 'url', pattern: url, dedicatedToAbuse: false, block: true },
     ]);
     await waitFor(
       'the fetcher to know the entry',
-      async () => fetcher.service.urlLists.index().match(normalizeUrlOrThrow(url)).length > 0,
+      async () => scene.fetcher.service.urlLists.index().match(normalizeUrlOrThrow(url)).length > 0,
     );
     expect((await observe()).statusCode).toBe(202);
-    const requests = await readPartners(world, 'blockingRequests', ISPS, (r) =>
+    const requests = await readPartners(scene.world, 'blockingRequests', ISPS, (r) =>
       ISPS.every((isp) =>
         r.some((m) => m.tenantId === isp && Codecs.blockingRequest.decode(m.value).subject.value === url),
       ),
@@ -94,18 +80,18 @@ describe('orders from content and lists', () => {
 /** Reads a partner's topic as its own principal: what `modctl kafka partner grant` lets it do. */
 describe('partners read their own orders on Kafka', () => {
   it("an ISP's principal reads its own blocking requests, and only those", async () => {
-    const isp = await grantPartner(world, 'e2e-partner-b', 'isp-2', 'isp');
+    const isp = await grantPartner(scene.world, 'e2e-partner-b', 'isp-2', 'isp');
     try {
       const own = await readTopic(
         isp.kafka,
-        partnerTopic(world.prefix, 'blockingRequests', 'isp-2'),
+        partnerTopic(scene.world.prefix, 'blockingRequests', 'isp-2'),
         (r) => r.length > 0,
         30_000,
-        partnerGroupPrefix(world.prefix, 'isp-2'),
+        partnerGroupPrefix(scene.world.prefix, 'isp-2'),
       );
       expect(own.length).toBeGreaterThan(0);
       expect(own.every((m) => Codecs.blockingRequest.decode(m.value).ispTenantId === 'isp-2')).toBe(true);
-      expect(await trySend(isp.kafka, partnerTopic(world.prefix, 'urlObserved', 'isp-1'), 'x')).toMatch(
+      expect(await trySend(isp.kafka, partnerTopic(scene.world.prefix, 'urlObserved', 'isp-1'), 'x')).toMatch(
         /not authorized|authorization failed/i,
       );
     } finally {

@@ -6,19 +6,7 @@ import { ensureTopics } from '@mod/kafka';
 import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { readTopic } from '@mod/testing';
 import { makePhoto, publishPartnerMedia, waitScanned, worldGroups } from './helpers.js';
-import {
-  countRows,
-  deadLettersFor,
-  errorText,
-  known,
-  keys,
-  pipeline,
-  platformA,
-  trySend,
-  upload,
-  useTrustScene,
-  world,
-} from './trust-boundaries-scene.js';
+import { errorText, trySend, useTrustScene } from './trust-boundaries-scene.js';
 
 /**
  * What a platform holding its own Kafka credentials can send or reach, through the real broker and pipeline:
@@ -27,11 +15,11 @@ import {
  * refuses every topic and group that is not the partner's.
  */
 
-useTrustScene();
+const scene = useTrustScene();
 
 /** The submission's state as PostgreSQL keeps it. */
 async function submissionRow(id: string) {
-  const { rows } = await world.db.query<{
+  const { rows } = await scene.world.db.query<{
     status: string;
     decision: string | null;
     failure_code: string | null;
@@ -40,11 +28,13 @@ async function submissionRow(id: string) {
 }
 
 const ordersOf = (submissionId: string) =>
-  countRows(`select count(*)::int as n from order_submissions where submission_id = $1`, [submissionId]);
+  scene.countRows(`select count(*)::int as n from order_submissions where submission_id = $1`, [
+    submissionId,
+  ]);
 
 describe("a platform's own Kafka topic carries only what the platform may say", () => {
   it('dead-letters hostile mod-meta headers with a code and goes on with the partition', async () => {
-    const topic = partnerTopic(world.prefix, 'mediaSubmitted', 'platform-a');
+    const topic = partnerTopic(scene.world.prefix, 'mediaSubmitted', 'platform-a');
     const meta = (extra: Record<string, unknown>) =>
       JSON.stringify({ eventId: randomUUID(), submittedAt: new Date().toISOString(), ...extra });
     const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
@@ -58,28 +48,28 @@ describe("a platform's own Kafka topic carries only what the platform may say", 
       'names-a-tenant': meta({ submissionId: randomUUID(), tenantId: 'platform-b', source: 'api' }),
       'no-header': undefined,
     };
-    await platformA.producer.send({
+    await scene.platformA.producer.send({
       topic,
       messages: Object.entries(hostile).map(([key, header]) => ({
         key,
-        value: known,
+        value: scene.known,
         ...(header === undefined ? {} : { headers: { [MEDIA_META_HEADER]: header } }),
       })),
     });
     // Behind them on the same partition (the topic has one), a good event is scanned.
-    const after = await publishPartnerMedia(world, platformA, await makePhoto(44));
+    const after = await publishPartnerMedia(scene.world, scene.platformA, await makePhoto(44));
     for (const key of Object.keys(hostile)) {
-      const letters = await deadLettersFor(key);
+      const letters = await scene.deadLettersFor(key);
       expect(
         letters.map((l) => l.reason.code),
         key,
       ).toEqual(['MOD_ERR_CONTRACT_INVALID']);
       expect(letters[0]?.sourceTopic).toBe(topic);
     }
-    await waitScanned(world, 'the event behind the hostile ones', [after]);
-    expect(await countRows(`select count(*)::int as n from submissions where tenant_id = 'platform-b'`)).toBe(
-      0,
-    );
+    await waitScanned(scene.world, 'the event behind the hostile ones', [after]);
+    expect(
+      await scene.countRows(`select count(*)::int as n from submissions where tenant_id = 'platform-b'`),
+    ).toBe(0);
   });
 
   it('fails media whose decode would not fit the budget, dead-letters it and goes on with the partition', async () => {
@@ -91,22 +81,22 @@ describe("a platform's own Kafka topic carries only what the platform may say", 
       .toColourspace('rgb16')
       .png({ progressive: true, compressionLevel: 9 })
       .toBuffer();
-    const refused = await publishPartnerMedia(world, platformA, bomb);
-    const after = await publishPartnerMedia(world, platformA, await makePhoto(45));
-    const letters = await deadLettersFor(refused);
+    const refused = await publishPartnerMedia(scene.world, scene.platformA, bomb);
+    const after = await publishPartnerMedia(scene.world, scene.platformA, await makePhoto(45));
+    const letters = await scene.deadLettersFor(refused);
     expect(letters.map((l) => l.reason.code)).toEqual(['MOD_ERR_HASH_TOO_MANY_DECODED_BYTES']);
     expect(await submissionRow(refused)).toMatchObject({
       status: 'failed',
       failure_code: 'MOD_ERR_HASH_TOO_MANY_DECODED_BYTES',
     });
-    await waitScanned(world, 'the event behind the refused one', [after]);
+    await waitScanned(scene.world, 'the event behind the refused one', [after]);
   });
 
   it('cannot undo the decision on its own scanned submission by naming it with other media', async () => {
-    const res = await upload(keys['platform-a'], known);
+    const res = await scene.upload('platform-a', scene.known);
     expect(res.statusCode).toBe(202);
     const { submissionId } = res.json<{ submissionId: string }>();
-    await waitScanned(world, 'the uploaded submission', [submissionId]);
+    await waitScanned(scene.world, 'the uploaded submission', [submissionId]);
     const decided = await submissionRow(submissionId);
     expect(decided).toMatchObject({ status: 'scanned', decision: 'match', failure_code: null });
     // Scanned is recorded in the transaction that opened its orders.
@@ -115,8 +105,8 @@ describe("a platform's own Kafka topic carries only what the platform may say", 
     // Empty, undecodable and other media, each naming the decided submission: each used to mark it failed
     // (and a failed submission is skipped by the classifier, so no review case would ever open for it).
     for (const value of [Buffer.alloc(0), Buffer.from('not an image at all'), await makePhoto(45)])
-      await publishPartnerMedia(world, platformA, value, { submissionId });
-    const codes = (await deadLettersFor(submissionId, 3)).map((l) => l.reason.code);
+      await publishPartnerMedia(scene.world, scene.platformA, value, { submissionId });
+    const codes = (await scene.deadLettersFor(submissionId, 3)).map((l) => l.reason.code);
     expect(codes).toHaveLength(3);
     expect(codes).toEqual(
       expect.arrayContaining(['MOD_ERR_SCAN_EMPTY_MEDIA', 'MOD_ERR_SCAN_DIGEST_MISMATCH']),
@@ -125,35 +115,34 @@ describe("a platform's own Kafka topic carries only what the platform may say", 
     expect(await submissionRow(submissionId)).toEqual(decided);
     expect(await ordersOf(submissionId)).toBe(orders);
     expect(
-      await countRows(`select count(*)::int as n from verdicts where submission_id = $1`, [submissionId]),
+      await scene.countRows(`select count(*)::int as n from verdicts where submission_id = $1`, [
+        submissionId,
+      ]),
     ).toBe(1);
     // Where it stands for the platform itself, through the API.
-    const seen = await pipeline.app.inject({
-      url: `/v1/submissions/${submissionId}`,
-      headers: { authorization: `Bearer ${keys['platform-a'] ?? ''}` },
-    });
+    const seen = await scene.inject('platform-a', { url: `/v1/submissions/${submissionId}` });
     expect(seen.json()).toMatchObject({ status: 'scanned', decision: 'match' });
   });
 });
 
 describe('the broker refuses a platform everything but its own topics and groups', () => {
   const denied = /not authorized|authorization/i;
-  const reading = (topic: string, groupPrefix = partnerGroupPrefix(world.prefix, 'platform-a')) =>
-    readTopic(platformA.kafka, topic, () => false, 8_000, groupPrefix).then(
+  const reading = (topic: string, groupPrefix = partnerGroupPrefix(scene.world.prefix, 'platform-a')) =>
+    readTopic(scene.platformA.kafka, topic, () => false, 8_000, groupPrefix).then(
       () => 'read',
       (err: unknown) => errorText(err),
     );
 
   it('cannot create topics, not even one the scanner would take for another platform’s', async () => {
     for (const name of ['platform-new', 'platform-b2']) {
-      const spec = partnerTopicSpec(world.prefix, 'mediaSubmitted', name);
-      const refused = await ensureTopics(platformA.kafka, [spec]).then(
+      const spec = partnerTopicSpec(scene.world.prefix, 'mediaSubmitted', name);
+      const refused = await ensureTopics(scene.platformA.kafka, [spec]).then(
         () => 'created',
         (err: unknown) => errorText(err),
       );
       expect(refused, name).toMatch(denied);
       // Nor by producing to it (automatic creation).
-      expect(await trySend(platformA.kafka, spec.name, 'x'), name).toMatch(
+      expect(await trySend(scene.platformA.kafka, spec.name, 'x'), name).toMatch(
         /not authorized|authorization|unknown/i,
       );
     }
@@ -161,34 +150,34 @@ describe('the broker refuses a platform everything but its own topics and groups
 
   it("cannot read another platform's media, the dead letters or the internal topics, nor write its outbound topics", async () => {
     for (const topic of [
-      partnerTopic(world.prefix, 'mediaSubmitted', 'platform-b'),
-      partnerTopic(world.prefix, 'orderEvents', 'platform-b'),
-      world.topics.deadLetters,
-      world.topics.mediaSubmitted,
-      world.topics.classifications,
+      partnerTopic(scene.world.prefix, 'mediaSubmitted', 'platform-b'),
+      partnerTopic(scene.world.prefix, 'orderEvents', 'platform-b'),
+      scene.world.topics.deadLetters,
+      scene.world.topics.mediaSubmitted,
+      scene.world.topics.classifications,
     ])
       expect(await reading(topic), topic).toMatch(denied);
     for (const topic of [
-      partnerTopic(world.prefix, 'takedownRequests', 'platform-a'),
-      partnerTopic(world.prefix, 'orderEvents', 'platform-a'),
-      world.topics.deadLetters,
-      world.topics.classifications,
-      world.topics.urlObserved,
-      partnerTopic(world.prefix, 'urlObserved', 'isp-1'),
+      partnerTopic(scene.world.prefix, 'takedownRequests', 'platform-a'),
+      partnerTopic(scene.world.prefix, 'orderEvents', 'platform-a'),
+      scene.world.topics.deadLetters,
+      scene.world.topics.classifications,
+      scene.world.topics.urlObserved,
+      partnerTopic(scene.world.prefix, 'urlObserved', 'isp-1'),
     ])
-      expect(await trySend(platformA.kafka, topic, 'x'), topic).toMatch(denied);
+      expect(await trySend(scene.platformA.kafka, topic, 'x'), topic).toMatch(denied);
   });
 
   it("cannot join, read with or delete the services' consumer groups", async () => {
-    const groups = worldGroups(world.prefix);
+    const groups = worldGroups(scene.world.prefix);
     // Its own outbound topic, read in a group named like the scanner's or the actioner's.
-    const own = partnerTopic(world.prefix, 'takedownRequests', 'platform-a');
+    const own = partnerTopic(scene.world.prefix, 'takedownRequests', 'platform-a');
     for (const group of [groups.scanner, groups.actioner])
       expect(await reading(own, group), group).toMatch(denied);
     // ... or another platform's group.
-    expect(await reading(own, partnerGroupPrefix(world.prefix, 'platform-b'))).toMatch(denied);
+    expect(await reading(own, partnerGroupPrefix(scene.world.prefix, 'platform-b'))).toMatch(denied);
     // The client's own admin, as an attacker would use it (the project's `deleteGroups` forgives failures).
-    const admin = new PlatformaticAdmin(platformA.kafka.base);
+    const admin = new PlatformaticAdmin(scene.platformA.kafka.base);
     try {
       for (const group of [groups.scanner, groups.actioner]) {
         const deleted = await admin.deleteGroups({ groups: [group] }).then(

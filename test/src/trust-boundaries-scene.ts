@@ -22,6 +22,7 @@ import {
   type Pipeline,
   type World,
 } from './helpers.js';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createIsp, startFetcher, type StartedFetcher } from './isp-helpers.js';
 
 /**
@@ -35,29 +36,75 @@ import { createIsp, startFetcher, type StartedFetcher } from './isp-helpers.js';
 /** The media topic carries at most this much per message in this world: the API derives its upload limit from it. */
 export const MEDIA_MAX_MESSAGE_BYTES = 256 * 1024;
 
-export let world: World;
-export let pipeline: Pipeline;
-export let fetcher: StartedFetcher;
-export let platformA: Partner;
-export let platformB: Partner;
-export let admin: Producer;
-export const keys: Record<string, string> = {};
-export let known: Buffer;
-
 export const ISPS = ['isp-1', 'isp-2'];
+
+/** What `useTrustScene` sets up, for the file's tests: there once its `beforeAll` has run. */
+export class TrustScene {
+  declare world: World;
+  declare pipeline: Pipeline;
+  /** Started by `useTrustScene({ fetcher: true })` only. */
+  declare fetcher: StartedFetcher;
+  /** The platforms `platform-a` and `platform-b`, as Kafka partners on their own topics. */
+  declare platformA: Partner;
+  declare platformB: Partner;
+  /** A producer with the admin's credentials: what a stolen service credential could do. */
+  declare admin: Producer;
+  /** A photo the scene's bank holds (sha256, automatic action). */
+  declare known: Buffer;
+  /** API keys by tenant id (`isp-1`, `isp-2`, `platform-a`, `platform-b`, `authority-1`), and `admin`'s. */
+  readonly keys: Record<string, string> = {};
+
+  /** The API's answer to `request`, sent with the API key of `tenant` (one of `keys`). */
+  inject(tenant: string, request: InjectOptions): Promise<LightMyRequestResponse> {
+    const authorization = `Bearer ${this.keys[tenant] ?? ''}`;
+    return this.pipeline.app.inject({ ...request, headers: { authorization, ...request.headers } });
+  }
+
+  /** `POST /v1/media` of `bytes` as `tenant`: the API's answer. */
+  upload(
+    tenant: string,
+    bytes: Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> {
+    const body = multipart({}, { field: 'media', name: 'x.jpg', type: 'image/jpeg', bytes });
+    return this.inject(tenant, {
+      method: 'POST',
+      url: '/v1/media',
+      headers: { ...body.headers, ...headers },
+      payload: body.payload,
+    });
+  }
+
+  /** The `n` of a `select count(*)::int as n …` query. */
+  countRows(sql: string, params: unknown[] = []): Promise<number> {
+    return rowCount(this.world, sql, params);
+  }
+
+  /** Dead letters whose source key is `key`, once `count` of them have arrived. */
+  async deadLettersFor(key: string, count = 1): Promise<DeadLetter[]> {
+    const records = await read(
+      this.world,
+      this.world.topics.deadLetters,
+      (r) => r.filter((m) => m.key === key).length >= count,
+    );
+    return records.filter((m) => m.key === key).map((m) => json<DeadLetter>(m));
+  }
+}
 
 /**
  * Sets the scene up before the file's tests (`beforeAll`) and takes it down after them (`afterAll`). With
  * `fetcher`, also the URL fetcher (for tests of observed URLs and URL lists).
  */
-export function useTrustScene(options: { fetcher?: boolean } = {}): void {
+export function useTrustScene(options: { fetcher?: boolean } = {}): TrustScene {
+  const scene = new TrustScene();
   beforeAll(async () => {
-    world = createWorld();
+    const world = (scene.world = createWorld());
     await world.ready;
     await alterTopicConfig(world.kafka, world.topics.mediaSubmitted, {
       'max.message.bytes': String(MEDIA_MAX_MESSAGE_BYTES),
     });
     const db = world.db;
+    const { keys } = scene;
     for (const id of ISPS) keys[id] = (await createIsp(world, id)).key;
     const { ops, ...others } = await seedTenants(db, [
       { id: 'platform-a', kind: 'platform', role: 'platform' },
@@ -66,12 +113,12 @@ export function useTrustScene(options: { fetcher?: boolean } = {}): void {
       { id: 'ops', kind: 'admin', role: 'admin' },
     ]);
     Object.assign(keys, others, { admin: ops });
-    pipeline = await startPipeline(world);
-    if (options.fetcher === true) fetcher = await startFetcher(world, {});
-    platformA = await grantPartner(world, 'e2e-partner-a', 'platform-a', 'platform');
-    platformB = await grantPartner(world, 'e2e-partner-b', 'platform-b', 'platform');
-    admin = await createProducer(world.kafka);
-    known = await makePhoto(41);
+    const pipeline = (scene.pipeline = await startPipeline(world));
+    if (options.fetcher === true) scene.fetcher = await startFetcher(world, {});
+    scene.platformA = await grantPartner(world, 'e2e-partner-a', 'platform-a', 'platform');
+    scene.platformB = await grantPartner(world, 'e2e-partner-b', 'platform-b', 'platform');
+    scene.admin = await createProducer(world.kafka);
+    const known = (scene.known = await makePhoto(41));
     const changes = world.topics.bankChanges;
     const { bank } = await createBank(
       db,
@@ -82,42 +129,21 @@ export function useTrustScene(options: { fetcher?: boolean } = {}): void {
     await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
   });
 
+  // Whatever the beforeAll got to set, should it have failed half-way.
+  const set: Partial<TrustScene> = scene;
   afterAll(() =>
     stopInOrder([
-      ['admin producer', () => admin?.disconnect()],
-      ['partner A', () => platformA?.close()],
-      ['partner B', () => platformB?.close()],
-      ['fetcher', () => fetcher?.service.stop()],
-      ['scanner', () => pipeline?.scanner.stop()],
-      ['actioner', () => pipeline?.actioner.stop()],
-      ['api', () => pipeline?.api.stop()],
-      ['world', () => world?.drop()],
+      ['admin producer', () => set.admin?.disconnect()],
+      ['partner A', () => set.platformA?.close()],
+      ['partner B', () => set.platformB?.close()],
+      ['fetcher', () => set.fetcher?.service.stop()],
+      ['scanner', () => set.pipeline?.scanner.stop()],
+      ['actioner', () => set.pipeline?.actioner.stop()],
+      ['api', () => set.pipeline?.api.stop()],
+      ['world', () => set.world?.drop()],
     ]),
   );
-}
-
-export const auth = (key: string | undefined) => ({ authorization: `Bearer ${key ?? ''}` });
-
-export async function upload(key: string | undefined, bytes: Buffer, headers: Record<string, string> = {}) {
-  const body = multipart({}, { field: 'media', name: 'x.jpg', type: 'image/jpeg', bytes });
-  return pipeline.app.inject({
-    method: 'POST',
-    url: '/v1/media',
-    headers: { ...body.headers, ...auth(key), ...headers },
-    payload: body.payload,
-  });
-}
-
-export const countRows = (sql: string, params: unknown[] = []) => rowCount(world, sql, params);
-
-/** Dead letters whose source key is `key`, once `count` of them have arrived. */
-export async function deadLettersFor(key: string, count = 1): Promise<DeadLetter[]> {
-  const records = await read(
-    world,
-    world.topics.deadLetters,
-    (r) => r.filter((m) => m.key === key).length >= count,
-  );
-  return records.filter((m) => m.key === key).map((m) => json<DeadLetter>(m));
+  return scene;
 }
 
 /** A client of `principal` (a SCRAM user of this run), or with `password` instead of its own. */
