@@ -161,6 +161,9 @@ const sourceOf = (v: unknown): PageImageSource | null =>
   typeof v === 'string' && PAGE_IMAGE_SOURCES.includes(v) ? (v as PageImageSource) : null;
 const texts = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+/** The objects of a JSON array, by field (nothing for a value that is not an array). */
+const objects = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
 
 /** The report context of a case's evidence (`source: "report"`), or null for any other case. */
 export function reportContextOf(evidence: unknown): CaseReportContext | null {
@@ -173,36 +176,23 @@ export function reportContextOf(evidence: unknown): CaseReportContext | null {
   };
   if (e.source !== 'report' || typeof e.report !== 'object' || e.report === null) return null;
   const r = e.report as Record<string, unknown>;
-  const images = (Array.isArray(e.embeddedImages) ? (e.embeddedImages as unknown[]) : []).flatMap((i) => {
-    if (typeof i !== 'object' || i === null) return [];
-    const x = i as Record<string, unknown>;
-    return [
-      {
-        url: text(x['url']) ?? '—',
-        status: text(x['status']) ?? '',
-        decision: text(x['decision']),
-        source: sourceOf(x['source']),
-      },
-    ];
-  });
-  const accounts = Array.isArray(r['accounts']) ? (r['accounts'] as unknown[]) : [];
+  const images = objects(e.embeddedImages).map((x) => ({
+    url: text(x['url']) ?? '—',
+    status: text(x['status']) ?? '',
+    decision: text(x['decision']),
+    source: sourceOf(x['source']),
+  }));
   return {
     url: text(r['url']) ?? '',
     reports: typeof r['reports'] === 'number' ? r['reports'] : 0,
     channels: texts(r['channels']),
     categories: texts(r['categories']),
-    accounts: accounts.flatMap((a) => {
-      if (typeof a !== 'object' || a === null) return [];
-      const x = a as Record<string, unknown>;
-      return [
-        {
-          channel: text(x['channel']) ?? '',
-          category: text(x['category']) ?? '',
-          seenWhere: text(x['seenWhere']),
-          description: text(x['description']),
-        },
-      ];
-    }),
+    accounts: objects(r['accounts']).map((x) => ({
+      channel: text(x['channel']) ?? '',
+      category: text(x['category']) ?? '',
+      seenWhere: text(x['seenWhere']),
+      description: text(x['description']),
+    })),
     images,
     imagesShown:
       typeof e.embeddedImagesShown === 'number' && Number.isSafeInteger(e.embeddedImagesShown)
