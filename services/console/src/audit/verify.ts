@@ -43,19 +43,18 @@ export function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> | null {
   }
 }
 
-async function sha256(...parts: Uint8Array[]): Promise<Uint8Array> {
-  const length = parts.reduce((n, p) => n + p.length, 0);
-  const all = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+const sha256 = async (input: Uint8Array<ArrayBuffer>): Promise<Uint8Array> =>
+  new Uint8Array(await crypto.subtle.digest('SHA-256', input));
+
+/** A leaf's hash, SHA-256(0x00 ‖ record), as @mod/audit's `hashLeaf` (a new array is zeros: 0x00 is in place). */
+export function leafHashOf(record: Uint8Array): Promise<Uint8Array> {
+  const input = new Uint8Array(1 + record.length);
+  input.set(record, 1);
+  return sha256(input);
 }
 
-export const leafHashOf = (record: Uint8Array) => sha256(Uint8Array.of(0), record);
-const nodeHash = (left: Uint8Array, right: Uint8Array) => sha256(Uint8Array.of(1), left, right);
+/** A node's hash, SHA-256(0x01 ‖ left ‖ right), of two 32-byte hashes, as @mod/audit's `hashChildren`. */
+const nodeHash = (left: Uint8Array, right: Uint8Array) => sha256(Uint8Array.of(1, ...left, ...right));
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
