@@ -9,3 +9,4 @@ export type {
 } from './worker.js';
 export { runWorker, type RunnableService, type WorkerService, type WorkerServiceOptions } from './main.js';
 export { defineWorkerService, type WorkerServiceFactory, type WorkerServiceParts } from './worker-service.js';
+export { DEFAULT_MAX_MEDIA_BYTES, maxMediaBytesSetting } from './settings.js';

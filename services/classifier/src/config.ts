@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { maxMediaBytesSetting } from '@mod/bootstrap';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
 import { defaultDecodeLimits } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
@@ -68,9 +69,7 @@ export const classifierSpec = {
     max: 10 * 60 * 1000,
     doc: "longest one image's decode may take (the scanner's 10 s); slower media is dead-lettered with MOD_ERR_CLASSIFIER_DECODE_TIMEOUT",
   }),
-  MAX_MEDIA_BYTES: env.integer({
-    default: 12 * 1024 * 1024,
-    min: 1024,
-    doc: "largest media classified, in bytes (keep it the scanner's MAX_MEDIA_BYTES: larger media the scanner took are dead-lettered with MOD_ERR_CLASSIFY_MEDIA_TOO_LARGE)",
-  }),
+  MAX_MEDIA_BYTES: maxMediaBytesSetting(
+    "largest media classified, in bytes (keep it the scanner's MAX_MEDIA_BYTES: larger media the scanner took are dead-lettered with MOD_ERR_CLASSIFY_MEDIA_TOO_LARGE)",
+  ),
 } as const;

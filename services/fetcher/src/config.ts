@@ -1,3 +1,4 @@
+import { maxMediaBytesSetting } from '@mod/bootstrap';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
 
 /** Fetcher settings, validated once at start-up. Fetch bounds default to the SSRF-safe fetcher's own. */
@@ -18,12 +19,10 @@ export const fetcherSpec = {
     doc: 'whole fetch (DNS, redirects, body), milliseconds',
   }),
   FETCH_CONNECT_TIMEOUT_MS: env.integer({ default: 5_000, min: 100, max: 60_000, doc: 'TCP connect, ms' }),
-  FETCH_MAX_BYTES: env.integer({
-    default: 12 * 1024 * 1024,
-    min: 1024,
-    max: 16 * 1024 * 1024,
-    doc: 'largest media body fetched, bytes (keep at or below the scanner MAX_MEDIA_BYTES; 16 MiB fits one event)',
-  }),
+  FETCH_MAX_BYTES: maxMediaBytesSetting(
+    'largest media body fetched, bytes (keep at or below the scanner MAX_MEDIA_BYTES; 16 MiB fits one event)',
+    { max: 16 * 1024 * 1024 },
+  ),
   FETCH_MAX_PAGE_BYTES: env.integer({
     default: 2 * 1024 * 1024,
     min: 1024,

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { maxMediaBytesSetting } from '@mod/bootstrap';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
 import { defaultDecodeLimits } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
@@ -38,9 +39,5 @@ export const scannerSpec = {
     min: 1024 * 1024,
     doc: 'most memory one image may take to decode, estimated from its header before decoding (512 MiB: a 100 MP 8-bit RGB photo is 300 MB); media above it fails with MOD_ERR_HASH_TOO_MANY_DECODED_BYTES and is dead-lettered. Keep HASH_THREADS × this within the memory limit beside the bank index',
   }),
-  MAX_MEDIA_BYTES: env.integer({
-    default: 12 * 1024 * 1024,
-    min: 1024,
-    doc: 'largest media accepted, in bytes',
-  }),
+  MAX_MEDIA_BYTES: maxMediaBytesSetting('largest media accepted, in bytes'),
 } as const;
