@@ -14,6 +14,28 @@ import {
   type Side,
 } from './testing.js';
 
+/**
+ * The callers of the order tests: three authorities, two platforms, an ISP, a reviewer of hotline-1 and an admin
+ * (each of a tenant of its own but the reviewer). A file picks those it needs (`orderCallers`).
+ */
+const ORDER_CALLERS = {
+  authA: ['auth-a', 'authority'],
+  authB: ['auth-b', 'authority'],
+  authC: ['auth-c', 'authority'],
+  platA: ['plat-a', 'platform'],
+  platB: ['plat-b', 'platform'],
+  ispA: ['isp-a', 'isp'],
+  reviewer: ['hotline-1', 'reviewer'],
+  admin: ['ops', 'admin'],
+} as const satisfies Callers<string>;
+
+/** The order tests' callers `names` (`ORDER_CALLERS`), for `useCallersWorld`. */
+export const orderCallers = <K extends keyof typeof ORDER_CALLERS>(...names: K[]): Callers<K> =>
+  Object.fromEntries(names.map((name) => [name, ORDER_CALLERS[name]])) as Record<
+    K,
+    (typeof ORDER_CALLERS)[K]
+  >;
+
 /** A test file's world, its app and its callers' keys, readable once the file's `beforeAll` hooks have run. */
 export interface CallersWorld<K extends string> {
   readonly world: ApiTestWorld;

@@ -5,7 +5,7 @@ import { listAudit } from '@mod/db/audit';
 import { insertSubmission } from '@mod/db/submissions';
 import { defaultRetentionPolicy, sha256Hex, type EvidenceItem } from '@mod/vault';
 import { randomKeyring } from '@mod/vault/testing';
-import { useCallersWorld } from './callers-world.js';
+import { orderCallers, useCallersWorld } from './callers-world.js';
 import { callAs, openTestOrder, statusAndCode } from './testing.js';
 
 // The evidence vault through the API: metadata for oversight, legal holds by an authority, an integrity check
@@ -14,35 +14,28 @@ import { callAs, openTestOrder, statusAndCode } from './testing.js';
 const photo = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
 const HOUR = 3_600_000;
 
-const api = useCallersWorld(
-  {
-    authA: ['authority-a', 'authority'],
-    authB: ['authority-b', 'authority'],
-    reviewer: ['hotline-1', 'reviewer'],
-    admin: ['ops', 'admin'],
-    platform: ['platform-a', 'platform'],
-  },
-  { tenants: { 'hotline-1': 'hotline', ops: 'admin' } },
-);
+const api = useCallersWorld(orderCallers('authA', 'authB', 'reviewer', 'admin', 'platA'), {
+  tenants: { 'hotline-1': 'hotline', ops: 'admin' },
+});
 
-/** Media of platform-a kept in the vault (as the classifier keeps it), behind an order authority-a issued. */
+/** Media of plat-a kept in the vault (as the classifier keeps it), behind an order auth-a issued. */
 async function keptEvidence(): Promise<EvidenceItem> {
   const submissionId = randomUUID();
   await insertSubmission(api.db, {
     id: submissionId,
-    tenantId: 'platform-a',
+    tenantId: 'plat-a',
     source: 'api',
     sha256: sha256Hex(photo),
     bytes: photo.length,
   });
   await openTestOrder(api.world, {
-    targetTenantId: 'platform-a',
-    issuer: { kind: 'authority', id: 'authority-a' },
-    issuerTenantId: 'authority-a',
+    targetTenantId: 'plat-a',
+    issuer: { kind: 'authority', id: 'auth-a' },
+    issuerTenantId: 'auth-a',
     submissionId,
   });
   const { item } = await api.world.vault.keep({
-    tenantId: 'platform-a',
+    tenantId: 'plat-a',
     submissionId,
     bytes: photo,
     sha256: sha256Hex(photo),
@@ -69,7 +62,7 @@ describe('evidence routes', () => {
     const body = res.json<Record<string, unknown>>();
     expect(body).toMatchObject({
       id: item.id,
-      tenantId: 'platform-a',
+      tenantId: 'plat-a',
       sha256: sha256Hex(photo),
       mediaType: 'image/jpeg',
       state: 'unlinked',
@@ -85,7 +78,7 @@ describe('evidence routes', () => {
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
-    expect((await api.call(api.keys.platform, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(403);
+    expect((await api.call(api.keys.platA, 'GET', `/v1/evidence/${item.id}`)).statusCode).toBe(403);
     const listed = await api.call(api.keys.authA, 'GET', `/v1/evidence?submissionId=${item.submissionId}`);
     expect(listed.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([item.id]);
     // The database holds ciphertext, not the image.
@@ -103,7 +96,7 @@ describe('evidence routes', () => {
       (r) => r.action === 'evidence.opened',
     );
     expect(opened).toHaveLength(1);
-    expect(opened[0]).toMatchObject({ role: 'authority', tenantId: 'authority-a', reason: 'verify' });
+    expect(opened[0]).toMatchObject({ role: 'authority', tenantId: 'auth-a', reason: 'verify' });
 
     const wrongKey = await api.world.build({
       evidenceVault: { keyring: randomKeyring(), retention: defaultRetentionPolicy },
@@ -140,7 +133,7 @@ describe('evidence routes', () => {
     expect(held.json()).toMatchObject({
       state: 'legal-hold',
       destroyAfter: null,
-      legalHold: { authorityTenantId: 'authority-a', reason: 'criminal investigation 12/2026' },
+      legalHold: { authorityTenantId: 'auth-a', reason: 'criminal investigation 12/2026' },
     });
     // Another authority cannot see it, let alone release it; a machine of another role may not hold at all.
     expect(
@@ -208,7 +201,7 @@ describe('evidence routes', () => {
     await api.call(api.keys.authA, 'POST', `/v1/evidence/${item.id}/legal-hold`, {
       reason: 'held by a',
     });
-    // The admin sees everything, but the hold stays authority-a's to release, or an admin's.
+    // The admin sees everything, but the hold stays auth-a's to release, or an admin's.
     expect(
       statusAndCode(
         await api.call(api.keys.admin, 'POST', `/v1/evidence/${item.id}/legal-hold`, { reason: 'b' }),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { listWantedBlocklist } from '@mod/db/feeds';
 import { type Order } from '@mod/db/orders';
-import { useCallersWorld } from './callers-world.js';
+import { orderCallers, useCallersWorld } from './callers-world.js';
 import { statusAndCode } from './testing.js';
 
 /**
@@ -25,7 +25,7 @@ const subject = () => ({ type: 'url', value: `https://bad.example/${randomBytes(
 const issue = (key: string, s: { type: string; value: string }, extra: Record<string, unknown> = {}) =>
   api.call(key, 'POST', '/v1/orders', {
     kind: 'takedown',
-    targetTenantId: 'plat-1',
+    targetTenantId: 'plat-a',
     subject: s,
     legalBasisId: 'vn-decree-147-request',
     ...extra,
@@ -48,14 +48,7 @@ const orderEventsFor = async (orderId: string) =>
     )
   ).rows.map((r) => r.payload);
 
-const api = useCallersWorld({
-  authA: ['auth-a', 'authority'],
-  authB: ['auth-b', 'authority'],
-  authC: ['auth-c', 'authority'],
-  admin: ['ops', 'admin'],
-  plat: ['plat-1', 'platform'],
-  isp: ['isp-1', 'isp'],
-});
+const api = useCallersWorld(orderCallers('authA', 'authB', 'authC', 'admin', 'platA', 'ispA'));
 
 describe('a second authority ordering what an open order covers', () => {
   it('gets its own request (201, its own fields), and never sees the first order, nor the first its request', async () => {
@@ -71,7 +64,7 @@ describe('a second authority ordering what an open order covers', () => {
     expect(mine).toMatchObject({
       kind: 'takedown',
       subject: s,
-      targetTenantId: 'plat-1',
+      targetTenantId: 'plat-a',
       issuer: { kind: 'authority', id: 'auth-b' },
       issuerTenantId: 'auth-b',
       legalBasis: expect.stringContaining('TCO') as string,
@@ -130,9 +123,9 @@ describe('a second authority ordering what an open order covers', () => {
       ['deadline-shortened', 'service:order-folding', null],
     ]);
     expect(await orderEventsFor(mine.id)).toEqual([]);
-    expect(await listed(api.keys.plat)).toContain(first.id);
-    expect(await listed(api.keys.plat)).not.toContain(mine.id);
-    expect(code(await api.call(api.keys.plat, 'GET', `/v1/orders/${mine.id}`))).toEqual([
+    expect(await listed(api.keys.platA)).toContain(first.id);
+    expect(await listed(api.keys.platA)).not.toContain(mine.id);
+    expect(code(await api.call(api.keys.platA, 'GET', `/v1/orders/${mine.id}`))).toEqual([
       404,
       'MOD_ERR_API_NOT_FOUND',
     ]);
@@ -165,11 +158,11 @@ describe('a second authority ordering what an open order covers', () => {
     expect(mine.deadlineAt).toBe(first.deadlineAt);
     expect(
       ok<Order>(
-        await api.call(api.keys.plat, 'POST', `/v1/orders/${first.id}/dispute`, { reason: 'not ours' }),
+        await api.call(api.keys.platA, 'POST', `/v1/orders/${first.id}/dispute`, { reason: 'not ours' }),
       ).status,
     ).toBe('disputed');
     ok(
-      await api.call(api.keys.plat, 'POST', `/v1/orders/${first.id}/actioned`, { note: 'removed at 10:02' }),
+      await api.call(api.keys.platA, 'POST', `/v1/orders/${first.id}/actioned`, { note: 'removed at 10:02' }),
     );
     const view = ok<Order>(await api.call(api.keys.authB, 'GET', `/v1/orders/${mine.id}`));
     expect(view).toMatchObject({ status: 'actioned', folded: true, history: [{ status: 'issued' }] });
@@ -186,21 +179,21 @@ describe('a second authority ordering what an open order covers', () => {
 describe('a folded blocking request', () => {
   it('is not an order to the ISP: not listed, not in its feed, not acknowledgeable', async () => {
     const url = `https://blocked.example/${randomBytes(6).toString('hex')}/page`;
-    const blocking = { kind: 'blocking', targetTenantId: 'isp-1' };
+    const blocking = { kind: 'blocking', targetTenantId: 'isp-a' };
     const first = ok<Order>(await issue(api.keys.authA, { type: 'url', value: url }, blocking), 201);
     const mine = ok<Order>(await issue(api.keys.authB, { type: 'url', value: url }, blocking), 201);
     expect(mine.folded).toBe(true);
-    expect(await listed(api.keys.isp)).toContain(first.id);
-    expect(await listed(api.keys.isp)).not.toContain(mine.id);
-    const feed = await api.call(api.keys.isp, 'GET', '/v1/isp/feeds/url-list');
+    expect(await listed(api.keys.ispA)).toContain(first.id);
+    expect(await listed(api.keys.ispA)).not.toContain(mine.id);
+    const feed = await api.call(api.keys.ispA, 'GET', '/v1/isp/feeds/url-list');
     expect(feed.statusCode, feed.body).toBe(200);
     expect(feed.body.split(url.replace('https://', '')).length - 1).toBe(1);
     // One entry, the ISP's order (the URL would otherwise leave the feed with either order's end).
-    const entries = (await listWantedBlocklist(api.db, 'isp-1')).map((e) => e.id);
+    const entries = (await listWantedBlocklist(api.db, 'isp-a')).map((e) => e.id);
     expect(entries).toContain(`order:${first.id}`);
     expect(entries).not.toContain(`order:${mine.id}`);
     const ack = await api.call(
-      api.keys.isp,
+      api.keys.ispA,
       'POST',
       `/v1/isp/blocking-requests/${mine.id}/acknowledgements`,
       {
@@ -293,7 +286,7 @@ describe('commands on folded requests and shared orders', () => {
     for (const leak of [first.id, 'A note', 'A: withdrawn', 'C note', c.id])
       expect(promoted.body).not.toContain(leak);
     expect(await takedownsFor(s.value)).toEqual([first.id, b.id]);
-    expect(ok<Order>(await api.call(api.keys.plat, 'GET', `/v1/orders/${b.id}`)).issuerTenantId).toBe(
+    expect(ok<Order>(await api.call(api.keys.platA, 'GET', `/v1/orders/${b.id}`)).issuerTenantId).toBe(
       'auth-b',
     );
     expect(ok<Order>(await api.call(api.keys.admin, 'GET', `/v1/orders/${c.id}`))).toMatchObject({
