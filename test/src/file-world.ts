@@ -1,4 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
+import { tenantWithKey } from '@mod/testing';
+import { listenOnLoopback } from './api-app.js';
 import { kafkaPlatform, type Partner } from './partners.js';
 import { startPipeline, type Pipeline } from './pipeline-harness.js';
 import { stopInOrder } from './waiting.js';
@@ -67,4 +69,23 @@ export function usePlatformWorld(
     partner: o.partner ?? kafkaPlatform,
     ...(o.pipeline === undefined ? {} : { pipeline: o.pipeline }),
   });
+}
+
+/** A file's world and pipeline with the API listening on loopback (real HTTP), and an admin's API key. */
+export interface ApiScene {
+  world: World;
+  pipeline: Pipeline;
+  /** The API on loopback, `http://127.0.0.1:<port>`. */
+  baseUrl: string;
+  /** The API key of the admin tenant `ops`. */
+  adminKey: string;
+}
+
+/**
+ * Makes the admin tenant `ops` with an API key and opens the pipeline's API on loopback: for a scene's own
+ * `beforeAll`, after the world's (`usePipelineWorld`, or `usePlatformWorld` with a pipeline).
+ */
+export async function openApi(): Promise<ApiScene> {
+  const adminKey = await tenantWithKey(world.db, { id: 'ops', kind: 'admin', role: 'admin' });
+  return { world, pipeline, baseUrl: await listenOnLoopback(pipeline.app), adminKey };
 }

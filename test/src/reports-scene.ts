@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { seedTenants, tenantWithKey } from '@mod/testing';
-import { pipeline, usePipelineWorld, world } from './file-world.js';
-import {
-  bankKnownPhoto,
-  listenOnLoopback,
-  makePhoto,
-  stopInOrder,
-  type Pipeline,
-  type World,
-} from './helpers.js';
+import { openApi, pipeline, usePipelineWorld, world, type ApiScene } from './file-world.js';
+import { bankKnownPhoto, makePhoto, stopInOrder } from './helpers.js';
 import {
   createUrlList,
   PUBLIC_TEST_ADDRESS,
@@ -34,14 +27,10 @@ export const HOTLINE = 'hotline-111';
 export const AUTHORITY = 'authority-1';
 export const LISTED_URL = 'http://listed.example/abuse/page.html';
 
-export interface ReportScene {
-  world: World;
-  pipeline: Pipeline;
+export interface ReportScene extends ApiScene {
   fetcher: StartedFetcher;
   server: MediaServer;
-  baseUrl: string;
   hotlineKey: string;
-  adminKey: string;
   reviewer: EnrolledPerson;
   /** URLs on the test web server: the banked photo, a benign page, the page five people report. */
   urls: {
@@ -125,26 +114,22 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
     ]);
     await mapHostToPlatform(world.db, 'media.example', 'platform-1');
     const hotlineKey = await tenantWithKey(world.db, { id: HOTLINE, kind: 'hotline', role: 'hotline' });
-    const adminKey = await tenantWithKey(world.db, { id: 'ops', kind: 'admin', role: 'admin' });
+    const api = await openApi();
     await bankKnownPhoto(world, pipeline, known);
     await createUrlList(world, 'listed-pages', [{ kind: 'url', pattern: 'listed.example/abuse/page.html' }]);
     // A reported page's images scanned: two (the pages' tests show the cap with a third).
     fetcher = await startFetcher(world, names, { PAGE_MAX_IMAGES: '2' });
-    const baseUrl = await listenOnLoopback(pipeline.app);
-    const reviewer = await enrolPerson(baseUrl, adminKey, {
+    const reviewer = await enrolPerson(api.baseUrl, api.adminKey, {
       tenantId: HOTLINE,
       login: 'lan.reviewer',
       role: 'reviewer',
     });
     const at = (host: string, path: string) => `http://${host}:${server!.port}${path}`;
     scene = {
-      world,
-      pipeline,
+      ...api,
       fetcher,
       server,
-      baseUrl,
       hotlineKey,
-      adminKey,
       reviewer,
       urls: {
         known: at('media.example', '/photos/known.jpg'),

@@ -2,18 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, expect } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { mapHostToPlatform } from '@mod/db/orders';
-import { seedTenants, tenantWithKey } from '@mod/testing';
+import { seedTenants } from '@mod/testing';
 import { callWithKey } from './review-flow-browser.js';
-import {
-  kafkaPlatform,
-  listenOnLoopback,
-  makePhoto,
-  publishPartnerMedia,
-  type Partner,
-  type Pipeline,
-  type World,
-} from './helpers.js';
-import { partner, pipeline, usePlatformWorld, world } from './file-world.js';
+import { kafkaPlatform, makePhoto, publishPartnerMedia, type Partner } from './helpers.js';
+import { openApi, partner, usePlatformWorld, world, type ApiScene } from './file-world.js';
 
 /**
  * The scene of the review-flow test: one world (its schema and topics) with the scanner, classifier, actioner and
@@ -38,13 +30,8 @@ export interface Flagged {
   url: string;
 }
 
-export interface ReviewScene {
-  world: World;
+export interface ReviewScene extends ApiScene {
   partner: Partner;
-  pipeline: Pipeline;
-  /** The API on loopback, `http://127.0.0.1:<port>`. */
-  baseUrl: string;
-  adminKey: string;
   photos: { confirm: Flagged; dismiss: Flagged; escalate: Flagged };
 }
 
@@ -70,8 +57,7 @@ export function useReviewScene(): void {
       { id: AUTHORITY, kind: 'authority' },
     ]);
     await mapHostToPlatform(world.db, HOST, PLATFORM);
-    const adminKey = await tenantWithKey(world.db, { id: 'ops', kind: 'admin', role: 'admin' });
-    const baseUrl = await listenOnLoopback(pipeline.app);
+    const api = await openApi();
     const publish = async (seed: number, name: string): Promise<Flagged> => {
       const bytes = await makePhoto(seed);
       const url = `https://${HOST}/media/${name}.jpg`;
@@ -79,11 +65,8 @@ export function useReviewScene(): void {
       return { bytes, submissionId, url };
     };
     scene = {
-      world,
+      ...api,
       partner,
-      pipeline,
-      baseUrl,
-      adminKey,
       photos: {
         confirm: await publish(2101, 'confirm'),
         dismiss: await publish(2102, 'dismiss'),
