@@ -39,6 +39,16 @@ async function decide(caseId: string, body: Record<string, unknown>, reportId?: 
   expect(decided.status, decided.bytes.toString()).toBe(200);
 }
 
+/** Reports the page `url` as the hotline and waits until it is actioned without a person: its one subject. */
+async function actionedPage(url: string) {
+  const { id } = await hotlineReport([url]);
+  const done = await reportWhen(id, 'the page actioned', settled);
+  expect(done.report.status).toBe('actioned');
+  const [subject] = done.report.subjects;
+  expect(subject).toMatchObject({ url, status: 'actioned', caseId: null });
+  return subject!;
+}
+
 describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, scanner, actioner)", () => {
   it('a report of a listed URL is matched and actioned without a person', async () => {
     const { id } = await hotlineReport([LISTED_URL], { description: 'gọi tổng đài lúc 9 giờ' });
@@ -262,32 +272,22 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
   });
 
   it('a reported page showing a bank image: its images are scanned and the match becomes orders', async () => {
-    const { id } = await hotlineReport([scene.urls.pageKnown]);
-    const done = await reportWhen(id, 'the page actioned', settled);
-    expect(done.report.status).toBe('actioned');
-    const [subject] = done.report.subjects;
-    expect(subject).toMatchObject({ url: scene.urls.pageKnown, status: 'actioned', caseId: null });
-    expect(subject!.orderIds.length).toBeGreaterThan(0);
-    expect(subject!.outcomeReason).toContain(`/photos/embedded.jpg`);
+    const subject = await actionedPage(scene.urls.pageKnown);
+    expect(subject.orderIds.length).toBeGreaterThan(0);
+    expect(subject.outcomeReason).toContain(`/photos/embedded.jpg`);
     // The commented-out image was never fetched; the srcset's largest candidate was.
     expect(scene.server.requests).toContain('/photos/embedded.jpg');
     expect(scene.server.requests).not.toContain('/x.jpg');
   });
 
   it('a reported page inlining a bank image (a data: URI) is actioned, its takedown naming the page', async () => {
-    const { id } = await hotlineReport([scene.urls.pageInline]);
-    const done = await reportWhen(id, 'the page actioned', settled);
-    expect(done.report.status).toBe('actioned');
-    const [subject] = done.report.subjects;
-    expect(subject).toMatchObject({ url: scene.urls.pageInline, status: 'actioned', caseId: null });
+    const subject = await actionedPage(scene.urls.pageInline);
     // The image has no URL of its own: the match's orders are about the page that shows it.
     const { rows } = await scene.world.db.query<{
       kind: string;
       subject_type: string;
       subject_value: string;
-    }>(`select kind, subject_type, subject_value from orders where id = any($1::uuid[])`, [
-      subject!.orderIds,
-    ]);
+    }>(`select kind, subject_type, subject_value from orders where id = any($1::uuid[])`, [subject.orderIds]);
     expect(rows).toContainEqual({
       kind: 'takedown',
       subject_type: 'url',
