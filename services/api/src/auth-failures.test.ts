@@ -5,6 +5,7 @@ import { loadConfig } from '@mod/config';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { createRegistry, type Registry } from '@mod/telemetry';
+import { inOwnWorld } from './callers-world.js';
 import { apiSpec } from './config.js';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
@@ -46,15 +47,11 @@ async function failuresCounted(registry: Registry): Promise<Record<string, numbe
 }
 
 /** Runs `fn` on a fresh schema (the audit log counts must not mix between tests). */
-async function own<T>(fn: (w: ApiTestWorld, key: string) => Promise<T>): Promise<T> {
-  const w = await createApiTestWorld();
-  try {
+const own = <T>(fn: (w: ApiTestWorld, key: string) => Promise<T>): Promise<T> =>
+  inOwnWorld(async (w) => {
     await upsertTenant(w.db.pool, { id: 'isp-o', kind: 'isp', name: 'O', subscribedToBlocking: false });
-    return await fn(w, (await createApiKey(w.db.pool, { tenantId: 'isp-o', role: 'isp' })).key);
-  } finally {
-    await w.close();
-  }
-}
+    return fn(w, (await createApiKey(w.db.pool, { tenantId: 'isp-o', role: 'isp' })).key);
+  });
 
 describe('failed-key limiting never locks out a valid key', () => {
   it('serves a valid key from an address that sent twenty bad ones; past the limit failures get 429, unaudited but counted', async () => {

@@ -96,6 +96,16 @@ export function useCallersWorld<K extends string = never>(
   };
 }
 
+/** Runs `fn` on a world of its own (a fresh schema, so nothing of the file's world mixes in), closed after. */
+export async function inOwnWorld<T>(fn: (world: ApiTestWorld) => Promise<T>): Promise<T> {
+  const world = await createApiTestWorld();
+  try {
+    return await fn(world);
+  } finally {
+    await world.close();
+  }
+}
+
 /** The authorization matrix's fixtures: every role's caller key and both sides' records, and the people. */
 export interface MatrixFixtures {
   callerKeys: Record<Role, string>;

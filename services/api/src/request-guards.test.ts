@@ -3,8 +3,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { useCallersWorld } from './callers-world.js';
-import { bearer, createApiTestWorld, errorCodeOf, multipartBody } from './testing.js';
+import { inOwnWorld, useCallersWorld } from './callers-world.js';
+import { bearer, errorCodeOf, multipartBody } from './testing.js';
 
 /**
  * What every request meets whatever its route: input checks (unknown fields, sizes, JSON, content types),
@@ -113,8 +113,7 @@ describe('answers', () => {
   });
 
   it('never carry a stack trace or SQL: a database failure answers 500 with a generic message', async () => {
-    const own = await createApiTestWorld();
-    try {
+    await inOwnWorld(async (own) => {
       const broken = await own.build();
       broken.get('/v1/test/broken', { config: { roles: ['admin'] } }, async () =>
         own.db.pool.query(`select secret_column from no_such_table where x = 'injected'`),
@@ -125,26 +124,20 @@ describe('answers', () => {
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ error: { code: 'MOD_ERR_API_INTERNAL', message: 'internal error' } });
       expect(res.body).not.toMatch(/no_such_table|select|relation|at .*\.js/i);
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('refuse routes that declare neither roles nor public, at start-up', async () => {
-    const own = await createApiTestWorld();
-    try {
+    await inOwnWorld(async (own) => {
       const a = await own.build();
       expect(() => a.get('/v1/test/undeclared', async () => 'open')).toThrow(/declares neither/);
-    } finally {
-      await own.close();
-    }
+    });
   });
 });
 
 describe('abuse limits', () => {
   it('rate-limits per key with 429 and retry-after; other keys are unaffected', async () => {
-    const own = await createApiTestWorld();
-    try {
+    await inOwnWorld(async (own) => {
       let nowMs = Date.parse('2026-01-01T00:00:00Z');
       const limited = await own.build({
         rateLimit: { ratePerSecond: 1, burst: 3 },
@@ -164,14 +157,11 @@ describe('abuse limits', () => {
       expect((await limited.inject({ url: '/v1/me', headers: bearer(k2) })).statusCode).toBe(200);
       nowMs += 1000;
       expect((await limited.inject({ url: '/v1/me', headers: bearer(k1) })).statusCode).toBe(200);
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('stops guessing: past the failure limit an address gets 429, and failures are no longer audited', async () => {
-    const own = await createApiTestWorld();
-    try {
+    await inOwnWorld(async (own) => {
       const guarded = await own.build({
         authFailureLimit: { ratePerSecond: 0.001, burst: 3 },
         now: () => new Date('2026-01-01T00:00:00Z'),
@@ -184,14 +174,11 @@ describe('abuse limits', () => {
       expect(codes).toEqual([401, 401, 401, 429, 429]);
       const audit = await listAudit(own.db.pool, { limit: 10_000 });
       expect(audit.filter((a) => a.action === 'auth.failed')).toHaveLength(3);
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('answers a request that outlives its deadline with 503 MOD_ERR_API_TIMEOUT', async () => {
-    const own = await createApiTestWorld();
-    try {
+    await inOwnWorld(async (own) => {
       const slow = await own.build({ requestTimeoutMs: 50 });
       let release: () => void = () => undefined;
       const held = new Promise<void>((r) => (release = r));
@@ -203,14 +190,11 @@ describe('abuse limits', () => {
       release();
       expect(res.statusCode).toBe(503);
       expect(errorCodeOf(res)).toBe('MOD_ERR_API_TIMEOUT');
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it('closes the connection of a body trickling in past its deadline (slowloris), not only answering 503', async () => {
-    const own = await createApiTestWorld();
-    try {
+    await inOwnWorld(async (own) => {
       const app = await own.build({ requestTimeoutMs: 300 });
       await app.listen({ host: '127.0.0.1', port: 0 });
       const socket = connect((app.server.address() as AddressInfo).port, '127.0.0.1');
@@ -234,8 +218,6 @@ describe('abuse limits', () => {
       expect(answer).toContain('MOD_ERR_API_TIMEOUT');
       expect(wasClosed).toBe(true);
       expect(answer.toLowerCase()).toContain('connection: close');
-    } finally {
-      await own.close();
-    }
+    });
   });
 });
