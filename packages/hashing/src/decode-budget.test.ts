@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodedBytes, type ImageHeader } from './decode-budget.js';
 import { fixture } from './fixtures.test-helper.js';
 import { hashMedia } from './hash-media.js';
-import { pngDeclaring } from './hostile-corpus.test-helper.js';
+import { interlaced16BitBomb, pngDeclaring } from '@mod/contracts/declared-images';
 import { defaultDecodeLimits } from './limits.js';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 
@@ -104,8 +104,7 @@ describe('maxDecodedBytes in the worker pool', () => {
   });
 
   it('returns the refusal as data and hashes the next image', async () => {
-    const declared = pngDeclaring(10_000, 10_000, { bitDepth: 16, colourType: 6, interlaced: true });
-    expect(await runHashTask(pool, declared)).toMatchObject({
+    expect(await runHashTask(pool, interlaced16BitBomb())).toMatchObject({
       ok: false,
       error: { code: TOO_MANY_DECODED_BYTES, retriable: false },
     });

@@ -1,47 +1,5 @@
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-
-/** CRC-32 (PNG chunk checksum). */
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return ~c >>> 0;
-}
-
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'ascii');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
-/**
- * A structurally valid PNG header declaring `width × height` (8-bit RGB unless told), followed by a tiny
- * (wrong-sized) IDAT: any decode of its pixels fails, so only a check of the header can refuse it otherwise.
- */
-export function pngDeclaring(
-  width: number,
-  height: number,
-  o: { bitDepth?: 8 | 16; colourType?: 0 | 2 | 4 | 6; interlaced?: boolean } = {},
-): Uint8Array {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = o.bitDepth ?? 8;
-  ihdr[9] = o.colourType ?? 2; // 0 grey, 2 RGB, 4 grey + alpha, 6 RGBA
-  ihdr[12] = o.interlaced === true ? 1 : 0; // Adam7
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(Buffer.alloc(64))),
-    pngChunk('IEND', new Uint8Array(0)),
-  ]);
-}
+import { interlaced16BitBomb, pngDeclaring } from '@mod/contracts/declared-images';
 
 /** A GIF with `frames` 1×1 frames (the classic minimal frame, repeated). */
 export function gifWithFrames(frames: number): Uint8Array {
@@ -173,7 +131,7 @@ export async function buildHostileCorpus(jpeg: Uint8Array, png: Uint8Array): Pro
     },
     {
       name: 'png declaring 10000×10000 16-bit RGBA interlaced (1.2 GB to decode)',
-      bytes: pngDeclaring(10_000, 10_000, { bitDepth: 16, colourType: 6, interlaced: true }),
+      bytes: interlaced16BitBomb(),
       expect: ['MOD_ERR_HASH_TOO_MANY_DECODED_BYTES'],
     },
     {
