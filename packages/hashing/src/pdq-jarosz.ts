@@ -29,6 +29,16 @@ const scratchColumnsOut = new Scratch();
 const scratchSums = new Scratch();
 
 /**
+ * How many steps each of the box filter's four phases takes along `length` samples, as the reference splits
+ * them: accumulate (inputs only), grow (the window still filling), slide (a full window) and shrink (the window
+ * leaving the far edge).
+ */
+function boxPhases(window: number, length: number): [number, number, number, number] {
+  const half = Math.floor((window + 2) / 2);
+  return [half - 1, window - half + 1, length - window, half - 1];
+}
+
+/**
  * The reference's one-dimensional box filter (window centred on each output, shrinking at the edges, in four
  * phases: accumulate, grow, slide, shrink) applied along every row, float32 running sums. Rows are processed
  * four at a time: each row's sum is one serial chain of float32 additions, so interleaving four independent
@@ -41,11 +51,7 @@ export function boxAlongRows(
   height: number,
   window: number,
 ): void {
-  const half = Math.floor((window + 2) / 2);
-  const phase1 = half - 1;
-  const phase2 = window - half + 1;
-  const phase3 = width - window;
-  const phase4 = half - 1;
+  const [phase1, phase2, phase3, phase4] = boxPhases(window, width);
   const last = height - 1;
   for (let r = 0; r < height; r += 4) {
     // A last, partial group repeats the final row: it computes and writes the same values twice.
@@ -118,11 +124,7 @@ export function boxAlongColumns(
   height: number,
   window: number,
 ): void {
-  const half = Math.floor((window + 2) / 2);
-  const phase1 = half - 1;
-  const phase2 = window - half + 1;
-  const phase3 = height - window;
-  const phase4 = half - 1;
+  const [phase1, phase2, phase3, phase4] = boxPhases(window, height);
   const sums = scratchSums.get(width).fill(0, 0, width);
   let li = 0;
   let ri = 0;
