@@ -11,11 +11,12 @@ const limits: DecodeLimits = {
   decodeTimeoutMs: 10_000,
 };
 
-const photo = () =>
+/** A JPEG of gaussian noise (photo-like work for the decoder). */
+const noisyJpeg = (width: number, height: number) =>
   sharp({
     create: {
-      width: 640,
-      height: 480,
+      width,
+      height,
       channels: 3,
       background: '#000',
       noise: { type: 'gaussian', mean: 128, sigma: 40 },
@@ -48,7 +49,7 @@ describe('decoding for the models: the scanner decode budget, checked from the h
   });
 
   it('takes an ordinary photo, and refuses it under a budget below its size', async () => {
-    const jpeg = await photo();
+    const jpeg = await noisyJpeg(640, 480);
     const prepared = await prepareImage(jpeg, 224, 1024, limits);
     expect([prepared.width, prepared.height, prepared.nsfwRgb.length]).toEqual([640, 480, 224 * 224 * 3]);
     expect((await decodeWorkingCopy(jpeg, 1024, limits)).width).toBe(640);
@@ -65,17 +66,7 @@ describe('decoding for the models: the scanner decode budget, checked from the h
   });
 
   it('stops waiting when a decode exceeds decodeTimeoutMs, with its code, not retriable', async () => {
-    const big = await sharp({
-      create: {
-        width: 3000,
-        height: 2000,
-        channels: 3,
-        background: '#000',
-        noise: { type: 'gaussian', mean: 128, sigma: 40 },
-      },
-    })
-      .jpeg()
-      .toBuffer();
+    const big = await noisyJpeg(3000, 2000);
     const timeout = { code: ClassifierErrorCode.DECODE_TIMEOUT, retriable: false };
     await expect(prepareImage(big, 224, 1024, { ...limits, decodeTimeoutMs: 1 })).rejects.toMatchObject(
       timeout,
