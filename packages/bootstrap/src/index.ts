@@ -10,3 +10,4 @@ export type {
 export { runWorker, type RunnableService, type WorkerService, type WorkerServiceOptions } from './main.js';
 export { defineWorkerService, type WorkerServiceFactory, type WorkerServiceParts } from './worker-service.js';
 export { DEFAULT_MAX_MEDIA_BYTES, maxMediaBytesSetting } from './settings.js';
+export { labelledCounter, type LabelledCounterSpec } from './metrics.js';

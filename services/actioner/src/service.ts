@@ -1,5 +1,6 @@
 import {
   defineWorkerService,
+  labelledCounter,
   type WorkerService,
   type WorkerServiceOptions,
   type WorkerServiceParts,
@@ -9,7 +10,6 @@ import type { OrderTopics } from '@mod/db/orders';
 import type { RelayLoop } from '@mod/kafka';
 import { policyFromConfig as policyOf, type PolicyConfig } from '@mod/policy';
 import { createPgEvidenceStore } from '@mod/db/vault';
-import { Counter } from '@mod/telemetry';
 import { createMasterKeyring, retentionFromConfig } from '@mod/vault';
 import { createPgActionStore } from './action-store.js';
 import { createActionStep, type ActionFaults } from './action-step.js';
@@ -67,17 +67,15 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
   const orderTopics: OrderTopics = { prefix: config.TOPIC_PREFIX };
   const store = createPgActionStore(db, orderTopics);
   const clock = options.clock ?? systemClock;
-  const orders = new Counter({
+  const orders = labelledCounter(registry, {
     name: 'mod_actioner_orders_total',
     help: 'Orders opened',
-    labelNames: ['kind'],
-    registers: [registry],
+    label: 'kind',
   });
-  const classificationOutcomes = new Counter({
+  const classificationOutcomes = labelledCounter(registry, {
     name: 'mod_actioner_classifications_total',
     help: 'Classifier results recorded, by what they led to (review, none, matched)',
-    labelNames: ['outcome'],
-    registers: [registry],
+    label: 'outcome',
   });
   const policy = policyFromConfig(config);
   const lifecycle = createOrderLifecycle({

@@ -1,9 +1,14 @@
-import { defineWorkerService, type WorkerService, type WorkerServiceParts } from '@mod/bootstrap';
+import {
+  defineWorkerService,
+  labelledCounter,
+  type WorkerService,
+  type WorkerServiceParts,
+} from '@mod/bootstrap';
 import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { toDatabaseError } from '@mod/db';
 import { createTenantDirectory, submissionScanState } from '@mod/db/submissions';
-import { Counter, Gauge, Histogram } from '@mod/telemetry';
+import { Gauge, Histogram } from '@mod/telemetry';
 import { createClassifyStep } from './classify-step.js';
 import type { classifierSpec } from './config.js';
 import { createMediaClassifier } from './media-classifier.js';
@@ -38,11 +43,10 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
       minorWeight: config.RISK_MINOR_WEIGHT,
     },
     logger,
-    outcomes: new Counter({
+    outcomes: labelledCounter(registry, {
       name: 'mod_classifier_classifications_total',
       help: 'Classifier runs by outcome (classified, cached, failed)',
-      labelNames: ['outcome'],
-      registers: [registry],
+      label: 'outcome',
     }),
     batches: new Histogram({
       name: 'mod_classifier_batch_size',
@@ -51,11 +55,10 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
       registers: [registry],
     }),
   });
-  const skipped = new Counter({
+  const skipped = labelledCounter(registry, {
     name: 'mod_classifier_skipped_total',
     help: 'Media not classified, by reason (matched a list, scan failed, already classified, no verdict)',
-    labelNames: ['reason'],
-    registers: [registry],
+    label: 'reason',
   });
   new Gauge({
     name: 'mod_classifier_queue_size',

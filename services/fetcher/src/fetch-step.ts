@@ -1,3 +1,4 @@
+import { labelledCounter } from '@mod/bootstrap';
 import {
   fetcherSubmissionIds,
   tenantOfPartnerTopic,
@@ -6,7 +7,7 @@ import {
 } from '@mod/contracts';
 import { refuseTenant, type SubmissionInput, type TenantDirectory } from '@mod/db/submissions';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
-import { Counter, type Registry } from '@mod/telemetry';
+import type { Counter, Registry } from '@mod/telemetry';
 import {
   FairSlots,
   normalizeUrl,
@@ -52,11 +53,10 @@ export type ObservedOutcome = (typeof ObservedOutcome)[keyof typeof ObservedOutc
 
 /** `mod_fetcher_observed_total`: the step's `observed` counter, by `ObservedOutcome`. */
 export function createObservedCounter(registry: Registry): Counter<'outcome'> {
-  return new Counter({
+  return labelledCounter(registry, {
     name: 'mod_fetcher_observed_total',
     help: 'Observed URLs by what happened to them',
-    labelNames: ['outcome'],
-    registers: [registry],
+    label: 'outcome',
   });
 }
 

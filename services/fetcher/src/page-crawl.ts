@@ -1,6 +1,7 @@
 import { embeddedSubmissionId } from '@mod/contracts';
 import type { StepOutcome } from '@mod/kafka';
-import { Counter, type Registry } from '@mod/telemetry';
+import { labelledCounter } from '@mod/bootstrap';
+import type { Counter, Registry } from '@mod/telemetry';
 import {
   decodePage,
   DEFAULT_MAX_INLINE_BYTES,
@@ -22,9 +23,10 @@ import { publishMedia } from './media-publish.js';
 import type { FetchStepDeps } from './fetch-step.js';
 import { sendListedVerdict, submissionNotOwned, urlListVerdict } from './listed-verdict.js';
 import {
-  createFrameCounter,
   listMatches,
   MAX_PAGE_CANDIDATES,
+  PageFrameOutcome,
+  PageReferenceOutcome,
   unlisted,
   withFrames,
   type PageImage,
@@ -48,13 +50,8 @@ export const PAGE_IMAGE_FETCHES_AT_ONCE = 8;
 
 /** What happened to one image a reported page embeds: the label of `mod_fetcher_page_images_total`. */
 export const PageImageOutcome = {
-  UrlListHit: 'url-list-hit',
-  AllowListed: 'allow-listed',
+  ...PageReferenceOutcome,
   Fetched: 'fetched',
-  /** The fetch was refused (not media, blocked address, too large, status, time...). */
-  Refused: 'refused',
-  /** Beyond the page's cap: not examined. */
-  Omitted: 'omitted',
   /** Not an http(s) URL without credentials (javascript:, blob:, user:pw@...), or unparseable. */
   BadUrl: 'bad-url',
   /** An image inlined in the page as a `data:` URI, decoded and submitted as media. */
@@ -78,28 +75,32 @@ export interface PageCounters {
 }
 
 export function createPageCounters(registry: Registry): PageCounters {
-  const pages = new Counter({
-    name: 'mod_fetcher_pages_total',
-    help: 'Reported HTML pages crawled for their embedded images, by whether any was submitted',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
-  const images = new Counter({
-    name: 'mod_fetcher_page_images_total',
-    help: 'Images embedded in reported pages, by outcome (url-list-hit, allow-listed, fetched, refused, omitted, bad-url, inline, inline-refused)',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
-  const retries = new Counter({
-    name: 'mod_fetcher_page_image_retries_total',
-    help: 'Fetches of reported pages and their images tried again after a transient failure, by reason (timeout, connection-failed, server-error, rate-limited)',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  for (const outcome of Object.values(PageOutcome)) pages.inc({ outcome }, 0);
-  for (const outcome of Object.values(PageImageOutcome)) images.inc({ outcome }, 0);
-  for (const reason of Object.values(FetchRetryReason)) retries.inc({ reason }, 0);
-  return { pages, images, retries, frames: createFrameCounter(registry) };
+  return {
+    pages: labelledCounter(registry, {
+      name: 'mod_fetcher_pages_total',
+      help: 'Reported HTML pages crawled for their embedded images, by whether any was submitted',
+      label: 'outcome',
+      zeroed: Object.values(PageOutcome),
+    }),
+    images: labelledCounter(registry, {
+      name: 'mod_fetcher_page_images_total',
+      help: 'Images embedded in reported pages, by outcome (url-list-hit, allow-listed, fetched, refused, omitted, bad-url, inline, inline-refused)',
+      label: 'outcome',
+      zeroed: Object.values(PageImageOutcome),
+    }),
+    retries: labelledCounter(registry, {
+      name: 'mod_fetcher_page_image_retries_total',
+      help: 'Fetches of reported pages and their images tried again after a transient failure, by reason (timeout, connection-failed, server-error, rate-limited)',
+      label: 'reason',
+      zeroed: Object.values(FetchRetryReason),
+    }),
+    frames: labelledCounter(registry, {
+      name: 'mod_fetcher_page_frames_total',
+      help: 'Pages a reported page frames (iframe, frame), by outcome (crawled, media, url-list-hit, allow-listed, refused, omitted)',
+      label: 'outcome',
+      zeroed: Object.values(PageFrameOutcome),
+    }),
+  };
 }
 
 /** One embedded image's end: its outcome, the submission it became (if any), or the event's dead letter. */

@@ -1,4 +1,3 @@
-import { Counter, type Registry } from '@mod/telemetry';
 import {
   decodePage,
   DEFAULT_MAX_INLINE_BYTES,
@@ -37,33 +36,30 @@ export const DEFAULT_PAGE_MAX_FRAMES = 4;
  */
 export const MAX_PAGE_CANDIDATES = 256;
 
+/**
+ * What can come of anything a reported page refers to (an embedded image, a framed page) that is not fetched, or
+ * whose fetch fails: outcomes `mod_fetcher_page_images_total` and `mod_fetcher_page_frames_total` share.
+ */
+export const PageReferenceOutcome = {
+  /** Its address is URL-listed: it joins the page's images as a listed hit (not fetched). */
+  UrlListHit: 'url-list-hit',
+  /** Its address is in an allow list: not fetched. */
+  AllowListed: 'allow-listed',
+  /** The fetch was refused (not media, blocked address or port, too large, status, time...): its content is unseen. */
+  Refused: 'refused',
+  /** Beyond the page's cap (`PAGE_MAX_IMAGES`, `PAGE_MAX_FRAMES`): not examined. */
+  Omitted: 'omitted',
+} as const;
+
 /** What came of one framed page: the label of `mod_fetcher_page_frames_total`. */
 export const PageFrameOutcome = {
   /** Fetched as an HTML page: its images join the page's. */
   Crawled: 'crawled',
   /** The frame's address is an image: it joins the page's images. */
   Media: 'media',
-  /** The frame's address is URL-listed: it joins the page's images as a listed hit (not fetched). */
-  UrlListHit: 'url-list-hit',
-  /** The frame's address is in an allow list: not fetched. */
-  AllowListed: 'allow-listed',
-  /** The fetch was refused (blocked address or port, status, time...): its content is unseen. */
-  Refused: 'refused',
-  /** Beyond `PAGE_MAX_FRAMES`: not fetched. */
-  Omitted: 'omitted',
+  ...PageReferenceOutcome,
 } as const;
 export type PageFrameOutcome = (typeof PageFrameOutcome)[keyof typeof PageFrameOutcome];
-
-export function createFrameCounter(registry: Registry): Counter<'outcome'> {
-  const frames = new Counter({
-    name: 'mod_fetcher_page_frames_total',
-    help: 'Pages a reported page frames (iframe, frame), by outcome (crawled, media, url-list-hit, allow-listed, refused, omitted)',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
-  for (const outcome of Object.values(PageFrameOutcome)) frames.inc({ outcome }, 0);
-  return frames;
-}
 
 /** One image a page shows: by URL (matched, fetched) or inline in the markup (decoded already), and where from. */
 export type PageImage = ({ href: string } | { inline: InlineImage }) & { source: PageImageSource };

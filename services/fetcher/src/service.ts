@@ -1,5 +1,6 @@
 import {
   defineWorkerService,
+  labelledCounter,
   type WorkerService,
   type WorkerServiceOptions,
   type WorkerServiceParts,
@@ -48,11 +49,10 @@ export const createFetcherService = defineWorkerService(
 function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeams>): FetcherService {
   const { worker, config, logger, registry, options: seams } = parts;
   const { topics, kafka, db } = worker;
-  const fetchOutcomes = new Counter({
+  const fetchOutcomes = labelledCounter(registry, {
     name: 'mod_fetcher_fetches_total',
     help: 'Fetches by outcome: ok or the typed refusal (blocked-address, dns-failure, too-large, not-media, ...)',
-    labelNames: ['outcome'],
-    registers: [registry],
+    label: 'outcome',
   });
   const observed = createObservedCounter(registry);
   const pageCounters = createPageCounters(registry);
@@ -71,11 +71,10 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
           help: 'URL-list entries in the index',
           registers: [registry],
         }),
-        applied: new Counter({
+        applied: labelledCounter(registry, {
           name: 'mod_fetcher_url_list_changes_applied_total',
           help: 'URL-list changes applied from the topic',
-          labelNames: ['type'],
-          registers: [registry],
+          label: 'type',
         }),
         invalid: new Counter({
           name: 'mod_fetcher_url_list_invalid_total',

@@ -1,5 +1,6 @@
 import {
   defineWorkerService,
+  labelledCounter,
   PARTITIONS_AT_ONCE,
   type WorkerService,
   type WorkerServiceParts,
@@ -7,7 +8,7 @@ import {
 import type { ConfigOf } from '@mod/config';
 import { createTenantDirectory } from '@mod/db/submissions';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
-import { Counter, Gauge, Histogram, stageTimer } from '@mod/telemetry';
+import { Gauge, Histogram, stageTimer } from '@mod/telemetry';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
 import { createScanStep, verdictPublisher } from './scan-step.js';
@@ -38,11 +39,10 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
       help: 'Live bank entries in the index',
       registers: [registry],
     }),
-    applied: new Counter({
+    applied: labelledCounter(registry, {
       name: 'mod_scanner_bank_changes_applied_total',
       help: 'Bank changes applied from the bank-changes topic',
-      labelNames: ['type'],
-      registers: [registry],
+      label: 'type',
     }),
     lag: new Histogram({
       name: 'mod_scanner_bank_change_lag_seconds',
@@ -52,11 +52,10 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
     }),
   };
 
-  const hits = new Counter({
+  const hits = labelledCounter(registry, {
     name: 'mod_scanner_hits_total',
     help: 'Bank hits by signal',
-    labelNames: ['signal'],
-    registers: [registry],
+    label: 'signal',
   });
   // Loaded before the scanner consumes, its readiness the scanner's.
   const banks = worker.keep(
