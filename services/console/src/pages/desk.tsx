@@ -6,7 +6,7 @@ import { useI18n, type I18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { clockText, CountdownText } from '../ui/countdown.js';
 import { Field, FilterChoice, Filters, useFormValues } from '../ui/form.js';
-import { LoadStatus, Page, useLoad, useNow } from '../ui/kit.js';
+import { LoadStatus, Page, RefreshButton, useLoad, useNow } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { deadlineState, deskOrder, ORDER_STATUSES, type DeadlineState } from './orders-model.js';
 
@@ -78,9 +78,7 @@ export function DeskPage() {
       title={t('desk.title')}
       actions={
         <div class="actions">
-          <button type="button" class="secondary" onClick={orders.reload}>
-            {t('desk.refresh')}
-          </button>
+          <RefreshButton onRefresh={orders.reload} />
           <Link class="button" to="desk/new">
             {t('desk.issue')}
           </Link>

@@ -4,7 +4,7 @@ import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
 import { FilterChoice, Filters, useFormValues } from '../ui/form.js';
-import { LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
+import { LoadStatus, Page, RefreshButton, useAction, useLoad, useNow } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { categoryLabel, channelLabel, reportStatusLabel } from './reports-labels.js';
 import {
@@ -61,9 +61,7 @@ function ReportList() {
     <section aria-labelledby="report-list-title">
       <div class="page-head">
         <h2 id="report-list-title">{t('reports.listTitle')}</h2>
-        <button type="button" class="secondary" onClick={first.reload}>
-          {t('desk.refresh')}
-        </button>
+        <RefreshButton onRefresh={first.reload} />
       </div>
       <Filters>
         <FilterChoice

@@ -4,7 +4,7 @@ import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { useFullSession } from '../session.js';
 import { Choice, TextArea } from '../ui/form.js';
-import { ErrorNote, Loading, Page, useAction, useLoad } from '../ui/kit.js';
+import { ErrorNote, Loading, Page, RefreshButton, useAction, useLoad } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
 import { CaseReportContext, SelectedCase } from './review-report.js';
 
@@ -213,14 +213,7 @@ export function ReviewPage(props: { selected?: string | undefined }) {
   );
   const current = working ?? mine ?? null;
   return (
-    <Page
-      title={t('review.title')}
-      actions={
-        <button type="button" class="secondary" onClick={queue.reload}>
-          {t('desk.refresh')}
-        </button>
-      }
-    >
+    <Page title={t('review.title')} actions={<RefreshButton onRefresh={queue.reload} />}>
       {settings.data === null ? null : (
         <p class="notice" role="status" data-testid="exposure">
           {t('review.exposure', { count: settings.data.revealsToday, limit: settings.data.dailyRevealLimit })}

@@ -106,6 +106,16 @@ export function Page(props: { title: string; children: ComponentChildren; action
   );
 }
 
+/** A button that reads a list again (its load's `reload`): the desk's orders, the reports, the review queue. */
+export function RefreshButton(props: { onRefresh: () => void }) {
+  const { t } = useI18n();
+  return (
+    <button type="button" class="secondary" onClick={props.onRefresh}>
+      {t('desk.refresh')}
+    </button>
+  );
+}
+
 /** "Loading…" for screen readers and eyes alike. */
 export function Loading() {
   const { t } = useI18n();
