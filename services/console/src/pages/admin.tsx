@@ -14,19 +14,20 @@ const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as con
 const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin', 'hotline'];
 /** Most tenants, and most people, the page lists: pages of 100 (the API's largest), 20 of them. */
 const MAX_LISTED = 2000;
+/** Which page of an admin list to read: at most `limit` items, those after the key `after` (none: the first). */
+type PageQuery = { limit: number; after?: string };
+/** A page of the admin list `L`: its items, under the list's name, and the key of the next page (null: the last). */
+type AdminPage<L extends string, T> = Record<L, readonly T[]> & { nextAfter: string | null };
 /**
  * Every item of an admin list (tenants, people), loaded for the page. The admin lists page alike (`limit` and
- * `after` in, `nextAfter` out): `read(query)` reads one page, `items(page)` is what it lists.
+ * `after` in; the items under the list's name, and `nextAfter`, out): `read(query)` reads one page of `list`.
  */
-function useAdminList<P extends { nextAfter: string | null }, T>(
-  read: (query: { limit: number; after?: string }) => Promise<P>,
-  items: (page: P) => readonly T[],
-) {
+function useAdminList<L extends string, T>(list: L, read: (query: PageQuery) => Promise<AdminPage<L, T>>) {
   return useLoad(
     () =>
       readPages(async (after) => {
         const page = await read({ limit: 100, ...(after === undefined ? {} : { after }) });
-        return { items: items(page), next: page.nextAfter };
+        return { items: page[list], next: page.nextAfter };
       }, MAX_LISTED),
     [],
   );
@@ -49,10 +50,7 @@ function NewItemForm(props: {
 
 function Tenants() {
   const { t } = useI18n();
-  const tenants = useAdminList(
-    (query) => ok(api.GET('/v1/admin/tenants', { params: { query } })),
-    (page) => page.tenants,
-  );
+  const tenants = useAdminList('tenants', (query) => ok(api.GET('/v1/admin/tenants', { params: { query } })));
   const form = useFormValues({ id: '', name: '' });
   const [kind, setKind] = useState<(typeof TENANT_KINDS)[number]>('isp');
   const create = useAction(async () => {
@@ -119,10 +117,7 @@ function Tenants() {
 
 function People() {
   const { t } = useI18n();
-  const people = useAdminList(
-    (query) => ok(api.GET('/v1/admin/people', { params: { query } })),
-    (page) => page.people,
-  );
+  const people = useAdminList('people', (query) => ok(api.GET('/v1/admin/people', { params: { query } })));
   const form = useFormValues({ tenantId: '', login: '', displayName: '' });
   const [role, setRole] = useState<PersonRole>('reviewer');
   const [secret, setSecret] = useState<string | null>(null);
