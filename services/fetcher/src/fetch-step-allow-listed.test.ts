@@ -1,6 +1,6 @@
 import { fetcherSubmissionIds } from '@mod/contracts';
 import { describe, expect, it } from 'vitest';
-import { bank, world } from './fetch-step.test-helper.js';
+import { bank, REPORTED, world } from './fetch-step.test-helper.js';
 
 describe('fetch step: a reported URL in a negative (allow) URL list', () => {
   it('is recorded at once with MOD_ERR_FETCH_ALLOW_LISTED so a person gets the report, while ISP traffic is only dropped', async () => {
@@ -16,8 +16,7 @@ describe('fetch step: a reported URL in a negative (allow) URL list', () => {
     expect(await w.observe('https://benign.example/a.jpg')).toMatchObject({ kind: 'drop' });
     expect(w.refusals).toEqual([]);
     // A report: dropped (nothing fetched or sent), and recorded for the router under the listed-hit id.
-    const reported = { tenantId: 'public-reports', source: 'api', purpose: 'report' } as const;
-    expect(await w.observe('https://benign.example/page', reported)).toMatchObject({ kind: 'drop' });
+    expect(await w.observe('https://benign.example/page', REPORTED)).toMatchObject({ kind: 'drop' });
     expect(w.fetched).toEqual([]);
     expect(w.sent).toEqual([]);
     expect(w.refusals).toEqual([
@@ -30,13 +29,7 @@ describe('fetch step: a reported URL in a negative (allow) URL list', () => {
     ]);
     expect(await w.count('allow-listed')).toBe(2);
     // The same purpose on an ISP's own topic means nothing.
-    expect(
-      await w.observe(
-        'https://benign.example/b',
-        { tenantId: 'isp-1', purpose: 'report' },
-        'mod.url-observed.v1.isp-1',
-      ),
-    ).toMatchObject({ kind: 'drop' });
+    expect(await w.observeIspClaimingReport('https://benign.example/b')).toMatchObject({ kind: 'drop' });
     expect(w.refusals).toHaveLength(1);
   });
 });

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createSafeFetcher } from '@mod/urls/fetch';
 import type { FetchOutcome } from '@mod/urls/fetch';
-import { world } from './fetch-step.test-helper.js';
+import { REPORTED, world } from './fetch-step.test-helper.js';
 
 describe('fetch step: reported URLs', () => {
   it('fetches a reported URL whatever it looks like and however recently seen, and records a refusal for its report', async () => {
     const w = world();
-    const reported = { tenantId: 'public-reports', source: 'api', purpose: 'report' } as const;
     // Not media-looking, seen a moment ago as ISP traffic: an ISP's observation is dropped, a report is fetched.
     expect(await w.observe('https://page.example/post/1', { contentType: 'text/html' })).toMatchObject({
       kind: 'drop',
     });
-    expect(await w.observe('https://page.example/post/1', reported)).toMatchObject({ kind: 'drop' });
+    expect(await w.observe('https://page.example/post/1', REPORTED)).toMatchObject({ kind: 'drop' });
     expect(w.fetched).toEqual(['https://page.example/post/1']);
     expect(w.refusals).toEqual([
       expect.objectContaining({
@@ -21,13 +20,7 @@ describe('fetch step: reported URLs', () => {
       }),
     ]);
     // The same purpose on an ISP's own topic means nothing, and a hotline tenant may not send plain traffic.
-    expect(
-      await w.observe(
-        'https://page.example/post/2',
-        { tenantId: 'isp-1', purpose: 'report' },
-        'mod.url-observed.v1.isp-1',
-      ),
-    ).toMatchObject({ kind: 'drop' });
+    expect(await w.observeIspClaimingReport('https://page.example/post/2')).toMatchObject({ kind: 'drop' });
     expect(await w.observe('https://page.example/post/3', { tenantId: 'public-reports' })).toMatchObject({
       kind: 'dlq',
       code: 'MOD_ERR_TENANT_KIND',
@@ -54,8 +47,7 @@ describe('fetch step: reported URLs', () => {
     const outcomes = new Map<string, FetchOutcome>();
     for (const u of urls) outcomes.set(u, await safe.fetch(u));
     const w = world((u) => outcomes.get(u)!);
-    const reported = { tenantId: 'public-reports', source: 'api', purpose: 'report' } as const;
-    for (const u of urls) expect(await w.observe(u, reported), u).toMatchObject({ kind: 'drop' });
+    for (const u of urls) expect(await w.observe(u, REPORTED), u).toMatchObject({ kind: 'drop' });
     expect(w.sent).toEqual([]);
     expect(w.refusals.map((r) => [r.url, r.failureCode])).toEqual(
       urls.map((u) => [u, 'MOD_ERR_FETCH_BLOCKED_ADDRESS']),

@@ -17,9 +17,11 @@ import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
 
 export const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0]);
 
-/** A report on the internal topic (the API's: the public form's tenant), whose ids derive from `eventId`. */
-export const reportedEvent = (eventId: string) =>
-  ({ tenantId: 'public-reports', source: 'api', purpose: 'report', eventId }) as const;
+/** A report on the internal topic (the API's: the public form's tenant). */
+export const REPORTED = { tenantId: 'public-reports', source: 'api', purpose: 'report' } as const;
+
+/** A report on the internal topic whose ids derive from `eventId`. */
+export const reportedEvent = (eventId: string) => ({ ...REPORTED, eventId }) as const;
 
 /** Page mode's answer for an HTML page at `url` (`body` as bytes: a string is read as latin1, byte for byte). */
 export const pageAnswer = (url: string, body: string, contentType = 'text/html'): PageFetchOutcome => ({
@@ -217,6 +219,9 @@ export function world(
     };
     return step(message);
   };
+  /** `url` on ISP isp-1's own topic, claiming a report's purpose: there it means nothing (ISP traffic). */
+  const observeIspClaimingReport = (url: string) =>
+    observe(url, { tenantId: 'isp-1', purpose: 'report' }, 'mod.url-observed.v1.isp-1');
   const count = async (outcome: string) =>
     (await observed.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   const countImages = async (outcome: string) =>
@@ -248,6 +253,7 @@ export function world(
     sent,
     fetched,
     observe,
+    observeIspClaimingReport,
     count,
     countImages,
     countFrames,
