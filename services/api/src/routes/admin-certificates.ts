@@ -9,8 +9,8 @@ import {
 import { principalOf } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ADMIN_ROUTE, CertificateBody, ExpiresAt, Label, TenantIdParams } from './access-schemas.js';
-import { auditCallerChange, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
-import { CERTIFICATE_TENANT_KINDS, expiryOrNull } from './credentials.js';
+import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { auditCredentialChange, CERTIFICATE_TENANT_KINDS, expiryOrNull } from './credentials.js';
 
 /** Client certificates (mTLS) of ISP tenants: register one by its fingerprint, revoke it. */
 export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
@@ -54,11 +54,13 @@ export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Pr
           createdBy: p.keyId,
         });
         if (registered === null) throw conflict('this certificate is already registered');
-        await auditCallerChange(c, p, {
-          action: 'certificate.registered',
-          subject: { type: 'client_certificate', id: registered.id },
-          evidence: { tenantId: tenant.id, fingerprintSha256: fingerprint },
-        });
+        await auditCredentialChange(
+          c,
+          p,
+          'certificate.registered',
+          { type: 'client_certificate', id: registered.id, tenantId: tenant.id },
+          { fingerprintSha256: fingerprint },
+        );
         return registered;
       });
       return reply.code(201).send(cert);
@@ -82,10 +84,10 @@ export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Pr
         if (cert === null) throw notFound('certificate');
         // Revoking a revoked certificate keeps its first revocation, and is not audited again (as for keys).
         if (cert.revokedAt !== at.toISOString()) return cert;
-        await auditCallerChange(c, p, {
-          action: 'certificate.revoked',
-          subject: { type: 'client_certificate', id: cert.id },
-          evidence: { tenantId: cert.tenantId },
+        await auditCredentialChange(c, p, 'certificate.revoked', {
+          type: 'client_certificate',
+          id: cert.id,
+          tenantId: cert.tenantId,
         });
         return cert;
       });

@@ -13,8 +13,8 @@ import {
   RoleSchema,
   TenantIdParams,
 } from './access-schemas.js';
-import { auditCallerChange, ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
-import { expiryOrNull, requireRoleFor, revokeKeyAudited } from './credentials.js';
+import { ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
+import { auditCredentialChange, expiryOrNull, requireRoleFor, revokeKeyAudited } from './credentials.js';
 
 /** API keys of any tenant: list, create (the secret is shown once), revoke, change the role. */
 export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
@@ -65,16 +65,13 @@ export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<vo
           expiresAt,
           createdBy: p.keyId,
         });
-        await auditCallerChange(c, p, {
-          action: 'key.created',
-          subject: { type: 'api_key', id: key.id },
-          evidence: {
-            tenantId: tenant.id,
-            role: b.role,
-            prefix: key.prefix,
-            expiresAt: expiresAt?.toISOString() ?? null,
-          },
-        });
+        await auditCredentialChange(
+          c,
+          p,
+          'key.created',
+          { type: 'api_key', id: key.id, tenantId: tenant.id },
+          { role: b.role, prefix: key.prefix, expiresAt: expiresAt?.toISOString() ?? null },
+        );
         return {
           id: key.id,
           tenantId: tenant.id,
@@ -117,15 +114,13 @@ export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<vo
         const changed = await setApiKeyRole(c, key.id, req.body.role);
         if (changed === null) throw notFound('key');
         if (changed.previousRole !== changed.key.role) {
-          await auditCallerChange(c, p, {
-            action: 'key.role_changed',
-            subject: { type: 'api_key', id: key.id },
-            evidence: {
-              tenantId: key.tenantId,
-              from: changed.previousRole,
-              to: changed.key.role,
-            },
-          });
+          await auditCredentialChange(
+            c,
+            p,
+            'key.role_changed',
+            { type: 'api_key', id: key.id, tenantId: key.tenantId },
+            { from: changed.previousRole, to: changed.key.role },
+          );
         }
         return changed.key;
       });

@@ -1,4 +1,4 @@
-import { withTransaction } from '@mod/db';
+import { withTransaction, type Queryable } from '@mod/db';
 import {
   expiresInFuture,
   getApiKey,
@@ -33,6 +33,23 @@ export function expiryOrNull(expiresAt: string | undefined, now: Date): Date | n
 }
 
 /**
+ * Appends (in transaction `c`) the audit record of a change the caller made to a credential of a tenant: the
+ * credential is its subject, and its evidence starts with the credential's tenant.
+ */
+export const auditCredentialChange = (
+  c: Queryable,
+  p: Principal,
+  action: string,
+  credential: { type: 'api_key' | 'client_certificate'; id: string; tenantId: string },
+  evidence: Record<string, unknown> = {},
+) =>
+  auditCallerChange(c, p, {
+    action,
+    subject: { type: credential.type, id: credential.id },
+    evidence: { tenantId: credential.tenantId, ...evidence },
+  });
+
+/**
  * Revokes a key and audits it in one transaction. `ownTenantId` set: only a key of that tenant (another
  * tenant's key answers 404). Revoking a revoked key changes nothing and is not audited again.
  */
@@ -49,11 +66,13 @@ export async function revokeKeyAudited(
     const revoked = await revokeApiKey(c, keyId, now);
     if (revoked === null) throw notFound('key');
     if (revoked.revokedNow) {
-      await auditCallerChange(c, p, {
-        action: 'key.revoked',
-        subject: { type: 'api_key', id: keyId },
-        evidence: { tenantId: key.tenantId, prefix: key.prefix },
-      });
+      await auditCredentialChange(
+        c,
+        p,
+        'key.revoked',
+        { type: 'api_key', id: keyId, tenantId: key.tenantId },
+        { prefix: key.prefix },
+      );
     }
     return revoked.key;
   });
