@@ -1,4 +1,4 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
 import { withTransaction, type Queryable } from '@mod/db';
 import {
   createPerson,
@@ -140,24 +140,49 @@ export async function adminPeopleRoutes(app: TypedApp, deps: PeopleRouteDeps): P
     },
   );
 
-  app.post(
-    '/:personId/reset',
-    {
-      config: ADMIN_ROUTE,
-      schema: {
-        description:
-          'Resets a password: a new one-time password (answered once), the second factor to enrol again, every session of the person ended.',
-        params: PersonIdParams,
-        response: { 200: OneTimePasswordBody, ...ErrorResponses },
+  /**
+   * An admin's command on one person (`POST /:personId/<verb>`): `command` gets the caller, the person's id and the
+   * body. A `notYourself` command refuses the admin's own person (an admin must not lock themselves out).
+   */
+  function personCommand<B extends TSchema, R extends TSchema>(
+    verb: string,
+    route: { description: string; body?: B; response: R; notYourself: boolean },
+    command: (a: { p: Principal; personId: string; body: Static<B> }) => Promise<Static<R>>,
+  ): void {
+    // Widened: the type provider cannot resolve a generic schema's reply; `command` answers Static<R>.
+    const answer: TSchema = route.response;
+    app.post(
+      `/:personId/${verb}`,
+      {
+        config: ADMIN_ROUTE,
+        schema: {
+          description: route.description,
+          params: PersonIdParams,
+          ...(route.body === undefined ? {} : { body: route.body }),
+          response: { 200: answer, ...ErrorResponses },
+        },
       },
+      async (req) => {
+        const p = principalOf(req);
+        if (route.notYourself && p.personId === req.params.personId)
+          throw peopleError(req, 'MOD_ERR_API_NOT_YOURSELF', 'not-yourself');
+        return command({ p, personId: req.params.personId, body: req.body });
+      },
+    );
+  }
+
+  personCommand(
+    'reset',
+    {
+      description:
+        'Resets a password: a new one-time password (answered once), the second factor to enrol again, every session of the person ended.',
+      response: OneTimePasswordBody,
+      notYourself: true,
     },
-    async (req) => {
-      const p = principalOf(req);
-      if (p.personId === req.params.personId)
-        throw peopleError(req, 'MOD_ERR_API_NOT_YOURSELF', 'not-yourself');
+    async ({ p, personId }) => {
       const otp = await oneTimePassword();
       return withTransaction(db, async (c) => {
-        const person = await resetPersonPassword(c, req.params.personId, {
+        const person = await resetPersonPassword(c, personId, {
           passwordHash: otp.hash,
           expiresAt: otp.expiresAt,
         });
@@ -179,64 +204,43 @@ export async function adminPeopleRoutes(app: TypedApp, deps: PeopleRouteDeps): P
     { additionalProperties: false },
   );
 
-  app.post(
-    '/:personId/disable',
+  personCommand(
+    'disable',
     {
-      config: ADMIN_ROUTE,
-      schema: {
-        description:
-          'Disables a person (leave, departure): no sign-in, every session ended at once. Idempotent.',
-        params: PersonIdParams,
-        body: Type.Object({ reason: Text(300) }, { additionalProperties: false }),
-        response: { 200: PersonChange, ...ErrorResponses },
-      },
+      description:
+        'Disables a person (leave, departure): no sign-in, every session ended at once. Idempotent.',
+      body: Type.Object({ reason: Text(300) }, { additionalProperties: false }),
+      response: PersonChange,
+      notYourself: true,
     },
-    async (req) => {
-      const p = principalOf(req);
-      if (p.personId === req.params.personId)
-        throw peopleError(req, 'MOD_ERR_API_NOT_YOURSELF', 'not-yourself');
+    async ({ p, personId, body }) => {
       const at = now();
       return withTransaction(db, async (c) => {
-        const changed = await setPersonDisabled(
-          c,
-          req.params.personId,
-          { disabled: true, reason: req.body.reason },
-          at,
-        );
+        const changed = await setPersonDisabled(c, personId, { disabled: true, reason: body.reason }, at);
         if (changed === null) throw notFound('person');
         const ended = await revokeSessionsOf(c, changed.after.id, 'disabled', at);
         if (changed.before.disabledAt === null || ended > 0)
-          await audit(c, p, changed.after, 'person.disabled', { sessionsEnded: ended }, req.body.reason);
+          await audit(c, p, changed.after, 'person.disabled', { sessionsEnded: ended }, body.reason);
         return { person: changed.after, sessionsEnded: ended };
       });
     },
   );
 
-  app.post(
-    '/:personId/enable',
+  personCommand(
+    'enable',
     {
-      config: ADMIN_ROUTE,
-      schema: {
-        description:
-          'Enables a disabled person again (their password and second factor are unchanged). Idempotent.',
-        params: PersonIdParams,
-        response: { 200: PersonChange, ...ErrorResponses },
-      },
+      description:
+        'Enables a disabled person again (their password and second factor are unchanged). Idempotent.',
+      response: PersonChange,
+      notYourself: false,
     },
-    async (req) => {
-      const p = principalOf(req);
-      return withTransaction(db, async (c) => {
-        const changed = await setPersonDisabled(
-          c,
-          req.params.personId,
-          { disabled: false, reason: null },
-          now(),
-        );
+    async ({ p, personId }) =>
+      withTransaction(db, async (c) => {
+        const changed = await setPersonDisabled(c, personId, { disabled: false, reason: null }, now());
         if (changed === null) throw notFound('person');
         if (changed.before.disabledAt !== null) await audit(c, p, changed.after, 'person.enabled', {});
         return { person: changed.after, sessionsEnded: 0 };
-      });
-    },
+      }),
   );
 
   // A person by id, for the console's detail view.
