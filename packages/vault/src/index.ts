@@ -5,12 +5,77 @@
  * interface. No I/O: the PostgreSQL store is `@mod/db/vault`, previews for reviewers `@mod/vault/preview` (sharp),
  * the in-memory store for unit tests `@mod/vault/testing`, previews measured for tests `@mod/vault/testing/preview`.
  */
-export * from './errors.js';
-export * from './master-keys.js';
-export * from './envelope.js';
-export * from './evidence.js';
-export * from './retention.js';
-export * from './legal-hold.js';
-export * from './custody-records.js';
-export * from './evidence-store.js';
-export * from './config.js';
+export { VaultError, VaultErrorCode, isVaultError } from './errors.js';
+export {
+  MASTER_KEY_BYTES,
+  createMasterKeyring,
+  masterKeyId,
+  masterKeyProblem,
+  parseMasterKey,
+  requireMasterKey,
+  requireSealingKey,
+  type MasterKey,
+  type MasterKeyring,
+} from './master-keys.js';
+export {
+  SEAL_VERSION,
+  openSealedEvidence,
+  sealEvidence,
+  sealForKeeping,
+  sha256Hex,
+  type EvidenceBinding,
+  type SealedEvidence,
+} from './envelope.js';
+export {
+  EvidenceReasons,
+  EvidenceStates,
+  checkEvidenceToKeep,
+  evidenceItemId,
+  evidenceState,
+  mediaTypeOf,
+  type EvidenceItem,
+  type EvidenceMedia,
+  type EvidenceReason,
+  type EvidenceScope,
+  type EvidenceState,
+  type EvidenceToKeep,
+  type LegalHold,
+  type VaultActor,
+} from './evidence.js';
+export { destructionDue, destructionDueAt, destructionRule, type RetentionPolicy } from './retention.js';
+export {
+  HoldRefusals,
+  releaseHoldRefusal,
+  setHoldRefusal,
+  type HoldRefusal,
+  type HoldRequest,
+} from './legal-hold.js';
+export {
+  EvidenceViews,
+  destroyedRecord,
+  holdReleasedRecord,
+  holdSetRecord,
+  keptRecord,
+  openedRecord,
+  type CustodyRecord,
+  type EvidenceView,
+} from './custody-records.js';
+export { createKeeper } from './evidence-store.js';
+export type {
+  CaseClosing,
+  CaseLink,
+  EvidenceQuery,
+  EvidenceStore,
+  HoldOutcome,
+  KeptEvidence,
+  OpenRequest,
+  OpenedEvidence,
+  SweepReport,
+} from './evidence-store.js';
+export {
+  defaultRetentionPolicy,
+  keyringFromConfig,
+  retentionFromConfig,
+  vaultKeySpec,
+  vaultRetentionSpec,
+} from './config.js';
