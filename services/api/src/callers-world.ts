@@ -15,10 +15,11 @@ import {
 } from './testing.js';
 
 /**
- * The callers of the order tests: three authorities, two platforms, an ISP, a reviewer of hotline-1 and an admin
- * (each of a tenant of its own but the reviewer). A file picks those it needs (`orderCallers`).
+ * Who the API's tests act as, each a tenant and role: the callers of the order tests (three authorities, two
+ * platforms, an ISP, a reviewer and an admin), with keys (`castCallers`); and the people of the case tests
+ * (reviewers, a curator, the admin, two authority officers), signed in (`useReviewWorld`).
  */
-const ORDER_CALLERS = {
+export const CAST = {
   authA: ['auth-a', 'authority'],
   authB: ['auth-b', 'authority'],
   authC: ['auth-c', 'authority'],
@@ -27,14 +28,21 @@ const ORDER_CALLERS = {
   ispA: ['isp-a', 'isp'],
   reviewer: ['hotline-1', 'reviewer'],
   admin: ['ops', 'admin'],
+  ana: ['hotline-1', 'reviewer'],
+  bao: ['hotline-1', 'reviewer'],
+  cam: ['hotline-1', 'reviewer'],
+  dao: ['hotline-1', 'reviewer'],
+  curator: ['hotline-1', 'curator'],
+  officer1: ['auth-1', 'authority'],
+  officer2: ['auth-2', 'authority'],
 } as const satisfies Callers<string>;
 
-/** The order tests' callers `names` (`ORDER_CALLERS`), for `useCallersWorld`. */
-export const orderCallers = <K extends keyof typeof ORDER_CALLERS>(...names: K[]): Callers<K> =>
-  Object.fromEntries(names.map((name) => [name, ORDER_CALLERS[name]])) as Record<
-    K,
-    (typeof ORDER_CALLERS)[K]
-  >;
+/** A member of the tests' cast. */
+export type CastMember = keyof typeof CAST;
+
+/** The callers `names` of the cast (`CAST`), for `useCallersWorld`. */
+export const castCallers = <K extends CastMember>(...names: K[]): Callers<K> =>
+  Object.fromEntries(names.map((name) => [name, CAST[name]])) as Record<K, (typeof CAST)[K]>;
 
 /** A test file's world, its app and its callers' keys, readable once the file's `beforeAll` hooks have run. */
 export interface CallersWorld<K extends string> {

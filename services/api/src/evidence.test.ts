@@ -5,7 +5,7 @@ import { listAudit } from '@mod/db/audit';
 import { insertSubmission } from '@mod/db/submissions';
 import { defaultRetentionPolicy, sha256Hex, type EvidenceItem } from '@mod/vault';
 import { randomKeyring } from '@mod/vault/testing';
-import { orderCallers, useCallersWorld } from './callers-world.js';
+import { castCallers, useCallersWorld } from './callers-world.js';
 import { callAs, openTestOrder, statusAndCode } from './testing.js';
 
 // The evidence vault through the API: metadata for oversight, legal holds by an authority, an integrity check
@@ -14,7 +14,7 @@ import { callAs, openTestOrder, statusAndCode } from './testing.js';
 const photo = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
 const HOUR = 3_600_000;
 
-const api = useCallersWorld(orderCallers('authA', 'authB', 'reviewer', 'admin', 'platA'), {
+const api = useCallersWorld(castCallers('authA', 'authB', 'reviewer', 'admin', 'platA'), {
   tenants: { 'hotline-1': 'hotline', ops: 'admin' },
 });
 

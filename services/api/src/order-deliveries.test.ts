@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { claimDueWebhooks, recordWebhookAttempt, setWebhookEndpoint, type Order } from '@mod/db/orders';
-import { orderCallers, useCallersWorld } from './callers-world.js';
+import { castCallers, useCallersWorld } from './callers-world.js';
 import { openTestOrder } from './testing.js';
 
 /**
@@ -10,7 +10,7 @@ import { openTestOrder } from './testing.js';
  * oversight every delivery.
  */
 
-const api = useCallersWorld(orderCallers('authA', 'platA', 'reviewer'));
+const api = useCallersWorld(castCallers('authA', 'platA', 'reviewer'));
 
 interface Deliveries {
   deliveries: { event: string; attempts: { error: string | null }[] }[];

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { listWantedBlocklist } from '@mod/db/feeds';
 import { type Order } from '@mod/db/orders';
-import { orderCallers, useCallersWorld } from './callers-world.js';
+import { castCallers, useCallersWorld } from './callers-world.js';
 import { statusAndCode } from './testing.js';
 
 /**
@@ -48,7 +48,7 @@ const orderEventsFor = async (orderId: string) =>
     )
   ).rows.map((r) => r.payload);
 
-const api = useCallersWorld(orderCallers('authA', 'authB', 'authC', 'admin', 'platA', 'ispA'));
+const api = useCallersWorld(castCallers('authA', 'authB', 'authC', 'admin', 'platA', 'ispA'));
 
 describe('a second authority ordering what an open order covers', () => {
   it('gets its own request (201, its own fields), and never sees the first order, nor the first its request', async () => {

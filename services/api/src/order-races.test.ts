@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { getOrder, type Order } from '@mod/db/orders';
-import { orderCallers, useCallersWorld } from './callers-world.js';
+import { castCallers, useCallersWorld } from './callers-world.js';
 import { openTestOrder } from './testing.js';
 
 /**
@@ -12,7 +12,7 @@ import { openTestOrder } from './testing.js';
  * past its own orders. Each is refused with its typed answer, and a race changes the order once, audited once.
  */
 
-const api = useCallersWorld(orderCallers('authA', 'authB', 'platA', 'platB', 'ispA'));
+const api = useCallersWorld(castCallers('authA', 'authB', 'platA', 'platB', 'ispA'));
 
 const code = (res: LightMyRequestResponse) => [
   res.statusCode,

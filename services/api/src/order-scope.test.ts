@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { getOrder, type Order, type OrderStatsReport } from '@mod/db/orders';
 import { insertSubmission } from '@mod/db/submissions';
-import { orderCallers, useCallersWorld } from './callers-world.js';
+import { castCallers, useCallersWorld } from './callers-world.js';
 import { openTestOrder } from './testing.js';
 
 /**
@@ -34,7 +34,7 @@ const byHand = async (key: string, target: string) => {
 const automatic = (target: string, submissionId: string | null = null) =>
   openTestOrder(api.world, { targetTenantId: target, submissionId });
 
-const api = useCallersWorld(orderCallers('authA', 'authB', 'reviewer', 'platA', 'platB', 'admin'));
+const api = useCallersWorld(castCallers('authA', 'authB', 'reviewer', 'platA', 'platB', 'admin'));
 
 describe('orders an authority sees', () => {
   it('never reads, lists or commands an order another authority issued (404), but its own', async () => {

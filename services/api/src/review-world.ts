@@ -1,10 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { mapHostToPlatform } from '@mod/db/orders';
-import type { Role } from '@mod/db/access';
 import type { TestTenant } from '@mod/testing';
 import { beforeAll } from 'vitest';
 import type { AppDeps } from './app.js';
-import { useCallersWorld, type CallersWorld } from './callers-world.js';
+import { CAST, useCallersWorld, type CallersWorld, type CastMember } from './callers-world.js';
 import {
   asPerson,
   seedReviewCase,
@@ -14,22 +13,7 @@ import {
 } from './cases.test-helper.js';
 import type { ApiTestWorld, Callers } from './testing.js';
 
-/** The people the review tests sign in: each a person of a tenant and role, their name their login. */
-const REVIEW_CAST = {
-  ana: ['hotline-1', 'reviewer'],
-  bao: ['hotline-1', 'reviewer'],
-  cam: ['hotline-1', 'reviewer'],
-  dao: ['hotline-1', 'reviewer'],
-  curator: ['hotline-1', 'curator'],
-  admin: ['ops', 'admin'],
-  officer1: ['auth-1', 'authority'],
-  officer2: ['auth-2', 'authority'],
-} as const satisfies Record<string, readonly [tenantId: string, role: Role]>;
-
-/** A person of the review tests' cast. */
-export type CastMember = keyof typeof REVIEW_CAST;
-
-/** The tenants of the cast besides the review tenants (`seedReviewTenants`). */
+/** The tenants of the cast's people (`CAST`) besides the review tenants (`seedReviewTenants`). */
 const CAST_TENANTS: Readonly<Record<string, TestTenant>> = {
   ops: { id: 'ops', kind: 'admin', name: 'Operations' },
   'auth-1': { id: 'auth-1', kind: 'authority', name: 'Authority 1' },
@@ -56,7 +40,8 @@ export interface ReviewWorld<K extends string, P extends CastMember> {
 /**
  * The set-up the case routes' tests share: a world whose app keeps and shows review media from the world's vault
  * (`build` adds to what it is built with), the review tenants (`seedReviewTenants`, with those of the `people`
- * and `tenants`), plat-1 serving its media from cdn.plat1.example, and `people` of the cast signed in.
+ * and `tenants`), plat-1 serving its media from cdn.plat1.example, and `people` of the cast (`CAST`: of
+ * hotline-1, ops, auth-1 or auth-2) signed in.
  */
 export function useReviewWorld<K extends string = never, P extends CastMember = never>(
   callers: Callers<K>,
@@ -74,12 +59,12 @@ export function useReviewWorld<K extends string = never, P extends CastMember = 
   });
   const people = {} as Record<P, SignedIn>;
   beforeAll(async () => {
-    const tenantIds = new Set<string>(o.people.map((name) => REVIEW_CAST[name][0]));
+    const tenantIds = new Set<string>(o.people.map((name) => CAST[name][0]));
     const castTenants = Object.values(CAST_TENANTS).filter((t) => tenantIds.has(t.id));
     await seedReviewTenants(api.db, [...castTenants, ...(o.tenants ?? [])]);
     await mapHostToPlatform(api.db, 'cdn.plat1.example', 'plat-1');
     for (const name of o.people) {
-      const [tenantId, role] = REVIEW_CAST[name];
+      const [tenantId, role] = CAST[name];
       people[name] = await signedInPerson(api.db, tenantId, role, name);
     }
   });
