@@ -64,6 +64,21 @@ const tinyPng = Buffer.from(
   'base64',
 );
 
+/**
+ * The entries of order commands (`POST /v1/orders/:id/<verb>`, each declared by `orderCommandRoute`) for the
+ * callers of `access`: each verb with the body its sample sends (`undefined`: none), in the order given.
+ */
+const orderCommands = (
+  access: Pick<MatrixEntry, 'roles' | 'tenant' | 'crossTenant'>,
+  bodies: Readonly<Record<string, object | undefined>>,
+): Record<string, MatrixEntry> =>
+  Object.fromEntries(
+    Object.entries(bodies).map(([verb, body]) => [
+      `POST /v1/orders/:id/${verb}`,
+      { ...access, ...about('orderId', `/v1/orders/:id/${verb}`, body) },
+    ]),
+  );
+
 export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   // Operations and documentation: public.
   'GET /health/live': PUBLIC,
@@ -100,15 +115,11 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
 
   // Order lifecycle (registration order matters: each role answers its own side's order once per route).
   // Targets answer orders addressed to them: dispute, then acknowledge, then report the action.
-  'POST /v1/orders/:id/dispute': {
-    ...TARGET_ANSWERS,
-    ...about('orderId', '/v1/orders/:id/dispute', { reason: 'not hosted here' }),
-  },
-  'POST /v1/orders/:id/acknowledge': { ...TARGET_ANSWERS, ...about('orderId', '/v1/orders/:id/acknowledge') },
-  'POST /v1/orders/:id/actioned': {
-    ...TARGET_ANSWERS,
-    ...about('orderId', '/v1/orders/:id/actioned', { note: 'removed' }),
-  },
+  ...orderCommands(TARGET_ANSWERS, {
+    dispute: { reason: 'not hosted here' },
+    acknowledge: undefined,
+    actioned: { note: 'removed' },
+  }),
   'GET /v1/orders/:id/deliveries': { ...ORDER_READ, ...about('orderId', '/v1/orders/:id/deliveries') },
   // Authorities issue orders by hand and steer their own orders (confirm, extend, pause, resume, withdraw);
   // admins steer any order.
@@ -125,21 +136,14 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
       },
     }),
   },
-  // No body: the note is optional.
-  'POST /v1/orders/:id/confirm': { ...AUTHORITY_STEERS, ...about('orderId', '/v1/orders/:id/confirm') },
-  'POST /v1/orders/:id/extend': {
-    ...AUTHORITY_STEERS,
-    ...about('orderId', '/v1/orders/:id/extend', { hours: 12, reason: 'more time' }),
-  },
-  'POST /v1/orders/:id/pause': {
-    ...AUTHORITY_STEERS,
-    ...about('orderId', '/v1/orders/:id/pause', { reason: 'awaiting clarification' }),
-  },
-  'POST /v1/orders/:id/resume': { ...AUTHORITY_STEERS, ...about('orderId', '/v1/orders/:id/resume') },
-  'POST /v1/orders/:id/withdraw': {
-    ...AUTHORITY_STEERS,
-    ...about('orderId', '/v1/orders/:id/withdraw', { reason: 'issued in error' }),
-  },
+  ...orderCommands(AUTHORITY_STEERS, {
+    // No body: the note is optional.
+    confirm: undefined,
+    extend: { hours: 12, reason: 'more time' },
+    pause: { reason: 'awaiting clarification' },
+    resume: undefined,
+    withdraw: { reason: 'issued in error' },
+  }),
   // Compliance statistics over the orders the caller sees: targets and authorities their own, oversight all.
   // What an authority picks from to issue an order: shared configuration and tenant names, no tenant scope.
   'GET /v1/orders/legal-bases': { roles: ['authority', 'admin'], tenant: 'none' },
