@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '@mod/telemetry';
-import { createBank } from '@mod/curation';
 import { listAudit } from '@mod/db/audit';
 import { listLiveEntries } from '@mod/db/banks';
 import { asPerson, photoSha256, type SignedIn } from './cases.test-helper.js';
@@ -12,7 +11,7 @@ let offsetMs = 0;
 const registry = createRegistry('api');
 let ana: SignedIn, bao: SignedIn, curator: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
-const { api, people, seedCase, claim, decide } = useReviewWorld(
+const { api, people, seedCase, reviewBank, claim, decide } = useReviewWorld(
   { reviewer: ['hotline-1', 'reviewer'], platform: ['plat-1', 'platform'] },
   {
     people: ['ana', 'bao', 'curator', 'officer1', 'officer2'],
@@ -192,22 +191,17 @@ describe('decisions', () => {
   });
 
   it('dismiss with a negative-bank proposal: another person, a curator, approves; the proposer never', async () => {
-    const { bank } = await createBank(
-      api.db,
-      {
-        name: 'known-benign',
-        source: 'review',
-        signalTypes: ['sha256', 'pdq'],
-        actionPolicy: 'review',
-        negative: true,
-      },
-      api.world.topics.bankChanges,
-    );
-    const { bank: positive } = await createBank(
-      api.db,
-      { name: 'confirmed', source: 'review', signalTypes: ['sha256'], actionPolicy: 'automatic' },
-      api.world.topics.bankChanges,
-    );
+    const { bank } = await reviewBank({
+      name: 'known-benign',
+      signalTypes: ['sha256', 'pdq'],
+      actionPolicy: 'review',
+      negative: true,
+    });
+    const { bank: positive } = await reviewBank({
+      name: 'confirmed',
+      signalTypes: ['sha256'],
+      actionPolicy: 'automatic',
+    });
     const { caseId } = await seed(0.71);
     await claim(ana, caseId);
     expect(

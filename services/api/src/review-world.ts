@@ -1,4 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { createBank } from '@mod/curation';
 import { mapHostToPlatform } from '@mod/db/orders';
 import type { TestTenant } from '@mod/testing';
 import { beforeAll } from 'vitest';
@@ -31,6 +32,10 @@ export interface ReviewWorld<K extends string, P extends CastMember> {
     url?: string;
     keep?: boolean;
   }) => ReturnType<typeof seedReviewCase>;
+  /** A hash bank reviewers propose to (`createBank`, its source `review`). */
+  readonly reviewBank: (
+    bank: Omit<Parameters<typeof createBank>[1], 'source'>,
+  ) => ReturnType<typeof createBank>;
   /** A person's claim of a case. */
   readonly claim: (who: SignedIn, caseId: string) => Promise<LightMyRequestResponse>;
   /** A person's decision on a case. */
@@ -72,6 +77,7 @@ export function useReviewWorld<K extends string = never, P extends CastMember = 
     api,
     people,
     seedCase: (c = {}) => seedReviewCase(api.db, api.world.vault, { tenantId: 'plat-1', score: 0.9, ...c }),
+    reviewBank: (bank) => createBank(api.db, { ...bank, source: 'review' }, api.world.topics.bankChanges),
     claim: (who, caseId) => asPerson(api.app, who, 'POST', `/v1/cases/${caseId}/claim`),
     decide: (who, caseId, body) => asPerson(api.app, who, 'POST', `/v1/cases/${caseId}/decision`, body),
   };

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBank } from '@mod/curation';
 import { listAudit } from '@mod/db/audit';
 import { routesOf } from './app.js';
 import { asPerson, signedInPerson, type SignedIn } from './cases.test-helper.js';
@@ -15,7 +14,7 @@ import { statusAndCode } from './testing.js';
 let ana: SignedIn, bao: SignedIn, cam: SignedIn, dao: SignedIn;
 let curator: SignedIn, root: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
-const { api, people, seedCase, claim, decide } = useReviewWorld(
+const { api, people, seedCase, reviewBank, claim, decide } = useReviewWorld(
   { curatorKey: ['hotline-1', 'curator'] },
   { people: ['ana', 'bao', 'cam', 'dao', 'curator', 'admin', 'officer1', 'officer2'] },
 );
@@ -46,17 +45,12 @@ describe('CSRF', () => {
 
 describe('the two-person rule', () => {
   it('holds for the proposer through a second session and through a key of the same role', async () => {
-    const { bank } = await createBank(
-      api.db,
-      {
-        name: 'sec-negative',
-        source: 'review',
-        signalTypes: ['sha256'],
-        actionPolicy: 'automatic',
-        negative: true,
-      },
-      api.world.topics.bankChanges,
-    );
+    const { bank } = await reviewBank({
+      name: 'sec-negative',
+      signalTypes: ['sha256'],
+      actionPolicy: 'automatic',
+      negative: true,
+    });
     const { caseId } = await seedCase();
     await claim(ana, caseId);
     expect((await decide(ana, caseId, { decision: 'dismiss', reason: 'benign' })).statusCode).toBe(200);
