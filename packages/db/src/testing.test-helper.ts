@@ -57,7 +57,7 @@ export function useTestSchema(tenants: Readonly<Record<string, TestTenant>> = {}
 
 /**
  * An order to open: a policy's blocking order on a fresh content hash, addressed to `isp-1`, due in a day, with
- * what `over` sets instead.
+ * what `over` sets instead. The same builder as `@mod/testing`'s `testOrder`, which this package's tests cannot import.
  */
 export const testOrder = (over: Partial<OrderInput> = {}): OrderInput => ({
   kind: 'blocking',
