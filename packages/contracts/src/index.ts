@@ -66,3 +66,10 @@ export {
   type MediaEvent,
   type MediaEventRead,
 } from './media-events.js';
+export {
+  AVIF_BRANDS,
+  ImageSignature,
+  ftypBrands,
+  ftypMajorBrand,
+  imageSignature,
+} from './image-signatures.js';
