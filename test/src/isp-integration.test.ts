@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlockingRequest, UrlObserved, Verdict } from '@mod/contracts';
 import { listAudit } from '@mod/db/audit';
 import { openOrder } from '@mod/db/orders';
+import { testOrder } from '@mod/testing';
 import { pipeline, usePipelineWorld, world } from './file-world.js';
 import { json, makePhoto, read, readPartners, waitFor } from './helpers.js';
 import {
@@ -213,19 +214,15 @@ describe('ISP integration through real Kafka and PostgreSQL', () => {
 
   it('serves per-ISP feeds: RPZ that named-checkzone loads, URL and domain lists, incremental, ETag and 304', async () => {
     // An open blocking order with a URL subject, addressed to isp-a only.
-    await openOrder(world.db, {
-      kind: 'blocking',
-      subjectType: 'url',
-      subjectValue: 'http://only-for-a.example/p?id=7',
-      targetTenantId: ispA.id,
-      legalBasis: 'test',
-      issuer: { kind: 'authority', id: 'authority-1' },
-      deadlineAt: new Date(Date.now() + 86_400_000),
-      evidence: {},
-      policyVersion: 'test',
-      submissionId: null,
-      actor: 'test',
-    });
+    await openOrder(
+      world.db,
+      testOrder({
+        subjectType: 'url',
+        subjectValue: 'http://only-for-a.example/p?id=7',
+        targetTenantId: ispA.id,
+        issuer: { kind: 'authority', id: 'authority-1' },
+      }),
+    );
     const full = await feed(ispA.key, 'rpz');
     expect(full.statusCode).toBe(200);
     const serial = Number(full.headers['x-feed-serial']);

@@ -22,7 +22,7 @@ import {
   type Kafka,
   type Producer,
 } from '@mod/kafka';
-import { createTestSchema, credentialsFromEnvironment, type TestDatabase } from '@mod/testing';
+import { createTestSchema, credentialsFromEnvironment, testOrder, type TestDatabase } from '@mod/testing';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import type { Resolver } from '@mod/urls/fetch';
 import {
@@ -199,26 +199,14 @@ export async function seedCallers<K extends string>(
 }
 
 /**
- * Opens an order straight in the database, as the actioner does: by default an automatic takedown of a fresh
- * content hash, due in a day, with no submission. Answers its id.
+ * Opens an order straight in the database, as the actioner does: `testOrder` (a policy's order on a fresh content
+ * hash, due in a day, with no submission) as a takedown by default. Answers its id.
  */
 export async function openTestOrder(
   world: ApiTestWorld,
   order: Pick<OrderInput, 'targetTenantId'> & Partial<OrderInput>,
 ): Promise<string> {
-  const opened = await openOrder(world.db.pool, {
-    kind: 'takedown',
-    subjectType: 'content-hash',
-    subjectValue: randomBytes(32).toString('hex'),
-    legalBasis: 'test',
-    issuer: { kind: 'policy', id: 'test' },
-    deadlineAt: new Date(Date.now() + 86_400_000),
-    evidence: {},
-    policyVersion: 't',
-    submissionId: null,
-    actor: 'test',
-    ...order,
-  });
+  const opened = await openOrder(world.db.pool, testOrder({ kind: 'takedown', ...order }));
   return opened.id;
 }
 
