@@ -1,0 +1,39 @@
+import sharp from 'sharp';
+
+/** How {@link seededPhoto} draws its picture. */
+export interface SeededPhotoOptions {
+  width: number;
+  height: number;
+  /** Pixels from one ring to the next around the picture's seeded centre. */
+  ringPeriod: number;
+  /** JPEG quality, 1 to 100. */
+  quality: number;
+}
+
+/**
+ * A photo-like JPEG that is nobody's photo, for the demo and the tests (never real material): rings around a
+ * seeded centre in red, gradients in green and blue, and seeded noise, so its perceptual hashes are meaningful.
+ * The same seed and options draw the same pixels.
+ */
+export async function seededPhoto(
+  seed: number,
+  { width, height, ringPeriod, quality }: SeededPhotoOptions,
+): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  let s = seed >>> 0 || 1;
+  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const cx = rand() * width;
+  const cy = rand() * height;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const d = Math.hypot(x - cx, y - cy);
+      raw[i] = (128 + 100 * Math.sin(d / ringPeriod) + rand() * 20) & 255;
+      raw[i + 1] = ((x * 255) / width + rand() * 30) & 255;
+      raw[i + 2] = ((y * 255) / height + rand() * 30) & 255;
+    }
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
+}
