@@ -1,26 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import sharp from 'sharp';
+import { seededPhoto } from '@mod/hashing/synthetic-photos';
 
-/** A photo-like JPEG: smooth gradients plus seeded noise, so perceptual hashes are meaningful. */
-export async function makePhoto(seed: number, width = 320, height = 240): Promise<Buffer> {
-  const raw = Buffer.alloc(width * height * 3);
-  let s = seed >>> 0 || 1;
-  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-  const cx = rand() * width;
-  const cy = rand() * height;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      const d = Math.hypot(x - cx, y - cy);
-      raw[i] = (128 + 100 * Math.sin(d / (8 + (seed % 7))) + rand() * 20) & 255;
-      raw[i + 1] = ((x * 255) / width + rand() * 30) & 255;
-      raw[i + 2] = ((y * 255) / height + rand() * 30) & 255;
-    }
-  }
-  return sharp(raw, { raw: { width, height, channels: 3 } })
-    .jpeg({ quality: 85 })
-    .toBuffer();
-}
+/**
+ * A photo-like JPEG (`seededPhoto`: rings around a seeded centre, gradients and seeded noise), so perceptual hashes
+ * are meaningful; the rings' period comes from the seed too.
+ */
+export const makePhoto = (seed: number, width = 320, height = 240): Promise<Buffer> =>
+  seededPhoto(seed, { width, height, ringPeriod: 8 + (seed % 7), quality: 85 });
 
 /** multipart/form-data body for `app.inject`. */
 export function multipart(
