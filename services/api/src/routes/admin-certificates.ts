@@ -8,40 +8,30 @@ import {
 } from '@mod/db/access';
 import { principalOf } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import { ADMIN_ROUTE, CertificateBody, ExpiresAt, Label, TenantIdParams } from './access-schemas.js';
+import { ADMIN_ROUTE, CertificateBody } from './access-schemas.js';
 import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
-import { auditCredentialChange, CERTIFICATE_TENANT_KINDS, expiryOrNull } from './credentials.js';
+import { auditCredentialChange, CERTIFICATE_TENANT_KINDS, issueCredentialRoute } from './credentials.js';
 
 /** Client certificates (mTLS) of ISP tenants: register one by its fingerprint, revoke it. */
 export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
-  app.post(
-    '/tenants/:tenantId/certificates',
+  issueCredentialRoute(
+    app,
+    deps,
     {
-      config: ADMIN_ROUTE,
-      schema: {
-        description:
-          'Maps a client certificate (SHA-256 fingerprint of its DER bytes) to an ISP tenant for mTLS.',
-        params: TenantIdParams,
-        body: Type.Object(
-          {
-            fingerprintSha256: Type.String({ minLength: 64, maxLength: 100, pattern: '^[0-9A-Fa-f: ]+$' }),
-            label: Type.Optional(Label),
-            expiresAt: Type.Optional(ExpiresAt),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: CertificateBody, ...ErrorResponses },
+      credentials: 'certificates',
+      description:
+        'Maps a client certificate (SHA-256 fingerprint of its DER bytes) to an ISP tenant for mTLS.',
+      fields: {
+        fingerprintSha256: Type.String({ minLength: 64, maxLength: 100, pattern: '^[0-9A-Fa-f: ]+$' }),
       },
+      response: CertificateBody,
     },
-    async (req, reply) => {
-      const p = principalOf(req);
-      const b = req.body;
-      const expiresAt = expiryOrNull(b.expiresAt, deps.now());
-      const fingerprint = normaliseFingerprint(b.fingerprintSha256);
+    async ({ p, tenantId, body, issued }) => {
+      const fingerprint = normaliseFingerprint(body.fingerprintSha256);
       if (fingerprint === null)
         throw badRequest('MOD_ERR_API_BAD_FINGERPRINT', 'fingerprintSha256 must be 32 bytes of hex');
-      const cert = await withTransaction(deps.db, async (c) => {
-        const tenant = await getTenant(c, req.params.tenantId);
+      return withTransaction(deps.db, async (c) => {
+        const tenant = await getTenant(c, tenantId);
         if (tenant === null) throw notFound('tenant');
         if (!CERTIFICATE_TENANT_KINDS.includes(tenant.kind))
           throw badRequest('MOD_ERR_API_ROLE_NOT_FOR_TENANT', 'client certificates are for ISP tenants');
@@ -49,9 +39,7 @@ export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Pr
           tenantId: tenant.id,
           fingerprintSha256: fingerprint,
           role: 'isp',
-          ...(b.label === undefined ? {} : { label: b.label }),
-          expiresAt,
-          createdBy: p.keyId,
+          ...issued,
         });
         if (registered === null) throw conflict('this certificate is already registered');
         await auditCredentialChange(
@@ -63,7 +51,6 @@ export async function adminCertificateRoutes(app: TypedApp, deps: RouteDeps): Pr
         );
         return registered;
       });
-      return reply.code(201).send(cert);
     },
   );
 

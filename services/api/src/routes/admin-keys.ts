@@ -5,16 +5,19 @@ import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
   ADMIN_ROUTE,
-  ExpiresAt,
   KeyBody,
   KeyIdParams,
-  Label,
   NewKeyBody,
   RoleSchema,
   TenantIdParams,
 } from './access-schemas.js';
 import { ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
-import { auditCredentialChange, expiryOrNull, requireRoleFor, revokeKeyAudited } from './credentials.js';
+import {
+  auditCredentialChange,
+  issueCredentialRoute,
+  requireRoleFor,
+  revokeKeyAudited,
+} from './credentials.js';
 
 /** API keys of any tenant: list, create (the secret is shown once), revoke, change the role. */
 export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
@@ -37,52 +40,33 @@ export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<vo
     },
   );
 
-  app.post(
-    '/tenants/:tenantId/keys',
-    {
-      config: ADMIN_ROUTE,
-      schema: {
-        params: TenantIdParams,
-        body: Type.Object(
-          { role: RoleSchema, label: Type.Optional(Label), expiresAt: Type.Optional(ExpiresAt) },
-          { additionalProperties: false },
-        ),
-        response: { 201: NewKeyBody, ...ErrorResponses },
-      },
-    },
-    async (req, reply) => {
-      const p = principalOf(req);
-      const b = req.body;
-      const expiresAt = expiryOrNull(b.expiresAt, deps.now());
-      const created = await withTransaction(deps.db, async (c) => {
-        const tenant = await getTenant(c, req.params.tenantId);
+  issueCredentialRoute(
+    app,
+    deps,
+    { credentials: 'keys', fields: { role: RoleSchema }, response: NewKeyBody },
+    ({ p, tenantId, body, issued }) =>
+      withTransaction(deps.db, async (c) => {
+        const tenant = await getTenant(c, tenantId);
         if (tenant === null) throw notFound('tenant');
-        requireRoleFor(tenant.kind, b.role);
-        const key = await createApiKey(c, {
-          tenantId: tenant.id,
-          role: b.role,
-          ...(b.label === undefined ? {} : { label: b.label }),
-          expiresAt,
-          createdBy: p.keyId,
-        });
+        requireRoleFor(tenant.kind, body.role);
+        const key = await createApiKey(c, { tenantId: tenant.id, role: body.role, ...issued });
+        const expiresAt = issued.expiresAt?.toISOString() ?? null;
         await auditCredentialChange(
           c,
           p,
           'key.created',
           { type: 'api_key', id: key.id, tenantId: tenant.id },
-          { role: b.role, prefix: key.prefix, expiresAt: expiresAt?.toISOString() ?? null },
+          { role: body.role, prefix: key.prefix, expiresAt },
         );
         return {
           id: key.id,
           tenantId: tenant.id,
-          role: b.role,
+          role: body.role,
           prefix: key.prefix,
           key: key.key,
-          expiresAt: expiresAt?.toISOString() ?? null,
+          expiresAt,
         };
-      });
-      return reply.code(201).send(created);
-    },
+      }),
   );
 
   app.post(

@@ -1,3 +1,10 @@
+import {
+  Type,
+  type Static,
+  type TObject,
+  type TProperties,
+  type TSchema,
+} from '@fastify/type-provider-typebox';
 import { withTransaction, type Queryable } from '@mod/db';
 import {
   expiresInFuture,
@@ -8,8 +15,10 @@ import {
   type Role,
   type TenantKind,
 } from '@mod/db/access';
+import { principalOf } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
-import { auditCallerChange, type RouteDeps } from './common.js';
+import { ADMIN_ROUTE, ExpiresAt, Label, TenantIdParams } from './access-schemas.js';
+import { auditCallerChange, ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
 
 /** Tenant kinds whose machines may authenticate with a client certificate (mTLS) instead of a key. */
 export const CERTIFICATE_TENANT_KINDS: readonly TenantKind[] = ['isp'];
@@ -30,6 +39,59 @@ export function expiryOrNull(expiresAt: string | undefined, now: Date): Date | n
   if (!expiresInFuture(at, now))
     throw badRequest('MOD_ERR_API_EXPIRY_PAST', 'expiresAt must be in the future');
   return at;
+}
+
+/** What every credential is issued with: its label (when given), its expiry (or none) and the key that issued it. */
+export interface IssuedWith {
+  label?: string;
+  expiresAt: Date | null;
+  createdBy: string;
+}
+
+/**
+ * Declares `POST /tenants/:tenantId/<credentials>` (admin only): issues a credential to the tenant and answers 201
+ * with what `issue` answers. Its body is `fields` and what any credential may be given, a label and an expiry; an
+ * expiry already past answers 400 (`expiryOrNull`) before `issue` runs.
+ */
+export function issueCredentialRoute<F extends TProperties, R extends TSchema>(
+  app: TypedApp,
+  deps: RouteDeps,
+  route: { credentials: string; description?: string; fields: F; response: R },
+  issue: (a: {
+    p: Principal;
+    tenantId: string;
+    body: Static<TObject<F>>;
+    issued: IssuedWith;
+  }) => Promise<Static<R>>,
+): void {
+  // Widened: the type provider cannot resolve a generic schema's reply; `issue` answers Static<R>.
+  const answer: TSchema = route.response;
+  app.post(
+    `/tenants/:tenantId/${route.credentials}`,
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        ...(route.description === undefined ? {} : { description: route.description }),
+        params: TenantIdParams,
+        body: Type.Object(
+          { ...route.fields, label: Type.Optional(Label), expiresAt: Type.Optional(ExpiresAt) },
+          { additionalProperties: false },
+        ),
+        response: { 201: answer, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      // As the body schema declares it: the type provider cannot resolve a generic schema's static type.
+      const body = req.body as Static<TObject<F>> & { label?: string; expiresAt?: string };
+      const issued: IssuedWith = {
+        ...(body.label === undefined ? {} : { label: body.label }),
+        expiresAt: expiryOrNull(body.expiresAt, deps.now()),
+        createdBy: p.keyId,
+      };
+      return reply.code(201).send(await issue({ p, tenantId: req.params.tenantId, body, issued }));
+    },
+  );
 }
 
 /**
