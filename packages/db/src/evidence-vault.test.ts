@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createMasterKeyring,
+  serviceActor,
   sha256Hex,
   VaultErrorCode,
   type EvidenceStore,
@@ -19,8 +20,8 @@ import { db, useTestSchema } from './testing.test-helper.js';
 
 const photo = readFileSync(new URL('../../vault/fixtures/clipper_ship.jpg', import.meta.url));
 const masterKeyText = randomBytes(32).toString('base64');
-const classifier: VaultActor = { actor: { kind: 'service', id: 'classifier' }, role: null, tenantId: null };
-const actioner: VaultActor = { actor: { kind: 'service', id: 'actioner' }, role: null, tenantId: null };
+const classifier = serviceActor('classifier');
+const actioner = serviceActor('actioner');
 const reviewer: VaultActor = {
   actor: { kind: 'user', id: 'key-reviewer' },
   role: 'reviewer',

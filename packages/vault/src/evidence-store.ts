@@ -8,6 +8,7 @@ import type {
   EvidenceToKeep,
   VaultActor,
 } from './evidence.js';
+import { serviceActor } from './evidence.js';
 import type { HoldRefusal, HoldRequest } from './legal-hold.js';
 import type { RetentionPolicy } from './retention.js';
 
@@ -105,6 +106,6 @@ export function createKeeper(
   o: { service: string; reason: EvidenceReason; now?: () => Date },
 ): (media: EvidenceMedia) => Promise<KeptEvidence> {
   const now = o.now ?? (() => new Date());
-  const by: VaultActor = { actor: { kind: 'service', id: o.service }, role: null, tenantId: null };
+  const by = serviceActor(o.service);
   return (media) => store.keep({ ...media, reason: o.reason, by, at: now() });
 }

@@ -70,6 +70,11 @@ export interface VaultActor {
   tenantId: string | null;
 }
 
+/** A pipeline service acting on its own account (no role, no tenant): the worker that keeps, the sweep that destroys. */
+export function serviceActor(service: string): VaultActor {
+  return { actor: { kind: 'service', id: service }, role: null, tenantId: null };
+}
+
 /** Media offered for keeping. */
 export interface EvidenceToKeep {
   tenantId: string;

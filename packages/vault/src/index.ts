@@ -33,6 +33,7 @@ export {
   evidenceItemId,
   evidenceState,
   mediaTypeOf,
+  serviceActor,
   type EvidenceItem,
   type EvidenceMedia,
   type EvidenceReason,

@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './envelope.js';
 import { VaultErrorCode } from './errors.js';
-import { evidenceItemId, type EvidenceToKeep, type VaultActor } from './evidence.js';
+import { evidenceItemId, serviceActor, type EvidenceToKeep, type VaultActor } from './evidence.js';
 import type { HoldRequest } from './legal-hold.js';
 import { createMemoryEvidenceStore, randomKeyring } from './memory-evidence-store.js';
 import { destructionDueAt, type RetentionPolicy } from './retention.js';
 
 const photo = readFileSync(new URL('../fixtures/clipper_ship.jpg', import.meta.url));
-const classifier: VaultActor = { actor: { kind: 'service', id: 'classifier' }, role: null, tenantId: null };
-const actioner: VaultActor = { actor: { kind: 'service', id: 'actioner' }, role: null, tenantId: null };
+const classifier = serviceActor('classifier');
+const actioner = serviceActor('actioner');
 const reviewer: VaultActor = {
   actor: { kind: 'user', id: 'key-rev' },
   role: 'reviewer',

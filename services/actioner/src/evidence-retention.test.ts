@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createLogger, createRegistry } from '@mod/telemetry';
+import { serviceActor } from '@mod/vault';
 import { createMemoryEvidenceStore } from '@mod/vault/testing';
 import { createManualClock } from './clock.js';
 import { createEvidenceRetention, createEvidenceRetentionMetrics } from './evidence-retention.js';
@@ -16,7 +17,7 @@ async function world(items: number) {
       submissionId: randomUUID(),
       bytes: randomBytes(100),
       reason: 'classifier',
-      by: { actor: { kind: 'service', id: 'classifier' }, role: null, tenantId: null },
+      by: serviceActor('classifier'),
       at: T0,
     });
   const registry = createRegistry('actioner-test');

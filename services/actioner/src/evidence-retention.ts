@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Logger, type Registry } from '@mod/telemetry';
-import { EvidenceStates, type EvidenceStore, type RetentionPolicy, type VaultActor } from '@mod/vault';
+import { EvidenceStates, serviceActor, type EvidenceStore, type RetentionPolicy } from '@mod/vault';
 import type { Clock } from './clock.js';
 
 /** The vault's metrics: items by state (at each pass), and items destroyed. */
@@ -41,7 +41,7 @@ export interface EvidenceRetention {
   sweep(): Promise<number>;
 }
 
-const ACTIONER: VaultActor = { actor: { kind: 'service', id: 'actioner' }, role: null, tenantId: null };
+const ACTIONER = serviceActor('actioner');
 
 /**
  * The evidence vault's retention, a pass of the actioner's periodic lifecycle: batch after batch (each its own
