@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { flatRgbaPng } from '@mod/hashing/synthetic-photos';
 import { interlaced16BitBomb, pngDeclaring } from '@mod/testing';
 import { ClassifierErrorCode } from './errors.js';
 import { decodeWorkingCopy, prepareImage, type DecodeLimits } from './preprocess.js';
@@ -27,12 +28,7 @@ const noisyJpeg = (width: number, height: number) =>
 
 describe('decoding for the models: the scanner decode budget, checked from the header', () => {
   it('refuses a 1 MB 16-bit interlaced RGBA PNG of 10000×10000 (1.2 GB to decode), generated here', async () => {
-    const attack = await sharp({
-      create: { width: 10_000, height: 10_000, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0.5 } },
-    })
-      .toColourspace('rgb16')
-      .png({ progressive: true, compressionLevel: 1 })
-      .toBuffer();
+    const attack = await flatRgbaPng(10_000, 10_000, { bits16: true, interlaced: true });
     const refused = { code: ClassifierErrorCode.TOO_MANY_DECODED_BYTES, retriable: false };
     await expect(prepareImage(attack, 224, undefined, limits)).rejects.toMatchObject(refused);
     await expect(decodeWorkingCopy(attack, 1024, limits)).rejects.toMatchObject(refused);

@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodedBytes, type ImageHeader } from './decode-budget.js';
 import { fixture } from './fixtures.test-helper.js';
@@ -6,21 +5,9 @@ import { hashMedia } from './hash-media.js';
 import { interlaced16BitBomb, pngDeclaring } from '@mod/contracts/declared-images';
 import { defaultDecodeLimits } from './limits.js';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
+import { flatRgbaPng } from './synthetic-photos.js';
 
 const TOO_MANY_DECODED_BYTES = 'MOD_ERR_HASH_TOO_MANY_DECODED_BYTES';
-
-/** A flat `width`×`height` RGBA PNG: 16-bit and interlaced when asked (sharp writes it in a second or two). */
-function rgbaPng(
-  width: number,
-  height: number,
-  o: { bits16: boolean; interlaced: boolean },
-): Promise<Buffer> {
-  let p = sharp({
-    create: { width, height, channels: 4, background: { r: 200, g: 100, b: 50, alpha: 0.5 } },
-  });
-  if (o.bits16) p = p.toColourspace('rgb16');
-  return p.png({ progressive: o.interlaced, compressionLevel: 1 }).toBuffer();
-}
 
 const header = (o: Partial<ImageHeader>): ImageHeader => ({
   format: 'png',
@@ -61,7 +48,7 @@ describe('decodedBytes: the decode peak from the header', () => {
 
 describe('maxDecodedBytes: refused from the header, before any pixel is decoded', () => {
   it('refuses the 10000×10000 16-bit interlaced RGBA PNG (about 1 MB) with its code, not retriable', async () => {
-    const attack = await rgbaPng(10_000, 10_000, { bits16: true, interlaced: true });
+    const attack = await flatRgbaPng(10_000, 10_000, { bits16: true, interlaced: true });
     expect(attack.byteLength).toBeLessThan(defaultDecodeLimits.maxBytes);
     await expect(hashMedia(attack)).rejects.toMatchObject({ code: TOO_MANY_DECODED_BYTES, retriable: false });
   });
@@ -78,8 +65,8 @@ describe('maxDecodedBytes: refused from the header, before any pixel is decoded'
   });
 
   it('takes what fits the budget: the same image non-interlaced, and ordinary photos', async () => {
-    const interlaced = await rgbaPng(1000, 1000, { bits16: true, interlaced: true });
-    const plain = await rgbaPng(1000, 1000, { bits16: true, interlaced: false });
+    const interlaced = await flatRgbaPng(1000, 1000, { bits16: true, interlaced: true });
+    const plain = await flatRgbaPng(1000, 1000, { bits16: true, interlaced: false });
     // 1000² RGBA: 4 MB out, plus 8 MB the interlaced loader holds at 16 bits.
     const limits = { maxDecodedBytes: 10_000_000 };
     await expect(hashMedia(interlaced, { limits })).rejects.toMatchObject({ code: TOO_MANY_DECODED_BYTES });

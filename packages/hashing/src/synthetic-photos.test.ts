@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { hashMedia } from './hash-media.js';
 import { hammingDistanceHex } from './hamming.js';
-import { seededPhoto } from './synthetic-photos.js';
+import { flatRgbaPng, seededPhoto } from './synthetic-photos.js';
 
 const options = { width: 160, height: 120, ringPeriod: 8, quality: 85 };
 
@@ -18,5 +18,21 @@ describe('seededPhoto', () => {
     const [a, b] = await Promise.all([1, 2].map(async (seed) => hashMedia(await seededPhoto(seed, options))));
     expect(a!.pdqQuality).toBeGreaterThan(50);
     expect(hammingDistanceHex(a!.pdq, b!.pdq)).toBeGreaterThan(64);
+  });
+});
+
+describe('flatRgbaPng', () => {
+  it('writes a PNG of the size, depth and interlacing asked', async () => {
+    const bomb = await flatRgbaPng(300, 200, { bits16: true, interlaced: true });
+    expect(await sharp(bomb).metadata()).toMatchObject({
+      format: 'png',
+      width: 300,
+      height: 200,
+      channels: 4,
+      depth: 'ushort',
+      isProgressive: true,
+    });
+    const plain = await flatRgbaPng(300, 200, { bits16: false, interlaced: false, compressionLevel: 9 });
+    expect(await sharp(plain).metadata()).toMatchObject({ depth: 'uchar', isProgressive: false });
   });
 });

@@ -37,3 +37,30 @@ export async function seededPhoto(
     .jpeg({ quality })
     .toBuffer();
 }
+
+/** How {@link flatRgbaPng} writes its PNG. */
+export interface FlatRgbaPngOptions {
+  /** 16 bits per sample rather than 8. */
+  bits16: boolean;
+  /** Adam7-interlaced (sharp's `progressive`). */
+  interlaced: boolean;
+  /** zlib level, 0 to 9. Default 1 (quick to write); 9 writes the smaller file an attacker would send. */
+  compressionLevel?: number;
+}
+
+/**
+ * A flat `width`×`height` RGBA PNG, half transparent. At 10000×10000, 16-bit and interlaced it is the decompression
+ * bomb the decode budgets exist for: about 1 MB on the wire, 1.2 GB to decode (the interlaced PNG loader holds the
+ * whole 16-bit image). sharp writes that one in a second or two.
+ */
+export function flatRgbaPng(
+  width: number,
+  height: number,
+  { bits16, interlaced, compressionLevel = 1 }: FlatRgbaPngOptions,
+): Promise<Buffer> {
+  let p = sharp({
+    create: { width, height, channels: 4, background: { r: 200, g: 100, b: 50, alpha: 0.5 } },
+  });
+  if (bits16) p = p.toColourspace('rgb16');
+  return p.png({ progressive: interlaced, compressionLevel }).toBuffer();
+}
