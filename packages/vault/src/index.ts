@@ -3,7 +3,8 @@
  * master key from the environment), master keys and their rotation, what an item is and where it stands,
  * retention and legal hold rules, the custody records every change is audited with, and the `EvidenceStore`
  * interface. No I/O: the PostgreSQL store is `@mod/db/vault`, previews for reviewers `@mod/vault/preview` (sharp),
- * the in-memory store for unit tests `@mod/vault/testing`, previews measured for tests `@mod/vault/testing/preview`.
+ * the in-memory store for unit tests `@mod/vault/testing`, previews measured for tests `@mod/vault/testing/preview`,
+ * the photo, actors and clock the stores' tests share `@mod/vault/testing/evidence`.
  */
 export { VaultError, VaultErrorCode, isVaultError } from './errors.js';
 export {

@@ -1,24 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './envelope.js';
 import { VaultErrorCode } from './errors.js';
-import { evidenceItemId, serviceActor, type EvidenceToKeep, type VaultActor } from './evidence.js';
-import type { HoldRequest } from './legal-hold.js';
+import { evidenceItemId, type EvidenceToKeep } from './evidence.js';
+import {
+  actioner,
+  classifier,
+  holdBy,
+  hours,
+  photo,
+  retentionPolicy as policy,
+  reviewer,
+  T0,
+} from './evidence-fixtures.test-helper.js';
 import { createMemoryEvidenceStore, randomKeyring } from './memory-evidence-store.js';
-import { destructionDueAt, type RetentionPolicy } from './retention.js';
+import { destructionDueAt } from './retention.js';
 
-const photo = readFileSync(new URL('../fixtures/clipper_ship.jpg', import.meta.url));
-const classifier = serviceActor('classifier');
-const actioner = serviceActor('actioner');
-const reviewer: VaultActor = {
-  actor: { kind: 'user', id: 'key-rev' },
-  role: 'reviewer',
-  tenantId: 'hotline',
-};
-const T0 = new Date('2026-01-01T00:00:00Z');
-const hours = (h: number) => new Date(T0.getTime() + h * 3_600_000);
-const policy: RetentionPolicy = { afterCaseClosedHours: 24, unlinkedHours: 72 };
 const toKeep = (over: Partial<EvidenceToKeep> = {}): EvidenceToKeep => ({
   tenantId: 'platform-a',
   submissionId: randomUUID(),
@@ -26,18 +23,6 @@ const toKeep = (over: Partial<EvidenceToKeep> = {}): EvidenceToKeep => ({
   reason: 'classifier',
   by: classifier,
   at: T0,
-  ...over,
-});
-const holdBy = (authorityTenantId: string, over: Partial<HoldRequest> = {}): HoldRequest => ({
-  by: {
-    actor: { kind: 'user', id: `key-${authorityTenantId}` },
-    role: 'authority',
-    tenantId: authorityTenantId,
-  },
-  authorityTenantId,
-  mayOverride: false,
-  reason: 'criminal investigation 42/2026',
-  at: hours(1),
   ...over,
 });
 const all = { all: true } as const;
