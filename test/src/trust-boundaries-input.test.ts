@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { MEDIA_META_HEADER, partnerGroupPrefix, partnerTopic, partnerTopicSpec } from '@mod/contracts';
+import { flatRgbaPng } from '@mod/hashing/synthetic-photos';
 import { ensureTopics } from '@mod/kafka';
 import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { readTopic } from '@mod/testing';
@@ -75,12 +75,7 @@ describe("a platform's own Kafka topic carries only what the platform may say", 
   it('fails media whose decode would not fit the budget, dead-letters it and goes on with the partition', async () => {
     // 1.1 MB on the wire, 1.2 GB to decode: a 16-bit interlaced RGBA PNG of 10000×10000, which the PNG loader
     // decodes whole. Before the budget, two of them got a scanner pod OOM-killed on every redelivery.
-    const bomb = await sharp({
-      create: { width: 10_000, height: 10_000, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0.5 } },
-    })
-      .toColourspace('rgb16')
-      .png({ progressive: true, compressionLevel: 9 })
-      .toBuffer();
+    const bomb = await flatRgbaPng(10_000, 10_000, { bits16: true, interlaced: true, compressionLevel: 9 });
     const refused = await publishPartnerMedia(scene.world, scene.platformA, bomb);
     const after = await publishPartnerMedia(scene.world, scene.platformA, await makePhoto(45));
     const letters = await scene.deadLettersFor(refused);
