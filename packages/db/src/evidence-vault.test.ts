@@ -1,44 +1,32 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createMasterKeyring,
-  serviceActor,
   sha256Hex,
   VaultErrorCode,
   type EvidenceStore,
-  type HoldRequest,
   type MasterKeyring,
-  type VaultActor,
 } from '@mod/vault';
 import { randomKeyring } from '@mod/vault/testing';
+import {
+  actioner,
+  classifier,
+  holdBy,
+  hours,
+  photo,
+  retentionPolicy as policy,
+  reviewer,
+  T0,
+} from '@mod/vault/testing/evidence';
 import { listAudit } from './audit.js';
 import { createPgEvidenceStore } from './evidence-vault.js';
 import { closeEvidenceCase, linkEvidenceToCase } from './evidence-retention.js';
 import { insertSubmission } from './submissions.js';
+import { moveSealedEvidence } from './test-fixtures.test-helper.js';
 import { db, useTestSchema } from './testing.test-helper.js';
 
-const photo = readFileSync(new URL('../../vault/fixtures/clipper_ship.jpg', import.meta.url));
 const masterKeyText = randomBytes(32).toString('base64');
-const classifier = serviceActor('classifier');
-const actioner = serviceActor('actioner');
-const reviewer: VaultActor = {
-  actor: { kind: 'user', id: 'key-reviewer' },
-  role: 'reviewer',
-  tenantId: 'hotline',
-};
-const T0 = new Date('2026-03-01T00:00:00Z');
-const hours = (h: number) => new Date(T0.getTime() + h * 3_600_000);
-const policy = { afterCaseClosedHours: 24, unlinkedHours: 72 };
 const all = { all: true } as const;
-const holdFor = (tenant: string, over: Partial<HoldRequest> = {}): HoldRequest => ({
-  by: { actor: { kind: 'user', id: `key-${tenant}` }, role: 'authority', tenantId: tenant },
-  authorityTenantId: tenant,
-  mayOverride: false,
-  reason: 'investigation 7/2026',
-  at: hours(1),
-  ...over,
-});
 
 let keyring: MasterKeyring;
 let store: EvidenceStore;
@@ -156,12 +144,7 @@ describe('evidence vault on PostgreSQL', () => {
   it('refuses a sealed row swapped onto another item (MOD_ERR_VAULT_TAMPERED)', async () => {
     const a = await keep();
     const b = await keep();
-    await db.pool.query(
-      `update evidence_items t set ciphertext = s.ciphertext, data_nonce = s.data_nonce, data_tag = s.data_tag,
-         wrapped_key = s.wrapped_key, key_nonce = s.key_nonce, key_tag = s.key_tag
-       from evidence_items s where s.id = $1 and t.id = $2`,
-      [a.id, b.id],
-    );
+    await moveSealedEvidence(db.pool, a.id, b.id);
     await expect(
       store.open(b.id, { scope: all, by: reviewer, view: 'preview', at: hours(2) }),
     ).rejects.toMatchObject({ code: VaultErrorCode.TAMPERED });
@@ -241,16 +224,16 @@ describe('evidence vault on PostgreSQL', () => {
     const item = await keep('platform-b', hours(300));
     const authorityScope = { all: false, authorityTenantId: 'authority-a' } as const;
     // Another tenant's item, not behind any order of this authority: hidden from it.
-    expect(await store.setLegalHold(item.id, authorityScope, holdFor('authority-a'))).toEqual({
+    expect(await store.setLegalHold(item.id, authorityScope, holdBy('authority-a'))).toEqual({
       ok: false,
       refusal: 'not-found',
       item: null,
     });
-    const held = await store.setLegalHold(item.id, all, holdFor('authority-a'));
+    const held = await store.setLegalHold(item.id, all, holdBy('authority-a'));
     expect(held).toMatchObject({ ok: true, item: { legalHold: { authorityTenantId: 'authority-a' } } });
     // Holding it, the authority now sees it.
     expect(await store.get(item.id, authorityScope)).not.toBeNull();
-    expect(await store.releaseLegalHold(item.id, all, holdFor('authority-b'))).toMatchObject({
+    expect(await store.releaseLegalHold(item.id, all, holdBy('authority-b'))).toMatchObject({
       ok: false,
       refusal: 'held-by-another-authority',
     });
@@ -258,11 +241,7 @@ describe('evidence vault on PostgreSQL', () => {
     expect((await rawRow(item.id)).ciphertext).not.toBeNull();
 
     expect(
-      await store.releaseLegalHold(
-        item.id,
-        authorityScope,
-        holdFor('authority-a', { reason: 'case closed' }),
-      ),
+      await store.releaseLegalHold(item.id, authorityScope, holdBy('authority-a', { reason: 'case closed' })),
     ).toMatchObject({ ok: true, item: { legalHold: null } });
     expect((await store.sweep(policy, hours(100_000), actioner, 1000)).ids).toContain(item.id);
     expect((await rawRow(item.id)).wrapped_key).toBeNull();
@@ -272,7 +251,7 @@ describe('evidence vault on PostgreSQL', () => {
       'evidence.legal_hold_released',
       'evidence.destroyed',
     ]);
-    expect(await store.setLegalHold(item.id, all, holdFor('authority-a'))).toMatchObject({
+    expect(await store.setLegalHold(item.id, all, holdBy('authority-a'))).toMatchObject({
       ok: false,
       refusal: 'destroyed',
     });

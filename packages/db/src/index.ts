@@ -1,7 +1,8 @@
 /**
  * `@mod/db`: the PostgreSQL pool, transactions, migrations and database errors. Each domain's store is a subpath:
  * `@mod/db/access`, `/banks`, `/submissions`, `/orders`, `/outbox`, `/audit`, `/url-lists`, `/feeds`. Test
- * support is the private `@mod/testing`, never this package.
+ * support is the private `@mod/testing`, never this entry; `@mod/db/testing` holds the part of it this package's
+ * own tests use too (they cannot import `@mod/testing`), which `@mod/testing` re-exports.
  */
 export { DatabaseError, MigrationError, isRetriablePgError, toDatabaseError } from './errors.js';
 export {

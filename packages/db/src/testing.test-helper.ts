@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { migrate } from './migrate.js';
-import type { OrderInput } from './order-issue.js';
 import { createPool, type Pool } from './pool.js';
 import { upsertTenant, type TenantKind } from './tenants.js';
 
 // This package's tests cannot use @mod/testing (it depends on this package), so they keep its schema helper here.
+
+/** This package's tests take `testOrder` from here, with the schema helper. */
+export { testOrder } from './test-fixtures.test-helper.js';
 
 export interface TestDatabase {
   pool: Pool;
@@ -54,22 +56,3 @@ export function useTestSchema(tenants: Readonly<Record<string, TestTenant>> = {}
   });
   afterAll(async () => db?.drop());
 }
-
-/**
- * An order to open: a policy's blocking order on a fresh content hash, addressed to `isp-1`, due in a day, with
- * what `over` sets instead. The same builder as `@mod/testing`'s `testOrder`, which this package's tests cannot import.
- */
-export const testOrder = (over: Partial<OrderInput> = {}): OrderInput => ({
-  kind: 'blocking',
-  subjectType: 'content-hash',
-  subjectValue: randomBytes(32).toString('hex'),
-  targetTenantId: 'isp-1',
-  legalBasis: 'test',
-  issuer: { kind: 'policy', id: 'policy-1' },
-  deadlineAt: new Date(Date.now() + 86_400_000),
-  evidence: {},
-  policyVersion: '1',
-  submissionId: null,
-  actor: 'test',
-  ...over,
-});

@@ -10,5 +10,5 @@ export { seededRandom } from './random.js';
 export { interlaced16BitBomb, pngDeclaring } from './images.js';
 export { documentedErrorCodes } from '@mod/contracts/documented-error-codes';
 export { seedTenants, tenantWithKey, type TestTenant } from './tenants.js';
-export { testOrder } from './orders.js';
+export { moveSealedEvidence, testOrder } from '@mod/db/testing';
 export type { ReadRecord } from '@mod/kafka';

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { insertSubmission } from '@mod/db/submissions';
+import { moveSealedEvidence } from '@mod/testing';
 import { defaultRetentionPolicy, sha256Hex, type EvidenceItem } from '@mod/vault';
 import { randomKeyring } from '@mod/vault/testing';
 import { castCallers, useCallersWorld } from './callers-world.js';
@@ -111,12 +112,7 @@ describe('evidence routes', () => {
 
     // A sealed row moved onto another item fails its check.
     const other = await keptEvidence();
-    await api.db.query(
-      `update evidence_items t set ciphertext = s.ciphertext, data_nonce = s.data_nonce, data_tag = s.data_tag,
-         wrapped_key = s.wrapped_key, key_nonce = s.key_nonce, key_tag = s.key_tag
-       from evidence_items s where s.id = $1 and t.id = $2`,
-      [item.id, other.id],
-    );
+    await moveSealedEvidence(api.db, item.id, other.id);
     const tampered = await api.call(api.keys.admin, 'POST', `/v1/evidence/${other.id}/verify`);
     expect(tampered.json()).toMatchObject({ intact: false, failure: 'MOD_ERR_VAULT_TAMPERED' });
   });

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import type { OrderInput } from './order-issue.js';
+import type { Queryable } from './pool.js';
+
+// `@mod/db/testing`: test support this package's own tests import directly and `@mod/testing` re-exports to the
+// rest of the workspace (this package's tests cannot import `@mod/testing`, which depends on this package). No
+// vitest here, so `@mod/testing` may load it anywhere; never part of this package's main entry.
+
+/**
+ * An order to open (`openOrder`, `issueOrderRequest`): a policy's blocking order on a fresh content hash,
+ * addressed to `isp-1`, due in a day, with no submission, with what `over` sets instead. Builds the value only.
+ */
+export const testOrder = (over: Partial<OrderInput> = {}): OrderInput => ({
+  kind: 'blocking',
+  subjectType: 'content-hash',
+  subjectValue: randomBytes(32).toString('hex'),
+  targetTenantId: 'isp-1',
+  legalBasis: 'test',
+  issuer: { kind: 'policy', id: 'policy-1' },
+  deadlineAt: new Date(Date.now() + 86_400_000),
+  evidence: {},
+  policyVersion: '1',
+  submissionId: null,
+  actor: 'test',
+  ...over,
+});
+
+/**
+ * Tampers with the vault as someone with write access to `evidence_items` could: copies item `fromId`'s sealed
+ * bytes and wrapped data key, nonces and tags onto item `ontoId`. The seal binds them to their own item, so opening
+ * `ontoId` afterwards must fail its check (`MOD_ERR_VAULT_TAMPERED`).
+ */
+export async function moveSealedEvidence(db: Queryable, fromId: string, ontoId: string): Promise<void> {
+  await db.query(
+    `update evidence_items t set ciphertext = s.ciphertext, data_nonce = s.data_nonce, data_tag = s.data_tag,
+       wrapped_key = s.wrapped_key, key_nonce = s.key_nonce, key_tag = s.key_tag
+     from evidence_items s where s.id = $1 and t.id = $2`,
+    [fromId, ontoId],
+  );
+}
