@@ -144,6 +144,20 @@ describe('listing orders with a crafted cursor or filter', () => {
       400,
       'MOD_ERR_API_BAD_CURSOR',
     ]);
+    // Cursors JavaScript reads but the database cannot (36 dashes for an id, a year out of its range, a time
+    // only JavaScript parses, month 13): refused as cursors, never a query failing with 500.
+    for (const forged of [
+      { createdAt: stored!.createdAt, id: '------------------------------------' },
+      { createdAt: '-271821-04-20T00:00:00.000Z', id: ofB },
+      { createdAt: 'Jan 1 2020 (x)', id: ofB },
+      { createdAt: '2026-13-01T00:00:00.000Z', id: ofB },
+    ]) {
+      const cursor = Buffer.from(JSON.stringify(forged)).toString('base64url');
+      expect(code(await api.call(api.keys.platA, 'GET', `/v1/orders?cursor=${cursor}`))).toEqual([
+        400,
+        'MOD_ERR_API_BAD_CURSOR',
+      ]);
+    }
     // Filtering by another tenant's submission or status shows nothing of it.
     const all = await api.call(api.keys.platA, 'GET', '/v1/orders?limit=100&status=issued&kind=takedown');
     expect(all.json<{ orders: Order[] }>().orders.map((o) => o.id)).toContain(ofA);

@@ -90,6 +90,15 @@ function encodeCursor(c: { createdAt: string; id: string }): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
+/** What `encodeCursor` writes: an order's id and its creation time as `toISOString` gives it (years 1000-9999). */
+const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const CURSOR_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The position a cursor names. Only what `encodeCursor` could have written passes: a hand-made cursor with a
+ * time or id the database cannot read (a year out of its range, a time only JavaScript parses, 36 dashes for an
+ * id) would otherwise fail in the query and answer 500.
+ */
 function decodeCursor(s: string): { createdAt: string; id: string } {
   try {
     const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as {
@@ -98,14 +107,15 @@ function decodeCursor(s: string): { createdAt: string; id: string } {
     };
     if (
       typeof c.createdAt === 'string' &&
-      !Number.isNaN(Date.parse(c.createdAt)) &&
+      CURSOR_TIME.test(c.createdAt) &&
+      new Date(c.createdAt).toISOString() === c.createdAt &&
       typeof c.id === 'string' &&
-      /^[0-9a-f-]{36}$/.test(c.id)
+      CURSOR_ID.test(c.id)
     ) {
       return { createdAt: c.createdAt, id: c.id };
     }
   } catch {
-    // fall through to the typed error
+    // fall through to the typed error (an impossible date such as month 13 throws in toISOString)
   }
   throw badRequest('MOD_ERR_API_BAD_CURSOR', 'cursor is not one this API issued');
 }
