@@ -164,3 +164,32 @@ describe('listing orders with a crafted cursor or filter', () => {
     expect(all.json<{ orders: Order[] }>().orders.map((o) => o.id)).not.toContain(ofB);
   });
 });
+
+describe('timestamps an authority sends', () => {
+  it('refuses a leap second (valid RFC 3339, no JavaScript date) as invalid input, never with 500', async () => {
+    const leap = '2030-06-30T23:59:60Z';
+    const VALIDATION = [400, 'MOD_ERR_API_VALIDATION'];
+    const issued = await api.call(api.keys.authA, 'POST', '/v1/orders', {
+      kind: 'takedown',
+      targetTenantId: 'plat-a',
+      subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
+      legalBasisId: 'vn-decree-147-request',
+      deadlineAt: leap,
+    });
+    expect(code(issued)).toEqual(VALIDATION);
+    const id = await byHand('plat-a');
+    const extended = await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/extend`, {
+      deadlineAt: leap,
+      reason: 'more time',
+    });
+    expect(code(extended)).toEqual(VALIDATION);
+    expect(await historyOf(id)).toEqual(['issued']);
+    expect(code(await api.call(api.keys.authA, 'GET', `/v1/order-stats?since=${leap}`))).toEqual(VALIDATION);
+    // The second before it is an ordinary time.
+    const fine = await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/extend`, {
+      deadlineAt: '2030-06-30T23:59:59Z',
+      reason: 'more time',
+    });
+    expect(fine.statusCode, fine.body).toBe(200);
+  });
+});

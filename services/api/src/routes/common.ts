@@ -105,6 +105,9 @@ export const Text = (maxLength: number) =>
 /** A string schema that also takes null. */
 export const Nullable = <T extends TSchema>(t: T, description?: string) =>
   Type.Union([t, Type.Null()], description === undefined ? {} : { description });
-/** Timestamps as RFC 3339 strings. */
-export const Timestamp = Type.String({ format: 'date-time' });
+/**
+ * Timestamps as RFC 3339 strings, without a leap second (`23:59:60`, which RFC 3339 allows): JavaScript's Date
+ * cannot read one, and a route would take it, make an Invalid Date of it and fail in its query with 500.
+ */
+export const Timestamp = Type.String({ format: 'date-time', pattern: '^[^:]*:[^:]*:(?!60)' });
 export const MAX_PAGE = 100;
