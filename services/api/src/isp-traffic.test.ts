@@ -1,6 +1,8 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MAX_URL_LENGTH } from '@mod/urls';
 import { useCallersWorld } from './callers-world.js';
+import { TRAFFIC_LIMITS } from './routes/isp-traffic.js';
 
 const api = useCallersWorld({ isp: ['isp-traffic', 'isp'] });
 
@@ -35,6 +37,31 @@ describe('traffic samples with hostile lines', () => {
         },
         { line: 3, code: 'MOD_ERR_ISP_LINE_SCHEMA', message: expect.any(String) as string },
       ],
+    });
+  });
+});
+
+describe('traffic samples past the wire limit', () => {
+  it('refuses gzip that decodes to nothing once its bytes pass the limit, not after reading them all', async () => {
+    // Empty gzip members, 20 bytes each: twice the wire limit of them decodes to no text at all.
+    const empty = gzipSync(Buffer.alloc(0));
+    const count = Math.ceil((2 * TRAFFIC_LIMITS.maxBodyBytes) / empty.length);
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/isp/traffic-samples',
+      headers: {
+        authorization: `Bearer ${api.keys.isp}`,
+        'content-type': 'application/x-ndjson',
+        'content-encoding': 'gzip',
+      },
+      payload: Buffer.concat(Array.from({ length: count }, () => empty)),
+    });
+    expect(res.statusCode, res.body).toBe(413);
+    expect(res.json()).toEqual({
+      error: {
+        code: 'MOD_ERR_API_TOO_LARGE',
+        message: `body exceeds ${TRAFFIC_LIMITS.maxBodyBytes} bytes`,
+      },
     });
   });
 });

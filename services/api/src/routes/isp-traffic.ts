@@ -56,9 +56,15 @@ async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let wire = 0;
   let decoded = 0;
-  const onWire = (c: Buffer) => (wire += c.length);
   // The loop below reads `source`; ending it early destroys `source`, never the request (and its socket).
   const source = gzip ? createGunzip() : new PassThrough();
+  // Counted as the bytes arrive, not as decoded text leaves: gzip that decodes to nothing (empty members,
+  // empty blocks) would otherwise stream past the wire limit without end.
+  const onWire = (c: Buffer) => {
+    wire += c.length;
+    if (wire > TRAFFIC_LIMITS.maxBodyBytes)
+      source.destroy(tooLarge(`body exceeds ${TRAFFIC_LIMITS.maxBodyBytes} bytes`));
+  };
   // pipe() passes no errors on: a request cut short must still end the loop.
   const onAbort = () => source.destroy(new Error('request aborted'));
   stream.on('data', onWire);
@@ -68,8 +74,6 @@ async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       decoded += chunk.length;
-      if (wire > TRAFFIC_LIMITS.maxBodyBytes)
-        throw tooLarge(`body exceeds ${TRAFFIC_LIMITS.maxBodyBytes} bytes`);
       if (decoded > TRAFFIC_LIMITS.maxDecodedBytes)
         throw tooLarge(`decompressed body exceeds ${TRAFFIC_LIMITS.maxDecodedBytes} bytes`);
       chunks.push(chunk);
