@@ -1,5 +1,12 @@
 import { queryOne, type Queryable } from './pool.js';
-import type { ReportCategory, ReportChannel, ReportFields, ReportStatus, SubjectStatus } from './reports.js';
+import {
+  SUBJECT_MOVED_SINCE_FILED,
+  type ReportCategory,
+  type ReportChannel,
+  type ReportFields,
+  type ReportStatus,
+  type SubjectStatus,
+} from './reports.js';
 import { keysetArgs, keysetPage } from './keyset.js';
 
 /** A report as operators see it (never its tracking code; contact details only through `readReportContact`). */
@@ -29,6 +36,12 @@ export interface ReportSubjectView {
   /** Reports that folded into this subject (this one included). */
   reports: number;
   settledAt: Date | null;
+  /**
+   * Whether the subject moved on (a step of its own: a case opened, claimed, settled…) since this report was
+   * filed. A subject another report opened may be further on already: an outsider is told its state only once it
+   * moved on after its own report (`outsiderView` in the API), not whether others reported the URL first.
+   */
+  movedSinceFiled: boolean;
 }
 
 export interface ReportStep {
@@ -69,6 +82,7 @@ interface ReportRow {
     outcome_reason: string | null;
     reports: number;
     settled_at: string | null;
+    moved_since_filed: boolean;
   }[];
 }
 
@@ -80,7 +94,8 @@ const REPORT_SELECT = `select r.id, r.channel, r.tenant_id, r.filed_by, r.catego
     coalesce((select json_agg(json_build_object('id', s.id, 'url', s.url, 'status', s.status,
         'submission_id', s.submission_id, 'case_id', s.case_id, 'order_ids', s.order_ids, 'owner', s.owner,
         'outcome_reason', s.outcome_reason, 'settled_at', s.settled_at,
-        'reports', (select count(*) from report_urls x where x.subject_id = s.id)) order by u.position)
+        'reports', (select count(*) from report_urls x where x.subject_id = s.id),
+        'moved_since_filed', ${SUBJECT_MOVED_SINCE_FILED}) order by u.position)
       from report_urls u join report_subjects s on s.id = u.subject_id where u.report_id = r.id), '[]') as subjects
   from reports r`;
 
@@ -112,6 +127,7 @@ const toView = (r: ReportRow): ReportView => ({
     outcomeReason: s.outcome_reason,
     reports: Number(s.reports),
     settledAt: s.settled_at === null ? null : new Date(s.settled_at),
+    movedSinceFiled: s.moved_since_filed,
   })),
 });
 

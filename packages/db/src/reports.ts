@@ -212,13 +212,29 @@ export async function refreshReports(
   );
 }
 
-/** What a reporter may see: the coarse status only. */
+/**
+ * SQL: whether subject `s` moved on (a step of its own, not a report's) since report `r` was filed. A report that
+ * folded into a subject another report opened is told of it only from then on.
+ */
+export const SUBJECT_MOVED_SINCE_FILED = `exists (select 1 from report_steps st
+  where st.subject_id = s.id and st.report_id is null and st.at >= r.received_at)`;
+
+/**
+ * What a reporter may see: the coarse status only, and nothing of other reports. A report that folded into a subject
+ * another report took into review already is "received" until that subject moves on after it (a claim, an
+ * escalation, an outcome), as a report of a URL nobody reported is: "being assessed" the moment it is filed would
+ * tell anyone who files a report that others reported the URL before them.
+ */
 export async function reportStatusByTracking(
   db: Queryable,
   trackingSha256: string,
 ): Promise<{ status: ReportStatus; receivedAt: Date; outcomeAt: Date | null } | null> {
   const { rows } = await db.query<{ status: ReportStatus; received_at: Date; outcome_at: Date | null }>(
-    `/* reports:status */ select status, received_at, outcome_at from reports where tracking_sha256 = $1`,
+    `/* reports:status */ select case when r.status = 'assessing' and not exists (
+         select 1 from report_urls u join report_subjects s on s.id = u.subject_id
+         where u.report_id = r.id and s.status = 'case' and ${SUBJECT_MOVED_SINCE_FILED})
+       then 'received' else r.status end as status, r.received_at, r.outcome_at
+     from reports r where r.tracking_sha256 = $1`,
     [trackingSha256],
   );
   const r = rows[0];

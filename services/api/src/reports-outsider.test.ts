@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addStep, assignReportOwner } from '@mod/db/reports';
+import { addStep, assignReportOwner, moveSubjectToCase, setSubjectOwner } from '@mod/db/reports';
+import { seedReviewCase } from './cases.test-helper.js';
 import { seedPerson } from './people-testing.js';
 import { STAFF_OWNER } from './reports/outsider-view.js';
 import { TEST_REPORT_SETTINGS } from './reports-testing.js';
@@ -25,8 +26,19 @@ interface Detail {
     ownerName: string | null;
     subjects: { owner: string | null; caseId: string | null; orderIds: string[]; reports: number | null }[];
   };
-  steps: { step: string; owner: string; ownerName: string | null; note: string | null }[];
+  steps: { at: string; step: string; owner: string; ownerName: string | null; note: string | null }[];
 }
+
+interface Subjects {
+  report: {
+    status: string;
+    receivedAt: string;
+    subjects: { id: string; status: string; owner: string | null; submissionId: string | null }[];
+  };
+  steps: Detail['steps'];
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe("citizens' reports: what a platform is told of the programme's work on its report", () => {
   it('names the staff to the programme, and only "staff" to the platform; the platform\'s own steps stay its own', async () => {
@@ -113,5 +125,79 @@ describe("citizens' reports: what a platform is told of the programme's work on 
     };
     expect(await detail(api.keys.hotline)).toMatchObject([{ reports: 2 }]);
     expect(await detail(api.keys.platform)).toMatchObject([{ reports: null }]);
+  });
+
+  it('does not tell a platform (nor anyone with its tracking code) that its report folded into a subject others had under review', async () => {
+    const shared = `https://outsider.example/${crypto.randomUUID()}.jpg`;
+    const own = `https://outsider.example/${crypto.randomUUID()}.jpg`;
+    const first = await api.call(api.keys.hotline, 'POST', '/v1/reports', {
+      urls: [shared],
+      category: 'other',
+    });
+    expect(first.statusCode, first.body).toBe(201);
+    const read = async (key: string, id: string) => {
+      const res = await api.call(key, 'GET', `/v1/reports/${id}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Subjects>();
+    };
+    const [subject] = (await read(api.keys.hotline, first.json<{ id: string }>().id)).report.subjects;
+    // The hotline's report is under review and held by a reviewer before the platform reports the same URL.
+    const reviewer = await seedPerson(api.db, {
+      tenantId: 'outsider-hotline',
+      login: 'outsider.claimer',
+      role: 'reviewer',
+    });
+    const inReview = await seedReviewCase(api.db, null, {
+      tenantId: 'outsider-hotline',
+      score: 0.9,
+      url: shared,
+      keep: false,
+    });
+    await moveSubjectToCase(api.db, { id: subject!.id, ...inReview, at: new Date(), note: 'review' });
+    await setSubjectOwner(api.db, { id: subject!.id, owner: reviewer.personId, at: new Date() });
+    await tick();
+
+    const filed = await api.call(api.keys.platform, 'POST', '/v1/reports', {
+      urls: [shared, own],
+      category: 'other',
+    });
+    expect(filed.statusCode, filed.body).toBe(201);
+    const { id, trackingCode } = filed.json<{ id: string; trackingCode: string }>();
+    const publicStatus = async () => {
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/report/status',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ code: trackingCode, lang: 'en' }).toString(),
+      });
+      expect(res.statusCode).toBe(200);
+      return /data-status="([a-z-]+)"/.exec(res.body)?.[1];
+    };
+
+    // The programme sees the report in review at once.
+    const inside = await read(api.keys.hotline, id);
+    expect(inside.report.status).toBe('assessing');
+    expect(inside.report.subjects[0]).toMatchObject({ status: 'case', owner: reviewer.personId });
+    // The platform sees what a report of a URL nobody reported looks like: received, its URLs routed.
+    const outside = await read(api.keys.platform, id);
+    expect(outside.report.status).toBe('received');
+    for (const s of outside.report.subjects)
+      expect(s).toMatchObject({ status: 'routing', owner: 'system:pipeline', submissionId: null });
+    expect(outside.steps.map((s) => s.step)).toEqual(['received', 'routed', 'routed']);
+    for (const s of outside.steps)
+      expect(Date.parse(s.at), s.step).toBeGreaterThanOrEqual(Date.parse(outside.report.receivedAt));
+    const listed = await api.call(api.keys.platform, 'GET', '/v1/reports?limit=200');
+    const inList = listed.json<{ reports: (Subjects['report'] & { id: string })[] }>().reports;
+    expect(inList.find((r) => r.id === id)).toMatchObject({ status: 'received' });
+    expect(await publicStatus()).toBe('received');
+
+    // Once the shared subject moves on after the platform's report, the platform is told: being assessed.
+    await tick();
+    await setSubjectOwner(api.db, { id: subject!.id, owner: null, at: new Date() });
+    const moved = await read(api.keys.platform, id);
+    expect(moved.report.status).toBe('assessing');
+    expect(moved.report.subjects[0]).toMatchObject({ status: 'case', submissionId: null });
+    expect(moved.steps.map((s) => s.step)).toEqual(['received', 'routed', 'routed', 'released']);
+    expect(await publicStatus()).toBe('assessing');
   });
 });

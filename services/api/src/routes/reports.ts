@@ -238,7 +238,10 @@ export async function reportRoutes(
       const view = reportViewFor(principalOf(req).role, report);
       return {
         report: view.report(toBody(report, deps.now())),
-        steps: steps.map((s) => view.step({ ...s, at: s.at.toISOString() })),
+        steps: steps
+          .map((s) => ({ ...s, at: s.at.toISOString() }))
+          .filter(view.tells)
+          .map(view.step),
       };
     },
   );
