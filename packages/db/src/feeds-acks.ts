@@ -1,6 +1,6 @@
 import { appendAudit } from './audit.js';
 import { enqueueOrderChange, type OrderTopics } from './order-announce.js';
-import type { OrderCommand, OrderStatus } from '@mod/orders';
+import { answerableAuthorities, type OrderCommand, type OrderStatus } from '@mod/orders';
 import { commandOrder } from './order-commands.js';
 import type { Queryable } from './pool.js';
 
@@ -60,8 +60,8 @@ export type IspAckOutcome =
  * Records an ISP's acknowledgement of a blocking request through the order lifecycle, in the caller's
  * transaction: `applied` is the target's `action` command (the order becomes `actioned`), `failed` is
  * `report-failure` (the order becomes `reopened`: the block is owed again, a re-notice follows and the deadline
- * still escalates). Each change is announced on the order-events topic (and to the issuing authority's
- * webhook) and audited.
+ * still escalates). Each change is announced on the order-events topic (and to the webhooks of the authorities
+ * answerable for the order, `answerableAuthorities`, as the order routes' answers are) and audited.
  *
  * Idempotent: an `applied` on an order that is already actioned (or verified), or a `failed` repeating the
  * latest failure report with the same reason on a still-reopened order, writes nothing and answers the earlier
@@ -114,7 +114,7 @@ export async function recordIspAcknowledgement(
     actor,
     note,
     now: ack.now,
-    notify: r.order.issuerTenantId === null ? [] : [r.order.issuerTenantId],
+    notify: answerableAuthorities(r.order),
   });
   await appendAudit(db, {
     actor: { kind: 'user', id: ack.actorId },

@@ -3,7 +3,7 @@
  * state machine, the folding rules, and the messages an order sends. `@mod/db/orders` stores orders and runs
  * these rules inside its transactions.
  */
-export type { Order, OrderKind, SubjectType } from './order.js';
+export { answerableAuthorities, type Order, type OrderKind, type SubjectType } from './order.js';
 export {
   OrderStatuses,
   ClosedOrderStatuses,

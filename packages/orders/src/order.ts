@@ -55,3 +55,12 @@ export interface Order {
   /** The order a folded request is folded into: shown to oversight only (null for everyone else). */
   foldedInto: string | null;
 }
+
+/**
+ * The authorities answerable for an order, who hear of every target response (acknowledgement, dispute, action
+ * or its failure, through whichever route the target sends it): the one that issued it and the one that
+ * confirmed it (an automatic order has no issuer). Each once.
+ */
+export function answerableAuthorities(o: Pick<Order, 'issuerTenantId' | 'confirmedByTenantId'>): string[] {
+  return [...new Set([o.issuerTenantId, o.confirmedByTenantId].filter((t): t is string => t !== null))];
+}

@@ -2,7 +2,7 @@ import { partnerTopic } from '@mod/contracts';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { getOrder } from '@mod/db/orders';
+import { getOrder, setWebhookEndpoint } from '@mod/db/orders';
 import { useCallersWorld } from './callers-world.js';
 import { bearer, openTestOrder } from './testing.js';
 
@@ -139,5 +139,28 @@ describe('ISP acknowledgements drive the order lifecycle', () => {
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 201]);
     expect((await history(id)).map(([status]) => status)).toEqual(['issued', 'actioned']);
     expect(await orderEventMessages(id)).toHaveLength(1);
+  });
+
+  it('tells the authority that confirmed an automatic request, as the order routes do', async () => {
+    // An automatic (policy) request has no issuer: the authority that confirmed it answers for it.
+    const id = await openTestOrder(api.world, {
+      kind: 'blocking',
+      subjectType: 'url',
+      subjectValue: `http://blocked.example/${randomBytes(6).toString('hex')}`,
+      targetTenantId: 'isp-a',
+    });
+    await setWebhookEndpoint(api.db, { tenantId: 'auth-1', url: 'https://auth-1.example/hook' });
+    const confirmed = await api.call(api.keys.authority, 'POST', `/v1/orders/${id}/confirm`, {});
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    expect((await ack(id, { status: 'failed', reason: 'resolver rejected the zone' })).statusCode).toBe(201);
+    expect((await ack(id, { status: 'applied' })).statusCode).toBe(201);
+    const { rows } = await api.db.query<{ tenant_id: string; event: string }>(
+      `select tenant_id, event from webhook_deliveries where order_id = $1 order by created_at, id`,
+      [id],
+    );
+    expect(rows).toEqual([
+      { tenant_id: 'auth-1', event: 'action-failed' },
+      { tenant_id: 'auth-1', event: 'actioned' },
+    ]);
   });
 });

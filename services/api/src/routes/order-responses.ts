@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { getOrder, listWebhookDeliveries } from '@mod/db/orders';
+import { answerableAuthorities } from '@mod/orders';
 import { orderScopeOf, principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
@@ -16,13 +17,6 @@ import { OrderParams } from './order-schemas.js';
 const TARGETS = ['isp', 'platform'] as const;
 /** Targets answer only orders addressed to them (no oversight role answers for a target). */
 const targetRoute = { roles: [...TARGETS], tenant: 'order' as const };
-/**
- * The authorities answerable for an order hear about every target response: the one that issued it, and the one
- * that confirmed an automatic order (which has no issuer).
- */
-const notifyIssuer = (o: { issuerTenantId: string | null; confirmedByTenantId: string | null }) => [
-  ...new Set([o.issuerTenantId, o.confirmedByTenantId].filter((t): t is string => t !== null)),
-];
 
 /**
  * Targets answer the orders addressed to them: dispute (with a reason), acknowledge, report the action taken
@@ -35,14 +29,14 @@ export async function orderResponseRoutes(app: TypedApp, deps: RouteDeps): Promi
     access: targetRoute,
     body: ReasonBody,
     action: 'order.disputed',
-    notify: notifyIssuer,
+    notify: answerableAuthorities,
     command: (b) => ({ command: { type: 'dispute', reason: b.reason }, reason: b.reason }),
   });
   orderCommandRoute(app, deps, {
     verb: 'acknowledge',
     access: targetRoute,
     action: 'order.acknowledged',
-    notify: notifyIssuer,
+    notify: answerableAuthorities,
     command: () => ({ command: { type: 'acknowledge' }, reason: null }),
   });
   orderCommandRoute(app, deps, {
@@ -50,7 +44,7 @@ export async function orderResponseRoutes(app: TypedApp, deps: RouteDeps): Promi
     access: targetRoute,
     body: Type.Object({ note: Text(2000) }, { additionalProperties: false }),
     action: 'order.actioned',
-    notify: notifyIssuer,
+    notify: answerableAuthorities,
     command: (b) => ({ command: { type: 'action', note: b.note }, reason: b.note }),
   });
 
