@@ -22,6 +22,8 @@ describe('toAuditDraft', () => {
     });
     expect(draft.evidence?.['sha256']).toBe(content);
     expect(documents.map((d) => d.name)).toEqual(['bankIds', 'hits', 'submissionId']);
+    // The record says which of its digests have documents, and so which a verifier must find.
+    expect(buildRecord(draft, 0).documents).toEqual(['bankIds', 'hits', 'submissionId']);
     for (const d of documents) {
       expect(d.digest).toBe(sha(d.document));
       expect(draft.evidence?.[d.name]).toBe(d.digest);

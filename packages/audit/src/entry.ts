@@ -192,6 +192,7 @@ export function toAuditDraft(entry: AuditEntry): NormalisedEntry {
     reason: normaliseReason(entry.reason),
     evidence,
     versions,
+    ...(documents.length > 0 ? { documents: documents.map((d) => d.name) } : {}),
   };
   return { draft, documents, refs: [...refs] };
 }

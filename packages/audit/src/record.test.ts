@@ -64,6 +64,11 @@ describe('audit records', () => {
       '$.evidence.blob',
     ],
     ['a numeric version', (r) => (r.versions = { policy: 7 }), '$.versions.policy'],
+    ['a document the evidence does not name', (r) => (r.documents = ['hits']), '$.documents[0]'],
+    ['documents out of order', (r) => (r.documents = ['sha256', 'pdq']), '$.documents[1]'],
+    ['a document named twice', (r) => (r.documents = ['pdq', 'pdq']), '$.documents[1]'],
+    ['an empty list of documents', (r) => (r.documents = []), '$.documents'],
+    ['documents that are no list', (r) => (r.documents = 'pdq'), '$.documents'],
   ])('rejects %s', (_, mutate, problem) => {
     const r = valid();
     mutate(r);
@@ -76,6 +81,21 @@ describe('audit records', () => {
     expect(error).toBeInstanceOf(InvalidRecordError);
     expect((error as InvalidRecordError).code).toBe('MOD_ERR_AUDIT_INVALID_RECORD');
     expect((error as InvalidRecordError).problems.join('\n')).toContain(problem);
+  });
+
+  it('names the digests that have documents, ascending, in the hashed bytes; none, no field', () => {
+    const withDocuments = buildRecord({ ...draft, documents: ['sha256', 'pdq', 'sha256'] }, 7, at);
+    expect(withDocuments.documents).toEqual(['pdq', 'sha256']);
+    const encoded = encodeRecord(withDocuments);
+    expect(encoded.canonical).toContain('"documents":["pdq","sha256"]');
+    expect(decodeRecord(encoded.canonical).record).toEqual(withDocuments);
+    // Dropping the list changes the leaf: what must have a document cannot be rewritten unseen.
+    const { documents: _dropped, ...without } = withDocuments;
+    expect(encodeRecord(without).leafHash.equals(encoded.leafHash)).toBe(false);
+    // A record with no document has no field, byte for byte as records were before it existed (they still verify).
+    const bare = encodeRecord(buildRecord({ ...draft, documents: [] }, 7, at));
+    expect(bare.canonical).not.toContain('documents');
+    expect(bare.canonical).toBe(encodeRecord(buildRecord(draft, 7, at)).canonical);
   });
 
   it('lists every problem at once', () => {

@@ -33,6 +33,13 @@ export interface AuditRecord {
   evidence: Record<string, string>;
   /** Versions of what decided (`{ policy: "7", model: "nsfw-2024-05" }`). */
   versions: Record<string, string>;
+  /**
+   * The names in `evidence` whose digest is the SHA-256 of an evidence document kept beside the log, ascending;
+   * the others were given as they are (a media SHA-256, a PDQ hash) and have none. Inside the hashed bytes, so
+   * whoever checks the stored log knows which documents must still be there without trusting a table outside the
+   * tree. Absent when no digest has a document, and in records written before the field existed.
+   */
+  documents?: string[];
 }
 
 /** What a caller supplies; the log assigns `seq` (and `time` when absent). */
@@ -46,6 +53,8 @@ export interface AuditRecordDraft {
   reason?: string | null;
   evidence?: Record<string, string>;
   versions?: Record<string, string>;
+  /** Names in `evidence` backed by a document (any order; the record keeps them ascending, none when empty). */
+  documents?: readonly string[];
 }
 
 /** Bounds that keep free text and media out of the log. */
@@ -71,6 +80,8 @@ const RECORD_KEYS = [
   'time',
   'versions',
 ] as const;
+/** Fields a record may lack: added after records without them were signed into logs that must keep verifying. */
+const OPTIONAL_RECORD_KEYS = ['documents'] as const;
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 // Opaque ids only: no whitespace, no '@' (keeps e-mail addresses, i.e. personal data, out).
 const OPAQUE_ID = new RegExp(`^[A-Za-z0-9._:/+=-]{1,${RECORD_LIMITS.idMaxChars}}$`);
@@ -91,13 +102,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function checkKeys(
   obj: Record<string, unknown>,
-  allowed: readonly string[],
+  required: readonly string[],
   path: string,
   problems: string[],
+  optional: readonly string[] = [],
 ): void {
   for (const key of Object.keys(obj))
-    if (!allowed.includes(key)) problems.push(`${path}.${key}: unknown field`);
-  for (const key of allowed) if (!(key in obj)) problems.push(`${path}.${key}: missing`);
+    if (!required.includes(key) && !optional.includes(key)) problems.push(`${path}.${key}: unknown field`);
+  for (const key of required) if (!(key in obj)) problems.push(`${path}.${key}: missing`);
 }
 
 function checkString(v: unknown, re: RegExp, path: string, what: string, problems: string[]): void {
@@ -138,7 +150,7 @@ function checkNamedMap(
 export function validateRecord(value: unknown): AuditRecord {
   const problems: string[] = [];
   if (!isPlainObject(value)) throw new InvalidRecordError(['record must be an object']);
-  checkKeys(value, RECORD_KEYS, '$', problems);
+  checkKeys(value, RECORD_KEYS, '$', problems, OPTIONAL_RECORD_KEYS);
   const r = value;
   if (typeof r.seq !== 'number' || !Number.isSafeInteger(r.seq) || r.seq < 0) {
     problems.push('$.seq: must be an integer >= 0');
@@ -187,8 +199,28 @@ export function validateRecord(value: unknown): AuditRecord {
     'a short version string',
     problems,
   );
+  if ('documents' in r) checkDocuments(r.documents, r.evidence, problems);
   if (problems.length > 0) throw new InvalidRecordError(problems);
   return value as unknown as AuditRecord;
+}
+
+/** `documents`: a non-empty list of names `evidence` has, each once and ascending (one byte form per record). */
+function checkDocuments(documents: unknown, evidence: unknown, problems: string[]): void {
+  if (!Array.isArray(documents) || documents.length === 0) {
+    problems.push('$.documents: must be a non-empty array of evidence names (absent when none)');
+    return;
+  }
+  const names = isPlainObject(evidence) ? evidence : {};
+  let previous: string | null = null;
+  for (const [i, name] of documents.entries()) {
+    if (typeof name !== 'string' || !Object.hasOwn(names, name)) {
+      problems.push(`$.documents[${i}]: must name an entry of $.evidence`);
+      continue;
+    }
+    if (previous !== null && !(previous < name))
+      problems.push(`$.documents[${i}]: names must be ascending, once each`);
+    previous = name;
+  }
 }
 
 function isRealInstant(iso: string): boolean {
@@ -213,6 +245,9 @@ export function buildRecord(
     reason: draft.reason ?? null,
     evidence: { ...draft.evidence },
     versions: { ...draft.versions },
+    ...(draft.documents !== undefined && draft.documents.length > 0
+      ? { documents: [...new Set(draft.documents)].sort() }
+      : {}),
   });
 }
 

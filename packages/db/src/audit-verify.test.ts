@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson, decodeRecord } from '@mod/audit';
 import { appendAuditBatch, listAudit, signTreeHeadIfDue, verifyStoredLog } from './domains/audit.js';
@@ -121,6 +122,49 @@ describe('verifyStoredLog and evidence documents deleted behind the triggers', (
       missingEvidence: [{ seq: 10, name: 'note', digest: await digestOf(10, 'note') }],
       missingEvidenceCount: 1,
     });
+  });
+
+  it('names a deleted document even when a ref row is forged to pass its digest off as one given as it is', async () => {
+    const image = 'ab'.repeat(32);
+    await appendAuditBatch(db.pool, [auditEntry(10, { evidence: { sha256: image, note: { text: 'x' } } })]);
+    const note = await digestOf(10, 'note');
+    const [record] = await listAudit(db.pool, { fromSeq: 10, limit: 1 });
+    // The record itself says which of its digests have documents; that list is inside the signed tree.
+    expect(record?.documents).toEqual(['note']);
+    await tamper('audit_evidence', `delete from audit_evidence where seq = 10`);
+    await db.pool.query(`insert into audit_refs (ref, seq) values ($1, 10)`, [note]);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'evidence_missing', firstBadRecord: { seq: 10 } },
+      missingEvidence: [{ seq: 10, name: 'note', digest: note }],
+      missingEvidenceCount: 1,
+    });
+  });
+
+  it('tells the documents of records older than the list by their ref rows (forged ones pass, as they did)', async () => {
+    // A record as the log wrote them before records named their documents: no `documents`, a document row for
+    // `note`, and ref rows for the subject and the digest given as it is only.
+    const document = canonicalJson({ text: 'x' });
+    const note = createHash('sha256').update(document, 'utf8').digest('hex');
+    const image = 'ab'.repeat(32);
+    await appendAuditBatch(db.pool, [auditEntry(10, { evidence: { sha256: image, note } })]);
+    const [record] = await listAudit(db.pool, { fromSeq: 10, limit: 1 });
+    expect(record?.documents).toBeUndefined();
+    await db.pool.query(`insert into audit_evidence (seq, name, document) values (10, 'note', $1)`, [
+      document,
+    ]);
+    await tamper('audit_refs', `delete from audit_refs where seq = 10 and ref = '${note}'`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 11 });
+
+    await tamper('audit_evidence', `delete from audit_evidence where seq = 10`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'evidence_missing', firstBadRecord: { seq: 10 } },
+      missingEvidence: [{ seq: 10, name: 'note', digest: note }],
+    });
+    // The limit the list removes for new records: a forged ref row hides the loss.
+    await db.pool.query(`insert into audit_refs (ref, seq) values ($1, 10)`, [note]);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 11 });
   });
 
   it('reports a worse problem first, with the documents found gone before it; a changed one stays changed', async () => {

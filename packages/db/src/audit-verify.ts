@@ -89,11 +89,12 @@ function fail(
 }
 
 /**
- * Of the digests of a chunk's records that have no evidence row, those that had one: a digest the caller gave
- * as it is (`toAuditDraft`: a hex value, such as a media SHA-256) has no document, and is indexed in
- * `audit_refs` under its record; a document's digest is not. So a digest with neither row names a deleted
- * document. (`audit_refs` is outside the tree: a superuser who deletes a document and also forges a ref row for
- * its digest is not seen; the record would have to say which digests have documents.)
+ * Of the digests of a chunk's older records (written before records named their `documents`) that have no
+ * evidence row, those that had one: a digest the caller gave as it is (`toAuditDraft`: a hex value, such as a
+ * media SHA-256) has no document, and is indexed in `audit_refs` under its record; a document's digest is not. So
+ * a digest with neither row names a deleted document. (`audit_refs` is outside the tree: for these records, a
+ * superuser who deletes a document and also forges a ref row for its digest is not seen. A record that names its
+ * `documents` is checked by them alone.)
  */
 async function missingDocuments(db: Queryable, unbacked: MissingEvidence[]): Promise<MissingEvidence[]> {
   if (unbacked.length === 0) return [];
@@ -128,8 +129,9 @@ export async function verifyStoredLog(
   const found: Findings = { listed: [], count: 0, first: null };
   const failed = (reason: VerifyReason, message: string, seq: number | null) =>
     fail(reason, message, seq, found);
-  const noteMissing = async (unbacked: MissingEvidence[]): Promise<void> => {
-    for (const m of await missingDocuments(db, unbacked)) {
+  const noteMissing = async (unbacked: MissingEvidence[], gone: MissingEvidence[]): Promise<void> => {
+    const all = [...gone, ...(await missingDocuments(db, unbacked))].sort((a, b) => a.seq - b.seq);
+    for (const m of all) {
       found.count++;
       found.first ??= m;
       if (found.listed.length < maxFindings) found.listed.push(m);
@@ -213,10 +215,13 @@ export async function verifyStoredLog(
     for (const d of docs.rows) docsBySeq.set(d.seq, [...(docsBySeq.get(d.seq) ?? []), d]);
 
     const leaves: Uint8Array[] = [];
+    /** Digests of older records with no document row: gone, unless `audit_refs` says they never had one. */
     const unbacked: MissingEvidence[] = [];
+    /** Documents a record names whose row is gone. */
+    const gone: MissingEvidence[] = [];
     // A failure inside the chunk still lists the documents gone from the records read before it.
     const stopAt = async (reason: VerifyReason, message: string, seq: number) => {
-      await noteMissing(unbacked);
+      await noteMissing(unbacked, gone);
       return failed(reason, message, seq);
     };
     for (let i = 0; i < to - from; i++) {
@@ -246,12 +251,15 @@ export async function verifyStoredLog(
           return stopAt('changed', `evidence ${d.name} of record ${seq} does not match its digest`, seq);
         }
       }
+      const named = decoded.record.documents;
       for (const [name, digest] of Object.entries(decoded.record.evidence)) {
-        if (!documents.some((d) => d.name === name)) unbacked.push({ seq, name, digest });
+        if (documents.some((d) => d.name === name)) continue;
+        if (named === undefined) unbacked.push({ seq, name, digest });
+        else if (named.includes(name)) gone.push({ seq, name, digest });
       }
       leaves.push(decoded.leafHash);
     }
-    await noteMissing(unbacked);
+    await noteMissing(unbacked, gone);
     // Fold leaf by leaf only where a head must be checked; otherwise append the chunk at once.
     let at = from;
     while (at < to) {
