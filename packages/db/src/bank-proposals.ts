@@ -116,7 +116,7 @@ export async function listBankProposals(
 ): Promise<BankProposal[]> {
   const { rows } = await db.query<ProposalRow>(
     `/* api:list-bank-proposals */ select * from bank_proposals
-     where ($1::text is null or status = $1) and ${keysetPage('proposed_at', 'id', 'asc', 2)}`,
+     where ($1::text is null or status = $1) and ${keysetPage({ table: 'bank_proposals', alias: 'bank_proposals', time: 'proposed_at', id: 'id' }, 'asc', 2)}`,
     [q.status ?? null, ...keysetArgs(q.after?.at, q.after?.id, q.limit)],
   );
   return rows.map(toProposal);

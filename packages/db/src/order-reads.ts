@@ -38,7 +38,7 @@ export async function listOrders(db: Queryable, q: OrderListQuery): Promise<Orde
     `/* api:list-orders */ ${ORDER_SELECT}
      where ${orderScopeWhere(1, 8)} and ($2::text is null or o.kind = $2)
        and ($3::text is null or ${EFFECTIVE_STATUS} = $3) and ($4::uuid is null or exists (select 1 from order_submissions l where l.order_id = o.id and l.submission_id = $4))
-       and ${keysetPage('o.created_at', 'o.id', 'desc', 5)}`,
+       and ${keysetPage({ table: 'orders', alias: 'o', time: 'created_at', id: 'id' }, 'desc', 5)}`,
     [
       orderScopeArgs(q.scope)[0],
       q.kind ?? null,

@@ -159,7 +159,7 @@ export async function listReports(db: Queryable, q: ReportListQuery): Promise<Re
     `/* reports:list */ ${REPORT_SELECT}
      where ($1::text is null or r.tenant_id = $1) and ($2::text is null or r.status = $2)
        and ($3::text is null or r.channel = $3)
-       and ${keysetPage('r.received_at', 'r.id', 'desc', 4)}`,
+       and ${keysetPage({ table: 'reports', alias: 'r', time: 'received_at', id: 'id' }, 'desc', 4)}`,
     [
       scopeArg(q.scope),
       q.status ?? null,

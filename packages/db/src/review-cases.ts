@@ -162,7 +162,7 @@ export async function listReviewQueue(db: Queryable, q: CaseQueueQuery): Promise
        and ($11::float8 is null or c.created_at >= $5 - $11 * interval '1 minute')
        and ($12::text is null or c.category = $12 or (c.category is null
          and c.evidence -> 'hits' @> jsonb_build_array(jsonb_build_object('category', $12::text))))
-       and ${keysetPage('c.created_at', 'c.id', 'asc', 13)}`,
+       and ${keysetPage({ table: 'cases', alias: 'c', time: 'created_at', id: 'id' }, 'asc', 13)}`,
     [
       q.kinds,
       scopeArg(q.scope),
