@@ -29,7 +29,10 @@ export interface ReducedDecode {
 }
 
 /**
- * Every pixel is decoded by default, as the reference tools do. `{ minSide }` decodes large JPEGs at 1/4, 1/8 or
+ * Every pixel is decoded by default, as python-threatexchange (the hasher of Meta's Hasher-Matcher-Actioner) hashes
+ * an image; Meta's own PDQ command-line hashers shrink an image over 512 px first (the C++ one squashes it to
+ * 512×512, the Python one makes a 512-px thumbnail), so hashes of one large photo already differ by a few bits
+ * between reference tools. `{ minSide }` decodes large JPEGs at 1/4, 1/8 or
  * 1/16 scale when the shorter side stays at least `minSide` px: libjpeg decodes at half that reduction inside its
  * inverse DCT and libvips halves the result with a Lanczos-3 kernel (see `reducedJpegScale`). PDQ drifts a few
  * bits on 12 MP photos and blockhash hardly at all (`bench/hashing` prints both). Off by default: lists are built
@@ -45,7 +48,7 @@ export const recommendedReducedDecode: ReducedDecode = { minSide: 600 };
 
 /** Decoder choices; production uses the defaults. */
 export interface DecodeOptions {
-  /** Reduced-scale decoding of large JPEGs; `false` decodes every pixel (what the reference tools do). */
+  /** Reduced-scale decoding of large JPEGs; `false` decodes every pixel (as python-threatexchange does). */
   reducedDecode?: ReducedDecode | false;
 }
 

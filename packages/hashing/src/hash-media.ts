@@ -41,7 +41,7 @@ export interface HashMediaOptions {
   limits?: Partial<DecodeLimits>;
   /**
    * Reduced-scale decoding of large JPEGs, e.g. `recommendedReducedDecode` (default `defaultReducedDecode`: `false`,
-   * every pixel decoded, as the reference tools do).
+   * every pixel decoded, as python-threatexchange does).
    */
   reducedDecode?: ReducedDecode | false;
 }
