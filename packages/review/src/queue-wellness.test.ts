@@ -63,6 +63,14 @@ describe('cursors', () => {
     Buffer.from(`yesterday|${position.id}`).toString('base64url'),
     Buffer.from(`2026-03-01T10:00:00Z|${position.id}`).toString('base64url'),
     Buffer.from(`2026-03-01T10:00:00.123Z|${position.id}|x`).toString('base64url'),
+    // Times JavaScript round-trips but the database cannot read (years out of its range or never written),
+    // a time only JavaScript parses, month 13, and ids that are no UUID.
+    Buffer.from(`-271821-04-20T00:00:00.000Z|${position.id}`).toString('base64url'),
+    Buffer.from(`+275760-09-13T00:00:00.000Z|${position.id}`).toString('base64url'),
+    Buffer.from(`Jan 1 2020 (x)|${position.id}`).toString('base64url'),
+    Buffer.from(`2026-13-01T00:00:00.000Z|${position.id}`).toString('base64url'),
+    Buffer.from(`2026-03-01T10:00:00.123Z|${'-'.repeat(36)}`).toString('base64url'),
+    Buffer.from(`2026-03-01T10:00:00.123Z|${position.id.toUpperCase()}`).toString('base64url'),
   ])('refuses %j', (cursor) => {
     expect(decodeCursor(cursor)).toMatchObject({ code: ReviewRefusalCode.CursorInvalid });
   });

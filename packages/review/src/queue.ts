@@ -53,18 +53,28 @@ export interface QueuePosition {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/**
+ * A time as `toISOString` writes a row's (years 1000-9999). It writes JavaScript's extreme years too (-271821,
+ * before the database's range, and +275760), which round-trip as well: a cursor forged with one failed the query.
+ */
+const ISO_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** An opaque cursor for the next page (base64url of the position). */
 export function encodeCursor(p: QueuePosition): string {
   return Buffer.from(`${p.createdAt.toISOString()}|${p.id}`, 'utf8').toString('base64url');
 }
 
-/** The position a cursor names, or a refusal for anything `encodeCursor` did not make. */
+/**
+ * The position a cursor names, or a refusal for anything `encodeCursor` did not make: a hand-made cursor with a
+ * time or id the database cannot read (a year out of its range, a time only JavaScript parses, month 13, 36
+ * dashes for an id) would otherwise fail in the query.
+ */
 export function decodeCursor(cursor: string): QueuePosition | ReviewRefusal {
   const bad = refuse(ReviewRefusalCode.CursorInvalid, 'not a cursor of this queue');
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return bad;
   const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (rest.length > 0 || at === undefined || id === undefined || !UUID.test(id)) return bad;
+  if (rest.length > 0 || at === undefined || id === undefined || !UUID.test(id) || !ISO_TIME.test(at))
+    return bad;
   const createdAt = new Date(at);
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at) return bad;
   return { createdAt, id };

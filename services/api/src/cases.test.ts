@@ -76,6 +76,27 @@ describe('the queue and a case', () => {
     ]);
   });
 
+  it('refuses a forged cursor the database cannot read as a cursor (400), never a failing query (500)', async () => {
+    const id = '0b8e2f4c-1d2a-4f6b-9c3e-5a7d8e9f0a1b';
+    const forged = [
+      `-271821-04-20T00:00:00.000Z|${id}`,
+      `+275760-09-13T00:00:00.000Z|${id}`,
+      `Jan 1 2020 (x)|${id}`,
+      `2026-13-01T00:00:00.000Z|${id}`,
+      `2026-03-01T10:00:00.123Z|${'-'.repeat(36)}`,
+      `2026-03-01T10:00:00.123Z|not-a-uuid`,
+    ];
+    for (const list of ['/v1/cases', '/v1/bank-proposals'])
+      for (const position of forged) {
+        const cursor = Buffer.from(position).toString('base64url');
+        expect([
+          list,
+          position,
+          ...statusAndCode(await asPerson(api.app, ana, 'GET', `${list}?cursor=${cursor}`)),
+        ]).toEqual([list, position, 400, 'MOD_ERR_API_BAD_CURSOR']);
+      }
+  });
+
   it('is read by machines of the reviewer role, never by other roles', async () => {
     expect((await api.call(api.keys.reviewer, 'GET', '/v1/cases')).statusCode).toBe(200);
     expect(statusAndCode(await api.call(api.keys.platform, 'GET', '/v1/cases'))).toEqual([

@@ -3,12 +3,10 @@ import type { Principal, Role } from '@mod/db/access';
 import type { CaseScope, ReviewCase } from '@mod/db/cases';
 import type { PolicyConfig } from '@mod/policy';
 import {
-  encodeCursor,
   ReviewRefusalCode,
   stageOf,
   type Actor,
   type CaseView,
-  type QueuePosition,
   type ReviewRefusal,
   type ReviewTimings,
 } from '@mod/review';
@@ -221,14 +219,4 @@ export function caseSummary(c: ReviewCase, now: Date) {
     escalatedFrom: c.escalatedFrom,
     orderIds: c.orderIds,
   };
-}
-
-/** The cursor of the page after `rows` when they fill a page of `limit`; null after the last page. */
-export function nextCursorAfter<T>(
-  rows: readonly T[],
-  limit: number,
-  positionOf: (last: T) => QueuePosition,
-): string | null {
-  const last = rows.at(-1);
-  return rows.length === limit && last !== undefined ? encodeCursor(positionOf(last)) : null;
 }

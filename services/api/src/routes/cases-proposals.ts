@@ -13,20 +13,16 @@ import {
   listBankProposals,
   type BankProposal,
 } from '@mod/db/cases';
-import {
-  decideProposal,
-  decodeCursor,
-  MAX_REASON_CHARS,
-  proposalEntries,
-  type ProposalVerdict,
-} from '@mod/review';
+import { decideProposal, MAX_REASON_CHARS, proposalEntries, type ProposalVerdict } from '@mod/review';
 import { principalOf } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import {
   auditActor,
   ErrorResponses,
   MAX_PAGE,
+  nextCursorAfter,
   Nullable,
+  pagePosition,
   Text,
   Timestamp,
   Uuid,
@@ -37,7 +33,6 @@ import {
   actorOf,
   CaseParams,
   caseScopeFor,
-  nextCursorAfter,
   personOf,
   refusalAnswer,
   type CasePartDeps,
@@ -111,8 +106,7 @@ export async function bankProposalRoutes(app: TypedApp, deps: CasePartDeps): Pro
       },
     },
     async (req) => {
-      const after = req.query.cursor === undefined ? undefined : decodeCursor(req.query.cursor);
-      if (after !== undefined && 'ok' in after) throw refusalAnswer(after);
+      const after = pagePosition(req.query.cursor);
       const limit = req.query.limit ?? 50;
       const proposals = await listBankProposals(deps.db, {
         status: req.query.status,

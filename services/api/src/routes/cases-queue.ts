@@ -1,11 +1,21 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { getCaseContent, getReviewCase, listBankProposalsOfCase, listReviewQueue } from '@mod/db/cases';
 import { getEvidenceItem } from '@mod/db/vault';
-import { checkQueueFilter, decodeCursor, kindsInQueue, type QueueFilter, type QueueRole } from '@mod/review';
+import { checkQueueFilter, kindsInQueue, type QueueFilter, type QueueRole } from '@mod/review';
 import { evidenceItemId, evidenceState } from '@mod/vault';
 import { principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
-import { ErrorResponses, MAX_PAGE, Nullable, Text, Timestamp, Uuid, type TypedApp } from './common.js';
+import {
+  ErrorResponses,
+  MAX_PAGE,
+  nextCursorAfter,
+  Nullable,
+  pagePosition,
+  Text,
+  Timestamp,
+  Uuid,
+  type TypedApp,
+} from './common.js';
 import {
   CASE_READERS,
   CaseParams,
@@ -13,7 +23,6 @@ import {
   caseRoute,
   caseScopeFor,
   caseSummary,
-  nextCursorAfter,
   refusalAnswer,
   type CasePartDeps,
 } from './cases-common.js';
@@ -144,8 +153,7 @@ export async function caseQueueRoutes(app: TypedApp, deps: CasePartDeps): Promis
       };
       const checked = checkQueueFilter(filter);
       if ('ok' in checked) throw refusalAnswer(checked);
-      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-      if (after !== undefined && 'ok' in after) throw refusalAnswer(after);
+      const after = pagePosition(q.cursor);
       const limit = q.limit ?? 50;
       const cases = await listReviewQueue(db, {
         ...checked,

@@ -12,7 +12,9 @@ import { appendAudit, type AuditEntry, type StoredAuditRecord } from '@mod/db/au
 import type { Principal } from '@mod/db/access';
 import type { PendingMedia } from '@mod/db/submissions';
 import type { Producer } from '@mod/kafka';
+import { decodeCursor, encodeCursor, type QueuePosition } from '@mod/review';
 import { auditActorOf, credentialEvidence } from '../auth.js';
+import { badRequest } from '../errors.js';
 
 export { ORDER_OVERSIGHT_ROLES, ORDER_READERS } from '../authz.js';
 
@@ -111,3 +113,25 @@ export const Nullable = <T extends TSchema>(t: T, description?: string) =>
  */
 export const Timestamp = Type.String({ format: 'date-time', pattern: '^[^:]*:[^:]*:(?!60)' });
 export const MAX_PAGE = 100;
+
+/**
+ * The position a keyset-paged list's `cursor` names (orders, review queues, bank proposals); none: the first
+ * page. One decoder for them all: anything `nextCursorAfter` did not write answers 400 MOD_ERR_API_BAD_CURSOR,
+ * a forged time or id the database cannot read included, which would otherwise fail in the query with 500.
+ */
+export function pagePosition(cursor: string | undefined): QueuePosition | undefined {
+  if (cursor === undefined) return undefined;
+  const position = decodeCursor(cursor);
+  if ('ok' in position) throw badRequest('MOD_ERR_API_BAD_CURSOR', 'cursor is not one this API issued');
+  return position;
+}
+
+/** The cursor of the page after `rows` when they fill a page of `limit`; null after the last page. */
+export function nextCursorAfter<T>(
+  rows: readonly T[],
+  limit: number,
+  positionOf: (last: T) => QueuePosition,
+): string | null {
+  const last = rows.at(-1);
+  return rows.length === limit && last !== undefined ? encodeCursor(positionOf(last)) : null;
+}
