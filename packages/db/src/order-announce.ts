@@ -57,7 +57,7 @@ export async function enqueueOrderIssued(
 /**
  * Announces a change of an order (status or clock) in the caller's transaction: an event on the order-events
  * topic (key: order id) and, when `notify` names tenants (the target for re-notices and authority actions, the
- * issuing authority for escalations), a signed webhook to each that has an endpoint.
+ * authorities answerable for the order for escalations), a signed webhook to each that has an endpoint.
  */
 export async function enqueueOrderChange(
   db: Queryable,

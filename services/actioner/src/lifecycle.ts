@@ -14,6 +14,7 @@ import {
   type OrderCommand,
   type OrderTopics,
 } from '@mod/db/orders';
+import { answerableAuthorities } from '@mod/orders';
 import {
   noTracer,
   SpanKind,
@@ -141,8 +142,10 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
           action: 'order.escalated',
           reason: `deadline ${order.deadlineAt} missed; escalated to ${order.issuerTenantId ?? o.confirmingAuthority}`,
         }),
+        // Every authority answerable for the order hears of it, as of the target's responses: an automatic
+        // order has no issuer, and the authority that confirmed it is the one whose deadline was missed.
         (order) => ({
-          tenants: order.issuerTenantId === null ? [] : [order.issuerTenantId],
+          tenants: answerableAuthorities(order),
           escalateTo: order.issuerTenantId ?? o.confirmingAuthority,
         }),
       );

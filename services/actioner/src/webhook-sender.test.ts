@@ -3,7 +3,13 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
-import { enqueueWebhook, listWebhookDeliveries, openOrder, setWebhookEndpoint } from '@mod/db/orders';
+import {
+  commandOrder,
+  enqueueWebhook,
+  listWebhookDeliveries,
+  openOrder,
+  setWebhookEndpoint,
+} from '@mod/db/orders';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
@@ -58,16 +64,17 @@ function lifecycle(
   });
 }
 
+/** A new tenant of `kind` with its webhook at `url`. */
+async function tenantWithWebhook(kind: 'platform' | 'authority', url: string): Promise<string> {
+  const tenantId = `${kind}-${randomBytes(4).toString('hex')}`;
+  await upsertTenant(db.pool, { id: tenantId, kind, name: tenantId, subscribedToBlocking: false });
+  await setWebhookEndpoint(db.pool, { tenantId, url });
+  return tenantId;
+}
+
 /** A platform tenant with its webhook at `url` and one order whose `order.issued` message is due. */
 async function orderWithWebhook(url: string): Promise<string> {
-  const tenantId = `plat-${randomBytes(4).toString('hex')}`;
-  await upsertTenant(db.pool, {
-    id: tenantId,
-    kind: 'platform',
-    name: tenantId,
-    subscribedToBlocking: false,
-  });
-  await setWebhookEndpoint(db.pool, { tenantId, url });
+  const tenantId = await tenantWithWebhook('platform', url);
   const order = await openOrder(db.pool, {
     kind: 'takedown',
     subjectType: 'content-hash',
@@ -226,5 +233,55 @@ describe('a receiver that never answers', () => {
       tarpit.closeAllConnections();
       await new Promise((resolve) => tarpit.close(resolve));
     }
+  });
+});
+
+describe('a missed deadline', () => {
+  it('is escalated to every authority answerable for the order: the issuer, or the one that confirmed it', async () => {
+    const url = `http://127.0.0.1:${port}/hooks`;
+    const target = await tenantWithWebhook('platform', url);
+    const [issuer, confirmer] = [
+      await tenantWithWebhook('authority', url),
+      await tenantWithWebhook('authority', url),
+    ];
+    // Orders whose deadline passed a minute ago (by the lifecycle's clock): one issued by hand, one automatic.
+    const missed = async (issuerTenantId: string | null) =>
+      (
+        await openOrder(db.pool, {
+          kind: 'takedown',
+          subjectType: 'content-hash',
+          subjectValue: randomBytes(32).toString('hex'),
+          targetTenantId: target,
+          legalBasis: 'test',
+          issuer:
+            issuerTenantId === null
+              ? { kind: 'policy', id: 'test' }
+              : { kind: 'authority', id: issuerTenantId },
+          deadlineAt: new Date(clock.now().getTime() - 60_000),
+          evidence: {},
+          policyVersion: 't',
+          submissionId: null,
+          actor: 'test',
+          issuerTenantId,
+        })
+      ).id;
+    const byHand = await missed(issuer);
+    const automatic = await missed(null);
+    const confirmation = await commandOrder(db.pool, {
+      id: automatic,
+      scope: { all: true },
+      command: { type: 'confirm' },
+      now: clock.now(),
+      actor: 'officer',
+      actorTenantId: confirmer,
+    });
+    expect(confirmation.ok).toBe(true);
+    await lifecycle().runClock();
+    const told = async (orderId: string, tenantId: string) =>
+      (await listWebhookDeliveries(db.pool, orderId, tenantId)).map((d) => d.event);
+    expect(await told(byHand, issuer)).toEqual(['escalated']);
+    expect(await told(automatic, confirmer)).toEqual(['escalated']);
+    expect(await told(byHand, confirmer)).toEqual([]);
+    expect(await told(automatic, issuer)).toEqual([]);
   });
 });
