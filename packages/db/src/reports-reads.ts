@@ -223,6 +223,23 @@ export async function deleteExpiredReportContacts(db: Queryable, now: Date): Pro
 }
 
 /**
+ * Brings the deletion time of contact details already stored within the retention period configured now
+ * (`retentionDays` after their report was received): `delete_after` is fixed at filing, so details kept under a
+ * longer setting would outlive a shorter one. Never lengthens one (a longer setting applies to new reports).
+ * Returns how many were shortened; the actioner's pass then deletes those due.
+ */
+export async function shortenReportContactRetention(db: Queryable, retentionDays: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `/* reports:contact-retention */ update report_contacts c
+     set delete_after = r.received_at + make_interval(secs => $1::double precision * 86400)
+     from reports r
+     where r.id = c.report_id and c.delete_after > r.received_at + make_interval(secs => $1::double precision * 86400)`,
+    [retentionDays],
+  );
+  return rowCount ?? 0;
+}
+
+/**
  * Takes a public form token once (by its random nonce), for every API instance at once: false when it was taken
  * before. Kept until `expiresAt`, when the token is refused as expired anyway (`deleteExpiredFormTokens`).
  */

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileReport, readReportContact, getReport, takeFormToken } from '@mod/db/reports';
+import {
+  fileReport,
+  readReportContact,
+  getReport,
+  shortenReportContactRetention,
+  takeFormToken,
+} from '@mod/db/reports';
 import { createRegistry, createLogger } from '@mod/telemetry';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
@@ -129,6 +135,28 @@ describe('the report router (real PostgreSQL)', () => {
     expect(await readReportContact(db.pool, kept.id)).not.toBeNull();
     // The report itself stays (only the contact goes), and says it has none now.
     expect((await getReport(db.pool, expiring.id, { all: true }))?.hasContact).toBe(false);
+  });
+
+  it('deletes contact details kept under a longer retention once a shorter one is set, by when they were received', async () => {
+    // Filed under 90 days; 31 days on, the setting is 30: due since a day ago, so the next pass deletes them.
+    const before = await file('https://contact.example/long', 90);
+    clock.advance(31 * 86_400_000);
+    const fresh = await file('https://contact.example/fresh', 90);
+    // Fixed at filing, their deletion time alone would keep them (another test's contacts may go now).
+    await router().pass();
+    expect(await readReportContact(db.pool, before.id)).not.toBeNull();
+    expect(await shortenReportContactRetention(db.pool, 30)).toBe(2);
+    // Applied again, or a longer setting: nothing changes (a deletion is never put off).
+    expect(await shortenReportContactRetention(db.pool, 30)).toBe(0);
+    expect(await shortenReportContactRetention(db.pool, 365)).toBe(0);
+    expect((await router().pass()).contactsDeleted).toBe(1);
+    expect(await readReportContact(db.pool, before.id)).toBeNull();
+    // The fresh contact goes 30 days after its own receipt, not 90.
+    clock.advance(30 * 86_400_000 - 1);
+    expect((await router().pass()).contactsDeleted).toBe(0);
+    clock.advance(1);
+    expect((await router().pass()).contactsDeleted).toBe(1);
+    expect(await readReportContact(db.pool, fresh.id)).toBeNull();
   });
 
   it("forgets the public form's taken tokens once they expired (refused as expired by then), and only those", async () => {

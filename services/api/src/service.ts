@@ -38,6 +38,7 @@ import { reviewFromConfig } from '@mod/review';
 import { keyringFromConfig, retentionFromConfig } from '@mod/vault';
 import { buildApp } from './app.js';
 import { peopleSettingsFromConfig } from './people-config.js';
+import { applyContactRetention } from './reports/retention.js';
 import { reportSettingsFromConfig } from './reports/settings.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
 import { createMediaDispatcher, type MediaDispatcher } from './media-dispatch.js';
@@ -98,6 +99,9 @@ export function createApiService(
     readiness,
     async start() {
       await migrate(db, config.DATABASE_SCHEMA);
+      const reports = reportSettingsFromConfig(config);
+      // A shorter retention than before applies to contact details already stored too.
+      await applyContactRetention(db, reports.contactRetentionDays, logger);
       // The API writes intake, curation and tree heads; the operator creates the topics (`modctl kafka setup`).
       const written = [
         topics.mediaSubmitted,
@@ -147,7 +151,7 @@ export function createApiService(
         splash: splashSettingsFromConfig(config),
         auditSigningKey: auditKeys.signing,
         people: peopleSettingsFromConfig(config),
-        reports: reportSettingsFromConfig(config),
+        reports,
         evidenceVault: { keyring: vaultKeys, retention: retentionFromConfig(config) },
         review: { policy: policyFromConfig(config), ...reviewFromConfig(config) },
         ...apiLimitsFromConfig(config),
