@@ -1,4 +1,3 @@
-import { appendAudit } from './audit.js';
 import { enqueueOrderChange, type OrderTopics } from './order-announce.js';
 import { answerableAuthorities, type OrderCommand, type OrderStatus } from '@mod/orders';
 import { commandOrder } from './order-commands.js';
@@ -14,8 +13,8 @@ export interface IspAcknowledgement {
   status: IspAckStatus;
   /** Required for `failed`: why the ISP could not apply the block. Optional note for `applied`. */
   reason: string | null;
-  /** Who reported it (API key id). */
-  actorId: string;
+  /** How the order's history and its announcement name the caller (the API's `actorLabelOf`). */
+  actor: string;
   /** Time of the report (the lifecycle's clock). */
   now: Date;
   /** Where order changes are announced (through the outbox). */
@@ -29,7 +28,7 @@ export const ACK_EVENT_STATUS: Readonly<Record<IspAckStatus, string>> = {
 };
 
 /** The audit action of each acknowledgement (dotted lowercase words, no hyphen). */
-const ACK_AUDIT_ACTION: Readonly<Record<IspAckStatus, string>> = {
+export const ACK_AUDIT_ACTION: Readonly<Record<IspAckStatus, string>> = {
   applied: 'order.applied',
   failed: 'order.apply_failed',
 };
@@ -52,6 +51,8 @@ export type IspAckOutcome =
       duplicate: boolean;
       orderId: string;
       event: string;
+      /** The order's status before (for a duplicate, as after: nothing changed). */
+      from: OrderStatus;
       orderStatus: OrderStatus;
       at: string;
     };
@@ -61,7 +62,9 @@ export type IspAckOutcome =
  * transaction: `applied` is the target's `action` command (the order becomes `actioned`), `failed` is
  * `report-failure` (the order becomes `reopened`: the block is owed again, a re-notice follows and the deadline
  * still escalates). Each change is announced on the order-events topic (and to the webhooks of the authorities
- * answerable for the order, `answerableAuthorities`, as the order routes' answers are) and audited.
+ * answerable for the order, `answerableAuthorities`, as the order routes' answers are). The caller audits a
+ * recorded one (`ACK_AUDIT_ACTION`) in the same transaction, in the name of whoever sent it, as it audits the
+ * order routes' answers.
  *
  * Idempotent: an `applied` on an order that is already actioned (or verified), or a `failed` repeating the
  * latest failure report with the same reason on a still-reopened order, writes nothing and answers the earlier
@@ -87,6 +90,7 @@ export async function recordIspAcknowledgement(
       duplicate: true,
       orderId: ack.orderId,
       event,
+      from: order.status,
       orderStatus: order.status,
       at: duplicate.toISOString(),
     };
@@ -96,7 +100,7 @@ export async function recordIspAcknowledgement(
     ack.status === 'applied'
       ? { type: 'action', note: ack.reason ?? APPLIED_DEFAULT_NOTE }
       : { type: 'report-failure', reason: ack.reason ?? 'no reason given' };
-  const actor = `isp:${ack.ispTenantId}:${ack.actorId}`;
+  const { actor } = ack;
   const r = await commandOrder(db, {
     id: ack.orderId,
     scope: { all: false, targetTenantId: ack.ispTenantId },
@@ -116,20 +120,12 @@ export async function recordIspAcknowledgement(
     now: ack.now,
     notify: answerableAuthorities(r.order),
   });
-  await appendAudit(db, {
-    actor: { kind: 'user', id: ack.actorId },
-    role: 'isp',
-    tenantId: ack.ispTenantId,
-    action: ACK_AUDIT_ACTION[ack.status],
-    subject: { type: 'order', id: ack.orderId },
-    reason: ack.reason,
-    evidence: { from: r.before, to: r.order.status, event: r.event },
-  });
   return {
     kind: 'recorded',
     duplicate: false,
     orderId: ack.orderId,
     event: r.event,
+    from: r.before,
     orderStatus: r.order.status,
     at: ack.now.toISOString(),
   };

@@ -163,4 +163,31 @@ describe('ISP acknowledgements drive the order lifecycle', () => {
       { tenant_id: 'auth-1', event: 'actioned' },
     ]);
   });
+
+  it('audits each acknowledgement in the name of the credential that sent it, as other order records do', async () => {
+    const id = await newOrder();
+    const me = await api.call(api.keys['isp-a'], 'GET', '/v1/me');
+    const keyId = me.json<{ credentialId: string }>().credentialId;
+    expect((await ack(id, { status: 'failed', reason: 'resolver rejected the zone' })).statusCode).toBe(201);
+    expect((await ack(id, { status: 'applied' })).statusCode).toBe(201);
+    const records = (await listAudit(api.db, { subjectId: id })).filter((a) => a.role === 'isp');
+    expect(records.map((r) => [r.action, r.actor, r.tenantId])).toEqual([
+      ['order.apply_failed', { kind: 'user', id: keyId }, 'isp-a'],
+      ['order.applied', { kind: 'user', id: keyId }, 'isp-a'],
+    ]);
+    const evidence = async (seq: number) =>
+      Object.fromEntries(
+        (
+          await api.db.query<{ name: string; document: string }>(
+            `select name, document from audit_evidence where seq = $1`,
+            [seq],
+          )
+        ).rows.map((r) => [r.name, JSON.parse(r.document) as unknown]),
+      );
+    const credential = { kind: 'api-key', id: keyId };
+    expect(await Promise.all(records.map((r) => evidence(r.seq)))).toEqual([
+      { credential, from: 'issued', to: 'reopened', event: 'action-failed' },
+      { credential, from: 'reopened', to: 'actioned', event: 'actioned' },
+    ]);
+  });
 });

@@ -1,9 +1,9 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
-import { recordIspAcknowledgement } from '@mod/db/feeds';
-import { principalOf } from '../auth.js';
+import { ACK_AUDIT_ACTION, recordIspAcknowledgement } from '@mod/db/feeds';
+import { actorLabelOf, principalOf } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import { ErrorResponses, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { orderTopicsOf } from './order-commands.js';
 
 const AckBody = Type.Object(
@@ -25,9 +25,10 @@ const AckBody = Type.Object(
 /**
  * ISPs acknowledge each blocking request: applied, or failed with a reason. The acknowledgement drives the order
  * lifecycle (applied: `actioned`; failed: `reopened`, the block is owed again), is announced on the order-events
- * topic and audited. The same acknowledgement again answers 200 with `duplicate: true` and records nothing; one
- * the order's state does not allow (e.g. a withdrawn request) answers 409. Another ISP's request, or an order
- * that is not a blocking request, answers 404.
+ * topic and audited as the order routes' answers are (`auditCallerChange`: the record names the key or client
+ * certificate it was sent with). The same acknowledgement again answers 200 with `duplicate: true` and records
+ * nothing; one the order's state does not allow (e.g. a withdrawn request) answers 409. Another ISP's request, or
+ * an order that is not a blocking request, answers 404.
  */
 export async function ispAckRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   const { now } = deps;
@@ -53,17 +54,25 @@ export async function ispAckRoutes(app: TypedApp, deps: RouteDeps): Promise<void
       const { status, reason } = req.body;
       if (status === 'failed' && reason === undefined)
         throw badRequest('MOD_ERR_API_VALIDATION', 'a failed acknowledgement needs a reason');
-      const outcome = await withTransaction(deps.db, (c) =>
-        recordIspAcknowledgement(c, {
+      const outcome = await withTransaction(deps.db, async (c) => {
+        const r = await recordIspAcknowledgement(c, {
           orderId: req.params.orderId,
           ispTenantId: p.tenantId,
           status,
           reason: reason ?? null,
-          actorId: p.keyId,
+          actor: actorLabelOf(p),
           now: now(),
           topics: orderTopicsOf(deps),
-        }),
-      );
+        });
+        if (r.kind === 'recorded' && !r.duplicate)
+          await auditCallerChange(c, p, {
+            action: ACK_AUDIT_ACTION[status],
+            subject: { type: 'order', id: r.orderId },
+            reason: reason ?? null,
+            evidence: { from: r.from, to: r.orderStatus, event: r.event },
+          });
+        return r;
+      });
       if (outcome.kind === 'not-found') throw notFound('blocking request');
       if (outcome.kind === 'invalid-transition') throw conflict(outcome.reason);
       const { duplicate, orderId, event, orderStatus, at } = outcome;
