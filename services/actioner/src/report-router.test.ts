@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fileReport,
+  keepReportReplay,
   readReportContact,
   getReport,
   shortenReportContactRetention,
   takeFormToken,
+  takeReportReplayKey,
 } from '@mod/db/reports';
 import { createRegistry, createLogger } from '@mod/telemetry';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
@@ -157,6 +159,25 @@ describe('the report router (real PostgreSQL)', () => {
     clock.advance(1);
     expect((await router().pass()).contactsDeleted).toBe(1);
     expect(await readReportContact(db.pool, fresh.id)).toBeNull();
+  });
+
+  it('deletes the sealed answers kept for Idempotency-Keys when their window ends, and only those', async () => {
+    const now = clock.now();
+    for (const [key, ms] of [
+      ['ending', 1_000],
+      ['open', 3_600_000],
+    ] as const) {
+      const { id } = await file(`https://replay.example/${key}`, null);
+      const take = { tenantId: 'public-reports', idempotencyKey: key, reportId: id, now };
+      expect(await takeReportReplayKey(db.pool, { ...take, expiresAt: new Date(now.getTime() + ms) })).toBe(
+        'taken',
+      );
+      await keepReportReplay(db.pool, { ...take, sealed: Buffer.from('sealed elsewhere'), keyId: 'k1' });
+    }
+    clock.advance(1_000);
+    expect((await router().pass()).replaysDeleted).toBe(1);
+    const left = await db.pool.query('select idempotency_key from report_replays');
+    expect(left.rows).toEqual([{ idempotency_key: 'open' }]);
   });
 
   it("forgets the public form's taken tokens once they expired (refused as expired by then), and only those", async () => {

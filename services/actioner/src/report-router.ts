@@ -7,6 +7,7 @@ import {
   PIPELINE_OWNER,
   deleteExpiredFormTokens,
   deleteExpiredReportContacts,
+  deleteExpiredReportReplays,
   findSubjectSubmission,
   findSubmissions,
   followEscalation,
@@ -50,10 +51,16 @@ export interface ReportRouterOptions {
 
 export interface ReportRouter {
   /**
-   * One pass: routing subjects moved on, case subjects followed, expired contact details deleted, and the public
-   * form's expired tokens forgotten.
+   * One pass: routing subjects moved on, case subjects followed, expired contact details deleted, the public
+   * form's expired tokens forgotten, and the sealed answers kept for Idempotency-Keys deleted after their window.
    */
-  pass(): Promise<{ routed: number; followed: number; contactsDeleted: number; formTokensForgotten: number }>;
+  pass(): Promise<{
+    routed: number;
+    followed: number;
+    contactsDeleted: number;
+    formTokensForgotten: number;
+    replaysDeleted: number;
+  }>;
 }
 
 const SYSTEM = { kind: 'service' as const, id: 'actioner' };
@@ -268,7 +275,8 @@ export function createReportRouter(o: ReportRouterOptions): ReportRouter {
       if (contactsDeleted > 0)
         log.info({ contactsDeleted }, "reporters' contact details deleted after retention");
       const formTokensForgotten = await deleteExpiredFormTokens(o.db, now);
-      return { routed, followed, contactsDeleted, formTokensForgotten };
+      const replaysDeleted = await deleteExpiredReportReplays(o.db, now);
+      return { routed, followed, contactsDeleted, formTokensForgotten, replaysDeleted };
     },
   };
 }

@@ -2,3 +2,4 @@
 export * from '../reports.js';
 export * from '../reports-reads.js';
 export * from '../reports-routing.js';
+export * from '../reports-replays.js';

@@ -2,7 +2,15 @@ import type { UrlObserved } from '@mod/contracts';
 import { withTransaction, type Pool } from '@mod/db';
 import { appendAudit, type AuditEntry } from '@mod/db/audit';
 import { enqueueOutbox } from '@mod/db/outbox';
-import { fileReport, openReportsByChannel, ReportChannels, type ReportChannel } from '@mod/db/reports';
+import {
+  fileReport,
+  keepReportReplay,
+  openReportsByChannel,
+  ReportChannels,
+  takeReportReplayKey,
+  type ReportChannel,
+  type ReportReplay,
+} from '@mod/db/reports';
 import { sealSecret } from '@mod/people';
 import { Counter, Gauge, type Registry } from '@mod/telemetry';
 import {
@@ -13,6 +21,13 @@ import {
   type CheckedReport,
 } from './intake.js';
 import { sharedScrapeRead } from '../scrape-read.js';
+import {
+  openReplay,
+  REPORT_IDEMPOTENCY_WINDOW_MS,
+  replayRequestDigest,
+  sealReplay,
+  type ReplayRequest,
+} from './replay.js';
 import type { ReportSettings } from './settings.js';
 
 /** Who files a report: the channel, the tenant it belongs to, and the credential or person (null: the public). */
@@ -30,10 +45,21 @@ export interface FiledReport {
   /** Subjects this report opened (routed now) and joined (another report's, still open). */
   opened: number;
   folded: number;
+  /** The first answer to the request's Idempotency-Key again: nothing was filed now. */
+  replayed: boolean;
 }
 
 export interface ReportFiling {
-  file(filer: ReportFiler, report: CheckedReport, language: 'vi' | 'en'): Promise<FiledReport>;
+  /**
+   * Files a report. With an `idempotencyKey` (the API's channels), the same key and request of the tenant within
+   * `REPORT_IDEMPOTENCY_WINDOW_MS` answer the first report again (`replayed`); the key with another request, 409.
+   */
+  file(
+    filer: ReportFiler,
+    report: CheckedReport,
+    language: 'vi' | 'en',
+    idempotencyKey?: string | null,
+  ): Promise<FiledReport>;
 }
 
 /** The contact owner string the sealed details are bound to (a sealed blob copied to another report won't open). */
@@ -59,13 +85,27 @@ export function createReportFiling(o: {
   });
   for (const channel of ReportChannels) received.inc({ channel }, 0);
   return {
-    async file(filer, report, language) {
+    async file(filer, report, language, idempotencyKey = null) {
       const { settings } = o;
       if (report.contact !== null && settings.contactKey === null)
         throw reportError(
           ReportErrorCode.ContactUnavailable,
           'contact details cannot be kept: no key is configured',
         );
+      // The first answer holds the tracking code, kept only sealed: without the key, no replay can be promised.
+      if (idempotencyKey !== null && settings.contactKey === null)
+        throw reportError(
+          ReportErrorCode.ReplayUnavailable,
+          'an Idempotency-Key needs REPORT_CONTACT_KEY (the first answer is kept sealed); send the report without one',
+        );
+      const replay: ReplayRequest | null =
+        idempotencyKey === null
+          ? null
+          : {
+              tenantId: filer.tenantId,
+              idempotencyKey,
+              digest: replayRequestDigest(filer, report, language),
+            };
       const now = o.now();
       const trackingCode = newTrackingCode();
       const dueAt = new Date(now.getTime() + settings.deadlineHours * 3_600_000);
@@ -79,7 +119,18 @@ export function createReportFiling(o: {
               consents: report.consents,
               deleteAfter: new Date(now.getTime() + settings.contactRetentionDays * 86_400_000),
             };
-      const filed = await withTransaction(o.db, async (c) => {
+      type Outcome = { kept: ReportReplay } | { answer: Omit<FiledReport, 'replayed'> };
+      const filed = await withTransaction(o.db, async (c): Promise<Outcome> => {
+        // The key first: a concurrent request with it waits here on the primary key, then replays this answer.
+        if (replay !== null) {
+          const taken = await takeReportReplayKey(c, {
+            ...replay,
+            reportId: id,
+            expiresAt: new Date(now.getTime() + REPORT_IDEMPOTENCY_WINDOW_MS),
+            now,
+          });
+          if (taken !== 'taken') return { kept: taken };
+        }
         const stored = await fileReport(c, {
           id,
           trackingSha256: trackingDigest(trackingCode),
@@ -119,11 +170,22 @@ export function createReportFiling(o: {
             contact: contact !== null,
           },
         });
-        return stored;
+        const opened = stored.subjects.filter((s) => s.created).length;
+        const answer = { id, trackingCode, dueAt, opened, folded: stored.subjects.length - opened };
+        if (replay !== null && settings.contactKey !== null)
+          await keepReportReplay(c, {
+            ...replay,
+            sealed: sealReplay(settings.contactKey, replay, answer),
+            keyId: settings.contactKey.fingerprint,
+          });
+        return { answer };
       });
+      if ('kept' in filed) {
+        if (replay === null) throw new Error('a replay without an Idempotency-Key');
+        return { ...openReplay(settings, replay, filed.kept), replayed: true };
+      }
       received.inc({ channel: filer.channel });
-      const opened = filed.subjects.filter((s) => s.created).length;
-      return { id, trackingCode, dueAt, opened, folded: filed.subjects.length - opened };
+      return { ...filed.answer, replayed: false };
     },
   };
 }

@@ -31,6 +31,11 @@ export const ReportErrorCode = {
   Busy: 'MOD_ERR_API_REPORT_BUSY',
   NoFiles: 'MOD_ERR_API_REPORT_NO_FILES',
   ContactUnavailable: 'MOD_ERR_API_REPORT_CONTACT_UNAVAILABLE',
+  /**
+   * An Idempotency-Key the API cannot honour: no contact key to keep the first answer sealed, or the first answer
+   * was sealed under a key no longer configured. Nothing is filed.
+   */
+  ReplayUnavailable: 'MOD_ERR_API_REPORT_REPLAY_UNAVAILABLE',
 } as const;
 export type ReportErrorCode = (typeof ReportErrorCode)[keyof typeof ReportErrorCode];
 
@@ -39,6 +44,7 @@ const STATUS: Partial<Record<ReportErrorCode, number>> = {
   [ReportErrorCode.Busy]: 503,
   [ReportErrorCode.NoFiles]: 415,
   [ReportErrorCode.ContactUnavailable]: 503,
+  [ReportErrorCode.ReplayUnavailable]: 503,
 };
 
 export const reportError = (code: ReportErrorCode, message: string, retryAfterS?: number) =>

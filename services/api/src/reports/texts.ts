@@ -117,6 +117,8 @@ const vi: ReportTexts = {
     MOD_ERR_API_REPORT_NO_FILES: 'Biểu mẫu không nhận tệp. Chỉ gửi đường dẫn.',
     MOD_ERR_API_REPORT_CONTACT_UNAVAILABLE:
       'Hiện chưa thể lưu thông tin liên hệ. Hãy gửi báo cáo không kèm thông tin liên hệ, hoặc gọi 111.',
+    MOD_ERR_API_REPORT_REPLAY_UNAVAILABLE:
+      'Hiện chưa thể nhận báo cáo gửi kèm khóa chống gửi trùng (Idempotency-Key). Hãy gửi không kèm khóa này, hoặc gọi 111.',
   },
 };
 
@@ -196,6 +198,8 @@ const en: ReportTexts = {
     MOD_ERR_API_REPORT_NO_FILES: 'The form takes no files. Send the address only.',
     MOD_ERR_API_REPORT_CONTACT_UNAVAILABLE:
       'Contact details cannot be kept right now. Send the report without them, or call 111.',
+    MOD_ERR_API_REPORT_REPLAY_UNAVAILABLE:
+      'A report sent with a key against double sending (Idempotency-Key) cannot be taken right now. Send it without that key, or call 111.',
   },
 };
 

@@ -16,6 +16,14 @@ const MEDIA_FIELDS: Readonly<Record<string, RegExp>> = {
   reportedCategory: /^[A-Za-z0-9._-]{1,50}$/,
 };
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** A request's `Idempotency-Key` header (media uploads, reports), null without one; 400 when malformed. */
+export function idempotencyKeyOf(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (!IDEMPOTENCY_KEY.test(header))
+    throw badRequest('MOD_ERR_API_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-200 of A-Za-z0-9._:-');
+  return header;
+}
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9.+-]{0,49}\/[a-z0-9][a-z0-9.+-]{0,49}$/;
 
 /**
@@ -77,9 +85,7 @@ export async function mediaRoutes(app: TypedApp, deps: RouteDeps & { registry: R
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const idempotencyKey = req.headers['idempotency-key'] ?? null;
-      if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey))
-        throw badRequest('MOD_ERR_API_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-200 of A-Za-z0-9._:-');
+      const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
       if (!req.isMultipart())
         throw badRequest('MOD_ERR_API_NOT_MULTIPART', 'send multipart/form-data with a "media" file');
       if (receiving >= maxReceiving) {

@@ -3,9 +3,6 @@ import { withTransaction } from '@mod/db';
 import { appendAudit, appendAuditAlone } from '@mod/db/audit';
 import {
   assignReportOwner,
-  ReportCategories,
-  ReportChannels,
-  ReportStatuses,
   getReport,
   listReports,
   readReportContact,
@@ -19,110 +16,21 @@ import { badRequest, contactKeyMissing, contactTampered, notFound } from '../err
 import { contactOwner, type ReportFiling } from '../reports/file.js';
 import { isReportOversight, REPORT_OVERSIGHT, reportViewFor } from '../reports/outsider-view.js';
 import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
+import { REPORT_IDEMPOTENCY_WINDOW_MS } from '../reports/replay.js';
 import { contactKeyFor, type ReportSettings } from '../reports/settings.js';
 import { personOf } from './cases-common.js';
 import { auditActor, ErrorResponses, Nullable, Uuid, type RouteDeps, type TypedApp } from './common.js';
-
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
-const Category = literals(ReportCategories);
-const Channel = literals(ReportChannels);
-const Status = literals(ReportStatuses);
-const Time = Type.String({ format: 'date-time' });
-
-const ReportBody = Type.Object(
-  {
-    urls: Type.Array(Type.String({ minLength: 1, maxLength: REPORT_LIMITS.maxUrlLength }), {
-      minItems: 1,
-      maxItems: REPORT_LIMITS.maxUrls,
-    }),
-    category: Category,
-    seenWhere: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxSeenWhere })),
-    description: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxDescription })),
-    contact: Type.Optional(
-      Type.Object(
-        {
-          name: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxContactField })),
-          phone: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxContactField })),
-          email: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxContactField })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    /** The caller's consent to keep the contact details, and to be contacted about the report. */
-    consents: Type.Optional(
-      Type.Object({ contact: Type.Boolean(), followUp: Type.Boolean() }, { additionalProperties: false }),
-    ),
-    language: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')])),
-  },
-  { additionalProperties: false },
-);
-
-const Filed = Type.Object({
-  id: Uuid,
-  trackingCode: Type.String({ description: 'shown once: only its digest is kept' }),
-  status: Type.Literal('received'),
-  dueAt: Time,
-  subjects: Nullable(
-    Type.Object({ opened: Type.Integer(), folded: Type.Integer() }),
-    "the report's URLs that opened a subject and those folded into one already open; null to a platform (whether others reported a URL is the programme's to know)",
-  ),
-});
-
-const SubjectView = Type.Object({
-  id: Uuid,
-  url: Type.String(),
-  status: Type.Union([
-    Type.Literal('routing'),
-    Type.Literal('case'),
-    Type.Literal('actioned'),
-    Type.Literal('no-action'),
-  ]),
-  submissionId: Nullable(Uuid),
-  caseId: Nullable(Uuid),
-  orderIds: Type.Array(Uuid),
-  owner: Nullable(Type.String()),
-  outcomeReason: Nullable(Type.String()),
-  reports: Nullable(
-    Type.Integer({
-      description:
-        'reports folded into this subject; null to a platform (not how many others reported the URL)',
-    }),
-  ),
-  settledAt: Nullable(Time),
-});
-
-const ReportBodyOut = Type.Object({
-  id: Uuid,
-  channel: Channel,
-  tenantId: Type.String(),
-  filedBy: Nullable(Type.String()),
-  category: Category,
-  seenWhere: Nullable(Type.String()),
-  description: Nullable(Type.String()),
-  language: Type.Union([Type.Literal('vi'), Type.Literal('en')]),
-  status: Status,
-  outcomeReason: Nullable(Type.String()),
-  ownerPersonId: Nullable(Uuid),
-  ownerName: Nullable(Type.String()),
-  receivedAt: Time,
-  dueAt: Time,
-  outcomeAt: Nullable(Time),
-  overdue: Type.Boolean(),
-  hasContact: Type.Boolean(),
-  subjects: Type.Array(SubjectView),
-});
-
-const StepOut = Type.Object({
-  at: Time,
-  step: Type.String(),
-  owner: Type.String({
-    description:
-      "a person's id, a credential, or system:* (the pipeline, the queue); to a platform, 'staff' for the programme's people and keys",
-  }),
-  ownerName: Nullable(Type.String()),
-  subjectId: Nullable(Uuid),
-  note: Nullable(Type.String()),
-});
+import { idempotencyKeyOf } from './media.js';
+import {
+  Category,
+  Channel,
+  Filed,
+  ReportBody,
+  ReportBodyOut,
+  Status,
+  StepOut,
+  Time,
+} from './report-schemas.js';
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 const toBody = (r: ReportView, now: Date): Static<typeof ReportBodyOut> => ({
@@ -153,14 +61,24 @@ export async function reportRoutes(
       config: { roles: ['hotline', 'platform'], tenant: 'own' },
       bodyLimit: REPORT_LIMITS.maxBodyBytes,
       schema: {
-        description:
-          "Files a report taken by the hotline's call centre (channel hotline) or a platform (channel platform). Contact details need consents.contact. Answers the tracking code once.",
+        description: [
+          "Files a report taken by the hotline's call centre (channel hotline) or a platform (channel platform).",
+          'Contact details need consents.contact. Answers the tracking code once.',
+          'An `Idempotency-Key` header (1-200 of A-Za-z0-9._:-, per tenant) makes a retry safe: within',
+          `${REPORT_IDEMPOTENCY_WINDOW_MS / 3_600_000} h, the same key with the same report from the same caller`,
+          'answers the first report again, its tracking code included (201, `idempotent-replayed: true`; nothing',
+          'is filed or counted again); with another report, 409 MOD_ERR_API_IDEMPOTENCY_CONFLICT. The answer is',
+          'kept sealed under REPORT_CONTACT_KEY for the window (without that key, 503',
+          'MOD_ERR_API_REPORT_REPLAY_UNAVAILABLE), then deleted.',
+        ].join(' '),
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
         body: ReportBody,
         response: { 201: Filed, ...ErrorResponses },
       },
     },
     async (req, reply) => {
       const p = principalOf(req);
+      const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
       const checked = checkReport(req.body);
       const filed = await deps.filing.file(
         {
@@ -171,7 +89,9 @@ export async function reportRoutes(
         },
         checked,
         req.body.language ?? 'vi',
+        idempotencyKey,
       );
+      if (filed.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(201).send({
         id: filed.id,
         trackingCode: filed.trackingCode,

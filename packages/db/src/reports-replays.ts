@@ -1,0 +1,61 @@
+import type { Queryable } from './pool.js';
+
+/** A report's first answer to an Idempotency-Key, sealed by the API (`sealed` under the contact key `keyId`). */
+export interface ReportReplay {
+  reportId: string;
+  sealed: Buffer;
+  keyId: string;
+}
+
+/**
+ * Takes an Idempotency-Key of a tenant for the report `reportId` about to be filed in the caller's transaction,
+ * until `expiresAt`: 'taken', or the answer kept for it by whoever took it first. The primary key decides, never a
+ * read before the write: a concurrent request with the same key waits on the first's row until that transaction
+ * ends, then replays its answer (or takes the key, if it rolled back). A key whose window ended (`now`) but that
+ * the sweep has not deleted yet is taken anew.
+ */
+export async function takeReportReplayKey(
+  db: Queryable,
+  k: { tenantId: string; idempotencyKey: string; reportId: string; expiresAt: Date; now: Date },
+): Promise<'taken' | ReportReplay> {
+  const { rowCount } = await db.query(
+    `/* reports:replay-take */ insert into report_replays (tenant_id, idempotency_key, report_id, expires_at)
+     values ($1, $2, $3, $4)
+     on conflict (tenant_id, idempotency_key) do update
+       set report_id = excluded.report_id, expires_at = excluded.expires_at, sealed = null, key_id = null
+       where report_replays.expires_at <= $5`,
+    [k.tenantId, k.idempotencyKey, k.reportId, k.expiresAt, k.now],
+  );
+  if (rowCount === 1) return 'taken';
+  const { rows } = await db.query<{ report_id: string; sealed: Buffer | null; key_id: string | null }>(
+    `/* reports:replay-read */ select report_id, sealed, key_id from report_replays
+     where tenant_id = $1 and idempotency_key = $2`,
+    [k.tenantId, k.idempotencyKey],
+  );
+  const r = rows[0];
+  // The row that made the insert wait committed with its answer (the filing transaction seals it before commit).
+  if (r === undefined || r.sealed === null || r.key_id === null)
+    throw new Error('report idempotency key held without an answer');
+  return { reportId: r.report_id, sealed: r.sealed, keyId: r.key_id };
+}
+
+/** Keeps the sealed answer for a key taken in the same transaction (`takeReportReplayKey`). */
+export async function keepReportReplay(
+  db: Queryable,
+  k: { tenantId: string; idempotencyKey: string; sealed: Buffer; keyId: string },
+): Promise<void> {
+  await db.query(
+    `/* reports:replay-keep */ update report_replays set sealed = $3, key_id = $4
+     where tenant_id = $1 and idempotency_key = $2`,
+    [k.tenantId, k.idempotencyKey, k.sealed, k.keyId],
+  );
+}
+
+/** Deletes the answers whose window ended at `now` (the sealed tracking codes with them); returns how many. */
+export async function deleteExpiredReportReplays(db: Queryable, now: Date): Promise<number> {
+  const { rowCount } = await db.query(
+    `/* reports:replay-expiry */ delete from report_replays where expires_at <= $1`,
+    [now],
+  );
+  return rowCount ?? 0;
+}

@@ -1,0 +1,110 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { ReportCategories, ReportChannels, ReportStatuses } from '@mod/db/reports';
+import { REPORT_LIMITS } from '../reports/intake.js';
+import { Nullable, Uuid } from './common.js';
+
+// The schemas of the reports routes (`reports.ts`): what the hotline and platforms file, what operators read.
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+export const Category = literals(ReportCategories);
+export const Channel = literals(ReportChannels);
+export const Status = literals(ReportStatuses);
+export const Time = Type.String({ format: 'date-time' });
+
+export const ReportBody = Type.Object(
+  {
+    urls: Type.Array(Type.String({ minLength: 1, maxLength: REPORT_LIMITS.maxUrlLength }), {
+      minItems: 1,
+      maxItems: REPORT_LIMITS.maxUrls,
+    }),
+    category: Category,
+    seenWhere: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxSeenWhere })),
+    description: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxDescription })),
+    contact: Type.Optional(
+      Type.Object(
+        {
+          name: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxContactField })),
+          phone: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxContactField })),
+          email: Type.Optional(Type.String({ maxLength: REPORT_LIMITS.maxContactField })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** The caller's consent to keep the contact details, and to be contacted about the report. */
+    consents: Type.Optional(
+      Type.Object({ contact: Type.Boolean(), followUp: Type.Boolean() }, { additionalProperties: false }),
+    ),
+    language: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')])),
+  },
+  { additionalProperties: false },
+);
+
+export const Filed = Type.Object({
+  id: Uuid,
+  trackingCode: Type.String({
+    description:
+      'shown once (and again only to a retry with the same Idempotency-Key within its window): only its digest is kept',
+  }),
+  status: Type.Literal('received'),
+  dueAt: Time,
+  subjects: Nullable(
+    Type.Object({ opened: Type.Integer(), folded: Type.Integer() }),
+    "the report's URLs that opened a subject and those folded into one already open; null to a platform (whether others reported a URL is the programme's to know)",
+  ),
+});
+
+const SubjectView = Type.Object({
+  id: Uuid,
+  url: Type.String(),
+  status: Type.Union([
+    Type.Literal('routing'),
+    Type.Literal('case'),
+    Type.Literal('actioned'),
+    Type.Literal('no-action'),
+  ]),
+  submissionId: Nullable(Uuid),
+  caseId: Nullable(Uuid),
+  orderIds: Type.Array(Uuid),
+  owner: Nullable(Type.String()),
+  outcomeReason: Nullable(Type.String()),
+  reports: Nullable(
+    Type.Integer({
+      description:
+        'reports folded into this subject; null to a platform (not how many others reported the URL)',
+    }),
+  ),
+  settledAt: Nullable(Time),
+});
+
+export const ReportBodyOut = Type.Object({
+  id: Uuid,
+  channel: Channel,
+  tenantId: Type.String(),
+  filedBy: Nullable(Type.String()),
+  category: Category,
+  seenWhere: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  language: Type.Union([Type.Literal('vi'), Type.Literal('en')]),
+  status: Status,
+  outcomeReason: Nullable(Type.String()),
+  ownerPersonId: Nullable(Uuid),
+  ownerName: Nullable(Type.String()),
+  receivedAt: Time,
+  dueAt: Time,
+  outcomeAt: Nullable(Time),
+  overdue: Type.Boolean(),
+  hasContact: Type.Boolean(),
+  subjects: Type.Array(SubjectView),
+});
+
+export const StepOut = Type.Object({
+  at: Time,
+  step: Type.String(),
+  owner: Type.String({
+    description:
+      "a person's id, a credential, or system:* (the pipeline, the queue); to a platform, 'staff' for the programme's people and keys",
+  }),
+  ownerName: Nullable(Type.String()),
+  subjectId: Nullable(Uuid),
+  note: Nullable(Type.String()),
+});
