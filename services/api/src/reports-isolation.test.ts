@@ -27,6 +27,23 @@ interface Listed {
   reports: { id: string; description: string | null }[];
 }
 
+describe("citizens' reports: times a caller makes up", () => {
+  it('refuses a leap second (valid RFC 3339 that no Date reads) in the list and the figures with 400', async () => {
+    const leap = encodeURIComponent('2030-06-30T23:59:60Z');
+    for (const [key, query] of [
+      [api.keys.platA, `/v1/reports?beforeReceivedAt=${leap}&beforeId=${crypto.randomUUID()}`],
+      [api.keys.authority, `/v1/report-stats?from=${leap}`],
+      [api.keys.authority, `/v1/report-stats?to=${leap}`],
+    ] as const) {
+      const res = await api.call(key, 'GET', query);
+      expect([res.statusCode, res.json<{ error: { code: string } }>().error.code], query).toEqual([
+        400,
+        'MOD_ERR_API_VALIDATION',
+      ]);
+    }
+  });
+});
+
 describe("citizens' reports: one tenant against another's", () => {
   it("a platform never reaches another tenant's report, its steps or anyone's contact details", async () => {
     const file = async (key: string, body: Record<string, unknown>) => {
