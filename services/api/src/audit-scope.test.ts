@@ -174,3 +174,17 @@ describe('audit records an authority reads', () => {
     expect((await get(api.keys.authA, `/v1/audit/records/${verdict.seq}/evidence`)).statusCode).toBe(200);
   });
 });
+
+describe('audit exports by time', () => {
+  it('refuse a leap second (valid RFC 3339 that no Date reads) with 400, as every other timestamp', async () => {
+    await issue(api.keys.authA, 'leap-note');
+    await signHead();
+    const leap = encodeURIComponent('2030-06-30T23:59:60Z');
+    const fine = encodeURIComponent('2030-07-01T00:00:00Z');
+    for (const query of [`from=${leap}&to=${fine}`, `from=${fine}&to=${leap}`])
+      expect(code(await get(api.keys.admin, `/v1/audit/export?${query}`)), query).toEqual([
+        400,
+        'MOD_ERR_API_VALIDATION',
+      ]);
+  });
+});

@@ -17,7 +17,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { orderScopeOf } from '../auth.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
-import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
+import { ErrorResponses, Timestamp, type RouteDeps, type TypedApp } from './common.js';
 
 /** Authorities and admins read the log's signed heads and consistency proofs: no record contents in them. */
 const AUDIT_READERS = { roles: ['authority', 'admin'], tenant: 'none' } as const;
@@ -231,8 +231,8 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
             label: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:/+=-]{1,128}$' })),
             fromSeq: Type.Optional(Seq),
             toSeq: Type.Optional(Seq),
-            from: Type.Optional(Type.String({ format: 'date-time' })),
-            to: Type.Optional(Type.String({ format: 'date-time' })),
+            from: Type.Optional(Timestamp),
+            to: Type.Optional(Timestamp),
             treeSize: Type.Optional(Size),
           },
           { additionalProperties: false },
