@@ -149,6 +149,10 @@ describe('people store', () => {
       totpSecretSealed: Buffer.from('sealed'),
       totpPendingSealed: null,
     });
+    // A secret pending once one is enrolled (a stale enrolment session) does not replace it.
+    await setPendingTotp(db.pool, id, Buffer.from('another'));
+    expect(await confirmTotp(db.pool, id, 9, T0)).toBe(false);
+    expect(await getPersonSecrets(db.pool, id)).toMatchObject({ totpSecretSealed: Buffer.from('sealed') });
     const reset = await resetPersonPassword(db.pool, id, { passwordHash: hash, expiresAt: T0 });
     expect(reset).toMatchObject({ mustChangePassword: true, totpEnrolled: false });
     expect(await getPersonSecrets(db.pool, id)).toMatchObject({ totpSecretSealed: null });

@@ -41,7 +41,7 @@ import {
 /**
  * A person's own password and second factor (under `/v1/session`). A first sign-in (one-time password) must set a
  * new password, then confirm a TOTP code from the authenticator app; only then is the session `full`, under a new
- * token. A signed-in person changes their password with the current one; every other session of theirs ends.
+ * token, and every other session of theirs ends (none began with the second factor). A signed-in person changes their password with the current one; every other session of theirs ends.
  */
 export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
   const { db, now, people: settings } = deps;
@@ -137,7 +137,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       config: sessionRoute(['totp']),
       schema: {
         description:
-          'Confirms TOTP enrolment with a code from the authenticator app. The session becomes full, under a new token (cookie) and CSRF token.',
+          'Confirms TOTP enrolment with a code from the authenticator app. The session becomes full, under a new token (cookie) and CSRF token; every other session of the person ends.',
         body: Type.Object({ code: TotpCodeSchema }, { additionalProperties: false }),
         response: { 200: SessionBody, ...ErrorResponses },
       },
@@ -155,6 +155,9 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       const answer = await withTransaction(db, async (c) => {
         if (!(await confirmTotp(c, session.personId, check.step, at)))
           throw peopleError(req, 'MOD_ERR_API_SESSION_STAGE', 'not-in-this-step');
+        // Every other session began without this second factor (one signed in with a stolen password, waiting
+        // to enrol its own authenticator over this one): it ends now, as other sessions do at a password change.
+        const ended = await revokeSessionsOf(c, session.personId, 'totp-enrolled', at, session.id);
         // The session gained the API: it continues under a new token, so a token seen before is worth nothing.
         await revokeSession(c, session.id, 'enrolled', at);
         const person = await personOf(c, session.personId);
@@ -165,7 +168,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
           now: at,
           settings,
           action: 'person.totp_enrolled',
-          evidence: { previousSession: session.id },
+          evidence: { previousSession: session.id, sessionsEnded: ended },
         });
         return next.answer();
       });
