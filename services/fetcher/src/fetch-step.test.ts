@@ -150,14 +150,14 @@ describe('fetch step', () => {
 describe('fetch step: list matching and seen-before', () => {
   it('reports a URL that was seen before a curator listed it, once per listing within the TTL', async () => {
     const w = world();
-    expect(await w.observe('http://later.example/p.html')).toMatchObject({ kind: 'drop' });
-    expect(await w.observe('http://later.example/p.html')).toMatchObject({
+    expect(await w.observe('http://later.example/p.jpg')).toMatchObject({ kind: 'drop' });
+    expect(await w.observe('http://later.example/p.jpg')).toMatchObject({
       kind: 'drop',
       reason: 'seen within the TTL',
     });
     w.listHost('5', 'later.example');
-    expect(await w.observe('http://later.example/p.html')).toEqual({ kind: 'ok' });
-    expect(await w.observe('http://later.example/p.html')).toMatchObject({
+    expect(await w.observe('http://later.example/p.jpg')).toEqual({ kind: 'ok' });
+    expect(await w.observe('http://later.example/p.jpg')).toMatchObject({
       kind: 'drop',
       reason: 'listed URL already reported within the TTL',
     });
@@ -168,7 +168,7 @@ describe('fetch step: list matching and seen-before', () => {
       pattern: 'later.example',
       data: { bankId: 'b1', dedicatedToAbuse: false, category: 'B' },
     });
-    expect(await w.observe('http://later.example/p.html')).toEqual({ kind: 'ok' });
+    expect(await w.observe('http://later.example/p.jpg')).toEqual({ kind: 'ok' });
     const verdicts = w.sent.map((s) => Codecs.verdict.decode(s.value));
     expect(verdicts.map((v) => v.hits.map((h) => h.entryId).sort())).toEqual([['url:5'], ['url:5', 'url:6']]);
     // Each verdict's submission was recorded, as the ISP's, before the verdict left.
@@ -254,6 +254,31 @@ describe('fetch step: the ISP of an event', () => {
     expect(verdicts.map((v) => v.tenantId)).toEqual(['isp-1', 'isp-2']);
     expect(new Set(verdicts.map((v) => v.submissionId)).size).toBe(2);
     expect(new Set(verdicts.map((v) => v.eventId)).size).toBe(2);
+  });
+
+  it("does not let one ISP's content-type hint keep another ISP's media URL from being fetched", async () => {
+    const w = world((url) => ({
+      ok: true,
+      url,
+      redirects: [],
+      address: '192.0.2.1',
+      status: 200,
+      mediaType: 'image/jpeg',
+      contentType: 'image/jpeg',
+      bytes: JPEG,
+    }));
+    const url = 'http://cdn.example/blob/7f3a';
+    // isp-1 says the URL is a page (a hint it alone chose): not fetched, and not held against the URL.
+    expect(
+      await w.observe(url, { tenantId: 'isp-1', contentType: 'text/html' }, 'mod.url-observed.v1.isp-1'),
+    ).toMatchObject({ kind: 'drop', reason: 'does not look like media' });
+    expect(
+      await w.observe(url, { tenantId: 'isp-2', contentType: 'image/jpeg' }, 'mod.url-observed.v1.isp-2'),
+    ).toEqual({ kind: 'ok' });
+    expect(w.fetched).toEqual([url]);
+    expect(w.sent.map((s) => Codecs.mediaMeta.decode(s.headers['mod-meta'] ?? null).tenantId)).toEqual([
+      'isp-2',
+    ]);
   });
 });
 

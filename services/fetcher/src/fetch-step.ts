@@ -239,13 +239,15 @@ export function createFetchStep(deps: FetchStepDeps) {
       count(ObservedOutcome.UrlListHit);
       return { kind: 'ok' };
     }
-    if (deps.seen.checkAndAdd(url.key) && !report) {
-      count(ObservedOutcome.RecentlySeen);
-      return { kind: 'drop', reason: 'seen within the TTL' };
-    }
+    // Before the seen check: the content type is one ISP's hint, not the URL's, so a URL it calls a page must not
+    // be remembered as seen (another ISP's observation of it as media, within the TTL, would then be dropped).
     if (!deps.fetchAllUrls && !report && !looksLikeMedia(url, event.contentType)) {
       count(ObservedOutcome.NotMediaUrl);
       return { kind: 'drop', reason: 'does not look like media' };
+    }
+    if (deps.seen.checkAndAdd(url.key) && !report) {
+      count(ObservedOutcome.RecentlySeen);
+      return { kind: 'drop', reason: 'seen within the TTL' };
     }
     const submissionId = fetcherSubmissionIds(idName).fetched;
     /** The reported URL's own record, when it brought no media (a refusal, a page). */
