@@ -34,6 +34,8 @@ const toAccount = (r: AccountRow): SignInAccount => ({
  * one if its process dies before it is (lock-out errs on the side of refusing).
  */
 const IN_FLIGHT = 'in-flight';
+/** The reason of an attempt whose password was right, its TOTP code being checked (`beginCodeCheck`). */
+const CODE_IN_FLIGHT = 'code-in-flight';
 
 const tally = (count: number, oldest: Date | null): FailureTally => ({
   count,
@@ -92,6 +94,20 @@ export function createSignInStore(db: Queryable): SignInStore {
       );
       const attemptId = made[0]!.id;
       return { attemptId, ...(await countFailures(db, login, addressKey, sinceMs, attemptId)) };
+    },
+
+    async beginCodeCheck({ attemptId, login, sinceMs }) {
+      // Marked before counting (two statements, no transaction), as `beginAttempt` inserts before it counts.
+      await db.query(
+        `/* api:sign-in-code-check */ update sign_in_failures set reason = $2 where id = $1::bigint`,
+        [attemptId, CODE_IN_FLIGHT],
+      );
+      const { rows } = await db.query<{ n: number; oldest: Date | null }>(
+        `/* api:sign-in-code-failures */ select count(*)::int as n, min(at) as oldest from sign_in_failures
+         where login = $1 and at > $2 and reason in ('wrong-code', $3) and id <> $4::bigint`,
+        [login, new Date(sinceMs), CODE_IN_FLIGHT, attemptId],
+      );
+      return tally(rows[0]!.n, rows[0]!.oldest);
     },
 
     async endAttempt(attemptId, reason) {

@@ -37,8 +37,10 @@ export { csrfTokenFor, isSessionTokenShaped, newSessionToken, sameSecret, tokenD
 export { openSecret, parseSecretKey, sealSecret, type SecretKey } from './secret-box.js';
 export {
   DEFAULT_LOCKOUT_POLICY,
+  DEFAULT_MAX_CODE_FAILURES_PER_LOGIN,
   checkLockoutPolicy,
   clientAddressKey,
+  codeLockDecision,
   lockoutDecision,
   type FailureTally,
   type LockoutDecision,

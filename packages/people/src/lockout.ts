@@ -14,12 +14,26 @@ export interface LockoutPolicy {
   maxPerAddress: number;
   /** The window failures are counted over, ms. Default 15 minutes. */
   windowMs: number;
+  /**
+   * Wrong TOTP codes of one login from any address within the window, after which that login's codes are not
+   * checked (`codeLockDecision`). Default 10 (`DEFAULT_MAX_CODE_FAILURES_PER_LOGIN`).
+   */
+  maxCodeFailuresPerLogin?: number;
 }
+
+/**
+ * The default limit of wrong codes per login. Only a caller with the right password gets to a code, so counting
+ * them per login lets no outsider lock anyone out; it stops the one who has the password from spreading a million
+ * guesses over addresses (an IPv6 /48 is 65,536 /64s, each its own count) until one of the three right codes
+ * passes. Ten per window makes a lucky guess a matter of years.
+ */
+export const DEFAULT_MAX_CODE_FAILURES_PER_LOGIN = 10;
 
 export const DEFAULT_LOCKOUT_POLICY: Readonly<LockoutPolicy> = Object.freeze({
   maxPerLoginAndAddress: 5,
   maxPerAddress: 30,
   windowMs: 15 * 60_000,
+  maxCodeFailuresPerLogin: DEFAULT_MAX_CODE_FAILURES_PER_LOGIN,
 });
 
 /** Failures inside the window: how many, and when the oldest of them happened (null: none). */
@@ -35,7 +49,12 @@ export type LockoutDecision =
 /** Refuses a policy whose limits are not positive integers or whose window is under a second. */
 export function checkLockoutPolicy(p: LockoutPolicy): LockoutPolicy {
   const positive = (v: number) => Number.isInteger(v) && v >= 1;
-  if (!positive(p.maxPerLoginAndAddress) || !positive(p.maxPerAddress) || !(p.windowMs >= 1000))
+  if (
+    !positive(p.maxPerLoginAndAddress) ||
+    !positive(p.maxPerAddress) ||
+    !(p.windowMs >= 1000) ||
+    (p.maxCodeFailuresPerLogin !== undefined && !positive(p.maxCodeFailuresPerLogin))
+  )
     throw new PeopleError(
       PeopleErrorCode.Settings,
       'lock-out limits must be integers >= 1, the window >= 1 s',
@@ -59,6 +78,24 @@ export function lockoutDecision(
   if (tally.loginAndAddress.count >= policy.maxPerLoginAndAddress)
     return { locked: true, scope: 'login-and-address', retryAfterMs: until(tally.loginAndAddress) };
   return { locked: false };
+}
+
+/**
+ * Whether a login's TOTP code is refused unchecked: `tally` counts its wrong codes (and codes being checked) from
+ * every address in the window; at the policy's limit, until the oldest of them leaves the window.
+ */
+export function codeLockDecision(
+  tally: FailureTally,
+  policy: LockoutPolicy,
+  nowMs: number,
+): Extract<LockoutDecision, { locked: false }> | { locked: true; scope: 'login'; retryAfterMs: number } {
+  const limit = policy.maxCodeFailuresPerLogin ?? DEFAULT_MAX_CODE_FAILURES_PER_LOGIN;
+  if (tally.count < limit) return { locked: false };
+  return {
+    locked: true,
+    scope: 'login',
+    retryAfterMs: Math.max(1000, (tally.oldestAtMs ?? nowMs) + policy.windowMs - nowMs),
+  };
 }
 
 /**

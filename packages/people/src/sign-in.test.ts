@@ -16,7 +16,10 @@ const T0 = 1_700_000_000_000;
 /** The store as a map and a list: what the PostgreSQL store does, without the database. */
 function memoryStore(accounts: SignInAccount[]) {
   const failures: { login: string; addressKey: string; reason: SignInFailure; atMs: number }[] = [];
-  const inFlight = new Map<string, { login: string; addressKey: string; atMs: number }>();
+  const inFlight = new Map<
+    string,
+    { login: string; addressKey: string; atMs: number; checkingCode?: true }
+  >();
   const tally = (rows: readonly { atMs: number }[]): FailureTally => ({
     count: rows.length,
     oldestAtMs: rows.length === 0 ? null : Math.min(...rows.map((f) => f.atMs)),
@@ -39,10 +42,21 @@ function memoryStore(accounts: SignInAccount[]) {
         address: tally(recent),
       };
     },
+    beginCodeCheck: async ({ attemptId, login, sinceMs }) => {
+      inFlight.get(attemptId)!.checkingCode = true;
+      const codes = [
+        ...failures.filter((f) => f.reason === 'wrong-code'),
+        ...[...inFlight.entries()]
+          .filter(([id, f]) => id !== attemptId && f.checkingCode === true)
+          .map(([, f]) => f),
+      ];
+      return tally(codes.filter((f) => f.login === login && f.atMs > sinceMs));
+    },
     endAttempt: async (attemptId, reason) => {
       const begun = inFlight.get(attemptId)!;
       inFlight.delete(attemptId);
-      if (reason !== null) failures.push({ ...begun, reason });
+      if (reason !== null)
+        failures.push({ login: begun.login, addressKey: begun.addressKey, atMs: begun.atMs, reason });
     },
     acceptTotpStep: async (personId, step) => {
       const a = accounts.find((x) => x.personId === personId)!;
@@ -183,6 +197,27 @@ describe('sign-in', () => {
     ).toMatchObject({
       ok: true,
     });
+  });
+
+  it('stops TOTP guesses spread over addresses once the login has had its wrong codes, checking no more', async () => {
+    const w = world();
+    const wrong = codeAt(T0) === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 10; i++)
+      expect(await w.attempt({ code: wrong, from: `198.51.100.${10 + i}` })).toMatchObject({
+        reason: 'wrong-code',
+      });
+    expect(await w.attempt({ code: codeAt(T0), from: '192.0.2.9' })).toMatchObject({
+      ok: false,
+      refusal: 'throttled',
+      scope: 'login',
+      retryAfterMs: 60_000,
+    });
+    // Not checked, not counted, the step not taken; a wrong password is just that.
+    expect([w.failures.length, w.inFlight.size, w.accounts[0]!.totpLastStep]).toEqual([10, 0, null]);
+    expect(await w.attempt({ password: 'not it', from: '192.0.2.9' })).toMatchObject({
+      reason: 'wrong-password',
+    });
+    expect(await w.attempt({ code: codeAt(T0 + 60_000), atMs: T0 + 60_000 })).toMatchObject({ ok: true });
   });
 
   it('lets no more concurrent guesses through than the lock-out allows, and settles every attempt', async () => {

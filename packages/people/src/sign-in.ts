@@ -1,5 +1,6 @@
 import {
   clientAddressKey,
+  codeLockDecision,
   lockoutDecision,
   type FailureTally,
   type LockoutDecision,
@@ -59,6 +60,12 @@ export interface SignInStore {
     loginAndAddress: FailureTally;
     address: FailureTally;
   }>;
+  /**
+   * Marks a begun attempt as checking a TOTP code of `login` (its password was right), then counts the login's wrong
+   * codes and codes being checked after `sinceMs` (exclusive), from every address, other than it: as at
+   * `beginAttempt`, of racing checks the last to count sees all the others.
+   */
+  beginCodeCheck(a: { attemptId: string; login: string; sinceMs: number }): Promise<FailureTally>;
   /** Settles a begun attempt: a failure for `reason`, or (null) nothing counted: its record goes. */
   endAttempt(attemptId: string, reason: SignInFailure | null): Promise<void>;
   /**
@@ -83,7 +90,12 @@ export interface SignInDeps {
 
 export type SignInOutcome =
   | { ok: true; account: SignInAccount; stage: SessionStage }
-  | { ok: false; refusal: 'throttled'; scope: 'login-and-address' | 'address'; retryAfterMs: number }
+  | {
+      ok: false;
+      refusal: 'throttled';
+      scope: 'login-and-address' | 'address' | 'login';
+      retryAfterMs: number;
+    }
   | { ok: false; refusal: 'invalid'; reason: SignInFailure; account: SignInAccount | null }
   | { ok: false; refusal: 'disabled'; account: SignInAccount };
 
@@ -93,8 +105,9 @@ export type SignInOutcome =
  *    the attempts still in flight (`beginAttempt`: concurrent guesses cannot all slip under the limit);
  * 2. the password is verified (a decoy hash for an unknown login); an expired one-time password fails;
  * 3. a one-time password leads to a `password` session, a chosen password without a second factor to a `totp`
- *    session; otherwise the code must match a step above the last accepted one, and that step is taken
- *    atomically (replays and races fail);
+ *    session; otherwise, unless the login's wrong codes from every address reached their limit (throttled: only
+ *    one with the password gets this far), the code must match a step above the last accepted one, and that step
+ *    is taken atomically (replays and races fail);
  * 4. a disabled person (or tenant) is refused only after both factors passed, so that refusal tells a guesser
  *    nothing; it is not counted as a failure.
  * Every other failure is recorded against the login and the address.
@@ -108,8 +121,8 @@ export async function signIn(
   const attempt = await underLockout(
     deps.store,
     { login, addressKey, policy: deps.policy, nowMs: deps.nowMs },
-    async () => {
-      const outcome = await checkAttempt(login, input, deps);
+    async (attemptId) => {
+      const outcome = await checkAttempt(login, attemptId, input, deps);
       return {
         result: outcome,
         failure: outcome.ok || outcome.refusal !== 'invalid' ? null : outcome.reason,
@@ -131,7 +144,7 @@ export async function signIn(
 export async function underLockout<T>(
   store: Pick<SignInStore, 'beginAttempt' | 'endAttempt'>,
   a: { login: string; addressKey: string; policy: LockoutPolicy; nowMs: number },
-  check: () => Promise<{ result: T; failure: SignInFailure | null }>,
+  check: (attemptId: string) => Promise<{ result: T; failure: SignInFailure | null }>,
 ): Promise<Extract<LockoutDecision, { locked: true }> | { locked: false; result: T }> {
   const { attemptId, ...tally } = await store.beginAttempt({
     login: a.login,
@@ -146,7 +159,7 @@ export async function underLockout<T>(
   }
   let checked: { result: T; failure: SignInFailure | null };
   try {
-    checked = await check();
+    checked = await check(attemptId);
   } catch (err) {
     await store.endAttempt(attemptId, null).catch(() => undefined);
     throw err;
@@ -158,6 +171,7 @@ export async function underLockout<T>(
 /** Steps 2 to 4 of `signIn`, for an attempt it admitted. */
 async function checkAttempt(
   login: string,
+  attemptId: string,
   input: { password: string; code?: string },
   deps: SignInDeps,
 ): Promise<SignInOutcome> {
@@ -180,6 +194,10 @@ async function checkAttempt(
   else if (account.totpSecretSealed === null) stage = 'totp';
   else {
     if (input.code === undefined || input.code.trim() === '') return fail('code-missing', account);
+    const codes = await store.beginCodeCheck({ attemptId, login, sinceMs: nowMs - deps.policy.windowMs });
+    const lock = codeLockDecision(codes, deps.policy, nowMs);
+    if (lock.locked)
+      return { ok: false, refusal: 'throttled', scope: lock.scope, retryAfterMs: lock.retryAfterMs };
     const secret = openSecret(deps.secretKey, account.totpSecretSealed, account.personId);
     const check = verifyTotp({ secret, code: input.code, nowMs, lastAcceptedStep: account.totpLastStep });
     if (!check.ok) return fail(check.reason === 'replayed' ? 'replayed-code' : 'wrong-code', account);

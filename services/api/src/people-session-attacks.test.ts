@@ -52,3 +52,29 @@ describe('TOTP enrolment', () => {
     expect(Object.keys(record!.evidence)).toContain('sessionsEnded');
   });
 });
+
+describe('the second factor', () => {
+  it('cannot be guessed from many addresses: wrong codes of a login are limited whatever the address', async () => {
+    // The attacker has the password (phished, reused) and spreads TOTP guesses over addresses (an IPv6 /48 holds
+    // 65,536 /64s), each under the per-address lock-out: a million codes, three of them right at any moment.
+    const q = await person();
+    for (let i = 0; i < 10; i++) {
+      const guess = await signIn(
+        { login: q.login, password: q.password, code: codeAt(q.totpSecret!, 5 + i) },
+        `2001:db8:${i.toString(16)}::1`,
+      );
+      expect([guess.statusCode, errorCodeOf(guess)]).toEqual([401, 'MOD_ERR_API_SIGN_IN_FAILED']);
+    }
+    // The next code is not even checked, from anywhere, until the window has passed.
+    const lucky = await signIn(
+      { login: q.login, password: q.password, code: codeAt(q.totpSecret!) },
+      '2001:db8:ff::1',
+    );
+    expect([lucky.statusCode, errorCodeOf(lucky)]).toEqual([429, 'MOD_ERR_API_RATE_LIMITED']);
+    expect(Number(lucky.headers['retry-after'])).toBeGreaterThan(800);
+    expect(lucky.headers['set-cookie']).toBeUndefined();
+    // Someone without the password learns nothing of it: the same answer as any wrong password.
+    const outsider = await signIn({ login: q.login, password: 'not the password at all' }, '192.0.2.200');
+    expect([outsider.statusCode, errorCodeOf(outsider)]).toEqual([401, 'MOD_ERR_API_SIGN_IN_FAILED']);
+  });
+});
