@@ -7,10 +7,11 @@ useBankDatabase();
 
 describe('bank import across signals and sizes', () => {
   const md5 = (n: number) => n.toString(16).padStart(32, '0');
+  // PDQ values padded with a, not 0: an all-zero PDQ (i = 0) is blank media's, refused as degenerate.
   const list = (from: number, to: number): string =>
     Array.from({ length: to - from }, (_, k) => {
       const i = from + k;
-      return i % 2 === 0 ? `pdq,${i.toString(16).padStart(64, '0')}` : `md5,${md5(i)}`;
+      return i % 2 === 0 ? `pdq,${i.toString(16).padStart(64, 'a')}` : `md5,${md5(i)}`;
     }).join('\n');
   const live = async (bankId: string): Promise<string[]> =>
     (

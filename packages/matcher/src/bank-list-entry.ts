@@ -29,6 +29,8 @@ export const BankListErrorCode = {
   MixedSignals: 'MOD_ERR_MATCHER_LIST_MIXED_SIGNALS',
   /** Same signal and value as an earlier line (named in the message). */
   Duplicate: 'MOD_ERR_MATCHER_LIST_DUPLICATE',
+  /** A PDQ or blockhash value whose bits are all equal (all 0 or all 1): the hash of blank media, no one image's. */
+  DegenerateHash: 'MOD_ERR_MATCHER_LIST_DEGENERATE_HASH',
 } as const;
 export type BankListErrorCode = (typeof BankListErrorCode)[keyof typeof BankListErrorCode];
 
@@ -110,6 +112,16 @@ export function splitFields(line: string, sep: string): string[] | null {
   }
 }
 
+/**
+ * Whether a perceptual hash is degenerate: every bit the same. Blank media hashes so (blockhash: a uniform dark
+ * image is all 0, a light one all 1; PDQ: an image too small to hash is all 0), and a perceptual bank entry
+ * matches within a Hamming radius: such an entry in a list would match every blank or nearly blank upload, and
+ * with an automatic bank action them all. Exact signals (MD5, SHA-*) name one file whatever their bits.
+ */
+export function isDegenerateHash(signal: Signal, lowercaseHex: string): boolean {
+  return (signal === 'pdq' || signal === 'blockhash') && /^(?:0+|f+)$/.test(lowercaseHex);
+}
+
 /** 0 when `v` holds a non-hex character, 1 when it is lowercase hex (or empty), 2 when it has A-F. */
 function hexKind(v: string): 0 | 1 | 2 {
   let kind: 0 | 1 | 2 = 1;
@@ -150,6 +162,11 @@ function validateFields(f: Fields): LineResult {
     );
   }
   const entry: BankListEntry = { signal: sig, value: kind === 2 ? value.toLowerCase() : value };
+  if (isDegenerateHash(sig, entry.value))
+    return lineError(
+      BankListErrorCode.DegenerateHash,
+      `${sig} value has every bit ${entry.value[0] === '0' ? '0' : '1'}: the hash of blank media, which would match every blank or near-blank image`,
+    );
   const q = f.quality;
   if (q !== undefined && q !== '' && q !== null) {
     const n = typeof q === 'string' && /^\d{1,3}$/.test(q) ? Number(q) : q;

@@ -26,5 +26,5 @@ export {
 export { validateEntry } from './bank-change-validation.js';
 export { parseBankList, parseBankListBatches } from './bank-list-parser.js';
 export type { BankListRecord, BankListFormat, BankListOptions } from './bank-list-parser.js';
-export { BankListErrorCode, type BankListEntry } from './bank-list-entry.js';
+export { BankListErrorCode, isDegenerateHash, type BankListEntry } from './bank-list-entry.js';
 export { splitLines, splitLineBatches, type BankListInput, type RawLine } from './bank-list-lines.js';

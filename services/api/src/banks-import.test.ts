@@ -59,6 +59,50 @@ describe('bank import refusals', () => {
   });
 });
 
+describe('bank import of perceptual hashes', () => {
+  it('refuses a PDQ or blockhash of blank media (every bit 0 or 1) as a bad line; exact hashes stay', async () => {
+    const created = await api.call(api.keys.curator, 'POST', '/v1/banks', {
+      name: 'blank-bank',
+      source: 'test',
+      signalTypes: ['pdq', 'blockhash', 'sha256'],
+      actionPolicy: 'automatic',
+    });
+    const id = created.json<{ id: string }>().id;
+    const lines = [
+      `pdq,${'0'.repeat(64)}`,
+      `blockhash,${'F'.repeat(64)}`,
+      `blockhash,${'0'.repeat(64)}`,
+      `pdq,${'f'.repeat(64)}`,
+      `pdq,${'0f'.repeat(32)}`,
+      `sha256,${'0'.repeat(64)}`,
+    ];
+    const res = await api.app.inject({
+      method: 'POST',
+      url: `/v1/banks/${id}/import?format=csv`,
+      headers: { authorization: `Bearer ${api.keys.curator}`, 'content-type': 'text/csv' },
+      payload: `${lines.join('\n')}\n`,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<{
+      added: number;
+      badLines: number;
+      lineErrors: { lineNumber: number; code: string }[];
+    }>();
+    expect(body).toMatchObject({ added: 2, badLines: 4 });
+    expect(body.lineErrors.map((e) => [e.lineNumber, e.code])).toEqual(
+      [1, 2, 3, 4].map((n) => [n, 'MOD_ERR_MATCHER_LIST_DEGENERATE_HASH']),
+    );
+    const { rows } = await api.db.query<{ signal: string; value: string }>(
+      `select signal, value from bank_entries where bank_id = $1 and removed_at is null order by signal`,
+      [id],
+    );
+    expect(rows).toEqual([
+      { signal: 'pdq', value: '0f'.repeat(32) },
+      { signal: 'sha256', value: '0'.repeat(64) },
+    ]);
+  });
+});
+
 describe('bank import preview (dryRun)', () => {
   it('counts what the import would add, keep, remove and refuse, and changes nothing', async () => {
     const created = await api.call(api.keys.curator, 'POST', '/v1/banks', {
