@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Codecs,
   DefaultServicePrincipals,
+  deterministicUuid,
   MEDIA_META_HEADER,
   partnerGroupPrefix,
   partnerTopic,
@@ -214,6 +215,29 @@ describe('Kafka is a trust boundary (real broker: SASL/SCRAM over TLS, ACLs)', (
         [submissionId],
       ),
     ).toBe(0);
+  });
+
+  it("cannot take the submission id the system derives for another platform's event before that event comes", async () => {
+    // platform-a's next event id is guessable (a counter, a time-based id); the id of its submission is derived
+    // from public parts: the tenant and that event id. platform-b names it first, with media of its own.
+    const eventId = randomUUID();
+    const derived = deterministicUuid(`partner-submission:platform-a:${eventId}`);
+    await publishPartnerMedia(scene.world, scene.platformB, await makePhoto(43), { submissionId: derived });
+    expect((await scene.deadLettersFor(derived)).map((l) => l.reason.code)).toEqual([
+      'MOD_ERR_SCAN_SUBMISSION_RESERVED',
+    ]);
+    await publishPartnerMedia(scene.world, scene.platformA, await makePhoto(44), {
+      eventId,
+      submissionId: undefined,
+    });
+    const row = await waitFor('platform-a’s submission scanned', async () => {
+      const { rows } = await scene.world.db.query<{ tenant_id: string; status: string }>(
+        `select tenant_id, status from submissions where id = $1`,
+        [derived],
+      );
+      return rows[0]?.status === 'received' ? undefined : rows[0];
+    });
+    expect(row).toEqual({ tenant_id: 'platform-a', status: 'scanned' });
   });
 
   it('dead-letters media of a tenant that does not exist or is disabled', async () => {

@@ -41,7 +41,8 @@ export type MediaEventMeta = Static<typeof MediaEventMeta>;
  * `mod.media-submitted.v2.<tenant>`: media a platform publishes on its own topic. The same value and header as
  * `MediaEventMeta`, without a tenant (the topic is the tenant: only that tenant's principal may write it) and
  * without a source. `submissionId` is optional: without one the scanner derives it from the tenant and the event
- * id; with one, it must be a new id or one of the same tenant's submissions.
+ * id; with one, it must be a new id or one of the same tenant's submissions, and never of the form the system
+ * derives (UUID version 8: `MOD_ERR_SCAN_SUBMISSION_RESERVED`).
  */
 export const PartnerMediaMeta = ClosedObject({ ...MediaFields, submissionId: Type.Optional(Uuid) });
 export type PartnerMediaMeta = Static<typeof PartnerMediaMeta>;

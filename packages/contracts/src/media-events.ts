@@ -37,7 +37,10 @@ export type MediaEvent = MediaEventMeta | (Omit<MediaEventMeta, 'source'> & { so
 
 export type MediaEventRead =
   | { ok: true; event: MediaEvent }
-  | { ok: false; code: 'MOD_ERR_SCAN_UNKNOWN_TOPIC'; message: string };
+  | { ok: false; code: 'MOD_ERR_SCAN_UNKNOWN_TOPIC' | 'MOD_ERR_SCAN_SUBMISSION_RESERVED'; message: string };
+
+/** Whether an id is of the form `deterministicUuid` makes (version 8): one the system derives, never a partner's. */
+const isDerivedUuid = (id: string): boolean => id[14] === '8';
 
 /**
  * Reads the `mod-meta` header of a media message. On the internal topic (written only by the API and the
@@ -56,6 +59,16 @@ export function readMediaEvent(
   if (tenantId === null)
     return { ok: false, code: 'MOD_ERR_SCAN_UNKNOWN_TOPIC', message: `not a media topic: ${m.topic}` };
   const partner = Codecs.partnerMediaMeta.decode(header);
+  // Ids the system derives (another platform's events, an ISP's fetched media, a report's bare URL) come from parts
+  // a partner can know or guess (a tenant id, an event id): named first by a partner, the id would be its own
+  // submission, and the event it was derived for would be refused as another tenant's. A partner names a new id of
+  // its own choosing (a random UUID) or one the API gave it, never one of that form.
+  if (partner.submissionId !== undefined && isDerivedUuid(partner.submissionId))
+    return {
+      ok: false,
+      code: 'MOD_ERR_SCAN_SUBMISSION_RESERVED',
+      message: `submission id ${partner.submissionId} is of the form the system derives (UUID version 8)`,
+    };
   const eventId = deterministicUuid(`partner-media:${tenantId}:${partner.eventId}`);
   return {
     ok: true,
