@@ -182,4 +182,36 @@ describe('bank changes over the API', () => {
     );
     expect(csv.body.split('\n')[0]).toBe('signal,value,quality,category,note');
   });
+
+  it('audits every export (who took which bank, in which format) before a line is sent', async () => {
+    const bank = await newBank();
+    await api.app.inject({
+      method: 'POST',
+      url: `/v1/banks/${bank.id}/import?format=csv`,
+      headers: { ...auth(), 'content-type': 'text/csv' },
+      payload: `sha256,${hex('8')}\n`,
+    });
+    const res = await api.app.inject({ url: `/v1/banks/${bank.id}/export?format=jsonl`, headers: auth() });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain(hex('8'));
+    const records = await listAudit(api.db, { subjectId: bank.id, limit: 10 });
+    expect(records.map((r) => r.action)).toEqual(['bank.created', 'bank.imported', 'bank.exported']);
+    expect(records.at(-1)).toMatchObject({ role: 'curator', tenantId: 'hotline' });
+
+    // No record, no export: a log that refuses the record sends nothing of the bank.
+    await api.db.query(
+      `alter table audit_records add constraint refuse_bank_exports check (
+         (record::jsonb ->> 'action') <> 'bank.exported') not valid`,
+    );
+    try {
+      const refused = await api.app.inject({
+        url: `/v1/banks/${bank.id}/export?format=csv`,
+        headers: auth(),
+      });
+      expect(refused.statusCode).toBe(500);
+      expect(refused.body).not.toContain(hex('8'));
+    } finally {
+      await api.db.query('alter table audit_records drop constraint refuse_bank_exports');
+    }
+  });
 });

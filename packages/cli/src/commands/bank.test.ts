@@ -72,10 +72,16 @@ describe('modctl bank', () => {
     expect(JSON.parse(again.out[0] ?? '{}')).toMatchObject({ added: 0, removed: 0, unchanged: 2 });
     expect((await listLiveEntries(db.pool)).length).toBe(2);
 
-    // Every change is audited in its own transaction, naming the operator; the refused strict import is not.
+    // Every change and export is audited in its own transaction, naming the operator; the refused strict import
+    // is not.
     const { rows } = await db.pool.query<{ record: string }>('select record from audit_records order by seq');
     const audited = rows.map((r) => JSON.parse(r.record) as { action: string; actor: { id: string } });
-    expect(audited.map((r) => r.action)).toEqual(['bank.created', 'bank.imported', 'bank.imported']);
+    expect(audited.map((r) => r.action)).toEqual([
+      'bank.created',
+      'bank.imported',
+      'bank.exported',
+      'bank.imported',
+    ]);
     expect(new Set(audited.map((r) => r.actor.id))).toEqual(new Set(['modctl:alice']));
   });
 

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { createBank, findBank, importBankList, isBankName, type Curator } from '@mod/curation';
 import type { PoolClient } from '@mod/db';
-import { appendAudit } from '@mod/db/audit';
+import { appendAudit, appendAuditAlone } from '@mod/db/audit';
 import { exportBankEntries } from '@mod/db/banks';
 import { stringOptions, subcommandCommand, type Command } from '../command.js';
 import { importFileWithProgress } from '../progress.js';
@@ -91,8 +91,16 @@ export const bankCommand: Command = subcommandCommand({
     export: async ({ values: v, usage }) => {
       if (!v.bank || !isOneOf(FORMATS, v.format)) return usage();
       const { bank, format } = { bank: v.bank, format: v.format };
+      const by = operator();
       await withDatabase('bankChanges', async (pool) => {
         const found = await findBank(pool, bank);
+        // On record before a line is written, as the API's exports (the list leaves the system).
+        await appendAuditAlone(pool, {
+          ...by,
+          action: 'bank.exported',
+          subject: { type: 'bank', id: found.id },
+          evidence: { format, to: v.out === undefined ? 'stdout' : 'file' },
+        });
         if (v.out === undefined) return exportBankEntries(pool, found.id, format, process.stdout);
         const file = createWriteStream(v.out);
         await exportBankEntries(pool, found.id, format, file);

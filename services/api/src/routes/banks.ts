@@ -315,6 +315,13 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
     async (req, reply) => {
       const bank = await getBank(deps.db, req.params.id);
       if (bank === null) throw notFound('bank');
+      // A bank's whole list leaves the system (lists are licensed, and name abuse material): on record before a
+      // line is sent, so an export the log refuses sends nothing.
+      await auditCallerChange(deps.db, principalOf(req), {
+        action: 'bank.exported',
+        subject: { type: 'bank', id: bank.id },
+        evidence: { format: req.query.format },
+      });
       const type = EXPORT_TYPES[req.query.format];
       reply.hijack();
       reply.raw.writeHead(200, {
