@@ -211,15 +211,24 @@ export async function setPendingTotp(db: Queryable, id: string, sealed: Buffer):
 
 /**
  * Makes the pending secret the person's TOTP secret, with `step` (the code that confirmed it) as the last
- * accepted step. False when no secret was pending (another enrolment finished first) or one is enrolled already:
- * an enrolled second factor is replaced only after an admin's reset, never by a code of a new secret.
+ * accepted step. With `sealed`, the secret is stored as `sealed.secret` (sealed anew for the person alone) and only
+ * while `sealed.pending` is still the pending one. False when no secret (or another) was pending (another
+ * enrolment finished first) or one is enrolled already: an enrolled second factor is replaced only after an
+ * admin's reset, never by a code of a new secret.
  */
-export async function confirmTotp(db: Queryable, id: string, step: number, now: Date): Promise<boolean> {
+export async function confirmTotp(
+  db: Queryable,
+  id: string,
+  step: number,
+  now: Date,
+  sealed?: { pending: Buffer; secret: Buffer },
+): Promise<boolean> {
   const { rowCount } = await db.query(
-    `/* people:confirm-totp */ update people set totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = null,
-       totp_last_step = $2, totp_enrolled_at = $3
-     where id = $1 and totp_pending_sealed is not null and totp_secret_sealed is null`,
-    [id, step, now],
+    `/* people:confirm-totp */ update people set totp_secret_sealed = coalesce($4, totp_pending_sealed),
+       totp_pending_sealed = null, totp_last_step = $2, totp_enrolled_at = $3
+     where id = $1 and totp_pending_sealed is not null and totp_secret_sealed is null
+       and ($5::bytea is null or totp_pending_sealed = $5)`,
+    [id, step, now, sealed?.secret ?? null, sealed?.pending ?? null],
   );
   return rowCount === 1;
 }

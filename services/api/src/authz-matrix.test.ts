@@ -77,9 +77,9 @@ async function callerOf(
   if (caller.kind === 'key') return { ctx, credential: callerKeys[caller.role] };
   const person = people.callers[caller.role];
   const stage = entry.personStage ?? 'full';
-  if (stage === 'totp') ctx.callerTotpCode = await pendTotp(m.api.db, person.personId);
   ctx.callerPassword = TEST_PASSWORD;
-  const { headers } = await seedSession(m.api.db, person.personId, stage);
+  const { sessionId, headers } = await seedSession(m.api.db, person.personId, stage);
+  if (stage === 'totp') ctx.callerTotpCode = await pendTotp(m.api.db, person.personId, sessionId);
   return { ctx, credential: { headers } };
 }
 

@@ -53,6 +53,31 @@ describe('TOTP enrolment', () => {
   });
 });
 
+describe('a TOTP secret pending enrolment', () => {
+  it('is shown to one session only: a session begun with a stolen password never learns the one the person enrols', async () => {
+    const q = await person({ totp: false });
+    // The attacker signs in with the password first and notes the secret offered, then waits.
+    const stolen = await signIn({ login: q.login, password: q.password }, '203.0.113.91');
+    const seen = stolen.json<{ totpEnrolment: { secret: string } }>().totpEnrolment.secret;
+    // The person signs in and is offered a secret of their own, which they enrol.
+    const own = await signIn({ login: q.login, password: q.password });
+    const secret = own.json<{ totpEnrolment: { secret: string } }>().totpEnrolment.secret;
+    expect(secret).not.toBe(seen);
+    const again = await inSession(tokenOf(own)!, 'GET', '/v1/session');
+    expect(again.json<{ totpEnrolment: { secret: string } }>().totpEnrolment.secret).toBe(secret);
+    const enrolled = await inSession(tokenOf(own)!, 'POST', '/v1/session/totp', { code: codeAt(secret) });
+    expect(enrolled.json()).toMatchObject({ stage: 'full' });
+    // The password and the secret the attacker saw sign nobody in; the person's own secret does.
+    const attack = await signIn(
+      { login: q.login, password: q.password, code: codeAt(seen, 1) },
+      '203.0.113.91',
+    );
+    expect([attack.statusCode, errorCodeOf(attack)]).toEqual([401, 'MOD_ERR_API_SIGN_IN_FAILED']);
+    const back = await signIn({ login: q.login, password: q.password, code: codeAt(secret, 1) });
+    expect(back.json()).toMatchObject({ stage: 'full' });
+  });
+});
+
 describe('the second factor', () => {
   it('cannot be guessed from many addresses: wrong codes of a login are limited whatever the address', async () => {
     // The attacker has the password (phished, reused) and spreads TOTP guesses over addresses (an IPv6 /48 holds

@@ -23,6 +23,7 @@ import {
   type SessionStage,
 } from '@mod/people';
 import type { PeopleFixtureContext } from './authz-matrix-entry.js';
+import { pendingTotpOwner } from './routes/session-common.js';
 import { CSRF_HEADER, SESSION_COOKIE, type PeopleSettings } from './session-auth.js';
 
 /**
@@ -116,14 +117,23 @@ export function currentCode(secret: string, nowMs = Date.now()): string {
   return totpCode(secret, totpStep(nowMs));
 }
 
-/** A fresh TOTP secret pending enrolment for a person; answers its current code. */
+/**
+ * A person at TOTP enrolment: no second factor enrolled (an enrolled one is never replaced), and a fresh secret
+ * pending for one session of theirs; answers its current code.
+ */
 export async function pendTotp(
   db: Queryable,
   personId: string,
+  sessionId: string,
   settings: Partial<PeopleSettings> = TEST_PEOPLE_SETTINGS,
 ): Promise<string> {
+  await db.query(
+    `update people set totp_secret_sealed = null, totp_last_step = null, totp_enrolled_at = null where id = $1`,
+    [personId],
+  );
   const secret = generateTotpSecret();
-  await setPendingTotp(db, personId, sealSecret(settings.secretKey!, secret, personId));
+  const owner = pendingTotpOwner(personId, sessionId);
+  await setPendingTotp(db, personId, sealSecret(settings.secretKey!, secret, owner));
   return currentCode(secret);
 }
 

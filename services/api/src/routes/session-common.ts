@@ -37,18 +37,42 @@ export function setSessionCookie(reply: FastifyReply, token: string, settings: P
 }
 
 /**
- * The TOTP secret a person enrols: the pending one (opened), or a fresh one kept pending (sealed for this person);
- * with its `otpauth://` URI.
+ * Whom a pending TOTP secret is sealed for: the person and the one session it was shown to. Another session of
+ * the person (one begun with a stolen password before they enrolled) cannot open it, so never learns the secret
+ * the person goes on to enrol.
+ */
+export const pendingTotpOwner = (personId: string, sessionId: string) => `${personId}/session/${sessionId}`;
+
+/** The pending secret, when it was made for this session; null when it was another's (or does not open). */
+export function openPendingTotp(
+  key: SecretKey,
+  sealed: Buffer,
+  a: { personId: string; sessionId: string },
+): string | null {
+  try {
+    return openSecret(key, sealed, pendingTotpOwner(a.personId, a.sessionId));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The TOTP secret a person enrols in session `sessionId`: the one pending for this session (opened), or a fresh one
+ * kept pending (sealed for this person and session, replacing another session's); with its `otpauth://` URI.
  */
 export async function totpEnrolment(
   db: Queryable,
-  a: { person: Person; pendingSealed: Buffer | null; key: SecretKey; issuer: string },
+  a: { person: Person; sessionId: string; pendingSealed: Buffer | null; key: SecretKey; issuer: string },
 ): Promise<TotpEnrolment> {
-  let secret: string;
-  if (a.pendingSealed !== null) secret = openSecret(a.key, a.pendingSealed, a.person.id);
-  else {
+  const owner = { personId: a.person.id, sessionId: a.sessionId };
+  let secret = a.pendingSealed === null ? null : openPendingTotp(a.key, a.pendingSealed, owner);
+  if (secret === null) {
     secret = generateTotpSecret();
-    await setPendingTotp(db, a.person.id, sealSecret(a.key, secret, a.person.id));
+    await setPendingTotp(
+      db,
+      a.person.id,
+      sealSecret(a.key, secret, pendingTotpOwner(a.person.id, a.sessionId)),
+    );
   }
   return { secret, otpauthUri: otpauthUri({ secret, issuer: a.issuer, account: a.person.login }) };
 }
@@ -108,6 +132,7 @@ export async function beginSession(
   });
   await auditPerson(db, a.person, { action: a.action, evidence: { session: id, ...a.evidence } });
   return {
+    id,
     answer: (enrolment?: TotpEnrolment) => ({
       body: sessionAnswer({
         person: a.person,

@@ -11,9 +11,9 @@ import {
 } from '@mod/db/people';
 import {
   clientAddressKey,
-  openSecret,
   passwordProblems,
   passwordProblemsMessage,
+  sealSecret,
   underLockout,
   verifyPassword,
   verifyTotp,
@@ -31,6 +31,7 @@ import {
   auditPerson,
   beginSession,
   hashNewPassword,
+  openPendingTotp,
   personOf,
   requireSecretKey,
   sessionAnswer,
@@ -117,7 +118,13 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
         });
         const enrolment =
           stage === 'totp'
-            ? await totpEnrolment(c, { person, pendingSealed: null, key, issuer: settings.totpIssuer })
+            ? await totpEnrolment(c, {
+                person,
+                sessionId: session.id,
+                pendingSealed: null,
+                key,
+                issuer: settings.totpIssuer,
+              })
             : undefined;
         return sessionAnswer({
           person,
@@ -149,11 +156,18 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       const secrets = await getPersonSecrets(db, session.personId);
       const pending = secrets?.totpPendingSealed ?? null;
       if (pending === null) throw peopleError(req, 'MOD_ERR_API_SESSION_STAGE', 'not-in-this-step');
-      const secret = openSecret(key, pending, session.personId);
-      const check = verifyTotp({ secret, code: req.body.code, nowMs: at.getTime(), lastAcceptedStep: null });
-      if (!check.ok) throw peopleError(req, 'MOD_ERR_API_TOTP_CODE_WRONG', 'enrolment-code-wrong');
+      // Only the secret shown to this session enrols (another session's pending secret: this code is wrong).
+      const secret = openPendingTotp(key, pending, { personId: session.personId, sessionId: session.id });
+      const check =
+        secret === null
+          ? null
+          : verifyTotp({ secret, code: req.body.code, nowMs: at.getTime(), lastAcceptedStep: null });
+      if (secret === null || check === null || !check.ok)
+        throw peopleError(req, 'MOD_ERR_API_TOTP_CODE_WRONG', 'enrolment-code-wrong');
+      // Kept sealed for the person alone, as sign-in opens it; only if that pending secret is still the one.
+      const sealed = { pending, secret: sealSecret(key, secret, session.personId) };
       const answer = await withTransaction(db, async (c) => {
-        if (!(await confirmTotp(c, session.personId, check.step, at)))
+        if (!(await confirmTotp(c, session.personId, check.step, at, sealed)))
           throw peopleError(req, 'MOD_ERR_API_SESSION_STAGE', 'not-in-this-step');
         // Every other session began without this second factor (one signed in with a stolen password, waiting
         // to enrol its own authenticator over this one): it ends now, as other sessions do at a password change.

@@ -115,6 +115,7 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
             ? undefined
             : await totpEnrolment(c, {
                 person,
+                sessionId: started.id,
                 pendingSealed: secrets.totpPendingSealed,
                 key,
                 issuer: settings.totpIssuer,
@@ -167,6 +168,7 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
         const secrets = await getPersonSecrets(db, person.id);
         enrolment = await totpEnrolment(db, {
           person,
+          sessionId: session.id,
           pendingSealed: secrets?.totpPendingSealed ?? null,
           key: requireSecretKey(req, settings),
           issuer: settings.totpIssuer,
