@@ -1,6 +1,6 @@
 import { UrlListEntryKinds, type StagedUrlEntry, type UrlListEntryKind } from '@mod/db/url-lists';
 import { isModError } from '@mod/contracts';
-import { canonicalPatternKey } from '@mod/urls';
+import { canonicalPatternKey, isRegistrySuffix, UrlErrorCode } from '@mod/urls';
 import { CurationErrorCode } from './errors.js';
 
 /** An entry as a curator gives it. `pattern` may omit the scheme (IWF style). */
@@ -77,6 +77,13 @@ export function validateUrlListEntry(
     const code = isModError(cause) ? cause.code : isModError(err) ? err.code : 'MOD_ERR_URL_INVALID';
     return { ok: false, code, message: (err as Error).message };
   }
+  // The normaliser refuses a public suffix (co.uk); a private one (github.io) would list every customer's site.
+  if (kind === 'domain' && isRegistrySuffix(canonicalKey))
+    return {
+      ok: false,
+      code: UrlErrorCode.ListEntry,
+      message: `domain pattern ${canonicalKey} is a suffix others register names under; list the names below it`,
+    };
   return {
     ok: true,
     entry: {

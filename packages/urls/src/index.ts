@@ -19,6 +19,7 @@ export {
   UrlListKind,
   UrlListIndex,
   canonicalPatternKey,
+  isRegistrySuffix,
   type UrlListEntry,
   type UrlListMatch,
 } from './url-list.js';

@@ -59,6 +59,19 @@ export function canonicalPatternKey(kind: UrlListKind, pattern: string): string 
   return patternKey(kind, pattern).key;
 }
 
+/**
+ * Whether `host` is a suffix others register names under: a public suffix (`co.uk`, which `canonicalPatternKey`
+ * refuses as a domain pattern) or a suffix of the Public Suffix List's private section, where an operator gives
+ * each customer a name (`github.io`, `blogspot.com`). A domain entry for one lists every name under it. Curation
+ * refuses both for new entries; the index keeps loading entries stored before (it does not call this).
+ */
+export function isRegistrySuffix(host: string): boolean {
+  return (
+    getPublicSuffix(host, { extractHostname: false, validateHostname: false, allowPrivateDomains: true }) ===
+    host
+  );
+}
+
 /** The host a stored key belongs to (keys start with the host; IPv6 hosts are bracketed). */
 function hostOfKey(kind: UrlListKind, key: string): string {
   if (kind === UrlListKind.Host || kind === UrlListKind.Domain) return key;

@@ -267,4 +267,37 @@ describe('URL-list routes', () => {
       );
     }
   });
+
+  it("refuses a domain entry for a suffix others register under, the PSL's private ones too (github.io)", async () => {
+    const id = await newList('suffix-list');
+    const res = await call('POST', `/v1/url-lists/${id}/entries`, {
+      entries: [
+        { kind: 'domain', pattern: 'github.io', dedicatedToAbuse: true },
+        { kind: 'domain', pattern: 'blogspot.com' },
+        { kind: 'domain', pattern: 'abuser.github.io', dedicatedToAbuse: true },
+        { kind: 'host', pattern: 'github.io' },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<{ added: Entry[]; errors: { index: number; code: string }[] }>();
+    expect(body.errors.map((e) => [e.index, e.code])).toEqual([
+      [0, 'MOD_ERR_URL_LIST_ENTRY_INVALID'],
+      [1, 'MOD_ERR_URL_LIST_ENTRY_INVALID'],
+    ]);
+    expect(body.added.map((e) => [e.kind, e.canonicalKey])).toEqual([
+      ['domain', 'abuser.github.io'],
+      ['host', 'github.io'],
+    ]);
+    const imported = await api.app.inject({
+      method: 'POST',
+      url: `/v1/url-lists/${id}/import?format=txt&mode=append&kind=domain`,
+      headers: { ...bearer(api.keys.curator), 'content-type': 'text/plain' },
+      payload: 'appspot.com\n',
+    });
+    expect(imported.json()).toMatchObject({
+      added: 0,
+      badLines: 1,
+      lineErrors: [{ index: 1, code: 'MOD_ERR_URL_LIST_ENTRY_INVALID' }],
+    });
+  });
 });
