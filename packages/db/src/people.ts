@@ -201,6 +201,19 @@ export async function rehashPersonPassword(
   return rowCount === 1;
 }
 
+/**
+ * The person's password hash, their row locked until the caller's transaction ends (null: no such person). A
+ * sign-in starts its session only if the hash is still the one it verified: a reset or password change that ended
+ * every session meanwhile has changed it, and one that comes later waits for the lock, then ends this session too.
+ */
+export async function lockPasswordHash(db: Queryable, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ password_hash: string }>(
+    `/* people:lock-password-hash */ select password_hash from people where id = $1 for update`,
+    [id],
+  );
+  return rows[0]?.password_hash ?? null;
+}
+
 /** Keeps a TOTP secret (sealed) shown to the person until they confirm it with a code. */
 export async function setPendingTotp(db: Queryable, id: string, sealed: Buffer): Promise<void> {
   await db.query(`/* people:set-pending-totp */ update people set totp_pending_sealed = $2 where id = $1`, [

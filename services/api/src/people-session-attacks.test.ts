@@ -103,3 +103,47 @@ describe('the second factor', () => {
     expect([outsider.statusCode, errorCodeOf(outsider)]).toEqual([401, 'MOD_ERR_API_SIGN_IN_FAILED']);
   });
 });
+
+describe('a sign-in racing an admin reset', () => {
+  it('starts no session once the reset has ended every session: the old password and code sign nobody in', async () => {
+    const q = await person();
+    // The reset lands while the sign-in is between reading the account and starting its session.
+    let reset: Promise<LightMyRequestResponse> | null = null;
+    const racing = new Proxy(api.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver) as unknown;
+        return async (text: unknown, values?: unknown) => {
+          const rows = await (target.query as (t: unknown, v?: unknown) => Promise<unknown>)(text, values);
+          if (reset === null && String(text).includes('api:sign-in-account')) {
+            reset = api.app.inject({
+              method: 'POST',
+              url: `/v1/admin/people/${q.personId}/reset`,
+              headers: { authorization: `Bearer ${api.keys.admin}` },
+            });
+            expect((await reset).json()).toMatchObject({ sessionsEnded: 0 });
+          }
+          return rows;
+        };
+      },
+    });
+    const app = await api.world.build({ db: racing });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/session',
+      payload: { login: q.login, password: q.password, code: codeAt(q.totpSecret!) },
+      remoteAddress: '203.0.113.92',
+    });
+    expect(reset).not.toBeNull();
+    expect([res.statusCode, errorCodeOf(res)]).toEqual([401, 'MOD_ERR_API_SIGN_IN_FAILED']);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    const live = await api.db.query(
+      'select count(*)::int as n from person_sessions where person_id = $1 and revoked_at is null',
+      [q.personId],
+    );
+    expect(live.rows[0]).toEqual({ n: 0 });
+    const failed = (await listAudit(api.db, { limit: 10_000 })).filter(
+      (r) => r.action === 'person.sign_in_failed' && r.actor.id === q.personId,
+    );
+    expect(failed.map((r) => r.reason)).toEqual(['credentials-changed']);
+  });
+});

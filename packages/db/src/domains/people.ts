@@ -9,6 +9,7 @@ export {
   getPerson,
   getPersonSecrets,
   listPeople,
+  lockPasswordHash,
   personRoleAllowed,
   rehashPersonPassword,
   resetPersonPassword,

@@ -1,7 +1,13 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { appendAuditAlone } from '@mod/db/audit';
-import { createSignInStore, getPersonSecrets, rehashPersonPassword, revokeSession } from '@mod/db/people';
+import {
+  createSignInStore,
+  getPersonSecrets,
+  lockPasswordHash,
+  rehashPersonPassword,
+  revokeSession,
+} from '@mod/db/people';
 import { hashPassword, signIn, type SignInOutcome } from '@mod/people';
 import type { Registry } from '@mod/telemetry';
 import { randomBytes } from 'node:crypto';
@@ -98,6 +104,9 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
       // Hashed before the transaction: argon2 runs on the thread pool, not while a connection is held.
       const renewed = await renewedPasswordHash(account, req.body.password, settings);
       const answer = await withTransaction(db, async (c) => {
+        // The password verified must still be the person's: a reset or password change since then ended every
+        // session, and one begun now with the old password would outlive it.
+        if ((await lockPasswordHash(c, account.personId)) !== account.passwordHash) return null;
         const person = await personOf(c, account.personId);
         const rehashed = renewed !== null && (await rehashPersonPassword(c, person.id, renewed));
         const started = await beginSession(c, {
@@ -122,13 +131,21 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
               }),
         );
       });
+      if (answer === null) {
+        const changed = { ok: false, refusal: 'invalid', reason: 'wrong-password', account } as const;
+        countSignIn(changed);
+        throw await refusal(changed, 'credentials-changed');
+      }
       setSessionCookie(reply, answer.token, settings);
       countSignIn(outcome);
       await pruneAfterSignIn(db, { now: at, settings, log: req.log });
       return answer.body;
 
-      /** The error a failed sign-in answers, audited unless it was throttled (a guesser must not flood the log). */
-      async function refusal(o: Exclude<SignInOutcome, { ok: true }>) {
+      /**
+       * The error a failed sign-in answers, audited (as `reason`, by default the failure's) unless it was throttled
+       * (a guesser must not flood the log).
+       */
+      async function refusal(o: Exclude<SignInOutcome, { ok: true }>, reason?: string) {
         if (o.refusal === 'throttled') {
           const retryAfterS = Math.ceil(o.retryAfterMs / 1000);
           reply.header('retry-after', String(retryAfterS));
@@ -142,7 +159,7 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
           tenantId: account?.tenantId ?? null,
           action: o.refusal === 'disabled' ? 'person.sign_in_refused' : 'person.sign_in_failed',
           subject: { type: 'route', id: 'POST /v1/session' },
-          reason: o.refusal === 'disabled' ? 'disabled' : o.reason,
+          reason: reason ?? (o.refusal === 'disabled' ? 'disabled' : o.reason),
         }).catch((err: unknown) => req.log.error({ err }, 'could not audit a failed sign-in'));
         return o.refusal === 'disabled'
           ? peopleError(req, 'MOD_ERR_API_ACCOUNT_DISABLED', 'account-disabled')
