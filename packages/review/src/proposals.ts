@@ -20,7 +20,15 @@ export interface ProposalBank {
 }
 
 /**
- * The entries a decision proposes for `bank`: the content's hashes of the signals the bank takes. A dismissal
+ * A perceptual hash with every bit the same: blank media's (`isDegenerateHash` of @mod/matcher, which refuses
+ * it in imported lists). Proposed for a bank, it would match every blank or nearly blank upload.
+ */
+const blankMediaHash = (signal: ProposalSignal, value: string): boolean =>
+  (signal === 'pdq' || signal === 'blockhash') && /^(?:0+|f+)$/i.test(value);
+
+/**
+ * The entries a decision proposes for `bank`: the content's hashes of the signals the bank takes (never blank
+ * media's perceptual hash). A dismissal
  * proposes for a negative bank (known benign: its hits suppress future matches), a confirmation for a bank that
  * is not negative (its category kept on each entry). Refused when the bank does not fit or takes none of them.
  */
@@ -42,7 +50,7 @@ export function proposalEntries(
   const entries: ProposalEntry[] = [];
   for (const signal of ProposalSignals) {
     const value = hashes[signal];
-    if (value !== undefined && bank.signalTypes.includes(signal))
+    if (value !== undefined && bank.signalTypes.includes(signal) && !blankMediaHash(signal, value))
       entries.push({
         signal,
         value: value.toLowerCase(),

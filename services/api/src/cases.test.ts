@@ -287,6 +287,36 @@ describe('decisions', () => {
     );
   });
 
+  it("never proposes blank media's perceptual hash (every bit 0 or 1) for a bank: it would match every blank upload", async () => {
+    const { bank } = await reviewBank({
+      name: 'benign-blank',
+      signalTypes: ['sha256', 'pdq'],
+      actionPolicy: 'review',
+      negative: true,
+    });
+    const { caseId, submissionId } = await seed(0.7);
+    await api.db.query(
+      `update verdicts set hashes = hashes || '{"pdq": "${'0'.repeat(64)}"}' where submission_id = $1`,
+      [submissionId],
+    );
+    await claim(bao, caseId);
+    const done = await decide(bao, caseId, {
+      decision: 'dismiss',
+      reason: 'blank',
+      proposeToBankId: bank.id,
+    });
+    expect(done.statusCode, done.body).toBe(200);
+    const proposal = await asPerson(
+      api.app,
+      curator,
+      'GET',
+      `/v1/bank-proposals/${done.json<{ proposalId: string }>().proposalId}`,
+    );
+    expect(proposal.json<{ entries: { signal: string }[] }>().entries.map((e) => e.signal)).toEqual([
+      'sha256',
+    ]);
+  });
+
   it('escalate: the addressed authority sees and decides it; another authority gets 404', async () => {
     const { caseId } = await seed(0.8);
     await claim(ana, caseId);
