@@ -214,4 +214,44 @@ describe('bank changes over the API', () => {
       await api.db.query('alter table audit_records drop constraint refuse_bank_exports');
     }
   });
+
+  it('refuses a match radius beyond a quarter of the bits, which would match unrelated images', async () => {
+    const bank = await newBank();
+    for (const body of [{ pdqThreshold: 256 }, { blockhashThreshold: 65 }]) {
+      const res = await api.app.inject({
+        method: 'PATCH',
+        url: `/v1/banks/${bank.id}`,
+        headers: auth(),
+        payload: body,
+      });
+      expect([res.statusCode, res.json<{ error: { code: string } }>().error.code]).toEqual([
+        400,
+        'MOD_ERR_API_VALIDATION',
+      ]);
+    }
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/v1/banks',
+      headers: auth(),
+      payload: {
+        name: `wide-${randomBytes(4).toString('hex')}`,
+        source: 'test',
+        signalTypes: ['pdq'],
+        actionPolicy: 'automatic',
+        pdqThreshold: 200,
+      },
+    });
+    expect(created.statusCode).toBe(400);
+    const ok = await api.app.inject({
+      method: 'PATCH',
+      url: `/v1/banks/${bank.id}`,
+      headers: auth(),
+      payload: { pdqThreshold: 64 },
+    });
+    expect(ok.json()).toMatchObject({ pdqThreshold: 64 });
+    expect((await listAudit(api.db, { subjectId: bank.id, limit: 10 })).map((r) => r.action)).toEqual([
+      'bank.created',
+      'bank.settings_changed',
+    ]);
+  });
 });

@@ -21,7 +21,13 @@ export interface BankRouteDeps extends RouteDeps {
 
 const Signal = Type.Union(['pdq', 'blockhash', 'md5', 'sha1', 'sha256'].map((s) => Type.Literal(s)));
 const Format = Type.Union([Type.Literal('csv'), Type.Literal('tsv'), Type.Literal('jsonl')]);
-const Radius = Type.Integer({ minimum: 0, maximum: 256 });
+/**
+ * A bank's match radius (Hamming distance over 256 bits): at most a quarter of the bits. Unrelated images' hashes
+ * differ in about half, so a wider radius (up to 256, which the matcher takes) matches unrelated images, every
+ * blank one at once, and makes each scan a pass over every entry of every bank (scanners search with the widest
+ * radius of any bank). Meta's PDQ recommendation is 31.
+ */
+const Radius = Type.Integer({ minimum: 0, maximum: 64 });
 const BankBody = Type.Object(
   {
     id: Type.String(),
