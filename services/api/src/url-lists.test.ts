@@ -300,4 +300,32 @@ describe('URL-list routes', () => {
       lineErrors: [{ index: 1, code: 'MOD_ERR_URL_LIST_ENTRY_INVALID' }],
     });
   });
+
+  it('answers 404 on the hash-bank routes for a URL list: its settings change only where fetchers are told', async () => {
+    const id = await newList('not-a-hash-bank');
+    const mark = await outboxMark();
+    const answers = [
+      await call('PATCH', `/v1/banks/${id}`, { enabled: false }),
+      await call('GET', `/v1/banks/${id}/export?format=csv`),
+      await api.app.inject({
+        method: 'POST',
+        url: `/v1/banks/${id}/import?format=csv`,
+        headers: { ...bearer(api.keys.curator), 'content-type': 'text/csv' },
+        payload: `sha256,${'a'.repeat(64)}\n`,
+      }),
+    ];
+    expect(answers.map((a) => a.statusCode)).toEqual([404, 404, 404]);
+    expect(answers.map((a) => a.json<{ error: { code: string } }>().error.code)).toEqual(
+      Array(3).fill('MOD_ERR_API_NOT_FOUND'),
+    );
+    const banks = await call('GET', '/v1/banks');
+    expect(banks.json<{ banks: { id: string }[] }>().banks.map((b) => b.id)).not.toContain(id);
+    expect(await announced(mark)).toEqual([]);
+    const list = await call('GET', '/v1/url-lists');
+    expect(
+      list.json<{ lists: { id: string; enabled: boolean }[] }>().lists.find((l) => l.id === id),
+    ).toMatchObject({
+      enabled: true,
+    });
+  });
 });

@@ -7,7 +7,7 @@ import {
   updateBankSettings,
   type LineError,
 } from '@mod/curation';
-import { exportBankEntries, getBank, listBanks } from '@mod/db/banks';
+import { exportBankEntries, getBank, listBanks, type Bank } from '@mod/db/banks';
 import { callerName, principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import { auditCallerChange, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
@@ -45,6 +45,20 @@ const BankBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/**
+ * A URL list is a bank of signal type `url` (`/v1/url-lists`), whose changes go to fetchers on their own topic:
+ * the hash-bank routes neither list nor touch one (a settings change here would reach scanners only, and the
+ * fetchers blocking with it would never hear of it).
+ */
+const isUrlList = (bank: Bank): boolean => (bank.signalTypes as readonly string[]).includes('url');
+
+/** The hash bank of id `id`, or 404 (none, or a URL list). */
+async function hashBankOr404(deps: RouteDeps, id: string): Promise<Bank> {
+  const bank = await getBank(deps.db, id);
+  if (bank === null || isUrlList(bank)) throw notFound('bank');
+  return bank;
+}
+
 /** Bad lines returned in the import response; the rest are counted. */
 const MAX_REPORTED_LINE_ERRORS = 1000;
 
@@ -141,7 +155,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
       config: { roles: ['curator', 'admin', 'authority', 'reviewer'] },
       schema: { response: { 200: Type.Object({ banks: Type.Array(BankBody) }) } },
     },
-    async () => ({ banks: await listBanks(deps.db) }),
+    async () => ({ banks: (await listBanks(deps.db)).filter((b) => !isUrlList(b)) }),
   );
 
   app.post(
@@ -226,6 +240,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
     },
     async (req) => {
       const p = principalOf(req);
+      await hashBankOr404(deps, req.params.id);
       const bank = await updateBankSettings(deps.db, req.params.id, req.body, deps.topics.bankChanges, {
         inTransaction: async (c, changed) => {
           await auditCallerChange(c, p, {
@@ -268,8 +283,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
     async (req) => {
       const p = principalOf(req);
       // Before reading the body: an unknown bank answers 404 without streaming a list into nowhere.
-      const bank = await getBank(deps.db, req.params.id);
-      if (bank === null) throw notFound('bank');
+      const bank = await hashBankOr404(deps, req.params.id);
       const errors: LineError[] = [];
       // A strict file with bad lines, or a replace without a valid line: 400 MOD_ERR_API_LIST_REJECTED.
       const report = await answering(() =>
@@ -319,8 +333,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
       },
     },
     async (req, reply) => {
-      const bank = await getBank(deps.db, req.params.id);
-      if (bank === null) throw notFound('bank');
+      const bank = await hashBankOr404(deps, req.params.id);
       // A bank's whole list leaves the system (lists are licensed, and name abuse material): on record before a
       // line is sent, so an export the log refuses sends nothing.
       await auditCallerChange(deps.db, principalOf(req), {
