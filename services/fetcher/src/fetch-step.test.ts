@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Codecs, fetcherSubmissionIds } from '@mod/contracts';
 import { normalizeUrlOrThrow } from '@mod/urls';
 import { looksLikeMedia } from './fetch-step.js';
-import { bank, JPEG, world } from './fetch-step.test-helper.js';
+import { bank, imageAnswer, JPEG, world } from './fetch-step.test-helper.js';
 import { applyUrlListChange } from './url-list-sync.js';
 
 describe('fetch step', () => {
@@ -88,16 +88,7 @@ describe('fetch step', () => {
   });
 
   it('fetches media-looking URLs once per TTL and submits the bytes for scanning', async () => {
-    const w = world((url) => ({
-      ok: true,
-      url,
-      redirects: [],
-      address: '192.0.2.1',
-      status: 200,
-      mediaType: 'image/jpeg',
-      contentType: 'image/jpeg',
-      bytes: JPEG,
-    }));
+    const w = world((url) => imageAnswer(url));
     expect(await w.observe('http://pics.example/a.JPG')).toEqual({ kind: 'ok' });
     expect(await w.observe('http://pics.example/a.JPG')).toMatchObject({ kind: 'drop' });
     expect(await w.observe('http://pics.example/page', { contentType: 'text/html' })).toMatchObject({
@@ -257,16 +248,7 @@ describe('fetch step: the ISP of an event', () => {
   });
 
   it("does not let one ISP's content-type hint keep another ISP's media URL from being fetched", async () => {
-    const w = world((url) => ({
-      ok: true,
-      url,
-      redirects: [],
-      address: '192.0.2.1',
-      status: 200,
-      mediaType: 'image/jpeg',
-      contentType: 'image/jpeg',
-      bytes: JPEG,
-    }));
+    const w = world((url) => imageAnswer(url));
     const url = 'http://cdn.example/blob/7f3a';
     // isp-1 says the URL is a page (a hint it alone chose): not fetched, and not held against the URL.
     expect(
