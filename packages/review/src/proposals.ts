@@ -1,3 +1,4 @@
+import { isDegenerateHash } from '@mod/matcher';
 import type { Actor } from './case-life.js';
 import { checkReason, type Category, type Decision } from './decisions.js';
 import { refuse, ReviewRefusalCode, type ReviewRefusal } from './refusals.js';
@@ -18,13 +19,6 @@ export interface ProposalBank {
   negative: boolean;
   signalTypes: readonly string[];
 }
-
-/**
- * A perceptual hash with every bit the same: blank media's (`isDegenerateHash` of @mod/matcher, which refuses
- * it in imported lists). Proposed for a bank, it would match every blank or nearly blank upload.
- */
-const blankMediaHash = (signal: ProposalSignal, value: string): boolean =>
-  (signal === 'pdq' || signal === 'blockhash') && /^(?:0+|f+)$/i.test(value);
 
 /**
  * The entries a decision proposes for `bank`: the content's hashes of the signals the bank takes (never blank
@@ -50,7 +44,13 @@ export function proposalEntries(
   const entries: ProposalEntry[] = [];
   for (const signal of ProposalSignals) {
     const value = hashes[signal];
-    if (value !== undefined && bank.signalTypes.includes(signal) && !blankMediaHash(signal, value))
+    // Blank media's perceptual hash (every bit the same) is never proposed, as imported lists refuse it: in a bank
+    // it would match every blank or nearly blank upload.
+    if (
+      value !== undefined &&
+      bank.signalTypes.includes(signal) &&
+      !isDegenerateHash(signal, value.toLowerCase())
+    )
       entries.push({
         signal,
         value: value.toLowerCase(),
