@@ -26,6 +26,7 @@ import {
   REPORT_IDEMPOTENCY_WINDOW_MS,
   replayRequestDigest,
   sealReplay,
+  type ReplayedAnswer,
   type ReplayRequest,
 } from './replay.js';
 import type { ReportSettings } from './settings.js';
@@ -119,7 +120,7 @@ export function createReportFiling(o: {
               consents: report.consents,
               deleteAfter: new Date(now.getTime() + settings.contactRetentionDays * 86_400_000),
             };
-      type Outcome = { kept: ReportReplay } | { answer: Omit<FiledReport, 'replayed'> };
+      type Outcome = { kept: ReportReplay } | { answer: ReplayedAnswer };
       const filed = await withTransaction(o.db, async (c): Promise<Outcome> => {
         // The key first: a concurrent request with it waits here on the primary key, then replays this answer.
         if (replay !== null) {

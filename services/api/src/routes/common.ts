@@ -135,3 +135,13 @@ export function nextCursorAfter<T>(
   const last = rows.at(-1);
   return rows.length === limit && last !== undefined ? encodeCursor(positionOf(last)) : null;
 }
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** A request's `Idempotency-Key` header (media uploads, reports), null without one; 400 when malformed. */
+export function idempotencyKeyOf(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (!IDEMPOTENCY_KEY.test(header))
+    throw badRequest('MOD_ERR_API_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-200 of A-Za-z0-9._:-');
+  return header;
+}

@@ -7,7 +7,7 @@ import { countPendingMedia, receiveMedia } from '@mod/db/submissions';
 import { Gauge, traceparentOf, type Registry } from '@mod/telemetry';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
-import { ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { ErrorResponses, idempotencyKeyOf, Uuid, type RouteDeps, type TypedApp } from './common.js';
 
 /** Text fields a multipart upload may carry, and their limits (multipart bodies bypass JSON schemas). */
 const MEDIA_FIELDS: Readonly<Record<string, RegExp>> = {
@@ -15,15 +15,6 @@ const MEDIA_FIELDS: Readonly<Record<string, RegExp>> = {
   externalRef: /^[^\u0000-\u001f\u007f]{1,200}$/u,
   reportedCategory: /^[A-Za-z0-9._-]{1,50}$/,
 };
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
-
-/** A request's `Idempotency-Key` header (media uploads, reports), null without one; 400 when malformed. */
-export function idempotencyKeyOf(header: string | undefined): string | null {
-  if (header === undefined) return null;
-  if (!IDEMPOTENCY_KEY.test(header))
-    throw badRequest('MOD_ERR_API_BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-200 of A-Za-z0-9._:-');
-  return header;
-}
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9.+-]{0,49}\/[a-z0-9][a-z0-9.+-]{0,49}$/;
 
 /**

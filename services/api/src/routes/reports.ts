@@ -19,8 +19,15 @@ import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
 import { REPORT_IDEMPOTENCY_WINDOW_MS } from '../reports/replay.js';
 import { contactKeyFor, type ReportSettings } from '../reports/settings.js';
 import { personOf } from './cases-common.js';
-import { auditActor, ErrorResponses, Nullable, Uuid, type RouteDeps, type TypedApp } from './common.js';
-import { idempotencyKeyOf } from './media.js';
+import {
+  auditActor,
+  ErrorResponses,
+  idempotencyKeyOf,
+  Nullable,
+  Uuid,
+  type RouteDeps,
+  type TypedApp,
+} from './common.js';
 import {
   Category,
   Channel,

@@ -42,7 +42,8 @@ import {
 /**
  * A person's own password and second factor (under `/v1/session`). A first sign-in (one-time password) must set a
  * new password, then confirm a TOTP code from the authenticator app; only then is the session `full`, under a new
- * token, and every other session of theirs ends (none began with the second factor). A signed-in person changes their password with the current one; every other session of theirs ends.
+ * token, and every other session of theirs ends (none began with the second factor). A signed-in person changes
+ * their password with the current one; every other session of theirs ends.
  */
 export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
   const { db, now, people: settings } = deps;
@@ -162,7 +163,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
         secret === null
           ? null
           : verifyTotp({ secret, code: req.body.code, nowMs: at.getTime(), lastAcceptedStep: null });
-      if (secret === null || check === null || !check.ok)
+      if (secret === null || !check?.ok)
         throw peopleError(req, 'MOD_ERR_API_TOTP_CODE_WRONG', 'enrolment-code-wrong');
       // Kept sealed for the person alone, as sign-in opens it; only if that pending secret is still the one.
       const sealed = { pending, secret: sealSecret(key, secret, session.personId) };
