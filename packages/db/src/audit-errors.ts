@@ -9,11 +9,13 @@ import { ModError } from '@mod/contracts';
  * | `MOD_ERR_AUDIT_LOG_NO_TREE_HEAD` | no signed tree head yet, or none at the tree size asked for |
  * | `MOD_ERR_AUDIT_LOG_OUT_OF_RANGE` | a seq or tree size beyond the signed head or the log |
  * | `MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS` | an export would hold more records than allowed: narrow it |
+ * | `MOD_ERR_AUDIT_LOG_INCONSISTENT` | the stored tree does not extend a head already signed (cut back or rewritten behind the signer): no head is signed |
  */
 export const AuditLogErrorCode = {
   NO_TREE_HEAD: 'MOD_ERR_AUDIT_LOG_NO_TREE_HEAD',
   OUT_OF_RANGE: 'MOD_ERR_AUDIT_LOG_OUT_OF_RANGE',
   TOO_MANY_RECORDS: 'MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS',
+  INCONSISTENT: 'MOD_ERR_AUDIT_LOG_INCONSISTENT',
 } as const;
 export type AuditLogErrorCode = (typeof AuditLogErrorCode)[keyof typeof AuditLogErrorCode];
 

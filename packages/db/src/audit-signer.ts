@@ -1,4 +1,6 @@
 import {
+  AuditError,
+  AuditErrorCode,
   createMerkleTree,
   isTreeHeadDue,
   loadPublicKey,
@@ -7,7 +9,8 @@ import {
   signingKeyFromEnv,
   toHex,
 } from '@mod/audit';
-import type { PublicKeyInfo, SignedTreeHead, SigningKey, TreeHeadSchedule } from '@mod/audit';
+import type { MerkleTree, PublicKeyInfo, SignedTreeHead, SigningKey, TreeHeadSchedule } from '@mod/audit';
+import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
 import { latestTreeHead } from './audit-proofs.js';
 import { createPgMerkleStore } from './audit-store.js';
 import { enqueueOutbox } from './outbox.js';
@@ -61,13 +64,43 @@ export interface SignTreeHeadOptions {
   topic: string | null;
   /** Sign even if the schedule says it is not due (still only when the tree grew). */
   force?: boolean;
+  /**
+   * A head this signer signed before, kept outside the database (the signer loop keeps its last one): the tree
+   * must extend it too, so deleting the newer heads' rows does not hide a cut-back or rewritten log from it.
+   */
+  previous?: SignedTreeHead | null;
   now?: () => Date;
+}
+
+/**
+ * Throws MOD_ERR_AUDIT_LOG_INCONSISTENT unless the stored tree of `size` leaves extends `head`: at least as
+ * large, and its first `head.treeSize` leaves still fold to the signed root. The database's owner can delete
+ * records and nodes, set the size back and append other records (the triggers do not bind the owner); a head
+ * signed over that would be a second history under the log's key, which no verifier could tell from the first.
+ */
+async function requireExtends(tree: MerkleTree, size: number, head: SignedTreeHead): Promise<void> {
+  const refuse = (why: string) =>
+    new AuditLogError(
+      AuditLogErrorCode.INCONSISTENT,
+      `the stored audit tree ${why} the head signed at size ${head.treeSize}: no head is signed until the log is restored`,
+    );
+  if (size < head.treeSize) throw refuse(`holds ${size} records, fewer than`);
+  let root: string;
+  try {
+    root = toHex(await tree.root(head.treeSize));
+  } catch (err) {
+    if (err instanceof AuditError && err.code === AuditErrorCode.STORE_MISSING_NODE)
+      throw refuse('lacks nodes of');
+    throw err;
+  }
+  if (root !== head.rootHash) throw refuse('was rewritten below');
 }
 
 /**
  * Signs and stores a tree head when one is due (`isTreeHeadDue`: N new records or T ms since the last head),
  * registers the signing key's public half, and enqueues the head for the tree-heads topic, all in one
  * transaction. Signers in several processes skip each other (try-lock). Returns the new head, or null.
+ * Signs only a tree that extends the latest stored head and `previous` (else MOD_ERR_AUDIT_LOG_INCONSISTENT).
  */
 export async function signTreeHeadIfDue(
   pool: Pool,
@@ -82,6 +115,10 @@ export async function signTreeHeadIfDue(
     const tree = createMerkleTree(createPgMerkleStore(c));
     const size = await tree.size();
     const last = await latestTreeHead(c);
+    // Checked before the schedule: a log cut back below its last head is never merely "not due".
+    for (const signed of [last, options.previous ?? null]) {
+      if (signed !== null) await requireExtends(tree, size, signed);
+    }
     const at = now();
     const due = isTreeHeadDue(
       last === null ? null : { treeSize: last.treeSize, signedAtMs: Date.parse(last.timestamp) },
@@ -108,6 +145,7 @@ export async function signTreeHeadIfDue(
 export interface SignerLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 /** Options of `createTreeHeadSigner`. */
@@ -134,10 +172,13 @@ export function createTreeHeadSigner(options: TreeHeadSignerOptions): TreeHeadSi
   let running: Promise<unknown> = Promise.resolve();
   let stopped = true;
   let started = false;
+  /** The last head this process signed: the log must keep extending it, whatever the database says since. */
+  let previous: SignedTreeHead | null = options.previous ?? null;
 
   const tick = async (force = false): Promise<SignedTreeHead | null> => {
-    const head = await signTreeHeadIfDue(options.pool, { ...options, force });
+    const head = await signTreeHeadIfDue(options.pool, { ...options, force, previous });
     if (head !== null) {
+      previous = head;
       options.logger.info(
         { treeSize: head.treeSize, rootHash: head.rootHash, keyId: head.keyId },
         'audit tree head signed',
@@ -147,7 +188,11 @@ export function createTreeHeadSigner(options: TreeHeadSignerOptions): TreeHeadSi
   };
   const loop = (): void => {
     running = tick()
-      .catch((err: unknown) => options.logger.warn({ err }, 'audit tree head signing failed; will retry'))
+      .catch((err: unknown) =>
+        err instanceof AuditLogError && err.code === AuditLogErrorCode.INCONSISTENT
+          ? options.logger.error({ err }, 'audit log changed behind its signed heads: not signing')
+          : options.logger.warn({ err }, 'audit tree head signing failed; will retry'),
+      )
       .finally(() => {
         if (!stopped) timer = setTimeout(loop, pollMs);
       });

@@ -1,0 +1,81 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  appendAuditBatch,
+  createTreeHeadSigner,
+  latestTreeHead,
+  listTreeHeads,
+  signTreeHeadIfDue,
+  type SignedTreeHead,
+} from './domains/audit.js';
+import { auditEntry, db, key, tamper, useAuditSchema } from './audit.test-helper.js';
+
+// The signing key is not the database's: whoever holds the database (but not the key) cuts the log back or
+// rewrites it, then waits for the signer to sign the forged history as if it extended what it signed before.
+
+useAuditSchema();
+
+const schedule = { everyRecords: 1, everyMs: 3_600_000 };
+const sign = () => signTreeHeadIfDue(db.pool, { key, schedule, topic: null });
+
+/** As the database owner: cut the log back to its first `size` records, every node past them removed. */
+async function cutBackTo(size: number): Promise<void> {
+  await tamper('audit_records', `delete from audit_records where seq >= ${size}`);
+  await tamper('audit_evidence', `delete from audit_evidence where seq >= ${size}`);
+  await tamper('audit_merkle_nodes', `delete from audit_merkle_nodes where ((idx + 1) << level) > ${size}`);
+  await tamper('audit_tree_size', `update audit_tree_size set size = ${size}`);
+}
+
+let first: SignedTreeHead | null;
+beforeEach(async () => {
+  await appendAuditBatch(
+    db.pool,
+    Array.from({ length: 6 }, (_, i) => auditEntry(i)),
+  );
+  first = await sign();
+  expect(first).toMatchObject({ treeSize: 6 });
+});
+
+describe('the tree-head signer and a log changed behind it', () => {
+  it('refuses to sign a log cut back and grown again past its last head', async () => {
+    await cutBackTo(3);
+    // Other records in the place of 3..5, and more: the tree is larger than the signed head again.
+    await appendAuditBatch(
+      db.pool,
+      Array.from({ length: 5 }, (_, i) => auditEntry(100 + i)),
+    );
+    await expect(sign()).rejects.toMatchObject({ code: 'MOD_ERR_AUDIT_LOG_INCONSISTENT' });
+    expect(await latestTreeHead(db.pool)).toEqual(first);
+  });
+
+  it('refuses to sign a rewritten history even when its size has not grown back', async () => {
+    await cutBackTo(3);
+    await expect(sign()).rejects.toMatchObject({ code: 'MOD_ERR_AUDIT_LOG_INCONSISTENT' });
+    await appendAuditBatch(db.pool, [auditEntry(100)]);
+    await expect(sign()).rejects.toMatchObject({ code: 'MOD_ERR_AUDIT_LOG_INCONSISTENT' });
+  });
+
+  it('refuses a fork after the signed heads were deleted too: the signer remembers what it signed', async () => {
+    const logged: string[] = [];
+    const logger = {
+      info: () => undefined,
+      warn: (_: object, msg: string) => logged.push(msg),
+      error: (_: object, msg: string) => logged.push(msg),
+    };
+    const signer = createTreeHeadSigner({ pool: db.pool, key, schedule, topic: null, logger });
+    await appendAuditBatch(db.pool, [auditEntry(6), auditEntry(7)]);
+    expect(await signer.tick()).toMatchObject({ treeSize: 8 });
+    await cutBackTo(5);
+    await tamper('audit_tree_heads', `delete from audit_tree_heads where tree_size > 5`);
+    await appendAuditBatch(
+      db.pool,
+      Array.from({ length: 5 }, (_, i) => auditEntry(100 + i)),
+    );
+    await expect(signer.tick()).rejects.toMatchObject({ code: 'MOD_ERR_AUDIT_LOG_INCONSISTENT' });
+    expect((await listTreeHeads(db.pool)).map((h) => h.treeSize)).toEqual([]);
+  });
+
+  it('still signs a log that extends its heads', async () => {
+    await appendAuditBatch(db.pool, [auditEntry(6)]);
+    expect(await sign()).toMatchObject({ treeSize: 7 });
+  });
+});
