@@ -21,7 +21,7 @@ export interface I18n {
   setLanguage: (language: Language) => void;
   setTimeZone: (zone: string) => void;
   t: (key: MessageKey, values?: MessageValues) => string;
-  /** A date and time in the chosen zone (`null`: a dash). */
+  /** A date and time in the chosen zone (`null`: a dash; text that is no time: as it is). */
   dateTime: (iso: string | null | undefined) => string;
   number: (n: number, options?: Intl.NumberFormatOptions) => string;
   /** A duration such as "3 giờ 5 phút" / "3 h 5 min", from milliseconds (sign ignored). */
@@ -80,8 +80,13 @@ export function createI18n(
     setLanguage: set.language,
     setTimeZone: set.timeZone,
     t,
-    dateTime: (iso) =>
-      iso === null || iso === undefined || iso === '' ? '—' : dateFormat.format(new Date(iso)),
+    dateTime: (iso) => {
+      if (iso === null || iso === undefined || iso === '') return '—';
+      const at = new Date(iso);
+      // A time that is none (a tampered audit bundle's, an answer gone wrong) is shown as given: formatting an
+      // invalid date throws, and a throw while a page renders leaves the whole console blank.
+      return Number.isNaN(at.getTime()) ? String(iso) : dateFormat.format(at);
+    },
     number: (n, options) =>
       (options === undefined ? numberFormat : new Intl.NumberFormat(locale, options)).format(n),
     duration: (ms) => {

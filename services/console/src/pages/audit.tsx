@@ -18,6 +18,16 @@ function pinnedKeys(): string[] {
   }
 }
 
+/**
+ * A record's actor as `kind:id`. The bundle is what is being verified, so nothing in it is trusted to have the
+ * log's shape: an actor that is not an object (null, a string) is shown as nothing rather than read into.
+ */
+function actorText(actor: unknown): string {
+  if (typeof actor !== 'object' || actor === null) return '';
+  const { kind, id } = actor as { kind?: unknown; id?: unknown };
+  return `${typeof kind === 'string' ? kind : ''}:${typeof id === 'string' ? id : ''}`;
+}
+
 /** A check's outcome in words and a mark (never colour alone). */
 function Mark(props: { ok: boolean; label: string }) {
   const { t } = useI18n();
@@ -152,7 +162,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
           >
             {check.entries.map((e) => {
               const r = e.record ?? {};
-              const actor = r['actor'] as { kind?: string; id?: string } | undefined;
+              const actor = r['actor'];
               const good = e.leafHashOk && e.canonicalOk && e.positionOk && e.proofOk;
               return (
                 <tr key={e.leafIndex} data-testid="audit-record">
@@ -161,7 +171,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
                   <td>
                     <code>{typeof r['action'] === 'string' ? r['action'] : ''}</code>
                   </td>
-                  <td>{actor === undefined ? '' : `${actor.kind ?? ''}:${actor.id ?? ''}`}</td>
+                  <td>{actorText(actor)}</td>
                   <td>{typeof r['reason'] === 'string' ? r['reason'] : ''}</td>
                   <td class={good ? 'check-ok' : 'check-bad'}>
                     {good ? '✓ ' : '✗ '}

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page, Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProducer, type Producer } from '@mod/kafka';
+import { parseSecretKey } from '@mod/people';
+import { seedTenants } from '@mod/testing';
+import {
+  chromiumAvailable,
+  firstSignInAs,
+  launchChromium,
+  watchPage,
+  type PageWatch,
+} from './console-browser.js';
+import { buildWorldApp, createWorld, listenOnLoopback, type World } from './helpers.js';
+
+/*
+ * The console given answers it cannot trust or use, in Debian's Chromium with the production build served by the
+ * API: the browser's routes stand in for an API (or whatever sits between it and the browser) that answers
+ * wrongly. Each page must say what went wrong in words, and the person must never be left with a blank window or
+ * told something that is not so.
+ */
+const available = chromiumAvailable();
+
+let world: World;
+let producer: Producer;
+let app: FastifyInstance;
+let origin: string;
+let browser: Browser;
+let page: Page;
+let watch: PageWatch;
+let oneTime = '';
+let signedIn = false;
+
+/** Signs the admin in (a first sign-in: new password, TOTP enrolment) the first time a test asks. */
+async function signIn(): Promise<void> {
+  if (signedIn) return;
+  await page.goto(`${origin}/console/`);
+  await firstSignInAs(page, 'admin.answers', oneTime, 'a long enough pass phrase for answers');
+  signedIn = true;
+}
+
+/** Answers a browser request with JSON, as the API would, but with the body given. */
+const answer = (route: Route, status: number, body: unknown) =>
+  route.fulfill({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
+
+/** An export bundle of one record whose fields are not what the log writes (a tampered or forged bundle). */
+function tamperedBundle() {
+  const hex = (n: number) => 'ab'.repeat(n);
+  const record = JSON.stringify({ seq: 0, time: 'not a time', actor: null, action: 'order.issued' });
+  return {
+    format: 'mod.audit.bundle.v2',
+    scope: { kind: 'records', seqs: [0] },
+    scopeSignature: { keyId: hex(16), signedAt: 'not a time either', signature: 'AAAA' },
+    treeHead: {
+      treeSize: 1,
+      rootHash: hex(32),
+      timestamp: 'when it suits',
+      keyId: hex(16),
+      signature: 'AAAA',
+    },
+    publicKeys: [{ keyId: hex(16), spki: 'AAAA' }],
+    entries: [{ leafIndex: 0, record, leafHash: hex(32), inclusionProof: [] }],
+  };
+}
+
+describe.skipIf(!available)('the console on answers it cannot use', () => {
+  beforeAll(async () => {
+    world = createWorld();
+    await world.ready;
+    producer = await createProducer(world.kafka);
+    app = await buildWorldApp(world, producer, {
+      people: { secretKey: parseSecretKey(randomBytes(32).toString('base64')) },
+    });
+    origin = await listenOnLoopback(app);
+    const keys = await seedTenants(world.db, [{ id: 'ops', kind: 'admin', role: 'admin' }]);
+    const made = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/people',
+      headers: { authorization: `Bearer ${keys['ops']}` },
+      payload: { tenantId: 'ops', login: 'admin.answers', displayName: 'Admin', role: 'admin' },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    watch = watchPage(page, origin);
+    oneTime = made.json<{ oneTimePassword: string }>().oneTimePassword;
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await producer?.disconnect();
+    await world?.drop();
+  });
+
+  it('shows a tampered audit bundle as failing verification, its odd times and actor as given', async () => {
+    await signIn();
+    await page.route('**/v1/audit/export?**', (route) => answer(route, 200, tamperedBundle()));
+    try {
+      await page.goto(`${origin}/console/audit?ref=o_1`);
+      await expect
+        .poll(() => page.locator('[data-testid=audit-verdict]').textContent(), { timeout: 10_000 })
+        .toBe('KHÔNG kiểm chứng được: có bước kiểm tra thất bại');
+      expect(await page.locator('nav').count()).toBe(1);
+      const row = page.locator('[data-testid=audit-record]');
+      expect(await row.count()).toBe(1);
+      expect(await row.textContent()).toContain('not a time');
+      expect(await page.locator('main').textContent()).toContain('when it suits');
+      expect(watch.problems).toEqual([]);
+    } finally {
+      await page.unroute('**/v1/audit/export?**');
+    }
+  });
+});
