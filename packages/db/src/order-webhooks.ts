@@ -75,7 +75,9 @@ export interface ClaimedDelivery {
  * worker that dies mid-request leaves them to be retried after the lease (receivers dedupe by delivery id).
  * Several workers share the work (`skip locked`). At most `perTenant` (default: no cap) go to one tenant: the
  * earliest due of each, so that one tenant's backlog neither fills the claim nor outlasts its lease when sent
- * one after the other to a receiver that answers slowly.
+ * one after the other to a receiver that answers slowly. Only tenants whose endpoint is enabled are claimed
+ * for: a tenant that turns its endpoint off is sent nothing more, not even what was queued before (its URL may
+ * no longer be its own); what waits stays pending, untried, and goes out once the endpoint is enabled again.
  */
 export async function claimDueWebhooks(
   db: Queryable,
@@ -87,7 +89,8 @@ export async function claimDueWebhooks(
     `/* actioner:claim-webhooks */ with ranked as (
        select d.id, d.next_attempt_at,
          row_number() over (partition by d.tenant_id order by d.next_attempt_at, d.id) as rank
-       from webhook_deliveries d where d.status = 'pending' and d.next_attempt_at <= $1
+       from webhook_deliveries d join webhook_endpoints e on e.tenant_id = d.tenant_id and e.enabled
+       where d.status = 'pending' and d.next_attempt_at <= $1
      ), due as (
        select d.id from webhook_deliveries d
        where d.id in (select r.id from ranked r where $4::int is null or r.rank <= $4::int
@@ -96,7 +99,7 @@ export async function claimDueWebhooks(
        order by d.next_attempt_at, d.id for update skip locked
      )
      update webhook_deliveries d set next_attempt_at = $1::timestamptz + make_interval(secs => $2::float8 / 1000)
-     from due, webhook_endpoints e where d.id = due.id and e.tenant_id = d.tenant_id
+     from due, webhook_endpoints e where d.id = due.id and e.tenant_id = d.tenant_id and e.enabled
      returning d.id, d.tenant_id as "tenantId", d.order_id as "orderId", d.event, d.payload, d.attempts,
        e.url, e.secret, d.traceparent`,
     [a.now, a.leaseMs, a.limit, a.perTenant ?? null],

@@ -181,6 +181,34 @@ describe('webhook deliveries go through the SSRF-safe fetcher', () => {
   });
 });
 
+describe('a disabled endpoint', () => {
+  it('is sent nothing, not even what was queued before it was disabled, until it is enabled again', async () => {
+    const sender = createSafeWebhookSender({
+      addressPolicy: (a) => (a === '127.0.0.1' ? 'allow' : defaultAddressPolicy(a)),
+      allowPlainHttp: true,
+    });
+    const url = `http://127.0.0.1:${port}/hooks`;
+    // Queued while enabled; then the tenant turns its endpoint off (its domain lapsed, its receiver moved...).
+    const orderId = await orderWithWebhook(url);
+    const { rows } = await db.pool.query<{ tenant: string }>(
+      'select target_tenant_id as tenant from orders where id = $1',
+      [orderId],
+    );
+    const tenantId = rows[0]!.tenant;
+    await setWebhookEndpoint(db.pool, { tenantId, url, enabled: false });
+    const run = lifecycle(sender);
+    expect(await run.runWebhooks()).toEqual({ webhooksDelivered: 0, webhooksFailed: 0 });
+    expect(received).toEqual([]);
+    expect(await listWebhookDeliveries(db.pool, orderId)).toMatchObject([
+      { status: 'pending', attempts: [] },
+    ]);
+    // Enabled again: what waited is sent (signed with the secret it has now).
+    await setWebhookEndpoint(db.pool, { tenantId, url, enabled: true });
+    expect(await run.runWebhooks()).toEqual({ webhooksDelivered: 1, webhooksFailed: 0 });
+    expect(received).toHaveLength(1);
+  });
+});
+
 describe('a receiver that never answers', () => {
   it('holds up its own deliveries only, and no more of them than fit in their lease', async () => {
     // Two tenants' hosts on loopback: one that takes the request and never answers, one that answers at once.
