@@ -7,7 +7,7 @@ import {
   signTreeHeadIfDue,
   type SignedTreeHead,
 } from './domains/audit.js';
-import { auditEntry, db, key, tamper, useAuditSchema } from './audit.test-helper.js';
+import { auditEntry, cutBackTo, db, key, tamper, useAuditSchema } from './audit.test-helper.js';
 
 // The signing key is not the database's: whoever holds the database (but not the key) cuts the log back or
 // rewrites it, then waits for the signer to sign the forged history as if it extended what it signed before.
@@ -16,14 +16,6 @@ useAuditSchema();
 
 const schedule = { everyRecords: 1, everyMs: 3_600_000 };
 const sign = () => signTreeHeadIfDue(db.pool, { key, schedule, topic: null });
-
-/** As the database owner: cut the log back to its first `size` records, every node past them removed. */
-async function cutBackTo(size: number): Promise<void> {
-  await tamper('audit_records', `delete from audit_records where seq >= ${size}`);
-  await tamper('audit_evidence', `delete from audit_evidence where seq >= ${size}`);
-  await tamper('audit_merkle_nodes', `delete from audit_merkle_nodes where ((idx + 1) << level) > ${size}`);
-  await tamper('audit_tree_size', `update audit_tree_size set size = ${size}`);
-}
 
 let first: SignedTreeHead | null;
 beforeEach(async () => {

@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson, decodeRecord } from '@mod/audit';
-import { appendAuditBatch, listAudit, signTreeHeadIfDue, verifyStoredLog } from './domains/audit.js';
-import { auditEntry, db, key, tamper, useAuditSchema } from './audit.test-helper.js';
+import {
+  appendAuditBatch,
+  listAudit,
+  signTreeHeadIfDue,
+  verifyStoredLog,
+  type SignedTreeHead,
+} from './domains/audit.js';
+import { auditEntry, cutBackTo, db, key, tamper, useAuditSchema } from './audit.test-helper.js';
 
 // The stored log as the database owner could leave it after the last signed head: records appended since are
 // part of the tree too, and a record the tree does not hold is no record of the log.
@@ -71,6 +77,57 @@ describe('verifyStoredLog after the last signed head', () => {
     expect(await verifyStoredLog(db.pool)).toMatchObject({
       ok: false,
       error: { reason: 'deleted', code: 'MOD_ERR_AUDIT_RECORD_DELETED', firstBadRecord: { seq: 4 } },
+    });
+  });
+});
+
+describe('verifyStoredLog and the heads a verifier kept', () => {
+  // An authority keeps the heads it was given (the API, the tree-heads topic): the database's owner can delete
+  // the newer heads' rows together with the records they signed, but not the copies kept outside.
+  const signNow = () =>
+    signTreeHeadIfDue(db.pool, {
+      key,
+      schedule: { everyRecords: 1_000_000, everyMs: 3_600_000 },
+      topic: null,
+      force: true,
+    });
+
+  it('names the newest records cut back together with their head, against the head kept', async () => {
+    const kept = await signNow();
+    expect(kept).toMatchObject({ treeSize: 10 });
+    await cutBackTo(8);
+    await tamper('audit_tree_heads', `delete from audit_tree_heads where tree_size > 8`);
+    // The database alone no longer shows the cut: its own heads all verify.
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 8 });
+    expect(await verifyStoredLog(db.pool, { keptHeads: kept === null ? [] : [kept] })).toMatchObject({
+      ok: false,
+      error: { reason: 'deleted', code: 'MOD_ERR_AUDIT_RECORD_DELETED', firstBadRecord: { seq: 8 } },
+    });
+  });
+
+  it('names records rewritten after the last head the database still holds, against the head kept', async () => {
+    const kept = await signNow();
+    await cutBackTo(8);
+    await tamper('audit_tree_heads', `delete from audit_tree_heads where tree_size > 8`);
+    await appendAuditBatch(db.pool, [auditEntry(108), auditEntry(109)]);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 10 });
+    expect(await verifyStoredLog(db.pool, { keptHeads: kept === null ? [] : [kept] })).toMatchObject({
+      ok: false,
+      error: { reason: 'bad_proof', firstBadRecord: { seq: 6 } },
+    });
+  });
+
+  it('refuses a kept head that is not signed by a trusted key', async () => {
+    const kept = await signNow();
+    const forged = { ...(kept as SignedTreeHead), treeSize: 9 };
+    expect(await verifyStoredLog(db.pool, { keptHeads: [forged] })).toMatchObject({
+      ok: false,
+      error: { reason: 'bad_signature' },
+    });
+    expect(await verifyStoredLog(db.pool, { keptHeads: [kept as SignedTreeHead] })).toMatchObject({
+      ok: true,
+      records: 10,
+      treeHead: kept,
     });
   });
 });

@@ -56,6 +56,12 @@ export type StoredLogVerification =
 export interface VerifyStoredLogOptions {
   /** Keys to check tree-head signatures with (default: the keys recorded in `audit_signing_keys`). */
   trustedKeys?: readonly PublicKeyInfo[];
+  /**
+   * Signed heads the verifier kept outside the database (from the API or the tree-heads topic), checked like the
+   * stored ones: the database's owner can delete the newest records together with the heads that signed them,
+   * and the stored heads alone then show nothing; a kept head still names the cut or the rewrite.
+   */
+  keptHeads?: readonly SignedTreeHead[];
   /** Records read per query (default 5,000). */
   chunkRecords?: number;
   /** Most missing evidence documents listed (all are counted). Default 1,000. */
@@ -112,10 +118,10 @@ async function missingDocuments(db: Queryable, unbacked: MissingEvidence[]): Pro
  * (from seq 0 to its size, records appended since the latest signed head included; no signed head beyond it,
  * no row past it) is present, canonical, at its own seq, hashes to the leaf stored at append, and
  * its evidence documents still hash to the digests it carries; the root recomputed from the records equals
- * every signed head's root (each head's signature checked). A record whose evidence document is gone (deleted
- * behind the append-only triggers, which a superuser can bypass) does not stop the check: every such record is
- * listed, and the log fails with `evidence_missing` when nothing worse is found. Otherwise it stops at the first
- * problem and names the record:
+ * every signed head's root (each head's signature checked; the heads the verifier kept, `keptHeads`, as well as
+ * the stored ones). A record whose evidence document is gone (deleted behind the append-only triggers, which a
+ * superuser can bypass) does not stop the check: every such record is listed, and the log fails with
+ * `evidence_missing` when nothing worse is found. Otherwise it stops at the first problem and names the record:
  * a rewrite that also rewrote the stored leaf hashes is located to the records after the last head that
  * still verifies. Without a signed head, the recomputed root is compared with the stored tree's.
  * Reads the log once, in chunks; memory O(chunk + log n).
@@ -139,7 +145,8 @@ export async function verifyStoredLog(
   };
   const store = createPgMerkleStore(db);
   const trusted = options.trustedKeys ?? (await auditPublicKeys(db)).map((k) => loadPublicKey(k.spki));
-  const heads = (await listTreeHeads(db, { limit: 1_000_000 })).reverse();
+  const stored = (await listTreeHeads(db, { limit: 1_000_000 })).reverse();
+  const heads = [...stored, ...(options.keptHeads ?? [])].sort((a, b) => a.treeSize - b.treeSize);
   for (const head of heads) {
     const check = verifyTreeHead(head, trusted);
     if (!check.ok) {

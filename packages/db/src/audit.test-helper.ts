@@ -44,3 +44,11 @@ export async function tamper(table: string, sql: string): Promise<void> {
     await c.query(`alter table ${table} enable trigger user`);
   });
 }
+
+/** As the database owner: cut the log back to its first `size` records, every node past them removed. */
+export async function cutBackTo(size: number): Promise<void> {
+  await tamper('audit_records', `delete from audit_records where seq >= ${size}`);
+  await tamper('audit_evidence', `delete from audit_evidence where seq >= ${size}`);
+  await tamper('audit_merkle_nodes', `delete from audit_merkle_nodes where ((idx + 1) << level) > ${size}`);
+  await tamper('audit_tree_size', `update audit_tree_size set size = ${size}`);
+}

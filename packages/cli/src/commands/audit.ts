@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AuditErrorCode, loadPublicKey, verifyBundle } from '@mod/audit';
-import type { PublicKeyInfo } from '@mod/audit';
+import type { PublicKeyInfo, SignedTreeHead } from '@mod/audit';
 import { verifyStoredLog } from '@mod/db/audit';
 import {
   commandFailed,
@@ -14,7 +14,7 @@ import { withPool } from './curator.js';
 
 const USAGE = [
   'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]... [--allow-unsigned-scope]',
-  '       modctl audit verify-log (--key PUBLIC_KEY_PEM... | --trust-database-keys)',
+  '       modctl audit verify-log (--key PUBLIC_KEY_PEM... | --trust-database-keys) [--head HEAD_JSON]...',
   'verify checks an audit export bundle offline (no database, no network) and prints one JSON line. --key',
   "(repeatable, for key rotation) names the public keys to trust; without it the bundle's own keys are used",
   '(compare the printed keyId out of band). --allow-unsigned-scope accepts a legacy bundle, reported complete: false.',
@@ -22,7 +22,9 @@ const USAGE = [
   'tree head and evidence document, and prints one JSON line (missingEvidence: every record whose evidence document',
   'is gone, code MOD_ERR_AUDIT_EVIDENCE_MISSING). Its tree heads are checked against the --key files',
   '(kept apart from the database: whoever holds the database could add a key of theirs); --trust-database-keys uses',
-  'the keys the database lists instead, and says so (trustedKeys: "database").',
+  'the keys the database lists instead, and says so (trustedKeys: "database"). --head (repeatable) names signed tree',
+  "heads kept outside the database (the API's tree-heads answer, a tree-heads topic message, or a bundle): the",
+  "log must extend each, so the newest records cut back together with the database's heads are still named.",
   'exit codes: 0 verified; 1 verification failed or unreadable input; 2 usage',
 ].join('\n');
 
@@ -39,14 +41,15 @@ const OPTIONS = {
   key: { type: 'string', multiple: true },
   'allow-unsigned-scope': { type: 'boolean' },
   'trust-database-keys': { type: 'boolean' },
+  head: { type: 'string', multiple: true },
 } as const;
 
 async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandArgs({ args: [...args], options: OPTIONS, allowPositionals: true }, USAGE, io);
   if (parsed === null) return AuditExit.USAGE;
   const { values, positionals } = parsed;
-  if (values['trust-database-keys'] === true)
-    return usageError(io, USAGE, "--trust-database-keys is verify-log's");
+  if (values['trust-database-keys'] === true || values.head !== undefined)
+    return usageError(io, USAGE, "--trust-database-keys and --head are verify-log's");
   if (positionals.length > 1) return usageError(io, USAGE, `unexpected argument ${positionals[1]}`);
   const bundlePath = positionals[0];
   if (bundlePath === undefined) return usageError(io, USAGE, 'no bundle');
@@ -90,6 +93,45 @@ async function loadKeys(io: CommandIo, paths: readonly string[]): Promise<Public
   return keys;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The signed head a kept file holds: a head itself (the topic's message), or under `treeHead` (API, bundle). */
+function keptHeadOf(text: string): SignedTreeHead | null {
+  const parsed: unknown = JSON.parse(text);
+  const h = isObject(parsed) && isObject(parsed.treeHead) ? parsed.treeHead : parsed;
+  if (
+    !isObject(h) ||
+    !Number.isSafeInteger(h.treeSize) ||
+    (h.treeSize as number) < 0 ||
+    typeof h.rootHash !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(h.rootHash) ||
+    typeof h.timestamp !== 'string' ||
+    typeof h.keyId !== 'string' ||
+    typeof h.signature !== 'string'
+  )
+    return null;
+  const { treeSize, rootHash, timestamp, keyId, signature } = h as unknown as SignedTreeHead;
+  return { treeSize, rootHash, timestamp, keyId, signature };
+}
+
+/** The heads in the files named, or the failure printed (exit code 1). */
+async function loadHeads(io: CommandIo, paths: readonly string[]): Promise<SignedTreeHead[] | number> {
+  const heads: SignedTreeHead[] = [];
+  for (const path of paths) {
+    let head: SignedTreeHead | null;
+    try {
+      head = keptHeadOf(await readFile(path, 'utf8'));
+    } catch (err) {
+      return printFailure(io, AuditErrorCode.BUNDLE_MALFORMED, `--head ${path}: ${(err as Error).message}`);
+    }
+    if (head === null)
+      return printFailure(io, AuditErrorCode.BUNDLE_MALFORMED, `--head ${path}: not a signed tree head`);
+    heads.push(head);
+  }
+  return heads;
+}
+
 async function verifyLog(args: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandArgs({ args: [...args], options: OPTIONS, allowPositionals: true }, USAGE, io);
   if (parsed === null) return AuditExit.USAGE;
@@ -102,15 +144,18 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
     return usageError(io, USAGE, 'verify-log needs --key files, or --trust-database-keys (one of the two)');
   const keys = await loadKeys(io, keyPaths);
   if (typeof keys === 'number') return keys;
+  const keptHeads = await loadHeads(io, values.head ?? []);
+  if (typeof keptHeads === 'number') return keptHeads;
   try {
     const result = await withPool((pool) =>
-      verifyStoredLog(pool, trustDatabase ? {} : { trustedKeys: keys }),
+      verifyStoredLog(pool, { ...(trustDatabase ? {} : { trustedKeys: keys }), keptHeads }),
     );
     const trustedKeys = trustDatabase ? 'database' : 'given';
     if (result.ok) {
       const { records, rootHash, treeHead } = result;
+      const treeSize = treeHead?.treeSize ?? null;
       io.stdout(
-        JSON.stringify({ ok: true, records, rootHash, treeSize: treeHead?.treeSize ?? null, trustedKeys }),
+        JSON.stringify({ ok: true, records, rootHash, treeSize, trustedKeys, keptHeads: keptHeads.length }),
       );
       return AuditExit.OK;
     }
@@ -128,7 +173,8 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
  * (no database, no network) and prints one JSON line. `--key` (repeatable, for key rotation) names the public
  * keys to trust. A bundle's scope (which records it claims to hold) is signed; a legacy bundle without that
  * signature fails, unless `--allow-unsigned-scope`, which reports its records proven but `complete: false`.
- * `modctl audit verify-log`: the stored log as a whole (`verifyStoredLog` of `@mod/db`), against given keys.
+ * `modctl audit verify-log`: the stored log as a whole (`verifyStoredLog` of `@mod/db`), against given keys and
+ * the signed heads the auditor kept (`--head`).
  */
 export const auditCommand: Command = {
   name: 'audit',

@@ -1,0 +1,85 @@
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { generateSigningKeyPair, loadSigningKey } from '@mod/audit';
+import { withTransaction } from '@mod/db';
+import { appendAuditBatch, signTreeHeadIfDue } from '@mod/db/audit';
+import { auditCommand } from './audit.js';
+import { db, json, runExpecting, useListFolder, useModctlDatabase } from './modctl-database.test-helper.js';
+
+useModctlDatabase({ actor: 'auditor' });
+const file = useListFolder('audit-kept-heads');
+const pair = generateSigningKeyPair();
+
+const entry = (i: number) => ({
+  actor: { kind: 'service' as const, id: 'actioner' },
+  action: 'verdict.recorded',
+  subject: { type: 'submission', id: `sub-${i}` },
+  reason: `record ${i}`,
+});
+
+const sign = () =>
+  signTreeHeadIfDue(db.pool, {
+    key: loadSigningKey(pair.privateKeyPem),
+    schedule: { everyRecords: 1_000_000, everyMs: 3_600_000 },
+    topic: null,
+    force: true,
+  });
+
+/** As the database owner: the log cut back to `size` records, and the heads signed past it deleted. */
+async function cutBackTo(size: number): Promise<void> {
+  await withTransaction(db.pool, async (c) => {
+    for (const [table, sql] of [
+      ['audit_records', `delete from audit_records where seq >= ${size}`],
+      ['audit_merkle_nodes', `delete from audit_merkle_nodes where ((idx + 1) << level) > ${size}`],
+      ['audit_tree_size', `update audit_tree_size set size = ${size}`],
+      ['audit_tree_heads', `delete from audit_tree_heads where tree_size > ${size}`],
+    ]) {
+      await c.query(`alter table ${table} disable trigger user`);
+      await c.query(sql as string);
+      await c.query(`alter table ${table} enable trigger user`);
+    }
+  });
+}
+
+describe('modctl audit verify-log --head', () => {
+  it('checks the stored log against heads kept outside the database, which a cut back cannot delete', async () => {
+    await appendAuditBatch(db.pool, [0, 1, 2, 3].map(entry));
+    const early = await sign();
+    await appendAuditBatch(db.pool, [4, 5, 6].map(entry));
+    const late = await sign();
+    const key = file('key.pem');
+    await writeFile(key, pair.publicKeyPem);
+    // As an authority keeps them: the API's answer (treeHead and publicKeys), and a head as the topic carries it.
+    const answer = file('latest.json');
+    await writeFile(answer, JSON.stringify({ treeHead: late, publicKeys: [] }));
+    const message = file('early.json');
+    await writeFile(message, JSON.stringify(early));
+    const kept = ['--head', answer, '--head', message];
+
+    const good = await runExpecting(auditCommand, ['verify-log', '--key', key, ...kept], 0);
+    expect(json(good.out[0])).toMatchObject({ ok: true, records: 7, treeSize: 7, keptHeads: 2 });
+
+    await cutBackTo(5);
+    // The database's own heads no longer show it.
+    const blind = await runExpecting(auditCommand, ['verify-log', '--key', key], 0);
+    expect(json(blind.out[0])).toMatchObject({ ok: true, records: 5, treeSize: 4 });
+    const cut = await runExpecting(auditCommand, ['verify-log', '--key', key, ...kept], 1);
+    expect(json(cut.out[0])).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_RECORD_DELETED', firstBadRecord: { seq: 5 } },
+    });
+
+    // A kept head altered, or a file that holds none: refused, never skipped.
+    const altered = file('altered.json');
+    await writeFile(altered, JSON.stringify({ ...early, treeSize: 3 }));
+    const bad = await runExpecting(auditCommand, ['verify-log', '--key', key, '--head', altered], 1);
+    expect(json(bad.out[0])).toMatchObject({ ok: false, error: { code: 'MOD_ERR_AUDIT_BAD_SIGNATURE' } });
+    const none = file('none.json');
+    await writeFile(none, JSON.stringify({ treeSize: 'seven' }));
+    const malformed = await runExpecting(auditCommand, ['verify-log', '--key', key, '--head', none], 1);
+    expect(json(malformed.out[0])).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED' },
+    });
+  });
+});
