@@ -175,11 +175,3 @@ export async function pruneEndedSessions(
   );
   return rowCount ?? 0;
 }
-
-/** Moves a session to another stage (a first sign-in from `password` to `totp`). */
-export async function setSessionStage(db: Queryable, id: string, stage: SessionStage): Promise<void> {
-  await db.query(`/* people:session-stage */ update person_sessions set stage = $2 where id = $1`, [
-    id,
-    stage,
-  ]);
-}

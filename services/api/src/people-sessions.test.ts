@@ -91,6 +91,10 @@ describe('a first sign-in', () => {
 
     const changed = await inSession(token, 'POST', '/v1/session/password', { newPassword: TEST_PASSWORD });
     expect(changed.statusCode).toBe(200);
+    // The session goes on under a new token: the one-time password's token is dead.
+    const chosen = tokenOf(changed)!;
+    expect(chosen).not.toBe(token);
+    expect((await inSession(token, 'GET', '/v1/session')).statusCode).toBe(401);
     const enrolment = changed.json<{
       stage: string;
       totpEnrolment: { secret: string; otpauthUri: string };
@@ -99,19 +103,19 @@ describe('a first sign-in', () => {
     expect(enrolment.totpEnrolment.otpauthUri).toMatch(
       /^otpauth:\/\/totp\/Moderation:reviewer\.first\?secret=[A-Z2-7]{32}&/,
     );
-    const blocked = await inSession(token, 'GET', '/v1/me');
+    const blocked = await inSession(chosen, 'GET', '/v1/me');
     expect([blocked.statusCode, errorCodeOf(blocked)]).toEqual([403, 'MOD_ERR_API_TOTP_ENROLMENT_REQUIRED']);
     // Asked again, the same secret (it is kept, sealed, until confirmed).
-    const again = await inSession(token, 'GET', '/v1/session');
+    const again = await inSession(chosen, 'GET', '/v1/session');
     expect(again.json<{ totpEnrolment: { secret: string } }>().totpEnrolment.secret).toBe(
       enrolment.totpEnrolment.secret,
     );
 
-    const wrong = await inSession(token, 'POST', '/v1/session/totp', {
+    const wrong = await inSession(chosen, 'POST', '/v1/session/totp', {
       code: codeAt(enrolment.totpEnrolment.secret, 5),
     });
     expect([wrong.statusCode, errorCodeOf(wrong)]).toEqual([400, 'MOD_ERR_API_TOTP_CODE_WRONG']);
-    const enrolled = await inSession(token, 'POST', '/v1/session/totp', {
+    const enrolled = await inSession(chosen, 'POST', '/v1/session/totp', {
       code: codeAt(enrolment.totpEnrolment.secret),
     });
     expect(enrolled.statusCode).toBe(200);
@@ -122,7 +126,7 @@ describe('a first sign-in', () => {
       first.json<{ csrfToken: string }>().csrfToken,
     );
     // The token of the first stages is dead; the new one reaches the API as the person.
-    expect((await inSession(token, 'GET', '/v1/session')).statusCode).toBe(401);
+    expect((await inSession(chosen, 'GET', '/v1/session')).statusCode).toBe(401);
     const me = await inSession(full, 'GET', '/v1/me');
     expect(me.json()).toMatchObject({
       tenantId: 'hotline',
@@ -384,7 +388,13 @@ describe('a session', () => {
       newPassword: 'a brand new pass phrase',
     });
     expect(ok.json()).toMatchObject({ stage: 'full' });
-    expect((await inSession(a, 'GET', '/v1/session')).statusCode).toBe(200);
-    expect((await inSession(b, 'GET', '/v1/session')).statusCode).toBe(401);
+    // It goes on under a new token: a copy of the old one (lifted from this browser, the theft a password change
+    // answers) is worth nothing, as is every other session. The record names the session ended and the new one.
+    const renewed = tokenOf(ok)!;
+    for (const old of [a, b]) expect((await inSession(old, 'GET', '/v1/session')).statusCode).toBe(401);
+    expect((await inSession(renewed, 'GET', '/v1/me')).json()).toMatchObject({ personId: q.personId });
+    const audit = await listAudit(api.db, { subjectId: q.personId });
+    const changed = audit.find((x) => x.action === 'person.password_changed')!;
+    expect(Object.keys(changed.evidence).sort()).toEqual(['previousSession', 'session', 'sessionsEnded']);
   });
 });

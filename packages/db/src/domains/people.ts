@@ -26,7 +26,6 @@ export {
   pruneEndedSessions,
   revokeSession,
   revokeSessionsOf,
-  setSessionStage,
   verifySession,
   type ActiveSession,
   type SessionCheck,

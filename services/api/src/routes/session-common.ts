@@ -103,8 +103,8 @@ export function sessionAnswer(a: {
 }
 
 /**
- * Starts a session of `person` at `stage` (in the caller's transaction) and audits it as `action` (evidence: the
- * session, then `evidence`). `answer` is what the route answers (with the TOTP enrolment, when due) and the token
+ * Starts a session of `person` at `stage` (in the caller's transaction) and audits it as `action` (with `reason`;
+ * evidence: the session, then `evidence`). `answer` is what the route answers (with the TOTP enrolment, when due) and the token
  * whose cookie is set once the transaction commits (`setSessionCookie`): a rolled-back session must not reach the
  * browser.
  */
@@ -117,6 +117,7 @@ export async function beginSession(
     now: Date;
     settings: PeopleSettings;
     action: string;
+    reason?: string | null;
     evidence: Record<string, unknown>;
   },
 ) {
@@ -130,7 +131,11 @@ export async function beginSession(
     now: a.now,
     expiresAt,
   });
-  await auditPerson(db, a.person, { action: a.action, evidence: { session: id, ...a.evidence } });
+  await auditPerson(db, a.person, {
+    action: a.action,
+    reason: a.reason ?? null,
+    evidence: { session: id, ...a.evidence },
+  });
   return {
     id,
     answer: (enrolment?: TotpEnrolment) => ({

@@ -7,7 +7,6 @@ import {
   revokeSession,
   revokeSessionsOf,
   setPersonPassword,
-  setSessionStage,
 } from '@mod/db/people';
 import {
   clientAddressKey,
@@ -28,13 +27,11 @@ import {
   type PeopleRouteDeps,
 } from './people-schemas.js';
 import {
-  auditPerson,
   beginSession,
   hashNewPassword,
   openPendingTotp,
   personOf,
   requireSecretKey,
-  sessionAnswer,
   setSessionCookie,
   totpEnrolment,
 } from './session-common.js';
@@ -43,7 +40,7 @@ import {
  * A person's own password and second factor (under `/v1/session`). A first sign-in (one-time password) must set a
  * new password, then confirm a TOTP code from the authenticator app; only then is the session `full`, under a new
  * token, and every other session of theirs ends (none began with the second factor). A signed-in person changes
- * their password with the current one; every other session of theirs ends.
+ * their password with the current one; every other session of theirs ends, and theirs goes on under a new token.
  */
 export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
   const { db, now, people: settings } = deps;
@@ -55,7 +52,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       config: sessionRoute(['password', 'full']),
       schema: {
         description:
-          'Sets a new password: after a one-time password (then TOTP enrolment follows), or with the current password. Ends every other session of the person.',
+          'Sets a new password: after a one-time password (then TOTP enrolment follows), or with the current password. The session goes on under a new token (cookie) and CSRF token; every other session of the person ends.',
         body: Type.Object(
           { currentPassword: Type.Optional(Password), newPassword: Password },
           { additionalProperties: false },
@@ -63,8 +60,8 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
         response: { 200: SessionBody, ...ErrorResponses },
       },
     },
-    async (req) => {
-      const { session, token } = req.personSession!;
+    async (req, reply) => {
+      const { session } = req.personSession!;
       const key = requireSecretKey(req, settings);
       const at = now();
       const secrets = await getPersonSecrets(db, session.personId);
@@ -105,37 +102,40 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       if (await verifyPassword(req.body.newPassword, secrets.passwordHash))
         throw peopleError(req, 'MOD_ERR_API_SAME_PASSWORD', 'same-password');
       const hash = await hashNewPassword(deps, req.body.newPassword);
-      return withTransaction(db, async (c) => {
+      const answer = await withTransaction(db, async (c) => {
         await setPersonPassword(c, session.personId, hash, at);
         const ended = await revokeSessionsOf(c, session.personId, 'password-changed', at, session.id);
+        // This session goes on under a new token too: a copy of its token (lifted from this browser, the theft a
+        // password change answers) must end with the old password, as every other session does.
+        await revokeSession(c, session.id, 'password-changed', at);
         const person = await personOf(c, session.personId);
         const stage =
           secrets.totpSecretSealed === null ? 'totp' : session.stage === 'password' ? 'full' : session.stage;
-        if (stage !== session.stage) await setSessionStage(c, session.id, stage);
-        await auditPerson(c, person, {
+        const next = await beginSession(c, {
+          person,
+          stage,
+          clientAddress: req.ip,
+          now: at,
+          settings,
           action: 'person.password_changed',
           reason: session.stage === 'password' ? 'first sign-in' : null,
-          evidence: { session: session.id, sessionsEnded: ended },
+          evidence: { previousSession: session.id, sessionsEnded: ended },
         });
+        // The TOTP secret to enrol is sealed for the session it is shown to: the new one.
         const enrolment =
           stage === 'totp'
             ? await totpEnrolment(c, {
                 person,
-                sessionId: session.id,
+                sessionId: next.id,
                 pendingSealed: null,
                 key,
                 issuer: settings.totpIssuer,
               })
             : undefined;
-        return sessionAnswer({
-          person,
-          stage,
-          token,
-          expiresAt: session.expiresAt,
-          idleExpiresAt: session.idleExpiresAt,
-          ...(enrolment === undefined ? {} : { totpEnrolment: enrolment }),
-        });
+        return next.answer(enrolment);
       });
+      setSessionCookie(reply, answer.token, settings);
+      return answer.body;
     },
   );
 
