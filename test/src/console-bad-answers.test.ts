@@ -93,6 +93,26 @@ describe.skipIf(!available)('the console on answers it cannot use', () => {
     await world?.drop();
   });
 
+  it('says in words that a page cannot show an answer it cannot use, and keeps the menu to go elsewhere', async () => {
+    await signIn();
+    const id = '00000000-0000-4000-8000-0000000000b1';
+    // An order without its clock, subject or history: the page cannot render it.
+    await page.route(`**/v1/orders/${id}`, (route) => answer(route, 200, { id, status: 'issued' }));
+    try {
+      await page.goto(`${origin}/console/desk/orders/${id}`);
+      await expect
+        .poll(() => page.locator('main [role=alert]').textContent(), { timeout: 10_000 })
+        .toContain('Trang này không hiển thị được câu trả lời của máy chủ');
+      expect(await page.locator('nav').count()).toBe(1);
+      // The menu still works: another page renders afresh.
+      await page.click('nav a[href="/console/desk"]');
+      await expect.poll(() => page.locator('#page-title').textContent()).toBe('Lệnh gỡ bỏ và chặn');
+      expect(await page.locator('main [role=alert]').count()).toBe(0);
+    } finally {
+      await page.unroute(`**/v1/orders/${id}`);
+    }
+  });
+
   it('shows a tampered audit bundle as failing verification, its odd times and actor as given', async () => {
     await signIn();
     await page.route('**/v1/audit/export?**', (route) => answer(route, 200, tamperedBundle()));

@@ -1,5 +1,5 @@
 import type { ComponentChildren, ComponentType } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { setApiLanguage } from './api/client.js';
 import type { PersonRole } from './api/types.js';
 import { DEFAULT_TIME_ZONE, I18nProvider, Languages, useI18n, type Language } from './i18n/locale.js';
@@ -15,7 +15,7 @@ import { ChangePasswordPage, EnrolTotpPage, SignInPage } from './pages/sign-in.j
 import { Link, navigate, useRoute } from './router.js';
 import { SessionProvider, useSession } from './session.js';
 import { Choice, CodeChoice } from './ui/form.js';
-import { ErrorNote, Loading } from './ui/kit.js';
+import { ErrorNote, Loading, Page } from './ui/kit.js';
 
 /**
  * The statistics and reports pages and their chart library (uPlot, the largest part of the bundle) load when first
@@ -101,6 +101,25 @@ function Frame(props: { children: ComponentChildren; nav?: ComponentChildren }) 
   );
 }
 
+/**
+ * A page that fails while it renders (an answer it cannot show: a field missing, a value of another kind) says so
+ * in words, under the menu. Without it Preact unmounts the whole console on such an error: a blank window, the
+ * menu and sign-out gone with it. Keyed by the route, so another page starts afresh.
+ */
+function PageGuard(props: { children: ComponentChildren }) {
+  const { t } = useI18n();
+  const [error] = useErrorBoundary() as [unknown, () => void];
+  if (error === undefined) return <>{props.children}</>;
+  return (
+    <Page title={t('error.pageTitle')}>
+      <p class="error" role="alert">
+        {t('error.pageFailed')}
+        {error instanceof Error ? ` (${error.name}: ${error.message})` : ''}
+      </p>
+    </Page>
+  );
+}
+
 /** The pages of a signed-in person, by route. */
 function Pages(props: { role: PersonRole }) {
   const { path, query } = useRoute();
@@ -179,7 +198,9 @@ function Shell() {
   );
   return (
     <Frame nav={nav}>
-      <Pages role={role} />
+      <PageGuard key={path}>
+        <Pages role={role} />
+      </PageGuard>
     </Frame>
   );
 }

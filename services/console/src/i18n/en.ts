@@ -34,6 +34,9 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.generic': 'Something went wrong.',
   'error.network': 'The server could not be reached. Try again.',
   'error.aborted': 'The request was cancelled.',
+  'error.pageTitle': 'This page cannot be shown',
+  'error.pageFailed':
+    "This page cannot show the server's answer. Reload the page or choose another section; if it happens again, tell an administrator.",
   'error.signInFailed': 'The login, password or code is wrong.',
   'error.accountDisabled': 'This account is disabled. Contact an administrator.',
   'error.rateLimited': 'Too many attempts. Wait a moment and try again.',

@@ -36,6 +36,9 @@ export const vi = {
   'error.generic': 'Đã có lỗi.',
   'error.network': 'Không kết nối được với máy chủ. Hãy thử lại.',
   'error.aborted': 'Yêu cầu đã bị huỷ.',
+  'error.pageTitle': 'Không hiển thị được trang này',
+  'error.pageFailed':
+    'Trang này không hiển thị được câu trả lời của máy chủ. Hãy tải lại trang hoặc chọn mục khác; nếu vẫn lỗi, hãy báo quản trị viên.',
   'error.signInFailed': 'Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng.',
   'error.accountDisabled': 'Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên.',
   'error.rateLimited': 'Quá nhiều lần thử. Hãy đợi một lát rồi thử lại.',
