@@ -36,4 +36,26 @@ describe('URL-list entry validation', () => {
     );
     expect(code('x.example')).toBe(CurationErrorCode.UrlEntryInvalid);
   });
+
+  it('refuses an entry dedicated to abuse whose host is a suffix others register names under', () => {
+    // Dedicated means host-level: the ISPs' RPZ and domain list block the entry's host and every name below it,
+    // whatever its kind. For `com` or `github.io` that is every .com site, every GitHub Pages site.
+    const code = (e: object) => {
+      const v = validateUrlListEntry({ dedicatedToAbuse: true, ...e });
+      return v.ok ? 'ok' : v.code;
+    };
+    for (const refused of [
+      { kind: 'host', pattern: 'com' },
+      { kind: 'host', pattern: 'GitHub.IO.' },
+      { kind: 'url', pattern: 'http://github.io/abuse.html' },
+      { kind: 'prefix', pattern: 'blogspot.com/2026/' },
+      { kind: 'url', pattern: 'https://co.uk/' },
+    ])
+      expect(code(refused), refused.pattern).toBe('MOD_ERR_URL_LIST_ENTRY_INVALID');
+    // Below the suffix, an IP, or not dedicated (the URL-level entry lists that page, or that host only).
+    expect(code({ kind: 'host', pattern: 'abuser.github.io' })).toBe('ok');
+    expect(code({ kind: 'url', pattern: 'http://203.0.113.7/x' })).toBe('ok');
+    expect(code({ kind: 'host', pattern: 'github.io', dedicatedToAbuse: false })).toBe('ok');
+    expect(code({ kind: 'url', pattern: 'http://github.io/abuse.html', dedicatedToAbuse: false })).toBe('ok');
+  });
 });

@@ -1,6 +1,6 @@
 import { UrlListEntryKinds, type StagedUrlEntry, type UrlListEntryKind } from '@mod/db/url-lists';
 import { isModError } from '@mod/contracts';
-import { canonicalPatternKey, isRegistrySuffix, UrlErrorCode } from '@mod/urls';
+import { canonicalPatternKey, HostType, isRegistrySuffix, normalizePattern, UrlErrorCode } from '@mod/urls';
 import { CurationErrorCode } from './errors.js';
 
 /** An entry as a curator gives it. `pattern` may omit the scheme (IWF style). */
@@ -84,13 +84,23 @@ export function validateUrlListEntry(
       code: UrlErrorCode.ListEntry,
       message: `domain pattern ${canonicalKey} is a suffix others register names under; list the names below it`,
     };
+  // Dedicated to abuse means host-level whatever the kind: the ISPs' RPZ and domain list block the entry's host
+  // and every name below it, so for `com` or `github.io` every site registered there.
+  const dedicatedToAbuse = r['dedicatedToAbuse'] === true;
+  const host = dedicatedToAbuse ? normalizePattern(pattern) : null;
+  if (host?.ok === true && host.url.hostType === HostType.Domain && isRegistrySuffix(host.url.host))
+    return {
+      ok: false,
+      code: UrlErrorCode.ListEntry,
+      message: `${host.url.host} is a suffix others register names under: an entry dedicated to abuse would block every name under it`,
+    };
   return {
     ok: true,
     entry: {
       kind: kind as UrlListEntryKind,
       pattern: pattern.trim(),
       canonicalKey,
-      dedicatedToAbuse: r['dedicatedToAbuse'] === true,
+      dedicatedToAbuse,
       block: r['block'] !== false,
       category,
       note,

@@ -26,8 +26,9 @@ function targetOf(entry: BlocklistEntry): Target {
 /**
  * Bump when the rendering of an entry changes: stores holding rendered lines must render them again.
  * 2: names whose last label starts with `rpz-` are left out of the RPZ ({@link RPZ_TRIGGER_NAME}).
+ * 3: a public suffix (`com`, `co.uk`, a single-label name) is never listed host-level.
  */
-export const FEED_RENDER_VERSION = 2;
+export const FEED_RENDER_VERSION = 3;
 
 /**
  * What one entry contributes to each feed, rendered once (stores may keep it with the entry): the URL-list line
@@ -56,6 +57,12 @@ export function feedLinesOf(entry: BlocklistEntry): FeedEntryLines {
     return CONTROL_CHARS.test(url.key)
       ? { urlLine: null, hostLine: null, rpzHost: null, skip: 'target has control characters', rpzSkip: null }
       : { urlLine: url.key, hostLine: null, rpzHost: null, skip: null, rpzSkip: null };
+  }
+  // Host-level means the name and every name below it: for a public suffix (a dedicated host entry `com`, or
+  // a URL entry `http://co.uk/x` marked dedicated) that is every site registered under it, at every ISP.
+  if (url.hostType === HostType.Domain && url.registrableDomain === null) {
+    const why = 'host is a public suffix: listing it would block every name under it';
+    return { urlLine: null, hostLine: null, rpzHost: null, skip: why, rpzSkip: why };
   }
   if (url.hostType !== HostType.Domain)
     return {

@@ -86,6 +86,21 @@ describe('renderFeed', () => {
     );
   });
 
+  it('never lists a public suffix host-level: a dedicated entry for one would block every name under it', () => {
+    const suffixes = ['com', 'http://CO.UK./index.html', 'vn/any/page', 'localhost'].map((target, i) => ({
+      id: `s${i}`,
+      target,
+      dedicatedToAbuse: true,
+    }));
+    const named = { id: 'ok', target: 'abuse.co.uk', dedicatedToAbuse: true };
+    const all = { serial: 4, entries: [...suffixes, named] };
+    const feed = renderFeed('rpz', all, rpz);
+    expect(feed.lines).toEqual(['*.abuse.co.uk CNAME .', 'abuse.co.uk CNAME .']);
+    expect(feed.skipped.map((skip) => skip.id)).toEqual(suffixes.map((entry) => entry.id));
+    expect(renderFeed('domain-list', all).lines).toEqual(['abuse.co.uk']);
+    expect(feedLinesOf(suffixes[0]!)).toMatchObject({ rpzHost: null, hostLine: null });
+  });
+
   it('renders the URL list (URL-level entries) and the domain list (dedicated hosts)', () => {
     expect(renderFeed('url-list', snapshot).body).toBe(
       '203.0.113.7/x\nshared-host.example/gallery/img.jpg?id=7\n',

@@ -52,9 +52,13 @@ describe.skipIf(!hasNamed)('our RPZ in a real BIND resolver', () => {
   let port = 0;
 
   // Ordered: one name. Hostile: names that a resolver would read as IP or name-server triggers, each of which
-  // would block every name resolving to 10.0.0.1 (or served by localhost), far more than ordered.
+  // would block every name resolving to 10.0.0.1 (or served by localhost), far more than ordered; and the
+  // top-level domain itself (a host entry, or a URL entry's host, marked dedicated), which would block every
+  // name under it.
   const entries: BlocklistEntry[] = [
     { id: 'ordered', target: 'http://Victim.Example./page', dedicatedToAbuse: true },
+    { id: 'tld', target: 'Example.', dedicatedToAbuse: true },
+    { id: 'tld-url', target: 'http://example/index.html', dedicatedToAbuse: true },
     { id: 'ip', target: 'http://32.1.0.0.10.rpz-ip/', dedicatedToAbuse: true },
     { id: 'ns', target: 'localhost.rpz-nsdname', dedicatedToAbuse: true },
     { id: 'nsip', target: '32.1.0.0.127.rpz-nsip', dedicatedToAbuse: true },
