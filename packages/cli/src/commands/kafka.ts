@@ -109,6 +109,12 @@ export const kafkaCommand: Command = subcommandCommand({
   },
 });
 
+/** What the log calls a partner's access change, and the broker's refusal of it. */
+const PARTNER_AUDIT_ACTIONS = {
+  grant: { done: 'kafka.partner.granted', failed: 'kafka.partner.grant_failed' },
+  revoke: { done: 'kafka.partner.revoked', failed: 'kafka.partner.revoke_failed' },
+} as const;
+
 async function partner(
   action: 'grant' | 'revoke',
   tenantId: string,
@@ -134,22 +140,33 @@ async function partner(
     const { kafka, prefix } = kafkaFromEnv();
     const acls = partnerAcls({ prefix, kind, tenantId, principal });
     const topics = partnerTopicSpecs(prefix, kind, tenantId);
-    if (action === 'grant') {
-      await ensureTopics(kafka, topics);
-      await applyAcls(kafka, acls);
-    } else {
-      await removeAcls(kafka, acls);
-    }
     const by = operator('admin');
-    await appendAuditAlone(pool, {
-      actor: by.actor,
-      role: by.role,
-      tenantId,
-      action: action === 'grant' ? 'kafka.partner.granted' : 'kafka.partner.revoked',
-      subject: { type: 'tenant', id: tenantId },
-      reason: `${action} Kafka access of ${kind} ${tenantId} to principal ${principal}`,
-      evidence: { principal, topics: topics.map((t) => t.name) },
-    });
+    const audit = (outcome: 'done' | 'failed', reason: string) =>
+      appendAuditAlone(pool, {
+        actor: by.actor,
+        role: by.role,
+        tenantId,
+        action: PARTNER_AUDIT_ACTIONS[action][outcome],
+        subject: { type: 'tenant', id: tenantId },
+        reason,
+        evidence: { principal, topics: topics.map((t) => t.name) },
+      });
+    // On record before the broker changes (the broker is no part of the database's transaction): access the log
+    // does not know of is never granted, nor taken away, even when the log is unavailable or modctl dies midway.
+    await audit('done', `${action} Kafka access of ${kind} ${tenantId} to principal ${principal}`);
+    try {
+      if (action === 'grant') {
+        await ensureTopics(kafka, topics);
+        await applyAcls(kafka, acls);
+      } else {
+        await removeAcls(kafka, acls);
+      }
+    } catch (err) {
+      await audit('failed', `the broker refused to ${action} Kafka access to principal ${principal}`).catch(
+        () => undefined,
+      );
+      throw err;
+    }
     io.stdout(
       JSON.stringify({
         tenant: tenantId,
