@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MEDIA_META_HEADER, partnerGroupPrefix, partnerTopic, partnerTopicSpec } from '@mod/contracts';
+import {
+  MEDIA_META_HEADER,
+  partnerGroupPrefix,
+  partnerTopic,
+  partnerTopicSpec,
+  type DeadLetter,
+} from '@mod/contracts';
 import { flatRgbaPng } from '@mod/hashing/synthetic-photos';
 import { ensureTopics } from '@mod/kafka';
-import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
+import { Admin as PlatformaticAdmin, Producer as PlatformaticProducer } from '@platformatic/kafka';
 import { readTopic } from '@mod/testing';
-import { makePhoto, publishPartnerMedia, waitScanned, worldGroups } from './helpers.js';
+import { json, makePhoto, publishPartnerMedia, read, waitScanned, worldGroups } from './helpers.js';
 import { errorText, trySend, useTrustScene } from './trust-boundaries-scene.js';
 
 /**
@@ -85,6 +91,35 @@ describe("a platform's own Kafka topic carries only what the platform may say", 
       failure_code: 'MOD_ERR_HASH_TOO_MANY_DECODED_BYTES',
     });
     await waitScanned(scene.world, 'the event behind the refused one', [after]);
+  });
+
+  it('cannot make the scanner inflate a compressed batch past its budget: dead-lettered, and the partition goes on', async () => {
+    // A platform's own client may compress its batches: 512 MiB of zeros are 16 KiB of zstd on the wire, and the
+    // scanner's client inflated them whole (a pod's memory, on every redelivery, with a few such records).
+    const topic = partnerTopic(scene.world.prefix, 'mediaSubmitted', 'platform-a');
+    const raw = new PlatformaticProducer({ ...scene.platformA.kafka.base, compression: 'zstd' });
+    try {
+      const meta = JSON.stringify({ eventId: randomUUID(), submittedAt: new Date().toISOString() });
+      await raw.send({
+        messages: [
+          {
+            topic,
+            key: Buffer.from('bomb'),
+            value: Buffer.alloc(512 * 1024 * 1024),
+            headers: new Map([[Buffer.from(MEDIA_META_HEADER), Buffer.from(meta)]]),
+          },
+        ],
+      });
+    } finally {
+      await raw.close();
+    }
+    const after = await publishPartnerMedia(scene.world, scene.platformA, await makePhoto(46));
+    const letters = await read(scene.world, scene.world.topics.deadLetters, (r) =>
+      r.some((m) => json<DeadLetter>(m).reason.code === 'MOD_ERR_KAFKA_BATCH_REFUSED'),
+    );
+    const refused = letters.map((m) => json<DeadLetter>(m)).filter((l) => l.sourceTopic === topic);
+    expect(refused.filter((l) => l.reason.code === 'MOD_ERR_KAFKA_BATCH_REFUSED')).toHaveLength(1);
+    await waitScanned(scene.world, 'the event behind the refused batch', [after]);
   });
 
   it('cannot undo the decision on its own scanned submission by naming it with other media', async () => {

@@ -15,6 +15,8 @@ export interface ReadRecord {
   partition: number;
   offset: string;
   headers: Record<string, Buffer>;
+  /** Set when the record stands for a compressed batch the client would not inflate (`ConsumedMessage.refused`). */
+  refused?: string;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function readRecords(
           partition: message.partition,
           offset: message.offset.toString(),
           headers,
+          ...(message.refused === undefined ? {} : { refused: message.refused }),
         });
         if (o.until(records)) {
           clearTimeout(timer);

@@ -20,6 +20,12 @@ import { outcomeOfError, type ConsumedMessage, type Step, type StepOutcome } fro
 /** A dead letter keeps this much of its message's key (the source's topic, partition and offset find it). */
 export const MAX_DEAD_LETTER_KEY_CHARS = 1024;
 
+/**
+ * The code of a compressed record batch the client did not inflate (`ConsumedMessage.refused`): a producer allowed
+ * to write the topic (a partner) can send a few kilobytes that would inflate to gigabytes in every consumer.
+ */
+export const BATCH_REFUSED = 'MOD_ERR_KAFKA_BATCH_REFUSED';
+
 /** What processing one message needs of the runner's options (`ConsumerRunnerOptions`). */
 export interface MessageProcessingOptions {
   groupId: string;
@@ -118,7 +124,10 @@ export function createMessageProcessor(
       const started = process_hrtime();
       let outcome: StepOutcome;
       try {
-        outcome = await options.step(m);
+        outcome =
+          m.refused === undefined
+            ? await options.step(m)
+            : { kind: 'dlq', code: BATCH_REFUSED, message: m.refused };
       } catch (err) {
         outcome = outcomeOfError(err);
       }

@@ -26,6 +26,12 @@ export interface ConsumedMessage {
    * topics are `LogAppendTime`, so a partner's producer cannot set it); elsewhere our own producer's clock.
    */
   timestamp: number;
+  /**
+   * Set instead of a record's content when the record stands for a compressed batch the client would not inflate
+   * (past its inflation budget, or undecodable): why. The runner dead-letters it without running the step; its
+   * offset is the batch's last, so committing after it moves past the whole batch.
+   */
+  refused?: string;
 }
 
 export type Step = (message: ConsumedMessage) => Promise<StepOutcome>;
@@ -51,6 +57,7 @@ export function consumedOf(raw: Message<Buffer, Buffer, Buffer, Buffer>): Consum
     value: raw.value === undefined || raw.value === null ? null : raw.value,
     headers,
     timestamp: Number(raw.timestamp),
+    ...(raw.refused === undefined ? {} : { refused: raw.refused }),
   };
 }
 

@@ -59,7 +59,8 @@ const summary = (l: DeadLetter) => ({
 /** The original message of a dead letter, if its topic still keeps it and it is the same bytes. */
 async function original(kafka: Kafka, l: DeadLetter) {
   const record = await readRecordAt(kafka, l.sourceTopic, l.sourcePartition, l.sourceOffset);
-  if (record === null) return null;
+  // A compressed batch the client would not inflate (a bomb) has no message to send again.
+  if (record === null || record.refused !== undefined) return null;
   const sha256 = createHash('sha256')
     .update(record.value ?? Buffer.alloc(0))
     .digest('hex');

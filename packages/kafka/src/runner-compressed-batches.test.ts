@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { Producer as PlatformaticProducer, type CompressionAlgorithmValue } from '@platformatic/kafka';
+import { Codecs } from '@mod/contracts';
+import { createRegistry, createStepMetrics } from '@mod/telemetry';
+import { createConsumerRunner, createProducer, ensureTopics, type StepOutcome } from './index.js';
+import { BATCH_REFUSED } from './processing.js';
+import { readRecordAt } from './inspect.js';
+import { readTopic, testKafka, testLogger, testTopic } from './testing.test-helper.js';
+import { waitFor } from './runner.test-helper.js';
+
+const MiB = 1024 * 1024;
+
+describe('compressed record batches a producer of the topic controls (real Kafka)', () => {
+  it('dead-letters a batch that would inflate past the budget, in every codec, instead of inflating it; ordinary compressed batches pass', async () => {
+    const kafka = testKafka('runner-compressed-test');
+    const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+    const topic = `${prefix}in`;
+    const dlq = `${prefix}dlq`;
+    await ensureTopics(kafka, [testTopic(topic), testTopic(dlq)]);
+    // What a partner's own producer may send on its topic: each send is one record batch, compressed as it likes.
+    const send = async (
+      compression: CompressionAlgorithmValue,
+      messages: { key: string; value: Buffer }[],
+    ) => {
+      const raw = new PlatformaticProducer({ ...kafka.base, compression });
+      try {
+        await raw.send({
+          messages: messages.map((m) => ({ topic, key: Buffer.from(m.key), value: m.value })),
+        });
+      } finally {
+        await raw.close();
+      }
+    };
+    // 96 MiB of zeros: a few kilobytes to a few megabytes on the wire, every one past the 64 MiB budget.
+    const bomb = Buffer.alloc(96 * MiB);
+    for (const codec of ['gzip', 'zstd', 'snappy', 'lz4'] as const)
+      await send(codec, [{ key: `bomb-${codec}`, value: bomb }]);
+    // Three records, each within the budget, together past it in one batch.
+    await send(
+      'zstd',
+      [0, 1, 2].map((i) => ({ key: `many-${i}`, value: Buffer.alloc(30 * MiB) })),
+    );
+    // Within the budget: batches of compressed records as partners' clients send them, and two large ones that a
+    // fetch takes together past the budget (each is read whole, in a fetch of its own).
+    await send('lz4', [
+      { key: 'small-1', value: Buffer.from('a'.repeat(10_000)) },
+      { key: 'small-2', value: Buffer.from('b') },
+    ]);
+    await send('zstd', [{ key: 'large-1', value: Buffer.alloc(40 * MiB, 1) }]);
+    await send('gzip', [{ key: 'large-2', value: Buffer.alloc(40 * MiB, 2) }]);
+    await send('none', [{ key: 'last', value: Buffer.from('x') }]);
+
+    const producer = await createProducer(kafka);
+    const seen: { key: string | null; bytes: number }[] = [];
+    const step = async (m: { key: string | null; value: Buffer | null }): Promise<StepOutcome> => {
+      seen.push({ key: m.key, bytes: m.value?.length ?? 0 });
+      return { kind: 'ok' };
+    };
+    const runner = createConsumerRunner({
+      kafka,
+      groupId: `${prefix}g`,
+      topics: [topic],
+      stepName: 'test',
+      step,
+      producer,
+      deadLetterTopic: dlq,
+      logger: testLogger,
+      metrics: createStepMetrics(createRegistry('test')),
+    });
+    await runner.start();
+    try {
+      await waitFor(() => seen.some((s) => s.key === 'last'), 60_000);
+    } finally {
+      await runner.stop();
+      await producer.disconnect();
+    }
+    // The step never saw what the bombs carried; everything within the budget reached it whole.
+    expect(seen).toEqual([
+      { key: 'small-1', bytes: 10_000 },
+      { key: 'small-2', bytes: 1 },
+      { key: 'large-1', bytes: 40 * MiB },
+      { key: 'large-2', bytes: 40 * MiB },
+      { key: 'last', bytes: 1 },
+    ]);
+    // One dead letter per refused batch, at its last offset (the bombs at 0..3, the three records at 4..6).
+    const letters = (await readTopic(kafka, dlq, (r) => r.length >= 5, 20_000)).map((r) =>
+      Codecs.deadLetter.decode(r.value),
+    );
+    expect(letters.map((l) => [l.sourceOffset, l.reason.code, l.valueBytes])).toEqual([
+      ['0', BATCH_REFUSED, 0],
+      ['1', BATCH_REFUSED, 0],
+      ['2', BATCH_REFUSED, 0],
+      ['3', BATCH_REFUSED, 0],
+      ['6', BATCH_REFUSED, 0],
+    ]);
+    expect(letters[4]?.reason.message).toMatch(/offsets 4\.\.6 was not inflated: inflates to more than/);
+    // An operator reading a refused batch back gets the refusal, not the bytes (nothing to replay).
+    const back = await readRecordAt(kafka, topic, 0, '1');
+    expect(back?.refused).toMatch(/offsets 1\.\.1 was not inflated/);
+    expect(back?.value).toBeNull();
+  }, 120_000);
+});
