@@ -175,6 +175,35 @@ describe('ISP integration through real Kafka and PostgreSQL', () => {
     ).toBe(1);
   });
 
+  it('blocks a domain dedicated to abuse once per ISP, however many names under it an ISP observes', async () => {
+    // Anyone whose traffic an ISP samples (or the ISP itself) picks the names: each distinct one must not become
+    // another blocking request to every subscribed ISP.
+    const urls = ['r1', 'R2', 'x.r3'].map((name) => `http://${name}.dedicated-abuse.example/p`);
+    const res = await upload(
+      ispA.key,
+      urls.map((url) => JSON.stringify({ url })),
+    );
+    expect(res.json()).toMatchObject({ accepted: 3, rejected: 0 });
+    const normalized = urls.map((url) => url.toLowerCase());
+    await waitFor('the three observations actioned', async () => {
+      const { rows } = await world.db.query<{ n: number }>(
+        `select count(*)::int as n from verdicts v join submissions s on s.id = v.submission_id
+         where s.url = any($1)`,
+        [normalized],
+      );
+      return rows[0]!.n >= 3 || undefined;
+    });
+    const { rows } = await world.db.query<{ isp: string; host: string }>(
+      `select target_tenant_id as isp, subject_value as host from orders
+       where kind = 'blocking' and subject_type = 'host' and subject_value like '%dedicated-abuse.example'
+       order by 1, 2`,
+    );
+    expect(rows).toEqual([
+      { isp: ispA.id, host: 'dedicated-abuse.example' },
+      { isp: ispB.id, host: 'dedicated-abuse.example' },
+    ]);
+  });
+
   it('fetches a media URL safely, the scanner hashes it; a name resolving to loopback is never fetched', async () => {
     const good = `http://media.example:${media.port}/img/cat.jpg`;
     const res = await upload(ispB.key, [

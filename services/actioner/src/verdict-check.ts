@@ -1,7 +1,7 @@
 import type { Hit, SignalType, Verdict } from '@mod/contracts';
 import type { Queryable } from '@mod/db';
 import { decide } from '@mod/policy';
-import { UrlListIndex, normalizeUrl, type UrlListKind } from '@mod/urls';
+import { canonicalPatternKey, normalizeUrl, UrlListIndex, type UrlListKind } from '@mod/urls';
 
 /**
  * Why the actioner refuses a verdict: each code dead-letters it, so nothing reaches orders or feeds. Kafka ACLs
@@ -183,11 +183,18 @@ async function checkUrlHits(
       );
   }
   const subject = verdict.subject;
-  const dedicated = rows.some((r) => r.dedicated_to_abuse);
+  // A dedicated entry supports the URL's host, and a dedicated domain entry its own name too (what the fetcher
+  // names, so that every name observed under the domain folds into one order per ISP).
+  const hosts = new Set<string>();
+  for (const r of rows) {
+    if (!r.dedicated_to_abuse) continue;
+    hosts.add(url.host);
+    if (r.kind === 'domain') hosts.add(canonicalPatternKey('domain', r.pattern));
+  }
   const supported =
     subject === undefined ||
     (subject.type === 'url' && subject.value === url.href) ||
-    (subject.type === 'host' && dedicated && subject.value === url.host);
+    (subject.type === 'host' && hosts.has(subject.value));
   if (!supported)
     return refuse(VerdictRefusal.SubjectInvalid, `the hits do not support subject ${subject?.type}`);
   return new Map(rows.map((r) => [`url:${r.id}`, r.category]));

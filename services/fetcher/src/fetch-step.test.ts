@@ -13,7 +13,7 @@ describe('fetch step', () => {
     expect(w.sent).toEqual([]);
   });
 
-  it('publishes a verdict naming the URL for a URL-list hit, and the host for a dedicated entry', async () => {
+  it("publishes a verdict naming the URL for a URL-list hit, and the dedicated entry's host for a dedicated one", async () => {
     const w = world();
     applyUrlListChange(w.index, w.banks, {
       type: 'url-bank-upserted',
@@ -55,7 +55,8 @@ describe('fetch step', () => {
       subject: { type: 'url', value: 'http://bad.example/p/1.html' },
       hits: [{ bankId: 'b1', entryId: 'url:7', category: 'A', actionPolicy: 'automatic', negative: false }],
     });
-    expect(verdicts[1]?.subject).toEqual({ type: 'host', value: 'cdn.worse.example' });
+    // The dedicated domain's own name, not the name observed under it.
+    expect(verdicts[1]?.subject).toEqual({ type: 'host', value: 'worse.example' });
     expect(w.fetched).toEqual([]);
     expect(await w.count('url-list-hit')).toBe(2);
   });

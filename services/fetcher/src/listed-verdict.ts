@@ -21,8 +21,28 @@ export function submissionNotOwned(submissionId: string): { code: string; messag
 const digest = (algorithm: string, text: string) => createHash(algorithm).update(text).digest('hex');
 
 /**
- * The verdict for a URL-list hit. There is no content: the subject is the URL (or its host when a matching
- * entry is dedicated to abuse), the hashes digest the canonical URL, and each hit names the list entry.
+ * The host a host-level block names when matching entries are dedicated to abuse: the widest of theirs. A domain
+ * entry's own name, which covers every name under it, rather than the name observed: whoever's traffic an ISP
+ * samples picks that name, and each distinct one (`r1.abuse.example`, `r2.abuse.example`...) would otherwise be
+ * another blocking request to every subscribed ISP. Other kinds list this very host. Null: none is dedicated.
+ */
+function dedicatedHost(
+  url: NormalizedUrl,
+  matches: readonly { match: UrlListMatch<UrlEntryData> }[],
+): string | null {
+  let host: string | null = null;
+  for (const { match } of matches) {
+    if (match.entry.data?.dedicatedToAbuse !== true) continue;
+    const name = match.entry.kind === 'domain' ? match.key : url.host;
+    if (host === null || name.length < host.length) host = name;
+  }
+  return host;
+}
+
+/**
+ * The verdict for a URL-list hit. There is no content: the subject is the URL (or, when a matching entry is
+ * dedicated to abuse, the host it names: {@link dedicatedHost}), the hashes digest the canonical URL, and each
+ * hit names the list entry.
  */
 export function urlListVerdict(
   /** `idName`: what ids derive from (the event id, namespaced by tenant on an ISP's own topic). */
@@ -37,7 +57,7 @@ export function urlListVerdict(
   at: Date,
 ): Verdict {
   const submissionId = event.submissionId ?? fetcherSubmissionIds(event.idName ?? event.eventId).listed;
-  const dedicated = matches.some((m) => m.match.entry.data?.dedicatedToAbuse === true);
+  const host = dedicatedHost(url, matches);
   return {
     eventId: deterministicUuid(`verdict:${submissionId}`),
     submissionId,
@@ -62,7 +82,7 @@ export function urlListVerdict(
       negative: false,
     })),
     url: url.href,
-    subject: dedicated ? { type: 'host', value: url.host } : { type: 'url', value: url.href },
+    subject: host !== null ? { type: 'host', value: host } : { type: 'url', value: url.href },
     scannedAt: at.toISOString(),
     scannerVersion: FETCHER_VERSION,
   };
