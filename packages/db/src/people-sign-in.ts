@@ -3,6 +3,11 @@ import { queryOne, type Queryable } from './pool.js';
 
 /** Failures older than this are deleted as new ones arrive: far beyond any lock-out window. */
 const FAILURE_RETENTION_MS = 24 * 3600_000;
+/**
+ * Expired failures (of any login and address) one new failure deletes at most: more than the one row it adds, so
+ * the table holds about a day of failures and a backlog drains, yet no failure's answer waits on a large delete.
+ */
+const FAILURES_PRUNED_PER_FAILURE = 10;
 
 interface AccountRow {
   id: string;
@@ -118,16 +123,19 @@ export function createSignInStore(db: Queryable): SignInStore {
         );
         return;
       }
-      const { rows } = await db.query<{ address_key: string; at: Date }>(
+      const { rows } = await db.query<{ at: Date }>(
         `/* api:sign-in-attempt-failed */ update sign_in_failures set reason = $2 where id = $1::bigint
-         returning address_key, at`,
+         returning at`,
         [attemptId, reason],
       );
       const r = rows[0];
+      // Pruned by age, never only at this address: an outsider failing once from each of many addresses leaves
+      // rows no failure of their address would ever prune. Rows another pass holds are skipped.
       if (r !== undefined)
         await db.query(
-          `/* api:prune-sign-in-failures */ delete from sign_in_failures where address_key = $1 and at < $2`,
-          [r.address_key, new Date(r.at.getTime() - FAILURE_RETENTION_MS)],
+          `/* api:prune-sign-in-failures */ delete from sign_in_failures where id in (
+             select id from sign_in_failures where at < $1 order by at limit $2 for update skip locked)`,
+          [new Date(r.at.getTime() - FAILURE_RETENTION_MS), FAILURES_PRUNED_PER_FAILURE],
         );
     },
 

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPerson, getPersonSecrets, rehashPersonPassword, resetPersonPassword } from './people.js';
+import { createSignInStore } from './people-sign-in.js';
 import { insertSession, pruneEndedSessions, revokeSession } from './sessions.js';
 import { upsertTenant } from './tenants.js';
 import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
-// Upkeep of staff accounts' rows: pruning ended sessions, renewing a password hash in place.
+// Upkeep of staff accounts' rows: pruning ended sessions and old sign-in failures, renewing a password hash in place.
 
 const HOUR = 3_600_000;
 const now = new Date('2026-05-01T12:00:00Z');
@@ -111,5 +112,30 @@ describe('rehashPersonPassword', () => {
     const stale = { from: renewed, to: renewed.replace('t=3', 't=4') };
     expect(await rehashPersonPassword(db.pool, personId, stale)).toBe(false);
     expect((await getPersonSecrets(db.pool, personId))?.passwordHash).toBe(HASH);
+  });
+});
+
+describe('sign-in failures', () => {
+  const store = () => createSignInStore(db.pool);
+  const fail = async (addressKey: string, atMs: number) => {
+    const { attemptId } = await store().beginAttempt({ login: 'sprayed', addressKey, sinceMs: atMs, atMs });
+    await store().endAttempt(attemptId, 'unknown-login');
+  };
+  const kept = async () =>
+    (
+      await db.pool.query<{ address_key: string }>(`select address_key from sign_in_failures order by id`)
+    ).rows.map((r) => r.address_key);
+
+  it('are pruned a day on, whichever address they came from, as new failures arrive', async () => {
+    await fail('192.0.2.50', at(-2).getTime());
+    // A spray of one failure per address (IPv6 gives an outsider as many /64s as they like): no address fails
+    // again, so no failure of its own would ever prune it; one attempt died in flight and was never settled.
+    for (let i = 0; i < 25; i++) await fail(`2001:db8:${i.toString(16)}::/64`, at(-30).getTime());
+    await store().beginAttempt({ login: 'sprayed', addressKey: 'died', sinceMs: 0, atMs: at(-30).getTime() });
+    expect(await kept()).toHaveLength(27);
+    // Each new failure deletes a bounded batch of the oldest expired ones, more than it adds: the table holds a
+    // day of failures, and a backlog drains.
+    for (let i = 0; i < 3; i++) await fail(`198.51.100.${i}`, now.getTime());
+    expect(await kept()).toEqual(['192.0.2.50', '198.51.100.0', '198.51.100.1', '198.51.100.2']);
   });
 });
