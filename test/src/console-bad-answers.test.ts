@@ -131,4 +131,33 @@ describe.skipIf(!available)('the console on answers it cannot use', () => {
       await page.unroute('**/v1/audit/export?**');
     }
   });
+
+  // Last: it ends the session.
+  it('says a sign-out the API did not take failed, and shows the sign-in page only once the session has ended', async () => {
+    await signIn();
+    await page.goto(`${origin}/console/desk`);
+    await page.waitForSelector('nav');
+    await page.route('**/v1/session', (route) =>
+      route.request().method() === 'DELETE'
+        ? answer(route, 503, { error: { code: 'MOD_ERR_API_UNAVAILABLE', message: 'database unavailable' } })
+        : route.continue(),
+    );
+    try {
+      await page.click('nav button');
+      await expect
+        .poll(() => page.locator('nav [role=alert]').textContent(), { timeout: 10_000 })
+        .toContain('Chưa đăng xuất được');
+      expect(await page.locator('nav [role=alert]').textContent()).toContain('MOD_ERR_API_UNAVAILABLE');
+      // Still signed in, and the page says so: no sign-in form over a live session.
+      expect(await page.locator('#login').count()).toBe(0);
+    } finally {
+      await page.unroute('**/v1/session');
+    }
+    await page.click('nav button');
+    await page.waitForSelector('#login');
+    // The API ended it: a reload finds nobody signed in.
+    await page.reload();
+    await page.waitForSelector('#login');
+    expect(await page.locator('nav').count()).toBe(0);
+  });
 });

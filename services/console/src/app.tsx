@@ -15,7 +15,7 @@ import { ChangePasswordPage, EnrolTotpPage, SignInPage } from './pages/sign-in.j
 import { Link, navigate, useRoute } from './router.js';
 import { SessionProvider, useSession } from './session.js';
 import { Choice, CodeChoice } from './ui/form.js';
-import { ErrorNote, Loading, Page } from './ui/kit.js';
+import { describeError, ErrorNote, Loading, Page, useAction } from './ui/kit.js';
 
 /**
  * The statistics and reports pages and their chart library (uPlot, the largest part of the bundle) load when first
@@ -149,6 +149,7 @@ function Shell() {
   const i18n = useI18n();
   const { t } = i18n;
   const { path } = useRoute();
+  const out = useAction(signOut);
   useEffect(() => setApiLanguage(i18n.language), [i18n.language]);
   if (state.status === 'loading')
     return (
@@ -191,9 +192,14 @@ function Shell() {
       <span class="who">
         {session.person.displayName} · {t(`role.${role}`)}
       </span>
-      <button type="button" class="secondary" onClick={() => void signOut()}>
+      <button type="button" class="secondary" disabled={out.busy} onClick={() => void out.run()}>
         {t('nav.signOut')}
       </button>
+      {out.error === null ? null : (
+        <p class="error" role="alert">
+          {t('error.signOutFailed')} {describeError(i18n, out.error)}
+        </p>
+      )}
     </nav>
   );
   return (

@@ -1,6 +1,6 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useState } from 'preact/hooks';
-import { api, ok, setCsrfToken, setOnUnauthenticated } from './api/client.js';
+import { api, ApiFailure, ok, setCsrfToken, setOnUnauthenticated } from './api/client.js';
 import type { Session } from './api/types.js';
 import { navigate } from './router.js';
 
@@ -14,6 +14,7 @@ interface SessionContext {
   state: SessionState;
   /** A new session answer (sign-in, password change, enrolment): kept, with its CSRF token. */
   accept: (session: Session) => void;
+  /** Ends the session at the API; rejects (the person still signed in) when the API did not end it. */
   signOut: () => Promise<void>;
 }
 
@@ -35,7 +36,14 @@ export function SessionProvider(props: { children: ComponentChildren }) {
     ok(api.GET('/v1/session')).then(accept, () => setState({ status: 'signed-out', expired: false }));
   }, [accept]);
   const signOut = useCallback(async () => {
-    await ok(api.DELETE('/v1/session')).catch(() => undefined);
+    try {
+      await ok(api.DELETE('/v1/session'));
+    } catch (err) {
+      // Only the API ends a session (its cookie is HttpOnly, out of the page's reach). Unless it answers that this
+      // one has ended already, the person is still signed in and is told so: the sign-in page shown over a live
+      // session would let the next person at this browser in as them with a reload.
+      if (!(err instanceof ApiFailure && err.status === 401)) throw err;
+    }
     // The next person starts at the console's front page, not where this one left off.
     navigate('', { replace: true });
     setCsrfToken(null);
