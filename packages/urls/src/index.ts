@@ -48,6 +48,7 @@ export {
   type BlocklistChange,
 } from './blocklist.js';
 export {
+  isDnsName,
   rpzCnameTarget,
   rpzHostFits,
   rpzRecordsOf,

@@ -28,6 +28,15 @@ export interface RpzOptions {
 export const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
 /**
+ * Whether a host (lower case, no trailing dot, as the normaliser gives it) is a DNS name an RPZ can list: every
+ * label {@link LABEL}. Hosts the WHATWG parser also takes (`*.com`, `a"b.example`, `x;$include`, labels over 63
+ * characters) are not.
+ */
+export function isDnsName(host: string): boolean {
+  return host.length > 0 && host.length <= 253 && host.split('.').every((label) => LABEL.test(label));
+}
+
+/**
  * A name that resolvers read as an RPZ trigger other than the name itself: below `rpz-ip`, `rpz-nsip`,
  * `rpz-client-ip` or `rpz-nsdname` at the zone's apex, `32.1.2.0.192.rpz-ip` blocks every name that resolves to
  * 192.0.2.1 and `ns.example.rpz-nsdname` every name served by that name server (far more than the one name

@@ -98,6 +98,14 @@ describe('the subject of an order issued by hand', () => {
       ['blocking', 'host', 'vn'],
       ['blocking', 'host', 'com.vn'],
       ['blocking', 'host', 'COM.'],
+      // Not DNS names: a wildcard (an ISP reading it as one would block every .com name), zone-file syntax, a
+      // label DNS cannot carry. The RPZ could not list them, so the order would block nothing there.
+      ['blocking', 'host', '*.com'],
+      ['blocking', 'host', '*.com.vn'],
+      ['blocking', 'host', 'bad.example;$INCLUDE'],
+      ['blocking', 'host', '$ORIGIN.bad.example'],
+      ['blocking', 'host', 'a"b.example'],
+      ['blocking', 'host', `${'a'.repeat(64)}.example`],
     ] as const) {
       const res = await issue(kind, type, value);
       expect([res.statusCode, res.json<{ error: { code: string } }>().error.code], value).toEqual([
@@ -117,6 +125,8 @@ describe('the subject of an order issued by hand', () => {
       ['blocking', 'host', '203.0.113.7'],
       ['blocking', 'host', 'abuse.com.vn'],
       ['blocking', 'host', '[2001:db8::7]'],
+      ['blocking', 'host', '_abuse.example'],
+      ['blocking', 'host', `${'a'.repeat(63)}.example`],
     ] as const) {
       const res = await issue(kind, type, value);
       expect(res.statusCode, res.body).toBe(201);

@@ -11,7 +11,7 @@ import {
 } from '@mod/db/orders';
 import { getSubmission } from '@mod/db/submissions';
 import { FOLD_ACTOR } from '@mod/orders';
-import { normalizePattern, normalizeUrl } from '@mod/urls';
+import { isDnsName, normalizePattern, normalizeUrl } from '@mod/urls';
 import { actorLabelOf, principalOf } from '../auth.js';
 import { orderScopeFor, submissionScopeFor } from '../authz.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -53,6 +53,13 @@ function checkSubject(subject: { type: string; value: string }): void {
       throw badRequest(
         'MOD_ERR_API_VALIDATION',
         'a host subject is a host name or IP address alone, without scheme, port, path or credentials',
+      );
+    // A name the WHATWG parser takes but DNS does not (`*.com`, `a"b.example`, `x;$include`, a label over 63
+    // characters) is never listed in the RPZ, and an ISP reading `*.com` as a wildcard would block every .com name.
+    if (host.url.hostType === 'domain' && !isDnsName(host.url.host))
+      throw badRequest(
+        'MOD_ERR_API_VALIDATION',
+        'a host subject is a DNS name: labels of letters, digits, hyphens and underscores, at most 63 characters each',
       );
     // A blocked host is blocked with every name under it (the RPZ lists `*.host` too): never a whole top-level
     // or public second-level domain (vn, com.vn), as URL lists refuse them for their domain entries.
