@@ -150,10 +150,18 @@ export interface BundleCheck {
   ok: boolean;
 }
 
-function promisedSeqs(scope: AuditBundle['scope']): number[] {
+/**
+ * The seqs a scope promises, or null when it cannot be the `present` records'. A range is listed only if it
+ * is as long as the records present: the scope is part of what is being verified, and a forged one of billions of
+ * records, listed whole, hung the tab or ran it out of memory before any verdict.
+ */
+function promisedSeqs(scope: AuditBundle['scope'], present: number): number[] | null {
   if (scope.kind === 'records') return [...scope.seqs];
+  const { fromSeq, toSeq } = scope;
+  if (!Number.isSafeInteger(fromSeq) || !Number.isSafeInteger(toSeq) || toSeq - fromSeq + 1 !== present)
+    return null;
   const out: number[] = [];
-  for (let s = scope.fromSeq; s <= scope.toSeq; s++) out.push(s);
+  for (let s = fromSeq; s <= toSeq; s++) out.push(s);
   return out;
 }
 
@@ -220,9 +228,11 @@ export async function verifyBundle(bundle: AuditBundle): Promise<BundleCheck> {
       proofOk: computedRoot !== null && root !== null && sameBytes(computedRoot, root),
     });
   }
-  const promised = promisedSeqs(bundle.scope);
+  const promised = promisedSeqs(bundle.scope, entries.length);
   const completeOk =
-    promised.length === entries.length && promised.every((seq, i) => entries[i]?.leafIndex === seq);
+    promised !== null &&
+    promised.length === entries.length &&
+    promised.every((seq, i) => entries[i]?.leafIndex === seq);
   const ok =
     keyIdOk &&
     treeHeadOk &&
