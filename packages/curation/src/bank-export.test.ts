@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { exportBankEntries, type ExportFormat } from '@mod/db/banks';
-import { createBank } from './index.js';
+import { addEntries, createBank } from './index.js';
 import { db, importList, pdq, topic, useBankDatabase } from './bank-import.test-helper.js';
 
 useBankDatabase();
@@ -13,6 +13,9 @@ const texts: { category: string | null; note: string | null }[] = [
   { category: '-1', note: '@SUM(A1)' },
   { category: "'=quoted", note: "''@twice" },
   { category: 'A', note: 'plain, with "quotes"' },
+];
+// Stored before control characters were refused (imported then): still exported defused, no longer imported back.
+const legacy: { category: string | null; note: string | null }[] = [
   { category: null, note: '\t=tab first' },
   { category: "'plain", note: '\r=carriage return first' },
 ];
@@ -56,6 +59,8 @@ describe('bank export to spreadsheets', () => {
     expect(await importList({ bankId: source }, 'jsonl', jsonl)).toMatchObject({ added: texts.length });
     const original = await entries(source);
     expect(original.map(({ category, note }) => ({ category, note }))).toEqual(texts);
+    const stored = legacy.map((t, i) => ({ signal: 'pdq' as const, value: pdq(texts.length + i + 1), ...t }));
+    await addEntries(db.pool, source, stored, topic);
 
     const csv = await exported(source, 'csv');
     expect(csv.split('\n').slice(0, 6)).toEqual([
@@ -78,7 +83,7 @@ describe('bank export to spreadsheets', () => {
     expect(tsv).toContain(`pdq\t${pdq(6)}\t\t\t"'\t=tab first"\n`);
     const json = (await exported(source, 'jsonl')).trim().split('\n');
     expect(json.map((line) => JSON.parse(line) as unknown)).toEqual(
-      texts.map((t, i) => ({
+      [...texts, ...legacy].map((t, i) => ({
         signal: 'pdq',
         value: pdq(i + 1),
         ...(t.category === null ? {} : { category: t.category }),
@@ -93,7 +98,7 @@ describe('bank export to spreadsheets', () => {
     ] as const) {
       const copy = await newBank(`formulas-${format}`);
       const report = await importList({ bankId: copy }, format, text);
-      expect(report, format).toMatchObject({ added: texts.length, badLines: 0 });
+      expect(report, format).toMatchObject({ added: texts.length, badLines: legacy.length });
       expect(await entries(copy), format).toEqual(original);
     }
   });

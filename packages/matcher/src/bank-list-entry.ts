@@ -23,7 +23,7 @@ export const BankListErrorCode = {
   BadLength: 'MOD_ERR_MATCHER_LIST_BAD_LENGTH',
   /** Quality is not an integer 0..100, or is given for a signal other than PDQ. */
   BadQuality: 'MOD_ERR_MATCHER_LIST_BAD_QUALITY',
-  /** Category or note is too long, not a string, or holds a NUL character. */
+  /** Category or note is too long, not a string, or holds a control character (U+0000-U+001F, U+007F). */
   BadField: 'MOD_ERR_MATCHER_LIST_BAD_FIELD',
   /** The signal is not in `allowedSignals`, or differs from the file's first signal with `rejectMixedSignals`. */
   MixedSignals: 'MOD_ERR_MATCHER_LIST_MIXED_SIGNALS',
@@ -187,18 +187,24 @@ function validateFields(f: Fields): LineResult {
 }
 
 /**
- * An optional free-text field: undefined when absent or empty, false when not a string, too long, or holding
- * a NUL character (PostgreSQL text cannot store one: the whole import's staging would fail on it).
+ * Free text from people and third-party lists, as every such field of the system is checked: no control
+ * character. A category or note reaches exports, logs, the console and terminals as it is: a newline forges a
+ * line, an escape sequence repaints an operator's screen, and PostgreSQL text cannot store a NUL (the whole
+ * import's staging would fail on it).
  */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** An optional free-text field: undefined when absent or empty, false when not a string, too long or with a control character. */
 function optionalText(v: unknown, max: number): string | undefined | false {
   if (v === undefined || v === null || v === '') return undefined;
-  return typeof v === 'string' && v.length <= max && !v.includes('\u0000') ? v : false;
+  return typeof v === 'string' && v.length <= max && !CONTROL.test(v) ? v : false;
 }
 
 function badText(field: string, max: number): LineResult {
   return lineError(
     BankListErrorCode.BadField,
-    `${field} must be a string of at most ${max} characters without NUL`,
+    `${field} must be a string of at most ${max} characters without control characters`,
   );
 }
 

@@ -57,15 +57,36 @@ describe('parseBankList', () => {
       },
       { lineNumber: 2, entry: { signal: 'md5', value: MD5, category: "'@x", note: "'plain" } },
     ]);
-    const tsv = await collect(bytes(`md5\t${MD5}\t\t'-1\t"'\t+x"\n`), { format: 'tsv' });
+    const tsv = await collect(bytes(`md5\t${MD5}\t\t'-1\t"'+x"\n`), { format: 'tsv' });
     expect(tsv).toEqual([
-      { lineNumber: 1, entry: { signal: 'md5', value: MD5, category: '-1', note: '\t+x' } },
+      { lineNumber: 1, entry: { signal: 'md5', value: MD5, category: '-1', note: '+x' } },
     ]);
     // JSON is not opened in a spreadsheet: its text is taken as it is.
     const jsonl = await collect(bytes(JSON.stringify({ signal: 'md5', value: MD5, note: "'=1" })), {
       format: 'jsonl',
     });
     expect(jsonl).toEqual([{ lineNumber: 1, entry: { signal: 'md5', value: MD5, note: "'=1" } }]);
+  });
+
+  it('refuses a category or note holding a control character, in every format', async () => {
+    // A newline, tab, NUL or escape in free text would reach exports, logs and terminals as it is: a forged line
+    // in a log, an ANSI sequence repainting an operator's screen.
+    const bad = ['line\nforged', 'tab\there', 'nul\u0000', 'esc\u001b[2J', 'del\u007f', 'cr\r'];
+    const jsonl = bad.flatMap((text, i) => [
+      JSON.stringify({ signal: 'md5', value: MD5.replace(/^../, `0${i}`), category: text }),
+      JSON.stringify({ signal: 'md5', value: MD5.replace(/^../, `1${i}`), note: text }),
+    ]);
+    jsonl.push(JSON.stringify({ signal: 'md5', value: MD5, category: 'Loại A', note: 'ghi chú — “ok”' }));
+    expect(codes(await collect(bytes(jsonl.join('\n')), { format: 'jsonl' }))).toEqual([
+      ...jsonl.slice(0, -1).map((_, i) => [i + 1, BankListErrorCode.BadField]),
+      [jsonl.length, 'md5'],
+    ]);
+    // A quoted CSV field carries what a line can: a tab, or an escape the quote defuses nothing of.
+    const csv = `md5,${MD5},,"a\tb"\nmd5,${SHA1.slice(0, 32)},,"\u001b[31mred",\n`;
+    expect(codes(await collect(bytes(csv), { format: 'csv' }))).toEqual([
+      [1, BankListErrorCode.BadField],
+      [2, BankListErrorCode.BadField],
+    ]);
   });
 
   it('parses JSONL and reports non-object or invalid JSON lines', async () => {
