@@ -58,4 +58,25 @@ describe('URL-list entry validation', () => {
     expect(code({ kind: 'host', pattern: 'github.io', dedicatedToAbuse: false })).toBe('ok');
     expect(code({ kind: 'url', pattern: 'http://github.io/abuse.html', dedicatedToAbuse: false })).toBe('ok');
   });
+
+  it('refuses an entry dedicated to abuse whose host is not a DNS name', () => {
+    // The WHATWG parser takes these hosts; the RPZ cannot list them, and `*.com` in the domain list reads as
+    // every .com name to a blocking system that takes `*` as a wildcard.
+    const code = (e: object) => {
+      const v = validateUrlListEntry({ dedicatedToAbuse: true, ...e });
+      return v.ok ? 'ok' : v.code;
+    };
+    for (const refused of [
+      { kind: 'domain', pattern: '*.com' },
+      { kind: 'host', pattern: '*.example' },
+      { kind: 'host', pattern: 'a"b.example' },
+      { kind: 'url', pattern: 'http://x;$include.example/' },
+      { kind: 'prefix', pattern: `${'a'.repeat(64)}.example/dir/` },
+    ])
+      expect(code(refused), refused.pattern).toBe('MOD_ERR_URL_LIST_ENTRY_INVALID');
+    expect(code({ kind: 'host', pattern: '_abuse.example' })).toBe('ok');
+    expect(code({ kind: 'host', pattern: '[2001:db8::7]' })).toBe('ok');
+    // A URL-level entry lists that page only, as a proxy sees it.
+    expect(code({ kind: 'url', pattern: 'http://x;$include.example/', dedicatedToAbuse: false })).toBe('ok');
+  });
 });

@@ -1,6 +1,13 @@
 import { UrlListEntryKinds, type StagedUrlEntry, type UrlListEntryKind } from '@mod/db/url-lists';
 import { isModError } from '@mod/contracts';
-import { canonicalPatternKey, HostType, isRegistrySuffix, normalizePattern, UrlErrorCode } from '@mod/urls';
+import {
+  canonicalPatternKey,
+  HostType,
+  isDnsName,
+  isRegistrySuffix,
+  normalizePattern,
+  UrlErrorCode,
+} from '@mod/urls';
 import { CurationErrorCode } from './errors.js';
 
 /** An entry as a curator gives it. `pattern` may omit the scheme (IWF style). */
@@ -93,6 +100,14 @@ export function validateUrlListEntry(
       ok: false,
       code: UrlErrorCode.ListEntry,
       message: `${host.url.host} is a suffix others register names under: an entry dedicated to abuse would block every name under it`,
+    };
+  // Nor a host the WHATWG parser takes but DNS does not (`*.com`, `a"b.example`): the RPZ cannot list it, and a
+  // blocking system reading the domain list's `*.com` as a wildcard would block every .com name.
+  if (host?.ok === true && host.url.hostType === HostType.Domain && !isDnsName(host.url.host))
+    return {
+      ok: false,
+      code: UrlErrorCode.ListEntry,
+      message: `${host.url.host} is not a DNS name (labels of letters, digits, hyphens and underscores, at most 63 characters): an entry dedicated to abuse blocks a name`,
     };
   return {
     ok: true,
