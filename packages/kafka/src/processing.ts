@@ -21,8 +21,9 @@ import { outcomeOfError, type ConsumedMessage, type Step, type StepOutcome } fro
 export const MAX_DEAD_LETTER_KEY_CHARS = 1024;
 
 /**
- * The code of a compressed record batch the client did not inflate (`ConsumedMessage.refused`): a producer allowed
- * to write the topic (a partner) can send a few kilobytes that would inflate to gigabytes in every consumer.
+ * The code of a record batch the client did not read (`ConsumedMessage.refused`): a producer allowed to write the
+ * topic (a partner) can send a few kilobytes that would inflate to gigabytes, or a record of millions of headers
+ * that would take gigabytes of heap, in every consumer.
  */
 export const BATCH_REFUSED = 'MOD_ERR_KAFKA_BATCH_REFUSED';
 

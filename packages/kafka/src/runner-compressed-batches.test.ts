@@ -10,7 +10,7 @@ import { waitFor } from './runner.test-helper.js';
 
 const MiB = 1024 * 1024;
 
-describe('compressed record batches a producer of the topic controls (real Kafka)', () => {
+describe('record batches a producer of the topic controls (real Kafka)', () => {
   it('dead-letters a batch that would inflate past the budget, in every codec, instead of inflating it; ordinary compressed batches pass', async () => {
     const kafka = testKafka('runner-compressed-test');
     const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
@@ -98,5 +98,56 @@ describe('compressed record batches a producer of the topic controls (real Kafka
     const back = await readRecordAt(kafka, topic, 0, '1');
     expect(back?.refused).toMatch(/offsets 1\.\.1 was not inflated/);
     expect(back?.value).toBeNull();
+  }, 120_000);
+  it('dead-letters a batch whose record carries more headers than any client sends, instead of reading them all', async () => {
+    const kafka = testKafka('runner-headers-test');
+    const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+    const topic = `${prefix}in`;
+    const dlq = `${prefix}dlq`;
+    await ensureTopics(kafka, [testTopic(topic), testTopic(dlq)]);
+    // Two bytes a header on the wire, hundreds of bytes each once read: a million of them were about 100 MiB of
+    // heap in the client, and a topic's 16 MiB record (or a 64 MiB inflated batch) carries millions.
+    const raw = new PlatformaticProducer(kafka.base);
+    try {
+      const headers = new Map(Array.from({ length: 1_000_000 }, () => [Buffer.alloc(0), Buffer.alloc(0)]));
+      await raw.send({
+        messages: [{ topic, key: Buffer.from('many-headers'), value: Buffer.from('v'), headers }],
+      });
+      const few = new Map([[Buffer.from('mod-meta'), Buffer.from('{}')]]);
+      await raw.send({
+        messages: [{ topic, key: Buffer.from('last'), value: Buffer.from('x'), headers: few }],
+      });
+    } finally {
+      await raw.close();
+    }
+    const producer = await createProducer(kafka);
+    const seen: { key: string | null; headers: string[] }[] = [];
+    const runner = createConsumerRunner({
+      kafka,
+      groupId: `${prefix}g`,
+      topics: [topic],
+      stepName: 'test',
+      step: async (m) => {
+        seen.push({ key: m.key, headers: Object.keys(m.headers) });
+        return { kind: 'ok' };
+      },
+      producer,
+      deadLetterTopic: dlq,
+      logger: testLogger,
+      metrics: createStepMetrics(createRegistry('test')),
+    });
+    await runner.start();
+    try {
+      await waitFor(() => seen.some((s) => s.key === 'last'), 60_000);
+    } finally {
+      await runner.stop();
+      await producer.disconnect();
+    }
+    expect(seen).toEqual([{ key: 'last', headers: ['mod-meta'] }]);
+    const letters = (await readTopic(kafka, dlq, (r) => r.length >= 1, 20_000)).map((r) =>
+      Codecs.deadLetter.decode(r.value),
+    );
+    expect(letters.map((l) => [l.sourceOffset, l.reason.code])).toEqual([['0', BATCH_REFUSED]]);
+    expect(letters[0]?.reason.message).toMatch(/1000000 headers, more than 64/);
   }, 120_000);
 });

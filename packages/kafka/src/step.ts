@@ -27,9 +27,9 @@ export interface ConsumedMessage {
    */
   timestamp: number;
   /**
-   * Set instead of a record's content when the record stands for a compressed batch the client would not inflate
-   * (past its inflation budget, or undecodable): why. The runner dead-letters it without running the step; its
-   * offset is the batch's last, so committing after it moves past the whole batch.
+   * Set instead of a record's content when the record stands for a batch the client would not read (compressed past
+   * its inflation budget or undecodable; a record of more than 64 headers): why. The runner dead-letters it without
+   * running the step; its offset is the batch's last, so committing after it moves past the whole batch.
    */
   refused?: string;
 }
