@@ -107,6 +107,22 @@ describe('verification in the browser', () => {
     expect(c.ok).toBe(false);
   });
 
+  it('answers failed checks, never an exception, for a bundle not in the export format', async () => {
+    const broken: (Record<string, unknown> | null)[] = [
+      null,
+      { ...copy(), entries: null },
+      { ...copy(), publicKeys: 'none' },
+      { ...copy(), scope: { kind: 'records', seqs: 5 } },
+      { ...copy(), entries: [{ leafIndex: 4, record: 7, leafHash: null, inclusionProof: 'none' }] },
+      { ...copy(), treeHead: null },
+    ];
+    for (const b of broken) {
+      const c = await verifyBundle(b as unknown as AuditBundle);
+      expect(c.ok).toBe(false);
+      expect(c.entries).toEqual([]);
+    }
+  });
+
   it('follows RFC 9162 for an index at the edge of the tree and refuses a proof of the wrong length', async () => {
     const leaf = new Uint8Array(32).fill(7);
     expect(await rootFromInclusionProof(0, 1, leaf, [])).toEqual(leaf);

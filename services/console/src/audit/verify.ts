@@ -165,8 +165,30 @@ function promisedSeqs(scope: AuditBundle['scope'], present: number): number[] | 
   return out;
 }
 
-/** Verifies a bundle as described above; never throws on bad input (a bad part is a failed check). */
+/**
+ * Verifies a bundle as described above; never throws on bad input (a bad part is a failed check). A bundle not
+ * in the export format at all (a part missing or of another kind: the types say what the API promises, not what
+ * arrived) fails every check, with no records, rather than throwing: a throw reached the page as a network error,
+ * "try again", where the answer is "not verified".
+ */
 export async function verifyBundle(bundle: AuditBundle): Promise<BundleCheck> {
+  try {
+    return await checkBundle(bundle);
+  } catch {
+    const keyId: unknown = (bundle as { treeHead?: { keyId?: unknown } | null } | null)?.treeHead?.keyId;
+    return {
+      keyId: typeof keyId === 'string' ? keyId : '',
+      keyIdOk: false,
+      treeHeadOk: false,
+      scopeOk: false,
+      completeOk: false,
+      entries: [],
+      ok: false,
+    };
+  }
+}
+
+async function checkBundle(bundle: AuditBundle): Promise<BundleCheck> {
   const head = bundle.treeHead;
   const published = bundle.publicKeys.find((k) => k.keyId === head.keyId);
   const spki = published === undefined ? null : base64ToBytes(published.spki);
