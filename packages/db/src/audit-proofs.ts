@@ -25,6 +25,7 @@ import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
 import { MerkleNodeCache } from './audit-node-cache.js';
 import { auditAudience, auditScopeArgs, auditScopeWhere, type AuditScope } from './audit-scope.js';
 import { createPgMerkleStore } from './audit-store.js';
+import { requireRecordedTimes, seqRangeOfTime } from './audit-time-window.js';
 import { queryOne, type Queryable } from './pool.js';
 
 interface HeadRow {
@@ -313,13 +314,7 @@ export async function exportAuditBundle(
     if (scope.kind === 'range') {
       ({ fromSeq: from, toSeq: to } = scope);
     } else {
-      const { rows } = await db.query<{ lo: number | null; hi: number | null }>(
-        `/* audit:time-range */ select min(seq) as lo, max(seq) as hi from audit_records
-         where recorded_at >= $1 and recorded_at < $2 and seq < $3`,
-        [scope.from, scope.to, head.treeSize],
-      );
-      from = rows[0]?.lo ?? 0;
-      to = rows[0]?.hi ?? -1;
+      ({ from, to } = await seqRangeOfTime(db, scope, head.treeSize));
     }
     if (to < from) {
       seqs = [];
@@ -348,6 +343,7 @@ export async function exportAuditBundle(
         bundleScope = { kind: 'records', seqs, label: null, fromSeq: from, toSeq: to, ...asked, audience };
       }
     }
+    if (scope.kind === 'time') await requireRecordedTimes(db, from, to, head.treeSize);
   }
   if (seqs !== null && seqs.length > max) {
     throw new AuditLogError(

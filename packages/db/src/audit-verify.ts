@@ -116,7 +116,8 @@ async function missingDocuments(db: Queryable, unbacked: MissingEvidence[]): Pro
 /**
  * Verifies the stored log as a whole, as the database owner could have left it: every record of the tree
  * (from seq 0 to its size, records appended since the latest signed head included; no signed head beyond it,
- * no row past it) is present, canonical, at its own seq, hashes to the leaf stored at append, and
+ * no row past it) is present, canonical, at its own seq, hashes to the leaf stored at append, is `recorded_at`
+ * its own time (the copy time-range exports select by), and
  * its evidence documents still hash to the digests it carries; the root recomputed from the records equals
  * every signed head's root (each head's signature checked; the heads the verifier kept, `keptHeads`, as well as
  * the stored ones). A record whose evidence document is gone (deleted behind the append-only triggers, which a
@@ -202,8 +203,9 @@ export async function verifyStoredLog(
 
   for (let from = 0; from < size; from += chunk) {
     const to = Math.min(size, from + chunk);
-    const { rows } = await db.query<{ seq: number; record: string }>(
-      `/* audit:verify-records */ select seq, record from audit_records where seq >= $1 and seq < $2 order by seq`,
+    const { rows } = await db.query<{ seq: number; record: string; recorded_at: Date }>(
+      `/* audit:verify-records */ select seq, record, recorded_at from audit_records
+       where seq >= $1 and seq < $2 order by seq`,
       [from, to],
     );
     let stored: Uint8Array[];
@@ -250,6 +252,10 @@ export async function verifyStoredLog(
       }
       if (!hashesEqual(decoded.leafHash, stored[i] as Uint8Array)) {
         return stopAt('changed', `record ${seq} does not hash to the leaf stored at append`, seq);
+      }
+      // The copy of the time that time-range exports select by: moved, it moves a record out of a window.
+      if (Date.parse(decoded.record.time) !== row.recorded_at.getTime()) {
+        return stopAt('changed', `record ${seq} is recorded_at another time than its own`, seq);
       }
       const documents = docsBySeq.get(seq) ?? [];
       for (const d of documents) {
