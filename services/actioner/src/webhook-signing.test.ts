@@ -70,6 +70,18 @@ describe('WebhookReplayGuard', () => {
     expect(deliver(replays, 'd', at(1))).toEqual({ ok: false, reason: 'replayed' });
   });
 
+  it("remembers a signature as long as the receiver's own window keeps it fresh, wider than the guard's", () => {
+    // A receiver allowing 15 minutes of clock skew, with a guard built with the defaults (5 minutes).
+    const replays = new WebhookReplayGuard();
+    const header = signatureHeader(secret, at(0), body);
+    const send = (id: string, nowS: number) =>
+      verifyWebhook({ secret, header, body, nowS, toleranceS: 900, deliveryId: id, replays });
+    expect(send('y1', at(0)).ok).toBe(true);
+    // Eleven minutes on, still fresh under that window: a captured copy under a fresh id is a replay.
+    expect(send('y2', at(660))).toEqual({ ok: false, reason: 'replayed' });
+    expect(send('y3', at(901))).toEqual({ ok: false, reason: 'stale' });
+  });
+
   it('still refuses a captured request sent again under a fresh id within the window', () => {
     const replays = new WebhookReplayGuard();
     const header = signatureHeader(secret, at(0), body);

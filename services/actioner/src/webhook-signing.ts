@@ -20,16 +20,18 @@ export type WebhookCheck =
 
 /**
  * What a receiver remembers against replays, bounded in memory. Signatures are kept twice the tolerance window
- * from their acceptance: past that their timestamp is refused as stale anyway. Delivery ids are kept longer (`deliveryRetentionS`,
- * default a day: our retries of one delivery span hours, each signed afresh under the same id) and at most
- * `maxDeliveries` of them, the oldest forgotten first.
+ * from their acceptance, and at least until their timestamp leaves the window the receiver checked them with
+ * (`verifyWebhook`'s `toleranceS` may be wider than the guard's): past that they are refused as stale anyway.
+ * Delivery ids are kept longer (`deliveryRetentionS`, default a day: our retries of one delivery span hours,
+ * each signed afresh under the same id) and at most `maxDeliveries` of them, the oldest forgotten first.
  */
 export class WebhookReplayGuard {
   readonly toleranceS: number;
   private readonly deliveryRetentionS: number;
   private readonly maxDeliveries: number;
-  /** Key → unix seconds when it was accepted; insertion order is acceptance order. */
+  /** Signature → unix seconds until which it is kept; insertion order is acceptance order. */
   private readonly signatures = new Map<string, number>();
+  /** Delivery id → unix seconds when it was accepted; insertion order is acceptance order. */
   private readonly deliveries = new Map<string, number>();
 
   constructor(o: { toleranceS?: number; deliveryRetentionS?: number; maxDeliveries?: number } = {}) {
@@ -44,8 +46,12 @@ export class WebhookReplayGuard {
     return this.signatures.has(signature) || (deliveryId !== undefined && this.deliveries.has(deliveryId));
   }
 
-  accept(signature: string, deliveryId: string | undefined, nowS: number): void {
-    this.signatures.set(signature, nowS);
+  /**
+   * Remembers an accepted request. `freshUntilS`: the last second its timestamp is fresh for the receiver
+   * (`timestamp + toleranceS` as checked); the signature is kept at least that long.
+   */
+  accept(signature: string, deliveryId: string | undefined, nowS: number, freshUntilS = 0): void {
+    this.signatures.set(signature, Math.max(nowS + 2 * this.toleranceS, freshUntilS));
     if (deliveryId === undefined) return;
     this.deliveries.delete(deliveryId);
     this.deliveries.set(deliveryId, nowS);
@@ -59,16 +65,18 @@ export class WebhookReplayGuard {
   }
 
   private forget(nowS: number): void {
-    // Both maps are in acceptance order, so the expired keys are at the front. A signature is kept twice the
-    // tolerance: a request stamped up to `toleranceS` ahead of the receiver's clock stays fresh that long.
-    dropOlder(this.signatures, nowS - 2 * this.toleranceS);
-    dropOlder(this.deliveries, nowS - this.deliveryRetentionS);
+    // Both maps are in acceptance order, so the expired keys are at the front (a signature kept longer than the
+    // next ones only holds them back a while). A signature is kept twice the tolerance at least: a request
+    // stamped up to `toleranceS` ahead of the receiver's clock stays fresh that long.
+    dropOlder(this.signatures, nowS, 0);
+    dropOlder(this.deliveries, nowS, this.deliveryRetentionS);
   }
 }
 
-function dropOlder(m: Map<string, number>, cutoffS: number): void {
+/** Drops the front keys whose time plus `keptS` is past `nowS`, up to the first one still kept. */
+function dropOlder(m: Map<string, number>, nowS: number, keptS: number): void {
   for (const [key, atS] of m) {
-    if (atS >= cutoffS) return;
+    if (atS + keptS >= nowS) return;
     m.delete(key);
   }
 }
@@ -94,14 +102,14 @@ export function verifyWebhook(a: {
   const expected = Buffer.from(signWebhook(a.secret, timestampS, a.body), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(m[2] ?? '', 'hex')))
     return { ok: false, reason: 'bad-signature' };
-  if (Math.abs(a.nowS - timestampS) > (a.toleranceS ?? a.replays?.toleranceS ?? 300))
-    return { ok: false, reason: 'stale' };
+  const tolerance = a.toleranceS ?? a.replays?.toleranceS ?? 300;
+  if (Math.abs(a.nowS - timestampS) > tolerance) return { ok: false, reason: 'stale' };
   if (a.replays !== undefined) {
     // The delivery id header is not signed: a captured request sent again under a new id is still the same
     // signature, so the signature is remembered too (a retry is signed afresh and carries the same id).
     const signature = m[2] ?? '';
     if (a.replays.seen(signature, a.deliveryId, a.nowS)) return { ok: false, reason: 'replayed' };
-    a.replays.accept(signature, a.deliveryId, a.nowS);
+    a.replays.accept(signature, a.deliveryId, a.nowS, timestampS + tolerance);
   }
   return { ok: true, timestampS };
 }
