@@ -7,6 +7,8 @@ export const CurationErrorCode = {
   StrictRejected: 'MOD_ERR_CURATION_STRICT_REJECTED',
   /** The list has no valid line at all; a replace import would empty the bank, so nothing was imported. */
   EmptyList: 'MOD_ERR_CURATION_EMPTY_LIST',
+  /** A replace import (not forced) with more bad lines than good ones: nothing was imported. */
+  MostlyBadLines: 'MOD_ERR_CURATION_MOSTLY_BAD_LINES',
   /** No URL list (bank of signal type `url`) with that id or name. */
   UnknownUrlList: 'MOD_ERR_CURATION_UNKNOWN_URL_LIST',
   /** A bank of that name exists and is a hash bank, not a URL list. */
@@ -24,3 +26,33 @@ export type CurationErrorCode = (typeof CurationErrorCode)[keyof typeof Curation
 
 /** Any error raised on purpose by `@mod/curation`; `code` is one of {@link CurationErrorCode}. */
 export class CurationError extends PermanentError<CurationErrorCode> {}
+
+/**
+ * The checks a list import makes once the whole file is read, before anything changes: a strict import takes no
+ * bad line; a replace (the file is the whole bank or list: whatever it lacks is removed) needs a valid line, and
+ * unless forced, more good lines than bad ones. A file mostly unreadable (its publisher's format changed, a wrong
+ * format named, a truncated or mangled download) would otherwise shrink a bank to the few lines that still read,
+ * and scanners and fetchers stop matching everything else at once.
+ */
+export function checkListImport(
+  what: 'bank' | 'list',
+  o: { mode: 'replace' | 'append'; strict: boolean; force: boolean; lines: number; badLines: number },
+): void {
+  if (o.strict && o.badLines > 0)
+    throw new CurationError(
+      CurationErrorCode.StrictRejected,
+      `${o.badLines} bad line(s); strict import rejected the file`,
+    );
+  if (o.mode !== 'replace') return;
+  const good = o.lines - o.badLines;
+  if (good === 0)
+    throw new CurationError(
+      CurationErrorCode.EmptyList,
+      `the list has no valid line; the ${what} was left as it is`,
+    );
+  if (!o.force && o.badLines > good)
+    throw new CurationError(
+      CurationErrorCode.MostlyBadLines,
+      `${o.badLines} of ${o.lines} lines are bad: replacing the ${what} with the ${good} good one(s) would remove the rest; the ${what} was left as it is (check the file and its format, append, or force the replace)`,
+    );
+}

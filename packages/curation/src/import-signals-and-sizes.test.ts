@@ -119,6 +119,7 @@ describe('bank import across signals and sizes', () => {
     const errors: LineError[] = [];
     const events: ImportProgress[] = [];
     const report = await importList('repeats', 'csv', csv, {
+      force: true,
       onLineError: (e) => errors.push(e),
       onProgress: (p) => events.push({ ...p }),
     });
@@ -145,7 +146,10 @@ describe('bank import across signals and sizes', () => {
     const errors: LineError[] = [];
     const onLineError = (e: LineError) => errors.push(e);
     const csv = `pdq,${pdq(1)},,cat\u0000x\npdq,${pdq(2)},,A,note\u0000\npdq,${pdq(3)}\n`;
-    expect(await importList('nul', 'csv', csv, { onLineError })).toMatchObject({ badLines: 2, added: 1 });
+    expect(await importList('nul', 'csv', csv, { onLineError, force: true })).toMatchObject({
+      badLines: 2,
+      added: 1,
+    });
     const jsonl = [
       JSON.stringify({ signal: 'pdq', value: pdq(4), note: 'a\u0000b' }),
       JSON.stringify({ signal: 'pdq', value: pdq(5) }),

@@ -26,7 +26,8 @@ describe('bank import', () => {
       '',
     ].join('\n');
     const errors: LineError[] = [];
-    const report = await importList('iwf', 'csv', csv, { onLineError: (e) => errors.push(e) });
+    // More bad lines than good: a replace takes them only when forced.
+    const report = await importList('iwf', 'csv', csv, { onLineError: (e) => errors.push(e), force: true });
     expect(report).toMatchObject({ added: 3, removed: 0, unchanged: 0, badLines: 4, resync: false });
     expect(errors.map((e) => e.lineNumber)).toEqual([4, 5, 6, 7]);
     expect(errors.map((e) => e.code)).toEqual([
@@ -45,7 +46,7 @@ describe('bank import', () => {
       'entry-added',
     ]);
 
-    const again = await importList('iwf', 'csv', csv);
+    const again = await importList('iwf', 'csv', csv, { force: true });
     expect(again).toMatchObject({ added: 0, removed: 0, unchanged: 3 });
     expect(await outbox()).toHaveLength(4);
   });
@@ -78,6 +79,25 @@ describe('bank import', () => {
     await expect(importList('nope', 'csv', '')).rejects.toMatchObject({
       code: CurationErrorCode.UnknownBank,
     });
+  });
+
+  it('refuses a replace whose lines are mostly bad unless forced: a mangled file does not shrink the bank', async () => {
+    // A list whose format changed under its publisher: one line still reads, the rest do not.
+    const mangled = `pdq,${pdq(1)}\n${[1, 2, 3].map((i) => `${pdq(i)};pdq`).join('\n')}\n`;
+    await expect(importList('iwf', 'csv', mangled)).rejects.toMatchObject({
+      code: CurationErrorCode.MostlyBadLines,
+    });
+    await expect(importList('iwf', 'csv', mangled, { dryRun: true })).rejects.toMatchObject({
+      code: CurationErrorCode.MostlyBadLines,
+    });
+    expect((await listLiveEntries(db.pool)).map((e) => e.value).sort()).toEqual([pdq(1), pdq(4)].sort());
+    // Appending from it removes nothing; a curator who read the report may force the replace.
+    expect(await importList('iwf', 'csv', mangled, { mode: 'append' })).toMatchObject({ badLines: 3 });
+    expect(await importList('iwf', 'csv', mangled, { force: true, dryRun: true })).toMatchObject({
+      removed: 1,
+      badLines: 3,
+    });
+    expect((await listLiveEntries(db.pool)).map((e) => e.value).sort()).toEqual([pdq(1), pdq(4)].sort());
   });
 
   it('sends one resync instead of per-entry changes for a bulk import, and announces setting changes', async () => {

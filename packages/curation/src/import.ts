@@ -15,7 +15,7 @@ import {
   type StagedEntry,
 } from '@mod/db/banks';
 import { BankListErrorCode, parseBankListBatches, type BankListFormat } from '@mod/matcher';
-import { CurationError, CurationErrorCode } from './errors.js';
+import { checkListImport, CurationError, CurationErrorCode } from './errors.js';
 
 export interface LineError {
   lineNumber: number;
@@ -46,6 +46,8 @@ export interface ImportListOptions {
   strict?: boolean;
   /** replace (default): the file is the whole bank; append: only add. */
   mode?: 'replace' | 'append';
+  /** Replace even when most lines are bad (refused otherwise: `MOD_ERR_CURATION_MOSTLY_BAD_LINES`). */
+  force?: boolean;
   changesTopic: string;
   /** Called for every bad line, as soon as it is found (so a 10M-line report needs no memory). */
   onLineError?: (e: LineError) => void;
@@ -148,18 +150,13 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
       });
     },
     beforeApply: () => {
-      if (req.strict && badLines > 0) {
-        throw new CurationError(
-          CurationErrorCode.StrictRejected,
-          `${badLines} bad line(s); strict import rejected the file`,
-        );
-      }
-      if ((req.mode ?? 'replace') === 'replace' && lines - badLines === 0) {
-        throw new CurationError(
-          CurationErrorCode.EmptyList,
-          'the list has no valid line; the bank was left as it is',
-        );
-      }
+      checkListImport('bank', {
+        mode: req.mode ?? 'replace',
+        strict: req.strict === true,
+        force: req.force === true,
+        lines,
+        badLines,
+      });
       req.onProgress?.({ phase: 'applying', lines, badLines });
     },
     ...(after === undefined

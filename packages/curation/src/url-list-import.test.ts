@@ -112,6 +112,19 @@ describeUrlListCuration(() => {
     expect(await changes(mark)).toEqual([]);
   });
 
+  it('refuses a replace whose lines are mostly bad unless forced; nothing changes', async () => {
+    const list = await newList('mangled-list');
+    await importText(list.id, 'kept.example/1\nkept.example/2\n');
+    const mark = await lastOutboxId();
+    const mangled = 'kept.example/1\nftp://bad.example/1\nftp://bad.example/2\n';
+    await expect(importText(list.id, mangled)).rejects.toMatchObject({
+      code: CurationErrorCode.MostlyBadLines,
+    });
+    expect(await listUrlListEntries(db.pool, list.id, { limit: 10 })).toHaveLength(2);
+    expect(await changes(mark)).toEqual([]);
+    expect(await importText(list.id, mangled, { force: true })).toMatchObject({ removed: 1, badLines: 2 });
+  });
+
   it('a bulk import announces one resync instead of one message per entry', async () => {
     const list = await newList('bulk-list');
     const mark = await lastOutboxId();

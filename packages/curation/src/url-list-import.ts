@@ -9,7 +9,7 @@ import {
   type UrlListImportDiff,
 } from '@mod/db/url-lists';
 import { splitLines, type BankListInput } from '@mod/matcher';
-import { CurationError, CurationErrorCode } from './errors.js';
+import { checkListImport, CurationError, CurationErrorCode } from './errors.js';
 import type { ImportProgress } from './import.js';
 import { validateUrlListEntry, type EntryError } from './url-list-entry.js';
 import { auditOf, findUrlList, type Curator } from './url-lists.js';
@@ -36,6 +36,8 @@ export interface UrlListImportRequest {
   mode?: 'replace' | 'append';
   /** Reject the whole file when any line is bad (nothing is written). Default false. */
   strict?: boolean;
+  /** Replace even when most lines are bad (refused otherwise: `MOD_ERR_CURATION_MOSTLY_BAD_LINES`). */
+  force?: boolean;
   changesTopic: string;
   provenance: string;
   by: Curator;
@@ -71,7 +73,7 @@ const SKIP = /^\s*(#.*)?$/;
  * Imports a URL list file into a bank: streams it line by line (bounded memory), validates and normalises
  * each line (bad lines reported with their number and code), bulk-loads with COPY in one transaction, returns
  * the diff and audits the import (counts and the file's SHA-256). A strict import with bad lines, or a replace
- * import without one valid line, writes nothing.
+ * import without one valid line (or, unless forced, with more bad lines than good ones), writes nothing.
  */
 export async function importUrlList(pool: Pool, req: UrlListImportRequest): Promise<UrlListImportReport> {
   await findUrlList(pool, { id: req.bankId });
@@ -139,16 +141,13 @@ export async function importUrlList(pool: Pool, req: UrlListImportRequest): Prom
     ...(req.bulkThreshold === undefined ? {} : { bulkThreshold: req.bulkThreshold }),
     dryRun: req.dryRun === true,
     beforeApply: () => {
-      if (req.strict === true && badLines > 0)
-        throw new CurationError(
-          CurationErrorCode.StrictRejected,
-          `${badLines} bad line(s); strict import rejected the file`,
-        );
-      if ((req.mode ?? 'replace') === 'replace' && lines - badLines === 0)
-        throw new CurationError(
-          CurationErrorCode.EmptyList,
-          'the list has no valid line; the list was left as it is',
-        );
+      checkListImport('list', {
+        mode: req.mode ?? 'replace',
+        strict: req.strict === true,
+        force: req.force === true,
+        lines,
+        badLines,
+      });
       req.onProgress?.({ phase: 'applying', lines, badLines });
     },
   });

@@ -33,6 +33,18 @@ describe('bank import refusals', () => {
     const empty = await importList('format=csv', 'sha256,nothex\n');
     expect(empty.statusCode).toBe(400);
     expect(empty.json()).toMatchObject({ error: { code: 'MOD_ERR_API_LIST_REJECTED' } });
+    // A replace whose lines are mostly bad would shrink the bank to the few that read: refused unless forced.
+    const mangled = `sha256,${'c'.repeat(64)}\nsha256;${'d'.repeat(64)}\nsha256;${'e'.repeat(64)}\n`;
+    const refused = await importList('format=csv', mangled);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      error: {
+        code: 'MOD_ERR_API_LIST_REJECTED',
+        message: expect.stringContaining('2 of 3 lines') as string,
+      },
+    });
+    const forced = await importList('format=csv&force=true&dryRun=true', mangled);
+    expect(forced.json()).toMatchObject({ added: 1, badLines: 2, dryRun: true });
     const ok = await importList('format=csv&mode=append', `sha256,${'b'.repeat(64)}\n`);
     expect(ok.json()).toMatchObject({ added: 1 });
   });
@@ -41,7 +53,7 @@ describe('bank import refusals', () => {
     const good = (n: number) => `sha256,${n.toString(16).padStart(64, '0')}`;
     // Line 1 and 3 good, 2 and 4 repeat 1, then 1,000 bad lines: 1,002 bad in all.
     const list = [good(1), good(1), good(3), good(1), ...Array.from({ length: 1000 }, () => 'sha256,zz')];
-    const res = await importList('format=csv', `${list.join('\n')}\n`);
+    const res = await importList('format=csv&force=true', `${list.join('\n')}\n`);
     expect(res.statusCode).toBe(200);
     const body = res.json<{
       badLines: number;
@@ -78,7 +90,7 @@ describe('bank import of perceptual hashes', () => {
     ];
     const res = await api.app.inject({
       method: 'POST',
-      url: `/v1/banks/${id}/import?format=csv`,
+      url: `/v1/banks/${id}/import?format=csv&force=true`,
       headers: { authorization: `Bearer ${api.keys.curator}`, 'content-type': 'text/csv' },
       payload: `${lines.join('\n')}\n`,
     });

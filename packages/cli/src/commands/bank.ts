@@ -8,15 +8,16 @@ import { importFileWithProgress } from '../progress.js';
 import { invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
 const USAGE = [
-  'usage: modctl bank import --bank NAME --format csv|tsv|jsonl [--strict] [--mode replace|append] [--progress]',
-  '                          FILE',
+  'usage: modctl bank import --bank NAME --format csv|tsv|jsonl [--strict] [--mode replace|append] [--force]',
+  '                          [--progress] FILE',
   '       modctl bank export --bank NAME --format csv|tsv|jsonl [--out FILE]',
   '       modctl bank create --name NAME --source SOURCE --signals pdq,md5,... [--policy automatic|review]',
   '                          [--negative] [--licence L] [--list-version V] [--category-scheme S]',
   'environment: DATABASE_URL, DATABASE_SCHEMA, TOPIC_PREFIX; MODCTL_ACTOR (who the audit log names; default',
   '             the OS user)',
   'import reports each bad line on stderr as JSON ({"line":N,"error":{...}}); with --progress, or when stderr is',
-  'a terminal, also its progress every 2 s and a summary ({"progress":{"phase":...,"lines":N,...}}).',
+  'a terminal, also its progress every 2 s and a summary ({"progress":{"phase":...,"lines":N,...}}). A replace',
+  'with more bad lines than good ones changes nothing unless --force (MOD_ERR_CURATION_MOSTLY_BAD_LINES).',
   'exit codes: 0 done; 1 failed (nothing changed); 2 usage; 3 imported, with bad lines skipped (listed on stderr)',
 ].join('\n');
 
@@ -50,6 +51,7 @@ export const bankCommand: Command = subcommandCommand({
     // create
     ...stringOptions('name', 'source', 'signals', 'licence', 'list-version', 'category-scheme'),
     strict: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
     mode: { type: 'string', default: 'replace' },
     progress: { type: 'boolean', default: false },
     policy: { type: 'string', default: 'review' },
@@ -70,6 +72,7 @@ export const bankCommand: Command = subcommandCommand({
             format,
             mode,
             strict: v.strict,
+            force: v.force,
             input,
             onProgress,
             changesTopic,

@@ -22,7 +22,7 @@ const USAGE = [
   '                           [--category C] [--note N] PATTERN...',
   '       modctl url-list remove --list NAME --reason TEXT (--kind KIND PATTERN... | --id ID ...)',
   '       modctl url-list list --list NAME [--kind KIND] [--removed] [--limit N] [--after ID]',
-  '       modctl url-list import --list NAME --format txt|jsonl [--mode replace|append] [--strict]',
+  '       modctl url-list import --list NAME --format txt|jsonl [--mode replace|append] [--strict] [--force]',
   '                              [--kind KIND] [--dedicated] [--no-block] [--category C] [--progress] FILE',
   '       modctl url-list settings --list NAME [--enabled true|false] [--negative true|false]',
   '                                [--policy automatic|review]',
@@ -70,6 +70,7 @@ export const urlListCommand: Command = subcommandCommand({
     removed: { type: 'boolean', default: false },
     mode: { type: 'string', default: 'replace' },
     strict: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
     progress: { type: 'boolean', default: false },
   },
   handlers: {
@@ -206,6 +207,7 @@ export const urlListCommand: Command = subcommandCommand({
             format,
             mode,
             strict: v.strict,
+            force: v.force,
             input,
             onProgress,
             defaults: {

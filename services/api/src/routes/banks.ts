@@ -267,6 +267,13 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
             format: Format,
             mode: Type.Optional(Type.Union([Type.Literal('replace'), Type.Literal('append')])),
             strict: Type.Optional(Type.Boolean()),
+            force: Type.Optional(
+              Type.Boolean({
+                description:
+                  'replace even when more lines are bad than good (refused otherwise, 400 MOD_ERR_API_LIST_REJECTED: ' +
+                  'a mangled or misnamed file would shrink the bank to the few lines that still read)',
+              }),
+            ),
             dryRun: Type.Optional(
               Type.Boolean({
                 description:
@@ -285,13 +292,15 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
       // Before reading the body: an unknown bank answers 404 without streaming a list into nowhere.
       const bank = await hashBankOr404(deps, req.params.id);
       const errors: LineError[] = [];
-      // A strict file with bad lines, or a replace without a valid line: 400 MOD_ERR_API_LIST_REJECTED.
+      // A strict file with bad lines, a replace without a valid line or (unless forced) with more bad lines than
+      // good: 400 MOD_ERR_API_LIST_REJECTED.
       const report = await answering(() =>
         importBankList(deps.db, {
           bankId: bank.id,
           format: req.query.format,
           mode: req.query.mode ?? 'replace',
           strict: req.query.strict ?? false,
+          force: req.query.force ?? false,
           input: req.body as Readable,
           changesTopic: deps.topics.bankChanges,
           provenance: `api import by ${callerName(p)}`,

@@ -13,6 +13,7 @@ export function asApiError(err: unknown): unknown {
       return conflict(err.message);
     case CurationErrorCode.StrictRejected:
     case CurationErrorCode.EmptyList:
+    case CurationErrorCode.MostlyBadLines:
       return new ApiError(400, 'MOD_ERR_API_LIST_REJECTED', err.message);
     default:
       return err;

@@ -37,7 +37,8 @@ export async function urlListImportRoutes(app: TypedApp, deps: UrlListImportDeps
           'Imports a list file: `txt` (text/plain, one pattern per line, `#` comments; kind and flags from the ' +
           'query) or `jsonl` (application/x-ndjson, one entry object per line). `replace` (default) makes the ' +
           'file the whole list; `append` only adds (and replaces entries whose flags changed). Bad lines are ' +
-          'reported with their number and code; with `strict` any bad line rejects the file. With `dryRun` the ' +
+          'reported with their number and code; with `strict` any bad line rejects the file. A `replace` with ' +
+          'more bad lines than good ones is refused (400 MOD_ERR_API_LIST_REJECTED) unless `force`. With `dryRun` the ' +
           'file is read, checked and counted as for the import, then rolled back: a preview, nothing changed ' +
           'or audited.',
         consumes: LIST_TYPES,
@@ -47,6 +48,7 @@ export async function urlListImportRoutes(app: TypedApp, deps: UrlListImportDeps
             format: Type.Union([Type.Literal('txt'), Type.Literal('jsonl')]),
             mode: Type.Optional(Type.Union([Type.Literal('replace'), Type.Literal('append')])),
             strict: Type.Optional(Type.Boolean()),
+            force: Type.Optional(Type.Boolean()),
             dryRun: Type.Optional(Type.Boolean()),
             kind: Type.Optional(Kind),
             dedicatedToAbuse: Type.Optional(Type.Boolean()),
@@ -102,6 +104,7 @@ export async function urlListImportRoutes(app: TypedApp, deps: UrlListImportDeps
           },
           mode: q.mode ?? 'replace',
           strict: q.strict ?? false,
+          force: q.force ?? false,
           dryRun: q.dryRun ?? false,
           changesTopic: topic,
           provenance: `api import by ${callerName(p)}`,
