@@ -28,6 +28,7 @@ export {
 } from './banks.js';
 export { UrlObserved, UrlListChange, urlObservedCodec, urlListChangeCodec } from './urls.js';
 export {
+  PartnerInboundRetentionBytes,
   PartnerTopics,
   PartnerTopicsByKind,
   TENANT_ID_PATTERN,

@@ -83,9 +83,26 @@ export interface TopicSpec {
    * the cluster's default (`CreateTime`), for topics only our services write, with our own clocks.
    */
   timestampType?: 'LogAppendTime';
+  /**
+   * Most bytes a partition keeps (`retention.bytes`; the oldest segments go first, so it holds up to one segment
+   * more). For the topics a party outside our services writes, at whatever rate it likes: kept by time alone, what
+   * it wrote could fill the brokers' disks. Unset: no bound (`-1`), for topics only our services write.
+   */
+  retentionBytes?: number;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+const GiB = 1024 * 1024 * 1024;
+
+/**
+ * The bytes a partition of a partner's inbound topic keeps at most (`TopicSpec.retentionBytes`): hours of a busy
+ * partner's media or observed URLs waiting for the scanner or the fetcher, far below a broker's disk. A partner that
+ * writes more meanwhile loses its own oldest messages, never another tenant's (each partner has its own topic).
+ */
+export const PartnerInboundRetentionBytes = {
+  mediaSubmitted: 16 * GiB,
+  urlObserved: 2 * GiB,
+} as const satisfies Partial<Record<PartnerTopicBase, number>>;
 const MEDIA_RETENTION_MS = 6 * HOUR_MS;
 const ORDER_RETENTION_MS = 30 * 24 * HOUR_MS;
 
@@ -151,7 +168,12 @@ export function partnerTopicSpec(
     partitions,
     retentionMs,
     cleanupPolicy: 'delete',
-    ...(PartnerInboundBases.includes(base) ? { timestampType: 'LogAppendTime' as const } : {}),
+    ...(PartnerInboundBases.includes(base)
+      ? {
+          timestampType: 'LogAppendTime' as const,
+          retentionBytes: PartnerInboundRetentionBytes[base as keyof typeof PartnerInboundRetentionBytes],
+        }
+      : {}),
   };
 }
 

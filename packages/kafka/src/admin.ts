@@ -31,15 +31,15 @@ export interface EnsureTopicsOptions {
   maxMessageBytes?: number;
 }
 
-/** What `ensureTopics` did: the topics it created, and the existing ones whose timestamp type it set. */
+/** What `ensureTopics` did: the topics it created, and the existing ones whose reconciled settings it set. */
 export interface EnsuredTopics {
   created: string[];
   updated: string[];
 }
 
 /**
- * Creates missing topics with their retention, cleanup policy and timestamp type; of existing topics only the
- * timestamp type is brought in line (`reconcileTopics`), the rest is left as it is. Needs the right to create
+ * Creates missing topics with their retention, cleanup policy, timestamp type and size bound; of existing topics only
+ * the timestamp type and size bound are brought in line (`reconcileTopics`), the rest is left as it is. Needs the right to create
  * them: the operator's admin principal (`modctl kafka setup`), or the actioner for the partners' outbound topics.
  */
 export async function ensureTopics(
@@ -62,7 +62,7 @@ export async function ensureTopics(
             { name: 'retention.ms', value: String(s.retentionMs) },
             { name: 'cleanup.policy', value: s.cleanupPolicy },
             { name: 'max.message.bytes', value: String(options.maxMessageBytes ?? 16 * 1024 * 1024) },
-            ...(s.timestampType === undefined ? [] : [{ name: TIMESTAMP_TYPE, value: s.timestampType }]),
+            ...Object.entries(reconciledConfigs(s)).map(([name, value]) => ({ name, value })),
           ],
         });
         created.push(s.name);
@@ -80,10 +80,24 @@ export async function ensureTopics(
 }
 
 const TIMESTAMP_TYPE = 'message.timestamp.type';
+const RETENTION_BYTES = 'retention.bytes';
 
 /**
- * Sets the timestamp type of existing topics whose spec has one and whose configuration differs (topics created
- * before their spec had it); returns those topics. Missing topics are skipped, never created. Idempotent.
+ * The settings a spec fixes on its topic whenever it is ensured or reconciled, not only at creation: those that
+ * guard the topics partners write (the broker's timestamps, a bound on the bytes kept), which topics made before
+ * the spec had them must get at every install and upgrade.
+ */
+function reconciledConfigs(s: TopicSpec): Record<string, string> {
+  return {
+    ...(s.timestampType === undefined ? {} : { [TIMESTAMP_TYPE]: s.timestampType }),
+    ...(s.retentionBytes === undefined ? {} : { [RETENTION_BYTES]: String(s.retentionBytes) }),
+  };
+}
+
+/**
+ * Sets the reconciled settings (`reconciledConfigs`: timestamp type, size bound) of existing topics whose
+ * configuration differs from their spec's (topics created before their spec had them); returns those topics.
+ * Missing topics are skipped, never created. Idempotent.
  */
 export async function reconcileTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<string[]> {
   return withAdmin(kafka, async (admin) => {
@@ -96,22 +110,30 @@ export async function reconcileTopics(kafka: Kafka, specs: readonly TopicSpec[])
 }
 
 async function reconcileWith(admin: PlatformaticAdmin, specs: readonly TopicSpec[]): Promise<string[]> {
-  const wanted = specs.filter((s) => s.timestampType !== undefined);
+  const wanted = specs
+    .map((s) => ({ name: s.name, configs: reconciledConfigs(s) }))
+    .filter((w) => Object.keys(w.configs).length > 0);
   if (wanted.length === 0) return [];
   const described = await admin.describeConfigs({
-    resources: wanted.map((s) => ({
+    resources: wanted.map((w) => ({
       resourceType: ConfigResourceTypes.TOPIC,
-      resourceName: s.name,
-      configurationKeys: [TIMESTAMP_TYPE],
+      resourceName: w.name,
+      configurationKeys: Object.keys(w.configs),
     })),
   });
   const current = new Map(
-    described.map((d) => [d.resourceName, d.configs.find((e) => e.name === TIMESTAMP_TYPE)?.value]),
+    described.map((d) => [d.resourceName, new Map(d.configs.map((e) => [e.name, e.value]))]),
   );
-  const differing = wanted.filter((s) => current.get(s.name) !== s.timestampType);
-  for (const s of differing)
-    await setTopicConfigs(admin, s.name, { [TIMESTAMP_TYPE]: s.timestampType ?? '' });
-  return differing.map((s) => s.name);
+  const differing = wanted
+    .map((w) => ({
+      name: w.name,
+      configs: Object.fromEntries(
+        Object.entries(w.configs).filter(([k, v]) => current.get(w.name)?.get(k) !== v),
+      ),
+    }))
+    .filter((d) => Object.keys(d.configs).length > 0);
+  for (const d of differing) await setTopicConfigs(admin, d.name, d.configs);
+  return differing.map((d) => d.name);
 }
 
 /** Waits (up to 10 s) until every partition of the topics has a leader, so the first produce finds one. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partnerTopicSpec, serviceAcls } from '@mod/contracts';
+import { PartnerInboundRetentionBytes, partnerTopicSpec, serviceAcls } from '@mod/contracts';
 import { deleteTopics, ensureTopics, listTopics, removeAcls, topicConfigValue } from '@mod/kafka';
 import { kafkaCommand, kafkaFromEnv } from './kafka.js';
 import { json, runExpecting } from './modctl-database.test-helper.js';
@@ -19,18 +19,22 @@ afterAll(async () => {
 });
 
 describe('modctl kafka setup', () => {
-  it("gives an existing partner's inbound topic the broker's timestamps (LogAppendTime), once", async () => {
+  it("gives an existing partner's inbound topic the broker's timestamps (LogAppendTime) and its size bound, once", async () => {
     const { kafka } = kafkaFromEnv();
     const inbound = partnerTopicSpec(prefix, 'mediaSubmitted', 'platform-a');
-    // As `partner grant` made it before its spec set the timestamp type.
-    const { timestampType: _, ...asBefore } = inbound;
+    // As `partner grant` made it before its spec set the timestamp type and the size bound.
+    const { timestampType: _, retentionBytes: __, ...asBefore } = inbound;
     await ensureTopics(kafka, [asBefore]);
     expect(await topicConfigValue(kafka, inbound.name, 'message.timestamp.type')).toBe('CreateTime');
+    expect(await topicConfigValue(kafka, inbound.name, 'retention.bytes')).toBe('-1');
 
     const first = json((await runExpecting(kafkaCommand, ['setup', '--partitions', '1'], 0)).out[0]);
     expect(first).toMatchObject({ updated: [inbound.name] });
     expect(first['created']).toHaveLength(8);
     expect(await topicConfigValue(kafka, inbound.name, 'message.timestamp.type')).toBe('LogAppendTime');
+    expect(await topicConfigValue(kafka, inbound.name, 'retention.bytes')).toBe(
+      String(PartnerInboundRetentionBytes.mediaSubmitted),
+    );
 
     const again = json((await runExpecting(kafkaCommand, ['setup', '--partitions', '1'], 0)).out[0]);
     expect(again).toMatchObject({ created: [], updated: [] });

@@ -36,8 +36,9 @@ const USAGE = [
   'unless --partitions) and gives each service principal (mod-api, mod-scanner, mod-fetcher,',
   'mod-actioner) its least-privilege ACLs. partner grant creates the topics of an ISP or platform tenant and lets',
   'the SCRAM user USER write its inbound topic and read its outbound ones (deploy/local/kafka.sh principal USER',
-  "creates the user). Partners' inbound topics take the broker's time (message.timestamp.type=LogAppendTime);",
-  'both set it on existing topics that lack it (setup: on every partner topic). Both are idempotent.',
+  "creates the user). Partners' inbound topics take the broker's time (message.timestamp.type=LogAppendTime)",
+  'and keep a bounded number of bytes (retention.bytes); both set these on existing topics that lack them',
+  '(setup: on every partner topic). Both are idempotent.',
   'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
   '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for partner: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
   'exit codes: 0 done; 1 failed; 2 usage',
@@ -79,8 +80,8 @@ export const kafkaCommand: Command = subcommandCommand({
       const { kafka, prefix } = kafkaFromEnv();
       const specs = topicSpecs(prefix).map((s) => (s.partitions > 1 ? { ...s, partitions } : s));
       const { created, updated } = await ensureTopics(kafka, specs, { replicationFactor, maxMessageBytes });
-      // Partners' topics made before their spec set the broker's timestamps (LogAppendTime) get it here, at every
-      // install and upgrade; only existing ones: a partner's topics are created by `partner grant`.
+      // Partners' topics made before their spec set the broker's timestamps (LogAppendTime) or the size bound get
+      // them here, at every install and upgrade; only existing ones: a partner's topics are created by `partner grant`.
       const partnerSpecs = (await listTopics(kafka, () => true)).flatMap(
         (t) => partnerTopicSpecOf(prefix, t) ?? [],
       );
