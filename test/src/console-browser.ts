@@ -131,15 +131,18 @@ export async function firstSignInAs(
   lookAt?: (name: string) => Promise<void>,
 ): Promise<string> {
   const title = () => page.locator('#page-title');
+  // Each step hashes a password with argon2 (and the sign-in checks the lock-out first): on a loaded machine that
+  // takes longer than expect.poll's default second.
+  const step = { timeout: 15_000 };
   await page.fill('#login', login);
   await page.fill('#password', oneTime);
   await page.click('button[type=submit]');
-  await expect.poll(() => title().textContent()).toBe('Đặt mật khẩu mới');
+  await expect.poll(() => title().textContent(), step).toBe('Đặt mật khẩu mới');
   await lookAt?.('02-new-password');
   await page.fill('#new-password', password);
   await page.fill('#new-password-again', password);
   await page.click('button[type=submit]');
-  await expect.poll(() => title().textContent()).toBe('Thiết lập xác thực hai lớp');
+  await expect.poll(() => title().textContent(), step).toBe('Thiết lập xác thực hai lớp');
   await lookAt?.('03-totp-enrolment');
   const secret = (await page.getAttribute('[data-testid=totp-secret]', 'data-secret')) ?? '';
   expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
