@@ -113,6 +113,19 @@ describe.skipIf(!available)('the console on answers it cannot use', () => {
     }
   });
 
+  it('says a console address that names no page names none, rather than loading for ever', async () => {
+    await signIn();
+    for (const path of ['no-such-page', 'desks', '/evil.test/x']) {
+      await page.goto(`${origin}/console/${path}`);
+      await expect
+        .poll(() => page.locator('main [role=alert]').textContent(), { timeout: 10_000 })
+        .toContain('Không có trang này trong bảng điều khiển');
+      expect(await page.locator('main [role=status]').count()).toBe(0);
+    }
+    await page.click('main a[href="/console/desk"]');
+    await expect.poll(() => page.locator('#page-title').textContent()).toBe('Lệnh gỡ bỏ và chặn');
+  });
+
   it('shows a tampered audit bundle as failing verification, its odd times and actor as given', async () => {
     await signIn();
     await page.route('**/v1/audit/export?**', (route) => answer(route, 200, tamperedBundle()));

@@ -120,6 +120,23 @@ function PageGuard(props: { children: ComponentChildren }) {
   );
 }
 
+/** An address under `/console/` that names no page (mistyped, or an older console's): said so, with a way on. */
+function NoSuchPage(props: { first: (typeof SECTIONS)[number] | undefined }) {
+  const { t } = useI18n();
+  return (
+    <Page title={t('error.noSuchPageTitle')}>
+      <p class="error" role="alert">
+        {t('error.noSuchPage')}
+      </p>
+      {props.first === undefined ? null : (
+        <p>
+          <Link to={props.first.path}>{t(props.first.label)}</Link>
+        </p>
+      )}
+    </Page>
+  );
+}
+
 /** The pages of a signed-in person, by route. */
 function Pages(props: { role: PersonRole }) {
   const { path, query } = useRoute();
@@ -141,7 +158,9 @@ function Pages(props: { role: PersonRole }) {
   if (section === 'curation') return <CurationPage />;
   if (section === 'admin') return <AdminPage />;
   if (section === 'review') return <ReviewPage selected={query.get('case') ?? undefined} />;
-  return <Loading />;
+  // The front page (and the sign-in's address) move on to the first section, above.
+  if (path === '' || path === 'sign-in') return <Loading />;
+  return <NoSuchPage first={sections[0]} />;
 }
 
 function Shell() {

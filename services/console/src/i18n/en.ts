@@ -35,6 +35,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.network': 'The server could not be reached. Try again.',
   'error.aborted': 'The request was cancelled.',
   'error.signOutFailed': 'You are not signed out: the session is still active. Try again.',
+  'error.noSuchPageTitle': 'Page not found',
+  'error.noSuchPage': 'There is no such page in the console. Choose a section from the menu.',
   'error.pageTitle': 'This page cannot be shown',
   'error.pageFailed':
     "This page cannot show the server's answer. Reload the page or choose another section; if it happens again, tell an administrator.",

@@ -37,6 +37,8 @@ export const vi = {
   'error.network': 'Không kết nối được với máy chủ. Hãy thử lại.',
   'error.aborted': 'Yêu cầu đã bị huỷ.',
   'error.signOutFailed': 'Chưa đăng xuất được: phiên làm việc vẫn còn hiệu lực. Hãy thử lại.',
+  'error.noSuchPageTitle': 'Không tìm thấy trang',
+  'error.noSuchPage': 'Không có trang này trong bảng điều khiển. Hãy chọn một mục trong danh mục.',
   'error.pageTitle': 'Không hiển thị được trang này',
   'error.pageFailed':
     'Trang này không hiển thị được câu trả lời của máy chủ. Hãy tải lại trang hoặc chọn mục khác; nếu vẫn lỗi, hãy báo quản trị viên.',
