@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical.js';
-import { normaliseAction, normaliseId, normaliseReason, toAuditDraft } from './entry.js';
+import { auditRefsOf, normaliseAction, normaliseId, normaliseReason, toAuditDraft } from './entry.js';
 import { buildRecord } from './record.js';
 
 const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -72,5 +72,30 @@ describe('toAuditDraft', () => {
     expect(documents.some((d) => d.name === 'more')).toBe(true);
     expect(record.versions).toEqual({ policy: 'v_1' });
     expect(JSON.stringify(documents)).not.toContain('[1,2,3]');
+  });
+});
+
+describe('auditRefsOf', () => {
+  it('finds again, from the record and its documents, every ref toAuditDraft gave it', () => {
+    const { draft, documents, refs } = toAuditDraft({
+      actor: { kind: 'person', id: 'p-1' },
+      action: 'order.issued',
+      subject: { type: 'order', id: 'o 1' },
+      evidence: {
+        sha256: 'cd'.repeat(32),
+        hits: [{ bankId: 'b1', entries: ['e1', 'x'.repeat(129)] }],
+        ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`])),
+      },
+    });
+    const record = buildRecord(draft, 0);
+    const stored = new Map(documents.map((d) => [d.name, d.document]));
+    expect(new Set(auditRefsOf(record, stored))).toEqual(new Set(refs));
+    // A document gone takes only its own strings with it.
+    stored.delete('hits');
+    expect(auditRefsOf(record, stored)).not.toContain('e1');
+    expect(auditRefsOf(record, stored)).toContain('cd'.repeat(32));
+    // A record from before `documents`: only its subject id is certain.
+    const { documents: _, ...older } = record;
+    expect(auditRefsOf(older, stored)).toEqual([record.subject.id]);
   });
 });

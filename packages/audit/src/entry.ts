@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical.js';
-import { RECORD_LIMITS, type AuditRecordDraft } from './record.js';
+import { RECORD_LIMITS, type AuditRecord, type AuditRecordDraft } from './record.js';
 
 /**
  * What callers hand to an audit log (`appendAudit` of `@mod/db/audit`): ids, digests and small evidence values
@@ -195,4 +195,23 @@ export function toAuditDraft(entry: AuditEntry): NormalisedEntry {
     ...(documents.length > 0 ? { documents: documents.map((d) => d.name) } : {}),
   };
   return { draft, documents, refs: [...refs] };
+}
+
+/**
+ * The refs `toAuditDraft` gave a record (the ids a case export finds it by), found again from the stored record
+ * and the documents it still has (`documents`: evidence name to canonical JSON text): its subject id, the digests
+ * it names as given as they are, and every short string of its documents. Of a record written before `documents`
+ * existed, whose record does not tell a document's digest from one given as it is, only the subject id; documents
+ * gone from the store are left out (their own check reports them).
+ */
+export function auditRefsOf(record: AuditRecord, documents: ReadonlyMap<string, string>): string[] {
+  const refs = new Set<string>([record.subject.id]);
+  const named = record.documents;
+  if (named === undefined) return [...refs];
+  for (const [name, digest] of Object.entries(record.evidence)) {
+    const document = documents.get(name);
+    if (!named.includes(name)) refs.add(digest);
+    else if (document !== undefined) collectStrings(JSON.parse(document), refs);
+  }
+  return [...refs];
 }

@@ -13,6 +13,7 @@ export {
 } from './record.js';
 export {
   toAuditDraft,
+  auditRefsOf,
   normaliseId,
   normaliseAction,
   normaliseReason,

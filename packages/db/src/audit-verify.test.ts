@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson, decodeRecord } from '@mod/audit';
 import {
   appendAuditBatch,
+  exportAuditBundle,
   listAudit,
   signTreeHeadIfDue,
   verifyStoredLog,
@@ -129,6 +130,31 @@ describe('verifyStoredLog and the heads a verifier kept', () => {
       records: 10,
       treeHead: kept,
     });
+  });
+});
+
+describe('verifyStoredLog and the refs case exports find records by', () => {
+  it('names a record whose ref row was deleted, which case exports then leave out', async () => {
+    const caseOf = async (ref: string) =>
+      (await exportAuditBundle(db.pool, { kind: 'refs', refs: [ref] }, { signingKey: key })).scope;
+    expect(await caseOf('sub-3')).toMatchObject({ seqs: [3] });
+    expect(await caseOf('bank-2')).toMatchObject({ seqs: [2, 5] });
+    await tamper('audit_refs', `delete from audit_refs where seq = 3 and ref = 'sub-3'`);
+    await tamper('audit_refs', `delete from audit_refs where seq = 5 and ref = 'bank-2'`);
+    // The case's bundle, signed and proven, says the case has no record.
+    expect(await caseOf('sub-3')).toMatchObject({ seqs: [] });
+    expect(await caseOf('bank-2')).toMatchObject({ seqs: [2] });
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', firstBadRecord: { seq: 3 } },
+    });
+    await tamper('audit_refs', `insert into audit_refs (ref, seq) values ('sub-3', 3)`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', firstBadRecord: { seq: 5 } },
+    });
+    await tamper('audit_refs', `insert into audit_refs (ref, seq) values ('bank-2', 5)`);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 10 });
   });
 });
 

@@ -3,6 +3,7 @@ import {
   AuditError,
   AuditErrorCode,
   EMPTY_ROOT,
+  auditRefsOf,
   VERIFY_REASON_CODES,
   computeAppendNodes,
   decodeRecord,
@@ -117,8 +118,8 @@ async function missingDocuments(db: Queryable, unbacked: MissingEvidence[]): Pro
  * Verifies the stored log as a whole, as the database owner could have left it: every record of the tree
  * (from seq 0 to its size, records appended since the latest signed head included; no signed head beyond it,
  * no row past it) is present, canonical, at its own seq, hashes to the leaf stored at append, is `recorded_at`
- * its own time (the copy time-range exports select by), and
- * its evidence documents still hash to the digests it carries; the root recomputed from the records equals
+ * its own time (the copy time-range exports select by), is still indexed under the refs case exports find it by
+ * (`auditRefsOf`), and its evidence documents still hash to the digests it carries; the root recomputed from the records equals
  * every signed head's root (each head's signature checked; the heads the verifier kept, `keptHeads`, as well as
  * the stored ones). A record whose evidence document is gone (deleted behind the append-only triggers, which a
  * superuser can bypass) does not stop the check: every such record is listed, and the log fails with
@@ -228,6 +229,8 @@ export async function verifyStoredLog(
     const unbacked: MissingEvidence[] = [];
     /** Documents a record names whose row is gone. */
     const gone: MissingEvidence[] = [];
+    /** The refs each record was indexed under when appended (`auditRefsOf`). */
+    const indexed: { ref: string; seq: number }[] = [];
     // A failure inside the chunk still lists the documents gone from the records read before it.
     const stopAt = async (reason: VerifyReason, message: string, seq: number) => {
       await noteMissing(unbacked, gone);
@@ -271,6 +274,23 @@ export async function verifyStoredLog(
         else if (named.includes(name)) gone.push({ seq, name, digest });
       }
       leaves.push(decoded.leafHash);
+      for (const ref of auditRefsOf(decoded.record, new Map(documents.map((d) => [d.name, d.document]))))
+        indexed.push({ ref, seq });
+    }
+    // Case exports find records by audit_refs, outside the tree: a row gone leaves the record out of them.
+    const { rows: unindexed } = await db.query<{ ref: string; seq: number }>(
+      `/* audit:verify-refs */ select c.ref, c.seq from unnest($1::text[], $2::bigint[]) as c(ref, seq)
+       where not exists (select 1 from audit_refs r where r.ref = c.ref and r.seq = c.seq)
+       order by c.seq limit 1`,
+      [indexed.map((x) => x.ref), indexed.map((x) => x.seq)],
+    );
+    const lost = unindexed[0];
+    if (lost !== undefined) {
+      return stopAt(
+        'changed',
+        `record ${lost.seq} is no longer found by ${lost.ref} (its audit_refs row is gone): case exports leave it out`,
+        lost.seq,
+      );
     }
     await noteMissing(unbacked, gone);
     // Fold leaf by leaf only where a head must be checked; otherwise append the chunk at once.
