@@ -176,6 +176,29 @@ describe('URL-list routes', () => {
     expect(hosts.json<{ entries: Entry[] }>().entries.map((e) => e.canonicalKey)).toEqual(['p5.example']);
     const badCursor = await call('GET', `/v1/url-lists/${id}/entries?cursor=abc`);
     expect(badCursor.statusCode).toBe(400);
+
+    // Paging through a list reads it out of the system as an export does (lists are licensed and name abuse
+    // locations): every page is on record, with the caller and its credential, before an entry is sent.
+    const reads = (await listAudit(api.db, { subjectId: id, limit: 100 })).filter(
+      (a) => a.action === 'url_list.entries_read',
+    );
+    expect(reads).toHaveLength(pages + 2);
+    expect(reads[0]).toMatchObject({ role: 'curator', tenantId: 'hotline-1' });
+    expect(Object.keys(reads[0]!.evidence)).toEqual(
+      expect.arrayContaining(['credential', 'limit', 'cursor', 'includeRemoved']),
+    );
+    // No record, no entries: a log that refuses the record sends nothing of the list.
+    await api.db.query(
+      `alter table audit_records add constraint refuse_list_reads check (
+         (record::jsonb ->> 'action') <> 'url_list.entries_read') not valid`,
+    );
+    try {
+      const refused = await call('GET', `/v1/url-lists/${id}/entries`);
+      expect(refused.statusCode).toBe(500);
+      expect(refused.body).not.toContain('p5.example');
+    } finally {
+      await api.db.query('alter table audit_records drop constraint refuse_list_reads');
+    }
   });
 
   it('imports a list file: per-line errors, strict rejection, replace; a JSON body is refused', async () => {
@@ -229,6 +252,7 @@ describe('URL-list routes', () => {
     expect(audit.map((a) => a.action)).toEqual([
       'url_list.created',
       'url_list.imported',
+      'url_list.entries_read',
       'url_list.imported',
     ]);
   });

@@ -128,12 +128,16 @@ describe('modctl url-list', () => {
     const actions = (await listAudit(db.pool, {}))
       .filter((x) => x.actor.id === 'modctl:alice')
       .map((x) => x.action);
+    // Each listing is on record, as the API's page reads and every export are (the list leaves the system).
     expect(actions).toEqual([
       'url_list.created',
       'url_list.entry_added',
       'url_list.entry_added',
       'url_list.entry_added',
+      'url_list.entries_read',
+      'url_list.entries_read',
       'url_list.entry_removed',
+      'url_list.entries_read',
       'url_list.imported',
       'url_list.settings_changed',
     ]);

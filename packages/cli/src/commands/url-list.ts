@@ -10,6 +10,7 @@ import {
   type EntryError,
   type UrlListRemoval,
 } from '@mod/curation';
+import { appendAuditAlone } from '@mod/db/audit';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
 import { printPages, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { importFileWithProgress } from '../progress.js';
@@ -171,8 +172,22 @@ export const urlListCommand: Command = subcommandCommand({
       if (v.after !== undefined && !/^\d{1,18}$/.test(v.after)) return usage();
       const { list } = { list: v.list };
       const kind = v.kind;
+      const by = operator();
       await withDatabase('urlListChanges', async (pool) => {
         const bank = await findUrlList(pool, { name: list });
+        // On record before an entry is printed, as the API's page reads and every export (the list leaves the
+        // system: lists are licensed, and name where abuse material is).
+        await appendAuditAlone(pool, {
+          ...by,
+          action: 'url_list.entries_read',
+          subject: { type: 'bank', id: bank.id },
+          evidence: {
+            after: v.after ?? null,
+            limit: v.limit ?? null,
+            kind: kind ?? null,
+            includeRemoved: v.removed,
+          },
+        });
         // In id order; one JSON entry per line.
         await printPages(io, limit, v.after ?? '0', (after, pageLimit) =>
           listUrlListEntries(pool, bank.id, {

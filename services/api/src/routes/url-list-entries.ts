@@ -4,6 +4,7 @@ import { getUrlListBank, listUrlListEntries } from '@mod/db/url-lists';
 import { callerName, principalOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
+  auditCallerChange,
   curatorOf,
   ErrorResponses,
   MAX_PAGE,
@@ -26,7 +27,7 @@ import {
 
 /**
  * A URL list's entries: a page at a time, add some (each refused one with its own error), soft-remove some.
- * Every change is announced to fetchers and audited.
+ * Every change is announced to fetchers and audited, and so is every page read.
  */
 export async function urlListEntryRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   const topic = deps.topics.urlListChanges;
@@ -37,7 +38,7 @@ export async function urlListEntryRoutes(app: TypedApp, deps: RouteDeps): Promis
       config: CURATOR_ROUTE,
       schema: {
         description:
-          'Entries in id order, a page at a time: pass `nextCursor` as `cursor` for the next page.',
+          'Entries in id order, a page at a time: pass `nextCursor` as `cursor` for the next page. Every page read is an audit record (url_list.entries_read), appended before an entry is sent.',
         params: ListParams,
         querystring: Type.Object(
           {
@@ -61,6 +62,18 @@ export async function urlListEntryRoutes(app: TypedApp, deps: RouteDeps): Promis
       if ((await getUrlListBank(deps.db, { id: req.params.bankId })) === null) throw notFound('URL list');
       const q = req.query;
       const limit = q.limit ?? 50;
+      // Paged to its end, a list leaves the system as an export does (lists are licensed, and name where abuse
+      // material is): every page is on record before an entry is sent, so a page the log refuses sends nothing.
+      await auditCallerChange(deps.db, principalOf(req), {
+        action: 'url_list.entries_read',
+        subject: { type: 'bank', id: req.params.bankId },
+        evidence: {
+          cursor: q.cursor ?? null,
+          limit,
+          kind: q.kind ?? null,
+          includeRemoved: q.includeRemoved ?? false,
+        },
+      });
       const entries = await listUrlListEntries(deps.db, req.params.bankId, {
         limit,
         ...(q.cursor === undefined ? {} : { afterId: q.cursor }),
