@@ -30,6 +30,7 @@ let browser: Browser;
 let page: Page;
 let watch: PageWatch;
 let oneTime = '';
+let newcomerOneTime = '';
 let signedIn = false;
 
 /** Signs the admin in (a first sign-in: new password, TOTP enrolment) the first time a test asks. */
@@ -85,6 +86,14 @@ describe.skipIf(!available)('the console on answers it cannot use', () => {
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     watch = watchPage(page, origin);
     oneTime = made.json<{ oneTimePassword: string }>().oneTimePassword;
+    const newcomer = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/people',
+      headers: { authorization: `Bearer ${keys['ops']}` },
+      payload: { tenantId: 'ops', login: 'newcomer.answers', displayName: 'Newcomer', role: 'reviewer' },
+    });
+    expect(newcomer.statusCode, newcomer.body).toBe(201);
+    newcomerOneTime = newcomer.json<{ oneTimePassword: string }>().oneTimePassword;
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -142,6 +151,29 @@ describe.skipIf(!available)('the console on answers it cannot use', () => {
       expect(watch.problems).toEqual([]);
     } finally {
       await page.unroute('**/v1/audit/export?**');
+    }
+  });
+
+  it('lets a person leave a first sign-in half done: sign-out at the new-password stage ends that session', async () => {
+    // Another browser (a shared staff computer): the newcomer signs in with the one-time password and walks away.
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    try {
+      await other.goto(`${origin}/console/`);
+      await other.fill('#login', 'newcomer.answers');
+      await other.fill('#password', newcomerOneTime);
+      await other.click('button[type=submit]');
+      await expect
+        .poll(() => other.locator('#page-title').textContent(), { timeout: 15_000 })
+        .toBe('Đặt mật khẩu mới');
+      await other.click('header .leave button');
+      await other.waitForSelector('#login');
+      // Whoever sits down next finds nobody signed in: no password to set for the newcomer, no authenticator to enrol.
+      await other.reload();
+      await other.waitForSelector('#login');
+      expect(await other.locator('#new-password').count()).toBe(0);
+    } finally {
+      await context.close();
     }
   });
 

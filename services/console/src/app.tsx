@@ -163,12 +163,33 @@ function Pages(props: { role: PersonRole }) {
   return <NoSuchPage first={sections[0]} />;
 }
 
+/**
+ * Sign-out, at every stage of a session. The API ends the session; when it did not, the person is told they are
+ * still signed in (never shown the sign-in page over a live session).
+ */
+function SignOut() {
+  const { signOut } = useSession();
+  const i18n = useI18n();
+  const out = useAction(signOut);
+  return (
+    <>
+      <button type="button" class="secondary" disabled={out.busy} onClick={() => void out.run()}>
+        {i18n.t('nav.signOut')}
+      </button>
+      {out.error === null ? null : (
+        <p class="error" role="alert">
+          {i18n.t('error.signOutFailed')} {describeError(i18n, out.error)}
+        </p>
+      )}
+    </>
+  );
+}
+
 function Shell() {
-  const { state, signOut } = useSession();
+  const { state } = useSession();
   const i18n = useI18n();
   const { t } = i18n;
   const { path } = useRoute();
-  const out = useAction(signOut);
   useEffect(() => setApiLanguage(i18n.language), [i18n.language]);
   if (state.status === 'loading')
     return (
@@ -183,15 +204,22 @@ function Shell() {
       </Frame>
     );
   const { session } = state;
+  // A first sign-in left half done must be as easy to end as a full one: a session at these stages lets whoever
+  // sits down next set the password and enrol their own authenticator.
+  const leave = (
+    <div class="leave">
+      <SignOut />
+    </div>
+  );
   if (session.stage === 'password')
     return (
-      <Frame>
+      <Frame nav={leave}>
         <ChangePasswordPage session={session} />
       </Frame>
     );
   if (session.stage === 'totp')
     return (
-      <Frame>
+      <Frame nav={leave}>
         <EnrolTotpPage session={session} />
       </Frame>
     );
@@ -211,14 +239,7 @@ function Shell() {
       <span class="who">
         {session.person.displayName} · {t(`role.${role}`)}
       </span>
-      <button type="button" class="secondary" disabled={out.busy} onClick={() => void out.run()}>
-        {t('nav.signOut')}
-      </button>
-      {out.error === null ? null : (
-        <p class="error" role="alert">
-          {t('error.signOutFailed')} {describeError(i18n, out.error)}
-        </p>
-      )}
+      <SignOut />
     </nav>
   );
   return (
