@@ -96,9 +96,17 @@ export async function listBanks(db: Queryable): Promise<Bank[]> {
   return rows.map(toBank);
 }
 
-/** One bank by id, or null. */
-export async function getBank(db: Queryable, id: string): Promise<Bank | null> {
-  return queryOne(db, `/* curator:get-bank */ select * from banks where id = $1`, [id], toBank);
+/**
+ * One bank by id, or null. `lock`: `for share`, in a transaction that relies on its settings (a settings change
+ * waits for it, and it for a change under way).
+ */
+export async function getBank(db: Queryable, id: string, o: { lock?: boolean } = {}): Promise<Bank | null> {
+  return queryOne(
+    db,
+    `/* curator:get-bank */ select * from banks where id = $1 ${o.lock === true ? 'for share' : ''}`,
+    [id],
+    toBank,
+  );
 }
 
 /** One bank by its (unique) name, or null. */

@@ -76,6 +76,40 @@ describe('the two-person rule', () => {
   });
 });
 
+describe('bank proposals', () => {
+  it('are approved only while the bank still fits the decision: a bank turned positive since is refused', async () => {
+    const { bank } = await reviewBank({
+      name: 'sec-turned',
+      signalTypes: ['sha256'],
+      actionPolicy: 'automatic',
+      negative: true,
+    });
+    const { caseId } = await seedCase();
+    await claim(ana, caseId);
+    const decided = await decide(ana, caseId, {
+      decision: 'dismiss',
+      reason: 'benign',
+      proposeToBankId: bank.id,
+    });
+    expect(decided.statusCode).toBe(200);
+    const proposalId = decided.json<{ proposalId: string }>().proposalId;
+    // The known-benign list becomes an automatic one: approved now, content a reviewer judged benign would be
+    // actioned on every upload (and confirmed abuse proposed for a positive bank turned negative, suppressed).
+    const turned = await api.call(api.keys.curatorKey, 'PATCH', `/v1/banks/${bank.id}`, { negative: false });
+    expect(turned.statusCode).toBe(200);
+    const approve = await asPerson(api.app, curator, 'POST', `/v1/bank-proposals/${proposalId}/approve`, {});
+    expect(statusAndCode(approve)).toEqual([409, 'MOD_ERR_API_CONFLICT']);
+    const { rows } = await api.db.query('select 1 from bank_entries where bank_id = $1', [bank.id]);
+    expect(rows).toEqual([]);
+    const still = await asPerson(api.app, root, 'GET', `/v1/bank-proposals/${proposalId}`);
+    expect(still.json()).toMatchObject({ status: 'pending' });
+    // Turned back, the same approval goes through.
+    await api.call(api.keys.curatorKey, 'PATCH', `/v1/banks/${bank.id}`, { negative: true });
+    const again = await asPerson(api.app, curator, 'POST', `/v1/bank-proposals/${proposalId}/approve`, {});
+    expect(again.json()).toMatchObject({ status: 'approved' });
+  });
+});
+
 describe('claims', () => {
   it('of four reviewers racing, one holds the case; the others neither decide nor release it', async () => {
     const { caseId } = await seedCase();

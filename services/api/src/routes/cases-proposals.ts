@@ -192,7 +192,12 @@ export async function bankProposalRoutes(app: TypedApp, deps: CasePartDeps): Pro
                 provenance: `case ${found.caseId}, proposed by person ${found.proposedBy}, approved by person ${verdict.decidedBy}`,
               })),
               deps.topics.bankChanges,
-              { inTransaction: (c, ids) => record(c, verdict, ids) },
+              {
+                inTransaction: async (c, ids) => {
+                  await stillFits(c, found);
+                  await record(c, verdict, ids);
+                },
+              },
             ),
           );
         else await withTransaction(deps.db, (c) => record(c, verdict, []));
@@ -203,6 +208,26 @@ export async function bankProposalRoutes(app: TypedApp, deps: CasePartDeps): Pro
     );
   decideRoute('approve');
   decideRoute('reject');
+
+  /**
+   * The proposal rule, applied again to the bank as it is at the approval (its row shared-locked until the commit,
+   * so no settings change slips in between): a bank turned negative since a confirmation's proposal would suppress
+   * the confirmed abuse on every upload, one turned positive since a dismissal's would action what a reviewer
+   * judged benign. 409 MOD_ERR_API_CONFLICT then, nothing added: propose again for a bank that fits.
+   */
+  async function stillFits(c: Queryable, proposal: BankProposal): Promise<void> {
+    const decided = await getReviewCase(c, proposal.caseId, {
+      scope: { all: true },
+      reviewDeadlineHours: deps.review.timings.reviewDeadlineHours,
+    });
+    const bank = await getBank(c, proposal.bankId, { lock: true });
+    if (decided === null || decided.decision === null || bank === null)
+      throw conflict('the case or the bank of the proposal changed');
+    const hashes = Object.fromEntries(proposal.entries.map((e) => [e.signal, e.value]));
+    const entries = proposalEntries(decided.decision, decided.category, bank, hashes);
+    if (!Array.isArray(entries))
+      throw conflict(`the bank no longer fits the proposal (${entries.message}): propose again`);
+  }
 }
 
 /**
