@@ -63,10 +63,12 @@ export const databaseSpec = {
  * settings apply).
  */
 export const tracingSpec = {
+  // Not a secret, so the start-up log prints it: credentials in it (user:password@, ?api_key=) are refused, and go
+  // in OTEL_EXPORTER_OTLP_HEADERS, which is masked.
   OTEL_EXPORTER_OTLP_ENDPOINT: env.string({
     default: '',
-    pattern: /^$|^https?:\/\/[^\s]+$/,
-    doc: 'OTLP/HTTP collector base URL (spans go to <url>/v1/traces); empty: traces are not exported',
+    pattern: /^$|^https?:\/\/[^\s/?#@]+(\/[^\s?#@]*)?$/,
+    doc: 'OTLP/HTTP collector base URL (spans go to <url>/v1/traces), without credentials or query; empty: traces are not exported',
   }),
   OTEL_EXPORTER_OTLP_HEADERS: env.string({
     default: '',

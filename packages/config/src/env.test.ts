@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, commonSpec, env, loadConfig } from './index.js';
+import { ConfigError, commonSpec, env, loadConfig, tracingSpec } from './index.js';
 
 describe('loadConfig', () => {
   const spec = {
@@ -30,6 +30,24 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/MODE must be one of a, b/);
     expect(problems.join('\n')).toMatch(/FLAG must be true or false/);
     expect((error as ConfigError).code).toBe('MOD_ERR_CONFIG_INVALID');
+  });
+
+  it('refuses credentials in the OTLP endpoint, which the start-up log prints: they belong in OTEL_EXPORTER_OTLP_HEADERS, which it masks', () => {
+    for (const endpoint of ['https://user:s3cret@otel.example', 'https://otel.example/?api_key=s3cret']) {
+      let error: unknown;
+      try {
+        loadConfig(tracingSpec, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, endpoint).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT must/);
+      expect((error as ConfigError).message).not.toContain('s3cret');
+    }
+    for (const endpoint of ['', 'http://127.0.0.1:4318', 'https://otel.example/otlp'])
+      expect(
+        loadConfig(tracingSpec, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }).OTEL_EXPORTER_OTLP_ENDPOINT,
+      ).toBe(endpoint);
   });
 
   it('validates the shared service settings', () => {
