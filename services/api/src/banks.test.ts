@@ -254,4 +254,22 @@ describe('bank changes over the API', () => {
       'bank.settings_changed',
     ]);
   });
+
+  it("refuses control characters in a bank's source, licence, version and category scheme, as URL lists do", async () => {
+    const base = { source: 'test', signalTypes: ['pdq'], actionPolicy: 'review' };
+    for (const field of ['source', 'licence', 'version', 'categoryScheme'])
+      for (const text of ['two\nlines', 'esc\u001b[2J', 'nul\u0000']) {
+        const res = await api.app.inject({
+          method: 'POST',
+          url: '/v1/banks',
+          headers: auth(),
+          payload: { ...base, name: `ctl-${randomBytes(4).toString('hex')}`, [field]: text },
+        });
+        expect([field, res.statusCode, res.json<{ error: { code: string } }>().error.code]).toEqual([
+          field,
+          400,
+          'MOD_ERR_API_VALIDATION',
+        ]);
+      }
+  });
 });

@@ -10,7 +10,7 @@ import {
 import { exportBankEntries, getBank, listBanks, type Bank } from '@mod/db/banks';
 import { callerName, principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
-import { auditCallerChange, ErrorResponses, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { answering } from './curation-errors.js';
 import { bankSearchRoutes } from './bank-search.js';
 
@@ -166,11 +166,12 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 100, pattern: BANK_NAME_PATTERN }),
-            source: Type.String({ minLength: 1, maxLength: 200 }),
-            licence: Type.Optional(Type.String({ maxLength: 200 })),
-            version: Type.Optional(Type.String({ maxLength: 100 })),
+            // Free text, as a URL list's: it reaches exports, logs, the console and terminals.
+            source: Text(200),
+            licence: Type.Optional(Text(200)),
+            version: Type.Optional(Text(100)),
             signalTypes: Type.Array(Signal, { minItems: 1, maxItems: 5, uniqueItems: true }),
-            categoryScheme: Type.Optional(Type.String({ maxLength: 100 })),
+            categoryScheme: Type.Optional(Text(100)),
             negative: Type.Optional(Type.Boolean()),
             pdqThreshold: Type.Optional(Radius),
             blockhashThreshold: Type.Optional(Radius),
