@@ -1,8 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { generateSigningKeyPair, loadSigningKey } from '@mod/audit';
+import { createMerkleTree, generateSigningKeyPair, loadSigningKey, signTreeHead, toHex } from '@mod/audit';
 import { withTransaction } from '@mod/db';
-import { appendAuditBatch, signTreeHeadIfDue } from '@mod/db/audit';
+import {
+  appendAuditBatch,
+  auditConsistencyProof,
+  createPgMerkleStore,
+  signTreeHeadIfDue,
+} from '@mod/db/audit';
 import { auditCommand } from './audit.js';
 import { db, json, runExpecting, useListFolder, useModctlDatabase } from './modctl-database.test-helper.js';
 
@@ -81,5 +86,52 @@ describe('modctl audit verify-log --head', () => {
       ok: false,
       error: { code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED' },
     });
+  });
+});
+
+describe('modctl audit verify-consistency', () => {
+  it('proves offline that a later head extends a kept one, and refuses a forked history', async () => {
+    await cutBackTo(0);
+    await appendAuditBatch(db.pool, [10, 11, 12, 13, 14].map(entry));
+    const kept = await sign();
+    await appendAuditBatch(db.pool, [15, 16, 17].map(entry));
+    await sign();
+    const key = file('key.pem');
+    await writeFile(key, pair.publicKeyPem);
+    const keptFile = file('kept-5.json');
+    await writeFile(keptFile, JSON.stringify({ treeHead: kept, publicKeys: [] }));
+    const proofFile = file('consistency.json');
+    await writeFile(proofFile, JSON.stringify(await auditConsistencyProof(db.pool, 5)));
+    const good = await runExpecting(
+      auditCommand,
+      ['verify-consistency', keptFile, proofFile, '--key', key],
+      0,
+    );
+    expect(json(good.out[0])).toMatchObject({ ok: true, fromSize: 5, toSize: 8 });
+
+    // A second history signed under the log's key (cut back to 3, other records): it does not extend the head kept.
+    await cutBackTo(3);
+    await appendAuditBatch(db.pool, [20, 21, 22, 23, 24].map(entry));
+    const tree = createMerkleTree(createPgMerkleStore(db.pool));
+    const forked = signTreeHead(
+      { treeSize: 8, rootHash: toHex(await tree.root(8)), timestamp: new Date().toISOString() },
+      loadSigningKey(pair.privateKeyPem),
+    );
+    await withTransaction(db.pool, (c) =>
+      c.query(
+        `insert into audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature)
+         values ($1, $2, $3, $4, $5)`,
+        [8, Buffer.from(forked.rootHash, 'hex'), forked.timestamp, forked.keyId, forked.signature],
+      ),
+    );
+    await writeFile(proofFile, JSON.stringify(await auditConsistencyProof(db.pool, 5)));
+    const fork = await runExpecting(
+      auditCommand,
+      ['verify-consistency', keptFile, proofFile, '--key', key],
+      1,
+    );
+    expect(json(fork.out[0])).toMatchObject({ ok: false, error: { code: 'MOD_ERR_AUDIT_BAD_PROOF' } });
+    // Without keys to trust, nothing is proven.
+    await runExpecting(auditCommand, ['verify-consistency', keptFile, proofFile], 2);
   });
 });

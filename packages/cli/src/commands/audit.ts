@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { AuditErrorCode, loadPublicKey, verifyBundle } from '@mod/audit';
+import {
+  AuditErrorCode,
+  fromHex,
+  loadPublicKey,
+  verifyBundle,
+  verifyConsistency,
+  verifyTreeHead,
+} from '@mod/audit';
 import type { PublicKeyInfo, SignedTreeHead } from '@mod/audit';
 import { verifyStoredLog } from '@mod/db/audit';
 import {
@@ -15,6 +22,7 @@ import { withPool } from './curator.js';
 const USAGE = [
   'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]... [--allow-unsigned-scope]',
   '       modctl audit verify-log (--key PUBLIC_KEY_PEM... | --trust-database-keys) [--head HEAD_JSON]...',
+  '       modctl audit verify-consistency KEPT_HEAD_JSON PROOF_JSON --key PUBLIC_KEY_PEM...',
   'verify checks an audit export bundle offline (no database, no network) and prints one JSON line. --key',
   "(repeatable, for key rotation) names the public keys to trust; without it the bundle's own keys are used",
   '(compare the printed keyId out of band). --allow-unsigned-scope accepts a legacy bundle, reported complete: false.',
@@ -25,6 +33,9 @@ const USAGE = [
   'the keys the database lists instead, and says so (trustedKeys: "database"). --head (repeatable) names signed tree',
   "heads kept outside the database (the API's tree-heads answer, a tree-heads topic message, or a bundle): the",
   "log must extend each, so the newest records cut back together with the database's heads are still named.",
+  'verify-consistency checks offline that the later signed head in PROOF_JSON (GET /v1/audit/consistency-proof',
+  "?fromSize=<the kept head's size>) extends the head you kept: both signed by a --key, and the RFC 9162 proof",
+  'leads from the kept root to the later one; a log cut back or rewritten since (a second history) fails.',
   'exit codes: 0 verified; 1 verification failed or unreadable input; 2 usage',
 ].join('\n');
 
@@ -168,22 +179,99 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
   }
 }
 
+/** Reads a JSON file, or prints why it cannot be read (exit code 1). */
+async function readJson(io: CommandIo, what: string, path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (err) {
+    return printFailure(io, AuditErrorCode.BUNDLE_MALFORMED, `${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
+async function verifyConsistencyCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommandArgs(
+    { args: [...args], options: { key: OPTIONS.key }, allowPositionals: true },
+    USAGE,
+    io,
+  );
+  if (parsed === null) return AuditExit.USAGE;
+  const { values, positionals } = parsed;
+  const [keptPath, proofPath, extra] = positionals;
+  if (keptPath === undefined || proofPath === undefined || extra !== undefined)
+    return usageError(io, USAGE, 'verify-consistency takes the kept head and the proof');
+  // The heads carry no keys: trust comes only from keys the auditor holds.
+  if (values.key === undefined) return usageError(io, USAGE, 'verify-consistency needs --key files');
+  const keys = await loadKeys(io, values.key);
+  if (typeof keys === 'number') return keys;
+  const keptText = await readJson(io, 'kept head', keptPath);
+  if (typeof keptText === 'number') return keptText;
+  const kept = keptHeadOf(JSON.stringify(keptText));
+  const proofDoc = await readJson(io, 'proof', proofPath);
+  if (typeof proofDoc === 'number') return proofDoc;
+  const later = isObject(proofDoc) ? keptHeadOf(JSON.stringify(proofDoc.treeHead2 ?? null)) : null;
+  const hashes = isObject(proofDoc) && Array.isArray(proofDoc.proof) ? proofDoc.proof : null;
+  if (kept === null)
+    return printFailure(io, AuditErrorCode.BUNDLE_MALFORMED, `${keptPath}: not a signed tree head`);
+  if (later === null || hashes === null || !isObject(proofDoc))
+    return printFailure(
+      io,
+      AuditErrorCode.BUNDLE_MALFORMED,
+      `${proofPath}: not a consistency proof with the later signed head (treeHead2) and its proof`,
+    );
+  for (const head of [kept, later]) {
+    const check = verifyTreeHead(head, keys);
+    if (!check.ok)
+      return printFailure(
+        io,
+        check.code === 'unknown_key' ? AuditErrorCode.UNKNOWN_KEY : AuditErrorCode.BAD_SIGNATURE,
+        `the head of size ${head.treeSize} ${check.code === 'unknown_key' ? 'is signed by an untrusted key' : 'has a bad signature'}`,
+      );
+  }
+  if (proofDoc.size1 !== kept.treeSize || proofDoc.size2 !== later.treeSize)
+    return printFailure(
+      io,
+      AuditErrorCode.BUNDLE_MALFORMED,
+      `the proof is from size ${String(proofDoc.size1)} to ${String(proofDoc.size2)}, not from the kept head's ${kept.treeSize} to ${later.treeSize}`,
+    );
+  const proof = hashes.map((h) => (typeof h === 'string' ? fromHex(h) : null));
+  const extends_ =
+    proof.every((h) => h !== null) &&
+    verifyConsistency(
+      kept.treeSize,
+      later.treeSize,
+      Buffer.from(kept.rootHash, 'hex'),
+      Buffer.from(later.rootHash, 'hex'),
+      proof,
+    );
+  if (!extends_)
+    return printFailure(
+      io,
+      AuditErrorCode.BAD_PROOF,
+      `the head of size ${later.treeSize} does not extend the kept head of size ${kept.treeSize}: the log was cut back or rewritten since`,
+    );
+  const { treeSize: toSize, rootHash, keyId } = later;
+  io.stdout(JSON.stringify({ ok: true, fromSize: kept.treeSize, toSize, rootHash, keyId }));
+  return AuditExit.OK;
+}
+
 /**
  * `modctl audit verify BUNDLE [--key PEMFILE]... [--allow-unsigned-scope]`: checks an export bundle offline
  * (no database, no network) and prints one JSON line. `--key` (repeatable, for key rotation) names the public
  * keys to trust. A bundle's scope (which records it claims to hold) is signed; a legacy bundle without that
  * signature fails, unless `--allow-unsigned-scope`, which reports its records proven but `complete: false`.
  * `modctl audit verify-log`: the stored log as a whole (`verifyStoredLog` of `@mod/db`), against given keys and
- * the signed heads the auditor kept (`--head`).
+ * the signed heads the auditor kept (`--head`). `modctl audit verify-consistency`: a later signed head extends a
+ * kept one (RFC 9162 consistency proof, offline).
  */
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'verify an audit export bundle offline, or the stored log in the database',
+  summary: 'verify an audit export bundle or a consistency proof offline, or the stored log in the database',
   usage: USAGE,
   run: async (argv, io) => {
     const [sub, ...rest] = argv;
     if (sub === 'verify') return verify(rest, io);
     if (sub === 'verify-log') return verifyLog(rest, io);
+    if (sub === 'verify-consistency') return verifyConsistencyCommand(rest, io);
     return unknownSubcommand(io, USAGE, sub);
   },
 };
