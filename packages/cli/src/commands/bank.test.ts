@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { listLiveEntries } from '@mod/db/banks';
 import { bankCommand } from './bank.js';
+import { urlListCommand } from './url-list.js';
 import {
   db,
   exitOf,
@@ -83,6 +84,22 @@ describe('modctl bank', () => {
       'bank.imported',
     ]);
     expect(new Set(audited.map((r) => r.actor.id))).toEqual(new Set(['modctl:alice']));
+  });
+
+  it("refuses control characters in a new bank's or URL list's free text (exit 2), as the API does", async () => {
+    const create = ['create', '--signals', 'md5'];
+    for (const [flag, text] of [
+      ['--source', 'two\nlines'],
+      ['--licence', 'esc\u001b[2J'],
+      ['--list-version', 'tab\there'],
+      ['--category-scheme', ''],
+    ] as const) {
+      const args = ['--name', `ctl-${flag.slice(2)}`, '--source', 'test', flag, text];
+      expect(await exitOf(bankCommand, [...create, ...args]), flag).toBe(2);
+      if (flag !== '--category-scheme')
+        expect(await exitOf(urlListCommand, ['create', ...args]), flag).toBe(2);
+    }
+    expect((await db.pool.query(`select 1 from banks where name like 'ctl-%'`)).rows).toEqual([]);
   });
 
   it('imports with its progress on stderr when asked (--progress) or watched (a terminal), and only then', async () => {

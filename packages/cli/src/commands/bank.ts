@@ -5,7 +5,7 @@ import { appendAudit, appendAuditAlone } from '@mod/db/audit';
 import { exportBankEntries } from '@mod/db/banks';
 import { stringOptions, subcommandCommand, type Command } from '../command.js';
 import { importFileWithProgress } from '../progress.js';
-import { invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
+import { badListText, invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
 const USAGE = [
   'usage: modctl bank import --bank NAME --format csv|tsv|jsonl [--strict] [--mode replace|append] [--force]',
@@ -127,6 +127,13 @@ export const bankCommand: Command = subcommandCommand({
         return usage();
       const { name, source, policy } = { name: v.name, source: v.source, policy: v.policy };
       if (!isBankName(name)) return invalid(invalidValue(NAME_RULE));
+      const badText = badListText([
+        ['--source', source, 200],
+        ['--licence', v.licence, 200],
+        ['--list-version', v['list-version'], 100],
+        ['--category-scheme', v['category-scheme'], 100],
+      ]);
+      if (badText !== null) return invalid(badText);
       const { bank } = await withDatabase('bankChanges', (pool, changesTopic) =>
         createBank(
           pool,

@@ -25,6 +25,21 @@ export const NAME_RULE = '--name: 1 to 100 of the letters A-Z a-z, digits and . 
 /** An option's value breaks the rule for its field (exit code 2). */
 export const invalidValue = (message: string) => new CliError(CliErrorCode.InvalidValue, message);
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * The first of a bank's or URL list's free-text options (`[flag, value, max]`: source, licence, version, scheme)
+ * breaking the API's rule for it (1 to `max` characters, no control character: the text reaches exports, logs,
+ * the console and terminals), or null.
+ */
+export function badListText(fields: readonly [string, string | undefined, number][]): CliError | null {
+  for (const [flag, value, max] of fields)
+    if (value !== undefined && (value === '' || [...value].length > max || CONTROL.test(value)))
+      return invalidValue(`${flag}: 1 to ${max} characters without control characters`);
+  return null;
+}
+
 export function isOneOf<T extends string>(values: readonly T[], v: unknown): v is T {
   return typeof v === 'string' && (values as readonly string[]).includes(v);
 }

@@ -14,7 +14,7 @@ import { appendAuditAlone } from '@mod/db/audit';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
 import { printPages, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { importFileWithProgress } from '../progress.js';
-import { invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
+import { badListText, invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
 const USAGE = [
   'usage: modctl url-list create --name NAME --source SOURCE [--policy automatic|review]',
@@ -83,6 +83,12 @@ export const urlListCommand: Command = subcommandCommand({
       if (v.negative !== undefined && !isOneOf(['true', 'false'] as const, v.negative)) return usage();
       const { name, source } = { name: v.name, source: v.source };
       if (!isBankName(name)) return invalid(invalidValue(NAME_RULE));
+      const badText = badListText([
+        ['--source', source, 200],
+        ['--licence', v.licence, 200],
+        ['--list-version', v['list-version'], 100],
+      ]);
+      if (badText !== null) return invalid(badText);
       const result = await withDatabase('urlListChanges', (pool, topic) =>
         createUrlList(
           pool,
