@@ -3,6 +3,7 @@ import { loadConfig, type ConfigOf } from '@mod/config';
 import { renderSplashPage, type SplashPageOptions, type SplashTexts } from '@mod/urls';
 import { splashSpec } from '../config.js';
 import type { RouteDeps, TypedApp } from './common.js';
+import { logVisitorsWithoutAddress } from './visitor-logging.js';
 
 /** What the walled-garden page says besides the reference: from the API configuration (`SPLASH_*`). */
 export type SplashSettings = Omit<SplashPageOptions, 'referenceId'>;
@@ -37,6 +38,7 @@ export async function ispSplashRoutes(
   deps: RouteDeps & { splash?: SplashSettings },
 ): Promise<void> {
   const settings = deps.splash ?? SPLASH_DEFAULTS;
+  logVisitorsWithoutAddress(app);
   app.get(
     '/blocked',
     {

@@ -25,6 +25,7 @@ import type { ReportSettings } from '../reports/settings.js';
 import type { Lang } from '../reports/texts.js';
 import { discardRest } from './body-drain.js';
 import type { RouteDeps, TypedApp } from './common.js';
+import { logVisitorsWithoutAddress } from './visitor-logging.js';
 
 /** The pages' policy: nothing from elsewhere, scripts and styles of this origin only, forms posted here only. */
 const PAGE_POLICY =
@@ -97,6 +98,7 @@ export async function reportPublicRoutes(
   deps: RouteDeps & { reports: ReportSettings; filing: ReportFiling },
 ): Promise<void> {
   const { reports: settings, filing } = deps;
+  logVisitorsWithoutAddress(app);
   const tokens = createFormTokens({
     secret: settings.formSecret,
     used: { take: (nonce, expiresAt) => takeFormToken(deps.db, nonce, expiresAt) },
