@@ -14,7 +14,9 @@ const lines: Record<string, unknown>[] = [];
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  const logger = createLogger('api', 'info', { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const logger = createLogger('api', 'info', {
+    write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>),
+  });
   app = await api.world.build({ logger });
 });
 
@@ -37,7 +39,11 @@ describe('who visits the public pages is not logged', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'code=ABCD-EFGH-IJKL-MNOP',
     },
-    { method: 'GET' as const, url: '/blocked?ref=order-42&lang=en', headers: { host: 'blocked-site.example' } },
+    {
+      method: 'GET' as const,
+      url: '/blocked?ref=order-42&lang=en',
+      headers: { host: 'blocked-site.example' },
+    },
   ])('$method $url', async (request) => {
     const logged = await loggedRequests(request);
     expect(logged.length).toBeGreaterThan(0);
