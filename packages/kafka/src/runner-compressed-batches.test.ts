@@ -1,22 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { Producer as PlatformaticProducer, type CompressionAlgorithmValue } from '@platformatic/kafka';
 import { Codecs } from '@mod/contracts';
-import { createRegistry, createStepMetrics } from '@mod/telemetry';
-import { createConsumerRunner, createProducer, ensureTopics, type StepOutcome } from './index.js';
+import { ensureTopics } from './index.js';
 import { BATCH_REFUSED } from './processing.js';
 import { readRecordAt } from './inspect.js';
-import { readTopic, testKafka, testLogger, testTopic } from './testing.test-helper.js';
-import { waitFor } from './runner.test-helper.js';
+import { readTopic, testKafka, testTopic } from './testing.test-helper.js';
+import { runStepUntil } from './runner.test-helper.js';
 
 const MiB = 1024 * 1024;
 
+/** A connection and an input and a dead-letter topic of the test's own. */
+async function freshTopics(clientId: string) {
+  const kafka = testKafka(clientId);
+  const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+  const topic = `${prefix}in`;
+  const dlq = `${prefix}dlq`;
+  await ensureTopics(kafka, [testTopic(topic), testTopic(dlq)]);
+  return { kafka, topic, dlq };
+}
+
 describe('record batches a producer of the topic controls (real Kafka)', () => {
   it('dead-letters a batch that would inflate past the budget, in every codec, instead of inflating it; ordinary compressed batches pass', async () => {
-    const kafka = testKafka('runner-compressed-test');
-    const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
-    const topic = `${prefix}in`;
-    const dlq = `${prefix}dlq`;
-    await ensureTopics(kafka, [testTopic(topic), testTopic(dlq)]);
+    const { kafka, topic, dlq } = await freshTopics('runner-compressed-test');
     // What a partner's own producer may send on its topic: each send is one record batch, compressed as it likes.
     const send = async (
       compression: CompressionAlgorithmValue,
@@ -50,30 +55,16 @@ describe('record batches a producer of the topic controls (real Kafka)', () => {
     await send('gzip', [{ key: 'large-2', value: Buffer.alloc(40 * MiB, 2) }]);
     await send('none', [{ key: 'last', value: Buffer.from('x') }]);
 
-    const producer = await createProducer(kafka);
     const seen: { key: string | null; bytes: number }[] = [];
-    const step = async (m: { key: string | null; value: Buffer | null }): Promise<StepOutcome> => {
-      seen.push({ key: m.key, bytes: m.value?.length ?? 0 });
-      return { kind: 'ok' };
-    };
-    const runner = createConsumerRunner({
-      kafka,
-      groupId: `${prefix}g`,
-      topics: [topic],
-      stepName: 'test',
-      step,
-      producer,
-      deadLetterTopic: dlq,
-      logger: testLogger,
-      metrics: createStepMetrics(createRegistry('test')),
+    await runStepUntil(kafka, {
+      topic,
+      dlq,
+      step: async (m) => {
+        seen.push({ key: m.key, bytes: m.value?.length ?? 0 });
+        return { kind: 'ok' };
+      },
+      done: () => seen.some((s) => s.key === 'last'),
     });
-    await runner.start();
-    try {
-      await waitFor(() => seen.some((s) => s.key === 'last'), 60_000);
-    } finally {
-      await runner.stop();
-      await producer.disconnect();
-    }
     // The step never saw what the bombs carried; everything within the budget reached it whole.
     expect(seen).toEqual([
       { key: 'small-1', bytes: 10_000 },
@@ -100,11 +91,7 @@ describe('record batches a producer of the topic controls (real Kafka)', () => {
     expect(back?.value).toBeNull();
   }, 120_000);
   it('dead-letters a batch whose record carries more headers than any client sends, instead of reading them all', async () => {
-    const kafka = testKafka('runner-headers-test');
-    const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
-    const topic = `${prefix}in`;
-    const dlq = `${prefix}dlq`;
-    await ensureTopics(kafka, [testTopic(topic), testTopic(dlq)]);
+    const { kafka, topic, dlq } = await freshTopics('runner-headers-test');
     // Two bytes a header on the wire, hundreds of bytes each once read: a million of them were about 100 MiB of
     // heap in the client, and a topic's 16 MiB record (or a 64 MiB inflated batch) carries millions.
     const raw = new PlatformaticProducer(kafka.base);
@@ -120,29 +107,16 @@ describe('record batches a producer of the topic controls (real Kafka)', () => {
     } finally {
       await raw.close();
     }
-    const producer = await createProducer(kafka);
     const seen: { key: string | null; headers: string[] }[] = [];
-    const runner = createConsumerRunner({
-      kafka,
-      groupId: `${prefix}g`,
-      topics: [topic],
-      stepName: 'test',
+    await runStepUntil(kafka, {
+      topic,
+      dlq,
       step: async (m) => {
         seen.push({ key: m.key, headers: Object.keys(m.headers) });
         return { kind: 'ok' };
       },
-      producer,
-      deadLetterTopic: dlq,
-      logger: testLogger,
-      metrics: createStepMetrics(createRegistry('test')),
+      done: () => seen.some((s) => s.key === 'last'),
     });
-    await runner.start();
-    try {
-      await waitFor(() => seen.some((s) => s.key === 'last'), 60_000);
-    } finally {
-      await runner.stop();
-      await producer.disconnect();
-    }
     expect(seen).toEqual([{ key: 'last', headers: ['mod-meta'] }]);
     const letters = (await readTopic(kafka, dlq, (r) => r.length >= 1, 20_000)).map((r) =>
       Codecs.deadLetter.decode(r.value),

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { TopicSpec } from '@mod/contracts';
-import type { Logger } from '@mod/telemetry';
-import { createProducer, ensureTopics, type Kafka, type Producer } from './index.js';
+import { createRegistry, createStepMetrics, type Logger } from '@mod/telemetry';
+import {
+  createConsumerRunner,
+  createProducer,
+  ensureTopics,
+  type ConsumerRunnerOptions,
+  type Kafka,
+  type Producer,
+} from './index.js';
 import { testKafka, testLogger, testTopic } from './testing.test-helper.js';
 
 /** Shared set-up of the consumer runner's tests against the real broker. */
@@ -31,6 +38,35 @@ export function runnerTestKit(topics: (prefix: string) => TopicSpec[] = () => []
   });
   afterAll(async () => kit.producer.disconnect());
   return kit;
+}
+
+/**
+ * Runs `step` over `topic` as a service's consumer runner does (its dead letters to `dlq`), from the topic's
+ * start, until `done()` holds; the runner is stopped either way.
+ */
+export async function runStepUntil(
+  kafka: Kafka,
+  o: { topic: string; dlq: string; step: ConsumerRunnerOptions['step']; done: () => boolean },
+): Promise<void> {
+  const producer = await createProducer(kafka);
+  const runner = createConsumerRunner({
+    kafka,
+    groupId: `${o.topic}.g`,
+    topics: [o.topic],
+    stepName: 'test',
+    step: o.step,
+    producer,
+    deadLetterTopic: o.dlq,
+    logger,
+    metrics: createStepMetrics(createRegistry('test')),
+  });
+  await runner.start();
+  try {
+    await waitFor(o.done, 60_000);
+  } finally {
+    await runner.stop();
+    await producer.disconnect();
+  }
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
