@@ -2,33 +2,23 @@ import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createMerkleTree, generateSigningKeyPair, loadSigningKey, signTreeHead, toHex } from '@mod/audit';
 import { withTransaction } from '@mod/db';
-import {
-  appendAuditBatch,
-  auditConsistencyProof,
-  createPgMerkleStore,
-  signTreeHeadIfDue,
-} from '@mod/db/audit';
+import { appendAuditBatch, auditConsistencyProof, createPgMerkleStore } from '@mod/db/audit';
 import { auditCommand } from './audit.js';
-import { db, json, runExpecting, useListFolder, useModctlDatabase } from './modctl-database.test-helper.js';
+import {
+  db,
+  json,
+  runExpecting,
+  signHeadNow,
+  useListFolder,
+  useModctlDatabase,
+  verdictRecord,
+} from './modctl-database.test-helper.js';
 
 useModctlDatabase({ actor: 'auditor' });
 const file = useListFolder('audit-kept-heads');
 const pair = generateSigningKeyPair();
 
-const entry = (i: number) => ({
-  actor: { kind: 'service' as const, id: 'actioner' },
-  action: 'verdict.recorded',
-  subject: { type: 'submission', id: `sub-${i}` },
-  reason: `record ${i}`,
-});
-
-const sign = () =>
-  signTreeHeadIfDue(db.pool, {
-    key: loadSigningKey(pair.privateKeyPem),
-    schedule: { everyRecords: 1_000_000, everyMs: 3_600_000 },
-    topic: null,
-    force: true,
-  });
+const sign = () => signHeadNow(pair.privateKeyPem);
 
 /** As the database owner: the log cut back to `size` records, and the heads signed past it deleted. */
 async function cutBackTo(size: number): Promise<void> {
@@ -48,9 +38,9 @@ async function cutBackTo(size: number): Promise<void> {
 
 describe('modctl audit verify-log --head', () => {
   it('checks the stored log against heads kept outside the database, which a cut back cannot delete', async () => {
-    await appendAuditBatch(db.pool, [0, 1, 2, 3].map(entry));
+    await appendAuditBatch(db.pool, [0, 1, 2, 3].map(verdictRecord));
     const early = await sign();
-    await appendAuditBatch(db.pool, [4, 5, 6].map(entry));
+    await appendAuditBatch(db.pool, [4, 5, 6].map(verdictRecord));
     const late = await sign();
     const key = file('key.pem');
     await writeFile(key, pair.publicKeyPem);
@@ -92,9 +82,9 @@ describe('modctl audit verify-log --head', () => {
 describe('modctl audit verify-consistency', () => {
   it('proves offline that a later head extends a kept one, and refuses a forked history', async () => {
     await cutBackTo(0);
-    await appendAuditBatch(db.pool, [10, 11, 12, 13, 14].map(entry));
+    await appendAuditBatch(db.pool, [10, 11, 12, 13, 14].map(verdictRecord));
     const kept = await sign();
-    await appendAuditBatch(db.pool, [15, 16, 17].map(entry));
+    await appendAuditBatch(db.pool, [15, 16, 17].map(verdictRecord));
     await sign();
     const key = file('key.pem');
     await writeFile(key, pair.publicKeyPem);
@@ -111,7 +101,7 @@ describe('modctl audit verify-consistency', () => {
 
     // A second history signed under the log's key (cut back to 3, other records): it does not extend the head kept.
     await cutBackTo(3);
-    await appendAuditBatch(db.pool, [20, 21, 22, 23, 24].map(entry));
+    await appendAuditBatch(db.pool, [20, 21, 22, 23, 24].map(verdictRecord));
     const tree = createMerkleTree(createPgMerkleStore(db.pool));
     const forked = signTreeHead(
       { treeSize: 8, rootHash: toHex(await tree.root(8)), timestamp: new Date().toISOString() },

@@ -1,32 +1,28 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { generateSigningKeyPair, loadSigningKey } from '@mod/audit';
+import { generateSigningKeyPair } from '@mod/audit';
 import { withTransaction } from '@mod/db';
-import { appendAuditBatch, signTreeHeadIfDue } from '@mod/db/audit';
+import { appendAuditBatch } from '@mod/db/audit';
 import { auditCommand } from './audit.js';
-import { db, json, runExpecting, useListFolder, useModctlDatabase } from './modctl-database.test-helper.js';
+import {
+  db,
+  json,
+  runExpecting,
+  signHeadNow,
+  useListFolder,
+  useModctlDatabase,
+  verdictRecord,
+} from './modctl-database.test-helper.js';
 
 useModctlDatabase({ actor: 'auditor' });
 const file = useListFolder('audit-log');
 const pair = generateSigningKeyPair();
 
-const entry = (i: number) => ({
-  actor: { kind: 'service' as const, id: 'actioner' },
-  action: 'verdict.recorded',
-  subject: { type: 'submission', id: `sub-${i}` },
-  reason: `record ${i}`,
-});
-
 describe('modctl audit verify-log', () => {
   it('verifies the stored log against the keys given, and names the first record changed behind its back', async () => {
-    await appendAuditBatch(db.pool, [0, 1, 2, 3, 4].map(entry));
-    await signTreeHeadIfDue(db.pool, {
-      key: loadSigningKey(pair.privateKeyPem),
-      schedule: { everyRecords: 1_000_000, everyMs: 3_600_000 },
-      topic: null,
-      force: true,
-    });
-    await appendAuditBatch(db.pool, [5, 6].map(entry));
+    await appendAuditBatch(db.pool, [0, 1, 2, 3, 4].map(verdictRecord));
+    await signHeadNow(pair.privateKeyPem);
+    await appendAuditBatch(db.pool, [5, 6].map(verdictRecord));
     const key = file('key.pem');
     const other = file('other.pem');
     await writeFile(key, pair.publicKeyPem);
@@ -56,7 +52,9 @@ describe('modctl audit verify-log', () => {
   });
 
   it('names every record whose evidence document was deleted behind the triggers', async () => {
-    const [first] = await appendAuditBatch(db.pool, [{ ...entry(7), evidence: { hits: [{ bankId: 'b' }] } }]);
+    const [first] = await appendAuditBatch(db.pool, [
+      { ...verdictRecord(7), evidence: { hits: [{ bankId: 'b' }] } },
+    ]);
     await withTransaction(db.pool, async (c) => {
       // The record the test above rewrote is put back: the log fails for the deleted document alone.
       await c.query('alter table audit_records disable trigger user');

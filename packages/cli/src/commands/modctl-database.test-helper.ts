@@ -2,6 +2,8 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { loadSigningKey } from '@mod/audit';
+import { signTreeHeadIfDue } from '@mod/db/audit';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { bufferedIo, type Command, type CommandIo } from '../command.js';
 
@@ -123,3 +125,20 @@ export async function expectImportProgress(i: ProgressImport): Promise<Record<st
   ]);
   return progress;
 }
+
+/** The `i`-th of a run of ordinary audit records (a verdict each), for the tests of the log's commands. */
+export const verdictRecord = (i: number) => ({
+  actor: { kind: 'service' as const, id: 'actioner' },
+  action: 'verdict.recorded',
+  subject: { type: 'submission', id: `sub-${i}` },
+  reason: `record ${i}`,
+});
+
+/** Signs a head over the whole stored log now, whatever the schedule, with the key `privateKeyPem`. */
+export const signHeadNow = (privateKeyPem: string) =>
+  signTreeHeadIfDue(db.pool, {
+    key: loadSigningKey(privateKeyPem),
+    schedule: { everyRecords: 1_000_000, everyMs: 3_600_000 },
+    topic: null,
+    force: true,
+  });
