@@ -1,18 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProducer, type Producer } from '@mod/kafka';
-import { parseSecretKey } from '@mod/people';
-import { seedTenants } from '@mod/testing';
-import {
-  chromiumAvailable,
-  firstSignInAs,
-  launchChromium,
-  watchPage,
-  type PageWatch,
-} from './console-browser.js';
-import { buildWorldApp, createWorld, listenOnLoopback, type World } from './helpers.js';
+import { chromiumAvailable, firstSignInAs, type PageWatch } from './console-browser.js';
+import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
 
 /*
  * The console given answers it cannot trust or use, in Debian's Chromium with the production build served by the
@@ -22,9 +11,7 @@ import { buildWorldApp, createWorld, listenOnLoopback, type World } from './help
  */
 const available = chromiumAvailable();
 
-let world: World;
-let producer: Producer;
-let app: FastifyInstance;
+let opened: ConsoleWorld | undefined;
 let origin: string;
 let browser: Browser;
 let page: Page;
@@ -67,40 +54,18 @@ function tamperedBundle() {
 
 describe.skipIf(!available)('the console on answers it cannot use', () => {
   beforeAll(async () => {
-    world = createWorld();
-    await world.ready;
-    producer = await createProducer(world.kafka);
-    app = await buildWorldApp(world, producer, {
-      people: { secretKey: parseSecretKey(randomBytes(32).toString('base64')) },
-    });
-    origin = await listenOnLoopback(app);
-    const keys = await seedTenants(world.db, [{ id: 'ops', kind: 'admin', role: 'admin' }]);
-    const made = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/people',
-      headers: { authorization: `Bearer ${keys['ops']}` },
-      payload: { tenantId: 'ops', login: 'admin.answers', displayName: 'Admin', role: 'admin' },
-    });
-    expect(made.statusCode, made.body).toBe(201);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    watch = watchPage(page, origin);
-    oneTime = made.json<{ oneTimePassword: string }>().oneTimePassword;
-    const newcomer = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/people',
-      headers: { authorization: `Bearer ${keys['ops']}` },
-      payload: { tenantId: 'ops', login: 'newcomer.answers', displayName: 'Newcomer', role: 'reviewer' },
-    });
-    expect(newcomer.statusCode, newcomer.body).toBe(201);
-    newcomerOneTime = newcomer.json<{ oneTimePassword: string }>().oneTimePassword;
+    opened = await openConsoleWorld(
+      [{ id: 'ops', kind: 'admin', role: 'admin' }],
+      [
+        { login: 'admin.answers', displayName: 'Admin', role: 'admin' },
+        { login: 'newcomer.answers', displayName: 'Newcomer', role: 'reviewer' },
+      ],
+    );
+    ({ origin, browser, page, watch } = opened);
+    oneTime = opened.oneTimes['admin.answers'] ?? '';
+    newcomerOneTime = opened.oneTimes['newcomer.answers'] ?? '';
   }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await producer?.disconnect();
-    await world?.drop();
-  });
+  afterAll(async () => opened?.close());
 
   it('says in words that a page cannot show an answer it cannot use, and keeps the menu to go elsewhere', async () => {
     await signIn();

@@ -1,18 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProducer, type Producer } from '@mod/kafka';
-import { parseSecretKey } from '@mod/people';
-import { seedTenants } from '@mod/testing';
-import {
-  chromiumAvailable,
-  firstSignInAs,
-  launchChromium,
-  watchPage,
-  type PageWatch,
-} from './console-browser.js';
-import { buildWorldApp, createWorld, listenOnLoopback, type World } from './helpers.js';
+import { chromiumAvailable, firstSignInAs, type PageWatch } from './console-browser.js';
+import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
 
 /*
  * Stored XSS against the console, in Debian's Chromium with the console's production build served by the API:
@@ -27,11 +16,8 @@ const MARKUP = `<img src=x onerror="window.__xss=1;alert(1)">"><svg onload=alert
 const SCRIPT_URL = 'javascript:alert(3)//';
 const STYLE = `</style><style>*{display:none}</style><a style="position:fixed" href="//evil.test">x</a>`;
 
-let world: World;
-let producer: Producer;
-let app: FastifyInstance;
+let opened: ConsoleWorld | undefined;
 let origin: string;
-let browser: Browser;
 let page: Page;
 let watch: PageWatch;
 const dialogs: string[] = [];
@@ -57,48 +43,26 @@ async function nothingInjected(): Promise<void> {
 
 describe.skipIf(!available)('stored XSS against the console', () => {
   beforeAll(async () => {
-    world = createWorld();
-    await world.ready;
-    producer = await createProducer(world.kafka);
-    app = await buildWorldApp(world, producer, {
-      people: { secretKey: parseSecretKey(randomBytes(32).toString('base64')) },
-    });
-    origin = await listenOnLoopback(app);
-    const keys = await seedTenants(world.db, [
-      { id: 'ops', kind: 'admin', role: 'admin' },
-      { id: 'platform-x', kind: 'platform', name: `Platform ${MARKUP}` },
-      { id: 'platform-y', kind: 'platform', name: SCRIPT_URL },
-      { id: 'isp-x', kind: 'isp', name: `ISP ${STYLE}` },
-    ]);
-    const made = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/people',
-      headers: { authorization: `Bearer ${keys['ops']}` },
-      payload: { tenantId: 'ops', login: 'admin.xss', displayName: `Admin ${MARKUP}`, role: 'admin' },
-    });
-    expect(made.statusCode, made.body).toBe(201);
-    const other = await app.inject({
-      method: 'POST',
-      url: '/v1/admin/people',
-      headers: { authorization: `Bearer ${keys['ops']}` },
-      payload: { tenantId: 'ops', login: 'other.xss', displayName: STYLE, role: 'reviewer' },
-    });
-    expect(other.statusCode, other.body).toBe(201);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    watch = watchPage(page, origin);
+    opened = await openConsoleWorld(
+      [
+        { id: 'ops', kind: 'admin', role: 'admin' },
+        { id: 'platform-x', kind: 'platform', name: `Platform ${MARKUP}` },
+        { id: 'platform-y', kind: 'platform', name: SCRIPT_URL },
+        { id: 'isp-x', kind: 'isp', name: `ISP ${STYLE}` },
+      ],
+      [
+        { login: 'admin.xss', displayName: `Admin ${MARKUP}`, role: 'admin' },
+        { login: 'other.xss', displayName: STYLE, role: 'reviewer' },
+      ],
+    );
+    ({ origin, page, watch } = opened);
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
     });
-    oneTime = made.json<{ oneTimePassword: string }>().oneTimePassword;
+    oneTime = opened.oneTimes['admin.xss'] ?? '';
   }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await producer?.disconnect();
-    await world?.drop();
-  });
+  afterAll(async () => opened?.close());
 
   it("shows tenants' and people's stored names as text on the administration page", async () => {
     await page.goto(`${origin}/console/`);
