@@ -36,9 +36,11 @@ export class CurationError extends PermanentError<CurationErrorCode> {}
  */
 export function checkListImport(
   what: 'bank' | 'list',
-  o: { mode: 'replace' | 'append'; strict: boolean; force: boolean; lines: number; badLines: number },
+  request: { mode?: 'replace' | 'append'; strict?: boolean; force?: boolean },
+  read: { lines: number; badLines: number },
 ): void {
-  if (o.strict && o.badLines > 0)
+  const o = { ...read, mode: request.mode ?? 'replace', force: request.force === true };
+  if (request.strict === true && o.badLines > 0)
     throw new CurationError(
       CurationErrorCode.StrictRejected,
       `${o.badLines} bad line(s); strict import rejected the file`,

@@ -150,13 +150,7 @@ export async function importBankList(pool: Pool, req: ImportRequest): Promise<Im
       });
     },
     beforeApply: () => {
-      checkListImport('bank', {
-        mode: req.mode ?? 'replace',
-        strict: req.strict === true,
-        force: req.force === true,
-        lines,
-        badLines,
-      });
+      checkListImport('bank', req, { lines, badLines });
       req.onProgress?.({ phase: 'applying', lines, badLines });
     },
     ...(after === undefined

@@ -141,13 +141,7 @@ export async function importUrlList(pool: Pool, req: UrlListImportRequest): Prom
     ...(req.bulkThreshold === undefined ? {} : { bulkThreshold: req.bulkThreshold }),
     dryRun: req.dryRun === true,
     beforeApply: () => {
-      checkListImport('list', {
-        mode: req.mode ?? 'replace',
-        strict: req.strict === true,
-        force: req.force === true,
-        lines,
-        badLines,
-      });
+      checkListImport('list', req, { lines, badLines });
       req.onProgress?.({ phase: 'applying', lines, badLines });
     },
   });
