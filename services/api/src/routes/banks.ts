@@ -1,16 +1,18 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
-import {
-  BANK_NAME_PATTERN,
-  createBank,
-  importBankList,
-  updateBankSettings,
-  type LineError,
-} from '@mod/curation';
+import { createBank, importBankList, updateBankSettings, type LineError } from '@mod/curation';
 import { exportBankEntries, getBank, listBanks, type Bank } from '@mod/db/banks';
 import { callerName, principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
-import { auditCallerChange, ErrorResponses, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import {
+  auditCallerChange,
+  ErrorResponses,
+  NewBankFields,
+  Text,
+  Uuid,
+  type RouteDeps,
+  type TypedApp,
+} from './common.js';
 import { answering } from './curation-errors.js';
 import { bankSearchRoutes } from './bank-search.js';
 
@@ -165,11 +167,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
       schema: {
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 100, pattern: BANK_NAME_PATTERN }),
-            // Free text, as a URL list's: it reaches exports, logs, the console and terminals.
-            source: Text(200),
-            licence: Type.Optional(Text(200)),
-            version: Type.Optional(Text(100)),
+            ...NewBankFields,
             signalTypes: Type.Array(Signal, { minItems: 1, maxItems: 5, uniqueItems: true }),
             categoryScheme: Type.Optional(Text(100)),
             negative: Type.Optional(Type.Boolean()),

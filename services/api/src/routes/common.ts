@@ -7,6 +7,7 @@ import {
   type TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
 import { topicNames } from '@mod/contracts';
+import { BANK_NAME_PATTERN } from '@mod/curation';
 import type { Pool, Queryable } from '@mod/db';
 import { appendAudit, type AuditEntry, type StoredAuditRecord } from '@mod/db/audit';
 import type { Principal } from '@mod/db/access';
@@ -104,6 +105,16 @@ export const Uuid = Type.String({
 /** Free text from clients: bounded, no control characters. */
 export const Text = (maxLength: number) =>
   Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+/**
+ * What a new hash bank or URL list says of itself in its creation body: its name, where its entries come from,
+ * under which licence, which version. Free text that reaches exports, logs, the console and terminals.
+ */
+export const NewBankFields = {
+  name: Type.String({ minLength: 1, maxLength: 100, pattern: BANK_NAME_PATTERN }),
+  source: Text(200),
+  licence: Type.Optional(Text(200)),
+  version: Type.Optional(Text(100)),
+};
 /** A string schema that also takes null. */
 export const Nullable = <T extends TSchema>(t: T, description?: string) =>
   Type.Union([t, Type.Null()], description === undefined ? {} : { description });

@@ -1,9 +1,9 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { BANK_NAME_PATTERN, createUrlList, updateUrlListSettings } from '@mod/curation';
+import { createUrlList, updateUrlListSettings } from '@mod/curation';
 import { listUrlListBanks } from '@mod/db/url-lists';
 import { principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
-import { auditActor, ErrorResponses, Text, type RouteDeps, type TypedApp } from './common.js';
+import { auditActor, ErrorResponses, NewBankFields, type RouteDeps, type TypedApp } from './common.js';
 import { answering } from './curation-errors.js';
 import { CURATOR_ROUTE, ListParams, Policy, UrlListBody } from './url-list-schemas.js';
 
@@ -32,10 +32,7 @@ export async function urlListBankRoutes(app: TypedApp, deps: RouteDeps): Promise
       schema: {
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 100, pattern: BANK_NAME_PATTERN }),
-            source: Text(200),
-            licence: Type.Optional(Text(200)),
-            version: Type.Optional(Text(100)),
+            ...NewBankFields,
             negative: Type.Optional(Type.Boolean()),
             actionPolicy: Policy,
           },
