@@ -96,7 +96,7 @@ export async function claimDueWebhooks(
        where d.status = 'pending' and d.next_attempt_at <= $1
          and not exists (select 1 from webhook_deliveries p where p.order_id = d.order_id
                            and p.tenant_id = d.tenant_id and p.status = 'pending'
-                           and p.queued < d.queued)
+                           and (p.created_at, p.id) < (d.created_at, d.id))
      ), due as (
        select d.id from webhook_deliveries d
        where d.id in (select r.id from ranked r where $4::int is null or r.rank <= $4::int
@@ -187,7 +187,7 @@ export async function listWebhookDeliveries(
          'error', a.error, 'durationMs', a.duration_ms) order by a.attempt) from webhook_attempts a
          where a.delivery_id = d.id), '[]') as attempts
      from webhook_deliveries d where d.order_id = $1 and ($2::text is null or d.tenant_id = $2)
-     order by d.queued`,
+     order by d.created_at, d.id`,
     [orderId, tenantId],
   );
   return rows.map((r) => ({
