@@ -78,9 +78,6 @@ export interface ClaimedDelivery {
  * one after the other to a receiver that answers slowly. Only tenants whose endpoint is enabled are claimed
  * for: a tenant that turns its endpoint off is sent nothing more, not even what was queued before (its URL may
  * no longer be its own); what waits stays pending, untried, and goes out once the endpoint is enabled again.
- * One order's messages to one tenant go in the order they were queued: a message waits while an earlier one
- * is still pending (being retried), so a receiver never sees `order.withdrawn` and then the `order.issued` it
- * replaced, and acts on the last one it got.
  */
 export async function claimDueWebhooks(
   db: Queryable,
@@ -94,9 +91,6 @@ export async function claimDueWebhooks(
          row_number() over (partition by d.tenant_id order by d.next_attempt_at, d.id) as rank
        from webhook_deliveries d join webhook_endpoints e on e.tenant_id = d.tenant_id and e.enabled
        where d.status = 'pending' and d.next_attempt_at <= $1
-         and not exists (select 1 from webhook_deliveries p where p.order_id = d.order_id
-                           and p.tenant_id = d.tenant_id and p.status = 'pending'
-                           and (p.created_at, p.id) < (d.created_at, d.id))
      ), due as (
        select d.id from webhook_deliveries d
        where d.id in (select r.id from ranked r where $4::int is null or r.rank <= $4::int
