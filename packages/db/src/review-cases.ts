@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CaseToOpen } from '@mod/policy';
 import { queryOne, type Queryable } from './pool.js';
 import { keysetArgs, keysetPage } from './keyset.js';
+import { orderScopeWhere } from './order-scope.js';
 
 /** Kinds of case (`review` for reviewers; `confirm` and `escalation` for authorities). */
 export type ReviewCaseKind = 'review' | 'confirm' | 'escalation';
@@ -96,13 +97,18 @@ const CASE_COLUMNS = (dueHours: number) => `c.id, c.kind, c.status, c.tenant_id,
 /**
  * SQL for `CaseScope` (`$n`: the authority tenant, null for every case). An authority sees the confirmations and
  * the escalations addressed to it or to any authority while they are open; once one is decided, only the authority
- * whose person decided it (the orders it issued are that authority's alone, as are their evidence and media).
+ * whose person decided it (the orders it issued are that authority's alone, as are their evidence and media). A
+ * confirmation case closes through its orders' commands, not a decision: once closed, it is the authority's that
+ * may still see one of its orders (`OrderScope`: those it confirmed, or automatic ones nobody confirmed), as the
+ * audit records about it are (`auditScopeWhere`).
  */
 const scopeWhere = (n: number) =>
   `($${n}::text is null or (c.kind in ('confirm', 'escalation')
      and (c.assigned_tenant_id is null or c.assigned_tenant_id = $${n})
      and (c.decided_by is null
-       or exists (select 1 from people d where d.id = c.decided_by and d.tenant_id = $${n}))))`;
+       or exists (select 1 from people d where d.id = c.decided_by and d.tenant_id = $${n}))
+     and (c.kind <> 'confirm' or c.status = 'open'
+       or exists (select 1 from orders o where o.id = any (c.order_ids) and ${orderScopeWhere(null, n)}))))`;
 const scopeArg = (scope: CaseScope) => (scope.all ? null : scope.authorityTenantId);
 
 /** A case as `scope` may read it, or null (none, or outside the scope). `lock`: `for update`, in a transaction. */

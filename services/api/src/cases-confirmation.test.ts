@@ -178,4 +178,31 @@ describe("the authority's confirmation case of a reviewer's confirmation", () =>
       { kind: 'person', id: officer2.personId },
     ]);
   });
+
+  it("once settled by one authority's confirmations, is out of every other authority's reach, media too", async () => {
+    await freshBlockingIsp();
+    const { orderIds, confirmCaseId } = await confirmedByReviewer(400);
+    // Open, every authority may work it.
+    expect((await asPerson(api.app, officer2, 'GET', `/v1/cases/${confirmCaseId}`)).statusCode).toBe(200);
+    for (const id of orderIds)
+      expect((await asPerson(api.app, officer1, 'POST', `/v1/orders/${id}/confirm`, {})).statusCode).toBe(
+        200,
+      );
+    expect((await confirmCase(confirmCaseId))?.status).toBe('closed');
+    // The orders are authority 1's now (another authority's answer 404); so are the case, its content and media.
+    const other = (method: 'GET' | 'POST', path: string) =>
+      asPerson(api.app, officer2, method, `/v1/cases/${confirmCaseId}${path}`);
+    expect((await asPerson(api.app, officer2, 'GET', `/v1/orders/${orderIds[0]!}`)).statusCode).toBe(404);
+    expect((await other('GET', '')).statusCode).toBe(404);
+    expect((await other('GET', '/preview')).statusCode).toBe(404);
+    expect((await other('POST', '/reveal')).statusCode).toBe(404);
+    const listed = await asPerson(
+      api.app,
+      officer2,
+      'GET',
+      '/v1/cases?role=authority&status=decided&limit=100',
+    );
+    expect(listed.json<{ cases: { id: string }[] }>().cases.map((c) => c.id)).not.toContain(confirmCaseId);
+    expect((await asPerson(api.app, officer1, 'GET', `/v1/cases/${confirmCaseId}`)).statusCode).toBe(200);
+  });
 });
