@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { traceparentOf } from '@mod/telemetry/trace-context';
-import type { Queryable } from './pool.js';
+import { withTransaction, type Pool, type Queryable } from './pool.js';
 
 /** Where a target wants its orders pushed. The secret signs every request (HMAC-SHA256). */
 export interface WebhookEndpoint {
@@ -73,38 +73,67 @@ export interface ClaimedDelivery {
 /**
  * Claims up to `limit` due deliveries for one attempt each: their next attempt moves `leaseMs` ahead, so a
  * worker that dies mid-request leaves them to be retried after the lease (receivers dedupe by delivery id).
- * Several workers share the work (`skip locked`). At most `perTenant` (default: no cap) go to one tenant: the
- * earliest due of each, so that one tenant's backlog neither fills the claim nor outlasts its lease when sent
- * one after the other to a receiver that answers slowly. Only tenants whose endpoint is enabled are claimed
- * for: a tenant that turns its endpoint off is sent nothing more, not even what was queued before (its URL may
- * no longer be its own); what waits stays pending, untried, and goes out once the endpoint is enabled again.
+ * At most `perTenant` (default: no cap) go to one tenant: its earliest queued, so that one tenant's backlog
+ * neither fills the claim nor outlasts its lease when sent one after the other to a receiver that answers
+ * slowly; the claim takes each tenant's first, then each one's second, and so on. Only tenants whose endpoint
+ * is enabled are claimed for: a tenant that turns its endpoint off is sent nothing more, not even what was
+ * queued before (its URL may no longer be its own); what waits stays pending, untried, and goes out once the
+ * endpoint is enabled again.
+ *
+ * One order's messages to one tenant go in the order they were queued, so a receiver acting on the last one
+ * it got never sees `order.withdrawn` and then the `order.issued` it replaced: a message is not claimed while
+ * an earlier one of its order is pending and not due (waiting for its retry, or claimed by another worker),
+ * and the deliveries come back in queue order, for the sender to send one after the other, stopping an order's
+ * chain at its first retry ({@link releaseWebhook}). Claims are serialised (one transaction-scoped advisory
+ * lock per schema), so two workers never split one order's due messages between them.
  */
 export async function claimDueWebhooks(
-  db: Queryable,
+  db: Pool,
   a: { now: Date; leaseMs: number; limit: number; perTenant?: number },
 ): Promise<ClaimedDelivery[]> {
-  // `for update` does not go with a window function: rank first, then lock what is still due (a row another
-  // worker claimed meanwhile is re-checked against the condition, or skipped while locked).
-  const { rows } = await db.query<ClaimedDelivery>(
-    `/* actioner:claim-webhooks */ with ranked as (
-       select d.id, d.next_attempt_at,
-         row_number() over (partition by d.tenant_id order by d.next_attempt_at, d.id) as rank
-       from webhook_deliveries d join webhook_endpoints e on e.tenant_id = d.tenant_id and e.enabled
-       where d.status = 'pending' and d.next_attempt_at <= $1
-     ), due as (
-       select d.id from webhook_deliveries d
-       where d.id in (select r.id from ranked r where $4::int is null or r.rank <= $4::int
-                      order by r.next_attempt_at, r.id limit $3)
-         and d.status = 'pending' and d.next_attempt_at <= $1
-       order by d.next_attempt_at, d.id for update skip locked
-     )
-     update webhook_deliveries d set next_attempt_at = $1::timestamptz + make_interval(secs => $2::float8 / 1000)
-     from due, webhook_endpoints e where d.id = due.id and e.tenant_id = d.tenant_id and e.enabled
-     returning d.id, d.tenant_id as "tenantId", d.order_id as "orderId", d.event, d.payload, d.attempts,
-       e.url, e.secret, d.traceparent`,
-    [a.now, a.leaseMs, a.limit, a.perTenant ?? null],
+  return withTransaction(db, async (c) => {
+    await c.query(`/* actioner:claim-webhooks-lock */ select pg_advisory_xact_lock(hashtext('mod-webhook-claim:' ||
+      current_schema()))`);
+    // `for update` does not go with a window function: rank first, then lock what is still due (a row another
+    // worker claimed meanwhile is re-checked against the condition, or skipped while locked).
+    const { rows } = await c.query<ClaimedDelivery>(
+      `/* actioner:claim-webhooks */ with ranked as (
+         select d.id, d.queued, row_number() over (partition by d.tenant_id order by d.queued) as rank
+         from webhook_deliveries d join webhook_endpoints e on e.tenant_id = d.tenant_id and e.enabled
+         where d.status = 'pending' and d.next_attempt_at <= $1
+           and not exists (select 1 from webhook_deliveries p where p.tenant_id = d.tenant_id
+                             and p.order_id = d.order_id and p.status = 'pending' and p.queued < d.queued
+                             and p.next_attempt_at > $1)
+       ), due as (
+         select d.id from webhook_deliveries d
+         where d.id in (select r.id from ranked r where $4::int is null or r.rank <= $4::int
+                        order by r.rank, r.queued limit $3)
+           and d.status = 'pending' and d.next_attempt_at <= $1
+         order by d.queued for update skip locked
+       ), claimed as (
+         update webhook_deliveries d set next_attempt_at = $1::timestamptz + make_interval(secs => $2::float8 / 1000)
+         from due, webhook_endpoints e where d.id = due.id and e.tenant_id = d.tenant_id and e.enabled
+         returning d.id, d.tenant_id as "tenantId", d.order_id as "orderId", d.event, d.payload, d.attempts,
+           e.url, e.secret, d.traceparent, d.queued
+       )
+       select id, "tenantId", "orderId", event, payload, attempts, url, secret, traceparent from claimed
+       order by queued`,
+      [a.now, a.leaseMs, a.limit, a.perTenant ?? null],
+    );
+    return rows;
+  });
+}
+
+/**
+ * Gives back a claimed delivery that was not sent because an earlier message of its order is to be retried:
+ * due again at `now`, no attempt counted. It is claimed again with that message, after it.
+ */
+export async function releaseWebhook(db: Queryable, a: { deliveryId: string; now: Date }): Promise<void> {
+  await db.query(
+    `/* actioner:release-webhook */ update webhook_deliveries set next_attempt_at = $2
+     where id = $1 and status = 'pending'`,
+    [a.deliveryId, a.now],
   );
-  return rows;
 }
 
 /**
@@ -181,7 +210,7 @@ export async function listWebhookDeliveries(
          'error', a.error, 'durationMs', a.duration_ms) order by a.attempt) from webhook_attempts a
          where a.delivery_id = d.id), '[]') as attempts
      from webhook_deliveries d where d.order_id = $1 and ($2::text is null or d.tenant_id = $2)
-     order by d.created_at, d.id`,
+     order by d.queued`,
     [orderId, tenantId],
   );
   return rows.map((r) => ({

@@ -9,6 +9,7 @@ import {
   listOrdersToVerify,
   orderStats,
   recordWebhookAttempt,
+  releaseWebhook,
   type ClaimedDelivery,
   type Order,
   type OrderCommand,
@@ -202,7 +203,8 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     return { verified, reopened };
   };
 
-  const attempt = async (d: ClaimedDelivery): Promise<boolean> => {
+  /** Sends one delivery and records the attempt: delivered, to be retried, or failed for good. */
+  const attempt = async (d: ClaimedDelivery): Promise<'delivered' | 'retry' | 'failed'> => {
     const body = JSON.stringify({ deliveryId: d.id, ...(d.payload as object) });
     const startedAt = o.clock.now();
     const t0 = performance.now();
@@ -285,13 +287,12 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
         evidence: { deliveryId: d.id, statusCode: status },
       });
     });
-    o.metrics.webhookAttempts.inc({
-      outcome: delivered ? 'delivered' : retryAt === null ? 'failed' : 'retry',
-    });
-    return delivered;
+    const outcome = delivered ? 'delivered' : retryAt === null ? 'failed' : 'retry';
+    o.metrics.webhookAttempts.inc({ outcome });
+    return outcome;
   };
 
-  // One tenant's deliveries go one after the other (in due order), each taking up to `timeoutMs`: claim no more
+  // One tenant's deliveries go one after the other (in queue order), each taking up to `timeoutMs`: claim no more
   // of them than fit in the lease, so none is claimed again by another worker while it still waits here.
   const perTenant = Math.max(1, Math.ceil(leaseMs / timeoutMs) - 1);
   const runWebhooks = async () => {
@@ -303,9 +304,18 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     // Tenants side by side: a receiver that answers slowly (or never) holds up its own deliveries, no one else's.
     const settled = await Promise.allSettled(
       [...byTenant.values()].map(async (deliveries) => {
+        // In queue order; an order whose message is to be retried sends nothing after it (those go back to
+        // wait for it), so its receiver never gets a later message first. One failed for good lets the next go.
+        const waiting = new Set<string>();
         for (const d of deliveries) {
-          if (await attempt(d)) webhooksDelivered++;
+          if (waiting.has(d.orderId)) {
+            await releaseWebhook(o.db, { deliveryId: d.id, now: o.clock.now() });
+            continue;
+          }
+          const outcome = await attempt(d);
+          if (outcome === 'delivered') webhooksDelivered++;
           else webhooksFailed++;
+          if (outcome === 'retry') waiting.add(d.orderId);
         }
       }),
     );

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import {
+  claimDueWebhooks,
   commandOrder,
   enqueueWebhook,
   listWebhookDeliveries,
@@ -74,7 +75,11 @@ async function tenantWithWebhook(kind: 'platform' | 'authority', url: string): P
 
 /** A platform tenant with its webhook at `url` and one order whose `order.issued` message is due. */
 async function orderWithWebhook(url: string): Promise<string> {
-  const tenantId = await tenantWithWebhook('platform', url);
+  return orderFor(await tenantWithWebhook('platform', url));
+}
+
+/** One more order for the platform `tenantId`, whose `order.issued` message is due. */
+async function orderFor(tenantId: string): Promise<string> {
   const order = await openOrder(db.pool, {
     kind: 'takedown',
     subjectType: 'content-hash',
@@ -102,6 +107,25 @@ const attemptsOf = async (orderId: string) =>
   (await listWebhookDeliveries(db.pool, orderId)).flatMap((d) =>
     d.attempts.map((a) => ({ status: d.status, statusCode: a.statusCode, error: a.error })),
   );
+
+/** The tenant an order targets (whose endpoint its messages go to). */
+const targetOf = async (orderId: string): Promise<string> =>
+  (
+    await db.pool.query<{ tenant: string }>('select target_tenant_id as tenant from orders where id = $1', [
+      orderId,
+    ])
+  ).rows[0]!.tenant;
+
+/** A sender that treats 127.0.0.1 as public (the test's receivers), over plain HTTP. */
+const loopbackSender = () =>
+  createSafeWebhookSender({
+    addressPolicy: (a) => (a === '127.0.0.1' ? 'allow' : defaultAddressPolicy(a)),
+    allowPlainHttp: true,
+  });
+
+/** Queues `event` for `orderId`'s target at the clock's time. */
+const queue = async (orderId: string, event: string, now = clock.now()) =>
+  enqueueWebhook(db.pool, { tenantId: await targetOf(orderId), orderId, event, payload: { event }, now });
 
 describe('webhook deliveries go through the SSRF-safe fetcher', () => {
   it('by default (production settings) never reaches a loopback receiver, by IP or by name', async () => {
@@ -167,10 +191,7 @@ describe('webhook deliveries go through the SSRF-safe fetcher', () => {
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     try {
       const other = (redirecting.address() as AddressInfo).port;
-      const sender = createSafeWebhookSender({
-        addressPolicy: (a) => (a === '127.0.0.1' ? 'allow' : defaultAddressPolicy(a)),
-        allowPlainHttp: true,
-      });
+      const sender = loopbackSender();
       const order = await orderWithWebhook(`http://127.0.0.1:${other}/hooks`);
       await lifecycle(sender).runWebhooks();
       expect(await attemptsOf(order)).toEqual([{ status: 'pending', statusCode: 307, error: 'HTTP 307' }]);
@@ -183,18 +204,11 @@ describe('webhook deliveries go through the SSRF-safe fetcher', () => {
 
 describe('a disabled endpoint', () => {
   it('is sent nothing, not even what was queued before it was disabled, until it is enabled again', async () => {
-    const sender = createSafeWebhookSender({
-      addressPolicy: (a) => (a === '127.0.0.1' ? 'allow' : defaultAddressPolicy(a)),
-      allowPlainHttp: true,
-    });
+    const sender = loopbackSender();
     const url = `http://127.0.0.1:${port}/hooks`;
     // Queued while enabled; then the tenant turns its endpoint off (its domain lapsed, its receiver moved...).
     const orderId = await orderWithWebhook(url);
-    const { rows } = await db.pool.query<{ tenant: string }>(
-      'select target_tenant_id as tenant from orders where id = $1',
-      [orderId],
-    );
-    const tenantId = rows[0]!.tenant;
+    const tenantId = await targetOf(orderId);
     await setWebhookEndpoint(db.pool, { tenantId, url, enabled: false });
     const run = lifecycle(sender);
     expect(await run.runWebhooks()).toEqual({ webhooksDelivered: 0, webhooksFailed: 0 });
@@ -224,20 +238,9 @@ describe('a receiver that never answers', () => {
       // Three attempts of 800 ms fit in the lease: two are claimed per tenant and pass.
       const run = lifecycle(sender, { webhook: { timeoutMs: 800, leaseMs: 2_400 } });
       const slowUrl = `http://slow.platform.test:${slowPort}/hooks`;
-      // Five messages of one order of the slow tenant's are due before the other tenant's one.
-      const slow = await orderWithWebhook(slowUrl);
-      const { rows } = await db.pool.query<{ tenant: string }>(
-        'select target_tenant_id as tenant from orders where id = $1',
-        [slow],
-      );
-      for (let i = 0; i < 4; i++)
-        await enqueueWebhook(db.pool, {
-          tenantId: rows[0]!.tenant,
-          orderId: slow,
-          event: 'order.renoticed',
-          payload: { event: 'order.renoticed', order: { id: slow } },
-          now: clock.now(),
-        });
+      // Five orders' messages of the slow tenant's are due before the other tenant's one.
+      const slowOrders = [await orderWithWebhook(slowUrl)];
+      for (let i = 0; i < 4; i++) slowOrders.push(await orderFor(await targetOf(slowOrders[0]!)));
       const fast = await orderWithWebhook(`http://fast.platform.test:${port}/hooks`);
       const startedAt = performance.now();
       let fastAfterMs: number | null = null;
@@ -254,9 +257,9 @@ describe('a receiver that never answers', () => {
         statusCode: null,
         error: expect.stringMatching(/^timeout: /) as string,
       };
-      expect(await attemptsOf(slow)).toEqual([timedOut, timedOut]);
-      const untried = (await listWebhookDeliveries(db.pool, slow)).filter((d) => d.attempts.length === 0);
-      expect(untried).toHaveLength(3);
+      const slowAttempts = await Promise.all(slowOrders.map((id) => attemptsOf(id)));
+      expect(slowAttempts.flat()).toEqual([timedOut, timedOut]);
+      expect(slowAttempts.filter((a) => a.length === 0)).toHaveLength(3);
     } finally {
       tarpit.closeAllConnections();
       await new Promise((resolve) => tarpit.close(resolve));
@@ -311,5 +314,85 @@ describe('a missed deadline', () => {
     expect(await told(automatic, confirmer)).toEqual(['escalated']);
     expect(await told(byHand, confirmer)).toEqual([]);
     expect(await told(automatic, issuer)).toEqual([]);
+  });
+});
+
+describe("one order's messages to one endpoint", () => {
+  /** A receiver on loopback noting each message's event and the status it answered: `answers` in turn, then 204. */
+  async function eventReceiver(answers: number[] = []) {
+    const got: string[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const status = answers.shift() ?? 204;
+        got.push(`${(JSON.parse(Buffer.concat(chunks).toString()) as { event: string }).event} ${status}`);
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    return { url, got, close: () => new Promise((resolve) => receiver.close(resolve)) };
+  }
+  // Retries a minute after a failure.
+  const retryingInAMinute = { webhook: { backoff: { baseMs: 60_000, maxMs: 60_000, random: () => 0 } } };
+
+  it('arrive in the order they were queued: nothing after a message to be retried goes before it', async () => {
+    const receiver = await eventReceiver([503]);
+    try {
+      const run = lifecycle(loopbackSender(), retryingInAMinute);
+      // Issued, then withdrawn at once: both due in one pass, and the receiver is down for the first.
+      const orderId = await orderWithWebhook(receiver.url);
+      await queue(orderId, 'order.withdrawn');
+      await run.runWebhooks();
+      expect(receiver.got).toEqual(['order.issued 503']);
+      // The withdrawal is due, but waits for the issue message's retry, untried.
+      await run.runWebhooks();
+      expect(receiver.got).toEqual(['order.issued 503']);
+      expect(
+        (await listWebhookDeliveries(db.pool, orderId)).map((d) => [d.event, d.attempts.length]),
+      ).toEqual([
+        ['order.issued', 1],
+        ['order.withdrawn', 0],
+      ]);
+      // Once the retry is due, both go in one pass, in queue order. Never "withdrawn" and then "issued": a
+      // receiver acting on the last message it got would take the content down.
+      clock.advance(61_000);
+      await run.runWebhooks();
+      expect(receiver.got).toEqual(['order.issued 503', 'order.issued 204', 'order.withdrawn 204']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('go in queue order when queued at one clock reading, and a message failed for good lets the next go', async () => {
+    const receiver = await eventReceiver([500]);
+    try {
+      const run = lifecycle(loopbackSender(), { webhook: { maxAttempts: 1 } });
+      const orderId = await orderWithWebhook(receiver.url);
+      // Six more with one created_at: nothing but the queue itself says which came first.
+      const events = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+      for (const event of events) await queue(orderId, event, clock.now());
+      // A pass sends a tenant what fits in the lease (five by default): two passes.
+      for (let pass = 0; pass < 2; pass++) await run.runWebhooks();
+      expect(receiver.got).toEqual(['order.issued 500', ...events.map((e) => `${e} 204`)]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('are never split between two workers: a later one is not claimed while an earlier one is out', async () => {
+    const orderId = await orderWithWebhook(`http://127.0.0.1:${port}/hooks`);
+    await queue(orderId, 'order.withdrawn');
+    // One of a tenant's messages a claim (as when a claim is cut short by its limit).
+    const claim = async (perTenant: number) =>
+      (await claimDueWebhooks(db.pool, { now: clock.now(), leaseMs: 60_000, limit: 1_000, perTenant }))
+        .filter((d) => d.orderId === orderId)
+        .map((d) => d.event);
+    expect(await claim(1)).toEqual(['order.issued']);
+    expect(await claim(1)).toEqual([]);
+    // The lease is over (the first worker died): the next claim takes both, in queue order.
+    clock.advance(61_000);
+    expect(await claim(2)).toEqual(['order.issued', 'order.withdrawn']);
   });
 });
