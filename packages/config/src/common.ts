@@ -39,7 +39,7 @@ export const kafkaSpec = {
 
 /** Consumers of partners' own topics (scanner: platforms' media; fetcher: ISPs' observed URLs). */
 export const partnerTopicsSpec = {
-  PARTNER_TOPICS_REFRESH_MS: env.integer({
+  PARTNER_TOPICS_REFRESH_MS: env.milliseconds({
     default: 30_000,
     min: 100,
     doc: "how often to look for partners' new topics (a partner granted Kafka access is consumed within this)",
@@ -100,5 +100,5 @@ export const commonSpec = {
     default: 'info',
     doc: 'log level',
   }),
-  SHUTDOWN_TIMEOUT_MS: env.integer({ default: 8000, min: 100, doc: 'graceful shutdown budget' }),
+  SHUTDOWN_TIMEOUT_MS: env.milliseconds({ default: 8000, min: 100, doc: 'graceful shutdown budget' }),
 } as const;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, commonSpec, env, loadConfig, tracingSpec } from './index.js';
+import {
+  ConfigError,
+  commonSpec,
+  env,
+  loadConfig,
+  MAX_TIMER_MS,
+  partnerTopicsSpec,
+  tracingSpec,
+} from './index.js';
 
 describe('loadConfig', () => {
   const spec = {
@@ -62,6 +70,25 @@ describe('loadConfig', () => {
     expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
     expect(config.KAFKA_TLS).toBe(true);
     expect(config.KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
+  });
+
+  it("refuses a delay longer than Node's timers take (2^31 - 1 ms), which they would run after 1 ms", () => {
+    const spec = { WAIT_MS: env.milliseconds({ default: 1000, min: 0, doc: 'wait' }) };
+    expect(loadConfig(spec, { WAIT_MS: String(MAX_TIMER_MS) }).WAIT_MS).toBe(2 ** 31 - 1);
+    expect(() => loadConfig(spec, { WAIT_MS: String(2 ** 31) })).toThrow(/WAIT_MS must be <= 2147483647/);
+    // A smaller max stays; a larger one is lowered to what timers take.
+    const capped = { WAIT_MS: env.milliseconds({ default: 1000, max: 2 ** 40, doc: 'wait' }) };
+    expect(() => loadConfig(capped, { WAIT_MS: '3000000000' })).toThrow(/WAIT_MS must be <= 2147483647/);
+    const lower = { WAIT_MS: env.milliseconds({ default: 1000, max: 60_000, doc: 'wait' }) };
+    expect(() => loadConfig(lower, { WAIT_MS: '60001' })).toThrow(/WAIT_MS must be <= 60000/);
+    // The shutdown budget is one: 3,000,000,000 (a value in microseconds, say) ended every shutdown after 1 ms.
+    const base = { KAFKA_SASL_USERNAME: 'mod-api', KAFKA_SASL_PASSWORD: 'pw' };
+    expect(() => loadConfig(commonSpec, { ...base, SHUTDOWN_TIMEOUT_MS: '3000000000' })).toThrow(
+      /SHUTDOWN_TIMEOUT_MS must be <= 2147483647/,
+    );
+    expect(() => loadConfig(partnerTopicsSpec, { PARTNER_TOPICS_REFRESH_MS: '3000000000' })).toThrow(
+      /PARTNER_TOPICS_REFRESH_MS must be <= 2147483647/,
+    );
   });
 
   it('reads texts: Unicode counted by characters, control characters and overlong values refused', () => {

@@ -34,6 +34,12 @@ function field<T>(
   };
 }
 
+/**
+ * The longest delay Node's timers take (setTimeout, setInterval): 2^31 - 1 ms, about 24.8 days. A longer one is
+ * run after 1 ms, so a setting beyond it would turn a shutdown budget or a poll interval into 1 ms.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const env = {
   string(opts: FieldOptions<string> & { pattern?: RegExp }): EnvField<string> {
     return field('string', opts, (raw) =>
@@ -59,6 +65,13 @@ export const env = {
       if (opts.max !== undefined && n > opts.max) return { problem: `must be <= ${opts.max}, got ${n}` };
       return n;
     });
+  },
+  /**
+   * A duration in milliseconds: an integer of at most {@link MAX_TIMER_MS} (a smaller `max` stays), so that a value
+   * in the wrong unit fails at start-up instead of firing a timer after 1 ms.
+   */
+  milliseconds(opts: FieldOptions<number> & { min?: number; max?: number }): EnvField<number> {
+    return env.integer({ ...opts, max: Math.min(opts.max ?? MAX_TIMER_MS, MAX_TIMER_MS) });
   },
   number(opts: FieldOptions<number> & { min?: number; max?: number }): EnvField<number> {
     return field('number', opts, (raw) => {

@@ -7,12 +7,12 @@ import { vaultRetentionSpec } from '@mod/vault';
  * (`policySpec`, shared with the API) are configuration too, never code.
  */
 export const lifecycleSpec = {
-  ORDER_SCHEDULER_INTERVAL_MS: env.integer({
+  ORDER_SCHEDULER_INTERVAL_MS: env.milliseconds({
     default: 30_000,
     min: 0,
     doc: 'how often deadlines, re-notices, verification and webhooks are processed; 0 = only when asked',
   }),
-  WEBHOOK_TIMEOUT_MS: env.integer({
+  WEBHOOK_TIMEOUT_MS: env.milliseconds({
     default: 10_000,
     min: 100,
     doc: 'time a webhook receiver has to answer',
@@ -23,13 +23,21 @@ export const lifecycleSpec = {
     max: 100,
     doc: 'attempts before a delivery fails',
   }),
-  WEBHOOK_BACKOFF_BASE_MS: env.integer({ default: 1000, min: 1, doc: 'delay before the second attempt' }),
-  WEBHOOK_BACKOFF_MAX_MS: env.integer({ default: 3_600_000, min: 1, doc: 'largest delay between attempts' }),
+  WEBHOOK_BACKOFF_BASE_MS: env.milliseconds({
+    default: 1000,
+    min: 1,
+    doc: 'delay before the second attempt',
+  }),
+  WEBHOOK_BACKOFF_MAX_MS: env.milliseconds({
+    default: 3_600_000,
+    min: 1,
+    doc: 'largest delay between attempts',
+  }),
 } as const;
 
 /** Citizens' reports: how long the router waits on the pipeline before a person assesses a reported URL. */
 export const reportRoutingSpec = {
-  REPORT_REROUTE_AFTER_MS: env.integer({
+  REPORT_REROUTE_AFTER_MS: env.milliseconds({
     default: 120_000,
     min: 1_000,
     doc: 'a reported URL the pipeline made nothing of after this long is sent again (REPORT_MAX_ROUTE_ATTEMPTS times, then a person assesses it)',
@@ -40,12 +48,12 @@ export const reportRoutingSpec = {
     max: 20,
     doc: 'sends of a reported URL before a person assesses it bare',
   }),
-  REPORT_CLASSIFICATION_WAIT_MS: env.integer({
+  REPORT_CLASSIFICATION_WAIT_MS: env.milliseconds({
     default: 60_000,
     min: 0,
     doc: "how long a reported URL's scanned content waits for the classifier before a review case opens without it",
   }),
-  REPORT_ACTION_WAIT_MS: env.integer({
+  REPORT_ACTION_WAIT_MS: env.milliseconds({
     default: 60_000,
     min: 0,
     doc: 'how long a matched reported URL waits for its orders before a person looks',
@@ -67,7 +75,7 @@ export const actionerSpec = {
     max: 500,
     doc: 'most verdicts one database transaction takes when several wait (group commit; 1: a transaction each)',
   }),
-  OUTBOX_POLL_INTERVAL_MS: env.integer({
+  OUTBOX_POLL_INTERVAL_MS: env.milliseconds({
     default: 250,
     min: 10,
     doc: 'how often the outbox relay looks for messages',

@@ -123,18 +123,22 @@ export const apiSpec = {
     min: 1,
     doc: 'uploads waiting to be published (broker away) beyond which new uploads answer 503',
   }),
-  MEDIA_RELAY_GRACE_MS: env.integer({
+  MEDIA_RELAY_GRACE_MS: env.milliseconds({
     default: 10_000,
     min: 0,
     doc: 'age after which the relay publishes an intake media message the API did not publish right after its commit',
   }),
-  OUTBOX_POLL_INTERVAL_MS: env.integer({
+  OUTBOX_POLL_INTERVAL_MS: env.milliseconds({
     default: 1000,
     min: 10,
     doc: 'how often the outbox relay (intake media, curation changes, tree heads) looks for messages, ms',
   }),
   API_MAX_BODY_BYTES: env.integer({ default: 256 * 1024, min: 1024, doc: 'largest JSON body, bytes' }),
-  API_REQUEST_TIMEOUT_MS: env.integer({ default: 30_000, min: 0, doc: 'request deadline, ms (0: none)' }),
+  API_REQUEST_TIMEOUT_MS: env.milliseconds({
+    default: 30_000,
+    min: 0,
+    doc: 'request deadline, ms (0: none)',
+  }),
   API_RATE_LIMIT_PER_S: env.number({
     default: 20,
     min: 0.001,
@@ -175,7 +179,7 @@ export const apiSpec = {
     min: 1,
     doc: 'sign an audit tree head after this many records',
   }),
-  AUDIT_SIGN_EVERY_MS: env.integer({
+  AUDIT_SIGN_EVERY_MS: env.milliseconds({
     default: 10_000,
     min: 10,
     doc: 'or after this many ms, if records arrived',

@@ -31,7 +31,7 @@ export const classifierSpec = {
     max: 256,
     doc: 'media held at once per partition (waiting for or in a classifier thread); the consumer pauses beyond it',
   }),
-  CLASSIFIER_VERDICT_WAIT_MS: env.integer({
+  CLASSIFIER_VERDICT_WAIT_MS: env.milliseconds({
     default: 60 * 60 * 1000,
     min: 1000,
     doc: 'how long media may wait for its verdict (scanner or actioner behind), from when the classifier first read it, before the classifier gives up on it, counted in mod_classifier_skipped_total{reason="no-verdict"}; keep it under the media retention (6 h)',

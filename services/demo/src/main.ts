@@ -18,7 +18,7 @@ const spec = {
     protocols: ['http:', 'https:'],
     doc: 'where the API listens',
   }),
-  DEMO_INTERVAL_MS: env.integer({ default: 2000, min: 50, doc: 'time between demo uploads' }),
+  DEMO_INTERVAL_MS: env.milliseconds({ default: 2000, min: 50, doc: 'time between demo uploads' }),
   DEMO_ROUNDS: env.integer({ default: 0, min: 0, doc: 'uploads to make; 0 = until stopped' }),
   DEMO_KEYS_FILE: env.string({ default: '.data/demo-keys.json', doc: 'where the demo API keys are written' }),
 } as const;

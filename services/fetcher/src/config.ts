@@ -71,7 +71,7 @@ export const fetcherSpec = {
     default: false,
     doc: 'fetch every observed URL; otherwise only URLs that look like media (image content type or extension)',
   }),
-  SEEN_TTL_MS: env.integer({
+  SEEN_TTL_MS: env.milliseconds({
     default: 6 * 60 * 60 * 1000,
     min: 1,
     doc: 'an observed URL is not handled again within this time, milliseconds',
