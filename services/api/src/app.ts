@@ -1,5 +1,11 @@
 import type { ServerOptions } from 'node:https';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
@@ -146,6 +152,17 @@ function requireAccessDeclaration(method: string | string[], url: string, config
     throw new Error(`route ${String(method)} ${url} declares neither config.roles nor config.public`);
 }
 
+/** Headers every answer carries (the onSend hook; a router error, which skips the hooks, sets them itself). */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': 'max-age=31536000',
+} as const;
+
 /** Builds the HTTP app without listening (tests use `inject`; main.ts listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());
@@ -162,6 +179,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     clientErrorHandler: handleClientError,
+    // A path the router cannot read (a broken percent-escape, a parameter past its length): fastify's own answer
+    // echoed the path, in its own shape, past the hooks (so without the security headers).
+    frameworkErrors: (_err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      const { statusCode, body } = errorAnswer(
+        badRequest('MOD_ERR_API_BAD_REQUEST', 'the path is not valid'),
+      );
+      return reply.code(statusCode).headers(SECURITY_HEADERS).send(body);
+    },
     trustProxy:
       deps.trustedProxies !== undefined && deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
     ...(deps.tls === undefined ? {} : { https: deps.tls }),
@@ -181,13 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.code(404).send({ error: { code: 'MOD_ERR_API_NO_ROUTE', message: 'no such route' } }),
   );
   app.addHook('onSend', async (_req, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('cache-control', 'no-store');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-    reply.header('cross-origin-resource-policy', 'same-origin');
-    reply.header('strict-transport-security', 'max-age=31536000');
+    reply.headers(SECURITY_HEADERS);
   });
   registerDeadline(base, defaultTimeoutMs);
   const routes: RegisteredRoute[] = [];

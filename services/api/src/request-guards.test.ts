@@ -112,6 +112,24 @@ describe('answers', () => {
     }
   });
 
+  it('answer a path the router cannot read with a typed error and the headers, never echoing the path', async () => {
+    const marker = 'zq9marker';
+    for (const url of [
+      // A broken percent-escape in a path parameter (FST_ERR_BAD_URL), and a parameter over the router's length.
+      `/v1/orders/%E0%A4%A-${marker}`,
+      `/v1/orders/${marker}${'a'.repeat(120)}`,
+    ]) {
+      const res = await api.app.inject({ url, headers: bearer(api.keys['isp-a']) });
+      expect([res.statusCode, errorCodeOf(res)], res.body).toEqual([400, 'MOD_ERR_API_BAD_REQUEST']);
+      expect(res.body).not.toContain(marker);
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      });
+    }
+  });
+
   it('never carry a stack trace or SQL: a database failure answers 500 with a generic message', async () => {
     await inOwnWorld(async (own) => {
       const broken = await own.build();
