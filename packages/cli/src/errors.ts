@@ -10,6 +10,11 @@ export const CliErrorCode = {
   Unexpected: 'MOD_ERR_CLI_UNEXPECTED',
   /** `hash`: a file that cannot be read. */
   FileUnreadable: 'MOD_ERR_CLI_FILE_UNREADABLE',
+  /**
+   * `bank export --out`: the file exists. An export writes only a new file of the operator's alone: one that exists
+   * (or a symlink) may be another user's, planted to read the licensed list.
+   */
+  OutputExists: 'MOD_ERR_CLI_OUTPUT_EXISTS',
   /** `url-list remove`: no live entry of the list matches. */
   NotListed: 'MOD_ERR_CLI_NOT_LISTED',
   /** An option's value breaks the rule for its field (tenant id, name, label, timestamp, limit). */

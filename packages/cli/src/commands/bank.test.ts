@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { listLiveEntries } from '@mod/db/banks';
 import { bankCommand } from './bank.js';
@@ -119,6 +119,41 @@ describe('modctl bank', () => {
     });
     expect(progress.at(-1)?.['linesPerSecond']).toBeGreaterThan(0);
     expect(progress.at(-1)?.['elapsedSeconds']).toEqual(expect.any(Number));
+  });
+
+  it("exports to a new file of the operator's alone, never into one that exists (planted, or a symlink)", async () => {
+    await exitOf(bankCommand, ['create', '--name', 'licensed', '--source', 'test', '--signals', 'md5']);
+    const list = listFile('licensed.csv');
+    await writeFile(list, `md5,${'b'.repeat(32)}\n`);
+    expect(await exitOf(bankCommand, ['import', '--bank', 'licensed', '--format', 'csv', list])).toBe(0);
+    const exported = () =>
+      db.pool.query(`select 1 from audit_records where record::jsonb->>'action' = 'bank.exported'`);
+    const before = (await exported()).rowCount;
+    const out = listFile('licensed-export.csv');
+    expect(await exitOf(bankCommand, ['export', '--bank', 'licensed', '--format', 'csv', '--out', out])).toBe(
+      0,
+    );
+    expect(await readFile(out, 'utf8')).toContain('b'.repeat(32));
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+    // Another local user's file, writable by all, waiting where the export goes; or a symlink to a file of theirs.
+    const planted = listFile('planted.csv');
+    await writeFile(planted, 'mine\n');
+    await chmod(planted, 0o666);
+    const link = listFile('link.csv');
+    await symlink(planted, link);
+    for (const target of [planted, link, out]) {
+      const run = await runExpecting(
+        bankCommand,
+        ['export', '--bank', 'licensed', '--format', 'csv', '--out', target],
+        1,
+      );
+      expect(JSON.parse(run.err.at(-1) ?? '{}'), target).toMatchObject({
+        error: { code: 'MOD_ERR_CLI_OUTPUT_EXISTS' },
+      });
+    }
+    expect(await readFile(planted, 'utf8')).toBe('mine\n');
+    // Only the export that was written is on record.
+    expect((await exported()).rowCount).toBe((before ?? 0) + 1);
   });
 
   it('refuses bad usage and unknown banks with typed errors', async () => {

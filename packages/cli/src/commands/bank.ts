@@ -1,9 +1,10 @@
-import { createWriteStream } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { createBank, findBank, importBankList, isBankName, type Curator } from '@mod/curation';
 import type { PoolClient } from '@mod/db';
 import { appendAudit, appendAuditAlone } from '@mod/db/audit';
 import { exportBankEntries } from '@mod/db/banks';
 import { stringOptions, subcommandCommand, type Command } from '../command.js';
+import { CliError, CliErrorCode } from '../errors.js';
 import { importFileWithProgress } from '../progress.js';
 import { badListText, invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
@@ -18,6 +19,8 @@ const USAGE = [
   'import reports each bad line on stderr as JSON ({"line":N,"error":{...}}); with --progress, or when stderr is',
   'a terminal, also its progress every 2 s and a summary ({"progress":{"phase":...,"lines":N,...}}). A replace',
   'with more bad lines than good ones changes nothing unless --force (MOD_ERR_CURATION_MOSTLY_BAD_LINES).',
+  'export --out makes a new file only the operator may read (0600); one that exists is refused',
+  '(MOD_ERR_CLI_OUTPUT_EXISTS).',
   'exit codes: 0 done; 1 failed (nothing changed); 2 usage; 3 imported, with bad lines skipped (listed on stderr)',
 ].join('\n');
 
@@ -33,6 +36,21 @@ async function auditBankChange(
   evidence: Record<string, unknown>,
 ): Promise<void> {
   await appendAudit(c, { ...by, action, subject: { type: 'bank', id: bankId }, evidence });
+}
+
+/**
+ * A new file at `path` that only the operator may read (0600), opened for writing. Never one that exists: a file
+ * (or symlink) another local user left there, writable by them or pointing at theirs, would hand them the licensed
+ * list (or have it overwrite something else).
+ */
+async function newPrivateFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new CliError(CliErrorCode.OutputExists, `${path} exists: an export writes only a new file`);
+    throw err;
+  }
 }
 
 /**
@@ -94,23 +112,34 @@ export const bankCommand: Command = subcommandCommand({
     export: async ({ values: v, usage }) => {
       if (!v.bank || !isOneOf(FORMATS, v.format)) return usage();
       const { bank, format } = { bank: v.bank, format: v.format };
+      const { out } = v;
       const by = operator();
       await withDatabase('bankChanges', async (pool) => {
         const found = await findBank(pool, bank);
-        // On record before a line is written, as the API's exports (the list leaves the system).
-        await appendAuditAlone(pool, {
-          ...by,
-          action: 'bank.exported',
-          subject: { type: 'bank', id: found.id },
-          evidence: { format, to: v.out === undefined ? 'stdout' : 'file' },
-        });
-        if (v.out === undefined) return exportBankEntries(pool, found.id, format, process.stdout);
-        const file = createWriteStream(v.out);
-        await exportBankEntries(pool, found.id, format, file);
-        await new Promise<void>((resolve, reject) => {
-          file.on('error', reject);
-          file.end(resolve);
-        });
+        const file = out === undefined ? null : await newPrivateFile(out);
+        try {
+          // On record before a line is written, as the API's exports (the list leaves the system).
+          await appendAuditAlone(pool, {
+            ...by,
+            action: 'bank.exported',
+            subject: { type: 'bank', id: found.id },
+            evidence: { format, to: file === null ? 'stdout' : 'file' },
+          });
+          if (file === null) return await exportBankEntries(pool, found.id, format, process.stdout);
+          const stream = file.createWriteStream();
+          await exportBankEntries(pool, found.id, format, stream);
+          await new Promise<void>((resolve, reject) => {
+            stream.on('error', reject);
+            stream.end(resolve);
+          });
+        } catch (err) {
+          // Nothing of the list is left behind by an export that failed.
+          if (file !== null && out !== undefined) {
+            await file.close().catch(() => undefined);
+            await rm(out, { force: true });
+          }
+          throw err;
+        }
       });
       return 0;
     },
