@@ -4,7 +4,8 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
-import type { Codec } from '@mod/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isModError, type Codec } from '@mod/contracts';
 import type { Logger } from '@mod/telemetry';
 import { deleteGroups } from './admin.js';
 import type { Kafka } from './client.js';
@@ -33,13 +34,21 @@ export interface FollowOptions {
   from: ReadonlyMap<number, string>;
   onRecord: (record: FollowedRecord) => Promise<void>;
   logger: Logger;
+  /** Backoff before applying a record again after a retriable failure, doubling up to 10 s. Default 200. */
+  retryDelayMs?: number;
 }
+
+/** Longest wait between two attempts at a record whose application failed for an outage. */
+const MAX_RETRY_DELAY_MS = 10_000;
 
 /**
  * Reads every partition of a topic from the given offsets on, one record at a time, in order, without committing
  * (a follower keeps its own position: the bank and URL-list indexes of each scanner and fetcher, which note the
  * topic's end before loading PostgreSQL or a snapshot). Uses its own throwaway group (`groupId`), deleted at
- * stop. A record `onRecord` throws for is logged and skipped: the stream must not stall on one bad change.
+ * stop. A record `onRecord` fails for an outage (a retriable `ModError`: the database away, its connection
+ * terminated) is applied again, with a doubling backoff, until it applies or the follower stops: skipped, the
+ * index would lack the change (a whole bulk import) until a restart. Any other failure is logged and the record
+ * skipped: the stream must not stall on one bad change.
  */
 export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
   const consumer = new PlatformaticConsumer({
@@ -68,6 +77,31 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
     await consumer.close(true).catch(() => undefined);
     throw err;
   }
+  let stopping = false;
+  const stopped = new AbortController();
+  /** Applies one record: again after an outage, skipped (logged) when it can never apply. */
+  const apply = async (record: FollowedRecord): Promise<void> => {
+    let delay = o.retryDelayMs ?? 200;
+    for (;;) {
+      try {
+        await o.onRecord(record);
+        return;
+      } catch (err) {
+        if (!(isModError(err) && err.retriable)) {
+          o.logger.error({ err, topic: o.topic, offset: record.offset }, 'record not applied; skipped');
+          return;
+        }
+        if (stopping) return;
+        o.logger.warn(
+          { err, topic: o.topic, offset: record.offset, delayMs: delay },
+          'record not applied; trying again',
+        );
+        await sleep(delay, undefined, { signal: stopped.signal }).catch(() => undefined);
+        delay = Math.min(MAX_RETRY_DELAY_MS, delay * 2);
+        if (stopping) return;
+      }
+    }
+  };
   const reading = (async () => {
     try {
       for await (const raw of stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
@@ -78,11 +112,8 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
           value: raw.value === undefined || raw.value === null || raw.value.length === 0 ? null : raw.value,
           timestamp: Number(raw.timestamp),
         };
-        try {
-          await o.onRecord(record);
-        } catch (err) {
-          o.logger.error({ err, topic: o.topic, offset: record.offset }, 'record not applied; skipped');
-        }
+        await apply(record);
+        if (stopping) break;
       }
     } catch (err) {
       o.logger.error({ err, topic: o.topic }, 'topic follower stopped');
@@ -90,6 +121,8 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
   })();
   return {
     async stop() {
+      stopping = true;
+      stopped.abort();
       await stream.close().catch(() => undefined);
       await reading;
       await consumer.close(true).catch(() => undefined);

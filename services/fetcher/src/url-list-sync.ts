@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { urlListChangeCodec, type UrlListChange } from '@mod/contracts';
-import { type Queryable } from '@mod/db';
+import { toDatabaseError, type Queryable } from '@mod/db';
 import { listUrlBanks, listUrlListEntriesPage } from '@mod/db/url-lists';
 import { followChanges, topicEndOffsets, type Kafka, type TopicFollower } from '@mod/kafka';
 import type { Counter, Gauge, Logger } from '@mod/telemetry';
@@ -154,7 +154,10 @@ export function createUrlListSync(options: UrlListSyncOptions): UrlListSync {
         onChange: async (change) => {
           if (change.type === 'url-lists-resync') {
             // A bulk import: its entries are in PostgreSQL, not on the topic. Later messages re-apply harmlessly.
-            await load();
+            // A database outage is typed retriable: the follower applies the change again once the database answers.
+            await load().catch((err: unknown) => {
+              throw toDatabaseError(err, 'reload URL lists');
+            });
             log.info(
               { entries: index.size, bankId: change.bankId },
               'URL lists reloaded after a bulk change',

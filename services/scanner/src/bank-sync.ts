@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
-import type { Queryable } from '@mod/db';
+import { toDatabaseError, type Queryable } from '@mod/db';
 import type { Bank } from '@mod/db/banks';
 import { getBank, listBanks } from '@mod/db/banks';
 import {
@@ -217,10 +217,15 @@ export function createBankSync(options: BankSyncOptions): BankSync {
         metas.set(change.bank.bankId, change.meta);
         return;
       case 'bank-resync': {
-        // A bulk import: reload this bank from PostgreSQL into a fresh copy of its entries.
-        const bank = await getBank(options.db, change.bankId);
-        matcher.applyChange({ type: 'bank-removed', bankId: change.bankId });
-        if (bank) await loadBank(matcher, bank);
+        // A bulk import: reload this bank from PostgreSQL into a fresh copy of its entries. A database outage is
+        // typed retriable, so the follower applies the change again (from the removal) once the database answers.
+        try {
+          const bank = await getBank(options.db, change.bankId);
+          matcher.applyChange({ type: 'bank-removed', bankId: change.bankId });
+          if (bank) await loadBank(matcher, bank);
+        } catch (err) {
+          throw toDatabaseError(err, `reload bank ${change.bankId}`);
+        }
         return;
       }
       default:

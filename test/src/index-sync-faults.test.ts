@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bankChangeCodec, bankChangeKey, urlListChangeCodec, type BankChangeMessage } from '@mod/contracts';
+import { addEntries, createBank } from '@mod/curation';
+import { createPool, type Pool } from '@mod/db';
+import { createUrlListSync } from '@mod/fetcher';
+import { createProducer, type Producer } from '@mod/kafka';
+import { createBankSync } from '@mod/scanner';
+import { Counter, Gauge, Histogram } from '@mod/telemetry';
+import { createWorld, DATABASE_URL, logger, stopInOrder, waitFor, type World } from './helpers.js';
+import { createUrlList } from './isp-helpers.js';
+
+// The scanner's bank index and the fetcher's URL-list index follow their change topics; a bulk import is one
+// resync message, on which each reloads from PostgreSQL. Here the database drops the index's connection while
+// that reload waits (`pg_terminate_backend`, as a failover or an operator does): the change must be applied once
+// the database answers again, not skipped, which would leave the index without the import until a restart.
+
+let world: World;
+let producer: Producer;
+const control = createPool({ connectionString: DATABASE_URL, max: 2, applicationName: 'e2e-control' });
+const pools: Pool[] = [];
+
+beforeAll(async () => {
+  world = createWorld();
+  await world.ready;
+  producer = await createProducer(world.kafka);
+});
+
+afterAll(() =>
+  stopInOrder([
+    ['producer', () => producer?.disconnect()],
+    ['pools', () => Promise.all(pools.map((p) => p.end())).then(() => undefined)],
+    ['world', () => world?.drop()],
+    ['control', () => control.end()],
+  ]),
+);
+
+/** A pool of the world's schema whose backends are known by `name` (the one the fault terminates). */
+function namedPool(name: string): Pool {
+  const pool = createPool({
+    connectionString: DATABASE_URL,
+    schema: world.schema,
+    max: 2,
+    applicationName: name,
+  });
+  pools.push(pool);
+  return pool;
+}
+
+/**
+ * Holds `table` locked while `publish` sends a resync, terminates the backend of `applicationName` once it waits on
+ * the lock (the reload), then lets the table go.
+ */
+async function terminateReload(table: string, applicationName: string, publish: () => Promise<void>) {
+  const locker = await control.connect();
+  try {
+    await locker.query('begin');
+    await locker.query(`lock table ${world.schema}.${table} in access exclusive mode`);
+    await publish();
+    const pid = await waitFor(
+      `the ${applicationName} reload to wait on ${table}`,
+      async () => {
+        const { rows } = await control.query<{ pid: number }>(
+          `select pid from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'`,
+          [applicationName],
+        );
+        return rows[0]?.pid;
+      },
+      30_000,
+    );
+    await control.query('select pg_terminate_backend($1)', [pid]);
+    await locker.query('rollback');
+  } finally {
+    locker.release();
+  }
+}
+
+const counter = (name: string) =>
+  new Counter({ name, help: name, labelNames: ['type'] as const, registers: [] });
+const gauge = (name: string) => new Gauge({ name, help: name, registers: [] });
+
+describe('index followers when the database drops their connection (real Kafka and Postgres)', () => {
+  it('the scanner reloads a resynced bank once the database answers again, instead of keeping it empty', async () => {
+    const { bank } = await createBank(
+      world.db,
+      { name: 'resync-bank', source: 'e2e', signalTypes: ['md5'], actionPolicy: 'automatic' },
+      world.topics.bankChanges,
+    );
+    await addEntries(
+      world.db,
+      bank.id,
+      [
+        { signal: 'md5', value: 'a'.repeat(32) },
+        { signal: 'md5', value: 'b'.repeat(32) },
+      ],
+      world.topics.bankChanges,
+    );
+    const sync = createBankSync({
+      db: namedPool('e2e-bank-sync'),
+      kafka: world.kafka,
+      topic: world.topics.bankChanges,
+      logger,
+      metrics: {
+        entries: gauge('e2e_bank_entries'),
+        applied: counter('e2e_bank_applied_total'),
+        lag: new Histogram({ name: 'e2e_bank_lag', help: 'lag', registers: [] }),
+      },
+      groupPrefix: `${world.prefix}scanner`,
+    });
+    await sync.start();
+    const entries = () => sync.matcher().stats().entries.md5 ?? 0;
+    try {
+      expect(entries()).toBe(2);
+      const resync: BankChangeMessage = { type: 'bank-resync', bankId: bank.id };
+      await terminateReload('bank_entries', 'e2e-bank-sync', () =>
+        producer.send({
+          topic: world.topics.bankChanges,
+          messages: [{ key: bankChangeKey(resync), value: bankChangeCodec.encode(resync) }],
+        }),
+      );
+      await waitFor('the bank reloaded', async () => entries() === 2, 20_000);
+    } finally {
+      await sync.stop();
+    }
+  });
+
+  it('the fetcher reloads the URL lists after a bulk change once the database answers again', async () => {
+    const sync = createUrlListSync({
+      db: namedPool('e2e-url-list-sync'),
+      kafka: world.kafka,
+      topic: world.topics.urlListChanges,
+      logger,
+      groupPrefix: `${world.prefix}fetcher`,
+      metrics: {
+        entries: gauge('e2e_url_entries'),
+        applied: counter('e2e_url_applied_total'),
+        invalid: new Counter({ name: 'e2e_url_invalid_total', help: 'invalid', registers: [] }),
+      },
+    });
+    await sync.start();
+    try {
+      // A bulk import: its entries are in PostgreSQL only (nothing relays their outbox here); the resync says so.
+      const list = await createUrlList(world, 'bulk-list', [
+        { kind: 'url', pattern: 'abuse.example/a.jpg', category: 'A' },
+        { kind: 'prefix', pattern: 'abuse.example/dir/', category: 'A' },
+      ]);
+      expect(sync.index().size).toBe(0);
+      await terminateReload('url_list_entries', 'e2e-url-list-sync', () =>
+        producer.send({
+          topic: world.topics.urlListChanges,
+          messages: [
+            {
+              key: `url-resync:${list.bankId}`,
+              value: urlListChangeCodec.encode({ type: 'url-lists-resync', bankId: list.bankId }),
+            },
+          ],
+        }),
+      );
+      await waitFor('the URL lists reloaded', async () => sync.index().size === 2, 20_000);
+    } finally {
+      await sync.stop();
+    }
+  });
+});
