@@ -98,6 +98,10 @@ describe('the subject of an order issued by hand', () => {
       ['blocking', 'host', 'vn'],
       ['blocking', 'host', 'com.vn'],
       ['blocking', 'host', 'COM.'],
+      // Suffixes of the Public Suffix List's private section: every customer's site is a name under them.
+      ['blocking', 'host', 'github.io'],
+      ['blocking', 'host', 'BlogSpot.com.'],
+      ['blocking', 'host', 's3.amazonaws.com'],
       // Not DNS names: a wildcard (an ISP reading it as one would block every .com name), zone-file syntax, a
       // label DNS cannot carry. The RPZ could not list them, so the order would block nothing there.
       ['blocking', 'host', '*.com'],

@@ -11,7 +11,7 @@ import {
 } from '@mod/db/orders';
 import { getSubmission } from '@mod/db/submissions';
 import { FOLD_ACTOR } from '@mod/orders';
-import { isDnsName, normalizePattern, normalizeUrl } from '@mod/urls';
+import { isDnsName, isRegistrySuffix, normalizePattern, normalizeUrl } from '@mod/urls';
 import { actorLabelOf, principalOf } from '../auth.js';
 import { orderScopeFor, submissionScopeFor } from '../authz.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -62,8 +62,12 @@ function checkSubject(subject: { type: string; value: string }): void {
         'a host subject is a DNS name: labels of letters, digits, hyphens and underscores, at most 63 characters each',
       );
     // A blocked host is blocked with every name under it (the RPZ lists `*.host` too): never a whole top-level
-    // or public second-level domain (vn, com.vn), as URL lists refuse them for their domain entries.
-    if (host.url.hostType === 'domain' && host.url.registrableDomain === null)
+    // or public second-level domain (vn, com.vn), nor a suffix of the Public Suffix List's private section
+    // (github.io, blogspot.com: every customer's site), as URL lists refuse them for their entries.
+    if (
+      host.url.hostType === 'domain' &&
+      (host.url.registrableDomain === null || isRegistrySuffix(host.url.host))
+    )
       throw badRequest(
         'MOD_ERR_API_VALIDATION',
         `a host subject is a name under a public suffix, not the suffix itself: ${host.url.host} would block every name under it`,
