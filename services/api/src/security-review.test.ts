@@ -110,6 +110,45 @@ describe('bank proposals', () => {
   });
 });
 
+describe('free text that has no UTF-8 form', () => {
+  it('is refused with a coded 400 (a lone surrogate in a reason or a note), never a 500 after the work is done', async () => {
+    const { bank } = await reviewBank({
+      name: 'sec-surrogate',
+      signalTypes: ['sha256'],
+      actionPolicy: 'automatic',
+      negative: true,
+    });
+    // JSON may escape half a surrogate pair; it has no UTF-8 form, so the audit record could never be written.
+    const raw = (method: 'POST', url: string, who: SignedIn, json: string) =>
+      api.app.inject({
+        method,
+        url,
+        headers: { ...who.headers, 'content-type': 'application/json' },
+        payload: json,
+      });
+    const { caseId } = await seedCase();
+    await claim(ana, caseId);
+    const decision = `/v1/cases/${caseId}/decision`;
+    const invalid = [400, 'MOD_ERR_API_VALIDATION'];
+    expect(
+      statusAndCode(await raw('POST', decision, ana, '{"decision":"dismiss","reason":"ok \\ud800"}')),
+    ).toEqual(invalid);
+    const note = `{"decision":"dismiss","reason":"ok","proposeToBankId":"${bank.id}","proposalNote":"\\udc00"}`;
+    expect(statusAndCode(await raw('POST', decision, ana, note))).toEqual(invalid);
+    const done = await decide(ana, caseId, {
+      decision: 'dismiss',
+      reason: 'benign',
+      proposeToBankId: bank.id,
+    });
+    const { proposalId } = done.json<{ proposalId: string }>();
+    const reject = `/v1/bank-proposals/${proposalId}/reject`;
+    expect(statusAndCode(await raw('POST', reject, curator, '{"reason":"no \\ud83d"}'))).toEqual(invalid);
+    // Whole pairs (emoji) and Vietnamese stay accepted.
+    const fine = await asPerson(api.app, curator, 'POST', reject, { reason: 'không phải 😀' });
+    expect(fine.json()).toMatchObject({ status: 'rejected', decisionReason: 'không phải 😀' });
+  });
+});
+
 describe('claims', () => {
   it('of four reviewers racing, one holds the case; the others neither decide nor release it', async () => {
     const { caseId } = await seedCase();

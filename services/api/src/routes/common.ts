@@ -102,9 +102,14 @@ export const ErrorResponses = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 export const Uuid = Type.String({
   pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
 });
-/** Free text from clients: bounded, no control characters. */
+/**
+ * Free text from clients: bounded, no control characters, and no half of a surrogate pair (JSON can escape one,
+ * `"\ud800"`; it has no UTF-8 form, so the audit record that carries the text could never be written, and the
+ * route failed with 500 after doing its work). The pattern is a Unicode one (Ajv's `u` flag): whole pairs, emoji
+ * among them, are single code points and pass.
+ */
 export const Text = (maxLength: number) =>
-  Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+  Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$' });
 /**
  * What a new hash bank or URL list says of itself in its creation body: its name, where its entries come from,
  * under which licence, which version. Free text that reaches exports, logs, the console and terminals.
