@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { routesOf } from './app.js';
 import { asPerson, signedInPerson, type SignedIn } from './cases.test-helper.js';
@@ -245,6 +246,29 @@ describe('an escalation to any authority', () => {
     expect(
       statusAndCode(await asPerson(api.app, officer2, 'POST', `/v1/cases/${escalationId}/reveal`)),
     ).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
+  });
+});
+
+describe('an escalation', () => {
+  it('is refused to a switched-off authority, where nobody could ever decide it or let its media go', async () => {
+    await upsertTenant(api.db, {
+      id: 'auth-off',
+      kind: 'authority',
+      name: 'Off',
+      subscribedToBlocking: false,
+    });
+    const off = await asPerson(api.app, root, 'PATCH', '/v1/admin/tenants/auth-off', { disabled: true });
+    expect(off.statusCode).toBe(200);
+    const { caseId } = await seedCase();
+    await claim(dao, caseId);
+    const buried = await decide(dao, caseId, {
+      decision: 'escalate',
+      reason: 'for them',
+      authorityTenantId: 'auth-off',
+    });
+    expect(statusAndCode(buried)).toEqual([400, 'MOD_ERR_API_VALIDATION']);
+    const still = await asPerson(api.app, dao, 'GET', `/v1/cases/${caseId}`);
+    expect(still.json()).toMatchObject({ case: { status: 'open', stage: 'claimed', decision: null } });
   });
 });
 

@@ -155,9 +155,14 @@ export async function applyCaseDecision(
     if (content === null) throw conflict('the case names no submission');
     const escalation = decided.effects.escalation;
     if (escalation !== null && escalation.authorityTenantId !== null) {
+      // A switched-off authority's people cannot sign in, and no one else may work a case addressed to it: the
+      // case (and its kept media, which waits for it) would stay open for ever.
       const target = await getTenant(c, escalation.authorityTenantId);
-      if (target === null || target.kind !== 'authority')
-        throw badRequest('MOD_ERR_API_VALIDATION', 'authorityTenantId names no authority tenant');
+      if (target === null || target.kind !== 'authority' || target.disabledAt !== null)
+        throw badRequest(
+          'MOD_ERR_API_VALIDATION',
+          'authorityTenantId names no authority tenant that is switched on',
+        );
     }
     const proposal = await proposalOf(c, decided, content);
     const fx = decisionEffectsOn(c, orderTopicsOf(deps));
