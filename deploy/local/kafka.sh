@@ -125,10 +125,15 @@ add_scram_user() {
   grep -qx -- "$name" "$SCRAM_USERS_FILE" 2>/dev/null && return
   local config_command=org.apache.kafka.tools.ConfigCommand
   [[ "$KAFKA_VERSION" == 3.* ]] && config_command=kafka.admin.ConfigCommand
+  # The password in a file of ours (mktemp: 0600), removed after, never on the command line, which ps shows to all.
+  local file status=0
+  file="$(mktemp "$DATA_DIR/kafka-scram-user.XXXXXX")"
+  kafka_scram_password_properties "$(principal_password "$name")" > "$file"
   kafka_java "$config_command" --bootstrap-server "$(bootstrap)" \
     --command-config "$KAFKA_ADMIN_PROPS" --alter --entity-type users --entity-name "$name" \
-    --add-config "SCRAM-SHA-512=[password=$(principal_password "$name")]" >/dev/null 2>&1 ||
-    die "could not create the SCRAM user $name"
+    --add-config-file "$file" >/dev/null 2>&1 || status=$?
+  rm -f "$file"
+  [ "$status" = 0 ] || die "could not create the SCRAM user $name"
   echo "$name" >> "$SCRAM_USERS_FILE"
   log "SCRAM user $name created"
 }

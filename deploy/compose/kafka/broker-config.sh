@@ -57,3 +57,12 @@ ssl.truststore.type=PEM
 ssl.truststore.location=$2
 PROPS
 }
+
+# kafka_scram_password_properties PASSWORD
+# One user's SCRAM credential as kafka-configs.sh --add-config-file reads it (a Java properties file: a backslash is
+# written escaped). On its command line (--add-config) the password would be readable by every process of the host
+# (ps, /proc/PID/cmdline, a container's too); the caller writes this to a file of its own (mktemp: 0600) and removes
+# it after.
+kafka_scram_password_properties() {
+  printf 'SCRAM-SHA-512=password=%s\n' "${1//\\/\\\\}"
+}

@@ -75,19 +75,30 @@ configs() {
   "$KAFKA_HOME/bin/kafka-configs.sh" --bootstrap-server kafka:9093 --command-config "$RUN_DIR/admin.properties" "$@"
 }
 
+# Creates or updates the SCRAM user NAME through the running broker. Its password goes to kafka-configs.sh in a file
+# of this script's alone, removed after, never on the command line.
+set_scram_user() { # name password
+  local file status=0
+  mkdir -p "$RUN_DIR"
+  chmod 700 "$RUN_DIR"
+  file="$(mktemp "$RUN_DIR/scram-user.XXXXXX")"
+  kafka_scram_password_properties "$2" > "$file"
+  configs --alter --entity-type users --entity-name "$1" --add-config-file "$file" || status=$?
+  rm -f "$file"
+  return "$status"
+}
+
 # A volume formatted before a principal joined PRINCIPALS (mod-classifier, say) has no SCRAM user for it, and the
 # format step never runs again. The first health check after each start adds every missing one through the running
 # broker, with the password of its secret (existing users are left as they are); kafka-setup and the services wait
 # for the broker to be healthy, so they find their users. Later checks skip this (one JVM run each is enough).
 ensure_users() {
   [ "$(cat "$USERS_CHECKED" 2>/dev/null)" = "$PRINCIPALS" ] && return
-  local known name user_password
+  local known name
   known="$(configs --describe --entity-type users)"
   for name in $PRINCIPALS; do
     grep -q "user-principal '$name' are SCRAM-SHA-512" <<<"$known" && continue
-    user_password="$(password "$name")"
-    configs --alter --entity-type users --entity-name "$name" \
-      --add-config "SCRAM-SHA-512=[password=$user_password]" >/dev/null
+    set_scram_user "$name" "$(password "$name")" >/dev/null
     echo "kafka start: SCRAM user $name added (the storage was formatted before it existed)" >&2
   done
   printf '%s' "$PRINCIPALS" > "$USERS_CHECKED"
@@ -110,7 +121,10 @@ case "${1:-start}" in
     [[ "$name" =~ ^[A-Za-z0-9._-]{1,200}$ ]] || die "usage: start.sh add-user NAME (password on stdin)"
     IFS= read -r user_password || true
     [ -n "$user_password" ] || die "no password on stdin"
-    configs --alter --entity-type users --entity-name "$name" --add-config "SCRAM-SHA-512=[password=$user_password]"
+    # Kafka reads the file as Latin-1 properties: other characters would be stored as another password.
+    LC_ALL=C
+    [[ "$user_password" =~ ^[\ -~]+$ ]] || die "the password must be printable ASCII (e.g. openssl rand -base64 32)"
+    set_scram_user "$name" "$user_password"
     ;;
   *)
     die "usage: start.sh [start|check|add-user NAME]"

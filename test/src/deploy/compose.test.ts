@@ -1,6 +1,15 @@
 import { createPrivateKey } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -196,11 +205,19 @@ describe('compose secrets (init-secrets.sh)', () => {
     }
   });
 
-  it('adds the SCRAM users a broker formatted before their principal existed lacks, once per start', () => {
-    // kafka/start.sh `check` with stand-ins for Kafka's scripts: a broker that knows every user but the classifier's.
+  /**
+   * kafka/start.sh with stand-ins for Kafka's scripts (a broker that knows every user but the classifier's), which
+   * log their arguments and keep a copy of the --add-config-file they are given (removed by then, or not).
+   */
+  const startScript = () => {
     const kafkaHome = join(secretsDir, 'kafka-home');
     const runDir = join(secretsDir, 'kafka-run');
     const calls = join(secretsDir, 'kafka-calls');
+    const given = join(secretsDir, 'kafka-config-files');
+    rmSync(kafkaHome, { recursive: true, force: true });
+    rmSync(runDir, { recursive: true, force: true });
+    rmSync(calls, { force: true });
+    rmSync(given, { force: true });
     mkdirSync(join(kafkaHome, 'bin'), { recursive: true });
     mkdirSync(runDir);
     const principals = ['admin', ...Object.values(DefaultServicePrincipals)];
@@ -213,37 +230,71 @@ describe('compose secrets (init-secrets.sh)', () => {
       writeFileSync(join(kafkaHome, 'bin', name), script, { mode: 0o755 });
     };
     stub('kafka-broker-api-versions.sh', 'exit 0');
-    stub('kafka-configs.sh', `case "$*" in *--describe*) printf '%s\\n' "${known}" ;; esac`);
+    stub(
+      'kafka-configs.sh',
+      `case "$*" in *--describe*) printf '%s\\n' "${known}" ;; esac
+while [ $# -gt 0 ]; do
+  if [ "$1" = --add-config-file ]; then stat -c '%a' "$2" >> '${given}'; cat "$2" >> '${given}'; fi
+  shift
+done`,
+    );
     // The compose secrets as the broker's container sees them (/run/secrets/kafka_<principal>_password).
     const mounted = join(secretsDir, 'run-secrets');
-    mkdirSync(mounted);
+    mkdirSync(mounted, { recursive: true });
     for (const principal of principals)
       copyFileSync(
         secretPath(`kafka-${principal}.password`),
         join(mounted, `kafka_${principal.replaceAll('-', '_')}_password`),
       );
-    const check = () =>
-      execFileSync('bash', [join(deployDir, 'compose/kafka/start.sh'), 'check'], {
+    const run = (args: string[], input = '') =>
+      execFileSync('bash', [join(deployDir, 'compose/kafka/start.sh'), ...args], {
         env: {
           PATH: process.env['PATH'] ?? '',
           KAFKA_HOME: kafkaHome,
           MOD_SECRETS_DIR: mounted,
           MOD_KAFKA_RUN_DIR: runDir,
         },
+        input,
         stdio: 'pipe',
       });
-    check();
-    const password = readFileSync(secretPath('kafka-mod-classifier.password'), 'utf8').trim();
     const lines = () => readFileSync(calls, 'utf8').trim().split('\n');
+    const files = () => readFileSync(given, 'utf8');
+    return { run, lines, files, runDir };
+  };
+
+  it('adds the SCRAM users a broker formatted before their principal existed lacks, once per start', () => {
+    const { run, lines, files, runDir } = startScript();
+    run(['check']);
+    const password = readFileSync(secretPath('kafka-mod-classifier.password'), 'utf8').trim();
     expect(lines().filter((line) => line.includes('--alter'))).toEqual([
-      expect.stringContaining(
-        `--entity-name mod-classifier --add-config SCRAM-SHA-512=[password=${password}]`,
-      ),
+      expect.stringContaining('--entity-name mod-classifier --add-config-file '),
     ]);
+    // The password goes in a file of the script's alone, never on a command line (ps shows those to every user).
+    expect(lines().join('\n')).not.toContain(password);
+    expect(files()).toBe(`600\nSCRAM-SHA-512=password=${password}\n`);
+    expect(readdirSync(runDir).filter((f) => f.startsWith('scram-user.'))).toEqual([]);
     // Later checks of the same broker run only the health probe.
     const before = lines().length;
-    check();
+    run(['check']);
     expect(lines().slice(before)).toEqual([expect.stringMatching(/^kafka-broker-api-versions\.sh /)]);
+  });
+
+  it("adds a partner's SCRAM user with the password from stdin, never on a command line", () => {
+    const { run, lines, files, runDir } = startScript();
+    // A backslash is written escaped: Kafka reads the file as Java properties.
+    run(['add-user', 'partner-acme-isp'], 'Zq8+/x=,y\\z]\n');
+    expect(lines()).toEqual([expect.stringContaining('--entity-name partner-acme-isp --add-config-file ')]);
+    expect(lines().join('\n')).not.toContain('Zq8+/x');
+    expect(files()).toBe('600\nSCRAM-SHA-512=password=Zq8+/x=,y\\\\z]\n');
+    expect(readdirSync(runDir).filter((f) => f.startsWith('scram-user.'))).toEqual([]);
+    // A password Kafka's properties file would alter (not printable ASCII) is refused, nothing altered.
+    expect(() => run(['add-user', 'partner-b'], 'mật-khẩu\n')).toThrow(/printable ASCII/);
+    expect(lines()).toHaveLength(1);
+  });
+
+  it('no script of deploy/ gives kafka-configs a password on its command line', () => {
+    for (const script of ['compose/kafka/start.sh', 'local/kafka.sh'])
+      expect(readDeployFile(script), script).not.toMatch(/--add-config ["']?SCRAM/);
   });
 
   it("makes a broker certificate the services' CA verifies, for the names clients use", () => {
