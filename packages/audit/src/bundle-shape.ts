@@ -1,9 +1,29 @@
 import { BUNDLE_FORMAT, LEGACY_BUNDLE_FORMAT, type BundleEntry } from './bundle-format.js';
+import type { SignedTreeHead } from './sth.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const HASH_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The signed tree head `v` holds (its five fields, nothing else), or null when it has not that shape: a size,
+ * a 64-hex root, a timestamp, a key id and a signature. The signature is not checked (`verifyTreeHead`).
+ */
+export function signedTreeHeadOf(v: unknown): SignedTreeHead | null {
+  if (
+    !isObject(v) ||
+    !isIndex(v.treeSize) ||
+    typeof v.rootHash !== 'string' ||
+    !HASH_HEX.test(v.rootHash) ||
+    typeof v.timestamp !== 'string' ||
+    typeof v.keyId !== 'string' ||
+    typeof v.signature !== 'string'
+  )
+    return null;
+  const { treeSize, rootHash, timestamp, keyId, signature } = v as unknown as SignedTreeHead;
+  return { treeSize, rootHash, timestamp, keyId, signature };
+}
 
 /** What is wrong with a bundle's structure (format, scope signature, tree head, keys, scope), or null. */
 export function checkShape(b: unknown): string | null {
@@ -20,18 +40,8 @@ export function checkShape(b: unknown): string | null {
     )
       return 'scopeSignature needs keyId, signedAt and signature';
   }
-  const h = b.treeHead;
-  if (
-    !isObject(h) ||
-    !isIndex(h.treeSize) ||
-    typeof h.rootHash !== 'string' ||
-    !HASH_HEX.test(h.rootHash) ||
-    typeof h.timestamp !== 'string' ||
-    typeof h.keyId !== 'string' ||
-    typeof h.signature !== 'string'
-  ) {
+  if (signedTreeHeadOf(b.treeHead) === null)
     return 'treeHead needs treeSize, rootHash (64 hex), timestamp, keyId and signature';
-  }
   if (
     !Array.isArray(b.publicKeys) ||
     !b.publicKeys.every((k) => isObject(k) && typeof k.keyId === 'string' && typeof k.spki === 'string')

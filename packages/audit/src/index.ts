@@ -74,6 +74,7 @@ export {
   type TreeHeadCheck,
   type TreeHeadSchedule,
 } from './sth.js';
+export { signedTreeHeadOf } from './bundle-shape.js';
 export {
   BUNDLE_FORMAT,
   LEGACY_BUNDLE_FORMAT,

@@ -3,6 +3,7 @@ import {
   AuditErrorCode,
   fromHex,
   loadPublicKey,
+  signedTreeHeadOf,
   verifyBundle,
   verifyConsistency,
   verifyTreeHead,
@@ -110,20 +111,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 /** The signed head a kept file holds: a head itself (the topic's message), or under `treeHead` (API, bundle). */
 function keptHeadOf(text: string): SignedTreeHead | null {
   const parsed: unknown = JSON.parse(text);
-  const h = isObject(parsed) && isObject(parsed.treeHead) ? parsed.treeHead : parsed;
-  if (
-    !isObject(h) ||
-    !Number.isSafeInteger(h.treeSize) ||
-    (h.treeSize as number) < 0 ||
-    typeof h.rootHash !== 'string' ||
-    !/^[0-9a-f]{64}$/.test(h.rootHash) ||
-    typeof h.timestamp !== 'string' ||
-    typeof h.keyId !== 'string' ||
-    typeof h.signature !== 'string'
-  )
-    return null;
-  const { treeSize, rootHash, timestamp, keyId, signature } = h as unknown as SignedTreeHead;
-  return { treeSize, rootHash, timestamp, keyId, signature };
+  return signedTreeHeadOf(isObject(parsed) && isObject(parsed.treeHead) ? parsed.treeHead : parsed);
 }
 
 /** The heads in the files named, or the failure printed (exit code 1). */
