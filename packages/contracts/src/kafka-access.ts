@@ -40,6 +40,8 @@ export const DefaultServicePrincipals: Readonly<Record<ServiceRole, string>> = {
 
 /** Default consumer-group id of each consuming service; the service's groups all start with it. */
 export const DefaultServiceGroups = {
+  /** The API consumes nothing; it reads the tree-heads topic's last heads at start-up under this prefix. */
+  api: 'mod-api',
   scanner: 'mod-scanner',
   classifier: 'mod-classifier',
   fetcher: 'mod-fetcher',
@@ -60,7 +62,8 @@ const user = (name: string) => `User:${name}`;
 /**
  * Every ACL the services need, and nothing more:
  * - api: writes intake (media, observed URLs), curation (bank and URL-list changes) and signed tree heads;
- *   reads the media topic's configuration (its largest message sets the largest upload);
+ *   reads the media topic's configuration (its largest message sets the largest upload) and the last signed
+ *   tree heads (the signer starts from them);
  * - scanner: reads media (its own topic and every platform's), bank changes; writes verdicts and dead letters;
  * - classifier: reads media (as the scanner, in its own group, so no byte is copied to reach it); writes
  *   classifications and dead letters;
@@ -99,6 +102,8 @@ export function serviceAcls(options: ServiceAclOptions = {}): AclBinding[] {
   topic('api', t(Topics.mediaSubmitted), ['write', 'describe-configs'], 'literal');
   for (const name of [Topics.urlObserved, Topics.bankChanges, Topics.urlListChanges, Topics.auditTreeHeads])
     topic('api', t(name), ['write'], 'literal');
+  topic('api', t(Topics.auditTreeHeads), ['read'], 'literal');
+  group('api');
 
   // Prefixed: the scanner's own media topic and every platform's `mod.media-submitted.v2.<tenant>`.
   topic('scanner', t(PartnerTopics.mediaSubmitted), ['read'], 'prefixed');

@@ -43,6 +43,7 @@ export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } fr
 export {
   describeGroup,
   describeGroupMembers,
+  readLastRecords,
   readRecordAt,
   readRecords,
   readToEnd,

@@ -105,21 +105,52 @@ async function partitionRanges(
 }
 
 /**
- * Every record a topic holds now: from the earliest offset each partition still keeps up to its end when called
- * (records written meanwhile are not waited for). For operators' tools (dead letters), not for hot paths.
+ * The records of every partition of a topic from `startOf` its range up to its end when called (records written
+ * meanwhile are not waited for), oldest first.
  */
-export async function readToEnd(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<ReadRecord[]> {
+async function readToEndFrom(
+  kafka: Kafka,
+  topic: string,
+  startOf: (range: { earliest: bigint; end: bigint }) => bigint,
+  o: { timeoutMs: number; groupPrefix?: string },
+): Promise<ReadRecord[]> {
   const ranges = await partitionRanges(kafka, topic);
-  const wanted = [...ranges].filter(([, r]) => r.end > r.earliest);
+  const wanted = [...ranges].filter(([, r]) => r.end > startOf(r));
   if (wanted.length === 0) return [];
   const records = await readRecords(kafka, [topic], {
-    timeoutMs,
+    ...o,
+    from: [...ranges].map(([partition, r]) => ({ topic, partition, offset: startOf(r) })),
     until: (read) =>
       wanted.every(([partition, r]) =>
         read.some((x) => x.partition === partition && BigInt(x.offset) >= r.end - 1n),
       ),
   });
   return records.filter((x) => BigInt(x.offset) < (ranges.get(x.partition)?.end ?? 0n));
+}
+
+/**
+ * Every record a topic holds now: from the earliest offset each partition still keeps up to its end when called
+ * (records written meanwhile are not waited for). For operators' tools (dead letters), not for hot paths.
+ */
+export function readToEnd(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<ReadRecord[]> {
+  return readToEndFrom(kafka, topic, (r) => r.earliest, { timeoutMs });
+}
+
+/**
+ * The last `count` records of each partition of a topic when called (fewer where it keeps fewer), oldest first,
+ * read with a throwaway group whose id starts with `groupPrefix` (a service reads under its own groups' ACL).
+ */
+export function readLastRecords(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  o: { timeoutMs?: number; groupPrefix?: string } = {},
+): Promise<ReadRecord[]> {
+  const back = BigInt(Math.max(0, Math.floor(count)));
+  return readToEndFrom(kafka, topic, (r) => (r.end - back > r.earliest ? r.end - back : r.earliest), {
+    timeoutMs: o.timeoutMs ?? 30_000,
+    ...(o.groupPrefix === undefined ? {} : { groupPrefix: o.groupPrefix }),
+  });
 }
 
 /**

@@ -38,6 +38,7 @@ import { reviewFromConfig } from '@mod/review';
 import { keyringFromConfig, retentionFromConfig } from '@mod/vault';
 import { buildApp } from './app.js';
 import { peopleSettingsFromConfig } from './people-config.js';
+import { lastPublishedTreeHead } from './published-tree-head.js';
 import { applyContactRetention } from './reports/retention.js';
 import { reportSettingsFromConfig } from './reports/settings.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
@@ -177,12 +178,15 @@ export function createApiService(
           'audit tree-head signer off: MOD_AUDIT_SIGNING_KEY_PEM is not set (no signed heads, no exports)',
         );
       } else {
+        // The log must extend the last head published too, whatever the database holds now.
+        const previous = await lastPublishedTreeHead(kafka, topics.auditTreeHeads, auditKeys.trusted, logger);
         signer = createTreeHeadSigner({
           pool: db,
           key: auditKeys.signing,
           schedule: { everyRecords: config.AUDIT_SIGN_EVERY_RECORDS, everyMs: config.AUDIT_SIGN_EVERY_MS },
-          topic: topicNames(config.TOPIC_PREFIX).auditTreeHeads,
+          topic: topics.auditTreeHeads,
           logger,
+          previous,
         });
         signer.start();
       }
