@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
+  applyOrderCommand,
   FOLD_ACTOR,
   foldShortensDeadline,
   initialOrderState,
   type OrderKind,
   type SubjectType,
 } from '@mod/orders';
+import { clockOf, type OrderRow } from './order-rows.js';
 import type { Queryable } from './pool.js';
 
 // Issuing orders: policy's automatic orders (`openOrder`) and authorities' requests (`issueOrderRequest`), each
@@ -100,9 +102,9 @@ async function linkSubmission(db: Queryable, orderId: string, submissionId: stri
 async function lockOpenPrimary(
   db: Queryable,
   o: Pick<OrderInput, 'kind' | 'subjectType' | 'subjectValue' | 'targetTenantId'>,
-): Promise<{ id: string; deadline_at: Date; escalated_at: Date | null } | null> {
-  const { rows } = await db.query<{ id: string; deadline_at: Date; escalated_at: Date | null }>(
-    `/* orders:find-open-order */ select id, deadline_at, escalated_at from orders
+): Promise<OrderRow | null> {
+  const { rows } = await db.query<OrderRow>(
+    `/* orders:find-open-order */ select * from orders
      where kind = $1 and subject_type = $2 and subject_value = $3 and target_tenant_id = $4
        and status not in ('verified', 'withdrawn') and folded_into is null
      for update`,
@@ -142,6 +144,38 @@ export interface OrderRequestOutcome {
    * (the caller announces the change to the target). Null otherwise.
    */
   shortened: { from: string; to: string } | null;
+  /**
+   * When the open order's clock was paused: folding restarted it (`resumeForFolding`), and this is when it had
+   * stopped and the deadline it then had (the caller announces the change to the target). Null otherwise.
+   */
+  resumed: { pausedAt: string; deadlineAt: string } | null;
+}
+
+/**
+ * A shared order never stands paused while a live request is folded into it (`pause` is refused then): a pause
+ * from before the request folded, which the request's authority cannot lift, would hold the request's deadline
+ * off for as long as the pause lasted. So folding into a paused order resumes its clock as `resume` does (the
+ * paused time added to the deadline and the next notice), a `resumed` event by `FOLD_ACTOR`; the binding deadline
+ * rule applies after it. Returns what `OrderRequestOutcome.resumed` says, or null when the clock was running.
+ */
+async function resumeForFolding(
+  db: Queryable,
+  primary: OrderRow,
+  at: Date,
+): Promise<OrderRequestOutcome['resumed']> {
+  if (primary.paused_at === null) return null;
+  const r = applyOrderCommand(clockOf(primary), { type: 'resume' }, at);
+  if (!r.ok) return null;
+  await db.query(
+    `/* orders:fold-resume */ update orders set paused_at = null, deadline_at = $2, next_notice_at = $3,
+       updated_at = $4 where id = $1`,
+    [primary.id, r.state.deadlineAt, r.state.nextNoticeAt, at],
+  );
+  await db.query(
+    `/* orders:order-event */ insert into order_events (order_id, status, actor, note, at) values ($1, $2, $3, $4, $5)`,
+    [primary.id, r.event, FOLD_ACTOR, r.note, at],
+  );
+  return { pausedAt: primary.paused_at.toISOString(), deadlineAt: r.state.deadlineAt.toISOString() };
 }
 
 /**
@@ -153,18 +187,22 @@ export interface OrderRequestOutcome {
  * The binding deadline rule: a shared order's deadline never lies beyond the requested deadline of a live
  * request folded into it, so a legal deadline is never weakened by folding. A request with an earlier
  * deadline moves the shared order's deadline to it here (a `deadline-shortened` event by `FOLD_ACTOR`,
- * without the request's note or issuer); `commandOrder` keeps the rule afterwards.
+ * without the request's note or issuer), once a paused clock was restarted (`resumeForFolding`); `commandOrder`
+ * keeps the rule afterwards.
  */
 export async function issueOrderRequest(db: Queryable, o: OrderInput): Promise<OrderRequestOutcome> {
   const id = randomUUID();
   const at = o.issuedAt ?? new Date();
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await insertOrderRow(db, id, o, null)) return { id, foldedInto: null, shortened: null };
+    if (await insertOrderRow(db, id, o, null))
+      return { id, foldedInto: null, shortened: null, resumed: null };
     const primary = await lockOpenPrimary(db, o);
     if (primary === null) continue; // closed in between: try to become the order again
     await insertOrderRow(db, id, o, primary.id);
-    if (!foldShortensDeadline(o.deadlineAt, primary.deadline_at))
-      return { id, foldedInto: primary.id, shortened: null };
+    const resumed = await resumeForFolding(db, primary, at);
+    const deadline = resumed === null ? primary.deadline_at : new Date(resumed.deadlineAt);
+    if (!foldShortensDeadline(o.deadlineAt, deadline))
+      return { id, foldedInto: primary.id, shortened: null, resumed };
     // An escalation is for a missed deadline: a new, earlier one that has not passed clears it.
     await db.query(
       `/* orders:fold-shorten */ update orders set deadline_at = $2::timestamptz, updated_at = $3::timestamptz,
@@ -179,7 +217,8 @@ export async function issueOrderRequest(db: Queryable, o: OrderInput): Promise<O
     return {
       id,
       foldedInto: primary.id,
-      shortened: { from: primary.deadline_at.toISOString(), to: o.deadlineAt.toISOString() },
+      shortened: { from: deadline.toISOString(), to: o.deadlineAt.toISOString() },
+      resumed,
     };
   }
   throw new Error('open order vanished between insert and select, three times');

@@ -1,10 +1,11 @@
 import { PartnerTopics } from '@mod/contracts';
+import { FOLD_ACTOR } from '@mod/orders';
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { listWantedBlocklist } from '@mod/db/feeds';
-import { type Order } from '@mod/db/orders';
+import { listOrdersDue, type Order } from '@mod/db/orders';
 import { castCallers, useCallersWorld } from './callers-world.js';
 import { statusAndCode } from './testing.js';
 
@@ -259,6 +260,28 @@ describe('commands on folded requests and shared orders', () => {
     expect(
       code(await api.call(api.keys.authB, 'POST', `/v1/orders/${mine.id}/withdraw`, { reason: 'again' })),
     ).toEqual([409, 'MOD_ERR_API_CONFLICT']);
+  });
+
+  it('a request folding into a paused order restarts its clock: its deadline binds, and falls due', async () => {
+    const s = subject();
+    const first = ok<Order>(await issue(api.keys.authA, s), 201);
+    ok(await api.call(api.keys.authA, 'POST', `/v1/orders/${first.id}/pause`, { reason: 'clarify' }));
+    const deadlineAt = new Date(Date.now() + HOUR_MS).toISOString();
+    const mine = ok<Order>(await issue(api.keys.authB, s, { deadlineAt }), 201);
+    // B's deadline is the shared order's, on a running clock: A's pause, which B cannot lift, no longer holds it.
+    const shared = ok<Order>(await api.call(api.keys.admin, 'GET', `/v1/orders/${first.id}`));
+    expect([shared.deadlineAt, shared.clock.pausedAt]).toEqual([deadlineAt, null]);
+    expect(
+      ok<Order>(await api.call(api.keys.authB, 'GET', `/v1/orders/${mine.id}`)).clock.pausedAt,
+    ).toBeNull();
+    expect((await orderEventsFor(first.id)).map((e) => [e.event, e.actor])).toEqual([
+      ['paused', expect.stringContaining('auth-a')],
+      ['resumed', FOLD_ACTOR],
+      ['deadline-shortened', FOLD_ACTOR],
+    ]);
+    // Once B's deadline passes, the scheduler owes the shared order its escalation.
+    const due = await listOrdersDue(api.db, new Date(Date.parse(deadlineAt) + 60_000), 10_000);
+    expect(due).toContain(first.id);
   });
 
   it('withdrawing the shared order makes the folded request an order of its own, sent to the target', async () => {

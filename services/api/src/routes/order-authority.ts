@@ -177,27 +177,49 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
           const issued = await getOrder(c, request.id, { all: true }, at);
           if (issued === null) throw conflict('order vanished');
           await enqueueOrderIssued(c, { topics, order: issued, now: at });
-        } else if (request.shortened !== null) {
-          // The target keeps its one order; its deadline is now the stricter one, announced like an extension,
-          // in the name of no authority.
+        } else if (request.resumed !== null || request.shortened !== null) {
+          // The target keeps its one order; its clock runs again (a pause no longer holds a folded request's
+          // deadline off) and its deadline is the stricter one, each announced as the authority's command would
+          // be, in the name of no authority.
           const shared = await getOrder(c, request.foldedInto, { all: true }, at);
           if (shared === null) throw conflict('order vanished');
-          await enqueueOrderChange(c, {
-            topics,
-            order: shared,
-            event: 'deadline-shortened',
-            actor: FOLD_ACTOR,
-            note: null,
-            now: at,
-            notify: [shared.targetTenantId],
-          });
-          await appendAudit(c, {
-            actor: FOLDING_SERVICE,
-            action: 'order.deadline_shortened',
-            subject: { type: 'order', id: shared.id },
-            reason: 'a request folded into this order binds an earlier deadline',
-            evidence: { from: request.shortened.from, to: request.shortened.to },
-          });
+          const announce = async (
+            event: string,
+            action: string,
+            reason: string,
+            evidence: Record<string, unknown>,
+          ) => {
+            await enqueueOrderChange(c, {
+              topics,
+              order: shared,
+              event,
+              actor: FOLD_ACTOR,
+              note: null,
+              now: at,
+              notify: [shared.targetTenantId],
+            });
+            await appendAudit(c, {
+              actor: FOLDING_SERVICE,
+              action,
+              subject: { type: 'order', id: shared.id },
+              reason,
+              evidence,
+            });
+          };
+          if (request.resumed !== null)
+            await announce(
+              'resumed',
+              'order.resumed',
+              'a request folded into this order binds its deadline: its clock may not stay paused',
+              request.resumed,
+            );
+          if (request.shortened !== null)
+            await announce(
+              'deadline-shortened',
+              'order.deadline_shortened',
+              'a request folded into this order binds an earlier deadline',
+              request.shortened,
+            );
         }
         await auditCallerChange(c, p, {
           action: request.foldedInto === null ? 'order.issued' : 'order.folded',
