@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { seedTenants, tenantWithKey } from '@mod/testing';
@@ -56,8 +57,8 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
     ORDER_SCHEDULER_INTERVAL_MS: '250',
     // No classifier runs in this scene: clean content goes to a person without waiting for it.
     REPORT_CLASSIFICATION_WAIT_MS: '0',
-    REPORT_CONTACT_KEY: Buffer.alloc(32, 7).toString('base64'),
-    MOD_PEOPLE_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
+    REPORT_CONTACT_KEY: randomBytes(32).toString('base64'),
+    MOD_PEOPLE_SECRET_KEY: randomBytes(32).toString('base64'),
     REPORT_POW_BITS: '8',
     // Every report of these tests comes from one address (loopback); the limits have tests of their own.
     REPORT_RATE_BURST: '1000',

@@ -29,13 +29,22 @@ describe('sealed secrets (AES-256-GCM)', () => {
     expect(() => openSecret(key, sealed.subarray(0, 20), 'person-1')).toThrow(refused);
   });
 
-  it('reads a 32-byte key as base64, base64url or hex and refuses anything else', () => {
+  it('reads a 32-byte key as base64, base64url or hex and refuses anything else, one byte repeated too', () => {
     const bytes = randomBytes(32);
     expect(parseSecretKey(bytes.toString('base64')).bytes.equals(bytes)).toBe(true);
     expect(parseSecretKey(bytes.toString('base64url')).bytes.equals(bytes)).toBe(true);
     expect(parseSecretKey(` ${bytes.toString('hex')}\n`).bytes.equals(bytes)).toBe(true);
     expect(parseSecretKey(bytes.toString('hex')).fingerprint).toMatch(/^[0-9a-f]{16}$/);
-    for (const bad of ['', 'short', randomBytes(16).toString('base64'), randomBytes(31).toString('hex')])
+    for (const bad of [
+      '',
+      'short',
+      randomBytes(16).toString('base64'),
+      randomBytes(31).toString('hex'),
+      // 32 bytes, but no key: a placeholder (zeros, 'AAAA…') anyone can guess.
+      '0'.repeat(64),
+      'A'.repeat(43) + '=',
+      Buffer.alloc(32, 7).toString('base64'),
+    ])
       expect(() => parseSecretKey(bad)).toThrow(expect.objectContaining({ code: PeopleErrorCode.SecretKey }));
   });
 });

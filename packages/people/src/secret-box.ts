@@ -26,6 +26,12 @@ export function parseSecretKey(text: string): SecretKey {
     bytes = Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64');
   if (bytes?.length !== 32)
     throw new PeopleError(PeopleErrorCode.SecretKey, 'the people secret key must be 32 bytes, base64 or hex');
+  // A placeholder (64 zeros, 'AAAA…='), not a key: whoever reads the sealed values would open them with it.
+  if (bytes.every((b) => b === bytes?.[0]))
+    throw new PeopleError(
+      PeopleErrorCode.SecretKey,
+      'the people secret key must be random bytes, not one byte repeated',
+    );
   return { bytes, fingerprint: createHash('sha256').update(bytes).digest('hex').slice(0, 16) };
 }
 

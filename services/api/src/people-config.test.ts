@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@mod/config';
 import { peopleSettingsFromConfig, peopleSpec } from './people-config.js';
+import { reportSpec } from './reports/settings.js';
 
 describe('staff account settings', () => {
   it('default to no sealing key, 30-minute idle and 12-hour sessions, 5/30 failures per 15 minutes', () => {
@@ -36,5 +37,15 @@ describe('staff account settings', () => {
     expect(message).toMatch(/MOD_PEOPLE_SECRET_KEY.*32 bytes/);
     expect(message).toMatch(/PEOPLE_SIGN_IN_WINDOW_MINUTES/);
     expect(message).not.toContain(short);
+  });
+
+  it('refuse a key of one byte repeated (a placeholder such as 64 zeros), for staff accounts and reports alike', () => {
+    for (const key of ['0'.repeat(64), Buffer.alloc(32, 9).toString('base64')]) {
+      expect(() => loadConfig(peopleSpec, { MOD_PEOPLE_SECRET_KEY: key })).toThrow(
+        /MOD_PEOPLE_SECRET_KEY must be 32 bytes, base64 or hex, random/,
+      );
+      for (const name of ['REPORT_CONTACT_KEY', 'REPORT_FORM_SECRET', 'REPORT_CONTACT_PREVIOUS_KEYS'])
+        expect(() => loadConfig(reportSpec, { [name]: key }), name).toThrow(new RegExp(`${name} must be 32`));
+    }
   });
 });

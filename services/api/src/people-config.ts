@@ -11,7 +11,9 @@ export const secretKeyField = (doc: string): EnvField<string> => ({
       parseSecretKey(raw);
       return raw;
     } catch {
-      return { problem: 'must be 32 bytes, base64 or hex' };
+      return {
+        problem: 'must be 32 bytes, base64 or hex, random (openssl rand -base64 32): not one byte repeated',
+      };
     }
   },
 });
@@ -24,7 +26,7 @@ export const secretKeysField = (doc: string): EnvField<string> => ({
       parseSecretKeys(raw);
       return raw;
     } catch {
-      return { problem: 'must be 32-byte keys, base64 or hex, comma-separated' };
+      return { problem: 'must be 32-byte random keys, base64 or hex, comma-separated' };
     }
   },
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { createSignInStore } from '@mod/db/people';
@@ -26,7 +27,7 @@ const firstSignIn = async (login: string, password: string) =>
     { login, password, clientAddress: '127.0.0.1' },
     {
       store: createSignInStore(db.pool),
-      secretKey: parseSecretKey('0'.repeat(64)),
+      secretKey: parseSecretKey(randomBytes(32).toString('hex')),
       policy: DEFAULT_LOCKOUT_POLICY,
       nowMs: Date.now(),
       decoyHash: await hashPassword('decoy decoy decoy', { memoryKiB: 64, passes: 1, parallelism: 1 }),
