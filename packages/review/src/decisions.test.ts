@@ -166,4 +166,19 @@ describe('reasons', () => {
       code: ReviewRefusalCode.ReasonInvalid,
     });
   });
+
+  it('hold no C1 control (an 8-bit CSI) nor the bidi overrides and isolates that make them read otherwise', () => {
+    // "dismissed: benign" shown to the authority, the audit log holding the reverse.
+    for (const bad of [
+      'a\u009b31mb',
+      'a\u0085b',
+      'ok \u202ederise',
+      '\u202a\u202b\u202c\u202d',
+      'x\u2066y\u2069',
+    ])
+      expect(checkReason(bad)).toMatchObject({ code: ReviewRefusalCode.ReasonInvalid });
+    // Vietnamese with combining marks, emoji and their joiners stay accepted.
+    for (const good of ['Tiếng Việt', 'Tie\u0302\u0301ng', '👩\u200d👧 ok', 'a\u200fb'])
+      expect(checkReason(good)).toBe(good);
+  });
 });

@@ -64,9 +64,11 @@ export interface CaseDecision {
   effects: DecisionEffects;
 }
 
-// Control characters would break logs, audit records and terminals.
+// Control characters (C0, DEL and C1, whose U+009B is a terminal's CSI) would break logs, audit records and
+// terminals; the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) make a reason read other
+// than it is stored (the rule citizens' reports follow).
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** A reason as stored (trimmed), or why it cannot be one. */
 export function checkReason(reason: string): string | ReviewRefusal {

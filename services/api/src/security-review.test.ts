@@ -150,6 +150,36 @@ describe('free text that has no UTF-8 form', () => {
   });
 });
 
+describe('free text that reads other than it is stored', () => {
+  it("is refused: C1 controls (U+009B, a terminal's CSI) and bidi overrides in a reason or a note", async () => {
+    const { bank } = await reviewBank({
+      name: 'sec-bidi',
+      signalTypes: ['sha256'],
+      actionPolicy: 'automatic',
+      negative: true,
+    });
+    const { caseId } = await seedCase();
+    await claim(ana, caseId);
+    for (const body of [
+      { decision: 'dismiss', reason: 'benign \u202edesirever' },
+      { decision: 'dismiss', reason: 'benign \u0085' },
+      { decision: 'dismiss', reason: 'benign', proposeToBankId: bank.id, proposalNote: 'see \u009b2J' },
+    ])
+      expect(statusAndCode(await decide(ana, caseId, body))).toEqual([400, 'MOD_ERR_API_VALIDATION']);
+    const done = await decide(ana, caseId, {
+      decision: 'dismiss',
+      reason: 'benign',
+      proposeToBankId: bank.id,
+    });
+    const reject = `/v1/bank-proposals/${done.json<{ proposalId: string }>().proposalId}/reject`;
+    expect(
+      statusAndCode(await asPerson(api.app, curator, 'POST', reject, { reason: 'x\u2066y\u2069' })),
+    ).toEqual([400, 'MOD_ERR_API_VALIDATION']);
+    const still = await asPerson(api.app, curator, 'GET', reject.replace('/reject', ''));
+    expect(still.json()).toMatchObject({ status: 'pending' });
+  });
+});
+
 describe('claims', () => {
   it('of four reviewers racing, one holds the case; the others neither decide nor release it', async () => {
     const { caseId } = await seedCase();

@@ -103,13 +103,19 @@ export const Uuid = Type.String({
   pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
 });
 /**
- * Free text from clients: bounded, no control characters, and no half of a surrogate pair (JSON can escape one,
- * `"\ud800"`; it has no UTF-8 form, so the audit record that carries the text could never be written, and the
- * route failed with 500 after doing its work). The pattern is a Unicode one (Ajv's `u` flag): whole pairs, emoji
- * among them, are single code points and pass.
+ * Free text from clients: bounded, no control characters (C0, DEL and C1, whose U+009B is a terminal's CSI), no
+ * bidi embeddings, overrides or isolates (U+202A-U+202E, U+2066-U+2069: the text would read other than it is
+ * stored, the rule citizens' reports follow), and no half of a surrogate pair (JSON can escape one, `"\ud800"`;
+ * it has no UTF-8 form, so the audit record that carries the text could never be written, and the route failed
+ * with 500 after doing its work). The pattern is a Unicode one (Ajv's `u` flag): whole pairs, emoji among them,
+ * are single code points and pass.
  */
 export const Text = (maxLength: number) =>
-  Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$' });
+  Type.String({
+    minLength: 1,
+    maxLength,
+    pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]*$',
+  });
 /**
  * What a new hash bank or URL list says of itself in its creation body: its name, where its entries come from,
  * under which licence, which version. Free text that reaches exports, logs, the console and terminals.
