@@ -252,7 +252,24 @@ export interface Codec<T> {
   encode(value: T): Buffer;
 }
 
-export function createCodec<S extends TSchema>(name: string, schema: S): Codec<Static<S>> {
+/**
+ * The most bytes a partner's event (a `mod-meta` header, an observed URL) can take: every text field at its longest
+ * with each character written as a `\uXXXX` escape (a URL of 8192 characters alone is 48 KiB), with room to spare.
+ * Our own producers stay far below (the API's header is at most 2 KiB, the fetcher's 34 KiB).
+ */
+export const PARTNER_EVENT_MAX_BYTES = 64 * 1024;
+
+export function createCodec<S extends TSchema>(
+  name: string,
+  schema: S,
+  options: {
+    /**
+     * Larger input is refused unread (`decode`): a partner's topic takes records of 16 MiB, and parsing that much
+     * JSON (nested brackets, millions of keys) holds a consumer's event loop for seconds before the schema refuses it.
+     */
+    maxBytes?: number;
+  } = {},
+): Codec<Static<S>> {
   const check = TypeCompiler.Compile(schema);
   const parse = (value: unknown): Static<S> => {
     if (check.Check(value)) return value;
@@ -270,6 +287,10 @@ export function createCodec<S extends TSchema>(name: string, schema: S): Codec<S
     parse,
     decode(bytes) {
       if (bytes === null || bytes.length === 0) throw new ContractError(`${name}: empty message`);
+      if (options.maxBytes !== undefined && bytes.length > options.maxBytes)
+        throw new ContractError(
+          `${name}: ${bytes.length} bytes, over the ${options.maxBytes} a valid one takes`,
+        );
       let value: unknown;
       try {
         value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
@@ -285,8 +306,12 @@ export function createCodec<S extends TSchema>(name: string, schema: S): Codec<S
 }
 
 export const Codecs = {
-  mediaMeta: createCodec('media-submitted.v2 mod-meta', MediaEventMeta),
-  partnerMediaMeta: createCodec('partner media-submitted.v2 mod-meta', PartnerMediaMeta),
+  mediaMeta: createCodec('media-submitted.v2 mod-meta', MediaEventMeta, {
+    maxBytes: PARTNER_EVENT_MAX_BYTES,
+  }),
+  partnerMediaMeta: createCodec('partner media-submitted.v2 mod-meta', PartnerMediaMeta, {
+    maxBytes: PARTNER_EVENT_MAX_BYTES,
+  }),
   verdict: createCodec('verdict.v1', Verdict),
   classified: createCodec('classified.v1', Classified),
   blockingRequest: createCodec('blocking-request.v1', BlockingRequest),

@@ -3,6 +3,7 @@ export { Topics, topicSpecs, topicNames, type TopicName, type TopicSpec } from '
 export {
   SignalType,
   MEDIA_META_HEADER,
+  PARTNER_EVENT_MAX_BYTES,
   MediaEventMeta,
   PartnerMediaMeta,
   Hit,

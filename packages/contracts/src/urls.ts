@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { createCodec } from './events.js';
+import { createCodec, PARTNER_EVENT_MAX_BYTES } from './events.js';
 import { ClosedObject, Id, IsoTime, Uuid } from './schema-parts.js';
 
 /**
@@ -63,5 +63,7 @@ export const UrlListChange = Type.Union([
 ]);
 export type UrlListChange = Static<typeof UrlListChange>;
 
-export const urlObservedCodec = createCodec('url-observed.v1', UrlObserved);
+export const urlObservedCodec = createCodec('url-observed.v1', UrlObserved, {
+  maxBytes: PARTNER_EVENT_MAX_BYTES,
+});
 export const urlListChangeCodec = createCodec('url-list-change.v1', UrlListChange);
