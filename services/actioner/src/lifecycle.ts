@@ -28,7 +28,7 @@ import {
 import { backoffMs, type BackoffOptions } from '@mod/urls';
 import type { Clock } from './clock.js';
 import type { LifecycleMetrics } from './metrics.js';
-import { createSafeWebhookSender, type WebhookSender } from './webhook-sender.js';
+import { createSafeWebhookSender, WebhookNotSent, type WebhookSender } from './webhook-sender.js';
 import type { Verifier } from './verifier.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from './webhook-signing.js';
 
@@ -239,6 +239,8 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       ).status;
     } catch (err) {
       error = ((err as Error).message || 'request failed').slice(0, 500);
+      if (err instanceof WebhookNotSent)
+        o.logger.info({ deliveryId: d.id, tenantId: d.tenantId, detail: err.detail }, 'webhook not sent');
     }
     const delivered = status !== null && status >= 200 && status < 300;
     if (!delivered && error === null) error = `HTTP ${status ?? '?'}`;

@@ -1,4 +1,4 @@
-import { createSafeFetcher, type SafeFetcherOptions } from '@mod/urls/fetch';
+import { createSafeFetcher, FetchRefusal, type SafeFetcherOptions } from '@mod/urls/fetch';
 
 /**
  * Sends one signed HTTP request. Production: {@link createSafeWebhookSender} (the SSRF-safe fetcher); tests
@@ -45,7 +45,28 @@ export function createSafeWebhookSender(options: SafeWebhookSenderOptions = {}):
       timeoutMs: r.timeoutMs,
       maxResponseBytes: 4096,
     });
-    if (!out.ok) throw new Error(`${out.reason}: ${out.detail}`);
+    if (!out.ok) throw new WebhookNotSent(out.reason, out.detail);
     return { status: out.status };
   };
+}
+
+/**
+ * What the parties to an order read of a refused name (the delivery log is theirs): the reason, never what it
+ * resolved to. The tenant owns the name and can point it anywhere after registration, say at an internal name
+ * of the operator's network; the addresses it resolved to would tell it which internal names exist and where,
+ * as registration, for the same reason, does not either. The service log has them.
+ */
+const UNSAID: Partial<Record<FetchRefusal, string>> = {
+  [FetchRefusal.BlockedAddress]: 'the host resolved to an address that is not public',
+  [FetchRefusal.DnsFailure]: 'the host did not resolve',
+};
+
+/** A delivery the sender refused or could not make: `message` for the order's parties, `detail` for the log. */
+export class WebhookNotSent extends Error {
+  readonly detail: string;
+  constructor(reason: FetchRefusal, detail: string) {
+    super(`${reason}: ${UNSAID[reason] ?? detail}`);
+    this.name = 'WebhookNotSent';
+    this.detail = `${reason}: ${detail}`;
+  }
 }
