@@ -70,6 +70,26 @@ describe('input', () => {
     expect(errorCodeOf(file)).toBe('MOD_ERR_API_TOO_LARGE');
   });
 
+  it('answers a malformed multipart upload with 400 MOD_ERR_API_NOT_MULTIPART, never 500, storing nothing', async () => {
+    const part = 'Content-Disposition: form-data; name="media"; filename="a.jpg"\r\nContent-Type: image/jpeg';
+    for (const [contentType, payload] of [
+      // No boundary; a body that is no part at all; a file cut off before its closing boundary.
+      ['multipart/form-data', 'media'],
+      ['multipart/form-data; boundary=b0', 'no parts here'],
+      ['multipart/form-data; boundary=b0', `--b0\r\n${part}\r\n\r\nabc`],
+    ]) {
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/v1/media',
+        headers: { ...bearer(api.keys['plat-a']), 'content-type': contentType },
+        payload,
+      });
+      expect([res.statusCode, errorCodeOf(res)], payload).toEqual([400, 'MOD_ERR_API_NOT_MULTIPART']);
+    }
+    const stored = await api.db.query(`select 1 from submissions where tenant_id = 'plat-a'`);
+    expect(stored.rowCount).toBe(0);
+  });
+
   it('answers bad JSON, wrong content types and unknown routes with stable codes', async () => {
     const admin = bearer(api.keys['admin']);
     /** A raw body of `contentType` posted to a route that takes JSON. */

@@ -34,6 +34,18 @@ export const DEFAULT_MAX_PENDING_MEDIA = 500;
  */
 export const UPLOAD_MEMORY_BYTES = 512 * 1024 * 1024;
 
+/**
+ * What reading an upload's parts threw, as answered: the multipart parser's own errors (plain errors without a
+ * code: no boundary, a body cut off before its closing boundary, a malformed part header) are the client's
+ * malformed body, 400 MOD_ERR_API_NOT_MULTIPART, not a 500; refusals (ApiError) and fastify's coded errors
+ * (sizes, limits, prototype names) keep their own answers.
+ */
+function malformedAsRefusal(err: unknown): unknown {
+  const e = (err ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (err instanceof ApiError || typeof e.code === 'string' || typeof e.statusCode === 'number') return err;
+  return badRequest('MOD_ERR_API_NOT_MULTIPART', 'the multipart/form-data body is malformed');
+}
+
 /** Platform operators submit media for scanning. */
 export async function mediaRoutes(app: TypedApp, deps: RouteDeps & { registry: Registry }): Promise<void> {
   const { now } = deps;
@@ -102,23 +114,27 @@ export async function mediaRoutes(app: TypedApp, deps: RouteDeps & { registry: R
     let media: Buffer | undefined;
     let contentType: string | undefined;
     const fields: Record<string, string> = {};
-    for await (const part of req.parts()) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'media')
-          throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown file field; send the file as "media"');
-        media = await part.toBuffer();
-        const mime = part.mimetype.toLowerCase();
-        if (CONTENT_TYPE.test(mime)) contentType = mime;
-      } else {
-        const rule = Object.hasOwn(MEDIA_FIELDS, part.fieldname) ? MEDIA_FIELDS[part.fieldname] : undefined;
-        if (rule === undefined || Object.hasOwn(fields, part.fieldname))
-          throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown or repeated form field');
-        if (part.valueTruncated) throw tooLarge(`form field ${part.fieldname} is too long`);
-        const value = String(part.value);
-        if (!rule.test(value))
-          throw badRequest('MOD_ERR_API_VALIDATION', `form field ${part.fieldname} has an invalid value`);
-        fields[part.fieldname] = value;
+    try {
+      for await (const part of req.parts()) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'media')
+            throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown file field; send the file as "media"');
+          media = await part.toBuffer();
+          const mime = part.mimetype.toLowerCase();
+          if (CONTENT_TYPE.test(mime)) contentType = mime;
+        } else {
+          const rule = Object.hasOwn(MEDIA_FIELDS, part.fieldname) ? MEDIA_FIELDS[part.fieldname] : undefined;
+          if (rule === undefined || Object.hasOwn(fields, part.fieldname))
+            throw badRequest('MOD_ERR_API_UNKNOWN_FIELD', 'unknown or repeated form field');
+          if (part.valueTruncated) throw tooLarge(`form field ${part.fieldname} is too long`);
+          const value = String(part.value);
+          if (!rule.test(value))
+            throw badRequest('MOD_ERR_API_VALIDATION', `form field ${part.fieldname} has an invalid value`);
+          fields[part.fieldname] = value;
+        }
       }
+    } catch (err) {
+      throw malformedAsRefusal(err);
     }
     if (media === undefined || media.length === 0)
       throw badRequest('MOD_ERR_API_NO_MEDIA', 'a non-empty "media" file is required');
