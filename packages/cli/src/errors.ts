@@ -35,6 +35,11 @@ export const CliErrorCode = {
   ExpiryPast: 'MOD_ERR_CLI_EXPIRY_PAST',
   /** `kafka partner`: the tenant is not an ISP or a platform (only they have partner topics). */
   TenantNotPartner: 'MOD_ERR_CLI_TENANT_NOT_PARTNER',
+  /**
+   * `kafka partner grant`: the principal holds ACLs other than this tenant's partner access (another tenant's, a
+   * service's): one principal would act as both, and a partner's events belong to the tenant of their topic.
+   */
+  PrincipalTaken: 'MOD_ERR_CLI_PRINCIPAL_TAKEN',
   /** `kafka partner grant`: the tenant is disabled. */
   TenantDisabled: 'MOD_ERR_CLI_TENANT_DISABLED',
   /** `kafka`: the broker refused or failed an operation (no code of its own). */

@@ -277,6 +277,45 @@ export async function removeAcls(kafka: Kafka, bindings: readonly AclBinding[]):
   await withAdmin(kafka, (admin) => admin.deleteAcls({ filters: bindings.map(kafkaAcl) }));
 }
 
+/** A resource a principal's ACL binding names (`other`: a type this project never grants, e.g. the cluster). */
+export interface AclResource {
+  resourceType: AclBinding['resourceType'] | 'other';
+  patternType: AclBinding['patternType'] | 'other';
+  name: string;
+}
+
+/** Every resource the ACL bindings of `principal` (`User:<name>`) name, whatever they allow. Needs the admin principal. */
+export async function aclResourcesOf(kafka: Kafka, principal: string): Promise<AclResource[]> {
+  const resources = await withAdmin(kafka, (admin) =>
+    admin.describeAcls({
+      filter: {
+        resourceType: ResourceTypes.ANY,
+        resourceName: null,
+        resourcePatternType: ResourcePatternTypes.ANY,
+        principal,
+        host: null,
+        operation: AclOperations.ANY,
+        permissionType: AclPermissionTypes.ANY,
+      },
+    }),
+  );
+  return resources.map((r) => ({
+    resourceType:
+      r.resourceType === ResourceTypes.TOPIC
+        ? 'topic'
+        : r.resourceType === ResourceTypes.GROUP
+          ? 'group'
+          : 'other',
+    patternType:
+      r.resourcePatternType === ResourcePatternTypes.LITERAL
+        ? 'literal'
+        : r.resourcePatternType === ResourcePatternTypes.PREFIXED
+          ? 'prefixed'
+          : 'other',
+    name: r.resourceName,
+  }));
+}
+
 /**
  * The next offset of every partition of a topic (where a reader that wants only what comes next starts). On a
  * broker that has just started or a topic just created, waits for the partitions' leaders first (a service

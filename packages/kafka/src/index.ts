@@ -12,6 +12,7 @@ export {
 } from './client.js';
 export { createProducer, type OutgoingMessage, type Producer } from './producer.js';
 export {
+  aclResourcesOf,
   alterTopicConfig,
   applyAcls,
   deleteGroups,
@@ -25,6 +26,7 @@ export {
   topicConfigValue,
   topicEndOffsets,
   topicMaxMessageBytes,
+  type AclResource,
   type EnsuredTopics,
   type EnsureTopicsOptions,
 } from './admin.js';

@@ -11,7 +11,8 @@ import { db, json, runExpecting, useModctlDatabase } from './modctl-database.tes
 const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
 useModctlDatabase({ actor: 'ops', topicPrefix: prefix });
 const tenant = 'isp-audited';
-const principal = 'isp-audited-user';
+// Its own on the shared broker: a principal holding ACLs of an earlier run's tenant would be refused.
+const principal = `isp-audited-${prefix.slice(2, 10)}`;
 
 beforeAll(async () => {
   await createTenant(db.pool, { id: tenant, kind: 'isp', name: 'Audited ISP', subscribedToBlocking: true });
@@ -19,7 +20,8 @@ beforeAll(async () => {
 afterAll(async () => {
   const { kafka } = kafkaFromEnv();
   await deleteTopics(kafka, await listTopics(kafka, (t) => t.startsWith(prefix)));
-  await removeAcls(kafka, partnerAcls({ prefix, kind: 'isp', tenantId: tenant, principal }));
+  for (const tenantId of [tenant, 'isp-other'])
+    await removeAcls(kafka, partnerAcls({ prefix, kind: 'isp', tenantId, principal }));
 });
 
 /** The log refuses every record (as when the database is read-only, full, or the audit tables refuse). */
@@ -59,9 +61,35 @@ describe('modctl kafka partner', () => {
     expect((await records()).map((r) => r.action)).toEqual(['kafka.partner.granted']);
   });
 
+  it("refuses a principal that holds other access (another tenant's, a service's): it would act as both", async () => {
+    await createTenant(db.pool, {
+      id: 'isp-other',
+      kind: 'isp',
+      name: 'Other ISP',
+      subscribedToBlocking: true,
+    });
+    const before = (await listAudit(db.pool)).length;
+    // This tenant's principal, named for another tenant (a copy-paste): it would write that ISP's observed URLs and
+    // read its blocking requests. A service's principal (ACLs from kafka setup): the scanner would speak as an ISP.
+    for (const taken of [principal, 'mod-scanner']) {
+      const run = await runExpecting(
+        kafkaCommand,
+        ['partner', 'grant', '--tenant', 'isp-other', '--principal', taken],
+        1,
+      );
+      expect(json(run.err.at(-1)), taken).toMatchObject({ error: { code: 'MOD_ERR_CLI_PRINCIPAL_TAKEN' } });
+    }
+    const { kafka } = kafkaFromEnv();
+    expect(await listTopics(kafka, (t) => t.startsWith(prefix) && t.includes('isp-other'))).toEqual([]);
+    expect((await listAudit(db.pool)).length).toBe(before);
+    // The tenant's own principal granted again changes nothing, and is allowed.
+    await partner('grant', 0);
+  });
+
   it('revokes on record too', async () => {
     await partner('revoke', 0);
     expect((await records()).map((r) => r.action)).toEqual([
+      'kafka.partner.granted',
       'kafka.partner.granted',
       'kafka.partner.revoked',
     ]);

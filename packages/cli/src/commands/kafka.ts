@@ -8,11 +8,13 @@ import {
   serviceAcls,
   topicSpecs,
   TENANT_ID_PATTERN,
+  type AclBinding,
   type PartnerKind,
 } from '@mod/contracts';
 import { getTenant } from '@mod/db/access';
 import { appendAuditAlone } from '@mod/db/audit';
 import {
+  aclResourcesOf,
   applyAcls,
   createKafka,
   credentialsFromConfig,
@@ -38,7 +40,8 @@ const USAGE = [
   'the SCRAM user USER write its inbound topic and read its outbound ones (deploy/local/kafka.sh principal USER',
   "creates the user). Partners' inbound topics take the broker's time (message.timestamp.type=LogAppendTime)",
   'and keep a bounded number of bytes (retention.bytes); both set these on existing topics that lack them',
-  '(setup: on every partner topic). Both are idempotent.',
+  '(setup: on every partner topic). Both are idempotent. grant refuses a USER that holds other ACLs (another',
+  "tenant's, a service's: MOD_ERR_CLI_PRINCIPAL_TAKEN): each partner its own principal.",
   'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
   '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for partner: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
   'exit codes: 0 done; 1 failed; 2 usage',
@@ -110,6 +113,24 @@ export const kafkaCommand: Command = subcommandCommand({
   },
 });
 
+/**
+ * The resources `principal` holds ACLs on besides `own` (a tenant's partner access): another tenant's topics, a
+ * service's. A partner's events belong to the tenant whose topic they arrive on, so a principal granted two
+ * tenants (a copy-paste of the wrong name) would write for both and read both one's orders, and a service's
+ * principal granted a partner's access would speak as that partner.
+ */
+async function otherAccessOf(kafka: Kafka, principal: string, own: readonly AclBinding[]): Promise<string[]> {
+  const held = await aclResourcesOf(kafka, `User:${principal}`);
+  return held
+    .filter(
+      (r) =>
+        !own.some(
+          (b) => b.resourceType === r.resourceType && b.patternType === r.patternType && b.name === r.name,
+        ),
+    )
+    .map((r) => `${r.resourceType} ${r.name}`);
+}
+
 /** What the log calls a partner's access change, and the broker's refusal of it. */
 const PARTNER_AUDIT_ACTIONS = {
   grant: { done: 'kafka.partner.granted', failed: 'kafka.partner.grant_failed' },
@@ -141,6 +162,20 @@ async function partner(
     const { kafka, prefix } = kafkaFromEnv();
     const acls = partnerAcls({ prefix, kind, tenantId, principal });
     const topics = partnerTopicSpecs(prefix, kind, tenantId);
+    if (action === 'grant') {
+      const other = await otherAccessOf(kafka, principal, acls);
+      if (other.length > 0) {
+        io.stderr(
+          JSON.stringify({
+            error: {
+              code: CliErrorCode.PrincipalTaken,
+              message: `${principal} already holds other access (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}): a partner's principal is its own, and acts for its tenant only`,
+            },
+          }),
+        );
+        return 1;
+      }
+    }
     const by = operator('admin');
     const audit = (outcome: 'done' | 'failed', reason: string) =>
       appendAuditAlone(pool, {
