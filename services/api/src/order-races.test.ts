@@ -191,4 +191,45 @@ describe('timestamps an authority sends', () => {
     });
     expect(fine.statusCode, fine.body).toBe(200);
   });
+
+  it('refuses a deadline past ten years ahead (9999-12-31, a "no deadline" sentinel) that later commands could not carry', async () => {
+    const VALIDATION = [400, 'MOD_ERR_API_VALIDATION'];
+    const sentinel = '9999-12-31T23:59:59Z';
+    const issued = await api.call(api.keys.authA, 'POST', '/v1/orders', {
+      kind: 'takedown',
+      targetTenantId: 'plat-a',
+      subject: { type: 'url', value: `https://bad.example/${randomBytes(8).toString('hex')}` },
+      legalBasisId: 'vn-decree-147-request',
+      deadlineAt: sentinel,
+    });
+    expect(code(issued)).toEqual(VALIDATION);
+    const id = await byHand('plat-a');
+    expect(
+      code(
+        await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/extend`, {
+          deadlineAt: sentinel,
+          reason: 'x',
+        }),
+      ),
+    ).toEqual(VALIDATION);
+    // Ten years less a day is an ordinary deadline; 90 days more by hours is past the horizon.
+    const nearHorizon = new Date(Date.now() + (3652 - 1) * 86_400_000).toISOString();
+    const extended = await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/extend`, {
+      deadlineAt: nearHorizon,
+      reason: 'long',
+    });
+    expect(extended.statusCode, extended.body).toBe(200);
+    expect(
+      code(await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/extend`, { hours: 2160, reason: 'x' })),
+    ).toEqual(VALIDATION);
+    // Every command still applies to the order: a pause and its resume (the one that failed with 500 at 9999).
+    for (const [verb, body] of [
+      ['pause', { reason: 'clarify' }],
+      ['resume', undefined],
+    ] as const) {
+      const res = await api.call(api.keys.authA, 'POST', `/v1/orders/${id}/${verb}`, body);
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    expect(await historyOf(id)).toEqual(['issued', 'deadline-extended', 'paused', 'resumed']);
+  });
 });

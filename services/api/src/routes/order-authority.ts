@@ -36,6 +36,18 @@ const authorityRoute = { roles: [...AUTHORITIES], tenant: 'order' as const, cros
 const notifyTarget = (o: { targetTenantId: string }) => [o.targetTenantId];
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
+/**
+ * How far ahead a deadline may lie: ten years. Order messages carry times with four-digit years, so a deadline
+ * near the end of 9999 (a "no deadline" sentinel) could be taken, after which a resume or an extension by hours
+ * moved it past what a message can carry and the command failed with 500, every time.
+ */
+const MAX_DEADLINE_AHEAD_MS = 3652 * 24 * HOUR_MS;
+
+/** Refuses a deadline further ahead of `now` than {@link MAX_DEADLINE_AHEAD_MS}. */
+function checkDeadlineHorizon(deadlineAt: Date, now: Date): void {
+  if (deadlineAt.getTime() > now.getTime() + MAX_DEADLINE_AHEAD_MS)
+    throw badRequest('MOD_ERR_API_VALIDATION', 'the deadline must be at most ten years ahead');
+}
 
 /**
  * A URL subject is an http(s) URL and a host subject a bare host name or IP address (no scheme needed; no port,
@@ -138,6 +150,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
           ? new Date(at.getTime() + basis.deadlineMinutes * MINUTE_MS)
           : new Date(b.deadlineAt);
       if (deadlineAt <= at) throw badRequest('MOD_ERR_API_VALIDATION', 'the deadline must be in the future');
+      checkDeadlineHorizon(deadlineAt, at);
       const verifyUrl =
         b.verifyUrl ?? (b.kind === 'takedown' && b.subject.type === 'url' ? b.subject.value : null);
       // Only a submission the caller may already read can be an order's evidence (naming one must not open
@@ -275,6 +288,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
         if (current === null) throw notFound('order');
         deadlineAt = new Date(Date.parse(current.deadlineAt) + (b.hours ?? 0) * HOUR_MS);
       }
+      checkDeadlineHorizon(deadlineAt, now());
       return { command: { type: 'extend', deadlineAt, reason: b.reason }, reason: b.reason };
     },
   });
