@@ -70,6 +70,19 @@ describe('toAuditDraft', () => {
     expect(record.role).toBe('authority');
     expect(Object.keys(record.evidence)).toHaveLength(16);
     expect(documents.some((d) => d.name === 'more')).toBe(true);
+    // The reason the record cuts is kept whole, as a document (one of the 16).
+    expect(record.reason).toHaveLength(280);
+    expect(documents.find((d) => d.name === 'reason')?.document).toBe(JSON.stringify('r'.repeat(1000)));
+    expect(record.evidence['reason']).toBe(documents.find((d) => d.name === 'reason')?.digest);
+    const halfPair = toAuditDraft({
+      actor: { kind: 'person', id: 'p-1' },
+      action: 'case.dismissed',
+      subject: { type: 'case', id: 'c-1' },
+      reason: `${'r'.repeat(300)}\ud800`,
+    });
+    expect(halfPair.documents.find((d) => d.name === 'reason')?.document).toBe(
+      JSON.stringify(`${'r'.repeat(300)}\ufffd`),
+    );
     expect(record.versions).toEqual({ policy: 'v_1' });
     expect(JSON.stringify(documents)).not.toContain('[1,2,3]');
   });

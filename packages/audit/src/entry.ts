@@ -37,6 +37,8 @@ const NAME = /^[a-z][a-zA-Z0-9_.-]{0,31}$/;
 const VERSION_CHAR = /[^A-Za-z0-9._:+/-]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/g;
+/** Half of a surrogate pair, which has no UTF-8 form (canonical JSON refuses it). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /** Longest string inside an evidence document that is indexed as a reference. */
 const REF_MAX_CHARS = 128;
 
@@ -141,9 +143,10 @@ function collectStrings(value: unknown, out: Set<string>): void {
 /**
  * Turns a caller's `AuditEntry` into a strict `@mod/audit` draft, deterministically: ids, action, role,
  * subject type, version strings and evidence names are rewritten into the accepted alphabets, `reason` is
- * cut to 280 characters, and every evidence value that is not already a lowercase hex digest becomes a
- * document (canonical JSON) whose SHA-256 the record carries. Beyond 16 evidence names, the rest are folded
- * into one document named `more`. Never throws for any JSON-like input.
+ * cut to 280 characters (a longer one is kept whole as a document named `reason`), and every evidence value
+ * that is not already a lowercase hex digest becomes a document (canonical JSON) whose SHA-256 the record
+ * carries. Beyond 16 evidence names, the rest are folded into one document named `more`. Never throws for any
+ * JSON-like input.
  */
 export function toAuditDraft(entry: AuditEntry): NormalisedEntry {
   const documents: EvidenceDocument[] = [];
@@ -153,10 +156,18 @@ export function toAuditDraft(entry: AuditEntry): NormalisedEntry {
   const entries = Object.entries(entry.evidence ?? {})
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const direct = entries.slice(0, RECORD_LIMITS.maxEvidenceDigests - (entries.length > 16 ? 1 : 0));
+  // A reason longer than the record holds is kept whole as a document (its digest in the record), so the cut
+  // one in `reason` is never all the log has of what a person wrote (a decision's reason runs to 2,000).
+  const whole =
+    typeof entry.reason === 'string' && entry.reason.length > RECORD_LIMITS.reasonMaxChars
+      ? entry.reason.replace(LONE_SURROGATE, '\ufffd')
+      : null;
+  const room = RECORD_LIMITS.maxEvidenceDigests - (whole === null ? 0 : 1);
+  const direct = entries.slice(0, room - (entries.length > room ? 1 : 0));
   const rest = entries.slice(direct.length);
   const items: [string, unknown][] = [...direct];
   if (rest.length > 0) items.push(['more', Object.fromEntries(rest)]);
+  if (whole !== null) items.push(['reason', whole]);
   for (const [rawName, raw] of items) {
     const name = uniqueName(rawName, taken);
     if (isDigest(raw)) {

@@ -73,9 +73,14 @@ describe('Postgres audit log', () => {
     expect(stored?.reason).toHaveLength(280);
     expect(stored?.canonical).not.toContain('bank-0');
     const evidence = await auditEvidence(db.pool, 0);
-    expect(evidence).toHaveLength(1);
-    expect(evidence?.[0]).toMatchObject({ name: 'hits', document: '[{"bankId":"bank-0"}]' });
-    expect(evidence?.[0]?.digest).toBe(stored?.evidence['hits']);
+    expect(evidence?.map((e) => e.name).sort()).toEqual(['hits', 'reason']);
+    const hits = evidence?.find((e) => e.name === 'hits');
+    expect(hits).toMatchObject({ document: '[{"bankId":"bank-0"}]' });
+    expect(hits?.digest).toBe(stored?.evidence['hits']);
+    // The record holds 280 characters of the reason; the whole of it is a document the record's digest covers.
+    const reason = evidence?.find((e) => e.name === 'reason');
+    expect(reason?.document).toBe(JSON.stringify('x'.repeat(500)));
+    expect(reason?.digest).toBe(stored?.evidence['reason']);
     expect(await auditEvidence(db.pool, 5)).toBeNull();
   });
 
