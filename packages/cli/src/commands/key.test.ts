@@ -134,6 +134,18 @@ describe('modctl key', () => {
       ['issue', '--tenant', 'isp-1', '--role', 'isp', '--expires-at', '2999-01-01T00:00:00'],
       'MOD_ERR_CLI_INVALID_VALUE',
     );
+    // Times no calendar has, which Date would roll on to another (30 February is 2 March: a key living days longer
+    // than the operator wrote); the admin API's date-time refuses them too.
+    for (const time of [
+      '2999-02-30T00:00:00Z',
+      '2999-04-31T12:00:00Z',
+      '2999-13-01T00:00:00Z',
+      '2999-01-01T24:00:00Z',
+    ])
+      await refused(
+        ['issue', '--tenant', 'isp-1', '--role', 'isp', '--expires-at', time],
+        'MOD_ERR_CLI_INVALID_VALUE',
+      );
     await refused(
       ['issue', '--tenant', 'isp-1', '--role', 'isp', '--label', 'l'.repeat(101)],
       'MOD_ERR_CLI_INVALID_VALUE',

@@ -31,14 +31,29 @@ const USAGE = [
 ].join('\n');
 
 /** RFC 3339 date-time with an explicit offset, as the admin API's `expiresAt` takes it. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * An RFC 3339 time that names a real instant: a month of 1-12, a day that month has, hours to 23, minutes and
+ * seconds to 59 (as the admin API's date-time). `Date` would roll 2027-02-30 on to 2 March.
+ */
+function isCalendarTime(text: string): boolean {
+  const m = RFC3339.exec(text);
+  if (m === null) return false;
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59
+  );
+}
+
 /** `key list` without --limit: every key (a tenant has a handful). */
 const ALL = Number.MAX_SAFE_INTEGER;
 
 /** `--expires-at` as a date, or a refusal: unparsable, or not in the future (the key could never work). */
 function parseExpiry(text: string, now: Date): Date | CliError {
   const at = new Date(text);
-  if (!RFC3339.test(text) || Number.isNaN(at.getTime()))
+  if (!isCalendarTime(text) || Number.isNaN(at.getTime()))
     return invalidValue('--expires-at must be an RFC 3339 time, e.g. 2027-01-01T00:00:00Z');
   if (!expiresInFuture(at, now))
     return new CliError(CliErrorCode.ExpiryPast, '--expires-at must be in the future');
