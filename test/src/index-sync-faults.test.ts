@@ -10,9 +10,10 @@ import { createWorld, DATABASE_URL, logger, stopInOrder, waitFor, type World } f
 import { createUrlList } from './isp-helpers.js';
 
 // The scanner's bank index and the fetcher's URL-list index follow their change topics; a bulk import is one
-// resync message, on which each reloads from PostgreSQL. Here the database drops the index's connection while
-// that reload waits (`pg_terminate_backend`, as a failover or an operator does): the change must be applied once
-// the database answers again, not skipped, which would leave the index without the import until a restart.
+// resync message, on which each reloads from PostgreSQL. Here the reload waits on a lock: the database drops the
+// index's connection meanwhile (`pg_terminate_backend`, as a failover or an operator does), and the change must be
+// applied once the database answers again, not skipped, which would leave the index without the import until a
+// restart; or scans go on meanwhile, and must still match the bank being reloaded.
 
 let world: World;
 let producer: Producer;
@@ -78,7 +79,7 @@ const counter = (name: string) =>
   new Counter({ name, help: name, labelNames: ['type'] as const, registers: [] });
 const gauge = (name: string) => new Gauge({ name, help: name, registers: [] });
 
-describe('index followers when the database drops their connection (real Kafka and Postgres)', () => {
+describe('index followers reloading from PostgreSQL (real Kafka and Postgres)', () => {
   it('the scanner reloads a resynced bank once the database answers again, instead of keeping it empty', async () => {
     const { bank } = await createBank(
       world.db,
@@ -118,6 +119,79 @@ describe('index followers when the database drops their connection (real Kafka a
         }),
       );
       await waitFor('the bank reloaded', async () => entries() === 2, 20_000);
+    } finally {
+      await sync.stop();
+    }
+  });
+
+  it('a bank being reloaded is matched whole until the reload ends, which leaves exactly its listed entries', async () => {
+    const { bank } = await createBank(
+      world.db,
+      { name: 'reload-bank', source: 'e2e', signalTypes: ['md5'], actionPolicy: 'automatic' },
+      world.topics.bankChanges,
+    );
+    const [kept, dropped] = await addEntries(
+      world.db,
+      bank.id,
+      [
+        { signal: 'md5', value: 'c'.repeat(32) },
+        { signal: 'md5', value: 'd'.repeat(32) },
+      ],
+      world.topics.bankChanges,
+    );
+    const sync = createBankSync({
+      db: namedPool('e2e-bank-reload'),
+      kafka: world.kafka,
+      topic: world.topics.bankChanges,
+      logger,
+      metrics: {
+        entries: gauge('e2e_reload_entries'),
+        applied: counter('e2e_reload_applied_total'),
+        lag: new Histogram({ name: 'e2e_reload_lag', help: 'lag', registers: [] }),
+      },
+      groupPrefix: `${world.prefix}scanner`,
+    });
+    await sync.start();
+    const listed = () =>
+      [kept, dropped, added].filter(
+        (id) => id !== undefined && sync.matcher().entry(bank.id, id) !== undefined,
+      );
+    let added: string | undefined;
+    try {
+      // A bulk replace, as PostgreSQL has it (nothing relays its outbox here): one entry removed, one added.
+      await world.db.query(`update bank_entries set removed_at = now() where id = $1`, [dropped]);
+      [added] = await addEntries(
+        world.db,
+        bank.id,
+        [{ signal: 'md5', value: 'e'.repeat(32) }],
+        world.topics.bankChanges,
+      );
+      const locker = await control.connect();
+      try {
+        await locker.query('begin');
+        await locker.query(`lock table ${world.schema}.bank_entries in access exclusive mode`);
+        const resync: BankChangeMessage = { type: 'bank-resync', bankId: bank.id };
+        await producer.send({
+          topic: world.topics.bankChanges,
+          messages: [{ key: bankChangeKey(resync), value: bankChangeCodec.encode(resync) }],
+        });
+        await waitFor(
+          'the reload to wait on bank_entries',
+          async () =>
+            (
+              await control.query(
+                `select 1 from pg_stat_activity where application_name = 'e2e-bank-reload' and wait_event_type = 'Lock'`,
+              )
+            ).rowCount === 1,
+          30_000,
+        );
+        // Scans meanwhile match the bank as it was: none of its known material slips through as no match.
+        expect(listed()).toEqual([kept, dropped]);
+      } finally {
+        await locker.query('rollback').catch(() => undefined);
+        locker.release();
+      }
+      await waitFor('the reload done', async () => listed().join() === [kept, added].join(), 20_000);
     } finally {
       await sync.stop();
     }

@@ -81,6 +81,28 @@ export class BankMatcher {
     }
   }
 
+  /**
+   * Removes the entries of a bank that `keep` refuses, by a pass over the payload as a bank removal does: a bank
+   * reloaded in place gets its listed entries added first and the others removed after, so it is matched whole
+   * throughout. Returns how many were removed.
+   */
+  retainEntries(bankId: string, keep: (entryId: string) => boolean): number {
+    const bank = this.banksById.get(bankId);
+    if (!bank) return 0;
+    let removed = 0;
+    for (const store of this.stores) {
+      for (const slot of store.liveSlots()) {
+        if (store.bank[slot] !== bank.index) continue;
+        const entryId = store.entryId(slot);
+        if (keep(entryId)) continue;
+        this.locator.delete(bank.index, entryId);
+        store.remove(slot);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   /** Current config of a bank, or undefined. */
   bank(bankId: string): BankConfig | undefined {
     const b = this.banksById.get(bankId);

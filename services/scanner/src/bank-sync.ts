@@ -105,6 +105,20 @@ export async function readSnapshotFile(path: string): Promise<BankMatcher> {
   }
 }
 
+/** Whether `id` is in `ids` (ascending). */
+function isListed(ids: readonly number[], id: number): boolean {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = ids[mid] as number;
+    if (at === id) return true;
+    if (at < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 function bankConfig(b: Bank): BankConfig {
   return {
     bankId: b.id,
@@ -134,7 +148,8 @@ export function createBankSync(options: BankSyncOptions): BankSync {
     options.metrics.entries.set(Object.values(s).reduce((a, b) => a + b, 0));
   };
 
-  async function loadBank(target: BankMatcher, bank: Bank): Promise<void> {
+  /** Adds a bank's live entries (and its settings) to `target`; with `listed`, notes their ids, ascending. */
+  async function loadBank(target: BankMatcher, bank: Bank, listed?: number[]): Promise<void> {
     target.applyChange({ type: 'bank-upserted', bank: bankConfig(bank) });
     metas.set(bank.id, { name: bank.name, actionPolicy: bank.actionPolicy });
     let after = 0;
@@ -150,6 +165,7 @@ export function createBankSync(options: BankSyncOptions): BankSync {
         [bank.id, after, PAGE],
       );
       for (const r of rows) {
+        listed?.push(r.id);
         target.applyChange({
           type: 'entry-added',
           entry: {
@@ -217,12 +233,18 @@ export function createBankSync(options: BankSyncOptions): BankSync {
         metas.set(change.bank.bankId, change.meta);
         return;
       case 'bank-resync': {
-        // A bulk import: reload this bank from PostgreSQL into a fresh copy of its entries. A database outage is
-        // typed retriable, so the follower applies the change again (from the removal) once the database answers.
+        // A bulk import: reload this bank from PostgreSQL in place. Its listed entries are added (an unchanged one
+        // stays as it is), then the others removed: scans meanwhile match the bank whole, never without it (a verdict
+        // of no match is final). A database outage is typed retriable: the follower applies the change again.
         try {
           const bank = await getBank(options.db, change.bankId);
-          matcher.applyChange({ type: 'bank-removed', bankId: change.bankId });
-          if (bank) await loadBank(matcher, bank);
+          if (bank === null) {
+            matcher.applyChange({ type: 'bank-removed', bankId: change.bankId });
+            return;
+          }
+          const listed: number[] = [];
+          await loadBank(matcher, bank, listed);
+          matcher.retainEntries(bank.id, (entryId) => isListed(listed, Number(entryId)));
         } catch (err) {
           throw toDatabaseError(err, `reload bank ${change.bankId}`);
         }
