@@ -42,6 +42,7 @@ export {
   type PartnerTopicBase,
 } from './topics.js';
 export {
+  DefaultPartnerQuotas,
   DefaultServiceGroups,
   DefaultServicePrincipals,
   ServiceRoles,
@@ -50,6 +51,7 @@ export {
   serviceAcls,
   type AclBinding,
   type AclOperation,
+  type PartnerQuotas,
   type ServiceAclOptions,
   type ServiceRole,
 } from './kafka-access.js';

@@ -171,3 +171,26 @@ export function partnerAcls(options: {
     },
   ];
 }
+
+/**
+ * What a partner's principal may take of each broker: bytes per second it produces and fetches, and the share of
+ * a broker thread's time its requests take (percent). The brokers are every tenant's: a partner that floods its
+ * inbound topic, or fetches its outbound ones in a loop, is slowed down by the broker, and the others are not.
+ */
+export interface PartnerQuotas {
+  produceBytesPerSecond: number;
+  fetchBytesPerSecond: number;
+  requestPercentage: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * `modctl kafka partner grant`'s quotas unless given: an ISP sends observed URLs (a few hundred bytes each, so
+ * 4 MiB/s is over ten thousand a second), a platform media (32 MiB/s is about a hundred full-size photos); both
+ * read orders, which are small. A quarter of one broker thread each.
+ */
+export const DefaultPartnerQuotas: Readonly<Record<PartnerKind, PartnerQuotas>> = {
+  isp: { produceBytesPerSecond: 4 * MiB, fetchBytesPerSecond: 8 * MiB, requestPercentage: 25 },
+  platform: { produceBytesPerSecond: 32 * MiB, fetchBytesPerSecond: 8 * MiB, requestPercentage: 25 },
+};

@@ -41,6 +41,7 @@ export {
   type ConsumedMessage,
 } from './step.js';
 export { followChanges, followTopic, type FollowedRecord, type TopicFollower } from './follow.js';
+export { removeUserQuotas, setUserQuotas, userQuotasOf, type UserQuotas } from './quotas.js';
 export { createRelayLoop, publishOutboxRows, type OutboxRow, type RelayLoop } from './relay.js';
 export {
   describeGroup,

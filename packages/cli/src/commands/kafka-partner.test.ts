@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partnerAcls } from '@mod/contracts';
+import { DefaultPartnerQuotas, partnerAcls } from '@mod/contracts';
 import { createTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { deleteTopics, listTopics, removeAcls } from '@mod/kafka';
+import { deleteTopics, listTopics, removeAcls, removeUserQuotas, userQuotasOf } from '@mod/kafka';
 import { kafkaCommand, kafkaFromEnv } from './kafka.js';
 import { db, json, runExpecting, useModctlDatabase } from './modctl-database.test-helper.js';
 
@@ -22,6 +22,7 @@ afterAll(async () => {
   await deleteTopics(kafka, await listTopics(kafka, (t) => t.startsWith(prefix)));
   for (const tenantId of [tenant, 'isp-other'])
     await removeAcls(kafka, partnerAcls({ prefix, kind: 'isp', tenantId, principal }));
+  await removeUserQuotas(kafka, principal);
 });
 
 /** The log refuses every record (as when the database is read-only, full, or the audit tables refuse). */
@@ -35,8 +36,13 @@ async function logRefuses(refuses: boolean): Promise<void> {
   );
 }
 
-const partner = (action: 'grant' | 'revoke', exit: number) =>
-  runExpecting(kafkaCommand, ['partner', action, '--tenant', tenant, '--principal', principal], exit);
+const partner = (action: 'grant' | 'revoke', exit: number, more: string[] = []) =>
+  runExpecting(
+    kafkaCommand,
+    ['partner', action, '--tenant', tenant, '--principal', principal, ...more],
+    exit,
+  );
+const quotas = () => userQuotasOf(kafkaFromEnv().kafka, principal);
 const partnerTopics = async () => {
   const { kafka } = kafkaFromEnv();
   return listTopics(kafka, (t) => t.startsWith(prefix) && t.includes(tenant));
@@ -59,6 +65,11 @@ describe('modctl kafka partner', () => {
     expect(json(granted.out[0])).toMatchObject({ tenant, action: 'grant' });
     expect((await partnerTopics()).length).toBeGreaterThan(0);
     expect((await records()).map((r) => r.action)).toEqual(['kafka.partner.granted']);
+    // The brokers are every tenant's: the partner's principal is bounded in what it produces, fetches and asks.
+    expect(await quotas()).toEqual(DefaultPartnerQuotas.isp);
+    expect((await records())[0]?.reason).toMatch(
+      /; quotas: 4194304 B\/s produced, 8388608 B\/s fetched, 25% of/,
+    );
   });
 
   it("refuses a principal that holds other access (another tenant's, a service's): it would act as both", async () => {
@@ -82,8 +93,18 @@ describe('modctl kafka partner', () => {
     const { kafka } = kafkaFromEnv();
     expect(await listTopics(kafka, (t) => t.startsWith(prefix) && t.includes('isp-other'))).toEqual([]);
     expect((await listAudit(db.pool)).length).toBe(before);
-    // The tenant's own principal granted again changes nothing, and is allowed.
-    await partner('grant', 0);
+    // The tenant's own principal granted again is allowed, with the quotas given this time.
+    for (const bad of [
+      ['--request-percentage', '0'],
+      ['--produce-bytes-per-second', '1e6'],
+    ])
+      await partner('grant', 2, bad);
+    await partner('grant', 0, ['--produce-bytes-per-second', '1048576', '--request-percentage', '10']);
+    expect(await quotas()).toEqual({
+      ...DefaultPartnerQuotas.isp,
+      produceBytesPerSecond: 1_048_576,
+      requestPercentage: 10,
+    });
   });
 
   it('revokes on record too', async () => {
@@ -93,5 +114,6 @@ describe('modctl kafka partner', () => {
       'kafka.partner.granted',
       'kafka.partner.revoked',
     ]);
+    expect(await quotas()).toEqual({});
   });
 });

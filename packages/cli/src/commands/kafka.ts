@@ -1,5 +1,6 @@
 import { kafkaSpec, loadConfig } from '@mod/config';
 import {
+  DefaultPartnerQuotas,
   isModError,
   partnerAcls,
   partnerGroupPrefix,
@@ -10,6 +11,7 @@ import {
   TENANT_ID_PATTERN,
   type AclBinding,
   type PartnerKind,
+  type PartnerQuotas,
 } from '@mod/contracts';
 import { getTenant } from '@mod/db/access';
 import { appendAuditAlone } from '@mod/db/audit';
@@ -22,6 +24,8 @@ import {
   listTopics,
   reconcileTopics,
   removeAcls,
+  removeUserQuotas,
+  setUserQuotas,
   type Kafka,
 } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
@@ -31,7 +35,8 @@ import { operator, withPool } from './curator.js';
 
 const USAGE = [
   'usage: modctl kafka setup [--partitions N] [--replication-factor N] [--max-message-bytes N]',
-  '       modctl kafka partner grant --tenant ID --principal USER',
+  '       modctl kafka partner grant --tenant ID --principal USER [--produce-bytes-per-second N]',
+  '                                  [--fetch-bytes-per-second N] [--request-percentage N]',
   '       modctl kafka partner revoke --tenant ID --principal USER',
   "       modctl kafka acls          (prints the services' ACLs as JSON lines; changes nothing)",
   'setup creates the internal topics (replication: the cluster default unless --replication-factor; partitions 3',
@@ -64,7 +69,16 @@ export const kafkaCommand: Command = subcommandCommand({
   name: 'kafka',
   summary: "broker set-up: topics and service ACLs; partners' topics and ACLs",
   usage: USAGE,
-  options: stringOptions('partitions', 'replication-factor', 'max-message-bytes', 'tenant', 'principal'),
+  options: stringOptions(
+    'partitions',
+    'replication-factor',
+    'max-message-bytes',
+    'tenant',
+    'principal',
+    'produce-bytes-per-second',
+    'fetch-bytes-per-second',
+    'request-percentage',
+  ),
   // `partner grant|revoke`: the action is the word after the sub-command.
   argsOf: (sub, rest) => (sub === 'partner' ? rest.slice(1) : [...rest]),
   handlers: {
@@ -103,7 +117,14 @@ export const kafkaCommand: Command = subcommandCommand({
       if ((action !== 'grant' && action !== 'revoke') || !v.tenant || !v.principal) return usage();
       if (!TENANT_ID_PATTERN.test(v.tenant) || !/^[A-Za-z0-9._-]{1,200}$/.test(v.principal))
         return usage('--tenant must be a tenant id and --principal a SCRAM user name');
-      return await partner(action, v.tenant, v.principal, io);
+      const given = {
+        produceBytesPerSecond: positiveInt(v['produce-bytes-per-second'], 0),
+        fetchBytesPerSecond: positiveInt(v['fetch-bytes-per-second'], 0),
+        requestPercentage: positiveInt(v['request-percentage'], 0),
+      };
+      if (Object.values(given).some((n) => n === null) || (given.requestPercentage ?? 0) > 10_000)
+        return usage('the quotas are positive integers (--request-percentage at most 10000)');
+      return await partner(action, v.tenant, v.principal, io, given as Record<keyof PartnerQuotas, number>);
     },
   },
   failed: (io, err) => {
@@ -142,6 +163,8 @@ async function partner(
   tenantId: string,
   principal: string,
   io: CommandIo,
+  /** The quotas given (0: the default of the tenant's kind). */
+  given: PartnerQuotas,
 ): Promise<number> {
   return withPool(async (pool) => {
     const tenant = await getTenant(pool, tenantId);
@@ -162,6 +185,12 @@ async function partner(
     const { kafka, prefix } = kafkaFromEnv();
     const acls = partnerAcls({ prefix, kind, tenantId, principal });
     const topics = partnerTopicSpecs(prefix, kind, tenantId);
+    const defaults = DefaultPartnerQuotas[kind];
+    const quotas: PartnerQuotas = {
+      produceBytesPerSecond: given.produceBytesPerSecond || defaults.produceBytesPerSecond,
+      fetchBytesPerSecond: given.fetchBytesPerSecond || defaults.fetchBytesPerSecond,
+      requestPercentage: given.requestPercentage || defaults.requestPercentage,
+    };
     if (action === 'grant') {
       const other = await otherAccessOf(kafka, principal, acls);
       if (other.length > 0) {
@@ -185,17 +214,24 @@ async function partner(
         action: PARTNER_AUDIT_ACTIONS[action][outcome],
         subject: { type: 'tenant', id: tenantId },
         reason,
-        evidence: { principal, topics: topics.map((t) => t.name) },
+        evidence: { principal, topics: topics.map((t) => t.name), ...(action === 'grant' ? quotas : {}) },
       });
     // On record before the broker changes (the broker is no part of the database's transaction): access the log
     // does not know of is never granted, nor taken away, even when the log is unavailable or modctl dies midway.
-    await audit('done', `${action} Kafka access of ${kind} ${tenantId} to principal ${principal}`);
+    const bounds = `quotas: ${quotas.produceBytesPerSecond} B/s produced, ${quotas.fetchBytesPerSecond} B/s fetched, ${quotas.requestPercentage}% of a broker thread`;
+    await audit(
+      'done',
+      `${action} Kafka access of ${kind} ${tenantId} to principal ${principal}${action === 'grant' ? `; ${bounds}` : ''}`,
+    );
     try {
       if (action === 'grant') {
+        // Bounded before it can write: the quotas come first.
+        await setUserQuotas(kafka, principal, quotas);
         await ensureTopics(kafka, topics);
         await applyAcls(kafka, acls);
       } else {
         await removeAcls(kafka, acls);
+        await removeUserQuotas(kafka, principal);
       }
     } catch (err) {
       await audit('failed', `the broker refused to ${action} Kafka access to principal ${principal}`).catch(
@@ -211,6 +247,7 @@ async function partner(
         action,
         topics: topics.map((t) => t.name),
         groupPrefix: partnerGroupPrefix(prefix, tenantId),
+        ...(action === 'grant' ? { quotas } : {}),
       }),
     );
     return 0;
