@@ -61,6 +61,22 @@ describe('tlsOptions', () => {
       /together/,
     );
   });
+
+  it('refuses a client CA without the listener its certificates need (mTLS), rather than serving plain HTTP', () => {
+    // The operator asked for client certificates: plain HTTP would carry every API key in the clear, silently.
+    let error: unknown;
+    try {
+      tlsOptions({ certPath: '', keyPath: '', clientCaPath: fixturePath('ca.crt') });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: 'MOD_ERR_CONFIG_INVALID' });
+    expect(String((error as Error).message)).toMatch(/API_TLS_CLIENT_CA_PATH needs API_TLS_CERT_PATH/);
+    // Half a pair is a configuration error too, with its code.
+    expect(() => tlsOptions({ certPath: '', keyPath: fixturePath('server.key'), clientCaPath: '' })).toThrow(
+      expect.objectContaining({ code: 'MOD_ERR_CONFIG_INVALID' }),
+    );
+  });
 });
 
 describe('client certificates (mTLS) over a real TLS listener on loopback', () => {
