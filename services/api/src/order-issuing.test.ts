@@ -120,12 +120,35 @@ describe('the subject of an order issued by hand', () => {
     expect((await api.db.query('select count(*)::int as n from orders')).rows).toEqual(before.rows);
   });
 
+  it('is, for a host, the name it blocks: every spelling of one name is one order, shown as that name', async () => {
+    const name = `abuse-${Date.now().toString(36)}.example`;
+    const first = await issue('blocking', 'host', name);
+    expect(first.json()).toMatchObject({ folded: false, subject: { type: 'host', value: name } });
+    // Case, a trailing dot, full-width letters, a percent-escape, a soft hyphen: the RPZ blocks the same name.
+    const fullWidth = [...name].map((c) =>
+      /[a-z]/.test(c) ? String.fromCodePoint(c.codePointAt(0)! + 0xfee0) : c,
+    );
+    for (const spelling of [
+      `${name.toUpperCase()}.`,
+      fullWidth.join(''),
+      name.replace('.', '%2e'),
+      `a\u00ad${name.slice(1)}`,
+    ]) {
+      const res = await issue('blocking', 'host', spelling);
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json(), spelling).toMatchObject({ folded: true, subject: { type: 'host', value: name } });
+    }
+    // An IP address in another notation is the address it names.
+    const ip = await issue('blocking', 'host', '0xcb.0.113.9');
+    expect(ip.json()).toMatchObject({ subject: { type: 'host', value: '203.0.113.9' } });
+  });
+
   it('is taken as given when it is one: a URL, a host name or an IP address', async () => {
     for (const [kind, type, value] of [
       ['takedown', 'url', 'https://platform-1.example/photo/1'],
       ['blocking', 'url', 'http://abuse.example/gallery/1.html'],
       ['blocking', 'host', 'abuse-only.example'],
-      ['blocking', 'host', 'Abuse-Two.example.'],
+      ['blocking', 'host', 'abuse-two.example'],
       ['blocking', 'host', '203.0.113.7'],
       ['blocking', 'host', 'abuse.com.vn'],
       ['blocking', 'host', '[2001:db8::7]'],

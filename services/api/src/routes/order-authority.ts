@@ -52,9 +52,12 @@ function checkDeadlineHorizon(deadlineAt: Date, now: Date): void {
 /**
  * A URL subject is an http(s) URL and a host subject a bare host name or IP address (no scheme needed; no port,
  * path, query or credentials), as the URL normaliser reads them: anything else would be taken and then never
- * reach a feed (the feed leaves out what it cannot read) or be blocked as some other name.
+ * reach a feed (the feed leaves out what it cannot read) or be blocked as some other name. Returns the subject's
+ * value as the order keeps it: a host as the name the feeds block (lower case, no trailing dot, punycode, an IP
+ * address in its usual notation), so that the order shows what it blocks and every spelling of one name folds
+ * into one order; any other subject as given.
  */
-function checkSubject(subject: { type: string; value: string }): void {
+function checkedSubjectValue(subject: { type: string; value: string }): string {
   if (subject.type === 'url') {
     const url = normalizeUrl(subject.value);
     if (!url.ok)
@@ -84,7 +87,9 @@ function checkSubject(subject: { type: string; value: string }): void {
         'MOD_ERR_API_VALIDATION',
         `a host subject is a name under a public suffix, not the suffix itself: ${host.url.host} would block every name under it`,
       );
+    return host.url.host;
   }
+  return subject.value;
 }
 
 /**
@@ -144,7 +149,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
         );
       if (b.subject.type === 'content-hash' && !/^[0-9a-f]{64}$/.test(b.subject.value))
         throw badRequest('MOD_ERR_API_VALIDATION', 'a content-hash subject is a lower-case hex SHA-256');
-      checkSubject(b.subject);
+      const subjectValue = checkedSubjectValue(b.subject);
       const deadlineAt =
         b.deadlineAt === undefined
           ? new Date(at.getTime() + basis.deadlineMinutes * MINUTE_MS)
@@ -166,7 +171,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
         const request = await issueOrderRequest(c, {
           kind: b.kind,
           subjectType: b.subject.type,
-          subjectValue: b.subject.value,
+          subjectValue,
           targetTenantId: b.targetTenantId,
           legalBasis: basis.citation,
           issuer: { kind: 'authority', id: p.tenantId },
