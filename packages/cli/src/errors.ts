@@ -17,6 +17,11 @@ export const CliErrorCode = {
   OutputExists: 'MOD_ERR_CLI_OUTPUT_EXISTS',
   /** `url-list remove`: no live entry of the list matches. */
   NotListed: 'MOD_ERR_CLI_NOT_LISTED',
+  /**
+   * A change to put on record, and no MODCTL_ACTOR while modctl runs as an account every operator shares (root,
+   * the container image's `node`): the audit log would name no one.
+   */
+  ActorUnknown: 'MOD_ERR_CLI_ACTOR_UNKNOWN',
   /** An option's value breaks the rule for its field (tenant id, name, label, timestamp, limit). */
   InvalidValue: 'MOD_ERR_CLI_INVALID_VALUE',
   /** `tenant create`: a tenant with this id exists (tenants are never overwritten). */

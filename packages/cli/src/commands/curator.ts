@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { RECORD_LIMITS } from '@mod/audit';
 import { databaseSpec, loadConfig, topicSpec } from '@mod/config';
 import { topicNames } from '@mod/contracts';
 import type { Curator } from '@mod/curation';
@@ -75,18 +76,50 @@ export async function withPool<T>(fn: (pool: Pool, topicPrefix: string) => Promi
   }
 }
 
+/** What MODCTL_ACTOR (or the OS user) may be: the audit log's opaque ids, after `modctl:`. */
+const ACTOR_NAME = new RegExp(`^[A-Za-z0-9._:/+=-]{1,${RECORD_LIMITS.idMaxChars - 'modctl:'.length}}$`);
+
 /**
- * Who the audit log names for changes made with modctl: MODCTL_ACTOR, else the OS user, acting in `role`
- * (`admin` for tenants and keys). Outside any tenant: whoever runs modctl holds the database itself.
+ * OS accounts every operator shares, which name no one: the superuser, and the user the container image runs as
+ * (`kubectl exec` and `docker compose run` give everyone `node`).
  */
-export function operator(role: 'curator' | 'admin' = 'curator'): Curator {
-  let name = process.env['MODCTL_ACTOR'] ?? '';
-  if (name === '') {
-    try {
-      name = userInfo().username;
-    } catch {
-      name = 'unknown';
-    }
+const SHARED_ACCOUNTS: ReadonlySet<string> = new Set(['root', 'node']);
+
+/** The account modctl runs under. */
+function osAccount(): { username: string; uid: number } {
+  try {
+    const { username, uid } = userInfo();
+    return { username, uid };
+  } catch {
+    return { username: 'unknown', uid: -1 };
   }
+}
+
+/**
+ * Who the audit log names for changes made with modctl: MODCTL_ACTOR, else the OS user (under sudo, the user who
+ * ran sudo), acting in `role` (`admin` for tenants and keys). Outside any tenant: whoever runs modctl holds the
+ * database itself. An account every operator shares (root, the image's `node`) names no one: without MODCTL_ACTOR
+ * it is refused (MOD_ERR_CLI_ACTOR_UNKNOWN), as is a name the log would have to alter (MOD_ERR_CLI_INVALID_VALUE),
+ * before anything is done.
+ */
+export function operator(
+  role: 'curator' | 'admin' = 'curator',
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  account: () => { username: string; uid: number } = osAccount,
+): Curator {
+  let name = env['MODCTL_ACTOR'] ?? '';
+  if (name === '') {
+    const os = account();
+    name = os.uid === 0 && (env['SUDO_USER'] ?? '') !== '' ? (env['SUDO_USER'] ?? '') : os.username;
+    if (SHARED_ACCOUNTS.has(name))
+      throw new CliError(
+        CliErrorCode.ActorUnknown,
+        `the OS user ${name} names no one: set MODCTL_ACTOR to who you are (the audit log records it)`,
+      );
+  }
+  if (!ACTOR_NAME.test(name))
+    throw invalidValue(
+      `MODCTL_ACTOR (or the OS user) must be 1 to ${RECORD_LIMITS.idMaxChars - 'modctl:'.length} of A-Z a-z 0-9 . _ : / + = -`,
+    );
   return { actor: { kind: 'user', id: `modctl:${name}` }, role, tenantId: null };
 }
