@@ -85,6 +85,10 @@ describe('the subject of an order issued by hand', () => {
       ['takedown', 'url', 'file:///etc/passwd'],
       ['takedown', 'url', 'bad.example/page'],
       ['blocking', 'url', 'ftp://bad.example/x'],
+      // Credentials: the feeds block the URL without them, so the order would read as another site (or carry a
+      // password to the target).
+      ['takedown', 'url', 'https://user:secret@bad.example/x'],
+      ['blocking', 'url', 'https://www.bank.example@bad.example/login'],
       ['blocking', 'host', 'not a host'],
       ['blocking', 'host', 'bad.example;$INCLUDE /etc/passwd'],
       ['blocking', 'host', 'bad.example\n*.other.example CNAME .'],

@@ -62,6 +62,11 @@ function checkedSubjectValue(subject: { type: string; value: string }): string {
     const url = normalizeUrl(subject.value);
     if (!url.ok)
       throw badRequest('MOD_ERR_API_VALIDATION', `a url subject is an http(s) URL: ${url.error.message}`);
+    // The feeds block the URL without its credentials: `https://www.bank.example@bad.example/` would read as
+    // the bank's site to the target and in the audit trail (or hand the target a password).
+    const given = URL.parse(subject.value.trim());
+    if (given !== null && (given.username !== '' || given.password !== ''))
+      throw badRequest('MOD_ERR_API_VALIDATION', 'a url subject carries no credentials (user:password@)');
   } else if (subject.type === 'host') {
     const host = normalizePattern(subject.value);
     if (!host.ok || host.url.key !== `${host.url.host}/` || /[@/\\?#]/.test(subject.value))
