@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { expect } from 'vitest';
 import { multipart, waitFor } from './helpers.js';
 
@@ -68,6 +68,46 @@ export async function importAndFindBank(page: Page, lookAt: (name: string) => Pr
   await expect.poll(() => page.textContent('[data-testid=search-result]')).toBe('Tìm thấy 1 mục');
   expect(await page.textContent('[data-testid=search-entries] tbody')).toContain(imported[1]!);
   expect(await page.textContent('[data-testid=search-entries] tbody')).toContain('known-abuse');
+
+  // A replace whose lines are mostly bad (a changed format, a truncated download) is refused and said in words;
+  // the person may still replace, saying so.
+  const languages: string[] = [];
+  const noteLanguage = (r: Request) => {
+    if (r.url().includes('/import?')) languages.push(r.headers()['accept-language'] ?? '');
+  };
+  page.on('request', noteLanguage);
+  await page.selectOption('#import-target', { label: 'known-benign (ngân hàng mã băm)' });
+  await page.selectOption('#import-mode', 'replace');
+  const kept = randomBytes(32).toString('hex');
+  const mostlyBad = [
+    'signal,value,category',
+    `sha256,${kept},B`,
+    'sha256,not-a-hash,B',
+    'nonsense',
+    'sha256,,B',
+  ];
+  await page.setInputFiles('#import-file', {
+    name: 'benign-mostly-bad.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`${mostlyBad.join('\n')}\n`),
+  });
+  await page.click('text=Xem trước');
+  await expect
+    .poll(() => page.textContent('form[aria-labelledby=import-title] [role=alert]'))
+    .toBe(
+      'Tệp chưa được nhập, không có gì thay đổi: có quá nhiều dòng lỗi, hoặc không có dòng hợp lệ nào. Hãy kiểm tra tệp và định dạng của nó. (MOD_ERR_API_LIST_REJECTED)',
+    );
+  expect(await preview.count()).toBe(0);
+  await page.check('#import-force');
+  await page.click('text=Xem trước');
+  await expect.poll(() => preview.locator('[data-count=invalid]').textContent()).toBe('3');
+  expect(await preview.locator('[data-count=added]').textContent()).toBe('1');
+  await lookAt('10-curation-force');
+  await page.click('[data-testid=import-confirm]');
+  await expect.poll(() => page.textContent('[data-testid=import-result]')).toContain('thêm 1 mục');
+  // Uploads ask for the person's language, as every other call does.
+  page.off('request', noteLanguage);
+  expect(languages).toEqual(['vi', 'vi', 'vi']);
 }
 
 /** The admin page: an ISP's feed settings changed (a walled-garden host instead of NXDOMAIN), and kept. */

@@ -36,9 +36,15 @@ export const currentCsrfToken = (): string | null => csrfToken;
 export function setApiLanguage(l: string): void {
   language = l;
 }
+/** The language the API is asked to answer in (uploads ask it too). */
+export const currentApiLanguage = (): string => language;
 /** Called when the API says the session is gone (401 on any call but sign-in). */
 export function setOnUnauthenticated(f: () => void): void {
   onUnauthenticated = f;
+}
+/** The API said the session is gone on a call made outside the client (an upload). */
+export function sessionEndedOnUpload(): void {
+  onUnauthenticated();
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);

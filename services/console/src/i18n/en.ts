@@ -34,6 +34,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.generic': 'Something went wrong.',
   'error.network': 'The server could not be reached. Try again.',
   'error.aborted': 'The request was cancelled.',
+  'error.listRejected':
+    'The file was not imported and nothing changed: too many of its lines are bad, or none is valid. Check the file and its format.',
   'error.signOutFailed': 'You are not signed out: the session is still active. Try again.',
   'error.noSuchPageTitle': 'Page not found',
   'error.noSuchPage': 'There is no such page in the console. Choose a section from the menu.',
@@ -225,6 +227,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'curation.mode': 'Mode',
   'curation.append': 'Append',
   'curation.replace': 'Replace everything',
+  'curation.force': 'Replace even though most lines are bad (entries not in the file are removed)',
   'curation.file': 'File (CSV, TSV, TXT or JSONL)',
   'curation.progress': 'Upload progress',
   'curation.sent': '{percent}% ({sent}/{total} bytes)',

@@ -36,6 +36,8 @@ export const vi = {
   'error.generic': 'Đã có lỗi.',
   'error.network': 'Không kết nối được với máy chủ. Hãy thử lại.',
   'error.aborted': 'Yêu cầu đã bị huỷ.',
+  'error.listRejected':
+    'Tệp chưa được nhập, không có gì thay đổi: có quá nhiều dòng lỗi, hoặc không có dòng hợp lệ nào. Hãy kiểm tra tệp và định dạng của nó.',
   'error.signOutFailed': 'Chưa đăng xuất được: phiên làm việc vẫn còn hiệu lực. Hãy thử lại.',
   'error.noSuchPageTitle': 'Không tìm thấy trang',
   'error.noSuchPage': 'Không có trang này trong bảng điều khiển. Hãy chọn một mục trong danh mục.',
@@ -226,6 +228,7 @@ export const vi = {
   'curation.mode': 'Cách nhập',
   'curation.append': 'Thêm vào',
   'curation.replace': 'Thay thế toàn bộ',
+  'curation.force': 'Vẫn thay thế dù phần lớn các dòng bị lỗi (các mục không có trong tệp sẽ bị bỏ)',
   'curation.file': 'Tệp (CSV, TSV, TXT hoặc JSONL)',
   'curation.progress': 'Tiến độ tải lên',
   'curation.sent': '{percent}% ({sent}/{total} byte)',

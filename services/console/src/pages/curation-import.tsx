@@ -22,12 +22,13 @@ async function send(
   target: CurationTarget,
   file: File,
   mode: 'append' | 'replace',
+  force: boolean,
   dryRun: boolean,
   onProgress: (sent: number, total: number) => void,
 ): Promise<ImportCounts> {
   const jsonl = /\.jsonl?$/i.test(file.name);
   const tsv = /\.tsv$/i.test(file.name);
-  const flags = { mode, dryRun: String(dryRun) };
+  const flags = { mode, dryRun: String(dryRun), ...(force && mode === 'replace' ? { force: 'true' } : {}) };
   if (target.kind === 'bank') {
     const r = await uploadList(
       '/v1/banks/{id}/import',
@@ -85,6 +86,9 @@ export function ImportForm(props: { targets: readonly CurationTarget[]; onDone: 
   const { t } = i18n;
   const [target, setTarget] = useState('');
   const [mode, setMode] = useState<'append' | 'replace'>('append');
+  // A replace with more bad lines than good is refused unless the person says so (a changed format, a truncated
+  // download would otherwise empty the list); the API checks it again.
+  const [force, setForce] = useState(false);
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
   const [preview, setPreview] = useState<ImportCounts | null>(null);
@@ -103,12 +107,12 @@ export function ImportForm(props: { targets: readonly CurationTarget[]; onDone: 
     if (chosen === undefined || file === null) return;
     setResult(null);
     setProgress(null);
-    setPreview(await send(chosen, file, mode, true, onProgress));
+    setPreview(await send(chosen, file, mode, force, true, onProgress));
   });
   const importAction = useAction(async () => {
     if (chosen === undefined || file === null) return;
     setProgress({ sent: 0, total: file.size });
-    setResult(await send(chosen, file, mode, false, onProgress));
+    setResult(await send(chosen, file, mode, force, false, onProgress));
     setPreview(null);
     props.onDone();
   });
@@ -138,6 +142,19 @@ export function ImportForm(props: { targets: readonly CurationTarget[]; onDone: 
           { value: 'replace', label: t('curation.replace') },
         ]}
       />
+      {mode === 'replace' ? (
+        <div class="field">
+          <label>
+            <input
+              id="import-force"
+              type="checkbox"
+              checked={force}
+              onChange={changed((e: Event) => setForce((e.target as HTMLInputElement).checked))}
+            />{' '}
+            {t('curation.force')}
+          </label>
+        </div>
+      ) : null}
       <div class="field">
         <label for="import-file">{t('curation.file')}</label>
         <input

@@ -16,6 +16,7 @@ const KNOWN_ERRORS: Readonly<Record<string, MessageKey>> = {
   MOD_ERR_API_UNAUTHENTICATED: 'error.sessionEnded',
   MOD_ERR_API_CONTACT_KEY_MISSING: 'error.contactKeyMissing',
   MOD_ERR_API_CONTACT_TAMPERED: 'error.contactTampered',
+  MOD_ERR_API_LIST_REJECTED: 'error.listRejected',
 };
 
 /** A failure as a sentence for a person (the code kept for support). */
