@@ -62,6 +62,23 @@ describe('what an authority picks from to issue an order', () => {
     });
   });
 
+  it('takes only those targets: a disabled ISP is refused (400) as an unknown one, and nothing is issued', async () => {
+    for (const target of ['isp-2', 'isp-unknown']) {
+      const res = await api.call(api.keys.authority, 'POST', '/v1/orders', {
+        kind: 'blocking',
+        targetTenantId: target,
+        subject: { type: 'host', value: 'abuse-disabled.example' },
+        legalBasisId: 'vn-decree-147-request',
+      });
+      expect([res.statusCode, res.json<{ error: { code: string } }>().error.code], target).toEqual([
+        400,
+        'MOD_ERR_API_VALIDATION',
+      ]);
+    }
+    const issued = await api.db.query(`select 1 from orders where target_tenant_id = 'isp-2'`);
+    expect(issued.rowCount).toBe(0);
+  });
+
   it('is for those who issue orders', async () => {
     expect((await api.call(api.keys.curator, 'GET', '/v1/orders/targets')).statusCode).toBe(403);
     expect((await api.call(api.keys.curator, 'GET', '/v1/orders/legal-bases')).statusCode).toBe(403);

@@ -147,10 +147,12 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
       if (basis === null) throw badRequest('MOD_ERR_API_VALIDATION', `unknown legal basis ${b.legalBasisId}`);
       const target = await getTenant(deps.db, b.targetTenantId);
       const wanted = b.kind === 'takedown' ? 'platform' : 'isp';
-      if (target === null || target.kind !== wanted)
+      // The targets `GET /targets` lists: a switched-off tenant receives no order (policy skips it too), or its
+      // webhook and topic would go on carrying orders to a partner that was let go.
+      if (target === null || target.kind !== wanted || target.disabledAt !== null)
         throw badRequest(
           'MOD_ERR_API_VALIDATION',
-          `a ${b.kind} order is addressed to an existing ${wanted} tenant`,
+          `a ${b.kind} order is addressed to an existing ${wanted} tenant that is not switched off`,
         );
       if (b.subject.type === 'content-hash' && !/^[0-9a-f]{64}$/.test(b.subject.value))
         throw badRequest('MOD_ERR_API_VALIDATION', 'a content-hash subject is a lower-case hex SHA-256');
