@@ -4,6 +4,7 @@ import {
   MessagesStreamModes,
   type Message,
 } from '@platformatic/kafka';
+import { ModError } from '@mod/contracts';
 import { withAdmin, waitForLeaders } from './admin.js';
 import type { Kafka } from './client.js';
 
@@ -112,28 +113,43 @@ async function readToEndFrom(
   kafka: Kafka,
   topic: string,
   startOf: (range: { earliest: bigint; end: bigint }) => bigint,
-  o: { timeoutMs: number; groupPrefix?: string },
+  o: { timeoutMs: number; groupPrefix?: string; complete?: boolean },
 ): Promise<ReadRecord[]> {
   const ranges = await partitionRanges(kafka, topic);
-  const wanted = [...ranges].filter(([, r]) => r.end > startOf(r));
-  if (wanted.length === 0) return [];
+  const waiting = new Map([...ranges].filter(([, r]) => r.end > startOf(r)).map(([p, r]) => [p, r.end - 1n]));
+  if (waiting.size === 0) return [];
+  // Each record is looked at once, as it arrives (looking through all of them at each one was quadratic: a large
+  // topic then took longer than the time allowed).
+  let seen = 0;
   const records = await readRecords(kafka, [topic], {
-    ...o,
+    timeoutMs: o.timeoutMs,
+    ...(o.groupPrefix === undefined ? {} : { groupPrefix: o.groupPrefix }),
     from: [...ranges].map(([partition, r]) => ({ topic, partition, offset: startOf(r) })),
-    until: (read) =>
-      wanted.every(([partition, r]) =>
-        read.some((x) => x.partition === partition && BigInt(x.offset) >= r.end - 1n),
-      ),
+    until: (read) => {
+      for (; seen < read.length; seen++) {
+        const x = read[seen] as ReadRecord;
+        const last = waiting.get(x.partition);
+        if (last !== undefined && BigInt(x.offset) >= last) waiting.delete(x.partition);
+      }
+      return waiting.size === 0;
+    },
   });
+  if (o.complete === true && waiting.size > 0)
+    throw new ModError(
+      'MOD_ERR_KAFKA_READ_INCOMPLETE',
+      `${topic}: read ${records.length} records in ${o.timeoutMs} ms without reaching the end of partition(s) ${[...waiting.keys()].join(', ')}`,
+      { retriable: true },
+    );
   return records.filter((x) => BigInt(x.offset) < (ranges.get(x.partition)?.end ?? 0n));
 }
 
 /**
  * Every record a topic holds now: from the earliest offset each partition still keeps up to its end when called
- * (records written meanwhile are not waited for). For operators' tools (dead letters), not for hot paths.
+ * (records written meanwhile are not waited for). For operators' tools (dead letters), not for hot paths. All of
+ * them or none: a topic not read to its end within `timeoutMs` is `MOD_ERR_KAFKA_READ_INCOMPLETE` (retriable).
  */
 export function readToEnd(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<ReadRecord[]> {
-  return readToEndFrom(kafka, topic, (r) => r.earliest, { timeoutMs });
+  return readToEndFrom(kafka, topic, (r) => r.earliest, { timeoutMs, complete: true });
 }
 
 /**
