@@ -101,6 +101,10 @@ export async function listFeedLineChanges(
   if (!COLUMNS.includes(a.column)) throw new Error(`unknown feed line column ${String(a.column)}`);
   const fits = a.column === 'rpz_host' ? ` and ${rpzFits(a.rpz?.zoneLength ?? 253)}` : '';
   const col = a.column;
+  // URL lines are indexed by their digest (they may be longer than a btree entry): the probes name it.
+  const probe = (serial: string) =>
+    `f.isp_tenant_id = $1 and f.${col} = c.line${col === 'url_line' ? ' and text_key(f.url_line) = text_key(c.line)' : ''}
+               and f.added_serial <= ${serial} and (f.removed_serial is null or f.removed_serial > ${serial})`;
   const { rows } = await db.query<{ line: string; before: boolean; after: boolean }>(
     `/* api:feed-changes */ with candidates as (
        select distinct ${col} as line from feed_entries
@@ -108,10 +112,8 @@ export async function listFeedLineChanges(
           and greatest(added_serial, coalesce(removed_serial, 0)) > $2
      )
      select c.line,
-       exists (select 1 from feed_entries f where f.isp_tenant_id = $1 and f.${col} = c.line
-               and f.added_serial <= $2 and (f.removed_serial is null or f.removed_serial > $2)) as before,
-       exists (select 1 from feed_entries f where f.isp_tenant_id = $1 and f.${col} = c.line
-               and f.added_serial <= $3 and (f.removed_serial is null or f.removed_serial > $3)) as after
+       exists (select 1 from feed_entries f where ${probe('$2')}) as before,
+       exists (select 1 from feed_entries f where ${probe('$3')}) as after
      from candidates c`,
     [a.ispTenantId, a.fromSerial, a.toSerial],
   );

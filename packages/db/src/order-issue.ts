@@ -56,7 +56,7 @@ async function insertOrderRow(
        legal_basis, issuer, deadline_at, evidence, policy_version, submission_id, issued_at, renotice_interval_ms,
        next_notice_at, notices_sent, verify_url, issuer_tenant_id, folded_into)
      values ($1, $2, $3, $4, $5, 'issued', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-     on conflict (kind, subject_type, subject_value, target_tenant_id)
+     on conflict (kind, subject_type, text_key(subject_value), target_tenant_id)
        where status not in ('verified', 'withdrawn') and folded_into is null
      do nothing returning id`,
     [
@@ -105,7 +105,8 @@ async function lockOpenPrimary(
 ): Promise<OrderRow | null> {
   const { rows } = await db.query<OrderRow>(
     `/* orders:find-open-order */ select * from orders
-     where kind = $1 and subject_type = $2 and subject_value = $3 and target_tenant_id = $4
+     where kind = $1 and subject_type = $2 and text_key(subject_value) = text_key($3) and subject_value = $3
+       and target_tenant_id = $4
        and status not in ('verified', 'withdrawn') and folded_into is null
      for update`,
     [o.kind, o.subjectType, o.subjectValue, o.targetTenantId],
