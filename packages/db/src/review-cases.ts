@@ -98,9 +98,8 @@ const CASE_COLUMNS = (dueHours: number) => `c.id, c.kind, c.status, c.tenant_id,
  * SQL for `CaseScope` (`$n`: the authority tenant, null for every case). An authority sees the confirmations and
  * the escalations addressed to it or to any authority while they are open; once one is decided, only the authority
  * whose person decided it (the orders it issued are that authority's alone, as are their evidence and media). A
- * confirmation case closes through its orders' commands, not a decision: once closed, it is the authority's that
- * may still see one of its orders (`OrderScope`: those it confirmed, or automatic ones nobody confirmed), as the
- * audit records about it are (`auditScopeWhere`).
+ * closed confirmation case (closed by its orders' commands) is the authorities' that see one of its orders, as
+ * the audit records about it are (`auditScopeWhere`).
  */
 const scopeWhere = (n: number) =>
   `($${n}::text is null or (c.kind in ('confirm', 'escalation')
@@ -218,6 +217,16 @@ export async function releaseReviewCase(
     [id, personId, now],
   );
   return rowCount === 1;
+}
+
+/** Gives back every live claim a person holds (an admin disabled them): the released cases' ids. */
+export async function releaseClaimsOf(db: Queryable, personId: string, now: Date): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `/* api:release-claims-of */ update cases set claimed_by = null, claimed_at = null, claim_expires_at = null
+     where claimed_by = $1 and status = 'open' and claim_expires_at > $2 returning id`,
+    [personId, now],
+  );
+  return rows.map((r) => r.id).sort();
 }
 
 export interface CaseClosing {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
-import { listAudit } from '@mod/db/audit';
+import { auditEvidence, listAudit } from '@mod/db/audit';
 import { routesOf } from './app.js';
 import { asPerson, signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { useReviewWorld } from './review-world.js';
@@ -324,5 +324,27 @@ describe('sessions of a person an admin acts on', () => {
       ['person.enabled', root.personId],
       ['person.password_reset', root.personId],
     ]);
+  });
+});
+
+describe('claims of a person an admin disables', () => {
+  it('are released with the disable: the cases they held go back to the queue at once', async () => {
+    const mallory = await signedInPerson(api.db, 'hotline-1', 'reviewer', 'sec.mallory');
+    // A reviewer claims every case they can, holding the queue from everyone else.
+    const held = [(await seedCase()).caseId, (await seedCase()).caseId];
+    for (const id of held) expect((await claim(mallory, id)).statusCode).toBe(200);
+    expect(statusAndCode(await claim(bao, held[0]!))).toEqual([409, 'MOD_ERR_API_CASE_CLAIMED']);
+    const disabled = await asPerson(api.app, root, 'POST', `/v1/admin/people/${mallory.personId}/disable`, {
+      reason: 'claimed the whole queue',
+    });
+    expect(disabled.statusCode).toBe(200);
+    for (const id of held) expect((await claim(bao, id)).statusCode).toBe(200);
+    const [record] = (await listAudit(api.db, { subjectId: mallory.personId })).filter(
+      (r) => r.action === 'person.disabled',
+    );
+    expect(record?.actor).toEqual({ kind: 'person', id: root.personId });
+    const documents = await auditEvidence(api.db, record!.seq);
+    const released = documents?.find((d) => d.name === 'claimsReleased')?.document;
+    expect(JSON.parse(released ?? '[]')).toEqual([...held].sort());
   });
 });

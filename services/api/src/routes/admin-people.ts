@@ -9,6 +9,7 @@ import {
   setPersonDisabled,
   type Person,
 } from '@mod/db/people';
+import { releaseClaimsOf } from '@mod/db/cases';
 import { generateOneTimePassword, isValidDisplayName, normaliseLogin } from '@mod/people';
 import type { Principal } from '@mod/db/access';
 import { principalOf } from '../auth.js';
@@ -219,8 +220,17 @@ export async function adminPeopleRoutes(app: TypedApp, deps: PeopleRouteDeps): P
         const changed = await setPersonDisabled(c, personId, { disabled: true, reason: body.reason }, at);
         if (changed === null) throw notFound('person');
         const ended = await revokeSessionsOf(c, changed.after.id, 'disabled', at);
-        if (changed.before.disabledAt === null || ended > 0)
-          await audit(c, p, changed.after, 'person.disabled', { sessionsEnded: ended }, body.reason);
+        // Their claims go back to the queue: they can no longer decide, and would hold colleagues off the cases.
+        const released = await releaseClaimsOf(c, changed.after.id, at);
+        if (changed.before.disabledAt === null || ended > 0 || released.length > 0)
+          await audit(
+            c,
+            p,
+            changed.after,
+            'person.disabled',
+            { sessionsEnded: ended, claimsReleased: released },
+            body.reason,
+          );
         return { person: changed.after, sessionsEnded: ended };
       });
     },
