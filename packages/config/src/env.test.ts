@@ -96,6 +96,8 @@ describe('loadConfig', () => {
     expect(loadConfig(textSpec, {}).T).toBe('mặc định');
     expect(loadConfig(textSpec, { T: 'Trẻ em' }).T).toBe('Trẻ em');
     expect(() => loadConfig(textSpec, { T: 'a\u0007b' })).toThrow(/T must not contain control characters/);
+    // A page's text that reads backwards from the override on: shown other than it is configured.
+    expect(() => loadConfig(textSpec, { T: 'a\u202eb' })).toThrow(/T must not contain control characters/);
     expect(() => loadConfig(textSpec, { T: 'abcdefg' })).toThrow(/T must be at most 6 characters, got 7/);
   });
 });

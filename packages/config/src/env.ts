@@ -1,3 +1,4 @@
+import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import { ConfigError } from './errors.js';
 
 /** One environment variable: how to parse it, and its default when absent (no default = required). */
@@ -49,8 +50,7 @@ export const env = {
   /** Human-readable text (e.g. shown on a page): at most `maxLength` characters, no control characters. */
   text(opts: FieldOptions<string> & { maxLength: number }): EnvField<string> {
     return field('text', opts, (raw) => {
-      // eslint-disable-next-line no-control-regex
-      if (/[\u0000-\u001f\u007f]/.test(raw)) return { problem: 'must not contain control characters' };
+      if (hasUnsafeTextCharacter(raw)) return { problem: 'must not contain control characters' };
       const length = [...raw].length;
       if (length > opts.maxLength)
         return { problem: `must be at most ${opts.maxLength} characters, got ${length}` };

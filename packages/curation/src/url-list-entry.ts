@@ -1,3 +1,4 @@
+import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import { UrlListEntryKinds, type StagedUrlEntry, type UrlListEntryKind } from '@mod/db/url-lists';
 import { isModError } from '@mod/contracts';
 import {
@@ -36,13 +37,10 @@ export const MAX_NOTE_CHARS = 1000;
 /** A validated entry: what the store needs (`canonicalKey` from the URL normaliser). */
 export type ValidUrlListEntry = Omit<StagedUrlEntry, 'lineNumber' | 'provenance'>;
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 function optionalText(value: unknown, name: string, max: number): string | null | { error: string } {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string') return { error: `${name} must be a string` };
-  if ([...value].length > max || CONTROL.test(value))
+  if ([...value].length > max || hasUnsafeTextCharacter(value))
     return { error: `${name} must be at most ${max} characters without control characters` };
   return value;
 }
@@ -67,7 +65,7 @@ export function validateUrlListEntry(
   const pattern = r['pattern'];
   if (typeof pattern !== 'string' || pattern.trim() === '') return bad('pattern must be a non-empty string');
   // Kept as written beside its key: a NUL could not be stored (the whole import would fail), nor shown safely.
-  if (CONTROL.test(pattern.trim())) return bad('pattern must be without control characters');
+  if (hasUnsafeTextCharacter(pattern.trim())) return bad('pattern must be without control characters');
   for (const flag of ['dedicatedToAbuse', 'block'] as const) {
     if (r[flag] !== undefined && typeof r[flag] !== 'boolean') return bad(`${flag} must be true or false`);
   }

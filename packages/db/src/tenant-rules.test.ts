@@ -20,6 +20,8 @@ describe('tenant field rules', () => {
     expect(label('x'.repeat(100))).toBe(true);
     expect(label('x'.repeat(101))).toBe(false);
     expect(label('line\nbreak')).toBe(false);
+    // C1 controls, and bidi overrides and isolates that make a name display other than it is stored.
+    expect(['a\u009bb', 'Viettel\u202e', '\u2067ISP\u2069'].some(name)).toBe(false);
   });
 
   it('want an expiry strictly after now', () => {

@@ -1,3 +1,5 @@
+import { SAFE_TEXT_PATTERN } from '@mod/contracts/text-rules';
+
 /**
  * What a tenant or credential field may hold, in one place so the admin API and modctl accept exactly the same
  * values: the API builds its TypeBox schemas from these rules (so OpenAPI shows them), modctl checks arguments
@@ -11,15 +13,12 @@ export interface StringRule {
   readonly pattern: string;
 }
 
-/** Free text from people: control characters would break logs, feeds and terminals. */
-const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f]*$';
-
 export const TenantFieldRules = {
   /** Tenant ids are lowercase slugs: they appear in URLs, feeds and audit records. */
   tenantId: { pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
-  tenantName: { minLength: 1, maxLength: 200, pattern: NO_CONTROL_CHARACTERS },
+  tenantName: { minLength: 1, maxLength: 200, pattern: SAFE_TEXT_PATTERN },
   /** An API key's or client certificate's label. */
-  credentialLabel: { minLength: 1, maxLength: 100, pattern: NO_CONTROL_CHARACTERS },
+  credentialLabel: { minLength: 1, maxLength: 100, pattern: SAFE_TEXT_PATTERN },
 } as const satisfies Record<string, StringRule>;
 
 /** Whether `value` satisfies `rule`, with the JSON-schema validator's semantics (code points, `u` regex). */

@@ -1,3 +1,4 @@
+import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import { restoreFormulaCell } from '@mod/contracts/spreadsheet-cells';
 import { hexNibble } from './bits.js';
 import { SIGNAL_HEX_LENGTH, Signal } from './bank-model.js';
@@ -192,13 +193,11 @@ function validateFields(f: Fields): LineResult {
  * line, an escape sequence repaints an operator's screen, and PostgreSQL text cannot store a NUL (the whole
  * import's staging would fail on it).
  */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** An optional free-text field: undefined when absent or empty, false when not a string, too long or with a control character. */
 function optionalText(v: unknown, max: number): string | undefined | false {
   if (v === undefined || v === null || v === '') return undefined;
-  return typeof v === 'string' && v.length <= max && !CONTROL.test(v) ? v : false;
+  return typeof v === 'string' && v.length <= max && !hasUnsafeTextCharacter(v) ? v : false;
 }
 
 function badText(field: string, max: number): LineResult {

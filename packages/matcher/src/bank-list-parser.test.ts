@@ -71,7 +71,17 @@ describe('parseBankList', () => {
   it('refuses a category or note holding a control character, in every format', async () => {
     // A newline, tab, NUL or escape in free text would reach exports, logs and terminals as it is: a forged line
     // in a log, an ANSI sequence repainting an operator's screen.
-    const bad = ['line\nforged', 'tab\there', 'nul\u0000', 'esc\u001b[2J', 'del\u007f', 'cr\r'];
+    // A C1 CSI or a bidi override (a note that displays other than it is stored) likewise.
+    const bad = [
+      'line\nforged',
+      'tab\there',
+      'nul\u0000',
+      'esc\u001b[2J',
+      'del\u007f',
+      'cr\r',
+      'csi\u009b2J',
+      'rlo\u202eA',
+    ];
     const jsonl = bad.flatMap((text, i) => [
       JSON.stringify({ signal: 'md5', value: MD5.replace(/^../, `0${i}`), category: text }),
       JSON.stringify({ signal: 'md5', value: MD5.replace(/^../, `1${i}`), note: text }),

@@ -1,3 +1,5 @@
+import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
+
 /**
  * Logins and display names. A login is 3-64 characters of `a-z 0-9 . _ @ -`, starting with a letter or digit,
  * compared in lower case (an e-mail address works as a login). It is an identifier, never shown in the audit log
@@ -18,8 +20,10 @@ export function isValidLogin(login: string): boolean {
 /** The pattern of a valid login, for schemas (JSON Schema `pattern`, case-insensitive input is normalised first). */
 export const LOGIN_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$';
 
-/** Whether a display name is acceptable: 1-200 characters, no control characters, not only spaces. */
+/**
+ * Whether a display name is acceptable: 1-200 characters, not only spaces, none that breaks a line or makes it
+ * display other than it is (`hasUnsafeTextCharacter`: controls, bidi overrides).
+ */
 export function isValidDisplayName(name: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return name.trim() !== '' && [...name].length <= 200 && !/[\u0000-\u001f\u007f]/.test(name);
+  return name.trim() !== '' && [...name].length <= 200 && !hasUnsafeTextCharacter(name);
 }

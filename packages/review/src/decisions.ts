@@ -1,3 +1,4 @@
+import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import {
   dueAtFor,
   refuseUnlessClaimer,
@@ -64,16 +65,10 @@ export interface CaseDecision {
   effects: DecisionEffects;
 }
 
-// Control characters (C0, DEL and C1, whose U+009B is a terminal's CSI) would break logs, audit records and
-// terminals; the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) make a reason read other
-// than it is stored (the rule citizens' reports follow).
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-
 /** A reason as stored (trimmed), or why it cannot be one. */
 export function checkReason(reason: string): string | ReviewRefusal {
   const trimmed = reason.trim();
-  if (trimmed.length === 0 || [...trimmed].length > MAX_REASON_CHARS || CONTROL.test(trimmed))
+  if (trimmed.length === 0 || [...trimmed].length > MAX_REASON_CHARS || hasUnsafeTextCharacter(trimmed))
     return refuse(
       ReviewRefusalCode.ReasonInvalid,
       `a reason of 1 to ${MAX_REASON_CHARS} characters without control characters is required`,

@@ -1,3 +1,4 @@
+import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import { userInfo } from 'node:os';
 import { RECORD_LIMITS } from '@mod/audit';
 import { databaseSpec, loadConfig, topicSpec } from '@mod/config';
@@ -26,9 +27,6 @@ export const NAME_RULE = '--name: 1 to 100 of the letters A-Z a-z, digits and . 
 /** An option's value breaks the rule for its field (exit code 2). */
 export const invalidValue = (message: string) => new CliError(CliErrorCode.InvalidValue, message);
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /**
  * The first of a bank's or URL list's free-text options (`[flag, value, max]`: source, licence, version, scheme)
  * breaking the API's rule for it (1 to `max` characters, no control character: the text reaches exports, logs,
@@ -36,7 +34,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  */
 export function badListText(fields: readonly [string, string | undefined, number][]): CliError | null {
   for (const [flag, value, max] of fields)
-    if (value !== undefined && (value === '' || [...value].length > max || CONTROL.test(value)))
+    if (value !== undefined && (value === '' || [...value].length > max || hasUnsafeTextCharacter(value)))
       return invalidValue(`${flag}: 1 to ${max} characters without control characters`);
   return null;
 }

@@ -1,3 +1,4 @@
+import { UNSAFE_TEXT_CHARACTERS } from '@mod/contracts/text-rules';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -114,7 +115,7 @@ export const Text = (maxLength: number) =>
   Type.String({
     minLength: 1,
     maxLength,
-    pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]*$',
+    pattern: `^[^${UNSAFE_TEXT_CHARACTERS}\\ud800-\\udfff]*$`,
   });
 /**
  * What a new hash bank or URL list says of itself in its creation body: its name, where its entries come from,

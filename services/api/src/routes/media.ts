@@ -1,3 +1,4 @@
+import { UNSAFE_TEXT_CHARACTERS } from '@mod/contracts/text-rules';
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,8 +12,7 @@ import { ErrorResponses, idempotencyKeyOf, Uuid, type RouteDeps, type TypedApp }
 
 /** Text fields a multipart upload may carry, and their limits (multipart bodies bypass JSON schemas). */
 const MEDIA_FIELDS: Readonly<Record<string, RegExp>> = {
-  // eslint-disable-next-line no-control-regex
-  externalRef: /^[^\u0000-\u001f\u007f]{1,200}$/u,
+  externalRef: new RegExp(`^[^${UNSAFE_TEXT_CHARACTERS}]{1,200}$`, 'u'),
   reportedCategory: /^[A-Za-z0-9._-]{1,50}$/,
 };
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9.+-]{0,49}\/[a-z0-9][a-z0-9.+-]{0,49}$/;

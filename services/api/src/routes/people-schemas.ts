@@ -1,3 +1,4 @@
+import { SAFE_TEXT_PATTERN } from '@mod/contracts/text-rules';
 import { Type } from '@fastify/type-provider-typebox';
 import { PersonRoles } from '@mod/db/people';
 import { LOGIN_PATTERN, SessionStages } from '@mod/people';
@@ -25,7 +26,7 @@ export const Login = Type.String({ pattern: LOGIN_PATTERN, description: 'compare
 export const DisplayName = Type.String({
   minLength: 1,
   maxLength: 200,
-  pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+  pattern: SAFE_TEXT_PATTERN,
 });
 /** A password as typed: bounded here, judged by the password rules (`@mod/people`). */
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });

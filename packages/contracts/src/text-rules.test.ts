@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { hasUnsafeTextCharacter, SAFE_TEXT_PATTERN } from './text-rules.js';
+
+describe('one-line free text', () => {
+  const safe = new RegExp(SAFE_TEXT_PATTERN, 'u');
+  it('takes letters of every script, diacritics composed or not, emoji and their joiners', () => {
+    for (const text of [
+      'Nguyễn Văn A',
+      'Nguye\u0302\u0303n',
+      'شرطة',
+      '👩‍💻 ok',
+      'a\u200db',
+      'tab-free "quotes" & <x>',
+    ])
+      expect([hasUnsafeTextCharacter(text), safe.test(text)], text).toEqual([false, true]);
+  });
+  it('refuses C0 and C1 controls, DEL and the bidi embeddings, overrides and isolates', () => {
+    const unsafe = [
+      '\u0000',
+      '\t',
+      '\n',
+      '\u001b[31m',
+      '\u007f',
+      '\u0085',
+      '\u009b',
+      '\u202a',
+      '\u202e',
+      '\u2066',
+      '\u2069',
+    ];
+    for (const c of unsafe)
+      expect([hasUnsafeTextCharacter(`a${c}b`), safe.test(`a${c}b`)], JSON.stringify(c)).toEqual([
+        true,
+        false,
+      ]);
+    // "invoice_gpj.exe" shown as "invoice_exe.jpg": the override reverses what follows it.
+    expect(hasUnsafeTextCharacter('invoice_\u202egpj.exe')).toBe(true);
+  });
+});

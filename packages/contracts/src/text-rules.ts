@@ -1,0 +1,19 @@
+/**
+ * The characters no one-line free text may hold, wherever it comes in (names, labels, reasons, notes, a list's
+ * source and licence, a category, a partner's reference, configured page text): C0 controls and DEL (they break
+ * log lines, CSV rows, feeds and terminals), C1 controls (U+009B is a terminal's CSI), and the bidi embeddings,
+ * overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make text display other than it is stored: a
+ * note or a name reads one way in the console, an export or a terminal and says another. As the body of a
+ * character class, for a RegExp and a JSON-schema pattern alike.
+ */
+export const UNSAFE_TEXT_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069';
+
+const UNSAFE = new RegExp(`[${UNSAFE_TEXT_CHARACTERS}]`, 'u');
+
+/** Whether `text` holds a character of {@link UNSAFE_TEXT_CHARACTERS}. */
+export function hasUnsafeTextCharacter(text: string): boolean {
+  return UNSAFE.test(text);
+}
+
+/** A JSON-schema pattern (Ajv's `u` flag) of text with no character of {@link UNSAFE_TEXT_CHARACTERS}. */
+export const SAFE_TEXT_PATTERN = `^[^${UNSAFE_TEXT_CHARACTERS}]*$`;
