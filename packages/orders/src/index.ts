@@ -10,6 +10,7 @@ export {
   AwaitingTargetStatuses,
   commandActor,
   applyOrderCommand,
+  extendedDeadline,
   isOverdue,
   nextNoticeAfter,
   dueOrderCommands,

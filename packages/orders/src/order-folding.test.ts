@@ -70,6 +70,11 @@ describe('commands under the folding rules', () => {
     const past = atHourOne({ type: 'extend', deadlineAt: at(37), reason: 'past it' }, position);
     expect(past).toMatchObject({ ok: false, code: 'bound' });
     expect(!past.ok && past.reason).toContain(at(36).toISOString());
+    // By hours: from the deadline the order has when the command applies (24 h here).
+    const byHours = atHourOne({ type: 'extend', byMs: 12 * 3_600_000, reason: 'by hours' }, position);
+    expect(byHours.ok && byHours.state.deadlineAt).toEqual(at(36));
+    const byMore = atHourOne({ type: 'extend', byMs: 13 * 3_600_000, reason: 'by more' }, position);
+    expect(byMore).toMatchObject({ ok: false, code: 'bound' });
   });
 
   it('resumes a shared order with its deadline moved on by the pause, but no further than the binding deadline', () => {

@@ -1,6 +1,7 @@
 import {
   applyOrderCommand,
   ClosedOrderStatuses,
+  extendedDeadline,
   type OrderClockState,
   type OrderCommand,
   type OrderStatus,
@@ -69,7 +70,7 @@ export function applyOrderCommandUnderFolding(
         reason: 'another live request folded into this order binds its clock: it cannot be paused',
         code: 'bound',
       };
-    if (binding !== null && command.type === 'extend' && command.deadlineAt > binding)
+    if (binding !== null && command.type === 'extend' && extendedDeadline(state, command) > binding)
       return {
         ok: false,
         reason: `another live request folded into this order binds its deadline: it cannot move past ${binding.toISOString()}`,

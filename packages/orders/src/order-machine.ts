@@ -68,7 +68,8 @@ export type OrderCommand =
   | { type: 'reopen'; reason: string }
   | { type: 'withdraw'; reason: string }
   | { type: 'confirm' }
-  | { type: 'extend'; deadlineAt: Date; reason: string }
+  /** To `deadlineAt`, or by `byMs` from the deadline as it stands when the command applies (under its lock). */
+  | ({ type: 'extend'; reason: string } & ({ deadlineAt: Date } | { byMs: number }))
   | { type: 'pause'; reason: string }
   | { type: 'resume' }
   | { type: 'renotice' }
@@ -183,11 +184,13 @@ export function applyOrderCommand(s: OrderClockState, c: OrderCommand, now: Date
       if (s.confirmedAt !== null) return reject('order is already confirmed');
       next.confirmedAt = now;
       return ok('confirmed');
-    case 'extend':
-      if (c.deadlineAt <= s.deadlineAt) return reject('the new deadline must be later than the current one');
-      next.deadlineAt = c.deadlineAt;
+    case 'extend': {
+      const deadlineAt = extendedDeadline(s, c);
+      if (deadlineAt <= s.deadlineAt) return reject('the new deadline must be later than the current one');
+      next.deadlineAt = deadlineAt;
       next.escalatedAt = null;
       return ok('deadline-extended', c.reason);
+    }
     case 'pause':
       if (s.pausedAt !== null) return reject('the clock is already paused');
       if (s.status === 'actioned') return reject('the order is actioned; nothing to pause');
@@ -218,6 +221,18 @@ export function applyOrderCommand(s: OrderClockState, c: OrderCommand, now: Date
       next.escalatedAt = now;
       return ok('escalated', `deadline ${s.deadlineAt.toISOString()} missed`);
   }
+}
+
+/**
+ * The deadline an `extend` command asks for on `s`: its `deadlineAt`, or `byMs` past the deadline `s` has. The
+ * relative form is resolved here, on the state the command applies to, so that an extension racing another
+ * command (a resume moving the deadline on) adds its time to the deadline as it then stands.
+ */
+export function extendedDeadline(
+  s: Pick<OrderClockState, 'deadlineAt'>,
+  c: Extract<OrderCommand, { type: 'extend' }>,
+): Date {
+  return 'byMs' in c ? new Date(s.deadlineAt.getTime() + c.byMs) : c.deadlineAt;
 }
 
 /**

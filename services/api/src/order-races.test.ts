@@ -123,6 +123,39 @@ describe('concurrent commands on one order', () => {
   });
 });
 
+describe('an extension by hours racing another command', () => {
+  it('adds the hours to the deadline as it stands when the extension applies, not as read before', async () => {
+    const id = await byHand('plat-a');
+    const before = await getOrder(api.db, id, { all: true });
+    const moved = new Date(Date.parse(before!.deadlineAt) + 24 * 3_600_000);
+    // Another command (say a resume after a day's pause) holds the order and moves its deadline on, uncommitted,
+    // while the extension arrives: the extension waits for the lock, then applies to the moved deadline.
+    const other = await api.db.connect();
+    try {
+      await other.query('begin');
+      await other.query(`update orders set deadline_at = $2 where id = $1`, [id, moved]);
+      const extending = api.call(api.keys.authA, 'POST', `/v1/orders/${id}/extend`, {
+        hours: 2,
+        reason: 'more',
+      });
+      for (let waited = 0; waited < 100; waited++) {
+        const { rows } = await api.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where wait_event_type = 'Lock' and state = 'active' and query like '%orders:lock-order%'`,
+        );
+        if (rows[0]!.n > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await other.query('commit');
+      const res = await extending;
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<Order>().deadlineAt).toBe(new Date(moved.getTime() + 2 * 3_600_000).toISOString());
+    } finally {
+      other.release();
+    }
+  });
+});
+
 describe('listing orders with a crafted cursor or filter', () => {
   it('never reaches past the caller’s own orders', async () => {
     const ofA = await byHand('plat-a');

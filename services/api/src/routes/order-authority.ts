@@ -293,15 +293,18 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
     command: async (b, order) => {
       if ((b.deadlineAt === undefined) === (b.hours === undefined))
         throw badRequest('MOD_ERR_API_VALIDATION', 'give exactly one of deadlineAt or hours');
-      let deadlineAt: Date;
-      if (b.deadlineAt !== undefined) deadlineAt = new Date(b.deadlineAt);
-      else {
-        const current = await getOrder(deps.db, order.id, order.scope);
-        if (current === null) throw notFound('order');
-        deadlineAt = new Date(Date.parse(current.deadlineAt) + (b.hours ?? 0) * HOUR_MS);
+      if (b.deadlineAt !== undefined) {
+        const deadlineAt = new Date(b.deadlineAt);
+        checkDeadlineHorizon(deadlineAt, now());
+        return { command: { type: 'extend', deadlineAt, reason: b.reason }, reason: b.reason };
       }
-      checkDeadlineHorizon(deadlineAt, now());
-      return { command: { type: 'extend', deadlineAt, reason: b.reason }, reason: b.reason };
+      // Hours are added under the order's lock, to the deadline as it then stands (`extendedDeadline`); the
+      // horizon is checked on the deadline read now (a racing command moves it by a pause at most).
+      const byMs = (b.hours ?? 0) * HOUR_MS;
+      const current = await getOrder(deps.db, order.id, order.scope);
+      if (current === null) throw notFound('order');
+      checkDeadlineHorizon(new Date(Date.parse(current.deadlineAt) + byMs), now());
+      return { command: { type: 'extend', byMs, reason: b.reason }, reason: b.reason };
     },
   });
   orderCommandRoute(app, deps, {
