@@ -1,6 +1,6 @@
-import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import { UrlListEntryKinds, type StagedUrlEntry, type UrlListEntryKind } from '@mod/db/url-lists';
 import { isModError } from '@mod/contracts';
+import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import {
   canonicalPatternKey,
   HostType,

@@ -1,5 +1,5 @@
-import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import { restoreFormulaCell } from '@mod/contracts/spreadsheet-cells';
+import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import { hexNibble } from './bits.js';
 import { SIGNAL_HEX_LENGTH, Signal } from './bank-model.js';
 

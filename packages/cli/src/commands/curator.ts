@@ -1,8 +1,8 @@
-import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import { userInfo } from 'node:os';
 import { RECORD_LIMITS } from '@mod/audit';
 import { databaseSpec, loadConfig, topicSpec } from '@mod/config';
 import { topicNames } from '@mod/contracts';
+import { hasUnsafeTextCharacter } from '@mod/contracts/text-rules';
 import type { Curator } from '@mod/curation';
 import { createPool, migrate, type Pool } from '@mod/db';
 import { CliError, CliErrorCode } from '../errors.js';

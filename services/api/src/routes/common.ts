@@ -1,4 +1,3 @@
-import { UNSAFE_TEXT_CHARACTERS } from '@mod/contracts/text-rules';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -8,6 +7,7 @@ import {
   type TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
 import { topicNames } from '@mod/contracts';
+import { UNSAFE_TEXT_CHARACTERS } from '@mod/contracts/text-rules';
 import { BANK_NAME_PATTERN } from '@mod/curation';
 import type { Pool, Queryable } from '@mod/db';
 import { appendAudit, type AuditEntry, type StoredAuditRecord } from '@mod/db/audit';

@@ -1,8 +1,8 @@
-import { UNSAFE_TEXT_CHARACTERS } from '@mod/contracts/text-rules';
 import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Codecs, type MediaEventMeta } from '@mod/contracts';
+import { UNSAFE_TEXT_CHARACTERS } from '@mod/contracts/text-rules';
 import type { Principal } from '@mod/db/access';
 import { countPendingMedia, receiveMedia } from '@mod/db/submissions';
 import { Gauge, traceparentOf, type Registry } from '@mod/telemetry';

@@ -1,5 +1,5 @@
-import { SAFE_TEXT_PATTERN } from '@mod/contracts/text-rules';
 import { Type } from '@fastify/type-provider-typebox';
+import { SAFE_TEXT_PATTERN } from '@mod/contracts/text-rules';
 import { PersonRoles } from '@mod/db/people';
 import { LOGIN_PATTERN, SessionStages } from '@mod/people';
 import { TenantId } from './access-schemas.js';
