@@ -8,7 +8,7 @@ import { PermanentError } from '@mod/contracts';
 export const CliErrorCode = {
   /** A bug or an error without a code of its own. */
   Unexpected: 'MOD_ERR_CLI_UNEXPECTED',
-  /** `hash`: a file that cannot be read. */
+  /** `hash`, `bank import`, `url-list import`: a file that cannot be read (missing, a directory, not readable). */
   FileUnreadable: 'MOD_ERR_CLI_FILE_UNREADABLE',
   /**
    * `bank export --out`: the file exists. An export writes only a new file of the operator's alone: one that exists

@@ -1,7 +1,8 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { ReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ImportProgress } from '@mod/curation';
 import type { CommandIo } from './command.js';
+import { CliError, CliErrorCode } from './errors.js';
 
 export interface ImportProgressOptions {
   /** Print anything at all: `--progress` was given, or stderr is a terminal. */
@@ -85,6 +86,23 @@ export function createImportProgress(io: CommandIo, options: ImportProgressOptio
 }
 
 /**
+ * `file` opened for reading, or MOD_ERR_CLI_FILE_UNREADABLE: missing, a directory, not ours to read. Opened before
+ * the import starts, so the operator's input is refused as such (and no stream is left failing unheard).
+ */
+async function openList(file: string): Promise<FileHandle> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file, 'r');
+    if ((await handle.stat()).isDirectory())
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    return handle;
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    throw new CliError(CliErrorCode.FileUnreadable, `${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
  * Runs the import of `file`, read through the stream it is given, with its progress on stderr when asked
  * (`--progress`) or watched (stderr is a terminal): the bytes read of the file's size (for a regular file), and
  * the `done` summary once `run` succeeds.
@@ -95,11 +113,12 @@ export async function importFileWithProgress<T>(
   run: (input: ReadStream, onProgress: ((p: ImportProgress) => void) | undefined) => Promise<T>,
 ): Promise<T> {
   const { file } = options;
-  const input = createReadStream(file);
+  const handle = await openList(file);
+  const input = handle.createReadStream();
   const enabled = options.progress || io.stderrIsTTY === true;
   // The size only when it is known: a pipe or /dev/stdin has none.
   const totalBytes = enabled
-    ? await stat(file).then(
+    ? await handle.stat().then(
         (s) => (s.isFile() ? s.size : undefined),
         () => undefined,
       )
@@ -116,5 +135,7 @@ export async function importFileWithProgress<T>(
     return result;
   } finally {
     progress.stop();
+    // Closes the file however the import ended (one that failed may not have read it to its end).
+    input.destroy();
   }
 }

@@ -92,7 +92,6 @@ describe('modctl bank', () => {
       ['--source', 'two\nlines'],
       ['--licence', 'esc\u001b[2J'],
       ['--list-version', 'tab\there'],
-      ['--source', 'nsfw\u202egpj.exe'],
       ['--category-scheme', ''],
     ] as const) {
       const args = ['--name', `ctl-${flag.slice(2)}`, '--source', 'test', flag, text];
@@ -165,5 +164,13 @@ describe('modctl bank', () => {
       1,
     );
     expect(c.err.at(-1)).toContain('MOD_ERR_CURATION_UNKNOWN_BANK');
+    // A list that cannot be read is the operator's input, said as such (not as a bug), and changes nothing.
+    await exitOf(bankCommand, ['create', '--name', 'unread', '--source', 'test', '--signals', 'md5']);
+    for (const file of [listFile('no-such-list.csv'), listFile('')]) {
+      const run = await runExpecting(bankCommand, ['import', '--bank', 'unread', '--format', 'csv', file], 1);
+      expect(JSON.parse(run.err.at(-1) ?? '{}'), file).toMatchObject({
+        error: { code: 'MOD_ERR_CLI_FILE_UNREADABLE' },
+      });
+    }
   });
 });
