@@ -92,6 +92,7 @@ describe('modctl bank', () => {
       ['--source', 'two\nlines'],
       ['--licence', 'esc\u001b[2J'],
       ['--list-version', 'tab\there'],
+      ['--source', 'nsfw\u202egpj.exe'],
       ['--category-scheme', ''],
     ] as const) {
       const args = ['--name', `ctl-${flag.slice(2)}`, '--source', 'test', flag, text];
