@@ -105,6 +105,16 @@ describe('a confirmed case', () => {
   });
 });
 
+describe('a confirmation with no target', () => {
+  it('plans no order and no confirmation case, which only its orders could ever close', () => {
+    const none = evaluateConfirmedCase(
+      { sha256, hits: [reviewHit], category: 'A', confirmedBy: 'reviewer' },
+      { policy: defaultPolicy, ispSubscribers: [], now },
+    );
+    expect(none).toMatchObject({ outcome: 'block', orders: [], cases: [] });
+  });
+});
+
 describe('order targets', () => {
   const lookups = {
     blockingSubscribers: async () => ['isp-1', 'isp-2'],

@@ -270,7 +270,8 @@ export interface ConfirmedContent extends ContentRef {
 /**
  * The orders content confirmed by a person leads to: the same orders an automatic match issues (a blocking
  * request to every subscribed ISP, a takedown to the hosting platform), for the banks the case's hits came from,
- * and the authority's confirmation case. Outcome `block`; the evidence keeps the hits, scores and category.
+ * and the authority's confirmation case when there is an order to confirm. Outcome `block`; the evidence keeps
+ * the hits, scores and category.
  */
 export function evaluateConfirmedCase(content: ConfirmedContent, context: PolicyContext): PolicyDecision {
   const { policy } = context;
@@ -279,9 +280,13 @@ export function evaluateConfirmedCase(content: ConfirmedContent, context: Policy
   return {
     outcome: 'block',
     orders,
-    cases: [
-      confirmationCase(policy, `${content.confirmedBy} confirmed category ${content.category}`, orders),
-    ],
+    // A confirmation case closes only through its orders' commands: with no order (no ISP subscribed, no platform
+    // known for the URL) it would stay open in every authority's queue for ever, and the kept media, which
+    // follows it, would outlive its retention.
+    cases:
+      orders.length === 0
+        ? []
+        : [confirmationCase(policy, `${content.confirmedBy} confirmed category ${content.category}`, orders)],
     evidence: { ...decisionEvidence(content, content.hits, policy), confirmedCategory: content.category },
   };
 }
