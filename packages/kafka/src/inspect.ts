@@ -154,7 +154,8 @@ export function readToEnd(kafka: Kafka, topic: string, timeoutMs = 30_000): Prom
 
 /**
  * The last `count` records of each partition of a topic when called (fewer where it keeps fewer), oldest first,
- * read with a throwaway group whose id starts with `groupPrefix` (a service reads under its own groups' ACL).
+ * read with a throwaway group whose id starts with `groupPrefix` (a service reads under its own groups' ACL). All
+ * of them or `MOD_ERR_KAFKA_READ_INCOMPLETE`, as `readToEnd`.
  */
 export function readLastRecords(
   kafka: Kafka,
@@ -166,6 +167,7 @@ export function readLastRecords(
   return readToEndFrom(kafka, topic, (r) => (r.end - back > r.earliest ? r.end - back : r.earliest), {
     timeoutMs: o.timeoutMs ?? 30_000,
     ...(o.groupPrefix === undefined ? {} : { groupPrefix: o.groupPrefix }),
+    complete: true,
   });
 }
 

@@ -11,7 +11,9 @@ export const PUBLISHED_HEADS_READ = 100;
  * key signed: a head this log signed, kept outside the database (authorities read the same topic). The signer
  * starts from it (`previous` of `createTreeHeadSigner`), so a log the database's owner cut back or rewrote, with
  * the newer heads' rows deleted, is not signed again after a restart as if it extended them. A message that is
- * not a head, or one no trusted key signed (only a forger writes those), is left aside and said in the log.
+ * not a head, or one no trusted key signed (only a forger writes those), is left aside and said in the log. A
+ * topic that cannot be read to its end throws (`MOD_ERR_KAFKA_READ_INCOMPLETE`): the API does not start with
+ * less than it should know.
  */
 export async function lastPublishedTreeHead(
   kafka: Kafka,
