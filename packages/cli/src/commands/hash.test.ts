@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,22 @@ describe('modctl hash', () => {
     expect(lines[0]!['error']).toMatchObject({ code: 'MOD_ERR_HASH_UNSUPPORTED_FORMAT' });
     expect(lines[1]!['pdq']).toBe('fb4eed46cb8a6c78819ca06b756c541f7b07ef6d02c82fccd00f862166272cda');
     expect(lines[2]!['error']).toMatchObject({ code: 'MOD_ERR_CLI_FILE_UNREADABLE' });
+  });
+
+  it('reads no more of a file than an image may be: an endless device or a file of gigabytes is refused as too large', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modctl-hash-'));
+    // Sparse: 3 GiB long, nothing on disk. Whoever can put files where a curator hashes can also put a symlink.
+    const huge = join(dir, 'huge.jpg');
+    truncateSync((writeFileSync(huge, ''), huge), 3 * 1024 ** 3);
+    const endless = join(dir, 'endless.png');
+    symlinkSync('/dev/zero', endless);
+    const before = process.memoryUsage().arrayBuffers;
+    const { code, lines } = await run([huge, endless, join(fixtures, 'pdq/pytx/rgb.jpeg')]);
+    expect(code).toBe(1);
+    expect(lines[0]!['error']).toMatchObject({ code: 'MOD_ERR_HASH_TOO_LARGE' });
+    expect(lines[1]!['error']).toMatchObject({ code: 'MOD_ERR_HASH_TOO_LARGE' });
+    expect(lines[2]!['pdq']).toBe('fb4eed46cb8a6c78819ca06b756c541f7b07ef6d02c82fccd00f862166272cda');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(256 * 1024 ** 2);
   });
 
   it('rejects unknown options and missing files with usage (exit 2)', async () => {

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { HashingError } from '@mod/hashing';
+import { open } from 'node:fs/promises';
+import { defaultDecodeLimits, HashingError, HashingErrorCode } from '@mod/hashing';
 import { hashMedia, recommendedReducedDecode } from '@mod/hashing/decode';
 import type { MediaHashes } from '@mod/hashing';
 import { usageError, type Command, type CommandIo } from '../command.js';
@@ -33,6 +33,34 @@ function toLine(file: string, h: MediaHashes): string {
     height: h.height,
     decodeScale: h.decodeScale === 1 ? undefined : h.decodeScale,
   });
+}
+
+/**
+ * The bytes of `file`, read 1 MiB at a time up to the most an image may be (`defaultDecodeLimits.maxBytes`, the
+ * decoder's own bound): a larger file, or an endless one (a symlink to /dev/zero), is MOD_ERR_HASH_TOO_LARGE
+ * without reading it whole.
+ */
+async function readImageFile(file: string): Promise<Buffer> {
+  const max = defaultDecodeLimits.maxBytes;
+  const handle = await open(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, max + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max)
+        throw new HashingError(
+          HashingErrorCode.TOO_LARGE,
+          `the file is larger than the limit of ${max} bytes`,
+        );
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 function errorOf(err: unknown): { code: string; message: string } {
@@ -69,7 +97,7 @@ export async function runHash(argv: readonly string[], io: CommandIo): Promise<n
   let failed = 0;
   for (const file of files) {
     try {
-      const bytes = await readFile(file);
+      const bytes = await readImageFile(file);
       const hashes = await hashMedia(bytes, {
         dihedral,
         trim,
