@@ -6,7 +6,15 @@ import { exportBankEntries } from '@mod/db/banks';
 import { stringOptions, subcommandCommand, type Command } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { importFileWithProgress } from '../progress.js';
-import { badListText, invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
+import {
+  badListText,
+  invalidValue,
+  isOneOf,
+  LIST_IMPORT_OPTIONS,
+  NAME_RULE,
+  operator,
+  withDatabase,
+} from './curator.js';
 
 const USAGE = [
   'usage: modctl bank import --bank NAME --format csv|tsv|jsonl [--strict] [--mode replace|append] [--force]',
@@ -68,10 +76,7 @@ export const bankCommand: Command = subcommandCommand({
     ...stringOptions('bank', 'format', 'out'),
     // create
     ...stringOptions('name', 'source', 'signals', 'licence', 'list-version', 'category-scheme'),
-    strict: { type: 'boolean', default: false },
-    force: { type: 'boolean', default: false },
-    mode: { type: 'string', default: 'replace' },
-    progress: { type: 'boolean', default: false },
+    ...LIST_IMPORT_OPTIONS,
     policy: { type: 'string', default: 'review' },
     negative: { type: 'boolean', default: false },
   },

@@ -14,7 +14,15 @@ import { appendAuditAlone } from '@mod/db/audit';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
 import { printPages, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { importFileWithProgress } from '../progress.js';
-import { badListText, invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
+import {
+  badListText,
+  invalidValue,
+  isOneOf,
+  LIST_IMPORT_OPTIONS,
+  NAME_RULE,
+  operator,
+  withDatabase,
+} from './curator.js';
 
 const USAGE = [
   'usage: modctl url-list create --name NAME --source SOURCE [--policy automatic|review]',
@@ -69,10 +77,7 @@ export const urlListCommand: Command = subcommandCommand({
     'no-block': { type: 'boolean', default: false },
     id: { type: 'string', multiple: true },
     removed: { type: 'boolean', default: false },
-    mode: { type: 'string', default: 'replace' },
-    strict: { type: 'boolean', default: false },
-    force: { type: 'boolean', default: false },
-    progress: { type: 'boolean', default: false },
+    ...LIST_IMPORT_OPTIONS,
   },
   handlers: {
     create: async ({ values: v, usage, invalid, print }) => {
