@@ -1,7 +1,7 @@
 import type { CaseToOpen } from '@mod/policy';
 import { appendAuditBatch, type AuditEntry } from './audit.js';
 import { enqueueOrderIssued, type OrderTopics } from './order-announce.js';
-import { openCase } from './order-cases.js';
+import { anyAwaitsAuthority, openCase } from './order-cases.js';
 import { openOrder, type OrderInput } from './order-issue.js';
 import { getOrder } from './order-reads.js';
 import type { Queryable } from './pool.js';
@@ -17,8 +17,11 @@ export interface PgDecisionEffects {
   openOrder: (order: OrderInput) => Promise<{ id: string; created: boolean }>;
   /** Enqueues a new order's announcement: the blocking/takedown message and the target's webhook. */
   announceOrder: (orderId: string, at: Date) => Promise<void>;
-  /** Opens a case for people, or finds the one of the same submission and kind (`created: false`). */
-  openCase: (c: CaseToOpen) => Promise<{ id: string; created: boolean }>;
+  /**
+   * Opens a case for people, or finds the one of the same submission and kind (`created: false`); null for a
+   * confirmation case none of whose orders awaits an authority (they folded into orders confirmed already).
+   */
+  openCase: (c: CaseToOpen) => Promise<{ id: string; created: boolean } | null>;
   /** Holds an audit record until `appendHeldAudit`. */
   audit: (record: AuditEntry) => Promise<void>;
   /** Appends every held record (call last, in the same transaction). */
@@ -34,7 +37,8 @@ export function decisionEffectsOn(c: Queryable, topics: OrderTopics): PgDecision
       if (order === null) throw new Error('order vanished inside its own transaction');
       await enqueueOrderIssued(c, { topics, order, now: at });
     },
-    openCase: (input) => openCase(c, input),
+    openCase: async (input) =>
+      input.kind === 'confirm' && !(await anyAwaitsAuthority(c, input.orderIds)) ? null : openCase(c, input),
     audit: async (record) => {
       records.push(record);
     },

@@ -97,6 +97,23 @@ export async function openCase(db: Queryable, c: CaseToOpen): Promise<{ id: stri
   return row;
 }
 
+/** SQL: order `o` awaits an authority's confirmation (policy issued it, nobody confirmed it, it is not over). */
+const AWAITS_AUTHORITY = `o.issuer ->> 'kind' = 'policy' and o.confirmed_at is null
+  and o.status not in ('verified', 'withdrawn')`;
+
+/**
+ * Whether any of these orders awaits an authority's confirmation. A confirmation case naming none of them would
+ * never close (only a command on one of its orders closes it, `closeSettledConfirmationCases`).
+ */
+export async function anyAwaitsAuthority(db: Queryable, orderIds: readonly string[]): Promise<boolean> {
+  const { rows } = await db.query<{ awaits: boolean }>(
+    `/* orders:any-awaits-authority */ select exists (select 1 from orders o
+       where o.id = any($1::uuid[]) and ${AWAITS_AUTHORITY}) as awaits`,
+    [orderIds],
+  );
+  return rows[0]?.awaits === true;
+}
+
 /** A confirmation case `closeSettledConfirmationCases` closed. */
 export interface SettledConfirmationCase {
   id: string;
@@ -129,8 +146,7 @@ export async function closeSettledConfirmationCases(
   const { rows } = await db.query<{ id: string; submission_id: string | null; order_ids: string[] }>(
     `/* orders:close-settled-confirmations */ update cases c set status = 'closed', closed_at = $2, closed_by = $3
      where c.id = any($1::uuid[]) and c.status = 'open'
-       and not exists (select 1 from orders o where o.id = any(c.order_ids)
-         and o.issuer ->> 'kind' = 'policy' and o.confirmed_at is null and o.status not in ('verified', 'withdrawn'))
+       and not exists (select 1 from orders o where o.id = any(c.order_ids) and ${AWAITS_AUTHORITY})
      returning c.id, c.submission_id, c.order_ids`,
     [locked.map((r) => r.id), a.closedAt, a.closedBy],
   );

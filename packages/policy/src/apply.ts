@@ -32,8 +32,11 @@ export interface DecisionEffects {
   openOrder(order: OrderToOpen): Promise<{ id: string; created: boolean }>;
   /** Enqueues a new order's announcement: the blocking/takedown message and the target's webhook. */
   announceOrder(orderId: string, at: Date): Promise<void>;
-  /** Opens a case for people, or finds the one of the same submission and kind (`created: false`). */
-  openCase(c: CaseToOpen): Promise<{ id: string; created: boolean }>;
+  /**
+   * Opens a case for people, or finds the one of the same submission and kind (`created: false`); null when the
+   * store opens none: a confirmation case none of whose orders awaits an authority would never close.
+   */
+  openCase(c: CaseToOpen): Promise<{ id: string; created: boolean } | null>;
   /** Appends an audit record; it commits with the transaction. */
   audit(record: AuditIntent): Promise<void>;
 }
@@ -117,6 +120,6 @@ export async function openPlannedCases(
       policyVersion: o.policyVersion,
       createdAt: o.at,
     });
-    if (opened.created) await fx.audit(caseOpenedRecord(planned, opened.id, o, o.by ?? BY_POLICY));
+    if (opened?.created === true) await fx.audit(caseOpenedRecord(planned, opened.id, o, o.by ?? BY_POLICY));
   }
 }

@@ -205,4 +205,34 @@ describe("the authority's confirmation case of a reviewer's confirmation", () =>
     expect(listed.json<{ cases: { id: string }[] }>().cases.map((c) => c.id)).not.toContain(confirmCaseId);
     expect((await asPerson(api.app, officer1, 'GET', `/v1/cases/${confirmCaseId}`)).statusCode).toBe(200);
   });
+
+  it('is not opened when every order it would name is settled already (the same picture at the same URL)', async () => {
+    await freshBlockingIsp();
+    const url = `https://cdn.plat1.example/confirmation/again-${randomBytes(4).toString('hex')}.jpg`;
+    const first = await seedCase({ score: 0.96, url });
+    expect((await claim(ana, first.caseId)).statusCode).toBe(200);
+    const firstDone = await decide(ana, first.caseId, {
+      decision: 'confirm',
+      category: 'A',
+      reason: 'abusive',
+    });
+    for (const id of firstDone.json<{ orderIds: string[] }>().orderIds)
+      expect((await asPerson(api.app, officer1, 'POST', `/v1/orders/${id}/confirm`, {})).statusCode).toBe(
+        200,
+      );
+    // Uploaded again: both orders fold into the confirmed ones, so no authority has anything left to confirm.
+    const again = await seedCase({ score: 0.96, url });
+    expect((await claim(ana, again.caseId)).statusCode).toBe(200);
+    const done = await decide(ana, again.caseId, { decision: 'confirm', category: 'A', reason: 'abusive' });
+    expect(done.json<{ orderIds: string[] }>().orderIds.sort()).toEqual(
+      firstDone.json<{ orderIds: string[] }>().orderIds.sort(),
+    );
+    const { rows } = await api.db.query<{ status: string }>(
+      `select status from cases where submission_id = $1 and kind = 'confirm'`,
+      [again.submissionId],
+    );
+    // None open for ever in the authorities' queue; the kept media's retention clock runs.
+    expect(rows.filter((r) => r.status === 'open')).toEqual([]);
+    expect((await keptMedia(again.submissionId)).caseClosedAt).not.toBeNull();
+  });
 });
