@@ -6,7 +6,15 @@ import { Codecs, MEDIA_META_HEADER, partnerTopic, type DeadLetter } from '@mod/c
 import { listAudit } from '@mod/db/audit';
 import { createProducer, topicEndOffsets } from '@mod/kafka';
 import { seedTenants } from '@mod/testing';
-import { DATABASE_URL, grantPartner, json, makePhoto, publishPartnerMedia, read } from './helpers.js';
+import {
+  DATABASE_URL,
+  grantPartner,
+  json,
+  makePhoto,
+  partnerMediaMessage,
+  publishPartnerMedia,
+  read,
+} from './helpers.js';
 import { partner, usePlatformWorld, world } from './file-world.js';
 
 // An operator's day after a fix: media from a platform whose tenant was not created yet is dead-lettered
@@ -91,6 +99,29 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
       error: { code: 'MOD_ERR_CLI_UNKNOWN_DEAD_LETTER' },
     });
     expect((await dlq('show', 'not-an-id')).code).toBe(2);
+  });
+
+  it('replays a dead letter whose key was cut at its bound between the two halves of a character', async () => {
+    // A dead letter keeps the first 1024 UTF-16 units of its message's key: cut inside an emoji, the key held half
+    // a character, which the audit log refuses as text, so every replay of that letter failed.
+    const { message } = partnerMediaMessage(Buffer.alloc(0));
+    const key = `${'k'.repeat(1023)}\u{1F600}`;
+    await partner.producer.send({
+      topic: partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform'),
+      messages: [{ ...message, key }],
+    });
+    const ours = (l: DeadLetter) => l.sourceKey?.startsWith('k'.repeat(1000)) === true;
+    const [letter] = (
+      await read(world, world.topics.deadLetters, (r) => r.some((m) => ours(json<DeadLetter>(m))))
+    )
+      .map((m) => json<DeadLetter>(m))
+      .filter(ours);
+    // Well-formed text: UTF-8 and back gives it unchanged (half a character would come back as U+FFFD).
+    const sourceKey = letter?.sourceKey ?? '';
+    expect(Buffer.from(sourceKey, 'utf8').toString('utf8')).toBe(sourceKey);
+    const replayed = await dlq('replay', letter?.eventId ?? '');
+    expect(replayed.code, replayed.err.join('\n')).toBe(0);
+    expect(await listAudit(world.db, { subjectId: letter?.eventId ?? '' })).toHaveLength(1);
   });
 
   it('replays nothing into a topic no step consumes, whatever a forged dead letter names', async () => {

@@ -58,8 +58,8 @@ export function createMessageProcessor(
   async function deadLetter(m: ConsumedMessage, code: string, message: string): Promise<void> {
     // A key is the sender's to choose, up to the source topic's record size: in full, twice over (the record's
     // key and its sourceKey), it would not fit the dead-letter topic, and the message would be retried forever.
-    const key = m.key === null ? null : m.key.slice(0, MAX_DEAD_LETTER_KEY_CHARS);
-    const reason = message.slice(0, 2000);
+    const key = m.key === null ? null : cutText(m.key, MAX_DEAD_LETTER_KEY_CHARS);
+    const reason = cutText(message, 2000);
     const record: DeadLetter = {
       eventId: crypto.randomUUID(),
       sourceTopic: m.topic,
@@ -160,6 +160,16 @@ export function createMessageProcessor(
   }
 
   return traced;
+}
+
+/**
+ * The first `max` UTF-16 units of `text`, one fewer when the last would be the first half of a character (an emoji):
+ * half a character is not text (the audit log refuses it, so `modctl dlq replay` refused the letter).
+ */
+function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
 /** A short, non-sensitive name of a failure for span events (its code, or its class). */
