@@ -160,5 +160,11 @@ describe('client addresses and trusted proxies', () => {
       expect(() => loadConfig(apiSpec, { ...kafka, API_TRUSTED_PROXIES: bad })).toThrow(
         /API_TRUSTED_PROXIES/,
       );
+    // Every address a proxy ('trust all'): any client would name itself in X-Forwarded-For and walk past the
+    // per-address limits (failed sign-ins, authentications, reports).
+    for (const everyone of ['0.0.0.0/0', '::/0', '10.0.0.0/8,0.0.0.0/0', '::ffff:0.0.0.0/96'])
+      expect(() => loadConfig(apiSpec, { ...kafka, API_TRUSTED_PROXIES: everyone }), everyone).toThrow(
+        /API_TRUSTED_PROXIES must not trust every address/,
+      );
   });
 });

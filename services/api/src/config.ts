@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { commonSpec, env, type EnvField } from '@mod/config';
 import { peopleSpec } from './people-config.js';
 import { reportSpec } from './reports/settings.js';
@@ -15,6 +15,21 @@ export function isIpOrCidr(text: string): boolean {
   return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
+/**
+ * The range holds every IPv4 address (native or IPv4-mapped) or every IPv6 address: as trusted proxies, any client
+ * would name itself in X-Forwarded-For.
+ */
+function coversEveryAddress(text: string): boolean {
+  const [address = '', bits] = text.split('/');
+  const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
+  const range = new BlockList();
+  range.addSubnet(address, bits === undefined ? (family === 'ipv4' ? 32 : 128) : Number(bits), family);
+  return (
+    (range.check('0.0.0.0', 'ipv4') && range.check('255.255.255.255', 'ipv4')) ||
+    (range.check('::', 'ipv6') && range.check('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ipv6'))
+  );
+}
+
 const proxyList = env.list({
   default: [],
   doc: 'proxies (IPs/CIDRs, comma-separated) whose X-Forwarded-For names the client; empty: the header is ignored',
@@ -26,7 +41,12 @@ const trustedProxies: EnvField<readonly string[]> = {
     const items = proxyList.parse(raw);
     if ('problem' in items) return items;
     const bad = items.filter((item) => !isIpOrCidr(item));
-    return bad.length === 0 ? items : { problem: `must be IP addresses or CIDRs, not ${bad.join(', ')}` };
+    if (bad.length > 0) return { problem: `must be IP addresses or CIDRs, not ${bad.join(', ')}` };
+    // The per-address limits (failed sign-ins and authentications, citizens' reports) count what this names.
+    const everyone = items.filter(coversEveryAddress);
+    return everyone.length === 0
+      ? items
+      : { problem: `must not trust every address (${everyone.join(', ')}): name the proxies' own addresses` };
   },
 };
 
