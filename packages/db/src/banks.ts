@@ -114,6 +114,27 @@ export async function getBankByName(db: Queryable, name: string): Promise<Bank |
   return queryOne(db, `/* curator:get-bank-by-name */ select * from banks where name = $1`, [name], toBank);
 }
 
+/**
+ * The names of the enabled banks, negative ones or the others (`negative`), that list any of `entries` (live
+ * entries of the same signal and value), in name order. A hit on a negative bank suppresses every other hit, so
+ * one content listed on both sides makes the lists contradict each other.
+ */
+export async function banksListing(
+  db: Queryable,
+  entries: readonly { signal: string; value: string }[],
+  o: { negative: boolean },
+): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const { rows } = await db.query<{ name: string }>(
+    `/* curator:banks-listing */ select distinct b.name from bank_entries e join banks b on b.id = e.bank_id
+     where e.removed_at is null and b.enabled and b.negative = $3
+       and (e.signal, e.value) in (select * from unnest($1::text[], $2::text[]))
+     order by b.name`,
+    [entries.map((e) => e.signal), entries.map((e) => e.value), o.negative],
+  );
+  return rows.map((r) => r.name);
+}
+
 export interface BankEntryInput {
   signal: SignalType;
   value: string;

@@ -3,7 +3,7 @@ import { addEntries } from '@mod/curation';
 import { withTransaction, type Queryable } from '@mod/db';
 import type { Role } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
-import { getBank } from '@mod/db/banks';
+import { banksListing, getBank } from '@mod/db/banks';
 import {
   decideBankProposal,
   getBankProposal,
@@ -227,6 +227,16 @@ export async function bankProposalRoutes(app: TypedApp, deps: CasePartDeps): Pro
     const entries = proposalEntries(decided.decision, decided.category, bank, hashes);
     if (!Array.isArray(entries))
       throw conflict(`the bank no longer fits the proposal (${entries.message}): propose again`);
+    // The other side of the lists must not list the content: a dismissal's entry on the known-benign list would
+    // suppress the abuse lists' hits on it, a confirmation's on an abuse list would never act while the
+    // known-benign entry stays. A curator takes it off the other list first, as a decision of its own.
+    const opposite = await banksListing(c, proposal.entries, { negative: !bank.negative });
+    if (opposite.length > 0)
+      throw conflict(
+        bank.negative
+          ? `the content is on the list(s) ${opposite.join(', ')}, whose hits a known-benign entry would suppress: take it off there first`
+          : `the content is on the known-benign list(s) ${opposite.join(', ')}, which suppress every hit on it: take it off there first`,
+      );
   }
 }
 
