@@ -366,16 +366,16 @@ describe('decisions', () => {
       reason: 'confirmed',
     });
     const { orderIds } = done.json<{ orderIds: string[] }>();
-    const orders = await api.db.query<{
-      kind: string;
-      issuer: { kind: string; id: string };
-      issuer_tenant_id: string | null;
-    }>(`select kind, issuer, issuer_tenant_id from orders where id = any($1) order by kind`, [orderIds]);
-    // The takedown of this URL is new, in the authority's name; the blocking request of the same photo folded
-    // into the open one an earlier confirmation issued (one open order per kind, subject and target).
-    expect(orders.rows.map((o) => [o.kind, o.issuer.kind, o.issuer_tenant_id])).toEqual([
-      ['blocking', 'policy', null],
-      ['takedown', 'authority', 'auth-2'],
+    const orders = await api.db.query<{ row: string[] }>(
+      `select array[kind, issuer ->> 'kind', issuer_tenant_id, (folded_into is not null)::text] as row from orders
+       where id = any($1) order by kind`,
+      [orderIds],
+    );
+    // Both the authority's: the takedown of this URL is new; the blocking request of the same photo folded, as a
+    // request of its own (as orders by hand do), into the open one an earlier confirmation issued.
+    expect(orders.rows.map((o) => o.row)).toEqual([
+      ['blocking', 'authority', 'auth-2', 'true'],
+      ['takedown', 'authority', 'auth-2', 'false'],
     ]);
     const confirmations = await asPerson(
       api.app,

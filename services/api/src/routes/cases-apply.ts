@@ -10,7 +10,14 @@ import {
   type CaseContent,
   type ReviewCase,
 } from '@mod/db/cases';
-import { decisionEffectsOn, platformForHost, type PgDecisionEffects } from '@mod/db/orders';
+import {
+  decisionEffectsOn,
+  issueOrderRequest,
+  platformForHost,
+  type OrderRequestOutcome,
+  type OrderTopics,
+  type PgDecisionEffects,
+} from '@mod/db/orders';
 import {
   evaluateConfirmedCase,
   issuePlannedOrders,
@@ -32,6 +39,7 @@ import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { auditActor } from './common.js';
 import { actorOf, caseScopeFor, personOf, refusalAnswer, viewOf, type CasePartDeps } from './cases-common.js';
 import { orderTopicsOf } from './order-commands.js';
+import { announceOrderRequest } from './order-requests.js';
 
 /** What a decision did, once committed. */
 export interface AppliedDecision {
@@ -76,6 +84,36 @@ async function proposalOf(
   const entries = proposalEntries(decided.decision, decided.category, bank, hashesOf(content));
   if (!Array.isArray(entries)) throw refusalAnswer(entries);
   return { bankId: bank.id, entries, note: wanted.note };
+}
+
+/**
+ * The effects of a decision whose orders an authority issues (its confirmation of an escalation): each order is a
+ * request of the authority's own (`issueOrderRequest`), as its orders by hand are, so one whose subject an open
+ * order covers already is folded into it (its deadline binding that order, announced to the target) and is
+ * recorded as `order.folded`, never handed over as the other order, which may be another authority's.
+ */
+function authorityEffects(c: PoolClient, base: PgDecisionEffects, topics: OrderTopics): PgDecisionEffects {
+  const requests = new Map<string, OrderRequestOutcome>();
+  return {
+    ...base,
+    openOrder: async (order) => {
+      const request = await issueOrderRequest(c, order);
+      requests.set(request.id, request);
+      return { id: request.id, created: true };
+    },
+    announceOrder: async (orderId, at) => {
+      const request = requests.get(orderId);
+      await (request === undefined
+        ? base.announceOrder(orderId, at)
+        : announceOrderRequest(c, topics, request, at));
+    },
+    audit: (record) =>
+      base.audit(
+        record.action === 'order.issued' && (requests.get(record.subject.id)?.foldedInto ?? null) !== null
+          ? { ...record, action: 'order.folded' }
+          : record,
+      ),
+  };
 }
 
 /** Issues the orders a confirmation leads to, through policy's one code path (`@mod/policy`'s `apply.ts`). */
@@ -165,8 +203,10 @@ export async function applyCaseDecision(
         );
     }
     const proposal = await proposalOf(c, decided, content);
-    const fx = decisionEffectsOn(c, orderTopicsOf(deps));
+    const topics = orderTopicsOf(deps);
     const by = appliedBy(p, decided);
+    const base = decisionEffectsOn(c, topics);
+    const fx = by.issuer.kind === 'authority' ? authorityEffects(c, base, topics) : base;
     const evidence = (stored.evidence ?? {}) as CaseEvidence;
     const orderIds = await issueConfirmedOrders(c, fx, deps, { decided, content, evidence, by, now });
 

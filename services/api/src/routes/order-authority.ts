@@ -1,16 +1,8 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { getTenant } from '@mod/db/access';
-import { appendAudit } from '@mod/db/audit';
-import {
-  enqueueOrderChange,
-  enqueueOrderIssued,
-  getLegalBasis,
-  getOrder,
-  issueOrderRequest,
-} from '@mod/db/orders';
+import { getLegalBasis, getOrder, issueOrderRequest } from '@mod/db/orders';
 import { getSubmission } from '@mod/db/submissions';
-import { FOLD_ACTOR } from '@mod/orders';
 import { isDnsName, isRegistrySuffix, normalizePattern, normalizeUrl } from '@mod/urls';
 import { actorLabelOf, principalOf } from '../auth.js';
 import { orderScopeFor, submissionScopeFor } from '../authz.js';
@@ -24,7 +16,8 @@ import {
   type RouteDeps,
   type TypedApp,
 } from './common.js';
-import { FOLDING_SERVICE, orderCommandRoute, orderTopicsOf, ReasonBody } from './order-commands.js';
+import { orderCommandRoute, orderTopicsOf, ReasonBody } from './order-commands.js';
+import { announceOrderRequest } from './order-requests.js';
 import { OrderBody } from './order-schemas.js';
 
 const AUTHORITIES = ['authority', 'admin'] as const;
@@ -198,54 +191,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
           verifyUrl,
           issuerTenantId: p.tenantId,
         });
-        if (request.foldedInto === null) {
-          const issued = await getOrder(c, request.id, { all: true }, at);
-          if (issued === null) throw conflict('order vanished');
-          await enqueueOrderIssued(c, { topics, order: issued, now: at });
-        } else if (request.resumed !== null || request.shortened !== null) {
-          // The target keeps its one order; its clock runs again (a pause no longer holds a folded request's
-          // deadline off) and its deadline is the stricter one, each announced as the authority's command would
-          // be, in the name of no authority.
-          const shared = await getOrder(c, request.foldedInto, { all: true }, at);
-          if (shared === null) throw conflict('order vanished');
-          const announce = async (
-            event: string,
-            action: string,
-            reason: string,
-            evidence: Record<string, unknown>,
-          ) => {
-            await enqueueOrderChange(c, {
-              topics,
-              order: shared,
-              event,
-              actor: FOLD_ACTOR,
-              note: null,
-              now: at,
-              notify: [shared.targetTenantId],
-            });
-            await appendAudit(c, {
-              actor: FOLDING_SERVICE,
-              action,
-              subject: { type: 'order', id: shared.id },
-              reason,
-              evidence,
-            });
-          };
-          if (request.resumed !== null)
-            await announce(
-              'resumed',
-              'order.resumed',
-              'a request folded into this order binds its deadline: its clock may not stay paused',
-              request.resumed,
-            );
-          if (request.shortened !== null)
-            await announce(
-              'deadline-shortened',
-              'order.deadline_shortened',
-              'a request folded into this order binds an earlier deadline',
-              request.shortened,
-            );
-        }
+        await announceOrderRequest(c, topics, request, at);
         await auditCallerChange(c, p, {
           action: request.foldedInto === null ? 'order.issued' : 'order.folded',
           subject: { type: 'order', id: request.id },
