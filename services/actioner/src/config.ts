@@ -10,7 +10,7 @@ export const lifecycleSpec = {
   ORDER_SCHEDULER_INTERVAL_MS: env.milliseconds({
     default: 30_000,
     min: 0,
-    doc: 'how often deadlines, re-notices, verification and webhooks are processed; 0 = only when asked',
+    doc: 'how often deadlines, re-notices, verification, webhooks, evidence retention and report routing are processed; 0 = only when called (tests; warned at start-up)',
   }),
   WEBHOOK_TIMEOUT_MS: env.milliseconds({
     default: 10_000,

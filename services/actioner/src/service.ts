@@ -64,6 +64,12 @@ export const createActionerService = defineWorkerService(
 function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptions>): ActionerService {
   const { worker, config, logger, registry, options } = parts;
   const { topics, kafka, db, tracing } = worker;
+  // 0 runs the passes only when called (tests): a deployment that set it (meaning 'no wait') would miss every
+  // deadline escalation, re-notice, verification, webhook, evidence destruction and report routing, silently.
+  if (config.ORDER_SCHEDULER_INTERVAL_MS === 0)
+    logger.warn(
+      'order scheduler off (ORDER_SCHEDULER_INTERVAL_MS=0): no deadline escalations, re-notices, verification, webhooks, evidence retention or report routing run unless called',
+    );
   const orderTopics: OrderTopics = { prefix: config.TOPIC_PREFIX };
   const store = createPgActionStore(db, orderTopics);
   const clock = options.clock ?? systemClock;
