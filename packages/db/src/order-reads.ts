@@ -67,24 +67,43 @@ export async function listOrdersDue(db: Queryable, now: Date, limit: number): Pr
   return rows.map((r) => r.id);
 }
 
-/** Actioned orders with a URL to re-fetch, least recently changed first. */
+/**
+ * Actioned orders with a URL to re-fetch: those never tried inconclusively, and those whose next try
+ * (`postponeVerification`) is due at `now`; waiting longest first (from when the order last changed, or from when
+ * it might be tried again). `verifyAttempts`: the inconclusive tries so far.
+ */
 export async function listOrdersToVerify(
   db: Queryable,
   limit: number,
-): Promise<{ id: string; verifyUrl: string; subject: { type: SubjectType; value: string } }[]> {
+  now: Date,
+): Promise<
+  { id: string; verifyUrl: string; subject: { type: SubjectType; value: string }; verifyAttempts: number }[]
+> {
   const { rows } = await db.query<{
     id: string;
     verify_url: string;
     subject_type: SubjectType;
     subject_value: string;
+    verify_attempts: number;
   }>(
-    `/* actioner:orders-to-verify */ select id, verify_url, subject_type, subject_value from orders
-     where status = 'actioned' and verify_url is not null order by updated_at, id limit $1`,
-    [limit],
+    `/* actioner:orders-to-verify */ select id, verify_url, subject_type, subject_value, verify_attempts from orders
+     where status = 'actioned' and verify_url is not null and (verify_after is null or verify_after <= $2)
+     order by coalesce(verify_after, updated_at), id limit $1`,
+    [limit, now],
   );
   return rows.map((r) => ({
     id: r.id,
     verifyUrl: r.verify_url,
     subject: { type: r.subject_type, value: r.subject_value },
+    verifyAttempts: r.verify_attempts,
   }));
+}
+
+/** An inconclusive check of an actioned order's URL: counted, and the next not before `retryAt`. */
+export async function postponeVerification(db: Queryable, id: string, retryAt: Date): Promise<void> {
+  await db.query(
+    `/* actioner:postpone-verification */ update orders set verify_attempts = verify_attempts + 1,
+       verify_after = $2 where id = $1 and status = 'actioned'`,
+    [id, retryAt],
+  );
 }

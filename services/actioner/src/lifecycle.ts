@@ -7,6 +7,7 @@ import {
   getOrder,
   listOrdersDue,
   listOrdersToVerify,
+  postponeVerification,
   orderStats,
   recordWebhookAttempt,
   releaseWebhook,
@@ -54,6 +55,15 @@ export interface LifecycleOptions {
     leaseMs?: number;
     backoff?: BackoffOptions;
   };
+  verification?: {
+    /**
+     * Time a pass spends re-fetching actioned orders' URLs, ms: no new check starts after it (the rest wait for
+     * the next pass), so slow or unreachable hosts cannot hold up escalations and webhooks. Default 60000.
+     */
+    passBudgetMs?: number;
+    /** Wait after an inconclusive check, growing with each (default 10 min doubling, at most a day). */
+    backoff?: BackoffOptions;
+  };
   /** Orders handled per pass. Default 200. */
   batchSize?: number;
   /** Each webhook attempt is a client span of the trace its delivery was queued in. */
@@ -91,6 +101,7 @@ const SYSTEM = { kind: 'service', id: 'actioner' } as const;
  */
 export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
   const batch = o.batchSize ?? 200;
+  const verifyBackoff = o.verification?.backoff ?? { baseMs: 600_000, maxMs: 86_400_000 };
   const send = o.sender ?? createSafeWebhookSender();
   const timeoutMs = o.webhook?.timeoutMs ?? 10_000;
   const maxAttempts = o.webhook?.maxAttempts ?? 12;
@@ -170,7 +181,10 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     let reopened = 0;
     const verifier = o.verifier;
     if (verifier === undefined) return { verified, reopened };
-    for (const t of await listOrdersToVerify(o.db, batch)) {
+    const budgetMs = o.verification?.passBudgetMs ?? 60_000;
+    const startedAt = performance.now();
+    for (const t of await listOrdersToVerify(o.db, batch, o.clock.now())) {
+      if (performance.now() - startedAt >= budgetMs) break;
       const order = await getOrder(o.db, t.id, { all: true });
       const ev = (order?.evidence ?? {}) as { sha256?: unknown };
       const contentSha256 =
@@ -182,7 +196,14 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       const result = await verifier.verify({ orderId: t.id, url: t.verifyUrl, contentSha256 });
       o.metrics.verifications.inc({ outcome: result.outcome });
       if (result.outcome === 'unknown') {
-        o.logger.info({ orderId: t.id, detail: result.detail }, 'verification inconclusive; will retry');
+        // Tried again later, not first at the next pass: a host that never answers would keep its orders first
+        // in line, and no other order would be verified.
+        const retryAt = new Date(o.clock.now().getTime() + backoffMs(t.verifyAttempts + 1, verifyBackoff));
+        await postponeVerification(o.db, t.id, retryAt);
+        o.logger.info(
+          { orderId: t.id, detail: result.detail, retryAt: retryAt.toISOString() },
+          'verification inconclusive; will retry',
+        );
         continue;
       }
       const done = result.outcome === 'gone' || result.outcome === 'changed';
