@@ -97,7 +97,8 @@ demo_person() { # tenant, login, role, name: prints the one-time password
   id="$(modctl people list --tenant "$1" | node -e "let t='';process.stdin.on('data',(d)=>(t+=d)).on('end',()=>process.stdout.write(t.split('\n').filter(Boolean).map((l)=>JSON.parse(l)).find((p)=>p.login===process.argv[1])?.id??''))" "$2")"
   if [ -z "$id" ]; then made="$(modctl people add --tenant "$1" --login "$2" --role "$3" --name "$4")"
   else made="$(modctl people reset --id "$id")"; fi
-  node -p "JSON.parse(process.argv[1]).oneTimePassword" "$made" 2>/dev/null || echo '<modctl people failed>'
+  # On stdin, not on node's command line: ps shows those to every user, and the first to sign in takes the account.
+  printf '%s' "$made" | node -e "let t='';process.stdin.on('data',(d)=>(t+=d)).on('end',()=>process.stdout.write(JSON.parse(t).oneTimePassword))" 2>/dev/null || echo '<modctl people failed>'
 }
 REVIEWER_OTP="$(demo_person demo-hotline demo.reviewer reviewer "Demo reviewer")"
 OFFICER_OTP="$(demo_person demo-authority demo.officer authority "Demo officer")"

@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readDeployFile } from './deploy-files.js';
+
+// deploy/local/demo.sh's demo_person (it makes or resets a demo person and prints their one-time password) run with
+// a stand-in modctl, and a node that logs the command line it was given: the password must never be on one (any
+// user of the machine reads command lines with ps, and the first to sign in with it takes the account).
+
+const dir = mkdtempSync(join(tmpdir(), 'mod-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The text of a shell function of demo.sh, from its `name() {` line to the `}` that closes it. */
+function shellFunction(script: string, name: string): string {
+  const lines = script.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`${name}() {`));
+  const end = lines.findIndex((l, i) => i > start && l === '}');
+  expect(start, name).toBeGreaterThanOrEqual(0);
+  return lines.slice(start, end + 1).join('\n');
+}
+
+describe('deploy/local/demo.sh', () => {
+  it("prints a demo person's one-time password without putting it on a command line", () => {
+    const otp = 'Otp-5ecret-7XQ2';
+    const argvLog = join(dir, 'node-argv');
+    // node as the demo runs it, each command line kept.
+    const bin = join(dir, 'bin');
+    execFileSync('mkdir', ['-p', bin]);
+    writeFileSync(
+      join(bin, 'node'),
+      `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${process.execPath}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const made = JSON.stringify({ person: { id: 'p1', login: 'demo.reviewer' }, oneTimePassword: otp });
+    const script = [
+      // modctl people list finds no one; people add answers the made person.
+      `modctl() { if [ "$2" = list ]; then return 0; fi; printf '%s\\n' '${made}'; }`,
+      shellFunction(readDeployFile('local/demo.sh'), 'demo_person'),
+      'demo_person demo-hotline demo.reviewer reviewer "Demo reviewer"',
+    ].join('\n');
+    const printed = execFileSync('bash', ['-c', script], {
+      encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+    });
+    expect(printed.trim()).toBe(otp);
+    expect(readFileSync(argvLog, 'utf8')).not.toContain(otp);
+  });
+});
