@@ -40,7 +40,8 @@ export async function getWebhookEndpoint(db: Queryable, tenantId: string): Promi
 
 /**
  * Queues a webhook message for the target of an order, inside the caller's transaction (committed with the
- * change it announces). Nothing is queued when the tenant has no enabled endpoint. Returns the delivery id.
+ * change it announces). Nothing is queued when the tenant has no enabled endpoint, or is switched off (no longer
+ * a partner: its URL may no longer be its own). Returns the delivery id.
  */
 export async function enqueueWebhook(
   db: Queryable,
@@ -50,7 +51,8 @@ export async function enqueueWebhook(
   const { rowCount } = await db.query(
     `/* orders:enqueue-webhook */ insert into webhook_deliveries (id, tenant_id, order_id, event, payload,
        next_attempt_at, created_at, traceparent)
-     select $1, $2, $3, $4, $5, $6, $6, $7 from webhook_endpoints where tenant_id = $2 and enabled`,
+     select $1, $2, $3, $4, $5, $6, $6, $7 from webhook_endpoints e join tenants t on t.id = e.tenant_id
+     where e.tenant_id = $2 and e.enabled and t.disabled_at is null`,
     [id, w.tenantId, w.orderId, w.event, JSON.stringify(w.payload), w.now, traceparentOf()],
   );
   return rowCount === 1 ? id : null;
@@ -76,9 +78,9 @@ export interface ClaimedDelivery {
  * At most `perTenant` (default: no cap) go to one tenant: its earliest queued, so that one tenant's backlog
  * neither fills the claim nor outlasts its lease when sent one after the other to a receiver that answers
  * slowly; the claim takes each tenant's first, then each one's second, and so on. Only tenants whose endpoint
- * is enabled are claimed for: a tenant that turns its endpoint off is sent nothing more, not even what was
- * queued before (its URL may no longer be its own); what waits stays pending, untried, and goes out once the
- * endpoint is enabled again.
+ * is enabled, and who are not switched off, are claimed for: a tenant that turns its endpoint off, or that an
+ * admin switches off, is sent nothing more, not even what was queued before (its URL may no longer be its own);
+ * what waits stays pending, untried, and goes out once it is on again.
  *
  * One order's messages to one tenant go in the order they were queued, so a receiver acting on the last one
  * it got never sees `order.withdrawn` and then the `order.issued` it replaced: a message is not claimed while
@@ -100,6 +102,7 @@ export async function claimDueWebhooks(
       `/* actioner:claim-webhooks */ with ranked as (
          select d.id, d.queued, row_number() over (partition by d.tenant_id order by d.queued) as rank
          from webhook_deliveries d join webhook_endpoints e on e.tenant_id = d.tenant_id and e.enabled
+           join tenants t on t.id = d.tenant_id and t.disabled_at is null
          where d.status = 'pending' and d.next_attempt_at <= $1
            and not exists (select 1 from webhook_deliveries p where p.tenant_id = d.tenant_id
                              and p.order_id = d.order_id and p.status = 'pending' and p.queued < d.queued
@@ -112,7 +115,8 @@ export async function claimDueWebhooks(
          order by d.queued for update skip locked
        ), claimed as (
          update webhook_deliveries d set next_attempt_at = $1::timestamptz + make_interval(secs => $2::float8 / 1000)
-         from due, webhook_endpoints e where d.id = due.id and e.tenant_id = d.tenant_id and e.enabled
+         from due, webhook_endpoints e, tenants t where d.id = due.id and e.tenant_id = d.tenant_id and e.enabled
+           and t.id = d.tenant_id and t.disabled_at is null
          returning d.id, d.tenant_id as "tenantId", d.order_id as "orderId", d.event, d.payload, d.attempts,
            e.url, e.secret, d.traceparent, d.queued
        )
