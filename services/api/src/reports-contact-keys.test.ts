@@ -131,7 +131,7 @@ describe('REPORT_CONTACT_PREVIOUS_KEYS', () => {
     expect(reportSettingsFromConfig(loadConfig(reportSpec, {})).contactPreviousKeys).toEqual([]);
     const short = randomBytes(16).toString('base64');
     expect(() => loadConfig(reportSpec, { REPORT_CONTACT_PREVIOUS_KEYS: `${a},${short}` })).toThrow(
-      /REPORT_CONTACT_PREVIOUS_KEYS.*32-byte keys/,
+      /REPORT_CONTACT_PREVIOUS_KEYS.*32-byte random keys/,
     );
     let message = '';
     try {
