@@ -70,7 +70,8 @@ export async function findUrlListEntriesByKey(
        e.pattern as value, e.canonical_key, e.category, e.added_at
      from banks b cross join unnest($1::text[], $2::text[]) as k(kind, key)
      join lateral (select * from url_list_entries e
-                   where e.bank_id = b.id and e.kind = k.kind and e.canonical_key = k.key and e.removed_at is null) e
+                   where e.bank_id = b.id and e.kind = k.kind and text_key(e.canonical_key) = text_key(k.key)
+                     and e.canonical_key = k.key and e.removed_at is null) e
        on true
      order by b.name, e.kind limit $3`,
     [keys.map((k) => k.kind), keys.map((k) => k.key), limit],

@@ -147,14 +147,14 @@ async function openOrJoinSubject(
     const { rows } = await db.query<Omit<SubjectRow, 'url'>>(
       `/* reports:open-subject */ insert into report_subjects (id, url, url_key, tenant_id, event_id, routed_at, owner,
          created_at) values ($1, $2, $3, $4, $5, $6, $7, $6)
-       on conflict (url_key) where settled_at is null do nothing returning id, event_id, tenant_id`,
+       on conflict (text_key(url_key)) where settled_at is null do nothing returning id, event_id, tenant_id`,
       [randomUUID(), url.href, url.key, tenantId, randomUUID(), at, PIPELINE_OWNER],
     );
     const created = rows[0];
     if (created !== undefined) return linkOf({ ...created, url: url.href }, true);
     const open = await db.query<SubjectRow>(
       `/* reports:join-subject */ select id, url, event_id, tenant_id from report_subjects
-       where url_key = $1 and settled_at is null`,
+       where text_key(url_key) = text_key($1) and url_key = $1 and settled_at is null`,
       [url.key],
     );
     const joined = open.rows[0];

@@ -143,7 +143,8 @@ export async function findLiveUrlListEntries(
     `/* curator:url-find-live */ select ${RECORD_COLUMNS} from url_list_entries e
      where e.bank_id = $1 and e.removed_at is null
        and (e.id = any($2::bigint[])
-         or (e.kind, e.canonical_key) in (select * from unnest($3::text[], $4::text[])))
+         or (e.kind, text_key(e.canonical_key), e.canonical_key) in
+           (select k, text_key(c), c from unnest($3::text[], $4::text[]) as x(k, c)))
      order by e.id`,
     [bankId, ids, keys.map((k) => k.kind), keys.map((k) => k.canonicalKey)],
   );

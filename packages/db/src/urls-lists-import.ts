@@ -143,7 +143,8 @@ export async function importUrlListEntries(
        select $1::uuid, s.kind, s.pattern, s.canonical_key, s.dedicated, s.block, s.category, s.provenance, s.note
        from url_list s
        where not exists (select 1 from url_list_entries e where e.bank_id = $1 and e.removed_at is null
-                         and e.kind = s.kind and e.canonical_key = s.canonical_key)
+                         and e.kind = s.kind and text_key(e.canonical_key) = text_key(s.canonical_key)
+                         and e.canonical_key = s.canonical_key)
        order by s.line returning id`,
       [options.bankId],
     );

@@ -127,7 +127,7 @@ export async function addUrlListEntries(
     const { rows } = await db.query<{ id: string }>(
       `/* urls:add-entry */ insert into url_list_entries (bank_id, kind, pattern, canonical_key, dedicated_to_abuse,
          block, category, provenance, note) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       on conflict (bank_id, kind, canonical_key) where removed_at is null do nothing returning id`,
+       on conflict (bank_id, kind, text_key(canonical_key)) where removed_at is null do nothing returning id`,
       [
         bankId,
         e.kind,
