@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ModError } from '@mod/contracts';
 import { createPool, isRetriablePgError, migrate, toDatabaseError, withTransaction } from './index.js';
 import { createApiKey, verifyApiKey } from './domains/access.js';
 import { appendAudit, listAudit, verifyStoredLog } from './domains/audit.js';
@@ -124,6 +125,16 @@ describe('database failures', () => {
     const statement = await db.pool.query('select 1 / 0').catch((e: unknown) => e);
     expect(isRetriablePgError(statement)).toBe(false);
     expect(toDatabaseError(statement, 'q')).toMatchObject({ code: 'MOD_ERR_DB_REJECTED', retriable: false });
+    // A coded refusal raised inside the transaction (an audit record that cannot be written, a policy's refusal)
+    // keeps its code and whether it is worth retrying: made 'unavailable', it was retried for ever and its
+    // partition stood still behind it.
+    const refusal = await withTransaction(db.pool, () => {
+      throw new ModError('MOD_ERR_AUDIT_INVALID_RECORD', 'no', { retriable: false });
+    }).catch((e: unknown) => e);
+    expect(toDatabaseError(refusal, 'q')).toMatchObject({
+      code: 'MOD_ERR_AUDIT_INVALID_RECORD',
+      retriable: false,
+    });
   });
 
   it('survives a backend terminated inside a transaction: the transaction fails retriably, the pool goes on', async () => {

@@ -43,8 +43,14 @@ export function isRetriablePgError(err: unknown): boolean {
   return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT...
 }
 
-export function toDatabaseError(err: unknown, what: string): DatabaseError {
-  if (err instanceof DatabaseError) return err;
+/**
+ * What a failed database step throws: a coded error as it is; anything else as a DatabaseError, retriable or
+ * not by its SQLSTATE (`isRetriablePgError`).
+ */
+export function toDatabaseError(err: unknown, what: string): ModError {
+  // Already coded (a DatabaseError, or a refusal raised inside the work: an audit record that cannot be written, a
+  // policy's or a store's own error): it says itself whether trying again can help.
+  if (err instanceof ModError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
   return new DatabaseError(`${what}: ${(err as Error).message}`, sqlState, isRetriablePgError(err), err);
