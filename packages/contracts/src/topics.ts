@@ -89,6 +89,13 @@ export interface TopicSpec {
    * it wrote could fill the brokers' disks. Unset: no bound (`-1`), for topics only our services write.
    */
   retentionBytes?: number;
+  /**
+   * Most milliseconds before a partition's active segment rolls (`segment.ms`). The broker deletes whole segments,
+   * each once its newest record is past `retentionMs`: a record is kept up to `retentionMs + segmentMs`. Set on
+   * the topics whose retention is a privacy promise (media bytes, the URLs subscribers visited); unset: the
+   * cluster's default (7 days), for the others.
+   */
+  segmentMs?: number;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -104,6 +111,13 @@ export const PartnerInboundRetentionBytes = {
   urlObserved: 2 * GiB,
 } as const satisfies Partial<Record<PartnerTopicBase, number>>;
 const MEDIA_RETENTION_MS = 6 * HOUR_MS;
+const URL_OBSERVED_RETENTION_MS = 24 * HOUR_MS;
+/**
+ * The segment roll time of a topic kept `retentionMs` for privacy (`TopicSpec.segmentMs`): a sixth of it, so a
+ * record is gone at most 7/6 of the retention after it was written (media 7 hours, observed URLs 28), where the
+ * broker's default segment (7 days, or 1 GiB) kept a quiet tenant's pictures for days.
+ */
+const privateSegmentMs = (retentionMs: number): number => retentionMs / 6;
 const ORDER_RETENTION_MS = 30 * 24 * HOUR_MS;
 
 /** Default layout of the internal topics; `prefix` lets tests own their topics (e.g. `t-3f2a.`). */
@@ -114,6 +128,7 @@ export function topicSpecs(prefix = ''): TopicSpec[] {
       partitions: 3,
       retentionMs: MEDIA_RETENTION_MS,
       cleanupPolicy: 'delete',
+      segmentMs: privateSegmentMs(MEDIA_RETENTION_MS),
     },
     { name: prefix + Topics.verdicts, partitions: 3, retentionMs: 7 * 24 * HOUR_MS, cleanupPolicy: 'delete' },
     {
@@ -131,7 +146,13 @@ export function topicSpecs(prefix = ''): TopicSpec[] {
     // One partition: every scanner reads all of it, in order. Compaction keeps the latest change per key.
     { name: prefix + Topics.bankChanges, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact' },
     { name: prefix + Topics.auditTreeHeads, partitions: 1, retentionMs: -1, cleanupPolicy: 'delete' },
-    { name: prefix + Topics.urlObserved, partitions: 3, retentionMs: 24 * HOUR_MS, cleanupPolicy: 'delete' },
+    {
+      name: prefix + Topics.urlObserved,
+      partitions: 3,
+      retentionMs: URL_OBSERVED_RETENTION_MS,
+      cleanupPolicy: 'delete',
+      segmentMs: privateSegmentMs(URL_OBSERVED_RETENTION_MS),
+    },
     { name: prefix + Topics.urlListChanges, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact' },
   ];
 }
@@ -161,7 +182,7 @@ export function partnerTopicSpec(
     base === 'mediaSubmitted'
       ? MEDIA_RETENTION_MS
       : base === 'urlObserved'
-        ? 24 * HOUR_MS
+        ? URL_OBSERVED_RETENTION_MS
         : ORDER_RETENTION_MS;
   return {
     name: partnerTopic(prefix, base, tenantId),
@@ -172,6 +193,7 @@ export function partnerTopicSpec(
       ? {
           timestampType: 'LogAppendTime' as const,
           retentionBytes: PartnerInboundRetentionBytes[base as keyof typeof PartnerInboundRetentionBytes],
+          segmentMs: privateSegmentMs(retentionMs),
         }
       : {}),
   };

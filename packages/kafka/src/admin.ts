@@ -38,9 +38,10 @@ export interface EnsuredTopics {
 }
 
 /**
- * Creates missing topics with their retention, cleanup policy, timestamp type and size bound; of existing topics only
- * the timestamp type and size bound are brought in line (`reconcileTopics`), the rest is left as it is. Needs the right to create
- * them: the operator's admin principal (`modctl kafka setup`), or the actioner for the partners' outbound topics.
+ * Creates missing topics with their retention, cleanup policy, timestamp type, size bound and segment roll time; of
+ * existing topics only the timestamp type, size bound and segment roll time are brought in line (`reconcileTopics`),
+ * the rest is left as it is. Needs the right to create them: the operator's admin principal (`modctl kafka setup`),
+ * or the actioner for the partners' outbound topics.
  */
 export async function ensureTopics(
   kafka: Kafka,
@@ -81,21 +82,24 @@ export async function ensureTopics(
 
 const TIMESTAMP_TYPE = 'message.timestamp.type';
 const RETENTION_BYTES = 'retention.bytes';
+const SEGMENT_MS = 'segment.ms';
 
 /**
  * The settings a spec fixes on its topic whenever it is ensured or reconciled, not only at creation: those that
- * guard the topics partners write (the broker's timestamps, a bound on the bytes kept), which topics made before
- * the spec had them must get at every install and upgrade.
+ * guard the topics partners write (the broker's timestamps, a bound on the bytes kept) and the segment roll time
+ * that makes a private topic's retention hold, which topics made before the spec had them must get at every install
+ * and upgrade.
  */
 function reconciledConfigs(s: TopicSpec): Record<string, string> {
   return {
     ...(s.timestampType === undefined ? {} : { [TIMESTAMP_TYPE]: s.timestampType }),
     ...(s.retentionBytes === undefined ? {} : { [RETENTION_BYTES]: String(s.retentionBytes) }),
+    ...(s.segmentMs === undefined ? {} : { [SEGMENT_MS]: String(s.segmentMs) }),
   };
 }
 
 /**
- * Sets the reconciled settings (`reconciledConfigs`: timestamp type, size bound) of existing topics whose
+ * Sets the reconciled settings (`reconciledConfigs`: timestamp type, size bound, segment roll time) of existing topics whose
  * configuration differs from their spec's (topics created before their spec had them); returns those topics.
  * Missing topics are skipped, never created. Idempotent.
  */
