@@ -54,15 +54,17 @@ export async function mapHostToPlatform(
 
 /**
  * The platform hosting `host`: the mapping of the host itself or of its nearest parent domain
- * (`cdn.example.com` → `example.com`). Null when unknown.
+ * (`cdn.example.com` → `example.com`) whose platform is not switched off (a partner no longer: it is sent no
+ * takedown, as `POST /v1/orders` refuses it as a target). Null when unknown.
  */
 export async function platformForHost(db: Queryable, host: string): Promise<string | null> {
   const labels = host.toLowerCase().replace(/\.$/, '').split('.');
   const candidates = labels.map((_, i) => labels.slice(i).join('.')).filter((h) => h.length > 0);
   if (candidates.length === 0) return null;
   const { rows } = await db.query<{ platform_tenant_id: string }>(
-    `/* actioner:platform-for-host */ select platform_tenant_id from platform_hosts where host = any($1)
-     order by length(host) desc limit 1`,
+    `/* actioner:platform-for-host */ select h.platform_tenant_id from platform_hosts h
+       join tenants t on t.id = h.platform_tenant_id and t.disabled_at is null
+     where h.host = any($1) order by length(h.host) desc limit 1`,
     [candidates],
   );
   return rows[0]?.platform_tenant_id ?? null;
