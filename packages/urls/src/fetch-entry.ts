@@ -31,6 +31,7 @@ export {
   FetchRefusal,
   type FetchOutcome,
   type FetchOutcomeLabel,
+  type FetchOptions,
   type FetchSuccess,
   type FetchFailure,
   type PageFetchOutcome,

@@ -1,5 +1,6 @@
 import type { AddressPolicy } from './address-policy.js';
 import type { Resolver } from './host-check.js';
+import type { NormalizedUrl } from './normalize.js';
 import type { MediaType } from './sniff.js';
 
 /** Why a fetch was refused. Each is a typed outcome (never an exception) and a metrics label. */
@@ -24,6 +25,8 @@ export const FetchRefusal = {
   ConnectionFailed: 'connection-failed',
   /** The caller's AbortSignal fired. */
   Aborted: 'aborted',
+  /** The caller's `follow` refused a redirect's target (not dialled); the failure's `url` is that target. */
+  RedirectRefused: 'redirect-refused',
 } as const;
 export type FetchRefusal = (typeof FetchRefusal)[keyof typeof FetchRefusal];
 
@@ -156,10 +159,21 @@ export interface SafeFetcherOptions {
   readonly beforeConnect?: (target: ConnectTarget) => void;
 }
 
+/** What one fetch is given beyond its URL. */
+export interface FetchOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Asked about each redirect's target, canonical, before it is vetted or dialled: false ends the fetch there as
+   * `redirect-refused`, with the target as the failure's `url`. Whoever matched the first URL against its URL lists
+   * matches each target here: a server's redirect is otherwise a way to have a listed URL fetched as an unlisted one.
+   */
+  readonly follow?: (target: NormalizedUrl) => boolean;
+}
+
 /** Fetches media behind observed URLs without becoming a proxy into private networks. */
 export interface SafeFetcher {
   /** Never rejects: every refusal is a {@link FetchFailure}. */
-  fetch(url: string, options?: { readonly signal?: AbortSignal }): Promise<FetchOutcome>;
+  fetch(url: string, options?: FetchOptions): Promise<FetchOutcome>;
   /**
    * Page mode: the same fetch (vetting, redirects, deadline, per-host slots), where an HTML page is an answer too
    * (its Content-Type is `text/html` or `application/xhtml+xml` and its start reads as markup; image magic bytes
@@ -167,7 +181,7 @@ export interface SafeFetcher {
    */
   fetchPage(
     url: string,
-    options?: { readonly signal?: AbortSignal; readonly maxPageBytes?: number },
+    options?: FetchOptions & { readonly maxPageBytes?: number },
   ): Promise<PageFetchOutcome>;
 }
 

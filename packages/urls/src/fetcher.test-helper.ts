@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { defaultAddressPolicy, type AddressPolicy } from './address-policy.js';
 import { createSafeFetcher } from './fetcher.js';
 import type {
+  FetchOptions,
   ConnectTarget,
   FetchOutcome,
   PageFetchOutcome,
@@ -281,7 +282,7 @@ export const testPolicy: AddressPolicy = (address) =>
   address === PUBLIC_IP ? 'allow' : defaultAddressPolicy(address);
 
 export interface Harness {
-  fetch: (url: string) => Promise<FetchOutcome>;
+  fetch: (url: string, options?: FetchOptions) => Promise<FetchOutcome>;
   fetchPage: (url: string, maxPageBytes?: number) => Promise<PageFetchOutcome>;
   post: (url: string, request?: Partial<PostRequest>) => Promise<PostOutcome>;
   dials: ConnectTarget[];
@@ -307,7 +308,7 @@ export function harness(overrides: Partial<SafeFetcherOptions> = {}): Harness {
     ...overrides,
   });
   return {
-    fetch: (url) => fetcher.fetch(url),
+    fetch: (url, options) => fetcher.fetch(url, options),
     fetchPage: (url, maxPageBytes) =>
       fetcher.fetchPage(url, maxPageBytes === undefined ? {} : { maxPageBytes }),
     post: (url, request = {}) => fetcher.post(url, { body: '{"hello":"hook"}', ...request }),

@@ -39,6 +39,18 @@ describe('safe fetcher: positive path (loopback alias treated as public by the t
     });
     expect(h.dnsCalls).toEqual(['public.test', 'public.test']);
   });
+
+  it("asks the caller's follow about a redirect's target before dialling it", async () => {
+    const h = harness();
+    const first = `http://public.test:${servers.port}/redirect?to=/img.jpg&status=302`;
+    const asked: string[] = [];
+    const outcome = await h.fetch(first, { follow: (target) => (asked.push(target.href), false) });
+    const target = `http://public.test:${servers.port}/img.jpg`;
+    expect(outcome).toMatchObject({ ok: false, reason: 'redirect-refused', url: target, redirects: [first] });
+    expect(asked).toEqual([target]);
+    expect(servers.publicServer.requests.map((r) => r.url)).toEqual(['/redirect?to=/img.jpg&status=302']);
+    expect(h.labels).toEqual(['redirect-refused']);
+  });
 });
 
 describe('safe fetcher: https through the pinned address', () => {

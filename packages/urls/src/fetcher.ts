@@ -4,6 +4,7 @@ import { UrlError, UrlErrorCode } from './errors.js';
 import {
   FetchRefusal,
   type FetchFailure,
+  type FetchOptions,
   type FetchOutcome,
   type PageFetchOutcome,
   type PostOutcome,
@@ -113,6 +114,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
   async function run(
     input: string,
     signal: AbortSignal,
+    follow: FetchOptions['follow'],
     page?: { readonly maxBytes: number },
   ): Promise<PageFetchOutcome> {
     const first = normalizeUrl(input);
@@ -164,6 +166,14 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
       const next = normalizeUrl(target);
       if (!next.ok) return fail(FetchRefusal.BadUrl, `redirect target: ${next.error.message}`);
       redirects.push(url.href);
+      if (follow !== undefined && !follow(next.url))
+        return {
+          ok: false,
+          reason: FetchRefusal.RedirectRefused,
+          detail: `redirect to ${next.url.href} not followed`,
+          url: next.url.href,
+          redirects,
+        };
       url = next.url;
     }
   }
@@ -222,10 +232,16 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
 
   return {
     fetch: (input, fetchOptions = {}) =>
-      bounded(timeoutMs, fetchOptions.signal, (signal) => run(input, signal) as Promise<FetchOutcome>),
+      bounded(
+        timeoutMs,
+        fetchOptions.signal,
+        (signal) => run(input, signal, fetchOptions.follow) as Promise<FetchOutcome>,
+      ),
     fetchPage: (input, pageOptions = {}) =>
       bounded(timeoutMs, pageOptions.signal, (signal) =>
-        run(input, signal, { maxBytes: positiveInt('maxPageBytes', pageOptions.maxPageBytes, maxPageBytes) }),
+        run(input, signal, pageOptions.follow, {
+          maxBytes: positiveInt('maxPageBytes', pageOptions.maxPageBytes, maxPageBytes),
+        }),
       ),
     post: (input, request) =>
       bounded(positiveInt('timeoutMs', request.timeoutMs, timeoutMs), request.signal, (signal) =>

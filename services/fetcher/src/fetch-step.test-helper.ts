@@ -7,6 +7,7 @@ import { RecentlySeen, UrlListIndex } from '@mod/urls';
 import {
   createSafeFetcher,
   defaultAddressPolicy,
+  type FetchOptions,
   type PageFetchOutcome,
   type Resolver,
   type SafeFetcher,
@@ -70,7 +71,7 @@ export function loopbackFetch(o: {
   timeoutMs: number;
   isPage: (url: URL) => boolean;
   dialled?: string[];
-}): (url: string, signal?: AbortSignal) => Promise<PageFetchOutcome> {
+}): (url: string, signal?: AbortSignal, follow?: FetchOptions['follow']) => Promise<PageFetchOutcome> {
   const fetcher = createSafeFetcher({
     resolver: o.resolver,
     addressPolicy: (address) => (address === '127.0.0.1' ? 'allow' : defaultAddressPolicy(address)),
@@ -82,18 +83,25 @@ export function loopbackFetch(o: {
         throw new Error('test guard: not the server');
     },
   });
-  return (url, signal) =>
-    o.isPage(new URL(url))
-      ? fetcher.fetchPage(url, signal === undefined ? {} : { signal })
-      : fetcher.fetch(url, signal === undefined ? {} : { signal });
+  return (url, signal, follow) => {
+    const options = {
+      ...(signal === undefined ? {} : { signal }),
+      ...(follow === undefined ? {} : { follow }),
+    };
+    return o.isPage(new URL(url)) ? fetcher.fetchPage(url, options) : fetcher.fetch(url, options);
+  };
 }
 
 /**
- * `fetchOutcome` answers each URL (a promise: an answer that waits, e.g. for the fetch's signal); `deps` sets what
- * the step is given beyond the defaults.
+ * `fetchOutcome` answers each URL (a promise: an answer that waits, e.g. for the fetch's signal), given the fetch's
+ * signal and `follow`; `deps` sets what the step is given beyond the defaults.
  */
 export function world(
-  fetchOutcome: (url: string, signal?: AbortSignal) => PageFetchOutcome | Promise<PageFetchOutcome> = () => ({
+  fetchOutcome: (
+    url: string,
+    signal?: AbortSignal,
+    follow?: FetchOptions['follow'],
+  ) => PageFetchOutcome | Promise<PageFetchOutcome> = () => ({
     ok: false,
     reason: 'not-media',
     detail: '',
@@ -146,7 +154,7 @@ export function world(
   const fetcher: SafeFetcher = {
     fetch: async (url, options) => {
       fetched.push(url);
-      const outcome = await fetchOutcome(url, options?.signal);
+      const outcome = await fetchOutcome(url, options?.signal, options?.follow);
       // Media mode never answers with a page: that is page mode's (a page is not media).
       return outcome.ok && 'kind' in outcome
         ? { ok: false, reason: 'not-media', detail: 'a page', url, redirects: [] }
@@ -154,7 +162,7 @@ export function world(
     },
     fetchPage: (url, options) => {
       fetched.push(url);
-      return Promise.resolve(fetchOutcome(url, options?.signal));
+      return Promise.resolve(fetchOutcome(url, options?.signal, options?.follow));
     },
   };
   let nowMs = 0;

@@ -31,6 +31,7 @@ import {
   PAGE_IMAGE_FETCHES_AT_ONCE,
   type PageCounters,
 } from './page-crawl.js';
+import { stopAtListed, type ListedHop } from './page-frames.js';
 import type { UrlLists } from './url-list-sync.js';
 
 export { FETCHER_VERSION, submissionNotOwned, urlListVerdict } from './listed-verdict.js';
@@ -196,39 +197,39 @@ export function createFetchStep(deps: FetchStepDeps) {
       return { kind: 'drop', reason: `${normalized.error.code}: ${normalized.error.message}` };
     }
     const url = normalized.url;
-    const matches = listMatches(deps.urlLists, url);
-    if (matches.some((x) => x.bank.negative)) {
-      count(ObservedOutcome.AllowListed);
-      // A report gets its answer at once: a person assesses the URL (not after the router's resends).
-      if (report)
-        await deps.recordRefusal({
-          id: fetcherSubmissionIds(idName).listed,
-          tenantId,
-          source: 'fetcher',
-          url: url.href,
-          sha256: urlSha256(url.href),
-          failureCode: ALLOW_LISTED_CODE,
-        });
-      return { kind: 'drop', reason: 'listed in a negative URL list' };
-    }
-    if (matches.length > 0) {
+    /** A URL the lists match (the observed one, or a redirect's target): an allow list's or a listed verdict. */
+    const answerListed = async ({ url: listedUrl, matches }: ListedHop): Promise<StepOutcome> => {
+      if (matches.some((x) => x.bank.negative)) {
+        count(ObservedOutcome.AllowListed);
+        // A report gets its answer at once: a person assesses the URL (not after the router's resends).
+        if (report)
+          await deps.recordRefusal({
+            id: fetcherSubmissionIds(idName).listed,
+            tenantId,
+            source: 'fetcher',
+            url: listedUrl.href,
+            sha256: urlSha256(listedUrl.href),
+            failureCode: ALLOW_LISTED_CODE,
+          });
+        return { kind: 'drop', reason: 'listed in a negative URL list' };
+      }
       // Seen-before is per listing: a URL listed after it was last seen is a new hit.
       const listedKey = `listed:${matches
         .map((x) => x.match.entry.id)
         .sort()
-        .join(',')}:${url.key}`;
+        .join(',')}:${listedUrl.key}`;
       if (deps.seen.checkAndAdd(listedKey) && !report) {
         count(ObservedOutcome.RecentlySeen);
         return { kind: 'drop', reason: 'listed URL already reported within the TTL' };
       }
       const verdict = urlListVerdict(
         { eventId: event.eventId, idName, tenantId },
-        url,
+        listedUrl,
         matches.map(({ match, bank }) => ({ match, bankName: bank.name, actionPolicy: bank.actionPolicy })),
         now(),
       );
       try {
-        if (!(await sendListedVerdict(deps, verdict, url))) {
+        if (!(await sendListedVerdict(deps, verdict, listedUrl))) {
           deps.seen.delete(listedKey);
           return { kind: 'dlq', ...submissionNotOwned(verdict.submissionId) };
         }
@@ -238,7 +239,9 @@ export function createFetchStep(deps: FetchStepDeps) {
       }
       count(ObservedOutcome.UrlListHit);
       return { kind: 'ok' };
-    }
+    };
+    const matches = listMatches(deps.urlLists, url);
+    if (matches.length > 0) return answerListed({ url, matches });
     // Before the seen check: the content type is one ISP's hint, not the URL's, so a URL it calls a page must not
     // be remembered as seen (another ISP's observation of it as media, within the TTL, would then be dropped).
     if (!deps.fetchAllUrls && !report && !looksLikeMedia(url, event.contentType)) {
@@ -261,13 +264,17 @@ export function createFetchStep(deps: FetchStepDeps) {
     // A report may name a page: page mode brings its HTML, and the images it shows are submitted on their own.
     // A report's fetch that fails transiently is tried again as its images are (`pageImageRetry`), no wait begun
     // past PAGE_CRAWL_TIMEOUT_MS from now: a host's hiccup would otherwise leave the whole page unscanned.
+    // A redirect to a listed URL stops there: that URL's hit, as if it had been observed (it is not fetched).
+    const hops = stopAtListed(deps.urlLists);
     const fetched = report
-      ? await fetchWithRetries(() => deps.fetcher.fetchPage(url.href), {
+      ? await fetchWithRetries(() => deps.fetcher.fetchPage(url.href, { follow: hops.follow }), {
           ...deps.pageImageRetry,
           deadlineMs: Date.now() + (deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS),
           onRetry: ({ reason }) => deps.pageCounters.retries.inc({ reason }),
         })
-      : await deps.fetcher.fetch(url.href);
+      : await deps.fetcher.fetch(url.href, { follow: hops.follow });
+    const hop = hops.listed();
+    if (hop !== null) return answerListed(hop);
     if (fetched.ok && 'kind' in fetched) {
       const crawled = await crawlPage(
         {

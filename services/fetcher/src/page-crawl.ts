@@ -16,6 +16,7 @@ import {
   FetchRetryReason,
   fetchWithRetries,
   type FetchFailure,
+  type FetchOptions,
   type FetchSuccess,
   type PageFetchSuccess,
 } from '@mod/urls/fetch';
@@ -27,8 +28,10 @@ import {
   MAX_PAGE_CANDIDATES,
   PageFrameOutcome,
   PageReferenceOutcome,
+  stopAtListed,
   unlisted,
   withFrames,
+  type ListedHop,
   type PageImage,
 } from './page-frames.js';
 
@@ -140,6 +143,7 @@ function fetchImage(
   ctx: CrawlContext,
   href: string,
   deadline: CrawlDeadline,
+  follow: FetchOptions['follow'],
 ): Promise<{ ok: true; fetched: FetchSuccess; release: () => void } | FetchFailure> {
   const { deps } = ctx;
   const { signal } = deadline;
@@ -148,7 +152,7 @@ function fetchImage(
       const release = await ctx.imageSlots.acquire(ctx.eventId, signal);
       if (release === null)
         return { ok: false, reason: FetchRefusal.Aborted, detail: 'no image slot', url: href, redirects: [] };
-      const fetched = await deps.fetcher.fetch(href, { signal });
+      const fetched = await deps.fetcher.fetch(href, { signal, follow });
       if (fetched.ok) return { ok: true, fetched, release };
       release();
       return fetched;
@@ -162,7 +166,25 @@ function fetchImage(
   );
 }
 
-/** One image: a URL-list hit becomes a verdict (its submission claimed first), else it is fetched and submitted. */
+/** An image whose address (or a redirect's target, `hop.url`) the URL lists match: a verdict, unless allow-listed. */
+async function listedImage(ctx: CrawlContext, hop: ListedHop, submissionId: string): Promise<ImageResult> {
+  if (hop.matches.some((x) => x.bank.negative))
+    return { outcome: PageImageOutcome.AllowListed, submissionId: null };
+  const verdict = urlListVerdict(
+    { eventId: ctx.eventId, tenantId: ctx.tenantId, submissionId },
+    hop.url,
+    hop.matches.map(({ match, bank }) => ({ match, bankName: bank.name, actionPolicy: bank.actionPolicy })),
+    ctx.now(),
+  );
+  if (!(await sendListedVerdict(ctx.deps, verdict, hop.url)))
+    return { dlq: submissionNotOwned(submissionId) };
+  return { outcome: PageImageOutcome.UrlListHit, submissionId };
+}
+
+/**
+ * One image: a URL-list hit becomes a verdict (its submission claimed first), else it is fetched and submitted; a
+ * redirect to a listed URL is a hit on that URL (not fetched).
+ */
 async function embedImage(ctx: CrawlContext, href: string, deadline: CrawlDeadline): Promise<ImageResult> {
   const { deps, tenantId, idName } = ctx;
   const normalized = normalizeUrl(href);
@@ -170,20 +192,12 @@ async function embedImage(ctx: CrawlContext, href: string, deadline: CrawlDeadli
   const url = normalized.url;
   const submissionId = embeddedSubmissionId(idName, url.href);
   const matches = listMatches(deps.urlLists, url);
-  if (matches.some((x) => x.bank.negative))
-    return { outcome: PageImageOutcome.AllowListed, submissionId: null };
-  if (matches.length > 0) {
-    const verdict = urlListVerdict(
-      { eventId: ctx.eventId, tenantId, submissionId },
-      url,
-      matches.map(({ match, bank }) => ({ match, bankName: bank.name, actionPolicy: bank.actionPolicy })),
-      ctx.now(),
-    );
-    if (!(await sendListedVerdict(deps, verdict, url))) return { dlq: submissionNotOwned(submissionId) };
-    return { outcome: PageImageOutcome.UrlListHit, submissionId };
-  }
+  if (matches.length > 0) return listedImage(ctx, { url, matches }, submissionId);
+  const hops = stopAtListed(deps.urlLists);
   // Refused once its retries are spent (or at once when trying again cannot help): the page's case counts it.
-  const image = await fetchImage(ctx, url.href, deadline);
+  const image = await fetchImage(ctx, url.href, deadline, hops.follow);
+  const hop = hops.listed();
+  if (hop !== null) return listedImage(ctx, hop, submissionId);
   if (!image.ok) return { outcome: PageImageOutcome.Refused, submissionId: null };
   const { fetched, release } = image;
   try {

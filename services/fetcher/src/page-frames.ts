@@ -26,6 +26,33 @@ export function listMatches(
     });
 }
 
+/** A URL a fetch was redirected to that the URL lists match, with its matches: where the fetch stopped, undialled. */
+export interface ListedHop {
+  url: NormalizedUrl;
+  matches: ReturnType<typeof listMatches>;
+}
+
+/**
+ * A fetch's `follow` that stops at the first redirect target the URL lists match (an allow list's too), as the first
+ * URL was matched before the fetch: a server would otherwise redirect its own URL to a listed one and have that
+ * fetched and scanned as unlisted. `listed()` says where it stopped, if it did.
+ */
+export function stopAtListed(urlLists: FetchStepDeps['urlLists']): {
+  follow: (target: NormalizedUrl) => boolean;
+  listed: () => ListedHop | null;
+} {
+  let listed: ListedHop | null = null;
+  return {
+    follow: (target) => {
+      const matches = listMatches(urlLists, target);
+      if (matches.length === 0) return true;
+      listed = { url: target, matches };
+      return false;
+    },
+    listed: () => listed,
+  };
+}
+
 /** Pages a reported page frames that are fetched for their images by default (`PAGE_MAX_FRAMES`). */
 export const DEFAULT_PAGE_MAX_FRAMES = 4;
 
@@ -148,8 +175,17 @@ export async function withFrames(
       // Bodies held at once stay bounded by the slots: PAGE_MAX_FRAMES frames of every page in flight, each
       // answering with a FETCH_MAX_BYTES image, would otherwise be held beside the images' own.
       const release = await takeSlot(signal);
+      const hops = stopAtListed(deps.urlLists);
       try {
-        const fetched = release === null ? null : await deps.fetcher.fetchPage(url, { signal });
+        const fetched =
+          release === null ? null : await deps.fetcher.fetchPage(url, { signal, follow: hops.follow });
+        const hop = hops.listed();
+        if (hop !== null) {
+          // Redirected to a listed address: as a listed frame, its own address joins the images (and stops there).
+          const allowed = hop.matches.some((x) => x.bank.negative);
+          count(allowed ? PageFrameOutcome.AllowListed : PageFrameOutcome.UrlListHit);
+          return allowed ? [] : [{ href: url, source: 'frame' }];
+        }
         if (fetched === null || !fetched.ok) {
           count(PageFrameOutcome.Refused);
           unseen++;
