@@ -54,3 +54,57 @@ export function pngDeclaring(
 /** The header of the decompression bomb the decode budgets exist for: 10000×10000, 16-bit RGBA, interlaced. */
 export const interlaced16BitBomb = (): Buffer =>
   pngDeclaring(10_000, 10_000, { bitDepth: 16, colourType: 6, interlaced: true });
+
+/**
+ * A little-endian baseline TIFF of `width × height` 8-bit samples, RGB (or grey) plus `samplesPerPixel` minus
+ * 3 (or 1) extra samples, in one strip: `strip` (uncompressed, `width × height × samplesPerPixel` bytes) when given,
+ * else a tiny deflated strip of the wrong size, so that only a check of the header can refuse it. TIFF allows any
+ * number of extra samples per pixel; a decoder passes them through, so the decoded image has that many channels.
+ */
+export function tiffDeclaring(
+  width: number,
+  height: number,
+  o: { samplesPerPixel?: number; greyscale?: boolean; strip?: Uint8Array } = {},
+): Buffer {
+  const colour = o.greyscale === true ? 1 : 3;
+  const spp = o.samplesPerPixel ?? colour;
+  const strip = o.strip ?? deflateSync(Buffer.alloc(64));
+  const extra = spp - colour;
+  // Tag, type (3 SHORT, 4 LONG), values; arrays longer than fit in 4 bytes go after the directory.
+  const tags: [number, 3 | 4, number[]][] = [
+    [256, 4, [width]],
+    [257, 4, [height]],
+    [258, 3, new Array<number>(spp).fill(8)],
+    [259, 3, [o.strip === undefined ? 8 : 1]], // deflate (the bogus strip) or none
+    [262, 3, [o.greyscale === true ? 1 : 2]], // min-is-black or RGB
+    [273, 4, [0]], // strip offset, set below
+    [277, 3, [spp]],
+    [278, 4, [height]],
+    [279, 4, [strip.length]],
+    [284, 3, [1]],
+    ...(extra > 0 ? [[338, 3, new Array<number>(extra).fill(0)] as [number, 3, number[]]] : []),
+  ];
+  const dirBytes = 2 + tags.length * 12 + 4;
+  const dir = Buffer.alloc(dirBytes);
+  const overflow: Buffer[] = [];
+  let next = 8 + dirBytes;
+  dir.writeUInt16LE(tags.length, 0);
+  const stripEntry = 2 + tags.findIndex(([tag]) => tag === 273) * 12 + 8;
+  tags.forEach(([tag, type, values], i) => {
+    const at = 2 + i * 12;
+    dir.writeUInt16LE(tag, at);
+    dir.writeUInt16LE(type, at + 2);
+    dir.writeUInt32LE(values.length, at + 4);
+    const size = type === 3 ? 2 : 4;
+    const data = Buffer.alloc(values.length * size);
+    values.forEach((v, k) => (type === 3 ? data.writeUInt16LE(v, k * 2) : data.writeUInt32LE(v, k * 4)));
+    if (data.length <= 4) data.copy(dir, at + 8);
+    else {
+      dir.writeUInt32LE(next, at + 8);
+      overflow.push(data);
+      next += data.length;
+    }
+  });
+  dir.writeUInt32LE(next, stripEntry);
+  return Buffer.concat([Buffer.from([0x49, 0x49, 42, 0, 8, 0, 0, 0]), dir, ...overflow, strip]);
+}

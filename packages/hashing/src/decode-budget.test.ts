@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodedBytes, type ImageHeader } from './decode-budget.js';
 import { fixture } from './fixtures.test-helper.js';
 import { hashMedia } from './hash-media.js';
-import { interlaced16BitBomb, pngDeclaring } from '@mod/contracts/declared-images';
+import { interlaced16BitBomb, pngDeclaring, tiffDeclaring } from '@mod/contracts/declared-images';
 import { defaultDecodeLimits } from './limits.js';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import { flatRgbaPng } from './synthetic-photos.js';
@@ -61,6 +61,17 @@ describe('maxDecodedBytes: refused from the header, before any pixel is decoded'
     // The same bytes at a size within the budget reach the decoder, which rejects their pixels.
     await expect(hashMedia(pngDeclaring(100, 100, declared))).rejects.toMatchObject({
       code: 'MOD_ERR_HASH_DECODE_FAILED',
+    });
+  });
+
+  it('counts every sample a pixel carries: a TIFF of RGB plus 125 extra samples', async () => {
+    // Extra samples pass through the decoder: 4000×4000 × 128 samples is 2 GB of output from a 2 MB file (deflated).
+    const tiff = { format: 'tiff', width: 4000, height: 4000, bytesPerSample: 1, interlaced: false } as const;
+    expect(decodedBytes({ ...tiff, channels: 128, hasAlpha: true, space: 'srgb' })).toBe(4000 * 4000 * 128);
+    expect(decodedBytes({ ...tiff, channels: 4, hasAlpha: true, space: 'b-w' })).toBe(4000 * 4000 * 6);
+    expect(decodedBytes({ ...tiff, channels: 5, hasAlpha: true, space: 'cmyk' })).toBe(4000 * 4000 * 4);
+    await expect(hashMedia(tiffDeclaring(4000, 4000, { samplesPerPixel: 128 }))).rejects.toMatchObject({
+      code: TOO_MANY_DECODED_BYTES,
     });
   });
 

@@ -17,6 +17,8 @@ export interface ImageHeader {
   /** Interlaced PNG (Adam7) or progressive JPEG: the loader must hold the whole image before the first row. */
   interlaced: boolean;
   hasAlpha: boolean;
+  /** libvips colour space (`b-w`, `srgb`, `cmyk`...): how many of `channels` are colour, the rest pass through. */
+  space?: string | undefined;
 }
 
 /** The header facts sharp's `metadata()` gives (this module does not load sharp: `@mod/hashing` stays pure). */
@@ -29,6 +31,8 @@ export interface HeaderMetadata {
   /** Interlaced PNG or progressive JPEG. */
   isProgressive?: boolean | undefined;
   hasAlpha?: boolean | undefined;
+  /** libvips interpretation: `b-w`, `grey16`, `srgb`, `cmyk`... */
+  space?: string | undefined;
 }
 
 const BYTES_PER_SAMPLE: Record<string, number> = {
@@ -58,7 +62,17 @@ export function imageHeaderOf(meta: HeaderMetadata, format: ImageFormat): ImageH
     bytesPerSample: BYTES_PER_SAMPLE[meta.depth ?? ''] ?? 4,
     interlaced: meta.isProgressive === true,
     hasAlpha: meta.hasAlpha === true,
+    space: meta.space,
   };
+}
+
+/**
+ * Channels of the 8-bit sRGB output: 3 colour channels, plus every channel beyond the file's colour ones (alpha, and
+ * TIFF's extra samples, of which a file may declare any number: libvips passes them through the conversion).
+ */
+function outputChannels(header: ImageHeader): number {
+  const colour = header.space === 'b-w' || header.space === 'grey16' ? 1 : header.space === 'cmyk' ? 4 : 3;
+  return Math.max(header.hasAlpha ? 4 : 3, 3 + header.channels - colour);
 }
 
 /**
@@ -71,8 +85,9 @@ const HEIF_BYTES_PER_PIXEL = 20;
 /**
  * The bytes one decode to 8-bit RGB(A) holds at its peak, from the header alone (`README.md`, Limits, compares it
  * with measured peaks). Two parts:
- * - the output, which the hash needs whole: 3 bytes per pixel, 4 with alpha; 16-bit greyscale is first read as
- *   16-bit samples to clip them (see `decodeImage`), a second buffer;
+ * - the output, which the hash needs whole: 3 bytes per pixel, 4 with alpha, one more per extra sample a TIFF
+ *   declares (a 2 MB file of 4000×4000 pixels of 128 samples each is 2 GB of output); 16-bit greyscale is first
+ *   read as 16-bit samples to clip them (see `decodeImage`), a second buffer;
  * - what the loader itself holds for the whole image before it can produce a row, at the file's own depth: an
  *   interlaced PNG (Adam7 passes cover the whole image, so libvips decodes it whole, 16-bit samples as 16-bit),
  *   a progressive JPEG (libjpeg keeps every DCT coefficient, 2 bytes each; counted without chroma subsampling), a
@@ -85,7 +100,7 @@ export function decodedBytes(header: ImageHeader): number {
   const pixels = header.width * header.height;
   if (header.format === 'avif' || header.format === 'heif') return pixels * HEIF_BYTES_PER_PIXEL;
   const grey16 = header.channels === 1 && header.bytesPerSample === 2;
-  const output = grey16 ? pixels * (2 + 3) : pixels * (header.hasAlpha ? 4 : 3);
+  const output = grey16 ? pixels * (2 + 3) : pixels * outputChannels(header);
   let loader = 0;
   if (header.format === 'png' && header.interlaced) loader = pixels * header.channels * header.bytesPerSample;
   else if (header.format === 'jpeg' && header.interlaced) loader = pixels * header.channels * 2;
