@@ -38,6 +38,13 @@ interface BankRow {
   name: string;
   action_policy: Hit['actionPolicy'];
   negative: boolean;
+  enabled: boolean;
+}
+
+/** What the entry checks found: each hit's category, and the entries removed since the worker matched them. */
+interface CheckedEntries {
+  categories: Map<string, string | null>;
+  removed: Set<string>;
 }
 
 /**
@@ -51,6 +58,11 @@ interface BankRow {
  * - a URL or host subject comes only with URL-list hits that support it (a host only from an entry dedicated to
  *   abuse); content verdicts carry no URL-list hits.
  * Perceptual distances (PDQ, blockhash) are the scanner's measurement, within its bank's threshold.
+ *
+ * A hit on an entry a curator removed, or on a bank switched off, since the worker's index last heard of it (a scan
+ * in flight at the removal, an index behind its changes topic) is stale: the worker saw the list as it was, and the
+ * list no longer says so. Such hits are left out (`liveHits`), and the decision is the one the remaining hits make,
+ * so no order is issued on a removed entry and a suppression by a removed negative entry no longer holds.
  */
 export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<VerdictCheck> {
   const { rows: submissions } = await db.query<{
@@ -78,7 +90,7 @@ export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<Ver
   const badBank = bankIds.find((id) => !UUID.test(id));
   if (badBank !== undefined) return refuse(VerdictRefusal.UnknownBank, `no bank ${badBank.slice(0, 60)}`);
   const { rows: bankRows } = await db.query<BankRow>(
-    `/* actioner:verdict-banks */ select id, name, action_policy, negative from banks where id = any($1::uuid[])`,
+    `/* actioner:verdict-banks */ select id, name, action_policy, negative, enabled from banks where id = any($1::uuid[])`,
     [bankIds],
   );
   const banks = new Map(bankRows.map((b) => [b.id, b]));
@@ -91,27 +103,27 @@ export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<Ver
       VerdictRefusal.SubjectInvalid,
       'URL-list hits and content hits do not mix with this subject',
     );
-  const categories =
+  const checked =
     verdict.subject === undefined ? await checkHashHits(db, verdict) : await checkUrlHits(db, verdict);
-  if (!(categories instanceof Map)) return categories;
-  const hits = verdict.hits.map((h): Hit => {
+  if (!('categories' in checked)) return checked;
+  const liveHits = verdict.hits.filter(
+    (h) => banks.get(h.bankId)?.enabled === true && !checked.removed.has(h.entryId),
+  );
+  const hits = liveHits.map((h): Hit => {
     const bank = banks.get(h.bankId) as BankRow;
     return {
       ...h,
       bankName: bank.name,
       actionPolicy: bank.action_policy,
       negative: bank.negative,
-      category: categories.get(h.entryId) ?? null,
+      category: checked.categories.get(h.entryId) ?? null,
     };
   });
   return { ok: true, verdict: { ...verdict, hits, decision: decide(hits) } };
 }
 
 /** Hash-bank hits: the entry is in the named bank, of the named signal, and an exact one holds the digest. */
-async function checkHashHits(
-  db: Queryable,
-  verdict: Verdict,
-): Promise<Map<string, string | null> | VerdictCheck> {
+async function checkHashHits(db: Queryable, verdict: Verdict): Promise<CheckedEntries | VerdictCheck> {
   const ids = verdict.hits.map((h) => h.entryId);
   const bad = ids.find((id) => !/^\d{1,18}$/.test(id));
   if (bad !== undefined) return refuse(VerdictRefusal.UnknownEntry, `no entry ${bad.slice(0, 60)}`);
@@ -121,9 +133,10 @@ async function checkHashHits(
     signal: SignalType;
     value: string;
     category: string | null;
+    removed: boolean;
   }>(
-    `/* actioner:verdict-entries */ select id, bank_id, signal, value, category from bank_entries
-     where id = any($1::bigint[])`,
+    `/* actioner:verdict-entries */ select id, bank_id, signal, value, category, removed_at is not null as removed
+     from bank_entries where id = any($1::bigint[])`,
     [ids],
   );
   const entries = new Map(rows.map((r) => [String(r.id), r]));
@@ -140,14 +153,14 @@ async function checkHashHits(
         `entry ${h.entryId} does not hold the verdict's ${h.signal}`,
       );
   }
-  return new Map(rows.map((r) => [String(r.id), r.category]));
+  return {
+    categories: new Map(rows.map((r) => [String(r.id), r.category])),
+    removed: new Set(rows.filter((r) => r.removed).map((r) => String(r.id))),
+  };
 }
 
 /** URL-list hits: each entry is in its bank and its pattern matches the URL; the subject is what they support. */
-async function checkUrlHits(
-  db: Queryable,
-  verdict: Verdict,
-): Promise<Map<string, string | null> | VerdictCheck> {
+async function checkUrlHits(db: Queryable, verdict: Verdict): Promise<CheckedEntries | VerdictCheck> {
   const normalized = normalizeUrl(verdict.url ?? '');
   if (!normalized.ok) return refuse(VerdictRefusal.SubjectInvalid, 'a URL-list verdict needs a valid URL');
   const url = normalized.url;
@@ -161,8 +174,10 @@ async function checkUrlHits(
     pattern: string;
     dedicated_to_abuse: boolean;
     category: string | null;
+    removed: boolean;
   }>(
-    `/* actioner:verdict-url-entries */ select id, bank_id, kind, pattern, dedicated_to_abuse, category
+    `/* actioner:verdict-url-entries */ select id, bank_id, kind, pattern, dedicated_to_abuse, category,
+       removed_at is not null as removed
      from url_list_entries where id = any($1::bigint[])`,
     [ids],
   );
@@ -197,5 +212,8 @@ async function checkUrlHits(
     (subject.type === 'host' && hosts.has(subject.value));
   if (!supported)
     return refuse(VerdictRefusal.SubjectInvalid, `the hits do not support subject ${subject?.type}`);
-  return new Map(rows.map((r) => [`url:${r.id}`, r.category]));
+  return {
+    categories: new Map(rows.map((r) => [`url:${r.id}`, r.category])),
+    removed: new Set(rows.filter((r) => r.removed).map((r) => `url:${r.id}`)),
+  };
 }
