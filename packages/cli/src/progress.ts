@@ -103,6 +103,17 @@ async function openList(file: string): Promise<FileHandle> {
 }
 
 /**
+ * The options of a list import, into a hash bank or a URL list alike: replace (the default) or append, strict
+ * (no bad line taken), force (a replace with more bad lines than good), progress on stderr.
+ */
+export const LIST_IMPORT_OPTIONS = {
+  mode: { type: 'string', default: 'replace' },
+  strict: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
+  progress: { type: 'boolean', default: false },
+} as const;
+
+/**
  * Runs the import of `file`, read through the stream it is given, with its progress on stderr when asked
  * (`--progress`) or watched (stderr is a terminal): the bytes read of the file's size (for a regular file), and
  * the `done` summary once `run` succeeds.

@@ -5,16 +5,8 @@ import { appendAudit, appendAuditAlone } from '@mod/db/audit';
 import { exportBankEntries } from '@mod/db/banks';
 import { stringOptions, subcommandCommand, type Command } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
-import { importFileWithProgress } from '../progress.js';
-import {
-  badListText,
-  invalidValue,
-  isOneOf,
-  LIST_IMPORT_OPTIONS,
-  NAME_RULE,
-  operator,
-  withDatabase,
-} from './curator.js';
+import { importFileWithProgress, LIST_IMPORT_OPTIONS } from '../progress.js';
+import { badListText, invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
 const USAGE = [
   'usage: modctl bank import --bank NAME --format csv|tsv|jsonl [--strict] [--mode replace|append] [--force]',

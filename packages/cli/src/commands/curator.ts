@@ -24,17 +24,6 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** The rule of a bank's or URL list's `--name` (`isBankName` of `@mod/curation`, as the API has it). */
 export const NAME_RULE = '--name: 1 to 100 of the letters A-Z a-z, digits and . _ -';
 
-/**
- * The options of a list import, into a hash bank or a URL list alike: replace (the default) or append, strict
- * (no bad line taken), force (a replace with more bad lines than good), progress on stderr.
- */
-export const LIST_IMPORT_OPTIONS = {
-  mode: { type: 'string', default: 'replace' },
-  strict: { type: 'boolean', default: false },
-  force: { type: 'boolean', default: false },
-  progress: { type: 'boolean', default: false },
-} as const;
-
 /** An option's value breaks the rule for its field (exit code 2). */
 export const invalidValue = (message: string) => new CliError(CliErrorCode.InvalidValue, message);
 

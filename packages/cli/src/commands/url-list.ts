@@ -13,16 +13,8 @@ import {
 import { appendAuditAlone } from '@mod/db/audit';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
 import { printPages, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
-import { importFileWithProgress } from '../progress.js';
-import {
-  badListText,
-  invalidValue,
-  isOneOf,
-  LIST_IMPORT_OPTIONS,
-  NAME_RULE,
-  operator,
-  withDatabase,
-} from './curator.js';
+import { importFileWithProgress, LIST_IMPORT_OPTIONS } from '../progress.js';
+import { badListText, invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
 const USAGE = [
   'usage: modctl url-list create --name NAME --source SOURCE [--policy automatic|review]',
