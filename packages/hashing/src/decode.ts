@@ -131,6 +131,23 @@ async function decodeGrey16Clipped(
 }
 
 /**
+ * RGB and the first channel after it (libvips' alpha) of an image with more: a TIFF may declare any number of extra
+ * samples per pixel, which libvips passes through its sRGB conversion, and the hashes read 3 or 4 channels (blockhash
+ * read 5 or 7 as if they were 3, and its hash of an RGB image plus two opaque extra samples was 114 bits off).
+ */
+function firstFourChannels(image: RawImage): RawImage {
+  const { data, width, height, channels } = image;
+  const out = new Uint8Array(width * height * 4);
+  for (let p = 0, o = 0; o < out.length; p += channels, o += 4) {
+    out[o] = data[p]!;
+    out[o + 1] = data[p + 1]!;
+    out[o + 2] = data[p + 2]!;
+    out[o + 3] = data[p + 3]!;
+  }
+  return { data: out, width, height, channels: 4 };
+}
+
+/**
  * Decodes the first frame of an image with every limit enforced: bytes and magic before the decoder runs,
  * header dimensions, frame count and the decoded size (`maxDecodedBytes`) before pixels are decoded, wall-clock
  * time around both steps.
@@ -238,15 +255,13 @@ export async function decodeImage(
     } catch (err) {
       throw classifySharpError(err);
     }
-    return {
-      ...base,
-      pixels: {
-        data: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength),
-        width: raw.info.width,
-        height: raw.info.height,
-        channels: raw.info.channels,
-      },
+    const pixels: RawImage = {
+      data: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength),
+      width: raw.info.width,
+      height: raw.info.height,
+      channels: raw.info.channels,
     };
+    return { ...base, pixels: pixels.channels > 4 ? firstFourChannels(pixels) : pixels };
   };
   return withDeadline(
     work(),

@@ -9,6 +9,7 @@ import { hashMedia } from './hash-media.js';
 import { hammingDistanceHex } from './hamming.js';
 import { PDQ_MATCH_DISTANCE } from './pdq.js';
 import { sniffImageFormat } from './sniff.js';
+import { tiffDeclaring } from '@mod/contracts/declared-images';
 
 describe('exact hashes', () => {
   it('match the FIPS/RFC test vectors for "abc"', () => {
@@ -64,6 +65,24 @@ describe('decoding choices', () => {
     for (const file of ['L.png', 'CMYK.jpg']) {
       const h = await hashMedia(fixture(`pdq/modes/${file}`));
       expect(hammingDistanceHex(h.pdq, original.pdq), file).toBeLessThanOrEqual(8);
+    }
+  });
+
+  it('hashes a TIFF with extra samples per pixel as its RGB (and first extra sample as alpha)', async () => {
+    const { data, info } = await sharp(fixture('pdq/pytx/rgb.jpeg'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const withSamples = (spp: number): Buffer => {
+      const strip = Buffer.alloc(info.width * info.height * spp, 255); // extra samples opaque
+      for (let p = 0; p < info.width * info.height; p++) data.copy(strip, p * spp, p * 3, p * 3 + 3);
+      return tiffDeclaring(info.width, info.height, { samplesPerPixel: spp, strip });
+    };
+    const rgb = await hashMedia(withSamples(3));
+    for (const spp of [4, 5, 7]) {
+      const decoded = await decodeImage(withSamples(spp), defaultDecodeLimits);
+      expect(decoded.pixels.channels, `${spp} samples`).toBe(4);
+      const h = await hashMedia(withSamples(spp));
+      expect([h.pdq, h.blockhash], `${spp} samples`).toEqual([rgb.pdq, rgb.blockhash]);
     }
   });
 
