@@ -303,19 +303,17 @@ export async function aclResourcesOf(kafka: Kafka, principal: string): Promise<A
       },
     }),
   );
+  const types = new Map<number, AclResource['resourceType']>([
+    [ResourceTypes.TOPIC, 'topic'],
+    [ResourceTypes.GROUP, 'group'],
+  ]);
+  const patterns = new Map<number, AclResource['patternType']>([
+    [ResourcePatternTypes.LITERAL, 'literal'],
+    [ResourcePatternTypes.PREFIXED, 'prefixed'],
+  ]);
   return resources.map((r) => ({
-    resourceType:
-      r.resourceType === ResourceTypes.TOPIC
-        ? 'topic'
-        : r.resourceType === ResourceTypes.GROUP
-          ? 'group'
-          : 'other',
-    patternType:
-      r.resourcePatternType === ResourcePatternTypes.LITERAL
-        ? 'literal'
-        : r.resourcePatternType === ResourcePatternTypes.PREFIXED
-          ? 'prefixed'
-          : 'other',
+    resourceType: types.get(r.resourceType) ?? 'other',
+    patternType: patterns.get(r.resourcePatternType) ?? 'other',
     name: r.resourceName,
   }));
 }
