@@ -1,6 +1,6 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '@mod/contracts';
@@ -20,7 +20,11 @@ beforeAll(async () => {
   pipeline = await startPipeline(world, { BANK_SNAPSHOT_PATH: snapshotPath });
   await seedTenants(world.db, [{ id: 'isp-1', kind: 'isp' }]);
 });
-afterAll(async () => pipeline?.stop());
+afterAll(async () => {
+  await pipeline?.stop();
+  // The snapshot is a copy of the banks: it does not outlive the test.
+  await rm(dirname(snapshotPath), { recursive: true, force: true });
+});
 
 const scan = (bytes: Buffer): Promise<Verdict> => scanViaKafka(world, partner, bytes);
 
@@ -98,6 +102,10 @@ describe('banks through real Kafka and Postgres', () => {
 
   it('a restarted scanner starts from its snapshot plus the topic, and sees changes made while it was down', async () => {
     await pipeline.stop(); // writes the snapshot
+    // Every bank's hashes (licensed known-abuse lists among them) and their names: the scanner's alone to read,
+    // whatever the process's umask (022 here, as on most hosts).
+    for (const file of [snapshotPath, `${snapshotPath}.json`])
+      expect((await stat(file)).mode & 0o777, file).toBe(0o600);
     const added = await makePhoto(77);
     const h = await hashMedia(added);
     const report = await importIwf(`pdq,${h.pdq},${h.pdqQuality},A\n`, 'append');

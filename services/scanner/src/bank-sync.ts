@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { bankChangeCodec, type BankChangeMessage } from '@mod/contracts';
 import { toDatabaseError, type Queryable } from '@mod/db';
 import type { Bank } from '@mod/db/banks';
@@ -66,12 +66,19 @@ interface SnapshotHeader {
 }
 
 /**
+ * A snapshot holds every bank's hashes (licensed known-abuse lists among them) and names: its files are the
+ * scanner's alone (owner read and write), whatever the process's umask, a file left from before included.
+ */
+const SNAPSHOT_MODE = 0o600;
+
+/**
  * Streams the matcher into a file (an index of 60M PDQ entries is ~5 GB: never one buffer), flushed to disk
- * before the caller renames it into place.
+ * before the caller renames it into place. The file is owner-only (`SNAPSHOT_MODE`).
  */
 export async function writeSnapshotFile(path: string, m: BankMatcher): Promise<void> {
-  const file = await open(path, 'w');
+  const file = await open(path, 'w', SNAPSHOT_MODE);
   try {
+    await file.chmod(SNAPSHOT_MODE);
     await m.writeSnapshot(async (part) => {
       for (let off = 0; off < part.length; ) {
         const { bytesWritten } = await file.write(part, off, part.length - off);
@@ -220,7 +227,8 @@ export function createBankSync(options: BankSyncOptions): BankSync {
       metas: [...metas],
     };
     await writeSnapshotFile(`${options.snapshotPath}.tmp`, matcher);
-    await writeFile(`${options.snapshotPath}.json.tmp`, JSON.stringify(header));
+    await writeFile(`${options.snapshotPath}.json.tmp`, JSON.stringify(header), { mode: SNAPSHOT_MODE });
+    await chmod(`${options.snapshotPath}.json.tmp`, SNAPSHOT_MODE);
     await rename(`${options.snapshotPath}.tmp`, options.snapshotPath);
     await rename(`${options.snapshotPath}.json.tmp`, `${options.snapshotPath}.json`);
     log.info({ path: options.snapshotPath }, 'bank snapshot written');
