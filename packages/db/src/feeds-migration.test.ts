@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from './pool.js';
 import { migrate, migrationsDir } from './migrate.js';
-import { ensureBank } from './banks.js';
 import { upsertTenant } from './tenants.js';
 import { streamFeedLines } from './feeds-lines.js';
 import { refreshFeedState, type FeedRenderer } from './feeds-refresh.js';
-import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { createTestSchema, testUrlList, type TestDatabase } from './testing.test-helper.js';
 
 /** A renderer that needs no URL parsing: the target is the line (URL-level) or the host (dedicated). */
 const renderer: FeedRenderer = {
@@ -38,9 +37,7 @@ afterAll(async () => {
   await rm(oldDir, { recursive: true, force: true });
 });
 
-/** A URL list (a bank of signal type `url`, which the bank type of `ensureBank` does not name) to hold entries. */
-const urlList = (name: string) =>
-  ensureBank(pool, { name, source: 'test', signalTypes: ['url'] as never, actionPolicy: 'automatic' });
+const urlList = (name: string) => testUrlList(pool, name);
 
 async function text(stream: NodeJS.ReadableStream): Promise<string> {
   let out = '';

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ensureBank } from './banks.js';
 import { streamFeedLines } from './feeds-lines.js';
 import { refreshFeedState, type FeedRenderer } from './feeds-refresh.js';
 import { upsertTenant } from './tenants.js';
-import { db, useTestSchema } from './testing.test-helper.js';
+import { db, testUrlList, useTestSchema } from './testing.test-helper.js';
 
 const renderer: FeedRenderer = {
   version: 1,
@@ -24,12 +23,7 @@ const full = (serial: number) =>
 
 describe('refreshFeedState rebuilding the rows (a new rendering version)', () => {
   it('keeps the rows of the previous serial, which a full feed being served may still be reading', async () => {
-    const bank = await ensureBank(db.pool, {
-      name: 'rebuild-list',
-      source: 'test',
-      signalTypes: ['url'] as never,
-      actionPolicy: 'automatic',
-    });
+    const bank = await testUrlList(db.pool, 'rebuild-list');
     await db.pool.query(
       `insert into url_list_entries (bank_id, kind, pattern, canonical_key)
        values ($1, 'url', 'a.example/1', 'a.example/1'), ($1, 'url', 'b.example/2', 'b.example/2')`,
@@ -49,12 +43,7 @@ describe('refreshFeedState rebuilding the rows (a new rendering version)', () =>
 describe('refreshFeedState across a rolling deploy (two rendering versions at once)', () => {
   it('never re-renders downwards, and re-renders upwards only lines an older version wrote', async () => {
     await upsertTenant(db.pool, { id: 'isp-roll', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
-    const bank = await ensureBank(db.pool, {
-      name: 'rolling-list',
-      source: 'test',
-      signalTypes: ['url'] as never,
-      actionPolicy: 'automatic',
-    });
+    const bank = await testUrlList(db.pool, 'rolling-list');
     const add = (pattern: string) =>
       db.pool.query(
         `insert into url_list_entries (bank_id, kind, pattern, canonical_key) values ($1, 'url', $2, $2)`,

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ensureBank } from './domains/banks.js';
 import { fileReport } from './domains/reports.js';
 import { findUrlListEntriesByKey } from './domains/banks.js';
 import { addUrlListEntries, findLiveUrlListEntries, importUrlListEntries } from './domains/url-lists.js';
 import { withTransaction } from './index.js';
-import { db, useTestSchema } from './testing.test-helper.js';
+import { db, testReport, testUrlList, useTestSchema } from './testing.test-helper.js';
 
 // A URL of a couple of thousand characters in a non-Latin script is several times longer as a canonical key:
 // every character percent-encoded (`ả` is `%E1%BA%A3`). A btree entry holds at most 2704 bytes (after
@@ -17,21 +16,7 @@ useTestSchema({ 'hotline-1': 'hotline' });
 describe('keys longer than a btree entry', () => {
   it("fold a citizen's report of a long URL into its open subject, as any other", async () => {
     const url = { href: longKey('report'), key: longKey('report') };
-    const file = () =>
-      fileReport(db.pool, {
-        trackingSha256: randomBytes(32).toString('hex'),
-        channel: 'web',
-        tenantId: 'hotline-1',
-        filedBy: null,
-        category: 'other',
-        seenWhere: null,
-        description: null,
-        language: 'vi',
-        urls: [url],
-        receivedAt: new Date(),
-        dueAt: new Date(Date.now() + 86_400_000),
-        contact: null,
-      });
+    const file = () => fileReport(db.pool, testReport({ channel: 'web', urls: [url] }));
     const first = await file();
     const second = await file();
     expect(first.subjects.map((s) => s.created)).toEqual([true]);
@@ -39,12 +24,7 @@ describe('keys longer than a btree entry', () => {
   });
 
   it('list a long URL on a URL list, added one by one or imported, and find it by its key', async () => {
-    const bank = await ensureBank(db.pool, {
-      name: 'long-urls',
-      source: 'test',
-      signalTypes: ['url'] as never,
-      actionPolicy: 'automatic',
-    });
+    const bank = await testUrlList(db.pool, 'long-urls');
     const entry = (tag: string) => ({
       kind: 'url' as const,
       pattern: longKey(tag),

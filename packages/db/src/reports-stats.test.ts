@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fileReport, reportStats, type ReportChannel } from './domains/reports.js';
-import { db, useTestSchema } from './testing.test-helper.js';
+import { db, testReport, useTestSchema } from './testing.test-helper.js';
 
 useTestSchema({ 'hotline-1': 'hotline' });
 
@@ -10,20 +9,10 @@ const HOUR = 3_600_000;
 
 /** A report received at T0 on `channel` whose outcome came `hours` later (null: still open). */
 async function reportHandledAfter(channel: ReportChannel, hours: number | null): Promise<void> {
-  const { id } = await fileReport(db.pool, {
-    trackingSha256: randomBytes(32).toString('hex'),
-    channel,
-    tenantId: 'hotline-1',
-    filedBy: null,
-    category: 'other',
-    seenWhere: null,
-    description: null,
-    language: 'vi',
-    urls: [],
-    receivedAt: T0,
-    dueAt: new Date(T0.getTime() + 24 * HOUR),
-    contact: null,
-  });
+  const { id } = await fileReport(
+    db.pool,
+    testReport({ channel, receivedAt: T0, dueAt: new Date(T0.getTime() + 24 * HOUR) }),
+  );
   if (hours !== null)
     await db.pool.query(`update reports set status = 'actioned', outcome_at = $2 where id = $1`, [
       id,
