@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { commandOrder, getOrder, openOrder } from '@mod/db/orders';
-import { createTestSchema, type TestDatabase } from '@mod/testing';
+import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import { createManualClock } from './clock.js';
 import { createOrderLifecycle } from './lifecycle.js';
@@ -52,20 +52,17 @@ const lifecycle = (more: Partial<Parameters<typeof createOrderLifecycle>[0]> = {
 
 /** A takedown the platform says it actioned, whose content is checked at `verifyUrl`. */
 async function actioned(verifyUrl: string): Promise<string> {
-  const order = await openOrder(db.pool, {
-    kind: 'takedown',
-    subjectType: 'url',
-    subjectValue: `https://plat.example/${randomBytes(6).toString('hex')}`,
-    targetTenantId: 'plat',
-    legalBasis: 'test',
-    issuer: { kind: 'policy', id: 'test' },
-    deadlineAt: new Date(clock.now().getTime() + 86_400_000),
-    evidence: {},
-    policyVersion: 't',
-    submissionId: null,
-    actor: 'test',
-    verifyUrl,
-  });
+  const order = await openOrder(
+    db.pool,
+    testOrder({
+      kind: 'takedown',
+      subjectType: 'url',
+      subjectValue: `https://plat.example/${randomBytes(6).toString('hex')}`,
+      targetTenantId: 'plat',
+      deadlineAt: new Date(clock.now().getTime() + 86_400_000),
+      verifyUrl,
+    }),
+  );
   for (const command of [{ type: 'acknowledge' }, { type: 'action', note: 'removed' }] as const) {
     const done = await commandOrder(db.pool, {
       id: order.id,
