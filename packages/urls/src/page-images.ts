@@ -1,5 +1,6 @@
 import { cssImageUrls } from './css-urls.js';
 import { scanTags } from './html-scan.js';
+import { metaRefreshUrl } from './meta-refresh.js';
 import {
   decodeInlineImage,
   InlineRefusal,
@@ -43,6 +44,7 @@ const WANTED_ATTRIBUTES: ReadonlySet<string> = new Set([
   'type',
   'data',
   'xlink:href',
+  'http-equiv',
 ]);
 
 /**
@@ -148,6 +150,8 @@ export function extractPageImages(
   let inSrcdoc = false;
   /** Frames whose document goes unread: a `srcdoc` too long or within a `srcdoc`, a `data:` or nested frame. */
   let unreadFrames = 0;
+  /** A document's first meta refresh is the one a browser follows. */
+  let refreshed = false;
   const take = (value: string | null | undefined, source: RawCandidate['source'] = 'img') => {
     if (value === null || value === undefined) return;
     const trimmed = value.trim();
@@ -195,6 +199,14 @@ export function extractPageImages(
       case 'meta': {
         const key = (a.get('property') ?? a.get('name') ?? '').trim().toLowerCase();
         if (OG_IMAGE.has(key)) take(a.get('content'), 'meta');
+        // A refresh sends the browser on to another page (a document's first only): taken as a page it frames.
+        const content = a.get('content');
+        const isRefresh = (a.get('http-equiv') ?? '').trim().toLowerCase() === 'refresh';
+        const target = isRefresh && typeof content === 'string' ? metaRefreshUrl(content) : null;
+        if (target !== null && !(refreshed && !inSrcdoc)) {
+          take(target, 'frame-src');
+          if (!inSrcdoc) refreshed = true;
+        }
         break;
       }
       case 'link': {

@@ -1,0 +1,72 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { embeddedSubmissionId } from '@mod/contracts';
+import type { Resolver } from '@mod/urls/fetch';
+import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+
+// A hostile server on 127.0.0.1 only, played as the public host `img.test`: the reported page shows nothing itself
+// and sends the browser on at once with a meta refresh, to the page that shows the images.
+const EVENT_ID = '00000000-0000-4000-8000-00000000ffff';
+let port = 0;
+const pages = new Map<string, string>();
+const server = http.createServer((req, res) => {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  const page = pages.get(path);
+  if (page !== undefined) res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  else if (path.endsWith('.jpg')) res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
+  else res.writeHead(404).end('missing');
+});
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+beforeEach(() => pages.clear());
+
+const resolver: Resolver = (hostname) =>
+  hostname === 'img.test' || hostname.endsWith('.img.test')
+    ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
+    : Promise.resolve([{ address: '10.0.0.7', family: 4 }]);
+
+const at = (path: string) => `http://img.test:${port}${path}`;
+const imageId = (path: string) => embeddedSubmissionId(EVENT_ID, at(path));
+
+function refreshWorld() {
+  const fetch = loopbackFetch({
+    resolver,
+    port,
+    timeoutMs: 2_000,
+    isPage: (url) => url.pathname.endsWith('.html'),
+  });
+  return world(fetch, { maxPageImages: 8 });
+}
+
+describe('crawling a reported page that sends the browser on with a meta refresh', () => {
+  it.each([['0; url=/real/gallery.html'], ["0;URL='real/gallery.html'"], ['1, url = "/real/gallery.html"']])(
+    'crawls the page it refreshes to (content %s)',
+    async (content) => {
+      pages.set(
+        '/landing.html',
+        `<html><head><meta http-equiv="Refresh" content="${content.replaceAll('"', '&quot;')}"></head></html>`,
+      );
+      pages.set('/real/gallery.html', '<img src="a.jpg"><img src="/b.jpg">');
+      const w = refreshWorld();
+      expect(await w.observe(at('/landing.html'), reportedEvent(EVENT_ID))).toEqual({ kind: 'ok' });
+      expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([imageId('/real/a.jpg'), imageId('/b.jpg')]);
+      expect(w.sent.filter((m) => m.topic === 'media')).toHaveLength(2);
+    },
+  );
+
+  it('matches the refresh target against the URL lists without fetching it', async () => {
+    pages.set('/landing.html', '<meta http-equiv="refresh" content="0;url=http://listed.test/gallery.html">');
+    const w = refreshWorld();
+    w.listHost('e1', 'listed.test');
+    expect(await w.observe(at('/landing.html'), reportedEvent(EVENT_ID))).toEqual({ kind: 'ok' });
+    const listed = embeddedSubmissionId(EVENT_ID, 'http://listed.test/gallery.html');
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([listed]);
+    expect(w.sent.some((m) => m.topic === 'verdicts' && m.key === listed)).toBe(true);
+    expect(w.fetched).not.toContain('http://listed.test/gallery.html');
+  });
+});
