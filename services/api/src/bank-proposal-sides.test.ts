@@ -24,6 +24,13 @@ async function proposed(who: SignedIn, body: object): Promise<string> {
 }
 const approve = (proposalId: string) =>
   asPerson(api.app, people.curator, 'POST', `/v1/bank-proposals/${proposalId}/approve`, {});
+/** The approval of `proposalId` is refused as contradicting `otherBank`, and nothing is on `bankId`. */
+async function expectContradicts(proposalId: string, otherBank: string, bankId: string): Promise<void> {
+  const refused = await approve(proposalId);
+  expect(statusAndCode(refused)).toEqual([409, 'MOD_ERR_API_CONFLICT']);
+  expect(refused.json<{ error: { message: string } }>().error.message).toContain(otherBank);
+  expect(await liveIn(bankId)).toBe(0);
+}
 const liveIn = async (bankId: string) =>
   (await api.db.query('select 1 from bank_entries where bank_id = $1 and removed_at is null', [bankId])).rows
     .length;
@@ -56,10 +63,7 @@ describe('a bank proposal approved onto one side of the lists', () => {
       reason: 'benign',
       proposeToBankId: benign.id,
     });
-    const refused = await approve(dismissal);
-    expect(statusAndCode(refused)).toEqual([409, 'MOD_ERR_API_CONFLICT']);
-    expect(refused.json<{ error: { message: string } }>().error.message).toContain('sides-abuse');
-    expect(await liveIn(benign.id)).toBe(0);
+    await expectContradicts(dismissal, 'sides-abuse', benign.id);
 
     // Taken off the abuse list (a curator's decision of its own), the dismissal's entry may go on the benign one.
     await api.db.query('update bank_entries set removed_at = now() where id = $1', [listed]);
@@ -73,9 +77,6 @@ describe('a bank proposal approved onto one side of the lists', () => {
       reason: 'abusive',
       proposeToBankId: abuse.id,
     });
-    const contradicted = await approve(confirmation);
-    expect(statusAndCode(contradicted)).toEqual([409, 'MOD_ERR_API_CONFLICT']);
-    expect(contradicted.json<{ error: { message: string } }>().error.message).toContain('sides-benign');
-    expect(await liveIn(abuse.id)).toBe(0);
+    await expectContradicts(confirmation, 'sides-benign', abuse.id);
   });
 });
