@@ -49,6 +49,26 @@ describe('decoding choices', () => {
     expect(rotated.pdq).toBe(plain.pdq);
   });
 
+  it('also hashes the displayed view of a file whose EXIF orientation turns it, though not asked for dihedral', async () => {
+    const listed = await sharp(fixture('pdq/labelme/q0122.jpg'))
+      .resize(200, 120, { fit: 'fill' })
+      .jpeg()
+      .toBuffer();
+    // The pixels stored turned a quarter anticlockwise, and orientation 6 turning them back: viewers show `listed`.
+    const turned = await sharp(listed)
+      .rotate(270)
+      .withMetadata({ orientation: 6 })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const displayed = await hashMedia(await sharp(turned).rotate().jpeg({ quality: 95 }).toBuffer());
+    const [want, h, plain] = await Promise.all([hashMedia(listed), hashMedia(turned), hashMedia(listed)]);
+    expect(hammingDistanceHex(displayed.pdq, want.pdq)).toBeLessThanOrEqual(PDQ_MATCH_DISTANCE);
+    expect(hammingDistanceHex(h.pdq, want.pdq)).toBeGreaterThan(PDQ_MATCH_DISTANCE); // the stored pixels
+    const nearest = Math.min(...(h.pdqDihedral ?? []).map((d) => hammingDistanceHex(d, want.pdq)));
+    expect(nearest).toBeLessThanOrEqual(PDQ_MATCH_DISTANCE);
+    expect(plain.pdqDihedral).toBeUndefined(); // orientation 1: only when asked
+  });
+
   it('detects formats by magic bytes', async () => {
     const img = sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } });
     expect(sniffImageFormat(await img.clone().png().toBuffer())).toBe('png');

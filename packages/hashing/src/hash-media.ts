@@ -22,7 +22,10 @@ export interface MediaHashes {
   /** PDQ, 64 hex digits, and its quality 0..100 (Meta: do not match below 50). */
   pdq: string;
   pdqQuality: number;
-  /** The 8 dihedral PDQ hashes (original, rot90, rot180, rot270, flipX, flipY, flip+1, flip−1) when asked. */
+  /**
+   * The 8 dihedral PDQ hashes (original, rot90, rot180, rot270, flipX, flipY, flip+1, flip−1) when asked, and always
+   * when the file's EXIF orientation is not 1 (its displayed view is one of them; `pdq` is of the stored pixels).
+   */
   pdqDihedral?: string[];
   /** PDQ of the content area after uniform borders are removed; `null` when there is no border. When asked. */
   pdqTrimmed?: { pdq: string; pdqQuality: number } | null;
@@ -62,8 +65,11 @@ export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {
 
   // blockhash takes its block sums from PDQ's pass over the pixels (same values as blockhash-core's).
   const blockhashRows = blockhashAccumulator(pixels.width, pixels.height, 16, BlockhashMethod.PRECISE);
+  // A file whose EXIF orientation turns it is shown turned: its displayed view is one of the 8 dihedral hashes, which
+  // it always gets, so content stored turned with an orientation turning it back is not missed (lossless in JPEG).
+  const dihedral = options.dihedral === true || decoded.orientation !== 1;
   const pdq = pdqHashesFromRaw(pixels, {
-    dihedral: options.dihedral === true,
+    dihedral,
     ...(blockhashRows === null ? {} : { rowSums: blockhashRows }),
   });
   const result: MediaHashes = {
@@ -77,7 +83,7 @@ export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {
     blockhash: blockhashRows === null ? blockhash(pixels, 16) : blockhashRows.finish(),
     decodeScale: decoded.decodeScale,
   };
-  if (options.dihedral === true) {
+  if (dihedral) {
     result.pdqDihedral = pdq.dihedral ?? new Array<string>(8).fill(PDQ_ZERO_HASH);
   }
   if (options.trim === true) {
