@@ -79,40 +79,47 @@ const counter = (name: string) =>
   new Counter({ name, help: name, labelNames: ['type'] as const, registers: [] });
 const gauge = (name: string) => new Gauge({ name, help: name, registers: [] });
 
+/** An automatic md5 bank named `name` holding `values`, its entries' ids in order. */
+async function md5Bank(name: string, values: readonly string[]) {
+  const { bank } = await createBank(
+    world.db,
+    { name, source: 'e2e', signalTypes: ['md5'], actionPolicy: 'automatic' },
+    world.topics.bankChanges,
+  );
+  const ids = await addEntries(
+    world.db,
+    bank.id,
+    values.map((value) => ({ signal: 'md5' as const, value })),
+    world.topics.bankChanges,
+  );
+  return { bank, ids };
+}
+
+/** A scanner's bank follower on its own pool (`name`, for terminating its reload) and metrics. */
+const bankSync = (name: string) =>
+  createBankSync({
+    db: namedPool(`e2e-${name}`),
+    kafka: world.kafka,
+    topic: world.topics.bankChanges,
+    logger,
+    metrics: {
+      entries: gauge(`e2e_${name}_entries`),
+      applied: counter(`e2e_${name}_applied_total`),
+      lag: new Histogram({ name: `e2e_${name}_lag`, help: 'lag', registers: [] }),
+    },
+    groupPrefix: `${world.prefix}scanner`,
+  });
+
 describe('index followers reloading from PostgreSQL (real Kafka and Postgres)', () => {
   it('the scanner reloads a resynced bank once the database answers again, instead of keeping it empty', async () => {
-    const { bank } = await createBank(
-      world.db,
-      { name: 'resync-bank', source: 'e2e', signalTypes: ['md5'], actionPolicy: 'automatic' },
-      world.topics.bankChanges,
-    );
-    await addEntries(
-      world.db,
-      bank.id,
-      [
-        { signal: 'md5', value: 'a'.repeat(32) },
-        { signal: 'md5', value: 'b'.repeat(32) },
-      ],
-      world.topics.bankChanges,
-    );
-    const sync = createBankSync({
-      db: namedPool('e2e-bank-sync'),
-      kafka: world.kafka,
-      topic: world.topics.bankChanges,
-      logger,
-      metrics: {
-        entries: gauge('e2e_bank_entries'),
-        applied: counter('e2e_bank_applied_total'),
-        lag: new Histogram({ name: 'e2e_bank_lag', help: 'lag', registers: [] }),
-      },
-      groupPrefix: `${world.prefix}scanner`,
-    });
+    const { bank } = await md5Bank('resync-bank', ['a'.repeat(32), 'b'.repeat(32)]);
+    const sync = bankSync('bank_sync');
     await sync.start();
     const entries = () => sync.matcher().stats().entries.md5 ?? 0;
     try {
       expect(entries()).toBe(2);
       const resync: BankChangeMessage = { type: 'bank-resync', bankId: bank.id };
-      await terminateReload('bank_entries', 'e2e-bank-sync', () =>
+      await terminateReload('bank_entries', 'e2e-bank_sync', () =>
         producer.send({
           topic: world.topics.bankChanges,
           messages: [{ key: bankChangeKey(resync), value: bankChangeCodec.encode(resync) }],
@@ -125,32 +132,11 @@ describe('index followers reloading from PostgreSQL (real Kafka and Postgres)', 
   });
 
   it('a bank being reloaded is matched whole until the reload ends, which leaves exactly its listed entries', async () => {
-    const { bank } = await createBank(
-      world.db,
-      { name: 'reload-bank', source: 'e2e', signalTypes: ['md5'], actionPolicy: 'automatic' },
-      world.topics.bankChanges,
-    );
-    const [kept, dropped] = await addEntries(
-      world.db,
-      bank.id,
-      [
-        { signal: 'md5', value: 'c'.repeat(32) },
-        { signal: 'md5', value: 'd'.repeat(32) },
-      ],
-      world.topics.bankChanges,
-    );
-    const sync = createBankSync({
-      db: namedPool('e2e-bank-reload'),
-      kafka: world.kafka,
-      topic: world.topics.bankChanges,
-      logger,
-      metrics: {
-        entries: gauge('e2e_reload_entries'),
-        applied: counter('e2e_reload_applied_total'),
-        lag: new Histogram({ name: 'e2e_reload_lag', help: 'lag', registers: [] }),
-      },
-      groupPrefix: `${world.prefix}scanner`,
-    });
+    const {
+      bank,
+      ids: [kept, dropped],
+    } = await md5Bank('reload-bank', ['c'.repeat(32), 'd'.repeat(32)]);
+    const sync = bankSync('bank_reload');
     await sync.start();
     const listed = () =>
       [kept, dropped, added].filter(
@@ -180,7 +166,7 @@ describe('index followers reloading from PostgreSQL (real Kafka and Postgres)', 
           async () =>
             (
               await control.query(
-                `select 1 from pg_stat_activity where application_name = 'e2e-bank-reload' and wait_event_type = 'Lock'`,
+                `select 1 from pg_stat_activity where application_name = 'e2e-bank_reload' and wait_event_type = 'Lock'`,
               )
             ).rowCount === 1,
           30_000,
