@@ -18,10 +18,11 @@ export interface PgDecisionEffects {
   /** Enqueues a new order's announcement: the blocking/takedown message and the target's webhook. */
   announceOrder: (orderId: string, at: Date) => Promise<void>;
   /**
-   * Opens a case for people, or finds the one of the same submission and kind (`created: false`); null for a
-   * confirmation case none of whose orders awaits an authority (they folded into orders confirmed already).
+   * Opens a case for people, or finds the one of the same submission and kind (`created: false`; `reopened`: a
+   * closed confirmation case opened again, `openCase`); null for a confirmation case none of whose orders awaits
+   * an authority (they folded into orders confirmed already).
    */
-  openCase: (c: CaseToOpen) => Promise<{ id: string; created: boolean } | null>;
+  openCase: (c: CaseToOpen) => Promise<{ id: string; created: boolean; reopened: boolean } | null>;
   /** Holds an audit record until `appendHeldAudit`. */
   audit: (record: AuditEntry) => Promise<void>;
   /** Appends every held record (call last, in the same transaction). */

@@ -70,19 +70,46 @@ export async function platformForHost(db: Queryable, host: string): Promise<stri
   return rows[0]?.platform_tenant_id ?? null;
 }
 
+/** SQL: order `o` awaits an authority's confirmation (policy issued it, nobody confirmed it, it is not over). */
+const AWAITS_AUTHORITY = `o.issuer ->> 'kind' = 'policy' and o.confirmed_at is null
+  and o.status not in ('verified', 'withdrawn')`;
+
+/**
+ * SQL of `openCase`'s conflict: the existing case `cases` is a confirmation case closed without a decision of its
+ * own, and an order coming to it (`excluded.order_ids`) awaits an authority.
+ */
+const REOPENS = `cases.kind = 'confirm' and cases.status = 'closed' and cases.decision is null
+  and exists (select 1 from orders o where o.id = any(excluded.order_ids) and ${AWAITS_AUTHORITY})`;
+
 /**
  * Opens a case for people (an authority confirms an automatic decision; a reviewer looks at a classifier
  * signal). One per (submission, kind): a replay folds into the existing case. Returns its id and whether new.
  * The case belongs to its submission's tenant (`@mod/db/cases` scopes and filters queues by it).
+ *
+ * A confirmation case closed because none of its orders awaited an authority any more (no decision of its own) is
+ * open again (`reopened`) when orders of its submission that await an authority come to it: another verdict on the
+ * submission (a platform sending it again) issued them after the first ones were withdrawn or verified, and only
+ * an open case puts them before an authority (and closes once they are settled).
  */
-export async function openCase(db: Queryable, c: CaseToOpen): Promise<{ id: string; created: boolean }> {
+export async function openCase(
+  db: Queryable,
+  c: CaseToOpen,
+): Promise<{ id: string; created: boolean; reopened: boolean }> {
   const id = randomUUID();
-  const { rows } = await db.query<{ id: string; created: boolean }>(
-    `/* actioner:open-case */ insert into cases (id, kind, submission_id, order_ids, reason, evidence, policy_version,
-       created_at, tenant_id) values ($1, $2, $3, $4, $5, $6, $7, $8, (select tenant_id from submissions where id = $3))
-     on conflict (submission_id, kind) where submission_id is not null
-     do update set order_ids = (select array_agg(distinct x) from unnest(cases.order_ids || excluded.order_ids) x)
-     returning id, (xmax = 0) as created`,
+  const { rows } = await db.query<{ id: string; created: boolean; reopened: boolean }>(
+    `/* actioner:open-case */ with before as (
+       select status from cases where submission_id = $3 and kind = $2),
+     upserted as (
+       insert into cases (id, kind, submission_id, order_ids, reason, evidence, policy_version, created_at, tenant_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, (select tenant_id from submissions where id = $3))
+       on conflict (submission_id, kind) where submission_id is not null
+       do update set order_ids = (select array_agg(distinct x) from unnest(cases.order_ids || excluded.order_ids) x),
+         status = case when ${REOPENS} then 'open' else cases.status end,
+         closed_at = case when ${REOPENS} then null else cases.closed_at end,
+         closed_by = case when ${REOPENS} then null else cases.closed_by end
+       returning id, (xmax = 0) as created, status)
+     select u.id, u.created, (not u.created and u.status = 'open' and b.status = 'closed') as reopened
+     from upserted u left join before b on true`,
     [
       id,
       c.kind,
@@ -98,10 +125,6 @@ export async function openCase(db: Queryable, c: CaseToOpen): Promise<{ id: stri
   if (row === undefined) throw new Error('case insert returned no row');
   return row;
 }
-
-/** SQL: order `o` awaits an authority's confirmation (policy issued it, nobody confirmed it, it is not over). */
-const AWAITS_AUTHORITY = `o.issuer ->> 'kind' = 'policy' and o.confirmed_at is null
-  and o.status not in ('verified', 'withdrawn')`;
 
 /**
  * Whether any of these orders awaits an authority's confirmation. A confirmation case naming none of them would

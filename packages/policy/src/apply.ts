@@ -3,6 +3,7 @@ import { hostOf } from './policy.js';
 import {
   BY_POLICY,
   caseOpenedRecord,
+  caseReopenedRecord,
   orderIssuedRecord,
   orderToOpen,
   type AppliedBy,
@@ -33,10 +34,11 @@ export interface DecisionEffects {
   /** Enqueues a new order's announcement: the blocking/takedown message and the target's webhook. */
   announceOrder(orderId: string, at: Date): Promise<void>;
   /**
-   * Opens a case for people, or finds the one of the same submission and kind (`created: false`); null when the
-   * store opens none: a confirmation case none of whose orders awaits an authority would never close.
+   * Opens a case for people, or finds the one of the same submission and kind (`created: false`; `reopened`: a
+   * closed confirmation case opened again for orders that await an authority); null when the store opens none: a
+   * confirmation case none of whose orders awaits an authority would never close.
    */
-  openCase(c: CaseToOpen): Promise<{ id: string; created: boolean } | null>;
+  openCase(c: CaseToOpen): Promise<{ id: string; created: boolean; reopened?: boolean } | null>;
   /** Appends an audit record; it commits with the transaction. */
   audit(record: AuditIntent): Promise<void>;
 }
@@ -121,5 +123,7 @@ export async function openPlannedCases(
       createdAt: o.at,
     });
     if (opened?.created === true) await fx.audit(caseOpenedRecord(planned, opened.id, o, o.by ?? BY_POLICY));
+    else if (opened?.reopened === true)
+      await fx.audit(caseReopenedRecord(planned, opened.id, o, o.by ?? BY_POLICY));
   }
 }

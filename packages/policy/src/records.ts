@@ -217,6 +217,25 @@ export function caseOpenedRecord(
   });
 }
 
+/**
+ * The record of a confirmation case opened again: orders of its submission that await an authority came to it
+ * after it closed (`orderIds`: those the decision named, new or folded into).
+ */
+export function caseReopenedRecord(
+  planned: PlannedCase,
+  caseId: string,
+  o: { tenantId: string; orderIds: string[]; policyVersion: string },
+  by: AppliedBy = BY_POLICY,
+): AuditIntent {
+  return appliedRecord(by, o.policyVersion, {
+    action: 'case.reopened',
+    tenantId: o.tenantId,
+    subject: { type: 'case', id: caseId },
+    reason: `${planned.kind} case for ${planned.assignee} again, for orders that await it: ${planned.reason}`,
+    evidence: { orderIds: o.orderIds, policyVersion: o.policyVersion },
+  });
+}
+
 /** The record of a classifier result being recorded for a submission that matched nothing. */
 export function classificationRecordedRecord(
   classified: Pick<
