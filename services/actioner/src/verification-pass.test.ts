@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { commandOrder, getOrder, openOrder } from '@mod/db/orders';
 import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
-import { createLogger, createRegistry } from '@mod/telemetry';
 import { createManualClock } from './clock.js';
-import { createOrderLifecycle } from './lifecycle.js';
-import { createLifecycleMetrics } from './metrics.js';
+import type { LifecycleOptions } from './lifecycle.js';
+import { testLifecycle } from './lifecycle.test-helper.js';
 import { createSafeBodyFetcher } from './safe-verifier.js';
 import { createFetchVerifier } from './verifier.js';
 
@@ -36,14 +35,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const lifecycle = (more: Partial<Parameters<typeof createOrderLifecycle>[0]> = {}) =>
-  createOrderLifecycle({
-    db: db.pool,
-    clock,
-    topics: { prefix: 'x.' },
-    logger: createLogger('actioner-test', 'silent'),
-    metrics: createLifecycleMetrics(createRegistry('actioner-test')),
-    confirmingAuthority: 'test authority',
+const lifecycle = (more: Partial<LifecycleOptions> = {}) =>
+  testLifecycle(db.pool, clock, {
     verifier: createFetchVerifier(
       createSafeBodyFetcher({ addressPolicy: () => 'allow', timeoutMs: TIMEOUT_MS }),
     ),

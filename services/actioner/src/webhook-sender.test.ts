@@ -12,11 +12,11 @@ import {
   setWebhookEndpoint,
 } from '@mod/db/orders';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
-import { createLogger, createRegistry } from '@mod/telemetry';
+import { createLogger } from '@mod/telemetry';
 import { defaultAddressPolicy, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import { createManualClock } from './clock.js';
-import { createOrderLifecycle, type OrderLifecycle } from './lifecycle.js';
-import { createLifecycleMetrics } from './metrics.js';
+import type { LifecycleOptions } from './lifecycle.js';
+import { testLifecycle } from './lifecycle.test-helper.js';
 import { SIGNATURE_HEADER } from './webhook-signing.js';
 import { createSafeWebhookSender, type WebhookSender } from './webhook-sender.js';
 
@@ -49,21 +49,8 @@ beforeEach(() => {
   received.length = 0;
 });
 
-function lifecycle(
-  sender?: WebhookSender,
-  more: Partial<Parameters<typeof createOrderLifecycle>[0]> = {},
-): OrderLifecycle {
-  return createOrderLifecycle({
-    db: db.pool,
-    clock,
-    topics: { prefix: 'x.' },
-    logger: createLogger('actioner-test', 'silent'),
-    metrics: createLifecycleMetrics(createRegistry('actioner-test')),
-    confirmingAuthority: 'test authority',
-    ...(sender === undefined ? {} : { sender }),
-    ...more,
-  });
-}
+const lifecycle = (sender?: WebhookSender, more: Partial<LifecycleOptions> = {}) =>
+  testLifecycle(db.pool, clock, { ...(sender === undefined ? {} : { sender }), ...more });
 
 /** A new tenant of `kind` with its webhook at `url`. */
 async function tenantWithWebhook(kind: 'platform' | 'authority', url: string): Promise<string> {
