@@ -115,7 +115,8 @@ const URL_OBSERVED_RETENTION_MS = 24 * HOUR_MS;
 /**
  * The segment roll time of a topic kept `retentionMs` for privacy (`TopicSpec.segmentMs`): a sixth of it, so a
  * record is gone at most 7/6 of the retention after it was written (media 7 hours, observed URLs 28), where the
- * broker's default segment (7 days, or 1 GiB) kept a quiet tenant's pictures for days.
+ * broker's default segment (7 days, or 1 GiB) kept the pictures of a tenant sending less than 1 GiB a week, steadily,
+ * for up to 7 days (the active segment's newest record is always recent, so none of it was past retention).
  */
 const privateSegmentMs = (retentionMs: number): number => retentionMs / 6;
 const ORDER_RETENTION_MS = 30 * 24 * HOUR_MS;

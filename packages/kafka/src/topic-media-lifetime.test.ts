@@ -5,8 +5,9 @@ import { testKafka } from './testing.test-helper.js';
 
 // The broker deletes whole segments only, and a segment only once its newest record is older than retention.ms:
 // the active segment rolls after segment.ms (default 7 days) or segment.bytes (1 GiB). A media topic kept "6 hours"
-// with the default segment.ms held a quiet platform's pictures for up to 7 days and 6 hours. How long the broker
-// keeps a record at most is retention.ms + segment.ms (+ its retention check's interval).
+// that receives pictures steadily but less than 1 GiB a week kept each of them for up to 7 days and 6 hours (the
+// active segment's newest record is always recent). How long the broker keeps a record at most is retention.ms +
+// segment.ms (+ its retention check's interval).
 
 const kafka = testKafka('topic-media-lifetime-test');
 const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
