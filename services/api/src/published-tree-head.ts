@@ -22,7 +22,8 @@ export async function lastPublishedTreeHead(
   logger: Logger,
 ): Promise<SignedTreeHead | null> {
   let last: SignedTreeHead | null = null;
-  let refused = 0;
+  let notHeads = 0;
+  let untrusted = 0;
   for (const record of await readLastRecords(kafka, topic, PUBLISHED_HEADS_READ, {
     groupPrefix: `${DefaultServiceGroups.api}.tree-heads.`,
   })) {
@@ -32,16 +33,14 @@ export async function lastPublishedTreeHead(
     } catch {
       head = null;
     }
-    if (head === null || !verifyTreeHead(head, trusted).ok) {
-      refused++;
-      continue;
-    }
-    if (last === null || head.treeSize > last.treeSize) last = head;
+    if (head === null) notHeads++;
+    else if (!verifyTreeHead(head, trusted).ok) untrusted++;
+    else if (last === null || head.treeSize > last.treeSize) last = head;
   }
-  if (refused > 0)
+  if (notHeads + untrusted > 0)
     logger.warn(
-      { topic, refused },
-      'messages on the tree-heads topic that are not heads signed by a trusted key: left aside',
+      { topic, notHeads, untrusted },
+      'tree-heads topic messages left aside: not heads, or signed by no key this API trusts (a key retired and not listed in AUDIT_TRUSTED_PUBLIC_KEYS_PEM, or a forgery)',
     );
   return last;
 }
