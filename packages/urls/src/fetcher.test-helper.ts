@@ -119,6 +119,12 @@ function publicHandler(servers: FetcherServers): http.RequestListener {
         return;
       case '/slow':
         return; // never answers
+      case '/upgrade':
+        // Switches protocols whatever was asked (no Upgrade was), then holds the connection open.
+        req.socket.write(
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+        );
+        return;
       case '/stall-body':
         res.writeHead(200, { 'content-length': String(JPEG.length) });
         res.write(JPEG.subarray(0, 100)); // then never finishes

@@ -156,6 +156,14 @@ describe('safe fetcher: bounds and typed outcomes', () => {
     expect(await pending).toMatchObject({ ok: false, reason: 'aborted' });
   });
 
+  it('refuses a server that switches protocols, and lets its host slot go (GET, page and POST)', async () => {
+    const h = harness({ timeoutMs: 1_000, maxConcurrentPerHost: 1 });
+    const url = `http://public.test:${servers.port}/upgrade`;
+    for (const outcome of [await h.fetch(url), await h.fetchPage(url), await h.post(url)])
+      expect(outcome).toMatchObject({ ok: false, reason: 'http-status', status: 101 });
+    expect(await h.fetch(`http://public.test:${servers.port}/img.jpg`)).toMatchObject({ ok: true });
+  });
+
   it('limits concurrent requests per host', async () => {
     servers.holdState.maxActive = 0;
     const h = harness({ maxConcurrentPerHost: 1 });

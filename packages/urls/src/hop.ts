@@ -211,6 +211,17 @@ export function requestHop(
       res.on('aborted', () => refuseOnError(what)(new Error(`${what} cut short`)));
     };
     req.on('error', refuseOnError('request'));
+    // A 101 is no answer to a request that asked for no upgrade: Node hands the socket to an 'upgrade' listener (or,
+    // without one, closes it) and emits neither a response nor an error, nor later the abort's error.
+    req.on('upgrade', (res: IncomingMessage, socket: Socket) => {
+      socket.destroy();
+      refuse(FetchRefusal.HttpStatus, `status ${res.statusCode ?? 0}`, res.statusCode);
+    });
+    // Whatever else ends the request without an answer read (settled first on every answer): never left pending.
+    req.on('close', () => {
+      if (signal.aborted) refuse(abortReason(signal), 'request aborted');
+      else refuse(FetchRefusal.ConnectionFailed, 'connection closed before an answer');
+    });
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       if (send.method === 'POST') {
