@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { flatRgbaPng } from '@mod/hashing/synthetic-photos';
-import { interlaced16BitBomb, pngDeclaring } from '@mod/testing';
+import { apngHidingDefault, interlaced16BitBomb, pngDeclaring } from '@mod/testing';
 import { ClassifierErrorCode } from './errors.js';
 import { decodeWorkingCopy, prepareImage, type DecodeLimits } from './preprocess.js';
 
@@ -70,5 +70,25 @@ describe('decoding for the models: the scanner decode budget, checked from the h
     await expect(decodeWorkingCopy(big, 1024, { ...limits, decodeTimeoutMs: 1 })).rejects.toMatchObject(
       timeout,
     );
+  });
+});
+
+describe('animated PNG', () => {
+  it('classifies the frame viewers show, not a default image left out of the animation', async () => {
+    const png = (j: Buffer) => sharp(j).png({ palette: false }).toBuffer();
+    const [cover, shown] = await Promise.all([
+      png(await noisyJpeg(320, 240)),
+      png(await noisyJpeg(320, 240)),
+    ]);
+    const [want, got] = await Promise.all([
+      prepareImage(shown, 224, undefined, limits),
+      prepareImage(apngHidingDefault(cover, shown), 224, undefined, limits),
+    ]);
+    expect(Buffer.from(got.nsfwRgb).equals(Buffer.from(want.nsfwRgb))).toBe(true);
+    const bad = apngHidingDefault(cover, shown);
+    bad.writeUInt32BE(100_000, bad.indexOf('fcTL') + 8); // the frame's width, beyond the canvas
+    await expect(prepareImage(bad, 224, undefined, limits)).rejects.toMatchObject({
+      code: ClassifierErrorCode.DECODE,
+    });
   });
 });

@@ -1,5 +1,12 @@
 import sharp from 'sharp';
-import { HashingError, checkDecodedBytes, imageHeaderOf, sniffImageFormat, withDeadline } from '@mod/hashing';
+import {
+  HashingError,
+  apngFirstShownFrame,
+  checkDecodedBytes,
+  imageHeaderOf,
+  sniffImageFormat,
+  withDeadline,
+} from '@mod/hashing';
 import { ClassifierError, ClassifierErrorCode } from './errors.js';
 
 /** Already-decoded pixels: tightly packed 8-bit RGB, row-major, `width * height * 3` bytes. */
@@ -78,8 +85,15 @@ function source(input: ImageInput, limits: DecodeLimits): sharp.Sharp {
       `image has ${input.byteLength} bytes, limit ${limits.maxInputBytes}`,
     );
   }
+  // An animated PNG whose default image is left out of its animation: the frame viewers show first, as the scanner.
+  let shown: Uint8Array | null;
+  try {
+    shown = sniffImageFormat(input) === 'png' ? apngFirstShownFrame(input) : null;
+  } catch (err) {
+    throw decodeError(err instanceof Error ? err.message : String(err), err);
+  }
   // failOn 'error': a truncated but viewable file is still classified (a viewer would show it).
-  return sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'error', animated: false })
+  return sharp(shown ?? input, { limitInputPixels: limits.maxInputPixels, failOn: 'error', animated: false })
     .rotate()
     .flatten({ background: '#ffffff' });
 }

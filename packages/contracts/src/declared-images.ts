@@ -108,3 +108,42 @@ export function tiffDeclaring(
   dir.writeUInt32LE(next, stripEntry);
   return Buffer.concat([Buffer.from([0x49, 0x49, 42, 0, 8, 0, 0, 0]), dir, ...overflow, strip]);
 }
+
+/** The chunks of a PNG, in order (type and data). */
+function pngChunks(png: Buffer): { type: string; data: Buffer }[] {
+  const out = [];
+  for (let at = 8; at + 12 <= png.length; at += 12 + png.readUInt32BE(at)) {
+    const length = png.readUInt32BE(at);
+    out.push({ type: png.toString('ascii', at + 4, at + 8), data: png.subarray(at + 8, at + 8 + length) });
+  }
+  return out;
+}
+
+/**
+ * An animated PNG whose default image, `still`, is left out of the animation (no fcTL before its IDAT), with one
+ * frame of `frame` over the whole canvas: viewers show `frame` only, while a plain PNG decoder sees `still` only.
+ * Both must be non-interlaced PNGs of one size, bit depth and colour type (the frame's IDAT data becomes fdAT).
+ */
+export function apngHidingDefault(still: Buffer, frame: Buffer): Buffer {
+  const ihdr = pngChunks(still)[0]!.data;
+  const fcTL = Buffer.alloc(26);
+  ihdr.copy(fcTL, 4, 0, 8); // sequence 0, the canvas's width and height, offset 0,0
+  fcTL.writeUInt16BE(1, 20); // delay 1/1 s
+  fcTL.writeUInt16BE(1, 22);
+  const acTL = Buffer.alloc(8);
+  acTL.writeUInt32BE(1, 0); // one frame, looped for ever
+  const data = (png: Buffer) => pngChunks(png).filter((c) => c.type === 'IDAT');
+  return Buffer.concat([
+    still.subarray(0, 8),
+    pngChunk('IHDR', ihdr),
+    pngChunk('acTL', acTL),
+    ...data(still).map((c) => pngChunk('IDAT', c.data)),
+    pngChunk('fcTL', fcTL),
+    ...data(frame).map((c, k) => {
+      const sequence = Buffer.alloc(4);
+      sequence.writeUInt32BE(k + 1, 0);
+      return pngChunk('fdAT', Buffer.concat([sequence, c.data]));
+    }),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
+}

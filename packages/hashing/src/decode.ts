@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { apngFirstShownFrame } from './apng.js';
 import { checkDecodedBytes, imageHeaderOf, withDeadline } from './decode-budget.js';
 import { HashingError, HashingErrorCode } from './errors.js';
 import type { DecodeLimits } from './limits.js';
@@ -170,7 +171,10 @@ export async function decodeImage(
   if (format === null) {
     throw new HashingError(HashingErrorCode.UNSUPPORTED_FORMAT, 'magic bytes match no allowed image format');
   }
-  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // An animated PNG whose default image is left out of its animation is decoded as the frame viewers show first.
+  const shown = format === 'png' ? apngFirstShownFrame(bytes) : null;
+  const decoded = shown ?? bytes;
+  const input = Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
   const sharpOptions: sharp.SharpOptions = {
     failOn: 'error',
     limitInputPixels: limits.maxPixels,

@@ -10,6 +10,7 @@ export type { DecodeLimits } from './limits.js';
 export { checkDecodedBytes, decodedBytes, imageHeaderOf, withDeadline } from './decode-budget.js';
 export type { HeaderMetadata, ImageHeader } from './decode-budget.js';
 export { ImageFormat, sniffImageFormat } from './sniff.js';
+export { apngFirstShownFrame } from './apng.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
 export { exactHashes } from './exact.js';
 export type { ExactHashes } from './exact.js';

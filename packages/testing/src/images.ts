@@ -2,4 +2,9 @@
  * Images that declare more than they hold (`pngDeclaring`, `interlaced16BitBomb`): kept in
  * `@mod/contracts/declared-images`, where the tests of `@mod/hashing` reach them too without a dependency cycle.
  */
-export { interlaced16BitBomb, pngDeclaring } from '@mod/contracts/declared-images';
+export {
+  apngHidingDefault,
+  interlaced16BitBomb,
+  pngDeclaring,
+  tiffDeclaring,
+} from '@mod/contracts/declared-images';
