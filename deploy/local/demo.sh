@@ -7,8 +7,11 @@ cd "$REPO_ROOT"
 [ -n "${MOD_SKIP_INSTALL:-}" ] || bash deploy/local/install.sh
 bash deploy/local/up.sh
 
+# The services' logs (request lines with client addresses, fetched URLs, webhook targets' addresses): the owner's
+# alone, as Kafka's log and segments are.
 LOG_DIR="$DATA_DIR/logs"
 mkdir -p "$LOG_DIR"
+chmod 700 "$LOG_DIR"
 export DATABASE_URL="postgres://$MOD_DB_USER@$PG_HOST:$PG_PORT/$MOD_DB_NAME"
 export API_PORT="${API_PORT:-8080}"
 # Audit tree heads need an Ed25519 key; without one given, an ephemeral key (this run only, never on disk).
@@ -41,6 +44,10 @@ pids=()
 start_service() { # name, ops port, entry point; each service runs as its own Kafka principal (mod-<name>)
   local name=$1 port=$2 entry=$3
   (
+    # umask 077: the log (made anew, so an earlier run's 0644 file goes) and whatever the service writes are its
+    # owner's alone.
+    umask 077
+    rm -f "$LOG_DIR/$name.log"
     export_kafka_client_env "mod-$name"
     OPS_PORT="$port" exec nohup node "$entry" >"$LOG_DIR/$name.log" 2>&1
   ) &
@@ -84,7 +91,8 @@ wait_ready actioner "http://127.0.0.1:$ACTIONER_OPS_PORT/health/ready"
 wait_ready fetcher "http://127.0.0.1:$FETCHER_OPS_PORT/health/ready"
 wait_ready classifier "http://127.0.0.1:$CLASSIFIER_OPS_PORT/health/ready"
 
-API_URL="$API_URL" DEMO_KEYS_FILE="$DATA_DIR/demo-keys.json" node services/demo/dist/main.js >"$LOG_DIR/demo.log" 2>&1 &
+rm -f "$LOG_DIR/demo.log"
+(umask 077 && API_URL="$API_URL" DEMO_KEYS_FILE="$DATA_DIR/demo-keys.json" exec node services/demo/dist/main.js >"$LOG_DIR/demo.log" 2>&1) &
 pids+=($!)
 sleep 3
 # People (password and TOTP), made once; every run prints a fresh one-time password for each: a reviewer, an

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,5 +46,34 @@ describe('deploy/local/demo.sh', () => {
     });
     expect(printed.trim()).toBe(otp);
     expect(readFileSync(argvLog, 'utf8')).not.toContain(otp);
+  });
+
+  it("writes each service's log for its owner alone, a log left by an earlier run included", () => {
+    // A service's log holds its request lines (client addresses, the paths they asked for), the URLs it fetched and
+    // the internal addresses webhooks resolved to: logs outlive processing, and .data/ is any user's to enter.
+    const logDir = join(dir, 'logs');
+    execFileSync('mkdir', ['-p', logDir]);
+    writeFileSync(join(logDir, 'api.log'), 'an earlier run\n', { mode: 0o644 });
+    const script = [
+      'umask 022',
+      `LOG_DIR='${logDir}'`,
+      'pids=()',
+      'log() { :; }',
+      'export_kafka_client_env() { :; }',
+      shellFunction(readDeployFile('local/demo.sh'), 'start_service'),
+      'start_service api 9105 services/api/dist/main.js',
+      'start_service scanner 9101 services/scanner/dist/main.js',
+      'wait',
+    ].join('\n');
+    // The service: a node that writes a line and exits.
+    const bin = join(dir, 'service-bin');
+    execFileSync('mkdir', ['-p', bin]);
+    writeFileSync(join(bin, 'node'), '#!/usr/bin/env bash\necho "started $*"\n', { mode: 0o755 });
+    execFileSync('bash', ['-c', script], { env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
+    for (const name of ['api', 'scanner']) {
+      const log = join(logDir, `${name}.log`);
+      expect(readFileSync(log, 'utf8'), name).toContain('started');
+      expect(statSync(log).mode & 0o777, name).toBe(0o600);
+    }
   });
 });
