@@ -61,6 +61,43 @@ describe('an entry removed while a worker still matches it', () => {
     await expectNoOrder(photo);
   });
 
+  it('acts on a hit on an entry removed and listed again, as a hit on the entry listing it now', async () => {
+    const photo = await makePhoto(78);
+    const changes = scene.world.topics.bankChanges;
+    const { bank } = await createBank(
+      scene.world.db,
+      { name: 'relisted', source: 'e2e', signalTypes: ['sha256'], actionPolicy: 'automatic' },
+      changes,
+    );
+    const { sha256 } = await hashMedia(photo);
+    await addEntries(scene.world.db, bank.id, [{ signal: 'sha256', value: sha256, category: 'A' }], changes);
+    await waitFor('the scanner to apply the bank', async () => indexedEntries(scene.pipeline) === 3);
+    // Removed and listed again in the database (a new entry), neither change in the scanner's index yet.
+    const relisted = await scene.world.db.query<{ id: string }>(
+      `with gone as (update bank_entries set removed_at = now() where bank_id = $1 and removed_at is null
+         returning bank_id, signal, value, category)
+       insert into bank_entries (bank_id, signal, value, category) select * from gone returning id::text`,
+      [bank.id],
+    );
+    const res = await scene.upload('platform-a', photo);
+    const id = res.json<{ submissionId: string }>().submissionId;
+    await waitScanned(scene.world, 'the upload scanned', [id]);
+    const row = await scene.world.db.query<{ decision: string; hits: { entryId: string }[] }>(
+      `select s.decision, v.hits from submissions s join verdicts v on v.submission_id = s.id where s.id = $1`,
+      [id],
+    );
+    expect(row.rows.map((r) => [r.decision, r.hits.map((h) => h.entryId)])).toEqual([
+      ['match', [relisted.rows[0]?.id]],
+    ]);
+    await waitFor(
+      'its orders',
+      async () =>
+        (await scene.countRows(`select count(*)::int as n from order_submissions where submission_id = $1`, [
+          id,
+        ])) > 0,
+    );
+  });
+
   it('issues no blocking request for a URL whose list entry was removed after the fetcher indexed it', async () => {
     const url = `http://stale-${randomUUID().slice(0, 8)}.example/page.html`;
     await createUrlList(scene.world, `stale-${randomUUID().slice(0, 6)}`, [

@@ -41,10 +41,12 @@ interface BankRow {
   enabled: boolean;
 }
 
-/** What the entry checks found: each hit's category, and the entries removed since the worker matched them. */
+/**
+ * What the entry checks found: for each entry a hit names, the live entry that lists the same thing in the same bank
+ * (itself, or the entry that listed it again after it was removed) and its category; absent when none does.
+ */
 interface CheckedEntries {
-  categories: Map<string, string | null>;
-  removed: Set<string>;
+  live: Map<string, { entryId: string; category: string | null }>;
 }
 
 /**
@@ -62,7 +64,8 @@ interface CheckedEntries {
  * A hit on an entry a curator removed, or on a bank switched off, since the worker's index last heard of it (a scan
  * in flight at the removal, an index behind its changes topic) is stale: the worker saw the list as it was, and the
  * list no longer says so. Such hits are left out (`liveHits`), and the decision is the one the remaining hits make,
- * so no order is issued on a removed entry and a suppression by a removed negative entry no longer holds.
+ * so no order is issued on a removed entry and a suppression by a removed negative entry no longer holds. A hit on
+ * an entry removed and listed again (the same value, or URL pattern, in the same bank) stands for the live entry.
  */
 export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<VerdictCheck> {
   const { rows: submissions } = await db.query<{
@@ -105,20 +108,25 @@ export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<Ver
     );
   const checked =
     verdict.subject === undefined ? await checkHashHits(db, verdict) : await checkUrlHits(db, verdict);
-  if (!('categories' in checked)) return checked;
-  const liveHits = verdict.hits.filter(
-    (h) => banks.get(h.bankId)?.enabled === true && !checked.removed.has(h.entryId),
-  );
-  const hits = liveHits.map((h): Hit => {
+  if (!('live' in checked)) return checked;
+  // One hit per live entry (its best distance): the removed entry and the one listing it again may both be hit.
+  const byEntry = new Map<string, Hit>();
+  for (const h of verdict.hits) {
     const bank = banks.get(h.bankId) as BankRow;
-    return {
+    const live = checked.live.get(h.entryId);
+    if (!bank.enabled || live === undefined) continue;
+    const known = byEntry.get(live.entryId);
+    if (known !== undefined && known.distance <= h.distance) continue;
+    byEntry.set(live.entryId, {
       ...h,
+      entryId: live.entryId,
       bankName: bank.name,
       actionPolicy: bank.action_policy,
       negative: bank.negative,
-      category: checked.categories.get(h.entryId) ?? null,
-    };
-  });
+      category: live.category,
+    });
+  }
+  const hits = [...byEntry.values()];
   return { ok: true, verdict: { ...verdict, hits, decision: decide(hits) } };
 }
 
@@ -132,11 +140,14 @@ async function checkHashHits(db: Queryable, verdict: Verdict): Promise<CheckedEn
     bank_id: string;
     signal: SignalType;
     value: string;
-    category: string | null;
-    removed: boolean;
+    live_id: number | null;
+    live_category: string | null;
   }>(
-    `/* actioner:verdict-entries */ select id, bank_id, signal, value, category, removed_at is not null as removed
-     from bank_entries where id = any($1::bigint[])`,
+    `/* actioner:verdict-entries */ select e.id, e.bank_id, e.signal, e.value, l.id as live_id,
+       l.category as live_category
+     from bank_entries e left join bank_entries l on l.bank_id = e.bank_id and l.signal = e.signal
+       and l.value = e.value and l.removed_at is null
+     where e.id = any($1::bigint[])`,
     [ids],
   );
   const entries = new Map(rows.map((r) => [String(r.id), r]));
@@ -153,10 +164,7 @@ async function checkHashHits(db: Queryable, verdict: Verdict): Promise<CheckedEn
         `entry ${h.entryId} does not hold the verdict's ${h.signal}`,
       );
   }
-  return {
-    categories: new Map(rows.map((r) => [String(r.id), r.category])),
-    removed: new Set(rows.filter((r) => r.removed).map((r) => String(r.id))),
-  };
+  return { live: liveEntries(rows, (id) => String(id)) };
 }
 
 /** URL-list hits: each entry is in its bank and its pattern matches the URL; the subject is what they support. */
@@ -173,12 +181,14 @@ async function checkUrlHits(db: Queryable, verdict: Verdict): Promise<CheckedEnt
     kind: UrlListKind;
     pattern: string;
     dedicated_to_abuse: boolean;
-    category: string | null;
-    removed: boolean;
+    live_id: number | null;
+    live_category: string | null;
   }>(
-    `/* actioner:verdict-url-entries */ select id, bank_id, kind, pattern, dedicated_to_abuse, category,
-       removed_at is not null as removed
-     from url_list_entries where id = any($1::bigint[])`,
+    `/* actioner:verdict-url-entries */ select e.id, e.bank_id, e.kind, e.pattern, e.dedicated_to_abuse,
+       l.id as live_id, l.category as live_category
+     from url_list_entries e left join url_list_entries l on l.bank_id = e.bank_id and l.kind = e.kind
+       and l.canonical_key = e.canonical_key and l.removed_at is null
+     where e.id = any($1::bigint[])`,
     [ids],
   );
   const index = new UrlListIndex<{ bankId: string }>();
@@ -212,8 +222,17 @@ async function checkUrlHits(db: Queryable, verdict: Verdict): Promise<CheckedEnt
     (subject.type === 'host' && hosts.has(subject.value));
   if (!supported)
     return refuse(VerdictRefusal.SubjectInvalid, `the hits do not support subject ${subject?.type}`);
-  return {
-    categories: new Map(rows.map((r) => [`url:${r.id}`, r.category])),
-    removed: new Set(rows.filter((r) => r.removed).map((r) => `url:${r.id}`)),
-  };
+  return { live: liveEntries(rows, (id) => `url:${id}`) };
+}
+
+/** `CheckedEntries.live` from rows joined with the live entry listing the same thing (`live_id`, null: none). */
+function liveEntries(
+  rows: readonly { id: number; live_id: number | null; live_category: string | null }[],
+  entryId: (id: number) => string,
+): CheckedEntries['live'] {
+  const live: CheckedEntries['live'] = new Map();
+  for (const r of rows)
+    if (r.live_id !== null)
+      live.set(entryId(r.id), { entryId: entryId(r.live_id), category: r.live_category });
+  return live;
 }
