@@ -77,6 +77,8 @@ export interface PageFetchSuccess {
   readonly bytes: Buffer;
   /** Whether the page was cut at `maxPageBytes` (the rest was not read). */
   readonly truncated: boolean;
+  /** Its `Refresh` header, which sends a browser on as a meta refresh does (see `extractPageImages`), if any. */
+  readonly refresh?: string;
 }
 
 /** Page mode's outcome: media (as `fetch` answers), an HTML page, or a refusal. */

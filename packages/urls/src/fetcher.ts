@@ -142,7 +142,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
         return { ok: true, url: url.href, redirects, address, status, mediaType, contentType, bytes };
       }
       if (hop.kind === 'page') {
-        const { address, status, contentType, bytes, truncated } = hop;
+        const { address, status, contentType, bytes, truncated, refresh } = hop;
         return {
           ok: true,
           kind: 'page',
@@ -153,6 +153,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
           contentType,
           bytes,
           truncated,
+          ...(refresh === undefined ? {} : { refresh }),
         };
       }
       if (redirects.length >= maxRedirects)

@@ -56,6 +56,7 @@ export type Hop =
       readonly contentType: string;
       readonly bytes: Buffer;
       readonly truncated: boolean;
+      readonly refresh?: string;
     }
   | {
       readonly kind: 'refused';
@@ -283,8 +284,17 @@ export function requestHop(
       const finishPage = (truncated: boolean) => {
         const all = Buffer.concat(chunks);
         const bytes = pageBytes !== undefined && all.length > pageBytes ? all.subarray(0, pageBytes) : all;
+        const refresh = res.headers.refresh;
         if (bytes.length > 0 && looksLikeMarkup(bytes))
-          finish({ kind: 'page', address, status, contentType: contentType ?? '', bytes, truncated });
+          finish({
+            kind: 'page',
+            address,
+            status,
+            contentType: contentType ?? '',
+            bytes,
+            truncated,
+            ...(typeof refresh === 'string' ? { refresh } : {}),
+          });
         else refuse(FetchRefusal.NotMedia, 'neither an accepted image type nor an HTML page');
       };
       res.on('data', (chunk: Buffer) => {

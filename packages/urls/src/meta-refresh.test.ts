@@ -29,4 +29,13 @@ describe('metaRefreshUrl: the address of a meta refresh, as HTML reads its conte
     // The srcdoc document's own refresh moves the frame, not the page: a frame whose content goes unread.
     expect(r.framesOmitted).toBe(1);
   });
+
+  it("takes the page's Refresh header before any meta refresh", () => {
+    const r = extractPageImages(
+      '<meta http-equiv="refresh" content="0;url=/meta.html">',
+      'https://site.example/a/page.html',
+      { refresh: "0; url='/header.html'" },
+    );
+    expect(r.frames.map((f) => f.url)).toEqual(['https://site.example/header.html']);
+  });
 });

@@ -129,7 +129,8 @@ const OG_IMAGE = new Set([
  * `<video poster>`, `<input type=image src>`, SVG `<image href|xlink:href>`,
  * `<meta property|name="og:image"|"twitter:image" content>`, `<link rel="image_src" href>`, and CSS images (`url(...)`
  * of image-bearing properties in any element's `style` attribute and in `<style>` blocks: see `cssImageUrls`); and
- * the pages it frames (`frames`). Resolved against the page URL and the first `<base href>` (which applies to the
+ * the pages it frames (`frames`), with the page a refresh sends the browser on to (its `Refresh` header, `refresh`,
+ * else its first meta refresh). Resolved against the page URL and the first `<base href>` (which applies to the
  * whole document, as in a browser); only http(s), never with credentials; canonical by `normalizeUrl`;
  * de-duplicated; the first `max` in document order. Images inlined as `data:` URIs (in markup or CSS) are decoded
  * (see `decodeInlineImage`), at most `maxInlineBytes` each. Pure and linear in the page's length (see `scanTags`:
@@ -138,7 +139,7 @@ const OG_IMAGE = new Set([
 export function extractPageImages(
   html: string,
   pageUrl: string,
-  options: { max?: number; maxInlineBytes?: number; maxFrames?: number } = {},
+  options: { max?: number; maxInlineBytes?: number; maxFrames?: number; refresh?: string } = {},
 ): PageImages {
   const max = Math.max(0, Math.floor(options.max ?? DEFAULT_MAX_PAGE_IMAGES));
   const maxInlineBytes = Math.max(0, Math.floor(options.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES));
@@ -259,6 +260,10 @@ export function extractPageImages(
     }
     return true;
   };
+  // The page's `Refresh` header (`options.refresh`) is its refresh before any meta's.
+  const headerRefresh = options.refresh === undefined ? null : metaRefreshUrl(options.refresh);
+  refreshed = headerRefresh !== null;
+  take(headerRefresh, 'frame-src');
   scanTags(html, maxValueLength, WANTED_ATTRIBUTES, visit, STYLE_TEXT);
   const found = resolveImages(raw, pageUrl, base, { max, maxInlineBytes, maxFrames });
   return { ...found, framesOmitted: found.framesOmitted + unreadFrames };

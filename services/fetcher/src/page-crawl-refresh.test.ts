@@ -13,7 +13,9 @@ const pages = new Map<string, string>();
 const server = http.createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   const page = pages.get(path);
-  if (page !== undefined) res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  const refresh = new URL(req.url ?? '/', 'http://x').searchParams.get('refresh');
+  if (page !== undefined)
+    res.writeHead(200, { 'content-type': 'text/html', ...(refresh === null ? {} : { refresh }) }).end(page);
   else if (path.endsWith('.jpg')) res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
   else res.writeHead(404).end('missing');
 });
@@ -58,6 +60,15 @@ describe('crawling a reported page that sends the browser on with a meta refresh
       expect(w.sent.filter((m) => m.topic === 'media')).toHaveLength(2);
     },
   );
+
+  it('crawls the page a Refresh header sends the browser on to', async () => {
+    pages.set('/landing.html', '<html><body>Loading...</body></html>');
+    pages.set('/real/gallery.html', '<img src="a.jpg">');
+    const w = refreshWorld();
+    const landing = at(`/landing.html?refresh=${encodeURIComponent('0; url=/real/gallery.html')}`);
+    expect(await w.observe(landing, reportedEvent(EVENT_ID))).toEqual({ kind: 'ok' });
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([imageId('/real/a.jpg')]);
+  });
 
   it('matches the refresh target against the URL lists without fetching it', async () => {
     pages.set('/landing.html', '<meta http-equiv="refresh" content="0;url=http://listed.test/gallery.html">');

@@ -297,6 +297,7 @@ export async function crawlPage(
     maxInlineBytes: deps.maxMediaBytes ?? DEFAULT_MAX_INLINE_BYTES,
     // Every frame is named (its address matched against the lists); `withFrames` fetches the first PAGE_MAX_FRAMES.
     maxFrames: MAX_PAGE_CANDIDATES,
+    ...(page.refresh === undefined ? {} : { refresh: page.refresh }),
   });
   const framed = await withFrames(deps, found, page.url, deadline.signal, (signal) =>
     ctx.imageSlots.acquire(ctx.eventId, signal),

@@ -201,6 +201,7 @@ export async function withFrames(
           max: MAX_PAGE_CANDIDATES,
           maxInlineBytes: deps.maxMediaBytes ?? DEFAULT_MAX_INLINE_BYTES,
           maxFrames: 0,
+          ...(fetched.refresh === undefined ? {} : { refresh: fetched.refresh }),
         });
         unseen += unlisted(inFrame);
         return inDocumentOrder(inFrame, 'frame');
