@@ -39,10 +39,21 @@ export interface OutboxFilter {
 }
 
 /**
+ * Days a published message stays in the outbox (to see what was sent, and when), then it is deleted: the topics keep
+ * their own copy only as long as their retention (observed URLs a day, orders 30 days), and a copy kept here for
+ * ever would hold every reported URL and every order message sent to a partner, with no purpose left.
+ */
+export const PUBLISHED_OUTBOX_KEEP_DAYS = 7;
+
+/** Most published messages one relay pass deletes (each pass deletes some: a backlog goes over a few passes). */
+const PRUNE_BATCH = 1000;
+
+/**
  * Publishes pending outbox messages in id order, at least once: the batch is locked (`skip locked`, so relays in
  * several processes share the work), handed to `publish`, and marked published in the same transaction only
  * after `publish` resolves. A crash between publish and commit re-publishes: consumers are idempotent by id.
- * Returns how many were published.
+ * Each pass first deletes messages published more than `PUBLISHED_OUTBOX_KEEP_DAYS` ago, of any topic (whichever
+ * service's relay runs), never a pending one. Returns how many were published.
  */
 export async function relayOutbox(
   pool: Pool,
@@ -51,6 +62,12 @@ export async function relayOutbox(
   filter?: OutboxFilter,
 ): Promise<number> {
   return withTransaction(pool, async (client) => {
+    await client.query(
+      `/* outbox:prune-published */ delete from outbox where id in (
+         select id from outbox where published_at <= now() - make_interval(days => $1)
+         order by published_at limit $2 for update skip locked)`,
+      [PUBLISHED_OUTBOX_KEEP_DAYS, PRUNE_BATCH],
+    );
     const { rows } = await client.query<OutboxMessage>(
       `/* outbox:claim */ select id, topic, key, payload, traceparent from outbox where published_at is null
          and ($2::text[] is null or topic = any($2) or exists (select 1 from unnest($3::text[]) p where starts_with(topic, p)))
