@@ -1,8 +1,8 @@
-import { mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hashCommand } from './hash.js';
 
 const fixtures = fileURLToPath(new URL('../../../hashing/fixtures/', import.meta.url));
@@ -15,6 +15,16 @@ async function run(
   const code = await hashCommand.run(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
   return { code, lines: out.map((l) => JSON.parse(l) as Record<string, unknown>), stderr: err };
 }
+
+/** A folder of this file's own under the system's temporary one, removed after its tests. */
+const made: string[] = [];
+const tempDir = () => {
+  made.push(mkdtempSync(join(tmpdir(), 'modctl-hash-')));
+  return made.at(-1) as string;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('modctl hash', () => {
   it('prints one JSON object per file with every hash', async () => {
@@ -62,7 +72,7 @@ describe('modctl hash', () => {
   });
 
   it('reports each failing file as an error line and exits non-zero', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'modctl-hash-'));
+    const dir = tempDir();
     const text = join(dir, 'not-an-image.jpg');
     writeFileSync(text, 'hello');
     const good = join(fixtures, 'pdq/pytx/rgb.jpeg');
@@ -75,7 +85,7 @@ describe('modctl hash', () => {
   });
 
   it('reads no more of a file than an image may be: an endless device or a file of gigabytes is refused as too large', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'modctl-hash-'));
+    const dir = tempDir();
     // Sparse: 3 GiB long, nothing on disk. Whoever can put files where a curator hashes can also put a symlink.
     const huge = join(dir, 'huge.jpg');
     truncateSync((writeFileSync(huge, ''), huge), 3 * 1024 ** 3);
