@@ -36,13 +36,23 @@ describe('safe fetcher: page mode', () => {
     expect(outcome.ok && outcome.bytes.subarray(0, 34).toString()).toBe('<html><body><img src="/first.jpg">');
   });
 
-  it('refuses a text/html body that is not markup, and an HTML page labelled as an image', async () => {
-    const h = harness();
-    for (const path of ['/page-binary', '/html'])
+  it.each(['/page-text-first', '/page-utf16', '/page-utf16-header', '/page-binary'])(
+    'answers with a page a browser shows, however it starts: %s',
+    async (path) => {
+      const h = harness();
       expect(await h.fetchPage(`http://public.test:${servers.port}${path}`)).toMatchObject({
-        ok: false,
-        reason: 'not-media',
+        ok: true,
+        kind: 'page',
       });
+    },
+  );
+
+  it('refuses an HTML page labelled as an image', async () => {
+    const h = harness();
+    expect(await h.fetchPage(`http://public.test:${servers.port}/html`)).toMatchObject({
+      ok: false,
+      reason: 'not-media',
+    });
   });
 
   it('keeps media mode as it was: a page is refused as not media', async () => {

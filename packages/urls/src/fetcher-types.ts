@@ -178,8 +178,8 @@ export interface SafeFetcher {
   fetch(url: string, options?: FetchOptions): Promise<FetchOutcome>;
   /**
    * Page mode: the same fetch (vetting, redirects, deadline, per-host slots), where an HTML page is an answer too
-   * (its Content-Type is `text/html` or `application/xhtml+xml` and its start reads as markup; image magic bytes
-   * win whatever the header says). At most `maxPageBytes` of a page is read. Never rejects.
+   * (its Content-Type is `text/html` or `application/xhtml+xml`, whatever its bytes as a browser reads it; image
+   * magic bytes win whatever the header says). At most `maxPageBytes` of a page is read. Never rejects.
    */
   fetchPage(
     url: string,

@@ -100,8 +100,24 @@ function publicHandler(servers: FetcherServers): http.RequestListener {
         res.write('<html><body><img src="/first.jpg">');
         res.end(Buffer.alloc(3_000_000 - 34, 0x20));
         return;
+      // Pages a browser shows as any other (text before the first tag; UTF-16, by its byte order mark or header).
+      case '/page-text-first':
+        res.writeHead(200, { 'content-type': 'text/html' }).end('Our gallery: <img src="/img.jpg">');
+        return;
+      case '/page-utf16':
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(Buffer.from('\ufeff<img src="/img.jpg">', 'utf16le'));
+        return;
+      case '/page-utf16-header':
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset="UTF-16LE"' })
+          .end(Buffer.from('<img src="/img.jpg">', 'utf16le'));
+        return;
       case '/page-binary':
-        res.writeHead(200, { 'content-type': 'text/html' }).end(Buffer.alloc(200, 0x01));
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(Buffer.concat([Buffer.alloc(200, 0x01), Buffer.from('<img src="/img.jpg">')]));
         return;
       case '/page-image':
         res.writeHead(200, { 'content-type': 'text/html' }).end(JPEG); // the bytes say image: media

@@ -50,7 +50,7 @@ const BAD_PORTS: ReadonlySet<number> = new Set([
  * refused by the policy, dials the vetted address only (Host header and TLS SNI keep the name), follows
  * redirects itself re-normalising and re-vetting every hop, and bounds bytes, time and per-host concurrency.
  * Fetched bodies are accepted only when their magic bytes say image; `fetchPage` also answers with an HTML page
- * (its Content-Type says so and its start reads as markup), at most `maxPageBytes` of it. `post` sends one
+ * (its Content-Type says so, whatever its bytes, as a browser reads it), at most `maxPageBytes` of it. `post` sends one
  * request the same way, without following redirects.
  */
 export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher & SafePoster {

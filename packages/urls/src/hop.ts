@@ -5,7 +5,7 @@ import { parseIpv6 } from './address-policy.js';
 import { parseRetryAfterMs } from './fetch-retry.js';
 import { FetchRefusal, type SafeFetcherOptions } from './fetcher-types.js';
 import { HostType, type NormalizedUrl } from './normalize.js';
-import { SNIFF_BYTES, isHtmlContentType, looksLikeMarkup, sniffMedia, type MediaType } from './sniff.js';
+import { SNIFF_BYTES, isHtmlContentType, sniffMedia, type MediaType } from './sniff.js';
 
 /** Request headers a POST caller may not set: the fetcher owns framing, the Host it dials and what it accepts. */
 const OWNED_HEADERS = new Set([
@@ -279,13 +279,16 @@ export function requestHop(
         refuse(FetchRefusal.TooLarge, `Content-Length ${declared} > ${maxBytes}`);
         return;
       }
-      /** Whether the body is a page (decided with the sniff: not an image, and its start reads as markup). */
+      /**
+       * Whether the body is a page (decided with the sniff: not an image). A browser shows a text/html body as a page
+       * whatever its bytes (text before the first tag, UTF-16, a stray control byte), so no rule on them is asked.
+       */
       let page = false;
       const finishPage = (truncated: boolean) => {
         const all = Buffer.concat(chunks);
         const bytes = pageBytes !== undefined && all.length > pageBytes ? all.subarray(0, pageBytes) : all;
         const refresh = res.headers.refresh;
-        if (bytes.length > 0 && looksLikeMarkup(bytes))
+        if (bytes.length > 0)
           finish({
             kind: 'page',
             address,
@@ -308,7 +311,7 @@ export function requestHop(
         if (sniffed === null && !page && received >= SNIFF_BYTES) {
           const head = Buffer.concat(chunks);
           sniffed = sniffMedia(head);
-          if (sniffed === null && pageBytes !== undefined && looksLikeMarkup(head)) page = true;
+          if (sniffed === null && pageBytes !== undefined) page = true;
           // Stop reading as soon as the start says it is not an image (nor, in page mode, a page).
           else if (sniffed === null)
             refuse(FetchRefusal.NotMedia, 'magic bytes are not an accepted image type');

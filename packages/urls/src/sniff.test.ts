@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isHtmlContentType, looksLikeMarkup, sniffMedia } from './sniff.js';
+import { isHtmlContentType, sniffMedia } from './sniff.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -66,13 +66,5 @@ describe('page sniffing', () => {
     expect(isHtmlContentType('text/plain')).toBe(false);
     expect(isHtmlContentType('text/htmlx')).toBe(false);
     expect(isHtmlContentType(null)).toBe(false);
-  });
-
-  it('reads markup after a byte order mark and white space only', () => {
-    expect(looksLikeMarkup(Buffer.from('\ufeff \r\n\t<!doctype html>'))).toBe(true);
-    expect(looksLikeMarkup(Buffer.from('<p>'))).toBe(true);
-    expect(looksLikeMarkup(Buffer.from('x<html>'))).toBe(false);
-    expect(looksLikeMarkup(Buffer.from('   '))).toBe(false);
-    expect(looksLikeMarkup(Buffer.alloc(0))).toBe(false);
   });
 });

@@ -56,18 +56,3 @@ export function isHtmlContentType(contentType: string | null | undefined): boole
     (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase(),
   );
 }
-
-/**
- * Whether a body's start reads as markup: after an optional UTF-8 byte order mark and white space, a `<`. With
- * the Content-Type, what the fetcher's page mode asks of a page (a binary or a script served as text/html is not
- * one). Pure; never throws.
- */
-export function looksLikeMarkup(bytes: Uint8Array): boolean {
-  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (
-    i < bytes.length &&
-    (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x0c)
-  )
-    i++;
-  return bytes[i] === 0x3c;
-}
