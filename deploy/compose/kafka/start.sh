@@ -109,6 +109,8 @@ case "${1:-start}" in
     write_config
     rm -f "$USERS_CHECKED"
     format_once
+    # Every log segment (media bytes among them) is the broker's alone, as deploy/local/kafka.sh starts it.
+    umask 077
     exec "$KAFKA_HOME/bin/kafka-server-start.sh" "$RUN_DIR/server.properties"
     ;;
   check)

@@ -292,6 +292,12 @@ done`,
     expect(lines()).toHaveLength(1);
   });
 
+  it('starts the broker with umask 077, as local/kafka.sh does: its log segments (media among them) are its alone', () => {
+    // The start branch, from formatting the storage to handing over to the broker.
+    const start = /\n {2}start\)\n([\s\S]*?)\n {4};;/.exec(readDeployFile('compose/kafka/start.sh'))?.[1] ?? '';
+    expect(start).toMatch(/\n\s*umask 077\n\s*exec "\$KAFKA_HOME\/bin\/kafka-server-start\.sh"/);
+  });
+
   it('no script of deploy/ gives kafka-configs a password on its command line', () => {
     for (const script of ['compose/kafka/start.sh', 'local/kafka.sh'])
       expect(readDeployFile(script), script).not.toMatch(/--add-config ["']?SCRAM/);
