@@ -28,6 +28,7 @@ const store: ScanStore = {
   tenants: { get: async () => ({ kind: 'platform', disabled: false }) },
   claimSubmission: async (s) => ({ created: true, tenantId: s.tenantId, sha256: null }),
   markFailed: async () => undefined,
+  bindDigest: async (_s, sha256) => sha256,
   entryCategories: async (ids) => new Map(ids.map((id) => [id, null])),
 };
 

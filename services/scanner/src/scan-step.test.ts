@@ -69,6 +69,12 @@ function memoryStore(
       const row = submissions.get(s.id);
       if (row !== undefined && row.tenantId === s.tenantId) row.failed = code;
     },
+    async bindDigest(s, sha256) {
+      const row = submissions.get(s.id);
+      if (row === undefined || row.tenantId !== s.tenantId) return null;
+      row.sha256 ??= sha256;
+      return row.sha256;
+    },
     async entryCategories(ids) {
       if (faults.categories) throw faults.categories;
       return new Map(ids.map((id) => [id, o.categories?.[id] ?? null]));
@@ -250,13 +256,16 @@ describe('scan step (in-memory store, real hashes and matcher)', () => {
     expect(await h.step(mediaMessage(unrelated, { submissionId, tenantId: 'platform-1' }))).toEqual({
       kind: 'ok',
     });
-    const m = mediaMessage(blurredCopy, { topic: 'p.mod.media-submitted.v2.platform-2', submissionId });
-    expect(await h.step(m)).toEqual(dlq('MOD_ERR_SCAN_SUBMISSION_NOT_OWNED'));
-    expect(h.mem.submissions.get(submissionId)).toEqual({
+    // Its first scan recorded its content.
+    const before = { ...h.mem.submissions.get(submissionId) };
+    expect(before).toMatchObject({
       tenantId: 'platform-1',
-      sha256: null,
+      sha256: expect.any(String) as string,
       failed: null,
     });
+    const m = mediaMessage(blurredCopy, { topic: 'p.mod.media-submitted.v2.platform-2', submissionId });
+    expect(await h.step(m)).toEqual(dlq('MOD_ERR_SCAN_SUBMISSION_NOT_OWNED'));
+    expect(h.mem.submissions.get(submissionId)).toEqual(before);
     expect(h.published).toHaveLength(1);
   });
 

@@ -26,6 +26,12 @@ export interface ScanStore {
   claimSubmission(s: SubmissionInput): Promise<ClaimedSubmission | null>;
   /** Records why a submission could not be scanned. */
   markFailed(s: { id: string; tenantId: string }, code: string): Promise<void>;
+  /**
+   * Records `sha256` as the submission's content when none is recorded yet (a platform's own submission, first
+   * hashed), and answers the digest it now has: the first media hashed under a submission is its content, so
+   * other media sent under the same id is refused before it is matched, kept or given a verdict.
+   */
+  bindDigest(s: { id: string; tenantId: string }, sha256: string): Promise<string | null>;
   /** The category of each bank entry (hits are rare: categories are not held in memory for millions of entries). */
   entryCategories(entryIds: readonly string[]): Promise<Map<string, string | null>>;
 }
@@ -47,6 +53,18 @@ export function createPgScanStore(db: Queryable, tenants: Pick<TenantDirectory, 
         await markSubmissionFailed(db, s, code);
       } catch (err) {
         throw toDatabaseError(err, 'mark submission failed');
+      }
+    },
+    async bindDigest(s, sha256) {
+      try {
+        const { rows } = await db.query<{ sha256: string | null }>(
+          `/* scanner:bind-digest */ update submissions set sha256 = coalesce(sha256, $3)
+           where id = $1 and tenant_id = $2 returning sha256`,
+          [s.id, s.tenantId, sha256],
+        );
+        return rows[0]?.sha256 ?? null;
+      } catch (err) {
+        throw toDatabaseError(err, 'bind submission digest');
       }
     },
     async entryCategories(entryIds) {

@@ -50,13 +50,14 @@ export type DecodeTimeouts = ReturnType<typeof createDecodeTimeouts>;
  * always takes longer (a crafted progressive JPEG of thousands of scans, say) would otherwise hold its partition
  * for ever. Media that cannot be decoded in time, or at all, or whose decode would take more memory than
  * `maxDecodedBytes`, fails the submission (and the message is dead-lettered, for an operator to replay).
- * The bytes must be the content the submission recorded at intake (its SHA-256), or the event is refused.
+ * The bytes must be the content the submission recorded at intake (its SHA-256), or the event is refused; a
+ * submission without one (a platform's own) records the first media hashed under it as its content (`bindDigest`).
  */
 export async function hashMedia(
   event: MediaEvent,
   claimed: ClaimedSubmission,
   bytes: Buffer,
-  store: Pick<ScanStore, 'markFailed'>,
+  store: Pick<ScanStore, 'markFailed' | 'bindDigest'>,
   o: HashStageOptions,
   timeouts: DecodeTimeouts,
 ): Promise<Stage<MediaHashes>> {
@@ -81,7 +82,10 @@ export async function hashMedia(
     };
   }
   timeouts.forget(event.submissionId);
-  if (claimed.sha256 !== null && claimed.sha256 !== result.hashes.sha256)
+  const content =
+    claimed.sha256 ??
+    (await store.bindDigest({ id: event.submissionId, tenantId: event.tenantId }, result.hashes.sha256));
+  if (content !== result.hashes.sha256)
     return {
       done: await failSubmission(
         store,
