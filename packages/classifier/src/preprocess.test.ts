@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { flatRgbaPng } from '@mod/hashing/synthetic-photos';
-import { apngHidingDefault, interlaced16BitBomb, pngDeclaring } from '@mod/testing';
+import { apngHidingDefault, interlaced16BitBomb, jpegWithScans, pngDeclaring } from '@mod/testing';
 import { ClassifierErrorCode } from './errors.js';
 import { decodeWorkingCopy, prepareImage, type DecodeLimits } from './preprocess.js';
 
@@ -90,5 +90,21 @@ describe('animated PNG', () => {
     await expect(prepareImage(bad, 224, undefined, limits)).rejects.toMatchObject({
       code: ClassifierErrorCode.DECODE,
     });
+  });
+});
+
+describe('progressive JPEG scans', () => {
+  it('refuses a JPEG of more scans than the scanner takes, as undecodable, before decoding', async () => {
+    const progressive = await sharp({
+      create: { width: 4000, height: 4000, channels: 3, background: '#808' },
+    })
+      .jpeg({ progressive: true })
+      .toBuffer();
+    const started = Date.now();
+    await expect(prepareImage(jpegWithScans(progressive, 12_000), 224, 1024, limits)).rejects.toMatchObject({
+      code: ClassifierErrorCode.DECODE,
+      retriable: false,
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -3,6 +3,7 @@ import {
   HashingError,
   apngFirstShownFrame,
   checkDecodedBytes,
+  checkJpegScans,
   imageHeaderOf,
   sniffImageFormat,
   withDeadline,
@@ -111,6 +112,12 @@ async function checkedHeader(
   const format = sniffImageFormat(input);
   if (format === null)
     throw decodeError('not an allowed image format (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF)');
+  try {
+    // libjpeg reads every scan before libvips' timeout can stop it (the scanner refuses the same JPEGs).
+    if (format === 'jpeg') checkJpegScans(input);
+  } catch (err) {
+    throw decodeError(err instanceof Error ? err.message : String(err), err);
+  }
   const meta = await base.metadata();
   if (!meta.width || !meta.height) throw decodeError('image has no dimensions');
   if (meta.width * meta.height > limits.maxInputPixels) {

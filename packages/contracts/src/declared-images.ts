@@ -147,3 +147,38 @@ export function apngHidingDefault(still: Buffer, frame: Buffer): Buffer {
     pngChunk('IEND', new Uint8Array(0)),
   ]);
 }
+
+/**
+ * `progressive` (a progressive JPEG) followed by `scans` more scans of a few bytes each: an end-of-band run over every
+ * block of the first component (one Huffman table of a single 1-bit code, EOB14), so each costs a decoder a pass over
+ * the whole image while the file grows by 31 bytes.
+ */
+export function jpegWithScans(progressive: Buffer, scans: number): Buffer {
+  const sof = progressive.indexOf(Buffer.from([0xff, 0xc2]));
+  const [height, width] = [progressive.readUInt16BE(sof + 5), progressive.readUInt16BE(sof + 7)];
+  const component = progressive[sof + 10]!;
+  const counts = Buffer.alloc(16);
+  counts[0] = 1;
+  const dht = Buffer.concat([Buffer.from([0xff, 0xc4, 0, 20, 0x11]), counts, Buffer.from([0xe0])]);
+  let bits = '';
+  for (let left = Math.ceil(width / 8) * Math.ceil(height / 8); left > 0; left -= 32767)
+    bits +=
+      '0' +
+      Math.max(0, Math.min(left, 32767) - 16384)
+        .toString(2)
+        .padStart(14, '0');
+  bits = bits.padEnd(Math.ceil(bits.length / 8) * 8, '1');
+  const data: number[] = [];
+  for (let i = 0; i < bits.length; i += 8) {
+    const b = parseInt(bits.slice(i, i + 8), 2);
+    data.push(...(b === 0xff ? [0xff, 0] : [b]));
+  }
+  const scan = Buffer.from([0xff, 0xda, 0, 8, 1, component, 0x01, 1, 63, 0, ...data]);
+  const eoi = progressive.lastIndexOf(Buffer.from([0xff, 0xd9]));
+  return Buffer.concat([
+    progressive.subarray(0, eoi),
+    dht,
+    ...new Array<Buffer>(scans).fill(scan),
+    progressive.subarray(eoi),
+  ]);
+}

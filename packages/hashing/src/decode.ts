@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { apngFirstShownFrame } from './apng.js';
+import { checkJpegScans } from './jpeg-scans.js';
 import { checkDecodedBytes, imageHeaderOf, withDeadline } from './decode-budget.js';
 import { HashingError, HashingErrorCode } from './errors.js';
 import type { DecodeLimits } from './limits.js';
@@ -171,6 +172,8 @@ export async function decodeImage(
   if (format === null) {
     throw new HashingError(HashingErrorCode.UNSUPPORTED_FORMAT, 'magic bytes match no allowed image format');
   }
+  // libjpeg reads every scan of a progressive JPEG before libvips' timeout can stop it: counted from the bytes.
+  if (format === 'jpeg') checkJpegScans(bytes);
   // An animated PNG whose default image is left out of its animation is decoded as the frame viewers show first.
   const shown = format === 'png' ? apngFirstShownFrame(bytes) : null;
   const decoded = shown ?? bytes;

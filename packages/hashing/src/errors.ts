@@ -17,6 +17,8 @@ export const HashingErrorCode = {
   TOO_MANY_DECODED_BYTES: 'MOD_ERR_HASH_TOO_MANY_DECODED_BYTES',
   /** More frames/pages than `limits.maxFrames`. */
   TOO_MANY_FRAMES: 'MOD_ERR_HASH_TOO_MANY_FRAMES',
+  /** A JPEG of more scans than `MAX_JPEG_SCANS` (each a pass over the whole image, read before any timeout applies). */
+  TOO_MANY_SCANS: 'MOD_ERR_HASH_TOO_MANY_SCANS',
   /** The decoder rejected the file (truncated, corrupt, inconsistent headers). */
   DECODE_FAILED: 'MOD_ERR_HASH_DECODE_FAILED',
   /** Decoding took longer than `limits.timeoutMs`. */

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { interlaced16BitBomb, pngDeclaring } from '@mod/contracts/declared-images';
+import { interlaced16BitBomb, jpegWithScans, pngDeclaring } from '@mod/contracts/declared-images';
 
 /** A GIF with `frames` 1×1 frames (the classic minimal frame, repeated). */
 export function gifWithFrames(frames: number): Uint8Array {
@@ -41,6 +41,14 @@ export function gifDeclaringHuge(): Uint8Array {
   g.writeUInt16LE(0xffff, 13 + 8 + 5);
   g.writeUInt16LE(0xffff, 13 + 8 + 7);
   return g;
+}
+
+/** A progressive JPEG of `size`² grey followed by `scans` scans of a few bytes each (`jpegWithScans`). */
+export async function progressiveWithScans(size: number, scans: number): Promise<Uint8Array> {
+  const base = await sharp({ create: { width: size, height: size, channels: 3, background: '#808080' } })
+    .jpeg({ progressive: true })
+    .toBuffer();
+  return jpegWithScans(base, scans);
 }
 
 export interface CorpusCase {
@@ -145,6 +153,11 @@ export async function buildHostileCorpus(jpeg: Uint8Array, png: Uint8Array): Pro
       expect: ['MOD_ERR_HASH_TOO_MANY_PIXELS', 'MOD_ERR_HASH_DECODE_FAILED'],
     },
     { name: 'gif with 5000 frames', bytes: gifWithFrames(5000), expect: ['MOD_ERR_HASH_TOO_MANY_FRAMES'] },
+    {
+      name: 'progressive jpeg with 2000 scans more',
+      bytes: await progressiveWithScans(2000, 2000),
+      expect: ['MOD_ERR_HASH_TOO_MANY_SCANS'],
+    },
     { name: '1×1 png', bytes: onePixel, expect: ['ok'] },
     { name: '20000×2 strip', bytes: strip, expect: ['ok'] },
     { name: '3×20000 strip', bytes: tall, expect: ['ok'] },

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HashingError } from './errors.js';
 import { fixture } from './fixtures.test-helper.js';
 import { hashMedia } from './hash-media.js';
-import { buildHostileCorpus, gifWithFrames } from './hostile-corpus.test-helper.js';
+import { buildHostileCorpus, gifWithFrames, progressiveWithScans } from './hostile-corpus.test-helper.js';
+import { jpegScanCount, MAX_JPEG_SCANS } from './jpeg-scans.js';
 import { PDQ_ZERO_HASH } from './pdq.js';
 // The pool loads the compiled task file, so the pool comes from the built package (self-reference).
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
@@ -50,6 +51,28 @@ describe('hostile input: every failure is a typed error with a stable code', () 
       code: 'MOD_ERR_HASH_TOO_MANY_FRAMES',
     });
     expect((await hashMedia(gifWithFrames(10), { limits: { maxFrames: 10 } })).format).toBe('gif');
+  });
+
+  it('refuses a JPEG of more scans than MAX_JPEG_SCANS before decoding, and counts only real scans', async () => {
+    // 12000 scans of 4000² (466 KB) took 26 s of a core, 16 of them after the decode's deadline had answered.
+    const started = Date.now();
+    await expect(hashMedia(await progressiveWithScans(4000, 12_000))).rejects.toMatchObject({
+      code: 'MOD_ERR_HASH_TOO_MANY_SCANS',
+      retriable: false,
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    const progressive = await progressiveWithScans(256, 0);
+    expect(jpegScanCount(progressive)).toBeGreaterThan(1);
+    expect(jpegScanCount(progressive)).toBeLessThanOrEqual(MAX_JPEG_SCANS);
+    // Start-of-scan markers inside a segment's payload (an EXIF thumbnail's, say) are not scans.
+    const app1 = Buffer.concat([
+      Buffer.from([0xff, 0xe1, 0x03, 0x22]),
+      Buffer.alloc(800, Buffer.from([0xff, 0xda])),
+    ]);
+    const jpeg = fixture('pdq/labelme/q0003.jpg');
+    const padded = Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
+    expect(jpegScanCount(padded)).toBe(jpegScanCount(jpeg));
+    expect((await hashMedia(padded)).pdq).toBe((await hashMedia(jpeg)).pdq);
   });
 
   it('stops waiting when decoding exceeds timeoutMs (retriable)', async () => {

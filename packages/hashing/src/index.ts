@@ -11,6 +11,7 @@ export { checkDecodedBytes, decodedBytes, imageHeaderOf, withDeadline } from './
 export type { HeaderMetadata, ImageHeader } from './decode-budget.js';
 export { ImageFormat, sniffImageFormat } from './sniff.js';
 export { apngFirstShownFrame } from './apng.js';
+export { checkJpegScans, jpegScanCount, MAX_JPEG_SCANS } from './jpeg-scans.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
 export { exactHashes } from './exact.js';
 export type { ExactHashes } from './exact.js';

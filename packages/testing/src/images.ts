@@ -5,6 +5,7 @@
 export {
   apngHidingDefault,
   interlaced16BitBomb,
+  jpegWithScans,
   pngDeclaring,
   tiffDeclaring,
 } from '@mod/contracts/declared-images';

@@ -7,7 +7,13 @@ export { credentialsFromEnvironment, serviceEnvironment, testBrokers } from './k
 export { readTopic } from './topics.js';
 export { uploadedMediaMessage, type UploadedMediaOptions } from './media-messages.js';
 export { seededRandom } from './random.js';
-export { apngHidingDefault, interlaced16BitBomb, pngDeclaring, tiffDeclaring } from './images.js';
+export {
+  apngHidingDefault,
+  interlaced16BitBomb,
+  jpegWithScans,
+  pngDeclaring,
+  tiffDeclaring,
+} from './images.js';
 export { documentedErrorCodes } from '@mod/contracts/documented-error-codes';
 export { seedTenants, tenantWithKey, type TestTenant } from './tenants.js';
 export { moveSealedEvidence, testOrder } from '@mod/db/testing';
