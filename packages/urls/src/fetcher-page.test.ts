@@ -47,6 +47,19 @@ describe('safe fetcher: page mode', () => {
     },
   );
 
+  it('answers with a page sent without a Content-Type when its start sniffs as HTML, as a browser does', async () => {
+    const h = harness();
+    expect(await h.fetchPage(`http://public.test:${servers.port}/page-untyped`)).toMatchObject({
+      ok: true,
+      kind: 'page',
+      contentType: '',
+    });
+    expect(await h.fetchPage(`http://public.test:${servers.port}/untyped-text`)).toMatchObject({
+      ok: false,
+      reason: 'not-media',
+    });
+  });
+
   it('refuses an HTML page labelled as an image', async () => {
     const h = harness();
     expect(await h.fetchPage(`http://public.test:${servers.port}/html`)).toMatchObject({

@@ -114,6 +114,13 @@ function publicHandler(servers: FetcherServers): http.RequestListener {
           .writeHead(200, { 'content-type': 'text/html; charset="UTF-16LE"' })
           .end(Buffer.from('<img src="/img.jpg">', 'utf16le'));
         return;
+      // No Content-Type: a browser sniffs an HTML start (MIME Sniffing's HTML signatures) as a page.
+      case '/page-untyped':
+        res.writeHead(200).end('\n <!-- gallery --><img src="/img.jpg">');
+        return;
+      case '/untyped-text':
+        res.writeHead(200).end('just some text, <img src="/img.jpg">');
+        return;
       case '/page-binary':
         res
           .writeHead(200, { 'content-type': 'text/html' })

@@ -5,7 +5,7 @@ import { parseIpv6 } from './address-policy.js';
 import { parseRetryAfterMs } from './fetch-retry.js';
 import { FetchRefusal, type SafeFetcherOptions } from './fetcher-types.js';
 import { HostType, type NormalizedUrl } from './normalize.js';
-import { SNIFF_BYTES, isHtmlContentType, sniffMedia, type MediaType } from './sniff.js';
+import { SNIFF_BYTES, isHtmlContentType, sniffMedia, sniffsAsHtml, type MediaType } from './sniff.js';
 
 /** Request headers a POST caller may not set: the fetcher owns framing, the Host it dials and what it accepts. */
 const OWNED_HEADERS = new Set([
@@ -271,9 +271,13 @@ export function requestHop(
         return;
       }
       const contentType = res.headers['content-type'] ?? null;
-      // Page mode: an HTML answer is read up to the page bound (and cut there), whatever its declared length.
+      // Page mode: an HTML answer is read up to the page bound (and cut there), whatever its declared length. One
+      // without a Content-Type is a page when its start sniffs as HTML, as a browser sniffs it (`sniffsAsHtml`).
+      const untyped = contentType === null || contentType.trim() === '';
       const pageBytes =
-        send.method === 'GET' && isHtmlContentType(contentType) ? send.page?.maxBytes : undefined;
+        send.method === 'GET' && (untyped || isHtmlContentType(contentType))
+          ? send.page?.maxBytes
+          : undefined;
       const declared = Number(res.headers['content-length']);
       if (pageBytes === undefined && Number.isFinite(declared) && declared > maxBytes) {
         refuse(FetchRefusal.TooLarge, `Content-Length ${declared} > ${maxBytes}`);
@@ -288,7 +292,7 @@ export function requestHop(
         const all = Buffer.concat(chunks);
         const bytes = pageBytes !== undefined && all.length > pageBytes ? all.subarray(0, pageBytes) : all;
         const refresh = res.headers.refresh;
-        if (bytes.length > 0)
+        if (bytes.length > 0 && (!untyped || sniffsAsHtml(bytes)))
           finish({
             kind: 'page',
             address,
@@ -311,7 +315,7 @@ export function requestHop(
         if (sniffed === null && !page && received >= SNIFF_BYTES) {
           const head = Buffer.concat(chunks);
           sniffed = sniffMedia(head);
-          if (sniffed === null && pageBytes !== undefined) page = true;
+          if (sniffed === null && pageBytes !== undefined && (!untyped || sniffsAsHtml(head))) page = true;
           // Stop reading as soon as the start says it is not an image (nor, in page mode, a page).
           else if (sniffed === null)
             refuse(FetchRefusal.NotMedia, 'magic bytes are not an accepted image type');

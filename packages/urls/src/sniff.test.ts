@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isHtmlContentType, sniffMedia } from './sniff.js';
+import { isHtmlContentType, sniffMedia, sniffsAsHtml } from './sniff.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -66,5 +66,12 @@ describe('page sniffing', () => {
     expect(isHtmlContentType('text/plain')).toBe(false);
     expect(isHtmlContentType('text/htmlx')).toBe(false);
     expect(isHtmlContentType(null)).toBe(false);
+  });
+
+  it('sniffs an untyped body as HTML by its signatures, as a browser does', () => {
+    for (const yes of ['\n\t<!DOCTYPE HTML>', '<html>', '<B>x', '<!-- x -->', ' <p class=x>'])
+      expect(sniffsAsHtml(Buffer.from(yes))).toBe(true);
+    for (const no of ['x<html>', '<pre>', '<html', '<?xml version="1.0"?>', ''])
+      expect(sniffsAsHtml(Buffer.from(no))).toBe(false);
   });
 });

@@ -56,3 +56,43 @@ export function isHtmlContentType(contentType: string | null | undefined): boole
     (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase(),
   );
 }
+
+/** MIME Sniffing's HTML signatures: each, in any case, after white space and before a space or `>`. */
+const HTML_SIGNATURES = [
+  '<!doctype html',
+  '<html',
+  '<head',
+  '<script',
+  '<iframe',
+  '<h1',
+  '<div',
+  '<font',
+  '<table',
+  '<a',
+  '<style',
+  '<title',
+  '<b',
+  '<body',
+  '<br',
+  '<p',
+  '<!--',
+];
+
+/**
+ * Whether a body sent without a Content-Type starts as a browser sniffs HTML (MIME Sniffing's rules for an unknown
+ * type): after white space, one of its HTML signatures, in any case, then a space or `>`. Pure; never throws.
+ */
+export function sniffsAsHtml(bytes: Uint8Array): boolean {
+  let i = 0;
+  while (i < bytes.length && [0x09, 0x0a, 0x0c, 0x0d, 0x20].includes(bytes[i]!)) i++;
+  return HTML_SIGNATURES.some((signature) => {
+    const end = i + signature.length;
+    if (end >= bytes.length || (bytes[end] !== 0x20 && bytes[end] !== 0x3e)) return false;
+    for (let k = 0; k < signature.length; k++) {
+      const byte = bytes[i + k]!;
+      const lower = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+      if (lower !== signature.charCodeAt(k)) return false;
+    }
+    return true;
+  });
+}
