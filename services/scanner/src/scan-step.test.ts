@@ -294,6 +294,19 @@ describe('scan step (in-memory store, real hashes and matcher)', () => {
     expect(h.published).toEqual([]);
   });
 
+  it("refuses other media a platform sends under its submission, leaving the submission to its own media's scan", async () => {
+    const h = harness();
+    const submissionId = randomUUID();
+    const topic = 'p.mod.media-submitted.v2.platform-1';
+    // Its own media is still being scanned (not failed, no verdict yet): the other media must not fail it.
+    h.mem.submissions.set(submissionId, { tenantId: 'platform-1', sha256: 'ab'.repeat(32), failed: null });
+    expect(await h.step(mediaMessage(unrelated, { topic, submissionId }))).toEqual(
+      dlq('MOD_ERR_SCAN_DIGEST_MISMATCH'),
+    );
+    expect(h.mem.submissions.get(submissionId)?.failed).toBeNull();
+    expect(h.published).toEqual([]);
+  });
+
   it('fails the submission of media whose decode would not fit maxDecodedBytes, dead-letters it and goes on', async () => {
     // The header of a 10000×10000 16-bit interlaced RGBA PNG (1.2 GB to decode); its pixels are not decodable,
     // so this code can only come from the check before the decode.

@@ -85,14 +85,14 @@ export async function hashMedia(
   const content =
     claimed.sha256 ??
     (await store.bindDigest({ id: event.submissionId, tenantId: event.tenantId }, result.hashes.sha256));
-  if (content !== result.hashes.sha256)
-    return {
-      done: await failSubmission(
-        store,
-        event,
-        'MOD_ERR_SCAN_DIGEST_MISMATCH',
-        'the media is not the content the submission recorded',
-      ),
-    };
+  if (content !== result.hashes.sha256) {
+    const code = 'MOD_ERR_SCAN_DIGEST_MISMATCH';
+    const message = 'the media is not the content the submission recorded';
+    // On the internal topic the event carries the submission's content (intake's, the fetcher's): it fails. A
+    // platform's event naming one of its submissions with other media is not that content, whose own scan may
+    // still be under way: failing the submission would have the classifier skip that media, and keep the code.
+    if (event.source === 'kafka') return { done: { kind: 'dlq', code, message } };
+    return { done: await failSubmission(store, event, code, message) };
+  }
   return { next: result.hashes };
 }
