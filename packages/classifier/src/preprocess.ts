@@ -127,7 +127,7 @@ async function checkedHeader(
     );
   }
   try {
-    checkDecodedBytes(imageHeaderOf(meta, format), limits.maxDecodedBytes);
+    checkDecodedBytes(imageHeaderOf(meta, format, input), limits.maxDecodedBytes);
   } catch (err) {
     if (!(err instanceof HashingError)) throw err;
     throw new ClassifierError(ClassifierErrorCode.TOO_MANY_DECODED_BYTES, err.message, { cause: err });

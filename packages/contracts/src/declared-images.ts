@@ -56,7 +56,7 @@ export const interlaced16BitBomb = (): Buffer =>
   pngDeclaring(10_000, 10_000, { bitDepth: 16, colourType: 6, interlaced: true });
 
 /**
- * A little-endian baseline TIFF of `width × height` 8-bit samples, RGB (or grey) plus `samplesPerPixel` minus
+ * A little-endian baseline TIFF of `width × height` 8-bit (or 16-bit) samples, interleaved unless `planar`, RGB (or grey) plus `samplesPerPixel` minus
  * 3 (or 1) extra samples, in one strip: `strip` (uncompressed, `width × height × samplesPerPixel` bytes) when given,
  * else a tiny deflated strip of the wrong size, so that only a check of the header can refuse it. TIFF allows any
  * number of extra samples per pixel; a decoder passes them through, so the decoded image has that many channels.
@@ -64,7 +64,13 @@ export const interlaced16BitBomb = (): Buffer =>
 export function tiffDeclaring(
   width: number,
   height: number,
-  o: { samplesPerPixel?: number; greyscale?: boolean; strip?: Uint8Array } = {},
+  o: {
+    samplesPerPixel?: number;
+    greyscale?: boolean;
+    strip?: Uint8Array;
+    bits?: 8 | 16;
+    planar?: boolean;
+  } = {},
 ): Buffer {
   const colour = o.greyscale === true ? 1 : 3;
   const spp = o.samplesPerPixel ?? colour;
@@ -74,14 +80,14 @@ export function tiffDeclaring(
   const tags: [number, 3 | 4, number[]][] = [
     [256, 4, [width]],
     [257, 4, [height]],
-    [258, 3, new Array<number>(spp).fill(8)],
+    [258, 3, new Array<number>(spp).fill(o.bits ?? 8)],
     [259, 3, [o.strip === undefined ? 8 : 1]], // deflate (the bogus strip) or none
     [262, 3, [o.greyscale === true ? 1 : 2]], // min-is-black or RGB
     [273, 4, [0]], // strip offset, set below
     [277, 3, [spp]],
     [278, 4, [height]],
     [279, 4, [strip.length]],
-    [284, 3, [1]],
+    [284, 3, [o.planar === true ? 2 : 1]], // interleaved, or plane by plane (one strip holding every plane here)
     ...(extra > 0 ? [[338, 3, new Array<number>(extra).fill(0)] as [number, 3, number[]]] : []),
   ];
   const dirBytes = 2 + tags.length * 12 + 4;

@@ -75,6 +75,20 @@ describe('maxDecodedBytes: refused from the header, before any pixel is decoded'
     });
   });
 
+  it('counts the planes a TIFF stored plane by plane is read with', async () => {
+    // 10000×10000 16-bit RGBA, one strip per plane: 400 MB of output and the 800 MB of planes the loader holds (a
+    // 0.8 MB deflated file took 1.34 GB); interleaved, the same samples stream.
+    const declared = { samplesPerPixel: 4, bits: 16 } as const;
+    await expect(
+      hashMedia(tiffDeclaring(10_000, 10_000, { ...declared, planar: true })),
+    ).rejects.toMatchObject({
+      code: TOO_MANY_DECODED_BYTES,
+    });
+    await expect(hashMedia(tiffDeclaring(10_000, 10_000, declared))).rejects.toMatchObject({
+      code: 'MOD_ERR_HASH_DECODE_FAILED',
+    });
+  });
+
   it('takes what fits the budget: the same image non-interlaced, and ordinary photos', async () => {
     const interlaced = await flatRgbaPng(1000, 1000, { bits16: true, interlaced: true });
     const plain = await flatRgbaPng(1000, 1000, { bits16: true, interlaced: false });

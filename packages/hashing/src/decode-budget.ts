@@ -1,5 +1,6 @@
 import { HashingError, HashingErrorCode } from './errors.js';
 import type { ImageFormat } from './sniff.js';
+import { tiffPlaneRows } from './tiff-planes.js';
 
 /**
  * What an image's header says about the memory its decode takes: read before any pixel is decoded (sharp's
@@ -19,6 +20,8 @@ export interface ImageHeader {
   hasAlpha: boolean;
   /** libvips colour space (`b-w`, `srgb`, `cmyk`...): how many of `channels` are colour, the rest pass through. */
   space?: string | undefined;
+  /** A TIFF stored plane by plane: rows of every plane its loader holds at once (`tiffPlaneRows`); 0 otherwise. */
+  planeRows?: number;
 }
 
 /** The header facts sharp's `metadata()` gives (this module does not load sharp: `@mod/hashing` stays pure). */
@@ -50,11 +53,12 @@ const BYTES_PER_SAMPLE: Record<string, number> = {
 
 /**
  * The header facts `decodedBytes` needs, from sharp's `metadata()` (which reads the header only) and the format
- * sniffed from the magic bytes. An unknown depth counts as 4 bytes per sample and a missing channel count as 4:
- * unknown is never cheaper.
+ * sniffed from the magic bytes (and, for a TIFF, its bytes: `tiffPlaneRows`). An unknown depth counts as 4 bytes per
+ * sample and a missing channel count as 4: unknown is never cheaper.
  */
-export function imageHeaderOf(meta: HeaderMetadata, format: ImageFormat): ImageHeader {
+export function imageHeaderOf(meta: HeaderMetadata, format: ImageFormat, bytes?: Uint8Array): ImageHeader {
   return {
+    ...(format === 'tiff' && bytes !== undefined ? { planeRows: tiffPlaneRows(bytes) } : {}),
     format,
     width: meta.width,
     height: meta.height,
@@ -91,7 +95,8 @@ const HEIF_BYTES_PER_PIXEL = 20;
  * - what the loader itself holds for the whole image before it can produce a row, at the file's own depth: an
  *   interlaced PNG (Adam7 passes cover the whole image, so libvips decodes it whole, 16-bit samples as 16-bit),
  *   a progressive JPEG (libjpeg keeps every DCT coefficient, 2 bytes each; counted without chroma subsampling), a
- *   GIF or WebP frame (composed as RGBA), AVIF/HEIF (above). Baseline JPEG, non-interlaced PNG and TIFF stream.
+ *   GIF or WebP frame (composed as RGBA), AVIF/HEIF (above), a TIFF stored plane by plane (a strip or row of tiles
+ *   of every plane: `tiffPlaneRows`). Baseline JPEG, non-interlaced PNG and interleaved TIFF stream.
  *
  * A 16-bit PNG cannot be read as 8-bit any earlier: libvips' PNG loader has no such option and sharp converts
  * after the load, so the interlaced loader's 16-bit buffer is counted as it is.
@@ -105,6 +110,8 @@ export function decodedBytes(header: ImageHeader): number {
   if (header.format === 'png' && header.interlaced) loader = pixels * header.channels * header.bytesPerSample;
   else if (header.format === 'jpeg' && header.interlaced) loader = pixels * header.channels * 2;
   else if (header.format === 'gif' || header.format === 'webp') loader = pixels * 4;
+  else if (header.format === 'tiff')
+    loader = (header.planeRows ?? 0) * header.width * header.channels * header.bytesPerSample;
   return output + loader;
 }
 

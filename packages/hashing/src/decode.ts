@@ -227,7 +227,7 @@ export async function decodeImage(
       );
     }
     // Before any pixel: a 1 MB 16-bit interlaced PNG of 10000×10000 passes maxPixels yet decodes to 1.2 GB.
-    checkDecodedBytes(imageHeaderOf(meta, format), limits.maxDecodedBytes);
+    checkDecodedBytes(imageHeaderOf(meta, format, bytes), limits.maxDecodedBytes);
     const orientation = meta.orientation ?? 1;
     const swapped = orientation >= 5 && orientation <= 8;
     const scale = reducedJpegScale(format, width, height, reduced);
