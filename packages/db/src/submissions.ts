@@ -21,7 +21,8 @@ export async function insertSubmission(db: Queryable, s: SubmissionInput): Promi
 
 /**
  * Records the scan result on a submission that intake or a worker created (`receiveMedia`, `claimSubmission`);
- * only the submission's own tenant's verdict changes it.
+ * only the submission's own tenant's verdict changes it. A failure noted before (the event later replayed from
+ * the dead letters, or a mismatching event under its id) no longer stands: its code is cleared.
  */
 export async function markSubmissionScanned(
   db: Queryable,
@@ -29,7 +30,7 @@ export async function markSubmissionScanned(
 ): Promise<boolean> {
   const { rowCount } = await db.query(
     `/* actioner:submission-scanned */ update submissions set status = 'scanned', decision = $3, scanned_at = $4,
-       sha256 = coalesce(sha256, $5) where id = $1 and tenant_id = $2`,
+       sha256 = coalesce(sha256, $5), failure_code = null where id = $1 and tenant_id = $2`,
     [s.id, s.tenantId, s.decision, s.scannedAt, s.sha256],
   );
   return rowCount === 1;
