@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
@@ -120,6 +121,32 @@ function publicHandler(servers: FetcherServers): http.RequestListener {
         return;
       case '/untyped-text':
         res.writeHead(200).end('just some text, <img src="/img.jpg">');
+        return;
+      // Bodies sent encoded whatever was accepted (identity): a browser decodes them.
+      case '/img-gzip':
+        res.writeHead(200, { 'content-encoding': 'gzip' }).end(zlib.gzipSync(JPEG));
+        return;
+      case '/img-gzip-br':
+        res
+          .writeHead(200, { 'content-encoding': 'gzip, br' })
+          .end(zlib.brotliCompressSync(zlib.gzipSync(JPEG)));
+        return;
+      case '/page-br':
+        res
+          .writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'br' })
+          .end(zlib.brotliCompressSync(PAGE_HTML));
+        return;
+      case '/gzip-bomb':
+        // A JPEG's start, then 16 MiB of zeros: some 16 KiB on the wire.
+        res
+          .writeHead(200, { 'content-encoding': 'gzip' })
+          .end(zlib.gzipSync(Buffer.concat([JPEG.subarray(0, 100), Buffer.alloc(16 * 1024 * 1024)])));
+        return;
+      case '/img-bad-gzip':
+        res.writeHead(200, { 'content-encoding': 'gzip' }).end(JPEG);
+        return;
+      case '/img-unknown-coding':
+        res.writeHead(200, { 'content-encoding': 'compress' }).end(JPEG);
         return;
       case '/page-binary':
         res

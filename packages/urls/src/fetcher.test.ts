@@ -4,6 +4,7 @@ import {
   fakeDns,
   harness,
   JPEG,
+  PAGE_HTML,
   PUBLIC_IP,
   testPolicy,
   TLS_CERT,
@@ -162,6 +163,32 @@ describe('safe fetcher: bounds and typed outcomes', () => {
     for (const outcome of [await h.fetch(url), await h.fetchPage(url), await h.post(url)])
       expect(outcome).toMatchObject({ ok: false, reason: 'http-status', status: 101 });
     expect(await h.fetch(`http://public.test:${servers.port}/img.jpg`)).toMatchObject({ ok: true });
+  });
+
+  it('decodes a body sent gzip, br or both whatever was accepted, as a browser does', async () => {
+    const h = harness();
+    for (const path of ['/img-gzip', '/img-gzip-br']) {
+      const outcome = await h.fetch(`http://public.test:${servers.port}${path}`);
+      expect(outcome).toMatchObject({ ok: true, mediaType: 'image/jpeg' });
+      expect(outcome.ok && outcome.bytes.equals(JPEG)).toBe(true);
+    }
+    const page = await h.fetchPage(`http://public.test:${servers.port}/page-br`);
+    expect(page.ok && 'kind' in page && page.bytes.toString('utf8')).toBe(PAGE_HTML);
+  });
+
+  it('bounds the decoded bytes, and refuses a body that does not decode or a coding no browser knows', async () => {
+    const h = harness({ maxBytes: 1024 * 1024 });
+    // Refused once the decoded bytes pass maxBytes (1 MiB of the 16 MiB), whatever few came on the wire.
+    expect(await h.fetch(`http://public.test:${servers.port}/gzip-bomb`)).toMatchObject({
+      ok: false,
+      reason: 'too-large',
+      detail: `body over ${1024 * 1024} bytes`,
+    });
+    for (const path of ['/img-bad-gzip', '/img-unknown-coding'])
+      expect(await h.fetch(`http://public.test:${servers.port}${path}`)).toMatchObject({
+        ok: false,
+        reason: 'not-media',
+      });
   });
 
   it('limits concurrent requests per host', async () => {

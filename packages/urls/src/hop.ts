@@ -1,7 +1,9 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction, Socket } from 'node:net';
+import type { Readable, Transform } from 'node:stream';
 import { parseIpv6 } from './address-policy.js';
+import { contentDecoders } from './content-decoding.js';
 import { parseRetryAfterMs } from './fetch-retry.js';
 import { FetchRefusal, type SafeFetcherOptions } from './fetcher-types.js';
 import { HostType, type NormalizedUrl } from './normalize.js';
@@ -116,12 +118,15 @@ export function requestHop(
     const chunks: Buffer[] = [];
     let received = 0;
     let sniffed: MediaType | null = null;
+    /** The body's decoders (its Content-Encoding), stopped with the request: a bomb inflates no further. */
+    let decoders: Transform[] = [];
 
     const finish = (hop: Hop): void => {
       if (settled) return;
       settled = true;
       clearTimeout(connectTimer);
       req.destroy();
+      for (const decoder of decoders) decoder.destroy();
       resolve(hop);
     };
     const refuse = (reason: FetchRefusal, detail: string, status?: number): void =>
@@ -218,12 +223,16 @@ export function requestHop(
       socket.destroy();
       refuse(FetchRefusal.HttpStatus, `status ${res.statusCode ?? 0}`, res.statusCode);
     });
-    // Whatever else ends the request without an answer read (settled first on every answer): never left pending.
+    // Whatever else ends the request before an answer began (an answer's body settles the hop, its decoding after
+    // the connection closed included): never left pending.
+    let answered = false;
     req.on('close', () => {
+      if (answered) return;
       if (signal.aborted) refuse(abortReason(signal), 'request aborted');
       else refuse(FetchRefusal.ConnectionFailed, 'connection closed before an answer');
     });
     req.on('response', (res) => {
+      answered = true;
       const status = res.statusCode ?? 0;
       if (send.method === 'POST') {
         // Any status is the answer; the body is read only up to the bound (then the request is dropped).
@@ -304,7 +313,20 @@ export function requestHop(
           });
         else refuse(FetchRefusal.NotMedia, 'neither an accepted image type nor an HTML page');
       };
-      res.on('data', (chunk: Buffer) => {
+      // Decoded as a browser decodes it (an image or a page sent gzip, deflate, br or zstd whatever we accepted), each
+      // bound below applying to the decoded bytes.
+      const found = contentDecoders(res.headers['content-encoding']);
+      if (found === null) {
+        refuse(FetchRefusal.NotMedia, 'a Content-Encoding browsers do not decode');
+        return;
+      }
+      decoders = found;
+      for (const decoder of decoders)
+        decoder.on('error', () =>
+          refuse(FetchRefusal.NotMedia, 'body does not decode as its Content-Encoding'),
+        );
+      const body = decoders.reduce<Readable>((stream, decoder) => stream.pipe(decoder), res);
+      body.on('data', (chunk: Buffer) => {
         if (settled) return;
         received += chunk.length;
         chunks.push(chunk);
@@ -323,7 +345,7 @@ export function requestHop(
         // A page is read up to its bound, and the rest left unread (what a page shows is mostly near its start).
         if (page && pageBytes !== undefined && received >= pageBytes) finishPage(true);
       });
-      res.on('end', () => {
+      body.on('end', () => {
         if (settled) return;
         const bytes = Buffer.concat(chunks);
         const mediaType = sniffed ?? sniffMedia(bytes);
