@@ -127,6 +127,23 @@ describe('crawling a reported page: CSS backgrounds and framed pages', () => {
     expect(w.refusals[0]?.embeddedImagesShown).toBe(4);
   });
 
+  it("counts a frame's own frames, never followed, as content not scanned", async () => {
+    pages.set('/page.html', '<img src="/own.jpg"><iframe src="/frames/outer.html"></iframe>');
+    // One level deep: the inner frame (and the page a refresh sends the outer one on to) are not fetched.
+    pages.set(
+      '/frames/outer.html',
+      `<meta http-equiv="refresh" content="5;url=/frames/next.html"><img src="o.jpg">
+       <iframe src="/frames/inner.html"></iframe>`,
+    );
+    pages.set('/frames/inner.html', '<img src="abuse.jpg">');
+    const w = crawlWorld();
+    expect(await w.observe(at('/page.html'), reported)).toEqual({ kind: 'ok' });
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([imageId('/own.jpg'), imageId('/frames/o.jpg')]);
+    expect(requests).not.toContain('/frames/inner.html');
+    // Two images scanned, and two documents whose images went unseen: the case says 2 of 4.
+    expect(w.refusals[0]?.embeddedImagesShown).toBe(4);
+  });
+
   it('fetches at most maxPageFrames frames; an image framed directly is taken as an image', async () => {
     pages.set(
       '/page.html',

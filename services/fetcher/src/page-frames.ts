@@ -203,7 +203,8 @@ export async function withFrames(
           maxFrames: 0,
           ...(fetched.refresh === undefined ? {} : { refresh: fetched.refresh }),
         });
-        unseen += unlisted(inFrame);
+        // Its own frames (and refresh) are never followed: each a document whose images go unseen, as the page's are.
+        unseen += unlisted(inFrame) + inFrame.framesOmitted;
         return inDocumentOrder(inFrame, 'frame');
       } finally {
         release?.();
