@@ -144,6 +144,21 @@ describe('crawling a reported page: CSS backgrounds and framed pages', () => {
     expect(w.refusals[0]?.embeddedImagesShown).toBe(4);
   });
 
+  it('counts the part of a page or frame past the page bound, never read, as content not scanned', async () => {
+    // Padding past FETCH_MAX_PAGE_BYTES (the fetcher's 2 MiB), then what a browser shows further down.
+    const padding = ' '.repeat(2 * 1024 * 1024 + 1);
+    pages.set(
+      '/page.html',
+      `<img src="/own.jpg"><iframe src="/frames/long.html"></iframe>${padding}<img src="/x.jpg">`,
+    );
+    pages.set('/frames/long.html', `<img src="f.jpg">${padding}<img src="/y.jpg">`);
+    const w = crawlWorld();
+    expect(await w.observe(at('/page.html'), reported)).toEqual({ kind: 'ok' });
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([imageId('/own.jpg'), imageId('/frames/f.jpg')]);
+    // Two images scanned, and two documents read in part: the case says 2 of 4.
+    expect(w.refusals[0]?.embeddedImagesShown).toBe(4);
+  });
+
   it('fetches at most maxPageFrames frames; an image framed directly is taken as an image', async () => {
     pages.set(
       '/page.html',

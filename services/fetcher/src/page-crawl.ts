@@ -348,7 +348,8 @@ export async function crawlPage(
     outcome: submissionIds.length > 0 ? PageOutcome.WithImages : PageOutcome.NoImages,
   });
   // Every image reference the page and its frames hold, submitted or not (beyond the cap, refused, inline or not
-  // http(s)), and one for each frame whose content went unseen: its case says how many were not scanned.
-  const shown = framed.images.length + unlisted(found) + framed.unlisted;
+  // http(s)), one for each frame whose content went unseen, and one for the page's part past FETCH_MAX_PAGE_BYTES
+  // (never read: a page can put what it shows below padding): its case says how many were not scanned.
+  const shown = framed.images.length + unlisted(found) + framed.unlisted + (page.truncated ? 1 : 0);
   return { kind: 'crawled', submissionIds, sources, shown };
 }

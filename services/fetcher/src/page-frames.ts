@@ -203,8 +203,9 @@ export async function withFrames(
           maxFrames: 0,
           ...(fetched.refresh === undefined ? {} : { refresh: fetched.refresh }),
         });
-        // Its own frames (and refresh) are never followed: each a document whose images go unseen, as the page's are.
-        unseen += unlisted(inFrame) + inFrame.framesOmitted;
+        // Its own frames (and refresh) are never followed: each a document whose images go unseen, as the page's are;
+        // so is its part past the page bound, never read.
+        unseen += unlisted(inFrame) + inFrame.framesOmitted + (fetched.truncated ? 1 : 0);
         return inDocumentOrder(inFrame, 'frame');
       } finally {
         release?.();
