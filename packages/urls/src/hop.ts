@@ -7,7 +7,14 @@ import { contentDecoders } from './content-decoding.js';
 import { parseRetryAfterMs } from './fetch-retry.js';
 import { FetchRefusal, type SafeFetcherOptions } from './fetcher-types.js';
 import { HostType, type NormalizedUrl } from './normalize.js';
-import { SNIFF_BYTES, isHtmlContentType, sniffMedia, sniffsAsHtml, type MediaType } from './sniff.js';
+import {
+  SNIFF_BYTES,
+  isHtmlContentType,
+  isSvgContentType,
+  sniffMedia,
+  sniffsAsHtml,
+  type MediaType,
+} from './sniff.js';
 
 /** Request headers a POST caller may not set: the fetcher owns framing, the Host it dials and what it accepts. */
 const OWNED_HEADERS = new Set([
@@ -284,7 +291,7 @@ export function requestHop(
       // without a Content-Type is a page when its start sniffs as HTML, as a browser sniffs it (`sniffsAsHtml`).
       const untyped = contentType === null || contentType.trim() === '';
       const pageBytes =
-        send.method === 'GET' && (untyped || isHtmlContentType(contentType))
+        send.method === 'GET' && (untyped || isHtmlContentType(contentType) || isSvgContentType(contentType))
           ? send.page?.maxBytes
           : undefined;
       const declared = Number(res.headers['content-length']);

@@ -26,7 +26,14 @@ export {
 export { RecentlySeen, type RecentlySeenOptions } from './recently-seen.js';
 export { FairSlots, Semaphore } from './host-limiter.js';
 export { backoffMs, type BackoffOptions } from './backoff.js';
-export { MediaType, SNIFF_BYTES, isHtmlContentType, sniffMedia, sniffsAsHtml } from './sniff.js';
+export {
+  MediaType,
+  SNIFF_BYTES,
+  isHtmlContentType,
+  isSvgContentType,
+  sniffMedia,
+  sniffsAsHtml,
+} from './sniff.js';
 export { InlineRefusal, decodeInlineImage, type InlineImage } from './inline-images.js';
 export {
   DEFAULT_MAX_INLINE_BYTES,

@@ -79,6 +79,16 @@ const HTML_SIGNATURES = [
 ];
 
 /**
+ * Whether a Content-Type names an SVG image (`image/svg+xml`): a document, which page mode answers as a page (an
+ * `<img>` of one shows the raster images it inlines; one opened on its own loads others too).
+ */
+export function isSvgContentType(contentType: string | null | undefined): boolean {
+  const semicolon = contentType?.indexOf(';') ?? -1;
+  const essence = semicolon === -1 ? contentType : contentType?.slice(0, semicolon);
+  return essence?.trim().toLowerCase() === 'image/svg+xml';
+}
+
+/**
  * Whether a body sent without a Content-Type starts as a browser sniffs HTML (MIME Sniffing's rules for an unknown
  * type): after white space, one of its HTML signatures, in any case, then a space or `>`. Pure; never throws.
  */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -6,12 +7,19 @@ import type { Resolver } from '@mod/urls/fetch';
 import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
 
 // A hostile server on 127.0.0.1 only, played as the public host `img.test`: the reported page shows nothing itself
-// and sends the browser on at once with a meta refresh, to the page that shows the images.
+// and sends the browser on at once with a meta refresh, to the page that shows the images; or it shows an SVG image
+// that inlines the raster image a browser displays.
 const EVENT_ID = '00000000-0000-4000-8000-00000000ffff';
 let port = 0;
 const pages = new Map<string, string>();
 const server = http.createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
+  if (path.endsWith('.svg')) {
+    // An SVG image that shows a raster image it inlines (what an <img> of it displays).
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg"><image href="data:image/jpeg;base64,${JPEG.toString('base64')}"/></svg>`;
+    res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(svg);
+    return;
+  }
   const page = pages.get(path);
   const refresh = new URL(req.url ?? '/', 'http://x').searchParams.get('refresh');
   if (page !== undefined)
@@ -40,7 +48,7 @@ function refreshWorld() {
     resolver,
     port,
     timeoutMs: 2_000,
-    isPage: (url) => url.pathname.endsWith('.html'),
+    isPage: (url) => /\.(html|svg)$/.test(url.pathname),
   });
   return world(fetch, { maxPageImages: 8 });
 }
@@ -79,5 +87,21 @@ describe('crawling a reported page that sends the browser on with a meta refresh
     expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([listed]);
     expect(w.sent.some((m) => m.topic === 'verdicts' && m.key === listed)).toBe(true);
     expect(w.fetched).not.toContain('http://listed.test/gallery.html');
+  });
+});
+
+describe('crawling a reported page that shows an SVG image', () => {
+  it('scans the raster image an SVG image of the page inlines', async () => {
+    pages.set('/gallery.html', '<img src="/wrapped.svg"><img src="/plain.jpg">');
+    const w = refreshWorld();
+    expect(await w.observe(at('/gallery.html'), reportedEvent(EVENT_ID))).toEqual({ kind: 'ok' });
+    const inline = embeddedSubmissionId(
+      EVENT_ID,
+      `data:sha256:${createHash('sha256').update(JPEG).digest('hex')}`,
+    );
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([inline, imageId('/plain.jpg')]);
+    expect(w.sent.filter((m) => m.topic === 'media').map((m) => m.key)).toEqual(
+      expect.arrayContaining([inline, imageId('/plain.jpg')]),
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   decodePage,
   DEFAULT_MAX_INLINE_BYTES,
   extractPageImages,
+  isSvgContentType,
   normalizeUrl,
   type InlineImage,
   type FairSlots,
@@ -108,7 +109,7 @@ export function createPageCounters(registry: Registry): PageCounters {
 
 /** One embedded image's end: its outcome, the submission it became (if any), or the event's dead letter. */
 type ImageResult =
-  | { outcome: PageImageOutcome; submissionId: string | null }
+  | { outcome: PageImageOutcome; submissionId: string | null; also?: string[] }
   | { dlq: { code: string; message: string } };
 
 export interface CrawlContext {
@@ -144,7 +145,7 @@ function fetchImage(
   href: string,
   deadline: CrawlDeadline,
   follow: FetchOptions['follow'],
-): Promise<{ ok: true; fetched: FetchSuccess; release: () => void } | FetchFailure> {
+): Promise<{ ok: true; fetched: FetchSuccess | PageFetchSuccess; release: () => void } | FetchFailure> {
   const { deps } = ctx;
   const { signal } = deadline;
   return fetchWithRetries(
@@ -152,7 +153,8 @@ function fetchImage(
       const release = await ctx.imageSlots.acquire(ctx.eventId, signal);
       if (release === null)
         return { ok: false, reason: FetchRefusal.Aborted, detail: 'no image slot', url: href, redirects: [] };
-      const fetched = await deps.fetcher.fetch(href, { signal, follow });
+      // Page mode, for an SVG image (a document: see `embedSvg`); any other page is no image.
+      const fetched = await deps.fetcher.fetchPage(href, { signal, follow });
       if (fetched.ok) return { ok: true, fetched, release };
       release();
       return fetched;
@@ -201,6 +203,10 @@ async function embedImage(ctx: CrawlContext, href: string, deadline: CrawlDeadli
   if (!image.ok) return { outcome: PageImageOutcome.Refused, submissionId: null };
   const { fetched, release } = image;
   try {
+    if ('kind' in fetched)
+      return isSvgContentType(fetched.contentType)
+        ? await embedSvg(ctx, fetched)
+        : { outcome: PageImageOutcome.Refused, submissionId: null };
     await publishMedia(deps.producer, deps.mediaTopic, {
       eventName: `fetcher:media:embedded:${idName}:${url.href}`,
       submissionId,
@@ -214,6 +220,27 @@ async function embedImage(ctx: CrawlContext, href: string, deadline: CrawlDeadli
     release();
   }
   return { outcome: PageImageOutcome.Fetched, submissionId };
+}
+
+/**
+ * An SVG image: what an `<img>` of it shows beyond vector art are the raster images it inlines (it loads nothing
+ * else there), each submitted as the page's inline images are; one inlining none is not scanned (refused).
+ */
+async function embedSvg(ctx: CrawlContext, svg: PageFetchSuccess): Promise<ImageResult> {
+  const { inline } = extractPageImages(decodePage(svg.bytes, svg.contentType), svg.url, {
+    max: ctx.deps.maxPageImages,
+    maxInlineBytes: ctx.deps.maxMediaBytes ?? DEFAULT_MAX_INLINE_BYTES,
+    maxFrames: 0,
+  });
+  const ids: string[] = [];
+  for (const image of inline) {
+    const r = await embedInline(ctx, image, svg.url);
+    if ('submissionId' in r && r.submissionId !== null) ids.push(r.submissionId);
+  }
+  const [first, ...also] = ids;
+  return first === undefined
+    ? { outcome: PageImageOutcome.Refused, submissionId: null }
+    : { outcome: PageImageOutcome.Inline, submissionId: first, also };
 }
 
 /**
@@ -339,10 +366,11 @@ export async function crawlPage(
   for (const [i, r] of results.entries()) {
     if ('dlq' in r) return { kind: 'dlq', ...r.dlq };
     count(r.outcome);
-    if (r.submissionId !== null && !Object.hasOwn(sources, r.submissionId)) {
-      submissionIds.push(r.submissionId);
-      sources[r.submissionId] = images[i]!.source;
-    }
+    for (const id of [...(r.submissionId === null ? [] : [r.submissionId]), ...(r.also ?? [])])
+      if (!Object.hasOwn(sources, id)) {
+        submissionIds.push(id);
+        sources[id] = images[i]!.source;
+      }
   }
   deps.pageCounters.pages.inc({
     outcome: submissionIds.length > 0 ? PageOutcome.WithImages : PageOutcome.NoImages,
