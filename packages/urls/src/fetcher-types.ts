@@ -179,11 +179,13 @@ export interface SafeFetcher {
   /**
    * Page mode: the same fetch (vetting, redirects, deadline, per-host slots), where an HTML page is an answer too
    * (its Content-Type is `text/html` or `application/xhtml+xml`, whatever its bytes as a browser reads it; image
-   * magic bytes win whatever the header says). At most `maxPageBytes` of a page is read. Never rejects.
+   * magic bytes win whatever the header says). At most `maxPageBytes` of a page is read. With `image`, the address
+   * is an `<img>`'s: images are asked for (`Accept: image/*`, as a browser asks, so a host that shows a viewer page
+   * to a visit still sends the image) and only an SVG document is a page. Never rejects.
    */
   fetchPage(
     url: string,
-    options?: FetchOptions & { readonly maxPageBytes?: number },
+    options?: FetchOptions & { readonly maxPageBytes?: number; readonly image?: boolean },
   ): Promise<PageFetchOutcome>;
 }
 

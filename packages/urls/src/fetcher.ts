@@ -115,7 +115,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     input: string,
     signal: AbortSignal,
     follow: FetchOptions['follow'],
-    page?: { readonly maxBytes: number },
+    page?: { readonly maxBytes: number; readonly image?: boolean },
   ): Promise<PageFetchOutcome> {
     const first = normalizeUrl(input);
     if (!first.ok) return notAUrl(input, first.error.message);
@@ -242,6 +242,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
       bounded(timeoutMs, pageOptions.signal, (signal) =>
         run(input, signal, pageOptions.follow, {
           maxBytes: positiveInt('maxPageBytes', pageOptions.maxPageBytes, maxPageBytes),
+          ...(pageOptions.image === true ? { image: true } : {}),
         }),
       ),
     post: (input, request) =>

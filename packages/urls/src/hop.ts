@@ -33,7 +33,11 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * a POST whose answer is read only up to `maxResponseBytes`.
  */
 export type Send =
-  | { readonly method: 'GET'; readonly page?: { readonly maxBytes: number } }
+  | {
+      readonly method: 'GET';
+      /** Page mode; `image`: for an `<img>`'s address, asking for images, where only an SVG document is a page. */
+      readonly page?: { readonly maxBytes: number; readonly image?: boolean };
+    }
   | {
       readonly method: 'POST';
       readonly body: Buffer;
@@ -160,7 +164,10 @@ export function requestHop(
         ? {
             host,
             'user-agent': userAgent,
-            accept: send.page === undefined ? 'image/*' : 'text/html,application/xhtml+xml,image/*;q=0.9',
+            accept:
+              send.page === undefined || send.page.image === true
+                ? 'image/*'
+                : 'text/html,application/xhtml+xml,image/*;q=0.9',
             'accept-encoding': 'identity',
           }
         : {
@@ -291,7 +298,10 @@ export function requestHop(
       // without a Content-Type is a page when its start sniffs as HTML, as a browser sniffs it (`sniffsAsHtml`).
       const untyped = contentType === null || contentType.trim() === '';
       const pageBytes =
-        send.method === 'GET' && (untyped || isHtmlContentType(contentType) || isSvgContentType(contentType))
+        send.method === 'GET' &&
+        (send.page?.image === true
+          ? isSvgContentType(contentType)
+          : untyped || isHtmlContentType(contentType) || isSvgContentType(contentType))
           ? send.page?.maxBytes
           : undefined;
       const declared = Number(res.headers['content-length']);

@@ -59,6 +59,9 @@ export const notFoundAnswer = (url: string): PageFetchOutcome => ({
   status: 404,
 });
 
+/** What the step asks of a fetch beyond its URL (`follow`, and `image` for an `<img>`'s address in page mode). */
+type StepFetchOptions = FetchOptions & { readonly image?: boolean };
+
 /**
  * The real SSRF-safe fetcher in front of a test's server on 127.0.0.1: `resolver` names the hosts, the address
  * policy allows that one address beside the production policy, and dialling anything but the server on `port` fails
@@ -71,7 +74,7 @@ export function loopbackFetch(o: {
   timeoutMs: number;
   isPage: (url: URL) => boolean;
   dialled?: string[];
-}): (url: string, signal?: AbortSignal, follow?: FetchOptions['follow']) => Promise<PageFetchOutcome> {
+}): (url: string, signal?: AbortSignal, options?: StepFetchOptions) => Promise<PageFetchOutcome> {
   const fetcher = createSafeFetcher({
     resolver: o.resolver,
     addressPolicy: (address) => (address === '127.0.0.1' ? 'allow' : defaultAddressPolicy(address)),
@@ -83,24 +86,24 @@ export function loopbackFetch(o: {
         throw new Error('test guard: not the server');
     },
   });
-  return (url, signal, follow) => {
-    const options = {
-      ...(signal === undefined ? {} : { signal }),
-      ...(follow === undefined ? {} : { follow }),
-    };
-    return o.isPage(new URL(url)) ? fetcher.fetchPage(url, options) : fetcher.fetch(url, options);
+  return (url, signal, options = {}) => {
+    const asked = { ...options, ...(signal === undefined ? {} : { signal }) };
+    // An image the step asks for in page mode (an <img>'s address) is asked for so here too.
+    return options.image === true || o.isPage(new URL(url))
+      ? fetcher.fetchPage(url, asked)
+      : fetcher.fetch(url, asked);
   };
 }
 
 /**
  * `fetchOutcome` answers each URL (a promise: an answer that waits, e.g. for the fetch's signal), given the fetch's
- * signal and `follow`; `deps` sets what the step is given beyond the defaults.
+ * signal and options (`follow`, `image`); `deps` sets what the step is given beyond the defaults.
  */
 export function world(
   fetchOutcome: (
     url: string,
     signal?: AbortSignal,
-    follow?: FetchOptions['follow'],
+    options?: StepFetchOptions,
   ) => PageFetchOutcome | Promise<PageFetchOutcome> = () => ({
     ok: false,
     reason: 'not-media',
@@ -154,7 +157,7 @@ export function world(
   const fetcher: SafeFetcher = {
     fetch: async (url, options) => {
       fetched.push(url);
-      const outcome = await fetchOutcome(url, options?.signal, options?.follow);
+      const outcome = await fetchOutcome(url, options?.signal, options);
       // Media mode never answers with a page: that is page mode's (a page is not media).
       return outcome.ok && 'kind' in outcome
         ? { ok: false, reason: 'not-media', detail: 'a page', url, redirects: [] }
@@ -162,7 +165,7 @@ export function world(
     },
     fetchPage: (url, options) => {
       fetched.push(url);
-      return Promise.resolve(fetchOutcome(url, options?.signal, options?.follow));
+      return Promise.resolve(fetchOutcome(url, options?.signal, options));
     },
   };
   let nowMs = 0;

@@ -14,6 +14,11 @@ let port = 0;
 const pages = new Map<string, string>();
 const server = http.createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
+  if (path === '/negotiated.jpg' && (req.headers.accept ?? '').includes('text/html')) {
+    // As image hosts do: a browser that asks for a page (opening the address) gets one, an <img> the image.
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>a viewer page</body></html>');
+    return;
+  }
   if (path.endsWith('.svg')) {
     // An SVG image that shows a raster image it inlines (what an <img> of it displays).
     const svg = `<svg xmlns="http://www.w3.org/2000/svg"><image href="data:image/jpeg;base64,${JPEG.toString('base64')}"/></svg>`;
@@ -48,7 +53,7 @@ function refreshWorld() {
     resolver,
     port,
     timeoutMs: 2_000,
-    isPage: (url) => /\.(html|svg)$/.test(url.pathname),
+    isPage: (url) => url.pathname.endsWith('.html'),
   });
   return world(fetch, { maxPageImages: 8 });
 }
@@ -92,14 +97,19 @@ describe('crawling a reported page that sends the browser on with a meta refresh
 
 describe('crawling a reported page that shows an SVG image', () => {
   it('scans the raster image an SVG image of the page inlines', async () => {
-    pages.set('/gallery.html', '<img src="/wrapped.svg"><img src="/plain.jpg">');
+    pages.set('/gallery.html', '<img src="/wrapped.svg"><img src="/plain.jpg"><img src="/negotiated.jpg">');
     const w = refreshWorld();
     expect(await w.observe(at('/gallery.html'), reportedEvent(EVENT_ID))).toEqual({ kind: 'ok' });
     const inline = embeddedSubmissionId(
       EVENT_ID,
       `data:sha256:${createHash('sha256').update(JPEG).digest('hex')}`,
     );
-    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([inline, imageId('/plain.jpg')]);
+    // Each asked for as an <img> asks (for an image): a host that answers a page to a browser's visit still serves it.
+    expect(w.refusals[0]?.embeddedSubmissionIds).toEqual([
+      inline,
+      imageId('/plain.jpg'),
+      imageId('/negotiated.jpg'),
+    ]);
     expect(w.sent.filter((m) => m.topic === 'media').map((m) => m.key)).toEqual(
       expect.arrayContaining([inline, imageId('/plain.jpg')]),
     );

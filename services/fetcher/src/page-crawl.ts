@@ -153,8 +153,8 @@ function fetchImage(
       const release = await ctx.imageSlots.acquire(ctx.eventId, signal);
       if (release === null)
         return { ok: false, reason: FetchRefusal.Aborted, detail: 'no image slot', url: href, redirects: [] };
-      // Page mode, for an SVG image (a document: see `embedSvg`); any other page is no image.
-      const fetched = await deps.fetcher.fetchPage(href, { signal, follow });
+      // Page mode for an image, where an SVG image is a document (see `embedSvg`).
+      const fetched = await deps.fetcher.fetchPage(href, { signal, follow, image: true });
       if (fetched.ok) return { ok: true, fetched, release };
       release();
       return fetched;
