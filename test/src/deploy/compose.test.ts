@@ -294,7 +294,8 @@ done`,
 
   it('starts the broker with umask 077, as local/kafka.sh does: its log segments (media among them) are its alone', () => {
     // The start branch, from formatting the storage to handing over to the broker.
-    const start = /\n {2}start\)\n([\s\S]*?)\n {4};;/.exec(readDeployFile('compose/kafka/start.sh'))?.[1] ?? '';
+    const start =
+      /\n {2}start\)\n([\s\S]*?)\n {4};;/.exec(readDeployFile('compose/kafka/start.sh'))?.[1] ?? '';
     expect(start).toMatch(/\n\s*umask 077\n\s*exec "\$KAFKA_HOME\/bin\/kafka-server-start\.sh"/);
   });
 
