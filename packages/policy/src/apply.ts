@@ -3,7 +3,6 @@ import { hostOf } from './policy.js';
 import {
   BY_POLICY,
   caseOpenedRecord,
-  caseReopenedRecord,
   orderIssuedRecord,
   orderToOpen,
   type AppliedBy,
@@ -122,8 +121,7 @@ export async function openPlannedCases(
       policyVersion: o.policyVersion,
       createdAt: o.at,
     });
-    if (opened?.created === true) await fx.audit(caseOpenedRecord(planned, opened.id, o, o.by ?? BY_POLICY));
-    else if (opened?.reopened === true)
-      await fx.audit(caseReopenedRecord(planned, opened.id, o, o.by ?? BY_POLICY));
+    if (opened?.created === true || opened?.reopened === true)
+      await fx.audit(caseOpenedRecord(planned, opened.id, o, o.by ?? BY_POLICY, opened.reopened === true));
   }
 }

@@ -200,38 +200,24 @@ export function orderIssuedRecord(
 
 /**
  * The record of a case opened for people. It names the orders only (the case row links the submission), so a
- * submission's audit export stays the verdict and its orders.
+ * submission's audit export stays the verdict and its orders. `again`: a confirmation case opened again, orders
+ * of its submission that await an authority having come to it after it closed (`orderIds`: those the decision
+ * named, new or folded into).
  */
 export function caseOpenedRecord(
   planned: PlannedCase,
   caseId: string,
   o: { tenantId: string; orderIds: string[]; policyVersion: string },
   by: AppliedBy = BY_POLICY,
+  again = false,
 ): AuditIntent {
   return appliedRecord(by, o.policyVersion, {
-    action: 'case.opened',
+    action: again ? 'case.reopened' : 'case.opened',
     tenantId: o.tenantId,
     subject: { type: 'case', id: caseId },
-    reason: `${planned.kind} case for ${planned.assignee}: ${planned.reason}`,
-    evidence: { orderIds: o.orderIds, policyVersion: o.policyVersion },
-  });
-}
-
-/**
- * The record of a confirmation case opened again: orders of its submission that await an authority came to it
- * after it closed (`orderIds`: those the decision named, new or folded into).
- */
-export function caseReopenedRecord(
-  planned: PlannedCase,
-  caseId: string,
-  o: { tenantId: string; orderIds: string[]; policyVersion: string },
-  by: AppliedBy = BY_POLICY,
-): AuditIntent {
-  return appliedRecord(by, o.policyVersion, {
-    action: 'case.reopened',
-    tenantId: o.tenantId,
-    subject: { type: 'case', id: caseId },
-    reason: `${planned.kind} case for ${planned.assignee} again, for orders that await it: ${planned.reason}`,
+    reason: again
+      ? `${planned.kind} case for ${planned.assignee} again, for orders that await it: ${planned.reason}`
+      : `${planned.kind} case for ${planned.assignee}: ${planned.reason}`,
     evidence: { orderIds: o.orderIds, policyVersion: o.policyVersion },
   });
 }
