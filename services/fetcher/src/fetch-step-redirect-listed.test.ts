@@ -1,9 +1,14 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Codecs, embeddedSubmissionId } from '@mod/contracts';
-import type { Resolver } from '@mod/urls/fetch';
-import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import {
+  imgTestResolver,
+  JPEG,
+  loopbackFetch,
+  reportedEvent,
+  serveOnLoopback,
+  world,
+} from './fetch-step.test-helper.js';
 
 // A hostile server on 127.0.0.1 only, played as the public hosts `img.test` and `listed.img.test` (a URL-listed
 // host): its own URLs redirect to the listed host's, so that what is fetched there is a listed URL the lists were
@@ -27,20 +32,15 @@ const server = http.createServer((req, res) => {
   else res.writeHead(404).end('missing');
 });
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+serveOnLoopback(server, (p) => {
+  port = p;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
 beforeEach(() => {
   requests.length = 0;
   pages.clear();
 });
 
-const resolver: Resolver = (hostname) =>
-  hostname === 'img.test' || hostname.endsWith('.img.test')
-    ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
-    : Promise.resolve([{ address: '10.0.0.7', family: 4 }]);
+const resolver = imgTestResolver;
 
 function redirectWorld() {
   const fetch = loopbackFetch({

@@ -1,9 +1,8 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
 import type { Resolver } from '@mod/urls/fetch';
-import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import { JPEG, loopbackFetch, reportedEvent, serveOnLoopback, world } from './fetch-step.test-helper.js';
 
 // A real server on 127.0.0.1 only, played as public hosts by a test policy that allows that one address. Images
 // under `/slow/` send their first bytes, then hold the rest until the test lets them go (a slow-drip body); the
@@ -31,13 +30,8 @@ const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
 });
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-});
-afterAll(() => {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(resolve));
+serveOnLoopback(server, (p) => {
+  port = p;
 });
 
 const resolver: Resolver = (hostname) =>

@@ -1,9 +1,14 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import type { Resolver } from '@mod/urls/fetch';
-import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import {
+  imgTestResolver,
+  JPEG,
+  loopbackFetch,
+  reportedEvent,
+  serveOnLoopback,
+  world,
+} from './fetch-step.test-helper.js';
 import { PAGE_IMAGE_FETCHES_AT_ONCE } from './page-crawl.js';
 
 // A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one
@@ -36,21 +41,16 @@ const server = http.createServer((req, res) => {
   else res.writeHead(404).end('missing');
 });
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+serveOnLoopback(server, (p) => {
+  port = p;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
 beforeEach(() => {
   requests.length = 0;
   held.max = 0;
   pages.clear();
 });
 
-const resolver: Resolver = (hostname) =>
-  hostname === 'img.test' || hostname.endsWith('.img.test')
-    ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
-    : Promise.resolve([{ address: '10.0.0.7', family: 4 }]); // any other name: a private address
+const resolver = imgTestResolver;
 
 /** The step's world with the real SSRF-safe fetcher in front of the loopback server (pages: paths ending .html). */
 function crawlWorld(maxPageFrames?: number) {

@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import type { Resolver } from '@mod/urls/fetch';
-import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import {
+  imgTestResolver,
+  JPEG,
+  loopbackFetch,
+  reportedEvent,
+  serveOnLoopback,
+  world,
+} from './fetch-step.test-helper.js';
 
 // A hostile server on 127.0.0.1 only, played as the public host `img.test`: the reported page shows nothing itself
 // and sends the browser on at once with a meta refresh, to the page that shows the images; or it shows an SVG image
@@ -33,17 +38,12 @@ const server = http.createServer((req, res) => {
   else res.writeHead(404).end('missing');
 });
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+serveOnLoopback(server, (p) => {
+  port = p;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
 beforeEach(() => pages.clear());
 
-const resolver: Resolver = (hostname) =>
-  hostname === 'img.test' || hostname.endsWith('.img.test')
-    ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
-    : Promise.resolve([{ address: '10.0.0.7', family: 4 }]);
+const resolver = imgTestResolver;
 
 const at = (path: string) => `http://img.test:${port}${path}`;
 const imageId = (path: string) => embeddedSubmissionId(EVENT_ID, at(path));

@@ -1,9 +1,8 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
 import type { Resolver } from '@mod/urls/fetch';
-import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import { JPEG, loopbackFetch, reportedEvent, serveOnLoopback, world } from './fetch-step.test-helper.js';
 
 // A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one
 // address: each image path fails in its own way a set number of times, then serves the image.
@@ -52,11 +51,9 @@ const server = http.createServer((req, res) => {
   }
 });
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+serveOnLoopback(server, (p) => {
+  port = p;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
 beforeEach(() => requests.clear());
 
 const resolver: Resolver = (hostname) =>
