@@ -1,14 +1,8 @@
 import http from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Codecs, embeddedSubmissionId } from '@mod/contracts';
-import {
-  imgTestResolver,
-  JPEG,
-  loopbackFetch,
-  reportedEvent,
-  serveOnLoopback,
-  world,
-} from './fetch-step.test-helper.js';
+import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import { imgTestResolver, serveOnLoopback } from './loopback-site.test-helper.js';
 
 // A hostile server on 127.0.0.1 only, played as the public hosts `img.test` and `listed.img.test` (a URL-listed
 // host): its own URLs redirect to the listed host's, so that what is fetched there is a listed URL the lists were

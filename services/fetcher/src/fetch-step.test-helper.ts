@@ -1,7 +1,4 @@
 // The fetch step's test world: URL lists, a fake fetcher and producer, submissions kept as PostgreSQL keeps them.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll } from 'vitest';
 import type { UrlObserved } from '@mod/contracts';
 import type { TenantStanding } from '@mod/db/submissions';
 import type { ConsumedMessage, Producer } from '@mod/kafka';
@@ -286,24 +283,3 @@ export const bank = (over: Partial<UrlBankMeta> = {}): UrlBankMeta => ({
   actionPolicy: 'automatic',
   ...over,
 });
-
-/**
- * Serves `server` on 127.0.0.1 for the test file (every connection closed, then the server, after its tests):
- * `onPort` is told its port once it listens.
- */
-export function serveOnLoopback(server: Server, onPort: (port: number) => void): void {
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onPort((server.address() as AddressInfo).port);
-  });
-  afterAll(() => {
-    server.closeAllConnections();
-    return new Promise((resolve) => server.close(resolve));
-  });
-}
-
-/** `img.test` and its subdomains are the test's loopback server, standing for a public host; any other name is private. */
-export const imgTestResolver: Resolver = (hostname) =>
-  hostname === 'img.test' || hostname.endsWith('.img.test')
-    ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
-    : Promise.resolve([{ address: '10.0.0.7', family: 4 }]);

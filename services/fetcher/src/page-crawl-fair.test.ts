@@ -2,7 +2,8 @@ import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
 import type { Resolver } from '@mod/urls/fetch';
-import { JPEG, loopbackFetch, reportedEvent, serveOnLoopback, world } from './fetch-step.test-helper.js';
+import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import { serveOnLoopback } from './loopback-site.test-helper.js';
 
 // A real server on 127.0.0.1 only, played as public hosts by a test policy that allows that one address. Images
 // under `/slow/` send their first bytes, then hold the rest until the test lets them go (a slow-drip body); the

@@ -1,14 +1,8 @@
 import http from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import {
-  imgTestResolver,
-  JPEG,
-  loopbackFetch,
-  reportedEvent,
-  serveOnLoopback,
-  world,
-} from './fetch-step.test-helper.js';
+import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import { imgTestResolver, serveOnLoopback } from './loopback-site.test-helper.js';
 import { PAGE_IMAGE_FETCHES_AT_ONCE } from './page-crawl.js';
 
 // A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one

@@ -2,14 +2,8 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import {
-  imgTestResolver,
-  JPEG,
-  loopbackFetch,
-  reportedEvent,
-  serveOnLoopback,
-  world,
-} from './fetch-step.test-helper.js';
+import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import { imgTestResolver, serveOnLoopback } from './loopback-site.test-helper.js';
 
 // A hostile server on 127.0.0.1 only, played as the public host `img.test`: the reported page shows nothing itself
 // and sends the browser on at once with a meta refresh, to the page that shows the images; or it shows an SVG image

@@ -2,7 +2,8 @@ import http from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
 import type { Resolver } from '@mod/urls/fetch';
-import { JPEG, loopbackFetch, reportedEvent, serveOnLoopback, world } from './fetch-step.test-helper.js';
+import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
+import { serveOnLoopback } from './loopback-site.test-helper.js';
 
 // A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one
 // address: each image path fails in its own way a set number of times, then serves the image.
