@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasUnsafeTextCharacter, SAFE_TEXT_PATTERN } from './text-rules.js';
+import { hasUnsafeMultilineCharacter, hasUnsafeTextCharacter, SAFE_TEXT_PATTERN } from './text-rules.js';
 
 describe('one-line free text', () => {
   const safe = new RegExp(SAFE_TEXT_PATTERN, 'u');
@@ -35,5 +35,10 @@ describe('one-line free text', () => {
       ]);
     // "invoice_gpj.exe" shown as "invoice_exe.jpg": the override reverses what follows it.
     expect(hasUnsafeTextCharacter('invoice_\u202egpj.exe')).toBe(true);
+  });
+  it('in text of several lines, takes tab and line breaks and nothing else of that set', () => {
+    expect(hasUnsafeMultilineCharacter('line one\r\n\tline two\n')).toBe(false);
+    for (const c of ['\u0000', '\u000b', '\u000c', '\u001b', '\u007f', '\u009b', '\u202e', '\u2069'])
+      expect(hasUnsafeMultilineCharacter(`a${c}b`), JSON.stringify(c)).toBe(true);
   });
 });

@@ -15,5 +15,10 @@ export function hasUnsafeTextCharacter(text: string): boolean {
   return UNSAFE.test(text);
 }
 
+/** Whether text of several lines (a report's description) holds one, tab and line breaks aside. */
+export function hasUnsafeMultilineCharacter(text: string): boolean {
+  return UNSAFE.test(text.replace(/[\t\n\r]/g, ' '));
+}
+
 /** A JSON-schema pattern (Ajv's `u` flag) of text with no character of {@link UNSAFE_TEXT_CHARACTERS}. */
 export const SAFE_TEXT_PATTERN = `^[^${UNSAFE_TEXT_CHARACTERS}]*$`;

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { hasUnsafeMultilineCharacter } from '@mod/contracts/text-rules';
 import { ReportCategories, type ReportCategory } from '@mod/db/reports';
 import { normalizeUrl } from '@mod/urls';
 import { ApiError } from '../errors.js';
@@ -76,13 +77,6 @@ export interface CheckedReport {
   consents: { contact: boolean; followUp: boolean };
 }
 
-/**
- * Characters a report's text may not hold: C0 controls but tab and line breaks, DEL, C1 controls, and the bidi
- * embeddings, overrides and isolates that make text read other than it is (U+202A-U+202E, U+2066-U+2069).
- * Letters with diacritics (composed or not), emoji and their zero-width joiners stay accepted.
- */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 const PHONE = /^\+?[0-9 ().-]{6,30}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,}$/u;
 
@@ -90,7 +84,8 @@ function text(value: string | undefined, max: number, what: string): string | nu
   const t = (value ?? '').trim();
   if (t === '') return null;
   if (t.length > max) throw reportError(ReportErrorCode.TooLong, `${what} is longer than ${max} characters`);
-  if (CONTROL.test(t))
+  // Tab and line breaks aside, the rule of all free text (`@mod/contracts/text-rules`).
+  if (hasUnsafeMultilineCharacter(t))
     throw reportError(ReportErrorCode.TooLong, `${what} holds control or text-direction characters`);
   return t;
 }
