@@ -1,17 +1,13 @@
 import { ClientQuotaEntityTypes, ClientQuotaKeys, ClientQuotaMatchTypes } from '@platformatic/kafka';
+import type { PartnerQuotas } from '@mod/contracts';
 import { withAdmin } from './admin.js';
 import type { Kafka } from './client.js';
 
 /**
- * What one SCRAM user may take of every broker, each a per-broker rate the broker enforces by delaying the
- * user's requests: the bytes it produces and fetches per second, and the share of a broker thread's time its
- * requests take (percent; 100 is one thread).
+ * What one SCRAM user may take of every broker (`PartnerQuotas`' fields), each a per-broker rate the broker
+ * enforces by delaying the user's requests (request percentage: 100 is one broker thread).
  */
-export interface UserQuotas {
-  produceBytesPerSecond: number;
-  fetchBytesPerSecond: number;
-  requestPercentage: number;
-}
+export type UserQuotas = PartnerQuotas;
 
 const KEYS = {
   produceBytesPerSecond: ClientQuotaKeys.PRODUCER_BYTE_RATE,
