@@ -10,17 +10,14 @@ import { statusAndCode } from './testing.js';
  * known-benign list would suppress a known-abuse list's hits on it (an insider's way to let listed abuse through),
  * and a confirmation put on a positive list would never act while the known-benign entry stays.
  */
-const { api, people, seedCase, reviewBank, claim, decide } = useReviewWorld(
+const { api, people, seedCase, reviewBank, negativeBank, claimAndDecide } = useReviewWorld(
   {},
   { people: ['ana', 'curator'] },
 );
 
 async function proposed(who: SignedIn, body: object): Promise<string> {
   const { caseId } = await seedCase();
-  expect((await claim(who, caseId)).statusCode).toBe(200);
-  const decided = await decide(who, caseId, body);
-  expect(decided.statusCode, decided.body).toBe(200);
-  return decided.json<{ proposalId: string }>().proposalId;
+  return (await claimAndDecide(who, caseId, body)).json<{ proposalId: string }>().proposalId;
 }
 const approve = (proposalId: string) =>
   asPerson(api.app, people.curator, 'POST', `/v1/bank-proposals/${proposalId}/approve`, {});
@@ -44,12 +41,7 @@ describe('a bank proposal approved onto one side of the lists', () => {
       signalTypes: sha256,
       actionPolicy: 'automatic',
     });
-    const { bank: benign } = await reviewBank({
-      name: 'sides-benign',
-      signalTypes: sha256,
-      actionPolicy: 'review',
-      negative: true,
-    });
+    const { bank: benign } = await negativeBank('sides-benign', { actionPolicy: 'review' });
     const [listed] = await addEntries(
       api.db,
       abuse.id,

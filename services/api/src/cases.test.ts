@@ -11,7 +11,7 @@ let offsetMs = 0;
 const registry = createRegistry('api');
 let ana: SignedIn, bao: SignedIn, curator: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
-const { api, people, seedCase, reviewBank, claim, decide } = useReviewWorld(
+const { api, people, seedCase, reviewBank, negativeBank, claim, decide } = useReviewWorld(
   { reviewer: ['hotline-1', 'reviewer'], platform: ['plat-1', 'platform'] },
   {
     people: ['ana', 'bao', 'curator', 'officer1', 'officer2'],
@@ -26,6 +26,9 @@ const { api, people, seedCase, reviewBank, claim, decide } = useReviewWorld(
 beforeAll(() => ({ ana, bao, curator, officer1, officer2 } = people));
 
 const seed = (score = 0.9, url = 'https://cdn.plat1.example/p/1.jpg') => seedCase({ score, url });
+/** A known-benign bank of both hashes a review proposes (sha256, pdq), its hits sent to review. */
+const benignBank = (name: string) =>
+  negativeBank(name, { signalTypes: ['sha256', 'pdq'], actionPolicy: 'review' });
 const records = async (action: string) =>
   (await listAudit(api.db, { limit: 100_000 })).filter((r) => r.action === action);
 
@@ -212,12 +215,7 @@ describe('decisions', () => {
   });
 
   it('dismiss with a negative-bank proposal: another person, a curator, approves; the proposer never', async () => {
-    const { bank } = await reviewBank({
-      name: 'known-benign',
-      signalTypes: ['sha256', 'pdq'],
-      actionPolicy: 'review',
-      negative: true,
-    });
+    const { bank } = await benignBank('known-benign');
     const { bank: positive } = await reviewBank({
       name: 'confirmed',
       signalTypes: ['sha256'],
@@ -288,12 +286,7 @@ describe('decisions', () => {
   });
 
   it("never proposes blank media's perceptual hash (every bit 0 or 1) for a bank: it would match every blank upload", async () => {
-    const { bank } = await reviewBank({
-      name: 'benign-blank',
-      signalTypes: ['sha256', 'pdq'],
-      actionPolicy: 'review',
-      negative: true,
-    });
+    const { bank } = await benignBank('benign-blank');
     const { caseId, submissionId } = await seed(0.7);
     await api.db.query(
       `update verdicts set hashes = hashes || '{"pdq": "${'0'.repeat(64)}"}' where submission_id = $1`,

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createBank } from '@mod/curation';
 import { mapHostToPlatform } from '@mod/db/orders';
 import type { TestTenant } from '@mod/testing';
-import { beforeAll } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import type { AppDeps } from './app.js';
 import { CAST, useCallersWorld, type CallersWorld, type CastMember } from './callers-world.js';
 import {
@@ -33,14 +33,25 @@ export interface ReviewWorld<K extends string, P extends CastMember> {
     keep?: boolean;
   }) => ReturnType<typeof seedReviewCase>;
   /** A hash bank reviewers propose to (`createBank`, its source `review`). */
-  readonly reviewBank: (
-    bank: Omit<Parameters<typeof createBank>[1], 'source'>,
+  readonly reviewBank: (bank: ReviewBank) => ReturnType<typeof createBank>;
+  /**
+   * A negative (known-benign) hash bank reviewers propose to: of sha256 and automatic, unless `o` says otherwise
+   * (`reviewBank`).
+   */
+  readonly negativeBank: (
+    name: string,
+    o?: Partial<Pick<ReviewBank, 'signalTypes' | 'actionPolicy'>>,
   ) => ReturnType<typeof createBank>;
   /** A person's claim of a case. */
   readonly claim: (who: SignedIn, caseId: string) => Promise<LightMyRequestResponse>;
   /** A person's decision on a case. */
   readonly decide: (who: SignedIn, caseId: string, body: object) => Promise<LightMyRequestResponse>;
+  /** A person's claim of a case and their decision on it, each answered 200: the decision's answer. */
+  readonly claimAndDecide: (who: SignedIn, caseId: string, body: object) => Promise<LightMyRequestResponse>;
 }
+
+/** A bank of `reviewBank`: what `createBank` takes but its source. */
+type ReviewBank = Omit<Parameters<typeof createBank>[1], 'source'>;
 
 /**
  * The set-up the case routes' tests share: a world whose app keeps and shows review media from the world's vault
@@ -73,12 +84,27 @@ export function useReviewWorld<K extends string = never, P extends CastMember = 
       people[name] = await signedInPerson(api.db, tenantId, role, name);
     }
   });
+  const reviewBank = (bank: ReviewBank) =>
+    createBank(api.db, { ...bank, source: 'review' }, api.world.topics.bankChanges);
+  const claim = (who: SignedIn, caseId: string) =>
+    asPerson(api.app, who, 'POST', `/v1/cases/${caseId}/claim`);
+  const decide = (who: SignedIn, caseId: string, body: object) =>
+    asPerson(api.app, who, 'POST', `/v1/cases/${caseId}/decision`, body);
   return {
     api,
     people,
     seedCase: (c = {}) => seedReviewCase(api.db, api.world.vault, { tenantId: 'plat-1', score: 0.9, ...c }),
-    reviewBank: (bank) => createBank(api.db, { ...bank, source: 'review' }, api.world.topics.bankChanges),
-    claim: (who, caseId) => asPerson(api.app, who, 'POST', `/v1/cases/${caseId}/claim`),
-    decide: (who, caseId, body) => asPerson(api.app, who, 'POST', `/v1/cases/${caseId}/decision`, body),
+    reviewBank,
+    negativeBank: (name, o = {}) =>
+      reviewBank({ name, signalTypes: ['sha256'], actionPolicy: 'automatic', ...o, negative: true }),
+    claim,
+    decide,
+    claimAndDecide: async (who, caseId, body) => {
+      const claimed = await claim(who, caseId);
+      expect(claimed.statusCode, claimed.body).toBe(200);
+      const decided = await decide(who, caseId, body);
+      expect(decided.statusCode, decided.body).toBe(200);
+      return decided;
+    },
   };
 }

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { upsertTenant } from '@mod/db/access';
 import { auditEvidence, listAudit } from '@mod/db/audit';
 import { routesOf } from './app.js';
 import { asPerson, signedInPerson, type SignedIn } from './cases.test-helper.js';
@@ -15,9 +14,13 @@ import { statusAndCode } from './testing.js';
 let ana: SignedIn, bao: SignedIn, cam: SignedIn, dao: SignedIn;
 let curator: SignedIn, root: SignedIn, officer1: SignedIn, officer2: SignedIn;
 
-const { api, people, seedCase, reviewBank, claim, decide } = useReviewWorld(
+const { api, people, seedCase, negativeBank, claim, decide, claimAndDecide } = useReviewWorld(
   { curatorKey: ['hotline-1', 'curator'] },
-  { people: ['ana', 'bao', 'cam', 'dao', 'curator', 'admin', 'officer1', 'officer2'] },
+  {
+    people: ['ana', 'bao', 'cam', 'dao', 'curator', 'admin', 'officer1', 'officer2'],
+    // The authority an admin switches off (an escalation to it is refused).
+    tenants: [{ id: 'auth-off', kind: 'authority', name: 'Off' }],
+  },
 );
 beforeAll(() => ({ ana, bao, cam, dao, curator, admin: root, officer1, officer2 } = people));
 
@@ -46,12 +49,7 @@ describe('CSRF', () => {
 
 describe('the two-person rule', () => {
   it('holds for the proposer through a second session and through a key of the same role', async () => {
-    const { bank } = await reviewBank({
-      name: 'sec-negative',
-      signalTypes: ['sha256'],
-      actionPolicy: 'automatic',
-      negative: true,
-    });
+    const { bank } = await negativeBank('sec-negative');
     const { caseId } = await seedCase();
     await claim(ana, caseId);
     expect((await decide(ana, caseId, { decision: 'dismiss', reason: 'benign' })).statusCode).toBe(200);
@@ -79,12 +77,7 @@ describe('the two-person rule', () => {
 
 describe('bank proposals', () => {
   it('are approved only while the bank still fits the decision: a bank turned positive since is refused', async () => {
-    const { bank } = await reviewBank({
-      name: 'sec-turned',
-      signalTypes: ['sha256'],
-      actionPolicy: 'automatic',
-      negative: true,
-    });
+    const { bank } = await negativeBank('sec-turned');
     const { caseId } = await seedCase();
     await claim(ana, caseId);
     const decided = await decide(ana, caseId, {
@@ -113,12 +106,7 @@ describe('bank proposals', () => {
 
 describe('free text that has no UTF-8 form', () => {
   it('is refused with a coded 400 (a lone surrogate in a reason or a note), never a 500 after the work is done', async () => {
-    const { bank } = await reviewBank({
-      name: 'sec-surrogate',
-      signalTypes: ['sha256'],
-      actionPolicy: 'automatic',
-      negative: true,
-    });
+    const { bank } = await negativeBank('sec-surrogate');
     // JSON may escape half a surrogate pair; it has no UTF-8 form, so the audit record could never be written.
     const raw = (method: 'POST', url: string, who: SignedIn, json: string) =>
       api.app.inject({
@@ -152,12 +140,7 @@ describe('free text that has no UTF-8 form', () => {
 
 describe('free text that reads other than it is stored', () => {
   it("is refused: C1 controls (U+009B, a terminal's CSI) and bidi overrides in a reason or a note", async () => {
-    const { bank } = await reviewBank({
-      name: 'sec-bidi',
-      signalTypes: ['sha256'],
-      actionPolicy: 'automatic',
-      negative: true,
-    });
+    const { bank } = await negativeBank('sec-bidi');
     const { caseId } = await seedCase();
     await claim(ana, caseId);
     for (const body of [
@@ -259,13 +242,11 @@ describe('an escalation to any authority', () => {
         .json<{ cases: { id: string }[] }>()
         .cases.map((c) => c.id);
     expect((await read(officer2)).statusCode).toBe(200);
-    expect((await claim(officer1, escalationId)).statusCode).toBe(200);
-    const confirmed = await decide(officer1, escalationId, {
+    await claimAndDecide(officer1, escalationId, {
       decision: 'confirm',
       category: 'A',
       reason: 'confirmed by authority 1',
     });
-    expect(confirmed.statusCode, confirmed.body).toBe(200);
     // Its orders are authority 1's; so is the case, its media and its decision.
     expect((await read(officer1)).statusCode).toBe(200);
     expect(await decided(officer1)).toContain(escalationId);
@@ -281,12 +262,6 @@ describe('an escalation to any authority', () => {
 
 describe('an escalation', () => {
   it('is refused to a switched-off authority, where nobody could ever decide it or let its media go', async () => {
-    await upsertTenant(api.db, {
-      id: 'auth-off',
-      kind: 'authority',
-      name: 'Off',
-      subscribedToBlocking: false,
-    });
     const off = await asPerson(api.app, root, 'PATCH', '/v1/admin/tenants/auth-off', { disabled: true });
     expect(off.statusCode).toBe(200);
     const { caseId } = await seedCase();
