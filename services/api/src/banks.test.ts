@@ -18,17 +18,25 @@ async function newBank(
   return res.json();
 }
 
+/** A CSV list imported into a bank as a curator: in the default mode, or appended (`mode=append`). */
+const importCsv = (bankId: string, list: string, mode?: 'append') =>
+  api.app.inject({
+    method: 'POST',
+    url: `/v1/banks/${bankId}/import?format=csv${mode === undefined ? '' : `&mode=${mode}`}`,
+    headers: { ...auth(), 'content-type': 'text/csv' },
+    payload: list,
+  });
+
 const api = useCallersWorld({ curator: ['hotline', 'curator'] });
 
 describe('bank import and export over the API', () => {
   it('answers an import with the whole report: counts, diff, resync and the bad lines', async () => {
     const bank = await newBank();
-    const res = await api.app.inject({
-      method: 'POST',
-      url: `/v1/banks/${bank.id}/import?format=csv&mode=append`,
-      headers: { ...auth(), 'content-type': 'text/csv' },
-      payload: `sha256,${hex('1')}\nsha256,nothex\nmd5,${'2'.repeat(32)}\n`,
-    });
+    const res = await importCsv(
+      bank.id,
+      `sha256,${hex('1')}\nsha256,nothex\nmd5,${'2'.repeat(32)}\n`,
+      'append',
+    );
     expect(res.statusCode, res.body).toBe(200);
     const report = res.json<{ lineErrors: { message: string }[] }>();
     expect(report.lineErrors[0]?.message).toMatch(/hex/i);
@@ -50,12 +58,7 @@ describe('bank import and export over the API', () => {
 
   it('streams an export in the format asked for, with its media type', async () => {
     const bank = await newBank();
-    await api.app.inject({
-      method: 'POST',
-      url: `/v1/banks/${bank.id}/import?format=csv`,
-      headers: { ...auth(), 'content-type': 'text/csv' },
-      payload: `sha256,${hex('3')}\nsha256,${hex('4')}\n`,
-    });
+    await importCsv(bank.id, `sha256,${hex('3')}\nsha256,${hex('4')}\n`);
     const csv = await api.app.inject({ url: `/v1/banks/${bank.id}/export?format=csv`, headers: auth() });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv');
@@ -124,13 +127,7 @@ describe('bank changes over the API', () => {
     const bank = await newBank();
     const patch = (body: object) =>
       api.app.inject({ method: 'PATCH', url: `/v1/banks/${bank.id}`, headers: auth(), payload: body });
-    const importList = (list: string) =>
-      api.app.inject({
-        method: 'POST',
-        url: `/v1/banks/${bank.id}/import?format=csv&mode=append`,
-        headers: { ...auth(), 'content-type': 'text/csv' },
-        payload: list,
-      });
+    const importList = (list: string) => importCsv(bank.id, list, 'append');
     expect((await patch({ pdqThreshold: 12 })).statusCode).toBe(200);
     expect((await importList(`sha256,${hex('6')}\n`)).statusCode).toBe(200);
     expect(await actions(bank.id)).toEqual(['bank.created', 'bank.settings_changed', 'bank.imported']);
@@ -185,12 +182,7 @@ describe('bank changes over the API', () => {
 
   it('audits every export (who took which bank, in which format) before a line is sent', async () => {
     const bank = await newBank();
-    await api.app.inject({
-      method: 'POST',
-      url: `/v1/banks/${bank.id}/import?format=csv`,
-      headers: { ...auth(), 'content-type': 'text/csv' },
-      payload: `sha256,${hex('8')}\n`,
-    });
+    await importCsv(bank.id, `sha256,${hex('8')}\n`);
     const res = await api.app.inject({ url: `/v1/banks/${bank.id}/export?format=jsonl`, headers: auth() });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.body).toContain(hex('8'));
