@@ -35,6 +35,29 @@ async function expectNoOrder(photo: Buffer): Promise<void> {
   ).toBe(0);
 }
 
+/**
+ * A new photo (`makePhoto(seed)`) listed by its sha256 (of `category`, when given) in a new automatic bank `name`,
+ * once the scanner has applied it: its index holds `indexed` entries (this file's so far, the new one with them).
+ */
+async function listedPhoto(
+  seed: number,
+  name: string,
+  indexed: number,
+  category?: string,
+): Promise<{ photo: Buffer; bankId: string }> {
+  const photo = await makePhoto(seed);
+  const changes = scene.world.topics.bankChanges;
+  const { bank } = await createBank(
+    scene.world.db,
+    { name, source: 'e2e', signalTypes: ['sha256'], actionPolicy: 'automatic' },
+    changes,
+  );
+  const { sha256 } = await hashMedia(photo);
+  await addEntries(scene.world.db, bank.id, [{ signal: 'sha256', value: sha256, category }], changes);
+  await waitFor('the scanner to apply the bank', async () => indexedEntries(scene.pipeline) === indexed);
+  return { photo, bankId: bank.id };
+}
+
 describe('an entry removed while a worker still matches it', () => {
   it('issues no order for content whose bank entry was removed after the scanner indexed it', async () => {
     // Removed in the database, not yet in the scanner's index (its change not applied yet).
@@ -43,41 +66,19 @@ describe('an entry removed while a worker still matches it', () => {
   });
 
   it('issues no order for content of a bank switched off after the scanner indexed it', async () => {
-    const photo = await makePhoto(77);
-    const changes = scene.world.topics.bankChanges;
-    const { bank } = await createBank(
-      scene.world.db,
-      { name: 'switched-off', source: 'e2e', signalTypes: ['sha256'], actionPolicy: 'automatic' },
-      changes,
-    );
-    await addEntries(
-      scene.world.db,
-      bank.id,
-      [{ signal: 'sha256', value: (await hashMedia(photo)).sha256 }],
-      changes,
-    );
-    await waitFor('the scanner to apply the bank', async () => indexedEntries(scene.pipeline) === 2);
-    await scene.world.db.query(`update banks set enabled = false where id = $1`, [bank.id]);
+    const { photo, bankId } = await listedPhoto(77, 'switched-off', 2);
+    await scene.world.db.query(`update banks set enabled = false where id = $1`, [bankId]);
     await expectNoOrder(photo);
   });
 
   it('acts on a hit on an entry removed and listed again, as a hit on the entry listing it now', async () => {
-    const photo = await makePhoto(78);
-    const changes = scene.world.topics.bankChanges;
-    const { bank } = await createBank(
-      scene.world.db,
-      { name: 'relisted', source: 'e2e', signalTypes: ['sha256'], actionPolicy: 'automatic' },
-      changes,
-    );
-    const { sha256 } = await hashMedia(photo);
-    await addEntries(scene.world.db, bank.id, [{ signal: 'sha256', value: sha256, category: 'A' }], changes);
-    await waitFor('the scanner to apply the bank', async () => indexedEntries(scene.pipeline) === 3);
+    const { photo, bankId } = await listedPhoto(78, 'relisted', 3, 'A');
     // Removed and listed again in the database (a new entry), neither change in the scanner's index yet.
     const relisted = await scene.world.db.query<{ id: string }>(
       `with gone as (update bank_entries set removed_at = now() where bank_id = $1 and removed_at is null
          returning bank_id, signal, value, category)
        insert into bank_entries (bank_id, signal, value, category) select * from gone returning id::text`,
-      [bank.id],
+      [bankId],
     );
     const res = await scene.upload('platform-a', photo);
     const id = res.json<{ submissionId: string }>().submissionId;
