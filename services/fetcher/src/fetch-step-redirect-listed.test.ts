@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Codecs, embeddedSubmissionId } from '@mod/contracts';
-import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
-import { imgTestResolver, serveOnLoopback } from './loopback-site.test-helper.js';
+import { JPEG, reportedEvent } from './fetch-step.test-helper.js';
+import { loopbackSiteWorld, serveOnLoopback } from './loopback-site.test-helper.js';
 
 // A hostile server on 127.0.0.1 only, played as the public hosts `img.test` and `listed.img.test` (a URL-listed
 // host): its own URLs redirect to the listed host's, so that what is fetched there is a listed URL the lists were
@@ -34,16 +34,8 @@ beforeEach(() => {
   pages.clear();
 });
 
-const resolver = imgTestResolver;
-
 function redirectWorld() {
-  const fetch = loopbackFetch({
-    resolver,
-    port,
-    timeoutMs: 2_000,
-    isPage: (url) => url.pathname.endsWith('.html'),
-  });
-  const w = world(fetch, { maxPageImages: 8 });
+  const w = loopbackSiteWorld(port);
   w.listHost('e1', 'listed.img.test');
   const verdicts = () =>
     w.sent.filter((m) => m.topic === 'verdicts').map((m) => Codecs.verdict.decode(m.value));

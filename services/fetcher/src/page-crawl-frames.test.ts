@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
-import { imgTestResolver, serveOnLoopback } from './loopback-site.test-helper.js';
+import { JPEG, reportedEvent } from './fetch-step.test-helper.js';
+import { loopbackSiteWorld, serveOnLoopback } from './loopback-site.test-helper.js';
 import { PAGE_IMAGE_FETCHES_AT_ONCE } from './page-crawl.js';
 
 // A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one
@@ -44,20 +44,10 @@ beforeEach(() => {
   pages.clear();
 });
 
-const resolver = imgTestResolver;
-
-/** The step's world with the real SSRF-safe fetcher in front of the loopback server (pages: paths ending .html). */
+/** The step's world with the real SSRF-safe fetcher in front of the loopback server, its dials noted. */
 function crawlWorld(maxPageFrames?: number) {
   const dialled: string[] = [];
-  const fetch = loopbackFetch({
-    resolver,
-    port,
-    timeoutMs: 2_000,
-    isPage: (url) => url.pathname.endsWith('.html'),
-    dialled,
-  });
-  const w = world(fetch, { maxPageImages: 8, ...(maxPageFrames === undefined ? {} : { maxPageFrames }) });
-  return { ...w, dialled };
+  return { ...loopbackSiteWorld(port, { dialled, maxPageFrames }), dialled };
 }
 
 const at = (path: string) => `http://img.test:${port}${path}`;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
-import { imgTestResolver, serveOnLoopback } from './loopback-site.test-helper.js';
+import { JPEG, reportedEvent } from './fetch-step.test-helper.js';
+import { loopbackSiteWorld, serveOnLoopback } from './loopback-site.test-helper.js';
 
 // A hostile server on 127.0.0.1 only, played as the public host `img.test`: the reported page shows nothing itself
 // and sends the browser on at once with a meta refresh, to the page that shows the images; or it shows an SVG image
@@ -37,20 +37,10 @@ serveOnLoopback(server, (p) => {
 });
 beforeEach(() => pages.clear());
 
-const resolver = imgTestResolver;
-
 const at = (path: string) => `http://img.test:${port}${path}`;
 const imageId = (path: string) => embeddedSubmissionId(EVENT_ID, at(path));
 
-function refreshWorld() {
-  const fetch = loopbackFetch({
-    resolver,
-    port,
-    timeoutMs: 2_000,
-    isPage: (url) => url.pathname.endsWith('.html'),
-  });
-  return world(fetch, { maxPageImages: 8 });
-}
+const refreshWorld = () => loopbackSiteWorld(port);
 
 describe('crawling a reported page that sends the browser on with a meta refresh', () => {
   it.each([['0; url=/real/gallery.html'], ["0;URL='real/gallery.html'"], ['1, url = "/real/gallery.html"']])(
