@@ -7,13 +7,17 @@ export { credentialsFromEnvironment, serviceEnvironment, testBrokers } from './k
 export { readTopic } from './topics.js';
 export { uploadedMediaMessage, type UploadedMediaOptions } from './media-messages.js';
 export { seededRandom } from './random.js';
+/**
+ * Images that declare more than they hold (`pngDeclaring`, `interlaced16BitBomb`): kept in
+ * `@mod/contracts/declared-images`, where the tests of `@mod/hashing` reach them too without a dependency cycle.
+ */
 export {
   apngHidingDefault,
   interlaced16BitBomb,
   jpegWithScans,
   pngDeclaring,
   tiffDeclaring,
-} from './images.js';
+} from '@mod/contracts/declared-images';
 export { documentedErrorCodes } from '@mod/contracts/documented-error-codes';
 export { seedTenants, tenantWithKey, type TestTenant } from './tenants.js';
 export { moveSealedEvidence, testOrder } from '@mod/db/testing';
