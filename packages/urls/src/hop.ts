@@ -5,7 +5,12 @@ import type { Readable, Transform } from 'node:stream';
 import { parseIpv6 } from './address-policy.js';
 import { contentDecoders } from './content-decoding.js';
 import { parseRetryAfterMs } from './fetch-retry.js';
-import { FetchRefusal, type SafeFetcherOptions } from './fetcher-types.js';
+import {
+  FetchRefusal,
+  type FetchSuccess,
+  type PageFetchSuccess,
+  type SafeFetcherOptions,
+} from './fetcher-types.js';
 import { HostType, type NormalizedUrl } from './normalize.js';
 import {
   SNIFF_BYTES,
@@ -54,23 +59,9 @@ export type Hop =
       readonly bytes: Buffer;
       readonly truncated: boolean;
     }
-  | {
-      readonly kind: 'body';
-      readonly address: string;
-      readonly status: number;
-      readonly mediaType: MediaType;
-      readonly contentType: string | null;
-      readonly bytes: Buffer;
-    }
-  | {
-      readonly kind: 'page';
-      readonly address: string;
-      readonly status: number;
-      readonly contentType: string;
-      readonly bytes: Buffer;
-      readonly truncated: boolean;
-      readonly refresh?: string;
-    }
+  // A media body and a page as the fetcher answers them, less what the whole fetch adds (its URL, redirects).
+  | ({ readonly kind: 'body' } & Omit<FetchSuccess, 'ok' | 'url' | 'redirects'>)
+  | Omit<PageFetchSuccess, 'ok' | 'url' | 'redirects'>
   | {
       readonly kind: 'refused';
       readonly reason: FetchRefusal;
