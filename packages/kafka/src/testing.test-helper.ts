@@ -1,5 +1,7 @@
+import { afterAll } from 'vitest';
 import type { TopicSpec } from '@mod/contracts';
 import { createLogger, type Logger } from '@mod/telemetry';
+import { deleteTopics, listTopics } from './admin.js';
 import { createKafka, credentialsFromConfig, type Kafka, type KafkaCredentials } from './client.js';
 import { readRecords, type ReadRecord } from './inspect.js';
 
@@ -20,6 +22,13 @@ export function testKafka(clientId: string, options: { groupInstanceId?: string 
     credentials: adminCredentials(process.env),
     ...options,
   });
+}
+
+/** A topic-name prefix of the calling test file's own; every topic under it is deleted after the file's tests. */
+export function testTopicPrefix(kafka: Kafka): string {
+  const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+  afterAll(async () => deleteTopics(kafka, await listTopics(kafka, (t) => t.startsWith(prefix))));
+  return prefix;
 }
 
 /** A test topic of `partitions` partitions, kept an hour and deleted by time. */

@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partnerTopicSpec, topicSpecs, Topics } from '@mod/contracts';
-import { deleteTopics, ensureTopics, listTopics, reconcileTopics, topicConfigValue } from './index.js';
-import { testKafka } from './testing.test-helper.js';
+import { ensureTopics, reconcileTopics, topicConfigValue } from './index.js';
+import { testKafka, testTopicPrefix } from './testing.test-helper.js';
 
 // The broker deletes whole segments only, and a segment only once its newest record is older than retention.ms:
 // the active segment rolls after segment.ms (default 7 days) or segment.bytes (1 GiB). A media topic kept "6 hours"
@@ -10,15 +10,13 @@ import { testKafka } from './testing.test-helper.js';
 // segment.ms (+ its retention check's interval).
 
 const kafka = testKafka('topic-media-lifetime-test');
-const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+const prefix = testTopicPrefix(kafka);
 const HOUR_MS = 3_600_000;
 const config = (topic: string, name: string) => topicConfigValue(kafka, topic, name);
 /** The longest the broker may keep a record of `topic`: its retention plus its segments' roll time. */
 async function longestKept(topic: string): Promise<number> {
   return Number(await config(topic, 'retention.ms')) + Number(await config(topic, 'segment.ms'));
 }
-
-afterAll(async () => deleteTopics(kafka, await listTopics(kafka, (t) => t.startsWith(prefix))));
 
 describe('how long the topics carrying media and observed URLs keep them', () => {
   it('keeps media at most 7 hours and observed URLs at most 28 hours, internal and partner topics alike', async () => {

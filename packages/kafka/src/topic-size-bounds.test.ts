@@ -1,23 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PartnerInboundRetentionBytes, partnerTopicSpec } from '@mod/contracts';
-import {
-  createProducer,
-  deleteTopics,
-  ensureTopics,
-  listTopics,
-  reconcileTopics,
-  topicConfigValue,
-} from './index.js';
-import { testKafka, testTopic } from './testing.test-helper.js';
+import { createProducer, ensureTopics, reconcileTopics, topicConfigValue } from './index.js';
+import { testKafka, testTopic, testTopicPrefix } from './testing.test-helper.js';
 
 // A partner writes its inbound topic at whatever rate it likes: kept by time only (media 6 hours, observed URLs a
 // day), what it wrote could fill the brokers' disks, and a full log directory takes every tenant's topics down.
 
 const kafka = testKafka('topic-size-bounds-test');
-const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+const prefix = testTopicPrefix(kafka);
 const retentionBytes = (topic: string) => topicConfigValue(kafka, topic, 'retention.bytes');
-
-afterAll(async () => deleteTopics(kafka, await listTopics(kafka, (t) => t.startsWith(prefix))));
 
 describe('topic size bounds', () => {
   it("creates a partner's inbound topics with a bound on the bytes they keep; the topics only our services write keep none", async () => {

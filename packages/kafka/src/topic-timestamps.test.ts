@@ -1,25 +1,22 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partnerTopicSpec } from '@mod/contracts';
 import {
   createProducer,
-  deleteTopics,
   ensureTopics,
   followTopic,
   listTopics,
   reconcileTopics,
   topicConfigValue,
 } from './index.js';
-import { testKafka, testLogger, testTopic } from './testing.test-helper.js';
+import { testKafka, testLogger, testTopic, testTopicPrefix } from './testing.test-helper.js';
 
 // A partner's producer sets its records' timestamps; on the topics partners write the broker stamps its own
 // append time instead (LogAppendTime), and our consumer must read that one, not the producer's.
 
 const kafka = testKafka('topic-timestamps-test');
-const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
+const prefix = testTopicPrefix(kafka);
 const HOUR_MS = 3_600_000;
 const timestampType = (topic: string) => topicConfigValue(kafka, topic, 'message.timestamp.type');
-
-afterAll(async () => deleteTopics(kafka, await listTopics(kafka, (t) => t.startsWith(prefix))));
 
 /** Produces one record stamped an hour ago; answers that stamp and the time just before the send. */
 async function sendHourOld(topic: string): Promise<{ stamped: number; before: number }> {
