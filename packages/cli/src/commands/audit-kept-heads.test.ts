@@ -1,24 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { createMerkleTree, generateSigningKeyPair, loadSigningKey, signTreeHead, toHex } from '@mod/audit';
+import { createMerkleTree, loadSigningKey, signTreeHead, toHex } from '@mod/audit';
 import { withTransaction } from '@mod/db';
 import { appendAuditBatch, auditConsistencyProof, createPgMerkleStore } from '@mod/db/audit';
 import { auditCommand } from './audit.js';
-import {
-  db,
-  json,
-  runExpecting,
-  signHeadNow,
-  useListFolder,
-  useModctlDatabase,
-  verdictRecord,
-} from './modctl-database.test-helper.js';
+import { db, json, runExpecting, useAuditorLog, verdictRecord } from './modctl-database.test-helper.js';
 
-useModctlDatabase({ actor: 'auditor' });
-const file = useListFolder('audit-kept-heads');
-const pair = generateSigningKeyPair();
-
-const sign = () => signHeadNow(pair.privateKeyPem);
+const { file, pair, signHead: sign } = useAuditorLog('audit-kept-heads');
 
 /** As the database owner: the log cut back to `size` records, and the heads signed past it deleted. */
 async function cutBackTo(size: number): Promise<void> {

@@ -4,24 +4,14 @@ import { generateSigningKeyPair } from '@mod/audit';
 import { withTransaction } from '@mod/db';
 import { appendAuditBatch } from '@mod/db/audit';
 import { auditCommand } from './audit.js';
-import {
-  db,
-  json,
-  runExpecting,
-  signHeadNow,
-  useListFolder,
-  useModctlDatabase,
-  verdictRecord,
-} from './modctl-database.test-helper.js';
+import { db, json, runExpecting, useAuditorLog, verdictRecord } from './modctl-database.test-helper.js';
 
-useModctlDatabase({ actor: 'auditor' });
-const file = useListFolder('audit-log');
-const pair = generateSigningKeyPair();
+const { file, pair, signHead } = useAuditorLog('audit-log');
 
 describe('modctl audit verify-log', () => {
   it('verifies the stored log against the keys given, and names the first record changed behind its back', async () => {
     await appendAuditBatch(db.pool, [0, 1, 2, 3, 4].map(verdictRecord));
-    await signHeadNow(pair.privateKeyPem);
+    await signHead();
     await appendAuditBatch(db.pool, [5, 6].map(verdictRecord));
     const key = file('key.pem');
     const other = file('other.pem');

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { loadSigningKey } from '@mod/audit';
+import { generateSigningKeyPair, loadSigningKey } from '@mod/audit';
 import { signTreeHeadIfDue } from '@mod/db/audit';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { bufferedIo, type Command, type CommandIo } from '../command.js';
@@ -142,3 +142,14 @@ export const signHeadNow = (privateKeyPem: string) =>
     topic: null,
     force: true,
   });
+
+/**
+ * The set-up of the tests of the audit log's commands: modctl run by `auditor` on a schema of the file's own, a
+ * list folder (`useListFolder(name)`) and a signing key pair, with which `signHead` signs a head now.
+ */
+export function useAuditorLog(name: string) {
+  useModctlDatabase({ actor: 'auditor' });
+  const file = useListFolder(name);
+  const pair = generateSigningKeyPair();
+  return { file, pair, signHead: () => signHeadNow(pair.privateKeyPem) };
+}
