@@ -1,6 +1,6 @@
 import type { ReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { ImportProgress } from '@mod/curation';
+import type { Curator, ImportProgress } from '@mod/curation';
 import type { CommandIo } from './command.js';
 import { CliError, CliErrorCode } from './errors.js';
 
@@ -149,4 +149,32 @@ export async function importFileWithProgress<T>(
     // Closes the file however the import ended (one that failed may not have read it to its end).
     input.destroy();
   }
+}
+
+/** What every list import of modctl hands the curation import, into a hash bank or a URL list alike. */
+export interface ListImportCommon<M extends string> {
+  mode: M;
+  strict: boolean;
+  force: boolean;
+  input: ReadStream;
+  onProgress: ((p: ImportProgress) => void) | undefined;
+  /** Names the file and the operator: `modctl import of <file> by <actor>`. */
+  provenance: string;
+}
+
+/**
+ * `importFileWithProgress` of the list `file` that `by` imports, handing `run` what every list import passes on:
+ * the `LIST_IMPORT_OPTIONS` values, the file's stream, its progress, and the provenance.
+ */
+export function importListFile<M extends string, T>(
+  io: CommandIo,
+  file: string,
+  options: { mode: M; strict: boolean; force: boolean; progress: boolean },
+  by: Curator,
+  run: (common: ListImportCommon<M>) => Promise<T>,
+): Promise<T> {
+  const { mode, strict, force } = options;
+  return importFileWithProgress(io, { file, progress: options.progress }, (input, onProgress) =>
+    run({ mode, strict, force, input, onProgress, provenance: `modctl import of ${file} by ${by.actor.id}` }),
+  );
 }

@@ -47,6 +47,11 @@ describe('modctl bank', () => {
     );
     const i = await runExpecting(bankCommand, ['import', '--bank', 'ncmec', '--format', 'tsv', file], 3);
     expect(JSON.parse(i.out[0] ?? '{}')).toMatchObject({ added: 2, badLines: 1, lines: 3 });
+    // The entries name the file and the operator that brought them in.
+    const provenances = await db.pool.query<{ provenance: string }>(
+      'select distinct provenance from bank_entries',
+    );
+    expect(provenances.rows).toEqual([{ provenance: `modctl import of ${file} by modctl:alice` }]);
     expect(JSON.parse(i.err[0] ?? '{}')).toMatchObject({
       line: 4,
       error: { code: 'MOD_ERR_MATCHER_LIST_BAD_HEX' },

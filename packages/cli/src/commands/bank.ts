@@ -5,7 +5,7 @@ import { appendAudit, appendAuditAlone } from '@mod/db/audit';
 import { exportBankEntries } from '@mod/db/banks';
 import { stringOptions, subcommandCommand, type Command } from '../command.js';
 import { CliError, CliErrorCode } from '../errors.js';
-import { importFileWithProgress, LIST_IMPORT_OPTIONS } from '../progress.js';
+import { importListFile, LIST_IMPORT_OPTIONS } from '../progress.js';
 import { badListText, invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
 const USAGE = [
@@ -81,17 +81,12 @@ export const bankCommand: Command = subcommandCommand({
       const { bank, format, mode } = { bank: v.bank, format: v.format, mode: v.mode };
       const report = await withDatabase('bankChanges', async (pool, changesTopic) => {
         const found = await findBank(pool, bank);
-        return importFileWithProgress(io, { file, progress: v.progress }, (input, onProgress) =>
+        return importListFile(io, file, { ...v, mode }, by, (common) =>
           importBankList(pool, {
             bankId: found.id,
             format,
-            mode,
-            strict: v.strict,
-            force: v.force,
-            input,
-            onProgress,
+            ...common,
             changesTopic,
-            provenance: `modctl import of ${file} by ${by.actor.id}`,
             onLineError: (e) =>
               io.stderr(JSON.stringify({ line: e.lineNumber, error: { code: e.code, message: e.message } })),
             inTransaction: (c, r) =>

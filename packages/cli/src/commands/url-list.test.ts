@@ -112,6 +112,10 @@ describe('modctl url-list', () => {
       3,
     );
     expect(json(i.out[0])).toMatchObject({ lines: 3, badLines: 1, added: 1, unchanged: 1, removed: 0 });
+    const imported = await db.pool.query<{ provenance: string }>(
+      `select provenance from url_list_entries where pattern = 'new.example/x'`,
+    );
+    expect(imported.rows).toEqual([{ provenance: `modctl import of ${file} by modctl:alice` }]);
     expect(json(i.err[0])).toMatchObject({ line: 4, error: { code: 'MOD_ERR_URL_INVALID' } });
 
     expect(await exitOf(urlListCommand, ['settings', '--list', 'hotline', '--enabled', 'false'])).toBe(0);

@@ -13,7 +13,7 @@ import {
 import { appendAuditAlone } from '@mod/db/audit';
 import { listUrlListEntries, UrlListEntryKinds } from '@mod/db/url-lists';
 import { printPages, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
-import { importFileWithProgress, LIST_IMPORT_OPTIONS } from '../progress.js';
+import { importListFile, LIST_IMPORT_OPTIONS } from '../progress.js';
 import { badListText, invalidValue, isOneOf, NAME_RULE, operator, withDatabase } from './curator.js';
 
 const USAGE = [
@@ -219,15 +219,11 @@ export const urlListCommand: Command = subcommandCommand({
       const kind = v.kind;
       const report = await withDatabase('urlListChanges', async (pool, topic) => {
         const bank = await findUrlList(pool, { name: list });
-        return importFileWithProgress(io, { file, progress: v.progress }, (input, onProgress) =>
+        return importListFile(io, file, { ...v, mode }, by, (common) =>
           importUrlList(pool, {
             bankId: bank.id,
             format,
-            mode,
-            strict: v.strict,
-            force: v.force,
-            input,
-            onProgress,
+            ...common,
             defaults: {
               ...(kind === undefined ? {} : { kind }),
               dedicatedToAbuse: v.dedicated,
@@ -235,7 +231,6 @@ export const urlListCommand: Command = subcommandCommand({
               ...(v.category === undefined ? {} : { category: v.category }),
             },
             changesTopic: topic,
-            provenance: `modctl import of ${file} by ${by.actor.id}`,
             by,
             onLineError: (e) => reportError(io, 'line', e),
           }),
