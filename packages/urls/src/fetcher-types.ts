@@ -27,6 +27,11 @@ export const FetchRefusal = {
   Aborted: 'aborted',
   /** The caller's `follow` refused a redirect's target (not dialled); the failure's `url` is that target. */
   RedirectRefused: 'redirect-refused',
+  /**
+   * Asked with `whenHostBusy: 'refuse'`: the host's (name's or address's) slots were all taken and as many fetches
+   * already waited for one. Nothing was sent to it; trying again later may succeed.
+   */
+  HostBusy: 'host-busy',
 } as const;
 export type FetchRefusal = (typeof FetchRefusal)[keyof typeof FetchRefusal];
 
@@ -139,7 +144,11 @@ export interface SafeFetcherOptions {
   readonly timeoutMs?: number;
   /** TCP connect of one hop, in milliseconds. Default 5,000. */
   readonly connectTimeoutMs?: number;
-  /** Concurrent requests to one host; more wait (within `timeoutMs`). Default 2. */
+  /**
+   * Concurrent requests to one host name, and to one address (an IPv6 address's /64): more wait (within
+   * `timeoutMs`, or see {@link FetchOptions.whenHostBusy}). Per address too, because the names of a wildcard DNS
+   * zone are countless and may all point at one slow server (a tarpit). Default 2.
+   */
   readonly maxConcurrentPerHost?: number;
   /** Largest POST body sent, in bytes. Default 1 MiB. */
   readonly maxRequestBytes?: number;
@@ -170,6 +179,13 @@ export interface FetchOptions {
    * matches each target here: a server's redirect is otherwise a way to have a listed URL fetched as an unlisted one.
    */
   readonly follow?: (target: NormalizedUrl) => boolean;
+  /**
+   * When the host's slots (its name's or its address's) are all taken and as many fetches already wait for one:
+   * `wait` (the default) queues this fetch too, within its deadline; `refuse` answers `host-busy` at once. A caller
+   * that holds a slot of its own while it waits (an event of a consumer's in-flight window) refuses, so that one
+   * slow host holds at most twice its slots of that window, never all of it.
+   */
+  readonly whenHostBusy?: 'wait' | 'refuse';
 }
 
 /** Fetches media behind observed URLs without becoming a proxy into private networks. */

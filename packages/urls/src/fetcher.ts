@@ -1,4 +1,4 @@
-import { defaultAddressPolicy } from './address-policy.js';
+import { defaultAddressPolicy, parseIpv6 } from './address-policy.js';
 import { checkHost, systemResolver } from './host-check.js';
 import { UrlError, UrlErrorCode } from './errors.js';
 import {
@@ -46,6 +46,15 @@ const BAD_PORTS: ReadonlySet<number> = new Set([
 ]);
 
 /**
+ * The key of an address's slots: the IPv4 address, or an IPv6 address's /64 (one site's network: whoever has one
+ * address of it has them all, so keying on the address would let a tarpit take as many slots as it likes).
+ */
+function addressKey(address: string, family: 4 | 6): string {
+  const bytes = family === 6 ? parseIpv6(address) : null;
+  return bytes === null ? address : `${Buffer.from(bytes.subarray(0, 8)).toString('hex')}::/64`;
+}
+
+/**
  * Creates the SSRF-safe fetcher. It resolves names itself and refuses the whole name if any address is
  * refused by the policy, dials the vetted address only (Host header and TLS SNI keep the name), follows
  * redirects itself re-normalising and re-vetting every hop, and bounds bytes, time and per-host concurrency.
@@ -66,6 +75,8 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
   if (maxPerHost < 1) throw new UrlError(UrlErrorCode.FetcherOptions, 'maxConcurrentPerHost must be >= 1');
   const userAgent = options.userAgent ?? 'mod-fetcher/1';
   const limiter = new HostLimiter(maxPerHost);
+  // The same bound per address: a wildcard zone's countless names on one server share its slots.
+  const addressLimiter = new HostLimiter(maxPerHost);
   const hopSettings: HopSettings = {
     userAgent,
     maxBytes,
@@ -89,23 +100,48 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     };
   }
 
+  /** A slot of `key` in `slots`, or why none was had (`whenHostBusy`, or the deadline while waiting). */
+  async function slot(
+    slots: HostLimiter,
+    key: string,
+    signal: AbortSignal,
+    whenBusy: FetchOptions['whenHostBusy'],
+  ): Promise<(() => void) | { reason: FetchRefusal; detail: string }> {
+    const release = await slots.acquire(key, signal, whenBusy === 'refuse' ? maxPerHost : Infinity);
+    if (release === 'busy')
+      return { reason: FetchRefusal.HostBusy, detail: `${key}: every slot taken, ${maxPerHost} waiting` };
+    return release ?? { reason: abortReason(signal), detail: `waiting for a ${key} slot` };
+  }
+
   /**
-   * One request to `url` while holding a slot of its host, sent to the address vetting allowed: the hop, or why
-   * none was made (no slot before the deadline, a refused or unresolvable address).
+   * One request to `url` while holding a slot of its host and one of the address vetting allowed, sent to that
+   * address: the hop, or why none was made (no slot, a refused or unresolvable address).
    */
   async function vettedHop(
     url: NormalizedUrl,
     signal: AbortSignal,
     send: Send,
+    whenBusy: FetchOptions['whenHostBusy'],
   ): Promise<Hop | { reason: FetchRefusal; detail: string }> {
     if (url.port !== null && BAD_PORTS.has(url.port))
       return { reason: FetchRefusal.BlockedAddress, detail: `port ${url.port} is one browsers refuse` };
-    const release = await limiter.acquire(url.host, signal);
-    if (release === null) return { reason: abortReason(signal), detail: `waiting for a ${url.host} slot` };
+    const release = await slot(limiter, url.host, signal, whenBusy);
+    if (typeof release !== 'function') return release;
     try {
       const vetted = await vet(url, signal);
       if ('reason' in vetted) return vetted;
-      return await requestHop(hopSettings, url, vetted.address, vetted.family, signal, send);
+      const releaseAddress = await slot(
+        addressLimiter,
+        addressKey(vetted.address, vetted.family),
+        signal,
+        whenBusy,
+      );
+      if (typeof releaseAddress !== 'function') return releaseAddress;
+      try {
+        return await requestHop(hopSettings, url, vetted.address, vetted.family, signal, send);
+      } finally {
+        releaseAddress();
+      }
     } finally {
       release();
     }
@@ -114,7 +150,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
   async function run(
     input: string,
     signal: AbortSignal,
-    follow: FetchOptions['follow'],
+    { follow, whenHostBusy }: FetchOptions,
     page?: { readonly maxBytes: number; readonly image?: boolean },
   ): Promise<PageFetchOutcome> {
     const first = normalizeUrl(input);
@@ -130,6 +166,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
         url,
         signal,
         page === undefined ? { method: 'GET' } : { method: 'GET', page },
+        whenHostBusy,
       );
       if (!('kind' in hop)) return fail(hop.reason, hop.detail);
       if (hop.kind === 'refused')
@@ -194,12 +231,12 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     if (body.length > maxRequestBytes)
       return fail(FetchRefusal.TooLarge, `request body ${body.length} > ${maxRequestBytes} bytes`);
     const maxResponseBytes = positiveInt('maxResponseBytes', request.maxResponseBytes, 64 * 1024);
-    const hop = await vettedHop(url, signal, {
-      method: 'POST',
-      body,
-      headers: request.headers ?? {},
-      maxResponseBytes,
-    });
+    const hop = await vettedHop(
+      url,
+      signal,
+      { method: 'POST', body, headers: request.headers ?? {}, maxResponseBytes },
+      'wait',
+    );
     if (!('kind' in hop)) return fail(hop.reason, hop.detail);
     if (hop.kind === 'refused')
       return hop.status === undefined
@@ -236,11 +273,11 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
       bounded(
         timeoutMs,
         fetchOptions.signal,
-        (signal) => run(input, signal, fetchOptions.follow) as Promise<FetchOutcome>,
+        (signal) => run(input, signal, fetchOptions) as Promise<FetchOutcome>,
       ),
     fetchPage: (input, pageOptions = {}) =>
       bounded(timeoutMs, pageOptions.signal, (signal) =>
-        run(input, signal, pageOptions.follow, {
+        run(input, signal, pageOptions, {
           maxBytes: positiveInt('maxPageBytes', pageOptions.maxPageBytes, maxPageBytes),
           ...(pageOptions.image === true ? { image: true } : {}),
         }),

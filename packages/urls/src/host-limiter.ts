@@ -17,6 +17,11 @@ export class Semaphore {
     return this.#free === this.#size && this.#waiters.length === 0;
   }
 
+  /** How many callers a caller now would queue behind, or null while a slot is free (it would not queue). */
+  get queue(): number | null {
+    return this.#free > 0 ? null : this.#waiters.length;
+  }
+
   async acquire(signal: AbortSignal): Promise<(() => void) | null> {
     if (signal.aborted) return null;
     if (this.#free > 0) this.#free--;
@@ -47,7 +52,10 @@ export class Semaphore {
   }
 }
 
-/** Per-host semaphore (a `Semaphore` per host, forgotten when idle); waiters leave when their signal aborts. */
+/**
+ * Per-host semaphore (a `Semaphore` per host, forgotten when idle); waiters leave when their signal aborts, and a
+ * caller that gives `maxWaiting` is answered `'busy'` rather than queued behind that many (see `Semaphore`).
+ */
 export class HostLimiter {
   readonly #max: number;
   readonly #hosts = new Map<string, Semaphore>();
@@ -56,13 +64,21 @@ export class HostLimiter {
     this.#max = max;
   }
 
-  async acquire(host: string, signal: AbortSignal): Promise<(() => void) | null> {
+  acquire(host: string, signal: AbortSignal): Promise<(() => void) | null>;
+  acquire(host: string, signal: AbortSignal, maxWaiting: number): Promise<(() => void) | null | 'busy'>;
+  async acquire(
+    host: string,
+    signal: AbortSignal,
+    maxWaiting = Infinity,
+  ): Promise<(() => void) | null | 'busy'> {
     let slots = this.#hosts.get(host);
     if (slots === undefined) {
       slots = new Semaphore(this.#max);
       this.#hosts.set(host, slots);
     }
     const own = slots;
+    // Checked before queueing, so a host already that busy never gets one more waiter.
+    if ((own.queue ?? -1) >= maxWaiting) return 'busy';
     const release = await own.acquire(signal);
     if (release === null) {
       this.#forgetIfIdle(host, own);

@@ -66,7 +66,12 @@ export const fetcherSpec = {
     doc: "longest wait before an image fetch's retry, and longest Retry-After honoured (a host asking for more is not retried), milliseconds",
   }),
   FETCH_MAX_REDIRECTS: env.integer({ default: 5, min: 0, max: 20, doc: 'redirects followed' }),
-  FETCH_MAX_PER_HOST: env.integer({ default: 2, min: 1, max: 64, doc: 'concurrent fetches per host' }),
+  FETCH_MAX_PER_HOST: env.integer({
+    default: 2,
+    min: 1,
+    max: 64,
+    doc: 'concurrent fetches per host name, and per address (an IPv6 /64); a traffic sample that finds the slots of either taken and as many waiting is refused as host-busy (forgotten, fetched at its next observation)',
+  }),
   FETCH_ALL_URLS: env.boolean({
     default: false,
     doc: 'fetch every observed URL; otherwise only URLs that look like media (image content type or extension)',

@@ -117,24 +117,33 @@ describe('fetch step', () => {
     expect(await w.count('recently-seen')).toBe(1);
   });
 
-  it('forgets a URL after a transient refusal but remembers a blocked address', async () => {
-    const w = world((url) => ({
+  it('forgets a URL after a transient refusal (a busy host too) but remembers a blocked address', async () => {
+    const w = world((url, _signal, options) => ({
       ok: false,
-      reason: url.includes('flaky') ? 'timeout' : 'blocked-address',
+      // A traffic sample does not queue behind a busy host (it holds a slot of the partition's window meanwhile).
+      reason: url.includes('flaky')
+        ? 'timeout'
+        : url.includes('tarpit') && options?.whenHostBusy === 'refuse'
+          ? 'host-busy'
+          : 'blocked-address',
       detail: '',
       url,
       redirects: [],
     }));
     await w.observe('http://flaky.example/a.png');
     await w.observe('http://flaky.example/a.png');
+    await w.observe('http://n1.tarpit.example/a.png');
+    await w.observe('http://n1.tarpit.example/a.png');
     await w.observe('http://internal.example/a.png');
     await w.observe('http://internal.example/a.png');
     expect(w.fetched).toEqual([
       'http://flaky.example/a.png',
       'http://flaky.example/a.png',
+      'http://n1.tarpit.example/a.png',
+      'http://n1.tarpit.example/a.png',
       'http://internal.example/a.png',
     ]);
-    expect(await w.count('refused')).toBe(3);
+    expect(await w.count('refused')).toBe(5);
     expect(w.sent).toEqual([]);
   });
 });

@@ -121,6 +121,7 @@ const TRANSIENT: ReadonlySet<string> = new Set([
   FetchRefusal.ConnectionFailed,
   FetchRefusal.DnsFailure,
   FetchRefusal.Aborted,
+  FetchRefusal.HostBusy,
 ]);
 
 /** A reported page's own record: not media (a person assesses it unless one of its images settles it). */
@@ -272,7 +273,10 @@ export function createFetchStep(deps: FetchStepDeps) {
           deadlineMs: Date.now() + (deps.pageCrawlTimeoutMs ?? DEFAULT_PAGE_CRAWL_TIMEOUT_MS),
           onRetry: ({ reason }) => deps.pageCounters.retries.inc({ reason }),
         })
-      : await deps.fetcher.fetch(url.href, { follow: hops.follow });
+      : // A traffic sample holds one of the partition's in-flight slots while it waits for its host: it does not
+        // queue behind a host already that busy (a tarpit, however many names point at it, would hold them all),
+        // and is forgotten as seen, so that its next observation fetches it.
+        await deps.fetcher.fetch(url.href, { follow: hops.follow, whenHostBusy: 'refuse' });
     const hop = hops.listed();
     if (hop !== null) return answerListed(hop);
     if (fetched.ok && 'kind' in fetched) {
