@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+import type { AppDeps } from '@mod/api';
 import { expect } from 'vitest';
 import { createProducer, type Producer } from '@mod/kafka';
 import { parseSecretKey } from '@mod/people';
@@ -30,11 +31,13 @@ export interface ConsoleWorld {
 
 /**
  * Seeds `tenants` (among them `ops`, an admin tenant with a key), adds `people` to `ops` through the API as an
- * admin does, and opens Chromium (1280x900) on the served console.
+ * admin does, and opens Chromium (1280x900) on the served console; `deps` adds to the API's dependencies (a
+ * clock, people's settings).
  */
 export async function openConsoleWorld(
   tenants: readonly TestTenant[],
   people: readonly ConsolePerson[],
+  deps: Partial<AppDeps> = {},
 ): Promise<ConsoleWorld> {
   const world = createWorld();
   await world.ready;
@@ -50,7 +53,8 @@ export async function openConsoleWorld(
   try {
     producer = await createProducer(world.kafka);
     app = await buildWorldApp(world, producer, {
-      people: { secretKey: parseSecretKey(randomBytes(32).toString('base64')) },
+      ...deps,
+      people: { ...deps.people, secretKey: parseSecretKey(randomBytes(32).toString('base64')) },
     });
     const origin = await listenOnLoopback(app);
     const keys = await seedTenants(world.db, tenants);

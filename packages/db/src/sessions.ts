@@ -73,13 +73,16 @@ interface SessionRow {
 
 /**
  * The session whose token has this SHA-256, if it is live: not revoked, before its absolute end, used within
- * `idleMs`, its person and tenant enabled. Refreshes its last use (at most every 15 s).
+ * `idleMs`, its person and tenant enabled. Refreshes its last use (at most every 15 s), unless `touch` is false: a
+ * request the browser made on its own (a page refreshing itself) is no sign of a person at the keyboard, and must
+ * not keep an unattended session from going idle.
  */
 export async function verifySession(
   db: Queryable,
   tokenSha256: Buffer,
   now: Date,
   idleMs: number,
+  touch = true,
 ): Promise<SessionCheck> {
   const { rows } = await db.query<SessionRow>(
     `/* api:verify-session */ select s.id, s.person_id, s.stage, s.created_at, s.last_seen_at, s.expires_at,
@@ -98,7 +101,7 @@ export async function verifySession(
   if (r.last_seen_at.getTime() + idleMs <= nowMs) return fail('idle');
   if (r.person_disabled_at !== null || r.tenant_disabled_at !== null) return fail('disabled');
   let lastSeenMs = r.last_seen_at.getTime();
-  if (nowMs - lastSeenMs >= LAST_SEEN_RESOLUTION_MS) {
+  if (touch && nowMs - lastSeenMs >= LAST_SEEN_RESOLUTION_MS) {
     await db.query(`/* api:touch-session */ update person_sessions set last_seen_at = $2 where id = $1`, [
       r.id,
       now,

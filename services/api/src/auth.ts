@@ -21,6 +21,7 @@ import {
   SESSION_COOKIE,
   checkSessionToken,
   forgetDeadSession,
+  isBackgroundRequest,
   readCookie,
   sessionRefusal,
 } from './session-auth.js';
@@ -115,7 +116,7 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
     else if (fingerprint !== null) check = await verifyClientCertificate(o.db, fingerprint, o.now());
     else if (cookie !== null && cookie !== '')
       check = isSessionTokenShaped(cookie)
-        ? await checkSessionToken(o.db, cookie, o.now(), o.sessionIdleTimeoutMs)
+        ? await checkSessionToken(o.db, cookie, o.now(), o.sessionIdleTimeoutMs, isBackgroundRequest(req))
         : { ok: false, reason: 'malformed' };
     else check = { ok: false, reason: 'missing' };
     const credential =

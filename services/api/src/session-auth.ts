@@ -91,14 +91,27 @@ export function sessionTokenOf(req: FastifyRequest): string | null {
   return token !== null && isSessionTokenShaped(token) ? token : null;
 }
 
-/** Checks a session cookie's token: the session, its person and tenant must be live (see `verifySession`). */
+/**
+ * The header the console sends on the requests it makes by itself (the desk refreshing its orders): such a request
+ * reads as any other, but does not count as the person's use of the session, which still goes idle.
+ */
+export const BACKGROUND_HEADER = 'x-background-refresh';
+
+/** Whether the request says the browser made it on its own (`BACKGROUND_HEADER: 1`). */
+export const isBackgroundRequest = (req: FastifyRequest): boolean => req.headers[BACKGROUND_HEADER] === '1';
+
+/**
+ * Checks a session cookie's token: the session, its person and tenant must be live (see `verifySession`). A
+ * background request (`isBackgroundRequest`) leaves the session's last use as it was.
+ */
 export async function checkSessionToken(
   db: Pool,
   token: string,
   now: Date,
   idleTimeoutMs: number,
+  background = false,
 ): Promise<SessionCheck> {
-  return verifySession(db, tokenDigest(token), now, idleTimeoutMs);
+  return verifySession(db, tokenDigest(token), now, idleTimeoutMs, !background);
 }
 
 /**

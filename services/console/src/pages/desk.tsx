@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { readPages } from '../api/paging.js';
 import type { Order } from '../api/types.js';
@@ -15,13 +15,21 @@ const MAX_ORDERS = 1000;
 /** How often the desk reads the orders again. */
 const REFRESH_MS = 30_000;
 
-/** Every order the caller sees, page by page (up to `MAX_ORDERS`). */
-export function loadOrders(query: { kind?: 'takedown' | 'blocking'; status?: string }): Promise<Order[]> {
+/**
+ * Every order the caller sees, page by page (up to `MAX_ORDERS`). A `background` read (the desk refreshing itself)
+ * says so to the API, which then does not count it as the person's use of the session: a desk left open on an
+ * unattended screen still signs out after the idle timeout.
+ */
+export function loadOrders(
+  query: { kind?: 'takedown' | 'blocking'; status?: string },
+  background = false,
+): Promise<Order[]> {
   return readPages(
     (cursor) =>
       ok(
         api.GET('/v1/orders', {
           params: { query: { ...query, limit: 100, ...(cursor === undefined ? {} : { cursor }) } },
+          ...(background ? { headers: { 'x-background-refresh': '1' } } : {}),
         }),
       ).then((page) => ({ items: page.orders, next: page.nextCursor })),
     MAX_ORDERS,
@@ -51,17 +59,25 @@ export function DeskPage() {
   const filters = useFormValues({ kind: '', status: '', search: '' });
   const { kind, status, search } = filters.values;
   const now = useNow(1000);
-  const orders = useLoad(
-    () =>
-      loadOrders({
+  // Whether the next read is the desk's own refresh, not the person's doing.
+  const refreshing = useRef(false);
+  const orders = useLoad(() => {
+    const background = refreshing.current;
+    refreshing.current = false;
+    return loadOrders(
+      {
         ...(kind === 'takedown' || kind === 'blocking' ? { kind } : {}),
         ...(status === '' ? {} : { status }),
-      }),
-    [kind, status],
-  );
+      },
+      background,
+    );
+  }, [kind, status]);
   // The desk stays open all day: what changed elsewhere (new automatic orders, targets' answers) shows up.
   useEffect(() => {
-    const timer = setInterval(orders.reload, REFRESH_MS);
+    const timer = setInterval(() => {
+      refreshing.current = true;
+      orders.reload();
+    }, REFRESH_MS);
     return () => clearInterval(timer);
   }, [orders.reload]);
   const needle = search.trim().toLowerCase();

@@ -1,0 +1,68 @@
+import type { Page, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, firstSignInAs } from './console-browser.js';
+import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
+
+/*
+ * A console left open on an unattended screen, in Debian's Chromium with the production build served by the API:
+ * the desk reads the orders again every 30 s by itself, and such a read must not count as the person's use of
+ * the session, or the session never goes idle (an officer's desk, showing what was reported, open to whoever
+ * passes by until the session's absolute end). The API's clock and the page's are moved on by hand: the API's
+ * by an offset, the page's with Playwright's clock (the desk's timer fires at once).
+ */
+const available = chromiumAvailable();
+const IDLE_MS = 60_000;
+
+let opened: ConsoleWorld | undefined;
+let page: Page;
+let aheadMs = 0;
+
+/** The desk's next read of the orders, and whether it said it was the desk's own. */
+async function nextOrdersRead(act: () => Promise<void>): Promise<{ background: boolean; status: number }> {
+  const isOrders = (r: Request) => new URL(r.url()).pathname === '/v1/orders';
+  const request = page.waitForRequest(isOrders);
+  const response = page.waitForResponse((r) => isOrders(r.request()));
+  await act();
+  const [sent, answered] = await Promise.all([request, response]);
+  return { background: sent.headers()['x-background-refresh'] === '1', status: answered.status() };
+}
+
+describe.skipIf(!available)('the console left unattended', () => {
+  beforeAll(async () => {
+    opened = await openConsoleWorld(
+      [{ id: 'ops', kind: 'admin', role: 'admin' }],
+      [{ login: 'admin.idle', displayName: 'Admin', role: 'admin' }],
+      { now: () => new Date(Date.now() + aheadMs), people: { idleTimeoutMs: IDLE_MS } },
+    );
+    page = opened.page;
+  }, 180_000);
+  afterAll(async () => opened?.close());
+
+  it("signs out after the idle timeout though the desk refreshes itself; a person's own refresh keeps it", async () => {
+    await page.clock.install();
+    await page.goto(`${opened!.origin}/console/`);
+    await firstSignInAs(
+      page,
+      'admin.idle',
+      opened!.oneTimes['admin.idle'] ?? '',
+      'a long enough pass phrase for idle',
+    );
+    await expect.poll(() => page.textContent('#page-title')).toBe('Lệnh gỡ bỏ và chặn');
+    // 40 s on, the person presses Refresh: that is use.
+    aheadMs += 40_000;
+    const pressed = await nextOrdersRead(() => page.click('button:has-text("Làm mới")'));
+    expect(pressed).toEqual({ background: false, status: 200 });
+    // 80 s on, the desk refreshes itself: the session, used 40 s ago, is live.
+    aheadMs += 40_000;
+    const refreshed = await nextOrdersRead(() => page.clock.fastForward(31_000));
+    expect(refreshed).toEqual({ background: true, status: 200 });
+    // 130 s on, nobody touched anything for 90 s: the desk's next read finds the session ended, and says so.
+    aheadMs += 50_000;
+    const ended = await nextOrdersRead(() => page.clock.fastForward(31_000));
+    expect(ended).toEqual({ background: true, status: 401 });
+    await expect
+      .poll(() => page.textContent('main'))
+      .toContain('Phiên làm việc đã kết thúc. Hãy đăng nhập lại.');
+    expect(await page.textContent('#page-title')).not.toBe('Lệnh gỡ bỏ và chặn');
+  });
+});
