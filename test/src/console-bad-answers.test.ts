@@ -32,6 +32,20 @@ async function signIn(): Promise<void> {
 const answer = (route: Route, status: number, body: unknown) =>
   route.fulfill({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
 
+/** Opens the console at `path` (below /console/) and waits for the page's alert to say `text`. */
+async function expectPageAlert(path: string, text: string): Promise<void> {
+  await page.goto(`${origin}/console/${path}`);
+  await expect
+    .poll(() => page.locator('main [role=alert]').textContent(), { timeout: 10_000 })
+    .toContain(text);
+}
+
+/** Follows the link to the desk in `where` (the menu, or the page) and waits for the desk to render. */
+async function toDeskFrom(where: 'nav' | 'main'): Promise<void> {
+  await page.click(`${where} a[href="/console/desk"]`);
+  await expect.poll(() => page.locator('#page-title').textContent()).toBe('Lệnh gỡ bỏ và chặn');
+}
+
 /** An export bundle of one record whose fields are not what the log writes (a tampered or forged bundle). */
 function tamperedBundle() {
   const hex = (n: number) => 'ab'.repeat(n);
@@ -73,14 +87,10 @@ describe.skipIf(!available)('the console on answers it cannot use', () => {
     // An order without its clock, subject or history: the page cannot render it.
     await page.route(`**/v1/orders/${id}`, (route) => answer(route, 200, { id, status: 'issued' }));
     try {
-      await page.goto(`${origin}/console/desk/orders/${id}`);
-      await expect
-        .poll(() => page.locator('main [role=alert]').textContent(), { timeout: 10_000 })
-        .toContain('Trang này không hiển thị được câu trả lời của máy chủ');
+      await expectPageAlert(`desk/orders/${id}`, 'Trang này không hiển thị được câu trả lời của máy chủ');
       expect(await page.locator('nav').count()).toBe(1);
       // The menu still works: another page renders afresh.
-      await page.click('nav a[href="/console/desk"]');
-      await expect.poll(() => page.locator('#page-title').textContent()).toBe('Lệnh gỡ bỏ và chặn');
+      await toDeskFrom('nav');
       expect(await page.locator('main [role=alert]').count()).toBe(0);
     } finally {
       await page.unroute(`**/v1/orders/${id}`);
@@ -90,14 +100,10 @@ describe.skipIf(!available)('the console on answers it cannot use', () => {
   it('says a console address that names no page names none, rather than loading for ever', async () => {
     await signIn();
     for (const path of ['no-such-page', 'desks', '/evil.test/x']) {
-      await page.goto(`${origin}/console/${path}`);
-      await expect
-        .poll(() => page.locator('main [role=alert]').textContent(), { timeout: 10_000 })
-        .toContain('Không có trang này trong bảng điều khiển');
+      await expectPageAlert(path, 'Không có trang này trong bảng điều khiển');
       expect(await page.locator('main [role=status]').count()).toBe(0);
     }
-    await page.click('main a[href="/console/desk"]');
-    await expect.poll(() => page.locator('#page-title').textContent()).toBe('Lệnh gỡ bỏ và chặn');
+    await toDeskFrom('main');
   });
 
   it('shows a tampered audit bundle as failing verification, its odd times and actor as given', async () => {
