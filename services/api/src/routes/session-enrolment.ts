@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { withTransaction } from '@mod/db';
 import {
   confirmTotp,
@@ -45,6 +46,13 @@ import {
 export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
   const { db, now, people: settings } = deps;
   const store = createSignInStore(db);
+  /** What a step of a person's own session works with: the session, the people key, the time and their secrets. */
+  const sessionStep = async (req: FastifyRequest) => {
+    const { session } = req.personSession!;
+    const key = requireSecretKey(req, settings);
+    const at = now();
+    return { session, key, at, secrets: await getPersonSecrets(db, session.personId) };
+  };
 
   app.post(
     '/password',
@@ -61,10 +69,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       },
     },
     async (req, reply) => {
-      const { session } = req.personSession!;
-      const key = requireSecretKey(req, settings);
-      const at = now();
-      const secrets = await getPersonSecrets(db, session.personId);
+      const { session, key, at, secrets } = await sessionStep(req);
       if (secrets === null) throw new Error('the person of a live session vanished');
       if (session.stage === 'full') {
         // A stolen session must not be a way to guess the password: the same lock-out as sign-in.
@@ -151,10 +156,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       },
     },
     async (req, reply) => {
-      const { session } = req.personSession!;
-      const key = requireSecretKey(req, settings);
-      const at = now();
-      const secrets = await getPersonSecrets(db, session.personId);
+      const { session, key, at, secrets } = await sessionStep(req);
       const pending = secrets?.totpPendingSealed ?? null;
       if (pending === null) throw peopleError(req, 'MOD_ERR_API_SESSION_STAGE', 'not-in-this-step');
       // Only the secret shown to this session enrols (another session's pending secret: this code is wrong).
