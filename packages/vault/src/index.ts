@@ -6,78 +6,14 @@
  * the in-memory store for unit tests `@mod/vault/testing`, previews measured for tests `@mod/vault/testing/preview`,
  * the photo, actors and clock the stores' tests share `@mod/vault/testing/evidence`.
  */
-export { VaultError, VaultErrorCode, isVaultError } from './errors.js';
-export {
-  MASTER_KEY_BYTES,
-  createMasterKeyring,
-  masterKeyId,
-  masterKeyProblem,
-  parseMasterKey,
-  requireMasterKey,
-  requireSealingKey,
-  type MasterKey,
-  type MasterKeyring,
-} from './master-keys.js';
-export {
-  SEAL_VERSION,
-  openSealedEvidence,
-  sealEvidence,
-  sealForKeeping,
-  sha256Hex,
-  type EvidenceBinding,
-  type SealedEvidence,
-} from './envelope.js';
-export {
-  EvidenceReasons,
-  EvidenceStates,
-  checkEvidenceToKeep,
-  evidenceItemId,
-  evidenceState,
-  mediaTypeOf,
-  serviceActor,
-  type EvidenceItem,
-  type EvidenceMedia,
-  type EvidenceReason,
-  type EvidenceScope,
-  type EvidenceState,
-  type EvidenceToKeep,
-  type LegalHold,
-  type VaultActor,
-} from './evidence.js';
-export { destructionDue, destructionDueAt, destructionRule, type RetentionPolicy } from './retention.js';
-export {
-  HoldRefusals,
-  releaseHoldRefusal,
-  setHoldRefusal,
-  type HoldRefusal,
-  type HoldRequest,
-} from './legal-hold.js';
-export {
-  EvidenceViews,
-  destroyedRecord,
-  holdReleasedRecord,
-  holdSetRecord,
-  keptRecord,
-  openedRecord,
-  type CustodyRecord,
-  type EvidenceView,
-} from './custody-records.js';
-export { createKeeper } from './evidence-store.js';
-export type {
-  CaseClosing,
-  CaseLink,
-  EvidenceQuery,
-  EvidenceStore,
-  HoldOutcome,
-  KeptEvidence,
-  OpenRequest,
-  OpenedEvidence,
-  SweepReport,
-} from './evidence-store.js';
-export {
-  defaultRetentionPolicy,
-  keyringFromConfig,
-  retentionFromConfig,
-  vaultKeySpec,
-  vaultRetentionSpec,
-} from './config.js';
+// Each module's exports are all public: re-exported whole (as @mod/db's domains are), a name is listed once,
+// where it is declared.
+export * from './errors.js';
+export * from './master-keys.js';
+export * from './envelope.js';
+export * from './evidence.js';
+export * from './retention.js';
+export * from './legal-hold.js';
+export * from './custody-records.js';
+export * from './evidence-store.js';
+export * from './config.js';
