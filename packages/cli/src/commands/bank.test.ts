@@ -9,12 +9,10 @@ import {
   exitOf,
   expectImportProgress,
   runExpecting,
-  useListFolder,
-  useModctlDatabase,
+  useListCommands,
 } from './modctl-database.test-helper.js';
 
-useModctlDatabase({ actor: 'alice', topicPrefix: 'test.' });
-const listFile = useListFolder('bank');
+const listFile = useListCommands('bank');
 
 describe('modctl bank', () => {
   it('refuses a bank name the API would refuse (it stands in a download file name as it is)', async () => {

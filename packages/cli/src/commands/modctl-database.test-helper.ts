@@ -153,3 +153,12 @@ export function useAuditorLog(name: string) {
   const pair = generateSigningKeyPair();
   return { file, pair, signHead: () => signHeadNow(pair.privateKeyPem) };
 }
+
+/**
+ * The set-up of the tests of the list commands (`bank`, `url-list`): modctl run by the curator `alice`, its topics
+ * prefixed `test.`, on a schema of the file's own; answers where a file of its list folder (`useListFolder(name)`) is.
+ */
+export function useListCommands(name: string): (file: string) => string {
+  useModctlDatabase({ actor: 'alice', topicPrefix: 'test.' });
+  return useListFolder(name);
+}

@@ -9,12 +9,10 @@ import {
   json,
   runCommand,
   runExpecting,
-  useListFolder,
-  useModctlDatabase,
+  useListCommands,
 } from './modctl-database.test-helper.js';
 
-useModctlDatabase({ actor: 'alice', topicPrefix: 'test.' });
-const listFile = useListFolder('url-list');
+const listFile = useListCommands('url-list');
 
 /** URL-list changes enqueued for the prefixed topic. */
 const announced = async () =>
