@@ -8,6 +8,7 @@ import {
   auditCallerChange,
   ErrorResponses,
   NewBankFields,
+  newBankFieldsOf,
   Text,
   Uuid,
   type RouteDeps,
@@ -186,10 +187,7 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
       const { bank, created } = await createBank(
         deps.db,
         {
-          name: b.name,
-          source: b.source,
-          licence: b.licence ?? null,
-          version: b.version ?? null,
+          ...newBankFieldsOf(b),
           signalTypes: b.signalTypes as never,
           categoryScheme: b.categoryScheme ?? null,
           negative: b.negative ?? false,

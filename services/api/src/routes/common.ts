@@ -127,6 +127,13 @@ export const NewBankFields = {
   licence: Type.Optional(Text(200)),
   version: Type.Optional(Text(100)),
 };
+/** A creation body's `NewBankFields` as a new hash bank or URL list takes them (null for no licence, version). */
+export const newBankFieldsOf = (b: { name: string; source: string; licence?: string; version?: string }) => ({
+  name: b.name,
+  source: b.source,
+  licence: b.licence ?? null,
+  version: b.version ?? null,
+});
 /** A string schema that also takes null. */
 export const Nullable = <T extends TSchema>(t: T, description?: string) =>
   Type.Union([t, Type.Null()], description === undefined ? {} : { description });

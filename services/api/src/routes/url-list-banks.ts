@@ -3,7 +3,14 @@ import { createUrlList, updateUrlListSettings } from '@mod/curation';
 import { listUrlListBanks } from '@mod/db/url-lists';
 import { principalOf } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
-import { auditActor, ErrorResponses, NewBankFields, type RouteDeps, type TypedApp } from './common.js';
+import {
+  auditActor,
+  ErrorResponses,
+  NewBankFields,
+  newBankFieldsOf,
+  type RouteDeps,
+  type TypedApp,
+} from './common.js';
 import { answering } from './curation-errors.js';
 import { CURATOR_ROUTE, ListParams, Policy, UrlListBody } from './url-list-schemas.js';
 
@@ -47,10 +54,7 @@ export async function urlListBankRoutes(app: TypedApp, deps: RouteDeps): Promise
         createUrlList(
           deps.db,
           {
-            name: b.name,
-            source: b.source,
-            licence: b.licence ?? null,
-            version: b.version ?? null,
+            ...newBankFieldsOf(b),
             negative: b.negative ?? false,
             actionPolicy: b.actionPolicy,
           },
