@@ -1,9 +1,8 @@
 import http from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { embeddedSubmissionId } from '@mod/contracts';
-import type { Resolver } from '@mod/urls/fetch';
 import { JPEG, loopbackFetch, reportedEvent, world } from './fetch-step.test-helper.js';
-import { serveOnLoopback } from './loopback-site.test-helper.js';
+import { imgTestResolver, serveOnLoopback } from './loopback-site.test-helper.js';
 
 // A real server on 127.0.0.1 only, played as a public host (`img.test`) by a test policy that allows that one
 // address: each image path fails in its own way a set number of times, then serves the image.
@@ -12,6 +11,12 @@ const reported = reportedEvent(EVENT_ID);
 let port = 0;
 /** Requests by path, since the last test. */
 const requests = new Map<string, number>();
+/** The `<how>`s that fail with an HTTP error status (`/s500-1/…`): the status and the body sent with it. */
+const FAILING_STATUSES: ReadonlyMap<string, { status: number; body: string }> = new Map([
+  ['s500', { status: 500, body: 'oops' }],
+  ['s503', { status: 503, body: 'busy' }],
+  ['s404', { status: 404, body: 'missing' }],
+]);
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   const n = (requests.get(url.pathname) ?? 0) + 1;
@@ -27,16 +32,12 @@ const server = http.createServer((req, res) => {
     } else res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
     return;
   }
+  const failing = FAILING_STATUSES.get(how);
+  if (failing !== undefined) {
+    res.writeHead(failing.status).end(failing.body);
+    return;
+  }
   switch (how) {
-    case 's500':
-      res.writeHead(500).end('oops');
-      return;
-    case 's503':
-      res.writeHead(503).end('busy');
-      return;
-    case 's404':
-      res.writeHead(404).end('missing');
-      return;
     case 'reset':
       req.socket.destroy();
       return;
@@ -57,15 +58,10 @@ serveOnLoopback(server, (p) => {
 });
 beforeEach(() => requests.clear());
 
-const resolver: Resolver = (hostname) =>
-  hostname === 'img.test'
-    ? Promise.resolve([{ address: '127.0.0.1', family: 4 }])
-    : Promise.resolve([{ address: '10.0.0.7', family: 4 }]); // any other name: a private address
-
 /** The step's world with the real SSRF-safe fetcher in front of the loopback server. */
 function crawlWorld(retry = { retries: 2, baseMs: 1, maxMs: 2_000 }) {
   const fetch = loopbackFetch({
-    resolver,
+    resolver: imgTestResolver,
     port,
     timeoutMs: 2_000,
     isPage: (url) => url.pathname.endsWith('/page'),
