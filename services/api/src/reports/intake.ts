@@ -11,8 +11,14 @@ export const REPORT_LIMITS = {
   maxSeenWhere: 500,
   maxDescription: 4000,
   maxContactField: 200,
-  /** Bytes of a form or JSON body. */
+  /** Bytes of a JSON body (the API's channels). */
   maxBodyBytes: 32 * 1024,
+  /**
+   * Bytes of the public form's body: every field at its limit, in a script whose characters take 9 bytes each once
+   * the browser URL-encodes them (3 bytes of UTF-8, each as %XX), so no report the limits above allow is refused
+   * as too large. (A body of 32 KiB refused ten long addresses with a long description.)
+   */
+  maxFormBodyBytes: 9 * (10 * (2048 + 2) + 500 + 4000 + 3 * 200) + 4096,
 } as const;
 
 /** Codes a report is refused with (400 unless said): the form shows their text, the API answers them. */

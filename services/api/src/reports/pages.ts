@@ -84,7 +84,7 @@ ${field('email', t.emailLabel, `<input id="email" name="email" type="email" auto
   const body = `<p>${esc(t.intro)}</p>
 <p class="no-files"><strong>${esc(t.noFiles)}</strong></p>
 ${error}
-<form id="report-form" method="post" action="/report" accept-charset="utf-8" data-pow-bits="${o.powBits}" data-working="${esc(t.powWorking)}">
+<form id="report-form" method="post" action="/report?lang=${o.lang}" accept-charset="utf-8" data-pow-bits="${o.powBits}" data-working="${esc(t.powWorking)}">
 <input type="hidden" name="lang" value="${o.lang}">
 <input type="hidden" name="token" value="${esc(o.token)}">
 <input type="hidden" name="pow" value="">

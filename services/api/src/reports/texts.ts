@@ -43,6 +43,18 @@ export interface ReportTexts {
   errors: Record<string, string>;
 }
 
+/** One text for every code of a body the API could not read as a form (only a hand-made post gets these). */
+const unreadable = (text: string): Record<string, string> =>
+  Object.fromEntries(
+    [
+      'MOD_ERR_API_VALIDATION',
+      'MOD_ERR_API_UNKNOWN_FIELD',
+      'MOD_ERR_API_BAD_REQUEST',
+      'MOD_ERR_API_BAD_JSON',
+      'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE',
+    ].map((code) => [code, text]),
+  );
+
 const vi: ReportTexts = {
   title: 'Báo cáo nội dung xâm hại trẻ em trên mạng',
   intro:
@@ -119,6 +131,12 @@ const vi: ReportTexts = {
       'Hiện chưa thể lưu thông tin liên hệ. Hãy gửi báo cáo không kèm thông tin liên hệ, hoặc gọi 111.',
     MOD_ERR_API_REPORT_REPLAY_UNAVAILABLE:
       'Hiện chưa thể nhận báo cáo gửi kèm khóa chống gửi trùng (Idempotency-Key). Hãy gửi không kèm khóa này, hoặc gọi 111.',
+    // Refusals before the form's own checks, and failures of the service: the page says them in words too.
+    MOD_ERR_API_TOO_LARGE: 'Báo cáo quá dài để gửi. Hãy rút ngắn phần mô tả hoặc bớt đường dẫn, rồi gửi lại.',
+    ...unreadable('Không đọc được biểu mẫu. Hãy tải lại trang và gửi lại.'),
+    MOD_ERR_API_UNAVAILABLE:
+      'Hệ thống tạm thời gián đoạn, báo cáo chưa được gửi. Hãy thử lại sau ít phút, hoặc gọi 111.',
+    MOD_ERR_API_INTERNAL: 'Đã có lỗi, báo cáo chưa được gửi. Hãy thử lại sau ít phút, hoặc gọi 111.',
   },
 };
 
@@ -200,6 +218,13 @@ const en: ReportTexts = {
       'Contact details cannot be kept right now. Send the report without them, or call 111.',
     MOD_ERR_API_REPORT_REPLAY_UNAVAILABLE:
       'A report sent with a key against double sending (Idempotency-Key) cannot be taken right now. Send it without that key, or call 111.',
+    MOD_ERR_API_TOO_LARGE:
+      'The report is too long to send. Shorten the description or give fewer addresses, then send it again.',
+    ...unreadable('The form could not be read. Reload the page and send it again.'),
+    MOD_ERR_API_UNAVAILABLE:
+      'The service is interrupted and the report was not sent. Try again in a few minutes, or call 111.',
+    MOD_ERR_API_INTERNAL:
+      'Something went wrong and the report was not sent. Try again in a few minutes, or call 111.',
   },
 };
 

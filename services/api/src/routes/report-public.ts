@@ -2,6 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC_REPORTS_TENANT, reportStatusByTracking, takeFormToken } from '@mod/db/reports';
 import { clientAddressKey } from '@mod/people';
+import { errorAnswer } from '../error-answer.js';
 import { ApiError } from '../errors.js';
 import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
 import type { ReportFiling } from '../reports/file.js';
@@ -54,7 +55,8 @@ const one = (f: FormFields, name: string): string => {
 };
 /**
  * A URL-encoded body's fields, a repeated name's values in order. In time linear in the body: a body of one name
- * repeated (`a&a&a…`, 16,000 times in the form's 32 KiB) must not cost a copy of its values per value.
+ * repeated (`a&a&a…`, a hundred thousand times within the form's body limit) must not cost a copy of its values per
+ * value.
  */
 export function parseFormFields(body: string): FormFields {
   // No prototype: a field named __proto__ is a field like any other.
@@ -74,6 +76,17 @@ const langOf = (value: string | undefined): Lang => (value === 'en' ? 'en' : 'vi
  * proxy names), an IPv6 address by its /64, which one host commonly holds whole (as sign-in failures are counted).
  */
 const addressKey = (req: FastifyRequest): string => `ip:${clientAddressKey(req.ip)}`;
+
+/**
+ * Any error as the coded refusal a page shows: the API's code and status (`errorAnswer`), never an unexpected
+ * error's own text (a database's message); one the service caused (5xx) is logged.
+ */
+function asRefusal(req: FastifyRequest, err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const { statusCode, body } = errorAnswer(err);
+  if (statusCode >= 500) req.log.error({ err }, 'the report form failed');
+  return new ApiError(statusCode, body.error.code, body.error.message);
+}
 
 function page(reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(html);
@@ -132,7 +145,7 @@ export async function reportPublicRoutes(
   // Form posts: URL-encoded, within the size limit (this plugin's parser only).
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: REPORT_LIMITS.maxBodyBytes },
+    { parseAs: 'string', bodyLimit: REPORT_LIMITS.maxFormBodyBytes },
     (_req, body, done) => done(null, parseFormFields(body as string)),
   );
 
@@ -165,11 +178,11 @@ export async function reportPublicRoutes(
     '/report',
     {
       config: { public: true },
-      bodyLimit: REPORT_LIMITS.maxBodyBytes,
+      bodyLimit: REPORT_LIMITS.maxFormBodyBytes,
       // Files are refused before the body is validated, with a page that says why (give the link instead).
       preValidation: async (req, reply) => {
         if (!req.isMultipart()) return;
-        await discardRest(req.raw, { maxBytes: REPORT_LIMITS.maxBodyBytes, maxMs: 5_000 });
+        await discardRest(req.raw, { maxBytes: REPORT_LIMITS.maxFormBodyBytes, maxMs: 5_000 });
         const { lang } = req.query as { lang?: string };
         await formPage(reply, 415, langOf(lang), {
           error: reportError(ReportErrorCode.NoFiles, 'the form takes no files: give the link'),
@@ -201,16 +214,27 @@ export async function reportPublicRoutes(
         const filed = await fileFromForm(req, fields, values, lang);
         return page(reply, 201, renderReportSent(lang, filed.trackingCode));
       } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
+        const refusal = asRefusal(req, err);
+        if (refusal.retryAfterS !== undefined) reply.header('retry-after', String(refusal.retryAfterS));
         // A robot's post (honeypot) is shown nothing it typed.
-        return formPage(reply, err.statusCode, lang, {
-          error: err,
-          ...(err.code === ReportErrorCode.Rejected ? {} : { values }),
+        return formPage(reply, refusal.statusCode, lang, {
+          error: refusal,
+          ...(refusal.code === ReportErrorCode.Rejected ? {} : { values }),
         });
       }
     },
   );
+
+  // A post refused before the form's checks (a body too large, one that is no form): the form again, in the
+  // language of the page it came from (the form's action names it), never the API's JSON. Other routes' errors
+  // go on to the app's handler.
+  app.setErrorHandler(async (err, req, reply) => {
+    if (req.method !== 'POST' || req.routeOptions.url !== '/report') throw err;
+    const refusal = asRefusal(req, err);
+    return formPage(reply, refusal.statusCode, langOf((req.query as { lang?: string }).lang), {
+      error: refusal,
+    });
+  });
 
   /**
    * Every abuse check, cheapest first, and none charged to others for what one client sends: a robot's post

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { REPORT_LIMITS } from './reports/intake.js';
+import { useCallersWorld } from './callers-world.js';
+
+/*
+ * Whatever goes wrong with a post of the public form, the citizen gets the form back as a page in their language,
+ * with words for what happened: never the API's JSON (a page of code on a phone, with everything typed gone).
+ * Over HTTP (inject) on a real database: a report as long as the form allows, a body past any form's, and the
+ * database failing under the filing (its reports table renamed away for the moment).
+ */
+const api = useCallersWorld();
+const FORM = 'application/x-www-form-urlencoded';
+
+async function tokenOf(lang: string): Promise<string> {
+  const res = await api.app.inject({ method: 'GET', url: `/report?lang=${lang}` });
+  return /name="token" value="([^"]+)"/.exec(res.body)?.[1] ?? '';
+}
+
+/** Posts the form as a browser does: to the form's own action. */
+async function post(action: string, fields: Record<string, string>, from: string) {
+  return api.app.inject({
+    method: 'POST',
+    url: action,
+    remoteAddress: from,
+    headers: { 'content-type': FORM },
+    payload: new URLSearchParams(fields).toString(),
+  });
+}
+
+/** The form's action, as the page served in `lang` says. */
+async function actionOf(lang: string): Promise<string> {
+  const res = await api.app.inject({ method: 'GET', url: `/report?lang=${lang}` });
+  return (/<form id="report-form" method="post" action="([^"]+)"/.exec(res.body)?.[1] ?? '').replace(
+    /&amp;/g,
+    '&',
+  );
+}
+
+const errorCodeOf = (html: string) => /<p class="code">([A-Z_]+)<\/p>/.exec(html)?.[1];
+
+/** A search address of `length` characters whose query is Vietnamese, percent-encoded as browsers copy it. */
+const searchUrl = (i: number, length: number) => {
+  const head = `https://tim.example/${i}?q=`;
+  return (head + '%E1%BA%A5'.repeat(length)).slice(0, length).replace(/%[0-9A-F]?$/, '');
+};
+
+describe('the public form on a post it cannot take', () => {
+  it('takes a report as long as the form allows: ten long addresses and a full description', async () => {
+    const urls = Array.from({ length: REPORT_LIMITS.maxUrls }, (_, i) =>
+      searchUrl(i, REPORT_LIMITS.maxUrlLength),
+    );
+    const description = 'Trẻ em bị dụ dỗ nhắn tin riêng. '.repeat(200).slice(0, REPORT_LIMITS.maxDescription);
+    const res = await post(
+      await actionOf('vi'),
+      { token: await tokenOf('vi'), urls: urls.join('\r\n'), category: 'grooming', description, lang: 'vi' },
+      '198.51.100.70',
+    );
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(201);
+    expect(res.body).toContain('id="tracking-code"');
+  });
+
+  it('answers a body past any form the page as a page, in the language of the form sent', async () => {
+    for (const [lang, words] of [
+      ['en', 'too long'],
+      ['vi', 'quá dài'],
+    ] as const) {
+      const res = await post(
+        await actionOf(lang),
+        { token: await tokenOf(lang), urls: 'https://e.example/x', description: 'x'.repeat(400_000) },
+        '198.51.100.71',
+      );
+      expect(res.statusCode).toBe(413);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.body).toContain(`<html lang="${lang}">`);
+      expect(errorCodeOf(res.body)).toBe('MOD_ERR_API_TOO_LARGE');
+      expect(res.body.toLowerCase()).toContain(words);
+      // A fresh form to send again.
+      expect(res.body).toMatch(/name="token" value="[^"]+"/);
+    }
+  });
+
+  it('keeps what the citizen typed, and says to try later or call 111, when the database fails', async () => {
+    await api.db.query('alter table reports rename to reports_away');
+    try {
+      const res = await post(
+        await actionOf('en'),
+        {
+          token: await tokenOf('en'),
+          urls: 'https://e.example/kept',
+          category: 'csam',
+          description: 'Seen in a chat group',
+          lang: 'en',
+        },
+        '198.51.100.72',
+      );
+      expect(res.statusCode).toBe(500);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(errorCodeOf(res.body)).toBe('MOD_ERR_API_INTERNAL');
+      expect(res.body).toContain('call 111');
+      expect(res.body).toContain('https://e.example/kept');
+      expect(res.body).toContain('Seen in a chat group');
+      // Nothing of the database's own error reaches the page.
+      expect(res.body).not.toContain('relation');
+    } finally {
+      await api.db.query('alter table reports_away rename to reports');
+    }
+  });
+});
