@@ -10,7 +10,7 @@ import {
 import { randomKeyring } from '@mod/vault/testing';
 import {
   actioner,
-  classifier,
+  evidenceToKeep,
   holdBy,
   hours,
   photo,
@@ -44,9 +44,7 @@ async function submission(tenantId = 'platform-a'): Promise<string> {
 }
 async function keep(tenantId = 'platform-a', at = T0) {
   const submissionId = await submission(tenantId);
-  return (
-    await store.keep({ tenantId, submissionId, bytes: photo, reason: 'classifier', by: classifier, at })
-  ).item;
+  return (await store.keep(evidenceToKeep({ tenantId, submissionId, at }))).item;
 }
 async function openCaseRow(submissionId: string, kind: 'review' | 'confirm' = 'review'): Promise<string> {
   const id = randomUUID();
@@ -79,15 +77,7 @@ beforeAll(() => {
 describe('evidence vault on PostgreSQL', () => {
   it('stores ciphertext that differs from the image and holds no run of it; keeps once per submission', async () => {
     const submissionId = await submission();
-    const input = {
-      tenantId: 'platform-a',
-      submissionId,
-      bytes: photo,
-      sha256: sha256Hex(photo),
-      reason: 'classifier' as const,
-      by: classifier,
-      at: T0,
-    };
+    const input = evidenceToKeep({ submissionId, sha256: sha256Hex(photo) });
     const first = await store.keep(input);
     expect(first.created).toBe(true);
     expect(first.item).toMatchObject({ mediaType: 'image/jpeg', sizeBytes: photo.length, destroyedAt: null });
@@ -209,14 +199,7 @@ describe('evidence vault on PostgreSQL', () => {
 
     const submissionId = await submission();
     const early = await openCaseRow(submissionId);
-    const late = await store.keep({
-      tenantId: 'platform-a',
-      submissionId,
-      bytes: photo,
-      reason: 'report',
-      by: classifier,
-      at: hours(440),
-    });
+    const late = await store.keep(evidenceToKeep({ submissionId, reason: 'report', at: hours(440) }));
     expect(late.item).toMatchObject({ caseId: early, caseClosedAt: null });
   });
 

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { serviceActor, type VaultActor } from './evidence.js';
+import { serviceActor, type EvidenceToKeep, type VaultActor } from './evidence.js';
 import type { HoldRequest } from './legal-hold.js';
 import type { RetentionPolicy } from './retention.js';
 
@@ -24,6 +25,20 @@ export const reviewer: VaultActor = {
 /** The tests' clock: `T0` (2026-03-01T00:00Z) and `hours(h)`, `h` hours after it. */
 export const T0 = new Date('2026-03-01T00:00:00Z');
 export const hours = (h: number): Date => new Date(T0.getTime() + h * 3_600_000);
+
+/**
+ * What the classifier keeps of the photo for `platform-a` at `T0`, under a new submission id, with what `over` sets
+ * instead.
+ */
+export const evidenceToKeep = (over: Partial<EvidenceToKeep> = {}): EvidenceToKeep => ({
+  tenantId: 'platform-a',
+  submissionId: randomUUID(),
+  bytes: photo,
+  reason: 'classifier',
+  by: classifier,
+  at: T0,
+  ...over,
+});
 
 /** Destroyed 24 h after its case closes, or 72 h after it was kept when no case names it. */
 export const retentionPolicy: RetentionPolicy = { afterCaseClosedHours: 24, unlinkedHours: 72 };

@@ -2,29 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './envelope.js';
 import { VaultErrorCode } from './errors.js';
-import { evidenceItemId, type EvidenceToKeep } from './evidence.js';
+import { evidenceItemId } from './evidence.js';
 import {
   actioner,
-  classifier,
+  evidenceToKeep as toKeep,
   holdBy,
   hours,
   photo,
   retentionPolicy as policy,
   reviewer,
-  T0,
 } from './evidence-fixtures.test-helper.js';
 import { createMemoryEvidenceStore, randomKeyring } from './memory-evidence-store.js';
 import { destructionDueAt } from './retention.js';
 
-const toKeep = (over: Partial<EvidenceToKeep> = {}): EvidenceToKeep => ({
-  tenantId: 'platform-a',
-  submissionId: randomUUID(),
-  bytes: photo,
-  reason: 'classifier',
-  by: classifier,
-  at: T0,
-  ...over,
-});
 const all = { all: true } as const;
 
 describe('in-memory evidence store', () => {
