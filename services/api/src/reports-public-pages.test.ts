@@ -106,3 +106,20 @@ describe('the public form on a post it cannot take', () => {
     }
   });
 });
+
+describe('the public pages reached by a shared link', () => {
+  it('open whatever else the link carries (a network adds fbclid, a campaign utm_*), in the language it asks', async () => {
+    const cases: [string, string][] = [
+      ['/report?fbclid=IwAR0abcDEF', 'vi'],
+      ['/report?lang=en&utm_source=zalo&utm_campaign=111', 'en'],
+      ['/report?lang=fr', 'vi'],
+      ['/report?lang=en&lang=vi', 'vi'],
+      ['/report/status?fbclid=IwAR0abcDEF&lang=en', 'en'],
+    ];
+    for (const [url, lang] of cases) {
+      const res = await api.app.inject({ method: 'GET', url });
+      expect([res.statusCode, res.headers['content-type']], url).toEqual([200, 'text/html; charset=utf-8']);
+      expect(res.body, url).toContain(`<html lang="${lang}">`);
+    }
+  });
+});

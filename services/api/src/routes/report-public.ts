@@ -36,9 +36,14 @@ const FormBody = Type.Record(
   Type.String({ maxLength: 64 }),
   Type.Union([Type.String(), Type.Array(Type.String())]),
 );
+/**
+ * A public page's query: `lang`, and whatever else the link carries, ignored. A link to the form shared on a social
+ * network comes back with the network's own parameters (Facebook adds `fbclid` to every link, campaigns `utm_*`),
+ * and must open the form, not an error.
+ */
 const LangQuery = Type.Object(
-  { lang: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')])) },
-  { additionalProperties: false },
+  { lang: Type.Optional(Type.Unknown({ description: 'vi (the default) or en; any other value: vi' })) },
+  { additionalProperties: true },
 );
 
 /** The options of a public page read with GET in the visitor's language (`?lang=`): `what` it answers, as HTML. */
@@ -70,7 +75,7 @@ export function parseFormFields(body: string): FormFields {
   return fields;
 }
 
-const langOf = (value: string | undefined): Lang => (value === 'en' ? 'en' : 'vi');
+const langOf = (value: unknown): Lang => (value === 'en' ? 'en' : 'vi');
 /**
  * The client a per-address limit counts: its address (`req.ip`: the socket's, or the one a configured trusted
  * proxy names), an IPv6 address by its /64, which one host commonly holds whole (as sign-in failures are counted).
@@ -231,7 +236,7 @@ export async function reportPublicRoutes(
   app.setErrorHandler(async (err, req, reply) => {
     if (req.method !== 'POST' || req.routeOptions.url !== '/report') throw err;
     const refusal = asRefusal(req, err);
-    return formPage(reply, refusal.statusCode, langOf((req.query as { lang?: string }).lang), {
+    return formPage(reply, refusal.statusCode, langOf((req.query as { lang?: unknown }).lang), {
       error: refusal,
     });
   });
