@@ -116,9 +116,15 @@ export function decodedBytes(header: ImageHeader): number {
 }
 
 /**
- * `work`'s result, or the error `timedOut` makes once `timeoutMs` has passed, whichever comes first (the timer is
- * cleared either way): the wall-clock bound around a decode, for loaders that do not report progress to libvips'
- * own timeout. Shared by the scanner's decode and the classifier's, each with its own error.
+ * `work`'s result, or the error `timedOut` makes once `timeoutMs` has passed: the wall-clock bound around a decode,
+ * for loaders that do not report progress to libvips' own timeout. Shared by the scanner's decode and the
+ * classifier's, each with its own error.
+ *
+ * A decode past its deadline cannot be stopped: libvips runs it on a libuv thread to its end (a lossless WebP's
+ * loader ignores the timeout; terminating the worker thread waits for it too). So the error is answered once the
+ * decode has ended, however it ends: a worker answering at the deadline would take its next task while the
+ * abandoned decode still ran, and hostile images would pile up decodes (CPU, the libuv threads every decode needs,
+ * up to `maxDecodedBytes` of memory each) beyond the pool's threads, the bound the memory limits are sized for.
  */
 export async function withDeadline<T>(
   work: Promise<T>,
@@ -126,11 +132,21 @@ export async function withDeadline<T>(
   timedOut: () => Error,
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timedOut()), timeoutMs);
+  const deadline = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
   });
+  const finished = work.then(
+    (value) => ({ value }),
+    (err: unknown) => ({ err }),
+  );
   try {
-    return await Promise.race([work, deadline]);
+    const first = await Promise.race([finished, deadline]);
+    if (first === 'late') {
+      await finished;
+      throw timedOut();
+    }
+    if ('err' in first) throw first.err;
+    return first.value;
   } finally {
     clearTimeout(timer);
   }

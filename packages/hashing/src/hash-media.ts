@@ -51,7 +51,8 @@ export interface HashMediaOptions {
 
 /**
  * Decodes `bytes` safely and computes exact, PDQ and blockhash hashes. Throws `HashingError` (stable `code`)
- * for every bad input; never hangs beyond `limits.timeoutMs`.
+ * for every bad input; a decode past `limits.timeoutMs` is answered `MOD_ERR_HASH_TIMEOUT` once it has ended (it
+ * cannot be stopped: see `withDeadline`).
  */
 export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {}): Promise<MediaHashes> {
   const limits = resolveLimits(options.limits);
