@@ -46,6 +46,31 @@ describe('time-range exports and recorded_at', () => {
     expect(verifyBundle(bundle)).toMatchObject({ ok: true, records: 2 });
   });
 
+  it('refuses a window the signed tree does not close: records appended later could still fall in it', async () => {
+    // The window runs past the last signed record (into the future): a bundle signed now would say it holds
+    // every record of the window, and one signed after the next append the same of other records.
+    const open = { from: new Date(batches[2]?.[0]?.time ?? ''), to: new Date(Date.now() + 60_000) };
+    const ahead = { from: new Date(Date.now() + 30_000), to: new Date(Date.now() + 60_000) };
+    for (const window of [open, ahead])
+      await expect(
+        exportAuditBundle(db.pool, { kind: 'time', ...window }, { signingKey: key }),
+      ).rejects.toMatchObject({ code: 'MOD_ERR_AUDIT_LOG_OUT_OF_RANGE' });
+    // Once a record after the window's records is in a signed head, the window is closed and exported.
+    const last = await appendAuditBatch(db.pool, [auditEntry(6)]);
+    await signTreeHeadIfDue(db.pool, {
+      key,
+      schedule: { everyRecords: 1, everyMs: 0 },
+      topic: null,
+      force: true,
+    });
+    const closed = await exportAuditBundle(
+      db.pool,
+      { kind: 'time', from: open.from, to: new Date(last[0]?.time ?? '') },
+      { signingKey: key },
+    );
+    expect(closed.scope).toMatchObject({ kind: 'range', fromSeq: 4, toSeq: 5 });
+  });
+
   it("refuses to export a window whose edge moved with a record's recorded_at, and the stored log names it", async () => {
     await tamper(
       'audit_records',

@@ -35,7 +35,11 @@ export async function seqRangeOfTime(
  * for, and the signed scope would say the bundle holds the whole window. Every record of the range and its two
  * neighbours inside the tree must carry its `recorded_at` as its own time, and the neighbours (which the bundle
  * does not hold, so no verifier sees them) must hash to their leaves: then the window's edges are the records'
- * word, appended in time order.
+ * word, appended in time order. And the record after the window must be inside the tree (else
+ * MOD_ERR_AUDIT_LOG_OUT_OF_RANGE): records take their time and seq together under the append lock, so only a record
+ * of the tree at or past the window's end proves that none appended later can still fall inside it. Without one (a
+ * window running past the signed records, into the future) the signed scope would say the bundle holds the whole
+ * window, and a bundle signed after the next append the same of other records.
  */
 export async function requireRecordedTimes(
   db: Queryable,
@@ -45,7 +49,16 @@ export async function requireRecordedTimes(
 ): Promise<void> {
   const lo = Math.max(0, from - 1);
   const hi = Math.min(size - 1, to + 1);
-  if (hi < lo) return;
+  if (hi >= lo) await requireEdges(db, from, to, lo, hi);
+  if (to + 1 >= size)
+    throw new AuditLogError(
+      AuditLogErrorCode.OUT_OF_RANGE,
+      `no record after the window is in the signed tree of ${size} records yet: records appended later could still fall inside it; export it once a signed head holds a later record`,
+    );
+}
+
+/** The checks of `requireRecordedTimes` on the records `lo..hi` (the window `from..to` and its neighbours). */
+async function requireEdges(db: Queryable, from: number, to: number, lo: number, hi: number): Promise<void> {
   const { rows } = await db.query<{ seq: number; record: string; recorded_at: Date; leaf: Buffer | null }>(
     `/* audit:time-check */ select r.seq, r.record, r.recorded_at, n.hash as leaf from audit_records r
      left join audit_merkle_nodes n on n.level = 0 and n.idx = r.seq
