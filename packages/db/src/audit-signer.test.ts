@@ -71,3 +71,20 @@ describe('the tree-head signer and a log changed behind it', () => {
     expect(await sign()).toMatchObject({ treeSize: 7 });
   });
 });
+
+describe('the time a head is signed at', () => {
+  it('is never before a record it holds, nor before the head it extends, whatever the signer’s clock says', async () => {
+    // The API's clock a minute behind the database's (whose clock stamps the records), then a minute ahead.
+    const skewed = (ms: number) => () => new Date(Date.now() + ms);
+    const [record] = await appendAuditBatch(db.pool, [auditEntry(6)]);
+    const slow = await signTreeHeadIfDue(db.pool, { key, schedule, topic: null, now: skewed(-60_000) });
+    expect(slow).toMatchObject({ treeSize: 7 });
+    expect(Date.parse(slow?.timestamp ?? '')).toBeGreaterThanOrEqual(Date.parse(record?.time ?? ''));
+    await appendAuditBatch(db.pool, [auditEntry(7)]);
+    const fast = await signTreeHeadIfDue(db.pool, { key, schedule, topic: null, now: skewed(60_000) });
+    await appendAuditBatch(db.pool, [auditEntry(8)]);
+    const after = await signTreeHeadIfDue(db.pool, { key, schedule, topic: null, now: skewed(-60_000) });
+    expect(after).toMatchObject({ treeSize: 9 });
+    expect(Date.parse(after?.timestamp ?? '')).toBeGreaterThanOrEqual(Date.parse(fast?.timestamp ?? ''));
+  });
+});

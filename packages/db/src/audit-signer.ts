@@ -126,15 +126,25 @@ export async function signTreeHeadIfDue(
       options.force === true ? { everyRecords: 1, everyMs: 0 } : options.schedule,
     );
     if (!due) return null;
+    // The records are stamped by the database's clock, the head by this process's: a clock behind would sign a
+    // head older than records it holds, or than the head it extends (another API's clock ahead), each saying the
+    // log was smaller at a later time. The head's time is never before either.
+    const { rows: newest } = await c.query<{ at: Date | null }>(
+      `/* audit:newest-record-time */ select max(recorded_at) as at from audit_records where seq = $1`,
+      [size - 1],
+    );
+    const signedAt = new Date(
+      Math.max(at.getTime(), newest[0]?.at?.getTime() ?? 0, last === null ? 0 : Date.parse(last.timestamp)),
+    );
     const head = signTreeHead(
-      { treeSize: size, rootHash: toHex(await tree.root(size)), timestamp: at.toISOString() },
+      { treeSize: size, rootHash: toHex(await tree.root(size)), timestamp: signedAt.toISOString() },
       options.key,
     );
     await registerAuditPublicKeys(c, [options.key]);
     await c.query(
       `/* audit:store-head */ insert into audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature)
        values ($1, $2, $3, $4, $5) on conflict do nothing`,
-      [head.treeSize, Buffer.from(head.rootHash, 'hex'), at, head.keyId, head.signature],
+      [head.treeSize, Buffer.from(head.rootHash, 'hex'), signedAt, head.keyId, head.signature],
     );
     if (options.topic !== null) await enqueueOutbox(c, options.topic, head.keyId, head);
     return head;
