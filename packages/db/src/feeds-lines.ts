@@ -1,9 +1,5 @@
-import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import copyStreams from 'pg-copy-streams';
-import type { Pool, PoolClient, Queryable } from './pool.js';
-
-const { to: copyTo } = copyStreams;
+import { Readable } from 'node:stream';
+import { withTransaction, type Pool, type Queryable } from './pool.js';
 
 // Reading a stored feed (`feed_entries`, kept by `refreshFeedState`): the full feed as of a serial, streamed in
 // byte order, and the lines that changed between two serials.
@@ -28,10 +24,17 @@ function rpzFits(zoneLength: number): string {
   return `length(rpz_host) + ${zoneLength + 3} <= 253`;
 }
 
+/** Lines read from the database at a time (one short statement each): what a full feed holds in memory. */
+export const FEED_PAGE_LINES = 2_000;
+
 /**
  * The ISP's full feed as of `serial`: `head`, then the distinct lines of the entries live at that serial, in
- * byte order, one per line (RPZ: each host's two records), streamed from the database without holding the
- * feed in memory. The stream errors if the database fails mid-way.
+ * byte order, one per line (RPZ: each host's two records). Read page by page (keyset on the line), each page a
+ * short statement on a connection borrowed from the pool only for it, and the next page only once the reader
+ * took the last: a client that reads slowly, or stops, holds no database connection (every other request needs
+ * them) and the process holds one page. A refresh that could have pruned rows live at `serial` while the feed
+ * was read (a rebuild and one more change) ends the stream with an error, never a feed missing lines. The
+ * stream errors if the database fails mid-way.
  */
 export function streamFeedLines(
   pool: Pool,
@@ -39,48 +42,79 @@ export function streamFeedLines(
 ): Readable {
   if (!COLUMNS.includes(a.column)) throw new Error(`unknown feed line column ${String(a.column)}`);
   if (!Number.isSafeInteger(a.serial) || a.serial < 1) throw new Error('serial must be a positive integer');
-  const out = new PassThrough();
-  out.write(a.head);
-  void (async () => {
-    let client: PoolClient | undefined;
-    let failed = false;
-    try {
-      client = await pool.connect();
-      const isp = client.escapeLiteral(a.ispTenantId);
-      let select: string;
-      if (a.column === 'rpz_host') {
-        const rpz = a.rpz;
-        if (rpz === undefined || !Number.isInteger(rpz.zoneLength) || rpz.zoneLength < 1)
-          throw new Error('RPZ lines need the zone length');
-        const target = client.escapeLiteral(` CNAME ${rpz.cnameTarget}`);
-        select = `select l from (
-            select rpz_host || ${target} as l from feed_entries
-             where isp_tenant_id = ${isp} and rpz_host is not null and ${liveAt(a.serial)} and ${rpzFits(rpz.zoneLength)}
-            union
-            select '*.' || rpz_host || ${target} from feed_entries
-             where isp_tenant_id = ${isp} and rpz_host is not null and ${liveAt(a.serial)} and ${rpzFits(rpz.zoneLength)}
-          ) x order by l collate "C"`;
-      } else {
-        select = `select distinct ${a.column} from feed_entries
-          where isp_tenant_id = ${isp} and ${a.column} is not null and ${liveAt(a.serial)} order by 1`;
-      }
-      // CSV mode with quote and delimiter bytes no line contains (stored lines have no control characters), so
-      // every line goes out as it is, followed by a newline.
-      const sql = `copy (${select}) to stdout with (format csv, quote E'\\x01', delimiter E'\\x02')`;
-      // JIT compilation of the sort costs more than it saves (and the setting ends with the transaction).
-      await client.query('begin');
-      await client.query('set local jit = off');
-      await pipeline(client.query(copyTo(sql)), out);
-      await client.query('commit');
-    } catch (err) {
-      failed = true;
-      out.destroy(err as Error);
-    } finally {
-      // A connection left mid-COPY is not reusable: drop it.
-      client?.release(failed ? true : undefined);
+  const rpz = a.rpz;
+  if (
+    a.column === 'rpz_host' &&
+    (rpz === undefined || !Number.isInteger(rpz.zoneLength) || rpz.zoneLength < 1)
+  )
+    throw new Error('RPZ lines need the zone length');
+  return Readable.from(feedPages(pool, a), { objectMode: false });
+}
+
+/** Characters of a URL line its order index holds (migration 0033); longer lines are then ordered in full. */
+const URL_LINE_KEY_CHARS = 512;
+
+/**
+ * One page of a feed's lines in byte order, after `$2` when `afterLast`: through the line indexes, keyed by the
+ * line (`host_line`, `rpz_host`) or by a URL line's first characters and then the whole line (same order).
+ */
+function pageSql(
+  a: { serial: number; column: FeedLineColumn; rpz?: RpzLineOptions },
+  afterLast: boolean,
+): string {
+  const col = a.column;
+  const key = (v: string) => (col === 'url_line' ? `left(${v}, ${URL_LINE_KEY_CHARS})` : v);
+  const after = afterLast
+    ? ` and ${key(col)} >= ${key('$2::text collate "C"')} and ${col} > $2::text collate "C"`
+    : '';
+  const fits = col === 'rpz_host' ? ` and ${rpzFits(a.rpz!.zoneLength)}` : '';
+  // No `distinct`: it would sort every remaining line for each page; equal lines are next to each other instead.
+  return `/* api:feed-page */ select ${key(col)} as k, ${col} as l from feed_entries
+    where isp_tenant_id = $1 and ${col} is not null and ${liveAt(a.serial)}${fits}${after}
+    order by k, l limit ${FEED_PAGE_LINES}`;
+}
+
+async function* feedPages(
+  pool: Pool,
+  a: { ispTenantId: string; serial: number; column: FeedLineColumn; head: string; rpz?: RpzLineOptions },
+): AsyncGenerator<string> {
+  if (a.head !== '') yield a.head;
+  const col = a.column;
+  // RPZ: every `*.host` record sorts before every `host` record (`*` is below any name's first byte), and the
+  // records of two hosts sort as the hosts do (the space after a name is below any name byte): two passes.
+  const passes =
+    col === 'rpz_host'
+      ? [
+          (h: string) => `*.${h} CNAME ${a.rpz!.cnameTarget}`,
+          (h: string) => `${h} CNAME ${a.rpz!.cnameTarget}`,
+        ]
+      : [(line: string) => line];
+  for (const line of passes) {
+    let after: string | null = null;
+    for (;;) {
+      // A page is a short walk of an index: JIT compilation and parallel workers would cost more than it does.
+      const rows: string[] = await withTransaction(pool, async (c) => {
+        await c.query('set local jit = off');
+        await c.query('set local max_parallel_workers_per_gather = 0');
+        const page = await c.query<{ l: string }>(pageSql(a, after !== null), [
+          a.ispTenantId,
+          ...(after === null ? [] : [after]),
+        ]);
+        return page.rows.map((row) => row.l);
+      });
+      const lines = rows.filter((l, i) => i === 0 || l !== rows[i - 1]);
+      if (lines.length > 0) yield lines.map((l) => `${line(l)}\n`).join('');
+      if (rows.length < FEED_PAGE_LINES) break;
+      after = rows[rows.length - 1]!;
     }
-  })();
-  return out;
+  }
+  // A refresh prunes rows removed at or before min(its history start, its previous serial); both only rise.
+  const { rows } = await pool.query<{ pruned: boolean }>(
+    `/* api:feed-pruned */ select least(history_from, serial - 1) > $2 as pruned from feed_state
+      where isp_tenant_id = $1`,
+    [a.ispTenantId, a.serial],
+  );
+  if (rows[0]?.pruned === true) throw new Error(`the feed moved past serial ${a.serial} while it was read`);
 }
 
 /**

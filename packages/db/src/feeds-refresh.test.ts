@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { streamFeedLines } from './feeds-lines.js';
+import { FEED_PAGE_LINES, streamFeedLines } from './feeds-lines.js';
 import { refreshFeedState, type FeedRenderer } from './feeds-refresh.js';
 import { upsertTenant } from './tenants.js';
 import { db, testUrlList, useTestSchema } from './testing.test-helper.js';
@@ -110,5 +110,46 @@ describe('refreshFeedState across a rolling deploy (two rendering versions at on
       serial: healed.serial,
       added: 0,
     });
+  });
+});
+
+describe('a full feed read page by page (FEED_PAGE_LINES at a time, as the reader takes them)', () => {
+  it('is whole, and ends in an error rather than lines missing when a refresh prunes rows it still reads', async () => {
+    await upsertTenant(db.pool, { id: 'isp-page', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+    const bank = await testUrlList(db.pool, 'paged-list');
+    // Every line twice (in two lists): pages end in the middle of equal lines, which the feed lists once.
+    for (const list of [bank, await testUrlList(db.pool, 'paged-list-again')])
+      await db.pool.query(
+        `insert into url_list_entries (bank_id, kind, pattern, canonical_key)
+         select $1, 'url', p, p from (select 'page.example/' || lpad(i::text, 5, '0') as p
+                                       from generate_series(1, 2 * $2::int + 500) i) x`,
+        [list.id, FEED_PAGE_LINES],
+      );
+    const { serial } = await refreshFeedState(db.pool, 'isp-page', renderer);
+    const read = (s: number) =>
+      streamFeedLines(db.pool, { ispTenantId: 'isp-page', serial: s, column: 'url_line', head: '# head\n' });
+    const whole = (await text(read(serial))).split('\n');
+    expect(whole[0]).toBe('# head');
+    const paged = whole.filter((line) => line.startsWith('page.example/'));
+    expect(paged).toHaveLength(2 * FEED_PAGE_LINES + 500);
+    expect(paged).toEqual([...paged].sort());
+
+    // A slow reader: the head and a page are in, then the feed is rebuilt and changes once more, which prunes
+    // the rows live at `serial` (removed by the rebuild).
+    const slow = read(serial)[Symbol.asyncIterator]();
+    await slow.next();
+    await slow.next();
+    const rebuilt = await refreshFeedState(db.pool, 'isp-page', { ...renderer, version: 2 });
+    await db.pool.query(
+      `insert into url_list_entries (bank_id, kind, pattern, canonical_key) values ($1, 'url', 'z.example/', 'z.example/')`,
+      [bank.id],
+    );
+    expect(await refreshFeedState(db.pool, 'isp-page', { ...renderer, version: 2 })).toMatchObject({
+      serial: rebuilt.serial + 1,
+    });
+    const rest = (async () => {
+      for (let r = await slow.next(); r.done !== true; r = await slow.next());
+    })();
+    await expect(rest).rejects.toThrow(`the feed moved past serial ${serial} while it was read`);
   });
 });
