@@ -1,5 +1,6 @@
 export { AuditError, AuditErrorCode, InvalidRecordError } from './errors.js';
 export { CANONICAL_MAX_DEPTH, canonicalJson, canonicalBytes, parseCanonicalJson } from './canonical.js';
+export { duplicateJsonKey, parseStrictJson } from './strict-json.js';
 export {
   ActorKind,
   RECORD_LIMITS,

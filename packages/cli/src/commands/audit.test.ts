@@ -79,6 +79,27 @@ describe('modctl audit verify', () => {
     });
   });
 
+  it('rejects a bundle holding a key twice in one object: what a reader sees is not what was verified', async () => {
+    // JSON.parse keeps the last "entries"; a person (or a parser keeping the first) reads forged records first.
+    const forged = structuredClone(bundle.entries);
+    const first = forged[0];
+    if (first !== undefined) first.record = first.record.replace('ord_0', 'ord_forged');
+    const text = JSON.stringify(bundle).replace(
+      '"entries":',
+      `"entries":${JSON.stringify(forged)},"entries":`,
+    );
+    const path = join(dir, 'twice.json');
+    await writeFile(path, text);
+    await expectRejected(['verify', path, '--key', join(dir, 'key.pem')], {
+      code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED',
+    });
+    const keptTwice = join(dir, 'kept-twice.json');
+    await writeFile(keptTwice, JSON.stringify(bundle.treeHead).replace('{', '{"treeSize":1,'));
+    await expectRejected(['verify-consistency', keptTwice, path, '--key', join(dir, 'key.pem')], {
+      code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED',
+    });
+  });
+
   it('never reports a legacy bundle (unsigned scope) as complete', async () => {
     const path = await save('legacy.json', legacy);
     await expectRejected(['verify', path, '--key', join(dir, 'key.pem')], {

@@ -3,6 +3,7 @@ import {
   AuditErrorCode,
   fromHex,
   loadPublicKey,
+  parseStrictJson,
   signedTreeHeadOf,
   verifyBundle,
   verifyConsistency,
@@ -72,7 +73,8 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   if (typeof trustedKeys === 'number') return trustedKeys;
   let bundle: unknown;
   try {
-    bundle = JSON.parse(await readFile(bundlePath, 'utf8'));
+    // Strict: a key held twice would show a reader one content while the verifier checks the other.
+    bundle = parseStrictJson(await readFile(bundlePath, 'utf8'));
   } catch (err) {
     return printFailure(io, AuditErrorCode.BUNDLE_MALFORMED, `${bundlePath}: ${(err as Error).message}`);
   }
@@ -110,7 +112,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /** The signed head a kept file holds: a head itself (the topic's message), or under `treeHead` (API, bundle). */
 function keptHeadOf(text: string): SignedTreeHead | null {
-  const parsed: unknown = JSON.parse(text);
+  const parsed = parseStrictJson(text);
   return signedTreeHeadOf(isObject(parsed) && isObject(parsed.treeHead) ? parsed.treeHead : parsed);
 }
 
@@ -170,7 +172,7 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
 /** Reads a JSON file, or prints why it cannot be read (exit code 1). */
 async function readJson(io: CommandIo, what: string, path: string): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return parseStrictJson(await readFile(path, 'utf8'));
   } catch (err) {
     return printFailure(io, AuditErrorCode.BUNDLE_MALFORMED, `${what} ${path}: ${(err as Error).message}`);
   }
