@@ -134,6 +134,31 @@ describe('a full feed read page by page (FEED_PAGE_LINES at a time, as the reade
     expect(paged).toHaveLength(2 * FEED_PAGE_LINES + 500);
     expect(paged).toEqual([...paged].sort());
 
+    // The RPZ of the same entries: every `*.name` record first, then every name, each in byte order, over pages.
+    await upsertTenant(db.pool, { id: 'isp-page-rpz', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+    const hosts = await refreshFeedState(db.pool, 'isp-page-rpz', {
+      ...renderer,
+      linesOf: (e) => ({
+        urlLine: null,
+        hostLine: null,
+        rpzHost: `h${e.target.replace(/\W/g, '-')}.example`,
+      }),
+    });
+    const rpz = (
+      await text(
+        streamFeedLines(db.pool, {
+          ispTenantId: 'isp-page-rpz',
+          serial: hosts.serial,
+          column: 'rpz_host',
+          head: '',
+          rpz: { zoneLength: 9, cnameTarget: '.' },
+        }),
+      )
+    ).split('\n');
+    const names = [...new Set(rpz.filter((l) => l.startsWith('h')).map((l) => l.split(' ')[0]!))].sort();
+    expect(names.filter((n) => n.startsWith('hpage-example-'))).toHaveLength(2 * FEED_PAGE_LINES + 500);
+    expect(rpz).toEqual([...names.map((n) => `*.${n} CNAME .`), ...names.map((n) => `${n} CNAME .`), '']);
+
     // A slow reader: the head and a page are in, then the feed is rebuilt and changes once more, which prunes
     // the rows live at `serial` (removed by the rebuild).
     const slow = read(serial)[Symbol.asyncIterator]();
