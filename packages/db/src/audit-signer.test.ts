@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { generateSigningKeyPair, loadSigningKey, signTreeHead } from '@mod/audit';
 import {
   appendAuditBatch,
   createTreeHeadSigner,
@@ -69,6 +70,34 @@ describe('the tree-head signer and a log changed behind it', () => {
   it('still signs a log that extends its heads', async () => {
     await appendAuditBatch(db.pool, [auditEntry(6)]);
     expect(await sign()).toMatchObject({ treeSize: 7 });
+  });
+});
+
+describe('heads no trusted key signed', () => {
+  it('do not stop the signer: a row anyone who may insert could add is no head of the log', async () => {
+    // The application role may insert into audit_tree_heads: a forged head far beyond the tree, under the log's
+    // key id and under another key, would leave every later tree "smaller than a signed head" for ever.
+    const other = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+    const forged = signTreeHead(
+      { treeSize: 1_000_000, rootHash: 'ab'.repeat(32), timestamp: first?.timestamp ?? '' },
+      other,
+    );
+    await db.pool.query(
+      `insert into audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature)
+       values (1000000, $1, now(), $2, $3), (999999, $1, now(), $4, $3)`,
+      [Buffer.from(forged.rootHash, 'hex'), key.keyId, forged.signature, other.keyId],
+    );
+    await appendAuditBatch(db.pool, [auditEntry(6)]);
+    expect(await sign()).toMatchObject({ treeSize: 7 });
+    // A head of a key the signer trusts (an older one, kept after a rotation) still binds it.
+    await db.pool.query(
+      `insert into audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature) values ($1, $2, $3, $4, $5)`,
+      [forged.treeSize, Buffer.from(forged.rootHash, 'hex'), forged.timestamp, other.keyId, forged.signature],
+    );
+    await appendAuditBatch(db.pool, [auditEntry(7)]);
+    await expect(
+      signTreeHeadIfDue(db.pool, { key, schedule, topic: null, trusted: [key, other] }),
+    ).rejects.toMatchObject({ code: 'MOD_ERR_AUDIT_LOG_INCONSISTENT' });
   });
 });
 

@@ -8,10 +8,11 @@ import {
   signTreeHead,
   signingKeyFromEnv,
   toHex,
+  verifyTreeHead,
 } from '@mod/audit';
 import type { MerkleTree, PublicKeyInfo, SignedTreeHead, SigningKey, TreeHeadSchedule } from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
-import { latestTreeHead } from './audit-proofs.js';
+import { listTreeHeads } from './audit-proofs.js';
 import { createPgMerkleStore } from './audit-store.js';
 import { enqueueOutbox } from './outbox.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
@@ -69,7 +70,36 @@ export interface SignTreeHeadOptions {
    * must extend it too, so deleting the newer heads' rows does not hide a cut-back or rewritten log from it.
    */
   previous?: SignedTreeHead | null;
+  /**
+   * Keys whose stored heads the log must extend: the signing key and older ones still trusted (`AuditKeys.trusted`).
+   * Default: the signing key. A stored head none of them signed is no head of this log (the application role may
+   * insert rows) and is left aside, or one forged far beyond the tree would stop the signer for ever.
+   */
+  trusted?: readonly PublicKeyInfo[];
   now?: () => Date;
+}
+
+/** Stored heads read per query while looking for the newest one a trusted key signed. */
+const HEADS_PER_PAGE = 100;
+
+/** The newest stored head a `trusted` key signed, or null. */
+async function latestTrustedHead(
+  db: Queryable,
+  trusted: readonly PublicKeyInfo[],
+): Promise<SignedTreeHead | null> {
+  let beforeSize: number | undefined;
+  for (;;) {
+    const page = await listTreeHeads(db, {
+      ...(beforeSize === undefined ? {} : { beforeSize }),
+      limit: HEADS_PER_PAGE,
+    });
+    const good = page.find((h) => verifyTreeHead(h, trusted).ok);
+    if (good !== undefined) return good;
+    const oldest = page.at(-1);
+    if (page.length < HEADS_PER_PAGE || oldest === undefined) return null;
+    // Heads of one size on this page's edge may continue on the next: read from that size down again.
+    beforeSize = oldest.treeSize + (page.every((h) => h.treeSize === oldest.treeSize) ? 0 : 1);
+  }
 }
 
 /**
@@ -100,7 +130,8 @@ async function requireExtends(tree: MerkleTree, size: number, head: SignedTreeHe
  * Signs and stores a tree head when one is due (`isTreeHeadDue`: N new records or T ms since the last head),
  * registers the signing key's public half, and enqueues the head for the tree-heads topic, all in one
  * transaction. Signers in several processes skip each other (try-lock). Returns the new head, or null.
- * Signs only a tree that extends the latest stored head and `previous` (else MOD_ERR_AUDIT_LOG_INCONSISTENT).
+ * Signs only a tree that extends the latest stored head a `trusted` key signed and `previous` (else
+ * MOD_ERR_AUDIT_LOG_INCONSISTENT).
  */
 export async function signTreeHeadIfDue(
   pool: Pool,
@@ -114,7 +145,7 @@ export async function signTreeHeadIfDue(
     if (rows[0]?.locked !== true) return null;
     const tree = createMerkleTree(createPgMerkleStore(c));
     const size = await tree.size();
-    const last = await latestTreeHead(c);
+    const last = await latestTrustedHead(c, options.trusted ?? [options.key]);
     // Checked before the schedule: a log cut back below its last head is never merely "not due".
     for (const signed of [last, options.previous ?? null]) {
       if (signed !== null) await requireExtends(tree, size, signed);

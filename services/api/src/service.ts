@@ -183,6 +183,7 @@ export function createApiService(
         signer = createTreeHeadSigner({
           pool: db,
           key: auditKeys.signing,
+          trusted: auditKeys.trusted,
           schedule: { everyRecords: config.AUDIT_SIGN_EVERY_RECORDS, everyMs: config.AUDIT_SIGN_EVERY_MS },
           topic: topics.auditTreeHeads,
           logger,
