@@ -1,6 +1,6 @@
-import type { Page, Request } from 'playwright-core';
+import { chromium, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, firstSignInAs } from './console-browser.js';
+import { CHROMIUM_PATH, chromiumAvailable, firstSignInAs } from './console-browser.js';
 import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
 
 /*
@@ -8,7 +8,9 @@ import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
  * the desk reads the orders again every 30 s by itself, and such a read must not count as the person's use of
  * the session, or the session never goes idle (an officer's desk, showing what was reported, open to whoever
  * passes by until the session's absolute end). The API's clock and the page's are moved on by hand: the API's
- * by an offset, the page's with Playwright's clock (the desk's timer fires at once).
+ * by an offset, the page's with Playwright's clock (the desk's timer fires at once). And a console the person
+ * left for another page in the tab, which the browser brings back on Back from its back-forward cache as it was,
+ * must not show what it showed once the session has ended.
  */
 const available = chromiumAvailable();
 const IDLE_MS = 60_000;
@@ -29,11 +31,16 @@ async function nextOrdersRead(act: () => Promise<void>): Promise<{ background: b
 
 describe.skipIf(!available)('the console left unattended', () => {
   beforeAll(async () => {
-    opened = await openConsoleWorld(
-      [{ id: 'ops', kind: 'admin', role: 'admin' }],
-      [{ login: 'admin.idle', displayName: 'Admin', role: 'admin' }],
-      { now: () => new Date(Date.now() + aheadMs), people: { idleTimeoutMs: IDLE_MS } },
-    );
+    // Two administrators (the desk is theirs too), one for each test.
+    const admins = ['admin.idle', 'admin.back'].map((login) => ({
+      login,
+      displayName: 'Admin',
+      role: 'admin',
+    }));
+    opened = await openConsoleWorld([{ id: 'ops', kind: 'admin', role: 'admin' }], admins, {
+      now: () => new Date(Date.now() + aheadMs),
+      people: { idleTimeoutMs: IDLE_MS },
+    });
     page = opened.page;
   }, 180_000);
   afterAll(async () => opened?.close());
@@ -64,5 +71,54 @@ describe.skipIf(!available)('the console left unattended', () => {
       .poll(() => page.textContent('main'))
       .toContain('Phiên làm việc đã kết thúc. Hãy đăng nhập lại.');
     expect(await page.textContent('#page-title')).not.toBe('Lệnh gỡ bỏ và chặn');
+  });
+
+  it('shows nothing it showed when Back brings it again after the session ended, and goes on while it lives', async () => {
+    aheadMs = 0;
+    // Playwright turns the back-forward cache off; browsers people use have it on.
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    });
+    try {
+      const tab = await (await browser.newContext()).newPage();
+      const origin = opened!.origin;
+      await tab.goto(`${origin}/console/`);
+      await firstSignInAs(
+        tab,
+        'admin.back',
+        opened!.oneTimes['admin.back'] ?? '',
+        'a long enough pass phrase too',
+      );
+      const title = () => tab.textContent('#page-title');
+      await expect.poll(title).toBe('Lệnh gỡ bỏ và chặn');
+      /** Leaves for the public form in the same tab and comes Back: the session reads the console asked for. */
+      const awayAndBack = async () => {
+        await tab.goto(`${origin}/report`);
+        const asked: string[] = [];
+        const note = (r: Request) => {
+          if (new URL(r.url()).pathname === '/v1/session') asked.push(r.method());
+        };
+        tab.on('request', note);
+        // A page out of the cache fires no load event: the navigation is done once committed.
+        await tab.goBack({ waitUntil: 'commit' });
+        return asked;
+      };
+      // Live: the desk again, once the API said so.
+      expect(await awayAndBack()).toEqual(['GET']);
+      await expect.poll(title).toBe('Lệnh gỡ bỏ và chặn');
+      expect(await tab.getAttribute('body', 'hidden')).toBeNull();
+      // Ended (idle for an hour) while the person was away: the sign-in page, not the desk as it was.
+      aheadMs += 3_600_000;
+      expect(await awayAndBack()).toEqual(['GET']);
+      await expect
+        .poll(() => tab.textContent('main'))
+        .toContain('Phiên làm việc đã kết thúc. Hãy đăng nhập lại.');
+      expect(await title()).not.toBe('Lệnh gỡ bỏ và chặn');
+      expect(await tab.getAttribute('body', 'hidden')).toBeNull();
+    } finally {
+      await browser.close();
+    }
   });
 });

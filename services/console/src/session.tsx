@@ -34,6 +34,10 @@ export function SessionProvider(props: { children: ComponentChildren }) {
     });
     // No session (401) or no answer at all: either way the sign-in page is where to start.
     ok(api.GET('/v1/session')).then(accept, () => setState({ status: 'signed-out', expired: false }));
+    return followBackForwardCache(accept, (expired) => {
+      setCsrfToken(null);
+      setState({ status: 'signed-out', expired });
+    });
   }, [accept]);
   const signOut = useCallback(async () => {
     try {
@@ -51,6 +55,36 @@ export function SessionProvider(props: { children: ComponentChildren }) {
   }, []);
   const value = useMemo(() => ({ state, accept, signOut }), [state, accept, signOut]);
   return <Context.Provider value={value}>{props.children}</Context.Provider>;
+}
+
+/**
+ * A console the browser kept when the person went elsewhere in the tab, and shows again on Back (the back-forward
+ * cache), comes back as it was left, without asking the API anything: a reporter's contact details, the desk,
+ * after the session ended. So the page is hidden as it is left for the cache, and shown again only once the API
+ * has said whether the session still lives (`accept`) or not (`signedOut`: the sign-in page). Answers the
+ * listeners' removal.
+ */
+function followBackForwardCache(
+  accept: (session: Session) => void,
+  signedOut: (expired: boolean) => void,
+): () => void {
+  const left = (e: PageTransitionEvent) => {
+    if (e.persisted) document.body.hidden = true;
+  };
+  const back = (e: PageTransitionEvent) => {
+    if (!e.persisted) return;
+    ok(api.GET('/v1/session'))
+      .then(accept, (err: unknown) => signedOut(err instanceof ApiFailure && err.status === 401))
+      .finally(() => {
+        document.body.hidden = false;
+      });
+  };
+  addEventListener('pagehide', left);
+  addEventListener('pageshow', back);
+  return () => {
+    removeEventListener('pagehide', left);
+    removeEventListener('pageshow', back);
+  };
 }
 
 export function useSession(): SessionContext {
