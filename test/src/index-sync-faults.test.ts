@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bankChangeCodec, bankChangeKey, urlListChangeCodec, type BankChangeMessage } from '@mod/contracts';
+import {
+  bankChangeCodec,
+  bankChangeKey,
+  topicSpecs,
+  urlListChangeCodec,
+  type BankChangeMessage,
+} from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { createPool, type Pool } from '@mod/db';
 import { createUrlListSync } from '@mod/fetcher';
-import { createProducer, type Producer } from '@mod/kafka';
+import { createProducer, deleteTopics, ensureTopics, type Producer } from '@mod/kafka';
 import { createBankSync } from '@mod/scanner';
 import { Counter, Gauge, Histogram } from '@mod/telemetry';
 import { createWorld, DATABASE_URL, logger, stopInOrder, waitFor, type World } from './helpers.js';
@@ -95,6 +101,15 @@ async function md5Bank(name: string, values: readonly string[]) {
   return { bank, ids };
 }
 
+/** Publishes a bulk import's resync of `bankId` (the scanner reloads the bank from PostgreSQL). */
+async function sendResync(bankId: string): Promise<void> {
+  const resync: BankChangeMessage = { type: 'bank-resync', bankId };
+  await producer.send({
+    topic: world.topics.bankChanges,
+    messages: [{ key: bankChangeKey(resync), value: bankChangeCodec.encode(resync) }],
+  });
+}
+
 /** A scanner's bank follower on its own pool (`name`, for terminating its reload) and metrics. */
 const bankSync = (name: string) =>
   createBankSync({
@@ -118,13 +133,7 @@ describe('index followers reloading from PostgreSQL (real Kafka and Postgres)', 
     const entries = () => sync.matcher().stats().entries.md5 ?? 0;
     try {
       expect(entries()).toBe(2);
-      const resync: BankChangeMessage = { type: 'bank-resync', bankId: bank.id };
-      await terminateReload('bank_entries', 'e2e-bank_sync', () =>
-        producer.send({
-          topic: world.topics.bankChanges,
-          messages: [{ key: bankChangeKey(resync), value: bankChangeCodec.encode(resync) }],
-        }),
-      );
+      await terminateReload('bank_entries', 'e2e-bank_sync', () => sendResync(bank.id));
       await waitFor('the bank reloaded', async () => entries() === 2, 20_000);
     } finally {
       await sync.stop();
@@ -156,11 +165,7 @@ describe('index followers reloading from PostgreSQL (real Kafka and Postgres)', 
       try {
         await locker.query('begin');
         await locker.query(`lock table ${world.schema}.bank_entries in access exclusive mode`);
-        const resync: BankChangeMessage = { type: 'bank-resync', bankId: bank.id };
-        await producer.send({
-          topic: world.topics.bankChanges,
-          messages: [{ key: bankChangeKey(resync), value: bankChangeCodec.encode(resync) }],
-        });
+        await sendResync(bank.id);
         await waitFor(
           'the reload to wait on bank_entries',
           async () =>
@@ -216,6 +221,37 @@ describe('index followers reloading from PostgreSQL (real Kafka and Postgres)', 
         }),
       );
       await waitFor('the URL lists reloaded', async () => sync.index().size === 2, 20_000);
+    } finally {
+      await sync.stop();
+    }
+  });
+});
+
+describe('index followers losing their topic (real Kafka and Postgres)', () => {
+  it('the scanner is not ready while it cannot follow the bank changes, and follows them again once it can', async () => {
+    const sync = bankSync('bank_lost');
+    await sync.start();
+    try {
+      expect(sync.ready()).toBe(true);
+      // The topic deleted (an operator's mistake, a broker's lost disk): the follower's stream fails. Its index
+      // would stay as it was for ever, the scanner ready, matching against banks curators have since changed.
+      await deleteTopics(world.kafka, [world.topics.bankChanges]);
+      await waitFor('the scanner not ready', async () => !sync.ready(), 60_000);
+      await ensureTopics(
+        world.kafka,
+        topicSpecs(world.prefix).filter((t) => t.name === world.topics.bankChanges),
+      );
+      // A change on the topic created again (its first record): the follower reads it from the topic's start.
+      const {
+        bank,
+        ids: [id],
+      } = await md5Bank('after-recreate', ['f'.repeat(32)]);
+      await sendResync(bank.id);
+      await waitFor(
+        'the bank changes followed again',
+        async () => sync.ready() && sync.matcher().entry(bank.id, id!) !== undefined,
+        60_000,
+      );
     } finally {
       await sync.stop();
     }

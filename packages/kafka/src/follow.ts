@@ -1,5 +1,6 @@
 import {
   Consumer as PlatformaticConsumer,
+  MessagesStreamFallbackModes,
   MessagesStreamModes,
   type Message,
   type MessagesStream,
@@ -24,6 +25,11 @@ export interface FollowedRecord {
 export interface TopicFollower {
   /** Stops reading and deletes the follower's group. */
   stop(): Promise<void>;
+  /**
+   * Whether it follows the topic now: false from a failure of its stream (a broker away, the topic deleted, its
+   * access revoked) until it has subscribed again. What a reader's readiness depends on: its index is stale meanwhile.
+   */
+  following(): boolean;
 }
 
 export interface FollowOptions {
@@ -38,8 +44,14 @@ export interface FollowOptions {
   retryDelayMs?: number;
 }
 
-/** Longest wait between two attempts at a record whose application failed for an outage. */
+/** Longest wait between two attempts at a record whose application failed for an outage, or at subscribing again. */
 const MAX_RETRY_DELAY_MS = 10_000;
+
+/** A subscription of the follower: its client and stream. */
+interface Subscription {
+  consumer: PlatformaticConsumer;
+  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+}
 
 /**
  * Reads every partition of a topic from the given offsets on, one record at a time, in order, without committing
@@ -49,36 +61,60 @@ const MAX_RETRY_DELAY_MS = 10_000;
  * terminated) is applied again, with a doubling backoff, until it applies or the follower stops: skipped, the
  * index would lack the change (a whole bulk import) until a restart. Any other failure is logged and the record
  * skipped: the stream must not stall on one bad change.
+ *
+ * A stream that fails (the client's own retries spent: a broker away, the topic deleted, access revoked) is
+ * subscribed again, with a doubling backoff, from the record after the last one read, `following()` false
+ * meanwhile: left stopped, the index would serve its state of that moment for ever while its service said ready.
+ * A topic deleted and created again (a new topic id) is followed from its start: its records are all new.
  */
 export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
-  const consumer = new PlatformaticConsumer({
-    ...o.kafka.base,
-    groupId: o.groupId,
-    autocommit: false,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    // Changes apply quickly, and stop() does not wait long for an idle fetch.
-    maxWaitTime: 500,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-  });
-  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
-  try {
-    stream = await consumer.consume({
-      topics: [o.topic],
-      mode: MessagesStreamModes.MANUAL,
-      offsets: [...o.from].map(([partition, offset]) => ({
-        topic: o.topic,
-        partition,
-        offset: BigInt(offset),
-      })),
+  /** Next offset per partition: where a new subscription starts. */
+  const next = new Map(o.from);
+  let topicId: string | undefined;
+  const subscribe = async (): Promise<Subscription> => {
+    const consumer = new PlatformaticConsumer({
+      ...o.kafka.base,
+      groupId: o.groupId,
       autocommit: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      // Changes apply quickly, and stop() does not wait long for an idle fetch.
+      maxWaitTime: 500,
+      maxBytesPerPartition: 8 * 1024 * 1024,
     });
-  } catch (err) {
-    await consumer.close(true).catch(() => undefined);
-    throw err;
-  }
+    try {
+      const id = (await consumer.metadata({ topics: [o.topic] })).topics.get(o.topic)?.id;
+      if (id === undefined) throw new Error(`topic ${o.topic} not found`);
+      if (topicId !== undefined && id !== topicId) {
+        o.logger.warn(
+          { topic: o.topic },
+          'followed topic was deleted and created again; following it from its start',
+        );
+        next.clear();
+      }
+      topicId = id;
+      const stream = await consumer.consume({
+        topics: [o.topic],
+        mode: MessagesStreamModes.MANUAL,
+        // A partition without an offset in `next` is read from its start (the client's default is its end).
+        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        offsets: [...next].map(([partition, offset]) => ({
+          topic: o.topic,
+          partition,
+          offset: BigInt(offset),
+        })),
+        autocommit: false,
+      });
+      return { consumer, stream };
+    } catch (err) {
+      await consumer.close(true).catch(() => undefined);
+      throw err;
+    }
+  };
+  let current: Subscription | undefined = await subscribe();
   let stopping = false;
   const stopped = new AbortController();
+  const pause = (ms: number) => sleep(ms, undefined, { signal: stopped.signal }).catch(() => undefined);
   /** Applies one record: again after an outage, skipped (logged) when it can never apply. */
   const apply = async (record: FollowedRecord): Promise<void> => {
     let delay = o.retryDelayMs ?? 200;
@@ -96,36 +132,63 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
           { err, topic: o.topic, offset: record.offset, delayMs: delay },
           'record not applied; trying again',
         );
-        await sleep(delay, undefined, { signal: stopped.signal }).catch(() => undefined);
+        await pause(delay);
         delay = Math.min(MAX_RETRY_DELAY_MS, delay * 2);
         if (stopping) return;
       }
     }
   };
-  const reading = (async () => {
-    try {
-      for await (const raw of stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
-        const record: FollowedRecord = {
-          partition: raw.partition,
-          offset: raw.offset.toString(),
-          key: raw.key === undefined || raw.key === null ? null : raw.key.toString('utf8'),
-          value: raw.value === undefined || raw.value === null || raw.value.length === 0 ? null : raw.value,
-          timestamp: Number(raw.timestamp),
-        };
-        await apply(record);
-        if (stopping) break;
-      }
-    } catch (err) {
-      o.logger.error({ err, topic: o.topic }, 'topic follower stopped');
+  /** Reads a subscription's stream until it ends (stop) or fails (thrown). */
+  const read = async ({ stream }: Subscription): Promise<void> => {
+    for await (const raw of stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
+      const record: FollowedRecord = {
+        partition: raw.partition,
+        offset: raw.offset.toString(),
+        key: raw.key === undefined || raw.key === null ? null : raw.key.toString('utf8'),
+        value: raw.value === undefined || raw.value === null || raw.value.length === 0 ? null : raw.value,
+        timestamp: Number(raw.timestamp),
+      };
+      await apply(record);
+      if (stopping) return;
+      next.set(record.partition, (raw.offset + 1n).toString());
     }
+  };
+  const reading = (async () => {
+    let delay = o.retryDelayMs ?? 200;
+    while (!stopping) {
+      if (current !== undefined) {
+        try {
+          await read(current);
+          if (stopping) break;
+          o.logger.error({ topic: o.topic }, 'followed topic ended; subscribing again');
+        } catch (err) {
+          if (stopping) break;
+          o.logger.error({ err, topic: o.topic }, 'topic follower failed; subscribing again');
+        }
+        const failed = current;
+        current = undefined;
+        await failed.consumer.close(true).catch(() => undefined);
+      }
+      await pause(delay);
+      if (stopping) break;
+      try {
+        current = await subscribe();
+        delay = o.retryDelayMs ?? 200;
+        o.logger.info({ topic: o.topic, offsets: [...next] }, 'following the topic again');
+      } catch (err) {
+        delay = Math.min(MAX_RETRY_DELAY_MS, delay * 2);
+        o.logger.warn({ err, topic: o.topic, delayMs: delay }, 'could not follow the topic; trying again');
+      }
+    }
+    await current?.consumer.close(true).catch(() => undefined);
   })();
   return {
+    following: () => !stopping && current !== undefined,
     async stop() {
       stopping = true;
       stopped.abort();
-      await stream.close().catch(() => undefined);
+      await current?.stream.close().catch(() => undefined);
       await reading;
-      await consumer.close(true).catch(() => undefined);
       await deleteGroups(o.kafka, [o.groupId]);
     },
   };

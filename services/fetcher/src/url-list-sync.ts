@@ -136,7 +136,8 @@ export function createUrlListSync(options: UrlListSyncOptions): UrlListSync {
   return {
     index: () => index,
     bank: (bankId) => banks.get(bankId),
-    ready: () => isReady,
+    // Not while the follower cannot follow the topic (it subscribes again): the lists would be stale meanwhile.
+    ready: () => isReady && follower?.following() === true,
     async start() {
       for (const [partition, offset] of await topicEndOffsets(options.kafka, options.topic))
         offsets.set(partition, offset);

@@ -266,7 +266,8 @@ export function createBankSync(options: BankSyncOptions): BankSync {
   return {
     matcher: () => matcher,
     meta: (bankId) => metas.get(bankId),
-    ready: () => isReady,
+    // Not while the follower cannot follow the topic (it subscribes again): the banks would be stale meanwhile.
+    ready: () => isReady && follower?.following() === true,
     loadedFrom: () => loadedFrom,
     async start() {
       loadedFrom = 'snapshot';
