@@ -1,5 +1,6 @@
 import { orderScopeWhere } from './order-scope.js';
 import type { Queryable } from './pool.js';
+import { caseScopeWhere } from './review-cases.js';
 import { submissionScopeWhere } from './submissions.js';
 
 /**
@@ -8,7 +9,8 @@ import { submissionScopeWhere } from './submissions.js';
  * - `{ all: true }`: every record (admins);
  * - `{ all: false, authorityTenantId }`: the records about what the authority may see: an order in its
  *   `OrderScope` (never another authority's order, nor another authority's request folded into one of its
- *   orders), a submission in its `SubmissionScope`, a case about such an order. Records about anything else
+ *   orders), a submission in its `SubmissionScope`, a case it may read (`caseScopeWhere`: the one it works,
+ *   never another authority's decided or addressed case). Records about anything else
  *   (banks, URL lists, tenants, keys, authentication) are oversight's.
  * Tree heads and consistency proofs carry no record contents and are every reader's.
  */
@@ -37,8 +39,7 @@ export function auditScopeWhere(a: number): string {
     where (x.type = 'order' and exists (select 1 from orders o where ${id('o')} and ${orderScopeWhere(null, a)}))
       or (x.type = 'submission'
         and exists (select 1 from submissions s where ${id('s')} and ${submissionScopeWhere(null, a)}))
-      or (x.type = 'case' and exists (select 1 from cases c join orders o on o.id = any (c.order_ids)
-        where ${id('c')} and ${orderScopeWhere(null, a)}))))`;
+      or (x.type = 'case' and exists (select 1 from cases c where ${id('c')} and ${caseScopeWhere(a)}))))`;
 }
 
 /** Whether record `seq` exists and `scope` may see it. */

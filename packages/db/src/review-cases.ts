@@ -99,9 +99,9 @@ const CASE_COLUMNS = (dueHours: number) => `c.id, c.kind, c.status, c.tenant_id,
  * the escalations addressed to it or to any authority while they are open; once one is decided, only the authority
  * whose person decided it (the orders it issued are that authority's alone, as are their evidence and media). A
  * closed confirmation case (closed by its orders' commands) is the authorities' that see one of its orders, as
- * the audit records about it are (`auditScopeWhere`).
+ * the audit records about it are (`auditScopeWhere` reads a case's records by this rule).
  */
-const scopeWhere = (n: number) =>
+export const caseScopeWhere = (n: number) =>
   `($${n}::text is null or (c.kind in ('confirm', 'escalation')
      and (c.assigned_tenant_id is null or c.assigned_tenant_id = $${n})
      and (c.decided_by is null
@@ -118,7 +118,7 @@ export async function getReviewCase(
 ): Promise<ReviewCase | null> {
   return queryOne(
     db,
-    `/* api:get-case */ select ${CASE_COLUMNS(3)} from cases c where c.id = $1 and ${scopeWhere(2)}
+    `/* api:get-case */ select ${CASE_COLUMNS(3)} from cases c where c.id = $1 and ${caseScopeWhere(2)}
      ${o.lock === true ? 'for update' : ''}`,
     [id, scopeArg(o.scope), o.reviewDeadlineHours],
     toCase,
@@ -152,7 +152,7 @@ export interface CaseQueueQuery extends CaseReadOptions {
 export async function listReviewQueue(db: Queryable, q: CaseQueueQuery): Promise<ReviewCase[]> {
   const { rows } = await db.query<CaseRow>(
     `/* api:case-queue */ select ${CASE_COLUMNS(3)} from cases c
-     where c.kind = any($1::text[]) and ${scopeWhere(2)}
+     where c.kind = any($1::text[]) and ${caseScopeWhere(2)}
        and case $4::text
          when 'waiting' then c.status = 'open' and (c.claimed_by is null or c.claim_expires_at <= $5)
          when 'claimed' then c.status = 'open' and c.claim_expires_at > $5
