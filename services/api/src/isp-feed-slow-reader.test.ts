@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -7,8 +8,9 @@ import { createPool } from '@mod/db';
 import { tenantWithKey } from '@mod/testing';
 import { inOwnWorld } from './callers-world.js';
 
-// An ISP's full feed is read from the database page by page as the ISP reads it: a client that stops reading
-// (or reads one byte a minute) must not keep a database connection, which every other request needs.
+// Feed requests and the database pool, which every other request needs: an ISP's full feed is read page by page
+// as the ISP reads it (a client that stops reading, or reads one byte a minute, keeps no connection), and feed
+// refreshes waiting on each other (an ISP's row lock, held by a long refresh) never take every connection.
 
 const by: Curator = { actor: { kind: 'service', id: 'test' }, role: null, tenantId: null };
 
@@ -56,11 +58,19 @@ describe('ISP feed downloads and the database pool', () => {
       });
       const stalled: IncomingMessage[] = [];
       try {
-        const app = await world.build({ db: pool, requestTimeoutMs: 5_000 });
+        const app = await world.build({ db: pool, requestTimeoutMs: 20_000 });
         await app.listen({ host: '127.0.0.1', port: 0 });
         const { port } = app.server.address() as AddressInfo;
+        // The feed is built first (seconds for so many entries), so that the downloads below only read it.
+        const built = await app.inject({
+          method: 'GET',
+          url: '/v1/isp/feeds/domain-list',
+          headers: { authorization: `Bearer ${key}` },
+        });
+        expect(built.statusCode).toBe(200);
         // As many stalled downloads as the pool has connections.
         for (let i = 0; i < 2; i++) stalled.push(await stalledGet(port, '/v1/isp/feeds/url-list', key));
+        expect(stalled.map((res) => res.statusCode)).toEqual([200, 200]);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
         const other = await app.inject({
           method: 'GET',
@@ -82,4 +92,47 @@ describe('ISP feed downloads and the database pool', () => {
       }
     });
   }, 120_000);
+
+  it('serves other requests while ISPs poll their feeds again and again during a long refresh', async () => {
+    await inOwnWorld(async (world) => {
+      const isps = ['isp-poll-1', 'isp-poll-2', 'isp-poll-3'];
+      const keys = await Promise.all(
+        isps.map((id) => tenantWithKey(world.db.pool, { id, kind: 'isp', role: 'isp' })),
+      );
+      const pool = createPool({
+        connectionString: world.db.connectionString,
+        schema: world.db.schema,
+        max: 3,
+      });
+      const locker = await world.db.pool.connect();
+      try {
+        const app = await world.build({ db: pool, requestTimeoutMs: 5_000 });
+        const feed = (key: string) =>
+          app.inject({
+            method: 'GET',
+            url: '/v1/isp/feeds/rpz',
+            headers: { authorization: `Bearer ${key}` },
+          });
+        for (const key of keys) expect((await feed(key)).statusCode).toBe(200);
+        // A long refresh of each ISP's feed (as after a large list import) holds its row...
+        await locker.query('begin');
+        await locker.query('select 1 from feed_state for update');
+        // ...while every ISP's resolvers poll, three times each.
+        const polls = keys.flatMap((key) => [feed(key), feed(key), feed(key)]);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const ack = await app.inject({
+          method: 'POST',
+          url: `/v1/isp/blocking-requests/${randomUUID()}/acknowledgements`,
+          headers: { authorization: `Bearer ${keys[0]}` },
+          payload: { status: 'applied' },
+        });
+        expect(ack.statusCode).toBe(404);
+        await locker.query('commit');
+        for (const poll of await Promise.all(polls)) expect(poll.statusCode).toBe(200);
+      } finally {
+        locker.release();
+        await pool.end();
+      }
+    });
+  }, 60_000);
 });

@@ -21,6 +21,7 @@ import {
   rpzCnameTarget,
   rpzRecordsOf,
   rpzZoneName,
+  Semaphore,
   type RpzOptions,
 } from '@mod/urls';
 import { principalOf } from '../auth.js';
@@ -49,13 +50,65 @@ const COLUMN: Readonly<Record<FeedFormat, FeedLineColumn>> = {
   [FeedFormat.DomainList]: 'host_line',
 };
 
+/** Feed refreshes that may run at once in one process, whatever the ISPs: each holds a database connection. */
+export const FEED_REFRESHES_AT_ONCE = 2;
+
+/** An ISP's refreshes in this process: the one running, and the one its requests since then wait for. */
+interface IspRefreshes {
+  running: Promise<FeedState> | null;
+  queued: Promise<FeedState> | null;
+}
+
+/** Per pool: the refresh slots, and each ISP's refreshes. */
+const refreshing = new WeakMap<RouteDeps['db'], { slots: Semaphore; isps: Map<string, IspRefreshes> }>();
+
 /**
  * Brings the ISP's stored feed up to date with what it must block now (one transaction holding the ISP's feed
- * row: the serial rises only when the entries changed). Returns the current serial and history.
+ * row: the serial rises only when the entries changed). Returns the current serial and history. A refresh can
+ * take seconds after a large list change, and waiting for the ISP's row lock holds a connection: so at most
+ * {@link FEED_REFRESHES_AT_ONCE} refreshes run at once, and an ISP's requests that come while one of its
+ * refreshes runs share the next (which reads what committed before they came), waiting without a connection.
+ * ISPs polling together never hold every connection of the pool, which every other request needs.
  */
 export async function refreshFeed(deps: Pick<RouteDeps, 'db'>, ispTenantId: string): Promise<FeedState> {
-  const { serial, historyFrom } = await refreshFeedState(deps.db, ispTenantId, FEED_RENDERER);
-  return { serial, historyFrom };
+  let pool = refreshing.get(deps.db);
+  if (pool === undefined) {
+    pool = { slots: new Semaphore(FEED_REFRESHES_AT_ONCE), isps: new Map() };
+    refreshing.set(deps.db, pool);
+  }
+  const { slots, isps } = pool;
+  let isp = isps.get(ispTenantId);
+  if (isp === undefined) {
+    isp = { running: null, queued: null };
+    isps.set(ispTenantId, isp);
+  }
+  const refreshes = isp;
+  const refreshOnce = async (): Promise<FeedState> => {
+    const release = (await slots.acquire(new AbortController().signal))!;
+    try {
+      const { serial, historyFrom } = await refreshFeedState(deps.db, ispTenantId, FEED_RENDERER);
+      return { serial, historyFrom };
+    } finally {
+      release();
+    }
+  };
+  const start = (): Promise<FeedState> => {
+    const run: Promise<FeedState> = refreshOnce().finally(() => {
+      if (refreshes.running === run) refreshes.running = null;
+    });
+    refreshes.running = run;
+    return run;
+  };
+  if (refreshes.queued !== null) return refreshes.queued;
+  if (refreshes.running === null) return start();
+  const queued = refreshes.running
+    .catch(() => undefined)
+    .then(() => {
+      refreshes.queued = null;
+      return start();
+    });
+  refreshes.queued = queued;
+  return queued;
 }
 
 /**
