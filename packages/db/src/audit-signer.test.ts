@@ -101,6 +101,30 @@ describe('heads no trusted key signed', () => {
   });
 });
 
+describe('a stored row in the place of the head being signed', () => {
+  it('is never silently kept while another head is announced for the same size and key', async () => {
+    // A row inserted beforehand under the log's key id for the next size (the application role may insert).
+    await db.pool.query(
+      `insert into audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature)
+       values (7, $1, now(), $2, $3)`,
+      [Buffer.alloc(32, 7), key.keyId, Buffer.alloc(64, 1).toString('base64')],
+    );
+    await appendAuditBatch(db.pool, [auditEntry(6)]);
+    const topic = 'test.audit-tree-heads';
+    await expect(signTreeHeadIfDue(db.pool, { key, schedule, topic })).rejects.toMatchObject({
+      code: 'MOD_ERR_AUDIT_LOG_INCONSISTENT',
+    });
+    const { rows } = await db.pool.query<{ n: number }>(
+      `select count(*)::int as n from outbox where topic = $1`,
+      [topic],
+    );
+    expect(rows[0]?.n).toBe(0);
+    // The next size is signed as ever.
+    await appendAuditBatch(db.pool, [auditEntry(7)]);
+    expect(await signTreeHeadIfDue(db.pool, { key, schedule, topic })).toMatchObject({ treeSize: 8 });
+  });
+});
+
 describe('the time a head is signed at', () => {
   it('is never before a record it holds, nor before the head it extends, whatever the signer’s clock says', async () => {
     // The API's clock a minute behind the database's (whose clock stamps the records), then a minute ahead.

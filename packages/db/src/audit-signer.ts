@@ -172,11 +172,18 @@ export async function signTreeHeadIfDue(
       options.key,
     );
     await registerAuditPublicKeys(c, [options.key]);
-    await c.query(
+    const stored = await c.query(
       `/* audit:store-head */ insert into audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature)
-       values ($1, $2, $3, $4, $5) on conflict do nothing`,
+       values ($1, $2, $3, $4, $5) on conflict do nothing returning tree_size`,
       [head.treeSize, Buffer.from(head.rootHash, 'hex'), signedAt, head.keyId, head.signature],
     );
+    // The latest trusted head is smaller, so a row of this size and key is none this key signed: announcing the
+    // head anyway would leave that row as the log's head of this size for every proof and export.
+    if (stored.rowCount !== 1)
+      throw new AuditLogError(
+        AuditLogErrorCode.INCONSISTENT,
+        `a row no trusted key signed holds the place of the head of size ${head.treeSize} by key ${head.keyId}: not signed; the next size will be`,
+      );
     if (options.topic !== null) await enqueueOutbox(c, options.topic, head.keyId, head);
     return head;
   });
