@@ -74,9 +74,12 @@ export function loopbackFetch(o: {
   timeoutMs: number;
   isPage: (url: URL) => boolean;
   dialled?: string[];
+  /** Fetches at once per host name and per address (every name here is on the one server). Default 2. */
+  maxConcurrentPerHost?: number;
 }): (url: string, signal?: AbortSignal, options?: StepFetchOptions) => Promise<PageFetchOutcome> {
   const fetcher = createSafeFetcher({
     resolver: o.resolver,
+    ...(o.maxConcurrentPerHost === undefined ? {} : { maxConcurrentPerHost: o.maxConcurrentPerHost }),
     addressPolicy: (address) => (address === '127.0.0.1' ? 'allow' : defaultAddressPolicy(address)),
     timeoutMs: o.timeoutMs,
     // Guard for the test itself: nothing but this server is ever dialled.

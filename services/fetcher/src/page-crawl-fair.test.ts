@@ -7,7 +7,8 @@ import { serveOnLoopback } from './loopback-site.test-helper.js';
 
 // A real server on 127.0.0.1 only, played as public hosts by a test policy that allows that one address. Images
 // under `/slow/` send their first bytes, then hold the rest until the test lets them go (a slow-drip body); the
-// others are served at once. Each slow image is on a host of its own, so no per-host bound limits them.
+// others are served at once. Each slow image is on a host of its own, so no per-host bound limits them; they all
+// share the one address, whose bound is raised so that it does not limit them either (it stands for many servers).
 let port = 0;
 const held: (() => void)[] = [];
 let slowStarted = 0;
@@ -62,6 +63,7 @@ describe('crawling reported pages: image slots are shared fairly', () => {
       port,
       timeoutMs: 60_000,
       isPage: (url) => url.pathname === '/page',
+      maxConcurrentPerHost: 32,
     });
     const w = world(fetch, { maxPageImages: 8, pageCrawlTimeoutMs: 60_000 });
     // Two hostile pages of eight slow images each: alone, the first takes its four at once; the second its share.
