@@ -123,3 +123,39 @@ describe('the public pages reached by a shared link', () => {
     }
   });
 });
+
+describe('the public form posted from another site', () => {
+  it("is refused and stores nothing: another site cannot file reports through its visitors' browsers", async () => {
+    const count = async () =>
+      Number((await api.db.query<{ n: string }>('select count(*) as n from reports')).rows[0]?.n);
+    const before = await count();
+    const fields = async (lang: string) => ({
+      token: await tokenOf(lang),
+      urls: 'https://competitor.example/',
+      category: 'csam',
+      lang,
+    });
+    const postFrom = async (site: string | null, lang: string) =>
+      api.app.inject({
+        method: 'POST',
+        url: `/report?lang=${lang}`,
+        remoteAddress: '198.51.100.80',
+        headers: { 'content-type': FORM, ...(site === null ? {} : { 'sec-fetch-site': site }) },
+        payload: new URLSearchParams(await fields(lang)).toString(),
+      });
+    // A browser says where the post came from: another site, or another host of this one.
+    for (const [site, lang, words] of [
+      ['cross-site', 'vi', 'trang web khác'],
+      ['same-site', 'en', 'another website'],
+    ] as const) {
+      const res = await postFrom(site, lang);
+      expect([res.statusCode, errorCodeOf(res.body)], site).toEqual([403, 'MOD_ERR_API_REPORT_CROSS_SITE']);
+      expect(res.body).toContain(words);
+    }
+    expect(await count()).toBe(before);
+    // The form of this site, and a client that says nothing (an old browser, a script), within the limit.
+    expect((await postFrom('same-origin', 'vi')).statusCode).toBe(201);
+    expect((await postFrom(null, 'vi')).statusCode).toBe(201);
+    expect(await count()).toBe(before + 2);
+  });
+});

@@ -32,6 +32,8 @@ export const ReportErrorCode = {
   Contact: 'MOD_ERR_API_REPORT_CONTACT',
   /** The honeypot was filled: a robot. Nothing is stored. */
   Rejected: 'MOD_ERR_API_REPORT_REJECTED',
+  /** The browser says another site sent the form (403): nothing is stored, nothing of it shown again. */
+  CrossSite: 'MOD_ERR_API_REPORT_CROSS_SITE',
   FormExpired: 'MOD_ERR_API_REPORT_FORM_EXPIRED',
   Pow: 'MOD_ERR_API_REPORT_POW',
   RateLimited: 'MOD_ERR_API_REPORT_RATE_LIMITED',
@@ -47,6 +49,7 @@ export const ReportErrorCode = {
 export type ReportErrorCode = (typeof ReportErrorCode)[keyof typeof ReportErrorCode];
 
 const STATUS: Partial<Record<ReportErrorCode, number>> = {
+  [ReportErrorCode.CrossSite]: 403,
   [ReportErrorCode.RateLimited]: 429,
   [ReportErrorCode.Busy]: 503,
   [ReportErrorCode.NoFiles]: 415,

@@ -121,6 +121,8 @@ const vi: ReportTexts = {
       'Để lưu thông tin liên hệ, hãy đánh dấu ô đồng ý (hoặc để trống thông tin liên hệ).',
     MOD_ERR_API_REPORT_CONTACT: 'Thông tin liên hệ không hợp lệ.',
     MOD_ERR_API_REPORT_REJECTED: 'Không thể nhận báo cáo này.',
+    MOD_ERR_API_REPORT_CROSS_SITE:
+      'Biểu mẫu này được gửi từ một trang web khác nên không được nhận. Nếu bạn muốn báo cáo, hãy điền biểu mẫu dưới đây.',
     MOD_ERR_API_REPORT_FORM_EXPIRED: 'Biểu mẫu đã hết hạn hoặc đã được gửi. Hãy tải lại trang và gửi lại.',
     MOD_ERR_API_REPORT_POW: 'Trình duyệt chưa hoàn tất bước kiểm tra chống lạm dụng. Hãy thử lại.',
     MOD_ERR_API_REPORT_RATE_LIMITED:
@@ -207,6 +209,8 @@ const en: ReportTexts = {
       'To keep contact details, tick the consent box (or leave the contact details empty).',
     MOD_ERR_API_REPORT_CONTACT: 'The contact details are not valid.',
     MOD_ERR_API_REPORT_REJECTED: 'This report cannot be accepted.',
+    MOD_ERR_API_REPORT_CROSS_SITE:
+      'This form was sent from another website, so it was not accepted. To make a report, fill in the form below.',
     MOD_ERR_API_REPORT_FORM_EXPIRED:
       'The form expired or was already sent. Reload the page and send it again.',
     MOD_ERR_API_REPORT_POW: 'Your browser did not complete the anti-abuse check. Please try again.',

@@ -221,10 +221,12 @@ export async function reportPublicRoutes(
       } catch (err) {
         const refusal = asRefusal(req, err);
         if (refusal.retryAfterS !== undefined) reply.header('retry-after', String(refusal.retryAfterS));
-        // A robot's post (honeypot) is shown nothing it typed.
+        // A robot's post (honeypot) is shown nothing it typed; nor is another site's, to the visitor it used.
         return formPage(reply, refusal.statusCode, lang, {
           error: refusal,
-          ...(refusal.code === ReportErrorCode.Rejected ? {} : { values }),
+          ...(refusal.code === ReportErrorCode.Rejected || refusal.code === ReportErrorCode.CrossSite
+            ? {}
+            : { values }),
         });
       }
     },
@@ -249,6 +251,12 @@ export async function reportPublicRoutes(
    */
   async function fileFromForm(req: FastifyRequest, fields: FormFields, values: FormValues, lang: Lang) {
     const now = nowMs();
+    // A post another site made a visitor's browser send (a hidden form, sent on load): without this, a site could
+    // file reports through each of its visitors, each address with a limit of its own, from tokens it fetched.
+    // Browsers say where a request comes from (`Sec-Fetch-Site`); a client that says nothing is within the limits.
+    const from = req.headers['sec-fetch-site'];
+    if (from === 'cross-site' || from === 'same-site')
+      throw reportError(ReportErrorCode.CrossSite, 'the form was sent from another site');
     if (one(fields, 'website') !== '') throw reportError(ReportErrorCode.Rejected, 'the report was refused');
     const token = one(fields, 'token');
     const genuine = tokens.verify(token, now);
