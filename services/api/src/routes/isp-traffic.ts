@@ -25,6 +25,12 @@ export const TRAFFIC_LIMITS = {
 
 const SAMPLE_TYPES = ['application/x-ndjson', 'application/jsonl'];
 
+/**
+ * Lines checked before the upload lets the process do other work: a whole upload's lines (JSON, schema, URL) take
+ * about a second, during which no other request, nor the health probes, would be answered.
+ */
+const LINES_PER_TURN = 1_000;
+
 /** One line of a traffic sample. */
 const SampleLine = Type.Object(
   {
@@ -143,6 +149,7 @@ export async function ispTrafficRoutes(app: TypedApp, deps: RouteDeps): Promise<
       const lines = text.split('\n');
       const at = now().toISOString();
       for (let i = 0; i < lines.length; i++) {
+        if (i > 0 && i % LINES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
         const raw = lines[i]!.replace(/\r$/, '');
         if (raw.trim() === '') continue;
         const lineNo = i + 1;
