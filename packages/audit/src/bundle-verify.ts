@@ -74,7 +74,7 @@ export interface VerifyBundleOptions {
   /**
    * Keys the verifier trusts (from the authority's own records, not from the bundle). When absent, the keys
    * inside the bundle are used: that proves integrity against *some* key, whose id the result reports for
-   * comparison out of band.
+   * comparison out of band; the scope must then be signed by that same key (the tree head's).
    */
   trustedKeys?: readonly PublicKeyInfo[];
   /**
@@ -124,7 +124,10 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions = {}):
   }
   const signed = bundle.format === BUNDLE_FORMAT;
   if (signed) {
-    const scopeCheck = verifyScopeSignature(bundle, options.trustedKeys ?? embedded);
+    // Without trusted keys, only the head's key id is reported for comparison out of band: a scope signed by
+    // any other key the bundle carries (one added with it, after dropping records) would go unseen.
+    const scopeKeys = options.trustedKeys ?? embedded.filter((k) => k.keyId === head.keyId);
+    const scopeCheck = verifyScopeSignature(bundle, scopeKeys);
     if (scopeCheck !== null) return scopeCheck;
   } else if (options.allowUnsignedScope !== true) {
     return failure(
@@ -231,7 +234,11 @@ function verifyScopeSignature(
   const g = bundle.scopeSignature as ScopeSignature;
   const key = trusted.find((k) => k.keyId === g.keyId);
   if (key === undefined)
-    return failure('unknown_key', `the scope is signed by key ${g.keyId}, which is not trusted`, null);
+    return failure(
+      'unknown_key',
+      `the scope is signed by key ${g.keyId}, which is not trusted (without trusted keys, only the tree head's key ${bundle.treeHead.keyId} is)`,
+      null,
+    );
   const signature = Buffer.from(g.signature, 'base64');
   let good = signature.length === 64 && signature.toString('base64') === g.signature;
   if (good) {

@@ -2,7 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryAuditLog, generateSigningKeyPair, loadPublicKey, loadSigningKey } from '@mod/audit';
+import {
+  createMemoryAuditLog,
+  generateSigningKeyPair,
+  loadPublicKey,
+  loadSigningKey,
+  publicKeySpkiBase64,
+  signBundleScope,
+} from '@mod/audit';
 import type { AuditBundle } from '@mod/audit';
 import { auditCommand } from './audit.js';
 
@@ -97,6 +104,20 @@ describe('modctl audit verify', () => {
     await writeFile(keptTwice, JSON.stringify(bundle.treeHead).replace('{', '{"treeSize":1,'));
     await expectRejected(['verify-consistency', keptTwice, path, '--key', join(dir, 'key.pem')], {
       code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED',
+    });
+  });
+
+  it('without --key, rejects a scope signed by another key than the head whose key id it prints', async () => {
+    // Whoever hands the bundle on drops a record and signs the edited scope with a key of their own, which they
+    // add to the bundle's keys: the head (and the key id printed for comparison) is still the log's.
+    const mallory = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+    const tampered = structuredClone(bundle);
+    tampered.entries.pop();
+    if (tampered.scope.kind === 'range') tampered.scope.toSeq -= 1;
+    tampered.scopeSignature = signBundleScope(tampered.scope, tampered.treeHead, mallory);
+    tampered.publicKeys.push({ keyId: mallory.keyId, spki: publicKeySpkiBase64(mallory.publicKey) });
+    await expectRejected(['verify', await save('rescoped-by-another.json', tampered)], {
+      code: 'MOD_ERR_AUDIT_UNKNOWN_KEY',
     });
   });
 
