@@ -125,30 +125,33 @@ export function decodedBytes(header: ImageHeader): number {
  * decode has ended, however it ends: a worker answering at the deadline would take its next task while the
  * abandoned decode still ran, and hostile images would pile up decodes (CPU, the libuv threads every decode needs,
  * up to `maxDecodedBytes` of memory each) beyond the pool's threads, the bound the memory limits are sized for.
+ * Only a decode still running `abandonAfterMs` past the deadline (default 5 deadlines, at least a minute: hung, not
+ * slow; the largest image the limits let through decodes in seconds) is answered without waiting for its end, so
+ * that its event is not held for ever.
  */
 export async function withDeadline<T>(
   work: Promise<T>,
   timeoutMs: number,
   timedOut: () => Error,
+  abandonAfterMs = Math.max(timeoutMs * 5, 60_000),
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), timeoutMs);
-  });
+  const timers: NodeJS.Timeout[] = [];
+  const after = (ms: number) =>
+    new Promise<'late'>((resolve) => timers.push(setTimeout(() => resolve('late'), ms)));
   const finished = work.then(
     (value) => ({ value }),
     (err: unknown) => ({ err }),
   );
   try {
-    const first = await Promise.race([finished, deadline]);
+    const first = await Promise.race([finished, after(timeoutMs)]);
     if (first === 'late') {
-      await finished;
+      await Promise.race([finished, after(abandonAfterMs)]);
       throw timedOut();
     }
     if ('err' in first) throw first.err;
     return first.value;
   } finally {
-    clearTimeout(timer);
+    for (const timer of timers) clearTimeout(timer);
   }
 }
 

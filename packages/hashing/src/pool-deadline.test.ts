@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withDeadline } from './decode-budget.js';
 import { fixture } from './fixtures.test-helper.js';
 // The pool runs the compiled task file (dist/hash-task.js), so it is imported from the built package.
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
@@ -28,5 +29,25 @@ describe('hash worker pool: a decode past its deadline', () => {
     expect(next.ok && next.hashes.pdq).toBe(
       'fb4eed46cb8a6c78819ca06b756c541f7b07ef6d02c82fccd00f862166272cda',
     );
+  });
+});
+
+describe('withDeadline', () => {
+  const timedOut = () => new Error('late');
+
+  it('answers a work past its deadline with the error once the work has ended', async () => {
+    let ended = false;
+    const work = new Promise<string>((resolve) =>
+      setTimeout(() => {
+        ended = true;
+        resolve('done');
+      }, 50),
+    );
+    await expect(withDeadline(work, 1, timedOut)).rejects.toThrow('late');
+    expect(ended).toBe(true);
+  });
+
+  it('does not hold its caller for ever on a work that never ends', async () => {
+    await expect(withDeadline(new Promise<never>(() => undefined), 1, timedOut, 20)).rejects.toThrow('late');
   });
 });
