@@ -70,6 +70,16 @@ const WANTED_SQL = `
       where e.removed_at is null and e.block and b.enabled and not b.negative
         and (e.kind in ('url', 'prefix') or e.dedicated_to_abuse)`;
 
+/** The digest of the feed's inputs (see `feedInputs`), an expression. Parameters: $1 the ISP, $2 the closed order statuses. */
+const FEED_INPUTS_SQL = `concat_ws('|',
+       (select string_agg(bank_id::text || ':' || added || ':' || removed, ',' order by bank_id)
+          from url_list_counts),
+       (select md5(coalesce(string_agg(id::text || ':' || enabled || ':' || negative, ',' order by id), ''))
+          from banks),
+       (select md5(coalesce(string_agg(o.id::text, ',' order by o.id), '')) from orders o
+         where o.kind = 'blocking' and o.target_tenant_id = $1 and o.subject_type in ('url', 'host')
+           and o.status <> all($2::text[]) and o.folded_into is null))`;
+
 /** The entries an ISP's feed must hold now, by id (see {@link WANTED_SQL}). */
 export async function listWantedBlocklist(db: Queryable, ispTenantId: string): Promise<FeedEntry[]> {
   const { rows } = await db.query<{ id: string; target: string; dedicated: boolean }>(
@@ -87,6 +97,26 @@ export async function getFeedState(db: Queryable, ispTenantId: string): Promise<
   );
   const r = rows[0];
   return r === undefined ? null : { serial: Number(r.serial), historyFrom: Number(r.history_from) };
+}
+
+/**
+ * The ISP's feed state when it is up to date (what a refresh would leave as it is: the lines rendered by this
+ * renderer's version or a newer one, and the same inputs as at the last refresh), else null; read without
+ * locking, so a poll whose feed has not changed never waits behind a refresh (another ISP's, or its own).
+ */
+export async function upToDateFeedState(
+  db: Queryable,
+  ispTenantId: string,
+  renderer: Pick<FeedRenderer, 'version'>,
+): Promise<FeedState | null> {
+  const { rows } = await db.query<{ serial: number; history_from: number; current: boolean }>(
+    `/* api:feed-up-to-date */ select serial, history_from,
+       render_version >= $3 and inputs = (${FEED_INPUTS_SQL}) as current
+       from feed_state where isp_tenant_id = $1`,
+    [ispTenantId, CLOSED_ORDER_STATUSES, renderer.version],
+  );
+  const r = rows[0];
+  return r?.current === true ? { serial: Number(r.serial), historyFrom: Number(r.history_from) } : null;
 }
 
 /** Above this many new rows (the first build of a large list) they are streamed in with COPY. */
@@ -211,14 +241,7 @@ export async function refreshFeedState(
  */
 async function feedInputs(c: PoolClient, ispTenantId: string): Promise<string> {
   const { rows } = await c.query<{ inputs: string }>(
-    `/* api:feed-inputs */ select concat_ws('|',
-       (select string_agg(bank_id::text || ':' || added || ':' || removed, ',' order by bank_id)
-          from url_list_counts),
-       (select md5(coalesce(string_agg(id::text || ':' || enabled || ':' || negative, ',' order by id), ''))
-          from banks),
-       (select md5(coalesce(string_agg(o.id::text, ',' order by o.id), '')) from orders o
-         where o.kind = 'blocking' and o.target_tenant_id = $1 and o.subject_type in ('url', 'host')
-           and o.status <> all($2::text[]) and o.folded_into is null)) as inputs`,
+    `/* api:feed-inputs */ select ${FEED_INPUTS_SQL} as inputs`,
     [ispTenantId, CLOSED_ORDER_STATUSES],
   );
   return rows[0]?.inputs ?? '';

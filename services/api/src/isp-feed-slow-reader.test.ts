@@ -7,6 +7,7 @@ import { createUrlList, importUrlList, type Curator } from '@mod/curation';
 import { createPool } from '@mod/db';
 import { tenantWithKey } from '@mod/testing';
 import { inOwnWorld } from './callers-world.js';
+import { openTestOrder } from './testing.js';
 
 // Feed requests and the database pool, which every other request needs: an ISP's full feed is read page by page
 // as the ISP reads it (a client that stops reading, or reads one byte a minute, keeps no connection), and feed
@@ -95,7 +96,7 @@ describe('ISP feed downloads and the database pool', () => {
 
   it('serves other requests while ISPs poll their feeds again and again during a long refresh', async () => {
     await inOwnWorld(async (world) => {
-      const isps = ['isp-poll-1', 'isp-poll-2', 'isp-poll-3'];
+      const isps = ['isp-poll-1', 'isp-poll-2', 'isp-poll-3', 'isp-poll-4'];
       const keys = await Promise.all(
         isps.map((id) => tenantWithKey(world.db.pool, { id, kind: 'isp', role: 'isp' })),
       );
@@ -114,12 +115,23 @@ describe('ISP feed downloads and the database pool', () => {
             headers: { authorization: `Bearer ${key}` },
           });
         for (const key of keys) expect((await feed(key)).statusCode).toBe(200);
-        // A long refresh of each ISP's feed (as after a large list import) holds its row...
+        // A new blocking request for each ISP but the last: their feeds must be refreshed.
+        for (const id of isps.slice(0, 3))
+          await openTestOrder(world, {
+            kind: 'blocking',
+            targetTenantId: id,
+            issuer: { kind: 'authority', id: 'a' },
+            subjectType: 'host',
+            subjectValue: `${id}.example`,
+          });
+        // A long refresh of each of these feeds (as after a large list import) holds its row...
         await locker.query('begin');
-        await locker.query('select 1 from feed_state for update');
-        // ...while every ISP's resolvers poll, three times each.
-        const polls = keys.flatMap((key) => [feed(key), feed(key), feed(key)]);
+        await locker.query(`select 1 from feed_state where isp_tenant_id <> 'isp-poll-4' for update`);
+        // ...while their ISPs' resolvers poll, three times each.
+        const polls = keys.slice(0, 3).flatMap((key) => [feed(key), feed(key), feed(key)]);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
+        // The ISP whose feed has not changed is answered at once, and other requests are served.
+        expect((await feed(keys[3]!)).statusCode).toBe(200);
         const ack = await app.inject({
           method: 'POST',
           url: `/v1/isp/blocking-requests/${randomUUID()}/acknowledgements`,
@@ -128,7 +140,10 @@ describe('ISP feed downloads and the database pool', () => {
         });
         expect(ack.statusCode).toBe(404);
         await locker.query('commit');
-        for (const poll of await Promise.all(polls)) expect(poll.statusCode).toBe(200);
+        const answers = await Promise.all(polls);
+        expect(answers.map((poll) => poll.statusCode)).toEqual(polls.map(() => 200));
+        // Each ISP's three polls share one refresh that sees its new request: one new serial.
+        expect(new Set(answers.map((poll) => poll.headers['x-feed-serial'])).size).toBe(1);
       } finally {
         locker.release();
         await pool.end();

@@ -4,6 +4,7 @@ import {
   listFeedLineChanges,
   refreshFeedState,
   streamFeedLines,
+  upToDateFeedState,
   type FeedLineColumn,
   type FeedRenderer,
   type FeedState,
@@ -68,9 +69,13 @@ const refreshing = new WeakMap<RouteDeps['db'], { slots: Semaphore; isps: Map<st
  * take seconds after a large list change, and waiting for the ISP's row lock holds a connection: so at most
  * {@link FEED_REFRESHES_AT_ONCE} refreshes run at once, and an ISP's requests that come while one of its
  * refreshes runs share the next (which reads what committed before they came), waiting without a connection.
- * ISPs polling together never hold every connection of the pool, which every other request needs.
+ * ISPs polling together never hold every connection of the pool, which every other request needs. A feed
+ * already up to date answers at once (`upToDateFeedState`).
  */
 export async function refreshFeed(deps: Pick<RouteDeps, 'db'>, ispTenantId: string): Promise<FeedState> {
+  // Most polls find nothing changed: they take no slot, nor the row lock a long refresh holds.
+  const current = await upToDateFeedState(deps.db, ispTenantId, FEED_RENDERER);
+  if (current !== null) return current;
   let pool = refreshing.get(deps.db);
   if (pool === undefined) {
     pool = { slots: new Semaphore(FEED_REFRESHES_AT_ONCE), isps: new Map() };
