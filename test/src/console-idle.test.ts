@@ -29,10 +29,22 @@ async function nextOrdersRead(act: () => Promise<void>): Promise<{ background: b
   return { background: sent.headers()['x-background-refresh'] === '1', status: answered.status() };
 }
 
+/** Signs `login` in for the first time on `tab`, whose clock the test moves on (Playwright's clock). */
+async function signInOnOwnClock(tab: Page, login: string): Promise<void> {
+  await tab.clock.install();
+  await tab.goto(`${opened!.origin}/console/`);
+  await firstSignInAs(
+    tab,
+    login,
+    opened!.oneTimes[login] ?? '',
+    'a long enough pass phrase, on its own clock',
+  );
+}
+
 describe.skipIf(!available)('the console left unattended', () => {
   beforeAll(async () => {
-    // Two administrators (the desk is theirs too), one for each test.
-    const admins = ['admin.idle', 'admin.back'].map((login) => ({
+    // Administrators (the desk is theirs too), one for each test.
+    const admins = ['admin.idle', 'admin.back', 'admin.check'].map((login) => ({
       login,
       displayName: 'Admin',
       role: 'admin',
@@ -46,14 +58,7 @@ describe.skipIf(!available)('the console left unattended', () => {
   afterAll(async () => opened?.close());
 
   it("signs out after the idle timeout though the desk refreshes itself; a person's own refresh keeps it", async () => {
-    await page.clock.install();
-    await page.goto(`${opened!.origin}/console/`);
-    await firstSignInAs(
-      page,
-      'admin.idle',
-      opened!.oneTimes['admin.idle'] ?? '',
-      'a long enough pass phrase for idle',
-    );
+    await signInOnOwnClock(page, 'admin.idle');
     await expect.poll(() => page.textContent('#page-title')).toBe('Lệnh gỡ bỏ và chặn');
     // The desk's first read done: a read still on its way would be taken for the next one.
     await page.waitForLoadState('networkidle');
@@ -122,5 +127,34 @@ describe.skipIf(!available)('the console left unattended', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('shows the sign-in page once the session ended on a page that asks nothing more, and its checks are no use', async () => {
+    aheadMs = 0;
+    const tab = await (await opened!.browser.newContext()).newPage();
+    await signInOnOwnClock(tab, 'admin.check');
+    await tab.goto(`${opened!.origin}/console/admin`);
+    await expect.poll(() => tab.textContent('#page-title')).toBe('Quản trị');
+    await tab.waitForLoadState('networkidle');
+    /** The console's next look at its session, a minute on, and what the API said. */
+    const nextCheck = async () => {
+      const isSession = (r: Request) => new URL(r.url()).pathname === '/v1/session';
+      const sent = tab.waitForRequest(isSession);
+      const answered = tab.waitForResponse((r) => isSession(r.request()));
+      await tab.clock.fastForward(61_000);
+      const [request, response] = await Promise.all([sent, answered]);
+      return { background: request.headers()['x-background-refresh'], status: response.status() };
+    };
+    // 40 s on, the session lives: the page stays.
+    aheadMs += 40_000;
+    expect(await nextCheck()).toEqual({ background: '1', status: 200 });
+    expect(await tab.textContent('#page-title')).toBe('Quản trị');
+    // 80 s on, unused since the page was read (that check was no use): ended, and the page goes.
+    aheadMs += 40_000;
+    expect(await nextCheck()).toEqual({ background: '1', status: 401 });
+    await expect
+      .poll(() => tab.textContent('main'))
+      .toContain('Phiên làm việc đã kết thúc. Hãy đăng nhập lại.');
+    await tab.context().close();
   });
 });

@@ -1,6 +1,6 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useState } from 'preact/hooks';
-import { api, ApiFailure, ok, setCsrfToken, setOnUnauthenticated } from './api/client.js';
+import { api, ApiFailure, BACKGROUND_HEADER, ok, setCsrfToken, setOnUnauthenticated } from './api/client.js';
 import type { Session } from './api/types.js';
 import { navigate } from './router.js';
 
@@ -20,6 +20,9 @@ interface SessionContext {
 
 const Context = createContext<SessionContext | null>(null);
 
+/** How often a signed-in console asks, in the background, whether its session still lives. */
+const SESSION_CHECK_MS = 60_000;
+
 /** Reads the session from the API once (the cookie is HttpOnly), then follows sign-in and sign-out. */
 export function SessionProvider(props: { children: ComponentChildren }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
@@ -27,18 +30,30 @@ export function SessionProvider(props: { children: ComponentChildren }) {
     setCsrfToken(session.csrfToken);
     setState({ status: 'in', session });
   }, []);
+  const ended = useCallback((expired: boolean) => {
+    setCsrfToken(null);
+    setState({ status: 'signed-out', expired });
+  }, []);
   useEffect(() => {
-    setOnUnauthenticated(() => {
-      setCsrfToken(null);
-      setState({ status: 'signed-out', expired: true });
-    });
+    setOnUnauthenticated(() => ended(true));
     // No session (401) or no answer at all: either way the sign-in page is where to start.
     ok(api.GET('/v1/session')).then(accept, () => setState({ status: 'signed-out', expired: false }));
-    return followBackForwardCache(accept, (expired) => {
-      setCsrfToken(null);
-      setState({ status: 'signed-out', expired });
-    });
-  }, [accept]);
+    return followBackForwardCache(accept, ended);
+  }, [accept, ended]);
+  // A page that asks the API nothing more (a report with its reporter's contact details shown) would stay on an
+  // unattended screen after its session ended. So the console asks every minute whether the session lives, in the
+  // background (no use of the session: it still goes idle), and shows the sign-in page once it does not.
+  const signedIn = state.status === 'in';
+  useEffect(() => {
+    if (!signedIn) return;
+    const timer = setInterval(() => {
+      api.GET('/v1/session', { headers: { [BACKGROUND_HEADER]: '1' } }).then(
+        ({ response }) => response.status === 401 && ended(true),
+        () => undefined,
+      );
+    }, SESSION_CHECK_MS);
+    return () => clearInterval(timer);
+  }, [signedIn, ended]);
   const signOut = useCallback(async () => {
     try {
       await ok(api.DELETE('/v1/session'));

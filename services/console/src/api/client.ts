@@ -47,6 +47,12 @@ export function sessionEndedOnUpload(): void {
   onUnauthenticated();
 }
 
+/**
+ * The header of a request the console makes by itself (a list refreshing itself, the session check): the API
+ * answers it but does not count it as the person's use of the session, which still goes idle.
+ */
+export const BACKGROUND_HEADER = 'x-background-refresh';
+
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const sessionHeaders: Middleware = {
   onRequest({ request }) {

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
-import { api, ok } from '../api/client.js';
+import { api, BACKGROUND_HEADER, ok } from '../api/client.js';
 import { readPages } from '../api/paging.js';
 import type { Order } from '../api/types.js';
 import { useI18n, type I18n } from '../i18n/locale.js';
@@ -29,7 +29,7 @@ export function loadOrders(
       ok(
         api.GET('/v1/orders', {
           params: { query: { ...query, limit: 100, ...(cursor === undefined ? {} : { cursor }) } },
-          ...(background ? { headers: { 'x-background-refresh': '1' } } : {}),
+          ...(background ? { headers: { [BACKGROUND_HEADER]: '1' } } : {}),
         }),
       ).then((page) => ({ items: page.orders, next: page.nextCursor })),
     MAX_ORDERS,
