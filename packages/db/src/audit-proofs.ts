@@ -23,7 +23,13 @@ import type {
 } from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
 import { MerkleNodeCache } from './audit-node-cache.js';
-import { auditAudience, auditScopeArgs, auditScopeWhere, type AuditScope } from './audit-scope.js';
+import {
+  auditAudience,
+  auditScopeArgs,
+  auditScopeWhere,
+  requireFewRefMatches,
+  type AuditScope,
+} from './audit-scope.js';
 import { createPgMerkleStore } from './audit-store.js';
 import { requireRecordedTimes, seqRangeOfTime } from './audit-time-window.js';
 import { queryOne, type Queryable } from './pool.js';
@@ -292,6 +298,7 @@ export async function exportAuditBundle(
   let bundleScope: BundleScope;
   let seqs: number[] | null = null;
   if (scope.kind === 'refs') {
+    await requireFewRefMatches(db, scope.refs, head.treeSize, 10 * max);
     const { rows } = await db.query<{ seq: number }>(
       `/* audit:case-seqs */ select r.seq from audit_records r
        where r.seq in (select seq from audit_refs where ref = any($1::text[]) and seq < $2)

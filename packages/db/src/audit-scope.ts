@@ -1,3 +1,4 @@
+import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
 import { orderScopeWhere } from './order-scope.js';
 import type { Queryable } from './pool.js';
 import { caseScopeWhere } from './review-cases.js';
@@ -50,4 +51,28 @@ export async function auditRecordVisible(db: Queryable, seq: number, scope: Audi
     [seq, ...auditScopeArgs(scope)],
   );
   return rows[0]?.visible === true;
+}
+
+/**
+ * Throws MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS when case-export `refs` are mentioned by more than `cap` records of the
+ * tree of `size`: counted on the refs index alone, before any record goes through the reader's scope test. A ref
+ * that common (a tenant id, a status) names no case, and an authority naming it would make the export test every
+ * record mentioning it, for an answer of a few or none: one request holding a connection for the statement timeout.
+ */
+export async function requireFewRefMatches(
+  db: Queryable,
+  refs: readonly string[],
+  size: number,
+  cap: number,
+): Promise<void> {
+  const { rows } = await db.query<{ n: number }>(
+    `/* audit:case-ref-count */ select count(*)::int as n from (select 1 from audit_refs
+       where ref = any($1::text[]) and seq < $2 limit $3) x`,
+    [refs, size, cap + 1],
+  );
+  if ((rows[0]?.n ?? 0) > cap)
+    throw new AuditLogError(
+      AuditLogErrorCode.TOO_MANY_RECORDS,
+      `more than ${cap} records mention these refs: name the case by its own ids (order, submission, case)`,
+    );
 }
