@@ -114,6 +114,27 @@ describe('refreshFeedState across a rolling deploy (two rendering versions at on
 });
 
 describe('a full feed read page by page (FEED_PAGE_LINES at a time, as the reader takes them)', () => {
+  it('orders lines longer than the order index holds (512 characters) in full, across pages', async () => {
+    await upsertTenant(db.pool, { id: 'isp-long', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+    const bank = await testUrlList(db.pool, 'long-lines');
+    // The same first 600 characters, then a number: the index's key alone does not order them.
+    await db.pool.query(
+      `insert into url_list_entries (bank_id, kind, pattern, canonical_key)
+       select $1, 'url', p, p from (select 'long.example/' || repeat('x', 600) || '/' || (3 * $2::int - i) as p
+                                     from generate_series(1, 2 * $2::int + 10) i) x`,
+      [bank.id, FEED_PAGE_LINES],
+    );
+    const { serial } = await refreshFeedState(db.pool, 'isp-long', renderer);
+    const lines = (
+      await text(streamFeedLines(db.pool, { ispTenantId: 'isp-long', serial, column: 'url_line', head: '' }))
+    )
+      .split('\n')
+      .filter((line) => line.startsWith('long.example/'));
+    expect(lines).toHaveLength(2 * FEED_PAGE_LINES + 10);
+    expect(new Set(lines).size).toBe(lines.length);
+    expect(lines).toEqual([...lines].sort());
+  });
+
   it('is whole, and ends in an error rather than lines missing when a refresh prunes rows it still reads', async () => {
     await upsertTenant(db.pool, { id: 'isp-page', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
     const bank = await testUrlList(db.pool, 'paged-list');
