@@ -116,6 +116,15 @@ describe('the public pages reached by a shared link', () => {
       ['/report?lang=en&lang=vi', 'vi'],
       ['/report/status?fbclid=IwAR0abcDEF&lang=en', 'en'],
     ];
+    // With a trailing slash (typed, printed on a poster): the page, after one redirect, the query kept.
+    for (const [typed, page] of [
+      ['/report/', '/report'],
+      ['/report/?lang=en&fbclid=x', '/report?lang=en&fbclid=x'],
+      ['/report/status/', '/report/status'],
+    ]) {
+      const moved = await api.app.inject({ method: 'GET', url: typed });
+      expect([moved.statusCode, moved.headers.location], typed).toEqual([301, page]);
+    }
     for (const [url, lang] of cases) {
       const res = await api.app.inject({ method: 'GET', url });
       expect([res.statusCode, res.headers['content-type']], url).toEqual([200, 'text/html; charset=utf-8']);

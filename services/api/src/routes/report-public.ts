@@ -349,6 +349,13 @@ export async function reportPublicRoutes(
     },
   );
 
+  // An address typed, printed or shared with a trailing slash is the same page, never the API's JSON 404.
+  for (const path of ['/report', '/report/status'])
+    app.get(`${path}/`, { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+      const query = req.url.indexOf('?');
+      return reply.redirect(path + (query === -1 ? '' : req.url.slice(query)), 301);
+    });
+
   app.get('/report/report.css', { config: { public: true } }, async (_req, reply) =>
     asset(reply, 'text/css; charset=utf-8', REPORT_CSS),
   );
