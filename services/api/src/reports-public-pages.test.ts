@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REPORT_LIMITS } from './reports/intake.js';
+import { TEST_REPORT_SETTINGS } from './reports-testing.js';
 import { useCallersWorld } from './callers-world.js';
 
 /*
@@ -166,5 +167,46 @@ describe('the public form posted from another site', () => {
     expect((await postFrom('same-origin', 'vi')).statusCode).toBe(201);
     expect((await postFrom(null, 'vi')).statusCode).toBe(201);
     expect(await count()).toBe(before + 2);
+  });
+});
+
+describe('the status page past its look-up limit', () => {
+  it('says to try again later, never that the code is unknown (many citizens share one address: mobile CGNAT)', async () => {
+    const tight = await api.world.build({
+      reports: { ...TEST_REPORT_SETTINGS, statusLookups: { perHour: 1, burst: 1 } },
+    });
+    const token = /name="token" value="([^"]+)"/.exec(
+      (await tight.inject({ method: 'GET', url: '/report' })).body,
+    )?.[1];
+    const filed = await tight.inject({
+      method: 'POST',
+      url: '/report?lang=vi',
+      remoteAddress: '198.51.100.90',
+      headers: { 'content-type': FORM },
+      payload: new URLSearchParams({
+        token: token ?? '',
+        urls: 'https://e.example/status',
+        category: 'other',
+      }).toString(),
+    });
+    const code = /id="tracking-code">([0-9A-Z-]+)</.exec(filed.body)?.[1] ?? '';
+    const lookup = (lang: string) =>
+      tight.inject({
+        method: 'POST',
+        url: '/report/status',
+        remoteAddress: '198.51.100.91',
+        headers: { 'content-type': FORM },
+        payload: new URLSearchParams({ code, lang }).toString(),
+      });
+    expect((await lookup('vi')).body).toContain('data-status="received"');
+    for (const [lang, words, unknown] of [
+      ['vi', 'Hãy thử lại sau ít phút', 'Không tìm thấy báo cáo'],
+      ['en', 'Try again in a few minutes', 'No report has this code'],
+    ] as const) {
+      const limited = await lookup(lang);
+      expect(limited.statusCode).toBe(429);
+      expect(limited.body).toContain(words);
+      expect(limited.body).not.toContain(unknown);
+    }
   });
 });

@@ -116,11 +116,14 @@ export function renderReportStatus(o: {
   lang: Lang;
   code?: string;
   found?: { status: ReportStatus; receivedAt: Date } | null;
+  /** Past the look-up limit: nothing was looked up. */
+  limited?: boolean;
   timeZone: string;
 }): string {
   const t = REPORT_TEXTS[o.lang];
   let result = '';
-  if (o.found === null) result = `<p class="error" role="alert">${esc(t.statusUnknown)}</p>`;
+  if (o.limited === true) result = `<p class="error" role="alert">${esc(t.statusLimited)}</p>`;
+  else if (o.found === null) result = `<p class="error" role="alert">${esc(t.statusUnknown)}</p>`;
   else if (o.found !== undefined) {
     const s = t.statuses[o.found.status];
     const received = new Intl.DateTimeFormat(o.lang === 'vi' ? 'vi-VN' : 'en-GB', {

@@ -35,6 +35,8 @@ export interface ReportTexts {
   statusReceivedAt: string;
   statuses: Record<ReportStatus, { label: string; explain: string }>;
   statusUnknown: string;
+  /** Past the look-ups allowed from one address: the code is not at fault. */
+  statusLimited: string;
   errorTitle: string;
   urgent: string;
   otherLanguage: string;
@@ -105,6 +107,8 @@ const vi: ReportTexts = {
     },
   },
   statusUnknown: 'Không tìm thấy báo cáo với mã này. Hãy kiểm tra lại mã.',
+  statusLimited:
+    'Có quá nhiều lượt tra cứu từ địa chỉ mạng của bạn. Hãy thử lại sau ít phút; mã của bạn vẫn dùng được.',
   errorTitle: 'Chưa gửi được báo cáo',
   urgent: 'Nếu một trẻ em đang gặp nguy hiểm, hãy gọi ngay 111 (miễn phí) hoặc 113.',
   otherLanguage: 'English',
@@ -193,6 +197,8 @@ const en: ReportTexts = {
     },
   },
   statusUnknown: 'No report has this code. Please check it.',
+  statusLimited:
+    'Too many look-ups from your network address. Try again in a few minutes; your code still works.',
   errorTitle: 'The report was not sent',
   urgent: 'If a child is in danger now, call 111 (free) or 113.',
   otherLanguage: 'Tiếng Việt',

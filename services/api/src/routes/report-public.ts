@@ -315,7 +315,8 @@ export async function reportPublicRoutes(
       return page(
         reply,
         429,
-        renderReportStatus({ lang, code: typed, found: null, timeZone: settings.timeZone }),
+        // Said as such: many citizens share one address (a mobile carrier's NAT), and their codes are fine.
+        renderReportStatus({ lang, code: typed, limited: true, timeZone: settings.timeZone }),
       );
     }
     const code = canonicalTrackingCode(typed);
