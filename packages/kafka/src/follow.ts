@@ -1,15 +1,10 @@
-import {
-  Consumer as PlatformaticConsumer,
-  MessagesStreamFallbackModes,
-  MessagesStreamModes,
-  type Message,
-  type MessagesStream,
-} from '@platformatic/kafka';
+import { MessagesStreamFallbackModes, MessagesStreamModes, type Message } from '@platformatic/kafka';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isModError, type Codec } from '@mod/contracts';
 import type { Logger } from '@mod/telemetry';
 import { deleteGroups } from './admin.js';
 import type { Kafka } from './client.js';
+import { newConsumer, type Subscription } from './consumer.js';
 
 /** A record of a followed topic. */
 export interface FollowedRecord {
@@ -47,12 +42,6 @@ export interface FollowOptions {
 /** Longest wait between two attempts at a record whose application failed for an outage, or at subscribing again. */
 const MAX_RETRY_DELAY_MS = 10_000;
 
-/** A subscription of the follower: its client and stream. */
-interface Subscription {
-  consumer: PlatformaticConsumer;
-  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
-}
-
 /**
  * Reads every partition of a topic from the given offsets on, one record at a time, in order, without committing
  * (a follower keeps its own position: the bank and URL-list indexes of each scanner and fetcher, which note the
@@ -72,12 +61,7 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
   const next = new Map(o.from);
   let topicId: string | undefined;
   const subscribe = async (): Promise<Subscription> => {
-    const consumer = new PlatformaticConsumer({
-      ...o.kafka.base,
-      groupId: o.groupId,
-      autocommit: false,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
+    const consumer = newConsumer(o.kafka, o.groupId, {
       // Changes apply quickly, and stop() does not wait long for an idle fetch.
       maxWaitTime: 500,
       maxBytesPerPartition: 8 * 1024 * 1024,

@@ -1,12 +1,8 @@
-import {
-  Consumer as PlatformaticConsumer,
-  ListOffsetTimestamps,
-  MessagesStreamModes,
-  type Message,
-} from '@platformatic/kafka';
+import { ListOffsetTimestamps, MessagesStreamModes, type Message } from '@platformatic/kafka';
 import { ModError } from '@mod/contracts';
 import { withAdmin, waitForLeaders } from './admin.js';
 import type { Kafka } from './client.js';
+import { newConsumer } from './consumer.js';
 
 /** A record as read back by tests and operators' tools: key as text, the first value of each header. */
 export interface ReadRecord {
@@ -35,12 +31,8 @@ export async function readRecords(
     from?: readonly { topic: string; partition: number; offset: bigint }[];
   },
 ): Promise<ReadRecord[]> {
-  const consumer = new PlatformaticConsumer({
-    ...kafka.base,
-    groupId: `${o.groupPrefix ?? 'reader-'}${crypto.randomUUID()}`,
+  const consumer = newConsumer(kafka, `${o.groupPrefix ?? 'reader-'}${crypto.randomUUID()}`, {
     maxWaitTime: 200,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
   });
   const records: ReadRecord[] = [];
   try {

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  Consumer as PlatformaticConsumer,
   MessagesStreamFallbackModes,
   MessagesStreamModes,
+  type Consumer,
   type Message,
-  type MessagesStream,
 } from '@platformatic/kafka';
 import type { Logger, StepMetrics, Tracer } from '@mod/telemetry';
 import type { Kafka } from './client.js';
+import { newConsumer, type Subscription } from './consumer.js';
 import { createCommitter } from './committer.js';
 import { claimInstanceId, isFencedInstance, releaseInstanceId, watchFencing } from './membership.js';
 import { createMessageProcessor } from './processing.js';
@@ -76,9 +76,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   const traced = createMessageProcessor(options, log);
 
   /** One subscription: a group member, its stream, its topics, and whether it is being stopped. */
-  interface Session {
-    consumer: PlatformaticConsumer;
-    stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  interface Session extends Subscription {
     topics: readonly string[];
     stopping: boolean;
     /** Settles when the session has finished its in-flight messages and committed. */
@@ -94,15 +92,10 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   let supervising: Promise<void> = Promise.resolve();
 
   async function subscribe(topics: readonly string[]): Promise<Session> {
-    const consumer = new PlatformaticConsumer({
-      ...options.kafka.base,
-      groupId: options.groupId,
+    const consumer = newConsumer(options.kafka, options.groupId, {
       // A static member restarted after a crash rejoins with its id and gets its partitions back at once, without
       // a rebalance; one that does not come back is replaced within the session timeout, as a dynamic one is.
       ...(instanceId === undefined ? {} : { groupInstanceId: instanceId }),
-      autocommit: false,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
       // Bounds how long stop() waits for an idle fetch to return.
       maxWaitTime: 1_000,
@@ -162,7 +155,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
    * Watches one client's requests for a twin (`watchFencing`): on evidence, drops the instance id and closes the
    * client's session (or the client, while it is still joining).
    */
-  function watchTwin(consumer: PlatformaticConsumer): () => void {
+  function watchTwin(consumer: Consumer): () => void {
     return watchFencing(
       consumer,
       () => instanceId !== undefined,
@@ -184,7 +177,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
    * its group by then: the session is closed and `supervise` subscribes again; an error on a client already being
    * closed (or of a runner stopping) is the close itself, logged and otherwise ignored.
    */
-  function clientErrorHandler(consumer: PlatformaticConsumer): (err: unknown) => void {
+  function clientErrorHandler(consumer: Consumer): (err: unknown) => void {
     return (err) => {
       const current = session;
       const ours = current?.consumer === consumer;
