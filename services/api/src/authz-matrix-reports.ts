@@ -33,6 +33,9 @@ export const REPORTS_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'GET /report/status': PUBLIC,
   // A status code nobody was given: not found.
   'POST /report/status': formPost('/report/status', 'code=0000-0000-0000&lang=en', 404),
+  // A trailing slash leads to the page, for everyone alike.
+  'GET /report/': { ...PUBLIC, publicStatus: 301 },
+  'GET /report/status/': { ...PUBLIC, publicStatus: 301 },
   'GET /report/report.css': PUBLIC,
   'GET /report/pow.js': PUBLIC,
   'POST /v1/reports': {
