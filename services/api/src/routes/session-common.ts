@@ -31,9 +31,9 @@ export interface TotpEnrolment {
   otpauthUri: string;
 }
 
-/** Sets the session cookie (lasting as long as the session's absolute end). */
-export function setSessionCookie(reply: FastifyReply, token: string, settings: PeopleSettings): void {
-  reply.header('set-cookie', sessionCookie(token, settings.absoluteTimeoutMs));
+/** Sets the session cookie of a session begun (`beginSession`), lasting until the session's absolute end. */
+export function setSessionCookie(reply: FastifyReply, begun: { token: string; maxAgeMs: number }): void {
+  reply.header('set-cookie', sessionCookie(begun.token, begun.maxAgeMs));
 }
 
 /**
@@ -106,7 +106,9 @@ export function sessionAnswer(a: {
  * Starts a session of `person` at `stage` (in the caller's transaction) and audits it as `action` (with `reason`;
  * evidence: the session, then `evidence`). `answer` is what the route answers (with the TOTP enrolment, when due) and the token
  * whose cookie is set once the transaction commits (`setSessionCookie`): a rolled-back session must not reach the
- * browser.
+ * browser. A session that goes on under a new token (`continues`: a password change, TOTP enrolment) keeps the
+ * absolute end of the one it replaces: otherwise each password change would grant another full timeout, and a
+ * session (or whoever holds it) could outlive its absolute limit for as long as it kept changing the password.
  */
 export async function beginSession(
   db: Queryable,
@@ -119,10 +121,16 @@ export async function beginSession(
     action: string;
     reason?: string | null;
     evidence: Record<string, unknown>;
+    /** The session this one goes on from, whose absolute end it keeps. */
+    continues?: { expiresAt: string };
   },
 ) {
   const token = newSessionToken();
-  const expiresAt = new Date(a.now.getTime() + a.settings.absoluteTimeoutMs);
+  const expiresAt =
+    a.continues === undefined
+      ? new Date(a.now.getTime() + a.settings.absoluteTimeoutMs)
+      : new Date(a.continues.expiresAt);
+  const idleExpiresAt = Math.min(a.now.getTime() + a.settings.idleTimeoutMs, expiresAt.getTime());
   const { id } = await insertSession(db, {
     tokenSha256: tokenDigest(token),
     personId: a.person.id,
@@ -144,10 +152,11 @@ export async function beginSession(
         stage: a.stage,
         token,
         expiresAt: expiresAt.toISOString(),
-        idleExpiresAt: new Date(a.now.getTime() + a.settings.idleTimeoutMs).toISOString(),
+        idleExpiresAt: new Date(idleExpiresAt).toISOString(),
         ...(enrolment === undefined ? {} : { totpEnrolment: enrolment }),
       }),
       token,
+      maxAgeMs: expiresAt.getTime() - a.now.getTime(),
     }),
   };
 }

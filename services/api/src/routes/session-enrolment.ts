@@ -42,6 +42,7 @@ import {
  * new password, then confirm a TOTP code from the authenticator app; only then is the session `full`, under a new
  * token, and every other session of theirs ends (none began with the second factor). A signed-in person changes
  * their password with the current one; every other session of theirs ends, and theirs goes on under a new token.
+ * A session gone on under a new token keeps its absolute end (`beginSession`'s `continues`).
  */
 export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDeps): Promise<void> {
   const { db, now, people: settings } = deps;
@@ -60,7 +61,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       config: sessionRoute(['password', 'full']),
       schema: {
         description:
-          'Sets a new password: after a one-time password (then TOTP enrolment follows), or with the current password. The session goes on under a new token (cookie) and CSRF token; every other session of the person ends.',
+          'Sets a new password: after a one-time password (then TOTP enrolment follows), or with the current password. The session goes on under a new token (cookie) and CSRF token, until the same absolute end; every other session of the person ends.',
         body: Type.Object(
           { currentPassword: Type.Optional(Password), newPassword: Password },
           { additionalProperties: false },
@@ -125,6 +126,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
           action: 'person.password_changed',
           reason: session.stage === 'password' ? 'first sign-in' : null,
           evidence: { previousSession: session.id, sessionsEnded: ended },
+          continues: session,
         });
         // The TOTP secret to enrol is sealed for the session it is shown to: the new one.
         const enrolment =
@@ -139,7 +141,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
             : undefined;
         return next.answer(enrolment);
       });
-      setSessionCookie(reply, answer.token, settings);
+      setSessionCookie(reply, answer);
       return answer.body;
     },
   );
@@ -150,7 +152,7 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       config: sessionRoute(['totp']),
       schema: {
         description:
-          'Confirms TOTP enrolment with a code from the authenticator app. The session becomes full, under a new token (cookie) and CSRF token; every other session of the person ends.',
+          'Confirms TOTP enrolment with a code from the authenticator app. The session becomes full, under a new token (cookie) and CSRF token, until the same absolute end; every other session of the person ends.',
         body: Type.Object({ code: TotpCodeSchema }, { additionalProperties: false }),
         response: { 200: SessionBody, ...ErrorResponses },
       },
@@ -186,10 +188,11 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
           settings,
           action: 'person.totp_enrolled',
           evidence: { previousSession: session.id, sessionsEnded: ended },
+          continues: session,
         });
         return next.answer();
       });
-      setSessionCookie(reply, answer.token, settings);
+      setSessionCookie(reply, answer);
       return answer.body;
     },
   );

@@ -136,7 +136,7 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
         countSignIn(changed);
         throw await refusal(changed, 'credentials-changed');
       }
-      setSessionCookie(reply, answer.token, settings);
+      setSessionCookie(reply, answer);
       countSignIn(outcome);
       await pruneAfterSignIn(db, { now: at, settings, log: req.log });
       return answer.body;
