@@ -10,7 +10,8 @@ import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
  * passes by until the session's absolute end). The API's clock and the page's are moved on by hand: the API's
  * by an offset, the page's with Playwright's clock (the desk's timer fires at once). And a console the person
  * left for another page in the tab, which the browser brings back on Back from its back-forward cache as it was,
- * must not show what it showed once the session has ended.
+ * must not show what it showed once the session has ended. Nor may a first sign-in left at its new-password step
+ * stay on that step once its session ended.
  */
 const available = chromiumAvailable();
 const IDLE_MS = 60_000;
@@ -44,7 +45,7 @@ async function signInOnOwnClock(tab: Page, login: string): Promise<void> {
 describe.skipIf(!available)('the console left unattended', () => {
   beforeAll(async () => {
     // Administrators (the desk is theirs too), one for each test.
-    const admins = ['admin.idle', 'admin.back', 'admin.check'].map((login) => ({
+    const admins = ['admin.idle', 'admin.back', 'admin.check', 'admin.step'].map((login) => ({
       login,
       displayName: 'Admin',
       role: 'admin',
@@ -155,6 +156,27 @@ describe.skipIf(!available)('the console left unattended', () => {
     await expect
       .poll(() => tab.textContent('main'))
       .toContain('Phiên làm việc đã kết thúc. Hãy đăng nhập lại.');
+    await tab.context().close();
+  });
+
+  it('shows the sign-in page, saying the session ended, when it ended during the new-password step', async () => {
+    aheadMs = 0;
+    const tab = await (await opened!.browser.newContext()).newPage();
+    await tab.goto(`${opened!.origin}/console/`);
+    await tab.fill('#login', 'admin.step');
+    await tab.fill('#password', opened!.oneTimes['admin.step'] ?? '');
+    await tab.click('button[type=submit]');
+    const title = () => tab.textContent('#page-title');
+    await expect.poll(title, { timeout: 15_000 }).toBe('Đặt mật khẩu mới');
+    // Left at the step past the idle timeout: the API answers the new password 401.
+    aheadMs += IDLE_MS + 1000;
+    await tab.fill('#new-password', 'a pass phrase typed too late');
+    await tab.fill('#new-password-again', 'a pass phrase typed too late');
+    const answered = tab.waitForResponse((r) => new URL(r.url()).pathname === '/v1/session/password');
+    await tab.click('button[type=submit]');
+    expect((await answered).status()).toBe(401);
+    await expect.poll(title).toBe('Đăng nhập');
+    expect(await tab.textContent('main')).toContain('Phiên làm việc đã kết thúc. Hãy đăng nhập lại.');
     await tab.context().close();
   });
 });

@@ -38,7 +38,7 @@ export function setApiLanguage(l: string): void {
 }
 /** The language the API is asked to answer in (uploads ask it too). */
 export const currentApiLanguage = (): string => language;
-/** Called when the API says the session is gone (401 on any call but sign-in). */
+/** Called when the API says the session is gone (401 on any call but `/v1/session`'s own). */
 export function setOnUnauthenticated(f: () => void): void {
   onUnauthenticated = f;
 }
@@ -61,8 +61,10 @@ const sessionHeaders: Middleware = {
     return request;
   },
   onResponse({ request, response }) {
-    if (response.status === 401 && !new URL(request.url).pathname.startsWith('/v1/session'))
-      onUnauthenticated();
+    // `/v1/session` itself answers 401 to a failed sign-in and to a visit without a session, which the sign-in page
+    // and the session's own checks handle. A 401 on any other call, the first sign-in's steps under `/v1/session/`
+    // among them, says the session ended (left idle at the new-password step): the sign-in page, saying so.
+    if (response.status === 401 && new URL(request.url).pathname !== '/v1/session') onUnauthenticated();
     return response;
   },
 };
