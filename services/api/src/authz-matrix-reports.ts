@@ -24,6 +24,8 @@ const formPost = (url: string, payload: string, status: number): MatrixEntry => 
 
 export const REPORTS_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'GET /report': PUBLIC,
+  // A public page answers HEAD as GET (a link previewer asks so), for everyone alike.
+  'HEAD /report': PUBLIC,
   // Without the token a served form carries, a post is refused by the form's own check.
   'POST /report': formPost(
     '/report',
@@ -31,11 +33,14 @@ export const REPORTS_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     400,
   ),
   'GET /report/status': PUBLIC,
+  'HEAD /report/status': PUBLIC,
   // A status code nobody was given: not found.
   'POST /report/status': formPost('/report/status', 'code=0000-0000-0000&lang=en', 404),
   // A trailing slash leads to the page, for everyone alike.
   'GET /report/': { ...PUBLIC, publicStatus: 301 },
   'GET /report/status/': { ...PUBLIC, publicStatus: 301 },
+  'HEAD /report/': { ...PUBLIC, publicStatus: 301 },
+  'HEAD /report/status/': { ...PUBLIC, publicStatus: 301 },
   'GET /report/report.css': PUBLIC,
   'GET /report/pow.js': PUBLIC,
   'POST /v1/reports': {

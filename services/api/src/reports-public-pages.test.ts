@@ -134,6 +134,27 @@ describe('the public pages reached by a shared link', () => {
   });
 });
 
+describe('the public pages asked with HEAD', () => {
+  it('answer as GET does, without the body (a link previewer checks a link so); nothing else answers HEAD', async () => {
+    for (const [url, status] of [
+      ['/report', 200],
+      ['/report?lang=en&fbclid=x', 200],
+      ['/report/status', 200],
+      ['/report/', 301],
+      ['/report/status/?lang=en', 301],
+    ] as const) {
+      const [head, get] = await Promise.all(
+        (['HEAD', 'GET'] as const).map((method) => api.app.inject({ method, url })),
+      );
+      expect([head!.statusCode, head!.body], url).toEqual([status, '']);
+      for (const name of ['content-type', 'content-length', 'location', 'content-security-policy'])
+        expect(head!.headers[name], `${url} ${name}`).toEqual(get!.headers[name]);
+    }
+    for (const url of ['/report/report.css', '/v1/reports', '/health/live'])
+      expect((await api.app.inject({ method: 'HEAD', url })).statusCode, url).toBe(404);
+  });
+});
+
 describe('the public form posted from another site', () => {
   it("is refused and stores nothing: another site cannot file reports through its visitors' browsers", async () => {
     const count = async () =>

@@ -46,8 +46,15 @@ const LangQuery = Type.Object(
   { additionalProperties: true },
 );
 
+/**
+ * A public page is asked with HEAD too (answered as GET, without the body): a link previewer or checker asks so
+ * before it shows a link shared to the form. The app answers HEAD on no other route (`exposeHeadRoutes` off).
+ */
+const withHead = { exposeHeadRoute: true } as const;
+
 /** The options of a public page read with GET in the visitor's language (`?lang=`): `what` it answers, as HTML. */
 const htmlPage = (what: string) => ({
+  ...withHead,
   config: { public: true as const },
   schema: { querystring: LangQuery, response: { 200: Type.String({ description: `${what} (text/html)` }) } },
 });
@@ -352,10 +359,14 @@ export async function reportPublicRoutes(
 
   // An address typed, printed or shared with a trailing slash is the same page, never the API's JSON 404.
   for (const path of ['/report', '/report/status'])
-    app.get(`${path}/`, { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-      const query = req.url.indexOf('?');
-      return reply.redirect(path + (query === -1 ? '' : req.url.slice(query)), 301);
-    });
+    app.get(
+      `${path}/`,
+      { ...withHead, config: { public: true }, schema: { hide: true } },
+      async (req, reply) => {
+        const query = req.url.indexOf('?');
+        return reply.redirect(path + (query === -1 ? '' : req.url.slice(query)), 301);
+      },
+    );
 
   app.get('/report/report.css', { config: { public: true } }, async (_req, reply) =>
     asset(reply, 'text/css; charset=utf-8', REPORT_CSS),
