@@ -252,7 +252,7 @@ async function proofs(pool: Pool, base: number): Promise<void> {
       const incl: number[] = [];
       for (const s of plainSeqs) {
         const p0 = performance.now();
-        await auditInclusionProof(client, s);
+        await auditInclusionProof(client, [key], s);
         incl.push(performance.now() - p0);
       }
       rows.push(['no cache: inclusion proof, first touch', incl]);
@@ -260,7 +260,7 @@ async function proofs(pool: Pool, base: number): Promise<void> {
       for (let i = 0; i < PROOF_SAMPLES; i++) {
         const size1 = 1 + Math.floor((((i * 104729) % PROOF_SAMPLES) / PROOF_SAMPLES) * (leaves - 1));
         const p0 = performance.now();
-        await auditConsistencyProof(client, size1, leaves);
+        await auditConsistencyProof(client, [key], size1, leaves);
         cons.push(performance.now() - p0);
       }
       rows.push(['no cache: consistency proof (+ roots)', cons]);
@@ -272,7 +272,7 @@ async function proofs(pool: Pool, base: number): Promise<void> {
     // OS page cache at best), as for a record nobody asked about lately. Second touch: the same records
     // again, as when a case is reviewed.
     const w0 = performance.now();
-    const cached = await warmAuditProofCache(pool);
+    const cached = await warmAuditProofCache(pool, [key]);
     console.log(
       `upper-node cache warmed in ${fmt(performance.now() - w0, 1)} ms: ${fmt(cached, 0)} nodes (${fmt((cached * 32) / 2 ** 20, 1)} MiB of hashes)`,
     );
@@ -280,7 +280,7 @@ async function proofs(pool: Pool, base: number): Promise<void> {
       const incl: number[] = [];
       for (const s of seqs) {
         const p0 = performance.now();
-        await auditInclusionProof(pool, s);
+        await auditInclusionProof(pool, [key], s);
         incl.push(performance.now() - p0);
       }
       rows.push([`inclusion proof, ${round}`, incl]);
@@ -289,7 +289,7 @@ async function proofs(pool: Pool, base: number): Promise<void> {
     for (let i = 0; i < PROOF_SAMPLES; i++) {
       const size1 = 1 + Math.floor(((((i * 104729) % PROOF_SAMPLES) + 0.5) / PROOF_SAMPLES) * (leaves - 1));
       const p0 = performance.now();
-      await auditConsistencyProof(pool, size1, leaves);
+      await auditConsistencyProof(pool, [key], size1, leaves);
       cons.push(performance.now() - p0);
     }
     rows.push(['consistency proof (+ both roots)', cons]);

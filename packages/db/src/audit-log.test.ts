@@ -117,7 +117,7 @@ describe('Postgres audit log', () => {
     await appendAuditBatch(db.pool, [auditEntry(5), auditEntry(6), auditEntry(7), auditEntry(8)]);
     const second = await signTreeHeadIfDue(db.pool, { key, schedule, topic: 'heads' });
     expect(second?.treeSize).toBe(9);
-    expect(await latestTreeHead(db.pool)).toEqual(second);
+    expect(await latestTreeHead(db.pool, [key])).toEqual(second);
     const outbox = await db.pool.query<{ topic: string; payload: unknown }>(
       'select topic, payload from outbox',
     );
@@ -131,21 +131,26 @@ describe('Postgres audit log', () => {
       [8, 9],
       [2, 3],
     ] as const) {
-      const { treeHead, entry: e } = await auditInclusionProof(db.pool, seq, size === 9 ? undefined : size);
+      const { treeHead, entry: e } = await auditInclusionProof(
+        db.pool,
+        [key],
+        seq,
+        size === 9 ? undefined : size,
+      );
       expect(treeHead.treeSize).toBe(size);
       const proof = e.inclusionProof.map((p) => fromHex(p) as Buffer);
       const root = Buffer.from(treeHead.rootHash, 'hex');
       expect(verifyInclusion(seq, size, Buffer.from(e.leafHash, 'hex'), proof, root)).toBe(true);
       expect(verifyInclusion(seq, size, Buffer.alloc(32), proof, root)).toBe(false);
     }
-    await expect(auditInclusionProof(db.pool, 9)).rejects.toMatchObject({
+    await expect(auditInclusionProof(db.pool, [key], 9)).rejects.toMatchObject({
       code: 'MOD_ERR_AUDIT_LOG_OUT_OF_RANGE',
     });
-    await expect(auditInclusionProof(db.pool, 0, 4)).rejects.toMatchObject({
+    await expect(auditInclusionProof(db.pool, [key], 0, 4)).rejects.toMatchObject({
       code: 'MOD_ERR_AUDIT_LOG_NO_TREE_HEAD',
     });
 
-    const c = await auditConsistencyProof(db.pool, 3);
+    const c = await auditConsistencyProof(db.pool, [key], 3);
     expect(c).toMatchObject({ size1: 3, size2: 9, rootHash1: first?.rootHash, rootHash2: second?.rootHash });
     const proof = c.proof.map((p) => fromHex(p) as Buffer);
     const [r1, r2] = [Buffer.from(c.rootHash1, 'hex'), Buffer.from(c.rootHash2, 'hex')];

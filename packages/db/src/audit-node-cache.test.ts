@@ -23,6 +23,7 @@ import type { Queryable } from './pool.js';
 
 const RECORDS = 700;
 let db: TestDatabase;
+const key = loadSigningKey(generateSigningKeyPair().privateKeyPem);
 
 beforeAll(async () => {
   db = await createTestSchema();
@@ -33,7 +34,7 @@ beforeAll(async () => {
     );
   }
   await signTreeHeadIfDue(db.pool, {
-    key: loadSigningKey(generateSigningKeyPair().privateKeyPem),
+    key,
     schedule: { everyRecords: 1, everyMs: 0 },
     topic: null,
     force: true,
@@ -164,25 +165,25 @@ describe('proofs served through the cache', () => {
     const client = await db.pool.connect();
     try {
       for (const seq of [0, 1, 255, 256, 511, 600, RECORDS - 1]) {
-        const cached = await auditInclusionProof(db.pool, seq);
-        expect(cached).toEqual(await auditInclusionProof(client, seq));
+        const cached = await auditInclusionProof(db.pool, [key], seq);
+        expect(cached).toEqual(await auditInclusionProof(client, [key], seq));
         const proof = cached.entry.inclusionProof.map((p) => fromHex(p) as Buffer);
         const root = fromHex(cached.treeHead.rootHash) as Buffer;
         const leaf = fromHex(cached.entry.leafHash) as Buffer;
         expect(verifyInclusion(seq, RECORDS, leaf, proof, root)).toBe(true);
       }
       for (const size1 of [0, 1, 63, 64, 65, 300, 512, RECORDS]) {
-        const cached = await auditConsistencyProof(db.pool, size1);
-        expect(cached).toEqual(await auditConsistencyProof(client, size1));
+        const cached = await auditConsistencyProof(db.pool, [key], size1);
+        expect(cached).toEqual(await auditConsistencyProof(client, [key], size1));
         expect(cached.treeHead2?.rootHash).toBe(cached.rootHash2);
         const proof = cached.proof.map((p) => fromHex(p) as Buffer);
         const [r1, r2] = [fromHex(cached.rootHash1) as Buffer, fromHex(cached.rootHash2) as Buffer];
         expect(verifyConsistency(size1, RECORDS, r1, r2, proof)).toBe(true);
       }
-      await expect(auditConsistencyProof(db.pool, 5, RECORDS + 1)).rejects.toMatchObject({
+      await expect(auditConsistencyProof(db.pool, [key], 5, RECORDS + 1)).rejects.toMatchObject({
         code: 'MOD_ERR_AUDIT_LOG_OUT_OF_RANGE',
       });
-      await expect(auditConsistencyProof(db.pool, 9, 8)).rejects.toMatchObject({
+      await expect(auditConsistencyProof(db.pool, [key], 9, 8)).rejects.toMatchObject({
         code: 'MOD_ERR_AUDIT_LOG_OUT_OF_RANGE',
       });
     } finally {

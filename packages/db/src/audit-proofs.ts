@@ -18,10 +18,12 @@ import type {
   MerkleStore,
   ProofElement,
   SignedAuditBundle,
+  PublicKeyInfo,
   SignedTreeHead,
   SigningKey,
 } from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
+import { auditPublicKeys, latestTreeHead, resolveHead, treeHeadsAt } from './audit-heads.js';
 import { MerkleNodeCache } from './audit-node-cache.js';
 import {
   auditAudience,
@@ -32,88 +34,7 @@ import {
 } from './audit-scope.js';
 import { createPgMerkleStore } from './audit-store.js';
 import { requireRecordedTimes, seqRangeOfTime } from './audit-time-window.js';
-import { queryOne, type Queryable } from './pool.js';
-
-interface HeadRow {
-  tree_size: number;
-  root_hash: Buffer;
-  signed_at: Date;
-  key_id: string;
-  signature: string;
-}
-
-const HEAD_COLUMNS = 'tree_size, root_hash, signed_at, key_id, signature';
-
-function toHead(r: HeadRow): SignedTreeHead {
-  return {
-    treeSize: r.tree_size,
-    rootHash: toHex(r.root_hash),
-    timestamp: r.signed_at.toISOString(),
-    keyId: r.key_id,
-    signature: r.signature,
-  };
-}
-
-/** The newest signed tree head (largest size), or null before the first one. */
-export async function latestTreeHead(db: Queryable): Promise<SignedTreeHead | null> {
-  return queryOne(
-    db,
-    `/* audit:latest-head */ select ${HEAD_COLUMNS} from audit_tree_heads
-     order by tree_size desc, signed_at desc limit 1`,
-    [],
-    toHead,
-  );
-}
-
-/** The signed head of exactly `treeSize` leaves (the newest if several keys signed it), or null. */
-export async function treeHeadAt(db: Queryable, treeSize: number): Promise<SignedTreeHead | null> {
-  return (await treeHeadsAt(db, [treeSize])).get(treeSize) ?? null;
-}
-
-/** `treeHeadAt` for several sizes in one query: the sizes that have a signed head, mapped to it. */
-async function treeHeadsAt(
-  db: Queryable,
-  treeSizes: readonly number[],
-): Promise<Map<number, SignedTreeHead>> {
-  const { rows } = await db.query<HeadRow>(
-    `/* audit:heads-at */ select distinct on (tree_size) ${HEAD_COLUMNS} from audit_tree_heads
-     where tree_size = any($1::bigint[]) order by tree_size, signed_at desc`,
-    [treeSizes],
-  );
-  return new Map(rows.map((r) => [r.tree_size, toHead(r)]));
-}
-
-/** Signed heads, newest first (at most `limit`, default 100), for authorities that audit the log itself. */
-export async function listTreeHeads(
-  db: Queryable,
-  options: { beforeSize?: number; limit?: number } = {},
-): Promise<SignedTreeHead[]> {
-  const { rows } = await db.query<HeadRow>(
-    `/* audit:list-heads */ select ${HEAD_COLUMNS} from audit_tree_heads
-     where ($1::bigint is null or tree_size < $1) order by tree_size desc, signed_at desc limit $2`,
-    [options.beforeSize ?? null, options.limit ?? 100],
-  );
-  return rows.map(toHead);
-}
-
-/** Public keys that signed tree heads: key id and base64 SPKI DER (what bundles carry). */
-export async function auditPublicKeys(db: Queryable): Promise<{ keyId: string; spki: string }[]> {
-  const { rows } = await db.query<{ key_id: string; spki: string }>(
-    `/* audit:public-keys */ select key_id, spki from audit_signing_keys order by first_used_at, key_id`,
-  );
-  return rows.map((r) => ({ keyId: r.key_id, spki: r.spki }));
-}
-
-async function resolveHead(db: Queryable, treeSize: number | undefined): Promise<SignedTreeHead> {
-  const head = treeSize === undefined ? await latestTreeHead(db) : await treeHeadAt(db, treeSize);
-  if (head === null) {
-    throw new AuditLogError(
-      AuditLogErrorCode.NO_TREE_HEAD,
-      treeSize === undefined ? 'no signed tree head yet' : `no signed tree head of size ${treeSize}`,
-    );
-  }
-  return head;
-}
+import type { Queryable } from './pool.js';
 
 /** Upper-node caches of the pools that served proofs (see `MerkleNodeCache`): one per database schema. */
 const nodeCaches = new WeakMap<pg.Pool, MerkleNodeCache>();
@@ -136,11 +57,11 @@ async function proofStore(db: Queryable, size: number): Promise<MerkleStore> {
 }
 
 /**
- * Fills the pool's upper-node cache up to the latest signed head (one query), so that the first proofs a
+ * Fills the pool's upper-node cache up to the latest head a `trusted` key signed (one query), so that the first proofs a
  * process serves do not pay for it; returns the number of nodes held (0 before the first head).
  */
-export async function warmAuditProofCache(db: pg.Pool): Promise<number> {
-  const head = await latestTreeHead(db);
+export async function warmAuditProofCache(db: pg.Pool, trusted: readonly PublicKeyInfo[]): Promise<number> {
+  const head = await latestTreeHead(db, trusted);
   if (head === null) return 0;
   await proofStore(db, head.treeSize);
   return nodeCaches.get(db)?.nodeCount ?? 0;
@@ -184,15 +105,17 @@ export interface AuditInclusionProof {
 }
 
 /**
- * Inclusion proof of record `seq` against the signed head of `treeSize` leaves (default: the latest head).
+ * Inclusion proof of record `seq` against the head of `treeSize` leaves a `trusted` key signed (default: the
+ * latest such head).
  * O(log n) node reads in one query.
  */
 export async function auditInclusionProof(
   db: Queryable,
+  trusted: readonly PublicKeyInfo[],
   seq: number,
   treeSize?: number,
 ): Promise<AuditInclusionProof> {
-  const head = await resolveHead(db, treeSize);
+  const head = await resolveHead(db, trusted, treeSize);
   if (seq >= head.treeSize) {
     throw new AuditLogError(
       AuditLogErrorCode.OUT_OF_RANGE,
@@ -222,15 +145,16 @@ export interface AuditConsistencyProof {
 }
 
 /**
- * Consistency proof from `size1` to `size2` (default: the latest signed head's size), with both roots and
- * the signed heads of those sizes: every node in one read, the heads in one query.
+ * Consistency proof from `size1` to `size2` (default: the latest trusted head's size), with both roots and
+ * the heads of those sizes a `trusted` key signed: every node in one read, the heads in one query.
  */
 export async function auditConsistencyProof(
   db: Queryable,
+  trusted: readonly PublicKeyInfo[],
   size1: number,
   size2?: number,
 ): Promise<AuditConsistencyProof> {
-  const to = size2 ?? (await resolveHead(db, undefined)).treeSize;
+  const to = size2 ?? (await resolveHead(db, trusted, undefined)).treeSize;
   const current = await createPgMerkleStore(db).size();
   if (!(size1 >= 0 && size1 <= to && to <= current)) {
     throw new AuditLogError(
@@ -243,7 +167,7 @@ export async function auditConsistencyProof(
   const lookup = await readPlanNodes(await proofStore(db, to), [...plan, peaks1, peaks2]);
   const root = (peaks: ProofElement): Buffer =>
     peaks.length === 0 ? Buffer.from(EMPTY_ROOT) : foldNodes(peaks.map(lookup));
-  const heads = await treeHeadsAt(db, [size1, to]);
+  const heads = await treeHeadsAt(db, trusted, [size1, to]);
   return {
     size1,
     size2: to,
@@ -269,6 +193,11 @@ export interface AuditExportOptions {
   reader?: AuditScope;
   /** Prove against the signed head of this size (default: the latest signed head). */
   treeSize?: number;
+  /**
+   * Keys whose heads are the log's (`AuditKeys.trusted`); rows none of them signed are skipped. Default: the
+   * signing key. Of several trusted heads of one size, the signing key's is exported.
+   */
+  trusted?: readonly PublicKeyInfo[];
   /** Largest number of records in one bundle (default 10,000); more is MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS. */
   maxRecords?: number;
   /** Clock of the scope signature. Default: system time. */
@@ -290,7 +219,8 @@ export async function exportAuditBundle(
   scope: AuditExportScope,
   options: AuditExportOptions,
 ): Promise<SignedAuditBundle> {
-  const head = await resolveHead(db, options.treeSize);
+  const { signingKey } = options;
+  const head = await resolveHead(db, options.trusted ?? [signingKey], options.treeSize, signingKey.keyId);
   const reader = options.reader ?? { all: true };
   const audience = auditAudience(reader);
   const max = options.maxRecords ?? 10_000;
@@ -368,7 +298,7 @@ export async function exportAuditBundle(
   return {
     format: BUNDLE_FORMAT,
     scope: bundleScope,
-    scopeSignature: signBundleScope(bundleScope, head, options.signingKey, signedAt),
+    scopeSignature: signBundleScope(bundleScope, head, signingKey, signedAt),
     treeHead: head,
     publicKeys: await auditPublicKeys(db),
     entries: await bundleEntries(db, rows, head.treeSize),

@@ -8,11 +8,10 @@ import {
   signTreeHead,
   signingKeyFromEnv,
   toHex,
-  verifyTreeHead,
 } from '@mod/audit';
 import type { MerkleTree, PublicKeyInfo, SignedTreeHead, SigningKey, TreeHeadSchedule } from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
-import { listTreeHeads } from './audit-proofs.js';
+import { latestTreeHead } from './audit-heads.js';
 import { createPgMerkleStore } from './audit-store.js';
 import { enqueueOutbox } from './outbox.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
@@ -79,29 +78,6 @@ export interface SignTreeHeadOptions {
   now?: () => Date;
 }
 
-/** Stored heads read per query while looking for the newest one a trusted key signed. */
-const HEADS_PER_PAGE = 100;
-
-/** The newest stored head a `trusted` key signed, or null. */
-async function latestTrustedHead(
-  db: Queryable,
-  trusted: readonly PublicKeyInfo[],
-): Promise<SignedTreeHead | null> {
-  let beforeSize: number | undefined;
-  for (;;) {
-    const page = await listTreeHeads(db, {
-      ...(beforeSize === undefined ? {} : { beforeSize }),
-      limit: HEADS_PER_PAGE,
-    });
-    const good = page.find((h) => verifyTreeHead(h, trusted).ok);
-    if (good !== undefined) return good;
-    const oldest = page.at(-1);
-    if (page.length < HEADS_PER_PAGE || oldest === undefined) return null;
-    // Heads of one size on this page's edge may continue on the next: read from that size down again.
-    beforeSize = oldest.treeSize + (page.every((h) => h.treeSize === oldest.treeSize) ? 0 : 1);
-  }
-}
-
 /**
  * Throws MOD_ERR_AUDIT_LOG_INCONSISTENT unless the stored tree of `size` leaves extends `head`: at least as
  * large, and its first `head.treeSize` leaves still fold to the signed root. The database's owner can delete
@@ -145,7 +121,8 @@ export async function signTreeHeadIfDue(
     if (rows[0]?.locked !== true) return null;
     const tree = createMerkleTree(createPgMerkleStore(c));
     const size = await tree.size();
-    const last = await latestTrustedHead(c, options.trusted ?? [options.key]);
+    const trusted = options.trusted ?? [options.key];
+    const last = await latestTreeHead(c, trusted);
     // Checked before the schedule: a log cut back below its last head is never merely "not due".
     for (const signed of [last, options.previous ?? null]) {
       if (signed !== null) await requireExtends(tree, size, signed);

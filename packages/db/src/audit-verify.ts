@@ -15,7 +15,7 @@ import {
   verifyTreeHead,
 } from '@mod/audit';
 import type { PublicKeyInfo, SignedTreeHead, VerifyReason } from '@mod/audit';
-import { auditPublicKeys, listTreeHeads } from './audit-proofs.js';
+import { auditPublicKeys, listTreeHeads } from './audit-heads.js';
 import { createPgMerkleStore, nextPeaks } from './audit-store.js';
 import type { Queryable } from './pool.js';
 

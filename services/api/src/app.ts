@@ -15,7 +15,7 @@ import {
   type RetentionPolicy,
 } from '@mod/vault';
 import type { Pool } from '@mod/db';
-import type { SigningKey } from '@mod/db/audit';
+import type { PublicKeyInfo, SigningKey } from '@mod/db/audit';
 import type { PendingMedia } from '@mod/db/submissions';
 import { createPgEvidenceStore } from '@mod/db/vault';
 import type { Producer } from '@mod/kafka';
@@ -115,6 +115,11 @@ export interface AppDeps {
   splash?: SplashSettings;
   /** The audit log's signing key: audit exports sign their scope with it. Default: none (exports answer 503). */
   auditSigningKey?: SigningKey | null;
+  /**
+   * Keys whose tree heads the audit routes serve and prove against (`AuditKeys.trusted`): stored rows none of them
+   * signed are skipped (the application role may insert them). Default: the signing key alone.
+   */
+  auditTrustedKeys?: readonly PublicKeyInfo[];
   /** Staff accounts: sessions, sign-in lock-out, TOTP sealing key (session-auth.ts). Default: no sealing key. */
   people?: Partial<PeopleSettings>;
   /**
@@ -292,6 +297,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: '/v1/audit',
     ...routeDeps,
     signingKey: deps.auditSigningKey ?? null,
+    trusted: deps.auditTrustedKeys ?? (deps.auditSigningKey ? [deps.auditSigningKey] : []),
   });
   await app.register(ispRoutes, { prefix: '/v1/isp', ...routeDeps });
   const vaultKeys = deps.evidenceVault?.keyring ?? createMasterKeyring({ current: '' });

@@ -151,6 +151,7 @@ export function createApiService(
         maxUploadBytes,
         splash: splashSettingsFromConfig(config),
         auditSigningKey: auditKeys.signing,
+        auditTrustedKeys: auditKeys.trusted,
         people: peopleSettingsFromConfig(config),
         reports,
         evidenceVault: { keyring: vaultKeys, retention: retentionFromConfig(config) },
@@ -164,7 +165,7 @@ export function createApiService(
       await registerAuditPublicKeys(db, auditKeys.trusted);
       // The upper Merkle levels every proof shares, read once in the background (proofs also fill it).
       const warming = performance.now();
-      warmAuditProofCache(db).then(
+      warmAuditProofCache(db, auditKeys.trusted).then(
         (nodes) =>
           logger.info({ nodes, ms: Math.round(performance.now() - warming) }, 'audit proof cache warm'),
         (err: unknown) => logger.warn({ err }, 'audit proof cache not warmed; proofs will fill it'),

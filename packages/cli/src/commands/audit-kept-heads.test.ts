@@ -79,7 +79,10 @@ describe('modctl audit verify-consistency', () => {
     const keptFile = file('kept-5.json');
     await writeFile(keptFile, JSON.stringify({ treeHead: kept, publicKeys: [] }));
     const proofFile = file('consistency.json');
-    await writeFile(proofFile, JSON.stringify(await auditConsistencyProof(db.pool, 5)));
+    await writeFile(
+      proofFile,
+      JSON.stringify(await auditConsistencyProof(db.pool, [loadSigningKey(pair.privateKeyPem)], 5)),
+    );
     const good = await runExpecting(
       auditCommand,
       ['verify-consistency', keptFile, proofFile, '--key', key],
@@ -102,7 +105,10 @@ describe('modctl audit verify-consistency', () => {
         [8, Buffer.from(forked.rootHash, 'hex'), forked.timestamp, forked.keyId, forked.signature],
       ),
     );
-    await writeFile(proofFile, JSON.stringify(await auditConsistencyProof(db.pool, 5)));
+    await writeFile(
+      proofFile,
+      JSON.stringify(await auditConsistencyProof(db.pool, [loadSigningKey(pair.privateKeyPem)], 5)),
+    );
     const fork = await runExpecting(
       auditCommand,
       ['verify-consistency', keptFile, proofFile, '--key', key],

@@ -3,6 +3,7 @@ export * from '../audit.js';
 export { createPgMerkleStore, nextPeaks } from '../audit-store.js';
 export { MerkleNodeCache } from '../audit-node-cache.js';
 export { AuditLogError, AuditLogErrorCode } from '../audit-errors.js';
+export * from '../audit-heads.js';
 export * from '../audit-proofs.js';
 export * from '../audit-scope.js';
 export * from '../audit-signer.js';

@@ -12,6 +12,7 @@ import {
   treeHeadAt,
   type AuditExportScope,
   type AuditScope,
+  type PublicKeyInfo,
   type SigningKey,
 } from '@mod/db/audit';
 import type { FastifyRequest } from 'fastify';
@@ -40,6 +41,8 @@ function auditScopeOf(req: FastifyRequest): AuditScope {
 export interface AuditRouteDeps extends RouteDeps {
   /** Null when the API has no signing key (MOD_AUDIT_SIGNING_KEY_PEM): exports then answer 503. */
   signingKey: SigningKey | null;
+  /** Keys whose heads are the log's (`AuditKeys.trusted`): heads no one of them signed are never served. */
+  trusted: readonly PublicKeyInfo[];
 }
 
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -156,7 +159,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
     '/tree-heads/latest',
     { config: AUDIT_READERS, schema: { response: { 200: HeadBody, ...ErrorResponses } } },
     async () => {
-      const head = await latestTreeHead(deps.db);
+      const head = await latestTreeHead(deps.db, deps.trusted);
       if (head === null) throw notFound('signed tree head');
       return { treeHead: head, publicKeys: await auditPublicKeys(deps.db) };
     },
@@ -169,7 +172,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
       schema: { params: Type.Object({ treeSize: Size }), response: { 200: HeadBody, ...ErrorResponses } },
     },
     async (req) => {
-      const head = await treeHeadAt(deps.db, req.params.treeSize);
+      const head = await treeHeadAt(deps.db, deps.trusted, req.params.treeSize);
       if (head === null) throw notFound('signed tree head');
       return { treeHead: head, publicKeys: await auditPublicKeys(deps.db) };
     },
@@ -187,7 +190,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
     },
     async (req) => {
       await visibleOr404(req, req.params.seq);
-      return answer(() => auditInclusionProof(deps.db, req.params.seq, req.query.treeSize));
+      return answer(() => auditInclusionProof(deps.db, deps.trusted, req.params.seq, req.query.treeSize));
     },
   );
 
@@ -217,7 +220,8 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
         response: { 200: Consistency, ...ErrorResponses },
       },
     },
-    async (req) => answer(() => auditConsistencyProof(deps.db, req.query.fromSize, req.query.toSize)),
+    async (req) =>
+      answer(() => auditConsistencyProof(deps.db, deps.trusted, req.query.fromSize, req.query.toSize)),
   );
 
   app.get(
@@ -274,6 +278,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
       const bundle = await answer(() =>
         exportAuditBundle(deps.db, scope, {
           signingKey,
+          trusted: deps.trusted,
           reader,
           ...(q.treeSize === undefined ? {} : { treeSize: q.treeSize }),
         }),

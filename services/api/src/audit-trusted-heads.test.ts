@@ -1,0 +1,86 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKeyPair, loadSigningKey, signTreeHead, verifyBundle } from '@mod/audit';
+import { appendAuditAlone, signTreeHeadIfDue, type SignedTreeHead, type SigningKey } from '@mod/db/audit';
+import { useCallersWorld } from './callers-world.js';
+import { bearer } from './testing.js';
+
+// The application role may insert rows into audit_tree_heads (the API stores the heads it signs): a row no trusted
+// key signed is no head of the log, and the audit routes never hand it out nor prove against it. Real PostgreSQL,
+// real HTTP on 127.0.0.1.
+
+const api = useCallersWorld({ admin: ['ops', 'admin'] });
+let base: string;
+beforeAll(async () => {
+  base = await api.app.listen({ host: '127.0.0.1', port: 0 });
+});
+
+const get = async (url: string, at = base) => {
+  const res = await fetch(`${at}${url}`, { headers: bearer(api.keys.admin) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+const append = (i: number) =>
+  appendAuditAlone(api.db, {
+    actor: { kind: 'service', id: 'trusted-heads' },
+    action: 'test.appended',
+    subject: { type: 'test', id: `r-${i}` },
+  });
+/** As the signer loop does (`force`: as at shutdown; else on a schedule that says not yet). */
+const sign = async (key: SigningKey, trusted = [key], force = true): Promise<SignedTreeHead> => {
+  // The signer's lock is database-wide: another test's signer may hold it for a moment.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const head = await signTreeHeadIfDue(api.db, {
+      key,
+      trusted,
+      schedule: { everyRecords: 1_000, everyMs: 3_600_000 },
+      topic: null,
+      force,
+    });
+    if (head !== null) return head;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('no tree head signed');
+};
+/** A head row as anyone with the application role's access could insert it: any size, any signature. */
+const insertRow = (head: SignedTreeHead, signedAt = new Date()) =>
+  api.db.query(
+    `insert into audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature) values ($1, $2, $3, $4, $5)`,
+    [head.treeSize, Buffer.from(head.rootHash, 'hex'), signedAt, head.keyId, head.signature],
+  );
+
+describe('stored head rows no trusted key signed', () => {
+  it('are never served, proven against or exported: the genuine head is', async () => {
+    for (let i = 0; i < 4; i++) await append(i);
+    const genuine = await sign(api.world.auditKey);
+    const junk = Buffer.alloc(64, 7).toString('base64');
+    const { keyId } = api.world.auditKey;
+    // Far beyond the tree under the log's key id, and in the place of the genuine head's size under another key
+    // id, signed later: both newer than the genuine head by every ordering the reads used.
+    await insertRow({
+      treeSize: 1_000_000,
+      rootHash: 'ab'.repeat(32),
+      timestamp: '',
+      keyId,
+      signature: junk,
+    });
+    const stranger = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+    const other = signTreeHead({ ...genuine, rootHash: 'cd'.repeat(32) }, stranger);
+    await insertRow(other, new Date(Date.parse(genuine.timestamp) + 60_000));
+
+    const latest = await get('/v1/audit/tree-heads/latest');
+    expect(latest.status).toBe(200);
+    expect(latest.body['treeHead']).toEqual(genuine);
+    expect((await get(`/v1/audit/tree-heads/${genuine.treeSize}`)).body['treeHead']).toEqual(genuine);
+    expect((await get('/v1/audit/tree-heads/1000000')).status).toBe(404);
+
+    const proof = await get(`/v1/audit/records/1/inclusion-proof`);
+    expect(proof.status, JSON.stringify(proof.body)).toBe(200);
+    expect(proof.body['treeHead']).toEqual(genuine);
+    const consistency = await get(`/v1/audit/consistency-proof?fromSize=2`);
+    expect(consistency.status, JSON.stringify(consistency.body)).toBe(200);
+    expect(consistency.body).toMatchObject({ size2: genuine.treeSize, treeHead2: genuine });
+    const bundle = await get(`/v1/audit/export?fromSeq=0&toSeq=${genuine.treeSize - 1}`);
+    expect(bundle.status, JSON.stringify(bundle.body)).toBe(200);
+    expect(bundle.body['treeHead']).toEqual(genuine);
+    expect(verifyBundle(bundle.body)).toMatchObject({ ok: true, treeSize: genuine.treeSize });
+  });
+});
