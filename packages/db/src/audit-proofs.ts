@@ -195,7 +195,9 @@ export interface AuditExportOptions {
   treeSize?: number;
   /**
    * Keys whose heads are the log's (`AuditKeys.trusted`); rows none of them signed are skipped. Default: the
-   * signing key. Of several trusted heads of one size, the signing key's is exported.
+   * signing key. Of several trusted heads of one size, the signing key's is exported: right after a rotation
+   * the signer signs the current size with the new key, and a verifier without keys of its own takes only a
+   * scope signed by the head's key.
    */
   trusted?: readonly PublicKeyInfo[];
   /** Largest number of records in one bundle (default 10,000); more is MOD_ERR_AUDIT_LOG_TOO_MANY_RECORDS. */

@@ -11,7 +11,7 @@ import {
 } from '@mod/audit';
 import type { MerkleTree, PublicKeyInfo, SignedTreeHead, SigningKey, TreeHeadSchedule } from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
-import { latestTreeHead } from './audit-heads.js';
+import { latestTreeHead, treeHeadsAt } from './audit-heads.js';
 import { createPgMerkleStore } from './audit-store.js';
 import { enqueueOutbox } from './outbox.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
@@ -103,8 +103,8 @@ async function requireExtends(tree: MerkleTree, size: number, head: SignedTreeHe
 }
 
 /**
- * Signs and stores a tree head when one is due (`isTreeHeadDue`: N new records or T ms since the last head),
- * registers the signing key's public half, and enqueues the head for the tree-heads topic, all in one
+ * Signs and stores a tree head when one is due (`isTreeHeadDue`: N new records or T ms since the last head; or
+ * the latest head is another key's and this key has not signed its size: a rotation), registers the signing key's public half, and enqueues the head for the tree-heads topic, all in one
  * transaction. Signers in several processes skip each other (try-lock). Returns the new head, or null.
  * Signs only a tree that extends the latest stored head a `trusted` key signed and `previous` (else
  * MOD_ERR_AUDIT_LOG_INCONSISTENT).
@@ -128,11 +128,20 @@ export async function signTreeHeadIfDue(
       if (signed !== null) await requireExtends(tree, size, signed);
     }
     const at = now();
-    const due = isTreeHeadDue(
-      last === null ? null : { treeSize: last.treeSize, signedAtMs: Date.parse(last.timestamp) },
-      { treeSize: size, nowMs: at.getTime() },
-      options.force === true ? { everyRecords: 1, everyMs: 0 } : options.schedule,
-    );
+    // Right after a rotation the latest head is the old key's, and exports sign their scope with the new key: a
+    // verifier without keys of its own takes only a scope signed by the head's key, so the new key signs the
+    // current size at once, grown or not, and exports prove against that head (`exportAuditBundle`).
+    const rotated =
+      last !== null &&
+      last.keyId !== options.key.keyId &&
+      (await treeHeadsAt(c, trusted, [size], options.key.keyId)).get(size)?.keyId !== options.key.keyId;
+    const due =
+      rotated ||
+      isTreeHeadDue(
+        last === null ? null : { treeSize: last.treeSize, signedAtMs: Date.parse(last.timestamp) },
+        { treeSize: size, nowMs: at.getTime() },
+        options.force === true ? { everyRecords: 1, everyMs: 0 } : options.schedule,
+      );
     if (!due) return null;
     // The records are stamped by the database's clock, the head by this process's: a clock behind would sign a
     // head older than records it holds, or than the head it extends (another API's clock ahead), each saying the

@@ -5,8 +5,9 @@ import { useCallersWorld } from './callers-world.js';
 import { bearer } from './testing.js';
 
 // The application role may insert rows into audit_tree_heads (the API stores the heads it signs): a row no trusted
-// key signed is no head of the log, and the audit routes never hand it out nor prove against it. Real PostgreSQL,
-// real HTTP on 127.0.0.1.
+// key signed is no head of the log, and the audit routes never hand it out nor prove against it. And right after a
+// key rotation, an export still verifies with no keys of the verifier's own. Real PostgreSQL, real HTTP on
+// 127.0.0.1.
 
 const api = useCallersWorld({ admin: ['ops', 'admin'] });
 let base: string;
@@ -82,5 +83,31 @@ describe('stored head rows no trusted key signed', () => {
     expect(bundle.status, JSON.stringify(bundle.body)).toBe(200);
     expect(bundle.body['treeHead']).toEqual(genuine);
     expect(verifyBundle(bundle.body)).toMatchObject({ ok: true, treeSize: genuine.treeSize });
+  });
+});
+
+describe('an export right after a key rotation', () => {
+  it('verifies with no keys of the verifier’s own: the new key signs the head it proves against', async () => {
+    const old = api.world.auditKey;
+    await append(100);
+    const before = await sign(old);
+    // The API restarted with a new signing key, the old one still trusted; no record appended since.
+    const fresh = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+    const trusted = [fresh, old];
+    const rotated = await api.world.build({ auditSigningKey: fresh, auditTrustedKeys: trusted });
+    const at = await rotated.listen({ host: '127.0.0.1', port: 0 });
+    // Its signer's first tick (at start-up): the current size, under the new key, though the tree has not grown.
+    const head = await sign(fresh, trusted, false);
+    expect(head).toMatchObject({ treeSize: before.treeSize, keyId: fresh.keyId });
+
+    const bundle = await get(`/v1/audit/export?fromSeq=0&toSeq=${before.treeSize - 1}`, at);
+    expect(bundle.status, JSON.stringify(bundle.body)).toBe(200);
+    expect(bundle.body['treeHead']).toEqual(head);
+    expect(verifyBundle(bundle.body)).toMatchObject({ ok: true, keyId: fresh.keyId });
+    expect(verifyBundle(bundle.body, { trustedKeys: trusted })).toMatchObject({ ok: true });
+    // The signer does not sign that size again, and heads of either key stay the log's.
+    const again = { key: fresh, trusted, schedule: { everyRecords: 1, everyMs: 0 }, topic: null };
+    await expect(signTreeHeadIfDue(api.db, again)).resolves.toBeNull();
+    expect((await get('/v1/audit/tree-heads/latest', at)).body['treeHead']).toEqual(head);
   });
 });

@@ -190,6 +190,13 @@ export function createApiService(
           logger,
           previous,
         });
+        // Right after a rotation this first tick signs the current size with the new key, before any export is
+        // served (an export's scope is signed by the key of the head it proves against: see signTreeHeadIfDue).
+        await signer
+          .tick()
+          .catch((err: unknown) =>
+            logger.warn({ err }, 'audit tree head not signed at start-up; will retry'),
+          );
         signer.start();
       }
       loop.start();
