@@ -141,3 +141,21 @@ describe('the time a head is signed at', () => {
     expect(Date.parse(after?.timestamp ?? '')).toBeGreaterThanOrEqual(Date.parse(fast?.timestamp ?? ''));
   });
 });
+
+describe('a key rotation', () => {
+  it('has the new key sign the current size once, grown or not, whichever key signed a size last', async () => {
+    const fresh = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+    const trusted = [fresh, key];
+    const signFresh = () => signTreeHeadIfDue(db.pool, { key: fresh, trusted, schedule, topic: null });
+    expect(await signFresh()).toMatchObject({ treeSize: 6, keyId: fresh.keyId });
+    expect(await signFresh()).toBeNull();
+    // During a rolling restart an API still on the old key signs a size first, then one signs it after the new key.
+    await appendAuditBatch(db.pool, [auditEntry(6)]);
+    expect(await sign()).toMatchObject({ treeSize: 7, keyId: key.keyId });
+    expect(await signFresh()).toMatchObject({ treeSize: 7, keyId: fresh.keyId });
+    await appendAuditBatch(db.pool, [auditEntry(7)]);
+    expect(await signFresh()).toMatchObject({ treeSize: 8, keyId: fresh.keyId });
+    expect(await sign()).toMatchObject({ treeSize: 8, keyId: key.keyId });
+    expect(await signFresh()).toBeNull();
+  });
+});
