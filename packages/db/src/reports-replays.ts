@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { ensurePublicReportsTenant, PUBLIC_REPORTS_TENANT } from './reports.js';
 
 /** A report's first answer to an Idempotency-Key, sealed by the API (`sealed` under the contact key `keyId`). */
 export interface ReportReplay {
@@ -18,6 +19,8 @@ export async function takeReportReplayKey(
   db: Queryable,
   k: { tenantId: string; idempotencyKey: string; reportId: string; expiresAt: Date; now: Date },
 ): Promise<'taken' | ReportReplay> {
+  // The public form's first report may come with a key (its form token's): its tenant must exist for the row.
+  if (k.tenantId === PUBLIC_REPORTS_TENANT) await ensurePublicReportsTenant(db);
   const { rowCount } = await db.query(
     `/* reports:replay-take */ insert into report_replays (tenant_id, idempotency_key, report_id, expires_at)
      values ($1, $2, $3, $4)

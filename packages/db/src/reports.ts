@@ -54,6 +54,15 @@ export interface ReportSubjectLink {
   created: boolean;
 }
 
+/** Makes the public form's tenant the first time a report of it is filed (in the caller's transaction). */
+export async function ensurePublicReportsTenant(db: Queryable): Promise<void> {
+  await db.query(
+    `/* reports:public-tenant */ insert into tenants (id, kind, name) values ($1, 'hotline', $2)
+     on conflict (id) do nothing`,
+    [PUBLIC_REPORTS_TENANT, "Báo cáo của người dân / Citizens' reports"],
+  );
+}
+
 /**
  * Files a report in the caller's transaction: the report, its URLs folded into the open subject of each URL (or
  * a new subject, which the caller routes with its `eventId` in the same transaction), the first steps, and the
@@ -64,12 +73,7 @@ export async function fileReport(
   r: ReportInput,
 ): Promise<{ id: string; subjects: ReportSubjectLink[] }> {
   const id = r.id ?? randomUUID();
-  if (r.tenantId === PUBLIC_REPORTS_TENANT)
-    await db.query(
-      `/* reports:public-tenant */ insert into tenants (id, kind, name) values ($1, 'hotline', $2)
-       on conflict (id) do nothing`,
-      [PUBLIC_REPORTS_TENANT, "Báo cáo của người dân / Citizens' reports"],
-    );
+  if (r.tenantId === PUBLIC_REPORTS_TENANT) await ensurePublicReportsTenant(db);
   await db.query(
     `/* reports:file */ insert into reports (id, tracking_sha256, channel, tenant_id, filed_by, category, seen_where,
        description, language, received_at, due_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

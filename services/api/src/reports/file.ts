@@ -1,5 +1,5 @@
 import type { UrlObserved } from '@mod/contracts';
-import { withTransaction, type Pool } from '@mod/db';
+import { withTransaction, type Pool, type Queryable } from '@mod/db';
 import { appendAudit, type AuditEntry } from '@mod/db/audit';
 import { enqueueOutbox } from '@mod/db/outbox';
 import {
@@ -54,12 +54,15 @@ export interface ReportFiling {
   /**
    * Files a report. With an `idempotencyKey` (the API's channels), the same key and request of the tenant within
    * `REPORT_IDEMPOTENCY_WINDOW_MS` answer the first report again (`replayed`); the key with another request, 409.
+   * `claim` runs in the filing's transaction before anything is filed (once the key is taken, and not when the
+   * first answer is replayed); what it throws files nothing. The public form takes its one-time token there.
    */
   file(
     filer: ReportFiler,
     report: CheckedReport,
     language: 'vi' | 'en',
     idempotencyKey?: string | null,
+    claim?: (c: Queryable) => Promise<void>,
   ): Promise<FiledReport>;
 }
 
@@ -86,7 +89,7 @@ export function createReportFiling(o: {
   });
   for (const channel of ReportChannels) received.inc({ channel }, 0);
   return {
-    async file(filer, report, language, idempotencyKey = null) {
+    async file(filer, report, language, idempotencyKey = null, claim) {
       const { settings } = o;
       if (report.contact !== null && settings.contactKey === null)
         throw reportError(
@@ -132,6 +135,7 @@ export function createReportFiling(o: {
           });
           if (taken !== 'taken') return { kept: taken };
         }
+        await claim?.(c);
         const stored = await fileReport(c, {
           id,
           trackingSha256: trackingDigest(trackingCode),

@@ -16,9 +16,10 @@ export interface FormTokens {
   verify(token: string, nowMs: number): 'ok' | 'invalid' | 'expired';
   /**
    * 'ok', or why not: forged, expired or used already. Each token is taken once, by whichever API instance sees it
-   * first (`UsedFormTokens`, shared by every instance).
+   * first (`UsedFormTokens`, shared by every instance); `used` takes it in another store of the same tokens (a
+   * transaction of its own).
    */
-  take(token: string, nowMs: number): Promise<'ok' | 'invalid' | 'expired' | 'used'>;
+  take(token: string, nowMs: number, used?: UsedFormTokens): Promise<'ok' | 'invalid' | 'expired' | 'used'>;
   /** Whether `solution` proves `bits` of work on `token`. */
   proves(token: string, solution: string, bits: number): boolean;
 }
@@ -65,13 +66,13 @@ export function createFormTokens(o: FormTokenOptions): FormTokens {
       return `${body}.${sign(o.secret, body)}`;
     },
     verify,
-    async take(token, nowMs) {
+    async take(token, nowMs, used = o.used) {
       const genuine = verify(token, nowMs);
       if (genuine !== 'ok') return genuine;
       const [time = '', nonce = ''] = token.split('.');
       // Only a genuine, fresh token reaches the shared store: forged ones cost no write.
       const expiresAt = new Date(parseInt(time, 36) + maxAgeMs + USED_TOKEN_MARGIN_MS);
-      return (await o.used.take(nonce, expiresAt)) ? 'ok' : 'used';
+      return (await used.take(nonce, expiresAt)) ? 'ok' : 'used';
     },
     proves(token, solution, bits) {
       if (bits <= 0) return true;
@@ -80,6 +81,12 @@ export function createFormTokens(o: FormTokenOptions): FormTokens {
     },
   };
 }
+
+/**
+ * The Idempotency-Key a report filed with a (genuine) form token is kept under: its nonce, unique to the form
+ * served. A second post of the form answers the first report again (`ReportFiling.file`).
+ */
+export const formTokenReplayKey = (token: string): string => `form:${token.split('.')[1] ?? ''}`;
 
 export function leadingZeroBits(digest: Uint8Array): number {
   let n = 0;

@@ -1,12 +1,13 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PUBLIC_REPORTS_TENANT, reportStatusByTracking, takeFormToken } from '@mod/db/reports';
+import { reportStatusByTracking, takeFormToken } from '@mod/db/reports';
 import { clientAddressKey } from '@mod/people';
 import { errorAnswer } from '../error-answer.js';
 import { ApiError } from '../errors.js';
 import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
 import type { ReportFiling } from '../reports/file.js';
 import { createFormTokens, POW_SCRIPT } from '../reports/form-token.js';
+import { fileWithFormToken } from '../reports/form-filing.js';
 import {
   canonicalTrackingCode,
   checkReport,
@@ -254,7 +255,8 @@ export async function reportPublicRoutes(
    * Every abuse check, cheapest first, and none charged to others for what one client sends: a robot's post
    * (honeypot) and a forged or stale token are refused before any limit is charged; the per-address limit comes
    * before the global one, so that one client past its own limit spends nothing of everyone's; only then is the
-   * token taken (a write). Then the report's own checks, then filing. Throws a coded ApiError.
+   * token taken (a write), with the report's own checks and the filing (`fileWithFormToken`: a second post of the
+   * token answers the report it filed again). Throws a coded ApiError.
    */
   async function fileFromForm(req: FastifyRequest, fields: FormFields, values: FormValues, lang: Lang) {
     const now = nowMs();
@@ -286,25 +288,15 @@ export async function reportPublicRoutes(
         'too many reports right now',
         Math.ceil(all.retryAfterMs / 1000),
       );
-    const taken = await tokens.take(token, now);
-    if (taken !== 'ok') throw reportError(ReportErrorCode.FormExpired, `the form token is ${taken}`);
-    const checked = checkReport({
-      urls: (values.urls ?? '').split(/\r?\n/),
-      category: values.category ?? '',
-      seenWhere: values.seenWhere,
-      description: values.description,
-      contact: { name: values.name ?? '', phone: values.phone ?? '', email: values.email ?? '' },
-      consents: { contact: values.consentContact === true, followUp: values.consentFollowUp === true },
-    });
-    return filing.file(
-      {
-        channel: 'web',
-        tenantId: PUBLIC_REPORTS_TENANT,
-        filedBy: null,
-        audit: { actor: { kind: 'service', id: 'report-form' } },
-      },
-      checked,
-      lang,
+    return fileWithFormToken({ filing, tokens, settings, token, nowMs: now, lang }, () =>
+      checkReport({
+        urls: (values.urls ?? '').split(/\r?\n/),
+        category: values.category ?? '',
+        seenWhere: values.seenWhere,
+        description: values.description,
+        contact: { name: values.name ?? '', phone: values.phone ?? '', email: values.email ?? '' },
+        consents: { contact: values.consentContact === true, followUp: values.consentFollowUp === true },
+      }),
     );
   }
 
