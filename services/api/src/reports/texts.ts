@@ -127,7 +127,8 @@ const vi: ReportTexts = {
     MOD_ERR_API_REPORT_REJECTED: 'Không thể nhận báo cáo này.',
     MOD_ERR_API_REPORT_CROSS_SITE:
       'Biểu mẫu này được gửi từ một trang web khác nên không được nhận. Nếu bạn muốn báo cáo, hãy điền biểu mẫu dưới đây.',
-    MOD_ERR_API_REPORT_FORM_EXPIRED: 'Biểu mẫu đã hết hạn hoặc đã được gửi. Hãy tải lại trang và gửi lại.',
+    MOD_ERR_API_REPORT_FORM_EXPIRED:
+      'Biểu mẫu đã hết hạn hoặc đã được gửi. Nếu bạn vừa bấm Gửi, báo cáo có thể đã được nhận; nếu chưa, hãy tải lại trang và gửi lại.',
     MOD_ERR_API_REPORT_POW: 'Trình duyệt chưa hoàn tất bước kiểm tra chống lạm dụng. Hãy thử lại.',
     MOD_ERR_API_REPORT_RATE_LIMITED:
       'Có quá nhiều báo cáo từ địa chỉ của bạn. Hãy thử lại sau ít phút, hoặc gọi 111.',
@@ -218,7 +219,7 @@ const en: ReportTexts = {
     MOD_ERR_API_REPORT_CROSS_SITE:
       'This form was sent from another website, so it was not accepted. To make a report, fill in the form below.',
     MOD_ERR_API_REPORT_FORM_EXPIRED:
-      'The form expired or was already sent. Reload the page and send it again.',
+      'The form expired or was already sent. If you just pressed Send, your report was probably received; if not, reload the page and send it again.',
     MOD_ERR_API_REPORT_POW: 'Your browser did not complete the anti-abuse check. Please try again.',
     MOD_ERR_API_REPORT_RATE_LIMITED:
       'Too many reports from your address. Try again in a few minutes, or call 111.',
