@@ -52,7 +52,8 @@ describe('consumer runner static membership (real Kafka)', () => {
       await b.stop();
     }
     expect(seen.sort()).toEqual(['1', '2', '3', '4']);
-  });
+    // Three rebalances of a group on the real broker: seconds here, past the unit tests' 30 s on a loaded machine.
+  }, 120_000);
 
   it('a twin elsewhere with its instance id fences it: it says so, never dies of the fenced client, and consumes on', async () => {
     const twinTopic = `${prefix}twin`;
