@@ -42,6 +42,21 @@ export interface FollowOptions {
 /** Longest wait between two attempts at a record whose application failed for an outage, or at subscribing again. */
 const MAX_RETRY_DELAY_MS = 10_000;
 
+/** Waits that double from `first` up to {@link MAX_RETRY_DELAY_MS}: `next()` is the wait to take now. */
+function doublingDelays(first: number): { next(): number; reset(): void } {
+  let delay = first;
+  return {
+    next() {
+      const now = delay;
+      delay = Math.min(MAX_RETRY_DELAY_MS, delay * 2);
+      return now;
+    },
+    reset() {
+      delay = first;
+    },
+  };
+}
+
 /**
  * Reads every partition of a topic from the given offsets on, one record at a time, in order, without committing
  * (a follower keeps its own position: the bank and URL-list indexes of each scanner and fetcher, which note the
@@ -101,7 +116,7 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
   const pause = (ms: number) => sleep(ms, undefined, { signal: stopped.signal }).catch(() => undefined);
   /** Applies one record: again after an outage, skipped (logged) when it can never apply. */
   const apply = async (record: FollowedRecord): Promise<void> => {
-    let delay = o.retryDelayMs ?? 200;
+    const delays = doublingDelays(o.retryDelayMs ?? 200);
     for (;;) {
       try {
         await o.onRecord(record);
@@ -112,12 +127,9 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
           return;
         }
         if (stopping) return;
-        o.logger.warn(
-          { err, topic: o.topic, offset: record.offset, delayMs: delay },
-          'record not applied; trying again',
-        );
-        await pause(delay);
-        delay = Math.min(MAX_RETRY_DELAY_MS, delay * 2);
+        const delayMs = delays.next();
+        o.logger.warn({ err, topic: o.topic, offset: record.offset, delayMs }, 'record not applied; trying again');
+        await pause(delayMs);
         if (stopping) return;
       }
     }
@@ -138,7 +150,7 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
     }
   };
   const reading = (async () => {
-    let delay = o.retryDelayMs ?? 200;
+    const delays = doublingDelays(o.retryDelayMs ?? 200);
     while (!stopping) {
       if (current !== undefined) {
         try {
@@ -153,15 +165,14 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
         current = undefined;
         await failed.consumer.close(true).catch(() => undefined);
       }
-      await pause(delay);
+      await pause(delays.next());
       if (stopping) break;
       try {
         current = await subscribe();
-        delay = o.retryDelayMs ?? 200;
+        delays.reset();
         o.logger.info({ topic: o.topic, offsets: [...next] }, 'following the topic again');
       } catch (err) {
-        delay = Math.min(MAX_RETRY_DELAY_MS, delay * 2);
-        o.logger.warn({ err, topic: o.topic, delayMs: delay }, 'could not follow the topic; trying again');
+        o.logger.warn({ err, topic: o.topic }, 'could not follow the topic; trying again');
       }
     }
     await current?.consumer.close(true).catch(() => undefined);
