@@ -104,8 +104,9 @@ async function requireExtends(tree: MerkleTree, size: number, head: SignedTreeHe
 
 /**
  * Signs and stores a tree head when one is due (`isTreeHeadDue`: N new records or T ms since the last head; or
- * the latest head is another key's and this key has not signed its size: a rotation), registers the signing key's public half, and enqueues the head for the tree-heads topic, all in one
- * transaction. Signers in several processes skip each other (try-lock). Returns the new head, or null.
+ * the latest head is another key's and this key has not signed its size: a rotation), registers the signing key's
+ * public half, and enqueues the head for the tree-heads topic, all in one transaction. Signers in several processes
+ * skip each other (try-lock). Returns the new head, or null.
  * Signs only a tree that extends the latest stored head a `trusted` key signed and `previous` (else
  * MOD_ERR_AUDIT_LOG_INCONSISTENT).
  */
