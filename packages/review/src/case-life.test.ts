@@ -9,6 +9,7 @@ import {
   mayWork,
   queueRoleOf,
   refuseUnlessClaimer,
+  refuseReveal,
   releaseCase,
   ReviewRefusalCode,
   stageOf,
@@ -72,6 +73,33 @@ describe('who looks at the media', () => {
     expect(mayView({ kind: 'escalation', assignedTenantId: 'other' }, officer)).toBe(false);
     expect(mayView({ kind: 'escalation', assignedTenantId: null }, ana)).toBe(false);
     expect(mayView(open, { ...ana, role: 'admin' })).toBe(false);
+  });
+});
+
+describe('reveals', () => {
+  it('are the claimer’s alone, on an open case; confirmations, which nobody claims, their queue’s while open', () => {
+    expect(refuseReveal(claimedBy('p-ana', later(5)), ana, now)).toBeNull();
+    expect(refuseReveal(open, ana, now)).toMatchObject({ code: ReviewRefusalCode.NotClaimed });
+    expect(refuseReveal(claimedBy('p-bao', later(5)), ana, now)).toMatchObject({
+      code: ReviewRefusalCode.CaseClaimed,
+    });
+    expect(refuseReveal(claimedBy('p-ana', later(-1)), ana, now)).toMatchObject({
+      code: ReviewRefusalCode.ClaimExpired,
+    });
+    expect(refuseReveal({ ...claimedBy('p-ana', later(5)), status: 'closed' }, ana, now)).toMatchObject({
+      code: ReviewRefusalCode.CaseClosed,
+    });
+    expect(refuseReveal(claimedBy('p-ana', later(5)), machine, now)).toMatchObject({
+      code: ReviewRefusalCode.PersonRequired,
+    });
+    const confirm: CaseView = { ...open, kind: 'confirm' };
+    expect(refuseReveal(confirm, officer, now)).toBeNull();
+    expect(refuseReveal({ ...confirm, status: 'closed' }, officer, now)).toMatchObject({
+      code: ReviewRefusalCode.CaseClosed,
+    });
+    expect(refuseReveal(confirm, { ...officer, personId: null }, now)).toMatchObject({
+      code: ReviewRefusalCode.PersonRequired,
+    });
   });
 });
 

@@ -159,6 +159,21 @@ export function refuseUnlessClaimer(c: CaseView, actor: Actor, now: Date): Revie
 }
 
 /**
+ * Why `actor` may not see this case's media in full now, or null. A reveal is part of working a case (reviewers are
+ * shown blurred previews otherwise), so only the person holding a live claim of their own reveals a case of their
+ * queue: not a case in the queue nobody holds, not one another person holds, not a decided one. Confirmations,
+ * which nobody claims (they close through the orders' confirmation), are revealed by the authorities of their
+ * queue while they are open. (Whether the role looks at the case's media at all is `mayView`.)
+ */
+export function refuseReveal(c: CaseView, actor: Actor, now: Date): ReviewRefusal | null {
+  if (c.kind !== 'confirm') return refuseUnlessClaimer(c, actor, now);
+  if (actor.personId === null)
+    return refuse(ReviewRefusalCode.PersonRequired, 'only a signed-in person may work a case');
+  if (stageOf(c, now) === 'decided') return refuse(ReviewRefusalCode.CaseClosed, 'the case is decided');
+  return null;
+}
+
+/**
  * Gives the caller's claim back: the case returns to the queue. Idempotent: when nobody holds a live claim (the
  * caller's expired, or there was none) it is released already (`held: false`, nothing to change). Refused while
  * another person holds it, and on a decided case.

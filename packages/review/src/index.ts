@@ -18,6 +18,7 @@ export {
   claimCase,
   releaseCase,
   refuseUnlessClaimer,
+  refuseReveal,
   type Actor,
   type CaseKind,
   type CaseStage,

@@ -3,7 +3,8 @@
  * (routes/cases*.ts; authz-matrix.ts spreads them in). Reviewers and admins see every case, an authority its own
  * escalations (the side's `caseId` is one addressed to its tenant: the other authority's answers 404). Working a
  * case, its media and proposals are for people only (`sessionOnly`). The entries run in registration order, per
- * caller and side: list, read, preview, reveal, release (nothing held: released already), claim, decide, propose.
+ * caller and side: list, read, release (nothing held: released already), claim, preview, reveal (the claimer's
+ * alone), decide, propose.
  */
 import { about, requestFor, type MatrixEntry } from './authz-matrix-entry.js';
 
@@ -21,10 +22,10 @@ export const CASES_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     shows: (c) => c.caseId,
   },
   'GET /v1/cases/:id': { ...READ, ...about('caseId', '/v1/cases/:id') },
-  'GET /v1/cases/:id/preview': { ...WORK, ...about('caseId', '/v1/cases/:id/preview') },
-  'POST /v1/cases/:id/reveal': { ...WORK, ...about('caseId', '/v1/cases/:id/reveal') },
   'POST /v1/cases/:id/release': { ...WORK, ...about('caseId', '/v1/cases/:id/release') },
   'POST /v1/cases/:id/claim': { ...WORK, ...about('caseId', '/v1/cases/:id/claim') },
+  'GET /v1/cases/:id/preview': { ...WORK, ...about('caseId', '/v1/cases/:id/preview') },
+  'POST /v1/cases/:id/reveal': { ...WORK, ...about('caseId', '/v1/cases/:id/reveal') },
   'POST /v1/cases/:id/decision': {
     ...WORK,
     ...about('caseId', '/v1/cases/:id/decision', { decision: 'confirm', category: 'C', reason: 'matrix' }),

@@ -14,7 +14,7 @@ import { statusAndCode } from './testing.js';
 
 let ana: SignedIn, bao: SignedIn, admin: SignedIn, officer: SignedIn;
 
-const { api, people, seedCase } = useReviewWorld(
+const { api, people, seedCase, claim, decide } = useReviewWorld(
   { reviewer: ['hotline-1', 'reviewer'] },
   { people: ['ana', 'bao', 'admin', 'officer1'], build: () => ({ review: { dailyRevealLimit: 3 } }) },
 );
@@ -99,6 +99,7 @@ describe('previews', () => {
 describe('reveals', () => {
   it('send the original only on an explicit request, audited and counted in the daily exposure counter', async () => {
     const { caseId } = await seed();
+    expect((await claim(ana, caseId)).statusCode).toBe(200);
     const res = shown(await revealFor(ana, caseId));
     expect(res.rawPayload.equals(photo)).toBe(true);
     expect(res.headers['x-reveals-today']).toBe('1');
@@ -119,9 +120,50 @@ describe('reveals', () => {
 
   it('stop at the daily limit when one is set', async () => {
     const { caseId } = await seed();
+    expect((await claim(bao, caseId)).statusCode).toBe(200);
     for (let i = 0; i < 3; i++) expect((await revealFor(bao, caseId)).statusCode).toBe(200);
     expect(await revealAnswer(bao, caseId)).toEqual([429, 'MOD_ERR_API_EXPOSURE_LIMIT']);
     expect(await opened('reveal', bao.personId)).toHaveLength(3);
+  });
+});
+
+describe('reveals of a case one does not hold', () => {
+  it('are refused, opened for nobody, counted for nobody and on record: unclaimed, held by another, decided', async () => {
+    const { caseId } = await seed();
+    const [eva, gia] = [
+      await signedInPerson(api.db, 'hotline-1', 'reviewer', 'eva'),
+      await signedInPerson(api.db, 'hotline-1', 'reviewer', 'gia'),
+    ];
+    // In the queue, nobody's: a reviewer browsing it sees previews, never the original.
+    expect(await revealAnswer(eva, caseId)).toEqual([409, 'MOD_ERR_API_CASE_NOT_CLAIMED']);
+    expect((await previewFor(eva, caseId)).statusCode).toBe(200);
+    // Held by gia: only gia reveals it.
+    expect((await claim(gia, caseId)).statusCode).toBe(200);
+    expect(await revealAnswer(eva, caseId)).toEqual([409, 'MOD_ERR_API_CASE_CLAIMED']);
+    expect(shown(await revealFor(gia, caseId)).rawPayload.equals(photo)).toBe(true);
+    // Decided: the work is done, nobody reveals it any more, the decider neither.
+    expect((await decide(gia, caseId, { decision: 'dismiss', reason: 'benign' })).statusCode).toBe(200);
+    expect(await revealAnswer(gia, caseId)).toEqual([409, 'MOD_ERR_API_CASE_CLOSED']);
+    expect(await revealAnswer(eva, caseId)).toEqual([409, 'MOD_ERR_API_CASE_CLOSED']);
+    expect(await opened('reveal', eva.personId)).toEqual([]);
+    expect(await opened('reveal', gia.personId)).toHaveLength(1);
+    for (const [who, count] of [
+      [eva, 0],
+      [gia, 1],
+    ] as const)
+      expect((await asPerson(api.app, who, 'GET', '/v1/review-settings')).json()).toMatchObject({
+        revealsToday: count,
+      });
+    // Each refusal is on record, by whom and why, about the case.
+    const refused = (await listAudit(api.db, { subjectId: caseId }))
+      .filter((r) => r.action === 'case.reveal_refused')
+      .map((r) => [r.actor.id, r.reason]);
+    expect(refused).toEqual([
+      [eva.personId, 'MOD_ERR_REVIEW_NOT_CLAIMED'],
+      [eva.personId, 'MOD_ERR_REVIEW_CASE_CLAIMED'],
+      [gia.personId, 'MOD_ERR_REVIEW_CASE_CLOSED'],
+      [eva.personId, 'MOD_ERR_REVIEW_CASE_CLOSED'],
+    ]);
   });
 });
 
@@ -129,6 +171,7 @@ describe('reveals at once', () => {
   it('stop at the daily limit however many are asked for at once; refused ones are not opened', async () => {
     const { caseId } = await seed();
     const cam = await signedInPerson(api.db, 'hotline-1', 'reviewer', 'cam');
+    expect((await claim(cam, caseId)).statusCode).toBe(200);
     const answers = await Promise.all(Array.from({ length: 8 }, () => revealFor(cam, caseId)));
     const statuses = answers.map((r) => r.statusCode).sort();
     expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
@@ -141,6 +184,7 @@ describe('reveals at once', () => {
   it('count nothing when nothing is sent (no media kept)', async () => {
     const { caseId } = await seed(false);
     const dao = await signedInPerson(api.db, 'hotline-1', 'reviewer', 'dao');
+    expect((await claim(dao, caseId)).statusCode).toBe(200);
     expect(await revealAnswer(dao, caseId)).toEqual([404, 'MOD_ERR_API_NOT_FOUND']);
     expect((await asPerson(api.app, dao, 'GET', '/v1/review-settings')).json()).toMatchObject({
       revealsToday: 0,

@@ -1,19 +1,21 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Principal } from '@mod/db/access';
+import { appendAuditAlone } from '@mod/db/audit';
 import { getReviewCase, getReviewSettings, countReveal, uncountReveal, type ReviewCase } from '@mod/db/cases';
 import {
   checkReveal,
+  refuseReveal,
   defaultReviewSettings,
   exposureDay,
   mayView,
   previewOptions,
   type ReviewSettings,
 } from '@mod/review';
-import { evidenceItemId, isVaultError, VaultErrorCode, type EvidenceView, type VaultActor } from '@mod/vault';
+import { evidenceItemId, evidenceState, isVaultError, VaultErrorCode, type EvidenceView, type VaultActor } from '@mod/vault';
 import { renderPreview } from '@mod/vault/preview';
 import { auditActorOf, principalOf } from '../auth.js';
 import { ApiError, evidenceGone, notFound, unavailable } from '../errors.js';
-import { ErrorResponses, type TypedApp } from './common.js';
+import { auditActor, ErrorResponses, type TypedApp } from './common.js';
 import {
   actorOf,
   CASE_WORKERS,
@@ -21,6 +23,8 @@ import {
   caseRoute,
   caseScopeFor,
   personOf,
+  refusalAnswer,
+  viewOf,
   type CasePartDeps,
 } from './cases-common.js';
 import { COMMAND_ROUTE_HOOKS } from './order-commands.js';
@@ -63,7 +67,31 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
     // Only the people of the case's queue look at its media (oversight reads the case, not the picture).
     if (!mayView(stored, actorOf(p)))
       throw new ApiError(403, 'MOD_ERR_API_CASE_NOT_YOURS', 'your role does not work this case');
+    if (view === 'reveal') await refuseRevealOf(p, stored);
     return { stored, opened: await openEvidence(p, stored, view) };
+  }
+
+  /**
+   * Throws unless `p` may see the case's original now (`refuseReveal`: the person holding it): a refusal is on
+   * record (`case.reveal_refused`, its code the reason), as role denials are. Media destroyed already answers 410
+   * first, as it would to the claimer: there is nothing to reveal (the case's read says so to anyone who reads it).
+   */
+  async function refuseRevealOf(p: Principal, c: ReviewCase): Promise<void> {
+    const refused = refuseReveal(viewOf(c), actorOf(p), deps.now());
+    if (refused === null) return;
+    const vault = review.evidence;
+    if (vault !== null && c.submissionId !== null && c.tenantId !== null) {
+      const item = await vault.get(evidenceItemId(c.tenantId, c.submissionId), { all: true });
+      if (item !== null && evidenceState(item) === 'destroyed') throw evidenceGone();
+    }
+    await appendAuditAlone(deps.db, {
+      ...auditActor(p),
+      action: 'case.reveal_refused',
+      subject: { type: 'case', id: c.id },
+      reason: refused.code,
+      evidence: { kind: c.kind },
+    });
+    throw refusalAnswer(refused);
   }
 
   async function openEvidence(p: Principal, c: ReviewCase, view: EvidenceView) {

@@ -23,12 +23,15 @@ export function reviewSettingsOf(given: Partial<ReviewSettings> = {}): ReviewSet
   };
 }
 
-/** Cases (under `/v1/cases`); the parts register in this order (the authorization matrix calls them so). */
+/**
+ * Cases (under `/v1/cases`); the parts register in this order (the authorization matrix calls them so: a person
+ * claims a case before revealing it).
+ */
 async function caseRoutes(app: TypedApp, deps: CasePartDeps): Promise<void> {
   await registerParts(app, deps, [
     caseQueueRoutes,
-    caseEvidenceRoutes,
     caseClaimRoutes,
+    caseEvidenceRoutes,
     caseDecisionRoutes,
     caseProposalRoutes,
   ]);
