@@ -52,6 +52,11 @@ describe("a platform's own Kafka topic carries only what the platform may say", 
       'deep-json': `{"eventId":${deep(200_000)}}`,
       'big-json': meta({ submissionId: randomUUID(), externalRef: 'x'.repeat(100_000) }),
       'names-a-tenant': meta({ submissionId: randomUUID(), tenantId: 'platform-b', source: 'api' }),
+      // Half of a surrogate pair (JSON escapes it, `"\ud800"`) has no UTF-8 form: PostgreSQL kept U+FFFD for it, the
+      // verdict the lone half, and the actioner refused the verdict as another submission's URL, leaving the
+      // submission unscanned and the dead letter blaming a verdict writer.
+      'lone-surrogate-in-url': meta({ submissionId: randomUUID(), url: 'https://a.example/\ud800' }),
+      'lone-surrogate-in-ref': meta({ submissionId: randomUUID(), externalRef: 'ref-\udc00' }),
       'no-header': undefined,
     };
     await scene.platformA.producer.send({

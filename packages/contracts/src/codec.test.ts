@@ -35,4 +35,10 @@ describe('createCodec', () => {
     ])
       expect(() => codec.decode(bytes)).toThrow(ContractError);
   });
+
+  it('refuses half of a surrogate pair, as JSON escapes it, and takes whole pairs', () => {
+    for (const text of ['\\ud800', 'a\\udc00', '\\ud83d\\ud83d', '\\ude00\\ud83d'])
+      expect(() => codec.decode(Buffer.from(`{"id":"${text}"}`)), text).toThrow(ContractError);
+    expect(codec.decode(Buffer.from('{"id":"\\ud83d\\ude00 ok"}'))).toEqual({ id: '\u{1f600} ok' });
+  });
 });

@@ -11,11 +11,18 @@ export const Uuid = Type.String({
 /** An ISO 8601 UTC timestamp, as `Date.prototype.toISOString` writes it (fractional seconds optional). */
 export const IsoTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' });
 /**
- * Text without a NUL character: PostgreSQL's text columns refuse it, so a message carrying one would fail every
- * statement that stores it (and be retried forever) instead of being refused here as the bad input it is.
+ * Text without a NUL character and without half of a surrogate pair. PostgreSQL's text columns refuse a NUL, so a
+ * message carrying one would fail every statement that stores it (and be retried forever) instead of being refused
+ * here as the bad input it is. A lone half (JSON escapes it, `"\ud800"`) has no UTF-8 form: a text column keeps
+ * U+FFFD for it, so the stored value is not the message's (the actioner refused the verdict of a platform's
+ * submission whose URL held one as another URL's), and jsonb and the audit log refuse it. Whole pairs (emoji) pass.
+ * The compiled schema's RegExp has no `u` flag: the pattern matches UTF-16 units.
  */
 export const Text = (options: { minLength?: number; maxLength: number }) =>
-  Type.String({ ...options, pattern: '^[^\\u0000]*$' });
+  Type.String({
+    ...options,
+    pattern: '^(?:[^\\u0000\\ud800-\\udfff]|[\\ud800-\\udbff][\\udc00-\\udfff])*$',
+  });
 /** A tenant, bank, entry or other id chosen by a person or another system. */
 export const Id = Text({ minLength: 1, maxLength: 200 });
 
