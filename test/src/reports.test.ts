@@ -4,6 +4,7 @@ import {
   AUTHORITY,
   fileWebReport,
   hotline,
+  HOTLINE,
   hotlineReport,
   LISTED_URL,
   publicStatus,
@@ -245,7 +246,7 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
     expect(filedRecords).toHaveLength(9);
   });
 
-  it('contact details: sealed at rest, the hotline alone reads them, and each read is audited', async () => {
+  it("contact details: sealed at rest, the hotline's people alone read them (not its key), and each read is audited", async () => {
     const secret = 'Nguyễn Văn Thành 0912 345 678';
     const { id } = await hotlineReport([scene.urls.benign], {
       contact: { name: 'Nguyễn Văn Thành', phone: '0912 345 678' },
@@ -257,7 +258,17 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
     );
     expect(rows[0]!.sealed.toString('utf8')).not.toContain('0912');
     expect(rows[0]!.sealed.includes(Buffer.from(secret.slice(0, 10)))).toBe(false);
-    const read = await hotline('GET', `/v1/reports/${id}/contact`);
+    // The call centre's key filed it, but reads nothing back: who read a reporter's details must be a person.
+    expect((await hotline('GET', `/v1/reports/${id}/contact`)).refusal()).toEqual([
+      403,
+      'MOD_ERR_API_SESSION_REQUIRED',
+    ]);
+    const operator = await enrolPerson(scene.baseUrl, scene.adminKey, {
+      tenantId: HOTLINE,
+      login: 'mai.operator',
+      role: 'hotline',
+    });
+    const read = await operator.session.call('GET', `/v1/reports/${id}/contact`);
     expect(read.json()).toMatchObject({
       name: 'Nguyễn Văn Thành',
       phone: '0912 345 678',
@@ -268,7 +279,7 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
     const reads = (await listAudit(scene.world.db, { limit: 10_000 })).filter(
       (r) => r.action === 'report.contact.read' && r.subject.id === id,
     );
-    expect(reads).toHaveLength(1);
+    expect(reads.map((r) => r.actor)).toEqual([{ kind: 'person', id: operator.personId }]);
   });
 
   it('a reported page showing a bank image: its images are scanned and the match becomes orders', async () => {

@@ -1,7 +1,8 @@
 /**
  * The authorization matrix's entries for citizens' reports (authz-matrix.ts spreads them in): the public form and
  * status page need no credential; the hotline and platforms file over the API; operators read every report, a
- * platform those it filed; contact details are the hotline's alone; the figures are for authorities and operators.
+ * platform those it filed; contact details are the hotline's people's alone (never a key); the figures are for
+ * authorities and operators.
  */
 import { about, PUBLIC, requestFor, type MatrixEntry } from './authz-matrix-entry.js';
 
@@ -60,9 +61,11 @@ export const REPORTS_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     sessionOnly: true,
     sample: requestFor('reportId', '/v1/reports/:id/owner'),
   },
+  // A hotline person's alone: a key, the hotline's too, is refused (sessionOnly).
   'GET /v1/reports/:id/contact': {
     roles: ['hotline'],
     tenant: 'none',
+    sessionOnly: true,
     sample: requestFor('reportId', '/v1/reports/:id/contact'),
   },
   'GET /v1/report-stats': { roles: ['authority', 'hotline', 'reviewer', 'admin'], tenant: 'none' },

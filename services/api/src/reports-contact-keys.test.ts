@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@mod/config';
 import { parseSecretKey } from '@mod/people';
 import { useCallersWorld } from './callers-world.js';
 import { reportSettingsFromConfig, reportSpec } from './reports/settings.js';
 import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { bearer, errorCodeOf } from './testing.js';
+import { signedInPerson, type SignedIn } from './cases.test-helper.js';
+import { errorCodeOf } from './testing.js';
 
 /**
  * Rotating the key that seals reporters' contact details: details sealed under the earlier key still open when it
  * is listed in REPORT_CONTACT_PREVIOUS_KEYS, and a key that is no longer configured answers a coded 503 naming it.
  */
 const api = useCallersWorld({ hotline: ['hotline-1', 'hotline'] });
+/** A person of the hotline: contact details are read by people only. */
+let operator: SignedIn;
+beforeAll(async () => {
+  operator = await signedInPerson(api.db, 'hotline-1', 'hotline', 'contact-operator');
+});
 const newKey = parseSecretKey(randomBytes(32).toString('base64'));
 const earlier = TEST_REPORT_SETTINGS.contactKey!;
 
@@ -23,7 +29,7 @@ describe('GET /v1/reports/:id/contact after a key rotation', () => {
       app.inject({
         method: 'GET',
         url: `/v1/reports/${id}/contact`,
-        headers: bearer(api.keys.hotline),
+        headers: operator.headers,
       });
     const rotated = await api.world.build({
       reports: { ...TEST_REPORT_SETTINGS, contactKey: newKey, contactPreviousKeys: [earlier] },
@@ -96,7 +102,7 @@ describe('GET /v1/reports/:id/contact of details that do not open', () => {
       const res = await app.inject({
         method: 'GET',
         url: `/v1/reports/${id}/contact`,
-        headers: bearer(api.keys.hotline),
+        headers: operator.headers,
       });
       expect([res.statusCode, errorCodeOf(res)], id).toEqual([500, 'MOD_ERR_API_CONTACT_TAMPERED']);
       expect(res.body).not.toContain('Matrix');
@@ -112,7 +118,7 @@ describe('GET /v1/reports/:id/contact of details that do not open', () => {
     const intact = await app.inject({
       method: 'GET',
       url: `/v1/reports/${other}/contact`,
-      headers: bearer(api.keys.hotline),
+      headers: operator.headers,
     });
     expect(intact.json()).toMatchObject({ reportId: other, name: 'Matrix' });
   });

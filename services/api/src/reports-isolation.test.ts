@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TEST_REPORT_SETTINGS } from './reports-testing.js';
 import { useCallersWorld } from './callers-world.js';
+import { asPerson, signedInPerson } from './cases.test-helper.js';
+import { statusAndCode } from './testing.js';
 
 /**
  * Citizens' reports attacked from inside: a platform of one tenant trying every route and query parameter to
@@ -102,7 +104,13 @@ describe("citizens' reports: one tenant against another's", () => {
     expect(stats.statusCode).toBe(200);
     expect(seesTheirs(stats.body) || stats.body.includes(mine.id)).toBe(false);
 
-    const read = await api.call(api.keys.hotline, 'GET', `/v1/reports/${theirs.id}/contact`);
+    // The hotline's people alone, never a machine's key, the hotline's neither: the record of who read them must
+    // name a person, and the call centre's software has the caller's details from the call already.
+    const byKey = await api.call(api.keys.hotline, 'GET', `/v1/reports/${theirs.id}/contact`);
+    expect(statusAndCode(byKey)).toEqual([403, 'MOD_ERR_API_SESSION_REQUIRED']);
+    expect(byKey.body).not.toContain(PHONE);
+    const operator = await signedInPerson(api.db, 'iso-hotline', 'hotline', 'iso-operator');
+    const read = await asPerson(api.app, operator, 'GET', `/v1/reports/${theirs.id}/contact`);
     expect(read.statusCode).toBe(200);
     expect(read.json()).toMatchObject({
       name: NAME,
@@ -120,6 +128,7 @@ describe("citizens' reports: one tenant against another's", () => {
       (r) => r.record.includes('report.contact.read') && r.record.includes(theirs.id),
     );
     expect(reads).toHaveLength(1);
+    expect(reads[0]!.record).toContain(operator.personId);
     const outbox = await api.db.query<{ payload: unknown }>('select payload from outbox');
     for (const trace of [
       ...records.rows.map((r) => r.record),

@@ -55,7 +55,7 @@ const REPORT_READERS = ['hotline', 'reviewer', 'admin', 'platform'] as const;
 /**
  * Reports over the API (issue 23): the 111 hotline's call centre and platforms file them (`POST /v1/reports`, the
  * same checks and routing as the public form), operators follow them with their subjects, cases, orders and the
- * owner of every step; the hotline alone reads a reporter's contact details (audited); the programme's
+ * owner of every step; the hotline's people alone read a reporter's contact details (audited); the programme's
  * statistics for authorities and operators.
  */
 export async function reportRoutes(
@@ -207,9 +207,14 @@ export async function reportRoutes(
   app.get(
     '/:id/contact',
     {
-      config: { roles: ['hotline'], tenant: 'none' },
+      // A person of the hotline, never a machine's key (the hotline's neither): every read is on record naming who
+      // read them, and the call centre's software has a caller's details from the call already.
+      config: { roles: ['hotline'], tenant: 'none', sessionOnly: true },
       schema: {
-        description: "A reporter's contact details and consents: the hotline only; every read is audited.",
+        description: [
+          "A reporter's contact details and consents: a signed-in person of the hotline only (a key: 403",
+          'MOD_ERR_API_SESSION_REQUIRED); every read is audited.',
+        ].join(' '),
         params: Type.Object({ id: Uuid }, { additionalProperties: false }),
         response: {
           200: Type.Object({
