@@ -11,7 +11,14 @@ import {
   previewOptions,
   type ReviewSettings,
 } from '@mod/review';
-import { evidenceItemId, evidenceState, isVaultError, VaultErrorCode, type EvidenceView, type VaultActor } from '@mod/vault';
+import {
+  evidenceItemId,
+  evidenceState,
+  isVaultError,
+  VaultErrorCode,
+  type EvidenceView,
+  type VaultActor,
+} from '@mod/vault';
 import { renderPreview } from '@mod/vault/preview';
 import { auditActorOf, principalOf } from '../auth.js';
 import { ApiError, evidenceGone, notFound, unavailable } from '../errors.js';
