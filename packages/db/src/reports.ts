@@ -247,14 +247,15 @@ export async function reportStatusByTracking(
 
 /**
  * A named person takes responsibility for a report (the step `assigned`, owned by them): whoever held it before
- * hands it over. Answers false when there is no such report.
+ * hands it over, while the report is being handled. Answers false when there is no such report, or when its
+ * outcome is recorded already (whoever was responsible then stays named on it).
  */
 export async function assignReportOwner(
   db: Queryable,
   a: { reportId: string; personId: string; at: Date },
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `/* reports:assign */ update reports set owner_person_id = $2 where id = $1`,
+    `/* reports:assign */ update reports set owner_person_id = $2 where id = $1 and outcome_at is null`,
     [a.reportId, a.personId],
   );
   if (rowCount !== 1) return false;

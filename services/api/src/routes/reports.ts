@@ -12,7 +12,7 @@ import {
 } from '@mod/db/reports';
 import { openSecret, PeopleError, PeopleErrorCode } from '@mod/people';
 import { principalOf, scopeOf } from '../auth.js';
-import { badRequest, contactKeyMissing, contactTampered, notFound } from '../errors.js';
+import { badRequest, conflict, contactKeyMissing, contactTampered, notFound } from '../errors.js';
 import { contactOwner, type ReportFiling } from '../reports/file.js';
 import { isReportOversight, REPORT_OVERSIGHT, reportViewFor } from '../reports/outsider-view.js';
 import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
@@ -179,8 +179,10 @@ export async function reportRoutes(
       // A named person takes responsibility: only a person, never a machine's key.
       config: { roles: ['hotline', 'reviewer', 'admin'], tenant: 'none', sessionOnly: true },
       schema: {
-        description:
+        description: [
           'The signed-in person takes responsibility for the report (the step "assigned", owned by them); audited.',
+          'A report with its outcome recorded: 409 MOD_ERR_API_CONFLICT.',
+        ].join(' '),
         params: Type.Object({ id: Uuid }, { additionalProperties: false }),
         response: { 200: Type.Object({ report: ReportBodyOut }), ...ErrorResponses },
       },
@@ -190,8 +192,11 @@ export async function reportRoutes(
       const personId = personOf(p);
       const at = deps.now();
       const report = await withTransaction(deps.db, async (c) => {
-        if (!(await assignReportOwner(c, { reportId: req.params.id, personId, at })))
-          throw notFound('report');
+        if (!(await assignReportOwner(c, { reportId: req.params.id, personId, at }))) {
+          // Handled already: who was responsible when its outcome was recorded stays named on it.
+          if ((await getReport(c, req.params.id, { all: true })) === null) throw notFound('report');
+          throw conflict('the report is handled already: its outcome is recorded');
+        }
         await appendAudit(c, {
           ...auditActor(p),
           action: 'report.assigned',

@@ -126,7 +126,8 @@ export function ReportPage(props: { id: string }) {
                 value: (
                   <>
                     {r.ownerName ?? r.ownerPersonId ?? t('report.nobody')}{' '}
-                    {r.ownerPersonId === person.id ? null : (
+                    {/* Once handled, whoever was responsible then stays named (the API refuses a taker). */}
+                    {r.ownerPersonId === person.id || r.outcomeAt !== null ? null : (
                       <button type="button" disabled={take.busy} onClick={() => void take.run()}>
                         {t('report.take')}
                       </button>
