@@ -213,15 +213,6 @@ export async function readReportContact(
   return r === undefined ? null : { sealed: r.sealed, keyId: r.key_id, consents: r.consents };
 }
 
-/** Deletes contact details past their retention; returns how many. */
-export async function deleteExpiredReportContacts(db: Queryable, now: Date): Promise<number> {
-  const { rowCount } = await db.query(
-    `/* reports:contact-expiry */ delete from report_contacts where delete_after <= $1`,
-    [now],
-  );
-  return rowCount ?? 0;
-}
-
 /**
  * Brings the deletion time of contact details already stored within the retention period configured now
  * (`retentionDays` after their report was received): `delete_after` is fixed at filing, so details kept under a

@@ -53,12 +53,3 @@ export async function keepReportReplay(
     [k.tenantId, k.idempotencyKey, k.sealed, k.keyId],
   );
 }
-
-/** Deletes the answers whose window ended at `now` (the sealed tracking codes with them); returns how many. */
-export async function deleteExpiredReportReplays(db: Queryable, now: Date): Promise<number> {
-  const { rowCount } = await db.query(
-    `/* reports:replay-expiry */ delete from report_replays where expires_at <= $1`,
-    [now],
-  );
-  return rowCount ?? 0;
-}

@@ -1,6 +1,7 @@
 import { commonSpec, env } from '@mod/config';
 import { policySpec } from '@mod/policy';
 import { vaultRetentionSpec } from '@mod/vault';
+import { personalDataRetentionSpec } from './personal-data-retention.js';
 
 /**
  * Order lifecycle settings: the scheduler and webhooks. The policy's legal bases, deadlines and intervals
@@ -10,7 +11,7 @@ export const lifecycleSpec = {
   ORDER_SCHEDULER_INTERVAL_MS: env.milliseconds({
     default: 30_000,
     min: 0,
-    doc: 'how often deadlines, re-notices, verification, webhooks, evidence retention and report routing are processed; 0 = only when called (tests; warned at start-up)',
+    doc: 'how often deadlines, re-notices, verification, webhooks, evidence retention, report routing and personal-data retention are processed; 0 = only when called (tests; warned at start-up)',
   }),
   WEBHOOK_TIMEOUT_MS: env.milliseconds({
     default: 10_000,
@@ -84,4 +85,5 @@ export const actionerSpec = {
   ...lifecycleSpec,
   ...reportRoutingSpec,
   ...vaultRetentionSpec,
+  ...personalDataRetentionSpec,
 } as const;

@@ -6,8 +6,6 @@ import { openCase } from '@mod/db/orders';
 import {
   PIPELINE_OWNER,
   deleteExpiredFormTokens,
-  deleteExpiredReportContacts,
-  deleteExpiredReportReplays,
   findSubjectSubmission,
   findSubmissions,
   followEscalation,
@@ -51,16 +49,10 @@ export interface ReportRouterOptions {
 
 export interface ReportRouter {
   /**
-   * One pass: routing subjects moved on, case subjects followed, expired contact details deleted, the public
-   * form's expired tokens forgotten, and the sealed answers kept for Idempotency-Keys deleted after their window.
+   * One pass: routing subjects moved on, case subjects followed, and the public form's expired tokens forgotten
+   * (personal data at the end of its retention is the personal-data pass's: `createPersonalDataRetention`).
    */
-  pass(): Promise<{
-    routed: number;
-    followed: number;
-    contactsDeleted: number;
-    formTokensForgotten: number;
-    replaysDeleted: number;
-  }>;
+  pass(): Promise<{ routed: number; followed: number; formTokensForgotten: number }>;
 }
 
 const SYSTEM = { kind: 'service' as const, id: 'actioner' };
@@ -271,12 +263,8 @@ export function createReportRouter(o: ReportRouterOptions): ReportRouter {
         (c, s) => follow(c, s, now),
         'follow',
       );
-      const contactsDeleted = await deleteExpiredReportContacts(o.db, now);
-      if (contactsDeleted > 0)
-        log.info({ contactsDeleted }, "reporters' contact details deleted after retention");
       const formTokensForgotten = await deleteExpiredFormTokens(o.db, now);
-      const replaysDeleted = await deleteExpiredReportReplays(o.db, now);
-      return { routed, followed, contactsDeleted, formTokensForgotten, replaysDeleted };
+      return { routed, followed, formTokensForgotten };
     },
   };
 }

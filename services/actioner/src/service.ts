@@ -23,6 +23,11 @@ import {
 } from './evidence-retention.js';
 import { createOrderLifecycle, type OrderLifecycle, type WebhookSender } from './lifecycle.js';
 import { createReportRouter, type ReportRouter } from './report-router.js';
+import {
+  createPersonalDataMetrics,
+  createPersonalDataRetention,
+  type PersonalDataRetention,
+} from './personal-data-retention.js';
 import { createLifecycleMetrics } from './metrics.js';
 import { createOutboxRelay } from './relay.js';
 import { createFetchVerifier, type Verifier } from './verifier.js';
@@ -37,6 +42,8 @@ export interface ActionerService extends WorkerService {
   reportRouter: ReportRouter;
   /** The evidence vault's retention: runs after each lifecycle pass, or when tests call `sweep()`. */
   evidenceRetention: EvidenceRetention;
+  /** Personal data erased when its retention ends: runs after each report routing pass, or when tests call `pass()`. */
+  personalDataRetention: PersonalDataRetention;
   /** Publishes every committed outbox message now. */
   drainOutbox(): Promise<number>;
 }
@@ -65,10 +72,10 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
   const { worker, config, logger, registry, options } = parts;
   const { topics, kafka, db, tracing } = worker;
   // 0 runs the passes only when called (tests): a deployment that set it (meaning 'no wait') would miss every
-  // deadline escalation, re-notice, verification, webhook, evidence destruction and report routing, silently.
+  // deadline escalation, re-notice, verification, webhook, evidence destruction, report routing and erasure of personal data, silently.
   if (config.ORDER_SCHEDULER_INTERVAL_MS === 0)
     logger.warn(
-      'order scheduler off (ORDER_SCHEDULER_INTERVAL_MS=0): no deadline escalations, re-notices, verification, webhooks, evidence retention or report routing run unless called',
+      'order scheduler off (ORDER_SCHEDULER_INTERVAL_MS=0): no deadline escalations, re-notices, verification, webhooks, evidence retention, report routing or personal-data retention run unless called',
     );
   const orderTopics: OrderTopics = { prefix: config.TOPIC_PREFIX };
   const store = createPgActionStore(db, orderTopics);
@@ -128,6 +135,15 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
       actionWaitMs: config.REPORT_ACTION_WAIT_MS,
     },
   });
+  const personalDataRetention = createPersonalDataRetention({
+    db,
+    clock,
+    logger,
+    erased: createPersonalDataMetrics(registry),
+    reportTextDays: config.REPORT_TEXT_RETENTION_DAYS,
+    observedUrlDays: config.OBSERVED_URL_RETENTION_DAYS,
+    batchSize: config.PERSONAL_DATA_ERASE_BATCH,
+  });
   let relay: RelayLoop | undefined;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<unknown> = Promise.resolve();
@@ -143,6 +159,8 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
         .catch((err: unknown) => logger.warn({ err }, 'evidence retention pass failed; will retry'))
         .then(() => reportRouter.pass())
         .catch((err: unknown) => logger.warn({ err }, "citizens' report routing pass failed; will retry"))
+        .then(() => personalDataRetention.pass())
+        .catch((err: unknown) => logger.warn({ err }, 'personal-data retention pass failed; will retry'))
         .finally(schedule);
     }, config.ORDER_SCHEDULER_INTERVAL_MS);
   };
@@ -151,6 +169,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
     lifecycle,
     evidenceRetention,
     reportRouter,
+    personalDataRetention,
     drainOutbox: () => relay?.drain() ?? Promise.resolve(0),
     checks: worker.checks(),
     async start() {

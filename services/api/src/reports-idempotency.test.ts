@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { deleteExpiredReportReplays } from '@mod/db/reports';
+import { erasePersonalData } from '@mod/db/reports';
 import { parseSecretKey } from '@mod/people';
 import { createRegistry } from '@mod/telemetry';
 import { useCallersWorld } from './callers-world.js';
@@ -190,7 +190,8 @@ describe('POST /v1/reports with an Idempotency-Key', () => {
     const due = `select count(*)::int as n from report_replays where expires_at <= $1`;
     const { rows } = await api.db.query<{ n: number }>(due, [later]);
     expect(rows[0]!.n).toBeGreaterThan(0);
-    expect(await deleteExpiredReportReplays(api.db, later)).toBe(rows[0]!.n);
+    const erase = { now: later, periodDays: 0, batchSize: 10_000, by: 'test' };
+    expect(await erasePersonalData(api.db, 'report-replay', erase)).toBe(rows[0]!.n);
     expect((await api.db.query(kept)).rows).toEqual([]);
     expect((await api.db.query<{ n: number }>(due, [later])).rows[0]!.n).toBe(0);
   });

@@ -3,3 +3,4 @@ export * from '../reports.js';
 export * from '../reports-reads.js';
 export * from '../reports-routing.js';
 export * from '../reports-replays.js';
+export * from '../personal-data-retention.js';
