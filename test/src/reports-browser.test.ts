@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, pageAudit, screenshot } from './console-browser.js';
-import { hotline, reportWhen, scene, useReportScene } from './reports-scene.js';
+import { oversight, reportWhen, scene, useReportScene } from './reports-scene.js';
 import { waitFor } from './waiting.js';
 
 /**
@@ -135,13 +135,13 @@ describe.skipIf(!available)('the public report form in a real browser', () => {
     await audit.look(en, 'report-status-en');
 
     // The Vietnamese report's page is benign: a case; the reviewer dismisses it with a reason.
-    const { reports } = (await hotline('GET', '/v1/reports?channel=web&status=assessing')).json<{
+    const { reports } = (await oversight('GET', '/v1/reports?channel=web&status=assessing')).json<{
       reports: { id: string; subjects: { url: string; caseId: string | null }[] }[];
     }>();
     let reportId = reports.find((r) => r.subjects[0]?.url === scene.urls.browserBenign)?.id;
     if (reportId === undefined) {
       await waitFor('the Vietnamese report in a case', async () => {
-        const all = (await hotline('GET', '/v1/reports?channel=web')).json<{
+        const all = (await oversight('GET', '/v1/reports?channel=web')).json<{
           reports: { id: string; status: string; subjects: { url: string }[] }[];
         }>().reports;
         reportId = all.find(

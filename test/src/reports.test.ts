@@ -7,6 +7,7 @@ import {
   HOTLINE,
   hotlineReport,
   LISTED_URL,
+  oversight,
   publicStatus,
   readReport,
   reportWhen,
@@ -89,7 +90,7 @@ describe("citizens' reports through the real stack (Kafka, PostgreSQL, fetcher, 
       async () => (await publicStatus(code)) === 'actioned',
       60_000,
     );
-    const [report] = (await hotline('GET', '/v1/reports?channel=web&status=actioned')).json<{
+    const [report] = (await oversight('GET', '/v1/reports?channel=web&status=actioned')).json<{
       reports: { subjects: { url: string; orderIds: string[]; submissionId: string }[] }[];
     }>().reports;
     expect(report!.subjects[0]).toMatchObject({ url: scene.urls.known });

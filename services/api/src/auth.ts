@@ -38,6 +38,8 @@ declare module 'fastify' {
     tenant?: TenantRule;
     /** With `tenant: 'own'` or `'order'`: roles that also see other tenants' objects. */
     crossTenant?: readonly Role[];
+    /** Roles of `crossTenant` that see other tenants' objects as people only: their machines' keys see their own. */
+    crossTenantPeopleOnly?: readonly Role[];
     /** Milliseconds the whole request may take before a 503; 0 disables (streamed bulk bodies). */
     timeoutMs?: number;
   }

@@ -76,6 +76,8 @@ export interface MatrixEntry {
   tenant: TenantRule;
   /** With `tenant: 'own'` or `'order'`: roles that also reach other tenants' objects. */
   crossTenant?: readonly Role[];
+  /** Roles of `crossTenant` that reach other tenants' objects as people only: their keys reach their own. */
+  crossTenantPeopleOnly?: readonly Role[];
   /** A valid request (default: the route's url as is, no body; only for routes without params). */
   sample?: (c: SampleContext) => SampleRequest;
   /**

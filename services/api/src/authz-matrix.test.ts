@@ -35,7 +35,10 @@ function expected(entry: MatrixEntry, caller: Caller, side: Side): Outcome {
   if (!entry.roles.includes(caller.role)) return 'forbidden';
   if (caller.kind === 'key' && entry.sessionOnly === true) return 'forbidden';
   if (entry.tenant === 'none' || entry.shows === undefined) return 'ok';
-  return side === 'own' || entry.crossTenant?.includes(caller.role) === true ? 'visible' : 'hidden';
+  const across =
+    entry.crossTenant?.includes(caller.role) === true &&
+    !(caller.kind === 'key' && entry.crossTenantPeopleOnly?.includes(caller.role) === true);
+  return side === 'own' || across ? 'visible' : 'hidden';
 }
 
 function observed(entry: MatrixEntry, ctx: SampleContext, res: LightMyRequestResponse): Outcome {
@@ -103,6 +106,9 @@ describe('authorization matrix', () => {
         expect([...(r.config['crossTenant'] as Role[])].sort()).toEqual(
           [...(entry.crossTenant ?? [])].sort(),
         );
+      expect(r.config['crossTenantPeopleOnly'], `${r.method} ${r.url} crossTenantPeopleOnly`).toEqual(
+        entry.crossTenantPeopleOnly,
+      );
       expect(r.config['sessionOnly'], `${r.method} ${r.url} sessionOnly`).toBe(entry.sessionOnly);
       if (r.url.includes(':')) expect(entry.sample, `${r.method} ${r.url} needs a sample`).toBeDefined();
     }

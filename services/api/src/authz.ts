@@ -25,6 +25,12 @@ export interface RouteAccess {
   roles?: readonly Role[];
   tenant?: TenantRule;
   crossTenant?: readonly Role[];
+  /**
+   * Roles of `crossTenant` whose reach across tenants is their people's, not their machines': a key of such a role
+   * sees its own tenant's objects only (the hotline's call-centre software reads the reports it filed, its
+   * operators every report).
+   */
+  crossTenantPeopleOnly?: readonly Role[];
 }
 
 /** The tenants whose objects a request may read or change. */
@@ -36,7 +42,8 @@ export function scopeFor(access: RouteAccess, p: Principal): TenantScope {
     case 'none':
       return { all: true };
     case 'own':
-      return access.crossTenant?.includes(p.role) === true
+      return access.crossTenant?.includes(p.role) === true &&
+        !(p.personId === null && access.crossTenantPeopleOnly?.includes(p.role) === true)
         ? { all: true }
         : { all: false, tenantId: p.tenantId };
     case 'order':

@@ -144,3 +144,41 @@ describe("citizens' reports: one tenant against another's", () => {
     expect(stored.rows[0]?.sealed.toString('utf8')).not.toContain(PHONE);
   });
 });
+
+describe("citizens' reports: the hotline's machine key", () => {
+  it('reads the reports its tenant filed, never a citizen’s or a platform’s; the hotline’s people read them all', async () => {
+    const [byPlatform, byCallCentre] = [
+      await api.call(api.keys.platB, 'POST', '/v1/reports', {
+        urls: ['https://isolation.example/platform-only.jpg'],
+        category: 'other',
+        description: 'what the platform said',
+      }),
+      await api.call(api.keys.hotline, 'POST', '/v1/reports', {
+        urls: ['https://isolation.example/phoned-in.jpg'],
+        category: 'other',
+        description: 'what the caller said',
+      }),
+    ].map((r) => {
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json<{ id: string }>().id;
+    }) as [string, string];
+    const listed = await api.call(api.keys.hotline, 'GET', '/v1/reports?limit=200');
+    expect(listed.statusCode).toBe(200);
+    const ids = listed.json<Listed>().reports.map((r) => r.id);
+    expect(ids).toContain(byCallCentre);
+    expect(ids).not.toContain(byPlatform);
+    expect(listed.body).not.toContain('what the platform said');
+    expect(statusAndCode(await api.call(api.keys.hotline, 'GET', `/v1/reports/${byPlatform}`))).toEqual([
+      404,
+      'MOD_ERR_API_NOT_FOUND',
+    ]);
+    expect((await api.call(api.keys.hotline, 'GET', `/v1/reports/${byCallCentre}`)).statusCode).toBe(200);
+    // The hotline's operators (people) work every report, in one queue.
+    const operator = await signedInPerson(api.db, 'iso-hotline', 'hotline', 'iso-queue-operator');
+    const queue = await asPerson(api.app, operator, 'GET', '/v1/reports?limit=200');
+    expect(queue.json<Listed>().reports.map((r) => r.id)).toEqual(
+      expect.arrayContaining([byPlatform, byCallCentre]),
+    );
+    expect((await asPerson(api.app, operator, 'GET', `/v1/reports/${byPlatform}`)).statusCode).toBe(200);
+  });
+});

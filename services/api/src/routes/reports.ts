@@ -51,6 +51,16 @@ const toBody = (r: ReportView, now: Date): Static<typeof ReportBodyOut> => ({
 
 /** Operators (the hotline, reviewers, admins) see every report; a platform the reports it filed. */
 const REPORT_READERS = ['hotline', 'reviewer', 'admin', 'platform'] as const;
+/**
+ * The reports a caller reads: every report for the programme's operators, except that the hotline's machine key (its
+ * call centre's software, which files reports) reads only those its tenant filed; a platform those it filed.
+ */
+const READ_REPORTS = {
+  roles: REPORT_READERS,
+  tenant: 'own',
+  crossTenant: REPORT_OVERSIGHT,
+  crossTenantPeopleOnly: ['hotline'],
+} as const;
 
 /**
  * Reports over the API (issue 23): the 111 hotline's call centre and platforms file them (`POST /v1/reports`, the
@@ -112,7 +122,7 @@ export async function reportRoutes(
   app.get(
     '',
     {
-      config: { roles: REPORT_READERS, tenant: 'own', crossTenant: REPORT_OVERSIGHT },
+      config: READ_REPORTS,
       schema: {
         querystring: Type.Object(
           {
@@ -149,7 +159,7 @@ export async function reportRoutes(
   app.get(
     '/:id',
     {
-      config: { roles: REPORT_READERS, tenant: 'own', crossTenant: REPORT_OVERSIGHT },
+      config: READ_REPORTS,
       schema: {
         params: Type.Object({ id: Uuid }, { additionalProperties: false }),
         response: {
