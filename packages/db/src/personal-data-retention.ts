@@ -8,6 +8,8 @@ import { withTransaction, type Pool } from './pool.js';
  *   `REPORT_CONTACT_RETENTION_DAYS` after receipt), once the report has its outcome;
  * - `report-replay`: the sealed first answer (tracking code, request digest) kept for an Idempotency-Key, at the end
  *   of its window;
+ * - `reported-url`: a reported URL (a report subject's URL and key, and their copies in its review case),
+ *   `periodDays` after the subject settled, once every report naming it has its outcome and its case is closed;
  * - `observed-url`: a submission's URL (an ISP's traffic sample the fetcher fetched, a reported page or image),
  *   `periodDays` after it was received, once no open case and no unsettled report needs it.
  * Nothing of a report or submission under a legal hold is erased (see `REPORT_HELD`, `SUBMISSION_HELD`).
@@ -16,13 +18,14 @@ export const PersonalDataKinds = [
   'report-text',
   'reporter-contact',
   'report-replay',
+  'reported-url',
   'observed-url',
 ] as const;
 export type PersonalDataKind = (typeof PersonalDataKinds)[number];
 
 export interface ErasureOptions {
   now: Date;
-  /** The period of `report-text` and `observed-url`, in days (the others carry their own end). */
+  /** The period of `report-text`, `reported-url` and `observed-url`, in days (the others carry their own end). */
   periodDays: number;
   /** Most rows one call erases (one transaction). */
   batchSize: number;
@@ -96,6 +99,30 @@ const RULES: Record<PersonalDataKind, KindRule> = {
       returning x.report_id::text as id`,
     args: nowBatch,
     period: () => 'the Idempotency-Key window',
+  },
+  'reported-url': {
+    sql: `/* actioner:erase-reported-url */ with due as (select s.id from report_subjects s
+        where s.url is not null and s.settled_at is not null
+          and s.settled_at <= $1::timestamptz - make_interval(days => $3)
+          and not exists (select 1 from cases oc where oc.id = s.case_id and oc.status = 'open')
+          and not exists (select 1 from report_urls ou join reports r on r.id = ou.report_id
+            where ou.subject_id = s.id and (r.outcome_at is null or ${REPORT_HELD}))
+        order by s.settled_at, s.id limit $2 for update of s skip locked)
+      update report_subjects x set url = null, url_key = null, url_erased_at = $1 from due where x.id = due.id
+      returning x.id::text as id`,
+    args: nowBatchPeriod,
+    // The subject's own review case names the URL (`evidence.report.url`), a bare URL's case as its order subject
+    // (`evidence.subject`; the case is closed, nothing is issued from it any more), a page's as its images' addresses.
+    copies: `/* actioner:erase-reported-url-copies */ update cases c
+      set evidence = jsonb_set(c.evidence - 'subject', '{report,url}', 'null'::jsonb)
+        || case when jsonb_typeof(c.evidence->'embeddedImages') = 'array'
+          then jsonb_build_object('embeddedImages', (select coalesce(jsonb_agg(i || '{"url": null}'::jsonb), '[]')
+            from jsonb_array_elements(c.evidence->'embeddedImages') i))
+          else '{}'::jsonb end
+      from report_subjects s
+      where s.case_id = c.id and s.id = any($1::uuid[]) and jsonb_typeof(c.evidence->'report') = 'object'
+        and c.evidence->'report'->>'subjectId' = s.id::text`,
+    period: (days) => `${days} days after the reported URL's outcome`,
   },
   'observed-url': {
     sql: `/* actioner:erase-observed-url */ with due as (select s.id from submissions s

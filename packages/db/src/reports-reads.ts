@@ -26,7 +26,8 @@ export interface ReportView extends ReportFields {
 
 export interface ReportSubjectView {
   id: string;
-  url: string;
+  /** Null once erased at the end of its retention (`erasePersonalData`, kind `reported-url`). */
+  url: string | null;
   status: SubjectStatus;
   submissionId: string | null;
   caseId: string | null;
@@ -73,7 +74,7 @@ interface ReportRow {
   has_contact: boolean;
   subjects: {
     id: string;
-    url: string;
+    url: string | null;
     status: SubjectStatus;
     submission_id: string | null;
     case_id: string | null;

@@ -15,6 +15,12 @@ export const personalDataRetentionSpec = {
     max: 3650,
     doc: "days after a report's outcome that its description and where-seen are erased (never before the outcome, never under legal hold)",
   }),
+  REPORT_URL_RETENTION_DAYS: env.integer({
+    default: 365,
+    min: 1,
+    max: 3650,
+    doc: "days after a reported URL's outcome that the report's record of it (and its review case's copies) is erased, once every report naming it has its outcome and no legal hold keeps it",
+  }),
   OBSERVED_URL_RETENTION_DAYS: env.integer({
     default: 90,
     min: 1,
@@ -33,7 +39,7 @@ export const personalDataRetentionSpec = {
 export function createPersonalDataMetrics(registry: Registry): Counter<'kind'> {
   return new Counter({
     name: 'mod_personal_data_erased_total',
-    help: 'Personal data erased at the end of its retention, by kind (report-text, reporter-contact, report-replay, observed-url)',
+    help: 'Personal data erased at the end of its retention, by kind (report-text, reporter-contact, report-replay, reported-url, observed-url)',
     labelNames: ['kind'],
     registers: [registry],
   });
@@ -45,8 +51,9 @@ export interface PersonalDataRetentionOptions {
   logger: Logger;
   /** `createPersonalDataMetrics`. */
   erased: Counter<'kind'>;
-  /** Days kept: `REPORT_TEXT_RETENTION_DAYS` and `OBSERVED_URL_RETENTION_DAYS`. */
+  /** Days kept: `REPORT_TEXT_RETENTION_DAYS`, `REPORT_URL_RETENTION_DAYS` and `OBSERVED_URL_RETENTION_DAYS`. */
   reportTextDays: number;
+  reportedUrlDays: number;
   observedUrlDays: number;
   /** Rows per transaction (`PERSONAL_DATA_ERASE_BATCH`). */
   batchSize: number;
@@ -71,6 +78,7 @@ export function createPersonalDataRetention(o: PersonalDataRetentionOptions): Pe
     'report-text': o.reportTextDays,
     'reporter-contact': 0,
     'report-replay': 0,
+    'reported-url': o.reportedUrlDays,
     'observed-url': o.observedUrlDays,
   };
   return {

@@ -8,15 +8,16 @@ const DAY = 86_400_000;
 export const TEST_REPORT_TEXT = { seenWhere: 'a forum', description: 'a link somebody sent' } as const;
 
 /**
- * Files a web report of `url` at `receivedAt` (category `other`, due a day later), with sealed contact details
- * deleted `contactDays` after receipt unless null. Answers its id and its only subject's id.
+ * Files a web report of `url` (or of each of several) at `receivedAt` (category `other`, due a day later), with
+ * sealed contact details deleted `contactDays` after receipt unless null. Answers its id and its subjects' ids (the
+ * first as `subjectId`).
  */
 export async function fileTestReport(
   pool: Pool,
-  url: string,
+  url: string | readonly string[],
   receivedAt: Date,
   contactDays: number | null = null,
-): Promise<{ id: string; subjectId: string }> {
+): Promise<{ id: string; subjectId: string; subjectIds: string[] }> {
   const filed = await fileReport(pool, {
     trackingSha256: randomBytes(32).toString('hex'),
     channel: 'web',
@@ -25,7 +26,10 @@ export async function fileTestReport(
     category: 'other',
     ...TEST_REPORT_TEXT,
     language: 'vi',
-    urls: [{ href: url, key: url.replace(/^https?:\/\//, '') }],
+    urls: (typeof url === 'string' ? [url] : url).map((href) => ({
+      href,
+      key: href.replace(/^https?:\/\//, ''),
+    })),
     receivedAt,
     dueAt: new Date(receivedAt.getTime() + DAY),
     contact:
@@ -38,5 +42,6 @@ export async function fileTestReport(
             deleteAfter: new Date(receivedAt.getTime() + contactDays * DAY),
           },
   });
-  return { id: filed.id, subjectId: filed.subjects[0]!.id };
+  const subjectIds = filed.subjects.map((x) => x.id);
+  return { id: filed.id, subjectId: subjectIds[0]!, subjectIds };
 }

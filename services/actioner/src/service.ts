@@ -141,6 +141,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
     logger,
     erased: createPersonalDataMetrics(registry),
     reportTextDays: config.REPORT_TEXT_RETENTION_DAYS,
+    reportedUrlDays: config.REPORT_URL_RETENTION_DAYS,
     observedUrlDays: config.OBSERVED_URL_RETENTION_DAYS,
     batchSize: config.PERSONAL_DATA_ERASE_BATCH,
   });

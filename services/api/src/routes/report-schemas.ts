@@ -56,7 +56,7 @@ export const Filed = Type.Object({
 
 const SubjectView = Type.Object({
   id: Uuid,
-  url: Type.String(),
+  url: Nullable(Type.String(), 'null once erased at the end of its retention (REPORT_URL_RETENTION_DAYS)'),
   status: Type.Union([
     Type.Literal('routing'),
     Type.Literal('case'),

@@ -78,6 +78,7 @@ export const enReports: Readonly<Record<keyof typeof viReports, string>> = {
   'report.language': "The reporter's language",
   'report.subjects': 'Addresses reported',
   'report.url': 'Address',
+  'report.urlErased': 'Erased at the end of its retention',
   'report.subjectStatus': 'State',
   'report.folded': 'Reports folded',
   'report.case': 'Review case',

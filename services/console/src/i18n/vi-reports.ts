@@ -80,6 +80,7 @@ export const viReports = {
   'report.language': 'Ngôn ngữ của người báo cáo',
   'report.subjects': 'Các đường dẫn được báo cáo',
   'report.url': 'Đường dẫn',
+  'report.urlErased': 'Đã xoá khi hết thời hạn lưu giữ',
   'report.subjectStatus': 'Tình trạng',
   'report.folded': 'Số báo cáo gộp',
   'report.case': 'Trường hợp xem xét',

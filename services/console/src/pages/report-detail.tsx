@@ -170,7 +170,7 @@ export function ReportPage(props: { id: string }) {
             {r.subjects.map((s) => (
               <tr key={s.id} data-subject-id={s.id}>
                 <th scope="row" class="subject">
-                  {s.url}
+                  {s.url ?? t('report.urlErased')}
                 </th>
                 <td>{subjectStatusLabel(i18n, s.status)}</td>
                 <td>{s.reports === null ? '—' : i18n.number(s.reports)}</td>
