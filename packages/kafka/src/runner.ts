@@ -1,18 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  MessagesStreamFallbackModes,
-  MessagesStreamModes,
-  type Consumer,
-  type Message,
-} from '@platformatic/kafka';
+import { MessagesStreamFallbackModes, MessagesStreamModes, type Consumer } from '@platformatic/kafka';
 import type { Logger, StepMetrics, Tracer } from '@mod/telemetry';
 import type { Kafka } from './client.js';
 import { newConsumer, type Subscription } from './consumer.js';
-import { createCommitter } from './committer.js';
 import { claimInstanceId, isFencedInstance, releaseInstanceId, watchFencing } from './membership.js';
 import { createMessageProcessor } from './processing.js';
 import type { Producer } from './producer.js';
-import { consumedOf, messageAgeSeconds, type Step } from './step.js';
+import { MAX_BYTES_PER_PARTITION, pumpRecords, READ_AHEAD_BYTES } from './pump.js';
+import type { Step } from './step.js';
 
 export interface ConsumerRunnerOptions {
   kafka: Kafka;
@@ -35,6 +30,12 @@ export interface ConsumerRunnerOptions {
   maxInFlight?: number;
   /** Partitions processed at once. Default 1. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Bytes of records read ahead of the steps, a queue per partition whose records start in turn (`createFairQueue`).
+   * Default `READ_AHEAD_BYTES`: more than a fetch holds of one partition, so the other partitions' records of that
+   * fetch are reached and served alongside a partner's backlog, not after it.
+   */
+  readAheadBytes?: number;
   /** Backoff after a retriable failure, doubling up to maxRetryDelayMs. Defaults 200 / 10000. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -67,6 +68,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   // Messages handled at once across the subscription (per partition as before, times the partitions at once).
   const concurrency = maxInFlight * Math.max(1, options.partitionsConsumedConcurrently ?? 1);
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
+  const readAheadBytes = Math.max(1, options.readAheadBytes ?? READ_AHEAD_BYTES);
   let stopping = false;
   /** This runner's static membership id (claimed at start), dropped if the broker fences it. */
   let instanceId: string | undefined;
@@ -99,8 +101,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       rebalanceTimeout: 30_000,
       // Bounds how long stop() waits for an idle fetch to return.
       maxWaitTime: 1_000,
-      maxBytesPerPartition: 16 * 1024 * 1024,
-      // Messages buffered ahead of the steps: the in-flight window, so media bytes are not hoarded.
+      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
+      // The stream's own buffer: the in-flight window (the pump reads ahead of it, up to `readAheadBytes`).
       highWaterMark: concurrency,
     });
     // Heard for the client's whole life, closing included (see clientErrorHandler).
@@ -191,34 +193,18 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     };
   }
 
-  /**
-   * Feeds the session's messages to the step, `concurrency` at once, and commits per partition only the offsets
-   * below which every message is done (in order, whatever order they finish in). Returns once the stream ended
-   * (closed by stop or a re-subscription, or failed) and everything in flight finished and was committed.
-   */
-  async function pump(s: Session): Promise<void> {
-    const isStopping = () => stopping || s.stopping;
-    const commits = createCommitter(s.consumer, log);
-    const inFlight = new Set<Promise<void>>();
-    try {
-      for await (const raw of s.stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>) {
-        if (isStopping()) break;
-        const m = consumedOf(raw);
-        options.metrics.messageAge.observe({ step: options.stepName }, messageAgeSeconds(m.timestamp));
-        const ticket = commits.track(raw);
-        const task = traced(m, isStopping).then((finished) => {
-          if (finished) commits.done(ticket);
-        });
-        const settled = task.finally(() => inFlight.delete(settled));
-        inFlight.add(settled);
-        if (inFlight.size >= concurrency) await Promise.race(inFlight);
-      }
-    } catch (err) {
-      if (!isStopping()) log.error({ err }, 'consumer stream failed');
-    } finally {
-      await Promise.all(inFlight);
-      await commits.flush();
-    }
+  /** Feeds the session's messages to the steps (`pumpRecords`) until its stream ends; commits what finished. */
+  function pump(s: Session): Promise<void> {
+    return pumpRecords({
+      stream: s.stream,
+      consumer: s.consumer,
+      isStopping: () => stopping || s.stopping,
+      process: traced,
+      concurrency,
+      readAheadBytes,
+      observeAge: (seconds) => options.metrics.messageAge.observe({ step: options.stepName }, seconds),
+      log,
+    });
   }
 
   async function wantedTopics(): Promise<string[]> {

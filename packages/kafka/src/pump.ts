@@ -1,0 +1,104 @@
+import type { Consumer, Message } from '@platformatic/kafka';
+import type { Logger } from '@mod/telemetry';
+import { createCommitter } from './committer.js';
+import type { RawStream } from './consumer.js';
+import { createFairQueue } from './fair-queue.js';
+import { consumedOf, messageAgeSeconds, type ConsumedMessage } from './step.js';
+
+type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+/** Most bytes one fetch brings of one partition (a record of up to a topic's 16 MiB fits). */
+export const MAX_BYTES_PER_PARTITION = 16 * 1024 * 1024;
+/**
+ * Default `readAheadBytes` of the runner: twice what one fetch brings of one partition, so the pump reads past a
+ * partition's whole share of a fetch to the other partitions' records behind it.
+ */
+export const READ_AHEAD_BYTES = 2 * MAX_BYTES_PER_PARTITION;
+
+/** What a record read ahead counts for: its key and value, and a little for the rest. */
+const recordBytes = (raw: RawMessage): number => (raw.key?.length ?? 0) + (raw.value?.length ?? 0) + 64;
+
+export interface PumpOptions {
+  stream: RawStream;
+  consumer: Consumer;
+  isStopping: () => boolean;
+  /** Runs the step on one record until its final outcome; false if stopped before it (not committed). */
+  process: (m: ConsumedMessage, isStopping: () => boolean) => Promise<boolean>;
+  /** Records processed at once. */
+  concurrency: number;
+  /** Bytes of records read ahead of the steps (`recordBytes`). */
+  readAheadBytes: number;
+  /** Records the age of each record read (seconds since its timestamp). */
+  observeAge: (seconds: number) => void;
+  log: Logger;
+}
+
+/**
+ * Feeds a stream's records to the step, `concurrency` at once, and commits per partition only the offsets below
+ * which every record is done (in order, whatever order they finish in). Reads ahead of the steps, up to
+ * `readAheadBytes`, into a queue per partition whose records start in turn (`createFairQueue`): the stream gives a
+ * fetch's records partition after partition, and a partner's backlog on its own topic came before every other
+ * tenant's records of that fetch. Returns once the stream ended (closed by stop or a re-subscription, or failed)
+ * and everything in flight finished and was committed; records read but not started are left uncommitted.
+ */
+export async function pumpRecords(o: PumpOptions): Promise<void> {
+  const { isStopping } = o;
+  const commits = createCommitter(o.consumer, o.log);
+  const queue = createFairQueue<RawMessage>();
+  const inFlight = new Set<Promise<void>>();
+  const records = (o.stream as AsyncIterable<RawMessage>)[Symbol.asyncIterator]();
+  // Each record read and each step finished wakes the loop (one waiter: no reactions pile up on the tasks).
+  let woken = false;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    woken = true;
+    wake?.();
+    wake = undefined;
+  };
+  let reading = false;
+  let read: IteratorResult<RawMessage> | 'failed' | undefined;
+  const readNext = () => {
+    reading = true;
+    void records
+      .next()
+      .catch((err: unknown) => {
+        if (!isStopping()) o.log.error({ err }, 'consumer stream failed');
+        return 'failed' as const;
+      })
+      .then((r) => {
+        reading = false;
+        read = r;
+        signal();
+      });
+  };
+  const start = (raw: RawMessage) => {
+    // Tracked as it starts: each partition's records start in their order, so commits stay in order.
+    const ticket = commits.track(raw);
+    const task = o.process(consumedOf(raw), isStopping).then((finished) => {
+      if (finished) commits.done(ticket);
+    });
+    const settled = task.finally(() => {
+      inFlight.delete(settled);
+      signal();
+    });
+    inFlight.add(settled);
+  };
+  try {
+    while (!isStopping()) {
+      const r = read;
+      read = undefined;
+      if (r === 'failed' || r?.done === true) break;
+      if (r !== undefined) {
+        o.observeAge(messageAgeSeconds(Number(r.value.timestamp)));
+        queue.push(`${r.value.topic}\u0000${r.value.partition}`, r.value, recordBytes(r.value));
+      }
+      while (inFlight.size < o.concurrency && queue.size > 0) start(queue.take()!);
+      if (!reading && read === undefined && queue.bytes < o.readAheadBytes) readNext();
+      if (!woken) await new Promise<void>((resolve) => (wake = resolve));
+      woken = false;
+    }
+  } finally {
+    await Promise.all(inFlight);
+    await commits.flush();
+  }
+}
