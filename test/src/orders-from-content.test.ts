@@ -4,7 +4,7 @@ import { Codecs, partnerGroupPrefix, partnerTopic } from '@mod/contracts';
 import { readTopic } from '@mod/testing';
 import { normalizeUrlOrThrow } from '@mod/urls';
 import { grantPartner, readPartners, waitFor } from './helpers.js';
-import { createUrlList } from './isp-helpers.js';
+import { counterValue, createUrlList } from './isp-helpers.js';
 import { ISPS, trySend, useTrustScene } from './trust-boundaries-scene.js';
 
 /**
@@ -74,6 +74,53 @@ describe('orders from content and lists', () => {
     expect(
       mine.every((m) => Codecs.blockingRequest.decode(m.value).evidence.hits[0]?.bankId === list.bankId),
     ).toBe(true);
+  });
+});
+
+describe("an ISP's own Kafka topic", () => {
+  it('dead-letters an event whose URL does not normalise with the URL code, and goes on with the partition', async () => {
+    const isp = await grantPartner(scene.world, 'e2e-partner-b', 'isp-2', 'isp');
+    const topic = partnerTopic(scene.world.prefix, 'urlObserved', 'isp-2');
+    const event = (url: string) =>
+      JSON.stringify({
+        eventId: randomUUID(),
+        tenantId: 'isp-2',
+        source: 'kafka',
+        url,
+        observedAt: new Date().toISOString(),
+      });
+    const notMedia = () =>
+      counterValue(scene.fetcher.registry, 'mod_fetcher_observed_total', { outcome: 'not-media-url' });
+    try {
+      const before = await notMedia();
+      // Before, each was dropped: counted as bad-url, and nothing said which partner sent what.
+      const refused = {
+        'bad-scheme': 'javascript:alert(1)',
+        'no-host': 'http://',
+        'bad-host': 'http://a..b/',
+      };
+      await isp.producer.send({
+        topic,
+        messages: [
+          ...Object.entries(refused).map(([key, url]) => ({ key, value: event(url) })),
+          { key: 'after', value: event(`http://after-${randomUUID().slice(0, 8)}.example/page.html`) },
+        ],
+      });
+      const codes = await Promise.all(
+        Object.keys(refused).map(async (key) => {
+          const [letter] = await scene.deadLettersFor(key);
+          expect(letter?.sourceTopic, key).toBe(topic);
+          return letter?.reason.code;
+        }),
+      );
+      expect(codes).toEqual(['MOD_ERR_URL_SCHEME', 'MOD_ERR_URL_INVALID', 'MOD_ERR_URL_HOST']);
+      await waitFor(
+        'the event behind the refused ones',
+        async () => (await notMedia()) > before || undefined,
+      );
+    } finally {
+      await isp.close();
+    }
   });
 });
 

@@ -195,7 +195,11 @@ export function createFetchStep(deps: FetchStepDeps) {
     const normalized = normalizeUrl(event.url);
     if (!normalized.ok) {
       count(ObservedOutcome.BadUrl);
-      return { kind: 'drop', reason: `${normalized.error.code}: ${normalized.error.message}` };
+      const { code, message } = normalized.error;
+      // An ISP's own event is refused with the URL's code, where its operator sees it (the API answers a traffic
+      // sample's bad line to the ISP; a partner on Kafka has no answer but this). The internal topic's come checked.
+      if (origin.partner) return { kind: 'dlq', code, message };
+      return { kind: 'drop', reason: `${code}: ${message}` };
     }
     const url = normalized.url;
     /** A URL the lists match (the observed one, or a redirect's target): an allow list's or a listed verdict. */
