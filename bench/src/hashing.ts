@@ -27,6 +27,7 @@ import {
   pdqHashesFromRaw,
 } from '@mod/hashing';
 import { decodeImage, hashMedia, recommendedReducedDecode, type ReducedDecode } from '@mod/hashing/decode';
+import { animationOf, seededPhoto } from '@mod/hashing/synthetic-photos';
 import { PdqAgreement } from './pdq-reference.js';
 import { photoLikeSvg } from './photo-like.js';
 
@@ -184,11 +185,40 @@ async function main(): Promise<void> {
     console.log(rows[rows.length - 1]);
   }
   console.log(`peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+  await animatedGif();
 
   await reducedDecodeDrift();
   console.log(
     `\nPDQ engine vs the plain reference transcription, on the ${agreement.images} images above decoded in ` +
       `full: ${agreement.summary()}`,
+  );
+}
+
+/**
+ * An animated GIF of `HASH_BENCH_GIF_FRAMES` (default 64) distinct 480×270 frames: `hashMedia` hashing every frame
+ * (the default bound, 128, takes them all) against the first frame only (`maxHashedFrames: 1`, the cost before
+ * frames were hashed), and the cost per frame.
+ */
+async function animatedGif(): Promise<void> {
+  const n = Number(process.env['HASH_BENCH_GIF_FRAMES'] ?? 64);
+  const size = { width: 480, height: 270 };
+  const frames = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      seededPhoto(i + 1, { ...size, ringPeriod: 9 + (i % 7), quality: 90 }),
+    ),
+  );
+  const gif = await animationOf(frames, { format: 'gif', ...size });
+  const hashed = (await hashMedia(gif)).frames;
+  const [firstMs, allMs] = await timePair(
+    [gif],
+    1500,
+    () => hashMedia(gif, { maxHashedFrames: 1 }),
+    () => hashMedia(gif),
+  );
+  console.log(
+    `\nanimated GIF, ${n} distinct ${size.width}×${size.height} frames (${(gif.length / 1024).toFixed(0)} KiB): ` +
+      `hashMedia, first frame only ${firstMs.toFixed(1)} ms | every frame (${hashed?.hashed.length} hashed of ` +
+      `${hashed?.count}) ${allMs.toFixed(1)} ms = ${(allMs / n).toFixed(2)} ms per frame`,
   );
 }
 

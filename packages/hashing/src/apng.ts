@@ -91,3 +91,14 @@ export function apngFirstShownFrame(png: Uint8Array): Uint8Array | null {
   }
   return out;
 }
+
+/**
+ * Frames an animated PNG announces (its acTL chunk's count; the default image is not counted when left out of the
+ * animation); `null` for a still PNG. libvips decodes none but the first shown one (`apngFirstShownFrame`): the
+ * others are reported as frames not hashed.
+ */
+export function apngFrameCount(png: Uint8Array): number | null {
+  const actl = chunksOf(png).find((c) => c.type === 'acTL');
+  if (actl === undefined || actl.data.byteLength !== 8) return null;
+  return new DataView(actl.data.buffer, actl.data.byteOffset, 8).getUint32(0);
+}

@@ -116,6 +116,17 @@ export function decodedBytes(header: ImageHeader): number {
 }
 
 /**
+ * How many frames of an animation (GIF, WebP: every frame composed on the whole canvas) one decode may return as a
+ * strip (`pages: n`) within `maxDecodedBytes`: what one frame's decode holds (`decodedBytes`, the loader's frame
+ * included, which it keeps once), then each further frame's 8-bit output. 0 when one frame does not fit.
+ */
+export function framesWithin(header: ImageHeader, maxDecodedBytes: number): number {
+  const first = decodedBytes(header);
+  if (first > maxDecodedBytes) return 0;
+  return 1 + Math.floor((maxDecodedBytes - first) / (header.width * header.height * outputChannels(header)));
+}
+
+/**
  * `work`'s result, or the error `timedOut` makes once `timeoutMs` has passed: the wall-clock bound around a decode,
  * for loaders that do not report progress to libvips' own timeout. Shared by the scanner's decode and the
  * classifier's, each with its own error.

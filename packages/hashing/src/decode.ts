@@ -1,24 +1,32 @@
 import sharp from 'sharp';
-import { apngFirstShownFrame } from './apng.js';
+import { apngFirstShownFrame, apngFrameCount } from './apng.js';
 import { checkJpegScans } from './jpeg-scans.js';
-import { checkDecodedBytes, imageHeaderOf, withDeadline } from './decode-budget.js';
+import { checkDecodedBytes, framesWithin, imageHeaderOf, withDeadline } from './decode-budget.js';
 import { HashingError, HashingErrorCode } from './errors.js';
 import type { DecodeLimits } from './limits.js';
 import { sniffImageFormat } from './sniff.js';
 import type { ImageFormat } from './sniff.js';
 import type { RawImage } from './images.js';
 
-/** A decoded first frame, in stored (not EXIF-rotated) orientation, as RGB or RGBA 8-bit sRGB samples. */
+/**
+ * A decoded frame (the first unless `page` asked for another), in stored (not EXIF-rotated) orientation, as RGB or
+ * RGBA 8-bit sRGB samples; with `pages`, an animation's next frames below it.
+ */
 export interface DecodedImage {
   format: ImageFormat;
-  /** RGB (3 channels) when the file has no alpha, else RGBA with straight (not premultiplied) alpha. */
+  /**
+   * RGB (3 channels) when the file has no alpha, else RGBA with straight (not premultiplied) alpha. With `pages`,
+   * `stripFrames` frames stacked top to bottom (height = `stripFrames` × the frame's height).
+   */
   pixels: RawImage;
+  /** Frames in `pixels`: frames `page` to `page + stripFrames − 1` (1 unless `pages` asked for more). */
+  stripFrames: number;
   /** EXIF orientation 1..8 (1 when absent). */
   orientation: number;
   /** Width and height as displayed, i.e. after applying `orientation` (swapped for 5..8). */
   displayWidth: number;
   displayHeight: number;
-  /** Number of frames/pages in the file (1 for still images). */
+  /** Number of frames/pages in the file (1 for still images; an animated PNG's from its acTL chunk). */
   frames: number;
   /** 1 when every pixel was decoded; 4, 8 or 16 when a large JPEG was decoded at that reduction (`reducedDecode`). */
   decodeScale: number;
@@ -52,7 +60,30 @@ export const recommendedReducedDecode: ReducedDecode = { minSide: 600 };
 export interface DecodeOptions {
   /** Reduced-scale decoding of large JPEGs; `false` decodes every pixel (as python-threatexchange does). */
   reducedDecode?: ReducedDecode | false;
+  /** The frame (page) to decode, from 0; past the file's last frame is `MOD_ERR_HASH_INVALID_OPTIONS`. Default 0. */
+  page?: number;
+  /**
+   * Frames to decode at once from `page` on, as one strip (`DecodedImage.stripFrames`): for an animated GIF or WebP,
+   * whose loaders compose each frame over the ones before (decoding frame k alone decodes those anyway), as many of
+   * them as fit `maxDecodedBytes` (`framesWithin`), at least 1; other formats decode one page. Default 1.
+   */
+  pages?: number;
 }
+
+/** Formats whose frames libvips returns as one strip (`pages: n`), all of the canvas' size. */
+export const STRIP_FORMATS: ReadonlySet<ImageFormat> = new Set<ImageFormat>(['gif', 'webp']);
+
+/**
+ * Formats whose frames or pages libvips decodes (`page`): not PNG, whose loader reads an animated PNG's default
+ * image only, nor JPEG.
+ */
+export const PAGED_FORMATS: ReadonlySet<ImageFormat> = new Set<ImageFormat>([
+  'gif',
+  'webp',
+  'tiff',
+  'heif',
+  'avif',
+]);
 
 /** Reductions that libjpeg's DCT scaling (1/2, 1/4, 1/8) plus one 2:1 resampling by sharp produce. */
 const REDUCED_SCALES = [4, 8, 16] as const;
@@ -150,7 +181,8 @@ function firstFourChannels(image: RawImage): RawImage {
 }
 
 /**
- * Decodes the first frame of an image with every limit enforced: bytes and magic before the decoder runs,
+ * Decodes the first frame of an image (frame `page` with that option; with `pages`, an animation's next frames too)
+ * with every limit enforced: bytes and magic before the decoder runs,
  * header dimensions, frame count and the decoded size (`maxDecodedBytes`) before pixels are decoded, wall-clock
  * time around both steps.
  * Choices (see README): embedded ICC profiles are ignored and EXIF orientation is not applied, because the
@@ -178,13 +210,18 @@ export async function decodeImage(
   const shown = format === 'png' ? apngFirstShownFrame(bytes) : null;
   const decoded = shown ?? bytes;
   const input = Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
-  const sharpOptions: sharp.SharpOptions = {
+  const page = options.page ?? 0;
+  const wanted = options.pages ?? 1;
+  if (!Number.isInteger(page) || page < 0 || !Number.isInteger(wanted) || wanted < 1) {
+    throw new HashingError(HashingErrorCode.INVALID_OPTIONS, 'page and pages must be integers ≥ 0 and ≥ 1');
+  }
+  let sharpOptions: sharp.SharpOptions = {
     failOn: 'error',
     limitInputPixels: limits.maxPixels,
     sequentialRead: true,
     ignoreIcc: true,
     pages: 1,
-    page: 0,
+    page,
   };
   const seconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000));
   const reduced = options.reducedDecode ?? defaultReducedDecode;
@@ -219,15 +256,29 @@ export async function decodeImage(
         `image is ${width}×${height}, a side exceeds ${limits.maxDimension} pixels`,
       );
     }
-    const frames = meta.pages ?? 1;
+    const frames = (format === 'png' ? apngFrameCount(bytes) : meta.pages) ?? 1;
     if (frames > limits.maxFrames) {
       throw new HashingError(
         HashingErrorCode.TOO_MANY_FRAMES,
         `image has ${frames} frames, above the limit of ${limits.maxFrames}`,
       );
     }
+    if (page > 0 && page >= frames) {
+      throw new HashingError(
+        HashingErrorCode.INVALID_OPTIONS,
+        `page ${page} of an image of ${frames} frames`,
+      );
+    }
     // Before any pixel: a 1 MB 16-bit interlaced PNG of 10000×10000 passes maxPixels yet decodes to 1.2 GB.
-    checkDecodedBytes(imageHeaderOf(meta, format, bytes), limits.maxDecodedBytes);
+    const header = imageHeaderOf(meta, format, bytes);
+    checkDecodedBytes(header, limits.maxDecodedBytes);
+    const stripFrames = STRIP_FORMATS.has(format)
+      ? Math.max(1, Math.min(wanted, frames - page, framesWithin(header, limits.maxDecodedBytes)))
+      : 1;
+    if (stripFrames > 1) {
+      // The strip is stripFrames frames high: each frame passed maxPixels, the strip fits maxDecodedBytes.
+      sharpOptions = { ...sharpOptions, pages: stripFrames, limitInputPixels: width * height * stripFrames };
+    }
     const orientation = meta.orientation ?? 1;
     const swapped = orientation >= 5 && orientation <= 8;
     const scale = reducedJpegScale(format, width, height, reduced);
@@ -238,6 +289,7 @@ export async function decodeImage(
       displayHeight: swapped ? width : height,
       frames,
       decodeScale: scale,
+      stripFrames,
     };
     if (meta.depth === 'ushort' && meta.channels === 1) {
       return { ...base, pixels: await decodeGrey16Clipped(input, sharpOptions, seconds) };

@@ -1,10 +1,15 @@
 import { blockhash, blockhashAccumulator, BlockhashMethod } from './blockhash.js';
-import { decodeImage } from './decode.js';
-import type { ReducedDecode } from './decode.js';
+import { decodeImage, STRIP_FORMATS } from './decode.js';
+import type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
+import { HashingError, HashingErrorCode } from './errors.js';
 import { exactHashes } from './exact.js';
-import { resolveLimits } from './limits.js';
+import { frameOf, hashFrames } from './frames.js';
+import type { MediaFrames, PerceptualHashes } from './frames.js';
+import type { RawImage } from './images.js';
+import { defaultMaxHashedFrames, resolveLimits } from './limits.js';
 import type { DecodeLimits } from './limits.js';
 import { pdqFromRaw, pdqHashesFromRaw, PDQ_ZERO_HASH } from './pdq.js';
+import { sniffImageFormat } from './sniff.js';
 import { cropRaw, findContentBox } from './trim.js';
 
 /** Every hash of one media file. Hashes are lowercase hex. */
@@ -33,6 +38,12 @@ export interface MediaHashes {
   blockhash: string;
   /** 1 when perceptual hashes saw every pixel; 4, 8 or 16 when a large JPEG was decoded at that reduction. */
   decodeScale: number;
+  /**
+   * Files of more than one frame (animated GIF, WebP, PNG; multi-page TIFF, HEIF): the perceptual hashes of each
+   * distinct frame hashed (frame 0's are the top-level ones), and how many frames were examined of how many
+   * (`examined < count`: frames past the bound were not hashed). The exact hashes are the file's.
+   */
+  frames?: MediaFrames;
 }
 
 export interface HashMediaOptions {
@@ -47,47 +58,28 @@ export interface HashMediaOptions {
    * every pixel decoded, as python-threatexchange does).
    */
   reducedDecode?: ReducedDecode | false;
+  /**
+   * Distinct frames of a multi-frame file to hash at most, frame 0 included (default `defaultMaxHashedFrames`);
+   * 1 hashes the first frame only (the file is still reported with its frame count).
+   */
+  maxHashedFrames?: number;
 }
 
-/**
- * Decodes `bytes` safely and computes exact, PDQ and blockhash hashes. Throws `HashingError` (stable `code`)
- * for every bad input; a decode past `limits.timeoutMs` is answered `MOD_ERR_HASH_TIMEOUT` once it has ended (it
- * cannot be stopped: see `withDeadline`).
- */
-export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {}): Promise<MediaHashes> {
-  const limits = resolveLimits(options.limits);
-  const decoded = await decodeImage(
-    bytes,
-    limits,
-    options.reducedDecode === undefined ? {} : { reducedDecode: options.reducedDecode },
-  );
-  const pixels = decoded.pixels;
-  const exact = exactHashes(bytes);
-
+/** Frame 0's perceptual hashes, or any frame's: PDQ (dihedral and trimmed when asked) and blockhash. */
+function perceptualHashes(pixels: RawImage, dihedral: boolean, trim: boolean): PerceptualHashes {
   // blockhash takes its block sums from PDQ's pass over the pixels (same values as blockhash-core's).
   const blockhashRows = blockhashAccumulator(pixels.width, pixels.height, 16, BlockhashMethod.PRECISE);
-  // A file whose EXIF orientation turns it is shown turned: its displayed view is one of the 8 dihedral hashes, which
-  // it always gets, so content stored turned with an orientation turning it back is not missed (lossless in JPEG).
-  const dihedral = options.dihedral === true || decoded.orientation !== 1;
   const pdq = pdqHashesFromRaw(pixels, {
     dihedral,
     ...(blockhashRows === null ? {} : { rowSums: blockhashRows }),
   });
-  const result: MediaHashes = {
-    bytes: bytes.byteLength,
-    format: decoded.format,
-    width: decoded.displayWidth,
-    height: decoded.displayHeight,
-    ...exact,
+  const result: PerceptualHashes = {
     pdq: pdq.pdq.hash,
     pdqQuality: pdq.pdq.quality,
     blockhash: blockhashRows === null ? blockhash(pixels, 16) : blockhashRows.finish(),
-    decodeScale: decoded.decodeScale,
   };
-  if (dihedral) {
-    result.pdqDihedral = pdq.dihedral ?? new Array<string>(8).fill(PDQ_ZERO_HASH);
-  }
-  if (options.trim === true) {
+  if (dihedral) result.pdqDihedral = pdq.dihedral ?? new Array<string>(8).fill(PDQ_ZERO_HASH);
+  if (trim) {
     const box = findContentBox(pixels);
     if (box === null) {
       result.pdqTrimmed = null;
@@ -95,6 +87,72 @@ export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {
       const trimmed = pdqFromRaw(cropRaw(pixels, box));
       result.pdqTrimmed = { pdq: trimmed.hash, pdqQuality: trimmed.quality };
     }
+  }
+  return result;
+}
+
+/**
+ * The first decode: frame 0, and with it as many of an animation's next frames as `maxHashedFrames` asks for and
+ * `maxDecodedBytes` holds. An animation the strip decode refuses (a frame past the first broken) is decoded as its
+ * first frame alone, as it was before frames were hashed.
+ */
+async function decodeFirst(
+  bytes: Uint8Array,
+  limits: DecodeLimits,
+  decode: DecodeOptions,
+  maxHashedFrames: number,
+): Promise<DecodedImage> {
+  // Only an animation's loader is asked for a strip; any other file's decode is as it was (a failure not retried).
+  if (maxHashedFrames === 1 || !STRIP_FORMATS.has(sniffImageFormat(bytes) ?? 'jpeg'))
+    return decodeImage(bytes, limits, decode);
+  try {
+    return await decodeImage(bytes, limits, { ...decode, pages: maxHashedFrames });
+  } catch (err) {
+    if (err instanceof HashingError && err.code === HashingErrorCode.DECODE_FAILED)
+      return decodeImage(bytes, limits, decode);
+    throw err;
+  }
+}
+
+/**
+ * Decodes `bytes` safely and computes exact, PDQ and blockhash hashes; of every distinct frame of a multi-frame file
+ * up to `maxHashedFrames` (`frames`). Throws `HashingError` (stable `code`) for every bad input; a decode past
+ * `limits.timeoutMs` is answered `MOD_ERR_HASH_TIMEOUT` once it has ended (it cannot be stopped: see `withDeadline`).
+ */
+export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {}): Promise<MediaHashes> {
+  const limits = resolveLimits(options.limits);
+  const maxHashedFrames = options.maxHashedFrames ?? defaultMaxHashedFrames;
+  if (!Number.isInteger(maxHashedFrames) || maxHashedFrames < 1)
+    throw new HashingError(
+      HashingErrorCode.INVALID_OPTIONS,
+      'maxHashedFrames must be an integer of at least 1',
+    );
+  const decode: DecodeOptions =
+    options.reducedDecode === undefined ? {} : { reducedDecode: options.reducedDecode };
+  const decoded = await decodeFirst(bytes, limits, decode, maxHashedFrames);
+  const exact = exactHashes(bytes);
+  // A file whose EXIF orientation turns it is shown turned: its displayed view is one of the 8 dihedral hashes, which
+  // it always gets, so content stored turned with an orientation turning it back is not missed (lossless in JPEG).
+  const dihedral = options.dihedral === true || decoded.orientation !== 1;
+  const trim = options.trim === true;
+  const pixels = decoded.stripFrames === 1 ? decoded.pixels : frameOf(decoded.pixels, decoded.stripFrames, 0);
+  const first = perceptualHashes(pixels, dihedral, trim);
+  const result: MediaHashes = {
+    bytes: bytes.byteLength,
+    format: decoded.format,
+    width: decoded.displayWidth,
+    height: decoded.displayHeight,
+    ...exact,
+    ...first,
+    decodeScale: decoded.decodeScale,
+  };
+  if (decoded.frames > 1) {
+    result.frames = await hashFrames(bytes, decoded, limits, {
+      maxHashedFrames,
+      first,
+      decode,
+      hash: (frame) => perceptualHashes(frame, dihedral, trim),
+    });
   }
   return result;
 }

@@ -4,13 +4,25 @@
  * `@mod/hashing/pool` (the Piscina worker pool).
  */
 export type { HashMediaOptions, MediaHashes } from './hash-media.js';
+export type { FrameHashes, MediaFrames, PerceptualHashes } from './frames.js';
 export { HashingError, HashingErrorCode } from './errors.js';
-export { defaultDecodeLimits, resolveLimits } from './limits.js';
+export {
+  defaultDecodeLimits,
+  defaultMaxHashedFrames,
+  FRAMES_EXAMINED_PER_HASHED,
+  resolveLimits,
+} from './limits.js';
 export type { DecodeLimits } from './limits.js';
-export { checkDecodedBytes, decodedBytes, imageHeaderOf, withDeadline } from './decode-budget.js';
+export {
+  checkDecodedBytes,
+  decodedBytes,
+  framesWithin,
+  imageHeaderOf,
+  withDeadline,
+} from './decode-budget.js';
 export type { HeaderMetadata, ImageHeader } from './decode-budget.js';
 export { ImageFormat, sniffImageFormat } from './sniff.js';
-export { apngFirstShownFrame } from './apng.js';
+export { apngFirstShownFrame, apngFrameCount } from './apng.js';
 export { checkJpegScans, jpegScanCount, MAX_JPEG_SCANS } from './jpeg-scans.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
 export { exactHashes } from './exact.js';

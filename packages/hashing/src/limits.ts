@@ -53,3 +53,12 @@ export function resolveLimits(partial: Partial<DecodeLimits> | undefined): Decod
   }
   return limits;
 }
+
+/**
+ * Distinct frames of a multi-frame file hashed by default (`hashMedia`'s `maxHashedFrames`, scanner
+ * `HASH_MAX_FRAMES`): past them, the media is matched on what was hashed and reported incomplete (`MediaFrames`).
+ */
+export const defaultMaxHashedFrames = 128;
+
+/** Frames examined at most per distinct frame hashed: identical frames (a pause) cost a compare, not the bound. */
+export const FRAMES_EXAMINED_PER_HASHED = 4;

@@ -64,3 +64,24 @@ export function flatRgbaPng(
   if (bits16) p = p.toColourspace('rgb16');
   return p.png({ progressive: interlaced, compressionLevel }).toBuffer();
 }
+
+/**
+ * An animation of `frames` (encoded images, each resized to `width`×`height`), one frame each, as an animated GIF
+ * (palette quantised, no dithering: quick to write) or a lossy WebP, looping for ever: for the tests and benchmark
+ * of per-frame hashing (a benign first frame in front of a listed one).
+ */
+export async function animationOf(
+  frames: readonly Uint8Array[],
+  { format, width, height }: { format: 'gif' | 'webp'; width: number; height: number },
+): Promise<Buffer> {
+  const raws = await Promise.all(
+    frames.map((f) => sharp(f).resize(width, height, { fit: 'fill' }).removeAlpha().raw().toBuffer()),
+  );
+  const strip = sharp(Buffer.concat(raws), {
+    raw: { width, height: height * frames.length, channels: 3, pageHeight: height },
+  });
+  const delay = frames.map(() => 100);
+  return format === 'gif'
+    ? strip.gif({ loop: 0, delay, effort: 1, dither: 0 }).toBuffer()
+    : strip.webp({ loop: 0, delay, quality: 90 }).toBuffer();
+}

@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hammingDistanceHex, PDQ_MATCH_DISTANCE } from '@mod/hashing';
+import { animationOf } from '@mod/hashing/synthetic-photos';
 import { hashCommand } from './hash.js';
 
 const fixtures = fileURLToPath(new URL('../../../hashing/fixtures/', import.meta.url));
@@ -61,6 +63,33 @@ describe('modctl hash', () => {
     expect(lines[0]!['pdqDihedral']).toHaveLength(8);
     expect((lines[0]!['pdqDihedral'] as string[])[0]).toBe(lines[0]!['pdq']);
     expect(lines[0]!['pdqTrimmed']).toBeNull();
+  });
+
+  it('prints the hashes of every distinct frame of an animated GIF in a field of its own, after the others', async () => {
+    const frames = ['pdq/pen-and-coaster.png', 'pdq/bridge-mods/aaa-orig.jpg'].map((f) =>
+      readFileSync(join(fixtures, f)),
+    );
+    const file = join(tempDir(), 'two-frames.gif');
+    writeFileSync(file, await animationOf(frames, { format: 'gif', width: 256, height: 192 }));
+    const [gif, still] = (await run([file, join(fixtures, 'pdq/bridge-mods/aaa-orig.jpg')])).lines;
+    expect(Object.keys(gif!).at(-1)).toBe('frames');
+    const { count, examined, hashed } = gif!['frames'] as {
+      count: number;
+      examined: number;
+      hashed: { index: number; pdq: string; pdqQuality: number; blockhash: string }[];
+    };
+    expect([count, examined, hashed.map((f) => f.index)]).toEqual([2, 2, [0, 1]]);
+    expect(hashed[0]).toEqual({
+      index: 0,
+      pdq: gif!['pdq'],
+      pdqQuality: gif!['pdqQuality'],
+      blockhash: gif!['blockhash'],
+    });
+    // Frame 1 is the listed photo: curators list its PDQ as they would the photo's own.
+    expect(hammingDistanceHex(hashed[1]!.pdq, still!['pdq'] as string)).toBeLessThanOrEqual(
+      PDQ_MATCH_DISTANCE,
+    );
+    expect(still).not.toHaveProperty('frames');
   });
 
   it('decodes every pixel of a 12 MP photo unless --reduced-decode asks for the fast path', async () => {

@@ -10,12 +10,16 @@ const USAGE = [
   '--dihedral adds the PDQ hashes of the 8 rotations and flips; --trim the PDQ hash with uniform borders cut',
   'off (null when there are none);',
   '--reduced-decode decodes large JPEGs at a reduced scale (then reports decodeScale).',
+  'a file of several frames (animated GIF, WebP; multi-page TIFF) also gets "frames": {count, examined, hashed:',
+  '[{index, pdq, pdqQuality, blockhash}...]}, the perceptual hashes of each distinct frame hashed (the top-level',
+  "ones are frame 0's, the exact ones the file's; examined < count: the frames after were not hashed).",
   'exit codes: 0 every file hashed; 1 a file failed (its line carries the error); 2 usage',
 ].join('\n');
 
 /**
  * One output line: the hashes of a file, in a fixed key order, or its error. A key whose value is undefined is
- * left out (JSON has no undefined): the dihedral and trimmed hashes unless asked for, the scale of a full decode.
+ * left out (JSON has no undefined): the dihedral and trimmed hashes unless asked for, the scale of a full decode, the
+ * frames of a still image. A multi-frame file's `frames` come last, so lines of still images are as they were.
  */
 function toLine(file: string, h: MediaHashes): string {
   return JSON.stringify({
@@ -32,6 +36,7 @@ function toLine(file: string, h: MediaHashes): string {
     width: h.width,
     height: h.height,
     decodeScale: h.decodeScale === 1 ? undefined : h.decodeScale,
+    frames: h.frames,
   });
 }
 
