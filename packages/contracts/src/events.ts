@@ -56,8 +56,26 @@ export const Hit = ClosedObject({
   category: Type.Union([Type.String(), Type.Null()]),
   actionPolicy: Type.Union([Type.Literal('automatic'), Type.Literal('review')]),
   negative: Type.Boolean(),
+  /**
+   * A perceptual hit on one frame of a multi-frame file (animated GIF, WebP; multi-page TIFF): its index, from 0.
+   * Absent for a still image's hits and for exact hits, which are the file's.
+   */
+  frame: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
 });
 export type Hit = Static<typeof Hit>;
+
+/**
+ * The frames of a multi-frame file the scanner hashed: `examined` leading frames of `count` (every distinct one
+ * among them, `hashed`, perceptually). `examined < count`: the frames after them were not hashed (the scanner's
+ * `HASH_MAX_FRAMES`, the decode budget, or an animated PNG's frames after its first); when nothing matched, policy
+ * opens a review case rather than let them pass unseen.
+ */
+export const FramesScanned = ClosedObject({
+  count: Type.Integer({ minimum: 2, maximum: 1_000_000 }),
+  examined: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  hashed: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+});
+export type FramesScanned = Static<typeof FramesScanned>;
 
 export const ContentHashes = ClosedObject({
   sha256: Hex(32),
@@ -117,6 +135,8 @@ export const Verdict = ClosedObject({
   width: Type.Integer({ minimum: 0 }),
   height: Type.Integer({ minimum: 0 }),
   hits: Type.Array(Hit),
+  /** Present for a file of more than one frame: what was hashed of them (`hashes` hold frame 0's PDQ). */
+  frames: Type.Optional(FramesScanned),
   url: Type.Optional(Type.String({ maxLength: 8192 })),
   externalRef: Type.Optional(Type.String({ maxLength: 500 })),
   reportedCategory: Type.Optional(Type.String({ maxLength: 100 })),

@@ -6,6 +6,7 @@ export {
   PARTNER_EVENT_MAX_BYTES,
   MediaEventMeta,
   PartnerMediaMeta,
+  FramesScanned,
   Hit,
   ContentHashes,
   Classification,

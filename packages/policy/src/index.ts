@@ -2,6 +2,7 @@ export {
   evaluateVerdict,
   evaluateConfirmedCase,
   decide,
+  framesNeedReview,
   ordersFollow,
   defaultPolicy,
   hostOf,

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Classification, Hit } from '@mod/contracts';
-import { defaultPolicy, evaluateVerdict, hostOf, type PolicyConfig } from './index.js';
+import {
+  defaultPolicy,
+  evaluateConfirmedCase,
+  evaluateVerdict,
+  framesNeedReview,
+  hostOf,
+  type PolicyConfig,
+} from './index.js';
 
 const hit = (over: Partial<Hit>): Hit => ({
   bankId: 'b1',
@@ -110,6 +117,42 @@ describe('evaluateVerdict', () => {
       cases: [],
     });
     expect(evaluateVerdict({ hits: [], hashes }, context)).toMatchObject({ outcome: 'none', orders: [] });
+  });
+
+  it('sends a multi-frame file to review when frames past the bound went unhashed and nothing decided it', () => {
+    const some = { count: 300, examined: 128, hashed: 40 };
+    const all = { count: 300, examined: 300, hashed: 40 };
+    const review = evaluateVerdict({ hits: [], hashes, frames: some }, context);
+    expect(review).toMatchObject({
+      outcome: 'review',
+      orders: [],
+      cases: [{ kind: 'review', reason: 'only 128 of 300 frames hashed, nothing matched in them' }],
+      evidence: { frames: some },
+    });
+    expect(framesNeedReview({ hits: [], frames: some })).toBe(true);
+    // Every frame examined, or a hit that decides: as for a still image.
+    expect(evaluateVerdict({ hits: [], hashes, frames: all }, context).outcome).toBe('none');
+    expect(evaluateVerdict({ hits: [hit({ frame: 7 })], hashes, frames: some }, context).outcome).toBe(
+      'block',
+    );
+    // A known-benign frame covers itself, not the frames never hashed; the file known benign covers them all.
+    const frameBenign = evaluateVerdict(
+      { hits: [hit({ negative: true, frame: 0 })], hashes, frames: some },
+      context,
+    );
+    expect([frameBenign.outcome, frameBenign.evidence.hits]).toEqual([
+      'review',
+      [hit({ negative: true, frame: 0 })],
+    ]);
+    const fileBenign = { hits: [hit({ negative: true, signal: 'sha256' })], frames: some };
+    expect(evaluateVerdict({ ...fileBenign, hashes }, context).outcome).toBe('suppressed');
+    expect(framesNeedReview(fileBenign)).toBe(false);
+    // A person confirming the frames case: orders for the content, never grounded on the benign frame's bank.
+    const confirmed = evaluateConfirmedCase(
+      { sha256: hashes.sha256, hits: frameBenign.evidence.hits, category: 'A', confirmedBy: 'reviewer' },
+      context,
+    );
+    expect(confirmed.orders.map((o) => o.bankIds)).toEqual([[], []]);
   });
 
   it('reads hosts only from http(s) URLs', () => {

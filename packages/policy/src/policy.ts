@@ -1,4 +1,4 @@
-import type { Hit, Verdict } from '@mod/contracts';
+import type { FramesScanned, Hit, Verdict } from '@mod/contracts';
 
 /** A legal basis as policy cites it, with the time the target has to comply. */
 export interface OrderRule {
@@ -66,6 +66,8 @@ export interface DecisionEvidence {
   subject?: { type: 'url' | 'host'; value: string };
   /** The category a person confirmed (A, B or C), for decisions a reviewer or an authority made. */
   confirmedCategory?: string;
+  /** A multi-frame file's frames: how many the scanner examined (and hashed) of how many. */
+  frames?: FramesScanned;
 }
 
 export interface PolicyDecision {
@@ -96,6 +98,20 @@ export function decide(hits: readonly Pick<Hit, 'negative'>[]): Verdict['decisio
 /** Whether policy will issue orders for these hits (an automatic bank hit, no negative hit): targets are needed. */
 export function ordersFollow(hits: readonly Pick<Hit, 'actionPolicy' | 'negative'>[]): boolean {
   return decide(hits) === 'match' && hits.some((h) => h.actionPolicy === 'automatic');
+}
+
+/**
+ * Whether a multi-frame file left frames unhashed (past the scanner's frame bound, `frames.examined < count`) with
+ * nothing found that decides it: no hit that stands (a negative hit on a frame covers that frame only) and no
+ * negative hit on the file itself. Such media is never let pass unseen: a person reviews it.
+ */
+export function framesNeedReview(verdict: {
+  hits: readonly Pick<Hit, 'negative' | 'frame'>[];
+  frames?: FramesScanned | undefined;
+}): boolean {
+  const frames = verdict.frames;
+  if (frames === undefined || frames.examined >= frames.count) return false;
+  return decide(verdict.hits) !== 'match' && !verdict.hits.some((h) => h.negative && h.frame === undefined);
 }
 
 /** The lower-cased host of an http(s) URL, or null when the text is not one. */
@@ -159,7 +175,10 @@ function plannedOrders(content: ContentRef, bankIds: string[], context: PolicyCo
  * and its classification and subject when known.
  */
 function decisionEvidence(
-  content: ContentRef & { classification?: DecisionEvidence['classification'] },
+  content: ContentRef & {
+    classification?: DecisionEvidence['classification'];
+    frames?: FramesScanned | undefined;
+  },
   hits: Hit[],
   policy: PolicyConfig,
 ): DecisionEvidence {
@@ -169,6 +188,7 @@ function decisionEvidence(
     sha256: content.sha256,
     ...(content.classification === undefined ? {} : { classification: content.classification }),
     ...(content.subject === undefined ? {} : { subject: content.subject }),
+    ...(content.frames === undefined ? {} : { frames: content.frames }),
   };
 }
 
@@ -185,12 +205,13 @@ const confirmationCase = (policy: PolicyConfig, why: string, orders: PlannedOrde
  * - a hit in a bank whose policy is automatic → a blocking request to every subscribed ISP (for the verdict's
  *   URL/host subject when it has one, else the content's SHA-256), a takedown order to the hosting platform
  *   when known (for the URL), and a case for the authority to confirm;
- * - hits only in review banks, or no hit but a classifier that asks for review → a review case, no order;
+ * - hits only in review banks, or no hit but a classifier that asks for review, or frames of a multi-frame file
+ *   left unhashed with nothing found in those hashed (`framesNeedReview`) → a review case, no order;
  * - otherwise nothing.
  */
 export function evaluateVerdict(
   verdict: Pick<Verdict, 'hits'> & { hashes: Pick<Verdict['hashes'], 'sha256'> } & Partial<
-      Pick<Verdict, 'url' | 'subject' | 'classification'>
+      Pick<Verdict, 'url' | 'subject' | 'classification' | 'frames'>
     >,
   context: PolicyContext,
 ): PolicyDecision {
@@ -204,7 +225,7 @@ export function evaluateVerdict(
     : undefined;
   const evidenceOf = (hits: Hit[]): DecisionEvidence =>
     decisionEvidence(
-      { sha256: verdict.hashes.sha256, subject: verdict.subject, classification },
+      { sha256: verdict.hashes.sha256, subject: verdict.subject, classification, frames: verdict.frames },
       hits,
       policy,
     );
@@ -215,14 +236,18 @@ export function evaluateVerdict(
     evidence: evidenceOf(hits),
   });
 
-  if (decide(verdict.hits) === 'suppressed') return nothing('suppressed', verdict.hits);
-  const automatic = verdict.hits.filter((h) => h.actionPolicy === 'automatic');
+  const unhashedFrames = framesNeedReview(verdict);
+  const frames = verdict.frames;
+  if (decide(verdict.hits) === 'suppressed' && !unhashedFrames) return nothing('suppressed', verdict.hits);
+  const matched = decide(verdict.hits) === 'match';
+  const automatic = matched ? verdict.hits.filter((h) => h.actionPolicy === 'automatic') : [];
   if (automatic.length === 0) {
-    const review = verdict.hits.length > 0 || classification?.reviewRequired === true;
+    const review = matched || unhashedFrames || classification?.reviewRequired === true;
     if (!review) return nothing('none', verdict.hits);
-    const reason =
-      verdict.hits.length > 0
-        ? `hit in review bank(s) ${[...new Set(verdict.hits.map((h) => h.bankName))].sort().join(', ')}`
+    const reason = matched
+      ? `hit in review bank(s) ${[...new Set(verdict.hits.map((h) => h.bankName))].sort().join(', ')}`
+      : unhashedFrames && frames !== undefined
+        ? `only ${frames.examined} of ${frames.count} frames hashed, nothing matched in them`
         : `classifier risk ${classification?.riskScore.toFixed(2) ?? '?'} asks for review`;
     return {
       outcome: 'review',
@@ -275,7 +300,8 @@ export interface ConfirmedContent extends ContentRef {
  */
 export function evaluateConfirmedCase(content: ConfirmedContent, context: PolicyContext): PolicyDecision {
   const { policy } = context;
-  const bankIds = [...new Set(content.hits.map((h) => h.bankId))].sort();
+  // A negative (known-benign) bank is never an order's ground: a frames case keeps a benign frame's hit as context.
+  const bankIds = [...new Set(content.hits.filter((h) => !h.negative).map((h) => h.bankId))].sort();
   const orders = plannedOrders(content, bankIds, context);
   return {
     outcome: 'block',

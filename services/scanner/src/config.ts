@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { maxMediaBytesSetting } from '@mod/bootstrap';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
-import { defaultDecodeLimits } from '@mod/hashing';
+import { defaultDecodeLimits, defaultMaxHashedFrames, FRAMES_EXAMINED_PER_HASHED } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
 export const scannerSpec = {
@@ -38,6 +38,12 @@ export const scannerSpec = {
     default: defaultDecodeLimits.maxDecodedBytes,
     min: 1024 * 1024,
     doc: 'most memory one image may take to decode, estimated from its header before decoding (512 MiB: a 100 MP 8-bit RGB photo is 300 MB); media above it fails with MOD_ERR_HASH_TOO_MANY_DECODED_BYTES and is dead-lettered. Keep HASH_THREADS × this within the memory limit beside the bank index',
+  }),
+  HASH_MAX_FRAMES: env.integer({
+    default: defaultMaxHashedFrames,
+    min: 1,
+    max: defaultDecodeLimits.maxFrames,
+    doc: `distinct frames of an animated GIF/WebP or multi-page TIFF hashed at most (a frame identical to the one before it is not hashed again; at most ${FRAMES_EXAMINED_PER_HASHED}× this many frames examined, each decode within HASH_MAX_DECODED_BYTES); a hit on any frame is a match of the media. Past it, the verdict says how many frames were examined and, when nothing matched, policy opens a review case`,
   }),
   MAX_MEDIA_BYTES: maxMediaBytesSetting('largest media accepted, in bytes'),
 } as const;

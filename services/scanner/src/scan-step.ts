@@ -7,7 +7,7 @@ import { acceptEvent } from './steps/accept-event.js';
 import { buildVerdict } from './steps/build-verdict.js';
 import { claimSubmission } from './steps/claim-submission.js';
 import { createDecodeTimeouts, hashMedia, type HashStageOptions } from './steps/hash-media.js';
-import { hitsNeedReview, keepEvidence } from './steps/keep-evidence.js';
+import { keepEvidence, verdictNeedsReview } from './steps/keep-evidence.js';
 import { matchBanks, type Banks } from './steps/match-banks.js';
 
 export { SCANNER_VERSION } from './steps/build-verdict.js';
@@ -25,8 +25,8 @@ export interface ScanStepDeps extends HashStageOptions {
   maxMediaBytes: number;
   hits: Pick<Counter<'signal'>, 'inc'>;
   /**
-   * Keeps media that needs a person (a hit only in review banks) in the evidence vault before its verdict is
-   * published; absent: the vault is off.
+   * Keeps media that needs a person (a hit only in review banks; frames past the bound unhashed, nothing matched)
+   * in the evidence vault before its verdict is published; absent: the vault is off.
    */
   keepEvidence?: (media: EvidenceMedia) => Promise<void>;
   /** Times each stage by name (`mod_step_stage_duration_seconds{step="scan"}`). */
@@ -77,12 +77,13 @@ export function createScanStep(deps: ScanStepDeps) {
     if (hashed.done) return hashed.done;
     const hits = await stages.time('match', () => matchBanks(hashed.next, deps.banks, store));
     for (const hit of hits) deps.hits.inc({ signal: hit.signal });
+    const verdict = buildVerdict(event, hashed.next, hits, now());
     const keep = deps.keepEvidence;
-    if (keep !== undefined && hitsNeedReview(hits)) {
+    if (keep !== undefined && verdictNeedsReview(verdict)) {
       const kept = await stages.time('evidence', () => keepEvidence(event, hashed.next.sha256, bytes, keep));
       if (kept.done) return kept.done;
     }
-    await stages.time('publish', () => deps.publish(buildVerdict(event, hashed.next, hits, now())));
+    await stages.time('publish', () => deps.publish(verdict));
     return { kind: 'ok' };
   };
 }

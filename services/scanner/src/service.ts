@@ -100,6 +100,7 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
               ? false
               : { minSide: config.HASH_REDUCED_DECODE_MIN_SIDE },
           maxDecodedBytes: config.HASH_MAX_DECODED_BYTES,
+          maxHashedFrames: config.HASH_MAX_FRAMES,
           store: createPgScanStore(db, createTenantDirectory(db)),
           publish: verdictPublisher(producer, topics.verdicts),
           mediaTopic: topics.mediaSubmitted,

@@ -36,6 +36,9 @@ export function buildVerdict(event: MediaEvent, h: MediaHashes, hits: Hit[], sca
     width: h.width,
     height: h.height,
     hits,
+    ...(h.frames === undefined
+      ? {}
+      : { frames: { count: h.frames.count, examined: h.frames.examined, hashed: h.frames.hashed.length } }),
     ...(event.url === undefined ? {} : { url: event.url }),
     ...(event.externalRef === undefined ? {} : { externalRef: event.externalRef }),
     ...(event.reportedCategory === undefined ? {} : { reportedCategory: event.reportedCategory }),

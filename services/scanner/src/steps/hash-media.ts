@@ -22,6 +22,11 @@ export interface HashStageOptions {
    * absent); media above it fails its submission with MOD_ERR_HASH_TOO_MANY_DECODED_BYTES.
    */
   maxDecodedBytes?: number;
+  /**
+   * Distinct frames of a multi-frame file hashed at most (`@mod/hashing` default when absent); past them the verdict
+   * says how many frames were examined, and policy has a person look when nothing matched.
+   */
+  maxHashedFrames?: number;
 }
 
 /** Times one media's decode may time out before its submission fails (the first ones may be a busy machine). */
@@ -65,6 +70,7 @@ export async function hashMedia(
     ...(o.dihedral ? { dihedral: true, trim: true } : {}),
     ...(o.reducedDecode === undefined ? {} : { reducedDecode: o.reducedDecode }),
     ...(o.maxDecodedBytes === undefined ? {} : { limits: { maxDecodedBytes: o.maxDecodedBytes } }),
+    ...(o.maxHashedFrames === undefined ? {} : { maxHashedFrames: o.maxHashedFrames }),
   });
   if (!result.ok) {
     const { code, message, retriable } = result.error;

@@ -1,5 +1,5 @@
-import { isModError, type Hit, type MediaEvent } from '@mod/contracts';
-import { decide, ordersFollow } from '@mod/policy';
+import { isModError, type Hit, type MediaEvent, type Verdict } from '@mod/contracts';
+import { decide, framesNeedReview, ordersFollow } from '@mod/policy';
 import type { EvidenceMedia } from '@mod/vault';
 import type { Stage } from './stage.js';
 
@@ -10,6 +10,14 @@ import type { Stage } from './stage.js';
  */
 export function hitsNeedReview(hits: readonly Pick<Hit, 'actionPolicy' | 'negative'>[]): boolean {
   return decide(hits) === 'match' && !ordersFollow(hits);
+}
+
+/**
+ * Whether policy opens a review case for this verdict's hits and frames: `hitsNeedReview`, or a multi-frame file
+ * whose frames past the bound were not hashed and nothing decided it (`framesNeedReview`).
+ */
+export function verdictNeedsReview(verdict: Pick<Verdict, 'hits' | 'frames'>): boolean {
+  return hitsNeedReview(verdict.hits) || framesNeedReview(verdict);
 }
 
 /**
