@@ -57,6 +57,11 @@ describe("a platform's own Kafka topic carries only what the platform may say", 
       // submission unscanned and the dead letter blaming a verdict writer.
       'lone-surrogate-in-url': meta({ submissionId: randomUUID(), url: 'https://a.example/\ud800' }),
       'lone-surrogate-in-ref': meta({ submissionId: randomUUID(), externalRef: 'ref-\udc00' }),
+      // What the API refuses in an upload's fields: control and bidi characters. The URL became the subject of a
+      // takedown order to the platform hosting it (another platform), shown in its requests and in the console.
+      'bidi-in-url': meta({ submissionId: randomUUID(), url: 'https://b.example/\u202egpj.exe' }),
+      'newline-in-ref': meta({ submissionId: randomUUID(), externalRef: 'ref\nforged: line' }),
+      'csi-in-category': meta({ submissionId: randomUUID(), reportedCategory: '\u009b31mA' }),
       'no-header': undefined,
     };
     await scene.platformA.producer.send({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContractError, createCodec } from './index.js';
-import { ClosedObject, Text } from './schema-parts.js';
+import { ClosedObject, SafeText, Text } from './schema-parts.js';
 
 const codec = createCodec('test.v1', ClosedObject({ id: Text({ maxLength: 8 }) }));
 
@@ -40,5 +40,12 @@ describe('createCodec', () => {
     for (const text of ['\\ud800', 'a\\udc00', '\\ud83d\\ud83d', '\\ude00\\ud83d'])
       expect(() => codec.decode(Buffer.from(`{"id":"${text}"}`)), text).toThrow(ContractError);
     expect(codec.decode(Buffer.from('{"id":"\\ud83d\\ude00 ok"}'))).toEqual({ id: '\u{1f600} ok' });
+  });
+
+  it("holds a partner's text to what the API takes: no control or bidi character", () => {
+    const safe = createCodec('safe.v1', ClosedObject({ ref: SafeText({ maxLength: 40 }) }));
+    for (const ref of ['a\nb', 'tab\t', '\u009b31m', 'x\u202ey', '\u2066', 'a\u0000', '\ud800'])
+      expect(() => safe.parse({ ref }), JSON.stringify(ref)).toThrow(ContractError);
+    expect(safe.parse({ ref: 'Việt Nam \u{1f600} https://a.example/x?y=1' })).toBeTruthy();
   });
 });

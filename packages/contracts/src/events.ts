@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ModError } from './errors.js';
-import { ClosedObject, Hex, Id, IsoTime, Text, Uuid } from './schema-parts.js';
+import { ClosedObject, Hex, Id, IsoTime, SafeText, Uuid } from './schema-parts.js';
 
 export const SignalType = Type.Union([
   Type.Literal('pdq'),
@@ -15,12 +15,13 @@ export type SignalType = Static<typeof SignalType>;
 /** Name of the Kafka header that carries a media message's event (the value is the media itself). */
 export const MEDIA_META_HEADER = 'mod-meta';
 
+/** A media event's fields; its text comes from a platform on its own topic, so none holds a control or bidi character. */
 const MediaFields = {
   eventId: Uuid,
-  externalRef: Type.Optional(Text({ maxLength: 500 })),
-  reportedCategory: Type.Optional(Text({ maxLength: 100 })),
-  url: Type.Optional(Text({ maxLength: 8192 })),
-  contentType: Type.Optional(Text({ maxLength: 200 })),
+  externalRef: Type.Optional(SafeText({ maxLength: 500 })),
+  reportedCategory: Type.Optional(SafeText({ maxLength: 100 })),
+  url: Type.Optional(SafeText({ maxLength: 8192 })),
+  contentType: Type.Optional(SafeText({ maxLength: 200 })),
   submittedAt: IsoTime,
 };
 
