@@ -1,6 +1,7 @@
 import { claimSubmission } from './intake.js';
 import { orderScopeWhere } from './order-scope.js';
 import { queryOne, type Queryable } from './pool.js';
+import { submissionScannedUpdate } from './submission-scanned.js';
 import { sqlParam, tenantScopeArgs, type TenantScope } from './scope-params.js';
 
 export interface SubmissionInput {
@@ -29,8 +30,7 @@ export async function markSubmissionScanned(
   s: { id: string; tenantId: string; sha256: string; decision: string; scannedAt: string },
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `/* actioner:submission-scanned */ update submissions set status = 'scanned', decision = $3, scanned_at = $4,
-       sha256 = coalesce(sha256, $5), failure_code = null where id = $1 and tenant_id = $2`,
+    `/* actioner:submission-scanned */ ${submissionScannedUpdate({ id: '$1', tenantId: '$2', decision: '$3', scannedAt: '$4', sha256: '$5' })}`,
     [s.id, s.tenantId, s.decision, s.scannedAt, s.sha256],
   );
   return rowCount === 1;

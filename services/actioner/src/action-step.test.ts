@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Codecs, type Classification, type Classified, type Hit, type Verdict } from '@mod/contracts';
 import type { ConsumedMessage } from '@mod/kafka';
@@ -8,18 +8,13 @@ import { createActionStep } from './action-step.js';
 import { createClassificationStep } from './classification-step.js';
 import { createManualClock } from './clock.js';
 import { memoryActionStore, type MemoryState } from './memory-action-store.test-helper.js';
+import { verdictOf } from './verdicts.test-helper.js';
 
 // The actioner's two steps on an in-memory store: every branch of policy (match, no match, negative bank,
 // review bank, classifier), replays, refusals and outages. The same steps run on PostgreSQL in test/src.
 
 const logger = createLogger('actioner-test', 'silent');
 const at = new Date('2026-12-05T10:00:00Z');
-const hex = (s: string, bytes: number) =>
-  createHash('sha512')
-    .update(s)
-    .digest('hex')
-    .slice(0, bytes * 2);
-
 /** A real counter, and its values by label value. */
 function counter(label: string) {
   const c = new Counter({ name: `test_${label}_total`, help: 'test', labelNames: [label], registers: [] });
@@ -38,28 +33,6 @@ function hit(o: Partial<Hit> = {}): Hit {
     category: 'A1',
     actionPolicy: 'automatic',
     negative: false,
-    ...o,
-  };
-}
-
-function verdictOf(submissionId: string, hits: Hit[], o: Partial<Verdict> = {}): Verdict {
-  const negative = hits.some((h) => h.negative);
-  return {
-    eventId: randomUUID(),
-    submissionId,
-    tenantId: 'platform-1',
-    sourceEventId: randomUUID(),
-    decision: negative ? 'suppressed' : hits.length > 0 ? 'match' : 'no-match',
-    hashes: {
-      sha256: hex(submissionId, 32),
-      sha1: hex(`1${submissionId}`, 20),
-      md5: hex(`5${submissionId}`, 16),
-    },
-    width: 640,
-    height: 480,
-    hits,
-    scannedAt: '2026-12-05T09:59:59.000Z',
-    scannerVersion: 'scanner/0.1.0',
     ...o,
   };
 }

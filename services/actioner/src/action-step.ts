@@ -52,23 +52,18 @@ interface Actioned {
   verdict?: Verdict;
 }
 
-/** One verdict inside a transaction: check, record, decide, open orders and cases, audit. */
+/**
+ * One verdict inside a transaction: check (a replay is dropped here), record with its submission's scan, decide,
+ * open orders and cases, audit. A verdict that matched nothing takes two statements and its audit record.
+ */
 async function actOn(tx: ActionTx, claimed: Verdict, policy: PolicyConfig, at: Date): Promise<Actioned> {
-  if (await tx.verdictRecorded(claimed.eventId))
-    return { outcome: { kind: 'drop', reason: 'verdict already recorded' }, issued: [] };
+  const replayed: Actioned = { outcome: { kind: 'drop', reason: 'verdict already recorded' }, issued: [] };
   const checked = await tx.checkVerdict(claimed);
+  if (checked === 'recorded') return replayed;
   if (!checked.ok)
     return { outcome: { kind: 'dlq', code: checked.code, message: checked.message }, issued: [] };
   const verdict = checked.verdict;
-  if (!(await tx.recordVerdict(verdict)))
-    return { outcome: { kind: 'drop', reason: 'verdict already recorded' }, issued: [] };
-  await tx.markSubmissionScanned({
-    id: verdict.submissionId,
-    tenantId: verdict.tenantId,
-    sha256: verdict.hashes.sha256,
-    decision: verdict.decision,
-    scannedAt: verdict.scannedAt,
-  });
+  if (!(await tx.recordVerdict(verdict))) return replayed;
   const decision = await decideVerdict(tx, verdict, policy, at);
   await tx.audit(verdictRecordedRecord(verdict, decision, policy));
   const { orderIds, issued } = await issuePlannedOrders(tx, { decision, content: verdict, policy, at });

@@ -3,11 +3,9 @@ import { withTransaction, type Pool } from '@mod/db';
 import { listBlockingSubscribers } from '@mod/db/access';
 import { decisionEffectsOn, platformForHost, type OrderTopics } from '@mod/db/orders';
 import {
-  markSubmissionScanned,
+  recordScannedVerdict,
   recordSubmissionClassification,
-  recordVerdict,
   submissionScanState,
-  verdictRecorded,
   type SubmissionScanState,
 } from '@mod/db/submissions';
 import type { DecisionEffects, TargetLookups } from '@mod/policy';
@@ -20,18 +18,16 @@ import { checkVerdict, type VerdictCheck } from './verdict-check.js';
  * need (`TargetLookups`).
  */
 export interface ActionTx extends DecisionEffects, TargetLookups {
-  verdictRecorded(eventId: string): Promise<boolean>;
-  /** The verdict as far as the database confirms it (hit metadata from the banks, never from the message). */
-  checkVerdict(claimed: Verdict): Promise<VerdictCheck>;
-  /** Records the verdict; false when it was recorded before (a replay). */
+  /**
+   * The verdict as far as the database confirms it (hit metadata from the banks, never from the message); 'recorded'
+   * when this verdict event was recorded before (a replay).
+   */
+  checkVerdict(claimed: Verdict): Promise<VerdictCheck | 'recorded'>;
+  /**
+   * Records the verdict and marks its submission scanned (its SHA-256, decision and scan time); false when it was
+   * recorded before (a replay), and the submission is left as it is.
+   */
   recordVerdict(verdict: Verdict): Promise<boolean>;
-  markSubmissionScanned(s: {
-    id: string;
-    tenantId: string;
-    sha256: string;
-    decision: string;
-    scannedAt: string;
-  }): Promise<void>;
   /** Where a submission stands (null: no intake or worker recorded it). */
   scanState(submissionId: string): Promise<SubmissionScanState | null>;
   /** Records a classifier result once; false when one was recorded before. */
@@ -60,12 +56,8 @@ export function createPgActionStore(db: Pool, topics: OrderTopics): ActionStore 
       withTransaction(db, async (c) => {
         const effects = decisionEffectsOn(c, topics);
         const result = await work({
-          verdictRecorded: (eventId) => verdictRecorded(c, eventId),
           checkVerdict: (claimed) => checkVerdict(c, claimed),
-          recordVerdict: (verdict) => recordVerdict(c, verdict),
-          markSubmissionScanned: async (s) => {
-            await markSubmissionScanned(c, s);
-          },
+          recordVerdict: (verdict) => recordScannedVerdict(c, verdict),
           blockingSubscribers: () => listBlockingSubscribers(c),
           platformForHost: (host) => platformForHost(c, host),
           openOrder: effects.openOrder,

@@ -76,9 +76,9 @@ export function memoryActionStore(initial: Partial<MemoryState> = {}) {
       counts.transactions++;
       const s = copy(state);
       const tx: ActionTx = {
-        verdictRecorded: async (eventId) => (fault('verdictRecorded'), s.verdicts.has(eventId)),
         async checkVerdict(claimed) {
           fault('checkVerdict');
+          if (s.verdicts.has(claimed.eventId)) return 'recorded';
           if (faults.failSubmission === claimed.submissionId) throw new Error('poison verdict');
           const sub = s.submissions.get(claimed.submissionId);
           if (sub === undefined)
@@ -91,13 +91,10 @@ export function memoryActionStore(initial: Partial<MemoryState> = {}) {
           fault('recordVerdict');
           if (s.verdicts.has(v.eventId)) return false;
           s.verdicts.set(v.eventId, v);
+          const sub = s.submissions.get(v.submissionId);
+          if (sub !== undefined && sub.tenantId === v.tenantId)
+            Object.assign(sub, { status: 'scanned', decision: v.decision, sha256: v.hashes.sha256 });
           return true;
-        },
-        async markSubmissionScanned(x) {
-          fault('markSubmissionScanned');
-          const sub = s.submissions.get(x.id);
-          if (sub !== undefined && sub.tenantId === x.tenantId)
-            Object.assign(sub, { status: 'scanned', decision: x.decision, sha256: x.sha256 });
         },
         blockingSubscribers: async () => (fault('blockingSubscribers'), [...s.subscribers]),
         platformForHost: async (host) => (fault('platformForHost'), s.platformHosts.get(host) ?? null),

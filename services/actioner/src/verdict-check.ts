@@ -50,7 +50,8 @@ interface CheckedEntries {
 }
 
 /**
- * Checks a verdict against what the database knows, inside the caller's transaction, and returns it with every
+ * Checks a verdict against what the database knows, inside the caller's transaction ('recorded', unchecked, when
+ * this verdict event was recorded before: a replay), and returns it with every
  * hit's bank name, action policy, negative flag and category taken from the banks (never from the message) and
  * the decision recomputed from them:
  * - its submission exists, belongs to its tenant, and has its SHA-256 and URL (as intake or the worker recorded
@@ -67,16 +68,22 @@ interface CheckedEntries {
  * so no order is issued on a removed entry and a suppression by a removed negative entry no longer holds. A hit on
  * an entry removed and listed again (the same value, or URL pattern, in the same bank) stands for the live entry.
  */
-export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<VerdictCheck> {
-  const { rows: submissions } = await db.query<{
-    tenant_id: string;
+export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<VerdictCheck | 'recorded'> {
+  // Whether it was recorded before (a replay, dropped unchecked) comes with its submission: one round trip.
+  const { rows } = await db.query<{
+    recorded: boolean;
+    tenant_id: string | null;
     sha256: string | null;
     url: string | null;
-  }>(`/* actioner:verdict-submission */ select tenant_id, sha256, url from submissions where id = $1`, [
-    verdict.submissionId,
-  ]);
-  const submission = submissions[0];
-  if (submission === undefined)
+  }>(
+    `/* actioner:verdict-submission */ select exists (select from verdicts where event_id = $2) as recorded,
+       s.tenant_id, s.sha256, s.url
+     from (select) as one left join submissions s on s.id = $1`,
+    [verdict.submissionId, verdict.eventId],
+  );
+  const submission = rows[0];
+  if (submission?.recorded === true) return 'recorded';
+  if (submission?.tenant_id === null || submission?.tenant_id === undefined)
     return refuse(VerdictRefusal.UnknownSubmission, `no submission ${verdict.submissionId}`);
   if (submission.tenant_id !== verdict.tenantId)
     return refuse(
