@@ -9,7 +9,17 @@ import {
 } from '@mod/contracts';
 import { flatRgbaPng } from '@mod/hashing/synthetic-photos';
 import { ensureTopics } from '@mod/kafka';
-import { Admin as PlatformaticAdmin, Producer as PlatformaticProducer } from '@platformatic/kafka';
+import {
+  AclOperations,
+  AclPermissionTypes,
+  Admin as PlatformaticAdmin,
+  ClientQuotaEntityTypes,
+  ClientQuotaKeys,
+  ConfigResourceTypes,
+  Producer as PlatformaticProducer,
+  ResourcePatternTypes,
+  ResourceTypes,
+} from '@platformatic/kafka';
 import { readTopic } from '@mod/testing';
 import { json, makePhoto, publishPartnerMedia, read, waitScanned, worldGroups } from './helpers.js';
 import { errorText, trySend, useTrustScene } from './trust-boundaries-scene.js';
@@ -226,6 +236,91 @@ describe('the broker refuses a platform everything but its own topics and groups
         );
         expect(deleted, group).toMatch(denied);
       }
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it("cannot see or change topics' and the cluster's settings, the services' groups' offsets, or use a transactional id", async () => {
+    const { prefix } = scene.world;
+    const own = partnerTopic(prefix, 'mediaSubmitted', 'platform-a');
+    const other = partnerTopic(prefix, 'mediaSubmitted', 'platform-b');
+    const scanner = worldGroups(prefix).scanner;
+    const admin = new PlatformaticAdmin(scene.platformA.kafka.base);
+    const outcome = (attempt: Promise<unknown>) =>
+      attempt.then(
+        () => 'allowed',
+        (err: unknown) => errorText(err),
+      );
+    const topicConfigs = (name: string) => ({
+      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name }],
+    });
+    const attempts: Record<string, () => Promise<unknown>> = {
+      "another platform's topic settings": () => admin.describeConfigs(topicConfigs(other)),
+      // Its own topic's timestamps back to its producer's clock (the broker's append time guards the age metrics).
+      "its own topic's timestamp type": () =>
+        admin.incrementalAlterConfigs({
+          resources: [
+            {
+              ...topicConfigs(own).resources[0]!,
+              configs: [{ name: 'message.timestamp.type', configOperation: 0, value: 'CreateTime' }],
+            },
+          ],
+        }),
+      "its own topic's partitions": () => admin.createPartitions({ topics: [{ name: own, count: 4 }] }),
+      'its own topic, deleted': () => admin.deleteTopics({ topics: [own] }),
+      "the cluster's ACLs": () =>
+        admin.describeAcls({
+          filter: {
+            resourceType: ResourceTypes.ANY,
+            resourceName: null,
+            resourcePatternType: ResourcePatternTypes.ANY,
+            principal: null,
+            host: null,
+            operation: AclOperations.ANY,
+            permissionType: AclPermissionTypes.ANY,
+          },
+        }),
+      'its own quotas, raised': () =>
+        admin.alterClientQuotas({
+          entries: [
+            {
+              entities: [{ entityType: ClientQuotaEntityTypes.USER, entityName: scene.platformA.principal }],
+              ops: [{ key: ClientQuotaKeys.PRODUCER_BYTE_RATE, value: 1e12, remove: false }],
+            },
+          ],
+        }),
+      "the scanner's committed offsets": () => admin.listConsumerGroupOffsets({ groups: [scanner] }),
+      "the scanner's offsets, moved": () =>
+        admin.alterConsumerGroupOffsets({
+          groupId: scanner,
+          topics: [{ name: own, partitionOffsets: [{ partition: 0, offset: 0n }] }],
+        }),
+      'a scanner member, removed': () =>
+        admin.removeMembersFromConsumerGroup({
+          groupId: scanner,
+          members: [{ memberId: 'a-scanner' }],
+        }),
+      'a transactional id (fencing a service that would use it)': async () => {
+        const producer = new PlatformaticProducer({
+          ...scene.platformA.kafka.base,
+          idempotent: true,
+          transactionalId: `${prefix}actioner-relay`,
+        });
+        try {
+          const tx = await producer.beginTransaction();
+          await tx.send({ messages: [{ topic: own, key: Buffer.from('k'), value: Buffer.from('v') }] });
+          await tx.commit();
+        } finally {
+          await producer.close();
+        }
+      },
+    };
+    try {
+      for (const [what, attempt] of Object.entries(attempts))
+        expect(await outcome(attempt()), what).toMatch(/authorization failed/i);
+      // Of the groups, it sees its own only (none yet).
+      expect([...(await admin.listGroups()).keys()]).toEqual([]);
     } finally {
       await admin.close();
     }
