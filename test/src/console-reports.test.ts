@@ -1,8 +1,17 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { erasePersonalData } from '@mod/db/reports';
 import { chromiumAvailable, firstSignInAs, launchChromium, pageAudit } from './console-browser.js';
-import { AUTHORITY, HOTLINE, hotlineReport, reportWhen, scene, useReportScene } from './reports-scene.js';
+import {
+  AUTHORITY,
+  HOTLINE,
+  hotlineReport,
+  oversight,
+  reportWhen,
+  scene,
+  useReportScene,
+} from './reports-scene.js';
 import { callWithKey } from './review-flow-browser.js';
 import { waitFor } from './waiting.js';
 
@@ -12,8 +21,8 @@ import { waitFor } from './waiting.js';
  * details; a reviewer sees the programme's figures and the report in the list (deadline counting down), opens it
  * (addresses, case, steps with their owners), follows the case link to the review page (what the reporter said),
  * dismisses it and finds the report settled with the reason and the owners named; a hotline person opens the
- * contact details, and the audit log holds the read; an authority officer sees the figures only; axe-core on every
- * state, screenshots.
+ * contact details, and the audit log holds the read; past their retention, the reporter's words, the address and the
+ * contact read as erased; an authority officer sees the figures only; axe-core on every state, screenshots.
  */
 useReportScene({
   // The audit export (where the test finds the contact read) is signed.
@@ -228,6 +237,49 @@ describe.skipIf(!available)("the console's citizens' reports in a real browser",
     expect(reads).toHaveLength(1);
     expect(JSON.stringify(reads[0])).toContain(hotline.personId);
   }, 120_000);
+
+  it("says the reporter's words, address and contact are erased once their retention ended, and keeps the outcome", async () => {
+    // A year and more on, as the actioner's personal-data pass erases with the default periods.
+    const now = new Date(Date.now() + 400 * 86_400_000);
+    for (const kind of ['report-text', 'reported-url', 'reporter-contact'] as const)
+      expect(
+        await erasePersonalData(scene.world.db, kind, {
+          now,
+          periodDays: 365,
+          batchSize: 100,
+          by: 'actioner',
+        }),
+      ).toBe(1);
+    // Over the API: nulls, when the text went, no contact left; the outcome and its figures stay.
+    const answer = await oversight('GET', `/v1/reports/${reportId}`);
+    expect(answer.status, answer.bytes.toString()).toBe(200);
+    expect(answer.json<{ report: Record<string, unknown> }>().report).toMatchObject({
+      description: null,
+      seenWhere: null,
+      textErasedAt: now.toISOString(),
+      hasContact: false,
+      status: 'no-action',
+      category: 'grooming',
+      subjects: [expect.objectContaining({ url: null, status: 'no-action', caseId })],
+    });
+    // The console says so, rather than showing nothing as if the reporter wrote nothing.
+    const { page } = reviewer;
+    await page.goto(`${scene.baseUrl}/console/reports/${reportId}`);
+    await expect.poll(() => page.textContent('[data-testid=report-status]')).toBe('Không thể xử lý');
+    expect(await page.textContent('[data-testid=report-outcome]')).toContain('Trang về làm vườn');
+    const facts = await page.textContent('[data-testid=report-facts]');
+    expect(facts).toContain('Đã xoá khi hết thời hạn lưu giữ');
+    expect(facts).not.toContain('Người lạ nhắn tin');
+    expect(await page.textContent('[data-testid=report-subjects]')).toContain(
+      'Đã xoá khi hết thời hạn lưu giữ',
+    );
+    // The steps name the address as erased too, not by the subject's id.
+    const steps = await page.textContent('[data-testid=report-steps]');
+    expect(steps).toContain('Đã xoá khi hết thời hạn lưu giữ');
+    const { subjects } = answer.json<{ report: { subjects: { id: string }[] } }>().report;
+    expect(steps).not.toContain(subjects[0]!.id);
+    await lookAt(page, 'report-erased');
+  }, 60_000);
 
   it('shows an authority officer the figures only: no list of reports, and a note that says why', async () => {
     const { page } = await signedIn('lan.officer', 'Trần Thị Lan', 'authority', AUTHORITY);

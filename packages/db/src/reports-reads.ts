@@ -20,6 +20,8 @@ export interface ReportView extends ReportFields {
   receivedAt: Date;
   dueAt: Date;
   outcomeAt: Date | null;
+  /** When its description and where-seen were erased at the end of their retention (null: kept, or never given). */
+  textErasedAt: Date | null;
   hasContact: boolean;
   subjects: ReportSubjectView[];
 }
@@ -71,6 +73,7 @@ interface ReportRow {
   received_at: Date;
   due_at: Date;
   outcome_at: Date | null;
+  text_erased_at: Date | null;
   has_contact: boolean;
   subjects: {
     id: string;
@@ -90,7 +93,7 @@ interface ReportRow {
 const REPORT_SELECT = `select r.id, r.channel, r.tenant_id, r.filed_by, r.category, r.seen_where, r.description,
     r.language, r.status, r.outcome_reason, r.owner_person_id,
     (select p.display_name from people p where p.id = r.owner_person_id) as owner_name,
-    r.received_at, r.due_at, r.outcome_at,
+    r.received_at, r.due_at, r.outcome_at, r.text_erased_at,
     exists (select 1 from report_contacts c where c.report_id = r.id) as has_contact,
     coalesce((select json_agg(json_build_object('id', s.id, 'url', s.url, 'status', s.status,
         'submission_id', s.submission_id, 'case_id', s.case_id, 'order_ids', s.order_ids, 'owner', s.owner,
@@ -116,6 +119,7 @@ const toView = (r: ReportRow): ReportView => ({
   receivedAt: r.received_at,
   dueAt: r.due_at,
   outcomeAt: r.outcome_at,
+  textErasedAt: r.text_erased_at,
   hasContact: r.has_contact,
   subjects: r.subjects.map((s) => ({
     id: s.id,

@@ -93,6 +93,10 @@ export const ReportBodyOut = Type.Object({
   receivedAt: Time,
   dueAt: Time,
   outcomeAt: Nullable(Time),
+  textErasedAt: Nullable(
+    Time,
+    'when description and seenWhere were erased at the end of their retention (REPORT_TEXT_RETENTION_DAYS after the outcome)',
+  ),
   overdue: Type.Boolean(),
   hasContact: Type.Boolean(),
   subjects: Type.Array(SubjectView),

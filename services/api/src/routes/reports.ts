@@ -45,6 +45,7 @@ const toBody = (r: ReportView, now: Date): Static<typeof ReportBodyOut> => ({
   receivedAt: r.receivedAt.toISOString(),
   dueAt: r.dueAt.toISOString(),
   outcomeAt: iso(r.outcomeAt),
+  textErasedAt: iso(r.textErasedAt),
   overdue: r.outcomeAt === null ? r.dueAt < now : r.outcomeAt > r.dueAt,
   subjects: r.subjects.map((s) => ({ ...s, settledAt: iso(s.settledAt) })),
 });

@@ -79,6 +79,7 @@ export const enReports: Readonly<Record<keyof typeof viReports, string>> = {
   'report.subjects': 'Addresses reported',
   'report.url': 'Address',
   'report.urlErased': 'Erased at the end of its retention',
+  'report.textErased': 'Erased at the end of its retention ({at})',
   'report.subjectStatus': 'State',
   'report.folded': 'Reports folded',
   'report.case': 'Review case',

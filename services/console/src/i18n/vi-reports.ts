@@ -81,6 +81,7 @@ export const viReports = {
   'report.subjects': 'Các đường dẫn được báo cáo',
   'report.url': 'Đường dẫn',
   'report.urlErased': 'Đã xoá khi hết thời hạn lưu giữ',
+  'report.textErased': 'Đã xoá khi hết thời hạn lưu giữ ({at})',
   'report.subjectStatus': 'Tình trạng',
   'report.folded': 'Số báo cáo gộp',
   'report.case': 'Trường hợp xem xét',

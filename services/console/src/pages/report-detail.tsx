@@ -99,8 +99,16 @@ export function ReportPage(props: { id: string }) {
     await ok(api.POST('/v1/reports/{id}/owner', { params: { path: { id: props.id } } }));
     loaded.reload();
   });
-  const urlOf = (subjectId: string | null) =>
-    subjectId === null ? '—' : (r?.subjects.find((s) => s.id === subjectId)?.url ?? subjectId);
+  // Erased at the end of its retention: said so, with when, rather than as if the reporter wrote nothing.
+  const erasedText =
+    r === undefined || r.textErasedAt === null
+      ? '—'
+      : t('report.textErased', { at: i18n.dateTime(r.textErasedAt) });
+  const urlOf = (subjectId: string | null) => {
+    if (subjectId === null) return '—';
+    const subject = r?.subjects.find((s) => s.id === subjectId);
+    return subject === undefined ? subjectId : (subject.url ?? t('report.urlErased'));
+  };
   return (
     <Page
       title={t('report.title')}
@@ -150,8 +158,8 @@ export function ReportPage(props: { id: string }) {
               },
               { label: t('report.outcomeAt'), value: i18n.dateTime(r.outcomeAt) },
               { label: t('report.outcomeReason'), value: r.outcomeReason ?? '—', testId: 'report-outcome' },
-              { label: t('report.seenWhere'), value: r.seenWhere ?? '—' },
-              { label: t('report.description'), value: r.description ?? '—' },
+              { label: t('report.seenWhere'), value: r.seenWhere ?? erasedText },
+              { label: t('report.description'), value: r.description ?? erasedText },
               { label: t('report.language'), value: r.language === 'vi' ? 'Tiếng Việt' : 'English' },
             ]}
           />
