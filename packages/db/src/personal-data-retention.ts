@@ -35,16 +35,23 @@ export interface ErasureOptions {
 
 /**
  * A legal hold reaches a report through the evidence of its reported URLs: an authority's hold on any evidence item
- * of a subject's case or submission keeps the report's personal data too (`r` is the report).
+ * of a subject's case or submission, or of an image its reported page shows, keeps the report's personal data too
+ * (`r` is the report).
  */
 const REPORT_HELD = `exists (select 1 from report_urls hu join report_subjects hs on hs.id = hu.subject_id
+    left join submissions hp on hp.id = hs.submission_id
     join evidence_items he on he.hold_at is not null
-      and (he.case_id = hs.case_id or he.submission_id = hs.submission_id)
+      and (he.case_id = hs.case_id or he.submission_id = hs.submission_id
+        or he.submission_id = any(hp.embedded_submission_ids))
     where hu.report_id = r.id)`;
 
-/** The same for a submission (`s`): a hold on its evidence, or on the evidence of a case opened for it. */
+/**
+ * The same for a submission (`s`): a hold on its evidence, on an image's it names (a crawled page), or on the
+ * evidence of a case opened for it.
+ */
 const SUBMISSION_HELD = `exists (select 1 from evidence_items he where he.hold_at is not null
-    and (he.submission_id = s.id or he.case_id in (select hc.id from cases hc where hc.submission_id = s.id)))`;
+    and (he.submission_id = s.id or he.submission_id = any(s.embedded_submission_ids)
+      or he.case_id in (select hc.id from cases hc where hc.submission_id = s.id)))`;
 
 interface KindRule {
   /** One statement that locks the due rows, erases them and answers their ids (`id`). */

@@ -10,6 +10,7 @@ import {
   subjectReportContext,
   takeReportReplayKey,
 } from '@mod/db/reports';
+import { markSubmissionFailed, recordEmbeddedSubmissions } from '@mod/db/submissions';
 import { createPgEvidenceStore } from '@mod/db/vault';
 import { createMasterKeyring } from '@mod/vault';
 import { evidenceToKeep, holdBy } from '@mod/vault/testing/evidence';
@@ -180,6 +181,34 @@ describe("personal-data retention of citizens' reports (real PostgreSQL)", () =>
       'observed-url': 1,
     });
     expect((await getReport(w.db.pool, report.id, { all: true }))?.description).toBeNull();
+  });
+
+  it("keeps a reported page's report and URL while an authority holds the evidence of an image the page shows", async () => {
+    const report = await w.file('https://held-page.example/', 1);
+    const page = await w.submission('https://held-page.example/', 'public-reports');
+    const image = await w.submission('https://held-page.example/photo.jpg', 'public-reports');
+    await markSubmissionFailed(
+      w.db.pool,
+      { id: page, tenantId: 'public-reports' },
+      'MOD_ERR_FETCH_NOT_MEDIA',
+    );
+    await recordEmbeddedSubmissions(w.db.pool, { id: page, tenantId: 'public-reports' }, [image]);
+    await w.handle(report.subjectId, page);
+    const store = createPgEvidenceStore(w.db.pool, {
+      keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
+    });
+    const { item } = await store.keep(
+      evidenceToKeep({ tenantId: 'public-reports', submissionId: image, at: w.clock.now() }),
+    );
+    expect((await store.setLegalHold(item.id, { all: true }, holdBy('authority-a'))).ok).toBe(true);
+    w.clock.advance(400 * DAY);
+    expect(await w.retention().pass()).toMatchObject({
+      'report-text': 0,
+      'reporter-contact': 0,
+      'reported-url': 0,
+      'observed-url': 0,
+    });
+    expect((await w.submissionUrl(page))?.url).toBe('https://held-page.example/');
   });
 
   it('erases the sealed answers kept for Idempotency-Keys when their window ends, and only those', async () => {
