@@ -89,6 +89,25 @@ describe('multi-frame files: every distinct frame hashed', () => {
     expect(h.frames).toMatchObject({ count: 2, examined: 1 });
   });
 
+  it('hashes the first frame alone, one frame examined, when the strip of many large frames runs past the deadline', async () => {
+    // 40 frames of 1000×1000: their strip takes seconds to decode, one frame about a tenth of a second.
+    const colours = await Promise.all(
+      [1, 2, 3].map((s) =>
+        sharp({
+          create: { width: 8, height: 8, channels: 3, background: { r: 60 * s, g: 200 - 50 * s, b: 30 * s } },
+        })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const frames = Array.from({ length: 40 }, (_, i) => colours[i % 3]!);
+    const anim = await animationOf(frames, { format: 'webp', width: 1000, height: 1000 });
+    const alone = await hashMedia(anim, { maxHashedFrames: 1 });
+    const h = await hashMedia(anim, { limits: { timeoutMs: 1000 } });
+    expect(h.frames).toEqual({ count: 40, examined: 1, hashed: [alone.frames!.hashed[0]] });
+    expect([h.pdq, h.blockhash]).toEqual([alone.pdq, alone.blockhash]);
+  }, 120_000);
+
   it('keeps a still image as it was: no frames', async () => {
     expect((await hashMedia(listed)).frames).toBeUndefined();
   });

@@ -93,26 +93,34 @@ function perceptualHashes(pixels: RawImage, dihedral: boolean, trim: boolean): P
 
 /**
  * The first decode: frame 0, and with it as many of an animation's next frames as `maxHashedFrames` asks for and
- * `maxDecodedBytes` holds. An animation the strip decode refuses (a frame past the first broken) is decoded as its
- * first frame alone, as it was before frames were hashed.
+ * `maxDecodedBytes` holds; `walk` false when no later frame is to be decoded. An animation whose strip the decoder
+ * refuses (a frame past the first broken) or that runs past the deadline (many large frames, a loaded machine) is
+ * decoded as its first frame alone, as it was before frames were hashed, and reported with one frame examined: a
+ * timeout of the whole would have failed the media, and its first frame hashed in a few milliseconds before.
  */
 async function decodeFirst(
   bytes: Uint8Array,
   limits: DecodeLimits,
   decode: DecodeOptions,
   maxHashedFrames: number,
-): Promise<DecodedImage> {
+): Promise<{ decoded: DecodedImage; walk: boolean }> {
   // Only an animation's loader is asked for a strip; any other file's decode is as it was (a failure not retried).
   if (maxHashedFrames === 1 || !STRIP_FORMATS.has(sniffImageFormat(bytes) ?? 'jpeg'))
-    return decodeImage(bytes, limits, decode);
+    return { decoded: await decodeImage(bytes, limits, decode), walk: true };
   try {
-    return await decodeImage(bytes, limits, { ...decode, pages: maxHashedFrames });
+    return { decoded: await decodeImage(bytes, limits, { ...decode, pages: maxHashedFrames }), walk: true };
   } catch (err) {
-    if (err instanceof HashingError && err.code === HashingErrorCode.DECODE_FAILED)
-      return decodeImage(bytes, limits, decode);
+    const refused = err instanceof HashingError && FIRST_FRAME_ALONE_AFTER.has(err.code);
+    if (refused) return { decoded: await decodeImage(bytes, limits, decode), walk: false };
     throw err;
   }
 }
+
+/** Failures of an animation's strip after which its first frame is decoded alone. */
+const FIRST_FRAME_ALONE_AFTER: ReadonlySet<string> = new Set([
+  HashingErrorCode.DECODE_FAILED,
+  HashingErrorCode.TIMEOUT,
+]);
 
 /**
  * Decodes `bytes` safely and computes exact, PDQ and blockhash hashes; of every distinct frame of a multi-frame file
@@ -129,7 +137,7 @@ export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {
     );
   const decode: DecodeOptions =
     options.reducedDecode === undefined ? {} : { reducedDecode: options.reducedDecode };
-  const decoded = await decodeFirst(bytes, limits, decode, maxHashedFrames);
+  const { decoded, walk } = await decodeFirst(bytes, limits, decode, maxHashedFrames);
   const exact = exactHashes(bytes);
   // A file whose EXIF orientation turns it is shown turned: its displayed view is one of the 8 dihedral hashes, which
   // it always gets, so content stored turned with an orientation turning it back is not missed (lossless in JPEG).
@@ -146,7 +154,9 @@ export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {
     ...first,
     decodeScale: decoded.decodeScale,
   };
-  if (decoded.frames > 1) {
+  if (decoded.frames > 1 && !walk) {
+    result.frames = { count: decoded.frames, examined: 1, hashed: [{ index: 0, ...first }] };
+  } else if (decoded.frames > 1) {
     result.frames = await hashFrames(bytes, decoded, limits, {
       maxHashedFrames,
       first,
