@@ -6,6 +6,7 @@ import {
   ResourcePatternTypes,
   ResourceTypes,
   type Acl,
+  type AclFilter,
 } from '@platformatic/kafka';
 import { ModError, type AclBinding, type TopicSpec } from '@mod/contracts';
 import type { Kafka } from './client.js';
@@ -288,21 +289,27 @@ export interface AclResource {
   name: string;
 }
 
-/** Every resource the ACL bindings of `principal` (`User:<name>`) name, whatever they allow. Needs the admin principal. */
-export async function aclResourcesOf(kafka: Kafka, principal: string): Promise<AclResource[]> {
-  const resources = await withAdmin(kafka, (admin) =>
+/** The bindings (with the resources they name) a filter matches; what it leaves unset matches any. Admin principal. */
+function matchingAcls(kafka: Kafka, filter: Partial<AclFilter>) {
+  return withAdmin(kafka, (admin) =>
     admin.describeAcls({
       filter: {
         resourceType: ResourceTypes.ANY,
         resourceName: null,
         resourcePatternType: ResourcePatternTypes.ANY,
-        principal,
+        principal: null,
         host: null,
         operation: AclOperations.ANY,
         permissionType: AclPermissionTypes.ANY,
+        ...filter,
       },
     }),
   );
+}
+
+/** Every resource the ACL bindings of `principal` (`User:<name>`) name, whatever they allow. Needs the admin principal. */
+export async function aclResourcesOf(kafka: Kafka, principal: string): Promise<AclResource[]> {
+  const resources = await matchingAcls(kafka, { principal });
   const types = new Map<number, AclResource['resourceType']>([
     [ResourceTypes.TOPIC, 'topic'],
     [ResourceTypes.GROUP, 'group'],
@@ -316,6 +323,19 @@ export async function aclResourcesOf(kafka: Kafka, principal: string): Promise<A
     patternType: patterns.get(r.resourcePatternType) ?? 'other',
     name: r.resourceName,
   }));
+}
+
+/** The SCRAM users a literal ALLOW binding lets write `topic` (a partner's inbound topic: its partner). Admin principal. */
+export async function topicWriters(kafka: Kafka, topic: string): Promise<string[]> {
+  const resources = await matchingAcls(kafka, {
+    resourceType: ResourceTypes.TOPIC,
+    resourceName: topic,
+    resourcePatternType: ResourcePatternTypes.LITERAL,
+    operation: AclOperations.WRITE,
+    permissionType: AclPermissionTypes.ALLOW,
+  });
+  const users = resources.flatMap((r) => r.acls.map((a) => a.principal));
+  return [...new Set(users.filter((p) => p.startsWith('User:')).map((p) => p.slice('User:'.length)))];
 }
 
 /**

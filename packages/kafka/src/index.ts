@@ -26,6 +26,7 @@ export {
   topicConfigValue,
   topicEndOffsets,
   topicMaxMessageBytes,
+  topicWriters,
   type AclResource,
   type EnsuredTopics,
   type EnsureTopicsOptions,

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DefaultPartnerQuotas, partnerAcls } from '@mod/contracts';
 import { createTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { deleteTopics, listTopics, removeAcls, removeUserQuotas, userQuotasOf } from '@mod/kafka';
+import {
+  deleteTopics,
+  listTopics,
+  removeAcls,
+  removeUserQuotas,
+  setUserQuotas,
+  userQuotasOf,
+} from '@mod/kafka';
 import { kafkaCommand, kafkaFromEnv } from './kafka.js';
 import { db, json, runExpecting, useModctlDatabase } from './modctl-database.test-helper.js';
 
@@ -115,5 +122,24 @@ describe('modctl kafka partner', () => {
       'kafka.partner.revoked',
     ]);
     expect(await quotas()).toEqual({});
+  });
+});
+
+describe('modctl kafka setup and partners granted before quotas', () => {
+  it("gives a partner's principal without quotas its kind's defaults, and leaves an operator's quotas alone", async () => {
+    await partner('grant', 0);
+    const { kafka } = kafkaFromEnv();
+    // As granted before `partner grant` set quotas: the partner's producing and fetching took the brokers unbounded.
+    await removeUserQuotas(kafka, principal);
+    expect(await quotas()).toEqual({});
+    const setup = await runExpecting(kafkaCommand, ['setup'], 0);
+    expect(json(setup.out[0])).toMatchObject({ quotas: [principal] });
+    expect(await quotas()).toEqual(DefaultPartnerQuotas.isp);
+    // Set by the operator: kept, and not reported again.
+    const own = { ...DefaultPartnerQuotas.isp, produceBytesPerSecond: 1024 };
+    await setUserQuotas(kafka, principal, own);
+    expect(json((await runExpecting(kafkaCommand, ['setup'], 0)).out[0])).toMatchObject({ quotas: [] });
+    expect(await quotas()).toEqual(own);
+    await partner('revoke', 0);
   });
 });

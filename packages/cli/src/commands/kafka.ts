@@ -6,7 +6,9 @@ import {
   partnerGroupPrefix,
   partnerTopicSpecOf,
   partnerTopicSpecs,
+  PartnerTopicsByKind,
   serviceAcls,
+  tenantOfPartnerTopic,
   topicSpecs,
   TENANT_ID_PATTERN,
   type AclBinding,
@@ -26,6 +28,8 @@ import {
   removeAcls,
   removeUserQuotas,
   setUserQuotas,
+  topicWriters,
+  userQuotasOf,
   type Kafka,
 } from '@mod/kafka';
 import { createLogger } from '@mod/telemetry';
@@ -46,7 +50,8 @@ const USAGE = [
   "creates the user). Partners' inbound topics take the broker's time (message.timestamp.type=LogAppendTime)",
   'and keep a bounded number of bytes (retention.bytes); media and observed-URL topics roll their segments',
   'after a sixth of their retention (segment.ms), so nothing stays past 7/6 of it; both set these on existing',
-  'topics that lack them (setup: on every partner topic). Both are idempotent. grant refuses a USER that holds',
+  'topics that lack them (setup: on every partner topic); setup also gives a partner principal without quotas of its',
+  "own its kind's defaults (one granted before grant set them). Both are idempotent. grant refuses a USER that holds",
   "other ACLs (another tenant's, a service's: MOD_ERR_CLI_PRINCIPAL_TAKEN): each partner its own principal.",
   'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
   '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for partner: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
@@ -104,6 +109,11 @@ export const kafkaCommand: Command = subcommandCommand({
         (t) => partnerTopicSpecOf(prefix, t) ?? [],
       );
       const partnerUpdated = await reconcileTopics(kafka, partnerSpecs);
+      const bounded = await boundPartnerPrincipals(
+        kafka,
+        prefix,
+        partnerSpecs.map((s) => s.name),
+      );
       const acls = serviceAcls({ prefix });
       await applyAcls(kafka, acls);
       return print({
@@ -111,6 +121,7 @@ export const kafkaCommand: Command = subcommandCommand({
         created,
         updated: [...updated, ...partnerUpdated],
         acls: acls.length,
+        quotas: bounded,
       });
     },
     partner: async ({ args, values: v, io, usage }) => {
@@ -134,6 +145,40 @@ export const kafkaCommand: Command = subcommandCommand({
     return 1;
   },
 });
+
+/** The kind of partner whose inbound topic `topic` is, or null when it is no partner's inbound topic. */
+function inboundKindOf(prefix: string, topic: string): PartnerKind | null {
+  const kinds = Object.keys(PartnerTopicsByKind) as PartnerKind[];
+  return (
+    kinds.find((k) => tenantOfPartnerTopic(prefix, PartnerTopicsByKind[k].inbound, topic) !== null) ?? null
+  );
+}
+
+/**
+ * The principals allowed to write partners' inbound topics that lack a quota of their own (granted before `partner
+ * grant` set quotas, or whose quotas were removed by hand) get their kind's default for it, at every install and
+ * upgrade: unbounded, one partner's producing or fetching took the brokers from every tenant. Quotas an operator set
+ * stay as they are. Returns the users given one.
+ */
+async function boundPartnerPrincipals(
+  kafka: Kafka,
+  prefix: string,
+  topics: readonly string[],
+): Promise<string[]> {
+  const bounded: string[] = [];
+  for (const topic of topics) {
+    const kind = inboundKindOf(prefix, topic);
+    if (kind === null) continue;
+    for (const user of await topicWriters(kafka, topic)) {
+      const own = await userQuotasOf(kafka, user);
+      const quotas = { ...DefaultPartnerQuotas[kind], ...own };
+      if (Object.keys(own).length === Object.keys(quotas).length || bounded.includes(user)) continue;
+      await setUserQuotas(kafka, user, quotas);
+      bounded.push(user);
+    }
+  }
+  return bounded;
+}
 
 /**
  * The resources `principal` holds ACLs on besides `own` (a tenant's partner access): another tenant's topics, a
