@@ -128,7 +128,10 @@ export async function followTopic(o: FollowOptions): Promise<TopicFollower> {
         }
         if (stopping) return;
         const delayMs = delays.next();
-        o.logger.warn({ err, topic: o.topic, offset: record.offset, delayMs }, 'record not applied; trying again');
+        o.logger.warn(
+          { err, topic: o.topic, offset: record.offset, delayMs },
+          'record not applied; trying again',
+        );
         await pause(delayMs);
         if (stopping) return;
       }
