@@ -283,7 +283,7 @@ export const automaticHit = (over: Partial<Hit> = {}): Hit => ({
  */
 export async function publishVerdict(
   ow: OrdersWorld,
-  v: { hits: Hit[]; url?: string; sha256?: string; tenantId?: string },
+  v: { hits: Hit[]; url?: string; sha256?: string; tenantId?: string; source?: 'kafka' | 'fetcher' },
 ): Promise<Verdict> {
   const sha256 = v.sha256 ?? createHash('sha256').update(randomUUID()).digest('hex');
   const submissionId = randomUUID();
@@ -291,7 +291,7 @@ export async function publishVerdict(
   await claimSubmission(ow.world.db, {
     id: submissionId,
     tenantId,
-    source: 'kafka',
+    source: v.source ?? 'kafka',
     url: v.url ?? null,
     sha256,
   });

@@ -67,7 +67,10 @@ export class OrdersScene {
     return records.map((m) => Codecs.orderEvent.decode(m.value)).filter((e) => e.orderId === orderId);
   }
 
-  /** An automatic bank hit for content seen at `path` on the platform's host; returns its orders. */
+  /**
+   * An automatic bank hit for content the fetcher fetched at `path` on the platform's host (observed there, so the
+   * takedown goes to the platform though another tenant's submission it is); returns its orders.
+   */
   async automaticTakedown(
     path: string,
   ): Promise<{ takedown: string; blocking: string[]; submissionId: string }> {
@@ -78,6 +81,7 @@ export class OrdersScene {
       hits: [automaticHit()],
       url: `${this.content.base}${path}`,
       sha256: createHash('sha256').update(body).digest('hex'),
+      source: 'fetcher',
     });
     const orders = await waitFor('orders for the verdict', async () => {
       const rows = await this.ordersOf(verdict.submissionId);

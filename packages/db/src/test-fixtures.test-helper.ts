@@ -38,3 +38,44 @@ export async function moveSealedEvidence(db: Queryable, fromId: string, ontoId: 
     [fromId, ontoId],
   );
 }
+
+/** What a decision on a submission wrote, as `decisionWritten` reads it back. */
+export interface DecisionWritten {
+  /** `[kind, target tenant]` of the orders it opened or folded into, by kind and target. */
+  orders: [string, string][];
+  /** Its confirmation case, if one opened. */
+  confirm: { reason: string; evidence: Record<string, unknown> } | undefined;
+  /** The evidence documents of its audit record, by name (each parsed; the signed record holds their digests). */
+  audited: Record<string, unknown>;
+}
+
+/**
+ * Reads back what a decision on `submissionId` wrote: its orders, its confirmation case, and the evidence of the
+ * audit record `audit.action` about `audit.subjectId` (the submission for policy's, the case for a person's).
+ */
+export async function decisionWritten(
+  db: Queryable,
+  submissionId: string,
+  audit: { subjectId: string; action: string },
+): Promise<DecisionWritten> {
+  const orders = await db.query<{ kind: string; target_tenant_id: string }>(
+    `select o.kind, o.target_tenant_id from orders o join order_submissions l on l.order_id = o.id
+     where l.submission_id = $1 order by o.kind, o.target_tenant_id`,
+    [submissionId],
+  );
+  const confirm = await db.query<{ reason: string; evidence: Record<string, unknown> }>(
+    `select reason, evidence from cases where submission_id = $1 and kind = 'confirm'`,
+    [submissionId],
+  );
+  const audited = await db.query<{ evidence: Record<string, unknown> | null }>(
+    `select (select jsonb_object_agg(e.name, e.document::jsonb) from audit_evidence e where e.seq = r.seq) as evidence
+     from audit_records r
+     where r.record::jsonb #>> '{subject,id}' = $1 and r.record::jsonb ->> 'action' = $2`,
+    [audit.subjectId, audit.action],
+  );
+  return {
+    orders: orders.rows.map((o) => [o.kind, o.target_tenant_id]),
+    confirm: confirm.rows[0],
+    audited: audited.rows[0]?.evidence ?? {},
+  };
+}

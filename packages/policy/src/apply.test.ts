@@ -31,6 +31,8 @@ const context = {
   policy: defaultPolicy,
   ispSubscribers: ['isp-1'],
   hostingPlatformTenantId: 'platform-1',
+  // Seen by the system at its URL (a hotline's report the fetcher fetched): the hosting platform gets a takedown.
+  urlProvenance: { submitterTenantId: 'hotline-1', observed: true },
   now,
 };
 
@@ -109,7 +111,7 @@ describe('a confirmation with no target', () => {
   it('plans no order and no confirmation case, which only its orders could ever close', () => {
     const none = evaluateConfirmedCase(
       { sha256, hits: [reviewHit], category: 'A', confirmedBy: 'reviewer' },
-      { policy: defaultPolicy, ispSubscribers: [], now },
+      { ...context, ispSubscribers: [], hostingPlatformTenantId: null },
     );
     expect(none).toMatchObject({ outcome: 'block', orders: [], cases: [] });
   });
@@ -121,17 +123,30 @@ describe('order targets', () => {
     platformForHost: async (host: string) => (host === 'cdn.example.org' ? 'platform-1' : null),
   };
 
-  it('looks the ISPs and the hosting platform up only when orders follow', async () => {
-    expect(await orderTargets(lookups, { url: 'https://CDN.example.org/a' }, true)).toEqual({
+  it('looks the ISPs and the hosting platform up only when orders follow, with the URL’s provenance', async () => {
+    const submission = { tenantId: 'platform-2', source: 'kafka' };
+    const urlProvenance = { submitterTenantId: 'platform-2', observed: false };
+    expect(await orderTargets(lookups, { url: 'https://CDN.example.org/a', submission }, true)).toEqual({
       ispSubscribers: ['isp-1', 'isp-2'],
       hostingPlatformTenantId: 'platform-1',
+      urlProvenance,
     });
+    const fetched = { tenantId: 'isp-1', source: 'fetcher' };
     expect(
-      await orderTargets(lookups, { subject: { type: 'url', value: 'https://x.example.net/' } }, true),
-    ).toEqual({ ispSubscribers: ['isp-1', 'isp-2'], hostingPlatformTenantId: null });
-    expect(await orderTargets(lookups, { url: 'https://cdn.example.org/a' }, false)).toEqual({
+      await orderTargets(
+        lookups,
+        { subject: { type: 'url', value: 'https://x.example.net/' }, submission: fetched },
+        true,
+      ),
+    ).toEqual({
+      ispSubscribers: ['isp-1', 'isp-2'],
+      hostingPlatformTenantId: null,
+      urlProvenance: { submitterTenantId: 'isp-1', observed: true },
+    });
+    expect(await orderTargets(lookups, { url: 'https://cdn.example.org/a', submission }, false)).toEqual({
       ispSubscribers: [],
       hostingPlatformTenantId: null,
+      urlProvenance,
     });
   });
 });

@@ -1,5 +1,6 @@
 import type { PlannedCase, PlannedOrder, PolicyConfig, PolicyContext, PolicyDecision } from './policy.js';
 import { hostOf } from './policy.js';
+import { urlProvenanceOf } from './takedown-target.js';
 import {
   BY_POLICY,
   caseOpenedRecord,
@@ -50,18 +51,26 @@ export interface TargetLookups {
 
 /**
  * The targets of orders for content at `url` (or with this URL subject), looked up only when orders will
- * follow (`actionable`), so a decision without orders reads nothing.
+ * follow (`actionable`), so a decision without orders reads nothing; and the URL's provenance, from the
+ * submission's tenant and source as the database records them (`urlProvenanceOf`), which decides whether a
+ * takedown may go to the platform hosting it.
  */
 export async function orderTargets(
   lookups: TargetLookups,
-  content: { url?: string | null | undefined; subject?: { type: string; value: string } | undefined },
+  content: {
+    url?: string | null | undefined;
+    subject?: { type: string; value: string } | undefined;
+    submission: { tenantId: string; source: string };
+  },
   actionable: boolean,
-): Promise<Pick<PolicyContext, 'ispSubscribers' | 'hostingPlatformTenantId'>> {
-  if (!actionable) return { ispSubscribers: [], hostingPlatformTenantId: null };
+): Promise<Pick<PolicyContext, 'ispSubscribers' | 'hostingPlatformTenantId' | 'urlProvenance'>> {
+  const urlProvenance = urlProvenanceOf(content.submission);
+  if (!actionable) return { ispSubscribers: [], hostingPlatformTenantId: null, urlProvenance };
   const host = hostOf(content.url ?? (content.subject?.type === 'url' ? content.subject.value : null));
   return {
     ispSubscribers: await lookups.blockingSubscribers(),
     hostingPlatformTenantId: host !== null ? await lookups.platformForHost(host) : null,
+    urlProvenance,
   };
 }
 

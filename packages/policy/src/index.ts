@@ -17,6 +17,12 @@ export {
   type DecisionEvidence,
 } from './policy.js';
 export {
+  takedownTarget,
+  urlProvenanceOf,
+  type TakedownWithheld,
+  type UrlProvenance,
+} from './takedown-target.js';
+export {
   POLICY_ACTOR,
   BY_POLICY,
   caseOpenedRecord,

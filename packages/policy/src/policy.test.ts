@@ -6,6 +6,7 @@ import {
   evaluateVerdict,
   framesNeedReview,
   hostOf,
+  urlProvenanceOf,
   type PolicyConfig,
 } from './index.js';
 
@@ -22,7 +23,9 @@ const hit = (over: Partial<Hit>): Hit => ({
 });
 const hashes = { sha256: 'a'.repeat(64), sha1: 'b'.repeat(40), md5: 'c'.repeat(32) };
 const now = new Date('2026-01-01T00:00:00Z');
-const context = { policy: defaultPolicy, ispSubscribers: ['isp-1', 'isp-2'], now };
+/** Content the fetcher fetched at its URL for an ISP (observed): a takedown may go to whichever platform hosts it. */
+const observed = { submitterTenantId: 'isp-1', observed: true };
+const context = { policy: defaultPolicy, ispSubscribers: ['isp-1', 'isp-2'], urlProvenance: observed, now };
 const classification = (reviewRequired: boolean, score: number): Classification => ({
   scores: { drawing: 0, hentai: 0, neutral: 1 - score, porn: score, sexy: 0 },
   apparentMinor: {
@@ -82,6 +85,73 @@ describe('evaluateVerdict', () => {
     // Without a known platform there is no takedown, only blocking.
     const unknown = evaluateVerdict({ hits: [hit({})], hashes, url }, context);
     expect(unknown.orders.every((o) => o.kind === 'blocking')).toBe(true);
+  });
+
+  it("sends a takedown for a URL the submitter only claims to the submitter's own platform, never to another's", () => {
+    const url = 'https://cdn.platform-b.example/a.jpg';
+    const claimedBy = (submitterTenantId: string) => ({
+      ...context,
+      hostingPlatformTenantId: 'platform-b',
+      urlProvenance: { submitterTenantId, observed: false },
+    });
+    // Platform A claims platform B's URL: blocking as ever, no takedown to B, and the decision says why.
+    const foreign = evaluateVerdict({ hits: [hit({})], hashes, url }, claimedBy('platform-a'));
+    expect(foreign.orders.map((o) => [o.kind, o.targetTenantId])).toEqual([
+      ['blocking', 'isp-1'],
+      ['blocking', 'isp-2'],
+    ]);
+    const withheld = {
+      reason: 'claimed-url-of-another-platform',
+      url,
+      host: 'cdn.platform-b.example',
+      platformTenantId: 'platform-b',
+      submitterTenantId: 'platform-a',
+    };
+    expect(foreign.evidence.takedownWithheld).toEqual(withheld);
+    expect(foreign.cases[0]?.reason).toMatch(
+      /2 order\(s\) issued; no takedown sent to platform-b: https:\/\/cdn\.platform-b\.example\/a\.jpg .*only claimed by platform-a/,
+    );
+    // Platform B reporting content on its own service gets its own takedown.
+    const own = evaluateVerdict({ hits: [hit({})], hashes, url }, claimedBy('platform-b'));
+    expect(own.orders.find((o) => o.kind === 'takedown')?.targetTenantId).toBe('platform-b');
+    expect(own.evidence.takedownWithheld).toBeUndefined();
+    expect(own.cases[0]?.reason).toMatch(/3 order\(s\) issued$/);
+    // A URL the system observed (the fetcher fetched it) addresses the platform hosting it, whoever submitted it.
+    const seen = evaluateVerdict(
+      { hits: [hit({})], hashes, url },
+      { ...claimedBy('platform-a'), urlProvenance: { submitterTenantId: 'platform-a', observed: true } },
+    );
+    expect(seen.orders.find((o) => o.kind === 'takedown')?.targetTenantId).toBe('platform-b');
+    // A person's confirmation follows the same rule.
+    const confirmed = evaluateConfirmedCase(
+      {
+        sha256: hashes.sha256,
+        url,
+        hits: [hit({ actionPolicy: 'review' })],
+        category: 'A',
+        confirmedBy: 'reviewer',
+      },
+      claimedBy('platform-a'),
+    );
+    expect(confirmed.orders.map((o) => o.kind)).toEqual(['blocking', 'blocking']);
+    expect(confirmed.evidence.takedownWithheld).toEqual(withheld);
+    expect(confirmed.cases[0]?.reason).toMatch(/no takedown sent to platform-b/);
+    // No platform known for the host: nothing withheld, nothing to say.
+    const unmapped = evaluateVerdict(
+      { hits: [hit({})], hashes, url },
+      { ...claimedBy('platform-a'), hostingPlatformTenantId: null },
+    );
+    expect(unmapped.evidence.takedownWithheld).toBeUndefined();
+  });
+
+  it('tells an observed URL from a claimed one by the submission source the database records', () => {
+    expect(urlProvenanceOf({ tenantId: 'isp-1', source: 'fetcher' })).toEqual(observed);
+    expect(urlProvenanceOf({ tenantId: 'public-reports', source: 'report' }).observed).toBe(true);
+    for (const source of ['kafka', 'api', 'anything-else'])
+      expect(urlProvenanceOf({ tenantId: 'platform-a', source })).toEqual({
+        submitterTenantId: 'platform-a',
+        observed: false,
+      });
   });
 
   it('blocks the URL or host subject a fetcher verdict names instead of the content hash', () => {

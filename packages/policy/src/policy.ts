@@ -1,4 +1,7 @@
 import type { FramesScanned, Hit, Verdict } from '@mod/contracts';
+import { takedownTarget, type TakedownWithheld, type UrlProvenance } from './takedown-target.js';
+
+export { hostOf } from './takedown-target.js';
 
 /** A legal basis as policy cites it, with the time the target has to comply. */
 export interface OrderRule {
@@ -68,6 +71,8 @@ export interface DecisionEvidence {
   confirmedCategory?: string;
   /** A multi-frame file's frames: how many the scanner examined (and hashed) of how many. */
   frames?: FramesScanned;
+  /** The takedown policy did not send to the platform hosting the URL, and why (`takedownTarget`). */
+  takedownWithheld?: TakedownWithheld;
 }
 
 export interface PolicyDecision {
@@ -84,6 +89,8 @@ export interface PolicyContext {
   ispSubscribers: readonly string[];
   /** The platform tenant hosting the content (host → platform mapping), when the URL and its host are known. */
   hostingPlatformTenantId?: string | null;
+  /** Who submitted the content and whether the system observed it at its URL: whom a takedown may go to. */
+  urlProvenance: UrlProvenance;
   now: Date;
 }
 
@@ -114,18 +121,6 @@ export function framesNeedReview(verdict: {
   return decide(verdict.hits) !== 'match' && !verdict.hits.some((h) => h.negative && h.frame === undefined);
 }
 
-/** The lower-cased host of an http(s) URL, or null when the text is not one. */
-export function hostOf(url: string | undefined | null): string | null {
-  if (url === undefined || url === null) return null;
-  try {
-    const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-    return u.hostname.toLowerCase().replace(/\.$/, '') || null;
-  } catch {
-    return null;
-  }
-}
-
 /** What policy needs to know about the content a decision is about. */
 interface ContentRef {
   sha256: string;
@@ -133,11 +128,18 @@ interface ContentRef {
   subject?: { type: 'url' | 'host'; value: string } | undefined;
 }
 
+/** The orders for content that must go, and the takedown withheld (`takedownTarget`), if any. */
+interface PlannedOrders {
+  orders: PlannedOrder[];
+  takedownWithheld?: TakedownWithheld;
+}
+
 /**
  * The orders for content that must go: a blocking request to every subscribed ISP (for the URL/host subject
- * when there is one, else the content's SHA-256) and a takedown to the hosting platform when known (for the URL).
+ * when there is one, else the content's SHA-256) and a takedown to the hosting platform when known and the URL's
+ * provenance allows it (`takedownTarget`).
  */
-function plannedOrders(content: ContentRef, bankIds: string[], context: PolicyContext): PlannedOrder[] {
+function plannedOrders(content: ContentRef, bankIds: string[], context: PolicyContext): PlannedOrders {
   const { policy } = context;
   const renoticeIntervalMs = policy.renoticeIntervalHours * HOUR_MS;
   const deadline = (rule: OrderRule) => new Date(context.now.getTime() + rule.deadlineHours * HOUR_MS);
@@ -154,20 +156,20 @@ function plannedOrders(content: ContentRef, bankIds: string[], context: PolicyCo
     bankIds,
     verifyUrl: null,
   }));
-  const platform = context.hostingPlatformTenantId ?? null;
-  if (platform !== null && url !== undefined && hostOf(url) !== null) {
+  if (url === undefined) return { orders };
+  const takedown = takedownTarget(url, context.hostingPlatformTenantId ?? null, context.urlProvenance);
+  if (takedown.targetTenantId !== null)
     orders.push({
       kind: 'takedown',
       subject: { type: 'url', value: url },
-      targetTenantId: platform,
+      targetTenantId: takedown.targetTenantId,
       legalBasis: policy.takedown.legalBasis,
       deadlineAt: deadline(policy.takedown),
       renoticeIntervalMs,
       bankIds,
       verifyUrl: url,
     });
-  }
-  return orders;
+  return takedown.withheld === undefined ? { orders } : { orders, takedownWithheld: takedown.withheld };
 }
 
 /**
@@ -192,12 +194,25 @@ function decisionEvidence(
   };
 }
 
-/** The authority's confirmation case for orders policy issued. */
-const confirmationCase = (policy: PolicyConfig, why: string, orders: PlannedOrder[]): PlannedCase => ({
+/** What a confirmation case says of a withheld takedown, so that the authority can act on it. */
+const withheldNote = (w: TakedownWithheld | undefined): string =>
+  w === undefined
+    ? ''
+    : `; no takedown sent to ${w.platformTenantId}: ${w.url} (host ${w.host}, that platform's) is only claimed ` +
+      `by ${w.submitterTenantId}, never observed by the system; check where the content is before ordering it`;
+
+/** The authority's confirmation case for orders policy issued (and the takedown it withheld, if any). */
+const confirmationCase = (policy: PolicyConfig, why: string, planned: PlannedOrders): PlannedCase => ({
   kind: 'confirm',
-  reason: `${why}: ${orders.length} order(s) issued`,
+  reason: `${why}: ${planned.orders.length} order(s) issued${withheldNote(planned.takedownWithheld)}`,
   assignee: policy.confirmingAuthority,
 });
+
+/** A decision's evidence with the takedown its orders withheld, if any. */
+const withWithheld = (evidence: DecisionEvidence, planned: PlannedOrders): DecisionEvidence =>
+  planned.takedownWithheld === undefined
+    ? evidence
+    : { ...evidence, takedownWithheld: planned.takedownWithheld };
 
 /**
  * Which orders and cases a verdict leads to (pure: the caller resolves subscribers and the hosting platform).
@@ -258,7 +273,7 @@ export function evaluateVerdict(
   }
 
   const bankIds = [...new Set(automatic.map((h) => h.bankId))].sort();
-  const orders = plannedOrders(
+  const planned = plannedOrders(
     { sha256: verdict.hashes.sha256, url: verdict.url, subject: verdict.subject },
     bankIds,
     context,
@@ -269,15 +284,15 @@ export function evaluateVerdict(
   const banks = [...new Set(automatic.map((h) => h.bankName))].sort().join(', ');
   return {
     outcome: 'block',
-    orders,
+    orders: planned.orders,
     cases: [
       confirmationCase(
         policy,
         `automatic match in bank(s) ${banks}${categories.length > 0 ? ` (category ${categories.sort().join(', ')})` : ''}`,
-        orders,
+        planned,
       ),
     ],
-    evidence: evidenceOf(automatic),
+    evidence: withWithheld(evidenceOf(automatic), planned),
   };
 }
 
@@ -302,7 +317,8 @@ export function evaluateConfirmedCase(content: ConfirmedContent, context: Policy
   const { policy } = context;
   // A negative (known-benign) bank is never an order's ground: a frames case keeps a benign frame's hit as context.
   const bankIds = [...new Set(content.hits.filter((h) => !h.negative).map((h) => h.bankId))].sort();
-  const orders = plannedOrders(content, bankIds, context);
+  const planned = plannedOrders(content, bankIds, context);
+  const { orders } = planned;
   return {
     outcome: 'block',
     orders,
@@ -312,7 +328,16 @@ export function evaluateConfirmedCase(content: ConfirmedContent, context: Policy
     cases:
       orders.length === 0
         ? []
-        : [confirmationCase(policy, `${content.confirmedBy} confirmed category ${content.category}`, orders)],
-    evidence: { ...decisionEvidence(content, content.hits, policy), confirmedCategory: content.category },
+        : [
+            confirmationCase(
+              policy,
+              `${content.confirmedBy} confirmed category ${content.category}`,
+              planned,
+            ),
+          ],
+    evidence: withWithheld(
+      { ...decisionEvidence(content, content.hits, policy), confirmedCategory: content.category },
+      planned,
+    ),
   };
 }

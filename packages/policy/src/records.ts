@@ -99,7 +99,7 @@ function submissionResultRecord(
   evidence: Record<string, unknown>,
   versions: Record<string, string>,
 ): AuditIntent {
-  const { classification } = decision.evidence;
+  const { classification, takedownWithheld } = decision.evidence;
   return {
     actor: POLICY_ACTOR,
     action,
@@ -110,6 +110,7 @@ function submissionResultRecord(
       sha256: submission.sha256,
       ...evidence,
       ...(classification === undefined ? {} : { classification }),
+      ...(takedownWithheld === undefined ? {} : { takedownWithheld }),
     },
     versions,
   };

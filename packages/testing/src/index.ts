@@ -20,5 +20,5 @@ export {
 } from '@mod/contracts/declared-images';
 export { documentedErrorCodes } from '@mod/contracts/documented-error-codes';
 export { seedTenants, tenantWithKey, type TestTenant } from './tenants.js';
-export { moveSealedEvidence, testOrder } from '@mod/db/testing';
+export { decisionWritten, moveSealedEvidence, testOrder, type DecisionWritten } from '@mod/db/testing';
 export type { ReadRecord } from '@mod/kafka';

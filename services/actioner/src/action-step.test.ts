@@ -67,10 +67,11 @@ function world(initial: Partial<MemoryState> = {}) {
     logger,
     clock,
   });
-  const submission = (tenantId = 'platform-1') => {
+  const submission = (tenantId = 'platform-1', source = 'kafka') => {
     const id = randomUUID();
     mem.state().submissions.set(id, {
       tenantId,
+      source,
       status: 'received',
       decision: null,
       sha256: null,
@@ -93,7 +94,8 @@ function world(initial: Partial<MemoryState> = {}) {
 describe('action step', () => {
   it('a hit in an automatic bank: blocking orders to every subscribed ISP, a takedown to the host, a confirm case', async () => {
     const w = world({ platformHosts: new Map([['cdn.example', 'platform-9']]) });
-    const id = w.submission();
+    // Media the fetcher fetched at the URL (observed), so the takedown goes to whichever platform hosts it.
+    const id = w.submission('platform-1', 'fetcher');
     const v = verdictOf(id, [hit()], { url: 'https://cdn.example/p/1.jpg' });
     expect(await w.act(v)).toEqual({ kind: 'ok' });
     const s = w.mem.state();

@@ -34,11 +34,20 @@ export interface ActionStepDeps {
   maxBatch?: number;
 }
 
-/** Policy's decision on a verdict, with the targets it needs (subscribed ISPs, the hosting platform) looked up. */
-async function decideVerdict(tx: ActionTx, verdict: Verdict, policy: PolicyConfig, at: Date) {
+/**
+ * Policy's decision on a verdict, with the targets it needs (subscribed ISPs, the hosting platform) looked up and
+ * its URL's provenance (`source`: its submission's, as the database records it), which decides whether a takedown
+ * may go to another platform than the submitter.
+ */
+async function decideVerdict(tx: ActionTx, verdict: Verdict, source: string, policy: PolicyConfig, at: Date) {
+  const content = {
+    url: verdict.url,
+    subject: verdict.subject,
+    submission: { tenantId: verdict.tenantId, source },
+  };
   return evaluateVerdict(verdict, {
     policy,
-    ...(await orderTargets(tx, verdict, ordersFollow(verdict.hits))),
+    ...(await orderTargets(tx, content, ordersFollow(verdict.hits))),
     now: at,
   });
 }
@@ -64,7 +73,7 @@ async function actOn(tx: ActionTx, claimed: Verdict, policy: PolicyConfig, at: D
     return { outcome: { kind: 'dlq', code: checked.code, message: checked.message }, issued: [] };
   const verdict = checked.verdict;
   if (!(await tx.recordVerdict(verdict))) return replayed;
-  const decision = await decideVerdict(tx, verdict, policy, at);
+  const decision = await decideVerdict(tx, verdict, checked.source, policy, at);
   await tx.audit(verdictRecordedRecord(verdict, decision, policy));
   const { orderIds, issued } = await issuePlannedOrders(tx, { decision, content: verdict, policy, at });
   await openPlannedCases(tx, {

@@ -82,7 +82,14 @@ export function createClassificationStep(deps: ClassificationStepDeps) {
         const at = clock.now();
         const decision = evaluateVerdict(
           { hits: [], hashes: { sha256 }, classification },
-          { policy: deps.policy, ispSubscribers: [], hostingPlatformTenantId: null, now: at },
+          {
+            policy: deps.policy,
+            ispSubscribers: [],
+            hostingPlatformTenantId: null,
+            // No hit, so no order: whom a takedown could address does not arise.
+            urlProvenance: { submitterTenantId: tenantId, observed: false },
+            now: at,
+          },
         );
         await tx.audit(classificationRecordedRecord(classified, decision, deps.policy));
         await openPlannedCases(tx, {

@@ -7,7 +7,8 @@ import { VerdictRefusal } from './verdict-check.js';
 
 /** What the in-memory store holds; a transaction works on a copy that replaces it only on success. */
 export interface MemoryState {
-  submissions: Map<string, SubmissionScanState & { classification?: unknown }>;
+  /** `source`: how it came (as `submissions.source`); `kafka` (a platform's own topic) when not said. */
+  submissions: Map<string, SubmissionScanState & { classification?: unknown; source?: string }>;
   verdicts: Map<string, Verdict>;
   orders: { id: string; order: OrderToOpen }[];
   announced: string[];
@@ -85,7 +86,7 @@ export function memoryActionStore(initial: Partial<MemoryState> = {}) {
             return { ok: false, code: VerdictRefusal.UnknownSubmission, message: 'no such submission' };
           if (sub.tenantId !== claimed.tenantId)
             return { ok: false, code: VerdictRefusal.TenantMismatch, message: 'another tenant' };
-          return { ok: true, verdict: claimed };
+          return { ok: true, verdict: claimed, source: sub.source ?? 'kafka' };
         },
         async recordVerdict(v) {
           fault('recordVerdict');

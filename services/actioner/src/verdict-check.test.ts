@@ -28,7 +28,11 @@ async function submitted(tenantId = 'platform-1'): Promise<string> {
 describe('checkVerdict', () => {
   it("passes a new verdict on its tenant's submission, with the decision its hits make", async () => {
     const v = verdictOf(await submitted(), []);
-    expect(await checkVerdict(db.pool, v)).toEqual({ ok: true, verdict: { ...v, decision: 'no-match' } });
+    expect(await checkVerdict(db.pool, v)).toEqual({
+      ok: true,
+      verdict: { ...v, decision: 'no-match' },
+      source: 'kafka',
+    });
   });
 
   it('refuses a new verdict on no submission, or on another tenant’s', async () => {

@@ -25,7 +25,12 @@ export const VerdictRefusal = {
 export type VerdictRefusal = (typeof VerdictRefusal)[keyof typeof VerdictRefusal];
 
 export type VerdictCheck =
-  | { ok: true; verdict: Verdict }
+  | {
+      ok: true;
+      verdict: Verdict;
+      /** How the submission came (`api`, `kafka`, `fetcher`, `report`): whom its URL may address a takedown to. */
+      source: string;
+    }
   | { ok: false; code: VerdictRefusal; message: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -55,7 +60,7 @@ interface CheckedEntries {
  * hit's bank name, action policy, negative flag and category taken from the banks (never from the message) and
  * the decision recomputed from them:
  * - its submission exists, belongs to its tenant, and has its SHA-256 and URL (as intake or the worker recorded
- *   them);
+ *   them); its source comes back with it (whether the system observed that URL or the submitter claims it);
  * - every hit names an existing bank and an entry of that bank; an exact-hash hit's entry holds the verdict's
  *   digest; a URL-list hit's pattern matches the verdict's URL;
  * - a URL or host subject comes only with URL-list hits that support it (a host only from an entry dedicated to
@@ -75,9 +80,10 @@ export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<Ver
     tenant_id: string | null;
     sha256: string | null;
     url: string | null;
+    source: string | null;
   }>(
     `/* actioner:verdict-submission */ select exists (select from verdicts where event_id = $2) as recorded,
-       s.tenant_id, s.sha256, s.url
+       s.tenant_id, s.sha256, s.url, s.source
      from (select) as one left join submissions s on s.id = $1`,
     [verdict.submissionId, verdict.eventId],
   );
@@ -94,7 +100,8 @@ export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<Ver
     return refuse(VerdictRefusal.SubmissionMismatch, 'the SHA-256 is not the submission’s');
   if ((submission.url ?? null) !== (verdict.url ?? null))
     return refuse(VerdictRefusal.SubmissionMismatch, 'the URL is not the submission’s');
-  if (verdict.hits.length === 0) return { ok: true, verdict: { ...verdict, decision: decide([]) } };
+  const source = submission.source ?? '';
+  if (verdict.hits.length === 0) return { ok: true, verdict: { ...verdict, decision: decide([]) }, source };
 
   const bankIds = [...new Set(verdict.hits.map((h) => h.bankId))];
   const badBank = bankIds.find((id) => !UUID.test(id));
@@ -134,7 +141,7 @@ export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<Ver
     });
   }
   const hits = [...byEntry.values()];
-  return { ok: true, verdict: { ...verdict, hits, decision: decide(hits) } };
+  return { ok: true, verdict: { ...verdict, hits, decision: decide(hits) }, source };
 }
 
 /** Hash-bank hits: the entry is in the named bank, of the named signal, and an exact one holds the digest. */

@@ -80,6 +80,7 @@ async function scan(media: Buffer, maxHashedFrames?: number) {
   const policy = evaluateVerdict(verdict, {
     policy: defaultPolicy,
     ispSubscribers: ['isp-1'],
+    urlProvenance: { submitterTenantId: verdict.tenantId, observed: false },
     now: new Date(),
   });
   return { verdict, kept: kept.includes(submissionId), policy };

@@ -25,6 +25,7 @@ import {
   orderTargets,
   type AppliedBy,
   type DecisionEvidence,
+  type TakedownWithheld,
 } from '@mod/policy';
 import {
   decideCase,
@@ -116,16 +117,19 @@ function authorityEffects(c: PoolClient, base: PgDecisionEffects, topics: OrderT
   };
 }
 
-/** Issues the orders a confirmation leads to, through policy's one code path (`@mod/policy`'s `apply.ts`). */
+/**
+ * Issues the orders a confirmation leads to, through policy's one code path (`@mod/policy`'s `apply.ts`), and says
+ * which takedown policy withheld (a URL the submitter only claims, on another platform's host), if any.
+ */
 async function issueConfirmedOrders(
   c: PoolClient,
   fx: PgDecisionEffects,
   deps: CasePartDeps,
   o: { decided: CaseDecision; content: CaseContent; evidence: CaseEvidence; by: AppliedBy; now: Date },
-): Promise<string[]> {
+): Promise<{ orderIds: string[]; takedownWithheld?: TakedownWithheld }> {
   const { decided, content, evidence, by, now } = o;
   const issue = decided.effects.issueOrders;
-  if (issue === null) return [];
+  if (issue === null) return { orderIds: [] };
   const { policy } = deps.review;
   const sha256 = evidence.sha256 ?? content.sha256;
   if (sha256 === undefined || sha256 === null)
@@ -133,7 +137,8 @@ async function issueConfirmedOrders(
   const subject = evidence.subject;
   const targets = await orderTargets(
     { blockingSubscribers: () => listBlockingSubscribers(c), platformForHost: (h) => platformForHost(c, h) },
-    { url: content.url, subject },
+    // The submission's tenant and source: a URL its submitter only claims addresses no other platform.
+    { url: content.url, subject, submission: { tenantId: content.tenantId, source: content.source } },
     true,
   );
   const planned = evaluateConfirmedCase(
@@ -166,7 +171,8 @@ async function issueConfirmedOrders(
       at: now,
       by,
     });
-  return orderIds;
+  const { takedownWithheld } = planned.evidence;
+  return takedownWithheld === undefined ? { orderIds } : { orderIds, takedownWithheld };
 }
 
 /**
@@ -208,7 +214,8 @@ export async function applyCaseDecision(
     const base = decisionEffectsOn(c, topics);
     const fx = by.issuer.kind === 'authority' ? authorityEffects(c, base, topics) : base;
     const evidence = (stored.evidence ?? {}) as CaseEvidence;
-    const orderIds = await issueConfirmedOrders(c, fx, deps, { decided, content, evidence, by, now });
+    const issued = await issueConfirmedOrders(c, fx, deps, { decided, content, evidence, by, now });
+    const { orderIds } = issued;
 
     let escalationId: string | null = null;
     if (escalation !== null) {
@@ -275,6 +282,7 @@ export async function applyCaseDecision(
         orderIds,
         escalationId,
         proposalId,
+        ...(issued.takedownWithheld === undefined ? {} : { takedownWithheld: issued.takedownWithheld }),
       },
     });
     await fx.appendHeldAudit();
