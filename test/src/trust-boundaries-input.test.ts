@@ -8,17 +8,13 @@ import {
   type DeadLetter,
 } from '@mod/contracts';
 import { flatRgbaPng } from '@mod/hashing/synthetic-photos';
-import { ensureTopics } from '@mod/kafka';
+import { ANY_ACL, ensureTopics } from '@mod/kafka';
 import {
-  AclOperations,
-  AclPermissionTypes,
   Admin as PlatformaticAdmin,
   ClientQuotaEntityTypes,
   ClientQuotaKeys,
   ConfigResourceTypes,
   Producer as PlatformaticProducer,
-  ResourcePatternTypes,
-  ResourceTypes,
 } from '@platformatic/kafka';
 import { readTopic } from '@mod/testing';
 import { json, makePhoto, publishPartnerMedia, read, waitScanned, worldGroups } from './helpers.js';
@@ -269,18 +265,7 @@ describe('the broker refuses a platform everything but its own topics and groups
         }),
       "its own topic's partitions": () => admin.createPartitions({ topics: [{ name: own, count: 4 }] }),
       'its own topic, deleted': () => admin.deleteTopics({ topics: [own] }),
-      "the cluster's ACLs": () =>
-        admin.describeAcls({
-          filter: {
-            resourceType: ResourceTypes.ANY,
-            resourceName: null,
-            resourcePatternType: ResourcePatternTypes.ANY,
-            principal: null,
-            host: null,
-            operation: AclOperations.ANY,
-            permissionType: AclPermissionTypes.ANY,
-          },
-        }),
+      "the cluster's ACLs": () => admin.describeAcls({ filter: ANY_ACL }),
       'its own quotas, raised': () =>
         admin.alterClientQuotas({
           entries: [

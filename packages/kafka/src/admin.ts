@@ -289,22 +289,20 @@ export interface AclResource {
   name: string;
 }
 
+/** An ACL filter that matches every binding: any resource, pattern, principal, host, operation and permission. */
+export const ANY_ACL: AclFilter = {
+  resourceType: ResourceTypes.ANY,
+  resourceName: null,
+  resourcePatternType: ResourcePatternTypes.ANY,
+  principal: null,
+  host: null,
+  operation: AclOperations.ANY,
+  permissionType: AclPermissionTypes.ANY,
+};
+
 /** The bindings (with the resources they name) a filter matches; what it leaves unset matches any. Admin principal. */
 function matchingAcls(kafka: Kafka, filter: Partial<AclFilter>) {
-  return withAdmin(kafka, (admin) =>
-    admin.describeAcls({
-      filter: {
-        resourceType: ResourceTypes.ANY,
-        resourceName: null,
-        resourcePatternType: ResourcePatternTypes.ANY,
-        principal: null,
-        host: null,
-        operation: AclOperations.ANY,
-        permissionType: AclPermissionTypes.ANY,
-        ...filter,
-      },
-    }),
-  );
+  return withAdmin(kafka, (admin) => admin.describeAcls({ filter: { ...ANY_ACL, ...filter } }));
 }
 
 /** Every resource the ACL bindings of `principal` (`User:<name>`) name, whatever they allow. Needs the admin principal. */

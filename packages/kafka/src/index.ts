@@ -27,6 +27,7 @@ export {
   topicEndOffsets,
   topicMaxMessageBytes,
   topicWriters,
+  ANY_ACL,
   type AclResource,
   type EnsuredTopics,
   type EnsureTopicsOptions,

@@ -25,6 +25,23 @@ import { TEST_REPORT_TEXT } from './report-fixtures.test-helper.js';
 const TEXT = TEST_REPORT_TEXT.description;
 const w = usePersonalDataWorld();
 
+/** An authority's legal hold on the evidence kept of `submissionId`, then 400 days on; `lift()` releases it. */
+async function holdEvidenceOf(submissionId: string): Promise<{ lift(): Promise<void> }> {
+  const store = createPgEvidenceStore(w.db.pool, {
+    keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
+  });
+  const { item } = await store.keep(
+    evidenceToKeep({ tenantId: 'public-reports', submissionId, at: w.clock.now() }),
+  );
+  expect((await store.setLegalHold(item.id, { all: true }, holdBy('authority-a'))).ok).toBe(true);
+  w.clock.advance(400 * DAY);
+  return {
+    async lift() {
+      expect((await store.releaseLegalHold(item.id, { all: true }, holdBy('authority-a'))).ok).toBe(true);
+    },
+  };
+}
+
 describe("personal-data retention of citizens' reports (real PostgreSQL)", () => {
   it("erases a handled report's description and where-seen REPORT_TEXT_RETENTION_DAYS after its outcome, never an open report's, and keeps the figures", async () => {
     const handled = await w.file('https://text.example/handled');
@@ -154,14 +171,7 @@ describe("personal-data retention of citizens' reports (real PostgreSQL)", () =>
     const report = await w.file('https://held.example/page', 1);
     const seen = await w.submission('https://held.example/page', 'public-reports');
     await w.handle(report.subjectId, seen);
-    const store = createPgEvidenceStore(w.db.pool, {
-      keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
-    });
-    const { item } = await store.keep(
-      evidenceToKeep({ tenantId: 'public-reports', submissionId: seen, at: w.clock.now() }),
-    );
-    expect((await store.setLegalHold(item.id, { all: true }, holdBy('authority-a'))).ok).toBe(true);
-    w.clock.advance(400 * DAY);
+    const hold = await holdEvidenceOf(seen);
     expect(await w.retention().pass()).toEqual({
       'report-text': 0,
       'reporter-contact': 0,
@@ -172,7 +182,7 @@ describe("personal-data retention of citizens' reports (real PostgreSQL)", () =>
     expect((await getReport(w.db.pool, report.id, { all: true }))?.description).toBe(TEXT);
     expect(await readReportContact(w.db.pool, report.id)).not.toBeNull();
     expect((await w.submissionUrl(seen))?.url).toBe('https://held.example/page');
-    expect((await store.releaseLegalHold(item.id, { all: true }, holdBy('authority-a'))).ok).toBe(true);
+    await hold.lift();
     expect(await w.retention().pass()).toEqual({
       'report-text': 1,
       'reporter-contact': 1,
@@ -194,14 +204,7 @@ describe("personal-data retention of citizens' reports (real PostgreSQL)", () =>
     );
     await recordEmbeddedSubmissions(w.db.pool, { id: page, tenantId: 'public-reports' }, [image]);
     await w.handle(report.subjectId, page);
-    const store = createPgEvidenceStore(w.db.pool, {
-      keyring: createMasterKeyring({ current: randomBytes(32).toString('base64') }),
-    });
-    const { item } = await store.keep(
-      evidenceToKeep({ tenantId: 'public-reports', submissionId: image, at: w.clock.now() }),
-    );
-    expect((await store.setLegalHold(item.id, { all: true }, holdBy('authority-a'))).ok).toBe(true);
-    w.clock.advance(400 * DAY);
+    await holdEvidenceOf(image);
     expect(await w.retention().pass()).toMatchObject({
       'report-text': 0,
       'reporter-contact': 0,
