@@ -114,11 +114,14 @@ export interface Claim {
   claimExpiresAt: Date;
 }
 
-/** Refusals every change of a case shares: a person, of a role that works it, on a case still open. */
-function refuseChange(c: CaseView, actor: Actor, now: Date): ReviewRefusal | null {
+/**
+ * Refusals every change of a case shares: a person, of a role that works it (unless `anyRole`: the caller checked
+ * the role its own way), on a case still open.
+ */
+function refuseChange(c: CaseView, actor: Actor, now: Date, anyRole = false): ReviewRefusal | null {
   if (actor.personId === null)
     return refuse(ReviewRefusalCode.PersonRequired, 'only a signed-in person may work a case');
-  if (!mayWork(c, actor))
+  if (!anyRole && !mayWork(c, actor))
     return refuse(ReviewRefusalCode.NotYourQueue, `a ${actor.role} does not work ${c.kind} cases`);
   if (stageOf(c, now) === 'decided') return refuse(ReviewRefusalCode.CaseClosed, 'the case is decided');
   return null;
@@ -166,11 +169,7 @@ export function refuseUnlessClaimer(c: CaseView, actor: Actor, now: Date): Revie
  * queue while they are open. (Whether the role looks at the case's media at all is `mayView`.)
  */
 export function refuseReveal(c: CaseView, actor: Actor, now: Date): ReviewRefusal | null {
-  if (c.kind !== 'confirm') return refuseUnlessClaimer(c, actor, now);
-  if (actor.personId === null)
-    return refuse(ReviewRefusalCode.PersonRequired, 'only a signed-in person may work a case');
-  if (stageOf(c, now) === 'decided') return refuse(ReviewRefusalCode.CaseClosed, 'the case is decided');
-  return null;
+  return c.kind === 'confirm' ? refuseChange(c, actor, now, true) : refuseUnlessClaimer(c, actor, now);
 }
 
 /**
