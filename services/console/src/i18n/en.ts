@@ -1,3 +1,4 @@
+import { enCaseFindings } from './en-case-findings.js';
 import { enReports } from './en-reports.js';
 import type { MessageKey } from './vi.js';
 
@@ -323,4 +324,5 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'review.proposeNone': 'No proposal',
   'review.proposed': 'Proposed for the bank; another person, a curator, will review it.',
   ...enReports,
+  ...enCaseFindings,
 };

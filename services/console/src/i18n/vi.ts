@@ -1,3 +1,4 @@
+import { viCaseFindings } from './vi-case-findings.js';
 import { viReports } from './vi-reports.js';
 
 /**
@@ -324,6 +325,7 @@ export const vi = {
   'review.proposeNone': 'Không đề xuất',
   'review.proposed': 'Đã đề xuất đưa vào ngân hàng; người phụ trách danh sách khác sẽ duyệt.',
   ...viReports,
+  ...viCaseFindings,
 } as const;
 
 export type MessageKey = keyof typeof vi;
