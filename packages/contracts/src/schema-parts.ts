@@ -9,8 +9,20 @@ export const Hex = (bytes: number) => Type.String({ pattern: `^[0-9a-f]{${bytes 
 export const Uuid = Type.String({
   pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
 });
-/** An ISO 8601 UTC timestamp, as `Date.prototype.toISOString` writes it (fractional seconds optional). */
-export const IsoTime = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' });
+// The days of each month, February's 29th only in a leap year (divisible by 4, not by 100 unless by 400).
+const DAYS_31 = '(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])';
+const DAYS_30 = '(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)';
+const FEBRUARY_28 = '02-(?:0[1-9]|1\\d|2[0-8])';
+const LEAP_YEAR = '(?:\\d\\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)';
+const CALENDAR_DATE = `(?:\\d{4}-(?:${DAYS_31}|${DAYS_30}|${FEBRUARY_28})|${LEAP_YEAR}-02-29)`;
+const TIME_OF_DAY = '(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?';
+/**
+ * An ISO 8601 UTC timestamp, as `Date.prototype.toISOString` writes it (fractional seconds optional), of a day and
+ * a time that exist: 2026-02-31, month 13 or hour 24 are refused (`MOD_ERR_CONTRACT_INVALID`), where `new Date`
+ * rolled them over into another day (a deadline of 2026-02-31 was 3 March) or made an Invalid Date. A leap second
+ * (`23:59:60`) is refused too: `toISOString` never writes one and `Date` cannot hold one (it parses as NaN).
+ */
+export const IsoTime = Type.String({ pattern: `^${CALENDAR_DATE}T${TIME_OF_DAY}Z$` });
 /** Text of whole characters (a surrogate only as half of a pair) none of which is in the class body `refused`. */
 const textPattern = (refused: string): string =>
   `^(?:[^${refused}\\ud800-\\udfff]|[\\ud800-\\udbff][\\udc00-\\udfff])*$`;
