@@ -17,9 +17,9 @@ export interface ReadRecord {
 }
 
 /**
- * Reads topics with a throwaway group until `until(records)` holds or `timeoutMs` passes, and returns what was
- * read: from the earliest offsets, or from `from` (every partition of the topics named there, or it is read from
- * its earliest offset). Never commits.
+ * Reads topics with a throwaway group until `until(records)` holds, `timeoutMs` passes or `signal` is aborted (an
+ * operator's Ctrl-C), and returns what was read: from the earliest offsets, or from `from` (every partition of the
+ * topics named there, or it is read from its earliest offset). Never commits.
  */
 export async function readRecords(
   kafka: Kafka,
@@ -27,6 +27,7 @@ export async function readRecords(
   o: {
     until: (records: readonly ReadRecord[]) => boolean;
     timeoutMs: number;
+    signal?: AbortSignal;
     groupPrefix?: string;
     from?: readonly { topic: string; partition: number; offset: bigint }[];
   },
@@ -44,9 +45,19 @@ export async function readRecords(
       autocommit: false,
     });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, o.timeoutMs);
-      stream.on('error', (err) => {
+      const stop = () => {
         clearTimeout(timer);
+        o.signal?.removeEventListener('abort', stop);
+      };
+      const end = () => {
+        stop();
+        resolve();
+      };
+      const timer = setTimeout(end, o.timeoutMs);
+      if (o.signal?.aborted === true) end();
+      else o.signal?.addEventListener('abort', end, { once: true });
+      stream.on('error', (err) => {
+        stop();
         reject(err);
       });
       stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
@@ -61,10 +72,7 @@ export async function readRecords(
           headers,
           ...(message.refused === undefined ? {} : { refused: message.refused }),
         });
-        if (o.until(records)) {
-          clearTimeout(timer);
-          resolve();
-        }
+        if (o.until(records)) end();
       });
     });
     await stream.close();
@@ -98,6 +106,23 @@ async function partitionRanges(
 }
 
 /**
+ * A `readRecords` condition: true once every partition of `waiting` (partition → its last offset, emptied as each
+ * is reached) has been read to that offset. Each record is looked at once, as it arrives: looking through all read
+ * so far at each one was quadratic, and a large topic took longer than the time allowed (it came back cut short).
+ */
+export function untilEnds(waiting: Map<number, bigint>): (read: readonly ReadRecord[]) => boolean {
+  let seen = 0;
+  return (read) => {
+    for (; seen < read.length; seen++) {
+      const x = read[seen] as ReadRecord;
+      const last = waiting.get(x.partition);
+      if (last !== undefined && BigInt(x.offset) >= last) waiting.delete(x.partition);
+    }
+    return waiting.size === 0;
+  };
+}
+
+/**
  * The records of every partition of a topic from `startOf` its range up to its end when called (records written
  * meanwhile are not waited for), oldest first.
  */
@@ -105,31 +130,22 @@ async function readToEndFrom(
   kafka: Kafka,
   topic: string,
   startOf: (range: { earliest: bigint; end: bigint }) => bigint,
-  o: { timeoutMs: number; groupPrefix?: string; complete?: boolean },
+  o: { timeoutMs: number; signal?: AbortSignal; groupPrefix?: string; complete?: boolean },
 ): Promise<ReadRecord[]> {
   const ranges = await partitionRanges(kafka, topic);
   const waiting = new Map([...ranges].filter(([, r]) => r.end > startOf(r)).map(([p, r]) => [p, r.end - 1n]));
   if (waiting.size === 0) return [];
-  // Each record is looked at once, as it arrives (looking through all of them at each one was quadratic: a large
-  // topic then took longer than the time allowed).
-  let seen = 0;
   const records = await readRecords(kafka, [topic], {
     timeoutMs: o.timeoutMs,
+    ...(o.signal === undefined ? {} : { signal: o.signal }),
     ...(o.groupPrefix === undefined ? {} : { groupPrefix: o.groupPrefix }),
     from: [...ranges].map(([partition, r]) => ({ topic, partition, offset: startOf(r) })),
-    until: (read) => {
-      for (; seen < read.length; seen++) {
-        const x = read[seen] as ReadRecord;
-        const last = waiting.get(x.partition);
-        if (last !== undefined && BigInt(x.offset) >= last) waiting.delete(x.partition);
-      }
-      return waiting.size === 0;
-    },
+    until: untilEnds(waiting),
   });
   if (o.complete === true && waiting.size > 0)
     throw new ModError(
       'MOD_ERR_KAFKA_READ_INCOMPLETE',
-      `${topic}: read ${records.length} records in ${o.timeoutMs} ms without reaching the end of partition(s) ${[...waiting.keys()].join(', ')}`,
+      `${topic}: read ${records.length} records ${o.signal?.aborted === true ? 'before the read was stopped' : `in ${o.timeoutMs} ms`} without reaching the end of partition(s) ${[...waiting.keys()].join(', ')}`,
       { retriable: true },
     );
   return records.filter((x) => BigInt(x.offset) < (ranges.get(x.partition)?.end ?? 0n));
@@ -138,10 +154,16 @@ async function readToEndFrom(
 /**
  * Every record a topic holds now: from the earliest offset each partition still keeps up to its end when called
  * (records written meanwhile are not waited for). For operators' tools (dead letters), not for hot paths. All of
- * them or none: a topic not read to its end within `timeoutMs` is `MOD_ERR_KAFKA_READ_INCOMPLETE` (retriable).
+ * them or none: a topic not read to its end within `timeoutMs`, or before `o.signal` is aborted, is
+ * `MOD_ERR_KAFKA_READ_INCOMPLETE` (retriable).
  */
-export function readToEnd(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<ReadRecord[]> {
-  return readToEndFrom(kafka, topic, (r) => r.earliest, { timeoutMs, complete: true });
+export function readToEnd(
+  kafka: Kafka,
+  topic: string,
+  timeoutMs = 30_000,
+  o: { signal?: AbortSignal } = {},
+): Promise<ReadRecord[]> {
+  return readToEndFrom(kafka, topic, (r) => r.earliest, { timeoutMs, ...o, complete: true });
 }
 
 /**
