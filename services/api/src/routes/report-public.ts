@@ -74,13 +74,16 @@ const one = (f: FormFields, name: string): string => {
 export function parseFormFields(body: string): FormFields {
   // No prototype: a field named __proto__ is a field like any other.
   const fields = Object.create(null) as FormFields;
-  for (const [k, v] of new URLSearchParams(body)) {
-    const had = fields[k];
-    if (had === undefined) fields[k] = v;
-    else if (Array.isArray(had)) had.push(v);
-    else fields[k] = [had, v];
-  }
+  for (const [k, v] of new URLSearchParams(body)) addFormField(fields, k, v);
   return fields;
+}
+
+/** Adds a field's value: a repeated name's values grow in one array, in place (never copied per value). */
+export function addFormField(fields: FormFields, name: string, value: string): void {
+  const had = fields[name];
+  if (had === undefined) fields[name] = value;
+  else if (Array.isArray(had)) had.push(value);
+  else fields[name] = [had, value];
 }
 
 const langOf = (value: unknown): Lang => (value === 'en' ? 'en' : 'vi');
