@@ -81,18 +81,20 @@ describe('keys', () => {
     expect(res.statusCode).toBe(404);
   });
 
-  it('lets a tenant revoke its own leaked key but not another tenant’s (404)', async () => {
+  it('lets a leaked key revoke itself, but not a sibling (403) nor another tenant’s key (404)', async () => {
     const db = api.db;
     const leaked = await createApiKey(db, { tenantId: 'isp-a', role: 'isp' });
     const other = await createApiKey(db, { tenantId: 'isp-b', role: 'isp' });
     const cross = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${other.id}/revoke`);
     expect(cross.statusCode).toBe(404);
     expect((await api.app.inject({ url: '/v1/me', headers: bearer(other.key) })).statusCode).toBe(200);
-    const own = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${leaked.id}/revoke`);
+    const sibling = await api.call(api.keys['isp-a'], 'POST', `/v1/keys/${leaked.id}/revoke`);
+    expect([sibling.statusCode, errorCodeOf(sibling)]).toEqual([403, 'MOD_ERR_API_KEY_NOT_OWN']);
+    const own = await api.call(leaked.key, 'POST', `/v1/keys/${leaked.id}/revoke`);
     expect(own.statusCode).toBe(200);
     expect((await api.app.inject({ url: '/v1/me', headers: bearer(leaked.key) })).statusCode).toBe(401);
     const audit = await listAudit(db, { subjectId: leaked.id });
-    expect(audit.map((a) => a.action)).toEqual(['key.revoked']);
+    expect(audit.map((a) => a.action)).toEqual(['key.revoke_refused', 'key.revoked']);
   });
 });
 

@@ -87,6 +87,12 @@ export interface MatrixEntry {
   publicStatus?: number;
   /** With `tenant: 'own'` or `'order'`: the id a visible answer contains and a hidden one must not. */
   shows?: (c: SampleContext) => string;
+  /**
+   * With `tenant: 'own'`: the roles of `roles` that may act on the sample's object of their own tenant; the others
+   * reach the route but the route's own rule about the object refuses them 403 (a key revokes itself only, never
+   * the side's spare key). Absent: every role of `roles`.
+   */
+  ownObjectRoles?: readonly Role[];
   /** People only (session cookie): a key or certificate of an allowed role gets 403. */
   sessionOnly?: true;
   /** The stage of the calling person's session (default `full`); `totp`: with a secret pending enrolment. */

@@ -34,6 +34,7 @@ function expected(entry: MatrixEntry, caller: Caller, side: Side): Outcome {
   if (caller.kind === 'anonymous') return 'unauthenticated';
   if (!entry.roles.includes(caller.role)) return 'forbidden';
   if (caller.kind === 'key' && entry.sessionOnly === true) return 'forbidden';
+  if (side === 'own' && entry.ownObjectRoles?.includes(caller.role) === false) return 'forbidden';
   if (entry.tenant === 'none' || entry.shows === undefined) return 'ok';
   const across =
     entry.crossTenant?.includes(caller.role) === true &&

@@ -167,9 +167,12 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   // Self-service: the caller's own tenant only, for every role (no oversight here).
   'GET /v1/me': { roles: EVERY_ROLE, tenant: 'own', shows: (c) => c.tenantId },
   'GET /v1/keys': { roles: EVERY_ROLE, tenant: 'own', shows: (c) => c.keyId },
+  // A key revokes itself (a leaked key is killed by its holder), never a sibling: the side's spare key is another
+  // key of the caller's tenant, which only an admin revokes (403 MOD_ERR_API_KEY_NOT_OWN to anyone else).
   'POST /v1/keys/:keyId/revoke': {
     roles: EVERY_ROLE,
     tenant: 'own',
+    ownObjectRoles: ['admin'],
     ...about('keyId', '/v1/keys/:keyId/revoke'),
   },
 

@@ -3,13 +3,13 @@ import { listApiKeys, Roles } from '@mod/db/access';
 import { principalOf, scopeOf } from '../auth.js';
 import { KeyBody, KeyIdParams, RoleSchema, TenantId } from './access-schemas.js';
 import { ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
-import { revokeKeyAudited } from './credentials.js';
+import { mayRevokeOwnTenantKey, revokeKeyAudited } from './credentials.js';
 
 const EVERY_ROLE = Roles;
 /** Self-service: every role, own tenant only (no oversight role reaches another tenant's keys here). */
 const OWN = { roles: EVERY_ROLE, tenant: 'own' } as const;
 
-/** What a caller may see and do about its own credentials: who am I, my tenant's keys, revoke a leaked key. */
+/** What a caller may see and do about its own credentials: who am I, my tenant's keys, revoke its own leaked key. */
 export async function accountRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   const { now } = deps;
 
@@ -77,7 +77,7 @@ export async function accountRoutes(app: TypedApp, deps: RouteDeps): Promise<voi
       config: OWN,
       schema: {
         description:
-          "Revokes one of the caller's own tenant's keys (e.g. a leaked one). Another tenant's key: 404.",
+          "Revokes the caller's own key (e.g. a leaked one); an admin any key of its tenant. Another key of the tenant: 403 MOD_ERR_API_KEY_NOT_OWN (audited; an admin revokes it at /v1/admin/keys). Another tenant's key: 404.",
         params: KeyIdParams,
         response: { 200: KeyBody, ...ErrorResponses },
       },
@@ -85,7 +85,10 @@ export async function accountRoutes(app: TypedApp, deps: RouteDeps): Promise<voi
     async (req) => {
       const p = principalOf(req);
       const scope = scopeOf(req);
-      return revokeKeyAudited(deps, p, req.params.keyId, now(), scope.all ? null : scope.tenantId);
+      return revokeKeyAudited(deps, p, req.params.keyId, now(), {
+        ownTenantId: scope.all ? null : scope.tenantId,
+        may: (keyId) => mayRevokeOwnTenantKey(p, keyId),
+      });
     },
   );
 }

@@ -75,7 +75,8 @@ export async function adminKeyRoutes(app: TypedApp, deps: RouteDeps): Promise<vo
       config: ADMIN_ROUTE,
       schema: { params: KeyIdParams, response: { 200: KeyBody, ...ErrorResponses } },
     },
-    async (req) => revokeKeyAudited(deps, principalOf(req), req.params.keyId, deps.now(), null),
+    async (req) =>
+      revokeKeyAudited(deps, principalOf(req), req.params.keyId, deps.now(), { ownTenantId: null }),
   );
 
   app.patch(

@@ -15,10 +15,11 @@ import {
   type Role,
   type TenantKind,
 } from '@mod/db/access';
-import { principalOf } from '../auth.js';
-import { badRequest, notFound } from '../errors.js';
+import { appendAuditAlone } from '@mod/db/audit';
+import { credentialEvidence, principalOf } from '../auth.js';
+import { ApiError, badRequest, notFound } from '../errors.js';
 import { ADMIN_ROUTE, ExpiresAt, Label, TenantIdParams } from './access-schemas.js';
-import { auditCallerChange, ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
+import { auditActor, auditCallerChange, ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
 
 /** Tenant kinds whose machines may authenticate with a client certificate (mTLS) instead of a key. */
 export const CERTIFICATE_TENANT_KINDS: readonly TenantKind[] = ['isp'];
@@ -112,19 +113,38 @@ export const auditCredentialChange = (
   });
 
 /**
- * Revokes a key and audits it in one transaction. `ownTenantId` set: only a key of that tenant (another
- * tenant's key answers 404). Revoking a revoked key changes nothing and is not audited again.
+ * Whether `p` may revoke `keyId`, a key of its own tenant, on the self-service route: a machine key itself only (the
+ * holder of a leaked key kills it), never a sibling, so that one leaked key cannot lock its whole tenant out; a
+ * system admin (key or person) any key, as it may at `/v1/admin/keys`. Anyone else (the tenant's people, a client
+ * certificate) asks an admin, as every identity system that separates a credential from its administrator does.
+ */
+export const mayRevokeOwnTenantKey = (p: Principal, keyId: string): boolean =>
+  p.role === 'admin' || (p.credential === 'api-key' && p.keyId === keyId);
+
+/** Where a key may be revoked: `ownTenantId` set, only a key of that tenant (another's answers 404). */
+export interface RevokeRule {
+  ownTenantId: string | null;
+  /** Whether the caller may revoke this key (of a tenant it reaches); refused: 403, audited. Default: any. */
+  may?: (keyId: string) => boolean;
+}
+
+/**
+ * Revokes a key and audits it in one transaction. A key the caller may not revoke (`rule.may`) answers 403
+ * `MOD_ERR_API_KEY_NOT_OWN` and is on record (`key.revoke_refused`). Revoking a revoked key changes nothing and
+ * is not audited again.
  */
 export async function revokeKeyAudited(
   deps: RouteDeps,
   p: Principal,
   keyId: string,
   now: Date,
-  ownTenantId: string | null,
+  rule: RevokeRule,
 ) {
-  return withTransaction(deps.db, async (c) => {
+  const { ownTenantId, may = () => true } = rule;
+  const done = await withTransaction(deps.db, async (c) => {
     const key = await getApiKey(c, keyId);
     if (key === null || (ownTenantId !== null && key.tenantId !== ownTenantId)) throw notFound('key');
+    if (!may(keyId)) return { refused: key };
     const revoked = await revokeApiKey(c, keyId, now);
     if (revoked === null) throw notFound('key');
     if (revoked.revokedNow) {
@@ -136,6 +156,19 @@ export async function revokeKeyAudited(
         { prefix: key.prefix },
       );
     }
-    return revoked.key;
+    return { revoked: revoked.key };
   });
+  if ('revoked' in done) return done.revoked;
+  await appendAuditAlone(deps.db, {
+    ...auditActor(p),
+    action: 'key.revoke_refused',
+    subject: { type: 'api_key', id: keyId },
+    reason: 'MOD_ERR_API_KEY_NOT_OWN',
+    evidence: { tenantId: done.refused.tenantId, prefix: done.refused.prefix, ...credentialEvidence(p) },
+  });
+  throw new ApiError(
+    403,
+    'MOD_ERR_API_KEY_NOT_OWN',
+    "a key may revoke only itself; another of the tenant's keys is revoked by an admin",
+  );
 }
