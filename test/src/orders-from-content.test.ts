@@ -122,6 +122,58 @@ describe("an ISP's own Kafka topic", () => {
       await isp.close();
     }
   });
+
+  it('cannot hide a listed URL from every ISP by sending it under an event id it used before', async () => {
+    // An ISP chooses its events' ids. Its ids were derived from the id alone: the same id sent again with another
+    // URL named the first URL's submission, so the second URL's verdict was dropped as a replay, while the URL stayed
+    // remembered as seen for SEEN_TTL_MS, and another ISP's observation of it was skipped: no blocking request.
+    const isp = await grantPartner(scene.world, 'e2e-partner-b', 'isp-2', 'isp');
+    const tag = randomUUID().slice(0, 8);
+    const [first, hidden] = [`http://first-${tag}.example/a.html`, `http://hidden-${tag}.example/b.html`];
+    const urls = [first, hidden];
+    await createUrlList(
+      scene.world,
+      `reused-${tag}`,
+      urls.map((pattern) => ({ kind: 'url' as const, pattern, dedicatedToAbuse: false, block: true })),
+    );
+    await waitFor('the fetcher to know both entries', async () =>
+      urls.every((u) => scene.fetcher.service.urlLists.index().match(normalizeUrlOrThrow(u)).length > 0),
+    );
+    const blockedFor = (url: string) =>
+      readPartners(scene.world, 'blockingRequests', ISPS, (r) =>
+        ISPS.every((t) =>
+          r.some((m) => m.tenantId === t && Codecs.blockingRequest.decode(m.value).subject.value === url),
+        ),
+      );
+    const eventId = randomUUID();
+    const observed = (url: string) =>
+      JSON.stringify({
+        eventId,
+        tenantId: 'isp-2',
+        source: 'kafka',
+        url,
+        observedAt: new Date().toISOString(),
+      });
+    const topic = partnerTopic(scene.world.prefix, 'urlObserved', 'isp-2');
+    try {
+      await isp.producer.send({ topic, messages: [{ key: 'first', value: observed(first) }] });
+      await blockedFor(first);
+      await isp.producer.send({ topic, messages: [{ key: 'hidden', value: observed(hidden) }] });
+      // Another ISP observes the URL too (the API's traffic samples): it is blocked, whoever saw it first.
+      const sample = await scene.inject('isp-1', {
+        method: 'POST',
+        url: '/v1/isp/traffic-samples',
+        headers: { 'content-type': 'application/x-ndjson' },
+        payload: `${JSON.stringify({ url: hidden })}\n`,
+      });
+      expect(sample.statusCode).toBe(202);
+      const requests = await blockedFor(hidden);
+      const mine = requests.filter((m) => Codecs.blockingRequest.decode(m.value).subject.value === hidden);
+      expect(mine.map((m) => m.tenantId).sort()).toEqual(ISPS);
+    } finally {
+      await isp.close();
+    }
+  });
 });
 
 /** Reads a partner's topic as its own principal: what `modctl kafka partner grant` lets it do. */

@@ -16,7 +16,7 @@ export function deterministicUuid(name: string): string {
 
 /**
  * The submissions the fetcher makes of one observed-URL event, by the name its ids derive from (the event id, or
- * `partner:<tenant>:<event id>` on an ISP's own topic): a URL-list hit's, and fetched media's. A reported URL's
+ * `partner:<tenant>:<event id>:<url>` on an ISP's own topic): a URL-list hit's, and fetched media's. A reported URL's
  * router finds what the pipeline made of it through them.
  */
 export const fetcherSubmissionIds = (idName: string): { listed: string; fetched: string } => ({

@@ -131,19 +131,15 @@ export const NOT_MEDIA_CODE = 'MOD_ERR_FETCH_NOT_MEDIA';
 export const ALLOW_LISTED_CODE = 'MOD_ERR_FETCH_ALLOW_LISTED';
 
 /**
- * The ISP an observed URL comes from, and the name its ids derive from. On the internal topic (the API's traffic
- * samples) the event names its ISP; on an ISP's own topic the tenant is the topic's, the event's `tenantId` must
- * say the same, and ids are namespaced by the tenant so that no ISP can collide with another's events.
+ * The ISP an observed URL comes from. On the internal topic (the API's traffic samples) the event names its ISP; on
+ * an ISP's own topic the tenant is the topic's, and the event's `tenantId` must say the same.
  */
 export function observedTenant(
   m: Pick<ConsumedMessage, 'topic'>,
   event: UrlObserved,
   where: { urlObservedTopic: string; topicPrefix: string },
-):
-  | { ok: true; tenantId: string; idName: string; partner: boolean }
-  | { ok: false; code: string; message: string } {
-  if (m.topic === where.urlObservedTopic)
-    return { ok: true, tenantId: event.tenantId, idName: event.eventId, partner: false };
+): { ok: true; tenantId: string; partner: boolean } | { ok: false; code: string; message: string } {
+  if (m.topic === where.urlObservedTopic) return { ok: true, tenantId: event.tenantId, partner: false };
   const tenantId = tenantOfPartnerTopic(where.topicPrefix, 'urlObserved', m.topic);
   if (tenantId === null)
     return {
@@ -157,7 +153,22 @@ export function observedTenant(
       code: 'MOD_ERR_FETCH_TENANT_MISMATCH',
       message: `an event on ${tenantId}'s topic names tenant ${event.tenantId.slice(0, 64)}`,
     };
-  return { ok: true, tenantId, idName: `partner:${tenantId}:${event.eventId}`, partner: true };
+  return { ok: true, tenantId, partner: true };
+}
+
+/**
+ * The name an observed URL's ids derive from (its submissions, media event and verdict). On the internal topic the
+ * event id, which the API gives each line once. On an ISP's own topic the ISP chooses the event id, so the name
+ * holds its tenant (no ISP collides with another's events) and the URL: an event id sent again with another URL
+ * named the first URL's submission, so its verdict was dropped as a replay, or its media refused as another's
+ * content, while the URL stayed remembered as seen and every ISP's observation of it was skipped for the TTL.
+ */
+function observedIdName(
+  event: Pick<UrlObserved, 'eventId'>,
+  origin: { tenantId: string; partner: boolean },
+  url: Pick<NormalizedUrl, 'href'>,
+): string {
+  return origin.partner ? `partner:${origin.tenantId}:${event.eventId}:${url.href}` : event.eventId;
 }
 
 /**
@@ -191,7 +202,7 @@ export function createFetchStep(deps: FetchStepDeps) {
       count(ObservedOutcome.TenantRefused);
       return { kind: 'dlq', ...refused };
     }
-    const { tenantId, idName } = origin;
+    const { tenantId } = origin;
     const normalized = normalizeUrl(event.url);
     if (!normalized.ok) {
       count(ObservedOutcome.BadUrl);
@@ -202,6 +213,7 @@ export function createFetchStep(deps: FetchStepDeps) {
       return { kind: 'drop', reason: `${code}: ${message}` };
     }
     const url = normalized.url;
+    const idName = observedIdName(event, origin, url);
     /** A URL the lists match (the observed one, or a redirect's target): an allow list's or a listed verdict. */
     const answerListed = async ({ url: listedUrl, matches }: ListedHop): Promise<StepOutcome> => {
       if (matches.some((x) => x.bank.negative)) {
