@@ -48,6 +48,7 @@ export {
   DefaultServicePrincipals,
   ServiceRoles,
   partnerAcls,
+  partnerSuspension,
   partnerGroupPrefix,
   serviceAcls,
   type AclBinding,

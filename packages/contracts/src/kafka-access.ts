@@ -23,6 +23,11 @@ export interface AclBinding {
   /** `User:<name>` of a SCRAM user. */
   principal: string;
   operation: AclOperation;
+  /**
+   * Default `allow`. A `deny` binding overrides every allow of the same principal, resource and operation: a
+   * disabled tenant's partner principal is suspended by denying what its grant allows (`partnerSuspension`).
+   */
+  permission?: 'allow' | 'deny';
 }
 
 /** The services that talk to Kafka, each under its own principal. */
@@ -170,6 +175,17 @@ export function partnerAcls(options: {
       operation: 'read',
     },
   ];
+}
+
+/**
+ * A partner's suspension: DENY bindings mirroring each of its `partnerAcls`, so the broker refuses its produce to
+ * its inbound topic, its fetch of its outbound topics and its groups, whatever its allows say. The allows stay: they
+ * are the broker's record of which principal is the tenant's, so lifting the suspension (the tenant enabled again)
+ * restores exactly the access that was granted, and nothing that re-applies allows (`modctl kafka setup`) can give a
+ * disabled tenant its access back.
+ */
+export function partnerSuspension(options: Parameters<typeof partnerAcls>[0]): AclBinding[] {
+  return partnerAcls(options).map((b) => ({ ...b, permission: 'deny' }));
 }
 
 /**

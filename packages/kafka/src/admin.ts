@@ -258,7 +258,7 @@ const OPERATIONS = {
   delete: AclOperations.DELETE,
 } as const satisfies Record<AclBinding['operation'], number>;
 
-/** An ALLOW binding as the client takes it (to create, or as an exact filter to delete). */
+/** A binding as the client takes it (to create, or as an exact filter to delete); ALLOW unless it says DENY. */
 const kafkaAcl = (b: AclBinding): Acl => ({
   resourceType: b.resourceType === 'topic' ? ResourceTypes.TOPIC : ResourceTypes.GROUP,
   resourceName: b.name,
@@ -267,10 +267,10 @@ const kafkaAcl = (b: AclBinding): Acl => ({
   principal: b.principal,
   host: '*',
   operation: OPERATIONS[b.operation],
-  permissionType: AclPermissionTypes.ALLOW,
+  permissionType: b.permission === 'deny' ? AclPermissionTypes.DENY : AclPermissionTypes.ALLOW,
 });
 
-/** Creates ALLOW bindings (creating an existing binding again changes nothing). Needs the admin principal. */
+/** Creates bindings (creating an existing binding again changes nothing). Needs the admin principal. */
 export async function applyAcls(kafka: Kafka, bindings: readonly AclBinding[]): Promise<void> {
   if (bindings.length === 0) return;
   await withAdmin(kafka, (admin) => admin.createAcls({ creations: bindings.map(kafkaAcl) }));
@@ -323,14 +323,21 @@ export async function aclResourcesOf(kafka: Kafka, principal: string): Promise<A
   }));
 }
 
-/** The SCRAM users a literal ALLOW binding lets write `topic` (a partner's inbound topic: its partner). Admin principal. */
-export async function topicWriters(kafka: Kafka, topic: string): Promise<string[]> {
+/**
+ * The SCRAM users a literal ALLOW binding lets write `topic` (a partner's inbound topic: its partner), or with
+ * `deny` those a literal DENY binding refuses it (a suspended partner). Admin principal.
+ */
+export async function topicWriters(
+  kafka: Kafka,
+  topic: string,
+  permission: 'allow' | 'deny' = 'allow',
+): Promise<string[]> {
   const resources = await matchingAcls(kafka, {
     resourceType: ResourceTypes.TOPIC,
     resourceName: topic,
     resourcePatternType: ResourcePatternTypes.LITERAL,
     operation: AclOperations.WRITE,
-    permissionType: AclPermissionTypes.ALLOW,
+    permissionType: permission === 'deny' ? AclPermissionTypes.DENY : AclPermissionTypes.ALLOW,
   });
   const users = resources.flatMap((r) => r.acls.map((a) => a.principal));
   return [...new Set(users.filter((p) => p.startsWith('User:')).map((p) => p.slice('User:'.length)))];

@@ -4,11 +4,10 @@ import {
   isModError,
   partnerAcls,
   partnerGroupPrefix,
+  partnerSuspension,
   partnerTopicSpecOf,
   partnerTopicSpecs,
-  PartnerTopicsByKind,
   serviceAcls,
-  tenantOfPartnerTopic,
   topicSpecs,
   TENANT_ID_PATTERN,
   type AclBinding,
@@ -16,7 +15,6 @@ import {
   type PartnerQuotas,
 } from '@mod/contracts';
 import { getTenant } from '@mod/db/access';
-import { appendAuditAlone } from '@mod/db/audit';
 import {
   aclResourcesOf,
   applyAcls,
@@ -36,12 +34,14 @@ import { createLogger } from '@mod/telemetry';
 import { positiveInt, stringOptions, subcommandCommand, type Command, type CommandIo } from '../command.js';
 import { CliErrorCode } from '../errors.js';
 import { operator, withPool } from './curator.js';
+import { inboundOf, onRecordThenBroker, reconcilePartnerStanding } from './kafka-standing.js';
 
 const USAGE = [
   'usage: modctl kafka setup [--partitions N] [--replication-factor N] [--max-message-bytes N]',
   '       modctl kafka partner grant --tenant ID --principal USER [--produce-bytes-per-second N]',
   '                                  [--fetch-bytes-per-second N] [--request-percentage N]',
   '       modctl kafka partner revoke --tenant ID --principal USER',
+  '       modctl kafka standing      (suspends the partner principals of disabled tenants; lifts it when enabled)',
   "       modctl kafka acls          (prints the services' ACLs as JSON lines; changes nothing)",
   'setup creates the internal topics (replication: the cluster default unless --replication-factor; partitions 3',
   'unless --partitions) and gives each service principal (mod-api, mod-scanner, mod-fetcher,',
@@ -53,8 +53,13 @@ const USAGE = [
   'topics that lack them (setup: on every partner topic); setup also gives a partner principal without quotas of its',
   "own its kind's defaults (one granted before grant set them). Both are idempotent. grant refuses a USER that holds",
   "other ACLs (another tenant's, a service's: MOD_ERR_CLI_PRINCIPAL_TAKEN): each partner its own principal.",
+  "standing compares each partner tenant's standing in the database with its principal's access: a disabled (or",
+  "unknown) tenant's principal gets DENY bindings, so the broker refuses its produce and fetches; an enabled one's",
+  'DENY bindings are removed, which restores its grant. Audited; idempotent; run it after disabling or enabling a',
+  'tenant, and periodically (setup never lifts a suspension: a disabled tenant cannot regain access through it).',
   'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
-  '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for partner: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
+  '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for partner and standing: DATABASE_URL, DATABASE_SCHEMA,',
+  '             MODCTL_ACTOR',
   'exit codes: 0 done; 1 failed; 2 usage',
 ].join('\n');
 
@@ -124,6 +129,13 @@ export const kafkaCommand: Command = subcommandCommand({
         quotas: bounded,
       });
     },
+    standing: async ({ print }) => {
+      const { kafka, prefix } = kafkaFromEnv();
+      const changes = await withPool((pool) =>
+        reconcilePartnerStanding(kafka, pool, prefix, operator('admin')),
+      );
+      return print({ changes });
+    },
     partner: async ({ args, values: v, io, usage }) => {
       const action = args[0];
       if ((action !== 'grant' && action !== 'revoke') || !v.tenant || !v.principal) return usage();
@@ -146,14 +158,6 @@ export const kafkaCommand: Command = subcommandCommand({
   },
 });
 
-/** The kind of partner whose inbound topic `topic` is, or null when it is no partner's inbound topic. */
-function inboundKindOf(prefix: string, topic: string): PartnerKind | null {
-  const kinds = Object.keys(PartnerTopicsByKind) as PartnerKind[];
-  return (
-    kinds.find((k) => tenantOfPartnerTopic(prefix, PartnerTopicsByKind[k].inbound, topic) !== null) ?? null
-  );
-}
-
 /**
  * The principals allowed to write partners' inbound topics that lack a quota of their own (granted before `partner
  * grant` set quotas, or whose quotas were removed by hand) get their kind's default for it, at every install and
@@ -167,8 +171,8 @@ async function boundPartnerPrincipals(
 ): Promise<string[]> {
   const bounded: string[] = [];
   for (const topic of topics) {
-    const kind = inboundKindOf(prefix, topic);
-    if (kind === null) continue;
+    const kind = inboundOf(prefix, topic)?.kind;
+    if (kind === undefined) continue;
     for (const user of await topicWriters(kafka, topic)) {
       const own = await userQuotasOf(kafka, user);
       const quotas = { ...DefaultPartnerQuotas[kind], ...own };
@@ -230,6 +234,8 @@ async function partner(
     const kind = tenant.kind as PartnerKind;
     const { kafka, prefix } = kafkaFromEnv();
     const acls = partnerAcls({ prefix, kind, tenantId, principal });
+    // A suspension (`kafka standing`) ends with the grant it suspended, and never outlives a new one.
+    const suspension = partnerSuspension({ prefix, kind, tenantId, principal });
     const topics = partnerTopicSpecs(prefix, kind, tenantId);
     const defaults = DefaultPartnerQuotas[kind];
     const quotas: PartnerQuotas = {
@@ -251,40 +257,30 @@ async function partner(
         return 1;
       }
     }
-    const by = operator('admin');
-    const audit = (outcome: 'done' | 'failed', reason: string) =>
-      appendAuditAlone(pool, {
-        actor: by.actor,
-        role: by.role,
-        tenantId,
-        action: PARTNER_AUDIT_ACTIONS[action][outcome],
-        subject: { type: 'tenant', id: tenantId },
-        reason,
-        evidence: { principal, topics: topics.map((t) => t.name), ...(action === 'grant' ? quotas : {}) },
-      });
-    // On record before the broker changes (the broker is no part of the database's transaction): access the log
-    // does not know of is never granted, nor taken away, even when the log is unavailable or modctl dies midway.
     const bounds = `quotas: ${quotas.produceBytesPerSecond} B/s produced, ${quotas.fetchBytesPerSecond} B/s fetched, ${quotas.requestPercentage}% of a broker thread`;
-    await audit(
-      'done',
-      `${action} Kafka access of ${kind} ${tenantId} to principal ${principal}${action === 'grant' ? `; ${bounds}` : ''}`,
+    await onRecordThenBroker(
+      pool,
+      operator('admin'),
+      {
+        tenantId,
+        actions: PARTNER_AUDIT_ACTIONS[action],
+        reason: `${action} Kafka access of ${kind} ${tenantId} to principal ${principal}${action === 'grant' ? `; ${bounds}` : ''}`,
+        refusal: `the broker refused to ${action} Kafka access to principal ${principal}`,
+        evidence: { principal, topics: topics.map((t) => t.name), ...(action === 'grant' ? quotas : {}) },
+      },
+      async () => {
+        if (action === 'grant') {
+          // Bounded before it can write: the quotas come first.
+          await setUserQuotas(kafka, principal, quotas);
+          await ensureTopics(kafka, topics);
+          await applyAcls(kafka, acls);
+          await removeAcls(kafka, suspension);
+        } else {
+          await removeAcls(kafka, [...acls, ...suspension]);
+          await removeUserQuotas(kafka, principal);
+        }
+      },
     );
-    try {
-      if (action === 'grant') {
-        // Bounded before it can write: the quotas come first.
-        await setUserQuotas(kafka, principal, quotas);
-        await ensureTopics(kafka, topics);
-        await applyAcls(kafka, acls);
-      } else {
-        await removeAcls(kafka, acls);
-        await removeUserQuotas(kafka, principal);
-      }
-    } catch (err) {
-      await audit('failed', `the broker refused to ${action} Kafka access to principal ${principal}`).catch(
-        () => undefined,
-      );
-      throw err;
-    }
     io.stdout(
       JSON.stringify({
         tenant: tenantId,
