@@ -124,6 +124,28 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
     expect(await listAudit(world.db, { subjectId: letter?.eventId ?? '' })).toHaveLength(1);
   });
 
+  it('replays a dead letter whose key holds a NUL, and the letters named after it', async () => {
+    // A platform chooses its messages' keys: one holding U+0000 went into the replay's audit evidence, whose short
+    // strings PostgreSQL indexes as text, which holds no NUL; the replay failed, and so did every letter named after
+    // it in the same command (another tenant's, say).
+    const topic = partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform');
+    const keys = [`nul\u0000${randomUUID()}`, `plain-${randomUUID()}`];
+    await partner.producer.send({
+      topic,
+      messages: keys.map((key) => ({ ...partnerMediaMessage(Buffer.alloc(0)).message, key })),
+    });
+    const letters = (
+      await read(world, world.topics.deadLetters, (r) => keys.every((k) => r.some((m) => m.key === k)))
+    )
+      .map((m) => json<DeadLetter>(m))
+      .filter((l) => keys.includes(l.sourceKey ?? ''));
+    const ids = keys.map((k) => letters.find((l) => l.sourceKey === k)?.eventId ?? '');
+    const replayed = await dlq('replay', ...ids);
+    expect(replayed.code, replayed.err.join('\n')).toBe(0);
+    expect(replayed.out.map((l) => (JSON.parse(l) as { replayed: string }).replayed)).toEqual(ids);
+    for (const id of ids) expect(await listAudit(world.db, { subjectId: id })).toHaveLength(1);
+  });
+
   it('replays nothing into a topic no step consumes, whatever a forged dead letter names', async () => {
     // A service credential can write the dead-letter topic: a forged letter names a takedown request the platform
     // already received (an order since withdrawn, say), with its true digest and offset, hoping an operator

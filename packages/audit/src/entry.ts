@@ -130,9 +130,14 @@ function uniqueName(raw: string, taken: Set<string>): string {
   return name;
 }
 
+/**
+ * The short strings of an evidence value, each a reference a case export finds the record by. A string holding U+0000
+ * is none: PostgreSQL text holds no NUL, and such a string (a Kafka key a partner chose, in a replayed dead letter's
+ * evidence) failed the append, so the action it records could not happen. Its document keeps it, escaped.
+ */
 function collectStrings(value: unknown, out: Set<string>): void {
   if (typeof value === 'string') {
-    if (value !== '' && value.length <= REF_MAX_CHARS) out.add(value);
+    if (value !== '' && value.length <= REF_MAX_CHARS && !value.includes('\u0000')) out.add(value);
   } else if (Array.isArray(value)) {
     for (const v of value) collectStrings(v, out);
   } else if (value !== null && typeof value === 'object') {
