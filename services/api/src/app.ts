@@ -277,15 +277,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(submissionRoutes, { prefix: '/v1/submissions', ...routeDeps });
   await app.register(orderRoutes, { prefix: '/v1/orders', ...routeDeps });
   await app.register(orderStatsRoutes, { prefix: '/v1/order-stats', ...routeDeps });
-  await app.register(orderWebhookRoutes, {
-    prefix: '/v1/order-webhook',
-    ...routeDeps,
-    ...(deps.webhookTargets === undefined ? {} : { webhookTargets: deps.webhookTargets }),
-  });
+  const webhookTargets = deps.webhookTargets === undefined ? {} : { webhookTargets: deps.webhookTargets };
+  await app.register(orderWebhookRoutes, { prefix: '/v1/order-webhook', ...routeDeps, ...webhookTargets });
   await app.register(bankRoutes, { prefix: '/v1/banks', ...routeDeps, maxListBytes });
   await app.register(urlListRoutes, { prefix: '/v1/url-lists', ...routeDeps, maxListBytes });
   await app.register(accountRoutes, { prefix: '/v1', ...routeDeps });
-  await app.register(adminRoutes, { prefix: '/v1/admin', ...routeDeps });
+  await app.register(adminRoutes, { prefix: '/v1/admin', ...routeDeps, ...webhookTargets });
   await app.register(adminPeopleRoutes, { prefix: '/v1/admin/people', ...routeDeps, people });
   await app.register(sessionRoutes, {
     prefix: '/v1/session',

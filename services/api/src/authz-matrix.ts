@@ -149,9 +149,10 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'GET /v1/orders/legal-bases': { roles: ['authority', 'admin'], tenant: 'none' },
   'GET /v1/orders/targets': { roles: ['authority', 'admin'], tenant: 'none' },
   'GET /v1/order-stats': ORDER_READ,
-  // Where a tenant's orders (and escalations) are pushed: its own endpoint only.
+  // Where a tenant's orders (and escalations) are pushed: its own endpoint only. Targets' integrations point it;
+  // an authority reads it, the admin sets it (its officers must not redirect every future notice).
   'PUT /v1/order-webhook': {
-    roles: ['isp', 'platform', 'authority'],
+    roles: ['isp', 'platform'],
     tenant: 'own',
     sample: (c) => ({ url: '/v1/order-webhook', payload: { url: `https://hooks.example.org/${c.unique}` } }),
   },
@@ -215,6 +216,13 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'POST /v1/admin/certificates/:certificateId/revoke': {
     ...ADMIN_ONLY,
     sample: requestFor('certificateId', '/v1/admin/certificates/:certificateId/revoke'),
+  },
+  'PUT /v1/admin/tenants/:tenantId/order-webhook': {
+    ...ADMIN_ONLY,
+    sample: (c) => ({
+      url: `/v1/admin/tenants/${c.ispTenantId}/order-webhook`,
+      payload: { url: `https://hooks.example.org/${c.unique}` },
+    }),
   },
   'GET /v1/admin/tenants/:tenantId/feed-settings': {
     ...ADMIN_ONLY,

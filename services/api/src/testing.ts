@@ -11,7 +11,7 @@ import {
   type TenantKind,
 } from '@mod/db/access';
 import { appendAuditAlone, loadAuditKeys, signTreeHeadIfDue, type SigningKey } from '@mod/db/audit';
-import { openOrder, type OrderInput } from '@mod/db/orders';
+import { openOrder, setWebhookEndpoint, type OrderInput } from '@mod/db/orders';
 import { insertSubmission } from '@mod/db/submissions';
 import { createPgEvidenceStore } from '@mod/db/vault';
 import {
@@ -251,8 +251,9 @@ export type Side = 'own' | 'other';
 /**
  * For every role: a caller key of tenant `<role>-tenant-own`, and for both sides (`own`, `other` tenant of the
  * same kind) an order of it (addressed to it; for authorities, issued by it by hand to `platform-shared`), a
- * submission of it, an audit record about its order and a spare key; shared: a bank, a URL list, an ISP and a
- * platform tenant, a client certificate of the ISP, and a signed audit tree head over every record.
+ * submission of it, an audit record about its order and a spare key (an authority also an order webhook, which
+ * an admin set); shared: a bank, a URL list, an ISP and a platform tenant, a client certificate of the ISP, and a
+ * signed audit tree head over every record.
  */
 export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
   callerKeys: Record<Role, string>;
@@ -322,6 +323,9 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         at: new Date(),
       });
       const spare = await createApiKey(db, { tenantId, role, label: 'spare' });
+      // An authority's order webhook, which its officers read but only an admin sets.
+      if (byAuthority)
+        await setWebhookEndpoint(db, { tenantId, url: `https://hooks.example.org/${tenantId}` });
       // A record about the side's order (its evidence names the order too), for the scoped audit routes.
       const record = await appendAuditAlone(db, {
         actor: { kind: 'service', id: 'matrix' },

@@ -1,12 +1,14 @@
 import { isIP } from 'node:net';
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
+import { getTenant, type Principal, type TenantKind } from '@mod/db/access';
 import { appendAudit } from '@mod/db/audit';
 import { getWebhookEndpoint, setWebhookEndpoint } from '@mod/db/orders';
 import { normalizeUrl } from '@mod/urls';
 import { checkHost, type HostCheckOptions } from '@mod/urls/fetch';
 import { principalOf } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
+import { ADMIN_ROUTE, TenantIdParams } from './access-schemas.js';
 import { auditActor, ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
 
 /**
@@ -19,9 +21,27 @@ export interface OrderWebhookDeps extends RouteDeps {
   webhookTargets?: WebhookTargetCheck;
 }
 
-const ROLES = ['isp', 'platform', 'authority'] as const;
+/** Who reads its tenant's endpoint: the targets of orders, and authorities (escalations are pushed to them). */
+const READERS = ['isp', 'platform', 'authority'] as const;
+/**
+ * Who points its own tenant's endpoint somewhere: the integration roles, machines' only (ISPs and platforms have
+ * no people). An authority's endpoint receives every escalation and notice of its orders; its officers (people
+ * and keys of role authority) and reviewers work orders and cases, they do not run integrations, so the system
+ * admin sets it (`PUT /v1/admin/tenants/:tenantId/order-webhook`), as it sets an ISP's feed settings.
+ */
+const SETTERS = ['isp', 'platform'] as const;
+/** Tenants that have an order webhook: those orders (or escalations) are addressed to. */
+const WEBHOOK_TENANT_KINDS: readonly TenantKind[] = ['isp', 'platform', 'authority'];
 const EndpointBody = Type.Object(
   { tenantId: Type.String(), url: Type.String(), enabled: Type.Boolean() },
+  { additionalProperties: false },
+);
+const SetBody = Type.Object(
+  { url: Type.String({ minLength: 10, maxLength: 2000 }), enabled: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+const SetAnswer = Type.Object(
+  { tenantId: Type.String(), url: Type.String(), enabled: Type.Boolean(), secret: Type.String() },
   { additionalProperties: false },
 );
 
@@ -79,61 +99,86 @@ async function requirePublicTarget(
 }
 
 /**
- * Targets (and authorities, for escalations) say where their orders are pushed. Setting the endpoint issues a
- * new signing secret, shown in this answer only; receivers check HMAC-SHA256 over `<t>.<body>` (header
- * `x-mod-signature: t=…,v1=…`) and drop repeats of `x-mod-delivery`.
+ * Points `tenantId`'s order webhook at `body.url` (checked: public https, resolving to public addresses only) and
+ * issues a new signing secret, audited (`webhook.set`, naming the caller) in the transaction that sets it.
+ */
+async function setEndpointAudited(
+  deps: OrderWebhookDeps,
+  p: Principal,
+  tenantId: string,
+  body: { url: string; enabled?: boolean },
+  log: { info: (o: object, m: string) => void },
+) {
+  const url = publicHttpsUrl(body.url);
+  await requirePublicTarget(url, deps.webhookTargets ?? {}, log);
+  return withTransaction(deps.db, async (c) => {
+    const endpoint = await setWebhookEndpoint(c, { tenantId, url, enabled: body.enabled ?? true });
+    await appendAudit(c, {
+      ...auditActor(p),
+      action: 'webhook.set',
+      subject: { type: 'tenant', id: tenantId },
+      reason: null,
+      evidence: { url, enabled: endpoint.enabled },
+    });
+    return endpoint;
+  });
+}
+
+/**
+ * Targets say where their orders are pushed (authorities read where their escalations go; the admin sets it:
+ * `adminOrderWebhookRoutes`). Setting the endpoint issues a new signing secret, shown in this answer only;
+ * receivers check HMAC-SHA256 over `<t>.<body>` (header `x-mod-signature: t=…,v1=…`) and drop repeats of
+ * `x-mod-delivery`.
  */
 export async function orderWebhookRoutes(app: TypedApp, deps: OrderWebhookDeps): Promise<void> {
   app.put(
     '',
     {
-      config: { roles: [...ROLES], tenant: 'own' },
+      config: { roles: [...SETTERS], tenant: 'own' },
       schema: {
-        body: Type.Object(
-          { url: Type.String({ minLength: 10, maxLength: 2000 }), enabled: Type.Optional(Type.Boolean()) },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object(
-            { tenantId: Type.String(), url: Type.String(), enabled: Type.Boolean(), secret: Type.String() },
-            { additionalProperties: false },
-          ),
-          ...ErrorResponses,
-        },
+        description:
+          "Points the caller's tenant's order webhook (ISPs' and platforms' integrations). An authority's is set by an admin: PUT /v1/admin/tenants/:tenantId/order-webhook (anyone else: 403, audited).",
+        body: SetBody,
+        response: { 200: SetAnswer, ...ErrorResponses },
       },
     },
     async (req) => {
       const p = principalOf(req);
-      const url = publicHttpsUrl(req.body.url);
-      await requirePublicTarget(url, deps.webhookTargets ?? {}, req.log);
-      return withTransaction(deps.db, async (c) => {
-        const endpoint = await setWebhookEndpoint(c, {
-          tenantId: p.tenantId,
-          url,
-          enabled: req.body.enabled ?? true,
-        });
-        await appendAudit(c, {
-          ...auditActor(p),
-          action: 'webhook.set',
-          subject: { type: 'tenant', id: p.tenantId },
-          reason: null,
-          evidence: { url, enabled: endpoint.enabled },
-        });
-        return endpoint;
-      });
+      return setEndpointAudited(deps, p, p.tenantId, req.body, req.log);
     },
   );
 
   app.get(
     '',
     {
-      config: { roles: [...ROLES], tenant: 'own' },
+      config: { roles: [...READERS], tenant: 'own' },
       schema: { response: { 200: EndpointBody, ...ErrorResponses } },
     },
     async (req) => {
       const e = await getWebhookEndpoint(deps.db, principalOf(req).tenantId);
       if (e === null) throw notFound('webhook endpoint');
       return { tenantId: e.tenantId, url: e.url, enabled: e.enabled };
+    },
+  );
+}
+
+/**
+ * The order webhook of any tenant orders or escalations are addressed to (admins, under `/v1/admin`): how an
+ * authority's endpoint is set, since its officers may not repoint it. The same checks, secret and audit record as
+ * a target's own `PUT /v1/order-webhook`.
+ */
+export async function adminOrderWebhookRoutes(app: TypedApp, deps: OrderWebhookDeps): Promise<void> {
+  app.put(
+    '/tenants/:tenantId/order-webhook',
+    {
+      config: ADMIN_ROUTE,
+      schema: { params: TenantIdParams, body: SetBody, response: { 200: SetAnswer, ...ErrorResponses } },
+    },
+    async (req) => {
+      const tenant = await getTenant(deps.db, req.params.tenantId);
+      if (tenant === null || !WEBHOOK_TENANT_KINDS.includes(tenant.kind))
+        throw notFound('tenant with an order webhook');
+      return setEndpointAudited(deps, principalOf(req), tenant.id, req.body, req.log);
     },
   );
 }
