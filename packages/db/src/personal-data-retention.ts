@@ -12,7 +12,10 @@ import { withTransaction, type Pool } from './pool.js';
  *   `periodDays` after the subject settled, once every report naming it has its outcome and its case is closed;
  * - `observed-url`: a submission's URL (an ISP's traffic sample the fetcher fetched, a reported page or image),
  *   `periodDays` after it was received, once no open case and no unsettled report needs it.
- * Nothing of a report or submission under a legal hold is erased (see `REPORT_HELD`, `SUBMISSION_HELD`).
+ * Nothing of a report or submission under a legal hold is erased (see `REPORT_HELD`, `SUBMISSION_HELD`): a hold on
+ * the report itself, or on evidence of its URLs. A report's replay is the API's idempotency memory, not what the
+ * reporter said (its sealed first answer, the tracking code): it ends with its window, hold or not (the API takes an
+ * expired key anew whether or not the pass deleted it).
  */
 export const PersonalDataKinds = [
   'report-text',
@@ -34,30 +37,35 @@ export interface ErasureOptions {
 }
 
 /**
- * A legal hold reaches a report through the evidence of its reported URLs: an authority's hold on any evidence item
- * of a subject's case or submission, or of an image its reported page shows, keeps the report's personal data too
- * (`r` is the report).
+ * A legal hold on the report itself (migration 0036) keeps all of its personal data; one reaches it through the
+ * evidence of its reported URLs too: an authority's hold on any evidence item of a subject's case or submission, or
+ * of an image its reported page shows, keeps the report's personal data (`r` is the report).
  */
-const REPORT_HELD = `exists (select 1 from report_urls hu join report_subjects hs on hs.id = hu.subject_id
+const REPORT_HELD = `(r.hold_at is not null or exists (select 1 from report_urls hu
+    join report_subjects hs on hs.id = hu.subject_id
     left join submissions hp on hp.id = hs.submission_id
     join evidence_items he on he.hold_at is not null
       and (he.case_id = hs.case_id or he.submission_id = hs.submission_id
         or he.submission_id = any(hp.embedded_submission_ids))
-    where hu.report_id = r.id)`;
+    where hu.report_id = r.id))`;
 
 /**
  * The same for a submission (`s`): a hold on its evidence, on an image's it names (a crawled page), or on the
- * evidence of a case opened for it.
+ * evidence of a case opened for it; or a hold on a report whose reported URL it fetched, or an image of whose reported
+ * page it is (the addresses are the report's).
  */
-const SUBMISSION_HELD = `exists (select 1 from evidence_items he where he.hold_at is not null
+const SUBMISSION_HELD = `(exists (select 1 from evidence_items he where he.hold_at is not null
     and (he.submission_id = s.id or he.submission_id = any(s.embedded_submission_ids)
-      or he.case_id in (select hc.id from cases hc where hc.submission_id = s.id)))`;
+      or he.case_id in (select hc.id from cases hc where hc.submission_id = s.id)))
+  or exists (select 1 from report_subjects hs join report_urls hu on hu.subject_id = hs.id
+    join reports hr on hr.id = hu.report_id left join submissions hp on hp.id = hs.submission_id
+    where hr.hold_at is not null and (hs.submission_id = s.id or s.id = any(hp.embedded_submission_ids))))`;
 
 interface KindRule {
   /** One statement that locks the due rows, erases them and answers their ids (`id`). */
   sql: string;
   args: (o: ErasureOptions) => unknown[];
-  /** What else goes with the rows erased ($1: their ids), in the same transaction. */
+  /** What else goes with the rows erased ($1: their ids, $2: now, stamped where a copy went), in one transaction. */
   copies?: string;
   /** The period as the audit record states it. */
   period: (periodDays: number) => string;
@@ -78,9 +86,13 @@ const RULES: Record<PersonalDataKind, KindRule> = {
       from due where x.id = due.id returning x.id::text as id`,
     args: nowBatchPeriod,
     // A case opened from reports keeps what its reporters said (`evidence.report.accounts`, `subjectReportContext`):
-    // those words go once every report of the case's subject has lost its own (the accounts name no report).
+    // those words go once every report of the case's subject has lost its own (the accounts name no report); an
+    // account that had words says when they went (`textErasedAt`), so the console tells it from one that had none.
     copies: `/* actioner:erase-report-text-copies */ update cases c set evidence = jsonb_set(c.evidence,
-        '{report,accounts}', (select coalesce(jsonb_agg(a || '{"seenWhere": null, "description": null}'), '[]')
+        '{report,accounts}', (select coalesce(jsonb_agg(case when a->>'seenWhere' is null
+              and a->>'description' is null then a
+            else a || jsonb_build_object('seenWhere', null, 'description', null, 'textErasedAt', $2::timestamptz)
+          end), '[]')
           from jsonb_array_elements(c.evidence->'report'->'accounts') a))
       from report_subjects s
       where s.case_id = c.id and jsonb_typeof(c.evidence->'report'->'accounts') = 'array'
@@ -119,9 +131,11 @@ const RULES: Record<PersonalDataKind, KindRule> = {
       returning x.id::text as id`,
     args: nowBatchPeriod,
     // The subject's own review case names the URL (`evidence.report.url`), a bare URL's case as its order subject
-    // (`evidence.subject`; the case is closed, nothing is issued from it any more), a page's as its images' addresses.
+    // (`evidence.subject`; the case is closed, nothing is issued from it any more), a page's as its images' addresses;
+    // `evidence.report.urlErasedAt` says when.
     copies: `/* actioner:erase-reported-url-copies */ update cases c
-      set evidence = jsonb_set(c.evidence - 'subject', '{report,url}', 'null'::jsonb)
+      set evidence = jsonb_set(c.evidence - 'subject', '{report}', (c.evidence->'report')
+          || jsonb_build_object('url', null, 'urlErasedAt', $2::timestamptz))
         || case when jsonb_typeof(c.evidence->'embeddedImages') = 'array'
           then jsonb_build_object('embeddedImages', (select coalesce(jsonb_agg(i || '{"url": null}'::jsonb), '[]')
             from jsonb_array_elements(c.evidence->'embeddedImages') i))
@@ -161,7 +175,7 @@ export async function erasePersonalData(
     const { rows } = await c.query<{ id: string }>(rule.sql, rule.args(o));
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id).sort();
-    if (rule.copies !== undefined) await c.query(rule.copies, [ids]);
+    if (rule.copies !== undefined) await c.query(rule.copies, [ids, o.now]);
     await appendAudit(c, {
       actor: { kind: 'service', id: o.by },
       action: 'privacy.erased',

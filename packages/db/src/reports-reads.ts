@@ -8,6 +8,12 @@ import {
   type SubjectStatus,
 } from './reports.js';
 import { keysetArgs, keysetPage } from './keyset.js';
+import {
+  REPORT_HOLD_COLUMNS,
+  toReportHold,
+  type ReportHoldRow,
+  type ReportLegalHold,
+} from './report-holds.js';
 
 /** A report as operators see it (never its tracking code; contact details only through `readReportContact`). */
 export interface ReportView extends ReportFields {
@@ -22,6 +28,8 @@ export interface ReportView extends ReportFields {
   outcomeAt: Date | null;
   /** When its description and where-seen were erased at the end of their retention (null: kept, or never given). */
   textErasedAt: Date | null;
+  /** A legal hold on the report (`setReportHold`): while set, none of its personal data is erased. */
+  legalHold: ReportLegalHold | null;
   hasContact: boolean;
   subjects: ReportSubjectView[];
 }
@@ -30,6 +38,8 @@ export interface ReportSubjectView {
   id: string;
   /** Null once erased at the end of its retention (`erasePersonalData`, kind `reported-url`). */
   url: string | null;
+  /** When `url` was erased (null: kept). */
+  urlErasedAt: Date | null;
   status: SubjectStatus;
   submissionId: string | null;
   caseId: string | null;
@@ -57,7 +67,7 @@ export interface ReportStep {
   note: string | null;
 }
 
-interface ReportRow {
+interface ReportRow extends ReportHoldRow {
   id: string;
   channel: ReportChannel;
   tenant_id: string;
@@ -78,6 +88,7 @@ interface ReportRow {
   subjects: {
     id: string;
     url: string | null;
+    url_erased_at: string | null;
     status: SubjectStatus;
     submission_id: string | null;
     case_id: string | null;
@@ -93,9 +104,10 @@ interface ReportRow {
 const REPORT_SELECT = `select r.id, r.channel, r.tenant_id, r.filed_by, r.category, r.seen_where, r.description,
     r.language, r.status, r.outcome_reason, r.owner_person_id,
     (select p.display_name from people p where p.id = r.owner_person_id) as owner_name,
-    r.received_at, r.due_at, r.outcome_at, r.text_erased_at,
+    r.received_at, r.due_at, r.outcome_at, r.text_erased_at, ${REPORT_HOLD_COLUMNS},
     exists (select 1 from report_contacts c where c.report_id = r.id) as has_contact,
-    coalesce((select json_agg(json_build_object('id', s.id, 'url', s.url, 'status', s.status,
+    coalesce((select json_agg(json_build_object('id', s.id, 'url', s.url, 'url_erased_at', s.url_erased_at,
+        'status', s.status,
         'submission_id', s.submission_id, 'case_id', s.case_id, 'order_ids', s.order_ids, 'owner', s.owner,
         'outcome_reason', s.outcome_reason, 'settled_at', s.settled_at,
         'reports', (select count(*) from report_urls x where x.subject_id = s.id),
@@ -120,10 +132,12 @@ const toView = (r: ReportRow): ReportView => ({
   dueAt: r.due_at,
   outcomeAt: r.outcome_at,
   textErasedAt: r.text_erased_at,
+  legalHold: toReportHold(r),
   hasContact: r.has_contact,
   subjects: r.subjects.map((s) => ({
     id: s.id,
     url: s.url,
+    urlErasedAt: s.url_erased_at === null ? null : new Date(s.url_erased_at),
     status: s.status,
     submissionId: s.submission_id,
     caseId: s.case_id,

@@ -126,7 +126,9 @@ describe("personal-data retention of citizens' reports (real PostgreSQL)", () =>
     expect(await accounts()).toHaveLength(2);
     expect(JSON.stringify(await accounts())).toContain(TEXT);
     expect((await w.retention(1, 1).pass())['report-text']).toBe(1);
-    const gone = { channel: 'web', category: 'other', seenWhere: null, description: null };
+    // Each account says when its words went (for the console's "erased on …").
+    const textErasedAt = w.clock.now().toISOString().replace('Z', '+00:00');
+    const gone = { channel: 'web', category: 'other', seenWhere: null, description: null, textErasedAt };
     expect(await accounts()).toEqual([gone, gone]);
   });
 

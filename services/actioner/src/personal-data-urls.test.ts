@@ -57,7 +57,12 @@ describe('personal-data retention of URLs (real PostgreSQL)', () => {
     );
     expect(rows[0]?.evidence).toEqual({
       source: 'report',
-      report: { subjectId: uSubject, url: null },
+      // When it went, for the console ("erased on …").
+      report: {
+        subjectId: uSubject,
+        url: null,
+        urlErasedAt: w.clock.now().toISOString().replace('Z', '+00:00'),
+      },
       sha256: 'cd'.repeat(32),
       embeddedImages: [{ ...images[0], url: null }],
     });

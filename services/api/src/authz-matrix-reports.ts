@@ -72,5 +72,17 @@ export const REPORTS_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     sessionOnly: true,
     sample: requestFor('reportId', '/v1/reports/:id/contact'),
   },
+  // Legal holds: the evidence holders' roles, on any report (the hold, not the report, is the authority's); after the
+  // hold route (registration order), the hold each caller placed is released by it.
+  'POST /v1/reports/:id/legal-hold': {
+    roles: ['authority', 'admin'],
+    tenant: 'none',
+    sample: requestFor('reportId', '/v1/reports/:id/legal-hold', { reason: 'matrix' }),
+  },
+  'POST /v1/reports/:id/legal-hold/release': {
+    roles: ['authority', 'admin'],
+    tenant: 'none',
+    sample: requestFor('reportId', '/v1/reports/:id/legal-hold/release', { reason: 'matrix' }),
+  },
   'GET /v1/report-stats': { roles: ['authority', 'hotline', 'reviewer', 'admin'], tenant: 'none' },
 };

@@ -3,4 +3,5 @@ export * from '../reports.js';
 export * from '../reports-reads.js';
 export * from '../reports-routing.js';
 export * from '../reports-replays.js';
+export * from '../report-holds.js';
 export * from '../personal-data-retention.js';

@@ -12,6 +12,7 @@ export const STAFF_OWNER = 'staff';
 
 interface ReportShape {
   filedBy: string | null;
+  legalHold: unknown;
   status: string;
   ownerPersonId: string | null;
   ownerName: string | null;
@@ -65,6 +66,8 @@ function outsiderView(filed: FiledReport) {
         status: r.status === 'assessing' && !inReview ? 'received' : r.status,
         ownerPersonId: null,
         ownerName: null,
+        // An authority's hold is its investigation's, not the filer's to know.
+        legalHold: null,
         subjects: subjects.map((s) => ({ ...s, caseId: null, orderIds: [], reports: null })),
       };
     },

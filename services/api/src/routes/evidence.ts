@@ -46,7 +46,7 @@ const readers = {
   crossTenant: EVIDENCE_OVERSIGHT,
 } as const;
 /** Legal holds are an authority's (or an admin's); the check of an item's integrity too. */
-const holders = { roles: ['authority', 'admin'], tenant: 'own', crossTenant: ['admin'] } as const;
+export const holders = { roles: ['authority', 'admin'], tenant: 'own', crossTenant: ['admin'] } as const;
 
 const nullableTime = Nullable(Timestamp);
 const EvidenceBody = Type.Object(
@@ -80,7 +80,8 @@ const EvidenceBody = Type.Object(
 type EvidenceBody = Static<typeof EvidenceBody>;
 
 const EvidenceParams = Type.Object({ id: Uuid }, { additionalProperties: false });
-const HoldBody = Type.Object({ reason: Text(2000) }, { additionalProperties: false });
+/** A hold change's body: why (required). */
+export const HoldBody = Type.Object({ reason: Text(2000) }, { additionalProperties: false });
 const VerifyBody = Type.Object(
   {
     id: Uuid,
@@ -96,7 +97,9 @@ const VerifyBody = Type.Object(
   { additionalProperties: false },
 );
 
-const legalHoldConflict = (message: string) => new ApiError(409, 'MOD_ERR_API_LEGAL_HOLD_CONFLICT', message);
+/** 409: a legal hold change that does not apply (another authority's hold, or none to release). */
+export const legalHoldConflict = (message: string) =>
+  new ApiError(409, 'MOD_ERR_API_LEGAL_HOLD_CONFLICT', message);
 const vaultKeyMissing = () =>
   new ApiError(
     503,
@@ -108,7 +111,8 @@ function evidenceScopeFor(p: Principal): EvidenceScope {
   return EVIDENCE_OVERSIGHT.includes(p.role) ? { all: true } : { all: false, authorityTenantId: p.tenantId };
 }
 
-const holdRequest = (p: Principal, reason: string, at: Date): HoldRequest => ({
+/** A caller's hold change: kept for its own authority tenant; an admin may release another's. */
+export const holdRequest = (p: Principal, reason: string, at: Date): HoldRequest => ({
   by: { actor: auditActorOf(p), role: p.role, tenantId: p.tenantId },
   authorityTenantId: p.tenantId,
   mayOverride: p.role === 'admin',

@@ -57,6 +57,7 @@ export const Filed = Type.Object({
 const SubjectView = Type.Object({
   id: Uuid,
   url: Nullable(Type.String(), 'null once erased at the end of its retention (REPORT_URL_RETENTION_DAYS)'),
+  urlErasedAt: Nullable(Time, 'when url was erased (null: kept)'),
   status: Type.Union([
     Type.Literal('routing'),
     Type.Literal('case'),
@@ -76,6 +77,21 @@ const SubjectView = Type.Object({
   ),
   settledAt: Nullable(Time),
 });
+
+/** A legal hold on a report (`POST /v1/reports/:id/legal-hold`): who placed it, for which authority, why, when. */
+export const ReportLegalHold = Nullable(
+  Type.Object(
+    {
+      by: Type.String({ description: "a person's id, or the key or certificate that placed it" }),
+      byName: Nullable(Type.String(), "the person's display name"),
+      authorityTenantId: Type.String({ description: 'the authority tenant the hold is kept for' }),
+      reason: Type.String(),
+      at: Time,
+    },
+    { additionalProperties: false },
+  ),
+  'null: not held; while held, none of its personal data is erased at the end of its retention',
+);
 
 export const ReportBodyOut = Type.Object({
   id: Uuid,
@@ -97,6 +113,7 @@ export const ReportBodyOut = Type.Object({
     Time,
     'when description and seenWhere were erased at the end of their retention (REPORT_TEXT_RETENTION_DAYS after the outcome)',
   ),
+  legalHold: ReportLegalHold,
   overdue: Type.Boolean(),
   hasContact: Type.Boolean(),
   subjects: Type.Array(SubjectView),

@@ -19,6 +19,7 @@ import { checkReport, REPORT_LIMITS } from '../reports/intake.js';
 import { REPORT_IDEMPOTENCY_WINDOW_MS } from '../reports/replay.js';
 import { contactKeyFor, type ReportSettings } from '../reports/settings.js';
 import { personOf } from './cases-common.js';
+import { reportHoldRoutes } from './report-holds.js';
 import {
   auditActor,
   ErrorResponses,
@@ -46,8 +47,9 @@ const toBody = (r: ReportView, now: Date): Static<typeof ReportBodyOut> => ({
   dueAt: r.dueAt.toISOString(),
   outcomeAt: iso(r.outcomeAt),
   textErasedAt: iso(r.textErasedAt),
+  legalHold: r.legalHold === null ? null : { ...r.legalHold, at: r.legalHold.at.toISOString() },
   overdue: r.outcomeAt === null ? r.dueAt < now : r.outcomeAt > r.dueAt,
-  subjects: r.subjects.map((s) => ({ ...s, settledAt: iso(s.settledAt) })),
+  subjects: r.subjects.map((s) => ({ ...s, settledAt: iso(s.settledAt), urlErasedAt: iso(s.urlErasedAt) })),
 });
 
 /** Operators (the hotline, reviewers, admins) see every report; a platform the reports it filed. */
@@ -73,6 +75,8 @@ export async function reportRoutes(
   app: TypedApp,
   deps: RouteDeps & { reports: ReportSettings; filing: ReportFiling },
 ): Promise<void> {
+  // Legal holds on a report (report-holds.ts): the evidence holders' routes, under the same prefix.
+  await reportHoldRoutes(app, deps);
   app.post(
     '',
     {
