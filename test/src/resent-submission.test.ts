@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { publishPartnerMedia, waitFor } from './helpers.js';
+import { makePhoto, publishPartnerMedia, waitFor, waitScanned } from './helpers.js';
 import { useTrustScene } from './trust-boundaries-scene.js';
 
 /**
@@ -69,5 +69,32 @@ describe('a submission sent again after its orders were withdrawn', () => {
         [first.id],
       ),
     ).toBe(1);
+  });
+});
+
+describe('an event id a platform sends again with another submission', () => {
+  it('is that submission’s event: its media is scanned and actioned, not dropped as the first one’s replay', async () => {
+    // The verdict's id derived from the event id alone: the second submission's verdict was dropped as already
+    // recorded, and the submission stayed received for ever (no decision, no order, no dead letter; the classifier
+    // gave up waiting), however listed its media.
+    const eventId = randomUUID();
+    const [first, second] = [randomUUID(), randomUUID()];
+    await publishPartnerMedia(scene.world, scene.platformA, await makePhoto(46), {
+      eventId,
+      submissionId: first,
+    });
+    await waitScanned(scene.world, 'the first submission', [first]);
+    await publishPartnerMedia(scene.world, scene.platformA, scene.known, { eventId, submissionId: second });
+    await waitScanned(scene.world, 'the second submission', [second]);
+    const { rows } = await scene.world.db.query<{ decision: string }>(
+      `select decision from submissions where id = $1`,
+      [second],
+    );
+    expect(rows[0]?.decision).toBe('match');
+    expect(
+      await scene.countRows(`select count(*)::int as n from order_submissions where submission_id = $1`, [
+        second,
+      ]),
+    ).toBeGreaterThan(0);
   });
 });

@@ -45,7 +45,8 @@ const isDerivedUuid = (id: string): boolean => id[14] === '8';
 /**
  * Reads the `mod-meta` header of a media message. On the internal topic (written only by the API and the
  * fetcher) the event names its tenant; on a platform's own topic the tenant is the topic's, and the event ids are
- * namespaced by it, so no platform can reach another's submissions or verdicts by reusing their ids. Every stage
+ * namespaced by it (and by the submission the event names), so no platform can reach another's submissions or
+ * verdicts by reusing their ids, nor one of its own submissions another's. Every stage
  * that reads media (scanner, classifier) derives the same submission id from the same message. Throws a
  * `ContractError` when the header is missing or malformed.
  */
@@ -69,7 +70,14 @@ export function readMediaEvent(
       code: 'MOD_ERR_SCAN_SUBMISSION_RESERVED',
       message: `submission id ${partner.submissionId} is of the form the system derives (UUID version 8)`,
     };
-  const eventId = deterministicUuid(`partner-media:${tenantId}:${partner.eventId}`);
+  // A named submission is part of the event's name: the platform chooses its event ids, and one sent again with
+  // another submission gave that submission's verdict the first one's id, so it was dropped as a replay and the
+  // submission was never decided. Sent again with the same submission it is the same event (a replay).
+  const eventId = deterministicUuid(
+    partner.submissionId === undefined
+      ? `partner-media:${tenantId}:${partner.eventId}`
+      : `partner-media:${tenantId}:${partner.eventId}:${partner.submissionId}`,
+  );
   return {
     ok: true,
     event: {
