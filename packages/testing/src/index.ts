@@ -19,6 +19,6 @@ export {
   tiffDeclaring,
 } from '@mod/contracts/declared-images';
 export { documentedErrorCodes } from '@mod/contracts/documented-error-codes';
-export { seedTenants, tenantWithKey, type TestTenant } from './tenants.js';
+export { seedTenants, setTenantDisabled, tenantWithKey, whileDisabled, type TestTenant } from './tenants.js';
 export { decisionWritten, moveSealedEvidence, testOrder, type DecisionWritten } from '@mod/db/testing';
 export type { ReadRecord } from '@mod/kafka';

@@ -1,5 +1,5 @@
 import type { Queryable } from '@mod/db';
-import { createApiKey, upsertTenant, type Role, type TenantKind } from '@mod/db/access';
+import { createApiKey, updateTenant, upsertTenant, type Role, type TenantKind } from '@mod/db/access';
 
 /** A tenant a test needs. With `role`, it also gets an API key of that role. */
 export interface TestTenant {
@@ -29,6 +29,21 @@ export async function seedTenants(
     else keys[tenant.id] = await tenantWithKey(db, { ...tenant, role: tenant.role });
   }
   return keys;
+}
+
+/** Switches tenant `id` off (or on again), as an admin does (`PATCH /v1/tenants/:id`, `modctl tenant disable`). */
+export async function setTenantDisabled(db: Queryable, id: string, disabled: boolean): Promise<void> {
+  if ((await updateTenant(db, id, { disabled }, new Date())) === null) throw new Error(`no tenant ${id}`);
+}
+
+/** Runs `work` while tenant `id` is disabled, and enables it again after, whatever `work` does. */
+export async function whileDisabled<T>(db: Queryable, id: string, work: () => Promise<T>): Promise<T> {
+  await setTenantDisabled(db, id, true);
+  try {
+    return await work();
+  } finally {
+    await setTenantDisabled(db, id, false);
+  }
 }
 
 async function upsertTestTenant(db: Queryable, tenant: TestTenant): Promise<void> {

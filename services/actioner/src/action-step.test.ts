@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Codecs, type Classification, type Classified, type Hit, type Verdict } from '@mod/contracts';
+import { Codecs, type Classified, type Hit, type Verdict } from '@mod/contracts';
 import type { ConsumedMessage } from '@mod/kafka';
 import { defaultPolicy } from '@mod/policy';
 import { Counter, createLogger } from '@mod/telemetry';
@@ -8,7 +8,7 @@ import { createActionStep } from './action-step.js';
 import { createClassificationStep } from './classification-step.js';
 import { createManualClock } from './clock.js';
 import { memoryActionStore, type MemoryState } from './memory-action-store.test-helper.js';
-import { verdictOf } from './verdicts.test-helper.js';
+import { classificationOf, verdictOf } from './verdicts.test-helper.js';
 
 // The actioner's two steps on an in-memory store: every branch of policy (match, no match, negative bank,
 // review bank, classifier), replays, refusals and outages. The same steps run on PostgreSQL in test/src.
@@ -259,21 +259,6 @@ describe('group commit', () => {
   });
 });
 
-const classification = (score: number, reviewRequired: boolean): Classification => ({
-  scores: { drawing: 0.01, hentai: 0.01, neutral: 1 - score, porn: score - 0.02, sexy: 0 },
-  apparentMinor: {
-    probability: 0.1,
-    flagged: false,
-    facesEvaluated: true,
-    ageThresholdYears: 18,
-    probabilityThreshold: 0.5,
-  },
-  risk: { score, reviewRequired, explanation: 'test' },
-  models: [{ id: 'nsfw', version: '1', sha256: 'ab'.repeat(32) }],
-  backend: 'wasm',
-  cached: false,
-});
-
 describe('classification step', () => {
   async function scanned(w: ReturnType<typeof world>, hits: Hit[] = []) {
     const id = w.submission();
@@ -284,7 +269,7 @@ describe('classification step', () => {
       submissionId: id,
       tenantId: 'platform-1',
       sha256: v.hashes.sha256,
-      classification: classification(0.92, true),
+      classification: classificationOf(0.92, true),
       classifiedAt: '2026-12-05T10:00:05.000Z',
       classifierVersion: 'classifier/0.1.0',
     };
@@ -311,7 +296,7 @@ describe('classification step', () => {
   it('a low risk is recorded without a case; a listed match keeps the list decision', async () => {
     const w = world();
     const low = await scanned(w);
-    expect(await w.classify({ ...low.c, classification: classification(0.1, false) })).toEqual({
+    expect(await w.classify({ ...low.c, classification: classificationOf(0.1, false) })).toEqual({
       kind: 'ok',
     });
     const matched = await scanned(w, [hit()]);

@@ -6,7 +6,9 @@ import {
   recordScannedVerdict,
   recordSubmissionClassification,
   submissionScanState,
+  tenantStanding,
   type SubmissionScanState,
+  type TenantStanding,
 } from '@mod/db/submissions';
 import type { DecisionEffects, TargetLookups } from '@mod/policy';
 import { checkVerdict, type VerdictCheck } from './verdict-check.js';
@@ -30,6 +32,8 @@ export interface ActionTx extends DecisionEffects, TargetLookups {
   recordVerdict(verdict: Verdict): Promise<boolean>;
   /** Where a submission stands (null: no intake or worker recorded it). */
   scanState(submissionId: string): Promise<SubmissionScanState | null>;
+  /** A tenant's kind and whether it is disabled (null: no such tenant), as the transaction sees it. */
+  tenantStanding(tenantId: string): Promise<TenantStanding | null>;
   /** Records a classifier result once; false when one was recorded before. */
   recordClassification(c: {
     id: string;
@@ -65,6 +69,7 @@ export function createPgActionStore(db: Pool, topics: OrderTopics): ActionStore 
           openCase: effects.openCase,
           audit: effects.audit,
           scanState: (submissionId) => submissionScanState(c, submissionId),
+          tenantStanding: (tenantId) => tenantStanding(c, tenantId),
           recordClassification: (input) => recordSubmissionClassification(c, input),
         });
         await effects.appendHeldAudit();

@@ -1,5 +1,6 @@
 import { Codecs, ModError } from '@mod/contracts';
 import { toDatabaseError } from '@mod/db';
+import { TenantRefusal } from '@mod/db/submissions';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import {
   classificationRecordedRecord,
@@ -17,6 +18,11 @@ export const ClassificationRefusal = {
   UnknownSubmission: 'MOD_ERR_CLASSIFICATION_UNKNOWN_SUBMISSION',
   /** The submission belongs to another tenant, or its content is not the classified content. */
   SubmissionMismatch: 'MOD_ERR_CLASSIFICATION_SUBMISSION_MISMATCH',
+  /**
+   * The submission's tenant is disabled: its media opens no review case (as the workers hold its events, the
+   * classifier its results); replayable once it is enabled.
+   */
+  TenantDisabled: TenantRefusal.Disabled,
 } as const;
 
 export interface ClassificationStepDeps {
@@ -62,6 +68,14 @@ export function createClassificationStep(deps: ClassificationStepDeps) {
             }),
           };
         if (state.classifiedAt !== null) return { kind: 'drop', reason: 'classification already recorded' };
+        // Checked in the transaction that would open the case: a tenant disabled after the classifier's own check
+        // (or while the result waited on the topic) gets no case.
+        if ((await tx.tenantStanding(tenantId))?.disabled !== false)
+          return {
+            kind: 'dlq',
+            code: ClassificationRefusal.TenantDisabled,
+            message: `tenant ${tenantId} is disabled`,
+          };
         if (state.status === 'failed' || state.decision !== 'no-match') {
           deps.outcomes.inc({ outcome: 'matched' });
           return {

@@ -127,6 +127,8 @@ export function memoryActionStore(initial: Partial<MemoryState> = {}) {
           fault('audit');
           s.audit.push(record);
         },
+        // Every tenant of these tests is in standing: its refusal is tested on PostgreSQL.
+        tenantStanding: () => Promise.resolve({ kind: 'platform', disabled: false }),
         scanState: async (id) => {
           fault('scanState');
           const sub = s.submissions.get(id);

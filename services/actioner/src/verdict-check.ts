@@ -1,5 +1,6 @@
 import type { Hit, SignalType, Verdict } from '@mod/contracts';
 import type { Queryable } from '@mod/db';
+import { TenantRefusal } from '@mod/db/submissions';
 import { decide } from '@mod/policy';
 import { canonicalPatternKey, normalizeUrl, UrlListIndex, type UrlListKind } from '@mod/urls';
 
@@ -13,6 +14,11 @@ export const VerdictRefusal = {
   UnknownSubmission: 'MOD_ERR_VERDICT_UNKNOWN_SUBMISSION',
   /** The submission belongs to another tenant than the verdict says. */
   TenantMismatch: 'MOD_ERR_VERDICT_TENANT_MISMATCH',
+  /**
+   * The submission's tenant is disabled: a verdict on what it sent before it was switched off (or that was on the
+   * topics when it was) gives it no orders; held as the workers hold its events, replayable once it is enabled.
+   */
+  TenantDisabled: TenantRefusal.Disabled,
   /** The verdict's SHA-256 or URL is not the one recorded with the submission. */
   SubmissionMismatch: 'MOD_ERR_VERDICT_SUBMISSION_MISMATCH',
   /** A hit names a bank that does not exist. */
@@ -59,7 +65,7 @@ interface CheckedEntries {
  * this verdict event was recorded before: a replay), and returns it with every
  * hit's bank name, action policy, negative flag and category taken from the banks (never from the message) and
  * the decision recomputed from them:
- * - its submission exists, belongs to its tenant, and has its SHA-256 and URL (as intake or the worker recorded
+ * - its submission exists, belongs to its tenant (not disabled), and has its SHA-256 and URL (as intake or the worker recorded
  *   them); its source comes back with it (whether the system observed that URL or the submitter claims it);
  * - every hit names an existing bank and an entry of that bank; an exact-hash hit's entry holds the verdict's
  *   digest; a URL-list hit's pattern matches the verdict's URL;
@@ -81,10 +87,11 @@ export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<Ver
     sha256: string | null;
     url: string | null;
     source: string | null;
+    tenant_disabled: boolean | null;
   }>(
     `/* actioner:verdict-submission */ select exists (select from verdicts where event_id = $2) as recorded,
-       s.tenant_id, s.sha256, s.url, s.source
-     from (select) as one left join submissions s on s.id = $1`,
+       s.tenant_id, s.sha256, s.url, s.source, t.disabled_at is not null as tenant_disabled
+     from (select) as one left join submissions s on s.id = $1 left join tenants t on t.id = s.tenant_id`,
     [verdict.submissionId, verdict.eventId],
   );
   const submission = rows[0];
@@ -96,6 +103,8 @@ export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<Ver
       VerdictRefusal.TenantMismatch,
       `submission ${verdict.submissionId} is not of ${verdict.tenantId}`,
     );
+  if (submission.tenant_disabled === true)
+    return refuse(VerdictRefusal.TenantDisabled, `tenant ${submission.tenant_id} is disabled`);
   if (submission.sha256 !== null && submission.sha256 !== verdict.hashes.sha256)
     return refuse(VerdictRefusal.SubmissionMismatch, 'the SHA-256 is not the submission’s');
   if ((submission.url ?? null) !== (verdict.url ?? null))

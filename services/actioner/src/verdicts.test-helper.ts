@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Hit, Verdict } from '@mod/contracts';
+import type { Classification, Hit, Verdict } from '@mod/contracts';
 
 /** The actioner's tests' verdicts: digests derived from the submission id, the decision from the hits. */
 
@@ -31,3 +31,19 @@ export function verdictOf(submissionId: string, hits: Hit[], o: Partial<Verdict>
     ...o,
   };
 }
+
+/** A classifier result of risk `score`, asking for review or not (the actioner opens a case when it does). */
+export const classificationOf = (score: number, reviewRequired: boolean): Classification => ({
+  scores: { drawing: 0.01, hentai: 0.01, neutral: 1 - score, porn: score - 0.02, sexy: 0 },
+  apparentMinor: {
+    probability: 0.1,
+    flagged: false,
+    facesEvaluated: true,
+    ageThresholdYears: 18,
+    probabilityThreshold: 0.5,
+  },
+  risk: { score, reviewRequired, explanation: 'test' },
+  models: [{ id: 'nsfw', version: '1', sha256: 'ab'.repeat(32) }],
+  backend: 'wasm',
+  cached: false,
+});

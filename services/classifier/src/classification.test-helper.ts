@@ -1,4 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Classification } from '@mod/contracts';
+
+/** The internal media topic of the step's tests (topic prefix `p.`). */
+export const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
+/** Media of the step's tests (the model is scripted, so any bytes do), and its SHA-256. */
+export const bytes = Buffer.from('an image, as far as this step is concerned');
+export const sha256 = createHash('sha256').update(bytes).digest('hex');
 
 /**
  * What the models say about a picture, for the step's tests: high porn scores and review asked for, or a

@@ -4,7 +4,7 @@ import { deterministicUuid, type Classified } from '@mod/contracts';
 import type { SubmissionScanState, TenantStanding } from '@mod/db/submissions';
 import { Counter, createRegistry } from '@mod/telemetry';
 import { uploadedMediaMessage } from '@mod/testing';
-import { classificationOf } from './classification.test-helper.js';
+import { bytes, classificationOf, MEDIA_TOPIC, sha256 } from './classification.test-helper.js';
 import {
   AWAITING_VERDICT,
   DIGEST_MISMATCH,
@@ -13,10 +13,6 @@ import {
   type ClassifyStepDeps,
 } from './classify-step.js';
 import type { ClassifyOutcome } from './media-classifier.js';
-
-const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
-const bytes = Buffer.from('an image, as far as this step is concerned');
-const sha256 = createHash('sha256').update(bytes).digest('hex');
 
 const classification = classificationOf(false);
 

@@ -48,7 +48,11 @@ export interface ClassifyStepDeps {
   /** Topic prefix: `<prefix>mod.media-submitted.v2.<tenant>` is a platform's own topic. */
   topicPrefix: string;
   scanState: (submissionId: string) => Promise<SubmissionScanState | null>;
-  /** Tenants' standing, as the scanner checks it (`refuseMediaSender`): media it refuses gets no verdict. */
+  /**
+   * Tenants' standing, as the scanner checks it (`refuseMediaSender`): media it refuses gets no verdict (dropped,
+   * counted: the scanner dead-letters it); a result of a tenant refused by the time it would be published (and open
+   * a case) is dead-lettered with the refusal's code.
+   */
   tenants: Pick<TenantDirectory, 'get'>;
   classify: (sha256: string, bytes: Uint8Array) => Promise<ClassifyOutcome>;
   publish: (classified: Classified) => Promise<void>;
@@ -197,6 +201,11 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
         return { kind: 'retry', error: new Error(`${result.error.code}: ${result.error.message}`) };
       return { kind: 'dlq', code: result.error.code, message: result.error.message };
     }
+    // Its standing again, now that the result would be kept and published (a case opens when the risk asks): the
+    // verdict may have come before the tenant was disabled, or the tenant may have been disabled while the model
+    // ran. Held like the scanner's refusals: dead-lettered with the code, replayable once the tenant is enabled.
+    const refused = await refuseMediaSender(deps.tenants, read.event);
+    if (refused !== null) return { kind: 'dlq', ...refused };
     if (result.classification.risk.reviewRequired && deps.keepEvidence !== undefined) {
       const refused = await keptOrRefused(() =>
         deps.keepEvidence!({ tenantId, submissionId, sha256, bytes }),
