@@ -6,6 +6,7 @@ import { useFullSession } from '../session.js';
 import { clockText, CountdownText } from '../ui/countdown.js';
 import { ErrorNote, LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { Facts, TitledTable } from '../ui/records.js';
+import { mayHoldReports, ReportHold } from './report-hold.js';
 import {
   categoryLabel,
   channelLabel,
@@ -103,11 +104,16 @@ export function ReportPage(props: { id: string }) {
   const erasedText =
     r === undefined || r.textErasedAt === null
       ? '—'
-      : t('report.textErased', { at: i18n.dateTime(r.textErasedAt) });
+      : t('report.erasedOn', { at: i18n.dateTime(r.textErasedAt) });
+  const subjectUrl = (s: { url: string | null; urlErasedAt: string | null }) =>
+    s.url ??
+    (s.urlErasedAt === null
+      ? t('report.urlErased')
+      : t('report.erasedOn', { at: i18n.dateTime(s.urlErasedAt) }));
   const urlOf = (subjectId: string | null) => {
     if (subjectId === null) return '—';
     const subject = r?.subjects.find((s) => s.id === subjectId);
-    return subject === undefined ? subjectId : (subject.url ?? t('report.urlErased'));
+    return subject === undefined ? subjectId : subjectUrl(subject);
   };
   return (
     <Page
@@ -178,7 +184,7 @@ export function ReportPage(props: { id: string }) {
             {r.subjects.map((s) => (
               <tr key={s.id} data-subject-id={s.id}>
                 <th scope="row" class="subject">
-                  {s.url ?? t('report.urlErased')}
+                  {subjectUrl(s)}
                 </th>
                 <td>{subjectStatusLabel(i18n, s.status)}</td>
                 <td>{s.reports === null ? '—' : i18n.number(s.reports)}</td>
@@ -219,6 +225,12 @@ export function ReportPage(props: { id: string }) {
               </tr>
             ))}
           </TitledTable>
+          <ReportHold
+            reportId={r.id}
+            hold={r.legalHold}
+            canChange={mayHoldReports(role)}
+            onChanged={loaded.reload}
+          />
           {role === 'hotline' ? <ContactDetails reportId={r.id} hasContact={r.hasContact} /> : null}
         </>
       )}

@@ -94,10 +94,13 @@ describe("the reports page's rules", () => {
     };
     expect(reportContextOf(evidence)).toEqual({
       url: 'http://a.example/x',
+      urlErasedAt: null,
       reports: 2,
       channels: ['hotline', 'web'],
       categories: ['csam'],
-      accounts: [{ channel: 'web', category: 'csam', seenWhere: 'a forum', description: null }],
+      accounts: [
+        { channel: 'web', category: 'csam', seenWhere: 'a forum', description: null, textErasedAt: null },
+      ],
       images: [],
       imagesShown: 0,
     });
@@ -143,6 +146,26 @@ describe("the reports page's rules", () => {
         { status: 'missing', decision: null },
       ].map(pageImageOutcome),
     ).toEqual(['matched', 'scanned', 'scanned', 'failed', 'not-scanned', 'not-scanned']);
+    // Erased at the end of their retention, as the actioner's pass leaves the case: each says when it went.
+    const at = '2027-01-02T03:04:05+00:00';
+    const erased = reportContextOf({
+      source: 'report',
+      report: {
+        ...evidence.report,
+        url: null,
+        urlErasedAt: at,
+        accounts: [
+          { channel: 'web', category: 'csam', seenWhere: null, description: null, textErasedAt: at },
+        ],
+      },
+      embeddedImages: [{ submissionId: 'i1', url: null, status: 'scanned' }],
+    });
+    expect(erased).toMatchObject({
+      url: '',
+      urlErasedAt: at,
+      accounts: [{ seenWhere: null, description: null, textErasedAt: at }],
+      images: [{ url: null }],
+    });
     expect(reportContextOf({ source: 'bank', report: evidence.report })).toBeNull();
     expect(reportContextOf(null)).toBeNull();
     expect(reportContextOf({ source: 'report' })).toBeNull();

@@ -140,13 +140,25 @@ export function rangeQuery(range: { from: string; to: string }, timeZone: string
 
 /** What reporters said about a case's URL (`evidence.report` of a case opened from reports). */
 export interface CaseReportContext {
+  /** '' once erased at the end of its retention (`urlErasedAt` says when, if the pass said). */
   url: string;
+  urlErasedAt: string | null;
   reports: number;
   channels: string[];
   categories: string[];
-  accounts: { channel: string; category: string; seenWhere: string | null; description: string | null }[];
-  /** A reported page's images and what the scan made of them (`evidence.embeddedImages`), in the page's order. */
-  images: { url: string; status: string; decision: string | null; source: PageImageSource | null }[];
+  /** `textErasedAt`: when the reporter's words went at the end of their retention (null: kept, or none given). */
+  accounts: {
+    channel: string;
+    category: string;
+    seenWhere: string | null;
+    description: string | null;
+    textErasedAt: string | null;
+  }[];
+  /**
+   * A reported page's images and what the scan made of them (`evidence.embeddedImages`), in the page's order; an
+   * image's `url` is null once erased with the page's (`urlErasedAt`), '—' when the page never had one for it.
+   */
+  images: { url: string | null; status: string; decision: string | null; source: PageImageSource | null }[];
   /** How many images the page shows (`evidence.embeddedImagesShown`): those beyond `images` were never scanned. */
   imagesShown: number;
 }
@@ -176,14 +188,16 @@ export function reportContextOf(evidence: unknown): CaseReportContext | null {
   };
   if (e.source !== 'report' || typeof e.report !== 'object' || e.report === null) return null;
   const r = e.report as Record<string, unknown>;
+  const urlErasedAt = text(r['urlErasedAt']);
   const images = objects(e.embeddedImages).map((x) => ({
-    url: text(x['url']) ?? '—',
+    url: text(x['url']) ?? (urlErasedAt === null ? '—' : null),
     status: text(x['status']) ?? '',
     decision: text(x['decision']),
     source: sourceOf(x['source']),
   }));
   return {
     url: text(r['url']) ?? '',
+    urlErasedAt,
     reports: typeof r['reports'] === 'number' ? r['reports'] : 0,
     channels: texts(r['channels']),
     categories: texts(r['categories']),
@@ -192,6 +206,7 @@ export function reportContextOf(evidence: unknown): CaseReportContext | null {
       category: text(x['category']) ?? '',
       seenWhere: text(x['seenWhere']),
       description: text(x['description']),
+      textErasedAt: text(x['textErasedAt']),
     })),
     images,
     imagesShown:
