@@ -274,6 +274,34 @@ describe('fetch step: the ISP of an event', () => {
   });
 });
 
+describe('fetch step: one URL under two schemes', () => {
+  it("does not let one ISP's observation under another scheme keep a media URL from being fetched", async () => {
+    // The seen key left out the scheme: an ISP observing the http:// spelling of a URL whose server refuses it there
+    // (a 403 is no transient refusal) had its https:// spelling, where the media is, skipped as seen for the TTL,
+    // whichever ISP observed it.
+    const w = world((url) =>
+      url.startsWith('https:')
+        ? imageAnswer(url)
+        : { ok: false, reason: 'http-status', detail: 'status 403', url, redirects: [], status: 403 },
+    );
+    const path = '//cdn.example/pics/7f3a.jpg';
+    expect(await w.observe(`http:${path}`, { tenantId: 'isp-1' }, 'mod.url-observed.v1.isp-1')).toMatchObject(
+      { kind: 'drop', reason: 'fetch refused: http-status' },
+    );
+    expect(await w.observe(`https:${path}`, { tenantId: 'isp-2' }, 'mod.url-observed.v1.isp-2')).toEqual({
+      kind: 'ok',
+    });
+    expect(w.fetched).toEqual([`http:${path}`, `https:${path}`]);
+    // Each spelling is still fetched once per TTL.
+    expect(await w.observe(`http:${path}`, { tenantId: 'isp-2' }, 'mod.url-observed.v1.isp-2')).toMatchObject(
+      { kind: 'drop', reason: 'seen within the TTL' },
+    );
+    expect(w.sent.map((s) => Codecs.mediaMeta.decode(s.headers['mod-meta'] ?? null).url)).toEqual([
+      `https:${path}`,
+    ]);
+  });
+});
+
 describe('looksLikeMedia', () => {
   it('trusts an image content type, else the path extension', () => {
     expect(looksLikeMedia(normalizeUrlOrThrow('http://a.example/x.png?w=1'), undefined)).toBe(true);

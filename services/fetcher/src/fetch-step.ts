@@ -265,7 +265,9 @@ export function createFetchStep(deps: FetchStepDeps) {
       count(ObservedOutcome.NotMediaUrl);
       return { kind: 'drop', reason: 'does not look like media' };
     }
-    if (deps.seen.checkAndAdd(url.key) && !report) {
+    // By the URL with its scheme: the matching key has none, and a server may refuse one scheme and serve the other,
+    // so an observation under one would keep the other from being fetched for the TTL, whoever observed it.
+    if (deps.seen.checkAndAdd(url.href) && !report) {
       count(ObservedOutcome.RecentlySeen);
       return { kind: 'drop', reason: 'seen within the TTL' };
     }
@@ -323,7 +325,7 @@ export function createFetchStep(deps: FetchStepDeps) {
       return { kind: 'ok' };
     }
     if (!fetched.ok) {
-      if (TRANSIENT.has(fetched.reason)) deps.seen.delete(url.key);
+      if (TRANSIENT.has(fetched.reason)) deps.seen.delete(url.href);
       count(ObservedOutcome.Refused);
       if (report)
         await deps.recordRefusal({
@@ -343,7 +345,7 @@ export function createFetchStep(deps: FetchStepDeps) {
         at: now(),
       });
     } catch (err) {
-      deps.seen.delete(url.key);
+      deps.seen.delete(url.href);
       throw err;
     }
     count(ObservedOutcome.Fetched);
