@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { settleSubject, type PersonalDataKind } from '@mod/db/reports';
+import { PersonalDataKinds, settleSubject, type PersonalDataKind } from '@mod/db/reports';
 import { claimSubmission } from '@mod/db/submissions';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import { createTestSchema, seedTenants, type TestDatabase } from '@mod/testing';
@@ -14,6 +14,10 @@ import {
 import { fileTestReport } from './report-fixtures.test-helper.js';
 
 export const DAY = 86_400_000;
+
+/** What a pass answers when it erased `erased` of some kinds and nothing of the others. */
+export const passErased = (erased: Partial<Record<PersonalDataKind, number>> = {}) =>
+  Object.fromEntries(PersonalDataKinds.map((kind) => [kind, erased[kind] ?? 0]));
 
 /** A schema of its own for each test (the pass counts everything due in it), a clock the test moves, and helpers. */
 export interface PersonalDataWorld {
