@@ -53,3 +53,16 @@ export async function keepReportReplay(
     [k.tenantId, k.idempotencyKey, k.sealed, k.keyId],
   );
 }
+
+/**
+ * Whether a public form token (its nonce) was taken already, by any API instance: a post bringing it again is the
+ * same form sent again (Send pressed twice), answered by the first post's outcome and not charged to a rate limit
+ * again. A read of one row by its key.
+ */
+export async function formTokenTaken(db: Queryable, nonce: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* reports:form-token-taken */ select 1 from report_form_tokens where nonce = $1`,
+    [nonce],
+  );
+  return rowCount === 1;
+}

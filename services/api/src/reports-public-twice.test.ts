@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TEST_REPORT_SETTINGS } from './reports-testing.js';
+import { formShown, formTokenOf, postForm, TEST_REPORT_SETTINGS } from './reports-testing.js';
 import { useCallersWorld } from './callers-world.js';
 
 /*
@@ -17,30 +17,13 @@ beforeAll(async () => {
   keyless = await api.world.build({ reports: { ...TEST_REPORT_SETTINGS, contactKey: null } });
 });
 
-const FORM = 'application/x-www-form-urlencoded';
-
 async function formOf(a: FastifyInstance, lang: string, urls: string) {
-  const page = await a.inject({ method: 'GET', url: `/report?lang=${lang}` });
-  const token = /name="token" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-  return { token, urls, category: 'grooming', description: 'Gửi hai lần', lang };
+  return { token: await formTokenOf(a, lang), urls, category: 'grooming', description: 'Gửi hai lần', lang };
 }
 
 /** Posts the form from `from` (each test from an address of its own: the per-address limit is not theirs). */
-const post = (a: FastifyInstance, fields: Record<string, string>, from: string) =>
-  a.inject({
-    method: 'POST',
-    url: `/report?lang=${fields['lang']}`,
-    remoteAddress: from,
-    headers: { 'content-type': FORM },
-    payload: new URLSearchParams(fields).toString(),
-  });
-
-/** The status and what the page shows: the tracking code, or the error's code. */
-const shown = (res: { statusCode: number; body: string }) => [
-  res.statusCode,
-  /id="tracking-code">([0-9A-Z-]+)</.exec(res.body)?.[1] ??
-    /<p class="code">([A-Z_]+)<\/p>/.exec(res.body)?.[1],
-];
+const post = postForm;
+const shown = formShown;
 
 const reportsFiled = async () =>
   Number(

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import type { Pool } from '@mod/db';
 import { fileReport } from '@mod/db/reports';
 import { parseSecretKey, sealSecret } from '@mod/people';
@@ -42,3 +43,31 @@ export async function seedMatrixReport(db: Pool, o: { tenantId: string }): Promi
   });
   return id;
 }
+
+/** The token of a public form `app` serves in `lang`. */
+export async function formTokenOf(app: FastifyInstance, lang = 'vi'): Promise<string> {
+  const page = await app.inject({ method: 'GET', url: `/report?lang=${lang}` });
+  return /name="token" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+}
+
+/** Posts the public form as a browser does, from the address `from`, to the page of its (switched) language. */
+export const postForm = async (
+  app: FastifyInstance,
+  fields: Record<string, string>,
+  from: string,
+  headers: Record<string, string> = {},
+): Promise<{ statusCode: number; body: string }> =>
+  app.inject({
+    method: 'POST',
+    url: `/report?lang=${fields['switchLang'] ?? fields['lang'] ?? 'vi'}`,
+    remoteAddress: from,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    payload: new URLSearchParams(fields).toString(),
+  });
+
+/** What a form page shows: its status, and the tracking code or the refusal's code. */
+export const formShown = (res: { statusCode: number; body: string }): [number, string | undefined] => [
+  res.statusCode,
+  /id="tracking-code">([0-9A-Z-]+)</.exec(res.body)?.[1] ??
+    /<p class="code">([A-Z_]+)<\/p>/.exec(res.body)?.[1],
+];

@@ -15,7 +15,8 @@ const FORM_FILER = {
 
 /**
  * Files the public form's report under its one-time token, which the caller checked is genuine and fresh. A report
- * `check` refuses spends the token (a form is good for one try), as a forged or used one is refused first.
+ * `check` refuses spends the token (a form is good for one try: put right, it needs a new form), and is refused
+ * the same way when that form is sent again.
  *
  * Send pressed twice without JavaScript posts the same form twice, and the browser shows the answer to the second:
  * that must be the first report's page (201, its tracking code), not "the form expired" (the citizen would send it
@@ -44,7 +45,8 @@ export async function fileWithFormToken(
   try {
     checked = check();
   } catch (err) {
-    await take();
+    // The same form sent again is refused as it was the first time (its token spent by that try), not as expired.
+    await a.tokens.take(a.token, a.nowMs);
     throw err;
   }
   const replayKey = a.settings.contactKey === null ? null : formTokenReplayKey(a.token);

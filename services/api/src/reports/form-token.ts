@@ -82,11 +82,14 @@ export function createFormTokens(o: FormTokenOptions): FormTokens {
   };
 }
 
+/** A token's random nonce, unique to the form served (what the used-token store keeps). */
+export const formTokenNonce = (token: string): string => token.split('.')[1] ?? '';
+
 /**
  * The Idempotency-Key a report filed with a (genuine) form token is kept under: its nonce, unique to the form
  * served. A second post of the form answers the first report again (`ReportFiling.file`).
  */
-export const formTokenReplayKey = (token: string): string => `form:${token.split('.')[1] ?? ''}`;
+export const formTokenReplayKey = (token: string): string => `form:${formTokenNonce(token)}`;
 
 export function leadingZeroBits(digest: Uint8Array): number {
   let n = 0;

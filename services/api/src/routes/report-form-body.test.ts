@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addFormField, parseFormFields } from './report-public.js';
+import { addFormField, parseFormFields } from '../reports/form-fields.js';
 
 describe('parseFormFields (the public form body)', () => {
   it('keeps every field once, a repeated name as its values in order, and __proto__ as a plain field', () => {

@@ -1,12 +1,13 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { reportStatusByTracking, takeFormToken } from '@mod/db/reports';
+import { formTokenTaken, reportStatusByTracking, takeFormToken } from '@mod/db/reports';
 import { clientAddressKey } from '@mod/people';
 import { errorAnswer } from '../error-answer.js';
 import { ApiError } from '../errors.js';
 import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
 import type { ReportFiling } from '../reports/file.js';
-import { createFormTokens, POW_SCRIPT } from '../reports/form-token.js';
+import { createFormRepeats } from '../reports/form-repeats.js';
+import { createFormTokens, formTokenNonce, POW_SCRIPT } from '../reports/form-token.js';
 import { fileWithFormToken } from '../reports/form-filing.js';
 import {
   canonicalTrackingCode,
@@ -26,6 +27,7 @@ import {
 import type { ReportSettings } from '../reports/settings.js';
 import type { Lang } from '../reports/texts.js';
 import { discardRest } from './body-drain.js';
+import { one, parseFormFields, type FormFields } from '../reports/form-fields.js';
 import type { RouteDeps, TypedApp } from './common.js';
 import { logVisitorsWithoutAddress } from './visitor-logging.js';
 
@@ -59,32 +61,6 @@ const htmlPage = (what: string) => ({
   config: { public: true as const },
   schema: { querystring: LangQuery, response: { 200: Type.String({ description: `${what} (text/html)` }) } },
 });
-
-type FormFields = Record<string, string | string[]>;
-
-const one = (f: FormFields, name: string): string => {
-  const v = f[name];
-  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
-};
-/**
- * A URL-encoded body's fields, a repeated name's values in order. In time linear in the body: a body of one name
- * repeated (`a&a&a…`, a hundred thousand times within the form's body limit) must not cost a copy of its values per
- * value.
- */
-export function parseFormFields(body: string): FormFields {
-  // No prototype: a field named __proto__ is a field like any other.
-  const fields = Object.create(null) as FormFields;
-  for (const [k, v] of new URLSearchParams(body)) addFormField(fields, k, v);
-  return fields;
-}
-
-/** Adds a field's value: a repeated name's values grow in one array, in place (never copied per value). */
-export function addFormField(fields: FormFields, name: string, value: string): void {
-  const had = fields[name];
-  if (had === undefined) fields[name] = value;
-  else if (Array.isArray(had)) had.push(value);
-  else fields[name] = [had, value];
-}
 
 const langOf = (value: unknown): Lang => (value === 'en' ? 'en' : 'vi');
 /**
@@ -132,6 +108,7 @@ export async function reportPublicRoutes(
     secret: settings.formSecret,
     used: { take: (nonce, expiresAt) => takeFormToken(deps.db, nonce, expiresAt) },
   });
+  const repeats = createFormRepeats({ taken: (nonce) => formTokenTaken(deps.db, nonce) });
   const perHour = (n: number) => n / 3600;
   const plain: RateLimiter = createRateLimiter({
     ratePerSecond: perHour(settings.plain.perHour),
@@ -257,9 +234,10 @@ export async function reportPublicRoutes(
   /**
    * Every abuse check, cheapest first, and none charged to others for what one client sends: a robot's post
    * (honeypot) and a forged or stale token are refused before any limit is charged; the per-address limit comes
-   * before the global one, so that one client past its own limit spends nothing of everyone's; only then is the
-   * token taken (a write), with the report's own checks and the filing (`fileWithFormToken`: a second post of the
-   * token answers the report it filed again). Throws a coded ApiError.
+   * before the global one, so that one client past its own limit spends nothing of everyone's, and a form sent
+   * again is not charged again (`FormRepeats`); only then is the token taken (a write), with the report's own
+   * checks and the filing (`fileWithFormToken`: a second post of the token answers the report it filed again).
+   * Throws a coded ApiError.
    */
   async function fileFromForm(req: FastifyRequest, fields: FormFields, values: FormValues, lang: Lang) {
     const now = nowMs();
@@ -277,20 +255,23 @@ export async function reportPublicRoutes(
     const proved = proof !== '' && settings.powBits > 0 && tokens.proves(token, proof, settings.powBits);
     if (settings.powRequired && settings.powBits > 0 && !proved)
       throw reportError(ReportErrorCode.Pow, 'the proof of work is missing or wrong');
-    const limit = (proved ? proven : plain).take(addressKey(req), now);
-    if (!limit.allowed)
-      throw reportError(
-        ReportErrorCode.RateLimited,
-        'too many reports from this address',
-        Math.ceil(limit.retryAfterMs / 1000),
-      );
-    const all = everyone.take('all', now);
-    if (!all.allowed)
-      throw reportError(
-        ReportErrorCode.Busy,
-        'too many reports right now',
-        Math.ceil(all.retryAfterMs / 1000),
-      );
+    // The same form sent again (Send pressed twice) is charged once: the repeat is answered as the first was.
+    await repeats.charge(formTokenNonce(token), () => {
+      const limit = (proved ? proven : plain).take(addressKey(req), now);
+      if (!limit.allowed)
+        throw reportError(
+          ReportErrorCode.RateLimited,
+          'too many reports from this address',
+          Math.ceil(limit.retryAfterMs / 1000),
+        );
+      const all = everyone.take('all', now);
+      if (!all.allowed)
+        throw reportError(
+          ReportErrorCode.Busy,
+          'too many reports right now',
+          Math.ceil(all.retryAfterMs / 1000),
+        );
+    });
     return fileWithFormToken({ filing, tokens, settings, token, nowMs: now, lang }, () =>
       checkReport({
         urls: (values.urls ?? '').split(/\r?\n/),
