@@ -16,6 +16,13 @@ export const SCREENSHOT_DIR = fileURLToPath(new URL('../console-screenshots/', i
 
 export const chromiumAvailable = (): boolean => existsSync(CHROMIUM_PATH);
 
+/** A browser context of a small phone in Vietnam with JavaScript off (the public pages must work so). */
+export const PHONE_WITHOUT_SCRIPTS = {
+  javaScriptEnabled: false,
+  viewport: { width: 360, height: 740 },
+  locale: 'vi-VN',
+} as const;
+
 export function launchChromium(): Promise<Browser> {
   // Root in a container has no user namespace for Chromium's sandbox; the pages are our own console.
   return chromium.launch({

@@ -1,6 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, pageAudit, screenshot } from './console-browser.js';
+import {
+  chromiumAvailable,
+  launchChromium,
+  pageAudit,
+  PHONE_WITHOUT_SCRIPTS,
+  screenshot,
+} from './console-browser.js';
 import { oversight, reportWhen, scene, useReportScene } from './reports-scene.js';
 import { waitFor } from './waiting.js';
 
@@ -37,11 +43,7 @@ describe.skipIf(!available)('the public report form in a real browser', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     // A small phone, no JavaScript.
-    noScript = await browser.newContext({
-      javaScriptEnabled: false,
-      viewport: { width: 360, height: 740 },
-      locale: 'vi-VN',
-    });
+    noScript = await browser.newContext(PHONE_WITHOUT_SCRIPTS);
     withScript = await browser.newContext({ locale: 'en-GB' });
   });
   afterAll(async () => {

@@ -115,9 +115,11 @@ export const POW_SCRIPT = `'use strict';
   // One report per press: a second press while the first is on its way (a double click, an impatient tap) is
   // ignored, so it cannot spend the form's one-time token and answer "expired" for a report that was filed.
   var sent = false;
+  // The language button posts the form back to be shown in the other language: nothing is sent, no proof needed.
+  function switching(event) { return !!event.submitter && event.submitter.name === 'switchLang'; }
   form.addEventListener('submit', function (event) {
     if (sent) { event.preventDefault(); return; }
-    sent = true;
+    if (!switching(event)) sent = true;
   });
   // Back to the page from the browser's history: it may be sent again.
   window.addEventListener('pageshow', function () { sent = false; });
@@ -156,7 +158,7 @@ export const POW_SCRIPT = `'use strict';
   }
   solving = solve().then(function (found) { proof.value = found; return found; });
   form.addEventListener('submit', function (event) {
-    if (event.defaultPrevented || proof.value !== '') return;
+    if (event.defaultPrevented || proof.value !== '' || switching(event)) return;
     event.preventDefault();
     if (button) { button.disabled = true; button.textContent = form.getAttribute('data-working') || button.textContent; }
     solving.then(function () { form.submit(); }, function () { form.submit(); });

@@ -21,8 +21,19 @@ export interface FormValues {
 
 const other = (lang: Lang): Lang => (lang === 'vi' ? 'en' : 'vi');
 
-function layout(lang: Lang, title: string, body: string, scripts = ''): string {
-  const t = REPORT_TEXTS[lang];
+/**
+ * The other language, as a link; on the form, a button that posts the form back (`switchLang`) to be shown again in
+ * that language with what was typed (never in the link: the text is personal and links land in logs).
+ */
+function languageSwitch(lang: Lang, onForm: boolean): string {
+  const to = other(lang);
+  const label = esc(REPORT_TEXTS[lang].otherLanguage);
+  return onForm
+    ? `<button type="submit" form="report-form" formaction="/report?lang=${to}" formnovalidate name="switchLang" value="${to}" lang="${to}">${label}</button>`
+    : `<a href="?lang=${to}" hreflang="${to}" lang="${to}">${label}</a>`;
+}
+
+function layout(lang: Lang, title: string, body: string, scripts = '', onForm = false): string {
   return `<!doctype html>
 <html lang="${lang}">
 <head>
@@ -33,10 +44,10 @@ function layout(lang: Lang, title: string, body: string, scripts = ''): string {
 <link rel="stylesheet" href="/report/report.css">
 ${scripts}</head>
 <body>
-<header><nav aria-label="${lang === 'vi' ? 'Ngôn ngữ' : 'Language'}"><a href="?lang=${other(lang)}" hreflang="${other(lang)}" lang="${other(lang)}">${esc(t.otherLanguage)}</a></nav></header>
+<header><nav aria-label="${lang === 'vi' ? 'Ngôn ngữ' : 'Language'}">${languageSwitch(lang, onForm)}</nav></header>
 <main>
 <h1>${esc(title)}</h1>
-<p class="urgent" role="note">${esc(t.urgent)}</p>
+<p class="urgent" role="note">${esc(REPORT_TEXTS[lang].urgent)}</p>
 ${body}
 </main>
 </body>
@@ -88,6 +99,7 @@ ${error}
 <input type="hidden" name="lang" value="${o.lang}">
 <input type="hidden" name="token" value="${esc(o.token)}">
 <input type="hidden" name="pow" value="">
+${o.error === undefined ? '' : `<input type="hidden" name="refused" value="${esc(o.error.code)}">`}
 ${field('urls', t.urlsLabel, `<textarea id="urls" name="urls" rows="4" required aria-describedby="urls-hint" spellcheck="false" autocapitalize="off" inputmode="url">${esc(v.urls ?? '')}</textarea>`, t.urlsHint)}
 ${field('seen-where', t.seenWhereLabel, `<input id="seen-where" name="seenWhere" maxlength="${REPORT_LIMITS.maxSeenWhere}" aria-describedby="seen-where-hint" value="${esc(v.seenWhere ?? '')}">`, t.seenWhereHint)}
 <fieldset><legend>${esc(t.categoryLabel)}</legend>${categories}</fieldset>
@@ -97,7 +109,7 @@ ${contact}
 <button type="submit">${esc(t.submit)}</button>
 </form>
 <p><a href="/report/status?lang=${o.lang}">${esc(t.checkStatusLink)}</a></p>`;
-  return layout(o.lang, t.title, body, '<script src="/report/pow.js" defer></script>\n');
+  return layout(o.lang, t.title, body, '<script src="/report/pow.js" defer></script>\n', true);
 }
 
 /** After a report is filed: its tracking code, shown once. */
@@ -148,6 +160,7 @@ export const REPORT_CSS = `*,*::before,*::after{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#fff}
 header{display:flex;justify-content:flex-end;padding:.5rem 1rem;background:#0b3d6e}
 header a{color:#fff}
+header button{width:auto;min-height:44px;padding:0 .25rem;background:none;color:#fff;font-weight:400;text-decoration:underline}
 main{max-width:40rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;line-height:1.25}
 a{color:#0645ad}

@@ -203,6 +203,8 @@ export async function reportPublicRoutes(
         consentContact: one(fields, 'consentContact') === 'yes',
         consentFollowUp: one(fields, 'consentFollowUp') === 'yes',
       };
+      const switchTo = one(fields, 'switchLang');
+      if (switchTo === 'vi' || switchTo === 'en') return switchLanguage(req, reply, fields, values, switchTo);
       try {
         const filed = await fileFromForm(req, fields, values, lang);
         return page(reply, 201, renderReportSent(lang, filed.trackingCode));
@@ -219,6 +221,28 @@ export async function reportPublicRoutes(
       }
     },
   );
+
+  /**
+   * The language switched on the form: the form again in `to`, with what was typed and the refusal it showed (its
+   * code, said in `to`), a new token; nothing filed, nothing charged. Nothing of a robot's post (honeypot) or of
+   * another site's is shown.
+   */
+  function switchLanguage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    fields: FormFields,
+    values: FormValues,
+    to: Lang,
+  ) {
+    const from = req.headers['sec-fetch-site'];
+    const foreign = from === 'cross-site' || from === 'same-site' || one(fields, 'website') !== '';
+    const refused = one(fields, 'refused');
+    const known = (Object.values(ReportErrorCode) as string[]).includes(refused);
+    return formPage(reply, 200, to, {
+      ...(foreign ? {} : { values }),
+      ...(known ? { error: reportError(refused as ReportErrorCode, 'the form was refused') } : {}),
+    });
+  }
 
   // A post refused before the form's checks (a body too large, one that is no form): the form again, in the
   // language of the page it came from (the form's action names it), never the API's JSON. Other routes' errors
