@@ -219,10 +219,18 @@ describe('evaluateVerdict', () => {
     expect(framesNeedReview(fileBenign)).toBe(false);
     // A person confirming the frames case: orders for the content, never grounded on the benign frame's bank.
     const confirmed = evaluateConfirmedCase(
-      { sha256: hashes.sha256, hits: frameBenign.evidence.hits, category: 'A', confirmedBy: 'reviewer' },
+      {
+        sha256: hashes.sha256,
+        hits: frameBenign.evidence.hits,
+        frames: frameBenign.evidence.frames,
+        category: 'A',
+        confirmedBy: 'reviewer',
+      },
       context,
     );
     expect(confirmed.orders.map((o) => o.bankIds)).toEqual([[], []]);
+    // The authority's confirmation case keeps the frames examined, as the reviewer's case had them.
+    expect(confirmed.evidence.frames).toEqual(some);
   });
 
   it('reads hosts only from http(s) URLs', () => {

@@ -301,6 +301,8 @@ export interface ConfirmedContent extends ContentRef {
   /** The hits the case rests on (review banks; none for a classifier's case). */
   hits: Hit[];
   classification?: DecisionEvidence['classification'];
+  /** A multi-frame file's frames the scanner examined, kept from the case so the confirmation shows them too. */
+  frames?: FramesScanned | undefined;
   /** A, B or C. */
   category: string;
   /** Who confirmed, for the confirmation case's reason (e.g. `reviewer`). */

@@ -148,6 +148,7 @@ async function issueConfirmedOrders(
       subject,
       hits: Array.isArray(evidence.hits) ? evidence.hits : [],
       ...(evidence.classification === undefined ? {} : { classification: evidence.classification }),
+      ...(evidence.frames === undefined ? {} : { frames: evidence.frames }),
       category: issue.category,
       confirmedBy: by.role ?? 'person',
     },

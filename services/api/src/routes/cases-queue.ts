@@ -26,6 +26,7 @@ import {
   refusalAnswer,
   type CasePartDeps,
 } from './cases-common.js';
+import { caseFindings, CaseFramesBody, CaseHitBody, TakedownWithheldBody } from './cases-findings.js';
 
 const QueueQuery = Type.Object(
   {
@@ -62,6 +63,12 @@ const CaseDetailBody = Type.Object(
     decisionReason: Nullable(Type.String()),
     /** Hits, scores, the policy version the case was opened under (never media). */
     evidence: Type.Unknown(),
+    /** The evidence's hits, each with the frame it matched on (null: the whole file). */
+    hits: Type.Array(CaseHitBody),
+    /** A multi-frame file's frames examined of how many (null: a still image, or not recorded). */
+    frames: Type.Union([CaseFramesBody, Type.Null()]),
+    /** The takedown policy withheld from another platform for a URL the submitter only claims (null: none). */
+    takedownWithheld: Type.Union([TakedownWithheldBody, Type.Null()]),
     submission: Type.Union([
       Type.Object(
         {
@@ -192,6 +199,7 @@ export async function caseQueueRoutes(app: TypedApp, deps: CasePartDeps): Promis
         case: caseSummary(c, now),
         decisionReason: c.decisionReason,
         evidence: c.evidence,
+        ...caseFindings(c.evidence, content?.url ?? null),
         submission:
           content === null
             ? null
