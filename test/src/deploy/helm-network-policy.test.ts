@@ -85,8 +85,9 @@ describe.skipIf(helm === undefined)('NetworkPolicies of deploy/helm/moderation',
   const policy = (role: string) => byName(manifests, 'NetworkPolicy', role);
 
   it('on by default: one ingress-only policy per service, selecting exactly its pods', () => {
+    // And the kafka-standing job's, which limits its egress too (helm-kafka-standing.test.ts).
     expect(ofKind(manifests, 'NetworkPolicy').map(name).sort()).toEqual(
-      roles.map((r) => `mod-moderation-${r}`).sort(),
+      [...roles.map((r) => `mod-moderation-${r}`), 'mod-moderation-kafka-standing'].sort(),
     );
     for (const role of roles) {
       const spec = obj(policy(role)['spec']);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -24,7 +25,7 @@ import { chart, helm, name, ofKind, useHelm, type Manifest } from './helm-chart.
 // rendered object validated against the Kubernetes API schemas (kubernetes-models), and the wiring checked
 // against the services: settings their specs know, credentials from Secrets, probes on their ops routes.
 // Installing the chart needs a cluster, which this machine has not (deploy/README.md). The NetworkPolicies:
-// helm-network-policy.test.ts.
+// helm-network-policy.test.ts; the kafka-standing CronJob: helm-kafka-standing.test.ts.
 
 const { run: runHelm, render } = useHelm();
 
@@ -32,6 +33,7 @@ const models = {
   Deployment,
   HorizontalPodAutoscaler,
   Job,
+  CronJob,
   NetworkPolicy,
   PodDisruptionBudget,
   ConfigMap,
@@ -93,6 +95,9 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
           (r) => `HorizontalPodAutoscaler/mod-moderation-${r}`,
         ),
         'Job/mod-moderation-kafka-setup',
+        // modctl kafka standing on a schedule, and its policy: helm-kafka-standing.test.ts.
+        'CronJob/mod-moderation-kafka-standing',
+        'NetworkPolicy/mod-moderation-kafka-standing',
         'Service/mod-moderation-api',
       ].sort(),
     );

@@ -81,7 +81,8 @@ seccompProfile:
 {{- end }}
 {{- end }}
 
-{{/* A Kafka principal's credentials and the database URL, from the role's Secret. */}}
+{{/* A Kafka principal's credentials and the database URL, from the role's Secret (the URL from
+databaseSecretName's when given). */}}
 {{- define "moderation.secretEnv" -}}
 - name: KAFKA_SASL_USERNAME
   valueFrom:
@@ -97,7 +98,7 @@ seccompProfile:
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
-      name: {{ .secretName }}
+      name: {{ .databaseSecretName | default .secretName }}
       key: DATABASE_URL
 {{- end }}
 {{- end }}

@@ -29,10 +29,13 @@ export function ReportContext(props: { context: CaseReportContext }) {
     frame: t('reviewReport.sourceFrame'),
   };
   const anyMatched = c.images.some((image) => pageImageOutcome(image) === 'matched');
+  // Erased at the end of its retention (the actioner's pass): said so, with when, rather than left blank.
+  const erasedOn = (at: string) => t('report.erasedOn', { at: i18n.dateTime(at) });
+  const erasedUrl = c.urlErasedAt === null ? t('report.urlErased') : erasedOn(c.urlErasedAt);
   return (
     <section class="notice" aria-labelledby="report-context-title" data-testid="report-context">
       <h3 id="report-context-title">{t('reviewReport.title')}</h3>
-      <p class="subject">{c.url}</p>
+      <p class="subject">{c.url === '' ? erasedUrl : c.url}</p>
       <p>
         {t('reviewReport.summary', {
           count: c.reports,
@@ -58,6 +61,7 @@ export function ReportContext(props: { context: CaseReportContext }) {
                   </p>
                 )}
                 {a.description === null ? null : <p>{a.description}</p>}
+                {a.textErasedAt === null ? null : <p>{erasedOn(a.textErasedAt)}</p>}
               </li>
             ))}
           </ol>
@@ -71,7 +75,7 @@ export function ReportContext(props: { context: CaseReportContext }) {
           <ul data-testid="report-images">
             {c.images.map((image, i) => (
               <li key={i}>
-                <span class="subject">{image.url}</span> · {imageStatus[pageImageOutcome(image)]}
+                <span class="subject">{image.url ?? erasedUrl}</span> · {imageStatus[pageImageOutcome(image)]}
                 {image.source === null ? null : ` · ${imageSource[image.source]}`}
               </li>
             ))}
