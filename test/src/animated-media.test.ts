@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
 import { animationOf } from '@mod/hashing/synthetic-photos';
-import { indexedEntries, makePhoto, scanViaKafka, waitFor } from './helpers.js';
+import { bankFramePicture, indexedEntries, makePhoto, scanViaKafka, waitFor } from './helpers.js';
 import { useTrustScene } from './trust-boundaries-scene.js';
 
 /**
@@ -19,21 +18,14 @@ describe('an animated GIF with a listed third frame', () => {
     const { world } = scene;
     const [benign, other, listed] = await Promise.all([makePhoto(61), makePhoto(62), makePhoto(63)]);
     // The bank lists the picture's PDQ (as a curator lists a frame: `modctl hash` prints each frame's).
-    const listedPdq = (await hashMedia(await animationOf([listed], { format: 'gif', ...size }))).pdq;
-    const changes = world.topics.bankChanges;
-    const { bank } = await createBank(
-      world.db,
-      { name: 'frames', source: 'e2e', signalTypes: ['pdq'], actionPolicy: 'automatic' },
-      changes,
-    );
-    await addEntries(world.db, bank.id, [{ signal: 'pdq', value: listedPdq }], changes);
+    const bankId = await bankFramePicture(world, listed, { name: 'frames', actionPolicy: 'automatic', size });
     await waitFor('the scanner to apply the bank', async () => indexedEntries(scene.pipeline) === 2);
 
     const gif = await animationOf([benign, other, listed], { format: 'gif', ...size });
     const verdict = await scanViaKafka(world, scene.platformA, gif);
     expect(verdict.decision).toBe('match');
     expect(verdict.frames).toEqual({ count: 3, examined: 3, hashed: 3 });
-    expect(verdict.hits).toEqual([expect.objectContaining({ bankId: bank.id, signal: 'pdq', frame: 2 })]);
+    expect(verdict.hits).toEqual([expect.objectContaining({ bankId, signal: 'pdq', frame: 2 })]);
     expect(verdict.hashes.sha256).toBe((await hashMedia(gif)).sha256);
 
     const evidence = await waitFor('the confirmation case', async () => {

@@ -6,6 +6,7 @@ import { loadConfig } from '@mod/config';
 import type { SignalType } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
+import { animationOf } from '@mod/hashing/synthetic-photos';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
 import { createRegistry, type Registry, type Tracing } from '@mod/telemetry';
 import { seedTenants, tenantWithKey } from '@mod/testing';
@@ -126,6 +127,37 @@ export async function bankKnownPhoto(
   const { blockhash } = await hashMedia(photo);
   await addEntries(world.db, bank.id, [{ signal: 'blockhash', value: blockhash, category: 'A' }], changes);
   await waitFor('the scanner to apply the bank', async () => indexedEntries(pipeline) === 1);
+}
+
+/**
+ * A bank `name` of `actionPolicy` listing the PDQ of `picture` as a frame of a `size` animation (as a curator lists a
+ * frame: `modctl hash` prints each frame's), in `category` when given; answers the bank's id. The scanner applies it
+ * in its own time: wait for `indexedEntries`.
+ */
+export async function bankFramePicture(
+  world: World,
+  picture: Buffer,
+  o: {
+    name: string;
+    actionPolicy: 'automatic' | 'review';
+    size: { width: number; height: number };
+    category?: string;
+  },
+): Promise<string> {
+  const pdq = (await hashMedia(await animationOf([picture], { format: 'gif', ...o.size }))).pdq;
+  const changes = world.topics.bankChanges;
+  const { bank } = await createBank(
+    world.db,
+    { name: o.name, source: 'e2e', signalTypes: ['pdq'], actionPolicy: o.actionPolicy },
+    changes,
+  );
+  const entry = {
+    signal: 'pdq' as const,
+    value: pdq,
+    ...(o.category === undefined ? {} : { category: o.category }),
+  };
+  await addEntries(world.db, bank.id, [entry], changes);
+  return bank.id;
 }
 
 /** Entries in the scanner's in-memory bank index. */

@@ -2,6 +2,7 @@ import type { viCaseFindings } from './vi-case-findings.js';
 
 /** English: every key of the Vietnamese case-findings catalogue (vi-case-findings.ts). */
 export const enCaseFindings: Readonly<Record<keyof typeof viCaseFindings, string>> = {
+  'caseFindings.shown': 'The case shown',
   'caseFindings.hits': '{count, plural, =0 {No list matched} one {# list match} other {# list matches}}',
   'caseFindings.bank': 'Bank',
   'caseFindings.signal': 'Hash type',
@@ -14,7 +15,7 @@ export const enCaseFindings: Readonly<Record<keyof typeof viCaseFindings, string
   'caseFindings.wholeFile': 'the whole file',
   'caseFindings.automatic': 'Orders issued automatically',
   'caseFindings.review': 'A person reviews',
-  'caseFindings.negative': 'Known benign (this frame only)',
+  'caseFindings.negative': 'Known benign',
   'caseFindings.framesExamined':
     'Multi-frame file (animated or multi-page): {examined} of {count} frames examined, {hashed} distinct frames hashed.',
   'caseFindings.framesUnexamined':

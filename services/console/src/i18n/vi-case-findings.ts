@@ -3,6 +3,7 @@
  * withheld); spread into the catalogue (vi.ts). Kept apart so that the main catalogue stays readable.
  */
 export const viCaseFindings = {
+  'caseFindings.shown': 'Trường hợp đang xem',
   'caseFindings.hits':
     '{count, plural, =0 {Không có kết quả khớp danh sách nào} other {# kết quả khớp danh sách}}',
   'caseFindings.bank': 'Ngân hàng',
@@ -16,7 +17,7 @@ export const viCaseFindings = {
   'caseFindings.wholeFile': 'cả tệp',
   'caseFindings.automatic': 'Tự động ban hành lệnh',
   'caseFindings.review': 'Cần người xem xét',
-  'caseFindings.negative': 'Đã biết là vô hại (chỉ khung này)',
+  'caseFindings.negative': 'Đã biết là vô hại',
   'caseFindings.framesExamined':
     'Tệp nhiều khung hình (ảnh động hoặc nhiều trang): đã xét {examined} / {count} khung, băm {hashed} khung khác nhau.',
   'caseFindings.framesUnexamined':

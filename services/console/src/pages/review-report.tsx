@@ -9,6 +9,7 @@ import {
   type PageImageOutcome,
   type PageImageSource,
 } from './reports-model.js';
+import { CaseFindings } from './review-findings.js';
 
 /** What citizens said about a case's URL (a case opened from reports: `evidence.source` "report"). */
 export function ReportContext(props: { context: CaseReportContext }) {
@@ -93,21 +94,25 @@ export function ReportContext(props: { context: CaseReportContext }) {
 
 const readCase = (id: string) => ok(api.GET('/v1/cases/{id}', { params: { path: { id } } }));
 
-/** The report context of a case, read from its detail (nothing when the case did not come from reports). */
-export function CaseReportContext(props: { caseId: string }) {
+/**
+ * What a case's detail says beside its media: a withheld takedown, frames and hits (`CaseFindings`), and the report
+ * context (nothing when the case did not come from reports).
+ */
+export function CaseDetails(props: { caseId: string }) {
   const detail = useLoad(() => readCase(props.caseId), [props.caseId]);
   const context = detail.data === null ? null : reportContextOf(detail.data.evidence);
   return (
     <>
       <ErrorNote error={detail.error} />
+      {detail.data === null ? null : <CaseFindings detail={detail.data} />}
       {context === null ? null : <ReportContext context={context} />}
     </>
   );
 }
 
 /**
- * The case a link from the reports page named (`review?case=<id>`): its reason, state and report context, and
- * a claim while it waits.
+ * The case a link named (`review?case=<id>`, from the reports page or the queue): its reason, state, findings and
+ * report context, and a claim while it waits (never for a confirmation case, which closes through its orders).
  */
 export function SelectedCase(props: {
   caseId: string;
@@ -122,7 +127,7 @@ export function SelectedCase(props: {
   const context = d === null ? null : reportContextOf(d.evidence);
   return (
     <section class="case" aria-labelledby="selected-case-title" data-testid="selected-case">
-      <h2 id="selected-case-title">{t('reviewReport.selected')}</h2>
+      <h2 id="selected-case-title">{t(context === null ? 'caseFindings.shown' : 'reviewReport.selected')}</h2>
       <ErrorNote error={detail.error ?? claim.error} />
       {d === null ? null : (
         <>
@@ -136,8 +141,9 @@ export function SelectedCase(props: {
                   : 'reviewReport.decided',
             )}
           </p>
+          <CaseFindings detail={d} />
           {context === null ? null : <ReportContext context={context} />}
-          {d.case.stage === 'open' ? (
+          {d.case.stage === 'open' && d.case.kind !== 'confirm' ? (
             <p>
               <button type="button" disabled={props.busy || claim.busy} onClick={() => void claim.run()}>
                 {t('review.claim')}

@@ -2,11 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
+import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
 import { Choice, TextArea } from '../ui/form.js';
 import { ErrorNote, Loading, Page, RefreshButton, useAction, useLoad } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
-import { CaseReportContext, SelectedCase } from './review-report.js';
+import { CaseDetails, SelectedCase } from './review-report.js';
 
 type ReviewCase = Answer<'/v1/cases', 'get'>['cases'][number];
 type Decision = 'confirm' | 'dismiss' | 'escalate';
@@ -104,7 +105,7 @@ function CaseWork(props: {
   return (
     <section class="case" aria-labelledby="case-title">
       <h2 id="case-title">{t('review.case', { reason: props.item.reason })}</h2>
-      <CaseReportContext caseId={props.item.id} />
+      <CaseDetails caseId={props.item.id} />
       <div class="preview">
         {media.url === null ? (
           <Loading />
@@ -247,14 +248,17 @@ export function ReviewPage(props: { selected?: string | undefined }) {
       >
         {(queue.data?.cases ?? []).map((c) => (
           <tr key={c.id}>
-            <th scope="row">{c.reason}</th>
+            <th scope="row">
+              <Link to={`review?case=${c.id}`}>{c.reason}</Link>
+            </th>
             <td>{c.riskScore === null ? '—' : i18n.number(c.riskScore, { maximumFractionDigits: 2 })}</td>
             <td>{i18n.duration(Date.now() - Date.parse(c.createdAt))}</td>
             <td>{t(c.stage === 'claimed' ? 'review.claimed' : 'review.open')}</td>
             <td>
               <button
                 type="button"
-                disabled={claim.busy || c.stage !== 'open'}
+                // Nobody claims a confirmation case: it closes through its orders' confirmation.
+                disabled={claim.busy || c.stage !== 'open' || c.kind === 'confirm'}
                 onClick={() => void claim.run(c.id)}
               >
                 {t('review.claim')}
