@@ -50,6 +50,8 @@ export type ConsumeOptions = {
   step: Step;
   /** Messages of one partition in flight at once. Default 1. */
   maxInFlight?: number;
+  /** Bytes of records read ahead of the steps (the runner's `readAheadBytes`; the media workers' is small). */
+  readAheadBytes?: number;
 } & (
   | {
       /** Our own topics, consumed from the start. */
@@ -212,6 +214,7 @@ export function createWorker(
         logger,
         metrics: stepMetrics,
         ...(o.maxInFlight === undefined ? {} : { maxInFlight: o.maxInFlight }),
+        ...(o.readAheadBytes === undefined ? {} : { readAheadBytes: o.readAheadBytes }),
         partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
         tracer: tracing.tracer,
       });

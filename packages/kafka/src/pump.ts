@@ -15,8 +15,38 @@ export const MAX_BYTES_PER_PARTITION = 16 * 1024 * 1024;
  */
 export const READ_AHEAD_BYTES = 2 * MAX_BYTES_PER_PARTITION;
 
+/**
+ * How a runner reads ahead `readAheadBytes`: its fetches (the client's options) and the queue the pump fills.
+ * At `READ_AHEAD_BYTES` and above, the queue takes that much and the stream fetches on as it always did (16 MiB a
+ * partition, `concurrency` records buffered), for small records of many partners (URLs, verdicts). Below it, the
+ * bound holds for every record read and not started, the stream's buffer too (media: bytes kept no longer than
+ * processing needs): a fetch brings at most a quarter of it, the stream buffers one fetch and fetches again only
+ * when the pump has read it all, and the pump reads while its queue holds less than half. So at most half, plus the
+ * record just read and one fetch: each at most a quarter. Bytes as Kafka counts them: a larger record batch (a
+ * producer's records sent together; compressed, its size on the wire) is still fetched whole, alone.
+ */
+export function readAheadPlan(
+  readAheadBytes: number,
+  concurrency: number,
+): {
+  queueBytes: number;
+  fetch: { maxBytes?: number; maxBytesPerPartition: number; highWaterMark: number };
+} {
+  if (readAheadBytes >= READ_AHEAD_BYTES)
+    return {
+      queueBytes: readAheadBytes,
+      fetch: { maxBytesPerPartition: MAX_BYTES_PER_PARTITION, highWaterMark: concurrency },
+    };
+  const fetchBytes = Math.max(1, Math.floor(readAheadBytes / 4));
+  return {
+    queueBytes: Math.max(1, Math.floor(readAheadBytes / 2)),
+    fetch: { maxBytes: fetchBytes, maxBytesPerPartition: fetchBytes, highWaterMark: 1 },
+  };
+}
+
 /** What a record read ahead counts for: its key and value, and a little for the rest. */
-const recordBytes = (raw: RawMessage): number => (raw.key?.length ?? 0) + (raw.value?.length ?? 0) + 64;
+export const recordBytes = (raw: RawMessage): number =>
+  (raw.key?.length ?? 0) + (raw.value?.length ?? 0) + 64;
 
 export interface PumpOptions {
   stream: RawStream;
@@ -26,8 +56,8 @@ export interface PumpOptions {
   process: (m: ConsumedMessage, isStopping: () => boolean) => Promise<boolean>;
   /** Records processed at once. */
   concurrency: number;
-  /** Bytes of records read ahead of the steps (`recordBytes`). */
-  readAheadBytes: number;
+  /** Bytes of records (`recordBytes`) queued ahead of the steps past which none is read (`readAheadPlan`). */
+  queueBytes: number;
   /** Records the age of each record read (seconds since its timestamp). */
   observeAge: (seconds: number) => void;
   log: Logger;
@@ -36,7 +66,7 @@ export interface PumpOptions {
 /**
  * Feeds a stream's records to the step, `concurrency` at once, and commits per partition only the offsets below
  * which every record is done (in order, whatever order they finish in). Reads ahead of the steps, up to
- * `readAheadBytes`, into a queue per partition whose records start in turn (`createFairQueue`): the stream gives a
+ * `queueBytes`, into a queue per partition whose records start in turn (`createFairQueue`): the stream gives a
  * fetch's records partition after partition, and a partner's backlog on its own topic came before every other
  * tenant's records of that fetch. Returns once the stream ended (closed by stop or a re-subscription, or failed)
  * and everything in flight finished and was committed; records read but not started are left uncommitted.
@@ -93,7 +123,7 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
         queue.push(`${r.value.topic}\u0000${r.value.partition}`, r.value, recordBytes(r.value));
       }
       while (inFlight.size < o.concurrency && queue.size > 0) start(queue.take()!);
-      if (!reading && read === undefined && queue.bytes < o.readAheadBytes) readNext();
+      if (!reading && read === undefined && queue.bytes < o.queueBytes) readNext();
       if (!woken) await new Promise<void>((resolve) => (wake = resolve));
       woken = false;
     }

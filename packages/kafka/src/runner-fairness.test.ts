@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createRegistry, createStepMetrics } from '@mod/telemetry';
-import { createConsumerRunner, type StepOutcome } from './index.js';
+import type { StepOutcome } from './index.js';
 import { createFairQueue } from './fair-queue.js';
 import { testTopic } from './testing.test-helper.js';
-import { logger, runnerTestKit, waitFor } from './runner.test-helper.js';
+import { runKitUntil, runnerTestKit } from './runner.test-helper.js';
 
 // Two partners' own topics: the first (by name, so its records come first in a fetch) with a backlog.
 const kit = runnerTestKit((prefix) => [testTopic(`${prefix}a-flooding`), testTopic(`${prefix}b-other`)]);
@@ -27,24 +26,13 @@ describe("one partner's backlog does not hold up another's records (real Kafka)"
       await new Promise((r) => setImmediate(r));
       return { kind: 'ok' };
     };
-    const runner = createConsumerRunner({
-      kafka: kit.kafka,
+    await runKitUntil(kit, {
       groupId: `${kit.prefix}g`,
       topics: [flooding, other],
-      stepName: 'test',
       step,
-      producer: kit.producer,
-      deadLetterTopic: kit.dlq,
-      logger,
-      metrics: createStepMetrics(createRegistry('test')),
-      maxInFlight: 8,
+      done: () => started.length === n + 1,
+      tuning: { maxInFlight: 8 },
     });
-    await runner.start();
-    try {
-      await waitFor(() => started.length === n + 1, 60_000);
-    } finally {
-      await runner.stop();
-    }
     // Before: the other record was the 20,001st, after the whole backlog.
     expect(started.indexOf('other')).toBeLessThan(n / 10);
     // The backlog's records still started in their order.

@@ -69,6 +69,40 @@ export async function runStepUntil(
   }
 }
 
+/**
+ * Runs a runner of `kit`'s (its producer and dead-letter topic) over `topics` as group `groupId`, with `tuning`,
+ * until `done()` holds; the runner is stopped either way.
+ */
+export async function runKitUntil(
+  kit: RunnerTestKit,
+  o: {
+    groupId: string;
+    topics: readonly string[];
+    step: ConsumerRunnerOptions['step'];
+    done: () => boolean;
+    tuning?: Pick<ConsumerRunnerOptions, 'maxInFlight' | 'readAheadBytes'>;
+  },
+): Promise<void> {
+  const runner = createConsumerRunner({
+    kafka: kit.kafka,
+    groupId: o.groupId,
+    topics: o.topics,
+    stepName: 'test',
+    step: o.step,
+    producer: kit.producer,
+    deadLetterTopic: kit.dlq,
+    logger,
+    metrics: createStepMetrics(createRegistry('test')),
+    ...o.tuning,
+  });
+  await runner.start();
+  try {
+    await waitFor(o.done, 60_000);
+  } finally {
+    await runner.stop();
+  }
+}
+
 export async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {

@@ -6,7 +6,7 @@ import { newConsumer, type Subscription } from './consumer.js';
 import { claimInstanceId, isFencedInstance, releaseInstanceId, watchFencing } from './membership.js';
 import { createMessageProcessor } from './processing.js';
 import type { Producer } from './producer.js';
-import { MAX_BYTES_PER_PARTITION, pumpRecords, READ_AHEAD_BYTES } from './pump.js';
+import { pumpRecords, READ_AHEAD_BYTES, readAheadPlan } from './pump.js';
 import type { Step } from './step.js';
 
 export interface ConsumerRunnerOptions {
@@ -33,7 +33,9 @@ export interface ConsumerRunnerOptions {
   /**
    * Bytes of records read ahead of the steps, a queue per partition whose records start in turn (`createFairQueue`).
    * Default `READ_AHEAD_BYTES`: more than a fetch holds of one partition, so the other partitions' records of that
-   * fetch are reached and served alongside a partner's backlog, not after it.
+   * fetch are reached and served alongside a partner's backlog, not after it. Less bounds everything read and not
+   * yet started, fetches included (`readAheadPlan`): the media runners, so that media waits in memory only as long
+   * as processing needs.
    */
   readAheadBytes?: number;
   /** Backoff after a retriable failure, doubling up to maxRetryDelayMs. Defaults 200 / 10000. */
@@ -68,7 +70,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   // Messages handled at once across the subscription (per partition as before, times the partitions at once).
   const concurrency = maxInFlight * Math.max(1, options.partitionsConsumedConcurrently ?? 1);
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
-  const readAheadBytes = Math.max(1, options.readAheadBytes ?? READ_AHEAD_BYTES);
+  const readAhead = readAheadPlan(Math.max(1, options.readAheadBytes ?? READ_AHEAD_BYTES), concurrency);
   let stopping = false;
   /** This runner's static membership id (claimed at start), dropped if the broker fences it. */
   let instanceId: string | undefined;
@@ -101,9 +103,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       rebalanceTimeout: 30_000,
       // Bounds how long stop() waits for an idle fetch to return.
       maxWaitTime: 1_000,
-      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
-      // The stream's own buffer: the in-flight window (the pump reads ahead of it, up to `readAheadBytes`).
-      highWaterMark: concurrency,
+      // Fetch sizes and the stream's own buffer, as far as the read-ahead lets them go (`readAheadPlan`).
+      ...readAhead.fetch,
     });
     // Heard for the client's whole life, closing included (see clientErrorHandler).
     consumer.on('error', clientErrorHandler(consumer));
@@ -201,7 +202,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       isStopping: () => stopping || s.stopping,
       process: traced,
       concurrency,
-      readAheadBytes,
+      queueBytes: readAhead.queueBytes,
       observeAge: (seconds) => options.metrics.messageAge.observe({ step: options.stepName }, seconds),
       log,
     });

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { maxMediaBytesSetting } from '@mod/bootstrap';
+import { maxMediaBytesSetting, mediaReadAheadSetting } from '@mod/bootstrap';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
 import { defaultDecodeLimits } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
@@ -31,6 +31,9 @@ export const classifierSpec = {
     max: 256,
     doc: 'media held at once per partition (waiting for or in a classifier thread); the consumer pauses beyond it',
   }),
+  CLASSIFIER_READ_AHEAD_BYTES: mediaReadAheadSetting(
+    'bytes of media read from Kafka ahead of the classifier (fetched and not started; those in flight, CLASSIFIER_MAX_IN_FLIGHT, come on top): the media kept in memory waiting, at most (256 KiB to 16 MiB; one larger message is still read, alone)',
+  ),
   CLASSIFIER_VERDICT_WAIT_MS: env.milliseconds({
     default: 60 * 60 * 1000,
     min: 1000,

@@ -103,6 +103,7 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
           skipped,
         }),
         maxInFlight: config.CLASSIFIER_MAX_IN_FLIGHT,
+        readAheadBytes: config.CLASSIFIER_READ_AHEAD_BYTES,
       });
       logger.info(
         { topics: runner.topics(), threads: config.CLASSIFIER_THREADS, batch: config.CLASSIFIER_BATCH_SIZE },

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { maxMediaBytesSetting } from '@mod/bootstrap';
+import { maxMediaBytesSetting, mediaReadAheadSetting } from '@mod/bootstrap';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
 import { defaultDecodeLimits, defaultMaxHashedFrames, FRAMES_EXAMINED_PER_HASHED } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
@@ -21,6 +21,9 @@ export const scannerSpec = {
     max: 256,
     doc: 'media being hashed at once per partition; the consumer pauses beyond it',
   }),
+  SCANNER_READ_AHEAD_BYTES: mediaReadAheadSetting(
+    'bytes of media read from Kafka ahead of the hashing (fetched and not started; those in flight, HASH_MAX_IN_FLIGHT, come on top): the media kept in memory waiting, at most (256 KiB to 16 MiB; one larger message is still read, alone)',
+  ),
   BANK_SNAPSHOT_PATH: env.string({
     default: '',
     doc: 'file where the scanner keeps a snapshot of its bank index for a fast restart (empty: none)',

@@ -111,6 +111,7 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
           stages: stageTimer(worker.stepMetrics, 'scan'),
         }),
         maxInFlight: config.HASH_MAX_IN_FLIGHT,
+        readAheadBytes: config.SCANNER_READ_AHEAD_BYTES,
       });
       logger.info({ topics: runner.topics(), threads: config.HASH_THREADS }, 'scanner started');
     },

@@ -1,0 +1,78 @@
+import { consumerReceivesChannel, type Message } from '@platformatic/kafka';
+import { describe, expect, it } from 'vitest';
+import type { ConsumedMessage, StepOutcome } from './index.js';
+import { recordBytes } from './pump.js';
+import { testTopic } from './testing.test-helper.js';
+import { runKitUntil, runnerTestKit } from './runner.test-helper.js';
+
+// A media topic's backlog, and a partner's topic beside it with one record sent after the backlog.
+const kit = runnerTestKit((prefix) => [testTopic(`${prefix}a-media`), testTopic(`${prefix}b-other`)]);
+const media = `${kit.prefix}a-media`;
+const other = `${kit.prefix}b-other`;
+
+type Received = Message<Buffer, Buffer, Buffer, Buffer>;
+
+/**
+ * Runs a runner over both topics with `readAheadBytes` until every record was processed, the step taking a little
+ * while on each so that records wait for it. Returns the order the steps started in and the most bytes of records
+ * the runner's client had received (the client's own `consumer:receives` diagnostics: everything fetched, whether
+ * still in the stream's buffer or the pump's queue) and no step had started on, at any time.
+ */
+async function run(readAheadBytes: number, total: number): Promise<{ started: string[]; mostHeld: number }> {
+  let received = 0;
+  let stepped = 0;
+  let mostHeld = 0;
+  // Counted as the client hands each record to its stream (before the stream's buffer, whatever its size).
+  const onReceive = (ctx: object) => {
+    const message = (ctx as { result?: Received }).result;
+    if (message === undefined || (message.topic !== media && message.topic !== other)) return;
+    received += recordBytes(message);
+    mostHeld = Math.max(mostHeld, received - stepped);
+  };
+  const ignore = () => undefined;
+  const handlers = { start: ignore, end: ignore, asyncStart: onReceive, asyncEnd: ignore, error: ignore };
+  consumerReceivesChannel.subscribe(handlers);
+  const started: string[] = [];
+  const step = async (m: ConsumedMessage): Promise<StepOutcome> => {
+    stepped += Buffer.byteLength(m.key ?? '') + (m.value?.length ?? 0) + 64;
+    started.push(m.topic === other ? 'other' : (m.key ?? ''));
+    // Work that takes a while (a hash on a worker thread): records arrive faster than they are done.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return { kind: 'ok' };
+  };
+  try {
+    await runKitUntil(kit, {
+      groupId: `${kit.prefix}g`,
+      topics: [media, other],
+      step,
+      done: () => started.length === total,
+      tuning: { readAheadBytes },
+    });
+  } finally {
+    consumerReceivesChannel.unsubscribe(handlers);
+  }
+  return { started, mostHeld };
+}
+
+describe('a runner with a small read-ahead (media) holds at most that much (real Kafka)', () => {
+  it('never holds more than readAheadBytes of records no step has started, and keeps each partition in order', async () => {
+    // 48 media messages of 200 KiB (9.4 MiB), each sent alone as the pipeline's producers do (a batch is fetched
+    // whole), then one of another partner.
+    const n = 48;
+    const bytes = Buffer.alloc(200 * 1024, 7);
+    for (let i = 0; i < n; i++)
+      await kit.producer.send({ topic: media, messages: [{ key: String(i), value: bytes }] });
+    await kit.producer.send({ topic: other, messages: [{ key: 'k', value: 'other' }] });
+
+    const readAheadBytes = 1024 * 1024;
+    const { started, mostHeld } = await run(readAheadBytes, n + 1);
+    // Before: one fetch brought the whole backlog (16 MiB a partition) into the stream's buffer.
+    expect(mostHeld).toBeLessThanOrEqual(readAheadBytes);
+    // It did read ahead: more than the record in the step.
+    expect(mostHeld).toBeGreaterThan(bytes.length + 64);
+    const backlog = started.filter((v) => v !== 'other').map(Number);
+    expect(backlog).toEqual(Array.from({ length: n }, (_, i) => i));
+    // The other partner's record is not held up behind the backlog.
+    expect(started.indexOf('other')).toBeLessThan(n / 2);
+  });
+});
