@@ -1,8 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { erasePersonalData, fileReport, settleSubject } from '@mod/db/reports';
+import { openCase } from '@mod/db/orders';
+import {
+  erasePersonalData,
+  fileReport,
+  moveSubjectToCase,
+  settleSubject,
+  subjectReportContext,
+} from '@mod/db/reports';
+import { insertSubmission } from '@mod/db/submissions';
 import { chromiumAvailable, firstSignInAs, pageAudit } from './console-browser.js';
 import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
 
@@ -10,7 +18,8 @@ import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
  * A legal hold on a citizen's report in the console, in Debian's Chromium with the production build served by the
  * API on a real PostgreSQL: an admin places it on the report page with a reason (the page shows who, for whom, when
  * and why); the actioner's personal-data pass, a year and more on, erases nothing of it; released, the next pass
- * erases the reporter's words and the address, and the page says each was erased on which date (not a blank). Both
+ * erases the reporter's words and the address, and the report page, like the review page of the URL's case (its
+ * copies of the address, the words and the page's image), says each was erased at which time (not a blank). Both
  * changes are on the audit record under the admin's name. axe on each state, screenshots.
  */
 const available = chromiumAvailable();
@@ -21,6 +30,7 @@ const URL = `https://hold.example/${randomBytes(4).toString('hex')}`;
 let opened: ConsoleWorld | undefined;
 let page: Page;
 let reportId = '';
+let caseId = '';
 let personId = '';
 
 const title = () => page.locator('#page-title').textContent();
@@ -67,9 +77,43 @@ describe.skipIf(!available)("a legal hold on a citizen's report in the console",
       contact: null,
     });
     reportId = filed.id;
+    // The page's review case, as the report router opens it: the address, the reporter's words, an image it shows.
+    const db = opened.world.db;
+    const subjectId = filed.subjects[0]!.id;
+    const submissionId = randomUUID();
+    await insertSubmission(db, {
+      id: submissionId,
+      tenantId: 'public-reports',
+      source: 'fetcher',
+      url: URL,
+      sha256: 'ab'.repeat(32),
+      bytes: 10,
+    });
+    const context = await subjectReportContext(db, subjectId);
+    const image = {
+      submissionId: randomUUID(),
+      url: `${URL}/photo.jpg`,
+      status: 'scanned',
+      decision: 'no-match',
+    };
+    const reviewCase = await openCase(db, {
+      kind: 'review',
+      submissionId,
+      orderIds: [],
+      reason: 'citizen report',
+      evidence: { source: 'report', report: { subjectId, url: URL, ...context }, embeddedImages: [image] },
+      policyVersion: 'test',
+      createdAt: receivedAt,
+    });
+    caseId = reviewCase.id;
+    await moveSubjectToCase(db, { id: subjectId, caseId, submissionId, at: receivedAt, note: 'n' });
+    await db.query(`update cases set status = 'closed', closed_at = $2, closed_by = 'test' where id = $1`, [
+      caseId,
+      receivedAt,
+    ]);
     // Handled: its retention periods run from now.
     await settleSubject(opened.world.db, {
-      id: filed.subjects[0]!.id,
+      id: subjectId,
       status: 'no-action',
       reason: 'không có nội dung vi phạm',
       orderIds: [],
@@ -126,6 +170,18 @@ describe.skipIf(!available)("a legal hold on a citizen's report in the console",
     await page.waitForLoadState('networkidle');
     await audit.look(page, 'report-hold-released-erased');
 
+    // The review page of the URL's case: its copies say so too, with when.
+    await page.goto(`${opened!.origin}/console/review?case=${caseId}`);
+    const context = page.locator('[data-testid=selected-case] [data-testid=report-context]');
+    await expect.poll(() => context.count(), { timeout: 10_000 }).toBe(1);
+    const shown = (await context.textContent()) ?? '';
+    expect(shown).not.toContain(URL);
+    expect(shown).not.toContain(DESCRIPTION);
+    expect(shown.match(new RegExp(erased.source, 'g'))).toHaveLength(3);
+    await page.waitForLoadState('networkidle');
+    await audit.look(page, 'report-hold-review-erased');
+
+    await openReport();
     await page.selectOption('#language', 'en');
     await expect.poll(title).toBe('Report');
     expect(await page.textContent('[data-testid=report-facts]')).toMatch(
@@ -147,7 +203,7 @@ describe.skipIf(!available)("a legal hold on a citizen's report in the console",
   }, 120_000);
 
   it('found no serious accessibility problem, no request to another origin, no refused script', () => {
-    expect(Object.keys(audit.findings)).toHaveLength(3);
+    expect(Object.keys(audit.findings)).toHaveLength(4);
     expect(audit.statesWithFindings()).toEqual({});
     expect(audit.pageProblems()).toEqual([]);
   });
