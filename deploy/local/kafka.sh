@@ -18,6 +18,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../compose/kafka/broker-config.sh"
 
 SCRAM_USERS_FILE="$DATA_DIR/kafka-scram-users"
+# Connections from loopback a broker here takes at once, and new connections a second (kafka_connection_properties).
+LOCAL_LOOPBACK_CONNECTIONS=10000
+LOCAL_CONNECTION_CREATION_RATE=2000
 
 # Node i's ports, storage, pid file and log; a single node keeps the paths it always had.
 node_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
@@ -96,6 +99,11 @@ log.cleaner.backoff.ms=1000
 PROPS
       kafka_security_properties sasl_ssl "$admin_pw" "$controller_pw" "$KAFKA_TLS_DIR/broker.pem" "$KAFKA_CA_PEM"
       kafka_topic_properties "$replicas" "$min_isr"
+      # Production's per-address limit, but every client here (the services, the tests, the other brokers) comes
+      # from loopback: loopback gets the room of a whole test run, and new connections may come as fast as it opens
+      # them (many test files at once).
+      kafka_connection_properties "$KAFKA_MAX_CONNECTIONS_PER_IP" "$LOCAL_CONNECTION_CREATION_RATE" \
+        "$KAFKA_HOST:$LOCAL_LOOPBACK_CONNECTIONS"
     } > "$(node_config "$i")")
   done
   (umask 077 && kafka_admin_properties "$admin_pw" "$KAFKA_CA_PEM" > "$KAFKA_ADMIN_PROPS")

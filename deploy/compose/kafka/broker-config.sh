@@ -46,6 +46,29 @@ message.max.bytes=16777216
 PROPS
 }
 
+# The connection limits of a production broker (compose's; the Helm chart's brokers are the operator's, and
+# deploy/README.md asks for the same). Kafka's defaults have none: one address could hold every file descriptor of
+# the broker, and a client reconnecting in a loop (or thousands at once) have the network threads do a TLS handshake
+# and a SCRAM exchange (4096 rounds of HMAC-SHA-512) each time, starving every other client.
+# shellcheck disable=SC2034 # read by the scripts that source this file
+KAFKA_MAX_CONNECTIONS_PER_IP=100
+# shellcheck disable=SC2034
+KAFKA_MAX_CONNECTION_CREATION_RATE=50
+
+# kafka_connection_properties PER_IP CREATION_RATE [OVERRIDES]
+# At most PER_IP connections open from one address to a broker (a service's pod opens a few to each broker; a
+# partner's clients share its address, so behind a NAT or a load balancer that hides client addresses they share one
+# budget) and at most CREATION_RATE new connections a second to a broker, past which the broker delays accepting
+# them. OVERRIDES (host:count,...) lifts the first for the addresses named: where every client connects from
+# loopback (deploy/local: the services, the tests, the brokers of a local cluster to each other).
+kafka_connection_properties() {
+  cat <<PROPS
+max.connections.per.ip=$1
+max.connection.creation.rate=$2
+PROPS
+  if [ -n "${3:-}" ]; then echo "max.connections.per.ip.overrides=$3"; fi
+}
+
 # kafka_admin_properties ADMIN_PASSWORD TRUSTSTORE
 # The admin client's properties (Kafka's command-line tools: --command-config).
 kafka_admin_properties() {

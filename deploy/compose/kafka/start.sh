@@ -55,6 +55,7 @@ log.dirs=$DATA_DIR
 PROPS
     kafka_security_properties internal "$admin" "$controller" "$SECRETS_DIR/kafka_broker_pem" "$SECRETS_DIR/kafka_ca"
     kafka_topic_properties 1 1
+    kafka_connection_properties "$KAFKA_MAX_CONNECTIONS_PER_IP" "$KAFKA_MAX_CONNECTION_CREATION_RATE"
   } > "$RUN_DIR/server.properties")
   (umask 077 && kafka_admin_properties "$admin" "$SECRETS_DIR/kafka_ca" > "$RUN_DIR/admin.properties")
 }
