@@ -39,6 +39,9 @@ export default defineConfig({
           include: ['test/src/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // expect.poll waits for what a page or a worker will show: a bound on the wait, not on speed. Its default
+          // (1 s) ran out on a loaded 2-core machine while Chromium was still rendering the answer.
+          expect: { poll: { timeout: 15_000 } },
           env: kafkaEnv,
           // Partner principals the trust-boundary tests bind to their tenants (SCRAM users on the broker).
           globalSetup: ['test/src/global-setup.ts'],
