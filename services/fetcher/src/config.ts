@@ -79,7 +79,17 @@ export const fetcherSpec = {
   SEEN_TTL_MS: env.milliseconds({
     default: 6 * 60 * 60 * 1000,
     min: 1,
-    doc: 'an observed URL is not handled again within this time, milliseconds',
+    doc: "a URL an ISP observed and the fetcher handled is not handled again for that ISP within this time, milliseconds (each ISP's observations are remembered apart)",
+  }),
+  SEEN_REFUSED_TTL_MS: env.milliseconds({
+    default: 5 * 60 * 1000,
+    min: 1,
+    doc: 'a URL whose fetch was refused (an HTTP error such as 404, not media, too large, a blocked address) is not fetched again for that ISP within this time, milliseconds; doubled for each refusal in a row, up to SEEN_REFUSED_MAX_TTL_MS (content not live yet, or a host refusing the first fetch on purpose, must not keep it unfetched for SEEN_TTL_MS)',
+  }),
+  SEEN_REFUSED_MAX_TTL_MS: env.milliseconds({
+    default: 60 * 60 * 1000,
+    min: 1,
+    doc: 'the longest a run of refused fetches keeps a URL from being fetched again, milliseconds (never more than SEEN_TTL_MS)',
   }),
   SEEN_MAX_ENTRIES: env.integer({
     default: 1_000_000,

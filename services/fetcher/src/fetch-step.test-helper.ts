@@ -3,7 +3,7 @@ import type { UrlObserved } from '@mod/contracts';
 import type { TenantStanding } from '@mod/db/submissions';
 import type { ConsumedMessage, Producer } from '@mod/kafka';
 import { createRegistry } from '@mod/telemetry';
-import { RecentlySeen, UrlListIndex } from '@mod/urls';
+import { UrlListIndex } from '@mod/urls';
 import {
   createSafeFetcher,
   defaultAddressPolicy,
@@ -14,6 +14,7 @@ import {
 } from '@mod/urls/fetch';
 import { createFetchStep, createObservedCounter, type FetchStepDeps } from './fetch-step.js';
 import { createPageCounters } from './page-crawl.js';
+import { SeenUrls } from './seen-urls.js';
 import type { UrlBankMeta, UrlEntryData } from './url-list-sync.js';
 
 export const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0]);
@@ -172,7 +173,14 @@ export function world(
     },
   };
   let nowMs = 0;
-  const seen = new RecentlySeen({ ttlMs: 1000, maxEntries: 100, now: () => nowMs });
+  // Handled: 1 s; refused: 100 ms, doubling per refusal in a row, at most 300 ms.
+  const seen = new SeenUrls({
+    ttlMs: 1000,
+    refusedTtlMs: 100,
+    refusedMaxTtlMs: 300,
+    maxEntries: 100,
+    now: () => nowMs,
+  });
   const registry = createRegistry('fetcher-test');
   const observed = createObservedCounter(registry);
   const pageCounters = createPageCounters(registry);

@@ -292,10 +292,13 @@ describe('fetch step: one URL under two schemes', () => {
       kind: 'ok',
     });
     expect(w.fetched).toEqual([`http:${path}`, `https:${path}`]);
-    // Each spelling is still fetched once per TTL.
-    expect(await w.observe(`http:${path}`, { tenantId: 'isp-2' }, 'mod.url-observed.v1.isp-2')).toMatchObject(
+    // Each spelling is still remembered for the ISP that observed it (a refusal briefly).
+    expect(await w.observe(`http:${path}`, { tenantId: 'isp-1' }, 'mod.url-observed.v1.isp-1')).toMatchObject(
       { kind: 'drop', reason: 'seen within the TTL' },
     );
+    expect(
+      await w.observe(`https:${path}`, { tenantId: 'isp-2' }, 'mod.url-observed.v1.isp-2'),
+    ).toMatchObject({ kind: 'drop', reason: 'seen within the TTL' });
     expect(w.sent.map((s) => Codecs.mediaMeta.decode(s.headers['mod-meta'] ?? null).url)).toEqual([
       `https:${path}`,
     ]);

@@ -8,14 +8,7 @@ import {
 import { refuseTenant, type SubmissionInput, type TenantDirectory } from '@mod/db/submissions';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import type { Counter, Registry } from '@mod/telemetry';
-import {
-  FairSlots,
-  normalizeUrl,
-  urlSha256,
-  type NormalizedUrl,
-  type PageImageSource,
-  type RecentlySeen,
-} from '@mod/urls';
+import { FairSlots, normalizeUrl, urlSha256, type NormalizedUrl, type PageImageSource } from '@mod/urls';
 import { FetchRefusal, fetchWithRetries, type FetchRetryOptions, type SafeFetcher } from '@mod/urls/fetch';
 import {
   sendListedVerdict,
@@ -32,6 +25,7 @@ import {
   type PageCounters,
 } from './page-crawl.js';
 import { stopAtListed, type ListedHop } from './page-frames.js';
+import type { SeenUrls } from './seen-urls.js';
 import type { UrlLists } from './url-list-sync.js';
 
 export { FETCHER_VERSION, submissionNotOwned, urlListVerdict } from './listed-verdict.js';
@@ -64,7 +58,8 @@ export function createObservedCounter(registry: Registry): Counter<'outcome'> {
 export interface FetchStepDeps extends ListedVerdictDeps {
   urlLists: UrlLists;
   fetcher: SafeFetcher;
-  seen: RecentlySeen;
+  /** What each ISP observed lately (keys per observing tenant: {@link seenKey}). */
+  seen: SeenUrls;
   mediaTopic: string;
   /** The internal observed-URL topic (the API's traffic samples): its events name their ISP. */
   urlObservedTopic: string;
@@ -172,6 +167,15 @@ function observedIdName(
 }
 
 /**
+ * The seen-before key of a URL one tenant observed. Per observing tenant: an ISP's observation must not keep
+ * another's from being fetched, whatever became of it after the fetch (the scan refuses the event of a tenant
+ * disabled meanwhile, and the actioner its verdict), and whatever the host answered that ISP's fetch. Any one
+ * verdict opens blocking requests to every ISP, so this costs at most one fetch per ISP and URL within the TTL (and
+ * across ISPs it was never sure: each ISP's own topic may be another fetcher's, each with its own memory).
+ */
+export const seenKey = (tenantId: string, key: string): string => JSON.stringify([tenantId, key]);
+
+/**
  * One observed URL: establish its ISP; normalise; match the URL lists first (a hit becomes a verdict, so the
  * actioner opens blocking requests, however recently the URL was seen before it was listed); skip if seen within
  * the TTL; otherwise fetch media-looking URLs through the SSRF-safe fetcher and submit the bytes for scanning.
@@ -231,10 +235,13 @@ export function createFetchStep(deps: FetchStepDeps) {
         return { kind: 'drop', reason: 'listed in a negative URL list' };
       }
       // Seen-before is per listing: a URL listed after it was last seen is a new hit.
-      const listedKey = `listed:${matches
-        .map((x) => x.match.entry.id)
-        .sort()
-        .join(',')}:${listedUrl.key}`;
+      const listedKey = seenKey(
+        tenantId,
+        `listed:${matches
+          .map((x) => x.match.entry.id)
+          .sort()
+          .join(',')}:${listedUrl.key}`,
+      );
       if (deps.seen.checkAndAdd(listedKey) && !report) {
         count(ObservedOutcome.RecentlySeen);
         return { kind: 'drop', reason: 'listed URL already reported within the TTL' };
@@ -247,11 +254,11 @@ export function createFetchStep(deps: FetchStepDeps) {
       );
       try {
         if (!(await sendListedVerdict(deps, verdict, listedUrl))) {
-          deps.seen.delete(listedKey);
+          deps.seen.forget(listedKey);
           return { kind: 'dlq', ...submissionNotOwned(verdict.submissionId) };
         }
       } catch (err) {
-        deps.seen.delete(listedKey);
+        deps.seen.forget(listedKey);
         throw err;
       }
       count(ObservedOutcome.UrlListHit);
@@ -267,7 +274,8 @@ export function createFetchStep(deps: FetchStepDeps) {
     }
     // By the URL with its scheme: the matching key has none, and a server may refuse one scheme and serve the other,
     // so an observation under one would keep the other from being fetched for the TTL, whoever observed it.
-    if (deps.seen.checkAndAdd(url.href) && !report) {
+    const fetchKey = seenKey(tenantId, url.href);
+    if (deps.seen.checkAndAdd(fetchKey) && !report) {
       count(ObservedOutcome.RecentlySeen);
       return { kind: 'drop', reason: 'seen within the TTL' };
     }
@@ -310,6 +318,7 @@ export function createFetchStep(deps: FetchStepDeps) {
         fetched,
       );
       if (crawled.kind === 'dlq') {
+        deps.seen.forget(fetchKey);
         count(ObservedOutcome.TenantRefused);
         return crawled;
       }
@@ -325,7 +334,9 @@ export function createFetchStep(deps: FetchStepDeps) {
       return { kind: 'ok' };
     }
     if (!fetched.ok) {
-      if (TRANSIENT.has(fetched.reason)) deps.seen.delete(url.href);
+      // A refusal is remembered briefly (content not live yet, a host refusing our first fetch on purpose).
+      if (TRANSIENT.has(fetched.reason)) deps.seen.forget(fetchKey);
+      else deps.seen.refused(fetchKey);
       count(ObservedOutcome.Refused);
       if (report)
         await deps.recordRefusal({
@@ -345,9 +356,10 @@ export function createFetchStep(deps: FetchStepDeps) {
         at: now(),
       });
     } catch (err) {
-      deps.seen.delete(url.href);
+      deps.seen.forget(fetchKey);
       throw err;
     }
+    deps.seen.succeeded(fetchKey);
     count(ObservedOutcome.Fetched);
     return { kind: 'ok' };
   };

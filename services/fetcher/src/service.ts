@@ -16,11 +16,11 @@ import {
 } from '@mod/db/submissions';
 import { largestMediaBytes, topicMaxMessageBytes } from '@mod/kafka';
 import { Counter, Gauge } from '@mod/telemetry';
-import { RecentlySeen } from '@mod/urls';
 import { createSafeFetcher, type AddressPolicy, type Resolver } from '@mod/urls/fetch';
 import type { fetcherSpec } from './config.js';
 import { createFetchStep, createObservedCounter, submissionNotOwned } from './fetch-step.js';
 import { createPageCounters } from './page-crawl.js';
+import { SeenUrls } from './seen-urls.js';
 import { createUrlListSync, type UrlListSync } from './url-list-sync.js';
 
 /** Bound of the `mod-meta` header of a fetched item: ids, an ISP id, a URL of up to 8192 characters, a type. */
@@ -35,6 +35,8 @@ export type FetcherConfig = ConfigOf<typeof fetcherSpec>;
 export interface FetcherTestSeams extends WorkerServiceOptions {
   addressPolicy?: AddressPolicy;
   resolver?: Resolver;
+  /** The clock of the seen-before memory, in milliseconds (tests step it instead of waiting). Default `Date.now`. */
+  clock?: () => number;
 }
 
 export interface FetcherService extends WorkerService {
@@ -97,7 +99,13 @@ function fetcherService(parts: WorkerServiceParts<FetcherConfig, FetcherTestSeam
       ...(seams.addressPolicy === undefined ? {} : { addressPolicy: seams.addressPolicy }),
       ...(seams.resolver === undefined ? {} : { resolver: seams.resolver }),
     });
-  const seen = new RecentlySeen({ ttlMs: config.SEEN_TTL_MS, maxEntries: config.SEEN_MAX_ENTRIES });
+  const seen = new SeenUrls({
+    ttlMs: config.SEEN_TTL_MS,
+    refusedTtlMs: config.SEEN_REFUSED_TTL_MS,
+    refusedMaxTtlMs: config.SEEN_REFUSED_MAX_TTL_MS,
+    maxEntries: config.SEEN_MAX_ENTRIES,
+    ...(seams.clock === undefined ? {} : { now: seams.clock }),
+  });
 
   return {
     urlLists,
