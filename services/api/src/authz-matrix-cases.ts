@@ -3,8 +3,8 @@
  * (routes/cases*.ts; authz-matrix.ts spreads them in). Reviewers and admins see every case, an authority its own
  * escalations (the side's `caseId` is one addressed to its tenant: the other authority's answers 404). Working a
  * case, its media and proposals are for people only (`sessionOnly`). The entries run in registration order, per
- * caller and side: list, read, release (nothing held: released already), claim, preview, reveal (the claimer's
- * alone), decide, propose.
+ * caller and side: list, read, release (nothing held: released already), claim, preview and reveal (the
+ * claimer's alone, both: case-preview-rules.test.ts), decide, propose.
  */
 import { about, requestFor, type MatrixEntry } from './authz-matrix-entry.js';
 

@@ -41,6 +41,8 @@ export interface CasePartDeps extends CaseRouteDeps {
   decisions: Pick<Counter<'decision'>, 'inc'>;
   /** `mod_review_reveals_total`. */
   reveals: Pick<Counter, 'inc'>;
+  /** `mod_review_previews_total`. */
+  previews: Pick<Counter, 'inc'>;
 }
 
 /** Roles that see every case (as they see every submission and order). */

@@ -55,16 +55,18 @@ export async function settingsOf(deps: CasePartDeps, personId: string): Promise<
 }
 
 /**
- * Previews and reveals of a case's media, from the evidence vault, for the people who work the case: the
- * default is a preview made on the server (greyscale, reduced, blurred unless the person turned the blur off), so
- * the original is only ever sent on an explicit reveal, which is counted in the person's daily exposure counter.
- * The vault audits every opening (`evidence.opened`, with the view). Destroyed media answers 410.
+ * Previews and reveals of a case's media, from the evidence vault, for the person who works the case (its live
+ * claim's holder; a confirmation's authorities while it is open), both alike: the default is a preview made on
+ * the server (greyscale, reduced, blurred unless the person turned the blur off), so the original is only ever
+ * sent on an explicit reveal, which is counted in the person's daily exposure counter. The vault audits every
+ * opening (`evidence.opened`, with the view: `preview` or `reveal`); both are counted (`mod_review_previews_total`,
+ * `mod_review_reveals_total`). Destroyed media answers 410.
  */
 export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Promise<void> {
   const { review } = deps;
 
   /** The case, for a person who works it; its media opened as `view` (audited by the vault). */
-  async function openMedia(p: Principal, caseId: string, view: EvidenceView) {
+  async function openMedia(p: Principal, caseId: string, view: 'preview' | 'reveal') {
     personOf(p);
     const stored = await getReviewCase(deps.db, caseId, {
       scope: caseScopeFor(p),
@@ -74,16 +76,19 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
     // Only the people of the case's queue look at its media (oversight reads the case, not the picture).
     if (!mayView(stored, actorOf(p)))
       throw new ApiError(403, 'MOD_ERR_API_CASE_NOT_YOURS', 'your role does not work this case');
-    if (view === 'reveal') await refuseRevealOf(p, stored);
+    await refuseViewOf(p, stored, view);
     return { stored, opened: await openEvidence(p, stored, view) };
   }
 
   /**
-   * Throws unless `p` may see the case's original now (`refuseReveal`: the person holding it): a refusal is on
-   * record (`case.reveal_refused`, its code the reason), as role denials are. Media destroyed already answers 410
-   * first, as it would to the claimer: there is nothing to reveal (the case's read says so to anyone who reads it).
+   * Throws unless `p` may see the case's media now, as a preview or in full alike (`refuseReveal`: the person
+   * holding its live claim; a confirmation's authorities while it is open): a preview shows the same picture, only
+   * smaller and greyer, so it is no more anyone's than the original. A refusal is on record
+   * (`case.preview_refused` or `case.reveal_refused`, its code the reason), as role denials are. Media destroyed
+   * already answers 410 first, as it would to the claimer: there is nothing to show (the case's read says so to
+   * anyone who reads it).
    */
-  async function refuseRevealOf(p: Principal, c: ReviewCase): Promise<void> {
+  async function refuseViewOf(p: Principal, c: ReviewCase, view: 'preview' | 'reveal'): Promise<void> {
     const refused = refuseReveal(viewOf(c), actorOf(p), deps.now());
     if (refused === null) return;
     const vault = review.evidence;
@@ -93,7 +98,7 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
     }
     await appendAuditAlone(deps.db, {
       ...auditActor(p),
-      action: 'case.reveal_refused',
+      action: `case.${view}_refused`,
       subject: { type: 'case', id: c.id },
       reason: refused.code,
       evidence: { kind: c.kind },
@@ -160,6 +165,8 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
       } finally {
         opened.bytes.fill(0);
       }
+      // An exposure, as a reveal is: the vault audited the opening (`evidence.opened`, `preview`); counted here.
+      deps.previews.inc();
       return reply
         .header('content-type', preview.mediaType)
         .header('content-disposition', 'inline')

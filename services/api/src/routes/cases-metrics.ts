@@ -7,7 +7,8 @@ import { sharedScrapeRead } from '../scrape-read.js';
  * The review queues' metrics, registered once per app: per kind of case (`review`, `confirm`, `escalation`) the
  * queue size, the age of the oldest open case and the open cases past their deadline, read from PostgreSQL at
  * each scrape (one query, shared by the three gauges); decisions by decision (their rate is decisions per
- * hour: `increase(mod_review_decisions_total[1h])`); full-image reveals.
+ * hour: `increase(mod_review_decisions_total[1h])`); what people were shown of case media: full-image reveals, and
+ * previews (each an exposure too, if a lesser one).
  */
 export function registerCaseMetrics(o: {
   registry: Registry;
@@ -50,5 +51,10 @@ export function registerCaseMetrics(o: {
     help: 'Full-image reveals of case media by people',
     registers,
   });
-  return { decisions, reveals };
+  const previews = new Counter({
+    name: 'mod_review_previews_total',
+    help: 'Previews (greyscale, reduced) of case media shown to people',
+    registers,
+  });
+  return { decisions, reveals, previews };
 }
