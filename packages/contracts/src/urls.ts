@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { createCodec, PARTNER_EVENT_MAX_BYTES } from './events.js';
-import { ClosedObject, Id, IsoTime, Uuid } from './schema-parts.js';
+import { ClosedObject, Id, IsoTime, SafeText, Uuid } from './schema-parts.js';
 
 /**
  * `mod.url-observed.v1`: one URL an ISP's users requested (a traffic sample). Key: the URL's host, so that one
@@ -8,14 +8,17 @@ import { ClosedObject, Id, IsoTime, Uuid } from './schema-parts.js';
  */
 export const UrlObserved = ClosedObject({
   eventId: Uuid,
-  /** The ISP that observed the URL. */
-  tenantId: Id,
+  /**
+   * The ISP that observed the URL. On an ISP's own topic the ISP writes it (it must name the topic's tenant), and
+   * the fetcher's dead letter of a mismatch quotes it: no control or bidi character, as in a media event's text.
+   */
+  tenantId: SafeText({ minLength: 1, maxLength: 200 }),
   source: Type.Union([Type.Literal('api'), Type.Literal('kafka')]),
   /** As observed (the fetcher normalises it). */
   url: Type.String({ minLength: 1, maxLength: 8192 }),
   observedAt: IsoTime,
   /** Content-Type the ISP's proxy saw, when it logs one; a hint only (the fetcher sniffs magic bytes). */
-  contentType: Type.Optional(Type.String({ maxLength: 200 })),
+  contentType: Type.Optional(SafeText({ maxLength: 200 })),
   /**
    * `report`: a URL a citizen, the hotline or a platform reported (the API routes it; honoured on the internal
    * topic only). The fetcher fetches it whatever it looks like and however recently it was seen, and records a
