@@ -2,12 +2,4 @@
 import { sizeThreadpoolFor } from '@mod/bootstrap/threadpool';
 
 sizeThreadpoolFor('CLASSIFIER_THREADS');
-const { runWorker } = await import('@mod/bootstrap');
-const { classifierSpec } = await import('./config.js');
-const { createClassifierService } = await import('./service.js');
-
-await runWorker({
-  name: 'classifier',
-  spec: classifierSpec,
-  create: createClassifierService,
-});
+await import('./start.js');

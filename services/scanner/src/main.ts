@@ -2,12 +2,4 @@
 import { sizeThreadpoolFor } from '@mod/bootstrap/threadpool';
 
 sizeThreadpoolFor('HASH_THREADS');
-const { runWorker } = await import('@mod/bootstrap');
-const { scannerSpec } = await import('./config.js');
-const { createScannerService } = await import('./service.js');
-
-await runWorker({
-  name: 'scanner',
-  spec: scannerSpec,
-  create: createScannerService,
-});
+await import('./start.js');
