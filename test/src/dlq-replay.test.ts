@@ -50,6 +50,18 @@ function dlq(...args: string[]): Promise<{ code: number; out: string[]; err: str
   );
 }
 
+/** The event ids of the dead letters of empty media the platform sends with these keys (its own topic), in order. */
+async function deadLettered(keys: readonly string[]): Promise<string[]> {
+  await partner.producer.send({
+    topic: partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform'),
+    messages: keys.map((key) => ({ ...partnerMediaMessage(Buffer.alloc(0)).message, key })),
+  });
+  const letters = (
+    await read(world, world.topics.deadLetters, (r) => keys.every((k) => r.some((m) => m.key === k)))
+  ).map((m) => json<DeadLetter>(m));
+  return keys.map((k) => letters.find((l) => l.sourceKey === k)?.eventId ?? '');
+}
+
 describe('modctl dlq (real Kafka and Postgres)', () => {
   it('lists a dead letter, shows it is replayable, and replays it once its cause is fixed', async () => {
     const submissionId = await publishPartnerMedia(world, partner, await makePhoto(91));
@@ -128,18 +140,7 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
     // A platform chooses its messages' keys: one holding U+0000 went into the replay's audit evidence, whose short
     // strings PostgreSQL indexes as text, which holds no NUL; the replay failed, and so did every letter named after
     // it in the same command (another tenant's, say).
-    const topic = partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform');
-    const keys = [`nul\u0000${randomUUID()}`, `plain-${randomUUID()}`];
-    await partner.producer.send({
-      topic,
-      messages: keys.map((key) => ({ ...partnerMediaMessage(Buffer.alloc(0)).message, key })),
-    });
-    const letters = (
-      await read(world, world.topics.deadLetters, (r) => keys.every((k) => r.some((m) => m.key === k)))
-    )
-      .map((m) => json<DeadLetter>(m))
-      .filter((l) => keys.includes(l.sourceKey ?? ''));
-    const ids = keys.map((k) => letters.find((l) => l.sourceKey === k)?.eventId ?? '');
+    const ids = await deadLettered([`nul\u0000${randomUUID()}`, `plain-${randomUUID()}`]);
     const replayed = await dlq('replay', ...ids);
     expect(replayed.code, replayed.err.join('\n')).toBe(0);
     expect(replayed.out.map((l) => (JSON.parse(l) as { replayed: string }).replayed)).toEqual(ids);
@@ -183,6 +184,61 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
       expect(await listAudit(world.db, { subjectId: forged.eventId })).toEqual([]);
     } finally {
       await producer.disconnect();
+    }
+  });
+  it('prints a partner-chosen key with bidi and C1 characters escaped, in list and show', async () => {
+    // A platform chooses its messages' keys: JSON.stringify left U+202E (right-to-left override), U+2066 and U+009B (a
+    // terminal's CSI) raw, so the operator's terminal showed a line other than the letter's.
+    const key = `spoof\u202e\u2066${randomUUID()}\u009b31m`;
+    const [eventId = ''] = await deadLettered([key]);
+    const raw = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/;
+    const listed = await dlq('list');
+    expect(listed.code).toBe(0);
+    const line = listed.out.find((l) => l.includes(eventId)) ?? '';
+    expect(line).toContain('\\u202e\\u2066');
+    const shown = await dlq('show', eventId);
+    expect(shown.code).toBe(0);
+    for (const text of [line, shown.out[0] ?? '']) {
+      expect(text).not.toMatch(raw);
+      // The same JSON: the key reads back as it was sent.
+      expect((JSON.parse(text) as { source: { key: string } }).source.key).toBe(key);
+    }
+  });
+
+  it("says a database failure's own code, and which letters were replayed and which not", async () => {
+    // A database failure during replay was reported as MOD_ERR_CLI_KAFKA, and nothing said how far it got.
+    const topic = partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform');
+    const [first = '', second = ''] = await deadLettered([
+      `db-first-${randomUUID()}`,
+      `db-second-${randomUUID()}`,
+    ]);
+    // The database fails the second letter's audit record (as a full disk would: SQLSTATE 53100).
+    const schema = `"${world.schema}"`;
+    await world.db.query(
+      `create function ${schema}.dlq_test_fail() returns trigger language plpgsql as $$
+       begin raise exception 'no room for the record (test)' using errcode = '53100'; end $$`,
+    );
+    await world.db.query(
+      `create trigger dlq_test_fail before insert on ${schema}.audit_records for each row
+       when (new.record like '%${second}%') execute function ${schema}.dlq_test_fail()`,
+    );
+    try {
+      const before = await topicEndOffsets(world.kafka, topic);
+      const replayed = await dlq('replay', first, second);
+      expect(replayed.code).toBe(1);
+      expect(replayed.out.map((l) => (JSON.parse(l) as { replayed: string }).replayed)).toEqual([first]);
+      expect(JSON.parse(replayed.err[0] ?? '{}')).toMatchObject({
+        error: { code: 'MOD_ERR_DB_UNAVAILABLE' },
+        replayed: [first],
+        notReplayed: [second],
+      });
+      // The first was published again and audited; the second neither.
+      expect(Number((await topicEndOffsets(world.kafka, topic)).get(0)) - Number(before.get(0))).toBe(1);
+      expect(await listAudit(world.db, { subjectId: first })).toHaveLength(1);
+      expect(await listAudit(world.db, { subjectId: second })).toEqual([]);
+    } finally {
+      await world.db.query(`drop trigger dlq_test_fail on ${schema}.audit_records`);
+      await world.db.query(`drop function ${schema}.dlq_test_fail()`);
     }
   });
 });

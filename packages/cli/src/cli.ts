@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { asksForHelp, usageError, type Command, type CommandIo } from './command.js';
+import { terminalSafeIo } from './terminal-text.js';
 
 /** The list of commands `modctl --help` prints (stdout) and a usage error prints (stderr). */
 export function modctlUsage(commands: readonly Command[]): string {
@@ -24,13 +25,15 @@ export function modctlVersion(): string {
  * Runs `modctl argv` against `commands`: the one place that answers help and version for every command, so
  * they behave alike. `--help`, `-h`, `help` and `help COMMAND`, and `COMMAND [SUB...] --help`, print the usage
  * on stdout and exit 0; `--version` prints the versions and exits 0. A usage error (no command, an unknown one)
- * prints the usage on stderr and exits 2; the commands do the same for their own usage errors.
+ * prints the usage on stderr and exits 2; the commands do the same for their own usage errors. Every line goes out
+ * through `terminalSafe`: text a partner chose (a dead letter's key, a tenant's name) never reaches the terminal raw.
  */
 export async function runModctl(
   commands: readonly Command[],
   argv: readonly string[],
-  io: CommandIo,
+  rawIo: CommandIo,
 ): Promise<number> {
+  const io = terminalSafeIo(rawIo);
   const [name, ...rest] = argv;
   const usage = modctlUsage(commands);
   if (name === '--version') {

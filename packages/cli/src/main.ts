@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { commands, runModctl } from './index.js';
 import type { CommandIo } from './command.js';
+import { terminalSafeIo } from './terminal-text.js';
 
-const io: CommandIo = {
+const io: CommandIo = terminalSafeIo({
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   stderrIsTTY: process.stderr.isTTY === true,
-};
+});
 
 runModctl(commands, process.argv.slice(2), io).then(
   (code) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Codecs, tenantOfPartnerTopic, topicNames, type DeadLetter } from '@mod/contracts';
+import { Codecs, isModError, tenantOfPartnerTopic, topicNames, type DeadLetter } from '@mod/contracts';
+import { toDatabaseError } from '@mod/db';
 import { appendAuditAlone } from '@mod/db/audit';
 import { createProducer, readRecordAt, readToEnd, type Kafka, type ReadRecord } from '@mod/kafka';
 import {
@@ -27,7 +28,8 @@ const USAGE = [
   'idempotent by event id: replaying what was since processed changes nothing.',
   'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
   '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for replay: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
-  'exit codes: 0 done; 1 failed (nothing replayed past the first failure); 2 usage',
+  'exit codes: 0 done; 1 failed: nothing replayed past the first failure, and stderr says its code (MOD_ERR_DB_*',
+  '            for the database, MOD_ERR_CLI_KAFKA for the broker) with the letters replayed and those not; 2 usage',
 ].join('\n');
 
 const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -140,6 +142,21 @@ async function showOrReplay({
   });
 }
 
+/** A broker step of a replay: a failure without a code of its own is the broker's (`MOD_ERR_CLI_KAFKA`). */
+async function onBroker<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (isModError(err)) throw err;
+    throw new CliError(CliErrorCode.Kafka, `${what}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Publishes each letter's original again, in order, each audited first. A failure stops there, answered on stderr
+ * with its code (the database's, `MOD_ERR_DB_*`, or the broker's, `MOD_ERR_CLI_KAFKA`) and the letters replayed
+ * before it and those not, so that the operator knows what to replay again once it is fixed.
+ */
 async function replay(
   kafka: Kafka,
   prefix: string,
@@ -162,49 +179,63 @@ async function replay(
       );
     originals.push({ letter: l, record });
   }
-  const producer = await createProducer(kafka);
+  const replayed: string[] = [];
   try {
-    return await withPool(async (pool) => {
-      const by = operator('admin');
-      for (const { letter, record } of originals) {
-        const audit = (action: string, reason: string) =>
-          appendAuditAlone(pool, {
-            actor: by.actor,
-            role: by.role,
-            tenantId: null,
-            action,
-            subject: { type: 'dead-letter', id: letter.eventId },
-            reason,
-            evidence: { source: summary(letter).source, valueSha256: letter.valueSha256 },
-          });
-        const where = `${letter.sourceTopic}/${letter.sourcePartition}@${letter.sourceOffset}`;
-        // On record before it leaves: a replay the log does not know of never happens.
-        await audit(
-          'dlq.replayed',
-          `replayed ${where} (dead-lettered by ${letter.consumer}: ${letter.reason.code})`,
-        );
-        try {
-          await producer.send({
-            topic: letter.sourceTopic,
-            messages: [
-              {
-                key: record.key,
-                value: record.value,
-                headers: { ...record.headers, 'mod-replay-of': letter.eventId },
-              },
-            ],
-          });
-        } catch (err) {
-          await audit('dlq.replay_failed', `the broker refused the replay of ${where}`).catch(
-            () => undefined,
+    const producer = await onBroker('connect the producer', () => createProducer(kafka));
+    try {
+      await withPool(async (pool) => {
+        const by = operator('admin');
+        for (const { letter, record } of originals) {
+          const audit = (action: string, reason: string) =>
+            appendAuditAlone(pool, {
+              actor: by.actor,
+              role: by.role,
+              tenantId: null,
+              action,
+              subject: { type: 'dead-letter', id: letter.eventId },
+              reason,
+              evidence: { source: summary(letter).source, valueSha256: letter.valueSha256 },
+            }).catch((err: unknown) => {
+              throw toDatabaseError(err, `audit ${action} of ${letter.eventId}`);
+            });
+          const where = `${letter.sourceTopic}/${letter.sourcePartition}@${letter.sourceOffset}`;
+          // On record before it leaves: a replay the log does not know of never happens.
+          await audit(
+            'dlq.replayed',
+            `replayed ${where} (dead-lettered by ${letter.consumer}: ${letter.reason.code})`,
           );
-          throw err;
+          try {
+            await onBroker(`replay ${letter.eventId}`, () =>
+              producer.send({
+                topic: letter.sourceTopic,
+                messages: [
+                  {
+                    key: record.key,
+                    value: record.value,
+                    headers: { ...record.headers, 'mod-replay-of': letter.eventId },
+                  },
+                ],
+              }),
+            );
+          } catch (err) {
+            await audit('dlq.replay_failed', `the broker refused the replay of ${where}`).catch(
+              () => undefined,
+            );
+            throw err;
+          }
+          replayed.push(letter.eventId);
+          io.stdout(JSON.stringify({ replayed: letter.eventId, topic: letter.sourceTopic }));
         }
-        io.stdout(JSON.stringify({ replayed: letter.eventId, topic: letter.sourceTopic }));
-      }
-      return 0;
-    });
-  } finally {
-    await producer.disconnect();
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    return 0;
+  } catch (err) {
+    // Opening the pool, migrating and auditing are the database's; the broker's steps are coded above.
+    const error = toDatabaseError(err, 'database').toJSON();
+    const notReplayed = originals.map((o) => o.letter.eventId).filter((id) => !replayed.includes(id));
+    io.stderr(JSON.stringify({ error, replayed, notReplayed }));
+    return 1;
   }
 }
