@@ -72,6 +72,8 @@ export async function startFetcher(
   names: Readonly<Record<string, string>>,
   /** More settings for the fetcher (e.g. `PAGE_MAX_IMAGES`). */
   env: Record<string, string> = {},
+  /** The clock of its seen-before memory, in milliseconds (a test steps it). Default `Date.now`. */
+  clock?: () => number,
 ): Promise<StartedFetcher> {
   const registry = createRegistry('fetcher');
   await world.ready;
@@ -79,6 +81,7 @@ export async function startFetcher(
   const service = createFetcherService(config, logger.child({ service: 'fetcher' }), registry, {
     addressPolicy: testAddressPolicy,
     resolver: testResolver(names),
+    ...(clock === undefined ? {} : { clock }),
   });
   await service.start();
   return { service, registry };
