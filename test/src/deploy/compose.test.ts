@@ -28,6 +28,7 @@ import {
   str,
   yamlDocuments,
 } from './deploy-files.js';
+import { processGone, runUntilStopped } from './periodic-runner.js';
 
 // deploy/compose/compose.yaml: checked against the Compose Specification's JSON schema and linted (dclint), its
 // settings against the services' own config specs, its secrets against what init-secrets.sh makes. Running it
@@ -343,5 +344,55 @@ done`,
 
   it('is kept out of git and out of the image build context', () => {
     expect(readDeployFile('compose/.gitignore').split('\n')).toContain('secrets/');
+  });
+});
+
+// Tenants' standing on the broker: `modctl kafka standing` repeated by a loop in its container (compose has no
+// scheduler; the chart runs it as a CronJob), so a tenant an admin disabled loses its partner principal's access.
+describe('compose kafka-standing', () => {
+  const name = 'kafka-standing';
+  const ownKeys = ['MODCTL_ACTOR', 'KAFKA_STANDING_INTERVAL_S']; // modctl's audit actor, the loop's period
+
+  it('runs from the one image as the admin principal, after the set-up and the database, unprivileged', () => {
+    const s = service(name);
+    expect(s['image']).toBe(service('api')['image']);
+    expect([s['restart'], s['read_only'], s['cap_drop']]).toEqual(['unless-stopped', true, ['ALL']]);
+    expect(s['depends_on']).toEqual(service('api')['depends_on']);
+    expect(list(s['env_file'])).toEqual(list(service('kafka-setup')['env_file']));
+    const keys = [...Object.keys(environment(name)), ...envFile(name).keys()];
+    expect(keys.filter((k) => ownKeys.includes(k)).sort()).toEqual([...ownKeys].sort());
+    const modctlKeys = keys.filter((k) => !ownKeys.includes(k));
+    expect(settingsAgainstSpec(specs['kafka-setup'], modctlKeys)).toEqual({ unknown: [], missing: [] });
+    const credentials = credentialKeys(specs['kafka-setup']);
+    expect(Object.keys(environment(name)).filter((k) => credentials.includes(k))).toEqual([]);
+    expect(credentials.filter((k) => !envFile(name).has(k))).toEqual([]);
+  });
+
+  it('repeats modctl kafka standing through the entry point, and SIGTERM stops it with its run', async () => {
+    const app = mkdtempSync(join(tmpdir(), 'mod-compose-standing-'));
+    try {
+      // Compose reads `$$` as a `$` of the command.
+      const script = str(list(service(name)['command'])[0]).replaceAll('$$', '$');
+      const run = await runUntilStopped({
+        shell: 'sh',
+        script,
+        standIn: join(app, 'entrypoint.sh'),
+        dir: app,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          MOD_APP_DIR: app,
+          KAFKA_STANDING_INTERVAL_S: '0',
+          KAFKA_SASL_USERNAME: envFile(name).get('KAFKA_SASL_USERNAME') ?? '',
+          MODCTL_ACTOR: str(environment(name)['MODCTL_ACTOR']),
+        },
+        printsPid: false,
+      });
+      const call = 'admin compose/kafka-standing modctl kafka standing';
+      expect(run.calls).toEqual([call, call]);
+      expect(run.exitCode).toBe(0);
+      await processGone(run.hungPid);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
   });
 });

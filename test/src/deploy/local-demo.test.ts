@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDeployFile } from './deploy-files.js';
+import { processGone, runUntilStopped } from './periodic-runner.js';
 
 // deploy/local/demo.sh's demo_person (it makes or resets a demo person and prints their one-time password) run with
 // a stand-in modctl, and a node that logs the command line it was given: the password must never be on one (any
@@ -46,6 +47,37 @@ describe('deploy/local/demo.sh', () => {
     });
     expect(printed.trim()).toBe(otp);
     expect(readFileSync(argvLog, 'utf8')).not.toContain(otp);
+  });
+
+  it('runs modctl kafka standing again and again as the admin principal, and SIGTERM stops it with its run', async () => {
+    // As the chart's CronJob: a tenant disabled in the demo loses its partner principal's broker access.
+    const logDir = join(dir, 'standing-logs');
+    const bin = join(dir, 'standing-bin');
+    execFileSync('mkdir', ['-p', logDir, bin]);
+    const script = [
+      `LOG_DIR='${logDir}'`,
+      'pids=()',
+      'log() { :; }',
+      'export_kafka_client_env() { export KAFKA_SASL_USERNAME="$1"; }',
+      shellFunction(readDeployFile('local/demo.sh'), 'start_standing_loop'),
+      'start_standing_loop 0',
+      'echo "${pids[0]}"',
+      'wait',
+    ].join('\n');
+    const run = await runUntilStopped({
+      shell: 'bash',
+      script,
+      standIn: join(bin, 'node'),
+      dir,
+      env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+      printsPid: true,
+    });
+    const call = 'admin demo-kafka-standing packages/cli/dist/main.js kafka standing';
+    expect(run.calls).toEqual([call, call]);
+    expect(readFileSync(join(logDir, 'kafka-standing.log'), 'utf8')).toBe('{"changes":[]}\n');
+    expect(run.exitCode).toBe(0);
+    // The run in progress went with the loop: nothing of it outlives the demo.
+    await processGone(run.hungPid);
   });
 
   it("writes each service's log for its owner alone, a log left by an earlier run included", () => {
