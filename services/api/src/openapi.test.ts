@@ -38,6 +38,19 @@ function gaps(r: RegisteredRoute): string[] {
 }
 
 describe('OpenAPI document', () => {
+  it("says a tenant's disabling reaches its Kafka principal through the scheduled standing reconcile", async () => {
+    // The API cannot change ACLs: an admin reading the operation must not take the broker as switched off at once.
+    const doc = (await api.app.inject({ url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, { description?: string; requestBody?: unknown }>>;
+    }>();
+    const op = doc.paths['/v1/admin/tenants/{tenantId}']?.['patch'];
+    expect(op?.description).toMatch(
+      /suspended on the broker by the standing reconcile \(modctl kafka standing/,
+    );
+    expect(op?.description).toMatch(/until then the broker still takes its produce/);
+    expect(JSON.stringify(op?.requestBody)).toMatch(/Kafka principal is suspended by the standing reconcile/);
+  });
+
   it('is generated from the route schemas and served at /openapi.json, with roles per operation', async () => {
     const res = await api.app.inject({ url: '/openapi.json' });
     expect(res.statusCode).toBe(200);

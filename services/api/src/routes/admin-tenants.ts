@@ -13,6 +13,18 @@ import {
 } from './access-schemas.js';
 import { auditCallerChange, ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
 
+/**
+ * What a change of a tenant does, in the OpenAPI document. The API holds no right to change Kafka ACLs (that right
+ * is the whole cluster's): a partner's access on the broker follows `disabled` through the admin principal's
+ * reconcile, scheduled by the deployment (Helm CronJob, compose's kafka-standing, the demo's loop).
+ */
+const TENANT_CHANGE_DESCRIPTION =
+  "Changes a tenant's name, blocking subscription or standing (audited, tenant.changed). Disabling it: none of " +
+  'its credentials authenticate from then on. Its partner Kafka principal (ISP or platform) is suspended on the ' +
+  'broker by the standing reconcile (modctl kafka standing, run on a schedule: every minute by default), not by ' +
+  'this call: until then the broker still takes its produce, and the workers dead-letter its events ' +
+  '(MOD_ERR_TENANT_DISABLED). Enabling it lifts the suspension at the next run.';
+
 /** Tenants: list them a page at a time, create one, change its name, blocking subscription or switch it off. */
 export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   app.get(
@@ -90,13 +102,18 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
     {
       config: ADMIN_ROUTE,
       schema: {
+        description: TENANT_CHANGE_DESCRIPTION,
         params: TenantIdParams,
         body: Type.Object(
           {
             name: Type.Optional(TenantName),
             subscribedToBlocking: Type.Optional(Type.Boolean()),
             disabled: Type.Optional(
-              Type.Boolean({ description: 'true: none of its credentials authenticate' }),
+              Type.Boolean({
+                description:
+                  'true: none of its credentials authenticate at once; its Kafka principal is suspended by the ' +
+                  'standing reconcile (modctl kafka standing) within its schedule. false: both restored the same way',
+              }),
             ),
           },
           { additionalProperties: false, minProperties: 1 },
