@@ -84,6 +84,13 @@ describe('a confirmed case', () => {
       {
         kind: 'confirm',
         reason: 'reviewer confirmed category B: 2 order(s) issued',
+        caseReason: {
+          code: 'confirm-confirmed',
+          confirmedBy: 'reviewer',
+          category: 'B',
+          orders: 2,
+          takedownWithheldTo: null,
+        },
         assignee: defaultPolicy.confirmingAuthority,
       },
     ]);

@@ -1,5 +1,6 @@
 import type { PlannedCase, PlannedOrder, PolicyConfig, PolicyContext, PolicyDecision } from './policy.js';
 import { hostOf } from './policy.js';
+import { withCaseReason } from './case-reason.js';
 import { urlProvenanceOf } from './takedown-target.js';
 import {
   BY_POLICY,
@@ -126,7 +127,8 @@ export async function openPlannedCases(
       submissionId: o.submissionId,
       orderIds: o.orderIds,
       reason: planned.reason,
-      evidence: o.evidence,
+      // The reason as a code with the evidence (no migration: cases keep their evidence as JSON).
+      evidence: withCaseReason(o.evidence, planned.caseReason),
       policyVersion: o.policyVersion,
       createdAt: o.at,
     });

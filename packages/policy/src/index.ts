@@ -44,4 +44,5 @@ export {
   type DecisionEffects,
   type TargetLookups,
 } from './apply.js';
+export { CaseReasonCodes, withCaseReason, withoutCaseReason, type CaseReason } from './case-reason.js';
 export { policySpec, policyFromConfig } from './config.js';

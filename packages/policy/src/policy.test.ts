@@ -136,6 +136,21 @@ describe('evaluateVerdict', () => {
     expect(confirmed.orders.map((o) => o.kind)).toEqual(['blocking', 'blocking']);
     expect(confirmed.evidence.takedownWithheld).toEqual(withheld);
     expect(confirmed.cases[0]?.reason).toMatch(/no takedown sent to platform-b/);
+    // The same as codes, naming the platform the takedown was withheld from (its URL stays in the findings).
+    expect(foreign.cases[0]?.caseReason).toEqual({
+      code: 'confirm-automatic',
+      banks: ['bank'],
+      categories: ['A'],
+      orders: 2,
+      takedownWithheldTo: 'platform-b',
+    });
+    expect(confirmed.cases[0]?.caseReason).toEqual({
+      code: 'confirm-confirmed',
+      confirmedBy: 'reviewer',
+      category: 'A',
+      orders: 2,
+      takedownWithheldTo: 'platform-b',
+    });
     // No platform known for the host: nothing withheld, nothing to say.
     const unmapped = evaluateVerdict(
       { hits: [hit({})], hashes, url },
@@ -196,7 +211,13 @@ describe('evaluateVerdict', () => {
     expect(review).toMatchObject({
       outcome: 'review',
       orders: [],
-      cases: [{ kind: 'review', reason: 'only 128 of 300 frames hashed, nothing matched in them' }],
+      cases: [
+        {
+          kind: 'review',
+          reason: 'only 128 of 300 frames hashed, nothing matched in them',
+          caseReason: { code: 'review-frames-unhashed', examined: 128, count: 300 },
+        },
+      ],
       evidence: { frames: some },
     });
     expect(framesNeedReview({ hits: [], frames: some })).toBe(true);

@@ -1,4 +1,5 @@
 import type { FramesScanned, Hit, Verdict } from '@mod/contracts';
+import type { CaseReason } from './case-reason.js';
 import { takedownTarget, type TakedownWithheld, type UrlProvenance } from './takedown-target.js';
 
 export { hostOf } from './takedown-target.js';
@@ -55,7 +56,10 @@ export interface PlannedOrder {
 /** Work for people: an authority confirms an automatic decision; a reviewer looks at a weak signal. */
 export interface PlannedCase {
   kind: 'confirm' | 'review';
+  /** In English, as stored and logged. */
   reason: string;
+  /** The same reason as a code and its parameters, which the console puts into people's language. */
+  caseReason: CaseReason;
   assignee: string;
 }
 
@@ -201,10 +205,25 @@ const withheldNote = (w: TakedownWithheld | undefined): string =>
     : `; no takedown sent to ${w.platformTenantId}: ${w.url} (host ${w.host}, that platform's) is only claimed ` +
       `by ${w.submitterTenantId}, never observed by the system; check where the content is before ordering it`;
 
+/** Why a confirmation case opened, as a code: an automatic match or a person's confirmation. */
+type ConfirmWhy =
+  | { code: 'confirm-automatic'; banks: string[]; categories: string[] }
+  | { code: 'confirm-confirmed'; confirmedBy: string; category: string };
+
 /** The authority's confirmation case for orders policy issued (and the takedown it withheld, if any). */
-const confirmationCase = (policy: PolicyConfig, why: string, planned: PlannedOrders): PlannedCase => ({
+const confirmationCase = (
+  policy: PolicyConfig,
+  why: string,
+  coded: ConfirmWhy,
+  planned: PlannedOrders,
+): PlannedCase => ({
   kind: 'confirm',
   reason: `${why}: ${planned.orders.length} order(s) issued${withheldNote(planned.takedownWithheld)}`,
+  caseReason: {
+    ...coded,
+    orders: planned.orders.length,
+    takedownWithheldTo: planned.takedownWithheld?.platformTenantId ?? null,
+  },
   assignee: policy.confirmingAuthority,
 });
 
@@ -259,15 +278,22 @@ export function evaluateVerdict(
   if (automatic.length === 0) {
     const review = matched || unhashedFrames || classification?.reviewRequired === true;
     if (!review) return nothing('none', verdict.hits);
-    const reason = matched
-      ? `hit in review bank(s) ${[...new Set(verdict.hits.map((h) => h.bankName))].sort().join(', ')}`
+    const reviewBanks = [...new Set(verdict.hits.map((h) => h.bankName))].sort();
+    const [reason, caseReason]: [string, CaseReason] = matched
+      ? [`hit in review bank(s) ${reviewBanks.join(', ')}`, { code: 'review-bank-hit', banks: reviewBanks }]
       : unhashedFrames && frames !== undefined
-        ? `only ${frames.examined} of ${frames.count} frames hashed, nothing matched in them`
-        : `classifier risk ${classification?.riskScore.toFixed(2) ?? '?'} asks for review`;
+        ? [
+            `only ${frames.examined} of ${frames.count} frames hashed, nothing matched in them`,
+            { code: 'review-frames-unhashed', examined: frames.examined, count: frames.count },
+          ]
+        : [
+            `classifier risk ${classification?.riskScore.toFixed(2) ?? '?'} asks for review`,
+            { code: 'review-classifier', riskScore: classification?.riskScore ?? null },
+          ];
     return {
       outcome: 'review',
       orders: [],
-      cases: [{ kind: 'review', reason, assignee: 'reviewers' }],
+      cases: [{ kind: 'review', reason, caseReason, assignee: 'reviewers' }],
       evidence: evidenceOf(verdict.hits),
     };
   }
@@ -280,15 +306,16 @@ export function evaluateVerdict(
   );
   const categories = [
     ...new Set(automatic.map((h) => h.category).filter((c) => c !== undefined && c !== null)),
-  ];
-  const banks = [...new Set(automatic.map((h) => h.bankName))].sort().join(', ');
+  ].sort();
+  const banks = [...new Set(automatic.map((h) => h.bankName))].sort();
   return {
     outcome: 'block',
     orders: planned.orders,
     cases: [
       confirmationCase(
         policy,
-        `automatic match in bank(s) ${banks}${categories.length > 0 ? ` (category ${categories.sort().join(', ')})` : ''}`,
+        `automatic match in bank(s) ${banks.join(', ')}${categories.length > 0 ? ` (category ${categories.join(', ')})` : ''}`,
+        { code: 'confirm-automatic', banks, categories },
         planned,
       ),
     ],
@@ -334,6 +361,7 @@ export function evaluateConfirmedCase(content: ConfirmedContent, context: Policy
             confirmationCase(
               policy,
               `${content.confirmedBy} confirmed category ${content.category}`,
+              { code: 'confirm-confirmed', confirmedBy: content.confirmedBy, category: content.category },
               planned,
             ),
           ],

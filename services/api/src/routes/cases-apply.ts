@@ -26,6 +26,7 @@ import {
   type AppliedBy,
   type DecisionEvidence,
   type TakedownWithheld,
+  withoutCaseReason,
 } from '@mod/policy';
 import {
   decideCase,
@@ -221,7 +222,9 @@ export async function applyCaseDecision(
     let escalationId: string | null = null;
     if (escalation !== null) {
       const opened = await openEscalation(c, {
-        from: stored,
+        // The escalation shows the authority the findings of the case it came from (hits, frames, a withheld
+        // takedown), read as that case's are; its reason is the escalating person's, not policy's.
+        from: { ...stored, evidence: withoutCaseReason(stored.evidence) },
         reason: decided.reason,
         authorityTenantId: escalation.authorityTenantId,
         dueAt: escalation.dueAt,

@@ -14,6 +14,7 @@ import type { Counter, Registry } from '@mod/telemetry';
 import type { EvidenceStore } from '@mod/vault';
 import { ApiError, badRequest, conflict, forbidden } from '../errors.js';
 import { Nullable, Timestamp, Uuid, type RouteDeps } from './common.js';
+import { caseReasonOf, CaseReasonBody } from './cases-reason.js';
 
 /** Settings of the review routes (`REVIEW_*` and the policy settings, validated at start-up). */
 export interface ReviewSettings {
@@ -161,7 +162,10 @@ export const CaseSummaryBody = Type.Object(
     stage: Type.Union([Type.Literal('open'), Type.Literal('claimed'), Type.Literal('decided')]),
     tenantId: Nullable(Type.String()),
     submissionId: Nullable(Uuid),
+    /** Why the case opened, in English: the text stored and logged. */
     reason: Type.String(),
+    /** The same as a code and its parameters, for people's language; null: an old case, or an escalation. */
+    reasonCoded: Type.Union([CaseReasonBody, Type.Null()]),
     /** The classifier's risk score, when a classifier opened the case. */
     riskScore: Type.Union([Type.Number(), Type.Null()]),
     /** Categories among the case's bank hits. */
@@ -206,6 +210,7 @@ export function caseSummary(c: ReviewCase, now: Date) {
     tenantId: c.tenantId,
     submissionId: c.submissionId,
     reason: c.reason,
+    reasonCoded: caseReasonOf(c.evidence, c.kind),
     riskScore: typeof score === 'number' ? score : null,
     hitCategories,
     createdAt: c.createdAt.toISOString(),

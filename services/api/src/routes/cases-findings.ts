@@ -52,11 +52,13 @@ export const TakedownWithheldBody = Type.Object(
   { additionalProperties: false },
 );
 
-type Json = Record<string, unknown>;
+/** A JSON object of a case's evidence, as read (tolerantly) here and in cases-reason.ts. */
+export type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const integer = (v: unknown): number | null =>
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+/** A whole number from 0, or null. */
+export const integer = (v: unknown): number | null =>
   Number.isInteger(v) && (v as number) >= 0 ? (v as number) : null;
 
 function hitOf(h: Json) {
