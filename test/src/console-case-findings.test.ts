@@ -24,6 +24,8 @@ import { partner, pipeline, usePlatformWorld, world } from './file-world.js';
  * the scanner (HASH_MAX_FRAMES 3) examined three (a notice that frames 4 to 5 went unexamined); a known photo whose
  * metadata claims another platform's URL (the confirmation case says the takedown to that platform was withheld,
  * why, and offers the authority an order by hand). Before, the page showed none of it: only the raw evidence held it.
+ * Each case says why it opened in Vietnamese (or English), from the reason code policy stored, where the page showed
+ * policy's English text; the five-frame GIF's case, escalated, shows the authority the frames left unexamined.
  */
 const available = chromiumAvailable();
 const size = { width: 320, height: 240 };
@@ -57,7 +59,7 @@ async function signInNew(p: { tenantId: string; login: string; role: string }): 
 }
 
 /** The case of `kind` opened for a submission, once the pipeline (or a decision) has opened it. */
-const caseOf = (submissionId: string, kind: 'review' | 'confirm') =>
+const caseOf = (submissionId: string, kind: 'review' | 'confirm' | 'escalation') =>
   waitFor(`the ${kind} case of ${submissionId}`, async () => {
     const { rows } = await world.db.query<{ id: string }>(
       'select id from cases where submission_id = $1 and kind = $2',
@@ -138,6 +140,13 @@ describe.skipIf(!available)('the case page: frames and withheld takedowns', () =
     expect(await selected('hit-where').allTextContents()).toEqual(['khung 3 / 3']);
     expect(await selected('case-hits').textContent()).toContain('frames-review');
     expect(await selected('case-frames-unexamined').count()).toBe(0);
+    // Why the case opened, in Vietnamese (policy's stored reason is English), in the queue and on the case.
+    expect(await selected('case-reason').textContent()).toBe(
+      'Trường hợp: Khớp ngân hàng cần người xem xét: frames-review',
+    );
+    expect(
+      await page.locator(`[data-testid=queue] a[href="/console/review?case=${caseId}"]`).textContent(),
+    ).toBe('Khớp ngân hàng cần người xem xét: frames-review');
     await audit.look(page, 'case-findings-01-frame-hit');
 
     // Claimed, the case at work shows the same; in English too.
@@ -154,6 +163,7 @@ describe.skipIf(!available)('the case page: frames and withheld takedowns', () =
     expect(await work.locator('[data-testid=case-frames]').textContent()).toBe(
       'Multi-frame file (animated or multi-page): 3 of 3 frames examined, 3 distinct frames hashed.',
     );
+    expect(await page.textContent('#case-title')).toBe('Case: Hit in review bank(s): frames-review');
     await audit.look(page, 'case-findings-02-frame-hit-english');
     await page.selectOption('#language', 'vi');
     // Confirmed: the authority's confirmation case follows (checked below).
@@ -174,7 +184,16 @@ describe.skipIf(!available)('the case page: frames and withheld takedowns', () =
         'nội dung trong danh sách hay không. Hãy xem cả tệp trước khi quyết định.',
     );
     expect(await selected('case-hits').count()).toBe(0);
+    expect(await selected('case-reason').textContent()).toBe(
+      'Trường hợp: Chỉ băm 3 / 5 khung hình, không khung nào khớp danh sách: cần người xem cả tệp',
+    );
     await audit.look(page, 'case-findings-03-frames-unexamined');
+    // Escalated to the authorities (checked below: the escalation shows them the same frames).
+    await page.click('[data-testid=selected-case] button:has-text("Nhận xử lý")');
+    await page.waitForSelector('#case-title');
+    await page.fill('#decision-reason', 'Khung 4 và 5 chưa được xét; cần cơ quan chức năng xem cả tệp');
+    await page.click('.actions button:has-text("Chuyển cơ quan chức năng")');
+    await expect.poll(() => page.textContent('[data-testid=decided]')).toMatch(/^Đã ghi quyết định\./);
   }, 120_000);
 
   it('tells the authority that a takedown was withheld, to whom and why, and offers an order by hand', async () => {
@@ -191,6 +210,9 @@ describe.skipIf(!available)('the case page: frames and withheld takedowns', () =
     );
     expect(text).toContain(`Địa chỉ được khai: ${claimedUrl}`);
     expect(await selected('hit-where').allTextContents()).toEqual(['cả tệp']);
+    expect(await selected('case-reason').textContent()).toMatch(
+      /^Trường hợp: Tự động khớp ngân hàng .+: đã ban hành 1 lệnh; lệnh gỡ bỏ tới platform-2 bị giữ lại, chưa gửi \(xem bên dưới\)$/,
+    );
     // Nobody claims a confirmation case (it closes through its orders): no claim offered.
     expect(await page.locator('[data-testid=selected-case] button:has-text("Nhận xử lý")').count()).toBe(0);
     await audit.look(page, 'case-findings-04-takedown-withheld');
@@ -201,11 +223,26 @@ describe.skipIf(!available)('the case page: frames and withheld takedowns', () =
     await openFromQueue(framesCase);
     await expect.poll(() => selected('hit-where').allTextContents()).toEqual(['khung 3 / 3']);
     expect(await selected('takedown-withheld').count()).toBe(0);
+    expect(await selected('case-reason').textContent()).toBe(
+      'Trường hợp: Người xem xét xác nhận mức B: đã ban hành 1 lệnh',
+    );
     await audit.look(page, 'case-findings-05-confirmation-frames');
+
+    // The escalated five-frame GIF: the authority sees the frames the reviewer saw, and the reviewer's reason.
+    const escalation = await caseOf(published.unexamined, 'escalation');
+    await openFromQueue(escalation);
+    await expect
+      .poll(() => selected('case-frames').textContent())
+      .toBe('Tệp nhiều khung hình (ảnh động hoặc nhiều trang): đã xét 3 / 5 khung, băm 3 khung khác nhau.');
+    expect(await selected('case-frames-unexamined').textContent()).toMatch(/^Còn 2 khung chưa được xét/);
+    expect(await selected('case-reason').textContent()).toBe(
+      'Trường hợp: Khung 4 và 5 chưa được xét; cần cơ quan chức năng xem cả tệp',
+    );
+    await audit.look(page, 'case-findings-06-escalation-frames');
   }, 180_000);
 
   it('found no serious accessibility problem, no request to another origin, no refused script', () => {
-    expect(Object.keys(audit.findings).length).toBe(5);
+    expect(Object.keys(audit.findings).length).toBe(6);
     expect(audit.statesWithFindings()).toEqual({});
     expect(audit.pageProblems()).toEqual([]);
   });

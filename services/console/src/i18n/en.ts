@@ -1,4 +1,5 @@
 import { enCaseFindings } from './en-case-findings.js';
+import { enCaseReasons } from './en-case-reasons.js';
 import { enReports } from './en-reports.js';
 import type { MessageKey } from './vi.js';
 
@@ -325,4 +326,5 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'review.proposed': 'Proposed for the bank; another person, a curator, will review it.',
   ...enReports,
   ...enCaseFindings,
+  ...enCaseReasons,
 };

@@ -1,4 +1,5 @@
 import { viCaseFindings } from './vi-case-findings.js';
+import { viCaseReasons } from './vi-case-reasons.js';
 import { viReports } from './vi-reports.js';
 
 /**
@@ -326,6 +327,7 @@ export const vi = {
   'review.proposed': 'Đã đề xuất đưa vào ngân hàng; người phụ trách danh sách khác sẽ duyệt.',
   ...viReports,
   ...viCaseFindings,
+  ...viCaseReasons,
 } as const;
 
 export type MessageKey = keyof typeof vi;

@@ -1,6 +1,7 @@
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { ErrorNote, useAction, useLoad } from '../ui/kit.js';
+import { caseReasonText } from './case-reason.js';
 import { categoryLabel, channelLabel } from './reports-labels.js';
 import {
   pageImageOutcome,
@@ -132,7 +133,10 @@ export function SelectedCase(props: {
       {d === null ? null : (
         <>
           <p>
-            {t('review.case', { reason: d.case.reason })} ·{' '}
+            <span data-testid="case-reason">
+              {t('review.case', { reason: caseReasonText(i18n, d.case) })}
+            </span>{' '}
+            ·{' '}
             {t(
               d.case.stage === 'claimed'
                 ? 'review.claimed'

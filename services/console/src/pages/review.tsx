@@ -7,6 +7,7 @@ import { useFullSession } from '../session.js';
 import { Choice, TextArea } from '../ui/form.js';
 import { ErrorNote, Loading, Page, RefreshButton, useAction, useLoad } from '../ui/kit.js';
 import { RecordTable } from '../ui/records.js';
+import { caseReasonText } from './case-reason.js';
 import { CaseDetails, SelectedCase } from './review-report.js';
 
 type ReviewCase = Answer<'/v1/cases', 'get'>['cases'][number];
@@ -50,7 +51,8 @@ function CaseWork(props: {
   onChanged: (decided?: Outcome) => void;
   onRevealed: () => void;
 }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const [revealed, setRevealed] = useState(false);
   const [reason, setReason] = useState('');
   const [category, setCategory] = useState<'A' | 'B' | 'C'>('C');
@@ -104,7 +106,7 @@ function CaseWork(props: {
   }, []);
   return (
     <section class="case" aria-labelledby="case-title">
-      <h2 id="case-title">{t('review.case', { reason: props.item.reason })}</h2>
+      <h2 id="case-title">{t('review.case', { reason: caseReasonText(i18n, props.item) })}</h2>
       <CaseDetails caseId={props.item.id} />
       <div class="preview">
         {media.url === null ? (
@@ -249,7 +251,7 @@ export function ReviewPage(props: { selected?: string | undefined }) {
         {(queue.data?.cases ?? []).map((c) => (
           <tr key={c.id}>
             <th scope="row">
-              <Link to={`review?case=${c.id}`}>{c.reason}</Link>
+              <Link to={`review?case=${c.id}`}>{caseReasonText(i18n, c)}</Link>
             </th>
             <td>{c.riskScore === null ? '—' : i18n.number(c.riskScore, { maximumFractionDigits: 2 })}</td>
             <td>{i18n.duration(Date.now() - Date.parse(c.createdAt))}</td>

@@ -1,0 +1,17 @@
+import type { viCaseReasons } from './vi-case-reasons.js';
+
+/** English: why policy opened a case, from its reason code and parameters (see vi-case-reasons.ts). */
+export const enCaseReasons: Readonly<Record<keyof typeof viCaseReasons, string>> = {
+  'caseReason.reviewBankHit': 'Hit in review bank(s): {banks}',
+  'caseReason.reviewFramesUnhashed':
+    'Only {examined} of {count} frames hashed, none matched a list: a person should look at the whole file',
+  'caseReason.reviewClassifier': 'The classifier rates the risk {score}: asks for review',
+  'caseReason.reviewClassifierUnknown': 'The classifier asks for review',
+  'caseReason.confirmAutomatic':
+    'Automatic match in bank(s) {banks}: {orders, plural, =0 {no order} one {# order} other {# orders}} issued',
+  'caseReason.confirmAutomaticCategories':
+    'Automatic match in bank(s) {banks} (category {categories}): {orders, plural, =0 {no order} one {# order} other {# orders}} issued',
+  'caseReason.confirmConfirmed':
+    '{by} confirmed category {category}: {orders, plural, =0 {no order} one {# order} other {# orders}} issued',
+  'caseReason.withheld': '{reason}; the takedown to {platform} was withheld, not sent (see below)',
+};

@@ -1,0 +1,18 @@
+/**
+ * Vietnamese: why policy opened a case, from its reason code and parameters (`reasonCoded` of the case); spread
+ * into the catalogue (vi.ts). A case without a code (opened before cases carried one) shows its stored reason.
+ */
+export const viCaseReasons = {
+  'caseReason.reviewBankHit': 'Khớp ngân hàng cần người xem xét: {banks}',
+  'caseReason.reviewFramesUnhashed':
+    'Chỉ băm {examined} / {count} khung hình, không khung nào khớp danh sách: cần người xem cả tệp',
+  'caseReason.reviewClassifier': 'Bộ phân loại đánh giá rủi ro {score}: cần người xem xét',
+  'caseReason.reviewClassifierUnknown': 'Bộ phân loại yêu cầu người xem xét',
+  'caseReason.confirmAutomatic':
+    'Tự động khớp ngân hàng {banks}: đã ban hành {orders, plural, =0 {không lệnh nào} other {# lệnh}}',
+  'caseReason.confirmAutomaticCategories':
+    'Tự động khớp ngân hàng {banks} (mức {categories}): đã ban hành {orders, plural, =0 {không lệnh nào} other {# lệnh}}',
+  'caseReason.confirmConfirmed':
+    '{by} xác nhận mức {category}: đã ban hành {orders, plural, =0 {không lệnh nào} other {# lệnh}}',
+  'caseReason.withheld': '{reason}; lệnh gỡ bỏ tới {platform} bị giữ lại, chưa gửi (xem bên dưới)',
+} as const;
