@@ -102,10 +102,12 @@ start_service fetcher "$FETCHER_OPS_PORT" services/fetcher/dist/main.js
 # The classifier decodes with sharp as well; its model threads default to this machine's cores.
 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 start_service classifier "$CLASSIFIER_OPS_PORT" services/classifier/dist/main.js
 
+# A service's start on a loaded 2-core machine (five starting at once) can take a minute on its own.
+READY_TIMEOUT_S="${READY_TIMEOUT_S:-180}"
 wait_ready() { # name, url
-  local deadline=$((SECONDS + 60))
+  local deadline=$((SECONDS + READY_TIMEOUT_S))
   until curl -fsS "$2" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { tail -n 20 "$LOG_DIR/$1.log" >&2; die "$1 not ready after 60 s"; }
+    [ $SECONDS -lt $deadline ] || { tail -n 20 "$LOG_DIR/$1.log" >&2; die "$1 not ready after $READY_TIMEOUT_S s"; }
     sleep 0.5
   done
   log "$1 ready"
