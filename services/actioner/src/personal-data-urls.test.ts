@@ -58,7 +58,7 @@ describe('personal-data retention of URLs (real PostgreSQL)', () => {
     expect(rows[0]?.evidence).toEqual({
       source: 'report',
       // When it went, for the console ("erased on …").
-      report: { subjectId: uSubject, url: null, urlErasedAt: expect.any(String) },
+      report: { subjectId: uSubject, url: null, urlErasedAt: expect.any(String) as unknown },
       sha256: 'cd'.repeat(32),
       embeddedImages: [{ ...images[0], url: null }],
     });
