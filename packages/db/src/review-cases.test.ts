@@ -16,10 +16,13 @@ import {
 } from './review-cases.js';
 import { decideBankProposal, getBankProposal, insertBankProposal } from './bank-proposals.js';
 import {
+  countExposure,
   countReveal,
+  exposureOn,
   getReviewSettings,
   revealsOn,
   saveReviewSettings,
+  uncountExposure,
   uncountReveal,
 } from './review-settings.js';
 import { insertNegativeBank } from './bank-proposals.test-helper.js';
@@ -313,5 +316,18 @@ describe('review settings and exposure', () => {
     expect(await countReveal(db.pool, who.ana, day, 2)).toBe(2);
     // No limit (0): every reveal counts.
     expect(await countReveal(db.pool, who.ana, day, 0)).toBe(3);
+  });
+
+  it('counts previews beside reveals, under a limit of their own, even when many race for the last one', async () => {
+    const day = '2026-04-02';
+    expect(await countReveal(db.pool, who.ana, day, 1)).toBe(1);
+    const counted = await Promise.all(
+      Array.from({ length: 6 }, () => countExposure(db.pool, 'previews', who.ana, day, 4)),
+    );
+    expect(counted.filter((n) => n !== null).sort()).toEqual([1, 2, 3, 4]);
+    expect(await exposureOn(db.pool, who.ana, day)).toEqual({ reveals: 1, previews: 4 });
+    await uncountExposure(db.pool, 'previews', who.ana, day);
+    expect(await exposureOn(db.pool, who.ana, day)).toEqual({ reveals: 1, previews: 3 });
+    expect(await exposureOn(db.pool, who.ana, '2026-04-03')).toEqual({ reveals: 0, previews: 0 });
   });
 });

@@ -33,41 +33,73 @@ export async function saveReviewSettings(
   );
 }
 
-/** Full-image reveals a person made on `day` (`YYYY-MM-DD`, the deployment's day). */
-export async function revealsOn(db: Queryable, personId: string, day: string): Promise<number> {
-  const { rows } = await db.query<{ reveals: number }>(
-    `/* api:reveals-on */ select reveals from review_exposure where person_id = $1 and day = $2::date`,
+/** What a person was shown of case media on a day: full-image reveals and previews. */
+export interface Exposure {
+  reveals: number;
+  previews: number;
+}
+
+/** The daily exposure counter's columns: what one counts. */
+export type ExposureKind = keyof Exposure;
+/** Column names of the kinds (never from input: SQL is built from these only). */
+const COLUMN: Record<ExposureKind, string> = { reveals: 'reveals', previews: 'previews' };
+
+/** What a person was shown on `day` (`YYYY-MM-DD`, the deployment's day). */
+export async function exposureOn(db: Queryable, personId: string, day: string): Promise<Exposure> {
+  const { rows } = await db.query<Exposure>(
+    `/* api:exposure-on */ select reveals, previews from review_exposure where person_id = $1 and day = $2::date`,
     [personId, day],
   );
-  return rows[0]?.reveals ?? 0;
+  return rows[0] ?? { reveals: 0, previews: 0 };
+}
+
+/** Full-image reveals a person made on `day` (`YYYY-MM-DD`, the deployment's day). */
+export async function revealsOn(db: Queryable, personId: string, day: string): Promise<number> {
+  return (await exposureOn(db, personId, day)).reveals;
 }
 
 /**
- * Counts one reveal unless the person made `limit` on `day` already (0: no limit), in one statement, so reveals
- * racing each other never all take the last one. Returns the day's count after it, or null when refused (nothing
- * counted). A reveal that then sends nothing gives it back (`uncountReveal`).
+ * Counts one exposure of `kind` unless the person had `limit` of that kind on `day` already (0: no limit), in one
+ * statement, so exposures racing each other never all take the last one. Returns the day's count of that kind
+ * after it, or null when refused (nothing counted). One that then shows nothing gives it back (`uncountExposure`).
  */
-export async function countReveal(
+export async function countExposure(
   db: Queryable,
+  kind: ExposureKind,
   personId: string,
   day: string,
   limit = 0,
 ): Promise<number | null> {
-  const { rows } = await db.query<{ reveals: number }>(
-    `/* api:count-reveal */ insert into review_exposure (person_id, day, reveals) values ($1, $2::date, 1)
-     on conflict (person_id, day) do update set reveals = review_exposure.reveals + 1
-       where $3::int = 0 or review_exposure.reveals < $3
-     returning reveals`,
+  const col = COLUMN[kind];
+  const { rows } = await db.query<{ n: number }>(
+    `/* api:count-${kind} */ insert into review_exposure (person_id, day, ${col}) values ($1, $2::date, 1)
+     on conflict (person_id, day) do update set ${col} = review_exposure.${col} + 1
+       where $3::int = 0 or review_exposure.${col} < $3
+     returning ${col} as n`,
     [personId, day, limit],
   );
-  return rows[0]?.reveals ?? null;
+  return rows[0]?.n ?? null;
 }
 
-/** Gives back a reveal counted for media that was then not sent (absent, destroyed, not the person's to see). */
-export async function uncountReveal(db: Queryable, personId: string, day: string): Promise<void> {
+/** Gives back an exposure counted for media that was then not shown (absent, destroyed, not the person's to see). */
+export async function uncountExposure(
+  db: Queryable,
+  kind: ExposureKind,
+  personId: string,
+  day: string,
+): Promise<void> {
+  const col = COLUMN[kind];
   await db.query(
-    `/* api:uncount-reveal */ update review_exposure set reveals = reveals - 1
-     where person_id = $1 and day = $2::date and reveals > 0`,
+    `/* api:uncount-${kind} */ update review_exposure set ${col} = ${col} - 1
+     where person_id = $1 and day = $2::date and ${col} > 0`,
     [personId, day],
   );
 }
+
+/** One reveal counted (`countExposure` of `reveals`). */
+export const countReveal = (db: Queryable, personId: string, day: string, limit = 0) =>
+  countExposure(db, 'reveals', personId, day, limit);
+
+/** A reveal given back (`uncountExposure` of `reveals`). */
+export const uncountReveal = (db: Queryable, personId: string, day: string) =>
+  uncountExposure(db, 'reveals', personId, day);

@@ -27,6 +27,12 @@ export const reviewSpec = {
     max: 100_000,
     doc: 'full-image reveals a person may make per day (0: no limit; every reveal is counted and audited)',
   }),
+  REVIEW_DAILY_PREVIEW_LIMIT: env.integer({
+    default: 0,
+    min: 0,
+    max: 100_000,
+    doc: 'case previews a person may be shown per day, apart from reveals (0: no limit; every preview is counted and audited)',
+  }),
   REVIEW_DAY_UTC_OFFSET_MINUTES: env.integer({
     default: 420,
     min: -720,
@@ -39,6 +45,7 @@ export const reviewSpec = {
 export function reviewFromConfig(config: ConfigOf<typeof reviewSpec>): {
   timings: ReviewTimings;
   dailyRevealLimit: number;
+  dailyPreviewLimit: number;
   dayUtcOffsetMinutes: number;
 } {
   return {
@@ -48,6 +55,7 @@ export function reviewFromConfig(config: ConfigOf<typeof reviewSpec>): {
       escalationDeadlineHours: config.REVIEW_ESCALATION_DEADLINE_HOURS,
     },
     dailyRevealLimit: config.REVIEW_DAILY_REVEAL_LIMIT,
+    dailyPreviewLimit: config.REVIEW_DAILY_PREVIEW_LIMIT,
     dayUtcOffsetMinutes: config.REVIEW_DAY_UTC_OFFSET_MINUTES,
   };
 }

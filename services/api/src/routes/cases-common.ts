@@ -23,6 +23,10 @@ export interface ReviewSettings {
   timings: ReviewTimings;
   /** Full-image reveals a person may make per day; 0: no limit (they are counted either way). */
   dailyRevealLimit: number;
+  /**
+   * Previews a person may be shown per day, counted apart from reveals; 0: no limit (they are counted either way).
+   */
+  dailyPreviewLimit: number;
   /** The reviewers' day for the exposure counter, minutes east of UTC (Vietnam: 420). */
   dayUtcOffsetMinutes: number;
   /** The evidence vault; null: previews and reveals answer 503. */

@@ -1,7 +1,14 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Principal } from '@mod/db/access';
 import { appendAuditAlone } from '@mod/db/audit';
-import { getReviewCase, getReviewSettings, countReveal, uncountReveal, type ReviewCase } from '@mod/db/cases';
+import {
+  countExposure,
+  getReviewCase,
+  getReviewSettings,
+  uncountExposure,
+  type ExposureKind,
+  type ReviewCase,
+} from '@mod/db/cases';
 import {
   checkReveal,
   refuseReveal,
@@ -58,8 +65,9 @@ export async function settingsOf(deps: CasePartDeps, personId: string): Promise<
  * Previews and reveals of a case's media, from the evidence vault, for the person who works the case (its live
  * claim's holder; a confirmation's authorities while it is open), both alike: the default is a preview made on
  * the server (greyscale, reduced, blurred unless the person turned the blur off), so the original is only ever
- * sent on an explicit reveal, which is counted in the person's daily exposure counter. The vault audits every
- * opening (`evidence.opened`, with the view: `preview` or `reveal`); both are counted (`mod_review_previews_total`,
+ * sent on an explicit reveal. Both are counted in the person's daily exposure counter, each kind under its own
+ * optional daily limit (`REVIEW_DAILY_REVEAL_LIMIT`, `REVIEW_DAILY_PREVIEW_LIMIT`). The vault audits every opening
+ * (`evidence.opened`, with the view: `preview` or `reveal`); both are counted (`mod_review_previews_total`,
  * `mod_review_reveals_total`). Destroyed media answers 410.
  */
 export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Promise<void> {
@@ -106,6 +114,29 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
     throw refusalAnswer(refused);
   }
 
+  /**
+   * Counts one exposure of `kind` for `p` today under `limit` before showing anything, in one statement with the
+   * limit's check, so exposures asked for at once never all pass it; `show` then shows it, and one that shows
+   * nothing (refused, absent, unreadable) gives its count back. Null: refused at the limit, nothing counted.
+   */
+  async function counted<T>(
+    p: Principal,
+    kind: ExposureKind,
+    limit: number,
+    show: () => Promise<T>,
+  ): Promise<{ count: number; shown: T } | null> {
+    const personId = personOf(p);
+    const day = exposureDay(deps.now(), review.dayUtcOffsetMinutes);
+    const count = await countExposure(deps.db, kind, personId, day, limit);
+    if (count === null) return null;
+    try {
+      return { count, shown: await show() };
+    } catch (err) {
+      await uncountExposure(deps.db, kind, personId, day);
+      throw err;
+    }
+  }
+
   async function openEvidence(p: Principal, c: ReviewCase, view: EvidenceView) {
     const vault = review.evidence;
     if (vault === null) throw unavailable('the evidence vault is not configured on this API');
@@ -149,22 +180,43 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const { stored, opened } = await openMedia(p, req.params.id, 'preview');
+      const limit = review.dailyPreviewLimit;
       const settings = await settingsOf(deps, personOf(p));
-      let preview;
-      try {
-        preview = await renderPreview(opened.bytes, { ...previewOptions(settings), format: 'jpeg' });
-      } catch (err) {
-        if (isVaultError(err, VaultErrorCode.PREVIEW_FAILED))
-          throw new ApiError(
-            422,
-            'MOD_ERR_API_PREVIEW_FAILED',
-            'the media cannot be previewed; reveal it instead',
-          );
-        throw err;
-      } finally {
-        opened.bytes.fill(0);
+      const done = await counted(p, 'previews', limit, async () => {
+        const { stored, opened } = await openMedia(p, req.params.id, 'preview');
+        try {
+          return {
+            stored,
+            preview: await renderPreview(opened.bytes, { ...previewOptions(settings), format: 'jpeg' }),
+          };
+        } catch (err) {
+          if (isVaultError(err, VaultErrorCode.PREVIEW_FAILED))
+            throw new ApiError(
+              422,
+              'MOD_ERR_API_PREVIEW_FAILED',
+              'the media cannot be previewed; reveal it instead',
+            );
+          throw err;
+        } finally {
+          opened.bytes.fill(0);
+        }
+      });
+      if (done === null) {
+        // Refused before anything was opened; on record as the rule's refusals are.
+        await appendAuditAlone(deps.db, {
+          ...auditActor(p),
+          action: 'case.preview_refused',
+          subject: { type: 'case', id: req.params.id },
+          reason: 'MOD_ERR_API_PREVIEW_LIMIT',
+          evidence: { dailyPreviewLimit: limit },
+        });
+        throw new ApiError(
+          429,
+          'MOD_ERR_API_PREVIEW_LIMIT',
+          `you have been shown ${limit} previews today, the limit set for reviewers; take a break or ask a colleague`,
+        );
       }
+      const { stored, preview } = done.shown;
       // An exposure, as a reveal is: the vault audited the opening (`evidence.opened`, `preview`); counted here.
       deps.previews.inc();
       return reply
@@ -172,6 +224,7 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
         .header('content-disposition', 'inline')
         .header('x-case-id', stored.id)
         .header('x-preview-blurred', String(settings.previewBlur))
+        .header('x-previews-today', String(done.count))
         .send(binary(preview.bytes));
     },
   );
@@ -188,13 +241,9 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const personId = personOf(p);
-      const day = exposureDay(deps.now(), review.dayUtcOffsetMinutes);
       const limit = review.dailyRevealLimit;
-      // Counted before the media is even opened, in one statement with the limit's check, so reveals asked for
-      // at once never all pass it; a reveal that then sends nothing gives its count back.
-      const count = await countReveal(deps.db, personId, day, limit);
-      if (count === null) {
+      const done = await counted(p, 'reveals', limit, () => openMedia(p, req.params.id, 'reveal'));
+      if (done === null) {
         const refused = checkReveal(limit, limit);
         throw new ApiError(
           429,
@@ -202,14 +251,8 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
           refused.ok ? 'exposure limit' : refused.message,
         );
       }
-      let media;
-      try {
-        media = await openMedia(p, req.params.id, 'reveal');
-      } catch (err) {
-        await uncountReveal(deps.db, personId, day);
-        throw err;
-      }
-      const { stored, opened } = media;
+      const { count } = done;
+      const { stored, opened } = done.shown;
       deps.reveals.inc();
       return reply
         .header('content-type', opened.item.mediaType)

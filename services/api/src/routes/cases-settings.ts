@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { appendAudit } from '@mod/db/audit';
-import { revealsOn, saveReviewSettings } from '@mod/db/cases';
+import { exposureOn, saveReviewSettings } from '@mod/db/cases';
 import { changeReviewSettings, exposureDay, PREVIEW_MAX_SIDE, PREVIEW_MIN_SIDE } from '@mod/review';
 import { principalOf } from '../auth.js';
 import { auditActor, ErrorResponses, type TypedApp } from './common.js';
@@ -17,6 +17,9 @@ const SettingsBody = Type.Object(
     /** Full-image reveals today (the deployment's day), and the daily limit (0: none). */
     revealsToday: Type.Integer({ minimum: 0 }),
     dailyRevealLimit: Type.Integer({ minimum: 0 }),
+    /** Previews shown today (the deployment's day), and their own daily limit (0: none). */
+    previewsToday: Type.Integer({ minimum: 0 }),
+    dailyPreviewLimit: Type.Integer({ minimum: 0 }),
   },
   { additionalProperties: false },
 );
@@ -25,15 +28,20 @@ const settingsRoute = { roles: [...CASE_WORKERS], tenant: 'none' as const, sessi
 
 /**
  * A person's own review settings (under `/v1/review-settings`): how previews are made for them, and how many
- * full images they revealed today. Changes are audited.
+ * full images they revealed and how many previews they were shown today. Changes are audited.
  */
 export async function reviewSettingsRoutes(app: TypedApp, deps: CasePartDeps): Promise<void> {
   const { review } = deps;
-  const answer = async (personId: string, s: { previewBlur: boolean; previewMaxSide: number }) => ({
-    ...s,
-    revealsToday: await revealsOn(deps.db, personId, exposureDay(deps.now(), review.dayUtcOffsetMinutes)),
-    dailyRevealLimit: review.dailyRevealLimit,
-  });
+  const answer = async (personId: string, s: { previewBlur: boolean; previewMaxSide: number }) => {
+    const seen = await exposureOn(deps.db, personId, exposureDay(deps.now(), review.dayUtcOffsetMinutes));
+    return {
+      ...s,
+      revealsToday: seen.reveals,
+      dailyRevealLimit: review.dailyRevealLimit,
+      previewsToday: seen.previews,
+      dailyPreviewLimit: review.dailyPreviewLimit,
+    };
+  };
 
   app.get(
     '',

@@ -18,6 +18,7 @@ export function reviewSettingsOf(given: Partial<ReviewSettings> = {}): ReviewSet
     policy: given.policy ?? defaultPolicy,
     timings: given.timings ?? defaultReviewTimings,
     dailyRevealLimit: given.dailyRevealLimit ?? 0,
+    dailyPreviewLimit: given.dailyPreviewLimit ?? 0,
     dayUtcOffsetMinutes: given.dayUtcOffsetMinutes ?? 420,
     evidence: given.evidence ?? null,
   };
