@@ -317,6 +317,8 @@ describe.skipIf(!available)('the console in a real browser', () => {
     await claim.first().click();
     const media = page.locator('[data-testid=case-media]');
     await expect.poll(() => media.getAttribute('alt')).toBe('Ảnh xem trước đã làm mờ, thang xám');
+    // The preview is an exposure too: counted the day's first.
+    await expect.poll(() => page.textContent('[data-testid=exposure]')).toContain('1 ảnh xem trước');
     await lookAt('13-review-case');
     await page.keyboard.press('v');
     await expect.poll(() => media.getAttribute('alt')).toBe('Ảnh gốc (đã ghi vào nhật ký)');

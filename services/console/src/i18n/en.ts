@@ -298,7 +298,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
 
   'review.title': 'Review queue',
   'review.exposure':
-    'Today you have revealed {count, plural, =0 {no originals} one {# original} other {# originals}} ({limit, plural, =0 {no limit} other {limit #}}).',
+    'Today you have revealed {count, plural, =0 {no originals} one {# original} other {# originals}} ({limit, plural, =0 {no limit} other {limit #}}) and been shown {previews, plural, =0 {no previews} one {# preview} other {# previews}} ({previewLimit, plural, =0 {no limit} other {limit #}}).',
   'review.queue': '{count, plural, =0 {No case waiting} one {# case waiting} other {# cases waiting}}',
   'review.reasonCol': 'Reason',
   'review.score': 'Risk score',

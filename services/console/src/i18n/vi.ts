@@ -299,7 +299,7 @@ export const vi = {
 
   'review.title': 'Hàng đợi xem xét',
   'review.exposure':
-    'Hôm nay bạn đã xem {count, plural, =0 {chưa ảnh gốc nào} other {# ảnh gốc}} ({limit, plural, =0 {không giới hạn} other {giới hạn #}}).',
+    'Hôm nay bạn đã xem {count, plural, =0 {chưa ảnh gốc nào} other {# ảnh gốc}} ({limit, plural, =0 {không giới hạn} other {giới hạn #}}) và {previews, plural, =0 {chưa ảnh xem trước nào} other {# ảnh xem trước}} ({previewLimit, plural, =0 {không giới hạn} other {giới hạn #}}).',
   'review.queue': '{count, plural, =0 {Không có trường hợp nào đang chờ} other {# trường hợp đang chờ}}',
   'review.reasonCol': 'Lý do',
   'review.score': 'Điểm rủi ro',

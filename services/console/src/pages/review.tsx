@@ -49,7 +49,8 @@ function CaseWork(props: {
   /** Negative banks (known benign) a dismissal may propose the content's hashes for. */
   negativeBanks: readonly Bank[];
   onChanged: (decided?: Outcome) => void;
-  onRevealed: () => void;
+  /** An image of the case (its preview or the original) arrived: both are counted exposures. */
+  onShown: () => void;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -58,11 +59,11 @@ function CaseWork(props: {
   const [category, setCategory] = useState<'A' | 'B' | 'C'>('C');
   const [proposeTo, setProposeTo] = useState('');
   const media = useMediaUrl(props.item.id, revealed);
-  // The reveal is counted when the original arrives: the exposure counter reads it again then.
-  const { onRevealed } = props;
+  // A preview, and a reveal, is counted when its image arrives: the exposure counter reads it again then.
+  const { onShown } = props;
   useEffect(() => {
-    if (revealed && media.url !== null) onRevealed();
-  }, [revealed, media.url, onRevealed]);
+    if (media.url !== null) onShown();
+  }, [media.url, onShown]);
   const params = { path: { id: props.item.id } };
   const decide = useAction(async (decision: Decision) => {
     const done = await ok(
@@ -219,7 +220,12 @@ export function ReviewPage(props: { selected?: string | undefined }) {
     <Page title={t('review.title')} actions={<RefreshButton onRefresh={queue.reload} />}>
       {settings.data === null ? null : (
         <p class="notice" role="status" data-testid="exposure">
-          {t('review.exposure', { count: settings.data.revealsToday, limit: settings.data.dailyRevealLimit })}
+          {t('review.exposure', {
+            count: settings.data.revealsToday,
+            limit: settings.data.dailyRevealLimit,
+            previews: settings.data.previewsToday,
+            previewLimit: settings.data.dailyPreviewLimit,
+          })}
         </p>
       )}
       <ErrorNote error={queue.error ?? claim.error} />
@@ -238,7 +244,7 @@ export function ReviewPage(props: { selected?: string | undefined }) {
           item={current}
           negativeBanks={banks.data ?? []}
           onChanged={changed}
-          onRevealed={settings.reload}
+          onShown={settings.reload}
         />
       )}
       {queue.data === null ? <Loading /> : null}
