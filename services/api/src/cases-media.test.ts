@@ -127,6 +127,11 @@ describe('reveals', () => {
     for (let i = 0; i < 3; i++) expect((await revealFor(bao, caseId)).statusCode).toBe(200);
     expect(await revealAnswer(bao, caseId)).toEqual([429, 'MOD_ERR_API_EXPOSURE_LIMIT']);
     expect(await opened('reveal', bao.personId)).toHaveLength(3);
+    // The refusal is on record, by whom and why, as a preview's past its limit is.
+    const refused = (await listAudit(api.db, { subjectId: caseId }))
+      .filter((r) => r.action === 'case.reveal_refused')
+      .map((r) => [r.actor.id, r.reason]);
+    expect(refused).toEqual([[bao.personId, 'MOD_ERR_API_EXPOSURE_LIMIT']]);
   });
 });
 

@@ -104,14 +104,25 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
       const item = await vault.get(evidenceItemId(c.tenantId, c.submissionId), { all: true });
       if (item !== null && evidenceState(item) === 'destroyed') throw evidenceGone();
     }
+    await auditRefusal(p, c.id, view, refused.code, { kind: c.kind });
+    throw refusalAnswer(refused);
+  }
+
+  /** A view of the case's media refused (`case.preview_refused`, `case.reveal_refused`), its code the reason. */
+  async function auditRefusal(
+    p: Principal,
+    caseId: string,
+    view: 'preview' | 'reveal',
+    code: string,
+    evidence: Record<string, unknown>,
+  ): Promise<void> {
     await appendAuditAlone(deps.db, {
       ...auditActor(p),
       action: `case.${view}_refused`,
-      subject: { type: 'case', id: c.id },
-      reason: refused.code,
-      evidence: { kind: c.kind },
+      subject: { type: 'case', id: caseId },
+      reason: code,
+      evidence,
     });
-    throw refusalAnswer(refused);
   }
 
   /**
@@ -203,12 +214,8 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
       });
       if (done === null) {
         // Refused before anything was opened; on record as the rule's refusals are.
-        await appendAuditAlone(deps.db, {
-          ...auditActor(p),
-          action: 'case.preview_refused',
-          subject: { type: 'case', id: req.params.id },
-          reason: 'MOD_ERR_API_PREVIEW_LIMIT',
-          evidence: { dailyPreviewLimit: limit },
+        await auditRefusal(p, req.params.id, 'preview', 'MOD_ERR_API_PREVIEW_LIMIT', {
+          dailyPreviewLimit: limit,
         });
         throw new ApiError(
           429,
@@ -244,6 +251,9 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
       const limit = review.dailyRevealLimit;
       const done = await counted(p, 'reveals', limit, () => openMedia(p, req.params.id, 'reveal'));
       if (done === null) {
+        await auditRefusal(p, req.params.id, 'reveal', 'MOD_ERR_API_EXPOSURE_LIMIT', {
+          dailyRevealLimit: limit,
+        });
         const refused = checkReveal(limit, limit);
         throw new ApiError(
           429,
