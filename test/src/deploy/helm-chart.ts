@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
-import { deployDir, findHelm, obj, str, yamlDocuments } from './deploy-files.js';
+import { afterAll, expect } from 'vitest';
+import { deployDir, findHelm, list, obj, str, yamlDocuments } from './deploy-files.js';
 
 /** deploy/helm/moderation as the real Helm renders it: shared by the chart's test files. */
 
@@ -48,4 +48,26 @@ export function useHelm(): HelmRunner {
     return yamlDocuments(result.stdout).map(obj);
   };
   return { run, template, render: (...set) => template(set.flatMap((s) => ['--set', s])) };
+}
+
+/**
+ * What every pod of the chart must be: non-root (uid 1000) with no service-account token, its container without
+ * privilege escalation or capabilities on a read-only root, with CPU and memory requests and limits and a writable
+ * /tmp. Answers the container's mount paths, for the caller's own checks of what it writes.
+ */
+export function expectUnprivileged(pod: Manifest, container: Manifest): string[] {
+  expect(obj(pod['securityContext'])).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+  expect(pod['automountServiceAccountToken']).toBe(false);
+  expect(obj(container['securityContext'])).toEqual({
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+  });
+  const resources = obj(container['resources']);
+  for (const kind of ['requests', 'limits'])
+    expect(Object.keys(obj(resources[kind])).sort()).toEqual(['cpu', 'memory']);
+  const mounts = list(container['volumeMounts']).map((m) => str(obj(m)['mountPath']));
+  expect(mounts).toContain('/tmp');
+  return mounts;
 }
