@@ -3,7 +3,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { urlObservedCodec, type UrlObserved } from '@mod/contracts';
+import { UrlObserved, urlObservedCodec } from '@mod/contracts';
 import { normalizeUrl } from '@mod/urls';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
@@ -35,8 +35,9 @@ const LINES_PER_TURN = 1_000;
 const SampleLine = Type.Object(
   {
     url: Type.String({ minLength: 1, maxLength: 8192 }),
+    /** The event's own rule (a day and a time that exist: `IsoTime`), or the event could not be encoded. */
     observedAt: Type.Optional(
-      Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$', maxLength: 40 }),
+      Type.String({ pattern: UrlObserved.properties.observedAt.pattern, maxLength: 40 }),
     ),
     contentType: Type.Optional(Type.String({ maxLength: 200, pattern: '^[\\x21-\\x7e][\\x20-\\x7e]*$' })),
   },
