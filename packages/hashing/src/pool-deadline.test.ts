@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withDeadline } from './decode-budget.js';
 import { fixture } from './fixtures.test-helper.js';
+import { flatLosslessWebp } from './synthetic-photos.js';
 // The pool runs the compiled task file (dist/hash-task.js), so it is imported from the built package.
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 
@@ -15,11 +16,7 @@ describe('hash worker pool: a decode past its deadline', () => {
     // A lossless WebP of 36 MP: a few kilobytes whose loader decodes every pixel in one call, which libvips'
     // timeout cannot interrupt; within every decode limit, yet far slower than its deadline (long enough for the
     // header to be read and the decode to begin).
-    const slow = await sharp({
-      create: { width: 6000, height: 6000, channels: 3, background: '#336699' },
-    })
-      .webp({ lossless: true })
-      .toBuffer();
+    const slow = await flatLosslessWebp(6000, 6000, '#336699');
     const out = await runHashTask(pool, slow, { limits: { timeoutMs: 300 } });
     expect(out).toMatchObject({ ok: false, error: { code: 'MOD_ERR_HASH_TIMEOUT', retriable: true } });
     // sharp's counters are the process's, its worker threads' included: no decode is left running (or finished

@@ -85,3 +85,14 @@ export async function animationOf(
     ? strip.gif({ loop: 0, delay, effort: 1, dither: 0 }).toBuffer()
     : strip.webp({ loop: 0, delay, quality: 90 }).toBuffer();
 }
+
+/**
+ * A flat `width`×`height` lossless WebP of one colour: a few kilobytes whose loader decodes every pixel in one
+ * call, which libvips' timeout cannot interrupt. At 6000×6000 (36 MP, within every decode limit) it takes seconds:
+ * the media a decode time limit exists for.
+ */
+export function flatLosslessWebp(width: number, height: number, background: string): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background } })
+    .webp({ lossless: true })
+    .toBuffer();
+}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { MediaEvent } from '@mod/contracts';
 import {
   HashingErrorCode,
@@ -27,34 +28,47 @@ export interface HashStageOptions {
    * says how many frames were examined, and policy has a person look when nothing matched.
    */
   maxHashedFrames?: number;
+  /** Wall-clock budget of one decode, in ms (`@mod/hashing` default, 10 s, when absent). */
+  decodeTimeoutMs?: number;
 }
 
-/** Times one media's decode may time out before its submission fails (the first ones may be a busy machine). */
-export const MAX_DECODE_TIMEOUTS = 3;
+/**
+ * Times the same content's decode may time out before its submission fails. The decode budget is wall-clock time,
+ * so one timeout may be a busy machine (threads sharing cores with other work, a pause of the process): the
+ * content gets one more try. A second timeout of the same bytes, under any submission, is taken as the content's
+ * own: every other decode failure (corrupt, truncated, past a pixel, memory, frame or scan limit) depends on the
+ * bytes alone and fails the submission on its first attempt.
+ */
+export const MAX_DECODE_TIMEOUTS = 2;
 
-/** Submissions whose decode timed out, and how often (at most `limit` remembered, the oldest forgotten first). */
+/**
+ * Content (SHA-256 of its bytes) whose decode timed out, and how often (at most `limit` remembered, the oldest
+ * forgotten first). By content, not submission: hostile media sent again under a new submission id, or replayed,
+ * is refused on its first timeout instead of costing the decode budget `MAX_DECODE_TIMEOUTS` times again.
+ */
 export function createDecodeTimeouts(limit = 10_000) {
   const counts = new Map<string, number>();
   return {
-    /** Counts one more timeout of `submissionId`'s decode; answers how many so far. */
-    count(submissionId: string): number {
-      const n = (counts.get(submissionId) ?? 0) + 1;
-      counts.delete(submissionId);
+    /** Counts one more timeout of the content `digest`; answers how many so far. */
+    count(digest: string): number {
+      const n = (counts.get(digest) ?? 0) + 1;
+      counts.delete(digest);
       if (counts.size >= limit) counts.delete(counts.keys().next().value!);
-      counts.set(submissionId, n);
+      counts.set(digest, n);
       return n;
     },
-    forget: (submissionId: string) => counts.delete(submissionId),
+    forget: (digest: string) => counts.delete(digest),
   };
 }
 export type DecodeTimeouts = ReturnType<typeof createDecodeTimeouts>;
 
 /**
  * Decodes and hashes the media in the worker pool, which takes ownership of the bytes: they live only for this
- * step. A full pool is retried, and a decoder that timed out too, up to `MAX_DECODE_TIMEOUTS` times: media that
- * always takes longer (a crafted progressive JPEG of thousands of scans, say) would otherwise hold its partition
- * for ever. Media that cannot be decoded in time, or at all, or whose decode would take more memory than
- * `maxDecodedBytes`, fails the submission (and the message is dead-lettered, for an operator to replay).
+ * step. A full pool or a failed worker is retried (the machine's state, not the content's); a decode that timed
+ * out is retried until the same content has timed out `MAX_DECODE_TIMEOUTS` times: media that always takes longer
+ * (a crafted progressive JPEG of thousands of scans, say) would otherwise hold its partition for ever. Media that
+ * cannot be decoded in time, or at all, or whose decode would take more memory than `maxDecodedBytes`, fails the
+ * submission (and the message is dead-lettered, for an operator to replay).
  * The bytes must be the content the submission recorded at intake (its SHA-256), or the event is refused; a
  * submission without one (a platform's own) records the first media hashed under it as its content (`bindDigest`).
  */
@@ -69,15 +83,17 @@ export async function hashMedia(
   const result = await o.hash(bytes, {
     ...(o.dihedral ? { dihedral: true, trim: true } : {}),
     ...(o.reducedDecode === undefined ? {} : { reducedDecode: o.reducedDecode }),
-    ...(o.maxDecodedBytes === undefined ? {} : { limits: { maxDecodedBytes: o.maxDecodedBytes } }),
+    limits: {
+      ...(o.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: o.maxDecodedBytes }),
+      ...(o.decodeTimeoutMs === undefined ? {} : { timeoutMs: o.decodeTimeoutMs }),
+    },
     ...(o.maxHashedFrames === undefined ? {} : { maxHashedFrames: o.maxHashedFrames }),
   });
   if (!result.ok) {
     const { code, message, retriable } = result.error;
     const timedOut = code === HashingErrorCode.TIMEOUT;
-    if (retriable && !(timedOut && timeouts.count(event.submissionId) >= MAX_DECODE_TIMEOUTS))
+    if (retriable && !(timedOut && timeouts.count(contentKey(event, claimed, bytes)) >= MAX_DECODE_TIMEOUTS))
       return { done: { kind: 'retry', error: new Error(`${code}: ${message}`) } };
-    if (timedOut) timeouts.forget(event.submissionId);
     return {
       done: await failSubmission(
         store,
@@ -87,7 +103,7 @@ export async function hashMedia(
       ),
     };
   }
-  timeouts.forget(event.submissionId);
+  timeouts.forget(`sha256:${result.hashes.sha256}`);
   const content =
     claimed.sha256 ??
     (await store.bindDigest({ id: event.submissionId, tenantId: event.tenantId }, result.hashes.sha256));
@@ -101,4 +117,14 @@ export async function hashMedia(
     return { done: await failSubmission(store, event, code, message) };
   }
   return { next: result.hashes };
+}
+
+/**
+ * What names the content for `DecodeTimeouts`: the SHA-256 of its bytes, computed only after a timeout (the pool
+ * computes it too, but a timed-out task answers nothing). Bytes the pool took (moved, not copied: see `runHashTask`)
+ * are named by the digest intake recorded, or else by their submission.
+ */
+function contentKey(event: MediaEvent, claimed: ClaimedSubmission, bytes: Buffer): string {
+  if (bytes.byteLength > 0) return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return claimed.sha256 === null ? `submission:${event.submissionId}` : `sha256:${claimed.sha256}`;
 }
