@@ -122,8 +122,11 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
             legalBasisId: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,63}$' }),
             /** Overrides the basis' deadline (must be in the future). */
             deadlineAt: Type.Optional(Timestamp),
-            /** URL to re-fetch once the target reports the takedown done (default: a URL subject). */
-            verifyUrl: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 8192 })),
+            /**
+             * URL to re-fetch once the target reports the takedown done (default: a URL subject): an http(s) URL
+             * without credentials, as a url subject is (it reaches the target as its request's `url`).
+             */
+            verifyUrl: Type.Optional(Text(8192)),
             submissionId: Type.Optional(Uuid),
             note: Type.Optional(Text(2000)),
           },
@@ -156,6 +159,7 @@ export async function orderAuthorityRoutes(app: TypedApp, deps: RouteDeps): Prom
           : new Date(b.deadlineAt);
       if (deadlineAt <= at) throw badRequest('MOD_ERR_API_VALIDATION', 'the deadline must be in the future');
       checkDeadlineHorizon(deadlineAt, at);
+      if (b.verifyUrl !== undefined) checkedSubjectValue({ type: 'url', value: b.verifyUrl });
       const verifyUrl =
         b.verifyUrl ?? (b.kind === 'takedown' && b.subject.type === 'url' ? b.subject.value : null);
       // Only a submission the caller may already read can be an order's evidence (naming one must not open
