@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { createTenant, listTenants, updateTenant } from '@mod/db/access';
 import { principalOf } from '../auth.js';
-import { conflict, notFound } from '../errors.js';
+import { ApiError, conflict, notFound } from '../errors.js';
 import {
   ADMIN_ROUTE,
   TenantBody,
@@ -10,8 +10,10 @@ import {
   TenantIdParams,
   TenantKindSchema,
   TenantName,
+  tenantPage,
+  TenantPageQuery,
 } from './access-schemas.js';
-import { auditCallerChange, ErrorResponses, MAX_PAGE, type RouteDeps, type TypedApp } from './common.js';
+import { auditCallerChange, ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
 
 /**
  * What a change of a tenant does, in the OpenAPI document. The API holds no right to change Kafka ACLs (that right
@@ -23,7 +25,8 @@ const TENANT_CHANGE_DESCRIPTION =
   'its credentials authenticate from then on. Its partner Kafka principal (ISP or platform) is suspended on the ' +
   'broker by the standing reconcile (modctl kafka standing, run on a schedule: every minute by default), not by ' +
   'this call: until then the broker still takes its produce, and the workers dead-letter its events ' +
-  '(MOD_ERR_TENANT_DISABLED). Enabling it lifts the suspension at the next run.';
+  '(MOD_ERR_TENANT_DISABLED). Enabling it lifts the suspension at the next run. An admin may not switch off its ' +
+  "own tenant (409 MOD_ERR_API_NOT_YOURSELF): it would lock out every admin of it; another admin tenant's does.";
 
 /** Tenants: list them a page at a time, create one, change its name, blocking subscription or switch it off. */
 export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
@@ -32,13 +35,7 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
     {
       config: ADMIN_ROUTE,
       schema: {
-        querystring: Type.Object(
-          {
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
-            after: Type.Optional(TenantId),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: TenantPageQuery,
         response: {
           200: Type.Object({
             tenants: Type.Array(TenantBody),
@@ -48,14 +45,13 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
         },
       },
     },
-    async (req) => {
-      const limit = req.query.limit ?? 50;
-      const tenants = await listTenants(deps.db, {
-        limit,
-        ...(req.query.after === undefined ? {} : { after: req.query.after }),
-      });
-      return { tenants, nextAfter: tenants.length === limit ? (tenants.at(-1)?.id ?? null) : null };
-    },
+    async (req) =>
+      tenantPage(
+        'tenants',
+        req.query,
+        (q) => listTenants(deps.db, q),
+        (t) => t.id,
+      ),
   );
 
   app.post(
@@ -123,6 +119,14 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
     },
     async (req) => {
       const p = principalOf(req);
+      // As an admin may not disable their own person: switching off the caller's tenant would end every credential
+      // and session of it at once, the caller's and every other admin's of it, with no way back through the API.
+      if (req.body.disabled === true && req.params.tenantId === p.tenantId)
+        throw new ApiError(
+          409,
+          'MOD_ERR_API_NOT_YOURSELF',
+          "an admin may not switch off its own tenant (every admin of it would be locked out); another admin tenant's admin may",
+        );
       return withTransaction(deps.db, async (c) => {
         const changed = await updateTenant(c, req.params.tenantId, req.body, deps.now());
         if (changed === null) throw notFound('tenant');
