@@ -1,3 +1,4 @@
+import type { PersonRole } from './people.js';
 import type { Queryable } from './pool.js';
 
 /** A reviewer's preview settings (the review core checks values; the table keeps them in range too). */
@@ -103,3 +104,58 @@ export const countReveal = (db: Queryable, personId: string, day: string, limit 
 /** A reveal given back (`uncountExposure` of `reveals`). */
 export const uncountReveal = (db: Queryable, personId: string, day: string) =>
   uncountExposure(db, 'reveals', personId, day);
+
+/** One person's exposure on a day, as a supervisor reads it (`exposureOfDay`). */
+export interface PersonExposure extends Exposure {
+  personId: string;
+  displayName: string;
+  login: string;
+  role: PersonRole;
+  tenantId: string;
+  /** When the person was disabled (their counts stay readable), or null. */
+  disabledAt: Date | null;
+}
+
+/**
+ * Everyone's exposure on `day` (`YYYY-MM-DD`, the deployment's day): every enabled person who works cases
+ * (reviewers, authorities), shown something or not, and anyone else with a count that day (disabled since, or of
+ * another role now); most exposed first (reveals, then previews), then by name. At most `limit` people, and
+ * whether there were more.
+ */
+export async function exposureOfDay(
+  db: Queryable,
+  day: string,
+  limit: number,
+): Promise<{ people: PersonExposure[]; truncated: boolean }> {
+  const { rows } = await db.query<{
+    id: string;
+    display_name: string;
+    login: string;
+    role: PersonRole;
+    tenant_id: string;
+    disabled_at: Date | null;
+    reveals: number;
+    previews: number;
+  }>(
+    `/* api:exposure-of-day */ select p.id, p.display_name, p.login, p.role, p.tenant_id, p.disabled_at,
+       coalesce(e.reveals, 0) as reveals, coalesce(e.previews, 0) as previews
+     from people p left join review_exposure e on e.person_id = p.id and e.day = $1::date
+     where (p.role in ('reviewer', 'authority') and p.disabled_at is null) or e.reveals > 0 or e.previews > 0
+     order by coalesce(e.reveals, 0) desc, coalesce(e.previews, 0) desc, p.display_name, p.id
+     limit $2`,
+    [day, limit + 1],
+  );
+  return {
+    people: rows.slice(0, limit).map((r) => ({
+      personId: r.id,
+      displayName: r.display_name,
+      login: r.login,
+      role: r.role,
+      tenantId: r.tenant_id,
+      disabledAt: r.disabled_at,
+      reveals: r.reveals,
+      previews: r.previews,
+    })),
+    truncated: rows.length > limit,
+  };
+}

@@ -78,6 +78,11 @@ export {
   previewOptions,
   exposureDay,
   checkReveal,
+  exposureStanding,
+  exposureDayRefusal,
+  EXPOSURE_NEAR_SHARE,
+  EXPOSURE_DAYS_BACK,
+  type ExposureStanding,
   type ReviewSettings,
 } from './wellness.js';
 

@@ -7,6 +7,8 @@ import {
   defaultReviewSettings,
   encodeCursor,
   exposureDay,
+  exposureDayRefusal,
+  exposureStanding,
   previewOptions,
   PREVIEW_BLUR_SIGMA,
   refusalText,
@@ -110,6 +112,28 @@ describe('daily exposure', () => {
     expect(checkReveal(10_000, 0)).toEqual({ ok: true });
     expect(checkReveal(4, 5)).toEqual({ ok: true });
     expect(checkReveal(5, 5)).toMatchObject({ code: ReviewRefusalCode.ExposureLimit });
+  });
+
+  it('says where a person stands against a limit: none, under, near (four fifths), reached', () => {
+    expect([0, 500].map((n) => exposureStanding(n, 0))).toEqual(['none', 'none']);
+    expect([0, 7, 8, 9, 10, 11].map((n) => exposureStanding(n, 10))).toEqual([
+      'under',
+      'under',
+      'near',
+      'near',
+      'reached',
+      'reached',
+    ]);
+    expect([0, 1].map((n) => exposureStanding(n, 1))).toEqual(['under', 'reached']);
+  });
+
+  it('lets a supervisor read today and the year before, never a later day or a date that is none', () => {
+    expect(exposureDayRefusal('2026-03-02', '2026-03-02')).toBeNull();
+    expect(exposureDayRefusal('2025-03-01', '2026-03-02')).toBeNull();
+    expect(exposureDayRefusal('2025-02-28', '2026-03-02')).toMatch(/more than 366 days/);
+    expect(exposureDayRefusal('2026-03-03', '2026-03-02')).toMatch(/after today/);
+    for (const bad of ['2026-02-30', '2026-3-1', 'yesterday', '2026-03-01T00:00:00Z'])
+      expect(exposureDayRefusal(bad, '2026-03-02')).toMatch(/YYYY-MM-DD/);
   });
 });
 

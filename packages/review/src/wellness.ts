@@ -62,3 +62,34 @@ export function checkReveal(revealedToday: number, dailyLimit: number): { ok: tr
     );
   return { ok: true };
 }
+
+/**
+ * Where a person stands against one daily limit, as a supervisor reads it: `none` without a limit, `reached` at
+ * or past it (the next one is refused), `near` from `EXPOSURE_NEAR_SHARE` of it, `under` below that.
+ */
+export type ExposureStanding = 'none' | 'under' | 'near' | 'reached';
+/** The share of a daily limit from which a person is near it (four fifths: 8 of 10). */
+export const EXPOSURE_NEAR_SHARE = 0.8;
+
+export function exposureStanding(count: number, dailyLimit: number): ExposureStanding {
+  if (dailyLimit <= 0) return 'none';
+  if (count >= dailyLimit) return 'reached';
+  return count >= dailyLimit * EXPOSURE_NEAR_SHARE ? 'near' : 'under';
+}
+
+/** How many days back a supervisor may read the exposure counter (a year and a day: last year's same day). */
+export const EXPOSURE_DAYS_BACK = 366;
+
+/**
+ * Whether `day` (`YYYY-MM-DD`, a real date) is one whose exposure a supervisor may read on `today`: not after it,
+ * at most `EXPOSURE_DAYS_BACK` days before it. Answers why not, or null.
+ */
+export function exposureDayRefusal(day: string, today: string): string | null {
+  const at = Date.parse(`${day}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== day)
+    return 'day is a date, YYYY-MM-DD';
+  const back = (Date.parse(`${today}T00:00:00Z`) - at) / 86_400_000;
+  if (back < 0) return `day is after today (${today})`;
+  if (back > EXPOSURE_DAYS_BACK) return `day is more than ${EXPOSURE_DAYS_BACK} days before today (${today})`;
+  return null;
+}

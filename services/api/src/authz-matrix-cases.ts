@@ -47,6 +47,8 @@ export const CASES_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     sessionOnly: true,
     sample: () => ({ url: '/v1/review-settings', payload: { previewBlur: true } }),
   },
+  // Everyone's daily exposure: welfare supervisors (admins), people only; every read audited.
+  'GET /v1/review-exposure': { roles: ['admin'], tenant: 'none', sessionOnly: true },
 
   // Bank proposals: read by those who make and decide them, decided by a curator who did not propose.
   'GET /v1/bank-proposals': { roles: ['curator', 'reviewer', 'admin'], tenant: 'none' },

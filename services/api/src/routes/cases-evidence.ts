@@ -217,6 +217,8 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
         await auditRefusal(p, req.params.id, 'preview', 'MOD_ERR_API_PREVIEW_LIMIT', {
           dailyPreviewLimit: limit,
         });
+        // The limit reached, for a client to say in the person's words (the console does).
+        reply.header('x-daily-limit', String(limit));
         throw new ApiError(
           429,
           'MOD_ERR_API_PREVIEW_LIMIT',
@@ -254,6 +256,7 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
         await auditRefusal(p, req.params.id, 'reveal', 'MOD_ERR_API_EXPOSURE_LIMIT', {
           dailyRevealLimit: limit,
         });
+        reply.header('x-daily-limit', String(limit));
         const refused = checkReveal(limit, limit);
         throw new ApiError(
           429,

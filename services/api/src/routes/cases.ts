@@ -9,6 +9,7 @@ import { caseEvidenceRoutes } from './cases-evidence.js';
 import { registerCaseMetrics } from './cases-metrics.js';
 import { bankProposalRoutes, caseProposalRoutes } from './cases-proposals.js';
 import { reviewSettingsRoutes } from './cases-settings.js';
+import { reviewExposureRoutes } from './review-exposure.js';
 
 export type { CaseRouteDeps, ReviewSettings } from './cases-common.js';
 
@@ -39,9 +40,10 @@ async function caseRoutes(app: TypedApp, deps: CasePartDeps): Promise<void> {
 }
 
 /**
- * The review cases people work, as three groups sharing one set of metrics (`registerCaseGroups` registers
+ * The review cases people work, as groups sharing one set of metrics (`registerCaseGroups` registers
  * them): cases (under `/v1/cases`: queues, a case, claim and release, decisions, previews and reveals), the
- * person's own review settings (`/v1/review-settings`), and bank proposals (`/v1/bank-proposals`).
+ * person's own review settings (`/v1/review-settings`), everyone's daily exposure for supervisors
+ * (`/v1/review-exposure`), and bank proposals (`/v1/bank-proposals`).
  */
 export async function registerCaseGroups(app: TypedApp, deps: CaseRouteDeps): Promise<void> {
   const counters = registerCaseMetrics({
@@ -53,5 +55,6 @@ export async function registerCaseGroups(app: TypedApp, deps: CaseRouteDeps): Pr
   const partDeps: CasePartDeps = { ...deps, ...counters };
   await app.register(caseRoutes, { prefix: '/v1/cases', ...partDeps });
   await app.register(reviewSettingsRoutes, { prefix: '/v1/review-settings', ...partDeps });
+  await app.register(reviewExposureRoutes, { prefix: '/v1/review-exposure', ...partDeps });
   await app.register(bankProposalRoutes, { prefix: '/v1/bank-proposals', ...partDeps });
 }
