@@ -14,6 +14,7 @@ import {
   type ReportHoldRow,
   type ReportLegalHold,
 } from './report-holds.js';
+import { referredToCondition } from './report-referrals.js';
 
 /** A report as operators see it (never its tracking code; contact details only through `readReportContact`). */
 export interface ReportView extends ReportFields {
@@ -150,15 +151,23 @@ const toView = (r: ReportRow): ReportView => ({
   })),
 });
 
-/** Which reports a caller reaches: all (operators), or those one tenant filed (a platform, a hotline's keys). */
-export type ReportScope = { all: true } | { all: false; tenantId: string };
-const scopeArg = (scope: ReportScope) => (scope.all ? null : scope.tenantId);
+/**
+ * Which reports a caller reaches: all (operators), those one tenant filed (a platform, a hotline's keys), or those
+ * standing referred to one authority tenant (`referReport`).
+ */
+export type ReportScope =
+  | { all: true }
+  | { all: false; tenantId: string }
+  | { all: false; referredTo: string };
+const scopeArg = (scope: ReportScope) => (!scope.all && 'tenantId' in scope ? scope.tenantId : null);
+const referredArg = (scope: ReportScope) => (!scope.all && 'referredTo' in scope ? scope.referredTo : null);
 
 export async function getReport(db: Queryable, id: string, scope: ReportScope): Promise<ReportView | null> {
   return queryOne(
     db,
-    `/* reports:get */ ${REPORT_SELECT} where r.id = $1 and ($2::text is null or r.tenant_id = $2)`,
-    [id, scopeArg(scope)],
+    `/* reports:get */ ${REPORT_SELECT} where r.id = $1 and ($2::text is null or r.tenant_id = $2)
+       and ($3::text is null or ${referredToCondition('$3')})`,
+    [id, scopeArg(scope), referredArg(scope)],
     toView,
   );
 }
@@ -177,12 +186,13 @@ export async function listReports(db: Queryable, q: ReportListQuery): Promise<Re
   const { rows } = await db.query<ReportRow>(
     `/* reports:list */ ${REPORT_SELECT}
      where ($1::text is null or r.tenant_id = $1) and ($2::text is null or r.status = $2)
-       and ($3::text is null or r.channel = $3)
-       and ${keysetPage({ table: 'reports', alias: 'r', time: 'received_at', id: 'id' }, 'desc', 4)}`,
+       and ($3::text is null or r.channel = $3) and ($4::text is null or ${referredToCondition('$4')})
+       and ${keysetPage({ table: 'reports', alias: 'r', time: 'received_at', id: 'id' }, 'desc', 5)}`,
     [
       scopeArg(q.scope),
       q.status ?? null,
       q.channel ?? null,
+      referredArg(q.scope),
       ...keysetArgs(q.before?.receivedAt, q.before?.id, q.limit),
     ],
   );

@@ -54,6 +54,7 @@ import { registerCaseGroups, reviewSettingsOf, type ReviewSettings } from './rou
 import { urlListRoutes } from './routes/url-lists.js';
 import { consoleRoutes } from './console.js';
 import { reportPublicRoutes } from './routes/report-public.js';
+import { referredReportRoutes } from './routes/report-referrals.js';
 import { reportRoutes, reportStatsRoutes } from './routes/reports.js';
 import { createReportFiling, registerReportGauges } from './reports/file.js';
 import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from './reports/settings.js';
@@ -329,6 +330,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reportPublicRoutes, { ...routeDeps, reports, filing });
   await app.register(reportRoutes, { prefix: '/v1/reports', ...routeDeps, reports, filing });
   await app.register(reportStatsRoutes, { prefix: '/v1/report-stats', ...routeDeps });
+  await app.register(referredReportRoutes, { prefix: '/v1/referred-reports', ...routeDeps });
   // The walled-garden page: public, where the ISPs' resolvers send users (no API prefix).
   await app.register(ispSplashRoutes, {
     ...routeDeps,

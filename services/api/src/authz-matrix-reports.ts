@@ -17,6 +17,11 @@ const READ = {
   crossTenantPeopleOnly: ['hotline'],
 } as const;
 
+/** Referrals are a named person's act: the hotline's people's and admins'. */
+const REFERRERS = { roles: ['hotline', 'admin'], tenant: 'none', sessionOnly: true } as const;
+/** The authority every sample referral names (a side tenant of the matrix's fixtures). */
+const REFERRAL = { authorityTenantId: 'authority-tenant-own', reason: 'matrix' };
+
 /**
  * A form post to a public page that the page's own checks refuse: the `status` it answers everyone alike, which
  * shows it asks no credential.
@@ -85,4 +90,36 @@ export const REPORTS_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     sample: requestFor('reportId', '/v1/reports/:id/legal-hold/release', { reason: 'matrix' }),
   },
   'GET /v1/report-stats': { roles: ['authority', 'hotline', 'reviewer', 'admin'], tenant: 'none' },
+  // Referrals (people of the hotline, admins): after the referral route (registration order), each person withdraws
+  // the referral they made of their side's report; referring again is idempotent (200).
+  'GET /v1/reports/referral-targets': REFERRERS,
+  'POST /v1/reports/:id/referrals': {
+    ...REFERRERS,
+    sample: requestFor('reportId', '/v1/reports/:id/referrals', REFERRAL),
+  },
+  'POST /v1/reports/:id/referrals/:authorityTenantId/withdraw': {
+    ...REFERRERS,
+    sample: (c) => ({
+      url: `/v1/reports/${c.reportId}/referrals/${REFERRAL.authorityTenantId}/withdraw`,
+      payload: { reason: 'matrix' },
+    }),
+  },
+  'GET /v1/reports/:id/referrals': {
+    roles: ['hotline', 'reviewer', 'admin'],
+    tenant: 'none',
+    sessionOnly: true,
+    sample: requestFor('reportId', '/v1/reports/:id/referrals'),
+  },
+  // An authority reads the reports referred to its tenant (its side's report is); another's answer 404.
+  'GET /v1/referred-reports': {
+    roles: ['authority'],
+    tenant: 'own',
+    sample: () => ({ url: '/v1/referred-reports?limit=200' }),
+    shows: (c) => c.reportId,
+  },
+  'GET /v1/referred-reports/:id': {
+    roles: ['authority'],
+    tenant: 'own',
+    ...about('reportId', '/v1/referred-reports/:id'),
+  },
 };

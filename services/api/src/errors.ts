@@ -21,6 +21,7 @@ export const ApiErrorCodes = {
   MOD_ERR_API_BAD_CURSOR: 400,
   MOD_ERR_API_BAD_FINGERPRINT: 400,
   MOD_ERR_API_ROLE_NOT_FOR_TENANT: 400,
+  MOD_ERR_API_REFERRAL_TARGET: 400,
   MOD_ERR_API_EXPIRY_PAST: 400,
   MOD_ERR_API_LIST_REJECTED: 400,
   MOD_ERR_API_BAD_IDEMPOTENCY_KEY: 400,
@@ -88,6 +89,9 @@ export const notFound = (what: string) => make('MOD_ERR_API_NOT_FOUND', `${what}
 export const badRequest = (code: ApiErrorCode | (string & {}), message: string) =>
   new ApiError(400, code, message);
 export const conflict = (message: string) => make('MOD_ERR_API_CONFLICT', message);
+/** A report referred to a tenant that is not an authority in service (`POST /v1/reports/:id/referrals`). */
+export const referralTarget = () =>
+  make('MOD_ERR_API_REFERRAL_TARGET', 'a report is referred only to an authority tenant in service');
 /** Evidence whose bytes and key retention destroyed (its metadata remains): 410 Gone wherever its bytes are asked for. */
 export const evidenceGone = () =>
   make(

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from '@mod/db';
-import { fileReport } from '@mod/db/reports';
+import { fileReport, referReport } from '@mod/db/reports';
 import { parseSecretKey, sealSecret } from '@mod/people';
 import { contactOwner } from './reports/file.js';
 import { trackingDigest, newTrackingCode } from './reports/intake.js';
@@ -15,8 +15,14 @@ export const TEST_REPORT_SETTINGS: ReportSettings = {
   powBits: 8,
 };
 
-/** A report filed by `tenantId` (hotline channel), of one URL of its own, with sealed contact details. */
-export async function seedMatrixReport(db: Pool, o: { tenantId: string }): Promise<string> {
+/**
+ * A report filed by `tenantId` (hotline channel), of one URL of its own, with sealed contact details; referred to
+ * the authority tenant `referredTo` if given (what an authority reads).
+ */
+export async function seedMatrixReport(
+  db: Pool,
+  o: { tenantId: string; referredTo?: string },
+): Promise<string> {
   const id = randomUUID();
   const key = TEST_REPORT_SETTINGS.contactKey;
   if (key === null) throw new Error('the test report settings have a contact key');
@@ -41,6 +47,10 @@ export async function seedMatrixReport(db: Pool, o: { tenantId: string }): Promi
       deleteAfter: new Date(now.getTime() + 86_400_000),
     },
   });
+  if (o.referredTo !== undefined) {
+    const by = { actor: { kind: 'service', id: 'matrix' }, role: null, tenantId: null } as const;
+    await referReport(db, { reportId: id, authorityTenantId: o.referredTo, reason: 'matrix', by, at: now });
+  }
   return id;
 }
 

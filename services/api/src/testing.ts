@@ -346,7 +346,11 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         auditTreeSize: 0,
         evidenceId: evidence.id,
         caseId: await seedMatrixCase(db, world.vault, { role, tenantId }),
-        reportId: await seedMatrixReport(db, { tenantId }),
+        // An authority's side: a report referred to it (the report its tenant reads).
+        reportId: await seedMatrixReport(db, {
+          tenantId,
+          ...(kind === 'authority' ? { referredTo: tenantId } : {}),
+        }),
         ...proposals,
       };
     }

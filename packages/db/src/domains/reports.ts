@@ -4,4 +4,5 @@ export * from '../reports-reads.js';
 export * from '../reports-routing.js';
 export * from '../reports-replays.js';
 export * from '../report-holds.js';
+export * from '../report-referrals.js';
 export * from '../personal-data-retention.js';

@@ -1,5 +1,13 @@
-import { Type } from '@fastify/type-provider-typebox';
-import { ReportCategories, ReportChannels, ReportStatuses } from '@mod/db/reports';
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import {
+  ReportCategories,
+  ReportChannels,
+  ReportStatuses,
+  type ReportListQuery,
+  type ReportScope,
+  type ReportView,
+} from '@mod/db/reports';
+import { badRequest } from '../errors.js';
 import { REPORT_LIMITS } from '../reports/intake.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
 
@@ -130,3 +138,42 @@ export const StepOut = Type.Object({
   subjectId: Nullable(Uuid),
   note: Nullable(Type.String()),
 });
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+/** A report as the API answers it (`ReportBodyOut`), its deadline judged at `now`. */
+export const toReportBody = (r: ReportView, now: Date): Static<typeof ReportBodyOut> => ({
+  ...r,
+  receivedAt: r.receivedAt.toISOString(),
+  dueAt: r.dueAt.toISOString(),
+  outcomeAt: iso(r.outcomeAt),
+  textErasedAt: iso(r.textErasedAt),
+  legalHold: r.legalHold === null ? null : { ...r.legalHold, at: r.legalHold.at.toISOString() },
+  overdue: r.outcomeAt === null ? r.dueAt < now : r.outcomeAt > r.dueAt,
+  subjects: r.subjects.map((s) => ({ ...s, settledAt: iso(s.settledAt), urlErasedAt: iso(s.urlErasedAt) })),
+});
+
+/** The status filter and keyset paging of a list of reports (`GET /v1/reports`, `GET /v1/referred-reports`). */
+export const ReportPageQuery = {
+  status: Type.Optional(Status),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  beforeReceivedAt: Type.Optional(Time),
+  beforeId: Type.Optional(Uuid),
+};
+export const ReportList = Type.Object({ reports: Type.Array(ReportBodyOut) });
+
+/** The `listReports` query of a list's `ReportPageQuery` in `scope`; half a cursor is refused. */
+export function reportPage(
+  scope: ReportScope,
+  q: { status?: ReportListQuery['status']; limit?: number; beforeReceivedAt?: string; beforeId?: string },
+): ReportListQuery {
+  if ((q.beforeReceivedAt === undefined) !== (q.beforeId === undefined))
+    throw badRequest('MOD_ERR_API_VALIDATION', 'beforeReceivedAt and beforeId go together');
+  return {
+    scope,
+    limit: q.limit ?? 50,
+    ...(q.status === undefined ? {} : { status: q.status }),
+    ...(q.beforeReceivedAt === undefined || q.beforeId === undefined
+      ? {}
+      : { before: { receivedAt: new Date(q.beforeReceivedAt), id: q.beforeId } }),
+  };
+}

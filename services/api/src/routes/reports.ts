@@ -1,4 +1,4 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
 import { appendAudit, appendAuditAlone } from '@mod/db/audit';
 import {
@@ -8,7 +8,6 @@ import {
   readReportContact,
   reportStats,
   reportSteps,
-  type ReportView,
 } from '@mod/db/reports';
 import { openSecret, PeopleError, PeopleErrorCode } from '@mod/people';
 import { principalOf, scopeOf } from '../auth.js';
@@ -20,6 +19,7 @@ import { REPORT_IDEMPOTENCY_WINDOW_MS } from '../reports/replay.js';
 import { contactKeyFor, type ReportSettings } from '../reports/settings.js';
 import { personOf } from './cases-common.js';
 import { reportHoldRoutes } from './report-holds.js';
+import { reportReferralRoutes } from './report-referrals.js';
 import {
   auditActor,
   ErrorResponses,
@@ -35,22 +35,13 @@ import {
   Filed,
   ReportBody,
   ReportBodyOut,
-  Status,
+  ReportList,
+  reportPage,
+  ReportPageQuery,
   StepOut,
   Time,
+  toReportBody as toBody,
 } from './report-schemas.js';
-
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-const toBody = (r: ReportView, now: Date): Static<typeof ReportBodyOut> => ({
-  ...r,
-  receivedAt: r.receivedAt.toISOString(),
-  dueAt: r.dueAt.toISOString(),
-  outcomeAt: iso(r.outcomeAt),
-  textErasedAt: iso(r.textErasedAt),
-  legalHold: r.legalHold === null ? null : { ...r.legalHold, at: r.legalHold.at.toISOString() },
-  overdue: r.outcomeAt === null ? r.dueAt < now : r.outcomeAt > r.dueAt,
-  subjects: r.subjects.map((s) => ({ ...s, settledAt: iso(s.settledAt), urlErasedAt: iso(s.urlErasedAt) })),
-});
 
 /** Operators (the hotline, reviewers, admins) see every report; a platform the reports it filed. */
 const REPORT_READERS = ['hotline', 'reviewer', 'admin', 'platform'] as const;
@@ -77,6 +68,8 @@ export async function reportRoutes(
 ): Promise<void> {
   // Legal holds on a report (report-holds.ts): the evidence holders' routes, under the same prefix.
   await reportHoldRoutes(app, deps);
+  // Referrals to an authority (report-referrals.ts): the hotline's and admins' people.
+  await reportReferralRoutes(app, deps);
   app.post(
     '',
     {
@@ -130,30 +123,17 @@ export async function reportRoutes(
       config: READ_REPORTS,
       schema: {
         querystring: Type.Object(
-          {
-            status: Type.Optional(Status),
-            channel: Type.Optional(Channel),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-            beforeReceivedAt: Type.Optional(Time),
-            beforeId: Type.Optional(Uuid),
-          },
+          { ...ReportPageQuery, channel: Type.Optional(Channel) },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ reports: Type.Array(ReportBodyOut) }), ...ErrorResponses },
+        response: { 200: ReportList, ...ErrorResponses },
       },
     },
     async (req) => {
       const q = req.query;
-      if ((q.beforeReceivedAt === undefined) !== (q.beforeId === undefined))
-        throw badRequest('MOD_ERR_API_VALIDATION', 'beforeReceivedAt and beforeId go together');
       const reports = await listReports(deps.db, {
-        scope: scopeOf(req),
-        limit: q.limit ?? 50,
-        ...(q.status === undefined ? {} : { status: q.status }),
+        ...reportPage(scopeOf(req), q),
         ...(q.channel === undefined ? {} : { channel: q.channel }),
-        ...(q.beforeReceivedAt === undefined || q.beforeId === undefined
-          ? {}
-          : { before: { receivedAt: new Date(q.beforeReceivedAt), id: q.beforeId } }),
       });
       const now = deps.now();
       const { role } = principalOf(req);
