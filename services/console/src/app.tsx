@@ -11,6 +11,7 @@ import { DeskPage } from './pages/desk.js';
 import { OrderPage } from './pages/order.js';
 import { IssueOrderPage } from './pages/order-issue.js';
 import { ReviewPage } from './pages/review.js';
+import { ReviewExposurePage } from './pages/review-exposure.js';
 import { ChangePasswordPage, EnrolTotpPage, SignInPage } from './pages/sign-in.js';
 import { Link, navigate, useRoute } from './router.js';
 import { SessionProvider, useSession } from './session.js';
@@ -157,6 +158,7 @@ function Pages(props: { role: PersonRole }) {
   if (section === 'audit') return <AuditPage query={query} />;
   if (section === 'curation') return <CurationPage />;
   if (section === 'admin') return <AdminPage />;
+  if (section === 'review' && rest[0] === 'exposure') return <ReviewExposurePage />;
   if (section === 'review') return <ReviewPage selected={query.get('case') ?? undefined} />;
   // The front page (and the sign-in's address) move on to the first section, above.
   if (path === '' || path === 'sign-in') return <Loading />;

@@ -10,12 +10,16 @@ import type { paths } from '../../generated/api';
  */
 export type Paths = paths;
 
-/** An API answer that was not a success: the HTTP status and the API's stable error code. */
+/**
+ * An API answer that was not a success: the HTTP status and the API's stable error code; `dailyLimit`, the daily
+ * limit a refusal at one names (`x-daily-limit`, with MOD_ERR_API_EXPOSURE_LIMIT and MOD_ERR_API_PREVIEW_LIMIT).
+ */
 export class ApiFailure extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly dailyLimit: number | null = null,
   ) {
     super(message);
     this.name = 'ApiFailure';
@@ -79,5 +83,11 @@ export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response:
   const e = (error ?? {}) as { error?: { code?: unknown; message?: unknown } };
   const code = typeof e.error?.code === 'string' ? e.error.code : `HTTP_${response.status}`;
   const message = typeof e.error?.message === 'string' ? e.error.message : response.statusText;
-  throw new ApiFailure(response.status, code, message);
+  const limit = Number.parseInt(response.headers.get('x-daily-limit') ?? '', 10);
+  throw new ApiFailure(
+    response.status,
+    code,
+    message,
+    Number.isSafeInteger(limit) && limit > 0 ? limit : null,
+  );
 }

@@ -1,5 +1,6 @@
 import { enCaseFindings } from './en-case-findings.js';
 import { enCaseReasons } from './en-case-reasons.js';
+import { enExposure } from './en-exposure.js';
 import { enReports } from './en-reports.js';
 import type { MessageKey } from './vi.js';
 
@@ -54,6 +55,10 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.sessionEnded': 'Your session has ended. Sign in again.',
   'error.contactKeyMissing':
     'The contact details cannot be opened: the server lacks the key they were sealed under. Tell an administrator.',
+  'error.revealLimit':
+    'You have reached the daily limit: {limit, select, unknown {the most originals} other {{limit, plural, one {# original} other {# originals}}}} may be revealed a day. It resets tomorrow; if this cannot wait, tell a supervisor (an administrator) or ask a colleague.',
+  'error.previewLimit':
+    'You have reached the daily limit: {limit, select, unknown {the most previews} other {{limit, plural, one {# preview} other {# previews}}}} may be shown a day. It resets tomorrow; if this cannot wait, tell a supervisor (an administrator) or ask a colleague.',
   'error.contactTampered':
     'The contact details fail their integrity check (they may have been altered). This read is audited; tell an administrator.',
 
@@ -327,4 +332,5 @@ export const en: Readonly<Record<MessageKey, string>> = {
   ...enReports,
   ...enCaseFindings,
   ...enCaseReasons,
+  ...enExposure,
 };

@@ -1,5 +1,6 @@
 import { viCaseFindings } from './vi-case-findings.js';
 import { viCaseReasons } from './vi-case-reasons.js';
+import { viExposure } from './vi-exposure.js';
 import { viReports } from './vi-reports.js';
 
 /**
@@ -56,6 +57,10 @@ export const vi = {
   'error.sessionEnded': 'Phiên làm việc đã kết thúc. Hãy đăng nhập lại.',
   'error.contactKeyMissing':
     'Không mở được thông tin liên hệ: máy chủ chưa được cấu hình khoá đã dùng để niêm phong. Hãy báo quản trị viên.',
+  'error.revealLimit':
+    'Bạn đã đạt giới hạn trong ngày: {limit, select, unknown {số ảnh gốc tối đa} other {{limit} ảnh gốc}} được xem mỗi ngày. Giới hạn được tính lại từ ngày mai; nếu cần xem gấp, hãy báo người giám sát (quản trị viên) hoặc nhờ một đồng nghiệp.',
+  'error.previewLimit':
+    'Bạn đã đạt giới hạn trong ngày: {limit, select, unknown {số ảnh xem trước tối đa} other {{limit} ảnh xem trước}} được xem mỗi ngày. Giới hạn được tính lại từ ngày mai; nếu cần xem gấp, hãy báo người giám sát (quản trị viên) hoặc nhờ một đồng nghiệp.',
   'error.contactTampered':
     'Thông tin liên hệ không vượt qua kiểm tra toàn vẹn (có thể đã bị sửa đổi). Lần đọc này đã được ghi nhật ký; hãy báo quản trị viên.',
 
@@ -328,6 +333,7 @@ export const vi = {
   ...viReports,
   ...viCaseFindings,
   ...viCaseReasons,
+  ...viExposure,
 } as const;
 
 export type MessageKey = keyof typeof vi;

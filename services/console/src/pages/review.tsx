@@ -111,7 +111,10 @@ function CaseWork(props: {
       <CaseDetails caseId={props.item.id} />
       <div class="preview">
         {media.url === null ? (
-          <Loading />
+          // A refusal (a daily limit reached) is said below; nothing is still loading then.
+          media.error === null ? (
+            <Loading />
+          ) : null
         ) : (
           <img
             src={media.url}
@@ -228,6 +231,11 @@ export function ReviewPage(props: { selected?: string | undefined }) {
           })}
         </p>
       )}
+      {session.person.role === 'admin' ? (
+        <p>
+          <Link to="review/exposure">{t('exposure.link')}</Link>
+        </p>
+      ) : null}
       <ErrorNote error={queue.error ?? claim.error} />
       {decided === null ? null : (
         <p class="notice" role="status" data-testid="decided">

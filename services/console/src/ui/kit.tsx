@@ -17,13 +17,18 @@ const KNOWN_ERRORS: Readonly<Record<string, MessageKey>> = {
   MOD_ERR_API_CONTACT_KEY_MISSING: 'error.contactKeyMissing',
   MOD_ERR_API_CONTACT_TAMPERED: 'error.contactTampered',
   MOD_ERR_API_LIST_REJECTED: 'error.listRejected',
+  MOD_ERR_API_EXPOSURE_LIMIT: 'error.revealLimit',
+  MOD_ERR_API_PREVIEW_LIMIT: 'error.previewLimit',
 };
 
 /** A failure as a sentence for a person (the code kept for support). */
 export function describeError(i18n: I18n, err: unknown): string {
   if (err instanceof ApiFailure) {
     const key = KNOWN_ERRORS[err.code];
-    const text = key !== undefined ? i18n.t(key) : err.message !== '' ? err.message : i18n.t('error.generic');
+    // A refusal at a daily limit says the limit when the API named it (`unknown` otherwise).
+    const values = { limit: err.dailyLimit ?? 'unknown' };
+    const text =
+      key !== undefined ? i18n.t(key, values) : err.message !== '' ? err.message : i18n.t('error.generic');
     return `${text} (${err.code})`;
   }
   if (err instanceof Error && err.name === 'AbortError') return i18n.t('error.aborted');
