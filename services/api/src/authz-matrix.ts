@@ -224,6 +224,15 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
       payload: { url: `https://hooks.example.org/${c.unique}` },
     }),
   },
+  'GET /v1/admin/order-webhooks': ADMIN_ONLY,
+  'GET /v1/admin/tenants/:tenantId/order-webhook': {
+    ...ADMIN_ONLY,
+    sample: requestFor('ispTenantId', '/v1/admin/tenants/:tenantId/order-webhook'),
+  },
+  'DELETE /v1/admin/tenants/:tenantId/order-webhook': {
+    ...ADMIN_ONLY,
+    sample: requestFor('ispTenantId', '/v1/admin/tenants/:tenantId/order-webhook'),
+  },
   'GET /v1/admin/tenants/:tenantId/feed-settings': {
     ...ADMIN_ONLY,
     sample: requestFor('ispTenantId', '/v1/admin/tenants/:tenantId/feed-settings'),

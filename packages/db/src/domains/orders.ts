@@ -10,6 +10,7 @@ export * from '../order-commands.js';
 export * from '../order-stats.js';
 export * from '../order-cases.js';
 export * from '../order-webhooks.js';
+export * from '../order-webhook-overview.js';
 export * from '../order-announce.js';
 export * from '../decision-effects.js';
 export * from '../order-issuing.js';

@@ -1,6 +1,6 @@
 import { Type, type TProperties } from '@fastify/type-provider-typebox';
 import { Roles, TenantFieldRules, TenantKinds } from '@mod/db/access';
-import { Nullable, Timestamp, Uuid } from './common.js';
+import { MAX_PAGE, Nullable, Timestamp, Uuid } from './common.js';
 
 /**
  * Schemas shared by the tenant, key and certificate routes (admin-*.ts, account.ts). Field rules come from
@@ -71,5 +71,27 @@ export const CertificateBody = Type.Object(
 
 export const KeyIdParams = Type.Object({ keyId: Uuid }, { additionalProperties: false });
 export const TenantIdParams = Type.Object({ tenantId: TenantId }, { additionalProperties: false });
+/** The query of an admin list paged by tenant id: at most `limit` (default 50) tenants, those after `after`. */
+export const TenantPageQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })), after: Type.Optional(TenantId) },
+  { additionalProperties: false },
+);
+
+/**
+ * One page of the admin list `list` paged by tenant id (`TenantPageQuery`): what `read` answers for the page, under
+ * the list's name, and the id the next page starts after (null: this page was not full, so it is the last).
+ */
+export async function tenantPage<L extends string, T>(
+  list: L,
+  query: { limit?: number; after?: string },
+  read: (page: { limit: number; after?: string }) => Promise<T[]>,
+  idOf: (item: T) => string,
+): Promise<Record<L, T[]> & { nextAfter: string | null }> {
+  const limit = query.limit ?? 50;
+  const items = await read({ limit, ...(query.after === undefined ? {} : { after: query.after }) });
+  const last = items.at(-1);
+  const nextAfter = items.length === limit && last !== undefined ? idOf(last) : null;
+  return { [list]: items, nextAfter } as Record<L, T[]> & { nextAfter: string | null };
+}
 export const Label = Type.String({ ...TenantFieldRules.credentialLabel });
 export const ExpiresAt = Timestamp;

@@ -1,6 +1,7 @@
 import { adminCertificateRoutes } from './admin-certificates.js';
 import { adminFeedSettingsRoutes } from './admin-feed-settings.js';
 import { adminKeyRoutes } from './admin-keys.js';
+import { adminOrderWebhookReadRoutes } from './admin-order-webhooks.js';
 import { adminTenantRoutes } from './admin-tenants.js';
 import { registerParts, type TypedApp } from './common.js';
 import { adminOrderWebhookRoutes, type OrderWebhookDeps } from './order-webhook.js';
@@ -17,5 +18,6 @@ export async function adminRoutes(app: TypedApp, deps: OrderWebhookDeps): Promis
     adminCertificateRoutes,
     adminFeedSettingsRoutes,
     adminOrderWebhookRoutes,
+    adminOrderWebhookReadRoutes,
   ]);
 }

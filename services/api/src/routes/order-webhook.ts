@@ -31,7 +31,15 @@ const READERS = ['isp', 'platform', 'authority'] as const;
  */
 const SETTERS = ['isp', 'platform'] as const;
 /** Tenants that have an order webhook: those orders (or escalations) are addressed to. */
-const WEBHOOK_TENANT_KINDS: readonly TenantKind[] = ['isp', 'platform', 'authority'];
+export const WEBHOOK_TENANT_KINDS: readonly TenantKind[] = ['isp', 'platform', 'authority'];
+
+/** The tenant `id` if it is one with an order webhook; else 404 (no such tenant, or one nothing is pushed to). */
+export async function webhookTenantOf(deps: RouteDeps, id: string): Promise<string> {
+  const tenant = await getTenant(deps.db, id);
+  if (tenant === null || !WEBHOOK_TENANT_KINDS.includes(tenant.kind))
+    throw notFound('tenant with an order webhook');
+  return tenant.id;
+}
 const EndpointBody = Type.Object(
   { tenantId: Type.String(), url: Type.String(), enabled: Type.Boolean() },
   { additionalProperties: false },
@@ -175,10 +183,8 @@ export async function adminOrderWebhookRoutes(app: TypedApp, deps: OrderWebhookD
       schema: { params: TenantIdParams, body: SetBody, response: { 200: SetAnswer, ...ErrorResponses } },
     },
     async (req) => {
-      const tenant = await getTenant(deps.db, req.params.tenantId);
-      if (tenant === null || !WEBHOOK_TENANT_KINDS.includes(tenant.kind))
-        throw notFound('tenant with an order webhook');
-      return setEndpointAudited(deps, principalOf(req), tenant.id, req.body, req.log);
+      const tenantId = await webhookTenantOf(deps, req.params.tenantId);
+      return setEndpointAudited(deps, principalOf(req), tenantId, req.body, req.log);
     },
   );
 }

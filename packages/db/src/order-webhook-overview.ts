@@ -1,0 +1,160 @@
+import type { Queryable } from './pool.js';
+
+/** Who last set (or cleared) a tenant's order webhook, as its audit record says (`webhook.set`, `webhook.cleared`). */
+export interface WebhookChange {
+  action: 'webhook.set' | 'webhook.cleared';
+  at: string;
+  actor: { kind: string; id: string };
+  role: string | null;
+  tenantId: string | null;
+  /** The record's position in the audit log (its proof and export find it by this). */
+  seq: number;
+}
+
+/** The last attempt to deliver to a tenant's endpoint. */
+export interface WebhookLastAttempt {
+  at: string;
+  /** The receiver answered 2xx. */
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+}
+
+/**
+ * A tenant's order webhook as an admin reads it: where it points, whether a signing secret is set (never the
+ * secret), when it was first set and last changed, who changed it last, and how its deliveries fare.
+ */
+export interface WebhookOverview {
+  tenantId: string;
+  tenantKind: string;
+  tenantName: string;
+  /** null: no endpoint, nothing is pushed to this tenant. */
+  url: string | null;
+  enabled: boolean;
+  secretSet: boolean;
+  createdAt: string | null;
+  updatedAt: string | null;
+  lastChange: WebhookChange | null;
+  deliveries: {
+    pending: number;
+    delivered: number;
+    failed: number;
+    lastDeliveredAt: string | null;
+    lastAttempt: WebhookLastAttempt | null;
+  };
+}
+
+interface Row {
+  tenant_id: string;
+  kind: string;
+  name: string;
+  url: string | null;
+  enabled: boolean | null;
+  secret_set: boolean;
+  created_at: Date | null;
+  updated_at: Date | null;
+  pending: string;
+  delivered: string;
+  failed: string;
+  last_delivered_at: Date | null;
+  attempt_at: Date | null;
+  status_code: number | null;
+  error: string | null;
+  change_seq: string | null;
+  change: {
+    action: 'webhook.set' | 'webhook.cleared';
+    time: string;
+    actor: { kind: string; id: string };
+    role: string | null;
+    tenantId: string | null;
+  } | null;
+}
+
+const toOverview = (r: Row): WebhookOverview => ({
+  tenantId: r.tenant_id,
+  tenantKind: r.kind,
+  tenantName: r.name,
+  url: r.url,
+  enabled: r.enabled ?? false,
+  secretSet: r.secret_set,
+  createdAt: r.created_at?.toISOString() ?? null,
+  updatedAt: r.updated_at?.toISOString() ?? null,
+  lastChange:
+    r.change === null || r.change_seq === null
+      ? null
+      : {
+          action: r.change.action,
+          at: r.change.time,
+          actor: { kind: r.change.actor.kind, id: r.change.actor.id },
+          role: r.change.role,
+          tenantId: r.change.tenantId,
+          seq: Number(r.change_seq),
+        },
+  deliveries: {
+    pending: Number(r.pending),
+    delivered: Number(r.delivered),
+    failed: Number(r.failed),
+    lastDeliveredAt: r.last_delivered_at?.toISOString() ?? null,
+    lastAttempt:
+      r.attempt_at === null
+        ? null
+        : {
+            at: r.attempt_at.toISOString(),
+            ok: r.status_code !== null && r.status_code >= 200 && r.status_code < 300,
+            statusCode: r.status_code,
+            error: r.error,
+          },
+  },
+});
+
+/**
+ * The order webhooks of tenants of `kinds`, by tenant id: one tenant (`tenantId`), or a page (`limit` tenants after
+ * `after`). Every such tenant is listed, with an endpoint or without (`url` null). The secret is never read: only
+ * whether the row that holds it exists (the table requires one of 32 characters or more). The last change comes
+ * from the audit log (found by its subject's ref), the delivery health from the deliveries and their attempts.
+ */
+export async function listWebhookOverviews(
+  db: Queryable,
+  q: { kinds: readonly string[]; tenantId?: string; after?: string; limit: number },
+): Promise<WebhookOverview[]> {
+  const { rows } = await db.query<Row>(
+    `/* api:webhook-overview */ select t.id as tenant_id, t.kind, t.name, e.url, e.enabled,
+       e.tenant_id is not null as secret_set, e.created_at, e.updated_at,
+       d.pending, d.delivered, d.failed, d.last_delivered_at,
+       a.at as attempt_at, a.status_code, a.error, c.seq as change_seq, c.change
+     from tenants t
+     left join webhook_endpoints e on e.tenant_id = t.id
+     cross join lateral (
+       select count(*) filter (where x.status = 'pending') as pending,
+         count(*) filter (where x.status = 'delivered') as delivered,
+         count(*) filter (where x.status = 'failed') as failed, max(x.delivered_at) as last_delivered_at
+       from webhook_deliveries x where x.tenant_id = t.id) d
+     left join lateral (
+       select w.at, w.status_code, w.error from webhook_attempts w
+       join webhook_deliveries x on x.id = w.delivery_id
+       where x.tenant_id = t.id order by w.at desc, w.attempt desc limit 1) a on true
+     left join lateral (
+       select r.seq, r.record::jsonb as change from audit_records r
+       where r.seq in (select f.seq from audit_refs f where f.ref = t.id)
+         and r.record::jsonb ->> 'action' in ('webhook.set', 'webhook.cleared')
+         and r.record::jsonb #>> '{subject,type}' = 'tenant' and r.record::jsonb #>> '{subject,id}' = t.id
+       order by r.seq desc limit 1) c on true
+     where t.kind = any($1::text[]) and ($2::text is null or t.id = $2) and ($3::text is null or t.id > $3)
+     order by t.id limit $4`,
+    [q.kinds, q.tenantId ?? null, q.after ?? null, q.limit],
+  );
+  return rows.map(toOverview);
+}
+
+/**
+ * Removes a tenant's order webhook, secret and all; returns the URL it pointed at (null: there was none). Nothing
+ * is queued for the tenant from then on, and what was queued stays pending, untried (as for a disabled
+ * endpoint), until an endpoint is set again.
+ */
+export async function clearWebhookEndpoint(db: Queryable, tenantId: string): Promise<string | null> {
+  const { rows } = await db.query<{ url: string }>(
+    `/* orders:clear-webhook */ delete from webhook_endpoints where tenant_id = $1 returning url`,
+    [tenantId],
+  );
+  return rows[0]?.url ?? null;
+}
