@@ -4,6 +4,9 @@ import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Choice, Field, Submit, useFormValues } from '../ui/form.js';
 import { LoadStatus, useAction, useLoad } from '../ui/kit.js';
 
+/** A tenant as the admin pages name it: its name and id, or its id alone when the name is the id. */
+export const tenantLabel = (name: string, id: string): string => (name === id ? id : `${name} (${id})`);
+
 /**
  * An ISP's feed settings: how its RPZ is written (the zone name; blocked names answer NXDOMAIN or a CNAME to the
  * walled-garden host). Changed by an admin through the API, which checks the names and audits the change.
@@ -58,7 +61,7 @@ export function FeedSettings() {
             onValue={setPicked}
             options={(isps.data ?? []).map((x) => ({
               value: x.id,
-              label: x.name === x.id ? x.id : `${x.name} (${x.id})`,
+              label: tenantLabel(x.name, x.id),
             }))}
           />
           <Field id="feed-zone" label={t('admin.feedZone')} required {...form.bind('zone')} />

@@ -9,6 +9,7 @@ import { ErrorNote, LoadStatus, Page, ShownOnce, useAction, useLoad } from '../u
 import { RecordTable } from '../ui/records.js';
 import { FeedSettings } from './admin-feeds.js';
 import { Keys } from './admin-keys.js';
+import { OrderWebhooks } from './admin-webhooks.js';
 
 const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
 const PERSON_ROLES: readonly PersonRole[] = ['authority', 'reviewer', 'curator', 'admin', 'hotline'];
@@ -215,7 +216,7 @@ function People() {
 
 /**
  * Administration: tenants (and ISPs' blocking feed subscription), people, API keys (each secret shown once), ISPs'
- * feed settings.
+ * feed settings, tenants' order webhooks (an authority's set and cleared here).
  */
 export function AdminPage() {
   const { t } = useI18n();
@@ -225,6 +226,7 @@ export function AdminPage() {
       <People />
       <Keys />
       <FeedSettings />
+      <OrderWebhooks />
     </Page>
   );
 }
