@@ -21,6 +21,11 @@ export const ISP_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     tenant: 'own',
     sample: () => ({ url: '/v1/isp/feeds/url-list' }),
   },
+  'GET /v1/isp/feeds/url-list.json': {
+    roles: ['isp'],
+    tenant: 'own',
+    sample: () => ({ url: '/v1/isp/feeds/url-list.json' }),
+  },
   'POST /v1/isp/blocking-requests/:orderId/acknowledgements': {
     roles: ['isp'],
     tenant: 'own',

@@ -3,3 +3,4 @@ export * from '../feeds-refresh.js';
 export * from '../feeds-lines.js';
 export * from '../feeds-settings.js';
 export * from '../feeds-acks.js';
+export * from '../feeds-application.js';

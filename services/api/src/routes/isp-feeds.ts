@@ -1,4 +1,5 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   getFeedSettings,
   listFeedLineChanges,
@@ -7,6 +8,7 @@ import {
   upToDateFeedState,
   type FeedLineColumn,
   type FeedRenderer,
+  type FeedSettings,
   type FeedState,
 } from '@mod/db/feeds';
 import {
@@ -116,6 +118,59 @@ export async function refreshFeed(deps: Pick<RouteDeps, 'db'>, ispTenantId: stri
   return queued;
 }
 
+/** How the ISP's RPZ is written, from its feed settings: zone name, NXDOMAIN or a walled-garden CNAME. */
+export function rpzOptionsOf(settings: FeedSettings): RpzOptions {
+  return {
+    zoneName: settings.zoneName,
+    action:
+      settings.walledGardenHost === null
+        ? { type: 'nxdomain' }
+        : { type: 'walled-garden', host: settings.walledGardenHost },
+  };
+}
+
+/** `?since=SERIAL`: the changes since that serial instead of the full feed. */
+export const FeedSinceQuery = Type.Object(
+  { since: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })) },
+  { additionalProperties: false },
+);
+
+/** What every feed request starts from: the ISP, its feed brought up to date, and the `since` it can answer. */
+export interface FeedRequest {
+  isp: string;
+  state: FeedState;
+  /** The serial an incremental answer starts from; null when the full feed is owed (none asked, or unknown). */
+  since: number | null;
+}
+
+/**
+ * Starts an answer of any of the ISP's feeds: refreshes its feed (`refreshFeed`), sets `x-feed-serial`, and
+ * says whether `since` can be answered incrementally (within the kept history), else the full feed is owed.
+ */
+export async function startFeedAnswer(
+  deps: Pick<RouteDeps, 'db'>,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  since: Static<typeof FeedSinceQuery>['since'],
+): Promise<FeedRequest> {
+  const isp = principalOf(req).tenantId;
+  const state = await refreshFeed(deps, isp);
+  reply.header('x-feed-serial', String(state.serial));
+  const answerable = since !== undefined && since >= state.historyFrom && since <= state.serial;
+  return { isp, state, since: answerable ? since : null };
+}
+
+/** Sets the answer's ETag and `x-feed-kind`; true when the client's If-None-Match already holds it (answer 304). */
+export function feedNotModified(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  etag: string,
+  kind: 'full' | 'incremental',
+): boolean {
+  reply.header('etag', etag).header('x-feed-kind', kind);
+  return etagMatches(req.headers['if-none-match'], etag);
+}
+
 /**
  * Blocklist feeds for ISPs, each ISP only its own: a DNS RPZ zone, a URL list for proxies and a domain list;
  * full (streamed from the database), or incremental with `?since=SERIAL`; ETag / If-None-Match answers 304.
@@ -130,10 +185,7 @@ export async function ispFeedRoutes(app: TypedApp, deps: RouteDeps): Promise<voi
           'Full feed, or with `since` the lines added (`+line`) and removed (`-line`) since that serial; an unknown ' +
           'or too old serial gets the full feed (header x-feed-kind: full). Headers: etag, x-feed-serial.',
         params: Type.Object({ format: FormatParam }, { additionalProperties: false }),
-        querystring: Type.Object(
-          { since: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })) },
-          { additionalProperties: false },
-        ),
+        querystring: FeedSinceQuery,
         response: {
           200: Type.String({ description: 'the feed as text (RPZ master file or one entry per line)' }),
           304: Type.Null({ description: 'not modified since the ETag in If-None-Match' }),
@@ -142,22 +194,12 @@ export async function ispFeedRoutes(app: TypedApp, deps: RouteDeps): Promise<voi
       },
     },
     async (req, reply) => {
-      const isp = principalOf(req).tenantId;
       const format = req.params.format;
-      const state = await refreshFeed(deps, isp);
-      const settings = await getFeedSettings(deps.db, isp);
-      const rpz: RpzOptions = {
-        zoneName: settings.zoneName,
-        action:
-          settings.walledGardenHost === null
-            ? { type: 'nxdomain' }
-            : { type: 'walled-garden', host: settings.walledGardenHost },
-      };
+      const { isp, state, since } = await startFeedAnswer(deps, req, reply, req.query.since);
+      const rpz = rpzOptionsOf(await getFeedSettings(deps.db, isp));
       const zoneLength = rpzZoneName(rpz).length;
       const cnameTarget = rpzCnameTarget(rpz);
-      reply.header('x-feed-serial', String(state.serial));
-      const since = req.query.since;
-      if (since !== undefined && since >= state.historyFrom && since <= state.serial) {
+      if (since !== null) {
         const changes = await listFeedLineChanges(deps.db, {
           ispTenantId: isp,
           column: COLUMN[format],
@@ -175,8 +217,7 @@ export async function ispFeedRoutes(app: TypedApp, deps: RouteDeps): Promise<voi
           lines(changes.removed),
           rpz,
         );
-        reply.header('etag', inc.etag).header('x-feed-kind', 'incremental');
-        if (etagMatches(req.headers['if-none-match'], inc.etag)) return reply.code(304).send(null);
+        if (feedNotModified(req, reply, inc.etag, 'incremental')) return reply.code(304).send(null);
         const comment = format === FeedFormat.Rpz ? ';' : '#';
         const body = [
           `${comment} ${format} changes from serial ${inc.fromSerial} to ${inc.toSerial}`,
@@ -187,8 +228,7 @@ export async function ispFeedRoutes(app: TypedApp, deps: RouteDeps): Promise<voi
         return reply.type('text/plain; charset=utf-8').send(`${body}\n`);
       }
       const etag = fullFeedEtag(format, state.serial, isp, rpz);
-      reply.header('etag', etag).header('x-feed-kind', 'full');
-      if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      if (feedNotModified(req, reply, etag, 'full')) return reply.code(304).send(null);
       const body = streamFeedLines(deps.db, {
         ispTenantId: isp,
         serial: state.serial,

@@ -2,11 +2,13 @@ import { registerParts, type RouteDeps, type TypedApp } from './common.js';
 import { ispAckRoutes } from './isp-acks.js';
 import { ispFeedRoutes } from './isp-feeds.js';
 import { ispTrafficRoutes } from './isp-traffic.js';
+import { ispUrlFeedRoutes } from './isp-url-feed.js';
 
 /**
- * ISP integration (under `/v1/isp`): traffic samples in, blocklist feeds out, acknowledgements. (The walled-garden
- * page the ISPs' resolvers send users to is public, outside the prefix: `ispSplashRoutes`.)
+ * ISP integration (under `/v1/isp`): traffic samples in, blocklist feeds out (the URL list also as JSON, for HTTP
+ * filtering proxies), acknowledgements. (The walled-garden page the ISPs' resolvers send users to is public,
+ * outside the prefix: `ispSplashRoutes`.)
  */
 export async function ispRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
-  await registerParts(app, deps, [ispTrafficRoutes, ispFeedRoutes, ispAckRoutes]);
+  await registerParts(app, deps, [ispTrafficRoutes, ispFeedRoutes, ispUrlFeedRoutes, ispAckRoutes]);
 }

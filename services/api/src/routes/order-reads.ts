@@ -13,6 +13,7 @@ import {
   type RouteDeps,
   type TypedApp,
 } from './common.js';
+import { blockApplicationOf } from './order-application.js';
 import { OrderBody, OrderParams } from './order-schemas.js';
 
 /** Who reads orders, and which (`orderScopeFor`): targets and authorities their own, oversight all. */
@@ -20,7 +21,8 @@ const readers = { roles: ORDER_READERS, tenant: 'order', crossTenant: ORDER_OVER
 
 /**
  * Orders, scoped: ISPs and platforms see orders addressed to them; an authority the orders it issued or
- * confirmed and automatic orders awaiting confirmation; reviewers and admins all.
+ * confirmed and automatic orders awaiting confirmation; reviewers and admins all. One blocking request read
+ * alone also says how its ISP applies it (`application`).
  */
 export async function orderReadRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   const { now } = deps;
@@ -33,7 +35,8 @@ export async function orderReadRoutes(app: TypedApp, deps: RouteDeps): Promise<v
     async (req) => {
       const order = await getOrder(deps.db, req.params.id, orderScopeOf(req), now());
       if (order === null) throw notFound('order');
-      return order;
+      const application = await blockApplicationOf(deps, order);
+      return application === null ? order : { ...order, application };
     },
   );
 

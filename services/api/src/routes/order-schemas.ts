@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { Nullable, Uuid } from './common.js';
+import { BlockApplicationBody } from './order-application.js';
 
 const Time = Type.String();
 
@@ -61,6 +62,12 @@ export const OrderBody = Type.Object(
     folded: Type.Boolean(),
     /** The order a folded request is folded into: oversight (reviewers, admins) only; null for everyone else. */
     foldedInto: Nullable(Uuid),
+    /**
+     * A blocking request, read alone (`GET /v1/orders/:id`): how its ISP applies it (DNS through the RPZ, host
+     * or URL filter through the domain and URL lists, or no feed at all), whether its feed lists it, and the
+     * ISP's latest acknowledgement. Absent elsewhere and for takedowns.
+     */
+    application: Type.Optional(BlockApplicationBody),
   },
   { additionalProperties: false },
 );

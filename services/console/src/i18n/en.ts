@@ -1,4 +1,5 @@
 import { enCaseFindings } from './en-case-findings.js';
+import { enBlockApplication } from './en-block-application.js';
 import { enCaseReasons } from './en-case-reasons.js';
 import { enExposure } from './en-exposure.js';
 import { enReports } from './en-reports.js';
@@ -332,5 +333,6 @@ export const en: Readonly<Record<MessageKey, string>> = {
   ...enReports,
   ...enCaseFindings,
   ...enCaseReasons,
+  ...enBlockApplication,
   ...enExposure,
 };

@@ -1,4 +1,5 @@
 import { viCaseFindings } from './vi-case-findings.js';
+import { viBlockApplication } from './vi-block-application.js';
 import { viCaseReasons } from './vi-case-reasons.js';
 import { viExposure } from './vi-exposure.js';
 import { viReports } from './vi-reports.js';
@@ -333,6 +334,7 @@ export const vi = {
   ...viReports,
   ...viCaseFindings,
   ...viCaseReasons,
+  ...viBlockApplication,
   ...viExposure,
 } as const;
 

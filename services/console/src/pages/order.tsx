@@ -7,6 +7,7 @@ import { ActionForm, Choice, Field, Submit, TextArea } from '../ui/form.js';
 import { LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { Facts, TitledTable } from '../ui/records.js';
 import { Countdown, statusLabel } from './desk.js';
+import { BlockApplication } from './order-application.js';
 import { CLOSED_STATUSES, deadlineState } from './orders-model.js';
 
 type Command = 'confirm' | 'extend' | 'pause' | 'resume' | 'withdraw';
@@ -131,7 +132,17 @@ export function OrderPage(props: { id: string }) {
           <p>
             <Link to={`audit?ref=${order.id}`}>{t('order.auditLink')}</Link>
           </p>
-          <OrderCommands order={order} onDone={setUpdated} />
+          {loaded.data?.application === undefined ? null : (
+            <BlockApplication application={loaded.data.application} />
+          )}
+          <OrderCommands
+            order={order}
+            onDone={(done) => {
+              setUpdated(done);
+              // How the block is applied is read with the order alone: read again after a change.
+              loaded.reload();
+            }}
+          />
           <TitledTable
             title={t('order.history')}
             columns={['order.at', 'order.status', 'order.actor', 'order.note']}
