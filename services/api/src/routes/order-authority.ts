@@ -60,6 +60,13 @@ function checkedSubjectValue(subject: { type: string; value: string }): string {
     const given = URL.parse(subject.value.trim());
     if (given !== null && (given.username !== '' || given.password !== ''))
       throw badRequest('MOD_ERR_API_VALIDATION', 'a url subject carries no credentials (user:password@)');
+    // The same for a backslash, which the parsers read as a slash: `https://evil.example\.bank.example/` is a page
+    // of evil.example to the feeds and the verifier, and reads as a name under bank.example to the target.
+    if (subject.value.includes('\\'))
+      throw badRequest(
+        'MOD_ERR_API_VALIDATION',
+        'a url subject writes its slashes as / (a backslash as %5C)',
+      );
   } else if (subject.type === 'host') {
     const host = normalizePattern(subject.value);
     if (!host.ok || host.url.key !== `${host.url.host}/` || /[@/\\?#]/.test(subject.value))
