@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { upsertTenant } from '@mod/db/access';
 import { useCallersWorld } from './callers-world.js';
 import { listenOnLoopback } from './over-http.test-helper.js';
 import { openTestOrder } from './testing.js';
@@ -22,9 +23,9 @@ beforeAll(async () => {
   call = await listenOnLoopback(api.app);
 });
 
-const open = (subjectType: 'url' | 'host' | 'content-hash', subjectValue: string, kind = 'blocking') =>
+const open = (subjectType: 'url' | 'host' | 'content-hash', subjectValue: string) =>
   openTestOrder(api.world, {
-    kind: kind as 'blocking',
+    kind: 'blocking',
     subjectType,
     subjectValue,
     targetTenantId: 'isp-ap',
@@ -134,7 +135,7 @@ describe("the authority's view of how a blocking request is applied", () => {
   });
 
   it('a takedown, and a page of orders, carry no application', async () => {
-    await api.world.db.pool.query(`insert into tenants (id, kind, name) values ('plat-ap', 'platform', 'p')`);
+    await upsertTenant(api.db, { id: 'plat-ap', kind: 'platform', name: 'p', subscribedToBlocking: false });
     const takedown = await openTestOrder(api.world, {
       kind: 'takedown',
       subjectType: 'url',
