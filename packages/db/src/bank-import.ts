@@ -4,7 +4,7 @@ import copyStreams from 'pg-copy-streams';
 import type { SignalType } from '@mod/contracts';
 import { FORMULA_CELL_PATTERN } from '@mod/contracts/spreadsheet-cells';
 import type { Pool, PoolClient } from './pool.js';
-import { withTransaction } from './pool.js';
+import { setLocalStatementTimeout, withTransaction } from './pool.js';
 import { withRolledBackTransaction } from './dry-run.js';
 import { DuplicateCandidates } from './bank-import-duplicates.js';
 import type { BankEntryInput } from './banks.js';
@@ -146,7 +146,7 @@ export async function importBankEntries(
     // Plans here run once over millions of rows: compiling them (JIT) costs more than it saves.
     await c.query(`set local jit = off`);
     // A list of millions of lines takes minutes, not the pool's default statement timeout.
-    await c.query(`set local statement_timeout = '30min'`);
+    await setLocalStatementTimeout(c, 30 * 60_000);
     const staged: StagingCounts = { n: 0, candidates: 0, signals: new Set() };
     await pipeline(
       Readable.from(copyBlocks(entries, staged, new DuplicateCandidates(options.duplicateFilterBytes))),

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { ClosedOrderStatuses } from '@mod/orders';
 import copyStreams from 'pg-copy-streams';
 import type { Pool, PoolClient, Queryable } from './pool.js';
-import { withTransaction } from './pool.js';
+import { setLocalStatementTimeout, withTransaction } from './pool.js';
 import { copyTextField } from './copy-text.js';
 
 const { from: copyFrom } = copyStreams;
@@ -167,7 +167,7 @@ export async function refreshFeedState(
     const inputs = await feedInputs(c, ispTenantId);
     if (!rebuild && inputs === state.inputs) return { serial, historyFrom, added: 0, removed: 0 };
     // A large list: hash joins in memory, no JIT compilation (it costs more than it saves here).
-    await c.query(`set local statement_timeout = '10min'`);
+    await setLocalStatementTimeout(c, 10 * 60_000);
     await c.query(`set local work_mem = '256MB'`);
     await c.query(`set local jit = off`);
     const diff = await c.query<{ op: 'added' | 'removed'; id: string; target: string; dedicated: boolean }>(

@@ -9,6 +9,8 @@ export {
   createPool,
   withTransaction,
   pingDatabase,
+  setLocalStatementTimeout,
+  READ_TIMEOUT_MARGIN_MS,
   type Pool,
   type PoolClient,
   type PoolOptions,

@@ -14,19 +14,34 @@ export interface PoolOptions {
   applicationName?: string;
   /** Milliseconds before a statement is cancelled by the server. Default 30000. */
   statementTimeoutMs?: number;
+  /**
+   * Milliseconds the client waits for a statement's answer before it gives up on the connection (a retriable
+   * failure; the connection is dropped). Default the statement timeout plus {@link READ_TIMEOUT_MARGIN_MS}.
+   */
+  queryTimeoutMs?: number;
 }
+
+/**
+ * How much longer than the statement timeout the client waits for an answer. The server cancels a statement at
+ * its timeout and says so; only a database that fell silent (a network partition, a failed-over primary whose
+ * address vanished: no answer and no reset ever come back) is still unheard after this, and without a client-side
+ * limit its statement, the step or request that ran it, and a shutdown waiting for them, waited for ever.
+ */
+export const READ_TIMEOUT_MARGIN_MS = 10_000;
 
 // bigint (int8) as string would leak into every caller; our bigserials stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
 export function createPool(options: PoolOptions): Pool {
   const schema = options.schema ?? 'public';
+  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'moderation',
-    options: `-c search_path=${schema} -c statement_timeout=${options.statementTimeoutMs ?? 30_000}`,
+    options: `-c search_path=${schema} -c statement_timeout=${statementTimeoutMs}`,
+    query_timeout: options.queryTimeoutMs ?? statementTimeoutMs + READ_TIMEOUT_MARGIN_MS,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
@@ -35,6 +50,13 @@ export function createPool(options: PoolOptions): Pool {
   // Nor may a checked-out client's: a backend terminated between two statements of a transaction emits 'error'
   // on its client, which has no listener of its own; the statement in flight (or the next) rejects instead.
   pool.on('connect', (client) => client.on('error', () => undefined));
+  // A read timeout raised for one transaction (`setLocalStatementTimeout`) ends with it.
+  pool.on('release', (_err: Error | undefined, client: pg.PoolClient) => {
+    const params = paramsOf(client);
+    const base = baseReadTimeouts.get(client);
+    if (base !== undefined) params.query_timeout = base;
+    baseReadTimeouts.delete(client);
+  });
   markConnectFailures(pool);
   return pool;
 }
@@ -58,6 +80,24 @@ function markConnectFailures(pool: pg.Pool): void {
     });
   };
   pool.connect = replacement as typeof pool.connect;
+}
+
+/** The client's settings pg reads at each query (its read timeout among them). */
+const paramsOf = (client: pg.PoolClient) =>
+  (client as unknown as { connectionParameters: { query_timeout?: number } }).connectionParameters;
+const baseReadTimeouts = new WeakMap<pg.PoolClient, number | undefined>();
+
+/**
+ * Sets a longer statement timeout for the rest of `client`'s transaction (`set local`: a bulk import, a large
+ * diff), and the client's read timeout with it (statement timeout plus {@link READ_TIMEOUT_MARGIN_MS}) until the
+ * client goes back to the pool, so the pool's read timeout does not cut such a statement short.
+ */
+export async function setLocalStatementTimeout(client: pg.PoolClient, ms: number): Promise<void> {
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new Error(`invalid statement timeout ${ms}`);
+  const params = paramsOf(client);
+  if (!baseReadTimeouts.has(client)) baseReadTimeouts.set(client, params.query_timeout);
+  params.query_timeout = ms + READ_TIMEOUT_MARGIN_MS;
+  await client.query(`set local statement_timeout = ${ms}`);
 }
 
 /**

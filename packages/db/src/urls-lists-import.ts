@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import { copyTextField } from './copy-text.js';
 import type { Pool, PoolClient, Queryable } from './pool.js';
-import { withTransaction } from './pool.js';
+import { setLocalStatementTimeout, withTransaction } from './pool.js';
 import { withRolledBackTransaction } from './dry-run.js';
 import type { UrlListPattern } from './urls-lists.js';
 import { lockUrlListBank } from './urls-lists-curation.js';
@@ -104,7 +104,7 @@ export async function importUrlListEntries(
     );
     await c.query(`set local work_mem = '256MB'`);
     await c.query(`set local synchronous_commit = off`);
-    await c.query(`set local statement_timeout = '30min'`);
+    await setLocalStatementTimeout(c, 30 * 60_000);
     const staged = { n: 0 };
     await pipeline(
       Readable.from(copyLines(entries, staged)),
