@@ -1,5 +1,5 @@
-import { BUNDLE_FORMAT, LEGACY_BUNDLE_FORMAT, type BundleEntry } from './bundle-format.js';
-import type { SignedTreeHead } from './sth.js';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_V2, LEGACY_BUNDLE_FORMAT, type BundleEntry } from './bundle-format.js';
+import { LOG_ID_PATTERN, type SignedTreeHead } from './sth.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -7,8 +7,9 @@ const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isS
 const HASH_HEX = /^[0-9a-f]{64}$/;
 
 /**
- * The signed tree head `v` holds (its five fields, nothing else), or null when it has not that shape: a size,
- * a 64-hex root, a timestamp, a key id and a signature. The signature is not checked (`verifyTreeHead`).
+ * The signed tree head `v` holds (its five fields and its log id when it names one, nothing else), or null when
+ * it has not that shape: a size, a 64-hex root, a timestamp, a key id, a signature, and a `logId` of 32 hex
+ * characters or none (a legacy head). The signature is not checked (`verifyTreeHead`).
  */
 export function signedTreeHeadOf(v: unknown): SignedTreeHead | null {
   if (
@@ -18,19 +19,36 @@ export function signedTreeHeadOf(v: unknown): SignedTreeHead | null {
     !HASH_HEX.test(v.rootHash) ||
     typeof v.timestamp !== 'string' ||
     typeof v.keyId !== 'string' ||
-    typeof v.signature !== 'string'
+    typeof v.signature !== 'string' ||
+    (v.logId !== undefined && !(typeof v.logId === 'string' && LOG_ID_PATTERN.test(v.logId)))
   )
     return null;
-  const { treeSize, rootHash, timestamp, keyId, signature } = v as unknown as SignedTreeHead;
-  return { treeSize, rootHash, timestamp, keyId, signature };
+  const { treeSize, rootHash, timestamp, keyId, signature, logId } = v as unknown as SignedTreeHead;
+  return { treeSize, rootHash, timestamp, ...(logId === undefined ? {} : { logId }), keyId, signature };
+}
+
+function isKeyValidity(k: unknown): boolean {
+  return (
+    isObject(k) &&
+    Object.keys(k).length === 3 &&
+    typeof k.keyId === 'string' &&
+    isIndex(k.fromSize) &&
+    (k.toSize === null || (isIndex(k.toSize) && k.toSize >= k.fromSize))
+  );
 }
 
 /** What is wrong with a bundle's structure (format, scope signature, tree head, keys, scope), or null. */
 export function checkShape(b: unknown): string | null {
   if (!isObject(b)) return 'bundle is not a JSON object';
-  if (b.format !== BUNDLE_FORMAT && b.format !== LEGACY_BUNDLE_FORMAT)
-    return `format is not ${BUNDLE_FORMAT} (or the legacy ${LEGACY_BUNDLE_FORMAT})`;
+  if (b.format !== BUNDLE_FORMAT && b.format !== BUNDLE_FORMAT_V2 && b.format !== LEGACY_BUNDLE_FORMAT)
+    return `format is not ${BUNDLE_FORMAT} (or the older ${BUNDLE_FORMAT_V2}, ${LEGACY_BUNDLE_FORMAT})`;
   if (b.format === BUNDLE_FORMAT) {
+    if (typeof b.logId !== 'string' || !LOG_ID_PATTERN.test(b.logId))
+      return 'logId must be 32 lowercase hex characters';
+    if (!Array.isArray(b.keyHistory) || !b.keyHistory.every(isKeyValidity))
+      return 'keyHistory must be a list of {keyId, fromSize, toSize (a size or null)}, fromSize <= toSize';
+  }
+  if (b.format !== LEGACY_BUNDLE_FORMAT) {
     const g = b.scopeSignature;
     if (
       !isObject(g) ||

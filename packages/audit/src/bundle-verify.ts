@@ -1,17 +1,10 @@
-import { verify } from 'node:crypto';
-import {
-  BUNDLE_FORMAT,
-  LEGACY_BUNDLE_FORMAT,
-  type AuditBundle,
-  type BundleEntry,
-  type ScopeSignature,
-} from './bundle-format.js';
-import { bundleScopeSigningBytes } from './bundle-scope.js';
+import { type AuditBundle, type BundleEntry } from './bundle-format.js';
 import { checkShape, entryShape } from './bundle-shape.js';
+import { checkBundleTrust } from './bundle-trust.js';
 import { AuditErrorCode } from './errors.js';
 import { fromHex, hashLeaf, hashesEqual, verifyInclusion, HASH_BYTES } from './merkle.js';
 import { decodeRecord, type EncodedRecord } from './record.js';
-import { loadPublicKey, verifyTreeHead, type PublicKeyInfo } from './sth.js';
+import { loadPublicKey, type PublicKeyInfo } from './sth.js';
 
 /** Short names of verification failures, as the issue names them. */
 export const VerifyReason = {
@@ -26,6 +19,10 @@ export const VerifyReason = {
   BAD_SCOPE_SIGNATURE: 'bad_scope_signature',
   /** The stored log's only (`verifyStoredLog` of `@mod/db`): an evidence document behind a digest is gone. */
   EVIDENCE_MISSING: 'evidence_missing',
+  /** A head or bundle of another log than the one expected (`logId`). */
+  WRONG_LOG: 'wrong_log',
+  /** A head or bundle that names no log (legacy format) where a log was to be checked. */
+  LEGACY_HEAD: 'legacy_head',
 } as const;
 export type VerifyReason = (typeof VerifyReason)[keyof typeof VerifyReason];
 
@@ -41,6 +38,8 @@ export const VERIFY_REASON_CODES: Readonly<Record<VerifyReason, AuditErrorCode>>
   scope_unsigned: AuditErrorCode.SCOPE_UNSIGNED,
   bad_scope_signature: AuditErrorCode.BAD_SCOPE_SIGNATURE,
   evidence_missing: AuditErrorCode.EVIDENCE_MISSING,
+  wrong_log: AuditErrorCode.WRONG_LOG,
+  legacy_head: AuditErrorCode.LEGACY_HEAD,
 };
 
 /** The first bad record: its position in `entries` and its seq (for `deleted`, the missing seq). */
@@ -63,6 +62,12 @@ export type BundleVerification =
        * accepted with `allowUnsignedScope`: each record it holds is proven, but nothing proves none was removed.
        */
       complete: boolean;
+      /** The log the bundle is of (signed), or null when nothing in it names one (legacy). */
+      logId: string | null;
+      /** The tree head is of the legacy format, which names no log (a v3 bundle's scope signature still may). */
+      legacyHead: boolean;
+      /** The key that signed the scope: the one to compare out of band when no keys were given. */
+      scopeKeyId: string | null;
     }
   | {
       ok: false;
@@ -74,7 +79,9 @@ export interface VerifyBundleOptions {
   /**
    * Keys the verifier trusts (from the authority's own records, not from the bundle). When absent, the keys
    * inside the bundle are used: that proves integrity against *some* key, whose id the result reports for
-   * comparison out of band; the scope must then be signed by that same key (the tree head's).
+   * comparison out of band (`scopeKeyId`, v3; `keyId`, v2): a v2 bundle's scope must then be signed by the tree
+   * head's key; a v3 bundle's head by the scope's key or by a key its signed `keyHistory` lists for that size, so a
+   * head a rotated-out key signed verifies with the current key alone (`checkBundleTrust`).
    */
   trustedKeys?: readonly PublicKeyInfo[];
   /**
@@ -82,6 +89,11 @@ export interface VerifyBundleOptions {
    * Default false: such a bundle fails with `scope_unsigned`, because records can be removed from it unseen.
    */
   allowUnsignedScope?: boolean;
+  /**
+   * The log the bundle must be of (its id as the authority recorded it): a bundle of another log fails with
+   * `wrong_log`, one that names no log (legacy) with `legacy_head`. Without it, the result reports `logId`.
+   */
+  logId?: string;
 }
 
 function failure(
@@ -112,30 +124,8 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions = {}):
   const mislabelled = embedded.find((k, i) => k.keyId !== bundle.publicKeys[i]?.keyId);
   if (mislabelled !== undefined)
     return failure('malformed', `publicKeys: key ${mislabelled.keyId} is mislabelled`, null);
-  const headCheck = verifyTreeHead(head, options.trustedKeys ?? embedded);
-  if (!headCheck.ok) {
-    return headCheck.code === 'unknown_key'
-      ? failure('unknown_key', `tree head is signed by key ${head.keyId}, which is not trusted`, null)
-      : failure(
-          'bad_signature',
-          'tree head signature does not verify (tree head altered or wrong key)',
-          null,
-        );
-  }
-  const signed = bundle.format === BUNDLE_FORMAT;
-  if (signed) {
-    // Without trusted keys, only the head's key id is reported for comparison out of band: a scope signed by
-    // any other key the bundle carries (one added with it, after dropping records) would go unseen.
-    const scopeKeys = options.trustedKeys ?? embedded.filter((k) => k.keyId === head.keyId);
-    const scopeCheck = verifyScopeSignature(bundle, scopeKeys);
-    if (scopeCheck !== null) return scopeCheck;
-  } else if (options.allowUnsignedScope !== true) {
-    return failure(
-      'scope_unsigned',
-      `a ${LEGACY_BUNDLE_FORMAT} bundle's scope is not signed: records may have been removed from it unseen`,
-      null,
-    );
-  }
+  const trust = checkBundleTrust(bundle, embedded, options);
+  if (!trust.ok) return failure(trust.reason, trust.message, null);
   const root = Buffer.from(head.rootHash, 'hex');
 
   // Parse every entry first: deciding `deleted` versus `reordered` needs to know which seqs appear later.
@@ -222,43 +212,9 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions = {}):
     rootHash: head.rootHash,
     keyId: head.keyId,
     timestamp: head.timestamp,
-    complete: signed,
+    complete: trust.complete,
+    logId: trust.logId,
+    legacyHead: trust.legacyHead,
+    scopeKeyId: trust.scopeKeyId,
   };
-}
-
-/** Checks a v2 bundle's scope signature (shape already checked); null when it verifies. */
-function verifyScopeSignature(
-  bundle: AuditBundle,
-  trusted: readonly PublicKeyInfo[],
-): BundleVerification | null {
-  const g = bundle.scopeSignature as ScopeSignature;
-  const key = trusted.find((k) => k.keyId === g.keyId);
-  if (key === undefined)
-    return failure(
-      'unknown_key',
-      `the scope is signed by key ${g.keyId}, which is not trusted (without trusted keys, only the tree head's key ${bundle.treeHead.keyId} is)`,
-      null,
-    );
-  const signature = Buffer.from(g.signature, 'base64');
-  let good = signature.length === 64 && signature.toString('base64') === g.signature;
-  if (good) {
-    try {
-      const bytes = bundleScopeSigningBytes({
-        scope: bundle.scope,
-        treeHead: bundle.treeHead,
-        keyId: g.keyId,
-        signedAt: g.signedAt,
-      });
-      good = verify(null, bytes, key.publicKey, signature);
-    } catch {
-      good = false;
-    }
-  }
-  return good
-    ? null
-    : failure(
-        'bad_scope_signature',
-        'the scope signature does not verify: the scope (which records the bundle claims to hold) was altered',
-        null,
-      );
 }

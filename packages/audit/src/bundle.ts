@@ -1,11 +1,12 @@
 import {
   BUNDLE_FORMAT,
+  BUNDLE_FORMAT_V2,
   LEGACY_BUNDLE_FORMAT,
   type AuditBundle,
   type BundleEntry,
   type BundleScope,
 } from './bundle-format.js';
-import { definedOnly, signBundleScope } from './bundle-scope.js';
+import { definedOnly, signBundleScope, type LogBinding } from './bundle-scope.js';
 import { toHex } from './merkle.js';
 import { decodeRecord, type EncodedRecord } from './record.js';
 import { publicKeySpkiBase64, type PublicKeyInfo, type SignedTreeHead, type SigningKey } from './sth.js';
@@ -20,6 +21,11 @@ export interface CreateBundleInput {
   publicKeys: readonly PublicKeyInfo[];
   /** The log's signing key, which signs the scope. Without it the bundle is a legacy (unsigned-scope) one. */
   signingKey?: SigningKey;
+  /**
+   * The log's id and key history (`mod.audit.bundle.v3`, signed with the scope). Without it a signed bundle is
+   * a `v2` one, which names no log.
+   */
+  binding?: LogBinding;
   /** Clock of the scope signature. Default: system time. */
   now?: () => Date;
 }
@@ -52,12 +58,12 @@ export async function createBundle(input: CreateBundleInput): Promise<AuditBundl
   if (input.signingKey === undefined)
     return { format: LEGACY_BUNDLE_FORMAT, scope, treeHead: { ...input.treeHead }, publicKeys, entries };
   const signedAt = (input.now ?? (() => new Date()))();
-  return {
-    format: BUNDLE_FORMAT,
-    scope,
-    scopeSignature: signBundleScope(scope, input.treeHead, input.signingKey, signedAt),
-    treeHead: { ...input.treeHead },
-    publicKeys,
-    entries,
-  };
+  const { binding } = input;
+  const scopeSignature = signBundleScope(scope, input.treeHead, input.signingKey, signedAt, binding);
+  const treeHead = { ...input.treeHead };
+  if (binding === undefined)
+    return { format: BUNDLE_FORMAT_V2, scope, scopeSignature, treeHead, publicKeys, entries };
+  const { logId } = binding;
+  const keyHistory = binding.keyHistory.map((k) => ({ ...k }));
+  return { format: BUNDLE_FORMAT, logId, keyHistory, scope, scopeSignature, treeHead, publicKeys, entries };
 }

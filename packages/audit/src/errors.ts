@@ -41,6 +41,16 @@ export const AuditErrorCode = {
    * append-only triggers); the record itself may still verify.
    */
   EVIDENCE_MISSING: 'MOD_ERR_AUDIT_EVIDENCE_MISSING',
+  /**
+   * A tree head (or a bundle) names another log than the one expected: a head of another deployment's log, or
+   * of a test log, signed with the same key, presented as this log's.
+   */
+  WRONG_LOG: 'MOD_ERR_AUDIT_WRONG_LOG',
+  /**
+   * A log was expected to be checked (`logId` given) but the head or bundle is of the legacy format that names
+   * no log, and nothing signed binds it to one.
+   */
+  LEGACY_HEAD: 'MOD_ERR_AUDIT_LEGACY_HEAD',
 } as const;
 export type AuditErrorCode = (typeof AuditErrorCode)[keyof typeof AuditErrorCode];
 

@@ -56,6 +56,8 @@ export {
 export { createMerkleTree, readPlanNodes, type MerkleTree } from './tree.js';
 export {
   TREE_HEAD_FORMAT,
+  TREE_HEAD_FORMAT_V2,
+  LOG_ID_PATTERN,
   KEY_ID_BYTES,
   SIGNING_KEY_ENV,
   treeHeadSigningBytes,
@@ -78,15 +80,20 @@ export {
 export { signedTreeHeadOf } from './bundle-shape.js';
 export {
   BUNDLE_FORMAT,
+  BUNDLE_FORMAT_V2,
   LEGACY_BUNDLE_FORMAT,
   BUNDLE_SCOPE_FORMAT,
+  BUNDLE_SCOPE_FORMAT_V2,
+  type KeyValidity,
+  type LogAuditBundle,
   type ScopeSignature,
   type SignedAuditBundle,
   type AuditBundle,
   type BundleEntry,
   type BundleScope,
 } from './bundle-format.js';
-export { bundleScopeSigningBytes, signBundleScope } from './bundle-scope.js';
+export { bundleScopeSigningBytes, signBundleScope, type LogBinding } from './bundle-scope.js';
+export { checkBundleTrust, type BundleTrust, type TrustProblem, type TrustOptions } from './bundle-trust.js';
 export { createBundle, type CreateBundleInput } from './bundle.js';
 export {
   VERIFY_REASON_CODES,

@@ -11,8 +11,16 @@ import { canonicalBytes } from './canonical.js';
 import { AuditError, AuditErrorCode } from './errors.js';
 import { HASH_BYTES } from './merkle.js';
 
-/** Domain-separation label inside the signed bytes, so a tree-head signature can never be replayed as another. */
+/**
+ * Domain-separation label of the legacy tree heads (signed before heads named their log): a signature over these
+ * bytes says nothing of which log the head belongs to. Still verified, and always reported as legacy.
+ */
 export const TREE_HEAD_FORMAT = 'mod.audit.tree-head.v1';
+/** Label of the tree heads this version signs: the log's id (`logId`) is inside the signed bytes. */
+export const TREE_HEAD_FORMAT_V2 = 'mod.audit.tree-head.v2';
+
+/** A log id: 32 lowercase hex characters (16 random bytes chosen once per log, `audit_log_identity`). */
+export const LOG_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 /** Bytes of SHA-256(SPKI DER) kept as the key id (16 bytes = 32 hex characters; collisions need 2^64 work). */
 export const KEY_ID_BYTES = 16;
@@ -27,6 +35,11 @@ export interface TreeHead {
   rootHash: string;
   /** ISO-8601 UTC with milliseconds. */
   timestamp: string;
+  /**
+   * Which log the head belongs to (`LOG_ID_PATTERN`), signed with the rest: a head of another deployment's log
+   * (or a test log) signed with the same key is not this log's. Absent from legacy (`TREE_HEAD_FORMAT`) heads.
+   */
+  logId?: string;
 }
 
 /** A tree head signed with Ed25519 by the key `keyId`. */
@@ -49,9 +62,20 @@ export interface SigningKey extends PublicKeyInfo {
 
 /**
  * The bytes a tree head's signature covers: UTF-8 of the canonical JSON (sorted keys, no whitespace) of
- * `{"format":"mod.audit.tree-head.v1","keyId":..,"rootHash":..,"timestamp":..,"treeSize":..}`.
+ * `{"format":"mod.audit.tree-head.v2","keyId":..,"logId":..,"rootHash":..,"timestamp":..,"treeSize":..}`, or
+ * for a legacy head (no `logId`) `{"format":"mod.audit.tree-head.v1","keyId":..,"rootHash":..,...}`. The two
+ * formats' labels differ, so a legacy signature can never be read as naming a log.
  */
 export function treeHeadSigningBytes(head: TreeHead & { keyId: string }): Buffer {
+  if (head.logId !== undefined)
+    return canonicalBytes({
+      format: TREE_HEAD_FORMAT_V2,
+      keyId: head.keyId,
+      logId: head.logId,
+      rootHash: head.rootHash,
+      timestamp: head.timestamp,
+      treeSize: head.treeSize,
+    });
   return canonicalBytes({
     format: TREE_HEAD_FORMAT,
     keyId: head.keyId,
@@ -130,18 +154,27 @@ export function loadPublicKey(pemOrSpkiBase64: string): PublicKeyInfo {
   return { keyId: computeKeyId(publicKey), publicKey };
 }
 
-/** Signs a tree head with Ed25519. `rootHash` must be 64 lowercase hex characters. */
+/**
+ * Signs a tree head with Ed25519. `rootHash` must be 64 lowercase hex characters; with a `logId` the head is
+ * a `TREE_HEAD_FORMAT_V2` one naming its log (what the log signs), without one a legacy head (tests, tools).
+ */
 export function signTreeHead(head: TreeHead, key: SigningKey): SignedTreeHead {
-  if (!Number.isSafeInteger(head.treeSize) || head.treeSize < 0 || !isHashHex(head.rootHash)) {
+  if (
+    !Number.isSafeInteger(head.treeSize) ||
+    head.treeSize < 0 ||
+    !isHashHex(head.rootHash) ||
+    (head.logId !== undefined && !LOG_ID_PATTERN.test(head.logId))
+  ) {
     throw new AuditError(
       AuditErrorCode.INVALID_ARGUMENT,
-      'tree head needs an integer size and a hex SHA-256 root',
+      'tree head needs an integer size, a hex SHA-256 root and a log id of 32 hex characters (or none)',
     );
   }
   const unsigned = {
     treeSize: head.treeSize,
     rootHash: head.rootHash,
     timestamp: head.timestamp,
+    ...(head.logId === undefined ? {} : { logId: head.logId }),
     keyId: key.keyId,
   };
   const signature = sign(null, treeHeadSigningBytes(unsigned), key.privateKey).toString('base64');

@@ -15,15 +15,23 @@ import {
 import type {
   BundleEntry,
   BundleScope,
+  LogAuditBundle,
   MerkleStore,
   ProofElement,
-  SignedAuditBundle,
   PublicKeyInfo,
   SignedTreeHead,
   SigningKey,
 } from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
-import { auditPublicKeys, latestTreeHead, resolveHead, treeHeadsAt } from './audit-heads.js';
+import {
+  auditLogId,
+  auditPublicKeys,
+  latestTreeHead,
+  resolveHead,
+  treeHeadsAt,
+  type RefusedHeadSink,
+} from './audit-heads.js';
+import { auditKeyHistory } from './audit-key-history.js';
 import { MerkleNodeCache } from './audit-node-cache.js';
 import {
   auditAudience,
@@ -114,8 +122,9 @@ export async function auditInclusionProof(
   trusted: readonly PublicKeyInfo[],
   seq: number,
   treeSize?: number,
+  report?: RefusedHeadSink,
 ): Promise<AuditInclusionProof> {
-  const head = await resolveHead(db, trusted, treeSize);
+  const head = await resolveHead(db, trusted, treeSize, undefined, report);
   if (seq >= head.treeSize) {
     throw new AuditLogError(
       AuditLogErrorCode.OUT_OF_RANGE,
@@ -153,8 +162,9 @@ export async function auditConsistencyProof(
   trusted: readonly PublicKeyInfo[],
   size1: number,
   size2?: number,
+  report?: RefusedHeadSink,
 ): Promise<AuditConsistencyProof> {
-  const to = size2 ?? (await resolveHead(db, trusted, undefined)).treeSize;
+  const to = size2 ?? (await resolveHead(db, trusted, undefined, undefined, report)).treeSize;
   const current = await createPgMerkleStore(db).size();
   if (!(size1 >= 0 && size1 <= to && to <= current)) {
     throw new AuditLogError(
@@ -167,7 +177,7 @@ export async function auditConsistencyProof(
   const lookup = await readPlanNodes(await proofStore(db, to), [...plan, peaks1, peaks2]);
   const root = (peaks: ProofElement): Buffer =>
     peaks.length === 0 ? Buffer.from(EMPTY_ROOT) : foldNodes(peaks.map(lookup));
-  const heads = await treeHeadsAt(db, trusted, [size1, to]);
+  const heads = await treeHeadsAt(db, trusted, [size1, to], undefined, report);
   return {
     size1,
     size2: to,
@@ -204,10 +214,12 @@ export interface AuditExportOptions {
   maxRecords?: number;
   /** Clock of the scope signature. Default: system time. */
   now?: () => Date;
+  /** Told of each stored head row of a trusted key's id that is no head of this log (`RefusedHead`). */
+  report?: RefusedHeadSink;
 }
 
 /**
- * An export bundle (`mod.audit.bundle.v2`) that `modctl audit verify` checks offline: the records in scope
+ * An export bundle (`mod.audit.bundle.v3`) that `modctl audit verify` checks offline: the records in scope
  * (only those inside the signed tree, and only those `reader` may see), their inclusion proofs, the signed
  * head, the public keys that signed heads, and the log's signature over the scope: which records the bundle
  * claims to hold (the seqs or the seq range, what was asked for, and for whom: `audience`), bound to the
@@ -220,9 +232,10 @@ export async function exportAuditBundle(
   db: Queryable,
   scope: AuditExportScope,
   options: AuditExportOptions,
-): Promise<SignedAuditBundle> {
+): Promise<LogAuditBundle> {
   const { signingKey } = options;
-  const head = await resolveHead(db, options.trusted ?? [signingKey], options.treeSize, signingKey.keyId);
+  const trusted = options.trusted ?? [signingKey];
+  const head = await resolveHead(db, trusted, options.treeSize, signingKey.keyId, options.report);
   const reader = options.reader ?? { all: true };
   const audience = auditAudience(reader);
   const max = options.maxRecords ?? 10_000;
@@ -297,10 +310,18 @@ export async function exportAuditBundle(
     bundleScope.kind === 'range' ? [bundleScope.fromSeq, bundleScope.toSeq] : [bundleScope.seqs],
   );
   const signedAt = (options.now ?? (() => new Date()))();
+  // The log's id and key history are signed with the scope: a head an older key signed (an old size after a
+  // rotation) verifies with the signing key alone, and the bundle says which log it is of.
+  const binding = {
+    logId: await auditLogId(db),
+    keyHistory: await auditKeyHistory(db, trusted, signingKey.keyId),
+  };
   return {
     format: BUNDLE_FORMAT,
+    logId: binding.logId,
+    keyHistory: binding.keyHistory,
     scope: bundleScope,
-    scopeSignature: signBundleScope(bundleScope, head, signingKey, signedAt),
+    scopeSignature: signBundleScope(bundleScope, head, signingKey, signedAt, binding),
     treeHead: head,
     publicKeys: await auditPublicKeys(db),
     entries: await bundleEntries(db, rows, head.treeSize),

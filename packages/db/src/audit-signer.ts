@@ -11,7 +11,7 @@ import {
 } from '@mod/audit';
 import type { MerkleTree, PublicKeyInfo, SignedTreeHead, SigningKey, TreeHeadSchedule } from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
-import { latestTreeHead, treeHeadsAt } from './audit-heads.js';
+import { auditLogId, latestTreeHead, treeHeadsAt } from './audit-heads.js';
 import { createPgMerkleStore } from './audit-store.js';
 import { enqueueOutbox } from './outbox.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
@@ -154,15 +154,21 @@ export async function signTreeHeadIfDue(
     const signedAt = new Date(
       Math.max(at.getTime(), newest[0]?.at?.getTime() ?? 0, last === null ? 0 : Date.parse(last.timestamp)),
     );
+    // The log's id is inside the signed bytes (mod.audit.tree-head.v2): the head is this log's and no other's.
     const head = signTreeHead(
-      { treeSize: size, rootHash: toHex(await tree.root(size)), timestamp: signedAt.toISOString() },
+      {
+        treeSize: size,
+        rootHash: toHex(await tree.root(size)),
+        timestamp: signedAt.toISOString(),
+        logId: await auditLogId(c),
+      },
       options.key,
     );
     await registerAuditPublicKeys(c, [options.key]);
     const stored = await c.query(
-      `/* audit:store-head */ insert into audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature)
-       values ($1, $2, $3, $4, $5) on conflict do nothing returning tree_size`,
-      [head.treeSize, Buffer.from(head.rootHash, 'hex'), signedAt, head.keyId, head.signature],
+      `/* audit:store-head */ insert into audit_tree_heads (tree_size, root_hash, signed_at, key_id, signature, log_id)
+       values ($1, $2, $3, $4, $5, $6) on conflict do nothing returning tree_size`,
+      [head.treeSize, Buffer.from(head.rootHash, 'hex'), signedAt, head.keyId, head.signature, head.logId],
     );
     // The latest trusted head is smaller, so a row of this size and key is none this key signed: announcing the
     // head anyway would leave that row as the log's head of this size for every proof and export.

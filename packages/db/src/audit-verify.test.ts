@@ -184,6 +184,7 @@ describe('verifyStoredLog and evidence documents deleted behind the triggers', (
         },
         missingEvidence: missing,
         missingEvidenceCount: 2,
+        refusedHeads: [],
       });
     }
     // Listed up to maxFindings, all counted.

@@ -15,7 +15,7 @@ import {
   verifyTreeHead,
 } from '@mod/audit';
 import type { PublicKeyInfo, SignedTreeHead, VerifyReason } from '@mod/audit';
-import { auditPublicKeys, listTreeHeads } from './audit-heads.js';
+import { auditLogId, auditPublicKeys, listTreeHeads } from './audit-heads.js';
 import { createPgMerkleStore, nextPeaks } from './audit-store.js';
 import type { Queryable } from './pool.js';
 
@@ -26,6 +26,15 @@ export interface MissingEvidence {
   name: string;
   /** The SHA-256 (hex) the record carries for the document. */
   digest: string;
+}
+
+/** A signed head (stored, or kept by the verifier) that is no head of this log, and why. */
+export interface RefusedStoredHead {
+  treeSize: number;
+  keyId: string;
+  logId: string | null;
+  kept: boolean;
+  reason: 'unknown_key' | 'bad_signature' | 'wrong_log';
 }
 
 /**
@@ -40,6 +49,10 @@ export type StoredLogVerification =
       /** The signed head the log was checked against; null when the log has none (checked against its tree). */
       treeHead: SignedTreeHead | null;
       rootHash: string;
+      /** This log's id (`audit_log_identity`): every head naming a log names this one. */
+      logId: string;
+      /** Heads checked that are of the legacy format, which names no log (checked by signature and root). */
+      legacyHeads: number;
     }
   | {
       ok: false;
@@ -51,6 +64,8 @@ export type StoredLogVerification =
       };
       missingEvidence: MissingEvidence[];
       missingEvidenceCount: number;
+      /** Every head, stored or kept, that is no head of this log (the first of them failed the log). */
+      refusedHeads: RefusedStoredHead[];
     };
 
 /** Options of `verifyStoredLog`. */
@@ -74,6 +89,7 @@ interface Findings {
   listed: MissingEvidence[];
   count: number;
   first: MissingEvidence | null;
+  refused: RefusedStoredHead[];
 }
 
 function fail(
@@ -92,6 +108,7 @@ function fail(
     },
     missingEvidence: found.listed,
     missingEvidenceCount: found.count,
+    refusedHeads: found.refused,
   };
 }
 
@@ -134,7 +151,7 @@ export async function verifyStoredLog(
 ): Promise<StoredLogVerification> {
   const chunk = options.chunkRecords ?? 5000;
   const maxFindings = options.maxFindings ?? 1000;
-  const found: Findings = { listed: [], count: 0, first: null };
+  const found: Findings = { listed: [], count: 0, first: null, refused: [] };
   const failed = (reason: VerifyReason, message: string, seq: number | null) =>
     fail(reason, message, seq, found);
   const noteMissing = async (unbacked: MissingEvidence[], gone: MissingEvidence[]): Promise<void> => {
@@ -147,17 +164,37 @@ export async function verifyStoredLog(
   };
   const store = createPgMerkleStore(db);
   const trusted = options.trustedKeys ?? (await auditPublicKeys(db)).map((k) => loadPublicKey(k.spki));
+  const logId = await auditLogId(db);
   const stored = (await listTreeHeads(db, { limit: 1_000_000 })).reverse();
-  const heads = [...stored, ...(options.keptHeads ?? [])].sort((a, b) => a.treeSize - b.treeSize);
+  const kept = new Set(options.keptHeads ?? []);
+  const heads = [...stored, ...kept].sort((a, b) => a.treeSize - b.treeSize);
+  // Every head that is no head of this log is listed, and the first fails the log: a row is only refused by
+  // the API's reads, but whoever could insert it could also have altered a real head.
   for (const head of heads) {
     const check = verifyTreeHead(head, trusted);
-    if (!check.ok) {
-      return failed(
-        check.code,
-        `tree head of size ${head.treeSize} ${check.code === 'unknown_key' ? 'is signed by an untrusted key' : 'has a bad signature'}`,
-        null,
-      );
-    }
+    const reason = !check.ok
+      ? check.code
+      : head.logId !== undefined && head.logId !== logId
+        ? 'wrong_log'
+        : null;
+    if (reason !== null)
+      found.refused.push({
+        treeSize: head.treeSize,
+        keyId: head.keyId,
+        logId: head.logId ?? null,
+        kept: kept.has(head),
+        reason,
+      });
+  }
+  const refused = found.refused[0];
+  if (refused !== undefined) {
+    const what = `${refused.kept ? 'kept' : 'stored'} tree head of size ${refused.treeSize}`;
+    const why = {
+      unknown_key: 'is signed by an untrusted key',
+      bad_signature: 'has a bad signature',
+      wrong_log: `is of log ${refused.logId ?? ''}, not of this log ${logId}`,
+    }[refused.reason];
+    return failed(refused.reason, `${what} ${why} (${found.refused.length} head(s) refused)`, null);
   }
   const latest = heads.at(-1) ?? null;
   // Every record of the tree, those appended since the last signed head included.
@@ -321,5 +358,6 @@ export async function verifyStoredLog(
       first.seq,
     );
   }
-  return { ok: true, records: size, treeHead: latest, rootHash: toHex(root) };
+  const legacyHeads = heads.filter((h) => h.logId === undefined).length;
+  return { ok: true, records: size, treeHead: latest, rootHash: toHex(root), logId, legacyHeads };
 }

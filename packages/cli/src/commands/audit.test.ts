@@ -72,6 +72,10 @@ describe('modctl audit verify', () => {
       treeSize: 6,
       rootHash: bundle.treeHead.rootHash,
       keyId: pair.keyId,
+      scopeKeyId: pair.keyId,
+      // A bundle of the memory log, which has no log id: said, never passed off as naming one.
+      logId: null,
+      legacyHead: true,
       complete: true,
     });
   });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   AuditErrorCode,
+  LOG_ID_PATTERN,
   fromHex,
   loadPublicKey,
   parseStrictJson,
@@ -22,12 +23,15 @@ import {
 import { withPool } from './curator.js';
 
 const USAGE = [
-  'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]... [--allow-unsigned-scope]',
+  'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]... [--log-id LOG_ID] [--allow-unsigned-scope]',
   '       modctl audit verify-log (--key PUBLIC_KEY_PEM... | --trust-database-keys) [--head HEAD_JSON]...',
-  '       modctl audit verify-consistency KEPT_HEAD_JSON PROOF_JSON --key PUBLIC_KEY_PEM...',
+  '       modctl audit verify-consistency KEPT_HEAD_JSON PROOF_JSON --key PUBLIC_KEY_PEM... [--log-id LOG_ID]',
   'verify checks an audit export bundle offline (no database, no network) and prints one JSON line. --key',
-  "(repeatable, for key rotation) names the public keys to trust; without it the bundle's own keys are used",
-  '(compare the printed keyId out of band). --allow-unsigned-scope accepts a legacy bundle, reported complete: false.',
+  "(repeatable) names the public keys to trust; without it the bundle's own keys are used (compare the printed",
+  'scopeKeyId out of band). A head a rotated-out key signed verifies through the key history the bundle carries',
+  'under its scope signature, so the current key is enough. --log-id names the log the bundle must be of (another',
+  "log's: MOD_ERR_AUDIT_WRONG_LOG; a legacy bundle naming none: MOD_ERR_AUDIT_LEGACY_HEAD); without it, the printed",
+  'logId (null: legacy) is compared out of band. --allow-unsigned-scope accepts a legacy bundle, reported complete: false.',
   'verify-log checks the whole stored log in the database of DATABASE_URL (DATABASE_SCHEMA): every record, signed',
   'tree head and evidence document, and prints one JSON line (missingEvidence: every record whose evidence document',
   'is gone, code MOD_ERR_AUDIT_EVIDENCE_MISSING). Its tree heads are checked against the --key files',
@@ -37,7 +41,8 @@ const USAGE = [
   "log must extend each, so the newest records cut back together with the database's heads are still named.",
   'verify-consistency checks offline that the later signed head in PROOF_JSON (GET /v1/audit/consistency-proof',
   "?fromSize=<the kept head's size>) extends the head you kept: both signed by a --key, and the RFC 9162 proof",
-  'leads from the kept root to the later one; a log cut back or rewritten since (a second history) fails.',
+  'leads from the kept root to the later one; a log cut back or rewritten since (a second history) fails, and so',
+  'does a head naming another log than the other head or --log-id (MOD_ERR_AUDIT_WRONG_LOG).',
   'exit codes: 0 verified; 1 verification failed or unreadable input; 2 usage',
 ].join('\n');
 
@@ -52,6 +57,7 @@ function printFailure(io: CommandIo, code: string, message: string): number {
 /** The options of both sub-commands, as `parseArgs` takes them (each checks which of them it was given). */
 const OPTIONS = {
   key: { type: 'string', multiple: true },
+  'log-id': { type: 'string' },
   'allow-unsigned-scope': { type: 'boolean' },
   'trust-database-keys': { type: 'boolean' },
   head: { type: 'string', multiple: true },
@@ -63,6 +69,9 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parsed;
   if (values['trust-database-keys'] === true || values.head !== undefined)
     return usageError(io, USAGE, "--trust-database-keys and --head are verify-log's");
+  const logId = values['log-id'];
+  if (logId !== undefined && !LOG_ID_PATTERN.test(logId))
+    return usageError(io, USAGE, '--log-id is 32 lowercase hex characters');
   if (positionals.length > 1) return usageError(io, USAGE, `unexpected argument ${positionals[1]}`);
   const bundlePath = positionals[0];
   if (bundlePath === undefined) return usageError(io, USAGE, 'no bundle');
@@ -82,11 +91,25 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   // A legacy bundle's scope is unsigned: accepted only when asked, and then never reported complete.
   const result = verifyBundle(bundle, {
     ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
+    ...(logId === undefined ? {} : { logId }),
     allowUnsignedScope,
   });
   if (result.ok) {
     const { records, treeSize, rootHash, keyId, complete } = result;
-    io.stdout(JSON.stringify({ ok: true, records, treeSize, rootHash, keyId, complete }));
+    const { logId: bundleLogId, legacyHead, scopeKeyId } = result;
+    io.stdout(
+      JSON.stringify({
+        ok: true,
+        records,
+        treeSize,
+        rootHash,
+        keyId,
+        scopeKeyId,
+        logId: bundleLogId,
+        legacyHead,
+        complete,
+      }),
+    );
     return AuditExit.OK;
   }
   const { code, message, firstBadRecord } = result.error;
@@ -137,8 +160,12 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
   const parsed = parseCommandArgs({ args: [...args], options: OPTIONS, allowPositionals: true }, USAGE, io);
   if (parsed === null) return AuditExit.USAGE;
   const { values, positionals } = parsed;
-  if (positionals.length > 0 || values['allow-unsigned-scope'] === true)
-    return usageError(io, USAGE, `unexpected argument ${positionals[0] ?? '--allow-unsigned-scope'}`);
+  if (positionals.length > 0 || values['allow-unsigned-scope'] === true || values['log-id'] !== undefined)
+    return usageError(
+      io,
+      USAGE,
+      `unexpected argument ${positionals[0] ?? (values['log-id'] === undefined ? '--allow-unsigned-scope' : "--log-id (verify-log checks the database's log id)")}`,
+    );
   const keyPaths = values.key ?? [];
   const trustDatabase = values['trust-database-keys'] === true;
   if (keyPaths.length > 0 === trustDatabase)
@@ -153,16 +180,29 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
     );
     const trustedKeys = trustDatabase ? 'database' : 'given';
     if (result.ok) {
-      const { records, rootHash, treeHead } = result;
+      const { records, rootHash, treeHead, logId, legacyHeads } = result;
       const treeSize = treeHead?.treeSize ?? null;
+      const kept = keptHeads.length;
       io.stdout(
-        JSON.stringify({ ok: true, records, rootHash, treeSize, trustedKeys, keptHeads: keptHeads.length }),
+        JSON.stringify({
+          ok: true,
+          records,
+          rootHash,
+          treeSize,
+          logId,
+          legacyHeads,
+          trustedKeys,
+          keptHeads: kept,
+        }),
       );
       return AuditExit.OK;
     }
-    // Every record whose evidence document is gone is listed, whichever problem failed the log.
-    const { error, missingEvidence, missingEvidenceCount } = result;
-    io.stdout(JSON.stringify({ ok: false, error, missingEvidence, missingEvidenceCount, trustedKeys }));
+    // Every record whose evidence document is gone is listed, whichever problem failed the log; so is every
+    // head that is no head of this log.
+    const { error, missingEvidence, missingEvidenceCount, refusedHeads } = result;
+    io.stdout(
+      JSON.stringify({ ok: false, error, missingEvidence, missingEvidenceCount, refusedHeads, trustedKeys }),
+    );
     return AuditExit.FAILED;
   } catch (err) {
     return commandFailed(io, err);
@@ -180,7 +220,7 @@ async function readJson(io: CommandIo, what: string, path: string): Promise<unkn
 
 async function verifyConsistencyCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandArgs(
-    { args: [...args], options: { key: OPTIONS.key }, allowPositionals: true },
+    { args: [...args], options: { key: OPTIONS.key, 'log-id': OPTIONS['log-id'] }, allowPositionals: true },
     USAGE,
     io,
   );
@@ -217,6 +257,20 @@ async function verifyConsistencyCommand(args: readonly string[], io: CommandIo):
         `the head of size ${head.treeSize} ${check.code === 'unknown_key' ? 'is signed by an untrusted key' : 'has a bad signature'}`,
       );
   }
+  // Two heads of one log name the same log (a legacy head names none); --log-id names the one it must be.
+  const logIds = new Set([kept.logId, later.logId, values['log-id']].filter((id) => id !== undefined));
+  if (logIds.size > 1)
+    return printFailure(
+      io,
+      AuditErrorCode.WRONG_LOG,
+      `the heads are of different logs (${[...logIds].join(', ')}): the later head is not this log's`,
+    );
+  if (values['log-id'] !== undefined && kept.logId === undefined && later.logId === undefined)
+    return printFailure(
+      io,
+      AuditErrorCode.LEGACY_HEAD,
+      `both heads are of the legacy format, which names no log: they cannot be shown to be of log ${values['log-id']}`,
+    );
   if (proofDoc.size1 !== kept.treeSize || proofDoc.size2 !== later.treeSize)
     return printFailure(
       io,
@@ -240,7 +294,11 @@ async function verifyConsistencyCommand(args: readonly string[], io: CommandIo):
       `the head of size ${later.treeSize} does not extend the kept head of size ${kept.treeSize}: the log was cut back or rewritten since`,
     );
   const { treeSize: toSize, rootHash, keyId } = later;
-  io.stdout(JSON.stringify({ ok: true, fromSize: kept.treeSize, toSize, rootHash, keyId }));
+  const logId = later.logId ?? kept.logId ?? null;
+  const legacyHeads = [kept, later].filter((h) => h.logId === undefined).length;
+  io.stdout(
+    JSON.stringify({ ok: true, fromSize: kept.treeSize, toSize, rootHash, keyId, logId, legacyHeads }),
+  );
   return AuditExit.OK;
 }
 

@@ -4,6 +4,7 @@ export { createPgMerkleStore, nextPeaks } from '../audit-store.js';
 export { MerkleNodeCache } from '../audit-node-cache.js';
 export { AuditLogError, AuditLogErrorCode } from '../audit-errors.js';
 export * from '../audit-heads.js';
+export * from '../audit-key-history.js';
 export * from '../audit-proofs.js';
 export * from '../audit-scope.js';
 export * from '../audit-signer.js';

@@ -13,6 +13,7 @@ import {
   type AuditExportScope,
   type AuditScope,
   type PublicKeyInfo,
+  type RefusedHeadSink,
   type SigningKey,
 } from '@mod/db/audit';
 import type { FastifyRequest } from 'fastify';
@@ -56,6 +57,13 @@ const TreeHead = Type.Object({
   rootHash: Hex,
   timestamp: Type.String(),
   keyId: Type.String(),
+  logId: Type.Optional(
+    Type.String({
+      pattern: '^[0-9a-f]{32}$',
+      description:
+        'the log the head is of, signed with it (mod.audit.tree-head.v2); absent from legacy heads',
+    }),
+  ),
   signature: Type.String({ description: 'base64 Ed25519 signature over the canonical tree-head bytes' }),
 });
 const PublicKeys = Type.Array(Type.Object({ keyId: Type.String(), spki: Type.String() }));
@@ -77,7 +85,12 @@ const ScopeClaims = {
 };
 const Bundle = Type.Object(
   {
-    format: Type.Literal('mod.audit.bundle.v2'),
+    format: Type.Literal('mod.audit.bundle.v3'),
+    logId: Type.String({ pattern: '^[0-9a-f]{32}$', description: 'the log the bundle is of (signed)' }),
+    keyHistory: Type.Array(
+      Type.Object({ keyId: Type.String(), fromSize: Size, toSize: Type.Union([Size, Type.Null()]) }),
+      { description: 'the log keys and the head sizes each signed, signed with the scope' },
+    ),
     scope: Type.Union([
       Type.Object({ kind: Type.Literal('range'), fromSeq: Seq, toSeq: Seq, ...ScopeClaims }),
       Type.Object({
@@ -95,7 +108,7 @@ const Bundle = Type.Object(
         signedAt: Type.String(),
         signature: Type.String({
           description:
-            'base64 Ed25519 signature over the scope bound to the tree head (mod.audit.bundle-scope.v1)',
+            'base64 Ed25519 signature over the scope, the log id and key history, bound to the tree head (mod.audit.bundle-scope.v2)',
         }),
       },
       {
@@ -128,6 +141,14 @@ const Evidence = Type.Object({
   ),
 });
 
+/**
+ * Where the audit reads report stored head rows of a trusted key's id that are no head of this log (another log's,
+ * a bad signature, a fork of one size): they are passed over, and said in the request's log.
+ */
+function reportRefused(req: FastifyRequest): RefusedHeadSink {
+  return (refused) => req.log.warn({ refused }, 'audit tree head row refused: not a head of this log');
+}
+
 /** Maps the audit log's typed errors onto API answers with codes the API documents. */
 async function answer<T>(what: () => Promise<T>): Promise<T> {
   try {
@@ -158,8 +179,8 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
   app.get(
     '/tree-heads/latest',
     { config: AUDIT_READERS, schema: { response: { 200: HeadBody, ...ErrorResponses } } },
-    async () => {
-      const head = await latestTreeHead(deps.db, deps.trusted);
+    async (req) => {
+      const head = await latestTreeHead(deps.db, deps.trusted, reportRefused(req));
       if (head === null) throw notFound('signed tree head');
       return { treeHead: head, publicKeys: await auditPublicKeys(deps.db) };
     },
@@ -172,7 +193,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
       schema: { params: Type.Object({ treeSize: Size }), response: { 200: HeadBody, ...ErrorResponses } },
     },
     async (req) => {
-      const head = await treeHeadAt(deps.db, deps.trusted, req.params.treeSize);
+      const head = await treeHeadAt(deps.db, deps.trusted, req.params.treeSize, reportRefused(req));
       if (head === null) throw notFound('signed tree head');
       return { treeHead: head, publicKeys: await auditPublicKeys(deps.db) };
     },
@@ -190,7 +211,9 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
     },
     async (req) => {
       await visibleOr404(req, req.params.seq);
-      return answer(() => auditInclusionProof(deps.db, deps.trusted, req.params.seq, req.query.treeSize));
+      return answer(() =>
+        auditInclusionProof(deps.db, deps.trusted, req.params.seq, req.query.treeSize, reportRefused(req)),
+      );
     },
   );
 
@@ -221,7 +244,15 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
       },
     },
     async (req) =>
-      answer(() => auditConsistencyProof(deps.db, deps.trusted, req.query.fromSize, req.query.toSize)),
+      answer(() =>
+        auditConsistencyProof(
+          deps.db,
+          deps.trusted,
+          req.query.fromSize,
+          req.query.toSize,
+          reportRefused(req),
+        ),
+      ),
   );
 
   app.get(
@@ -280,6 +311,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
           signingKey,
           trusted: deps.trusted,
           reader,
+          report: reportRefused(req),
           ...(q.treeSize === undefined ? {} : { treeSize: q.treeSize }),
         }),
       );

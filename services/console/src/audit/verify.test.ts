@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  createBundle,
   createMemoryAuditLog,
   generateSigningKeyPair,
+  signTreeHead,
   loadPublicKey,
   loadSigningKey,
   type AuditBundle as ServerBundle,
@@ -128,5 +130,32 @@ describe('verification in the browser', () => {
     expect(await rootFromInclusionProof(0, 1, leaf, [])).toEqual(leaf);
     expect(await rootFromInclusionProof(1, 1, leaf, [])).toBeNull();
     expect(await rootFromInclusionProof(0, 2, leaf, [])).toBeNull();
+  });
+
+  it('takes a v3 bundle: a head of a rotated-out key the signed history lists, of the bundle’s log', async () => {
+    const log = createMemoryAuditLog();
+    for (let i = 0; i < 5; i++) await log.append([draft(i)]);
+    const old = loadSigningKey(generateSigningKeyPair().privateKeyPem);
+    const logId = 'c'.repeat(32);
+    const bundleAt = async (headLogId: string, toSize: number) =>
+      JSON.parse(
+        JSON.stringify(
+          await createBundle({
+            scope: { kind: 'range', fromSeq: 1, toSeq: 3 },
+            records: log.records(1, 3),
+            tree: log.tree,
+            treeHead: signTreeHead({ ...(await log.signHead(old)), logId: headLogId }, old),
+            publicKeys: [old, key],
+            signingKey: key,
+            binding: { logId, keyHistory: [{ keyId: old.keyId, fromSize: 1, toSize }] },
+          }),
+        ),
+      ) as AuditBundle;
+    const c = await verifyBundle(await bundleAt(logId, 5));
+    expect(failed(c)).toEqual([]);
+    expect(c).toMatchObject({ ok: true, keyId: key.keyId, logId });
+    // The head of another log under the same key, or past the sizes the history gives the old key: refused.
+    expect(failed(await verifyBundle(await bundleAt('d'.repeat(32), 5)))).toEqual(['treeHeadOk']);
+    expect(failed(await verifyBundle(await bundleAt(logId, 4)))).toEqual(['treeHeadOk']);
   });
 });

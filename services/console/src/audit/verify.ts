@@ -1,22 +1,27 @@
 /**
- * Verifies an audit export bundle (`GET /v1/audit/export`, format `mod.audit.bundle.v2`) in the browser, with
+ * Verifies an audit export bundle (`GET /v1/audit/export`, format `mod.audit.bundle.v3`, or v2) in the browser, with
  * WebCrypto only, trusting nothing the server says about the result: every hash and signature is recomputed here.
  *
  * - leaf hash = SHA-256(0x00 ‖ record bytes), node hash = SHA-256(0x01 ‖ left ‖ right) (RFC 9162 2.1.1);
  * - each record's inclusion proof must lead to the signed root (RFC 9162 2.1.3.2);
  * - the tree head's Ed25519 signature covers the canonical JSON of
- *   `{"format":"mod.audit.tree-head.v1","keyId","rootHash","timestamp","treeSize"}`;
+ *   `{"format":"mod.audit.tree-head.v2","keyId","logId","rootHash","timestamp","treeSize"}` (a legacy head, which
+ *   names no log: `{"format":"mod.audit.tree-head.v1",...}` without `logId`);
  * - the key id is the first 16 bytes of SHA-256 over the key's SPKI DER, so the key shown is the key that signed;
  * - the scope signature binds which records the bundle claims to hold to that tree head
- *   (`mod.audit.bundle-scope.v1`), and the records present must be exactly those promised.
+ *   (`mod.audit.bundle-scope.v1`), and the records present must be exactly those promised; in a v3 bundle
+ *   (`mod.audit.bundle-scope.v2`) it also covers the log id and the key history: the head is signed by the
+ *   scope's key, or by an older key the history lists for the head's size (an old size after a rotation).
  *
- * What the server could still do is sign with a key of its own: the result names the key id, and the person
+ * What the server could still do is sign with a key of its own: the result names the key id (the scope's), and the person
  * compares it with the one the authority published (the explorer can pin it in this browser).
  */
 import type { AuditBundle } from '../api/types.js';
 
 export const TREE_HEAD_FORMAT = 'mod.audit.tree-head.v1';
+export const TREE_HEAD_FORMAT_V2 = 'mod.audit.tree-head.v2';
 export const BUNDLE_SCOPE_FORMAT = 'mod.audit.bundle-scope.v1';
+export const BUNDLE_SCOPE_FORMAT_V2 = 'mod.audit.bundle-scope.v2';
 
 const encoder = new TextEncoder();
 
@@ -136,10 +141,16 @@ export interface EntryCheck {
 }
 
 export interface BundleCheck {
+  /** The key to compare with the published one: the scope's signer (the tree head's in a v2 bundle). */
   keyId: string;
-  /** The key the bundle names hashes to its id (SHA-256 of SPKI DER, first 16 bytes). */
+  /** The log the bundle is of (signed), or null when it names none (a v2 bundle of a legacy head). */
+  logId: string | null;
+  /** The keys the bundle names hash to their ids (SHA-256 of SPKI DER, first 16 bytes). */
   keyIdOk: boolean;
-  /** The tree head's Ed25519 signature verifies under that key. */
+  /**
+   * The tree head's Ed25519 signature verifies under its key, which is the scope's or one the signed key history
+   * lists for the head's size, and the head names the bundle's log (or none).
+   */
   treeHeadOk: boolean;
   /** The scope's signature verifies, bound to the tree head. */
   scopeOk: boolean;
@@ -178,6 +189,7 @@ export async function verifyBundle(bundle: AuditBundle): Promise<BundleCheck> {
     const keyId: unknown = (bundle as { treeHead?: { keyId?: unknown } | null } | null)?.treeHead?.keyId;
     return {
       keyId: typeof keyId === 'string' ? keyId : '',
+      logId: null,
       keyIdOk: false,
       treeHeadOk: false,
       scopeOk: false,
@@ -188,20 +200,39 @@ export async function verifyBundle(bundle: AuditBundle): Promise<BundleCheck> {
   }
 }
 
+/** The bundle's public key of `keyId`, if its SPKI hashes to that id. */
+async function bundleKey(bundle: AuditBundle, keyId: string): Promise<CryptoKey | null> {
+  const published = bundle.publicKeys.find((k) => k.keyId === keyId);
+  const spki = published === undefined ? null : base64ToBytes(published.spki);
+  if (spki === null || bytesToHex((await sha256(spki)).subarray(0, 16)) !== keyId) return null;
+  return importEd25519(spki);
+}
+
 async function checkBundle(bundle: AuditBundle): Promise<BundleCheck> {
   const head = bundle.treeHead;
-  const published = bundle.publicKeys.find((k) => k.keyId === head.keyId);
-  const spki = published === undefined ? null : base64ToBytes(published.spki);
-  const keyIdOk = spki !== null && bytesToHex((await sha256(spki)).subarray(0, 16)) === head.keyId;
-  const key = spki === null ? null : await importEd25519(spki);
+  const v3 = bundle.format === 'mod.audit.bundle.v3';
+  // The anchor is the scope's signer (v3) or the head's (v2); a v3 head may be an older key's the history lists.
+  const scopeKeyId = v3 ? bundle.scopeSignature.keyId : head.keyId;
+  const key = await bundleKey(bundle, scopeKeyId);
+  const headKey = head.keyId === scopeKeyId ? key : await bundleKey(bundle, head.keyId);
+  const keyIdOk = key !== null && headKey !== null;
+  const listed = v3 ? bundle.keyHistory.find((k) => k.keyId === head.keyId) : undefined;
+  const inRange =
+    listed === undefined
+      ? head.keyId === scopeKeyId
+      : head.treeSize >= listed.fromSize && head.treeSize <= (listed.toSize ?? Infinity);
+  const logId = v3 ? bundle.logId : (head.logId ?? null);
   const treeHeadOk =
-    key !== null &&
+    headKey !== null &&
+    inRange &&
+    (head.logId === undefined || head.logId === logId) &&
     (await verifyEd25519(
-      key,
+      headKey,
       head.signature,
       canonicalJson({
-        format: TREE_HEAD_FORMAT,
+        format: head.logId === undefined ? TREE_HEAD_FORMAT : TREE_HEAD_FORMAT_V2,
         keyId: head.keyId,
+        logId: head.logId,
         rootHash: head.rootHash,
         timestamp: head.timestamp,
         treeSize: head.treeSize,
@@ -209,13 +240,15 @@ async function checkBundle(bundle: AuditBundle): Promise<BundleCheck> {
     ));
   const scopeOk =
     key !== null &&
-    bundle.scopeSignature.keyId === head.keyId &&
+    bundle.scopeSignature.keyId === scopeKeyId &&
     (await verifyEd25519(
       key,
       bundle.scopeSignature.signature,
       canonicalJson({
-        format: BUNDLE_SCOPE_FORMAT,
-        keyId: head.keyId,
+        format: v3 ? BUNDLE_SCOPE_FORMAT_V2 : BUNDLE_SCOPE_FORMAT,
+        keyHistory: v3 ? bundle.keyHistory : undefined,
+        keyId: scopeKeyId,
+        logId: v3 ? bundle.logId : undefined,
         rootHash: head.rootHash,
         scope: bundle.scope,
         signedAt: bundle.scopeSignature.signedAt,
@@ -261,5 +294,5 @@ async function checkBundle(bundle: AuditBundle): Promise<BundleCheck> {
     scopeOk &&
     completeOk &&
     entries.every((e) => e.leafHashOk && e.canonicalOk && e.positionOk && e.proofOk);
-  return { keyId: head.keyId, keyIdOk, treeHeadOk, scopeOk, completeOk, entries, ok };
+  return { keyId: scopeKeyId, logId, keyIdOk, treeHeadOk, scopeOk, completeOk, entries, ok };
 }

@@ -1,0 +1,65 @@
+import { verifyTreeHead } from '@mod/audit';
+import type { KeyValidity, PublicKeyInfo } from '@mod/audit';
+import { auditLogId } from './audit-heads.js';
+import type { Queryable } from './pool.js';
+
+/** Rows read per query while looking for a key's first or last head of this log. */
+const ROWS_PER_PAGE = 50;
+
+/** The size of `key`'s smallest (`asc`) or largest (`desc`) head of this log, or null when it signed none. */
+async function edgeSize(
+  db: Queryable,
+  key: PublicKeyInfo,
+  logId: string,
+  order: 'asc' | 'desc',
+): Promise<number | null> {
+  for (let offset = 0; ; offset += ROWS_PER_PAGE) {
+    const { rows } = await db.query<{
+      tree_size: number;
+      root_hash: Buffer;
+      signed_at: Date;
+      signature: string;
+      log_id: string | null;
+    }>(
+      `/* audit:key-edge */ select tree_size, root_hash, signed_at, signature, log_id from audit_tree_heads
+       where key_id = $1 order by tree_size ${order === 'asc' ? 'asc' : 'desc'} limit $2 offset $3`,
+      [key.keyId, ROWS_PER_PAGE, offset],
+    );
+    for (const r of rows) {
+      if (r.log_id !== null && r.log_id !== logId) continue;
+      const head = {
+        treeSize: r.tree_size,
+        rootHash: r.root_hash.toString('hex'),
+        timestamp: r.signed_at.toISOString(),
+        ...(r.log_id === null ? {} : { logId: r.log_id }),
+        keyId: key.keyId,
+        signature: r.signature,
+      };
+      if (verifyTreeHead(head, [key]).ok) return r.tree_size;
+    }
+    if (rows.length < ROWS_PER_PAGE) return null;
+  }
+}
+
+/**
+ * The log's key history: each trusted key (`AuditKeys.trusted`) that signed heads of this log, with the smallest
+ * and largest size it signed (only rows its signature verifies and that name this log or none count; the
+ * application role may insert others), the signing key's range left open (`toSize` null). An export signs it
+ * with its scope (`mod.audit.bundle.v3`), so a verifier that trusts the current key takes a head a rotated-out
+ * key signed at an old size, and no head that key signs past the sizes listed: no `--key` for the old key.
+ */
+export async function auditKeyHistory(
+  db: Queryable,
+  trusted: readonly PublicKeyInfo[],
+  signingKeyId: string,
+): Promise<KeyValidity[]> {
+  const logId = await auditLogId(db);
+  const history: KeyValidity[] = [];
+  for (const key of trusted) {
+    const fromSize = await edgeSize(db, key, logId, 'asc');
+    if (fromSize === null) continue;
+    const toSize = key.keyId === signingKeyId ? null : await edgeSize(db, key, logId, 'desc');
+    history.push({ keyId: key.keyId, fromSize, toSize });
+  }
+  return history.sort((a, b) => a.fromSize - b.fromSize || a.keyId.localeCompare(b.keyId));
+}
