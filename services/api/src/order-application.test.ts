@@ -15,6 +15,7 @@ import { blockStateOf, placementOf } from './routes/order-application.js';
 const api = useCallersWorld({
   isp: ['isp-ap', 'isp'],
   authority: ['auth-ap', 'authority'],
+  second: ['auth-ap2', 'authority'],
 });
 let call: Awaited<ReturnType<typeof listenOnLoopback>>;
 const tag = randomBytes(4).toString('hex');
@@ -131,6 +132,31 @@ describe("the authority's view of how a blocking request is applied", () => {
     expect(await applicationOf(id)).toMatchObject({
       state: 'cannot-apply',
       acknowledgement: { status: 'applied' },
+    });
+  });
+
+  it('a request folded into an open one reads how the shared order is applied', async () => {
+    const issue = (key: string) =>
+      call(key, 'POST', '/v1/orders', {
+        kind: 'blocking',
+        targetTenantId: 'isp-ap',
+        subject: { type: 'url', value: `https://cdn.example/${tag}/shared.jpg` },
+        legalBasisId: 'vn-decree-147-request',
+      });
+    const first = (await issue(api.keys.authority)).json<{ id: string }>().id;
+    const folded = await issue(api.keys.second);
+    expect(folded.status).toBe(201);
+    const mine = folded.json<{ id: string; folded: boolean }>();
+    expect(mine.folded).toBe(true);
+    const serial = await pollFeed();
+    expect((await ack(first, { status: 'applied' })).status).toBe(201);
+    const res = await call(api.keys.second, 'GET', `/v1/orders/${mine.id}`);
+    expect(res.json<{ application: Application }>().application).toMatchObject({
+      mechanism: 'url-filter',
+      state: 'applied',
+      listedSince: serial,
+      // The default note of an acknowledgement without one is not shown as the ISP's words.
+      acknowledgement: { status: 'applied', note: null },
     });
   });
 
