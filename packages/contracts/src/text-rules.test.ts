@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { hasUnsafeMultilineCharacter, hasUnsafeTextCharacter, SAFE_TEXT_PATTERN } from './text-rules.js';
+import {
+  cutText,
+  hasUnsafeMultilineCharacter,
+  hasUnsafeTextCharacter,
+  SAFE_TEXT_PATTERN,
+} from './text-rules.js';
 
 describe('one-line free text', () => {
   const safe = new RegExp(SAFE_TEXT_PATTERN, 'u');
@@ -40,5 +45,15 @@ describe('one-line free text', () => {
     expect(hasUnsafeMultilineCharacter('line one\r\n\tline two\n')).toBe(false);
     for (const c of ['\u0000', '\u000b', '\u000c', '\u001b', '\u007f', '\u009b', '\u202e', '\u2069'])
       expect(hasUnsafeMultilineCharacter(`a${c}b`), JSON.stringify(c)).toBe(true);
+  });
+});
+
+describe('text cut to a length in UTF-16 units', () => {
+  it('never keeps the first half of a character at the end', () => {
+    expect(cutText('abc', 5)).toBe('abc');
+    expect(cutText('abcdef', 3)).toBe('abc');
+    expect(cutText('a\u{1F600}\u{1F600}', 3)).toBe('a\u{1F600}');
+    expect(cutText('a\u{1F600}\u{1F600}', 4)).toBe('a\u{1F600}');
+    expect(cutText('a\u{1F600}\u{1F600}', 5)).toBe('a\u{1F600}\u{1F600}');
   });
 });

@@ -22,3 +22,14 @@ export function hasUnsafeMultilineCharacter(text: string): boolean {
 
 /** A JSON-schema pattern (Ajv's `u` flag) of text with no character of {@link UNSAFE_TEXT_CHARACTERS}. */
 export const SAFE_TEXT_PATTERN = `^[^${UNSAFE_TEXT_CHARACTERS}]*$`;
+
+/**
+ * The first `max` UTF-16 units of `text` (what a schema's `maxLength` counts in a message), one fewer when the last
+ * would be the first half of a character (an emoji): half a character is not text, and jsonb, the audit log and
+ * UTF-8 refuse it or change it.
+ */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}

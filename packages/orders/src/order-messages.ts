@@ -1,4 +1,5 @@
 import type { BlockingRequest, Hit, OrderEvent, TakedownRequest } from '@mod/contracts';
+import { cutText } from '@mod/contracts/text-rules';
 import type { Order } from './order.js';
 
 /**
@@ -58,7 +59,8 @@ export function takedownRequestFor(order: Order): TakedownRequest {
       ...(ev.sha256 === undefined ? {} : { sha256: ev.sha256 }),
       hits: ev.hits ?? [],
       policyVersion: ev.policyVersion ?? order.policyVersion,
-      ...(ev.note === undefined ? {} : { note: ev.note }),
+      // The API takes 2,000 characters (code points); the request, 2,000 UTF-16 units.
+      ...(ev.note === undefined ? {} : { note: cutText(ev.note, 2000) }),
     },
   };
 }
@@ -77,7 +79,7 @@ export interface OrderChange {
 
 /**
  * The event a change of an order (status or clock) puts on its target's order-events topic. Free text is cut to
- * what the schema takes (actor and escalation target 200 characters, note 2,000).
+ * what the schema takes (actor and escalation target 200 UTF-16 units, note 2,000), never inside a character.
  */
 export function orderEventFor(a: OrderChange & { eventId: string }): OrderEvent {
   return {
@@ -88,10 +90,10 @@ export function orderEventFor(a: OrderChange & { eventId: string }): OrderEvent 
     event: a.event,
     status: a.order.status,
     at: a.now.toISOString(),
-    actor: a.actor.slice(0, 200),
+    actor: cutText(a.actor, 200),
     deadlineAt: a.order.deadlineAt,
-    note: a.note === null ? null : a.note.slice(0, 2000),
-    ...(a.escalateTo === undefined ? {} : { escalateTo: a.escalateTo.slice(0, 200) }),
+    note: a.note === null ? null : cutText(a.note, 2000),
+    ...(a.escalateTo === undefined ? {} : { escalateTo: cutText(a.escalateTo, 200) }),
   };
 }
 
