@@ -90,6 +90,8 @@ describe('an export right after a key rotation', () => {
   it('verifies with no keys of the verifier’s own: the new key signs the head it proves against', async () => {
     const old = api.world.auditKey;
     await append(100);
+    const early = await sign(old);
+    await append(101);
     const before = await sign(old);
     // The API restarted with a new signing key, the old one still trusted; no record appended since.
     const fresh = loadSigningKey(generateSigningKeyPair().privateKeyPem);
@@ -109,5 +111,24 @@ describe('an export right after a key rotation', () => {
     const again = { key: fresh, trusted, schedule: { everyRecords: 1, everyMs: 0 }, topic: null };
     await expect(signTreeHeadIfDue(api.db, again)).resolves.toBeNull();
     expect((await get('/v1/audit/tree-heads/latest', at)).body['treeHead']).toEqual(head);
+
+    // An older size, which only the old key signed: the bundle carries the log's id and key history under its
+    // scope signature, so the new key alone verifies it (before: the old key had to be given by hand).
+    const oldSize = await get(`/v1/audit/export?fromSeq=0&toSeq=0&treeSize=${early.treeSize}`, at);
+    expect(oldSize.status, JSON.stringify(oldSize.body)).toBe(200);
+    expect(oldSize.body).toMatchObject({ format: 'mod.audit.bundle.v3', treeHead: early });
+    const logId = oldSize.body['logId'] as string;
+    expect(early.logId).toBe(logId);
+    expect(oldSize.body['keyHistory']).toEqual([
+      { keyId: old.keyId, fromSize: expect.any(Number) as unknown, toSize: before.treeSize },
+      { keyId: fresh.keyId, fromSize: before.treeSize, toSize: null },
+    ]);
+    expect(verifyBundle(oldSize.body, { trustedKeys: [fresh], logId })).toMatchObject({
+      ok: true,
+      keyId: old.keyId,
+      scopeKeyId: fresh.keyId,
+      logId,
+      legacyHead: false,
+    });
   });
 });
