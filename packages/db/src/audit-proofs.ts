@@ -197,7 +197,7 @@ export type AuditExportScope =
 
 /** Options of `exportAuditBundle`. */
 export interface AuditExportOptions {
-  /** The log's signing key: it signs the bundle's scope (`mod.audit.bundle.v2`). */
+  /** The log's signing key: it signs the bundle's scope, log id and key history (`mod.audit.bundle.v3`). */
   signingKey: SigningKey;
   /** Whose view of the log to export (`AuditScope`): only the records it may see. Default: every record. */
   reader?: AuditScope;
