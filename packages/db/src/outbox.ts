@@ -49,9 +49,12 @@ export const PUBLISHED_OUTBOX_KEEP_DAYS = 7;
 const PRUNE_BATCH = 1000;
 
 /**
- * Publishes pending outbox messages in id order, at least once: the batch is locked (`skip locked`, so relays in
- * several processes share the work), handed to `publish`, and marked published in the same transaction only
- * after `publish` resolves. A crash between publish and commit re-publishes: consumers are idempotent by id.
+ * Publishes pending outbox messages in id order, at least once: the batch is locked, handed to `publish`, and
+ * marked published in the same transaction only after `publish` resolves. A crash between publish and commit
+ * re-publishes: consumers are idempotent by id. Relays of one filter in several processes (actioner replicas)
+ * take turns (a transaction-scoped advisory lock per schema and filter): while one waits for its broker, another
+ * that skipped its locked rows would publish the later messages first, and a partner would read an order's
+ * withdrawal before the issue it withdraws.
  * Each pass first deletes messages published more than `PUBLISHED_OUTBOX_KEEP_DAYS` ago, of any topic (whichever
  * service's relay runs), never a pending one. Returns how many were published.
  */
@@ -62,6 +65,10 @@ export async function relayOutbox(
   filter?: OutboxFilter,
 ): Promise<number> {
   return withTransaction(pool, async (client) => {
+    await client.query(
+      `/* outbox:relay-lock */ select pg_advisory_xact_lock(hashtext('mod-outbox-relay:' || current_schema() || ':' || $1))`,
+      [JSON.stringify(filter ?? null)],
+    );
     await client.query(
       `/* outbox:prune-published */ delete from outbox where id in (
          select id from outbox where published_at <= now() - make_interval(days => $1)
