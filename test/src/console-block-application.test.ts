@@ -121,6 +121,9 @@ describe.skipIf(!available)('how a blocking request is applied, on the order pag
     expect(await text('block-feeds')).toBe('Danh sách URL');
     expect(await text('block-ack')).toMatch(/^Đã áp dụng \(.*\d{4}.*\): Đã thêm vào proxy lọc URL$/);
     expect(await text('block-application')).toContain('không đưa vào RPZ, vì DNS chỉ chặn được cả tên miền');
+    expect(await text('block-https')).toBe(
+      'Proxy chỉ thấy đường dẫn của địa chỉ HTTPS khi ISP giải mã TLS; nếu không, ISP sẽ báo không áp dụng được',
+    );
     await audit.look(page, 'block-application-url-applied');
 
     await openOrderPage(ids.notListed);
@@ -133,6 +136,7 @@ describe.skipIf(!available)('how a blocking request is applied, on the order pag
     await openOrderPage(ids.host);
     expect(await text('block-mechanism')).toBe('DNS (RPZ): chặn cả tên miền và mọi tên miền con');
     expect(await text('block-feeds')).toBe('RPZ (DNS), Danh sách tên miền');
+    expect(await page.locator('[data-testid=block-https]').count()).toBe(0);
     expect(await text('block-state')).toBe('Đã vào nguồn cấp của isp-proxy; ISP chưa xác nhận đã áp dụng.');
 
     await openOrderPage(ids.hash);

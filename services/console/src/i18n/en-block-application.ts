@@ -16,6 +16,9 @@ export const enBlockApplication: Readonly<Record<keyof typeof viBlockApplication
   'blockApp.limit.not-in-zone': "The name does not fit the ISP's RPZ zone; the domain list for proxies only",
   'blockApp.limit.content-hash': 'A content-hash request names no URL or host: no feed can carry it',
   'blockApp.limit.not-listable': 'The subject is no URL or host the feeds can read',
+  'blockApp.https': 'HTTPS',
+  'blockApp.httpsNote':
+    "A proxy sees an HTTPS address's path only where the ISP inspects TLS; otherwise the ISP reports it cannot apply it",
   'blockApp.feeds': 'Feeds',
   'blockApp.feed.rpz': 'RPZ (DNS)',
   'blockApp.feed.domain-list': 'Domain list',

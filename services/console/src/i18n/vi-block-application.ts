@@ -18,6 +18,9 @@ export const viBlockApplication = {
   'blockApp.limit.content-hash':
     'Lệnh theo mã băm nội dung không nêu URL hay tên miền: không nguồn cấp nào mang được',
   'blockApp.limit.not-listable': 'Đối tượng không phải URL hay tên miền mà nguồn cấp đọc được',
+  'blockApp.https': 'HTTPS',
+  'blockApp.httpsNote':
+    'Proxy chỉ thấy đường dẫn của địa chỉ HTTPS khi ISP giải mã TLS; nếu không, ISP sẽ báo không áp dụng được',
   'blockApp.feeds': 'Nguồn cấp',
   'blockApp.feed.rpz': 'RPZ (DNS)',
   'blockApp.feed.domain-list': 'Danh sách tên miền',

@@ -10,10 +10,10 @@ const WARN: readonly Application['state'][] = ['cannot-apply', 'not-listed', 'fa
 /**
  * How a blocking request is applied at its ISP (the API's `application`): the mechanism (DNS through the RPZ, a
  * host or URL filter on the ISP's proxies, or no feed at all) and why, the feeds that list it and since which
- * serial, and the ISP's acknowledgement. A block no feed carries, one not yet in the feed or one the ISP could not
- * apply is a warning.
+ * serial, and the ISP's acknowledgement (and, for an HTTPS address, that a proxy sees its path only where it
+ * inspects TLS). A block no feed carries, one not yet in the feed or one the ISP could not apply is a warning.
  */
-export function BlockApplication(props: { application: Application }) {
+export function BlockApplication(props: { application: Application; subject: Order['subject'] }) {
   const i18n = useI18n();
   const { t } = i18n;
   const a = props.application;
@@ -25,6 +25,10 @@ export function BlockApplication(props: { application: Application }) {
       testId: 'block-mechanism',
     },
     ...(a.limit === null ? [] : [{ label: t('blockApp.limit'), value: t(`blockApp.limit.${a.limit}`) }]),
+    // A proxy sees an HTTPS address's path only where it inspects TLS: the ISP may report it cannot apply it.
+    ...(a.mechanism === 'url-filter' && /^https:/i.test(props.subject.value)
+      ? [{ label: t('blockApp.https'), value: t('blockApp.httpsNote'), testId: 'block-https' }]
+      : []),
     {
       label: t('blockApp.feeds'),
       value:

@@ -133,7 +133,7 @@ export function OrderPage(props: { id: string }) {
             <Link to={`audit?ref=${order.id}`}>{t('order.auditLink')}</Link>
           </p>
           {loaded.data?.application === undefined ? null : (
-            <BlockApplication application={loaded.data.application} />
+            <BlockApplication application={loaded.data.application} subject={order.subject} />
           )}
           <OrderCommands
             order={order}
