@@ -52,6 +52,8 @@ export type ConsumeOptions = {
   maxInFlight?: number;
   /** Bytes of records read ahead of the steps (the runner's `readAheadBytes`; the media workers' is small). */
   readAheadBytes?: number;
+  /** Bytes of records' values the steps hold at once (the runner's `maxInFlightBytes`: waiting costs none). */
+  maxInFlightBytes?: number;
 } & (
   | {
       /** Our own topics, consumed from the start. */
@@ -215,6 +217,7 @@ export function createWorker(
         metrics: stepMetrics,
         ...(o.maxInFlight === undefined ? {} : { maxInFlight: o.maxInFlight }),
         ...(o.readAheadBytes === undefined ? {} : { readAheadBytes: o.readAheadBytes }),
+        ...(o.maxInFlightBytes === undefined ? {} : { maxInFlightBytes: o.maxInFlightBytes }),
         partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
         tracer: tracing.tracer,
       });

@@ -10,13 +10,16 @@ export interface FairQueue<T> {
   push(partitionKey: string, item: T, bytes: number): void;
   /** The next record in turn, or undefined when none is queued. */
   take(): T | undefined;
+  /** The bytes of the record `take` would answer (as `push` counted them), or undefined when none is queued. */
+  nextBytes(): number | undefined;
   /** Bytes queued (as `push` counted them). */
   readonly bytes: number;
   readonly size: number;
 }
 
 interface Lane<T> {
-  items: { item: T; bytes: number }[];
+  /** Served records are cleared (undefined), so that the lane keeps none of them (a media record's bytes). */
+  items: ({ item: T; bytes: number } | undefined)[];
   head: number;
 }
 
@@ -37,7 +40,8 @@ export function createFairQueue<T>(): FairQueue<T> {
       const first = lanes.entries().next();
       if (first.done === true) return undefined;
       const [key, lane] = first.value;
-      const next = lane.items[lane.head++]!;
+      const next = lane.items[lane.head]!;
+      lane.items[lane.head++] = undefined;
       lanes.delete(key);
       if (lane.head < lane.items.length) {
         // Drop the served part now and then, so a long lane does not keep every record it ever held.
@@ -50,6 +54,10 @@ export function createFairQueue<T>(): FairQueue<T> {
       bytes -= next.bytes;
       size--;
       return next.item;
+    },
+    nextBytes() {
+      const first = lanes.values().next();
+      return first.done === true ? undefined : first.value.items[first.value.head]!.bytes;
     },
     get bytes() {
       return bytes;

@@ -186,8 +186,10 @@ export function readLastRecords(
 }
 
 /**
- * The record at `partition`/`offset` of a topic, or null when the topic no longer keeps it (retention). Reads
- * from that offset only (the other partitions from their ends), however much the topic holds before it.
+ * The record at `partition`/`offset` of a topic, or null when the topic no longer keeps it (retention; or a gap in
+ * its offsets); `MOD_ERR_KAFKA_READ_INCOMPLETE` (retriable) when it was not reached within `timeoutMs`. Reads
+ * from that offset only (the other partitions from their ends), however much the topic holds before it, with a
+ * throwaway group whose id starts with `groupPrefix` (a service reads under its own groups' ACL).
  */
 export async function readRecordAt(
   kafka: Kafka,
@@ -195,6 +197,7 @@ export async function readRecordAt(
   partition: number,
   offset: string,
   timeoutMs = 30_000,
+  groupPrefix?: string,
 ): Promise<ReadRecord | null> {
   const ranges = await partitionRanges(kafka, topic);
   const range = ranges.get(partition);
@@ -202,9 +205,17 @@ export async function readRecordAt(
   if (range === undefined || at < range.earliest || at >= range.end) return null;
   const records = await readRecords(kafka, [topic], {
     timeoutMs,
+    ...(groupPrefix === undefined ? {} : { groupPrefix }),
     from: [...ranges].map(([p, r]) => ({ topic, partition: p, offset: p === partition ? at : r.end })),
     until: (read) => read.some((x) => x.partition === partition && BigInt(x.offset) >= at),
   });
+  // Nothing read at or past it in time (a slow broker) is not a record gone: the caller may try again.
+  if (!records.some((x) => x.partition === partition && BigInt(x.offset) >= at))
+    throw new ModError(
+      'MOD_ERR_KAFKA_READ_INCOMPLETE',
+      `${topic}: offset ${offset} of partition ${partition} not read in ${timeoutMs} ms`,
+      { retriable: true },
+    );
   return records.find((x) => x.partition === partition && x.offset === offset) ?? null;
 }
 

@@ -14,6 +14,7 @@ import {
   type StepMetrics,
   type Tracer,
 } from '@mod/telemetry';
+import type { Hold } from './held-bytes.js';
 import type { Producer } from './producer.js';
 import { outcomeOfError, type ConsumedMessage, type Step, type StepOutcome } from './step.js';
 
@@ -26,6 +27,9 @@ export const MAX_DEAD_LETTER_KEY_CHARS = 1024;
  * that would take gigabytes of heap, in every consumer.
  */
 export const BATCH_REFUSED = 'MOD_ERR_KAFKA_BATCH_REFUSED';
+
+/** The code of a message whose value was let go while its step awaited, and which its topic no longer keeps. */
+export const RECORD_GONE = 'MOD_ERR_KAFKA_RECORD_GONE';
 
 /** What processing one message needs of the runner's options (`ConsumerRunnerOptions`). */
 export interface MessageProcessingOptions {
@@ -40,17 +44,29 @@ export interface MessageProcessingOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   tracer?: Tracer;
+  /**
+   * Reads a record's value again from its topic (null when the topic no longer keeps it): with it, a message whose
+   * step answers `await` is held without its value until the step answers `reread`. Without it, `await` is a retry.
+   */
+  reread?: (m: ConsumedMessage) => Promise<Buffer | null>;
 }
+
+/** What a step's answer comes to once a `reread` is done. */
+type Final = Exclude<StepOutcome, { kind: 'reread' }>;
+
+/** Processes one message until its final outcome (false if stopped before it); `hold` is its share of held bytes. */
+export type MessageProcessor = (
+  m: ConsumedMessage,
+  isStopping: () => boolean,
+  hold?: Hold,
+) => Promise<boolean>;
 
 /**
  * Processes one message: in its consumer span, runs the step until it yields a final outcome (retrying outages
  * with a doubling delay, dead-lettering bad input), and records its outcome and duration. The function returned
  * resolves to false if stopped before a final outcome (the offset must not be committed).
  */
-export function createMessageProcessor(
-  options: MessageProcessingOptions,
-  log: Logger,
-): (m: ConsumedMessage, isStopping: () => boolean) => Promise<boolean> {
+export function createMessageProcessor(options: MessageProcessingOptions, log: Logger): MessageProcessor {
   const baseDelay = options.retryDelayMs ?? 200;
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
   const tracer = options.tracer ?? noTracer;
@@ -85,7 +101,7 @@ export function createMessageProcessor(
   }
 
   /** Processes a message in its consumer span (the step runs inside it: its logs and messages join the trace). */
-  function traced(m: ConsumedMessage, isStopping: () => boolean): Promise<boolean> {
+  function traced(m: ConsumedMessage, isStopping: () => boolean, hold?: Hold): Promise<boolean> {
     // Our own topics carry our own trace context: it is the parent. A partner's topic (found by `discover`) is
     // written outside the system: its context is only linked, as the API links a caller's, so a partner cannot
     // graft its messages onto our traces (it sees our trace ids in the requests it receives).
@@ -100,6 +116,9 @@ export function createMessageProcessor(
       'messaging.consumer.group.name': options.groupId,
       ...(m.key === null ? {} : { 'messaging.kafka.message.key': m.key }),
     };
+    // The message is held here only, so that its value can be let go while its step awaits (nothing below keeps
+    // `m`: a closure naming it would keep the value for as long as the message is processed).
+    const current = { message: m };
     return tracer.startActiveSpan(
       options.stepName,
       {
@@ -110,7 +129,7 @@ export function createMessageProcessor(
       internal ? contextOfTraceparent(sent) : ROOT_CONTEXT,
       async (span) => {
         try {
-          return await process(m, isStopping, span);
+          return await process(current, isStopping, span, hold);
         } finally {
           span.end();
         }
@@ -118,19 +137,66 @@ export function createMessageProcessor(
     );
   }
 
+  /**
+   * The message with its value read again from the topic, its share of held bytes taken first (given back if the
+   * read fails: the error is the runner's to retry), or the outcome when it cannot be read again.
+   */
+  async function readAgain(m: ConsumedMessage, hold?: Hold): Promise<ConsumedMessage | Final> {
+    if (m.valueReleased !== true || options.reread === undefined)
+      return {
+        kind: 'retry',
+        error: new Error('the step asked to read again a message it has the value of'),
+      };
+    await hold?.acquire();
+    let value: Buffer | null;
+    try {
+      value = await options.reread(m);
+    } catch (err) {
+      hold?.release();
+      throw err;
+    }
+    if (value === null) {
+      hold?.release();
+      const where = `${m.topic}/${m.partition}@${m.offset}`;
+      return { kind: 'dlq', code: RECORD_GONE, message: `${where} is no longer kept by its topic` };
+    }
+    const { valueReleased: _released, ...rest } = m;
+    return { ...rest, value };
+  }
+
   /** Runs the step until it yields a final outcome; returns false if stopped before that. */
-  async function process(m: ConsumedMessage, isStopping: () => boolean, span: Span): Promise<boolean> {
+  async function process(
+    current: { message: ConsumedMessage },
+    isStopping: () => boolean,
+    span: Span,
+    hold?: Hold,
+  ): Promise<boolean> {
     let delay = baseDelay;
     for (;;) {
       const started = process_hrtime();
-      let outcome: StepOutcome;
+      let m = current.message;
+      let outcome: Final;
       try {
-        outcome =
+        const answer: StepOutcome =
           m.refused === undefined
             ? await options.step(m)
             : { kind: 'dlq', code: BATCH_REFUSED, message: m.refused };
+        if (answer.kind === 'reread') {
+          const again = await readAgain(m, hold);
+          if (!('kind' in again)) {
+            current.message = again;
+            continue;
+          }
+          outcome = again;
+        } else outcome = answer;
       } catch (err) {
         outcome = outcomeOfError(err);
+      }
+      if (outcome.kind === 'await' && options.reread !== undefined && m.value !== null) {
+        // Nothing needs the value until the step answers `reread`: let it go (no binding here keeps it), and its
+        // share of held bytes.
+        current.message = m = { ...m, value: null, valueReleased: true };
+        hold?.release();
       }
       if (outcome.kind === 'dlq') {
         try {
@@ -140,13 +206,15 @@ export function createMessageProcessor(
         }
       }
       const seconds = Number(process_hrtime() - started) / 1e9;
-      options.metrics.duration.observe({ step: options.stepName, outcome: outcome.kind }, seconds);
-      options.metrics.outcomes.inc({ step: options.stepName, outcome: outcome.kind });
-      span.setAttribute('mod.outcome', outcome.kind);
+      // Awaiting is counted as a retry (the same backoff).
+      const kind = outcome.kind === 'await' ? 'retry' : outcome.kind;
+      options.metrics.duration.observe({ step: options.stepName, outcome: kind }, seconds);
+      options.metrics.outcomes.inc({ step: options.stepName, outcome: kind });
+      span.setAttribute('mod.outcome', kind);
       if (outcome.kind === 'dlq')
         span.setStatus({ code: SpanStatusCode.ERROR, message: `${outcome.code}: dead-lettered` });
       if (outcome.kind === 'drop') span.setAttribute('mod.drop_reason', outcome.reason);
-      if (outcome.kind !== 'retry') return true;
+      if (outcome.kind !== 'retry' && outcome.kind !== 'await') return true;
       span.addEvent('retry', { 'mod.delay_ms': delay, 'mod.error': errorName(outcome.error) });
       log.warn(
         { partition: m.partition, offset: m.offset, err: outcome.error, delayMs: delay },

@@ -3,6 +3,7 @@ import type { Logger } from '@mod/telemetry';
 import { createCommitter } from './committer.js';
 import type { RawStream } from './consumer.js';
 import { createFairQueue } from './fair-queue.js';
+import { createHeldBytes, type HeldBytes, type Hold } from './held-bytes.js';
 import { consumedOf, messageAgeSeconds, type ConsumedMessage } from './step.js';
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -53,9 +54,17 @@ export interface PumpOptions {
   consumer: Consumer;
   isStopping: () => boolean;
   /** Runs the step on one record until its final outcome; false if stopped before it (not committed). */
-  process: (m: ConsumedMessage, isStopping: () => boolean) => Promise<boolean>;
+  process: (m: ConsumedMessage, isStopping: () => boolean, hold: Hold) => Promise<boolean>;
   /** Records processed at once. */
   concurrency: number;
+  /**
+   * Bytes of records' values the steps hold at once (`createHeldBytes`): a record starts only when its bytes fit.
+   * Bounded (not Infinity), each value started is copied into memory of its own, so that a value let go (`await`)
+   * or done is gone, not kept by the buffer of a fetch its neighbours still share. Default: no bound.
+   */
+  maxInFlightBytes?: number;
+  /** Given the session's held bytes as the pump starts (the runner reports them). */
+  onHeld?: (held: HeldBytes) => void;
   /** Bytes of records (`recordBytes`) queued ahead of the steps past which none is read (`readAheadPlan`). */
   queueBytes: number;
   /** Records the age of each record read (seconds since its timestamp). */
@@ -101,13 +110,21 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
         signal();
       });
   };
-  const start = (raw: RawMessage) => {
+  const maxInFlightBytes = o.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
+  const bounded = Number.isFinite(maxInFlightBytes);
+  const held = createHeldBytes(maxInFlightBytes, signal);
+  o.onHeld?.(held);
+  const start = (raw: RawMessage, bytes: number) => {
     // Tracked as it starts: each partition's records start in their order, so commits stay in order.
     const ticket = commits.track(raw);
-    const task = o.process(consumedOf(raw), isStopping).then((finished) => {
+    const m = consumedOf(raw);
+    if (bounded && m.value !== null) m.value = Buffer.from(m.value);
+    const hold = held.hold(bytes);
+    const task = o.process(m, isStopping, hold).then((finished) => {
       if (finished) commits.done(ticket);
     });
     const settled = task.finally(() => {
+      hold.release();
       inFlight.delete(settled);
       signal();
     });
@@ -122,7 +139,12 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
         o.observeAge(messageAgeSeconds(Number(r.value.timestamp)));
         queue.push(`${r.value.topic}\u0000${r.value.partition}`, r.value, recordBytes(r.value));
       }
-      while (inFlight.size < o.concurrency && queue.size > 0) start(queue.take()!);
+      // A record starts when a step is free and its bytes fit those the steps hold (one always does when none do).
+      for (let next = queue.nextBytes(); inFlight.size < o.concurrency && next !== undefined; ) {
+        if (!held.fits(next)) break;
+        start(queue.take()!, next);
+        next = queue.nextBytes();
+      }
       if (!reading && read === undefined && queue.bytes < o.queueBytes) readNext();
       if (!woken) await new Promise<void>((resolve) => (wake = resolve));
       woken = false;

@@ -3,6 +3,8 @@ import { MessagesStreamFallbackModes, MessagesStreamModes, type Consumer } from 
 import type { Logger, StepMetrics, Tracer } from '@mod/telemetry';
 import type { Kafka } from './client.js';
 import { newConsumer, type Subscription } from './consumer.js';
+import type { HeldBytes } from './held-bytes.js';
+import { readRecordAt } from './inspect.js';
 import { claimInstanceId, isFencedInstance, releaseInstanceId, watchFencing } from './membership.js';
 import { createMessageProcessor } from './processing.js';
 import type { Producer } from './producer.js';
@@ -38,6 +40,13 @@ export interface ConsumerRunnerOptions {
    * as processing needs.
    */
   readAheadBytes?: number;
+  /**
+   * Bytes of records' values the steps hold at once, at most (one record always starts when none holds any).
+   * Set, a message whose step answers `await` (media waiting for its verdict) is held without its value, which is
+   * read again from its topic when the step answers `reread` (`readRecordAt`, a throwaway group of this group's
+   * prefix): waiting costs no bytes. Default: no bound, and `await` is a retry that keeps the value.
+   */
+  maxInFlightBytes?: number;
   /** Backoff after a retriable failure, doubling up to maxRetryDelayMs. Defaults 200 / 10000. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -59,6 +68,8 @@ export interface ConsumerRunner {
   isReady(): boolean;
   /** The topics of the current subscription. */
   topics(): readonly string[];
+  /** Bytes of records' values the steps hold now (`maxInFlightBytes`). */
+  inFlightBytes(): number;
 }
 
 /** How long closing a session's client may take before the runner moves on without it. */
@@ -77,7 +88,23 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   // Every outcome's series exists from the start, so the first dead letter is an increase from 0 (alerts see it).
   for (const outcome of ['ok', 'drop', 'dlq', 'retry'] as const)
     options.metrics.outcomes.inc({ step: options.stepName, outcome }, 0);
-  const traced = createMessageProcessor(options, log);
+  const bounded = options.maxInFlightBytes !== undefined;
+  const traced = createMessageProcessor(
+    {
+      ...options,
+      ...(bounded
+        ? {
+            reread: async (m) => {
+              const at = `${options.groupId}.reread.`;
+              const record = await readRecordAt(options.kafka, m.topic, m.partition, m.offset, 30_000, at);
+              // Copied: the record is a view into the read's fetch, which may hold the records after it.
+              return record === null || record.value === null ? null : Buffer.from(record.value);
+            },
+          }
+        : {}),
+    },
+    log,
+  );
 
   /** One subscription: a group member, its stream, its topics, and whether it is being stopped. */
   interface Session extends Subscription {
@@ -89,6 +116,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     closed?: Promise<void>;
     /** Stops watching the client's group operations for fencing. */
     unwatch: () => void;
+    /** Bytes of records' values its steps hold (set as its pump starts). */
+    held?: HeldBytes;
   }
   let session: Session | undefined;
   let discoverTimer: NodeJS.Timeout | undefined;
@@ -203,6 +232,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       process: traced,
       concurrency,
       queueBytes: readAhead.queueBytes,
+      ...(bounded ? { maxInFlightBytes: options.maxInFlightBytes } : {}),
+      onHeld: (held) => (s.held = held),
       observeAge: (seconds) => options.metrics.messageAge.observe({ step: options.stepName }, seconds),
       log,
     });
@@ -326,5 +357,6 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       instanceId = undefined;
     },
     topics: () => session?.topics ?? [],
+    inFlightBytes: () => session?.held?.held ?? 0,
   };
 }

@@ -9,7 +9,15 @@ export type StepOutcome =
   /** The input can never succeed: dead-letter it with a reason code and move on. */
   | { kind: 'dlq'; code: string; message: string }
   /** An outage (broker, database): do not commit; back off and try the same message again. */
-  | { kind: 'retry'; error: unknown };
+  | { kind: 'retry'; error: unknown }
+  /**
+   * Not yet (media waiting for its verdict): back off as for a retry and try the same message again, holding none
+   * of its value meanwhile. The step is then given the message without it (`valueReleased`) and answers `reread`
+   * once it needs it; a runner that cannot read a record again treats this as a retry and keeps the value.
+   */
+  | { kind: 'await'; error: unknown }
+  /** The step needs the value of a message given without it (`valueReleased`): read it again from the topic now. */
+  | { kind: 'reread' };
 
 export const ok: StepOutcome = { kind: 'ok' };
 
@@ -32,12 +40,17 @@ export interface ConsumedMessage {
    * running the step; its offset is the batch's last, so committing after it moves past the whole batch.
    */
   refused?: string;
+  /**
+   * Set when `value` is null because the runner let it go while the step awaited (`await`): answer `reread` to
+   * have it read again from the topic.
+   */
+  valueReleased?: true;
 }
 
 export type Step = (message: ConsumedMessage) => Promise<StepOutcome>;
 
 /** A thrown error becomes an outcome here, decided once: retriable errors retry, bad input dead-letters. */
-export function outcomeOfError(err: unknown): StepOutcome {
+export function outcomeOfError(err: unknown): Extract<StepOutcome, { kind: 'dlq' | 'retry' }> {
   if (isModError(err) && !err.retriable) return { kind: 'dlq', code: err.code, message: err.message };
   return { kind: 'retry', error: err };
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Classification } from '@mod/contracts';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Classification, Verdict } from '@mod/contracts';
 
 /** The internal media topic of the step's tests (topic prefix `p.`). */
 export const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
@@ -30,4 +30,19 @@ export const classificationOf = (reviewRequired: boolean): Classification => ({
   models: [{ id: 'nsfw-mobilenet-v2', version: '1', sha256: 'x' }],
   backend: 'wasm',
   cached: false,
+});
+
+/** The scanner's verdict on `platform-1`'s submission `submissionId` of content `digest`: it matched nothing. */
+export const noMatchVerdict = (submissionId: string, digest = sha256): Verdict => ({
+  eventId: randomUUID(),
+  submissionId,
+  tenantId: 'platform-1',
+  sourceEventId: randomUUID(),
+  decision: 'no-match',
+  hashes: { sha256: digest, sha1: 'a'.repeat(40), md5: 'b'.repeat(32) },
+  width: 1,
+  height: 1,
+  hits: [],
+  scannedAt: new Date().toISOString(),
+  scannerVersion: 'scanner/0.1.0',
 });

@@ -17,7 +17,13 @@ import {
   type TestDatabase,
 } from '@mod/testing';
 import type { EvidenceMedia } from '@mod/vault';
-import { bytes, classificationOf, MEDIA_TOPIC, sha256 } from './classification.test-helper.js';
+import {
+  bytes,
+  classificationOf,
+  MEDIA_TOPIC,
+  noMatchVerdict,
+  sha256,
+} from './classification.test-helper.js';
 import { createClassifyStep } from './classify-step.js';
 
 // The classifier checks its tenant's standing again when its result would be kept and published (and open a review
@@ -35,19 +41,7 @@ afterAll(async () => db?.drop());
 async function scannedNoMatch(): Promise<string> {
   const id = randomUUID();
   await insertSubmission(db.pool, { id, tenantId: 'platform-1', source: 'api', url: null, sha256, bytes: 1 });
-  await recordScannedVerdict(db.pool, {
-    eventId: randomUUID(),
-    submissionId: id,
-    tenantId: 'platform-1',
-    sourceEventId: randomUUID(),
-    decision: 'no-match',
-    hashes: { sha256, sha1: 'a'.repeat(40), md5: 'b'.repeat(32) },
-    width: 1,
-    height: 1,
-    hits: [],
-    scannedAt: new Date().toISOString(),
-    scannerVersion: 'scanner/0.1.0',
-  });
+  await recordScannedVerdict(db.pool, noMatchVerdict(id));
   return id;
 }
 

@@ -117,9 +117,19 @@ describe('classify step', () => {
     const states = new Map([[id, scanned({ status: 'received', decision: null })]]);
     const h = harness(states);
     const waiting = await h.step(message({ submissionId: id }));
-    expect(waiting).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
+    expect(waiting).toMatchObject({ kind: 'await', error: { code: AWAITING_VERDICT } });
+    // The runner let its bytes go meanwhile: without them, it still awaits; once the verdict is there and the model
+    // needs them, it asks for them to be read again.
+    const released = { ...message({ submissionId: id }), value: null, valueReleased: true as const };
+    expect(await h.step(released)).toMatchObject({ kind: 'await', error: { code: AWAITING_VERDICT } });
     states.set(id, scanned());
+    expect(await h.step(released)).toEqual({ kind: 'reread' });
     expect(await h.step(message({ submissionId: id }))).toEqual({ kind: 'ok' });
+    // A verdict that decides without the model needs no bytes read again.
+    const matched = randomUUID();
+    states.set(matched, scanned({ decision: 'match' }));
+    const unread = { ...message({ submissionId: matched }), value: null, valueReleased: true as const };
+    expect(await h.step(unread)).toMatchObject({ kind: 'drop' });
   });
 
   it('gives up (counted) on media with no verdict verdictWaitMs after it first read it', async () => {
@@ -127,9 +137,9 @@ describe('classify step', () => {
     // Each attempt looks once (no poll budget) at this clock.
     const h = harness(new Map(), undefined, { now: () => clock, pollBudgetMs: 0 });
     const never = message({ submissionId: randomUUID() });
-    expect(await h.step(never)).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
+    expect(await h.step(never)).toMatchObject({ kind: 'await', error: { code: AWAITING_VERDICT } });
     clock += 60_000;
-    expect(await h.step(never)).toMatchObject({ kind: 'retry' });
+    expect(await h.step(never)).toMatchObject({ kind: 'await' });
     clock += 1;
     const gaveUp = await h.step(never);
     expect(gaveUp.kind === 'drop' && gaveUp.reason).toMatch(/^no-verdict/);
@@ -143,7 +153,7 @@ describe('classify step', () => {
     const states = new Map<string, SubmissionScanState>();
     const h = harness(states);
     const stamped = message({ submissionId: id, timestamp: Date.now() - 2 * 60 * 60 * 1000 });
-    expect(await h.step(stamped)).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
+    expect(await h.step(stamped)).toMatchObject({ kind: 'await', error: { code: AWAITING_VERDICT } });
     states.set(id, scanned());
     expect(await h.step(stamped)).toEqual({ kind: 'ok' });
     expect(h.published.map((c) => c.submissionId)).toEqual([id]);
@@ -201,7 +211,7 @@ describe('classify step', () => {
     expect(await h.skips('tenant-refused')).toBe(3);
     // A platform in good standing still waits for its verdict.
     const waiting = await h.step(message({ submissionId: randomUUID(), tenantId: 'platform-2' }));
-    expect(waiting).toMatchObject({ kind: 'retry', error: { code: AWAITING_VERDICT } });
+    expect(waiting).toMatchObject({ kind: 'await', error: { code: AWAITING_VERDICT } });
   });
 
   it('dead-letters media the scanner took but that is over its own MAX_MEDIA_BYTES, never classified unseen', async () => {

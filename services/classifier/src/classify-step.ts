@@ -35,7 +35,10 @@ export const SkipReason = {
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
-/** The media's submission is not scanned yet: try again later (the classifier runs behind the scanner). */
+/**
+ * The media's submission is not scanned yet: awaited (`await`: without its bytes) and tried again later (the
+ * classifier runs behind the scanner).
+ */
 export const AWAITING_VERDICT = 'MOD_ERR_CLASSIFY_AWAITING_VERDICT';
 /** The bytes on the topic are not the content the submission's verdict was about. */
 export const DIGEST_MISMATCH = 'MOD_ERR_CLASSIFY_DIGEST_MISMATCH';
@@ -126,7 +129,7 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
   async function verdictOf(m: ConsumedMessage, event: MediaEvent): Promise<Decided> {
     const key = `${m.topic}\n${event.submissionId}`;
     const decided = await pollVerdict(event, firstRead(key));
-    if (!('outcome' in decided) || decided.outcome.kind !== 'retry') waitingSince.delete(key);
+    if (!('outcome' in decided) || decided.outcome.kind !== 'await') waitingSince.delete(key);
     return decided;
   }
 
@@ -149,10 +152,12 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
       }
       if (now() - since > deps.verdictWaitMs)
         return { outcome: skip(SkipReason.NoVerdict, `no verdict for ${submissionId}`) };
+      // Awaited without its bytes: the runner lets them go until the verdict is there (then `reread`), so media
+      // waiting an hour for a scanner behind costs no memory and keeps no abusive bytes meanwhile.
       if (now() >= deadline)
         return {
           outcome: {
-            kind: 'retry',
+            kind: 'await',
             error: new ModError(AWAITING_VERDICT, `submission ${submissionId} has no verdict yet`, {
               retriable: true,
             }),
@@ -178,6 +183,8 @@ export function createClassifyStep(deps: ClassifyStepDeps) {
     if (state.status === 'failed') return skip(SkipReason.ScanFailed, submissionId);
     if (state.decision !== 'no-match') return skip(SkipReason.Matched, `${submissionId}: ${state.decision}`);
     if (state.classifiedAt !== null) return skip(SkipReason.AlreadyClassified, submissionId);
+    // Its verdict is there and the model needs the bytes the runner let go while it waited: read them again.
+    if (m.valueReleased === true) return { kind: 'reread' };
     const bytes = m.value ?? Buffer.alloc(0);
     if (bytes.length === 0) return skip(SkipReason.ScanFailed, `${submissionId}: no bytes`);
     // The scanner took it (its MAX_MEDIA_BYTES is higher): dead-lettered, for an operator to see and replay once the
