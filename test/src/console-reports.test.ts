@@ -281,16 +281,17 @@ describe.skipIf(!available)("the console's citizens' reports in a real browser",
     await lookAt(page, 'report-erased');
   }, 60_000);
 
-  it('shows an authority officer the figures only: no list of reports, and a note that says why', async () => {
+  it('shows an authority officer the figures and only the reports referred to it: none here', async () => {
     const { page } = await signedIn('lan.officer', 'Trần Thị Lan', 'authority', AUTHORITY);
     await page.click('nav >> text=Báo cáo của người dân');
     await expect.poll(() => title(page)).toBe('Báo cáo của người dân');
     await expect.poll(() => page.textContent('[data-testid=report-stats-overall]')).toMatch(/Đã nhận1/);
     // uPlot draws its canvas in an effect, after the figures are painted: wait for it as a person would.
     await page.waitForSelector('[data-testid=report-stats] canvas');
-    expect(await page.locator('p.notice').allTextContents()).toContain(
-      'Vai trò của bạn xem được số liệu; danh sách báo cáo dành cho người tiếp nhận và người xem xét.',
-    );
+    // The hotline's report is referred to no authority: the officer's list is empty, and says so.
+    await expect
+      .poll(() => page.textContent('[data-testid=report-summary]'))
+      .toBe('Chưa có báo cáo nào được chuyển cho cơ quan của bạn.');
     expect(await page.locator('tr[data-report-id]').count()).toBe(0);
     expect(await page.locator('#report-channel').count()).toBe(0);
     await lookAt(page, 'reports-authority');

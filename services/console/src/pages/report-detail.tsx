@@ -1,12 +1,14 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
 import { useFullSession } from '../session.js';
 import { clockText, CountdownText } from '../ui/countdown.js';
-import { ErrorNote, LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
-import { Facts, TitledTable } from '../ui/records.js';
+import { ErrorNote, LoadStatus, Page, useAction, useLoad, useNow, type LoadState } from '../ui/kit.js';
+import { Facts, TitledTable, type Fact } from '../ui/records.js';
 import { mayHoldReports, ReportHold } from './report-hold.js';
+import { mayReferReports, ReportReferrals } from './report-referrals.js';
 import {
   categoryLabel,
   channelLabel,
@@ -15,7 +17,7 @@ import {
   stepLabel,
   subjectStatusLabel,
 } from './reports-labels.js';
-import { reportDeadline, type ReportDeadline } from './reports-model.js';
+import { reportDeadline, type ReportDeadline, type ReportDetail } from './reports-model.js';
 
 /** A report's deadline as text: time left, overdue by, or settled in time or late. */
 export function ReportCountdown(props: { state: ReportDeadline }) {
@@ -82,13 +84,90 @@ function ContactDetails(props: { reportId: string; hasContact: boolean }) {
   );
 }
 
-/** One report: its facts, its addresses with their cases and orders, every step with its owner, the outcome. */
-export function ReportPage(props: { id: string }) {
+type I18n = ReturnType<typeof useI18n>;
+
+/** The report's deadline counting down, every second. */
+function DueCountdown(props: { report: Pick<ReportDetail['report'], 'dueAt' | 'outcomeAt'> }) {
+  const now = useNow(1000);
+  return <ReportCountdown state={reportDeadline(props.report, now)} />;
+}
+type Subject = { url: string | null; urlErasedAt: string | null };
+type Shown = Pick<
+  ReportDetail['report'],
+  | 'channel'
+  | 'category'
+  | 'receivedAt'
+  | 'dueAt'
+  | 'outcomeAt'
+  | 'outcomeReason'
+  | 'seenWhere'
+  | 'description'
+  | 'language'
+  | 'textErasedAt'
+  | 'status'
+  | 'overdue'
+>;
+
+/** A subject's URL, or when it was erased at the end of its retention (never as if none was reported). */
+export const subjectUrlText = (i18n: I18n, s: Subject) =>
+  s.url ??
+  (s.urlErasedAt === null
+    ? i18n.t('report.urlErased')
+    : i18n.t('report.erasedOn', { at: i18n.dateTime(s.urlErasedAt) }));
+
+/**
+ * What a report says and where it stands, as every reader of it sees it (operators, the authority it is referred
+ * to): channel, category, times and deadline, outcome, the reporter's words. Erased at the end of its retention:
+ * said so, with when, rather than as if the reporter wrote nothing.
+ */
+export function reportContentFacts(i18n: I18n, r: Shown): Fact[] {
+  const { t } = i18n;
+  const erasedText =
+    r.textErasedAt === null ? '—' : t('report.erasedOn', { at: i18n.dateTime(r.textErasedAt) });
+  return [
+    { label: t('report.channel'), value: channelLabel(i18n, r.channel) },
+    { label: t('report.category'), value: categoryLabel(i18n, r.category) },
+    { label: t('report.receivedAt'), value: i18n.dateTime(r.receivedAt) },
+    {
+      label: t('report.dueAt'),
+      value: (
+        <>
+          {i18n.dateTime(r.dueAt)} <DueCountdown report={r} />
+        </>
+      ),
+    },
+    { label: t('report.outcomeAt'), value: i18n.dateTime(r.outcomeAt) },
+    { label: t('report.outcomeReason'), value: r.outcomeReason ?? '—', testId: 'report-outcome' },
+    { label: t('report.seenWhere'), value: r.seenWhere ?? erasedText },
+    { label: t('report.description'), value: r.description ?? erasedText },
+    { label: t('report.language'), value: r.language === 'vi' ? 'Tiếng Việt' : 'English' },
+  ];
+}
+
+/** A report's page: its title, the way back to the list, and how its loading went. */
+export function ReportFrame(props: { title: string; load: LoadState<unknown>; children: ComponentChildren }) {
+  const { t } = useI18n();
+  return (
+    <Page
+      title={props.title}
+      actions={
+        <Link class="button" to="reports">
+          {t('report.back')}
+        </Link>
+      }
+    >
+      <LoadStatus loads={[props.load]} />
+      {props.children}
+    </Page>
+  );
+}
+
+/** One report, as operators read it: its facts, its addresses with their cases and orders, every step with its owner, the outcome. */
+export function OperatorReportPage(props: { id: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const person = useFullSession().person;
   const role = person.role;
-  const now = useNow(1000);
   const loaded = useLoad(
     () => ok(api.GET('/v1/reports/{id}', { params: { path: { id: props.id } } })),
     [props.id],
@@ -100,31 +179,14 @@ export function ReportPage(props: { id: string }) {
     await ok(api.POST('/v1/reports/{id}/owner', { params: { path: { id: props.id } } }));
     loaded.reload();
   });
-  // Erased at the end of its retention: said so, with when, rather than as if the reporter wrote nothing.
-  const erasedText =
-    r === undefined || r.textErasedAt === null
-      ? '—'
-      : t('report.erasedOn', { at: i18n.dateTime(r.textErasedAt) });
-  const subjectUrl = (s: { url: string | null; urlErasedAt: string | null }) =>
-    s.url ??
-    (s.urlErasedAt === null
-      ? t('report.urlErased')
-      : t('report.erasedOn', { at: i18n.dateTime(s.urlErasedAt) }));
+  const subjectUrl = (subject: Subject) => subjectUrlText(i18n, subject);
   const urlOf = (subjectId: string | null) => {
     if (subjectId === null) return '—';
     const subject = r?.subjects.find((s) => s.id === subjectId);
     return subject === undefined ? subjectId : subjectUrl(subject);
   };
   return (
-    <Page
-      title={t('report.title')}
-      actions={
-        <Link class="button" to="reports">
-          {t('report.back')}
-        </Link>
-      }
-    >
-      <LoadStatus loads={[loaded]} />
+    <ReportFrame title={t('report.title')} load={loaded}>
       {d === null || r === undefined ? null : (
         <>
           <Facts
@@ -151,22 +213,7 @@ export function ReportPage(props: { id: string }) {
                 ),
                 testId: 'report-responsible',
               },
-              { label: t('report.channel'), value: channelLabel(i18n, r.channel) },
-              { label: t('report.category'), value: categoryLabel(i18n, r.category) },
-              { label: t('report.receivedAt'), value: i18n.dateTime(r.receivedAt) },
-              {
-                label: t('report.dueAt'),
-                value: (
-                  <>
-                    {i18n.dateTime(r.dueAt)} <ReportCountdown state={reportDeadline(r, now)} />
-                  </>
-                ),
-              },
-              { label: t('report.outcomeAt'), value: i18n.dateTime(r.outcomeAt) },
-              { label: t('report.outcomeReason'), value: r.outcomeReason ?? '—', testId: 'report-outcome' },
-              { label: t('report.seenWhere'), value: r.seenWhere ?? erasedText },
-              { label: t('report.description'), value: r.description ?? erasedText },
-              { label: t('report.language'), value: r.language === 'vi' ? 'Tiếng Việt' : 'English' },
+              ...reportContentFacts(i18n, r),
             ]}
           />
           <TitledTable
@@ -225,6 +272,7 @@ export function ReportPage(props: { id: string }) {
               </tr>
             ))}
           </TitledTable>
+          <ReportReferrals reportId={r.id} canChange={mayReferReports(role)} />
           <ReportHold
             reportId={r.id}
             hold={r.legalHold}
@@ -234,6 +282,6 @@ export function ReportPage(props: { id: string }) {
           {role === 'hotline' ? <ContactDetails reportId={r.id} hasContact={r.hasContact} /> : null}
         </>
       )}
-    </Page>
+    </ReportFrame>
   );
 }

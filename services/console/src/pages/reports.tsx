@@ -17,14 +17,23 @@ import {
 } from './reports-model.js';
 import { ReportStatsSection } from './reports-stats.js';
 
-import { ReportCountdown } from './report-detail.js';
+import { OperatorReportPage, ReportCountdown } from './report-detail.js';
+import { ReferredReportPage } from './referred-report.js';
 
-export { ReportPage } from './report-detail.js';
+/** One report: an authority reads those referred to it (`referred-report.tsx`), operators every report. */
+export function ReportPage(props: { id: string }) {
+  const role = useFullSession().person.role;
+  return role === 'authority' ? <ReferredReportPage id={props.id} /> : <OperatorReportPage id={props.id} />;
+}
 
 type Cursor = NonNullable<ReturnType<typeof nextPageAfter>>;
 
-/** The reports, newest first, with filters and keyset pages ("more"); overdue ones marked in words too. */
-function ReportList() {
+/**
+ * The reports, newest first, with filters and keyset pages ("more"); overdue ones marked in words too. `referred`:
+ * an authority's, those referred to its tenant (by status only).
+ */
+function ReportList(props: { referred?: boolean }) {
+  const referred = props.referred === true;
   const i18n = useI18n();
   const { t } = i18n;
   const filters = useFormValues({ status: '', channel: '' });
@@ -38,10 +47,15 @@ function ReportList() {
       ? {}
       : { channel: channel as (typeof REPORT_CHANNELS)[number] }),
   };
-  const load = (before?: Cursor) =>
-    ok(api.GET('/v1/reports', { params: { query: { limit: REPORT_PAGE, ...filterQuery, ...before } } })).then(
-      (r) => r.reports,
-    );
+  const load = (before?: Cursor) => {
+    const query = { limit: REPORT_PAGE, ...filterQuery, ...before };
+    const { channel: _channel, ...byStatus } = query;
+    return (
+      referred
+        ? ok(api.GET('/v1/referred-reports', { params: { query: byStatus } }))
+        : ok(api.GET('/v1/reports', { params: { query } }))
+    ).then((r) => r.reports);
+  };
   const first = useLoad(() => load(), [status, channel]);
   const [later, setLater] = useState<Report[]>([]);
   const [cursor, setCursor] = useState<Cursor | null>(null);
@@ -60,7 +74,7 @@ function ReportList() {
   return (
     <section aria-labelledby="report-list-title">
       <div class="page-head">
-        <h2 id="report-list-title">{t('reports.listTitle')}</h2>
+        <h2 id="report-list-title">{t(referred ? 'referred.listTitle' : 'reports.listTitle')}</h2>
         <RefreshButton onRefresh={first.reload} />
       </div>
       <Filters>
@@ -70,19 +84,23 @@ function ReportList() {
           {...filters.bind('status')}
           options={REPORT_STATUSES.map((s) => ({ value: s, label: reportStatusLabel(i18n, s) }))}
         />
-        <FilterChoice
-          id="report-channel"
-          label={t('reports.filterChannel')}
-          {...filters.bind('channel')}
-          options={REPORT_CHANNELS.map((c) => ({ value: c, label: channelLabel(i18n, c) }))}
-        />
+        {referred ? null : (
+          <FilterChoice
+            id="report-channel"
+            label={t('reports.filterChannel')}
+            {...filters.bind('channel')}
+            options={REPORT_CHANNELS.map((c) => ({ value: c, label: channelLabel(i18n, c) }))}
+          />
+        )}
       </Filters>
       <LoadStatus loads={[first]} error={more.error} />
       <p role="status" class="summary" data-testid="report-summary">
-        {t('reports.summary', { count: shown.length, overdue })}
+        {referred
+          ? t('referred.summary', { count: shown.length })
+          : t('reports.summary', { count: shown.length, overdue })}
       </p>
       <RecordTable
-        caption={t('reports.caption')}
+        caption={t(referred ? 'referred.caption' : 'reports.caption')}
         columns={[
           'reports.receivedAt',
           'reports.deadline',
@@ -131,8 +149,8 @@ function ReportList() {
 }
 
 /**
- * Citizens' reports (issue 23): the programme's figures for everyone who may read them (authorities too), and
- * for the hotline, reviewers and admins the reports themselves.
+ * Citizens' reports (issue 23): the programme's figures for everyone who may read them (authorities too), for the
+ * hotline, reviewers and admins the reports themselves, for an authority those referred to it.
  */
 export function ReportsPage() {
   const { t } = useI18n();
@@ -141,7 +159,13 @@ export function ReportsPage() {
   return (
     <Page title={t('reports.title')}>
       <ReportStatsSection />
-      {operator ? <ReportList /> : <p class="notice">{t('reports.statsOnly')}</p>}
+      {operator ? (
+        <ReportList />
+      ) : role === 'authority' ? (
+        <ReportList referred />
+      ) : (
+        <p class="notice">{t('reports.statsOnly')}</p>
+      )}
     </Page>
   );
 }

@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '@mod/db/access';
+import { listAudit } from '@mod/db/audit';
+import { fileReport, referReport } from '@mod/db/reports';
+import { chromiumAvailable, firstSignInAs, pageAudit } from './console-browser.js';
+import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
+
+/*
+ * A citizen's report referred to an authority in the console, in Debian's Chromium with the production build served
+ * by the API on a real PostgreSQL: a person of the hotline refers it to the Hà Nội police by name with a reason (the
+ * report page lists the referral); the police officer finds it among the reports referred to the Hà Nội police
+ * (never the report referred to the HCMC police, whose address answers not found), reads what the citizen wrote and
+ * the referral, is told the contact details are the hotline's, and places a legal hold on it. Both acts are on the
+ * audit record under each person's name. axe on each state, screenshots; Vietnamese, then English.
+ */
+const available = chromiumAvailable();
+const audit = pageAudit();
+const DESCRIPTION = 'Một tài khoản lạ nhắn tin dụ dỗ con tôi gửi ảnh';
+const PASSWORD = 'một cụm mật khẩu đủ dài';
+
+let opened: ConsoleWorld | undefined;
+let hotline: Page;
+let police: Page;
+let referred = '';
+let elsewhere = '';
+
+const title = (page: Page) => page.locator('#page-title').textContent();
+
+async function file(description: string, contact: boolean): Promise<string> {
+  const receivedAt = new Date();
+  const url = `https://referral.example/${randomBytes(4).toString('hex')}`;
+  const filed = await fileReport(opened!.world.db, {
+    trackingSha256: randomBytes(32).toString('hex'),
+    channel: 'web',
+    tenantId: 'public-reports',
+    filedBy: null,
+    category: 'grooming',
+    seenWhere: 'Một ứng dụng trò chuyện',
+    description,
+    language: 'vi',
+    urls: [{ href: url, key: url.replace('https://', '') }],
+    receivedAt,
+    dueAt: new Date(receivedAt.getTime() + 86_400_000),
+    contact: contact
+      ? {
+          sealed: Buffer.from('sealed under the contact key'),
+          keyId: 'k1',
+          consents: { contact: true, followUp: true },
+          deleteAfter: new Date(receivedAt.getTime() + 30 * 86_400_000),
+        }
+      : null,
+  });
+  return filed.id;
+}
+
+/** A person of another tenant than `ops`, added by the admin as the console's admin page does. */
+async function addPerson(tenantId: string, login: string, displayName: string, role: string) {
+  const { key } = await createApiKey(opened!.world.db, { tenantId: 'ops', role: 'admin' });
+  const made = await opened!.app.inject({
+    method: 'POST',
+    url: '/v1/admin/people',
+    headers: { authorization: `Bearer ${key}` },
+    payload: { tenantId, login, displayName, role },
+  });
+  expect(made.statusCode, made.body).toBe(201);
+  return made.json<{ oneTimePassword: string; person: { id: string } }>();
+}
+
+describe.skipIf(!available)("a citizen's report referred to an authority in the console", () => {
+  let lan: { oneTimePassword: string; person: { id: string } };
+  let an: { oneTimePassword: string; person: { id: string } };
+  beforeAll(async () => {
+    opened = await openConsoleWorld(
+      [
+        { id: 'ops', kind: 'admin', role: 'admin' },
+        { id: 'hotline-111', kind: 'hotline' },
+        { id: 'police-hn', kind: 'authority', name: 'Công an Hà Nội' },
+        { id: 'police-hcm', kind: 'authority', name: 'Công an TP. Hồ Chí Minh' },
+      ],
+      [],
+    );
+    hotline = opened.page;
+    police = await (await opened.browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    audit.watch(hotline, opened.origin);
+    audit.watch(police, opened.origin);
+    lan = await addPerson('hotline-111', 'lan.hotline', 'Nguyễn Thị Lan', 'hotline');
+    an = await addPerson('police-hn', 'an.police', 'Trần Văn An', 'authority');
+    referred = await file(DESCRIPTION, true);
+    elsewhere = await file('Báo cáo chuyển cho cơ quan khác', false);
+    await referReport(opened.world.db, {
+      reportId: elsewhere,
+      authorityTenantId: 'police-hcm',
+      reason: 'Địa bàn TP. Hồ Chí Minh',
+      by: { actor: { kind: 'person', id: lan.person.id }, role: 'hotline', tenantId: 'hotline-111' },
+      at: new Date(),
+    });
+  }, 180_000);
+  afterAll(async () => opened?.close());
+
+  it('lets the hotline refer a report to an authority chosen by name, with a reason', async () => {
+    await hotline.goto(`${opened!.origin}/console/`);
+    await firstSignInAs(hotline, 'lan.hotline', lan.oneTimePassword, PASSWORD);
+    await hotline.goto(`${opened!.origin}/console/reports/${referred}`);
+    await expect.poll(() => title(hotline)).toBe('Báo cáo');
+    await hotline.waitForSelector('[data-testid=referrals-none]');
+    const refer = hotline.locator('[data-testid=referral-form] button[type=submit]');
+    // A referral needs its authority and its reason: the button waits for both.
+    expect(await refer.isDisabled()).toBe(true);
+    await hotline.selectOption('#referral-target', 'police-hn');
+    await hotline.fill('#referral-reason', 'Nghi vấn dụ dỗ trẻ em trên địa bàn Hà Nội');
+    await refer.click();
+    const row = hotline.locator('[data-testid=referrals] tr[data-authority=police-hn]');
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.getAttribute('data-standing')).toBe('true');
+    const cells = await row.locator('th, td').allTextContents();
+    expect(cells.slice(0, 2)).toEqual(['Công an Hà Nội', 'Nguyễn Thị Lan']);
+    expect(cells[3]).toBe('Nghi vấn dụ dỗ trẻ em trên địa bàn Hà Nội');
+    expect(cells[4]).toMatch(/^Đang chuyển/);
+    await hotline.waitForLoadState('networkidle');
+    await audit.look(hotline, 'report-referral-hotline');
+  }, 120_000);
+
+  it("shows the authority the reports referred to it, never another authority's, and lets it hold one", async () => {
+    await police.goto(`${opened!.origin}/console/`);
+    await firstSignInAs(police, 'an.police', an.oneTimePassword, PASSWORD);
+    await police.goto(`${opened!.origin}/console/reports`);
+    await expect
+      .poll(() => police.locator('[data-testid=report-summary]').textContent())
+      .toBe('1 báo cáo được chuyển');
+    expect(await police.locator('#report-list-title').textContent()).toBe(
+      'Báo cáo được chuyển cho cơ quan của bạn',
+    );
+    expect(await police.locator(`[data-report-id="${referred}"]`).count()).toBe(1);
+    expect(await police.locator(`[data-report-id="${elsewhere}"]`).count()).toBe(0);
+    await police.waitForLoadState('networkidle');
+    await audit.look(police, 'report-referred-list');
+
+    await police.click(`[data-report-id="${referred}"] a`);
+    await expect.poll(() => title(police)).toBe('Báo cáo được chuyển');
+    await police.waitForSelector('[data-testid=report-hold-state]');
+    expect(await police.textContent('[data-testid=report-facts]')).toContain(DESCRIPTION);
+    expect(await police.textContent('[data-testid=referral-reason]')).toBe(
+      'Nghi vấn dụ dỗ trẻ em trên địa bàn Hà Nội',
+    );
+    expect(await police.textContent('[data-testid=referred-contact]')).toMatch(/chỉ do đường dây nóng giữ/);
+    expect(await police.locator('[data-testid=report-contact]').count()).toBe(0);
+    await police.fill('#report-hold-reason', 'Vụ án số 45/2026, Công an Hà Nội');
+    await police.click('[data-testid=report-hold] button[type=submit]');
+    await expect
+      .poll(() => police.locator('[data-testid=report-hold-state]').textContent())
+      .toMatch(/^Đang lưu giữ/);
+    const facts = await police.locator('[data-testid=report-hold-facts] dd').allTextContents();
+    expect([facts[0], facts[1], facts[3]]).toEqual([
+      'Trần Văn An',
+      'police-hn',
+      'Vụ án số 45/2026, Công an Hà Nội',
+    ]);
+    await police.waitForLoadState('networkidle');
+    await audit.look(police, 'report-referred-held');
+
+    await police.selectOption('#language', 'en');
+    await expect.poll(() => title(police)).toBe('Referred report');
+    expect(await police.textContent('[data-testid=referred-contact]')).toMatch(/kept by the hotline alone/);
+    await audit.look(police, 'report-referred-held-english');
+    await police.selectOption('#language', 'vi');
+
+    // Another authority's referral: not found, and nothing of it shown.
+    await police.goto(`${opened!.origin}/console/reports/${elsewhere}`);
+    await expect.poll(() => police.locator('[role=alert]').count()).toBeGreaterThan(0);
+    expect(await police.locator('[data-testid=report-facts]').count()).toBe(0);
+    expect(await police.textContent('main')).not.toContain('Báo cáo chuyển cho cơ quan khác');
+
+    const records = (await listAudit(opened!.world.db, { subjectId: referred })).filter(
+      (r) => r.action === 'report.referred' || r.action === 'report.legal_hold_set',
+    );
+    expect(records.map((r) => [r.action, r.actor.id, r.role, r.tenantId, r.reason])).toEqual([
+      [
+        'report.referred',
+        lan.person.id,
+        'hotline',
+        'hotline-111',
+        'Nghi vấn dụ dỗ trẻ em trên địa bàn Hà Nội',
+      ],
+      ['report.legal_hold_set', an.person.id, 'authority', 'police-hn', 'Vụ án số 45/2026, Công an Hà Nội'],
+    ]);
+  }, 120_000);
+
+  it('found no serious accessibility problem, no request to another origin, no refused script', () => {
+    expect(Object.keys(audit.findings)).toHaveLength(4);
+    expect(audit.statesWithFindings()).toEqual({});
+    expect(audit.pageProblems()).toEqual([]);
+  });
+});
