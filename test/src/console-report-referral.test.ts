@@ -13,7 +13,8 @@ import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
  * report page lists the referral); the police officer finds it among the reports referred to the Hà Nội police
  * (never the report referred to the HCMC police, whose address answers not found), reads what the citizen wrote and
  * the referral, is told the contact details are the hotline's, and places a legal hold on it. Both acts are on the
- * audit record under each person's name. axe on each state, screenshots; Vietnamese, then English.
+ * audit record under each person's name; the hotline withdraws the referral with a reason and the officer's list is
+ * empty again. axe on each state, screenshots; Vietnamese, then English.
  */
 const available = chromiumAvailable();
 const audit = pageAudit();
@@ -187,8 +188,31 @@ describe.skipIf(!available)("a citizen's report referred to an authority in the 
     ]);
   }, 120_000);
 
+  it('lets the hotline withdraw the referral with a reason; the officer reads the report no more', async () => {
+    await hotline.reload();
+    await expect.poll(() => title(hotline)).toBe('Báo cáo');
+    const row = hotline.locator('[data-testid=referrals] tr[data-authority=police-hn]');
+    await expect.poll(() => row.count()).toBe(1);
+    await row.locator('textarea').fill('Chuyển nhầm đơn vị');
+    await row.locator('button[type=submit]').click();
+    await expect.poll(() => row.getAttribute('data-standing')).toBe('false');
+    expect(await row.locator('td').last().textContent()).toMatch(/^Đã rút lại lúc .+: Chuyển nhầm đơn vị$/);
+    await audit.look(hotline, 'report-referral-withdrawn');
+
+    await police.goto(`${opened!.origin}/console/reports`);
+    await expect
+      .poll(() => police.locator('[data-testid=report-summary]').textContent())
+      .toBe('Chưa có báo cáo nào được chuyển cho cơ quan của bạn.');
+    const withdrawn = (await listAudit(opened!.world.db, { subjectId: referred })).filter(
+      (r) => r.action === 'report.referral_withdrawn',
+    );
+    expect(withdrawn.map((r) => [r.actor.id, r.role, r.reason])).toEqual([
+      [lan.person.id, 'hotline', 'Chuyển nhầm đơn vị'],
+    ]);
+  }, 120_000);
+
   it('found no serious accessibility problem, no request to another origin, no refused script', () => {
-    expect(Object.keys(audit.findings)).toHaveLength(4);
+    expect(Object.keys(audit.findings)).toHaveLength(5);
     expect(audit.statesWithFindings()).toEqual({});
     expect(audit.pageProblems()).toEqual([]);
   });
