@@ -162,9 +162,13 @@ export const apiSpec = {
   API_RATE_LIMIT_PER_S: env.number({
     default: 20,
     min: 0.001,
-    doc: 'sustained requests per second per credential',
+    doc: 'sustained requests per second per credential and API instance (kept in memory: N instances allow N times this; set the total divided by the replicas)',
   }),
-  API_RATE_LIMIT_BURST: env.integer({ default: 100, min: 1, doc: 'request burst per credential' }),
+  API_RATE_LIMIT_BURST: env.integer({
+    default: 100,
+    min: 1,
+    doc: 'request burst per credential and API instance',
+  }),
   API_AUTH_FAILURE_PER_S: env.number({
     default: 1,
     min: 0.001,

@@ -81,3 +81,13 @@ export const formShown = (res: { statusCode: number; body: string }): [number, s
   /id="tracking-code">([0-9A-Z-]+)</.exec(res.body)?.[1] ??
     /<p class="code">([A-Z_]+)<\/p>/.exec(res.body)?.[1],
 ];
+
+/** Reports filed so far in `db`'s schema (the audit's report.filed records). */
+export const reportsFiled = async (db: Pool): Promise<number> =>
+  Number(
+    (
+      await db.query<{ n: string }>(
+        `select count(*) as n from audit_records where record::jsonb->>'action' = 'report.filed'`,
+      )
+    ).rows[0]?.n,
+  );

@@ -6,3 +6,4 @@ export * from '../reports-replays.js';
 export * from '../report-holds.js';
 export * from '../report-referrals.js';
 export * from '../personal-data-retention.js';
+export * from '../rate-buckets.js';

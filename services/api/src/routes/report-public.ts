@@ -1,13 +1,13 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formTokenTaken, reportStatusByTracking, takeFormToken } from '@mod/db/reports';
+import { reportStatusByTracking, takeFormToken } from '@mod/db/reports';
 import { clientAddressKey } from '@mod/people';
 import { errorAnswer } from '../error-answer.js';
-import { ApiError } from '../errors.js';
-import { createRateLimiter, type RateLimiter } from '../rate-limit.js';
+import { ApiError, unavailable } from '../errors.js';
+import { createSharedRateLimits } from '../shared-rate-limit.js';
 import type { ReportFiling } from '../reports/file.js';
 import { createFormRepeats } from '../reports/form-repeats.js';
-import { createFormTokens, formTokenNonce, POW_SCRIPT } from '../reports/form-token.js';
+import { createFormTokens, formTokenNonce, POW_SCRIPT, USED_TOKEN_MARGIN_MS } from '../reports/form-token.js';
 import { fileWithFormToken } from '../reports/form-filing.js';
 import {
   canonicalTrackingCode,
@@ -62,6 +62,9 @@ const htmlPage = (what: string) => ({
   schema: { querystring: LangQuery, response: { 200: Type.String({ description: `${what} (text/html)` }) } },
 });
 
+/** Seconds a refusal for limits the database cannot check asks the client to wait. */
+const LIMITS_DOWN_RETRY_S = 60;
+
 const langOf = (value: unknown): Lang => (value === 'en' ? 'en' : 'vi');
 /**
  * The client a per-address limit counts: its address (`req.ip`: the socket's, or the one a configured trusted
@@ -108,25 +111,24 @@ export async function reportPublicRoutes(
     secret: settings.formSecret,
     used: { take: (nonce, expiresAt) => takeFormToken(deps.db, nonce, expiresAt) },
   });
-  const repeats = createFormRepeats({ taken: (nonce) => formTokenTaken(deps.db, nonce) });
+  const nowMs = () => deps.now().getTime();
+  // Every instance's limits are one (buckets in the database): a client gets each limit once, not once per instance.
+  const limits = createSharedRateLimits({ db: deps.db, secret: settings.formSecret });
+  // A form's charge is kept while its token (good for an hour) may still be sent, by any instance's clock.
+  const repeats = createFormRepeats({
+    db: deps.db,
+    keepUntil: () => new Date(nowMs() + 3_600_000 + USED_TOKEN_MARGIN_MS),
+  });
   const perHour = (n: number) => n / 3600;
-  const plain: RateLimiter = createRateLimiter({
-    ratePerSecond: perHour(settings.plain.perHour),
-    burst: settings.plain.burst,
-  });
-  const proven: RateLimiter = createRateLimiter({
-    ratePerSecond: perHour(settings.proven.perHour),
-    burst: settings.proven.burst,
-  });
-  const everyone: RateLimiter = createRateLimiter({
+  const hourly = (name: string, o: { perHour: number; burst: number }) =>
+    limits.limiter(name, { ratePerSecond: perHour(o.perHour), burst: o.burst });
+  const plain = hourly('report.plain', settings.plain);
+  const proven = hourly('report.proven', settings.proven);
+  const lookups = hourly('report.lookups', settings.statusLookups);
+  const everyone = limits.limiter('report.everyone', {
     ratePerSecond: settings.maxPerSecond,
     burst: settings.maxPerSecond * 2,
   });
-  const lookups: RateLimiter = createRateLimiter({
-    ratePerSecond: perHour(settings.statusLookups.perHour),
-    burst: settings.statusLookups.burst,
-  });
-  const nowMs = () => deps.now().getTime();
 
   // The app's own onSend hook (a parent's hooks run first) forbids everything and stores nothing: this plugin's
   // pages get their own policy, its assets a cache lifetime.
@@ -280,22 +282,29 @@ export async function reportPublicRoutes(
     if (settings.powRequired && settings.powBits > 0 && !proved)
       throw reportError(ReportErrorCode.Pow, 'the proof of work is missing or wrong');
     // The same form sent again (Send pressed twice) is charged once: the repeat is answered as the first was.
-    await repeats.charge(formTokenNonce(token), () => {
-      const limit = (proved ? proven : plain).take(addressKey(req), now);
-      if (!limit.allowed)
-        throw reportError(
-          ReportErrorCode.RateLimited,
-          'too many reports from this address',
-          Math.ceil(limit.retryAfterMs / 1000),
-        );
-      const all = everyone.take('all', now);
-      if (!all.allowed)
-        throw reportError(
-          ReportErrorCode.Busy,
-          'too many reports right now',
-          Math.ceil(all.retryAfterMs / 1000),
-        );
-    });
+    // Fail-closed: limits the database cannot check refuse the post (503, try later), never let it through.
+    await repeats
+      .charge(formTokenNonce(token), async (db) => {
+        const limit = await (proved ? proven : plain).take(addressKey(req), now, db);
+        if (!limit.allowed)
+          throw reportError(
+            ReportErrorCode.RateLimited,
+            'too many reports from this address',
+            Math.ceil(limit.retryAfterMs / 1000),
+          );
+        const all = await everyone.take('all', now, db);
+        if (!all.allowed)
+          throw reportError(
+            ReportErrorCode.Busy,
+            'too many reports right now',
+            Math.ceil(all.retryAfterMs / 1000),
+          );
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ApiError) throw err;
+        req.log.error({ err }, 'the report form limits could not be checked');
+        throw reportError(ReportErrorCode.Busy, 'the abuse limits cannot be checked', LIMITS_DOWN_RETRY_S);
+      });
     return fileWithFormToken({ filing, tokens, settings, token, nowMs: now, lang }, () =>
       checkReport({
         urls: (values.urls ?? '').split(/\r?\n/),
@@ -316,7 +325,10 @@ export async function reportPublicRoutes(
   ) => {
     if (typed === undefined)
       return page(reply, 200, renderReportStatus({ lang, timeZone: settings.timeZone }));
-    const limit = lookups.take(addressKey(req), nowMs());
+    const limit = await lookups.take(addressKey(req), nowMs()).catch((err: unknown) => {
+      req.log.error({ err }, 'the status look-up limit could not be checked');
+      throw unavailable('the look-up limit cannot be checked', LIMITS_DOWN_RETRY_S);
+    });
     if (!limit.allowed) {
       reply.header('retry-after', String(Math.ceil(limit.retryAfterMs / 1000)));
       return page(

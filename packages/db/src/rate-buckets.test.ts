@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { withTransaction } from './pool.js';
+import { pruneRateBuckets, recordFormCharge, takeRateToken } from './rate-buckets.js';
+import { db, useTestSchema } from './testing.test-helper.js';
+
+// Token buckets in PostgreSQL (migration 0044), shared by every API instance. Time is passed in: no clock read here.
+
+useTestSchema();
+
+const rule = { ratePerSecond: 1, burst: 2 };
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000);
+const key = (k: string) => Buffer.from(k.padEnd(32, '.'));
+
+describe('rate buckets', () => {
+  it('allows the burst, refuses beyond it without spending, and refills at the rate up to the burst', async () => {
+    const take = (s: number) => takeRateToken(db.pool, 'test', key('a'), rule, at(s));
+    expect(await take(0)).toEqual({ allowed: true, tokens: 1 });
+    expect(await take(0)).toEqual({ allowed: true, tokens: 0 });
+    expect(await take(0.5)).toEqual({ allowed: false, tokens: 0.5 });
+    expect(await take(1)).toEqual({ allowed: true, tokens: 0 });
+    // A take with an earlier clock (another instance's, behind) refills nothing and moves nothing back.
+    expect(await take(0.5)).toEqual({ allowed: false, tokens: 0 });
+    expect(await take(100)).toEqual({ allowed: true, tokens: 1 });
+    // Another limiter's bucket of the same key, and another key's, are their own.
+    expect((await takeRateToken(db.pool, 'other', key('a'), rule, at(1))).allowed).toBe(true);
+    expect((await takeRateToken(db.pool, 'test', key('b'), rule, at(1))).allowed).toBe(true);
+  });
+
+  it('counts takes at the same instant one after the other, each from its own connection', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 5 }, () => takeRateToken(db.pool, 'test', key('same'), rule, at(0))),
+    );
+    expect(all.filter((t) => t.allowed)).toHaveLength(2);
+  });
+
+  it('forgets the buckets full again, and keeps the others', async () => {
+    await takeRateToken(db.pool, 'prune', key('full'), rule, at(0));
+    await takeRateToken(db.pool, 'prune', key('spent'), rule, at(0));
+    await takeRateToken(db.pool, 'prune', key('spent'), rule, at(0));
+    // At 1 s the first is full again (1 + 1), the second is not (0 + 1).
+    await pruneRateBuckets(db.pool, at(1));
+    const { rows } = await db.pool.query<{ key: Buffer }>(
+      `select key from rate_buckets where limiter = 'prune'`,
+    );
+    expect(rows.map((r) => r.key.toString().replace(/\.+$/, ''))).toEqual(['spent']);
+  });
+
+  it("records a form's charge once: the first is charged, the others are repeats, a rolled-back one never was", async () => {
+    const until = at(3600);
+    await expect(
+      withTransaction(db.pool, async (c) => {
+        expect(await recordFormCharge(c, 'n1', until)).toEqual({ first: true });
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(await recordFormCharge(db.pool, 'n1', until)).toEqual({ first: true });
+    expect(await recordFormCharge(db.pool, 'n1', until)).toEqual({ first: false, repeats: 1 });
+    expect(await recordFormCharge(db.pool, 'n1', until)).toEqual({ first: false, repeats: 2 });
+    expect((await pruneRateBuckets(db.pool, at(3600))).forms).toBeGreaterThanOrEqual(1);
+    expect(await recordFormCharge(db.pool, 'n1', until)).toEqual({ first: true });
+  });
+});
