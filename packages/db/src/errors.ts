@@ -21,7 +21,10 @@ export class MigrationError extends ModError {
 }
 
 const RETRIABLE_CLASSES = ['08', '53', '57', '58'];
-const RETRIABLE_STATES = new Set(['40001', '40P01', '55P03']);
+// 25006: a write in a read-only transaction, which is what a primary demoted to a standby by a failover (or put
+// read-only by an operator) answers every write until the clients reach the new primary: the server's state, not
+// the data's.
+const RETRIABLE_STATES = new Set(['40001', '40P01', '55P03', '25006']);
 
 const CONNECT_FAILURE = Symbol('mod.db.connect-failure');
 
@@ -30,6 +33,26 @@ export function markConnectFailure<E>(err: E): E {
   if (typeof err === 'object' && err !== null && !Object.isFrozen(err))
     Object.defineProperty(err, CONNECT_FAILURE, { value: true });
   return err;
+}
+
+const DATABASE_FAILURE = Symbol('mod.db.failure');
+
+/**
+ * Marks an error a statement of a pool's connection failed with (`createPool`): the server's refusal, the
+ * connection's loss, the read timeout. Anything else thrown inside a transaction (a bug, a coded refusal) is not.
+ */
+export function markDatabaseFailure<E>(err: E): E {
+  if (typeof err === 'object' && err !== null && !Object.isFrozen(err) && !(DATABASE_FAILURE in err))
+    Object.defineProperty(err, DATABASE_FAILURE, { value: true });
+  return err;
+}
+
+/**
+ * Whether `err` came from the database (a statement of a pool's connection, or getting one) rather than from the
+ * code around it: callers that answer for it (the API) say a retriable one is an outage (`isRetriablePgError`).
+ */
+export function isDatabaseFailure(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (DATABASE_FAILURE in err || CONNECT_FAILURE in err);
 }
 
 /** Whether a pg error (or a socket error under it) is worth retrying. */

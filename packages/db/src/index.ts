@@ -4,7 +4,13 @@
  * support is the private `@mod/testing`, never this entry; `@mod/db/testing` holds the part of it this package's
  * own tests use too (they cannot import `@mod/testing`), which `@mod/testing` re-exports.
  */
-export { DatabaseError, MigrationError, isRetriablePgError, toDatabaseError } from './errors.js';
+export {
+  DatabaseError,
+  MigrationError,
+  isDatabaseFailure,
+  isRetriablePgError,
+  toDatabaseError,
+} from './errors.js';
 export {
   createPool,
   withTransaction,

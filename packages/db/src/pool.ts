@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { markConnectFailure, toDatabaseError } from './errors.js';
+import { markConnectFailure, markDatabaseFailure, toDatabaseError } from './errors.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -49,7 +49,10 @@ export function createPool(options: PoolOptions): Pool {
   pool.on('error', () => undefined);
   // Nor may a checked-out client's: a backend terminated between two statements of a transaction emits 'error'
   // on its client, which has no listener of its own; the statement in flight (or the next) rejects instead.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    markQueryFailures(client);
+  });
   // A read timeout raised for one transaction (`setLocalStatementTimeout`) ends with it.
   pool.on('release', (_err: Error | undefined, client: pg.PoolClient) => {
     const params = paramsOf(client);
@@ -59,6 +62,32 @@ export function createPool(options: PoolOptions): Pool {
   });
   markConnectFailures(pool);
   return pool;
+}
+
+/**
+ * Every error a statement of `client` fails with is marked as the database's (`isDatabaseFailure`), whether the
+ * statement was given a callback (`pool.query` runs that way) or answers a promise; streams (COPY) are left as
+ * they are.
+ */
+function markQueryFailures(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const marked = (...args: unknown[]): unknown => {
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function')
+      args[last] = (err: unknown, ...rest: unknown[]) =>
+        (callback as (...a: unknown[]) => unknown)(
+          err === null || err === undefined ? err : markDatabaseFailure(err),
+          ...rest,
+        );
+    const result = query(...args);
+    if (result instanceof Promise)
+      return result.catch((err: unknown) => {
+        throw markDatabaseFailure(err);
+      });
+    return result;
+  };
+  client.query = marked as typeof client.query;
 }
 
 /**

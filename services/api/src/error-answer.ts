@@ -1,4 +1,5 @@
 import { isModError } from '@mod/contracts';
+import { isDatabaseFailure, isRetriablePgError } from '@mod/db';
 import { ApiError } from './errors.js';
 
 const FASTIFY_TOO_LARGE = new Set([
@@ -58,7 +59,9 @@ export function errorAnswer(err: unknown): {
       e.code?.startsWith('FST_') === true && e.message !== undefined ? e.message : 'bad request';
     return answer(e.statusCode, 'MOD_ERR_API_BAD_REQUEST', message);
   }
-  const retriable = isModError(err) && err.retriable;
+  // The database's own failures reach here as the driver threw them: one of the server's state (disk full, a
+  // failover's read-only standby, a shutdown, a lost connection) is an outage the client retries, not a 500.
+  const retriable = isModError(err) ? err.retriable : isDatabaseFailure(err) && isRetriablePgError(err);
   return retriable
     ? answer(503, 'MOD_ERR_API_UNAVAILABLE', 'temporarily unavailable; try again')
     : answer(500, 'MOD_ERR_API_INTERNAL', 'internal error');
