@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { defaultDecodeLimits } from '@mod/hashing';
+import { defaultDecodeLimits, defaultMaxHashedFrames } from '@mod/hashing';
 import { ensureBackend, type BackendInfo, type BackendPreference } from './backend.js';
 import { ClassifierError, ClassifierErrorCode, toClassifierError } from './errors.js';
 import {
@@ -9,6 +9,12 @@ import {
   type FaceEstimate,
   type FaceOptions,
 } from './face-model.js';
+import {
+  laterFrameWorkingCopy,
+  scoreLaterFrames,
+  type FramesUnexamined,
+  type LaterFrames,
+} from './frame-scores.js';
 import type { ModelRef } from './manifest.js';
 import {
   NSFW_MODEL_ID,
@@ -19,10 +25,12 @@ import {
 } from './nsfw-model.js';
 import {
   decodeWorkingCopy,
+  isRgbImage,
   prepareImage,
   type DecodeLimits,
   type ImageInput,
   type PreparedImage,
+  type RgbImage,
 } from './preprocess.js';
 
 export interface ClassifierOptions {
@@ -34,6 +42,12 @@ export interface ClassifierOptions {
   readonly wasmThreads?: number;
   /** Images per inference call; default 8 (1..64). Larger batches run faster per image but need more memory. */
   readonly batchSize?: number;
+  /**
+   * Distinct frames of a multi-frame file (animated GIF or WebP, multi-page TIFF) scored at most, frame 0 included,
+   * chosen as the scanner chooses the frames it hashes; default the scanner's (`defaultMaxHashedFrames`, 128). 1
+   * scores the first frame only. Frames past them are counted in `frames` of the result, not scored.
+   */
+  readonly maxFrames?: number;
   /** Load and run the face detector + age model; default true. */
   readonly faces?: boolean;
   /**
@@ -80,6 +94,27 @@ export interface ApparentMinor {
   readonly facesEvaluated: boolean;
 }
 
+/** What the classifier concluded about one later frame of a multi-frame file, as about the first. */
+export interface FrameClassification {
+  /** The frame, from 0. */
+  readonly index: number;
+  readonly nsfw: NsfwScores;
+  readonly faces: readonly FaceEstimate[] | null;
+  readonly apparentMinor: ApparentMinor;
+}
+
+/** The frames of a multi-frame file and what was scored of them (the result's own scores are frame 0's). */
+export interface ClassifiedFrames {
+  /** Frames in the file. */
+  readonly count: number;
+  /** Leading frames looked at: frames 0 to `examined − 1`; below `count` when some were not. */
+  readonly examined: number;
+  /** Every distinct frame after the first among those examined, in order. */
+  readonly later: readonly FrameClassification[];
+  /** Why frames `examined` to `count − 1` were not scored; absent when every frame was. */
+  readonly unexamined?: FramesUnexamined;
+}
+
 /** Everything the classifier concluded about one image: plain data, stored as the evidence of a decision. */
 export interface Classification {
   readonly ok: true;
@@ -91,6 +126,8 @@ export interface Classification {
   /** Models that produced this result (id, version, manifest SHA-256). */
   readonly models: readonly ModelRef[];
   readonly backend: BackendInfo['name'];
+  /** Present for a file of more than one frame: its later frames' results (the fields above are frame 0's). */
+  readonly frames?: ClassifiedFrames;
 }
 
 /** An image that could not be classified (bad input); the rest of the batch is unaffected. */
@@ -113,6 +150,7 @@ export interface Classifier {
 
 interface ResolvedOptions {
   readonly batchSize: number;
+  readonly maxFrames: number;
   readonly faces: boolean;
   readonly faceMinSexualProbability: number;
   readonly minorProbabilityThreshold: number;
@@ -152,6 +190,7 @@ export function resolveClassifierOptions(o: ClassifierOptions): ResolvedOptions 
   }
   return {
     batchSize: option('batchSize', o.batchSize, 8, 1, 64, true),
+    maxFrames: option('maxFrames', o.maxFrames, defaultMaxHashedFrames, 1, 10_000, true),
     faces: o.faces ?? true,
     faceMinSexualProbability: option('faceMinSexualProbability', o.faceMinSexualProbability, 0, 0, 1, false),
     minorProbabilityThreshold: option(
@@ -221,23 +260,17 @@ export async function createClassifier(options: ClassifierOptions): Promise<Clas
   const modelVersions = faceModel === undefined ? [nsfw.ref] : [nsfw.ref, faceModel.ref];
   let disposed = false;
 
-  async function finish(
-    input: ImageInput,
-    prepared: PreparedImage,
+  /** Faces (when the gate lets them be looked for) and the apparent-minor signal of one frame's scores. */
+  async function judge(
     scores: NsfwScores,
-  ): Promise<Classification> {
+    working: () => Promise<RgbImage>,
+  ): Promise<Pick<Classification, 'faces' | 'apparentMinor'>> {
     const sexual = scores.porn + scores.hentai + scores.sexy;
     let faces: FaceEstimate[] | null = null;
-    if (faceModel !== undefined && sexual >= opts.faceMinSexualProbability) {
-      // With a gate the first decode went straight to the NSFW size; decode the working copy only now.
-      const working =
-        prepared.working ?? (await decodeWorkingCopy(input, opts.faceWorkingMaxSidePx, opts.limits));
-      faces = await faceModel.estimate(working, opts.face);
-    }
+    if (faceModel !== undefined && sexual >= opts.faceMinSexualProbability)
+      faces = await faceModel.estimate(await working(), opts.face);
     const probability = faces === null ? 0 : faces.reduce((m, f) => Math.max(m, f.minorProbability), 0);
     return {
-      ok: true,
-      nsfw: scores,
       faces,
       apparentMinor: {
         probability,
@@ -246,9 +279,54 @@ export async function createClassifier(options: ClassifierOptions): Promise<Clas
         probabilityThreshold: opts.minorProbabilityThreshold,
         facesEvaluated: faces !== null,
       },
+    };
+  }
+
+  async function finish(
+    input: ImageInput,
+    prepared: PreparedImage,
+    scores: NsfwScores,
+  ): Promise<Classification> {
+    // With a gate the first decode went straight to the NSFW size; decode the working copy only now.
+    const judged = await judge(
+      scores,
+      async () =>
+        prepared.working ?? (await decodeWorkingCopy(input, opts.faceWorkingMaxSidePx, opts.limits)),
+    );
+    const frames =
+      prepared.frames > 1 && !isRgbImage(input) ? await laterFrames(input, prepared.frames) : undefined;
+    const faced = judged.faces !== null || (frames?.later.some((f) => f.faces !== null) ?? false);
+    return {
+      ok: true,
+      nsfw: scores,
+      ...judged,
       image: { width: prepared.width, height: prepared.height },
-      models: faces !== null && faceModel !== undefined ? [nsfw.ref, faceModel.ref] : [nsfw.ref],
+      models: faced && faceModel !== undefined ? [nsfw.ref, faceModel.ref] : [nsfw.ref],
       backend: backend.name,
+      ...(frames === undefined ? {} : { frames }),
+    };
+  }
+
+  /** The later frames of a multi-frame file: scored in batches as the scanner's walk reaches them, then judged. */
+  async function laterFrames(input: Uint8Array, count: number): Promise<ClassifiedFrames> {
+    const scored: LaterFrames = await scoreLaterFrames(input, count, {
+      sizePx: nsfw.inputSizePx,
+      limits: opts.limits,
+      maxFrames: opts.maxFrames,
+      batchSize: opts.batchSize,
+      score: (packed, n) => nsfw.classifyBatch(packed, n),
+    });
+    const later: FrameClassification[] = [];
+    for (const f of scored.later) {
+      const working = () =>
+        laterFrameWorkingCopy(input, f.index, scored.orientation, opts.faceWorkingMaxSidePx, opts.limits);
+      later.push({ index: f.index, nsfw: f.nsfw, ...(await judge(f.nsfw, working)) });
+    }
+    return {
+      count: scored.count,
+      examined: scored.examined,
+      later,
+      ...(scored.unexamined === undefined ? {} : { unexamined: scored.unexamined }),
     };
   }
 

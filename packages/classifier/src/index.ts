@@ -38,17 +38,22 @@ export {
   createClassifier,
   resolveClassifierOptions,
   type ApparentMinor,
+  type ClassifiedFrames,
   type Classification,
   type ClassificationFailure,
   type Classifier,
   type ClassifierOptions,
   type ClassifierResult,
+  type FrameClassification,
 } from './classifier.js';
+export type { FramesUnexamined } from './frame-scores.js';
 export {
   DEFAULT_RISK_THRESHOLDS,
+  highestRisk,
   resolveRiskThresholds,
   riskScore,
   safeFaceGate,
+  type FrameRiskInput,
   type RiskAssessment,
   type RiskInput,
   type RiskThresholds,

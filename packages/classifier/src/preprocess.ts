@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import {
   HashingError,
   apngFirstShownFrame,
+  apngFrameCount,
   checkDecodedBytes,
   checkJpegScans,
   imageHeaderOf,
@@ -44,6 +45,8 @@ export interface PreparedImage {
   readonly nsfwRgb: Uint8Array;
   /** A copy at most `workingMaxSidePx` on its longer side, for face detection and crops; absent when not asked for. */
   readonly working: RgbImage | undefined;
+  /** Frames in the file, from its header (an animated PNG's from its acTL chunk); 1 for a still image. */
+  readonly frames: number;
 }
 
 export function isRgbImage(input: ImageInput): input is RgbImage {
@@ -108,7 +111,7 @@ async function checkedHeader(
   input: Uint8Array,
   base: sharp.Sharp,
   limits: DecodeLimits,
-): Promise<{ width: number; height: number }> {
+): Promise<{ width: number; height: number; frames: number }> {
   const format = sniffImageFormat(input);
   if (format === null)
     throw decodeError('not an allowed image format (JPEG, PNG, GIF, WebP, TIFF, AVIF/HEIF)');
@@ -133,7 +136,8 @@ async function checkedHeader(
     throw new ClassifierError(ClassifierErrorCode.TOO_MANY_DECODED_BYTES, err.message, { cause: err });
   }
   const swap = (meta.orientation ?? 1) >= 5;
-  return { width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height };
+  const frames = (format === 'png' ? apngFrameCount(input) : meta.pages) ?? 1;
+  return { width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height, frames };
 }
 
 /**
@@ -199,7 +203,9 @@ export async function prepareImage(
 ): Promise<PreparedImage> {
   const base = source(input, limits);
   try {
-    const { width, height } = isRgbImage(input) ? input : await checkedHeader(input, base, limits);
+    const { width, height, frames } = isRgbImage(input)
+      ? { ...input, frames: 1 }
+      : await checkedHeader(input, base, limits);
     return await withinTimeout(async (seconds) => {
       const timed = base.timeout({ seconds });
       // The NSFW input always comes from the original (never from the working copy), so its scores do not
@@ -213,7 +219,7 @@ export async function prepareImage(
                 .resize(workingMaxSidePx, workingMaxSidePx, { fit: 'inside', withoutEnlargement: true }),
             );
       const nsfw = await rawRgb(timed.resize(nsfwSizePx, nsfwSizePx, { fit: 'fill' }));
-      return { width, height, nsfwRgb: nsfw.data, working };
+      return { width, height, nsfwRgb: nsfw.data, working, frames };
     }, limits);
   } catch (err) {
     throw decodeFailure(err, limits);

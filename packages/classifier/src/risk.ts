@@ -94,3 +94,26 @@ export function safeFaceGate(thresholds: Partial<RiskThresholds> = {}): number {
   const t = resolveRiskThresholds(thresholds);
   return t.reviewThreshold / (1 + t.minorWeight);
 }
+
+/** One frame's risk input: its index from 0 (a still image is frame 0). */
+export interface FrameRiskInput extends RiskInput {
+  readonly index: number;
+}
+
+/**
+ * The risk of a multi-frame file: the highest over its scored frames (abusive content can follow a benign first
+ * frame), and the frame that gave it (the earliest, on a tie). `frames` holds at least frame 0.
+ */
+export function highestRisk(
+  frames: readonly FrameRiskInput[],
+  thresholds: Partial<RiskThresholds> = {},
+): { assessment: RiskAssessment; frame: number } {
+  let best: { assessment: RiskAssessment; frame: number } | undefined;
+  for (const f of frames) {
+    const assessment = riskScore(f, thresholds);
+    if (best === undefined || assessment.score > best.assessment.score) best = { assessment, frame: f.index };
+  }
+  if (best === undefined)
+    throw new ClassifierError(ClassifierErrorCode.INVALID_ARGUMENT, 'highestRisk needs at least one frame');
+  return best;
+}

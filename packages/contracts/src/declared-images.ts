@@ -129,15 +129,16 @@ function pngChunks(png: Buffer): { type: string; data: Buffer }[] {
  * An animated PNG whose default image, `still`, is left out of the animation (no fcTL before its IDAT), with one
  * frame of `frame` over the whole canvas: viewers show `frame` only, while a plain PNG decoder sees `still` only.
  * Both must be non-interlaced PNGs of one size, bit depth and colour type (the frame's IDAT data becomes fdAT).
+ * `announced` is the frame count its acTL announces (more than 1: frames no decoder here reads after the first).
  */
-export function apngHidingDefault(still: Buffer, frame: Buffer): Buffer {
+export function apngHidingDefault(still: Buffer, frame: Buffer, announced = 1): Buffer {
   const ihdr = pngChunks(still)[0]!.data;
   const fcTL = Buffer.alloc(26);
   ihdr.copy(fcTL, 4, 0, 8); // sequence 0, the canvas's width and height, offset 0,0
   fcTL.writeUInt16BE(1, 20); // delay 1/1 s
   fcTL.writeUInt16BE(1, 22);
   const acTL = Buffer.alloc(8);
-  acTL.writeUInt32BE(1, 0); // one frame, looped for ever
+  acTL.writeUInt32BE(announced, 0); // one frame unless more are announced, looped for ever
   const data = (png: Buffer) => pngChunks(png).filter((c) => c.type === 'IDAT');
   return Buffer.concat([
     still.subarray(0, 8),

@@ -59,13 +59,40 @@ export interface FrameWalk {
   decode?: DecodeOptions;
 }
 
+/** Why a walk ended before a file's last frame (`walkFrames`). */
+export type FramesStop =
+  /** `maxFrames` distinct frames visited, or `FRAMES_EXAMINED_PER_HASHED` times as many examined. */
+  | 'frame-limit'
+  /** Half of `limits.timeoutMs` spent. */
+  | 'time-limit'
+  /** The decoder refused a later frame (a broken frame, a limit). */
+  | 'decode-refused'
+  /** The format's later frames cannot be decoded: libvips reads an animated PNG's first shown frame only. */
+  | 'no-decoder';
+
+/** What `walkFrames` visited: frames 0 to `examined − 1` of `count`, each distinct one's value. */
+export interface WalkedFrames<T> {
+  count: number;
+  examined: number;
+  visited: { index: number; value: T }[];
+  /** Why frames were left unexamined; absent when every frame was examined. */
+  stopped?: FramesStop;
+}
+
+/** A walk over the distinct leading frames of a multi-frame file (`walkFrames`). */
+export interface FrameVisitor<T> {
+  /** Distinct frames to visit at most (frame 0 included). */
+  maxFrames: number;
+  /** Called once per distinct frame after the first, in order; the pixels are a view, valid until it settles. */
+  visit: (pixels: RawImage, index: number) => T | Promise<T>;
+  /** Frame 0's value, computed already. */
+  first: T;
+  decode?: DecodeOptions;
+}
+
 /**
  * Hashes the distinct leading frames of a multi-frame file whose first decode is `first` (frame 0, and with it the
- * next frames of a GIF or WebP strip): further strips, or pages, are decoded as needed, each within `limits` (one
- * decode holds at most `maxDecodedBytes`, and only the previous frame is kept across decodes), until
- * `maxHashedFrames` distinct frames are hashed, `FRAMES_EXAMINED_PER_HASHED` times as many examined, half of
- * `limits.timeoutMs` spent, or a decode of a later frame fails (the media keeps what was hashed, reported
- * incomplete rather than refused: its first frame hashed before this existed).
+ * next frames of a GIF or WebP strip): `walkFrames` with the perceptual hashes as each frame's value.
  */
 export async function hashFrames(
   bytes: Uint8Array,
@@ -73,32 +100,70 @@ export async function hashFrames(
   limits: DecodeLimits,
   walk: FrameWalk,
 ): Promise<MediaFrames> {
+  const walked = await walkFrames(bytes, first, limits, {
+    maxFrames: walk.maxHashedFrames,
+    visit: walk.hash,
+    first: walk.first,
+    ...(walk.decode === undefined ? {} : { decode: walk.decode }),
+  });
+  return {
+    count: walked.count,
+    examined: walked.examined,
+    hashed: walked.visited.map(({ index, value }) => ({ index, ...value })),
+  };
+}
+
+/**
+ * Visits the distinct leading frames of a multi-frame file whose first decode is `first`: further strips, or pages,
+ * are decoded as needed, each within `limits` (one decode holds at most `maxDecodedBytes`, and only the previous
+ * frame is kept across decodes), until `maxFrames` distinct frames are visited, `FRAMES_EXAMINED_PER_HASHED` times
+ * as many examined, half of `limits.timeoutMs` spent, or a decode of a later frame fails (the media keeps what was
+ * visited, reported incomplete rather than refused: its first frame was hashed, or scored, before this existed).
+ * The scanner hashes what it visits (`hashFrames`), the classifier scores it: both look at the same frames.
+ */
+export async function walkFrames<T>(
+  bytes: Uint8Array,
+  first: DecodedImage,
+  limits: DecodeLimits,
+  walk: FrameVisitor<T>,
+): Promise<WalkedFrames<T>> {
   const started = performance.now();
   const count = first.frames;
-  const cap = Math.min(count, walk.maxHashedFrames * FRAMES_EXAMINED_PER_HASHED);
-  const hashed: FrameHashes[] = [{ index: 0, ...walk.first }];
+  const cap = Math.min(count, walk.maxFrames * FRAMES_EXAMINED_PER_HASHED);
+  const visited: { index: number; value: T }[] = [{ index: 0, value: walk.first }];
   let strip = first;
   let start = 0;
   let previous = frameOf(first.pixels, first.stripFrames, 0);
   let examined = 1;
-  while (examined < cap && hashed.length < walk.maxHashedFrames) {
+  let stopped: FramesStop | undefined;
+  while (examined < cap && visited.length < walk.maxFrames) {
     if (examined >= start + strip.stripFrames) {
-      if (!PAGED_FORMATS.has(first.format) || performance.now() - started > limits.timeoutMs / 2) break;
+      if (!PAGED_FORMATS.has(first.format)) {
+        stopped = 'no-decoder';
+        break;
+      }
+      if (performance.now() - started > limits.timeoutMs / 2) {
+        stopped = 'time-limit';
+        break;
+      }
       // Keep one frame of the previous strip, not the strip, while the next one is decoded.
       previous = { ...previous, data: Uint8Array.from(previous.data) };
-      const pages = Math.min(walk.maxHashedFrames - hashed.length, cap - examined);
+      const pages = Math.min(walk.maxFrames - visited.length, cap - examined);
       try {
         strip = await decodeImage(bytes, limits, { ...walk.decode, page: examined, pages });
       } catch (err) {
-        if (err instanceof HashingError) break;
-        throw err;
+        if (!(err instanceof HashingError)) throw err;
+        stopped = 'decode-refused';
+        break;
       }
       start = examined;
     }
     const frame = frameOf(strip.pixels, strip.stripFrames, examined - start);
-    if (!samePixels(frame, previous)) hashed.push({ index: examined, ...walk.hash(frame) });
+    if (!samePixels(frame, previous))
+      visited.push({ index: examined, value: await walk.visit(frame, examined) });
     previous = frame;
     examined++;
   }
-  return { count, examined, hashed };
+  if (examined < count && stopped === undefined) stopped = 'frame-limit';
+  return stopped === undefined ? { count, examined, visited } : { count, examined, visited, stopped };
 }

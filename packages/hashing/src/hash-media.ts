@@ -98,7 +98,7 @@ function perceptualHashes(pixels: RawImage, dihedral: boolean, trim: boolean): P
  * decoded as its first frame alone, as it was before frames were hashed, and reported with one frame examined: a
  * timeout of the whole would have failed the media, and its first frame hashed in a few milliseconds before.
  */
-async function decodeFirst(
+export async function decodeFirst(
   bytes: Uint8Array,
   limits: DecodeLimits,
   decode: DecodeOptions,
