@@ -35,6 +35,10 @@ describe('URL-list entry validation', () => {
       CurationErrorCode.UrlEntryInvalid,
     );
     expect(code('x.example')).toBe(CurationErrorCode.UrlEntryInvalid);
+    // Parsers read `https:///p/1` as https://p/1: the entry would list another address than its pattern reads.
+    expect(code({ kind: 'url', pattern: 'https:///p/1' })).toBe('MOD_ERR_URL_INVALID');
+    expect(code({ kind: 'prefix', pattern: '///p/' })).toBe('MOD_ERR_URL_INVALID');
+    expect(code({ kind: 'url', pattern: 'x.example\\a' })).toBe('MOD_ERR_URL_INVALID');
   });
 
   it('refuses an entry dedicated to abuse whose host is a suffix others register names under', () => {

@@ -8,6 +8,7 @@ import {
   isRegistrySuffix,
   normalizePattern,
   UrlErrorCode,
+  writtenUrlProblem,
 } from '@mod/urls';
 import { CurationErrorCode } from './errors.js';
 
@@ -73,6 +74,9 @@ export function validateUrlListEntry(
   if (typeof category === 'object' && category !== null) return bad(category.error);
   const note = optionalText(r['note'], 'note', MAX_NOTE_CHARS);
   if (typeof note === 'object' && note !== null) return bad(note.error);
+  // Listed as the parser reads it, kept as written: `https:///p/1` would list https://p/1 under a pattern without it.
+  const written = writtenUrlProblem(pattern, { schemeOptional: true });
+  if (written !== null) return { ok: false, code: UrlErrorCode.Invalid, message: written };
   let canonicalKey: string;
   try {
     canonicalKey = canonicalPatternKey(kind as UrlListEntryKind, pattern);

@@ -11,6 +11,7 @@ export {
   normalizeUrlOrThrow,
   normalizePattern,
   normalizePercentEncoding,
+  writtenUrlProblem,
   urlSha256,
   type NormalizedUrl,
   type NormalizeResult,

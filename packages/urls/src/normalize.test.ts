@@ -6,6 +6,7 @@ import {
   normalizePercentEncoding,
   normalizeUrl,
   normalizeUrlOrThrow,
+  writtenUrlProblem,
 } from './normalize.js';
 
 const cases: ReadonlyArray<readonly [input: string, href: string]> = [
@@ -142,5 +143,33 @@ describe('normalizePattern', () => {
     const b = normalizePattern('https://example.org/Path');
     expect(a.ok && b.ok && a.url.key === b.url.key).toBe(true);
     expect(a.ok ? a.url.key : '').toBe('example.org/Path');
+  });
+});
+
+describe('writtenUrlProblem', () => {
+  // The parsers repair these silently: `https:///p/1` is https://p/1 (the first path segment becomes the host).
+  it.each([
+    'https:///p/1',
+    'http:////p/1',
+    'https:/p/1',
+    'https:p/1',
+    'https:\\\\p/1',
+    'https://p\\q/1',
+    'https://@/p',
+    'https://user@/p/1',
+    'https://ex\tample.com/',
+    'https://example.com/a\nb',
+  ])('names what the parser would repair in %j', (input) => {
+    expect(writtenUrlProblem(input)).toEqual(expect.any(String));
+  });
+
+  it('takes a URL written as the parser reads it, and a scheme-less pattern when told', () => {
+    expect(writtenUrlProblem(' https://p.example/1 ')).toBeNull();
+    expect(writtenUrlProblem('HTTP://user:pw@p.example:8080/a?b#c')).toBeNull();
+    expect(writtenUrlProblem('http://[::1]/')).toBeNull();
+    expect(writtenUrlProblem('p.example/1', { schemeOptional: true })).toBeNull();
+    expect(writtenUrlProblem('p.example/1')).toEqual(expect.any(String));
+    expect(writtenUrlProblem('///p/1', { schemeOptional: true })).toEqual(expect.any(String));
+    expect(writtenUrlProblem('https:///p/1', { schemeOptional: true })).toEqual(expect.any(String));
   });
 });

@@ -165,6 +165,39 @@ export function normalizeUrl(input: string): NormalizeResult {
   };
 }
 
+/**
+ * What a URL parser would silently repair in `input` as written, or null when there is nothing: an empty authority
+ * (`https:///p/1`, which parsers read as the page `/1` of host `p`), fewer or more than two slashes after the
+ * scheme (`https:/p/1`, `https:p/1`), a backslash (read as a slash), a tab or line break (dropped). A URL written
+ * so is normalised to another address than the one it reads as, so where the text itself is kept and shown (an
+ * order's subject, a list's pattern) it is refused rather than repaired. `schemeOptional`: a pattern may omit
+ * the scheme, as URL-list patterns do (`example.org/path`).
+ */
+export function writtenUrlProblem(
+  input: string,
+  { schemeOptional = false }: { readonly schemeOptional?: boolean } = {},
+): string | null {
+  const text = input.trim();
+  if (/[\t\n\r]/.test(text)) return 'a URL has no tab or line break inside (parsers drop them)';
+  if (text.includes('\\')) return 'a URL writes its slashes as / (a backslash as %5C)';
+  const schemed = /^[a-z][a-z0-9+.-]*:/i.exec(text);
+  let rest: string;
+  if (schemed === null || (schemeOptional && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text))) {
+    if (!schemeOptional) return 'a URL starts with its scheme and two slashes (https://host/...)';
+    rest = text;
+  } else {
+    rest = text.slice(schemed[0].length);
+    if (!rest.startsWith('//') || rest.startsWith('///'))
+      return 'a URL has exactly two slashes after its scheme (https://host/...)';
+    rest = rest.slice(2);
+  }
+  const authority = rest.slice(0, rest.search(/[/?#]|$/));
+  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
+  if (hostAndPort === '' || hostAndPort.startsWith(':'))
+    return 'a URL names its host (its authority is empty)';
+  return null;
+}
+
 /** Like {@link normalizeUrl} but throws the {@link UrlError}; for callers that already validated input. */
 export function normalizeUrlOrThrow(input: string): NormalizedUrl {
   const result = normalizeUrl(input);

@@ -41,6 +41,18 @@ describe('traffic samples with hostile lines', () => {
   });
 });
 
+describe('traffic samples written for the parser to repair', () => {
+  it('refuses a URL with an empty authority (read as another host), and keeps the rest', async () => {
+    const res = await upload([{ url: 'https:///p/1' }, { url: 'https:p/2' }, { url: 'https://p.example/3' }]);
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ accepted: 1, rejected: 2 });
+    expect(res.json<{ errors: { code: string }[] }>().errors.map((e) => e.code)).toEqual([
+      'MOD_ERR_URL_INVALID',
+      'MOD_ERR_URL_INVALID',
+    ]);
+  });
+});
+
 describe('traffic samples past the wire limit', () => {
   it('refuses gzip that decodes to nothing once its bytes pass the limit, not after reading them all', async () => {
     // Empty gzip members, 20 bytes each: twice the wire limit of them decodes to no text at all.

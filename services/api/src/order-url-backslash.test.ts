@@ -29,6 +29,10 @@ describe('a url subject written with backslashes', () => {
     ['blocking', 'https://evil.example\\.bank.example/'],
     ['blocking', 'https://www.bank.example\\@evil.example/x'],
     ['takedown', 'https:\\\\evil.example/x'],
+    // An empty authority: parsers read the first path segment as the host.
+    ['blocking', 'https:///p/1'],
+    ['takedown', 'https:/p/1'],
+    ['blocking', 'https:p/1'],
   ] as const)('refuses a %s order for %s: 400, and no order', async (kind, value) => {
     const res = await order(kind, value);
     expect(res.status, res.bytes.toString()).toBe(400);
@@ -45,5 +49,14 @@ describe('a url subject written with backslashes', () => {
   it('takes the same address written with slashes, or with its backslash encoded', async () => {
     expect((await order('blocking', 'https://evil.example/.bank.example/')).status).toBe(201);
     expect((await order('blocking', 'https://evil.example/%5C.bank.example/')).status).toBe(201);
+  });
+});
+
+describe('a url subject whose authority is empty', () => {
+  // `https:///p/1` parses as the page /1 of host `p`: the feeds block https://p/1, the target is sent the text as
+  // given. Before: taken (201) and stored as written; the order subjects are refused with the backslashes above.
+  it('refuses one as the URL a takedown is verified at', async () => {
+    const res = await order('takedown', 'https://platform-backslash.example/p/1', 'https:///p/1');
+    expect(res.status, res.bytes.toString()).toBe(400);
   });
 });

@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { UrlObserved, urlObservedCodec } from '@mod/contracts';
-import { normalizeUrl } from '@mod/urls';
+import { normalizeUrl, UrlErrorCode, writtenUrlProblem } from '@mod/urls';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
 import { discardRest } from './body-drain.js';
@@ -177,6 +177,12 @@ export async function ispTrafficRoutes(app: TypedApp, deps: RouteDeps): Promise<
         const url = normalizeUrl(value.url);
         if (!url.ok) {
           reject(lineNo, url.error.code, url.error.message);
+          continue;
+        }
+        // `https:///p/1` would be sampled as https://p/1, an address the ISP never saw.
+        const written = writtenUrlProblem(value.url);
+        if (written !== null) {
+          reject(lineNo, UrlErrorCode.Invalid, written);
           continue;
         }
         const event: UrlObserved = {
