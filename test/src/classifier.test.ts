@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { animationOf } from '@mod/hashing/synthetic-photos';
 import { Codecs, type Classified, type Verdict } from '@mod/contracts';
 import { createProducer } from '@mod/kafka';
 import {
@@ -145,5 +147,41 @@ describe('the classifier stage (its own service, real Kafka and Postgres)', () =
       verdict.submissionId,
     ]);
     expect(cases.rowCount).toBe(1);
+  });
+
+  it('an animation whose second frame scores over the threshold, behind a benign first one, opens a review case naming that frame', async () => {
+    await pipeline?.stop();
+    // Between the risk of the benign sea (about 0) and that of the second photo (about 0.06).
+    pipeline = await startPipeline(world, { RISK_REVIEW_THRESHOLD: '0.03' }, { classifier: true });
+    const fixture = (name: string) =>
+      readFileSync(new URL(`../../packages/classifier/fixtures/${name}`, import.meta.url));
+    const size = { width: 160, height: 156 };
+    const webp = await animationOf([fixture('sea.jpg'), fixture('face-adult.jpg')], {
+      format: 'webp',
+      ...size,
+    });
+    const verdict = await scan(webp);
+    // The scanner hashed both frames and matched nothing: no case of its own.
+    expect(verdict).toMatchObject({ decision: 'no-match', frames: { count: 2, examined: 2, hashed: 2 } });
+    const classified = await classifiedOf(verdict.submissionId);
+    expect(classified.classification).toMatchObject({
+      cached: false,
+      risk: { reviewRequired: true },
+      frames: { count: 2, examined: 2, scored: 2, riskFrame: 1 },
+    });
+    const opened = await waitFor('a review case', async () => {
+      const { rows } = await world.db.query<{ evidence: { classification?: unknown; caseReason?: unknown } }>(
+        `select evidence from cases where kind = 'review' and submission_id = $1`,
+        [verdict.submissionId],
+      );
+      return rows[0];
+    });
+    expect(opened.evidence.classification).toEqual({
+      riskScore: classified.classification.risk.score,
+      reviewRequired: true,
+      apparentMinor: false,
+      frames: { count: 2, examined: 2, scored: 2, riskFrame: 1 },
+    });
+    expect(opened.evidence.caseReason).toMatchObject({ code: 'review-classifier' });
   });
 });

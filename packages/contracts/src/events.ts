@@ -97,6 +97,34 @@ export type ContentHashes = Static<typeof ContentHashes>;
 
 const Probability = Type.Number({ minimum: 0, maximum: 1 });
 
+/**
+ * Why frames of a multi-frame file were left unscored: `frame-limit` (past `CLASSIFIER_MAX_FRAMES` distinct frames, as
+ * the scanner's `HASH_MAX_FRAMES`), `time-limit` (half the decode budget spent), `decode-refused` (the decoder refused
+ * a later frame, or the file's frames as a whole), `no-decoder` (an animated PNG: no decoder here reads its frames
+ * after the first shown one).
+ */
+export const FramesUnexamined = Type.Union([
+  Type.Literal('frame-limit'),
+  Type.Literal('time-limit'),
+  Type.Literal('decode-refused'),
+  Type.Literal('no-decoder'),
+]);
+export type FramesUnexamined = Static<typeof FramesUnexamined>;
+
+/**
+ * The frames of a multi-frame file the classifier scored: `examined` leading frames of `count`, `scored` distinct ones
+ * among them; `riskFrame` (from 0) is the frame whose scores gave the file its risk, the highest of them. Frames
+ * `examined` to `count − 1` were not scored (`unexamined` says why).
+ */
+export const FramesClassified = ClosedObject({
+  count: Type.Integer({ minimum: 2, maximum: 1_000_000 }),
+  examined: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  scored: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  riskFrame: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  unexamined: Type.Optional(FramesUnexamined),
+});
+export type FramesClassified = Static<typeof FramesClassified>;
+
 /** What the classifier said about media that matched no list: scores, the risk policy's view, model versions. */
 export const Classification = ClosedObject({
   scores: ClosedObject({
@@ -122,6 +150,11 @@ export const Classification = ClosedObject({
   backend: Type.String(),
   /** True when the result came from the cache (the same SHA-256 was classified before). */
   cached: Type.Boolean(),
+  /**
+   * Present for a file of more than one frame: what was scored of its frames. `scores`, `apparentMinor` and `risk`
+   * are then those of frame `frames.riskFrame`, the highest risk among them (a benign first frame hides nothing).
+   */
+  frames: Type.Optional(FramesClassified),
 });
 export type Classification = Static<typeof Classification>;
 

@@ -1,3 +1,5 @@
+import type { FramesUnexamined } from '@mod/contracts';
+
 /**
  * Why policy opened a case, as data: a stable code and its parameters, which the console puts into words for people
  * (Vietnamese by default, English). The case's English `reason` stays the text stored and logged (and what a
@@ -8,6 +10,11 @@ export type CaseReason =
   | { code: 'review-bank-hit'; banks: string[] }
   /** A multi-frame file whose leading `examined` of `count` frames matched nothing, the rest unhashed. */
   | { code: 'review-frames-unhashed'; examined: number; count: number }
+  /**
+   * A multi-frame file whose leading `examined` of `count` frames the classifier scored below review, the rest not
+   * scored (`why`: frame-limit, time-limit, decode-refused, or no-decoder for an animated PNG's later frames).
+   */
+  | { code: 'review-frames-unscored'; examined: number; count: number; why: FramesUnexamined }
   /** The classifier asks for review (its risk score, 0 to 1; null when unknown). */
   | { code: 'review-classifier'; riskScore: number | null }
   /**
@@ -34,6 +41,7 @@ export type CaseReason =
 export const CaseReasonCodes = [
   'review-bank-hit',
   'review-frames-unhashed',
+  'review-frames-unscored',
   'review-classifier',
   'confirm-automatic',
   'confirm-confirmed',

@@ -204,6 +204,37 @@ describe('evaluateVerdict', () => {
     expect(evaluateVerdict({ hits: [], hashes }, context)).toMatchObject({ outcome: 'none', orders: [] });
   });
 
+  it("keeps the classifier's frames in the evidence, and sends frames it left unscored to review", () => {
+    const frames = { count: 40, examined: 40, scored: 12, riskFrame: 7 };
+    const high = evaluateVerdict(
+      { hits: [], hashes, classification: { ...classification(true, 0.9), frames } },
+      context,
+    );
+    expect(high.evidence.classification).toEqual({
+      riskScore: 0.9,
+      reviewRequired: true,
+      apparentMinor: true,
+      frames,
+    });
+    expect(high.cases[0]?.caseReason).toEqual({ code: 'review-classifier', riskScore: 0.9 });
+    // Every frame scored below the threshold: nothing to do.
+    const low = { ...classification(false, 0.1), frames };
+    expect(evaluateVerdict({ hits: [], hashes, classification: low }, context).outcome).toBe('none');
+    // Frames past the bound, or an animated PNG's later frames, unscored: a person looks, told why.
+    for (const unexamined of ['frame-limit', 'no-decoder'] as const) {
+      const partial = { ...low, frames: { ...frames, examined: 8, scored: 8, unexamined } };
+      const d = evaluateVerdict({ hits: [], hashes, classification: partial }, context);
+      expect(d).toMatchObject({ outcome: 'review', orders: [], cases: [{ kind: 'review' }] });
+      expect(d.cases[0]?.caseReason).toEqual({
+        code: 'review-frames-unscored',
+        examined: 8,
+        count: 40,
+        why: unexamined,
+      });
+      expect(d.cases[0]?.reason).toBe(`only 8 of 40 frames classified (${unexamined})`);
+    }
+  });
+
   it('sends a multi-frame file to review when frames past the bound went unhashed and nothing decided it', () => {
     const some = { count: 300, examined: 128, hashed: 40 };
     const all = { count: 300, examined: 300, hashed: 40 };

@@ -1,4 +1,4 @@
-import type { FramesScanned, Hit, Verdict } from '@mod/contracts';
+import type { FramesClassified, FramesScanned, Hit, Verdict } from '@mod/contracts';
 import type { CaseReason } from './case-reason.js';
 import { takedownTarget, type TakedownWithheld, type UrlProvenance } from './takedown-target.js';
 
@@ -68,7 +68,13 @@ export interface DecisionEvidence {
   hits: Hit[];
   policyVersion: string;
   sha256: string;
-  classification?: { riskScore: number; reviewRequired: boolean; apparentMinor: boolean };
+  /** `frames`: a multi-frame file's frames the classifier scored, and the one whose risk is `riskScore`. */
+  classification?: {
+    riskScore: number;
+    reviewRequired: boolean;
+    apparentMinor: boolean;
+    frames?: FramesClassified;
+  };
   /** The URL or host a fetcher's verdict was about (kept on cases, so a confirmation blocks that subject). */
   subject?: { type: 'url' | 'host'; value: string };
   /** The category a person confirmed (A, B or C), for decisions a reviewer or an authority made. */
@@ -240,7 +246,8 @@ const withWithheld = (evidence: DecisionEvidence, planned: PlannedOrders): Decis
  *   URL/host subject when it has one, else the content's SHA-256), a takedown order to the hosting platform
  *   when known (for the URL), and a case for the authority to confirm;
  * - hits only in review banks, or no hit but a classifier that asks for review, or frames of a multi-frame file
- *   left unhashed with nothing found in those hashed (`framesNeedReview`) → a review case, no order;
+ *   left unhashed with nothing found in those hashed (`framesNeedReview`), or left unscored by the classifier → a
+ *   review case, no order;
  * - otherwise nothing.
  */
 export function evaluateVerdict(
@@ -250,13 +257,17 @@ export function evaluateVerdict(
   context: PolicyContext,
 ): PolicyDecision {
   const { policy } = context;
-  const classification = verdict.classification
+  const c = verdict.classification;
+  const classification = c
     ? {
-        riskScore: verdict.classification.risk.score,
-        reviewRequired: verdict.classification.risk.reviewRequired,
-        apparentMinor: verdict.classification.apparentMinor.flagged,
+        riskScore: c.risk.score,
+        reviewRequired: c.risk.reviewRequired,
+        apparentMinor: c.apparentMinor.flagged,
+        ...(c.frames === undefined ? {} : { frames: c.frames }),
       }
     : undefined;
+  // Frames the classifier left unscored are never let pass unseen either, as those the scanner left unhashed.
+  const unscored = c?.frames !== undefined && c.frames.examined < c.frames.count ? c.frames : undefined;
   const evidenceOf = (hits: Hit[]): DecisionEvidence =>
     decisionEvidence(
       { sha256: verdict.hashes.sha256, subject: verdict.subject, classification, frames: verdict.frames },
@@ -276,7 +287,8 @@ export function evaluateVerdict(
   const matched = decide(verdict.hits) === 'match';
   const automatic = matched ? verdict.hits.filter((h) => h.actionPolicy === 'automatic') : [];
   if (automatic.length === 0) {
-    const review = matched || unhashedFrames || classification?.reviewRequired === true;
+    const review =
+      matched || unhashedFrames || classification?.reviewRequired === true || unscored !== undefined;
     if (!review) return nothing('none', verdict.hits);
     const reviewBanks = [...new Set(verdict.hits.map((h) => h.bankName))].sort();
     const [reason, caseReason]: [string, CaseReason] = matched
@@ -286,10 +298,20 @@ export function evaluateVerdict(
             `only ${frames.examined} of ${frames.count} frames hashed, nothing matched in them`,
             { code: 'review-frames-unhashed', examined: frames.examined, count: frames.count },
           ]
-        : [
-            `classifier risk ${classification?.riskScore.toFixed(2) ?? '?'} asks for review`,
-            { code: 'review-classifier', riskScore: classification?.riskScore ?? null },
-          ];
+        : classification?.reviewRequired !== true && unscored !== undefined
+          ? [
+              `only ${unscored.examined} of ${unscored.count} frames classified (${unscored.unexamined ?? 'frame-limit'})`,
+              {
+                code: 'review-frames-unscored',
+                examined: unscored.examined,
+                count: unscored.count,
+                why: unscored.unexamined ?? 'frame-limit',
+              },
+            ]
+          : [
+              `classifier risk ${classification?.riskScore.toFixed(2) ?? '?'} asks for review`,
+              { code: 'review-classifier', riskScore: classification?.riskScore ?? null },
+            ];
     return {
       outcome: 'review',
       orders: [],

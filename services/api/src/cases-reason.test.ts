@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Hit } from '@mod/contracts';
-import { defaultPolicy, evaluateVerdict, withCaseReason } from '@mod/policy';
 import { asPerson, photoSha256, type SignedIn } from './cases.test-helper.js';
+import { openedByPolicy } from './policy-case.test-helper.js';
 import { useReviewWorld } from './review-world.js';
 
 // A case says why it opened as a code and its parameters (`reasonCoded`), beside the English `reason` stored and
@@ -34,21 +34,7 @@ const frames = { count: 5, examined: 3, hashed: 3 };
 async function seedFrameCase(): Promise<{ caseId: string; url: string }> {
   const url = `https://cdn.plat1.example/reason/${randomBytes(4).toString('hex')}.gif`;
   const { caseId } = await seedCase({ url });
-  const decision = evaluateVerdict(
-    { hits: [frameHit], hashes: { sha256: photoSha256 }, frames },
-    {
-      policy: defaultPolicy,
-      ispSubscribers: [],
-      urlProvenance: { submitterTenantId: 'plat-1', observed: false },
-      now: new Date(),
-    },
-  );
-  const planned = decision.cases[0]!;
-  await api.db.query('update cases set reason = $2, evidence = $3 where id = $1', [
-    caseId,
-    planned.reason,
-    JSON.stringify(withCaseReason(decision.evidence, planned.caseReason)),
-  ]);
+  await openedByPolicy(api.db, caseId, { hits: [frameHit], hashes: { sha256: photoSha256 }, frames });
   return { caseId, url };
 }
 

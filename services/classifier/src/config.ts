@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { maxMediaBytesSetting, mediaReadAheadSetting } from '@mod/bootstrap';
 import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
-import { defaultDecodeLimits } from '@mod/hashing';
+import { defaultDecodeLimits, defaultMaxHashedFrames, FRAMES_EXAMINED_PER_HASHED } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
 export const classifierSpec = {
@@ -71,6 +71,12 @@ export const classifierSpec = {
     min: 100,
     max: 10 * 60 * 1000,
     doc: "longest one image's decode may take (the scanner's 10 s); slower media is dead-lettered with MOD_ERR_CLASSIFIER_DECODE_TIMEOUT",
+  }),
+  CLASSIFIER_MAX_FRAMES: env.integer({
+    default: defaultMaxHashedFrames,
+    min: 1,
+    max: 10_000,
+    doc: `distinct frames of an animated GIF/WebP or multi-page TIFF scored at most, frame 0 included: the frames the scanner hashes (HASH_MAX_FRAMES, whose default this is; a frame identical to the one before it is not scored again; at most ${FRAMES_EXAMINED_PER_HASHED}× this many frames examined, each decode within CLASSIFIER_MAX_DECODED_BYTES and CLASSIFIER_DECODE_TIMEOUT_MS, no further decode once half the latter is spent). The media's risk is the highest of its frames', and the result names that frame; frames past the bound are counted in the result and mod_classifier_frames_unexamined_total, and policy has a person look. 1 scores the first frame only`,
   }),
   MAX_MEDIA_BYTES: maxMediaBytesSetting(
     "largest media classified, in bytes (keep it the scanner's MAX_MEDIA_BYTES: larger media the scanner took are dead-lettered with MOD_ERR_CLASSIFY_MEDIA_TOO_LARGE)",

@@ -2,7 +2,6 @@ import { Piscina } from 'piscina';
 import {
   classifyTaskFilename,
   resolveRiskThresholds,
-  riskScore,
   safeFaceGate,
   type ClassifierOptions,
   type ClassifierResult,
@@ -14,6 +13,7 @@ import type { Classification } from '@mod/contracts';
 import { toDatabaseError, type Queryable } from '@mod/db';
 import { findClassification, saveClassification, type StoredClassification } from '@mod/db/submissions';
 import type { Counter, Histogram, Logger } from '@mod/telemetry';
+import { cachedResultStands, classificationOf, storedFramesOf, unexaminedFrames } from './frame-risk.js';
 
 /** Why the classifier could not classify an input (the bytes themselves, or the models). */
 export interface ClassifyFailure {
@@ -51,9 +51,13 @@ export interface MediaClassifierOptions {
   maxDecodedBytes?: number;
   /** Longest one decode may take, in ms; the package default (the scanner's 10 s) when absent. */
   decodeTimeoutMs?: number;
+  /** Distinct frames of a multi-frame file scored at most; the package default (the scanner's) when absent. */
+  maxFrames?: number;
   logger: Logger;
   outcomes: Counter<'outcome'>;
   batches: Histogram;
+  /** Frames of multi-frame files left unscored, by why (`FramesUnexamined`); absent: not counted. */
+  unexaminedFrames?: Counter<'reason'>;
 }
 
 interface Pending {
@@ -74,6 +78,7 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
     faceMinSexualProbability: safeFaceGate(thresholds),
     ...(options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes }),
     ...(options.decodeTimeoutMs === undefined ? {} : { decodeTimeoutMs: options.decodeTimeoutMs }),
+    ...(options.maxFrames === undefined ? {} : { maxFrames: options.maxFrames }),
   };
   const pool = new Piscina<ClassifyTaskInput, ClassifyTaskOutput>({
     filename: classifyTaskFilename,
@@ -121,18 +126,6 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
     }
   }
 
-  const toClassification = (stored: StoredClassification, cached: boolean): Classification => {
-    const risk = riskScore({ nsfw: stored.scores, apparentMinor: stored.apparentMinor }, thresholds);
-    return {
-      scores: stored.scores,
-      apparentMinor: stored.apparentMinor,
-      risk: { score: risk.score, reviewRequired: risk.reviewRequired, explanation: risk.explanation },
-      models: stored.models,
-      backend: stored.backend,
-      cached,
-    };
-  };
-
   return {
     async classify(sha256, bytes) {
       let cached: StoredClassification | null;
@@ -141,9 +134,9 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
       } catch (err) {
         throw toDatabaseError(err, 'find classification');
       }
-      if (cached) {
+      if (cached && cachedResultStands(cached, bytes)) {
         options.outcomes.inc({ outcome: 'cached' });
-        return { ok: true, classification: toClassification(cached, true) };
+        return { ok: true, classification: classificationOf(cached, thresholds, true) };
       }
       // A worker takes ownership of the buffer it gets: a copy of its own (a consumed record's buffer may be a
       // view into a fetch, or not transferable at all). A copy of an image at the model's pace costs nothing.
@@ -158,12 +151,14 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
         options.outcomes.inc({ outcome: 'failed' });
         return { ok: false, error: result.error };
       }
+      const frames = storedFramesOf(result);
       const stored: Omit<StoredClassification, 'classifiedAt'> = {
         sha256,
         scores: result.nsfw,
         apparentMinor: { ...result.apparentMinor },
         models: result.models.map((m) => ({ id: m.id, version: m.version, sha256: m.sha256 })),
         backend: result.backend,
+        frames,
       };
       try {
         await saveClassification(options.db, stored);
@@ -171,7 +166,12 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
         throw toDatabaseError(err, 'save classification');
       }
       options.outcomes.inc({ outcome: 'classified' });
-      return { ok: true, classification: toClassification({ ...stored, classifiedAt: '' }, false) };
+      const unscored = unexaminedFrames(frames);
+      if (unscored !== null) options.unexaminedFrames?.inc({ reason: unscored.reason }, unscored.frames);
+      return {
+        ok: true,
+        classification: classificationOf({ ...stored, classifiedAt: '' }, thresholds, false),
+      };
     },
     queueSize: () => waiting.length,
     close: () => pool.destroy(),

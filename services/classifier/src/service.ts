@@ -37,6 +37,7 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
     batchSize: config.CLASSIFIER_BATCH_SIZE,
     maxDecodedBytes: config.CLASSIFIER_MAX_DECODED_BYTES,
     decodeTimeoutMs: config.CLASSIFIER_DECODE_TIMEOUT_MS,
+    maxFrames: config.CLASSIFIER_MAX_FRAMES,
     thresholds: {
       reviewThreshold: config.RISK_REVIEW_THRESHOLD,
       sexyWeight: config.RISK_SEXY_WEIGHT,
@@ -47,6 +48,11 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
       name: 'mod_classifier_classifications_total',
       help: 'Classifier runs by outcome (classified, cached, failed)',
       label: 'outcome',
+    }),
+    unexaminedFrames: labelledCounter(registry, {
+      name: 'mod_classifier_frames_unexamined_total',
+      help: 'Frames of multi-frame media the classifier did not score, by why (frame-limit, time-limit, decode-refused, no-decoder)',
+      label: 'reason',
     }),
     batches: new Histogram({
       name: 'mod_classifier_batch_size',

@@ -4,7 +4,7 @@ import { Nullable } from './common.js';
 /**
  * What a case's evidence says a person must see before deciding, as typed fields of the case detail (the evidence
  * itself stays as policy wrote it, `evidence`): each hit with the frame it matched on, how many frames of a
- * multi-frame file were examined, and the takedown policy withheld. Read from the evidence tolerantly: a field it
+ * multi-frame file were examined (by the scanner, and scored by the classifier), and the takedown policy withheld. Read from the evidence tolerantly: a field it
  * lacks (a case opened before frames were hashed) is null, never a refused answer.
  */
 
@@ -31,6 +31,22 @@ export const CaseFramesBody = Type.Object(
     count: Type.Integer({ minimum: 0 }),
     examined: Type.Integer({ minimum: 0 }),
     hashed: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The frames of a multi-frame file the classifier scored: `examined` leading frames of `count`, `scored` distinct ones
+ * among them, `riskFrame` (from 0) the one whose risk the case shows, the highest; `unexamined` why frames were left
+ * unscored (frame-limit, time-limit, decode-refused, no-decoder), null when none was.
+ */
+export const CaseClassifierFramesBody = Type.Object(
+  {
+    count: Type.Integer({ minimum: 0 }),
+    examined: Type.Integer({ minimum: 0 }),
+    scored: Type.Integer({ minimum: 0 }),
+    riskFrame: Type.Integer({ minimum: 0 }),
+    unexamined: Nullable(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -82,6 +98,17 @@ function framesOf(f: unknown) {
   return count === null || examined === null || hashed === null ? null : { count, examined, hashed };
 }
 
+function classifierFramesOf(c: unknown) {
+  const f = isObject(c) ? c['frames'] : null;
+  if (!isObject(f)) return null;
+  const count = integer(f['count']);
+  const examined = integer(f['examined']);
+  const scored = integer(f['scored']);
+  const riskFrame = integer(f['riskFrame']);
+  if (count === null || examined === null || scored === null || riskFrame === null) return null;
+  return { count, examined, scored, riskFrame, unexamined: text(f['unexamined']) };
+}
+
 function withheldOf(w: unknown, submissionUrl: string | null) {
   if (!isObject(w)) return null;
   const reason = text(w['reason']);
@@ -108,6 +135,7 @@ export function caseFindings(evidence: unknown, submissionUrl: string | null) {
   return {
     hits,
     frames: framesOf(e['frames']),
+    classifierFrames: classifierFramesOf(e['classification']),
     takedownWithheld: withheldOf(e['takedownWithheld'], submissionUrl),
   };
 }

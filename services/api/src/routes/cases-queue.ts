@@ -26,7 +26,13 @@ import {
   refusalAnswer,
   type CasePartDeps,
 } from './cases-common.js';
-import { caseFindings, CaseFramesBody, CaseHitBody, TakedownWithheldBody } from './cases-findings.js';
+import {
+  caseFindings,
+  CaseClassifierFramesBody,
+  CaseFramesBody,
+  CaseHitBody,
+  TakedownWithheldBody,
+} from './cases-findings.js';
 
 const QueueQuery = Type.Object(
   {
@@ -67,6 +73,8 @@ const CaseDetailBody = Type.Object(
     hits: Type.Array(CaseHitBody),
     /** A multi-frame file's frames examined of how many (null: a still image, or not recorded). */
     frames: Type.Union([CaseFramesBody, Type.Null()]),
+    /** A multi-frame file's frames the classifier scored, and the frame of the highest risk (null: none recorded). */
+    classifierFrames: Type.Union([CaseClassifierFramesBody, Type.Null()]),
     /** The takedown policy withheld from another platform for a URL the submitter only claims (null: none). */
     takedownWithheld: Type.Union([TakedownWithheldBody, Type.Null()]),
     submission: Type.Union([

@@ -1,4 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { Value } from '@sinclair/typebox/value';
+import { FramesUnexamined } from '@mod/contracts';
 import type { CaseReason } from '@mod/policy';
 import { integer as count, isObject, text, type Json } from './cases-findings.js';
 import { Nullable } from './common.js';
@@ -17,6 +19,16 @@ export const CaseReasonBody = Type.Union([
   Type.Object({ code: Type.Literal('review-bank-hit'), banks: Names }, { additionalProperties: false }),
   Type.Object(
     { code: Type.Literal('review-frames-unhashed'), examined: Count, count: Count },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      code: Type.Literal('review-frames-unscored'),
+      examined: Count,
+      count: Count,
+      /** Why the classifier left frames unscored: frame-limit, time-limit, decode-refused, no-decoder. */
+      why: FramesUnexamined,
+    },
     { additionalProperties: false },
   ),
   Type.Object(
@@ -99,6 +111,14 @@ export function caseReasonOf(evidence: unknown, kind: string): CaseReason | null
       return examined === null || frames === null
         ? null
         : { code: 'review-frames-unhashed', examined, count: frames };
+    }
+    case 'review-frames-unscored': {
+      const examined = count(r['examined']);
+      const frames = count(r['count']);
+      const why = r['why'];
+      return examined === null || frames === null || !Value.Check(FramesUnexamined, why)
+        ? null
+        : { code: 'review-frames-unscored', examined, count: frames, why };
     }
     case 'review-classifier':
       return { code: 'review-classifier', riskScore: score(r['riskScore']) };

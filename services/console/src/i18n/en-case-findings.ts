@@ -20,6 +20,10 @@ export const enCaseFindings: Readonly<Record<keyof typeof viCaseFindings, string
     'Multi-frame file (animated or multi-page): {examined} of {count} frames examined, {hashed} distinct frames hashed.',
   'caseFindings.framesUnexamined':
     '{unexamined, plural, one {# frame was} other {# frames were}} not examined (frames {from} to {count}): the system examines a set number of frames, so nobody knows whether those hold listed content. Look at the whole file before deciding.',
+  'caseFindings.framesScored':
+    'The classifier scored {scored} distinct frames of the {examined} of {count} it examined; the highest risk is on frame {frame} of {count} (the case’s risk score is that frame’s).',
+  'caseFindings.framesUnscored':
+    '{unexamined, plural, one {# frame was} other {# frames were}} not scored by the classifier (frames {from} to {count}): {why, select, no-decoder {an animated PNG, whose frames after the first no decoder here reads} time-limit {the decoding time allowed ran out} decode-refused {the later frames could not be decoded} other {it scores a set number of frames}}. Look at the whole file before deciding.',
   'caseFindings.withheldTitle': 'Takedown withheld, not sent',
   'caseFindings.withheld':
     'No takedown was sent to {platform}, the platform of the host {host}: the address was only claimed by {submitter} in the media’s metadata; the system never found the content there itself.',

@@ -22,6 +22,10 @@ export const viCaseFindings = {
     'Tệp nhiều khung hình (ảnh động hoặc nhiều trang): đã xét {examined} / {count} khung, băm {hashed} khung khác nhau.',
   'caseFindings.framesUnexamined':
     'Còn {unexamined, plural, other {# khung}} chưa được xét (khung {from} đến {count}): hệ thống chỉ xét số khung đã đặt, nên không biết các khung đó có nội dung trong danh sách hay không. Hãy xem cả tệp trước khi quyết định.',
+  'caseFindings.framesScored':
+    'Bộ phân loại đã chấm {scored} khung khác nhau trong {examined} / {count} khung; rủi ro cao nhất ở khung {frame} / {count} (điểm rủi ro của trường hợp là của khung này).',
+  'caseFindings.framesUnscored':
+    'Còn {unexamined, plural, other {# khung}} chưa được bộ phân loại chấm (khung {from} đến {count}): {why, select, no-decoder {ảnh PNG động, không bộ giải mã nào ở đây đọc được các khung sau khung đầu tiên} time-limit {đã hết thời gian giải mã cho phép} decode-refused {không giải mã được các khung sau} other {hệ thống chỉ chấm số khung đã đặt}}. Hãy xem cả tệp trước khi quyết định.',
   'caseFindings.withheldTitle': 'Lệnh gỡ bỏ đã bị giữ lại, chưa gửi',
   'caseFindings.withheld':
     'Không có lệnh gỡ bỏ nào được gửi tới {platform}, nền tảng quản lý tên miền {host}: địa chỉ này chỉ do {submitter} khai trong dữ liệu gửi kèm, hệ thống chưa tự thấy nội dung ở đó.',

@@ -49,6 +49,8 @@ export function caseReasonText(i18n: I18n, c: CaseReasons): string {
       return t('caseReason.reviewBankHit', { banks: r.banks.join(', ') });
     case 'review-frames-unhashed':
       return t('caseReason.reviewFramesUnhashed', { examined: r.examined, count: r.count });
+    case 'review-frames-unscored':
+      return t('caseReason.reviewFramesUnscored', { examined: r.examined, count: r.count, why: r.why });
     case 'review-classifier':
       return r.riskScore === null
         ? t('caseReason.reviewClassifierUnknown')

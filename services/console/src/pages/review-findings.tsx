@@ -8,6 +8,7 @@ import { RecordTable } from '../ui/records.js';
 export type CaseDetail = Answer<'/v1/cases/{id}', 'get'>;
 type CaseHit = CaseDetail['hits'][number];
 type Frames = NonNullable<CaseDetail['frames']>;
+type ClassifierFrames = NonNullable<CaseDetail['classifierFrames']>;
 type Withheld = NonNullable<CaseDetail['takedownWithheld']>;
 
 /** Where a hit matched, in words: its frame (counted from 1, as a person counts) of the file's, or the whole file. */
@@ -81,6 +82,38 @@ function FramesExamined(props: { frames: Frames }) {
   );
 }
 
+/**
+ * The frames of a multi-frame file the classifier scored, the one of the highest risk (the case's score; counted
+ * from 1, as a person counts), and a warning when some were not scored, with why.
+ */
+function FramesScored(props: { frames: ClassifierFrames }) {
+  const { t } = useI18n();
+  const f = props.frames;
+  const unexamined = f.count - f.examined;
+  return (
+    <>
+      <p data-testid="case-frames-scored">
+        {t('caseFindings.framesScored', {
+          scored: f.scored,
+          examined: f.examined,
+          count: f.count,
+          frame: f.riskFrame + 1,
+        })}
+      </p>
+      {unexamined <= 0 ? null : (
+        <p class="notice notice-warn" role="note" data-testid="case-frames-unscored">
+          {t('caseFindings.framesUnscored', {
+            unexamined,
+            from: f.examined + 1,
+            count: f.count,
+            why: f.unexamined ?? 'frame-limit',
+          })}
+        </p>
+      )}
+    </>
+  );
+}
+
 /** The takedown policy withheld: to whom it would have gone, why, and what a person may do about it. */
 function WithheldTakedown(props: { withheld: Withheld }) {
   const { t } = useI18n();
@@ -114,14 +147,16 @@ function WithheldTakedown(props: { withheld: Withheld }) {
 
 /**
  * What the case's evidence says a person must see before deciding: a takedown withheld, the frames of a multi-frame
- * file examined (and those not), and each hit with the frame it matched on.
+ * file examined (and those not), the frame the classifier found the highest risk on (and frames it did not score),
+ * and each hit with the frame it matched on.
  */
 export function CaseFindings(props: { detail: CaseDetail }) {
-  const { hits, frames, takedownWithheld } = props.detail;
+  const { hits, frames, classifierFrames, takedownWithheld } = props.detail;
   return (
     <div data-testid="case-findings">
       {takedownWithheld === null ? null : <WithheldTakedown withheld={takedownWithheld} />}
       {frames === null ? null : <FramesExamined frames={frames} />}
+      {classifierFrames === null ? null : <FramesScored frames={classifierFrames} />}
       {hits.length === 0 ? null : <Hits hits={hits} frames={frames} />}
     </div>
   );
