@@ -208,6 +208,17 @@ describe('fetch step: the ISP of an event', () => {
     expect(w.sent).toHaveLength(1);
   });
 
+  it("cuts another tenant's id in the dead letter's text on a whole character", async () => {
+    // 63 units and an emoji: a cut at 64 units kept its first half, which `modctl dlq replay` refused.
+    const out = await world().observe(
+      'http://listed.example/3',
+      { tenantId: `${'a'.repeat(63)}😀` },
+      'mod.url-observed.v1.isp-2',
+    );
+    expect(out).toMatchObject({ kind: 'dlq', code: 'MOD_ERR_FETCH_TENANT_MISMATCH' });
+    expect((out as { message: string }).message).toMatch(/ a{63}$/u);
+  });
+
   it('dead-letters events of unknown, disabled and non-ISP tenants', async () => {
     const w = world();
     for (const [tenantId, code] of [

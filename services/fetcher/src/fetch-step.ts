@@ -5,6 +5,7 @@ import {
   urlObservedCodec,
   type UrlObserved,
 } from '@mod/contracts';
+import { cutText } from '@mod/contracts/text-rules';
 import { refuseTenant, type SubmissionInput, type TenantDirectory } from '@mod/db/submissions';
 import type { ConsumedMessage, StepOutcome } from '@mod/kafka';
 import type { Counter, Registry } from '@mod/telemetry';
@@ -146,7 +147,7 @@ export function observedTenant(
     return {
       ok: false,
       code: 'MOD_ERR_FETCH_TENANT_MISMATCH',
-      message: `an event on ${tenantId}'s topic names tenant ${event.tenantId.slice(0, 64)}`,
+      message: `an event on ${tenantId}'s topic names tenant ${cutText(event.tenantId, 64)}`,
     };
   return { ok: true, tenantId, partner: true };
 }
