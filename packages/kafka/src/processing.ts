@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Codecs, type DeadLetter, isModError } from '@mod/contracts';
+import { cutText } from '@mod/contracts/text-rules';
 import {
   contextOfTraceparent,
   noTracer,
@@ -228,16 +229,6 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
   }
 
   return traced;
-}
-
-/**
- * The first `max` UTF-16 units of `text`, one fewer when the last would be the first half of a character (an emoji):
- * half a character is not text (the audit log refuses it, so `modctl dlq replay` refused the letter).
- */
-function cutText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const last = text.charCodeAt(max - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
 /** A short, non-sensitive name of a failure for span events (its code, or its class). */
