@@ -123,7 +123,16 @@ describe('everyone’s daily exposure, for supervisors', () => {
     expect(rowOf(answer, cam)).toMatchObject({ previews: 2, previewStanding: 'reached', reachedLimit: true });
     expect(rowOf(answer, bao)).toMatchObject({ reveals: 1, previews: 0, revealStanding: 'reached' });
     expect(rowOf(answer, ana)).toMatchObject({ reveals: 0, previews: 0 });
-    for (const day of ['2999-01-01', '2001-01-01', '2026-02-30', 'today']) {
+    for (const day of [
+      '2999-01-01',
+      '2001-01-01',
+      '2026-02-30',
+      '2026-02-31',
+      '2026-13-01',
+      '2026-00-10',
+      '2026-11-31',
+      'today',
+    ]) {
       const refused = await read(admin, `?day=${day}`);
       expect([day, refused.status, refused.code]).toEqual([day, 400, 'MOD_ERR_API_VALIDATION']);
     }
