@@ -26,14 +26,6 @@ export interface ReportReferral {
 /** Who refers or withdraws, as the audit record names them (`auditActor` in the API). */
 export type ReferralActor = Pick<AuditEntry, 'actor' | 'role' | 'tenantId'>;
 
-export interface ReferralRequest {
-  reportId: string;
-  authorityTenantId: string;
-  reason: string;
-  by: ReferralActor;
-  at: Date;
-}
-
 /**
  * What a referral or withdrawal answers: the referral (and whether this call made or ended it), or why not: no such
  * report, a target that is not an authority tenant in service, no standing referral to withdraw.
@@ -41,6 +33,14 @@ export interface ReferralRequest {
 export type ReferralOutcome =
   | { ok: true; changed: boolean; referral: ReportReferral }
   | { ok: false; refusal: 'report-not-found' | 'not-an-authority' | 'not-referred' };
+
+export interface ReferralRequest {
+  reportId: string;
+  authorityTenantId: string;
+  reason: string;
+  by: ReferralActor;
+  at: Date;
+}
 
 /**
  * The SQL condition that the report `r` stands referred to the authority tenant in parameter `param` (`$3`): what

@@ -70,16 +70,16 @@ const referralBody = (r: ReportReferral) => ({
   withdrawn: r.withdrawn === null ? null : { ...r.withdrawn, at: r.withdrawn.at.toISOString() },
 });
 
+/** Why a referral or withdrawal is refused, as the API says it. */
+const REFUSALS = {
+  'report-not-found': () => notFound('report'),
+  'not-an-authority': referralTarget,
+  'not-referred': () => conflict('the report does not stand referred to this authority'),
+} as const;
+
 const answer = (outcome: ReferralOutcome) => {
-  if (outcome.ok) return { referral: referralBody(outcome.referral) };
-  switch (outcome.refusal) {
-    case 'report-not-found':
-      throw notFound('report');
-    case 'not-an-authority':
-      throw referralTarget();
-    case 'not-referred':
-      throw conflict('the report does not stand referred to this authority');
-  }
+  if (!outcome.ok) throw REFUSALS[outcome.refusal]();
+  return { referral: referralBody(outcome.referral) };
 };
 
 /** The reports an authority reads: those standing referred to its own tenant. */
