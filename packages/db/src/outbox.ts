@@ -49,8 +49,12 @@ export const PUBLISHED_OUTBOX_KEEP_DAYS = 7;
 const PRUNE_BATCH = 1000;
 
 /**
- * Publishes pending outbox messages in id order, at least once: the batch is locked, handed to `publish`, and
- * marked published in the same transaction only after `publish` resolves. A crash between publish and commit
+ * Publishes pending outbox messages in id order, at least once: the batch is locked, handed to `publish` one topic
+ * at a time (the topics side by side, each topic's messages together in id order), and each topic's messages are
+ * marked published in the same transaction only after its `publish` resolves. A topic the broker refuses (too large
+ * a message, no such topic, not allowed) keeps its messages pending and fails the pass after the others are marked:
+ * one refused message no longer failed the whole batch, which every pass then wrote again to every other topic
+ * (each partner's orders duplicated without end, none marked). A crash between publish and commit
  * re-publishes: consumers are idempotent by id. Relays of one filter in several processes (actioner replicas)
  * take turns (a transaction-scoped advisory lock per schema and filter): while one waits for its broker, another
  * that skipped its locked rows would publish the later messages first, and a partner would read an order's
@@ -64,7 +68,7 @@ export async function relayOutbox(
   batchSize = 100,
   filter?: OutboxFilter,
 ): Promise<number> {
-  return withTransaction(pool, async (client) => {
+  const pass = await withTransaction(pool, async (client) => {
     await client.query(
       `/* outbox:relay-lock */ select pg_advisory_xact_lock(hashtext('mod-outbox-relay:' || current_schema() || ':' || $1))`,
       [JSON.stringify(filter ?? null)],
@@ -81,14 +85,25 @@ export async function relayOutbox(
        order by id limit $1 for update skip locked`,
       [batchSize, filter === undefined ? null : (filter.topics ?? []), filter?.topicPrefixes ?? []],
     );
-    if (rows.length === 0) return 0;
-    await publish(rows);
-    await client.query(
-      `/* outbox:mark-published */ update outbox set published_at = now() where id = any($1)`,
-      [rows.map((r) => r.id)],
-    );
-    return rows.length;
+    if (rows.length === 0) return { published: 0, refused: [] };
+    const byTopic = new Map<string, OutboxMessage[]>();
+    for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    const groups = [...byTopic.values()];
+    const settled = await Promise.allSettled(groups.map((group) => publish(group)));
+    const sent = groups.filter((_, i) => settled[i]?.status === 'fulfilled').flat();
+    if (sent.length > 0)
+      await client.query(
+        `/* outbox:mark-published */ update outbox set published_at = now() where id = any($1)`,
+        [sent.map((r) => r.id)],
+      );
+    return {
+      published: sent.length,
+      refused: settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : [])),
+    };
   });
+  // After the commit: what was published stays marked, and the refusal is the pass's failure (logged, retried).
+  if (pass.refused.length > 0) throw pass.refused[0];
+  return pass.published;
 }
 
 export async function countUnpublished(db: Queryable, filter?: OutboxFilter): Promise<number> {
