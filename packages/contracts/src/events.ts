@@ -66,6 +66,20 @@ export const Hit = ClosedObject({
 export type Hit = Static<typeof Hit>;
 
 /**
+ * Why frames of a multi-frame file were left unhashed (scanner) or unscored (classifier): `frame-limit` (past
+ * `HASH_MAX_FRAMES` or `CLASSIFIER_MAX_FRAMES` distinct frames), `time-limit` (half the decode budget spent),
+ * `decode-refused` (the decoder refused a later frame, or the file's frames as a whole), `no-decoder` (an animated
+ * PNG: no decoder here reads its frames after the first shown one).
+ */
+export const FramesUnexamined = Type.Union([
+  Type.Literal('frame-limit'),
+  Type.Literal('time-limit'),
+  Type.Literal('decode-refused'),
+  Type.Literal('no-decoder'),
+]);
+export type FramesUnexamined = Static<typeof FramesUnexamined>;
+
+/**
  * The frames of a multi-frame file the scanner hashed: `examined` leading frames of `count` (every distinct one
  * among them, `hashed`, perceptually). `examined < count`: the frames after them were not hashed (the scanner's
  * `HASH_MAX_FRAMES`, the decode budget, or an animated PNG's frames after its first); when nothing matched, policy
@@ -75,6 +89,8 @@ export const FramesScanned = ClosedObject({
   count: Type.Integer({ minimum: 2, maximum: 1_000_000 }),
   examined: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
   hashed: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  /** Why frames `examined` to `count − 1` were not hashed; absent when every frame was (and in older verdicts). */
+  unexamined: Type.Optional(FramesUnexamined),
 });
 export type FramesScanned = Static<typeof FramesScanned>;
 
@@ -96,20 +112,6 @@ export const ContentHashes = ClosedObject({
 export type ContentHashes = Static<typeof ContentHashes>;
 
 const Probability = Type.Number({ minimum: 0, maximum: 1 });
-
-/**
- * Why frames of a multi-frame file were left unscored: `frame-limit` (past `CLASSIFIER_MAX_FRAMES` distinct frames, as
- * the scanner's `HASH_MAX_FRAMES`), `time-limit` (half the decode budget spent), `decode-refused` (the decoder refused
- * a later frame, or the file's frames as a whole), `no-decoder` (an animated PNG: no decoder here reads its frames
- * after the first shown one).
- */
-export const FramesUnexamined = Type.Union([
-  Type.Literal('frame-limit'),
-  Type.Literal('time-limit'),
-  Type.Literal('decode-refused'),
-  Type.Literal('no-decoder'),
-]);
-export type FramesUnexamined = Static<typeof FramesUnexamined>;
 
 /**
  * The frames of a multi-frame file the classifier scored: `examined` leading frames of `count`, `scored` distinct ones

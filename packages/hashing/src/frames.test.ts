@@ -40,7 +40,7 @@ describe('multi-frame files: every distinct frame hashed', () => {
       expect(hammingDistanceHex(frame2.pdq, want.pdq)).toBeLessThanOrEqual(PDQ_MATCH_DISTANCE);
       expect(hammingDistanceHex(frame2.blockhash, want.blockhash)).toBeLessThanOrEqual(10);
       // maxHashedFrames 1: the first frame only, the file reported with the frames it has.
-      expect(first.frames).toEqual({ count: 3, examined: 1, hashed: [frame0] });
+      expect(first.frames).toEqual({ count: 3, examined: 1, hashed: [frame0], unexamined: 'frame-limit' });
     });
   }
 
@@ -86,7 +86,7 @@ describe('multi-frame files: every distinct frame hashed', () => {
     apng.writeUInt32BE(crc32(apng.subarray(actl, actl + 12)), actl + 12);
     const h = await hashMedia(apng);
     expect(hammingDistanceHex(h.pdq, want.pdq)).toBeLessThanOrEqual(PDQ_MATCH_DISTANCE);
-    expect(h.frames).toMatchObject({ count: 2, examined: 1 });
+    expect(h.frames).toMatchObject({ count: 2, examined: 1, unexamined: 'no-decoder' });
   });
 
   it('hashes the first frame alone, one frame examined, when the strip of many large frames runs past the deadline', async () => {
@@ -104,7 +104,12 @@ describe('multi-frame files: every distinct frame hashed', () => {
     const anim = await animationOf(frames, { format: 'webp', width: 1000, height: 1000 });
     const alone = await hashMedia(anim, { maxHashedFrames: 1 });
     const h = await hashMedia(anim, { limits: { timeoutMs: 1000 } });
-    expect(h.frames).toEqual({ count: 40, examined: 1, hashed: [alone.frames!.hashed[0]] });
+    expect(h.frames).toEqual({
+      count: 40,
+      examined: 1,
+      hashed: [alone.frames!.hashed[0]],
+      unexamined: 'decode-refused',
+    });
     expect([h.pdq, h.blockhash]).toEqual([alone.pdq, alone.blockhash]);
   }, 120_000);
 

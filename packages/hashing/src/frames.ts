@@ -32,6 +32,8 @@ export interface MediaFrames {
   examined: number;
   /** Every distinct frame examined (a frame identical to the one before it is not hashed again), frame 0 first. */
   hashed: FrameHashes[];
+  /** Why frames `examined` to `count − 1` were not hashed; absent when every frame was (`walkFrames`' `stopped`). */
+  unexamined?: FramesStop;
 }
 
 /** Frame `k` of a strip of `frames` frames stacked top to bottom, as a view (no copy). */
@@ -110,6 +112,7 @@ export async function hashFrames(
     count: walked.count,
     examined: walked.examined,
     hashed: walked.visited.map(({ index, value }) => ({ index, ...value })),
+    ...(walked.stopped === undefined ? {} : { unexamined: walked.stopped }),
   };
 }
 

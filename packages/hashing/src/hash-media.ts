@@ -155,7 +155,12 @@ export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {
     decodeScale: decoded.decodeScale,
   };
   if (decoded.frames > 1 && !walk) {
-    result.frames = { count: decoded.frames, examined: 1, hashed: [{ index: 0, ...first }] };
+    result.frames = {
+      count: decoded.frames,
+      examined: 1,
+      hashed: [{ index: 0, ...first }],
+      unexamined: 'decode-refused',
+    };
   } else if (decoded.frames > 1) {
     result.frames = await hashFrames(bytes, decoded, limits, {
       maxHashedFrames,

@@ -8,8 +8,11 @@ import type { FramesUnexamined } from '@mod/contracts';
 export type CaseReason =
   /** Hits in review banks only (their names, sorted). */
   | { code: 'review-bank-hit'; banks: string[] }
-  /** A multi-frame file whose leading `examined` of `count` frames matched nothing, the rest unhashed. */
-  | { code: 'review-frames-unhashed'; examined: number; count: number }
+  /**
+   * A multi-frame file whose leading `examined` of `count` frames matched nothing, the rest unhashed (`why`, when the
+   * verdict says: `no-decoder` for an animated PNG, whose later frames no decoder here reads).
+   */
+  | { code: 'review-frames-unhashed'; examined: number; count: number; why?: FramesUnexamined }
   /**
    * A multi-frame file whose leading `examined` of `count` frames the classifier scored below review, the rest not
    * scored (`why`: frame-limit, time-limit, decode-refused, or no-decoder for an animated PNG's later frames).

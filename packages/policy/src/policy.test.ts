@@ -235,6 +235,17 @@ describe('evaluateVerdict', () => {
     }
   });
 
+  it("says why the scanner left an animated PNG's later frames unhashed: no decoder reads them", () => {
+    const frames = { count: 4, examined: 1, hashed: 1, unexamined: 'no-decoder' as const };
+    const d = evaluateVerdict({ hits: [], hashes, frames }, context);
+    expect(d).toMatchObject({ outcome: 'review', orders: [], evidence: { frames } });
+    expect(d.cases[0]).toMatchObject({
+      reason:
+        'only 1 of 4 frames hashed (an animated PNG: no decoder reads the others), nothing matched in them',
+      caseReason: { code: 'review-frames-unhashed', examined: 1, count: 4, why: 'no-decoder' },
+    });
+  });
+
   it('sends a multi-frame file to review when frames past the bound went unhashed and nothing decided it', () => {
     const some = { count: 300, examined: 128, hashed: 40 };
     const all = { count: 300, examined: 300, hashed: 40 };

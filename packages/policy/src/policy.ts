@@ -295,8 +295,13 @@ export function evaluateVerdict(
       ? [`hit in review bank(s) ${reviewBanks.join(', ')}`, { code: 'review-bank-hit', banks: reviewBanks }]
       : unhashedFrames && frames !== undefined
         ? [
-            `only ${frames.examined} of ${frames.count} frames hashed, nothing matched in them`,
-            { code: 'review-frames-unhashed', examined: frames.examined, count: frames.count },
+            `only ${frames.examined} of ${frames.count} frames hashed${frames.unexamined === 'no-decoder' ? ' (an animated PNG: no decoder reads the others)' : ''}, nothing matched in them`,
+            {
+              code: 'review-frames-unhashed',
+              examined: frames.examined,
+              count: frames.count,
+              ...(frames.unexamined === undefined ? {} : { why: frames.unexamined }),
+            },
           ]
         : classification?.reviewRequired !== true && unscored !== undefined
           ? [

@@ -118,7 +118,7 @@ describe('scan step: every frame of a multi-frame file', () => {
   it('frames past HASH_MAX_FRAMES: matched on what was hashed, and nothing matched means a person reviews it', async () => {
     const media = await animationOf([other, benign, listed], { format: 'webp', ...size });
     const { verdict, kept, policy } = await scan(media, 2);
-    expect(verdict.frames).toEqual({ count: 3, examined: 2, hashed: 2 });
+    expect(verdict.frames).toEqual({ count: 3, examined: 2, hashed: 2, unexamined: 'frame-limit' });
     // frame 1 (benign, negative) suppresses only itself: the unexamined frame 2 is not let through.
     expect(verdict.decision).toBe('suppressed');
     expect(policy.outcome).toBe('review');
@@ -128,7 +128,7 @@ describe('scan step: every frame of a multi-frame file', () => {
         reason: 'only 2 of 3 frames hashed, nothing matched in them',
       }),
     ]);
-    expect(policy.evidence.frames).toEqual({ count: 3, examined: 2, hashed: 2 });
+    expect(policy.evidence.frames).toEqual({ count: 3, examined: 2, hashed: 2, unexamined: 'frame-limit' });
     expect(kept).toBe(true); // sealed in the vault for the reviewer, as a review-bank hit is
     // A match among the frames hashed decides, whatever the rest holds.
     const matched = await scan(await animationOf([listed, other, benign], { format: 'webp', ...size }), 2);

@@ -18,7 +18,13 @@ const Withheld = Nullable(Type.String());
 export const CaseReasonBody = Type.Union([
   Type.Object({ code: Type.Literal('review-bank-hit'), banks: Names }, { additionalProperties: false }),
   Type.Object(
-    { code: Type.Literal('review-frames-unhashed'), examined: Count, count: Count },
+    {
+      code: Type.Literal('review-frames-unhashed'),
+      examined: Count,
+      count: Count,
+      /** Why the scanner left frames unhashed, when its verdict says (no-decoder: an animated PNG's later frames). */
+      why: Type.Optional(FramesUnexamined),
+    },
     { additionalProperties: false },
   ),
   Type.Object(
@@ -108,8 +114,10 @@ export function caseReasonOf(evidence: unknown, kind: string): CaseReason | null
     case 'review-frames-unhashed': {
       const examined = count(r['examined']);
       const frames = count(r['count']);
-      return examined === null || frames === null
-        ? null
+      if (examined === null || frames === null) return null;
+      const why = r['why'];
+      return Value.Check(FramesUnexamined, why)
+        ? { code: 'review-frames-unhashed', examined, count: frames, why }
         : { code: 'review-frames-unhashed', examined, count: frames };
     }
     case 'review-frames-unscored': {

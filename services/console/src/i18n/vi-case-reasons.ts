@@ -6,6 +6,8 @@ export const viCaseReasons = {
   'caseReason.reviewBankHit': 'Khớp ngân hàng cần người xem xét: {banks}',
   'caseReason.reviewFramesUnhashed':
     'Chỉ băm {examined} / {count} khung hình, không khung nào khớp danh sách: cần người xem cả tệp',
+  'caseReason.reviewFramesUnhashedApng':
+    'Ảnh PNG động: chỉ băm được {examined} / {count} khung hình, không bộ giải mã nào ở đây đọc được các khung sau: cần người xem cả tệp',
   'caseReason.reviewFramesUnscored':
     'Bộ phân loại chỉ chấm {examined} / {count} khung hình, rủi ro dưới ngưỡng ({why, select, no-decoder {ảnh PNG động: không đọc được các khung sau} time-limit {hết thời gian giải mã} decode-refused {không giải mã được các khung sau} other {giới hạn số khung}}): cần người xem cả tệp',
   'caseReason.reviewClassifier': 'Bộ phân loại đánh giá rủi ro {score}: cần người xem xét',

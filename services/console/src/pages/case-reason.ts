@@ -48,7 +48,10 @@ export function caseReasonText(i18n: I18n, c: CaseReasons): string {
     case 'review-bank-hit':
       return t('caseReason.reviewBankHit', { banks: r.banks.join(', ') });
     case 'review-frames-unhashed':
-      return t('caseReason.reviewFramesUnhashed', { examined: r.examined, count: r.count });
+      return t(
+        r.why === 'no-decoder' ? 'caseReason.reviewFramesUnhashedApng' : 'caseReason.reviewFramesUnhashed',
+        { examined: r.examined, count: r.count },
+      );
     case 'review-frames-unscored':
       return t('caseReason.reviewFramesUnscored', { examined: r.examined, count: r.count, why: r.why });
     case 'review-classifier':

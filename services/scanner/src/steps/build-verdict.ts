@@ -38,7 +38,14 @@ export function buildVerdict(event: MediaEvent, h: MediaHashes, hits: Hit[], sca
     hits,
     ...(h.frames === undefined
       ? {}
-      : { frames: { count: h.frames.count, examined: h.frames.examined, hashed: h.frames.hashed.length } }),
+      : {
+          frames: {
+            count: h.frames.count,
+            examined: h.frames.examined,
+            hashed: h.frames.hashed.length,
+            ...(h.frames.unexamined === undefined ? {} : { unexamined: h.frames.unexamined }),
+          },
+        }),
     ...(event.url === undefined ? {} : { url: event.url }),
     ...(event.externalRef === undefined ? {} : { externalRef: event.externalRef }),
     ...(event.reportedCategory === undefined ? {} : { reportedCategory: event.reportedCategory }),
