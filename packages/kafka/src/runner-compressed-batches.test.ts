@@ -124,4 +124,48 @@ describe('record batches a producer of the topic controls (real Kafka)', () => {
     expect(letters.map((l) => [l.sourceOffset, l.reason.code])).toEqual([['0', BATCH_REFUSED]]);
     expect(letters[0]?.reason.message).toMatch(/1000000 headers, more than 64/);
   }, 120_000);
+
+  it('dead-letters a batch of more records than one fetch decodes, instead of decoding them all', async () => {
+    const { kafka, topic, dlq } = await freshTopics('runner-record-count-test');
+    // The client's MAX_RECORDS_PER_FETCH. Empty records are a few bytes each, a few kilobytes for the batch once
+    // compressed, and a kilobyte of heap each once decoded: 300,000 took 200 MiB; 64 MiB inflated holds millions.
+    const maxRecords = 65_536;
+    const raw = new PlatformaticProducer({ ...kafka.base, compression: 'zstd' });
+    try {
+      const empty = Buffer.alloc(0);
+      // Two batches within the budget, together past it: each is read whole (the second by the next fetch).
+      const fineKey = Buffer.from('fine');
+      for (let i = 0; i < 2; i++)
+        await raw.send({
+          messages: Array.from({ length: 40_000 }, () => ({ topic, key: fineKey, value: empty })),
+        });
+      await raw.send({ messages: Array.from({ length: maxRecords + 1 }, () => ({ topic, value: empty })) });
+      await raw.send({ messages: [{ topic, key: Buffer.from('last'), value: Buffer.from('x') }] });
+    } finally {
+      await raw.close();
+    }
+    let others = 0;
+    let fine = 0;
+    let last = false;
+    await runStepUntil(kafka, {
+      topic,
+      dlq,
+      step: async (m) => {
+        if (m.key === 'last') last = true;
+        else if (m.key === 'fine') fine++;
+        else others++;
+        return { kind: 'ok' };
+      },
+      done: () => last,
+    });
+    // Before: every empty record reached the step (65,537 of them), each a dead letter of its own in a real step.
+    expect([fine, others]).toEqual([80_000, 0]);
+    const letters = (await readTopic(kafka, dlq, (r) => r.length >= 1, 20_000)).map((r) =>
+      Codecs.deadLetter.decode(r.value),
+    );
+    expect(letters.map((l) => [l.sourceOffset, l.reason.code])).toEqual([
+      [String(80_000 + maxRecords), BATCH_REFUSED],
+    ]);
+    expect(letters[0]?.reason.message).toMatch(/65537 records, more than 65536/);
+  }, 120_000);
 });
