@@ -29,10 +29,10 @@ export const classifierSpec = {
     default: 8,
     min: 1,
     max: 256,
-    doc: 'media held at once per partition (waiting for or in a classifier thread); the consumer pauses beyond it',
+    doc: 'media messages at once per partition (waiting for their verdict, without their bytes, or being classified); the consumer pauses beyond it',
   }),
   CLASSIFIER_READ_AHEAD_BYTES: mediaReadAheadSetting(
-    'bytes of media read from Kafka ahead of the classifier (fetched and not started; those in flight, CLASSIFIER_MAX_IN_FLIGHT, come on top): the media kept in memory waiting, at most (256 KiB to 16 MiB; one larger message is still read, alone)',
+    'bytes of media read from Kafka ahead of the classifier (fetched and not started), at most, and as much again of media being classified (media waiting for its verdict holds none: read again once it is there) (256 KiB to 16 MiB; one larger message is still read, alone)',
   ),
   CLASSIFIER_VERDICT_WAIT_MS: env.milliseconds({
     default: 60 * 60 * 1000,

@@ -110,6 +110,8 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
         }),
         maxInFlight: config.CLASSIFIER_MAX_IN_FLIGHT,
         readAheadBytes: config.CLASSIFIER_READ_AHEAD_BYTES,
+        // Media in the steps, bounded by bytes; media awaiting its verdict holds none (read again once it is there).
+        maxInFlightBytes: config.CLASSIFIER_READ_AHEAD_BYTES,
       });
       logger.info(
         { topics: runner.topics(), threads: config.CLASSIFIER_THREADS, batch: config.CLASSIFIER_BATCH_SIZE },
