@@ -20,6 +20,8 @@ beforeAll(async () => {
   await ensureTopics(world.kafka, [
     partnerTopicSpec(world.prefix, 'blockingRequests', 'isp-a'),
     partnerTopicSpec(world.prefix, 'blockingRequests', 'isp-b'),
+    partnerTopicSpec(world.prefix, 'blockingRequests', 'isp-c'),
+    partnerTopicSpec(world.prefix, 'blockingRequests', 'isp-d'),
   ]);
   producer = await createProducer(world.kafka);
 });
@@ -33,8 +35,8 @@ afterAll(() =>
 
 const enqueue = (isp: string, orderId: string, note: string) =>
   withTransaction(world.db, (c) => enqueueOutbox(c, topicOf(isp), orderId, { orderId, note }));
-const pass = () =>
-  relayOutbox(world.db, (rows) => publishOutboxRows(producer, rows)).then(
+const pass = (batchSize = 100) =>
+  relayOutbox(world.db, (rows) => publishOutboxRows(producer, rows), batchSize).then(
     (n) => `published ${n}`,
     (err: unknown) => `failed: ${(err as Error).message}`,
   );
@@ -68,5 +70,20 @@ describe("a partner's topic refusing a message", () => {
     expect(await countUnpublished(world.db)).toBe(0);
     const onA = await read(world, topicOf('isp-a'), (r) => r.length >= 1);
     expect(onA.map((x) => x.key)).toEqual(['order-a1']);
+  });
+
+  it('publishes the other topics when the refused one has a whole batch waiting', async () => {
+    await alterTopicConfig(world.kafka, topicOf('isp-c'), { 'max.message.bytes': '200' });
+    for (const n of [1, 2, 3]) await enqueue('isp-c', `order-c${n}`, 'x'.repeat(400));
+    await enqueue('isp-d', 'order-d1', 'd');
+    // A batch of two: isp-c's first two fill it.
+    expect(await pass(2)).toMatch(/^failed: producing failed/);
+    expect(await countUnpublished(world.db, { topics: [topicOf('isp-d')] })).toBe(0);
+    expect(await countUnpublished(world.db, { topics: [topicOf('isp-c')] })).toBe(3);
+    const onD = await read(world, topicOf('isp-d'), (r) => r.length >= 1);
+    expect(onD.map((x) => x.key)).toEqual(['order-d1']);
+    await alterTopicConfig(world.kafka, topicOf('isp-c'), { 'max.message.bytes': '1048588' });
+    expect(await pass(2)).toBe('published 2');
+    expect(await pass(2)).toBe('published 1');
   });
 });

@@ -52,9 +52,9 @@ const PRUNE_BATCH = 1000;
  * Publishes pending outbox messages in id order, at least once: the batch is locked, handed to `publish` one topic
  * at a time (the topics side by side, each topic's messages together in id order), and each topic's messages are
  * marked published in the same transaction only after its `publish` resolves. A topic the broker refuses (too large
- * a message, no such topic, not allowed) keeps its messages pending and fails the pass after the others are marked:
- * one refused message no longer failed the whole batch, which every pass then wrote again to every other topic
- * (each partner's orders duplicated without end, none marked). A crash between publish and commit
+ * a message, no such topic, not allowed) keeps its messages pending, left aside for the rest of the pass (the batch
+ * is claimed again without it, so a whole batch of them holds no other topic back), and fails the pass after the
+ * others are marked. A crash between publish and commit
  * re-publishes: consumers are idempotent by id. Relays of one filter in several processes (actioner replicas)
  * take turns (a transaction-scoped advisory lock per schema and filter): while one waits for its broker, another
  * that skipped its locked rows would publish the later messages first, and a partner would read an order's
@@ -79,27 +79,44 @@ export async function relayOutbox(
          order by published_at limit $2 for update skip locked)`,
       [PUBLISHED_OUTBOX_KEEP_DAYS, PRUNE_BATCH],
     );
-    const { rows } = await client.query<OutboxMessage>(
-      `/* outbox:claim */ select id, topic, key, payload, traceparent from outbox where published_at is null
-         and ($2::text[] is null or topic = any($2) or exists (select 1 from unnest($3::text[]) p where starts_with(topic, p)))
-       order by id limit $1 for update skip locked`,
-      [batchSize, filter === undefined ? null : (filter.topics ?? []), filter?.topicPrefixes ?? []],
-    );
-    if (rows.length === 0) return { published: 0, refused: [] };
-    const byTopic = new Map<string, OutboxMessage[]>();
-    for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-    const groups = [...byTopic.values()];
-    const settled = await Promise.allSettled(groups.map((group) => publish(group)));
-    const sent = groups.filter((_, i) => settled[i]?.status === 'fulfilled').flat();
-    if (sent.length > 0)
-      await client.query(
-        `/* outbox:mark-published */ update outbox set published_at = now() where id = any($1)`,
-        [sent.map((r) => r.id)],
+    const published: OutboxMessage[] = [];
+    const refused: unknown[] = [];
+    const refusedTopics: string[] = [];
+    // A refused topic's messages are left aside for the rest of the pass and the batch claimed again without them,
+    // so a topic refused with a whole batch waiting does not hold every other topic back.
+    for (;;) {
+      const { rows } = await client.query<OutboxMessage>(
+        `/* outbox:claim */ select id, topic, key, payload, traceparent from outbox where published_at is null
+           and ($2::text[] is null or topic = any($2) or exists (select 1 from unnest($3::text[]) p where starts_with(topic, p)))
+           and topic <> all($4::text[])
+         order by id limit $1 for update skip locked`,
+        [
+          batchSize,
+          filter === undefined ? null : (filter.topics ?? []),
+          filter?.topicPrefixes ?? [],
+          refusedTopics,
+        ],
       );
-    return {
-      published: sent.length,
-      refused: settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : [])),
-    };
+      const byTopic = new Map<string, OutboxMessage[]>();
+      for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+      const groups = [...byTopic.values()];
+      const settled = await Promise.allSettled(groups.map((group) => publish(group)));
+      const sent = groups.filter((_, i) => settled[i]?.status === 'fulfilled').flat();
+      if (sent.length > 0)
+        await client.query(
+          `/* outbox:mark-published */ update outbox set published_at = now() where id = any($1)`,
+          [sent.map((r) => r.id)],
+        );
+      published.push(...sent);
+      groups.forEach((group, i) => {
+        const s = settled[i];
+        if (s?.status !== 'rejected') return;
+        refused.push(s.reason);
+        refusedTopics.push(group[0]?.topic ?? '');
+      });
+      if (rows.length < batchSize || sent.length === rows.length) break;
+    }
+    return { published: published.length, refused };
   });
   // After the commit: what was published stays marked, and the refusal is the pass's failure (logged, retried).
   if (pass.refused.length > 0) throw pass.refused[0];
