@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '@mod/audit';
 import { appendAudit } from './audit.js';
+import {
+  REPORT_HOLD_COLUMNS,
+  toReportHold,
+  type ReportHoldRow,
+  type ReportLegalHold,
+} from './report-holds.js';
 import { withTransaction, type Pool, type PoolClient, type Queryable } from './pool.js';
 
 /**
@@ -202,4 +208,41 @@ export async function referralTargets(db: Queryable): Promise<{ id: string; name
      where kind = 'authority' and disabled_at is null order by name, id`,
   );
   return rows;
+}
+
+/**
+ * A legal hold an authority keeps on a report that does not stand referred to it (the referral withdrawn, or the
+ * hold placed by the report's id): the authority reads nothing of the report but its own hold, which it alone (or an
+ * admin) releases. `referralWithdrawnAt`: when its last referral to this authority was withdrawn (null: never
+ * referred to it).
+ */
+export interface HeldReport {
+  reportId: string;
+  legalHold: ReportLegalHold;
+  referralWithdrawnAt: Date | null;
+}
+
+/** At most this many of an authority's holds are listed (holds are few; the oldest beyond it are left). */
+export const HELD_REPORTS_LIMIT = 200;
+
+/**
+ * The reports the authority tenant holds but does not stand referred to, newest hold first. Never a hold kept for
+ * another authority.
+ */
+export async function heldNotReferred(db: Queryable, authorityTenantId: string): Promise<HeldReport[]> {
+  const { rows } = await db.query<ReportHoldRow & { id: string; referral_withdrawn_at: Date | null }>(
+    `/* reports:held-not-referred */ select r.id, ${REPORT_HOLD_COLUMNS},
+       (select max(f.withdrawn_at) from report_referrals f
+        where f.report_id = r.id and f.authority_tenant_id = $1) as referral_withdrawn_at
+     from reports r where r.hold_at is not null and r.hold_authority_tenant_id = $1
+       and not ${referredToCondition('$1')}
+     order by r.hold_at desc, r.id limit $2`,
+    [authorityTenantId, HELD_REPORTS_LIMIT],
+  );
+  return rows.flatMap((r) => {
+    const legalHold = toReportHold(r);
+    return legalHold === null
+      ? []
+      : [{ reportId: r.id, legalHold, referralWithdrawnAt: r.referral_withdrawn_at }];
+  });
 }

@@ -122,4 +122,6 @@ export const REPORTS_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     tenant: 'own',
     ...about('reportId', '/v1/referred-reports/:id'),
   },
+  // Its own holds on reports no longer referred to it (none in the fixtures): the list, to its authority alone.
+  'GET /v1/referred-reports/held': { roles: ['authority'], tenant: 'own' },
 };

@@ -14,7 +14,17 @@ import {
 import type { Principal } from '@mod/db/access';
 import { principalOf } from '../auth.js';
 import { conflict, notFound, referralTarget } from '../errors.js';
-import { auditActor, ErrorResponses, Nullable, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import {
+  auditActor,
+  auditCallerChange,
+  ErrorResponses,
+  Nullable,
+  Text,
+  Uuid,
+  type RouteDeps,
+  type TypedApp,
+} from './common.js';
+import { heldReportRoutes } from './referred-holds.js';
 import {
   ReportBodyOut,
   ReportList,
@@ -192,6 +202,8 @@ export async function reportReferralRoutes(app: TypedApp, deps: RouteDeps): Prom
 
 /** `GET /v1/referred-reports` and `/:id`: an authority's reports, those standing referred to its tenant. */
 export async function referredReportRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+  // The reports it still holds once no longer referred to it: the hold alone (referred-holds.ts).
+  await heldReportRoutes(app, deps);
   app.get(
     '',
     {
@@ -208,6 +220,19 @@ export async function referredReportRoutes(app: TypedApp, deps: RouteDeps): Prom
     async (req) => {
       const p = principalOf(req);
       const reports = await listReports(deps.db, reportPage(referredScope(p), req.query));
+      // An outside organisation read citizens' reports: the page is on record (who, which page, how many) before
+      // any is sent, so a page the log refuses sends nothing; each report opened is recorded on its own read.
+      await auditCallerChange(deps.db, p, {
+        action: 'referred_report.list_read',
+        subject: { type: 'tenant', id: p.tenantId },
+        evidence: {
+          status: req.query.status ?? null,
+          beforeReceivedAt: req.query.beforeReceivedAt ?? null,
+          beforeId: req.query.beforeId ?? null,
+          limit: req.query.limit ?? null,
+          reports: reports.length,
+        },
+      });
       const now = deps.now();
       return { reports: reports.map((r) => forAuthority(p, toReportBody(r, now))) };
     },
@@ -220,6 +245,7 @@ export async function referredReportRoutes(app: TypedApp, deps: RouteDeps): Prom
       schema: {
         description: [
           "A report standing referred to the caller's authority tenant, with its referral; any other report 404.",
+          'Every read is audited (referred_report.read; a list read: referred_report.list_read).',
           "The reporter's contact details are never told (hasContact says whether the hotline holds any).",
         ].join(' '),
         params: ReportId,
@@ -234,6 +260,13 @@ export async function referredReportRoutes(app: TypedApp, deps: RouteDeps): Prom
       const report = await getReport(deps.db, req.params.id, referredScope(p));
       const referral = report === null ? null : await referralTo(deps.db, report.id, p.tenantId);
       if (report === null || referral === null) throw notFound('report');
+      // Every read of a citizen's report by an outside organisation is on record (who, which report, when) before
+      // it is sent; a refused one (404) read nothing.
+      await auditCallerChange(deps.db, p, {
+        action: 'referred_report.read',
+        subject: { type: 'report', id: report.id },
+        evidence: { authorityTenantId: p.tenantId, referralId: referral.id },
+      });
       return { report: forAuthority(p, toReportBody(report, deps.now())), referral: referralBody(referral) };
     },
   );
