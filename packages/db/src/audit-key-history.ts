@@ -1,6 +1,6 @@
-import { verifyTreeHead } from '@mod/audit';
+import { loadPublicKey, verifyTreeHead } from '@mod/audit';
 import type { KeyValidity, PublicKeyInfo } from '@mod/audit';
-import { auditLogId } from './audit-heads.js';
+import { auditLogId, auditPublicKeys } from './audit-heads.js';
 import type { Queryable } from './pool.js';
 
 /** Rows read per query while looking for a key's first or last head of this log. */
@@ -62,4 +62,17 @@ export async function auditKeyHistory(
     history.push({ keyId: key.keyId, fromSize, toSize });
   }
   return history.sort((a, b) => a.fromSize - b.fromSize || a.keyId.localeCompare(b.keyId));
+}
+
+/** The keys the database lists (anyone's word: `keyHandovers` takes only those a trusted key took over from). */
+export async function listedKeys(db: Queryable): Promise<PublicKeyInfo[]> {
+  const keys: PublicKeyInfo[] = [];
+  for (const k of await auditPublicKeys(db)) {
+    try {
+      keys.push(loadPublicKey(k.spki));
+    } catch {
+      // A row that is no key names no head's key: its heads stay unknown.
+    }
+  }
+  return keys;
 }

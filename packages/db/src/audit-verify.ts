@@ -9,13 +9,16 @@ import {
   decodeRecord,
   foldNodes,
   hashesEqual,
+  keyForHead,
+  keyHandovers,
   loadPublicKey,
   rootPlan,
   toHex,
   verifyTreeHead,
 } from '@mod/audit';
-import type { PublicKeyInfo, SignedTreeHead, VerifyReason } from '@mod/audit';
+import type { HandedOverKey, PublicKeyInfo, SignedTreeHead, VerifyReason } from '@mod/audit';
 import { auditLogId, auditPublicKeys, listTreeHeads } from './audit-heads.js';
+import { listedKeys } from './audit-key-history.js';
 import { createPgMerkleStore, nextPeaks } from './audit-store.js';
 import type { Queryable } from './pool.js';
 
@@ -53,6 +56,8 @@ export type StoredLogVerification =
       logId: string;
       /** Heads checked that are of the legacy format, which names no log (checked by signature and root). */
       legacyHeads: number;
+      /** Rotated-out keys whose heads counted through the log's key history (`keyHistory`), oldest first. */
+      handedOverKeys: { keyId: string; fromSize: number; toSize: number; handedTo: string }[];
     }
   | {
       ok: false;
@@ -78,6 +83,13 @@ export interface VerifyStoredLogOptions {
    * and the stored heads alone then show nothing; a kept head still names the cut or the rewrite.
    */
   keptHeads?: readonly SignedTreeHead[];
+  /**
+   * Also take the heads of the log's older keys (`keyHandovers`: a key the database lists, all of whose heads lie
+   * at or below a head of a trusted key, which commits them: each head's root is still recomputed from the
+   * records), inside the sizes each signed; so after a rotation the current key alone is enough. A head of a key
+   * the database does not list, or past the last trusted head, is still `unknown_key`.
+   */
+  keyHistory?: boolean;
   /** Records read per query (default 5,000). */
   chunkRecords?: number;
   /** Most missing evidence documents listed (all are counted). Default 1,000. */
@@ -170,8 +182,10 @@ export async function verifyStoredLog(
   const heads = [...stored, ...kept].sort((a, b) => a.treeSize - b.treeSize);
   // Every head that is no head of this log is listed, and the first fails the log: a row is only refused by
   // the API's reads, but whoever could insert it could also have altered a real head.
+  const handed = options.keyHistory === true ? keyHandovers(heads, trusted, await listedKeys(db)) : [];
   for (const head of heads) {
-    const check = verifyTreeHead(head, trusted);
+    const key = keyForHead(head, trusted, handed);
+    const check = key === null ? ({ ok: false, code: 'unknown_key' } as const) : verifyTreeHead(head, [key]);
     const reason = !check.ok
       ? check.code
       : head.logId !== undefined && head.logId !== logId
@@ -190,7 +204,7 @@ export async function verifyStoredLog(
   if (refused !== undefined) {
     const what = `${refused.kept ? 'kept' : 'stored'} tree head of size ${refused.treeSize}`;
     const why = {
-      unknown_key: 'is signed by an untrusted key',
+      unknown_key: `is signed by key ${refused.keyId}, which is not trusted${options.keyHistory === true ? ' and not an older key of the log sealed by a trusted head (or not at that size)' : ''}`,
       bad_signature: 'has a bad signature',
       wrong_log: `is of log ${refused.logId ?? ''}, not of this log ${logId}`,
     }[refused.reason];
@@ -359,5 +373,19 @@ export async function verifyStoredLog(
     );
   }
   const legacyHeads = heads.filter((h) => h.logId === undefined).length;
-  return { ok: true, records: size, treeHead: latest, rootHash: toHex(root), logId, legacyHeads };
+  const handedOverKeys = handed.map((k: HandedOverKey) => ({
+    keyId: k.key.keyId,
+    fromSize: k.fromSize,
+    toSize: k.toSize,
+    handedTo: k.handedTo,
+  }));
+  return {
+    ok: true,
+    records: size,
+    treeHead: latest,
+    rootHash: toHex(root),
+    logId,
+    legacyHeads,
+    handedOverKeys,
+  };
 }

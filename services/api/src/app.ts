@@ -296,6 +296,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...routeDeps,
     signingKey: deps.auditSigningKey ?? null,
     trusted: deps.auditTrustedKeys ?? (deps.auditSigningKey ? [deps.auditSigningKey] : []),
+    registry: deps.registry,
   });
   await app.register(ispRoutes, { prefix: '/v1/isp', ...routeDeps });
   const vaultKeys = deps.evidenceVault?.keyring ?? createMasterKeyring({ current: '' });

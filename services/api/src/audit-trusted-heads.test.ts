@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, loadSigningKey, signTreeHead, verifyBundle } from '@mod/audit';
 import { appendAuditAlone, signTreeHeadIfDue, type SignedTreeHead, type SigningKey } from '@mod/db/audit';
+import { createRegistry } from '@mod/telemetry';
 import { useCallersWorld } from './callers-world.js';
 import { bearer } from './testing.js';
 
@@ -9,7 +10,13 @@ import { bearer } from './testing.js';
 // key rotation, an export still verifies with no keys of the verifier's own. Real PostgreSQL, real HTTP on
 // 127.0.0.1.
 
-const api = useCallersWorld({ admin: ['ops', 'admin'] });
+const registry = createRegistry('api');
+const api = useCallersWorld({ admin: ['ops', 'admin'] }, { build: { registry } });
+/** `mod_api_audit_head_rows_refused_total` of `reason`, as the API's registry holds it now. */
+const refusedRows = async (reason: string): Promise<number> => {
+  const metric = await registry.getSingleMetric('mod_api_audit_head_rows_refused_total')?.get();
+  return metric?.values.find((v) => v.labels['reason'] === reason)?.value ?? -1;
+};
 let base: string;
 beforeAll(async () => {
   base = await api.app.listen({ host: '127.0.0.1', port: 0 });
@@ -67,7 +74,11 @@ describe('stored head rows no trusted key signed', () => {
     const other = signTreeHead({ ...genuine, rootHash: 'cd'.repeat(32) }, stranger);
     await insertRow(other, new Date(Date.parse(genuine.timestamp) + 60_000));
 
+    expect(await refusedRows('bad_signature')).toBe(0);
     const latest = await get('/v1/audit/tree-heads/latest');
+    // The junk row of the log's key id is refused by the read, and counted (the API's log names it).
+    expect(await refusedRows('bad_signature')).toBeGreaterThan(0);
+    expect(await refusedRows('fork')).toBe(0);
     expect(latest.status).toBe(200);
     expect(latest.body['treeHead']).toEqual(genuine);
     expect((await get(`/v1/audit/tree-heads/${genuine.treeSize}`)).body['treeHead']).toEqual(genuine);

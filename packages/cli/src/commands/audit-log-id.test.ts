@@ -1,18 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, loadSigningKey } from '@mod/audit';
-import {
-  appendAuditBatch,
-  auditConsistencyProof,
-  auditLogId,
-  exportAuditBundle,
-  signTreeHeadIfDue,
-  type SignedTreeHead,
-  type SigningKey,
-} from '@mod/db/audit';
+import { appendAuditBatch, auditConsistencyProof, auditLogId, exportAuditBundle } from '@mod/db/audit';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { auditCommand } from './audit.js';
-import { db, json, runExpecting, useAuditorLog, verdictRecord } from './modctl-database.test-helper.js';
+import {
+  db,
+  json,
+  runExpecting,
+  signHeadWith as sign,
+  useAuditorLog,
+  verdictRecord,
+} from './modctl-database.test-helper.js';
 
 // modctl audit against the log's id and key history, with the real verifier: a bundle or head of another log
 // signed with the same key is refused, and an old-size export after a rotation verifies with the current key.
@@ -25,15 +24,6 @@ beforeAll(async () => {
   other = await createTestSchema();
 });
 afterAll(async () => other.drop());
-
-const sign = (pool: TestDatabase['pool'], key: SigningKey, trusted = [key]) =>
-  signTreeHeadIfDue(pool, {
-    key,
-    trusted,
-    schedule: { everyRecords: 1, everyMs: 3_600_000 },
-    topic: null,
-    force: true,
-  }) as Promise<SignedTreeHead>;
 
 describe('modctl audit and the log id', () => {
   it('verifies an old-size export after a rotation with the current key alone, and refuses another log’s', async () => {

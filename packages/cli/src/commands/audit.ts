@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import {
   AuditErrorCode,
+  BUNDLE_FORMAT,
   LOG_ID_PATTERN,
   fromHex,
+  keyForHead,
   loadPublicKey,
   parseStrictJson,
   signedTreeHeadOf,
@@ -20,12 +22,14 @@ import {
   type Command,
   type CommandIo,
 } from '../command.js';
+import { historyKeysOf } from './audit-history.js';
 import { withPool } from './curator.js';
 
 const USAGE = [
   'usage: modctl audit verify BUNDLE [--key PUBLIC_KEY_PEM]... [--log-id LOG_ID] [--allow-unsigned-scope]',
   '       modctl audit verify-log (--key PUBLIC_KEY_PEM... | --trust-database-keys) [--head HEAD_JSON]...',
   '       modctl audit verify-consistency KEPT_HEAD_JSON PROOF_JSON --key PUBLIC_KEY_PEM... [--log-id LOG_ID]',
+  '         [--history BUNDLE]',
   'verify checks an audit export bundle offline (no database, no network) and prints one JSON line. --key',
   "(repeatable) names the public keys to trust; without it the bundle's own keys are used (compare the printed",
   'scopeKeyId out of band). A head a rotated-out key signed verifies through the key history the bundle carries',
@@ -36,13 +40,20 @@ const USAGE = [
   'tree head and evidence document, and prints one JSON line (missingEvidence: every record whose evidence document',
   'is gone, code MOD_ERR_AUDIT_EVIDENCE_MISSING). Its tree heads are checked against the --key files',
   '(kept apart from the database: whoever holds the database could add a key of theirs); --trust-database-keys uses',
-  'the keys the database lists instead, and says so (trustedKeys: "database"). --head (repeatable) names signed tree',
+  'the keys the database lists instead, and says so (trustedKeys: "database"). With --key, the heads of an older key',
+  'of the log count through its key history: a key the database lists whose heads all lie at or below a head of a',
+  '--key (which commits them; their roots are recomputed from the records), inside the sizes it signed, listed as',
+  'handedOverKeys; so after a rotation the current key is enough. A head of any other key, or of an older key past',
+  'the last head of a --key, fails with MOD_ERR_AUDIT_UNKNOWN_KEY. --head (repeatable) names signed tree',
   "heads kept outside the database (the API's tree-heads answer, a tree-heads topic message, or a bundle): the",
   "log must extend each, so the newest records cut back together with the database's heads are still named.",
   'verify-consistency checks offline that the later signed head in PROOF_JSON (GET /v1/audit/consistency-proof',
   "?fromSize=<the kept head's size>) extends the head you kept: both signed by a --key, and the RFC 9162 proof",
   'leads from the kept root to the later one; a log cut back or rewritten since (a second history) fails, and so',
-  'does a head naming another log than the other head or --log-id (MOD_ERR_AUDIT_WRONG_LOG).',
+  'does a head naming another log than the other head or --log-id (MOD_ERR_AUDIT_WRONG_LOG). A head signed by a',
+  'rotated-out key verifies through the key history of --history BUNDLE (any mod.audit.bundle.v3 export of the log,',
+  'verified against the --key files; or the kept file itself when it is one), inside the sizes it lists for that key;',
+  'another key, or a size outside them, fails with MOD_ERR_AUDIT_UNKNOWN_KEY.',
   'exit codes: 0 verified; 1 verification failed or unreadable input; 2 usage',
 ].join('\n');
 
@@ -61,6 +72,7 @@ const OPTIONS = {
   'allow-unsigned-scope': { type: 'boolean' },
   'trust-database-keys': { type: 'boolean' },
   head: { type: 'string', multiple: true },
+  history: { type: 'string' },
 } as const;
 
 async function verify(args: readonly string[], io: CommandIo): Promise<number> {
@@ -69,6 +81,7 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parsed;
   if (values['trust-database-keys'] === true || values.head !== undefined)
     return usageError(io, USAGE, "--trust-database-keys and --head are verify-log's");
+  if (values.history !== undefined) return usageError(io, USAGE, "--history is verify-consistency's");
   const logId = values['log-id'];
   if (logId !== undefined && !LOG_ID_PATTERN.test(logId))
     return usageError(io, USAGE, '--log-id is 32 lowercase hex characters');
@@ -160,6 +173,7 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
   const parsed = parseCommandArgs({ args: [...args], options: OPTIONS, allowPositionals: true }, USAGE, io);
   if (parsed === null) return AuditExit.USAGE;
   const { values, positionals } = parsed;
+  if (values.history !== undefined) return usageError(io, USAGE, "--history is verify-consistency's");
   if (positionals.length > 0 || values['allow-unsigned-scope'] === true || values['log-id'] !== undefined)
     return usageError(
       io,
@@ -176,11 +190,11 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
   if (typeof keptHeads === 'number') return keptHeads;
   try {
     const result = await withPool((pool) =>
-      verifyStoredLog(pool, { ...(trustDatabase ? {} : { trustedKeys: keys }), keptHeads }),
+      verifyStoredLog(pool, { ...(trustDatabase ? {} : { trustedKeys: keys, keyHistory: true }), keptHeads }),
     );
     const trustedKeys = trustDatabase ? 'database' : 'given';
     if (result.ok) {
-      const { records, rootHash, treeHead, logId, legacyHeads } = result;
+      const { records, rootHash, treeHead, logId, legacyHeads, handedOverKeys } = result;
       const treeSize = treeHead?.treeSize ?? null;
       const kept = keptHeads.length;
       io.stdout(
@@ -192,6 +206,7 @@ async function verifyLog(args: readonly string[], io: CommandIo): Promise<number
           logId,
           legacyHeads,
           trustedKeys,
+          handedOverKeys,
           keptHeads: kept,
         }),
       );
@@ -220,7 +235,11 @@ async function readJson(io: CommandIo, what: string, path: string): Promise<unkn
 
 async function verifyConsistencyCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandArgs(
-    { args: [...args], options: { key: OPTIONS.key, 'log-id': OPTIONS['log-id'] }, allowPositionals: true },
+    {
+      args: [...args],
+      options: { key: OPTIONS.key, 'log-id': OPTIONS['log-id'], history: OPTIONS.history },
+      allowPositionals: true,
+    },
     USAGE,
     io,
   );
@@ -248,17 +267,33 @@ async function verifyConsistencyCommand(args: readonly string[], io: CommandIo):
       AuditErrorCode.BUNDLE_MALFORMED,
       `${proofPath}: not a consistency proof with the later signed head (treeHead2) and its proof`,
     );
+  // The log's older keys, as a v3 export signed by a --key lists them: --history, or the kept file itself.
+  const historyPath =
+    values.history ?? (isObject(keptText) && keptText.format === BUNDLE_FORMAT ? keptPath : undefined);
+  const history = historyPath === undefined ? null : await historyKeysOf(historyPath, keys);
+  if (history?.ok === false) return printFailure(io, history.code, history.message);
+  const handed = history?.handed ?? [];
   for (const head of [kept, later]) {
-    const check = verifyTreeHead(head, keys);
+    const key = keyForHead(head, keys, handed);
+    const check = key === null ? null : verifyTreeHead(head, [key]);
+    if (check === null)
+      return printFailure(
+        io,
+        AuditErrorCode.UNKNOWN_KEY,
+        `the head of size ${head.treeSize} is signed by key ${head.keyId}, which is not a --key${historyPath === undefined ? ' (give --history BUNDLE for the key history of a rotation)' : ' nor an older key the key history lists at that size'}`,
+      );
     if (!check.ok)
       return printFailure(
         io,
-        check.code === 'unknown_key' ? AuditErrorCode.UNKNOWN_KEY : AuditErrorCode.BAD_SIGNATURE,
-        `the head of size ${head.treeSize} ${check.code === 'unknown_key' ? 'is signed by an untrusted key' : 'has a bad signature'}`,
+        AuditErrorCode.BAD_SIGNATURE,
+        `the head of size ${head.treeSize} has a bad signature`,
       );
   }
   // Two heads of one log name the same log (a legacy head names none); --log-id names the one it must be.
-  const logIds = new Set([kept.logId, later.logId, values['log-id']].filter((id) => id !== undefined));
+  const historyLog = history?.ok === true ? history.logId : undefined;
+  const logIds = new Set(
+    [kept.logId, later.logId, values['log-id'], historyLog].filter((id) => id !== undefined),
+  );
   if (logIds.size > 1)
     return printFailure(
       io,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { generateSigningKeyPair, loadSigningKey } from '@mod/audit';
-import { signTreeHeadIfDue } from '@mod/db/audit';
+import { signTreeHeadIfDue, type SignedTreeHead, type SigningKey } from '@mod/db/audit';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { bufferedIo, type Command, type CommandIo } from '../command.js';
 
@@ -142,6 +142,16 @@ export const signHeadNow = (privateKeyPem: string) =>
     topic: null,
     force: true,
   });
+
+/** Signs a head over the whole stored log of `pool` now with `key`, the keys `trusted` the log's (as at a rotation). */
+export const signHeadWith = (pool: TestDatabase['pool'], key: SigningKey, trusted = [key]) =>
+  signTreeHeadIfDue(pool, {
+    key,
+    trusted,
+    schedule: { everyRecords: 1, everyMs: 3_600_000 },
+    topic: null,
+    force: true,
+  }) as Promise<SignedTreeHead>;
 
 /**
  * The set-up of the tests of the audit log's commands: modctl run by `auditor` on a schema of the file's own, a

@@ -16,9 +16,11 @@ import {
   type RefusedHeadSink,
   type SigningKey,
 } from '@mod/db/audit';
+import type { Registry } from '@mod/telemetry';
 import type { FastifyRequest } from 'fastify';
 import { orderScopeOf } from '../auth.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
+import { registerRefusedHeadMetric } from './audit-metrics.js';
 import { ErrorResponses, Timestamp, type RouteDeps, type TypedApp } from './common.js';
 
 /** Authorities and admins read the log's signed heads and consistency proofs: no record contents in them. */
@@ -44,6 +46,8 @@ export interface AuditRouteDeps extends RouteDeps {
   signingKey: SigningKey | null;
   /** Keys whose heads are the log's (`AuditKeys.trusted`): heads no one of them signed are never served. */
   trusted: readonly PublicKeyInfo[];
+  /** Where `mod_api_audit_head_rows_refused_total` is registered (absent: refused rows are only logged). */
+  registry?: Registry;
 }
 
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -145,8 +149,11 @@ const Evidence = Type.Object({
  * Where the audit reads report stored head rows of a trusted key's id that are no head of this log (another log's,
  * a bad signature, a fork of one size): they are passed over, and said in the request's log.
  */
-function reportRefused(req: FastifyRequest): RefusedHeadSink {
-  return (refused) => req.log.warn({ refused }, 'audit tree head row refused: not a head of this log');
+function reportRefused(req: FastifyRequest, count?: RefusedHeadSink): RefusedHeadSink {
+  return (refused) => {
+    count?.(refused);
+    req.log.warn({ refused }, 'audit tree head row refused: not a head of this log');
+  };
 }
 
 /** Maps the audit log's typed errors onto API answers with codes the API documents. */
@@ -171,6 +178,8 @@ async function answer<T>(what: () => Promise<T>): Promise<T> {
  * themselves audited.
  */
 export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<void> {
+  const countRefused = deps.registry === undefined ? undefined : registerRefusedHeadMetric(deps.registry);
+  const refusedOf = (req: FastifyRequest) => reportRefused(req, countRefused);
   const visibleOr404 = async (req: FastifyRequest, seq: number) => {
     const scope = auditScopeOf(req);
     if (!scope.all && !(await auditRecordVisible(deps.db, seq, scope))) throw notFound('audit record');
@@ -180,7 +189,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
     '/tree-heads/latest',
     { config: AUDIT_READERS, schema: { response: { 200: HeadBody, ...ErrorResponses } } },
     async (req) => {
-      const head = await latestTreeHead(deps.db, deps.trusted, reportRefused(req));
+      const head = await latestTreeHead(deps.db, deps.trusted, refusedOf(req));
       if (head === null) throw notFound('signed tree head');
       return { treeHead: head, publicKeys: await auditPublicKeys(deps.db) };
     },
@@ -193,7 +202,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
       schema: { params: Type.Object({ treeSize: Size }), response: { 200: HeadBody, ...ErrorResponses } },
     },
     async (req) => {
-      const head = await treeHeadAt(deps.db, deps.trusted, req.params.treeSize, reportRefused(req));
+      const head = await treeHeadAt(deps.db, deps.trusted, req.params.treeSize, refusedOf(req));
       if (head === null) throw notFound('signed tree head');
       return { treeHead: head, publicKeys: await auditPublicKeys(deps.db) };
     },
@@ -212,7 +221,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
     async (req) => {
       await visibleOr404(req, req.params.seq);
       return answer(() =>
-        auditInclusionProof(deps.db, deps.trusted, req.params.seq, req.query.treeSize, reportRefused(req)),
+        auditInclusionProof(deps.db, deps.trusted, req.params.seq, req.query.treeSize, refusedOf(req)),
       );
     },
   );
@@ -245,13 +254,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
     },
     async (req) =>
       answer(() =>
-        auditConsistencyProof(
-          deps.db,
-          deps.trusted,
-          req.query.fromSize,
-          req.query.toSize,
-          reportRefused(req),
-        ),
+        auditConsistencyProof(deps.db, deps.trusted, req.query.fromSize, req.query.toSize, refusedOf(req)),
       ),
   );
 
@@ -311,7 +314,7 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
           signingKey,
           trusted: deps.trusted,
           reader,
-          report: reportRefused(req),
+          report: refusedOf(req),
           ...(q.treeSize === undefined ? {} : { treeSize: q.treeSize }),
         }),
       );
