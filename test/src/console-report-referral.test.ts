@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { fileReport, referReport } from '@mod/db/reports';
+import { fileReport, referReport, setReportHold, withdrawReferral } from '@mod/db/reports';
 import { chromiumAvailable, firstSignInAs, pageAudit } from './console-browser.js';
 import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
 
@@ -14,7 +14,10 @@ import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
  * (never the report referred to the HCMC police, whose address answers not found), reads what the citizen wrote and
  * the referral, is told the contact details are the hotline's, and places a legal hold on it. Both acts are on the
  * audit record under each person's name; the hotline withdraws the referral with a reason and the officer's list is
- * empty again. axe on each state, screenshots; Vietnamese, then English.
+ * empty again, but the officer's hold stays: the reports page lists it as held by the Hà Nội police, no longer
+ * referred (never the HCMC police's hold), its page shows the hold alone, never what the citizen wrote, and the
+ * officer releases it there. Each of the officer's reads of the report is on the audit record. axe on each state,
+ * screenshots; Vietnamese, then English.
  */
 const available = chromiumAvailable();
 const audit = pageAudit();
@@ -211,8 +214,77 @@ describe.skipIf(!available)("a citizen's report referred to an authority in the 
     ]);
   }, 120_000);
 
+  it('shows the officer its hold on the report no longer referred, the hold alone, and lets it release it', async () => {
+    // The HCMC police hold their report, then its referral is withdrawn too: never shown to the Hà Nội police.
+    const hcm = {
+      actor: { kind: 'person', id: 'hcm-officer' },
+      role: 'authority',
+      tenantId: 'police-hcm',
+    } as const;
+    const at = new Date();
+    const request = { by: hcm, authorityTenantId: 'police-hcm', mayOverride: false, reason: 'Vụ án HCM', at };
+    expect((await setReportHold(opened!.world.db, elsewhere, request)).ok).toBe(true);
+    const back = { reportId: elsewhere, authorityTenantId: 'police-hcm', reason: 'Đã xong', by: hcm, at };
+    expect((await withdrawReferral(opened!.world.db, back)).ok).toBe(true);
+
+    await police.goto(`${opened!.origin}/console/reports`);
+    const row = police.locator(`[data-testid=held-reports] tr[data-report-id="${referred}"]`);
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await police.locator('#held-list-title').textContent()).toBe(
+      'Báo cáo cơ quan bạn đang lưu giữ, không còn được chuyển',
+    );
+    expect(await row.locator('th').textContent()).toContain('Do cơ quan bạn lưu giữ, không còn được chuyển');
+    expect(await row.locator('td').nth(2).textContent()).toBe('Vụ án số 45/2026, Công an Hà Nội');
+    expect(await police.locator(`[data-report-id="${elsewhere}"]`).count()).toBe(0);
+    await police.waitForLoadState('networkidle');
+    await audit.look(police, 'report-held-list');
+
+    await row.locator('a').click();
+    await expect.poll(() => title(police)).toBe('Báo cáo do cơ quan bạn lưu giữ');
+    await police.waitForSelector('[data-testid=report-hold-state]');
+    expect(await police.textContent('[data-testid=held-mark]')).toMatch(/^Do cơ quan bạn lưu giữ, không còn/);
+    const main = (await police.textContent('main')) ?? '';
+    expect(main).toContain('Vụ án số 45/2026, Công an Hà Nội');
+    expect(main).not.toContain(DESCRIPTION);
+    expect(main).not.toContain('referral.example');
+    await police.waitForLoadState('networkidle');
+    await audit.look(police, 'report-held-only');
+    await police.selectOption('#language', 'en');
+    await expect.poll(() => title(police)).toBe('Report held by your authority');
+    await audit.look(police, 'report-held-only-english');
+    await police.selectOption('#language', 'vi');
+
+    await police.fill('#report-hold-reason', 'Đã chuyển hồ sơ sang Viện kiểm sát');
+    await police.click('[data-testid=report-hold] button[type=submit]');
+    await police.waitForSelector('[data-testid=held-released]');
+    expect(await police.textContent('[data-testid=report-hold-state]')).toMatch(/^Không lưu giữ/);
+    expect(await police.locator('#report-hold-reason').count()).toBe(0);
+    await audit.look(police, 'report-held-released');
+
+    await police.goto(`${opened!.origin}/console/reports`);
+    await expect
+      .poll(() => police.locator('[data-testid=report-summary]').textContent())
+      .toBe('Chưa có báo cáo nào được chuyển cho cơ quan của bạn.');
+    expect(await police.locator('[data-testid=held-reports]').count()).toBe(0);
+    const records = (await listAudit(opened!.world.db, { subjectId: referred })).filter(
+      (r) => r.action === 'report.legal_hold_released' || r.action === 'referred_report.read',
+    );
+    // The officer's reads while it stood referred (the page, then its reload after the hold), then the release.
+    expect(records.map((r) => [r.action, r.actor.id, r.tenantId]).at(-1)).toEqual([
+      'report.legal_hold_released',
+      an.person.id,
+      'police-hn',
+    ]);
+    expect(records.at(-1)?.reason).toBe('Đã chuyển hồ sơ sang Viện kiểm sát');
+    const reads = records.filter((r) => r.action === 'referred_report.read');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(new Set(reads.map((r) => `${r.actor.id} ${r.role} ${r.tenantId}`))).toEqual(
+      new Set([`${an.person.id} authority police-hn`]),
+    );
+  }, 120_000);
+
   it('found no serious accessibility problem, no request to another origin, no refused script', () => {
-    expect(Object.keys(audit.findings)).toHaveLength(5);
+    expect(Object.keys(audit.findings)).toHaveLength(9);
     expect(audit.statesWithFindings()).toEqual({});
     expect(audit.pageProblems()).toEqual([]);
   });

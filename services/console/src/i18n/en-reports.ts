@@ -176,4 +176,17 @@ export const enReports: Readonly<Record<keyof typeof viReports, string>> = {
   'referred.contact':
     "The reporter's contact details are kept by the hotline alone: the reporter agreed to be contacted by the hotline. To reach the reporter, ask the hotline.",
   'referred.noContact': 'The reporter left no contact details.',
+  'held.listTitle': 'Reports held by you, no longer referred',
+  'held.caption': 'Reports your authority holds that are no longer referred to it, newest hold first',
+  'held.summary':
+    '{count, plural, one {# report} other {# reports}} held by your authority, no longer referred: only the hold is shown.',
+  'held.mark': 'Held by you, no longer referred',
+  'held.title': 'Report held by your authority',
+  'held.explain':
+    "The report is no longer referred to your authority: you see only your own hold, and may release it; the report's content is no longer shown.",
+  'held.report': 'Report',
+  'held.withdrawnAt': 'Referral withdrawn at',
+  'held.neverReferred': 'Never referred to your authority',
+  'held.released':
+    'Hold released. The report is not referred to your authority, so you can no longer open it.',
 };

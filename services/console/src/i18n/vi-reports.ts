@@ -179,4 +179,17 @@ export const viReports = {
   'referred.contact':
     'Thông tin liên hệ của người báo cáo chỉ do đường dây nóng giữ: người báo cáo đồng ý để đường dây nóng liên hệ lại. Cần liên hệ người báo cáo, xin đề nghị đường dây nóng.',
   'referred.noContact': 'Người báo cáo không để lại thông tin liên hệ.',
+  'held.listTitle': 'Báo cáo cơ quan bạn đang lưu giữ, không còn được chuyển',
+  'held.caption':
+    'Báo cáo cơ quan bạn đang lưu giữ nhưng không còn được chuyển cho bạn, lưu giữ mới nhất trước',
+  'held.summary': '{count} báo cáo do cơ quan bạn lưu giữ, không còn được chuyển: chỉ thấy lệnh lưu giữ.',
+  'held.mark': 'Do cơ quan bạn lưu giữ, không còn được chuyển',
+  'held.title': 'Báo cáo do cơ quan bạn lưu giữ',
+  'held.explain':
+    'Báo cáo không còn được chuyển cho cơ quan bạn: bạn chỉ thấy lệnh lưu giữ của mình và có thể gỡ nó; nội dung báo cáo không còn hiển thị.',
+  'held.report': 'Báo cáo',
+  'held.withdrawnAt': 'Lần chuyển bị rút lại lúc',
+  'held.neverReferred': 'Chưa từng được chuyển cho cơ quan bạn',
+  'held.released':
+    'Đã gỡ lưu giữ. Báo cáo không được chuyển cho cơ quan bạn, nên bạn không mở lại được báo cáo này.',
 } as const;

@@ -1,26 +1,45 @@
-import { api, ok } from '../api/client.js';
+import { api, ApiFailure, ok } from '../api/client.js';
 import { useI18n } from '../i18n/locale.js';
 import { useLoad } from '../ui/kit.js';
 import { Facts, TitledTable } from '../ui/records.js';
 import { ReportFrame, reportContentFacts, subjectUrlText } from './report-detail.js';
+import { HeldReportView, loadHeld } from './held-report.js';
 import { ReportHold } from './report-hold.js';
 import { reportStatusLabel, subjectStatusLabel } from './reports-labels.js';
+
+/**
+ * The report as the authority may read it: referred to it, or else (404) its own hold on it alone when it holds it
+ * no longer referred; neither: the 404 stands.
+ */
+async function loadForAuthority(id: string) {
+  try {
+    return {
+      referred: await ok(api.GET('/v1/referred-reports/{id}', { params: { path: { id } } })),
+      held: null,
+    };
+  } catch (err) {
+    if (!(err instanceof ApiFailure && err.status === 404)) throw err;
+    const held = (await loadHeld()).find((h) => h.reportId === id);
+    if (held === undefined) throw err;
+    return { referred: null, held };
+  }
+}
 
 /**
  * A report referred to the signed-in authority's tenant (`GET /v1/referred-reports/:id`; another authority's
  * answers 404): what it says and where it stands, its addresses, the referral (who, when, why), and the legal-hold
  * form for its own authority. The reporter's contact details are the hotline's alone: the page says whom to ask.
+ * A report it holds no longer referred to it shows the hold alone, to release it (`HeldReportView`).
  */
 export function ReferredReportPage(props: { id: string }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const loaded = useLoad(
-    () => ok(api.GET('/v1/referred-reports/{id}', { params: { path: { id: props.id } } })),
-    [props.id],
-  );
-  const d = loaded.data;
+  const loaded = useLoad(() => loadForAuthority(props.id), [props.id]);
+  const held = loaded.data?.held ?? null;
+  const d = loaded.data?.referred ?? null;
   return (
-    <ReportFrame title={t('referred.title')} load={loaded}>
+    <ReportFrame title={t(held === null ? 'referred.title' : 'held.title')} load={loaded}>
+      {held === null ? null : <HeldReportView held={held} />}
       {d === null ? null : (
         <>
           <Facts

@@ -19,6 +19,7 @@ import { ReportStatsSection } from './reports-stats.js';
 
 import { OperatorReportPage, ReportCountdown } from './report-detail.js';
 import { ReferredReportPage } from './referred-report.js';
+import { HeldReportList } from './held-report.js';
 
 /** One report: an authority reads those referred to it (`referred-report.tsx`), operators every report. */
 export function ReportPage(props: { id: string }) {
@@ -162,7 +163,10 @@ export function ReportsPage() {
       {operator ? (
         <ReportList />
       ) : role === 'authority' ? (
-        <ReportList referred />
+        <>
+          <ReportList referred />
+          <HeldReportList />
+        </>
       ) : (
         <p class="notice">{t('reports.statsOnly')}</p>
       )}
