@@ -167,6 +167,8 @@ describe('writtenUrlProblem', () => {
     expect(writtenUrlProblem(' https://p.example/1 ')).toBeNull();
     expect(writtenUrlProblem('HTTP://user:pw@p.example:8080/a?b#c')).toBeNull();
     expect(writtenUrlProblem('http://[::1]/')).toBeNull();
+    // A backslash in a query stays one (the parsers repair only those before it).
+    expect(writtenUrlProblem('https://p.example/a?q=a\\b#c\\d')).toBeNull();
     expect(writtenUrlProblem('p.example/1', { schemeOptional: true })).toBeNull();
     expect(writtenUrlProblem('p.example/1')).toEqual(expect.any(String));
     expect(writtenUrlProblem('///p/1', { schemeOptional: true })).toEqual(expect.any(String));

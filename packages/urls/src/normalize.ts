@@ -168,7 +168,7 @@ export function normalizeUrl(input: string): NormalizeResult {
 /**
  * What a URL parser would silently repair in `input` as written, or null when there is nothing: an empty authority
  * (`https:///p/1`, which parsers read as the page `/1` of host `p`), fewer or more than two slashes after the
- * scheme (`https:/p/1`, `https:p/1`), a backslash (read as a slash), a tab or line break (dropped). A URL written
+ * scheme (`https:/p/1`, `https:p/1`), a backslash before the query (read as a slash), a tab or line break (dropped). A URL written
  * so is normalised to another address than the one it reads as, so where the text itself is kept and shown (an
  * order's subject, a list's pattern) it is refused rather than repaired. `schemeOptional`: a pattern may omit
  * the scheme, as URL-list patterns do (`example.org/path`).
@@ -179,7 +179,9 @@ export function writtenUrlProblem(
 ): string | null {
   const text = input.trim();
   if (/[\t\n\r]/.test(text)) return 'a URL has no tab or line break inside (parsers drop them)';
-  if (text.includes('\\')) return 'a URL writes its slashes as / (a backslash as %5C)';
+  // Before the query: a backslash there is a slash to the parsers; in a query or fragment it stays as written.
+  if (text.slice(0, text.search(/[?#]|$/)).includes('\\'))
+    return 'a URL writes its slashes as / (a backslash as %5C)';
   const schemed = /^[a-z][a-z0-9+.-]*:/i.exec(text);
   let rest: string;
   if (schemed === null || (schemeOptional && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text))) {

@@ -60,9 +60,15 @@ function checkedSubjectValue(subject: { type: string; value: string }): string {
     const given = URL.parse(subject.value.trim());
     if (given !== null && (given.username !== '' || given.password !== ''))
       throw badRequest('MOD_ERR_API_VALIDATION', 'a url subject carries no credentials (user:password@)');
-    // The same for what the parsers repair: a backslash, read as a slash (`https://evil.example\.bank.example/` is a
-    // page of evil.example to the feeds and the verifier, a name under bank.example to the target), or an empty
-    // authority (`https:///p/1` is a page of host `p`, kept and sent as written).
+    // The same for a backslash, which the parsers read as a slash: `https://evil.example\.bank.example/` is a page
+    // of evil.example to the feeds and the verifier, and reads as a name under bank.example to the target.
+    if (subject.value.includes('\\'))
+      throw badRequest(
+        'MOD_ERR_API_VALIDATION',
+        'a url subject writes its slashes as / (a backslash as %5C)',
+      );
+    // And for what else the parsers repair: an empty authority (`https:///p/1` is a page of host `p`, kept and sent
+    // as written).
     const written = writtenUrlProblem(subject.value);
     if (written !== null) throw badRequest('MOD_ERR_API_VALIDATION', `a url subject: ${written}`);
   } else if (subject.type === 'host') {
