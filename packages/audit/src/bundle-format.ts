@@ -1,4 +1,5 @@
 import type { SignedTreeHead } from './sth.js';
+import type { RecordText } from './texts.js';
 
 /**
  * Format tag of the export bundles this version writes: the scope is signed (`scopeSignature`) together with
@@ -65,6 +66,11 @@ export interface BundleEntry {
   record: string;
   /** Hex RFC 9162 inclusion proof of `leafIndex` in the tree of `treeHead.treeSize` leaves. */
   inclusionProof: string[];
+  /**
+   * The erasable free text of a record that commits to it (`commitments`), by field: the text with its salt
+   * (hex), which must hash to the commitment, or when it was erased. Absent for legacy records.
+   */
+  texts?: Record<string, RecordText>;
 }
 
 /** An export bundle: one JSON file an authority can check offline with `verifyBundle`. */

@@ -1,5 +1,6 @@
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_V2, LEGACY_BUNDLE_FORMAT, type BundleEntry } from './bundle-format.js';
 import { LOG_ID_PATTERN, type SignedTreeHead } from './sth.js';
+import { isRecordText } from './texts.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -89,6 +90,7 @@ export function entryShape(e: unknown): e is BundleEntry {
     typeof e.leafHash === 'string' &&
     typeof e.record === 'string' &&
     Array.isArray(e.inclusionProof) &&
-    e.inclusionProof.every((p) => typeof p === 'string')
+    e.inclusionProof.every((p) => typeof p === 'string') &&
+    (e.texts === undefined || (isObject(e.texts) && Object.values(e.texts).every(isRecordText)))
   );
 }

@@ -5,6 +5,7 @@ import { AuditErrorCode } from './errors.js';
 import { fromHex, hashLeaf, hashesEqual, verifyInclusion, HASH_BYTES } from './merkle.js';
 import { decodeRecord, type EncodedRecord } from './record.js';
 import { loadPublicKey, type PublicKeyInfo } from './sth.js';
+import { checkRecordTexts } from './texts.js';
 
 /** Short names of verification failures, as the issue names them. */
 export const VerifyReason = {
@@ -204,6 +205,9 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions = {}):
         seq,
       });
     }
+    // Free text beside the record: each shown must hash to the record's commitment; an erased one is fine.
+    const textProblem = checkRecordTexts(decoded.record, entry.texts);
+    if (textProblem !== null) return failure('changed', textProblem, { index: i, seq });
   }
   return {
     ok: true,

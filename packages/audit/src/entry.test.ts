@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical.js';
 import { auditRefsOf, normaliseAction, normaliseId, normaliseReason, toAuditDraft } from './entry.js';
 import { buildRecord } from './record.js';
+import { commitText } from './texts.js';
 
 const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -56,7 +57,7 @@ describe('toAuditDraft', () => {
     expect(() => canonicalJson(emoji)).not.toThrow();
 
     const many = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]));
-    const { draft, documents } = toAuditDraft({
+    const { draft, documents, texts } = toAuditDraft({
       actor: { kind: 'user', id: 'key 1' },
       role: 'Authority',
       action: 'case.note-added',
@@ -70,18 +71,25 @@ describe('toAuditDraft', () => {
     expect(record.role).toBe('authority');
     expect(Object.keys(record.evidence)).toHaveLength(16);
     expect(documents.some((d) => d.name === 'more')).toBe(true);
-    // The reason the record cuts is kept whole, as a document (one of the 16).
-    expect(record.reason).toHaveLength(280);
-    expect(documents.find((d) => d.name === 'reason')?.document).toBe(JSON.stringify('r'.repeat(1000)));
-    expect(record.evidence['reason']).toBe(documents.find((d) => d.name === 'reason')?.digest);
-    const halfPair = toAuditDraft({
-      actor: { kind: 'person', id: 'p-1' },
-      action: 'case.dismissed',
-      subject: { type: 'case', id: 'c-1' },
-      reason: `${'r'.repeat(300)}\ud800`,
-    });
-    expect(halfPair.documents.find((d) => d.name === 'reason')?.document).toBe(
-      JSON.stringify(`${'r'.repeat(300)}\ufffd`),
+    // The reason is kept whole beside the record, which holds only its salted commitment (no document).
+    expect(record.reason).toBeNull();
+    expect(texts).toEqual([{ field: 'reason', text: 'r'.repeat(1000), salt: expect.any(String) as unknown }]);
+    const salt = texts[0]?.salt ?? '';
+    expect(salt).toMatch(/^[0-9a-f]{64}$/);
+    expect(record.commitments).toEqual({ reason: commitText('reason', salt, 'r'.repeat(1000)) });
+    expect(documents.some((d) => d.name === 'reason')).toBe(false);
+    const halfPair = toAuditDraft(
+      {
+        actor: { kind: 'person', id: 'p-1' },
+        action: 'case.dismissed',
+        subject: { type: 'case', id: 'c-1' },
+        reason: `${'r'.repeat(300)}\ud800\u0000`,
+      },
+      () => '00'.repeat(32),
+    );
+    expect(halfPair.texts[0]?.text).toBe(`${'r'.repeat(300)}\ufffd `);
+    expect(halfPair.draft.commitments?.['reason']).toBe(
+      commitText('reason', '00'.repeat(32), halfPair.texts[0]?.text ?? ''),
     );
     expect(record.versions).toEqual({ policy: 'v_1' });
     expect(JSON.stringify(documents)).not.toContain('[1,2,3]');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical.js';
 import { RECORD_LIMITS, type AuditRecord, type AuditRecordDraft } from './record.js';
+import { commitText, newTextSalt } from './texts.js';
 
 /**
  * What callers hand to an audit log (`appendAudit` of `@mod/db/audit`): ids, digests and small evidence values
@@ -29,6 +30,15 @@ export interface NormalisedEntry {
   documents: EvidenceDocument[];
   /** Subject id, evidence digests and the short strings inside evidence documents (for case exports). */
   refs: string[];
+  /** Free text kept beside the log (`audit_texts`), erasable: the record holds only its salted commitment. */
+  texts: CommittedText[];
+}
+
+/** A field's whole text and the salt (hex) of its commitment in the record. */
+export interface CommittedText {
+  field: 'reason';
+  text: string;
+  salt: string;
 }
 
 const OPAQUE_ID_CHAR = /[^A-Za-z0-9._:/+=-]/g;
@@ -83,6 +93,16 @@ export function normaliseReason(reason: string | null | undefined): string | nul
     if (/[\uD800-\uDBFF]$/.test(s)) s = s.slice(0, -1);
     s += '…';
   }
+  return s.trim() === '' ? null : s;
+}
+
+/**
+ * A reason as kept beside the log, whole (no cut): U+0000 (PostgreSQL text holds none) becomes a space, half of a
+ * surrogate pair U+FFFD (no UTF-8 form); blank becomes null.
+ */
+export function committableText(text: string | null | undefined): string | null {
+  if (text === null || text === undefined) return null;
+  const s = text.replaceAll('\u0000', ' ').replace(LONE_SURROGATE, '\ufffd');
   return s.trim() === '' ? null : s;
 }
 
@@ -147,13 +167,14 @@ function collectStrings(value: unknown, out: Set<string>): void {
 
 /**
  * Turns a caller's `AuditEntry` into a strict `@mod/audit` draft, deterministically: ids, action, role,
- * subject type, version strings and evidence names are rewritten into the accepted alphabets, `reason` is
- * cut to 280 characters (a longer one is kept whole as a document named `reason`), and every evidence value
+ * subject type, version strings and evidence names are rewritten into the accepted alphabets, `reason` is kept
+ * whole beside the log (`texts`), the record holding only its salted commitment (`saltOf` gives the salt;
+ * deterministic given it), and every evidence value
  * that is not already a lowercase hex digest becomes a document (canonical JSON) whose SHA-256 the record
  * carries. Beyond 16 evidence names, the rest are folded into one document named `more`. Never throws for any
  * JSON-like input.
  */
-export function toAuditDraft(entry: AuditEntry): NormalisedEntry {
+export function toAuditDraft(entry: AuditEntry, saltOf: () => string = newTextSalt): NormalisedEntry {
   const documents: EvidenceDocument[] = [];
   const refs = new Set<string>();
   const evidence: Record<string, string> = {};
@@ -161,18 +182,11 @@ export function toAuditDraft(entry: AuditEntry): NormalisedEntry {
   const entries = Object.entries(entry.evidence ?? {})
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  // A reason longer than the record holds is kept whole as a document (its digest in the record), so the cut
-  // one in `reason` is never all the log has of what a person wrote (a decision's reason runs to 2,000).
-  const whole =
-    typeof entry.reason === 'string' && entry.reason.length > RECORD_LIMITS.reasonMaxChars
-      ? entry.reason.replace(LONE_SURROGATE, '\ufffd')
-      : null;
-  const room = RECORD_LIMITS.maxEvidenceDigests - (whole === null ? 0 : 1);
+  const room = RECORD_LIMITS.maxEvidenceDigests;
   const direct = entries.slice(0, room - (entries.length > room ? 1 : 0));
   const rest = entries.slice(direct.length);
   const items: [string, unknown][] = [...direct];
   if (rest.length > 0) items.push(['more', Object.fromEntries(rest)]);
-  if (whole !== null) items.push(['reason', whole]);
   for (const [rawName, raw] of items) {
     const name = uniqueName(rawName, taken);
     if (isDigest(raw)) {
@@ -205,12 +219,19 @@ export function toAuditDraft(entry: AuditEntry): NormalisedEntry {
     tenantId: entry.tenantId === null || entry.tenantId === undefined ? null : normaliseId(entry.tenantId),
     action: normaliseAction(entry.action),
     subject: { type: slug(entry.subject.type, /[^a-z0-9_]/g, 32, 't'), id: subjectId },
-    reason: normaliseReason(entry.reason),
+    reason: null,
     evidence,
     versions,
     ...(documents.length > 0 ? { documents: documents.map((d) => d.name) } : {}),
   };
-  return { draft, documents, refs: [...refs] };
+  const texts: CommittedText[] = [];
+  const reason = committableText(entry.reason);
+  if (reason !== null) {
+    const salt = saltOf();
+    texts.push({ field: 'reason', text: reason, salt });
+    draft.commitments = { reason: commitText('reason', salt, reason) };
+  }
+  return { draft, documents, refs: [...refs], texts };
 }
 
 /**

@@ -13,12 +13,24 @@ export {
   type EncodedRecord,
 } from './record.js';
 export {
+  COMMITTED_FIELDS,
+  TEXT_COMMITMENT_LABEL,
+  checkRecordTexts,
+  commitText,
+  isErasable,
+  isRecordText,
+  newTextSalt,
+  type RecordText,
+} from './texts.js';
+export {
   toAuditDraft,
   auditRefsOf,
   normaliseId,
   normaliseAction,
   normaliseReason,
   toJsonValue,
+  committableText,
+  type CommittedText,
   type AuditEntry,
   type EvidenceDocument,
   type NormalisedEntry,

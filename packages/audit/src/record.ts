@@ -40,7 +40,16 @@ export interface AuditRecord {
    * tree. Absent when no digest has a document, and in records written before the field existed.
    */
   documents?: string[];
+  /**
+   * Salted SHA-256 commitments (hex) to free text kept beside the log (`audit_texts`, see `texts.ts`), by field;
+   * a committed field is null in the record itself, so its text can be erased and the record still verifies.
+   * Absent in records written before (legacy: their reason sits in the record and cannot be erased).
+   */
+  commitments?: Record<string, string>;
 }
+
+/** Fields whose free text a record may commit to instead of holding it. */
+export const COMMITTED_FIELDS = ['reason'] as const;
 
 /** What a caller supplies; the log assigns `seq` (and `time` when absent). */
 export interface AuditRecordDraft {
@@ -55,6 +64,8 @@ export interface AuditRecordDraft {
   versions?: Record<string, string>;
   /** Names in `evidence` backed by a document (any order; the record keeps them ascending, none when empty). */
   documents?: readonly string[];
+  /** Commitments to free text kept beside the log (the committed fields then null). */
+  commitments?: Record<string, string>;
 }
 
 /** Bounds that keep free text and media out of the log. */
@@ -81,7 +92,7 @@ const RECORD_KEYS = [
   'versions',
 ] as const;
 /** Fields a record may lack: added after records without them were signed into logs that must keep verifying. */
-const OPTIONAL_RECORD_KEYS = ['documents'] as const;
+const OPTIONAL_RECORD_KEYS = ['documents', 'commitments'] as const;
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 // Opaque ids only: no whitespace, no '@' (keeps e-mail addresses, i.e. personal data, out).
 const OPAQUE_ID = new RegExp(`^[A-Za-z0-9._:/+=-]{1,${RECORD_LIMITS.idMaxChars}}$`);
@@ -200,6 +211,7 @@ export function validateRecord(value: unknown): AuditRecord {
     problems,
   );
   if ('documents' in r) checkDocuments(r.documents, r.evidence, problems);
+  if ('commitments' in r) checkCommitments(r.commitments, r, problems);
   if (problems.length > 0) throw new InvalidRecordError(problems);
   return value as unknown as AuditRecord;
 }
@@ -220,6 +232,21 @@ function checkDocuments(documents: unknown, evidence: unknown, problems: string[
     if (previous !== null && !(previous < name))
       problems.push(`$.documents[${i}]: names must be ascending, once each`);
     previous = name;
+  }
+}
+
+/** `commitments`: a non-empty map of committed fields to 64-hex SHA-256, each such field null in the record. */
+function checkCommitments(commitments: unknown, r: Record<string, unknown>, problems: string[]): void {
+  if (!isPlainObject(commitments) || Object.keys(commitments).length === 0) {
+    problems.push('$.commitments: must be a non-empty object (absent when none)');
+    return;
+  }
+  for (const [field, value] of Object.entries(commitments)) {
+    if (!(COMMITTED_FIELDS as readonly string[]).includes(field))
+      problems.push(`$.commitments.${field}: not a field that can be committed`);
+    else if (r[field] !== null) problems.push(`$.${field}: must be null when committed`);
+    if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value))
+      problems.push(`$.commitments.${field}: must be a SHA-256 in lowercase hex`);
   }
 }
 
@@ -247,6 +274,9 @@ export function buildRecord(
     versions: { ...draft.versions },
     ...(draft.documents !== undefined && draft.documents.length > 0
       ? { documents: [...new Set(draft.documents)].sort() }
+      : {}),
+    ...(draft.commitments !== undefined && Object.keys(draft.commitments).length > 0
+      ? { commitments: { ...draft.commitments } }
       : {}),
   });
 }

@@ -41,6 +41,7 @@ import {
   type AuditScope,
 } from './audit-scope.js';
 import { createPgMerkleStore } from './audit-store.js';
+import { auditTextsOf } from './audit-texts.js';
 import { requireRecordedTimes, seqRangeOfTime } from './audit-time-window.js';
 import type { Queryable } from './pool.js';
 
@@ -98,12 +99,21 @@ async function bundleEntries(
   const plans = located.map((l) => inclusionPlan(l.index, size));
   const leaves: ProofElement = located.map((l) => ({ level: 0, index: l.index }));
   const lookup = await readPlanNodes(await proofStore(db, size), [...plans.flat(), leaves]);
-  return located.map((l, i) => ({
-    leafIndex: l.index,
-    leafHash: toHex(lookup({ level: 0, index: l.index })),
-    record: l.record,
-    inclusionProof: assembleProof(plans[i] ?? [], lookup).map(toHex),
-  }));
+  // Erasable free text rides beside the record (its commitment is inside): kept with its salt, or erased.
+  const texts = await auditTextsOf(
+    db,
+    located.map((l) => l.index),
+  );
+  return located.map((l, i) => {
+    const kept = texts.get(l.index);
+    return {
+      leafIndex: l.index,
+      leafHash: toHex(lookup({ level: 0, index: l.index })),
+      record: l.record,
+      inclusionProof: assembleProof(plans[i] ?? [], lookup).map(toHex),
+      ...(kept === undefined ? {} : { texts: kept }),
+    };
+  });
 }
 
 /** One record with its inclusion proof against a signed head: a one-entry bundle's content. */

@@ -37,7 +37,7 @@ describe('verifyStoredLog after the last signed head', () => {
   it('names a changed record appended after the last head', async () => {
     await tamper(
       'audit_records',
-      `update audit_records set record = replace(record, 'record 8', 'record X') where seq = 8`,
+      `update audit_records set record = replace(record, '"policy":"1"', '"policy":"X"') where seq = 8`,
     );
     expect(await verifyStoredLog(db.pool)).toMatchObject({
       ok: false,
@@ -56,7 +56,7 @@ describe('verifyStoredLog after the last signed head', () => {
   it('names a record inserted past the tree (the application role may insert)', async () => {
     const [last] = await listAudit(db.pool, { fromSeq: 9, limit: 1 });
     const forged = JSON.parse(last?.canonical ?? '{}') as Record<string, unknown>;
-    const record = canonicalJson({ ...forged, seq: 10, reason: 'never appended' });
+    const record = canonicalJson({ ...forged, seq: 10, versions: { policy: 'never-appended' } });
     expect(decodeRecord(record).record.seq).toBe(10);
     // Inserting needs no trigger off: audit_records is append-only, not append-through-the-tree-only.
     await db.pool.query(`insert into audit_records (seq, record, recorded_at) values (10, $1, now())`, [
@@ -255,7 +255,7 @@ describe('verifyStoredLog and evidence documents deleted behind the triggers', (
     await tamper('audit_evidence', `delete from audit_evidence where seq = 2`);
     await tamper(
       'audit_records',
-      `update audit_records set record = replace(record, 'record 8', 'record X') where seq = 8`,
+      `update audit_records set record = replace(record, '"policy":"1"', '"policy":"X"') where seq = 8`,
     );
     expect(await verifyStoredLog(db.pool)).toMatchObject({
       ok: false,

@@ -16,10 +16,11 @@ import {
   toHex,
   verifyTreeHead,
 } from '@mod/audit';
-import type { HandedOverKey, PublicKeyInfo, SignedTreeHead, VerifyReason } from '@mod/audit';
+import type { AuditRecord, HandedOverKey, PublicKeyInfo, SignedTreeHead, VerifyReason } from '@mod/audit';
 import { auditLogId, auditPublicKeys, listTreeHeads } from './audit-heads.js';
 import { listedKeys } from './audit-key-history.js';
 import { createPgMerkleStore, nextPeaks } from './audit-store.js';
+import { checkStoredTexts } from './audit-texts.js';
 import type { Queryable } from './pool.js';
 
 /** A record's evidence digest whose document `audit_evidence` no longer holds. */
@@ -282,6 +283,7 @@ export async function verifyStoredLog(
     const gone: MissingEvidence[] = [];
     /** The refs each record was indexed under when appended (`auditRefsOf`). */
     const indexed: { ref: string; seq: number }[] = [];
+    const read: AuditRecord[] = [];
     // A failure inside the chunk still lists the documents gone from the records read before it.
     const stopAt = async (reason: VerifyReason, message: string, seq: number) => {
       await noteMissing(unbacked, gone);
@@ -325,6 +327,7 @@ export async function verifyStoredLog(
         else if (named.includes(name)) gone.push({ seq, name, digest });
       }
       leaves.push(decoded.leafHash);
+      read.push(decoded.record);
       for (const ref of auditRefsOf(decoded.record, new Map(documents.map((d) => [d.name, d.document]))))
         indexed.push({ ref, seq });
     }
@@ -343,6 +346,9 @@ export async function verifyStoredLog(
         lost.seq,
       );
     }
+    // Texts beside the log (`audit_texts`): each kept one matches its commitment; erased ones are accepted.
+    const text = await checkStoredTexts(db, read);
+    if (text !== null) return stopAt('changed', text.message, text.seq);
     await noteMissing(unbacked, gone);
     // Fold leaf by leaf only where a head must be checked; otherwise append the chunk at once.
     let at = from;

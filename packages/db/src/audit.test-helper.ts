@@ -2,6 +2,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { generateSigningKeyPair, loadSigningKey, type SigningKey } from '@mod/audit';
 import type { AuditEntry } from './domains/audit.js';
 import { withTransaction } from './index.js';
+import { signTreeHeadIfDue } from './audit-signer.js';
 import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
 
 /** The schema and the tree-head signing key `useAuditSchema` made for the current test. */
@@ -36,6 +37,15 @@ export const auditEntry = (i: number, extra: Partial<AuditEntry> = {}): AuditEnt
   ...extra,
 });
 
+/** Signs a head over the whole stored log now, whatever the schedule. */
+export const signNow = () =>
+  signTreeHeadIfDue(db.pool, {
+    key,
+    schedule: { everyRecords: 1_000_000, everyMs: 3_600_000 },
+    topic: null,
+    force: true,
+  });
+
 /** As the database owner: run `sql` with the append-only triggers of `table` disabled. */
 export async function tamper(table: string, sql: string): Promise<void> {
   await withTransaction(db.pool, async (c) => {
@@ -49,6 +59,7 @@ export async function tamper(table: string, sql: string): Promise<void> {
 export async function cutBackTo(size: number): Promise<void> {
   await tamper('audit_records', `delete from audit_records where seq >= ${size}`);
   await tamper('audit_evidence', `delete from audit_evidence where seq >= ${size}`);
+  await tamper('audit_texts', `delete from audit_texts where seq >= ${size}`);
   await tamper('audit_merkle_nodes', `delete from audit_merkle_nodes where ((idx + 1) << level) > ${size}`);
   await tamper('audit_tree_size', `update audit_tree_size set size = ${size}`);
 }

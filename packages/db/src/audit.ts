@@ -24,6 +24,23 @@ export interface StoredAuditRecord extends AuditRecord {
   canonical: string;
   /** Hex leaf hash SHA-256(0x00 || canonical). */
   leafHash: string;
+  /**
+   * Committed fields whose text was erased (`eraseAuditText`), with when: such a field stays null. A committed
+   * field still kept is filled in from `audit_texts` (`reason`), as a legacy record holds it itself.
+   */
+  erased?: Record<string, string>;
+}
+
+/** The fields of a stored record its kept texts fill in (`reason`), and those erased. */
+function textFields(
+  texts: readonly { field: string; text: string | null; erasedAt?: Date | null }[],
+): Partial<StoredAuditRecord> {
+  const out: Partial<StoredAuditRecord> = {};
+  for (const t of texts) {
+    if (t.text !== null && t.field === 'reason') out.reason = t.text;
+    else if (t.erasedAt instanceof Date) out.erased = { ...out.erased, [t.field]: t.erasedAt.toISOString() };
+  }
+  return out;
 }
 
 const AUDIT_LOCK = 'mod-audit-append';
@@ -61,7 +78,7 @@ export async function appendAuditBatch(
   const txid = rows[0]?.txid ?? '';
   const at = rows[0]?.at ?? new Date();
   const store = createPgMerkleStore(db);
-  const normalised = entries.map(toAuditDraft);
+  const normalised = entries.map((e) => toAuditDraft(e));
 
   for (let attempt = 0; ; attempt++) {
     let edge = edges.get(db);
@@ -91,6 +108,7 @@ export async function appendAuditBatch(
       n.documents.map((d) => ({ seq: first + i, name: d.name, document: d.document })),
     );
     const refs = normalised.flatMap((n, i) => n.refs.map((ref) => ({ ref, seq: first + i })));
+    const texts = normalised.flatMap((n, i) => n.texts.map((t) => ({ ...t, seq: first + i })));
     await db.query(
       `/* audit:append */ with r as (
          insert into audit_records (seq, record, recorded_at)
@@ -98,6 +116,10 @@ export async function appendAuditBatch(
        ), e as (
          insert into audit_evidence (seq, name, document)
          select * from unnest($4::bigint[], $5::text[], $6::text[])
+       ), t as (
+         insert into audit_texts (seq, field, text, salt)
+         select seq, field, text, decode(salt, 'hex') from unnest($9::bigint[], $10::text[], $11::text[], $12::text[])
+           as x(seq, field, text, salt)
        )
        insert into audit_refs (ref, seq) select * from unnest($7::text[], $8::bigint[]) on conflict do nothing`,
       [
@@ -109,10 +131,15 @@ export async function appendAuditBatch(
         evidence.map((e) => e.document),
         refs.map((r) => r.ref),
         refs.map((r) => r.seq),
+        texts.map((t) => t.seq),
+        texts.map((t) => t.field),
+        texts.map((t) => t.text),
+        texts.map((t) => t.salt),
       ],
     );
-    return encoded.map((e) => ({
+    return encoded.map((e, i) => ({
       ...e.record,
+      ...textFields(normalised[i]?.texts ?? []),
       at: e.record.time,
       canonical: e.canonical,
       leafHash: toHex(e.leafHash),
@@ -149,8 +176,16 @@ export interface AuditListFilter {
  * tree at append time (a record changed afterwards no longer hashes to it: see `verifyStoredLog`).
  */
 export async function listAudit(db: Queryable, filter: AuditListFilter = {}): Promise<StoredAuditRecord[]> {
-  const { rows } = await db.query<{ seq: number; record: string; leaf_hash: Buffer | null }>(
-    `/* audit:list */ select r.seq, r.record, n.hash as leaf_hash from audit_records r
+  const { rows } = await db.query<{
+    seq: number;
+    record: string;
+    leaf_hash: Buffer | null;
+    texts: { field: string; text: string | null; erased_at: string | null }[] | null;
+  }>(
+    `/* audit:list */ select r.seq, r.record, n.hash as leaf_hash,
+       (select json_agg(json_build_object('field', t.field, 'text', t.text, 'erased_at', t.erased_at))
+        from audit_texts t where t.seq = r.seq) as texts
+     from audit_records r
      left join audit_merkle_nodes n on n.level = 0 and n.idx = r.seq
      where r.seq >= $1
        and ($2::text is null or (r.seq in (select seq from audit_refs where ref = $2)
@@ -166,6 +201,13 @@ export async function listAudit(db: Queryable, filter: AuditListFilter = {}): Pr
       at: decoded.record.time,
       canonical: decoded.canonical,
       leafHash: r.leaf_hash === null ? '' : toHex(r.leaf_hash),
+      ...textFields(
+        (r.texts ?? []).map((t) => ({
+          field: t.field,
+          text: t.text,
+          erasedAt: t.erased_at === null ? null : new Date(t.erased_at),
+        })),
+      ),
     });
   }
   return out;

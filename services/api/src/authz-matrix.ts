@@ -275,6 +275,14 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     // The scope echoes the ref asked for; only a visible record is an entry.
     shows: (c) => `"leafIndex":${c.auditSeq},`,
   },
+  // Erasing a record's free text (kept beside the log, the record holds its commitment): admins only, audited.
+  'POST /v1/audit/records/:seq/texts/:field/erase': {
+    ...ADMIN_ONLY,
+    sample: (c) => ({
+      url: `/v1/audit/records/${c.auditSeq}/texts/reason/erase`,
+      payload: { reason: 'matrix' },
+    }),
+  },
 
   // ISP integration (authz-matrix-isp.ts).
   ...ISP_MATRIX,

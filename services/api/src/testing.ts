@@ -331,6 +331,7 @@ export async function seedAccessFixtures(world: ApiTestWorld): Promise<{
         actor: { kind: 'service', id: 'matrix' },
         action: 'fixtures.seeded',
         subject: { type: 'order', id: orderId },
+        reason: 'matrix fixture',
         evidence: { order: { id: orderId } },
       });
       sides[role][side] = {

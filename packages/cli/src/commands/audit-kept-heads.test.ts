@@ -13,6 +13,7 @@ async function cutBackTo(size: number): Promise<void> {
   await withTransaction(db.pool, async (c) => {
     for (const [table, sql] of [
       ['audit_records', `delete from audit_records where seq >= ${size}`],
+      ['audit_texts', `delete from audit_texts where seq >= ${size}`],
       ['audit_merkle_nodes', `delete from audit_merkle_nodes where ((idx + 1) << level) > ${size}`],
       ['audit_tree_size', `update audit_tree_size set size = ${size}`],
       ['audit_tree_heads', `delete from audit_tree_heads where tree_size > ${size}`],

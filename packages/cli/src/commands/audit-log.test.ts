@@ -33,7 +33,7 @@ describe('modctl audit verify-log', () => {
     await withTransaction(db.pool, async (c) => {
       await c.query('alter table audit_records disable trigger user');
       await c.query(
-        `update audit_records set record = replace(record, 'record 6', 'record X') where seq = 6`,
+        `update audit_records set record = replace(record, 'verdict.recorded', 'verdict.rewritten') where seq = 6`,
       );
       await c.query('alter table audit_records enable trigger user');
     });
@@ -49,7 +49,7 @@ describe('modctl audit verify-log', () => {
       // The record the test above rewrote is put back: the log fails for the deleted document alone.
       await c.query('alter table audit_records disable trigger user');
       await c.query(
-        `update audit_records set record = replace(record, 'record X', 'record 6') where seq = 6`,
+        `update audit_records set record = replace(record, 'verdict.rewritten', 'verdict.recorded') where seq = 6`,
       );
       await c.query('alter table audit_records enable trigger user');
       await c.query('alter table audit_evidence disable trigger user');

@@ -22,6 +22,7 @@ import {
   type Command,
   type CommandIo,
 } from '../command.js';
+import { eraseText } from './audit-erase.js';
 import { historyKeysOf } from './audit-history.js';
 import { withPool } from './curator.js';
 
@@ -30,6 +31,7 @@ const USAGE = [
   '       modctl audit verify-log (--key PUBLIC_KEY_PEM... | --trust-database-keys) [--head HEAD_JSON]...',
   '       modctl audit verify-consistency KEPT_HEAD_JSON PROOF_JSON --key PUBLIC_KEY_PEM... [--log-id LOG_ID]',
   '         [--history BUNDLE]',
+  '       modctl audit erase-text --seq SEQ --field reason [--reason WHY]   (see modctl audit erase-text --help)',
   'verify checks an audit export bundle offline (no database, no network) and prints one JSON line. --key',
   "(repeatable) names the public keys to trust; without it the bundle's own keys are used (compare the printed",
   'scopeKeyId out of band). A head a rotated-out key signed verifies through the key history the bundle carries',
@@ -355,6 +357,7 @@ export const auditCommand: Command = {
     if (sub === 'verify') return verify(rest, io);
     if (sub === 'verify-log') return verifyLog(rest, io);
     if (sub === 'verify-consistency') return verifyConsistencyCommand(rest, io);
+    if (sub === 'erase-text') return eraseText(rest, io);
     return unknownSubcommand(io, USAGE, sub);
   },
 };

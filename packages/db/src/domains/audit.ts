@@ -9,6 +9,7 @@ export * from '../audit-proofs.js';
 export * from '../audit-scope.js';
 export * from '../audit-signer.js';
 export * from '../audit-verify.js';
+export * from '../audit-texts.js';
 export type {
   AuditBundle,
   AuditRecord,

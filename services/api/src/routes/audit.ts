@@ -20,6 +20,7 @@ import type { Registry } from '@mod/telemetry';
 import type { FastifyRequest } from 'fastify';
 import { orderScopeOf } from '../auth.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
+import { auditEraseRoutes, RecordTexts } from './audit-erase.js';
 import { registerRefusedHeadMetric } from './audit-metrics.js';
 import { ErrorResponses, Timestamp, type RouteDeps, type TypedApp } from './common.js';
 
@@ -77,6 +78,7 @@ const Entry = Type.Object({
   leafHash: Hex,
   record: Type.String({ description: 'canonical JSON of the record: the exact leaf bytes' }),
   inclusionProof: Type.Array(Hex),
+  texts: Type.Optional(RecordTexts),
 });
 /** What a bundle's scope says besides its records: what was asked for, and whose view of the log it is. */
 const ScopeClaims = {
@@ -180,6 +182,7 @@ async function answer<T>(what: () => Promise<T>): Promise<T> {
 export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<void> {
   const countRefused = deps.registry === undefined ? undefined : registerRefusedHeadMetric(deps.registry);
   const refusedOf = (req: FastifyRequest) => reportRefused(req, countRefused);
+  await auditEraseRoutes(app, deps);
   const visibleOr404 = async (req: FastifyRequest, seq: number) => {
     const scope = auditScopeOf(req);
     if (!scope.all && !(await auditRecordVisible(deps.db, seq, scope))) throw notFound('audit record');

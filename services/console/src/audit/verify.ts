@@ -17,6 +17,7 @@
  * compares it with the one the authority published (the explorer can pin it in this browser).
  */
 import type { AuditBundle } from '../api/types.js';
+import { textsMatch } from './texts.js';
 
 export const TREE_HEAD_FORMAT = 'mod.audit.tree-head.v1';
 export const TREE_HEAD_FORMAT_V2 = 'mod.audit.tree-head.v2';
@@ -138,6 +139,10 @@ export interface EntryCheck {
   positionOk: boolean;
   /** The inclusion proof leads from the leaf to the signed root. */
   proofOk: boolean;
+  /** The free text beside the record (`texts`) matches its commitments; erased text is accepted. */
+  textsOk: boolean;
+  /** The texts the bundle carries beside the record, as given (see `shownText`). */
+  texts: unknown;
 }
 
 export interface BundleCheck {
@@ -281,6 +286,8 @@ async function checkBundle(bundle: AuditBundle): Promise<BundleCheck> {
       canonicalOk: record !== null && canonicalJson(record) === e.record,
       positionOk: record?.['seq'] === e.leafIndex,
       proofOk: computedRoot !== null && root !== null && sameBytes(computedRoot, root),
+      textsOk: await textsMatch(record, e.texts),
+      texts: e.texts,
     });
   }
   const promised = promisedSeqs(bundle.scope, entries.length);
@@ -293,6 +300,6 @@ async function checkBundle(bundle: AuditBundle): Promise<BundleCheck> {
     treeHeadOk &&
     scopeOk &&
     completeOk &&
-    entries.every((e) => e.leafHashOk && e.canonicalOk && e.positionOk && e.proofOk);
+    entries.every((e) => e.leafHashOk && e.canonicalOk && e.positionOk && e.proofOk && e.textsOk);
   return { keyId: scopeKeyId, logId, keyIdOk, treeHeadOk, scopeOk, completeOk, entries, ok };
 }

@@ -212,6 +212,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'audit.time': 'Time',
   'audit.action': 'Action',
   'audit.actor': 'Actor',
+  'audit.textErasedOn': 'Erased on {at}',
+  'audit.checkTexts': 'Free text matches the commitment in its record (erased text accepted)',
   'audit.reason': 'Reason',
   'audit.result': 'Result',
   'audit.inLog': 'In the log',

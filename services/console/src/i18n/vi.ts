@@ -213,6 +213,8 @@ export const vi = {
   'audit.time': 'Thời điểm',
   'audit.action': 'Hành động',
   'audit.actor': 'Người/dịch vụ thực hiện',
+  'audit.textErasedOn': 'Đã xoá lúc {at}',
+  'audit.checkTexts': 'Lời văn khớp với cam kết trong bản ghi (phần đã xoá được chấp nhận)',
   'audit.reason': 'Lý do',
   'audit.result': 'Kết quả',
   'audit.inLog': 'Có trong nhật ký',

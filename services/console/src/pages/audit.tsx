@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { AuditBundle } from '../api/types.js';
 import { verifyBundle, type BundleCheck } from '../audit/verify.js';
+import { shownText } from '../audit/texts.js';
 import { useI18n } from '../i18n/locale.js';
 import { ActionForm, Field } from '../ui/form.js';
 import { DownloadButton, ErrorNote, Page, useAction } from '../ui/kit.js';
@@ -127,6 +128,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
                 label={t('audit.checkLeaves')}
               />
               <Mark ok={check.entries.every((e) => e.proofOk)} label={t('audit.checkProofs')} />
+              <Mark ok={check.entries.every((e) => e.textsOk)} label={t('audit.checkTexts')} />
             </ul>
             <p>{t(trusted ? 'audit.keyPinned' : 'audit.keyNotPinned')}</p>
             {trusted || !check.ok ? null : (
@@ -163,7 +165,8 @@ export function AuditPage(props: { query: URLSearchParams }) {
             {check.entries.map((e) => {
               const r = e.record ?? {};
               const actor = r['actor'];
-              const good = e.leafHashOk && e.canonicalOk && e.positionOk && e.proofOk;
+              const good = e.leafHashOk && e.canonicalOk && e.positionOk && e.proofOk && e.textsOk;
+              const reason = shownText(e.record, e.texts, 'reason');
               return (
                 <tr key={e.leafIndex} data-testid="audit-record">
                   <td>{e.leafIndex}</td>
@@ -172,7 +175,13 @@ export function AuditPage(props: { query: URLSearchParams }) {
                     <code>{typeof r['action'] === 'string' ? r['action'] : ''}</code>
                   </td>
                   <td>{actorText(actor)}</td>
-                  <td>{typeof r['reason'] === 'string' ? r['reason'] : ''}</td>
+                  <td>
+                    {reason === null
+                      ? ''
+                      : 'text' in reason
+                        ? reason.text
+                        : t('audit.textErasedOn', { at: i18n.dateTime(reason.erasedAt) })}
+                  </td>
                   <td class={good ? 'check-ok' : 'check-bad'}>
                     {good ? '✓ ' : '✗ '}
                     {t(good ? 'audit.inLog' : 'audit.notInLog')}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { verifyBundle } from '@mod/audit';
+import {
+  appendAuditAlone,
+  listAudit,
+  signTreeHeadIfDue,
+  verifyStoredLog,
+  type AuditBundle,
+} from '@mod/db/audit';
+import { useCallersWorld } from './callers-world.js';
+import { statusAndCode } from './testing.js';
+
+/**
+ * Erasing a record's free text over the API (`POST /v1/audit/records/:seq/texts/:field/erase`): admins only,
+ * audited (an `audit.text_erased` record in the same transaction), and the log, its heads and exports still verify.
+ */
+
+const api = useCallersWorld(
+  { authority: ['auth-a', 'authority'], admin: ['ops', 'admin'] },
+  { tenants: { 'plat-1': 'platform' } },
+);
+const erase = (key: string, seq: number, body: unknown = { reason: 'người liên quan yêu cầu' }) =>
+  api.call(key, 'POST', `/v1/audit/records/${seq}/texts/reason/erase`, body);
+const signHead = () =>
+  signTreeHeadIfDue(api.db, {
+    key: api.world.auditKey,
+    schedule: { everyRecords: 1, everyMs: 0 },
+    topic: null,
+    force: true,
+  });
+
+describe('POST /v1/audit/records/:seq/texts/:field/erase', () => {
+  it('erases for admins only; the erasure is audited and the log still verifies', async () => {
+    const written = await appendAuditAlone(api.db, {
+      actor: { kind: 'person', id: 'reviewer-1' },
+      action: 'case.dismissed',
+      subject: { type: 'case', id: 'case-erase-1' },
+      reason: 'Nguyễn Văn A, 0901 234 567, nói rằng…',
+    });
+    const seq = written.seq;
+
+    // Refused to a non-admin, typed, and nothing erased.
+    expect(statusAndCode(await erase(api.keys.authority, seq))).toEqual([403, 'MOD_ERR_API_FORBIDDEN']);
+    expect((await listAudit(api.db, { subjectId: 'case-erase-1' }))[0]?.reason).toBe(written.reason);
+
+    const res = await erase(api.keys.admin, seq);
+    expect(res.statusCode, res.body).toBe(200);
+    const done = res.json<{ seq: number; erasedAt: string; erasureSeq: number | null }>();
+    expect(done.seq).toBe(seq);
+    const [after] = await listAudit(api.db, { subjectId: 'case-erase-1' });
+    expect(after?.reason).toBeNull();
+    expect(after?.erased).toEqual({ reason: done.erasedAt });
+    const [erasure] = await listAudit(api.db, { fromSeq: done.erasureSeq ?? -1, limit: 1 });
+    expect(erasure).toMatchObject({
+      action: 'audit.text_erased',
+      role: 'admin',
+      subject: { type: 'audit_record', id: String(seq) },
+      reason: 'người liên quan yêu cầu',
+    });
+
+    // Again: nothing more done. A record with no erasable text: typed 409.
+    expect((await erase(api.keys.admin, seq)).json<{ erasureSeq: null }>().erasureSeq).toBeNull();
+    expect(statusAndCode(await erase(api.keys.admin, done.erasureSeq ?? 0, {}))).toEqual([200, undefined]);
+    const none = await appendAuditAlone(api.db, {
+      actor: { kind: 'service', id: 'x' },
+      action: 'x.done',
+      subject: { type: 'case', id: 'no-reason' },
+    });
+    expect(statusAndCode(await erase(api.keys.admin, none.seq))).toEqual([
+      409,
+      'MOD_ERR_API_AUDIT_NOT_ERASABLE',
+    ]);
+
+    // The stored log and an admin's export (the erased text as its time) still verify.
+    await signHead();
+    expect(await verifyStoredLog(api.db)).toMatchObject({ ok: true });
+    const exp = await api.call(api.keys.admin, 'GET', '/v1/audit/export?ref=case-erase-1');
+    expect(exp.statusCode, exp.body).toBe(200);
+    const bundle = exp.json<AuditBundle>();
+    expect(bundle.entries.find((e) => e.leafIndex === seq)?.texts).toEqual({
+      reason: { erasedAt: done.erasedAt },
+    });
+    expect(verifyBundle(bundle)).toMatchObject({ ok: true });
+  });
+});
