@@ -26,6 +26,20 @@ describe('rate buckets', () => {
     expect((await takeRateToken(db.pool, 'test', key('b'), rule, at(1))).allowed).toBe(true);
   });
 
+  it('takes a cost of many tokens whole or not at all, and refuses a cost above the burst', async () => {
+    const lines = { ratePerSecond: 10, burst: 100 };
+    const take = (s: number, cost: number) => takeRateToken(db.pool, 'cost', key('c'), lines, at(s), cost);
+    expect(await take(0, 101)).toEqual({ allowed: false, tokens: 100 });
+    expect(await take(0, 60)).toEqual({ allowed: true, tokens: 40 });
+    // 50 asked, 40 left: refused whole, nothing spent.
+    expect(await take(0, 50)).toEqual({ allowed: false, tokens: 40 });
+    expect(await take(0, 40)).toEqual({ allowed: true, tokens: 0 });
+    // Ten a second: 50 after five seconds.
+    expect(await take(4, 50)).toEqual({ allowed: false, tokens: 40 });
+    expect(await take(5, 50)).toEqual({ allowed: true, tokens: 0 });
+    await expect(take(5, 0)).rejects.toThrow(RangeError);
+  });
+
   it('counts takes at the same instant one after the other, each from its own connection', async () => {
     const all = await Promise.all(
       Array.from({ length: 5 }, () => takeRateToken(db.pool, 'test', key('same'), rule, at(0))),

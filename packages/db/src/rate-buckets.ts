@@ -17,10 +17,11 @@ export interface BucketTake {
 }
 
 /**
- * Takes one token from the bucket (`limiter`, `key`) at `now`, in one statement: the refill since the stored time,
- * the decision and the new state are computed on the row under its lock, so two instances taking at once are
- * counted one after the other. A refused take changes nothing but `allowed`. `key`: a keyed digest, never a
- * client's address as such.
+ * Takes `cost` tokens (default one; more for a charge by size, such as an upload's lines) from the bucket
+ * (`limiter`, `key`) at `now`, in one statement: the refill since the stored time, the decision and the new state
+ * are computed on the row under its lock, so two instances taking at once are counted one after the other. A
+ * take is all or nothing: a refused one (fewer tokens than `cost`, or `cost` above the burst) changes nothing but
+ * `allowed`. `key`: a keyed digest, never a client's address as such.
  */
 export async function takeRateToken(
   db: Queryable,
@@ -28,18 +29,21 @@ export async function takeRateToken(
   key: Buffer,
   rule: BucketRule,
   now: Date,
+  cost = 1,
 ): Promise<BucketTake> {
+  if (!(cost > 0)) throw new RangeError('cost must be > 0');
   const { rows } = await db.query<{ tokens: number; allowed: boolean }>(
     `/* rate:take */ insert into rate_buckets as b (limiter, key, tokens, at, allowed, full_at)
-     values ($1, $2, $5::float8 - 1, $3, true, $3::timestamptz + make_interval(secs => 1 / $4::float8))
+     select $1, $2, $5::float8 - spent, $3, spent > 0, $3::timestamptz + make_interval(secs => spent / $4::float8)
+     from (select case when $5::float8 >= $6::float8 then $6::float8 else 0 end as spent) first
      on conflict (limiter, key) do update set (tokens, at, allowed, full_at) = (
-       select r - spent, t, spent = 1, t + make_interval(secs => ($5::float8 - (r - spent)) / $4::float8)
-       from (select r, t, case when r >= 1 then 1 else 0 end as spent
+       select r - spent, t, spent > 0, t + make_interval(secs => ($5::float8 - (r - spent)) / $4::float8)
+       from (select r, t, case when r >= $6::float8 then $6::float8 else 0 end as spent
              from (select least($5::float8,
                                 b.tokens + greatest(0, extract(epoch from $3::timestamptz - b.at)::float8) * $4::float8) as r,
                           greatest(b.at, $3::timestamptz) as t) refill) decided)
      returning tokens, allowed`,
-    [limiter, key, now, rule.ratePerSecond, rule.burst],
+    [limiter, key, now, rule.ratePerSecond, rule.burst, cost],
   );
   const row = rows[0];
   if (row === undefined) throw new Error('rate:take returned no row');

@@ -39,6 +39,7 @@ import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { bankRoutes, streamListBodies } from './routes/banks.js';
 import { ispRoutes } from './routes/isp-routes.js';
+import type { IspTrafficQuota } from './routes/isp-traffic-quota.js';
 import { ispSplashRoutes, type SplashSettings } from './routes/isp-splash.js';
 import { mediaRoutes } from './routes/media.js';
 import { orderRoutes } from './routes/orders.js';
@@ -132,6 +133,8 @@ export interface AppDeps {
   review?: Partial<ReviewSettings>;
   /** Citizens' reports: deadline, contact sealing, the public form's abuse limits (reports/settings.ts). */
   reports?: Partial<ReportSettings>;
+  /** Traffic-sample lines per ISP tenant, shared by every instance. Default 1,000,000 an hour, bursts of 200,000. */
+  ispTrafficQuota?: IspTrafficQuota;
   /** The web console's build, served under /console (console.ts). Default: `services/console/dist`. */
   consoleDir?: string;
   now?: () => Date;
@@ -298,7 +301,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trusted: deps.auditTrustedKeys ?? (deps.auditSigningKey ? [deps.auditSigningKey] : []),
     registry: deps.registry,
   });
-  await app.register(ispRoutes, { prefix: '/v1/isp', ...routeDeps });
+  await app.register(ispRoutes, {
+    prefix: '/v1/isp',
+    ...routeDeps,
+    registry: deps.registry,
+    ...(deps.ispTrafficQuota === undefined ? {} : { trafficQuota: deps.ispTrafficQuota }),
+  });
   const vaultKeys = deps.evidenceVault?.keyring ?? createMasterKeyring({ current: '' });
   await app.register(evidenceRoutes, {
     prefix: '/v1/evidence',

@@ -179,6 +179,16 @@ export const apiSpec = {
     min: 1,
     doc: 'failed authentications per address or credential before they answer 429 and are no longer audited',
   }),
+  ISP_TRAFFIC_LINES_PER_HOUR: env.integer({
+    default: 1_000_000,
+    min: 1,
+    doc: 'traffic-sample lines each ISP tenant may upload per hour, shared by every API instance (PostgreSQL); an upload over what is left is refused whole (429)',
+  }),
+  ISP_TRAFFIC_LINES_BURST: env.integer({
+    default: 200_000,
+    min: 100_000,
+    doc: 'traffic-sample lines an ISP tenant may upload at once after a quiet spell (at least one whole upload, 100000 lines)',
+  }),
   API_TRUSTED_PROXIES: trustedProxies,
   API_TLS_CERT_PATH: env.string({
     default: '',

@@ -248,6 +248,10 @@ function apiLimitsFromConfig(config: ApiConfig) {
     rateLimit: { ratePerSecond: config.API_RATE_LIMIT_PER_S, burst: config.API_RATE_LIMIT_BURST },
     authFailureLimit: { ratePerSecond: config.API_AUTH_FAILURE_PER_S, burst: config.API_AUTH_FAILURE_BURST },
     trustedProxies: config.API_TRUSTED_PROXIES,
+    ispTrafficQuota: {
+      linesPerHour: config.ISP_TRAFFIC_LINES_PER_HOUR,
+      burst: config.ISP_TRAFFIC_LINES_BURST,
+    },
     ...(tls === undefined ? {} : { tls }),
   };
 }

@@ -10,10 +10,11 @@ import type { RateDecision, RateLimitOptions } from './rate-limit.js';
  */
 export interface SharedRateLimiter {
   /**
-   * Takes one token from `key`'s bucket at `nowMs`, on `db` (a transaction's client, to charge with it) or the
-   * pool. Rejects when the database does not answer: the caller refuses (the limits are never opened silently).
+   * Takes `cost` tokens (default one) from `key`'s bucket at `nowMs`, all or none, on `db` (a transaction's client,
+   * to charge with it) or the pool. Rejects when the database does not answer: the caller refuses (the limits are
+   * never opened silently). Refused, `retryAfterMs` is the wait until the bucket holds `cost` tokens.
    */
-  take(key: string, nowMs: number, db?: Queryable): Promise<RateDecision>;
+  take(key: string, nowMs: number, db?: Queryable, cost?: number): Promise<RateDecision>;
 }
 
 export interface SharedRateLimits {
@@ -43,17 +44,17 @@ export function createSharedRateLimits(o: SharedRateLimitOptions): SharedRateLim
       if (!(ratePerSecond > 0) || !(burst >= 1))
         throw new RangeError('ratePerSecond must be > 0 and burst >= 1');
       return {
-        async take(key, nowMs, db = o.db) {
+        async take(key, nowMs, db = o.db, cost = 1) {
           const now = new Date(nowMs);
           if (nowMs - prunedAtMs >= pruneEveryMs) {
             prunedAtMs = nowMs;
             await pruneRateBuckets(db, now);
           }
-          const { allowed, tokens } = await takeRateToken(db, name, digest(name, key), options, now);
+          const { allowed, tokens } = await takeRateToken(db, name, digest(name, key), options, now, cost);
           return {
             allowed,
             remaining: Math.floor(tokens),
-            retryAfterMs: allowed ? 0 : Math.ceil(((1 - tokens) * 1000) / ratePerSecond),
+            retryAfterMs: allowed ? 0 : Math.ceil(((cost - tokens) * 1000) / ratePerSecond),
           };
         },
       };

@@ -9,6 +9,7 @@ import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
 import { discardRest } from './body-drain.js';
 import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
+import type { ChargeTrafficLines } from './isp-traffic-quota.js';
 
 /** Bounds of one traffic-sample upload. */
 export const TRAFFIC_LIMITS = {
@@ -103,8 +104,13 @@ async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
  * ISPs upload traffic samples: JSON lines `{url, observedAt?, contentType?}`, optionally gzip-compressed
  * (`content-encoding: gzip`). Each line is checked on its own; valid lines go to `mod.url-observed.v1` (key:
  * host) and invalid ones are reported with their line number. ISPs that run Kafka may publish there directly.
+ * The valid lines are charged to the ISP's line quota (shared by every instance) before any is queued: an upload
+ * over what is left is refused whole (429, `retry-after`), nothing queued.
  */
-export async function ispTrafficRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
+export async function ispTrafficRoutes(
+  app: TypedApp,
+  deps: RouteDeps & { chargeTrafficLines: ChargeTrafficLines },
+): Promise<void> {
   const topic = deps.topics.urlObserved;
   const { now } = deps;
   // The body is read here, within limits (and decompressed), not by a shared parser.
@@ -195,6 +201,7 @@ export async function ispTrafficRoutes(app: TypedApp, deps: RouteDeps): Promise<
         };
         events.push({ key: url.url.host, value: urlObservedCodec.encode(event) });
       }
+      await deps.chargeTrafficLines(p.tenantId, events.length);
       try {
         for (let i = 0; i < events.length; i += TRAFFIC_LIMITS.batchSize) {
           await deps.producer.send({ topic, messages: events.slice(i, i + TRAFFIC_LIMITS.batchSize) });
