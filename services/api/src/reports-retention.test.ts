@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '@mod/db/audit';
 import { fileReport, readReportContact } from '@mod/db/reports';
 import { createLogger } from '@mod/telemetry';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
@@ -55,13 +56,8 @@ const deleteAfter = async (id: string) =>
   ).rows[0]?.delete_after;
 
 const retentionAudits = async () =>
-  (
-    await db.pool.query<{ record: string }>(
-      `select record from audit_records where record::jsonb ->> 'action' = 'report.contact.retention_shortened'
-       order by seq`,
-    )
-  ).rows.map(
-    (r) => JSON.parse(r.record) as { actor: unknown; reason: string; evidence: Record<string, string> },
+  (await listAudit(db.pool, { limit: 100_000 })).filter(
+    (r) => r.action === 'report.contact.retention_shortened',
   );
 
 describe('applyContactRetention', () => {
