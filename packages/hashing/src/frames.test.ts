@@ -103,7 +103,16 @@ describe('multi-frame files: every distinct frame hashed', () => {
     const frames = Array.from({ length: 40 }, (_, i) => colours[i % 3]!);
     const anim = await animationOf(frames, { format: 'webp', width: 1000, height: 1000 });
     const alone = await hashMedia(anim, { maxHashedFrames: 1 });
-    const h = await hashMedia(anim, { limits: { timeoutMs: 1000 } });
+    // The deadline is ten times what one frame takes on this machine now (warm, the fastest of three): the strip
+    // of 40 needs four times it, the first frame alone a tenth. A fixed second was no deadline on a fast machine,
+    // where the whole strip decoded within it.
+    let oneFrameMs = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      await hashMedia(anim, { maxHashedFrames: 1 });
+      oneFrameMs = Math.min(oneFrameMs, performance.now() - started);
+    }
+    const h = await hashMedia(anim, { limits: { timeoutMs: Math.max(50, Math.ceil(10 * oneFrameMs)) } });
     expect(h.frames).toEqual({
       count: 40,
       examined: 1,
