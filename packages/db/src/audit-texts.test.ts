@@ -136,6 +136,25 @@ describe('erasable reasons', () => {
     });
   });
 
+  it('names a reason erased behind the log: the erasure without its audit.text_erased record', async () => {
+    // The trigger lets the application role erase (it is how eraseAuditText erases), so an erasure alone proves
+    // nothing: the stored log must also hold the record of it.
+    await db.pool.query(
+      `update audit_texts set text = null, salt = null, erased_at = now(), erased_by = 'person:intruder'
+       where seq = 1 and field = 'reason'`,
+    );
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { reason: 'changed', code: 'MOD_ERR_AUDIT_RECORD_CHANGED', firstBadRecord: { seq: 1 } },
+    });
+    // Erased as the route erases, the other one is accounted for; the silent one is still named.
+    await eraseAuditText(db.pool, { seq: 2, field: 'reason', actor: admin });
+    expect(await verifyStoredLog(db.pool)).toMatchObject({
+      ok: false,
+      error: { firstBadRecord: { seq: 1 } },
+    });
+  });
+
   it('keeps legacy records verifying, and says they cannot be erased', async () => {
     expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 6 });
     expect((await listAudit(db.pool, { fromSeq: 5 }))[0]?.reason).toBe('legacy reason');

@@ -106,8 +106,8 @@ export async function auditTextsOf(
 
 /**
  * What is wrong with the texts kept beside `records` (`verifyStoredLog`), or null: each kept text must hash
- * with its salt to its record's commitment, a row of a field the record commits to nothing for is refused, and
- * a committed field must still have its row (kept or erased).
+ * with its salt to its record's commitment, a row of a field the record commits to nothing for is refused, a
+ * committed field must still have its row (kept or erased), and an erased one its `audit.text_erased` record.
  */
 export async function checkStoredTexts(
   db: Queryable,
@@ -125,5 +125,24 @@ export async function checkStoredTexts(
       if (kept?.[field] === undefined)
         return { seq: record.seq, message: `text ${field} of record ${record.seq} is gone from audit_texts` };
   }
-  return null;
+  // An erasure is itself on record (`eraseAuditText` appends `audit.text_erased` in its transaction): a text
+  // erased without one was erased behind the log's back (the application role may erase, by the table's trigger).
+  const erased = [...texts].flatMap(([seq, fields]) =>
+    Object.values(fields).some((t) => 'erasedAt' in t) ? [String(seq)] : [],
+  );
+  if (erased.length === 0) return null;
+  const { rows } = await db.query<{ id: string }>(
+    `/* audit:text-erasures */ select distinct record::jsonb #>> '{subject,id}' as id from audit_records
+     where record::jsonb ->> 'action' = 'audit.text_erased' and record::jsonb #>> '{subject,type}' = 'audit_record'
+       and record::jsonb #>> '{subject,id}' = any($1::text[])`,
+    [erased],
+  );
+  const recorded = new Set(rows.map((r) => r.id));
+  const silent = erased.find((seq) => !recorded.has(seq));
+  return silent === undefined
+    ? null
+    : {
+        seq: Number(silent),
+        message: `the text of record ${silent} was erased with no audit.text_erased record naming it`,
+      };
 }
