@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, loadSigningKey, signTreeHead, type SignedTreeHead } from '@mod/audit';
 import { topicSpecs } from '@mod/contracts';
-import { appendAuditBatch, createTreeHeadSigner, signTreeHeadIfDue, type AuditEntry } from '@mod/db/audit';
+import {
+  appendAuditBatch,
+  auditLogId,
+  createTreeHeadSigner,
+  signTreeHeadIfDue,
+  type AuditEntry,
+  type RefusedHead,
+} from '@mod/db/audit';
 import { deleteTopics, ensureTopics } from '@mod/kafka';
-import { createLogger } from '@mod/telemetry';
+import { createLogger, createRegistry } from '@mod/telemetry';
 import { createTestSchema } from '@mod/testing';
 import { lastPublishedTreeHead } from './published-tree-head.js';
+import { registerRefusedHeadMetric } from './routes/audit-metrics.js';
 import { createApiTestWorld, type ApiTestWorld } from './testing.js';
 
 // The database's owner (without the signing key) rewrites the log and deletes every stored head, then restarts
@@ -67,8 +75,13 @@ describe('the tree-head signer after a restart', () => {
       topic,
       messages: messages.map((m) => ({ value: typeof m === 'string' ? m : JSON.stringify(m) })),
     });
-    const previous = await lastPublishedTreeHead(world.kafka, topic, [world.auditKey], logger);
+    const refused: RefusedHead[] = [];
+    const logId = await auditLogId(pool);
+    const options = { trusted: [world.auditKey], logId, logger, report: (r: RefusedHead) => refused.push(r) };
+    const previous = await lastPublishedTreeHead(world.kafka, topic, options);
     expect(previous).toEqual(at6);
+    // The forged size under the log's key id is reported; the stranger's head is not of a trusted key's id.
+    expect(refused).toEqual([{ treeSize: 40, keyId: world.auditKey.keyId, logId, reason: 'bad_signature' }]);
 
     // Another history in a database with no head at all: the restarted signer refuses it.
     const rewritten = await createTestSchema();
@@ -108,9 +121,72 @@ describe('the tree-head signer after a restart', () => {
       { name: empty, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
     ]);
     try {
-      expect(await lastPublishedTreeHead(world.kafka, empty, [world.auditKey], logger)).toBeNull();
+      const logId = await auditLogId(world.db.pool);
+      expect(
+        await lastPublishedTreeHead(world.kafka, empty, { trusted: [world.auditKey], logId, logger }),
+      ).toBeNull();
     } finally {
       await deleteTopics(world.kafka, [empty]);
+    }
+  });
+
+  it("passes over a head of another log signed with the log's key, published later and larger, and counts it", async () => {
+    const heads = `${world.prefix}other-log-heads`;
+    await ensureTopics(world.kafka, [
+      { name: heads, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete' },
+    ]);
+    // Another deployment (its own database, so its own log id) under the same key: a restored or shared topic.
+    const other = await createTestSchema();
+    try {
+      const pool = world.db.pool;
+      await appendAuditBatch(pool, [entry(100)]);
+      const ours = (await signTreeHeadIfDue(pool, {
+        key: world.auditKey,
+        schedule,
+        topic: null,
+        force: true,
+      }))!;
+      await appendAuditBatch(
+        other.pool,
+        Array.from({ length: ours.treeSize + 5 }, (_, i) => entry(i, `elsewhere ${i}`)),
+      );
+      const theirs = (await signTreeHeadIfDue(other.pool, { key: world.auditKey, schedule, topic: null }))!;
+      const logId = await auditLogId(pool);
+      expect(theirs).toMatchObject({
+        treeSize: ours.treeSize + 5,
+        keyId: ours.keyId,
+        logId: await auditLogId(other.pool),
+      });
+      expect(theirs.logId).not.toBe(logId);
+      await world.producer.send({
+        topic: heads,
+        messages: [ours, theirs].map((h) => ({ value: JSON.stringify(h) })),
+      });
+
+      const registry = createRegistry('api');
+      const report = registerRefusedHeadMetric(registry);
+      const previous = await lastPublishedTreeHead(world.kafka, heads, {
+        trusted: [world.auditKey],
+        logId,
+        logger,
+        report,
+      });
+      expect(previous).toEqual(ours);
+      const counted = await registry.getSingleMetric('mod_api_audit_head_rows_refused_total')?.get();
+      const of = (reason: string) => counted?.values.find((v) => v.labels['reason'] === reason)?.value;
+      expect(of('wrong_log')).toBe(1);
+      expect(of('bad_signature')).toBe(0);
+      // The other deployment's own start-up read takes its head, never this log's smaller one as its last.
+      const logIdThere = await auditLogId(other.pool);
+      const there = await lastPublishedTreeHead(world.kafka, heads, {
+        trusted: [world.auditKey],
+        logId: logIdThere,
+        logger,
+      });
+      expect(there).toEqual(theirs);
+    } finally {
+      await other.drop();
+      await deleteTopics(world.kafka, [heads]);
     }
   });
 });

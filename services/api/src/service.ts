@@ -3,6 +3,7 @@ import { topicNames } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { createPool, migrate, pingDatabase } from '@mod/db';
 import {
+  auditLogId,
   createTreeHeadSigner,
   loadAuditKeys,
   registerAuditPublicKeys,
@@ -37,8 +38,14 @@ import { policyFromConfig } from '@mod/policy';
 import { reviewFromConfig } from '@mod/review';
 import { keyringFromConfig, retentionFromConfig } from '@mod/vault';
 import { buildApp } from './app.js';
+import {
+  createAuditTextRetentionMetrics,
+  createAuditTextRetentionPass,
+  type AuditTextRetentionPass,
+} from './audit-text-retention.js';
 import { peopleSettingsFromConfig } from './people-config.js';
 import { lastPublishedTreeHead } from './published-tree-head.js';
+import { registerRefusedHeadMetric } from './routes/audit-metrics.js';
 import { applyContactRetention } from './reports/retention.js';
 import { reportSettingsFromConfig } from './reports/settings.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
@@ -86,6 +93,7 @@ export function createApiService(
   let signer: TreeHeadSigner | undefined;
   let relay: RelayLoop | undefined;
   let dispatcher: MediaDispatcher | undefined;
+  let textRetention: AuditTextRetentionPass | undefined;
   let stopping = false;
   const auditKeys = loadAuditKeys({
     signingKeyPem: config.MOD_AUDIT_SIGNING_KEY_PEM,
@@ -180,7 +188,17 @@ export function createApiService(
         );
       } else {
         // The log must extend the last head published too, whatever the database holds now.
-        const previous = await lastPublishedTreeHead(kafka, topics.auditTreeHeads, auditKeys.trusted, logger);
+        // Only this log's heads: one of another log under the same key (a shared or restored topic) is refused.
+        const countRefused = registerRefusedHeadMetric(registry);
+        const previous = await lastPublishedTreeHead(kafka, topics.auditTreeHeads, {
+          trusted: auditKeys.trusted,
+          logId: await auditLogId(db),
+          logger,
+          report: (refused) => {
+            countRefused(refused);
+            logger.warn({ refused }, 'published audit tree head refused: not a head of this log');
+          },
+        });
         signer = createTreeHeadSigner({
           pool: db,
           key: auditKeys.signing,
@@ -199,11 +217,22 @@ export function createApiService(
           );
         signer.start();
       }
+      // Audit reasons past their retention, erased on record by one replica at a time.
+      textRetention = createAuditTextRetentionPass({
+        db,
+        logger,
+        metrics: createAuditTextRetentionMetrics(registry),
+        retentionDays: config.AUDIT_TEXT_RETENTION_DAYS,
+        batchSize: config.AUDIT_TEXT_ERASE_BATCH,
+        intervalMs: config.AUDIT_TEXT_RETENTION_INTERVAL_MS,
+      });
+      textRetention.start();
       loop.start();
       return app;
     },
     async stop() {
       await app?.close();
+      await textRetention?.stop();
       await signer?.stop();
       // Whatever was committed and can still be published leaves now; the rest waits in the outbox.
       stopping = true;

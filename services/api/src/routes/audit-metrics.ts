@@ -13,8 +13,10 @@ const REFUSED_ROWS = 'mod_api_audit_head_rows_refused_total';
 /**
  * Registers `mod_api_audit_head_rows_refused_total{reason}`: stored tree-head rows of a trusted key's id that
  * head selection passed over because they are no head of this log (a bad signature, another log's, a fork of one
- * size). Each read that meets such a row counts it again, so a steady rate means the rows are still there; any
- * increase means someone wrote to audit_tree_heads who should not have (the API's log names the rows).
+ * size), and the tree-heads topic's messages of a trusted key's id the signer's start-up read passed over (a bad
+ * signature, another log's: `lastPublishedTreeHead`). Each read that meets such a row counts it again, so a steady
+ * rate means the rows are still there; any increase means someone wrote to audit_tree_heads (or the topic) who
+ * should not have (the API's log names the rows).
  */
 export function registerRefusedHeadMetric(registry: Registry): RefusedHeadSink {
   // Once a registry: a second app on it (a restart in one process, tests) counts on the same counter.
@@ -24,7 +26,7 @@ export function registerRefusedHeadMetric(registry: Registry): RefusedHeadSink {
       ? (known as Counter<'reason'>)
       : new Counter({
           name: REFUSED_ROWS,
-          help: 'Stored audit tree-head rows refused by head selection (bad_signature, wrong_log, fork), per read',
+          help: 'Audit tree-head rows (stored, or on the tree-heads topic) refused by head selection (bad_signature, wrong_log, fork), per read',
           labelNames: ['reason'] as const,
           registers: [registry],
         });
