@@ -82,4 +82,22 @@ describe('POST /v1/audit/records/:seq/texts/:field/erase', () => {
     });
     expect(verifyBundle(bundle)).toMatchObject({ ok: true });
   });
+
+  it("refuses a reason the API's other reasons refuse (controls, bidi overrides), erasing nothing", async () => {
+    const written = await appendAuditAlone(api.db, {
+      actor: { kind: 'person', id: 'reviewer-1' },
+      action: 'case.dismissed',
+      subject: { type: 'case', id: 'case-erase-unsafe' },
+      reason: 'Trần Thị B, 0912 345 678',
+    });
+    // A right-to-left override makes the erasure's reason read otherwise in the console, an export, a terminal.
+    for (const reason of ['yêu cầu \u202eeteled', 'a\u0007b', 'x\u009by', ''])
+      expect(statusAndCode(await erase(api.keys.admin, written.seq, { reason }))).toEqual([
+        400,
+        'MOD_ERR_API_VALIDATION',
+      ]);
+    const [kept] = await listAudit(api.db, { subjectId: 'case-erase-unsafe' });
+    expect(kept?.reason).toBe(written.reason);
+    expect(await listAudit(api.db, { subjectId: String(written.seq) })).toEqual([]);
+  });
 });

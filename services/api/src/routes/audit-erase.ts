@@ -4,7 +4,7 @@ import { AuditLogErrorCode, eraseAuditText } from '@mod/db/audit';
 import { auditActorOf, principalOf } from '../auth.js';
 import { ApiError, ApiErrorCodes } from '../errors.js';
 import { ADMIN_ROUTE } from './access-schemas.js';
-import { ErrorResponses, Timestamp, type RouteDeps, type TypedApp } from './common.js';
+import { ErrorResponses, Text, Timestamp, type RouteDeps, type TypedApp } from './common.js';
 
 /** A record's erasable free text, kept beside the log, as bundle entries carry it (`texts` of @mod/audit). */
 export const RecordTexts = Type.Record(
@@ -51,7 +51,8 @@ export async function auditEraseRoutes(app: TypedApp, deps: RouteDeps): Promise<
         }),
         body: Type.Optional(
           Type.Object(
-            { reason: Type.Optional(Type.String({ maxLength: 2000 })) },
+            // The API's rule of free text (no controls, no bidi overrides), as every other reason has it.
+            { reason: Type.Optional(Text(2000)) },
             { additionalProperties: false },
           ),
         ),
