@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withTransaction } from './pool.js';
-import { pruneRateBuckets, recordFormCharge, takeRateToken } from './rate-buckets.js';
+import { pruneRateBuckets, recordFormCharge, returnRateTokens, takeRateToken } from './rate-buckets.js';
 import { db, useTestSchema } from './testing.test-helper.js';
 
 // Token buckets in PostgreSQL (migration 0044), shared by every API instance. Time is passed in: no clock read here.
@@ -38,6 +38,26 @@ describe('rate buckets', () => {
     expect(await take(4, 50)).toEqual({ allowed: false, tokens: 40 });
     expect(await take(5, 50)).toEqual({ allowed: true, tokens: 0 });
     await expect(take(5, 0)).rejects.toThrow(RangeError);
+  });
+
+  it('gives tokens back after refilling, never above the burst, and leaves a bucket with no row full', async () => {
+    const lines = { ratePerSecond: 10, burst: 100 };
+    const take = (s: number, cost: number) => takeRateToken(db.pool, 'back', key('r'), lines, at(s), cost);
+    const giveBack = (s: number, amount: number) =>
+      returnRateTokens(db.pool, 'back', key('r'), lines, at(s), amount);
+    expect(await take(0, 80)).toEqual({ allowed: true, tokens: 20 });
+    // Given back at once: all 80, the bucket full again.
+    expect(await giveBack(0, 80)).toBe(100);
+    expect(await take(0, 90)).toEqual({ allowed: true, tokens: 10 });
+    // Five seconds later 60 are there (10 + 50): 90 back would be 150, the burst caps it.
+    expect(await giveBack(5, 90)).toBe(100);
+    expect(await take(5, 100)).toEqual({ allowed: true, tokens: 0 });
+    expect(await take(5, 1)).toEqual({ allowed: false, tokens: 0 });
+    // Nobody's bucket: no row, nothing made.
+    expect(await returnRateTokens(db.pool, 'back', key('none'), lines, at(0), 5)).toBeNull();
+    const { rows } = await db.pool.query(`select 1 from rate_buckets where limiter = 'back'`);
+    expect(rows).toHaveLength(1);
+    await expect(giveBack(5, 0)).rejects.toThrow(RangeError);
   });
 
   it('counts takes at the same instant one after the other, each from its own connection', async () => {

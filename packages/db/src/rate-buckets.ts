@@ -51,6 +51,36 @@ export async function takeRateToken(
 }
 
 /**
+ * Gives `amount` tokens back to the bucket (`limiter`, `key`) at `now`: a charge whose work then failed through no
+ * fault of the caller (an upload the broker did not take). One statement on the row under its lock, like a take:
+ * refilled to `now` first, then credited, never above the burst. A bucket with no row is full (rows are forgotten
+ * only when full again): nothing to give back. Answers the tokens after it (null: no row, the bucket is full).
+ */
+export async function returnRateTokens(
+  db: Queryable,
+  limiter: string,
+  key: Buffer,
+  rule: BucketRule,
+  now: Date,
+  amount: number,
+): Promise<number | null> {
+  if (!(amount > 0)) throw new RangeError('amount must be > 0');
+  const { rows } = await db.query<{ tokens: number }>(
+    `/* rate:return */ update rate_buckets as b set (tokens, at, full_at) = (
+       select n, t, t + make_interval(secs => ($5::float8 - n) / $4::float8)
+       from (select least($5::float8,
+                          b.tokens + greatest(0, extract(epoch from $3::timestamptz - b.at)::float8) * $4::float8
+                            + $6::float8) as n,
+                    greatest(b.at, $3::timestamptz) as t) refill)
+     where b.limiter = $1 and b.key = $2
+     returning tokens`,
+    [limiter, key, now, rule.ratePerSecond, rule.burst, amount],
+  );
+  const row = rows[0];
+  return row === undefined ? null : Number(row.tokens);
+}
+
+/**
  * Records the public form `nonce` as charged, in the caller's transaction: 'first' when no instance recorded it
  * before (the caller charges it, and rolls back if the charge is refused: the form is then charged as a first when
  * sent again); else the repeats answered for it so far, this one counted. A second instance recording the same form

@@ -1,6 +1,6 @@
 import type { Registry } from '@mod/telemetry';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { topicEndOffsets } from '@mod/kafka';
+import { alterTopicConfig, topicEndOffsets, topicMaxMessageBytes } from '@mod/kafka';
 import { createRegistry } from '@mod/telemetry';
 import { useCallersWorld } from './callers-world.js';
 
@@ -132,6 +132,30 @@ describe("an ISP's traffic-sample line quota across two API instances", () => {
     expect(await refusals('isp-b', 'larger_than_burst')).toBe(1);
     // Nothing was charged for it: the whole burst is still there.
     expect(await one(api.keys.ispB, samples(10))).toMatchObject({ statusCode: 202, accepted: 10 });
+  });
+
+  it('gives the lines back when the broker refuses the upload (503): a failure of ours costs the ISP nothing', async () => {
+    clock = new Date(clock.getTime() + 3_600_000);
+    const { kafka, topics } = api.world;
+    const start = await queued();
+    expect(await one(api.keys.ispA, samples(4))).toMatchObject({ statusCode: 202, accepted: 4 });
+    // The broker refuses every batch of the topic (records larger than it takes), for both instances' producer.
+    const takes = await topicMaxMessageBytes(kafka, topics.urlObserved);
+    await alterTopicConfig(kafka, topics.urlObserved, { 'max.message.bytes': '64' });
+    try {
+      for (const upload of [one, two])
+        expect(await upload(api.keys.ispA, samples(6))).toMatchObject({
+          statusCode: 503,
+          code: 'MOD_ERR_API_UNAVAILABLE',
+        });
+    } finally {
+      await alterTopicConfig(kafka, topics.urlObserved, { 'max.message.bytes': String(takes) });
+    }
+    expect(await queued()).toBe(start + 4);
+    // The six lines left before the refusals are left after them, in the bucket both instances share: no more.
+    expect(await two(api.keys.ispA, samples(6))).toMatchObject({ statusCode: 202, accepted: 6 });
+    expect(await one(api.keys.ispA, samples(1))).toMatchObject(LIMITED);
+    expect(await queued()).toBe(start + 10);
   });
 
   it('refuses uploads (503, nothing queued) when the database cannot check the quota', async () => {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Queryable } from '@mod/db';
-import { pruneRateBuckets, takeRateToken } from '@mod/db/reports';
+import { pruneRateBuckets, returnRateTokens, takeRateToken } from '@mod/db/reports';
 import type { RateDecision, RateLimitOptions } from './rate-limit.js';
 
 /**
@@ -15,6 +15,11 @@ export interface SharedRateLimiter {
    * never opened silently). Refused, `retryAfterMs` is the wait until the bucket holds `cost` tokens.
    */
   take(key: string, nowMs: number, db?: Queryable, cost?: number): Promise<RateDecision>;
+  /**
+   * Gives `cost` tokens taken from `key`'s bucket back at `nowMs` (the charged work failed through no fault of the
+   * client), never above the burst. Rejects when the database does not answer.
+   */
+  giveBack(key: string, nowMs: number, cost: number): Promise<void>;
 }
 
 export interface SharedRateLimits {
@@ -56,6 +61,9 @@ export function createSharedRateLimits(o: SharedRateLimitOptions): SharedRateLim
             remaining: Math.floor(tokens),
             retryAfterMs: allowed ? 0 : Math.ceil(((cost - tokens) * 1000) / ratePerSecond),
           };
+        },
+        async giveBack(key, nowMs, cost) {
+          await returnRateTokens(o.db, name, digest(name, key), options, new Date(nowMs), cost);
         },
       };
     },

@@ -16,13 +16,13 @@ export async function ispRoutes(
   deps: RouteDeps & { registry: Registry; trafficQuota?: IspTrafficQuota },
 ): Promise<void> {
   const { registry, trafficQuota, ...routeDeps } = deps;
-  const chargeTrafficLines = createTrafficQuota({
+  const trafficLines = createTrafficQuota({
     db: deps.db,
     registry,
     quota: trafficQuota ?? DEFAULT_ISP_TRAFFIC_QUOTA,
     now: deps.now,
   });
-  await registerParts(app, { ...routeDeps, chargeTrafficLines }, [
+  await registerParts(app, { ...routeDeps, trafficLines }, [
     ispTrafficRoutes,
     ispFeedRoutes,
     ispUrlFeedRoutes,

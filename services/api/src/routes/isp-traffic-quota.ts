@@ -18,11 +18,20 @@ export interface IspTrafficQuota {
 /** One million lines an hour per ISP, two whole uploads at once. */
 export const DEFAULT_ISP_TRAFFIC_QUOTA: IspTrafficQuota = { linesPerHour: 1_000_000, burst: 200_000 };
 
-/**
- * Charges an upload's accepted lines to its tenant before anything is queued; throws the refusal (429 with
- * `retry-after`, 413 when the upload alone is larger than the burst, 503 when the database cannot tell).
- */
-export type ChargeTrafficLines = (tenantId: string, lines: number) => Promise<void>;
+/** An ISP tenant's line quota, as the upload route uses it. */
+export interface TrafficLineQuota {
+  /**
+   * Charges an upload's accepted lines to its tenant before anything is queued; throws the refusal (429 with
+   * `retry-after`, 413 when the upload alone is larger than the burst, 503 when the database cannot tell).
+   */
+  charge(tenantId: string, lines: number): Promise<void>;
+  /**
+   * Gives back charged lines that were not queued because the broker did not take them (our fault, not the
+   * ISP's): the upload is refused and sent again, and must not cost the ISP twice. Never above the burst.
+   * Rejects when the database does not answer (the lines stay charged; the caller logs it).
+   */
+  refund(tenantId: string, lines: number): Promise<void>;
+}
 
 /** What the route refusals are counted by (`mod_api_isp_traffic_refused_total`). */
 export type TrafficRefusal = 'quota' | 'larger_than_burst' | 'database';
@@ -42,7 +51,7 @@ export function createTrafficQuota(o: {
   registry: Registry;
   quota: IspTrafficQuota;
   now: () => Date;
-}): ChargeTrafficLines {
+}): TrafficLineQuota {
   const { linesPerHour, burst } = o.quota;
   const limiter: SharedRateLimiter = createSharedRateLimits({ db: o.db, secret: TENANT_KEY_SECRET }).limiter(
     'isp.traffic-lines',
@@ -58,7 +67,7 @@ export function createTrafficQuota(o: {
     refused.inc({ tenant, reason });
     return err;
   };
-  return async (tenantId, lines) => {
+  const charge = async (tenantId: string, lines: number): Promise<void> => {
     if (lines <= 0) return;
     if (lines > burst)
       throw refuse(
@@ -88,4 +97,8 @@ export function createTrafficQuota(o: {
       ),
     );
   };
+  const refund = async (tenantId: string, lines: number): Promise<void> => {
+    if (lines > 0) await limiter.giveBack(tenantId, o.now().getTime(), lines);
+  };
+  return { charge, refund };
 }

@@ -9,7 +9,7 @@ import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
 import { discardRest } from './body-drain.js';
 import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
-import type { ChargeTrafficLines } from './isp-traffic-quota.js';
+import type { TrafficLineQuota } from './isp-traffic-quota.js';
 
 /** Bounds of one traffic-sample upload. */
 export const TRAFFIC_LIMITS = {
@@ -101,15 +101,35 @@ async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
 }
 
 /**
+ * Sends the events a batch at a time, in order, stopping at the first batch the broker does not take: answers how
+ * many were queued, and the failure if there was one.
+ */
+async function queueEvents(
+  producer: RouteDeps['producer'],
+  topic: string,
+  events: readonly { key: string; value: Buffer }[],
+): Promise<{ queued: number; failure?: unknown }> {
+  let queued = 0;
+  try {
+    for (; queued < events.length; queued += TRAFFIC_LIMITS.batchSize)
+      await producer.send({ topic, messages: events.slice(queued, queued + TRAFFIC_LIMITS.batchSize) });
+    return { queued: events.length };
+  } catch (failure) {
+    return { queued, failure };
+  }
+}
+
+/**
  * ISPs upload traffic samples: JSON lines `{url, observedAt?, contentType?}`, optionally gzip-compressed
  * (`content-encoding: gzip`). Each line is checked on its own; valid lines go to `mod.url-observed.v1` (key:
  * host) and invalid ones are reported with their line number. ISPs that run Kafka may publish there directly.
  * The valid lines are charged to the ISP's line quota (shared by every instance) before any is queued: an upload
- * over what is left is refused whole (429, `retry-after`), nothing queued.
+ * over what is left is refused whole (429, `retry-after`), nothing queued. An upload the broker does not take is
+ * refused (503) and the lines it did not queue are given back to the quota: our failure costs the ISP nothing.
  */
 export async function ispTrafficRoutes(
   app: TypedApp,
-  deps: RouteDeps & { chargeTrafficLines: ChargeTrafficLines },
+  deps: RouteDeps & { trafficLines: TrafficLineQuota },
 ): Promise<void> {
   const topic = deps.topics.urlObserved;
   const { now } = deps;
@@ -125,7 +145,8 @@ export async function ispTrafficRoutes(
         consumes: SAMPLE_TYPES,
         description:
           'JSON lines (application/x-ndjson), each {url, observedAt?, contentType?}; content-encoding gzip accepted. ' +
-          `At most ${TRAFFIC_LIMITS.maxBodyBytes} bytes on the wire, ${TRAFFIC_LIMITS.maxDecodedBytes} decoded, ${TRAFFIC_LIMITS.maxLines} lines.`,
+          `At most ${TRAFFIC_LIMITS.maxBodyBytes} bytes on the wire, ${TRAFFIC_LIMITS.maxDecodedBytes} decoded, ${TRAFFIC_LIMITS.maxLines} lines. ` +
+          "Valid lines are charged to the ISP's line quota (429 when over it); 503 when they cannot be queued, the lines not queued given back to the quota.",
         response: {
           202: Type.Object({
             accepted: Type.Integer(),
@@ -201,14 +222,18 @@ export async function ispTrafficRoutes(
         };
         events.push({ key: url.url.host, value: urlObservedCodec.encode(event) });
       }
-      await deps.chargeTrafficLines(p.tenantId, events.length);
-      try {
-        for (let i = 0; i < events.length; i += TRAFFIC_LIMITS.batchSize) {
-          await deps.producer.send({ topic, messages: events.slice(i, i + TRAFFIC_LIMITS.batchSize) });
-        }
-      } catch (err) {
-        req.log.error({ err }, 'could not publish traffic samples');
-        throw unavailable('traffic samples could not be queued; try again');
+      await deps.trafficLines.charge(p.tenantId, events.length);
+      const sent = await queueEvents(deps.producer, topic, events);
+      if (sent.failure !== undefined) {
+        req.log.error({ err: sent.failure, queued: sent.queued }, 'could not publish traffic samples');
+        // The broker's failure is not the ISP's: the lines it did not take are not charged.
+        const unqueued = events.length - sent.queued;
+        await deps.trafficLines.refund(p.tenantId, unqueued).catch((err: unknown) => {
+          req.log.error({ err, lines: unqueued }, 'could not give back the lines of a refused upload');
+        });
+        throw unavailable(
+          `traffic samples could not be queued (${sent.queued} of ${events.length} were, and stay charged); try again`,
+        );
       }
       return reply.code(202).send({ accepted: events.length, rejected, errors });
     },
