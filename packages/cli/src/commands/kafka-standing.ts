@@ -80,15 +80,21 @@ export async function onRecordThenBroker(
  * bindings were never removed). The API, which disables tenants, holds no right to change ACLs (that right is the
  * whole cluster's); this runs as the operator's admin principal, and every change is on record before the broker
  * makes it. Idempotent: a partial suspension (one DENY removed by hand) is completed without a new record.
+ * `onlyTenant`: the principals of that tenant's inbound topics alone (the watcher, after the tenant changed).
  */
 export async function reconcilePartnerStanding(
   kafka: Kafka,
   pool: Pool,
   prefix: string,
   by: Curator,
+  onlyTenant?: string,
 ): Promise<StandingChange[]> {
   const changes: StandingChange[] = [];
-  for (const topic of await listTopics(kafka, (t) => inboundOf(prefix, t) !== null)) {
+  const inScope = (topic: string) => {
+    const inbound = inboundOf(prefix, topic);
+    return inbound !== null && (onlyTenant === undefined || inbound.tenantId === onlyTenant);
+  };
+  for (const topic of await listTopics(kafka, inScope)) {
     const { kind, tenantId } = inboundOf(prefix, topic)!;
     const tenant = await getTenant(pool, tenantId);
     const inStanding = tenant !== null && tenant.disabledAt === null && tenant.kind === kind;

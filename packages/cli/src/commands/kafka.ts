@@ -35,6 +35,7 @@ import { positiveInt, stringOptions, subcommandCommand, type Command, type Comma
 import { CliErrorCode } from '../errors.js';
 import { operator, withPool } from './curator.js';
 import { inboundOf, onRecordThenBroker, reconcilePartnerStanding } from './kafka-standing.js';
+import { runStandingWatch } from './kafka-standing-watch.js';
 
 const USAGE = [
   'usage: modctl kafka setup [--partitions N] [--replication-factor N] [--max-message-bytes N]',
@@ -42,6 +43,7 @@ const USAGE = [
   '                                  [--fetch-bytes-per-second N] [--request-percentage N]',
   '       modctl kafka partner revoke --tenant ID --principal USER',
   '       modctl kafka standing      (suspends the partner principals of disabled tenants; lifts it when enabled)',
+  '       modctl kafka standing --watch [--poll-ms N] [--full-every-s N] [--ops-port N]',
   "       modctl kafka acls          (prints the services' ACLs as JSON lines; changes nothing)",
   'setup creates the internal topics (replication: the cluster default unless --replication-factor; partitions 3',
   'unless --partitions) and gives each service principal (mod-api, mod-scanner, mod-fetcher,',
@@ -57,6 +59,10 @@ const USAGE = [
   "unknown) tenant's principal gets DENY bindings, so the broker refuses its produce and fetches; an enabled one's",
   'DENY bindings are removed, which restores its grant. Audited; idempotent; run it after disabling or enabling a',
   'tenant, and periodically (setup never lifts a suspension: a disabled tenant cannot regain access through it).',
+  "standing --watch runs until SIGTERM: it reads the tenants every --poll-ms (1000) and applies a tenant's standing",
+  'as soon as it changes (disabled, enabled), every partner every --full-every-s (60); a failed pass is logged and',
+  'retried with a doubling wait (at most 30 s). --ops-port: /metrics (mod_kafka_standing_*) and /health/* on OPS_HOST',
+  '(127.0.0.1). Run one watcher per cluster, in place of the scheduled standing.',
   'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
   '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for partner and standing: DATABASE_URL, DATABASE_SCHEMA,',
   '             MODCTL_ACTOR',
@@ -80,16 +86,22 @@ export const kafkaCommand: Command = subcommandCommand({
   name: 'kafka',
   summary: "broker set-up: topics and service ACLs; partners' topics and ACLs",
   usage: USAGE,
-  options: stringOptions(
-    'partitions',
-    'replication-factor',
-    'max-message-bytes',
-    'tenant',
-    'principal',
-    'produce-bytes-per-second',
-    'fetch-bytes-per-second',
-    'request-percentage',
-  ),
+  options: {
+    watch: { type: 'boolean' },
+    ...stringOptions(
+      'partitions',
+      'replication-factor',
+      'max-message-bytes',
+      'tenant',
+      'principal',
+      'produce-bytes-per-second',
+      'fetch-bytes-per-second',
+      'request-percentage',
+      'poll-ms',
+      'full-every-s',
+      'ops-port',
+    ),
+  },
   // `partner grant|revoke`: the action is the word after the sub-command.
   argsOf: (sub, rest) => (sub === 'partner' ? rest.slice(1) : [...rest]),
   handlers: {
@@ -129,7 +141,8 @@ export const kafkaCommand: Command = subcommandCommand({
         quotas: bounded,
       });
     },
-    standing: async ({ print }) => {
+    standing: async ({ values: v, print, usage }) => {
+      if (v.watch === true) return watchStanding(v, usage);
       const { kafka, prefix } = kafkaFromEnv();
       const changes = await withPool((pool) =>
         reconcilePartnerStanding(kafka, pool, prefix, operator('admin')),
@@ -157,6 +170,27 @@ export const kafkaCommand: Command = subcommandCommand({
     return 1;
   },
 });
+
+/** `standing --watch`: its options checked, then the watcher until SIGTERM. */
+async function watchStanding(
+  v: { 'poll-ms'?: string | undefined; 'full-every-s'?: string | undefined; 'ops-port'?: string | undefined },
+  usage: (reason?: string) => number,
+): Promise<number> {
+  const pollMs = positiveInt(v['poll-ms'], 1_000);
+  const fullEveryS = positiveInt(v['full-every-s'], 60);
+  const opsPort = v['ops-port'] === undefined ? undefined : positiveInt(v['ops-port'], 0);
+  if (pollMs === null || fullEveryS === null || opsPort === null || (opsPort ?? 0) > 65_535)
+    return usage('--poll-ms and --full-every-s take positive integers, --ops-port a port');
+  const { kafka, prefix } = kafkaFromEnv();
+  return runStandingWatch({
+    kafka,
+    prefix,
+    pollMs,
+    fullEveryMs: fullEveryS * 1_000,
+    opsHost: process.env['OPS_HOST'] ?? '127.0.0.1',
+    opsPort: opsPort ?? null,
+  });
+}
 
 /**
  * The principals allowed to write partners' inbound topics that lack a quota of their own (granted before `partner
