@@ -69,10 +69,11 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-# `modctl kafka standing` every $1 seconds as the admin principal, as the Helm chart's CronJob runs it every minute:
-# a tenant disabled (the console, the admin API, modctl tenant disable) loses its partner principal's produce and fetch
-# on the broker, and gets them back once enabled. Each run's answer is appended to the log. SIGTERM stops the run or
-# the wait in progress with the loop, so nothing of it outlives the demo.
+# `modctl kafka standing --watch` as the admin principal: a tenant disabled (the console, the admin API, modctl tenant
+# disable) loses its partner principal's produce and fetch on the broker as soon as the watcher reads the change (every
+# second), and gets them back once enabled. Its JSON log is appended to the log file; should it stop, it is started
+# again after $1 seconds. SIGTERM stops the watcher or the wait in progress with the loop, so nothing of it outlives
+# the demo.
 start_standing_loop() {
   (
     umask 077
@@ -82,16 +83,16 @@ start_standing_loop() {
     child=''
     trap '[ -z "$child" ] || kill -TERM "$child" 2>/dev/null; exit 0' TERM
     while :; do
-      node packages/cli/dist/main.js kafka standing >>"$LOG_DIR/kafka-standing.log" 2>&1 &
+      node packages/cli/dist/main.js kafka standing --watch >>"$LOG_DIR/kafka-standing.log" 2>&1 &
       child=$!
-      wait "$child" || log "modctl kafka standing failed (see $LOG_DIR/kafka-standing.log); again in $1 s"
+      wait "$child" || log "modctl kafka standing --watch stopped (see $LOG_DIR/kafka-standing.log); again in $1 s"
       sleep "$1" &
       child=$!
       wait "$child"
     done
   ) &
   pids+=($!)
-  log "started modctl kafka standing every $1 s (pid $!, Kafka principal admin, log $LOG_DIR/kafka-standing.log)"
+  log "started modctl kafka standing --watch (pid $!, Kafka principal admin, log $LOG_DIR/kafka-standing.log)"
 }
 
 start_service api "$API_OPS_PORT" services/api/dist/main.js
@@ -117,7 +118,7 @@ wait_ready scanner "http://127.0.0.1:$SCANNER_OPS_PORT/health/ready"
 wait_ready actioner "http://127.0.0.1:$ACTIONER_OPS_PORT/health/ready"
 wait_ready fetcher "http://127.0.0.1:$FETCHER_OPS_PORT/health/ready"
 wait_ready classifier "http://127.0.0.1:$CLASSIFIER_OPS_PORT/health/ready"
-start_standing_loop "${KAFKA_STANDING_INTERVAL_S:-30}"
+start_standing_loop "${KAFKA_STANDING_INTERVAL_S:-5}"
 
 rm -f "$LOG_DIR/demo.log"
 (umask 077 && API_URL="$API_URL" DEMO_KEYS_FILE="$DATA_DIR/demo-keys.json" exec node services/demo/dist/main.js >"$LOG_DIR/demo.log" 2>&1) &

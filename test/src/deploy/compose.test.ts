@@ -347,11 +347,11 @@ done`,
   });
 });
 
-// Tenants' standing on the broker: `modctl kafka standing` repeated by a loop in its container (compose has no
-// scheduler; the chart runs it as a CronJob), so a tenant an admin disabled loses its partner principal's access.
+// Tenants' standing on the broker: `modctl kafka standing --watch`, started again by a loop in its container should it
+// stop, so a tenant an admin disabled loses its partner principal's access as soon as the watcher reads the change.
 describe('compose kafka-standing', () => {
   const name = 'kafka-standing';
-  const ownKeys = ['MODCTL_ACTOR', 'KAFKA_STANDING_INTERVAL_S']; // modctl's audit actor, the loop's period
+  const ownKeys = ['MODCTL_ACTOR', 'KAFKA_STANDING_INTERVAL_S']; // modctl's audit actor, the loop's restart wait
 
   it('runs from the one image as the admin principal, after the set-up and the database, unprivileged', () => {
     const s = service(name);
@@ -368,7 +368,7 @@ describe('compose kafka-standing', () => {
     expect(credentials.filter((k) => !envFile(name).has(k))).toEqual([]);
   });
 
-  it('repeats modctl kafka standing through the entry point, and SIGTERM stops it with its run', async () => {
+  it('runs the standing watcher through the entry point, again should it stop, and SIGTERM stops it', async () => {
     const app = mkdtempSync(join(tmpdir(), 'mod-compose-standing-'));
     try {
       // Compose reads `$$` as a `$` of the command.
@@ -387,7 +387,7 @@ describe('compose kafka-standing', () => {
         },
         printsPid: false,
       });
-      const call = 'admin compose/kafka-standing modctl kafka standing';
+      const call = 'admin compose/kafka-standing modctl kafka standing --watch';
       expect(run.calls).toEqual([call, call]);
       expect(run.exitCode).toBe(0);
       await processGone(run.hungPid);

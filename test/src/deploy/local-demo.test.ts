@@ -49,8 +49,8 @@ describe('deploy/local/demo.sh', () => {
     expect(readFileSync(argvLog, 'utf8')).not.toContain(otp);
   });
 
-  it('runs modctl kafka standing again and again as the admin principal, and SIGTERM stops it with its run', async () => {
-    // As the chart's CronJob: a tenant disabled in the demo loses its partner principal's broker access.
+  it('runs the standing watcher as the admin principal, again should it stop, and SIGTERM stops it', async () => {
+    // A tenant disabled in the demo loses its partner principal's broker access as soon as the watcher reads it.
     const logDir = join(dir, 'standing-logs');
     const bin = join(dir, 'standing-bin');
     execFileSync('mkdir', ['-p', logDir, bin]);
@@ -72,7 +72,7 @@ describe('deploy/local/demo.sh', () => {
       env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` },
       printsPid: true,
     });
-    const call = 'admin demo-kafka-standing packages/cli/dist/main.js kafka standing';
+    const call = 'admin demo-kafka-standing packages/cli/dist/main.js kafka standing --watch';
     expect(run.calls).toEqual([call, call]);
     expect(readFileSync(join(logDir, 'kafka-standing.log'), 'utf8')).toBe('{"changes":[]}\n');
     expect(run.exitCode).toBe(0);

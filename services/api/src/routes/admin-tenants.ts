@@ -18,14 +18,16 @@ import { auditCallerChange, ErrorResponses, type RouteDeps, type TypedApp } from
 /**
  * What a change of a tenant does, in the OpenAPI document. The API holds no right to change Kafka ACLs (that right
  * is the whole cluster's): a partner's access on the broker follows `disabled` through the admin principal's
- * reconcile, scheduled by the deployment (Helm CronJob, compose's kafka-standing, the demo's loop).
+ * reconcile, `modctl kafka standing --watch` (compose's kafka-standing, the demo), which reads the tenants every
+ * second and applies a change at once, or `modctl kafka standing` on a schedule (the Helm CronJob).
  */
 const TENANT_CHANGE_DESCRIPTION =
   "Changes a tenant's name, blocking subscription or standing (audited, tenant.changed). Disabling it: none of " +
   'its credentials authenticate from then on. Its partner Kafka principal (ISP or platform) is suspended on the ' +
-  'broker by the standing reconcile (modctl kafka standing, run on a schedule: every minute by default), not by ' +
-  'this call: until then the broker still takes its produce, and the workers dead-letter its events ' +
-  '(MOD_ERR_TENANT_DISABLED). Enabling it lifts the suspension at the next run. An admin may not switch off its ' +
+  'broker by the standing reconcile (modctl kafka standing --watch, within seconds of this call, or modctl kafka ' +
+  'standing on a schedule), not by this call: until then the broker still takes its produce, and the workers ' +
+  'dead-letter its events (MOD_ERR_TENANT_DISABLED), acting on none. Enabling it lifts the suspension the same ' +
+  'way. An admin may not switch off its ' +
   "own tenant (409 MOD_ERR_API_NOT_YOURSELF): it would lock out every admin of it; another admin tenant's does.";
 
 /** Tenants: list them a page at a time, create one, change its name, blocking subscription or switch it off. */
@@ -108,7 +110,7 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
               Type.Boolean({
                 description:
                   'true: none of its credentials authenticate at once; its Kafka principal is suspended by the ' +
-                  'standing reconcile (modctl kafka standing) within its schedule. false: both restored the same way',
+                  'standing reconcile (modctl kafka standing --watch: within seconds). false: both restored the same way',
               }),
             ),
           },
