@@ -318,6 +318,8 @@ const chartManaged = [
   'SHUTDOWN_TIMEOUT_MS',
   'API_HOST',
   'API_PORT',
+  'API_RATE_LIMIT_PER_S',
+  'API_RATE_LIMIT_BURST',
   'OPS_HOST',
   'OPS_PORT',
   'BANK_SNAPSHOT_PATH',

@@ -102,3 +102,24 @@ databaseSecretName's when given). */}}
       key: DATABASE_URL
 {{- end }}
 {{- end }}
+
+{{/*
+The API's per-credential rate limit of one replica (API_RATE_LIMIT_PER_S, API_RATE_LIMIT_BURST). Each replica keeps
+its buckets in memory, so a credential gets each replica's limit once per replica: the values give the total
+(api.rateLimit), each replica gets its share, rounded down. The replicas counted are the most there can be: with
+autoscaling maxReplicas (fewer running give less than the total, never more), else api.replicas.
+*/}}
+{{- define "moderation.apiRateLimitEnv" -}}
+{{- $api := .Values.api -}}
+{{- $replicas := int (ternary $api.autoscaling.maxReplicas $api.replicas $api.autoscaling.enabled) -}}
+{{- $perSecond := divf (floor (divf (mulf $api.rateLimit.perSecond 1000) $replicas)) 1000 -}}
+{{- $burst := div (int $api.rateLimit.burst) $replicas -}}
+{{- if lt $perSecond 0.001 -}}
+{{- fail (printf "api.rateLimit.perSecond (%v) shared by %d API replicas leaves each less than 0.001 a second" $api.rateLimit.perSecond $replicas) -}}
+{{- end -}}
+{{- if lt $burst 1 -}}
+{{- fail (printf "api.rateLimit.burst (%v) shared by %d API replicas leaves each less than one request" $api.rateLimit.burst $replicas) -}}
+{{- end -}}
+API_RATE_LIMIT_PER_S: {{ $perSecond | toString | quote }}
+API_RATE_LIMIT_BURST: {{ $burst | toString | quote }}
+{{- end }}
