@@ -39,6 +39,8 @@ FETCHER_OPS_PORT="${FETCHER_OPS_PORT:-9103}"
 CLASSIFIER_OPS_PORT="${CLASSIFIER_OPS_PORT:-9104}"
 # The API's /metrics and named readiness checks: on its ops port (loopback), not on API_PORT.
 API_OPS_PORT="${API_OPS_PORT:-9105}"
+# The tenant standing watcher's ops server (`modctl kafka standing --watch --ops-port`).
+STANDING_OPS_PORT="${STANDING_OPS_PORT:-9106}"
 
 pids=()
 start_service() { # name, ops port, entry point; each service runs as its own Kafka principal (mod-<name>)
@@ -71,8 +73,8 @@ trap stop_all INT TERM EXIT
 
 # `modctl kafka standing --watch` as the admin principal: a tenant disabled (the console, the admin API, modctl tenant
 # disable) loses its partner principal's produce and fetch on the broker as soon as the watcher reads the change (every
-# second), and gets them back once enabled. Its JSON log is appended to the log file; should it stop, it is started
-# again after $1 seconds. SIGTERM stops the watcher or the wait in progress with the loop, so nothing of it outlives
+# second), and gets them back once enabled. Its JSON log is appended to the log file, its metrics on port $2 of
+# loopback; should it stop, it is started again after $1 seconds. SIGTERM stops the watcher or the wait in progress with the loop, so nothing of it outlives
 # the demo.
 start_standing_loop() {
   (
@@ -83,7 +85,7 @@ start_standing_loop() {
     child=''
     trap '[ -z "$child" ] || kill -TERM "$child" 2>/dev/null; exit 0' TERM
     while :; do
-      node packages/cli/dist/main.js kafka standing --watch >>"$LOG_DIR/kafka-standing.log" 2>&1 &
+      node packages/cli/dist/main.js kafka standing --watch --ops-port "$2" >>"$LOG_DIR/kafka-standing.log" 2>&1 &
       child=$!
       wait "$child" || log "modctl kafka standing --watch stopped (see $LOG_DIR/kafka-standing.log); again in $1 s"
       sleep "$1" &
@@ -118,7 +120,7 @@ wait_ready scanner "http://127.0.0.1:$SCANNER_OPS_PORT/health/ready"
 wait_ready actioner "http://127.0.0.1:$ACTIONER_OPS_PORT/health/ready"
 wait_ready fetcher "http://127.0.0.1:$FETCHER_OPS_PORT/health/ready"
 wait_ready classifier "http://127.0.0.1:$CLASSIFIER_OPS_PORT/health/ready"
-start_standing_loop "${KAFKA_STANDING_INTERVAL_S:-5}"
+start_standing_loop "${KAFKA_STANDING_INTERVAL_S:-5}" "$STANDING_OPS_PORT"
 
 rm -f "$LOG_DIR/demo.log"
 (umask 077 && API_URL="$API_URL" DEMO_KEYS_FILE="$DATA_DIR/demo-keys.json" exec node services/demo/dist/main.js >"$LOG_DIR/demo.log" 2>&1) &
@@ -163,10 +165,11 @@ cat >&2 <<MSG
     sends no traffic beyond this machine)
     figures: curl -s -H "authorization: Bearer $HOTLINE_KEY" '$API_URL/v1/report-stats'
   Metrics:   http://127.0.0.1:PORT/metrics of each service's ops server (loopback only): api $API_OPS_PORT,
-             scanner $SCANNER_OPS_PORT, actioner $ACTIONER_OPS_PORT, fetcher $FETCHER_OPS_PORT, classifier $CLASSIFIER_OPS_PORT
+             scanner $SCANNER_OPS_PORT, actioner $ACTIONER_OPS_PORT, fetcher $FETCHER_OPS_PORT, classifier $CLASSIFIER_OPS_PORT,
+             tenant standing watcher $STANDING_OPS_PORT
   Health:    http://127.0.0.1:PORT/health/ready on the ports above (names a failing check); the API's public
              $API_URL/health/ready says only ready or not
-  Logs:      $LOG_DIR/{api,scanner,classifier,actioner,fetcher,demo}.log     API keys: $DATA_DIR/demo-keys.json
+  Logs:      $LOG_DIR/{api,scanner,classifier,actioner,fetcher,kafka-standing,demo}.log     API keys: $DATA_DIR/demo-keys.json
   Tenants' Kafka access: modctl kafka standing every ${KAFKA_STANDING_INTERVAL_S:-30} s suspends a disabled tenant's
              partner principal and restores it once enabled (log $LOG_DIR/kafka-standing.log)
   Stop:      Ctrl-C

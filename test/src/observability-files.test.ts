@@ -205,7 +205,7 @@ describe('Prometheus rules and scrape config (deploy/observability/prometheus)',
     expect([...fired].sort()).toEqual(rules.map((r) => r.alert).sort());
   });
 
-  it('scrapes the five services under the job names the rules select (mod-<service>)', () => {
+  it('scrapes the five services and the standing watcher under the job names the rules select (mod-<service>)', () => {
     const config = parse(readFileSync(PROMETHEUS_CONFIG_PATH, 'utf8')) as {
       rule_files: string[];
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
@@ -220,6 +220,8 @@ describe('Prometheus rules and scrape config (deploy/observability/prometheus)',
       'mod-actioner': ['127.0.0.1:9102'],
       'mod-fetcher': ['127.0.0.1:9103'],
       'mod-classifier': ['127.0.0.1:9104'],
+      // The tenant standing watcher's ops server (demo.sh STANDING_OPS_PORT).
+      'mod-kafka-standing': ['127.0.0.1:9106'],
     });
   });
 

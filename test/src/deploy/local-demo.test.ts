@@ -60,7 +60,7 @@ describe('deploy/local/demo.sh', () => {
       'log() { :; }',
       'export_kafka_client_env() { export KAFKA_SASL_USERNAME="$1"; }',
       shellFunction(readDeployFile('local/demo.sh'), 'start_standing_loop'),
-      'start_standing_loop 0',
+      'start_standing_loop 0 9106',
       'echo "${pids[0]}"',
       'wait',
     ].join('\n');
@@ -72,7 +72,7 @@ describe('deploy/local/demo.sh', () => {
       env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` },
       printsPid: true,
     });
-    const call = 'admin demo-kafka-standing packages/cli/dist/main.js kafka standing --watch';
+    const call = 'admin demo-kafka-standing packages/cli/dist/main.js kafka standing --watch --ops-port 9106';
     expect(run.calls).toEqual([call, call]);
     expect(readFileSync(join(logDir, 'kafka-standing.log'), 'utf8')).toBe('{"changes":[]}\n');
     expect(run.exitCode).toBe(0);
