@@ -101,3 +101,28 @@ export async function listUrlLineOrders(
   );
   return new Map(rows.map((r) => [r.line, r.orders]));
 }
+
+/**
+ * The URL lines of the ISP's feed at `toSerial` whose blocking orders changed after `fromSerial`, the line itself
+ * staying listed (another entry lists it too: a URL list's, the withdrawn order's until the new one came): an order
+ * added to a line a URL list already held, or an order withdrawn and another issued for the same URL between two
+ * polls. The text feeds' changes are lines, so these are in none of them; a proxy syncing by changes needs them to
+ * acknowledge the request it now applies (the JSON URL list's `added`). Lines added or removed are not told apart
+ * here: the caller has them from `listFeedLineChanges`.
+ */
+export async function listUrlLinesWithOrderChanges(
+  db: Queryable,
+  a: { ispTenantId: string; fromSerial: number; toSerial: number },
+): Promise<string[]> {
+  const { rows } = await db.query<{ line: string }>(
+    `/* api:url-line-order-changes */ select distinct c.url_line as line from feed_entries c
+      where c.isp_tenant_id = $1 and c.url_line is not null and left(c.entry_id, 6) = 'order:'
+        and greatest(c.added_serial, coalesce(c.removed_serial, 0)) > $2
+        and (c.added_serial between $2 + 1 and $3 or c.removed_serial between $2 + 1 and $3)
+        and exists (select 1 from feed_entries f where f.isp_tenant_id = $1 and f.url_line = c.url_line
+          and text_key(f.url_line) = text_key(c.url_line)
+          and f.added_serial <= $3 and (f.removed_serial is null or f.removed_serial > $3))`,
+    [a.ispTenantId, a.fromSerial, a.toSerial],
+  );
+  return rows.map((r) => r.line);
+}

@@ -194,4 +194,36 @@ describe('the URL list as JSON for HTTP filtering proxies', () => {
     const entries = (await jsonFeed(api.keys.ispA)).json<FullJson>().entries;
     expect(entries).toContainEqual({ url: line, orderIds: [urlA] });
   });
+
+  it('tells a proxy syncing by changes of the requests behind a URL it already lists', async () => {
+    const start = serialOf(await jsonFeed(api.keys.ispA));
+    // A URL list already blocks the URL (no request behind it); a blocking request for it follows, as the fetcher's
+    // hit on that list entry and the actioner make one. The text line is the same: the requests are not.
+    const onListed = await order('isp-ua', 'url', `https://${listed}`);
+    const inc = await jsonFeed(api.keys.ispA, start);
+    expect(inc.headers.get('x-feed-kind')).toBe('incremental');
+    const s1 = serialOf(inc);
+    expect(s1).toBeGreaterThan(start);
+    expect(inc.json<IncrementalJson>()).toMatchObject({
+      added: [{ url: listed, orderIds: [onListed] }],
+      removed: [],
+    });
+    // Withdrawn and issued again between two polls: the line never left, the request to acknowledge is the new one.
+    const again = `https://photos.example/${tag}/again.jpg`;
+    const first = await order('isp-ua', 'url', again);
+    const s2 = serialOf(await jsonFeed(api.keys.ispA, s1));
+    const withdrawn = await call(api.keys.authority, 'POST', `/v1/orders/${first}/withdraw`, {
+      reason: 'căn cứ pháp lý sai',
+    });
+    expect(withdrawn.status).toBe(200);
+    const second = await order('isp-ua', 'url', again);
+    const later = await jsonFeed(api.keys.ispA, s2);
+    expect(later.json<IncrementalJson>()).toMatchObject({
+      added: [{ url: `photos.example/${tag}/again.jpg`, orderIds: [second] }],
+      removed: [],
+    });
+    // The text feed's changes are the lines' alone: nothing was added or removed there.
+    const text = await call(api.keys.ispA, 'GET', `/v1/isp/feeds/url-list?since=${s2}`);
+    expect(dataLines(text).filter((l) => l.includes(tag))).toEqual([]);
+  });
 });

@@ -1,6 +1,11 @@
 import { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
-import { listFeedLineChanges, listUrlLineOrders, streamFeedLines } from '@mod/db/feeds';
+import {
+  listFeedLineChanges,
+  listUrlLineOrders,
+  listUrlLinesWithOrderChanges,
+  streamFeedLines,
+} from '@mod/db/feeds';
 import { FeedFormat, fullFeedEtag, incrementalFromLines } from '@mod/urls';
 import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
 import { FeedSinceQuery, feedNotModified, startFeedAnswer } from './isp-feeds.js';
@@ -88,8 +93,9 @@ export async function ispUrlFeedRoutes(app: TypedApp, deps: RouteDeps): Promise<
       schema: {
         description:
           'The URL list (URL-level blocks, for HTTP filtering proxies; never in the RPZ) as JSON, each URL with ' +
-          'the blocking requests it applies. Full, or with `since` the URLs added and removed since that serial ' +
-          '(an unknown or too old serial gets the full feed). Headers: etag, x-feed-serial, x-feed-kind.',
+          'the blocking requests it applies. Full, or with `since` the URLs added and removed since that serial, ' +
+          '`added` also holding a URL listed all along whose requests changed, with those it applies now (an ' +
+          'unknown or too old serial gets the full feed). Headers: etag, x-feed-serial, x-feed-kind.',
         querystring: FeedSinceQuery,
         response: {
           200: Type.Union([FullJson, IncrementalJson]),
@@ -102,13 +108,12 @@ export async function ispUrlFeedRoutes(app: TypedApp, deps: RouteDeps): Promise<
       const { isp, state, since } = await startFeedAnswer(deps, req, reply, req.query.since);
       const serial = state.serial;
       if (since !== null) {
-        const changes = await listFeedLineChanges(deps.db, {
-          ispTenantId: isp,
-          column: 'url_line',
-          fromSerial: since,
-          toSerial: serial,
-        });
-        const inc = incrementalFromLines(FORMAT, since, serial, changes.added, changes.removed);
+        const window = { ispTenantId: isp, fromSerial: since, toSerial: serial };
+        const changes = await listFeedLineChanges(deps.db, { ...window, column: 'url_line' });
+        // A line listed all along whose requests changed is told again with them: the proxy acknowledges those.
+        const reordered = await listUrlLinesWithOrderChanges(deps.db, window);
+        const added = [...new Set([...changes.added, ...reordered])];
+        const inc = incrementalFromLines(FORMAT, since, serial, added, changes.removed);
         if (feedNotModified(req, reply, jsonEtag(inc.etag), 'incremental')) return reply.code(304).send(null);
         const orders = await listUrlLineOrders(deps.db, { ispTenantId: isp, serial, lines: inc.added });
         return reply.type('application/json; charset=utf-8').send({
