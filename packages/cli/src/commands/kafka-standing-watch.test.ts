@@ -133,6 +133,17 @@ describe('modctl kafka standing --watch', () => {
 });
 
 describe('the watcher’s rules', () => {
+  it('refuses settings that are not positive integers, or a port out of range, before it starts', async () => {
+    for (const bad of [
+      ['--poll-ms', '0'],
+      ['--full-every-s', 'x'],
+      ['--ops-port', '70000'],
+    ]) {
+      const run = await runExpecting(kafkaCommand, ['standing', '--watch', ...bad], 2);
+      expect(run.err.join('\n')).toMatch(/--poll-ms and --full-every-s take positive integers/);
+    }
+  });
+
   it('names the tenants whose standing changed, appeared or went', () => {
     const before = new Map([
       ['a', 'isp:false'],
