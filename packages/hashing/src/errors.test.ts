@@ -9,8 +9,10 @@ describe('error codes', () => {
     );
   });
 
-  it('are retriable only for timeouts and pool failures', () => {
+  it('are retriable only for timeouts and pool failures (a crashed worker too)', () => {
     const retriable = Object.values(HashingErrorCode).filter((code) => new HashingError(code, 'x').retriable);
-    expect(retriable.sort()).toEqual([HashingErrorCode.TIMEOUT, HashingErrorCode.WORKER_FAILED].sort());
+    expect(retriable.sort()).toEqual(
+      [HashingErrorCode.TIMEOUT, HashingErrorCode.WORKER_FAILED, HashingErrorCode.WORKER_CRASHED].sort(),
+    );
   });
 });

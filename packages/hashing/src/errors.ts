@@ -2,7 +2,7 @@ import { ModError } from '@mod/contracts';
 
 /**
  * Stable error codes of `@mod/hashing`. Never reuse a retired code; keep README.md in sync (a test checks).
- * All are bad input (not retriable) except TIMEOUT, which may be a busy machine.
+ * All are bad input (not retriable) except TIMEOUT, which may be a busy machine, and the pool's failures.
  */
 export const HashingErrorCode = {
   /** Zero-byte input. */
@@ -25,13 +25,24 @@ export const HashingErrorCode = {
   TIMEOUT: 'MOD_ERR_HASH_TIMEOUT',
   /** Options or limits were invalid (a programming error on the caller's side). */
   INVALID_OPTIONS: 'MOD_ERR_HASH_INVALID_OPTIONS',
-  /** A worker-pool task failed outside hashing itself (worker crashed, queue full, pool closed). */
+  /** The pool refused or dropped the task before a worker ran it to its end (queue full, pool closed). */
   WORKER_FAILED: 'MOD_ERR_HASH_WORKER_FAILED',
+  /**
+   * The worker thread running the task ended without answering (an exit, an uncaught error, its heap past the pool's
+   * `resourceLimits`): the content may be the cause, or the machine (see the scanner's bound on crashes).
+   */
+  WORKER_CRASHED: 'MOD_ERR_HASH_WORKER_CRASHED',
 } as const;
 
 export type HashingErrorCode = (typeof HashingErrorCode)[keyof typeof HashingErrorCode];
 
-/** Every failure of this package. `retriable` is true only for timeouts and worker/pool failures. */
+const RETRIABLE: ReadonlySet<string> = new Set([
+  HashingErrorCode.TIMEOUT,
+  HashingErrorCode.WORKER_FAILED,
+  HashingErrorCode.WORKER_CRASHED,
+]);
+
+/** Every failure of this package. `retriable` is true only for timeouts and worker/pool failures (crashes too). */
 export class HashingError extends ModError {
   declare readonly code: HashingErrorCode;
 
@@ -41,8 +52,7 @@ export class HashingError extends ModError {
     options: { cause?: unknown; retriable?: boolean } = {},
   ) {
     super(code, message, {
-      retriable:
-        options.retriable ?? (code === HashingErrorCode.TIMEOUT || code === HashingErrorCode.WORKER_FAILED),
+      retriable: options.retriable ?? RETRIABLE.has(code),
       cause: options.cause,
     });
   }

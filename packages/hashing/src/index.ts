@@ -26,6 +26,7 @@ export { apngFirstShownFrame, apngFrameCount } from './apng.js';
 export { checkJpegScans, jpegScanCount, MAX_JPEG_SCANS } from './jpeg-scans.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
 export { exactHashes } from './exact.js';
+export { probeImage } from './probe-image.js';
 export type { ExactHashes } from './exact.js';
 export { blockhash, BlockhashAccumulator, blockhashAccumulator, BlockhashMethod } from './blockhash.js';
 export type { RowRunSums } from './row-sums.js';

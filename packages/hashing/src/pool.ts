@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { isMarkedAsUntransferable } from 'node:worker_threads';
+import { isMarkedAsUntransferable, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { HashingError, HashingErrorCode } from './errors.js';
 import type { HashMediaOptions, MediaHashes } from './hash-media.js';
@@ -14,6 +14,12 @@ export interface HashPoolOptions {
   maxThreads?: number;
   /** Tasks waiting for a worker before `run` rejects; default 4 per thread. Pause the consumer when full. */
   maxQueue?: number;
+  /**
+   * Each worker's V8 limits (e.g. `maxOldGenerationSizeMb`); default: Node's. A task that takes its worker's heap
+   * past them ends that worker alone (`MOD_ERR_HASH_WORKER_CRASHED`; the pool starts another), not the process.
+   * Decoded pixels are outside the V8 heap: `limits.maxDecodedBytes` bounds them.
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 /** A Piscina pool running the hash task, sized to the machine, with a bounded queue. */
@@ -28,6 +34,7 @@ export function createHashPool(options: HashPoolOptions = {}): Piscina<HashTaskI
     minThreads: maxThreads,
     idleTimeout: Number.POSITIVE_INFINITY,
     maxQueue,
+    ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
   });
 }
 
@@ -44,7 +51,8 @@ export function isHashPoolSaturated(pool: Piscina<HashTaskInput, HashTaskOutput>
  * Hands `bytes` to the pool without copying when it owns its whole ArrayBuffer (it is then detached: do not
  * use it afterwards); a view into a larger or shared buffer (e.g. a Node Buffer slice) is copied first so
  * that nothing else is detached. Runs the hash task and returns its output as data (`ok: false` for bad input);
- * rejects with `HashingError` `MOD_ERR_HASH_WORKER_FAILED` (retriable) when the pool itself fails.
+ * rejects with a retriable `HashingError`: `MOD_ERR_HASH_WORKER_FAILED` when the pool refused or dropped the task
+ * (queue full, pool closed), `MOD_ERR_HASH_WORKER_CRASHED` when the worker running it ended without answering.
  */
 export async function runHashTask(
   pool: Piscina<HashTaskInput, HashTaskOutput>,
@@ -70,11 +78,33 @@ export async function runHashTask(
   try {
     return await pool.run(input, { transferList: [buffer] });
   } catch (err) {
-    throw new HashingError(HashingErrorCode.WORKER_FAILED, `hash worker failed: ${String(err)}`, {
+    if (isPoolRefusal(err))
+      throw new HashingError(HashingErrorCode.WORKER_FAILED, `hash pool failed: ${String(err)}`, {
+        cause: err,
+      });
+    throw new HashingError(HashingErrorCode.WORKER_CRASHED, `hash worker crashed: ${String(err)}`, {
       cause: err,
     });
   }
 }
+
+/**
+ * Piscina's own refusals of a task (the pool's state, never the task's): a full queue, a pool destroyed or closed
+ * with the task in it. Piscina gives them no code, only these fixed messages (`piscina/dist/errors.js`; `pool.test.ts`
+ * pins the queue's, `pool-crash.test.ts` the destroy's). Any other rejection is the worker that ran the task ending without answering:
+ * its exit ('worker exited with code: N'), an error it did not catch, `ERR_WORKER_OUT_OF_MEMORY`.
+ */
+function isPoolRefusal(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === 'AbortError' || PISCINA_REFUSALS.has(err.message);
+}
+
+const PISCINA_REFUSALS: ReadonlySet<string> = new Set([
+  'Task queue is at limit',
+  'No task queue available and all Workers are busy',
+  'Terminating worker thread',
+  'filename must be provided to run() or in options object',
+]);
 
 /** Like `runHashTask` but returns the hashes or throws the task's `HashingError`. */
 export async function hashInPool(

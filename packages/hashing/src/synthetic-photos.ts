@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 
 /** How {@link seededPhoto} draws its picture. */
@@ -95,4 +96,31 @@ export function flatLosslessWebp(width: number, height: number, background: stri
   return sharp({ create: { width, height, channels: 3, background } })
     .webp({ lossless: true })
     .toBuffer();
+}
+
+/** A PNG chunk of no data: its length (0), its type (a private ancillary one, which decoders skip) and its CRC. */
+const EMPTY_CHUNK = ((): Buffer => {
+  const chunk = Buffer.alloc(12);
+  chunk.write('prVt', 4, 'latin1');
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8)), 8);
+  return chunk;
+})();
+
+/**
+ * A flat `width`×`height` PNG of `chunks` empty chunks between its header and its pixels (12 bytes each, skipped by
+ * every decoder): a valid picture whose chunk walk (`apngFirstShownFrame`) holds an object per chunk on the V8 heap,
+ * about 200 bytes for each 12 of the file, so that 400,000 of them (4.8 MB) take a worker past a heap of 16 MiB
+ * (`createHashPool`'s `resourceLimits`): media that crashes its worker.
+ */
+export async function pngOfEmptyChunks(
+  chunks: number,
+  { width = 8, height = 8, background = '#808080' } = {},
+): Promise<Buffer> {
+  const png = await sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
+  const afterHeader = 8 + 12 + 13; // the signature, then IHDR (its 13 bytes of data in a chunk's 12)
+  const padding = Buffer.alloc(chunks * EMPTY_CHUNK.byteLength);
+  for (let at = 0; at < padding.byteLength; at += EMPTY_CHUNK.byteLength) EMPTY_CHUNK.copy(padding, at);
+  return Buffer.concat([png.subarray(0, afterHeader), padding, png.subarray(afterHeader)]);
 }

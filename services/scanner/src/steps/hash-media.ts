@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { MediaEvent } from '@mod/contracts';
 import {
   HashingErrorCode,
@@ -9,11 +8,13 @@ import {
 } from '@mod/hashing';
 import type { ClaimedSubmission, ScanStore } from '../scan-store.js';
 import { failSubmission } from './claim-submission.js';
+import { contentKey, MAX_DECODE_TIMEOUTS, sha256Key, type ContentStrikes } from './content-strikes.js';
 import type { Stage } from './stage.js';
+import { afterWorkerCrash, isWorkerCrash, type HashInPool } from './worker-crash.js';
 
 export interface HashStageOptions {
   /** Hashes media in the worker pool; the buffer is moved, not copied. */
-  hash: (bytes: Uint8Array, options: HashMediaOptions) => Promise<HashTaskOutput>;
+  hash: HashInPool;
   /** Compute the 8 rotation/flip PDQ hashes and the border-trimmed PDQ, and match them too. */
   dihedral: boolean;
   /** Reduced-scale decoding of large JPEGs (`@mod/hashing` default when absent); `false` decodes every pixel. */
@@ -33,42 +34,14 @@ export interface HashStageOptions {
 }
 
 /**
- * Times the same content's decode may time out before its submission fails. The decode budget is wall-clock time,
- * so one timeout may be a busy machine (threads sharing cores with other work, a pause of the process): the
- * content gets one more try. A second timeout of the same bytes, under any submission, is taken as the content's
- * own: every other decode failure (corrupt, truncated, past a pixel, memory, frame or scan limit) depends on the
- * bytes alone and fails the submission on its first attempt.
- */
-export const MAX_DECODE_TIMEOUTS = 2;
-
-/**
- * Content (SHA-256 of its bytes) whose decode timed out, and how often (at most `limit` remembered, the oldest
- * forgotten first). By content, not submission: hostile media sent again under a new submission id, or replayed,
- * is refused on its first timeout instead of costing the decode budget `MAX_DECODE_TIMEOUTS` times again.
- */
-export function createDecodeTimeouts(limit = 10_000) {
-  const counts = new Map<string, number>();
-  return {
-    /** Counts one more timeout of the content `digest`; answers how many so far. */
-    count(digest: string): number {
-      const n = (counts.get(digest) ?? 0) + 1;
-      counts.delete(digest);
-      if (counts.size >= limit) counts.delete(counts.keys().next().value!);
-      counts.set(digest, n);
-      return n;
-    },
-    forget: (digest: string) => counts.delete(digest),
-  };
-}
-export type DecodeTimeouts = ReturnType<typeof createDecodeTimeouts>;
-
-/**
  * Decodes and hashes the media in the worker pool, which takes ownership of the bytes: they live only for this
- * step. A full pool or a failed worker is retried (the machine's state, not the content's); a decode that timed
- * out is retried until the same content has timed out `MAX_DECODE_TIMEOUTS` times: media that always takes longer
- * (a crafted progressive JPEG of thousands of scans, say) would otherwise hold its partition for ever. Media that
- * cannot be decoded in time, or at all, or whose decode would take more memory than `maxDecodedBytes`, fails the
- * submission (and the message is dead-lettered, for an operator to replay).
+ * step. A full or closed pool is retried (the machine's state, not the content's); a decode that timed out is
+ * retried until the same content has timed out `MAX_DECODE_TIMEOUTS` times, and one that crashed its worker until
+ * the same content has crashed a pool that hashes other media `MAX_WORKER_CRASHES` times (`afterWorkerCrash`):
+ * media that always takes longer (a crafted progressive JPEG of thousands of scans, say), or always ends its worker,
+ * would otherwise hold its partition for ever. Media that cannot be decoded in time, or at all, or whose decode would
+ * take more memory than `maxDecodedBytes`, fails the submission (and the message is dead-lettered, for an operator
+ * to replay).
  * The bytes must be the content the submission recorded at intake (its SHA-256), or the event is refused; a
  * submission without one (a platform's own) records the first media hashed under it as its content (`bindDigest`).
  */
@@ -78,21 +51,20 @@ export async function hashMedia(
   bytes: Buffer,
   store: Pick<ScanStore, 'markFailed' | 'bindDigest'>,
   o: HashStageOptions,
-  timeouts: DecodeTimeouts,
+  strikes: ContentStrikes,
 ): Promise<Stage<MediaHashes>> {
-  const result = await o.hash(bytes, {
-    ...(o.dihedral ? { dihedral: true, trim: true } : {}),
-    ...(o.reducedDecode === undefined ? {} : { reducedDecode: o.reducedDecode }),
-    limits: {
-      ...(o.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: o.maxDecodedBytes }),
-      ...(o.decodeTimeoutMs === undefined ? {} : { timeoutMs: o.decodeTimeoutMs }),
-    },
-    ...(o.maxHashedFrames === undefined ? {} : { maxHashedFrames: o.maxHashedFrames }),
-  });
+  let result: HashTaskOutput;
+  try {
+    result = await o.hash(bytes, hashOptions(o));
+  } catch (err) {
+    if (!isWorkerCrash(err)) throw err;
+    return { done: await afterWorkerCrash(event, claimed, bytes, store, o.hash, strikes, err) };
+  }
   if (!result.ok) {
     const { code, message, retriable } = result.error;
     const timedOut = code === HashingErrorCode.TIMEOUT;
-    if (retriable && !(timedOut && timeouts.count(contentKey(event, claimed, bytes)) >= MAX_DECODE_TIMEOUTS))
+    const timeouts = () => strikes.count('timeout', contentKey(event, claimed, bytes));
+    if (retriable && !(timedOut && timeouts() >= MAX_DECODE_TIMEOUTS))
       return { done: { kind: 'retry', error: new Error(`${code}: ${message}`) } };
     return {
       done: await failSubmission(
@@ -103,7 +75,7 @@ export async function hashMedia(
       ),
     };
   }
-  timeouts.forget(`sha256:${result.hashes.sha256}`);
+  strikes.forget(sha256Key(result.hashes.sha256));
   const content =
     claimed.sha256 ??
     (await store.bindDigest({ id: event.submissionId, tenantId: event.tenantId }, result.hashes.sha256));
@@ -119,12 +91,15 @@ export async function hashMedia(
   return { next: result.hashes };
 }
 
-/**
- * What names the content for `DecodeTimeouts`: the SHA-256 of its bytes, computed only after a timeout (the pool
- * computes it too, but a timed-out task answers nothing). Bytes the pool took (moved, not copied: see `runHashTask`)
- * are named by the digest intake recorded, or else by their submission.
- */
-function contentKey(event: MediaEvent, claimed: ClaimedSubmission, bytes: Buffer): string {
-  if (bytes.byteLength > 0) return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  return claimed.sha256 === null ? `submission:${event.submissionId}` : `sha256:${claimed.sha256}`;
+/** What the pool is asked to do with the media, from the stage's options (`@mod/hashing`'s defaults when absent). */
+function hashOptions(o: HashStageOptions): HashMediaOptions {
+  return {
+    ...(o.dihedral ? { dihedral: true, trim: true } : {}),
+    ...(o.reducedDecode === undefined ? {} : { reducedDecode: o.reducedDecode }),
+    limits: {
+      ...(o.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: o.maxDecodedBytes }),
+      ...(o.decodeTimeoutMs === undefined ? {} : { timeoutMs: o.decodeTimeoutMs }),
+    },
+    ...(o.maxHashedFrames === undefined ? {} : { maxHashedFrames: o.maxHashedFrames }),
+  };
 }
