@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { commonSpec, env, type EnvField } from '@mod/config';
+import { auditTextRetentionSpec } from './audit-text-retention.js';
 import { peopleSpec } from './people-config.js';
 import { reportSpec } from './reports/settings.js';
 import { policySpec } from '@mod/policy';
@@ -131,6 +132,8 @@ export const apiSpec = {
   ...reviewSpec,
   // Citizens' reports: deadline, contact sealing key and retention, the public form's abuse limits.
   ...reportSpec,
+  // Audit records' free texts: how long they are kept (the API's retention pass, audit-text-retention.ts).
+  ...auditTextRetentionSpec,
   API_HOST: env.string({ default: '127.0.0.1', doc: 'address the API listens on' }),
   API_PORT: env.integer({ default: 8080, min: 0, max: 65535, doc: 'port the API listens on' }),
   MAX_UPLOAD_BYTES: env.integer({

@@ -23,6 +23,7 @@ import {
   type CommandIo,
 } from '../command.js';
 import { eraseText } from './audit-erase.js';
+import { EXPIRED_HELP, eraseExpiredTexts } from './audit-retention.js';
 import { historyKeysOf } from './audit-history.js';
 import { withPool } from './curator.js';
 
@@ -32,6 +33,7 @@ const USAGE = [
   '       modctl audit verify-consistency KEPT_HEAD_JSON PROOF_JSON --key PUBLIC_KEY_PEM... [--log-id LOG_ID]',
   '         [--history BUNDLE]',
   '       modctl audit erase-text --seq SEQ --field reason [--reason WHY]   (see modctl audit erase-text --help)',
+  '       modctl audit erase-expired-texts [--days N] [--batch N] [--max-batches N] [--dry-run]',
   'verify checks an audit export bundle offline (no database, no network) and prints one JSON line. --key',
   "(repeatable) names the public keys to trust; without it the bundle's own keys are used (compare the printed",
   'scopeKeyId out of band). A head a rotated-out key signed verifies through the key history the bundle carries',
@@ -56,6 +58,7 @@ const USAGE = [
   'rotated-out key verifies through the key history of --history BUNDLE (any mod.audit.bundle.v3 export of the log,',
   'verified against the --key files; or the kept file itself when it is one), inside the sizes it lists for that key;',
   'another key, or a size outside them, fails with MOD_ERR_AUDIT_UNKNOWN_KEY.',
+  ...EXPIRED_HELP,
   'exit codes: 0 verified; 1 verification failed or unreadable input; 2 usage',
 ].join('\n');
 
@@ -358,6 +361,7 @@ export const auditCommand: Command = {
     if (sub === 'verify-log') return verifyLog(rest, io);
     if (sub === 'verify-consistency') return verifyConsistencyCommand(rest, io);
     if (sub === 'erase-text') return eraseText(rest, io);
+    if (sub === 'erase-expired-texts') return eraseExpiredTexts(rest, io);
     return unknownSubcommand(io, USAGE, sub);
   },
 };

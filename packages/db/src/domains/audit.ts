@@ -10,6 +10,7 @@ export * from '../audit-scope.js';
 export * from '../audit-signer.js';
 export * from '../audit-verify.js';
 export * from '../audit-texts.js';
+export * from '../audit-text-retention.js';
 export type {
   AuditBundle,
   AuditRecord,
