@@ -28,15 +28,18 @@ const signHead = () =>
     topic: null,
     force: true,
   });
+/** A reviewer's dismissal of case `caseId` with `reason`, as the log keeps it (its text beside the record). */
+const dismissal = (caseId: string, reason: string) =>
+  appendAuditAlone(api.db, {
+    actor: { kind: 'person', id: 'reviewer-1' },
+    action: 'case.dismissed',
+    subject: { type: 'case', id: caseId },
+    reason,
+  });
 
 describe('POST /v1/audit/records/:seq/texts/:field/erase', () => {
   it('erases for admins only; the erasure is audited and the log still verifies', async () => {
-    const written = await appendAuditAlone(api.db, {
-      actor: { kind: 'person', id: 'reviewer-1' },
-      action: 'case.dismissed',
-      subject: { type: 'case', id: 'case-erase-1' },
-      reason: 'Nguyễn Văn A, 0901 234 567, nói rằng…',
-    });
+    const written = await dismissal('case-erase-1', 'Nguyễn Văn A, 0901 234 567, nói rằng…');
     const seq = written.seq;
 
     // Refused to a non-admin, typed, and nothing erased.
@@ -84,12 +87,7 @@ describe('POST /v1/audit/records/:seq/texts/:field/erase', () => {
   });
 
   it("refuses a reason the API's other reasons refuse (controls, bidi overrides), erasing nothing", async () => {
-    const written = await appendAuditAlone(api.db, {
-      actor: { kind: 'person', id: 'reviewer-1' },
-      action: 'case.dismissed',
-      subject: { type: 'case', id: 'case-erase-unsafe' },
-      reason: 'Trần Thị B, 0912 345 678',
-    });
+    const written = await dismissal('case-erase-unsafe', 'Trần Thị B, 0912 345 678');
     // A right-to-left override makes the erasure's reason read otherwise in the console, an export, a terminal.
     for (const reason of ['yêu cầu \u202eeteled', 'a\u0007b', 'x\u009by', ''])
       expect(statusAndCode(await erase(api.keys.admin, written.seq, { reason }))).toEqual([
