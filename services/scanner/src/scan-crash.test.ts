@@ -82,19 +82,12 @@ describe('scan step: media that crashes its hashing worker', () => {
     current = broken;
     const { scanUntilFinal } = hostileScan(db, () => current);
     const innocent = await photo(12);
-    const hostile = await crashing('#993366');
-    for (const media of [innocent, hostile]) {
-      const r = await scanUntilFinal(media);
-      expect(r).toMatchObject({ outcome: { kind: 'retry' }, attempts: MAX_ATTEMPTS, probes: MAX_ATTEMPTS });
-      expect(r.status).not.toBe('failed');
-    }
-    // The pool mended: the innocent photo is hashed, and the hostile picture's crashes in the broken pool were never
-    // its own: its first crash in the healthy pool is retried, its second fails it.
+    // Were these crashes counted, the photo would have failed at its second attempt.
+    const r = await scanUntilFinal(innocent);
+    expect(r).toMatchObject({ outcome: { kind: 'retry' }, attempts: MAX_ATTEMPTS, probes: MAX_ATTEMPTS });
+    expect(r.status).not.toBe('failed');
+    // The pool mended, the photo is hashed.
     current = healthy;
-    expect(await scanUntilFinal(innocent)).toMatchObject({ outcome: { kind: 'ok' }, attempts: 1 });
-    expect(await scanUntilFinal(hostile)).toMatchObject({
-      outcome: { kind: 'dlq', code: 'MOD_ERR_HASH_WORKER_CRASHED' },
-      attempts: 2,
-    });
+    expect(await scanUntilFinal(innocent)).toMatchObject({ outcome: { kind: 'ok' }, attempts: 1, probes: 0 });
   });
 });
