@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partnerAcls, partnerSuspension, partnerTopicSpec, type PartnerKind } from '@mod/contracts';
@@ -28,27 +27,29 @@ import {
   str,
 } from './deploy-files.js';
 import { expectUnprivileged, helm, name, ofKind, useHelm, type Manifest } from './helm-chart.js';
+import { freePort } from '../processes.js';
+import { waitFor } from '../waiting.js';
 
-// The chart's kafka-standing CronJob (modctl kafka standing on a schedule, so that a tenant an admin disabled loses
-// its partner principal's broker access without an operator), rendered by the real Helm: its schedule and
-// concurrency, its environment and Secrets, its security context and its NetworkPolicy; and the rendered command and
-// environment run through the image's entry point against the real broker and PostgreSQL.
+// The chart's kafka-standing watcher (modctl kafka standing --watch, one pod, so that a tenant an admin disabled loses
+// its partner principal's broker access as soon as the watcher reads it, without an operator), rendered by the real
+// Helm: its one pod at a time, its command, probes, environment and Secrets, its security context and its
+// NetworkPolicy; and the rendered command and environment run through the image's entry point against the real
+// broker and PostgreSQL.
 
 const { template, render } = useHelm();
 const jobName = 'mod-moderation-kafka-standing';
 
-const cronJobOf = (manifests: Manifest[]): Manifest | undefined =>
-  ofKind(manifests, 'CronJob').find((m) => name(m) === jobName);
-const jobSpec = (cronJob: Manifest) => obj(obj(obj(cronJob['spec'])['jobTemplate'])['spec']);
-const podTemplate = (cronJob: Manifest) => obj(jobSpec(cronJob)['template']);
-const podSpec = (cronJob: Manifest) => obj(podTemplate(cronJob)['spec']);
-const containerOf = (cronJob: Manifest) => obj(list(podSpec(cronJob)['containers'])[0]);
+const watcherOf = (manifests: Manifest[]): Manifest | undefined =>
+  ofKind(manifests, 'Deployment').find((m) => name(m) === jobName);
+const podTemplate = (watcher: Manifest) => obj(obj(watcher['spec'])['template']);
+const podSpec = (watcher: Manifest) => obj(podTemplate(watcher)['spec']);
+const containerOf = (watcher: Manifest) => obj(list(podSpec(watcher)['containers'])[0]);
 
 /** The container's env entries: literal values and Secret references. */
-function envOf(cronJob: Manifest) {
+function envOf(watcher: Manifest) {
   const literal = new Map<string, string>();
   const fromSecret = new Map<string, { name: string; key: string }>();
-  for (const entry of list(containerOf(cronJob)['env']).map(obj)) {
+  for (const entry of list(containerOf(watcher)['env']).map(obj)) {
     const ref = obj(obj(entry['valueFrom'])['secretKeyRef']);
     if ('value' in entry) literal.set(str(entry['name']), str(entry['value']));
     else fromSecret.set(str(entry['name']), { name: str(ref['name']), key: str(ref['key']) });
@@ -69,30 +70,51 @@ const egressPorts = (policy: Manifest) =>
     list(obj(rule)['ports']).map((p) => `${str(obj(p)['protocol'])}/${str(obj(p)['port'])}`),
   );
 
-describe.skipIf(helm === undefined)('the kafka-standing CronJob of deploy/helm/moderation', () => {
+describe.skipIf(helm === undefined)('the kafka-standing watcher of deploy/helm/moderation', () => {
   const manifests = helm === undefined ? [] : render();
-  const cronJob = cronJobOf(manifests) ?? {};
+  const watcher = watcherOf(manifests) ?? {};
 
-  it('runs modctl kafka standing every minute, one run at a time, each run bounded', () => {
-    expect(cronJobOf(manifests)).toBeDefined();
-    expect(() => new CronJob(cronJob as never).validate()).not.toThrow();
-    const spec = obj(cronJob['spec']);
-    expect(spec['schedule']).toBe('* * * * *');
-    expect(spec['concurrencyPolicy']).toBe('Forbid');
-    // A hung run must end, or Forbid would hold every later run back.
-    expect(Number(jobSpec(cronJob)['activeDeadlineSeconds'])).toBeGreaterThan(0);
-    expect(podSpec(cronJob)['restartPolicy']).toBe('Never');
-    expect(list(containerOf(cronJob)['args']).map(str)).toEqual(['modctl', 'kafka', 'standing']);
+  it('runs modctl kafka standing --watch in one pod at a time, its probes and metrics on its ops port', () => {
+    expect(watcherOf(manifests)).toBeDefined();
+    expect(() => new Deployment(watcher as never).validate()).not.toThrow();
+    const spec = obj(watcher['spec']);
+    expect(spec['replicas']).toBe(1);
+    // Two at once would audit the same suspension twice: the old pod goes before the new one starts.
+    expect(obj(spec['strategy'])['type']).toBe('Recreate');
+    const container = containerOf(watcher);
+    expect(list(container['args']).map(str)).toEqual([
+      'modctl',
+      'kafka',
+      'standing',
+      '--watch',
+      '--poll-ms',
+      '1000',
+      '--full-every-s',
+      '60',
+      '--ops-port',
+      '9106',
+    ]);
+    expect(list(container['ports']).map(obj)).toEqual([
+      { name: 'ops', containerPort: 9106, protocol: 'TCP' },
+    ]);
+    for (const [probe, path] of [
+      ['livenessProbe', '/health/live'],
+      ['readinessProbe', '/health/ready'],
+      ['startupProbe', '/health/live'],
+    ] as const)
+      expect(obj(obj(container[probe])['httpGet']), probe).toEqual({ path, port: 'ops' });
   });
 
   it("gets the set-up job's admin principal and Kafka settings, the database from a Secret, and names itself", () => {
-    const env = envOf(cronJob);
+    const env = envOf(watcher);
     const spec = specs['kafka-setup'];
-    // MODCTL_ACTOR is who the audit log names: modctl refuses a change under the image's user without it.
-    expect(env.all.filter((key) => !(key in spec))).toEqual(['MODCTL_ACTOR']);
+    // MODCTL_ACTOR is who the audit log names: modctl refuses a change under the image's user without it. OPS_HOST:
+    // the ops server on the pod's address, for the probes and Prometheus.
+    expect(env.all.filter((key) => !(key in spec))).toEqual(['MODCTL_ACTOR', 'OPS_HOST']);
+    expect(env.literal.get('OPS_HOST')).toBe('0.0.0.0');
     expect(settingsAgainstSpec(spec, env.all).missing).toEqual([]);
     expect(new Set(env.all).size).toBe(env.all.length);
-    expect(env.literal.get('MODCTL_ACTOR')).toBe(`cronjob/${jobName}`);
+    expect(env.literal.get('MODCTL_ACTOR')).toBe(`deployment/${jobName}`);
     // Credentials only from Secrets: the admin principal's that kafka-setup uses, the API's database URL.
     const credentials = credentialKeys(spec);
     expect([...env.literal.keys()].filter((k) => credentials.includes(k))).toEqual([]);
@@ -110,42 +132,60 @@ describe.skipIf(helm === undefined)('the kafka-standing CronJob of deploy/helm/m
     for (const e of setupEnv.filter((e) => 'value' in e))
       expect(env.literal.get(str(e['name'])), str(e['name'])).toBe(str(e['value']));
 
-    const other = cronJobOf(render('kafkaStanding.databaseSecretName=moderation-standing-db')) ?? {};
+    const other = watcherOf(render('kafkaStanding.databaseSecretName=moderation-standing-db')) ?? {};
     expect(envOf(other).fromSecret.get('DATABASE_URL')?.name).toBe('moderation-standing-db');
   });
 
   it('runs unprivileged, read-only, without a service-account token, with requests and limits', () => {
-    const mounts = expectUnprivileged(podSpec(cronJob), containerOf(cronJob));
-    const caPath = envOf(cronJob).literal.get('KAFKA_TLS_CA_PATH') ?? '';
+    const mounts = expectUnprivileged(podSpec(watcher), containerOf(watcher));
+    const caPath = envOf(watcher).literal.get('KAFKA_TLS_CA_PATH') ?? '';
     expect(mounts.some((m) => caPath.startsWith(`${m}/`))).toBe(true);
   });
 
-  it('takes its schedule from the values, is left out when disabled, and refuses a schedule that is not one', () => {
-    expect(obj(cronJobOf(render('kafkaStanding.schedule=*/5 * * * *'))?.['spec'])['schedule']).toBe(
-      '*/5 * * * *',
-    );
+  it('takes its periods and port from the values, is left out when disabled, and refuses settings that are none', () => {
+    const args = list(
+      containerOf(watcherOf(render('kafkaStanding.pollMs=250', 'kafkaStanding.fullEverySeconds=300')) ?? {})[
+        'args'
+      ],
+    ).map(str);
+    expect(args.slice(4, 8)).toEqual(['--poll-ms', '250', '--full-every-s', '300']);
     const off = render('kafkaStanding.enabled=false');
-    expect(cronJobOf(off)).toBeUndefined();
+    expect(watcherOf(off)).toBeUndefined();
     expect(ofKind(off, 'NetworkPolicy').map(name)).not.toContain(jobName);
-    expect(() => render('kafkaStanding.schedule=every minute')).toThrow(/schedule/);
-    expect(() => render('kafkaStanding.schedul=x')).toThrow(/schedul/);
+    expect(() => render('kafkaStanding.pollMs=0')).toThrow(/pollMs/);
+    expect(() => render('kafkaStanding.opsPort=80')).toThrow(/opsPort/);
+    // The CronJob's settings are gone: a values file still giving them is told so.
+    expect(() => render('kafkaStanding.schedule=* * * * *')).toThrow(/schedule/);
   });
 
-  it('its NetworkPolicy admits nothing in and lets out only DNS, the brokers and PostgreSQL', () => {
+  it('its NetworkPolicy admits only Prometheus to its ops port and lets out only DNS, the brokers and PostgreSQL', () => {
     const policy = ofKind(manifests, 'NetworkPolicy').find((m) => name(m) === jobName) ?? {};
     expect(() => new NetworkPolicy(policy as never).validate()).not.toThrow();
-    const labels = obj(podTemplate(cronJob)['metadata'])['labels'] as Record<string, string>;
-    // It selects the job's pods, and no other policy does (nor it a service's pods).
+    const labels = obj(podTemplate(watcher)['metadata'])['labels'] as Record<string, string>;
+    // It selects the watcher's pods, and no other policy does (nor it a service's pods).
     expect(
       ofKind(manifests, 'NetworkPolicy')
         .filter((p) => selects(p, labels))
         .map(name),
     ).toEqual([jobName]);
-    for (const d of ofKind(manifests, 'Deployment'))
+    for (const d of ofKind(manifests, 'Deployment').filter((m) => name(m) !== jobName))
       expect(selects(policy, podLabels(d)), name(d)).toBe(false);
     const spec = obj(policy['spec']);
     expect(spec['policyTypes']).toEqual(['Ingress', 'Egress']);
-    expect(spec['ingress']).toEqual([]);
+    expect(spec['ingress']).toEqual([
+      {
+        ports: [{ port: 9106, protocol: 'TCP' }],
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
+      },
+    ]);
+    const closed = template(['--set-json', 'networkPolicy.opsFrom=[]']);
+    const closedPolicy = ofKind(closed, 'NetworkPolicy').find((m) => name(m) === jobName) ?? {};
+    expect(obj(closedPolicy['spec'])['ingress']).toEqual([]);
     expect(egressPorts(policy)).toEqual([['UDP/53', 'TCP/53'], ['TCP/9093'], ['TCP/5432']]);
     for (const rule of list(spec['egress'])) expect(obj(rule)['to']).toBeUndefined();
 
@@ -165,12 +205,13 @@ describe.skipIf(helm === undefined)('the kafka-standing CronJob of deploy/helm/m
   });
 });
 
-// The rendered job, run as Kubernetes would run it (its args through the image's entry point, its env, its Secrets'
-// values), but on this machine: against the real broker and PostgreSQL, on a schema and topic prefix of its own.
-describe.skipIf(helm === undefined)('the kafka-standing CronJob, run', () => {
+// The rendered watcher, run as Kubernetes would run it (its args through the image's entry point, its env, its
+// Secrets' values), but on this machine: against the real broker and PostgreSQL, on a schema and topic prefix of its
+// own, its ops server on a free loopback port.
+describe.skipIf(helm === undefined)('the kafka-standing watcher, run', () => {
   const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
-  const tenantId = 'isp-standing-cron';
-  const owned = { prefix, kind: 'isp' as PartnerKind, tenantId, principal: 'cron-standing-partner' };
+  const tenantId = 'isp-standing-watched';
+  const owned = { prefix, kind: 'isp' as PartnerKind, tenantId, principal: 'watch-standing-partner' };
   const admin = createKafka({
     brokers: testBrokers(),
     clientId: 'helm-standing-test',
@@ -192,9 +233,16 @@ describe.skipIf(helm === undefined)('the kafka-standing CronJob, run', () => {
     await db.drop();
   });
 
-  /** The rendered job's process: its Secrets' values from this machine; the brokers and CA path this machine's. */
-  async function runRenderedJob(): Promise<{ changes: unknown[] }> {
-    const job = cronJobOf(render(`kafka.topicPrefix=${prefix}`, `database.schema=${db.schema}`)) ?? {};
+  /** Starts the rendered watcher's process: its Secrets' values from this machine; the brokers and CA path this machine's. */
+  async function startRenderedWatcher() {
+    const port = await freePort();
+    const rendered = render(
+      `kafka.topicPrefix=${prefix}`,
+      `database.schema=${db.schema}`,
+      `kafkaStanding.opsPort=${port}`,
+      'kafkaStanding.pollMs=200',
+    );
+    const watcher = watcherOf(rendered) ?? {};
     const secrets: Record<string, Record<string, string>> = {
       'moderation-kafka-admin': {
         KAFKA_SASL_USERNAME: process.env['KAFKA_SASL_USERNAME'] ?? '',
@@ -202,15 +250,15 @@ describe.skipIf(helm === undefined)('the kafka-standing CronJob, run', () => {
       },
       'moderation-api': { DATABASE_URL: TEST_DATABASE_URL },
     };
-    const env = envOf(job);
+    const env = envOf(watcher);
     const fromSecrets = [...env.fromSecret].map(([key, ref]) => {
       const value = secrets[ref.name]?.[ref.key];
       expect(value, `${ref.name}/${ref.key}`).toBeDefined();
       return [key, value ?? ''] as const;
     });
-    const { stdout } = await promisify(execFile)(
+    const child = spawn(
       'sh',
-      [join(deployDir, 'container/entrypoint.sh'), ...list(containerOf(job)['args']).map(str)],
+      [join(deployDir, 'container/entrypoint.sh'), ...list(containerOf(watcher)['args']).map(str)],
       {
         env: {
           PATH: process.env['PATH'] ?? '',
@@ -219,26 +267,52 @@ describe.skipIf(helm === undefined)('the kafka-standing CronJob, run', () => {
           ...Object.fromEntries(fromSecrets),
           KAFKA_BROKERS: testBrokers().join(','),
           KAFKA_TLS_CA_PATH: process.env['KAFKA_TLS_CA_PATH'] ?? '',
+          // Loopback here (the pod's address in the cluster).
+          OPS_HOST: '127.0.0.1',
         },
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
-    return JSON.parse(stdout) as { changes: unknown[] };
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const metrics = () =>
+      fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+    return {
+      metrics,
+      stop: async () => {
+        child.kill('SIGTERM');
+        return exited;
+      },
+    };
   }
 
-  it("suspends a disabled tenant's partner principal, audited in the job's name, and restores it once enabled", async () => {
-    expect((await runRenderedJob()).changes).toEqual([]);
-    await setTenantDisabled(db.pool, tenantId, true);
-    expect((await runRenderedJob()).changes).toEqual([
-      { tenant: tenantId, principal: owned.principal, change: 'suspended' },
-    ]);
-    expect(await topicWriters(admin, topic.name, 'deny')).toEqual([owned.principal]);
-    const suspended = (await listAudit(db.pool)).filter((r) => r.action === 'kafka.partner.suspended');
-    expect(suspended.map((r) => r.actor)).toEqual([{ kind: 'user', id: `modctl:cronjob/${jobName}` }]);
+  const denied = () => topicWriters(admin, topic.name, 'deny');
 
-    await setTenantDisabled(db.pool, tenantId, false);
-    expect((await runRenderedJob()).changes).toEqual([
-      { tenant: tenantId, principal: owned.principal, change: 'restored' },
-    ]);
-    expect(await topicWriters(admin, topic.name, 'deny')).toEqual([]);
+  it("suspends a disabled tenant's partner principal, audited in the watcher's name, and restores it once enabled", async () => {
+    const watcher = await startRenderedWatcher();
+    try {
+      await waitFor('its first pass over every partner', async () =>
+        /mod_kafka_standing_passes_total\{[^}]*scope="all"[^}]*outcome="ok"[^}]*\} 1/.test(
+          await watcher.metrics(),
+        ),
+      );
+      expect(await denied()).toEqual([]);
+      await setTenantDisabled(db.pool, tenantId, true);
+      await waitFor('the suspension', async () => (await denied()).length > 0);
+      expect(await denied()).toEqual([owned.principal]);
+      const suspended = (await listAudit(db.pool)).filter((r) => r.action === 'kafka.partner.suspended');
+      expect(suspended.map((r) => r.actor)).toEqual([{ kind: 'user', id: `modctl:deployment/${jobName}` }]);
+
+      await setTenantDisabled(db.pool, tenantId, false);
+      await waitFor('the restoration', async () => (await denied()).length === 0);
+      expect(await watcher.metrics()).toMatch(
+        /mod_kafka_standing_changes_total\{[^}]*change="restored"[^}]*\} 1/,
+      );
+    } finally {
+      // SIGTERM ends it cleanly (exit 0), as Kubernetes stops the pod.
+      expect(await watcher.stop()).toBe(0);
+    }
   }, 120_000);
 });

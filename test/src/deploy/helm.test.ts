@@ -25,7 +25,7 @@ import { chart, expectUnprivileged, helm, name, ofKind, useHelm, type Manifest }
 // rendered object validated against the Kubernetes API schemas (kubernetes-models), and the wiring checked
 // against the services: settings their specs know, credentials from Secrets, probes on their ops routes.
 // Installing the chart needs a cluster, which this machine has not (deploy/README.md). The NetworkPolicies:
-// helm-network-policy.test.ts; the kafka-standing CronJob: helm-kafka-standing.test.ts.
+// helm-network-policy.test.ts; the kafka-standing watcher: helm-kafka-standing.test.ts.
 
 const { run: runHelm, render } = useHelm();
 
@@ -95,8 +95,8 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
           (r) => `HorizontalPodAutoscaler/mod-moderation-${r}`,
         ),
         'Job/mod-moderation-kafka-setup',
-        // modctl kafka standing on a schedule, and its policy: helm-kafka-standing.test.ts.
-        'CronJob/mod-moderation-kafka-standing',
+        // modctl kafka standing --watch, and its policy: helm-kafka-standing.test.ts.
+        'Deployment/mod-moderation-kafka-standing',
         'NetworkPolicy/mod-moderation-kafka-standing',
         'Service/mod-moderation-api',
       ].sort(),

@@ -18,8 +18,8 @@ import { auditCallerChange, ErrorResponses, type RouteDeps, type TypedApp } from
 /**
  * What a change of a tenant does, in the OpenAPI document. The API holds no right to change Kafka ACLs (that right
  * is the whole cluster's): a partner's access on the broker follows `disabled` through the admin principal's
- * reconcile, `modctl kafka standing --watch` (compose's kafka-standing, the demo), which reads the tenants every
- * second and applies a change at once, or `modctl kafka standing` on a schedule (the Helm CronJob).
+ * reconcile, `modctl kafka standing --watch` (the Helm chart's and compose's kafka-standing, the demo), which reads
+ * the tenants every second and applies a change at once.
  */
 const TENANT_CHANGE_DESCRIPTION =
   "Changes a tenant's name, blocking subscription or standing (audited, tenant.changed). Disabling it: none of " +
