@@ -14,17 +14,9 @@ import {
 import type { Principal } from '@mod/db/access';
 import { principalOf } from '../auth.js';
 import { conflict, notFound, referralTarget } from '../errors.js';
-import {
-  auditActor,
-  auditCallerChange,
-  ErrorResponses,
-  Nullable,
-  Text,
-  Uuid,
-  type RouteDeps,
-  type TypedApp,
-} from './common.js';
+import { auditActor, ErrorResponses, Nullable, Text, Uuid, type RouteDeps, type TypedApp } from './common.js';
 import { heldReportRoutes } from './referred-holds.js';
+import { auditReportListRead, auditReportRead } from './report-read-audit.js';
 import {
   ReportBodyOut,
   ReportList,
@@ -222,17 +214,7 @@ export async function referredReportRoutes(app: TypedApp, deps: RouteDeps): Prom
       const reports = await listReports(deps.db, reportPage(referredScope(p), req.query));
       // An outside organisation read citizens' reports: the page is on record (who, which page, how many) before
       // any is sent, so a page the log refuses sends nothing; each report opened is recorded on its own read.
-      await auditCallerChange(deps.db, p, {
-        action: 'referred_report.list_read',
-        subject: { type: 'tenant', id: p.tenantId },
-        evidence: {
-          status: req.query.status ?? null,
-          beforeReceivedAt: req.query.beforeReceivedAt ?? null,
-          beforeId: req.query.beforeId ?? null,
-          limit: req.query.limit ?? null,
-          reports: reports.length,
-        },
-      });
+      await auditReportListRead(deps.db, p, 'referred', req.query, reports.length);
       const now = deps.now();
       return { reports: reports.map((r) => forAuthority(p, toReportBody(r, now))) };
     },
@@ -262,10 +244,9 @@ export async function referredReportRoutes(app: TypedApp, deps: RouteDeps): Prom
       if (report === null || referral === null) throw notFound('report');
       // Every read of a citizen's report by an outside organisation is on record (who, which report, when) before
       // it is sent; a refused one (404) read nothing.
-      await auditCallerChange(deps.db, p, {
-        action: 'referred_report.read',
-        subject: { type: 'report', id: report.id },
-        evidence: { authorityTenantId: p.tenantId, referralId: referral.id },
+      await auditReportRead(deps.db, p, 'referred', report.id, {
+        authorityTenantId: p.tenantId,
+        referralId: referral.id,
       });
       return { report: forAuthority(p, toReportBody(report, deps.now())), referral: referralBody(referral) };
     },

@@ -19,6 +19,7 @@ import { REPORT_IDEMPOTENCY_WINDOW_MS } from '../reports/replay.js';
 import { contactKeyFor, type ReportSettings } from '../reports/settings.js';
 import { personOf } from './cases-common.js';
 import { reportHoldRoutes } from './report-holds.js';
+import { auditReportListRead, auditReportRead } from './report-read-audit.js';
 import { reportReferralRoutes } from './report-referrals.js';
 import {
   auditActor,
@@ -122,6 +123,10 @@ export async function reportRoutes(
     {
       config: READ_REPORTS,
       schema: {
+        description: [
+          'Reports, newest first (keyset beforeReceivedAt + beforeId). Every page read is audited',
+          '(report.list_read: the caller, the filter and page, how many reports), before any is sent.',
+        ].join(' '),
         querystring: Type.Object(
           { ...ReportPageQuery, channel: Type.Optional(Channel) },
           { additionalProperties: false },
@@ -131,13 +136,16 @@ export async function reportRoutes(
     },
     async (req) => {
       const q = req.query;
+      const p = principalOf(req);
       const reports = await listReports(deps.db, {
         ...reportPage(scopeOf(req), q),
         ...(q.channel === undefined ? {} : { channel: q.channel }),
       });
+      // Citizens' reports carry personal data: the page is on record (who, which filter and page, how many) before
+      // any is sent; each report opened is recorded on its own read.
+      await auditReportListRead(deps.db, p, 'operator', q, reports.length);
       const now = deps.now();
-      const { role } = principalOf(req);
-      return { reports: reports.map((r) => reportViewFor(role, r).report(toBody(r, now))) };
+      return { reports: reports.map((r) => reportViewFor(p.role, r).report(toBody(r, now))) };
     },
   );
 
@@ -146,6 +154,8 @@ export async function reportRoutes(
     {
       config: READ_REPORTS,
       schema: {
+        description:
+          'A report with its steps. Every read is audited (report.read: the caller, the report, the time); a 404 is not.',
         params: Type.Object({ id: Uuid }, { additionalProperties: false }),
         response: {
           200: Type.Object({ report: ReportBodyOut, steps: Type.Array(StepOut) }),
@@ -154,10 +164,14 @@ export async function reportRoutes(
       },
     },
     async (req) => {
+      const p = principalOf(req);
       const report = await getReport(deps.db, req.params.id, scopeOf(req));
       if (report === null) throw notFound('report');
       const steps = await reportSteps(deps.db, report.id);
-      const view = reportViewFor(principalOf(req).role, report);
+      // Every read of a citizen's report is on record (who, which report, when) before it is sent; a refused one
+      // (404) read nothing.
+      await auditReportRead(deps.db, p, 'operator', report.id);
+      const view = reportViewFor(p.role, report);
       return {
         report: view.report(toBody(report, deps.now())),
         steps: steps
