@@ -78,21 +78,26 @@ const tryPassLock = async (c: PoolClient): Promise<boolean> => {
  * One batch in one transaction: under the pass's lock, erases up to `batchSize` due texts (oldest records first;
  * `skip locked`: a text an administrator is erasing right now is left to that erasure) and appends one
  * `audit.text_erased` record per text, naming its record, as `verifyStoredLog` requires. Null: another runner holds
- * the pass.
+ * the pass. `fromSeq`: where the call's previous batch ended (all before it is erased or kept), so a pass does not
+ * read its own erasures again. Answers how many, and the last record's seq.
  */
-async function eraseBatch(pool: Pool, o: AuditTextRetentionOptions): Promise<number | null> {
+async function eraseBatch(
+  pool: Pool,
+  o: AuditTextRetentionOptions,
+  fromSeq: number,
+): Promise<{ erased: number; lastSeq: number } | null> {
   return withTransaction(pool, async (c) => {
     if (!(await tryPassLock(c))) return null;
     const { rows } = await c.query<{ seq: string; field: string }>(
       `/* audit:text-retention-erase */ with ${HELD_SEQS},
        due as (select t.seq, t.field from audit_texts t join audit_records a on a.seq = t.seq
-         where t.erased_at is null and a.recorded_at <= $1 and t.seq not in (select seq from held)
+         where t.seq >= $4 and t.erased_at is null and a.recorded_at <= $1 and t.seq not in (select seq from held)
          order by t.seq, t.field limit $2 for update of t skip locked)
        update audit_texts x set text = null, salt = null,
          erased_at = date_trunc('milliseconds', clock_timestamp()), erased_by = $3
        from due where x.seq = due.seq and x.field = due.field and x.erased_at is null
        returning x.seq::text as seq, x.field`,
-      [o.before, o.batchSize, `${o.actor.kind}:${o.actor.id}`],
+      [o.before, o.batchSize, `${o.actor.kind}:${o.actor.id}`, fromSeq],
     );
     const erased = rows.sort((a, b) => Number(a.seq) - Number(b.seq) || a.field.localeCompare(b.field));
     // No reason of its own: an erasure record with a text would itself expire, and be erased with another record.
@@ -107,7 +112,7 @@ async function eraseBatch(pool: Pool, o: AuditTextRetentionOptions): Promise<num
         evidence: { field: r.field, retentionDays: o.retentionDays },
       })),
     );
-    return erased.length;
+    return { erased: erased.length, lastSeq: Number(erased.at(-1)?.seq ?? fromSeq) };
   });
 }
 
@@ -124,11 +129,13 @@ export async function eraseExpiredAuditTexts(
 ): Promise<AuditTextRetentionOutcome> {
   const maxBatches = o.maxBatches ?? 20;
   let erased = 0;
+  let fromSeq = 0;
   for (let batch = 0; batch < maxBatches; batch++) {
-    const n = await eraseBatch(pool, o);
-    if (n === null) return { erased, skipped: true, more: true };
-    erased += n;
-    if (n < o.batchSize) return { erased, skipped: false, more: false };
+    const done = await eraseBatch(pool, o, fromSeq);
+    if (done === null) return { erased, skipped: true, more: true };
+    erased += done.erased;
+    fromSeq = done.lastSeq;
+    if (done.erased < o.batchSize) return { erased, skipped: false, more: false };
   }
   return { erased, skipped: false, more: true };
 }
