@@ -14,8 +14,9 @@ import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
  * tomorrow and that a supervisor can help (before, the API's English text); the English console says it in
  * English. The reviewer may not open the supervisors' page (403, said in words). An admin, the welfare supervisor,
  * opens it from the review queue: everyone who works cases with their reveals and previews against the limits, the
- * one at a limit and the one near it marked in words; the read is on the audit record under the admin's name.
- * axe on each state, screenshots.
+ * one at a limit and the one near it marked in words; the read is on the audit record under the admin's name. A
+ * past day reads against the limits in force that day (recorded with its counts), and a day counted before they
+ * were recorded says its limits are unknown, in Vietnamese and English. axe on each state, screenshots.
  */
 const available = chromiumAvailable();
 const audit = pageAudit();
@@ -40,8 +41,13 @@ let page: Page;
 const ids: Record<string, string> = {};
 
 const title = () => page.locator('#page-title').textContent();
-/** Today in the deployment's day (Hà Nội), as the API counts it. */
-const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
+/** The deployment's day (Hà Nội) `n` days before today, as the API counts it. */
+const daysBack = (n: number) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(
+    new Date(Date.now() - n * 86_400_000),
+  );
+/** Today in the deployment's day. */
+const today = () => daysBack(0);
 
 async function signIn(login: string): Promise<void> {
   if ((await page.locator('nav button').count()) > 0) {
@@ -180,6 +186,75 @@ describe.skipIf(!available)("reviewers' daily exposure in the console", () => {
       (r) => r.action === 'review_exposure.read',
     );
     expect(reads.map((r) => [r.actor.id, r.subject.id])).toContainEqual([ids['giam.sat'], today()]);
+    expect(audit.statesWithFindings()).toEqual({});
+    expect(audit.pageProblems()).toEqual([]);
+  });
+
+  it('shows a past day against the limits in force that day, and says when they were not recorded', async () => {
+    const db = opened!.world.db;
+    // Yesterday, counted under limits of 1 original and 4 previews (since raised to 2 and 10): at both.
+    const yesterday = daysBack(1);
+    await db.query(
+      `insert into review_exposure (person_id, day, reveals, previews) values ($1, $2::date, 1, 4)`,
+      [ids['gan.muc'], yesterday],
+    );
+    await db.query(
+      `insert into review_exposure_limits (day, daily_reveal_limit, daily_preview_limit, recorded_at)
+       values ($1::date, 1, 4, now())`,
+      [yesterday],
+    );
+    // Three days back, counted before limits were recorded with the counts: unknown, never today's.
+    const before = daysBack(3);
+    await db.query(
+      `insert into review_exposure (person_id, day, reveals, previews) values ($1, $2::date, 1, 9)`,
+      [ids['xem.xet'], before],
+    );
+    const table = page.locator('[data-testid=exposure-people]');
+    const row = (login: string) => table.locator(`tr[data-person="${ids[login]}"]`);
+    const cells = async (login: string) =>
+      (await row(login).locator('th, td').allTextContents()).map((s) => s.trim());
+
+    await page.fill('#exposure-day', yesterday);
+    await expect
+      .poll(() => page.textContent('[data-testid=exposure-limits]'))
+      .toBe('Giới hạn mỗi ngày: 1 ảnh gốc, 4 ảnh xem trước.');
+    await expect
+      .poll(() => cells('gan.muc'))
+      .toEqual(['Phạm Thị Gần (gan.muc)', 'Người xem xét', '1 / 1', '4 / 4', 'Đã chạm giới hạn']);
+    await audit.look(page, '43-exposure-past-day');
+
+    await page.fill('#exposure-day', before);
+    await expect
+      .poll(() => page.textContent('[data-testid=exposure-limits]'))
+      .toBe(
+        'Giới hạn mỗi ngày của ngày này không rõ: ngày này được đếm trước khi hệ thống ghi giới hạn kèm số lần xem.',
+      );
+    await expect
+      .poll(() => cells('xem.xet'))
+      .toEqual([
+        'Lê Văn Xem (xem.xet)',
+        'Người xem xét',
+        '1 / không rõ giới hạn',
+        '9 / không rõ giới hạn',
+        'Không rõ giới hạn',
+      ]);
+    expect(await row('xem.xet').getAttribute('data-standing')).toBe('unknown');
+    await audit.look(page, '44-exposure-limits-unknown');
+    await page.selectOption('#language', 'en');
+    await expect
+      .poll(() => page.textContent('[data-testid=exposure-limits]'))
+      .toBe(
+        "This day's daily limits are unknown: it was counted before the limits were recorded with the counts.",
+      );
+    expect(await cells('xem.xet')).toEqual([
+      'Lê Văn Xem (xem.xet)',
+      'Reviewer',
+      '1 / limit unknown',
+      '9 / limit unknown',
+      'Limit unknown',
+    ]);
+    await audit.look(page, '45-exposure-limits-unknown-english');
+    await page.selectOption('#language', 'vi');
     expect(audit.statesWithFindings()).toEqual({});
     expect(audit.pageProblems()).toEqual([]);
   });

@@ -17,11 +17,13 @@ import {
 import { decideBankProposal, getBankProposal, insertBankProposal } from './bank-proposals.js';
 import {
   countExposure,
+  exposureLimitsOn,
   countReveal,
   exposureOn,
   getReviewSettings,
   revealsOn,
   saveReviewSettings,
+  recordExposureLimits,
   uncountExposure,
   uncountReveal,
 } from './review-settings.js';
@@ -329,5 +331,23 @@ describe('review settings and exposure', () => {
     await uncountExposure(db.pool, 'previews', who.ana, day);
     expect(await exposureOn(db.pool, who.ana, day)).toEqual({ reveals: 1, previews: 3 });
     expect(await exposureOn(db.pool, who.ana, '2026-04-03')).toEqual({ reveals: 0, previews: 0 });
+  });
+
+  it('records the limits in force on a day, the latest when they change during it, none for other days', async () => {
+    const day = '2026-04-04';
+    const limits = (r: number, p: number) => ({ dailyRevealLimit: r, dailyPreviewLimit: p });
+    expect(await exposureLimitsOn(db.pool, day)).toBeNull();
+    await Promise.all(Array.from({ length: 4 }, () => recordExposureLimits(db.pool, day, limits(3, 20), t0)));
+    expect(await exposureLimitsOn(db.pool, day)).toEqual(limits(3, 20));
+    // A setting changed during the day: the day's limits are the new ones from then on.
+    const later = new Date(t0.getTime() + 3_600_000);
+    await recordExposureLimits(db.pool, day, limits(0, 10), later);
+    expect(await exposureLimitsOn(db.pool, day)).toEqual(limits(0, 10));
+    const { rows } = await db.pool.query<{ recorded_at: Date }>(
+      `select recorded_at from review_exposure_limits where day = $1::date`,
+      [day],
+    );
+    expect(rows.map((r) => r.recorded_at.getTime())).toEqual([later.getTime()]);
+    expect(await exposureLimitsOn(db.pool, '2026-04-05')).toBeNull();
   });
 });

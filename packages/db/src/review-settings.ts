@@ -105,6 +105,48 @@ export const countReveal = (db: Queryable, personId: string, day: string, limit 
 export const uncountReveal = (db: Queryable, personId: string, day: string) =>
   uncountExposure(db, 'reveals', personId, day);
 
+/** The daily limits in force on a day (0: no limit of that kind), as its counts were checked against them. */
+export interface ExposureLimits {
+  dailyRevealLimit: number;
+  dailyPreviewLimit: number;
+}
+
+/**
+ * Records `limits` as the ones in force on `day` (`YYYY-MM-DD`, the deployment's day), with each count, so that a
+ * past day is read against its own limits, not today's. Unchanged limits write nothing (no lock on the day's row,
+ * which every count of the day would otherwise queue on); changed ones (a new setting during the day) replace them.
+ */
+export async function recordExposureLimits(
+  db: Queryable,
+  day: string,
+  limits: ExposureLimits,
+  at: Date,
+): Promise<void> {
+  await db.query(
+    `/* api:record-exposure-limits */ with changed as (
+       update review_exposure_limits set daily_reveal_limit = $2, daily_preview_limit = $3, recorded_at = $4
+       where day = $1::date and (daily_reveal_limit, daily_preview_limit) is distinct from ($2::int, $3::int)
+       returning day)
+     insert into review_exposure_limits (day, daily_reveal_limit, daily_preview_limit, recorded_at)
+     select $1::date, $2, $3, $4 where not exists (select 1 from changed)
+     on conflict (day) do nothing`,
+    [day, limits.dailyRevealLimit, limits.dailyPreviewLimit, at],
+  );
+}
+
+/** The limits recorded for `day`, or null when none were (no count that day, or a day before they were recorded). */
+export async function exposureLimitsOn(db: Queryable, day: string): Promise<ExposureLimits | null> {
+  const { rows } = await db.query<{ daily_reveal_limit: number; daily_preview_limit: number }>(
+    `/* api:exposure-limits-on */ select daily_reveal_limit, daily_preview_limit from review_exposure_limits
+     where day = $1::date`,
+    [day],
+  );
+  const r = rows[0];
+  return r === undefined
+    ? null
+    : { dailyRevealLimit: r.daily_reveal_limit, dailyPreviewLimit: r.daily_preview_limit };
+}
+
 /** One person's exposure on a day, as a supervisor reads it (`exposureOfDay`). */
 export interface PersonExposure extends Exposure {
   personId: string;

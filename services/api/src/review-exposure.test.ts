@@ -4,6 +4,7 @@ import { exposureDay } from '@mod/review';
 import { castCallers } from './callers-world.js';
 import type { SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback } from './over-http.test-helper.js';
+import { exposureRowOf, type ExposureAnswer } from './review-exposure.test-helper.js';
 import { useReviewWorld } from './review-world.js';
 
 /*
@@ -24,28 +25,8 @@ beforeAll(async () => {
   call = await listenOnLoopback(api.app);
 });
 
-interface Row {
-  personId: string;
-  role: string;
-  reveals: number;
-  previews: number;
-  dailyRevealLimit: number;
-  dailyPreviewLimit: number;
-  revealStanding: string;
-  previewStanding: string;
-  reachedLimit: boolean;
-  nearLimit: boolean;
-}
-interface Answer {
-  day: string;
-  today: boolean;
-  dailyRevealLimit: number;
-  dailyPreviewLimit: number;
-  people: Row[];
-  truncated: boolean;
-}
 const read = (who: SignedIn | string, query = '') => call(who, 'GET', `/v1/review-exposure${query}`);
-const rowOf = (a: Answer, who: SignedIn) => a.people.find((r) => r.personId === who.personId);
+const rowOf = exposureRowOf;
 const records = async (action: string) =>
   (await listAudit(api.db, { limit: 100_000 })).filter((r) => r.action === action);
 
@@ -75,7 +56,7 @@ describe('everyone’s daily exposure, for supervisors', () => {
 
     const res = await read(admin);
     expect(res.status).toBe(200);
-    const answer = res.json<Answer>();
+    const answer = res.json<ExposureAnswer>();
     const today = exposureDay(new Date(), 420);
     expect(answer).toMatchObject({ day: today, today: true, dailyRevealLimit: 1, dailyPreviewLimit: 2 });
     expect(rowOf(answer, ana)).toMatchObject({
@@ -118,8 +99,14 @@ describe('everyone’s daily exposure, for supervisors', () => {
       `insert into review_exposure (person_id, day, reveals, previews) values ($1, $2::date, 0, 2), ($3, $2::date, 1, 0)`,
       [cam.personId, yesterday, bao.personId],
     );
-    const answer = (await read(admin, `?day=${yesterday}`)).json<Answer>();
-    expect(answer).toMatchObject({ day: yesterday, today: false });
+    // The limits those counts were checked under, recorded with them (review-exposure-limits.test.ts).
+    await api.db.query(
+      `insert into review_exposure_limits (day, daily_reveal_limit, daily_preview_limit, recorded_at)
+       values ($1::date, 1, 2, now())`,
+      [yesterday],
+    );
+    const answer = (await read(admin, `?day=${yesterday}`)).json<ExposureAnswer>();
+    expect(answer).toMatchObject({ day: yesterday, today: false, dailyRevealLimit: 1, dailyPreviewLimit: 2 });
     expect(rowOf(answer, cam)).toMatchObject({ previews: 2, previewStanding: 'reached', reachedLimit: true });
     expect(rowOf(answer, bao)).toMatchObject({ reveals: 1, previews: 0, revealStanding: 'reached' });
     expect(rowOf(answer, ana)).toMatchObject({ reveals: 0, previews: 0 });

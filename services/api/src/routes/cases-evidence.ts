@@ -5,6 +5,7 @@ import {
   countExposure,
   getReviewCase,
   getReviewSettings,
+  recordExposureLimits,
   uncountExposure,
   type ExposureKind,
   type ReviewCase,
@@ -137,7 +138,11 @@ export async function caseEvidenceRoutes(app: TypedApp, deps: CasePartDeps): Pro
     show: () => Promise<T>,
   ): Promise<{ count: number; shown: T } | null> {
     const personId = personOf(p);
-    const day = exposureDay(deps.now(), review.dayUtcOffsetMinutes);
+    const now = deps.now();
+    const day = exposureDay(now, review.dayUtcOffsetMinutes);
+    // A supervisor reads the day later against the limits in force now, not the settings in force by then.
+    const { dailyRevealLimit, dailyPreviewLimit } = review;
+    await recordExposureLimits(deps.db, day, { dailyRevealLimit, dailyPreviewLimit }, now);
     const count = await countExposure(deps.db, kind, personId, day, limit);
     if (count === null) return null;
     try {

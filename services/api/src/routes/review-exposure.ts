@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { appendAuditAlone } from '@mod/db/audit';
-import { exposureOfDay } from '@mod/db/cases';
+import { exposureLimitsOn, exposureOfDay, type ExposureLimits } from '@mod/db/cases';
 import { exposureDay, exposureDayRefusal, exposureStanding, type ExposureStanding } from '@mod/review';
 import { principalOf } from '../auth.js';
 import { badRequest } from '../errors.js';
@@ -17,14 +17,28 @@ export const EXPOSURE_SUPERVISORS = ['admin'] as const;
 export const EXPOSURE_LIST_LIMIT = 500;
 
 const Standing = Type.Union(
-  (['none', 'under', 'near', 'reached'] as const satisfies readonly ExposureStanding[]).map((s) =>
-    Type.Literal(s),
-  ),
+  (
+    [
+      ...(['none', 'under', 'near', 'reached'] as const satisfies readonly ExposureStanding[]),
+      'unknown',
+    ] as const
+  ).map((s) => Type.Literal(s)),
   {
-    description:
-      'Against one daily limit: none (no limit), under, near (from four fifths of it), reached (the next is refused).',
+    description: [
+      'Against one daily limit: none (no limit), under, near (from four fifths of it), reached (the next is',
+      'refused); unknown: the limit in force that day was not recorded.',
+    ].join(' '),
   },
 );
+/** A day's limit: the one in force that day (0: none); null for a past day whose limits were never recorded. */
+const DayLimit = Nullable(
+  Type.Integer({ minimum: 0 }),
+  'The limit in force that day (0: none); null: not recorded (a day before limits were kept with the counts).',
+);
+
+/** A count's standing against its day's limit; an unknown limit says so, never a standing against another one. */
+const standingOf = (count: number, limit: number | null) =>
+  limit === null ? ('unknown' as const) : exposureStanding(count, limit);
 
 const PersonExposureBody = Type.Object(
   {
@@ -37,9 +51,9 @@ const PersonExposureBody = Type.Object(
     /** Full-image reveals and previews shown that day. */
     reveals: Type.Integer({ minimum: 0 }),
     previews: Type.Integer({ minimum: 0 }),
-    /** The limits in force (0: none); the deployment's, the same for everyone. */
-    dailyRevealLimit: Type.Integer({ minimum: 0 }),
-    dailyPreviewLimit: Type.Integer({ minimum: 0 }),
+    /** The limits in force that day (0: none; null: not recorded); the deployment's, the same for everyone. */
+    dailyRevealLimit: DayLimit,
+    dailyPreviewLimit: DayLimit,
     revealStanding: Standing,
     previewStanding: Standing,
     /** At a limit (reveals or previews): the next of that kind is refused today. */
@@ -55,8 +69,8 @@ const ExposureBody = Type.Object(
     day: Type.String({ format: 'date' }),
     /** Whether `day` is today (the deployment's day): its counts still grow. */
     today: Type.Boolean(),
-    dailyRevealLimit: Type.Integer({ minimum: 0 }),
-    dailyPreviewLimit: Type.Integer({ minimum: 0 }),
+    dailyRevealLimit: DayLimit,
+    dailyPreviewLimit: DayLimit,
     people: Type.Array(PersonExposureBody),
     truncated: Type.Boolean(),
   },
@@ -72,6 +86,18 @@ const ExposureBody = Type.Object(
  */
 export async function reviewExposureRoutes(app: TypedApp, deps: CasePartDeps): Promise<void> {
   const { review } = deps;
+  const unknown = { dailyRevealLimit: null, dailyPreviewLimit: null };
+  /**
+   * The limits of `day`: today's are this instance's settings (those its counts are checked against now); a past
+   * day's those recorded with its counts (`recordExposureLimits`), unknown when none were, never today's.
+   */
+  const limitsOn = async (
+    day: string,
+    today: string,
+  ): Promise<ExposureLimits | { dailyRevealLimit: null; dailyPreviewLimit: null }> =>
+    day === today
+      ? { dailyRevealLimit: review.dailyRevealLimit, dailyPreviewLimit: review.dailyPreviewLimit }
+      : ((await exposureLimitsOn(deps.db, day)) ?? unknown);
   app.get(
     '',
     {
@@ -80,7 +106,8 @@ export async function reviewExposureRoutes(app: TypedApp, deps: CasePartDeps): P
         description: [
           "Every reviewer's and authority's previews and reveals on a day (default today, the deployment's day;",
           'at most 366 days back, never later than today: else 400 MOD_ERR_API_VALIDATION), with the daily limits',
-          'and who reached or nears one. Signed-in admins only; every read is audited.',
+          'in force that day (a past day: those recorded with its counts; null when none were) and who reached or',
+          'nears one. Signed-in admins only; every read is audited.',
         ].join(' '),
         querystring: Type.Object(
           { day: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) },
@@ -96,10 +123,7 @@ export async function reviewExposureRoutes(app: TypedApp, deps: CasePartDeps): P
       const refused = exposureDayRefusal(day, today);
       if (refused !== null) throw badRequest('MOD_ERR_API_VALIDATION', refused);
       const { people, truncated } = await exposureOfDay(deps.db, day, EXPOSURE_LIST_LIMIT);
-      const limits = {
-        dailyRevealLimit: review.dailyRevealLimit,
-        dailyPreviewLimit: review.dailyPreviewLimit,
-      };
+      const limits = await limitsOn(day, today);
       // Read before it is answered: an answer that cannot be put on record is not given.
       await appendAuditAlone(deps.db, {
         ...auditActor(p),
@@ -113,8 +137,8 @@ export async function reviewExposureRoutes(app: TypedApp, deps: CasePartDeps): P
         ...limits,
         truncated,
         people: people.map((x) => {
-          const revealStanding = exposureStanding(x.reveals, limits.dailyRevealLimit);
-          const previewStanding = exposureStanding(x.previews, limits.dailyPreviewLimit);
+          const revealStanding = standingOf(x.reveals, limits.dailyRevealLimit);
+          const previewStanding = standingOf(x.previews, limits.dailyPreviewLimit);
           const standings = [revealStanding, previewStanding];
           return {
             ...x,

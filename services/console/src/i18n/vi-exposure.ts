@@ -12,6 +12,8 @@ export const viExposure = {
     'Đây là dữ liệu cá nhân của nhân viên: mỗi lần xem trang này được ghi vào nhật ký kiểm toán.',
   'exposure.limits':
     'Giới hạn mỗi ngày: {reveal, plural, =0 {ảnh gốc không giới hạn} other {# ảnh gốc}}, {preview, plural, =0 {ảnh xem trước không giới hạn} other {# ảnh xem trước}}.',
+  'exposure.limitsUnknown':
+    'Giới hạn mỗi ngày của ngày này không rõ: ngày này được đếm trước khi hệ thống ghi giới hạn kèm số lần xem.',
   'exposure.summary':
     '{reached, plural, =0 {Chưa ai chạm giới hạn} other {# người đã chạm giới hạn}}; {near, plural, =0 {không ai sắp chạm giới hạn} other {# người sắp chạm giới hạn}}.',
   'exposure.truncated': 'Chỉ hiện {count, number} người tiếp xúc nhiều nhất.',
@@ -22,6 +24,8 @@ export const viExposure = {
   'exposure.previews': 'Ảnh xem trước đã xem',
   'exposure.standing': 'Tình trạng',
   'exposure.count': '{count, number} / {limit, plural, =0 {không giới hạn} other {#}}',
+  'exposure.countUnknown': '{count, number} / không rõ giới hạn',
+  'exposure.unknown': 'Không rõ giới hạn',
   'exposure.reached': 'Đã chạm giới hạn',
   'exposure.near': 'Sắp chạm giới hạn',
   'exposure.under': 'Bình thường',

@@ -11,14 +11,26 @@ import { RecordTable } from '../ui/records.js';
 type Exposure = Answer<'/v1/review-exposure', 'get'>;
 type Row = Exposure['people'][number];
 
-/** A person's standing against both limits: reached one, near one, or neither. */
-const standingOf = (r: Row): 'reached' | 'near' | 'under' =>
-  r.reachedLimit ? 'reached' : r.nearLimit ? 'near' : 'under';
+/**
+ * A person's standing against both limits: reached one, near one, or neither; unknown when the day's limits were
+ * not recorded (a past day counted before they were kept with the counts).
+ */
+const standingOf = (r: Row): 'reached' | 'near' | 'under' | 'unknown' =>
+  r.reachedLimit
+    ? 'reached'
+    : r.nearLimit
+      ? 'near'
+      : r.revealStanding === 'unknown' || r.previewStanding === 'unknown'
+        ? 'unknown'
+        : 'under';
 const STANDING_TEXT: Readonly<Record<ReturnType<typeof standingOf>, MessageKey>> = {
   reached: 'exposure.reached',
   near: 'exposure.near',
   under: 'exposure.under',
+  unknown: 'exposure.unknown',
 };
+/** Standings said in plain text, not marked as a badge. */
+const PLAIN = new Set<ReturnType<typeof standingOf>>(['under', 'unknown']);
 
 /**
  * Everyone's daily exposure, for welfare supervisors (admins): previews and reveals each person was shown on a
@@ -38,7 +50,8 @@ export function ReviewExposurePage() {
   );
   const data = load.data;
   const rows = data?.people ?? [];
-  const count = (n: number, limit: number) => t('exposure.count', { count: n, limit });
+  const count = (n: number, limit: number | null) =>
+    limit === null ? t('exposure.countUnknown', { count: n }) : t('exposure.count', { count: n, limit });
   return (
     <Page title={t('exposure.title')} actions={<RefreshButton onRefresh={load.reload} />}>
       <p>
@@ -59,7 +72,9 @@ export function ReviewExposurePage() {
       {data === null ? null : (
         <>
           <p data-testid="exposure-limits">
-            {t('exposure.limits', { reveal: data.dailyRevealLimit, preview: data.dailyPreviewLimit })}
+            {data.dailyRevealLimit === null || data.dailyPreviewLimit === null
+              ? t('exposure.limitsUnknown')
+              : t('exposure.limits', { reveal: data.dailyRevealLimit, preview: data.dailyPreviewLimit })}
           </p>
           <p
             class={rows.some((r) => r.reachedLimit) ? 'notice notice-warn' : 'notice'}
@@ -89,7 +104,7 @@ export function ReviewExposurePage() {
               return (
                 <tr
                   key={r.personId}
-                  class={standing === 'under' ? undefined : `exposure-${standing}`}
+                  class={PLAIN.has(standing) ? undefined : `exposure-${standing}`}
                   data-person={r.personId}
                   data-standing={standing}
                 >
@@ -105,7 +120,7 @@ export function ReviewExposurePage() {
                     {count(r.previews, r.dailyPreviewLimit)}
                   </td>
                   <td>
-                    {standing === 'under' ? (
+                    {PLAIN.has(standing) ? (
                       t(STANDING_TEXT[standing])
                     ) : (
                       <strong class={standing === 'reached' ? 'badge' : 'badge badge-warn'}>
