@@ -63,6 +63,9 @@ describe('the API process: public port and ops port', () => {
       'mod_api_sign_ins_total',
       'mod_review_queue_size',
       'mod_reports_open',
+      'mod_api_audit_texts_erased_total',
+      'mod_api_audit_text_retention_passes_total',
+      'mod_api_audit_text_retention_last_run_timestamp_seconds',
       'mod_readiness_check_success',
       'process_cpu_user_seconds_total',
     ])
@@ -73,5 +76,7 @@ describe('the API process: public port and ops port', () => {
       failing: [],
     });
     expect(api!.lines.some((line) => line.includes('"ops server listening"'))).toBe(true);
+    // The audit text retention pass runs in every API (one replica at a time erases: the advisory lock).
+    expect(api!.lines.some((line) => line.includes('"audit text retention started"'))).toBe(true);
   });
 });
