@@ -186,6 +186,60 @@ describe('modctl dlq (real Kafka and Postgres)', () => {
       await producer.disconnect();
     }
   });
+  it('shows a summary letter (dead letters folded past their bound) with what it folded, and refuses to replay it', async () => {
+    // What a worker's runner writes when a platform's records go bad past DEAD_LETTERS_PER_SOURCE: one letter for
+    // thousands, which has no message of its own; before, replay looked for one at its first offset.
+    const topic = partnerTopic(world.prefix, 'mediaSubmitted', 'late-platform');
+    const folded = {
+      count: 4_000,
+      firstOffset: '100',
+      lastOffset: '4099',
+      tenant: 'late-platform',
+      valueBytes: 0,
+      codes: [{ code: 'MOD_ERR_TENANT_UNKNOWN', count: 4_000 }],
+    };
+    const summary: DeadLetter = {
+      eventId: randomUUID(),
+      sourceTopic: topic,
+      sourcePartition: 0,
+      sourceOffset: folded.firstOffset,
+      sourceKey: null,
+      valueSha256: createHash('sha256').digest('hex'),
+      valueBytes: 0,
+      consumer: `${world.prefix}scanner`,
+      reason: {
+        code: 'MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED',
+        message: '4000 dead letters folded into this one',
+      },
+      failedAt: new Date().toISOString(),
+      folded,
+    };
+    const producer = await createProducer(world.kafka);
+    try {
+      await producer.send({
+        topic: world.topics.deadLetters,
+        messages: [{ key: null, value: Codecs.deadLetter.encode(summary) }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const listed = await dlq('list', '--code', 'MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED');
+    expect(listed.out.map((l) => JSON.parse(l) as unknown)).toEqual([
+      expect.objectContaining({ eventId: summary.eventId, folded }),
+    ]);
+    const shown = await dlq('show', summary.eventId);
+    expect(JSON.parse(shown.out[0] ?? '{}')).toMatchObject({ folded, replayable: false });
+    const ends = await topicEndOffsets(world.kafka, topic);
+    const replayed = await dlq('replay', summary.eventId);
+    expect(replayed.code).toBe(1);
+    const { error } = JSON.parse(replayed.err[0] ?? '{}') as { error: { code: string; message: string } };
+    expect(error.code).toBe('MOD_ERR_CLI_DLQ_FOLDED');
+    expect(error.message).toContain(`offsets 100..4099, folded into one`);
+    expect(error.message).toContain(`consumer group ${world.prefix}scanner on that partition back to 100`);
+    expect(await topicEndOffsets(world.kafka, topic)).toEqual(ends);
+    expect(await listAudit(world.db, { subjectId: summary.eventId })).toEqual([]);
+  });
+
   it('prints a partner-chosen key with bidi and C1 characters escaped, in list and show', async () => {
     // A platform chooses its messages' keys: JSON.stringify left U+202E (right-to-left override), U+2066 and U+009B (a
     // terminal's CSI) raw, so the operator's terminal showed a line other than the letter's.

@@ -1,5 +1,5 @@
 import { tenantOfPartnerTopic, topicNames, type PartnerTopicBase, type ServiceRole } from '@mod/contracts';
-import type { ConfigOf, commonSpec } from '@mod/config';
+import type { ConfigOf, commonSpec, deadLettersSpec } from '@mod/config';
 import { createPool, migrate, pingDatabase, type Pool } from '@mod/db';
 import { createEvidenceKeeper } from '@mod/db/vault';
 import {
@@ -24,8 +24,8 @@ import {
 } from '@mod/telemetry';
 import { keyringFromConfig, type EvidenceReason, type vaultKeySpec } from '@mod/vault';
 
-/** What every worker's configuration holds (`commonSpec` of `@mod/config`). */
-export type WorkerConfig = ConfigOf<typeof commonSpec>;
+/** What every worker's configuration holds (`commonSpec` and `deadLettersSpec` of `@mod/config`). */
+export type WorkerConfig = ConfigOf<typeof commonSpec> & ConfigOf<typeof deadLettersSpec>;
 
 /** Partitions of the subscription a consumer works on at once (each with its own in-flight window). */
 export const PARTITIONS_AT_ONCE = 3;
@@ -158,6 +158,8 @@ export function createWorker(
 
   const inboundTopics = (o: { kind: InboundKind; refreshMs: number }) => ({
     topics: [topics[o.kind]],
+    // A partner's own topic is its tenant's: summary dead letters and their metric name it.
+    tenantOf: (t: string) => tenantOfPartnerTopic(config.TOPIC_PREFIX, o.kind, t),
     discover: {
       list: () => listTopics(kafka, (t) => tenantOfPartnerTopic(config.TOPIC_PREFIX, o.kind, t) !== null),
       intervalMs: o.refreshMs,
@@ -213,6 +215,7 @@ export function createWorker(
         step: o.step,
         producer,
         deadLetterTopic: topics.deadLetters,
+        deadLetters: { perSource: config.DEAD_LETTERS_PER_SOURCE, windowMs: config.DEAD_LETTERS_WINDOW_MS },
         logger,
         metrics: stepMetrics,
         ...(o.maxInFlight === undefined ? {} : { maxInFlight: o.maxInFlight }),

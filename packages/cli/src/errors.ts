@@ -58,6 +58,11 @@ export const CliErrorCode = {
    * message, say an old bank change or a withdrawn order, is not published again).
    */
   NotReplayable: 'MOD_ERR_CLI_DLQ_NOT_REPLAYABLE',
+  /**
+   * `dlq replay`: the letter is a summary of many folded into one (`MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED`): it holds no
+   * message to publish again; the error names the offsets its consumer group would read again.
+   */
+  Folded: 'MOD_ERR_CLI_DLQ_FOLDED',
 } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 

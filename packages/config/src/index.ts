@@ -8,4 +8,12 @@ export {
   type ConfigOf,
   type Spec,
 } from './env.js';
-export { commonSpec, databaseSpec, kafkaSpec, partnerTopicsSpec, topicSpec, tracingSpec } from './common.js';
+export {
+  commonSpec,
+  databaseSpec,
+  deadLettersSpec,
+  kafkaSpec,
+  partnerTopicsSpec,
+  topicSpec,
+  tracingSpec,
+} from './common.js';

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { DeadLetter } from './dead-letter.js';
 import { ModError } from './errors.js';
 import { ClosedObject, Hex, Id, IsoTime, SafeText, Uuid } from './schema-parts.js';
 
@@ -277,21 +278,6 @@ export const OrderEvent = ClosedObject({
 });
 export type OrderEvent = Static<typeof OrderEvent>;
 
-/** `mod.dlq.v1`: an input that can never succeed. Holds a digest of the original, never media bytes. */
-export const DeadLetter = ClosedObject({
-  eventId: Uuid,
-  sourceTopic: Type.String(),
-  sourcePartition: Type.Integer({ minimum: 0 }),
-  sourceOffset: Type.String(),
-  sourceKey: Type.Union([Type.String(), Type.Null()]),
-  /** SHA-256 of the original message value, so an operator can find it while the source topic keeps it. */
-  valueSha256: Hex(32),
-  valueBytes: Type.Integer({ minimum: 0 }),
-  consumer: Type.String(),
-  reason: ClosedObject({ code: Type.String({ pattern: '^MOD_ERR_[A-Z0-9_]+$' }), message: Type.String() }),
-  failedAt: IsoTime,
-});
-export type DeadLetter = Static<typeof DeadLetter>;
 
 export class ContractError extends ModError {
   constructor(message: string) {

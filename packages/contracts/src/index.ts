@@ -17,12 +17,12 @@ export {
   BlockingRequest,
   TakedownRequest,
   OrderEvent,
-  DeadLetter,
   ContractError,
   Codecs,
   createCodec,
   type Codec,
 } from './events.js';
+export { DeadLetter, DeadLettersFolded } from './dead-letter.js';
 export {
   BankChangeMessage,
   PDQ_MATCH_DISTANCE,

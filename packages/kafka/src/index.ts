@@ -35,6 +35,14 @@ export {
 export { largestMediaBytes, publishMedia, type MediaMessage } from './media.js';
 export { createConsumerRunner, type ConsumerRunner, type ConsumerRunnerOptions } from './runner.js';
 export {
+  DEAD_LETTERS_FOLDED,
+  DEAD_LETTERS_PER_SOURCE,
+  DEAD_LETTERS_WINDOW_MS,
+  MAX_FOLDED_PER_LETTER,
+  type DeadLetterBound,
+} from './dead-letter-fold.js';
+export { NO_TENANT } from './processing.js';
+export {
   messageAgeSeconds,
   outcomeOfError,
   ok,

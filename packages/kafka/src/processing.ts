@@ -15,6 +15,15 @@ import {
   type StepMetrics,
   type Tracer,
 } from '@mod/telemetry';
+import {
+  createDeadLetterFolder,
+  DEAD_LETTERS_FOLDED,
+  DEAD_LETTERS_PER_SOURCE,
+  DEAD_LETTERS_WINDOW_MS,
+  type Admission,
+  type DeadLetterBound,
+  type Fold,
+} from './dead-letter-fold.js';
 import type { Hold } from './held-bytes.js';
 import type { Producer } from './producer.js';
 import { outcomeOfError, type ConsumedMessage, type Step, type StepOutcome } from './step.js';
@@ -50,34 +59,79 @@ export interface MessageProcessingOptions {
    * step answers `await` is held without its value until the step answers `reread`. Without it, `await` is a retry.
    */
   reread?: (m: ConsumedMessage) => Promise<Buffer | null>;
+  /** Dead letters written one by one per source partition (`DeadLetterBound`). Default 100 a minute. */
+  deadLetters?: DeadLetterBound;
+  /** The tenant whose own topic a topic is (named by a summary letter and its metric). Default: none. */
+  tenantOf?: (topic: string) => string | null;
 }
 
 /** What a step's answer comes to once a `reread` is done. */
 type Final = Exclude<StepOutcome, { kind: 'reread' }>;
 
-/** Processes one message until its final outcome (false if stopped before it); `hold` is its share of held bytes. */
+/**
+ * Whether a message's offset may be committed: true, false (stopped before its final outcome), or once `durable`
+ * resolves true (its dead letter was folded into a summary not yet written).
+ */
+export type Processed = boolean | { durable: Promise<boolean> };
+
+/** Processes one message until its final outcome (`Processed`); `hold` is its share of held bytes. */
 export type MessageProcessor = (
   m: ConsumedMessage,
   isStopping: () => boolean,
   hold?: Hold,
-) => Promise<boolean>;
+) => Promise<Processed>;
+
+export interface MessageProcessing {
+  process: MessageProcessor;
+  /** Writes the summary dead letters gathered so far (`DeadLetterFolder.settle`): at the end of a session. */
+  settle: () => Promise<void>;
+}
+
+/** The metric label of a source that is no tenant's own topic (tenant ids never hold `_`). */
+export const NO_TENANT = '_internal';
+
+/** A dead letter's reason code: the step's, if it is one. */
+const letterCode = (code: string): string =>
+  /^MOD_ERR_[A-Z0-9_]+$/.test(code) ? code : 'MOD_ERR_UNCLASSIFIED';
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 /**
  * Processes one message: in its consumer span, runs the step until it yields a final outcome (retrying outages
- * with a doubling delay, dead-lettering bad input), and records its outcome and duration. The function returned
- * resolves to false if stopped before a final outcome (the offset must not be committed).
+ * with a doubling delay, dead-lettering bad input, past a source's bound folded into a summary), and records its
+ * outcome and duration. `process` resolves to false if stopped before a final outcome (the offset must not be
+ * committed).
  */
-export function createMessageProcessor(options: MessageProcessingOptions, log: Logger): MessageProcessor {
+export function createMessageProcessor(options: MessageProcessingOptions, log: Logger): MessageProcessing {
   const baseDelay = options.retryDelayMs ?? 200;
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
   const tracer = options.tracer ?? noTracer;
+  const bound = options.deadLetters ?? {
+    perSource: DEAD_LETTERS_PER_SOURCE,
+    windowMs: DEAD_LETTERS_WINDOW_MS,
+  };
+  const folder = createDeadLetterFolder({
+    bound,
+    tenantOf: options.tenantOf ?? (() => null),
+    write: writeSummary,
+    retryDelayMs: baseDelay,
+    maxRetryDelayMs: maxDelay,
+    log,
+  });
+
+  async function send(key: string | null, record: DeadLetter): Promise<void> {
+    await options.producer.send({
+      topic: options.deadLetterTopic,
+      messages: [{ key, value: Codecs.deadLetter.encode(record) }],
+    });
+  }
 
   async function deadLetter(m: ConsumedMessage, code: string, message: string): Promise<void> {
     // A key is the sender's to choose, up to the source topic's record size: in full, twice over (the record's
     // key and its sourceKey), it would not fit the dead-letter topic, and the message would be retried forever.
     const key = m.key === null ? null : cutText(m.key, MAX_DEAD_LETTER_KEY_CHARS);
     const reason = cutText(message, 2000);
-    const record: DeadLetter = {
+    await send(key, {
       eventId: crypto.randomUUID(),
       sourceTopic: m.topic,
       sourcePartition: m.partition,
@@ -88,21 +142,40 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
         .digest('hex'),
       valueBytes: m.value?.length ?? 0,
       consumer: options.groupId,
-      reason: {
-        code: /^MOD_ERR_[A-Z0-9_]+$/.test(code) ? code : 'MOD_ERR_UNCLASSIFIED',
-        message: reason,
-      },
+      reason: { code: letterCode(code), message: reason },
       failedAt: new Date().toISOString(),
-    };
-    await options.producer.send({
-      topic: options.deadLetterTopic,
-      messages: [{ key, value: Codecs.deadLetter.encode(record) }],
     });
     log.warn({ partition: m.partition, offset: m.offset, code, reason }, 'dead-lettered');
   }
 
+  /** One letter for the records a source's bound folded (`DeadLetterFolder`), counted per tenant once written. */
+  async function writeSummary({ topic, partition, folded }: Fold): Promise<void> {
+    const codes = folded.codes.map((c) => `${c.code} x${c.count}`).join(', ');
+    const whose = folded.tenant === null ? 'a topic of our own' : `tenant ${folded.tenant}'s own topic`;
+    const message =
+      `${folded.count} dead letters of ${topic}/${partition} (${whose}) folded into this one, past ` +
+      `${bound.perSource} within ${bound.windowMs} ms: offsets ${folded.firstOffset}..${folded.lastOffset} ` +
+      `(${codes}); read those offsets again to see each`;
+    await send(null, {
+      eventId: crypto.randomUUID(),
+      sourceTopic: topic,
+      sourcePartition: partition,
+      sourceOffset: folded.firstOffset,
+      sourceKey: null,
+      valueSha256: EMPTY_SHA256,
+      valueBytes: 0,
+      consumer: options.groupId,
+      reason: { code: DEAD_LETTERS_FOLDED, message: cutText(message, 2000) },
+      failedAt: new Date().toISOString(),
+      folded,
+    });
+    const tenant = folded.tenant ?? NO_TENANT;
+    options.metrics.deadLettersFolded.inc({ step: options.stepName, tenant }, folded.count);
+    log.warn({ topic, partition, ...folded, codes }, 'dead letters folded into one');
+  }
+
   /** Processes a message in its consumer span (the step runs inside it: its logs and messages join the trace). */
-  function traced(m: ConsumedMessage, isStopping: () => boolean, hold?: Hold): Promise<boolean> {
+  function traced(m: ConsumedMessage, isStopping: () => boolean, hold?: Hold): Promise<Processed> {
     // Our own topics carry our own trace context: it is the parent. A partner's topic (found by `discover`) is
     // written outside the system: its context is only linked, as the API links a caller's, so a partner cannot
     // graft its messages onto our traces (it sees our trace ids in the requests it receives).
@@ -171,8 +244,10 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
     isStopping: () => boolean,
     span: Span,
     hold?: Hold,
-  ): Promise<boolean> {
+  ): Promise<Processed> {
     let delay = baseDelay;
+    // Counted against its source's bound once, however often writing its own letter is retried.
+    let admitted: Admission | undefined;
     for (;;) {
       const started = process_hrtime();
       let m = current.message;
@@ -200,8 +275,9 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
         hold?.release();
       }
       if (outcome.kind === 'dlq') {
+        admitted ??= folder.admit(m, letterCode(outcome.code));
         try {
-          await deadLetter(m, outcome.code, outcome.message);
+          if (admitted.kind === 'single') await deadLetter(m, outcome.code, outcome.message);
         } catch (err) {
           outcome = { kind: 'retry', error: err };
         }
@@ -215,7 +291,8 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
       if (outcome.kind === 'dlq')
         span.setStatus({ code: SpanStatusCode.ERROR, message: `${outcome.code}: dead-lettered` });
       if (outcome.kind === 'drop') span.setAttribute('mod.drop_reason', outcome.reason);
-      if (outcome.kind !== 'retry' && outcome.kind !== 'await') return true;
+      if (outcome.kind !== 'retry' && outcome.kind !== 'await')
+        return outcome.kind === 'dlq' && admitted?.kind === 'folded' ? { durable: admitted.durable } : true;
       span.addEvent('retry', { 'mod.delay_ms': delay, 'mod.error': errorName(outcome.error) });
       log.warn(
         { partition: m.partition, offset: m.offset, err: outcome.error, delayMs: delay },
@@ -228,7 +305,7 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
     }
   }
 
-  return traced;
+  return { process: traced, settle: () => folder.settle() };
 }
 
 /** A short, non-sensitive name of a failure for span events (its code, or its class). */

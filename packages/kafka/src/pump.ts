@@ -4,6 +4,7 @@ import { createCommitter } from './committer.js';
 import type { RawStream } from './consumer.js';
 import { createFairQueue } from './fair-queue.js';
 import { createHeldBytes, type HeldBytes, type Hold } from './held-bytes.js';
+import type { Processed } from './processing.js';
 import { consumedOf, messageAgeSeconds, type ConsumedMessage } from './step.js';
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -53,8 +54,13 @@ export interface PumpOptions {
   stream: RawStream;
   consumer: Consumer;
   isStopping: () => boolean;
-  /** Runs the step on one record until its final outcome; false if stopped before it (not committed). */
-  process: (m: ConsumedMessage, isStopping: () => boolean, hold: Hold) => Promise<boolean>;
+  /**
+   * Runs the step on one record until its final outcome; false if stopped before it (not committed); a record
+   * whose dead letter waits in a summary (`Processed`) frees its place at once and is committed once it is written.
+   */
+  process: (m: ConsumedMessage, isStopping: () => boolean, hold: Hold) => Promise<Processed>;
+  /** Writes what records wait for (summary dead letters) once none is in flight, before the last commit. */
+  settle: () => Promise<void>;
   /** Records processed at once. */
   concurrency: number;
   /**
@@ -85,6 +91,8 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
   const commits = createCommitter(o.consumer, o.log);
   const queue = createFairQueue<RawMessage>();
   const inFlight = new Set<Promise<void>>();
+  /** Records done whose commit waits for their summary dead letter. */
+  const waiting = new Set<Promise<void>>();
   const records = (o.stream as AsyncIterable<RawMessage>)[Symbol.asyncIterator]();
   // Each record read and each step finished wakes the loop (one waiter: no reactions pile up on the tasks).
   let woken = false;
@@ -121,7 +129,14 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
     if (bounded && m.value !== null) m.value = Buffer.from(m.value);
     const hold = held.hold(bytes);
     const task = o.process(m, isStopping, hold).then((finished) => {
-      if (finished) commits.done(ticket);
+      if (finished === true) commits.done(ticket);
+      else if (finished !== false) {
+        const written = finished.durable.then((ok) => {
+          if (ok) commits.done(ticket);
+        });
+        waiting.add(written);
+        void written.finally(() => waiting.delete(written));
+      }
     });
     const settled = task.finally(() => {
       hold.release();
@@ -151,6 +166,8 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
     }
   } finally {
     await Promise.all(inFlight);
+    await o.settle();
+    await Promise.all(waiting);
     await commits.flush();
   }
 }

@@ -6,6 +6,7 @@ import { newConsumer, type Subscription } from './consumer.js';
 import type { HeldBytes } from './held-bytes.js';
 import { readRecordAt } from './inspect.js';
 import { claimInstanceId, isFencedInstance, releaseInstanceId, watchFencing } from './membership.js';
+import type { DeadLetterBound } from './dead-letter-fold.js';
 import { createMessageProcessor } from './processing.js';
 import type { Producer } from './producer.js';
 import { pumpRecords, READ_AHEAD_BYTES, readAheadPlan } from './pump.js';
@@ -26,6 +27,14 @@ export interface ConsumerRunnerOptions {
   step: Step;
   producer: Producer;
   deadLetterTopic: string;
+  /**
+   * Dead letters written one by one per source partition within a window; the rest of the window's are folded into
+   * one summary letter (`MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED`), their offsets committed once it is written. Default
+   * `DEAD_LETTERS_PER_SOURCE` (100) per `DEAD_LETTERS_WINDOW_MS` (a minute).
+   */
+  deadLetters?: DeadLetterBound;
+  /** The tenant whose own topic a topic is (partners' topics), named by summary letters. Default: none. */
+  tenantOf?: (topic: string) => string | null;
   logger: Logger;
   metrics: StepMetrics;
   /** Messages of one partition processed at once (offsets still commit in order). Default 1. */
@@ -89,7 +98,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   for (const outcome of ['ok', 'drop', 'dlq', 'retry'] as const)
     options.metrics.outcomes.inc({ step: options.stepName, outcome }, 0);
   const bounded = options.maxInFlightBytes !== undefined;
-  const traced = createMessageProcessor(
+  const processing = createMessageProcessor(
     {
       ...options,
       ...(bounded
@@ -229,7 +238,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       stream: s.stream,
       consumer: s.consumer,
       isStopping: () => stopping || s.stopping,
-      process: traced,
+      process: processing.process,
+      settle: processing.settle,
       concurrency,
       queueBytes: readAhead.queueBytes,
       ...(bounded ? { maxInFlightBytes: options.maxInFlightBytes } : {}),

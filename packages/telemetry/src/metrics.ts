@@ -21,6 +21,12 @@ export interface StepMetrics {
   messageAge: Histogram<'step'>;
   /** Time in each stage of a step (`timeStage`): where a step's time goes (scan: claim, hash, match, publish). */
   stages: Histogram<'step' | 'stage'>;
+  /**
+   * Records whose dead letters were folded into a summary letter (a source past its bound), counted once the summary
+   * is written, by the tenant whose own topic the source is (`_internal`: one of ours). Each still counts as a `dlq`
+   * outcome.
+   */
+  deadLettersFolded: Counter<'step' | 'tenant'>;
 }
 
 /** A step's stages, timed by name into `mod_step_stage_duration_seconds{step, stage}`. */
@@ -69,6 +75,12 @@ export function createStepMetrics(registry: Registry): StepMetrics {
       help: 'Time spent in one stage of a pipeline step (e.g. scan: claim, hash, match, publish)',
       labelNames: ['step', 'stage'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    deadLettersFolded: new Counter({
+      name: 'mod_dead_letters_folded_total',
+      help: 'Records whose dead letters were folded into one summary letter (past the bound of their source), by tenant',
+      labelNames: ['step', 'tenant'],
       registers: [registry],
     }),
   };

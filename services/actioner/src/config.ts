@@ -1,4 +1,4 @@
-import { commonSpec, env } from '@mod/config';
+import { commonSpec, deadLettersSpec, env } from '@mod/config';
 import { policySpec } from '@mod/policy';
 import { vaultRetentionSpec } from '@mod/vault';
 import { personalDataRetentionSpec } from './personal-data-retention.js';
@@ -63,6 +63,7 @@ export const reportRoutingSpec = {
 
 export const actionerSpec = {
   ...commonSpec,
+  ...deadLettersSpec,
   ACTIONER_GROUP_ID: env.string({ default: 'mod-actioner', doc: 'Kafka consumer group of the actioners' }),
   ACTIONER_MAX_IN_FLIGHT: env.integer({
     default: 16,

@@ -1,13 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { maxMediaBytesSetting, mediaReadAheadSetting } from '@mod/bootstrap';
-import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
+import { commonSpec, deadLettersSpec, env, partnerTopicsSpec } from '@mod/config';
 import { defaultDecodeLimits, defaultMaxHashedFrames, FRAMES_EXAMINED_PER_HASHED } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
 export const classifierSpec = {
   ...commonSpec,
   ...partnerTopicsSpec,
+  ...deadLettersSpec,
   ...vaultKeySpec,
   CLASSIFIER_GROUP_ID: env.string({
     default: 'mod-classifier',

@@ -1,10 +1,11 @@
 import { maxMediaBytesSetting } from '@mod/bootstrap';
-import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
+import { commonSpec, deadLettersSpec, env, partnerTopicsSpec } from '@mod/config';
 
 /** Fetcher settings, validated once at start-up. Fetch bounds default to the SSRF-safe fetcher's own. */
 export const fetcherSpec = {
   ...commonSpec,
   ...partnerTopicsSpec,
+  ...deadLettersSpec,
   FETCHER_GROUP_ID: env.string({ default: 'mod-fetcher', doc: 'Kafka consumer group of the fetchers' }),
   FETCHER_MAX_IN_FLIGHT: env.integer({
     default: 8,

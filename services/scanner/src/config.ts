@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { maxMediaBytesSetting, mediaReadAheadSetting } from '@mod/bootstrap';
-import { commonSpec, env, partnerTopicsSpec } from '@mod/config';
+import { commonSpec, deadLettersSpec, env, partnerTopicsSpec } from '@mod/config';
 import { defaultDecodeLimits, defaultMaxHashedFrames, FRAMES_EXAMINED_PER_HASHED } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
 export const scannerSpec = {
   ...commonSpec,
   ...partnerTopicsSpec,
+  ...deadLettersSpec,
   ...vaultKeySpec,
   SCANNER_GROUP_ID: env.string({ default: 'mod-scanner', doc: 'Kafka consumer group of the scanners' }),
   HASH_THREADS: env.integer({

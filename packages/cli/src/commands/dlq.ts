@@ -26,6 +26,9 @@ const USAGE = [
   'checked against the digest the dead letter recorded, only a topic a step consumes is replayed to, and each',
   'replay is an audit record. Consumers are',
   'idempotent by event id: replaying what was since processed changes nothing.',
+  "A summary letter (MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED: past a source's bound, many bad records folded into one)",
+  'has no message to replay: show names its offsets (folded), replay refuses it (MOD_ERR_CLI_DLQ_FOLDED) and says',
+  'which offsets its consumer group would read again.',
   'environment: KAFKA_BROKERS, KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD of an admin principal, KAFKA_TLS,',
   '             KAFKA_TLS_CA_PATH, TOPIC_PREFIX; for replay: DATABASE_URL, DATABASE_SCHEMA, MODCTL_ACTOR',
   'exit codes: 0 done; 1 failed: nothing replayed past the first failure, and stderr says its code (MOD_ERR_DB_*',
@@ -56,7 +59,20 @@ const summary = (l: DeadLetter) => ({
   message: l.reason.message,
   source: { topic: l.sourceTopic, partition: l.sourcePartition, offset: l.sourceOffset, key: l.sourceKey },
   bytes: l.valueBytes,
+  ...(l.folded === undefined ? {} : { folded: l.folded }),
 });
+
+/** The refusal to replay a summary letter: what it folded, and what reading it again takes. */
+function foldedRefusal(l: DeadLetter & { folded: NonNullable<DeadLetter['folded']> }): CliError {
+  const f = l.folded;
+  return new CliError(
+    CliErrorCode.Folded,
+    `${l.eventId} stands for ${f.count} dead letters of ${l.sourceTopic.slice(0, 300)} partition ` +
+      `${l.sourcePartition}, offsets ${f.firstOffset}..${f.lastOffset}, folded into one: no message to replay. ` +
+      `To have them read again once the cause is fixed, set the offset of consumer group ` +
+      `${l.consumer.slice(0, 300)} on that partition back to ${f.firstOffset} (its steps are idempotent)`,
+  );
+}
 
 /** The original message of a dead letter, if its topic still keeps it and it is the same bytes. */
 async function original(kafka: Kafka, l: DeadLetter) {
@@ -133,7 +149,8 @@ async function showOrReplay({
   });
   if (sub === 'replay') return replay(kafka, prefix, wanted, io);
   const l = wanted[0] as DeadLetter;
-  const record = replayableSource(prefix, l.sourceTopic) ? await original(kafka, l) : null;
+  const record =
+    l.folded === undefined && replayableSource(prefix, l.sourceTopic) ? await original(kafka, l) : null;
   return print({
     ...summary(l),
     valueSha256: l.valueSha256,
@@ -166,6 +183,7 @@ async function replay(
   // Every original is found and checked before anything is published.
   const originals: { letter: DeadLetter; record: ReadRecord }[] = [];
   for (const l of letters) {
+    if (l.folded !== undefined) throw foldedRefusal({ ...l, folded: l.folded });
     if (!replayableSource(prefix, l.sourceTopic))
       throw new CliError(
         CliErrorCode.NotReplayable,
