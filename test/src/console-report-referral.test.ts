@@ -16,7 +16,8 @@ import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
  * audit record under each person's name; the hotline withdraws the referral with a reason and the officer's list is
  * empty again, but the officer's hold stays: the reports page lists it as held by the Hà Nội police, no longer
  * referred (never the HCMC police's hold), its page shows the hold alone, never what the citizen wrote, and the
- * officer releases it there. Each of the officer's reads of the report is on the audit record. axe on each state,
+ * officer releases it there. Each of the officer's reads of the report is on the audit record. More holds than a
+ * page (51) are listed a page at a time ("more"), and one of the later page opens by its id. axe on each state,
  * screenshots; Vietnamese, then English.
  */
 const available = chromiumAvailable();
@@ -283,8 +284,57 @@ describe.skipIf(!available)("a citizen's report referred to an authority in the 
     );
   }, 120_000);
 
+  it('lists more holds than a page a page at a time, and opens a hold of a later page', async () => {
+    // 51 reports the Hà Nội police hold by id, never referred to them, a minute apart: one more than a page.
+    const ids = await Promise.all(Array.from({ length: 51 }, (_, i) => file(`Báo cáo lưu giữ ${i}`, false)));
+    await opened!.world.db.query(
+      `update reports r set hold_by = $2, hold_authority_tenant_id = 'police-hn', hold_reason = 'Vụ án số 51/2026',
+         hold_at = now() - h.n * interval '1 minute'
+       from unnest($1::uuid[]) with ordinality as h(id, n) where r.id = h.id`,
+      [ids, an.person.id],
+    );
+    const oldest = ids.at(-1)!;
+    await police.goto(`${opened!.origin}/console/reports`);
+    const rows = police.locator('[data-testid=held-reports] tbody tr');
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(await police.textContent('[data-testid=held-summary]')).toBe(
+      'Đang hiện 50 báo cáo đầu tiên do cơ quan bạn lưu giữ, không còn được chuyển (còn nữa): chỉ thấy lệnh lưu giữ.',
+    );
+    // Newest hold first; the oldest is on the next page.
+    expect(await rows.first().getAttribute('data-report-id')).toBe(ids[0]);
+    expect(await police.locator(`[data-report-id="${oldest}"]`).count()).toBe(0);
+    await police.waitForLoadState('networkidle');
+    await audit.look(police, 'report-held-first-page');
+    await police.selectOption('#language', 'en');
+    await expect
+      .poll(() => police.textContent('[data-testid=held-summary]'))
+      .toBe(
+        'The first 50 reports held by your authority, no longer referred (there are more): only the hold is shown.',
+      );
+    expect(await police.textContent('[data-testid=held-more]')).toBe('More held reports');
+    await audit.look(police, 'report-held-first-page-english');
+    await police.selectOption('#language', 'vi');
+
+    await police.click('[data-testid=held-more]');
+    await expect.poll(() => rows.count()).toBe(51);
+    expect(await rows.last().getAttribute('data-report-id')).toBe(oldest);
+    expect(await police.textContent('[data-testid=held-summary]')).toBe(
+      '51 báo cáo do cơ quan bạn lưu giữ, không còn được chuyển: chỉ thấy lệnh lưu giữ.',
+    );
+    expect(await police.locator('[data-testid=held-more]').count()).toBe(0);
+    const listed = await Promise.all((await rows.all()).map((r) => r.getAttribute('data-report-id')));
+    expect(new Set(listed)).toEqual(new Set(ids));
+    await audit.look(police, 'report-held-last-page');
+
+    // A hold of the second page opens by its own id: the hold alone.
+    await rows.last().locator('a').click();
+    await expect.poll(() => title(police)).toBe('Báo cáo do cơ quan bạn lưu giữ');
+    expect(await police.textContent('[data-testid=held-mark]')).toMatch(/^Do cơ quan bạn lưu giữ, không còn/);
+    expect(await police.textContent('main')).toContain('Vụ án số 51/2026');
+  }, 180_000);
+
   it('found no serious accessibility problem, no request to another origin, no refused script', () => {
-    expect(Object.keys(audit.findings)).toHaveLength(9);
+    expect(Object.keys(audit.findings)).toHaveLength(12);
     expect(audit.statesWithFindings()).toEqual({});
     expect(audit.pageProblems()).toEqual([]);
   });

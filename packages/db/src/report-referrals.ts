@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '@mod/audit';
 import { appendAudit } from './audit.js';
+import { keysetArgs, keysetPage } from './keyset.js';
 import {
   REPORT_HOLD_COLUMNS,
   toReportHold,
@@ -222,22 +223,44 @@ export interface HeldReport {
   referralWithdrawnAt: Date | null;
 }
 
-/** At most this many of an authority's holds are listed (holds are few; the oldest beyond it are left). */
-export const HELD_REPORTS_LIMIT = 200;
+/** A page of an authority's holds (`heldNotReferred`), newest hold first. */
+export interface HeldReportsPage {
+  /** Past this hold (the previous page's last: its hold's time and report id); none: the first page. */
+  after?: { at: Date; id: string };
+  /** That report alone, when the authority holds it so (none: every one). */
+  reportId?: string;
+  /** At most this many (1 to `HELD_REPORTS_MAX_PAGE`). */
+  limit: number;
+}
+
+/** The largest page of an authority's holds. */
+export const HELD_REPORTS_MAX_PAGE = 200;
+
+/** The order a page of holds is read in: the hold's time, then the report's id, both newest first. */
+const HELD_KEY = { table: 'reports', alias: 'r', time: 'hold_at', id: 'id' } as const;
 
 /**
- * The reports the authority tenant holds but does not stand referred to, newest hold first. Never a hold kept for
- * another authority.
+ * The reports the authority tenant holds but does not stand referred to, newest hold first, a page at a time
+ * (keyset on the hold's time and the report's id, so a page never repeats or skips a hold that stays put). Never a
+ * hold kept for another authority.
  */
-export async function heldNotReferred(db: Queryable, authorityTenantId: string): Promise<HeldReport[]> {
+export async function heldNotReferred(
+  db: Queryable,
+  authorityTenantId: string,
+  page: HeldReportsPage,
+): Promise<HeldReport[]> {
   const { rows } = await db.query<ReportHoldRow & { id: string; referral_withdrawn_at: Date | null }>(
     `/* reports:held-not-referred */ select r.id, ${REPORT_HOLD_COLUMNS},
        (select max(f.withdrawn_at) from report_referrals f
         where f.report_id = r.id and f.authority_tenant_id = $1) as referral_withdrawn_at
      from reports r where r.hold_at is not null and r.hold_authority_tenant_id = $1
-       and not ${referredToCondition('$1')}
-     order by r.hold_at desc, r.id limit $2`,
-    [authorityTenantId, HELD_REPORTS_LIMIT],
+       and not ${referredToCondition('$1')} and ($2::uuid is null or r.id = $2::uuid)
+       and ${keysetPage(HELD_KEY, 'desc', 3)}`,
+    [
+      authorityTenantId,
+      page.reportId ?? null,
+      ...keysetArgs(page.after?.at, page.after?.id, Math.min(page.limit, HELD_REPORTS_MAX_PAGE)),
+    ],
   );
   return rows.flatMap((r) => {
     const legalHold = toReportHold(r);

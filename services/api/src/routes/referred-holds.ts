@@ -1,11 +1,21 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { heldNotReferred, type HeldReport } from '@mod/db/reports';
+import { heldNotReferred, HELD_REPORTS_MAX_PAGE, type HeldReport } from '@mod/db/reports';
 import { principalOf } from '../auth.js';
-import { ErrorResponses, Nullable, Uuid, type RouteDeps, type TypedApp } from './common.js';
+import {
+  ErrorResponses,
+  nextCursorAfter,
+  Nullable,
+  pagePosition,
+  Uuid,
+  type RouteDeps,
+  type TypedApp,
+} from './common.js';
 import { ReportLegalHold, Time } from './report-schemas.js';
 
 /** An authority's own holds only: another authority's hold is never listed (and its report answers 404). */
 const HOLD_READERS = { roles: ['authority'], tenant: 'own' } as const;
+/** A page of holds when the caller names no limit. */
+const HELD_PAGE = 50;
 
 const HeldOut = Type.Object(
   {
@@ -35,12 +45,46 @@ export async function heldReportRoutes(app: TypedApp, deps: RouteDeps): Promise<
       config: HOLD_READERS,
       schema: {
         description: [
-          "The reports the caller's authority tenant holds but does not stand referred to, newest hold first (at",
-          'most 200): the hold alone, never what the report says.',
+          "The reports the caller's authority tenant holds but does not stand referred to, newest hold first, a",
+          'page at a time (limit, default 50; pass nextCursor as cursor for the next page; a cursor this API did',
+          'not issue: 400 MOD_ERR_API_BAD_CURSOR); reportId: that report alone, if so held. The hold alone, never',
+          'what the report says.',
         ].join(' '),
-        response: { 200: Type.Object({ held: Type.Array(HeldOut) }), ...ErrorResponses },
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HELD_REPORTS_MAX_PAGE })),
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            reportId: Type.Optional(Uuid),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object(
+            {
+              held: Type.Array(HeldOut),
+              nextCursor: Nullable(Type.String(), 'null: the last page'),
+            },
+            { additionalProperties: false },
+          ),
+          ...ErrorResponses,
+        },
       },
     },
-    async (req) => ({ held: (await heldNotReferred(deps.db, principalOf(req).tenantId)).map(heldBody) }),
+    async (req) => {
+      const after = pagePosition(req.query.cursor);
+      const limit = req.query.limit ?? HELD_PAGE;
+      const held = await heldNotReferred(deps.db, principalOf(req).tenantId, {
+        limit,
+        ...(after === undefined ? {} : { after: { at: after.createdAt, id: after.id } }),
+        ...(req.query.reportId === undefined ? {} : { reportId: req.query.reportId }),
+      });
+      return {
+        held: held.map(heldBody),
+        nextCursor: nextCursorAfter(held, limit, (last) => ({
+          createdAt: last.legalHold.at,
+          id: last.reportId,
+        })),
+      };
+    },
   );
 }

@@ -180,6 +180,9 @@ export const enReports: Readonly<Record<keyof typeof viReports, string>> = {
   'held.caption': 'Reports your authority holds that are no longer referred to it, newest hold first',
   'held.summary':
     '{count, plural, one {# report} other {# reports}} held by your authority, no longer referred: only the hold is shown.',
+  'held.summaryMore':
+    'The first {count, plural, one {# report} other {# reports}} held by your authority, no longer referred (there are more): only the hold is shown.',
+  'held.more': 'More held reports',
   'held.mark': 'Held by you, no longer referred',
   'held.title': 'Report held by your authority',
   'held.explain':

@@ -183,6 +183,9 @@ export const viReports = {
   'held.caption':
     'Báo cáo cơ quan bạn đang lưu giữ nhưng không còn được chuyển cho bạn, lưu giữ mới nhất trước',
   'held.summary': '{count} báo cáo do cơ quan bạn lưu giữ, không còn được chuyển: chỉ thấy lệnh lưu giữ.',
+  'held.summaryMore':
+    'Đang hiện {count} báo cáo đầu tiên do cơ quan bạn lưu giữ, không còn được chuyển (còn nữa): chỉ thấy lệnh lưu giữ.',
+  'held.more': 'Xem thêm báo cáo đang lưu giữ',
   'held.mark': 'Do cơ quan bạn lưu giữ, không còn được chuyển',
   'held.title': 'Báo cáo do cơ quan bạn lưu giữ',
   'held.explain':

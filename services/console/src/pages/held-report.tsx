@@ -1,34 +1,62 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
 import { Link } from '../router.js';
-import { LoadStatus, useLoad } from '../ui/kit.js';
+import { LoadStatus, useAction, useLoad } from '../ui/kit.js';
 import { Facts, RecordTable } from '../ui/records.js';
 import { ReportHold } from './report-hold.js';
 
 /** A report the signed-in authority holds but is no longer referred to: its hold alone. */
 export type HeldReport = Answer<'/v1/referred-reports/held', 'get'>['held'][number];
+type HeldPage = Answer<'/v1/referred-reports/held', 'get'>;
 
-/** The signed-in authority's holds on reports no longer referred to it (`GET /v1/referred-reports/held`). */
-export const loadHeld = () => ok(api.GET('/v1/referred-reports/held')).then((r) => r.held);
+/** Holds asked for a page at a time (the API's default page). */
+const HELD_PAGE = 50;
+
+/** A page of the signed-in authority's holds on reports no longer referred to it, past `cursor` (none: the first). */
+const loadHeldPage = (cursor: string | null): Promise<HeldPage> =>
+  ok(
+    api.GET('/v1/referred-reports/held', {
+      params: { query: { limit: HELD_PAGE, ...(cursor === null ? {} : { cursor }) } },
+    }),
+  );
+
+/** The authority's hold on report `id` when it holds it no longer referred to it, else null. */
+export const loadHeldReport = (id: string): Promise<HeldReport | null> =>
+  ok(api.GET('/v1/referred-reports/held', { params: { query: { reportId: id } } })).then(
+    (r) => r.held.find((h) => h.reportId === id) ?? null,
+  );
 
 /**
  * On an authority's reports page: the reports its own tenant holds but that are no longer referred to it (the
- * referral withdrawn), marked so, each with its hold and a link to release it. Nothing shown when there is none.
+ * referral withdrawn), marked so, each with its hold and a link to release it, a page at a time ("more").
+ * Nothing shown when there is none.
  */
 export function HeldReportList() {
   const i18n = useI18n();
   const { t } = i18n;
-  const loaded = useLoad(loadHeld, []);
-  const held = loaded.data ?? [];
-  if (loaded.error === null && held.length === 0) return null;
+  const first = useLoad(() => loadHeldPage(null), []);
+  const [later, setLater] = useState<HeldReport[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  useEffect(() => {
+    setLater([]);
+    setCursor(first.data?.nextCursor ?? null);
+  }, [first.data]);
+  const more = useAction(async () => {
+    if (cursor === null) return;
+    const page = await loadHeldPage(cursor);
+    setLater((l) => [...l, ...page.held]);
+    setCursor(page.nextCursor);
+  });
+  const held = [...(first.data?.held ?? []), ...later];
+  if (first.error === null && held.length === 0) return null;
   return (
     <section aria-labelledby="held-list-title" data-testid="held-reports-section">
       <h2 id="held-list-title">{t('held.listTitle')}</h2>
-      <LoadStatus loads={[loaded]} />
+      <LoadStatus loads={[first]} error={more.error} />
       <p role="status" class="summary" data-testid="held-summary">
-        {t('held.summary', { count: held.length })}
+        {t(cursor === null ? 'held.summary' : 'held.summaryMore', { count: held.length })}
       </p>
       <RecordTable
         caption={t('held.caption')}
@@ -53,6 +81,19 @@ export function HeldReportList() {
           </tr>
         ))}
       </RecordTable>
+      {cursor === null ? null : (
+        <p>
+          <button
+            type="button"
+            class="secondary"
+            data-testid="held-more"
+            disabled={more.busy}
+            onClick={() => void more.run()}
+          >
+            {t('held.more')}
+          </button>
+        </p>
+      )}
     </section>
   );
 }

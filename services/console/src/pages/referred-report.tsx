@@ -3,7 +3,7 @@ import { useI18n } from '../i18n/locale.js';
 import { useLoad } from '../ui/kit.js';
 import { Facts, TitledTable } from '../ui/records.js';
 import { ReportFrame, reportContentFacts, subjectUrlText } from './report-detail.js';
-import { HeldReportView, loadHeld } from './held-report.js';
+import { HeldReportView, loadHeldReport } from './held-report.js';
 import { ReportHold } from './report-hold.js';
 import { reportStatusLabel, subjectStatusLabel } from './reports-labels.js';
 
@@ -19,8 +19,8 @@ async function loadForAuthority(id: string) {
     };
   } catch (err) {
     if (!(err instanceof ApiFailure && err.status === 404)) throw err;
-    const held = (await loadHeld()).find((h) => h.reportId === id);
-    if (held === undefined) throw err;
+    const held = await loadHeldReport(id);
+    if (held === null) throw err;
     return { referred: null, held };
   }
 }
