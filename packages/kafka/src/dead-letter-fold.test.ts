@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createDeadLetterFolder, MAX_FOLDED_PER_LETTER, type Fold } from './dead-letter-fold.js';
+import type { ConsumedMessage } from './step.js';
+import { testLogger } from './testing.test-helper.js';
+
+const message = (offset: number, partition = 0): ConsumedMessage => ({
+  topic: 'in',
+  partition,
+  offset: String(offset),
+  key: null,
+  value: Buffer.from('v'),
+  headers: {},
+  timestamp: 0,
+});
+
+/** A folder over a clock the test moves, whose writes are kept (or refused while `refuse` is set). */
+function folder(perSource: number, windowMs = 600_000) {
+  const written: Fold['folded'][] = [];
+  const clock = { now: 1_000, refuse: false };
+  const f = createDeadLetterFolder({
+    bound: { perSource, windowMs },
+    tenantOf: () => 'isp-a',
+    write: async (fold) => {
+      if (clock.refuse) throw new Error('refused');
+      written.push(structuredClone(fold.folded));
+    },
+    retryDelayMs: 1,
+    maxRetryDelayMs: 1,
+    log: testLogger,
+    now: () => clock.now,
+  });
+  return { f, written, clock };
+}
+
+describe('dead letters folded past a source bound', () => {
+  it('counts each partition on its own, and a window that ended starts the count again', async () => {
+    const { f, written, clock } = folder(2);
+    const kinds = (offsets: number[], partition = 0) =>
+      offsets.map((o) => f.admit(message(o, partition), 'MOD_ERR_X').kind);
+    expect(kinds([0, 1, 2, 3])).toEqual(['single', 'single', 'folded', 'folded']);
+    expect(kinds([0, 1], 1)).toEqual(['single', 'single']);
+    clock.now += 600_000;
+    // The ended window's summary is written as the next one starts.
+    expect(kinds([4, 5, 6])).toEqual(['single', 'single', 'folded']);
+    await f.settle();
+    expect(written.map((w) => [w.count, w.firstOffset, w.lastOffset])).toEqual([
+      [2, '2', '3'],
+      [1, '6', '6'],
+    ]);
+  });
+
+  it('names 32 reason codes and counts the others as MOD_ERR_UNCLASSIFIED', async () => {
+    const { f, written } = folder(1);
+    f.admit(message(0), 'MOD_ERR_FIRST');
+    for (let i = 1; i <= 40; i++) f.admit(message(i), `MOD_ERR_C${i}`);
+    await f.settle();
+    const codes = written[0]?.codes ?? [];
+    expect(codes).toHaveLength(33);
+    expect(codes.at(-1)).toEqual({ code: 'MOD_ERR_UNCLASSIFIED', count: 8 });
+    expect(written[0]?.count).toBe(40);
+  });
+
+  it('writes a summary once it stands for MAX_FOLDED_PER_LETTER records, and begins the next', async () => {
+    const { f, written } = folder(1);
+    f.admit(message(0), 'MOD_ERR_X');
+    const first = f.admit(message(1), 'MOD_ERR_X');
+    for (let i = 2; i <= MAX_FOLDED_PER_LETTER; i++) f.admit(message(i), 'MOD_ERR_X');
+    const next = f.admit(message(MAX_FOLDED_PER_LETTER + 1), 'MOD_ERR_X');
+    expect(first.kind === 'folded' && (await first.durable)).toBe(true);
+    expect(written.map((w) => w.count)).toEqual([MAX_FOLDED_PER_LETTER]);
+    await f.settle();
+    expect(next.kind === 'folded' && (await next.durable)).toBe(true);
+    expect(written.map((w) => [w.count, w.firstOffset])).toEqual([
+      [MAX_FOLDED_PER_LETTER, '1'],
+      [1, String(MAX_FOLDED_PER_LETTER + 1)],
+    ]);
+  });
+
+  it('gives a summary the broker refuses up when settling: its records are not to be committed', async () => {
+    const { f, written, clock } = folder(0);
+    clock.refuse = true;
+    const folded = f.admit(message(7), 'MOD_ERR_X');
+    await f.settle();
+    expect(folded.kind === 'folded' && (await folded.durable)).toBe(false);
+    expect(written).toEqual([]);
+  });
+});
