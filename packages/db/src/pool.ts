@@ -64,14 +64,37 @@ export function createPool(options: PoolOptions): Pool {
   return pool;
 }
 
+/** A statement pg runs as a stream (pg-copy-streams' COPY): it submits itself, and may have no callback. */
+interface StreamStatement {
+  submit: unknown;
+  callback?: unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
+const isStreamStatement = (q: unknown): q is StreamStatement =>
+  typeof q === 'object' && q !== null && typeof (q as { submit?: unknown }).submit === 'function';
+
+/**
+ * pg clears a statement's read timeout (`query_timeout`) only through its callback, and calls that callback when
+ * the timer fires. A COPY TO stream has none, so the timer outlived the COPY and, once the read timeout had passed,
+ * called nothing: an uncaught TypeError that ended the process (every bank export did so). Such a statement gets a
+ * callback that does nothing, and once its stream closes the one pg put in its place is called, which clears the
+ * timer. A COPY FROM has its own, which it calls when it ends.
+ */
+function settleReadTimeoutOnClose(statement: StreamStatement): void {
+  if (typeof statement.callback === 'function') return;
+  statement.callback = () => undefined;
+  statement.once('close', () => (statement.callback as () => void)());
+}
+
 /**
  * Every error a statement of `client` fails with is marked as the database's (`isDatabaseFailure`), whether the
  * statement was given a callback (`pool.query` runs that way) or answers a promise; streams (COPY) are left as
- * they are.
+ * they are, their read timeout ended when they close (`settleReadTimeoutOnClose`).
  */
 function markQueryFailures(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const marked = (...args: unknown[]): unknown => {
+    if (isStreamStatement(args[0])) settleReadTimeoutOnClose(args[0]);
     const last = args.length - 1;
     const callback = args[last];
     if (typeof callback === 'function')
