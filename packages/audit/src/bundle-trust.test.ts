@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createBundle } from './bundle.js';
 import type { AuditBundle, KeyValidity } from './bundle-format.js';
 import { verifyBundle } from './bundle-verify.js';
+import { historyHandovers, keyForHead } from './key-handover.js';
 import { createMemoryAuditLog } from './log.js';
 import { generateSigningKeyPair, loadSigningKey, signTreeHead, treeHeadSigningBytes } from './sth.js';
 import type { SignedTreeHead, SigningKey } from './sth.js';
@@ -122,6 +123,50 @@ describe('verifyBundle and the key history', () => {
     expect(verifyBundle(legacy, { logId: LOG })).toMatchObject({
       ok: false,
       error: { code: 'MOD_ERR_AUDIT_LEGACY_HEAD' },
+    });
+  });
+});
+
+describe('historyHandovers: the older keys a signed key history vouches for', () => {
+  it('hands over a listed rotated-out key to the scope signer, and nothing from a history not its word', async () => {
+    const [old, current, stranger] = [newKey(), newKey(), newKey()];
+    const history = [
+      { keyId: old.keyId, fromSize: 1, toSize: 4 },
+      { keyId: current.keyId, fromSize: 4, toSize: null },
+    ];
+    // Its head (size 4) is the old key's: the bundle carries both public keys.
+    const bundle = await bundleOf({
+      headKey: old,
+      scopeKey: current,
+      keyHistory: history,
+      headLogId: LOG,
+    });
+    const handed = historyHandovers(bundle, [current]);
+    expect(handed.ok && handed.handed.map((k) => ({ ...k, key: k.key.keyId }))).toEqual([
+      { key: old.keyId, fromSize: 1, toSize: 4, handedTo: current.keyId },
+    ]);
+    expect(handed).toMatchObject({ logId: LOG });
+    const oldHead = (treeSize: number) =>
+      signTreeHead(
+        { treeSize, rootHash: '0'.repeat(64), timestamp: '2026-12-07T00:00:00.000Z', logId: LOG },
+        old,
+      );
+    const given = handed.ok ? handed.handed : [];
+    expect(keyForHead(oldHead(3), [current], given)?.keyId).toBe(old.keyId);
+    expect(keyForHead(oldHead(5), [current], given)).toBeNull();
+
+    const widened = { ...bundle, keyHistory: history.map((k) => ({ ...k, toSize: null })) };
+    expect(historyHandovers(widened, [current])).toMatchObject({
+      ok: false,
+      code: 'MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE',
+    });
+    expect(historyHandovers(bundle, [stranger])).toMatchObject({
+      ok: false,
+      code: 'MOD_ERR_AUDIT_UNKNOWN_KEY',
+    });
+    expect(historyHandovers({ ...bundle, format: 'mod.audit.bundle.v2' }, [current])).toMatchObject({
+      ok: false,
+      code: 'MOD_ERR_AUDIT_BUNDLE_MALFORMED',
     });
   });
 });

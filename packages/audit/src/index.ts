@@ -106,7 +106,13 @@ export {
 } from './bundle-format.js';
 export { bundleScopeSigningBytes, signBundleScope, type LogBinding } from './bundle-scope.js';
 export { checkBundleTrust, type BundleTrust, type TrustProblem, type TrustOptions } from './bundle-trust.js';
-export { keyForHead, keyHandovers, type HandedOverKey } from './key-handover.js';
+export {
+  historyHandovers,
+  keyForHead,
+  keyHandovers,
+  type HandedOverKey,
+  type HistoryHandovers,
+} from './key-handover.js';
 export { createBundle, type CreateBundleInput } from './bundle.js';
 export {
   VERIFY_REASON_CODES,

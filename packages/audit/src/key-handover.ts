@@ -1,4 +1,7 @@
-import { verifyTreeHead, type PublicKeyInfo, type SignedTreeHead } from './sth.js';
+import { BUNDLE_FORMAT, type LogAuditBundle } from './bundle-format.js';
+import { VERIFY_REASON_CODES, verifyBundle } from './bundle-verify.js';
+import { AuditErrorCode } from './errors.js';
+import { loadPublicKey, verifyTreeHead, type PublicKeyInfo, type SignedTreeHead } from './sth.js';
 
 /**
  * A key the log used before the keys a verifier trusts, found in the log's key history: it signed heads of sizes
@@ -55,4 +58,53 @@ export function keyForHead(
   if (anchor !== undefined) return anchor;
   const old = handed.find((k) => k.key.keyId === head.keyId);
   return old !== undefined && head.treeSize >= old.fromSize && head.treeSize <= old.toSize ? old.key : null;
+}
+
+/** The log's older keys a signed key history vouches for, and the log it is of; or why it vouches for none. */
+export type HistoryHandovers =
+  | { ok: true; handed: HandedOverKey[]; logId: string }
+  | { ok: false; code: AuditErrorCode; message: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The public key a v3 bundle carries for `keyId`, when it is one and truly that key's; else null. */
+function carriedKey(bundle: LogAuditBundle, keyId: string): PublicKeyInfo | null {
+  const spki = bundle.publicKeys.find((p) => p.keyId === keyId)?.spki;
+  try {
+    const key = spki === undefined ? null : loadPublicKey(spki);
+    return key?.keyId === keyId ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The key history a `mod.audit.bundle.v3` export carries under its scope signature (an export, or the
+ * record-less one a consistency proof carries), as a verifier holding only `anchors` (its own keys) takes it: the
+ * bundle must verify against them (`verifyBundle`: a scope signed by no anchor is `MOD_ERR_AUDIT_UNKNOWN_KEY`, a
+ * history altered after signing `MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE`); each rotated-out key it lists (a closed range
+ * of sizes) with its public key from the bundle then counts for heads inside that range (`keyForHead`). Any other
+ * document vouches for nothing (`MOD_ERR_AUDIT_BUNDLE_MALFORMED`). Never throws.
+ */
+export function historyHandovers(bundle: unknown, anchors: readonly PublicKeyInfo[]): HistoryHandovers {
+  if (!isObject(bundle) || bundle.format !== BUNDLE_FORMAT)
+    return {
+      ok: false,
+      code: AuditErrorCode.BUNDLE_MALFORMED,
+      message: `not a ${BUNDLE_FORMAT} export bundle (only they carry a signed key history)`,
+    };
+  const result = verifyBundle(bundle, { trustedKeys: anchors });
+  if (!result.ok)
+    return { ok: false, code: VERIFY_REASON_CODES[result.error.reason], message: result.error.message };
+  // verifyBundle checked the shape: a v3 bundle, its key history a list of {keyId, fromSize, toSize}.
+  const signed = bundle as unknown as LogAuditBundle;
+  const handed: HandedOverKey[] = [];
+  for (const k of signed.keyHistory) {
+    if (k.toSize === null || anchors.some((a) => a.keyId === k.keyId)) continue;
+    const key = carriedKey(signed, k.keyId);
+    if (key !== null)
+      handed.push({ key, fromSize: k.fromSize, toSize: k.toSize, handedTo: result.scopeKeyId ?? '' });
+  }
+  return { ok: true, handed, logId: signed.logId };
 }

@@ -1,5 +1,13 @@
-import { loadPublicKey, verifyTreeHead } from '@mod/audit';
-import type { KeyValidity, PublicKeyInfo } from '@mod/audit';
+import { BUNDLE_FORMAT, loadPublicKey, signBundleScope, verifyTreeHead } from '@mod/audit';
+import type {
+  BundleEntry,
+  BundleScope,
+  KeyValidity,
+  LogAuditBundle,
+  PublicKeyInfo,
+  SignedTreeHead,
+  SigningKey,
+} from '@mod/audit';
 import { auditLogId, auditPublicKeys } from './audit-heads.js';
 import type { Queryable } from './pool.js';
 
@@ -75,4 +83,55 @@ export async function listedKeys(db: Queryable): Promise<PublicKeyInfo[]> {
     }
   }
   return keys;
+}
+
+/** What `signLogBundle` signs: a scope and its entries proven against `head`, with the log's keys. */
+export interface LogBundleParts {
+  scope: BundleScope;
+  head: SignedTreeHead;
+  entries: BundleEntry[];
+  /** Signs the scope, the log id and the key history. */
+  signingKey: SigningKey;
+  /** Keys whose heads are the log's (`AuditKeys.trusted`): the key history lists those that signed heads of it. */
+  trusted: readonly PublicKeyInfo[];
+  signedAt: Date;
+}
+
+/**
+ * A `mod.audit.bundle.v3` of `entries`: the log's id and key history (`auditKeyHistory`) are signed with the scope,
+ * bound to the head, so a head an older key signed (an old size after a rotation) verifies with the signing key
+ * alone, and the bundle says which log it is of. Exports are these; so is the key history of a consistency proof.
+ */
+export async function signLogBundle(db: Queryable, p: LogBundleParts): Promise<LogAuditBundle> {
+  const binding = {
+    logId: await auditLogId(db),
+    keyHistory: await auditKeyHistory(db, p.trusted, p.signingKey.keyId),
+  };
+  return {
+    format: BUNDLE_FORMAT,
+    logId: binding.logId,
+    keyHistory: binding.keyHistory,
+    scope: p.scope,
+    scopeSignature: signBundleScope(p.scope, p.head, p.signingKey, p.signedAt, binding),
+    treeHead: p.head,
+    publicKeys: await auditPublicKeys(db),
+    entries: p.entries,
+  };
+}
+
+/** The label of the scope of the record-less bundle that carries a key history (it claims no record). */
+export const KEY_HISTORY_LABEL = 'key-history';
+
+/**
+ * The log's key history as a record-less `mod.audit.bundle.v3` bound to `head` (scope `KEY_HISTORY_LABEL`), signed by
+ * `signingKey`: what a verifier holding only the current key checks a rotated-out key's head with (`historyHandovers`
+ * of `@mod/audit`), the same structure and code as an export's.
+ */
+export async function keyHistoryBundle(
+  db: Queryable,
+  head: SignedTreeHead,
+  keys: { signingKey: SigningKey; trusted: readonly PublicKeyInfo[]; signedAt: Date },
+): Promise<LogAuditBundle> {
+  const scope: BundleScope = { kind: 'records', seqs: [], label: KEY_HISTORY_LABEL };
+  return signLogBundle(db, { scope, head, entries: [], ...keys });
 }

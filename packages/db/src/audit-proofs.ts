@@ -1,7 +1,5 @@
 import pg from 'pg';
 import {
-  BUNDLE_FORMAT,
-  signBundleScope,
   EMPTY_ROOT,
   assembleProof,
   consistencyPlan,
@@ -23,15 +21,8 @@ import type {
   SigningKey,
 } from '@mod/audit';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
-import {
-  auditLogId,
-  auditPublicKeys,
-  latestTreeHead,
-  resolveHead,
-  treeHeadsAt,
-  type RefusedHeadSink,
-} from './audit-heads.js';
-import { auditKeyHistory } from './audit-key-history.js';
+import { latestTreeHead, resolveHead, treeHeadsAt, type RefusedHeadSink } from './audit-heads.js';
+import { keyHistoryBundle, signLogBundle } from './audit-key-history.js';
 import { MerkleNodeCache } from './audit-node-cache.js';
 import {
   auditAudience,
@@ -161,19 +152,38 @@ export interface AuditConsistencyProof {
   /** The signed heads of those sizes, when the log signed them. */
   treeHead1: SignedTreeHead | null;
   treeHead2: SignedTreeHead | null;
+  /**
+   * The log's key history, signed by the signing key (`keyHistoryBundle`: a record-less `mod.audit.bundle.v3` bound
+   * to `treeHead2`), so a verifier holding the current key alone takes heads a rotated-out key signed. Present when
+   * a signing key was given and the log signed `size2`.
+   */
+  history?: LogAuditBundle;
+}
+
+/** Options of `auditConsistencyProof`. */
+export interface AuditConsistencyOptions {
+  /** Told of each stored head row of a trusted key's id that is no head of this log (`RefusedHead`). */
+  report?: RefusedHeadSink;
+  /** The log's signing key: with it the proof carries the log's key history (`history`), signed by it. */
+  signingKey?: SigningKey | null;
+  /** Clock of the key history's signature. Default: system time. */
+  now?: () => Date;
 }
 
 /**
  * Consistency proof from `size1` to `size2` (default: the latest trusted head's size), with both roots and
- * the heads of those sizes a `trusted` key signed: every node in one read, the heads in one query.
+ * the heads of those sizes a `trusted` key signed: every node in one read, the heads in one query; with the
+ * signing key, the log's signed key history too.
  */
 export async function auditConsistencyProof(
   db: Queryable,
   trusted: readonly PublicKeyInfo[],
   size1: number,
   size2?: number,
-  report?: RefusedHeadSink,
+  options: AuditConsistencyOptions = {},
 ): Promise<AuditConsistencyProof> {
+  const { report } = options;
+  const signingKey = options.signingKey ?? null;
   const to = size2 ?? (await resolveHead(db, trusted, undefined, undefined, report)).treeSize;
   const current = await createPgMerkleStore(db).size();
   if (!(size1 >= 0 && size1 <= to && to <= current)) {
@@ -188,6 +198,12 @@ export async function auditConsistencyProof(
   const root = (peaks: ProofElement): Buffer =>
     peaks.length === 0 ? Buffer.from(EMPTY_ROOT) : foldNodes(peaks.map(lookup));
   const heads = await treeHeadsAt(db, trusted, [size1, to], undefined, report);
+  const treeHead2 = heads.get(to) ?? null;
+  const signedAt = (options.now ?? (() => new Date()))();
+  const history =
+    signingKey === null || treeHead2 === null
+      ? undefined
+      : await keyHistoryBundle(db, treeHead2, { signingKey, trusted, signedAt });
   return {
     size1,
     size2: to,
@@ -195,7 +211,8 @@ export async function auditConsistencyProof(
     rootHash2: toHex(root(peaks2)),
     proof: assembleProof(plan, lookup).map(toHex),
     treeHead1: heads.get(size1) ?? null,
-    treeHead2: heads.get(to) ?? null,
+    treeHead2,
+    ...(history === undefined ? {} : { history }),
   };
 }
 
@@ -320,22 +337,8 @@ export async function exportAuditBundle(
     bundleScope.kind === 'range' ? [bundleScope.fromSeq, bundleScope.toSeq] : [bundleScope.seqs],
   );
   const signedAt = (options.now ?? (() => new Date()))();
-  // The log's id and key history are signed with the scope: a head an older key signed (an old size after a
-  // rotation) verifies with the signing key alone, and the bundle says which log it is of.
-  const binding = {
-    logId: await auditLogId(db),
-    keyHistory: await auditKeyHistory(db, trusted, signingKey.keyId),
-  };
-  return {
-    format: BUNDLE_FORMAT,
-    logId: binding.logId,
-    keyHistory: binding.keyHistory,
-    scope: bundleScope,
-    scopeSignature: signBundleScope(bundleScope, head, signingKey, signedAt, binding),
-    treeHead: head,
-    publicKeys: await auditPublicKeys(db),
-    entries: await bundleEntries(db, rows, head.treeSize),
-  };
+  const entries = await bundleEntries(db, rows, head.treeSize);
+  return signLogBundle(db, { scope: bundleScope, head, entries, signingKey, trusted, signedAt });
 }
 
 /** An evidence document behind a record's digest: recompute SHA-256(document) to check it. */

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKeyPair, loadSigningKey, signTreeHead, verifyBundle } from '@mod/audit';
+import {
+  generateSigningKeyPair,
+  historyHandovers,
+  keyForHead,
+  loadSigningKey,
+  signTreeHead,
+  verifyBundle,
+} from '@mod/audit';
 import { appendAuditAlone, signTreeHeadIfDue, type SignedTreeHead, type SigningKey } from '@mod/db/audit';
 import { createRegistry } from '@mod/telemetry';
 import { useCallersWorld } from './callers-world.js';
@@ -141,5 +148,29 @@ describe('an export right after a key rotation', () => {
       logId,
       legacyHead: false,
     });
+
+    // A consistency proof from that old size carries the same key history, signed by the new key with the later
+    // head: the new key alone takes the old key's head (before: the proof carried none).
+    const consistency = await get(`/v1/audit/consistency-proof?fromSize=${early.treeSize}`, at);
+    expect(consistency.status, JSON.stringify(consistency.body)).toBe(200);
+    expect(consistency.body).toMatchObject({ treeHead1: early, treeHead2: head });
+    const history = consistency.body['history'] as Record<string, unknown>;
+    expect(history).toMatchObject({ format: 'mod.audit.bundle.v3', logId, treeHead: head, entries: [] });
+    expect(history['keyHistory']).toEqual(oldSize.body['keyHistory']);
+    const handed = historyHandovers(history, [fresh]);
+    expect(handed).toMatchObject({
+      ok: true,
+      logId,
+      handed: [{ toSize: before.treeSize, handedTo: fresh.keyId }],
+    });
+    expect(keyForHead(early, [fresh], handed.ok ? handed.handed : [])?.keyId).toBe(old.keyId);
+    // Served by an API without a signing key, the proof carries no history (nothing to sign it with).
+    const unsigned = await api.world.build({ auditSigningKey: null, auditTrustedKeys: trusted });
+    const plain = await unsigned.inject({
+      url: `/v1/audit/consistency-proof?fromSize=${early.treeSize}`,
+      headers: bearer(api.keys.admin),
+    });
+    expect(plain.statusCode, plain.body).toBe(200);
+    expect(plain.json<Record<string, unknown>>()).not.toHaveProperty('history');
   });
 });

@@ -2,28 +2,23 @@ import { readFile } from 'node:fs/promises';
 import {
   AuditErrorCode,
   BUNDLE_FORMAT,
-  loadPublicKey,
+  historyHandovers,
   parseStrictJson,
-  verifyBundle,
-  type HandedOverKey,
+  type HistoryHandovers,
   type PublicKeyInfo,
 } from '@mod/audit';
-
-/** The log's older keys a history bundle vouches for, and the log it is of; or why it vouches for none. */
-export type HistoryKeys =
-  | { ok: true; handed: HandedOverKey[]; logId: string }
-  | { ok: false; code: string; message: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * The key history a `mod.audit.bundle.v3` export carries under its scope signature, as `modctl audit verify`
- * takes it: the bundle must verify against the `anchors` (the auditor's own keys); each rotated-out key it
- * lists (a closed range of sizes) with its public key from the bundle counts for heads inside that range. Any
- * other bundle, or one that does not verify, vouches for nothing (a typed failure).
+ * The key history in the file `path` (a `mod.audit.bundle.v3` export), as `historyHandovers` of `@mod/audit` takes
+ * it against the `anchors` (the auditor's own keys); a file that cannot be read vouches for nothing.
  */
-export async function historyKeysOf(path: string, anchors: readonly PublicKeyInfo[]): Promise<HistoryKeys> {
+export async function historyKeysOf(
+  path: string,
+  anchors: readonly PublicKeyInfo[],
+): Promise<HistoryHandovers> {
   let bundle: unknown;
   try {
     bundle = parseStrictJson(await readFile(path, 'utf8'));
@@ -34,30 +29,35 @@ export async function historyKeysOf(path: string, anchors: readonly PublicKeyInf
       message: `--history ${path}: ${(err as Error).message}`,
     };
   }
-  if (!isObject(bundle) || bundle.format !== BUNDLE_FORMAT)
-    return {
-      ok: false,
-      code: AuditErrorCode.BUNDLE_MALFORMED,
-      message: `--history ${path}: not a ${BUNDLE_FORMAT} export bundle (only they carry a signed key history)`,
-    };
-  const result = verifyBundle(bundle, { trustedKeys: anchors });
-  if (!result.ok)
-    return { ok: false, code: result.error.code, message: `--history ${path}: ${result.error.message}` };
-  // verifyBundle checked the shape: a list of {keyId, fromSize, toSize} and of {keyId, spki}.
-  const history = bundle.keyHistory as { keyId: string; fromSize: number; toSize: number | null }[];
-  const spkis = bundle.publicKeys as { keyId: string; spki: string }[];
-  const handed: HandedOverKey[] = [];
-  for (const k of history) {
-    if (k.toSize === null || anchors.some((a) => a.keyId === k.keyId)) continue;
-    const spki = spkis.find((p) => p.keyId === k.keyId)?.spki;
-    let key: PublicKeyInfo | null = null;
-    try {
-      key = spki === undefined ? null : loadPublicKey(spki);
-    } catch {
-      key = null;
-    }
-    if (key?.keyId !== k.keyId) continue;
-    handed.push({ key, fromSize: k.fromSize, toSize: k.toSize, handedTo: result.scopeKeyId ?? '' });
-  }
-  return { ok: true, handed, logId: result.logId ?? '' };
+  return named(`--history ${path}`, historyHandovers(bundle, anchors));
+}
+
+const named = (source: string, h: HistoryHandovers): HistoryHandovers =>
+  h.ok ? h : { ...h, message: `${source}: ${h.message}` };
+
+/** Where verify-consistency found the log's key history, and what it vouches for (null: no history at all). */
+export interface ConsistencyHistory {
+  /** How the failure messages name it: `--history FILE`, the kept file, or the proof's own. */
+  source: string;
+  keys: HistoryHandovers;
+}
+
+/**
+ * The key history verify-consistency checks the two heads with, in this order: `--history FILE`; the kept file
+ * when it is a `mod.audit.bundle.v3` export; the proof's own (`history`, which `GET /v1/audit/consistency-proof`
+ * answers: a record-less v3 bundle bound to the later head, its scope signature covering the log's key history).
+ * Each is taken only when it verifies against the `anchors` (the --key files): one signed by another key, or
+ * altered since it was signed, is a typed failure, never a key.
+ */
+export async function consistencyHistory(
+  a: { historyPath: string | undefined; keptPath: string; kept: unknown; proof: Record<string, unknown> },
+  anchors: readonly PublicKeyInfo[],
+): Promise<ConsistencyHistory | null> {
+  if (a.historyPath !== undefined)
+    return { source: `--history ${a.historyPath}`, keys: await historyKeysOf(a.historyPath, anchors) };
+  if (isObject(a.kept) && a.kept.format === BUNDLE_FORMAT)
+    return { source: a.keptPath, keys: named(a.keptPath, historyHandovers(a.kept, anchors)) };
+  if (a.proof.history === undefined) return null;
+  const source = "the proof's key history";
+  return { source, keys: named(source, historyHandovers(a.proof.history, anchors)) };
 }

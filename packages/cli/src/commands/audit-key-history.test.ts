@@ -7,12 +7,13 @@ import {
   type SignedTreeHead,
   type SigningKey,
 } from '@mod/audit';
-import { appendAuditBatch, auditConsistencyProof, auditLogId } from '@mod/db/audit';
+import { appendAuditBatch, auditConsistencyProof } from '@mod/db/audit';
 import { exportAuditBundle, registerAuditPublicKeys } from '@mod/db/audit';
 import { auditCommand } from './audit.js';
 import {
   db,
   json,
+  rotatedAuditLog,
   runExpecting,
   signHeadWith,
   useAuditorLog,
@@ -44,18 +45,7 @@ const storeHead = (head: SignedTreeHead) =>
 
 describe('modctl audit and the key history', () => {
   it('verifies the log and a kept old-key head with the current key alone; refuses keys no one vouches for', async () => {
-    const old = loadSigningKey(pair.privateKeyPem);
-    await appendAuditBatch(db.pool, [0, 1].map(verdictRecord));
-    await sign(old);
-    await appendAuditBatch(db.pool, [2].map(verdictRecord));
-    const kept = await sign(old);
-    const freshPair = generateSigningKeyPair();
-    const fresh = loadSigningKey(freshPair.privateKeyPem);
-    await appendAuditBatch(db.pool, [3, 4].map(verdictRecord));
-    const current = await sign(fresh, [fresh, old]);
-    const logId = await auditLogId(db.pool);
-    const freshKey = file('fresh.pem');
-    await writeFile(freshKey, freshPair.publicKeyPem);
+    const { old, fresh, kept, later: current, logId, freshKey } = await rotatedAuditLog(pair, file);
 
     // verify-log: the old key's heads (sizes 2 and 3) are sealed by the fresh key's head of size 5.
     const log = await runExpecting(auditCommand, ['verify-log', '--key', freshKey], 0);

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
   AuditErrorCode,
-  BUNDLE_FORMAT,
   LOG_ID_PATTERN,
   fromHex,
   keyForHead,
@@ -24,7 +23,7 @@ import {
 } from '../command.js';
 import { eraseText } from './audit-erase.js';
 import { EXPIRED_HELP, eraseExpiredTexts } from './audit-retention.js';
-import { historyKeysOf } from './audit-history.js';
+import { consistencyHistory } from './audit-history.js';
 import { withPool } from './curator.js';
 
 const USAGE = [
@@ -55,9 +54,11 @@ const USAGE = [
   "?fromSize=<the kept head's size>) extends the head you kept: both signed by a --key, and the RFC 9162 proof",
   'leads from the kept root to the later one; a log cut back or rewritten since (a second history) fails, and so',
   'does a head naming another log than the other head or --log-id (MOD_ERR_AUDIT_WRONG_LOG). A head signed by a',
-  'rotated-out key verifies through the key history of --history BUNDLE (any mod.audit.bundle.v3 export of the log,',
-  'verified against the --key files; or the kept file itself when it is one), inside the sizes it lists for that key;',
-  'another key, or a size outside them, fails with MOD_ERR_AUDIT_UNKNOWN_KEY.',
+  "rotated-out key verifies through the log's key history the proof carries (history: signed with the later head by",
+  'the current key), or that of --history BUNDLE (any mod.audit.bundle.v3 export of the log; or the kept file itself',
+  'when it is one), inside the sizes it lists for that key. The history must verify against the --key files (signed',
+  'by another key: MOD_ERR_AUDIT_UNKNOWN_KEY; altered: MOD_ERR_AUDIT_BAD_SCOPE_SIGNATURE); a head of another key, or',
+  'of a size outside the ones listed, fails with MOD_ERR_AUDIT_UNKNOWN_KEY.',
   ...EXPIRED_HELP,
   'exit codes: 0 verified; 1 verification failed or unreadable input; 2 usage',
 ].join('\n');
@@ -272,10 +273,12 @@ async function verifyConsistencyCommand(args: readonly string[], io: CommandIo):
       AuditErrorCode.BUNDLE_MALFORMED,
       `${proofPath}: not a consistency proof with the later signed head (treeHead2) and its proof`,
     );
-  // The log's older keys, as a v3 export signed by a --key lists them: --history, or the kept file itself.
-  const historyPath =
-    values.history ?? (isObject(keptText) && keptText.format === BUNDLE_FORMAT ? keptPath : undefined);
-  const history = historyPath === undefined ? null : await historyKeysOf(historyPath, keys);
+  // The log's older keys, as a v3 bundle signed by a --key lists them: --history, the kept file, or the proof's.
+  const found = await consistencyHistory(
+    { historyPath: values.history, keptPath, kept: keptText, proof: proofDoc },
+    keys,
+  );
+  const history = found?.keys ?? null;
   if (history?.ok === false) return printFailure(io, history.code, history.message);
   const handed = history?.handed ?? [];
   for (const head of [kept, later]) {
@@ -285,7 +288,7 @@ async function verifyConsistencyCommand(args: readonly string[], io: CommandIo):
       return printFailure(
         io,
         AuditErrorCode.UNKNOWN_KEY,
-        `the head of size ${head.treeSize} is signed by key ${head.keyId}, which is not a --key${historyPath === undefined ? ' (give --history BUNDLE for the key history of a rotation)' : ' nor an older key the key history lists at that size'}`,
+        `the head of size ${head.treeSize} is signed by key ${head.keyId}, which is not a --key${found === null ? ' (the proof carries no key history: give --history BUNDLE for the key history of a rotation)' : ` nor an older key ${found.source} lists at that size`}`,
       );
     if (!check.ok)
       return printFailure(

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { generateSigningKeyPair, loadSigningKey } from '@mod/audit';
-import { signTreeHeadIfDue, type SignedTreeHead, type SigningKey } from '@mod/db/audit';
+import {
+  appendAuditBatch,
+  auditLogId,
+  signTreeHeadIfDue,
+  type SignedTreeHead,
+  type SigningKey,
+} from '@mod/db/audit';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { bufferedIo, type Command, type CommandIo } from '../command.js';
 
@@ -162,6 +168,37 @@ export function useAuditorLog(name: string) {
   const file = useListFolder(name);
   const pair = generateSigningKeyPair();
   return { file, pair, signHead: () => signHeadNow(pair.privateKeyPem) };
+}
+
+/**
+ * A log of five records whose key was rotated between two heads, for the tests of verify-log and verify-consistency
+ * after a rotation: the key of `pair` (`old`) signs heads of sizes 2 and 3 (`kept`: the one of size 3), a new key
+ * (`fresh`) the head of size 5 (`later`), both keys trusted; the new key's public key is in the file `freshKey` of
+ * `file`'s folder.
+ */
+export async function rotatedAuditLog(
+  pair: { privateKeyPem: string },
+  file: (name: string) => string,
+): Promise<{
+  old: SigningKey;
+  fresh: SigningKey;
+  kept: SignedTreeHead;
+  later: SignedTreeHead;
+  logId: string;
+  freshKey: string;
+}> {
+  const old = loadSigningKey(pair.privateKeyPem);
+  await appendAuditBatch(db.pool, [0, 1].map(verdictRecord));
+  await signHeadWith(db.pool, old);
+  await appendAuditBatch(db.pool, [2].map(verdictRecord));
+  const kept = await signHeadWith(db.pool, old);
+  const freshPair = generateSigningKeyPair();
+  const fresh = loadSigningKey(freshPair.privateKeyPem);
+  await appendAuditBatch(db.pool, [3, 4].map(verdictRecord));
+  const later = await signHeadWith(db.pool, fresh, [fresh, old]);
+  const freshKey = file('fresh.pem');
+  await writeFile(freshKey, freshPair.publicKeyPem);
+  return { old, fresh, kept, later, logId: await auditLogId(db.pool), freshKey };
 }
 
 /**

@@ -127,15 +127,27 @@ const Bundle = Type.Object(
   },
   { description: 'export bundle: verify offline with `pnpm -s modctl audit verify FILE`' },
 );
-const Consistency = Type.Object({
-  size1: Size,
-  size2: Size,
-  rootHash1: Hex,
-  rootHash2: Hex,
-  proof: Type.Array(Hex),
-  treeHead1: Type.Union([TreeHead, Type.Null()]),
-  treeHead2: Type.Union([TreeHead, Type.Null()]),
-});
+const Consistency = Type.Object(
+  {
+    size1: Size,
+    size2: Size,
+    rootHash1: Hex,
+    rootHash2: Hex,
+    proof: Type.Array(Hex),
+    treeHead1: Type.Union([TreeHead, Type.Null()]),
+    treeHead2: Type.Union([TreeHead, Type.Null()]),
+    /**
+     * The log's key history, signed by the log key with treeHead2 (a mod.audit.bundle.v3 holding no record): a head
+     * a rotated-out key signed verifies with the current key alone (`modctl audit verify-consistency`). Absent when
+     * the API has no signing key or the log signed no head of size2.
+     */
+    history: Type.Optional(Bundle),
+  },
+  {
+    description:
+      "RFC 9162 consistency proof between the signed heads of size1 and size2; `history` is the log's key history signed by the log key with treeHead2 (a mod.audit.bundle.v3 holding no record), so `modctl audit verify-consistency` takes a head a rotated-out key signed with the current key alone",
+  },
+);
 const Evidence = Type.Object({
   seq: Seq,
   evidence: Type.Array(
@@ -257,7 +269,10 @@ export async function auditRoutes(app: TypedApp, deps: AuditRouteDeps): Promise<
     },
     async (req) =>
       answer(() =>
-        auditConsistencyProof(deps.db, deps.trusted, req.query.fromSize, req.query.toSize, refusedOf(req)),
+        auditConsistencyProof(deps.db, deps.trusted, req.query.fromSize, req.query.toSize, {
+          report: refusedOf(req),
+          signingKey: deps.signingKey,
+        }),
       ),
   );
 
