@@ -19,6 +19,8 @@ export const HashingErrorCode = {
   TOO_MANY_FRAMES: 'MOD_ERR_HASH_TOO_MANY_FRAMES',
   /** A JPEG of more scans than `MAX_JPEG_SCANS` (each a pass over the whole image, read before any timeout applies). */
   TOO_MANY_SCANS: 'MOD_ERR_HASH_TOO_MANY_SCANS',
+  /** A PNG of more chunks than `MAX_PNG_CHUNKS` (each walked before decoding; libpng walks them too). */
+  TOO_MANY_CHUNKS: 'MOD_ERR_HASH_TOO_MANY_CHUNKS',
   /** The decoder rejected the file (truncated, corrupt, inconsistent headers). */
   DECODE_FAILED: 'MOD_ERR_HASH_DECODE_FAILED',
   /** Decoding took longer than `limits.timeoutMs`. */

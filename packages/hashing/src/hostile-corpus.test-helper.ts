@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { interlaced16BitBomb, jpegWithScans, pngDeclaring } from '@mod/contracts/declared-images';
+import { pngOfEmptyChunks } from './synthetic-photos.js';
 
 /** A GIF with `frames` 1×1 frames (the classic minimal frame, repeated). */
 export function gifWithFrames(frames: number): Uint8Array {
@@ -157,6 +158,11 @@ export async function buildHostileCorpus(jpeg: Uint8Array, png: Uint8Array): Pro
       name: 'progressive jpeg with 2000 scans more',
       bytes: await progressiveWithScans(2000, 2000),
       expect: ['MOD_ERR_HASH_TOO_MANY_SCANS'],
+    },
+    {
+      name: 'png of 400,000 empty chunks (4.8 MB)',
+      bytes: await pngOfEmptyChunks(400_000),
+      expect: ['MOD_ERR_HASH_TOO_MANY_CHUNKS'],
     },
     { name: '1×1 png', bytes: onePixel, expect: ['ok'] },
     { name: '20000×2 strip', bytes: strip, expect: ['ok'] },

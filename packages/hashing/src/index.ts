@@ -22,7 +22,7 @@ export {
 } from './decode-budget.js';
 export type { HeaderMetadata, ImageHeader } from './decode-budget.js';
 export { ImageFormat, sniffImageFormat } from './sniff.js';
-export { apngFirstShownFrame, apngFrameCount } from './apng.js';
+export { apngFirstShownFrame, apngFrameCount, MAX_PNG_CHUNKS } from './apng.js';
 export { checkJpegScans, jpegScanCount, MAX_JPEG_SCANS } from './jpeg-scans.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
 export { exactHashes } from './exact.js';

@@ -1,31 +1,45 @@
+import { Piscina } from 'piscina';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_PNG_CHUNKS } from './apng.js';
 import { fixture } from './fixtures.test-helper.js';
 import { probeImage } from './probe-image.js';
-import { pngOfEmptyChunks } from './synthetic-photos.js';
-// The pool runs the compiled task file (dist/hash-task.js), so it is imported from the built package.
+import { heapHungryPng, pngOfEmptyChunks } from './synthetic-photos.js';
+import type { HashTaskInput, HashTaskOutput } from './task-types.js';
+// The pools run compiled task files (dist/hash-task.js, dist/heap-hungry-task.js): imported from the built package.
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
+import { heapHungryTaskFilename } from '@mod/hashing/synthetic-photos';
 
-describe('hash worker pool: a worker that crashes', () => {
-  // A heap of 16 MiB per worker: sharp, the task and an ordinary picture fit in it many times over.
-  const pool = createHashPool({ maxThreads: 1, maxQueue: 4, resourceLimits: { maxOldGenerationSizeMb: 16 } });
+// A heap of 16 MiB per worker: sharp, the task and an ordinary picture fit in it many times over.
+const resourceLimits = { maxOldGenerationSizeMb: 16 };
+const PHOTO_PDQ = 'fb4eed46cb8a6c78819ca06b756c541f7b07ef6d02c82fccd00f862166272cda';
+
+describe('hash worker pool of a 16 MiB heap: a PNG of many empty chunks', () => {
+  // Both once took this worker past its heap (ERR_WORKER_OUT_OF_MEMORY: an object kept per chunk walked).
+  const pool = createHashPool({ maxThreads: 1, maxQueue: 4, resourceLimits });
   afterAll(async () => {
     await pool.destroy();
   });
 
-  it('is MOD_ERR_HASH_WORKER_CRASHED (retriable) and ends that worker alone: the next task is hashed', async () => {
-    const hostile = await pngOfEmptyChunks(400_000);
-    await expect(runHashTask(pool, hostile)).rejects.toMatchObject({
-      code: 'MOD_ERR_HASH_WORKER_CRASHED',
-      retriable: true,
-      cause: { code: 'ERR_WORKER_OUT_OF_MEMORY' },
+  it('of 400,000 chunks (4.8 MB) is refused with MOD_ERR_HASH_TOO_MANY_CHUNKS, not retriable, and the worker lives', async () => {
+    expect(await runHashTask(pool, await pngOfEmptyChunks(400_000))).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_HASH_TOO_MANY_CHUNKS', retriable: false },
+    });
+    // One past the limit: its own 4 chunks (IHDR, pHYs, IDAT, IEND) beside the empty ones.
+    expect(await runHashTask(pool, await pngOfEmptyChunks(MAX_PNG_CHUNKS - 3))).toMatchObject({
+      ok: false,
+      error: { code: 'MOD_ERR_HASH_TOO_MANY_CHUNKS' },
     });
     const next = await runHashTask(pool, fixture('pdq/pytx/rgb.jpeg'));
-    expect(next.ok && next.hashes.pdq).toBe(
-      'fb4eed46cb8a6c78819ca06b756c541f7b07ef6d02c82fccd00f862166272cda',
-    );
-    // The same picture with a hundredth of the chunks is within the heap: the heap, not the picture, was refused.
-    const fewer = await runHashTask(pool, await pngOfEmptyChunks(4_000));
-    expect(fewer).toMatchObject({ ok: true, hashes: { format: 'png', width: 8, height: 8 } });
+    expect(next.ok && next.hashes.pdq).toBe(PHOTO_PDQ);
+  });
+
+  it('of as many chunks as the limit allows is hashed within the heap', async () => {
+    const png = await pngOfEmptyChunks(MAX_PNG_CHUNKS - 4); // MAX_PNG_CHUNKS in all (1.2 MB)
+    expect(await runHashTask(pool, png)).toMatchObject({
+      ok: true,
+      hashes: { format: 'png', width: 8, height: 8 },
+    });
   });
 
   it('answers the probe image', async () => {
@@ -33,6 +47,29 @@ describe('hash worker pool: a worker that crashes', () => {
       ok: true,
       hashes: { bytes: 93, format: 'png' },
     });
+  });
+});
+
+describe('hash worker pool: a worker that crashes', () => {
+  // The hash task, except that media marked by heapHungryPng takes its worker's heap past these limits.
+  const pool = new Piscina<HashTaskInput, HashTaskOutput>({
+    filename: heapHungryTaskFilename,
+    maxThreads: 1,
+    maxQueue: 4,
+    resourceLimits,
+  });
+  afterAll(async () => {
+    await pool.destroy();
+  });
+
+  it('is MOD_ERR_HASH_WORKER_CRASHED (retriable) and ends that worker alone: the next task is hashed', async () => {
+    await expect(runHashTask(pool, await heapHungryPng())).rejects.toMatchObject({
+      code: 'MOD_ERR_HASH_WORKER_CRASHED',
+      retriable: true,
+      cause: { code: 'ERR_WORKER_OUT_OF_MEMORY' },
+    });
+    const next = await runHashTask(pool, fixture('pdq/pytx/rgb.jpeg'));
+    expect(next.ok && next.hashes.pdq).toBe(PHOTO_PDQ);
   });
 });
 

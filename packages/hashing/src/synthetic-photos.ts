@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { HEAP_HUNGRY_CHUNK } from './heap-hungry.js';
 
 /** How {@link seededPhoto} draws its picture. */
 export interface SeededPhotoOptions {
@@ -99,28 +101,50 @@ export function flatLosslessWebp(width: number, height: number, background: stri
 }
 
 /** A PNG chunk of no data: its length (0), its type (a private ancillary one, which decoders skip) and its CRC. */
-const EMPTY_CHUNK = ((): Buffer => {
+function emptyChunk(type: string): Buffer {
   const chunk = Buffer.alloc(12);
-  chunk.write('prVt', 4, 'latin1');
+  chunk.write(type, 4, 'latin1');
   chunk.writeUInt32BE(crc32(chunk.subarray(4, 8)), 8);
   return chunk;
-})();
+}
 
-/**
- * A flat `width`×`height` PNG of `chunks` empty chunks between its header and its pixels (12 bytes each, skipped by
- * every decoder): a valid picture whose chunk walk (`apngFirstShownFrame`) holds an object per chunk on the V8 heap,
- * about 200 bytes for each 12 of the file, so that 400,000 of them (4.8 MB) take a worker past a heap of 16 MiB
- * (`createHashPool`'s `resourceLimits`): media that crashes its worker.
- */
-export async function pngOfEmptyChunks(
-  chunks: number,
+const EMPTY_CHUNK = emptyChunk('prVt');
+
+/** A flat PNG of `width`×`height` with `chunks` (whole chunks) between its header and its pixels. */
+async function flatPngWith(
+  chunks: Buffer,
   { width = 8, height = 8, background = '#808080' } = {},
 ): Promise<Buffer> {
   const png = await sharp({ create: { width, height, channels: 3, background } })
     .png()
     .toBuffer();
   const afterHeader = 8 + 12 + 13; // the signature, then IHDR (its 13 bytes of data in a chunk's 12)
+  return Buffer.concat([png.subarray(0, afterHeader), chunks, png.subarray(afterHeader)]);
+}
+
+/**
+ * A flat `width`×`height` PNG of `chunks` empty chunks between its header and its pixels (12 bytes each, skipped by
+ * every decoder): a valid picture whose chunks are many. The chunk walk (`apngFirstShownFrame`) once held an object
+ * per chunk on the V8 heap, so that 400,000 of them (4.8 MB) took a worker past a heap of 16 MiB; it now keeps none,
+ * and refuses a PNG of more than `MAX_PNG_CHUNKS` (`MOD_ERR_HASH_TOO_MANY_CHUNKS`).
+ */
+export async function pngOfEmptyChunks(
+  chunks: number,
+  options: { width?: number; height?: number; background?: string } = {},
+): Promise<Buffer> {
   const padding = Buffer.alloc(chunks * EMPTY_CHUNK.byteLength);
   for (let at = 0; at < padding.byteLength; at += EMPTY_CHUNK.byteLength) EMPTY_CHUNK.copy(padding, at);
-  return Buffer.concat([png.subarray(0, afterHeader), padding, png.subarray(afterHeader)]);
+  return flatPngWith(padding, options);
 }
+
+/**
+ * A flat 8×8 PNG in `background` marked by a private chunk right after its header: media that a pool running
+ * `heapHungryTaskFilename` crashes on for real (its worker's heap past the pool's `resourceLimits`), where the hash
+ * task itself hashes it. For tests of what follows a crash.
+ */
+export function heapHungryPng(background = '#808080'): Promise<Buffer> {
+  return flatPngWith(emptyChunk(HEAP_HUNGRY_CHUNK), { background });
+}
+
+/** Absolute path of the compiled `heap-hungry-task` (test support), for `new Piscina({ filename, resourceLimits })`. */
+export const heapHungryTaskFilename: string = fileURLToPath(new URL('./heap-hungry-task.js', import.meta.url));

@@ -3,19 +3,22 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submissionScanState } from '@mod/db/submissions';
-import { createHashPool, type HashTaskInput, type HashTaskOutput } from '@mod/hashing/pool';
-import { pngOfEmptyChunks, seededPhoto } from '@mod/hashing/synthetic-photos';
+import type { HashTaskInput, HashTaskOutput } from '@mod/hashing/pool';
+import { heapHungryPng, heapHungryTaskFilename, seededPhoto } from '@mod/hashing/synthetic-photos';
 import { createTestSchema, seedTenants, type TestDatabase } from '@mod/testing';
 import { hostileScan, MAX_ATTEMPTS } from './scan-hostile.test-helper.js';
 import { MAX_WORKER_CRASHES } from './steps/content-strikes.js';
 
-// Media that crashes its worker, for real: a PNG of 400,000 empty chunks (4.8 MB) whose chunk walk takes a worker's
-// V8 heap past the 16 MiB this pool allows (ERR_WORKER_OUT_OF_MEMORY; piscina starts another worker), through the
-// scan step and the real PostgreSQL store, retried as the runner retries it. A pool whose every worker exits on every
+// Media that crashes its worker, for real: a PNG (heapHungryPng) on which the pool's task (the hash task, but for
+// that mark: heap-hungry-task in @mod/hashing) takes its worker's V8 heap past the 16 MiB this pool allows
+// (ERR_WORKER_OUT_OF_MEMORY; piscina starts another worker), through the scan step and the real PostgreSQL store,
+// retried as the runner retries it. No media crashes the hash task itself so any more (the PNG of 400,000 empty chunks
+// once did: it is refused now, MOD_ERR_HASH_TOO_MANY_CHUNKS). A pool whose every worker exits on every
 // task (exit-on-every-task.test-worker.ts, a task module of this test's own) stands for a pool broken as a whole.
 
 let db: TestDatabase;
-const healthy = createHashPool({
+const healthy = new Piscina<HashTaskInput, HashTaskOutput>({
+  filename: heapHungryTaskFilename,
   maxThreads: 1,
   maxQueue: 4,
   resourceLimits: { maxOldGenerationSizeMb: 16 },
@@ -36,7 +39,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-const crashing = (background: string) => pngOfEmptyChunks(400_000, { background });
+const crashing = (background: string) => heapHungryPng(background);
 const photo = (seed: number) => seededPhoto(seed, { width: 320, height: 240, ringPeriod: 9, quality: 85 });
 
 describe('scan step: media that crashes its hashing worker', () => {
