@@ -39,6 +39,8 @@ export interface WebhookOverview {
     pending: number;
     delivered: number;
     failed: number;
+    /** Still queued when an endpoint of the tenant was cleared: never sent (`clearWebhookEndpoint`). */
+    cancelled: number;
     lastDeliveredAt: string | null;
     lastAttempt: WebhookLastAttempt | null;
   };
@@ -56,6 +58,7 @@ interface Row {
   pending: string;
   delivered: string;
   failed: string;
+  cancelled: string;
   last_delivered_at: Date | null;
   attempt_at: Date | null;
   status_code: number | null;
@@ -94,6 +97,7 @@ const toOverview = (r: Row): WebhookOverview => ({
     pending: Number(r.pending),
     delivered: Number(r.delivered),
     failed: Number(r.failed),
+    cancelled: Number(r.cancelled),
     lastDeliveredAt: r.last_delivered_at?.toISOString() ?? null,
     lastAttempt:
       r.attempt_at === null
@@ -120,14 +124,15 @@ export async function listWebhookOverviews(
   const { rows } = await db.query<Row>(
     `/* api:webhook-overview */ select t.id as tenant_id, t.kind, t.name, e.url, e.enabled,
        e.tenant_id is not null as secret_set, e.created_at, e.updated_at,
-       d.pending, d.delivered, d.failed, d.last_delivered_at,
+       d.pending, d.delivered, d.failed, d.cancelled, d.last_delivered_at,
        a.at as attempt_at, a.status_code, a.error, c.seq as change_seq, c.change
      from tenants t
      left join webhook_endpoints e on e.tenant_id = t.id
      cross join lateral (
        select count(*) filter (where x.status = 'pending') as pending,
          count(*) filter (where x.status = 'delivered') as delivered,
-         count(*) filter (where x.status = 'failed') as failed, max(x.delivered_at) as last_delivered_at
+         count(*) filter (where x.status = 'failed') as failed,
+         count(*) filter (where x.status = 'cancelled') as cancelled, max(x.delivered_at) as last_delivered_at
        from webhook_deliveries x where x.tenant_id = t.id) d
      left join lateral (
        select w.at, w.status_code, w.error from webhook_attempts w
@@ -146,15 +151,38 @@ export async function listWebhookOverviews(
   return rows.map(toOverview);
 }
 
+/** What clearing a tenant's order webhook did. */
+export interface ClearedWebhook {
+  /** The URL the endpoint pointed at. */
+  url: string;
+  /** Deliveries that were still pending for it, now cancelled. */
+  cancelledDeliveries: number;
+}
+
 /**
- * Removes a tenant's order webhook, secret and all; returns the URL it pointed at (null: there was none). Nothing
- * is queued for the tenant from then on, and what was queued stays pending, untried (as for a disabled
- * endpoint), until an endpoint is set again.
+ * Removes a tenant's order webhook, secret and all, and cancels what was queued for it (status 'cancelled',
+ * `cancelled_at` = `now`): a delivery belongs to the endpoint it was queued for, and the next endpoint set may be
+ * another receiver altogether, which must not be sent what was meant for this one. Answers null when there was
+ * no endpoint (nothing cancelled). Run it in a transaction with its audit record.
+ *
+ * Two statements, not one: the delete waits for any transaction queueing a delivery (`enqueueWebhook` holds the
+ * endpoint row for share), and only a statement begun after that wait sees what it queued.
  */
-export async function clearWebhookEndpoint(db: Queryable, tenantId: string): Promise<string | null> {
+export async function clearWebhookEndpoint(
+  db: Queryable,
+  tenantId: string,
+  now: Date,
+): Promise<ClearedWebhook | null> {
   const { rows } = await db.query<{ url: string }>(
     `/* orders:clear-webhook */ delete from webhook_endpoints where tenant_id = $1 returning url`,
     [tenantId],
   );
-  return rows[0]?.url ?? null;
+  const url = rows[0]?.url;
+  if (url === undefined) return null;
+  const cancelled = await db.query(
+    `/* orders:cancel-queued-webhooks */ update webhook_deliveries set status = 'cancelled', cancelled_at = $2
+     where tenant_id = $1 and status = 'pending'`,
+    [tenantId, now],
+  );
+  return { url, cancelledDeliveries: cancelled.rowCount ?? 0 };
 }

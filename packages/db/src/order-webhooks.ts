@@ -41,7 +41,9 @@ export async function getWebhookEndpoint(db: Queryable, tenantId: string): Promi
 /**
  * Queues a webhook message for the target of an order, inside the caller's transaction (committed with the
  * change it announces). Nothing is queued when the tenant has no enabled endpoint, or is switched off (no longer
- * a partner: its URL may no longer be its own). Returns the delivery id.
+ * a partner: its URL may no longer be its own). The endpoint row is held for share until the caller commits, so
+ * that a clear (`clearWebhookEndpoint`) either comes first (nothing queued) or waits and then cancels this
+ * delivery with the rest. Returns the delivery id.
  */
 export async function enqueueWebhook(
   db: Queryable,
@@ -52,7 +54,7 @@ export async function enqueueWebhook(
     `/* orders:enqueue-webhook */ insert into webhook_deliveries (id, tenant_id, order_id, event, payload,
        next_attempt_at, created_at, traceparent)
      select $1, $2, $3, $4, $5, $6, $6, $7 from webhook_endpoints e join tenants t on t.id = e.tenant_id
-     where e.tenant_id = $2 and e.enabled and t.disabled_at is null`,
+     where e.tenant_id = $2 and e.enabled and t.disabled_at is null for share of e`,
     [id, w.tenantId, w.orderId, w.event, JSON.stringify(w.payload), w.now, traceparentOf()],
   );
   return rowCount === 1 ? id : null;
@@ -142,7 +144,8 @@ export async function releaseWebhook(db: Queryable, a: { deliveryId: string; now
 
 /**
  * Records one attempt and the delivery's next state: delivered, retried at `retryAt`, or failed for good
- * (`retryAt` null after a failed attempt).
+ * (`retryAt` null after a failed attempt). A delivery cancelled while its attempt was under way (its endpoint
+ * cleared) stays cancelled, the attempt recorded: it is never retried, to that endpoint or the next.
  */
 export async function recordWebhookAttempt(
   db: Queryable,
@@ -159,8 +162,9 @@ export async function recordWebhookAttempt(
   await db.query(
     `/* actioner:webhook-attempt */ with d as (
        update webhook_deliveries set attempts = attempts + 1,
-         status = case when $6 then 'delivered' when $7::timestamptz is null then 'failed' else 'pending' end,
-         delivered_at = case when $6 then $2::timestamptz else delivered_at end,
+         status = case when status = 'cancelled' then status when $6 then 'delivered'
+                       when $7::timestamptz is null then 'failed' else 'pending' end,
+         delivered_at = case when $6 and status <> 'cancelled' then $2::timestamptz else delivered_at end,
          next_attempt_at = coalesce($7::timestamptz, next_attempt_at)
        where id = $1 returning attempts
      )
@@ -183,7 +187,8 @@ export interface WebhookAttemptView {
 export interface WebhookDeliveryView {
   id: string;
   event: string;
-  status: 'pending' | 'delivered' | 'failed';
+  /** cancelled: still queued when its endpoint was cleared (never sent to the one set next). */
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
   attempts: WebhookAttemptView[];
   nextAttemptAt: string | null;
   deliveredAt: string | null;
@@ -203,7 +208,7 @@ export async function listWebhookDeliveries(
   const { rows } = await db.query<{
     id: string;
     event: string;
-    status: 'pending' | 'delivered' | 'failed';
+    status: 'pending' | 'delivered' | 'failed' | 'cancelled';
     next_attempt_at: Date;
     delivered_at: Date | null;
     created_at: Date;

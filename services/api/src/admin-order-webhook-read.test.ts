@@ -158,9 +158,10 @@ describe("the admin's clearing of a tenant's order webhook", () => {
     const records = await audited('webhook.cleared', 'auth-r');
     expect(records.map((r) => [r.actor.kind, r.role])).toEqual([['user', 'admin']]);
     const evidence = await auditEvidence(api.db, records[0]?.seq ?? -1);
-    expect(evidence?.map((e) => [e.name, e.document])).toEqual([
-      ['url', JSON.stringify(hook('authority-r2'))],
-    ]);
+    expect(Object.fromEntries(evidence?.map((e) => [e.name, e.document]) ?? [])).toEqual({
+      url: JSON.stringify(hook('authority-r2')),
+      cancelledDeliveries: '0',
+    });
     expect(cleared.json()).toMatchObject({
       tenantId: 'auth-r',
       url: null,
@@ -168,6 +169,7 @@ describe("the admin's clearing of a tenant's order webhook", () => {
       secretSet: false,
       createdAt: null,
       lastChange: { action: 'webhook.cleared', seq: records[0]?.seq },
+      cancelledDeliveries: 0,
     });
     expect(await getWebhookEndpoint(api.db, 'auth-r')).toBeNull();
     expect((await call(api.keys.admin, 'DELETE', path('auth-r'))).status).toBe(200);
@@ -175,5 +177,40 @@ describe("the admin's clearing of a tenant's order webhook", () => {
     expect((await call(api.keys.admin, 'DELETE', path('hot-r'))).code).toBe('MOD_ERR_API_NOT_FOUND');
     // The authority's own read says so: nothing is pushed to it now.
     expect((await call(api.keys.officerKey, 'GET', '/v1/order-webhook')).code).toBe('MOD_ERR_API_NOT_FOUND');
+  });
+
+  it('cancels what was queued for the cleared endpoint, counted in the answer and the audit record', async () => {
+    const orderId = await openTestOrder(api.world, { targetTenantId: 'plat-r' });
+    for (const event of ['order.issued', 'order.reminder'])
+      await enqueueWebhook(api.db, {
+        tenantId: 'plat-r',
+        orderId,
+        event,
+        payload: { event },
+        now: new Date(),
+      });
+    // One pending from the health test before, and these two.
+    expect((await read(api.keys.admin, 'plat-r')).json<WebhookOverview>().deliveries).toMatchObject({
+      pending: 3,
+      cancelled: 0,
+    });
+    const cleared = await call(api.keys.admin, 'DELETE', path('plat-r'));
+    expect(cleared.json()).toMatchObject({
+      url: null,
+      cancelledDeliveries: 3,
+      deliveries: { pending: 0, delivered: 1, failed: 1, cancelled: 3 },
+    });
+    const [record] = await audited('webhook.cleared', 'plat-r');
+    const evidence = await auditEvidence(api.db, record?.seq ?? -1);
+    expect(evidence?.find((e) => e.name === 'cancelledDeliveries')?.document).toBe('3');
+    // A new endpoint is sent none of it: nothing is due for it.
+    expect((await call(api.keys.admin, 'PUT', path('plat-r'), { url: hook('platform-r-next') })).status).toBe(
+      200,
+    );
+    const due = await claimDueWebhooks(api.db, { now: new Date(), leaseMs: 60_000, limit: 100 });
+    expect(due.filter((d) => d.tenantId === 'plat-r')).toEqual([]);
+    expect((await call(api.keys.admin, 'DELETE', path('plat-r'))).json()).toMatchObject({
+      cancelledDeliveries: 0,
+    });
   });
 });

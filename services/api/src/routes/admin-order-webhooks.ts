@@ -39,6 +39,9 @@ const Overview = Type.Object(
       pending: Type.Integer(),
       delivered: Type.Integer(),
       failed: Type.Integer({ description: 'given up after the last retry' }),
+      cancelled: Type.Integer({
+        description: 'still queued when an endpoint was cleared: cancelled, never sent to the one set next',
+      }),
       lastDeliveredAt: Nullable(Timestamp),
       lastAttempt: Nullable(
         Type.Object({
@@ -107,26 +110,37 @@ export async function adminOrderWebhookReadRoutes(app: TypedApp, deps: RouteDeps
       config: ADMIN_ROUTE,
       schema: {
         description:
-          "Clears a tenant's order webhook (its URL and secret): nothing is pushed to it from then on; what was queued waits, untried, until one is set again. Audited (webhook.cleared) when there was one.",
+          "Clears a tenant's order webhook (its URL and secret): nothing is pushed to it from then on, and what was queued for it and not yet sent is cancelled (status 'cancelled' in the order's deliveries), never sent to an endpoint set later, which may be another receiver: a delivery belongs to the target it was queued for. Audited (webhook.cleared, evidence: the URL and the number of deliveries cancelled) when there was one; the answer is the webhook's overview and cancelledDeliveries, the number this clear cancelled (0 when there was nothing to clear).",
         params: TenantIdParams,
-        response: { 200: Overview, ...ErrorResponses },
+        response: {
+          200: Type.Composite([
+            Overview,
+            Type.Object({
+              cancelledDeliveries: Type.Integer({
+                description: 'deliveries still queued for the cleared endpoint, cancelled by this clear',
+              }),
+            }),
+          ]),
+          ...ErrorResponses,
+        },
       },
     },
     async (req) => {
       const p = principalOf(req);
       const tenantId = await webhookTenantOf(deps, req.params.tenantId);
-      await withTransaction(deps.db, async (c) => {
-        const url = await clearWebhookEndpoint(c, tenantId);
-        if (url === null) return;
+      const cancelledDeliveries = await withTransaction(deps.db, async (c) => {
+        const cleared = await clearWebhookEndpoint(c, tenantId, deps.now());
+        if (cleared === null) return 0;
         await appendAudit(c, {
           ...auditActor(p),
           action: 'webhook.cleared',
           subject: { type: 'tenant', id: tenantId },
           reason: null,
-          evidence: { url },
+          evidence: { url: cleared.url, cancelledDeliveries: cleared.cancelledDeliveries },
         });
+        return cleared.cancelledDeliveries;
       });
-      return overviewOf(deps, tenantId);
+      return { ...(await overviewOf(deps, tenantId)), cancelledDeliveries };
     },
   );
 }

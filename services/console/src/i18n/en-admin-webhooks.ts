@@ -19,7 +19,7 @@ export const enAdminWebhooks: Readonly<Record<keyof typeof viAdminWebhooks, stri
   'webhooks.clearedBy': 'Cleared {at} by {who}',
   'webhooks.setAt': 'Set {at}',
   'webhooks.deliveries': 'Deliveries',
-  'webhooks.counts': '{pending} pending · {delivered} delivered · {failed} failed',
+  'webhooks.counts': '{pending} pending · {delivered} delivered · {failed} failed · {cancelled} cancelled',
   'webhooks.lastOk': 'Last attempt succeeded {at} (HTTP {status})',
   'webhooks.lastFailed': 'Last attempt failed {at}: {error}',
   'webhooks.neverTried': 'Never attempted',
@@ -36,7 +36,7 @@ export const enAdminWebhooks: Readonly<Record<keyof typeof viAdminWebhooks, stri
   'webhooks.clearConfirm': "Confirm clearing {tenant}'s webhook",
   'webhooks.cancel': 'Cancel',
   'webhooks.cleared':
-    "{tenant}'s webhook is cleared: no notice is pushed to it any more (recorded in the audit log).",
+    "{tenant}'s webhook is cleared: no notice is pushed to it any more; {cancelled} queued notices were cancelled and go to no webhook set later (recorded in the audit log).",
   'webhooks.targetRefused':
     'Address refused: the host name must resolve, and only to public addresses (not internal, loopback or private ones).',
   'webhooks.urlInvalid':

@@ -20,7 +20,7 @@ export const viAdminWebhooks = {
   'webhooks.clearedBy': 'Xoá lúc {at}, bởi {who}',
   'webhooks.setAt': 'Đặt lúc {at}',
   'webhooks.deliveries': 'Tình trạng gửi',
-  'webhooks.counts': 'Chờ gửi {pending} · đã gửi {delivered} · thất bại {failed}',
+  'webhooks.counts': 'Chờ gửi {pending} · đã gửi {delivered} · thất bại {failed} · đã huỷ {cancelled}',
   'webhooks.lastOk': 'Lần thử gần nhất thành công lúc {at} (HTTP {status})',
   'webhooks.lastFailed': 'Lần thử gần nhất thất bại lúc {at}: {error}',
   'webhooks.neverTried': 'Chưa gửi lần nào',
@@ -37,7 +37,7 @@ export const viAdminWebhooks = {
   'webhooks.clearConfirm': 'Xác nhận xoá webhook của {tenant}',
   'webhooks.cancel': 'Huỷ',
   'webhooks.cleared':
-    'Đã xoá webhook của {tenant}: không còn thông báo nào được đẩy tới (đã ghi vào nhật ký kiểm toán).',
+    'Đã xoá webhook của {tenant}: không còn thông báo nào được đẩy tới; {cancelled} thông báo đang chờ đã bị huỷ, không gửi tới webhook nào đặt sau (đã ghi vào nhật ký kiểm toán).',
   'webhooks.targetRefused':
     'Địa chỉ bị từ chối: tên máy chủ phải phân giải được, và chỉ tới địa chỉ công khai (không phải địa chỉ nội bộ, loopback hay mạng riêng).',
   'webhooks.urlInvalid':

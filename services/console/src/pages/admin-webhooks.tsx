@@ -82,7 +82,14 @@ function Health(props: { d: Overview['deliveries'] }) {
   const last = d.lastAttempt;
   return (
     <>
-      <div>{w('webhooks.counts', { pending: d.pending, delivered: d.delivered, failed: d.failed })}</div>
+      <div>
+        {w('webhooks.counts', {
+          pending: d.pending,
+          delivered: d.delivered,
+          failed: d.failed,
+          cancelled: d.cancelled,
+        })}
+      </div>
       <div class={last !== null && !last.ok ? 'error' : 'muted'}>
         {last === null
           ? w('webhooks.neverTried')
@@ -132,9 +139,11 @@ export function OrderWebhooks() {
   const clear = useAction(async (tenantId: string) => {
     setDone(null);
     setSecret(null);
-    await ok(api.DELETE('/v1/admin/tenants/{tenantId}/order-webhook', { params: { path: { tenantId } } }));
+    const cleared = await ok(
+      api.DELETE('/v1/admin/tenants/{tenantId}/order-webhook', { params: { path: { tenantId } } }),
+    );
     setClearing(null);
-    setDone(w('webhooks.cleared', { tenant: tenantId }));
+    setDone(w('webhooks.cleared', { tenant: tenantId, cancelled: cleared.cancelledDeliveries }));
     webhooks.reload();
   });
   return (
