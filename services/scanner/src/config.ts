@@ -4,6 +4,9 @@ import { commonSpec, deadLettersSpec, env, partnerTopicsSpec } from '@mod/config
 import { defaultDecodeLimits, defaultMaxHashedFrames, FRAMES_EXAMINED_PER_HASHED } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
+/** Default `HASH_WORKER_MAX_HEAP_MB`: 8× the heap the largest decode the limits allow was measured to need. */
+const DEFAULT_WORKER_MAX_HEAP_MB = 128;
+
 export const scannerSpec = {
   ...commonSpec,
   ...partnerTopicsSpec,
@@ -48,6 +51,12 @@ export const scannerSpec = {
     min: 1,
     max: defaultDecodeLimits.maxFrames,
     doc: `distinct frames of an animated GIF/WebP or multi-page TIFF hashed at most (a frame identical to the one before it is not hashed again; at most ${FRAMES_EXAMINED_PER_HASHED}× this many frames examined, each decode within HASH_MAX_DECODED_BYTES); a hit on any frame is a match of the media. Past it, the verdict says how many frames were examined and, when nothing matched, policy opens a review case`,
+  }),
+  HASH_WORKER_MAX_HEAP_MB: env.integer({
+    default: DEFAULT_WORKER_MAX_HEAP_MB,
+    min: 16,
+    max: 4096,
+    doc: `V8 heap of each hashing worker thread, in MiB (16 to 4096): a media whose hashing takes its worker past it crashes that worker alone (MOD_ERR_HASH_WORKER_CRASHED, the pool starts another), not the whole scanner. Decoded pixels are outside it (HASH_MAX_DECODED_BYTES bounds them): the largest decode the limits allow, a 100 MP JPEG, dihedral hashes included, hashes in 16; the default, ${DEFAULT_WORKER_MAX_HEAP_MB}, leaves room for 8 times that. Count HASH_THREADS × this in the memory limit`,
   }),
   MAX_MEDIA_BYTES: maxMediaBytesSetting('largest media accepted, in bytes'),
 } as const;

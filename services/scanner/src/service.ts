@@ -1,7 +1,6 @@
 import {
   defineWorkerService,
   labelledCounter,
-  PARTITIONS_AT_ONCE,
   type WorkerService,
   type WorkerServiceParts,
 } from '@mod/bootstrap';
@@ -11,6 +10,7 @@ import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import { Gauge, Histogram, stageTimer } from '@mod/telemetry';
 import { createBankSync, type BankSync } from './bank-sync.js';
 import type { scannerSpec } from './config.js';
+import { scannerHashPoolOptions } from './hash-pool.js';
 import { createScanStep, verdictPublisher } from './scan-step.js';
 import { createPgScanStore } from './scan-store.js';
 
@@ -29,10 +29,7 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
   const { worker, config, logger, registry } = parts;
   const { topics, kafka, db } = worker;
   // The consumer's in-flight window is the back-pressure; the queue holds all of it so `run` never rejects.
-  const pool = createHashPool({
-    maxThreads: config.HASH_THREADS,
-    maxQueue: config.HASH_MAX_IN_FLIGHT * PARTITIONS_AT_ONCE,
-  });
+  const pool = createHashPool(scannerHashPoolOptions(config));
   const bankMetrics = {
     entries: new Gauge({
       name: 'mod_scanner_bank_entries',
