@@ -15,6 +15,7 @@ import { createPgEvidenceStore } from './evidence-vault.js';
 import { insertSubmission } from './submissions.js';
 import { createPool, withTransaction, type Pool } from './pool.js';
 import { auditEntry, db, signNow, useAuditSchema } from './audit.test-helper.js';
+import { reportHoldBy } from './test-fixtures.test-helper.js';
 import { addTenants, testReport } from './testing.test-helper.js';
 
 // The retention of audit records' free texts: old ones erased in batches, each erasure on record; recent and held kept.
@@ -53,20 +54,12 @@ async function newestRecordTime(): Promise<Date> {
   }
 }
 
-const holdBy = (reason: string) => ({
-  by: { actor: { kind: 'person', id: 'officer-1' } as const, role: 'authority', tenantId: 'police-1' },
-  authorityTenantId: 'police-1',
-  mayOverride: false,
-  reason,
-  at: new Date(),
-});
-
 describe('audit text retention', () => {
   it('erases old texts batch by batch, each on record; keeps recent and held ones; the log verifies; again: nothing', async () => {
     await addTenants(db.pool, { 'hotline-1': 'hotline', 'police-1': 'authority' });
     const report = await withTransaction(db.pool, (c) => fileReport(c, testReport()));
     // The hold's own record (reason: why it is held) and a case record whose evidence names the report: both held.
-    expect((await setReportHold(db.pool, report.id, holdBy('điều tra vụ án'))).ok).toBe(true);
+    expect((await setReportHold(db.pool, report.id, reportHoldBy('điều tra vụ án'))).ok).toBe(true);
     await appendAuditBatch(db.pool, [
       ...[0, 1, 2, 3, 4].map((i) => auditEntry(i)),
       auditEntry(5, { subject: { type: 'case', id: 'case-5' }, evidence: { report: { id: report.id } } }),
@@ -99,7 +92,7 @@ describe('audit text retention', () => {
     expect((await listAudit(db.pool, { limit: 100_000 })).length).toBe(14);
 
     // Released, the held texts go with the next pass that finds them old enough (the release's reason too).
-    expect((await releaseReportHold(db.pool, report.id, holdBy('đã xong'))).ok).toBe(true);
+    expect((await releaseReportHold(db.pool, report.id, reportHoldBy('đã xong'))).ok).toBe(true);
     const later = await newestRecordTime();
     expect(await countExpiredAuditTexts(db.pool, later)).toEqual({ due: 5, held: 0 });
     expect(await pass(later, { maxBatches: 2 })).toEqual({ erased: 4, skipped: false, more: true });

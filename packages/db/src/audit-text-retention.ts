@@ -1,5 +1,6 @@
 import type { AuditEntry } from '@mod/audit';
 import { appendAuditBatch } from './audit.js';
+import { HELD_SEQS } from './audit-holds.js';
 import { withTransaction, type Pool, type PoolClient, type Queryable } from './pool.js';
 
 /**
@@ -9,26 +10,6 @@ import { withTransaction, type Pool, type PoolClient, type Queryable } from './p
  * what, when, the salted commitment) is kept for ever.
  */
 export const AUDIT_TEXT_RETENTION_DEFAULT_DAYS = 730;
-
-/**
- * The ids a legal hold keeps (`r` reports): a report an authority holds, its reported URLs' subjects, their review
- * cases, submissions and orders; an evidence item an authority holds, its case and submission, and the orders issued
- * for that submission. An audit record indexed under any of them (`audit_refs`: its subject id and the ids its
- * evidence documents name) keeps its texts while the hold lasts.
- */
-const HELD_REFS = `select r.id::text as ref from reports r where r.hold_at is not null
-  union select x.ref from reports r join report_urls u on u.report_id = r.id
-    join report_subjects s on s.id = u.subject_id
-    cross join lateral (select s.id::text union all select s.case_id::text union all select s.submission_id::text
-      union all select unnest(s.order_ids)::text) as x(ref)
-    where r.hold_at is not null and x.ref is not null
-  union select x.ref from evidence_items e
-    cross join lateral (select e.id::text union all select e.case_id::text union all select e.submission_id::text
-      union all select o.id::text from orders o where o.submission_id = e.submission_id) as x(ref)
-    where e.hold_at is not null and x.ref is not null`;
-
-/** The seqs of records a legal hold keeps (see `HELD_REFS`), through `audit_refs`' primary key (ref, seq). */
-const HELD_SEQS = `held as materialized (select distinct ar.seq from audit_refs ar where ar.ref in (${HELD_REFS}))`;
 
 /** Options of `eraseExpiredAuditTexts`. */
 export interface AuditTextRetentionOptions {
@@ -120,7 +101,7 @@ async function eraseBatch(
  * Erases the free texts kept beside audit records appended at or before `before`, batch after batch (each its own
  * transaction, under a lock one runner takes at a time: a second runner, another API replica or `modctl`, stops
  * at once and leaves the work to the first), until nothing more is due or `maxBatches` ran. Never a text a legal
- * hold keeps (a held report or evidence item, see `HELD_REFS`); never a legacy record's (its text is in the log).
+ * hold keeps (a held report or evidence item, see `HELD_SEQS`); never a legacy record's (its text is in the log).
  * Each erasure has its own `audit.text_erased` record, so the stored log still verifies.
  */
 export async function eraseExpiredAuditTexts(

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { checkRecordTexts, decodeRecord, isErasable, type AuditRecord, type RecordText } from '@mod/audit';
 import { appendAudit, type StoredAuditRecord } from './audit.js';
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
+import { auditRecordHeld } from './audit-holds.js';
 import { withTransaction, type Queryable } from './pool.js';
 
 /** What `eraseAuditText` erases, who asks and why (the why goes into the erasure record, itself erasable). */
@@ -27,7 +28,9 @@ export interface AuditTextErasure {
  * salted commitment, still verifies; without the salt nothing is left to guess the text from) and an
  * `audit.text_erased` record naming the record and the field is appended, in one transaction. A text already
  * erased answers its erasure (`record` null: nothing done again). A record that does not exist, a legacy record
- * (its text inside the hashed bytes) or a field it commits to no text for: MOD_ERR_AUDIT_LOG_NOT_ERASABLE.
+ * (its text inside the hashed bytes) or a field it commits to no text for: MOD_ERR_AUDIT_LOG_NOT_ERASABLE. A text
+ * a legal hold keeps (its record indexed under a held report or evidence item, as the retention pass keeps it):
+ * MOD_ERR_AUDIT_LOG_TEXT_HELD, nothing erased, until the hold is released.
  */
 export async function eraseAuditText(db: Queryable, input: EraseAuditTextInput): Promise<AuditTextErasure> {
   if (db instanceof pg.Pool) return withTransaction(db, (c) => eraseAuditText(c, input));
@@ -48,7 +51,7 @@ export async function eraseAuditText(db: Queryable, input: EraseAuditTextInput):
   const { rows } = await db.query<{ erased_at: Date }>(
     `/* audit:text-erase */ update audit_texts set text = null, salt = null,
        erased_at = date_trunc('milliseconds', clock_timestamp()), erased_by = $3
-     where seq = $1 and field = $2 and erased_at is null returning erased_at`,
+     where seq = $1 and field = $2 and erased_at is null and not ${auditRecordHeld('$1')} returning erased_at`,
     [input.seq, input.field, `${input.actor.kind}:${input.actor.id}`],
   );
   const erasedAt = rows[0]?.erased_at;
@@ -58,10 +61,16 @@ export async function eraseAuditText(db: Queryable, input: EraseAuditTextInput):
       [input.seq, input.field],
     );
     const at = before[0]?.erased_at;
-    if (at === undefined || at === null)
+    if (at === undefined)
       throw new AuditLogError(
         AuditLogErrorCode.NOT_ERASABLE,
         `audit record ${input.seq} has no ${input.field} kept`,
+      );
+    // Kept, yet not erased by the update: a legal hold keeps it.
+    if (at === null)
+      throw new AuditLogError(
+        AuditLogErrorCode.TEXT_HELD,
+        `the ${input.field} of audit record ${input.seq} is kept by a legal hold (a held report or evidence item it is about); release the hold first`,
       );
     return { seq: input.seq, field: input.field, erasedAt: at.toISOString(), record: null };
   }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { HoldRequest } from '@mod/vault';
 import type { OrderInput } from './order-issue.js';
 import type { Queryable } from './pool.js';
+import type { ReportInput } from './reports.js';
 
 // `@mod/db/testing`: test support this package's own tests import directly and `@mod/testing` re-exports to the
 // rest of the workspace (this package's tests cannot import `@mod/testing`, which depends on this package). No
@@ -23,6 +25,38 @@ export const testOrder = (over: Partial<OrderInput> = {}): OrderInput => ({
   submissionId: null,
   actor: 'test',
   ...over,
+});
+
+/**
+ * A report to file (`fileReport`): a hotline's report of `other`, in Vietnamese, of no URL, received now and due in a
+ * day, with no contact, with what `over` sets instead. Builds the value only.
+ */
+export const testReport = (over: Partial<ReportInput> = {}): ReportInput => ({
+  trackingSha256: randomBytes(32).toString('hex'),
+  channel: 'hotline',
+  tenantId: 'hotline-1',
+  filedBy: null,
+  category: 'other',
+  seenWhere: null,
+  description: null,
+  language: 'vi',
+  urls: [],
+  receivedAt: new Date(),
+  dueAt: new Date(Date.now() + 86_400_000),
+  contact: null,
+  ...over,
+});
+
+/**
+ * A legal hold on a report (`setReportHold`, `releaseReportHold`) placed or released with `reason` by officer
+ * `officer-1` of authority `police-1`, now, with no admin's override. Builds the value only.
+ */
+export const reportHoldBy = (reason: string): HoldRequest => ({
+  by: { actor: { kind: 'person', id: 'officer-1' }, role: 'authority', tenantId: 'police-1' },
+  authorityTenantId: 'police-1',
+  mayOverride: false,
+  reason,
+  at: new Date(),
 });
 
 /**

@@ -3,13 +3,12 @@ import { afterAll, beforeAll } from 'vitest';
 import { ensureBank } from './banks.js';
 import { migrate } from './migrate.js';
 import { createPool, type Pool, type Queryable } from './pool.js';
-import type { ReportInput } from './reports.js';
 import { upsertTenant, type TenantKind } from './tenants.js';
 
 // This package's tests cannot use @mod/testing (it depends on this package), so they keep its schema helper here.
 
-/** This package's tests take `testOrder` from here, with the schema helper. */
-export { testOrder } from './test-fixtures.test-helper.js';
+/** This package's tests take `testOrder` and `testReport` from here, with the schema helper. */
+export { testOrder, testReport } from './test-fixtures.test-helper.js';
 
 export interface TestDatabase {
   pool: Pool;
@@ -62,23 +61,3 @@ export function useTestSchema(tenants: Readonly<Record<string, TestTenant>> = {}
 /** A URL list (a bank of signal type `url`, which the bank type of `ensureBank` does not name) to hold entries. */
 export const testUrlList = (pool: Queryable, name: string) =>
   ensureBank(pool, { name, source: 'test', signalTypes: ['url'] as never, actionPolicy: 'automatic' });
-
-/**
- * A report to file (`fileReport`): a hotline's report of `other`, in Vietnamese, of no URL, received now and due in a
- * day, with no contact, with what `over` sets instead. Builds the value only.
- */
-export const testReport = (over: Partial<ReportInput> = {}): ReportInput => ({
-  trackingSha256: randomBytes(32).toString('hex'),
-  channel: 'hotline',
-  tenantId: 'hotline-1',
-  filedBy: null,
-  category: 'other',
-  seenWhere: null,
-  description: null,
-  language: 'vi',
-  urls: [],
-  receivedAt: new Date(),
-  dueAt: new Date(Date.now() + 86_400_000),
-  contact: null,
-  ...over,
-});

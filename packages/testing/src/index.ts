@@ -20,5 +20,12 @@ export {
 } from '@mod/contracts/declared-images';
 export { documentedErrorCodes } from '@mod/contracts/documented-error-codes';
 export { seedTenants, setTenantDisabled, tenantWithKey, whileDisabled, type TestTenant } from './tenants.js';
-export { decisionWritten, moveSealedEvidence, testOrder, type DecisionWritten } from '@mod/db/testing';
+export {
+  decisionWritten,
+  moveSealedEvidence,
+  reportHoldBy,
+  testOrder,
+  testReport,
+  type DecisionWritten,
+} from '@mod/db/testing';
 export type { ReadRecord } from '@mod/kafka';

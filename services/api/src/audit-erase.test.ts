@@ -8,6 +8,7 @@ import {
   type AuditBundle,
 } from '@mod/db/audit';
 import { useCallersWorld } from './callers-world.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
 import { statusAndCode } from './testing.js';
 
 /**
@@ -17,7 +18,7 @@ import { statusAndCode } from './testing.js';
 
 const api = useCallersWorld(
   { authority: ['auth-a', 'authority'], admin: ['ops', 'admin'] },
-  { tenants: { 'plat-1': 'platform' } },
+  { tenants: { 'plat-1': 'platform' }, build: { reports: TEST_REPORT_SETTINGS } },
 );
 const erase = (key: string, seq: number, body: unknown = { reason: 'người liên quan yêu cầu' }) =>
   api.call(key, 'POST', `/v1/audit/records/${seq}/texts/reason/erase`, body);
@@ -28,13 +29,17 @@ const signHead = () =>
     topic: null,
     force: true,
   });
-/** A reviewer's dismissal of case `caseId` with `reason`, as the log keeps it (its text beside the record). */
-const dismissal = (caseId: string, reason: string) =>
+/**
+ * A reviewer's dismissal of case `caseId` with `reason`, as the log keeps it (its text beside the record), its
+ * evidence naming `evidence` when given (the ids the record is indexed under besides the case).
+ */
+const dismissal = (caseId: string, reason: string, evidence?: Record<string, unknown>) =>
   appendAuditAlone(api.db, {
     actor: { kind: 'person', id: 'reviewer-1' },
     action: 'case.dismissed',
     subject: { type: 'case', id: caseId },
     reason,
+    ...(evidence === undefined ? {} : { evidence }),
   });
 
 describe('POST /v1/audit/records/:seq/texts/:field/erase', () => {
@@ -97,5 +102,36 @@ describe('POST /v1/audit/records/:seq/texts/:field/erase', () => {
     const [kept] = await listAudit(api.db, { subjectId: 'case-erase-unsafe' });
     expect(kept?.reason).toBe(written.reason);
     expect(await listAudit(api.db, { subjectId: String(written.seq) })).toEqual([]);
+  });
+
+  it('refuses a text a legal hold keeps (409, nothing erased) and erases it once the hold is released', async () => {
+    const report = await seedMatrixReport(api.db, { tenantId: 'plat-1' });
+    const held = await api.call(api.keys.authority, 'POST', `/v1/reports/${report}/legal-hold`, {
+      reason: 'điều tra vụ án 12/2026',
+    });
+    expect(held.statusCode, held.body).toBe(200);
+    // The hold's own record (its reason) and a case record whose evidence names the report: both kept by the hold.
+    const [holdRecord] = await listAudit(api.db, { subjectId: report });
+    expect(holdRecord).toMatchObject({ action: 'report.legal_hold_set', reason: 'điều tra vụ án 12/2026' });
+    const about = await dismissal('case-held-1', 'Lê Văn C, 0987 654 321', { report: { id: report } });
+    const free = await dismissal('case-free-1', 'Phạm Thị D');
+    const before = (await listAudit(api.db)).length;
+    for (const seq of [holdRecord?.seq ?? -1, about.seq])
+      expect(statusAndCode(await erase(api.keys.admin, seq))).toEqual([409, 'MOD_ERR_API_AUDIT_TEXT_HELD']);
+    expect((await listAudit(api.db, { subjectId: 'case-held-1' }))[0]?.reason).toBe(about.reason);
+    expect((await listAudit(api.db)).length).toBe(before);
+    // A record no hold concerns is erased as ever.
+    expect((await erase(api.keys.admin, free.seq)).statusCode).toBe(200);
+
+    const released = await api.call(api.keys.authority, 'POST', `/v1/reports/${report}/legal-hold/release`, {
+      reason: 'vụ án đã khép lại',
+    });
+    expect(released.statusCode, released.body).toBe(200);
+    const res = await erase(api.keys.admin, about.seq);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json<{ erasureSeq: number | null }>().erasureSeq).not.toBeNull();
+    expect((await listAudit(api.db, { subjectId: 'case-held-1' }))[0]?.reason).toBeNull();
+    await signHead();
+    expect(await verifyStoredLog(api.db)).toMatchObject({ ok: true });
   });
 });

@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { appendAuditBatch, listAudit } from '@mod/db/audit';
+import { fileReport, releaseReportHold, setReportHold } from '@mod/db/reports';
+import { reportHoldBy, seedTenants, testReport } from '@mod/testing';
 import { auditCommand } from './audit.js';
 import { db, json, runExpecting, useAuditorLog, verdictRecord } from './modctl-database.test-helper.js';
 
@@ -39,5 +41,26 @@ describe('modctl audit erase-text', () => {
     expect(json(none.err[0])).toMatchObject({ error: { code: 'MOD_ERR_AUDIT_LOG_NOT_ERASABLE' } });
     await runExpecting(auditCommand, ['erase-text', '--field', 'reason'], 2);
     expect((await listAudit(db.pool)).length).toBe(4);
+  });
+
+  it('refuses a text a legal hold keeps (exit 1, typed, nothing erased) and erases it once the hold is released', async () => {
+    await seedTenants(db.pool, [
+      { id: 'hotline-1', kind: 'hotline' },
+      { id: 'police-1', kind: 'authority' },
+    ]);
+    const report = await fileReport(db.pool, testReport());
+    expect((await setReportHold(db.pool, report.id, reportHoldBy('điều tra vụ án'))).ok).toBe(true);
+    const [hold] = await listAudit(db.pool, { subjectId: report.id });
+    expect(hold).toMatchObject({ action: 'report.legal_hold_set', reason: 'điều tra vụ án' });
+    const seq = String(hold?.seq);
+
+    const refused = await runExpecting(auditCommand, ['erase-text', '--seq', seq, '--field', 'reason'], 1);
+    expect(json(refused.err[0])).toMatchObject({ error: { code: 'MOD_ERR_AUDIT_LOG_TEXT_HELD' } });
+    expect((await listAudit(db.pool, { subjectId: report.id }))[0]?.reason).toBe('điều tra vụ án');
+
+    expect((await releaseReportHold(db.pool, report.id, reportHoldBy('đã xong'))).ok).toBe(true);
+    const erased = await runExpecting(auditCommand, ['erase-text', '--seq', seq, '--field', 'reason'], 0);
+    expect(json(erased.out[0])).toMatchObject({ ok: true, seq: Number(seq), alreadyErased: false });
+    expect((await listAudit(db.pool, { subjectId: report.id }))[0]?.reason).toBeNull();
   });
 });

@@ -8,7 +8,9 @@ const ERASE_USAGE = [
   'text and salt are removed, the record (which holds only their commitment) and the log still verify, and an',
   'audit.text_erased record names who (MODCTL_ACTOR, else the OS user, as admin), the record, the field and WHY.',
   'A text erased before is reported (alreadyErased: true), nothing done again. A legacy record (its text inside',
-  'the log) or no such record: MOD_ERR_AUDIT_LOG_NOT_ERASABLE, exit 1.',
+  'the log) or no such record: MOD_ERR_AUDIT_LOG_NOT_ERASABLE, exit 1. A text a legal hold keeps (its record is',
+  'about a held report or evidence item, or their cases, submissions, orders): MOD_ERR_AUDIT_LOG_TEXT_HELD, exit 1,',
+  'nothing erased; release the hold first.',
 ].join('\n');
 
 /** `modctl audit erase-text`: `eraseAuditText` of `@mod/db`, as the operator running modctl (admin). */

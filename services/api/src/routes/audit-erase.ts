@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { isModError } from '@mod/contracts';
 import { AuditLogErrorCode, eraseAuditText } from '@mod/db/audit';
 import { auditActorOf, principalOf } from '../auth.js';
-import { ApiError, ApiErrorCodes } from '../errors.js';
+import { ApiError, ApiErrorCodes, type ApiErrorCode } from '../errors.js';
 import { ADMIN_ROUTE } from './access-schemas.js';
 import { ErrorResponses, Text, Timestamp, type RouteDeps, type TypedApp } from './common.js';
 
@@ -33,11 +33,18 @@ const Erased = Type.Object({
   }),
 });
 
+/** The log's refusals of an erasure, as the API answers them (409 both). */
+const REFUSALS: Readonly<Record<string, ApiErrorCode>> = {
+  [AuditLogErrorCode.NOT_ERASABLE]: 'MOD_ERR_API_AUDIT_NOT_ERASABLE',
+  [AuditLogErrorCode.TEXT_HELD]: 'MOD_ERR_API_AUDIT_TEXT_HELD',
+};
+
 /**
  * `POST /v1/audit/records/:seq/texts/:field/erase` (admins): erases a record's free text kept beside the log
  * (`eraseAuditText` of @mod/db): the log still verifies, and the erasure is itself an audit record naming the
  * admin, the record and the field, appended in the same transaction. A record without an erasable text (none, or
- * legacy: its text inside the hashed bytes) answers 409 MOD_ERR_API_AUDIT_NOT_ERASABLE.
+ * legacy: its text inside the hashed bytes) answers 409 MOD_ERR_API_AUDIT_NOT_ERASABLE; a text a legal hold keeps (its
+ * record is about a held report or evidence item, as the retention pass keeps it) 409 MOD_ERR_API_AUDIT_TEXT_HELD.
  */
 export async function auditEraseRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
   app.post(
@@ -76,13 +83,8 @@ export async function auditEraseRoutes(app: TypedApp, deps: RouteDeps): Promise<
           erasureSeq: done.record?.seq ?? null,
         };
       } catch (err) {
-        if (isModError(err) && err.code === AuditLogErrorCode.NOT_ERASABLE)
-          throw new ApiError(
-            ApiErrorCodes.MOD_ERR_API_AUDIT_NOT_ERASABLE,
-            'MOD_ERR_API_AUDIT_NOT_ERASABLE',
-            err.message,
-          );
-        throw err;
+        const code = isModError(err) ? REFUSALS[err.code] : undefined;
+        throw code === undefined ? err : new ApiError(ApiErrorCodes[code], code, (err as Error).message);
       }
     },
   );
