@@ -60,7 +60,9 @@ const tryPassLock = async (c: PoolClient): Promise<boolean> => {
  * `skip locked`: a text an administrator is erasing right now is left to that erasure) and appends one
  * `audit.text_erased` record per text, naming its record, as `verifyStoredLog` requires. Null: another runner holds
  * the pass. `fromSeq`: where the call's previous batch ended (all before it is erased or kept), so a pass does not
- * read its own erasures again. Answers how many, and the last record's seq.
+ * read its own erasures again. Answers how many, and the last record's seq. The kept texts are read through their
+ * partial index (`audit_texts_kept`, migration 0050), each one's record looked up by seq: a join with
+ * `audit_records` was planned as a merge join from the first record, past every record whose text is erased.
  */
 async function eraseBatch(
   pool: Pool,
@@ -71,8 +73,9 @@ async function eraseBatch(
     if (!(await tryPassLock(c))) return null;
     const { rows } = await c.query<{ seq: string; field: string }>(
       `/* audit:text-retention-erase */ with ${HELD_SEQS},
-       due as (select t.seq, t.field from audit_texts t join audit_records a on a.seq = t.seq
-         where t.seq >= $4 and t.erased_at is null and a.recorded_at <= $1 and t.seq not in (select seq from held)
+       due as (select t.seq, t.field from audit_texts t
+         where t.seq >= $4 and t.erased_at is null and t.seq not in (select seq from held)
+           and (select a.recorded_at from audit_records a where a.seq = t.seq) <= $1
          order by t.seq, t.field limit $2 for update of t skip locked)
        update audit_texts x set text = null, salt = null,
          erased_at = date_trunc('milliseconds', clock_timestamp()), erased_by = $3
