@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical.js';
-import { auditRefsOf, normaliseAction, normaliseId, normaliseReason, toAuditDraft } from './entry.js';
+import {
+  auditRefsOf,
+  committableText,
+  normaliseAction,
+  normaliseId,
+  normaliseReason,
+  toAuditDraft,
+} from './entry.js';
 import { buildRecord } from './record.js';
 import { commitText } from './texts.js';
 
@@ -49,6 +56,12 @@ describe('toAuditDraft', () => {
     expect(normaliseAction('Login')).toBe('login.done');
     expect(normaliseReason('a\nb')).toBe('a b');
     expect(normaliseReason('')).toBeNull();
+    // The committed text: C0 and C1 controls as spaces, bidi embeddings, overrides and isolates gone.
+    expect(committableText('a\u001b[0m\r\nb\u0085c\u009b\u007f')).toBe('a [0m  b c  ');
+    expect(committableText('\u202eexe.txt\u202c \u2067x\u2069\u202a\u202b\u202d\u2066\u2068')).toBe(
+      'exe.txt x',
+    );
+    expect(committableText('\u0000\u202e\t')).toBeNull();
     const cut = normaliseReason('é'.repeat(400));
     expect(cut).toHaveLength(280);
     expect(cut?.endsWith('…')).toBe(true);

@@ -96,13 +96,25 @@ export function normaliseReason(reason: string | null | undefined): string | nul
   return s.trim() === '' ? null : s;
 }
 
+/** C0 controls, DEL and C1 controls (ESC, CR, LF, CSI…): each becomes a space in a committed text. */
+// eslint-disable-next-line no-control-regex
+const COMMITTED_CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/** Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): dropped from a committed text. */
+const BIDI_FORMATTING = /[\u202a-\u202e\u2066-\u2069]/g;
+
 /**
- * A reason as kept beside the log, whole (no cut): U+0000 (PostgreSQL text holds none) becomes a space, half of a
- * surrogate pair U+FFFD (no UTF-8 form); blank becomes null.
+ * A reason as kept beside the log, whole (no cut), and the very text its commitment covers: every C0 and C1
+ * control (U+0000, which PostgreSQL text holds none of, an ESC that drives a terminal, a CR or LF that forges a
+ * line of a report) becomes a space, bidi embeddings, overrides and isolates (RLO and the like, which reorder what
+ * a reader sees) are dropped, half of a surrogate pair becomes U+FFFD (no UTF-8 form); blank becomes null. Every
+ * writer of the log (the API, modctl, services) goes through here; texts kept before are verified as they are.
  */
 export function committableText(text: string | null | undefined): string | null {
   if (text === null || text === undefined) return null;
-  const s = text.replaceAll('\u0000', ' ').replace(LONE_SURROGATE, '\ufffd');
+  const s = text
+    .replace(COMMITTED_CONTROL, ' ')
+    .replace(BIDI_FORMATTING, '')
+    .replace(LONE_SURROGATE, '\ufffd');
   return s.trim() === '' ? null : s;
 }
 
