@@ -14,11 +14,11 @@ const message = (offset: number, partition = 0): ConsumedMessage => ({
 });
 
 /** A folder over a clock the test moves, whose writes are kept (or refused while `refuse` is set). */
-function folder(perSource: number, windowMs = 600_000) {
+function folder(perSource: number, windowMs = 600_000, maxWaiting?: number) {
   const written: Fold['folded'][] = [];
   const clock = { now: 1_000, refuse: false };
   const f = createDeadLetterFolder({
-    bound: { perSource, windowMs },
+    bound: { perSource, windowMs, ...(maxWaiting === undefined ? {} : { maxWaiting }) },
     tenantOf: () => 'isp-a',
     write: async (fold) => {
       if (clock.refuse) throw new Error('refused');
@@ -83,5 +83,25 @@ describe('dead letters folded past a source bound', () => {
     await f.settle();
     expect(folded.kind === 'folded' && (await folded.durable)).toBe(false);
     expect(written).toEqual([]);
+  });
+
+  it('writes every summary gathered once maxWaiting records wait across the sources, not at the windows\' end', async () => {
+    const { f, written } = folder(1, 600_000, 3);
+    const durable = [f.admit(message(0), 'MOD_ERR_X'), f.admit(message(1), 'MOD_ERR_X')];
+    durable.push(f.admit(message(0, 1), 'MOD_ERR_X'), f.admit(message(1, 1), 'MOD_ERR_X'));
+    expect(durable.map((d) => d.kind)).toEqual(['single', 'folded', 'single', 'folded']);
+    // The third folded record, of either partition, writes both summaries.
+    const third = f.admit(message(2, 1), 'MOD_ERR_X');
+    if (third.kind !== 'folded') throw new Error('not folded');
+    expect(await third.durable).toBe(true);
+    expect(written.map((w) => [w.count, w.firstOffset, w.lastOffset])).toEqual([
+      [1, '1', '1'],
+      [2, '1', '2'],
+    ]);
+    // The count starts again: the next folded record waits for its window's end (here, the settle).
+    f.admit(message(3, 1), 'MOD_ERR_X');
+    expect(written).toHaveLength(2);
+    await f.settle();
+    expect(written.map((w) => w.count)).toEqual([1, 2, 1]);
   });
 });

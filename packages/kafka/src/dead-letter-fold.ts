@@ -18,6 +18,12 @@ export const DEAD_LETTERS_WINDOW_MS = 60_000;
  */
 export const MAX_FOLDED_PER_LETTER = 100_000;
 
+/**
+ * Default `DeadLetterBound.maxWaiting`: folded records whose summary is not yet written, across every source
+ * partition. Each costs the runner a few hundred bytes until its offset can be committed.
+ */
+export const MAX_FOLDED_WAITING = 100_000;
+
 /** Distinct reason codes a summary names; records of any other code count as `MOD_ERR_UNCLASSIFIED`. */
 const MAX_FOLDED_CODES = 32;
 
@@ -30,6 +36,13 @@ const MAX_FOLDED_CODES = 32;
 export interface DeadLetterBound {
   perSource: number;
   windowMs: number;
+  /**
+   * Folded records whose summary is not yet written, across every source, at most: reaching it writes every summary
+   * gathered at once, and the runner starts no record while that many wait (a dead-letter topic that refuses
+   * summaries stops the runner, instead of its memory growing with every record read). Default
+   * `MAX_FOLDED_WAITING`.
+   */
+  maxWaiting?: number;
 }
 
 /** A summary being gathered or written: what `DeadLettersFolded` says, and where. */
@@ -84,6 +97,9 @@ export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFo
   const now = o.now ?? Date.now;
   const sources = new Map<string, Source>();
   const writing = new Set<Promise<void>>();
+  const maxWaiting = o.bound.maxWaiting ?? MAX_FOLDED_WAITING;
+  /** Records in the summaries being gathered (not yet sealed). */
+  let gathered = 0;
   let settling = false;
 
   function gather(m: ConsumedMessage): Gathering {
@@ -141,6 +157,7 @@ export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFo
   /** Seals what the source gathered. */
   function flush(s: Source): void {
     if (s.gathering === undefined) return;
+    gathered -= s.gathering.folded.count;
     seal(s.gathering);
     s.gathering = undefined;
   }
@@ -173,8 +190,10 @@ export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFo
       }
       const g = (s.gathering ??= gather(m));
       add(g, m, code);
+      gathered++;
       const { durable } = g;
       if (g.folded.count >= MAX_FOLDED_PER_LETTER) flush(s);
+      if (gathered >= maxWaiting) for (const each of sources.values()) flush(each);
       return { kind: 'folded', durable };
     },
     async settle() {

@@ -39,6 +39,7 @@ export {
   DEAD_LETTERS_PER_SOURCE,
   DEAD_LETTERS_WINDOW_MS,
   MAX_FOLDED_PER_LETTER,
+  MAX_FOLDED_WAITING,
   type DeadLetterBound,
 } from './dead-letter-fold.js';
 export { NO_TENANT } from './processing.js';

@@ -64,6 +64,11 @@ export interface PumpOptions {
   /** Records processed at once. */
   concurrency: number;
   /**
+   * Records done and waiting for their summary dead letter at most (`DeadLetterBound.maxWaiting`): none starts while
+   * that many wait. Default: no bound.
+   */
+  maxWaiting?: number;
+  /**
    * Bytes of records' values the steps hold at once (`createHeldBytes`): a record starts only when its bytes fit.
    * Bounded (not Infinity), each value started is copied into memory of its own, so that a value let go (`await`)
    * or done is gone, not kept by the buffer of a fetch its neighbours still share. Default: no bound.
@@ -119,6 +124,7 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
       });
   };
   const maxInFlightBytes = o.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
+  const maxWaiting = o.maxWaiting ?? Number.POSITIVE_INFINITY;
   const bounded = Number.isFinite(maxInFlightBytes);
   const held = createHeldBytes(maxInFlightBytes, signal);
   o.onHeld?.(held);
@@ -135,7 +141,10 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
           if (ok) commits.done(ticket);
         });
         waiting.add(written);
-        void written.finally(() => waiting.delete(written));
+        void written.finally(() => {
+          waiting.delete(written);
+          signal();
+        });
       }
     });
     const settled = task.finally(() => {
@@ -155,7 +164,9 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
         queue.push(`${r.value.topic}\u0000${r.value.partition}`, r.value, recordBytes(r.value));
       }
       // A record starts when a step is free and its bytes fit those the steps hold (one always does when none do).
-      for (let next = queue.nextBytes(); inFlight.size < o.concurrency && next !== undefined; ) {
+      // Nor while `maxWaiting` records wait for their summary dead letter (`DeadLetterBound`).
+      const free = () => inFlight.size < o.concurrency && waiting.size < maxWaiting;
+      for (let next = queue.nextBytes(); free() && next !== undefined; ) {
         if (!held.fits(next)) break;
         start(queue.take()!, next);
         next = queue.nextBytes();

@@ -10,6 +10,7 @@ import {
   ensureTopics,
   type ConsumerRunnerOptions,
   type Kafka,
+  type Producer,
   type StepOutcome,
 } from './index.js';
 import { readTopic, testKafka, testTopic } from './testing.test-helper.js';
@@ -64,6 +65,8 @@ async function runUntil(
   o: Pick<ConsumerRunnerOptions, 'step' | 'deadLetters'> & {
     done: () => boolean | Promise<boolean>;
     registry?: Registry;
+    /** What the runner is given as its producer (default the producer itself). */
+    producer?: (p: Producer) => Producer;
   },
 ): Promise<void> {
   const producer = await createProducer(t.kafka);
@@ -74,7 +77,7 @@ async function runUntil(
     tenantOf: (topic) => (topic === t.topic ? 'platform-a' : null),
     stepName: 'test',
     step: o.step,
-    producer,
+    producer: o.producer?.(producer) ?? producer,
     deadLetterTopic: t.dlq,
     ...(o.deadLetters === undefined ? {} : { deadLetters: o.deadLetters }),
     logger,
@@ -221,4 +224,47 @@ describe('dead letters of one source, bounded (real Kafka)', () => {
     expect(total(records)).toBe(50);
     expect(records.some((r) => Codecs.deadLetter.decode(r.value).folded !== undefined)).toBe(true);
   }, 120_000);
+
+  it('starts no record while maxWaiting folded records wait for their summaries: written at once, and while the broker refuses them nothing more is read', async () => {
+    // The dead-letter topic takes a letter of its own (about 430 bytes), not a summary (about 760).
+    const t = await freshTopics('runner-fold-waiting-test', 600);
+    await sendBatch(t.kafka, t.topic, [...Array.from({ length: 1000 }, () => 'bad-X'), 'last']);
+    const { seen, step } = countingStep();
+    let sends = 0;
+    const counting = (p: Producer): Producer => ({
+      ...p,
+      send: async (r) => {
+        sends++;
+        return p.send(r);
+      },
+    });
+    const total = (r: readonly { value: Buffer | null }[]) =>
+      r.map((l) => Codecs.deadLetter.decode(l.value)).reduce((n, l) => n + (l.folded?.count ?? 1), 0);
+    // How many bad records the step had seen once the summaries had been refused five times.
+    let stalledAt: number | undefined;
+    await runUntil(t, {
+      step,
+      producer: counting,
+      // A window longer than the test: only the bound on waiting records makes the summaries be written.
+      deadLetters: { perSource: 1, windowMs: 600_000, maxWaiting: 50 },
+      done: async () => {
+        if (stalledAt === undefined) {
+          // Before: no summary was written while running, and every record was read and held for its window.
+          if (sends < 6) return false;
+          // Five refused attempts at the summary of 50: nothing past the bound (and the one in flight) started.
+          stalledAt = seen.bad;
+          await alterTopicConfig(t.kafka, t.dlq, { 'max.message.bytes': String(64 * 1024) });
+          return false;
+        }
+        return seen.good.includes('last');
+      },
+    });
+    expect(stalledAt).toBeLessThanOrEqual(1 + 50 + 1);
+    // Each bad record is in exactly one letter (the last 49 in the summary written as the runner stopped), and all
+    // were committed.
+    expect(total(await readTopic(t.kafka, t.dlq, (r) => total(r) >= 1000, 20_000))).toBe(1000);
+    await sendBatch(t.kafka, t.topic, ['after']);
+    const again = await runCounting(t, { until: 'after' });
+    expect([again.good, again.bad]).toEqual([['after'], 0]);
+  }, 180_000);
 });

@@ -6,7 +6,7 @@ import { newConsumer, type Subscription } from './consumer.js';
 import type { HeldBytes } from './held-bytes.js';
 import { readRecordAt } from './inspect.js';
 import { claimInstanceId, isFencedInstance, releaseInstanceId, watchFencing } from './membership.js';
-import type { DeadLetterBound } from './dead-letter-fold.js';
+import { MAX_FOLDED_WAITING, type DeadLetterBound } from './dead-letter-fold.js';
 import { createMessageProcessor } from './processing.js';
 import type { Producer } from './producer.js';
 import { pumpRecords, READ_AHEAD_BYTES, readAheadPlan } from './pump.js';
@@ -241,6 +241,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       process: processing.process,
       settle: processing.settle,
       concurrency,
+      maxWaiting: options.deadLetters?.maxWaiting ?? MAX_FOLDED_WAITING,
       queueBytes: readAhead.queueBytes,
       ...(bounded ? { maxInFlightBytes: options.maxInFlightBytes } : {}),
       onHeld: (held) => (s.held = held),
