@@ -62,7 +62,8 @@ export type IspAckOutcome =
  * transaction: `applied` is the target's `action` command (the order becomes `actioned`), `failed` is
  * `report-failure` (the order becomes `reopened`: the block is owed again, a re-notice follows and the deadline
  * still escalates). Each change is announced on the order-events topic (and to the webhooks of the authorities
- * answerable for the order, `answerableAuthorities`, as the order routes' answers are). The caller audits a
+ * answerable for the order, `answerableAuthorities`, and of every request folded into it, each of its own id, as
+ * the order routes' answers are). The caller audits a
  * recorded one (`ACK_AUDIT_ACTION`) in the same transaction, in the name of whoever sent it, as it audits the
  * order routes' answers.
  *
@@ -119,6 +120,7 @@ export async function recordIspAcknowledgement(
     note,
     now: ack.now,
     notify: answerableAuthorities(r.order),
+    notifyFolded: true,
   });
   return {
     kind: 'recorded',

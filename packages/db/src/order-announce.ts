@@ -10,6 +10,7 @@ import {
 } from '@mod/orders';
 import { enqueueOutbox } from './outbox.js';
 import { enqueueWebhook } from './order-webhooks.js';
+import { enqueueFoldedNotices } from './order-folded-notices.js';
 import type { Queryable } from './pool.js';
 
 /**
@@ -57,11 +58,13 @@ export async function enqueueOrderIssued(
 /**
  * Announces a change of an order (status or clock) in the caller's transaction: an event on the order-events
  * topic (key: order id) and, when `notify` names tenants (the target for re-notices and authority actions, the
- * authorities answerable for the order for escalations), a signed webhook to each that has an endpoint.
+ * authorities answerable for the order for escalations), a signed webhook to each that has an endpoint. With
+ * `notifyFolded` (a change its answerable authorities hear of), the authorities answerable for each live request
+ * folded into the order hear of it too, each of its own request (`enqueueFoldedNotices`).
  */
 export async function enqueueOrderChange(
   db: Queryable,
-  a: OrderChange & { topics: OrderTopics; notify?: readonly string[] },
+  a: OrderChange & { topics: OrderTopics; notify?: readonly string[]; notifyFolded?: boolean },
 ): Promise<void> {
   const message = orderEventFor({ eventId: randomUUID(), ...a });
   await enqueueOutbox(
@@ -79,4 +82,5 @@ export async function enqueueOrderChange(
       now: a.now,
     });
   }
+  if (a.notifyFolded === true) await enqueueFoldedNotices(db, a);
 }

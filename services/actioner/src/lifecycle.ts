@@ -112,7 +112,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     id: string,
     command: OrderCommand,
     audit: (order: Order) => { action: string; reason: string; evidence?: Record<string, unknown> },
-    notify: (order: Order) => { tenants: string[]; escalateTo?: string },
+    notify: (order: Order) => { tenants: string[]; escalateTo?: string; folded?: boolean },
   ): Promise<Order | null> => {
     const now = o.clock.now();
     return withTransaction(o.db, async (c) => {
@@ -127,6 +127,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
         note: r.order.history.at(-1)?.note ?? null,
         now,
         notify: n.tenants,
+        notifyFolded: n.folded === true,
         ...(n.escalateTo === undefined ? {} : { escalateTo: n.escalateTo }),
       });
       const a = audit(r.order);
@@ -156,9 +157,11 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
         }),
         // Every authority answerable for the order hears of it, as of the target's responses: an automatic
         // order has no issuer, and the authority that confirmed it is the one whose deadline was missed.
+        // So does every authority whose request is folded into it (its own request's deadline was missed with it).
         (order) => ({
           tenants: answerableAuthorities(order),
           escalateTo: order.issuerTenantId ?? o.confirmingAuthority,
+          folded: true,
         }),
       );
       if (esc !== null) escalated++;

@@ -66,6 +66,8 @@ export async function commandForCaller(
     action: string;
     reason: string | null;
     notify: (o: Order) => string[];
+    /** Whether the authorities of the requests folded into the order hear of it too (`enqueueOrderChange`). */
+    notifyFolded?: boolean;
   },
 ): Promise<Order> {
   const now = deps.now();
@@ -93,6 +95,7 @@ export async function commandForCaller(
         note: a.reason,
         now,
         notify: a.notify(r.order).filter((t) => t !== p.tenantId),
+        notifyFolded: a.notifyFolded === true,
       });
     if (r.promoted !== null) {
       // The withdrawn order's folded requests still stand: the first of them goes to the target now.
@@ -172,6 +175,11 @@ export interface OrderCommandRoute<B extends TSchema> {
   action: string;
   /** The tenants told of the change besides the caller's own (`commandForCaller` leaves that one out). */
   notify: (o: Order) => string[];
+  /**
+   * Whether the authorities answerable for each request folded into the order are told too, each of its own
+   * request (the target's answers: they are owed to every authority whose request the order carries).
+   */
+  notifyFolded?: boolean;
   /** The command a request asks for; `order` is the order it names and the caller's scope (extend reads it). */
   command: (
     body: Static<B>,
@@ -208,6 +216,7 @@ export function orderCommandRoute<B extends TSchema>(
         ...asked,
         action: route.action,
         notify: route.notify,
+        notifyFolded: route.notifyFolded === true,
       });
     },
   );

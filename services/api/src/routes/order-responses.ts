@@ -20,7 +20,8 @@ const targetRoute = { roles: [...TARGETS], tenant: 'order' as const };
 
 /**
  * Targets answer the orders addressed to them: dispute (with a reason), acknowledge, report the action taken
- * (with a note; a takedown is then re-fetched before it counts as verified). Another tenant's order is 404;
+ * (with a note; a takedown is then re-fetched before it counts as verified). Each answer is told to the
+ * authorities answerable for the order and for every request folded into it. Another tenant's order is 404;
  * an answer the order's state does not allow is 409.
  */
 export async function orderResponseRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
@@ -30,6 +31,7 @@ export async function orderResponseRoutes(app: TypedApp, deps: RouteDeps): Promi
     body: ReasonBody,
     action: 'order.disputed',
     notify: answerableAuthorities,
+    notifyFolded: true,
     command: (b) => ({ command: { type: 'dispute', reason: b.reason }, reason: b.reason }),
   });
   orderCommandRoute(app, deps, {
@@ -37,6 +39,7 @@ export async function orderResponseRoutes(app: TypedApp, deps: RouteDeps): Promi
     access: targetRoute,
     action: 'order.acknowledged',
     notify: answerableAuthorities,
+    notifyFolded: true,
     command: () => ({ command: { type: 'acknowledge' }, reason: null }),
   });
   orderCommandRoute(app, deps, {
@@ -45,6 +48,7 @@ export async function orderResponseRoutes(app: TypedApp, deps: RouteDeps): Promi
     body: Type.Object({ note: Text(2000) }, { additionalProperties: false }),
     action: 'order.actioned',
     notify: answerableAuthorities,
+    notifyFolded: true,
     command: (b) => ({ command: { type: 'action', note: b.note }, reason: b.note }),
   });
 
