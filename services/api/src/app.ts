@@ -31,6 +31,7 @@ import {
 import { registerAuth } from './auth.js';
 import { handleClientError } from './client-errors.js';
 import { errorAnswer } from './error-answer.js';
+import { registerDecimalIntegers } from './decimal-integers.js';
 import { ApiError, badRequest, timedOut } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -240,6 +241,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if ((route.bodyLimit ?? 0) > bodyLimit && route.config?.timeoutMs === undefined)
       route.config = { ...route.config, timeoutMs: 0 };
   });
+  registerDecimalIntegers(base);
   // Routes without a body schema take no JSON body: fields sent anyway are refused, not silently ignored.
   base.addHook('preValidation', async (req) => {
     const declared = req.routeOptions.schema?.body;
