@@ -193,6 +193,16 @@ describe('Prometheus rules and scrape config (deploy/observability/prometheus)',
     expect(exprs).toMatch(/mod_readiness_check_success/);
   });
 
+  it('covers the tenant standing watcher and the audit text retention pass: failures, and work left undone', () => {
+    const exprs = rules.map((r) => r.expr).join('\n');
+    expect(exprs).toMatch(/mod_kafka_standing_oldest_pending_seconds/);
+    expect(exprs).toMatch(/mod_kafka_standing_passes_total\{outcome="failed"\}/);
+    expect(exprs).toMatch(/mod_api_audit_text_retention_passes_total\{outcome="failed"\}/);
+    expect(exprs).toMatch(
+      /time\(\) - max by \(job\) \(mod_api_audit_text_retention_last_run_timestamp_seconds > 0\)/,
+    );
+  });
+
   it('has a promtool unit test in which every alert fires', () => {
     const tests = parse(readFileSync(ALERTS_TEST_PATH, 'utf8')) as {
       tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];

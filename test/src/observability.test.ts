@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createOpsServer } from '@mod/telemetry';
+import { createStandingWatchMetrics } from '@mod/cli';
+import { createOpsServer, createRegistry } from '@mod/telemetry';
 import { tenantWithKey } from '@mod/testing';
 import { pipeline, usePipelineWorld, world } from './file-world.js';
 import { listenOnLoopback, makePhoto, multipart, waitFor } from './helpers.js';
@@ -25,8 +26,10 @@ import {
 } from './observability-helpers.js';
 
 // The services run in this process (api, scanner, actioner, fetcher, classifier), each exposing /metrics on a loopback port
-// as in production: on its ops server (the API's public port answers /metrics 404). A real Prometheus (Debian's
-// `prometheus`) scrapes them every second and evaluates the real alerting rules, with every `for` set to 0s.
+// as in production: on its ops server (the API's public port answers /metrics 404). The tenant standing watcher's
+// metrics (`modctl kafka standing --watch`) are registered as the watcher registers them, on an ops server of their
+// own. A real Prometheus (Debian's `prometheus`) scrapes them every second and evaluates the real alerting rules,
+// with every `for` set to 0s.
 
 usePipelineWorld({}, { classifier: true });
 let fetcher: StartedFetcher;
@@ -34,6 +37,9 @@ const ops: FastifyInstance[] = [];
 /** host:port of each service's /metrics, by scrape job. */
 const targets: Record<string, string> = {};
 let platformKey: string;
+/** The standing watcher's registry, its metrics registered by @mod/cli as `modctl kafka standing --watch` does. */
+const standing = createRegistry('kafka-standing');
+createStandingWatchMetrics(standing);
 
 const prometheusBinary = findTool('prometheus');
 if (prometheusBinary === null)
@@ -56,6 +62,7 @@ beforeAll(async () => {
       'mod-classifier',
       { registry: pipeline.registries.classifier, checks: pipeline.classifier?.checks ?? {} },
     ],
+    ['mod-kafka-standing', { registry: standing, checks: {} }],
   ] as const) {
     const app = createOpsServer(options);
     ops.push(app);
@@ -77,6 +84,7 @@ describe('dashboard and rules against the services that really run', () => {
       pipeline.registries.actioner,
       pipeline.registries.classifier,
       fetcher.registry,
+      standing,
     ]);
     const known = (name: string) => registered.has(name) || PROMETHEUS_SERIES.has(name);
     const used = [
@@ -97,6 +105,8 @@ describe('dashboard and rules against the services that really run', () => {
       'mod_step_message_age_seconds_bucket',
       'mod_readiness_check_success',
       'mod_scanner_pool_queue_size',
+      'mod_kafka_standing_oldest_pending_seconds',
+      'mod_api_audit_text_retention_last_run_timestamp_seconds',
     ])
       expect(registered).toContain(name);
   });

@@ -12,6 +12,8 @@ import { urlListCommand } from './commands/url-list.js';
 export type { Command, CommandIo } from './command.js';
 export { modctlUsage, modctlVersion, runModctl } from './cli.js';
 export { CliError, CliErrorCode } from './errors.js';
+/** The tenant standing watcher's metrics (`modctl kafka standing --watch`), for what checks the alert rules against them. */
+export { createStandingWatchMetrics, type StandingWatchMetrics } from './commands/kafka-standing-watch.js';
 
 /** Every sub-command, in the order `modctl --help` lists them. Each lives in `src/commands/<name>.ts`. */
 export const commands: readonly Command[] = [
