@@ -85,7 +85,7 @@ describe('dead letters folded past a source bound', () => {
     expect(written).toEqual([]);
   });
 
-  it('writes every summary gathered once maxWaiting records wait across the sources, not at the windows\' end', async () => {
+  it("writes every summary gathered once maxWaiting records wait across the sources, not at the windows' end", async () => {
     const { f, written } = folder(1, 600_000, 3);
     const durable = [f.admit(message(0), 'MOD_ERR_X'), f.admit(message(1), 'MOD_ERR_X')];
     durable.push(f.admit(message(0, 1), 'MOD_ERR_X'), f.admit(message(1, 1), 'MOD_ERR_X'));
