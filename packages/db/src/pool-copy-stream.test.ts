@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBankEntries } from './domains/banks.js';
 import { createPool, type Pool } from './pool.js';
@@ -43,6 +43,41 @@ describe('a COPY streamed to the client', () => {
       expect((await short.query<{ n: number }>('select 1 as n')).rows).toEqual([{ n: 1 }]);
     } finally {
       process.off('uncaughtException', onUncaught);
+    }
+  });
+
+  it('gives back no connection in the middle of a COPY whose reader went away: the next statement is answered', async () => {
+    // One connection, so the statement after the export gets the export's (before: still in its COPY, the
+    // statement queued behind it until the read timeout failed it, 'Query read timeout').
+    const one = createPool({
+      connectionString: db.connectionString,
+      schema: db.schema,
+      max: 1,
+      statementTimeoutMs: 1000,
+      queryTimeoutMs: 2000,
+    });
+    try {
+      const bank = randomUUID();
+      await db.pool.query(
+        `insert into banks (id, name, source, signal_types) values ($1, $2, 'test', '{sha256}')`,
+        [bank, `bank ${bank}`],
+      );
+      await db.pool.query(
+        `insert into bank_entries (bank_id, signal, value)
+         select $1, 'sha256', encode(sha256(i::text::bytea), 'hex') from generate_series(1, 50000) i`,
+        [bank],
+      );
+      // The curator's download is cut short after a few chunks (a closed tab, a network drop).
+      let chunks = 0;
+      const out = new Writable({
+        write(_chunk, _encoding, done) {
+          done(++chunks > 3 ? new Error('the client went away') : null);
+        },
+      });
+      await expect(exportBankEntries(one, bank, 'csv', out)).rejects.toThrow('the client went away');
+      expect((await one.query<{ n: number }>('select 1 as n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await one.end();
     }
   });
 });

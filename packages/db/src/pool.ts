@@ -68,6 +68,8 @@ export function createPool(options: PoolOptions): Pool {
 interface StreamStatement {
   submit: unknown;
   callback?: unknown;
+  /** Set on a COPY TO once it has given its last row (the server ended the statement). */
+  readableEnded?: boolean;
   once(event: 'close', listener: () => void): unknown;
 }
 const isStreamStatement = (q: unknown): q is StreamStatement =>
@@ -79,22 +81,29 @@ const isStreamStatement = (q: unknown): q is StreamStatement =>
  * called nothing: an uncaught TypeError that ended the process (every bank export did so). Such a statement gets a
  * callback that does nothing, and once its stream closes the one pg put in its place is called, which clears the
  * timer. A COPY FROM has its own, which it calls when it ends.
+ *
+ * A COPY TO closed before its end (its reader went away: a download cut short) leaves its connection in the middle
+ * of the COPY, the server still sending rows nobody reads: given back to the pool, the next statement on it waited
+ * behind them until the read timeout failed it. Its connection is ended then, so the pool drops it when released.
  */
-function settleReadTimeoutOnClose(statement: StreamStatement): void {
+function settleReadTimeoutOnClose(client: pg.PoolClient, statement: StreamStatement): void {
   if (typeof statement.callback === 'function') return;
   statement.callback = () => undefined;
-  statement.once('close', () => (statement.callback as () => void)());
+  statement.once('close', () => {
+    (statement.callback as () => void)();
+    if (statement.readableEnded !== true) void (client as unknown as pg.Client).end().catch(() => undefined);
+  });
 }
 
 /**
  * Every error a statement of `client` fails with is marked as the database's (`isDatabaseFailure`), whether the
  * statement was given a callback (`pool.query` runs that way) or answers a promise; streams (COPY) are left as
- * they are, their read timeout ended when they close (`settleReadTimeoutOnClose`).
+ * they are, their read timeout ended when they close and their connection when cut short (`settleReadTimeoutOnClose`).
  */
 function markQueryFailures(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const marked = (...args: unknown[]): unknown => {
-    if (isStreamStatement(args[0])) settleReadTimeoutOnClose(args[0]);
+    if (isStreamStatement(args[0])) settleReadTimeoutOnClose(client, args[0]);
     const last = args.length - 1;
     const callback = args[last];
     if (typeof callback === 'function')
