@@ -115,7 +115,9 @@ const toOverview = (r: Row): WebhookOverview => ({
  * The order webhooks of tenants of `kinds`, by tenant id: one tenant (`tenantId`), or a page (`limit` tenants after
  * `after`). Every such tenant is listed, with an endpoint or without (`url` null). The secret is never read: only
  * whether the row that holds it exists (the table requires one of 32 characters or more). The last change comes
- * from the audit log (found by its subject's ref), the delivery health from the deliveries and their attempts.
+ * from the audit log (through migration 0051's partial index on its webhook records alone: the statement's
+ * conditions on the record are that index's, keep them as they are), the delivery health from the deliveries and
+ * their attempts.
  */
 export async function listWebhookOverviews(
   db: Queryable,
@@ -140,8 +142,7 @@ export async function listWebhookOverviews(
        where x.tenant_id = t.id order by w.at desc, w.attempt desc limit 1) a on true
      left join lateral (
        select r.seq, r.record::jsonb as change from audit_records r
-       where r.seq in (select f.seq from audit_refs f where f.ref = t.id)
-         and r.record::jsonb ->> 'action' in ('webhook.set', 'webhook.cleared')
+       where r.record::jsonb ->> 'action' in ('webhook.set', 'webhook.cleared')
          and r.record::jsonb #>> '{subject,type}' = 'tenant' and r.record::jsonb #>> '{subject,id}' = t.id
        order by r.seq desc limit 1) c on true
      where t.kind = any($1::text[]) and ($2::text is null or t.id = $2) and ($3::text is null or t.id > $3)
