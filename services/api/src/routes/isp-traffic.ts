@@ -3,12 +3,12 @@ import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { UrlObserved, urlObservedCodec } from '@mod/contracts';
+import { deterministicUuid, UrlObserved, urlObservedCodec } from '@mod/contracts';
 import { normalizeUrl, UrlErrorCode, writtenUrlProblem } from '@mod/urls';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
 import { discardRest } from './body-drain.js';
-import { ErrorResponses, type RouteDeps, type TypedApp } from './common.js';
+import { ErrorResponses, idempotencyKeyOf, type RouteDeps, type TypedApp } from './common.js';
 import type { TrafficLineQuota } from './isp-traffic-quota.js';
 
 /** Bounds of one traffic-sample upload. */
@@ -100,23 +100,66 @@ async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
   }
 }
 
+type Outgoing = { key: string; value: Buffer };
+
 /**
- * Sends the events a batch at a time, in order, stopping at the first batch the broker does not take: answers how
- * many were queued, and the failure if there was one.
+ * Sends the events a batch at a time, in order, stopping at the first event the broker does not take: answers how
+ * many were queued (always a prefix of `events`), and the failure if there was one. See {@link queueInOrder}.
  */
 async function queueEvents(
   producer: RouteDeps['producer'],
   topic: string,
-  events: readonly { key: string; value: Buffer }[],
+  events: readonly Outgoing[],
 ): Promise<{ queued: number; failure?: unknown }> {
-  let queued = 0;
+  for (let queued = 0; queued < events.length; queued += TRAFFIC_LIMITS.batchSize) {
+    const sent = await queueInOrder(producer, topic, events.slice(queued, queued + TRAFFIC_LIMITS.batchSize));
+    if (sent.failure !== undefined) return { queued: queued + sent.queued, failure: sent.failure };
+  }
+  return { queued: events.length };
+}
+
+/**
+ * Sends `events` in one go or, when the broker refuses them, each half in turn, in order, down to one event (taken
+ * whole or not at all); answers how many were taken before the first event the broker does not take. A refused
+ * send may have been taken in part (the broker takes or refuses each partition's part of it on its own; a batch
+ * too large as a whole may go in halves): what it took is sent again with its halves, on the topic twice with one
+ * event id, and the work downstream, named by that id (the fetcher's submission ids), is done once for it.
+ */
+async function queueInOrder(
+  producer: RouteDeps['producer'],
+  topic: string,
+  events: readonly Outgoing[],
+): Promise<{ queued: number; failure?: unknown }> {
   try {
-    for (; queued < events.length; queued += TRAFFIC_LIMITS.batchSize)
-      await producer.send({ topic, messages: events.slice(queued, queued + TRAFFIC_LIMITS.batchSize) });
+    await producer.send({ topic, messages: events });
     return { queued: events.length };
   } catch (failure) {
-    return { queued, failure };
+    if (events.length <= 1) return { queued: 0, failure };
   }
+  const half = Math.ceil(events.length / 2);
+  const first = await queueInOrder(producer, topic, events.slice(0, half));
+  if (first.failure !== undefined) return first;
+  const second = await queueInOrder(producer, topic, events.slice(half));
+  return { ...second, queued: half + second.queued };
+}
+
+/**
+ * The event id of an upload's line: random, unless the upload carries an `Idempotency-Key`, when it is named by
+ * the tenant, the key, the line's number and its URL, so that the same upload sent again with the same key names
+ * each line as before and the work downstream, named by the event id, is done once for it.
+ */
+function lineEventId(tenantId: string, idempotencyKey: string | null, lineNo: number, href: string): string {
+  if (idempotencyKey === null) return randomUUID();
+  return deterministicUuid(`isp-traffic:${tenantId}:${idempotencyKey}:${lineNo}:${href}`);
+}
+
+/** What the 503 of an upload queued in part says: how many valid lines were queued, and where to start again. */
+function unqueuedMessage(queued: number, valid: number, lastQueuedLine: number | null): string {
+  const where =
+    lastQueuedLine === null
+      ? 'send the upload again'
+      : `the last queued was line ${lastQueuedLine}: send again only the lines after it`;
+  return `traffic samples could not all be queued: ${queued} of ${valid} were, and stay charged; ${where}`;
 }
 
 /**
@@ -143,10 +186,15 @@ export async function ispTrafficRoutes(
       bodyLimit: TRAFFIC_LIMITS.maxBodyBytes,
       schema: {
         consumes: SAMPLE_TYPES,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
         description:
           'JSON lines (application/x-ndjson), each {url, observedAt?, contentType?}; content-encoding gzip accepted. ' +
           `At most ${TRAFFIC_LIMITS.maxBodyBytes} bytes on the wire, ${TRAFFIC_LIMITS.maxDecodedBytes} decoded, ${TRAFFIC_LIMITS.maxLines} lines. ` +
-          "Valid lines are charged to the ISP's line quota (429 when over it); 503 when they cannot be queued, the lines not queued given back to the quota.",
+          "Valid lines are charged to the ISP's line quota (429 when over it); 503 when they cannot all be queued: the valid lines " +
+          'are queued in order, and the 503 says how many were and the number of the last line queued (those stay charged; the rest ' +
+          'are given back to the quota): send again the lines after it. With an Idempotency-Key (1-200 of A-Za-z0-9._:-) each line ' +
+          'is named by the key, its line number and URL, so an upload sent again whole with the same key is processed once per line ' +
+          '(its lines are charged again).',
         response: {
           202: Type.Object({
             accepted: Type.Integer(),
@@ -166,6 +214,7 @@ export async function ispTrafficRoutes(
           'MOD_ERR_API_UNSUPPORTED_MEDIA_TYPE',
           'content-encoding must be gzip or identity',
         );
+      const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
       const text = (await readBody(req.body as Readable, encoding === 'gzip')).toString('utf8');
       const errors: { line: number; code: string; message: string }[] = [];
       let rejected = 0;
@@ -173,7 +222,9 @@ export async function ispTrafficRoutes(
         rejected += 1;
         if (errors.length < TRAFFIC_LIMITS.maxErrorsReported) errors.push({ line, code, message });
       };
-      const events: { key: string; value: Buffer }[] = [];
+      const events: Outgoing[] = [];
+      /** The line number of each event. */
+      const lineNos: number[] = [];
       const lines = text.split('\n');
       const at = now().toISOString();
       for (let i = 0; i < lines.length; i++) {
@@ -213,7 +264,7 @@ export async function ispTrafficRoutes(
           continue;
         }
         const event: UrlObserved = {
-          eventId: randomUUID(),
+          eventId: lineEventId(p.tenantId, idempotencyKey, lineNo, url.url.href),
           tenantId: p.tenantId,
           source: 'api',
           url: url.url.href,
@@ -221,6 +272,7 @@ export async function ispTrafficRoutes(
           ...(value.contentType === undefined ? {} : { contentType: value.contentType }),
         };
         events.push({ key: url.url.host, value: urlObservedCodec.encode(event) });
+        lineNos.push(lineNo);
       }
       await deps.trafficLines.charge(p.tenantId, events.length);
       const sent = await queueEvents(deps.producer, topic, events);
@@ -231,9 +283,7 @@ export async function ispTrafficRoutes(
         await deps.trafficLines.refund(p.tenantId, unqueued).catch((err: unknown) => {
           req.log.error({ err, lines: unqueued }, 'could not give back the lines of a refused upload');
         });
-        throw unavailable(
-          `traffic samples could not be queued (${sent.queued} of ${events.length} were, and stay charged); try again`,
-        );
+        throw unavailable(unqueuedMessage(sent.queued, events.length, lineNos[sent.queued - 1] ?? null));
       }
       return reply.code(202).send({ accepted: events.length, rejected, errors });
     },
