@@ -18,7 +18,8 @@ import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
  * referred (never the HCMC police's hold), its page shows the hold alone, never what the citizen wrote, and the
  * officer releases it there. Each of the officer's reads of the report is on the audit record. More holds than a
  * page (51) are listed a page at a time ("more"), and one of the later page opens by its id. axe on each state,
- * screenshots; Vietnamese, then English.
+ * screenshots; Vietnamese, then English. A reviewer of the Hà Nội police (an authority may hold reviewers, to review
+ * cases) has no reports section, and a report's address shows it no page (the API refuses it every report route).
  */
 const available = chromiumAvailable();
 const audit = pageAudit();
@@ -333,8 +334,31 @@ describe.skipIf(!available)("a citizen's report referred to an authority in the 
     expect(await police.textContent('main')).toContain('Vụ án số 51/2026');
   }, 180_000);
 
+  it("shows a reviewer of an authority tenant no reports section, and a report's address no page of theirs", async () => {
+    const binh = await addPerson('police-hn', 'binh.reviewer', 'Lê Văn Bình', 'reviewer');
+    const reviewer = await (
+      await opened!.browser.newContext({ viewport: { width: 1280, height: 900 } })
+    ).newPage();
+    audit.watch(reviewer, opened!.origin);
+    await reviewer.goto(`${opened!.origin}/console/`);
+    await firstSignInAs(reviewer, 'binh.reviewer', binh.oneTimePassword, PASSWORD);
+    await reviewer.waitForSelector('nav a[href$="/review"]');
+    const anchors = await reviewer.locator('nav a').all();
+    const links = await Promise.all(anchors.map(async (a) => (await a.getAttribute('href')) ?? ''));
+    expect(links.some((h) => h.includes('/reports'))).toBe(false);
+    // The hotline's person still has it.
+    expect(await hotline.locator('nav a[href$="/reports"]').count()).toBe(1);
+
+    await reviewer.goto(`${opened!.origin}/console/reports/${referred}`);
+    await expect.poll(() => title(reviewer)).toBe('Không tìm thấy trang');
+    await reviewer.goto(`${opened!.origin}/console/reports`);
+    await expect.poll(() => title(reviewer)).toBe('Không tìm thấy trang');
+    expect(await reviewer.textContent('main')).not.toContain(DESCRIPTION);
+    await audit.look(reviewer, 'report-authority-reviewer');
+  }, 120_000);
+
   it('found no serious accessibility problem, no request to another origin, no refused script', () => {
-    expect(Object.keys(audit.findings)).toHaveLength(12);
+    expect(Object.keys(audit.findings)).toHaveLength(13);
     expect(audit.statesWithFindings()).toEqual({});
     expect(audit.pageProblems()).toEqual([]);
   });

@@ -27,6 +27,10 @@ export const PeopleMessages = {
     vi: 'Chức năng này chỉ dành cho người đã đăng nhập, không dùng khóa API.',
     en: 'This is for signed-in people, not for API keys.',
   },
+  'citizen-reports-oversight-only': {
+    vi: 'Báo cáo của người dân chỉ dành cho người kiểm duyệt của đường dây nóng và quản trị viên. Cơ quan chức năng xem các báo cáo được chuyển đến mình trong mục Báo cáo được chuyển.',
+    en: "Citizens' reports are for the hotline's and the administrators' reviewers only. An authority reads the reports referred to it under Referred reports.",
+  },
   csrf: {
     vi: 'Thiếu hoặc sai mã chống giả mạo yêu cầu (tiêu đề x-csrf-token).',
     en: 'Missing or wrong anti-forgery token (the x-csrf-token header).',

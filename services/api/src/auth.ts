@@ -14,7 +14,13 @@ import { type OrderScope } from '@mod/db/orders';
 import { Counter, type Registry } from '@mod/telemetry';
 import { type SessionCheck } from '@mod/db/people';
 import { clientAddressKey, isSessionTokenShaped } from '@mod/people';
-import { orderScopeFor, scopeFor, type TenantRule, type TenantScope } from './authz.js';
+import {
+  isTenantBoundReviewer,
+  orderScopeFor,
+  scopeFor,
+  type TenantRule,
+  type TenantScope,
+} from './authz.js';
 import { forbidden, rateLimited, unauthenticated, type ApiError } from './errors.js';
 import { peopleError } from './people-errors.js';
 import {
@@ -40,6 +46,8 @@ declare module 'fastify' {
     crossTenant?: readonly Role[];
     /** Roles of `crossTenant` that see other tenants' objects as people only: their machines' keys see their own. */
     crossTenantPeopleOnly?: readonly Role[];
+    /** The route reads citizens' reports: refused (403) to a reviewer of an authority tenant (authz.ts). */
+    citizenReports?: boolean;
     /** Milliseconds the whole request may take before a 503; 0 disables (streamed bulk bodies). */
     timeoutMs?: number;
   }
@@ -186,6 +194,11 @@ export function registerAuth(app: FastifyInstance, o: AuthOptions): void {
       throw await deny('session-only', peopleError(req, 'MOD_ERR_API_SESSION_REQUIRED', 'session-required'));
     }
     if (!roles.includes(p.role)) throw await deny('role', forbidden());
+    if (req.routeOptions.config.citizenReports === true && isTenantBoundReviewer(p))
+      throw await deny(
+        'citizen-reports',
+        peopleError(req, 'MOD_ERR_API_FORBIDDEN', 'citizen-reports-oversight-only'),
+      );
     req.principal = p;
   });
 }

@@ -1,4 +1,4 @@
-import type { Principal, Role } from '@mod/db/access';
+import type { Principal, Role, TenantKind } from '@mod/db/access';
 import type { OrderScope } from '@mod/db/orders';
 import type { SubmissionScope } from '@mod/db/submissions';
 
@@ -31,7 +31,23 @@ export interface RouteAccess {
    * operators every report).
    */
   crossTenantPeopleOnly?: readonly Role[];
+  /**
+   * The route reads citizens' reports (their text, subjects, owners, referrals): of the reviewers, only the
+   * oversight ones (`isOversightReviewer`) may use it; an authority tenant's reviewer is refused 403.
+   */
+  citizenReports?: boolean;
 }
+
+/**
+ * Tenant kinds whose reviewers are oversight: the hotline's and the administrators'. An authority tenant may hold
+ * reviewers too, to review cases, but they see what their authority sees: no citizen's report (those referred to
+ * it are the authority's, under /v1/referred-reports), and only the orders and submissions of their own authority.
+ */
+export const OVERSIGHT_REVIEWER_TENANT_KINDS: readonly TenantKind[] = ['hotline', 'admin'];
+
+/** Whether the caller is a reviewer of a tenant that is not oversight (in practice: of an authority). */
+export const isTenantBoundReviewer = (p: Pick<Principal, 'role' | 'tenantKind'>): boolean =>
+  p.role === 'reviewer' && !OVERSIGHT_REVIEWER_TENANT_KINDS.includes(p.tenantKind);
 
 /** The tenants whose objects a request may read or change. */
 export type TenantScope = { all: true } | { all: false; tenantId: string };
@@ -66,7 +82,8 @@ export const ORDER_OVERSIGHT_ROLES: readonly Role[] = ['reviewer', 'admin'];
 /**
  * The orders a caller may see and act on, on a route with `tenant: 'order'` (the rule itself, and its SQL, are
  * `OrderScope` in @mod/db):
- * - a role in the route's `crossTenant`: every order;
+ * - a role in the route's `crossTenant`: every order, except a reviewer of an authority tenant, who sees its
+ *   authority's (`isTenantBoundReviewer`);
  * - an authority: the orders its tenant issued by hand, the orders its tenant confirmed, and automatic (policy)
  *   orders no authority has confirmed yet, which any authority may review and confirm; never an order another
  *   authority issued or confirmed;
@@ -75,6 +92,7 @@ export const ORDER_OVERSIGHT_ROLES: readonly Role[] = ['reviewer', 'admin'];
  */
 export function orderScopeFor(access: RouteAccess, p: Principal): OrderScope {
   if (access.tenant !== 'order') throw new Error('orderScopeFor is for routes with tenant rule "order"');
+  if (isTenantBoundReviewer(p)) return { all: false, authorityTenantId: p.tenantId };
   if (access.crossTenant?.includes(p.role) === true) return { all: true };
   if (p.role === 'authority') return { all: false, authorityTenantId: p.tenantId };
   return { all: false, targetTenantId: p.tenantId };
@@ -93,6 +111,7 @@ export const SUBMISSION_OVERSIGHT_ROLES: readonly Role[] = ['reviewer', 'admin']
  * records about submissions) use it, so naming a submission never reads more than this.
  */
 export function submissionScopeFor(p: Principal): SubmissionScope {
+  if (isTenantBoundReviewer(p)) return { all: false, authorityTenantId: p.tenantId };
   if (SUBMISSION_OVERSIGHT_ROLES.includes(p.role)) return { all: true };
   if (p.role === 'authority') return { all: false, authorityTenantId: p.tenantId };
   return { all: false, tenantId: p.tenantId };

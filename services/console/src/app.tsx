@@ -1,7 +1,7 @@
 import type { ComponentChildren, ComponentType } from 'preact';
 import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { setApiLanguage } from './api/client.js';
-import type { PersonRole } from './api/types.js';
+import type { PersonRole, Session } from './api/types.js';
 import { DEFAULT_TIME_ZONE, I18nProvider, Languages, useI18n, type Language } from './i18n/locale.js';
 import type { MessageKey } from './i18n/vi.js';
 import { AdminPage } from './pages/admin.js';
@@ -44,15 +44,34 @@ const loadReport = (id: string) =>
   });
 
 /** The console's sections and who works in them (the API decides what each may do; this only shapes the menu). */
-const SECTIONS: readonly { path: string; label: MessageKey; roles: readonly PersonRole[] }[] = [
+const SECTIONS: readonly {
+  path: string;
+  label: MessageKey;
+  roles: readonly PersonRole[];
+  /** Not for an authority tenant's reviewer: citizens' reports are for oversight reviewers (the API answers 403). */
+  oversightReviewers?: true;
+}[] = [
   { path: 'desk', label: 'nav.desk', roles: ['authority', 'reviewer', 'admin'] },
   { path: 'stats', label: 'nav.stats', roles: ['authority', 'reviewer', 'admin'] },
   { path: 'review', label: 'nav.review', roles: ['reviewer', 'authority', 'admin'] },
-  { path: 'reports', label: 'nav.reports', roles: ['hotline', 'reviewer', 'admin', 'authority'] },
+  {
+    path: 'reports',
+    label: 'nav.reports',
+    roles: ['hotline', 'reviewer', 'admin', 'authority'],
+    oversightReviewers: true,
+  },
   { path: 'audit', label: 'nav.audit', roles: ['authority', 'admin'] },
   { path: 'curation', label: 'nav.curation', roles: ['curator', 'admin'] },
   { path: 'admin', label: 'nav.admin', roles: ['admin'] },
 ];
+
+/** The sections of a person: of their role, and no citizens' reports to a reviewer of an authority tenant. */
+const sectionsOf = (person: Pick<Session['person'], 'role' | 'tenantKind'>) =>
+  SECTIONS.filter(
+    (s) =>
+      s.roles.includes(person.role) &&
+      !(s.oversightReviewers === true && person.role === 'reviewer' && person.tenantKind === 'authority'),
+  );
 
 /** Zones a person may show times in: every zone Intl knows, the default first. */
 const TIME_ZONES = [
@@ -139,9 +158,9 @@ function NoSuchPage(props: { first: (typeof SECTIONS)[number] | undefined }) {
 }
 
 /** The pages of a signed-in person, by route. */
-function Pages(props: { role: PersonRole }) {
+function Pages(props: { person: Session['person'] }) {
   const { path, query } = useRoute();
-  const sections = SECTIONS.filter((s) => s.roles.includes(props.role));
+  const sections = sectionsOf(props.person);
   const first = sections[0]?.path ?? 'desk';
   useEffect(() => {
     if (path === '' || path === 'sign-in') navigate(first, { replace: true });
@@ -152,6 +171,12 @@ function Pages(props: { role: PersonRole }) {
   if (section === 'desk') return <DeskPage />;
   if (section === 'stats') return <Lazy key="stats" load={loadStats} />;
   const id = rest[0];
+  // A section hidden from the person (an authority's reviewer and the reports) is no page of theirs either.
+  if (
+    SECTIONS.some((s) => s.path === section && s.oversightReviewers) &&
+    !sections.some((s) => s.path === section)
+  )
+    return <NoSuchPage first={sections[0]} />;
   if (section === 'reports' && id !== undefined)
     return <Lazy key={`report-${id}`} load={() => loadReport(id)} />;
   if (section === 'reports') return <Lazy key="reports" load={loadReports} />;
@@ -230,7 +255,7 @@ function Shell() {
   const nav = (
     <nav aria-label={t('nav.label')}>
       <ul>
-        {SECTIONS.filter((s) => s.roles.includes(role)).map((s) => (
+        {sectionsOf(session.person).map((s) => (
           <li key={s.path}>
             <Link to={s.path} aria-current={current === s.path ? 'page' : undefined}>
               {t(s.label)}
@@ -247,7 +272,7 @@ function Shell() {
   return (
     <Frame nav={nav}>
       <PageGuard key={path}>
-        <Pages role={role} />
+        <Pages person={session.person} />
       </PageGuard>
     </Frame>
   );

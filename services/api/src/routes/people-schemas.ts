@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { SAFE_TEXT_PATTERN } from '@mod/contracts/text-rules';
 import { PersonRoles } from '@mod/db/people';
 import { LOGIN_PATTERN, SessionStages } from '@mod/people';
-import { TenantId } from './access-schemas.js';
+import { TenantId, TenantKindSchema } from './access-schemas.js';
 import { Nullable, Timestamp, Uuid } from './common.js';
 import type { RouteDeps } from './common.js';
 import type { PeopleSettings } from '../session-auth.js';
@@ -77,6 +77,7 @@ export const SessionBody = Type.Object(
       {
         id: Uuid,
         tenantId: TenantId,
+        tenantKind: TenantKindSchema,
         login: Type.String(),
         displayName: Type.String(),
         role: PersonRoleSchema,

@@ -39,6 +39,7 @@ const REFERRAL_READERS = {
   roles: ['hotline', 'reviewer', 'admin'],
   tenant: 'none',
   sessionOnly: true,
+  citizenReports: true,
 } as const;
 /** A referral is its authority's: another authority's referred report answers 404 (`referredScope`). */
 const REFERRED_READERS = { roles: ['authority'], tenant: 'own' } as const;

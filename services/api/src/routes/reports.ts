@@ -55,6 +55,8 @@ const READ_REPORTS = {
   tenant: 'own',
   crossTenant: REPORT_OVERSIGHT,
   crossTenantPeopleOnly: ['hotline'],
+  // An authority tenant's reviewer reads no citizen's report: its authority's are the referred ones.
+  citizenReports: true,
 } as const;
 
 /**
@@ -186,7 +188,12 @@ export async function reportRoutes(
     '/:id/owner',
     {
       // A named person takes responsibility: only a person, never a machine's key.
-      config: { roles: ['hotline', 'reviewer', 'admin'], tenant: 'none', sessionOnly: true },
+      config: {
+        roles: ['hotline', 'reviewer', 'admin'],
+        tenant: 'none',
+        sessionOnly: true,
+        citizenReports: true,
+      },
       schema: {
         description: [
           'The signed-in person takes responsibility for the report (the step "assigned", owned by them); audited.',

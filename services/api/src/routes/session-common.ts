@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '@mod/db';
+import { getTenant, type TenantKind } from '@mod/db/access';
 import { appendAudit, type AuditEntry } from '@mod/db/audit';
 import { getPerson, insertSession, setPendingTotp, type Person } from '@mod/db/people';
 import {
@@ -80,6 +81,8 @@ export async function totpEnrolment(
 /** What the session routes answer: the stage, the CSRF token, who, until when (and enrolment, when due). */
 export function sessionAnswer(a: {
   person: Person;
+  /** The kind of the person's tenant: the console shows an authority's reviewer no citizens' reports. */
+  tenantKind: TenantKind;
   stage: SessionStage;
   token: string;
   expiresAt: string;
@@ -92,6 +95,7 @@ export function sessionAnswer(a: {
     person: {
       id: a.person.id,
       tenantId: a.person.tenantId,
+      tenantKind: a.tenantKind,
       login: a.person.login,
       displayName: a.person.displayName,
       role: a.person.role,
@@ -131,6 +135,7 @@ export async function beginSession(
       ? new Date(a.now.getTime() + a.settings.absoluteTimeoutMs)
       : new Date(a.continues.expiresAt);
   const idleExpiresAt = Math.min(a.now.getTime() + a.settings.idleTimeoutMs, expiresAt.getTime());
+  const tenantKind = await tenantKindOf(db, a.person.tenantId);
   const { id } = await insertSession(db, {
     tokenSha256: tokenDigest(token),
     personId: a.person.id,
@@ -149,6 +154,7 @@ export async function beginSession(
     answer: (enrolment?: TotpEnrolment) => ({
       body: sessionAnswer({
         person: a.person,
+        tenantKind,
         stage: a.stage,
         token,
         expiresAt: expiresAt.toISOString(),
@@ -166,6 +172,13 @@ export async function personOf(db: Queryable, personId: string): Promise<Person>
   const person = await getPerson(db, personId);
   if (person === null) throw new Error(`person ${personId} of a live session vanished`);
   return person;
+}
+
+/** The kind of a person's tenant (a person's tenant is never deleted). */
+export async function tenantKindOf(db: Queryable, tenantId: string): Promise<TenantKind> {
+  const tenant = await getTenant(db, tenantId);
+  if (tenant === null) throw new Error(`tenant ${tenantId} of a person vanished`);
+  return tenant.kind;
 }
 
 /** An audit record of a person's own action (sign-in, password change, enrolment, sign-out). */

@@ -193,6 +193,7 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
       }
       return sessionAnswer({
         person,
+        tenantKind: req.principal!.tenantKind,
         stage: session.stage,
         token,
         expiresAt: session.expiresAt,
