@@ -38,8 +38,12 @@ let hotlinePerson: SignedIn;
 let reportId: string;
 beforeAll(async () => {
   call = await listenOnLoopback(api.app);
-  authPerson = await signedInPerson(api.db, 'ar-auth-a', 'reviewer', 'ar-auth-reviewer');
-  hotlinePerson = await signedInPerson(api.db, 'ar-hotline', 'reviewer', 'ar-hotline-reviewer');
+  // A reviewer person of the authority, and one of the hotline.
+  [authPerson, hotlinePerson] = await Promise.all(
+    (['ar-auth-a', 'ar-hotline'] as const).map((tenant) =>
+      signedInPerson(api.db, tenant, 'reviewer', `${tenant}.reviewer`),
+    ),
+  );
   const filed = await call(api.keys.platform, 'POST', '/v1/reports', {
     urls: ['https://authority-reviewer.example/photo.jpg'],
     category: 'other',
