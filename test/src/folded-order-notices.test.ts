@@ -116,4 +116,20 @@ describe('a blocking request folded into another authority’s order', () => {
     expect(heard(ow.receiver, [first.id])).toEqual([[first.id, 'order.actioned', 'actioned']]);
     expect(heard(second, [folded.id])).toEqual([]);
   });
+
+  it('hears of the escalation of the order it is folded into, once, as its own', async () => {
+    const url = 'https://blocked.example/folded/3';
+    const first = await orderBlocking(ow.keys['authority-1'], url);
+    const folded = await orderBlocking(secondKey, url);
+    ow.clock.advance(Date.parse(first.deadlineAt) - ow.clock.now().getTime() + 1000);
+    await ow.actioner.lifecycle.runClock();
+    await ow.actioner.lifecycle.runClock();
+    await sendWebhooks();
+    expect(heard(ow.receiver, [first.id]).filter(([, e]) => e === 'order.escalated')).toHaveLength(1);
+    expect(heard(second, [folded.id]).filter(([, e]) => e === 'order.escalated')).toEqual([
+      [folded.id, 'order.escalated', expect.any(String)],
+    ]);
+    const mine = await call(ow, secondKey, 'GET', `/v1/orders/${folded.id}`);
+    expect(mine.json<Order>().clock.escalatedAt).not.toBeNull();
+  });
 });
