@@ -45,8 +45,6 @@ const OPAQUE_ID_CHAR = /[^A-Za-z0-9._:/+=-]/g;
 const HEX_DIGEST = /^(?:[0-9a-f]{2})+$/;
 const NAME = /^[a-z][a-zA-Z0-9_.-]{0,31}$/;
 const VERSION_CHAR = /[^A-Za-z0-9._:+/-]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/g;
 /** Half of a surrogate pair, which has no UTF-8 form (canonical JSON refuses it). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /** Longest string inside an evidence document that is indexed as a reference. */
@@ -81,19 +79,6 @@ export function normaliseAction(action: string): string {
   if (parts.length === 0) return 'unknown.done';
   if (parts.length === 1) parts.push('done');
   return parts.join('.');
-}
-
-/** At most 280 characters without control characters (each becomes a space); empty becomes null. */
-export function normaliseReason(reason: string | null | undefined): string | null {
-  if (reason === null || reason === undefined) return null;
-  let s = reason.replace(CONTROL, ' ');
-  if (s.length > RECORD_LIMITS.reasonMaxChars) {
-    s = s.slice(0, RECORD_LIMITS.reasonMaxChars - 1);
-    // Never leave half of a surrogate pair behind (it has no UTF-8 form).
-    if (/[\uD800-\uDBFF]$/.test(s)) s = s.slice(0, -1);
-    s += '…';
-  }
-  return s.trim() === '' ? null : s;
 }
 
 /** C0 controls, DEL and C1 controls (ESC, CR, LF, CSI…): each becomes a space in a committed text. */

@@ -27,7 +27,6 @@ export {
   auditRefsOf,
   normaliseId,
   normaliseAction,
-  normaliseReason,
   toJsonValue,
   committableText,
   type CommittedText,
