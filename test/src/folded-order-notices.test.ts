@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '@mod/db/orders';
-import { setWebhookEndpoint } from '@mod/db/orders';
-import { seedTenants } from '@mod/testing';
 import {
+  addTenantWithReceiver,
   call,
   startOrdersWorld,
-  startWebhookReceiver,
   type OrdersWorld,
   type WebhookReceiver,
 } from './orders-helpers.js';
@@ -21,11 +19,7 @@ let secondKey: string;
 
 beforeAll(async () => {
   ow = await startOrdersWorld();
-  second = await startWebhookReceiver(ow.clock);
-  ({ 'authority-2': secondKey = '' } = await seedTenants(ow.world.db, [
-    { id: 'authority-2', kind: 'authority', role: 'authority' },
-  ]));
-  await setWebhookEndpoint(ow.world.db, { tenantId: 'authority-2', url: second.url, secret: second.secret });
+  ({ key: secondKey, receiver: second } = await addTenantWithReceiver(ow, { id: 'authority-2', role: 'authority' }));
 });
 afterAll(async () => {
   await second?.close();

@@ -263,6 +263,20 @@ export async function startOrdersWorld(
   return ow;
 }
 
+/**
+ * One more tenant of the orders world (`role` as its kind), its API key, and its own webhook receiver on 127.0.0.1
+ * set as its endpoint. The caller closes the receiver.
+ */
+export async function addTenantWithReceiver(
+  ow: OrdersWorld,
+  tenant: { id: string; role: 'authority' | 'isp' | 'platform' },
+): Promise<{ key: string; receiver: WebhookReceiver }> {
+  const receiver = await startWebhookReceiver(ow.clock);
+  const keys = await seedTenants(ow.world.db, [{ id: tenant.id, kind: tenant.role, role: tenant.role }]);
+  await setWebhookEndpoint(ow.world.db, { tenantId: tenant.id, url: receiver.url, secret: receiver.secret });
+  return { key: keys[tenant.id] ?? '', receiver };
+}
+
 /** A hit in the world's automatic bank (`publishVerdict` makes it real: an entry holding the verdict's digest). */
 export const automaticHit = (over: Partial<Hit> = {}): Hit => ({
   bankId: randomUUID(),
