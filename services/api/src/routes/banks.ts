@@ -355,7 +355,14 @@ export async function bankRoutes(app: TypedApp, deps: BankRouteDeps): Promise<vo
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-store',
       });
-      await exportBankEntries(deps.db, bank.id, req.query.format, reply.raw);
+      try {
+        await exportBankEntries(deps.db, bank.id, req.query.format, reply.raw);
+      } catch (err) {
+        // The status and part of the list are sent: only a closed connection tells the client the list is cut
+        // short (left open, its download waited for ever on a response no longer written).
+        reply.raw.destroy();
+        throw err;
+      }
       reply.raw.end();
     },
   );
