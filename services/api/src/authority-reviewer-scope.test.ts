@@ -39,11 +39,10 @@ let reportId: string;
 beforeAll(async () => {
   call = await listenOnLoopback(api.app);
   // A reviewer person of the authority, and one of the hotline.
-  [authPerson, hotlinePerson] = await Promise.all(
-    (['ar-auth-a', 'ar-hotline'] as const).map((tenant) =>
-      signedInPerson(api.db, tenant, 'reviewer', `${tenant}.reviewer`),
-    ),
-  );
+  [authPerson, hotlinePerson] = await Promise.all([
+    signedInPerson(api.db, 'ar-auth-a', 'reviewer', 'ar-auth-a.reviewer'),
+    signedInPerson(api.db, 'ar-hotline', 'reviewer', 'ar-hotline.reviewer'),
+  ]);
   const filed = await call(api.keys.platform, 'POST', '/v1/reports', {
     urls: ['https://authority-reviewer.example/photo.jpg'],
     category: 'other',
