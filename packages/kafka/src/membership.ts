@@ -1,5 +1,6 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import type { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
+import { isProtocolError } from './errors.js';
 
 /**
  * Static membership ids in use in this process, per group. Two runners of one group in one process (tests run
@@ -27,15 +28,6 @@ export const releaseInstanceId = (groupId: string, id: string | undefined) =>
  * and rejoins after a fenced heartbeat on its own, without surfacing the error.
  */
 const requests = tracingChannel('plt:kafka:connections:api');
-
-/** Whether an error (or one it wraps) is the broker's protocol error `apiId` (numeric `code`). */
-function isProtocolError(err: unknown, apiId: string, code: number, depth = 0): boolean {
-  if (depth > 5 || typeof err !== 'object' || err === null) return false;
-  const e = err as { apiId?: unknown; apiCode?: unknown; errors?: unknown; cause?: unknown };
-  if (e.apiId === apiId || e.apiCode === code) return true;
-  const nested = Array.isArray(e.errors) ? (e.errors as unknown[]) : [];
-  return [...nested, e.cause].some((inner) => isProtocolError(inner, apiId, code, depth + 1));
-}
 
 /** Whether an error (or one it wraps) is the broker's FENCED_INSTANCE_ID (code 82). */
 export const isFencedInstance = (err: unknown): boolean => isProtocolError(err, 'FENCED_INSTANCE_ID', 82);

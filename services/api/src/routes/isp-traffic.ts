@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { deterministicUuid, UrlObserved, urlObservedCodec } from '@mod/contracts';
+import { isRecordRefusal } from '@mod/kafka';
 import { normalizeUrl, UrlErrorCode, writtenUrlProblem } from '@mod/urls';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
@@ -119,7 +120,7 @@ async function queueEvents(
 }
 
 /**
- * Sends `events` in one go or, when the broker refuses them, each half in turn, in order, down to one event (taken
+ * Sends `events` in one go or, when the broker refuses the records (`isRecordRefusal`), each half in turn, in order, down to one event (taken
  * whole or not at all); answers how many were taken before the first event the broker does not take. A refused
  * send may have been taken in part (the broker takes or refuses each partition's part of it on its own; a batch
  * too large as a whole may go in halves): what it took is sent again with its halves, on the topic twice with one
@@ -134,7 +135,8 @@ async function queueInOrder(
     await producer.send({ topic, messages: events });
     return { queued: events.length };
   } catch (failure) {
-    if (events.length <= 1) return { queued: 0, failure };
+    // Only a refusal of the records themselves may spare a smaller send; a broker out of reach fails it alike.
+    if (events.length <= 1 || !isRecordRefusal(failure)) return { queued: 0, failure };
   }
   const half = Math.ceil(events.length / 2);
   const first = await queueInOrder(producer, topic, events.slice(0, half));
