@@ -28,6 +28,11 @@ export const ClassifierErrorCode = {
   INVALID_ARGUMENT: 'MOD_ERR_CLASSIFIER_INVALID_ARGUMENT',
   /** The classifier was used after `dispose()`. */
   DISPOSED: 'MOD_ERR_CLASSIFIER_DISPOSED',
+  /**
+   * A worker of the service's pool ended without answering (its heap past the pool's limit, an exit) on this content
+   * alone, twice, the pool classifying other media after each (`MAX_WORKER_CRASHES` of `@mod/hashing`); dead-lettered.
+   */
+  WORKER_CRASHED: 'MOD_ERR_CLASSIFIER_WORKER_CRASHED',
   /** Inference failed for a reason that is neither input nor model (a bug); reported, never thrown from the task. */
   INTERNAL: 'MOD_ERR_CLASSIFIER_INTERNAL',
 } as const;

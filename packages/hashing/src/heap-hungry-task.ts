@@ -6,15 +6,10 @@
  * a small `maxOldGenerationSizeMb`.
  */
 import hashTask from './hash-task.js';
-import { isHeapHungry } from './heap-hungry.js';
+import { exhaustHeap, isHeapHungry } from './heap-hungry.js';
 import type { HashTaskInput, HashTaskOutput } from './task-types.js';
 
 export default async function heapHungryTask(input: HashTaskInput): Promise<HashTaskOutput> {
   if (input?.bytes instanceof ArrayBuffer && isHeapHungry(new Uint8Array(input.bytes))) exhaustHeap();
   return hashTask(input);
-}
-
-function exhaustHeap(): never {
-  const held: object[] = [];
-  for (;;) held.push({ index: held.length, text: `object ${held.length}` });
 }

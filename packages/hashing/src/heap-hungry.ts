@@ -10,3 +10,9 @@ export function isHeapHungry(bytes: Uint8Array): boolean {
   for (let i = 0; i < 4; i++) if (bytes[HEAP_HUNGRY_AT + i] !== HEAP_HUNGRY_CHUNK.charCodeAt(i)) return false;
   return true;
 }
+
+/** Holds objects on the worker's V8 heap until it is past the pool's `resourceLimits` (test tasks only). */
+export function exhaustHeap(): never {
+  const held: object[] = [];
+  for (;;) held.push({ index: held.length, text: `object ${held.length}` });
+}

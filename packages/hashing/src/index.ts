@@ -27,6 +27,13 @@ export { checkJpegScans, jpegScanCount, MAX_JPEG_SCANS } from './jpeg-scans.js';
 export type { DecodedImage, DecodeOptions, ReducedDecode } from './decode.js';
 export { exactHashes } from './exact.js';
 export { probeImage } from './probe-image.js';
+export {
+  createContentStrikes,
+  MAX_WORKER_CRASHES,
+  sha256Key,
+  type ContentStrikes,
+  type Strike,
+} from './content-strikes.js';
 export type { ExactHashes } from './exact.js';
 export { blockhash, BlockhashAccumulator, blockhashAccumulator, BlockhashMethod } from './blockhash.js';
 export type { RowRunSums } from './row-sums.js';

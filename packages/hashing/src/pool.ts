@@ -89,12 +89,12 @@ export async function runHashTask(
 }
 
 /**
- * Piscina's own refusals of a task (the pool's state, never the task's): a full queue, a pool destroyed or closed
+ * Piscina's own refusals of a task (the pool's state, never the task's), for any Piscina pool (the classifier's too): a full queue, a pool destroyed or closed
  * with the task in it. Piscina gives them no code, only these fixed messages (`piscina/dist/errors.js`; `pool.test.ts`
  * pins the queue's, `pool-crash.test.ts` the destroy's). Any other rejection is the worker that ran the task ending without answering:
  * its exit ('worker exited with code: N'), an error it did not catch, `ERR_WORKER_OUT_OF_MEMORY`.
  */
-function isPoolRefusal(err: unknown): boolean {
+export function isPoolRefusal(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return err.name === 'AbortError' || PISCINA_REFUSALS.has(err.message);
 }

@@ -147,4 +147,9 @@ export function heapHungryPng(background = '#808080'): Promise<Buffer> {
 }
 
 /** Absolute path of the compiled `heap-hungry-task` (test support), for `new Piscina({ filename, resourceLimits })`. */
-export const heapHungryTaskFilename: string = fileURLToPath(new URL('./heap-hungry-task.js', import.meta.url));
+export const heapHungryTaskFilename: string = fileURLToPath(
+  new URL('./heap-hungry-task.js', import.meta.url),
+);
+
+/** For test tasks of other pools (the classifier's) that crash on `heapHungryPng` as `heap-hungry-task` does. */
+export { exhaustHeap, isHeapHungry } from './heap-hungry.js';

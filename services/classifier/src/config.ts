@@ -5,6 +5,12 @@ import { commonSpec, deadLettersSpec, env, partnerTopicsSpec } from '@mod/config
 import { defaultDecodeLimits, defaultMaxHashedFrames, FRAMES_EXAMINED_PER_HASHED } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
+/**
+ * Default `CLASSIFIER_WORKER_MAX_HEAP_MB`: 8× the 32 MiB a worker was measured to need for the models and a batch of
+ * two 1920×1080 photos (16 is too little for the models: the worker ends on its first task).
+ */
+const DEFAULT_WORKER_MAX_HEAP_MB = 256;
+
 export const classifierSpec = {
   ...commonSpec,
   ...partnerTopicsSpec,
@@ -19,6 +25,12 @@ export const classifierSpec = {
     min: 1,
     max: 64,
     doc: 'classifier worker threads (each loads the models); give it the cores it may use',
+  }),
+  CLASSIFIER_WORKER_MAX_HEAP_MB: env.integer({
+    default: DEFAULT_WORKER_MAX_HEAP_MB,
+    min: 32,
+    max: 4096,
+    doc: `V8 heap of each classifier worker thread, in MiB (32 to 4096; the models take about 32): media whose decode or scoring takes its worker past it ends that worker alone (the pool starts another), not the whole classifier; the same content crashing its worker twice, the pool classifying other media after each, is dead-lettered with MOD_ERR_CLASSIFIER_WORKER_CRASHED. Decoded pixels and the models' weights are outside it (CLASSIFIER_MAX_DECODED_BYTES bounds the former). Default ${DEFAULT_WORKER_MAX_HEAP_MB}. Count CLASSIFIER_THREADS × this in the memory limit`,
   }),
   CLASSIFIER_BATCH_SIZE: env.integer({
     default: 4,

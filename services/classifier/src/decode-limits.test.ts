@@ -1,24 +1,19 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Classified } from '@mod/contracts';
-import type { SubmissionScanState } from '@mod/db/submissions';
 import { Counter, Histogram, createLogger, createRegistry } from '@mod/telemetry';
-import { createTestSchema, interlaced16BitBomb, uploadedMediaMessage, type TestDatabase } from '@mod/testing';
-import { createClassifyStep } from './classify-step.js';
+import { createTestSchema, interlaced16BitBomb, type TestDatabase } from '@mod/testing';
 import { createMediaClassifier, type MediaClassifier } from './media-classifier.js';
+import { scannedMediaStep } from './scanned-media.test-helper.js';
 
 // The classifier's own decode limits, through its worker pool with the real models and PostgreSQL: media the
 // scanner took but whose decode would not fit the classifier's budget is dead-lettered with its code, and the next
 // message is classified as usual.
 
-const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
 const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
 const photo = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
 const sea = readFileSync(new URL('../../../packages/classifier/fixtures/sea.jpg', import.meta.url));
 const bomb = interlaced16BitBomb();
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 let db: TestDatabase;
 const classifiers: MediaClassifier[] = [];
@@ -49,49 +44,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** The classify step over `classifier`, with every media scanned and matching nothing. */
-function stepOver(classifier: MediaClassifier) {
-  const published: Classified[] = [];
-  const step = createClassifyStep({
-    mediaTopic: MEDIA_TOPIC,
-    topicPrefix: 'p.',
-    scanState: (id) => Promise.resolve(states.get(id) ?? null),
-    tenants: { get: () => Promise.resolve({ kind: 'platform', disabled: false }) },
-    classify: (digest, bytes) => classifier.classify(digest, bytes),
-    publish: (c) => {
-      published.push(c);
-      return Promise.resolve();
-    },
-    verdictWaitMs: 60_000,
-    maxMediaBytes: 12 * 1024 * 1024,
-    skipped: new Counter({
-      name: 'skipped',
-      help: 'skipped',
-      labelNames: ['reason'],
-      registers: [createRegistry('test')],
-    }),
-  });
-  return { step, published };
-}
-
-const states = new Map<string, SubmissionScanState>();
-
-/** A media message whose submission was scanned with no match. */
-function scannedMedia(bytes: Buffer) {
-  const submissionId = randomUUID();
-  states.set(submissionId, {
-    tenantId: 'platform-1',
-    status: 'scanned',
-    decision: 'no-match',
-    sha256: sha256(bytes),
-    classifiedAt: null,
-  });
-  return { submissionId, message: uploadedMediaMessage({ topic: MEDIA_TOPIC, submissionId, value: bytes }) };
-}
-
 describe('classifier decode limits (worker pool, real models and PostgreSQL)', () => {
   it('dead-letters media whose decode would not fit, without decoding it, and classifies the next', async () => {
-    const { step, published } = stepOver(mediaClassifier());
+    const { step, published, scannedMedia } = scannedMediaStep(mediaClassifier());
     // The header of a 10000×10000 16-bit interlaced RGBA PNG: its pixels cannot be decoded, so this code can only
     // come from the check before the decode.
     const refused = await step(scannedMedia(bomb).message);
@@ -102,7 +57,7 @@ describe('classifier decode limits (worker pool, real models and PostgreSQL)', (
   });
 
   it('applies its own budget (CLASSIFIER_MAX_DECODED_BYTES) to media the scanner took', async () => {
-    const { step, published } = stepOver(mediaClassifier({ maxDecodedBytes: 1024 }));
+    const { step, published, scannedMedia } = scannedMediaStep(mediaClassifier({ maxDecodedBytes: 1024 }));
     // Another photo than the first test's: a classification is cached by digest and never decoded again.
     expect(await step(scannedMedia(sea).message)).toMatchObject({
       kind: 'dlq',

@@ -12,15 +12,12 @@ import {
 import type { Classification } from '@mod/contracts';
 import { toDatabaseError, type Queryable } from '@mod/db';
 import { findClassification, saveClassification, type StoredClassification } from '@mod/db/submissions';
+import { createContentStrikes, probeImage, sha256Key } from '@mod/hashing';
 import type { Counter, Histogram, Logger } from '@mod/telemetry';
 import { cachedResultStands, classificationOf, storedFramesOf, unexaminedFrames } from './frame-risk.js';
+import { afterCrash, runClassifyTask, type ClassifyFailure, type TaskEnd } from './worker-crash.js';
 
-/** Why the classifier could not classify an input (the bytes themselves, or the models). */
-export interface ClassifyFailure {
-  code: string;
-  message: string;
-  retriable: boolean;
-}
+export type { ClassifyFailure } from './worker-crash.js';
 
 export type ClassifyOutcome =
   | { ok: true; classification: Classification }
@@ -53,6 +50,13 @@ export interface MediaClassifierOptions {
   decodeTimeoutMs?: number;
   /** Distinct frames of a multi-frame file scored at most; the package default (the scanner's) when absent. */
   maxFrames?: number;
+  /**
+   * Each worker's V8 heap, in MiB (`CLASSIFIER_WORKER_MAX_HEAP_MB`): media that takes a worker past it ends that
+   * worker alone (the pool starts another), counted against the media (`afterCrash`). Node's default when absent.
+   */
+  workerMaxHeapMb?: number;
+  /** The pool's task file; `classifyTaskFilename` when absent (tests give `heapHungryClassifyTaskFilename`). */
+  taskFilename?: string;
   logger: Logger;
   outcomes: Counter<'outcome'>;
   batches: Histogram;
@@ -60,9 +64,16 @@ export interface MediaClassifierOptions {
   unexaminedFrames?: Counter<'reason'>;
 }
 
+type Settled =
+  | ClassifierResult
+  | { ok: false; error: ClassifyFailure }
+  | { ok: false; crash: Error; alone: boolean };
+
 interface Pending {
   bytes: Uint8Array;
-  resolve: (result: ClassifierResult | { ok: false; error: ClassifyFailure }) => void;
+  /** In a task of its own (after a crash of a task it shared, or a probe), so that a crash names it. */
+  alone: boolean;
+  resolve: (result: Settled) => void;
 }
 
 /**
@@ -81,49 +92,85 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
     ...(options.maxFrames === undefined ? {} : { maxFrames: options.maxFrames }),
   };
   const pool = new Piscina<ClassifyTaskInput, ClassifyTaskOutput>({
-    filename: classifyTaskFilename,
+    filename: options.taskFilename ?? classifyTaskFilename,
     workerData,
     maxThreads: options.threads,
     minThreads: options.threads,
+    ...(options.workerMaxHeapMb === undefined
+      ? {}
+      : { resourceLimits: { maxOldGenerationSizeMb: options.workerMaxHeapMb } }),
   });
   const waiting: Pending[] = [];
   let running = 0;
+  // Crashes counted by content, as the scanner counts its hash workers' (`@mod/hashing`).
+  const strikes = createContentStrikes();
+
+  /** The next task's images: one alone, or up to `batchSize` that may share a task. */
+  function nextBatch(): Pending[] {
+    if (waiting[0]!.alone) return waiting.splice(0, 1);
+    const shared = waiting.findIndex((p) => p.alone);
+    return waiting.splice(0, Math.min(options.batchSize, shared === -1 ? waiting.length : shared));
+  }
+
+  function settle(batch: Pending[], end: TaskEnd): void {
+    batch.forEach((p, i) => {
+      if (end.kind === 'crashed') p.resolve({ ok: false, crash: end.crash, alone: batch.length === 1 });
+      else if (end.kind === 'refused') p.resolve({ ok: false, error: end.error });
+      else if (!end.out.ok) p.resolve({ ok: false, error: end.out.error });
+      else
+        p.resolve(
+          end.out.results[i] ?? {
+            ok: false,
+            error: { code: 'MOD_ERR_CLASSIFIER_INTERNAL', message: 'no result', retriable: false },
+          },
+        );
+    });
+  }
 
   function pump(): void {
     while (running < options.threads && waiting.length > 0) {
-      const batch = waiting.splice(0, options.batchSize);
+      const batch = nextBatch();
       running++;
       options.batches.observe(batch.length);
-      const buffers = batch.map((p) => p.bytes.buffer as ArrayBuffer);
-      pool
-        .run({ images: buffers }, { transferList: buffers })
-        .then(
-          (out) => {
-            batch.forEach((p, i) => {
-              if (!out.ok) p.resolve({ ok: false, error: out.error });
-              else
-                p.resolve(
-                  out.results[i] ?? {
-                    ok: false,
-                    error: { code: 'MOD_ERR_CLASSIFIER_INTERNAL', message: 'no result', retriable: false },
-                  },
-                );
-            });
-          },
-          (err: unknown) => {
-            const error = {
-              code: 'MOD_ERR_CLASSIFIER_INTERNAL',
-              message: err instanceof Error ? err.message : String(err),
-              retriable: true,
-            };
-            for (const p of batch) p.resolve({ ok: false, error });
-          },
-        )
-        .finally(() => {
-          running--;
-          pump();
-        });
+      void runClassifyTask(
+        pool,
+        batch.map((p) => p.bytes.buffer as ArrayBuffer),
+      ).then((end) => {
+        settle(batch, end);
+        running--;
+        pump();
+      });
     }
+  }
+
+  /** Queues a copy of `bytes` of its own (a worker takes ownership of the buffer it gets). */
+  function enqueue(bytes: Uint8Array, alone: boolean): Promise<Settled> {
+    const own = Uint8Array.prototype.slice.call(bytes);
+    return new Promise<Settled>((resolve) => {
+      waiting.push({ bytes: own, alone, resolve });
+      pump();
+    });
+  }
+  // Whether the pool still answers, asked after a crash: the probe image alone; a crash or a refusal says no.
+  const poolAnswers = async (): Promise<boolean> => {
+    const r = await enqueue(probeImage(), true);
+    return !('crash' in r) && (r.ok || !r.error.retriable);
+  };
+
+  /**
+   * The model's result for `bytes`. A crash of a task the media shared is tried again with the media alone (the
+   * crash names none of them); a crash of its own task is counted against it (`afterCrash`).
+   */
+  async function classifyInPool(
+    sha256: string,
+    bytes: Uint8Array,
+  ): Promise<ClassifierResult | { ok: false; error: ClassifyFailure }> {
+    let result = await enqueue(bytes, false);
+    if ('crash' in result && !result.alone) result = await enqueue(bytes, true);
+    if ('crash' in result)
+      return { ok: false, error: await afterCrash(sha256, result.crash, poolAnswers, strikes) };
+    if (result.ok) strikes.forget(sha256Key(sha256));
+    return result;
   }
 
   return {
@@ -140,13 +187,7 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
       }
       // A worker takes ownership of the buffer it gets: a copy of its own (a consumed record's buffer may be a
       // view into a fetch, or not transferable at all). A copy of an image at the model's pace costs nothing.
-      const own = Uint8Array.prototype.slice.call(bytes);
-      const result = await new Promise<ClassifierResult | { ok: false; error: ClassifyFailure }>(
-        (resolve) => {
-          waiting.push({ bytes: own, resolve });
-          pump();
-        },
-      );
+      const result = await classifyInPool(sha256, bytes);
       if (!result.ok) {
         options.outcomes.inc({ outcome: 'failed' });
         return { ok: false, error: result.error };

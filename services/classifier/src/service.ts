@@ -34,6 +34,7 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
     db,
     modelsDir: config.MODELS_DIR,
     threads: config.CLASSIFIER_THREADS,
+    workerMaxHeapMb: config.CLASSIFIER_WORKER_MAX_HEAP_MB,
     batchSize: config.CLASSIFIER_BATCH_SIZE,
     maxDecodedBytes: config.CLASSIFIER_MAX_DECODED_BYTES,
     decodeTimeoutMs: config.CLASSIFIER_DECODE_TIMEOUT_MS,

@@ -1,0 +1,65 @@
+import type { Piscina } from 'piscina';
+import { ClassifierErrorCode, type ClassifyTaskInput, type ClassifyTaskOutput } from '@mod/classifier';
+import { MAX_WORKER_CRASHES, sha256Key, type ContentStrikes } from '@mod/hashing';
+import { isPoolRefusal } from '@mod/hashing/pool';
+
+/** Why the classifier could not classify an input (the bytes themselves, the models, or the pool). */
+export interface ClassifyFailure {
+  code: string;
+  message: string;
+  retriable: boolean;
+}
+
+/** How one task of the classifier's pool ended: answered, refused by the pool, or its worker ended without answering. */
+export type TaskEnd =
+  | { kind: 'answered'; out: ClassifyTaskOutput }
+  | { kind: 'refused'; error: ClassifyFailure }
+  | { kind: 'crashed'; crash: Error };
+
+/**
+ * Runs one task of the pool (its buffers moved) and tells, as the scanner's `runHashTask` does, piscina's own
+ * refusals (queue full, pool closed: the pool's state, retried) from a worker that ended without answering (its
+ * heap past `resourceLimits`, an exit, an error it did not catch: maybe the content's, see `afterCrash`).
+ */
+export async function runClassifyTask(
+  pool: Piscina<ClassifyTaskInput, ClassifyTaskOutput>,
+  images: ArrayBuffer[],
+): Promise<TaskEnd> {
+  try {
+    return { kind: 'answered', out: await pool.run({ images }, { transferList: images }) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (isPoolRefusal(err))
+      return { kind: 'refused', error: { code: ClassifierErrorCode.INTERNAL, message, retriable: true } };
+    return { kind: 'crashed', crash: err instanceof Error ? err : new Error(message) };
+  }
+}
+
+/**
+ * What follows a worker crash on content (`sha256`) classified alone in its task: retried when the pool then fails
+ * its probe (`poolAnswers`: `probeImage` of `@mod/hashing` in a task alone; the pool, not the content, may be at fault; counted against nothing) or
+ * at the content's first crash in a healthy pool; the `MAX_WORKER_CRASHES`th crash of the same content (the scanner's
+ * bound and store, `createContentStrikes`) is not retriable, `MOD_ERR_CLASSIFIER_WORKER_CRASHED`: the media is
+ * dead-lettered, where it was retried for ever and held its partition.
+ */
+export async function afterCrash(
+  sha256: string,
+  crash: Error,
+  poolAnswers: () => Promise<boolean>,
+  strikes: ContentStrikes,
+): Promise<ClassifyFailure> {
+  const code = ClassifierErrorCode.WORKER_CRASHED;
+  if (!(await poolAnswers()))
+    return {
+      code,
+      message: `classifier worker crashed: ${crash.message}; the pool failed its probe after it, so the crash is counted against no media`,
+      retriable: true,
+    };
+  if (strikes.count('crash', sha256Key(sha256)) < MAX_WORKER_CRASHES)
+    return { code, message: `classifier worker crashed: ${crash.message}`, retriable: true };
+  return {
+    code,
+    message: `classifier worker crashed: ${crash.message} (${MAX_WORKER_CRASHES} times, the pool classifying other media after each)`,
+    retriable: false,
+  };
+}
