@@ -1,10 +1,11 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { withTransaction } from '@mod/db';
 import {
   confirmTotp,
   createSignInStore,
   getPersonSecrets,
+  lockPasswordHash,
   revokeSession,
   revokeSessionsOf,
   setPersonPassword,
@@ -19,6 +20,7 @@ import {
   verifyTotp,
 } from '@mod/people';
 import { languageOf, peopleError, peopleErrorWithText } from '../people-errors.js';
+import { forgetDeadSession } from '../session-auth.js';
 import { ErrorResponses, type TypedApp } from './common.js';
 import {
   Password,
@@ -109,11 +111,15 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
         throw peopleError(req, 'MOD_ERR_API_SAME_PASSWORD', 'same-password');
       const hash = await hashNewPassword(deps, req.body.newPassword);
       const answer = await withTransaction(db, async (c) => {
-        await setPersonPassword(c, session.personId, hash, at);
-        const ended = await revokeSessionsOf(c, session.personId, 'password-changed', at, session.id);
+        // The password this session verified (or began with) must still be the person's, and the session live: an
+        // admin's reset (or another change) since then ended it, and a new password now would undo that reset.
+        if ((await lockPasswordHash(c, session.personId)) !== secrets.passwordHash)
+          throw endedSession(req, reply);
         // This session goes on under a new token too: a copy of its token (lifted from this browser, the theft a
         // password change answers) must end with the old password, as every other session does.
-        await revokeSession(c, session.id, 'password-changed', at);
+        if (!(await revokeSession(c, session.id, 'password-changed', at))) throw endedSession(req, reply);
+        await setPersonPassword(c, session.personId, hash, at);
+        const ended = await revokeSessionsOf(c, session.personId, 'password-changed', at, session.id);
         const person = await personOf(c, session.personId);
         const stage =
           secrets.totpSecretSealed === null ? 'totp' : session.stage === 'password' ? 'full' : session.stage;
@@ -177,8 +183,10 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
         // Every other session began without this second factor (one signed in with a stolen password, waiting
         // to enrol its own authenticator over this one): it ends now, as other sessions do at a password change.
         const ended = await revokeSessionsOf(c, session.personId, 'totp-enrolled', at, session.id);
-        // The session gained the API: it continues under a new token, so a token seen before is worth nothing.
-        await revokeSession(c, session.id, 'enrolled', at);
+        // The session gained the API: it continues under a new token, so a token seen before is worth nothing. One
+        // ended meanwhile (a disable, a reset) begins nothing and enrols nothing (thrown: the transaction is undone):
+        // a person disabled, then enabled, has no session of before.
+        if (!(await revokeSession(c, session.id, 'enrolled', at))) throw endedSession(req, reply);
         const person = await personOf(c, session.personId);
         const next = await beginSession(c, {
           person,
@@ -196,4 +204,10 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       return answer.body;
     },
   );
+}
+
+/** A step whose session a reset or disable (or another step) ended meanwhile: 401, the cookie removed. */
+function endedSession(req: FastifyRequest, reply: FastifyReply) {
+  forgetDeadSession(reply);
+  return peopleError(req, 'MOD_ERR_API_UNAUTHENTICATED', 'session-invalid');
 }

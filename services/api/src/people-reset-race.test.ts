@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { withTransaction, type PoolClient } from '@mod/db';
+import { getPersonSecrets, resetPersonPassword, revokeSessionsOf, setPersonDisabled } from '@mod/db/people';
+import { hashPassword, totpCode, totpStep, verifyPassword } from '@mod/people';
+import { listenOnLoopback } from './over-http.test-helper.js';
+import { seedPerson, sessionHeaders, sessionTokenFrom, TEST_PEOPLE_SETTINGS } from './people-testing.js';
+import { useCallersWorld } from './callers-world.js';
+
+/**
+ * An admin's reset racing a password change made in a stolen session: the reset (a new one-time password, no
+ * second factor, every session ended) is what locks the thief out, so a change that reaches the database after it
+ * must not undo it. The reset is made in a transaction of the test's own that holds the person's row while the
+ * change, sent over HTTP on 127.0.0.1, waits for it; then it commits, and the change goes on.
+ */
+const api = useCallersWorld({}, { tenants: { hotline: 'hotline' } });
+
+let listening: ReturnType<typeof listenOnLoopback> | undefined;
+/** The app on 127.0.0.1, listening once for the file's tests. */
+const loopback = () => (listening ??= listenOnLoopback(api.app));
+
+const THIEF_PASSWORD = 'the thief chose this pass phrase';
+
+/**
+ * Waits until a statement of another connection waits for a lock this transaction holds (the person's row: of the
+ * change's statements, only its new password writes that row).
+ */
+async function untilBlocking(client: PoolClient): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query<{ n: number }>(
+      `select count(*)::int as n from pg_locks where not granted and pg_backend_pid() = any(pg_blocking_pids(pid))`,
+    );
+    if (rows[0]!.n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('a password change racing an admin’s reset', () => {
+  it('does not outlive the reset: no new password, no session, the one-time password stands', async () => {
+    const call = await loopback();
+    const q = await seedPerson(api.db, {
+      tenantId: 'hotline',
+      login: 'reset.race',
+      role: 'reviewer',
+    });
+    const signed = await call({ headers: {} }, 'POST', '/v1/session', {
+      login: q.login,
+      password: q.password,
+      code: totpCode(q.totpSecret!, totpStep(Date.now())),
+    });
+    expect(signed.status).toBe(200);
+    const stolen = sessionTokenFrom(signed.headers.get('set-cookie') ?? undefined)!;
+    const oneTime = await hashPassword('the one-time password', TEST_PEOPLE_SETTINGS.passwordParams);
+
+    const change = await withTransaction(api.db, async (c) => {
+      await c.query(`select 1 from people where id = $1 for update`, [q.personId]);
+      const sent = call({ headers: sessionHeaders(stolen) }, 'POST', '/v1/session/password', {
+        currentPassword: q.password,
+        newPassword: THIEF_PASSWORD,
+      });
+      await untilBlocking(c);
+      // The admin's reset, as POST /v1/admin/people/:id/reset makes it.
+      await resetPersonPassword(c, q.personId, {
+        passwordHash: oneTime,
+        expiresAt: new Date(Date.now() + 3600_000),
+      });
+      await revokeSessionsOf(c, q.personId, 'password-reset', new Date());
+      // Wrapped: a promise answered would be awaited before the commit, which the change waits for.
+      return { sent };
+    });
+    const answered = await change.sent;
+
+    // Whatever the change answered, the reset stands: the one-time password, no second factor, no live session.
+    const secrets = await getPersonSecrets(api.db, q.personId);
+    expect(await verifyPassword(THIEF_PASSWORD, secrets!.passwordHash)).toBe(false);
+    expect(secrets!.passwordHash).toBe(oneTime);
+    const { rows } = await api.db.query<{ n: number }>(
+      `select count(*)::int as n from person_sessions where person_id = $1 and revoked_at is null`,
+      [q.personId],
+    );
+    expect(rows[0]!.n).toBe(0);
+    const renewed = sessionTokenFrom(answered.headers.get('set-cookie') ?? undefined);
+    if (renewed !== null) {
+      const after = await call({ headers: sessionHeaders(renewed) }, 'GET', '/v1/session');
+      expect(after.status).toBe(401);
+    }
+    expect(answered.status).toBe(401);
+    const thief = await call({ headers: {} }, 'POST', '/v1/session', {
+      login: q.login,
+      password: THIEF_PASSWORD,
+    });
+    expect(thief.status).toBe(401);
+  });
+
+  it('nor does a TOTP enrolment racing a disable: once enabled again, the person has no session of before', async () => {
+    const call = await loopback();
+    const q = await seedPerson(api.db, {
+      tenantId: 'hotline',
+      login: 'disable.race',
+      role: 'reviewer',
+      totp: false,
+    });
+    const signed = await call({ headers: {} }, 'POST', '/v1/session', {
+      login: q.login,
+      password: q.password,
+    });
+    const secret = signed.json<{ totpEnrolment: { secret: string } }>().totpEnrolment.secret;
+    const stolen = sessionTokenFrom(signed.headers.get('set-cookie') ?? undefined)!;
+
+    const enrol = await withTransaction(api.db, async (c) => {
+      await c.query(`select 1 from people where id = $1 for update`, [q.personId]);
+      const sent = call({ headers: sessionHeaders(stolen) }, 'POST', '/v1/session/totp', {
+        code: totpCode(secret, totpStep(Date.now())),
+      });
+      await untilBlocking(c);
+      // The admin's disable, as POST /v1/admin/people/:id/disable makes it.
+      await setPersonDisabled(c, q.personId, { disabled: true, reason: 'on leave' }, new Date());
+      await revokeSessionsOf(c, q.personId, 'disabled', new Date());
+      return { sent };
+    });
+    const answered = await enrol.sent;
+    await setPersonDisabled(api.db, q.personId, { disabled: false, reason: null }, new Date());
+
+    const renewed = sessionTokenFrom(answered.headers.get('set-cookie') ?? undefined);
+    if (renewed !== null) {
+      const after = await call({ headers: sessionHeaders(renewed) }, 'GET', '/v1/session');
+      expect(after.status).toBe(401);
+    }
+    const { rows } = await api.db.query<{ n: number }>(
+      `select count(*)::int as n from person_sessions where person_id = $1 and revoked_at is null`,
+      [q.personId],
+    );
+    expect(rows[0]!.n).toBe(0);
+    // Nor did the enrolment take: the session that asked for it was ended before it was written.
+    expect(answered.status).toBe(401);
+    expect((await getPersonSecrets(api.db, q.personId))!.totpSecretSealed).toBeNull();
+  });
+});
