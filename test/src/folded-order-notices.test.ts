@@ -19,7 +19,10 @@ let secondKey: string;
 
 beforeAll(async () => {
   ow = await startOrdersWorld();
-  ({ key: secondKey, receiver: second } = await addTenantWithReceiver(ow, { id: 'authority-2', role: 'authority' }));
+  ({ key: secondKey, receiver: second } = await addTenantWithReceiver(ow, {
+    id: 'authority-2',
+    role: 'authority',
+  }));
 });
 afterAll(async () => {
   await second?.close();
@@ -88,7 +91,12 @@ describe('a blocking request folded into another authority’s order', () => {
 
     // The second authority reads its own order as applied, and its own deliveries as delivered.
     const mine = await call(ow, secondKey, 'GET', `/v1/orders/${folded.id}`);
-    expect(mine.json<Order>()).toMatchObject({ id: folded.id, status: 'actioned', folded: true, foldedInto: null });
+    expect(mine.json<Order>()).toMatchObject({
+      id: folded.id,
+      status: 'actioned',
+      folded: true,
+      foldedInto: null,
+    });
     expect(mine.json<Order>().actionedAt).not.toBeNull();
     const sent = await call(ow, secondKey, 'GET', `/v1/orders/${folded.id}/deliveries`);
     expect(sent.json<{ deliveries: { event: string; status: string }[] }>().deliveries).toMatchObject([

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  auditRefsOf,
-  committableText,
-  normaliseAction,
-  normaliseId,
-  toAuditDraft,
-} from './entry.js';
+import { auditRefsOf, committableText, normaliseAction, normaliseId, toAuditDraft } from './entry.js';
 import { buildRecord } from './record.js';
 import { commitText } from './texts.js';
 

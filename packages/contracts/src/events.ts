@@ -278,7 +278,6 @@ export const OrderEvent = ClosedObject({
 });
 export type OrderEvent = Static<typeof OrderEvent>;
 
-
 export class ContractError extends ModError {
   constructor(message: string) {
     super('MOD_ERR_CONTRACT_INVALID', message, { retriable: false });

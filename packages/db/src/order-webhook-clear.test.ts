@@ -16,8 +16,8 @@ const NOW = new Date('2026-03-01T12:00:00Z');
 useTestSchema({ 'plat-a': 'platform', 'plat-b': 'platform' });
 
 const statusOf = async (id: string | null) =>
-  (await db.pool.query<{ status: string }>(`select status from webhook_deliveries where id = $1`, [id])).rows[0]
-    ?.status;
+  (await db.pool.query<{ status: string }>(`select status from webhook_deliveries where id = $1`, [id]))
+    .rows[0]?.status;
 
 async function queue(tenantId: string, q = db.pool): Promise<string | null> {
   const { id } = await openOrder(db.pool, testOrder({ targetTenantId: tenantId }));

@@ -31,7 +31,9 @@ beforeAll(async () => {
   await alterTopicConfig(api.world.kafka, api.world.topics.urlObserved, { 'max.message.bytes': '4096' });
 });
 afterAll(async () => {
-  await alterTopicConfig(api.world.kafka, api.world.topics.urlObserved, { 'max.message.bytes': String(takes) });
+  await alterTopicConfig(api.world.kafka, api.world.topics.urlObserved, {
+    'max.message.bytes': String(takes),
+  });
 });
 
 const upload = (lines: string[], headers: Record<string, string> = {}) =>
@@ -110,7 +112,9 @@ describe('a traffic-sample upload the broker takes part of', () => {
     const left = BURST - 2 - Number(long.slice(4, -8)) - 1;
     const from = await topicEndOffsets(api.world.kafka, api.world.topics.urlObserved);
     // One send of 16: the short lines on one partition (the broker takes them), the long ones on another (refused).
-    const res = await upload(Array.from({ length: 16 }, (_, i) => line(i % 2 === 0 ? short : long, i % 2 === 1)));
+    const res = await upload(
+      Array.from({ length: 16 }, (_, i) => line(i % 2 === 0 ? short : long, i % 2 === 1)),
+    );
     expect(res.statusCode, res.body).toBe(503);
     // Only the first line is queued in order (the second is refused): 1 of 16, and 15 given back. (Before: 0 of 16
     // while the broker had taken the 8 short lines, all 16 given back, and a retry sent the 8 again.)

@@ -55,16 +55,19 @@ describe('scanner hash pool: each worker within HASH_WORKER_MAX_HEAP_MB', () => 
     expect(await runHashTask(pool, photo)).toMatchObject({ ok: true });
   });
 
-  it.each(['8', '4097', 'lots', '1.5', '-64'])('refuses %s at start with MOD_ERR_CONFIG_INVALID naming it', (value) => {
-    let error: unknown;
-    try {
-      settings({ HASH_WORKER_MAX_HEAP_MB: value });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error).toMatchObject({ code: 'MOD_ERR_CONFIG_INVALID' });
-    expect((error as Error).message).toMatch(/^invalid configuration:\n {2}- HASH_WORKER_MAX_HEAP_MB /);
-    expect((error as Error).message.split('\n')).toHaveLength(2); // that setting alone
-  });
+  it.each(['8', '4097', 'lots', '1.5', '-64'])(
+    'refuses %s at start with MOD_ERR_CONFIG_INVALID naming it',
+    (value) => {
+      let error: unknown;
+      try {
+        settings({ HASH_WORKER_MAX_HEAP_MB: value });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ code: 'MOD_ERR_CONFIG_INVALID' });
+      expect((error as Error).message).toMatch(/^invalid configuration:\n {2}- HASH_WORKER_MAX_HEAP_MB /);
+      expect((error as Error).message.split('\n')).toHaveLength(2); // that setting alone
+    },
+  );
 });
