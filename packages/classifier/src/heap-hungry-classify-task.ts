@@ -15,6 +15,6 @@ export default async function heapHungryClassifyTask(input: ClassifyTaskInput): 
     Array.isArray(images) &&
     images.some((b) => b instanceof ArrayBuffer && isHeapHungry(new Uint8Array(b)))
   )
-    exhaustHeap();
+    return exhaustHeap();
   return classifyTask(input);
 }

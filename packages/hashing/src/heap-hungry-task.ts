@@ -10,6 +10,6 @@ import { exhaustHeap, isHeapHungry } from './heap-hungry.js';
 import type { HashTaskInput, HashTaskOutput } from './task-types.js';
 
 export default async function heapHungryTask(input: HashTaskInput): Promise<HashTaskOutput> {
-  if (input?.bytes instanceof ArrayBuffer && isHeapHungry(new Uint8Array(input.bytes))) exhaustHeap();
+  if (input?.bytes instanceof ArrayBuffer && isHeapHungry(new Uint8Array(input.bytes))) return exhaustHeap();
   return hashTask(input);
 }

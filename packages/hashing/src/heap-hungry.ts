@@ -11,8 +11,19 @@ export function isHeapHungry(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** Holds objects on the worker's V8 heap until it is past the pool's `resourceLimits` (test tasks only). */
-export function exhaustHeap(): never {
-  const held: object[] = [];
-  for (;;) held.push({ index: held.length, text: `object ${held.length}` });
+/**
+ * Holds objects on the worker's V8 heap until it is past the pool's `resourceLimits` (test tasks only): a chain of
+ * small objects, half a megabyte at a time, letting the event loop turn between. The shape matters: Node ends a
+ * worker past its limit only as best it can (it lends the heap a little more while the worker is being stopped;
+ * nodejs/node#47224, #65019), and an allocation too large to be collected around (one array grown by push(), whose
+ * backing store is copied whole as it grows) or one that goes on past the loan before the stop is seen takes the
+ * whole process down instead (FATAL ERROR: Reached heap limit, SIGABRT), as one array once did here to the test
+ * process about one run in five.
+ */
+export async function exhaustHeap(): Promise<never> {
+  let held: { next: unknown; n: number; text: string } | null = null;
+  for (let n = 0; ; n++) {
+    held = { next: held, n, text: `object ${n}` };
+    if (n % 10_000 === 0) await new Promise((turn) => setImmediate(turn));
+  }
 }
