@@ -1,48 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Counter, Histogram, createLogger, createRegistry } from '@mod/telemetry';
-import { createTestSchema, interlaced16BitBomb, type TestDatabase } from '@mod/testing';
-import { createMediaClassifier, type MediaClassifier } from './media-classifier.js';
-import { scannedMediaStep } from './scanned-media.test-helper.js';
+import { describe, expect, it } from 'vitest';
+import { interlaced16BitBomb } from '@mod/testing';
+import { scannedMediaStep, useTestClassifiers } from './scanned-media.test-helper.js';
 
 // The classifier's own decode limits, through its worker pool with the real models and PostgreSQL: media the
 // scanner took but whose decode would not fit the classifier's budget is dead-lettered with its code, and the next
 // message is classified as usual.
 
-const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
 const photo = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
 const sea = readFileSync(new URL('../../../packages/classifier/fixtures/sea.jpg', import.meta.url));
 const bomb = interlaced16BitBomb();
 
-let db: TestDatabase;
-const classifiers: MediaClassifier[] = [];
-
-function mediaClassifier(o: { maxDecodedBytes?: number } = {}): MediaClassifier {
-  const registry = createRegistry('classifier-decode-test');
-  const c = createMediaClassifier({
-    db: db.pool,
-    modelsDir: MODELS_DIR,
-    threads: 1,
-    batchSize: 2,
-    thresholds: {},
-    ...o,
-    logger: createLogger('classifier-decode-test', 'silent'),
-    outcomes: new Counter({ name: 'o', help: 'o', labelNames: ['outcome'], registers: [registry] }),
-    batches: new Histogram({ name: 'b', help: 'b', registers: [registry] }),
-  });
-  classifiers.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  db = await createTestSchema();
-});
-
-afterAll(async () => {
-  await Promise.all(classifiers.map((c) => c.close()));
-  await db?.drop();
-});
+const mediaClassifier = useTestClassifiers('classifier-decode-test');
 
 describe('classifier decode limits (worker pool, real models and PostgreSQL)', () => {
   it('dead-letters media whose decode would not fit, without decoding it, and classifies the next', async () => {

@@ -1,10 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import type { Classified } from '@mod/contracts';
 import type { SubmissionScanState } from '@mod/db/submissions';
-import { Counter, createRegistry } from '@mod/telemetry';
-import { uploadedMediaMessage } from '@mod/testing';
+import { Counter, Histogram, createLogger, createRegistry } from '@mod/telemetry';
+import { createTestSchema, uploadedMediaMessage, type TestDatabase } from '@mod/testing';
 import { createClassifyStep } from './classify-step.js';
-import type { MediaClassifier } from './media-classifier.js';
+import {
+  createMediaClassifier,
+  type MediaClassifier,
+  type MediaClassifierOptions,
+} from './media-classifier.js';
 
 export const MEDIA_TOPIC = 'p.mod.media-submitted.v2';
 
@@ -52,4 +58,40 @@ export function scannedMediaStep(classifier: MediaClassifier) {
     };
   };
   return { step, published, scannedMedia };
+}
+
+const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
+
+/**
+ * Media classifiers of a test file, with the real models, one thread and a schema of the file's own (made before
+ * its tests, dropped after them, every classifier closed first): `classifier(options)` makes one, `options` over
+ * those defaults.
+ */
+export function useTestClassifiers(name: string) {
+  let db: TestDatabase | undefined;
+  const made: MediaClassifier[] = [];
+  beforeAll(async () => {
+    db = await createTestSchema();
+  });
+  afterAll(async () => {
+    await Promise.all(made.map((c) => c.close()));
+    await db?.drop();
+  });
+  return (options: Partial<MediaClassifierOptions> = {}): MediaClassifier => {
+    if (db === undefined) throw new Error('useTestClassifiers: a classifier is made inside a test');
+    const registry = createRegistry(name);
+    const c = createMediaClassifier({
+      db: db.pool,
+      modelsDir: MODELS_DIR,
+      threads: 1,
+      batchSize: 2,
+      thresholds: {},
+      logger: createLogger(name, 'silent'),
+      outcomes: new Counter({ name: 'o', help: 'o', labelNames: ['outcome'], registers: [registry] }),
+      batches: new Histogram({ name: 'b', help: 'b', registers: [registry] }),
+      ...options,
+    });
+    made.push(c);
+    return c;
+  };
 }

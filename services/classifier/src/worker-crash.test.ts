@@ -1,20 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { heapHungryClassifyTaskFilename } from '@mod/classifier';
 import { ConfigError, loadConfig } from '@mod/config';
 import { MAX_WORKER_CRASHES } from '@mod/hashing';
 import { heapHungryPng, seededPhoto } from '@mod/hashing/synthetic-photos';
-import { Counter, Histogram, createLogger, createRegistry } from '@mod/telemetry';
-import { createTestSchema, type TestDatabase } from '@mod/testing';
+import { Histogram } from '@mod/telemetry';
 import { classifierSpec } from './config.js';
-import { createMediaClassifier, type MediaClassifier } from './media-classifier.js';
-import { scannedMediaStep } from './scanned-media.test-helper.js';
+import { scannedMediaStep, useTestClassifiers } from './scanned-media.test-helper.js';
 
 // A classifier worker that runs out of heap, for real: the service's pool with CLASSIFIER_WORKER_MAX_HEAP_MB, the
 // real models and PostgreSQL, on a test task that classifies as the classify task does except on heapHungryPng.
 
-const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
 const photo = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
 const sea = readFileSync(new URL('../../../packages/classifier/fixtures/sea.jpg', import.meta.url));
 
@@ -22,37 +18,10 @@ const sea = readFileSync(new URL('../../../packages/classifier/fixtures/sea.jpg'
 const settings = (env: Record<string, string>) =>
   loadConfig(classifierSpec, { KAFKA_SASL_USERNAME: 'classifier', KAFKA_SASL_PASSWORD: 'unused', ...env });
 
-let db: TestDatabase;
-const classifiers: MediaClassifier[] = [];
-
 const batches = new Histogram({ name: 'b', help: 'b', buckets: [1, 2, 3, 4], registers: [] });
-
-function heapHungryClassifier(workerMaxHeapMb: number): MediaClassifier {
-  const registry = createRegistry('classifier-crash-test');
-  const c = createMediaClassifier({
-    db: db.pool,
-    modelsDir: MODELS_DIR,
-    threads: 1,
-    batchSize: 4,
-    thresholds: {},
-    workerMaxHeapMb,
-    taskFilename: heapHungryClassifyTaskFilename,
-    logger: createLogger('classifier-crash-test', 'silent'),
-    outcomes: new Counter({ name: 'o', help: 'o', labelNames: ['outcome'], registers: [registry] }),
-    batches,
-  });
-  classifiers.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  db = await createTestSchema();
-});
-
-afterAll(async () => {
-  await Promise.all(classifiers.map((c) => c.close()));
-  await db?.drop();
-});
+const classifier = useTestClassifiers('classifier-crash-test');
+const heapHungryClassifier = (workerMaxHeapMb: number) =>
+  classifier({ batchSize: 4, workerMaxHeapMb, taskFilename: heapHungryClassifyTaskFilename, batches });
 
 describe('classifier workers within CLASSIFIER_WORKER_MAX_HEAP_MB (real workers, models and PostgreSQL)', () => {
   it(`dead-letters media that crashed its worker alone ${MAX_WORKER_CRASHES} times, and classifies the next`, async () => {
