@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submissionScanState } from '@mod/db/submissions';
+import { MAX_WORKER_CRASHES } from '@mod/hashing';
 import type { HashTaskInput, HashTaskOutput } from '@mod/hashing/pool';
 import { heapHungryPng, heapHungryTaskFilename, seededPhoto } from '@mod/hashing/synthetic-photos';
 import { createTestSchema, seedTenants, type TestDatabase } from '@mod/testing';
 import { hostileScan, MAX_ATTEMPTS } from './scan-hostile.test-helper.js';
-import { MAX_WORKER_CRASHES } from './steps/content-strikes.js';
 
 // Media that crashes its worker, for real: a PNG (heapHungryPng) on which the pool's task (the hash task, but for
 // that mark: heap-hungry-task in @mod/hashing) takes its worker's V8 heap past the 16 MiB this pool allows

@@ -1,4 +1,5 @@
 import { Codecs, type Verdict } from '@mod/contracts';
+import { createContentStrikes } from '@mod/hashing';
 import type { ConsumedMessage, Producer, StepOutcome } from '@mod/kafka';
 import type { Counter, StageTimer } from '@mod/telemetry';
 import type { EvidenceMedia } from '@mod/vault';
@@ -6,7 +7,6 @@ import type { ScanStore } from './scan-store.js';
 import { acceptEvent } from './steps/accept-event.js';
 import { buildVerdict } from './steps/build-verdict.js';
 import { claimSubmission } from './steps/claim-submission.js';
-import { createContentStrikes } from './steps/content-strikes.js';
 import { hashMedia, type HashStageOptions } from './steps/hash-media.js';
 import { keepEvidence, verdictNeedsReview } from './steps/keep-evidence.js';
 import { matchBanks, type Banks } from './steps/match-banks.js';

@@ -3,15 +3,6 @@ import type { MediaEvent } from '@mod/contracts';
 import { sha256Key } from '@mod/hashing';
 import type { ClaimedSubmission } from '../scan-store.js';
 
-// Counted by content: the store and its bound are @mod/hashing's, shared with the classifier's worker pool.
-export {
-  createContentStrikes,
-  MAX_WORKER_CRASHES,
-  sha256Key,
-  type ContentStrikes,
-  type Strike,
-} from '@mod/hashing';
-
 /**
  * Times the same content's decode may time out before its submission fails. The decode budget is wall-clock time,
  * so one timeout may be a busy machine (threads sharing cores with other work, a pause of the process): the

@@ -1,6 +1,8 @@
 import type { MediaEvent } from '@mod/contracts';
 import {
   HashingErrorCode,
+  sha256Key,
+  type ContentStrikes,
   type HashMediaOptions,
   type HashTaskOutput,
   type MediaHashes,
@@ -8,7 +10,7 @@ import {
 } from '@mod/hashing';
 import type { ClaimedSubmission, ScanStore } from '../scan-store.js';
 import { failSubmission } from './claim-submission.js';
-import { contentKey, MAX_DECODE_TIMEOUTS, sha256Key, type ContentStrikes } from './content-strikes.js';
+import { contentKey, MAX_DECODE_TIMEOUTS } from './content-strikes.js';
 import type { Stage } from './stage.js';
 import { afterWorkerCrash, isWorkerCrash, type HashInPool } from './worker-crash.js';
 

@@ -1,9 +1,16 @@
 import type { MediaEvent } from '@mod/contracts';
-import { HashingErrorCode, probeImage, type HashMediaOptions, type HashTaskOutput } from '@mod/hashing';
+import {
+  HashingErrorCode,
+  MAX_WORKER_CRASHES,
+  probeImage,
+  type ContentStrikes,
+  type HashMediaOptions,
+  type HashTaskOutput,
+} from '@mod/hashing';
 import type { StepOutcome } from '@mod/kafka';
 import type { ClaimedSubmission, ScanStore } from '../scan-store.js';
 import { failSubmission } from './claim-submission.js';
-import { contentKey, MAX_WORKER_CRASHES, type ContentStrikes } from './content-strikes.js';
+import { contentKey } from './content-strikes.js';
 
 /**
  * Hashes media in the worker pool (`runHashTask`); the buffer is moved, not copied. Rejects with `@mod/hashing`'s
