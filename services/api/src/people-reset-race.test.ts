@@ -3,7 +3,13 @@ import { withTransaction, type PoolClient } from '@mod/db';
 import { getPersonSecrets, resetPersonPassword, revokeSessionsOf, setPersonDisabled } from '@mod/db/people';
 import { hashPassword, totpCode, totpStep, verifyPassword } from '@mod/people';
 import { listenOnLoopback } from './over-http.test-helper.js';
-import { seedPerson, sessionHeaders, sessionTokenFrom, TEST_PEOPLE_SETTINGS } from './people-testing.js';
+import {
+  seedPerson,
+  seedSession,
+  sessionHeaders,
+  sessionTokenFrom,
+  TEST_PEOPLE_SETTINGS,
+} from './people-testing.js';
 import { useCallersWorld } from './callers-world.js';
 
 /**
@@ -12,7 +18,7 @@ import { useCallersWorld } from './callers-world.js';
  * must not undo it. The reset is made in a transaction of the test's own that holds the person's row while the
  * change, sent over HTTP on 127.0.0.1, waits for it; then it commits, and the change goes on.
  */
-const api = useCallersWorld({}, { tenants: { hotline: 'hotline' } });
+const api = useCallersWorld({ admin: ['ops', 'admin'] }, { tenants: { hotline: 'hotline' } });
 
 let listening: ReturnType<typeof listenOnLoopback> | undefined;
 /** The app on 127.0.0.1, listening once for the file's tests. */
@@ -133,5 +139,66 @@ describe('a password change racing an admin’s reset', () => {
     // Nor did the enrolment take: the session that asked for it was ended before it was written.
     expect(answered.status).toBe(401);
     expect((await getPersonSecrets(api.db, q.personId))!.totpSecretSealed).toBeNull();
+  });
+});
+
+/** A person's sessions, live or ended. */
+const sessionsOf = async (personId: string) =>
+  (
+    await api.db.query<{ revoked: boolean }>(
+      `select revoked_at is not null as revoked from person_sessions where person_id = $1`,
+      [personId],
+    )
+  ).rows;
+const asAdmin = (url: string) =>
+  api.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${api.keys.admin}` } });
+
+describe('a sign-in racing an admin’s disable', () => {
+  it('loses: 403 account disabled, no session begun, none live once the person is enabled again', async () => {
+    const call = await loopback();
+    const q = await seedPerson(api.db, { tenantId: 'hotline', login: 'sign-in.race', role: 'reviewer' });
+    // The sign-in reads the account (not yet disabled) and checks both factors; it then waits for the row the
+    // test holds, while the admin's disable is made and committed.
+    const race = await withTransaction(api.db, async (c) => {
+      await c.query(`select 1 from people where id = $1 for update`, [q.personId]);
+      const sent = call({ headers: {} }, 'POST', '/v1/session', {
+        login: q.login,
+        password: q.password,
+        code: totpCode(q.totpSecret!, totpStep(Date.now())),
+      });
+      await untilBlocking(c);
+      // The admin's disable, as POST /v1/admin/people/:id/disable makes it.
+      await setPersonDisabled(c, q.personId, { disabled: true, reason: 'on leave' }, new Date());
+      await revokeSessionsOf(c, q.personId, 'disabled', new Date());
+      return { sent };
+    });
+    const answered = await race.sent;
+    expect(answered.status).toBe(403);
+    expect(answered.json<{ error: { code: string } }>().error.code).toBe('MOD_ERR_API_ACCOUNT_DISABLED');
+    expect(sessionTokenFrom(answered.headers.get('set-cookie') ?? undefined)).toBeNull();
+    expect(await sessionsOf(q.personId)).toEqual([]);
+
+    const enabled = await asAdmin(`/v1/admin/people/${q.personId}/enable`);
+    expect(enabled.json()).toMatchObject({ sessionsEnded: 0, person: { disabledAt: null } });
+    expect(await sessionsOf(q.personId)).toEqual([]);
+  });
+
+  it('and a session left live across a disable is ended by the enable, never answered again', async () => {
+    const q = await seedPerson(api.db, { tenantId: 'hotline', login: 'left.over', role: 'reviewer' });
+    await setPersonDisabled(api.db, q.personId, { disabled: true, reason: 'on leave' }, new Date());
+    // Begun while the person was disabled (as a sign-in that slipped past the disable did): dead while disabled.
+    const leftOver = await seedSession(api.db, q.personId);
+    const enabled = await asAdmin(`/v1/admin/people/${q.personId}/enable`);
+    expect(enabled.json()).toMatchObject({ sessionsEnded: 1, person: { disabledAt: null } });
+    const after = await api.app.inject({ method: 'GET', url: '/v1/session', headers: leftOver.headers });
+    expect(after.statusCode).toBe(401);
+    expect(await sessionsOf(q.personId)).toEqual([{ revoked: true }]);
+    // Enabling again changes nothing: the person's sessions from now on are their own.
+    const fresh = await seedSession(api.db, q.personId);
+    expect((await asAdmin(`/v1/admin/people/${q.personId}/enable`)).json()).toMatchObject({
+      sessionsEnded: 0,
+    });
+    const live = await api.app.inject({ method: 'GET', url: '/v1/session', headers: fresh.headers });
+    expect(live.statusCode).toBe(200);
   });
 });

@@ -240,16 +240,21 @@ export async function adminPeopleRoutes(app: TypedApp, deps: PeopleRouteDeps): P
     'enable',
     {
       description:
-        'Enables a disabled person again (their password and second factor are unchanged). Idempotent.',
+        'Enables a disabled person again (their password and second factor are unchanged; sessionsEnded: any session left from before the disable, ended now so that none comes back). Idempotent.',
       response: PersonChange,
       notYourself: false,
     },
     async ({ p, personId }) =>
       withTransaction(db, async (c) => {
-        const changed = await setPersonDisabled(c, personId, { disabled: false, reason: null }, now());
+        const at = now();
+        const changed = await setPersonDisabled(c, personId, { disabled: false, reason: null }, at);
         if (changed === null) throw notFound('person');
-        if (changed.before.disabledAt !== null) await audit(c, p, changed.after, 'person.enabled', {});
-        return { person: changed.after, sessionsEnded: 0 };
+        if (changed.before.disabledAt === null) return { person: changed.after, sessionsEnded: 0 };
+        // A disabled person's sessions answer nothing, and the disable ended those it found; one that was begun
+        // anyway (a sign-in or enrolment racing the disable) would come back now. Enabled, the person starts over.
+        const ended = await revokeSessionsOf(c, changed.after.id, 'disabled', at);
+        await audit(c, p, changed.after, 'person.enabled', ended > 0 ? { sessionsEnded: ended } : {});
+        return { person: changed.after, sessionsEnded: ended };
       }),
   );
 

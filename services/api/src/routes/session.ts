@@ -106,8 +106,13 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
       const answer = await withTransaction(db, async (c) => {
         // The password verified must still be the person's: a reset or password change since then ended every
         // session, and one begun now with the old password would outlive it.
-        if ((await lockPasswordHash(c, account.personId)) !== account.passwordHash) return null;
+        if ((await lockPasswordHash(c, account.personId)) !== account.passwordHash)
+          return 'credentials-changed';
+        // Nor may the person have been disabled since their account was read: the disable ended every session it
+        // found, and one begun after it would come back when the person is enabled again. Read under the row's
+        // lock, which the admin's disable takes too: either it waits for this session (and ends it) or is seen here.
         const person = await personOf(c, account.personId);
+        if (person.disabledAt !== null) return 'disabled';
         const rehashed = renewed !== null && (await rehashPersonPassword(c, person.id, renewed));
         const started = await beginSession(c, {
           person,
@@ -131,10 +136,15 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
               }),
         );
       });
-      if (answer === null) {
+      if (answer === 'credentials-changed') {
         const changed = { ok: false, refusal: 'invalid', reason: 'wrong-password', account } as const;
         countSignIn(changed);
         throw await refusal(changed, 'credentials-changed');
+      }
+      if (answer === 'disabled') {
+        const disabled = { ok: false, refusal: 'disabled', account } as const;
+        countSignIn(disabled);
+        throw await refusal(disabled);
       }
       setSessionCookie(reply, answer);
       countSignIn(outcome);
