@@ -62,11 +62,3 @@ export type { ClassifyTaskInput, ClassifyTaskOutput, ClassifyWorkerData } from '
 
 /** Absolute path of the compiled piscina task file (`@mod/classifier/task`), for `new Piscina({ filename })`. */
 export const classifyTaskFilename: string = fileURLToPath(new URL('./classify-task.js', import.meta.url));
-
-/**
- * Test support: the compiled `heap-hungry-classify-task`, a classify task whose worker runs out of heap on
- * `heapHungryPng` (`@mod/hashing/synthetic-photos`); for tests of what follows a worker crash, never a service.
- */
-export const heapHungryClassifyTaskFilename: string = fileURLToPath(
-  new URL('./heap-hungry-classify-task.js', import.meta.url),
-);

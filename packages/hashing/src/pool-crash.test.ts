@@ -3,11 +3,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_PNG_CHUNKS } from './apng.js';
 import { fixture } from './fixtures.test-helper.js';
 import { probeImage } from './probe-image.js';
-import { heapHungryPng, pngOfEmptyChunks } from './synthetic-photos.js';
+import { pngOfEmptyChunks } from './synthetic-photos.js';
 import type { HashTaskInput, HashTaskOutput } from './task-types.js';
-// The pools run compiled task files (dist/hash-task.js, dist/heap-hungry-task.js): imported from the built package.
+// The pools run compiled task files (dist/hash-task.js, dist/testing/heap-hungry-task.js): from the built package.
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
-import { heapHungryTaskFilename } from '@mod/hashing/synthetic-photos';
+import { heapHungryPng, heapHungryTaskFilename } from '@mod/hashing/testing';
 
 // A heap of 16 MiB per worker: sharp, the task and an ordinary picture fit in it many times over.
 const resourceLimits = { maxOldGenerationSizeMb: 16 };

@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { HEAP_HUNGRY_CHUNK } from './heap-hungry.js';
+import { emptyChunk, flatPngWith } from './png-chunks.js';
 
 /** How {@link seededPhoto} draws its picture. */
 export interface SeededPhotoOptions {
@@ -100,27 +98,7 @@ export function flatLosslessWebp(width: number, height: number, background: stri
     .toBuffer();
 }
 
-/** A PNG chunk of no data: its length (0), its type (a private ancillary one, which decoders skip) and its CRC. */
-function emptyChunk(type: string): Buffer {
-  const chunk = Buffer.alloc(12);
-  chunk.write(type, 4, 'latin1');
-  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8)), 8);
-  return chunk;
-}
-
 const EMPTY_CHUNK = emptyChunk('prVt');
-
-/** A flat PNG of `width`×`height` with `chunks` (whole chunks) between its header and its pixels. */
-async function flatPngWith(
-  chunks: Buffer,
-  { width = 8, height = 8, background = '#808080' } = {},
-): Promise<Buffer> {
-  const png = await sharp({ create: { width, height, channels: 3, background } })
-    .png()
-    .toBuffer();
-  const afterHeader = 8 + 12 + 13; // the signature, then IHDR (its 13 bytes of data in a chunk's 12)
-  return Buffer.concat([png.subarray(0, afterHeader), chunks, png.subarray(afterHeader)]);
-}
 
 /**
  * A flat `width`×`height` PNG of `chunks` empty chunks between its header and its pixels (12 bytes each, skipped by
@@ -136,20 +114,3 @@ export async function pngOfEmptyChunks(
   for (let at = 0; at < padding.byteLength; at += EMPTY_CHUNK.byteLength) EMPTY_CHUNK.copy(padding, at);
   return flatPngWith(padding, options);
 }
-
-/**
- * A flat 8×8 PNG in `background` marked by a private chunk right after its header: media that a pool running
- * `heapHungryTaskFilename` crashes on for real (its worker's heap past the pool's `resourceLimits`), where the hash
- * task itself hashes it. For tests of what follows a crash.
- */
-export function heapHungryPng(background = '#808080'): Promise<Buffer> {
-  return flatPngWith(emptyChunk(HEAP_HUNGRY_CHUNK), { background });
-}
-
-/** Absolute path of the compiled `heap-hungry-task` (test support), for `new Piscina({ filename, resourceLimits })`. */
-export const heapHungryTaskFilename: string = fileURLToPath(
-  new URL('./heap-hungry-task.js', import.meta.url),
-);
-
-/** For test tasks of other pools (the classifier's) that crash on `heapHungryPng` as `heap-hungry-task` does. */
-export { exhaustHeap, isHeapHungry } from './heap-hungry.js';

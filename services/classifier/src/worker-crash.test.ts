@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { heapHungryClassifyTaskFilename } from '@mod/classifier';
+import { heapHungryClassifyTaskFilename } from '@mod/classifier/testing';
 import { ConfigError, loadConfig } from '@mod/config';
 import { MAX_WORKER_CRASHES } from '@mod/hashing';
-import { heapHungryPng, seededPhoto } from '@mod/hashing/synthetic-photos';
+import { seededPhoto } from '@mod/hashing/synthetic-photos';
+import { heapHungryPng } from '@mod/hashing/testing';
 import { Histogram } from '@mod/telemetry';
 import { classifierSpec } from './config.js';
 import { scannedMediaStep, useTestClassifiers } from './scanned-media.test-helper.js';

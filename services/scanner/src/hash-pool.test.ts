@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PARTITIONS_AT_ONCE } from '@mod/bootstrap';
 import { ConfigError, loadConfig } from '@mod/config';
 import { createHashPool, runHashTask, type HashTaskInput, type HashTaskOutput } from '@mod/hashing/pool';
-import { heapHungryPng, heapHungryTaskFilename, seededPhoto } from '@mod/hashing/synthetic-photos';
+import { seededPhoto } from '@mod/hashing/synthetic-photos';
+import { heapHungryPng, heapHungryTaskFilename } from '@mod/hashing/testing';
 import { scannerSpec } from './config.js';
 import { scannerHashPoolOptions } from './hash-pool.js';
 

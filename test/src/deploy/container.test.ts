@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
@@ -92,6 +93,34 @@ describe('Dockerfile', () => {
     expect(dockerfileText).toContain(
       'tsc -b packages/cli services/api services/scanner services/classifier services/actioner services/fetcher',
     );
+  });
+
+  it("ships no test support: the packages' ./testing subpaths are built to dist/testing, which it deletes", async () => {
+    expect(dockerfileText).toContain('rm -rf /out/packages/*/dist/testing');
+    const packagesDir = join(repoRoot, 'packages');
+    const inDistTesting: string[] = [];
+    for (const name of readdirSync(packagesDir)) {
+      const manifest = JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8')) as {
+        exports?: Record<string, { default: string }>;
+      };
+      // Only a test-support subpath may point there: the image has no dist/testing.
+      for (const [subpath, { default: file }] of Object.entries(manifest.exports ?? {}))
+        if (file.startsWith('./dist/testing/')) inDistTesting.push(`${name} ${subpath}`);
+      // What the image keeps holds no test task (the tasks that crash their workers on purpose).
+      const dist = join(packagesDir, name, 'dist');
+      const kept = existsSync(dist) ? readdirSync(dist, { recursive: true, encoding: 'utf8' }) : [];
+      expect(kept.filter((file) => !file.startsWith('testing') && /heap-hungry/.test(file))).toEqual([]);
+    }
+    expect(inDistTesting.sort()).toEqual(['classifier ./testing', 'hashing ./testing']);
+    // Nor do the entry points a service loads name them.
+    const entries = [
+      await import('@mod/hashing'),
+      await import('@mod/hashing/synthetic-photos'),
+      (await import(pathToFileURL(join(packagesDir, 'classifier/dist/index.js')).href)) as object,
+    ];
+    expect(
+      entries.flatMap((entry) => Object.keys(entry)).filter((key) => /heapHungry|exhaustHeap/.test(key)),
+    ).toEqual([]);
   });
 
   it('keeps local state, credentials and build output out of the build context (.dockerignore)', () => {

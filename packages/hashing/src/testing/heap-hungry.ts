@@ -1,8 +1,19 @@
+import { emptyChunk, flatPngWith, PNG_AFTER_HEADER } from '../png-chunks.js';
+
 /** Private ancillary chunk type (decoders skip it) that marks a PNG as `heapHungryPng`'s. */
 export const HEAP_HUNGRY_CHUNK = 'huNg';
 
 /** Where `heapHungryPng` puts its chunk's type: after the signature, IHDR (13 bytes of data) and a length. */
-export const HEAP_HUNGRY_AT = 8 + 12 + 13 + 4;
+export const HEAP_HUNGRY_AT = PNG_AFTER_HEADER + 4;
+
+/**
+ * A flat 8×8 PNG in `background` marked by a private chunk right after its header: media that a pool running
+ * `heapHungryTaskFilename` crashes on for real (its worker's heap past the pool's `resourceLimits`), where the hash
+ * task itself hashes it. For tests of what follows a crash.
+ */
+export function heapHungryPng(background = '#808080'): Promise<Buffer> {
+  return flatPngWith(emptyChunk(HEAP_HUNGRY_CHUNK), { background });
+}
 
 /** Whether `bytes` is a PNG `heapHungryPng` built (its chunk right after IHDR), which `heap-hungry-task` crashes on. */
 export function isHeapHungry(bytes: Uint8Array): boolean {
