@@ -3,6 +3,7 @@ import type { Logger } from '@mod/telemetry';
 import { createCommitter } from './committer.js';
 import type { RawStream } from './consumer.js';
 import { createFairQueue } from './fair-queue.js';
+import { receivedBytes, type FetchBudget } from './fetch-budget.js';
 import { createHeldBytes, type HeldBytes, type Hold } from './held-bytes.js';
 import type { Processed } from './processing.js';
 import { consumedOf, messageAgeSeconds, type ConsumedMessage } from './step.js';
@@ -18,20 +19,21 @@ export const MAX_BYTES_PER_PARTITION = 16 * 1024 * 1024;
 export const READ_AHEAD_BYTES = 2 * MAX_BYTES_PER_PARTITION;
 
 /**
- * How a runner reads ahead `readAheadBytes`: its fetches (the client's options) and the queue the pump fills.
- * At `READ_AHEAD_BYTES` and above, the queue takes that much and the stream fetches on as it always did (16 MiB a
- * partition, `concurrency` records buffered), for small records of many partners (URLs, verdicts). Below it, the
- * bound holds for every record read and not started, the stream's buffer too (media: bytes kept no longer than
- * processing needs): a fetch brings at most a quarter of it, the stream buffers one fetch and fetches again only
- * when the pump has read it all, and the pump reads while its queue holds less than half. So at most half, plus the
- * record just read and one fetch: each at most a quarter. Bytes as Kafka counts them: a larger record batch (a
- * producer's records sent together; compressed, its size on the wire) is still fetched whole, alone.
+ * How a runner reads ahead `readAheadBytes`: its fetches (the client's options), the queue the pump fills, and the
+ * budget its fetches are held to. At `READ_AHEAD_BYTES` and above, the queue takes that much and the stream fetches
+ * on as it always did (16 MiB a partition, `concurrency` records buffered), for small records of many partners (URLs,
+ * verdicts). Below it, the bound holds for every record received and not started, wherever it waits (media: bytes
+ * kept no longer than processing needs): the pump reads the stream as records come, and the fetches are held to what
+ * is left of the budget (`budgetFetches`): at most `readAheadBytes`, plus one record when a record is larger than
+ * what was left (a record batch larger than that comes in a share at a time).
  */
 export function readAheadPlan(
   readAheadBytes: number,
   concurrency: number,
 ): {
   queueBytes: number;
+  /** Bytes the fetches are held to (`budgetFetches`); none at `READ_AHEAD_BYTES` and above. */
+  budgetBytes?: number;
   fetch: { maxBytes?: number; maxBytesPerPartition: number; highWaterMark: number };
 } {
   if (readAheadBytes >= READ_AHEAD_BYTES)
@@ -39,16 +41,15 @@ export function readAheadPlan(
       queueBytes: readAheadBytes,
       fetch: { maxBytesPerPartition: MAX_BYTES_PER_PARTITION, highWaterMark: concurrency },
     };
-  const fetchBytes = Math.max(1, Math.floor(readAheadBytes / 4));
   return {
-    queueBytes: Math.max(1, Math.floor(readAheadBytes / 2)),
-    fetch: { maxBytes: fetchBytes, maxBytesPerPartition: fetchBytes, highWaterMark: 1 },
+    queueBytes: Number.POSITIVE_INFINITY,
+    budgetBytes: readAheadBytes,
+    fetch: { maxBytes: readAheadBytes, maxBytesPerPartition: readAheadBytes, highWaterMark: 1 },
   };
 }
 
-/** What a record read ahead counts for: its key and value, and a little for the rest. */
-export const recordBytes = (raw: RawMessage): number =>
-  (raw.key?.length ?? 0) + (raw.value?.length ?? 0) + 64;
+/** What a record read ahead counts for: its key and value, and a little for the rest (as `budgetFetches` counts). */
+export const recordBytes = (raw: RawMessage): number => receivedBytes(raw);
 
 export interface PumpOptions {
   stream: RawStream;
@@ -78,6 +79,8 @@ export interface PumpOptions {
   onHeld?: (held: HeldBytes) => void;
   /** Bytes of records (`recordBytes`) queued ahead of the steps past which none is read (`readAheadPlan`). */
   queueBytes: number;
+  /** The budget the client's fetches are held to (`budgetFetches`), told of each record started; closed at the end. */
+  budget?: FetchBudget;
   /** Records the age of each record read (seconds since its timestamp). */
   observeAge: (seconds: number) => void;
   log: Logger;
@@ -131,6 +134,7 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
   const start = (raw: RawMessage, bytes: number) => {
     // Tracked as it starts: each partition's records start in their order, so commits stay in order.
     const ticket = commits.track(raw);
+    o.budget?.take(bytes);
     const m = consumedOf(raw);
     if (bounded && m.value !== null) m.value = Buffer.from(m.value);
     const hold = held.hold(bytes);
@@ -176,6 +180,7 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
       woken = false;
     }
   } finally {
+    o.budget?.close();
     await Promise.all(inFlight);
     await o.settle();
     await Promise.all(waiting);

@@ -1,14 +1,54 @@
-import { consumerReceivesChannel, type Message } from '@platformatic/kafka';
+import { consumerReceivesChannel, Producer as PlatformaticProducer, type Message } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import type { ConsumedMessage, StepOutcome } from './index.js';
 import { recordBytes } from './pump.js';
 import { testTopic } from './testing.test-helper.js';
 import { runKitUntil, runnerTestKit } from './runner.test-helper.js';
 
-// A media topic's backlog, and a partner's topic beside it with one record sent after the backlog.
-const kit = runnerTestKit((prefix) => [testTopic(`${prefix}a-media`), testTopic(`${prefix}b-other`)]);
+// A media topic's backlog, and a partner's topic beside it with one record sent after the backlog; a media topic of
+// one large batch.
+const kit = runnerTestKit((prefix) => [
+  testTopic(`${prefix}a-media`),
+  testTopic(`${prefix}b-other`),
+  testTopic(`${prefix}c-batched`),
+  testTopic(`${prefix}d-large`),
+]);
 const media = `${kit.prefix}a-media`;
 const other = `${kit.prefix}b-other`;
+const batched = `${kit.prefix}c-batched`;
+const large = `${kit.prefix}d-large`;
+const MiB = 1024 * 1024;
+
+/**
+ * Sends `n` records of `bytes` to `topic` in one record batch (a partner's client sending them together), keyed 0 to
+ * n - 1, then runs a runner over it with a 1 MiB read-ahead until all were processed, each step taking a little
+ * while. Checks they started in their order; returns the runner's gauge of bytes read ahead at most
+ * (`readAhead().peakBytes`) and what one record counts for (`recordBytes`, at most).
+ */
+async function sendTogetherAndRun(topic: string, n: number, bytes: Buffer) {
+  const raw = new PlatformaticProducer(kit.kafka.base);
+  try {
+    const keys = Array.from({ length: n }, (_, i) => i);
+    await raw.send({ messages: keys.map((i) => ({ topic, key: Buffer.from(String(i)), value: bytes })) });
+  } finally {
+    await raw.close();
+  }
+  const started: number[] = [];
+  const runner = await runKitUntil(kit, {
+    groupId: `${topic}.g`,
+    topics: [topic],
+    step: async (m) => {
+      started.push(Number(m.key));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { kind: 'ok' };
+    },
+    done: () => started.length === n,
+    tuning: { readAheadBytes: MiB },
+  });
+  expect(started).toEqual(Array.from({ length: n }, (_, i) => i));
+  const record = recordBytes({ key: Buffer.from(String(n - 1)), value: bytes } as Received);
+  return { peakBytes: runner.readAhead().peakBytes, record };
+}
 
 type Received = Message<Buffer, Buffer, Buffer, Buffer>;
 
@@ -18,7 +58,10 @@ type Received = Message<Buffer, Buffer, Buffer, Buffer>;
  * the runner's client had received (the client's own `consumer:receives` diagnostics: everything fetched, whether
  * still in the stream's buffer or the pump's queue) and no step had started on, at any time.
  */
-async function run(readAheadBytes: number, total: number): Promise<{ started: string[]; mostHeld: number }> {
+async function run(
+  readAheadBytes: number,
+  total: number,
+): Promise<{ started: string[]; mostHeld: number; peakBytes: number }> {
   let received = 0;
   let stepped = 0;
   let mostHeld = 0;
@@ -40,18 +83,20 @@ async function run(readAheadBytes: number, total: number): Promise<{ started: st
     await new Promise((resolve) => setTimeout(resolve, 5));
     return { kind: 'ok' };
   };
+  let peakBytes: number;
   try {
-    await runKitUntil(kit, {
+    const runner = await runKitUntil(kit, {
       groupId: `${kit.prefix}g`,
       topics: [media, other],
       step,
       done: () => started.length === total,
       tuning: { readAheadBytes },
     });
+    peakBytes = runner.readAhead().peakBytes;
   } finally {
     consumerReceivesChannel.unsubscribe(handlers);
   }
-  return { started, mostHeld };
+  return { started, mostHeld, peakBytes };
 }
 
 describe('a runner with a small read-ahead (media) holds at most that much (real Kafka)', () => {
@@ -65,14 +110,32 @@ describe('a runner with a small read-ahead (media) holds at most that much (real
     await kit.producer.send({ topic: other, messages: [{ key: 'k', value: 'other' }] });
 
     const readAheadBytes = 1024 * 1024;
-    const { started, mostHeld } = await run(readAheadBytes, n + 1);
+    const { started, mostHeld, peakBytes } = await run(readAheadBytes, n + 1);
     // Before: one fetch brought the whole backlog (16 MiB a partition) into the stream's buffer.
     expect(mostHeld).toBeLessThanOrEqual(readAheadBytes);
+    expect(peakBytes).toBeLessThanOrEqual(readAheadBytes);
     // It did read ahead: more than the record in the step.
     expect(mostHeld).toBeGreaterThan(bytes.length + 64);
     const backlog = started.filter((v) => v !== 'other').map(Number);
     expect(backlog).toEqual(Array.from({ length: n }, (_, i) => i));
     // The other partner's record is not held up behind the backlog.
     expect(started.indexOf('other')).toBeLessThan(n / 2);
+  });
+
+  it('holds a record batch larger than readAheadBytes a share at a time, never more than that plus one record', async () => {
+    // 24 media messages of 200 KiB sent together, as a partner's client may: one record batch of 4.9 MB, which the
+    // broker answers whole to a fetch of any size.
+    const { peakBytes, record } = await sendTogetherAndRun(batched, 24, Buffer.alloc(200 * 1024, 5));
+    // Before: the whole batch was held, 24 records (4.9 MB).
+    expect(peakBytes).toBeLessThanOrEqual(MiB + record);
+    // It did read ahead of the step: more than one record.
+    expect(peakBytes).toBeGreaterThan(record);
+  });
+
+  it('lets a record larger than the whole readAheadBytes through, alone', async () => {
+    // Three records of 1.5 MiB sent together: each comes in alone, none waits for ever.
+    const { peakBytes, record } = await sendTogetherAndRun(large, 3, Buffer.alloc(1536 * 1024, 3));
+    // Before: the whole batch (4.7 MB).
+    expect(peakBytes).toBe(record);
   });
 });

@@ -5,6 +5,7 @@ import {
   createConsumerRunner,
   createProducer,
   ensureTopics,
+  type ConsumerRunner,
   type ConsumerRunnerOptions,
   type Kafka,
   type Producer,
@@ -71,7 +72,7 @@ export async function runStepUntil(
 
 /**
  * Runs a runner of `kit`'s (its producer and dead-letter topic) over `topics` as group `groupId`, with `tuning`,
- * until `done()` holds; the runner is stopped either way.
+ * until `done()` holds; the runner is stopped either way, and returned (its gauges keep what they saw).
  */
 export async function runKitUntil(
   kit: RunnerTestKit,
@@ -82,7 +83,7 @@ export async function runKitUntil(
     done: () => boolean;
     tuning?: Pick<ConsumerRunnerOptions, 'maxInFlight' | 'readAheadBytes'>;
   },
-): Promise<void> {
+): Promise<ConsumerRunner> {
   const runner = createConsumerRunner({
     kafka: kit.kafka,
     groupId: o.groupId,
@@ -101,6 +102,7 @@ export async function runKitUntil(
   } finally {
     await runner.stop();
   }
+  return runner;
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs = 30_000): Promise<void> {

@@ -3,6 +3,7 @@ import { MessagesStreamFallbackModes, MessagesStreamModes, type Consumer } from 
 import type { Logger, StepMetrics, Tracer } from '@mod/telemetry';
 import type { Kafka } from './client.js';
 import { newConsumer, type Subscription } from './consumer.js';
+import { budgetFetches, type FetchBudget } from './fetch-budget.js';
 import type { HeldBytes } from './held-bytes.js';
 import { readRecordAt } from './inspect.js';
 import { claimInstanceId, isFencedInstance, releaseInstanceId, watchFencing } from './membership.js';
@@ -79,6 +80,12 @@ export interface ConsumerRunner {
   topics(): readonly string[];
   /** Bytes of records' values the steps hold now (`maxInFlightBytes`). */
   inFlightBytes(): number;
+  /**
+   * Bytes of records received and not yet started now, and the most since the runner was made: with a
+   * `readAheadBytes` below `READ_AHEAD_BYTES`, at most that plus one record (`budgetFetches`); otherwise not counted
+   * (0).
+   */
+  readAhead(): { heldBytes: number; peakBytes: number };
 }
 
 /** How long closing a session's client may take before the runner moves on without it. */
@@ -127,7 +134,11 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     unwatch: () => void;
     /** Bytes of records' values its steps hold (set as its pump starts). */
     held?: HeldBytes;
+    /** The budget its fetches are held to, with a read-ahead below `READ_AHEAD_BYTES`. */
+    budget?: FetchBudget;
   }
+  /** The most bytes read ahead by the sessions before the current one. */
+  let peakBefore = 0;
   let session: Session | undefined;
   let discoverTimer: NodeJS.Timeout | undefined;
   let discovering: Promise<void> = Promise.resolve();
@@ -144,6 +155,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       // Fetch sizes and the stream's own buffer, as far as the read-ahead lets them go (`readAheadPlan`).
       ...readAhead.fetch,
     });
+    const budget =
+      readAhead.budgetBytes === undefined ? undefined : budgetFetches(consumer, readAhead.budgetBytes);
     // Heard for the client's whole life, closing included (see clientErrorHandler).
     consumer.on('error', clientErrorHandler(consumer));
     const unwatch = watchTwin(consumer);
@@ -164,6 +177,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         throw new Error('consumer closed while joining its group');
       }
       const s: Session = { consumer, stream, topics, stopping: false, done: Promise.resolve(), unwatch };
+      if (budget !== undefined) s.budget = budget;
       s.done = pump(s);
       return s;
     } catch (err) {
@@ -243,6 +257,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       concurrency,
       maxWaiting: options.deadLetters?.maxWaiting ?? MAX_FOLDED_WAITING,
       queueBytes: readAhead.queueBytes,
+      ...(s.budget === undefined ? {} : { budget: s.budget }),
       ...(bounded ? { maxInFlightBytes: options.maxInFlightBytes } : {}),
       onHeld: (held) => (s.held = held),
       observeAge: (seconds) => options.metrics.messageAge.observe({ step: options.stepName }, seconds),
@@ -300,6 +315,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       if (stopping) return;
       try {
         const next = await subscribe(await wantedTopics());
+        peakBefore = Math.max(peakBefore, session?.budget?.peakBytes ?? 0);
         session = next;
         // stop() came while subscribing: it closed the session it saw, not this one.
         if (stopping) {
@@ -307,6 +323,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
           return;
         }
       } catch (err) {
+        peakBefore = Math.max(peakBefore, session?.budget?.peakBytes ?? 0);
         session = undefined;
         log.error({ err }, 'could not subscribe; trying again');
         await sleep(maxDelay);
@@ -369,5 +386,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     },
     topics: () => session?.topics ?? [],
     inFlightBytes: () => session?.held?.held ?? 0,
+    readAhead: () => ({
+      heldBytes: session?.budget?.heldBytes ?? 0,
+      peakBytes: Math.max(peakBefore, session?.budget?.peakBytes ?? 0),
+    }),
   };
 }
