@@ -15,6 +15,44 @@ export const name = (m: Manifest): string => str(obj(m['metadata'])['name']);
 export const ofKind = (manifests: Manifest[], kind: string): Manifest[] =>
   manifests.filter((m) => m['kind'] === kind);
 
+/**
+ * The pod a rendered Deployment or Job runs (its `spec.template`): the pod's metadata, its spec and its container
+ * (every workload of the chart has one).
+ */
+export function podOf(workload: Manifest): { metadata: Manifest; spec: Manifest; container: Manifest } {
+  const template = obj(obj(workload['spec'])['template']);
+  const spec = obj(template['spec']);
+  return { metadata: obj(template['metadata']), spec, container: obj(list(spec['containers'])[0]) };
+}
+
+/**
+ * The environment the workload's container gets, with its source: the data of the ConfigMaps it names (envFrom,
+ * found in `manifests`), literal env values and Secret references.
+ */
+export function containerEnv(manifests: Manifest[], workload: Manifest) {
+  const c = podOf(workload).container;
+  const fromConfig = new Map<string, string>();
+  for (const source of list(c['envFrom'])) {
+    const ref = str(obj(obj(source)['configMapRef'])['name']);
+    const configMap = ofKind(manifests, 'ConfigMap').find((m) => name(m) === ref);
+    expect(configMap, `ConfigMap ${ref}`).toBeDefined();
+    for (const [key, value] of Object.entries(obj(configMap?.['data']))) fromConfig.set(key, str(value));
+  }
+  const literal = new Map<string, string>();
+  const fromSecret = new Map<string, { name: string; key: string }>();
+  for (const entry of list(c['env']).map(obj)) {
+    const ref = obj(obj(entry['valueFrom'])['secretKeyRef']);
+    if ('value' in entry) literal.set(str(entry['name']), str(entry['value']));
+    else fromSecret.set(str(entry['name']), { name: str(ref['name']), key: str(ref['key']) });
+  }
+  return {
+    fromConfig,
+    literal,
+    fromSecret,
+    all: [...fromConfig.keys(), ...literal.keys(), ...fromSecret.keys()],
+  };
+}
+
 export interface HelmRunner {
   run: (args: string[]) => { status: number | null; stdout: string; stderr: string };
   /** `helm template mod <chart> --namespace moderation` with these extra arguments; throws Helm's stderr. */

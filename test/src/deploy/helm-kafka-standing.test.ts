@@ -26,7 +26,16 @@ import {
   specs,
   str,
 } from './deploy-files.js';
-import { expectUnprivileged, helm, name, ofKind, useHelm, type Manifest } from './helm-chart.js';
+import {
+  containerEnv,
+  expectUnprivileged,
+  helm,
+  name,
+  ofKind,
+  podOf,
+  useHelm,
+  type Manifest,
+} from './helm-chart.js';
 import { freePort } from '../processes.js';
 import { waitFor } from '../waiting.js';
 
@@ -41,26 +50,8 @@ const jobName = 'mod-moderation-kafka-standing';
 
 const watcherOf = (manifests: Manifest[]): Manifest | undefined =>
   ofKind(manifests, 'Deployment').find((m) => name(m) === jobName);
-const podTemplate = (watcher: Manifest) => obj(obj(watcher['spec'])['template']);
-const podSpec = (watcher: Manifest) => obj(podTemplate(watcher)['spec']);
-const containerOf = (watcher: Manifest) => obj(list(podSpec(watcher)['containers'])[0]);
-
-/** The container's env entries: literal values and Secret references. */
-function envOf(watcher: Manifest) {
-  const literal = new Map<string, string>();
-  const fromSecret = new Map<string, { name: string; key: string }>();
-  for (const entry of list(containerOf(watcher)['env']).map(obj)) {
-    const ref = obj(obj(entry['valueFrom'])['secretKeyRef']);
-    if ('value' in entry) literal.set(str(entry['name']), str(entry['value']));
-    else fromSecret.set(str(entry['name']), { name: str(ref['name']), key: str(ref['key']) });
-  }
-  return { literal, fromSecret, all: [...literal.keys(), ...fromSecret.keys()] };
-}
-
-/** The pod spec of a Job or Deployment (whose `spec.template` is the pod's). */
-const jobPodSpec = (job: Manifest) => obj(obj(obj(job['spec'])['template'])['spec']);
 const podLabels = (workload: Manifest): Record<string, string> =>
-  obj(obj(obj(workload['spec'])['template'])['metadata'])['labels'] as Record<string, string>;
+  podOf(workload).metadata['labels'] as Record<string, string>;
 const selects = (policy: Manifest, labels: Record<string, string>) =>
   Object.entries(obj(obj(obj(policy['spec'])['podSelector'])['matchLabels'])).every(
     ([k, v]) => labels[k] === v,
@@ -81,7 +72,7 @@ describe.skipIf(helm === undefined)('the kafka-standing watcher of deploy/helm/m
     expect(spec['replicas']).toBe(1);
     // Two at once would audit the same suspension twice: the old pod goes before the new one starts.
     expect(obj(spec['strategy'])['type']).toBe('Recreate');
-    const container = containerOf(watcher);
+    const container = podOf(watcher).container;
     expect(list(container['args']).map(str)).toEqual([
       'modctl',
       'kafka',
@@ -106,7 +97,7 @@ describe.skipIf(helm === undefined)('the kafka-standing watcher of deploy/helm/m
   });
 
   it("gets the set-up job's admin principal and Kafka settings, the database from a Secret, and names itself", () => {
-    const env = envOf(watcher);
+    const env = containerEnv(manifests, watcher);
     const spec = specs['kafka-setup'];
     // MODCTL_ACTOR is who the audit log names: modctl refuses a change under the image's user without it. OPS_HOST:
     // the ops server on the pod's address, for the probes and Prometheus.
@@ -120,7 +111,7 @@ describe.skipIf(helm === undefined)('the kafka-standing watcher of deploy/helm/m
     expect([...env.literal.keys()].filter((k) => credentials.includes(k))).toEqual([]);
     expect([...env.fromSecret.keys()].sort()).toEqual(credentials.sort());
     const setup = ofKind(manifests, 'Job').find((m) => name(m) === 'mod-moderation-kafka-setup') ?? {};
-    const setupEnv = list(obj(list(jobPodSpec(setup)['containers'])[0])['env']).map(obj);
+    const setupEnv = list(podOf(setup).container['env']).map(obj);
     const setupSecret = str(
       obj(obj(setupEnv.find((e) => e['name'] === 'KAFKA_SASL_PASSWORD')?.['valueFrom'])['secretKeyRef'])[
         'name'
@@ -132,21 +123,23 @@ describe.skipIf(helm === undefined)('the kafka-standing watcher of deploy/helm/m
     for (const e of setupEnv.filter((e) => 'value' in e))
       expect(env.literal.get(str(e['name'])), str(e['name'])).toBe(str(e['value']));
 
-    const other = watcherOf(render('kafkaStanding.databaseSecretName=moderation-standing-db')) ?? {};
-    expect(envOf(other).fromSecret.get('DATABASE_URL')?.name).toBe('moderation-standing-db');
+    const otherManifests = render('kafkaStanding.databaseSecretName=moderation-standing-db');
+    const other = watcherOf(otherManifests) ?? {};
+    expect(containerEnv(otherManifests, other).fromSecret.get('DATABASE_URL')?.name).toBe(
+      'moderation-standing-db',
+    );
   });
 
   it('runs unprivileged, read-only, without a service-account token, with requests and limits', () => {
-    const mounts = expectUnprivileged(podSpec(watcher), containerOf(watcher));
-    const caPath = envOf(watcher).literal.get('KAFKA_TLS_CA_PATH') ?? '';
+    const mounts = expectUnprivileged(podOf(watcher).spec, podOf(watcher).container);
+    const caPath = containerEnv(manifests, watcher).literal.get('KAFKA_TLS_CA_PATH') ?? '';
     expect(mounts.some((m) => caPath.startsWith(`${m}/`))).toBe(true);
   });
 
   it('takes its periods and port from the values, is left out when disabled, and refuses settings that are none', () => {
     const args = list(
-      containerOf(watcherOf(render('kafkaStanding.pollMs=250', 'kafkaStanding.fullEverySeconds=300')) ?? {})[
-        'args'
-      ],
+      podOf(watcherOf(render('kafkaStanding.pollMs=250', 'kafkaStanding.fullEverySeconds=300')) ?? {})
+        .container['args'],
     ).map(str);
     expect(args.slice(4, 8)).toEqual(['--poll-ms', '250', '--full-every-s', '300']);
     const off = render('kafkaStanding.enabled=false');
@@ -161,7 +154,7 @@ describe.skipIf(helm === undefined)('the kafka-standing watcher of deploy/helm/m
   it('its NetworkPolicy admits only Prometheus to its ops port and lets out only DNS, the brokers and PostgreSQL', () => {
     const policy = ofKind(manifests, 'NetworkPolicy').find((m) => name(m) === jobName) ?? {};
     expect(() => new NetworkPolicy(policy as never).validate()).not.toThrow();
-    const labels = obj(podTemplate(watcher)['metadata'])['labels'] as Record<string, string>;
+    const labels = podOf(watcher).metadata['labels'] as Record<string, string>;
     // It selects the watcher's pods, and no other policy does (nor it a service's pods).
     expect(
       ofKind(manifests, 'NetworkPolicy')
@@ -250,7 +243,7 @@ describe.skipIf(helm === undefined)('the kafka-standing watcher, run', () => {
       },
       'moderation-api': { DATABASE_URL: TEST_DATABASE_URL },
     };
-    const env = envOf(watcher);
+    const env = containerEnv(rendered, watcher);
     const fromSecrets = [...env.fromSecret].map(([key, ref]) => {
       const value = secrets[ref.name]?.[ref.key];
       expect(value, `${ref.name}/${ref.key}`).toBeDefined();
@@ -258,7 +251,7 @@ describe.skipIf(helm === undefined)('the kafka-standing watcher, run', () => {
     });
     const child = spawn(
       'sh',
-      [join(deployDir, 'container/entrypoint.sh'), ...list(containerOf(watcher)['args']).map(str)],
+      [join(deployDir, 'container/entrypoint.sh'), ...list(podOf(watcher).container['args']).map(str)],
       {
         env: {
           PATH: process.env['PATH'] ?? '',

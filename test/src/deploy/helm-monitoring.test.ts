@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ALERTS_PATH, ALERTS_TEST_PATH, findTool, PROMETHEUS_CONFIG_PATH } from '../observability-helpers.js';
 import { list, obj, str, yamlDocuments } from './deploy-files.js';
-import { chart, helm, name, ofKind, useHelm, type Manifest } from './helm-chart.js';
+import { chart, helm, name, ofKind, podOf, useHelm, type Manifest } from './helm-chart.js';
 
 // What deploy/helm/moderation gives Prometheus, rendered by the real Helm: the scrape annotations on every pod with
 // an ops port (the kafka-standing watcher's too), and with the Prometheus Operator (monitoring.*) a PodMonitor per
@@ -20,10 +20,9 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 const chartAlerts = join(chart, 'files/alerts.yml');
 const operator = ['monitoring.prometheusRule.enabled=true', 'monitoring.podMonitor.enabled=true'];
 
-const podTemplate = (m: Manifest) => obj(obj(m['spec'])['template']);
 /** The container port named `ops` of a Deployment's pod. */
 const opsPort = (m: Manifest) =>
-  list(obj(list(obj(podTemplate(m)['spec'])['containers'])[0])['ports'])
+  list(podOf(m).container['ports'])
     .map(obj)
     .find((p) => p['name'] === 'ops')?.['containerPort'];
 const component = (m: Manifest) => str(obj(obj(m['metadata'])['labels'])['app.kubernetes.io/component']);
@@ -55,7 +54,7 @@ describe.skipIf(helm === undefined)('deploy/helm/moderation and Prometheus', () 
       ['actioner', 'api', 'classifier', 'fetcher', 'kafka-standing', 'scanner'].sort(),
     );
     for (const d of deployments) {
-      const annotations = obj(podTemplate(d)['metadata'])['annotations'];
+      const annotations = podOf(d).metadata['annotations'];
       expect(annotations, name(d)).toMatchObject({
         'prometheus.io/scrape': 'true',
         'prometheus.io/port': String(opsPort(d)),
@@ -64,12 +63,12 @@ describe.skipIf(helm === undefined)('deploy/helm/moderation and Prometheus', () 
     }
     const watcher = deployments.find((d) => component(d) === 'kafka-standing') ?? {};
     expect(opsPort(watcher)).toBe(9106);
-    expect(obj(podTemplate(watcher)['metadata'])['annotations']).toMatchObject({
+    expect(podOf(watcher).metadata['annotations']).toMatchObject({
       'prometheus.io/port': '9106',
     });
     const annotated = ofKind(render('podAnnotations.team=safety'), 'Deployment');
     for (const d of annotated)
-      expect(obj(podTemplate(d)['metadata'])['annotations'], name(d)).toMatchObject({ team: 'safety' });
+      expect(podOf(d).metadata['annotations'], name(d)).toMatchObject({ team: 'safety' });
   });
 
   it('makes no Prometheus Operator object unless asked (its CRDs may not be installed)', () => {

@@ -1,7 +1,7 @@
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { describe, expect, it } from 'vitest';
 import { list, obj, roles, str } from './deploy-files.js';
-import { helm, name, ofKind, useHelm, type Manifest } from './helm-chart.js';
+import { helm, name, ofKind, podOf, useHelm, type Manifest } from './helm-chart.js';
 
 // The chart's NetworkPolicies, rendered by the real Helm and read as a CNI reads them: which sources reach which
 // port of each service's pods. The ops ports (/metrics, the named readiness checks) admit only the peers of
@@ -51,10 +51,9 @@ function admits(policy: Manifest, from: Source, port: number): boolean {
     });
 }
 
-const podLabels = (workload: Manifest): Labels =>
-  obj(obj(obj(workload['spec'])['template'])['metadata'])['labels'] as Labels;
+const podLabels = (workload: Manifest): Labels => podOf(workload).metadata['labels'] as Labels;
 const containerPorts = (workload: Manifest): number[] =>
-  list(obj(list(obj(obj(obj(workload['spec'])['template'])['spec'])['containers'])[0])['ports'])
+  list(podOf(workload).container['ports'])
     .map((p) => Number(obj(p)['containerPort']))
     .sort();
 const policyPorts = (policy: Manifest): number[] =>

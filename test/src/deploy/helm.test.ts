@@ -19,7 +19,7 @@ import {
   str,
   yamlDocuments,
 } from './deploy-files.js';
-import { chart, expectUnprivileged, helm, name, ofKind, useHelm, type Manifest } from './helm-chart.js';
+import { chart, containerEnv, expectUnprivileged, helm, name, ofKind, podOf, useHelm } from './helm-chart.js';
 
 // deploy/helm/moderation: linted and rendered by the real Helm (deploy/local/lib.sh ensure_deploy_tools), each
 // rendered object validated against the Kubernetes API schemas (kubernetes-models), and the wiring checked
@@ -39,35 +39,6 @@ const models = {
   ConfigMap,
   Service,
 } as const satisfies Record<string, new (data: never) => { validate(): void }>;
-
-const container = (workload: Manifest) =>
-  obj(list(obj(obj(obj(workload['spec'])['template'])['spec'])['containers'])[0]);
-const podSpec = (workload: Manifest) => obj(obj(obj(workload['spec'])['template'])['spec']);
-
-/** The environment a Deployment's container gets: ConfigMap data (envFrom) and env entries, with their source. */
-function containerEnv(manifests: Manifest[], workload: Manifest) {
-  const c = container(workload);
-  const fromConfig = new Map<string, string>();
-  for (const source of list(c['envFrom'])) {
-    const ref = str(obj(obj(source)['configMapRef'])['name']);
-    const configMap = ofKind(manifests, 'ConfigMap').find((m) => name(m) === ref);
-    expect(configMap, `ConfigMap ${ref}`).toBeDefined();
-    for (const [key, value] of Object.entries(obj(configMap?.['data']))) fromConfig.set(key, str(value));
-  }
-  const literal = new Map<string, string>();
-  const fromSecret = new Map<string, { name: string; key: string }>();
-  for (const entry of list(c['env']).map(obj)) {
-    const ref = obj(obj(entry['valueFrom'])['secretKeyRef']);
-    if ('value' in entry) literal.set(str(entry['name']), str(entry['value']));
-    else fromSecret.set(str(entry['name']), { name: str(ref['name']), key: str(ref['key']) });
-  }
-  return {
-    fromConfig,
-    literal,
-    fromSecret,
-    all: [...fromConfig.keys(), ...literal.keys(), ...fromSecret.keys()],
-  };
-}
 
 describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
   const manifests = helm === undefined ? [] : render();
@@ -120,7 +91,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
     '%s: runs its role and gets only settings its configuration knows, the required ones included',
     (role) => {
       const workload = deployment(role);
-      expect(container(workload)['args']).toEqual([role]);
+      expect(podOf(workload).container['args']).toEqual([role]);
       const env = containerEnv(manifests, workload);
       expect(settingsAgainstSpec(specs[role], env.all)).toEqual({ unknown: [], missing: [] });
       // Each key has one source: a ConfigMap key and an env entry of the same name would shadow each other.
@@ -153,7 +124,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
   });
 
   it.each(roles)('%s: probes /health/live and /health/ready on the port the service listens on', (role) => {
-    const c = container(deployment(role));
+    const c = podOf(deployment(role)).container;
     const env = containerEnv(manifests, deployment(role)).fromConfig;
     const listenPort = Number(env.get(role === 'api' ? 'API_PORT' : 'OPS_PORT'));
     expect(env.get(role === 'api' ? 'API_HOST' : 'OPS_HOST')).toBe('0.0.0.0');
@@ -169,7 +140,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
   });
 
   it.each(roles)('%s: Prometheus scrapes its ops port, which no Service exposes', (role) => {
-    const c = container(deployment(role));
+    const c = podOf(deployment(role)).container;
     const env = containerEnv(manifests, deployment(role)).fromConfig;
     const opsPort = Number(env.get('OPS_PORT'));
     expect(env.get('OPS_HOST')).toBe('0.0.0.0');
@@ -192,12 +163,12 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
   it.each(roles)('%s: gives the pod more time to stop than the service gives itself', (role) => {
     const workload = deployment(role);
     const shutdownMs = Number(containerEnv(manifests, workload).fromConfig.get('SHUTDOWN_TIMEOUT_MS'));
-    const preStop = list(obj(obj(obj(container(workload)['lifecycle'])['preStop'])['exec'])['command']).map(
-      str,
-    );
+    const preStop = list(
+      obj(obj(obj(podOf(workload).container['lifecycle'])['preStop'])['exec'])['command'],
+    ).map(str);
     const preStopMs = preStop[0] === 'sleep' ? Number(preStop[1]) * 1000 : 0;
     expect(shutdownMs).toBeGreaterThan(0);
-    expect(Number(podSpec(workload)['terminationGracePeriodSeconds']) * 1000).toBeGreaterThan(
+    expect(Number(podOf(workload).spec['terminationGracePeriodSeconds']) * 1000).toBeGreaterThan(
       shutdownMs + preStopMs,
     );
   });
@@ -205,7 +176,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
   it.each(roles)('%s: runs unprivileged, read-only, with requests and limits', (role) => {
     const workload = deployment(role);
     // What the services write goes to mounted volumes (the read-only root has nowhere else).
-    const mounts = expectUnprivileged(podSpec(workload), container(workload));
+    const mounts = expectUnprivileged(podOf(workload).spec, podOf(workload).container);
     const snapshot = containerEnv(manifests, workload).fromConfig.get('BANK_SNAPSHOT_PATH');
     if (snapshot !== undefined) expect(mounts.some((m) => snapshot.startsWith(`${m}/`))).toBe(true);
   });
@@ -227,7 +198,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
 
   it('autoscales the API, the fetchers, the scanners and the classifiers, never beyond their topics partitions', () => {
     const job = ofKind(manifests, 'Job')[0] ?? {};
-    const args = list(container(job)['args']).map(str);
+    const args = list(podOf(job).container['args']).map(str);
     const partitions = Number(args[args.indexOf('--partitions') + 1]);
     for (const role of ['api', 'scanner', 'classifier', 'fetcher']) {
       const hpa =
@@ -251,7 +222,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
       ['scanner', 'HASH_THREADS'],
       ['classifier', 'CLASSIFIER_THREADS'],
     ] as const) {
-      const limit = str(obj(obj(container(deployment(role))['resources'])['limits'])['cpu']);
+      const limit = str(obj(obj(podOf(deployment(role)).container['resources'])['limits'])['cpu']);
       expect(limit, role).toMatch(/^\d+$/);
       expect(containerEnv(manifests, deployment(role)).fromConfig.get(key), role).toBe(limit);
     }
@@ -263,7 +234,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
       'helm.sh/hook': 'pre-install,pre-upgrade',
       'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded',
     });
-    const c = container(job);
+    const c = podOf(job).container;
     expect(list(c['args']).map(str)).toEqual([
       'modctl',
       'kafka',
@@ -287,7 +258,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
 
   it('mounts the brokers CA when one is given, and uses the system CAs otherwise', () => {
     const caPath = containerEnv(manifests, deployment('scanner')).fromConfig.get('KAFKA_TLS_CA_PATH') ?? '';
-    const mounts = list(container(deployment('scanner'))['volumeMounts']).map((m) =>
+    const mounts = list(podOf(deployment('scanner')).container['volumeMounts']).map((m) =>
       str(obj(m)['mountPath']),
     );
     expect(mounts.some((m) => caPath.startsWith(`${m}/`))).toBe(true);
@@ -295,7 +266,7 @@ describe.skipIf(helm === undefined)('Helm chart deploy/helm/moderation', () => {
     const scanner =
       withoutCa.find((m) => m['kind'] === 'Deployment' && name(m) === 'mod-moderation-scanner') ?? {};
     expect(containerEnv(withoutCa, scanner).fromConfig.get('KAFKA_TLS_CA_PATH')).toBe('');
-    expect(list(podSpec(scanner)['volumes']).map((v) => str(obj(v)['name']))).not.toContain('kafka-ca');
+    expect(list(podOf(scanner).spec['volumes']).map((v) => str(obj(v)['name']))).not.toContain('kafka-ca');
   });
 
   it('refuses values its schema does not know (a misspelt setting fails, it is not ignored)', () => {
