@@ -30,7 +30,7 @@ import { backoffMs, type BackoffOptions } from '@mod/urls';
 import type { Clock } from './clock.js';
 import type { LifecycleMetrics } from './metrics.js';
 import { createSafeWebhookSender, WebhookNotSent, type WebhookSender } from './webhook-sender.js';
-import type { Verifier } from './verifier.js';
+import { contentDigestOf, type Verifier } from './verifier.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from './webhook-signing.js';
 
 export type { WebhookSender };
@@ -189,13 +189,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     for (const t of await listOrdersToVerify(o.db, batch, o.clock.now())) {
       if (performance.now() - startedAt >= budgetMs) break;
       const order = await getOrder(o.db, t.id, { all: true });
-      const ev = (order?.evidence ?? {}) as { sha256?: unknown };
-      const contentSha256 =
-        t.subject.type === 'content-hash'
-          ? t.subject.value
-          : typeof ev.sha256 === 'string'
-            ? ev.sha256
-            : null;
+      const contentSha256 = contentDigestOf(t.subject, order?.evidence);
       const result = await verifier.verify({ orderId: t.id, url: t.verifyUrl, contentSha256 });
       o.metrics.verifications.inc({ outcome: result.outcome });
       if (result.outcome === 'unknown') {

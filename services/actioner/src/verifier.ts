@@ -15,6 +15,25 @@ export interface Verifier {
  */
 export type VerificationResult = { outcome: 'gone' | 'changed' | 'present' | 'unknown'; detail: string };
 
+/**
+ * The SHA-256 of the content an order's URL served when it was found, which verification compares the re-fetched
+ * body with: a content-hash subject's; else the evidence's digest when it is a content's. A URL list's hit has no
+ * content: its verdict's digest is the listed URL's (`urlListVerdict` in the fetcher; its hits name `url:` entries),
+ * which no body ever hashes to, so taking it for the content's made every answer "changed" and verified the order
+ * while the listed URL still served. Null then, as for an order by hand: a URL that still answers 2xx is present.
+ */
+export function contentDigestOf(subject: { type: string; value: string }, evidence: unknown): string | null {
+  if (subject.type === 'content-hash') return subject.value;
+  const ev = (evidence ?? {}) as { sha256?: unknown; hits?: unknown };
+  if (typeof ev.sha256 !== 'string') return null;
+  const hits: unknown[] = Array.isArray(ev.hits) ? ev.hits : [];
+  const urlListHit = hits.some((h) => {
+    const entryId = (h as { entryId?: unknown } | null)?.entryId;
+    return typeof entryId === 'string' && entryId.startsWith('url:');
+  });
+  return urlListHit ? null : ev.sha256;
+}
+
 /** Fetches a URL's body: the seam where an SSRF-safe fetcher plugs in. */
 export type BodyFetcher = (url: string) => Promise<{ status: number; body: Buffer }>;
 

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertTenant } from '@mod/db/access';
+import { commandOrder, getOrder, openOrder } from '@mod/db/orders';
+import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
+import { urlSha256 } from '@mod/urls';
+import { createManualClock } from './clock.js';
+import { testLifecycle } from './lifecycle.test-helper.js';
+import { createSafeBodyFetcher } from './safe-verifier.js';
+import { createFetchVerifier } from './verifier.js';
+
+// A takedown of a URL a URL list names (the fetcher's listed verdict: its digest is the URL's, there is no content
+// digest): the platform says it actioned it and goes on serving the URL. Verification re-fetches it over loopback
+// through the real SSRF-safe fetcher, against the real PostgreSQL.
+const photo = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
+let db: TestDatabase;
+let site: Server;
+const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
+
+beforeAll(async () => {
+  db = await createTestSchema();
+  await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
+  site = createServer((req, res) => {
+    if (req.url?.startsWith('/removed/') === true) res.writeHead(404).end();
+    else res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo);
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+});
+afterAll(async () => {
+  site?.closeAllConnections();
+  await new Promise((r) => site?.close(r));
+  await db?.drop();
+});
+
+/** A listed URL's takedown as policy opens it from a listed verdict, which the platform then says it actioned. */
+async function listedTakedownActioned(path: string): Promise<string> {
+  const listed = `http://127.0.0.1:${(site.address() as AddressInfo).port}${path}`;
+  const order = await openOrder(
+    db.pool,
+    testOrder({
+      kind: 'takedown',
+      subjectType: 'url',
+      subjectValue: listed,
+      targetTenantId: 'plat',
+      verifyUrl: listed,
+      evidence: {
+        submissionId: crypto.randomUUID(),
+        sha256: urlSha256(listed),
+        hits: [
+          {
+            bankId: crypto.randomUUID(),
+            bankName: 'listed pages',
+            entryId: `url:${crypto.randomUUID()}`,
+            signal: 'sha256',
+            distance: 0,
+            category: 'A',
+            actionPolicy: 'automatic',
+            negative: false,
+          },
+        ],
+        policyVersion: '1',
+      },
+    }),
+  );
+  // The platform's answer, as POST /v1/orders/:id/actioned records it (scoped to the target).
+  const answered = await commandOrder(db.pool, {
+    id: order.id,
+    scope: { all: false, targetTenantId: 'plat' },
+    command: { type: 'action', note: 'removed' },
+    now: clock.now(),
+    actor: 'platform:plat:key-1',
+  });
+  expect(answered.ok).toBe(true);
+  clock.advance(1_000);
+  return order.id;
+}
+
+const lifecycle = () =>
+  testLifecycle(db.pool, clock, {
+    verifier: createFetchVerifier(createSafeBodyFetcher({ addressPolicy: () => 'allow', timeoutMs: 5_000 })),
+  });
+const statusOf = async (id: string) => (await getOrder(db.pool, id, { all: true }))?.status;
+
+describe('verifying a URL-listed takedown the platform says it actioned', () => {
+  it('reopens it while the URL still serves, instead of taking the URL digest for a content change', async () => {
+    const stillServed = await listedTakedownActioned(`/listed/${randomBytes(6).toString('hex')}.jpg`);
+    const removed = await listedTakedownActioned(`/removed/${randomBytes(6).toString('hex')}.jpg`);
+    expect(await lifecycle().runVerification()).toEqual({ verified: 1, reopened: 1 });
+    expect(await statusOf(stillServed)).toBe('reopened');
+    expect(await statusOf(removed)).toBe('verified');
+  });
+});
