@@ -189,7 +189,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     for (const t of await listOrdersToVerify(o.db, batch, o.clock.now())) {
       if (performance.now() - startedAt >= budgetMs) break;
       const order = await getOrder(o.db, t.id, { all: true });
-      const contentSha256 = contentDigestOf(t.subject, order?.evidence);
+      const contentSha256 = contentDigestOf(t, order?.evidence);
       const result = await verifier.verify({ orderId: t.id, url: t.verifyUrl, contentSha256 });
       o.metrics.verifications.inc({ outcome: result.outcome });
       if (result.outcome === 'unknown') {

@@ -12,8 +12,8 @@ import { testLifecycle } from './lifecycle.test-helper.js';
 import { createSafeBodyFetcher } from './safe-verifier.js';
 import { createFetchVerifier } from './verifier.js';
 
-// A takedown of a URL a URL list names (the fetcher's listed verdict: its digest is the URL's, there is no content
-// digest): the platform says it actioned it and goes on serving the URL. Verification re-fetches it over loopback
+// A takedown of a URL a URL list names (the fetcher's listed verdict), or of a reported page a person confirmed: its
+// digest is the URL's, there is no content digest. The platform says it actioned it and goes on serving the URL. Verification re-fetches it over loopback
 // through the real SSRF-safe fetcher, against the real PostgreSQL.
 const photo = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
 let db: TestDatabase;
@@ -35,8 +35,23 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** A listed URL's takedown as policy opens it from a listed verdict, which the platform then says it actioned. */
-async function listedTakedownActioned(path: string): Promise<string> {
+/** A URL-list hit, as the fetcher's listed verdict names it. */
+const urlListHit = () => ({
+  bankId: crypto.randomUUID(),
+  bankName: 'listed pages',
+  entryId: `url:${crypto.randomUUID()}`,
+  signal: 'sha256',
+  distance: 0,
+  category: 'A',
+  actionPolicy: 'automatic',
+  negative: false,
+});
+
+/**
+ * A takedown of a URL whose digest is the URL's, as policy opens it (from a listed verdict: `hits` a URL list's; from
+ * a reported page a person confirmed: none), which the platform then says it actioned.
+ */
+async function urlTakedownActioned(path: string, hits: unknown[]): Promise<string> {
   const listed = `http://127.0.0.1:${(site.address() as AddressInfo).port}${path}`;
   const order = await openOrder(
     db.pool,
@@ -49,18 +64,7 @@ async function listedTakedownActioned(path: string): Promise<string> {
       evidence: {
         submissionId: crypto.randomUUID(),
         sha256: urlSha256(listed),
-        hits: [
-          {
-            bankId: crypto.randomUUID(),
-            bankName: 'listed pages',
-            entryId: `url:${crypto.randomUUID()}`,
-            signal: 'sha256',
-            distance: 0,
-            category: 'A',
-            actionPolicy: 'automatic',
-            negative: false,
-          },
-        ],
+        hits,
         policyVersion: '1',
       },
     }),
@@ -84,12 +88,15 @@ const lifecycle = () =>
   });
 const statusOf = async (id: string) => (await getOrder(db.pool, id, { all: true }))?.status;
 
-describe('verifying a URL-listed takedown the platform says it actioned', () => {
+describe("verifying a takedown of a URL the platform says it actioned, whose digest is the URL's", () => {
   it('reopens it while the URL still serves, instead of taking the URL digest for a content change', async () => {
-    const stillServed = await listedTakedownActioned(`/listed/${randomBytes(6).toString('hex')}.jpg`);
-    const removed = await listedTakedownActioned(`/removed/${randomBytes(6).toString('hex')}.jpg`);
-    expect(await lifecycle().runVerification()).toEqual({ verified: 1, reopened: 1 });
-    expect(await statusOf(stillServed)).toBe('reopened');
+    const path = (dir: string) => `/${dir}/${randomBytes(6).toString('hex')}.jpg`;
+    const listedServed = await urlTakedownActioned(path('listed'), [urlListHit()]);
+    const confirmedServed = await urlTakedownActioned(path('reported'), []);
+    const removed = await urlTakedownActioned(path('removed'), [urlListHit()]);
+    expect(await lifecycle().runVerification()).toEqual({ verified: 1, reopened: 2 });
+    expect(await statusOf(listedServed)).toBe('reopened');
+    expect(await statusOf(confirmedServed)).toBe('reopened');
     expect(await statusOf(removed)).toBe('verified');
   });
 });

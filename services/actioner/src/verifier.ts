@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { urlSha256 } from '@mod/urls';
 
 /**
  * Checks whether content an order named is still served. The actioner depends only on this interface; the
@@ -19,11 +20,15 @@ export type VerificationResult = { outcome: 'gone' | 'changed' | 'present' | 'un
  * The SHA-256 of the content an order's URL served when it was found, which verification compares the re-fetched
  * body with: a content-hash subject's; else the evidence's digest when it is a content's. A URL list's hit has no
  * content: its verdict's digest is the listed URL's (`urlListVerdict` in the fetcher; its hits name `url:` entries),
- * which no body ever hashes to, so taking it for the content's made every answer "changed" and verified the order
- * while the listed URL still served. Null then, as for an order by hand: a URL that still answers 2xx is present.
+ * and so is a reported page's a person confirmed (the fetcher's record of a URL that is no media), which no body
+ * ever hashes to: taken for the content's, every answer was "changed" and verified the order while the URL still
+ * served. Null then, as for an order by hand: a URL that still answers 2xx is present.
  */
-export function contentDigestOf(subject: { type: string; value: string }, evidence: unknown): string | null {
-  if (subject.type === 'content-hash') return subject.value;
+export function contentDigestOf(
+  order: { subject: { type: string; value: string }; verifyUrl: string },
+  evidence: unknown,
+): string | null {
+  if (order.subject.type === 'content-hash') return order.subject.value;
   const ev = (evidence ?? {}) as { sha256?: unknown; hits?: unknown };
   if (typeof ev.sha256 !== 'string') return null;
   const hits: unknown[] = Array.isArray(ev.hits) ? ev.hits : [];
@@ -31,7 +36,8 @@ export function contentDigestOf(subject: { type: string; value: string }, eviden
     const entryId = (h as { entryId?: unknown } | null)?.entryId;
     return typeof entryId === 'string' && entryId.startsWith('url:');
   });
-  return urlListHit ? null : ev.sha256;
+  const urlDigest = [order.subject.value, order.verifyUrl].some((u) => urlSha256(u) === ev.sha256);
+  return urlListHit || urlDigest ? null : ev.sha256;
 }
 
 /** Fetches a URL's body: the seam where an SSRF-safe fetcher plugs in. */
