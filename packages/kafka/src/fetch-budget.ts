@@ -36,10 +36,16 @@ export interface FetchBudget {
  * So at most the budget is held, plus one record when a record is larger than what was left (one record always
  * comes in, however large, so that a record past the whole budget still goes through, alone).
  */
-export function budgetFetches(consumer: Consumer, budgetBytes: number): FetchBudget {
+export function budgetFetches(
+  consumer: Consumer,
+  budgetBytes: number,
+  /** Told the bytes held whenever they change (a gauge), 0 first. */
+  observe: (heldBytes: number) => void = () => undefined,
+): FetchBudget {
   const fetch = consumer.fetch.bind(consumer) as Fetch;
   let held = 0;
   let peak = 0;
+  observe(held);
   let busy = false;
   let closed = false;
   // By broker, in turn. The stream asks a broker again only once it answered, or when it gave up waiting (two
@@ -69,6 +75,7 @@ export function budgetFetches(consumer: Consumer, budgetBytes: number): FetchBud
       if (error === null && response !== undefined) {
         held += keepWithin(response, options.topics, room);
         peak = Math.max(peak, held);
+        observe(held);
       }
       callback(error, response);
       next();
@@ -92,6 +99,7 @@ export function budgetFetches(consumer: Consumer, budgetBytes: number): FetchBud
     },
     take(bytes) {
       held -= bytes;
+      observe(held);
       next();
     },
     close() {

@@ -1,5 +1,6 @@
 import { consumerReceivesChannel, Producer as PlatformaticProducer, type Message } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
+import { createRegistry, createStepMetrics } from '@mod/telemetry';
 import type { ConsumedMessage, StepOutcome } from './index.js';
 import { recordBytes } from './pump.js';
 import { testTopic } from './testing.test-helper.js';
@@ -34,11 +35,17 @@ async function sendTogetherAndRun(topic: string, n: number, bytes: Buffer) {
     await raw.close();
   }
   const started: number[] = [];
+  const metrics = createStepMetrics(createRegistry('test'));
+  // The most the runner's metric said was read ahead, as the steps started.
+  let mostGauged = 0;
   const runner = await runKitUntil(kit, {
     groupId: `${topic}.g`,
     topics: [topic],
+    metrics,
     step: async (m) => {
       started.push(Number(m.key));
+      const gauged = (await metrics.readAheadBytes.get()).values.find((v) => v.labels.step === 'test');
+      mostGauged = Math.max(mostGauged, gauged?.value ?? 0);
       await new Promise((resolve) => setTimeout(resolve, 5));
       return { kind: 'ok' };
     },
@@ -47,7 +54,7 @@ async function sendTogetherAndRun(topic: string, n: number, bytes: Buffer) {
   });
   expect(started).toEqual(Array.from({ length: n }, (_, i) => i));
   const record = recordBytes({ key: Buffer.from(String(n - 1)), value: bytes } as Received);
-  return { peakBytes: runner.readAhead().peakBytes, record };
+  return { peakBytes: runner.readAhead().peakBytes, mostGauged, record };
 }
 
 type Received = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -125,9 +132,16 @@ describe('a runner with a small read-ahead (media) holds at most that much (real
   it('holds a record batch larger than readAheadBytes a share at a time, never more than that plus one record', async () => {
     // 24 media messages of 200 KiB sent together, as a partner's client may: one record batch of 4.9 MB, which the
     // broker answers whole to a fetch of any size.
-    const { peakBytes, record } = await sendTogetherAndRun(batched, 24, Buffer.alloc(200 * 1024, 5));
+    const { peakBytes, mostGauged, record } = await sendTogetherAndRun(
+      batched,
+      24,
+      Buffer.alloc(200 * 1024, 5),
+    );
     // Before: the whole batch was held, 24 records (4.9 MB).
     expect(peakBytes).toBeLessThanOrEqual(MiB + record);
+    // The metric (mod_step_read_ahead_bytes) follows it.
+    expect(mostGauged).toBeGreaterThan(0);
+    expect(mostGauged).toBeLessThanOrEqual(peakBytes);
     // It did read ahead of the step: more than one record.
     expect(peakBytes).toBeGreaterThan(record);
   });

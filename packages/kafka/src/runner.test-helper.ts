@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { TopicSpec } from '@mod/contracts';
-import { createRegistry, createStepMetrics, type Logger } from '@mod/telemetry';
+import { createRegistry, createStepMetrics, type Logger, type StepMetrics } from '@mod/telemetry';
 import {
   createConsumerRunner,
   createProducer,
@@ -82,6 +82,8 @@ export async function runKitUntil(
     step: ConsumerRunnerOptions['step'];
     done: () => boolean;
     tuning?: Pick<ConsumerRunnerOptions, 'maxInFlight' | 'readAheadBytes'>;
+    /** Default: the runner's own, on a registry of its own. */
+    metrics?: StepMetrics;
   },
 ): Promise<ConsumerRunner> {
   const runner = createConsumerRunner({
@@ -93,7 +95,7 @@ export async function runKitUntil(
     producer: kit.producer,
     deadLetterTopic: kit.dlq,
     logger,
-    metrics: createStepMetrics(createRegistry('test')),
+    metrics: o.metrics ?? createStepMetrics(createRegistry('test')),
     ...o.tuning,
   });
   await runner.start();

@@ -83,7 +83,7 @@ export interface ConsumerRunner {
   /**
    * Bytes of records received and not yet started now, and the most since the runner was made: with a
    * `readAheadBytes` below `READ_AHEAD_BYTES`, at most that plus one record (`budgetFetches`); otherwise not counted
-   * (0).
+   * (0). The metrics' `readAheadBytes` gauge follows the first.
    */
   readAhead(): { heldBytes: number; peakBytes: number };
 }
@@ -98,6 +98,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   const concurrency = maxInFlight * Math.max(1, options.partitionsConsumedConcurrently ?? 1);
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
   const readAhead = readAheadPlan(Math.max(1, options.readAheadBytes ?? READ_AHEAD_BYTES), concurrency);
+  const gauge = (bytes: number) => options.metrics.readAheadBytes.set({ step: options.stepName }, bytes);
   let stopping = false;
   /** This runner's static membership id (claimed at start), dropped if the broker fences it. */
   let instanceId: string | undefined;
@@ -156,7 +157,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       ...readAhead.fetch,
     });
     const budget =
-      readAhead.budgetBytes === undefined ? undefined : budgetFetches(consumer, readAhead.budgetBytes);
+      readAhead.budgetBytes === undefined ? undefined : budgetFetches(consumer, readAhead.budgetBytes, gauge);
     // Heard for the client's whole life, closing included (see clientErrorHandler).
     consumer.on('error', clientErrorHandler(consumer));
     const unwatch = watchTwin(consumer);

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -27,6 +27,11 @@ export interface StepMetrics {
    * outcome.
    */
   deadLettersFolded: Counter<'step' | 'tenant'>;
+  /**
+   * Bytes of records the consumer received and its steps have not started (a read-ahead below the runner's default
+   * bounds them: the media workers').
+   */
+  readAheadBytes: Gauge<'step'>;
 }
 
 /** A step's stages, timed by name into `mod_step_stage_duration_seconds{step, stage}`. */
@@ -81,6 +86,12 @@ export function createStepMetrics(registry: Registry): StepMetrics {
       name: 'mod_dead_letters_folded_total',
       help: 'Records whose dead letters were folded into one summary letter (past the bound of their source), by tenant',
       labelNames: ['step', 'tenant'],
+      registers: [registry],
+    }),
+    readAheadBytes: new Gauge({
+      name: 'mod_step_read_ahead_bytes',
+      help: 'Bytes of records received from Kafka that no step has started yet',
+      labelNames: ['step'],
       registers: [registry],
     }),
   };
