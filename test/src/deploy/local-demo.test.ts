@@ -22,6 +22,22 @@ function shellFunction(script: string, name: string): string {
   return lines.slice(start, end + 1).join('\n');
 }
 
+/**
+ * A bash script running demo.sh's function `name` as the demo does, with the globals its service functions read:
+ * LOG_DIR, `pids` (what it started), a silent `log`, and `export_kafka_client_env` of body `kafkaEnv`; then
+ * `commands`.
+ */
+function demoScript(name: string, logDir: string, kafkaEnv: string, commands: string[]): string {
+  return [
+    `LOG_DIR='${logDir}'`,
+    'pids=()',
+    'log() { :; }',
+    `export_kafka_client_env() { ${kafkaEnv}; }`,
+    shellFunction(readDeployFile('local/demo.sh'), name),
+    ...commands,
+  ].join('\n');
+}
+
 describe('deploy/local/demo.sh', () => {
   it("prints a demo person's one-time password without putting it on a command line", () => {
     const otp = 'Otp-5ecret-7XQ2';
@@ -54,16 +70,11 @@ describe('deploy/local/demo.sh', () => {
     const logDir = join(dir, 'standing-logs');
     const bin = join(dir, 'standing-bin');
     execFileSync('mkdir', ['-p', logDir, bin]);
-    const script = [
-      `LOG_DIR='${logDir}'`,
-      'pids=()',
-      'log() { :; }',
-      'export_kafka_client_env() { export KAFKA_SASL_USERNAME="$1"; }',
-      shellFunction(readDeployFile('local/demo.sh'), 'start_standing_loop'),
+    const script = demoScript('start_standing_loop', logDir, 'export KAFKA_SASL_USERNAME="$1"', [
       'start_standing_loop 0 9106',
       'echo "${pids[0]}"',
       'wait',
-    ].join('\n');
+    ]);
     const run = await runUntilStopped({
       shell: 'bash',
       script,
@@ -86,17 +97,12 @@ describe('deploy/local/demo.sh', () => {
     const logDir = join(dir, 'logs');
     execFileSync('mkdir', ['-p', logDir]);
     writeFileSync(join(logDir, 'api.log'), 'an earlier run\n', { mode: 0o644 });
-    const script = [
+    const script = demoScript('start_service', logDir, ':', [
       'umask 022',
-      `LOG_DIR='${logDir}'`,
-      'pids=()',
-      'log() { :; }',
-      'export_kafka_client_env() { :; }',
-      shellFunction(readDeployFile('local/demo.sh'), 'start_service'),
       'start_service api 9105 services/api/dist/main.js',
       'start_service scanner 9101 services/scanner/dist/main.js',
       'wait',
-    ].join('\n');
+    ]);
     // The service: a node that writes a line and exits.
     const bin = join(dir, 'service-bin');
     execFileSync('mkdir', ['-p', bin]);
