@@ -144,26 +144,30 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     });
   };
 
+  /** Escalates order `id` if its deadline is missed and it was not escalated yet; null when it is not due. */
+  const escalate = (id: string) =>
+    apply(
+      id,
+      { type: 'escalate' },
+      (order) => ({
+        action: 'order.escalated',
+        reason: `deadline ${order.deadlineAt} missed; escalated to ${order.issuerTenantId ?? o.confirmingAuthority}`,
+      }),
+      // Every authority answerable for the order hears of it, as of the target's responses: an automatic
+      // order has no issuer, and the authority that confirmed it is the one whose deadline was missed.
+      // So does every authority whose request is folded into it (its own request's deadline was missed with it).
+      (order) => ({
+        tenants: answerableAuthorities(order),
+        escalateTo: order.issuerTenantId ?? o.confirmingAuthority,
+        folded: true,
+      }),
+    );
+
   const runClock = async () => {
     let escalated = 0;
     let renoticed = 0;
     for (const id of await listOrdersDue(o.db, o.clock.now(), batch)) {
-      const esc = await apply(
-        id,
-        { type: 'escalate' },
-        (order) => ({
-          action: 'order.escalated',
-          reason: `deadline ${order.deadlineAt} missed; escalated to ${order.issuerTenantId ?? o.confirmingAuthority}`,
-        }),
-        // Every authority answerable for the order hears of it, as of the target's responses: an automatic
-        // order has no issuer, and the authority that confirmed it is the one whose deadline was missed.
-        // So does every authority whose request is folded into it (its own request's deadline was missed with it).
-        (order) => ({
-          tenants: answerableAuthorities(order),
-          escalateTo: order.issuerTenantId ?? o.confirmingAuthority,
-          folded: true,
-        }),
-      );
+      const esc = await escalate(id);
       if (esc !== null) escalated++;
       const again = await apply(
         id,
@@ -217,6 +221,9 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       if (after === null) continue;
       if (done) verified++;
       else reopened++;
+      // Still there past its deadline: escalated now, not at the next pass, by when the target may have answered
+      // "actioned" again (its receiver can, at every order.reopened) and the order would never be overdue.
+      if (!done) await escalate(t.id);
     }
     return { verified, reopened };
   };
