@@ -11,9 +11,11 @@ import {
 } from './orders-helpers.js';
 
 // An admin clears a platform's order webhook while order notices wait for it, then the platform's webhook is set
-// to another receiver. What was queued belongs to the endpoint it was queued for: cancelled by the clear, it never
-// reaches the new receiver, which gets only what is queued after it was set. API and actioner (its SSRF-safe
-// sender, loopback standing in for public hosts) on the real broker and PostgreSQL; both receivers on 127.0.0.1.
+// to another receiver; or the webhook is pointed at another receiver without a clear. What was queued belongs to
+// the endpoint it was queued for: cancelled by the clear or the repoint, it never reaches the new receiver, which
+// gets only what is queued after it was set (unless the repoint asks for it, requeue). API and actioner (its
+// SSRF-safe sender, loopback standing in for public hosts) on the real broker and PostgreSQL; both receivers on
+// 127.0.0.1.
 
 let ow: OrdersWorld;
 let next: WebhookReceiver;
@@ -46,7 +48,7 @@ async function issue(): Promise<string> {
 const ordersSeenBy = (receiver: WebhookReceiver) =>
   receiver.requests.map((r) => (JSON.parse(r.body) as { order: { id: string } }).order.id);
 
-describe("clearing a tenant's order webhook", () => {
+describe("clearing or repointing a tenant's order webhook", () => {
   it('cancels what was queued for it: the receiver set next gets only what is queued after', async () => {
     await setWebhookEndpoint(ow.world.db, {
       tenantId: 'platform-2',
@@ -78,5 +80,41 @@ describe("clearing a tenant's order webhook", () => {
         { event: 'issued', status: 'cancelled', attempts: [], nextAttemptAt: null },
       ]);
     }
+  });
+
+  it('pointed at another receiver, cancels what was queued for the old one; requeue sends it on, signed anew', async () => {
+    await setWebhookEndpoint(ow.world.db, {
+      tenantId: 'platform-2',
+      url: ow.receiver.url,
+      secret: ow.receiver.secret,
+    });
+    const [seenBefore, nextBefore] = [ow.receiver.requests.length, next.requests.length];
+    const queued = [await issue(), await issue()];
+    const moved = await setWebhookEndpoint(ow.world.db, {
+      tenantId: 'platform-2',
+      url: next.url,
+      secret: next.secret,
+    });
+    const after = await issue();
+    await ow.actioner.lifecycle.runWebhooks();
+    await ow.actioner.lifecycle.runWebhooks();
+    expect(ordersSeenBy(next).slice(nextBefore)).toEqual([after]);
+    expect(ordersSeenBy(next).filter((id) => queued.includes(id))).toEqual([]);
+    expect(ordersSeenBy(ow.receiver).slice(seenBefore)).toEqual([]);
+    expect(moved).toMatchObject({ previousUrl: ow.receiver.url, cancelledDeliveries: 2 });
+
+    // Asked for, what waits goes to the receiver set next, under its own secret.
+    const kept = await issue();
+    const back = await setWebhookEndpoint(ow.world.db, {
+      tenantId: 'platform-2',
+      url: ow.receiver.url,
+      secret: ow.receiver.secret,
+      requeue: true,
+    });
+    expect(back).toMatchObject({ cancelledDeliveries: 0, requeuedDeliveries: 1 });
+    await ow.actioner.lifecycle.runWebhooks();
+    expect(ordersSeenBy(ow.receiver).slice(seenBefore)).toEqual([kept]);
+    expect(ow.receiver.requests.slice(seenBefore).map((r) => r.accepted)).toEqual([true]);
+    expect(ordersSeenBy(next).slice(nextBefore)).toEqual([after]);
   });
 });

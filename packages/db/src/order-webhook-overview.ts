@@ -39,7 +39,7 @@ export interface WebhookOverview {
     pending: number;
     delivered: number;
     failed: number;
-    /** Still queued when an endpoint of the tenant was cleared: never sent (`clearWebhookEndpoint`). */
+    /** Still queued when the endpoint was cleared or pointed elsewhere: never sent (`clearWebhookEndpoint`). */
     cancelled: number;
     lastDeliveredAt: string | null;
     lastAttempt: WebhookLastAttempt | null;

@@ -10,23 +10,74 @@ export interface WebhookEndpoint {
   enabled: boolean;
 }
 
+/** What setting an endpoint did to the deliveries queued for the one before (`setWebhookEndpoint`). */
+export interface SetWebhookResult extends WebhookEndpoint {
+  /** The URL the endpoint had before; null: it had none. */
+  previousUrl: string | null;
+  /** Deliveries still queued for the previous URL, cancelled because the URL changed (never sent to the new one). */
+  cancelledDeliveries: number;
+  /** Deliveries still queued for the previous URL that go to the new one instead, as asked (`requeue`). */
+  requeuedDeliveries: number;
+}
+
 /**
  * Sets a tenant's webhook endpoint; returns the signing secret (a fresh random one unless given). The secret is
  * shown to the tenant once; it stays in the database only because signing needs it. The URL is stored as given:
  * the API vets it first (https, a name resolving to public addresses only), and every delivery vets it again.
+ *
+ * A delivery belongs to the URL it was queued for: when the URL changes, what is still pending is cancelled (as a
+ * clear does, `clearWebhookEndpoint`), never sent to the new URL, which may be another receiver altogether,
+ * unless `requeue` asks for it to go there (signed with the new secret), counted either way. The same URL set
+ * again (a new secret, enabled or not) keeps what is queued. Call it in a transaction: the endpoint row is locked
+ * first, so a queueing transaction (`enqueueWebhook` holds the row for share) either commits before and is
+ * counted here, or waits and queues for the new URL.
  */
 export async function setWebhookEndpoint(
   db: Queryable,
-  e: { tenantId: string; url: string; secret?: string; enabled?: boolean },
-): Promise<WebhookEndpoint> {
+  e: { tenantId: string; url: string; secret?: string; enabled?: boolean; requeue?: boolean; now?: Date },
+): Promise<SetWebhookResult> {
   const secret = e.secret ?? randomBytes(32).toString('base64url');
+  const before = await db.query<{ url: string }>(
+    `/* orders:lock-webhook */ select url from webhook_endpoints where tenant_id = $1 for update`,
+    [e.tenantId],
+  );
+  const previousUrl = before.rows[0]?.url ?? null;
   await db.query(
     `/* orders:set-webhook */ insert into webhook_endpoints (tenant_id, url, secret, enabled) values ($1, $2, $3, $4)
      on conflict (tenant_id) do update set url = excluded.url, secret = excluded.secret, enabled = excluded.enabled,
        updated_at = now()`,
     [e.tenantId, e.url, secret, e.enabled ?? true],
   );
-  return { tenantId: e.tenantId, url: e.url, secret, enabled: e.enabled ?? true };
+  let cancelledDeliveries = 0;
+  let requeuedDeliveries = 0;
+  if (previousUrl !== e.url) {
+    // A statement of its own, so that it sees what a queueing transaction the lock waited for committed.
+    if (e.requeue === true) {
+      const { rows } = await db.query<{ n: number }>(
+        `/* orders:count-requeued-webhooks */ select count(*)::int as n from webhook_deliveries
+         where tenant_id = $1 and status = 'pending'`,
+        [e.tenantId],
+      );
+      requeuedDeliveries = rows[0]?.n ?? 0;
+    } else {
+      const cancelled = await db.query(
+        `/* orders:cancel-repointed-webhooks */ update webhook_deliveries
+         set status = 'cancelled', cancelled_at = coalesce($2::timestamptz, now())
+         where tenant_id = $1 and status = 'pending'`,
+        [e.tenantId, e.now ?? null],
+      );
+      cancelledDeliveries = cancelled.rowCount ?? 0;
+    }
+  }
+  return {
+    tenantId: e.tenantId,
+    url: e.url,
+    secret,
+    enabled: e.enabled ?? true,
+    previousUrl,
+    cancelledDeliveries,
+    requeuedDeliveries,
+  };
 }
 
 export async function getWebhookEndpoint(db: Queryable, tenantId: string): Promise<WebhookEndpoint | null> {
@@ -187,7 +238,7 @@ export interface WebhookAttemptView {
 export interface WebhookDeliveryView {
   id: string;
   event: string;
-  /** cancelled: still queued when its endpoint was cleared (never sent to the one set next). */
+  /** cancelled: still queued when its endpoint was cleared or pointed elsewhere (never sent to the next URL). */
   status: 'pending' | 'delivered' | 'failed' | 'cancelled';
   attempts: WebhookAttemptView[];
   nextAttemptAt: string | null;

@@ -213,4 +213,49 @@ describe("the admin's clearing of a tenant's order webhook", () => {
       cancelledDeliveries: 0,
     });
   });
+
+  it('pointed at another URL, cancels what was queued for the old one unless requeue says; both audited', async () => {
+    const own = (body: object) => call(api.keys.isp, 'PUT', '/v1/order-webhook', body);
+    const queue = async () =>
+      enqueueWebhook(api.db, {
+        tenantId: 'isp-r',
+        orderId: await openTestOrder(api.world, { targetTenantId: 'isp-r' }),
+        event: 'order.issued',
+        payload: {},
+        now: new Date(),
+      });
+    const lastSet = async () => {
+      const records = await audited('webhook.set', 'isp-r');
+      const evidence = await auditEvidence(api.db, records.at(-1)?.seq ?? -1);
+      return Object.fromEntries((evidence ?? []).map((e) => [e.name, e.document]));
+    };
+    expect((await own({ url: hook('isp-r') })).status).toBe(200);
+    const queued = [await queue(), await queue()];
+    // The same URL again (a new secret): the same receiver, the queue kept.
+    expect((await own({ url: hook('isp-r') })).json()).toMatchObject({
+      cancelledDeliveries: 0,
+      requeuedDeliveries: 0,
+    });
+    const moved = await own({ url: hook('isp-r-moved') });
+    expect(moved.json()).toMatchObject({
+      url: hook('isp-r-moved'),
+      cancelledDeliveries: 2,
+      requeuedDeliveries: 0,
+    });
+    expect(await lastSet()).toMatchObject({ cancelledDeliveries: '2', requeue: 'false' });
+    expect((await lastSet()).previousUrl).toContain(hook('isp-r'));
+    const { rows } = await api.db.query<{ status: string }>(
+      `select status from webhook_deliveries where id = any($1::uuid[])`,
+      [queued],
+    );
+    expect(rows.map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
+    const kept = await queue();
+    const back = await call(api.keys.admin, 'PUT', path('isp-r'), { url: hook('isp-r'), requeue: true });
+    expect(back.json()).toMatchObject({ cancelledDeliveries: 0, requeuedDeliveries: 1 });
+    expect(await lastSet()).toMatchObject({ requeuedDeliveries: '1', requeue: 'true' });
+    const due = await claimDueWebhooks(api.db, { now: new Date(), leaseMs: 60_000, limit: 100 });
+    expect(due.filter((d) => d.tenantId === 'isp-r').map((d) => [d.id, d.url])).toEqual([
+      [kept, hook('isp-r')],
+    ]);
+  });
 });

@@ -40,7 +40,8 @@ const Overview = Type.Object(
       delivered: Type.Integer(),
       failed: Type.Integer({ description: 'given up after the last retry' }),
       cancelled: Type.Integer({
-        description: 'still queued when an endpoint was cleared: cancelled, never sent to the one set next',
+        description:
+          'still queued when an endpoint was cleared or pointed at another URL: cancelled, never sent to the next',
       }),
       lastDeliveredAt: Nullable(Timestamp),
       lastAttempt: Nullable(

@@ -45,11 +45,31 @@ const EndpointBody = Type.Object(
   { additionalProperties: false },
 );
 const SetBody = Type.Object(
-  { url: Type.String({ minLength: 10, maxLength: 2000 }), enabled: Type.Optional(Type.Boolean()) },
+  {
+    url: Type.String({ minLength: 10, maxLength: 2000 }),
+    enabled: Type.Optional(Type.Boolean()),
+    requeue: Type.Optional(
+      Type.Boolean({
+        description:
+          'when the URL changes: send what is still queued for the old URL to the new one (signed with the new secret) instead of cancelling it. Default false. Audited.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 const SetAnswer = Type.Object(
-  { tenantId: Type.String(), url: Type.String(), enabled: Type.Boolean(), secret: Type.String() },
+  {
+    tenantId: Type.String(),
+    url: Type.String(),
+    enabled: Type.Boolean(),
+    secret: Type.String(),
+    cancelledDeliveries: Type.Integer({
+      description: 'deliveries still queued for the previous URL, cancelled because the URL changed',
+    }),
+    requeuedDeliveries: Type.Integer({
+      description: 'deliveries still queued for the previous URL, sent to the new one instead (requeue)',
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -108,33 +128,57 @@ async function requirePublicTarget(
 
 /**
  * Points `tenantId`'s order webhook at `body.url` (checked: public https, resolving to public addresses only) and
- * issues a new signing secret, audited (`webhook.set`, naming the caller) in the transaction that sets it.
+ * issues a new signing secret, audited (`webhook.set`, naming the caller) in the transaction that sets it. What is
+ * still queued for another URL is cancelled, or sent to this one when `requeue` asks (`setWebhookEndpoint`); the
+ * record names the URL before and both counts.
  */
 async function setEndpointAudited(
   deps: OrderWebhookDeps,
   p: Principal,
   tenantId: string,
-  body: { url: string; enabled?: boolean },
+  body: { url: string; enabled?: boolean; requeue?: boolean },
   log: { info: (o: object, m: string) => void },
 ) {
   const url = publicHttpsUrl(body.url);
   await requirePublicTarget(url, deps.webhookTargets ?? {}, log);
+  const requeue = body.requeue ?? false;
   return withTransaction(deps.db, async (c) => {
-    const endpoint = await setWebhookEndpoint(c, { tenantId, url, enabled: body.enabled ?? true });
+    const set = await setWebhookEndpoint(c, {
+      tenantId,
+      url,
+      enabled: body.enabled ?? true,
+      requeue,
+      now: deps.now(),
+    });
+    const { cancelledDeliveries, requeuedDeliveries } = set;
     await appendAudit(c, {
       ...auditActor(p),
       action: 'webhook.set',
       subject: { type: 'tenant', id: tenantId },
       reason: null,
-      evidence: { url, enabled: endpoint.enabled },
+      evidence: {
+        url,
+        enabled: set.enabled,
+        ...(set.previousUrl === url ? {} : { previousUrl: set.previousUrl, requeue }),
+        cancelledDeliveries,
+        requeuedDeliveries,
+      },
     });
-    return endpoint;
+    return {
+      tenantId,
+      url,
+      enabled: set.enabled,
+      secret: set.secret,
+      cancelledDeliveries,
+      requeuedDeliveries,
+    };
   });
 }
 
 /**
  * Targets say where their orders are pushed (authorities read where their escalations go; the admin sets it:
- * `adminOrderWebhookRoutes`). Setting the endpoint issues a new signing secret, shown in this answer only;
+ * `adminOrderWebhookRoutes`). Setting the endpoint issues a new signing secret, shown in this answer only; a new
+ * URL cancels what was queued for the old one unless `requeue` says to send it there;
  * receivers check HMAC-SHA256 over `<t>.<body>` (header `x-mod-signature: t=…,v1=…`) and drop repeats of
  * `x-mod-delivery`.
  */
@@ -145,7 +189,7 @@ export async function orderWebhookRoutes(app: TypedApp, deps: OrderWebhookDeps):
       config: { roles: [...SETTERS], tenant: 'own' },
       schema: {
         description:
-          "Points the caller's tenant's order webhook (ISPs' and platforms' integrations). An authority's is set by an admin: PUT /v1/admin/tenants/:tenantId/order-webhook (anyone else: 403, audited).",
+          "Points the caller's tenant's order webhook (ISPs' and platforms' integrations), with a new signing secret. A delivery belongs to the URL it was queued for: when the URL changes, what is still queued for the old one is cancelled (cancelledDeliveries; status 'cancelled' in the order's deliveries), never sent to the new URL, unless requeue is true (requeuedDeliveries: sent to the new URL, signed with the new secret). The same URL set again keeps what is queued. Audited (webhook.set: the URL, the one before when it changed, requeue and both counts). An authority's is set by an admin: PUT /v1/admin/tenants/:tenantId/order-webhook (anyone else: 403, audited).",
         body: SetBody,
         response: { 200: SetAnswer, ...ErrorResponses },
       },
@@ -180,7 +224,13 @@ export async function adminOrderWebhookRoutes(app: TypedApp, deps: OrderWebhookD
     '/tenants/:tenantId/order-webhook',
     {
       config: ADMIN_ROUTE,
-      schema: { params: TenantIdParams, body: SetBody, response: { 200: SetAnswer, ...ErrorResponses } },
+      schema: {
+        description:
+          "Points a tenant's order webhook (an authority's, an ISP's or a platform's), as PUT /v1/order-webhook does for the tenant's own: a new signing secret, and what is still queued for another URL cancelled unless requeue is true; audited (webhook.set).",
+        params: TenantIdParams,
+        body: SetBody,
+        response: { 200: SetAnswer, ...ErrorResponses },
+      },
     },
     async (req) => {
       const tenantId = await webhookTenantOf(deps, req.params.tenantId);

@@ -31,6 +31,8 @@ export const enAdminWebhooks: Readonly<Record<keyof typeof viAdminWebhooks, stri
     'https:// on a public host name; the name must resolve, and only to public addresses. Each set issues a new signing secret.',
   'webhooks.save': 'Set webhook',
   'webhooks.saved': "{tenant}'s webhook is set (recorded in the audit log).",
+  'webhooks.savedCancelled':
+    "{tenant}'s webhook is set to a new address; {cancelled} notices queued for the old address were cancelled and are not sent to the new one (recorded in the audit log).",
   'webhooks.secretLabel': "{tenant}'s webhook signing secret (give it to the authority to check signatures)",
   'webhooks.clear': 'Clear webhook',
   'webhooks.clearConfirm': "Confirm clearing {tenant}'s webhook",

@@ -32,6 +32,8 @@ export const viAdminWebhooks = {
     'https:// trên tên miền công khai; tên miền phải phân giải được, và chỉ tới địa chỉ công khai. Mỗi lần đặt cấp một khoá ký mới.',
   'webhooks.save': 'Đặt webhook',
   'webhooks.saved': 'Đã đặt webhook của {tenant} (đã ghi vào nhật ký kiểm toán).',
+  'webhooks.savedCancelled':
+    'Đã đặt webhook của {tenant} sang địa chỉ mới; {cancelled} thông báo đang chờ gửi tới địa chỉ cũ đã bị huỷ, không gửi tới địa chỉ mới (đã ghi vào nhật ký kiểm toán).',
   'webhooks.secretLabel': 'khoá ký webhook của {tenant} (gửi cho cơ quan để kiểm chữ ký)',
   'webhooks.clear': 'Xoá webhook',
   'webhooks.clearConfirm': 'Xác nhận xoá webhook của {tenant}',

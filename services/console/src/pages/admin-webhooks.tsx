@@ -129,7 +129,11 @@ export function OrderWebhooks() {
         }),
       );
       setSecret({ tenant: made.tenantId, secret: made.secret });
-      setDone(w('webhooks.saved', { tenant: made.tenantId }));
+      setDone(
+        made.cancelledDeliveries > 0
+          ? w('webhooks.savedCancelled', { tenant: made.tenantId, cancelled: made.cancelledDeliveries })
+          : w('webhooks.saved', { tenant: made.tenantId }),
+      );
       form.reset();
     } catch (err) {
       throw refusalInWords(err, w);
