@@ -1,3 +1,5 @@
+import { ModError } from '@mod/contracts';
+
 /** The messages of an error and of everything it wraps. */
 export function errorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
@@ -27,4 +29,58 @@ export function isRecordRefusal(err: unknown): boolean {
     isProtocolError(err, 'INVALID_RECORD', 87) ||
     isProtocolError(err, 'CORRUPT_MESSAGE', 2)
   );
+}
+
+/**
+ * A send the broker did not take whole (`MOD_ERR_KAFKA_PRODUCE`): which of its records it acknowledged, as the
+ * producer read the broker's answer for each partition. Records the broker may have taken without saying so (the
+ * connection lost before its answer) count as not acknowledged. `cause` is the client's error of the request that
+ * failed last, so `isRecordRefusal` classifies it as before.
+ */
+export class ProduceError extends ModError {
+  /** One flag per record of the send, in the order sent: whether the broker acknowledged it. */
+  readonly acknowledged: readonly boolean[];
+
+  constructor(message: string, acknowledged: readonly boolean[], cause: unknown) {
+    super('MOD_ERR_KAFKA_PRODUCE', message, { retriable: true, cause });
+    this.acknowledged = acknowledged;
+  }
+
+  /** How many of the send's records the broker acknowledged. */
+  get acknowledgedCount(): number {
+    return this.acknowledged.filter(Boolean).length;
+  }
+
+  /** How many of the send's records, from the first, the broker acknowledged before the first it did not. */
+  get acknowledgedPrefix(): number {
+    const first = this.acknowledged.indexOf(false);
+    return first === -1 ? this.acknowledged.length : first;
+  }
+}
+
+/**
+ * The partitions (`topic:partition`) whose part of a failed produce request the broker acknowledged: those of the
+ * brokers that answered without error (`produced.offsets`, as the client attaches them to its error) and those
+ * answered with error code 0 in an answer that refused another partition (the response a `ResponseError` carries).
+ * A partition's part of one request is one record batch, appended whole or not at all.
+ */
+export function acknowledgedPartitions(err: unknown, into = new Set<string>(), depth = 0): Set<string> {
+  if (depth > 8 || typeof err !== 'object' || err === null) return into;
+  const e = err as {
+    produced?: { offsets?: { topic?: unknown; partition?: unknown }[] };
+    response?: {
+      responses?: { name?: unknown; partitionResponses?: { index?: unknown; errorCode?: unknown }[] }[];
+    };
+    errors?: unknown;
+    cause?: unknown;
+  };
+  for (const o of Array.isArray(e.produced?.offsets) ? e.produced.offsets : [])
+    if (typeof o.topic === 'string' && typeof o.partition === 'number') into.add(`${o.topic}:${o.partition}`);
+  for (const t of Array.isArray(e.response?.responses) ? e.response.responses : [])
+    for (const p of Array.isArray(t.partitionResponses) ? t.partitionResponses : [])
+      if (typeof t.name === 'string' && typeof p.index === 'number' && p.errorCode === 0)
+        into.add(`${t.name}:${p.index}`);
+  for (const inner of [...(Array.isArray(e.errors) ? (e.errors as unknown[]) : []), e.cause])
+    acknowledgedPartitions(inner, into, depth + 1);
+  return into;
 }

@@ -1,9 +1,8 @@
-import { Producer as PlatformaticProducer, ProduceAcks } from '@platformatic/kafka';
-import { ModError } from '@mod/contracts';
+import { defaultPartitioner, Producer as PlatformaticProducer, ProduceAcks } from '@platformatic/kafka';
 import { TRACEPARENT_HEADER, traceparentOf } from '@mod/telemetry';
 import { withAdmin } from './admin.js';
 import type { Kafka } from './client.js';
-import { errorText } from './errors.js';
+import { acknowledgedPartitions, errorText, isRecordRefusal, ProduceError } from './errors.js';
 
 /** A message to publish; strings are UTF-8. */
 export interface OutgoingMessage {
@@ -16,7 +15,10 @@ export interface OutgoingMessage {
 
 /** Publishes messages. Idempotent (no duplicates from its own retries), acks from every in-sync replica. */
 export interface Producer {
-  /** Publishes messages to one topic; resolves once the broker has them all. */
+  /**
+   * Publishes messages to one topic; resolves once the broker has them all, or rejects with a `ProduceError` that
+   * says which of them it acknowledged.
+   */
   send(request: { topic: string; messages: readonly OutgoingMessage[] }): Promise<void>;
   /** Publishes messages to several topics in one go. */
   sendBatch(request: {
@@ -58,6 +60,8 @@ type ProducerRecord = ReturnType<typeof toRecord>;
 
 interface PendingSend {
   records: ProducerRecord[];
+  /** Per record: whether the broker acknowledged it (by any request that carried it). */
+  acknowledged: boolean[];
   bytes: number;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -67,25 +71,74 @@ interface PendingSend {
  * An idempotent producer (no duplicates from its own retries), acks=all. Sends made while a request is in flight
  * are coalesced into the next one (up to 1 MiB of values), in the order they were made: under load, many steps'
  * verdicts share one request instead of paying one round trip and one broker append each; idle, a send goes at
- * once (no linger). When a coalesced request fails, each send is tried alone, so one bad message (too large, a
- * topic not allowed) fails only its own caller.
+ * once (no linger). When a coalesced request fails, each send's records the broker did not acknowledge are tried
+ * alone, so one bad message (too large, a topic not allowed) fails only its own caller, and a record the broker
+ * took is never sent again. When the broker refuses a send's records themselves (`isRecordRefusal`: a partition's
+ * batch too large as a whole), those it did not acknowledge go again in halves, in order, down to one record. A
+ * send that fails rejects with a `ProduceError` saying which of its records the broker acknowledged.
  */
 export async function createProducer(kafka: Kafka): Promise<Producer> {
   // Reach the cluster first, so a service whose broker or credentials are wrong fails at start-up (an
   // idempotent producer would wait for its producer id instead of failing).
   await withAdmin(kafka, (admin) => admin.metadata({ topics: [] }));
   const producer = new PlatformaticProducer({ ...kafka.base, idempotent: true, acks: ProduceAcks.ALL });
-  const sendAll = async (records: ProducerRecord[]) => {
+  const roundRobin = new Map<string, number>();
+  /**
+   * The records with their partitions chosen here, as the client would (the key's murmur2, else round robin), so
+   * that the broker's answer for each partition names the records it is about.
+   */
+  const place = async (records: readonly ProducerRecord[]) => {
+    const metadata = await producer.metadata({ topics: [...new Set(records.map((r) => r.topic))] });
+    return records.map((r) => {
+      const count = metadata.topics.get(r.topic)?.partitionsCount ?? 1;
+      const next = roundRobin.get(r.topic) ?? 0;
+      if (r.key === undefined) roundRobin.set(r.topic, next + 1);
+      const chosen = r.key === undefined ? next : defaultPartitioner(null as never, r.key);
+      return { ...r, partition: chosen % count };
+    });
+  };
+  /** One produce request: which of `records` the broker acknowledged, and its failure when not all. */
+  const attempt = async (
+    records: readonly ProducerRecord[],
+  ): Promise<{ acknowledged: boolean[]; failure?: unknown }> => {
+    let placed: Awaited<ReturnType<typeof place>> | undefined;
     try {
-      await producer.send({ messages: records });
-    } catch (err) {
-      // The client wraps the broker's answer (e.g. MESSAGE_TOO_LARGE, TOPIC_AUTHORIZATION_FAILED): say it.
-      throw new ModError('MOD_ERR_KAFKA_PRODUCE', `producing failed: ${errorText(err)}`, {
-        retriable: true,
-        cause: err,
+      placed = await place(records);
+      await producer.send({ messages: placed });
+      return { acknowledged: records.map(() => true) };
+    } catch (failure) {
+      const taken = acknowledgedPartitions(failure);
+      const acknowledged = records.map((r, i) => {
+        const partition = placed?.[i]?.partition;
+        return partition !== undefined && taken.has(`${r.topic}:${partition}`);
       });
+      return { acknowledged, failure };
     }
   };
+  /**
+   * Sends the records of `p` at `indices` in one request; when the broker refuses records themselves, those it did
+   * not acknowledge go again in halves, in order, down to one. Resolves to the failure that stopped it, if any.
+   */
+  const deliver = async (p: PendingSend, indices: readonly number[]): Promise<{ failure?: unknown }> => {
+    const sent = await attempt(indices.map((i) => p.records[i]!));
+    indices.forEach((i, j) => {
+      if (sent.acknowledged[j] === true) p.acknowledged[i] = true;
+    });
+    if (!('failure' in sent)) return {};
+    const rest = indices.filter((i) => p.acknowledged[i] !== true);
+    if (rest.length === 0) return {};
+    if (rest.length === 1 || !isRecordRefusal(sent.failure)) return { failure: sent.failure };
+    const half = Math.ceil(rest.length / 2);
+    const first = await deliver(p, rest.slice(0, half));
+    return 'failure' in first ? first : deliver(p, rest.slice(half));
+  };
+  const settle = (p: PendingSend, outcome: { failure?: unknown }): void => {
+    if (!('failure' in outcome)) return p.resolve();
+    // The client wraps the broker's answer (e.g. MESSAGE_TOO_LARGE, TOPIC_AUTHORIZATION_FAILED): say it.
+    const { failure } = outcome;
+    p.reject(new ProduceError(`producing failed: ${errorText(failure)}`, [...p.acknowledged], failure));
+  };
+  const unacknowledged = (p: PendingSend) => p.acknowledged.flatMap((taken, i) => (taken ? [] : [i]));
   let queue: PendingSend[] = [];
   let inFlight = false;
 
@@ -100,16 +153,20 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
     inFlight = true;
     void (async () => {
       try {
-        await sendAll(batch.flatMap((p) => p.records));
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        if (batch.length === 1) batch[0]?.reject(err);
-        else
-          for (const p of batch)
-            await sendAll(p.records).then(
-              () => p.resolve(),
-              (e: unknown) => p.reject(e),
-            );
+        if (batch.length === 1) {
+          const p = batch[0]!;
+          settle(p, await deliver(p, unacknowledged(p)));
+          return;
+        }
+        const sent = await attempt(batch.flatMap((p) => p.records));
+        let at = 0;
+        for (const p of batch)
+          for (let i = 0; i < p.records.length; i++) p.acknowledged[i] = sent.acknowledged[at++] === true;
+        // Each send's records the broker did not take go again on their own: one bad send fails only itself.
+        for (const p of batch) {
+          const rest = unacknowledged(p);
+          settle(p, rest.length === 0 ? {} : await deliver(p, rest));
+        }
       } finally {
         inFlight = false;
         flush();
@@ -121,7 +178,7 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
     if (records.length === 0) return Promise.resolve();
     const bytes = records.reduce((a, r) => a + (r.value?.length ?? 0) + (r.key?.length ?? 0), 0);
     return new Promise<void>((resolve, reject) => {
-      queue.push({ records, bytes, resolve, reject });
+      queue.push({ records, acknowledged: records.map(() => false), bytes, resolve, reject });
       flush();
     });
   };
