@@ -4,13 +4,14 @@ import { createGunzip } from 'node:zlib';
 import { Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { deterministicUuid, UrlObserved, urlObservedCodec } from '@mod/contracts';
-import { isRecordRefusal } from '@mod/kafka';
 import { normalizeUrl, UrlErrorCode, writtenUrlProblem } from '@mod/urls';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
+import { languageOf } from '../people-errors.js';
 import { discardRest } from './body-drain.js';
 import { ErrorResponses, idempotencyKeyOf, type RouteDeps, type TypedApp } from './common.js';
 import type { TrafficLineQuota } from './isp-traffic-quota.js';
+import { createTrafficQueue, unqueuedMessage, type Outgoing } from './isp-traffic-queue.js';
 
 /** Bounds of one traffic-sample upload. */
 export const TRAFFIC_LIMITS = {
@@ -21,8 +22,6 @@ export const TRAFFIC_LIMITS = {
   maxLines: 100_000,
   /** Per-line errors listed in the answer (all are counted). */
   maxErrorsReported: 100,
-  /** Events per Kafka send. */
-  batchSize: 500,
 } as const;
 
 const SAMPLE_TYPES = ['application/x-ndjson', 'application/jsonl'];
@@ -101,50 +100,6 @@ async function readBody(stream: Readable, gzip: boolean): Promise<Buffer> {
   }
 }
 
-type Outgoing = { key: string; value: Buffer };
-
-/**
- * Sends the events a batch at a time, in order, stopping at the first event the broker does not take: answers how
- * many were queued (always a prefix of `events`), and the failure if there was one. See {@link queueInOrder}.
- */
-async function queueEvents(
-  producer: RouteDeps['producer'],
-  topic: string,
-  events: readonly Outgoing[],
-): Promise<{ queued: number; failure?: unknown }> {
-  for (let queued = 0; queued < events.length; queued += TRAFFIC_LIMITS.batchSize) {
-    const sent = await queueInOrder(producer, topic, events.slice(queued, queued + TRAFFIC_LIMITS.batchSize));
-    if (sent.failure !== undefined) return { queued: queued + sent.queued, failure: sent.failure };
-  }
-  return { queued: events.length };
-}
-
-/**
- * Sends `events` in one go or, when the broker refuses the records (`isRecordRefusal`), each half in turn, in order, down to one event (taken
- * whole or not at all); answers how many were taken before the first event the broker does not take. A refused
- * send may have been taken in part (the broker takes or refuses each partition's part of it on its own; a batch
- * too large as a whole may go in halves): what it took is sent again with its halves, on the topic twice with one
- * event id, and the work downstream, named by that id (the fetcher's submission ids), is done once for it.
- */
-async function queueInOrder(
-  producer: RouteDeps['producer'],
-  topic: string,
-  events: readonly Outgoing[],
-): Promise<{ queued: number; failure?: unknown }> {
-  try {
-    await producer.send({ topic, messages: events });
-    return { queued: events.length };
-  } catch (failure) {
-    // Only a refusal of the records themselves may spare a smaller send; a broker out of reach fails it alike.
-    if (events.length <= 1 || !isRecordRefusal(failure)) return { queued: 0, failure };
-  }
-  const half = Math.ceil(events.length / 2);
-  const first = await queueInOrder(producer, topic, events.slice(0, half));
-  if (first.failure !== undefined) return first;
-  const second = await queueInOrder(producer, topic, events.slice(half));
-  return { ...second, queued: half + second.queued };
-}
-
 /**
  * The event id of an upload's line: random, unless the upload carries an `Idempotency-Key`, when it is named by
  * the tenant, the key, the line's number and its URL, so that the same upload sent again with the same key names
@@ -155,29 +110,21 @@ function lineEventId(tenantId: string, idempotencyKey: string | null, lineNo: nu
   return deterministicUuid(`isp-traffic:${tenantId}:${idempotencyKey}:${lineNo}:${href}`);
 }
 
-/** What the 503 of an upload queued in part says: how many valid lines were queued, and where to start again. */
-function unqueuedMessage(queued: number, valid: number, lastQueuedLine: number | null): string {
-  const where =
-    lastQueuedLine === null
-      ? 'send the upload again'
-      : `the last queued was line ${lastQueuedLine}: send again only the lines after it`;
-  return `traffic samples could not all be queued: ${queued} of ${valid} were, and stay charged; ${where}`;
-}
-
 /**
  * ISPs upload traffic samples: JSON lines `{url, observedAt?, contentType?}`, optionally gzip-compressed
  * (`content-encoding: gzip`). Each line is checked on its own; valid lines go to `mod.url-observed.v1` (key:
  * host) and invalid ones are reported with their line number. ISPs that run Kafka may publish there directly.
  * The valid lines are charged to the ISP's line quota (shared by every instance) before any is queued: an upload
  * over what is left is refused whole (429, `retry-after`), nothing queued. An upload the broker does not take is
- * refused (503) and the lines it did not queue are given back to the quota: our failure costs the ISP nothing.
+ * refused (503) and the lines it did not queue are given back to the quota: our failure costs the ISP nothing. With
+ * an Idempotency-Key, a retry of the same upload queues and charges only what no earlier attempt queued.
  */
 export async function ispTrafficRoutes(
   app: TypedApp,
   deps: RouteDeps & { trafficLines: TrafficLineQuota },
 ): Promise<void> {
-  const topic = deps.topics.urlObserved;
   const { now } = deps;
+  const queue = createTrafficQueue(deps, deps.topics.urlObserved);
   // The body is read here, within limits (and decompressed), not by a shared parser.
   for (const type of SAMPLE_TYPES) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
   app.addContentTypeParser(SAMPLE_TYPES, (_req, payload, next) => next(null, payload));
@@ -192,11 +139,13 @@ export async function ispTrafficRoutes(
         description:
           'JSON lines (application/x-ndjson), each {url, observedAt?, contentType?}; content-encoding gzip accepted. ' +
           `At most ${TRAFFIC_LIMITS.maxBodyBytes} bytes on the wire, ${TRAFFIC_LIMITS.maxDecodedBytes} decoded, ${TRAFFIC_LIMITS.maxLines} lines. ` +
-          "Valid lines are charged to the ISP's line quota (429 when over it); 503 when they cannot all be queued: the valid lines " +
-          'are queued in order, and the 503 says how many were and the number of the last line queued (those stay charged; the rest ' +
-          'are given back to the quota): send again the lines after it. With an Idempotency-Key (1-200 of A-Za-z0-9._:-) each line ' +
-          'is named by the key, its line number and URL, so an upload sent again whole with the same key is processed once per line ' +
-          '(its lines are charged again).',
+          "Valid lines are charged to the ISP's line quota (429 when over it); 503 when they cannot all be queued: it says how many " +
+          'valid lines the broker took (those stay charged; the rest are given back to the quota) and the last line of an unbroken ' +
+          'run of queued lines from the first: send again the lines after it. With an Idempotency-Key (1-200 of A-Za-z0-9._:-, per ' +
+          'tenant, kept 24 h) each line is named by the key, its line number and URL, and the same upload sent again with the key ' +
+          'queues and charges only the lines no earlier attempt queued (202 with idempotent-replayed: true when none was left); ' +
+          'another upload under the same key is refused (409 MOD_ERR_API_IDEMPOTENCY_CONFLICT). Messages in Vietnamese, or English ' +
+          'by Accept-Language.',
         response: {
           202: Type.Object({
             accepted: Type.Integer(),
@@ -276,17 +225,15 @@ export async function ispTrafficRoutes(
         events.push({ key: url.url.host, value: urlObservedCodec.encode(event) });
         lineNos.push(lineNo);
       }
-      await deps.trafficLines.charge(p.tenantId, events.length);
-      const sent = await queueEvents(deps.producer, topic, events);
-      if (sent.failure !== undefined) {
-        req.log.error({ err: sent.failure, queued: sent.queued }, 'could not publish traffic samples');
-        // The broker's failure is not the ISP's: the lines it did not take are not charged.
-        const unqueued = events.length - sent.queued;
-        await deps.trafficLines.refund(p.tenantId, unqueued).catch((err: unknown) => {
-          req.log.error({ err, lines: unqueued }, 'could not give back the lines of a refused upload');
-        });
-        throw unavailable(unqueuedMessage(sent.queued, events.length, lineNos[sent.queued - 1] ?? null));
-      }
+      const language = languageOf(req);
+      const sent = await queue(
+        { tenantId: p.tenantId, idempotencyKey, body: text, events },
+        language,
+        req.log,
+      );
+      if (sent.failure !== undefined)
+        throw unavailable(unqueuedMessage(sent.queued, lineNos, idempotencyKey !== null, language));
+      if (idempotencyKey !== null && sent.sent === 0) reply.header('idempotent-replayed', 'true');
       return reply.code(202).send({ accepted: events.length, rejected, errors });
     },
   );
