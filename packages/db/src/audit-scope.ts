@@ -1,7 +1,7 @@
 import { AuditLogError, AuditLogErrorCode } from './audit-errors.js';
 import { orderScopeWhere } from './order-scope.js';
 import type { Queryable } from './pool.js';
-import { caseScopeWhere } from './review-cases.js';
+import { caseScopeWhere } from './case-scope.js';
 import { submissionScopeWhere } from './submissions.js';
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { queryOne, type Queryable } from './pool.js';
 import { keysetArgs, keysetPage } from './keyset.js';
+import { caseScopeArgs, caseScopeWhere, type CaseScope } from './case-scope.js';
 
 export type BankProposalStatus = 'pending' | 'approved' | 'rejected';
 
@@ -95,29 +96,46 @@ export async function insertBankProposal(
   return row;
 }
 
-/** A proposal, or null; `lock`: `for update`, in the approving transaction. */
+/** The condition that a proposal's case is inside a `CaseScope` (`$a`, `$r`: `caseScopeArgs`). */
+const proposalCaseIn = (a: number, r: number) =>
+  `exists (select 1 from cases c where c.id = bank_proposals.case_id and ${caseScopeWhere(a, r)})`;
+
+/**
+ * A proposal, or null; `lock`: `for update`, in the approving transaction; `scope`: only one whose case the caller
+ * may read (default: any).
+ */
 export async function getBankProposal(
   db: Queryable,
   id: string,
-  o: { lock?: boolean } = {},
+  o: { lock?: boolean; scope?: CaseScope } = {},
 ): Promise<BankProposal | null> {
   return queryOne(
     db,
-    `/* api:get-bank-proposal */ select * from bank_proposals where id = $1 ${o.lock === true ? 'for update' : ''}`,
-    [id],
+    `/* api:get-bank-proposal */ select * from bank_proposals where id = $1 and ${proposalCaseIn(2, 3)}
+     ${o.lock === true ? 'for update' : ''}`,
+    [id, ...caseScopeArgs(o.scope ?? { all: true })],
     toProposal,
   );
 }
 
-/** Proposals oldest first, optionally of one status, keyset-paginated on (proposed_at, id). */
+/**
+ * Proposals oldest first, optionally of one status, keyset-paginated on (proposed_at, id); `scope`: only those whose
+ * case the caller may read.
+ */
 export async function listBankProposals(
   db: Queryable,
-  q: { status?: BankProposalStatus | undefined; after?: { at: Date; id: string } | undefined; limit: number },
+  q: {
+    status?: BankProposalStatus | undefined;
+    after?: { at: Date; id: string } | undefined;
+    limit: number;
+    scope: CaseScope;
+  },
 ): Promise<BankProposal[]> {
   const { rows } = await db.query<ProposalRow>(
     `/* api:list-bank-proposals */ select * from bank_proposals
-     where ($1::text is null or status = $1) and ${keysetPage({ table: 'bank_proposals', alias: 'bank_proposals', time: 'proposed_at', id: 'id' }, 'asc', 2)}`,
-    [q.status ?? null, ...keysetArgs(q.after?.at, q.after?.id, q.limit)],
+     where ($1::text is null or status = $1) and ${proposalCaseIn(5, 6)}
+       and ${keysetPage({ table: 'bank_proposals', alias: 'bank_proposals', time: 'proposed_at', id: 'id' }, 'asc', 2)}`,
+    [q.status ?? null, ...keysetArgs(q.after?.at, q.after?.id, q.limit), ...caseScopeArgs(q.scope)],
   );
   return rows.map(toProposal);
 }

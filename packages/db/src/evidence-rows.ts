@@ -1,6 +1,7 @@
 import type { EvidenceItem, EvidenceReason, EvidenceScope, SealedEvidence } from '@mod/vault';
 import { queryOne, type Queryable } from './pool.js';
-import { tenantScopeArgs } from './scope-params.js';
+import { caseScopeArgs, caseScopeWhere } from './case-scope.js';
+import { tenantScopeArgs, type TenantScope } from './scope-params.js';
 import { submissionScopeWhere } from './submissions.js';
 
 /** The metadata columns of `evidence_items` (alias `e`): never the ciphertext or the keys. */
@@ -92,20 +93,36 @@ export function toSealedEvidence(r: SealedRow): SealedEvidence | null {
   };
 }
 
-/** The query parameters of `evidenceScopeWhere`: the owning tenant and the authority tenant. */
-export function evidenceScopeArgs(scope: EvidenceScope): [string | null, string | null] {
-  return tenantScopeArgs(scope, 'tenantId');
+/**
+ * The query parameters of `evidenceScopeWhere`: the owning tenant, the authority tenant, and for a bound reviewer
+ * its case scope's two (`caseScopeArgs`).
+ */
+export function evidenceScopeArgs(
+  scope: EvidenceScope,
+): [string | null, string | null, string | null, string | null] {
+  if (!scope.all && 'reviewerTenantId' in scope) return [null, null, ...caseScopeArgs(scope)];
+  return [...tenantScopeArgs(scope as TenantScope<'tenantId'>, 'tenantId'), null, null];
 }
 
+/** An authority's items (tenant in `$a`): its own tenant's, those it holds, those of submissions it may read. */
+const authorityItems = (a: number) => `(e.tenant_id = $${a} or e.hold_authority_tenant_id = $${a}
+  or exists (select 1 from submissions s where s.id = e.submission_id and ${submissionScopeWhere(null, a)}))`;
+
 /**
- * The SQL condition of `EvidenceScope` over the alias `e`, the owning tenant in `$t` and the authority tenant in
- * `$a` (both null: every item). An authority reads its own tenant's items, those it holds, and those of the
- * submissions it may read (`SubmissionScope`: behind an order it issued or confirmed, or one awaiting confirmation).
+ * The SQL condition of `EvidenceScope` over the alias `e`, the owning tenant in `$n`, the authority tenant in
+ * `$n+1`, a bound reviewer's case scope in `$n+2` and `$n+3` (all null: every item). An authority reads its own
+ * tenant's items, those it holds, and those of the submissions it may read (`SubmissionScope`: behind an order it
+ * issued or confirmed, or one awaiting confirmation). A bound reviewer reads the items of the cases it may read
+ * (`caseScopeWhere`: the item's case, or a case about its submission), and an authority's reviewer what its
+ * authority reads.
  */
-export function evidenceScopeWhere(t: number, a: number): string {
-  return `($${t}::text is null or e.tenant_id = $${t})
-    and ($${a}::text is null or e.tenant_id = $${a} or e.hold_authority_tenant_id = $${a}
-      or exists (select 1 from submissions s where s.id = e.submission_id and ${submissionScopeWhere(null, a)}))`;
+export function evidenceScopeWhere(n: number): string {
+  const [t, a, ca, r] = [n, n + 1, n + 2, n + 3];
+  return `(($${r}::text is null and ($${t}::text is null or e.tenant_id = $${t})
+      and ($${a}::text is null or ${authorityItems(a)}))
+    or ($${r}::text is not null and (($${ca}::text is not null and ${authorityItems(ca)})
+      or exists (select 1 from cases c
+        where (c.id = e.case_id or c.submission_id = e.submission_id) and ${caseScopeWhere(ca, r)}))))`;
 }
 
 /** An item's metadata as `scope` may read it; null when absent or outside it. */
@@ -117,7 +134,7 @@ export async function getEvidenceItem(
   return queryOne(
     db,
     `/* vault:get-item */ select ${EVIDENCE_COLUMNS} from evidence_items e
-     where e.id = $1 and ${evidenceScopeWhere(2, 3)}`,
+     where e.id = $1 and ${evidenceScopeWhere(2)}`,
     [id, ...evidenceScopeArgs(scope)],
     toEvidenceItem,
   );

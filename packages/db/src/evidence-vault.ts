@@ -64,7 +64,7 @@ export function createPgEvidenceStore(pool: Pool, options: PgEvidenceStoreOption
     return queryOne(
       c,
       `/* vault:lock-for-hold */ select ${EVIDENCE_COLUMNS} from evidence_items e
-       where e.id = $1 and ${evidenceScopeWhere(2, 3)} for update of e`,
+       where e.id = $1 and ${evidenceScopeWhere(2)} for update of e`,
       [id, ...evidenceScopeArgs(scope)],
       toEvidenceItem,
     );
@@ -127,9 +127,9 @@ export function createPgEvidenceStore(pool: Pool, options: PgEvidenceStoreOption
     async list(q) {
       const { rows } = await pool.query<EvidenceRow>(
         `/* vault:list */ select ${EVIDENCE_COLUMNS} from evidence_items e
-         where ${evidenceScopeWhere(1, 2)} and ($3::uuid is null or e.submission_id = $3)
-           and ($4::uuid is null or e.case_id = $4)
-         order by e.created_at desc, e.id desc limit $5`,
+         where ${evidenceScopeWhere(1)} and ($5::uuid is null or e.submission_id = $5)
+           and ($6::uuid is null or e.case_id = $6)
+         order by e.created_at desc, e.id desc limit $7`,
         [...evidenceScopeArgs(q.scope), q.submissionId ?? null, q.caseId ?? null, q.limit],
       );
       return rows.map(toEvidenceItem);
@@ -139,7 +139,7 @@ export function createPgEvidenceStore(pool: Pool, options: PgEvidenceStoreOption
       const row = await withTransaction(pool, async (c) => {
         const { rows } = await c.query<SealedRow>(
           `/* vault:open */ select ${EVIDENCE_COLUMNS}, ${SEALED_COLUMNS} from evidence_items e
-           where e.id = $1 and ${evidenceScopeWhere(2, 3)}`,
+           where e.id = $1 and ${evidenceScopeWhere(2)}`,
           [id, ...evidenceScopeArgs(request.scope)],
         );
         const found = rows[0];

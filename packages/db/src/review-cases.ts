@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CaseToOpen } from '@mod/policy';
 import { queryOne, type Queryable } from './pool.js';
 import { keysetArgs, keysetPage } from './keyset.js';
-import { orderScopeWhere } from './order-scope.js';
+import { caseScopeArgs, caseScopeWhere, type CaseScope } from './case-scope.js';
 
 /** Kinds of case (`review` for reviewers; `confirm` and `escalation` for authorities). */
 export type ReviewCaseKind = 'review' | 'confirm' | 'escalation';
@@ -26,12 +26,6 @@ export interface ReviewCase extends Omit<CaseToOpen, 'kind'> {
   assignedTenantId: string | null;
   escalatedFrom: string | null;
 }
-
-/**
- * Which cases a caller reaches: every case (reviewers and admins, the oversight roles), or, for an authority
- * tenant, the authorities' cases (confirmations, and escalations addressed to it or to any authority).
- */
-export type CaseScope = { all: true } | { all: false; authorityTenantId: string };
 
 export interface CaseReadOptions {
   scope: CaseScope;
@@ -94,33 +88,18 @@ const CASE_COLUMNS = (dueHours: number) => `c.id, c.kind, c.status, c.tenant_id,
   coalesce(c.due_at, case when c.kind = 'review' then c.created_at + $${dueHours}::float8 * interval '1 hour' end)
     as effective_due_at`;
 
-/**
- * SQL for `CaseScope` (`$n`: the authority tenant, null for every case). An authority sees the confirmations and
- * the escalations addressed to it or to any authority while they are open; once one is decided, only the authority
- * whose person decided it (the orders it issued are that authority's alone, as are their evidence and media). A
- * closed confirmation case (closed by its orders' commands) is the authorities' that see one of its orders, as
- * the audit records about it are (`auditScopeWhere` reads a case's records by this rule).
- */
-export const caseScopeWhere = (n: number) =>
-  `($${n}::text is null or (c.kind in ('confirm', 'escalation')
-     and (c.assigned_tenant_id is null or c.assigned_tenant_id = $${n})
-     and (c.decided_by is null
-       or exists (select 1 from people d where d.id = c.decided_by and d.tenant_id = $${n}))
-     and (c.kind <> 'confirm' or c.status = 'open'
-       or exists (select 1 from orders o where o.id = any (c.order_ids) and ${orderScopeWhere(null, n)}))))`;
-const scopeArg = (scope: CaseScope) => (scope.all ? null : scope.authorityTenantId);
-
 /** A case as `scope` may read it, or null (none, or outside the scope). `lock`: `for update`, in a transaction. */
 export async function getReviewCase(
   db: Queryable,
   id: string,
   o: CaseReadOptions & { lock?: boolean },
 ): Promise<ReviewCase | null> {
+  const [authority, reviewer] = caseScopeArgs(o.scope);
   return queryOne(
     db,
-    `/* api:get-case */ select ${CASE_COLUMNS(3)} from cases c where c.id = $1 and ${caseScopeWhere(2)}
+    `/* api:get-case */ select ${CASE_COLUMNS(3)} from cases c where c.id = $1 and ${caseScopeWhere(2, 4)}
      ${o.lock === true ? 'for update' : ''}`,
-    [id, scopeArg(o.scope), o.reviewDeadlineHours],
+    [id, authority, o.reviewDeadlineHours, reviewer],
     toCase,
   );
 }
@@ -150,9 +129,10 @@ export interface CaseQueueQuery extends CaseReadOptions {
  * score in the case's evidence; the category is the decided one, or for undecided cases one of its hits'.
  */
 export async function listReviewQueue(db: Queryable, q: CaseQueueQuery): Promise<ReviewCase[]> {
+  const [authority, reviewer] = caseScopeArgs(q.scope);
   const { rows } = await db.query<CaseRow>(
     `/* api:case-queue */ select ${CASE_COLUMNS(3)} from cases c
-     where c.kind = any($1::text[]) and ${caseScopeWhere(2)}
+     where c.kind = any($1::text[]) and ${caseScopeWhere(2, 16)}
        and case $4::text
          when 'waiting' then c.status = 'open' and (c.claimed_by is null or c.claim_expires_at <= $5)
          when 'claimed' then c.status = 'open' and c.claim_expires_at > $5
@@ -170,7 +150,7 @@ export async function listReviewQueue(db: Queryable, q: CaseQueueQuery): Promise
        and ${keysetPage({ table: 'cases', alias: 'c', time: 'created_at', id: 'id' }, 'asc', 13)}`,
     [
       q.kinds,
-      scopeArg(q.scope),
+      authority,
       q.reviewDeadlineHours,
       q.status,
       q.now,
@@ -182,6 +162,7 @@ export async function listReviewQueue(db: Queryable, q: CaseQueueQuery): Promise
       q.maxAgeMinutes ?? null,
       q.category ?? null,
       ...keysetArgs(q.after?.createdAt, q.after?.id, q.limit),
+      reviewer,
     ],
   );
   return rows.map(toCase);

@@ -56,12 +56,14 @@ export function evidenceState(
 /**
  * Which items a caller may read, the same shape as `@mod/db`'s `SubmissionScope`: every item; those of one
  * submitting tenant; or an authority's (its own tenant's items, those of submissions behind orders it may see,
- * and those it holds under legal hold).
+ * and those it holds under legal hold); or a reviewer bound to its tenant's (`reviewerTenantId`, an authority's
+ * with `ofAuthority`): the items of the cases it may read, as `@mod/db`'s `CaseScope` of the same shape says.
  */
 export type EvidenceScope =
   | { all: true }
   | { all: false; tenantId: string }
-  | { all: false; authorityTenantId: string };
+  | { all: false; authorityTenantId: string }
+  | { all: false; reviewerTenantId: string; ofAuthority: boolean };
 
 /** Who does something to an item, as its audit record names them (a service, a key, a person). */
 export interface VaultActor {

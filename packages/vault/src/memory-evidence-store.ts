@@ -52,6 +52,8 @@ export const randomKeyring = (): MasterKeyring =>
 function visible(item: EvidenceItem, scope: EvidenceScope): boolean {
   if (scope.all) return true;
   if ('tenantId' in scope) return item.tenantId === scope.tenantId;
+  // No cases here: a bound reviewer reads the items of its own tenant's content only.
+  if ('reviewerTenantId' in scope) return item.tenantId === scope.reviewerTenantId;
   return (
     item.tenantId === scope.authorityTenantId || item.legalHold?.authorityTenantId === scope.authorityTenantId
   );

@@ -70,6 +70,21 @@ export interface SampleRequest {
   media?: Buffer;
 }
 
+/** What one call of the matrix observes: allowed (and, on a scoped route, the object shown or not) or refused. */
+export type MatrixOutcome = 'ok' | 'visible' | 'hidden' | 'unauthenticated' | 'forbidden';
+
+/**
+ * A reviewer of another tenant than the programme operator's (an authority's: `isTenantBoundReviewer` in authz.ts)
+ * on a case or evidence route: what its key and its person get on its side's object (`own`: tied to its authority)
+ * and on the other side's (another authority's; a route about no tenant is called on `own` only).
+ */
+export interface BoundReviewerRow {
+  key: readonly [own: MatrixOutcome, other: MatrixOutcome];
+  person: readonly [own: MatrixOutcome, other: MatrixOutcome];
+  /** The id a visible answer names for this caller, when the entry's `shows` is not it (or it has none). */
+  shows?: (c: SampleContext) => string;
+}
+
 export interface MatrixEntry {
   /** Roles allowed; 'public' for routes without authentication. */
   roles: readonly Role[] | 'public';
@@ -97,6 +112,8 @@ export interface MatrixEntry {
   sessionOnly?: true;
   /** The stage of the calling person's session (default `full`); `totp`: with a secret pending enrolment. */
   personStage?: 'password' | 'totp';
+  /** Every case and evidence route: what a reviewer of an authority tenant gets (`BoundReviewerRow`). */
+  boundReviewer?: BoundReviewerRow;
 }
 
 /** 64 hex digits made from `unique` (its hex digits, padded): a valid, unique hash for a sample request. */

@@ -4,14 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { Roles, type Role } from '@mod/db/access';
 import { PersonRoles, type PersonRole } from '@mod/db/people';
 import { routesOf } from './app.js';
-import { AUTHZ_MATRIX, type MatrixEntry, type SampleContext, type SampleRequest } from './authz-matrix.js';
+import {
+  AUTHZ_MATRIX,
+  type MatrixEntry,
+  type MatrixOutcome,
+  type SampleContext,
+  type SampleRequest,
+} from './authz-matrix.js';
+import { CASES_MATRIX } from './authz-matrix-cases.js';
+import { EVIDENCE_MATRIX } from './authz-matrix-evidence.js';
 import { useMatrixWorld } from './callers-world.js';
 import { pendTotp, seedSession, TEST_PASSWORD } from './people-testing.js';
 import { send, type Side } from './testing.js';
 
 /** Who calls: no one, a machine's API key of a role, or a person of a role (session cookie and CSRF token). */
 type Caller = { kind: 'anonymous' } | { kind: 'key'; role: Role } | { kind: 'person'; role: PersonRole };
-type Outcome = 'ok' | 'visible' | 'hidden' | 'unauthenticated' | 'forbidden' | `unexpected ${number}`;
+type Outcome = MatrixOutcome | `unexpected ${number}`;
 
 /**
  * One world per kind of caller: keys (and anonymous callers) act on their fixtures' orders in one, people on
@@ -42,7 +50,13 @@ function expected(entry: MatrixEntry, caller: Caller, side: Side): Outcome {
   return side === 'own' || across ? 'visible' : 'hidden';
 }
 
-function observed(entry: MatrixEntry, ctx: SampleContext, res: LightMyRequestResponse): Outcome {
+/** What a call answered; `shows`: the id a visible answer names (absent: any 2xx is `ok`). */
+function observed(
+  entry: MatrixEntry,
+  ctx: SampleContext,
+  res: LightMyRequestResponse,
+  shows = entry.tenant === 'none' ? undefined : entry.shows,
+): Outcome {
   if (entry.roles === 'public' && entry.publicStatus !== undefined)
     return res.statusCode === entry.publicStatus ? 'ok' : `unexpected ${res.statusCode}`;
   if (res.statusCode === 401) return 'unauthenticated';
@@ -53,9 +67,9 @@ function observed(entry: MatrixEntry, ctx: SampleContext, res: LightMyRequestRes
   )
     return 'hidden';
   if (res.statusCode >= 200 && res.statusCode < 300) {
-    if (entry.roles === 'public' || entry.tenant === 'none' || entry.shows === undefined) return 'ok';
+    if (entry.roles === 'public' || shows === undefined) return 'ok';
     // A media answer (a case's preview or reveal) names what it is in `x-case-id`, not in its bytes.
-    const shown = entry.shows(ctx);
+    const shown = shows(ctx);
     return res.body.includes(shown) || res.headers['x-case-id'] === shown ? 'visible' : 'hidden';
   }
   return `unexpected ${res.statusCode}`;
@@ -148,5 +162,62 @@ describe('authorization matrix', () => {
     const { want, got } = await outcomes(persons, PERSONS);
     expect(got).toEqual(want);
     expect(Object.keys(got).length).toBeGreaterThan(100);
+  });
+
+  /**
+   * Calls every case and evidence route as the reviewer of an authority tenant (`bound`: its key, or its person with
+   * a fresh session), on its side's case (tied to its authority) and the other authority's; answers the outcomes.
+   */
+  async function boundOutcomes(m: MatrixWorld, as: 'key' | 'person') {
+    const want: Record<string, Outcome> = {};
+    const got: Record<string, Outcome> = {};
+    const { bound, people } = m.fixtures;
+    for (const r of routesOf(m.api.app)) {
+      const name = `${r.method} ${r.url}`;
+      if (!(name in CASES_MATRIX) && !(name in EVIDENCE_MATRIX)) continue;
+      const entry = AUTHZ_MATRIX[name]!;
+      const row = entry.boundReviewer;
+      if (row === undefined) {
+        got[name] = 'unexpected 0';
+        continue;
+      }
+      for (const side of entry.tenant === 'none' ? (['own'] as const) : (['own', 'other'] as const)) {
+        const unique = randomBytes(16).toString('hex');
+        const ctx = {
+          ...bound.sides[side],
+          ...people.shared,
+          callerPassword: '',
+          callerTotpCode: '',
+          unique,
+        };
+        const credential =
+          as === 'key' ? bound.key : (await seedSession(m.api.db, bound.person.personId, 'full')).headers;
+        const res = await send(
+          m.api.app,
+          r.method,
+          sampleOf(entry, r.url, ctx),
+          typeof credential === 'string' ? credential : { headers: credential },
+        );
+        const cell = `${name} as an authority's reviewer's ${as} on ${side}`;
+        want[cell] = row[as][side === 'own' ? 0 : 1];
+        got[cell] = observed(entry, ctx, res, row.shows ?? entry.shows);
+        if (got[cell] !== want[cell])
+          got[cell] += ` (${res.statusCode} ${res.body.slice(0, 200)})` as Outcome;
+      }
+    }
+    return { want, got };
+  }
+
+  // Reviewers are oversight only in the operator's tenants (hotline, admin): an authority's sees and works the cases
+  // tied to its authority, and their evidence, as any reviewer does; another authority's are 404 to it.
+  it("gives a reviewer of an authority tenant, key and person, each case and evidence route's row", async () => {
+    for (const [m, as] of [
+      [machines, 'key'],
+      [persons, 'person'],
+    ] as const) {
+      const { want, got } = await boundOutcomes(m, as);
+      expect(got).toEqual(want);
+      expect(Object.keys(got).length).toBeGreaterThan(25);
+    }
   });
 });

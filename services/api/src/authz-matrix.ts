@@ -29,7 +29,9 @@ import { REPORTS_MATRIX } from './authz-matrix-reports.js';
 
 export type {
   AccessFixtureContext,
+  BoundReviewerRow,
   MatrixEntry,
+  MatrixOutcome,
   PeopleFixtureContext,
   SampleContext,
   SampleRequest,

@@ -41,11 +41,16 @@ export interface RouteAccess {
 /**
  * Tenant kinds whose reviewers are oversight: the hotline's and the administrators'. An authority tenant may hold
  * reviewers too, to review cases, but they see what their authority sees: no citizen's report (those referred to
- * it are the authority's, under /v1/referred-reports), and only the orders and submissions of their own authority.
+ * it are the authority's, under /v1/referred-reports), only the orders and submissions of their own authority, and
+ * only the cases tied to it, their evidence and proposals (`caseScopeFor` in routes/cases-common.ts, `CaseScope` in
+ * @mod/db).
  */
 export const OVERSIGHT_REVIEWER_TENANT_KINDS: readonly TenantKind[] = ['hotline', 'admin'];
 
-/** Whether the caller is a reviewer of a tenant that is not oversight (in practice: of an authority). */
+/**
+ * Whether the caller is a reviewer of a tenant that is not oversight (in practice: of an authority; a platform's or
+ * an ISP's, which RolesByTenantKind never issues, would see its own tenant's cases only).
+ */
 export const isTenantBoundReviewer = (p: Pick<Principal, 'role' | 'tenantKind'>): boolean =>
   p.role === 'reviewer' && !OVERSIGHT_REVIEWER_TENANT_KINDS.includes(p.tenantKind);
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Role, TenantKind } from '@mod/db/access';
 import type { AppDeps } from './app.js';
 import type { AccessFixtureContext } from './authz-matrix.js';
+import { seedBoundReviewer, type BoundReviewerFixtures } from './bound-reviewer-testing.js';
 import { seedMatrixPeople } from './people-testing.js';
 import {
   callAs,
@@ -119,18 +120,22 @@ export interface MatrixFixtures {
   callerKeys: Record<Role, string>;
   sides: Record<Role, Record<Side, AccessFixtureContext>>;
   people: Awaited<ReturnType<typeof seedMatrixPeople>>;
+  /** A reviewer of an authority tenant, bound to its tenant's cases, and its sides. */
+  bound: BoundReviewerFixtures;
 }
 
 /**
  * A world of its own (`useCallersWorld`, no callers) with the authorization matrix's fixtures made before the
- * file's tests: `seedAccessFixtures`, then `seedMatrixPeople`. Reading `fixtures` before they are made throws.
+ * file's tests: `seedAccessFixtures`, then `seedMatrixPeople` and `seedBoundReviewer`. Reading `fixtures` before
+ * they are made throws.
  */
 export function useMatrixWorld(): { readonly api: CallersWorld<never>; readonly fixtures: MatrixFixtures } {
   const api = useCallersWorld();
   let made: MatrixFixtures | undefined;
   beforeAll(async () => {
     const { callerKeys, sides } = await seedAccessFixtures(api.world);
-    made = { callerKeys, sides, people: await seedMatrixPeople(api.db) };
+    const people = await seedMatrixPeople(api.db);
+    made = { callerKeys, sides, people, bound: await seedBoundReviewer(api.world, sides.authority) };
   });
   return {
     api,

@@ -12,6 +12,7 @@ import {
 } from '@mod/review';
 import type { Counter, Registry } from '@mod/telemetry';
 import type { EvidenceStore } from '@mod/vault';
+import { isTenantBoundReviewer } from '../authz.js';
 import { ApiError, badRequest, conflict, forbidden } from '../errors.js';
 import { Nullable, Timestamp, Uuid, type RouteDeps } from './common.js';
 import { caseReasonOf, CaseReasonBody } from './cases-reason.js';
@@ -50,7 +51,7 @@ export interface CasePartDeps extends CaseRouteDeps {
   previews: Pick<Counter, 'inc'>;
 }
 
-/** Roles that see every case (as they see every submission and order). */
+/** Roles that see every case (as they see every submission and order; a reviewer only of the operator's tenants). */
 export const CASE_OVERSIGHT_ROLES: readonly Role[] = ['reviewer', 'admin'];
 /** Roles that read the queues: reviewers (review cases), authorities (confirmations and escalations), admins. */
 export const CASE_READERS: readonly Role[] = ['reviewer', 'authority', 'admin'];
@@ -69,11 +70,15 @@ export const caseRoute = (roles: readonly Role[], o: { people?: true } = {}) => 
 });
 
 /**
- * The cases a caller reaches: oversight roles (and curators) every case; an authority the authorities' cases
- * (confirmations, and escalations addressed to its tenant or to any authority). Another tenant's escalation
- * answers 404.
+ * The cases a caller reaches (`CaseScope` in @mod/db has the rule and its SQL): the programme operator's reviewers
+ * (a hotline or admin tenant's), admins and curators every case; a reviewer bound to another tenant
+ * (`isTenantBoundReviewer`) the cases about its tenant's content and, an authority's, what its authority sees and
+ * the review cases tied to its authority's orders, submissions and referred reports; an authority its queue
+ * (confirmations, and escalations addressed to its tenant or to any authority). Any other case answers 404.
  */
 export function caseScopeFor(p: Principal): CaseScope {
+  if (isTenantBoundReviewer(p))
+    return { all: false, reviewerTenantId: p.tenantId, ofAuthority: p.tenantKind === 'authority' };
   // Curators reach every decided case too: they propose and approve its hashes for banks.
   return CASE_OVERSIGHT_ROLES.includes(p.role) || p.role === 'curator'
     ? { all: true }

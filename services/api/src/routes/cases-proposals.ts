@@ -75,8 +75,9 @@ const proposalBody = (x: BankProposal) => ({
 const READERS: readonly Role[] = ['curator', 'reviewer', 'admin'];
 
 /**
- * Bank proposals (under `/v1/bank-proposals`): a reviewer's decision proposes a case's hashes for a bank (a
- * negative bank for a dismissal); a curator who is another person approves (the entries are added and every
+ * Bank proposals (under `/v1/bank-proposals`), each read as its case is (`caseScopeFor`: a reviewer bound to another
+ * tenant than the operator's reads those of its cases only, another answers 404): a reviewer's decision proposes a
+ * case's hashes for a bank (a negative bank for a dismissal); a curator who is another person approves (the entries are added and every
  * scanner told, in one transaction with the approval and its audit record) or rejects with a reason. The
  * proposer deciding their own proposal answers 403 MOD_ERR_API_SAME_PERSON; two people, never one.
  */
@@ -110,6 +111,7 @@ export async function bankProposalRoutes(app: TypedApp, deps: CasePartDeps): Pro
       const limit = req.query.limit ?? 50;
       const proposals = await listBankProposals(deps.db, {
         status: req.query.status,
+        scope: caseScopeFor(principalOf(req)),
         after: after === undefined ? undefined : { at: after.createdAt, id: after.id },
         limit,
       });
@@ -130,7 +132,7 @@ export async function bankProposalRoutes(app: TypedApp, deps: CasePartDeps): Pro
       schema: { params: Params, response: { 200: ProposalBody, ...ErrorResponses } },
     },
     async (req) => {
-      const found = await getBankProposal(deps.db, req.params.id);
+      const found = await getBankProposal(deps.db, req.params.id, { scope: caseScopeFor(principalOf(req)) });
       if (found === null) throw notFound('bank proposal');
       return proposalBody(found);
     },

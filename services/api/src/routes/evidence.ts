@@ -16,6 +16,7 @@ import {
 } from '@mod/vault';
 import { auditActorOf, principalOf } from '../auth.js';
 import { ApiError, evidenceGone, notFound } from '../errors.js';
+import { caseScopeFor } from './cases-common.js';
 import { COMMAND_ROUTE_HOOKS } from './order-commands.js';
 import {
   ErrorResponses,
@@ -38,7 +39,10 @@ export interface EvidenceRouteDeps extends RouteDeps {
   retention: RetentionPolicy;
 }
 
-/** Roles that read every item; an authority reads its own tenant's, those it holds, those behind its orders. */
+/**
+ * Roles that read every item (a reviewer only of the operator's tenants, hotline or admin); an authority reads its own
+ * tenant's, those it holds, those behind its orders.
+ */
 const EVIDENCE_OVERSIGHT: readonly Role[] = ['reviewer', 'admin'];
 const readers = {
   roles: ['authority', 'reviewer', 'admin'],
@@ -107,7 +111,14 @@ const vaultKeyMissing = () =>
     'this API does not hold the master key the evidence was sealed under',
   );
 
+/**
+ * Oversight every item; a reviewer bound to its tenant (`isTenantBoundReviewer`) the items of the cases it may read
+ * (`caseScopeFor`: the evidence follows the case) and, an authority's, what its authority reads; an authority its
+ * own tenant's items, those it holds and those behind its orders.
+ */
 function evidenceScopeFor(p: Principal): EvidenceScope {
+  const cases = caseScopeFor(p);
+  if (!cases.all && 'reviewerTenantId' in cases) return cases;
   return EVIDENCE_OVERSIGHT.includes(p.role) ? { all: true } : { all: false, authorityTenantId: p.tenantId };
 }
 
