@@ -48,20 +48,21 @@ export const partnerTopicsSpec = {
 
 /**
  * Services whose consumer runners dead-letter bad input (`@mod/kafka`): a producer of one topic (a partner) can send
- * one small compressed batch of tens of thousands of bad records, each a dead letter of its own. Per source
- * partition, past this many within the window, the rest of the window's are folded into one summary letter.
+ * one small compressed batch of tens of thousands of bad records, each a dead letter of its own. Per source tenant
+ * (across the partitions of its topic that one consumer owns; our own topics together), past this many within the
+ * window, the rest of the window's are folded into one summary letter per source partition.
  */
 export const deadLettersSpec = {
   DEAD_LETTERS_PER_SOURCE: env.integer({
     default: 100,
     min: 1,
     max: 1_000_000,
-    doc: 'dead letters written one by one per source partition within DEAD_LETTERS_WINDOW_MS; the rest of the window are folded into one summary letter (MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED)',
+    doc: "dead letters written one by one per source tenant within DEAD_LETTERS_WINDOW_MS, by each consumer across the partitions of the tenant's topic it owns (our own topics count together); the rest of the window are folded into one summary letter per partition (MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED)",
   }),
   DEAD_LETTERS_WINDOW_MS: env.milliseconds({
     default: 60_000,
     min: 100,
-    doc: "the window of DEAD_LETTERS_PER_SOURCE, from a source's first dead letter; a summary is written at its end (the folded records' offsets are committed then)",
+    doc: "the window of DEAD_LETTERS_PER_SOURCE, from a tenant's first dead letter; the summaries are written at its end (the folded records' offsets are committed then)",
   }),
 } as const;
 

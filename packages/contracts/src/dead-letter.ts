@@ -38,7 +38,7 @@ export const DeadLetter = ClosedObject({
   failedAt: IsoTime,
   /**
    * Set on a summary (reason `MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED`): the dead letters of one source partition past its
-   * cap, folded into this one letter. No single message to replay: re-read `firstOffset`..`lastOffset` of the source.
+   * tenant's cap, folded into this one letter. No single message to replay: re-read `firstOffset`..`lastOffset` of the source.
    */
   folded: Type.Optional(DeadLettersFolded),
 });

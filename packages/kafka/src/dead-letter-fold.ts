@@ -3,10 +3,15 @@ import type { DeadLettersFolded } from '@mod/contracts';
 import type { Logger } from '@mod/telemetry';
 import type { ConsumedMessage } from './step.js';
 
-/** The code of a summary dead letter: the dead letters of one source partition past its cap, folded into one. */
+/**
+ * The code of a summary dead letter: the dead letters of one source partition past its tenant's cap, folded into one.
+ */
 export const DEAD_LETTERS_FOLDED = 'MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED';
 
-/** Default `DeadLetterBound.perSource`: dead letters of their own per source partition and window. */
+/**
+ * Default `DeadLetterBound.perSource`: dead letters of their own per source tenant and window, across the partitions
+ * a consumer owns.
+ */
 export const DEAD_LETTERS_PER_SOURCE = 100;
 
 /** Default `DeadLetterBound.windowMs`. */
@@ -28,10 +33,13 @@ export const MAX_FOLDED_WAITING = 100_000;
 const MAX_FOLDED_CODES = 32;
 
 /**
- * How many dead letters one source partition (a tenant's own topic's partition, or one of ours) may have written one
- * by one: `perSource` within a window of `windowMs` that starts at its first dead letter. The rest of the window's
- * are folded into one summary (`DEAD_LETTERS_FOLDED`), written when the window ends, when it stands for
+ * How many dead letters one source (a tenant: the records of its own topic, every partition of it this consumer
+ * owns; or our own topics together, whose records no tenant is named for) may have written one by one: `perSource`
+ * within a window of `windowMs` that starts at its first dead letter. The rest of the window's are folded, per
+ * source partition, into one summary each (`DEAD_LETTERS_FOLDED`), written when the window ends, when it stands for
  * `MAX_FOLDED_PER_LETTER` records, or when the runner's session ends; their offsets are committed only after it.
+ * Each consumer (a runner: one member of a consumer group) counts for itself: a group whose members share a
+ * tenant's partitions writes up to `perSource` letters per member and window, and a summary per partition.
  */
 export interface DeadLetterBound {
   perSource: number;
@@ -50,19 +58,31 @@ export interface Fold {
   topic: string;
   partition: number;
   folded: DeadLettersFolded;
+  /**
+   * The window of its tenant (or of our own topics) as the summary was sealed, across the partitions this consumer
+   * owns: dead letters written one by one, and records folded (this summary's among them).
+   */
+  window: { letters: number; folded: number };
 }
 
 /** What becomes of one dead letter: written on its own now, or folded (its offset waits for `durable`). */
 export type Admission = { kind: 'single' } | { kind: 'folded'; durable: Promise<boolean> };
 
 export interface DeadLetterFolder {
-  /** Counts `m`'s dead letter (reason `code`) against its source's bound. */
+  /** Counts `m`'s dead letter (reason `code`) against its tenant's bound. */
   admit(m: ConsumedMessage, code: string): Admission;
   /**
    * Writes every summary gathered so far and waits for them all: each is written, or given up after one more failed
    * attempt (its `durable` is false: those records stay uncommitted and are read again). The windows go on.
    */
   settle(): Promise<void>;
+  /**
+   * Gives up the summaries of a source partition this consumer no longer owns (a rebalance gave it to another
+   * member, which reads its uncommitted records again and letters them itself): the records gathered resolve
+   * `durable` false, unwritten; a summary already being written is not tried again if it fails. Their records no
+   * longer count in their window's totals (their letters written one by one still do).
+   */
+  abandon(topic: string, partition: number): void;
 }
 
 export interface DeadLetterFolderOptions {
@@ -83,37 +103,58 @@ interface Gathering extends Fold {
   codes: Map<string, number>;
   resolve: (written: boolean) => void;
   durable: Promise<boolean>;
+  /** Its partition was taken from this consumer (`abandon`). */
+  abandoned: boolean;
 }
 
-interface Source {
+/** A tenant's window (or our own topics'): its letters, and a summary being gathered per source partition. */
+interface Window {
   windowEndsAt: number;
   letters: number;
-  gathering?: Gathering;
+  folded: number;
+  gathering: Map<string, Gathering>;
   timer?: NodeJS.Timeout;
 }
 
-/** Bounds the dead letters of each source partition (`DeadLetterBound`), folding the surplus into summaries. */
+const sourceKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/**
+ * Bounds the dead letters of each tenant (`DeadLetterBound`), folding the surplus into summaries per source
+ * partition.
+ */
 export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFolder {
   const now = o.now ?? Date.now;
-  const sources = new Map<string, Source>();
-  const writing = new Set<Promise<void>>();
+  /** By tenant; our own topics under the empty key (tenant ids are never empty). */
+  const windows = new Map<string, Window>();
+  /** Summaries sealed and being written. */
+  const writing = new Map<Gathering, Promise<void>>();
   const maxWaiting = o.bound.maxWaiting ?? MAX_FOLDED_WAITING;
   /** Records in the summaries being gathered (not yet sealed). */
   let gathered = 0;
   let settling = false;
 
-  function gather(m: ConsumedMessage): Gathering {
+  function gather(m: ConsumedMessage, tenant: string | null): Gathering {
     let resolve: (written: boolean) => void = () => undefined;
     const durable = new Promise<boolean>((r) => (resolve = r));
     const folded: DeadLettersFolded = {
       count: 0,
       firstOffset: m.offset,
       lastOffset: m.offset,
-      tenant: o.tenantOf(m.topic),
+      tenant,
       valueBytes: 0,
       codes: [],
     };
-    return { topic: m.topic, partition: m.partition, folded, codes: new Map(), resolve, durable };
+    const window = { letters: 0, folded: 0 };
+    return {
+      topic: m.topic,
+      partition: m.partition,
+      folded,
+      window,
+      codes: new Map(),
+      resolve,
+      durable,
+      abandoned: false,
+    };
   }
 
   function add(g: Gathering, m: ConsumedMessage, code: string): void {
@@ -127,7 +168,10 @@ export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFo
     g.codes.set(counted, (g.codes.get(counted) ?? 0) + 1);
   }
 
-  /** Writes a summary until the broker takes it (or, while settling, gives up after a failed attempt). */
+  /**
+   * Writes a summary until the broker takes it (or, while settling or once abandoned, gives up after a failed
+   * attempt).
+   */
   function seal(g: Gathering): void {
     g.folded.codes = [...g.codes].map(([code, count]) => ({ code, count }));
     const task = (async () => {
@@ -139,7 +183,7 @@ export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFo
           return;
         } catch (err) {
           const where = { topic: g.topic, partition: g.partition, count: g.folded.count };
-          if (settling) {
+          if (settling || g.abandoned) {
             o.log.error({ err, ...where }, 'summary dead letter not written; its records will be read again');
             g.resolve(false);
             return;
@@ -150,60 +194,83 @@ export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFo
         }
       }
     })();
-    writing.add(task);
-    void task.finally(() => writing.delete(task));
+    writing.set(g, task);
+    void task.finally(() => writing.delete(g));
   }
 
-  /** Seals what the source gathered. */
-  function flush(s: Source): void {
-    if (s.gathering === undefined) return;
-    gathered -= s.gathering.folded.count;
-    seal(s.gathering);
-    s.gathering = undefined;
+  /** Seals what the window gathered of one source partition. */
+  function flush(w: Window, source: string): void {
+    const g = w.gathering.get(source);
+    if (g === undefined) return;
+    w.gathering.delete(source);
+    gathered -= g.folded.count;
+    g.window = { letters: w.letters, folded: w.folded };
+    seal(g);
   }
 
-  function windowOf(key: string): Source {
+  const flushAll = (w: Window) => {
+    for (const source of [...w.gathering.keys()]) flush(w, source);
+  };
+
+  function windowOf(key: string): Window {
     const at = now();
-    const current = sources.get(key);
+    const current = windows.get(key);
     if (current !== undefined && at < current.windowEndsAt) return current;
     if (current !== undefined) end(key, current);
-    const s: Source = { windowEndsAt: at + o.bound.windowMs, letters: 0 };
-    s.timer = setTimeout(() => end(key, s), o.bound.windowMs);
-    // A window's end writes its summary; it never keeps the process alive (stopping settles every summary).
-    s.timer.unref();
-    sources.set(key, s);
-    return s;
+    const w: Window = { windowEndsAt: at + o.bound.windowMs, letters: 0, folded: 0, gathering: new Map() };
+    w.timer = setTimeout(() => end(key, w), o.bound.windowMs);
+    // A window's end writes its summaries; it never keeps the process alive (stopping settles every summary).
+    w.timer.unref();
+    windows.set(key, w);
+    return w;
   }
 
-  function end(key: string, s: Source): void {
-    clearTimeout(s.timer);
-    if (sources.get(key) === s) sources.delete(key);
-    flush(s);
+  function end(key: string, w: Window): void {
+    clearTimeout(w.timer);
+    if (windows.get(key) === w) windows.delete(key);
+    flushAll(w);
   }
 
   return {
     admit(m, code) {
-      const s = windowOf(`${m.topic}\u0000${m.partition}`);
-      if (s.letters < o.bound.perSource) {
-        s.letters++;
+      const tenant = o.tenantOf(m.topic);
+      const w = windowOf(tenant ?? '');
+      if (w.letters < o.bound.perSource) {
+        w.letters++;
         return { kind: 'single' };
       }
-      const g = (s.gathering ??= gather(m));
+      const source = sourceKey(m.topic, m.partition);
+      let g = w.gathering.get(source);
+      if (g === undefined) w.gathering.set(source, (g = gather(m, tenant)));
       add(g, m, code);
       gathered++;
+      w.folded++;
       const { durable } = g;
-      if (g.folded.count >= MAX_FOLDED_PER_LETTER) flush(s);
-      if (gathered >= maxWaiting) for (const each of sources.values()) flush(each);
+      if (g.folded.count >= MAX_FOLDED_PER_LETTER) flush(w, source);
+      if (gathered >= maxWaiting) for (const each of windows.values()) flushAll(each);
       return { kind: 'folded', durable };
     },
     async settle() {
       settling = true;
       try {
-        for (const s of sources.values()) flush(s);
-        await Promise.all(writing);
+        for (const w of windows.values()) flushAll(w);
+        await Promise.all(writing.values());
       } finally {
         settling = false;
       }
+    },
+    abandon(topic, partition) {
+      const source = sourceKey(topic, partition);
+      for (const w of windows.values()) {
+        const g = w.gathering.get(source);
+        if (g === undefined) continue;
+        w.gathering.delete(source);
+        gathered -= g.folded.count;
+        w.folded -= g.folded.count;
+        g.abandoned = true;
+        g.resolve(false);
+      }
+      for (const g of writing.keys()) if (g.topic === topic && g.partition === partition) g.abandoned = true;
     },
   };
 }

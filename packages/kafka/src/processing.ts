@@ -59,7 +59,7 @@ export interface MessageProcessingOptions {
    * step answers `await` is held without its value until the step answers `reread`. Without it, `await` is a retry.
    */
   reread?: (m: ConsumedMessage) => Promise<Buffer | null>;
-  /** Dead letters written one by one per source partition (`DeadLetterBound`). Default 100 a minute. */
+  /** Dead letters written one by one per source tenant (`DeadLetterBound`). Default 100 a minute. */
   deadLetters?: DeadLetterBound;
   /** The tenant whose own topic a topic is (named by a summary letter and its metric). Default: none. */
   tenantOf?: (topic: string) => string | null;
@@ -85,6 +85,8 @@ export interface MessageProcessing {
   process: MessageProcessor;
   /** Writes the summary dead letters gathered so far (`DeadLetterFolder.settle`): at the end of a session. */
   settle: () => Promise<void>;
+  /** Gives up the summaries of a partition a rebalance took (`DeadLetterFolder.abandon`). */
+  abandon: (topic: string, partition: number) => void;
 }
 
 /** The metric label of a source that is no tenant's own topic (tenant ids never hold `_`). */
@@ -98,7 +100,7 @@ const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 /**
  * Processes one message: in its consumer span, runs the step until it yields a final outcome (retrying outages
- * with a doubling delay, dead-lettering bad input, past a source's bound folded into a summary), and records its
+ * with a doubling delay, dead-lettering bad input, past its tenant's bound folded into a summary), and records its
  * outcome and duration. `process` resolves to false if stopped before a final outcome (the offset must not be
  * committed).
  */
@@ -148,14 +150,19 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
     log.warn({ partition: m.partition, offset: m.offset, code, reason }, 'dead-lettered');
   }
 
-  /** One letter for the records a source's bound folded (`DeadLetterFolder`), counted per tenant once written. */
-  async function writeSummary({ topic, partition, folded }: Fold): Promise<void> {
+  /**
+   * One letter for the records of a source partition its tenant's bound folded (`DeadLetterFolder`), counted per
+   * tenant once written.
+   */
+  async function writeSummary({ topic, partition, folded, window }: Fold): Promise<void> {
     const codes = folded.codes.map((c) => `${c.code} x${c.count}`).join(', ');
     const whose = folded.tenant === null ? 'a topic of our own' : `tenant ${folded.tenant}'s own topic`;
+    const source = folded.tenant === null ? 'our own topics' : `tenant ${folded.tenant}`;
     const message =
-      `${folded.count} dead letters of ${topic}/${partition} (${whose}) folded into this one, past ` +
-      `${bound.perSource} within ${bound.windowMs} ms: offsets ${folded.firstOffset}..${folded.lastOffset} ` +
-      `(${codes}); read those offsets again to see each`;
+      `${folded.count} dead letters of ${topic}/${partition} (${whose}) folded into this one, past the ` +
+      `${bound.perSource} of ${source} within ${bound.windowMs} ms across the partitions this consumer owns ` +
+      `(this window so far: ${window.letters} letters of their own and ${window.folded} folded): offsets ` +
+      `${folded.firstOffset}..${folded.lastOffset} (${codes}); read those offsets again to see each`;
     await send(null, {
       eventId: crypto.randomUUID(),
       sourceTopic: topic,
@@ -171,7 +178,7 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
     });
     const tenant = folded.tenant ?? NO_TENANT;
     options.metrics.deadLettersFolded.inc({ step: options.stepName, tenant }, folded.count);
-    log.warn({ topic, partition, ...folded, codes }, 'dead letters folded into one');
+    log.warn({ topic, partition, ...folded, codes, window }, 'dead letters folded into one');
   }
 
   /** Processes a message in its consumer span (the step runs inside it: its logs and messages join the trace). */
@@ -246,7 +253,7 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
     hold?: Hold,
   ): Promise<Processed> {
     let delay = baseDelay;
-    // Counted against its source's bound once, however often writing its own letter is retried.
+    // Counted against its tenant's bound once, however often writing its own letter is retried.
     let admitted: Admission | undefined;
     for (;;) {
       const started = process_hrtime();
@@ -305,7 +312,11 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
     }
   }
 
-  return { process: traced, settle: () => folder.settle() };
+  return {
+    process: traced,
+    settle: () => folder.settle(),
+    abandon: (topic, partition) => folder.abandon(topic, partition),
+  };
 }
 
 /** A short, non-sensitive name of a failure for span events (its code, or its class). */

@@ -62,6 +62,8 @@ export interface PumpOptions {
   process: (m: ConsumedMessage, isStopping: () => boolean, hold: Hold) => Promise<Processed>;
   /** Writes what records wait for (summary dead letters) once none is in flight, before the last commit. */
   settle: () => Promise<void>;
+  /** Gives up what records of a partition a rebalance took wait for (their summary dead letters). */
+  abandon: (topic: string, partition: number) => void;
   /** Records processed at once. */
   concurrency: number;
   /**
@@ -93,10 +95,25 @@ export interface PumpOptions {
  * fetch's records partition after partition, and a partner's backlog on its own topic came before every other
  * tenant's records of that fetch. Returns once the stream ended (closed by stop or a re-subscription, or failed)
  * and everything in flight finished and was committed; records read but not started are left uncommitted.
+ *
+ * When a rebalance takes a partition (`createCommitter`), nothing more of it is committed here, whatever its
+ * records' steps or summaries do later: its new owner reads it again from the last commit, and dead-letters its bad
+ * records itself. Its records read and not started are skipped, its records in flight stop at their next retry, and
+ * their summaries are abandoned (not written: the new owner's letters stand for them). A partition given (again)
+ * is read from the group's commit, or the topic's start or end when it has none, as on a first assignment: a
+ * position this member kept from an earlier ownership would pass over records nobody committed.
  */
 export async function pumpRecords(o: PumpOptions): Promise<void> {
   const { isStopping } = o;
-  const commits = createCommitter(o.consumer, o.log);
+  const commits = createCommitter(o.consumer, o.log, ({ revoked, added }) => {
+    for (const { topic, partition } of revoked) o.abandon(topic, partition);
+    // The client refreshes the positions of the partitions it is given from the group's commits as it joins (in the
+    // background); one without a commit keeps a position the client already held, unless it is forgotten now.
+    for (const { topic, partition } of added) o.stream.offsetsToFetch.delete(`${topic}:${partition}`);
+    if (revoked.length > 0)
+      o.log.info({ revoked, added }, 'partitions revoked: their commits and summaries dropped');
+    signal();
+  });
   const queue = createFairQueue<RawMessage>();
   const inFlight = new Set<Promise<void>>();
   /** Records done whose commit waits for their summary dead letter. */
@@ -135,10 +152,14 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
     // Tracked as it starts: each partition's records start in their order, so commits stay in order.
     const ticket = commits.track(raw);
     o.budget?.take(bytes);
+    // A record of a partition taken from this member (read before the rebalance) is its new owner's: skipped.
+    if (!commits.current(ticket)) return;
     const m = consumedOf(raw);
     if (bounded && m.value !== null) m.value = Buffer.from(m.value);
     const hold = held.hold(bytes);
-    const task = o.process(m, isStopping, hold).then((finished) => {
+    // A record of a partition taken from this member stops at its next retry: it is its new owner's to process.
+    const stopped = () => isStopping() || !commits.current(ticket);
+    const task = o.process(m, stopped, hold).then((finished) => {
       if (finished === true) commits.done(ticket);
       else if (finished !== false) {
         const written = finished.durable.then((ok) => {
@@ -185,5 +206,6 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
     await o.settle();
     await Promise.all(waiting);
     await commits.flush();
+    commits.close();
   }
 }

@@ -1,113 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { Producer as PlatformaticProducer } from '@platformatic/kafka';
-import { Codecs, ModError, type DeadLetter } from '@mod/contracts';
-import { createRegistry, createStepMetrics, type Registry } from '@mod/telemetry';
+import { Codecs, type DeadLetter } from '@mod/contracts';
+import { createRegistry } from '@mod/telemetry';
+import { alterTopicConfig, DEAD_LETTERS_FOLDED, ensureTopics, type Producer } from './index.js';
+import { readTopic, testTopic } from './testing.test-helper.js';
 import {
-  alterTopicConfig,
-  createConsumerRunner,
-  createProducer,
-  DEAD_LETTERS_FOLDED,
-  ensureTopics,
-  type ConsumerRunnerOptions,
-  type Kafka,
-  type Producer,
-  type StepOutcome,
-} from './index.js';
-import { readTopic, testKafka, testTopic } from './testing.test-helper.js';
-import { logger, waitForAsync } from './runner.test-helper.js';
-
-/** A connection, an input topic (a partner's, as the runner is told) and a dead-letter topic of the test's own. */
-async function freshTopics(clientId: string, dlqMaxMessageBytes?: number) {
-  const kafka = testKafka(clientId);
-  const prefix = `t-${crypto.randomUUID().slice(0, 8)}.`;
-  const topic = `${prefix}in`;
-  const dlq = `${prefix}dlq`;
-  await ensureTopics(kafka, [testTopic(topic)]);
-  await ensureTopics(
-    kafka,
-    [testTopic(dlq)],
-    dlqMaxMessageBytes === undefined ? {} : { maxMessageBytes: dlqMaxMessageBytes },
-  );
-  return { kafka, prefix, topic, dlq };
-}
-
-/** Sends `values` as one zstd record batch, as a partner's own producer may (keys: their index). */
-async function sendBatch(kafka: Kafka, topic: string, values: readonly string[]): Promise<void> {
-  const raw = new PlatformaticProducer({ ...kafka.base, compression: 'zstd' });
-  try {
-    await raw.send({
-      messages: values.map((v, i) => ({ topic, key: Buffer.from(String(i)), value: Buffer.from(v) })),
-    });
-  } finally {
-    await raw.close();
-  }
-}
-
-/** A step that dead-letters `bad-<CODE>` with MOD_ERR_TEST_<CODE> and counts the rest it sees. */
-function countingStep() {
-  const seen = { good: [] as string[], bad: 0 };
-  const step = async (m: { value: Buffer | null }): Promise<StepOutcome> => {
-    const value = m.value?.toString() ?? '';
-    const bad = /^bad-([A-Z]+)$/.exec(value);
-    if (bad !== null) {
-      seen.bad++;
-      throw new ModError(`MOD_ERR_TEST_${bad[1] ?? ''}`, `refused ${value}`);
-    }
-    seen.good.push(value);
-    return { kind: 'ok' };
-  };
-  return { seen, step };
-}
-
-/** Runs a runner over `topic` (the tenant `platform-a`'s own) with `deadLetters` until `done()`; stopped either way. */
-async function runUntil(
-  t: { kafka: Kafka; topic: string; dlq: string; prefix: string },
-  o: Pick<ConsumerRunnerOptions, 'step' | 'deadLetters'> & {
-    done: () => boolean | Promise<boolean>;
-    registry?: Registry;
-    /** What the runner is given as its producer (default the producer itself). */
-    producer?: (p: Producer) => Producer;
-  },
-): Promise<void> {
-  const producer = await createProducer(t.kafka);
-  const runner = createConsumerRunner({
-    kafka: t.kafka,
-    groupId: `${t.prefix}g`,
-    topics: [t.topic],
-    tenantOf: (topic) => (topic === t.topic ? 'platform-a' : null),
-    stepName: 'test',
-    step: o.step,
-    producer: o.producer?.(producer) ?? producer,
-    deadLetterTopic: t.dlq,
-    ...(o.deadLetters === undefined ? {} : { deadLetters: o.deadLetters }),
-    logger,
-    metrics: createStepMetrics(o.registry ?? createRegistry('test')),
-    retryDelayMs: 20,
-    maxRetryDelayMs: 100,
-  });
-  await runner.start();
-  try {
-    await waitForAsync(async () => o.done(), 60_000);
-  } finally {
-    await runner.stop();
-    await producer.disconnect();
-  }
-}
-
-/** Runs `countingStep` with `deadLetters` until it sees the good record `until`; what it saw. */
-async function runCounting(
-  t: { kafka: Kafka; topic: string; dlq: string; prefix: string },
-  o: Pick<ConsumerRunnerOptions, 'deadLetters'> & { until: string; registry?: Registry },
-): Promise<{ good: string[]; bad: number }> {
-  const { seen, step } = countingStep();
-  await runUntil(t, { ...o, step, done: () => seen.good.includes(o.until) });
-  return seen;
-}
-
-const lettersOf = async (kafka: Kafka, dlq: string, count: number): Promise<DeadLetter[]> =>
-  (await readTopic(kafka, dlq, (r) => r.length >= count, 20_000)).map((r) =>
-    Codecs.deadLetter.decode(r.value),
-  );
+  countingStep,
+  freshTopics,
+  lettersOf,
+  recordsLettered,
+  runCounting,
+  runUntil,
+  sendBatch,
+} from './runner-fold.test-helper.js';
 
 describe('dead letters of one source, bounded (real Kafka)', () => {
   it('folds a batch of many bad records past the cap into one summary letter naming count, offsets, tenant and codes; the good records of the batch are processed', async () => {
@@ -168,6 +72,49 @@ describe('dead letters of one source, bounded (real Kafka)', () => {
     expect([again.good, again.bad]).toEqual([['after'], 0]);
   }, 180_000);
 
+  it("bounds a tenant's dead letters across the partitions of its topic, and ours (no tenant) together: one summary per source partition", async () => {
+    const t = await freshTopics('runner-fold-tenant-test', { partitions: 3 });
+    const ours = `${t.prefix}ours`;
+    await ensureTopics(t.kafka, [testTopic(ours, 2)]);
+    // Ten bad records on each partition of the tenant's three and of our two, each partition's then a good one.
+    for (const p of [0, 1, 2])
+      await sendBatch(t.kafka, t.topic, [...Array<string>(10).fill('bad-X'), `last-${p}`], p);
+    for (const p of [0, 1])
+      await sendBatch(t.kafka, ours, [...Array<string>(10).fill('bad-Y'), `ours-${p}`], p);
+    const { seen, step } = countingStep();
+    const lasts = ['last-0', 'last-1', 'last-2', 'ours-0', 'ours-1'];
+    await runUntil(t, {
+      topics: [t.topic, ours],
+      step,
+      deadLetters: { perSource: 5, windowMs: 600_000 },
+      done: () => lasts.every((l) => seen.good.includes(l)),
+    });
+    const letters = (await readTopic(t.kafka, t.dlq, (r) => recordsLettered(r) >= 50, 20_000)).map((r) =>
+      Codecs.deadLetter.decode(r.value),
+    );
+    const tenantOf = (l: DeadLetter) => (l.sourceTopic === t.topic ? 'platform-a' : null);
+    const singles = (tenant: string | null) =>
+      letters.filter((l) => l.folded === undefined && tenantOf(l) === tenant).length;
+    // Before: five per partition, 15 of the tenant's and 10 of ours.
+    expect([singles('platform-a'), singles(null)]).toEqual([5, 5]);
+    const summaries = letters.filter((l) => l.folded !== undefined);
+    // Folded per source partition (their offsets are committed each on its own), at most one each here.
+    const where = summaries.map((l) => `${l.sourceTopic}/${l.sourcePartition}`);
+    expect(new Set(where).size).toBe(where.length);
+    const folded = (tenant: string | null) =>
+      summaries.filter((l) => l.folded?.tenant === tenant).reduce((n, l) => n + (l.folded?.count ?? 0), 0);
+    expect([folded('platform-a'), folded(null)]).toEqual([25, 15]);
+    expect(summaries.every((l) => l.folded?.tenant === tenantOf(l))).toBe(true);
+    for (const l of summaries)
+      expect(l.reason.message).toMatch(
+        l.folded?.tenant === null
+          ? /past the 5 of our own topics within 600000 ms .*: 5 letters of their own and 15 folded/
+          : /past the 5 of tenant platform-a within 600000 ms .*: 5 letters of their own and 25 folded/,
+      );
+    // Each bad record in exactly one letter.
+    expect(letters.reduce((n, l) => n + (l.folded?.count ?? 1), 0)).toBe(50);
+  }, 120_000);
+
   it('writes one letter for each of a few bad records, with the default bound', async () => {
     const t = await freshTopics('runner-fold-few-test');
     await sendBatch(t.kafka, t.topic, ['good-1', 'bad-A', 'good-2', 'bad-B', 'bad-A', 'last']);
@@ -183,7 +130,7 @@ describe('dead letters of one source, bounded (real Kafka)', () => {
 
   it('commits the folded records only once their summary is written: one the broker refused is read again, none lost', async () => {
     // The dead-letter topic takes a batch of one letter (about 430 bytes), not of a summary (about 760: its counts).
-    const t = await freshTopics('runner-fold-refused-test', 600);
+    const t = await freshTopics('runner-fold-refused-test', { dlqMaxMessageBytes: 600 });
     await sendBatch(t.kafka, t.topic, [...Array.from({ length: 10 }, () => 'bad-X'), 'last']);
     // The summary is written as the runner stops; the broker refuses it, and the runner gives up on it.
     const deadLetters = { perSource: 2, windowMs: 600_000 };
@@ -207,9 +154,7 @@ describe('dead letters of one source, bounded (real Kafka)', () => {
     const t = await freshTopics('runner-fold-window-test');
     await sendBatch(t.kafka, t.topic, [...Array.from({ length: 50 }, () => 'bad-X'), 'last']);
     const { seen, step } = countingStep();
-    // The records each letter stands for.
-    const total = (r: readonly { value: Buffer | null }[]) =>
-      r.map((l) => Codecs.deadLetter.decode(l.value)).reduce((n, l) => n + (l.folded?.count ?? 1), 0);
+    const total = recordsLettered;
     // Done only once every bad record is in a letter on the topic: the windows' ends wrote the summaries, not the
     // runner's stop.
     await runUntil(t, {
@@ -227,7 +172,7 @@ describe('dead letters of one source, bounded (real Kafka)', () => {
 
   it('starts no record while maxWaiting folded records wait for their summaries: written at once, and while the broker refuses them nothing more is read', async () => {
     // The dead-letter topic takes a letter of its own (about 430 bytes), not a summary (about 760).
-    const t = await freshTopics('runner-fold-waiting-test', 600);
+    const t = await freshTopics('runner-fold-waiting-test', { dlqMaxMessageBytes: 600 });
     await sendBatch(t.kafka, t.topic, [...Array.from({ length: 1000 }, () => 'bad-X'), 'last']);
     const { seen, step } = countingStep();
     let sends = 0;
@@ -238,8 +183,7 @@ describe('dead letters of one source, bounded (real Kafka)', () => {
         return p.send(r);
       },
     });
-    const total = (r: readonly { value: Buffer | null }[]) =>
-      r.map((l) => Codecs.deadLetter.decode(l.value)).reduce((n, l) => n + (l.folded?.count ?? 1), 0);
+    const total = recordsLettered;
     // How many bad records the step had seen once the summaries had been refused five times.
     let stalledAt: number | undefined;
     await runUntil(t, {

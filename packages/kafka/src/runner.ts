@@ -29,12 +29,13 @@ export interface ConsumerRunnerOptions {
   producer: Producer;
   deadLetterTopic: string;
   /**
-   * Dead letters written one by one per source partition within a window; the rest of the window's are folded into
-   * one summary letter (`MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED`), their offsets committed once it is written. Default
+   * Dead letters written one by one per source tenant (`tenantOf`; our own topics together) within a window, across
+   * the partitions this runner owns; the rest of the window's are folded into one summary letter per partition
+   * (`MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED`), their offsets committed once it is written. Default
    * `DEAD_LETTERS_PER_SOURCE` (100) per `DEAD_LETTERS_WINDOW_MS` (a minute).
    */
   deadLetters?: DeadLetterBound;
-  /** The tenant whose own topic a topic is (partners' topics), named by summary letters. Default: none. */
+  /** The tenant whose own topic a topic is (partners' topics): its dead letters' bound, named by summaries. */
   tenantOf?: (topic: string) => string | null;
   logger: Logger;
   metrics: StepMetrics;
@@ -255,6 +256,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       isStopping: () => stopping || s.stopping,
       process: processing.process,
       settle: processing.settle,
+      abandon: processing.abandon,
       concurrency,
       maxWaiting: options.deadLetters?.maxWaiting ?? MAX_FOLDED_WAITING,
       queueBytes: readAhead.queueBytes,
