@@ -206,14 +206,13 @@ describe('sign-in', () => {
       expect(await w.attempt({ code: wrong, from: `198.51.100.${10 + i}` })).toMatchObject({
         reason: 'wrong-code',
       });
+    // Not checked, the step not taken, and failed as a wrong password fails (a guesser is told nothing more).
     expect(await w.attempt({ code: codeAt(T0), from: '192.0.2.9' })).toMatchObject({
       ok: false,
-      refusal: 'throttled',
-      scope: 'login',
-      retryAfterMs: 60_000,
+      refusal: 'invalid',
+      reason: 'code-locked',
     });
-    // Not checked, not counted, the step not taken; a wrong password is just that.
-    expect([w.failures.length, w.inFlight.size, w.accounts[0]!.totpLastStep]).toEqual([10, 0, null]);
+    expect([w.failures.length, w.inFlight.size, w.accounts[0]!.totpLastStep]).toEqual([11, 0, null]);
     expect(await w.attempt({ password: 'not it', from: '192.0.2.9' })).toMatchObject({
       reason: 'wrong-password',
     });

@@ -43,7 +43,9 @@ export type SignInFailure =
   | 'password-expired'
   | 'code-missing'
   | 'wrong-code'
-  | 'replayed-code';
+  | 'replayed-code'
+  /** The right password, but the login's wrong codes reached their limit: the code was not checked. */
+  | 'code-locked';
 
 /** What sign-in reads and writes: small enough for an in-memory double (tests) and one for PostgreSQL. */
 export interface SignInStore {
@@ -93,7 +95,7 @@ export type SignInOutcome =
   | {
       ok: false;
       refusal: 'throttled';
-      scope: 'login-and-address' | 'address' | 'login';
+      scope: 'login-and-address' | 'address';
       retryAfterMs: number;
     }
   | { ok: false; refusal: 'invalid'; reason: SignInFailure; account: SignInAccount | null }
@@ -105,9 +107,10 @@ export type SignInOutcome =
  *    the attempts still in flight (`beginAttempt`: concurrent guesses cannot all slip under the limit);
  * 2. the password is verified (a decoy hash for an unknown login); an expired one-time password fails;
  * 3. a one-time password leads to a `password` session, a chosen password without a second factor to a `totp`
- *    session; otherwise, unless the login's wrong codes from every address reached their limit (throttled: only
- *    one with the password gets this far), the code must match a step above the last accepted one, and that step
- *    is taken atomically (replays and races fail);
+ *    session; otherwise, unless the login's wrong codes from every address reached their limit (then the code is
+ *    not checked and the attempt fails as `code-locked`, answered as any failure: only the right password gets
+ *    this far, so a distinct answer would confirm it), the code must match a step above the last accepted one,
+ *    and that step is taken atomically (replays and races fail);
  * 4. a disabled person (or tenant) is refused only after both factors passed, so that refusal tells a guesser
  *    nothing; it is not counted as a failure.
  * Every other failure is recorded against the login and the address.
@@ -195,9 +198,9 @@ async function checkAttempt(
   else {
     if (input.code === undefined || input.code.trim() === '') return fail('code-missing', account);
     const codes = await store.beginCodeCheck({ attemptId, login, sinceMs: nowMs - deps.policy.windowMs });
-    const lock = codeLockDecision(codes, deps.policy, nowMs);
-    if (lock.locked)
-      return { ok: false, refusal: 'throttled', scope: lock.scope, retryAfterMs: lock.retryAfterMs };
+    // Unchecked while locked, and failed as a wrong password fails: only the right password reaches this lock, so
+    // any other answer (a 429) would tell a guesser spreading passwords over addresses which one was right.
+    if (codeLockDecision(codes, deps.policy, nowMs).locked) return fail('code-locked', account);
     const secret = openSecret(deps.secretKey, account.totpSecretSealed, account.personId);
     const check = verifyTotp({ secret, code: input.code, nowMs, lastAcceptedStep: account.totpLastStep });
     if (!check.ok) return fail(check.reason === 'replayed' ? 'replayed-code' : 'wrong-code', account);

@@ -16,6 +16,7 @@ describe('signInMetricOutcome', () => {
       'code-missing': 'second-factor',
       'wrong-code': 'second-factor',
       'replayed-code': 'second-factor',
+      'code-locked': 'locked',
     };
     for (const [reason, outcome] of Object.entries(reasons))
       expect(

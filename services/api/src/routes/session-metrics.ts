@@ -5,7 +5,8 @@ import { Counter, type Registry } from '@mod/telemetry';
  * What a sign-in came to, as `mod_api_sign_ins_total` counts it: `success` (a full session), `enrolment` (a first
  * sign-in or one without a second factor yet: a session that may only set a password or enrol TOTP),
  * `bad-credentials` (unknown login, wrong password, expired one-time password), `second-factor` (code missing,
- * wrong or replayed), `locked` (refused by the lock-out before any check), `disabled` (both factors right, the
+ * wrong or replayed), `locked` (refused by the lock-out before any check, or a code left unchecked because the
+ * login's wrong codes reached their limit), `disabled` (both factors right, the
  * person or tenant switched off). A rising `locked` or `second-factor` is someone guessing.
  */
 export const SignInMetricOutcomes = [
@@ -27,6 +28,8 @@ export function signInMetricOutcome(o: SignInOutcome): SignInMetricOutcome {
     case 'wrong-code':
     case 'replayed-code':
       return 'second-factor';
+    case 'code-locked':
+      return 'locked';
     case 'unknown-login':
     case 'wrong-password':
     case 'password-expired':
