@@ -107,3 +107,34 @@ export async function postponeVerification(db: Queryable, id: string, retryAt: D
     [id, retryAt],
   );
 }
+
+/** A perceptual hash the scanner stored for content an order stands for (its verdict's `hashes`). */
+export interface StoredPerceptualHash {
+  /** PDQ, 64 hex digits. */
+  pdq: string;
+  /** Its quality 0..100; null when the verdict did not say. */
+  pdqQuality: number | null;
+}
+
+/**
+ * The PDQ hashes of the content an order stands for: those of the verdicts of its submission and of every submission
+ * linked to it (a re-upload folded into it), at most `limit`. None for an order of no submission (by hand, by an
+ * authority's content hash) or whose verdicts hashed a URL rather than media (a URL list's, a reported page's).
+ */
+export async function orderPerceptualHashes(
+  db: Queryable,
+  id: string,
+  limit = 16,
+): Promise<StoredPerceptualHash[]> {
+  const { rows } = await db.query<{ pdq: string; quality: string | null }>(
+    `/* actioner:order-perceptual-hashes */ select distinct hashes->>'pdq' as pdq, hashes->>'pdqQuality' as quality
+     from verdicts where hashes ? 'pdq' and submission_id in (
+       select submission_id from orders where id = $1 and submission_id is not null
+       union select submission_id from order_submissions where order_id = $1)
+     limit $2`,
+    [id, limit],
+  );
+  return rows
+    .filter((r) => /^[0-9a-f]{64}$/.test(r.pdq))
+    .map((r) => ({ pdq: r.pdq, pdqQuality: r.quality === null ? null : Number(r.quality) }));
+}

@@ -17,7 +17,14 @@ export {
   type WebhookSender,
 } from './lifecycle.js';
 export { createLifecycleMetrics, type LifecycleMetrics } from './metrics.js';
-export { createFetchVerifier, type Verifier, type VerificationResult, type BodyFetcher } from './verifier.js';
+export {
+  createFetchVerifier,
+  type Verifier,
+  type VerificationResult,
+  type BodyFetcher,
+  type PerceptualCheck,
+} from './verifier.js';
+export { createVerificationHasher, type VerificationHasher } from './verification-hasher.js';
 export {
   signWebhook,
   signatureHeader,

@@ -6,7 +6,7 @@ import {
   type WorkerServiceParts,
 } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
-import type { OrderTopics } from '@mod/db/orders';
+import { orderPerceptualHashes, type OrderTopics } from '@mod/db/orders';
 import type { RelayLoop } from '@mod/kafka';
 import { policyFromConfig as policyOf, type PolicyConfig } from '@mod/policy';
 import { createPgEvidenceStore } from '@mod/db/vault';
@@ -32,6 +32,7 @@ import { createLifecycleMetrics } from './metrics.js';
 import { createOutboxRelay } from './relay.js';
 import { createFetchVerifier, type Verifier } from './verifier.js';
 import { createSafeBodyFetcher } from './safe-verifier.js';
+import { createVerificationHasher } from './verification-hasher.js';
 
 export type ActionerConfig = ConfigOf<typeof actionerSpec>;
 
@@ -91,6 +92,8 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
     label: 'outcome',
   });
   const policy = policyFromConfig(config);
+  // Re-fetched images are hashed as the scanner does, to tell the same picture re-saved (no thread before the first).
+  const hasher = createVerificationHasher();
   const lifecycle = createOrderLifecycle({
     db,
     clock,
@@ -100,7 +103,12 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
     confirmingAuthority: policy.confirmingAuthority,
     tracer: tracing.tracer,
     // Verification re-fetches through the SSRF-safe fetcher unless a test injects its own verifier.
-    verifier: options.verifier ?? createFetchVerifier(createSafeBodyFetcher()),
+    verifier:
+      options.verifier ??
+      createFetchVerifier(createSafeBodyFetcher(), {
+        stored: (orderId) => orderPerceptualHashes(db, orderId),
+        hash: hasher.pdq,
+      }),
     ...(options.webhookSender === undefined ? {} : { sender: options.webhookSender }),
     webhook: {
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -228,6 +236,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
       await worker.stop();
       await relay?.stop();
       await relay?.drain().catch(() => 0);
+      await hasher.close();
       await worker.close();
     },
   };

@@ -4,13 +4,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
-import { commandOrder, getOrder, openOrder } from '@mod/db/orders';
+import { getOrder, openOrder } from '@mod/db/orders';
 import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
 import { urlSha256 } from '@mod/urls';
 import { createManualClock } from './clock.js';
-import { testLifecycle } from './lifecycle.test-helper.js';
-import { createSafeBodyFetcher } from './safe-verifier.js';
-import { createFetchVerifier } from './verifier.js';
+import { loopbackVerifier, platformActioned, testLifecycle } from './lifecycle.test-helper.js';
 
 // A takedown of a URL a URL list names (the fetcher's listed verdict), or of a reported page a person confirmed: its
 // digest is the URL's, there is no content digest. The platform says it actioned it and goes on serving the URL. Verification re-fetches it over loopback
@@ -69,22 +67,13 @@ async function urlTakedownActioned(path: string, hits: unknown[]): Promise<strin
       },
     }),
   );
-  // The platform's answer, as POST /v1/orders/:id/actioned records it (scoped to the target).
-  const answered = await commandOrder(db.pool, {
-    id: order.id,
-    scope: { all: false, targetTenantId: 'plat' },
-    command: { type: 'action', note: 'removed' },
-    now: clock.now(),
-    actor: 'platform:plat:key-1',
-  });
-  expect(answered.ok).toBe(true);
-  clock.advance(1_000);
+  await platformActioned(db.pool, clock, order.id);
   return order.id;
 }
 
 const lifecycle = () =>
   testLifecycle(db.pool, clock, {
-    verifier: createFetchVerifier(createSafeBodyFetcher({ addressPolicy: () => 'allow', timeoutMs: 5_000 })),
+    verifier: loopbackVerifier(),
   });
 const statusOf = async (id: string) => (await getOrder(db.pool, id, { all: true }))?.status;
 

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { StoredPerceptualHash } from '@mod/db/orders';
+import { hammingDistanceHex, PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY, sniffImageFormat } from '@mod/hashing';
 import { urlSha256 } from '@mod/urls';
 
 /**
@@ -44,11 +46,24 @@ export function contentDigestOf(
 export type BodyFetcher = (url: string) => Promise<{ status: number; body: Buffer }>;
 
 /**
- * A verifier over any body fetcher: 404 and 410 mean gone; 2xx with the original SHA-256 means present, with
- * other bytes changed (exact digests only: a perceptual re-check would need the hashing pipeline); other
- * statuses and errors mean unknown, so a flaky host neither verifies nor reopens an order.
+ * What tells a re-fetched image for the content an order named: the content's stored PDQ hashes (the scanner's,
+ * `orderPerceptualHashes`) and the PDQ of an image's first frame computed the scanner's way (`createVerificationHasher`:
+ * `@mod/hashing`'s worker pool, within decode limits), which rejects with a `HashingError` when it cannot hash it.
  */
-export function createFetchVerifier(fetchBody: BodyFetcher): Verifier {
+export interface PerceptualCheck {
+  stored(orderId: string): Promise<readonly StoredPerceptualHash[]>;
+  hash(bytes: Uint8Array): Promise<{ pdq: string; pdqQuality: number }>;
+}
+
+/**
+ * A verifier over any body fetcher: 404, 410 and 451 mean gone; 2xx with the original SHA-256 means present, with
+ * other bytes changed, unless they are an image within the matcher's PDQ distance (`PDQ_MATCH_DISTANCE`) of the
+ * content's stored PDQ: the same picture still served (re-encoded, re-saved, its metadata edited, a byte appended),
+ * present too. Other statuses and errors mean unknown, so a flaky host neither verifies nor reopens an order; so
+ * does an image that cannot be hashed now (refused by the decode limits, its worker crashed): whether it is the same
+ * picture is not known. Without `perceptual`, or with no PDQ stored for the order, exact digests only.
+ */
+export function createFetchVerifier(fetchBody: BodyFetcher, perceptual?: PerceptualCheck): Verifier {
   return {
     async verify(t) {
       let res: { status: number; body: Buffer };
@@ -62,8 +77,44 @@ export function createFetchVerifier(fetchBody: BodyFetcher): Verifier {
       if (res.status < 200 || res.status >= 300) return { outcome: 'unknown', detail: `HTTP ${res.status}` };
       const sha256 = createHash('sha256').update(res.body).digest('hex');
       if (t.contentSha256 !== null && sha256 !== t.contentSha256)
-        return { outcome: 'changed', detail: `serves other content (sha256 ${sha256})` };
+        return (
+          (await samePicture(t.orderId, res.body, perceptual)) ?? {
+            outcome: 'changed',
+            detail: `serves other content (sha256 ${sha256})`,
+          }
+        );
       return { outcome: 'present', detail: `HTTP ${res.status}, same content still served` };
     },
+  };
+}
+
+/**
+ * Present when `body` is an image whose PDQ is within `PDQ_MATCH_DISTANCE` of a stored one (both of at least
+ * `PDQ_MIN_QUALITY`, below which the matcher matches nothing either), unknown when it cannot be hashed, null
+ * otherwise (not an image, no comparable hash stored, another picture).
+ */
+async function samePicture(
+  orderId: string,
+  body: Buffer,
+  perceptual: PerceptualCheck | undefined,
+): Promise<VerificationResult | null> {
+  if (perceptual === undefined || sniffImageFormat(body) === null) return null;
+  const stored = await perceptual.stored(orderId);
+  const comparable = stored.filter((s) => s.pdqQuality === null || s.pdqQuality >= PDQ_MIN_QUALITY);
+  if (comparable.length === 0) return null;
+  let served: { pdq: string; pdqQuality: number };
+  try {
+    served = await perceptual.hash(body);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const detail = `image not hashed (${typeof code === 'string' ? code : 'error'}): ${(err as Error).message}`;
+    return { outcome: 'unknown', detail: detail.slice(0, 300) };
+  }
+  if (served.pdqQuality < PDQ_MIN_QUALITY) return null;
+  const distance = Math.min(...comparable.map((s) => hammingDistanceHex(s.pdq, served.pdq)));
+  if (distance > PDQ_MATCH_DISTANCE) return null;
+  return {
+    outcome: 'present',
+    detail: `same picture still served (PDQ distance ${distance}, at most ${PDQ_MATCH_DISTANCE}; other bytes)`,
   };
 }

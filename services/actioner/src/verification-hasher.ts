@@ -1,0 +1,48 @@
+import { createHashPool, hashInPool } from '@mod/hashing/pool';
+import type { PerceptualCheck } from './verifier.js';
+
+/**
+ * Largest memory one re-fetched image may take to decode (`DecodeLimits.maxDecodedBytes`, estimated from its header
+ * before any pixel is): 128 MiB, a 40 MP 8-bit RGB photo (a 12 MP phone photo is 36 MB), which with the worker's heap
+ * fits the actioner's 512 MiB limit (deploy/helm values); the scanner's 512 MiB would not. A larger image is not
+ * compared (MOD_ERR_HASH_TOO_MANY_DECODED_BYTES: the check is inconclusive, tried again later).
+ */
+export const VERIFICATION_MAX_DECODED_BYTES = 128 * 1024 * 1024;
+/** V8 heap of the hashing worker, MiB: 4× what the largest decode the limits allow was measured to need (16). */
+export const VERIFICATION_WORKER_HEAP_MB = 64;
+
+/** The PDQ of re-fetched images, and the worker that computes it, ended at the service's stop. */
+export interface VerificationHasher {
+  pdq: PerceptualCheck['hash'];
+  close(): Promise<void>;
+}
+
+/**
+ * The scanner's hashing for verification: `@mod/hashing`'s worker pool, one thread (a pass verifies one order at a
+ * time) started at the first image, within the scanner's decode limits but `VERIFICATION_MAX_DECODED_BYTES`, the
+ * first frame only. Hostile media is refused before it is decoded or ends its worker alone (`HashingError`), never
+ * the actioner; one past the limits' time is answered MOD_ERR_HASH_TIMEOUT. The pass waits for it (at most the
+ * fetcher's body bytes, decoded within these limits).
+ */
+export function createVerificationHasher(): VerificationHasher {
+  let pool: ReturnType<typeof createHashPool> | undefined;
+  return {
+    async pdq(bytes) {
+      pool ??= createHashPool({
+        maxThreads: 1,
+        maxQueue: 4,
+        resourceLimits: { maxOldGenerationSizeMb: VERIFICATION_WORKER_HEAP_MB },
+      });
+      const hashes = await hashInPool(pool, bytes, {
+        limits: { maxDecodedBytes: VERIFICATION_MAX_DECODED_BYTES },
+        maxHashedFrames: 1,
+      });
+      return { pdq: hashes.pdq, pdqQuality: hashes.pdqQuality };
+    },
+    async close() {
+      const p = pool;
+      pool = undefined;
+      await p?.destroy();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertTenant } from '@mod/db/access';
+import { getOrder, openOrder, orderPerceptualHashes } from '@mod/db/orders';
+import { recordVerdict } from '@mod/db/submissions';
+import { hashMedia } from '@mod/hashing/decode';
+import { createTestSchema, interlaced16BitBomb, testOrder, type TestDatabase } from '@mod/testing';
+import { createManualClock } from './clock.js';
+import { loopbackVerifier, platformActioned, testLifecycle } from './lifecycle.test-helper.js';
+import { createVerificationHasher } from './verification-hasher.js';
+import { verdictOf } from './verdicts.test-helper.js';
+
+// A takedown of an image the scanner matched (its verdict keeps the image's PDQ); the platform says it actioned it and
+// goes on serving the same picture with other bytes. Verification re-fetches it over loopback through the real
+// SSRF-safe fetcher, hashes it in @mod/hashing's worker pool and reads PostgreSQL. Real photos: ThreatExchange's
+// bridge (and one of its edits, re-saved smaller) and an unrelated photo (packages/hashing/fixtures/SOURCES.md).
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../packages/hashing/fixtures/pdq/${name}`, import.meta.url));
+const bridge = fixture('bridge-mods/aaa-orig.jpg');
+const served: Record<string, Buffer> = {
+  '/appended': Buffer.concat([bridge, Buffer.from([0x0a])]),
+  '/resaved': fixture('bridge-mods/shrink-a-little.jpg'),
+  '/other': fixture('pen-and-coaster.png'),
+  // A decompression bomb's header (10000×10000 16-bit RGBA, interlaced: 1.2 GB to decode), refused before decoding.
+  '/bomb': interlaced16BitBomb(),
+};
+let db: TestDatabase;
+let site: Server;
+const hasher = createVerificationHasher();
+const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
+
+beforeAll(async () => {
+  db = await createTestSchema();
+  await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
+  site = createServer((req, res) => {
+    const body = served[(req.url ?? '').split('?')[0] ?? ''];
+    if (body === undefined) res.writeHead(404).end();
+    else res.writeHead(200, { 'content-type': 'image/jpeg' }).end(body);
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+});
+afterAll(async () => {
+  await hasher.close();
+  site?.closeAllConnections();
+  await new Promise((r) => site?.close(r));
+  await db?.drop();
+});
+
+/**
+ * A takedown of the bridge photo seen at `path`, as policy opens it from the scanner's verdict (whose hashes, with
+ * `perceptual`, hold the photo's PDQ as the scanner computes it), which the platform then says it actioned.
+ */
+async function takedownActioned(path: string, perceptual: boolean): Promise<string> {
+  const hashes = await hashMedia(bridge);
+  const submissionId = randomUUID();
+  await recordVerdict(
+    db.pool,
+    verdictOf(submissionId, [], {
+      tenantId: 'plat',
+      hashes: {
+        sha256: hashes.sha256,
+        sha1: hashes.sha1,
+        md5: hashes.md5,
+        ...(perceptual
+          ? { pdq: hashes.pdq, pdqQuality: hashes.pdqQuality, blockhash: hashes.blockhash }
+          : {}),
+      },
+    }),
+  );
+  const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}${path}?${randomBytes(4).toString('hex')}`;
+  const order = await openOrder(
+    db.pool,
+    testOrder({
+      kind: 'takedown',
+      subjectType: 'url',
+      subjectValue: url,
+      targetTenantId: 'plat',
+      verifyUrl: url,
+      submissionId,
+      evidence: { submissionId, sha256: hashes.sha256, hits: [], policyVersion: '1' },
+    }),
+  );
+  await platformActioned(db.pool, clock, order.id);
+  return order.id;
+}
+
+const lifecycle = () =>
+  testLifecycle(db.pool, clock, {
+    verifier: loopbackVerifier({
+      stored: (orderId) => orderPerceptualHashes(db.pool, orderId),
+      hash: hasher.pdq,
+    }),
+  });
+const statusOf = async (id: string) => (await getOrder(db.pool, id, { all: true }))?.status;
+
+describe('verifying a takedown of an image the platform says it actioned, by its PDQ as well as its bytes', () => {
+  it('reopens it while the same picture is served with other bytes; verifies it once another picture or none is', async () => {
+    const appended = await takedownActioned('/appended', true);
+    const resaved = await takedownActioned('/resaved', true);
+    const other = await takedownActioned('/other', true);
+    const removed = await takedownActioned('/removed', true);
+    // No PDQ stored (a verdict of exact hashes only): the exact digest alone decides, as before.
+    const exactOnly = await takedownActioned('/appended', false);
+    expect(await lifecycle().runVerification()).toEqual({ verified: 3, reopened: 2 });
+    expect(await statusOf(appended)).toBe('reopened');
+    expect(await statusOf(resaved)).toBe('reopened');
+    expect(await statusOf(other)).toBe('verified');
+    expect(await statusOf(removed)).toBe('verified');
+    expect(await statusOf(exactOnly)).toBe('verified');
+  });
+
+  it('leaves it actioned, to be checked again, when the image served cannot be hashed within the decode limits', async () => {
+    const bomb = await takedownActioned('/bomb', true);
+    expect(await lifecycle().runVerification()).toEqual({ verified: 0, reopened: 0 });
+    expect(await statusOf(bomb)).toBe('actioned');
+    const { rows } = await db.pool.query<{ verify_attempts: number }>(
+      'select verify_attempts from orders where id = $1',
+      [bomb],
+    );
+    expect(rows[0]?.verify_attempts).toBe(1);
+  });
+});
