@@ -1,4 +1,4 @@
-import type { FailureTally, SignInAccount, SignInStore } from '@mod/people';
+import type { FailureTally, SignInAccount, SignInFailure, SignInStore } from '@mod/people';
 import { queryOne, type Queryable } from './pool.js';
 
 /** Failures older than this are deleted as new ones arrive: far beyond any lock-out window. */
@@ -41,6 +41,8 @@ const toAccount = (r: AccountRow): SignInAccount => ({
 const IN_FLIGHT = 'in-flight';
 /** The reason of an attempt whose password was right, its TOTP code being checked (`beginCodeCheck`). */
 const CODE_IN_FLIGHT = 'code-in-flight';
+/** The reason of a password change's attempt, its current password being checked (`beginCurrentPasswordCheck`). */
+const CURRENT_PASSWORD_IN_FLIGHT = 'current-password-in-flight';
 
 const tally = (count: number, oldest: Date | null): FailureTally => ({
   count,
@@ -74,6 +76,43 @@ async function countFailures(
   };
 }
 
+/**
+ * Marks a begun attempt `as` a check in flight, then counts the login's failures `failed` and checks in flight of
+ * that kind after `sinceMs` (exclusive), from every address, other than it (two statements, no transaction: as
+ * `beginAttempt` inserts before it counts, of racing checks the last to count sees all the others).
+ */
+async function markAndCountLoginChecks(
+  db: Queryable,
+  a: { attemptId: string; login: string; sinceMs: number; as: string; failed: SignInFailure },
+): Promise<FailureTally> {
+  await db.query(
+    `/* api:sign-in-check-mark */ update sign_in_failures set reason = $2 where id = $1::bigint`,
+    [a.attemptId, a.as],
+  );
+  const { rows } = await db.query<{ n: number; oldest: Date | null }>(
+    `/* api:sign-in-login-checks */ select count(*)::int as n, min(at) as oldest from sign_in_failures
+     where login = $1 and at > $2 and reason in ($3, $4) and id <> $5::bigint`,
+    [a.login, new Date(a.sinceMs), a.failed, a.as, a.attemptId],
+  );
+  return tally(rows[0]!.n, rows[0]!.oldest);
+}
+
+/**
+ * For a password change's attempt (`underLockout`'s, begun with the sign-in store): marks it as checking the
+ * current password and counts the login's wrong current passwords and such checks in flight, from every address.
+ * Only the holder of one of the person's sessions makes these, so a limit on them locks no outsider's victim out.
+ */
+export function beginCurrentPasswordCheck(
+  db: Queryable,
+  a: { attemptId: string; login: string; sinceMs: number },
+): Promise<FailureTally> {
+  return markAndCountLoginChecks(db, {
+    ...a,
+    as: CURRENT_PASSWORD_IN_FLIGHT,
+    failed: 'current-password-wrong',
+  });
+}
+
 /** `signIn`'s store (`@mod/people`) on PostgreSQL. */
 export function createSignInStore(db: Queryable): SignInStore {
   return {
@@ -101,18 +140,14 @@ export function createSignInStore(db: Queryable): SignInStore {
       return { attemptId, ...(await countFailures(db, login, addressKey, sinceMs, attemptId)) };
     },
 
-    async beginCodeCheck({ attemptId, login, sinceMs }) {
-      // Marked before counting (two statements, no transaction), as `beginAttempt` inserts before it counts.
-      await db.query(
-        `/* api:sign-in-code-check */ update sign_in_failures set reason = $2 where id = $1::bigint`,
-        [attemptId, CODE_IN_FLIGHT],
-      );
-      const { rows } = await db.query<{ n: number; oldest: Date | null }>(
-        `/* api:sign-in-code-failures */ select count(*)::int as n, min(at) as oldest from sign_in_failures
-         where login = $1 and at > $2 and reason in ('wrong-code', $3) and id <> $4::bigint`,
-        [login, new Date(sinceMs), CODE_IN_FLIGHT, attemptId],
-      );
-      return tally(rows[0]!.n, rows[0]!.oldest);
+    beginCodeCheck({ attemptId, login, sinceMs }) {
+      return markAndCountLoginChecks(db, {
+        attemptId,
+        login,
+        sinceMs,
+        as: CODE_IN_FLIGHT,
+        failed: 'wrong-code',
+      });
     },
 
     async endAttempt(attemptId, reason) {

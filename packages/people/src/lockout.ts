@@ -16,7 +16,9 @@ export interface LockoutPolicy {
   windowMs: number;
   /**
    * Wrong TOTP codes of one login from any address within the window, after which that login's codes are not
-   * checked (`codeLockDecision`). Default 10 (`DEFAULT_MAX_CODE_FAILURES_PER_LOGIN`).
+   * checked (`codeLockDecision`); the same limit applies, on their own count, to wrong current passwords at a
+   * password change (only a holder of the person's session makes those). Default 10
+   * (`DEFAULT_MAX_CODE_FAILURES_PER_LOGIN`).
    */
   maxCodeFailuresPerLogin?: number;
 }

@@ -45,7 +45,9 @@ export type SignInFailure =
   | 'wrong-code'
   | 'replayed-code'
   /** The right password, but the login's wrong codes reached their limit: the code was not checked. */
-  | 'code-locked';
+  | 'code-locked'
+  /** Not a sign-in: a password change's current password was wrong (`underLockout`). */
+  | 'current-password-wrong';
 
 /** What sign-in reads and writes: small enough for an in-memory double (tests) and one for PostgreSQL. */
 export interface SignInStore {

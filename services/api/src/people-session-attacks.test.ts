@@ -181,3 +181,35 @@ describe('a sign-in racing an admin reset', () => {
     expect(failed.map((r) => r.reason)).toEqual(['credentials-changed']);
   });
 });
+
+describe('a stolen session', () => {
+  it('cannot guess the current password from many addresses: wrong ones are limited per login', async () => {
+    // The thief holds the cookie (and its CSRF token) and spreads guesses of the current password over addresses,
+    // each under the per-address lock-out, to take the account over by changing it.
+    const q = await person();
+    const signedIn = await signIn({ login: q.login, password: q.password, code: codeAt(q.totpSecret!) });
+    const token = tokenOf(signedIn)!;
+    const change = (currentPassword: string, from: string) =>
+      api.app.inject({
+        method: 'POST',
+        url: '/v1/session/password',
+        headers: sessionHeaders(token),
+        payload: { currentPassword, newPassword: 'the thief chose this phrase' },
+        remoteAddress: from,
+      });
+    for (let i = 0; i < 10; i++) {
+      const guess = await change(`guess number ${i} of many`, `2001:db8:2${i.toString(16)}::1`);
+      expect([guess.statusCode, errorCodeOf(guess)]).toEqual([403, 'MOD_ERR_API_CURRENT_PASSWORD_WRONG']);
+    }
+    // The right one, from yet another address, is not even checked until the window has passed.
+    const lucky = await change(q.password, '2001:db8:2ff::1');
+    expect([lucky.statusCode, errorCodeOf(lucky)]).toEqual([429, 'MOD_ERR_API_RATE_LIMITED']);
+    expect(lucky.headers['set-cookie']).toBeUndefined();
+    // The person's password stands, and they still sign in (from anywhere: outsiders cannot trip this limit).
+    const own = await signIn(
+      { login: q.login, password: q.password, code: codeAt(q.totpSecret!, 1) },
+      '192.0.2.77',
+    );
+    expect(own.json()).toMatchObject({ stage: 'full' });
+  });
+});

@@ -17,6 +17,7 @@ describe('signInMetricOutcome', () => {
       'wrong-code': 'second-factor',
       'replayed-code': 'second-factor',
       'code-locked': 'locked',
+      'current-password-wrong': 'bad-credentials',
     };
     for (const [reason, outcome] of Object.entries(reasons))
       expect(

@@ -31,4 +31,4 @@ export {
   type SessionCheck,
   type SessionFailure,
 } from '../sessions.js';
-export { createSignInStore } from '../people-sign-in.js';
+export { beginCurrentPasswordCheck, createSignInStore } from '../people-sign-in.js';

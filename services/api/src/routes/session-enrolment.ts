@@ -2,6 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { withTransaction } from '@mod/db';
 import {
+  beginCurrentPasswordCheck,
   confirmTotp,
   createSignInStore,
   getPersonSecrets,
@@ -12,6 +13,7 @@ import {
 } from '@mod/db/people';
 import {
   clientAddressKey,
+  codeLockDecision,
   passwordProblems,
   passwordProblemsMessage,
   sealSecret,
@@ -75,30 +77,35 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
       const { session, key, at, secrets } = await sessionStep(req);
       if (secrets === null) throw new Error('the person of a live session vanished');
       if (session.stage === 'full') {
-        // A stolen session must not be a way to guess the password: the same lock-out as sign-in.
-        // Counted before the check, so concurrent guesses cannot all pass the lock-out (as at sign-in).
+        // A stolen session must not be a way to guess the password: the same lock-out as sign-in, and, as for TOTP
+        // codes, a limit per login from every address (guesses spread over addresses each pass the per-address
+        // lock-out). Counted before the check, so concurrent guesses cannot all pass the lock-out (as at sign-in).
+        const policy = settings.lockout;
+        const nowMs = at.getTime();
+        const loginLock = { retryAfterMs: null as number | null };
         const attempt = await underLockout(
           store,
-          {
-            login: secrets.login,
-            addressKey: clientAddressKey(req.ip),
-            policy: settings.lockout,
-            nowMs: at.getTime(),
-          },
-          async () => {
+          { login: secrets.login, addressKey: clientAddressKey(req.ip), policy, nowMs },
+          async (attemptId) => {
+            const since = { attemptId, login: secrets.login, sinceMs: nowMs - policy.windowMs };
+            const lock = codeLockDecision(await beginCurrentPasswordCheck(db, since), policy, nowMs);
+            // Not checked, not counted: the limit is the login's, whatever was typed.
+            if (lock.locked) loginLock.retryAfterMs = lock.retryAfterMs;
+            if (lock.locked) return { result: false, failure: null };
             const current = req.body.currentPassword;
             const ok = current !== undefined && (await verifyPassword(current, secrets.passwordHash));
-            return { result: ok, failure: ok ? null : 'wrong-password' };
+            return { result: ok, failure: ok ? null : 'current-password-wrong' };
           },
         );
-        if (attempt.locked)
+        const retryAfterMs = attempt.locked ? attempt.retryAfterMs : loginLock.retryAfterMs;
+        if (retryAfterMs !== null)
           throw peopleError(
             req,
             'MOD_ERR_API_RATE_LIMITED',
             'sign-in-throttled',
-            Math.ceil(attempt.retryAfterMs / 1000),
+            Math.ceil(retryAfterMs / 1000),
           );
-        if (!attempt.result)
+        if (attempt.locked || !attempt.result)
           throw peopleError(req, 'MOD_ERR_API_CURRENT_PASSWORD_WRONG', 'current-password-wrong');
       }
       const problems = passwordProblems(req.body.newPassword, secrets.login);

@@ -33,6 +33,7 @@ export function signInMetricOutcome(o: SignInOutcome): SignInMetricOutcome {
     case 'unknown-login':
     case 'wrong-password':
     case 'password-expired':
+    case 'current-password-wrong':
       return 'bad-credentials';
   }
 }
