@@ -12,6 +12,7 @@ export {
   applyOrderCommand,
   extendedDeadline,
   isOverdue,
+  unverifiedEscalationAt,
   nextNoticeAfter,
   dueOrderCommands,
   initialOrderState,
@@ -21,6 +22,7 @@ export {
   type OrderCommandType,
   type OrderCommandResult,
 } from './order-machine.js';
+export { EscalationReasons, escalationReasonText, type EscalationReason } from './escalation-reasons.js';
 export {
   FOLD_ACTOR,
   FOLDED_REQUEST_REFUSAL,

@@ -4,6 +4,7 @@ import {
   dueOrderCommands,
   isOverdue,
   nextNoticeAfter,
+  unverifiedEscalationAt,
   type OrderClockState,
   type OrderCommand,
 } from './order-machine.js';
@@ -114,5 +115,30 @@ describe('order lifecycle', () => {
     });
     const withdrawn = run(fresh(), { type: 'withdraw', reason: 'error' }, at(1));
     expect(applyOrderCommand(withdrawn, { type: 'report-failure', reason: 'x' }, at(2)).ok).toBe(false);
+  });
+
+  it('an actioned order whose verification stays inconclusive escalates past its deadline (+ grace if in time), once', () => {
+    const unverified = { type: 'escalate', unverified: { graceMs: 12 * H } } as const;
+    // Actioned in time: due at deadline + grace; the missed-deadline escalation never applies to it.
+    const inTime = run(fresh(), { type: 'action', note: 'removed' }, at(2));
+    expect(unverifiedEscalationAt(inTime, 12 * H)).toEqual(at(36));
+    expect(applyOrderCommand(inTime, unverified, at(35.9)).ok).toBe(false);
+    expect(applyOrderCommand(inTime, { type: 'escalate' }, at(100)).ok).toBe(false);
+    const escalated = run(inTime, unverified, at(36));
+    expect(escalated).toMatchObject({ status: 'actioned', escalatedAt: at(36) });
+    expect(applyOrderCommand(inTime, unverified, at(36))).toMatchObject({ event: 'escalated' });
+    expect(applyOrderCommand(escalated, unverified, at(60)).ok).toBe(false);
+    // Actioned late, after the deadline's own escalation: due at once, a second time (the first told nothing of it).
+    const late = run(run(fresh(), { type: 'escalate' }, at(24)), { type: 'action', note: 'removed' }, at(30));
+    expect(unverifiedEscalationAt(late, 12 * H)).toEqual(at(24));
+    expect(run(late, unverified, at(30)).escalatedAt).toEqual(at(30));
+    // Not while it owes the action (the deadline's escalation is for that), nor paused.
+    expect(unverifiedEscalationAt(fresh(), 12 * H)).toBeNull();
+    const paused = run(
+      run(fresh(), { type: 'pause', reason: 'clarify' }, at(1)),
+      { type: 'action', note: 'x' },
+      at(2),
+    );
+    expect(unverifiedEscalationAt(paused, 12 * H)).toBeNull();
   });
 });

@@ -14,6 +14,8 @@
  * deadline escalates once (to the issuing authority); extending the deadline clears the escalation.
  */
 
+import { EscalationReasons } from './escalation-reasons.js';
+
 export const OrderStatuses = [
   'issued',
   'delivered',
@@ -73,7 +75,11 @@ export type OrderCommand =
   | { type: 'pause'; reason: string }
   | { type: 'resume' }
   | { type: 'renotice' }
-  | { type: 'escalate' };
+  /**
+   * The deadline is missed; or, with `unverified`, the order is actioned and its verification still inconclusive
+   * (the verifier could not reach its URL) past {@link unverifiedEscalationAt}.
+   */
+  | { type: 'escalate'; unverified?: { graceMs: number } };
 export type OrderCommandType = OrderCommand['type'];
 
 /** Who issues each command: the order's target, an authority, or the system (scheduler, verifier, delivery). */
@@ -217,10 +223,36 @@ export function applyOrderCommand(s: OrderClockState, c: OrderCommand, now: Date
       return ok('renoticed', `notice ${next.noticesSent}`);
     }
     case 'escalate':
+      if (c.unverified !== undefined) {
+        const dueAt = unverifiedEscalationAt(s, c.unverified.graceMs);
+        if (dueAt === null || now < dueAt) return reject('no escalation due');
+        next.escalatedAt = now;
+        return ok(
+          'escalated',
+          `${EscalationReasons['verification-inconclusive'].en} past ${dueAt.toISOString()}`,
+        );
+      }
       if (s.escalatedAt !== null || !isOverdue(s, now)) return reject('no escalation due');
       next.escalatedAt = now;
       return ok('escalated', `deadline ${s.deadlineAt.toISOString()} missed`);
   }
+}
+
+/**
+ * When an actioned order whose verification stays inconclusive is escalated: at its deadline if the target answered
+ * "actioned" after it, else `graceMs` after it (the host had until the deadline to remove, and the verifier a grace
+ * to see it). Null when no such escalation is owed: not actioned, paused (never overdue), or escalated already
+ * since that answer (once per "actioned"; an escalation for the missed deadline before it does not count, since
+ * it told the authority nothing of the answer no one can verify).
+ */
+export function unverifiedEscalationAt(
+  s: Pick<OrderClockState, 'status' | 'pausedAt' | 'actionedAt' | 'escalatedAt' | 'deadlineAt'>,
+  graceMs: number,
+): Date | null {
+  if (s.status !== 'actioned' || s.pausedAt !== null || s.actionedAt === null) return null;
+  if (s.escalatedAt !== null && s.escalatedAt >= s.actionedAt) return null;
+  const late = s.actionedAt >= s.deadlineAt;
+  return late ? s.deadlineAt : new Date(s.deadlineAt.getTime() + graceMs);
 }
 
 /**

@@ -13,6 +13,12 @@ export const lifecycleSpec = {
     min: 0,
     doc: 'how often deadlines, re-notices, verification, webhooks, evidence retention, report routing and personal-data retention are processed; 0 = only when called (tests; warned at start-up)',
   }),
+  VERIFY_INCONCLUSIVE_GRACE_HOURS: env.number({
+    default: 24,
+    min: 0,
+    max: 24 * 365,
+    doc: 'hours past its deadline a takedown the platform answered actioned in time may stay unverifiable (every re-fetch inconclusive: timeouts, 5xx) before it is escalated to its authority as "verification inconclusive"; one answered late is escalated at its first inconclusive re-fetch',
+  }),
   WEBHOOK_TIMEOUT_MS: env.milliseconds({
     default: 10_000,
     min: 100,

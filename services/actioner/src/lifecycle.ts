@@ -31,6 +31,7 @@ import type { Clock } from './clock.js';
 import type { LifecycleMetrics } from './metrics.js';
 import { createSafeWebhookSender, WebhookNotSent, type WebhookSender } from './webhook-sender.js';
 import { contentDigestOf, type Verifier } from './verifier.js';
+import { afterInconclusive, inconclusiveEscalationReason } from './inconclusive-verification.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from './webhook-signing.js';
 
 export type { WebhookSender };
@@ -63,6 +64,8 @@ export interface LifecycleOptions {
     passBudgetMs?: number;
     /** Wait after an inconclusive check, growing with each (default 10 min doubling, at most a day). */
     backoff?: BackoffOptions;
+    /** Time past its deadline an order actioned in time may stay unverifiable before it is escalated, ms. Default 24 h. */
+    inconclusiveGraceMs?: number;
   };
   /** Orders handled per pass. Default 200. */
   batchSize?: number;
@@ -102,6 +105,8 @@ const SYSTEM = { kind: 'service', id: 'actioner' } as const;
 export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
   const batch = o.batchSize ?? 200;
   const verifyBackoff = o.verification?.backoff ?? { baseMs: 600_000, maxMs: 86_400_000 };
+  const inconclusiveGraceMs = o.verification?.inconclusiveGraceMs ?? 86_400_000;
+  const inconclusive = { backoff: verifyBackoff, graceMs: inconclusiveGraceMs };
   const send = o.sender ?? createSafeWebhookSender();
   const timeoutMs = o.webhook?.timeoutMs ?? 10_000;
   const maxAttempts = o.webhook?.maxAttempts ?? 12;
@@ -144,14 +149,17 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
     });
   };
 
-  /** Escalates order `id` if its deadline is missed and it was not escalated yet; null when it is not due. */
-  const escalate = (id: string) =>
+  /** Escalates order `id` once its deadline is missed (`unverified`: see afterInconclusive); null when not due. */
+  const escalate = (id: string, unverified = false) =>
     apply(
       id,
-      { type: 'escalate' },
+      unverified ? { type: 'escalate', unverified: { graceMs: inconclusiveGraceMs } } : { type: 'escalate' },
       (order) => ({
         action: 'order.escalated',
-        reason: `deadline ${order.deadlineAt} missed; escalated to ${order.issuerTenantId ?? o.confirmingAuthority}`,
+        reason: unverified
+          ? inconclusiveEscalationReason(order, order.issuerTenantId ?? o.confirmingAuthority)
+          : `deadline ${order.deadlineAt} missed; escalated to ${order.issuerTenantId ?? o.confirmingAuthority}`,
+        ...(unverified ? { evidence: { escalation: 'verification-inconclusive' } } : {}),
       }),
       // Every authority answerable for the order hears of it, as of the target's responses: an automatic
       // order has no issuer, and the authority that confirmed it is the one whose deadline was missed.
@@ -197,14 +205,18 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       const result = await verifier.verify({ orderId: t.id, url: t.verifyUrl, contentSha256 });
       o.metrics.verifications.inc({ outcome: result.outcome });
       if (result.outcome === 'unknown') {
-        // Tried again later, not first at the next pass: a host that never answers would keep its orders first
-        // in line, and no other order would be verified.
-        const retryAt = new Date(o.clock.now().getTime() + backoffMs(t.verifyAttempts + 1, verifyBackoff));
-        await postponeVerification(o.db, t.id, retryAt);
+        // Tried again later (not first at the next pass); unverifiable past the deadline (and grace), escalated like a
+        // missed deadline, once per "actioned" answer, and still checked (a conclusive check closes or reopens it).
+        const next = afterInconclusive(order, o.clock.now(), t.verifyAttempts + 1, inconclusive);
+        await postponeVerification(o.db, t.id, next.retryAt);
         o.logger.info(
-          { orderId: t.id, detail: result.detail, retryAt: retryAt.toISOString() },
+          { orderId: t.id, detail: result.detail, retryAt: next.retryAt.toISOString() },
           'verification inconclusive; will retry',
         );
+        const escalated = next.outcome === 'escalate' && (await escalate(t.id, true)) !== null;
+        o.metrics.inconclusiveVerifications.inc({
+          outcome: escalated ? 'escalated' : next.outcome === 'escalate' ? 'escalated_before' : next.outcome,
+        });
         continue;
       }
       const done = result.outcome === 'gone' || result.outcome === 'changed';

@@ -4,6 +4,7 @@ import { Counter, Gauge, type Registry } from '@mod/telemetry';
 export interface LifecycleMetrics {
   transitions: Counter<'kind' | 'event'>;
   verifications: Counter<'outcome'>;
+  inconclusiveVerifications: Counter<'outcome'>;
   webhookAttempts: Counter<'outcome'>;
   open: Gauge<'kind'>;
   overdue: Gauge<'kind'>;
@@ -24,6 +25,12 @@ export function createLifecycleMetrics(registry: Registry): LifecycleMetrics {
     verifications: new Counter({
       name: 'mod_order_verifications_total',
       help: 'Re-fetches of actioned takedowns, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    inconclusiveVerifications: new Counter({
+      name: 'mod_order_inconclusive_verifications_total',
+      help: 'Inconclusive re-fetches of actioned takedowns, by what came of them (within_grace: before the deadline and grace, retried; escalated: escalated to the authority now; escalated_before: escalated since the order was actioned, or owes no escalation)',
       labelNames: ['outcome'],
       registers,
     }),

@@ -109,6 +109,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
         stored: (orderId) => orderPerceptualHashes(db, orderId),
         hash: hasher.pdq,
       }),
+    verification: { inconclusiveGraceMs: config.VERIFY_INCONCLUSIVE_GRACE_HOURS * 3_600_000 },
     ...(options.webhookSender === undefined ? {} : { sender: options.webhookSender }),
     webhook: {
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,

@@ -4,9 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
-import { commandOrder, getOrder, openOrder } from '@mod/db/orders';
+import { getOrder, openOrder } from '@mod/db/orders';
 import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
+import { answerActioned } from './order-answers.test-helper.js';
 import { testLifecycle } from './lifecycle.test-helper.js';
 import { createSafeBodyFetcher } from './safe-verifier.js';
 import { createFetchVerifier } from './verifier.js';
@@ -32,17 +33,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** The platform's answer, as POST /v1/orders/:id/actioned records it (scoped to the target). */
-const answerActioned = async (id: string) => {
-  const r = await commandOrder(db.pool, {
-    id,
-    scope: { all: false, targetTenantId: 'plat' },
-    command: { type: 'action', note: 'removed' },
-    now: clock.now(),
-    actor: 'platform:plat:key-1',
-  });
-  expect(r.ok).toBe(true);
-};
+const answered = (id: string) => answerActioned(db.pool, id, 'plat', clock.now());
 
 describe('a takedown whose content verification finds still served past its deadline', () => {
   it('is escalated, however quickly the platform answers actioned again', async () => {
@@ -59,7 +50,7 @@ describe('a takedown whose content verification finds still served past its dead
         evidence: { sha256: createHash('sha256').update(photo).digest('hex'), hits: [] },
       }),
     );
-    await answerActioned(order.id);
+    await answered(order.id);
     clock.advance(2 * HOUR);
     const lifecycle = testLifecycle(db.pool, clock, {
       verifier: createFetchVerifier(
@@ -70,7 +61,7 @@ describe('a takedown whose content verification finds still served past its dead
       const report = await lifecycle.tick();
       expect(report.reopened).toBe(1);
       // The platform's receiver answers before the next pass.
-      await answerActioned(order.id);
+      await answered(order.id);
       clock.advance(60_000);
     }
     const after = await getOrder(db.pool, order.id, { all: true });

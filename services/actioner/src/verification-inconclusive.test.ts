@@ -1,0 +1,149 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertTenant } from '@mod/db/access';
+import { getOrder, openOrder } from '@mod/db/orders';
+import { createRegistry } from '@mod/telemetry';
+import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
+import { createManualClock } from './clock.js';
+import { answerActioned } from './order-answers.test-helper.js';
+import { testLifecycle } from './lifecycle.test-helper.js';
+import { createLifecycleMetrics } from './metrics.js';
+import { createSafeBodyFetcher } from './safe-verifier.js';
+import { createFetchVerifier } from './verifier.js';
+
+// A platform answers its takedown "actioned", then its host answers our verifier 503, or nothing at all (past the
+// verifier's timeout). The real lifecycle, the real SSRF-safe fetcher on 127.0.0.1 and the real PostgreSQL; the
+// pass's clock is moved, nothing waits on the wall clock.
+const HOUR = 3_600_000;
+const GRACE_HOURS = 24;
+let db: TestDatabase;
+let site: Server;
+/** What each path answers: 503, never (the socket stays open), or 404 (the content is gone). */
+const answers = new Map<string, 'unavailable' | 'hang' | 'gone'>();
+const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
+const registry = createRegistry('actioner-test');
+const metrics = createLifecycleMetrics(registry);
+const lifecycle = () =>
+  testLifecycle(db.pool, clock, {
+    metrics,
+    verifier: createFetchVerifier(createSafeBodyFetcher({ addressPolicy: () => 'allow', timeoutMs: 300 })),
+    verification: { inconclusiveGraceMs: GRACE_HOURS * HOUR },
+  });
+
+beforeAll(async () => {
+  db = await createTestSchema();
+  await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
+  site = createServer((req, res) => {
+    const answer = answers.get(req.url ?? '');
+    if (answer === 'hang') return;
+    res.writeHead(answer === 'gone' ? 404 : 503).end();
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+});
+afterAll(async () => {
+  site?.closeAllConnections();
+  await new Promise((r) => site?.close(r));
+  await db?.drop();
+});
+
+const urlOf = (path: string) => `http://127.0.0.1:${(site.address() as AddressInfo).port}${path}`;
+
+/** A takedown of `path` to the platform, due an hour from now. */
+const takedown = async (path: string) =>
+  openOrder(
+    db.pool,
+    testOrder({
+      kind: 'takedown',
+      subjectType: 'url',
+      subjectValue: urlOf(path),
+      targetTenantId: 'plat',
+      verifyUrl: urlOf(path),
+      deadlineAt: new Date(clock.now().getTime() + HOUR),
+      evidence: { sha256: 'ab'.repeat(32), hits: [] },
+    }),
+  );
+
+const escalations = async (id: string) =>
+  ((await getOrder(db.pool, id, { all: true }))?.history ?? []).filter((h) => h.status === 'escalated');
+/** The escalations of order `id` announced on its order-events topic (through the outbox). */
+const escalationEvents = async (id: string) =>
+  (
+    await db.pool.query<{ payload: { note: string | null; escalateTo?: string } }>(
+      `select payload from outbox where payload->>'orderId' = $1 and payload->>'event' = 'escalated' order by id`,
+      [id],
+    )
+  ).rows.map((r) => r.payload);
+/** mod_order_inconclusive_verifications_total by outcome. */
+const inconclusive = async (): Promise<Record<string, number>> =>
+  Object.fromEntries(
+    (await metrics.inconclusiveVerifications.get()).values.map((v) => [String(v.labels.outcome), v.value]),
+  );
+
+const answered = (id: string) => answerActioned(db.pool, id, 'plat', clock.now());
+
+describe('a takedown answered actioned whose host our verifier cannot reach', () => {
+  it('is escalated once when it stays inconclusive past its deadline and grace, and still verified after', async () => {
+    const before = await inconclusive();
+    answers.set('/unavailable.jpg', 'unavailable');
+    answers.set('/hanging.jpg', 'hang');
+    const unavailable = await takedown('/unavailable.jpg');
+    const hanging = await takedown('/hanging.jpg');
+    await answered(unavailable.id);
+    await answered(hanging.id);
+    const pass = lifecycle();
+    // Within the deadline, then past it but within the grace: inconclusive, retried, not escalated.
+    for (const advance of [0, 2 * HOUR, 12 * HOUR]) {
+      clock.advance(advance);
+      await pass.tick();
+      expect(await escalations(unavailable.id)).toEqual([]);
+      expect(await escalations(hanging.id)).toEqual([]);
+    }
+    // Past deadline + grace, over several passes a day apart (the longest wait between checks): escalated once.
+    for (let day = 0; day < 3; day++) {
+      clock.advance(24 * HOUR);
+      await pass.tick();
+    }
+    for (const order of [unavailable, hanging]) {
+      const after = await getOrder(db.pool, order.id, { all: true });
+      expect(after?.status).toBe('actioned');
+      expect(after?.clock.escalatedAt).not.toBeNull();
+      expect(await escalations(order.id)).toHaveLength(1);
+      expect((await escalations(order.id))[0]?.note).toMatch(/^verification inconclusive/);
+      const events = await escalationEvents(order.id);
+      expect(events.map((e) => [e.escalateTo, e.note?.split(' past ')[0]])).toEqual([
+        ['test authority', 'verification inconclusive'],
+      ]);
+    }
+    const counted = await inconclusive();
+    expect((counted.escalated ?? 0) - (before.escalated ?? 0)).toBe(2);
+    expect((counted.within_grace ?? 0) - (before.within_grace ?? 0)).toBeGreaterThanOrEqual(4);
+    expect((counted.escalated_before ?? 0) - (before.escalated_before ?? 0)).toBeGreaterThanOrEqual(2);
+    // A later conclusive check closes it as ever.
+    answers.set('/unavailable.jpg', 'gone');
+    clock.advance(24 * HOUR);
+    expect((await pass.tick()).verified).toBe(1);
+    expect((await getOrder(db.pool, unavailable.id, { all: true }))?.status).toBe('verified');
+    expect(await escalations(hanging.id)).toHaveLength(1);
+  });
+
+  it('answered actioned after its deadline was escalated: escalated again, at its first inconclusive check', async () => {
+    answers.set('/late.jpg', 'unavailable');
+    const order = await takedown('/late.jpg');
+    const pass = lifecycle();
+    clock.advance(2 * HOUR);
+    await pass.tick();
+    expect(await escalations(order.id)).toHaveLength(1);
+    clock.advance(60_000);
+    await answered(order.id);
+    for (let i = 0; i < 3; i++) {
+      await pass.tick();
+      clock.advance(24 * HOUR);
+    }
+    const notes = (await escalations(order.id)).map((h) => h.note);
+    expect(notes).toEqual([
+      expect.stringMatching(/^deadline/),
+      expect.stringMatching(/^verification inconclusive/),
+    ]);
+  });
+});
