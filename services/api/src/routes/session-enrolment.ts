@@ -90,8 +90,10 @@ export async function sessionEnrolmentRoutes(app: TypedApp, deps: PeopleRouteDep
             const since = { attemptId, login: secrets.login, sinceMs: nowMs - policy.windowMs };
             const lock = codeLockDecision(await beginCurrentPasswordCheck(db, since), policy, nowMs);
             // Not checked, not counted: the limit is the login's, whatever was typed.
-            if (lock.locked) loginLock.retryAfterMs = lock.retryAfterMs;
-            if (lock.locked) return { result: false, failure: null };
+            if (lock.locked) {
+              loginLock.retryAfterMs = lock.retryAfterMs;
+              return { result: false, failure: null };
+            }
             const current = req.body.currentPassword;
             const ok = current !== undefined && (await verifyPassword(current, secrets.passwordHash));
             return { result: ok, failure: ok ? null : 'current-password-wrong' };
