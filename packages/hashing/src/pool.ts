@@ -20,6 +20,8 @@ export interface HashPoolOptions {
    * Decoded pixels are outside the V8 heap: `limits.maxDecodedBytes` bounds them.
    */
   resourceLimits?: ResourceLimits;
+  /** The task module; `hashTaskFilename` when absent (tests give one wrapping it). */
+  filename?: string;
 }
 
 /** A Piscina pool running the hash task, sized to the machine, with a bounded queue. */
@@ -27,7 +29,7 @@ export function createHashPool(options: HashPoolOptions = {}): Piscina<HashTaskI
   const maxThreads = options.maxThreads ?? Math.max(1, availableParallelism());
   const maxQueue = options.maxQueue ?? maxThreads * 4;
   return new Piscina<HashTaskInput, HashTaskOutput>({
-    filename: hashTaskFilename,
+    filename: options.filename ?? hashTaskFilename,
     maxThreads,
     // Every thread stays up: a worker that exits when idle is started again (sharp and the task reloaded) on the
     // next burst, which cost the scanner about 1 CPU-ms per event under a bursty load (bench:e2e profile).

@@ -8,6 +8,7 @@ export { readTopic } from './topics.js';
 export { uploadedMediaMessage, type UploadedMediaOptions } from './media-messages.js';
 export { seededRandom } from './random.js';
 export { configProblems } from './config-problems.js';
+export { decodeProcesses } from './decode-processes.js';
 /**
  * Images that declare more than they hold (`pngDeclaring`, `interlaced16BitBomb`): kept in
  * `@mod/contracts/declared-images`, where the tests of `@mod/hashing` reach them too without a dependency cycle.

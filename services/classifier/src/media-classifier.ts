@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import {
+  ClassifierErrorCode,
   classifyTaskFilename,
   resolveRiskThresholds,
   safeFaceGate,
@@ -11,11 +12,22 @@ import {
 } from '@mod/classifier';
 import type { Classification } from '@mod/contracts';
 import { toDatabaseError, type Queryable } from '@mod/db';
-import { findClassification, saveClassification, type StoredClassification } from '@mod/db/submissions';
-import { createContentStrikes, probeImage, sha256Key } from '@mod/hashing';
+import {
+  findClassification,
+  saveClassification,
+  type DecodeMarks,
+  type StoredClassification,
+} from '@mod/db/submissions';
+import { createContentStrikes, MAX_WORKER_CRASHES, probeImage, sha256Key } from '@mod/hashing';
 import type { Counter, Histogram, Logger } from '@mod/telemetry';
 import { cachedResultStands, classificationOf, storedFramesOf, unexaminedFrames } from './frame-risk.js';
-import { afterCrash, runClassifyTask, type ClassifyFailure, type TaskEnd } from './worker-crash.js';
+import {
+  afterCrash,
+  processEndedTooOften,
+  runClassifyTask,
+  type ClassifyFailure,
+  type TaskEnd,
+} from './worker-crash.js';
 
 export type { ClassifyFailure } from './worker-crash.js';
 
@@ -51,6 +63,11 @@ export interface MediaClassifierOptions {
   /** Distinct frames of a multi-frame file scored at most; the package default (the scanner's) when absent. */
   maxFrames?: number;
   /**
+   * Durable marks of decodes under way (`createDecodeMarks`, stage `classify`): media whose decode ended the process
+   * is counted as crashed by the next one, and classified alone in the pool. Absent: crashes counted in memory only.
+   */
+  decodeMarks?: Pick<DecodeMarks, 'begin' | 'beginAlone' | 'end'>;
+  /**
    * Each worker's V8 heap, in MiB (`CLASSIFIER_WORKER_MAX_HEAP_MB`): media that takes a worker past it ends that
    * worker alone (the pool starts another), counted against the media (`afterCrash`). Node's default when absent.
    */
@@ -73,6 +90,11 @@ interface Pending {
   bytes: Uint8Array;
   /** In a task of its own (after a crash of a task it shared, or a probe), so that a crash names it. */
   alone: boolean;
+  /**
+   * Alone in the pool too (a process ended while decoding it): no other task runs meanwhile, so that if it ends the
+   * process again, the mark left is its own only. Run before its task starts (it marks the content then).
+   */
+  exclusive: (() => Promise<void>) | undefined;
   resolve: (result: Settled) => void;
 }
 
@@ -102,6 +124,7 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
   });
   const waiting: Pending[] = [];
   let running = 0;
+  let exclusiveRunning = false;
   // Crashes counted by content, as the scanner counts its hash workers' (`@mod/hashing`).
   const strikes = createContentStrikes();
 
@@ -128,26 +151,39 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
   }
 
   function pump(): void {
-    while (running < options.threads && waiting.length > 0) {
+    while (!exclusiveRunning && running < options.threads && waiting.length > 0) {
+      if (waiting[0]!.exclusive && running > 0) return;
       const batch = nextBatch();
+      const exclusive = batch[0]!.exclusive;
+      exclusiveRunning = exclusive !== undefined;
       running++;
       options.batches.observe(batch.length);
-      void runClassifyTask(
-        pool,
-        batch.map((p) => p.bytes.buffer as ArrayBuffer),
-      ).then((end) => {
-        settle(batch, end);
-        running--;
-        pump();
-      });
+      void (exclusive ?? (() => Promise.resolve()))()
+        .then(
+          () =>
+            runClassifyTask(
+              pool,
+              batch.map((p) => p.bytes.buffer as ArrayBuffer),
+            ),
+          (err: unknown): TaskEnd => ({
+            kind: 'refused',
+            error: { code: ClassifierErrorCode.INTERNAL, message: String(err), retriable: true },
+          }),
+        )
+        .then((end) => {
+          settle(batch, end);
+          running--;
+          if (exclusive !== undefined) exclusiveRunning = false;
+          pump();
+        });
     }
   }
 
   /** Queues a copy of `bytes` of its own (a worker takes ownership of the buffer it gets). */
-  function enqueue(bytes: Uint8Array, alone: boolean): Promise<Settled> {
+  function enqueue(bytes: Uint8Array, alone: boolean, exclusive?: () => Promise<void>): Promise<Settled> {
     const own = Uint8Array.prototype.slice.call(bytes);
     return new Promise<Settled>((resolve) => {
-      waiting.push({ bytes: own, alone, resolve });
+      waiting.push({ bytes: own, alone: alone || exclusive !== undefined, exclusive, resolve });
       pump();
     });
   }
@@ -159,16 +195,27 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
 
   /**
    * The model's result for `bytes`. A crash of a task the media shared is tried again with the media alone (the
-   * crash names none of them); a crash of its own task is counted against it (`afterCrash`).
+   * crash names none of them); a crash of its own task is counted against it (`afterCrash`), with the times a
+   * process ended while decoding it (`decodeMarks`): at `MAX_WORKER_CRASHES` of those it is not decoded again.
    */
   async function classifyInPool(
     sha256: string,
     bytes: Uint8Array,
   ): Promise<ClassifierResult | { ok: false; error: ClassifyFailure }> {
-    let result = await enqueue(bytes, false);
+    const marks = options.decodeMarks;
+    const ended = marks === undefined ? 0 : await marks.begin(sha256);
+    if (ended >= MAX_WORKER_CRASHES) return { ok: false, error: processEndedTooOften(ended) };
+    // Marked now when no process ended on it; else as its task starts, alone in the pool (no mark while it waits).
+    let marked = marks !== undefined && ended === 0;
+    const markAlone = async () => {
+      await marks!.beginAlone(sha256);
+      marked = true;
+    };
+    let result = await enqueue(bytes, false, ended > 0 ? markAlone : undefined);
     if ('crash' in result && !result.alone) result = await enqueue(bytes, true);
+    if (marked) marks!.end(sha256, !('crash' in result) && result.ok);
     if ('crash' in result)
-      return { ok: false, error: await afterCrash(sha256, result.crash, poolAnswers, strikes) };
+      return { ok: false, error: await afterCrash(sha256, result.crash, poolAnswers, strikes, ended) };
     if (result.ok) strikes.forget(sha256Key(sha256));
     return result;
   }

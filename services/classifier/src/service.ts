@@ -7,7 +7,7 @@ import {
 import { Codecs } from '@mod/contracts';
 import type { ConfigOf } from '@mod/config';
 import { toDatabaseError } from '@mod/db';
-import { createTenantDirectory, submissionScanState } from '@mod/db/submissions';
+import { createDecodeMarks, createTenantDirectory, submissionScanState } from '@mod/db/submissions';
 import { Gauge, Histogram } from '@mod/telemetry';
 import { createClassifyStep } from './classify-step.js';
 import type { classifierSpec } from './config.js';
@@ -30,8 +30,17 @@ export const createClassifierService = defineWorkerService(
 function classifierService(parts: WorkerServiceParts<ClassifierConfig>): ClassifierService {
   const { worker, config, logger, registry } = parts;
   const { topics, db } = worker;
+  // Decodes under way, marked in PostgreSQL: media whose decode ends the whole process is counted as crashed by the
+  // next one (the owner: this instance's static membership id, unique among live instances).
+  const decodeMarks = createDecodeMarks({
+    db,
+    stage: 'classify',
+    owner: worker.kafka.groupInstanceId,
+    onError: (err) => logger.warn({ err }, 'decode marks not written; trying with the next batch'),
+  });
   const classifier = createMediaClassifier({
     db,
+    decodeMarks,
     modelsDir: config.MODELS_DIR,
     threads: config.CLASSIFIER_THREADS,
     workerMaxHeapMb: config.CLASSIFIER_WORKER_MAX_HEAP_MB,
@@ -82,6 +91,12 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
     checks: worker.checks(),
     async start() {
       const out = await worker.open(['mediaSubmitted', 'classifications']);
+      const { leftBehind } = await decodeMarks.start();
+      if (leftBehind > 0)
+        logger.warn(
+          { leftBehind, code: 'MOD_ERR_CLASSIFIER_WORKER_CRASHED' },
+          'decodes were under way when this instance last ended: each counts as a crash of its content',
+        );
       const runner = await worker.consume({
         groupId: config.CLASSIFIER_GROUP_ID,
         inbound: { kind: 'mediaSubmitted', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
@@ -121,6 +136,7 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
     },
     async stop() {
       await worker.stop();
+      await decodeMarks.stop();
       await classifier.close();
       await worker.close();
     },

@@ -40,13 +40,15 @@ export async function runClassifyTask(
  * its probe (`poolAnswers`: `probeImage` of `@mod/hashing` in a task alone; the pool, not the content, may be at fault; counted against nothing) or
  * at the content's first crash in a healthy pool; the `MAX_WORKER_CRASHES`th crash of the same content (the scanner's
  * bound and store, `createContentStrikes`) is not retriable, `MOD_ERR_CLASSIFIER_WORKER_CRASHED`: the media is
- * dead-lettered, where it was retried for ever and held its partition.
+ * dead-lettered, where it was retried for ever and held its partition. `ended`: the times a process ended while
+ * decoding the content (durable decode marks), counted with the crashes.
  */
 export async function afterCrash(
   sha256: string,
   crash: Error,
   poolAnswers: () => Promise<boolean>,
   strikes: ContentStrikes,
+  ended = 0,
 ): Promise<ClassifyFailure> {
   const code = ClassifierErrorCode.WORKER_CRASHED;
   if (!(await poolAnswers()))
@@ -55,11 +57,25 @@ export async function afterCrash(
       message: `classifier worker crashed: ${crash.message}; the pool failed its probe after it, so the crash is counted against no media`,
       retriable: true,
     };
-  if (strikes.count('crash', sha256Key(sha256)) < MAX_WORKER_CRASHES)
+  if (strikes.count('crash', sha256Key(sha256)) + ended < MAX_WORKER_CRASHES)
     return { code, message: `classifier worker crashed: ${crash.message}`, retriable: true };
   return {
     code,
     message: `classifier worker crashed: ${crash.message} (${MAX_WORKER_CRASHES} times, the pool classifying other media after each)`,
+    retriable: false,
+  };
+}
+
+/**
+ * Content whose decode the process did not survive `ended` times (`MAX_WORKER_CRASHES` or more, counted by durable
+ * decode marks): failed as content that crashes its worker is, and not decoded again.
+ */
+export function processEndedTooOften(ended: number): ClassifyFailure {
+  return {
+    code: ClassifierErrorCode.WORKER_CRASHED,
+    message:
+      `the classifier process ended ${ended} times while decoding this content (its decode aborted the ` +
+      `process, or it was under way when the process was killed); it is not decoded again`,
     retriable: false,
   };
 }

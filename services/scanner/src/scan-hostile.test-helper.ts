@@ -7,7 +7,7 @@ import { BankMatcher } from '@mod/matcher';
 import { Counter, createRegistry, createStepMetrics, stageTimer } from '@mod/telemetry';
 import { uploadedMediaMessage, type TestDatabase } from '@mod/testing';
 import type { Piscina } from 'piscina';
-import { createScanStep } from './scan-step.js';
+import { createScanStep, type ScanStepDeps } from './scan-step.js';
 import { createPgScanStore } from './scan-store.js';
 
 // Hostile media through the scan step with a real hash pool (worker threads, sharp) and the real PostgreSQL store,
@@ -27,7 +27,7 @@ const PROBE = Buffer.from(probeImage());
 export function hostileScan(
   db: TestDatabase,
   pool: () => Piscina<HashTaskInput, HashTaskOutput>,
-  o: { decodeTimeoutMs?: number } = {},
+  o: Pick<ScanStepDeps, 'decodeTimeoutMs' | 'decodeMarks'> = {},
 ) {
   const registry = createRegistry('scan-hostile');
   const published: Verdict[] = [];

@@ -7,6 +7,7 @@ import type { ScanStore } from './scan-store.js';
 import { acceptEvent } from './steps/accept-event.js';
 import { buildVerdict } from './steps/build-verdict.js';
 import { claimSubmission } from './steps/claim-submission.js';
+import { createDecodeGate } from './steps/decode-marks.js';
 import { hashMedia, type HashStageOptions } from './steps/hash-media.js';
 import { keepEvidence, verdictNeedsReview } from './steps/keep-evidence.js';
 import { matchBanks, type Banks } from './steps/match-banks.js';
@@ -59,6 +60,7 @@ export function createScanStep(deps: ScanStepDeps) {
   const now = deps.now ?? (() => new Date());
   const { stages, store } = deps;
   const strikes = createContentStrikes();
+  const gate = createDecodeGate();
   return async (m: ConsumedMessage): Promise<StepOutcome> => {
     const accepted = await stages.time('accept', () => acceptEvent(m, deps, store));
     if (accepted.done) return accepted.done;
@@ -73,7 +75,7 @@ export function createScanStep(deps: ScanStepDeps) {
     // are still here to be sealed; a view costs nothing more.
     const forHash = deps.keepEvidence !== undefined && ownsItsMemory(bytes) ? Buffer.from(bytes) : bytes;
     const hashed = await stages.time('hash', () =>
-      hashMedia(event, claimed.next, forHash, store, deps, strikes),
+      hashMedia(event, claimed.next, forHash, store, deps, strikes, gate),
     );
     if (hashed.done) return hashed.done;
     const hits = await stages.time('match', () => matchBanks(hashed.next, deps.banks, store));

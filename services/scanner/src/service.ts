@@ -2,10 +2,11 @@ import {
   defineWorkerService,
   labelledCounter,
   type WorkerService,
+  type WorkerServiceOptions,
   type WorkerServiceParts,
 } from '@mod/bootstrap';
 import type { ConfigOf } from '@mod/config';
-import { createTenantDirectory } from '@mod/db/submissions';
+import { createDecodeMarks, createTenantDirectory } from '@mod/db/submissions';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 import { Gauge, Histogram, stageTimer } from '@mod/telemetry';
 import { createBankSync, type BankSync } from './bank-sync.js';
@@ -20,16 +21,33 @@ export interface ScannerService extends WorkerService {
   banks: BankSync;
 }
 
-export const createScannerService = defineWorkerService(
+/** What tests may give the scanner besides its configuration (production gives none). */
+export interface ScannerServiceOptions extends WorkerServiceOptions {
+  /** The hash pool's task module (a test's, wrapping the hash task); `@mod/hashing`'s when absent. */
+  hashTaskFilename?: string;
+}
+
+export const createScannerService = defineWorkerService<ScannerConfig, ScannerService, ScannerServiceOptions>(
   { role: 'scanner', dbConnections: 4 },
   scannerService,
 );
 
-function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerService {
-  const { worker, config, logger, registry } = parts;
+function scannerService(parts: WorkerServiceParts<ScannerConfig, ScannerServiceOptions>): ScannerService {
+  const { worker, config, logger, registry, options } = parts;
   const { topics, kafka, db } = worker;
   // The consumer's in-flight window is the back-pressure; the queue holds all of it so `run` never rejects.
-  const pool = createHashPool(scannerHashPoolOptions(config));
+  const pool = createHashPool({
+    ...scannerHashPoolOptions(config),
+    ...(options.hashTaskFilename === undefined ? {} : { filename: options.hashTaskFilename }),
+  });
+  // Decodes under way, marked in PostgreSQL: media whose decode ends the whole process is counted as crashed by the
+  // next one (the owner: this instance's static membership id, unique among live instances).
+  const decodeMarks = createDecodeMarks({
+    db,
+    stage: 'hash',
+    owner: kafka.groupInstanceId,
+    onError: (err) => logger.warn({ err }, 'decode marks not written; trying with the next batch'),
+  });
   const bankMetrics = {
     entries: new Gauge({
       name: 'mod_scanner_bank_entries',
@@ -84,6 +102,12 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
     checks: worker.checks(),
     async start() {
       const producer = await worker.open(['mediaSubmitted', 'bankChanges', 'verdicts']);
+      const { leftBehind } = await decodeMarks.start();
+      if (leftBehind > 0)
+        logger.warn(
+          { leftBehind, code: 'MOD_ERR_HASH_WORKER_CRASHED' },
+          'decodes were under way when this instance last ended: each counts as a crash of its content',
+        );
       const runner = await worker.consume({
         groupId: config.SCANNER_GROUP_ID,
         inbound: { kind: 'mediaSubmitted', refreshMs: config.PARTNER_TOPICS_REFRESH_MS },
@@ -98,6 +122,7 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
               : { minSide: config.HASH_REDUCED_DECODE_MIN_SIDE },
           maxDecodedBytes: config.HASH_MAX_DECODED_BYTES,
           maxHashedFrames: config.HASH_MAX_FRAMES,
+          decodeMarks,
           store: createPgScanStore(db, createTenantDirectory(db)),
           publish: verdictPublisher(producer, topics.verdicts),
           mediaTopic: topics.mediaSubmitted,
@@ -114,6 +139,7 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig>): ScannerServic
     },
     async stop() {
       await worker.stop();
+      await decodeMarks.stop();
       await pool.destroy();
       await worker.close();
     },

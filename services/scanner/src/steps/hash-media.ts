@@ -1,6 +1,7 @@
 import type { MediaEvent } from '@mod/contracts';
 import {
   HashingErrorCode,
+  MAX_WORKER_CRASHES,
   sha256Key,
   type ContentStrikes,
   type HashMediaOptions,
@@ -11,6 +12,7 @@ import {
 import type { ClaimedSubmission, ScanStore } from '../scan-store.js';
 import { failSubmission } from './claim-submission.js';
 import { contentKey, MAX_DECODE_TIMEOUTS } from './content-strikes.js';
+import { markedDigest, type DecodeGate, type HashDecodeMarks } from './decode-marks.js';
 import type { Stage } from './stage.js';
 import { afterWorkerCrash, isWorkerCrash, type HashInPool } from './worker-crash.js';
 
@@ -33,6 +35,12 @@ export interface HashStageOptions {
   maxHashedFrames?: number;
   /** Wall-clock budget of one decode, in ms (`@mod/hashing` default, 10 s, when absent). */
   decodeTimeoutMs?: number;
+  /**
+   * Durable marks of decodes under way (`createDecodeMarks`, stage `hash`): media whose decode ended the process
+   * (a worker's heap past its limits may abort it all: nodejs/node#47224) is counted as crashed by the next
+   * process. Absent: crashes are counted in memory only.
+   */
+  decodeMarks?: HashDecodeMarks;
 }
 
 /**
@@ -46,6 +54,9 @@ export interface HashStageOptions {
  * to replay).
  * The bytes must be the content the submission recorded at intake (its SHA-256), or the event is refused; a
  * submission without one (a platform's own) records the first media hashed under it as its content (`bindDigest`).
+ * With `decodeMarks`, a decode leaves a durable mark while under way: a process that ended while decoding the
+ * content counts as one of its crashes, so media that aborts the whole process is failed at the same bound and not
+ * decoded again; media that ended a process decodes alone (`gate`), so that a second end names it only.
  */
 export async function hashMedia(
   event: MediaEvent,
@@ -54,14 +65,32 @@ export async function hashMedia(
   store: Pick<ScanStore, 'markFailed' | 'bindDigest'>,
   o: HashStageOptions,
   strikes: ContentStrikes,
+  gate: DecodeGate,
 ): Promise<Stage<MediaHashes>> {
+  const marks = o.decodeMarks;
+  const digest = marks === undefined ? null : await markedDigest(event, claimed, bytes);
+  // Ends of a process while it decoded this content; marked now when none (else once its turn to decode alone came).
+  const ended = digest === null ? 0 : await marks!.begin(digest);
+  if (ended >= MAX_WORKER_CRASHES) {
+    const { code, message } = processEndedTooOften(ended);
+    return { done: await failSubmission(store, event, code, message) };
+  }
+  let marked = digest !== null && ended === 0;
   let result: HashTaskOutput;
   try {
-    result = await o.hash(bytes, hashOptions(o));
+    result = await gate.run(ended > 0, async () => {
+      if (!marked && digest !== null) {
+        await marks!.beginAlone(digest);
+        marked = true;
+      }
+      return o.hash(bytes, hashOptions(o));
+    });
   } catch (err) {
+    if (marked) marks!.end(digest!, false);
     if (!isWorkerCrash(err)) throw err;
-    return { done: await afterWorkerCrash(event, claimed, bytes, store, o.hash, strikes, err) };
+    return { done: await afterWorkerCrash(event, claimed, bytes, store, o.hash, strikes, err, ended) };
   }
+  if (marked) marks!.end(digest!, result.ok);
   if (!result.ok) {
     const { code, message, retriable } = result.error;
     const timedOut = code === HashingErrorCode.TIMEOUT;
@@ -91,6 +120,19 @@ export async function hashMedia(
     return { done: await failSubmission(store, event, code, message) };
   }
   return { next: result.hashes };
+}
+
+/**
+ * Media whose decode the process did not survive `ended` times (`MAX_WORKER_CRASHES` or more): failed as media that
+ * crashes its worker is, with its code, and not decoded again.
+ */
+function processEndedTooOften(ended: number): { code: string; message: string } {
+  return {
+    code: HashingErrorCode.WORKER_CRASHED,
+    message:
+      `the scanner process ended ${ended} times while decoding this content (its decode aborted the process, ` +
+      `or it was under way when the process was killed); it is not decoded again`,
+  };
 }
 
 /** What the pool is asked to do with the media, from the stage's options (`@mod/hashing`'s defaults when absent). */

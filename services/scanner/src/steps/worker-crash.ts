@@ -43,6 +43,7 @@ export async function poolStillHashes(hash: HashInPool): Promise<boolean> {
  * `MAX_WORKER_CRASHES`th crash of the same content, under any submission, fails the submission with
  * `MOD_ERR_HASH_WORKER_CRASHED` and dead-letters it, as undecodable media: otherwise media that always crashes its
  * worker is retried for ever and holds its partition. `bytes` are named before the probe (see `contentKey`).
+ * `ended`: the times a process ended while decoding the content (durable decode marks), counted with the crashes.
  */
 export async function afterWorkerCrash(
   event: MediaEvent,
@@ -52,13 +53,14 @@ export async function afterWorkerCrash(
   hash: HashInPool,
   strikes: ContentStrikes,
   crash: Error,
+  ended = 0,
 ): Promise<StepOutcome> {
   const content = contentKey(event, claimed, bytes);
   if (!(await poolStillHashes(hash))) {
     const why = `${crash.message}; the pool failed its probe after it, so the crash is counted against no media`;
     return { kind: 'retry', error: new Error(why, { cause: crash }) };
   }
-  if (strikes.count('crash', content) < MAX_WORKER_CRASHES) return { kind: 'retry', error: crash };
+  if (strikes.count('crash', content) + ended < MAX_WORKER_CRASHES) return { kind: 'retry', error: crash };
   const message = `${crash.message} (${MAX_WORKER_CRASHES} times, the pool hashing other media after each)`;
   return failSubmission(store, event, HashingErrorCode.WORKER_CRASHED, message);
 }
