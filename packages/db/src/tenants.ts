@@ -78,16 +78,26 @@ export async function getTenant(db: Queryable, id: string): Promise<StoredTenant
   return queryOne(db, `/* api:get-tenant */ select * from tenants where id = $1`, [id], toTenant);
 }
 
+/** Why the sessions a switch-off (or a switch back on) ends were ended (`person_sessions.revoked_reason`). */
+const TENANT_DISABLED_REASON = 'tenant-disabled';
+
 /**
  * Changes a tenant's name, blocking subscription or switched-off state (`disabled`: none of its credentials
- * authenticate from `now` on). Returns the tenant before and after, or null for an unknown id.
+ * authenticate from `now` on). Returns the tenant before and after, or null for an unknown id; `sessionsEnded`: the
+ * live sessions of its people ended by a switch-off or on (0 otherwise). Call it in a transaction.
+ *
+ * A switch-off ends its people's sessions, which a re-enable would otherwise bring back (API keys and certificates
+ * are the tenant's own, refused while it is off and good again after). It first locks the people's rows, the lock
+ * a sign-in, password change or TOTP enrolment takes before it begins a session: one under way commits first and
+ * its session is ended here, one after waits and then reads the tenant switched off (the sign-in re-reads it).
+ * Switching back on ends any session still live from before (one begun before this rule, or a path it misses).
  */
 export async function updateTenant(
   db: Queryable,
   id: string,
   change: { name?: string; subscribedToBlocking?: boolean; disabled?: boolean },
   now: Date,
-): Promise<{ before: StoredTenant; after: StoredTenant } | null> {
+): Promise<{ before: StoredTenant; after: StoredTenant; sessionsEnded: number } | null> {
   const before = await db.query<TenantRow>(
     `/* api:lock-tenant */ select * from tenants where id = $1 for update`,
     [id],
@@ -102,7 +112,24 @@ export async function updateTenant(
     [id, change.name ?? null, change.subscribedToBlocking ?? null, change.disabled ?? null, now],
   );
   const updated = rows[0];
-  return updated ? { before: toTenant(old), after: toTenant(updated) } : null;
+  if (!updated) return null;
+  const switched = (old.disabled_at === null) !== (updated.disabled_at === null);
+  const sessionsEnded = switched ? await endPeopleSessions(db, id, now) : 0;
+  return { before: toTenant(old), after: toTenant(updated), sessionsEnded };
+}
+
+/** Locks a tenant's people (in id order) and ends their live sessions; answers how many ended. */
+async function endPeopleSessions(db: Queryable, tenantId: string, now: Date): Promise<number> {
+  await db.query(
+    `/* api:lock-tenant-people */ select id from people where tenant_id = $1 order by id for update`,
+    [tenantId],
+  );
+  const { rowCount } = await db.query(
+    `/* api:end-tenant-sessions */ update person_sessions set revoked_at = $2, revoked_reason = $3
+     where revoked_at is null and person_id in (select id from people where tenant_id = $1)`,
+    [tenantId, now, TENANT_DISABLED_REASON],
+  );
+  return rowCount ?? 0;
 }
 
 /** Tenants in id order, keyset-paginated (`after` is the last id of the previous page). */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withTransaction, type PoolClient } from '@mod/db';
+import { updateTenant } from '@mod/db/access';
+import { listAudit } from '@mod/db/audit';
 import { getPersonSecrets, resetPersonPassword, revokeSessionsOf, setPersonDisabled } from '@mod/db/people';
 import { hashPassword, totpCode, totpStep, verifyPassword } from '@mod/people';
 import { listenOnLoopback } from './over-http.test-helper.js';
@@ -9,6 +11,7 @@ import {
   sessionHeaders,
   sessionTokenFrom,
   TEST_PEOPLE_SETTINGS,
+  type TestPerson,
 } from './people-testing.js';
 import { useCallersWorld } from './callers-world.js';
 
@@ -18,7 +21,10 @@ import { useCallersWorld } from './callers-world.js';
  * must not undo it. The reset is made in a transaction of the test's own that holds the person's row while the
  * change, sent over HTTP on 127.0.0.1, waits for it; then it commits, and the change goes on.
  */
-const api = useCallersWorld({ admin: ['ops', 'admin'] }, { tenants: { hotline: 'hotline' } });
+const api = useCallersWorld(
+  { admin: ['ops', 'admin'], machine: ['hotline-off', 'hotline'] },
+  { tenants: { hotline: 'hotline', 'hotline-off': 'hotline' } },
+);
 
 let listening: ReturnType<typeof listenOnLoopback> | undefined;
 /** The app on 127.0.0.1, listening once for the file's tests. */
@@ -153,30 +159,40 @@ const sessionsOf = async (personId: string) =>
 const asAdmin = (url: string) =>
   api.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${api.keys.admin}` } });
 
+/**
+ * A sign-in with the right password and code that reads the account, checks both factors, then waits for the
+ * person's row, which the test holds while `disable` (made in the test's transaction) is committed. Asserts it lost:
+ * 403 account disabled, no cookie, no session row.
+ */
+async function signInLosingTo(q: TestPerson, disable: (c: PoolClient) => Promise<unknown>): Promise<void> {
+  const call = await loopback();
+  const race = await withTransaction(api.db, async (c) => {
+    await c.query(`select 1 from people where id = $1 for update`, [q.personId]);
+    const sent = call({ headers: {} }, 'POST', '/v1/session', {
+      login: q.login,
+      password: q.password,
+      code: totpCode(q.totpSecret!, totpStep(Date.now())),
+    });
+    await untilBlocking(c);
+    await disable(c);
+    // Wrapped: a promise answered would be awaited before the commit, which the sign-in waits for.
+    return { sent };
+  });
+  const answered = await race.sent;
+  expect(answered.status).toBe(403);
+  expect(answered.json<{ error: { code: string } }>().error.code).toBe('MOD_ERR_API_ACCOUNT_DISABLED');
+  expect(sessionTokenFrom(answered.headers.get('set-cookie') ?? undefined)).toBeNull();
+  expect(await sessionsOf(q.personId)).toEqual([]);
+}
+
 describe('a sign-in racing an admin’s disable', () => {
   it('loses: 403 account disabled, no session begun, none live once the person is enabled again', async () => {
-    const call = await loopback();
     const q = await seedPerson(api.db, { tenantId: 'hotline', login: 'sign-in.race', role: 'reviewer' });
-    // The sign-in reads the account (not yet disabled) and checks both factors; it then waits for the row the
-    // test holds, while the admin's disable is made and committed.
-    const race = await withTransaction(api.db, async (c) => {
-      await c.query(`select 1 from people where id = $1 for update`, [q.personId]);
-      const sent = call({ headers: {} }, 'POST', '/v1/session', {
-        login: q.login,
-        password: q.password,
-        code: totpCode(q.totpSecret!, totpStep(Date.now())),
-      });
-      await untilBlocking(c);
-      // The admin's disable, as POST /v1/admin/people/:id/disable makes it.
+    // The admin's disable, as POST /v1/admin/people/:id/disable makes it.
+    await signInLosingTo(q, async (c) => {
       await setPersonDisabled(c, q.personId, { disabled: true, reason: 'on leave' }, new Date());
       await revokeSessionsOf(c, q.personId, 'disabled', new Date());
-      return { sent };
     });
-    const answered = await race.sent;
-    expect(answered.status).toBe(403);
-    expect(answered.json<{ error: { code: string } }>().error.code).toBe('MOD_ERR_API_ACCOUNT_DISABLED');
-    expect(sessionTokenFrom(answered.headers.get('set-cookie') ?? undefined)).toBeNull();
-    expect(await sessionsOf(q.personId)).toEqual([]);
 
     const enabled = await asAdmin(`/v1/admin/people/${q.personId}/enable`);
     expect(enabled.json()).toMatchObject({ sessionsEnded: 0, person: { disabledAt: null } });
@@ -198,6 +214,71 @@ describe('a sign-in racing an admin’s disable', () => {
     expect((await asAdmin(`/v1/admin/people/${q.personId}/enable`)).json()).toMatchObject({
       sessionsEnded: 0,
     });
+    const live = await api.app.inject({ method: 'GET', url: '/v1/session', headers: fresh.headers });
+    expect(live.statusCode).toBe(200);
+  });
+});
+
+/** Switches the tenant the people of the tests below belong to off (true) or on, as the admin's PATCH does. */
+const switchTenant = async (disabled: boolean) => {
+  const res = await api.app.inject({
+    method: 'PATCH',
+    url: '/v1/admin/tenants/hotline-off',
+    headers: { authorization: `Bearer ${api.keys.admin}` },
+    payload: { disabled },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ disabledAt: string | null; sessionsEnded: number }>();
+};
+
+describe('a tenant switched off', () => {
+  it('ends its people’s sessions: one live at the switch-off does not work once it is switched on again', async () => {
+    const q = await seedPerson(api.db, { tenantId: 'hotline-off', login: 'tenant.off', role: 'reviewer' });
+    const live = await seedSession(api.db, q.personId);
+    const other = await seedPerson(api.db, { tenantId: 'hotline', login: 'tenant.on', role: 'reviewer' });
+    const elsewhere = await seedSession(api.db, other.personId);
+    expect(await switchTenant(true)).toMatchObject({ sessionsEnded: 1 });
+    const changes = (await listAudit(api.db, { limit: 10_000 })).filter(
+      (a) => a.action === 'tenant.changed' && a.subject.id === 'hotline-off',
+    );
+    // The record keeps its evidence as commitments: that the count is there is what it shows.
+    expect(Object.keys(changes.at(-1)?.evidence ?? {})).toContain('sessionsEnded');
+    // Switched on again (before: the session answered again, 200): the tenant's key works again, the session not.
+    expect(await switchTenant(false)).toMatchObject({ disabledAt: null, sessionsEnded: 0 });
+    const after = await api.app.inject({ method: 'GET', url: '/v1/session', headers: live.headers });
+    expect(after.statusCode).toBe(401);
+    expect(await sessionsOf(q.personId)).toEqual([{ revoked: true }]);
+    const key = await api.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${api.keys.machine}` },
+    });
+    expect(key.statusCode).toBe(200);
+    // Another tenant's people keep theirs.
+    const kept = await api.app.inject({ method: 'GET', url: '/v1/session', headers: elsewhere.headers });
+    expect(kept.statusCode).toBe(200);
+  });
+
+  it('lets no sign-in racing the switch-off begin a session that comes back when it is switched on', async () => {
+    const q = await seedPerson(api.db, { tenantId: 'hotline-off', login: 'tenant.race', role: 'reviewer' });
+    // The switch-off, as PATCH /v1/admin/tenants/:tenantId {disabled: true} makes it (before: the sign-in answered
+    // 200, and its session answered again once the tenant was switched on).
+    await signInLosingTo(q, (c) => updateTenant(c, 'hotline-off', { disabled: true }, new Date()));
+    expect(await switchTenant(false)).toMatchObject({ disabledAt: null, sessionsEnded: 0 });
+    expect(await sessionsOf(q.personId)).toEqual([]);
+  });
+
+  it('and switching it on ends a session left live from before', async () => {
+    const q = await seedPerson(api.db, { tenantId: 'hotline-off', login: 'tenant.left', role: 'reviewer' });
+    await switchTenant(true);
+    // Begun while the tenant was off (as a sign-in that slipped past an older switch-off did): dead while off.
+    const leftOver = await seedSession(api.db, q.personId);
+    expect(await switchTenant(false)).toMatchObject({ sessionsEnded: 1 });
+    const after = await api.app.inject({ method: 'GET', url: '/v1/session', headers: leftOver.headers });
+    expect(after.statusCode).toBe(401);
+    // A second switch-on changes nothing.
+    const fresh = await seedSession(api.db, q.personId);
+    expect(await switchTenant(false)).toMatchObject({ sessionsEnded: 0 });
     const live = await api.app.inject({ method: 'GET', url: '/v1/session', headers: fresh.headers });
     expect(live.statusCode).toBe(200);
   });

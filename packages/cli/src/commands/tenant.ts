@@ -28,7 +28,8 @@ const USAGE = [
   '       modctl tenant disable|enable --id ID',
   'ID: a lowercase slug (a-z, 0-9 and -, at most 63); NAME: 1-200 characters without control characters.',
   '--subscribed-to-blocking true: an ISP that receives a blocking request for every automatic match.',
-  "disable: none of the tenant's keys, certificates or people authenticate any more (enable undoes it); the workers",
+  "disable: none of the tenant's keys, certificates or people authenticate any more, and its people's sessions end",
+  '(enable undoes the rest: its people sign in again); the workers',
   'dead-letter its events at once (MOD_ERR_TENANT_DISABLED), and `modctl kafka standing` suspends its partner',
   'principal on the broker (run after disable and enable, or `kafka standing --watch` always running: it applies',
   'each change as soon as it reads it; enable then standing restores its access).',
@@ -68,7 +69,10 @@ async function changeTenant(
     ...operator('admin'),
     action: 'tenant.changed',
     subject: { type: 'tenant', id },
-    evidence: { change: { ...change } },
+    evidence: {
+      change: { ...change },
+      ...(changed.sessionsEnded > 0 ? { sessionsEnded: changed.sessionsEnded } : {}),
+    },
   });
   return changed.after;
 }

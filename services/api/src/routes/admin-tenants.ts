@@ -23,12 +23,26 @@ import { auditCallerChange, ErrorResponses, type RouteDeps, type TypedApp } from
  */
 const TENANT_CHANGE_DESCRIPTION =
   "Changes a tenant's name, blocking subscription or standing (audited, tenant.changed). Disabling it: none of " +
-  'its credentials authenticate from then on. Its partner Kafka principal (ISP or platform) is suspended on the ' +
+  'its credentials authenticate from then on, and every live session of its people ends (sessionsEnded; a sign-in ' +
+  'racing it begins none), so none comes back when it is enabled again; its keys and certificates do. Its partner Kafka principal (ISP or platform) is suspended on the ' +
   'broker by the standing reconcile (modctl kafka standing --watch, within seconds of this call, or modctl kafka ' +
   'standing on a schedule), not by this call: until then the broker still takes its produce, and the workers ' +
   'dead-letter its events (MOD_ERR_TENANT_DISABLED), acting on none. Enabling it lifts the suspension the same ' +
   'way. An admin may not switch off its ' +
   "own tenant (409 MOD_ERR_API_NOT_YOURSELF): it would lock out every admin of it; another admin tenant's does.";
+
+/** A tenant after a change, and how many of its people's sessions the change ended. */
+const TenantChange = Type.Object(
+  {
+    ...TenantBody.properties,
+    sessionsEnded: Type.Integer({
+      minimum: 0,
+      description:
+        "live sessions of the tenant's people ended: by a switch-off (they would come back with a switch back on), or by a switch back on (any left from before); 0 otherwise",
+    }),
+  },
+  { additionalProperties: false },
+);
 
 /** Tenants: list them a page at a time, create one, change its name, blocking subscription or switch it off. */
 export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise<void> {
@@ -109,14 +123,14 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
             disabled: Type.Optional(
               Type.Boolean({
                 description:
-                  'true: none of its credentials authenticate at once; its Kafka principal is suspended by the ' +
+                  "true: none of its credentials authenticate at once, its people's sessions end; its Kafka principal is suspended by the " +
                   'standing reconcile (modctl kafka standing --watch: within seconds). false: both restored the same way',
               }),
             ),
           },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: { 200: TenantBody, ...ErrorResponses },
+        response: { 200: TenantChange, ...ErrorResponses },
       },
     },
     async (req) => {
@@ -132,12 +146,13 @@ export async function adminTenantRoutes(app: TypedApp, deps: RouteDeps): Promise
       return withTransaction(deps.db, async (c) => {
         const changed = await updateTenant(c, req.params.tenantId, req.body, deps.now());
         if (changed === null) throw notFound('tenant');
+        const { sessionsEnded } = changed;
         await auditCallerChange(c, p, {
           action: 'tenant.changed',
           subject: { type: 'tenant', id: req.params.tenantId },
-          evidence: { change: { ...req.body } },
+          evidence: { change: { ...req.body }, ...(sessionsEnded > 0 ? { sessionsEnded } : {}) },
         });
-        return changed.after;
+        return { ...changed.after, sessionsEnded };
       });
     },
   );

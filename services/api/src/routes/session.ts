@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { withTransaction } from '@mod/db';
+import { getTenant } from '@mod/db/access';
 import { appendAuditAlone } from '@mod/db/audit';
 import {
   createSignInStore,
@@ -108,11 +109,13 @@ async function signInRoutes(app: TypedApp, deps: SessionRouteDeps): Promise<void
         // session, and one begun now with the old password would outlive it.
         if ((await lockPasswordHash(c, account.personId)) !== account.passwordHash)
           return 'credentials-changed';
-        // Nor may the person have been disabled since their account was read: the disable ended every session it
-        // found, and one begun after it would come back when the person is enabled again. Read under the row's
-        // lock, which the admin's disable takes too: either it waits for this session (and ends it) or is seen here.
+        // Nor may the person, or their tenant, have been disabled since their account was read: the disable ended
+        // every session it found, and one begun after it would come back when they are enabled again. Read under the
+        // row's lock, which a person's disable and a tenant's switch-off (every person of it) take too: either it
+        // waits for this session (and ends it) or is seen here.
         const person = await personOf(c, account.personId);
-        if (person.disabledAt !== null) return 'disabled';
+        if (person.disabledAt !== null || (await getTenant(c, person.tenantId))?.disabledAt !== null)
+          return 'disabled';
         const rehashed = renewed !== null && (await rehashPersonPassword(c, person.id, renewed));
         const started = await beginSession(c, {
           person,
