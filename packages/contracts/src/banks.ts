@@ -8,6 +8,8 @@ const Radius = Type.Integer({ minimum: 0, maximum: 256 });
 export const PDQ_MATCH_DISTANCE = 31;
 /** Meta's PDQ guidance: hashes below this quality are too flat to match reliably. */
 export const PDQ_MIN_QUALITY = 50;
+/** A blockhash (256-bit) match is within this Hamming distance (inclusive) when its bank sets no radius. */
+export const BLOCKHASH_MATCH_DISTANCE = 10;
 
 /**
  * `mod.bank-changes.v1` (compacted): what every scanner applies to its in-memory index. Applying a change twice

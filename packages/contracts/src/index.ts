@@ -25,6 +25,7 @@ export {
 export { DeadLetter, DeadLettersFolded } from './dead-letter.js';
 export {
   BankChangeMessage,
+  BLOCKHASH_MATCH_DISTANCE,
   PDQ_MATCH_DISTANCE,
   PDQ_MIN_QUALITY,
   bankChangeCodec,

@@ -108,17 +108,19 @@ export async function postponeVerification(db: Queryable, id: string, retryAt: D
   );
 }
 
-/** A perceptual hash the scanner stored for content an order stands for (its verdict's `hashes`). */
+/** The perceptual hashes the scanner stored for content an order stands for (its verdict's `hashes`). */
 export interface StoredPerceptualHash {
   /** PDQ, 64 hex digits. */
   pdq: string;
   /** Its quality 0..100; null when the verdict did not say. */
   pdqQuality: number | null;
+  /** blockhash (256-bit), 64 hex digits; null when the verdict has none. */
+  blockhash: string | null;
 }
 
 /**
- * The PDQ hashes of the content an order stands for: those of the verdicts of its submission and of every submission
- * linked to it (a re-upload folded into it), at most `limit`. None for an order of no submission (by hand, by an
+ * The PDQ hashes, with their blockhash, of the content an order stands for: those of the verdicts of its submission
+ * and of every submission linked to it (a re-upload folded into it), at most `limit`. None for an order of no submission (by hand, by an
  * authority's content hash) or whose verdicts hashed a URL rather than media (a URL list's, a reported page's).
  */
 export async function orderPerceptualHashes(
@@ -126,8 +128,9 @@ export async function orderPerceptualHashes(
   id: string,
   limit = 16,
 ): Promise<StoredPerceptualHash[]> {
-  const { rows } = await db.query<{ pdq: string; quality: string | null }>(
-    `/* actioner:order-perceptual-hashes */ select distinct hashes->>'pdq' as pdq, hashes->>'pdqQuality' as quality
+  const { rows } = await db.query<{ pdq: string; quality: string | null; blockhash: string | null }>(
+    `/* actioner:order-perceptual-hashes */ select distinct hashes->>'pdq' as pdq, hashes->>'pdqQuality' as quality,
+       hashes->>'blockhash' as blockhash
      from verdicts where hashes ? 'pdq' and submission_id in (
        select submission_id from orders where id = $1 and submission_id is not null
        union select submission_id from order_submissions where order_id = $1)
@@ -136,5 +139,9 @@ export async function orderPerceptualHashes(
   );
   return rows
     .filter((r) => /^[0-9a-f]{64}$/.test(r.pdq))
-    .map((r) => ({ pdq: r.pdq, pdqQuality: r.quality === null ? null : Number(r.quality) }));
+    .map((r) => ({
+      pdq: r.pdq,
+      pdqQuality: r.quality === null ? null : Number(r.quality),
+      blockhash: r.blockhash !== null && /^[0-9a-f]{64}$/.test(r.blockhash) ? r.blockhash : null,
+    }));
 }

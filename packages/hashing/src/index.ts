@@ -47,6 +47,7 @@ export { pdqQuality } from './pdq-quality.js';
 export { PDQ_DIHEDRAL_ORDER, pdqDihedralFromDct, transformLuma } from './pdq-dihedral.js';
 export { hammingDistanceHex } from './hamming.js';
 export {
+  BLOCKHASH_MATCH_DISTANCE,
   downsampleTo64,
   PDQ_MATCH_DISTANCE,
   PDQ_MIN_HASHABLE_DIM,

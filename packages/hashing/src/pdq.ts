@@ -29,7 +29,7 @@ import { feedRowRunSums, type RowRunSums } from './row-sums.js';
 export const PDQ_MIN_HASHABLE_DIM = 5;
 
 /** Meta's recommended match threshold (Hamming distance, inclusive) and quality floor (`@mod/contracts`). */
-export { PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY } from '@mod/contracts';
+export { BLOCKHASH_MATCH_DISTANCE, PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY } from '@mod/contracts';
 
 /** The 16×16 DCT output (row-major) and the quality metric: the input to the 8 dihedral hashes. */
 export interface PdqDct {

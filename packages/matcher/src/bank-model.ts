@@ -1,5 +1,5 @@
 /** The matcher's data model: signals, bank entries and settings, bank changes, match queries and results. */
-import { PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY } from '@mod/contracts';
+import { BLOCKHASH_MATCH_DISTANCE, PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY } from '@mod/contracts';
 
 /** Signal types a bank entry can hold (same strings as `SignalType` in `@mod/contracts`). */
 export const Signal = {
@@ -31,7 +31,7 @@ export const SIGNAL_INDEX = Object.fromEntries(SIGNALS.map((signal, i) => [signa
 /** Meta's recommended PDQ match distance. */
 export const DEFAULT_PDQ_RADIUS = PDQ_MATCH_DISTANCE;
 /** Default blockhash (256-bit) radius when a bank sets none. */
-export const DEFAULT_BLOCKHASH_RADIUS = 10;
+export const DEFAULT_BLOCKHASH_RADIUS = BLOCKHASH_MATCH_DISTANCE;
 /** PDQ hashes below this quality are too flat to match reliably (Meta's guidance). */
 export const DEFAULT_MIN_PDQ_QUALITY = PDQ_MIN_QUALITY;
 

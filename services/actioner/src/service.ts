@@ -107,7 +107,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
       options.verifier ??
       createFetchVerifier(createSafeBodyFetcher(), {
         stored: (orderId) => orderPerceptualHashes(db, orderId),
-        hash: hasher.pdq,
+        hash: hasher.hash,
       }),
     verification: { inconclusiveGraceMs: config.VERIFY_INCONCLUSIVE_GRACE_HOURS * 3_600_000 },
     ...(options.webhookSender === undefined ? {} : { sender: options.webhookSender }),

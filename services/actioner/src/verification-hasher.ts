@@ -11,23 +11,24 @@ export const VERIFICATION_MAX_DECODED_BYTES = 128 * 1024 * 1024;
 /** V8 heap of the hashing worker, MiB: 4× what the largest decode the limits allow was measured to need (16). */
 export const VERIFICATION_WORKER_HEAP_MB = 64;
 
-/** The PDQ of re-fetched images, and the worker that computes it, ended at the service's stop. */
+/** The perceptual hashes of re-fetched images, and the worker that computes them, ended at the service's stop. */
 export interface VerificationHasher {
-  pdq: PerceptualCheck['hash'];
+  hash: PerceptualCheck['hash'];
   close(): Promise<void>;
 }
 
 /**
  * The scanner's hashing for verification: `@mod/hashing`'s worker pool, one thread (a pass verifies one order at a
  * time) started at the first image, within the scanner's decode limits but `VERIFICATION_MAX_DECODED_BYTES`, the
- * first frame only. Hostile media is refused before it is decoded or ends its worker alone (`HashingError`), never
+ * first frame only, with the 8 dihedral and the border-trimmed PDQs the scanner matches with `HASH_DIHEDRAL` (a
+ * platform may serve the picture mirrored, turned or letterboxed; about twice the PDQ time). Hostile media is refused before it is decoded or ends its worker alone (`HashingError`), never
  * the actioner; one past the limits' time is answered MOD_ERR_HASH_TIMEOUT. The pass waits for it (at most the
  * fetcher's body bytes, decoded within these limits).
  */
 export function createVerificationHasher(): VerificationHasher {
   let pool: ReturnType<typeof createHashPool> | undefined;
   return {
-    async pdq(bytes) {
+    async hash(bytes) {
       pool ??= createHashPool({
         maxThreads: 1,
         maxQueue: 4,
@@ -36,8 +37,16 @@ export function createVerificationHasher(): VerificationHasher {
       const hashes = await hashInPool(pool, bytes, {
         limits: { maxDecodedBytes: VERIFICATION_MAX_DECODED_BYTES },
         maxHashedFrames: 1,
+        dihedral: true,
+        trim: true,
       });
-      return { pdq: hashes.pdq, pdqQuality: hashes.pdqQuality };
+      return {
+        pdq: hashes.pdq,
+        pdqQuality: hashes.pdqQuality,
+        blockhash: hashes.blockhash,
+        ...(hashes.pdqDihedral === undefined ? {} : { pdqDihedral: hashes.pdqDihedral }),
+        ...(hashes.pdqTrimmed === undefined ? {} : { pdqTrimmed: hashes.pdqTrimmed }),
+      };
     },
     async close() {
       const p = pool;

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { getOrder, openOrder, orderPerceptualHashes } from '@mod/db/orders';
@@ -27,6 +28,15 @@ const served: Record<string, Buffer> = {
   // A decompression bomb's header (10000×10000 16-bit RGBA, interlaced: 1.2 GB to decode), refused before decoding.
   '/bomb': interlaced16BitBomb(),
 };
+// The same photo mirrored, turned and letterboxed (150 px of black each side): PDQ distances 130, 122 and 130 from
+// the photo's, none within 31 but of a rotation, flip or the trimmed content; blockhash 80, 120, 86 of 256 bits.
+const variants = {
+  '/mirrored': (s: sharp.Sharp) => s.flop().jpeg(),
+  '/turned': (s: sharp.Sharp) => s.rotate(90).jpeg(),
+  '/upside-down': (s: sharp.Sharp) => s.rotate(180).png(),
+  '/letterboxed': (s: sharp.Sharp) =>
+    s.extend({ top: 150, bottom: 150, left: 150, right: 150, background: '#000000' }).jpeg(),
+};
 let db: TestDatabase;
 let site: Server;
 const hasher = createVerificationHasher();
@@ -34,6 +44,7 @@ const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
 
 beforeAll(async () => {
   db = await createTestSchema();
+  for (const [path, edit] of Object.entries(variants)) served[path] = await edit(sharp(bridge)).toBuffer();
   await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
   site = createServer((req, res) => {
     const body = served[(req.url ?? '').split('?')[0] ?? ''];
@@ -91,7 +102,7 @@ const lifecycle = () =>
   testLifecycle(db.pool, clock, {
     verifier: loopbackVerifier({
       stored: (orderId) => orderPerceptualHashes(db.pool, orderId),
-      hash: hasher.pdq,
+      hash: hasher.hash,
     }),
   });
 const statusOf = async (id: string) => (await getOrder(db.pool, id, { all: true }))?.status;
@@ -121,5 +132,13 @@ describe('verifying a takedown of an image the platform says it actioned, by its
       [bomb],
     );
     expect(rows[0]?.verify_attempts).toBe(1);
+  });
+
+  it('reopens it while the picture is served mirrored, turned or letterboxed, as the scanner would match it', async () => {
+    const ids = await Promise.all(Object.keys(variants).map((path) => takedownActioned(path, true)));
+    const other = await takedownActioned('/other', true);
+    expect(await lifecycle().runVerification()).toEqual({ verified: 1, reopened: ids.length });
+    for (const id of ids) expect(await statusOf(id)).toBe('reopened');
+    expect(await statusOf(other)).toBe('verified');
   });
 });

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { StoredPerceptualHash } from '@mod/db/orders';
-import { hammingDistanceHex, PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY, sniffImageFormat } from '@mod/hashing';
+import {
+  BLOCKHASH_MATCH_DISTANCE,
+  PDQ_MATCH_DISTANCE,
+  sniffImageFormat,
+  type PerceptualHashes,
+} from '@mod/hashing';
+import { matchPicture } from './picture-match.js';
 import { urlSha256 } from '@mod/urls';
 
 /**
@@ -46,20 +52,22 @@ export function contentDigestOf(
 export type BodyFetcher = (url: string) => Promise<{ status: number; body: Buffer }>;
 
 /**
- * What tells a re-fetched image for the content an order named: the content's stored PDQ hashes (the scanner's,
- * `orderPerceptualHashes`) and the PDQ of an image's first frame computed the scanner's way (`createVerificationHasher`:
- * `@mod/hashing`'s worker pool, within decode limits), which rejects with a `HashingError` when it cannot hash it.
+ * What tells a re-fetched image for the content an order named: the content's stored PDQ and blockhash (the
+ * scanner's, `orderPerceptualHashes`) and the perceptual hashes of an image's first frame computed the scanner's way
+ * with its dihedral and trimmed PDQs (`createVerificationHasher`: `@mod/hashing`'s worker pool, within decode
+ * limits), which rejects with a `HashingError` when it cannot hash it.
  */
 export interface PerceptualCheck {
   stored(orderId: string): Promise<readonly StoredPerceptualHash[]>;
-  hash(bytes: Uint8Array): Promise<{ pdq: string; pdqQuality: number }>;
+  hash(bytes: Uint8Array): Promise<PerceptualHashes>;
 }
 
 /**
  * A verifier over any body fetcher: 404, 410 and 451 mean gone; 2xx with the original SHA-256 means present, with
- * other bytes changed, unless they are an image within the matcher's PDQ distance (`PDQ_MATCH_DISTANCE`) of the
- * content's stored PDQ: the same picture still served (re-encoded, re-saved, its metadata edited, a byte appended),
- * present too. Other statuses and errors mean unknown, so a flaky host neither verifies nor reopens an order; so
+ * other bytes changed, unless they are an image the matcher would take for the content's stored hashes
+ * (`matchPicture`: PDQ within `PDQ_MATCH_DISTANCE`, mirrored, rotated or its borders trimmed, or blockhash within
+ * the matcher's radius): the same picture still served (re-encoded, re-saved, its metadata edited, a byte appended,
+ * mirrored, turned, letterboxed), present too. Other statuses and errors mean unknown, so a flaky host neither verifies nor reopens an order; so
  * does an image that cannot be hashed now (refused by the decode limits, its worker crashed): whether it is the same
  * picture is not known. Without `perceptual`, or with no PDQ stored for the order, exact digests only.
  */
@@ -89,9 +97,8 @@ export function createFetchVerifier(fetchBody: BodyFetcher, perceptual?: Percept
 }
 
 /**
- * Present when `body` is an image whose PDQ is within `PDQ_MATCH_DISTANCE` of a stored one (both of at least
- * `PDQ_MIN_QUALITY`, below which the matcher matches nothing either), unknown when it cannot be hashed, null
- * otherwise (not an image, no comparable hash stored, another picture).
+ * Present when `body` is an image the matcher would take for the content's stored hashes (`matchPicture`), unknown
+ * when it cannot be hashed, null otherwise (not an image, no hash stored, another picture).
  */
 async function samePicture(
   orderId: string,
@@ -100,9 +107,8 @@ async function samePicture(
 ): Promise<VerificationResult | null> {
   if (perceptual === undefined || sniffImageFormat(body) === null) return null;
   const stored = await perceptual.stored(orderId);
-  const comparable = stored.filter((s) => s.pdqQuality === null || s.pdqQuality >= PDQ_MIN_QUALITY);
-  if (comparable.length === 0) return null;
-  let served: { pdq: string; pdqQuality: number };
+  if (stored.length === 0) return null;
+  let served: PerceptualHashes;
   try {
     served = await perceptual.hash(body);
   } catch (err) {
@@ -110,11 +116,11 @@ async function samePicture(
     const detail = `image not hashed (${typeof code === 'string' ? code : 'error'}): ${(err as Error).message}`;
     return { outcome: 'unknown', detail: detail.slice(0, 300) };
   }
-  if (served.pdqQuality < PDQ_MIN_QUALITY) return null;
-  const distance = Math.min(...comparable.map((s) => hammingDistanceHex(s.pdq, served.pdq)));
-  if (distance > PDQ_MATCH_DISTANCE) return null;
+  const match = matchPicture(stored, served);
+  if (match === null) return null;
+  const within = match.signal === 'pdq' ? PDQ_MATCH_DISTANCE : BLOCKHASH_MATCH_DISTANCE;
   return {
     outcome: 'present',
-    detail: `same picture still served (PDQ distance ${distance}, at most ${PDQ_MATCH_DISTANCE}; other bytes)`,
+    detail: `same picture still served (${match.signal} ${match.via}, distance ${match.distance}, at most ${within}; other bytes)`,
   };
 }
