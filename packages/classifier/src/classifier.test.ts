@@ -10,7 +10,7 @@ import {
 } from './classifier.js';
 import { ClassifierErrorCode } from './errors.js';
 import { riskScore } from './risk.js';
-import { benignImages, renderLandscape } from './test-helpers.js';
+import { benignImages, renderLandscape } from './benign-images.test-helper.js';
 
 const MODELS_DIR = join(import.meta.dirname, '../../../models');
 const FIXTURES = join(import.meta.dirname, '../fixtures');

@@ -12,7 +12,7 @@ import {
   retentionPolicy as policy,
   reviewer,
 } from './evidence-fixtures.test-helper.js';
-import { createMemoryEvidenceStore, randomKeyring } from './memory-evidence-store.js';
+import { createMemoryEvidenceStore, randomKeyring } from './memory-evidence-store.test-helper.js';
 import { destructionDueAt } from './retention.js';
 
 const all = { all: true } as const;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { VaultErrorCode } from './errors.js';
-import { measurePreview, sharpnessOf } from './preview-measure.js';
+import { measurePreview, sharpnessOf } from './preview-measure.test-helper.js';
 import { renderPreview } from './preview.js';
 
 const photo = readFileSync(new URL('../fixtures/clipper_ship.jpg', import.meta.url));

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { insertSubmission } from '@mod/db/submissions';
-import { useCallersWorld } from './callers-world.js';
-import { bearer, errorCodeOf, openTestOrder } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { bearer, errorCodeOf, openTestOrder } from './testing.test-helper.js';
 
 /** Credentials and administration: keys refused and revoked, tenants and keys made and changed, all audited. */
 let orderOfA: string;

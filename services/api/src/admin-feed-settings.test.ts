@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditEvidence, listAudit } from '@mod/db/audit';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 const api = useCallersWorld(
   { admin: ['ops', 'admin'], isp: ['isp-1', 'isp'] },

@@ -8,10 +8,10 @@ import {
   recordWebhookAttempt,
   type WebhookOverview,
 } from '@mod/db/orders';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback, type HttpCaller } from './over-http.test-helper.js';
-import { openTestOrder } from './testing.js';
+import { openTestOrder } from './testing.test-helper.js';
 
 /*
  * The admin's read of any tenant's order webhook (and its clearing), over HTTP on loopback against PostgreSQL:

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { listenOnLoopback } from './over-http.test-helper.js';
 
 const api = useCallersWorld({ admin: ['ops-self', 'admin'], colleague: ['ops-other', 'admin'] });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit, signTreeHeadIfDue } from '@mod/db/audit';
 import { asPerson, type SignedIn } from './cases.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 // The audit records about a case are read as the case is (`caseScopeWhere`): the authority an escalation is
 // addressed to reads the records of the case it works, its own decision first; another authority reads none.

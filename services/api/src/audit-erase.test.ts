@@ -7,9 +7,9 @@ import {
   verifyStoredLog,
   type AuditBundle,
 } from '@mod/db/audit';
-import { useCallersWorld } from './callers-world.js';
-import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { statusAndCode } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { statusAndCode } from './testing.test-helper.js';
 
 /**
  * Erasing a record's free text over the API (`POST /v1/audit/records/:seq/texts/:field/erase`): admins only,

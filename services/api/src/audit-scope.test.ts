@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { appendAuditAlone, listAudit, signTreeHeadIfDue, type AuditBundle } from '@mod/db/audit';
 import { type Order } from '@mod/db/orders';
 import { insertSubmission } from '@mod/db/submissions';
-import { useCallersWorld } from './callers-world.js';
-import { openTestOrder, statusAndCode } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { openTestOrder, statusAndCode } from './testing.test-helper.js';
 
 /**
  * Audit records are scoped like the orders and submissions they describe (issue 17, finding 9): an authority

@@ -9,8 +9,8 @@ import {
 } from '@mod/audit';
 import { appendAuditAlone, signTreeHeadIfDue, type SignedTreeHead, type SigningKey } from '@mod/db/audit';
 import { createRegistry } from '@mod/telemetry';
-import { useCallersWorld } from './callers-world.js';
-import { bearer } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { bearer } from './testing.test-helper.js';
 
 // The application role may insert rows into audit_tree_heads (the API stores the heads it signs): a row no trusted
 // key signed is no head of the log, and the audit routes never hand it out nor prove against it. And right after a

@@ -5,9 +5,9 @@ import { loadConfig } from '@mod/config';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { createRegistry, type Registry } from '@mod/telemetry';
-import { inOwnWorld } from './callers-world.js';
+import { inOwnWorld } from './callers-world.test-helper.js';
 import { apiSpec } from './config.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { createApiTestWorld, type ApiTestWorld } from './testing.test-helper.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 /** Failure limit of these tests: 20 in a burst, then (practically) none. */

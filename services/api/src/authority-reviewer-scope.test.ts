@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '@mod/db/orders';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback, type HttpCaller } from './over-http.test-helper.js';
-import { TEST_REPORT_SETTINGS } from './reports-testing.js';
+import { TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
 
 /**
  * A reviewer of an authority tenant (RolesByTenantKind lets an authority hold reviewers, to review cases) is no

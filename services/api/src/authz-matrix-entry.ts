@@ -3,7 +3,7 @@ import type { TenantRule } from './authz.js';
 
 /*
  * What an entry of the authorization matrix (authz-matrix.ts) says about a route, and the fixtures its sample
- * requests are built from (`seedAccessFixtures` in testing.ts).
+ * requests are built from (`seedAccessFixtures` in testing.test-helper.ts).
  */
 
 /** Fixtures of one side (the caller's own tenant, or another tenant of the same kind) plus shared ones. */
@@ -41,7 +41,7 @@ export interface AccessFixtureContext {
   rejectProposalId: string;
 }
 
-/** Fixtures of people (`seedMatrixPeople` in people-testing.ts) and of the calling person. */
+/** Fixtures of people (`seedMatrixPeople` in people-testing.test-helper.ts) and of the calling person. */
 export interface PeopleFixtureContext {
   /**
    * Shared: a hotline tenant (people there may be reviewers), a spare person of it, and a person at their first

@@ -13,9 +13,9 @@ import {
 } from './authz-matrix.js';
 import { CASES_MATRIX } from './authz-matrix-cases.js';
 import { EVIDENCE_MATRIX } from './authz-matrix-evidence.js';
-import { useMatrixWorld } from './callers-world.js';
-import { pendTotp, seedSession, TEST_PASSWORD } from './people-testing.js';
-import { send, type Side } from './testing.js';
+import { useMatrixWorld } from './callers-world.test-helper.js';
+import { pendTotp, seedSession, TEST_PASSWORD } from './people-testing.test-helper.js';
+import { send, type Side } from './testing.test-helper.js';
 
 /** Who calls: no one, a machine's API key of a role, or a person of a role (session cookie and CSRF token). */
 type Caller = { kind: 'anonymous' } | { kind: 'key'; role: Role } | { kind: 'person'; role: PersonRole };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { addEntries } from '@mod/curation';
 import { asPerson, photoSha256, type SignedIn } from './cases.test-helper.js';
-import { useReviewWorld } from './review-world.js';
-import { statusAndCode } from './testing.js';
+import { useReviewWorld } from './review-world.test-helper.js';
+import { statusAndCode } from './testing.test-helper.js';
 
 /**
  * A hit on a negative (known-benign) bank suppresses every other hit. A proposal approved onto one side while the

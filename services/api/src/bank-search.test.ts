@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { urlSearchKeys } from './routes/bank-search.js';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 const api = useCallersWorld({ curator: ['hotline-1', 'curator'], authority: ['auth-1', 'authority'] });
 

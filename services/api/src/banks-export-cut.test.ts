@@ -1,6 +1,6 @@
 import { get, type IncomingMessage } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 // A bank export whose database connection is lost mid-stream (`pg_terminate_backend`: a failover, an operator):
 // the curator's download must end as cut short, never wait for ever on a response the API has stopped writing.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 const auth = () => ({ authorization: `Bearer ${api.keys.curator}` });
 const hex = (c: string) => c.repeat(64);

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '@mod/db/access';
 import { moveSubjectToCase } from '@mod/db/reports';
 import { evidenceItemId } from '@mod/vault';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { asPerson, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
-import { seedMatrixReport } from './reports-testing.js';
-import { callAs, openTestOrder } from './testing.js';
+import { seedMatrixReport } from './reports-testing.test-helper.js';
+import { callAs, openTestOrder } from './testing.test-helper.js';
 
 /**
  * Reviewers are oversight only in the programme operator's tenants (hotline, admin). A reviewer of another tenant

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Classification } from '@mod/contracts';
 import { asPerson, classification, photoSha256 } from './cases.test-helper.js';
 import { openedByPolicy } from './policy-case.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 // A case the classifier opened for a multi-frame file says which frame gave it its risk and how many frames were
 // scored (`classifierFrames`), and a case opened because the classifier left frames unscored says so, typed, with

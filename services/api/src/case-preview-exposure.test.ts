@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import type { SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback } from './over-http.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 /*
  * Each preview shown is an exposure counted in the person's daily exposure counter (`review_exposure.previews`),

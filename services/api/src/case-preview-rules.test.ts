@@ -3,7 +3,7 @@ import { listAudit } from '@mod/db/audit';
 import { createRegistry } from '@mod/telemetry';
 import { signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback } from './over-http.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 /*
  * A case's preview (its media, greyscale and reduced) follows the rule of a full reveal: the person holding the

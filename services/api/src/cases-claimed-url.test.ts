@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mapHostToPlatform } from '@mod/db/orders';
 import { decisionWritten } from '@mod/testing';
 import type { SignedIn } from './cases.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 // A reviewer's confirmation of media a platform submitted with a URL in its metadata (a claim, never fetched by the
 // system): the takedown goes to the platform itself when the URL is on its own host, never to another platform's.

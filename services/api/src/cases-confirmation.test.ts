@@ -4,7 +4,7 @@ import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { sweepEvidence } from '@mod/db/vault';
 import { asPerson, type SignedIn } from './cases.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 // A reviewer's confirmation moves the kept media onto the authority's confirmation case (trigger
 // cases_evidence_follow); the authority's confirmation or withdrawal of that case's orders closes it, so the

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { asPerson, type SignedIn } from './cases.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 // The orders an authority issues by confirming an escalation are its own, as its orders by hand are: a subject an
 // open order of another authority covers already gets a request of its own, folded into that order

@@ -9,8 +9,8 @@ import {
   signedInPerson,
   type SignedIn,
 } from './cases.test-helper.js';
-import { useReviewWorld } from './review-world.js';
-import { statusAndCode } from './testing.js';
+import { useReviewWorld } from './review-world.test-helper.js';
+import { statusAndCode } from './testing.test-helper.js';
 
 let ana: SignedIn, bao: SignedIn, admin: SignedIn, officer: SignedIn;
 

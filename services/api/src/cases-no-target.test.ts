@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SignedIn } from './cases.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 // A confirmation with no one to send an order to: no ISP subscribed to blocking, no platform known for the
 // content's URL (an upload without one). Real PostgreSQL, real routes, a person signed in.

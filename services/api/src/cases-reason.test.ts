@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Hit } from '@mod/contracts';
 import { asPerson, photoSha256, type SignedIn } from './cases.test-helper.js';
 import { openedByPolicy } from './policy-case.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 // A case says why it opened as a code and its parameters (`reasonCoded`), beside the English `reason` stored and
 // logged, so that the console says it in Vietnamese or English; an escalation carries the findings (hits, frames)

@@ -3,8 +3,8 @@ import { createRegistry } from '@mod/telemetry';
 import { listAudit } from '@mod/db/audit';
 import { listLiveEntries } from '@mod/db/banks';
 import { asPerson, photoSha256, type SignedIn } from './cases.test-helper.js';
-import { useReviewWorld } from './review-world.js';
-import { statusAndCode } from './testing.js';
+import { useReviewWorld } from './review-world.test-helper.js';
+import { statusAndCode } from './testing.test-helper.js';
 
 let offsetMs = 0;
 /** The API's metrics (served on its ops server, never on the app). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP } from './console.js';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 // A console build as Vite writes it (index.html, hashed assets), beside a file outside it that must stay unseen.
 let dir: string;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditAlone, listAudit } from '@mod/db/audit';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { integerProperties } from './decimal-integers.js';
 import { listenOnLoopback, type HttpAnswer } from './over-http.test-helper.js';
 

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRAFFIC_LIMITS } from './routes/isp-traffic.js';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 // Everything here goes over a real socket on 127.0.0.1 with real clients (fetch, raw TCP): what a client
 // receives when the server refuses mid-body or the HTTP parser refuses is invisible to inject().

@@ -6,8 +6,8 @@ import { insertSubmission } from '@mod/db/submissions';
 import { moveSealedEvidence } from '@mod/testing';
 import { defaultRetentionPolicy, sha256Hex, type EvidenceItem } from '@mod/vault';
 import { randomKeyring } from '@mod/vault/testing';
-import { castCallers, useCallersWorld } from './callers-world.js';
-import { callAs, openTestOrder, statusAndCode } from './testing.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
+import { callAs, openTestOrder, statusAndCode } from './testing.test-helper.js';
 
 // The evidence vault through the API: metadata for oversight, legal holds by an authority, an integrity check
 // that opens the item on the server; destroyed evidence answers 410, a wrong master key a coded 503.

@@ -6,8 +6,8 @@ import {
   type SampleContext,
   type SampleRequest,
 } from './authz-matrix.js';
-import { useMatrixWorld } from './callers-world.js';
-import { bearer, multipartBody, send } from './testing.js';
+import { useMatrixWorld } from './callers-world.test-helper.js';
+import { bearer, multipartBody, send } from './testing.test-helper.js';
 
 /** Shapes of SQL injection (and friends): each must be refused or taken literally, never executed. */
 const HOSTILE = [

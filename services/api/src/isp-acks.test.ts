@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { getOrder, setWebhookEndpoint } from '@mod/db/orders';
-import { useCallersWorld } from './callers-world.js';
-import { bearer, openTestOrder } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { bearer, openTestOrder } from './testing.test-helper.js';
 
 const api = useCallersWorld(
   { 'isp-a': ['isp-a', 'isp'], 'isp-b': ['isp-b', 'isp'], authority: ['auth-1', 'authority'] },

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { createUrlList, importUrlList, type Curator } from '@mod/curation';
 import { createPool } from '@mod/db';
 import { tenantWithKey } from '@mod/testing';
-import { inOwnWorld } from './callers-world.js';
-import { openTestOrder } from './testing.js';
+import { inOwnWorld } from './callers-world.test-helper.js';
+import { openTestOrder } from './testing.test-helper.js';
 
 // Feed requests and the database pool, which every other request needs: an ISP's full feed is read page by page
 // as the ISP reads it (a client that stops reading, or reads one byte a minute, keeps no connection), and feed

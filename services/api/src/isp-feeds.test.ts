@@ -15,8 +15,8 @@ import { commandOrder } from '@mod/db/orders';
 import { tenantWithKey } from '@mod/testing';
 import { renderFeed, type RpzOptions } from '@mod/urls';
 import { FEED_RENDERER } from './routes/isp-feeds.js';
-import { useCallersWorld } from './callers-world.js';
-import { openTestOrder } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { openTestOrder } from './testing.test-helper.js';
 
 const api = useCallersWorld();
 let ispKey: string;

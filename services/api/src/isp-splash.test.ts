@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '@mod/config';
 import { apiSpec } from './config.js';
 import { splashSettingsFromConfig } from './routes/isp-splash.js';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 let configured: FastifyInstance;
 

@@ -2,7 +2,7 @@ import type { Registry } from '@mod/telemetry';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alterTopicConfig, topicEndOffsets, topicMaxMessageBytes } from '@mod/kafka';
 import { createRegistry } from '@mod/telemetry';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /*
  * Each ISP tenant's quota of traffic-sample lines, across API instances. Before it, only requests were limited (in

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Producer } from '@mod/kafka';
 import { tenantWithKey } from '@mod/testing';
-import { inOwnWorld } from './callers-world.js';
+import { inOwnWorld } from './callers-world.test-helper.js';
 import { TRAFFIC_LIMITS } from './routes/isp-traffic.js';
 
 // A traffic-sample upload of the largest size takes a while to check line by line (JSON, schema, URL); the

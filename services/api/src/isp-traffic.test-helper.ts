@@ -4,8 +4,8 @@ import { beforeAll } from 'vitest';
 import { urlObservedCodec } from '@mod/contracts';
 import { readRecords, topicEndOffsets } from '@mod/kafka';
 import { createRegistry } from '@mod/telemetry';
-import { useCallersWorld, type CallersWorld } from './callers-world.js';
-import { bearer, type Callers } from './testing.js';
+import { useCallersWorld, type CallersWorld } from './callers-world.test-helper.js';
+import { bearer, type Callers } from './testing.test-helper.js';
 
 /**
  * A world for traffic-sample uploads on the real broker (the world's own url-observed topic) and PostgreSQL: one

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MAX_URL_LENGTH } from '@mod/urls';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { TRAFFIC_LIMITS } from './routes/isp-traffic.js';
 
 const api = useCallersWorld({ isp: ['isp-traffic', 'isp'] });

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addUrlListPatterns, createUrlList, type Curator } from '@mod/curation';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { listenOnLoopback, type HttpAnswer } from './over-http.test-helper.js';
-import { bearer, openTestOrder } from './testing.js';
+import { bearer, openTestOrder } from './testing.test-helper.js';
 
 /*
  * The URL list for ISPs' HTTP filtering proxies as JSON, over HTTP on loopback against PostgreSQL: each ISP reads

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { listApiKeys } from '@mod/db/access';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const api = useCallersWorld(

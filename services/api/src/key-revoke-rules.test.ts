@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback, type HttpCaller } from './over-http.test-helper.js';
 

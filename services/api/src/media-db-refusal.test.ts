@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useCallersWorld } from './callers-world.js';
-import { multipartBody } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { multipartBody } from './testing.test-helper.js';
 
 /**
  * `POST /v1/media` while PostgreSQL refuses the write for a reason of its own state, not of the request: disk full

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /**
  * `POST /v1/media` under retry: the same Idempotency-Key with the same request answers the first submission;

@@ -14,7 +14,7 @@ import {
 } from '@mod/db/access';
 import { verifiedClientFingerprint } from './auth.js';
 import { tlsOptions } from './tls.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { createApiTestWorld, type ApiTestWorld } from './testing.test-helper.js';
 
 const fixturePath = (name: string) => new URL(`./fixtures/tls/${name}`, import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(fixturePath(name));

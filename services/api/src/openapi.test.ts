@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routesOf, type RegisteredRoute } from './app.js';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 const api = useCallersWorld();
 beforeAll(async () => {

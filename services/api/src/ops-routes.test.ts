@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createOpsServer, createReadiness, createRegistry } from '@mod/telemetry';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /**
  * The API's public port answers a load balancer's probes, up or down and nothing more; its metrics and the names of

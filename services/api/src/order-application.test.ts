@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { listenOnLoopback } from './over-http.test-helper.js';
-import { openTestOrder } from './testing.js';
+import { openTestOrder } from './testing.test-helper.js';
 import { blockStateOf, placementOf } from './routes/order-application.js';
 
 /*

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { claimDueWebhooks, recordWebhookAttempt, setWebhookEndpoint, type Order } from '@mod/db/orders';
-import { castCallers, useCallersWorld } from './callers-world.js';
-import { openTestOrder } from './testing.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
+import { openTestOrder } from './testing.test-helper.js';
 
 /**
  * The webhook deliveries of an order, as its parties read them: each party the deliveries to its own endpoint,

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { listWantedBlocklist } from '@mod/db/feeds';
 import { listOrdersDue, type Order } from '@mod/db/orders';
-import { castCallers, useCallersWorld } from './callers-world.js';
-import { statusAndCode } from './testing.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
+import { statusAndCode } from './testing.test-helper.js';
 
 /**
  * Folding (issue 17, finding 3): a second authority's order for a subject an open order already covers is kept

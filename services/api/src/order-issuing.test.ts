@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 const api = useCallersWorld(
   { authority: ['auth-1', 'authority'], curator: ['hotline-1', 'curator'] },

@@ -3,8 +3,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { getOrder, type Order } from '@mod/db/orders';
-import { castCallers, useCallersWorld } from './callers-world.js';
-import { openTestOrder } from './testing.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
+import { openTestOrder } from './testing.test-helper.js';
 
 /**
  * Order commands as an attacker holding some partner's or authority's key sends them: to an order of another

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { getOrder, type Order, type OrderStatsReport } from '@mod/db/orders';
 import { insertSubmission } from '@mod/db/submissions';
-import { castCallers, useCallersWorld } from './callers-world.js';
-import { openTestOrder } from './testing.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
+import { openTestOrder } from './testing.test-helper.js';
 
 /**
  * Which orders an authority sees through the API: the ones its tenant issued or confirmed, and automatic orders

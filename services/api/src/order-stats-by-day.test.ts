@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OrderStatuses } from '@mod/orders';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 let clock = new Date('2025-03-01T10:00:00Z');
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { listenOnLoopback } from './over-http.test-helper.js';
 
 const api = useCallersWorld(

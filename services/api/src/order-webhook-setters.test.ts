@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
 import { getWebhookEndpoint } from '@mod/db/orders';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback, type HttpCaller } from './over-http.test-helper.js';
 

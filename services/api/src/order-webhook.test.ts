@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import type { Resolver } from '@mod/urls/fetch';
-import { useCallersWorld } from './callers-world.js';
-import { errorCodeOf } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { errorCodeOf } from './testing.test-helper.js';
 
 // DNS as these tests see it; nothing is ever dialled (registration resolves, it does not connect).
 const zone: Record<string, string[]> = {

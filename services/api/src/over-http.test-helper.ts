@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { bearer } from './testing.js';
+import { bearer } from './testing.test-helper.js';
 
 /** Who calls: a machine by its API key, or a person by the headers their browser sends (cookie, CSRF token). */
 export type HttpCaller = string | { headers: Record<string, string> };

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import type { PersonRole } from '@mod/db/people';
 import { totpCode, totpStep } from '@mod/people';
-import { seedPerson, seedSession, sessionHeaders, sessionTokenFrom } from './people-testing.js';
-import { useCallersWorld } from './callers-world.js';
-import { errorCodeOf } from './testing.js';
+import { seedPerson, seedSession, sessionHeaders, sessionTokenFrom } from './people-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { errorCodeOf } from './testing.test-helper.js';
 
 let adminKeyId: string;
 

@@ -12,8 +12,8 @@ import {
   sessionTokenFrom,
   TEST_PEOPLE_SETTINGS,
   type TestPerson,
-} from './people-testing.js';
-import { useCallersWorld } from './callers-world.js';
+} from './people-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /**
  * An admin's reset racing a password change made in a stolen session: the reset (a new one-time password, no

@@ -2,9 +2,9 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { totpCode, totpStep } from '@mod/people';
-import { seedPerson, sessionHeaders, sessionTokenFrom } from './people-testing.js';
-import { useCallersWorld } from './callers-world.js';
-import { errorCodeOf } from './testing.js';
+import { seedPerson, sessionHeaders, sessionTokenFrom } from './people-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { errorCodeOf } from './testing.test-helper.js';
 
 /** An outsider's attacks on people's sessions, each through the real API. */
 const api = useCallersWorld({ admin: ['ops', 'admin'] }, { tenants: { hotline: 'hotline' } });

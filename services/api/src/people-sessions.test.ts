@@ -9,9 +9,9 @@ import {
   sessionHeaders,
   sessionTokenFrom,
   type TestPerson,
-} from './people-testing.js';
-import { useCallersWorld } from './callers-world.js';
-import { errorCodeOf } from './testing.js';
+} from './people-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { errorCodeOf } from './testing.test-helper.js';
 
 const api = useCallersWorld({ admin: ['ops', 'admin'] }, { tenants: { hotline: 'hotline' } });
 

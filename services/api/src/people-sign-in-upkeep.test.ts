@@ -4,9 +4,9 @@ import { listAudit, auditEvidence } from '@mod/db/audit';
 import { getPersonSecrets, insertSession, pruneEndedSessions, setPersonDisabled } from '@mod/db/people';
 import { parsePasswordHash, totpCode, totpStep, verifyPassword } from '@mod/people';
 import { createRegistry } from '@mod/telemetry';
-import { TEST_PEOPLE_SETTINGS, seedPerson, type TestPerson } from './people-testing.js';
+import { TEST_PEOPLE_SETTINGS, seedPerson, type TestPerson } from './people-testing.test-helper.js';
 import { ENDED_SESSIONS_KEPT_MS, SESSIONS_PRUNED_PER_SIGN_IN } from './routes/session-upkeep.js';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 // What a sign-in does besides signing in: it is counted by outcome, it renews a password hash made with older
 // argon2 parameters, and a successful one prunes a batch of ended sessions. Real PostgreSQL, real routes.

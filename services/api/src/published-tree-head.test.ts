@@ -14,7 +14,7 @@ import { createLogger, createRegistry } from '@mod/telemetry';
 import { createTestSchema } from '@mod/testing';
 import { lastPublishedTreeHead } from './published-tree-head.js';
 import { registerRefusedHeadMetric } from './routes/audit-metrics.js';
-import { createApiTestWorld, type ApiTestWorld } from './testing.js';
+import { createApiTestWorld, type ApiTestWorld } from './testing.test-helper.js';
 
 // The database's owner (without the signing key) rewrites the log and deletes every stored head, then restarts
 // the API: the heads already published on Kafka still bind the signer.

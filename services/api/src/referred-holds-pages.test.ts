@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { castCallers, useCallersWorld } from './callers-world.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
 import { listenOnLoopback, type HttpAnswer, type HttpCaller } from './over-http.test-helper.js';
-import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
 
 /**
  * An authority's holds on reports no longer referred to it (`GET /v1/referred-reports/held`), a page at a time:

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { castCallers, useCallersWorld } from './callers-world.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
 import { signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback, type HttpAnswer, type HttpCaller } from './over-http.test-helper.js';
-import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
 
 /**
  * What an authority keeps of a report once its referral is withdrawn: its own legal hold, which it sees

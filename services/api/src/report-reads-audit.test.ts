@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditEvidence, listAudit } from '@mod/db/audit';
-import { castCallers, useCallersWorld } from './callers-world.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
 import { signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback, type HttpAnswer, type HttpCaller } from './over-http.test-helper.js';
-import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
 
 /**
  * Every read of a citizen's report by the programme's operators (the hotline's people, reviewers, admins) is on the

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { erasePersonalData } from '@mod/db/reports';
-import { castCallers, useCallersWorld } from './callers-world.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
 import { signedInPerson, type SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback, type HttpAnswer, type HttpCaller } from './over-http.test-helper.js';
-import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
 
 /**
  * Referring a citizen's report to an authority (`POST /v1/reports/:id/referrals`, `.../withdraw`): a person of the

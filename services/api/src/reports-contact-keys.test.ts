@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@mod/config';
 import { parseSecretKey } from '@mod/people';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { reportSettingsFromConfig, reportSpec } from './reports/settings.js';
-import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
 import { signedInPerson, type SignedIn } from './cases.test-helper.js';
-import { errorCodeOf } from './testing.js';
+import { errorCodeOf } from './testing.test-helper.js';
 
 /**
  * Rotating the key that seals reporters' contact details: details sealed under the earlier key still open when it

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { erasePersonalData } from '@mod/db/reports';
 import { parseSecretKey } from '@mod/people';
 import { createRegistry } from '@mod/telemetry';
-import { useCallersWorld } from './callers-world.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { trackingDigest } from './reports/intake.js';
 import { REPORT_IDEMPOTENCY_WINDOW_MS } from './reports/replay.js';
-import { TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { bearer, errorCodeOf } from './testing.js';
+import { TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { bearer, errorCodeOf } from './testing.test-helper.js';
 
 /**
  * `POST /v1/reports` with an Idempotency-Key: a hotline client that retries after a timeout gets its first answer

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { useCallersWorld } from './callers-world.js';
+import { TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 import { asPerson, signedInPerson } from './cases.test-helper.js';
-import { statusAndCode } from './testing.js';
+import { statusAndCode } from './testing.test-helper.js';
 
 /**
  * Citizens' reports attacked from inside: a platform of one tenant trying every route and query parameter to

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { castCallers, useCallersWorld } from './callers-world.js';
-import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { statusAndCode } from './testing.js';
+import { castCallers, useCallersWorld } from './callers-world.test-helper.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { statusAndCode } from './testing.test-helper.js';
 
 /**
  * A legal hold on a citizen's report (`POST /v1/reports/:id/legal-hold`, `.../release`): the evidence holders' roles

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addStep, assignReportOwner, moveSubjectToCase, setSubjectOwner } from '@mod/db/reports';
 import { asPerson, seedReviewCase, signedInPerson, type SignedIn } from './cases.test-helper.js';
-import { seedPerson } from './people-testing.js';
+import { seedPerson } from './people-testing.test-helper.js';
 import { STAFF_OWNER } from './reports/outsider-view.js';
-import { TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { useCallersWorld } from './callers-world.js';
+import { TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /**
  * A platform follows the reports it filed: what happened and when, and the reasons given; never which of the

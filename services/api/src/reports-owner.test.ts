@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { asPerson, signedInPerson } from './cases.test-helper.js';
-import { useCallersWorld } from './callers-world.js';
-import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { statusAndCode } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { statusAndCode } from './testing.test-helper.js';
 
 /**
  * Taking responsibility for a report (`POST /v1/reports/:id/owner`) is for a report still being handled: once its

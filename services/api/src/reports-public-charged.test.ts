@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { formShown, reportsFiled, formTokenOf, postForm, TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { useCallersWorld } from './callers-world.js';
+import { formShown, reportsFiled, formTokenOf, postForm, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /*
  * The same form sent twice is charged once to the rate limits. Send pressed twice posts the same form (the same

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formTokenOf, postForm, TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { useCallersWorld } from './callers-world.js';
+import { formTokenOf, postForm, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /*
  * The language switched on the report form keeps what the citizen typed. The switch was a link (`?lang=en`): on a

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REPORT_LIMITS } from './reports/intake.js';
-import { TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { useCallersWorld } from './callers-world.js';
+import { TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /*
  * Whatever goes wrong with a post of the public form, the citizen gets the form back as a page in their language,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formShown, formTokenOf, postForm, TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { useCallersWorld } from './callers-world.js';
+import { formShown, formTokenOf, postForm, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /*
  * Send pressed twice on the public form without JavaScript: the browser sends the same form (the same one-time

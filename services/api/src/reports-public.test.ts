@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteExpiredFormTokens, takeFormToken } from '@mod/db/reports';
 import { createFormTokens, leadingZeroBits } from './reports/form-token.js';
-import { TEST_REPORT_SETTINGS } from './reports-testing.js';
-import { useCallersWorld } from './callers-world.js';
+import { TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /**
  * The public report form over HTTP (fastify inject) on a real database: what it accepts, what it refuses and with

@@ -3,8 +3,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApiKey, upsertTenant } from '@mod/db/access';
 import { listAudit } from '@mod/db/audit';
-import { inOwnWorld, useCallersWorld } from './callers-world.js';
-import { bearer, errorCodeOf, multipartBody } from './testing.js';
+import { inOwnWorld, useCallersWorld } from './callers-world.test-helper.js';
+import { bearer, errorCodeOf, multipartBody } from './testing.test-helper.js';
 
 /**
  * What every request meets whatever its route: input checks (unknown fields, sizes, JSON, content types),

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exposureDay } from '@mod/review';
-import { castCallers } from './callers-world.js';
+import { castCallers } from './callers-world.test-helper.js';
 import type { SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback } from './over-http.test-helper.js';
 import { exposureRowOf, type ExposureAnswer } from './review-exposure.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 /*
  * A past day's exposure is read against the daily limits in force that day, not today's (`GET /v1/review-exposure`,

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditEvidence, listAudit } from '@mod/db/audit';
 import { exposureDay } from '@mod/review';
-import { castCallers } from './callers-world.js';
+import { castCallers } from './callers-world.test-helper.js';
 import type { SignedIn } from './cases.test-helper.js';
 import { listenOnLoopback } from './over-http.test-helper.js';
 import { exposureRowOf, type ExposureAnswer } from './review-exposure.test-helper.js';
-import { useReviewWorld } from './review-world.js';
+import { useReviewWorld } from './review-world.test-helper.js';
 
 /*
  * Everyone's daily exposure for welfare supervisors (`GET /v1/review-exposure`), over HTTP on loopback against

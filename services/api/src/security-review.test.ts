@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { auditEvidence, listAudit } from '@mod/db/audit';
 import { routesOf } from './app.js';
 import { asPerson, signedInPerson, type SignedIn } from './cases.test-helper.js';
-import { useReviewWorld } from './review-world.js';
-import { seedSession } from './people-testing.js';
+import { useReviewWorld } from './review-world.test-helper.js';
+import { seedSession } from './people-testing.test-helper.js';
 import { SESSION_COOKIE } from './session-auth.js';
-import { statusAndCode } from './testing.js';
+import { statusAndCode } from './testing.test-helper.js';
 
 /**
  * Attacks of someone who read the code, on staff accounts, sessions and the review queue: each must fail. (The

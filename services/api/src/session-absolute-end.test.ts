@@ -7,8 +7,8 @@ import {
   seedPerson,
   sessionHeaders,
   sessionTokenFrom,
-} from './people-testing.js';
-import { useCallersWorld } from './callers-world.js';
+} from './people-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /*
  * A session that goes on under a new token (a password change, TOTP enrolment) is the same session: it ends when

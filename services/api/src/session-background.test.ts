@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BACKGROUND_HEADER } from './session-auth.js';
-import { TEST_PEOPLE_SETTINGS, seedPerson, seedSession, sessionHeaders } from './people-testing.js';
-import { useCallersWorld } from './callers-world.js';
+import { TEST_PEOPLE_SETTINGS, seedPerson, seedSession, sessionHeaders } from './people-testing.test-helper.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
 
 /*
  * A request the console makes by itself (the desk reading its orders every 30 s) says so in `x-background-refresh`:

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { urlListChangeCodec, type UrlListChange } from '@mod/contracts';
 import { listAudit } from '@mod/db/audit';
 import { seedTenants } from '@mod/testing';
-import { useCallersWorld } from './callers-world.js';
-import { bearer } from './testing.js';
+import { useCallersWorld } from './callers-world.test-helper.js';
+import { bearer } from './testing.test-helper.js';
 
 const api = useCallersWorld({
   curator: ['hotline-1', 'curator'],

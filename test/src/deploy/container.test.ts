@@ -16,6 +16,7 @@ import {
   roles,
   specs,
 } from './deploy-files.js';
+import { shippedTestSupport } from './image-test-support.js';
 
 // deploy/container: the one image (Dockerfile) and its entry point. Building the image needs a container engine,
 // which this machine has not; these tests check what can be checked without one (deploy/README.md).
@@ -121,6 +122,12 @@ describe('Dockerfile', () => {
     expect(
       entries.flatMap((entry) => Object.keys(entry)).filter((key) => /heapHungry|exhaustHeap/.test(key)),
     ).toEqual([]);
+  });
+
+  it('ships no compiled test support of any package or service: the Dockerfile deletes every such file', () => {
+    // Named as such (*.test-helper.*, testing/), a ./testing subpath's target, @mod/testing, or importing any of
+    // these; none of it may be in the image (a runtime file importing one would be test support too, and flagged).
+    expect(shippedTestSupport(dockerfileText)).toEqual([]);
   });
 
   it('keeps local state, credentials and build output out of the build context (.dockerignore)', () => {
