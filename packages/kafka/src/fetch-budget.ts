@@ -35,6 +35,12 @@ export interface FetchBudget {
  *   from its start each time, the records before the share skipped by the client).
  * So at most the budget is held, plus one record when a record is larger than what was left (one record always
  * comes in, however large, so that a record past the whole budget still goes through, alone).
+ *
+ * A fetch the stream asked for before the group's latest join is answered empty, whether it waited for room or was
+ * under way: it carries the positions of an earlier assignment, and went out (once room was made, however long
+ * after) from where this member had read a partition taken and given back since, past the records the stream was set
+ * to read again from the group's commit (they were never processed, and their offsets were committed). The stream
+ * asks again from the positions the join gave.
  */
 export function budgetFetches(
   consumer: Consumer,
@@ -50,12 +56,25 @@ export function budgetFetches(
   let closed = false;
   // By broker, in turn. The stream asks a broker again only once it answered, or when it gave up waiting (two
   // minutes): the newer request then replaces the older, whose offsets it no longer goes by.
-  const waiting = new Map<number, { options: FetchArgs; callback: FetchCallback }>();
+  const waiting = new Map<number, { options: FetchArgs; callback: FetchCallback; joins: number }>();
+  /** The group joins heard: each fetch goes by the positions of the assignment of the join before it. */
+  let joins = 0;
+  const nothing = (): FetchResponse => ({ throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] });
+  const onJoin = () => {
+    joins++;
+    const stale = [...waiting.values()];
+    waiting.clear();
+    // After the stream's own handler of the join (it reads the positions again before fetching anew).
+    process.nextTick(() => {
+      for (const { callback } of stale) callback(null, nothing());
+    });
+  };
+  consumer.on('consumer:group:join', onJoin);
   const next = () => {
     if (busy || closed || held > budgetBytes / 2) return;
     const first = waiting.entries().next();
     if (first.done === true) return;
-    const [node, { options, callback }] = first.value;
+    const [node, { options, callback, joins: askedIn }] = first.value;
     waiting.delete(node);
     const room = budgetBytes - held;
     busy = true;
@@ -72,7 +91,8 @@ export function budgetFetches(
     };
     fetch(asked, (error, response) => {
       busy = false;
-      if (error === null && response !== undefined) {
+      if (error === null && response !== undefined && askedIn !== joins) response = nothing();
+      else if (error === null && response !== undefined) {
         held += keepWithin(response, options.topics, room);
         peak = Math.max(peak, held);
         observe(held);
@@ -87,7 +107,7 @@ export function budgetFetches(
     // Closed, the stream pushes nothing more: what a fetch would bring is not fetched (nothing waits for its answer).
     if (closed) return;
     waiting.delete(options.node);
-    waiting.set(options.node, { options, callback });
+    waiting.set(options.node, { options, callback, joins });
     next();
   };
   return {
@@ -105,6 +125,7 @@ export function budgetFetches(
     close() {
       closed = true;
       waiting.clear();
+      consumer.removeListener('consumer:group:join', onJoin);
     },
   };
 }
