@@ -73,15 +73,20 @@ export async function takeTrafficUploadKey(
   return { kind: 'upload', queued: unpackBits(row.queued, row.lines) };
 }
 
-/** Keeps which of the upload's valid lines are queued now, and lets go of the key (`takeTrafficUploadKey`). */
+/**
+ * Keeps which of the upload's valid lines are queued now, and lets go of the key (`takeTrafficUploadKey`), while the
+ * attempt still holds it (`heldUntil`: the `busyUntil` it took the key with). An attempt that outlived its lease, the
+ * key taken since by another, changes nothing: it would let go of the other's hold (a third attempt would then send
+ * and charge again what the other is sending) and write over what the other keeps.
+ */
 export async function keepTrafficUploadQueued(
   db: Queryable,
-  k: TrafficUploadKey & { queued: readonly boolean[] },
+  k: TrafficUploadKey & { queued: readonly boolean[]; heldUntil: Date },
 ): Promise<void> {
   await db.query(
     `/* isp:traffic-upload-keep */ update isp_traffic_uploads set queued = $3, busy_until = null
-     where tenant_id = $1 and idempotency_key = $2 and lines = $4`,
-    [k.tenantId, k.idempotencyKey, packBits(k.queued), k.queued.length],
+     where tenant_id = $1 and idempotency_key = $2 and lines = $4 and busy_until = $5`,
+    [k.tenantId, k.idempotencyKey, packBits(k.queued), k.queued.length, k.heldUntil],
   );
 }
 

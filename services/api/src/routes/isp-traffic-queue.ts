@@ -102,13 +102,14 @@ export function createTrafficQueue(deps: RouteDeps & { trafficLines: TrafficLine
       prunedAtMs = now.getTime();
       await pruneTrafficUploads(deps.db, now);
     }
+    const heldUntil = new Date(now.getTime() + HOLD_MS);
     const taken = await withTransaction(deps.db, (c) =>
       takeTrafficUploadKey(c, {
         ...key,
         bodySha256: createHash('sha256').update(u.body, 'utf8').digest(),
         lines: u.events.length,
         expiresAt: new Date(now.getTime() + TRAFFIC_IDEMPOTENCY_WINDOW_MS),
-        busyUntil: new Date(now.getTime() + HOLD_MS),
+        busyUntil: heldUntil,
         now,
       }),
     );
@@ -130,7 +131,7 @@ export function createTrafficQueue(deps: RouteDeps & { trafficLines: TrafficLine
       };
     } finally {
       // Also when the charge was refused: the key is let go, what earlier attempts queued kept as it was.
-      await keepTrafficUploadQueued(deps.db, { ...key, queued }).catch((err: unknown) => {
+      await keepTrafficUploadQueued(deps.db, { ...key, queued, heldUntil }).catch((err: unknown) => {
         log.error({ err }, 'could not keep what a traffic upload with an Idempotency-Key queued');
       });
     }
