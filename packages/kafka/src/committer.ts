@@ -37,8 +37,13 @@ interface CommitOffset {
 export interface Committer {
   /** Whether this member owns the partition now. */
   owns(topic: string, partition: number): boolean;
-  /** Tracks a record as it is handed out. */
-  track(raw: Message<Buffer, Buffer, Buffer, Buffer>): Ticket;
+  /** The ownership of the partition now (-1 when not owned), to stamp a record with as it is read. */
+  ownership(topic: string, partition: number): number;
+  /**
+   * Tracks a record as it is handed out, read in `ownership` (`Committer.ownership` when it was read): one read in an
+   * earlier ownership of its partition (taken and given back since) is not current, and not tracked.
+   */
+  track(raw: Message<Buffer, Buffer, Buffer, Buffer>, ownership: number): Ticket;
   /** Whether the ticket's partition is still owned as it was when its record was tracked. */
   current(ticket: Ticket): boolean;
   /** The ticket's step finished. */
@@ -142,11 +147,11 @@ export function createCommitter(
 
   return {
     owns: (topic, partition) => owned.has(keyOf(topic, partition)),
-    track(raw) {
+    ownership: (topic, partition) => owned.get(keyOf(topic, partition))?.ownership ?? -1,
+    track(raw, ownership) {
       const key = keyOf(raw.topic, raw.partition);
       const entry = { offset: raw.offset, leaderEpoch: raw.leaderEpoch, done: false };
-      const ownership = owned.get(key)?.ownership ?? -1;
-      if (ownership === -1) return { key, entry, ownership };
+      if (ownership === -1 || owned.get(key)?.ownership !== ownership) return { key, entry, ownership: -1 };
       let p = partitions.get(key);
       if (p === undefined || raw.offset <= p.max) {
         p = { topic: raw.topic, partition: raw.partition, pending: [], max: -1n };

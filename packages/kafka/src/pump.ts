@@ -114,7 +114,8 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
       o.log.info({ revoked, added }, 'partitions revoked: their commits and summaries dropped');
     signal();
   });
-  const queue = createFairQueue<RawMessage>();
+  /** Records read, each with the ownership of its partition it was read in (`Committer.ownership`). */
+  const queue = createFairQueue<{ raw: RawMessage; ownership: number }>();
   const inFlight = new Set<Promise<void>>();
   /** Records done whose commit waits for their summary dead letter. */
   const waiting = new Set<Promise<void>>();
@@ -148,11 +149,12 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
   const bounded = Number.isFinite(maxInFlightBytes);
   const held = createHeldBytes(maxInFlightBytes, signal);
   o.onHeld?.(held);
-  const start = (raw: RawMessage, bytes: number) => {
+  const start = ({ raw, ownership }: { raw: RawMessage; ownership: number }, bytes: number) => {
     // Tracked as it starts: each partition's records start in their order, so commits stay in order.
-    const ticket = commits.track(raw);
+    const ticket = commits.track(raw, ownership);
     o.budget?.take(bytes);
-    // A record of a partition taken from this member (read before the rebalance) is its new owner's: skipped.
+    // A record of a partition taken from this member (read before the rebalance) is its new owner's: skipped, and so
+    // is one read before its partition was taken and given back (read again from the group's commit).
     if (!commits.current(ticket)) return;
     const m = consumedOf(raw);
     if (bounded && m.value !== null) m.value = Buffer.from(m.value);
@@ -186,7 +188,12 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
       if (r === 'failed' || r?.done === true) break;
       if (r !== undefined) {
         o.observeAge(messageAgeSeconds(Number(r.value.timestamp)));
-        queue.push(`${r.value.topic}\u0000${r.value.partition}`, r.value, recordBytes(r.value));
+        const ownership = commits.ownership(r.value.topic, r.value.partition);
+        queue.push(
+          `${r.value.topic}\u0000${r.value.partition}`,
+          { raw: r.value, ownership },
+          recordBytes(r.value),
+        );
       }
       // A record starts when a step is free and its bytes fit those the steps hold (one always does when none do).
       // Nor while `maxWaiting` records wait for their summary dead letter (`DeadLetterBound`).
