@@ -258,6 +258,17 @@ export const TakedownRequest = ClosedObject({
 export type TakedownRequest = Static<typeof TakedownRequest>;
 
 /**
+ * Why an order was escalated to its authority, as a code (the texts people read, Vietnamese and English, are
+ * `@mod/orders`'s `EscalationReasons`): its deadline passed with the action still owed, or the target answered
+ * "actioned" and verification could not reach the content past the deadline (and its grace).
+ */
+export const EscalationReasonCode = Type.Union([
+  Type.Literal('deadline-missed'),
+  Type.Literal('verification-inconclusive'),
+]);
+export type EscalationReasonCode = Static<typeof EscalationReasonCode>;
+
+/**
  * `mod.order-events.v1`: every change of an order's status or clock (delivered, acknowledged, actioned,
  * disputed, verified, reopened, withdrawn, confirmed, paused, resumed, deadline-extended, renoticed,
  * escalated). Key: order id, so one order's events stay in order. Escalations name the authority to act.
@@ -275,6 +286,8 @@ export const OrderEvent = ClosedObject({
   note: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
   /** For escalations: the authority the order is escalated to. */
   escalateTo: Type.Optional(Type.String({ maxLength: 200 })),
+  /** For escalations: why, as a code (`note` says it in English). */
+  escalationReason: Type.Optional(EscalationReasonCode),
 });
 export type OrderEvent = Static<typeof OrderEvent>;
 

@@ -16,6 +16,7 @@ export {
   Classified,
   BlockingRequest,
   TakedownRequest,
+  EscalationReasonCode,
   OrderEvent,
   ContractError,
   Codecs,

@@ -1,4 +1,5 @@
 import {
+  escalationReasonOf,
   isOverdue,
   type Order,
   type OrderClockState,
@@ -186,7 +187,14 @@ export const toOrder = (row: OrderRow, now: Date = new Date(), scope: OrderScope
     submissionId: r.submission_id,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
-    history: (r.history ?? []).map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
+    history: (r.history ?? []).map((h) => {
+      const escalationReason = escalationReasonOf(h);
+      return {
+        ...h,
+        at: new Date(h.at).toISOString(),
+        ...(escalationReason === null ? {} : { escalationReason }),
+      };
+    }),
     folded: r.folded_into !== null,
     foldedInto: scope.all ? r.folded_into : null,
   };

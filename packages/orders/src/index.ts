@@ -22,7 +22,13 @@ export {
   type OrderCommandType,
   type OrderCommandResult,
 } from './order-machine.js';
-export { EscalationReasons, escalationReasonText, type EscalationReason } from './escalation-reasons.js';
+export {
+  EscalationReasons,
+  escalationNote,
+  escalationReasonOf,
+  escalationReasonText,
+  type EscalationReason,
+} from './escalation-reasons.js';
 export {
   FOLD_ACTOR,
   FOLDED_REQUEST_REFUSAL,

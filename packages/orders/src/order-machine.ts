@@ -14,7 +14,7 @@
  * deadline escalates once (to the issuing authority); extending the deadline clears the escalation.
  */
 
-import { EscalationReasons } from './escalation-reasons.js';
+import { escalationNote } from './escalation-reasons.js';
 
 export const OrderStatuses = [
   'issued',
@@ -227,14 +227,11 @@ export function applyOrderCommand(s: OrderClockState, c: OrderCommand, now: Date
         const dueAt = unverifiedEscalationAt(s, c.unverified.graceMs);
         if (dueAt === null || now < dueAt) return reject('no escalation due');
         next.escalatedAt = now;
-        return ok(
-          'escalated',
-          `${EscalationReasons['verification-inconclusive'].en} past ${dueAt.toISOString()}`,
-        );
+        return ok('escalated', escalationNote('verification-inconclusive', dueAt));
       }
       if (s.escalatedAt !== null || !isOverdue(s, now)) return reject('no escalation due');
       next.escalatedAt = now;
-      return ok('escalated', `deadline ${s.deadlineAt.toISOString()} missed`);
+      return ok('escalated', escalationNote('deadline-missed', s.deadlineAt));
   }
 }
 

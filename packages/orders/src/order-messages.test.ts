@@ -119,8 +119,10 @@ describe('what an order sends', () => {
       note: 'n'.repeat(3000),
       now: new Date('2026-03-02T01:00:00Z'),
       escalateTo: 'e'.repeat(300),
+      escalationReason: 'verification-inconclusive',
     });
     expect(Codecs.orderEvent.parse(event)).toEqual(event);
+    expect(event.escalationReason).toBe('verification-inconclusive');
     expect(event).toMatchObject({ status: 'acknowledged', at: '2026-03-02T01:00:00.000Z' });
     expect([event.actor.length, event.note?.length, event.escalateTo?.length]).toEqual([200, 2000, 200]);
     const plain = orderEventFor({
@@ -133,6 +135,7 @@ describe('what an order sends', () => {
     });
     expect(plain.note).toBeNull();
     expect('escalateTo' in plain).toBe(false);
+    expect('escalationReason' in plain).toBe(false);
   });
 
   it('tells a webhook the event and the order as it stands, without its evidence', () => {

@@ -1,6 +1,7 @@
 import type { BlockingRequest, Hit, OrderEvent, TakedownRequest } from '@mod/contracts';
 import { cutText } from '@mod/contracts/text-rules';
 import type { Order } from './order.js';
+import type { EscalationReason } from './escalation-reasons.js';
 
 /**
  * What an order sends, built from the order as it stands: the request a new order sends its target, the event
@@ -75,6 +76,8 @@ export interface OrderChange {
   now: Date;
   /** For an escalation: the authority it goes to. */
   escalateTo?: string;
+  /** For an escalation: why, as a code (`EscalationReasons` has its texts). */
+  escalationReason?: EscalationReason;
 }
 
 /**
@@ -94,6 +97,7 @@ export function orderEventFor(a: OrderChange & { eventId: string }): OrderEvent 
     deadlineAt: a.order.deadlineAt,
     note: a.note === null ? null : cutText(a.note, 2000),
     ...(a.escalateTo === undefined ? {} : { escalateTo: cutText(a.escalateTo, 200) }),
+    ...(a.escalationReason === undefined ? {} : { escalationReason: a.escalationReason }),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { OrderStatus } from './order-machine.js';
+import type { EscalationReason } from './escalation-reasons.js';
 
 /** A takedown order goes to the platform hosting the content; a blocking request to an ISP. */
 export type OrderKind = 'takedown' | 'blocking';
@@ -44,8 +45,17 @@ export interface Order {
   submissionId: string | null;
   createdAt: string;
   updatedAt: string;
-  /** Its issuer's own events only (a folded request's history never shows the shared order's). */
-  history: { status: string; at: string; actor: string; note: string | null }[];
+  /**
+   * Its issuer's own events only (a folded request's history never shows the shared order's). An escalation says
+   * why as a code too (`escalationReasonOf` its note), which readers show in their language; `note` is English.
+   */
+  history: {
+    status: string;
+    at: string;
+    actor: string;
+    note: string | null;
+    escalationReason?: EscalationReason;
+  }[];
   /**
    * A request folded into an open order for the same kind, subject and target (`issueOrderRequest`): status,
    * deadline and clock are that order's; everything else (id, issuer, legal basis, evidence, history) is the

@@ -124,12 +124,14 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       const r = await commandOrder(c, { id, scope: { all: true }, command, now, actor: 'actioner' });
       if (!r.ok) return null;
       const n = notify(r.order);
+      const last = r.order.history.at(-1);
       await enqueueOrderChange(c, {
         topics: o.topics,
         order: r.order,
         event: r.event,
         actor: 'actioner',
-        note: r.order.history.at(-1)?.note ?? null,
+        note: last?.note ?? null,
+        ...(last?.escalationReason === undefined ? {} : { escalationReason: last.escalationReason }),
         now,
         notify: n.tenants,
         notifyFolded: n.folded === true,
@@ -159,7 +161,7 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
         reason: unverified
           ? inconclusiveEscalationReason(order, order.issuerTenantId ?? o.confirmingAuthority)
           : `deadline ${order.deadlineAt} missed; escalated to ${order.issuerTenantId ?? o.confirmingAuthority}`,
-        ...(unverified ? { evidence: { escalation: 'verification-inconclusive' } } : {}),
+        evidence: { escalation: unverified ? 'verification-inconclusive' : 'deadline-missed' },
       }),
       // Every authority answerable for the order hears of it, as of the target's responses: an automatic
       // order has no issuer, and the authority that confirmed it is the one whose deadline was missed.

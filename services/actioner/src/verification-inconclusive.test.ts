@@ -69,7 +69,7 @@ const escalations = async (id: string) =>
 /** The escalations of order `id` announced on its order-events topic (through the outbox). */
 const escalationEvents = async (id: string) =>
   (
-    await db.pool.query<{ payload: { note: string | null; escalateTo?: string } }>(
+    await db.pool.query<{ payload: { note: string | null; escalateTo?: string; escalationReason?: string } }>(
       `select payload from outbox where payload->>'orderId' = $1 and payload->>'event' = 'escalated' order by id`,
       [id],
     )
@@ -110,9 +110,11 @@ describe('a takedown answered actioned whose host our verifier cannot reach', ()
       expect(after?.clock.escalatedAt).not.toBeNull();
       expect(await escalations(order.id)).toHaveLength(1);
       expect((await escalations(order.id))[0]?.note).toMatch(/^verification inconclusive/);
+      // The reason as a code on the history and the order event, for readers' own language (the note is English).
+      expect((await escalations(order.id))[0]?.escalationReason).toBe('verification-inconclusive');
       const events = await escalationEvents(order.id);
-      expect(events.map((e) => [e.escalateTo, e.note?.split(' past ')[0]])).toEqual([
-        ['test authority', 'verification inconclusive'],
+      expect(events.map((e) => [e.escalateTo, e.note?.split(' past ')[0], e.escalationReason])).toEqual([
+        ['test authority', 'verification inconclusive', 'verification-inconclusive'],
       ]);
     }
     const counted = await inconclusive();
@@ -144,6 +146,20 @@ describe('a takedown answered actioned whose host our verifier cannot reach', ()
     expect(notes).toEqual([
       expect.stringMatching(/^deadline/),
       expect.stringMatching(/^verification inconclusive/),
+    ]);
+    expect((await escalationEvents(order.id)).map((e) => e.escalationReason)).toEqual([
+      'deadline-missed',
+      'verification-inconclusive',
+    ]);
+    // The audit records say it as well (evidence.escalation).
+    const { rows } = await db.pool.query<{ document: string }>(
+      `select e.document from audit_records r join audit_evidence e on e.seq = r.seq and e.name = 'escalation'
+       where r.record::jsonb->>'action' = 'order.escalated' and r.record::jsonb->'subject'->>'id' = $1 order by r.seq`,
+      [order.id],
+    );
+    expect(rows.map((r) => JSON.parse(r.document) as unknown)).toEqual([
+      'deadline-missed',
+      'verification-inconclusive',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { EscalationReasonCode } from '@mod/contracts';
 import { Nullable, Uuid } from './common.js';
 import { BlockApplicationBody } from './order-application.js';
 
@@ -48,10 +49,19 @@ export const OrderBody = Type.Object(
     submissionId: Nullable(Type.String()),
     createdAt: Time,
     updatedAt: Time,
-    /** The order's own events (a folded request's never include the shared order's). */
+    /**
+     * The order's own events (a folded request's never include the shared order's). An escalation says why as a
+     * code too (`deadline-missed`, `verification-inconclusive`), for a reader's own language; `note` is English.
+     */
     history: Type.Array(
       Type.Object(
-        { status: Type.String(), at: Time, actor: Type.String(), note: Nullable(Type.String()) },
+        {
+          status: Type.String(),
+          at: Time,
+          actor: Type.String(),
+          note: Nullable(Type.String()),
+          escalationReason: Type.Optional(EscalationReasonCode),
+        },
         { additionalProperties: false },
       ),
     ),

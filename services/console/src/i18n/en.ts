@@ -141,6 +141,9 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'order.at': 'When',
   'order.actor': 'By',
   'order.note': 'Note',
+  'order.escalation.deadline-missed': 'Deadline missed: the target has not acted on the order',
+  'order.escalation.verification-inconclusive':
+    'Verification inconclusive: the target says it acted, but the address could not be reached to check',
   'order.evidence': 'Evidence',
   'issue.title': 'Issue an order',
   'issue.basis': '{citation} (deadline {duration})',

@@ -1,3 +1,4 @@
+import { EscalationReasons } from '@mod/orders';
 import { viCaseFindings } from './vi-case-findings.js';
 import { viBlockApplication } from './vi-block-application.js';
 import { viCaseReasons } from './vi-case-reasons.js';
@@ -143,6 +144,9 @@ export const vi = {
   'order.at': 'Thời điểm',
   'order.actor': 'Người thực hiện',
   'order.note': 'Ghi chú',
+  // Why an order was escalated, by its code (`escalationReason` of a history event): @mod/orders' own words.
+  'order.escalation.deadline-missed': EscalationReasons['deadline-missed'].vi,
+  'order.escalation.verification-inconclusive': EscalationReasons['verification-inconclusive'].vi,
   'order.evidence': 'Bằng chứng',
   'issue.title': 'Ban hành lệnh',
   'issue.basis': '{citation} (thời hạn {duration})',

@@ -8,7 +8,7 @@ import { LoadStatus, Page, useAction, useLoad, useNow } from '../ui/kit.js';
 import { Facts, TitledTable } from '../ui/records.js';
 import { Countdown, statusLabel } from './desk.js';
 import { BlockApplication } from './order-application.js';
-import { CLOSED_STATUSES, deadlineState } from './orders-model.js';
+import { CLOSED_STATUSES, deadlineState, historyNote } from './orders-model.js';
 
 type Command = 'confirm' | 'extend' | 'pause' | 'resume' | 'withdraw';
 
@@ -152,7 +152,7 @@ export function OrderPage(props: { id: string }) {
                 <td>{i18n.dateTime(h.at)}</td>
                 <td>{statusLabel(i18n, h.status)}</td>
                 <td>{h.actor}</td>
-                <td>{h.note ?? ''}</td>
+                <td>{historyNote(i18n, h)}</td>
               </tr>
             ))}
           </TitledTable>

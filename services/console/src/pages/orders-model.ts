@@ -1,6 +1,7 @@
 import { defuseFormulaCell } from '@mod/contracts/spreadsheet-cells';
 import { AwaitingTargetStatuses, ClosedOrderStatuses } from '@mod/orders';
 import type { Order } from '../api/types.js';
+import type { I18n } from '../i18n/locale.js';
 
 /**
  * The order lifecycle's statuses, those after which nothing more happens, and those in which the target still
@@ -56,4 +57,14 @@ export function toCsv(rows: readonly (readonly (string | number | null)[])[]): s
     return `"${safe.replaceAll('"', '""')}"`;
   };
   return rows.map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+}
+
+/**
+ * The note of an order's history event as the reader reads it: an escalation's reason, from its code, in the
+ * reader's language (the console's catalogue); any other event's note, or an escalation's the API gives no code
+ * for, as stored.
+ */
+export function historyNote(i18n: Pick<I18n, 't'>, event: Order['history'][number]): string {
+  if (event.escalationReason !== undefined) return i18n.t(`order.escalation.${event.escalationReason}`);
+  return event.note ?? '';
 }
