@@ -90,6 +90,23 @@ export async function keepTrafficUploadQueued(
   );
 }
 
+/**
+ * Keeps which of the upload's valid lines are queued so far and holds the key on until `until`, while the attempt
+ * still holds it (`heldUntil`): an attempt that makes progress is not taken for one that died. False when it no
+ * longer holds it (its hold lapsed and another attempt took the key).
+ */
+export async function renewTrafficUploadKey(
+  db: Queryable,
+  k: TrafficUploadKey & { queued: readonly boolean[]; heldUntil: Date; until: Date },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `/* isp:traffic-upload-renew */ update isp_traffic_uploads set queued = $3, busy_until = $6
+     where tenant_id = $1 and idempotency_key = $2 and lines = $4 and busy_until = $5`,
+    [k.tenantId, k.idempotencyKey, packBits(k.queued), k.queued.length, k.heldUntil, k.until],
+  );
+  return rowCount === 1;
+}
+
 /** Forgets the uploads whose key's window ended at `now`; rows a retry holds are skipped (the next pass has them). */
 export async function pruneTrafficUploads(db: Queryable, now: Date): Promise<number> {
   const { rowCount } = await db.query(

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { withTransaction } from '@mod/db';
-import { keepTrafficUploadQueued, pruneTrafficUploads, takeTrafficUploadKey } from '@mod/db/feeds';
+import {
+  keepTrafficUploadQueued,
+  pruneTrafficUploads,
+  renewTrafficUploadKey,
+  takeTrafficUploadKey,
+} from '@mod/db/feeds';
 import { ProduceError } from '@mod/kafka';
 import { ApiError, ApiErrorCodes, unavailable } from '../errors.js';
 import type { RouteDeps } from './common.js';
@@ -13,8 +18,8 @@ const BATCH_SIZE = 500;
 export const TRAFFIC_IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 
 /**
- * How long an attempt holds its upload's key while its lines go to the broker: longer than an upload takes, and
- * what a retry waits for when an instance died holding it.
+ * How long an attempt holds its upload's key while its lines go to the broker, renewed after every send (far longer
+ * than one takes): what a retry waits for when an instance died holding it.
  */
 const HOLD_MS = 5 * 60_000;
 
@@ -36,17 +41,20 @@ export interface Queued {
  * Sends the events a batch at a time, in order, stopping after the first batch the broker does not take whole:
  * one flag per event, set for those the broker acknowledged (the producer's `ProduceError` says which of a
  * refused batch it took; it sends again what it did not, in halves when the records are refused, never twice
- * what it took), and the failure if there was one.
+ * what it took), and the failure if there was one. Before each send but the first, `progress` is told what is
+ * queued so far; should it throw, nothing more is sent and that is the failure.
  */
 async function queueEvents(
   producer: RouteDeps['producer'],
   topic: string,
   events: readonly Outgoing[],
+  progress: (queued: readonly boolean[]) => Promise<void>,
 ): Promise<{ queued: boolean[]; failure?: unknown }> {
   const queued = events.map(() => false);
   for (let from = 0; from < events.length; from += BATCH_SIZE) {
     const batch = events.slice(from, from + BATCH_SIZE);
     try {
+      if (from > 0) await progress(queued);
       await producer.send({ topic, messages: batch });
       batch.forEach((_, i) => (queued[from + i] = true));
     } catch (failure) {
@@ -63,9 +71,10 @@ async function chargeAndQueue(
   o: { deps: RouteDeps & { trafficLines: TrafficLineQuota }; topic: string; tenantId: string },
   events: readonly Outgoing[],
   log: { error: (o: object, m: string) => void },
+  progress: (queued: readonly boolean[]) => Promise<void> = () => Promise.resolve(),
 ): Promise<{ queued: boolean[]; failure?: unknown }> {
   await o.deps.trafficLines.charge(o.tenantId, events.length);
-  const sent = await queueEvents(o.deps.producer, o.topic, events);
+  const sent = await queueEvents(o.deps.producer, o.topic, events, progress);
   if (sent.failure !== undefined) {
     const unqueued = sent.queued.filter((q) => !q).length;
     log.error({ err: sent.failure, queued: events.length - unqueued }, 'could not publish traffic samples');
@@ -102,7 +111,7 @@ export function createTrafficQueue(deps: RouteDeps & { trafficLines: TrafficLine
       prunedAtMs = now.getTime();
       await pruneTrafficUploads(deps.db, now);
     }
-    const heldUntil = new Date(now.getTime() + HOLD_MS);
+    let heldUntil = new Date(now.getTime() + HOLD_MS);
     const taken = await withTransaction(deps.db, (c) =>
       takeTrafficUploadKey(c, {
         ...key,
@@ -116,12 +125,25 @@ export function createTrafficQueue(deps: RouteDeps & { trafficLines: TrafficLine
     if (taken.kind === 'conflict') throw idempotencyConflict(language);
     if (taken.kind === 'busy') throw unavailable(TEXTS.busy[language], 5);
     const queued = [...taken.queued];
+    const pending = queued.flatMap((q, i) => (q ? [] : [i]));
+    /**
+     * Between sends: keeps what is queued so far and holds the key on, so that a retry does not take it from an
+     * attempt still sending (and send and charge its lines again); a send is not made once another attempt took it.
+     */
+    const progress = async (sentSoFar: readonly boolean[]) => {
+      const sofar = [...queued];
+      pending.forEach((line, j) => (sofar[line] = sentSoFar[j] === true));
+      const until = new Date(deps.now().getTime() + HOLD_MS);
+      if (!(await renewTrafficUploadKey(deps.db, { ...key, queued: sofar, heldUntil, until })))
+        throw unavailable(TEXTS.busy[language], 5);
+      heldUntil = until;
+    };
     try {
-      const pending = queued.flatMap((q, i) => (q ? [] : [i]));
       const sent = await chargeAndQueue(
         o,
         pending.map((i) => u.events[i]!),
         log,
+        progress,
       );
       pending.forEach((line, j) => (queued[line] = sent.queued[j] === true));
       return {
