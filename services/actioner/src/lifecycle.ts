@@ -207,15 +207,15 @@ export function createOrderLifecycle(o: LifecycleOptions): OrderLifecycle {
       const result = await verifier.verify({ orderId: t.id, url: t.verifyUrl, contentSha256 });
       o.metrics.verifications.inc({ outcome: result.outcome });
       if (result.outcome === 'unknown') {
-        // Tried again later (not first at the next pass); unverifiable past the deadline (and grace), escalated like a
-        // missed deadline, once per "actioned" answer, and still checked (a conclusive check closes or reopens it).
+        // Tried again later; unverifiable past the deadline (and grace), escalated like a missed deadline, once per
+        // "actioned" answer, before the check is put off (one that fails is tried at the next pass), and still checked.
         const next = afterInconclusive(order, o.clock.now(), t.verifyAttempts + 1, inconclusive);
+        const escalated = next.outcome === 'escalate' && (await escalate(t.id, true)) !== null;
         await postponeVerification(o.db, t.id, next.retryAt);
         o.logger.info(
           { orderId: t.id, detail: result.detail, retryAt: next.retryAt.toISOString() },
           'verification inconclusive; will retry',
         );
-        const escalated = next.outcome === 'escalate' && (await escalate(t.id, true)) !== null;
         o.metrics.inconclusiveVerifications.inc({
           outcome: escalated ? 'escalated' : next.outcome === 'escalate' ? 'escalated_before' : next.outcome,
         });
