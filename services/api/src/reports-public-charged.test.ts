@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { formShown, reportsFiled, formTokenOf, postForm, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
+import {
+  formShown,
+  reportsFiled,
+  formTokenOf,
+  postForm,
+  TEST_REPORT_SETTINGS,
+} from './reports-testing.test-helper.js';
 import { useCallersWorld } from './callers-world.test-helper.js';
 
 /*

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { BACKGROUND_HEADER } from './session-auth.js';
-import { TEST_PEOPLE_SETTINGS, seedPerson, seedSession, sessionHeaders } from './people-testing.test-helper.js';
+import {
+  TEST_PEOPLE_SETTINGS,
+  seedPerson,
+  seedSession,
+  sessionHeaders,
+} from './people-testing.test-helper.js';
 import { useCallersWorld } from './callers-world.test-helper.js';
 
 /*
