@@ -162,4 +162,30 @@ describe('a takedown answered actioned whose host our verifier cannot reach', ()
       'verification-inconclusive',
     ]);
   });
+
+  it('whose escalation failed is escalated at the next pass, not after the wait of a check', async () => {
+    // The next escalation announced fails (the database, for a moment): a sequence, whose count survives the rollback.
+    await db.pool.query(`create sequence escalation_failures;
+      create function fail_next_escalation() returns trigger language plpgsql as $$
+      begin
+        if new.payload->>'event' = 'escalated' and nextval('escalation_failures') = 1 then
+          raise exception 'injected failure of an escalation';
+        end if;
+        return new;
+      end $$;
+      create trigger fail_next_escalation before insert on outbox
+        for each row execute function fail_next_escalation();`);
+    answers.set('/refused.jpg', 'unavailable');
+    const order = await takedown('/refused.jpg');
+    await answered(order.id);
+    const pass = lifecycle();
+    await pass.tick();
+    clock.advance(26 * HOUR);
+    await expect(pass.tick()).rejects.toThrow(/injected failure/);
+    expect(await escalations(order.id)).toEqual([]);
+    // A minute later (before: its next check was put off 10 to 20 minutes, up to a day once the waits had grown).
+    clock.advance(60_000);
+    await pass.tick();
+    expect(await escalations(order.id)).toHaveLength(1);
+  });
 });
