@@ -78,7 +78,7 @@ export async function enqueueOrderChange(
       tenantId,
       orderId: a.order.id,
       event: a.event,
-      payload: webhookPayload(a.event, a.order, a.note, a.now),
+      payload: webhookPayload(a.event, a.order, a.note, a.now, a.escalationReason),
       now: a.now,
     });
   }

@@ -1,4 +1,4 @@
-import { answerableAuthorities, webhookPayload, type Order } from '@mod/orders';
+import { answerableAuthorities, webhookPayload, type Order, type OrderChange } from '@mod/orders';
 import { enqueueWebhook } from './order-webhooks.js';
 import { ORDER_SELECT, toOrder, type OrderRow } from './order-rows.js';
 import type { Queryable } from './pool.js';
@@ -28,7 +28,7 @@ export async function liveFoldedRequests(db: Queryable, sharedId: string, now: D
  */
 export async function enqueueFoldedNotices(
   db: Queryable,
-  a: { order: Order; event: string; note: string | null; now: Date },
+  a: Pick<OrderChange, 'order' | 'event' | 'note' | 'now' | 'escalationReason'>,
 ): Promise<number> {
   if (a.order.folded) return 0;
   let queued = 0;
@@ -38,7 +38,7 @@ export async function enqueueFoldedNotices(
         tenantId,
         orderId: request.id,
         event: a.event,
-        payload: webhookPayload(a.event, request, a.note, a.now),
+        payload: webhookPayload(a.event, request, a.note, a.now, a.escalationReason),
         now: a.now,
       });
       if (id !== null) queued++;

@@ -156,5 +156,9 @@ describe('what an order sends', () => {
         pausedAt: null,
       },
     });
+    const at = new Date('2026-03-02T01:00:00Z');
+    expect(webhookPayload('escalated', order(), 'x', at, 'deadline-missed').escalationReason).toBe(
+      'deadline-missed',
+    );
   });
 });

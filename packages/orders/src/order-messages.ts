@@ -101,12 +101,22 @@ export function orderEventFor(a: OrderChange & { eventId: string }): OrderEvent 
   };
 }
 
-/** What a target's webhook receives: the event and the order as it stands (no media, no evidence bytes). */
-export function webhookPayload(event: string, order: Order, note: string | null, at: Date) {
+/**
+ * What a target's webhook receives: the event and the order as it stands (no media, no evidence bytes); an
+ * escalation's notice says why as a code, `escalationReason` (`note` says it in English).
+ */
+export function webhookPayload(
+  event: string,
+  order: Order,
+  note: string | null,
+  at: Date,
+  escalationReason?: EscalationReason,
+) {
   return {
     event: `order.${event}`,
     at: at.toISOString(),
     note,
+    ...(escalationReason === undefined ? {} : { escalationReason }),
     order: {
       id: order.id,
       kind: order.kind,

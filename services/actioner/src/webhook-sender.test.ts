@@ -303,6 +303,15 @@ describe('a missed deadline', () => {
     expect(await told(automatic, confirmer)).toEqual(['escalated']);
     expect(await told(byHand, confirmer)).toEqual([]);
     expect(await told(automatic, issuer)).toEqual([]);
+    // The notice says why as a code, as the order event and the history do.
+    const { rows } = await db.pool.query<{ payload: { event: string; escalationReason?: string } }>(
+      'select payload from webhook_deliveries where order_id = any($1)',
+      [[byHand, automatic]],
+    );
+    expect(rows.map((r) => [r.payload.event, r.payload.escalationReason])).toEqual([
+      ['order.escalated', 'deadline-missed'],
+      ['order.escalated', 'deadline-missed'],
+    ]);
   });
 });
 
