@@ -109,7 +109,10 @@ export function createTrafficQueue(deps: RouteDeps & { trafficLines: TrafficLine
     const now = deps.now();
     if (now.getTime() - prunedAtMs >= PRUNE_EVERY_MS) {
       prunedAtMs = now.getTime();
-      await pruneTrafficUploads(deps.db, now);
+      // Housekeeping, not this upload's: a failure (the next pass, a minute on, tries again) must not fail it.
+      await pruneTrafficUploads(deps.db, now).catch((err: unknown) => {
+        log.error({ err }, 'could not delete the traffic upload keys whose window ended');
+      });
     }
     let heldUntil = new Date(now.getTime() + HOLD_MS);
     const taken = await withTransaction(deps.db, (c) =>
