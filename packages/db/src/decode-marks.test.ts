@@ -124,4 +124,34 @@ describe('decode marks', () => {
     );
     expect(marks.rowCount).toBe(0);
   });
+
+  it('commits a batch without waiting for its WAL flush, in that transaction only', async () => {
+    await db.pool.query(`create table commit_modes (mode text)`);
+    await db.pool.query(`create function record_commit_mode() returns trigger language plpgsql as $$
+      begin insert into commit_modes values (current_setting('synchronous_commit')); return null; end $$`);
+    await db.pool.query(`create trigger record_commit_mode after insert on decode_marks
+      for each statement execute function record_commit_mode()`);
+    const client = await db.pool.connect();
+    try {
+      const before = (
+        await client.query<{ mode: string }>(`select current_setting('synchronous_commit') as mode`)
+      ).rows[0]?.mode;
+      const marks = createDecodeMarks({ db: client, stage: 'hash', owner: 'scanner-h' });
+      await marks.start();
+      started.push(marks);
+      expect(await marks.begin(sha('async'))).toBe(0);
+      const modes = await db.pool.query<{ mode: string }>(`select mode from commit_modes`);
+      expect(modes.rows.map((r) => r.mode)).toEqual(['off']);
+      // The connection (a pool's, shared with other statements) keeps its own setting.
+      const after = (
+        await client.query<{ mode: string }>(`select current_setting('synchronous_commit') as mode`)
+      ).rows[0]?.mode;
+      expect(after).toBe(before);
+      expect(after).not.toBe('off');
+      await marks.stop();
+    } finally {
+      client.release();
+      await db.pool.query(`drop trigger record_commit_mode on decode_marks`);
+    }
+  });
 });

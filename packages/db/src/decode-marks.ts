@@ -27,6 +27,13 @@ export interface DecodeMarksOptions {
   ttlMs?: number;
   /** Told when a batch of ends could not be written (they go with the next batch). */
   onError?: (err: Error) => void;
+  /**
+   * Whether a batch's commit waits for its WAL to reach the disk (`synchronous_commit` as the session has it). By
+   * default it does not (`off` for that transaction only): a mark matters only when the Node process ends, and an
+   * asynchronous commit is visible to every session at once and lost only if PostgreSQL itself crashes. True is the
+   * baseline of `bench:decode-marks`.
+   */
+  durableCommit?: boolean;
 }
 
 /**
@@ -67,6 +74,8 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
   const owner = o.owner ?? processId;
   const leaseMs = o.leaseMs ?? DECODE_LEASE_MS;
   const ttlMs = o.ttlMs ?? DECODE_MARK_TTL_MS;
+  // Null: the session's own setting.
+  const commitMode = o.durableCommit === true ? null : 'off';
   /** Decodes of each content under way in this process: its mark goes when the last ends. */
   const refs = new Map<string, number>();
   let begins = new Map<string, Waiter[]>();
@@ -98,7 +107,11 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
       select $1, sha256, $2, $3 from counted where alone or crashes = 0
       on conflict do nothing
     )
-    select sha256, crashes from counted where crashes > 0`;
+    -- The commit mode, for this transaction only (\`durableCommit\`): the row that sets it is always read.
+    select c.sha256, c.crashes
+      from (select set_config('synchronous_commit', coalesce($10::text, current_setting('synchronous_commit')),
+                              true)) commit_mode
+      left join counted c on c.crashes > 0`;
 
   function schedule(): void {
     if (scheduled || flushing !== undefined) return;
@@ -123,7 +136,7 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
     const kept = [...b.keys()].filter((k) => e.delete(k));
     if (b.size === 0 && e.size === 0 && f.size === 0) return true;
     try {
-      const r = await o.db.query<{ sha256: string; crashes: number }>(flushSql, [
+      const r = await o.db.query<{ sha256: string | null; crashes: number }>(flushSql, [
         o.stage,
         processId,
         owner,
@@ -133,8 +146,11 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
         [...f],
         [...b.keys()],
         [...b.values()].map((waiters) => waiters.some((w) => w.alone)),
+        commitMode,
       ]);
-      const crashes = new Map(r.rows.map((row) => [row.sha256, row.crashes]));
+      // One row with no content when nothing crashed (the row that set the commit mode).
+      const crashes = new Map<string, number>();
+      for (const row of r.rows) if (row.sha256 !== null) crashes.set(row.sha256, row.crashes);
       for (const [k, waiters] of b)
         for (const w of waiters) {
           const n = crashes.get(k) ?? 0;
