@@ -12,6 +12,7 @@ import { createMessageProcessor } from './processing.js';
 import type { Producer } from './producer.js';
 import { pumpRecords, READ_AHEAD_BYTES, readAheadPlan } from './pump.js';
 import type { Step } from './step.js';
+import { partitionCounts, PARTITIONS_CHECK_MS, subscriptionChanged } from './subscription-change.js';
 
 export interface ConsumerRunnerOptions {
   kafka: Kafka;
@@ -20,7 +21,8 @@ export interface ConsumerRunnerOptions {
   topics: readonly string[];
   /**
    * Topics that appear while running (partners' own topics): listed every `intervalMs`; when the set changes, the
-   * runner finishes what it has in flight, commits, and subscribes again with the new set.
+   * runner finishes what it has in flight, commits, and subscribes again with the new set. As often (every
+   * `PARTITIONS_CHECK_MS` without it), partitions added to a topic make it subscribe again (`partitionCounts`).
    */
   discover?: { list: () => Promise<string[]>; intervalMs: number };
   /** Name of the step in metrics and logs (small fixed set: scan, action, ...). */
@@ -127,6 +129,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   /** One subscription: a group member, its stream, its topics, and whether it is being stopped. */
   interface Session extends Subscription {
     topics: readonly string[];
+    /** The topics' partition counts, read before joining (`partitionCounts`): any added after are seen added. */
+    partitions: string;
     stopping: boolean;
     /** Settles when the session has finished its in-flight messages and committed. */
     done: Promise<void>;
@@ -163,6 +167,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     consumer.on('error', clientErrorHandler(consumer));
     const unwatch = watchTwin(consumer);
     try {
+      const partitions = await partitionCounts(consumer, topics);
       const stream = await consumer.consume({
         topics: [...topics],
         mode: MessagesStreamModes.COMMITTED,
@@ -178,7 +183,15 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         await stream.close().catch(() => undefined);
         throw new Error('consumer closed while joining its group');
       }
-      const s: Session = { consumer, stream, topics, stopping: false, done: Promise.resolve(), unwatch };
+      const s: Session = {
+        consumer,
+        stream,
+        topics,
+        partitions,
+        stopping: false,
+        done: Promise.resolve(),
+        unwatch,
+      };
       if (budget !== undefined) s.budget = budget;
       s.done = pump(s);
       return s;
@@ -334,20 +347,12 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     }
   }
 
-  /** Closes the session when the discovered topics changed (`supervise` subscribes again). */
+  /** Closes the session when its topics or their partition counts changed (`supervise` subscribes again). */
   async function rediscover(): Promise<void> {
     const current = session;
     if (stopping || current === undefined) return;
-    let topics: string[];
-    try {
-      topics = await wantedTopics();
-    } catch (err) {
-      log.warn({ err }, 'could not list topics; keeping the current subscription');
-      return;
-    }
-    if (stopping || topics.join('\n') === current.topics.join('\n')) return;
-    log.info({ topics }, 'topics changed; subscribing again');
-    await closeSession(current);
+    const changed = await subscriptionChanged(current, wantedTopics, log);
+    if (changed && !stopping && session === current) await closeSession(current);
   }
 
   return {
@@ -365,17 +370,15 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       });
       session = first;
       supervising = supervise();
-      if (options.discover) {
-        const { intervalMs } = options.discover;
-        const tick = () => {
-          discovering = rediscover()
-            .catch((err: unknown) => log.error({ err }, 'could not subscribe again'))
-            .finally(() => {
-              if (!stopping) discoverTimer = setTimeout(tick, intervalMs);
-            });
-        };
-        discoverTimer = setTimeout(tick, intervalMs);
-      }
+      const intervalMs = options.discover?.intervalMs ?? PARTITIONS_CHECK_MS;
+      const tick = () => {
+        discovering = rediscover()
+          .catch((err: unknown) => log.error({ err }, 'could not subscribe again'))
+          .finally(() => {
+            if (!stopping) discoverTimer = setTimeout(tick, intervalMs);
+          });
+      };
+      discoverTimer = setTimeout(tick, intervalMs);
       log.info({ topics: first.topics }, 'consuming');
     },
     async stop() {
