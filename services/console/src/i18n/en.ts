@@ -301,6 +301,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'admin.apiKey': 'the API key',
   'admin.disable': 'Disable (leave)',
   'admin.enable': 'Enable',
+  'admin.sessionsEnded': '{count, plural, one {# session ended} other {# sessions ended}}',
   'admin.disableReason': 'Reason for disabling',
   'admin.disableHint': 'Required to disable; every session of that person ends at once.',
   'admin.revoke': 'Revoke',

@@ -303,6 +303,7 @@ export const vi = {
   'admin.apiKey': 'khoá API',
   'admin.disable': 'Khoá (nghỉ việc)',
   'admin.enable': 'Mở khoá',
+  'admin.sessionsEnded': '{count, plural, other {# phiên đăng nhập đã kết thúc}}',
   'admin.disableReason': 'Lý do khoá tài khoản',
   'admin.disableHint': 'Bắt buộc khi khoá; mọi phiên của người đó kết thúc ngay.',
   'admin.revoke': 'Thu hồi',

@@ -137,13 +137,16 @@ function People() {
     setSecret(r.oneTimePassword);
   });
   const [leaveReason, setLeaveReason] = useState('');
+  /** How many sessions left from before a disable the last enable ended (none: nothing to say). */
+  const [ended, setEnded] = useState(0);
   const toggle = useAction(async (personId: string, disable: boolean) => {
     const params = { path: { personId } };
+    setEnded(0);
     if (disable)
       await ok(
         api.POST('/v1/admin/people/{personId}/disable', { params, body: { reason: leaveReason.trim() } }),
       );
-    else await ok(api.POST('/v1/admin/people/{personId}/enable', { params }));
+    else setEnded((await ok(api.POST('/v1/admin/people/{personId}/enable', { params }))).sessionsEnded);
     people.reload();
   });
   return (
@@ -158,6 +161,11 @@ function People() {
         onValue={setLeaveReason}
       />
       {secret === null ? null : <ShownOnce label={t('admin.oneTimePassword')} secret={secret} />}
+      {ended > 0 ? (
+        <p role="status" data-testid="person-done">
+          {t('admin.sessionsEnded', { count: ended })}
+        </p>
+      ) : null}
       <RecordTable
         caption={t('admin.people')}
         columns={[
