@@ -2,7 +2,7 @@ import { ModError } from '@mod/contracts';
 
 /**
  * Stable error codes of `@mod/classifier` (documented in the package README; never reuse a retired code).
- * Only `BACKEND_UNAVAILABLE` is retriable: everything else is bad input or a bad deployment.
+ * Only `BACKEND_UNAVAILABLE` and `WORKER_START_FAILED` are retriable: everything else is bad input or a bad deployment.
  */
 export const ClassifierErrorCode = {
   /** A model file's SHA-256 differs from its manifest: the model was changed or corrupted. */
@@ -33,6 +33,12 @@ export const ClassifierErrorCode = {
    * alone, twice, the pool classifying other media after each (`MAX_WORKER_CRASHES` of `@mod/hashing`); dead-lettered.
    */
   WORKER_CRASHED: 'MOD_ERR_CLASSIFIER_WORKER_CRASHED',
+  /**
+   * Raised by the service's pool, not the task: a worker of the pool could not start (its module threw at load, its
+   * heap limit exceeded at start; `guardPoolErrors` of `@mod/hashing`), so the media waiting was failed. Retriable:
+   * the deployment's or the machine's fault, never the content's.
+   */
+  WORKER_START_FAILED: 'MOD_ERR_CLASSIFIER_WORKER_START_FAILED',
   /** Inference failed for a reason that is neither input nor model (a bug); reported, never thrown from the task. */
   INTERNAL: 'MOD_ERR_CLASSIFIER_INTERNAL',
 } as const;

@@ -9,10 +9,15 @@ describe('error codes', () => {
     );
   });
 
-  it('are retriable only for timeouts and pool failures (a crashed worker too)', () => {
+  it('are retriable only for timeouts and pool failures (a crashed worker, one that could not start too)', () => {
     const retriable = Object.values(HashingErrorCode).filter((code) => new HashingError(code, 'x').retriable);
     expect(retriable.sort()).toEqual(
-      [HashingErrorCode.TIMEOUT, HashingErrorCode.WORKER_FAILED, HashingErrorCode.WORKER_CRASHED].sort(),
+      [
+        HashingErrorCode.TIMEOUT,
+        HashingErrorCode.WORKER_FAILED,
+        HashingErrorCode.WORKER_CRASHED,
+        HashingErrorCode.WORKER_START_FAILED,
+      ].sort(),
     );
   });
 });

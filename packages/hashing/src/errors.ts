@@ -34,6 +34,12 @@ export const HashingErrorCode = {
    * `resourceLimits`): the content may be the cause, or the machine (see the scanner's bound on crashes).
    */
   WORKER_CRASHED: 'MOD_ERR_HASH_WORKER_CRASHED',
+  /**
+   * The pool failed the task because one of its workers could not start (its module threw at load, its
+   * `resourceLimits` exceeded at start: the pool's 'error' event, `guardPoolErrors`): the machine's or the
+   * deployment's fault, never the content's.
+   */
+  WORKER_START_FAILED: 'MOD_ERR_HASH_WORKER_START_FAILED',
 } as const;
 
 export type HashingErrorCode = (typeof HashingErrorCode)[keyof typeof HashingErrorCode];
@@ -42,6 +48,7 @@ const RETRIABLE: ReadonlySet<string> = new Set([
   HashingErrorCode.TIMEOUT,
   HashingErrorCode.WORKER_FAILED,
   HashingErrorCode.WORKER_CRASHED,
+  HashingErrorCode.WORKER_START_FAILED,
 ]);
 
 /** Every failure of this package. `retriable` is true only for timeouts and worker/pool failures (crashes too). */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { isMarkedAsUntransferable, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { HashingError, HashingErrorCode } from './errors.js';
+import { guardPoolErrors, poolAnswered, poolStartFailure } from './pool-errors.js';
 import type { HashMediaOptions, MediaHashes } from './hash-media.js';
 import type { HashTaskInput, HashTaskOutput } from './task-types.js';
 
@@ -22,13 +23,18 @@ export interface HashPoolOptions {
   resourceLimits?: ResourceLimits;
   /** The task module; `hashTaskFilename` when absent (tests give one wrapping it). */
   filename?: string;
+  /**
+   * Told each 'error' event of the pool (a worker that could not start: `guardPoolErrors`, which fails the pool's
+   * work with `MOD_ERR_HASH_WORKER_START_FAILED` and keeps the process up); log it, count it. Absent: not told.
+   */
+  onError?: (err: Error) => void;
 }
 
 /** A Piscina pool running the hash task, sized to the machine, with a bounded queue. */
 export function createHashPool(options: HashPoolOptions = {}): Piscina<HashTaskInput, HashTaskOutput> {
   const maxThreads = options.maxThreads ?? Math.max(1, availableParallelism());
   const maxQueue = options.maxQueue ?? maxThreads * 4;
-  return new Piscina<HashTaskInput, HashTaskOutput>({
+  const pool = new Piscina<HashTaskInput, HashTaskOutput>({
     filename: options.filename ?? hashTaskFilename,
     maxThreads,
     // Every thread stays up: a worker that exits when idle is started again (sharp and the task reloaded) on the
@@ -38,6 +44,8 @@ export function createHashPool(options: HashPoolOptions = {}): Piscina<HashTaskI
     maxQueue,
     ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
   });
+  guardPoolErrors(pool, options.onError ?? (() => undefined));
+  return pool;
 }
 
 /**
@@ -54,7 +62,8 @@ export function isHashPoolSaturated(pool: Piscina<HashTaskInput, HashTaskOutput>
  * use it afterwards); a view into a larger or shared buffer (e.g. a Node Buffer slice) is copied first so
  * that nothing else is detached. Runs the hash task and returns its output as data (`ok: false` for bad input);
  * rejects with a retriable `HashingError`: `MOD_ERR_HASH_WORKER_FAILED` when the pool refused or dropped the task
- * (queue full, pool closed), `MOD_ERR_HASH_WORKER_CRASHED` when the worker running it ended without answering.
+ * (queue full, pool closed), `MOD_ERR_HASH_WORKER_START_FAILED` when it dropped it because a worker could not start
+ * (`guardPoolErrors`), `MOD_ERR_HASH_WORKER_CRASHED` when the worker running it ended without answering.
  */
 export async function runHashTask(
   pool: Piscina<HashTaskInput, HashTaskOutput>,
@@ -78,8 +87,17 @@ export async function runHashTask(
   }
   const input: HashTaskInput = options === undefined ? { bytes: buffer } : { bytes: buffer, options };
   try {
-    return await pool.run(input, { transferList: [buffer] });
+    const out = await pool.run(input, { transferList: [buffer] });
+    poolAnswered(pool);
+    return out;
   } catch (err) {
+    const startFailure = isPoolRefusal(err) ? poolStartFailure(pool) : undefined;
+    if (startFailure !== undefined)
+      throw new HashingError(
+        HashingErrorCode.WORKER_START_FAILED,
+        `hash pool failed the task: a worker could not start: ${String(startFailure)}`,
+        { cause: startFailure },
+      );
     if (isPoolRefusal(err))
       throw new HashingError(HashingErrorCode.WORKER_FAILED, `hash pool failed: ${String(err)}`, {
         cause: err,
@@ -121,4 +139,5 @@ export async function hashInPool(
   });
 }
 
+export { guardPoolErrors, poolAnswered, poolStartFailure } from './pool-errors.js';
 export type { HashTaskInput, HashTaskOutput } from './task-types.js';

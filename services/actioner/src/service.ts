@@ -93,7 +93,7 @@ function actionerService(parts: WorkerServiceParts<ActionerConfig, ActionerOptio
   });
   const policy = policyFromConfig(config);
   // Re-fetched images are hashed as the scanner does, to tell the same picture re-saved (no thread before the first).
-  const hasher = createVerificationHasher();
+  const hasher = createVerificationHasher(logger);
   const lifecycle = createOrderLifecycle({
     db,
     clock,

@@ -1,4 +1,5 @@
 import { createHashPool, hashInPool } from '@mod/hashing/pool';
+import type { Logger } from '@mod/telemetry';
 import type { PerceptualCheck } from './verifier.js';
 
 /**
@@ -23,9 +24,11 @@ export interface VerificationHasher {
  * first frame only, with the 8 dihedral and the border-trimmed PDQs the scanner matches with `HASH_DIHEDRAL` (a
  * platform may serve the picture mirrored, turned or letterboxed; about twice the PDQ time). Hostile media is refused before it is decoded or ends its worker alone (`HashingError`), never
  * the actioner; one past the limits' time is answered MOD_ERR_HASH_TIMEOUT. The pass waits for it (at most the
- * fetcher's body bytes, decoded within these limits).
+ * fetcher's body bytes, decoded within these limits). A worker that cannot start (the pool's 'error' event) is
+ * logged to `logger` and fails the images waiting with MOD_ERR_HASH_WORKER_START_FAILED (the check inconclusive,
+ * tried again later), never the actioner.
  */
-export function createVerificationHasher(): VerificationHasher {
+export function createVerificationHasher(logger?: Pick<Logger, 'error'>): VerificationHasher {
   let pool: ReturnType<typeof createHashPool> | undefined;
   return {
     async hash(bytes) {
@@ -33,6 +36,11 @@ export function createVerificationHasher(): VerificationHasher {
         maxThreads: 1,
         maxQueue: 4,
         resourceLimits: { maxOldGenerationSizeMb: VERIFICATION_WORKER_HEAP_MB },
+        onError: (err) =>
+          logger?.error(
+            { err, code: 'MOD_ERR_HASH_WORKER_START_FAILED' },
+            'verification hash worker could not start; the images waiting for it are failed and checked again later',
+          ),
       });
       const hashes = await hashInPool(pool, bytes, {
         limits: { maxDecodedBytes: VERIFICATION_MAX_DECODED_BYTES },

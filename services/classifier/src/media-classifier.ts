@@ -19,6 +19,7 @@ import {
   type StoredClassification,
 } from '@mod/db/submissions';
 import { createContentStrikes, MAX_WORKER_CRASHES, probeImage, sha256Key } from '@mod/hashing';
+import { guardPoolErrors } from '@mod/hashing/pool';
 import type { Counter, Histogram, Logger } from '@mod/telemetry';
 import { cachedResultStands, classificationOf, storedFramesOf, unexaminedFrames } from './frame-risk.js';
 import {
@@ -122,6 +123,13 @@ export function createMediaClassifier(options: MediaClassifierOptions): MediaCla
       ? {}
       : { resourceLimits: { maxOldGenerationSizeMb: options.workerMaxHeapMb } }),
   });
+  // A worker that cannot start (its 'error' event, unanswered the process's end) fails the media waiting, retried.
+  guardPoolErrors(pool, (err) =>
+    options.logger.error(
+      { err, code: ClassifierErrorCode.WORKER_START_FAILED },
+      'classifier worker could not start; the media waiting for it is failed and retried',
+    ),
+  );
   const waiting: Pending[] = [];
   let running = 0;
   let exclusiveRunning = false;

@@ -1,7 +1,7 @@
 import type { Piscina } from 'piscina';
 import { ClassifierErrorCode, type ClassifyTaskInput, type ClassifyTaskOutput } from '@mod/classifier';
 import { MAX_WORKER_CRASHES, sha256Key, type ContentStrikes } from '@mod/hashing';
-import { isPoolRefusal } from '@mod/hashing/pool';
+import { isPoolRefusal, poolAnswered, poolStartFailure } from '@mod/hashing/pool';
 
 /** Why the classifier could not classify an input (the bytes themselves, the models, or the pool). */
 export interface ClassifyFailure {
@@ -19,16 +19,27 @@ export type TaskEnd =
 /**
  * Runs one task of the pool (its buffers moved) and tells, as the scanner's `runHashTask` does, piscina's own
  * refusals (queue full, pool closed: the pool's state, retried) from a worker that ended without answering (its
- * heap past `resourceLimits`, an exit, an error it did not catch: maybe the content's, see `afterCrash`).
+ * heap past `resourceLimits`, an exit, an error it did not catch: maybe the content's, see `afterCrash`). A refusal
+ * after a worker could not start (`guardPoolErrors`) is `MOD_ERR_CLASSIFIER_WORKER_START_FAILED`, retried.
  */
 export async function runClassifyTask(
   pool: Piscina<ClassifyTaskInput, ClassifyTaskOutput>,
   images: ArrayBuffer[],
 ): Promise<TaskEnd> {
   try {
-    return { kind: 'answered', out: await pool.run({ images }, { transferList: images }) };
+    const out = await pool.run({ images }, { transferList: images });
+    poolAnswered(pool);
+    return { kind: 'answered', out };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    const startFailure = isPoolRefusal(err) ? poolStartFailure(pool) : undefined;
+    if (startFailure !== undefined) {
+      const why = `a classifier worker could not start: ${startFailure.message}`;
+      return {
+        kind: 'refused',
+        error: { code: ClassifierErrorCode.WORKER_START_FAILED, message: why, retriable: true },
+      };
+    }
     if (isPoolRefusal(err))
       return { kind: 'refused', error: { code: ClassifierErrorCode.INTERNAL, message, retriable: true } };
     return { kind: 'crashed', crash: err instanceof Error ? err : new Error(message) };

@@ -39,6 +39,12 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig, ScannerServiceO
   const pool = createHashPool({
     ...scannerHashPoolOptions(config),
     ...(options.hashTaskFilename === undefined ? {} : { filename: options.hashTaskFilename }),
+    // A worker that cannot start fails the media waiting (MOD_ERR_HASH_WORKER_START_FAILED, retried), not the scanner.
+    onError: (err) =>
+      logger.error(
+        { err, code: 'MOD_ERR_HASH_WORKER_START_FAILED' },
+        'hash worker could not start; the media waiting for it is failed and retried',
+      ),
   });
   // Decodes under way, marked in PostgreSQL: media whose decode ends the whole process is counted as crashed by the
   // next one (the owner: this instance's static membership id, unique among live instances).
