@@ -1,9 +1,9 @@
 import type { Pool } from '@mod/db';
-import { commandOrder } from '@mod/db/orders';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import type { Clock, ManualClock } from './clock.js';
 import { createOrderLifecycle, type LifecycleOptions, type OrderLifecycle } from './lifecycle.js';
 import { createLifecycleMetrics } from './metrics.js';
+import { answerActioned } from './order-answers.test-helper.js';
 import { createSafeBodyFetcher } from './safe-verifier.js';
 import { createFetchVerifier, type PerceptualCheck, type Verifier } from './verifier.js';
 
@@ -25,17 +25,13 @@ export function testLifecycle(db: Pool, clock: Clock, more: Partial<LifecycleOpt
  * target); then `clock` moves on a second.
  */
 export async function platformActioned(db: Pool, clock: ManualClock, id: string): Promise<void> {
-  const answered = await commandOrder(db, {
-    id,
-    scope: { all: false, targetTenantId: 'plat' },
-    command: { type: 'action', note: 'removed' },
-    now: clock.now(),
-    actor: 'platform:plat:key-1',
-  });
-  if (!answered.ok) throw new Error(`order ${id} not actioned`);
+  await answerActioned(db, id, 'plat', clock.now());
   clock.advance(1_000);
 }
 
-/** The production verifier, its SSRF-safe fetcher let reach loopback hosts (5 s), with `perceptual` when given. */
-export const loopbackVerifier = (perceptual?: PerceptualCheck): Verifier =>
-  createFetchVerifier(createSafeBodyFetcher({ addressPolicy: () => 'allow', timeoutMs: 5_000 }), perceptual);
+/**
+ * The production verifier, its SSRF-safe fetcher let reach loopback hosts (giving up after `timeoutMs`), with
+ * `perceptual` when given.
+ */
+export const loopbackVerifier = (perceptual?: PerceptualCheck, timeoutMs = 5_000): Verifier =>
+  createFetchVerifier(createSafeBodyFetcher({ addressPolicy: () => 'allow', timeoutMs }), perceptual);

@@ -8,9 +8,7 @@ import { getOrder, openOrder } from '@mod/db/orders';
 import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
 import { answerActioned } from './order-answers.test-helper.js';
-import { testLifecycle } from './lifecycle.test-helper.js';
-import { createSafeBodyFetcher } from './safe-verifier.js';
-import { createFetchVerifier } from './verifier.js';
+import { loopbackVerifier, testLifecycle } from './lifecycle.test-helper.js';
 
 // A platform whose content is still served answers its takedown "actioned" again each time verification finds it
 // there (its receiver does so on every order.reopened). Its deadline passes meanwhile. The real lifecycle, the real
@@ -53,9 +51,7 @@ describe('a takedown whose content verification finds still served past its dead
     await answered(order.id);
     clock.advance(2 * HOUR);
     const lifecycle = testLifecycle(db.pool, clock, {
-      verifier: createFetchVerifier(
-        createSafeBodyFetcher({ addressPolicy: () => 'allow', timeoutMs: 5_000 }),
-      ),
+      verifier: loopbackVerifier(),
     });
     for (let pass = 0; pass < 3; pass++) {
       const report = await lifecycle.tick();

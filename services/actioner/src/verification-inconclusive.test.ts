@@ -7,10 +7,8 @@ import { createRegistry } from '@mod/telemetry';
 import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
 import { answerActioned } from './order-answers.test-helper.js';
-import { testLifecycle } from './lifecycle.test-helper.js';
+import { loopbackVerifier, testLifecycle } from './lifecycle.test-helper.js';
 import { createLifecycleMetrics } from './metrics.js';
-import { createSafeBodyFetcher } from './safe-verifier.js';
-import { createFetchVerifier } from './verifier.js';
 
 // A platform answers its takedown "actioned", then its host answers our verifier 503, or nothing at all (past the
 // verifier's timeout). The real lifecycle, the real SSRF-safe fetcher on 127.0.0.1 and the real PostgreSQL; the
@@ -27,7 +25,7 @@ const metrics = createLifecycleMetrics(registry);
 const lifecycle = () =>
   testLifecycle(db.pool, clock, {
     metrics,
-    verifier: createFetchVerifier(createSafeBodyFetcher({ addressPolicy: () => 'allow', timeoutMs: 300 })),
+    verifier: loopbackVerifier(undefined, 300),
     verification: { inconclusiveGraceMs: GRACE_HOURS * HOUR },
   });
 
