@@ -1,4 +1,6 @@
 import type { Pool } from '@mod/db';
+import { upsertTenant } from '@mod/db/access';
+import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { createLogger, createRegistry } from '@mod/telemetry';
 import type { Clock, ManualClock } from './clock.js';
 import { createOrderLifecycle, type LifecycleOptions, type OrderLifecycle } from './lifecycle.js';
@@ -18,6 +20,13 @@ export function testLifecycle(db: Pool, clock: Clock, more: Partial<LifecycleOpt
     confirmingAuthority: 'test authority',
     ...more,
   });
+}
+
+/** A test schema holding the platform tenant `plat`, the target of the verification tests' takedowns. */
+export async function platformTestSchema(): Promise<TestDatabase> {
+  const db = await createTestSchema();
+  await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
+  return db;
 }
 
 /**

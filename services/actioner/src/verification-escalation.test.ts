@@ -3,12 +3,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertTenant } from '@mod/db/access';
 import { getOrder, openOrder } from '@mod/db/orders';
-import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
+import { testOrder, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
 import { answerActioned } from './order-answers.test-helper.js';
-import { loopbackVerifier, testLifecycle } from './lifecycle.test-helper.js';
+import { loopbackVerifier, platformTestSchema, testLifecycle } from './lifecycle.test-helper.js';
 
 // A platform whose content is still served answers its takedown "actioned" again each time verification finds it
 // there (its receiver does so on every order.reopened). Its deadline passes meanwhile. The real lifecycle, the real
@@ -20,8 +19,7 @@ let site: Server;
 const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
 
 beforeAll(async () => {
-  db = await createTestSchema();
-  await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
+  db = await platformTestSchema();
   site = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo));
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
 });

@@ -1,13 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertTenant } from '@mod/db/access';
 import { getOrder, openOrder } from '@mod/db/orders';
 import { createRegistry } from '@mod/telemetry';
-import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
+import { testOrder, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
 import { answerActioned } from './order-answers.test-helper.js';
-import { loopbackVerifier, testLifecycle } from './lifecycle.test-helper.js';
+import { loopbackVerifier, platformTestSchema, testLifecycle } from './lifecycle.test-helper.js';
 import { createLifecycleMetrics } from './metrics.js';
 
 // A platform answers its takedown "actioned", then its host answers our verifier 503, or nothing at all (past the
@@ -30,8 +29,7 @@ const lifecycle = () =>
   });
 
 beforeAll(async () => {
-  db = await createTestSchema();
-  await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
+  db = await platformTestSchema();
   site = createServer((req, res) => {
     const answer = answers.get(req.url ?? '');
     if (answer === 'hang') return;

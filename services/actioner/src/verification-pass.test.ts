@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertTenant } from '@mod/db/access';
 import { commandOrder, getOrder, openOrder } from '@mod/db/orders';
-import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
+import { testOrder, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
 import type { LifecycleOptions } from './lifecycle.js';
-import { testLifecycle } from './lifecycle.test-helper.js';
+import { platformTestSchema, testLifecycle } from './lifecycle.test-helper.js';
 import { createSafeBodyFetcher } from './safe-verifier.js';
 import { createFetchVerifier } from './verifier.js';
 
@@ -21,8 +20,7 @@ const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
 const TIMEOUT_MS = 250;
 
 beforeAll(async () => {
-  db = await createTestSchema();
-  await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
+  db = await platformTestSchema();
   tarpit = createServer(() => undefined);
   gone = createServer((_req, res) => res.writeHead(404).end());
   for (const s of [tarpit, gone]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));

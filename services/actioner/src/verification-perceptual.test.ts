@@ -4,13 +4,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertTenant } from '@mod/db/access';
 import { getOrder, openOrder, orderPerceptualHashes } from '@mod/db/orders';
 import { recordVerdict } from '@mod/db/submissions';
 import { hashMedia } from '@mod/hashing/decode';
-import { createTestSchema, interlaced16BitBomb, testOrder, type TestDatabase } from '@mod/testing';
+import { interlaced16BitBomb, testOrder, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
-import { loopbackVerifier, platformActioned, testLifecycle } from './lifecycle.test-helper.js';
+import {
+  loopbackVerifier,
+  platformActioned,
+  platformTestSchema,
+  testLifecycle,
+} from './lifecycle.test-helper.js';
 import { createVerificationHasher } from './verification-hasher.js';
 import { verdictOf } from './verdicts.test-helper.js';
 
@@ -43,9 +47,8 @@ const hasher = createVerificationHasher();
 const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
 
 beforeAll(async () => {
-  db = await createTestSchema();
+  db = await platformTestSchema();
   for (const [path, edit] of Object.entries(variants)) served[path] = await edit(sharp(bridge)).toBuffer();
-  await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
   site = createServer((req, res) => {
     const body = served[(req.url ?? '').split('?')[0] ?? ''];
     if (body === undefined) res.writeHead(404).end();

@@ -3,12 +3,16 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertTenant } from '@mod/db/access';
 import { getOrder, openOrder } from '@mod/db/orders';
-import { createTestSchema, testOrder, type TestDatabase } from '@mod/testing';
+import { testOrder, type TestDatabase } from '@mod/testing';
 import { urlSha256 } from '@mod/urls';
 import { createManualClock } from './clock.js';
-import { loopbackVerifier, platformActioned, testLifecycle } from './lifecycle.test-helper.js';
+import {
+  loopbackVerifier,
+  platformActioned,
+  platformTestSchema,
+  testLifecycle,
+} from './lifecycle.test-helper.js';
 
 // A takedown of a URL a URL list names (the fetcher's listed verdict), or of a reported page a person confirmed: its
 // digest is the URL's, there is no content digest. The platform says it actioned it and goes on serving the URL. Verification re-fetches it over loopback
@@ -19,8 +23,7 @@ let site: Server;
 const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
 
 beforeAll(async () => {
-  db = await createTestSchema();
-  await upsertTenant(db.pool, { id: 'plat', kind: 'platform', name: 'plat', subscribedToBlocking: false });
+  db = await platformTestSchema();
   site = createServer((req, res) => {
     if (req.url?.startsWith('/removed/') === true) res.writeHead(404).end();
     else res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo);
