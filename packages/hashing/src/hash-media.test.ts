@@ -28,6 +28,19 @@ describe('exact hashes', () => {
     expect(h.bytes).toBe(fixture('pdq/pytx/rgb.jpeg').byteLength);
     expect(h.format).toBe('jpeg');
   });
+
+  it("take the caller's own SHA-256 of the bytes instead of computing it again, and refuse a malformed one", async () => {
+    const bytes = fixture('pdq/pytx/rgb.jpeg');
+    // A digest other than the bytes' shows it was taken as given (the scanner passes only one it computed itself).
+    const given = 'cd'.repeat(32);
+    const h = await hashMedia(bytes, { sha256: given });
+    expect(h.sha256).toBe(given);
+    expect(h.sha1).toBe('e7329919612b2d802b30b51fd26d22dc186ece40');
+    for (const sha256 of ['CD'.repeat(32), 'cd'.repeat(31), ''])
+      await expect(hashMedia(bytes, { sha256 })).rejects.toMatchObject({
+        code: HashingErrorCode.INVALID_OPTIONS,
+      });
+  });
 });
 
 describe('decoding choices', () => {

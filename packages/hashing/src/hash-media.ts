@@ -63,7 +63,15 @@ export interface HashMediaOptions {
    * 1 hashes the first frame only (the file is still reported with its frame count).
    */
   maxHashedFrames?: number;
+  /**
+   * The SHA-256 of `bytes` (64 lowercase hex digits) as the caller computed it itself from these very bytes, taken
+   * as the file's instead of computing it a second time (the scanner hashes them for its decode mark before the pool
+   * takes them). Never a digest an event or a platform supplied: it names the content in the verdict.
+   */
+  sha256?: string;
 }
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** Frame 0's perceptual hashes, or any frame's: PDQ (dihedral and trimmed when asked) and blockhash. */
 function perceptualHashes(pixels: RawImage, dihedral: boolean, trim: boolean): PerceptualHashes {
@@ -135,10 +143,12 @@ export async function hashMedia(bytes: Uint8Array, options: HashMediaOptions = {
       HashingErrorCode.INVALID_OPTIONS,
       'maxHashedFrames must be an integer of at least 1',
     );
+  if (options.sha256 !== undefined && !SHA256_HEX.test(options.sha256))
+    throw new HashingError(HashingErrorCode.INVALID_OPTIONS, 'sha256 must be 64 lowercase hex digits');
   const decode: DecodeOptions =
     options.reducedDecode === undefined ? {} : { reducedDecode: options.reducedDecode };
   const { decoded, walk } = await decodeFirst(bytes, limits, decode, maxHashedFrames);
-  const exact = exactHashes(bytes);
+  const exact = exactHashes(bytes, options.sha256);
   // A file whose EXIF orientation turns it is shown turned: its displayed view is one of the 8 dihedral hashes, which
   // it always gets, so content stored turned with an orientation turning it back is not missed (lossless in JPEG).
   const dihedral = options.dihedral === true || decoded.orientation !== 1;

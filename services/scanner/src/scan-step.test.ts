@@ -109,21 +109,27 @@ function banksWith(o: { negative?: boolean; entries?: boolean } = {}) {
 }
 
 function harness(
-  o: { banks?: ScanStepDeps['banks']; store?: ReturnType<typeof memoryStore>; maxDecodedBytes?: number } = {},
+  o: Pick<ScanStepDeps, 'maxDecodedBytes' | 'decodeMarks'> & {
+    banks?: ScanStepDeps['banks'];
+    store?: ReturnType<typeof memoryStore>;
+  } = {},
 ) {
   const mem = o.store ?? memoryStore({ categories: { '101': 'A1' } });
   const published: Verdict[] = [];
   const registry = createRegistry('scanner-test');
   const metrics = createStepMetrics(registry);
   const hashCalls: number[] = [];
+  const hashOptions: HashMediaOptions[] = [];
   let hashFault: HashTaskOutput | undefined;
   const deps: ScanStepDeps = {
     hash: async (bytes, options) => {
       hashCalls.push(bytes.byteLength);
+      hashOptions.push(options);
       return hashFault ?? hashInProcess(bytes, options);
     },
     dihedral: true,
     ...(o.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: o.maxDecodedBytes }),
+    ...(o.decodeMarks === undefined ? {} : { decodeMarks: o.decodeMarks }),
     banks: o.banks ?? banksWith(),
     store: mem.store,
     publish: async (v) => {
@@ -142,6 +148,7 @@ function harness(
     published,
     mem,
     hashCalls,
+    hashOptions,
     failHashWith: (out: HashTaskOutput | undefined) => (hashFault = out),
     stageCount: async (stage: string) => {
       const values = (await metrics.stages.get()).values;
@@ -305,6 +312,35 @@ describe('scan step (in-memory store, real hashes and matcher)', () => {
     );
     expect(h.mem.submissions.get(submissionId)?.failed).toBeNull();
     expect(h.published).toEqual([]);
+  });
+
+  it("hashes a decode mark's bytes once: the pool takes the digest computed of them, never one recorded", async () => {
+    const marked: string[] = [];
+    const decodeMarks = {
+      begin: async (sha256: string) => (marked.push(sha256), 0),
+      beginAlone: async () => undefined,
+      end: () => undefined,
+    };
+    const h = harness({ decodeMarks });
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    // No digest recorded: the mark's, computed of the bytes, is the pool's, and the verdict's.
+    expect(await h.step(mediaMessage(original))).toEqual({ kind: 'ok' });
+    expect(h.hashOptions[0]?.sha256).toBe(sha(original));
+    expect(h.published[0]?.hashes.sha256).toBe(sha(original));
+    // Intake recorded another digest (the mark names it): the pool computes the bytes' own, which refuses them.
+    const submissionId = randomUUID();
+    h.mem.submissions.set(submissionId, { tenantId: 'platform-1', sha256: 'ab'.repeat(32), failed: null });
+    expect(await h.step(mediaMessage(unrelated, { submissionId }))).toEqual(
+      dlq('MOD_ERR_SCAN_DIGEST_MISMATCH'),
+    );
+    expect(h.hashOptions[1]?.sha256).toBeUndefined();
+    // A platform's event is never taken at its word: the bytes' own digest, for the mark and the pool.
+    const topic = 'p.mod.media-submitted.v2.platform-1';
+    expect(await h.step(mediaMessage(unrelated, { topic, submissionId }))).toEqual(
+      dlq('MOD_ERR_SCAN_DIGEST_MISMATCH'),
+    );
+    expect(h.hashOptions[2]?.sha256).toBe(sha(unrelated));
+    expect(marked).toEqual([sha(original), 'ab'.repeat(32), sha(unrelated)]);
   });
 
   it('fails the submission of media whose decode would not fit maxDecodedBytes, dead-letters it and goes on', async () => {

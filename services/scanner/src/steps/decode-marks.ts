@@ -6,6 +6,16 @@ import type { ClaimedSubmission } from '../scan-store.js';
 /** What the hash stage needs of `@mod/db`'s decode marks (`createDecodeMarks`, stage `hash`). */
 export type HashDecodeMarks = Pick<DecodeMarks, 'begin' | 'beginAlone' | 'end'>;
 
+/** The SHA-256 a decode's mark names, and whether it is the bytes' own, computed here from them. */
+export interface MarkedDigest {
+  sha256: string;
+  /**
+   * True when computed here from the bytes the pool is given: the pool may take it as theirs (`HashMediaOptions.sha256`)
+   * rather than hash them a second time. False for the digest intake recorded, which the pool's own must confirm.
+   */
+  ofTheseBytes: boolean;
+}
+
 /**
  * The SHA-256 a decode's mark names, known before the bytes go to the pool (which moves them): the digest intake
  * recorded, for events of the internal topic (our own API and fetcher hashed those bytes); else the bytes' own,
@@ -17,10 +27,12 @@ export async function markedDigest(
   event: MediaEvent,
   claimed: ClaimedSubmission,
   bytes: Buffer,
-): Promise<string | null> {
-  if (event.source !== 'kafka' && claimed.sha256 !== null) return claimed.sha256;
+): Promise<MarkedDigest | null> {
+  if (event.source !== 'kafka' && claimed.sha256 !== null)
+    return { sha256: claimed.sha256, ofTheseBytes: false };
   if (bytes.byteLength === 0) return null;
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+  const sha256 = Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+  return { sha256, ofTheseBytes: true };
 }
 
 /**

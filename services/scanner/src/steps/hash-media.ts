@@ -68,7 +68,8 @@ export async function hashMedia(
   gate: DecodeGate,
 ): Promise<Stage<MediaHashes>> {
   const marks = o.decodeMarks;
-  const digest = marks === undefined ? null : await markedDigest(event, claimed, bytes);
+  const markedAs = marks === undefined ? null : await markedDigest(event, claimed, bytes);
+  const digest = markedAs?.sha256 ?? null;
   // Ends of a process while it decoded this content; marked now when none (else once its turn to decode alone came).
   const ended = digest === null ? 0 : await marks!.begin(digest);
   if (ended >= MAX_WORKER_CRASHES) {
@@ -83,7 +84,11 @@ export async function hashMedia(
         await marks!.beginAlone(digest);
         marked = true;
       }
-      return o.hash(bytes, hashOptions(o));
+      // The bytes' own digest, computed above for the mark, is not computed a second time in the pool.
+      return o.hash(bytes, {
+        ...hashOptions(o),
+        ...(markedAs?.ofTheseBytes === true ? { sha256: markedAs.sha256 } : {}),
+      });
     });
   } catch (err) {
     if (marked) marks!.end(digest!, false);
