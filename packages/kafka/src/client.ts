@@ -1,9 +1,9 @@
-import { channel } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Admin as PlatformaticAdmin, type BaseOptions } from '@platformatic/kafka';
 import { ModError } from '@mod/contracts';
 import type { Logger } from '@mod/telemetry';
+import { assertClientSupported, onConnectionCreated } from './client-internals.js';
 
 /** How a client authenticates: SCRAM over TLS (the default deployment), or SCRAM over plain TCP. */
 export interface KafkaCredentials {
@@ -90,6 +90,8 @@ export function credentialsFromConfig(config: KafkaEnvConfig): KafkaCredentials 
  * (connection failures, a leader moving), so a broker restart or a leader election is ridden out.
  */
 export function createKafka(options: KafkaOptions): Kafka {
+  // Another client version (or the patch not applied): MOD_ERR_KAFKA_CLIENT_UNSUPPORTED at start-up.
+  assertClientSupported();
   hearConnectionErrors();
   const c = options.credentials;
   const base: BaseOptions = {
@@ -141,11 +143,7 @@ let hearingConnectionErrors = false;
 function hearConnectionErrors(): void {
   if (hearingConnectionErrors) return;
   hearingConnectionErrors = true;
-  channel('plt:kafka:instances').subscribe((message) => {
-    const { type, instance } = message as { type?: unknown; instance?: { on?: unknown } };
-    if (type === 'connection' && typeof instance?.on === 'function')
-      (instance as { on(event: 'error', listener: () => void): void }).on('error', () => undefined);
-  });
+  onConnectionCreated((connection) => connection.on('error', () => undefined));
 }
 
 /** Closes what the connection holds (its shared admin). */

@@ -5,6 +5,7 @@ import type {
   Message,
 } from '@platformatic/kafka';
 import type { Logger } from '@mod/telemetry';
+import { commitOffsets, type CommitOffset } from './client-internals.js';
 
 /** A partition, as a rebalance gives or takes it. */
 export interface TopicPartition {
@@ -25,13 +26,6 @@ export interface Ticket {
   entry: { offset: bigint; leaderEpoch: number; done: boolean };
   /** The ownership of its partition it was read in (`Committer.current`). */
   ownership: number;
-}
-
-interface CommitOffset {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  leaderEpoch: number;
 }
 
 export interface Committer {
@@ -135,8 +129,7 @@ export function createCommitter(
     const offsets = [...due.values()];
     due.clear();
     sending.add(offsets);
-    flushing = consumer
-      .commit({ offsets })
+    flushing = commitOffsets(consumer, offsets)
       .catch((err: unknown) => {
         // A rebalance took the partitions: their new owner resumes from the last commit (steps are idempotent).
         log.warn({ err, offsets: offsets.length }, 'offsets not committed');

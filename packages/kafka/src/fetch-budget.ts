@@ -1,9 +1,10 @@
-import { IS_CONTROL, type Consumer, type fetchV17 } from '@platformatic/kafka';
-
-type FetchResponse = fetchV17.FetchResponse;
-type FetchCallback = (error: Error | null, response?: FetchResponse) => void;
-type FetchArgs = Parameters<Consumer['fetch']>[0];
-type Fetch = (options: FetchArgs, callback?: FetchCallback) => unknown;
+import { IS_CONTROL, type Consumer } from '@platformatic/kafka';
+import {
+  interceptStreamFetches,
+  type FetchArgs,
+  type FetchCallback,
+  type FetchResponse,
+} from './client-internals.js';
 
 /** What a record received counts for: its key and value, and a little for the rest. */
 export const receivedBytes = (r: { key?: Buffer | null; value?: Buffer | null }): number =>
@@ -40,7 +41,8 @@ export interface FetchBudget {
  * under way: it carries the positions of an earlier assignment, and went out (once room was made, however long
  * after) from where this member had read a partition taken and given back since, past the records the stream was set
  * to read again from the group's commit (they were never processed, and their offsets were committed). The stream
- * asks again from the positions the join gave.
+ * (patched: `MessagesStream.joins`) drops such an answer anyway, and asks again from the positions the join gave;
+ * here, a waiting one does not wait for room, and what one under way brought is not counted as held.
  */
 export function budgetFetches(
   consumer: Consumer,
@@ -48,7 +50,6 @@ export function budgetFetches(
   /** Told the bytes held whenever they change (a gauge), 0 first. */
   observe: (heldBytes: number) => void = () => undefined,
 ): FetchBudget {
-  const fetch = consumer.fetch.bind(consumer) as Fetch;
   let held = 0;
   let peak = 0;
   observe(held);
@@ -101,15 +102,19 @@ export function budgetFetches(
       next();
     });
   };
-  (consumer as unknown as { fetch: Fetch }).fetch = (options, callback) => {
-    // Only the stream's own fetches (with a callback) are bounded.
-    if (callback === undefined) return fetch(options, callback);
-    // Closed, the stream pushes nothing more: what a fetch would bring is not fetched (nothing waits for its answer).
-    if (closed) return;
-    waiting.delete(options.node);
-    waiting.set(options.node, { options, callback, joins });
-    next();
-  };
+  let fetch: (options: FetchArgs, callback: FetchCallback) => unknown = () => undefined;
+  interceptStreamFetches(consumer, (own) => {
+    fetch = own;
+    return (options, callback) => {
+      // Only the stream's own fetches (with a callback) are bounded.
+      if (callback === undefined) return own(options, callback);
+      // Closed, the stream pushes nothing more: what a fetch would bring is not fetched (nothing waits for its answer).
+      if (closed) return;
+      waiting.delete(options.node);
+      waiting.set(options.node, { options, callback, joins });
+      next();
+    };
+  });
   return {
     get heldBytes() {
       return held;

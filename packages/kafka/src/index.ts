@@ -66,3 +66,8 @@ export {
   type GroupView,
   type ReadRecord,
 } from './inspect.js';
+export {
+  assertClientSupported,
+  KafkaClientUnsupportedError,
+  SUPPORTED_CLIENT_VERSION,
+} from './client-internals.js';

@@ -1,5 +1,5 @@
-import { tracingChannel } from 'node:diagnostics_channel';
 import type { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
+import { onRequestFailed } from './client-internals.js';
 import { isProtocolError } from './errors.js';
 
 /**
@@ -21,13 +21,6 @@ export function claimInstanceId(groupId: string, id: string): string {
 
 export const releaseInstanceId = (groupId: string, id: string | undefined) =>
   id === undefined ? undefined : claimedInstanceIds.delete(`${groupId}\u0000${id}`);
-
-/**
- * Every request the client sends, traced by it: a failed one's context names its connection, whose `ownerId` is
- * the client's `instanceId`. The only place a FENCED_INSTANCE_ID is seen every time: the client retries joins
- * and rejoins after a fenced heartbeat on its own, without surfacing the error.
- */
-const requests = tracingChannel('plt:kafka:connections:api');
 
 /** Whether an error (or one it wraps) is the broker's FENCED_INSTANCE_ID (code 82). */
 export const isFencedInstance = (err: unknown): boolean => isProtocolError(err, 'FENCED_INSTANCE_ID', 82);
@@ -57,12 +50,13 @@ export function watchFencing(
 ): () => void {
   if (!isStatic()) return () => undefined;
   const replaced: number[] = [];
-  const onError = (message: unknown) => {
-    const context = message as { connection?: { ownerId?: unknown }; error?: unknown };
-    if (context.connection?.ownerId !== consumer.instanceId || !isStatic()) return;
+  // Every request the client sends, failed (`onRequestFailed`): the only place a FENCED_INSTANCE_ID is seen every
+  // time: the client retries joins and rejoins after a fenced heartbeat on its own, without surfacing the error.
+  return onRequestFailed((ownerId, error) => {
+    if (ownerId !== consumer.instanceId || !isStatic()) return;
     let evidence: string | undefined;
-    if (isFencedInstance(context.error)) evidence = 'FENCED_INSTANCE_ID';
-    else if (isUnknownMember(context.error)) {
+    if (isFencedInstance(error)) evidence = 'FENCED_INSTANCE_ID';
+    else if (isUnknownMember(error)) {
       const now = Date.now();
       replaced.push(now);
       while ((replaced[0] ?? now) < now - REPLACED_WINDOW_MS) replaced.shift();
@@ -71,7 +65,5 @@ export function watchFencing(
     }
     if (evidence === undefined) return;
     onFenced(evidence);
-  };
-  requests.error.subscribe(onError);
-  return () => requests.error.unsubscribe(onError);
+  });
 }

@@ -108,8 +108,8 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
   const commits = createCommitter(o.consumer, o.log, ({ revoked, added }) => {
     for (const { topic, partition } of revoked) o.abandon(topic, partition);
     // The client refreshes the positions of the partitions it is given from the group's commits as it joins (in the
-    // background); one without a commit keeps a position the client already held, unless it is forgotten now.
-    for (const { topic, partition } of added) o.stream.offsetsToFetch.delete(`${topic}:${partition}`);
+    // background); one without a commit keeps a position the client already held, unless it is forgotten (patched).
+    o.stream.forgetOffsets(added);
     if (revoked.length > 0)
       o.log.info({ revoked, added }, 'partitions revoked: their commits and summaries dropped');
     signal();
