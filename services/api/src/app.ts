@@ -274,8 +274,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.dispatchMedia === undefined ? {} : { dispatchMedia: deps.dispatchMedia }),
     now,
   };
-  // Route groups: one plugin each, registered under its prefix, in this order. Every route declares
-  // config.roles (and tenant rule) and gets an entry in authz-matrix.ts, or the authorization matrix test fails.
+  // Route groups: one plugin each, registered under its prefix, in this order. Every route declares config.roles
+  // (and tenant rule) and gets an entry in authz-matrix.test-helper.ts, or the authorization matrix test fails.
   const maxListBytes = deps.maxListBytes ?? 2 ** 31;
   // Before the groups, so that every group has it: the bank list body parser is the whole app's.
   streamListBodies(app, maxListBytes);

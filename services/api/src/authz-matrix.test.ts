@@ -10,9 +10,9 @@ import {
   type MatrixOutcome,
   type SampleContext,
   type SampleRequest,
-} from './authz-matrix.js';
-import { CASES_MATRIX } from './authz-matrix-cases.js';
-import { EVIDENCE_MATRIX } from './authz-matrix-evidence.js';
+} from './authz-matrix.test-helper.js';
+import { CASES_MATRIX } from './authz-matrix-cases.test-helper.js';
+import { EVIDENCE_MATRIX } from './authz-matrix-evidence.test-helper.js';
 import { useMatrixWorld } from './callers-world.test-helper.js';
 import { pendTotp, seedSession, TEST_PASSWORD } from './people-testing.test-helper.js';
 import { send, type Side } from './testing.test-helper.js';
@@ -111,9 +111,9 @@ describe('authorization matrix', () => {
     const registered = routesOf(machines.api.app).map((r) => `${r.method} ${r.url}`);
     expect(registered.length).toBeGreaterThan(10);
     const missing = registered.filter((k) => AUTHZ_MATRIX[k] === undefined);
-    expect(missing, 'routes without an entry in authz-matrix.ts').toEqual([]);
+    expect(missing, 'routes without an entry in authz-matrix.test-helper.ts').toEqual([]);
     const stale = Object.keys(AUTHZ_MATRIX).filter((k) => !registered.includes(k));
-    expect(stale, 'entries in authz-matrix.ts for routes that do not exist').toEqual([]);
+    expect(stale, 'entries in authz-matrix.test-helper.ts for routes that do not exist').toEqual([]);
     for (const r of routesOf(machines.api.app)) {
       const entry = AUTHZ_MATRIX[`${r.method} ${r.url}`]!;
       const roles = r.config['roles'] as readonly Role[] | undefined;

@@ -1,6 +1,6 @@
 import { createApiKey } from '@mod/db/access';
 import { evidenceItemId } from '@mod/vault';
-import type { AccessFixtureContext } from './authz-matrix-entry.js';
+import type { AccessFixtureContext } from './authz-matrix-entry.test-helper.js';
 import { seedReviewCase } from './cases.test-helper.js';
 import { seedPerson, type TestPerson } from './people-testing.test-helper.js';
 import { openTestOrder, type ApiTestWorld, type Side } from './testing.test-helper.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import type { Role, TenantKind } from '@mod/db/access';
 import type { AppDeps } from './app.js';
-import type { AccessFixtureContext } from './authz-matrix.js';
+import type { AccessFixtureContext } from './authz-matrix.test-helper.js';
 import { seedBoundReviewer, type BoundReviewerFixtures } from './bound-reviewer-testing.test-helper.js';
 import { seedMatrixPeople } from './people-testing.test-helper.js';
 import {

@@ -5,7 +5,7 @@ import {
   type PeopleFixtureContext,
   type SampleContext,
   type SampleRequest,
-} from './authz-matrix.js';
+} from './authz-matrix.test-helper.js';
 import { useMatrixWorld } from './callers-world.test-helper.js';
 import { bearer, multipartBody, send } from './testing.test-helper.js';
 

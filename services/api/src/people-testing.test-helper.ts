@@ -22,7 +22,7 @@ import {
   totpStep,
   type SessionStage,
 } from '@mod/people';
-import type { PeopleFixtureContext } from './authz-matrix-entry.js';
+import type { PeopleFixtureContext } from './authz-matrix-entry.test-helper.js';
 import { pendingTotpOwner } from './routes/session-common.js';
 import { CSRF_HEADER, SESSION_COOKIE, type PeopleSettings } from './session-auth.js';
 

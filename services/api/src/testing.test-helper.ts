@@ -35,7 +35,7 @@ import { buildApp, type AppDeps } from './app.js';
 import { seedMatrixCase, seedMatrixProposals } from './cases.test-helper.js';
 import { TEST_PEOPLE_SETTINGS } from './people-testing.test-helper.js';
 import { seedMatrixReport, TEST_REPORT_SETTINGS } from './reports-testing.test-helper.js';
-import type { AccessFixtureContext, SampleRequest } from './authz-matrix.js';
+import type { AccessFixtureContext, SampleRequest } from './authz-matrix.test-helper.js';
 
 /**
  * For this package's tests: the API built against a fresh Postgres schema and a real Kafka broker on loopback,

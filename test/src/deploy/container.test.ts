@@ -16,6 +16,7 @@ import {
   roles,
   specs,
 } from './deploy-files.js';
+import { imageReachability } from './image-reachability.js';
 import { shippedTestSupport } from './image-test-support.js';
 
 // deploy/container: the one image (Dockerfile) and its entry point. Building the image needs a container engine,
@@ -128,6 +129,14 @@ describe('Dockerfile', () => {
     // Named as such (*.test-helper.*, testing/), a ./testing subpath's target, @mod/testing, or importing any of
     // these; none of it may be in the image (a runtime file importing one would be test support too, and flagged).
     expect(shippedTestSupport(dockerfileText)).toEqual([]);
+  });
+
+  it('ships no code that nothing running reaches: every shipped source is imported from a runtime entry point', () => {
+    // Entry points: the roles entrypoint.sh starts, each shipped project's main, bin and exports but ./testing, and
+    // the worker files they load by path. What none of them reaches is test support not named so, or dead code.
+    const { unreachable, unresolved } = imageReachability(dockerfileText, entrypointText);
+    expect(unresolved).toEqual([]);
+    expect(unreachable).toEqual([]);
   });
 
   it('keeps local state, credentials and build output out of the build context (.dockerignore)', () => {

@@ -37,7 +37,17 @@ function imageRules(dockerfile: string): { dirs: string[]; names: RegExp[]; remo
   return { dirs, names, removed };
 }
 
-function sourceFiles(dir: string): string[] {
+/** The projects the image ships the dist of, and whether a compiled file of theirs (project/dist/path) stays in it. */
+export function imageContents(dockerfile: string): { dirs: string[]; ships: (distPath: string) => boolean } {
+  const { dirs, names, removed } = imageRules(dockerfile);
+  const ships = (distPath: string): boolean =>
+    !names.some((name) => name.test(posix.basename(distPath))) &&
+    !removed.some((path) => path.test(distPath));
+  return { dirs, ships };
+}
+
+/** The TypeScript sources of a project's src (paths relative to it); each compiles to dist/<path>.js. */
+export function sourceFiles(dir: string): string[] {
   return existsSync(dir)
     ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
         (f) => f.endsWith('.ts') && !f.endsWith('.d.ts'),
@@ -59,7 +69,7 @@ function importsOf(text: string): string[] {
  * @mod/testing, or importing test support, directly or not) and that the image still ships, as project/dist/path.
  */
 export function shippedTestSupport(dockerfile: string): string[] {
-  const { dirs, names, removed } = imageRules(dockerfile);
+  const { dirs, ships } = imageContents(dockerfile);
   const sources = new Map<string, string>(); // project/src/path.ts → its text
   const support = new Set<string>();
   for (const dir of dirs) {
@@ -94,11 +104,8 @@ export function shippedTestSupport(dockerfile: string): string[] {
       }
     }
   }
-  const shipped = (distPath: string): boolean =>
-    !names.some((name) => name.test(posix.basename(distPath))) &&
-    !removed.some((path) => path.test(distPath));
   return [...support]
     .map((path) => path.replace('/src/', '/dist/').replace(/\.ts$/, '.js'))
-    .filter(shipped)
+    .filter(ships)
     .sort();
 }

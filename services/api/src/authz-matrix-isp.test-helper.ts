@@ -1,9 +1,9 @@
 /**
- * The authorization matrix's entries for ISP integration (routes/isp-*.ts; authz-matrix.ts spreads them in): an ISP
- * uploads its own traffic, reads its own feeds, acknowledges its own blocking requests; the walled-garden page is
- * public.
+ * The authorization matrix's entries for ISP integration (routes/isp-*.ts; authz-matrix.test-helper.ts spreads them
+ * in): an ISP uploads its own traffic, reads its own feeds, acknowledges its own blocking requests; the walled-garden
+ * page is public.
  */
-import type { MatrixEntry } from './authz-matrix-entry.js';
+import type { MatrixEntry } from './authz-matrix-entry.test-helper.js';
 
 export const ISP_MATRIX: Readonly<Record<string, MatrixEntry>> = {
   'POST /v1/isp/traffic-samples': {

@@ -18,14 +18,14 @@
  * contains (and a hidden one must not). Keep entries consistent with the route's own `config`.
  */
 import type { Role } from '@mod/db/access';
-import type { MatrixEntry } from './authz-matrix-entry.js';
-import { CASES_MATRIX } from './authz-matrix-cases.js';
-import { CURATION_MATRIX } from './authz-matrix-curation.js';
-import { about, ADMIN_ONLY, hex64, PUBLIC, requestFor } from './authz-matrix-entry.js';
-import { EVIDENCE_MATRIX } from './authz-matrix-evidence.js';
-import { ISP_MATRIX } from './authz-matrix-isp.js';
-import { PEOPLE_MATRIX } from './authz-matrix-people.js';
-import { REPORTS_MATRIX } from './authz-matrix-reports.js';
+import type { MatrixEntry } from './authz-matrix-entry.test-helper.js';
+import { CASES_MATRIX } from './authz-matrix-cases.test-helper.js';
+import { CURATION_MATRIX } from './authz-matrix-curation.test-helper.js';
+import { about, ADMIN_ONLY, hex64, PUBLIC, requestFor } from './authz-matrix-entry.test-helper.js';
+import { EVIDENCE_MATRIX } from './authz-matrix-evidence.test-helper.js';
+import { ISP_MATRIX } from './authz-matrix-isp.test-helper.js';
+import { PEOPLE_MATRIX } from './authz-matrix-people.test-helper.js';
+import { REPORTS_MATRIX } from './authz-matrix-reports.test-helper.js';
 
 export type {
   AccessFixtureContext,
@@ -35,7 +35,7 @@ export type {
   PeopleFixtureContext,
   SampleContext,
   SampleRequest,
-} from './authz-matrix-entry.js';
+} from './authz-matrix-entry.test-helper.js';
 
 const EVERY_ROLE: readonly Role[] = [
   'isp',
@@ -103,7 +103,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     ...about('submissionId', '/v1/submissions/:id'),
   },
 
-  // Evidence vault (authz-matrix-evidence.ts).
+  // Evidence vault (authz-matrix-evidence.test-helper.ts).
   ...EVIDENCE_MATRIX,
 
   // Orders: a target sees the orders addressed to it, an authority the orders it issued or confirmed (another
@@ -164,7 +164,7 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     shows: (c) => c.tenantId,
   },
 
-  // Hash banks and URL lists: shared curation data, no tenant (authz-matrix-curation.ts).
+  // Hash banks and URL lists: shared curation data, no tenant (authz-matrix-curation.test-helper.ts).
   ...CURATION_MATRIX,
 
   // Self-service: the caller's own tenant only, for every role (no oversight here).
@@ -286,15 +286,16 @@ export const AUTHZ_MATRIX: Readonly<Record<string, MatrixEntry>> = {
     }),
   },
 
-  // ISP integration (authz-matrix-isp.ts).
+  // ISP integration (authz-matrix-isp.test-helper.ts).
   ...ISP_MATRIX,
 
-  // People's sessions and their administration (authz-matrix-people.ts).
+  // People's sessions and their administration (authz-matrix-people.test-helper.ts).
   ...PEOPLE_MATRIX,
 
-  // Review cases, review settings and bank proposals (authz-matrix-cases.ts).
+  // Review cases, review settings and bank proposals (authz-matrix-cases.test-helper.ts).
   ...CASES_MATRIX,
 
-  // Citizens' reports: the public form, the hotline's intake, operators' reads, figures (authz-matrix-reports.ts).
+  // Citizens' reports: the public form, the hotline's intake, operators' reads, figures
+  // (authz-matrix-reports.test-helper.ts).
   ...REPORTS_MATRIX,
 };

@@ -2,8 +2,8 @@ import type { Role } from '@mod/db/access';
 import type { TenantRule } from './authz.js';
 
 /*
- * What an entry of the authorization matrix (authz-matrix.ts) says about a route, and the fixtures its sample
- * requests are built from (`seedAccessFixtures` in testing.test-helper.ts).
+ * What an entry of the authorization matrix (authz-matrix.test-helper.ts) says about a route, and the fixtures its
+ * sample requests are built from (`seedAccessFixtures` in testing.test-helper.ts).
  */
 
 /** Fixtures of one side (the caller's own tenant, or another tenant of the same kind) plus shared ones. */

@@ -1,13 +1,18 @@
 /**
  * The authorization matrix's entries for review cases, the person's review settings and bank proposals
- * (routes/cases*.ts; authz-matrix.ts spreads them in). Reviewers and admins see every case, an authority its own
- * escalations (the side's `caseId` is one addressed to its tenant: the other authority's answers 404). Working a
- * case, its media and proposals are for people only (`sessionOnly`). The entries run in registration order, per
- * caller and side: list, read, release (nothing held: released already), claim, preview and reveal (the
- * claimer's alone, both: case-preview-rules.test.ts), decide, propose. Each entry also says what a reviewer of an
- * authority tenant gets (`boundReviewer`): such a reviewer is not oversight, and reads only its authority's cases.
+ * (routes/cases*.ts; authz-matrix.test-helper.ts spreads them in). Reviewers and admins see every case, an authority
+ * its own escalations (the side's `caseId` is one addressed to its tenant: the other authority's answers 404). Working
+ * a case, its media and proposals are for people only (`sessionOnly`). The entries run in registration order, per
+ * caller and side: list, read, release (nothing held: released already), claim, preview and reveal (the claimer's
+ * alone, both: case-preview-rules.test.ts), decide, propose. Each entry also says what a reviewer of an authority
+ * tenant gets (`boundReviewer`): such a reviewer is not oversight, and reads only its authority's cases.
  */
-import { about, requestFor, type BoundReviewerRow, type MatrixEntry } from './authz-matrix-entry.js';
+import {
+  about,
+  requestFor,
+  type BoundReviewerRow,
+  type MatrixEntry,
+} from './authz-matrix-entry.test-helper.js';
 
 const READ = {
   roles: ['reviewer', 'authority', 'admin'],

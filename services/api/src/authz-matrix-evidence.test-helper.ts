@@ -1,10 +1,10 @@
 /**
- * The authorization matrix's entries for the evidence vault (authz-matrix.ts spreads them in, in registration
- * order): oversight reads every item's metadata, an authority its own tenant's (and what it holds, and what stands
- * behind its orders), a reviewer of an authority tenant the items of the cases it reads; holds and integrity checks
- * are an authority's or an admin's.
+ * The authorization matrix's entries for the evidence vault (authz-matrix.test-helper.ts spreads them in, in
+ * registration order): oversight reads every item's metadata, an authority its own tenant's (and what it holds, and
+ * what stands behind its orders), a reviewer of an authority tenant the items of the cases it reads; holds and
+ * integrity checks are an authority's or an admin's.
  */
-import { about, type BoundReviewerRow, type MatrixEntry } from './authz-matrix-entry.js';
+import { about, type BoundReviewerRow, type MatrixEntry } from './authz-matrix-entry.test-helper.js';
 
 /** Oversight reads every item's metadata, an authority its own tenant's. */
 const READ = {

@@ -1,10 +1,10 @@
 /**
- * The authorization matrix's entries for citizens' reports (authz-matrix.ts spreads them in): the public form and
- * status page need no credential; the hotline and platforms file over the API; operators read every report (the
- * hotline's keys those their tenant filed), a platform those it filed; contact details are the hotline's people's
+ * The authorization matrix's entries for citizens' reports (authz-matrix.test-helper.ts spreads them in): the public
+ * form and status page need no credential; the hotline and platforms file over the API; operators read every report
+ * (the hotline's keys those their tenant filed), a platform those it filed; contact details are the hotline's people's
  * alone (never a key); the figures are for authorities and operators.
  */
-import { about, PUBLIC, requestFor, type MatrixEntry } from './authz-matrix-entry.js';
+import { about, PUBLIC, requestFor, type MatrixEntry } from './authz-matrix-entry.test-helper.js';
 
 /**
  * A platform reads the reports it filed; operators read every report, the hotline's people too but not its keys

@@ -1,8 +1,9 @@
 /**
- * The authorization matrix's entries for curation (authz-matrix.ts spreads them in): hash banks and URL lists are
- * shared data, no tenant; curators and admins change them, authorities (and reviewers, for banks) see which exist.
+ * The authorization matrix's entries for curation (authz-matrix.test-helper.ts spreads them in): hash banks and URL
+ * lists are shared data, no tenant; curators and admins change them, authorities (and reviewers, for banks) see which
+ * exist.
  */
-import { hex64, requestFor, type MatrixEntry } from './authz-matrix-entry.js';
+import { hex64, requestFor, type MatrixEntry } from './authz-matrix-entry.test-helper.js';
 
 /** Changes (and reads of the contents) of shared curation data: curators and admins. */
 const CURATE = { roles: ['curator', 'admin'], tenant: 'none' } as const;

@@ -1,10 +1,10 @@
 /**
- * The authorization matrix's entries for people's sessions and their administration (authz-matrix.ts spreads
- * them in). Session routes are for people only: an API key of an allowed role gets 403; every person role
+ * The authorization matrix's entries for people's sessions and their administration (authz-matrix.test-helper.ts
+ * spreads them in). Session routes are for people only: an API key of an allowed role gets 403; every person role
  * reaches them. The authorization matrix test calls every route as every key role and as every person role.
  */
 import { PersonRoles } from '@mod/db/people';
-import { ADMIN_ONLY, requestFor, type MatrixEntry } from './authz-matrix-entry.js';
+import { ADMIN_ONLY, requestFor, type MatrixEntry } from './authz-matrix-entry.test-helper.js';
 
 const SESSION = { roles: PersonRoles, tenant: 'none', sessionOnly: true } as const;
 
