@@ -65,6 +65,29 @@ describe('Postgres audit log', () => {
     expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 22, treeHead: null });
   });
 
+  it("appends a transaction's first batch in three statements: the lock, the tree's edge, one write", async () => {
+    await appendAuditBatch(db.pool, [auditEntry(0), auditEntry(1), auditEntry(2)]);
+    const statements: string[] = [];
+    await withTransaction(db.pool, async (c) => {
+      const counted = Object.assign(Object.create(c) as typeof c, {
+        query: (text: string, values?: unknown[]) => {
+          statements.push(/\/\* (\S+) \*\//.exec(text)?.[1] ?? text);
+          return c.query(text, values);
+        },
+      });
+      await appendAuditBatch(counted, [auditEntry(3), auditEntry(4)]);
+      await appendAuditBatch(counted, [auditEntry(5)]);
+    });
+    expect(statements).toEqual([
+      'audit:lock',
+      'audit:edge',
+      'audit:put-nodes',
+      'audit:lock',
+      'audit:put-nodes',
+    ]);
+    expect(await verifyStoredLog(db.pool)).toMatchObject({ ok: true, records: 6 });
+  });
+
   it('keeps digests in the record and the evidence documents beside it', async () => {
     const [stored] = await appendAuditBatch(db.pool, [
       auditEntry(0, { subject: { type: 'route', id: 'POST /v1/media' }, reason: 'x'.repeat(500) }),

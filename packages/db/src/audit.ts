@@ -6,12 +6,11 @@ import {
   computeAppendNodes,
   decodeRecord,
   encodeRecord,
-  peakIds,
   toAuditDraft,
   toHex,
 } from '@mod/audit';
 import type { AuditEntry, AuditRecord } from '@mod/audit';
-import { createPgMerkleStore, nextPeaks } from './audit-store.js';
+import { nextPeaks, putNodesWith, readTreeEdge } from './audit-store.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
 
 export type { AuditEntry } from '@mod/audit';
@@ -60,9 +59,10 @@ const edges = new WeakMap<object, EdgeCache>();
  * Appends records as one batch inside the caller's transaction (given a Pool, it opens one). Takes a
  * transaction-scoped advisory lock (one total order across every process), assigns seq = tree size, turns
  * each entry into a strict `@mod/audit` record (`toAuditDraft`: evidence documents stored in
- * `audit_evidence`, their digests in the record), and appends leaves and new subtree hashes through the
- * Postgres `MerkleStore`: O(log n) node reads for the first append of a transaction, none for later ones,
- * then two writes. The records become visible, and part of the tree, when the caller commits.
+ * `audit_evidence`, their digests in the record), and appends leaves and new subtree hashes as the Postgres
+ * `MerkleStore` does: the tree's right edge read in one query for the first append of a transaction (`readTreeEdge`),
+ * none for later ones, then one statement writing the nodes and the records together (`putNodesWith`). The records
+ * become visible, and part of the tree, when the caller commits.
  */
 export async function appendAuditBatch(
   db: Queryable,
@@ -77,15 +77,11 @@ export async function appendAuditBatch(
   );
   const txid = rows[0]?.txid ?? '';
   const at = rows[0]?.at ?? new Date();
-  const store = createPgMerkleStore(db);
   const normalised = entries.map((e) => toAuditDraft(e));
 
   for (let attempt = 0; ; attempt++) {
     let edge = edges.get(db);
-    if (edge?.txid !== txid) {
-      const size = await store.size();
-      edge = { txid, size, peaks: await store.getNodes(peakIds(size)) };
-    }
+    if (edge?.txid !== txid) edge = { txid, ...(await readTreeEdge(db)) };
     const first = edge.size;
     const encoded = normalised.map((n, i) => encodeRecord(buildRecord(n.draft, first + i, () => at)));
     const nodes = computeAppendNodes(
@@ -94,35 +90,28 @@ export async function appendAuditBatch(
       encoded.map((e) => e.leafHash),
     );
     const to = first + encoded.length;
-    try {
-      await store.putNodes(nodes, first, to);
-    } catch (err) {
-      // A stale edge (a savepoint rolled back an append of this transaction): re-read once under the lock.
-      edges.delete(db);
-      if (attempt === 0 && err instanceof AuditError && err.code === AuditErrorCode.STORE_CONFLICT) continue;
-      throw err;
-    }
-    edges.set(db, { txid, size: to, peaks: nextPeaks(first, edge.peaks, nodes, to) });
-
     const evidence = normalised.flatMap((n, i) =>
       n.documents.map((d) => ({ seq: first + i, name: d.name, document: d.document })),
     );
     const refs = normalised.flatMap((n, i) => n.refs.map((ref) => ({ ref, seq: first + i })));
     const texts = normalised.flatMap((n, i) => n.texts.map((t) => ({ ...t, seq: first + i })));
-    await db.query(
-      `/* audit:append */ with r as (
+    // The records, their evidence, texts and refs go in the nodes' statement, written only if the size moved.
+    const written = {
+      ctes: `r as (
          insert into audit_records (seq, record, recorded_at)
-         select * from unnest($1::bigint[], $2::text[], $3::timestamptz[])
+         select * from unnest($6::bigint[], $7::text[], $8::timestamptz[]) where exists (select from moved)
        ), e as (
          insert into audit_evidence (seq, name, document)
-         select * from unnest($4::bigint[], $5::text[], $6::text[])
+         select * from unnest($9::bigint[], $10::text[], $11::text[]) where exists (select from moved)
        ), t as (
          insert into audit_texts (seq, field, text, salt)
-         select seq, field, text, decode(salt, 'hex') from unnest($9::bigint[], $10::text[], $11::text[], $12::text[])
-           as x(seq, field, text, salt)
-       )
-       insert into audit_refs (ref, seq) select * from unnest($7::text[], $8::bigint[]) on conflict do nothing`,
-      [
+         select seq, field, text, decode(salt, 'hex') from unnest($14::bigint[], $15::text[], $16::text[], $17::text[])
+           as x(seq, field, text, salt) where exists (select from moved)
+       ), f as (
+         insert into audit_refs (ref, seq) select * from unnest($12::text[], $13::bigint[])
+         where exists (select from moved) on conflict do nothing
+       )`,
+      params: [
         encoded.map((e) => e.record.seq),
         encoded.map((e) => e.canonical),
         encoded.map(() => at),
@@ -136,7 +125,16 @@ export async function appendAuditBatch(
         texts.map((t) => t.text),
         texts.map((t) => t.salt),
       ],
-    );
+    };
+    try {
+      await putNodesWith(db, nodes, first, to, written);
+    } catch (err) {
+      // A stale edge (a savepoint rolled back an append of this transaction): re-read once under the lock.
+      edges.delete(db);
+      if (attempt === 0 && err instanceof AuditError && err.code === AuditErrorCode.STORE_CONFLICT) continue;
+      throw err;
+    }
+    edges.set(db, { txid, size: to, peaks: nextPeaks(first, edge.peaks, nodes, to) });
     return encoded.map((e, i) => ({
       ...e.record,
       ...textFields(normalised[i]?.texts ?? []),
