@@ -63,7 +63,7 @@ interface Actioned {
 
 /**
  * One verdict inside a transaction: check (a replay is dropped here), record with its submission's scan, decide,
- * open orders and cases, audit. A verdict that matched nothing takes two statements and its audit record.
+ * open orders and cases, audit. A verdict that matched nothing takes one statement and its audit record.
  */
 async function actOn(tx: ActionTx, claimed: Verdict, policy: PolicyConfig, at: Date): Promise<Actioned> {
   const replayed: Actioned = { outcome: { kind: 'drop', reason: 'verdict already recorded' }, issued: [] };
@@ -72,7 +72,8 @@ async function actOn(tx: ActionTx, claimed: Verdict, policy: PolicyConfig, at: D
   if (!checked.ok)
     return { outcome: { kind: 'dlq', code: checked.code, message: checked.message }, issued: [] };
   const verdict = checked.verdict;
-  if (!(await tx.recordVerdict(verdict))) return replayed;
+  // A verdict without hits was recorded by its check, in the same statement (one round trip fewer).
+  if (!(checked.recorded ?? (await tx.recordVerdict(verdict)))) return replayed;
   const decision = await decideVerdict(tx, verdict, checked.source, policy, at);
   await tx.audit(verdictRecordedRecord(verdict, decision, policy));
   const { orderIds, issued } = await issuePlannedOrders(tx, { decision, content: verdict, policy, at });

@@ -22,7 +22,8 @@ import { checkVerdict, type VerdictCheck } from './verdict-check.js';
 export interface ActionTx extends DecisionEffects, TargetLookups {
   /**
    * The verdict as far as the database confirms it (hit metadata from the banks, never from the message); 'recorded'
-   * when this verdict event was recorded before (a replay).
+   * when this verdict event was recorded before (a replay). A verdict without hits may be recorded by the check
+   * itself (`recorded` in the answer: then `recordVerdict` is not asked).
    */
   checkVerdict(claimed: Verdict): Promise<VerdictCheck | 'recorded'>;
   /**
@@ -60,7 +61,7 @@ export function createPgActionStore(db: Pool, topics: OrderTopics): ActionStore 
       withTransaction(db, async (c) => {
         const effects = decisionEffectsOn(c, topics);
         const result = await work({
-          checkVerdict: (claimed) => checkVerdict(c, claimed),
+          checkVerdict: (claimed) => checkVerdict(c, claimed, { recordWithoutHits: true }),
           recordVerdict: (verdict) => recordScannedVerdict(c, verdict),
           blockingSubscribers: () => listBlockingSubscribers(c),
           platformForHost: (host) => platformForHost(c, host),

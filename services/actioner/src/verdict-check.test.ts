@@ -56,4 +56,37 @@ describe('checkVerdict', () => {
       code: VerdictRefusal.UnknownSubmission,
     });
   });
+
+  it('records a clean verdict without hits in its own statement when asked, and never one it refuses', async () => {
+    const statements: string[] = [];
+    const counted = {
+      query: (text: string, values?: unknown[]) => {
+        statements.push(/\/\* (\S+) \*\//.exec(text)?.[1] ?? text);
+        return db.pool.query(text, values);
+      },
+    } as unknown as typeof db.pool;
+    const v = verdictOf(await submitted(), []);
+    const record = { recordWithoutHits: true };
+    expect(await checkVerdict(counted, v, record)).toMatchObject({ ok: true, recorded: true });
+    expect(statements).toEqual(['actioner:verdict-submission']);
+    const row = await db.pool.query(
+      `select s.status, s.decision, s.sha256, v.decision as verdict from submissions s
+       join verdicts v on v.submission_id = s.id where s.id = $1`,
+      [v.submissionId],
+    );
+    expect(row.rows).toEqual([
+      { status: 'scanned', decision: 'no-match', sha256: v.hashes.sha256, verdict: 'no-match' },
+    ]);
+    expect(await checkVerdict(db.pool, v, record)).toBe('recorded');
+    // Refused (another tenant's submission, other content): nothing recorded.
+    const others = [
+      verdictOf(await submitted('platform-2'), []),
+      { ...verdictOf(v.submissionId, []), hashes: { ...v.hashes, sha256: 'ef'.repeat(32) } },
+    ];
+    for (const other of others) {
+      expect(await checkVerdict(db.pool, other, record)).toMatchObject({ ok: false });
+      const left = await db.pool.query('select 1 from verdicts where event_id = $1', [other.eventId]);
+      expect(left.rowCount).toBe(0);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { Hit, SignalType, Verdict } from '@mod/contracts';
 import type { Queryable } from '@mod/db';
-import { TenantRefusal } from '@mod/db/submissions';
+import { readVerdictSubmission, TenantRefusal, type VerdictSubmission } from '@mod/db/submissions';
 import { decide } from '@mod/policy';
 import { canonicalPatternKey, normalizeUrl, UrlListIndex, type UrlListKind } from '@mod/urls';
 
@@ -36,6 +36,12 @@ export type VerdictCheck =
       verdict: Verdict;
       /** How the submission came (`api`, `kafka`, `fetcher`, `report`): whom its URL may address a takedown to. */
       source: string;
+      /**
+       * Asked to (`recordWithoutHits`), a verdict without hits is recorded by the check itself, its submission
+       * marked scanned (`recordScannedVerdict`): true when it was, false when the same event was recorded first
+       * (a replay). Absent: not recorded here.
+       */
+      recorded?: boolean;
     }
   | { ok: false; code: VerdictRefusal; message: string };
 
@@ -79,38 +85,33 @@ interface CheckedEntries {
  * so no order is issued on a removed entry and a suppression by a removed negative entry no longer holds. A hit on
  * an entry removed and listed again (the same value, or URL pattern, in the same bank) stands for the live entry.
  */
-export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<VerdictCheck | 'recorded'> {
-  // Whether it was recorded before (a replay, dropped unchecked) comes with its submission: one round trip.
-  const { rows } = await db.query<{
-    recorded: boolean;
-    tenant_id: string | null;
-    sha256: string | null;
-    url: string | null;
-    source: string | null;
-    tenant_disabled: boolean | null;
-  }>(
-    `/* actioner:verdict-submission */ select exists (select from verdicts where event_id = $2) as recorded,
-       s.tenant_id, s.sha256, s.url, s.source, t.disabled_at is not null as tenant_disabled
-     from (select) as one left join submissions s on s.id = $1 left join tenants t on t.id = s.tenant_id`,
-    [verdict.submissionId, verdict.eventId],
+export async function checkVerdict(
+  db: Queryable,
+  verdict: Verdict,
+  o: { recordWithoutHits?: boolean } = {},
+): Promise<VerdictCheck | 'recorded'> {
+  // Whether it was recorded before (a replay, dropped unchecked) comes with its submission: one round trip. A
+  // verdict without hits needs nothing more checked: asked, that statement records it too when it passes.
+  const noHits = verdict.hits.length === 0;
+  const clean = { ...verdict, decision: decide([]) };
+  const { submission, recordedNow } = await readVerdictSubmission(
+    db,
+    clean,
+    noHits && o.recordWithoutHits === true,
   );
-  const submission = rows[0];
   if (submission?.recorded === true) return 'recorded';
-  if (submission?.tenant_id === null || submission?.tenant_id === undefined)
-    return refuse(VerdictRefusal.UnknownSubmission, `no submission ${verdict.submissionId}`);
-  if (submission.tenant_id !== verdict.tenantId)
-    return refuse(
-      VerdictRefusal.TenantMismatch,
-      `submission ${verdict.submissionId} is not of ${verdict.tenantId}`,
-    );
-  if (submission.tenant_disabled === true)
-    return refuse(VerdictRefusal.TenantDisabled, `tenant ${submission.tenant_id} is disabled`);
-  if (submission.sha256 !== null && submission.sha256 !== verdict.hashes.sha256)
-    return refuse(VerdictRefusal.SubmissionMismatch, 'the SHA-256 is not the submission’s');
-  if ((submission.url ?? null) !== (verdict.url ?? null))
-    return refuse(VerdictRefusal.SubmissionMismatch, 'the URL is not the submission’s');
-  const source = submission.source ?? '';
-  if (verdict.hits.length === 0) return { ok: true, verdict: { ...verdict, decision: decide([]) }, source };
+  const refused = submissionRefusal(submission, verdict);
+  // The statement records only a verdict that passes these checks: one it recorded is never refused after.
+  if (recordedNow && refused !== null) throw new Error(`verdict ${verdict.eventId} recorded unchecked`);
+  if (refused !== null) return refused;
+  const source = submission?.source ?? '';
+  if (noHits)
+    return {
+      ok: true,
+      verdict: clean,
+      source,
+      ...(o.recordWithoutHits === true ? { recorded: recordedNow } : {}),
+    };
 
   const bankIds = [...new Set(verdict.hits.map((h) => h.bankId))];
   const badBank = bankIds.find((id) => !UUID.test(id));
@@ -151,6 +152,24 @@ export async function checkVerdict(db: Queryable, verdict: Verdict): Promise<Ver
   }
   const hits = [...byEntry.values()];
   return { ok: true, verdict: { ...verdict, hits, decision: decide(hits) }, source };
+}
+
+/** Why the verdict's submission refuses it (none known, another tenant's, disabled, other content), or null. */
+function submissionRefusal(submission: VerdictSubmission | undefined, verdict: Verdict): VerdictCheck | null {
+  if (submission?.tenant_id === null || submission?.tenant_id === undefined)
+    return refuse(VerdictRefusal.UnknownSubmission, `no submission ${verdict.submissionId}`);
+  if (submission.tenant_id !== verdict.tenantId)
+    return refuse(
+      VerdictRefusal.TenantMismatch,
+      `submission ${verdict.submissionId} is not of ${verdict.tenantId}`,
+    );
+  if (submission.tenant_disabled === true)
+    return refuse(VerdictRefusal.TenantDisabled, `tenant ${submission.tenant_id} is disabled`);
+  if (submission.sha256 !== null && submission.sha256 !== verdict.hashes.sha256)
+    return refuse(VerdictRefusal.SubmissionMismatch, 'the SHA-256 is not the submission’s');
+  if ((submission.url ?? null) !== (verdict.url ?? null))
+    return refuse(VerdictRefusal.SubmissionMismatch, 'the URL is not the submission’s');
+  return null;
 }
 
 /** Hash-bank hits: the entry is in the named bank, of the named signal, and an exact one holds the digest. */
