@@ -27,7 +27,7 @@ import {
   pdqHashesFromRaw,
 } from '@mod/hashing';
 import { decodeImage, hashMedia, recommendedReducedDecode, type ReducedDecode } from '@mod/hashing/decode';
-import { animationOf, seededPhoto } from '@mod/hashing/synthetic-photos';
+import { animationOf, seededPhoto } from '@mod/hashing/testing/synthetic-photos';
 import { PdqAgreement } from './pdq-reference.js';
 import { photoLikeSvg } from './photo-like.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashMedia } from '@mod/hashing/decode';
-import { animationOf } from '@mod/hashing/synthetic-photos';
+import { animationOf } from '@mod/hashing/testing/synthetic-photos';
 import { bankFramePicture, indexedEntries, makePhoto, scanViaKafka, waitFor } from './helpers.js';
 import { useTrustScene } from './trust-boundaries-scene.js';
 

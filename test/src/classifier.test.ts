@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { animationOf } from '@mod/hashing/synthetic-photos';
+import { animationOf } from '@mod/hashing/testing/synthetic-photos';
 import { Codecs, type Classified, type Verdict } from '@mod/contracts';
 import { listAudit } from '@mod/db/audit';
 import { createProducer } from '@mod/kafka';

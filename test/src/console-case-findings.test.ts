@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapHostToPlatform } from '@mod/db/orders';
-import { animationOf } from '@mod/hashing/synthetic-photos';
+import { animationOf } from '@mod/hashing/testing/synthetic-photos';
 import { seedTenants } from '@mod/testing';
 import { chromiumAvailable, firstSignInAs, launchChromium, pageAudit } from './console-browser.js';
 import {

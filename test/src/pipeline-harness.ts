@@ -6,7 +6,7 @@ import { loadConfig } from '@mod/config';
 import type { SignalType } from '@mod/contracts';
 import { addEntries, createBank } from '@mod/curation';
 import { hashMedia } from '@mod/hashing/decode';
-import { animationOf } from '@mod/hashing/synthetic-photos';
+import { animationOf } from '@mod/hashing/testing/synthetic-photos';
 import { createScannerService, scannerSpec, type ScannerService } from '@mod/scanner';
 import { createRegistry, type Registry, type Tracing } from '@mod/telemetry';
 import { seedTenants, tenantWithKey } from '@mod/testing';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { seededPhoto } from '@mod/hashing/synthetic-photos';
+import { seededPhoto } from '@mod/hashing/testing/synthetic-photos';
 
 /**
  * A photo-like JPEG (`seededPhoto`: rings around a seeded centre, gradients and seeded noise), so perceptual hashes

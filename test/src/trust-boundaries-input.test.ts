@@ -7,7 +7,7 @@ import {
   partnerTopicSpec,
   type DeadLetter,
 } from '@mod/contracts';
-import { flatRgbaPng } from '@mod/hashing/synthetic-photos';
+import { flatRgbaPng } from '@mod/hashing/testing/synthetic-photos';
 import { ANY_ACL, ensureTopics } from '@mod/kafka';
 import {
   Admin as PlatformaticAdmin,

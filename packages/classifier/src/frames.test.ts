@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apngHidingDefault } from '@mod/contracts/declared-images';
-import { animationOf } from '@mod/hashing/synthetic-photos';
+import { apngHidingDefault } from '@mod/contracts/testing/declared-images';
+import { animationOf } from '@mod/hashing/testing/synthetic-photos';
 import { createClassifier, type Classification, type Classifier } from './classifier.js';
 import { highestRisk, riskScore } from './risk.js';
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { jpegScanCount, MAX_JPEG_SCANS } from '@mod/hashing';
-import { flatRgbaPng } from '@mod/hashing/synthetic-photos';
+import { flatRgbaPng } from '@mod/hashing/testing/synthetic-photos';
 import { apngHidingDefault, interlaced16BitBomb, jpegWithScans, pngDeclaring } from '@mod/testing';
 import { ClassifierErrorCode } from './errors.js';
 import { decodeWorkingCopy, prepareImage, type DecodeLimits } from './preprocess.js';

@@ -1,7 +1,7 @@
 import type { CaseToOpen } from '@mod/policy';
 import { appendAuditBatch, type AuditEntry } from './audit.js';
 import { enqueueOrderIssued, type OrderTopics } from './order-announce.js';
-import { anyAwaitsAuthority, openCase } from './order-cases.js';
+import { openCaseIfAwaited } from './order-cases.js';
 import { openOrder, type OrderInput } from './order-issue.js';
 import { getOrder } from './order-reads.js';
 import type { Queryable } from './pool.js';
@@ -38,8 +38,7 @@ export function decisionEffectsOn(c: Queryable, topics: OrderTopics): PgDecision
       if (order === null) throw new Error('order vanished inside its own transaction');
       await enqueueOrderIssued(c, { topics, order, now: at });
     },
-    openCase: async (input) =>
-      input.kind === 'confirm' && !(await anyAwaitsAuthority(c, input.orderIds)) ? null : openCase(c, input),
+    openCase: (input) => openCaseIfAwaited(c, input),
     audit: async (record) => {
       records.push(record);
     },

@@ -95,13 +95,36 @@ export async function openCase(
   db: Queryable,
   c: CaseToOpen,
 ): Promise<{ id: string; created: boolean; reopened: boolean }> {
+  const row = await upsertCase(db, c, false);
+  if (row === null) throw new Error('case insert returned no row');
+  return row;
+}
+
+/**
+ * `openCase`, except that a confirmation case none of whose orders awaits an authority (`anyAwaitsAuthority`) is
+ * neither opened nor changed (null): it would never close. Asked in the same statement, one round trip.
+ */
+export async function openCaseIfAwaited(
+  db: Queryable,
+  c: CaseToOpen,
+): Promise<{ id: string; created: boolean; reopened: boolean } | null> {
+  return upsertCase(db, c, true);
+}
+
+async function upsertCase(
+  db: Queryable,
+  c: CaseToOpen,
+  onlyAwaited: boolean,
+): Promise<{ id: string; created: boolean; reopened: boolean } | null> {
   const id = randomUUID();
   const { rows } = await db.query<{ id: string; created: boolean; reopened: boolean }>(
     `/* actioner:open-case */ with before as (
        select status from cases where submission_id = $3 and kind = $2),
      upserted as (
        insert into cases (id, kind, submission_id, order_ids, reason, evidence, policy_version, created_at, tenant_id)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, (select tenant_id from submissions where id = $3))
+       select $1, $2, $3, $4, $5, $6, $7, $8, (select tenant_id from submissions where id = $3)
+       where not $9::boolean or $2::text <> 'confirm'
+         or exists (select 1 from orders o where o.id = any($4::uuid[]) and ${AWAITS_AUTHORITY})
        on conflict (submission_id, kind) where submission_id is not null
        do update set order_ids = (select array_agg(distinct x) from unnest(cases.order_ids || excluded.order_ids) x),
          status = case when ${REOPENS} then 'open' else cases.status end,
@@ -119,11 +142,10 @@ export async function openCase(
       JSON.stringify(c.evidence),
       c.policyVersion,
       c.createdAt,
+      onlyAwaited,
     ],
   );
-  const row = rows[0];
-  if (row === undefined) throw new Error('case insert returned no row');
-  return row;
+  return rows[0] ?? null;
 }
 
 /**

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { apngHidingDefault } from '@mod/contracts/declared-images';
+import { apngHidingDefault } from '@mod/contracts/testing/declared-images';
 import { fixture } from './fixtures.test-helper.js';
 import { hammingDistanceHex } from './hamming.js';
 import { hashMedia } from './hash-media.js';

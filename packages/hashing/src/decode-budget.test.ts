@@ -2,10 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodedBytes, type ImageHeader } from './decode-budget.js';
 import { fixture } from './fixtures.test-helper.js';
 import { hashMedia } from './hash-media.js';
-import { interlaced16BitBomb, pngDeclaring, tiffDeclaring } from '@mod/contracts/declared-images';
+import { interlaced16BitBomb, pngDeclaring, tiffDeclaring } from '@mod/contracts/testing/declared-images';
 import { defaultDecodeLimits } from './limits.js';
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
-import { flatRgbaPng } from './synthetic-photos.js';
+import { flatRgbaPng } from './synthetic-photos.test-helper.js';
 
 const TOO_MANY_DECODED_BYTES = 'MOD_ERR_HASH_TOO_MANY_DECODED_BYTES';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { documentedErrorCodes } from '@mod/contracts/documented-error-codes';
+import { documentedErrorCodes } from '@mod/contracts/testing/documented-error-codes';
 import { HashingError, HashingErrorCode } from './errors.js';
 
 describe('error codes', () => {

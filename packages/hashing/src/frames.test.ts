@@ -1,12 +1,12 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { apngHidingDefault } from '@mod/contracts/declared-images';
+import { apngHidingDefault } from '@mod/contracts/testing/declared-images';
 import { fixture } from './fixtures.test-helper.js';
 import { hammingDistanceHex } from './hamming.js';
 import { hashMedia } from './hash-media.js';
 import { PDQ_MATCH_DISTANCE } from './pdq.js';
-import { animationOf } from './synthetic-photos.js';
+import { animationOf } from './synthetic-photos.test-helper.js';
 
 const benign = fixture('pdq/pen-and-coaster.png');
 const listed = fixture('pdq/bridge-mods/aaa-orig.jpg');

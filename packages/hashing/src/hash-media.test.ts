@@ -9,7 +9,7 @@ import { hashMedia } from './hash-media.js';
 import { hammingDistanceHex } from './hamming.js';
 import { PDQ_MATCH_DISTANCE } from './pdq.js';
 import { sniffImageFormat } from './sniff.js';
-import { tiffDeclaring } from '@mod/contracts/declared-images';
+import { tiffDeclaring } from '@mod/contracts/testing/declared-images';
 
 describe('exact hashes', () => {
   it('match the FIPS/RFC test vectors for "abc"', () => {

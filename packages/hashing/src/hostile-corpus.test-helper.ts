@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { interlaced16BitBomb, jpegWithScans, pngDeclaring } from '@mod/contracts/declared-images';
-import { pngOfEmptyChunks } from './synthetic-photos.js';
+import { interlaced16BitBomb, jpegWithScans, pngDeclaring } from '@mod/contracts/testing/declared-images';
+import { pngOfEmptyChunks } from './synthetic-photos.test-helper.js';
 
 /** A GIF with `frames` 1×1 frames (the classic minimal frame, repeated). */
 export function gifWithFrames(frames: number): Uint8Array {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_PNG_CHUNKS } from './apng.js';
 import { fixture } from './fixtures.test-helper.js';
 import { probeImage } from './probe-image.js';
-import { pngOfEmptyChunks } from './synthetic-photos.js';
+import { pngOfEmptyChunks } from './synthetic-photos.test-helper.js';
 import type { HashTaskInput, HashTaskOutput } from './task-types.js';
 // The pools run compiled task files (dist/hash-task.js, dist/testing/heap-hungry-task.js): from the built package.
 import { createHashPool, runHashTask } from '@mod/hashing/pool';

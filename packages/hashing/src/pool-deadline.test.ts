@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withDeadline } from './decode-budget.js';
 import { fixture } from './fixtures.test-helper.js';
-import { flatLosslessWebp } from './synthetic-photos.js';
+import { flatLosslessWebp } from './synthetic-photos.test-helper.js';
 // The pool runs the compiled task file (dist/hash-task.js), so it is imported from the built package.
 import { createHashPool, runHashTask } from '@mod/hashing/pool';
 

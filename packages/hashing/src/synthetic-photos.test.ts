@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { hashMedia } from './hash-media.js';
 import { hammingDistanceHex } from './hamming.js';
-import { flatRgbaPng, seededPhoto } from './synthetic-photos.js';
+import { flatRgbaPng, seededPhoto } from './synthetic-photos.test-helper.js';
 
 const options = { width: 160, height: 120, ringPeriod: 8, quality: 85 };
 

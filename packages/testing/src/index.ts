@@ -11,7 +11,8 @@ export { configProblems } from './config-problems.js';
 export { decodeProcesses } from './decode-processes.js';
 /**
  * Images that declare more than they hold (`pngDeclaring`, `interlaced16BitBomb`): kept in
- * `@mod/contracts/declared-images`, where the tests of `@mod/hashing` reach them too without a dependency cycle.
+ * `@mod/contracts/testing/declared-images`, where the tests of `@mod/hashing` reach them too without a dependency
+ * cycle.
  */
 export {
   apngHidingDefault,
@@ -19,8 +20,8 @@ export {
   jpegWithScans,
   pngDeclaring,
   tiffDeclaring,
-} from '@mod/contracts/declared-images';
-export { documentedErrorCodes } from '@mod/contracts/documented-error-codes';
+} from '@mod/contracts/testing/declared-images';
+export { documentedErrorCodes } from '@mod/contracts/testing/documented-error-codes';
 export { seedTenants, setTenantDisabled, tenantWithKey, whileDisabled, type TestTenant } from './tenants.js';
 export {
   decisionWritten,

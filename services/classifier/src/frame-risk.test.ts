@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findClassification, saveClassification } from '@mod/db/submissions';
-import { animationOf } from '@mod/hashing/synthetic-photos';
+import { animationOf } from '@mod/hashing/testing/synthetic-photos';
 import { Counter, Histogram, createLogger, createRegistry } from '@mod/telemetry';
 import { createTestSchema, type TestDatabase } from '@mod/testing';
 import { classificationOf } from './classification.test-helper.js';

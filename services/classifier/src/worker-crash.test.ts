@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { heapHungryClassifyTaskFilename } from '@mod/classifier/testing';
 import { loadConfig } from '@mod/config';
 import { MAX_WORKER_CRASHES } from '@mod/hashing';
-import { seededPhoto } from '@mod/hashing/synthetic-photos';
+import { seededPhoto } from '@mod/hashing/testing/synthetic-photos';
 import { heapHungryPng } from '@mod/hashing/testing';
 import { Histogram } from '@mod/telemetry';
 import { configProblems } from '@mod/testing';

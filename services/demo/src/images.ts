@@ -1,4 +1,4 @@
-import { seededPhoto } from '@mod/hashing/synthetic-photos';
+import { seededPhoto } from '@mod/hashing/testing/synthetic-photos';
 import sharp from 'sharp';
 
 /**

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PARTITIONS_AT_ONCE } from '@mod/bootstrap';
 import { loadConfig } from '@mod/config';
 import { createHashPool, runHashTask, type HashTaskInput, type HashTaskOutput } from '@mod/hashing/pool';
-import { seededPhoto } from '@mod/hashing/synthetic-photos';
+import { seededPhoto } from '@mod/hashing/testing/synthetic-photos';
 import { heapHungryPng, heapHungryTaskFilename } from '@mod/hashing/testing';
 import { configProblems } from '@mod/testing';
 import { scannerSpec } from './config.js';

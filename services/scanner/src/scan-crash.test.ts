@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submissionScanState } from '@mod/db/submissions';
 import { MAX_WORKER_CRASHES } from '@mod/hashing';
 import type { HashTaskInput, HashTaskOutput } from '@mod/hashing/pool';
-import { seededPhoto } from '@mod/hashing/synthetic-photos';
+import { seededPhoto } from '@mod/hashing/testing/synthetic-photos';
 import { heapHungryPng, heapHungryTaskFilename } from '@mod/hashing/testing';
 import { createTestSchema, seedTenants, type TestDatabase } from '@mod/testing';
 import { hostileScan, MAX_ATTEMPTS } from './scan-hostile.test-helper.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_WORKER_CRASHES } from '@mod/hashing';
 import { createHashPool } from '@mod/hashing/pool';
-import { seededPhoto } from '@mod/hashing/synthetic-photos';
+import { seededPhoto } from '@mod/hashing/testing/synthetic-photos';
 import { createTestSchema, decodeProcesses, seedTenants, type TestDatabase } from '@mod/testing';
 import { hostileScan } from './scan-hostile.test-helper.js';
 

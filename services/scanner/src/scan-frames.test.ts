@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '@mod/contracts';
 import { hashMedia } from '@mod/hashing/decode';
-import { animationOf } from '@mod/hashing/synthetic-photos';
+import { animationOf } from '@mod/hashing/testing/synthetic-photos';
 import { BankMatcher } from '@mod/matcher';
 import { evaluateVerdict, defaultPolicy } from '@mod/policy';
 import { Counter, createRegistry, createStepMetrics, stageTimer } from '@mod/telemetry';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHashPool } from '@mod/hashing/pool';
-import { flatLosslessWebp, flatRgbaPng, seededPhoto } from '@mod/hashing/synthetic-photos';
+import { flatLosslessWebp, flatRgbaPng, seededPhoto } from '@mod/hashing/testing/synthetic-photos';
 import { createTestSchema, seedTenants, type TestDatabase } from '@mod/testing';
 import { hostileScan } from './scan-hostile.test-helper.js';
 import { MAX_DECODE_TIMEOUTS } from './steps/content-strikes.js';

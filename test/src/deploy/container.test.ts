@@ -117,7 +117,6 @@ describe('Dockerfile', () => {
     // Nor do the entry points a service loads name them.
     const entries = [
       await import('@mod/hashing'),
-      await import('@mod/hashing/synthetic-photos'),
       (await import(pathToFileURL(join(packagesDir, 'classifier/dist/index.js')).href)) as object,
     ];
     expect(

@@ -17,9 +17,6 @@ interface Manifest {
   exports?: ExportTarget;
 }
 
-/** A subpath only tests may import (`./testing`, `./testing/preview`): not a runtime entry point. */
-const testingSubpath = /(^|\/)testing(\/|$)/;
-
 function readManifest(dir: string): Manifest {
   return JSON.parse(readFileSync(join(repoRoot, dir, 'package.json'), 'utf8')) as Manifest;
 }
@@ -64,14 +61,16 @@ function sourceOf(dir: string, file: string): string {
   );
 }
 
-/** A project's entry points: `main`, `bin` and its `exports` but the test-only subpaths. */
+/**
+ * A project's entry points: `main`, `bin` and its main export (`.`). A subpath export (`./pool`, `./task`) is no
+ * entry point of its own: it counts when shipped code imports it or loads it by path, so that a subpath only tests
+ * import (test support under another name than `./testing`) is found.
+ */
 function manifestEntries(dir: string, manifest: Manifest): string[] {
   const files = [
     ...(manifest.main === undefined ? [] : [manifest.main]),
     ...(typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {})),
-    ...Object.entries(exportMap(manifest))
-      .filter(([subpath]) => !testingSubpath.test(subpath))
-      .flatMap(([, target]) => targetFiles(target)),
+    ...targetFiles(exportMap(manifest)['.']),
   ];
   return files.map((file) => sourceOf(dir, file));
 }
@@ -94,8 +93,8 @@ export interface Reachability {
 
 /**
  * The shipped sources of the image that no runtime entry point reaches: the roles entrypoint.sh starts, and each
- * shipped project's main, bin and exports (but ./testing), through relative imports, workspace packages and their
- * subpath exports, dynamic imports and the worker files loaded by URL.
+ * shipped project's main, bin and main export, through relative imports, workspace packages and their subpath
+ * exports, dynamic imports and the worker files loaded by URL.
  */
 export function imageReachability(dockerfile: string, entrypoint: string): Reachability {
   const { dirs, ships } = imageContents(dockerfile);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hammingDistanceHex, PDQ_MATCH_DISTANCE } from '@mod/hashing';
-import { animationOf } from '@mod/hashing/synthetic-photos';
+import { animationOf } from '@mod/hashing/testing/synthetic-photos';
 import { hashCommand } from './hash.js';
 
 const fixtures = fileURLToPath(new URL('../../../hashing/fixtures/', import.meta.url));

@@ -1,4 +1,4 @@
-import { emptyChunk, flatPngWith, PNG_AFTER_HEADER } from '../png-chunks.js';
+import { emptyChunk, flatPngWith, PNG_AFTER_HEADER } from '../png-chunks.test-helper.js';
 
 /** Private ancillary chunk type (decoders skip it) that marks a PNG as `heapHungryPng`'s. */
 export const HEAP_HUNGRY_CHUNK = 'huNg';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { emptyChunk, flatPngWith } from './png-chunks.js';
+import { emptyChunk, flatPngWith } from './png-chunks.test-helper.js';
 
 /** How {@link seededPhoto} draws its picture. */
 export interface SeededPhotoOptions {
