@@ -21,14 +21,8 @@ const confirmCase = (submissionId: string, orderIds: string[]) => ({
 describe("a decision's confirmation case", () => {
   it('is opened only for orders that await an authority, each asked in one statement', async () => {
     const submissionId = randomUUID();
-    await insertSubmission(db.pool, {
-      id: submissionId,
-      tenantId: 'plat-1',
-      source: 'kafka',
-      url: null,
-      sha256: null,
-      bytes: 1,
-    });
+    const submission = { tenantId: 'plat-1', source: 'kafka' as const, url: null, sha256: null, bytes: 1 };
+    await insertSubmission(db.pool, { id: submissionId, ...submission });
     const awaiting = (await openOrder(db.pool, testOrder({ submissionId }))).id;
     const confirmed = (await openOrder(db.pool, testOrder({ submissionId }))).id;
     await db.pool.query('update orders set confirmed_at = now() where id = $1', [confirmed]);
