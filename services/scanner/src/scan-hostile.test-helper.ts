@@ -72,5 +72,5 @@ export function hostileScan(
     }
   }
 
-  return { attempt, scanUntilFinal, published };
+  return { step, attempt, scanUntilFinal, published };
 }

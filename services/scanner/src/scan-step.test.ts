@@ -334,11 +334,12 @@ describe('scan step (in-memory store, real hashes and matcher)', () => {
       dlq('MOD_ERR_SCAN_DIGEST_MISMATCH'),
     );
     expect(h.hashOptions[1]?.sha256).toBeUndefined();
-    // A platform's event is never taken at its word: the bytes' own digest, for the mark and the pool.
+    // A platform's event: its bytes' own digest; naming a recorded one, refused before any mark or decode.
     const topic = 'p.mod.media-submitted.v2.platform-1';
     expect(await h.step(mediaMessage(unrelated, { topic, submissionId }))).toEqual(
       dlq('MOD_ERR_SCAN_DIGEST_MISMATCH'),
     );
+    expect(await h.step(mediaMessage(unrelated, { topic }))).toEqual({ kind: 'ok' });
     expect(h.hashOptions[2]?.sha256).toBe(sha(unrelated));
     expect(marked).toEqual([sha(original), 'ab'.repeat(32), sha(unrelated)]);
   });

@@ -1,12 +1,21 @@
+import { webcrypto } from 'node:crypto';
 import type { MediaEvent } from '@mod/contracts';
 import type { StepOutcome } from '@mod/kafka';
 import type { ClaimedSubmission, ScanStore } from '../scan-store.js';
 import type { Stage } from './stage.js';
 
+/** Why media under a submission whose content is recorded is refused: it is not that content. */
+export const DIGEST_MISMATCH = {
+  code: 'MOD_ERR_SCAN_DIGEST_MISMATCH',
+  message: 'the media is not the content the submission recorded',
+} as const;
+
 /**
  * Establishes the event's submission: created here when the event is the first to name it (media published on
  * Kafka), refused when it belongs to another tenant. Media that cannot be scanned (empty, too large) is recorded
- * as failed and dead-lettered.
+ * as failed and dead-lettered. A platform's event naming one of its submissions whose content is recorded (one the
+ * API took) with other bytes is dead-lettered first, the submission left alone: that content's own scan may still
+ * be under way, and failing it (as empty, too large, or undecodable later on) would have the classifier skip it.
  */
 export async function claimSubmission(
   event: MediaEvent,
@@ -33,6 +42,8 @@ export async function claimSubmission(
         message: `submission ${event.submissionId} belongs to another tenant`,
       },
     };
+  if (event.source === 'kafka' && claimed.sha256 !== null && (await sha256Of(bytes)) !== claimed.sha256)
+    return { done: { kind: 'dlq', ...DIGEST_MISMATCH } };
   if (bytes.length === 0)
     return { done: await failSubmission(store, event, 'MOD_ERR_SCAN_EMPTY_MEDIA', 'media is empty') };
   if (bytes.length > maxMediaBytes)
@@ -46,6 +57,10 @@ export async function claimSubmission(
     };
   return { next: claimed };
 }
+
+/** The bytes' SHA-256 (lowercase hex), computed off the event loop (libuv's pool). */
+const sha256Of = async (bytes: Buffer): Promise<string> =>
+  Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 
 /**
  * Records the submission as failed with `code` and dead-letters the message; if the database cannot record it,

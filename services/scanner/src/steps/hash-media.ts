@@ -10,7 +10,7 @@ import {
   type ReducedDecode,
 } from '@mod/hashing';
 import type { ClaimedSubmission, ScanStore } from '../scan-store.js';
-import { failSubmission } from './claim-submission.js';
+import { DIGEST_MISMATCH, failSubmission } from './claim-submission.js';
 import { contentKey, MAX_DECODE_TIMEOUTS } from './content-strikes.js';
 import { markedDigest, type DecodeGate, type HashDecodeMarks } from './decode-marks.js';
 import type { Stage } from './stage.js';
@@ -116,13 +116,11 @@ export async function hashMedia(
     claimed.sha256 ??
     (await store.bindDigest({ id: event.submissionId, tenantId: event.tenantId }, result.hashes.sha256));
   if (content !== result.hashes.sha256) {
-    const code = 'MOD_ERR_SCAN_DIGEST_MISMATCH';
-    const message = 'the media is not the content the submission recorded';
     // On the internal topic the event carries the submission's content (intake's, the fetcher's): it fails. A
     // platform's event naming one of its submissions with other media is not that content, whose own scan may
     // still be under way: failing the submission would have the classifier skip that media, and keep the code.
-    if (event.source === 'kafka') return { done: { kind: 'dlq', code, message } };
-    return { done: await failSubmission(store, event, code, message) };
+    if (event.source === 'kafka') return { done: { kind: 'dlq', ...DIGEST_MISMATCH } };
+    return { done: await failSubmission(store, event, DIGEST_MISMATCH.code, DIGEST_MISMATCH.message) };
   }
   return { next: result.hashes };
 }
