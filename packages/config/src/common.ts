@@ -66,6 +66,26 @@ export const deadLettersSpec = {
   }),
 } as const;
 
+/**
+ * Services that decode media in worker pools (scanner: hashing; classifier: models) and mark each decode under way
+ * in PostgreSQL (`decode_marks`, migration 0053), so that media whose decode ends the whole process is counted as a
+ * crash by the next one. The TTL's least (an hour) is past the lease's greatest (ten minutes), so a live process's
+ * marks never expire.
+ */
+export const decodeMarksSpec = {
+  DECODE_LEASE_MS: env.milliseconds({
+    default: 30_000,
+    min: 3_000,
+    max: 600_000,
+    doc: "how long a process's decode lease lasts unrenewed (renewed every third of it): another instance's mark counts as a crash only once its process's lease lapsed",
+  }),
+  DECODE_MARK_TTL_MS: env.milliseconds({
+    default: 24 * 60 * 60 * 1000,
+    min: 60 * 60 * 1000,
+    doc: 'decode marks (and processes) older than this are ignored and deleted',
+  }),
+} as const;
+
 /** Where PostgreSQL is. */
 export const databaseSpec = {
   DATABASE_URL: env.url({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   commonSpec,
+  decodeMarksSpec,
   env,
   loadConfig,
   MAX_TIMER_MS,
@@ -88,6 +89,27 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig(partnerTopicsSpec, { PARTNER_TOPICS_REFRESH_MS: '3000000000' })).toThrow(
       /PARTNER_TOPICS_REFRESH_MS must be <= 2147483647/,
+    );
+  });
+
+  it('reads the decode marks lease and TTL: defaults 30 s and a day, a lease of 3 s to 10 min, a TTL from an hour', () => {
+    expect(loadConfig(decodeMarksSpec, {})).toEqual({
+      DECODE_LEASE_MS: 30_000,
+      DECODE_MARK_TTL_MS: 86_400_000,
+    });
+    expect(loadConfig(decodeMarksSpec, { DECODE_LEASE_MS: '5000', DECODE_MARK_TTL_MS: '7200000' })).toEqual({
+      DECODE_LEASE_MS: 5000,
+      DECODE_MARK_TTL_MS: 7_200_000,
+    });
+    // A lease renewed every third of it needs a second or so; a TTL shorter than a lease would delete live marks.
+    expect(() =>
+      loadConfig(decodeMarksSpec, { DECODE_LEASE_MS: '2999', DECODE_MARK_TTL_MS: '3599999' }),
+    ).toThrow(/DECODE_LEASE_MS must be >= 3000[\s\S]*DECODE_MARK_TTL_MS must be >= 3600000/);
+    expect(() => loadConfig(decodeMarksSpec, { DECODE_LEASE_MS: '600001' })).toThrow(
+      /DECODE_LEASE_MS must be <= 600000/,
+    );
+    expect(() => loadConfig(decodeMarksSpec, { DECODE_MARK_TTL_MS: '3000000000' })).toThrow(
+      /DECODE_MARK_TTL_MS must be <= 2147483647/,
     );
   });
 

@@ -12,6 +12,7 @@ export {
   commonSpec,
   databaseSpec,
   deadLettersSpec,
+  decodeMarksSpec,
   kafkaSpec,
   partnerTopicsSpec,
   topicSpec,

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { maxMediaBytesSetting, mediaReadAheadSetting } from '@mod/bootstrap';
-import { commonSpec, deadLettersSpec, env, partnerTopicsSpec } from '@mod/config';
+import { commonSpec, deadLettersSpec, decodeMarksSpec, env, partnerTopicsSpec } from '@mod/config';
 import { defaultDecodeLimits, defaultMaxHashedFrames, FRAMES_EXAMINED_PER_HASHED } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
@@ -15,6 +15,7 @@ export const classifierSpec = {
   ...commonSpec,
   ...partnerTopicsSpec,
   ...deadLettersSpec,
+  ...decodeMarksSpec,
   ...vaultKeySpec,
   CLASSIFIER_GROUP_ID: env.string({
     default: 'mod-classifier',

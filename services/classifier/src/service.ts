@@ -36,6 +36,8 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
     db,
     stage: 'classify',
     owner: worker.kafka.groupInstanceId,
+    leaseMs: config.DECODE_LEASE_MS,
+    ttlMs: config.DECODE_MARK_TTL_MS,
     onError: (err) => logger.warn({ err }, 'decode marks not written; trying with the next batch'),
   });
   const classifier = createMediaClassifier({

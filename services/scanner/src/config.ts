@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { maxMediaBytesSetting, mediaReadAheadSetting } from '@mod/bootstrap';
-import { commonSpec, deadLettersSpec, env, partnerTopicsSpec } from '@mod/config';
+import { commonSpec, deadLettersSpec, decodeMarksSpec, env, partnerTopicsSpec } from '@mod/config';
 import { defaultDecodeLimits, defaultMaxHashedFrames, FRAMES_EXAMINED_PER_HASHED } from '@mod/hashing';
 import { vaultKeySpec } from '@mod/vault';
 
@@ -11,6 +11,7 @@ export const scannerSpec = {
   ...commonSpec,
   ...partnerTopicsSpec,
   ...deadLettersSpec,
+  ...decodeMarksSpec,
   ...vaultKeySpec,
   SCANNER_GROUP_ID: env.string({ default: 'mod-scanner', doc: 'Kafka consumer group of the scanners' }),
   HASH_THREADS: env.integer({

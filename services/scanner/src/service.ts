@@ -52,6 +52,8 @@ function scannerService(parts: WorkerServiceParts<ScannerConfig, ScannerServiceO
     db,
     stage: 'hash',
     owner: kafka.groupInstanceId,
+    leaseMs: config.DECODE_LEASE_MS,
+    ttlMs: config.DECODE_MARK_TTL_MS,
     onError: (err) => logger.warn({ err }, 'decode marks not written; trying with the next batch'),
   });
   const bankMetrics = {
