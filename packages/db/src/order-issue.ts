@@ -51,14 +51,22 @@ async function insertOrderRow(
     renoticeIntervalMs: o.renoticeIntervalMs ?? DAY_MS,
   });
   // A folded request sends nothing itself: no notice due, none sent.
+  // The row, its 'issued' event and its submission's link: one statement, the last two only if the row went in.
   const inserted = await db.query<{ id: string }>(
-    `/* orders:open-order */ insert into orders (id, kind, subject_type, subject_value, target_tenant_id, status,
-       legal_basis, issuer, deadline_at, evidence, policy_version, submission_id, issued_at, renotice_interval_ms,
-       next_notice_at, notices_sent, verify_url, issuer_tenant_id, folded_into)
+    `/* orders:open-order */ with ins as (insert into orders (id, kind, subject_type, subject_value,
+       target_tenant_id, status, legal_basis, issuer, deadline_at, evidence, policy_version, submission_id, issued_at,
+       renotice_interval_ms, next_notice_at, notices_sent, verify_url, issuer_tenant_id, folded_into)
      values ($1, $2, $3, $4, $5, 'issued', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
      on conflict (kind, subject_type, text_key(subject_value), target_tenant_id)
        where status not in ('verified', 'withdrawn') and folded_into is null
-     do nothing returning id`,
+     do nothing returning id), ev as (
+       /* orders:order-event */ insert into order_events (order_id, status, actor, note, at)
+       select id, 'issued', $19, null, $12 from ins
+     ), ln as (
+       /* orders:link-submission */ insert into order_submissions (submission_id, order_id)
+       select $11, id from ins where $11::uuid is not null on conflict do nothing
+     )
+     select id from ins`,
     [
       id,
       o.kind,
@@ -78,15 +86,10 @@ async function insertOrderRow(
       o.verifyUrl ?? null,
       o.issuerTenantId ?? null,
       foldedInto,
+      o.actor,
     ],
   );
-  if (inserted.rowCount !== 1) return false;
-  await db.query(
-    `/* orders:order-event */ insert into order_events (order_id, status, actor, note, at) values ($1, 'issued', $2, null, $3)`,
-    [id, o.actor, issuedAt],
-  );
-  if (o.submissionId !== null) await linkSubmission(db, id, o.submissionId);
-  return true;
+  return inserted.rowCount === 1;
 }
 
 /** Records that an order stands for a submission too (idempotent). */
