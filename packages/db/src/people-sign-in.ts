@@ -1,5 +1,6 @@
 import type { FailureTally, SignInAccount, SignInFailure, SignInStore } from '@mod/people';
 import { queryOne, type Queryable } from './pool.js';
+import { knownAddressesOf } from './sessions.js';
 
 /** Failures older than this are deleted as new ones arrive: far beyond any lock-out window. */
 const FAILURE_RETENTION_MS = 24 * 3600_000;
@@ -79,20 +80,33 @@ async function countFailures(
 /**
  * Marks a begun attempt `as` a check in flight, then counts the login's failures `failed` and checks in flight of
  * that kind after `sinceMs` (exclusive), from every address, other than it (two statements, no transaction: as
- * `beginAttempt` inserts before it counts, of racing checks the last to count sees all the others).
+ * `beginAttempt` inserts before it counts, of racing checks the last to count sees all the others). With `known`
+ * (the person's own addresses), only those of the same side as the attempt count: from one of them, the ones from
+ * them; from anywhere else, the ones from elsewhere.
  */
 async function markAndCountLoginChecks(
   db: Queryable,
-  a: { attemptId: string; login: string; sinceMs: number; as: string; failed: SignInFailure },
+  a: {
+    attemptId: string;
+    login: string;
+    sinceMs: number;
+    as: string;
+    failed: SignInFailure;
+    known?: readonly string[];
+  },
 ): Promise<FailureTally> {
-  await db.query(
-    `/* api:sign-in-check-mark */ update sign_in_failures set reason = $2 where id = $1::bigint`,
+  const { rows: marked } = await db.query<{ address_key: string }>(
+    `/* api:sign-in-check-mark */ update sign_in_failures set reason = $2 where id = $1::bigint
+     returning address_key`,
     [a.attemptId, a.as],
   );
+  const known = a.known ?? null;
+  const fromKnown = known !== null && known.includes(marked[0]?.address_key ?? '');
   const { rows } = await db.query<{ n: number; oldest: Date | null }>(
     `/* api:sign-in-login-checks */ select count(*)::int as n, min(at) as oldest from sign_in_failures
-     where login = $1 and at > $2 and reason in ($3, $4) and id <> $5::bigint`,
-    [a.login, new Date(a.sinceMs), a.failed, a.as, a.attemptId],
+     where login = $1 and at > $2 and reason in ($3, $4) and id <> $5::bigint
+       and ($6::text[] is null or (address_key = any($6::text[])) = $7)`,
+    [a.login, new Date(a.sinceMs), a.failed, a.as, a.attemptId, known, fromKnown],
   );
   return tally(rows[0]!.n, rows[0]!.oldest);
 }
@@ -140,13 +154,16 @@ export function createSignInStore(db: Queryable): SignInStore {
       return { attemptId, ...(await countFailures(db, login, addressKey, sinceMs, attemptId)) };
     },
 
-    beginCodeCheck({ attemptId, login, sinceMs }) {
+    async beginCodeCheck({ attemptId, login, sinceMs, nowMs }) {
+      // A guesser holding only the password cannot lock the person's codes at the places they sign in from: wrong
+      // codes from those count there, and those from anywhere else elsewhere.
       return markAndCountLoginChecks(db, {
         attemptId,
         login,
         sinceMs,
         as: CODE_IN_FLIGHT,
         failed: 'wrong-code',
+        known: await knownAddressesOf(db, login, new Date(nowMs)),
       });
     },
 

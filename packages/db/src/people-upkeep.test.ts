@@ -83,14 +83,18 @@ describe('pruneEndedSessions', () => {
     expect(await pruneEndedSessions(db.pool, { now, idleMs, keptMs, limit: 100 })).toBe(3);
     expect((await remaining(all)).sort()).toEqual([live, ...Object.values(endedRecently)].sort());
     expect(await pruneEndedSessions(db.pool, { now, idleMs, keptMs, limit: 100 })).toBe(0);
-    // Two days later the recent ones have been ended long enough, and the live one has ended too.
-    expect(await pruneEndedSessions(db.pool, { now: at(48), idleMs, keptMs, limit: 100 })).toBe(4);
+    // Two days later the recent ones have been ended long enough, and the live one has ended too; it stays as the
+    // person's latest full session at its address (what makes the address theirs for the code lock), for 30 days.
+    expect(await pruneEndedSessions(db.pool, { now: at(48), idleMs, keptMs, limit: 100 })).toBe(3);
+    expect(await remaining(all)).toEqual([live]);
+    expect(await pruneEndedSessions(db.pool, { now: at(31 * 24), idleMs, keptMs, limit: 100 })).toBe(1);
     expect(await remaining(all)).toEqual([]);
   });
 
   it('deletes at most `limit` rows a pass', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push(await session(100, 1));
+    // Begun over a month ago: not even the latest full session at its address stays.
+    for (let i = 0; i < 7; i++) ids.push(await session(31 * 24, 1));
     const o = { now, idleMs: HOUR, keptMs: HOUR, limit: 3 };
     expect(await pruneEndedSessions(db.pool, o)).toBe(3);
     expect(await remaining(ids)).toHaveLength(4);

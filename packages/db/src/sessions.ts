@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionStage } from '@mod/people';
+import { clientAddressKey, type SessionStage } from '@mod/people';
 import type { Principal } from './credentials.js';
 import type { Queryable } from './pool.js';
 import type { PersonRole } from './people.js';
@@ -157,6 +157,26 @@ export async function revokeSessionsOf(
   return rowCount ?? 0;
 }
 
+/** How long an address a person began a full session at stays theirs (`knownAddressesOf`): 30 days. */
+export const KNOWN_ADDRESS_MS = 30 * 24 * 3_600_000;
+/** The addresses `knownAddressesOf` reads at most (the latest): a person rarely has more in a month. */
+const KNOWN_ADDRESSES_READ = 200;
+
+/**
+ * The client addresses (as `clientAddressKey`s) at which the person of `login` began a full session in the
+ * `KNOWN_ADDRESS_MS` before `now`: only the holder of both factors (or of such a session) begins one, so these are
+ * the person's own places, where a guesser with only the password cannot lock their codes (`beginCodeCheck`).
+ */
+export async function knownAddressesOf(db: Queryable, login: string, now: Date): Promise<string[]> {
+  const { rows } = await db.query<{ client_address: string }>(
+    `/* api:known-addresses */ select s.client_address from person_sessions s join people p on p.id = s.person_id
+     where p.login = $1 and s.stage = 'full' and s.created_at > $2
+     group by s.client_address order by max(s.created_at) desc limit $3`,
+    [login, new Date(now.getTime() - KNOWN_ADDRESS_MS), KNOWN_ADDRESSES_READ],
+  );
+  return [...new Set(rows.map((r) => clientAddressKey(r.client_address)))];
+}
+
 /**
  * Deletes up to `limit` sessions that ended more than `keptMs` before `now`: signed out or revoked, past their
  * absolute end, or unused for `idleMs` (the idle timeout); answers how many went. Until then an ended session's row
@@ -169,12 +189,17 @@ export async function pruneEndedSessions(
 ): Promise<number> {
   const endedBefore = new Date(o.now.getTime() - o.keptMs);
   const unusedSince = new Date(o.now.getTime() - o.keptMs - o.idleMs);
+  // The latest full session of a person at an address is kept `KNOWN_ADDRESS_MS` from its start: it is what makes
+  // the address theirs for the code lock (`knownAddressesOf`).
   const { rowCount } = await db.query(
     `/* api:prune-sessions */ delete from person_sessions where id in (
-       select id from person_sessions
-       where revoked_at <= $1 or expires_at <= $1 or last_seen_at <= $2
+       select s.id from person_sessions s
+       where (s.revoked_at <= $1 or s.expires_at <= $1 or s.last_seen_at <= $2)
+         and not (s.stage = 'full' and s.created_at > $4 and not exists (
+           select 1 from person_sessions l where l.person_id = s.person_id and l.client_address = s.client_address
+             and l.stage = 'full' and (l.created_at, l.id) > (s.created_at, s.id)))
        limit $3 for update skip locked)`,
-    [endedBefore, unusedSince, o.limit],
+    [endedBefore, unusedSince, o.limit, new Date(o.now.getTime() - KNOWN_ADDRESS_MS)],
   );
   return rowCount ?? 0;
 }

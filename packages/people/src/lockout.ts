@@ -17,7 +17,9 @@ export interface LockoutPolicy {
   /**
    * Wrong TOTP codes of one login from any address within the window, after which that login's codes are not
    * checked (`codeLockDecision`); the same limit applies, on their own count, to wrong current passwords at a
-   * password change (only a holder of the person's session makes those). Default 10
+   * password change (only a holder of the person's session makes those). The store may count codes on two sides
+   * (`SignInStore.beginCodeCheck`: the person's own addresses, elsewhere), so that a password holder guessing from
+   * elsewhere cannot lock the person out where they sign in. Default 10
    * (`DEFAULT_MAX_CODE_FAILURES_PER_LOGIN`).
    */
   maxCodeFailuresPerLogin?: number;

@@ -67,9 +67,16 @@ export interface SignInStore {
   /**
    * Marks a begun attempt as checking a TOTP code of `login` (its password was right), then counts the login's wrong
    * codes and codes being checked after `sinceMs` (exclusive), from every address, other than it: as at
-   * `beginAttempt`, of racing checks the last to count sees all the others.
+   * `beginAttempt`, of racing checks the last to count sees all the others. A store that knows the places the
+   * person signed in from with both factors (as of `nowMs`) counts, for an attempt from one of them, only those
+   * from them, and for any other only those from elsewhere: a password holder cannot lock the person out there.
    */
-  beginCodeCheck(a: { attemptId: string; login: string; sinceMs: number }): Promise<FailureTally>;
+  beginCodeCheck(a: {
+    attemptId: string;
+    login: string;
+    sinceMs: number;
+    nowMs: number;
+  }): Promise<FailureTally>;
   /** Settles a begun attempt: a failure for `reason`, or (null) nothing counted: its record goes. */
   endAttempt(attemptId: string, reason: SignInFailure | null): Promise<void>;
   /**
@@ -199,7 +206,12 @@ async function checkAttempt(
   else if (account.totpSecretSealed === null) stage = 'totp';
   else {
     if (input.code === undefined || input.code.trim() === '') return fail('code-missing', account);
-    const codes = await store.beginCodeCheck({ attemptId, login, sinceMs: nowMs - deps.policy.windowMs });
+    const codes = await store.beginCodeCheck({
+      attemptId,
+      login,
+      sinceMs: nowMs - deps.policy.windowMs,
+      nowMs,
+    });
     // Unchecked while locked, and failed as a wrong password fails: only the right password reaches this lock, so
     // any other answer (a 429) would tell a guesser spreading passwords over addresses which one was right.
     if (codeLockDecision(codes, deps.policy, nowMs).locked) return fail('code-locked', account);
