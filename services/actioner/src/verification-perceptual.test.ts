@@ -41,6 +41,15 @@ const variants = {
   '/letterboxed': (s: sharp.Sharp) =>
     s.extend({ top: 150, bottom: 150, left: 150, right: 150, background: '#000000' }).jpeg(),
 };
+// The photo itself in a document a browser shows it in: an SVG and an HTML page, each with it as a data: URI.
+const inline = `data:image/jpeg;base64,${bridge.toString('base64')}`;
+const wrapped: Record<string, { type: string; body: string }> = {
+  '/svg': {
+    type: 'image/svg+xml',
+    body: `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><image href="${inline}"/></svg>`,
+  },
+  '/page': { type: 'text/html', body: `<!doctype html><title>x</title><img src="${inline}">` },
+};
 let db: TestDatabase;
 let site: Server;
 const hasher = createVerificationHasher();
@@ -50,8 +59,11 @@ beforeAll(async () => {
   db = await platformTestSchema();
   for (const [path, edit] of Object.entries(variants)) served[path] = await edit(sharp(bridge)).toBuffer();
   site = createServer((req, res) => {
-    const body = served[(req.url ?? '').split('?')[0] ?? ''];
-    if (body === undefined) res.writeHead(404).end();
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const body = served[path];
+    const page = wrapped[path];
+    if (page !== undefined) res.writeHead(200, { 'content-type': page.type }).end(page.body);
+    else if (body === undefined) res.writeHead(404).end();
     else res.writeHead(200, { 'content-type': 'image/jpeg' }).end(body);
   });
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
@@ -143,5 +155,12 @@ describe('verifying a takedown of an image the platform says it actioned, by its
     expect(await lifecycle().runVerification()).toEqual({ verified: 1, reopened: ids.length });
     for (const id of ids) expect(await statusOf(id)).toBe('reopened');
     expect(await statusOf(other)).toBe('verified');
+  });
+
+  it('reopens it while the picture is served inside an SVG or an HTML page at its URL, as a data: URI', async () => {
+    const ids = await Promise.all(Object.keys(wrapped).map((path) => takedownActioned(path, true)));
+    const exactOnly = await takedownActioned('/page', false);
+    expect(await lifecycle().runVerification()).toEqual({ verified: 0, reopened: ids.length + 1 });
+    for (const id of [...ids, exactOnly]) expect(await statusOf(id)).toBe('reopened');
   });
 });

@@ -83,10 +83,10 @@ export function createFetchVerifier(fetchBody: BodyFetcher, perceptual?: Percept
       if (res.status === 404 || res.status === 410 || res.status === 451)
         return { outcome: 'gone', detail: `HTTP ${res.status}` };
       if (res.status < 200 || res.status >= 300) return { outcome: 'unknown', detail: `HTTP ${res.status}` };
-      const sha256 = createHash('sha256').update(res.body).digest('hex');
+      const sha256 = sha256Of(res.body);
       if (t.contentSha256 !== null && sha256 !== t.contentSha256)
         return (
-          (await samePicture(t.orderId, res.body, perceptual)) ?? {
+          (await samePicture(t.orderId, picturesIn(res.body), perceptual, t.contentSha256)) ?? {
             outcome: 'changed',
             detail: `serves other content (sha256 ${sha256})`,
           }
@@ -96,31 +96,62 @@ export function createFetchVerifier(fetchBody: BodyFetcher, perceptual?: Percept
   };
 }
 
+const sha256Of = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Pictures of one served document looked at at most: an SVG or a page may hold many. */
+const MAX_EMBEDDED_PICTURES = 16;
+/** An image written into a document (an SVG's `<image href>`, a page's `<img src>`, CSS) as a base64 data: URI. */
+const DATA_IMAGE = /data:image\/[a-z0-9.+-]+;base64,([a-z0-9+/]+={0,2})/gi;
+
 /**
- * Present when `body` is an image the matcher would take for the content's stored hashes (`matchPicture`), unknown
- * when it cannot be hashed, null otherwise (not an image, no hash stored, another picture).
+ * The pictures a served body shows: itself when it is an image, else those written into it as base64 data: URIs
+ * (an SVG or an HTML page at the URL shows them as the image itself was shown), the first `MAX_EMBEDDED_PICTURES`.
+ */
+function picturesIn(body: Buffer): Buffer[] {
+  if (sniffImageFormat(body) !== null) return [body];
+  const pictures: Buffer[] = [];
+  for (const m of body.toString('latin1').matchAll(DATA_IMAGE)) {
+    const picture = Buffer.from(m[1]!, 'base64');
+    if (sniffImageFormat(picture) !== null) pictures.push(picture);
+    if (pictures.length === MAX_EMBEDDED_PICTURES) break;
+  }
+  return pictures;
+}
+
+/**
+ * Present when one of `pictures` (`picturesIn`) is the content's bytes (`contentSha256`: written into a document) or
+ * an image the matcher would take for the content's stored hashes (`matchPicture`); unknown when one that is not
+ * cannot be hashed; null otherwise (no image, no hash stored, other pictures).
  */
 async function samePicture(
   orderId: string,
-  body: Buffer,
+  pictures: readonly Buffer[],
   perceptual: PerceptualCheck | undefined,
+  contentSha256: string,
 ): Promise<VerificationResult | null> {
-  if (perceptual === undefined || sniffImageFormat(body) === null) return null;
+  if (pictures.some((p) => sha256Of(p) === contentSha256))
+    return { outcome: 'present', detail: 'same content still served, written into the document served' };
+  if (perceptual === undefined || pictures.length === 0) return null;
   const stored = await perceptual.stored(orderId);
   if (stored.length === 0) return null;
-  let served: PerceptualHashes;
-  try {
-    served = await perceptual.hash(body);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    const detail = `image not hashed (${typeof code === 'string' ? code : 'error'}): ${(err as Error).message}`;
-    return { outcome: 'unknown', detail: detail.slice(0, 300) };
+  let unhashed: VerificationResult | null = null;
+  for (const picture of pictures) {
+    let served: PerceptualHashes;
+    try {
+      served = await perceptual.hash(picture);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const detail = `image not hashed (${typeof code === 'string' ? code : 'error'}): ${(err as Error).message}`;
+      unhashed ??= { outcome: 'unknown', detail: detail.slice(0, 300) };
+      continue;
+    }
+    const match = matchPicture(stored, served);
+    if (match === null) continue;
+    const within = match.signal === 'pdq' ? PDQ_MATCH_DISTANCE : BLOCKHASH_MATCH_DISTANCE;
+    return {
+      outcome: 'present',
+      detail: `same picture still served (${match.signal} ${match.via}, distance ${match.distance}, at most ${within}; other bytes)`,
+    };
   }
-  const match = matchPicture(stored, served);
-  if (match === null) return null;
-  const within = match.signal === 'pdq' ? PDQ_MATCH_DISTANCE : BLOCKHASH_MATCH_DISTANCE;
-  return {
-    outcome: 'present',
-    detail: `same picture still served (${match.signal} ${match.via}, distance ${match.distance}, at most ${within}; other bytes)`,
-  };
+  return unhashed;
 }
