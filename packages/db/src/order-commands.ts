@@ -157,7 +157,7 @@ export async function commandOrder(
        confirmed_by_tenant_id = case when $8::timestamptz is not null and confirmed_at is null then $17
          else confirmed_by_tenant_id end,
        delivered_at = $10, acknowledged_at = $11, actioned_at = $12, verified_at = $13, closed_at = $14,
-       verification_failures = $15, updated_at = $16
+       verification_failures = $15, updated_at = $16, escalation_reason = $18
      where id = $1`,
     [
       row.id,
@@ -177,11 +177,13 @@ export async function commandOrder(
       s.verificationFailures,
       a.now,
       a.actorTenantId ?? null,
+      s.escalationReason,
     ],
   );
   await db.query(
-    `/* orders:order-event */ insert into order_events (order_id, status, actor, note, at) values ($1, $2, $3, $4, $5)`,
-    [row.id, result.event, a.actor, result.note, a.now],
+    `/* orders:order-event */ insert into order_events (order_id, status, actor, note, at, escalation_reason)
+     values ($1, $2, $3, $4, $5, $6)`,
+    [row.id, result.event, a.actor, result.note, a.now, result.escalationReason ?? null],
   );
   const promotedId =
     !folded && s.status === 'withdrawn' ? await promoteFoldedRequest(db, row.id, a.now) : null;

@@ -1,6 +1,6 @@
 import {
-  escalationReasonOf,
   isOverdue,
+  type EscalationReason,
   type Order,
   type OrderClockState,
   type OrderKind,
@@ -34,6 +34,7 @@ export interface OrderRow {
   notices_sent: number;
   paused_at: Date | null;
   escalated_at: Date | null;
+  escalation_reason: EscalationReason | null;
   confirmed_at: Date | null;
   confirmed_by: string | null;
   confirmed_by_tenant_id: string | null;
@@ -45,7 +46,13 @@ export interface OrderRow {
   verify_url: string | null;
   verification_failures: number;
   folded_into: string | null;
-  history?: { status: string; at: string; actor: string; note: string | null }[];
+  history?: {
+    status: string;
+    at: string;
+    actor: string;
+    note: string | null;
+    escalationReason: EscalationReason | null;
+  }[];
   /** The primary's lifecycle columns, for a folded request (null otherwise): see `ORDER_SELECT`. */
   p_status?: OrderStatus | null;
   p_deadline_at?: Date | null;
@@ -54,6 +61,7 @@ export interface OrderRow {
   p_notices_sent?: number | null;
   p_paused_at?: Date | null;
   p_escalated_at?: Date | null;
+  p_escalation_reason?: EscalationReason | null;
   p_delivered_at?: Date | null;
   p_acknowledged_at?: Date | null;
   p_actioned_at?: Date | null;
@@ -72,6 +80,7 @@ const PRIMARY_COLUMNS = [
   'notices_sent',
   'paused_at',
   'escalated_at',
+  'escalation_reason',
   'delivered_at',
   'acknowledged_at',
   'actioned_at',
@@ -88,7 +97,7 @@ const PRIMARY_COLUMNS = [
  * into. Every order read goes through it, so a folded request is read the same way everywhere.
  */
 export const ORDER_SELECT = `select o.*, ${PRIMARY_COLUMNS}, coalesce((select json_agg(json_build_object('status', e.status,
-  'at', e.at, 'actor', e.actor, 'note', e.note) order by e.id) from order_events e where e.order_id = o.id), '[]')
+  'at', e.at, 'actor', e.actor, 'note', e.note, 'escalationReason', e.escalation_reason) order by e.id) from order_events e where e.order_id = o.id), '[]')
   as history from orders o left join orders p on p.id = o.folded_into`;
 
 /**
@@ -108,6 +117,7 @@ export function clockOf(r: OrderRow): OrderClockState {
     noticesSent: r.notices_sent,
     pausedAt: r.paused_at,
     escalatedAt: r.escalated_at,
+    escalationReason: r.escalation_reason,
     confirmedAt: r.confirmed_at,
     deliveredAt: r.delivered_at,
     acknowledgedAt: r.acknowledged_at,
@@ -135,6 +145,7 @@ function lifecycleOf(r: OrderRow): OrderRow {
     notices_sent: or(r.p_notices_sent, r.notices_sent),
     paused_at: r.p_paused_at ?? null,
     escalated_at: r.p_escalated_at ?? null,
+    escalation_reason: r.p_escalation_reason ?? null,
     delivered_at: r.p_delivered_at ?? null,
     acknowledged_at: r.p_acknowledged_at ?? null,
     actioned_at: r.p_actioned_at ?? null,
@@ -187,14 +198,11 @@ export const toOrder = (row: OrderRow, now: Date = new Date(), scope: OrderScope
     submissionId: r.submission_id,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
-    history: (r.history ?? []).map((h) => {
-      const escalationReason = escalationReasonOf(h);
-      return {
-        ...h,
-        at: new Date(h.at).toISOString(),
-        ...(escalationReason === null ? {} : { escalationReason }),
-      };
-    }),
+    history: (r.history ?? []).map(({ escalationReason, ...h }) => ({
+      ...h,
+      at: new Date(h.at).toISOString(),
+      ...(escalationReason === null ? {} : { escalationReason }),
+    })),
     folded: r.folded_into !== null,
     foldedInto: scope.all ? r.folded_into : null,
   };

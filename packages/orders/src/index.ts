@@ -25,7 +25,6 @@ export {
 export {
   EscalationReasons,
   escalationNote,
-  escalationReasonOf,
   escalationReasonText,
   type EscalationReason,
 } from './escalation-reasons.js';

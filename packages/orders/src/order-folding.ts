@@ -4,6 +4,7 @@ import {
   extendedDeadline,
   type OrderClockState,
   type OrderCommand,
+  type OrderCommandResult,
   type OrderStatus,
 } from './order-machine.js';
 
@@ -34,7 +35,7 @@ export type FoldingPosition =
  * or stop its clock).
  */
 export type FoldedCommandResult =
-  | { ok: true; state: OrderClockState; event: string; note: string | null }
+  | Extract<OrderCommandResult, { ok: true }>
   | { ok: false; reason: string; code?: 'folded' | 'bound' };
 
 /** Why any command but withdrawal is refused on a folded request. */

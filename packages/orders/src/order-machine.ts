@@ -14,7 +14,7 @@
  * deadline escalates once (to the issuing authority); extending the deadline clears the escalation.
  */
 
-import { escalationNote } from './escalation-reasons.js';
+import { escalationNote, type EscalationReason } from './escalation-reasons.js';
 
 export const OrderStatuses = [
   'issued',
@@ -50,6 +50,8 @@ export interface OrderClockState {
   noticesSent: number;
   pausedAt: Date | null;
   escalatedAt: Date | null;
+  /** Why the order was last escalated (with `escalatedAt`; null when it is not escalated). */
+  escalationReason: EscalationReason | null;
   confirmedAt: Date | null;
   deliveredAt: Date | null;
   acknowledgedAt: Date | null;
@@ -108,6 +110,8 @@ export type OrderCommandResult =
       event: string;
       /** Free text recorded with the event. */
       note: string | null;
+      /** An escalation's reason, recorded with its event (`order_events.escalation_reason`). */
+      escalationReason?: EscalationReason;
     }
   | { ok: false; reason: string };
 
@@ -195,6 +199,7 @@ export function applyOrderCommand(s: OrderClockState, c: OrderCommand, now: Date
       if (deadlineAt <= s.deadlineAt) return reject('the new deadline must be later than the current one');
       next.deadlineAt = deadlineAt;
       next.escalatedAt = null;
+      next.escalationReason = null;
       return ok('deadline-extended', c.reason);
     }
     case 'pause':
@@ -222,16 +227,30 @@ export function applyOrderCommand(s: OrderClockState, c: OrderCommand, now: Date
       next.nextNoticeAt = nextNoticeAfter(s.nextNoticeAt, s.renoticeIntervalMs, now);
       return ok('renoticed', `notice ${next.noticesSent}`);
     }
-    case 'escalate':
+    case 'escalate': {
+      const escalated = (reason: EscalationReason, dueAt: Date): OrderCommandResult => {
+        next.escalatedAt = now;
+        next.escalationReason = reason;
+        return {
+          ok: true,
+          state: next,
+          event: 'escalated',
+          note: escalationNote(reason, dueAt),
+          escalationReason: reason,
+        };
+      };
       if (c.unverified !== undefined) {
         const dueAt = unverifiedEscalationAt(s, c.unverified.graceMs);
         if (dueAt === null || now < dueAt) return reject('no escalation due');
-        next.escalatedAt = now;
-        return ok('escalated', escalationNote('verification-inconclusive', dueAt));
+        return escalated('verification-inconclusive', dueAt);
       }
-      if (s.escalatedAt !== null || !isOverdue(s, now)) return reject('no escalation due');
-      next.escalatedAt = now;
-      return ok('escalated', escalationNote('deadline-missed', s.deadlineAt));
+      // Once; or again when the last escalation said the action could not be verified and the action is now owed
+      // again past the deadline (verification found the content still there, or the target reported its action
+      // failed): the authority learns it is confirmed still up, once per such change.
+      const told = s.escalatedAt !== null && s.escalationReason !== 'verification-inconclusive';
+      if (told || !isOverdue(s, now)) return reject('no escalation due');
+      return escalated('deadline-missed', s.deadlineAt);
+    }
   }
 }
 
@@ -298,6 +317,7 @@ export function initialOrderState(o: {
     noticesSent: 1,
     pausedAt: null,
     escalatedAt: null,
+    escalationReason: null,
     confirmedAt: null,
     deliveredAt: null,
     acknowledgedAt: null,

@@ -47,7 +47,7 @@ export interface Order {
   updatedAt: string;
   /**
    * Its issuer's own events only (a folded request's history never shows the shared order's). An escalation says
-   * why as a code too (`escalationReasonOf` its note), which readers show in their language; `note` is English.
+   * why as a code too (`order_events.escalation_reason`), which readers show in their language; `note` is English.
    */
   history: {
     status: string;

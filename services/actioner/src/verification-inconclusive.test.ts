@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getOrder, openOrder } from '@mod/db/orders';
+import { upsertTenant } from '@mod/db/access';
+import { getOrder, openOrder, setWebhookEndpoint } from '@mod/db/orders';
 import { createRegistry } from '@mod/telemetry';
 import { testOrder, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
@@ -16,8 +19,9 @@ const HOUR = 3_600_000;
 const GRACE_HOURS = 24;
 let db: TestDatabase;
 let site: Server;
-/** What each path answers: 503, never (the socket stays open), or 404 (the content is gone). */
-const answers = new Map<string, 'unavailable' | 'hang' | 'gone'>();
+/** What each path answers: 503, never (the socket stays open), 404 (the content is gone), or the content still. */
+const answers = new Map<string, 'unavailable' | 'hang' | 'gone' | 'served'>();
+const CONTENT = readFileSync(new URL('../../../packages/vault/fixtures/clipper_ship.jpg', import.meta.url));
 const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
 const registry = createRegistry('actioner-test');
 const metrics = createLifecycleMetrics(registry);
@@ -33,6 +37,7 @@ beforeAll(async () => {
   site = createServer((req, res) => {
     const answer = answers.get(req.url ?? '');
     if (answer === 'hang') return;
+    if (answer === 'served') return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(CONTENT);
     res.writeHead(answer === 'gone' ? 404 : 503).end();
   });
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
@@ -45,18 +50,21 @@ afterAll(async () => {
 
 const urlOf = (path: string) => `http://127.0.0.1:${(site.address() as AddressInfo).port}${path}`;
 
-/** A takedown of `path` to the platform, due an hour from now. */
-const takedown = async (path: string) =>
+/** A takedown of `path` to the platform, due an hour from now (issued by `issuerTenantId` when given). */
+const takedown = async (path: string, issuerTenantId?: string) =>
   openOrder(
     db.pool,
     testOrder({
+      ...(issuerTenantId === undefined
+        ? {}
+        : { issuerTenantId, issuer: { kind: 'authority', id: issuerTenantId } }),
       kind: 'takedown',
       subjectType: 'url',
       subjectValue: urlOf(path),
       targetTenantId: 'plat',
       verifyUrl: urlOf(path),
       deadlineAt: new Date(clock.now().getTime() + HOUR),
-      evidence: { sha256: 'ab'.repeat(32), hits: [] },
+      evidence: { sha256: createHash('sha256').update(CONTENT).digest('hex'), hits: [] },
     }),
   );
 
@@ -183,5 +191,61 @@ describe('a takedown answered actioned whose host our verifier cannot reach', ()
     clock.advance(60_000);
     await pass.tick();
     expect(await escalations(order.id)).toHaveLength(1);
+  });
+
+  it('escalated as unverifiable, then found still served: escalated again, once, with every notice', async () => {
+    await upsertTenant(db.pool, { id: 'auth', kind: 'authority', name: 'auth', subscribedToBlocking: false });
+    await setWebhookEndpoint(db.pool, { tenantId: 'auth', url: urlOf('/hooks') });
+    answers.set('/still.jpg', 'unavailable');
+    const order = await takedown('/still.jpg', 'auth');
+    await answered(order.id);
+    const pass = lifecycle();
+    await pass.tick();
+    clock.advance(26 * HOUR);
+    await pass.tick();
+    expect((await escalations(order.id)).map((h) => h.escalationReason)).toEqual([
+      'verification-inconclusive',
+    ]);
+    // The host answers again, the same content: reopened past the deadline, the authority told it is still up.
+    answers.set('/still.jpg', 'served');
+    clock.advance(24 * HOUR);
+    expect((await pass.tick()).reopened).toBe(1);
+    // The platform answers actioned again and the content is still there: nothing new for the authority.
+    await answered(order.id);
+    clock.advance(24 * HOUR);
+    expect((await pass.tick()).reopened).toBe(1);
+    clock.advance(24 * HOUR);
+    await pass.tick();
+    const reasons = ['verification-inconclusive', 'deadline-missed'];
+    expect((await escalations(order.id)).map((h) => h.escalationReason)).toEqual(reasons);
+    expect((await escalationEvents(order.id)).map((e) => [e.escalateTo, e.escalationReason])).toEqual(
+      reasons.map((r) => ['auth', r]),
+    );
+    const { rows } = await db.pool.query<{ payload: { event: string; escalationReason?: string } }>(
+      `select payload from webhook_deliveries where order_id = $1 and tenant_id = 'auth' and event = 'escalated'
+       order by created_at`,
+      [order.id],
+    );
+    expect(rows.map((r) => r.payload.escalationReason)).toEqual(reasons);
+    const audit = await db.pool.query<{ document: string }>(
+      `select e.document from audit_records r join audit_evidence e on e.seq = r.seq and e.name = 'escalation'
+       where r.record::jsonb->>'action' = 'order.escalated' and r.record::jsonb->'subject'->>'id' = $1 order by r.seq`,
+      [order.id],
+    );
+    expect(audit.rows.map((r) => JSON.parse(r.document) as unknown)).toEqual(reasons);
+  });
+
+  it("reads an escalation's reason from its own column, whatever its note says", async () => {
+    answers.set('/noted.jpg', 'unavailable');
+    const order = await takedown('/noted.jpg');
+    await answered(order.id);
+    clock.advance(26 * HOUR);
+    await lifecycle().tick();
+    await db.pool.query(`update order_events set note = 'escalated (note edited)' where order_id = $1`, [
+      order.id,
+    ]);
+    expect((await escalations(order.id)).map((h) => [h.note, h.escalationReason])).toEqual([
+      ['escalated (note edited)', 'verification-inconclusive'],
+    ]);
   });
 });
