@@ -49,6 +49,11 @@ const wrapped: Record<string, { type: string; body: string }> = {
     body: `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><image href="${inline}"/></svg>`,
   },
   '/page': { type: 'text/html', body: `<!doctype html><title>x</title><img src="${inline}">` },
+  // Its base64 in lines of 76, with a parameter before it: a browser skips the whitespace and reads the parameter.
+  '/lines': {
+    type: 'image/svg+xml',
+    body: `<svg xmlns="http://www.w3.org/2000/svg"><image href="data:image/jpeg;name=a.jpg;base64,${bridge.toString('base64').replace(/.{76}/g, '$&\n')}"/></svg>`,
+  },
 };
 let db: TestDatabase;
 let site: Server;

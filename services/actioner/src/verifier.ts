@@ -101,7 +101,7 @@ const sha256Of = (bytes: Buffer): string => createHash('sha256').update(bytes).d
 /** Pictures of one served document looked at at most: an SVG or a page may hold many. */
 const MAX_EMBEDDED_PICTURES = 16;
 /** An image written into a document (an SVG's `<image href>`, a page's `<img src>`, CSS) as a base64 data: URI. */
-const DATA_IMAGE = /data:image\/[a-z0-9.+-]+;base64,([a-z0-9+/]+={0,2})/gi;
+const DATA_IMAGE = /data:image\/[a-z0-9.+-]+(?:;[^,;"'<>\s]*)*?;base64,([a-z0-9+/\s]+={0,2})/gi;
 
 /**
  * The pictures a served body shows: itself when it is an image, else those written into it as base64 data: URIs
@@ -111,7 +111,8 @@ function picturesIn(body: Buffer): Buffer[] {
   if (sniffImageFormat(body) !== null) return [body];
   const pictures: Buffer[] = [];
   for (const m of body.toString('latin1').matchAll(DATA_IMAGE)) {
-    const picture = Buffer.from(m[1]!, 'base64');
+    // A browser reads base64 whatever ASCII whitespace it is broken by (lines, as an SVG writer breaks them).
+    const picture = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
     if (sniffImageFormat(picture) !== null) pictures.push(picture);
     if (pictures.length === MAX_EMBEDDED_PICTURES) break;
   }
