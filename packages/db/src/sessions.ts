@@ -190,14 +190,17 @@ export async function pruneEndedSessions(
   const endedBefore = new Date(o.now.getTime() - o.keptMs);
   const unusedSince = new Date(o.now.getTime() - o.keptMs - o.idleMs);
   // The latest full session of a person at an address is kept `KNOWN_ADDRESS_MS` from its start: it is what makes
-  // the address theirs for the code lock (`knownAddressesOf`).
+  // the address theirs for the code lock (`knownAddressesOf`). Ranked in one pass over the table (a window, not a
+  // lookup per row: no index serves person and address).
   const { rowCount } = await db.query(
     `/* api:prune-sessions */ delete from person_sessions where id in (
-       select s.id from person_sessions s
-       where (s.revoked_at <= $1 or s.expires_at <= $1 or s.last_seen_at <= $2)
-         and not (s.stage = 'full' and s.created_at > $4 and not exists (
-           select 1 from person_sessions l where l.person_id = s.person_id and l.client_address = s.client_address
-             and l.stage = 'full' and (l.created_at, l.id) > (s.created_at, s.id)))
+       select id from person_sessions where id in (
+         select r.id from (
+           select id, stage, created_at, revoked_at, expires_at, last_seen_at, row_number() over (
+             partition by person_id, client_address order by stage = 'full' desc, created_at desc, id desc) as nth
+           from person_sessions) r
+         where (r.revoked_at <= $1 or r.expires_at <= $1 or r.last_seen_at <= $2)
+           and not (r.stage = 'full' and r.created_at > $4 and r.nth = 1))
        limit $3 for update skip locked)`,
     [endedBefore, unusedSince, o.limit, new Date(o.now.getTime() - KNOWN_ADDRESS_MS)],
   );
