@@ -1,4 +1,10 @@
-import { tenantOfPartnerTopic, topicNames, type PartnerTopicBase, type ServiceRole } from '@mod/contracts';
+import {
+  ownRecordTenant,
+  tenantOfPartnerTopic,
+  topicNames,
+  type PartnerTopicBase,
+  type ServiceRole,
+} from '@mod/contracts';
 import type { ConfigOf, commonSpec, deadLettersSpec } from '@mod/config';
 import { createPool, migrate, pingDatabase, type Pool } from '@mod/db';
 import { createEvidenceKeeper } from '@mod/db/vault';
@@ -211,6 +217,8 @@ export function createWorker(
         kafka,
         groupId: o.groupId,
         ...('inbound' in o ? inboundTopics(o.inbound) : { topics: o.topics }),
+        // Our own topics' records count in the dead-letter bound of the tenant their event names.
+        recordTenantOf: ownRecordTenant,
         stepName: o.stepName,
         step: o.step,
         producer,

@@ -49,7 +49,7 @@ export const partnerTopicsSpec = {
 /**
  * Services whose consumer runners dead-letter bad input (`@mod/kafka`): a producer of one topic (a partner) can send
  * one small compressed batch of tens of thousands of bad records, each a dead letter of its own. Per source tenant
- * (across the partitions of its topic that one consumer owns; our own topics together), past this many within the
+ * (across the partitions of its topic that one consumer owns; on our own topics, the tenant a record names), past this many within the
  * window, the rest of the window's are folded into one summary letter per source partition.
  */
 export const deadLettersSpec = {
@@ -57,7 +57,7 @@ export const deadLettersSpec = {
     default: 100,
     min: 1,
     max: 1_000_000,
-    doc: "dead letters written one by one per source tenant within DEAD_LETTERS_WINDOW_MS, by each consumer across the partitions of the tenant's topic it owns (our own topics count together); the rest of the window are folded into one summary letter per partition (MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED)",
+    doc: "dead letters written one by one per source tenant within DEAD_LETTERS_WINDOW_MS, by each consumer across the partitions of the tenant's topic it owns (on our own topics, the tenant the record's event names); the rest of the window are folded into one summary letter per partition (MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED)",
   }),
   DEAD_LETTERS_WINDOW_MS: env.milliseconds({
     default: 60_000,

@@ -76,6 +76,7 @@ export {
   type MediaEvent,
   type MediaEventRead,
 } from './media-events.js';
+export { ownRecordTenant } from './record-tenant.js';
 export {
   AVIF_BRANDS,
   ImageSignature,

@@ -34,10 +34,11 @@ const MAX_FOLDED_CODES = 32;
 
 /**
  * How many dead letters one source (a tenant: the records of its own topic, every partition of it this consumer
- * owns; or our own topics together, whose records no tenant is named for) may have written one by one: `perSource`
- * within a window of `windowMs` that starts at its first dead letter. The rest of the window's are folded, per
- * source partition, into one summary each (`DEAD_LETTERS_FOLDED`), written when the window ends, when it stands for
- * `MAX_FOLDED_PER_LETTER` records, or when the runner's session ends; their offsets are committed only after it.
+ * owns; on our own topics, the tenant a record names, `recordTenantOf`; or those naming none, together) may have
+ * written one by one: `perSource` within a window of `windowMs` that starts at its first dead letter. The rest of
+ * the window's are folded, per source partition, into one summary each (`DEAD_LETTERS_FOLDED`), written when the
+ * window ends, when it stands for `MAX_FOLDED_PER_LETTER` records, or when the runner's session ends; their offsets
+ * are committed only after it.
  * Each consumer (a runner: one member of a consumer group) counts for itself: a group whose members share a
  * tenant's partitions writes up to `perSource` letters per member and window, and a summary per partition.
  */
@@ -59,10 +60,12 @@ export interface Fold {
   partition: number;
   folded: DeadLettersFolded;
   /**
-   * The window of its tenant (or of our own topics) as the summary was sealed, across the partitions this consumer
-   * owns: dead letters written one by one, and records folded (this summary's among them).
+   * The window of its tenant (or of our own topics' records that name none) as the summary was sealed, across the
+   * partitions this consumer owns: dead letters written one by one, and records folded (this summary's among them).
    */
   window: { letters: number; folded: number };
+  /** Whose window: the topic's tenant, on our own topics the tenant the records name, or null (none named). */
+  windowTenant: string | null;
 }
 
 /** What becomes of one dead letter: written on its own now, or folded (its offset waits for `durable`). */
@@ -85,10 +88,21 @@ export interface DeadLetterFolder {
   abandon(topic: string, partition: number): void;
 }
 
-export interface DeadLetterFolderOptions {
+/** Whose dead letters are counted together (`DeadLetterBound`): a tenant's. */
+export interface DeadLetterTenancy {
+  /** The tenant whose own topic `topic` is (a partner's; named by its summaries and their metric), or null. */
+  tenantOf?: (topic: string) => string | null;
+  /**
+   * For a record of a topic `tenantOf` names no tenant for (our own topics, written only by our services): the
+   * tenant its event names (a header or envelope our principals wrote, as the steps trust it), or null. Its dead
+   * letters count in that tenant's bound, so that one tenant's bad records on a topic all tenants share cannot use
+   * up the bound of the others; records naming none share one bound. Default: none (our own topics share one).
+   */
+  recordTenantOf?: (m: ConsumedMessage) => string | null;
+}
+
+export interface DeadLetterFolderOptions extends DeadLetterTenancy {
   bound: DeadLetterBound;
-  /** The tenant whose own topic `topic` is (a partner's), or null. */
-  tenantOf: (topic: string) => string | null;
   /** Writes a summary durably (acknowledged by the broker); throws if it could not. */
   write: (fold: Fold) => Promise<void>;
   /** Backoff between attempts to write a summary, doubling up to `maxRetryDelayMs`. */
@@ -124,7 +138,7 @@ const sourceKey = (topic: string, partition: number): string => `${topic}\u0000$
  */
 export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFolder {
   const now = o.now ?? Date.now;
-  /** By tenant; our own topics under the empty key (tenant ids are never empty). */
+  /** By tenant; our own topics' records that name none under the empty key (tenant ids are never empty). */
   const windows = new Map<string, Window>();
   /** Summaries sealed and being written. */
   const writing = new Map<Gathering, Promise<void>>();
@@ -133,7 +147,7 @@ export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFo
   let gathered = 0;
   let settling = false;
 
-  function gather(m: ConsumedMessage, tenant: string | null): Gathering {
+  function gather(m: ConsumedMessage, tenant: string | null, windowTenant: string | null): Gathering {
     let resolve: (written: boolean) => void = () => undefined;
     const durable = new Promise<boolean>((r) => (resolve = r));
     const folded: DeadLettersFolded = {
@@ -150,6 +164,7 @@ export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFo
       partition: m.partition,
       folded,
       window,
+      windowTenant,
       codes: new Map(),
       resolve,
       durable,
@@ -233,15 +248,16 @@ export function createDeadLetterFolder(o: DeadLetterFolderOptions): DeadLetterFo
 
   return {
     admit(m, code) {
-      const tenant = o.tenantOf(m.topic);
-      const w = windowOf(tenant ?? '');
+      const tenant = o.tenantOf?.(m.topic) ?? null;
+      const windowTenant = tenant ?? o.recordTenantOf?.(m) ?? null;
+      const w = windowOf(windowTenant ?? '');
       if (w.letters < o.bound.perSource) {
         w.letters++;
         return { kind: 'single' };
       }
       const source = sourceKey(m.topic, m.partition);
       let g = w.gathering.get(source);
-      if (g === undefined) w.gathering.set(source, (g = gather(m, tenant)));
+      if (g === undefined) w.gathering.set(source, (g = gather(m, tenant, windowTenant)));
       add(g, m, code);
       gathered++;
       w.folded++;

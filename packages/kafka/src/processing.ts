@@ -22,6 +22,7 @@ import {
   DEAD_LETTERS_WINDOW_MS,
   type Admission,
   type DeadLetterBound,
+  type DeadLetterTenancy,
   type Fold,
 } from './dead-letter-fold.js';
 import type { Hold } from './held-bytes.js';
@@ -42,7 +43,8 @@ export const BATCH_REFUSED = 'MOD_ERR_KAFKA_BATCH_REFUSED';
 export const RECORD_GONE = 'MOD_ERR_KAFKA_RECORD_GONE';
 
 /** What processing one message needs of the runner's options (`ConsumerRunnerOptions`). */
-export interface MessageProcessingOptions {
+/** `tenantOf`, `recordTenantOf`: whose dead-letter bound a record counts in (`DeadLetterTenancy`; default none). */
+export interface MessageProcessingOptions extends DeadLetterTenancy {
   groupId: string;
   /** The runner's own topics: their trace context is adopted; any other topic's is only linked. */
   topics: readonly string[];
@@ -61,8 +63,6 @@ export interface MessageProcessingOptions {
   reread?: (m: ConsumedMessage) => Promise<Buffer | null>;
   /** Dead letters written one by one per source tenant (`DeadLetterBound`). Default 100 a minute. */
   deadLetters?: DeadLetterBound;
-  /** The tenant whose own topic a topic is (named by a summary letter and its metric). Default: none. */
-  tenantOf?: (topic: string) => string | null;
 }
 
 /** What a step's answer comes to once a `reread` is done. */
@@ -114,7 +114,8 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
   };
   const folder = createDeadLetterFolder({
     bound,
-    tenantOf: options.tenantOf ?? (() => null),
+    ...(options.tenantOf === undefined ? {} : { tenantOf: options.tenantOf }),
+    ...(options.recordTenantOf === undefined ? {} : { recordTenantOf: options.recordTenantOf }),
     write: writeSummary,
     retryDelayMs: baseDelay,
     maxRetryDelayMs: maxDelay,
@@ -154,10 +155,10 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
    * One letter for the records of a source partition its tenant's bound folded (`DeadLetterFolder`), counted per
    * tenant once written.
    */
-  async function writeSummary({ topic, partition, folded, window }: Fold): Promise<void> {
+  async function writeSummary({ topic, partition, folded, window, windowTenant }: Fold): Promise<void> {
     const codes = folded.codes.map((c) => `${c.code} x${c.count}`).join(', ');
     const whose = folded.tenant === null ? 'a topic of our own' : `tenant ${folded.tenant}'s own topic`;
-    const source = folded.tenant === null ? 'our own topics' : `tenant ${folded.tenant}`;
+    const source = windowTenant === null ? 'our own topics' : `tenant ${windowTenant}`;
     const message =
       `${folded.count} dead letters of ${topic}/${partition} (${whose}) folded into this one, past the ` +
       `${bound.perSource} of ${source} within ${bound.windowMs} ms across the partitions this consumer owns ` +
@@ -176,7 +177,7 @@ export function createMessageProcessor(options: MessageProcessingOptions, log: L
       failedAt: new Date().toISOString(),
       folded,
     });
-    const tenant = folded.tenant ?? NO_TENANT;
+    const tenant = windowTenant ?? NO_TENANT;
     options.metrics.deadLettersFolded.inc({ step: options.stepName, tenant }, folded.count);
     log.warn({ topic, partition, ...folded, codes, window }, 'dead letters folded into one');
   }

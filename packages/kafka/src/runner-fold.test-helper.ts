@@ -74,7 +74,8 @@ export function countingStep() {
   return { seen, step };
 }
 
-export interface FoldRunnerOptions extends Pick<ConsumerRunnerOptions, 'step' | 'deadLetters'> {
+export interface FoldRunnerOptions
+  extends Pick<ConsumerRunnerOptions, 'step' | 'deadLetters' | 'recordTenantOf'> {
   /** Topics consumed; default `t.topic`. */
   topics?: readonly string[];
   /** The tenant of each topic; default `platform-a` for `t.topic`, none for the others. */
@@ -100,6 +101,7 @@ export async function startFoldRunner(
     producer: o.producer?.(producer) ?? producer,
     deadLetterTopic: t.dlq,
     ...(o.deadLetters === undefined ? {} : { deadLetters: o.deadLetters }),
+    ...(o.recordTenantOf === undefined ? {} : { recordTenantOf: o.recordTenantOf }),
     logger,
     metrics: createStepMetrics(o.registry ?? createRegistry('test')),
     retryDelayMs: 20,

@@ -7,14 +7,15 @@ import { budgetFetches, type FetchBudget } from './fetch-budget.js';
 import type { HeldBytes } from './held-bytes.js';
 import { readRecordAt } from './inspect.js';
 import { claimInstanceId, isFencedInstance, releaseInstanceId, watchFencing } from './membership.js';
-import { MAX_FOLDED_WAITING, type DeadLetterBound } from './dead-letter-fold.js';
+import { MAX_FOLDED_WAITING, type DeadLetterBound, type DeadLetterTenancy } from './dead-letter-fold.js';
 import { createMessageProcessor } from './processing.js';
 import type { Producer } from './producer.js';
 import { pumpRecords, READ_AHEAD_BYTES, readAheadPlan } from './pump.js';
 import type { Step } from './step.js';
 import { partitionCounts, PARTITIONS_CHECK_MS, subscriptionChanged } from './subscription-change.js';
 
-export interface ConsumerRunnerOptions {
+/** `tenantOf` and `recordTenantOf` say whose dead-letter bound a record counts in (`DeadLetterTenancy`). */
+export interface ConsumerRunnerOptions extends DeadLetterTenancy {
   kafka: Kafka;
   groupId: string;
   /** Topics consumed from the start. */
@@ -31,14 +32,12 @@ export interface ConsumerRunnerOptions {
   producer: Producer;
   deadLetterTopic: string;
   /**
-   * Dead letters written one by one per source tenant (`tenantOf`; our own topics together) within a window, across
+   * Dead letters written one by one per source tenant (`tenantOf`, `recordTenantOf`) within a window, across
    * the partitions this runner owns; the rest of the window's are folded into one summary letter per partition
    * (`MOD_ERR_KAFKA_DEAD_LETTERS_FOLDED`), their offsets committed once it is written. Default
    * `DEAD_LETTERS_PER_SOURCE` (100) per `DEAD_LETTERS_WINDOW_MS` (a minute).
    */
   deadLetters?: DeadLetterBound;
-  /** The tenant whose own topic a topic is (partners' topics): its dead letters' bound, named by summaries. */
-  tenantOf?: (topic: string) => string | null;
   logger: Logger;
   metrics: StepMetrics;
   /** Messages of one partition processed at once (offsets still commit in order). Default 1. */
