@@ -116,6 +116,11 @@ export interface StoredPerceptualHash {
   pdqQuality: number | null;
   /** blockhash (256-bit), 64 hex digits; null when the verdict has none. */
   blockhash: string | null;
+  /**
+   * The blockhash radius the verdict matched with: the largest `blockhash_threshold` of the (positive) banks its hits
+   * name, as the matcher applied it; null when they name none (the matcher's default radius then).
+   */
+  blockhashRadius: number | null;
 }
 
 /**
@@ -128,10 +133,18 @@ export async function orderPerceptualHashes(
   id: string,
   limit = 16,
 ): Promise<StoredPerceptualHash[]> {
-  const { rows } = await db.query<{ pdq: string; quality: string | null; blockhash: string | null }>(
+  const { rows } = await db.query<{
+    pdq: string;
+    quality: string | null;
+    blockhash: string | null;
+    radius: number | null;
+  }>(
     `/* actioner:order-perceptual-hashes */ select distinct hashes->>'pdq' as pdq, hashes->>'pdqQuality' as quality,
-       hashes->>'blockhash' as blockhash
-     from verdicts where hashes ? 'pdq' and submission_id in (
+       hashes->>'blockhash' as blockhash,
+       (select max(b.blockhash_threshold) from banks b where not b.negative and b.id::text in (
+          select h->>'bankId' from jsonb_array_elements(case when jsonb_typeof(v.hits) = 'array' then v.hits
+            else '[]'::jsonb end) h)) as radius
+     from verdicts v where hashes ? 'pdq' and submission_id in (
        select submission_id from orders where id = $1 and submission_id is not null
        union select submission_id from order_submissions where order_id = $1)
      limit $2`,
@@ -143,5 +156,6 @@ export async function orderPerceptualHashes(
       pdq: r.pdq,
       pdqQuality: r.quality === null ? null : Number(r.quality),
       blockhash: r.blockhash !== null && /^[0-9a-f]{64}$/.test(r.blockhash) ? r.blockhash : null,
+      blockhashRadius: r.radius,
     }));
 }

@@ -8,6 +8,7 @@ const stored = (pdq: string, pdqQuality: number | null, blockhash: string | null
   pdq,
   pdqQuality,
   blockhash,
+  blockhashRadius: null,
 });
 
 describe('matchPicture: a re-fetched image against the hashes an order’s verdicts stored, as the matcher matches', () => {
@@ -19,11 +20,17 @@ describe('matchPicture: a re-fetched image against the hashes an order’s verdi
       pdqTrimmed: { pdq: flipped(4), pdqQuality: 90 },
       blockhash: flipped(128),
     };
-    expect(matchPicture([stored(base, 100)], served)).toEqual({ signal: 'pdq', via: 'trimmed', distance: 4 });
+    expect(matchPicture([stored(base, 100)], served)).toEqual({
+      signal: 'pdq',
+      via: 'trimmed',
+      distance: 4,
+      within: 31,
+    });
     expect(matchPicture([stored(base, 100)], { ...served, pdqTrimmed: null })).toEqual({
       signal: 'pdq',
       via: 'dihedral-3',
       distance: 8,
+      within: 31,
     });
     expect(matchPicture([stored(flipped(64), 100)], { ...served, pdqTrimmed: null })).toBeNull();
   });
@@ -36,7 +43,16 @@ describe('matchPicture: a re-fetched image against the hashes an order’s verdi
       signal: 'blockhash',
       via: 'original',
       distance: 8,
+      within: 10,
     });
     expect(matchPicture([stored(base, 40, flipped(116))], flat)).toBeNull();
+    // Within the radius of the banks the stored verdict matched, when they set one.
+    const wide = { ...stored(base, 40, flipped(116)), blockhashRadius: 12 };
+    expect(matchPicture([wide], flat)).toEqual({
+      signal: 'blockhash',
+      via: 'original',
+      distance: 12,
+      within: 12,
+    });
   });
 });

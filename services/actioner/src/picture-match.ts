@@ -13,14 +13,17 @@ export interface PictureMatch {
   /** `original`, `trimmed` or `dihedral-<k>` (order as `PDQ_DIHEDRAL_ORDER`), as the matcher reports its hits. */
   via: string;
   distance: number;
+  /** The radius it matched within: `PDQ_MATCH_DISTANCE`, or the blockhash radius of the stored hash's banks. */
+  within: number;
 }
 
 /**
  * Whether `served` (an image re-fetched for verification, hashed as the scanner hashes with `HASH_DIHEDRAL`: its
  * 8 dihedral PDQs and its border-trimmed PDQ) is the picture of one of `stored` (the order's verdicts' hashes), by
  * the rules the matcher applies to a query: its PDQ, rotations and flips within `PDQ_MATCH_DISTANCE` when its
- * quality reaches `PDQ_MIN_QUALITY`, its trimmed PDQ when that one's does, its blockhash within
- * `BLOCKHASH_MATCH_DISTANCE` (the matcher's radius of a bank that sets none) whatever the quality; a stored PDQ below
+ * quality reaches `PDQ_MIN_QUALITY`, its trimmed PDQ when that one's does, its blockhash within the radius of the
+ * banks the stored verdict matched (`blockhashRadius`), or `BLOCKHASH_MATCH_DISTANCE` (the matcher's radius of a bank
+ * that sets none) when it names none, whatever the quality; a stored PDQ below
  * the floor is not compared (nor would the matcher have matched it). The closest match, or null.
  */
 export function matchPicture(
@@ -43,13 +46,14 @@ export function matchPicture(
     for (const pdq of pdqs) {
       const distance = hammingDistanceHex(pdq, v.hash);
       if (distance <= PDQ_MATCH_DISTANCE && (best === null || distance < best.distance))
-        best = { signal: 'pdq', via: v.via, distance };
+        best = { signal: 'pdq', via: v.via, distance, within: PDQ_MATCH_DISTANCE };
     }
   if (best !== null) return best;
   for (const s of stored) {
+    const within = s.blockhashRadius ?? BLOCKHASH_MATCH_DISTANCE;
     const distance = s.blockhash === null ? Infinity : hammingDistanceHex(s.blockhash, served.blockhash);
-    if (distance <= BLOCKHASH_MATCH_DISTANCE && (best === null || distance < best.distance))
-      best = { signal: 'blockhash', via: 'original', distance };
+    if (distance <= within && (best === null || distance < best.distance))
+      best = { signal: 'blockhash', via: 'original', distance, within };
   }
   return best;
 }

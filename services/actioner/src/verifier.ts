@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StoredPerceptualHash } from '@mod/db/orders';
-import {
-  BLOCKHASH_MATCH_DISTANCE,
-  PDQ_MATCH_DISTANCE,
-  sniffImageFormat,
-  type PerceptualHashes,
-} from '@mod/hashing';
+import { sniffImageFormat, type PerceptualHashes } from '@mod/hashing';
 import { matchPicture } from './picture-match.js';
 import { urlSha256 } from '@mod/urls';
 
@@ -148,10 +143,9 @@ async function samePicture(
     }
     const match = matchPicture(stored, served);
     if (match === null) continue;
-    const within = match.signal === 'pdq' ? PDQ_MATCH_DISTANCE : BLOCKHASH_MATCH_DISTANCE;
     return {
       outcome: 'present',
-      detail: `same picture still served (${match.signal} ${match.via}, distance ${match.distance}, at most ${within}; other bytes)`,
+      detail: `same picture still served (${match.signal} ${match.via}, distance ${match.distance}, at most ${match.within}; other bytes)`,
     };
   }
   return unhashed;
