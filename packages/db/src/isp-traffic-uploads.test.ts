@@ -28,25 +28,23 @@ const take = (atMin: number) =>
     }),
   );
 
+/** Keeps `queued` and lets go of the key as the attempt holding it until minute `heldUntilMin` does. */
+const keep = (queued: boolean[], heldUntilMin: number) =>
+  keepTrafficUploadQueued(db.pool, { ...key, queued, heldUntil: new Date(T0 + heldUntilMin * MINUTE) });
+
 describe('an Idempotency-Key of a traffic upload', () => {
   it('is not let go by an attempt that outlived its lease when another holds it, nor its record overwritten', async () => {
-    expect(await take(0)).toEqual({ kind: 'upload', queued: [false, false, false, false] });
-    // The first attempt is still sending at six minutes: its lease lapsed, and a retry takes the key.
-    expect(await take(6)).toEqual({ kind: 'upload', queued: [false, false, false, false] });
-    // The first ends, having queued two lines.
-    await keepTrafficUploadQueued(db.pool, {
-      ...key,
-      queued: [true, true, false, false],
-      heldUntil: new Date(T0 + 5 * MINUTE),
-    });
+    expect(await take(0)).toEqual({ kind: 'upload', queued: [false, false, false, false], charged: false });
+    // The first attempt is still sending at six minutes: its lease lapsed, and a retry takes the key, the lines not
+    // queued charged by the first (which has not let go of the key, nor given back any).
+    expect(await take(6)).toEqual({ kind: 'upload', queued: [false, false, false, false], charged: true });
+    // The first ends, having queued two lines: it no longer holds the key, so it lets go of nothing.
+    expect(await keep([true, true, false, false], 5)).toBe(false);
     // The retry still holds the key: another attempt is answered busy (before: taken, and its lines sent again).
     expect(await take(7)).toEqual({ kind: 'busy' });
     // The retry ends having queued every line; the key is free, with what it kept.
-    await keepTrafficUploadQueued(db.pool, {
-      ...key,
-      queued: [true, true, true, true],
-      heldUntil: new Date(T0 + 11 * MINUTE),
-    });
-    expect(await take(8)).toEqual({ kind: 'upload', queued: [true, true, true, true] });
+    expect(await keep([true, true, true, true], 11)).toBe(true);
+    // Let go: nothing not queued is charged any more.
+    expect(await take(8)).toEqual({ kind: 'upload', queued: [true, true, true, true], charged: false });
   });
 });

@@ -13,7 +13,15 @@ export interface TrafficUploadKey {
 export type TrafficUploadTaken =
   | { kind: 'conflict' }
   | { kind: 'busy' }
-  | { kind: 'upload'; queued: boolean[] };
+  | {
+      kind: 'upload';
+      queued: boolean[];
+      /**
+       * The key was still held by an attempt whose hold lapsed (it died, or could not keep what it queued): that
+       * attempt charged the lines not queued, and nothing gave them back, so they are not charged again.
+       */
+      charged: boolean;
+    };
 
 const packBits = (flags: readonly boolean[]): Buffer => {
   const bytes = Buffer.alloc(Math.ceil(flags.length / 8));
@@ -31,7 +39,9 @@ const unpackBits = (bytes: Buffer, count: number): boolean[] =>
  * transaction of its own: its row is locked only until that commits, so two attempts never both hold the key. The
  * primary key decides, never a read before the write. A key whose window ended (`now`) but that the prune has not
  * deleted yet is taken anew. Answers `conflict` when the key names another body, `busy` while another attempt holds
- * it, else one flag per valid line: queued by an earlier attempt.
+ * it, else one flag per valid line: queued by an earlier attempt. A held key stands for a charge: the caller charges
+ * the lines not queued in this transaction (`charged` false), and they stay charged until `keepTrafficUploadQueued`
+ * lets the key go (and the caller gives back, in its transaction, those still not queued).
  */
 export async function takeTrafficUploadKey(
   db: Queryable,
@@ -55,9 +65,15 @@ export async function takeTrafficUploadKey(
       k.now,
     ],
   );
-  const { rows } = await db.query<{ body_sha256: Buffer; lines: number; queued: Buffer; busy: boolean }>(
+  const { rows } = await db.query<{
+    body_sha256: Buffer;
+    lines: number;
+    queued: Buffer;
+    busy: boolean;
+    lapsed: boolean;
+  }>(
     `/* isp:traffic-upload-read */ select body_sha256, lines, queued,
-       coalesce(busy_until > $3, false) as busy
+       coalesce(busy_until > $3, false) as busy, busy_until is not null as lapsed
      from isp_traffic_uploads where tenant_id = $1 and idempotency_key = $2 for update`,
     [k.tenantId, k.idempotencyKey, k.now],
   );
@@ -70,24 +86,25 @@ export async function takeTrafficUploadKey(
      where tenant_id = $1 and idempotency_key = $2`,
     [k.tenantId, k.idempotencyKey, k.busyUntil],
   );
-  return { kind: 'upload', queued: unpackBits(row.queued, row.lines) };
+  return { kind: 'upload', queued: unpackBits(row.queued, row.lines), charged: row.lapsed };
 }
 
 /**
  * Keeps which of the upload's valid lines are queued now, and lets go of the key (`takeTrafficUploadKey`), while the
  * attempt still holds it (`heldUntil`: the `busyUntil` it took the key with). An attempt that outlived its lease, the
  * key taken since by another, changes nothing: it would let go of the other's hold (a third attempt would then send
- * and charge again what the other is sending) and write over what the other keeps.
+ * and charge again what the other is sending) and write over what the other keeps. True when it let go of the key.
  */
 export async function keepTrafficUploadQueued(
   db: Queryable,
   k: TrafficUploadKey & { queued: readonly boolean[]; heldUntil: Date },
-): Promise<void> {
-  await db.query(
+): Promise<boolean> {
+  const { rowCount } = await db.query(
     `/* isp:traffic-upload-keep */ update isp_traffic_uploads set queued = $3, busy_until = null
      where tenant_id = $1 and idempotency_key = $2 and lines = $4 and busy_until = $5`,
     [k.tenantId, k.idempotencyKey, packBits(k.queued), k.queued.length, k.heldUntil],
   );
+  return rowCount === 1;
 }
 
 /**

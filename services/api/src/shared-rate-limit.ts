@@ -17,9 +17,10 @@ export interface SharedRateLimiter {
   take(key: string, nowMs: number, db?: Queryable, cost?: number): Promise<RateDecision>;
   /**
    * Gives `cost` tokens taken from `key`'s bucket back at `nowMs` (the charged work failed through no fault of the
-   * client), never above the burst. Rejects when the database does not answer.
+   * client), never above the burst, on `db` (a transaction's client) or the pool. Rejects when the database does not
+   * answer.
    */
-  giveBack(key: string, nowMs: number, cost: number): Promise<void>;
+  giveBack(key: string, nowMs: number, cost: number, db?: Queryable): Promise<void>;
 }
 
 export interface SharedRateLimits {
@@ -62,8 +63,8 @@ export function createSharedRateLimits(o: SharedRateLimitOptions): SharedRateLim
             retryAfterMs: allowed ? 0 : Math.ceil(((cost - tokens) * 1000) / ratePerSecond),
           };
         },
-        async giveBack(key, nowMs, cost) {
-          await returnRateTokens(o.db, name, digest(name, key), options, new Date(nowMs), cost);
+        async giveBack(key, nowMs, cost, db = o.db) {
+          await returnRateTokens(db, name, digest(name, key), options, new Date(nowMs), cost);
         },
       };
     },

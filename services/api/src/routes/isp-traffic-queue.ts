@@ -71,10 +71,9 @@ async function chargeAndQueue(
   o: { deps: RouteDeps & { trafficLines: TrafficLineQuota }; topic: string; tenantId: string },
   events: readonly Outgoing[],
   log: { error: (o: object, m: string) => void },
-  progress: (queued: readonly boolean[]) => Promise<void> = () => Promise.resolve(),
 ): Promise<{ queued: boolean[]; failure?: unknown }> {
   await o.deps.trafficLines.charge(o.tenantId, events.length);
-  const sent = await queueEvents(o.deps.producer, o.topic, events, progress);
+  const sent = await queueEvents(o.deps.producer, o.topic, events, () => Promise.resolve());
   if (sent.failure !== undefined) {
     const unqueued = sent.queued.filter((q) => !q).length;
     log.error({ err: sent.failure, queued: events.length - unqueued }, 'could not publish traffic samples');
@@ -90,8 +89,10 @@ async function chargeAndQueue(
  * and sent. With one, the key is taken (or found) in PostgreSQL for the upload's body and held while the lines go
  * (a lease, no connection held): only the lines no earlier attempt queued are charged and sent, and which are queued
  * now is kept with the key. Another body under the key is refused (409); a retry while an attempt holds the key,
- * 503 with `retry-after`. Should keeping fail after the broker took lines, a retry sends them again under the same
- * event ids (processed once downstream) and charges them again.
+ * 503 with `retry-after`. The key is held only with the lines not queued charged (one transaction), and let go only
+ * with those still not queued given back (one transaction): should keeping fail after the broker took lines, the key
+ * stays held until its hold lapses, and the retry that takes it then sends them again under the same event ids
+ * (processed once downstream) without charging them again.
  */
 export function createTrafficQueue(deps: RouteDeps & { trafficLines: TrafficLineQuota }, topic: string) {
   let prunedAtMs = -Infinity;
@@ -115,16 +116,21 @@ export function createTrafficQueue(deps: RouteDeps & { trafficLines: TrafficLine
       });
     }
     let heldUntil = new Date(now.getTime() + HOLD_MS);
-    const taken = await withTransaction(deps.db, (c) =>
-      takeTrafficUploadKey(c, {
+    // The key is held only with its lines not queued charged, in one transaction: should what they came to not be
+    // kept (the final save failing), the retry finds the key held and charges them no more.
+    const taken = await withTransaction(deps.db, async (c) => {
+      const t = await takeTrafficUploadKey(c, {
         ...key,
         bodySha256: createHash('sha256').update(u.body, 'utf8').digest(),
         lines: u.events.length,
         expiresAt: new Date(now.getTime() + TRAFFIC_IDEMPOTENCY_WINDOW_MS),
         busyUntil: heldUntil,
         now,
-      }),
-    );
+      });
+      if (t.kind === 'upload' && !t.charged)
+        await deps.trafficLines.charge(u.tenantId, t.queued.filter((q) => !q).length, c);
+      return t;
+    });
     if (taken.kind === 'conflict') throw idempotencyConflict(language);
     if (taken.kind === 'busy') throw unavailable(TEXTS.busy[language], 5);
     const queued = [...taken.queued];
@@ -142,12 +148,17 @@ export function createTrafficQueue(deps: RouteDeps & { trafficLines: TrafficLine
       heldUntil = until;
     };
     try {
-      const sent = await chargeAndQueue(
-        o,
+      const sent = await queueEvents(
+        deps.producer,
+        topic,
         pending.map((i) => u.events[i]!),
-        log,
         progress,
       );
+      if (sent.failure !== undefined)
+        log.error(
+          { err: sent.failure, queued: sent.queued.filter((q) => q).length },
+          'could not publish traffic samples',
+        );
       pending.forEach((line, j) => (queued[line] = sent.queued[j] === true));
       return {
         queued,
@@ -155,9 +166,17 @@ export function createTrafficQueue(deps: RouteDeps & { trafficLines: TrafficLine
         ...(sent.failure === undefined ? {} : { failure: sent.failure }),
       };
     } finally {
-      // Also when the charge was refused: the key is let go, what earlier attempts queued kept as it was.
-      await keepTrafficUploadQueued(deps.db, { ...key, queued, heldUntil }).catch((err: unknown) => {
-        log.error({ err }, 'could not keep what a traffic upload with an Idempotency-Key queued');
+      // The key is let go and the lines still not queued given back in one transaction: failing, the key stays held
+      // (until its hold lapses) with them charged, and the retry that takes it then does not charge them again.
+      const unqueued = queued.filter((q) => !q).length;
+      await withTransaction(deps.db, async (c) => {
+        if (await keepTrafficUploadQueued(c, { ...key, queued, heldUntil }))
+          await deps.trafficLines.refund(u.tenantId, unqueued, c);
+      }).catch((err: unknown) => {
+        log.error(
+          { err, lines: unqueued },
+          'could not keep what a traffic upload with an Idempotency-Key queued',
+        );
       });
     }
   };

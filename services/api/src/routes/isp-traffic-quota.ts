@@ -22,15 +22,16 @@ export const DEFAULT_ISP_TRAFFIC_QUOTA: IspTrafficQuota = { linesPerHour: 1_000_
 export interface TrafficLineQuota {
   /**
    * Charges an upload's accepted lines to its tenant before anything is queued; throws the refusal (429 with
-   * `retry-after`, 413 when the upload alone is larger than the burst, 503 when the database cannot tell).
+   * `retry-after`, 413 when the upload alone is larger than the burst, 503 when the database cannot tell). On `db`
+   * (a transaction's client, to charge with what it writes) or the pool.
    */
-  charge(tenantId: string, lines: number): Promise<void>;
+  charge(tenantId: string, lines: number, db?: Queryable): Promise<void>;
   /**
    * Gives back charged lines that were not queued because the broker did not take them (our fault, not the
    * ISP's): the upload is refused and sent again, and must not cost the ISP twice. Never above the burst.
-   * Rejects when the database does not answer (the lines stay charged; the caller logs it).
+   * Rejects when the database does not answer (the lines stay charged; the caller logs it). On `db` or the pool.
    */
-  refund(tenantId: string, lines: number): Promise<void>;
+  refund(tenantId: string, lines: number, db?: Queryable): Promise<void>;
 }
 
 /** What the route refusals are counted by (`mod_api_isp_traffic_refused_total`). */
@@ -67,7 +68,7 @@ export function createTrafficQuota(o: {
     refused.inc({ tenant, reason });
     return err;
   };
-  const charge = async (tenantId: string, lines: number): Promise<void> => {
+  const charge = async (tenantId: string, lines: number, db: Queryable = o.db): Promise<void> => {
     if (lines <= 0) return;
     if (lines > burst)
       throw refuse(
@@ -79,7 +80,7 @@ export function createTrafficQuota(o: {
       );
     let decision;
     try {
-      decision = await limiter.take(tenantId, o.now().getTime(), undefined, lines);
+      decision = await limiter.take(tenantId, o.now().getTime(), db, lines);
     } catch {
       throw refuse(tenantId, 'database', unavailable('the traffic quota cannot be checked; try again', 30));
     }
@@ -97,8 +98,8 @@ export function createTrafficQuota(o: {
       ),
     );
   };
-  const refund = async (tenantId: string, lines: number): Promise<void> => {
-    if (lines > 0) await limiter.giveBack(tenantId, o.now().getTime(), lines);
+  const refund = async (tenantId: string, lines: number, db: Queryable = o.db): Promise<void> => {
+    if (lines > 0) await limiter.giveBack(tenantId, o.now().getTime(), lines, db);
   };
   return { charge, refund };
 }
