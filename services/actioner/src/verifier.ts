@@ -43,18 +43,22 @@ export function contentDigestOf(
   return urlListHit || urlDigest ? null : ev.sha256;
 }
 
+/** The perceptual hashes of a re-fetched image: frame 0's, and those of an animation's later frames hashed. */
+export type ServedHashes = PerceptualHashes & { frames?: readonly (PerceptualHashes & { index: number })[] };
+
 /** Fetches a URL's body: the seam where an SSRF-safe fetcher plugs in. */
 export type BodyFetcher = (url: string) => Promise<{ status: number; body: Buffer }>;
 
 /**
  * What tells a re-fetched image for the content an order named: the content's stored PDQ and blockhash (the
- * scanner's, `orderPerceptualHashes`) and the perceptual hashes of an image's first frame computed the scanner's way
+ * scanner's, `orderPerceptualHashes`) and the perceptual hashes of an image's frames computed the scanner's way
  * with its dihedral and trimmed PDQs (`createVerificationHasher`: `@mod/hashing`'s worker pool, within decode
  * limits), which rejects with a `HashingError` when it cannot hash it.
  */
 export interface PerceptualCheck {
   stored(orderId: string): Promise<readonly StoredPerceptualHash[]>;
-  hash(bytes: Uint8Array): Promise<PerceptualHashes>;
+  /** Frame 0's hashes, with an animation's later distinct frames' (`frames`, as the scanner selects them). */
+  hash(bytes: Uint8Array): Promise<ServedHashes>;
 }
 
 /**
@@ -132,7 +136,7 @@ async function samePicture(
   if (stored.length === 0) return null;
   let unhashed: VerificationResult | null = null;
   for (const picture of pictures) {
-    let served: PerceptualHashes;
+    let served: ServedHashes;
     try {
       served = await perceptual.hash(picture);
     } catch (err) {
@@ -141,12 +145,16 @@ async function samePicture(
       unhashed ??= { outcome: 'unknown', detail: detail.slice(0, 300) };
       continue;
     }
-    const match = matchPicture(stored, served);
-    if (match === null) continue;
-    return {
-      outcome: 'present',
-      detail: `same picture still served (${match.signal} ${match.via}, distance ${match.distance}, at most ${match.within}; other bytes)`,
-    };
+    // Any frame of an animation the scanner would have hashed: a match on one is the content still served.
+    for (const frame of [{ ...served, index: 0 }, ...(served.frames ?? [])]) {
+      const match = matchPicture(stored, frame);
+      if (match === null) continue;
+      const at = frame.index === 0 ? '' : `, frame ${frame.index}`;
+      return {
+        outcome: 'present',
+        detail: `same picture still served (${match.signal} ${match.via}${at}, distance ${match.distance}, at most ${match.within}; other bytes)`,
+      };
+    }
   }
   return unhashed;
 }
