@@ -4,19 +4,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getOrder, openOrder, orderPerceptualHashes } from '@mod/db/orders';
+import { getOrder } from '@mod/db/orders';
 import { recordVerdict } from '@mod/db/submissions';
 import { hashMedia } from '@mod/hashing/decode';
-import { interlaced16BitBomb, testOrder, type TestDatabase } from '@mod/testing';
+import { interlaced16BitBomb, type TestDatabase } from '@mod/testing';
 import { createManualClock } from './clock.js';
-import {
-  loopbackVerifier,
-  platformActioned,
-  platformTestSchema,
-  testLifecycle,
-} from './lifecycle.test-helper.js';
+import { platformTestSchema } from './lifecycle.test-helper.js';
 import { createVerificationHasher } from './verification-hasher.js';
 import { verdictOf } from './verdicts.test-helper.js';
+import { perceptualLifecycle, verdictTakedownActioned } from './image-takedown.test-helper.js';
 
 // A takedown of an image the scanner matched (its verdict keeps the image's PDQ); the platform says it actioned it and
 // goes on serving the same picture with other bytes. Verification re-fetches it over loopback through the real
@@ -102,29 +98,10 @@ async function takedownActioned(path: string, perceptual: boolean): Promise<stri
     }),
   );
   const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}${path}?${randomBytes(4).toString('hex')}`;
-  const order = await openOrder(
-    db.pool,
-    testOrder({
-      kind: 'takedown',
-      subjectType: 'url',
-      subjectValue: url,
-      targetTenantId: 'plat',
-      verifyUrl: url,
-      submissionId,
-      evidence: { submissionId, sha256: hashes.sha256, hits: [], policyVersion: '1' },
-    }),
-  );
-  await platformActioned(db.pool, clock, order.id);
-  return order.id;
+  return verdictTakedownActioned(db.pool, clock, { url, submissionId, sha256: hashes.sha256 });
 }
 
-const lifecycle = () =>
-  testLifecycle(db.pool, clock, {
-    verifier: loopbackVerifier({
-      stored: (orderId) => orderPerceptualHashes(db.pool, orderId),
-      hash: hasher.hash,
-    }),
-  });
+const lifecycle = () => perceptualLifecycle(db.pool, clock, hasher);
 const statusOf = async (id: string) => (await getOrder(db.pool, id, { all: true }))?.status;
 
 describe('verifying a takedown of an image the platform says it actioned, by its PDQ as well as its bytes', () => {
