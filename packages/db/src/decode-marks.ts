@@ -167,8 +167,10 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
           release(k);
           w.reject(error);
         }
-      // Ends go with the next batch; those of content begun again meanwhile are dropped there.
-      for (const k of [...e, ...kept]) if (!refs.has(k)) ends.add(k);
+      // Ends go with the next batch; those of content begun again meanwhile are dropped there. The batch may have
+      // been committed though its answer was lost (the connection ended after the commit): the marks its begins
+      // may have made go too, none being under way, or they would count as crashes once this process ended.
+      for (const k of [...e, ...kept, ...b.keys()]) if (!refs.has(k)) ends.add(k);
       for (const k of f) forgets.add(k);
       o.onError?.(error);
       return false;
