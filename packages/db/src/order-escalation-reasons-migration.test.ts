@@ -1,33 +1,19 @@
-import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, migrationsDir } from './migrate.js';
+import { describe, expect, it } from 'vitest';
+import { migrate } from './migrate.js';
 import { getOrder } from './order-reads.js';
 import { openOrder } from './order-issue.js';
 import { upsertTenant } from './tenants.js';
-import { createTestSchema, testOrder, type TestDatabase } from './testing.test-helper.js';
+import { useSchemaBeforeMigration } from './old-migrations.test-helper.js';
+import { testOrder } from './testing.test-helper.js';
 
-let db: TestDatabase;
-let oldDir: string;
-
-beforeAll(async () => {
-  db = await createTestSchema({ migrated: false });
-  oldDir = await mkdtemp(join(tmpdir(), 'mod-migrations-'));
-  for (const f of await readdir(migrationsDir))
-    if (/^00([0-4]\d|5[0-3])_/.test(f)) await copyFile(join(migrationsDir, f), join(oldDir, f));
-});
-afterAll(async () => {
-  await db?.drop();
-  await rm(oldDir, { recursive: true, force: true });
-});
+const w = useSchemaBeforeMigration(53);
 
 describe('migration 0054: escalation reasons as columns', () => {
   it('fills them in from the notes the lifecycle wrote, for the history and the order’s last escalation', async () => {
-    expect((await migrate(db.pool, db.schema, oldDir)).at(-1)).toBe(53);
-    await upsertTenant(db.pool, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
-    const { id } = await openOrder(db.pool, testOrder());
-    await db.pool.query(
+    expect((await migrate(w.db.pool, w.db.schema, w.oldDir)).at(-1)).toBe(53);
+    await upsertTenant(w.db.pool, { id: 'isp-1', kind: 'isp', name: 'ISP', subscribedToBlocking: true });
+    const { id } = await openOrder(w.db.pool, testOrder());
+    await w.db.pool.query(
       `insert into order_events (order_id, status, actor, note, at) values
          ($1, 'escalated', 'actioner', 'deadline 2026-04-01T01:00:00.000Z missed', '2026-04-01T02:00:00Z'),
          ($1, 'actioned', 'platform', 'deadline 2026-04-01T01:00:00.000Z missed', '2026-04-01T03:00:00Z'),
@@ -36,9 +22,9 @@ describe('migration 0054: escalation reasons as columns', () => {
          ($1, 'escalated', 'actioner', 'verification inconclusive past 2026-04-03T01:00:00.000Z', '2026-04-03T02:00:00Z')`,
       [id],
     );
-    await db.pool.query(`update orders set escalated_at = '2026-04-03T02:00:00Z' where id = $1`, [id]);
-    expect(await migrate(db.pool, db.schema)).toContain(54);
-    const order = await getOrder(db.pool, id, { all: true });
+    await w.db.pool.query(`update orders set escalated_at = '2026-04-03T02:00:00Z' where id = $1`, [id]);
+    expect(await migrate(w.db.pool, w.db.schema)).toContain(54);
+    const order = await getOrder(w.db.pool, id, { all: true });
     expect(order?.history.slice(1).map((h) => h.escalationReason ?? null)).toEqual([
       'deadline-missed',
       null,
@@ -46,7 +32,7 @@ describe('migration 0054: escalation reasons as columns', () => {
       null,
       'verification-inconclusive',
     ]);
-    const { rows } = await db.pool.query<{ escalation_reason: string | null }>(
+    const { rows } = await w.db.pool.query<{ escalation_reason: string | null }>(
       'select escalation_reason from orders where id = $1',
       [id],
     );

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertBankProposal } from './bank-proposals.js';
-import { migrate, migrationsDir } from './migrate.js';
+import { migrate } from './migrate.js';
 import { openCase } from './order-cases.js';
 import { createPerson } from './people.js';
 import { claimReviewCase } from './review-cases.js';
@@ -13,6 +10,7 @@ import { insertSubmission } from './submissions.js';
 import { upsertTenant } from './tenants.js';
 import { insertNegativeBank } from './bank-proposals.test-helper.js';
 import { createTestSchema, type TestDatabase } from './testing.test-helper.js';
+import { useSchemaBeforeMigration } from './old-migrations.test-helper.js';
 import type { Queryable } from './pool.js';
 
 // Migration 0020: the person columns of review cases, bank proposals, review settings and the exposure counter
@@ -138,43 +136,32 @@ describe('migration 0020 on a fresh schema', () => {
 });
 
 describe('migration 0020 over rows migration 0019 wrote as text', () => {
-  let db: TestDatabase;
-  let oldDir: string;
-  beforeAll(async () => {
-    db = await createTestSchema({ migrated: false });
-    oldDir = await mkdtemp(join(tmpdir(), 'mod-migrations-'));
-    for (const f of await readdir(migrationsDir))
-      if (/^00(0\d|1\d)_/.test(f)) await copyFile(join(migrationsDir, f), join(oldDir, f));
-  });
-  afterAll(async () => {
-    await db?.drop();
-    await rm(oldDir, { recursive: true, force: true });
-  });
+  const old = useSchemaBeforeMigration(19);
 
   it('converts the person ids in place and then holds them to people', async () => {
-    const before = await migrate(db.pool, db.schema, oldDir);
+    const before = await migrate(old.db.pool, old.db.schema, old.oldDir);
     expect(before.at(-1)).toBe(19);
-    await tenants(db.pool);
-    const ana = await person(db.pool, 'ana.reviewer');
-    const caseId = await reviewCase(db.pool);
-    await db.pool.query(
+    await tenants(old.db.pool);
+    const ana = await person(old.db.pool, 'ana.reviewer');
+    const caseId = await reviewCase(old.db.pool);
+    await old.db.pool.query(
       `update cases set claimed_by = $2, claimed_at = $3, claim_expires_at = $3 where id = $1`,
       [caseId, ana, t0],
     );
-    await db.pool.query(`insert into review_settings (person_id, updated_at) values ($1, $2)`, [ana, t0]);
-    await db.pool.query(
+    await old.db.pool.query(`insert into review_settings (person_id, updated_at) values ($1, $2)`, [ana, t0]);
+    await old.db.pool.query(
       `insert into review_exposure (person_id, day, reveals) values ($1, '2026-03-01', 3)`,
       [ana],
     );
 
     // 0020 first (later migrations follow it).
-    expect((await migrate(db.pool, db.schema))[0]).toBe(20);
-    const { rows } = await db.pool.query<{ claimed_by: string }>(
+    expect((await migrate(old.db.pool, old.db.schema))[0]).toBe(20);
+    const { rows } = await old.db.pool.query<{ claimed_by: string }>(
       `select claimed_by from cases where id = $1`,
       [caseId],
     );
     expect(rows[0]?.claimed_by).toBe(ana);
-    expect(await countReveal(db.pool, ana, '2026-03-01')).toBe(4);
-    expect(await codeOf(countReveal(db.pool, randomUUID(), '2026-03-01'))).toBe('23503');
+    expect(await countReveal(old.db.pool, ana, '2026-03-01')).toBe(4);
+    expect(await codeOf(countReveal(old.db.pool, randomUUID(), '2026-03-01'))).toBe('23503');
   });
 });
