@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertSession, setPersonDisabled } from '@mod/db/people';
-import { newSessionToken, tokenDigest } from '@mod/people';
+import { setPersonDisabled } from '@mod/db/people';
 import { chromiumAvailable, firstSignInAs, pageAudit } from './console-browser.js';
+import { addLiveSessions, liveSessions } from './console-sessions.js';
 import { openConsoleWorld, type ConsoleWorld } from './console-world.js';
 
 /*
@@ -21,31 +21,12 @@ const row = (login: string) =>
   page.locator('section[aria-labelledby=people-title] tbody tr', {
     has: page.locator('th', { hasText: login }),
   });
-const liveSessions = async (login: string) =>
-  (
-    await opened!.world.db.query<{ n: number }>(
-      `select count(*)::int as n from person_sessions s join people p on p.id = s.person_id
-       where p.login = $1 and s.revoked_at is null`,
-      [login],
-    )
-  ).rows[0]?.n;
-
 /** Disables `login` as a disable that a sign-in slipped past would leave it: with `sessions` live sessions. */
 async function disabledWithSessions(login: string, sessions: number): Promise<void> {
   const db = opened!.world.db;
   const { rows } = await db.query<{ id: string }>(`select id from people where login = $1`, [login]);
-  const personId = rows[0]!.id;
-  const now = new Date();
-  await setPersonDisabled(db, personId, { disabled: true, reason: 'on leave' }, now);
-  for (let i = 0; i < sessions; i++)
-    await insertSession(db, {
-      tokenSha256: tokenDigest(newSessionToken()),
-      personId,
-      stage: 'full',
-      clientAddress: '127.0.0.1',
-      now,
-      expiresAt: new Date(now.getTime() + 3600_000),
-    });
+  await setPersonDisabled(db, rows[0]!.id, { disabled: true, reason: 'on leave' }, new Date());
+  await addLiveSessions(db, login, sessions);
 }
 
 /** The admin, a person left with two live sessions by a disable, one left with none. */
@@ -73,7 +54,7 @@ describe.skipIf(!available)('a person enabled again on the admin page', () => {
 
     await row('staff.left').locator('button', { hasText: 'Mở khoá' }).click();
     await expect.poll(() => done().textContent()).toBe('2 phiên đăng nhập đã kết thúc');
-    expect(await liveSessions('staff.left')).toBe(0);
+    expect(await liveSessions(opened!.world.db, { login: 'staff.left' })).toBe(0);
     await audit.look(page, 'admin-sessions-01-ended');
     await page.selectOption('#language', 'en');
     await expect.poll(() => done().textContent()).toBe('2 sessions ended');

@@ -182,7 +182,9 @@ function Pages(props: { person: Session['person'] }) {
   if (section === 'reports') return <Lazy key="reports" load={loadReports} />;
   if (section === 'audit') return <AuditPage query={query} />;
   if (section === 'curation') return <CurationPage />;
-  if (section === 'admin') return <AdminPage />;
+  // The admin page only for an admin (the API refuses the rest its every call): no page of anyone else's.
+  if (section === 'admin')
+    return sections.some((s) => s.path === 'admin') ? <AdminPage /> : <NoSuchPage first={sections[0]} />;
   if (section === 'review' && rest[0] === 'exposure') return <ReviewExposurePage />;
   if (section === 'review') return <ReviewPage selected={query.get('case') ?? undefined} />;
   // The front page (and the sign-in's address) move on to the first section, above.

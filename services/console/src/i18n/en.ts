@@ -2,6 +2,7 @@ import { enCaseFindings } from './en-case-findings.js';
 import { enBlockApplication } from './en-block-application.js';
 import { enCaseReasons } from './en-case-reasons.js';
 import { enExposure } from './en-exposure.js';
+import { enAdminTenants } from './en-admin-tenants.js';
 import { enReports } from './en-reports.js';
 import type { MessageKey } from './vi.js';
 
@@ -341,4 +342,5 @@ export const en: Readonly<Record<MessageKey, string>> = {
   ...enCaseReasons,
   ...enBlockApplication,
   ...enExposure,
+  ...enAdminTenants,
 };

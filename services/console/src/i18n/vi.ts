@@ -3,6 +3,7 @@ import { viCaseFindings } from './vi-case-findings.js';
 import { viBlockApplication } from './vi-block-application.js';
 import { viCaseReasons } from './vi-case-reasons.js';
 import { viExposure } from './vi-exposure.js';
+import { viAdminTenants } from './vi-admin-tenants.js';
 import { viReports } from './vi-reports.js';
 
 /**
@@ -343,6 +344,7 @@ export const vi = {
   ...viCaseReasons,
   ...viBlockApplication,
   ...viExposure,
+  ...viAdminTenants,
 } as const;
 
 export type MessageKey = keyof typeof vi;

@@ -9,6 +9,7 @@ import { ErrorNote, LoadStatus, Page, ShownOnce, useAction, useLoad } from '../u
 import { RecordTable } from '../ui/records.js';
 import { FeedSettings } from './admin-feeds.js';
 import { Keys } from './admin-keys.js';
+import { TenantSwitchCell, TenantSwitchNotes, useTenantSwitch } from './admin-tenant-switch.js';
 import { OrderWebhooks } from './admin-webhooks.js';
 
 const TENANT_KINDS = ['isp', 'platform', 'authority', 'hotline', 'admin'] as const;
@@ -69,13 +70,22 @@ function Tenants() {
     );
     tenants.reload();
   });
+  const onOff = useTenantSwitch(tenants.reload);
   return (
     <section aria-labelledby="tenants-title">
       <h2 id="tenants-title">{t('admin.tenants')}</h2>
       <LoadStatus loads={[tenants]} error={toggle.error} />
+      <TenantSwitchNotes s={onOff} />
       <RecordTable
         caption={t('admin.tenants')}
-        columns={['admin.tenantId', 'admin.kind', 'admin.name', 'admin.feed', 'curation.state']}
+        columns={[
+          'admin.tenantId',
+          'admin.kind',
+          'admin.name',
+          'admin.feed',
+          'curation.state',
+          'tenantSwitch.actions',
+        ]}
       >
         {(tenants.data ?? []).map((x) => (
           <tr key={x.id}>
@@ -98,6 +108,9 @@ function Tenants() {
               )}
             </td>
             <td>{x.disabledAt === null ? t('curation.enabled') : t('curation.disabled')}</td>
+            <td>
+              <TenantSwitchCell s={onOff} tenant={x} />
+            </td>
           </tr>
         ))}
       </RecordTable>

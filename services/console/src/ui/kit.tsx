@@ -9,6 +9,7 @@ const KNOWN_ERRORS: Readonly<Record<string, MessageKey>> = {
   MOD_ERR_API_SIGN_IN_FAILED: 'error.signInFailed',
   MOD_ERR_API_ACCOUNT_DISABLED: 'error.accountDisabled',
   MOD_ERR_API_RATE_LIMITED: 'error.rateLimited',
+  MOD_ERR_API_NOT_YOURSELF: 'error.notYourself',
   MOD_ERR_API_TOTP_CODE_WRONG: 'error.totpWrong',
   MOD_ERR_API_FORBIDDEN: 'error.forbidden',
   MOD_ERR_API_NOT_FOUND: 'error.notFound',
