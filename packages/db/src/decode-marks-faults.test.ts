@@ -45,16 +45,22 @@ async function processLosingAnswers(owner: string) {
 const marksOf = async (content: string) =>
   (await db.pool.query(`select 1 from decode_marks where sha256 = $1`, [content])).rowCount;
 
+/** A process of `owner` whose begin of `content` was written but answered with the lost connection's error. */
+async function lostBegin(owner: string, content: string) {
+  const p = await processLosingAnswers(owner);
+  p.loseNextAnswer();
+  // The caller is told the database failed: it does not decode (its record is retried later).
+  await expect(p.marks.begin(content)).rejects.toMatchObject({ retriable: true });
+  return p.marks;
+}
+
 describe('decode marks whose batch was written but not answered', () => {
   it('deletes the mark of a begin that failed with the next batch: never a crash of its content', async () => {
     const content = sha('lost answer');
-    const first = await processLosingAnswers('scanner-x');
-    first.loseNextAnswer();
-    // The caller is told the database failed: it does not decode (its record is retried later).
-    await expect(first.marks.begin(content)).rejects.toMatchObject({ retriable: true });
+    const first = await lostBegin('scanner-x', content);
     expect(await marksOf(content)).toBe(1);
     // The next batch (another media's begin) takes the stray mark away.
-    expect(await first.marks.begin(sha('next media'))).toBe(0);
+    expect(await first.begin(sha('next media'))).toBe(0);
     expect(await marksOf(content)).toBe(0);
     // Another process of the owner (a restart) finds only the next media's mark left behind, not this one's.
     const second = await processLosingAnswers('scanner-x');
@@ -64,10 +70,8 @@ describe('decode marks whose batch was written but not answered', () => {
 
   it('deletes it at a graceful stop when no other batch came', async () => {
     const content = sha('lost answer, then stop');
-    const first = await processLosingAnswers('scanner-y');
-    first.loseNextAnswer();
-    await expect(first.marks.begin(content)).rejects.toMatchObject({ retriable: true });
-    await first.marks.stop();
+    const first = await lostBegin('scanner-y', content);
+    await first.stop();
     const second = await processLosingAnswers('scanner-y');
     expect(second.leftBehind).toBe(0);
     expect(await second.marks.begin(content)).toBe(0);
@@ -75,14 +79,12 @@ describe('decode marks whose batch was written but not answered', () => {
 
   it('keeps the mark while a decode of that content is under way here again', async () => {
     const content = sha('lost answer, begun again');
-    const first = await processLosingAnswers('scanner-z');
-    first.loseNextAnswer();
-    await expect(first.marks.begin(content)).rejects.toMatchObject({ retriable: true });
+    const first = await lostBegin('scanner-z', content);
     // Retried at once: a decode of it under way, its mark there until it ends.
-    expect(await first.marks.begin(content)).toBe(0);
+    expect(await first.begin(content)).toBe(0);
     expect(await marksOf(content)).toBe(1);
-    first.marks.end(content, true);
-    await first.marks.settled();
+    first.end(content, true);
+    await first.settled();
     expect(await marksOf(content)).toBe(0);
   });
 });
