@@ -204,7 +204,7 @@ export function createWorker(
         [...requiredTopics, 'deadLetters' as const].map((t) => topics[t]),
         { waitMs: STARTUP_TOPICS_WAIT_MS },
       );
-      producer ??= await createProducer(kafka);
+      producer ??= await createProducer(kafka, { sendDeadlineMs: config.KAFKA_SEND_DEADLINE_MS });
       for (const index of kept.values()) {
         running.push(index);
         await index.start();

@@ -34,6 +34,14 @@ export const kafkaSpec = {
       'among live instances; a restarted instance gets its partitions back at once instead of after the ' +
       "session timeout. Empty: '<hostname>-<role>' (a Kubernetes pod's name); 'none': dynamic membership",
   }),
+  KAFKA_SEND_DEADLINE_MS: env.milliseconds({
+    default: 30_000,
+    min: 1_000,
+    max: 600_000,
+    doc:
+      'how long one publish may take (queued and retried) before its caller gets a retriable error ' +
+      '(MOD_ERR_KAFKA_PRODUCE): a broker outage answers an upload 503, leaves an outbox row for later, a record uncommitted',
+  }),
   ...topicSpec,
 } as const;
 

@@ -71,6 +71,15 @@ describe('loadConfig', () => {
     expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
     expect(config.KAFKA_TLS).toBe(true);
     expect(config.KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
+    // A publish answers its caller within this, the broker away or not (1 s to 10 min).
+    expect(config.KAFKA_SEND_DEADLINE_MS).toBe(30_000);
+    const base = { KAFKA_SASL_USERNAME: 'mod-api', KAFKA_SASL_PASSWORD: 'pw' };
+    expect(() => loadConfig(commonSpec, { ...base, KAFKA_SEND_DEADLINE_MS: '999' })).toThrow(
+      /KAFKA_SEND_DEADLINE_MS must be >= 1000/,
+    );
+    expect(() => loadConfig(commonSpec, { ...base, KAFKA_SEND_DEADLINE_MS: '600001' })).toThrow(
+      /KAFKA_SEND_DEADLINE_MS must be <= 600000/,
+    );
   });
 
   it("refuses a delay longer than Node's timers take (2^31 - 1 ms), which they would run after 1 ms", () => {

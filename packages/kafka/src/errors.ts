@@ -59,6 +59,23 @@ export class ProduceError extends ModError {
 }
 
 /**
+ * A send that did not end within the producer's deadline (`sendDeadlineMs`; a broker down or unreachable): the
+ * caller is answered instead of waiting for the client's retries of it and of every send queued before it. Retriable,
+ * `MOD_ERR_KAFKA_PRODUCE` like any failed send: records not yet sent are not sent any more; those of a request under
+ * way when it passed may still reach the topic (as with a connection lost before the broker's answer), so a caller
+ * sends them again (at least once, never lost).
+ */
+export class ProduceDeadlineError extends ProduceError {
+  constructor(
+    readonly deadlineMs: number,
+    acknowledged: readonly boolean[],
+    cause: unknown,
+  ) {
+    super(`producing failed: not done within ${deadlineMs} ms (broker unreachable?)`, acknowledged, cause);
+  }
+}
+
+/**
  * The partitions (`topic:partition`) whose part of a failed produce request the broker acknowledged: those of the
  * brokers that answered without error (`produced.offsets`, as the client attaches them to its error) and those
  * answered with error code 0 in an answer that refused another partition (the response a `ResponseError` carries).

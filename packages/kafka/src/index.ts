@@ -11,7 +11,7 @@ export {
   type KafkaOptions,
 } from './client.js';
 export { createProducer, type OutgoingMessage, type Producer } from './producer.js';
-export { isRecordRefusal, ProduceError } from './errors.js';
+export { isRecordRefusal, ProduceDeadlineError, ProduceError } from './errors.js';
 export {
   aclResourcesOf,
   alterTopicConfig,

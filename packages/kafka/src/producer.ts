@@ -2,7 +2,13 @@ import { defaultPartitioner, Producer as PlatformaticProducer, ProduceAcks } fro
 import { TRACEPARENT_HEADER, traceparentOf } from '@mod/telemetry';
 import { withAdmin } from './admin.js';
 import type { Kafka } from './client.js';
-import { acknowledgedPartitions, errorText, isRecordRefusal, ProduceError } from './errors.js';
+import {
+  acknowledgedPartitions,
+  errorText,
+  isRecordRefusal,
+  ProduceDeadlineError,
+  ProduceError,
+} from './errors.js';
 
 /** A message to publish; strings are UTF-8. */
 export interface OutgoingMessage {
@@ -53,6 +59,18 @@ const toRecord = (topic: string, m: OutgoingMessage) => {
   };
 };
 
+/** Default `ProducerOptions.sendDeadlineMs`. */
+export const SEND_DEADLINE_MS = 30_000;
+
+export interface ProducerOptions {
+  /**
+   * How long one send may take, queued behind others and tried, before it rejects with `ProduceDeadlineError`
+   * (retriable): during a broker outage the client retries each request and the sends queued behind it wait their
+   * turn, which held callers (an upload, the outbox relay) for minutes. Default `SEND_DEADLINE_MS`.
+   */
+  sendDeadlineMs?: number;
+}
+
 /** Most value bytes one coalesced produce request carries; a larger send goes alone. */
 const COALESCE_MAX_BYTES = 1024 * 1024;
 
@@ -65,6 +83,11 @@ interface PendingSend {
   bytes: number;
   resolve: () => void;
   reject: (err: unknown) => void;
+  /** Answered (resolved, rejected, or past its deadline): nothing more of it is sent. */
+  done: boolean;
+  timer?: NodeJS.Timeout;
+  /** The failure of its last request, if any (the cause of a deadline's error). */
+  lastFailure?: unknown;
 }
 
 /**
@@ -75,9 +98,11 @@ interface PendingSend {
  * alone, so one bad message (too large, a topic not allowed) fails only its own caller, and a record the broker
  * took is never sent again. When the broker refuses a send's records themselves (`isRecordRefusal`: a partition's
  * batch too large as a whole), those it did not acknowledge go again in halves, in order, down to one record. A
- * send that fails rejects with a `ProduceError` saying which of its records the broker acknowledged.
+ * send that fails rejects with a `ProduceError` saying which of its records the broker acknowledged; one not done
+ * within `sendDeadlineMs` (queued and tried) with a `ProduceDeadlineError`, and nothing more of it is sent.
  */
-export async function createProducer(kafka: Kafka): Promise<Producer> {
+export async function createProducer(kafka: Kafka, options: ProducerOptions = {}): Promise<Producer> {
+  const deadlineMs = options.sendDeadlineMs ?? SEND_DEADLINE_MS;
   // Reach the cluster first, so a service whose broker or credentials are wrong fails at start-up (an
   // idempotent producer would wait for its producer id instead of failing).
   await withAdmin(kafka, (admin) => admin.metadata({ topics: [] }));
@@ -120,11 +145,14 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
    * not acknowledge go again in halves, in order, down to one. Resolves to the failure that stopped it, if any.
    */
   const deliver = async (p: PendingSend, indices: readonly number[]): Promise<{ failure?: unknown }> => {
+    // Past its deadline: answered already, nothing more is sent.
+    if (p.done) return { failure: p.lastFailure };
     const sent = await attempt(indices.map((i) => p.records[i]!));
     indices.forEach((i, j) => {
       if (sent.acknowledged[j] === true) p.acknowledged[i] = true;
     });
     if (!('failure' in sent)) return {};
+    p.lastFailure = sent.failure;
     const rest = indices.filter((i) => p.acknowledged[i] !== true);
     if (rest.length === 0) return {};
     if (rest.length === 1 || !isRecordRefusal(sent.failure)) return { failure: sent.failure };
@@ -133,6 +161,9 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
     return 'failure' in first ? first : deliver(p, rest.slice(half));
   };
   const settle = (p: PendingSend, outcome: { failure?: unknown }): void => {
+    if (p.done) return;
+    p.done = true;
+    clearTimeout(p.timer);
     if (!('failure' in outcome)) return p.resolve();
     // The client wraps the broker's answer (e.g. MESSAGE_TOO_LARGE, TOPIC_AUTHORIZATION_FAILED): say it.
     const { failure } = outcome;
@@ -143,6 +174,7 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
   let inFlight = false;
 
   const flush = (): void => {
+    queue = queue.filter((p) => !p.done);
     if (inFlight || queue.length === 0) return;
     let bytes = 0;
     let n = 0;
@@ -160,8 +192,10 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
         }
         const sent = await attempt(batch.flatMap((p) => p.records));
         let at = 0;
-        for (const p of batch)
+        for (const p of batch) {
           for (let i = 0; i < p.records.length; i++) p.acknowledged[i] = sent.acknowledged[at++] === true;
+          if ('failure' in sent) p.lastFailure = sent.failure;
+        }
         // Each send's records the broker did not take go again on their own: one bad send fails only itself.
         for (const p of batch) {
           const rest = unacknowledged(p);
@@ -178,7 +212,21 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
     if (records.length === 0) return Promise.resolve();
     const bytes = records.reduce((a, r) => a + (r.value?.length ?? 0) + (r.key?.length ?? 0), 0);
     return new Promise<void>((resolve, reject) => {
-      queue.push({ records, acknowledged: records.map(() => false), bytes, resolve, reject });
+      const p: PendingSend = {
+        records,
+        acknowledged: records.map(() => false),
+        bytes,
+        resolve,
+        reject,
+        done: false,
+      };
+      p.timer = setTimeout(() => {
+        if (p.done) return;
+        p.done = true;
+        queue = queue.filter((q) => q !== p);
+        reject(new ProduceDeadlineError(deadlineMs, [...p.acknowledged], p.lastFailure));
+      }, deadlineMs);
+      queue.push(p);
       flush();
     });
   };

@@ -122,7 +122,7 @@ export function createApiService(
       await requireTopics(kafka, written);
       const maxMessageBytes = await topicMaxMessageBytes(kafka, topics.mediaSubmitted);
       const maxUploadBytes = maxUploadBytesFor(config, maxMessageBytes, logger);
-      const p = await createProducer(kafka);
+      const p = await createProducer(kafka, { sendDeadlineMs: config.KAFKA_SEND_DEADLINE_MS });
       producer = p;
       // Intake media: published from memory right after their commit; what that misses, the relay publishes.
       const publish = (messages: PendingMedia[]) => publishMedia(p, messages, maxMessageBytes);

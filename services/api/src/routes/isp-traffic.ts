@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { deterministicUuid, UrlObserved, urlObservedCodec } from '@mod/contracts';
+import { isRecordRefusal } from '@mod/kafka';
 import { normalizeUrl, UrlErrorCode, writtenUrlProblem } from '@mod/urls';
 import { principalOf } from '../auth.js';
 import { ApiError, badRequest, tooLarge, unavailable } from '../errors.js';
@@ -119,6 +120,9 @@ function lineEventId(tenantId: string, idempotencyKey: string | null, lineNo: nu
  * refused (503) and the lines it did not queue are given back to the quota: our failure costs the ISP nothing. With
  * an Idempotency-Key, a retry of the same upload queues and charges only what no earlier attempt queued.
  */
+/** `retry-after` of an upload the broker did not take, as an upload of media while it is away. */
+const BROKER_AWAY_RETRY_S = 30;
+
 export async function ispTrafficRoutes(
   app: TypedApp,
   deps: RouteDeps & { trafficLines: TrafficLineQuota },
@@ -231,8 +235,13 @@ export async function ispTrafficRoutes(
         language,
         req.log,
       );
+      // The broker away (a send past its deadline, `KAFKA_SEND_DEADLINE_MS`): the ISP is told when to send again;
+      // lines the broker refused themselves (too long) are not worth sending again as they are.
       if (sent.failure !== undefined)
-        throw unavailable(unqueuedMessage(sent.queued, lineNos, idempotencyKey !== null, language));
+        throw unavailable(
+          unqueuedMessage(sent.queued, lineNos, idempotencyKey !== null, language),
+          isRecordRefusal(sent.failure) ? undefined : BROKER_AWAY_RETRY_S,
+        );
       if (idempotencyKey !== null && sent.sent === 0) reply.header('idempotent-replayed', 'true');
       return reply.code(202).send({ accepted: events.length, rejected, errors });
     },
