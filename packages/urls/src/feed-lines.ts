@@ -27,8 +27,9 @@ function targetOf(entry: BlocklistEntry): Target {
  * Bump when the rendering of an entry changes: stores holding rendered lines must render them again.
  * 2: names whose last label starts with `rpz-` are left out of the RPZ ({@link RPZ_TRIGGER_NAME}).
  * 3: a public suffix (`com`, `co.uk`, a single-label name) is never listed host-level.
+ * 4: escapes of characters a URL may hold as written are decoded (`/a%7Cb` is `/a|b`, as in the index).
  */
-export const FEED_RENDER_VERSION = 3;
+export const FEED_RENDER_VERSION = 4;
 
 /**
  * What one entry contributes to each feed, rendered once (stores may keep it with the entry): the URL-list line

@@ -63,10 +63,22 @@ function isUnreserved(code: number): boolean {
 }
 
 /**
- * Decodes percent-escapes of unreserved characters, upper-cases the hex of every other escape, and escapes a
- * stray `%` as `%25`, so that equivalent spellings compare equal (RFC 3986 section 6.2.2).
+ * Characters the WHATWG parser leaves as written in a path whose escape means the same to a server, which decodes
+ * a path before it looks the page up: none delimits anything there (`/`, `;`, `\`, `?`, `#` and `%` are left
+ * out, and so is what the parser escapes itself), so `/a%7Cb` and `/a|b`, `/it%27s` and `/it's` are one page and
+ * one key. In a query, which a server splits before it decodes, only the characters no URI holds as written
+ * (RFC 3986 has no place for them, so they delimit nothing); a query's reserved escapes (`%26`, `%3D`, `%2F`...)
+ * are kept as sent, since some servers compare the query as sent (signed addresses).
  */
-export function normalizePercentEncoding(text: string): string {
+const PATH_LITERALS = new Set([...`!$&'()*+,:=@[]|`].map((c) => c.charCodeAt(0)));
+const QUERY_LITERALS = new Set([...'\\^`{|}'].map((c) => c.charCodeAt(0)));
+
+/**
+ * Decodes percent-escapes of unreserved characters (and of `literals`: see {@link PATH_LITERALS}), upper-cases
+ * the hex of every other escape, and escapes a stray `%` as `%25`, so that equivalent spellings compare equal
+ * (RFC 3986 section 6.2.2).
+ */
+export function normalizePercentEncoding(text: string, literals?: ReadonlySet<number>): string {
   if (text.indexOf('%') === -1) return text;
   let out = '';
   let start = 0;
@@ -80,7 +92,10 @@ export function normalizePercentEncoding(text: string): string {
       continue;
     }
     const byte = hi * 16 + lo;
-    out += isUnreserved(byte) ? String.fromCharCode(byte) : '%' + HEX[hi]! + HEX[lo]!;
+    out +=
+      isUnreserved(byte) || literals?.has(byte) === true
+        ? String.fromCharCode(byte)
+        : '%' + HEX[hi]! + HEX[lo]!;
     start = i + 3;
     i += 2;
   }
@@ -146,9 +161,9 @@ export function normalizeUrl(input: string): NormalizeResult {
   if (hostResult instanceof UrlError) return { ok: false, error: hostResult };
   const { host, hostType } = hostResult;
   const port = parsed.port === '' ? null : Number(parsed.port);
-  const path = normalizePercentEncoding(parsed.pathname || '/');
+  const path = normalizePercentEncoding(parsed.pathname || '/', PATH_LITERALS);
   const search = parsed.search;
-  const query = search.length > 1 ? normalizePercentEncoding(search.slice(1)) : '';
+  const query = search.length > 1 ? normalizePercentEncoding(search.slice(1), QUERY_LITERALS) : '';
   const authority = port === null ? host : `${host}:${port}`;
   const key = query === '' ? authority + path : `${authority}${path}?${query}`;
   // Percent-encoding can make the canonical form up to nine times the input (one non-ASCII character becomes

@@ -28,6 +28,8 @@ describe('UrlListIndex', () => {
     { id: 'domain-sub', kind: 'domain', pattern: 'sub.shared.example' },
     { id: 'ip-host', kind: 'host', pattern: '203.0.113.9' },
     { id: 'ip6-host', kind: 'host', pattern: 'http://[2001:DB8:0::1]/' },
+    { id: 'escaped', kind: 'url', pattern: "example.org/it's|here?q=a|b" },
+    { id: 'escaped-prefix', kind: 'prefix', pattern: 'example.org/p%21d%5B1%5D' },
   ]);
 
   it.each([
@@ -55,6 +57,11 @@ describe('UrlListIndex', () => {
     ['http://shared.example/', []],
     ['http://0xcb007109/', ['ip-host']],
     ['http://[2001:db8::1]:8080/x', ['ip6-host']],
+    ['http://example.org/it%27s%7chere?q=a%7Cb', ['escaped']],
+    ['http://example.org/it%27s%7Chere?q=a%7C%62', ['escaped']],
+    ['http://example.org/it%27s%7Chere?q=a%26b', []],
+    ['http://example.org/p!d[1]/x.jpg', ['escaped-prefix']],
+    ['http://example.org/p%21d%5b1%5d%2Fx.jpg', []],
   ])('%s matches %j', (url, expected) => {
     expect(ids(index, url).sort()).toEqual([...expected].sort());
   });
