@@ -18,10 +18,15 @@ import { ModError } from '@mod/contracts';
  *   answered; the stream takes the position after a partition's answer from its last batch's `lastOffsetDelta` and
  *   skips the records before the offset it asked for (a batch cut short is fetched again from the first record cut).
  * - the pump (pump.ts): `MessagesStream.forgetOffsets` (patched) for partitions given anew by a rebalance.
- * - every stream (patched): a fetch asked for before the group's latest join is dropped (`MessagesStream.joins`).
+ * - every stream (patched): a fetch asked for before the group's latest join is dropped (`MessagesStream.joins`),
+ *   and each record carries the stream's joins when the fetch that brought it was asked for (`Message.joins`): the
+ *   pump stamps it with the ownership of its partition then (`Committer.ownership`), not when it reads it.
  * - the committer (committer.ts), through {@link commitOffsets}: a commit refused by a rebalance is sent again by the
  *   client after it rejoins, from the same `offsets` array (so entries taken out of it meanwhile are not sent);
- *   `consumer:group:join` is emitted once the assignment is known (`assignments`, `memberId`, `generationId`).
+ *   `consumer:group:join` is emitted once the assignment is known (`assignments`, `memberId`, `generationId`), and the
+ *   stream hears each join as the committer does (both count the same events); a commit made for a membership
+ *   (patched: `CommitOptions.member`) is refused, not sent, when the client's is another as the request is built
+ *   ({@link isStaleCommit}).
  * - `watchFencing` (membership.ts), through {@link onRequestFailed}: every request is traced on the
  *   `plt:kafka:connections:api` channel, its context's `connection.ownerId` being the client's `instanceId`.
  * - `createKafka` (client.ts), through {@link onConnectionCreated}: each connection is announced on
@@ -127,10 +132,29 @@ export interface CommitOffset {
 
 /**
  * Commits `offsets` (the array itself: the client, refused by a rebalance, rejoins and sends what is then in it, so
- * entries taken out of it before that are not sent).
+ * entries taken out of it before that are not sent) for `member` (patched): refused with an error `isStaleCommit`
+ * says so, not sent, when the client's member id or generation is another as it builds the request (a JoinGroup
+ * answer landed after the caller checked, or the client rejoined to send it again).
  */
-export function commitOffsets(consumer: Consumer, offsets: CommitOffset[]): Promise<void> {
-  return consumer.commit({ offsets });
+export function commitOffsets(
+  consumer: Consumer,
+  offsets: CommitOffset[],
+  member: { memberId: string | null; generationId: number },
+): Promise<void> {
+  const { memberId, generationId } = member;
+  // No member id (not joined): the broker refuses it anyway.
+  return consumer.commit(memberId === null ? { offsets } : { offsets, member: { memberId, generationId } });
+}
+
+/** Whether `err` is (or wraps) the refusal of a commit made for another membership ({@link commitOffsets}). */
+export function isStaleCommit(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 8; depth++) {
+    const o = e as { staleCommit?: unknown; errors?: unknown; cause?: unknown };
+    if (o.staleCommit === true) return true;
+    if (Array.isArray(o.errors) && o.errors.some(isStaleCommit)) return true;
+    e = o.cause;
+  }
+  return false;
 }
 
 const requests = tracingChannel('plt:kafka:connections:api');

@@ -5,7 +5,7 @@ import type {
   Message,
 } from '@platformatic/kafka';
 import type { Logger } from '@mod/telemetry';
-import { commitOffsets, type CommitOffset } from './client-internals.js';
+import { commitOffsets, isStaleCommit, type CommitOffset } from './client-internals.js';
 
 /** A partition, as a rebalance gives or takes it. */
 export interface TopicPartition {
@@ -31,8 +31,12 @@ export interface Ticket {
 export interface Committer {
   /** Whether this member owns the partition now. */
   owns(topic: string, partition: number): boolean;
-  /** The ownership of the partition now (-1 when not owned), to stamp a record with as it is read. */
-  ownership(topic: string, partition: number): number;
+  /**
+   * The ownership of the partition now (-1 when not owned), to stamp a record with as it is read; -1 too when the
+   * record's fetch was asked for (`fetchedAt`, the stream's joins then: `Message.joins`) before the join that gave
+   * the partition as it is owned now: it went by the position of an earlier ownership.
+   */
+  ownership(topic: string, partition: number, fetchedAt?: number): number;
   /**
    * Tracks a record as it is handed out, read in `ownership` (`Committer.ownership` when it was read): one read in an
    * earlier ownership of its partition (taken and given back since) is not current, and not tracked.
@@ -61,20 +65,29 @@ const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`
  * window written, overwrote what the partition's new owner had committed), and taken out of any commit still in the
  * client's hands (the client sends a commit refused by a rebalance again after rejoining, with the new generation).
  * While the client has joined a generation whose assignment it has not yet heard (between its JoinGroup and
- * SyncGroup answers), nothing is sent: the join that follows commits what is still owned.
+ * SyncGroup answers), nothing is sent: the join that follows commits what is still owned. A commit is made for the
+ * membership it was checked against: the client refuses it if its JoinGroup answer landed before the request left
+ * (patched, `commitOffsets`), and what it held of partitions still owned as then is due again, sent after the join.
+ *
+ * `joins` is the stream's join count (`MessagesStream.joins`) as the committer is made: it counts the joins it hears
+ * from there, the same events, so that a record's `joins` tells which ownership it was fetched in.
  */
 export function createCommitter(
   consumer: PlatformaticConsumer,
   log: Logger,
   onAssignment: (change: AssignmentChange) => void = () => undefined,
+  joins = 0,
 ): Committer {
   const partitions = new Map<
     string,
     { topic: string; partition: number; pending: Ticket['entry'][]; max: bigint }
   >();
   const due = new Map<string, CommitOffset>();
-  /** Partitions owned, each with the number of its ownership (one more for every partition given). */
-  const owned = new Map<string, TopicPartition & { ownership: number }>();
+  /**
+   * Partitions owned, each with the number of its ownership (one more for every partition given) and the join that
+   * gave it (`joins` then).
+   */
+  const owned = new Map<string, TopicPartition & { ownership: number; since: number }>();
   let ownerships = 0;
   /** The member and generation whose assignment `owned` is. */
   let member = { memberId: consumer.memberId, generationId: consumer.generationId };
@@ -102,7 +115,7 @@ export function createCommitter(
       }
     for (const [key, p] of next) {
       if (owned.has(key)) continue;
-      owned.set(key, { ...p, ownership: ++ownerships });
+      owned.set(key, { ...p, ownership: ++ownerships, since: joins });
       change.added.push(p);
     }
     return change;
@@ -110,6 +123,7 @@ export function createCommitter(
   assign(consumer.assignments ?? []);
 
   const onJoin = (joined: ConsumerGroupJoinPayload) => {
+    joins++;
     member = { memberId: joined.memberId, generationId: joined.generationId ?? consumer.generationId };
     const change = assign(joined.assignments ?? consumer.assignments ?? []);
     if (change.revoked.length > 0 || change.added.length > 0) onAssignment(change);
@@ -127,10 +141,23 @@ export function createCommitter(
     // Joined a generation whose assignment is not known yet: what it keeps is sent after its join.
     if (consumer.memberId !== member.memberId || consumer.generationId !== member.generationId) return;
     const offsets = [...due.values()];
+    /** The ownership each offset was due in. */
+    const stamps = new Map(offsets.map((o) => [o, owned.get(keyOf(o.topic, o.partition))?.ownership]));
     due.clear();
     sending.add(offsets);
-    flushing = commitOffsets(consumer, offsets)
+    flushing = commitOffsets(consumer, offsets, member)
       .catch((err: unknown) => {
+        if (isStaleCommit(err)) {
+          // Not sent: the client joined another generation since the check. What it held of partitions still owned
+          // as they were is due again (unless more is due of them now), sent once the join says what is owned.
+          for (const o of offsets) {
+            const key = keyOf(o.topic, o.partition);
+            if (!due.has(key) && owned.get(key)?.ownership === stamps.get(o)) due.set(key, o);
+          }
+          if (due.size > 0) timer ??= setTimeout(() => void flush(), 100);
+          log.info({ offsets: offsets.length }, 'offsets not committed: the group joined another generation');
+          return;
+        }
         // A rebalance took the partitions: their new owner resumes from the last commit (steps are idempotent).
         log.warn({ err, offsets: offsets.length }, 'offsets not committed');
       })
@@ -140,7 +167,11 @@ export function createCommitter(
 
   return {
     owns: (topic, partition) => owned.has(keyOf(topic, partition)),
-    ownership: (topic, partition) => owned.get(keyOf(topic, partition))?.ownership ?? -1,
+    ownership(topic, partition, fetchedAt) {
+      const o = owned.get(keyOf(topic, partition));
+      if (o === undefined || (fetchedAt !== undefined && fetchedAt < o.since)) return -1;
+      return o.ownership;
+    },
     track(raw, ownership) {
       const key = keyOf(raw.topic, raw.partition);
       const entry = { offset: raw.offset, leaderEpoch: raw.leaderEpoch, done: false };

@@ -105,15 +105,20 @@ export interface PumpOptions {
  */
 export async function pumpRecords(o: PumpOptions): Promise<void> {
   const { isStopping } = o;
-  const commits = createCommitter(o.consumer, o.log, ({ revoked, added }) => {
-    for (const { topic, partition } of revoked) o.abandon(topic, partition);
-    // The client refreshes the positions of the partitions it is given from the group's commits as it joins (in the
-    // background); one without a commit keeps a position the client already held, unless it is forgotten (patched).
-    o.stream.forgetOffsets(added);
-    if (revoked.length > 0)
-      o.log.info({ revoked, added }, 'partitions revoked: their commits and summaries dropped');
-    signal();
-  });
+  const commits = createCommitter(
+    o.consumer,
+    o.log,
+    ({ revoked, added }) => {
+      for (const { topic, partition } of revoked) o.abandon(topic, partition);
+      // The client refreshes the positions of the partitions it is given from the group's commits as it joins (in the
+      // background); one without a commit keeps a position the client already held, unless it is forgotten (patched).
+      o.stream.forgetOffsets(added);
+      if (revoked.length > 0)
+        o.log.info({ revoked, added }, 'partitions revoked: their commits and summaries dropped');
+      signal();
+    },
+    o.stream.joins,
+  );
   /** Records read, each with the ownership of its partition it was read in (`Committer.ownership`). */
   const queue = createFairQueue<{ raw: RawMessage; ownership: number }>();
   const inFlight = new Set<Promise<void>>();
@@ -188,7 +193,9 @@ export async function pumpRecords(o: PumpOptions): Promise<void> {
       if (r === 'failed' || r?.done === true) break;
       if (r !== undefined) {
         o.observeAge(messageAgeSeconds(Number(r.value.timestamp)));
-        const ownership = commits.ownership(r.value.topic, r.value.partition);
+        // The ownership the record was fetched in (`Message.joins`, patched), not the one it is read in: pushed into
+        // the stream's buffer before a join that gave its partition anew, it went by an earlier position.
+        const ownership = commits.ownership(r.value.topic, r.value.partition, r.value.joins);
         queue.push(
           `${r.value.topic}\u0000${r.value.partition}`,
           { raw: r.value, ownership },
