@@ -63,6 +63,8 @@ export function useReportScene(env: Readonly<Record<string, string>> = {}): void
     // Every report of these tests comes from one address (loopback); the limits have tests of their own.
     REPORT_RATE_BURST: '1000',
     REPORT_STATUS_PER_HOUR: '1000000',
+    // The status changes these tests follow, told at once (by default only from a report's deadline on).
+    REPORT_STATUS_EARLY_OUTCOME: 'true',
     ...env,
   });
   let fetcher: StartedFetcher | undefined;

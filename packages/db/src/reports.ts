@@ -228,18 +228,32 @@ export const SUBJECT_MOVED_SINCE_FILED = `exists (select 1 from report_steps st
  * another report took into review already is "received" until that subject moves on after it (a claim, an
  * escalation, an outcome), as a report of a URL nobody reported is: "being assessed" the moment it is filed would
  * tell anyone who files a report that others reported the URL before them.
+ *
+ * Nor is an outcome told before the report's deadline (`due_at`, `now` before it): a URL a list already holds (or
+ * known media behind it) is settled by the pipeline seconds after the report, so "action taken" a minute after
+ * filing told anyone whether a URL, or a re-encoded copy of known media put behind one, was already known: a free
+ * oracle for testing evasions. Until then a settled report reads "being assessed" when a person took one of its
+ * subjects into review since it was filed (a case opened), else "received"; from the deadline on, its outcome.
+ * `now` null: the outcome at once (`REPORT_STATUS_EARLY_OUTCOME`).
  */
 export async function reportStatusByTracking(
   db: Queryable,
   trackingSha256: string,
+  now: Date | null,
 ): Promise<{ status: ReportStatus; receivedAt: Date; outcomeAt: Date | null } | null> {
   const { rows } = await db.query<{ status: ReportStatus; received_at: Date; outcome_at: Date | null }>(
-    `/* reports:status */ select case when r.status = 'assessing' and not exists (
-         select 1 from report_urls u join report_subjects s on s.id = u.subject_id
-         where u.report_id = r.id and s.status = 'case' and ${SUBJECT_MOVED_SINCE_FILED})
-       then 'received' else r.status end as status, r.received_at, r.outcome_at
+    `/* reports:status */ select case
+         when r.status in ('actioned', 'no-action') and r.due_at > $2::timestamptz then
+           case when exists (select 1 from report_urls u join report_steps st on st.subject_id = u.subject_id
+             where u.report_id = r.id and st.report_id is null and st.step = 'case-opened'
+               and st.at >= r.received_at) then 'assessing' else 'received' end
+         when r.status = 'assessing' and not exists (
+           select 1 from report_urls u join report_subjects s on s.id = u.subject_id
+           where u.report_id = r.id and s.status = 'case' and ${SUBJECT_MOVED_SINCE_FILED})
+         then 'received' else r.status end as status, r.received_at,
+       case when r.due_at > $2::timestamptz then null else r.outcome_at end as outcome_at
      from reports r where r.tracking_sha256 = $1`,
-    [trackingSha256],
+    [trackingSha256, now],
   );
   const r = rows[0];
   return r === undefined ? null : { status: r.status, receivedAt: r.received_at, outcomeAt: r.outcome_at };

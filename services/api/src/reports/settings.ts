@@ -52,6 +52,10 @@ export const reportSpec = {
     min: 1,
     doc: "citizens' reports: status look-ups per client address and hour (bursts of 30)",
   }),
+  REPORT_STATUS_EARLY_OUTCOME: env.boolean({
+    default: false,
+    doc: "citizens' reports: the public status look-up tells an outcome reached before the report's deadline at once; default: from the deadline on (a URL a list holds is settled in seconds, so telling it at once says whether a URL is listed)",
+  }),
   REPORT_MAX_PER_SECOND: env.integer({
     default: 50,
     min: 1,
@@ -72,6 +76,8 @@ export interface ReportSettings {
   plain: { perHour: number; burst: number };
   proven: { perHour: number; burst: number };
   statusLookups: { perHour: number; burst: number };
+  /** The public look-up tells an outcome before the report's deadline (`reportStatusByTracking`). */
+  earlyOutcome: boolean;
   maxPerSecond: number;
   timeZone: string;
 }
@@ -87,6 +93,7 @@ export const DEFAULT_REPORT_SETTINGS: ReportSettings = {
   plain: { perHour: 10, burst: 5 },
   proven: { perHour: 60, burst: 20 },
   statusLookups: { perHour: 120, burst: 30 },
+  earlyOutcome: false,
   maxPerSecond: 50,
   timeZone: 'Asia/Ho_Chi_Minh',
 };
@@ -104,6 +111,7 @@ export function reportSettingsFromConfig(config: ConfigOf<typeof reportSpec>): R
     plain: { perHour: config.REPORT_RATE_PER_HOUR, burst: config.REPORT_RATE_BURST },
     proven: { perHour: config.REPORT_PROVEN_RATE_PER_HOUR, burst: Math.max(config.REPORT_RATE_BURST, 20) },
     statusLookups: { perHour: config.REPORT_STATUS_PER_HOUR, burst: 30 },
+    earlyOutcome: config.REPORT_STATUS_EARLY_OUTCOME,
     maxPerSecond: config.REPORT_MAX_PER_SECOND,
     timeZone: 'Asia/Ho_Chi_Minh',
   };

@@ -339,7 +339,14 @@ export async function reportPublicRoutes(
       );
     }
     const code = canonicalTrackingCode(typed);
-    const found = code === null ? null : await reportStatusByTracking(deps.db, trackingDigest(code));
+    const found =
+      code === null
+        ? null
+        : await reportStatusByTracking(
+            deps.db,
+            trackingDigest(code),
+            settings.earlyOutcome ? null : deps.now(),
+          );
     return page(
       reply,
       found === null ? 404 : 200,
