@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDecodeMarks, type DecodeMarks } from './decode-marks.js';
+import {
+  createDecodeMarks,
+  DECODE_STOP_ATTEMPTS,
+  type DecodeMarks,
+  type DecodeMarksOptions,
+} from './decode-marks.js';
 import type { Queryable } from './pool.js';
 import { db, useTestSchema } from './testing.test-helper.js';
 
@@ -17,20 +22,31 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((m) => m.stop()));
 });
 
-/** A process's marks whose next flush is committed but answered with a lost connection (`loseNextAnswer`). */
-async function processLosingAnswers(owner: string) {
+/**
+ * A process's marks whose next flush is committed but answered with a lost connection (`loseNextAnswer`), or whose
+ * next `n` flushes find the database away (`awayFor`: refused, nothing run); `flushes` counts the flushes it tried.
+ */
+async function processLosingAnswers(owner: string, o: Partial<DecodeMarksOptions> = {}) {
   let lose = false;
+  let away = 0;
+  let flushes = 0;
   const db_: Queryable = {
     query: (async (text: string, values?: unknown[]) => {
+      const flush = text.includes('decode-marks:flush');
+      if (flush) flushes++;
+      if (flush && away > 0) {
+        away--;
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      }
       const r = await db.pool.query(text, values);
-      if (lose && text.includes('decode-marks:flush')) {
+      if (lose && flush) {
         lose = false;
         throw new Error('Connection terminated unexpectedly');
       }
       return r;
     }) as Queryable['query'],
   };
-  const marks = createDecodeMarks({ db: db_, stage: 'hash', owner });
+  const marks = createDecodeMarks({ db: db_, stage: 'hash', owner, ...o });
   const { leftBehind } = await marks.start();
   started.push(marks);
   return {
@@ -39,6 +55,10 @@ async function processLosingAnswers(owner: string) {
     loseNextAnswer: () => {
       lose = true;
     },
+    awayFor: (n: number) => {
+      away = n;
+    },
+    flushes: () => flushes,
   };
 }
 
@@ -86,5 +106,62 @@ describe('decode marks whose batch was written but not answered', () => {
     first.end(content, true);
     await first.settled();
     expect(await marksOf(content)).toBe(0);
+  });
+});
+
+describe('decode marks at a graceful stop while the database is away', () => {
+  /** A process of `owner` that decoded `contents` to the end while the database was away (their ends not written). */
+  async function endedInOutage(owner: string, contents: string[], o: Partial<DecodeMarksOptions> = {}) {
+    const p = await processLosingAnswers(owner, o);
+    expect(await Promise.all(contents.map((c) => p.marks.begin(c)))).toEqual(contents.map(() => 0));
+    p.awayFor(Number.MAX_SAFE_INTEGER);
+    for (const c of contents) p.marks.end(c, true);
+    await p.marks.settled();
+    return p;
+  }
+
+  it('tries the last batch again until the database is back: media that ended is no crash after a restart', async () => {
+    const content = sha('ended during an outage');
+    const first = await endedInOutage('scanner-s', [content]);
+    // Back after the stop's first two tries.
+    first.awayFor(2);
+    const before = first.flushes();
+    await first.marks.stop();
+    expect(first.flushes() - before).toBe(3);
+    expect(await marksOf(content)).toBe(0);
+    const second = await processLosingAnswers('scanner-s');
+    expect(second.leftBehind).toBe(0);
+    expect(await second.marks.begin(content)).toBe(0);
+  });
+
+  it('gives up after a bounded number of tries and says how many marks stayed', async () => {
+    const contents = [sha('stays 1'), sha('stays 2')];
+    const left: number[] = [];
+    const errors: unknown[] = [];
+    const first = await endedInOutage('scanner-t', contents, {
+      stopRetryMs: 60_000,
+      onMarksLeft: (err, marksLeft) => {
+        errors.push(err);
+        left.push(marksLeft);
+      },
+    });
+    const before = first.flushes();
+    await first.marks.stop();
+    expect(first.flushes() - before).toBe(DECODE_STOP_ATTEMPTS);
+    expect(left).toEqual([2]);
+    expect(errors[0]).toMatchObject({ code: 'MOD_ERR_DB_UNAVAILABLE', retriable: true });
+  });
+
+  it('tries no more once its part of the shutdown budget is spent', async () => {
+    const left: number[] = [];
+    const first = await endedInOutage('scanner-u', [sha('no time left')], {
+      // Less than the first wait: one try only.
+      stopRetryMs: 50,
+      onMarksLeft: (_err, marksLeft) => left.push(marksLeft),
+    });
+    const before = first.flushes();
+    await first.marks.stop();
+    expect(first.flushes() - before).toBe(1);
+    expect(left).toEqual([1]);
   });
 });

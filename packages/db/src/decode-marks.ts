@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ModError } from '@mod/contracts';
 import { toDatabaseError } from './errors.js';
 import type { Queryable } from './pool.js';
 
@@ -13,6 +14,11 @@ export type DecodeStage = 'hash' | 'classify';
 export const DECODE_LEASE_MS = 30_000;
 /** Marks (and processes) older than this are ignored and deleted: a day. */
 export const DECODE_MARK_TTL_MS = 24 * 60 * 60 * 1000;
+/** How many times `stop` tries its last batch at most (the database away then), waiting 100 ms, 200 ms, … between. */
+export const DECODE_STOP_ATTEMPTS = 5;
+/** How long `stop` may go on trying its last batch by default (the service passes a part of its shutdown budget). */
+export const DECODE_STOP_RETRY_MS = 2_000;
+const STOP_FIRST_WAIT_MS = 100;
 
 export interface DecodeMarksOptions {
   db: Queryable;
@@ -27,6 +33,17 @@ export interface DecodeMarksOptions {
   ttlMs?: number;
   /** Told when a batch of ends could not be written (they go with the next batch). */
   onError?: (err: Error) => void;
+  /**
+   * How long `stop` may go on trying its last batch when the database is away (at most `DECODE_STOP_ATTEMPTS`
+   * tries, the waits between them doubling from 100 ms; no try starts past it): a part of the service's shutdown
+   * budget (`SHUTDOWN_TIMEOUT_MS`). Default `DECODE_STOP_RETRY_MS`.
+   */
+  stopRetryMs?: number;
+  /**
+   * Told when `stop` could not write its last batch in any try: `marksLeft` marks of this process's ended decodes
+   * stayed, each counted as a crash of its content by the next process of the owner.
+   */
+  onMarksLeft?: (err: Error, marksLeft: number) => void;
   /**
    * Whether a batch's commit waits for its WAL to reach the disk (`synchronous_commit` as the session has it). By
    * default it does not (`off` for that transaction only): a mark matters only when the Node process ends, and an
@@ -63,7 +80,10 @@ export interface DecodeMarks {
   end(sha256: string, decoded: boolean): void;
   /** Resolves once every `begin` and `end` asked for so far was written (or its batch failed). */
   settled(): Promise<void>;
-  /** Writes what is queued, stops renewing the lease and gives it up (nothing is under way then). */
+  /**
+   * Writes what is queued (tried again while the database is away, within `stopRetryMs`), stops renewing the lease
+   * and gives it up (nothing is under way then).
+   */
   stop(): Promise<void>;
 }
 
@@ -84,6 +104,8 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
   let scheduled = false;
   let flushing: Promise<void> | undefined;
   let renew: NodeJS.Timeout | undefined;
+  /** What the last failed batch failed with. */
+  let lastError: ModError | undefined;
 
   // A process is gone when a later one of its owner started, or its lease lapsed (or was given up).
   const gone = `(m.owner = $3 or not exists (select 1 from decode_processes p
@@ -126,8 +148,8 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
     });
   }
 
-  /** Writes one batch; false when it failed. */
-  async function flush(): Promise<boolean> {
+  /** Writes one batch; false when it failed (told to `onError` unless `quiet`). */
+  async function flush(quiet = false): Promise<boolean> {
     const [b, e, f] = [begins, ends, forgets];
     begins = new Map();
     ends = new Set();
@@ -172,7 +194,8 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
       // may have made go too, none being under way, or they would count as crashes once this process ended.
       for (const k of [...e, ...kept, ...b.keys()]) if (!refs.has(k)) ends.add(k);
       for (const k of f) forgets.add(k);
-      o.onError?.(error);
+      lastError = error;
+      if (!quiet) o.onError?.(error);
       return false;
     }
   }
@@ -194,6 +217,25 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
     if (n > 0) refs.set(sha256, n);
     else refs.delete(sha256);
     return n <= 0;
+  }
+
+  /**
+   * `stop`'s last batch: a batch that fails leaves its ends for the next, and there is none after this one, so it is
+   * tried again a few times (the database may be back in a moment: a failover, a restart of its own). Else the
+   * marks of decodes that ended stay, and the next process of the owner counts each as a crash of its content.
+   */
+  async function flushLast(): Promise<void> {
+    const deadline = Date.now() + (o.stopRetryMs ?? DECODE_STOP_RETRY_MS);
+    for (let attempt = 1, wait = STOP_FIRST_WAIT_MS; !(await flush(true)); attempt++, wait *= 2) {
+      // Not retried: a refusal of the statement itself (not the database away), or no time left for a try.
+      if (lastError?.retriable === false || attempt >= DECODE_STOP_ATTEMPTS || Date.now() + wait > deadline) {
+        const err = lastError ?? new Error('decode marks not written');
+        if (o.onMarksLeft === undefined) o.onError?.(err);
+        else o.onMarksLeft(err, ends.size);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   async function settled(): Promise<void> {
@@ -248,7 +290,7 @@ export function createDecodeMarks(o: DecodeMarksOptions): DecodeMarks {
     async stop() {
       clearInterval(renew);
       await settled();
-      await flush();
+      await flushLast();
       await o.db
         .query(`/* decode-marks:stop */ delete from decode_processes where process_id = $1`, [processId])
         .catch((err: unknown) => o.onError?.(toDatabaseError(err, 'give up decode lease')));

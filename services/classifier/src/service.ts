@@ -39,6 +39,13 @@ function classifierService(parts: WorkerServiceParts<ClassifierConfig>): Classif
     leaseMs: config.DECODE_LEASE_MS,
     ttlMs: config.DECODE_MARK_TTL_MS,
     onError: (err) => logger.warn({ err }, 'decode marks not written; trying with the next batch'),
+    // The last batch at stop is tried again for at most a quarter of the shutdown budget.
+    stopRetryMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4),
+    onMarksLeft: (err, marksLeft) =>
+      logger.error(
+        { err, marksLeft },
+        'decode marks of decodes that ended not deleted at stop: the next start of this instance counts each as a crash',
+      ),
   });
   const classifier = createMediaClassifier({
     db,
