@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
 import { listWantedBlocklist } from '@mod/db/feeds';
-import { listUrlListEntries } from '@mod/db/url-lists';
+import { addUrlListEntries, listUrlListEntries } from '@mod/db/url-lists';
 import { CurationErrorCode } from './index.js';
 import {
   addPatterns,
@@ -12,6 +12,7 @@ import {
   lastOutboxId,
   newList,
   removePatterns,
+  topic,
 } from './url-lists.test-helper.js';
 
 describeUrlListCuration(() => {
@@ -144,5 +145,26 @@ describeUrlListCuration(() => {
     // Removing again: nothing to remove.
     const again = await removePatterns(list.id, [{ id: added[0]!.id }], 'again');
     expect(again).toEqual({ removed: [], notFound: [0], errors: [] });
+  });
+
+  it('finds entries keyed before escapes such as %7C and %27 were decoded, under the key the index matches', async () => {
+    const list = await newList('stored-keys');
+    // As stored before FEED_RENDER_VERSION 4: the escapes were kept in the key (stored rows never change).
+    const { added } = await addUrlListEntries(
+      db.pool,
+      list.id,
+      [
+        { kind: 'url', pattern: 'a.example/it%27s%7Chere', canonicalKey: 'a.example/it%27s%7Chere' },
+        { kind: 'prefix', pattern: 'a.example/p%21d', canonicalKey: 'a.example/p%21d' },
+      ],
+      topic,
+    );
+    const again = await addPatterns(list.id, [{ kind: 'url', pattern: "http://a.example/it's|here" }]);
+    expect(again.added).toEqual([]);
+    expect(again.unchanged.map((e) => [e.id, e.canonicalKey])).toEqual([
+      [added[0]!.id, 'a.example/it%27s%7Chere'],
+    ]);
+    const report = await removePatterns(list.id, [{ kind: 'prefix', pattern: 'a.example/p!d' }], 'gone');
+    expect(report.removed.map((e) => e.id)).toEqual([added[1]!.id]);
   });
 });

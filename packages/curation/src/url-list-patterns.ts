@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
-import { withTransaction, type Pool } from '@mod/db';
+import { withTransaction, type Pool, type PoolClient } from '@mod/db';
 import { appendAuditBatch, type AuditEntry } from '@mod/db/audit';
 import {
   addUrlListEntries,
   findLiveUrlListEntries,
   getUrlListBank,
   lockUrlListBank,
+  findEscapedKeyUrlListEntries,
   removeUrlListEntries,
   type UrlListEntryKind,
   type UrlListEntryRecord,
 } from '@mod/db/url-lists';
+import { canonicalPatternKey } from '@mod/urls';
 import { CurationError, CurationErrorCode } from './errors.js';
 import { validateUrlListEntry, type EntryError, type ValidUrlListEntry } from './url-list-entry.js';
 import { auditOf, findUrlList, type Curator } from './url-lists.js';
@@ -75,11 +77,12 @@ export async function addUrlListPatterns(
     if (bank === null)
       throw new CurationError(CurationErrorCode.UnknownUrlList, `no URL list with id ${a.bankId}`);
     await lockUrlListBank(c, a.bankId);
+    const older = await olderKeyed(c, a.bankId);
     // Two entries of one request with the same key: the first counts.
     const seen = new Set<string>();
     const fresh = valid.filter(({ entry }) => {
       const key = `${entry.kind} ${entry.canonicalKey}`;
-      if (seen.has(key)) return false;
+      if (seen.has(key) || older.has(key)) return false;
       seen.add(key);
       return true;
     });
@@ -94,6 +97,11 @@ export async function addUrlListPatterns(
       keys: valid.map(({ entry }) => ({ kind: entry.kind, canonicalKey: entry.canonicalKey })),
     });
     const byKey = new Map(live.map((e) => [`${e.kind} ${e.canonicalKey}`, e]));
+    for (const { entry } of valid) {
+      const key = `${entry.kind} ${entry.canonicalKey}`;
+      const stored = older.get(key);
+      if (stored !== undefined && !byKey.has(key)) byKey.set(key, stored);
+    }
     const addedRecords = added.map((e) => byKey.get(`${e.kind} ${e.canonicalKey}`)!);
     const unchanged = [...byKey.entries()].filter(([k]) => !addedKeys.has(k)).map(([, e]) => e);
     await appendAuditBatch(
@@ -118,6 +126,24 @@ export interface RemoveReport {
   /** Removals that named no live entry of the list (by position in the request). */
   notFound: number[];
   errors: EntryError[];
+}
+
+/**
+ * The bank's entries whose stored key an older rule gave (escapes such as `%7C` kept; stored rows never change),
+ * by `kind key` under the rule the index matches on now, so that adding or removing the same page finds them.
+ */
+async function olderKeyed(c: PoolClient, bankId: string): Promise<Map<string, UrlListEntryRecord>> {
+  const older = new Map<string, UrlListEntryRecord>();
+  for (const e of await findEscapedKeyUrlListEntries(c, bankId)) {
+    let key: string;
+    try {
+      key = `${e.kind} ${canonicalPatternKey(e.kind, e.pattern)}`;
+    } catch {
+      continue;
+    }
+    if (key !== `${e.kind} ${e.canonicalKey}` && !older.has(key)) older.set(key, e);
+  }
+  return older;
 }
 
 /**
@@ -156,6 +182,7 @@ export async function removeUrlListPatterns(
     if (bank === null)
       throw new CurationError(CurationErrorCode.UnknownUrlList, `no URL list with id ${a.bankId}`);
     await lockUrlListBank(c, a.bankId);
+    const older = await olderKeyed(c, a.bankId);
     const live = await findLiveUrlListEntries(c, a.bankId, {
       ids: wanted.flatMap((w) => (w.id === undefined ? [] : [w.id])),
       keys: wanted.flatMap((w) => {
@@ -165,7 +192,7 @@ export async function removeUrlListPatterns(
       }),
     });
     const byId = new Map(live.map((e) => [e.id, e]));
-    const byKey = new Map(live.map((e) => [`${e.kind} ${e.canonicalKey}`, e]));
+    const byKey = new Map([...older, ...live.map((e) => [`${e.kind} ${e.canonicalKey}`, e] as const)]);
     const notFound: number[] = [];
     const targets = new Map<string, UrlListEntryRecord>();
     for (const w of wanted) {

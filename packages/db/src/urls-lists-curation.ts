@@ -106,6 +106,24 @@ export async function lockUrlListBank(db: Queryable, bankId: string): Promise<vo
   );
 }
 
+/**
+ * Keys stored before `FEED_RENDER_VERSION` 4 (@mod/urls) kept escapes the normaliser now decodes (`%7C`, `%27`,
+ * `%21`...), and stored rows never change: the live `url` and `prefix` entries of a bank whose key holds such an
+ * escape, for the caller to key again and find under the key the index matches on.
+ */
+export async function findEscapedKeyUrlListEntries(
+  db: Queryable,
+  bankId: string,
+): Promise<UrlListEntryRecord[]> {
+  const { rows } = await db.query<RecordRow>(
+    `/* curator:url-escaped-keys */ select ${RECORD_COLUMNS} from url_list_entries e
+     where e.bank_id = $1 and e.removed_at is null and e.kind in ('url', 'prefix')
+       and e.canonical_key ~ '%(2[146789ABC]|3A|3D|40|5[BCDE]|60|7[BCD])' order by e.id`,
+    [bankId],
+  );
+  return rows.map(toRecord);
+}
+
 export interface UrlListEntryQuery {
   /** Entries with an id above this (keyset pagination). Default: from the start. */
   afterId?: string;
