@@ -51,6 +51,8 @@ const wrapped: Record<string, { type: string; body: string }> = {
     body: `<svg xmlns="http://www.w3.org/2000/svg"><image href="data:image/jpeg;name=a.jpg;base64,${bridge.toString('base64').replace(/.{76}/g, '$&\n')}"/></svg>`,
   },
 };
+// Pages of as many other pictures as are compared as pictures, then the photo (made in beforeAll).
+const crowded: Record<string, { type: string; body: string }> = {};
 let db: TestDatabase;
 let site: Server;
 const hasher = createVerificationHasher();
@@ -59,10 +61,20 @@ const clock = createManualClock(new Date('2026-04-01T00:00:00Z'));
 beforeAll(async () => {
   db = await platformTestSchema();
   for (const [path, edit] of Object.entries(variants)) served[path] = await edit(sharp(bridge)).toBuffer();
+  // Sixteen other pictures first (as many as are compared as pictures), then the photo: its bytes, or re-saved.
+  const decoy = await sharp(served['/other']).resize(128).png().toBuffer();
+  const img = (b: Buffer) => `<img src="data:image/png;base64,${b.toString('base64')}">`;
+  const decoys = Array.from({ length: 16 }, () => img(decoy)).join('');
+  crowded['/decoys'] = { type: 'text/html', body: `<!doctype html><title>x</title>${decoys}${img(bridge)}` };
+  const resaved = served['/resaved']!;
+  crowded['/decoys-resaved'] = {
+    type: 'text/html',
+    body: `<!doctype html><title>x</title>${decoys}${img(resaved)}`,
+  };
   site = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const body = served[path];
-    const page = wrapped[path];
+    const page = wrapped[path] ?? crowded[path];
     if (page !== undefined) res.writeHead(200, { 'content-type': page.type }).end(page.body);
     else if (body === undefined) res.writeHead(404).end();
     else res.writeHead(200, { 'content-type': 'image/jpeg' }).end(body);
@@ -144,5 +156,13 @@ describe('verifying a takedown of an image the platform says it actioned, by its
     const exactOnly = await takedownActioned('/page', false);
     expect(await lifecycle().runVerification()).toEqual({ verified: 0, reopened: ids.length + 1 });
     for (const id of [...ids, exactOnly]) expect(await statusOf(id)).toBe('reopened');
+  });
+
+  it('reopens it, or leaves it to be checked again, when the picture follows as many other pictures as are compared', async () => {
+    const exact = await takedownActioned('/decoys', true);
+    const resaved = await takedownActioned('/decoys-resaved', true);
+    expect(await lifecycle().runVerification()).toEqual({ verified: 0, reopened: 1 });
+    expect(await statusOf(exact)).toBe('reopened');
+    expect(await statusOf(resaved)).toBe('actioned');
   });
 });

@@ -103,8 +103,9 @@ const MAX_EMBEDDED_PICTURES = 16;
 const DATA_IMAGE = /data:image\/[a-z0-9.+-]+(?:;[^,;"'<>\s]*)*?;base64,([a-z0-9+/\s]+={0,2})/gi;
 
 /**
- * The pictures a served body shows: itself when it is an image, else those written into it as base64 data: URIs
- * (an SVG or an HTML page at the URL shows them as the image itself was shown), the first `MAX_EMBEDDED_PICTURES`.
+ * The pictures a served body shows: itself when it is an image, else every one written into it as a base64 data: URI
+ * (an SVG or an HTML page at the URL shows them as the image itself was shown); no more bytes than the body's, which
+ * the fetcher bounds. `samePicture` compares each one's bytes, and the first `MAX_EMBEDDED_PICTURES` as pictures.
  */
 function picturesIn(body: Buffer): Buffer[] {
   if (sniffImageFormat(body) !== null) return [body];
@@ -113,7 +114,6 @@ function picturesIn(body: Buffer): Buffer[] {
     // A browser reads base64 whatever ASCII whitespace it is broken by (lines, as an SVG writer breaks them).
     const picture = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
     if (sniffImageFormat(picture) !== null) pictures.push(picture);
-    if (pictures.length === MAX_EMBEDDED_PICTURES) break;
   }
   return pictures;
 }
@@ -121,7 +121,8 @@ function picturesIn(body: Buffer): Buffer[] {
 /**
  * Present when one of `pictures` (`picturesIn`) is the content's bytes (`contentSha256`: written into a document) or
  * an image the matcher would take for the content's stored hashes (`matchPicture`); unknown when one that is not
- * cannot be hashed; null otherwise (no image, no hash stored, other pictures).
+ * cannot be hashed, or more than `MAX_EMBEDDED_PICTURES` were written into the document (those past them are compared
+ * by their bytes only); null otherwise (no image, no hash stored, other pictures).
  */
 async function samePicture(
   orderId: string,
@@ -135,7 +136,13 @@ async function samePicture(
   const stored = await perceptual.stored(orderId);
   if (stored.length === 0) return null;
   let unhashed: VerificationResult | null = null;
-  for (const picture of pictures) {
+  // More pictures than are hashed (decoys first, the content after them): whether one is the content is not known.
+  if (pictures.length > MAX_EMBEDDED_PICTURES)
+    unhashed = {
+      outcome: 'unknown',
+      detail: `${pictures.length} pictures written into the document served, the first ${MAX_EMBEDDED_PICTURES} compared`,
+    };
+  for (const picture of pictures.slice(0, MAX_EMBEDDED_PICTURES)) {
     let served: ServedHashes;
     try {
       served = await perceptual.hash(picture);
