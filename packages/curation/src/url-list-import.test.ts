@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { expect, it } from 'vitest';
 import { listAudit } from '@mod/db/audit';
-import { listUrlListEntries } from '@mod/db/url-lists';
+import { addUrlListEntries, listUrlListEntries } from '@mod/db/url-lists';
 import { CurationErrorCode, importUrlList, type EntryError } from './index.js';
 import { expectImportProgress } from './import-progress.test-helper.js';
 import {
@@ -161,5 +161,22 @@ describeUrlListCuration(() => {
     );
     const stored = await listUrlListEntries(db.pool, list.id, { limit: 10 });
     expect(stored.map((e) => e.pattern).sort()).toEqual(['nul.example/c', 'nul.example/d']);
+  });
+
+  it('matches entries keyed before escapes such as %7C and %27 were decoded: no second live entry', async () => {
+    const list = await newList('stored-keys-import');
+    // As stored before FEED_RENDER_VERSION 4 (stored rows never change).
+    const stored = [
+      { kind: 'url' as const, pattern: 'a.example/it%27s%7Chere', canonicalKey: 'a.example/it%27s%7Chere' },
+    ];
+    const { added } = await addUrlListEntries(db.pool, list.id, stored, topic);
+    const page = "http://a.example/it's|here";
+    expect(await importText(list.id, page, { mode: 'append', provenance: 'x' })).toMatchObject({
+      added: 0,
+      unchanged: 1,
+    });
+    expect(await importText(list.id, page, { provenance: 'x' })).toMatchObject({ added: 0, removed: 0 });
+    const live = await listUrlListEntries(db.pool, list.id, { limit: 10 });
+    expect(live.map((e) => e.id)).toEqual([added[0]!.id]);
   });
 });

@@ -9,6 +9,7 @@ import {
   type UrlListImportDiff,
 } from '@mod/db/url-lists';
 import { splitLines, type BankListInput } from '@mod/matcher';
+import { canonicalPatternKey } from '@mod/urls';
 import { checkListImport, CurationError, CurationErrorCode } from './errors.js';
 import type { ImportProgress } from './import.js';
 import { validateUrlListEntry, type EntryError } from './url-list-entry.js';
@@ -140,6 +141,7 @@ export async function importUrlList(pool: Pool, req: UrlListImportRequest): Prom
     changesTopic: req.changesTopic,
     ...(req.bulkThreshold === undefined ? {} : { bulkThreshold: req.bulkThreshold }),
     dryRun: req.dryRun === true,
+    keyNow: (kind, pattern) => canonicalPatternKey(kind as UrlListEntryKind, pattern),
     beforeApply: () => {
       checkListImport('list', req, { lines, badLines });
       req.onProgress?.({ phase: 'applying', lines, badLines });

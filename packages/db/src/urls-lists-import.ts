@@ -6,7 +6,7 @@ import type { Pool, PoolClient, Queryable } from './pool.js';
 import { setLocalStatementTimeout, withTransaction } from './pool.js';
 import { withRolledBackTransaction } from './dry-run.js';
 import type { UrlListPattern } from './urls-lists.js';
-import { lockUrlListBank } from './urls-lists-curation.js';
+import { findEscapedKeyUrlListEntries, lockUrlListBank } from './urls-lists-curation.js';
 
 const { from: copyFrom } = copyStreams;
 
@@ -31,6 +31,11 @@ export interface UrlListImportOptions {
   beforeApply?: () => void;
   /** Preview: the import runs to its end (same statements, same counts) and is rolled back. Default false. */
   dryRun?: boolean;
+  /**
+   * The key a pattern has now (`canonicalPatternKey` of @mod/urls; throwing: none): live entries stored under a key
+   * an older rule gave (`findEscapedKeyUrlListEntries`) are matched by it, so a line of the same page finds them.
+   */
+  keyNow?: (kind: string, pattern: string) => string;
 }
 
 export interface UrlListImportDiff {
@@ -121,6 +126,7 @@ export async function importUrlListEntries(
        select distinct on (kind, canonical_key) * from url_stage order by kind, canonical_key, line`,
     );
     await c.query(`analyze url_list`);
+    await stageOlderKeys(c, options);
     const distinct =
       (await c.query<{ n: number }>(`select count(*)::int as n from url_list`)).rows[0]?.n ?? 0;
     const gone = await c.query<{ id: number; replaced: boolean }>(
@@ -128,7 +134,8 @@ export async function importUrlListEntries(
        from (
          select e2.id, s.kind is not null as replaced
          from url_list_entries e2
-         left join url_list s on s.kind = e2.kind and s.canonical_key = e2.canonical_key
+         left join url_rekey rk on rk.id = e2.id
+         left join url_list s on s.kind = e2.kind and s.canonical_key = coalesce(rk.key_now, e2.canonical_key)
          where e2.bank_id = $1 and e2.removed_at is null
            and ((s.kind is null and $2::text = 'replace')
              or (s.kind is not null and (s.dedicated, s.block, s.category)
@@ -145,6 +152,8 @@ export async function importUrlListEntries(
        where not exists (select 1 from url_list_entries e where e.bank_id = $1 and e.removed_at is null
                          and e.kind = s.kind and text_key(e.canonical_key) = text_key(s.canonical_key)
                          and e.canonical_key = s.canonical_key)
+         and not exists (select 1 from url_rekey rk join url_list_entries e on e.id = rk.id
+                         where e.removed_at is null and rk.kind = s.kind and rk.key_now = s.canonical_key)
        order by s.line returning id`,
       [options.bankId],
     );
@@ -172,6 +181,33 @@ export async function importUrlListEntries(
       removedIds: resync ? [] : removedIds.map(String),
     };
   });
+}
+
+/**
+ * `url_rekey`: the bank's live entries stored under a key an older rule gave, with the key their pattern has now
+ * (`keyNow`), which the import's statements match the staged lines on.
+ */
+async function stageOlderKeys(c: PoolClient, options: UrlListImportOptions): Promise<void> {
+  await c.query(
+    `/* curator:url-rekey */ create temp table url_rekey (id bigint not null, kind text not null,
+       key_now text not null) on commit drop`,
+  );
+  const keyNow = options.keyNow;
+  if (keyNow === undefined) return;
+  const rows: { id: string; kind: string; key: string }[] = [];
+  for (const e of await findEscapedKeyUrlListEntries(c, options.bankId)) {
+    try {
+      const key = keyNow(e.kind, e.pattern);
+      if (key !== e.canonicalKey) rows.push({ id: e.id, kind: e.kind, key });
+    } catch {
+      // A pattern the rule refuses now: matched by its stored key only.
+    }
+  }
+  if (rows.length > 0)
+    await c.query(
+      `/* curator:url-rekey-fill */ insert into url_rekey select * from unnest($1::bigint[], $2::text[], $3::text[])`,
+      [rows.map((r) => r.id), rows.map((r) => r.kind), rows.map((r) => r.key)],
+    );
 }
 
 /** Tells every fetcher to reload its URL lists from PostgreSQL (after a bulk change). */
