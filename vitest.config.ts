@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
 
 // Tests reach the broker as its admin principal (they create their own topics and ACLs) and start services under
 // the services' own principals. The credentials are those `deploy/local/kafka.sh` made; `deploy/local/test.sh`
@@ -18,14 +19,33 @@ if (process.env['KAFKA_SASL_USERNAME'] === undefined && existsSync(`${credential
     kafkaEnv['KAFKA_TLS_CA_PATH'] = `${dataDir}/kafka-tls/ca.pem`;
 }
 
+// Vitest keeps modules it transformed on disk (node_modules/.vitest-cache), keyed by their own text and the config,
+// each with the installed paths its imports resolved to. It drops them when the lockfile changes, but only as a run
+// starts: a run under way while `pnpm install` changed a patch (another @platformatic/kafka patch hash) kept writing
+// modules that import the old copy, and every later run took them (the src tests of packages/kafka ran against the
+// old patch, without Message.joins nor CommitOptions.member). The dependencies installed when this process read its
+// config (node_modules/.pnpm/lock.yaml, which pnpm writes last, patch hashes included) are part of every key.
+const installed = fileURLToPath(new URL('./node_modules/.pnpm/lock.yaml', import.meta.url));
+const installedKey = existsSync(installed)
+  ? createHash('sha256').update(readFileSync(installed)).digest('hex')
+  : 'none';
+const installedDependencies: Plugin = {
+  name: 'mod:installed-dependencies-cache-key',
+  configureVitest({ defineCacheKeyGenerator }) {
+    defineCacheKeyGenerator(() => installedKey);
+  },
+};
+
 // Unit tests sit next to the code (packages/*/src, services/*/src); cross-service tests live in test/.
 // Both run against the compiled workspace packages (`pnpm build` first), because piscina workers load
 // compiled task files.
 export default defineConfig({
+  plugins: [installedDependencies],
   test: {
     env: kafkaEnv,
     projects: [
       {
+        plugins: [installedDependencies],
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
@@ -34,6 +54,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [installedDependencies],
         test: {
           name: 'e2e',
           include: ['test/src/**/*.test.ts'],
