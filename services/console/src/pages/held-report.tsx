@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ok } from '../api/client.js';
 import type { Answer } from '../api/types.js';
 import { useI18n } from '../i18n/locale.js';
@@ -28,6 +28,12 @@ export const loadHeldReport = (id: string): Promise<HeldReport | null> =>
     (r) => r.held.find((h) => h.reportId === id) ?? null,
   );
 
+interface LaterPages {
+  base: unknown;
+  held: HeldReport[];
+  cursor: string | null;
+}
+
 /**
  * On an authority's reports page: the reports its own tenant holds but that are no longer referred to it (the
  * referral withdrawn), marked so, each with its hold and a link to release it, a page at a time ("more").
@@ -37,19 +43,22 @@ export function HeldReportList() {
   const i18n = useI18n();
   const { t } = i18n;
   const first = useLoad(() => loadHeldPage(null), []);
-  const [later, setLater] = useState<HeldReport[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  useEffect(() => {
-    setLater([]);
-    setCursor(first.data?.nextCursor ?? null);
-  }, [first.data]);
+  // The pages read after the first, for the first page they follow: derived in the same render as the first page
+  // (an effect copying its cursor left one render with its rows but no cursor, "all shown" while there were more).
+  const [later, setLater] = useState<LaterPages | null>(null);
+  const base = first.data;
+  const pages = later !== null && later.base === base ? later : null;
+  const cursor = pages === null ? (base?.nextCursor ?? null) : pages.cursor;
   const more = useAction(async () => {
     if (cursor === null) return;
     const page = await loadHeldPage(cursor);
-    setLater((l) => [...l, ...page.held]);
-    setCursor(page.nextCursor);
+    setLater((l) => ({
+      base,
+      held: [...(l !== null && l.base === base ? l.held : []), ...page.held],
+      cursor: page.nextCursor,
+    }));
   });
-  const held = [...(first.data?.held ?? []), ...later];
+  const held = [...(base?.held ?? []), ...(pages?.held ?? [])];
   if (first.error === null && held.length === 0) return null;
   return (
     <section aria-labelledby="held-list-title" data-testid="held-reports-section">
